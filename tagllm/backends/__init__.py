@@ -1,0 +1,29 @@
+"""Backends: one protocol (batch in, batch out) and a registry of lazily imported engines."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.errors import ConfigError
+
+# Dotted paths, imported only when a backend is asked for: `import tagllm` never imports vllm or torch.
+BACKENDS: dict[str, str] = {
+    "retrieval": "tagllm.backends.retrieval:RetrievalBackend",
+    "transformers": "tagllm.backends.transformers:TransformersBackend",
+    "vllm": "tagllm.backends.vllm:VLLMBackend",
+    "openai": "tagllm.backends.openai:OpenAIBackend",
+}
+
+
+def get_backend(name: str, **options: Any) -> Backend:
+    """Build a backend by registry name with its options (model, base_url, engine arguments…)."""
+    if name not in BACKENDS:
+        raise ConfigError(f"unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}")
+    module_name, _, attr = BACKENDS[name].partition(":")
+    cls = getattr(importlib.import_module(module_name), attr)
+    return cls(**options)
+
+
+__all__ = ["BACKENDS", "Backend", "Generation", "GenerationRequest", "get_backend"]

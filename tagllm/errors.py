@@ -1,0 +1,46 @@
+"""The error hierarchy: every error says what went wrong, where, and what to do about it."""
+
+from __future__ import annotations
+
+
+class TagllmError(Exception):
+    """Base of every error tagllm raises on purpose. ``is_retryable`` says whether trying again can help."""
+
+    is_retryable: bool = False
+
+
+class ConfigError(TagllmError):
+    """A configuration file, flag or environment variable is wrong."""
+
+
+class InputError(TagllmError):
+    """An input file or record cannot be read; the message names the file, line and field."""
+
+
+class TaxonomyError(TagllmError):
+    """A taxonomy cannot be loaded or is inconsistent."""
+
+
+class IndexMismatchError(TagllmError):
+    """An example index was built for another embedder or another taxonomy version."""
+
+
+class MissingDependencyError(TagllmError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
+class BackendError(TagllmError):
+    """A backend failed to produce an answer."""
+
+
+class RetryableBackendError(BackendError):
+    """A transient backend failure (timeout, 429, 5xx, broken output): a retry can help."""
+
+    is_retryable = True
+
+
+def missing_dependency(package: str, extra: str, purpose: str) -> MissingDependencyError:
+    """Build the error for a missing optional package; raise it ``from None``."""
+    return MissingDependencyError(
+        f"{purpose} needs the '{package}' package: pip install 'tagllm[{extra}]'"
+    )

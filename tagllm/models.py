@@ -1,0 +1,178 @@
+"""The data contract: products in, tag results out, and the pieces of provenance between them."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+PRODUCT_FIELDS = ("id", "title", "description", "brand", "attributes", "images", "queries")
+GOLD_PREFIX = "gold_"
+
+
+class Product(BaseModel):
+    """One product to tag. Unknown keys are kept in ``extra``; ``gold_*`` keys are answers and are dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str
+    title: str = Field(min_length=1)
+    description: str | None = None
+    brand: str | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
+    images: list[str] = Field(default_factory=list)
+    queries: list[str] = Field(default_factory=list, description="search queries that led to this product")
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_extra(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        known = {k: v for k, v in data.items() if k in fields}
+        extra = dict(known.pop("extra", None) or {})
+        for key, value in data.items():
+            if key not in fields and not key.startswith(GOLD_PREFIX):
+                extra[key] = value
+        known["extra"] = extra
+        if isinstance(known.get("id"), int | float):
+            known["id"] = str(known["id"])
+        return known
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _stringify_attributes(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        if isinstance(value, dict):
+            return {
+                str(k): ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+                for k, v in value.items()
+                if v is not None
+            }
+        return value
+
+    @field_validator("images", "queries", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value] if value else []
+        return value
+
+    def text(self, *, max_description_chars: int = 600) -> str:
+        """The text the embedder and the lexical model read: title, brand, attributes, description head."""
+        parts = [self.title]
+        if self.brand:
+            parts.append(self.brand)
+        if self.attributes:
+            parts.append("; ".join(f"{k}: {v}" for k, v in self.attributes.items()))
+        if self.queries:
+            parts.append(" | ".join(self.queries))
+        if self.description:
+            parts.append(self.description[:max_description_chars])
+        return "\n".join(parts)
+
+
+def suggest_field(name: str) -> str | None:
+    """The product field an unknown column was probably meant to be, if any."""
+    match = difflib.get_close_matches(name.lower(), PRODUCT_FIELDS, n=1, cutoff=0.75)
+    return match[0] if match else None
+
+
+class LabelledProduct(Product):
+    """A product with reviewed tags per facet, as stored in the example index (values are taxonomy ids)."""
+
+    labels: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class MappingInfo(BaseModel):
+    """How a raw string was mapped onto a taxonomy value."""
+
+    raw: str
+    method: str = Field(description="exact | normalized | synonym | translation | fuzzy | embedding | id")
+    score: float = 1.0
+
+
+class Tag(BaseModel):
+    """One taxonomy value assigned to a product."""
+
+    facet: str
+    id: str
+    name: str
+    path: str | None = None
+    confidence: float = Field(ge=0.0, le=1.0)
+    source: str = Field(description="what produced the tag: retrieval | llm | ancestor | …")
+    mapping: MappingInfo | None = None
+
+
+class Rejection(BaseModel):
+    """A string a backend produced that could not be mapped onto the taxonomy, and why."""
+
+    facet: str | None
+    text: str
+    reason: str
+
+
+class Neighbour(BaseModel):
+    """A labelled example retrieved for a product."""
+
+    id: str
+    score: float
+    title: str
+    labels: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Candidate(BaseModel):
+    """A taxonomy value offered for a facet, with the evidence behind it."""
+
+    id: str
+    name: str
+    score: float
+    evidence: dict[str, float] = Field(default_factory=dict)
+
+
+class Provenance(BaseModel):
+    """Everything a reviewer needs to see why a product got its tags."""
+
+    backend: str
+    model: str | None = None
+    taxonomy_version: str
+    index_version: str | None = None
+    template: str | None = None
+    template_hash: str | None = None
+    neighbours: list[Neighbour] = Field(default_factory=list)
+    candidates: dict[str, list[Candidate]] = Field(default_factory=dict)
+    raw_output: str | None = None
+    parsed_output: Any = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    latency_ms: float | None = None
+
+
+class RecordError(BaseModel):
+    """Why a record produced no tags; the rest of the batch went on."""
+
+    field: str | None = None
+    line: int | None = None
+    message: str
+    is_retryable: bool = False
+
+
+class TagResult(BaseModel):
+    """The tags for one product (or the error that stopped it)."""
+
+    product_id: str
+    status: Literal["ok", "error"] = "ok"
+    tags: dict[str, list[Tag]] = Field(default_factory=dict)
+    rejected: list[Rejection] = Field(default_factory=list)
+    provenance: Provenance | None = None
+    error: RecordError | None = None
+
+    def best(self, facet: str) -> Tag | None:
+        """The most confident tag of a facet (the leaf, for a hierarchical facet), or None."""
+        tags = [t for t in self.tags.get(facet, []) if t.source != "ancestor"] or self.tags.get(facet, [])
+        return max(tags, key=lambda t: t.confidence) if tags else None

@@ -1,0 +1,1 @@
+"""Retrieval: the embedder, the lexical model and the example index."""

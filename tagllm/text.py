@@ -1,0 +1,45 @@
+"""Text normalisation shared by the taxonomy, the mapper and the lexical model (English and Chinese)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+_AND = re.compile(r"\s*&\s*|\s+and\s+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def normalize(text: str) -> str:
+    """Fold a label or a model's word to a comparison key: NFKC, case fold, '&' = 'and', punctuation to spaces.
+
+    NFKC turns full-width forms (ＲＥＤ, ，) into their half-width twins, so Chinese and English input written
+    either way meet on one key.
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _AND.sub(" and ", text)
+    text = _PUNCT.sub(" ", text)
+    return " ".join(text.split())
+
+
+def has_cjk(text: str) -> bool:
+    """Whether the text holds Chinese (or other CJK ideographic) characters."""
+    return bool(_CJK.search(text))
+
+
+def singular(word: str) -> str:
+    """A cheap English singular for matching ('dresses' -> 'dress', 'batteries' -> 'battery')."""
+    if len(word) <= 3 or not word.isascii():
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def singular_key(text: str) -> str:
+    """``normalize`` then singularise each word: the key that makes 'Running Shoes' meet 'running shoe'."""
+    return " ".join(singular(w) for w in normalize(text).split())
