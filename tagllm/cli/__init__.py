@@ -1,0 +1,38 @@
+"""The `tagllm` command: a root typer app assembled from one sub-app per file; errors are handled here only."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tagllm.cli import eval as eval_cli
+from tagllm.cli import generate as generate_cli
+from tagllm.cli import index as index_cli
+from tagllm.cli import prompt as prompt_cli
+from tagllm.cli import taxonomy as taxonomy_cli
+from tagllm.errors import TagllmError
+
+app = typer.Typer(
+    name="tagllm",
+    help="Tag products against your taxonomy with retrieval-guided LLMs; every tag is a real taxonomy node.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("generate")(generate_cli.generate)
+app.add_typer(index_cli.app, name="index")
+app.add_typer(taxonomy_cli.app, name="taxonomy")
+app.add_typer(prompt_cli.app, name="prompt")
+app.add_typer(eval_cli.app, name="eval")
+
+
+def main() -> None:
+    try:
+        app()
+    except TagllmError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

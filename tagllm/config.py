@@ -1,0 +1,102 @@
+"""Configuration: one validated model; precedence is CLI flag > TAGLLM_* environment > config file > defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tagllm.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "tagllm.yaml"
+ENV_PREFIX = "TAGLLM_"
+
+
+class TaggerConfig(BaseModel):
+    """Every setting of a tagging run. Unknown keys are errors, so a typo in an analyst's file fails loudly."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    taxonomy: str = Field("demo", description="taxonomy file, directory or name (demo, shopify)")
+    examples: str | None = Field(None, description="labelled products (JSONL/CSV/Parquet) the example index is built from")
+    index: str | None = Field(None, description="example index directory; built from `examples` when missing")
+    label_field: str = Field("labels", description="field of the examples holding their tags (or gold_category)")
+    embedder: str | None = Field(None, description="sentence-transformers model directory; default all-MiniLM-L6-v2")
+    device: str | None = Field(None, description="cpu, cuda, cuda:1 … (default: what torch finds)")
+    backend: str = Field("retrieval", description="retrieval | transformers | vllm | openai")
+    model: str | None = Field(None, description="model path (transformers, vllm) or served name (openai)")
+    base_url: str | None = Field(None, description="OpenAI-compatible server URL (openai backend)")
+    backend_options: dict[str, Any] = Field(default_factory=dict, description="passed to the backend as is")
+    prompt: str = Field("fewshot", description="prompt template name in prompts/ or a path")
+    facets: list[str] | None = Field(None, description="facets to tag (default: category plus facets the examples label)")
+    k: int = Field(10, ge=0, le=200, description="neighbours retrieved per product")
+    max_candidates: int = Field(20, ge=1, le=500, description="candidates per facet offered to the backend")
+    threshold: float = Field(0.0, ge=0.0, le=1.0, description="tags below this confidence are dropped (abstain)")
+    add_ancestors: bool = Field(True, description="also emit the ancestors of hierarchical tags")
+    batch_size: int = Field(256, ge=1, description="products per batch through the pipeline")
+
+    def with_overrides(self, **overrides: Any) -> TaggerConfig:
+        """A copy with the given settings replaced (``None`` values mean 'not given' and are ignored)."""
+        data = self.model_dump()
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return _validate(data, "overrides")
+
+
+def _validate(data: dict[str, Any], where: str) -> TaggerConfig:
+    try:
+        return TaggerConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"  {'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError(f"{where}: invalid configuration:\n" + "\n".join(lines)) from None
+
+
+def _from_env() -> dict[str, Any]:
+    import json
+
+    out: dict[str, Any] = {}
+    for name, field in TaggerConfig.model_fields.items():
+        raw = os.environ.get(ENV_PREFIX + name.upper())
+        if raw is None or raw == "":
+            continue
+        annotation = str(field.annotation)
+        if "dict" in annotation or "list" in annotation:
+            try:
+                out[name] = json.loads(raw)
+            except json.JSONDecodeError:
+                out[name] = [s.strip() for s in raw.split(",")] if "list" in annotation else raw
+        else:
+            out[name] = raw
+    return out
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> TaggerConfig:
+    """Build the configuration: defaults < config file (``path`` or ./tagllm.yaml) < environment < overrides.
+
+    Relative paths in a config file are taken relative to the file's directory.
+    """
+    data: dict[str, Any] = {}
+    file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
+    if path and not file.exists():
+        raise ConfigError(f"config file {file} does not exist")
+    where = "defaults"
+    if file.exists():
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{file}: not valid YAML: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{file}: a config file is a mapping of setting: value")
+        base = file.resolve().parent
+        for key in ("taxonomy", "examples", "index", "embedder", "prompt"):
+            value = loaded.get(key)
+            if isinstance(value, str) and (base / value).exists():
+                loaded[key] = str(base / value)
+        data.update(loaded)
+        where = str(file)
+    data.update(_from_env())
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return _validate(data, where)
