@@ -1,0 +1,1 @@
+"""Evaluation: metrics, the harness that scores a configuration against gold labels, reports, comparisons."""
