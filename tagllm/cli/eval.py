@@ -2,6 +2,115 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
+from tagllm.errors import ConfigError
+
 app = typer.Typer(help="Evaluate configurations against gold labels and compare runs.", no_args_is_help=True)
+
+
+def _parse_sweep(items: list[str]) -> dict[str, list[Any]]:
+    import yaml
+
+    sweep: dict[str, list[Any]] = {}
+    for item in items:
+        key, sep, values = item.partition("=")
+        if not sep or not key.strip() or not values.strip():
+            raise ConfigError(f"--sweep {item!r}: write it as setting=value1,value2 (e.g. k=5,10)")
+        sweep.setdefault(key.strip(), []).extend(yaml.safe_load(v) for v in values.split(","))
+    return sweep
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Argument(help="eval config (YAML), e.g. eval/flipkart.yaml")],
+    prompt: Annotated[
+        list[str] | None, typer.Option("--prompt", help="prompt template to compare; repeat for variants")
+    ] = None,
+    sweep: Annotated[
+        list[str] | None, typer.Option("--sweep", help="setting=v1,v2 to compare, e.g. k=5,10; repeatable")
+    ] = None,
+    sample: Annotated[
+        int | None, typer.Option(help="score the first N gold products (overrides the config)")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="with --sample: draw N at random with this seed instead")
+    ] = None,
+    split: Annotated[str | None, typer.Option(help="score only this split of the gold file")] = None,
+    output: Annotated[Path | None, typer.Option(help="directory run directories are written under")] = None,
+    predictions: Annotated[
+        Path | None, typer.Option(help="score this JSONL of results instead of tagging")
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="tag everything again, ignoring the cache")
+    ] = False,
+    bootstrap: Annotated[int | None, typer.Option(help="bootstrap resamples for intervals (0: none)")] = None,
+) -> None:
+    """Tag the gold products with their answers removed, score them, write a run directory with reports."""
+    from tagllm.evaluation.harness import load_eval_config, run_eval
+    from tagllm.evaluation.scoring import headline
+
+    overrides: dict[str, Any] = {"split": split, "bootstrap": bootstrap}
+    if output is not None:
+        overrides["output"] = str(output)
+    if sample is not None:
+        overrides["sample"] = {"mode": "random", "n": sample, "seed": seed} if seed is not None else sample
+    cfg = load_eval_config(config, **overrides)
+    swept = dict(cfg.sweep)
+    if prompt:
+        swept["prompt"] = list(prompt)
+    swept.update(_parse_sweep(sweep or []))
+    if swept != cfg.sweep:
+        cfg = cfg.model_validate({**cfg.model_dump(), "sweep": swept})
+    outcome = run_eval(
+        cfg,
+        use_cache=not no_cache,
+        predictions=predictions,
+        progress=lambda line: typer.echo(line, err=True),
+    )
+    for directory, metrics in zip(outcome.runs, outcome.metrics, strict=True):
+        typer.echo(
+            f"run: {directory}" + (f"  [{metrics['variant']}]" if metrics["variant"] != "base" else "")
+        )
+        for line in headline(metrics):
+            typer.echo(f"  {line}")
+        bad = metrics["bad_input"]
+        if bad["unknown_gold_count"] or bad["missing_predictions_count"] or bad["failed_count"]:
+            typer.echo(
+                f"  input: {bad['unknown_gold_count']} unknown gold value(s), "
+                f"{bad['missing_predictions_count']} missing prediction(s), "
+                f"{bad['failed_count']} failed product(s)"
+            )
+        typer.echo(f"  report: {directory / 'report.html'}")
+    if outcome.comparison is not None:
+        import json
+
+        from tagllm.evaluation.compare import comparison_lines
+
+        comparison = json.loads((outcome.comparison.parent / "comparison.json").read_text(encoding="utf-8"))
+        for line in comparison_lines(comparison):
+            typer.echo(line)
+        typer.echo(f"comparison: {outcome.comparison}")
+
+
+@app.command()
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="run directories; the first is the baseline (A)")],
+    output: Annotated[Path | None, typer.Option(help="where comparison.{json,md,html} go")] = None,
+    bootstrap: Annotated[int, typer.Option(help="paired bootstrap resamples")] = 1000,
+    seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
+) -> None:
+    """Put runs side by side: headline deltas and their significance, per-tag deltas, changed products."""
+    from tagllm.evaluation.compare import compare_runs, comparison_lines, write_comparison
+
+    comparison = compare_runs(list(runs), seed=seed, n_boot=bootstrap)
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    target = output or runs[0].parent / f"compare-{stamp}"
+    html = write_comparison(comparison, target)
+    for line in comparison_lines(comparison):
+        typer.echo(line)
+    typer.echo(f"comparison: {html}")

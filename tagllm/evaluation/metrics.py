@@ -310,8 +310,9 @@ def paired_bootstrap(
         raise ValueError(f"paired runs must cover the same products ({len(a)} vs {len(b)})")
     sa, sb = statistic(a), statistic(b)
     n = len(a)
-    if n == 0:
-        return PairedDelta(sa, sb, sb - sa, 0.0, 0.0, 1.0)
+    if n == 0 or n_boot < 1:
+        # Nothing to resample: report the delta without claiming significance.
+        return PairedDelta(sa, sb, sb - sa, float("-inf"), float("inf"), 1.0)
     rng = np.random.default_rng(seed)
     deltas = np.empty(n_boot)
     for i in range(n_boot):
@@ -336,3 +337,30 @@ def confusions(
         if g is not None and p is not None and g != p
     )
     return [(g, p, n) for (g, p), n in pairs.most_common(top)]
+
+
+def label_matrix(gold: Sequence[Iterable[str]], pred: Sequence[Iterable[str]]) -> np.ndarray:
+    """Gold and predicted labels binarised side by side, (n, 2L), so rows resample together (macro)."""
+    labels = sorted({x for s in (*gold, *pred) for x in s})
+    index = {label: i for i, label in enumerate(labels)}
+    out = np.zeros((len(gold), 2 * len(labels)), dtype=bool)
+    for row, (g, p) in enumerate(zip(gold, pred, strict=True)):
+        for x in g:
+            out[row, index[x]] = True
+        for x in p:
+            out[row, len(labels) + index[x]] = True
+    return out
+
+
+def macro_f1_of_matrix(matrix: np.ndarray) -> float:
+    """Macro F1 from a ``label_matrix``, over the labels present in these rows (as sklearn would see them)."""
+    half = matrix.shape[1] // 2
+    g, p = matrix[:, :half], matrix[:, half:]
+    tp = (g & p).sum(axis=0)
+    fp = (~g & p).sum(axis=0)
+    fn = (g & ~p).sum(axis=0)
+    present = (tp + fp + fn) > 0
+    if not present.any():
+        return 0.0
+    f1 = np.where(present, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)
+    return float(f1[present].mean())

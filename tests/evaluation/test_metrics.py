@@ -114,3 +114,9 @@ def test_bootstrap_interval_contains_point_and_paired_delta_detects_a_real_chang
 
 def test_confusions_ignore_abstentions():
     assert m.confusions(["a", "a", "a", "b"], ["b", "b", None, "b"]) == [("a", "b", 2)]
+
+
+def test_macro_f1_of_matrix_matches_macro_prf():
+    gold = [{"a"}, {"a", "b"}, {"c"}, set(), {"d"}]
+    pred = [{"a"}, {"b"}, {"a"}, {"c"}, set()]
+    assert m.macro_f1_of_matrix(m.label_matrix(gold, pred)) == pytest.approx(m.macro_prf(gold, pred).f1)

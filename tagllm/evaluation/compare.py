@@ -1,0 +1,228 @@
+"""Comparing runs: headline metrics with paired-bootstrap deltas, per-tag deltas, changed products."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tagllm.errors import InputError
+from tagllm.evaluation import metrics as m
+
+HEADLINES = ("micro_f1", "macro_f1", "hier_f1", "leaf_accuracy", "coverage")
+HEADLINE_TITLES = {
+    "micro_f1": "micro F1",
+    "macro_f1": "macro F1",
+    "hier_f1": "hierarchical F1",
+    "leaf_accuracy": "leaf accuracy",
+    "coverage": "coverage",
+}
+MAX_CHANGED = 200
+
+
+def load_run(directory: str | Path) -> dict[str, Any]:
+    """A run directory's metrics and per-product rows; says clearly what is missing."""
+    path = Path(directory)
+    metrics_file, rows_file = path / "metrics.json", path / "per_product.jsonl"
+    if not metrics_file.is_file() or not rows_file.is_file():
+        raise InputError(
+            f"{path}: not a run directory (it needs metrics.json and per_product.jsonl from `eval run`)"
+        )
+    metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+    rows = [json.loads(line) for line in rows_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {
+        "dir": str(path),
+        "metrics": metrics,
+        "rows": {r["id"]: r for r in rows},
+        "order": [r["id"] for r in rows],
+    }
+
+
+def _label(run: dict[str, Any]) -> str:
+    metrics = run["metrics"]
+    return (
+        metrics["variant"] if metrics["variant"] != "base" else f"{metrics['name']} ({Path(run['dir']).name})"
+    )
+
+
+def _arrays(run: dict[str, Any], ids: list[str], facet: str) -> dict[str, np.ndarray]:
+    cells = [run["rows"][i]["facets"].get(facet) for i in ids]
+    return {
+        "counts": np.asarray([c["counts"] for c in cells], dtype=np.int64).reshape(-1, 3),
+        "hcounts": np.asarray([c["hcounts"] for c in cells], dtype=np.int64).reshape(-1, 3),
+        "correct": np.asarray([c["correct"] for c in cells], dtype=float),
+        "covered": np.asarray([c["best"] is not None for c in cells], dtype=float),
+        "labels": m.label_matrix([c["gold"] for c in cells], [c["pred"] for c in cells]),
+    }
+
+
+_STATISTICS: dict[str, tuple[str, m.Statistic]] = {
+    "micro_f1": ("counts", m.micro_f1_of_counts),
+    "macro_f1": ("labels", m.macro_f1_of_matrix),
+    "hier_f1": ("hcounts", m.micro_f1_of_counts),
+    "leaf_accuracy": ("correct", m.mean_of),
+    "coverage": ("covered", m.mean_of),
+}
+
+
+def _changed(
+    a: dict[str, Any], b: dict[str, Any], ids: list[str], facet: str
+) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {"fixed": [], "broken": [], "changed": []}
+    for pid in ids:
+        ca, cb = a["rows"][pid]["facets"][facet], b["rows"][pid]["facets"][facet]
+        if ca["correct"] and not cb["correct"]:
+            kind = "broken"
+        elif cb["correct"] and not ca["correct"]:
+            kind = "fixed"
+        elif ca["best"] != cb["best"] or sorted(ca["pred"]) != sorted(cb["pred"]):
+            kind = "changed"
+        else:
+            continue
+        out[kind].append(
+            {
+                "id": pid,
+                "title": a["rows"][pid]["title"],
+                "gold": ca.get("gold_paths") or ca["gold"],
+                "a": ca.get("best_path") or ca["best"],
+                "b": cb.get("best_path") or cb["best"],
+                "a_confidence": ca["confidence"],
+                "b_confidence": cb["confidence"],
+            }
+        )
+    return out
+
+
+def _tag_deltas(ma: dict[str, Any], mb: dict[str, Any]) -> list[dict[str, Any]]:
+    ta = {t["id"]: t for t in ma["per_tag"]}
+    tb = {t["id"]: t for t in mb["per_tag"]}
+    out = []
+    for vid in set(ta) | set(tb):
+        a, b = ta.get(vid), tb.get(vid)
+        fa, fb = (a["f1"] if a else 0.0), (b["f1"] if b else 0.0)
+        if fa == fb:
+            continue
+        ref = a or b
+        assert ref is not None
+        out.append(
+            {
+                "id": vid,
+                "path": ref["path"],
+                "support": max(a["support"] if a else 0, b["support"] if b else 0),
+                "a_f1": fa,
+                "b_f1": fb,
+                "delta": fb - fa,
+            }
+        )
+    out.sort(key=lambda t: (-abs(t["delta"]) * max(t["support"], 1), t["path"]))
+    return out
+
+
+def compare_runs(directories: list[str | Path], *, seed: int = 0, n_boot: int = 1000) -> dict[str, Any]:
+    """Compare every run with the first (the baseline) on the products and facets they share."""
+    if len(directories) < 2:
+        raise InputError("compare needs at least two run directories")
+    runs = [load_run(d) for d in directories]
+    base = runs[0]
+    version = base["metrics"]["taxonomy"]["version"]
+    for run in runs[1:]:
+        other = run["metrics"]["taxonomy"]["version"]
+        if other != version:
+            raise InputError(
+                f"cannot compare {run['dir']} with {base['dir']}: they were scored against different "
+                f"taxonomy versions ({other} vs {version}), so their tags are not the same values; "
+                "re-run both with one taxonomy"
+            )
+    comparisons = []
+    for run in runs[1:]:
+        shared = [pid for pid in base["order"] if pid in run["rows"]]
+        facets: dict[str, Any] = {}
+        for facet in base["metrics"]["facets"]:
+            if facet not in run["metrics"]["facets"]:
+                continue
+            ids = [
+                p for p in shared if facet in base["rows"][p]["facets"] and facet in run["rows"][p]["facets"]
+            ]
+            arr_a, arr_b = _arrays(base, ids, facet), _arrays(run, ids, facet)
+            headline = {}
+            for key, (field, statistic) in _STATISTICS.items():
+                if key == "macro_f1":
+                    # Both runs' label matrices must share columns for a paired resample: build them together.
+                    cells_a = [base["rows"][i]["facets"][facet] for i in ids]
+                    cells_b = [run["rows"][i]["facets"][facet] for i in ids]
+                    joint = m.label_matrix(
+                        [c["gold"] for c in cells_a] + [c["gold"] for c in cells_b],
+                        [c["pred"] for c in cells_a] + [c["pred"] for c in cells_b],
+                    )
+                    a_data, b_data = joint[: len(ids)], joint[len(ids) :]
+                else:
+                    a_data, b_data = arr_a[field], arr_b[field]
+                delta = m.paired_bootstrap(a_data, b_data, statistic, n_boot=n_boot, seed=seed)
+                headline[key] = delta.as_dict()
+            facets[facet] = {
+                "n": len(ids),
+                "headline": headline,
+                "tags": _tag_deltas(base["metrics"]["facets"][facet], run["metrics"]["facets"][facet]),
+                "products": _changed(base, run, ids, facet),
+            }
+        comparisons.append(
+            {
+                "a": {"dir": base["dir"], "label": _label(base)},
+                "b": {"dir": run["dir"], "label": _label(run)},
+                "only_in_a": len(set(base["rows"]) - set(run["rows"])),
+                "only_in_b": len(set(run["rows"]) - set(base["rows"])),
+                "facets": facets,
+            }
+        )
+    return {
+        "taxonomy": base["metrics"]["taxonomy"],
+        "runs": [
+            {
+                "dir": r["dir"],
+                "label": _label(r),
+                "variant": r["metrics"]["variant"],
+                "tagger": r["metrics"]["tagger"],
+                "performance": r["metrics"]["performance"],
+            }
+            for r in runs
+        ],
+        "n_boot": n_boot,
+        "comparisons": comparisons,
+    }
+
+
+def comparison_lines(comparison: dict[str, Any]) -> list[str]:
+    """The lines `tagllm eval compare` prints: per facet and metric, A, B, the delta and its significance."""
+    lines = []
+    for c in comparison["comparisons"]:
+        lines.append(f"{c['b']['label']} vs {c['a']['label']}")
+        for facet, f in c["facets"].items():
+            p = f["products"]
+            lines.append(
+                f"  {facet} (n={f['n']}): fixed {len(p['fixed'])}, broken {len(p['broken'])}, "
+                f"changed {len(p['changed'])}"
+            )
+            for key, d in f["headline"].items():
+                mark = "significant" if d["significant"] else "not significant"
+                lines.append(
+                    f"    {HEADLINE_TITLES[key]:<16} {d['a']:.3f} -> {d['b']:.3f}  {d['delta']:+.3f} "
+                    f"[{d['ci_low']:+.3f}, {d['ci_high']:+.3f}] p={d['p_value']:.3f} {mark}"
+                )
+    return lines
+
+
+def write_comparison(comparison: dict[str, Any], directory: str | Path) -> Path:
+    """comparison.json, comparison.md and a self-contained comparison.html; returns the HTML path."""
+    from tagllm.evaluation.report import render_comparison_html, render_comparison_markdown
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "comparison.json").write_text(
+        json.dumps(comparison, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    (out / "comparison.md").write_text(render_comparison_markdown(comparison), encoding="utf-8")
+    html = out / "comparison.html"
+    html.write_text(render_comparison_html(comparison), encoding="utf-8")
+    return html

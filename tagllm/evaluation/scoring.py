@@ -1,0 +1,414 @@
+"""Scoring one run: per-product rows and the metrics.json a report and a comparison are rendered from."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tagllm.evaluation import metrics as m
+from tagllm.models import TagResult
+from tagllm.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from tagllm.evaluation.harness import EvalConfig, GoldItem, GoldSet, VariantRun
+
+DIRECT_METHODS = ("id", "exact")  # the model wrote a taxonomy value as it is: not off-taxonomy
+AT_K = (1, 3, 5, 10)
+MIN_SUPPORT_FOR_WORST = 2  # a tag seen once says little; the worst-tags list would be all noise
+
+
+def gold_leaves(ids: list[str], taxonomy: Taxonomy) -> list[str]:
+    """Drop gold ids that are ancestors of other gold ids: 'A' and 'A > B' together mean 'A > B'."""
+    closed = {a for vid in ids if vid in taxonomy for a in taxonomy.lineage(vid)[:-1]}
+    out: list[str] = []
+    for vid in ids:
+        if vid not in closed and vid not in out:
+            out.append(vid)
+    return out
+
+
+def _label(taxonomy: Taxonomy, vid: str | None) -> str:
+    if vid is None:
+        return "—"
+    return taxonomy.path_of(vid) if vid in taxonomy else vid
+
+
+def _ranked(result: TagResult, facet: str) -> list[str]:
+    """The system's ranking for a facet: its tags by confidence, then the remaining candidates by score."""
+    tags = sorted(
+        (t for t in result.tags.get(facet, []) if t.source != "ancestor"), key=lambda t: -t.confidence
+    )
+    out = [t.id for t in tags]
+    if result.provenance is not None:
+        for c in sorted(result.provenance.candidates.get(facet, []), key=lambda c: -c.score):
+            if c.id not in out:
+                out.append(c.id)
+    return out
+
+
+def _product_row(
+    item: GoldItem, result: TagResult | None, facets: list[str], taxonomy: Taxonomy
+) -> dict[str, Any]:
+    status = "missing" if result is None else result.status
+    row: dict[str, Any] = {"id": item.id, "title": item.title, "status": status, "facets": {}}
+    if result is not None and result.error is not None:
+        row["error"] = result.error.message
+    for facet in facets:
+        gold = item.gold.get(facet)
+        if not gold:
+            continue
+        hierarchical = taxonomy.facets[facet].hierarchical
+        gold_set = gold_leaves(gold, taxonomy) if hierarchical else list(dict.fromkeys(gold))
+        ok = result is not None and result.status == "ok"
+        tags = [t for t in result.tags.get(facet, []) if t.source != "ancestor"] if ok and result else []
+        best = result.best(facet) if ok and result else None
+        pred = list(dict.fromkeys(t.id for t in tags))
+        if hierarchical:
+            correct = best is not None and len(gold_set) == 1 and best.id == gold_set[0]
+        else:
+            correct = bool(pred) and set(pred) == set(gold_set)
+        counts = m.per_product_counts([gold_set], [pred])[0]
+        hcounts = m.hierarchical_counts([gold_set], [pred], taxonomy)[0]
+        row["facets"][facet] = {
+            "gold": gold_set,
+            "pred": pred,
+            "best": best.id if best else None,
+            "gold_paths": [_label(taxonomy, g) for g in gold_set],
+            "best_path": _label(taxonomy, best.id) if best else None,
+            "confidence": best.confidence if best else None,
+            "ranked": _ranked(result, facet)[:10] if ok and result else [],
+            "counts": counts.tolist(),
+            "hcounts": hcounts.tolist(),
+            "correct": int(correct),
+        }
+    return row
+
+
+def _off_taxonomy(results: list[TagResult], facet: str) -> dict[str, Any]:
+    methods: dict[str, int] = {}
+    rejected = 0
+    for r in results:
+        for t in r.tags.get(facet, []):
+            if t.source != "ancestor" and t.mapping is not None:
+                methods[t.mapping.method] = methods.get(t.mapping.method, 0) + 1
+        rejected += sum(1 for x in r.rejected if x.facet in (facet, None))
+    raw = sum(methods.values()) + rejected
+    rescued = {k: v for k, v in sorted(methods.items(), key=lambda kv: -kv[1]) if k not in DIRECT_METHODS}
+    off = sum(rescued.values()) + rejected
+    return {
+        "raw_strings": raw,
+        "direct": sum(v for k, v in methods.items() if k in DIRECT_METHODS),
+        "off_taxonomy": off,
+        "rate": off / raw if raw else None,
+        "rescued": rescued,
+        "rescued_total": sum(rescued.values()),
+        "rescued_share": sum(rescued.values()) / off if off else None,
+        "rejected": rejected,
+    }
+
+
+def _facet_metrics(
+    facet: str, rows: list[dict[str, Any]], results: dict[str, TagResult], taxonomy: Taxonomy, cfg: EvalConfig
+) -> dict[str, Any]:
+    scored = [r for r in rows if facet in r["facets"]]
+    cells = [r["facets"][facet] for r in scored]
+    gold = [c["gold"] for c in cells]
+    pred = [c["pred"] for c in cells]
+    counts = np.asarray([c["counts"] for c in cells], dtype=np.int64).reshape(-1, 3)
+    hcounts = np.asarray([c["hcounts"] for c in cells], dtype=np.int64).reshape(-1, 3)
+    correct = np.asarray([c["correct"] for c in cells], dtype=float)
+    micro, macro = m.micro_prf(gold, pred), m.macro_prf(gold, pred)
+    hier = m.prf_counts(*(int(x) for x in hcounts.sum(axis=0))) if len(hcounts) else m.PRF(0.0, 0.0, 0.0)
+    n = len(cells)
+    answered = [c for c in cells if c["best"] is not None]
+    ok_rows = [r for r in scored if r["status"] == "ok"]
+    at_k = {}
+    for k in AT_K:
+        p, r = m.precision_recall_at_k(gold, [c["ranked"] for c in cells], k)
+        at_k[str(k)] = {"precision": p, "recall": r}
+    bins, ece = m.calibration([c["confidence"] for c in answered], [c["correct"] for c in answered])
+    curve = m.precision_coverage_curve(
+        [c["confidence"] for c in answered], [c["correct"] for c in answered], n
+    )
+    suggestion = m.suggest_threshold(curve, cfg.target_precision)
+    table = m.per_tag_prf(gold, pred)
+    per_tag = [
+        {
+            "id": vid,
+            "name": taxonomy[vid].name if vid in taxonomy else vid,
+            "path": _label(taxonomy, vid),
+            "support": prf.tp + prf.fn,
+            "predicted": prf.tp + prf.fp,
+            "precision": prf.precision,
+            "recall": prf.recall,
+            "f1": prf.f1,
+        }
+        for vid, prf in table.items()
+    ]
+    per_tag.sort(key=lambda t: (-t["support"], t["path"]))
+    worst = sorted(
+        (t for t in per_tag if t["support"] >= MIN_SUPPORT_FOR_WORST), key=lambda t: (t["f1"], -t["support"])
+    )[:15]
+    leaf_gold = [c["gold"][0] if len(c["gold"]) == 1 else None for c in cells]
+    confusion = [
+        {"gold": _label(taxonomy, g), "pred": _label(taxonomy, p), "gold_id": g, "pred_id": p, "count": k}
+        for g, p, k in m.confusions(leaf_gold, [c["best"] for c in cells], top=15)
+    ]
+    curve_points = _thin(curve, 200)
+    return {
+        "n": n,
+        "hierarchical": taxonomy.facets[facet].hierarchical,
+        "micro": {**micro.as_dict(), "f1_ci": _ci(counts, m.micro_f1_of_counts, cfg)},
+        "macro": {**macro.as_dict(), "f1_ci": _ci(m.label_matrix(gold, pred), m.macro_f1_of_matrix, cfg)},
+        "hierarchical_prf": {**hier.as_dict(), "f1_ci": _ci(hcounts, m.micro_f1_of_counts, cfg)},
+        "leaf_accuracy": {"value": float(correct.mean()) if n else 0.0, "ci": _ci(correct, m.mean_of, cfg)},
+        "at_k": at_k,
+        "coverage": len(answered) / n if n else 0.0,
+        "abstention": sum(1 for r in ok_rows if r["facets"][facet]["best"] is None) / n if n else 0.0,
+        "errors": sum(1 for r in scored if r["status"] == "error") / n if n else 0.0,
+        "missing": sum(1 for r in scored if r["status"] == "missing"),
+        "off_taxonomy": _off_taxonomy([results[r["id"]] for r in ok_rows if r["id"] in results], facet),
+        "calibration": {"ece": ece, "bins": [_bin(b) for b in bins]},
+        "precision_coverage": {
+            "target_precision": cfg.target_precision,
+            "suggested": _point(suggestion) if suggestion else None,
+            "curve": [_point(p) for p in curve_points],
+        },
+        "per_tag": per_tag,
+        "worst_tags": worst,
+        "confusions": confusion,
+    }
+
+
+def _ci(data: np.ndarray, statistic: m.Statistic, cfg: EvalConfig) -> list[float] | None:
+    if not cfg.bootstrap or not len(data):
+        return None
+    return list(m.bootstrap_ci(data, statistic, n_boot=cfg.bootstrap, seed=cfg.seed))
+
+
+def _bin(b: m.CalibrationBin) -> dict[str, float]:
+    return {
+        "lower": b.lower,
+        "upper": b.upper,
+        "count": b.count,
+        "confidence": b.confidence,
+        "accuracy": b.accuracy,
+    }
+
+
+def _point(p: m.CoveragePoint) -> dict[str, float]:
+    return {"threshold": p.threshold, "coverage": p.coverage, "precision": p.precision, "count": p.count}
+
+
+def _thin(curve: list[m.CoveragePoint], most: int) -> list[m.CoveragePoint]:
+    # Thousands of distinct confidences make metrics.json heavy and the plot no clearer.
+    if len(curve) <= most:
+        return curve
+    step = len(curve) / most
+    return [curve[int(i * step)] for i in range(most)] + [curve[-1]]
+
+
+def _performance(run: VariantRun, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    ok = [run.results[r["id"]] for r in rows if r["status"] == "ok"]
+    seconds = [run.seconds.get(r["id"], 0.0) for r in rows if r["status"] == "ok"]
+    latency = [
+        (res.provenance.latency_ms if res.provenance and res.provenance.latency_ms is not None else s * 1000)
+        for res, s in zip(ok, seconds, strict=True)
+    ]
+    prompt = [res.provenance.prompt_tokens for res in ok if res.provenance and res.provenance.prompt_tokens]
+    completion = [
+        res.provenance.completion_tokens for res in ok if res.provenance and res.provenance.completion_tokens
+    ]
+    total = sum(seconds)
+    return {
+        "products": len(rows),
+        "ok": len(ok),
+        "tagged_now": run.tagged,
+        "from_cache": run.cached,
+        "setup_s": run.setup_s,
+        "tagging_s": total,
+        "throughput_per_s": len(ok) / total if total else None,
+        "latency_ms": {
+            "mean": float(np.mean(latency)) if latency else None,
+            "p50": float(np.percentile(latency, 50)) if latency else None,
+            "p95": float(np.percentile(latency, 95)) if latency else None,
+        },
+        "prompt_tokens": int(sum(prompt)) if prompt else None,
+        "completion_tokens": int(sum(completion)) if completion else None,
+        "tokens_per_product": (sum(prompt) + sum(completion)) / len(ok)
+        if ok and (prompt or completion)
+        else None,
+    }
+
+
+def _error_examples(
+    rows: list[dict[str, Any]],
+    results: dict[str, TagResult],
+    facets: list[str],
+    taxonomy: Taxonomy,
+    most: int,
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        for facet, cell in row["facets"].items():
+            if cell["correct"] or len(out) >= most:
+                continue
+            result = results.get(row["id"])
+            example: dict[str, Any] = {
+                "id": row["id"],
+                "title": row["title"],
+                "facet": facet,
+                "status": row["status"],
+                "gold": [_label(taxonomy, g) for g in cell["gold"]],
+                "pred": _label(taxonomy, cell["best"]) if cell["best"] else None,
+                "confidence": cell["confidence"],
+                "error": row.get("error"),
+                "neighbours": [],
+                "candidates": [],
+                "raw_output": None,
+                "mapping": [],
+                "rejected": [],
+            }
+            if result is not None and result.provenance is not None:
+                prov = result.provenance
+                example["neighbours"] = [
+                    {
+                        "title": n.title,
+                        "score": n.score,
+                        "labels": [_label(taxonomy, v) for v in n.labels.get(facet, [])],
+                    }
+                    for n in prov.neighbours[:3]
+                ]
+                example["candidates"] = [
+                    {"name": _label(taxonomy, c.id), "score": c.score}
+                    for c in prov.candidates.get(facet, [])[:5]
+                ]
+                raw = prov.raw_output or ""
+                example["raw_output"] = raw[:400] + ("…" if len(raw) > 400 else "")
+            if result is not None:
+                example["mapping"] = [
+                    {
+                        "raw": t.mapping.raw,
+                        "to": t.path or t.name,
+                        "method": t.mapping.method,
+                        "score": t.mapping.score,
+                    }
+                    for t in result.tags.get(facet, [])
+                    if t.mapping is not None and t.source != "ancestor"
+                ]
+                example["rejected"] = [x.text for x in result.rejected if x.facet in (facet, None)]
+            out.append(example)
+    return out
+
+
+def _gold_suspects(
+    gold_items: list[GoldItem],
+    rows: list[dict[str, Any]],
+    results: dict[str, TagResult],
+    taxonomy: Taxonomy,
+    cfg: EvalConfig,
+) -> list[dict[str, Any]]:
+    """Gold labels that disagree with every near-identical labelled example: worth a second look."""
+    from tagllm.evaluation.harness import GoldResolver
+
+    resolver = GoldResolver(taxonomy)
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        result = results.get(row["id"])
+        if result is None or result.provenance is None:
+            continue
+        for facet, cell in row["facets"].items():
+            near = [
+                n
+                for n in result.provenance.neighbours
+                if n.score >= cfg.near_duplicate and n.labels.get(facet)
+            ]
+            if not near:
+                continue
+            seen: set[str] = set()
+            for n in near:
+                for raw in n.labels[facet]:
+                    vid = resolver.resolve(facet, raw)
+                    seen.add(vid or raw)
+            labelled = gold_leaves(sorted(seen), taxonomy)
+            if set(labelled) & set(cell["gold"]) or len(labelled) != 1:
+                continue
+            out.append(
+                {
+                    "id": row["id"],
+                    "title": row["title"],
+                    "facet": facet,
+                    "gold": [_label(taxonomy, g) for g in cell["gold"]],
+                    "neighbours_say": _label(taxonomy, labelled[0]),
+                    "neighbour": near[0].title,
+                    "score": near[0].score,
+                    "count": len(near),
+                }
+            )
+    return out
+
+
+def score_run(
+    cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonomy
+) -> tuple[dict[str, Any], list]:
+    """Per-product rows and the metrics dictionary for one variant."""
+    rows = [_product_row(item, run.results.get(item.id), gold.facets, taxonomy) for item in gold.items]
+    facets = {f: _facet_metrics(f, rows, run.results, taxonomy, cfg) for f in gold.facets}
+    missing = [{"id": r["id"], "title": r["title"]} for r in rows if r["status"] == "missing"]
+    failed = [
+        {"id": r["id"], "title": r["title"], "error": r.get("error")} for r in rows if r["status"] == "error"
+    ]
+    config = run.variant.config.model_dump()
+    metrics = {
+        "name": cfg.name,
+        "variant": run.variant.name,
+        "settings": run.variant.settings,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "cache_key": run.key,
+        "taxonomy": {"name": taxonomy.name, "version": taxonomy.version, "values": len(taxonomy)},
+        "tagger": {k: config[k] for k in ("backend", "model", "prompt", "k", "max_candidates", "threshold")},
+        "sample": {
+            "gold_file": cfg.gold,
+            "gold_records": gold.total_records,
+            "split": cfg.split,
+            "in_split": gold.in_split,
+            "sample": cfg.sample.describe(),
+            "evaluated": len(rows),
+        },
+        "bad_input": {
+            "unknown_gold_count": len(gold.unknown),
+            "unknown_gold": gold.unknown[:100],
+            "unreadable_gold": gold.unreadable[:100],
+            "missing_predictions_count": len(missing),
+            "missing_predictions": missing[:100],
+            "failed_count": len(failed),
+            "failed": failed[:100],
+        },
+        "facets": facets,
+        "performance": _performance(run, rows),
+        "error_examples": _error_examples(rows, run.results, gold.facets, taxonomy, cfg.max_examples),
+        "possible_gold_errors": _gold_suspects(gold.items, rows, run.results, taxonomy, cfg),
+    }
+    return metrics, rows
+
+
+def headline(metrics: dict[str, Any]) -> list[str]:
+    """The lines `tagllm eval run` prints: one per facet, the figures an analyst decides on."""
+    lines = []
+    for facet, f in metrics["facets"].items():
+        parts = [
+            f"{facet}: n={f['n']}",
+            f"micro-F1 {_fmt_ci(f['micro']['f1'], f['micro']['f1_ci'])}",
+            f"macro-F1 {_fmt_ci(f['macro']['f1'], f['macro']['f1_ci'])}",
+            f"hier-F1 {_fmt_ci(f['hierarchical_prf']['f1'], f['hierarchical_prf']['f1_ci'])}",
+            f"leaf-acc {_fmt_ci(f['leaf_accuracy']['value'], f['leaf_accuracy']['ci'])}",
+            f"coverage {f['coverage']:.3f}",
+        ]
+        lines.append("  ".join(parts))
+    return lines
+
+
+def _fmt_ci(value: float, ci: list[float] | None) -> str:
+    return f"{value:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")

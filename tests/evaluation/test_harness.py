@@ -1,0 +1,202 @@
+"""The harness end to end with a fake tagger: exact metrics, files, caching, bad input, CLI output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tagllm.errors import ConfigError, InputError
+from tagllm.evaluation import harness
+from tagllm.evaluation.compare import compare_runs
+from tagllm.evaluation.harness import load_eval_config, run_eval
+
+
+def _run(eval_dir: Path, factory, **overrides) -> harness.EvalOutcome:
+    cfg = load_eval_config(eval_dir / "eval.yaml", **overrides)
+    return run_eval(cfg, factory=factory, root=eval_dir / "runs" / overrides.pop("name", "r1"))
+
+
+def test_run_scores_exact_metrics_and_writes_the_run_directory(eval_dir, fake_factory):
+    outcome = _run(eval_dir, fake_factory)
+    (run,) = outcome.runs
+    assert sorted(p.name for p in run.iterdir()) == [
+        "metrics.json",
+        "per_product.jsonl",
+        "predictions.jsonl",
+        "report.html",
+        "report.md",
+    ]
+    m = json.loads((run / "metrics.json").read_text())
+    f = m["facets"]["category"]
+    assert f["n"] == 4  # p5's gold is not in the taxonomy, p6 is in the dev split
+    assert (f["micro"]["precision"], f["micro"]["recall"], f["micro"]["f1"]) == pytest.approx(
+        (2 / 3, 1 / 2, 4 / 7)
+    )
+    assert (f["macro"]["precision"], f["macro"]["recall"], f["macro"]["f1"]) == pytest.approx(
+        (0.375, 0.5, 5 / 12)
+    )
+    h = f["hierarchical_prf"]
+    assert (h["precision"], h["recall"], h["f1"]) == pytest.approx((5 / 6, 5 / 8, 5 / 7))
+    assert f["leaf_accuracy"]["value"] == 0.5
+    assert (f["coverage"], f["abstention"]) == (0.75, 0.25)
+    lo, hi = f["micro"]["f1_ci"]
+    assert lo <= 4 / 7 <= hi
+    assert f["calibration"]["ece"] == pytest.approx(0.3)
+    assert f["precision_coverage"]["suggested"]["threshold"] == 0.8
+    o = f["off_taxonomy"]
+    assert (o["raw_strings"], o["off_taxonomy"], o["rescued"], o["rejected"]) == (
+        4,
+        3,
+        {"fuzzy": 1, "synonym": 1},
+        1,
+    )
+    assert (
+        f["confusions"][0]["gold"] == "Clothing > Shorts"
+        and f["confusions"][0]["pred"] == "Clothing > Shirts"
+    )
+    assert m["bad_input"]["unknown_gold"] == [
+        {"product_id": "p5", "facet": "category", "value": "Garden > Hoses", "reason": "not in taxonomy"}
+    ]
+    assert [g["id"] for g in m["possible_gold_errors"]] == ["p1"]
+    assert m["possible_gold_errors"][0]["neighbours_say"] == "Home > Sofas"
+    assert m["performance"]["prompt_tokens"] == 500 and m["performance"]["tagged_now"] == 5
+    assert len((run / "predictions.jsonl").read_text().splitlines()) == 5
+    md = (run / "report.md").read_text()
+    assert "| micro P / R / F1 | 0.667 / 0.500 / 0.571 [" in md
+
+
+def test_no_gold_field_reaches_the_tagger(eval_dir, fake_factory):
+    _run(eval_dir, fake_factory)
+    assert {p.id for p in fake_factory.seen} == {"p1", "p2", "p3", "p4", "p5"}
+    for product in fake_factory.seen:
+        dumped = product.model_dump()
+        assert not any(k.startswith("gold_") for k in dumped) and not any(
+            k.startswith("gold_") for k in product.extra
+        )
+        assert "split" not in product.extra
+        assert "Clothing" not in json.dumps(dumped)
+
+
+def test_cache_reruns_only_the_variant_whose_template_changed(eval_dir, fake_factory):
+    a, b = str(eval_dir / "a.j2"), str(eval_dir / "b.j2")
+    first = _run(eval_dir, fake_factory, sweep={"prompt": [a, b]}, name="s1")
+    assert fake_factory.built == ["a.j2", "b.j2"]
+    assert [p.name for p in first.runs] == ["prompt=a", "prompt=b"]
+    assert first.comparison is not None and first.comparison.name == "comparison.html"
+    _run(eval_dir, fake_factory, sweep={"prompt": [a, b]}, name="s2")
+    assert fake_factory.built == ["a.j2", "b.j2"]  # everything came from the cache
+    (eval_dir / "b.j2").write_text("prompt B, edited {{ product.title }}")
+    third = _run(eval_dir, fake_factory, sweep={"prompt": [a, b]}, name="s3")
+    assert fake_factory.built == ["a.j2", "b.j2", "b.j2"]
+    perf = [json.loads((d / "metrics.json").read_text())["performance"] for d in third.runs]
+    assert [(p["tagged_now"], p["from_cache"]) for p in perf] == [(0, 5), (5, 0)]
+
+
+def test_predictions_file_missing_products_count_as_misses(eval_dir, fake_factory):
+    run = _run(eval_dir, fake_factory).runs[0]
+    lines = (run / "predictions.jsonl").read_text().splitlines()
+    partial = eval_dir / "partial.jsonl"
+    partial.write_text("\n".join(line for line in lines if '"p3"' not in line) + "\n")
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    m = run_eval(cfg, predictions=partial, root=eval_dir / "runs" / "pred").metrics[0]
+    assert m["bad_input"]["missing_predictions"] == [{"id": "p3", "title": "Three-seat sofa"}]
+    assert m["facets"]["category"]["leaf_accuracy"]["value"] == 0.25
+    assert m["facets"]["category"]["missing"] == 1
+
+
+def test_predictions_from_another_taxonomy_version_are_refused(eval_dir, fake_factory):
+    run = _run(eval_dir, fake_factory).runs[0]
+    text = (run / "predictions.jsonl").read_text()
+    version = json.loads(text.splitlines()[0])["provenance"]["taxonomy_version"]
+    stale = eval_dir / "stale.jsonl"
+    stale.write_text(text.replace(version, "0123456789abcdef"))
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    with pytest.raises(InputError, match="made against taxonomy version 0123456789abcdef, but"):
+        run_eval(cfg, predictions=stale, root=eval_dir / "runs" / "stale")
+
+
+def test_compare_refuses_runs_from_another_taxonomy_version(eval_dir, fake_factory):
+    r1 = _run(eval_dir, fake_factory, name="v1").runs[0]
+    r2 = _run(eval_dir, fake_factory, name="v2").runs[0]
+    metrics = json.loads((r2 / "metrics.json").read_text())
+    metrics["taxonomy"]["version"] = "ffffffffffffffff"
+    (r2 / "metrics.json").write_text(json.dumps(metrics))
+    with pytest.raises(InputError, match="scored against different taxonomy versions"):
+        compare_runs([r1, r2])
+    with pytest.raises(InputError, match="not a run directory"):
+        compare_runs([r1, eval_dir])
+
+
+def test_empty_sample_is_refused_with_the_reason(eval_dir, fake_factory):
+    cfg = load_eval_config(eval_dir / "eval.yaml", split="validation")
+    with pytest.raises(InputError) as err:
+        run_eval(cfg, factory=fake_factory, root=eval_dir / "runs" / "empty")
+    assert str(err.value) == (
+        f"the sample is empty: {cfg.gold} has 6 record(s), 0 in split 'validation' (field 'split'), "
+        "sample all; nothing to evaluate"
+    )
+
+
+def test_config_typos_fail_loudly(eval_dir):
+    (eval_dir / "bad.yaml").write_text("gold: gold.jsonl\nsampel: 5\ntagger:\n  kk: 3\n")
+    with pytest.raises(ConfigError) as err:
+        load_eval_config(eval_dir / "bad.yaml")
+    assert "sampel: Extra inputs are not permitted" in str(err.value)
+    assert "tagger.kk: Extra inputs are not permitted" in str(err.value)
+    (eval_dir / "bad.yaml").write_text("gold: gold.jsonl\nsweep:\n  kay: [1, 2]\n")
+    with pytest.raises(ConfigError, match="sweep key 'kay' is not a tagger setting"):
+        load_eval_config(eval_dir / "bad.yaml")
+
+
+def test_sample_modes(eval_dir, fake_factory):
+    cfg = load_eval_config(eval_dir / "eval.yaml", split=None, sample={"mode": "random", "n": 3, "seed": 1})
+    from tagllm.taxonomy import load_taxonomy
+
+    tax = load_taxonomy(cfg.tagger.taxonomy)
+    ids = [i.id for i in harness.load_gold(cfg, tax).items]
+    assert len(ids) == 3 and ids == [i.id for i in harness.load_gold(cfg, tax).items]
+    cfg = load_eval_config(eval_dir / "eval.yaml", split=None, sample=2)
+    assert [i.id for i in harness.load_gold(cfg, tax).items] == ["p1", "p2"]
+
+
+def test_cli_run_and_compare_print_exact_lines(eval_dir, fake_factory, monkeypatch):
+    from tagllm.cli.eval import app
+
+    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    runner = CliRunner()
+    out = eval_dir / "out"
+    result = runner.invoke(
+        app, ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    run_dir = Path(lines[0].removeprefix("run: "))
+    assert lines[1:] == [
+        "  category: n=4  micro-F1 0.571  macro-F1 0.417  hier-F1 0.714  leaf-acc 0.500  coverage 0.750",
+        "  input: 1 unknown gold value(s), 0 missing prediction(s), 0 failed product(s)",
+        f"  report: {run_dir / 'report.html'}",
+    ]
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(eval_dir / "eval.yaml"),
+            "--output",
+            str(out),
+            "--sweep",
+            "k=5,10",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "k=10 vs k=5" in result.stdout
+    assert (
+        "    micro F1         0.571 -> 0.571  +0.000 [+0.000, +0.000] p=1.000 not significant"
+        in result.stdout
+    )
+    result = runner.invoke(app, ["compare", str(run_dir), str(run_dir), "--output", str(eval_dir / "cmp")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == "  category (n=4): fixed 0, broken 0, changed 0"
+    assert result.stdout.splitlines()[-1] == f"comparison: {eval_dir / 'cmp' / 'comparison.html'}"
