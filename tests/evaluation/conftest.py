@@ -33,6 +33,11 @@ ANSWERS: dict[str, tuple[str, float, str] | None] = {
     "p6": ("Clothing > Shirts", 0.95, "exact"),
 }
 
+PROMPT_B_CHANGES: dict[str, tuple[str, float, str] | None] = {
+    "p2": ("Clothing > Shorts", 0.7, "exact"),
+    "p3": ("Home > Lamps", 0.5, "fuzzy"),
+}
+
 
 class FakeTagger:
     """Answers from a table, records every product it was asked about, and counts its calls."""
@@ -135,7 +140,9 @@ def fake_factory():
 
     def factory(config: TaggerConfig) -> FakeTagger:
         built.append(Path(config.prompt).name)
-        return FakeTagger(config, ANSWERS, seen)
+        # Prompt B fixes the shorts (p2) and breaks the sofa (p3), so comparisons have something to show.
+        answers = {**ANSWERS, **(PROMPT_B_CHANGES if config.prompt.endswith("b.j2") else {})}
+        return FakeTagger(config, answers, seen)
 
     factory.seen = seen  # type: ignore[attr-defined]
     factory.built = built  # type: ignore[attr-defined]

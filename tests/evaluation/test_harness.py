@@ -200,3 +200,23 @@ def test_cli_run_and_compare_print_exact_lines(eval_dir, fake_factory, monkeypat
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1] == "  category (n=4): fixed 0, broken 0, changed 0"
     assert result.stdout.splitlines()[-1] == f"comparison: {eval_dir / 'cmp' / 'comparison.html'}"
+
+
+def test_sweep_comparison_lists_fixed_broken_products_and_tag_deltas(eval_dir, fake_factory):
+    a, b = str(eval_dir / "a.j2"), str(eval_dir / "b.j2")
+    outcome = _run(eval_dir, fake_factory, sweep={"prompt": [a, b]}, name="cmp")
+    c = json.loads((outcome.root / "comparison.json").read_text())
+    f = c["comparisons"][0]["facets"]["category"]
+    assert [(p["id"], p["a"], p["b"]) for p in f["products"]["fixed"]] == [
+        ("p2", "Clothing > Shirts", "Clothing > Shorts")
+    ]
+    assert [(p["id"], p["a"], p["b"]) for p in f["products"]["broken"]] == [
+        ("p3", "Home > Sofas", "Home > Lamps")
+    ]
+    assert f["headline"]["leaf_accuracy"]["delta"] == 0.0
+    assert not f["headline"]["leaf_accuracy"]["significant"]
+    assert [(t["path"], round(t["delta"], 3)) for t in f["tags"]] == [
+        ("Clothing > Shorts", 1.0),
+        ("Home > Sofas", -1.0),
+        ("Clothing > Shirts", 0.333),
+    ]
