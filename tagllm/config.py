@@ -20,20 +20,30 @@ class TaggerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     taxonomy: str = Field("demo", description="taxonomy file, directory or name (demo, shopify)")
-    examples: str | None = Field(None, description="labelled products (JSONL/CSV/Parquet) the example index is built from")
+    examples: str | None = Field(
+        None, description="labelled products (JSONL/CSV/Parquet) the example index is built from"
+    )
     index: str | None = Field(None, description="example index directory; built from `examples` when missing")
-    label_field: str = Field("labels", description="field of the examples holding their tags (or gold_category)")
-    embedder: str | None = Field(None, description="sentence-transformers model directory; default all-MiniLM-L6-v2")
+    label_field: str = Field(
+        "labels", description="field of the examples holding their tags (or gold_category)"
+    )
+    embedder: str | None = Field(
+        None, description="sentence-transformers model directory; default all-MiniLM-L6-v2"
+    )
     device: str | None = Field(None, description="cpu, cuda, cuda:1 … (default: what torch finds)")
     backend: str = Field("retrieval", description="retrieval | transformers | vllm | openai")
     model: str | None = Field(None, description="model path (transformers, vllm) or served name (openai)")
     base_url: str | None = Field(None, description="OpenAI-compatible server URL (openai backend)")
     backend_options: dict[str, Any] = Field(default_factory=dict, description="passed to the backend as is")
     prompt: str = Field("fewshot", description="prompt template name in prompts/ or a path")
-    facets: list[str] | None = Field(None, description="facets to tag (default: category plus facets the examples label)")
-    k: int = Field(10, ge=0, le=200, description="neighbours retrieved per product")
+    facets: list[str] | None = Field(
+        None, description="facets to tag (default: category plus facets the examples label)"
+    )
+    k: int = Field(25, ge=0, le=200, description="neighbours retrieved per product")
     max_candidates: int = Field(20, ge=1, le=500, description="candidates per facet offered to the backend")
-    threshold: float = Field(0.0, ge=0.0, le=1.0, description="tags below this confidence are dropped (abstain)")
+    threshold: float = Field(
+        0.0, ge=0.0, le=1.0, description="tags below this confidence are dropped (abstain)"
+    )
     add_ancestors: bool = Field(True, description="also emit the ancestors of hierarchical tags")
     batch_size: int = Field(256, ge=1, description="products per batch through the pipeline")
 

@@ -1,0 +1,353 @@
+"""The example index: labelled products, their embeddings in FAISS, their lexical vectors, and plain metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from tagllm.errors import IndexMismatchError, InputError, TagllmError
+from tagllm.models import LabelledProduct, RecordError
+from tagllm.retrieval.embedder import Embedder
+from tagllm.retrieval.lexical import LexicalModel
+from tagllm.taxonomy import CATEGORY, Taxonomy
+from tagllm.text import normalize
+
+FORMAT_VERSION = 1
+# Exact inner-product search up to this many examples, HNSW above: see benchmarks/index_bench.py for the
+# measurement behind the number (exact search stays a small share of the encoding cost until then).
+DEFAULT_HNSW_THRESHOLD = 200_000
+HNSW_M = 32
+HNSW_EF_SEARCH = 128
+
+
+def _faiss() -> Any:
+    import faiss
+
+    return faiss
+
+
+def _use_gpu(faiss: Any) -> bool:
+    return hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0
+
+
+@dataclass
+class Hits:
+    """Search results for a batch: ``ids[i, j]`` is the j-th neighbour of query i (-1 if none), best first."""
+
+    scores: np.ndarray
+    ids: np.ndarray
+
+
+class LabelResolver:
+    """Turns a labelled record's tags (ids, paths or names) into value ids, exactly: gold is never guessed."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self._exact: dict[tuple[str, str], list[str]] = {}
+        self._keys: dict[tuple[str, str], list[str]] = {}
+        for v in taxonomy.values.values():
+            for text in {v.name, v.path or v.name}:
+                self._exact.setdefault((v.facet, text), []).append(v.id)
+                self._keys.setdefault((v.facet, normalize(text)), []).append(v.id)
+
+    def resolve(self, facet: str, label: str) -> str | None:
+        """The value id for an id, a path or a name; None when unknown or when the name is ambiguous."""
+        if label in self.taxonomy.values and self.taxonomy.values[label].facet == facet:
+            return label
+        for table, key in ((self._exact, label.strip()), (self._keys, normalize(label))):
+            ids = table.get((facet, key), [])
+            if len(set(ids)) == 1:
+                return ids[0]
+        return None
+
+
+def labels_from_record(
+    data: dict[str, Any], label_field: str, resolver: LabelResolver, where: str
+) -> dict[str, list[str]] | RecordError:
+    """Read a record's labels: ``labels`` ({facet: [..]}), or a single path field such as ``gold_category``."""
+    raw = data.get(label_field)
+    if raw in (None, "", [], {}):
+        return RecordError(
+            field=label_field, message=f"{where}: no {label_field!r}; a labelled example needs tags"
+        )
+    pairs: list[tuple[str, str]] = []
+    if isinstance(raw, dict):
+        for facet, values in raw.items():
+            for value in values if isinstance(values, list) else [values]:
+                pairs.append((str(facet), str(value)))
+    elif isinstance(raw, str):
+        pairs.append((CATEGORY, raw))
+    elif isinstance(raw, list):
+        pairs.extend((CATEGORY, str(v)) for v in raw)
+    labels: dict[str, list[str]] = {}
+    for facet, value in pairs:
+        if facet not in resolver.taxonomy.facets:
+            return RecordError(field=label_field, message=f"{where}: facet {facet!r} is not in the taxonomy")
+        vid = resolver.resolve(facet, value)
+        if vid is None:
+            return RecordError(
+                field=label_field, message=f"{where}: {facet} label {value!r} is not a value of the taxonomy"
+            )
+        labels.setdefault(facet, []).append(vid)
+    return labels
+
+
+class ExampleIndex:
+    """Labelled examples with embedding (FAISS) and lexical (sparse) search.
+
+    On disk: ``manifest.json``, ``examples.jsonl``, ``vectors.npy``, ``index.faiss``, ``lexical.npz``,
+    ``lexical_matrix.npz`` — no pickle anywhere.
+    """
+
+    def __init__(
+        self,
+        examples: list[LabelledProduct],
+        vectors: np.ndarray,
+        lexical: LexicalModel,
+        lexical_matrix: sp.csr_matrix,
+        manifest: dict[str, Any],
+        *,
+        faiss_index: Any = None,
+        hnsw_threshold: int = DEFAULT_HNSW_THRESHOLD,
+    ) -> None:
+        self.examples = examples
+        self.vectors = vectors
+        self.lexical = lexical
+        self.lexical_matrix = lexical_matrix
+        self.manifest = manifest
+        self.hnsw_threshold = hnsw_threshold
+        self._faiss_index = faiss_index if faiss_index is not None else self._build_faiss(vectors)
+        self.path: Path | None = None
+        self.version = f"{manifest['taxonomy_version']}-{len(examples)}"
+
+    # -- construction ----------------------------------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        examples: Sequence[LabelledProduct],
+        taxonomy: Taxonomy,
+        embedder: Embedder,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        hnsw_threshold: int = DEFAULT_HNSW_THRESHOLD,
+    ) -> ExampleIndex:
+        if not examples:
+            raise InputError("no labelled examples to build an index from")
+        examples = list(examples)
+        texts = [e.text() for e in examples]
+        vectors = _encode_with_progress(embedder, texts, progress)
+        lexical = LexicalModel()
+        matrix = lexical.fit(texts)
+        facets = sorted({f for e in examples for f in e.labels})
+        manifest = {
+            "format": FORMAT_VERSION,
+            "embedder": embedder.name,
+            "dim": int(vectors.shape[1]),
+            "taxonomy": taxonomy.name,
+            "taxonomy_version": taxonomy.version,
+            "label_facets": facets,
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        return cls(examples, vectors, lexical, matrix, manifest, hnsw_threshold=hnsw_threshold)
+
+    def _build_faiss(self, vectors: np.ndarray) -> Any:
+        faiss = _faiss()
+        dim = vectors.shape[1]
+        if len(vectors) >= self.hnsw_threshold:
+            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+            self.manifest["faiss"] = "hnsw"
+        else:
+            index = faiss.IndexFlatIP(dim)
+            self.manifest["faiss"] = "flat"
+            if _use_gpu(faiss):
+                index = faiss.index_cpu_to_gpu(faiss.StandardGpuResources(), 0, index)
+        if len(vectors):
+            index.add(vectors)
+        return index
+
+    def add(self, examples: Sequence[LabelledProduct], embedder: Embedder) -> int:
+        """Add reviewed examples without re-embedding the existing ones; returns how many were added."""
+        self.check_embedder(embedder.name)
+        examples = list(examples)
+        if not examples:
+            return 0
+        texts = [e.text() for e in examples]
+        vectors = embedder.encode(texts)
+        self.examples.extend(examples)
+        self.vectors = np.vstack([self.vectors, vectors])
+        self.lexical.fit(texts)
+        # IDF moved, so existing lexical rows are re-weighted from their (cheap, hashed) counts.
+        self.lexical_matrix = self.lexical.transform([e.text() for e in self.examples])
+        if self.manifest.get("faiss") == "flat" and len(self.vectors) < self.hnsw_threshold:
+            self._faiss_index.add(vectors)
+        else:
+            self._faiss_index = self._build_faiss(self.vectors)
+        self.manifest["label_facets"] = sorted(
+            set(self.manifest["label_facets"]) | {f for e in examples for f in e.labels}
+        )
+        self.version = f"{self.manifest['taxonomy_version']}-{len(self.examples)}"
+        return len(examples)
+
+    # -- persistence -----------------------------------------------------------------------------------------------
+    def save(self, directory: str | Path) -> Path:
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        faiss = _faiss()
+        index = self._faiss_index
+        if hasattr(faiss, "index_gpu_to_cpu") and type(index).__name__.startswith("Gpu"):
+            index = faiss.index_gpu_to_cpu(index)
+        faiss.write_index(index, str(path / "index.faiss"))
+        np.save(path / "vectors.npy", self.vectors, allow_pickle=False)
+        self.lexical.save(path)
+        sp.save_npz(path / "lexical_matrix.npz", self.lexical_matrix)
+        with (path / "examples.jsonl").open("w", encoding="utf-8") as fh:
+            for e in self.examples:
+                fh.write(e.model_dump_json(exclude_defaults=True) + "\n")
+        manifest = dict(self.manifest, count=len(self.examples))
+        (path / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        self.path = path
+        return path
+
+    @classmethod
+    def load(
+        cls, directory: str | Path, *, taxonomy: Taxonomy | None = None, embedder: str | None = None
+    ) -> ExampleIndex:
+        path = Path(directory)
+        manifest_path = path / "manifest.json"
+        if not manifest_path.exists():
+            raise IndexMismatchError(
+                f"{path}: not an example index (no manifest.json); build one with: tagllm index build EXAMPLES --index {path}"
+            )
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"{path}: index format {manifest.get('format')} is not {FORMAT_VERSION}; rebuild it"
+            )
+        if taxonomy is not None and manifest["taxonomy_version"] != taxonomy.version:
+            raise IndexMismatchError(
+                f"{path}: built for taxonomy {manifest['taxonomy']!r} version {manifest['taxonomy_version']}, "
+                f"but the taxonomy in use is {taxonomy.name!r} version {taxonomy.version}; rebuild the index "
+                "(tagllm index build) or use the taxonomy it was built with"
+            )
+        if embedder is not None and manifest["embedder"] != embedder:
+            raise IndexMismatchError(
+                f"{path}: built with embedder {manifest['embedder']!r}, but the embedder in use is {embedder!r}; "
+                "its vectors are not comparable: rebuild the index or use that embedder"
+            )
+        examples = []
+        with (path / "examples.jsonl").open(encoding="utf-8") as fh:
+            examples = [LabelledProduct.model_validate_json(line) for line in fh if line.strip()]
+        vectors = np.load(path / "vectors.npy", allow_pickle=False)
+        faiss = _faiss()
+        faiss_index = faiss.read_index(str(path / "index.faiss"))
+        if manifest.get("faiss") == "hnsw":
+            faiss_index.hnsw.efSearch = HNSW_EF_SEARCH
+        elif _use_gpu(faiss):
+            faiss_index = faiss.index_cpu_to_gpu(faiss.StandardGpuResources(), 0, faiss_index)
+        index = cls(
+            examples,
+            vectors,
+            LexicalModel.load(path),
+            sp.load_npz(path / "lexical_matrix.npz").tocsr(),
+            manifest,
+            faiss_index=faiss_index,
+        )
+        index.path = path
+        return index
+
+    def check_embedder(self, name: str) -> None:
+        if self.manifest["embedder"] != name:
+            raise IndexMismatchError(
+                f"index built with embedder {self.manifest['embedder']!r}, not {name!r}; rebuild it or use that embedder"
+            )
+
+    # -- search ----------------------------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def search(self, vectors: np.ndarray, k: int) -> Hits:
+        k = min(k, len(self.examples))
+        if k == 0 or len(vectors) == 0:
+            return Hits(np.zeros((len(vectors), 0), np.float32), np.zeros((len(vectors), 0), np.int64))
+        scores, ids = self._faiss_index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+        return Hits(scores, ids)
+
+    def lexical_search(self, query: sp.csr_matrix, k: int) -> Hits:
+        """Top-k examples by lexical cosine (sparse dot products, in row blocks to bound memory)."""
+        k = min(k, len(self.examples))
+        n = query.shape[0]
+        out_ids = np.full((n, k), -1, dtype=np.int64)
+        out_scores = np.zeros((n, k), dtype=np.float32)
+        if k == 0:
+            return Hits(out_scores, out_ids)
+        block = max(1, 4_000_000 // max(1, len(self.examples)))
+        t = self.lexical_matrix.T.tocsr()
+        for start in range(0, n, block):
+            sims = (query[start : start + block] @ t).toarray()
+            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            top_scores = np.take_along_axis(sims, top, axis=1)
+            order = np.argsort(-top_scores, axis=1)
+            out_ids[start : start + block] = np.take_along_axis(top, order, axis=1)
+            out_scores[start : start + block] = np.take_along_axis(top_scores, order, axis=1)
+        return Hits(out_scores, out_ids)
+
+
+def _encode_with_progress(
+    embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None
+) -> np.ndarray:
+    if progress is None:
+        return embedder.encode(texts)
+    chunk = max(embedder.batch_size * 4, 512)
+    parts = []
+    for start in range(0, len(texts), chunk):
+        parts.append(embedder.encode(texts[start : start + chunk]))
+        progress(min(start + chunk, len(texts)), len(texts))
+    return np.vstack(parts)
+
+
+def read_examples(
+    source: str | Path, taxonomy: Taxonomy, *, label_field: str = "labels", format: str | None = None
+) -> tuple[list[LabelledProduct], list[RecordError]]:
+    """Read labelled products; bad records are returned as errors (named by line and field), the rest are kept."""
+    from tagllm.io import Record, read_records, to_product
+
+    resolver = LabelResolver(taxonomy)
+    name = str(source)
+    examples: list[LabelledProduct] = []
+    errors: list[RecordError] = []
+    for record in read_records(source, format=format):
+        if record.error is not None:
+            errors.append(record.error)
+            continue
+        data = dict(record.data or {})
+        where = f"{name}:{record.line}"
+        labels = labels_from_record(data, label_field, resolver, where)
+        if isinstance(labels, RecordError):
+            labels.line = record.line
+            errors.append(labels)
+            continue
+        data.pop(label_field, None)
+        product = to_product(Record(record.line, data), name)
+        if isinstance(product, RecordError):
+            errors.append(product)
+            continue
+        examples.append(LabelledProduct(**product.model_dump(), labels=labels))
+    if not examples:
+        detail = f"; first problem: {errors[0].message}" if errors else ""
+        raise InputError(f"{name}: no usable labelled examples{detail}")
+    return examples, errors
+
+
+def as_labelled(items: Iterable[LabelledProduct | dict[str, Any]]) -> list[LabelledProduct]:
+    try:
+        return [i if isinstance(i, LabelledProduct) else LabelledProduct.model_validate(i) for i in items]
+    except Exception as exc:
+        raise TagllmError(f"not a labelled product: {exc}") from None

@@ -1,0 +1,84 @@
+"""The taxonomy's own labels as search targets: embeddings (cached), character n-grams, and mentions in text."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import scipy.sparse as sp
+
+from tagllm.cache import cache_dir, cache_key
+from tagllm.retrieval.embedder import Embedder
+from tagllm.retrieval.lexical import LexicalModel
+from tagllm.taxonomy import Taxonomy, Value
+from tagllm.text import has_cjk, normalize, singular_key
+
+MAX_PHRASE_WORDS = 5
+_WORD = re.compile(r"\w+")
+
+
+def embedding_text(value: Value) -> str:
+    """What the embedder reads for a value: the full path gives a short name its context ('Shorts' under Women's)."""
+    return value.path or value.name
+
+
+def lexical_text(value: Value) -> str:
+    """What the character n-grams see: the name, its synonyms and its labels in other languages."""
+    return " ; ".join([value.name, *value.synonyms, *(text for _, text in value.labels)])
+
+
+class LabelSpace:
+    """One facet's values with their label vectors, and a phrase table to spot names written in a product's text."""
+
+    def __init__(self, taxonomy: Taxonomy, facet: str, embedder: Embedder, lexical: LexicalModel) -> None:
+        values = taxonomy.facet_values(facet)
+        self.ids = [v.id for v in values]
+        self.position = {vid: i for i, vid in enumerate(self.ids)}
+        self.size = len(values)
+        self.emb = label_embeddings(taxonomy, facet, embedder) if values else np.zeros((0, 1), np.float32)
+        self.lex_t: sp.csr_matrix = lexical.transform([lexical_text(v) for v in values]).T.tocsr()
+        self._words: dict[str, set[str]] = {}
+        self._cjk: list[tuple[str, str]] = []
+        for v in values:
+            for phrase in [v.name, *v.synonyms, *(text for _, text in v.labels)]:
+                key = normalize(phrase)
+                if not key:
+                    continue
+                if has_cjk(key):
+                    if len(key.replace(" ", "")) >= 2:  # one ideograph alone matches inside too many words
+                        self._cjk.append((key.replace(" ", ""), v.id))
+                elif len(key.split()) <= MAX_PHRASE_WORDS:
+                    self._words.setdefault(key, set()).add(v.id)
+                    self._words.setdefault(singular_key(phrase), set()).add(v.id)
+
+    def mentions(self, text: str) -> set[str]:
+        """Values whose name, synonym or label occurs in the text as whole words (or as a CJK substring)."""
+        found: set[str] = set()
+        norm = normalize(text)
+        words = norm.split()
+        singles = singular_key(norm).split() if words else []
+        for tokens in (words, singles):
+            for n in range(1, MAX_PHRASE_WORDS + 1):
+                for start in range(0, len(tokens) - n + 1):
+                    ids = self._words.get(" ".join(tokens[start : start + n]))
+                    if ids:
+                        found |= ids
+        if self._cjk and has_cjk(norm):
+            compact = norm.replace(" ", "")
+            found.update(vid for phrase, vid in self._cjk if phrase in compact)
+        return found
+
+
+def label_embeddings(taxonomy: Taxonomy, facet: str, embedder: Embedder) -> np.ndarray:
+    """Embeddings of a facet's labels, cached on disk by taxonomy version, facet and embedder."""
+    values = taxonomy.facet_values(facet)
+    path = cache_dir() / f"labels-{cache_key(taxonomy.version, facet, embedder.name)}.npy"
+    if path.exists():
+        cached = np.load(path, allow_pickle=False)
+        if cached.shape[0] == len(values):
+            return cached
+    vectors = embedder.encode([embedding_text(v) for v in values])
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, vectors, allow_pickle=False)
+    tmp.replace(path)
+    return vectors

@@ -1,0 +1,88 @@
+"""The lexical model: hashed character n-gram TF-IDF, which works for Chinese where the English embedder is weak."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from tagllm.text import normalize
+
+N_FEATURES = 2**20
+NGRAMS = (1, 4)
+
+
+class LexicalModel:
+    """Stateless hashing of character n-grams and word uni/bigrams, plus IDF weights learnt from the examples.
+
+    Character n-grams carry Chinese (no spaces) and misspellings; word n-grams carry English phrases.
+
+    Hashing keeps the model a plain array (no vocabulary to pickle) and lets new examples be added without refitting
+    the feature space; only the IDF vector is refreshed.
+    """
+
+    def __init__(self, idf: np.ndarray | None = None, doc_freq: np.ndarray | None = None, n_docs: int = 0) -> None:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        self._hasher = HashingVectorizer(
+            analyzer="char_wb",
+            ngram_range=NGRAMS,
+            n_features=N_FEATURES,
+            alternate_sign=False,
+            norm=None,
+            preprocessor=normalize,
+            dtype=np.float32,
+        )
+        self._words = HashingVectorizer(
+            analyzer="word",
+            ngram_range=(1, 2),
+            token_pattern=r"(?u)\b\w+\b",
+            n_features=N_FEATURES,
+            alternate_sign=False,
+            norm=None,
+            preprocessor=normalize,
+            dtype=np.float32,
+        )
+        self.doc_freq = doc_freq if doc_freq is not None else np.zeros(N_FEATURES, dtype=np.float32)
+        self.n_docs = n_docs
+        self.idf = idf if idf is not None else self._idf()
+
+    def _idf(self) -> np.ndarray:
+        return (np.log((1.0 + self.n_docs) / (1.0 + self.doc_freq)) + 1.0).astype(np.float32)
+
+    def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return (self._hasher.transform(texts) + self._words.transform(texts)).tocsr()
+
+    def fit(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Learn document frequencies from ``texts`` (adding to what is known) and return their vectors."""
+        counts = self.counts(texts)
+        self.doc_freq += np.bincount(counts.indices, minlength=N_FEATURES).astype(np.float32)
+        self.n_docs += len(texts)
+        self.idf = self._idf()
+        return self.weigh(counts)
+
+    def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Sublinear TF times IDF, rows L2-normalised."""
+        x = counts.copy()
+        x.data = (1.0 + np.log(x.data)) * self.idf[x.indices]
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sp.csr_matrix(sp.diags(1.0 / norms) @ x, dtype=np.float32)
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self.weigh(self.counts(texts))
+
+    def save(self, directory: Path) -> None:
+        nz = np.flatnonzero(self.doc_freq)
+        np.savez_compressed(
+            directory / "lexical.npz", df_index=nz, df_value=self.doc_freq[nz], n_docs=np.array(self.n_docs)
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalModel:
+        with np.load(directory / "lexical.npz", allow_pickle=False) as data:
+            df = np.zeros(N_FEATURES, dtype=np.float32)
+            df[data["df_index"]] = data["df_value"]
+            return cls(doc_freq=df, n_docs=int(data["n_docs"]))
