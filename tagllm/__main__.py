@@ -1,0 +1,5 @@
+"""`python -m tagllm` runs the CLI."""
+
+from tagllm.cli import main
+
+main()

@@ -1,0 +1,45 @@
+"""The no-LLM default backend: picks from the scored candidates (neighbour votes, lexical and label evidence)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.taxonomy import Taxonomy
+
+# A candidate's score is the stacker's probability that it is right; for facets where leaving a value out is
+# allowed (optional or multi-valued), a value is kept when it is more likely right than wrong.
+KEEP_PROBABILITY = 0.5
+
+
+class RetrievalBackend(Backend):
+    """Answers with the best candidate per facet (all likely ones for multi-valued facets), as value ids."""
+
+    name = "retrieval"
+    needs_prompt = False
+    supports_schema = True  # its answers are always valid value ids
+
+    def __init__(self, taxonomy: Taxonomy | None = None, *, keep_probability: float = KEEP_PROBABILITY) -> None:
+        self.taxonomy = taxonomy
+        self.keep_probability = keep_probability
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        out = []
+        for request in requests:
+            answer: dict[str, str | list[str] | None] = {}
+            confidences: dict[str, dict[str, float]] = {}
+            for facet, candidates in request.candidates.items():
+                spec = self.taxonomy.facets.get(facet) if self.taxonomy else None
+                multi = bool(spec and spec.multi_valued)
+                required = spec is None or spec.required or spec.hierarchical
+                likely = [c for c in candidates if c.score >= self.keep_probability]
+                if multi:
+                    chosen = likely or (candidates[:1] if required else [])
+                    answer[facet] = [c.id for c in chosen]
+                else:
+                    chosen = candidates[:1] if required else likely[:1]
+                    answer[facet] = chosen[0].id if chosen else None
+                confidences[facet] = {c.id: c.score for c in chosen}
+            out.append(Generation(text=json.dumps(answer, ensure_ascii=False), confidences=confidences))
+        return out

@@ -1,0 +1,396 @@
+"""The tagger: wires normalise ▸ embed ▸ retrieve ▸ candidates ▸ prompt ▸ backend ▸ map into batch tagging."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tagllm.backends import Backend, Generation, GenerationRequest, get_backend
+from tagllm.candidates import CandidateScorer
+from tagllm.config import TaggerConfig
+from tagllm.errors import ConfigError, TagllmError
+from tagllm.models import (
+    Candidate,
+    MappingInfo,
+    Neighbour,
+    Product,
+    Provenance,
+    RecordError,
+    Tag,
+    TagResult,
+)
+from tagllm.retrieval.embedder import Embedder
+from tagllm.retrieval.index import ExampleIndex, read_examples
+from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
+
+Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
+NEIGHBOURS_IN_PROVENANCE = 5
+DEFAULT_EXAMPLES_IN_PROMPT = 5
+
+
+@dataclass
+class RunSummary:
+    """What a file run did: counts by status, and where the output went."""
+
+    output: str
+    tagged: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def products_per_second(self) -> float:
+        return (self.tagged + self.failed) / self.seconds if self.seconds else 0.0
+
+
+class Tagger:
+    """Tags batches of products against one taxonomy with one backend.
+
+    Build it from a config (``Tagger.from_config``) or from objects you already have (an index, a backend such
+    as ``TransformersBackend.from_model(model, tokenizer)``). A single product is a batch of one.
+    """
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        *,
+        index: ExampleIndex | None = None,
+        backend: Backend | None = None,
+        embedder: Embedder | None = None,
+        mapper: Any = None,
+        config: TaggerConfig | None = None,
+    ) -> None:
+        self.config = config or TaggerConfig()
+        self.taxonomy = taxonomy
+        self.embedder = embedder or Embedder(self.config.embedder, device=self.config.device)
+        self.index = index
+        if index is not None:
+            index.check_embedder(self.embedder.name)
+        self.backend = backend or get_backend(self.config.backend, **backend_options(self.config, taxonomy))
+        if getattr(self.backend, "taxonomy", False) is None:
+            self.backend.taxonomy = taxonomy  # type: ignore[attr-defined]
+        self.facets = self.config.facets or default_facets(taxonomy, index)
+        for facet in self.facets:
+            taxonomy.facet_values(facet)  # an unknown facet fails here, naming the taxonomy's facets
+        self.scorer = CandidateScorer(taxonomy, index, self.embedder, self.facets, k=self.config.k)
+        if index is not None and index.path is not None:
+            self.scorer.load_stackers(index.path)
+        if mapper is None:
+            from tagllm.mapping import Mapper
+
+            mapper = Mapper(taxonomy, embedder=self.embedder)
+        self.mapper = mapper
+        self.prompt = None
+        if self.backend.needs_prompt:
+            from tagllm.prompts import load_prompt
+
+            self.prompt = load_prompt(self.config.prompt, taxonomy)
+
+    @classmethod
+    def from_config(cls, config: TaggerConfig | None = None, *, progress: Progress | None = None) -> Tagger:
+        config = config or TaggerConfig()
+        taxonomy = load_taxonomy(config.taxonomy)
+        embedder = Embedder(config.embedder, device=config.device)
+        index = open_index(config, taxonomy, embedder, progress=progress)
+        return cls(taxonomy, index=index, embedder=embedder, config=config)
+
+    # -- tagging ---------------------------------------------------------------------------------------------------
+    def tag(self, products: Iterable[Product | dict[str, Any]]) -> list[TagResult]:
+        """Tag products (Product objects or dicts); a bad record yields an error result, the batch goes on."""
+        return list(self.tag_iter(products))
+
+    def tag_iter(
+        self, products: Iterable[Product | dict[str, Any] | RecordError], *, batch_size: int | None = None
+    ) -> Iterator[TagResult]:
+        size = batch_size or self.config.batch_size
+        iterator = iter(products)
+        while chunk := list(itertools.islice(iterator, size)):
+            yield from self.tag_batch(chunk)
+
+    def tag_batch(self, items: Sequence[Product | dict[str, Any] | RecordError]) -> list[TagResult]:
+        results: list[TagResult | None] = [None] * len(items)
+        products: list[tuple[int, Product]] = []
+        for i, item in enumerate(items):
+            product = _as_product(item, i)
+            if isinstance(product, RecordError):
+                pid = item.get("id") if isinstance(item, dict) else None
+                results[i] = TagResult(
+                    product_id=str(pid or f"line-{product.line or i + 1}"), status="error", error=product
+                )
+            else:
+                products.append((i, product))
+        if products:
+            for (i, _), result in zip(products, self._tag_products([p for _, p in products]), strict=True):
+                results[i] = result
+        return [r for r in results if r is not None]
+
+    def _tag_products(self, products: list[Product]) -> list[TagResult]:
+        texts = [p.text() for p in products]
+        vectors = self.embedder.encode(texts)
+        batch, candidates = self.scorer.score(texts, vectors, max_candidates=self.config.max_candidates)
+        requests = []
+        for i, product in enumerate(products):
+            neighbours = self._neighbours(batch.emb_hits.ids[i], batch.emb_hits.scores[i])
+            request = GenerationRequest(product=product, candidates=candidates[i], neighbours=neighbours)
+            if self.prompt is not None:
+                from tagllm.schema import answer_schema
+
+                examples = [
+                    (self.index.examples[int(j)], float(s))  # type: ignore[union-attr]
+                    for j, s in zip(batch.emb_hits.ids[i], batch.emb_hits.scores[i], strict=False)
+                    if j >= 0
+                ][: int(self.config.backend_options.get("examples_in_prompt", DEFAULT_EXAMPLES_IN_PROMPT))]
+                request.messages = self.prompt.render(product, candidates[i], examples)
+                request.schema = answer_schema(self.taxonomy, candidates[i])
+            requests.append(request)
+        started = time.perf_counter()
+        try:
+            generations = self.backend.generate(requests)
+        except TagllmError as exc:
+            error = RecordError(message=f"backend {self.backend.name}: {exc}", is_retryable=exc.is_retryable)
+            generations = [Generation(error=error) for _ in requests]
+        elapsed_ms = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
+        return [self._result(r, g, elapsed_ms) for r, g in zip(requests, generations, strict=True)]
+
+    def _neighbours(self, ids: Any, scores: Any) -> list[Neighbour]:
+        out = []
+        for j, s in zip(ids, scores, strict=False):
+            if j < 0 or len(out) >= NEIGHBOURS_IN_PROVENANCE or self.index is None:
+                continue
+            example = self.index.examples[int(j)]
+            out.append(Neighbour(id=example.id, score=round(float(s), 4), title=example.title, labels=example.labels))
+        return out
+
+    def _result(self, request: GenerationRequest, generation: Generation, elapsed_ms: float) -> TagResult:
+        product = request.product
+        provenance = Provenance(
+            backend=self.backend.name,
+            model=self.backend.model,
+            taxonomy_version=self.taxonomy.version,
+            index_version=self.index.version if self.index is not None else None,
+            template=self.prompt.name if self.prompt is not None else None,
+            template_hash=self.prompt.hash if self.prompt is not None else None,
+            neighbours=request.neighbours,
+            candidates=request.candidates,
+            raw_output=generation.text,
+            prompt_tokens=generation.prompt_tokens,
+            completion_tokens=generation.completion_tokens,
+            latency_ms=round(generation.latency_ms if generation.latency_ms is not None else elapsed_ms, 3),
+        )
+        if generation.error is not None:
+            return TagResult(product_id=product.id, status="error", error=generation.error, provenance=provenance)
+        allowed = {f: {c.id for c in cands} for f, cands in request.candidates.items()}
+        answer = self.mapper.map_answer(generation.text, self.facets, allowed=allowed)
+        provenance.parsed_output = answer.parsed
+        tags: dict[str, list[Tag]] = {}
+        for facet, mapped in answer.tags.items():
+            scores = {c.id: c.score for c in request.candidates.get(facet, [])}
+            given = (generation.confidences or {}).get(facet, {})
+            facet_tags = []
+            for value, info in mapped:
+                if value.id in given:
+                    confidence = given[value.id]
+                elif value.id in scores:
+                    confidence = scores[value.id]
+                else:
+                    confidence = 0.5 * info.score
+                source = "retrieval" if self.backend.name == "retrieval" else "llm"
+                facet_tags.append(self._tag(value.id, facet, confidence, source, info))
+            tags[facet] = self._apply_threshold(facet, facet_tags, request.candidates.get(facet, []))
+        return TagResult(product_id=product.id, tags=tags, rejected=answer.rejected, provenance=provenance)
+
+    def _tag(self, value_id: str, facet: str, confidence: float, source: str, info: MappingInfo | None) -> Tag:
+        value = self.taxonomy.values[value_id]
+        return Tag(
+            facet=facet,
+            id=value.id,
+            name=value.name,
+            path=value.path,
+            confidence=round(min(max(confidence, 0.0), 1.0), 6),
+            source=source,
+            mapping=info,
+        )
+
+    def _apply_threshold(self, facet: str, tags: list[Tag], candidates: list[Candidate]) -> list[Tag]:
+        """Drop tags under the threshold; in a hierarchy, back off to the deepest ancestor that is sure enough.
+
+        An ancestor's confidence is the summed probability of the candidates inside its subtree (capped at 1):
+        'some kind of shoe' can be certain when no single kind of shoe is.
+        """
+        hierarchical = self.taxonomy.facets[facet].hierarchical
+        threshold = self.config.threshold
+        kept: list[Tag] = []
+        for tag in tags:
+            if tag.confidence >= threshold:
+                kept.append(tag)
+                continue
+            if not hierarchical:
+                continue
+            for ancestor in reversed(self.taxonomy.ancestors(tag.id)):
+                mass = self._subtree_mass(ancestor.id, candidates)
+                if mass >= threshold:
+                    kept.append(self._tag(ancestor.id, facet, mass, "backoff", tag.mapping))
+                    break
+        if hierarchical and self.config.add_ancestors:
+            seen = {t.id for t in kept}
+            for tag in list(kept):
+                for ancestor in self.taxonomy.ancestors(tag.id):
+                    if ancestor.id not in seen:
+                        seen.add(ancestor.id)
+                        confidence = max(tag.confidence, self._subtree_mass(ancestor.id, candidates))
+                        kept.append(self._tag(ancestor.id, facet, confidence, "ancestor", None))
+        return kept
+
+    def _subtree_mass(self, value_id: str, candidates: list[Candidate]) -> float:
+        return min(1.0, sum(c.score for c in candidates if value_id in self.taxonomy.lineage(c.id)))
+
+    # -- files -----------------------------------------------------------------------------------------------------
+    def tag_file(
+        self,
+        source: str | Path,
+        target: str | Path,
+        *,
+        input_format: str | None = None,
+        output_format: str | None = None,
+        resume: bool = False,
+        progress: Progress | None = None,
+    ) -> RunSummary:
+        """Tag a JSONL/CSV/Parquet file (or '-' for stdin) into a file (or '-' for stdout).
+
+        With ``resume``, products already in the output are skipped and new results are appended, so a crashed
+        run picks up where it stopped.
+        """
+        from tagllm.io import ResultWriter, done_ids, read_products
+
+        started = time.perf_counter()
+        done = done_ids(target) if resume else set()
+        summary = RunSummary(output=str(target))
+        writer = ResultWriter(target, format=output_format, facets=self.facets, append=bool(done))
+        try:
+            pending: list[Product | RecordError] = []
+            for item in read_products(source, format=input_format):
+                if isinstance(item, Product) and item.id in done:
+                    summary.skipped += 1
+                    continue
+                pending.append(item)
+                if len(pending) >= self.config.batch_size:
+                    self._flush(pending, writer, summary, progress)
+                    pending = []
+            if pending:
+                self._flush(pending, writer, summary, progress)
+        finally:
+            writer.close()
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _flush(self, items: list[Product | RecordError], writer: Any, summary: RunSummary, progress: Progress | None) -> None:
+        results = self.tag_batch(items)
+        writer.write(results)
+        for result in results:
+            if result.status == "ok":
+                summary.tagged += 1
+            else:
+                summary.failed += 1
+                if result.error and len(summary.errors) < 20:
+                    summary.errors.append(result.error.message)
+        if progress:
+            progress("tag", summary.tagged + summary.failed, None)
+
+
+def _as_product(item: Product | dict[str, Any] | RecordError, position: int) -> Product | RecordError:
+    if isinstance(item, Product | RecordError):
+        return item
+    from tagllm.io import Record, to_product
+
+    return to_product(Record(position + 1, dict(item)), "batch")
+
+
+def default_facets(taxonomy: Taxonomy, index: ExampleIndex | None) -> list[str]:
+    """The facets the examples carry labels for; without examples, the category facet."""
+    if index is not None and index.manifest.get("label_facets"):
+        return [f for f in index.manifest["label_facets"] if f in taxonomy.facets]
+    if CATEGORY in taxonomy.facets:
+        return [CATEGORY]
+    if len(taxonomy.facets) <= 20:
+        return list(taxonomy.facets)
+    raise ConfigError(f"taxonomy {taxonomy.name!r} has {len(taxonomy.facets)} facets: name the ones to tag with --facet")
+
+
+def backend_options(config: TaggerConfig, taxonomy: Taxonomy) -> dict[str, Any]:
+    """The keyword options a backend is built with: its own section, plus model / base URL / device."""
+    options = {k: v for k, v in config.backend_options.items() if k != "examples_in_prompt"}
+    if config.backend == "retrieval":
+        options.setdefault("taxonomy", taxonomy)
+        return options
+    if config.model:
+        options.setdefault("model", config.model)
+    if config.backend == "openai" and config.base_url:
+        options.setdefault("base_url", config.base_url)
+    if config.backend == "transformers" and config.device:
+        options.setdefault("device", config.device)
+    return options
+
+
+def open_index(
+    config: TaggerConfig, taxonomy: Taxonomy, embedder: Embedder, *, progress: Progress | None = None
+) -> ExampleIndex | None:
+    """Load ``config.index``; when it does not exist yet and ``config.examples`` is set, build it there first.
+
+    Without ``config.index`` the index built from ``config.examples`` is kept in the cache directory, keyed by
+    the examples' content, the taxonomy version and the embedder, so the next run loads it in a second.
+    """
+    if config.index and Path(config.index, "manifest.json").exists():
+        return ExampleIndex.load(config.index, taxonomy=taxonomy, embedder=embedder.name)
+    if not config.examples:
+        if config.index:
+            raise ConfigError(f"index {config.index} does not exist; build it with: tagllm index build EXAMPLES")
+        return None
+    examples_path = Path(config.examples)
+    if not examples_path.exists():
+        raise ConfigError(f"examples file {examples_path} does not exist")
+    if config.index:
+        target = Path(config.index)
+    else:
+        from tagllm.cache import cache_dir
+
+        digest = hashlib.sha256(examples_path.read_bytes()).hexdigest()
+        key = hashlib.sha256(f"{digest}|{taxonomy.version}|{embedder.name}|{config.label_field}".encode()).hexdigest()
+        target = cache_dir() / "indexes" / key[:20]
+        if (target / "manifest.json").exists():
+            return ExampleIndex.load(target, taxonomy=taxonomy, embedder=embedder.name)
+    return build_index(
+        examples_path, taxonomy, embedder, target, label_field=config.label_field, k=config.k, progress=progress
+    )
+
+
+def build_index(
+    examples_path: str | Path,
+    taxonomy: Taxonomy,
+    embedder: Embedder,
+    target: str | Path,
+    *,
+    label_field: str = "labels",
+    k: int = TaggerConfig.model_fields["k"].default,
+    progress: Progress | None = None,
+    errors: list[RecordError] | None = None,
+) -> ExampleIndex:
+    """Read labelled examples, embed them, fit the candidate stackers, and save everything to ``target``."""
+    examples, bad = read_examples(examples_path, taxonomy, label_field=label_field)
+    if errors is not None:
+        errors.extend(bad)
+    report = (lambda done, total: progress("embed", done, total)) if progress else None
+    index = ExampleIndex.build(examples, taxonomy, embedder, progress=report)
+    facets = [f for f in index.manifest["label_facets"] if f in taxonomy.facets]
+    scorer = CandidateScorer(taxonomy, index, embedder, facets, k=k)
+    if progress:
+        progress("fit", 0, None)
+    scorer.fit()
+    index.save(target)
+    scorer.save(Path(target))
+    return index
