@@ -154,8 +154,7 @@ class Prompt:
             "answer_format": self._answer_format(facets),
         }
 
-    # -- context pieces
-    # ----------------------------------------------------------------------------------------
+    # -- context pieces --------------------------------------------------------------------------------------
     def _facet(self, name: str) -> dict[str, Any]:
         facet = self.taxonomy.facets[name]
         return {
@@ -255,9 +254,7 @@ def load_prompt(name_or_path: str | Path, taxonomy: Taxonomy) -> Prompt:
     from jinja2 import TemplateError
 
     path = resolve_prompt_path(name_or_path).resolve()
-    env = _environment(
-        [path.parent, *(d for d in prompt_dirs() if d.is_dir() and d.resolve() != path.parent)]
-    )
+    env = _environment([path.parent, *(d for d in prompt_dirs() if d.is_dir() and d.resolve() != path.parent)])
     try:
         template = env.get_template(path.name)
         sources = _template_sources(env, path.name)

@@ -23,9 +23,7 @@ def candidate_label(taxonomy: Taxonomy, facet: str, candidate: Candidate) -> str
     return candidate.name
 
 
-def candidate_options(
-    taxonomy: Taxonomy, facet: str, candidates: list[Candidate]
-) -> list[tuple[str, Candidate]]:
+def candidate_options(taxonomy: Taxonomy, facet: str, candidates: list[Candidate]) -> list[tuple[str, Candidate]]:
     """(enum string, candidate) pairs for one facet, in candidate order, one per value id.
 
     Two values with one label (e.g. "Other" under two parents of a flat facet) would make the answer
@@ -136,9 +134,7 @@ def _check(prop: dict[str, Any], value: Any, where: str) -> list[str]:
             problems.extend(_check(prop.get("items", {}), item, f"{where}[{i}]"))
         return problems
     if kind == "null":
-        return (
-            [] if value is None else [f"{where}: expected null, got {json.dumps(value, ensure_ascii=False)}"]
-        )
+        return [] if value is None else [f"{where}: expected null, got {json.dumps(value, ensure_ascii=False)}"]
     if "enum" in prop and value not in prop["enum"]:
         return [f"{where}: {json.dumps(value, ensure_ascii=False)} is not one of the candidates"]
     return []

@@ -13,9 +13,7 @@ from tagllm.models import Candidate
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
-def enum_ids(
-    schema: dict[str, Any] | None, candidates: dict[str, list[Candidate]]
-) -> dict[str, dict[str, str]]:
+def enum_ids(schema: dict[str, Any] | None, candidates: dict[str, list[Candidate]]) -> dict[str, dict[str, str]]:
     """Facet -> enum string -> value id, read back from the ``answer_schema`` built from these candidates.
 
     The schema lists one enum string per distinct candidate id, in candidate order, so the two line up; a
@@ -89,5 +87,5 @@ def value_confidences(
         # The tokens that overlap the value's characters inside the quotes (a token may carry the quote too).
         start, end = match.start() + 1, match.end() - 1
         total = sum(lp for (s, e), lp in zip(spans, logprobs, strict=False) if s < end and e > start)
-        out.setdefault(facet, {})[value_id] = round(math.exp(total), 4)
+        out.setdefault(facet, {})[value_id] = math.exp(total)
     return out or None

@@ -29,9 +29,7 @@ def _import_engine() -> tuple[Any, Any, Any]:
     return torch, transformers, xgrammar
 
 
-def chat_text(
-    tokenizer: Any, messages: list[dict[str, str]], template_kwargs: dict[str, Any] | None = None
-) -> str:
+def chat_text(tokenizer: Any, messages: list[dict[str, str]], template_kwargs: dict[str, Any] | None = None) -> str:
     """The model's own chat template applied to ``messages``, ready for generation.
 
     Some templates (Gemma, older Mistral) refuse a system message; then the system text opens the first user
@@ -100,9 +98,7 @@ class GrammarLogitsProcessor:
     every step's full-vocabulary scores.
     """
 
-    def __init__(
-        self, xgr: Any, grammars: list[Any], stop_ids: list[int], vocab_size: int, *, logprobs: bool
-    ):
+    def __init__(self, xgr: Any, grammars: list[Any], stop_ids: list[int], vocab_size: int, *, logprobs: bool):
         self.xgr = xgr
         self.matchers = [xgr.GrammarMatcher(g) for g in grammars]
         self.bitmask = xgr.allocate_token_bitmask(len(grammars), vocab_size)
@@ -198,18 +194,13 @@ class TransformersBackend(Backend):
     @classmethod
     def from_model(cls, model: Any, tokenizer: Any, **options: Any) -> TransformersBackend:
         """Wrap a model and tokenizer the caller already loaded (a notebook, a test, a custom device map)."""
-        name = (
-            getattr(model, "name_or_path", None)
-            or getattr(model.config, "_name_or_path", None)
-            or "in-memory"
-        )
+        name = getattr(model, "name_or_path", None) or getattr(model.config, "_name_or_path", None) or "in-memory"
         backend = cls(str(name), **options)
         backend._model = model
         backend._tokenizer = tokenizer
         return backend
 
-    # -- engine
-    # ------------------------------------------------------------------------------------------------
+    # -- engine ----------------------------------------------------------------------------------------------
     def _load(self) -> tuple[Any, Any]:
         torch, transformers, _ = _import_engine()
         if self._model is None:
@@ -263,8 +254,7 @@ class TransformersBackend(Backend):
         _, tokenizer = self._load()
         return chat_text(tokenizer, messages, self.chat_template_kwargs)
 
-    # -- generation
-    # --------------------------------------------------------------------------------------------
+    # -- generation ------------------------------------------------------------------------------------------
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         model, tokenizer = self._load()
         results: list[Generation | None] = [None] * len(requests)
@@ -282,9 +272,7 @@ class TransformersBackend(Backend):
             try:
                 outputs = self._generate_batch([requests[i] for i, _ in chunk], [t for _, t in chunk])
             except BackendError as exc:
-                outputs = [
-                    Generation(error=RecordError(message=str(exc), is_retryable=exc.is_retryable))
-                ] * len(chunk)
+                outputs = [Generation(error=RecordError(message=str(exc), is_retryable=exc.is_retryable))] * len(chunk)
             for (i, _), generation in zip(chunk, outputs, strict=True):
                 results[i] = generation
         return [r if r is not None else Generation() for r in results]
@@ -293,18 +281,14 @@ class TransformersBackend(Backend):
         torch, transformers, xgr = _import_engine()
         model, tokenizer = self._model, self._tokenizer
         started = time.perf_counter()
-        encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(
-            model.device
-        )
+        encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
         stops = stop_token_ids(tokenizer, model.generation_config)
         schemas = [r.schema for r in requests]
         processors = []
         processor: GrammarLogitsProcessor | None = None
         if all(s is not None for s in schemas):
             grammars = [self._grammar(s) for s in schemas]  # type: ignore[arg-type]
-            processor = GrammarLogitsProcessor(
-                xgr, grammars, stops, self._vocab_size(), logprobs=self.logprobs
-            )
+            processor = GrammarLogitsProcessor(xgr, grammars, stops, self._vocab_size(), logprobs=self.logprobs)
             processors.append(processor)
         elif any(s is not None for s in schemas):
             raise BackendError("a batch mixes requests with and without a schema; the tagger sends one kind")
@@ -341,8 +325,7 @@ class TransformersBackend(Backend):
             confidences = None
             if processor is not None and self.logprobs and processor.step_logprobs:
                 logprobs = [
-                    float(processor.step_logprobs[k][row])
-                    for k in range(min(length, len(processor.step_logprobs)))
+                    float(processor.step_logprobs[k][row]) for k in range(min(length, len(processor.step_logprobs)))
                 ]
                 spans = _decoded_spans(tokenizer, ids)
                 confidences = value_confidences(
@@ -353,9 +336,7 @@ class TransformersBackend(Backend):
                 )
             error = None
             if processor is not None and row in processor.broken:
-                error = RecordError(
-                    message="the grammar rejected a sampled token (xgrammar/tokenizer mismatch)"
-                )
+                error = RecordError(message="the grammar rejected a sampled token (xgrammar/tokenizer mismatch)")
             outputs.append(
                 Generation(
                     text=text,

@@ -186,3 +186,183 @@ def tiny_llama(demo_taxonomy: Taxonomy) -> tuple[Any, Any]:
 
     tokenizer = build_tokenizer(_corpus(demo_taxonomy), "llama")
     return build_model(tokenizer, "llama", seed=1), tokenizer
+
+
+# -- a chat-completions server on 127.0.0.1, answering from the tiny model -----------------------------------
+class ChatServer:
+    """A real HTTP server speaking the chat-completions protocol, with scripted misbehaviour per product.
+
+    ``script[marker]`` is a list of behaviours used by successive requests whose messages contain ``marker``
+    (a product title): ok, slow, 500, 503, 429, 400, malformed, off-schema. Anything unscripted is answered
+    by the tiny model under the request's schema, with real token log-probs when asked for.
+    """
+
+    def __init__(self, model: Any, tokenizer: Any, kind: str) -> None:
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        from tagllm.backends.transformers import TransformersBackend
+
+        self.backend = TransformersBackend.from_model(model, tokenizer)
+        self.tokenizer = tokenizer
+        self.kind = kind
+        self.script: dict[str, list[str]] = {}
+        self.log: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.slow_seconds = 1.0
+        self.lock = threading.Lock()
+        # Torch runs on one dedicated thread: each handler thread calling into torch would start its own
+        # OpenMP
+        # team, and the idle teams' spinning threads starve the working one on a small machine.
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.engine = ThreadPoolExecutor(max_workers=1)
+        server = self
+
+        from http.server import BaseHTTPRequestHandler
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                if self.path == "/v1/models":
+                    self._send(200, {"object": "list", "data": [{"id": "tiny", "object": "model", "owned_by": kind}]})
+                else:
+                    self._send(404, {"error": {"message": "not found"}})
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with server.lock:
+                    server.log.append(body)
+                    server.headers.append(dict(self.headers))
+                    behaviour = server._next(body)
+                server._answer(self, body, behaviour)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _next(self, body: dict[str, Any]) -> str:
+        text = "\n".join(m["content"] for m in body["messages"])
+        for marker, steps in self.script.items():
+            if json.dumps(marker, ensure_ascii=False)[1:-1] in text and steps:
+                return steps.pop(0)
+        return "ok"
+
+    def attempts(self, marker: str) -> int:
+        needle = json.dumps(marker, ensure_ascii=False)[1:-1]
+        return sum(needle in "\n".join(m["content"] for m in b["messages"]) for b in self.log)
+
+    def _answer(self, handler: Any, body: dict[str, Any], behaviour: str) -> None:
+        import time
+
+        if behaviour == "slow":
+            time.sleep(self.slow_seconds)
+            behaviour = "ok"
+        if behaviour in ("500", "503"):
+            return handler._send(int(behaviour), {"error": {"message": "engine overloaded"}})
+        if behaviour == "429":
+            return handler._send(429, {"error": {"message": "rate limited"}}, {"Retry-After": "0"})
+        if behaviour == "400":
+            return handler._send(400, {"error": {"message": "response_format is not supported"}})
+        if behaviour == "malformed":
+            return handler._send(200, self._completion('{"category": "Appar', None))
+        if behaviour == "off-schema":
+            return handler._send(200, self._completion('{"category": "Spaceships"}', None))
+        schema = None
+        if "structured_outputs" in body:
+            schema = body["structured_outputs"]["json"]
+        elif "response_format" in body:
+            schema = body["response_format"]["json_schema"]["schema"]
+        request = GenerationRequest(product=PRODUCTS[0], candidates={}, messages=body["messages"], schema=schema)
+        generation, logprobs = self.engine.submit(self._generate, request, bool(body.get("logprobs"))).result()
+        usage = {"prompt_tokens": generation.prompt_tokens, "completion_tokens": generation.completion_tokens}
+        handler._send(200, self._completion(generation.text, logprobs, usage))
+
+    def _generate(self, request: GenerationRequest, logprobs: bool) -> tuple[Any, Any]:
+        generation = self.backend.generate([request])[0]
+        return generation, self._logprobs(request.messages or [], generation.text) if logprobs else None
+
+    def _logprobs(self, messages: list[dict[str, str]], text: str) -> list[dict[str, Any]]:
+        """Teacher-forced log-probs of the answer's tokens under the model (as vLLM reports raw logprobs)."""
+        import torch
+
+        from tagllm.backends.transformers import chat_text
+
+        prompt_ids = self.tokenizer(chat_text(self.tokenizer, messages), add_special_tokens=False)["input_ids"]
+        answer_ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        ids = torch.tensor([prompt_ids + answer_ids])
+        with torch.inference_mode():
+            logits = self.backend._model(ids).logits[0, len(prompt_ids) - 1 : -1]
+        logprobs = torch.log_softmax(logits.float(), dim=-1).gather(1, torch.tensor(answer_ids)[:, None])[:, 0]
+        decoder = _byte_decoder()
+        out = []
+        for tid, lp in zip(answer_ids, logprobs.tolist(), strict=True):
+            raw = bytes(decoder[ch] for ch in self.tokenizer.convert_ids_to_tokens(tid))
+            out.append({"token": raw.decode("utf-8", errors="replace"), "logprob": lp, "bytes": list(raw)})
+        return out
+
+    @staticmethod
+    def _completion(text: str, logprobs: Any, usage: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "model": "tiny",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                    "logprobs": {"content": logprobs} if logprobs is not None else None,
+                }
+            ],
+            "usage": usage or {"prompt_tokens": 10, "completion_tokens": 5},
+        }
+
+    def close(self) -> None:
+        self.engine.shutdown(wait=True)
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _byte_decoder() -> dict[str, int]:
+    """GPT-2's byte-level alphabet, reversed: the printable character standing for each byte -> the byte."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
+    printable += list(range(ord("®"), ord("ÿ") + 1))
+    chars = printable[:]
+    n = 0
+    for b in range(256):
+        if b not in printable:
+            printable.append(b)
+            chars.append(256 + n)
+            n += 1
+    return {chr(c): b for b, c in zip(printable, chars, strict=True)}
+
+
+@pytest.fixture(params=["vllm", "openai"])
+def chat_server(request: pytest.FixtureRequest, tiny_llama: tuple[Any, Any]) -> Any:
+    """A chat-completions server on an ephemeral 127.0.0.1 port; ``kind`` is what its /models says it is."""
+    import torch
+
+    model, tokenizer = tiny_llama
+    # One intra-op thread while the server runs: OpenMP workers spinning between the model's small ops would
+    # starve the HTTP threads of a two-core machine and turn milliseconds into seconds.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    server = ChatServer(model, tokenizer, request.param)
+    yield server
+    server.close()
+    torch.set_num_threads(threads)

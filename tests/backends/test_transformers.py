@@ -59,9 +59,7 @@ def test_batches_keep_request_order_and_count_tokens(
     generations = backend.generate(requests)
     for request, generation in zip(requests, generations, strict=True):
         check_answer(request, generation.text)
-        expected = len(
-            tokenizer(chat_text(tokenizer, request.messages), add_special_tokens=False)["input_ids"]
-        )
+        expected = len(tokenizer(chat_text(tokenizer, request.messages), add_special_tokens=False)["input_ids"])
         assert generation.prompt_tokens == expected
         # Generated tokens, ending with one end-of-turn token: at least the canonical tokenization (a model
         # under
@@ -117,9 +115,7 @@ def test_system_message_folds_into_user_when_the_template_refuses_it(tiny_llama:
         "{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>{% endif %}"
     )
     try:
-        text = chat_text(
-            tokenizer, [{"role": "system", "content": "RULES"}, {"role": "user", "content": "ITEM"}]
-        )
+        text = chat_text(tokenizer, [{"role": "system", "content": "RULES"}, {"role": "user", "content": "ITEM"}])
     finally:
         tokenizer.chat_template = original
     assert text == (

@@ -1,0 +1,169 @@
+"""The openai backend over real HTTP against a chat-completions server on 127.0.0.1 answering from the tiny model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tagllm.backends.base import GenerationRequest
+from tagllm.errors import ConfigError
+
+pytest.importorskip("httpx", reason="the openai backend needs httpx: pip install 'tagllm[openai]'")
+
+Requests = Callable[..., list[GenerationRequest]]
+Check = Callable[[GenerationRequest, str], dict[str, Any]]
+
+
+def backend_for(server: Any, **options: Any) -> Any:
+    from tagllm.backends.openai import OpenAIBackend
+
+    backend = OpenAIBackend(base_url=server.url, **{"backoff": 0.01, "timeout": 30.0, **options})
+    backend.delays = []  # type: ignore[attr-defined]
+    backend._sleep = backend.delays.append  # record the backoff instead of sleeping through it
+    return backend
+
+
+def test_every_answer_parses_and_holds_only_candidates(
+    chat_server: Any, make_requests: Requests, check_answer: Check
+) -> None:
+    backend = backend_for(chat_server, concurrency=3)
+    requests = make_requests()
+    generations = backend.generate(requests)
+    assert backend.model == "tiny"  # the only model the server lists
+    assert backend.server == chat_server.kind
+    for request, generation in zip(requests, generations, strict=True):
+        assert generation.error is None, generation.error
+        check_answer(request, generation.text)
+        assert generation.prompt_tokens and generation.completion_tokens
+    assert len(chat_server.log) == len(requests)
+
+
+def test_vllm_gets_structured_outputs_and_others_response_format(chat_server: Any, make_requests: Requests) -> None:
+    backend = backend_for(chat_server, model="tiny")
+    request = make_requests()[0]
+    backend.generate([request])
+    body = chat_server.log[0]
+    assert body["model"] == "tiny" and body["messages"] == request.messages
+    assert body["temperature"] == 0.0 and body["max_tokens"] == 256 and body["seed"] == 0
+    if chat_server.kind == "vllm":
+        assert body["structured_outputs"] == {"json": request.schema}
+        assert "response_format" not in body and body["logprobs"] is True
+    else:
+        assert body["response_format"] == {
+            "type": "json_schema",
+            "json_schema": {"name": "product_tags", "schema": request.schema, "strict": True},
+        }
+        assert "structured_outputs" not in body and "logprobs" not in body
+
+
+@pytest.mark.parametrize("chat_server", ["vllm"], indirect=True)
+def test_logprobs_become_confidences_of_the_chosen_candidates(
+    chat_server: Any, make_requests: Requests, demo_taxonomy: Any
+) -> None:
+    from tagllm.schema import candidate_labels
+
+    requests = make_requests()
+    for request, generation in zip(requests, backend_for(chat_server).generate(requests), strict=True):
+        answer = json.loads(generation.text)
+        assert generation.confidences is not None
+        for facet, value in answer.items():
+            labels = candidate_labels(demo_taxonomy, facet, request.candidates[facet])
+            chosen = {labels[v] for v in (value if isinstance(value, list) else [value] if value else [])}
+            assert set(generation.confidences.get(facet, {})) == chosen
+            assert all(0.0 < c <= 1.0 for c in generation.confidences.get(facet, {}).values())
+
+
+@pytest.mark.parametrize("chat_server", ["vllm"], indirect=True)
+@pytest.mark.parametrize(
+    ("failures", "attempts"),
+    [(["500"], 2), (["503", "429", "500"], 4), (["malformed"], 2), (["off-schema", "malformed"], 3)],
+)
+def test_transient_failures_are_retried_until_an_answer(
+    chat_server: Any, make_requests: Requests, check_answer: Check, failures: list[str], attempts: int
+) -> None:
+    requests = make_requests()
+    chat_server.script["Men's leather running sneakers"] = list(failures)
+    backend = backend_for(chat_server, max_retries=3)
+    generations = backend.generate(requests)
+    assert chat_server.attempts("Men's leather running sneakers") == attempts
+    assert chat_server.attempts("Red floral midi dress") == 1
+    for request, generation in zip(requests, generations, strict=True):
+        assert generation.error is None
+        check_answer(request, generation.text)
+    # Exponential backoff with jitter (base 0.01 s), except after a 429 whose Retry-After said 0.
+    expected = [0.0 if f == "429" else 0.01 * 2**i for i, f in enumerate(failures)]
+    assert len(backend.delays) == len(failures)
+    for delay, ceiling in zip(backend.delays, expected, strict=True):
+        assert ceiling / 2 <= delay <= ceiling
+
+
+@pytest.mark.parametrize("chat_server", ["openai"], indirect=True)
+def test_a_product_that_keeps_failing_gets_a_failure_record_and_the_batch_completes(
+    chat_server: Any, make_requests: Requests, check_answer: Check
+) -> None:
+    requests = make_requests()
+    chat_server.script["Wool sweater, grey"] = ["500"] * 10
+    chat_server.script["Stainless steel cookware set"] = ["malformed"] * 10
+    generations = backend_for(chat_server, max_retries=2, concurrency=4).generate(requests)
+    assert chat_server.attempts("Wool sweater, grey") == 3
+    assert chat_server.attempts("Stainless steel cookware set") == 3
+    sweater, cookware = generations[5], generations[4]
+    assert sweater.error is not None and cookware.error is not None
+    assert sweater.error.message == "HTTP 500: engine overloaded (gave up after 3 attempts)"
+    assert sweater.error.is_retryable is True
+    assert cookware.error.message == ('broken output, not JSON: \'{"category": "Appar\' (gave up after 3 attempts)')
+    assert cookware.text == '{"category": "Appar'  # the raw text stays for the reviewer
+    for request, generation in zip(requests[:4], generations[:4], strict=True):
+        assert generation.error is None
+        check_answer(request, generation.text)
+
+
+@pytest.mark.parametrize("chat_server", ["openai"], indirect=True)
+def test_a_client_error_is_not_retried(chat_server: Any, make_requests: Requests) -> None:
+    chat_server.script["Red floral midi dress"] = ["400"]
+    first = backend_for(chat_server, max_retries=3).generate(make_requests()[:1])[0]
+    assert chat_server.attempts("Red floral midi dress") == 1
+    assert first.error is not None
+    assert first.error.message == "HTTP 400: response_format is not supported"
+    assert first.error.is_retryable is False
+
+
+@pytest.mark.parametrize("chat_server", ["vllm"], indirect=True)
+def test_a_slow_answer_times_out_and_is_retried(chat_server: Any, make_requests: Requests, check_answer: Check) -> None:
+    chat_server.slow_seconds = 4.0
+    chat_server.script["Red floral midi dress"] = ["slow"]
+    chat_server.script["Men's leather running sneakers"] = ["slow", "slow"]
+    requests = make_requests()[:2]
+    first, second = backend_for(chat_server, timeout=2.0, max_retries=1, concurrency=2).generate(requests)
+    assert first.error is None
+    check_answer(requests[0], first.text)
+    assert chat_server.attempts("Red floral midi dress") == 2
+    assert second.error is not None
+    assert second.error.message == "no answer within 2s (gave up after 2 attempts)"
+
+
+def test_the_api_key_comes_from_the_environment_and_is_never_shown(
+    chat_server: Any, make_requests: Requests, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MY_LLM_KEY", "sk-secret-123")
+    backend = backend_for(chat_server, api_key_env="MY_LLM_KEY")
+    backend.generate(make_requests()[:1])
+    assert chat_server.headers[0]["Authorization"] == "Bearer sk-secret-123"
+    assert "sk-secret" not in repr(backend)
+
+
+@pytest.mark.parametrize("chat_server", ["openai"], indirect=True)
+def test_a_server_serving_several_models_needs_a_model_name(chat_server: Any, make_requests: Requests) -> None:
+    import httpx
+
+    def models(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"data": [{"id": "a", "owned_by": "x"}, {"id": "b", "owned_by": "x"}]})
+
+    from tagllm.backends.openai import OpenAIBackend
+
+    client = httpx.Client(base_url="http://test/v1", transport=httpx.MockTransport(models))
+    with pytest.raises(ConfigError, match="name the model with --model; the server serves: a, b"):
+        OpenAIBackend(client=client).generate(make_requests()[:1])
