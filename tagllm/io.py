@@ -193,7 +193,10 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
         else:
             msg = f"field {field!r}: {err['msg']}"
         return RecordError(
-            field=field, line=record.line, message=f"{name}:{record.line}: record {data['id']!r} {msg}"
+            field=field,
+            line=record.line,
+            record_id=str(data["id"]),
+            message=f"{name}:{record.line}: record {data['id']!r} {msg}",
         )
 
 

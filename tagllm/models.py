@@ -158,6 +158,7 @@ class RecordError(BaseModel):
 
     field: str | None = None
     line: int | None = None
+    record_id: str | None = None
     message: str
     is_retryable: bool = False
 

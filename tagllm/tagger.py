@@ -119,10 +119,8 @@ class Tagger:
         for i, item in enumerate(items):
             product = _as_product(item, i)
             if isinstance(product, RecordError):
-                pid = item.get("id") if isinstance(item, dict) else None
-                results[i] = TagResult(
-                    product_id=str(pid or f"line-{product.line or i + 1}"), status="error", error=product
-                )
+                pid = product.record_id or f"line-{product.line or i + 1}"
+                results[i] = TagResult(product_id=pid, status="error", error=product)
             else:
                 products.append((i, product))
         if products:

@@ -1,0 +1,78 @@
+"""The tagger end to end on the demo taxonomy with the retrieval backend: exact tags, provenance, bad records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tagllm.config import TaggerConfig
+from tagllm.models import Product
+from tagllm.retrieval.index import ExampleIndex
+from tagllm.tagger import Tagger
+
+DATA = __import__("pathlib").Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def tagger(demo_taxonomy, demo_index_dir, embedder):  # type: ignore[no-untyped-def]
+    index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
+    return Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(k=5))
+
+
+def leaf(result, facet="category"):  # type: ignore[no-untyped-def]
+    tag = result.best(facet)
+    return tag.id if tag else None
+
+
+def test_tags_english_and_chinese_products(tagger) -> None:  # type: ignore[no-untyped-def]
+    products = [json.loads(line) for line in (DATA / "products.jsonl").read_text().splitlines()]
+    results = tagger.tag(products)
+    assert [r.status for r in results] == ["ok", "ok", "ok"]
+    assert [leaf(r) for r in results] == ["apparel-tshirts", "apparel-dresses", "electronics-headphones"]
+    assert "color-blue" in {t.id for t in results[0].tags["color"]}  # 'Navy' is a synonym of Blue
+    assert [t.id for t in results[1].tags["color"]] == ["color-red"]  # 红色 is Red's Chinese label
+    assert results[1].tags["audience"][0].id == "audience-women"
+
+
+def test_every_tag_is_a_taxonomy_value_with_ancestors(tagger, demo_taxonomy) -> None:  # type: ignore[no-untyped-def]
+    result = tagger.tag([{"id": "x", "title": "Men's Cotton Polo T-Shirt Navy"}])[0]
+    ids = [t.id for t in result.tags["category"]]
+    assert ids == ["apparel-tshirts", "apparel", "apparel-tops"]
+    assert [t.source for t in result.tags["category"]] == ["retrieval", "ancestor", "ancestor"]
+    for tags in result.tags.values():
+        for tag in tags:
+            assert tag.id in demo_taxonomy.values and 0.0 <= tag.confidence <= 1.0
+
+
+def test_provenance_names_neighbours_candidates_and_versions(tagger, demo_taxonomy) -> None:  # type: ignore[no-untyped-def]
+    result = tagger.tag([Product(id="p", title="Women's White Canvas Sneakers")])[0]
+    prov = result.provenance
+    assert prov.backend == "retrieval"
+    assert prov.taxonomy_version == demo_taxonomy.version
+    assert prov.neighbours[0].id == "ex-08" and prov.neighbours[0].score > 0.8
+    assert prov.candidates["category"][0].id == "footwear-sneakers"
+    assert json.loads(prov.raw_output)["category"] == "footwear-sneakers"
+
+
+def test_bad_records_become_error_results_and_the_batch_goes_on(tagger) -> None:  # type: ignore[no-untyped-def]
+    results = tagger.tag([{"id": "a", "title": ""}, {"id": "b", "title": "Gold Plated Necklace"}, {"title": None}])
+    assert [r.status for r in results] == ["error", "ok", "error"]
+    assert results[0].error.field == "title"
+    assert results[0].error.message == "batch:1: record 'a' has no title; every product needs a non-empty title"
+    assert results[2].product_id == "line-3"
+    assert leaf(results[1]) == "jewellery-necklaces"
+
+
+def test_threshold_backs_off_to_a_sure_ancestor_or_abstains(demo_taxonomy, demo_index_dir, embedder) -> None:  # type: ignore[no-untyped-def]
+    index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
+    strict = Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(k=5, threshold=0.999))
+    result = strict.tag([{"id": "x", "title": "Assorted gift box"}])[0]
+    for tags in result.tags.values():
+        assert all(t.confidence >= 0.999 for t in tags)
+
+
+def test_gold_fields_never_reach_the_product(tagger) -> None:  # type: ignore[no-untyped-def]
+    product = Product.model_validate({"id": "g", "title": "Jeans", "gold_category": "Apparel > Jeans", "sku": "J1"})
+    assert "gold_category" not in product.model_dump_json()
+    assert product.extra == {"sku": "J1"}
