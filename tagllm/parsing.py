@@ -1,0 +1,234 @@
+"""Raw model output to strings: JSON (valid or broken), lists, bullets, "Label: value" lines, paths."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+MAX_ANSWER_CHARS = 200_000
+"""Longer raw answers are not parsed at all: no model answer listing tags is this long, and repairing
+megabytes of broken JSON would cost seconds."""
+
+ABSTAIN_WORDS = frozenset(
+    {
+        "",
+        "none",
+        "null",
+        "nil",
+        "n/a",
+        "na",
+        "n.a.",
+        "no tag",
+        "no tags",
+        "nothing",
+        "unknown",
+        "not applicable",
+        "none of these",
+        "none of the above",
+        "none of them",
+        "no match",
+        "-",
+        "--",
+        "—",
+    }
+)
+"""What a model writes when it declines to tag a facet: an abstention, not a rejection."""
+
+_FENCE = re.compile(r"```[ \t]*[A-Za-z0-9_+-]*[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL)
+_BULLET = re.compile(r"^\s*(?:[-*•·●▪‣◦+>]+(?=\s)|\(?\d{1,3}[.)](?=\s)|\(?[a-zA-Z][.)](?=\s))\s*")
+_LABEL = re.compile(r"^\s*([^\W\d][\w \-/&]{0,40}?)\s*[:：=]\s*(.*)$", re.DOTALL)
+_QUOTES = "\"'`“”‘’「」『』《》"
+_ITEM_SPLIT = re.compile(r"\s*[,;，；、]\s*")
+_PATH_SPLIT = re.compile(r"\s*(?:->|=>|→|⟶|>|›|»|\|)\s*")
+_SLASH_SPLIT = re.compile(r"\s*[/\\]\s*")
+_WRAPPER_KEYS = frozenset(
+    {
+        "tags",
+        "tag",
+        "answer",
+        "answers",
+        "result",
+        "results",
+        "output",
+        "labels",
+        "attributes",
+        "prediction",
+        "predictions",
+        "response",
+        "facets",
+        "values",
+    }
+)
+_VALUE_KEYS = ("id", "value_id", "category_id", "value", "name", "label", "path", "text")
+_SCORE_KEYS = frozenset({"score", "confidence", "probability", "reason", "reasoning", "explanation", "facet"})
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One string found in an answer, with the key or label it sat under (a facet name, or None)."""
+
+    key: str | None
+    text: str
+
+
+def is_abstention(text: str) -> bool:
+    """Whether a model's string means "no tag for this facet" (null, "none", "none of these", "N/A", …)."""
+    return _clean(text).casefold().rstrip(".!") in ABSTAIN_WORDS
+
+
+def strip_fences(raw: str) -> str:
+    """The inside of the first Markdown code fence, or the text unchanged when it has none."""
+    if "```" not in raw:
+        return raw
+    match = _FENCE.search(raw)
+    return match.group(1) if match else raw
+
+
+def parse_answer(raw: str) -> Any:
+    """What a raw model answer holds: a dict or list when it is (or holds) JSON, even broken, else the text.
+
+    Broken JSON (truncated, single quotes, trailing commas, comments) is repaired with json-repair; a JSON
+    value inside prose ("Here you go: {...}") is found by its first bracket.
+    """
+    if not isinstance(raw, str):
+        return raw
+    text = strip_fences(raw).strip()
+    if not text or len(text) > MAX_ANSWER_CHARS:
+        return text
+    if text[0] in "{[":
+        parsed = _load_json(text)
+        if isinstance(parsed, dict | list):
+            return parsed
+    elif text[0] == '"' and text[-1] == '"':
+        parsed = _load_json(text)
+        if isinstance(parsed, str):
+            return parsed
+    # JSON after a sentence of prose: only trusted when the bracket opens a line or follows a colon.
+    match = re.search(r"(?:^|\n|:\s*)([{\[])", text)
+    if match and match.start(1) > 0:
+        parsed = _load_json(text[match.start(1) :])
+        if isinstance(parsed, dict) and parsed or isinstance(parsed, list) and parsed:
+            return parsed
+    return text
+
+
+def _load_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        pass
+    try:
+        import json_repair
+
+        return json_repair.loads(text)
+    except Exception:  # json-repair raises assorted errors on hopeless input; the text is then used as is
+        return None
+
+
+def items(parsed: Any, key: str | None = None, *, _depth: int = 0) -> list[Item]:
+    """Flatten a parsed answer into strings, each with the facet key it sat under (None at the top level).
+
+    Dict keys that only wrap the answer ("tags", "answer", …) are looked through; a dict with ``id``/``name``/
+    ``value`` stands for one value (its id first); ``{"facet": f, "value": v}`` pairs name their facet.
+    """
+    if _depth > 8:  # a model does not nest tags this deep; deeper input is hostile or garbage
+        return []
+    out: list[Item] = []
+    if parsed is None:
+        return [Item(key, "")] if key is not None else []
+    if isinstance(parsed, bool):
+        return [Item(key, str(parsed).lower())]
+    if isinstance(parsed, int | float):
+        return [Item(key, str(parsed))]
+    if isinstance(parsed, str):
+        if key is None:
+            return split_text(parsed)
+        return [Item(key, part) for part in split_values(parsed)]
+    if isinstance(parsed, list | tuple):
+        if not parsed and key is not None:
+            return [Item(key, "")]
+        for element in parsed:
+            if isinstance(element, str):
+                out.append(Item(key, _clean(element)))
+            else:
+                out.extend(items(element, key, _depth=_depth + 1))
+        return out
+    if isinstance(parsed, dict):
+        lowered = {str(k).strip().casefold(): v for k, v in parsed.items()}
+        facet_key = next((k for k in ("facet", "attribute", "group", "type") if k in lowered), None)
+        if facet_key and isinstance(lowered[facet_key], str):
+            value = next((lowered[k] for k in (*_VALUE_KEYS, "values", "tags") if k in lowered), None)
+            return items(value, lowered[facet_key], _depth=_depth + 1)
+        single = next((k for k in _VALUE_KEYS if k in lowered and isinstance(lowered[k], str | int)), None)
+        if single is not None and all(k in _VALUE_KEYS or k in _SCORE_KEYS for k in lowered):
+            return [Item(key, _clean(str(lowered[single])))]
+        for k, v in parsed.items():
+            name = str(k).strip()
+            if name.casefold() in _WRAPPER_KEYS and isinstance(v, dict | list):
+                out.extend(items(v, key, _depth=_depth + 1))
+            elif name.casefold() in {"reasoning", "reason", "explanation", "confidence", "notes", "comment"}:
+                continue  # the model's commentary is not a tag
+            else:
+                out.extend(items(v, name, _depth=_depth + 1))
+        return out
+    return [Item(key, _clean(str(parsed)))]
+
+
+def split_text(text: str) -> list[Item]:
+    """A plain-text answer: one item per line (bullets, numbering dropped); "Label: value" keeps the label.
+
+    Commas and semicolons inside a line are not split here: names such as "Pet Bowls, Feeders & Waterers" hold
+    them. The mapper tries the whole line first and then its parts (``split_values``).
+    """
+    out: list[Item] = []
+    for line in text.splitlines():
+        line = _BULLET.sub("", line, count=1).strip()
+        if not line:
+            continue
+        label = _LABEL.match(line)
+        if label and not label.group(2).startswith("//"):
+            out.append(Item(label.group(1).strip(), _clean(label.group(2))))
+        else:
+            out.append(Item(None, _clean(line)))
+    return out
+
+
+def split_values(text: str) -> list[str]:
+    """A string under a facet key, as written: one item (the mapper splits on commas if the whole fails)."""
+    return [_clean(text)]
+
+
+def split_list(text: str) -> list[str]:
+    """The parts of a comma/semicolon list ("Red, Blue; Green", "红色、蓝色"), empty parts dropped."""
+    return [p for p in (_clean(part) for part in _ITEM_SPLIT.split(text)) if p]
+
+
+def split_path(text: str) -> list[str]:
+    """The segments of a path written with any separator (``>``, ``/``, ``›``, ``->``, ``|``, ``»``)."""
+    # a slash only separates when nothing else does: "Computer Components > I/O Cards" keeps its "I/O"
+    splitter = _PATH_SPLIT if _PATH_SPLIT.search(text) else _SLASH_SPLIT
+    return [p for p in (s.strip() for s in splitter.split(text)) if p]
+
+
+def has_path_separator(text: str) -> bool:
+    return bool(_PATH_SPLIT.search(text) or _SLASH_SPLIT.search(text))
+
+
+def _clean(text: str) -> str:
+    """Trim whitespace and wrapping quotes: '"Red"' -> 'Red' (a final full stop is left to the normaliser)."""
+    text = text.strip()
+    for _ in range(3):
+        if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
+            text = text[1:-1].strip()
+        else:
+            break
+    return text
+
+
+def to_text(parsed: Any) -> str:
+    """A parsed answer back as compact JSON (for provenance), or the text itself."""
+    if isinstance(parsed, str):
+        return parsed
+    return json.dumps(parsed, ensure_ascii=False, default=str)

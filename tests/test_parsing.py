@@ -1,0 +1,89 @@
+"""Raw model output to strings: every shape a model writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tagllm.parsing import Item, is_abstention, items, parse_answer, split_list, split_path, strip_fences
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('{"category": "Dresses"}', {"category": "Dresses"}),
+        ('```json\n{"color": ["Red", "Blue"]}\n```', {"color": ["Red", "Blue"]}),
+        ("{'color': 'Red'}", {"color": "Red"}),  # single quotes
+        ('{"color": ["Red", "Blue",],}', {"color": ["Red", "Blue"]}),  # trailing commas
+        ('{"color": ["Red", "Bl', {"color": ["Red", "Bl"]}),  # truncated
+        ('```\n{"category": "Jeans"', {"category": "Jeans"}),  # unclosed fence and object
+        ('["Red", "Blue"]', ["Red", "Blue"]),
+        ('Sure! Here is the answer:\n{"category": "Boots"}', {"category": "Boots"}),
+        ("Dresses", "Dresses"),
+        ('"Dresses"', "Dresses"),
+        ("  ", ""),
+    ],
+)
+def test_parse_answer_reads_json_valid_or_broken(raw: str, expected: object) -> None:
+    assert parse_answer(raw) == expected
+
+
+def test_parse_answer_leaves_a_huge_answer_as_text() -> None:
+    raw = "[" + "x" * 300_000
+    assert parse_answer(raw) == raw
+
+
+def test_items_from_a_facet_object() -> None:
+    parsed = parse_answer('{"category": "T-Shirts", "color": ["Red", "Navy"], "material": null, "reason": "x"}')
+    assert items(parsed) == [
+        Item("category", "T-Shirts"),
+        Item("color", "Red"),
+        Item("color", "Navy"),
+        Item("material", ""),
+    ]
+
+
+def test_items_look_through_wrappers_and_value_objects() -> None:
+    parsed = parse_answer('{"tags": {"category": {"id": "apparel-dresses", "name": "Dresses"}}}')
+    assert items(parsed) == [Item("category", "apparel-dresses")]
+    parsed = parse_answer('[{"facet": "color", "value": "Red"}, {"facet": "material", "values": ["Silk"]}]')
+    assert items(parsed) == [Item("color", "Red"), Item("material", "Silk")]
+
+
+def test_items_from_plain_text_lines_bullets_and_labels() -> None:
+    text = '- Dresses\n* Red\n2. Cotton\nCategory: Jeans\n• "Boots"\ngid://shopify/TaxonomyCategory/aa-1'
+    assert items(parse_answer(text)) == [
+        Item(None, "Dresses"),
+        Item(None, "Red"),
+        Item(None, "Cotton"),
+        Item("Category", "Jeans"),
+        Item(None, "Boots"),
+        Item(None, "gid://shopify/TaxonomyCategory/aa-1"),
+    ]
+
+
+def test_numbering_needs_a_space_so_sizes_survive() -> None:
+    assert items(parse_answer("1.5 mm")) == [Item(None, "1.5 mm")]
+
+
+def test_split_list_and_paths() -> None:
+    assert split_list("Red, Blue; Green") == ["Red", "Blue", "Green"]
+    assert split_list("红色、蓝色") == ["红色", "蓝色"]
+    assert split_path("Apparel > Tops > T-Shirts") == ["Apparel", "Tops", "T-Shirts"]
+    assert split_path("Apparel/Tops / T-Shirts") == ["Apparel", "Tops", "T-Shirts"]
+    assert split_path("Apparel › Tops -> T-Shirts") == ["Apparel", "Tops", "T-Shirts"]
+    # a slash inside a name stays when another separator splits the path
+    assert split_path("Computer Components > I/O Cards") == ["Computer Components", "I/O Cards"]
+
+
+@pytest.mark.parametrize("text", ["none", "None.", "NULL", "N/A", "none of these", "None of the above", "", " - "])
+def test_abstentions(text: str) -> None:
+    assert is_abstention(text)
+
+
+def test_not_abstentions() -> None:
+    assert not is_abstention("Nonwoven")
+    assert not is_abstention("Red")
+
+
+def test_strip_fences_without_fence_is_identity() -> None:
+    assert strip_fences("Red") == "Red"
