@@ -392,3 +392,20 @@ def build_index(
     index.save(target)
     scorer.save(Path(target))
     return index
+
+
+def tag_products(
+    products: Iterable[Product | dict[str, Any]], config: TaggerConfig | None = None, **settings: Any
+) -> list[TagResult]:
+    """One call for a batch job: build a tagger from ``config`` (or settings) and tag the products."""
+    from tagllm.config import load_config
+
+    return Tagger.from_config(config or load_config(**settings)).tag(products)
+
+
+def tag_file(source: str | Path, target: str | Path, config: TaggerConfig | None = None, **settings: Any) -> RunSummary:
+    """Tag a file into a file (see ``Tagger.tag_file``), building the tagger from ``config`` or settings."""
+    from tagllm.config import load_config
+
+    options = {k: settings.pop(k) for k in ("input_format", "output_format", "resume") if k in settings}
+    return Tagger.from_config(config or load_config(**settings)).tag_file(source, target, **options)
