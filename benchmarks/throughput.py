@@ -1,0 +1,110 @@
+"""Throughput of the no-LLM default against raw sentence-transformers encoding, measured in one run on the same texts.
+
+    python benchmarks/throughput.py                       # eval/data/flipkart examples, 2,000 texts
+    python benchmarks/throughput.py --n 3000 --repeat 2
+
+Prints, per stage, texts per second and the ratio to raw encoding (the ceiling: tagllm encodes every text once
+and everything else must be cheap beside it), and the wall time of `tagllm --help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--examples", default=str(REPO / "eval/data/flipkart/examples.jsonl"))
+    parser.add_argument("--taxonomy", default=str(REPO / "eval/data/flipkart/categories.jsonl"))
+    parser.add_argument("--label-field", default="gold_category")
+    parser.add_argument("--n", type=int, default=2000, help="texts per stage")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; the best of each stage is kept")
+    args = parser.parse_args()
+
+    import os
+
+    os.environ.setdefault("TAGLLM_CACHE_DIR", tempfile.mkdtemp(prefix="tagllm-bench-cache-"))
+    from tagllm.config import TaggerConfig
+    from tagllm.models import Product
+    from tagllm.retrieval.embedder import Embedder
+    from tagllm.tagger import Tagger, build_index
+    from tagllm.taxonomy import load_taxonomy
+
+    rows = [json.loads(line) for line in Path(args.examples).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = rows[: args.n]
+    work = Path(tempfile.mkdtemp(prefix="tagllm-bench-"))
+    examples_path = work / "examples.jsonl"
+    examples_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    products_path = work / "products.jsonl"
+    products_path.write_text(
+        "".join(json.dumps({k: v for k, v in r.items() if not k.startswith("gold_")}) + "\n" for r in rows),
+        encoding="utf-8",
+    )
+    texts = [Product.model_validate(r).text() for r in rows]
+    taxonomy = load_taxonomy(args.taxonomy)
+    embedder = Embedder()
+    embedder.encode(texts[:64])  # load the weights outside the timings
+    model = embedder.model
+
+    # The taxonomy's label embeddings are cached per taxonomy version (once per taxonomy, not per run): warm them.
+    warm_index = build_index(examples_path, taxonomy, embedder, work / "warm", label_field=args.label_field)
+    del warm_index
+
+    best: dict[str, float] = {}
+
+    def timed(name: str, fn) -> None:  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        fn()
+        seconds = time.perf_counter() - started
+        best[name] = min(best.get(name, float("inf")), seconds)
+
+    for round_ in range(args.repeat):
+        timed(
+            "raw encode",
+            lambda: model.encode(
+                texts, batch_size=embedder.batch_size, normalize_embeddings=True, convert_to_numpy=True
+            ),
+        )
+        target = work / f"index-{round_}"
+        timed(
+            "index build",
+            lambda target=target: build_index(examples_path, taxonomy, embedder, target, label_field=args.label_field),
+        )
+        config = TaggerConfig(taxonomy=args.taxonomy, index=str(target))
+        from tagllm.retrieval.index import ExampleIndex
+
+        tagger = Tagger(
+            taxonomy, index=ExampleIndex.load(target, taxonomy=taxonomy), embedder=embedder, config=config
+        )
+        out = work / f"tags-{round_}.jsonl"
+        timed("generate", lambda tagger=tagger, out=out: tagger.tag_file(products_path, out))
+
+    help_times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "tagllm", "--help"], capture_output=True, check=True)
+        help_times.append(time.perf_counter() - started)
+
+    n = len(texts)
+    raw = n / best["raw encode"]
+    print(f"texts: {n} from {args.examples}; embedder {embedder.name}, batch {embedder.batch_size}, "
+          f"max_seq_length {embedder.max_seq_length}; best of {args.repeat} round(s)")  # fmt: skip
+    print(f"{'stage':<34}{'texts/s':>10}{'ratio to raw':>14}")
+    print(f"{'raw sentence-transformers encode':<34}{raw:>10.1f}{1.0:>14.2f}")
+    for name, label in (("index build", "tagllm index build"), ("generate", "tagllm generate (retrieval)")):
+        rate = n / best[name]
+        print(f"{label:<34}{rate:>10.1f}{rate / raw:>14.2f}")
+    print(f"tagllm --help wall time: median {statistics.median(help_times) * 1000:.0f} ms over 5 runs")
+
+
+if __name__ == "__main__":
+    main()

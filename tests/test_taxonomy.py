@@ -1,0 +1,61 @@
+"""Taxonomy loaders (own YAML, Shopify, Google, path lists), hierarchy helpers, version hash, checks, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tagllm.errors import TaxonomyError
+from tagllm.taxonomy import from_paths, load_taxonomy
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_demo_taxonomy_is_bilingual_with_analyst_synonyms(demo_taxonomy) -> None:  # type: ignore[no-untyped-def]
+    assert list(demo_taxonomy.facets) == ["category", "color", "material", "audience"]
+    dresses = demo_taxonomy["apparel-dresses"]
+    assert (dresses.path, dresses.label("zh-CN")) == ("Apparel > Dresses", "连衣裙")
+    assert "tshirt" in demo_taxonomy["apparel-tshirts"].synonyms  # from taxonomy/demo-synonyms.yaml
+    assert demo_taxonomy.lineage("apparel-tshirts") == ["apparel", "apparel-tops", "apparel-tshirts"]
+    assert demo_taxonomy.check() == []
+
+
+def test_shopify_categories_and_attributes_share_ids_across_languages() -> None:
+    tax = load_taxonomy("shopify")
+    assert len(tax.facet_values("category")) == 10595
+    assert sum(len(tax.facet_values(f)) for f in tax.facets if f != "category") == 20635
+    assert tax["aa-1-1"].path == "Apparel & Accessories > Clothing > Activewear"
+    assert tax["aa-1-1"].label("zh-CN") == "运动服装"
+    black = next(v for v in tax.facet_values("color") if v.name == "Black")
+    assert black.label("zh-CN") == "黑色"  # the zh-CN file lists values in another order: matched by id
+
+
+def test_google_and_path_list_loaders(tmp_path: Path) -> None:
+    google = tmp_path / "taxonomy-with-ids.en-US.txt"
+    google.write_text("# Google_Product_Taxonomy_Version: 2021-09-21\n1 - Animals\n3237 - Animals > Live Animals\n")
+    tax = load_taxonomy(google)
+    assert tax["3237"].parent_id == "1" and tax["3237"].path == "Animals > Live Animals"
+    paths = tmp_path / "categories.txt"
+    paths.write_text("Shoes > Running\nShoes > Boots\n")
+    tax = load_taxonomy(paths)
+    assert sorted(tax.values) == ["Shoes", "Shoes > Boots", "Shoes > Running"]
+    flipkart = load_taxonomy(REPO / "eval/data/flipkart/categories.jsonl")
+    assert flipkart["fk-00001"].path == "Automation & Robotics > Smart Door Locks"
+
+
+def test_version_changes_with_content_only() -> None:
+    a = from_paths(["A > B", "A > C"])
+    assert a.version == from_paths(["A > B", "A > C"]).version
+    assert a.version != from_paths(["A > B", "A > D"]).version
+
+
+def test_unknown_keys_and_unknown_names_fail_with_what_to_do(tmp_path: Path) -> None:
+    bad = tmp_path / "t.yaml"
+    bad.write_text("name: t\nfacets:\n  - name: color\n    valuez: []\n")
+    with pytest.raises(TaxonomyError, match=r"facets\.0\.valuez: Extra inputs are not permitted"):
+        load_taxonomy(bad)
+    with pytest.raises(TaxonomyError, match="unknown taxonomy 'nope'"):
+        load_taxonomy("nope")
+    with pytest.raises(TaxonomyError, match="has no facet 'size'; its facets are: category, color, material, audience"):
+        load_taxonomy("demo").facet_values("size")
