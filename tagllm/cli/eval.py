@@ -13,6 +13,14 @@ from tagllm.errors import ConfigError
 app = typer.Typer(help="Evaluate configurations against gold labels and compare runs.", no_args_is_help=True)
 
 
+def _show(path: Path) -> Path:
+    """A path as the user would type it: relative to the working directory when it lies below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
 def _parse_sweep(items: list[str]) -> dict[str, list[Any]]:
     import yaml
 
@@ -74,7 +82,7 @@ def run(
     )
     for directory, metrics in zip(outcome.runs, outcome.metrics, strict=True):
         typer.echo(
-            f"run: {directory}" + (f"  [{metrics['variant']}]" if metrics["variant"] != "base" else "")
+            f"run: {_show(directory)}" + (f"  [{metrics['variant']}]" if metrics["variant"] != "base" else "")
         )
         for line in headline(metrics):
             typer.echo(f"  {line}")
@@ -85,7 +93,7 @@ def run(
                 f"{bad['missing_predictions_count']} missing prediction(s), "
                 f"{bad['failed_count']} failed product(s)"
             )
-        typer.echo(f"  report: {directory / 'report.html'}")
+        typer.echo(f"  report: {_show(directory / 'report.html')}")
     if outcome.comparison is not None:
         import json
 
@@ -94,7 +102,7 @@ def run(
         comparison = json.loads((outcome.comparison.parent / "comparison.json").read_text(encoding="utf-8"))
         for line in comparison_lines(comparison):
             typer.echo(line)
-        typer.echo(f"comparison: {outcome.comparison}")
+        typer.echo(f"comparison: {_show(outcome.comparison)}")
 
 
 @app.command()
@@ -113,4 +121,4 @@ def compare(
     html = write_comparison(comparison, target)
     for line in comparison_lines(comparison):
         typer.echo(line)
-    typer.echo(f"comparison: {html}")
+    typer.echo(f"comparison: {_show(html)}")

@@ -27,9 +27,7 @@ def load_run(directory: str | Path) -> dict[str, Any]:
     path = Path(directory)
     metrics_file, rows_file = path / "metrics.json", path / "per_product.jsonl"
     if not metrics_file.is_file() or not rows_file.is_file():
-        raise InputError(
-            f"{path}: not a run directory (it needs metrics.json and per_product.jsonl from `eval run`)"
-        )
+        raise InputError(f"{path}: not a run directory (it needs metrics.json and per_product.jsonl from `eval run`)")
     metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
     rows = [json.loads(line) for line in rows_file.read_text(encoding="utf-8").splitlines() if line.strip()]
     return {
@@ -42,9 +40,7 @@ def load_run(directory: str | Path) -> dict[str, Any]:
 
 def _label(run: dict[str, Any]) -> str:
     metrics = run["metrics"]
-    return (
-        metrics["variant"] if metrics["variant"] != "base" else f"{metrics['name']} ({Path(run['dir']).name})"
-    )
+    return metrics["variant"] if metrics["variant"] != "base" else f"{metrics['name']} ({Path(run['dir']).name})"
 
 
 def _arrays(run: dict[str, Any], ids: list[str], facet: str) -> dict[str, np.ndarray]:
@@ -67,9 +63,7 @@ _STATISTICS: dict[str, tuple[str, m.Statistic]] = {
 }
 
 
-def _changed(
-    a: dict[str, Any], b: dict[str, Any], ids: list[str], facet: str
-) -> dict[str, list[dict[str, Any]]]:
+def _changed(a: dict[str, Any], b: dict[str, Any], ids: list[str], facet: str) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {"fixed": [], "broken": [], "changed": []}
     for pid in ids:
         ca, cb = a["rows"][pid]["facets"][facet], b["rows"][pid]["facets"][facet]
@@ -142,9 +136,7 @@ def compare_runs(directories: list[str | Path], *, seed: int = 0, n_boot: int = 
         for facet in base["metrics"]["facets"]:
             if facet not in run["metrics"]["facets"]:
                 continue
-            ids = [
-                p for p in shared if facet in base["rows"][p]["facets"] and facet in run["rows"][p]["facets"]
-            ]
+            ids = [p for p in shared if facet in base["rows"][p]["facets"] and facet in run["rows"][p]["facets"]]
             arr_a, arr_b = _arrays(base, ids, facet), _arrays(run, ids, facet)
             headline = {}
             for key, (field, statistic) in _STATISTICS.items():
@@ -219,9 +211,7 @@ def write_comparison(comparison: dict[str, Any], directory: str | Path) -> Path:
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "comparison.json").write_text(
-        json.dumps(comparison, indent=2, ensure_ascii=False), encoding="utf-8"
-    )
+    (out / "comparison.json").write_text(json.dumps(comparison, indent=2, ensure_ascii=False), encoding="utf-8")
     (out / "comparison.md").write_text(render_comparison_markdown(comparison), encoding="utf-8")
     html = out / "comparison.html"
     html.write_text(render_comparison_html(comparison), encoding="utf-8")

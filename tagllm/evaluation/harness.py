@@ -67,9 +67,7 @@ class EvalConfig(BaseModel):
     gold_field: str = Field(
         "gold_category", description='"A > B > C" or an id (category), a list, or {facet: [ids or paths]}'
     )
-    facets: list[str] | None = Field(
-        None, description="facets to score (default: those the gold labels name)"
-    )
+    facets: list[str] | None = Field(None, description="facets to score (default: those the gold labels name)")
     split: str | None = Field(None, description="score only gold records whose `split_field` equals this")
     split_field: str = "split"
     sample: SampleSpec = Field(default_factory=SampleSpec)
@@ -78,14 +76,10 @@ class EvalConfig(BaseModel):
         description="product fields removed before tagging (e.g. attributes holding answers)",
     )
     tagger: TaggerConfig = Field(default_factory=TaggerConfig)  # type: ignore[arg-type]
-    sweep: dict[str, list[Any]] = Field(
-        default_factory=dict, description="tagger setting -> values to compare"
-    )
+    sweep: dict[str, list[Any]] = Field(default_factory=dict, description="tagger setting -> values to compare")
     output: str = Field("runs", description="directory the run directories are written under")
     cache: str = Field(".cache", description="prediction cache directory (re-runs only tag what changed)")
-    target_precision: float = Field(
-        0.9, gt=0.0, le=1.0, description="precision the threshold suggestion aims at"
-    )
+    target_precision: float = Field(0.9, gt=0.0, le=1.0, description="precision the threshold suggestion aims at")
     bootstrap: int = Field(1000, ge=0, description="bootstrap resamples for confidence intervals (0: none)")
     seed: int = 0
     near_duplicate: float = Field(0.95, gt=0.0, le=1.0, description="neighbour score for 'near-identical'")
@@ -96,9 +90,7 @@ class EvalConfig(BaseModel):
     def _sweep_fields(cls, value: dict[str, list[Any]]) -> dict[str, list[Any]]:
         for key, values in value.items():
             if key not in TaggerConfig.model_fields:
-                raise ValueError(
-                    f"sweep key {key!r} is not a tagger setting ({', '.join(TaggerConfig.model_fields)})"
-                )
+                raise ValueError(f"sweep key {key!r} is not a tagger setting ({', '.join(TaggerConfig.model_fields)})")
             if not isinstance(values, list) or not values:
                 raise ValueError(f"sweep {key!r} needs a non-empty list of values")
         return value
@@ -242,9 +234,7 @@ def _gold_values(raw: Any, default_facet: str) -> dict[str, list[str]]:
     if raw is None or raw == "":
         return {}
     if isinstance(raw, dict):
-        return {
-            str(f): ([str(x) for x in v] if isinstance(v, list) else [str(v)]) for f, v in raw.items() if v
-        }
+        return {str(f): ([str(x) for x in v] if isinstance(v, list) else [str(v)]) for f, v in raw.items() if v}
     if isinstance(raw, list):
         return {default_facet: [str(x) for x in raw]}
     return {default_facet: [str(raw)]}
@@ -260,9 +250,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     """Read the gold file, keep the split, resolve answers onto the taxonomy and draw the sample."""
     from tagllm.io import read_records
 
-    default_facet = next(
-        (f for f, spec in taxonomy.facets.items() if spec.hierarchical), next(iter(taxonomy.facets))
-    )
+    default_facet = next((f for f, spec in taxonomy.facets.items() if spec.hierarchical), next(iter(taxonomy.facets)))
     resolver = GoldResolver(taxonomy)
     items: list[GoldItem] = []
     unknown: list[dict[str, Any]] = []
@@ -271,9 +259,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     for record in read_records(cfg.gold):
         total += 1
         if record.data is None:
-            unreadable.append(
-                {"line": record.line, "message": record.error.message if record.error else "unreadable"}
-            )
+            unreadable.append({"line": record.line, "message": record.error.message if record.error else "unreadable"})
             continue
         data = record.data
         if cfg.split is not None and str(data.get(cfg.split_field)) != cfg.split:
@@ -289,9 +275,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             for value in values:
                 vid = resolver.resolve(facet, value)
                 if vid is None:
-                    unknown.append(
-                        {"product_id": pid, "facet": facet, "value": value, "reason": "not in taxonomy"}
-                    )
+                    unknown.append({"product_id": pid, "facet": facet, "value": value, "reason": "not in taxonomy"})
                 else:
                     gold.setdefault(facet, []).append(vid)
         items.append(GoldItem(pid, strip_answers(data, cfg), gold, record.line))
@@ -299,9 +283,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     facets = cfg.facets or sorted({f for item in items for f in item.gold}, key=list(taxonomy.facets).index)
     for facet in facets:
         if facet not in taxonomy.facets:
-            raise ConfigError(
-                f"facet {facet!r} is not in taxonomy {taxonomy.name!r} ({', '.join(taxonomy.facets)})"
-            )
+            raise ConfigError(f"facet {facet!r} is not in taxonomy {taxonomy.name!r} ({', '.join(taxonomy.facets)})")
     items = _sample(items, cfg.sample)
     if not items:
         where = f" in split {cfg.split!r} (field {cfg.split_field!r})" if cfg.split is not None else ""
@@ -365,9 +347,7 @@ def variant_key(config: TaggerConfig, taxonomy: Taxonomy, hide_fields: Sequence[
 
 
 def product_key(record: dict[str, Any]) -> str:
-    return hashlib.sha256(
-        json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()
-    ).hexdigest()[:20]
+    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:20]
 
 
 class PredictionCache:
@@ -428,9 +408,7 @@ def _to_product(item: GoldItem) -> Product | RecordError:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(map(str, err["loc"])) or None
-        return RecordError(
-            field=where, line=item.line, message=f"gold line {item.line}: {where}: {err['msg']}"
-        )
+        return RecordError(field=where, line=item.line, message=f"gold line {item.line}: {where}: {err['msg']}")
 
 
 def tag_variant(
@@ -519,9 +497,7 @@ def new_run_root(cfg: EvalConfig, now: _dt.datetime | None = None) -> Path:
     return root
 
 
-def write_run(
-    directory: Path, metrics: dict[str, Any], per_product: list[dict[str, Any]], run: VariantRun
-) -> None:
+def write_run(directory: Path, metrics: dict[str, Any], per_product: list[dict[str, Any]], run: VariantRun) -> None:
     """Write predictions, per-product scores, metrics.json, report.md and report.html into a run directory."""
     from tagllm.evaluation.report import render_html, render_markdown
 
@@ -534,9 +510,7 @@ def write_run(
     with (directory / "per_product.jsonl").open("w", encoding="utf-8") as fh:
         for row in per_product:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    (directory / "metrics.json").write_text(
-        json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8"
-    )
+    (directory / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
     (directory / "report.md").write_text(render_markdown(metrics), encoding="utf-8")
     (directory / "report.html").write_text(render_html(metrics), encoding="utf-8")
 
@@ -567,9 +541,7 @@ def run_eval(
         if predictions is not None:
             run = load_predictions(predictions, variant, taxonomy)
         else:
-            run = tag_variant(
-                variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress
-            )
+            run = tag_variant(variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress)
         metrics, per_product = score_run(cfg, gold, run, taxonomy)
         directory = root if len(runs) == 1 else root / _dir_name(variant.name)
         write_run(directory, metrics, per_product, run)
@@ -578,9 +550,7 @@ def run_eval(
     if len(outcome.runs) > 1:
         from tagllm.evaluation.compare import compare_runs, write_comparison
 
-        outcome.comparison = write_comparison(
-            compare_runs(outcome.runs, seed=cfg.seed, n_boot=cfg.bootstrap), root
-        )
+        outcome.comparison = write_comparison(compare_runs(outcome.runs, seed=cfg.seed, n_boot=cfg.bootstrap), root)
     return outcome
 
 
@@ -609,9 +579,5 @@ def load_predictions(path: str | Path, variant: Variant, taxonomy: Taxonomy) -> 
                 "tag again with this taxonomy"
             )
         results[result.product_id] = result
-    latency = {
-        pid: (r.provenance.latency_ms or 0.0) / 1000 if r.provenance else 0.0 for pid, r in results.items()
-    }
-    return VariantRun(
-        variant, results, latency, cached=len(results), tagged=0, setup_s=0.0, key=f"file:{file}"
-    )
+    latency = {pid: (r.provenance.latency_ms or 0.0) / 1000 if r.provenance else 0.0 for pid, r in results.items()}
+    return VariantRun(variant, results, latency, cached=len(results), tagged=0, setup_s=0.0, key=f"file:{file}")

@@ -113,9 +113,7 @@ def hierarchical_counts(
     return per_product_counts(gold, pred)
 
 
-def hierarchical_prf(
-    gold_ids: Sequence[Iterable[str]], pred_ids: Sequence[Iterable[str]], taxonomy: Taxonomy
-) -> PRF:
+def hierarchical_prf(gold_ids: Sequence[Iterable[str]], pred_ids: Sequence[Iterable[str]], taxonomy: Taxonomy) -> PRF:
     """Hierarchical P/R/F1 (Kiritchenko et al.): both sides ancestor-closed, micro-averaged over products.
 
     hP = Σ|Ĝ∩P̂| / Σ|P̂|, hR = Σ|Ĝ∩P̂| / Σ|Ĝ|, where Ĝ, P̂ hold each product's ids and all their ancestors. A
@@ -284,10 +282,12 @@ class PairedDelta:
     ci_low: float
     ci_high: float
     p_value: float
+    alpha: float = 0.05
 
     @property
     def is_significant(self) -> bool:
-        return self.ci_low > 0 or self.ci_high < 0
+        # One criterion, stated once: the two-sided bootstrap p-value below alpha (and a real change).
+        return self.delta != 0 and self.p_value < self.alpha
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "significant": self.is_significant}
@@ -304,7 +304,7 @@ def paired_bootstrap(
 ) -> PairedDelta:
     """Paired bootstrap of statistic(b) − statistic(a): the same resampled products feed both runs.
 
-    The p-value is the two-sided share of resampled deltas on the other side of zero (doubled, capped at 1).
+    The p-value is twice the (add-one smoothed) share of resampled deltas on the far side of zero, capped at 1.
     """
     if len(a) != len(b):
         raise ValueError(f"paired runs must cover the same products ({len(a)} vs {len(b)})")
@@ -312,18 +312,17 @@ def paired_bootstrap(
     n = len(a)
     if n == 0 or n_boot < 1:
         # Nothing to resample: report the delta without claiming significance.
-        return PairedDelta(sa, sb, sb - sa, float("-inf"), float("inf"), 1.0)
+        return PairedDelta(sa, sb, sb - sa, float("-inf"), float("inf"), 1.0, alpha)
     rng = np.random.default_rng(seed)
     deltas = np.empty(n_boot)
     for i in range(n_boot):
         idx = rng.integers(0, n, n)
         deltas[i] = statistic(b[idx]) - statistic(a[idx])
     lo, hi = np.quantile(deltas, [alpha / 2, 1 - alpha / 2])
-    if np.allclose(deltas, 0.0):
-        p = 1.0
-    else:
-        p = float(min(1.0, 2 * min((deltas <= 0).mean(), (deltas >= 0).mean())))
-    return PairedDelta(float(sa), float(sb), float(sb - sa), float(lo), float(hi), p)
+    # Add-one smoothing keeps p above zero (a finite resample cannot prove p = 0) and gives 1 for no change.
+    tail = min(int((deltas <= 0).sum()), int((deltas >= 0).sum()))
+    p = float(min(1.0, 2 * (tail + 1) / (n_boot + 1)))
+    return PairedDelta(float(sa), float(sb), float(sb - sa), float(lo), float(hi), p, alpha)
 
 
 # -- errors --------------------------------------------------------------------------------------------------
@@ -332,9 +331,7 @@ def confusions(
 ) -> list[tuple[str, str, int]]:
     """The most frequent (gold, predicted) leaf pairs that differ; abstentions are not confusions."""
     pairs: Counter[tuple[str, str]] = Counter(
-        (g, p)
-        for g, p in zip(gold_leaf, pred_leaf, strict=True)
-        if g is not None and p is not None and g != p
+        (g, p) for g, p in zip(gold_leaf, pred_leaf, strict=True) if g is not None and p is not None and g != p
     )
     return [(g, p, n) for (g, p), n in pairs.most_common(top)]
 

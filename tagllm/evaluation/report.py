@@ -51,9 +51,7 @@ def _pyplot() -> Any | None:
     except ImportError:
         return None
     # Text stays text in the SVG so the browser renders any script (Chinese labels included) with its fonts.
-    plt.rcParams.update(
-        {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
-    )
+    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
     return plt
 
 
@@ -84,9 +82,7 @@ def plot_per_tag_f1(facet: dict[str, Any], plt: Any, most: int = 25) -> str | No
     tags = tags[::-1]
     fig, ax = plt.subplots(figsize=(7.5, 0.26 * len(tags) + 1.0))
     colours = ["#c0392b" if t["f1"] < 0.5 else "#e67e22" if t["f1"] < 0.8 else "#27ae60" for t in tags]
-    ax.barh(
-        [f"{short_label(t['path'])} ({t['support']})" for t in tags], [t["f1"] for t in tags], color=colours
-    )
+    ax.barh([f"{short_label(t['path'])} ({t['support']})" for t in tags], [t["f1"] for t in tags], color=colours)
     ax.set_xlim(0, 1)
     ax.set_xlabel("F1 (support in brackets)")
     ax.set_title(f"Per-tag F1, the {len(tags)} most frequent gold tags")
@@ -103,9 +99,7 @@ def plot_calibration(facet: dict[str, Any], plt: Any) -> str | None:
     ax.bar(centres, [b["accuracy"] for b in bins], width=0.09, alpha=0.55, color="#2980b9", label="accuracy")
     ax.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], marker="o", color="#1f3a93")
     for b, x in zip(bins, centres, strict=True):
-        ax.annotate(
-            str(b["count"]), (x, b["accuracy"]), textcoords="offset points", xytext=(0, 3), ha="center"
-        )
+        ax.annotate(str(b["count"]), (x, b["accuracy"]), textcoords="offset points", xytext=(0, 3), ha="center")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("confidence of the top tag")
@@ -203,11 +197,7 @@ def render_html(metrics: dict[str, Any]) -> str:
         for name, facet in metrics["facets"].items()
     }
     has_plotting = _pyplot() is not None
-    return (
-        _environment()
-        .get_template("report.html.j2")
-        .render(m=metrics, plots=plots, has_plotting=has_plotting)
-    )
+    return _environment().get_template("report.html.j2").render(m=metrics, plots=plots, has_plotting=has_plotting)
 
 
 def render_markdown(metrics: dict[str, Any]) -> str:
@@ -226,12 +216,10 @@ def plot_headline_deltas(facet: dict[str, Any], plt: Any) -> str | None:
     deltas = [d["delta"] for _, d in items][::-1]
     lows = [d["delta"] - d["ci_low"] for _, d in items][::-1]
     highs = [d["ci_high"] - d["delta"] for _, d in items][::-1]
-    colours = [
-        ("#27ae60" if d["delta"] > 0 else "#c0392b") if d["significant"] else "#95a5a6" for _, d in items
-    ][::-1]
+    colours = [("#27ae60" if d["delta"] > 0 else "#c0392b") if d["significant"] else "#95a5a6" for _, d in items][::-1]
     ax.barh(names, deltas, xerr=[lows, highs], color=colours, capsize=3)
     ax.axvline(0, color="#333", linewidth=0.8)
-    ax.set_xlabel("B − A with 95% paired-bootstrap interval (grey: not significant)")
+    ax.set_xlabel("B − A with 95% paired-bootstrap interval (grey: not significant, p ≥ 0.05)")
     ax.set_title("Headline deltas")
     return _svg(plt, fig)
 
@@ -257,9 +245,7 @@ def comparison_plots(key: str, facet: dict[str, Any]) -> list[tuple[str, str]]:
     if plt is None:
         return []
     out = []
-    for i, (title, plot) in enumerate(
-        (("headline deltas", plot_headline_deltas), ("per-tag deltas", plot_tag_deltas))
-    ):
+    for i, (title, plot) in enumerate((("headline deltas", plot_headline_deltas), ("per-tag deltas", plot_tag_deltas))):
         svg = plot(facet, plt)
         if svg:
             out.append((title, _unique_ids(svg, f"{_slug(key)}-{i}-")))
