@@ -41,13 +41,18 @@ def enum_ids(schema: dict[str, Any] | None, candidates: dict[str, list[Candidate
     return out
 
 
-def token_offsets(pieces: Sequence[str]) -> list[tuple[int, int]]:
-    """Character spans of consecutive decoded token pieces within their concatenation."""
+def decoded_spans(tokenizer: Any, ids: Sequence[int]) -> list[tuple[int, int]]:
+    """Character span of each token in ``decode(ids)``, by decoding growing prefixes.
+
+    Byte-level tokens may hold half a character; decoding prefixes puts each character on the token that
+    completes it, where decoding tokens one by one would produce replacement characters.
+    """
     spans = []
-    pos = 0
-    for piece in pieces:
-        spans.append((pos, pos + len(piece)))
-        pos += len(piece)
+    previous = 0
+    for k in range(1, len(ids) + 1):
+        end = len(tokenizer.decode(list(ids[:k]), skip_special_tokens=True))
+        spans.append((previous, end))
+        previous = end
     return spans
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
-from tagllm.backends.confidence import enum_ids, value_confidences
+from tagllm.backends.confidence import decoded_spans, enum_ids, value_confidences
 from tagllm.errors import BackendError, ConfigError, missing_dependency
 from tagllm.models import RecordError
 from tagllm.schema import schema_key
@@ -327,7 +327,7 @@ class TransformersBackend(Backend):
                 logprobs = [
                     float(processor.step_logprobs[k][row]) for k in range(min(length, len(processor.step_logprobs)))
                 ]
-                spans = _decoded_spans(tokenizer, ids)
+                spans = decoded_spans(tokenizer, ids)
                 confidences = value_confidences(
                     text,
                     spans,
@@ -335,6 +335,8 @@ class TransformersBackend(Backend):
                     enum_ids(request.schema, request.candidates),
                 )
             error = None
+            if length == len(generated[row]) and (not ids or ids[-1] not in stop_set):
+                error = RecordError(message=f"the answer was cut at max_new_tokens={self.max_new_tokens}; raise it")
             if processor is not None and row in processor.broken:
                 error = RecordError(message="the grammar rejected a sampled token (xgrammar/tokenizer mismatch)")
             outputs.append(
@@ -359,14 +361,3 @@ def _stop_only_row(words: int, stop_ids: list[int]) -> Any:
         values[stop // 32] |= 1 << (stop % 32)
     # Words are int32: a set bit 31 is stored as the negative number with the same bits.
     return torch.tensor([v - 2**32 if v >= 2**31 else v for v in values], dtype=torch.int32)
-
-
-def _decoded_spans(tokenizer: Any, ids: list[int]) -> list[tuple[int, int]]:
-    """Character span of each token in ``decode(ids)``, by decoding growing prefixes (byte-level safe)."""
-    spans = []
-    previous = 0
-    for k in range(1, len(ids) + 1):
-        end = len(tokenizer.decode(ids[:k], skip_special_tokens=True))
-        spans.append((previous, end))
-        previous = end
-    return spans

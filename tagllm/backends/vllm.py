@@ -1,0 +1,202 @@
+"""The vllm backend: an in-process vLLM engine, one ``generate`` call per batch, JSON schema via structured outputs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.backends.confidence import decoded_spans, enum_ids, value_confidences
+from tagllm.backends.transformers import chat_text
+from tagllm.errors import ConfigError, missing_dependency
+from tagllm.models import RecordError
+
+
+def _import_vllm() -> Any:
+    try:
+        import vllm
+    except ImportError:
+        raise missing_dependency("vllm", "vllm", "the vllm backend") from None
+    return vllm
+
+
+def _structured_outputs_params() -> Any:
+    try:
+        from vllm.sampling_params import SamplingParams, StructuredOutputsParams
+    except ImportError:
+        raise missing_dependency("vllm", "vllm", "the vllm backend (vLLM >= 0.12: structured outputs)") from None
+    return SamplingParams, StructuredOutputsParams
+
+
+class VLLMBackend(Backend):
+    """vLLM in process: every prompt of a batch goes into one ``LLM.generate`` call, which schedules them
+    together (continuous batching) and serves the shared static prefix from its prefix cache.
+
+    Prompts are the model's own chat template applied to the rendered messages, handed over as token ids, so
+    nothing is tokenised twice and no second BOS sneaks in. Each request carries its own JSON schema as
+    ``SamplingParams(structured_outputs=StructuredOutputsParams(json=schema))`` (the ``guided_*`` names were
+    removed in vLLM 0.12). Log-probs of the chosen tokens become per-value confidences: vLLM applies the
+    grammar's mask before computing them, so they are probabilities among the allowed candidates.
+    """
+
+    name = "vllm"
+    supports_schema = True
+    supports_logprobs = True
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        tensor_parallel_size: int = 1,
+        pipeline_parallel_size: int = 1,
+        quantization: str | None = None,
+        max_model_len: int | None = None,
+        gpu_memory_utilization: float = 0.9,
+        enable_prefix_caching: bool = True,
+        dtype: str = "auto",
+        seed: int = 0,
+        trust_remote_code: bool = False,
+        max_new_tokens: int = 256,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        logprobs: bool = True,
+        any_whitespace: bool = False,
+        chat_template_kwargs: dict[str, Any] | None = None,
+        engine_args: dict[str, Any] | None = None,
+        device: str | None = None,
+    ) -> None:
+        if model is None:
+            raise ConfigError("the vllm backend needs --model: a model directory (or a served name in a cache)")
+        if device not in (None, "cuda", "auto"):
+            raise ConfigError(
+                f"the vllm backend runs where vLLM puts it (CUDA); device {device!r} is not supported, "
+                "use --backend transformers for CPU"
+            )
+        self.model = model
+        self.tensor_parallel_size = tensor_parallel_size
+        self.pipeline_parallel_size = pipeline_parallel_size
+        self.quantization = quantization
+        self.max_model_len = max_model_len
+        self.gpu_memory_utilization = gpu_memory_utilization
+        self.enable_prefix_caching = enable_prefix_caching
+        self.dtype = dtype
+        self.seed = seed
+        self.trust_remote_code = trust_remote_code
+        self.max_new_tokens = max_new_tokens
+        self.temperature = temperature
+        self.top_p = top_p
+        self.logprobs = logprobs
+        self.any_whitespace = any_whitespace
+        self.chat_template_kwargs = chat_template_kwargs or {}
+        self.engine_args = engine_args or {}
+        self._llm: Any = None
+        self._tokenizer: Any = None
+
+    @classmethod
+    def from_llm(cls, llm: Any, **options: Any) -> VLLMBackend:
+        """Wrap a ``vllm.LLM`` the caller already built (a notebook, a Ray actor, a test's recording engine)."""
+        config = getattr(llm, "llm_engine", None)
+        name = options.pop("model", None) or getattr(getattr(config, "model_config", None), "model", None)
+        backend = cls(str(name or "in-process"), **options)
+        backend._llm = llm
+        return backend
+
+    def engine_kwargs(self) -> dict[str, Any]:
+        """The arguments ``vllm.LLM`` is built with: the named settings, then ``engine_args`` as given."""
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "tensor_parallel_size": self.tensor_parallel_size,
+            "pipeline_parallel_size": self.pipeline_parallel_size,
+            "gpu_memory_utilization": self.gpu_memory_utilization,
+            "enable_prefix_caching": self.enable_prefix_caching,
+            "dtype": self.dtype,
+            "seed": self.seed,
+            "trust_remote_code": self.trust_remote_code,
+        }
+        if self.quantization:
+            kwargs["quantization"] = self.quantization
+        if self.max_model_len:
+            kwargs["max_model_len"] = self.max_model_len
+        kwargs.update(self.engine_args)
+        return kwargs
+
+    def _load(self) -> Any:
+        if self._llm is None:
+            vllm = _import_vllm()
+            if not Path(str(self.model)).exists():
+                # Never start a multi-GB download from a tagging run.
+                raise ConfigError(
+                    f"model {self.model!r} is not a directory; download it first "
+                    "(e.g. `huggingface-cli download ORG/NAME --local-dir DIR`) and pass the directory"
+                )
+            self._llm = vllm.LLM(**self.engine_kwargs())
+        if self._tokenizer is None:
+            self._tokenizer = self._llm.get_tokenizer()
+        return self._llm
+
+    def sampling_params(self, request: GenerationRequest) -> Any:
+        """The ``SamplingParams`` for one request: its schema as structured output, greedy unless told."""
+        sampling_params, structured_outputs_params = _structured_outputs_params()
+        structured = None
+        if request.schema is not None:
+            structured = structured_outputs_params(json=request.schema, disable_any_whitespace=not self.any_whitespace)
+        return sampling_params(
+            max_tokens=self.max_new_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p if self.temperature > 0 else 1.0,
+            seed=self.seed if self.temperature > 0 else None,
+            logprobs=0 if self.logprobs else None,  # 0: only the chosen token's log-prob
+            structured_outputs=structured,
+        )
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        llm = self._load()
+        tokenizer = self._tokenizer
+        results: list[Generation | None] = [None] * len(requests)
+        prompts: list[dict[str, list[int]]] = []
+        params: list[Any] = []
+        order: list[int] = []
+        for i, request in enumerate(requests):
+            if not request.messages:
+                results[i] = Generation(error=RecordError(message="no prompt: the request has no messages"))
+                continue
+            text = chat_text(tokenizer, request.messages, self.chat_template_kwargs)
+            prompts.append({"prompt_token_ids": tokenizer(text, add_special_tokens=False)["input_ids"]})
+            params.append(self.sampling_params(request))
+            order.append(i)
+        if prompts:
+            started = time.perf_counter()
+            outputs = llm.generate(prompts, sampling_params=params, use_tqdm=False)
+            per_product_ms = (time.perf_counter() - started) * 1000 / len(prompts)
+            for i, output in zip(order, outputs, strict=True):
+                results[i] = self._generation(requests[i], output, per_product_ms)
+        return [r if r is not None else Generation() for r in results]
+
+    def _generation(self, request: GenerationRequest, output: Any, latency_ms: float) -> Generation:
+        completion = output.outputs[0]
+        ids = list(completion.token_ids)
+        confidences = None
+        if self.logprobs and completion.logprobs and request.schema is not None:
+            logprobs = [float(step[token].logprob) for step, token in zip(completion.logprobs, ids, strict=False)]
+            confidences = value_confidences(
+                completion.text,
+                decoded_spans(self._tokenizer, ids),
+                logprobs,
+                enum_ids(request.schema, request.candidates),
+            )
+        error = None
+        if getattr(completion, "finish_reason", None) == "length":
+            error = RecordError(
+                message=f"the answer was cut at max_new_tokens={self.max_new_tokens}; raise it",
+                is_retryable=False,
+            )
+        return Generation(
+            text=completion.text,
+            prompt_tokens=len(output.prompt_token_ids or []),
+            completion_tokens=len(ids),
+            latency_ms=round(latency_ms, 2),
+            confidences=confidences,
+            error=error,
+        )

@@ -1,0 +1,211 @@
+"""The vllm backend: a contract test of what it hands the engine (no GPU), and a real run where vLLM and CUDA exist."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tagllm.backends.base import GenerationRequest
+
+Requests = Callable[..., list[GenerationRequest]]
+Check = Callable[[GenerationRequest, str], dict[str, Any]]
+
+
+def _vllm_request_types() -> tuple[Any, Any]:
+    try:
+        from vllm.sampling_params import SamplingParams, StructuredOutputsParams
+    except Exception as exc:  # ImportError, or a vllm whose own imports fail without its full stack
+        pytest.skip(
+            f"vllm's request types are not importable here ({type(exc).__name__}: {exc}); for the contract test: "
+            "pip install vllm==0.33.0 --no-deps plus its light deps (see docs/llm.md)"
+        )
+    return SamplingParams, StructuredOutputsParams
+
+
+class RecordingLLM:
+    """Stands in for ``vllm.LLM``: records every call, answers from the tiny model under each request's schema.
+
+    It returns what vLLM returns (RequestOutput-shaped objects with real ``vllm.logprobs.Logprob`` values), so the
+    backend's reading of engine output is exercised too.
+    """
+
+    def __init__(self, model: Any, tokenizer: Any) -> None:
+        from tagllm.backends.transformers import TransformersBackend
+
+        self.tokenizer = tokenizer
+        self.answerer = TransformersBackend.from_model(model, tokenizer)
+        self.calls: list[dict[str, Any]] = []
+
+    def get_tokenizer(self) -> Any:
+        return self.tokenizer
+
+    def generate(self, prompts: Any, sampling_params: Any = None, *, use_tqdm: bool = True) -> list[Any]:
+        from vllm.logprobs import Logprob
+
+        self.calls.append({"prompts": prompts, "sampling_params": sampling_params, "use_tqdm": use_tqdm})
+        outputs = []
+        for prompt, params in zip(prompts, sampling_params, strict=True):
+            text = self.tokenizer.decode(prompt["prompt_token_ids"])
+            schema = params.structured_outputs.json if params.structured_outputs else None
+            answer = self.answerer._generate_batch(
+                [GenerationRequest(product=_ANY_PRODUCT, candidates={}, schema=schema)], [text]
+            )[0]
+            ids = self.tokenizer(answer.text, add_special_tokens=False)["input_ids"]
+            logprobs = [{t: Logprob(logprob=-0.1, rank=1, decoded_token=None)} for t in ids]
+            completion = SimpleNamespace(
+                text=answer.text,
+                token_ids=ids,
+                logprobs=logprobs if params.logprobs is not None else None,
+                finish_reason="stop",
+            )
+            outputs.append(SimpleNamespace(prompt_token_ids=prompt["prompt_token_ids"], outputs=[completion]))
+        return outputs
+
+
+from tagllm.models import Product  # noqa: E402
+
+_ANY_PRODUCT = Product(id="x", title="x")
+
+
+def test_one_generate_call_per_batch_with_structured_outputs(
+    tiny_llama: tuple[Any, Any], make_requests: Requests, check_answer: Check
+) -> None:
+    sampling_params_cls, structured_cls = _vllm_request_types()
+    from tagllm.backends.transformers import chat_text
+    from tagllm.backends.vllm import VLLMBackend
+
+    model, tokenizer = tiny_llama
+    engine = RecordingLLM(model, tokenizer)
+    backend = VLLMBackend.from_llm(engine, model="tiny", max_new_tokens=128)
+    requests = make_requests()
+    generations = backend.generate(requests)
+
+    assert len(engine.calls) == 1  # the whole batch in one call: vLLM schedules it together
+    call = engine.calls[0]
+    assert call["use_tqdm"] is False
+    assert len(call["prompts"]) == len(requests) == len(call["sampling_params"])
+    for request, prompt, params in zip(requests, call["prompts"], call["sampling_params"], strict=True):
+        # The model's own chat template, as token ids (no second BOS from re-tokenising text).
+        expected = tokenizer(chat_text(tokenizer, request.messages), add_special_tokens=False)["input_ids"]
+        assert prompt == {"prompt_token_ids": expected}
+        assert isinstance(params, sampling_params_cls)
+        assert isinstance(params.structured_outputs, structured_cls)
+        assert params.structured_outputs.json == request.schema
+        assert params.structured_outputs.disable_any_whitespace is True
+        assert (params.max_tokens, params.temperature, params.logprobs) == (128, 0.0, 0)
+    for request, generation in zip(requests, generations, strict=True):
+        check_answer(request, generation.text)
+        assert generation.prompt_tokens == len(
+            tokenizer(chat_text(tokenizer, request.messages), add_special_tokens=False)["input_ids"]
+        )
+        # Every chosen value gets exp(sum of its tokens' log-probs) as confidence.
+        answer = json.loads(generation.text)
+        assert generation.confidences is not None
+        assert set(generation.confidences) == {f for f, v in answer.items() if v not in (None, [])}
+
+
+def test_sampling_params_validate_in_vllm(make_requests: Requests) -> None:
+    sampling_params_cls, _ = _vllm_request_types()
+    from tagllm.backends.vllm import VLLMBackend
+
+    backend = VLLMBackend(model="/models/qwen", temperature=0.7, top_p=0.9, seed=5, logprobs=False)
+    params = backend.sampling_params(make_requests()[0])
+    assert isinstance(params, sampling_params_cls)
+    assert (params.temperature, params.top_p, params.seed, params.logprobs) == (0.7, 0.9, 5, None)
+    with pytest.raises(Exception, match="max_tokens must be at least 1"):  # vLLM validates what we build
+        VLLMBackend(model="/m", max_new_tokens=0).sampling_params(make_requests()[0])
+
+
+def test_engine_arguments_pass_through_to_vllm_LLM(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_llama: tuple[Any, Any], make_requests: Requests
+) -> None:
+    _vllm_request_types()
+    import tagllm.backends.vllm as vllm_backend
+    from tagllm.backends.vllm import VLLMBackend
+
+    built: list[dict[str, Any]] = []
+    model, tokenizer = tiny_llama
+
+    def fake_llm(**kwargs: Any) -> RecordingLLM:
+        built.append(kwargs)
+        return RecordingLLM(model, tokenizer)
+
+    # `vllm.LLM` itself would pull in the full engine stack; the contract is the keyword arguments it gets.
+    monkeypatch.setattr(vllm_backend, "_import_vllm", lambda: SimpleNamespace(LLM=fake_llm))
+    backend = VLLMBackend(
+        model=str(tmp_path),
+        tensor_parallel_size=2,
+        pipeline_parallel_size=2,
+        quantization="awq",
+        max_model_len=8192,
+        gpu_memory_utilization=0.85,
+        engine_args={"enforce_eager": True, "enable_prefix_caching": False},
+    )
+    backend.generate(make_requests()[:1])
+    assert built == [
+        {
+            "model": str(tmp_path),
+            "tensor_parallel_size": 2,
+            "pipeline_parallel_size": 2,
+            "gpu_memory_utilization": 0.85,
+            "enable_prefix_caching": False,
+            "dtype": "auto",
+            "seed": 0,
+            "trust_remote_code": False,
+            "quantization": "awq",
+            "max_model_len": 8192,
+            "enforce_eager": True,
+        }
+    ]
+
+
+def test_missing_vllm_names_the_extra(monkeypatch: pytest.MonkeyPatch, make_requests: Requests) -> None:
+    import sys
+
+    from tagllm.backends.vllm import VLLMBackend
+    from tagllm.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "vllm", None)
+    with pytest.raises(MissingDependencyError, match=r"^the vllm backend needs the 'vllm' package: pip install"):
+        VLLMBackend(model="/m").generate(make_requests()[:1])
+
+
+def _gpu_reason() -> str | None:
+    if importlib.util.find_spec("vllm") is None:
+        return "needs vllm (pip install 'tagllm[vllm]') on a CUDA machine"
+    import torch
+
+    if not torch.cuda.is_available():
+        return "needs a CUDA GPU: vLLM's engine does not run here"
+    return None
+
+
+@pytest.mark.gpu
+@pytest.mark.vllm
+@pytest.mark.slow
+def test_vllm_engine_on_gpu_holds_answers_to_candidates(
+    tiny_qwen_dir: Path, make_requests: Requests, check_answer: Check
+) -> None:
+    reason = _gpu_reason()
+    if reason:
+        pytest.skip(reason)
+    from tagllm.backends.vllm import VLLMBackend
+
+    backend = VLLMBackend(
+        model=str(tiny_qwen_dir),
+        gpu_memory_utilization=0.2,
+        max_model_len=4096,
+        temperature=1.0,
+        engine_args={"enforce_eager": True},
+    )
+    requests = make_requests("fewshot") + make_requests("zeroshot-zh")
+    for request, generation in zip(requests, backend.generate(requests), strict=True):
+        assert generation.error is None
+        check_answer(request, generation.text)
+        assert generation.confidences is not None
