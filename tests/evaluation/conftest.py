@@ -87,9 +87,7 @@ class FakeTagger:
                 backend="fake",
                 taxonomy_version=self.taxonomy.version,
                 template=self.config.prompt,
-                neighbours=[
-                    Neighbour(id="n1", score=0.99, title=product.title, labels={"category": ["Home > Sofas"]})
-                ]
+                neighbours=[Neighbour(id="n1", score=0.99, title=product.title, labels={"category": ["Home > Sofas"]})]
                 if product.id == "p1"
                 else [],
                 raw_output=json.dumps({"category": answer[0] if answer else "lighting stuff"}),

@@ -32,12 +32,8 @@ def test_run_scores_exact_metrics_and_writes_the_run_directory(eval_dir, fake_fa
     m = json.loads((run / "metrics.json").read_text())
     f = m["facets"]["category"]
     assert f["n"] == 4  # p5's gold is not in the taxonomy, p6 is in the dev split
-    assert (f["micro"]["precision"], f["micro"]["recall"], f["micro"]["f1"]) == pytest.approx(
-        (2 / 3, 1 / 2, 4 / 7)
-    )
-    assert (f["macro"]["precision"], f["macro"]["recall"], f["macro"]["f1"]) == pytest.approx(
-        (0.375, 0.5, 5 / 12)
-    )
+    assert (f["micro"]["precision"], f["micro"]["recall"], f["micro"]["f1"]) == pytest.approx((2 / 3, 1 / 2, 4 / 7))
+    assert (f["macro"]["precision"], f["macro"]["recall"], f["macro"]["f1"]) == pytest.approx((0.375, 0.5, 5 / 12))
     h = f["hierarchical_prf"]
     assert (h["precision"], h["recall"], h["f1"]) == pytest.approx((5 / 6, 5 / 8, 5 / 7))
     assert f["leaf_accuracy"]["value"] == 0.5
@@ -53,10 +49,7 @@ def test_run_scores_exact_metrics_and_writes_the_run_directory(eval_dir, fake_fa
         {"fuzzy": 1, "synonym": 1},
         1,
     )
-    assert (
-        f["confusions"][0]["gold"] == "Clothing > Shorts"
-        and f["confusions"][0]["pred"] == "Clothing > Shirts"
-    )
+    assert f["confusions"][0]["gold"] == "Clothing > Shorts" and f["confusions"][0]["pred"] == "Clothing > Shirts"
     assert m["bad_input"]["unknown_gold"] == [
         {"product_id": "p5", "facet": "category", "value": "Garden > Hoses", "reason": "not in taxonomy"}
     ]
@@ -73,9 +66,7 @@ def test_no_gold_field_reaches_the_tagger(eval_dir, fake_factory):
     assert {p.id for p in fake_factory.seen} == {"p1", "p2", "p3", "p4", "p5"}
     for product in fake_factory.seen:
         dumped = product.model_dump()
-        assert not any(k.startswith("gold_") for k in dumped) and not any(
-            k.startswith("gold_") for k in product.extra
-        )
+        assert not any(k.startswith("gold_") for k in dumped) and not any(k.startswith("gold_") for k in product.extra)
         assert "split" not in product.extra
         assert "Clothing" not in json.dumps(dumped)
 
@@ -168,9 +159,7 @@ def test_cli_run_and_compare_print_exact_lines(eval_dir, fake_factory, monkeypat
     monkeypatch.setattr(harness, "_default_factory", fake_factory)
     runner = CliRunner()
     out = eval_dir / "out"
-    result = runner.invoke(
-        app, ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(out)]
-    )
+    result = runner.invoke(app, ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(out)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     run_dir = Path(lines[0].removeprefix("run: "))
@@ -192,10 +181,7 @@ def test_cli_run_and_compare_print_exact_lines(eval_dir, fake_factory, monkeypat
     )
     assert result.exit_code == 0, result.output
     assert "k=10 vs k=5" in result.stdout
-    assert (
-        "    micro F1         0.571 -> 0.571  +0.000 [+0.000, +0.000] p=1.000 not significant"
-        in result.stdout
-    )
+    assert "    micro F1         0.571 -> 0.571  +0.000 [+0.000, +0.000] p=1.000 not significant" in result.stdout
     result = runner.invoke(app, ["compare", str(run_dir), str(run_dir), "--output", str(eval_dir / "cmp")])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1] == "  category (n=4): fixed 0, broken 0, changed 0"
@@ -210,9 +196,7 @@ def test_sweep_comparison_lists_fixed_broken_products_and_tag_deltas(eval_dir, f
     assert [(p["id"], p["a"], p["b"]) for p in f["products"]["fixed"]] == [
         ("p2", "Clothing > Shirts", "Clothing > Shorts")
     ]
-    assert [(p["id"], p["a"], p["b"]) for p in f["products"]["broken"]] == [
-        ("p3", "Home > Sofas", "Home > Lamps")
-    ]
+    assert [(p["id"], p["a"], p["b"]) for p in f["products"]["broken"]] == [("p3", "Home > Sofas", "Home > Lamps")]
     assert f["headline"]["leaf_accuracy"]["delta"] == 0.0
     assert not f["headline"]["leaf_accuracy"]["significant"]
     assert [(t["path"], round(t["delta"], 3)) for t in f["tags"]] == [

@@ -47,9 +47,7 @@ def test_per_tag_matches_sklearn_per_label():
     mlb = MultiLabelBinarizer().fit([*gold, *pred])
     p, r, f, s = precision_recall_fscore_support(mlb.transform(gold), mlb.transform(pred), zero_division=0)
     for i, label in enumerate(mlb.classes_):
-        assert (table[label].precision, table[label].recall, table[label].f1) == pytest.approx(
-            (p[i], r[i], f[i])
-        )
+        assert (table[label].precision, table[label].recall, table[label].f1) == pytest.approx((p[i], r[i], f[i]))
         assert table[label].tp + table[label].fn == s[i]
 
 
