@@ -105,7 +105,7 @@ def plot_calibration(facet: dict[str, Any], plt: Any) -> str | None:
     ax.set_xlabel("confidence of the top tag")
     ax.set_ylabel("share correct")
     ax.set_title(f"Reliability (ECE {facet['calibration']['ece']:.3f}); counts above bars")
-    ax.legend(loc="upper left", frameon=False)
+    ax.legend(loc="lower right", frameon=False)
     return _svg(plt, fig)
 
 
@@ -141,6 +141,9 @@ def plot_confusions(facet: dict[str, Any], plt: Any) -> str | None:
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(pairs) + 1.0))
     labels = [f"{short_label(p['gold'], 34)}  →  {short_label(p['pred'], 34)}" for p in pairs]
     ax.barh(labels, [p["count"] for p in pairs], color="#d35400")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("products")
     ax.set_title("Most frequent confusions (gold → predicted)")
     return _svg(plt, fig)

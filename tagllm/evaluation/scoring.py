@@ -356,7 +356,11 @@ def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonom
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "cache_key": run.key,
         "taxonomy": {"name": taxonomy.name, "version": taxonomy.version, "values": len(taxonomy)},
-        "tagger": {k: config[k] for k in ("backend", "model", "prompt", "k", "max_candidates", "threshold")},
+        "tagger": {
+            **{k: config[k] for k in ("backend", "model", "prompt", "k", "max_candidates", "threshold")},
+            # The retrieval backend reads no prompt; naming one in the report would suggest it mattered.
+            **({"prompt": "none (no LLM)"} if config["backend"] == "retrieval" else {}),
+        },
         "sample": {
             "gold_file": cfg.gold,
             "gold_records": gold.total_records,
