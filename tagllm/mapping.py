@@ -10,7 +10,7 @@ import re
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,7 +42,7 @@ SHORT_FUZZY_THRESHOLD = 0.8
 """Strings under 6 characters need this similarity at least: one edit in four letters is another word too often
 ("Wool" / "Wood")."""
 """Below this, one typo is a different word ("Tan" / "Tin"), so short strings must match exactly or not at all."""
-TABLES_VERSION = 3
+TABLES_VERSION = 5
 """Bump when the keys below change: cached tables of an older shape are then rebuilt."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -134,6 +134,16 @@ def _stem(word: str) -> str:
     return word
 
 
+def _iter_keys(text: str) -> Iterator[str]:
+    """``_keys`` one at a time: most strings match on the first, and the stems cost more than the lookups."""
+    norm = normalize(text)
+    yield norm
+    sing = " ".join(_stem(w) for w in norm.split() if w != "s")
+    yield sing
+    yield sing.replace(" ", "")
+    yield " ".join(sorted(sing.split()))
+
+
 def _keys(text: str) -> tuple[str, str, str, str]:
     """normalize, singular, compact (no spaces) and word-sorted keys: each a looser reading than the one before."""
     norm = normalize(text)
@@ -158,7 +168,17 @@ def _scripts(text: str) -> set[str]:
 
 # -- the tables --------------------------------------------------------------------------------------------
 _NAME_TABLES = ("norm", "sing", "compact", "sorted")
-Table = dict[str, dict[str, list[str]]]  # key -> facet -> ids
+Table = dict[str, str]
+"""key -> the values it names, packed as "facet\x1fid\x1eid\x1dfacet\x1fid": flat strings load from JSON several
+times faster than nested dicts and lists, and most keys name a single value of a single facet."""
+_FACETS_SEP, _FACET_SEP, _ID_SEP = "\x1d", "\x1f", "\x1e"
+
+
+def _pack(table: dict[str, dict[str, list[str]]]) -> Table:
+    return {
+        key: _FACETS_SEP.join(facet + _FACET_SEP + _ID_SEP.join(ids) for facet, ids in by_facet.items())
+        for key, by_facet in table.items()
+    }
 
 
 @dataclass
@@ -169,19 +189,17 @@ class _Tables:
     names: dict[str, Table]  # one table per key kind in _NAME_TABLES
     synonyms: dict[str, Table]
     labels: Table
-    handles: dict[str, str]
     scripts: list[str]
 
     @classmethod
     def build(cls, taxonomy: Taxonomy) -> _Tables:
-        exact: Table = {}
-        names: dict[str, Table] = {k: {} for k in _NAME_TABLES}
-        synonyms: dict[str, Table] = {k: {} for k in _NAME_TABLES}
-        labels: Table = {}
-        handles: dict[str, str] = {}
+        exact: dict[str, dict[str, list[str]]] = {}
+        names: dict[str, dict[str, dict[str, list[str]]]] = {k: {} for k in _NAME_TABLES}
+        synonyms: dict[str, dict[str, dict[str, list[str]]]] = {k: {} for k in _NAME_TABLES}
+        labels: dict[str, dict[str, list[str]]] = {}
         scripts: set[str] = set()
 
-        def put(table: Table, key: str, value: Value) -> None:
+        def put(table: dict[str, dict[str, list[str]]], key: str, value: Value) -> None:
             if key:
                 ids = table.setdefault(key, {}).setdefault(value.facet, [])
                 if value.id not in ids:
@@ -189,23 +207,29 @@ class _Tables:
 
         seen_scripts: set[str] = set()
         for value in taxonomy.values.values():
-            texts = [value.name] + ([value.path] if value.path and value.path != value.name else [])
-            for text in texts:
-                put(exact, _exact_key(text), value)
-                for kind, key in zip(_NAME_TABLES, _keys(text), strict=True):
-                    put(names[kind], key, value)
+            put(exact, _exact_key(value.name), value)
+            for kind, key in zip(_NAME_TABLES, _keys(value.name), strict=True):
+                put(names[kind], key, value)
+            if value.path and value.path != value.name:
+                # a full path needs no singular or reordered reading: the path stage matches it segment by segment
+                put(exact, _exact_key(value.path), value)
+                put(names["norm"], normalize(value.path), value)
             for synonym in value.synonyms:
                 for kind, key in zip(_NAME_TABLES, _keys(synonym), strict=True):
                     put(synonyms[kind], key, value)
             for _, label in value.labels:
                 put(labels, _label_key(label), value)
-            if value.handle:
-                handles[value.handle] = value.id
             for text in (value.name, *value.synonyms, *(label for _, label in value.labels)):
                 if text not in seen_scripts:  # names repeat a lot ("Other"); scanning each once is enough
                     seen_scripts.add(text)
                     scripts |= _scripts(unicodedata.normalize("NFKC", text))
-        return cls(exact, names, synonyms, labels, handles, sorted(scripts))
+        return cls(
+            _pack(exact),
+            {k: _pack(t) for k, t in names.items()},
+            {k: _pack(t) for k, t in synonyms.items()},
+            _pack(labels),
+            sorted(scripts),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -213,13 +237,12 @@ class _Tables:
             "names": self.names,
             "synonyms": self.synonyms,
             "labels": self.labels,
-            "handles": self.handles,
             "scripts": self.scripts,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> _Tables:
-        return cls(data["exact"], data["names"], data["synonyms"], data["labels"], data["handles"], data["scripts"])
+        return cls(data["exact"], data["names"], data["synonyms"], data["labels"], data["scripts"])
 
 
 def default_cache_dir() -> Path:
@@ -304,6 +327,7 @@ class Mapper:
         self._fuzzy: dict[str | None, _FuzzyIndex] = {}
         self._embedding: dict[str | None, _EmbeddingIndex] = {}
         self._facet_keys: dict[str, str] | None = None
+        self._handles: dict[str, str] | None = None
         started = time.perf_counter()
         self._tables, self.tables_cached = self._load_tables()
         self.load_seconds = time.perf_counter() - started
@@ -341,7 +365,8 @@ class Mapper:
     # -- public API -----------------------------------------------------------------------------------------
     def map(self, texts: Sequence[str], facet: str | None = None) -> list[Mapped]:
         """Map each string onto a value of ``facet`` (any facet when None); one ``Mapped`` per string, in order."""
-        return [o.mapped for o in self._map_batch(list(texts), facet)]
+        strings = [t if isinstance(t, str) else "" if t is None else str(t) for t in texts]
+        return [o.mapped for o in self._map_batch(strings, facet)]
 
     def map_one(self, text: str, facet: str | None = None) -> Mapped:
         return self.map([text], facet)[0]
@@ -562,9 +587,11 @@ class Mapper:
 
         # id, gid or handle: what the retrieval backend and well-behaved models emit
         vid = text if text in self._values else None
-        if vid is None:
+        if vid is None and text.startswith("gid:"):
             gid = _GID.match(text)
-            vid = gid.group(1) if gid and gid.group(1) in self._values else self._tables.handles.get(text)
+            vid = gid.group(1) if gid and gid.group(1) in self._values else None
+        if vid is None and "__" in text:
+            vid = self._handle(text)
         if vid is not None:
             value = self._values[vid]
             if facet is None or value.facet == facet:
@@ -597,6 +624,12 @@ class Mapper:
             )
         return None
 
+    def _handle(self, text: str) -> str | None:
+        """The id of a Shopify-style handle ("color__red"); the table is built from the taxonomy on first use."""
+        if self._handles is None:
+            self._handles = {v.handle: v.id for v in self._values.values() if v.handle}
+        return self._handles.get(text)
+
     def _lookup(self, text: str, facet: str | None) -> tuple[_Hit | None, list[str], str]:
         """Exact, normalized, synonym and translation tables.
 
@@ -611,8 +644,7 @@ class Mapper:
             if ids:
                 return _hit(ids, "exact", text), [], ""
             elsewhere, where = _scope(found, None), "exact"
-        keys = _keys(text)
-        for kind, key in zip(_NAME_TABLES, keys, strict=True):
+        for kind, key in zip(_NAME_TABLES, _iter_keys(text), strict=False):
             if not key:
                 continue
             for table, method in ((tables.names[kind], "normalized"), (tables.synonyms[kind], "synonym")):
@@ -636,16 +668,16 @@ class Mapper:
         """Values a path segment can name (id -> method, score): every table, then fuzzy when they all miss."""
         tables = self._tables
         out: dict[str, tuple[str, float]] = {}
-        for vid in _scope(tables.exact.get(_exact_key(text)) or {}, facet):
+        for vid in _scope(tables.exact.get(_exact_key(text)), facet):
             out.setdefault(vid, ("exact", 1.0))
         keys = _keys(text)
         for kind, key in zip(_NAME_TABLES, keys, strict=True):
             for table, method in ((tables.names[kind], "normalized"), (tables.synonyms[kind], "synonym")):
-                for vid in _scope(table.get(key) or {}, facet):
+                for vid in _scope(table.get(key), facet):
                     out.setdefault(vid, (method, 1.0))
             if out:
                 return out
-        for vid in _scope(tables.labels.get(_label_key(text)) or {}, facet):
+        for vid in _scope(tables.labels.get(_label_key(text)), facet):
             out.setdefault(vid, ("translation", 1.0))
         if out or len(keys[0]) < MIN_FUZZY_CHARS:
             return out
@@ -928,12 +960,21 @@ def _words_agree(key: str, choice: str, floor: float = 0.5) -> bool:
     )
 
 
-def _scope(found: dict[str, list[str]], facet: str | None) -> list[str]:
-    if facet is not None:
-        return found.get(facet, [])
-    if len(found) == 1:
-        return next(iter(found.values()))
-    return [vid for ids in found.values() for vid in ids]
+def _scope(packed: str | None, facet: str | None) -> list[str]:
+    """The ids a packed table entry names in ``facet`` (in every facet when None)."""
+    if not packed:
+        return []
+    if _FACETS_SEP not in packed:
+        name, ids = packed.split(_FACET_SEP, 1)
+        return ids.split(_ID_SEP) if facet is None or name == facet else []
+    out: list[str] = []
+    for group in packed.split(_FACETS_SEP):
+        name, ids = group.split(_FACET_SEP, 1)
+        if facet is None:
+            out.extend(ids.split(_ID_SEP))
+        elif name == facet:
+            return ids.split(_ID_SEP)
+    return out
 
 
 def _hit(ids: list[str], method: str, text: str) -> _Hit:

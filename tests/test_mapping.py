@@ -48,7 +48,7 @@ def tiny() -> Taxonomy:
         Value("bags", "Bags", "category", None, "Bags"),
         Value("bags-acc", "Accessories", "category", "bags", "Bags > Accessories"),
         Value("10", "Black", "color", labels=(("zh-CN", "黑色"),)),
-        Value("11", "Blue", "color"),
+        Value("11", "Blue", "color", handle="color__blue"),
         Value("20", "Black", "finish"),
         Value("21", "Matte", "finish"),
         Value("30", "10", "size"),
@@ -155,6 +155,7 @@ def test_an_id_that_is_also_a_name_reads_as_the_name_in_that_facet() -> None:
     assert outcome(m.map(["10"], "size")[0]) == ("30", "exact")
     assert outcome(m.map(["10"], "color")[0]) == ("10", "id")
     assert outcome(m.map(["gid://shopify/TaxonomyValue/11"], "color")[0]) == ("11", "id")
+    assert outcome(m.map(["color__blue"], "color")[0]) == ("11", "id")
 
 
 def test_unknown_facet_is_an_error(mapper: Mapper) -> None:
@@ -162,6 +163,11 @@ def test_unknown_facet_is_an_error(mapper: Mapper) -> None:
 
     with pytest.raises(TaxonomyError, match="has no facet 'colour'"):
         mapper.map(["Red"], "colour")
+
+
+def test_non_strings_do_not_raise(mapper: Mapper) -> None:
+    results = mapper.map([None, 42, 3.5], "color")  # type: ignore[list-item]
+    assert [outcome(m) for m in results] == ["empty string", "no letters: not a tag", "no letters: not a tag"]
 
 
 def test_batch_keeps_order_and_duplicates(mapper: Mapper) -> None:
