@@ -115,9 +115,11 @@ class GrammarLogitsProcessor:
         if self._last is not None:
             chosen = input_ids[:, -1]
             if self.keep_logprobs:
-                self.step_logprobs.append(self._last.gather(1, chosen[:, None]).squeeze(1).float().cpu())
+                # Stays on the device: one transfer at the end instead of a sync per step.
+                self.step_logprobs.append(self._last.gather(1, chosen[:, None]).squeeze(1))
+            chosen_ids = chosen.tolist()
             for i, matcher in enumerate(self.matchers):
-                if not matcher.is_terminated() and not matcher.accept_token(int(chosen[i])):
+                if not matcher.is_terminated() and not matcher.accept_token(chosen_ids[i]):
                     self.broken.add(i)
         for i, matcher in enumerate(self.matchers):
             if matcher.is_terminated() or i in self.broken:
@@ -137,10 +139,15 @@ class GrammarLogitsProcessor:
             self._last = scores  # only its presence matters: "a token has been sampled since"
         return scores
 
-    def finish(self, sequences: Any) -> None:
-        """Record the last token's log-prob (``generate`` calls no processor after the last step)."""
-        if self.keep_logprobs and self._last is not None and sequences.shape[1] > len(self.step_logprobs):
-            self.step_logprobs.append(self._last.gather(1, sequences[:, -1:]).squeeze(1).float().cpu())
+    def finish(self, sequences: Any) -> list[list[float]]:
+        """Per row, the log-prob of each generated token (``generate`` calls no processor after the last step)."""
+        import torch
+
+        if not self.keep_logprobs or self._last is None:
+            return [[] for _ in self.matchers]
+        steps = list(self.step_logprobs)
+        steps.append(self._last.gather(1, sequences[:, -1:]).squeeze(1))
+        return torch.stack(steps, dim=1).float().cpu().tolist()
 
 
 class TransformersBackend(Backend):
@@ -310,8 +317,7 @@ class TransformersBackend(Backend):
             )
         prompt_len = encoded["input_ids"].shape[1]
         generated = sequences[:, prompt_len:].cpu()
-        if processor is not None:
-            processor.finish(sequences)
+        logprob_rows = processor.finish(sequences) if processor is not None else []
         elapsed_ms = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
         prompt_tokens = encoded["attention_mask"].sum(dim=1).tolist()
         stop_set = set(stops)
@@ -323,14 +329,11 @@ class TransformersBackend(Backend):
             ids = ids[:length]
             text = tokenizer.decode(ids, skip_special_tokens=True)
             confidences = None
-            if processor is not None and self.logprobs and processor.step_logprobs:
-                logprobs = [
-                    float(processor.step_logprobs[k][row]) for k in range(min(length, len(processor.step_logprobs)))
-                ]
-                spans = decoded_spans(tokenizer, ids)
+            if logprob_rows and logprob_rows[row]:
+                logprobs = logprob_rows[row][:length]
                 confidences = value_confidences(
                     text,
-                    spans,
+                    decoded_spans(tokenizer, ids),
                     [lp if math.isfinite(lp) else -1e4 for lp in logprobs],
                     enum_ids(request.schema, request.candidates),
                 )

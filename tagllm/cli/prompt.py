@@ -2,6 +2,138 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
 import typer
 
+from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.cli.common import ConfigOpt, build_config
+
 app = typer.Typer(help="Render and inspect prompt templates.", no_args_is_help=True)
+
+
+class _Capture(Backend):
+    """Stands where the configured backend would: keeps the requests the tagger built and answers nothing.
+
+    Rendering through the tagger itself (rather than re-deriving candidates and examples here) is what makes
+    the output exactly what a run would send.
+    """
+
+    needs_prompt = True
+    supports_schema = True
+
+    def __init__(self, name: str, model: str | None) -> None:
+        self.name = name
+        self.model = model
+        self.requests: list[GenerationRequest] = []
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        self.requests.extend(requests)
+        return [Generation(text="{}") for _ in requests]
+
+
+def _product(product: str | None, input: str | None, product_id: str | None) -> Any:
+    from tagllm.errors import InputError
+    from tagllm.io import read_products
+    from tagllm.models import Product, RecordError
+
+    if product is not None:
+        try:
+            data = json.loads(product)
+        except json.JSONDecodeError as exc:
+            raise InputError(f'--product is not JSON ({exc.msg}); pass an object like \'{{"title": "…"}}\'') from None
+        if not isinstance(data, dict):
+            raise InputError("--product must be a JSON object with at least a title")
+        data.setdefault("id", "product")
+        return Product.model_validate(data)
+    if input is None:
+        raise InputError('give the product: --product \'{"title": "…"}\' or --input FILE [--id ID]')
+    for item in read_products(input):
+        if isinstance(item, RecordError):
+            continue
+        if product_id is None or item.id == product_id:
+            return item
+    raise InputError(f"{input}: no product with id {product_id!r}" if product_id else f"{input}: no valid product")
+
+
+def _token_counts(tokenizer_dir: str, messages: list[dict[str, str]], static: list[dict[str, str]]) -> str:
+    """Prompt tokens under the model's chat template, and how many of them are the prefix every product shares."""
+    try:
+        from transformers import AutoTokenizer
+    except ImportError:
+        return "(token counts need transformers: pip install 'tagllm[transformers]')"
+    from tagllm.backends.transformers import chat_text
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    ids = tokenizer(chat_text(tokenizer, messages), add_special_tokens=False)["input_ids"]
+    other = tokenizer(chat_text(tokenizer, static), add_special_tokens=False)["input_ids"]
+    shared = next((i for i, (a, b) in enumerate(zip(ids, other, strict=False)) if a != b), min(len(ids), len(other)))
+    return (
+        f"prompt tokens: {len(ids)} ({tokenizer_dir} chat template), "
+        f"shared static prefix: {shared} ({shared / max(len(ids), 1):.0%})"
+    )
+
+
+@app.command()
+def render(
+    product: str | None = typer.Option(None, "--product", help="the product as a JSON object"),
+    input: str | None = typer.Option(None, "--input", "-i", help="products file (JSONL, CSV, Parquet)"),
+    product_id: str | None = typer.Option(None, "--id", help="which product of --input (default: the first)"),
+    config: str | None = ConfigOpt,
+    taxonomy: str | None = typer.Option(None, "--taxonomy", "-t", help="taxonomy file, directory or name"),
+    examples: str | None = typer.Option(None, help="labelled products the example index is built from"),
+    index: str | None = typer.Option(None, help="example index directory (tagllm index build)"),
+    label_field: str | None = typer.Option(None, help="field of the examples holding their tags"),
+    prompt: str | None = typer.Option(None, "--prompt", "-p", help="prompt template name or path"),
+    facet: list[str] = typer.Option([], "--facet", "-f", help="facet to tag (repeatable)"),
+    k: int | None = typer.Option(None, help="neighbours retrieved per product"),
+    max_candidates: int | None = typer.Option(None, help="candidates per facet offered to the backend"),
+    model: str | None = typer.Option(None, "--model", "-m", help="model directory: its tokenizer counts tokens"),
+    tokenizer: str | None = typer.Option(None, help="tokenizer directory for token counts (default: --model)"),
+    as_json: bool = typer.Option(False, "--json", help="print messages, schema and template as JSON"),
+) -> None:
+    """Print the chat messages (and with --json the answer schema) a backend would receive for one product."""
+    from tagllm.retrieval.embedder import Embedder
+    from tagllm.tagger import Tagger, open_index
+    from tagllm.taxonomy import load_taxonomy
+
+    cfg = build_config(
+        config, taxonomy=taxonomy, examples=examples, index=index, label_field=label_field, prompt=prompt,
+        facets=facet or None, k=k, max_candidates=max_candidates, model=model,
+    )  # fmt: skip
+    item = _product(product, input, product_id)
+    tax = load_taxonomy(cfg.taxonomy)
+    embedder = Embedder(cfg.embedder, device=cfg.device)
+    capture = _Capture(cfg.backend, cfg.model)
+    tagger = Tagger(tax, index=open_index(cfg, tax, embedder), embedder=embedder, backend=capture, config=cfg)
+    tagger.tag_batch([item])
+    request = capture.requests[0]
+    messages = request.messages or []
+    assert tagger.prompt is not None  # _Capture needs a prompt, so the tagger loaded one
+    counts = None
+    tokenizer_dir = tokenizer or (cfg.model if cfg.model and Path(cfg.model).is_dir() else None)
+    if tokenizer_dir:
+        from tagllm.models import Product
+
+        static = tagger.prompt.render(Product(id="_", title="_"), {f: [] for f in request.candidates}, [])
+        counts = _token_counts(tokenizer_dir, messages, static)
+    if as_json:
+        out = {
+            "template": tagger.prompt.name,
+            "template_hash": tagger.prompt.hash,
+            "messages": messages,
+            "schema": request.schema,
+        }
+        if counts:
+            out["tokens"] = counts
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for message in messages:
+        typer.echo(f"=== {message['role']} ===")
+        typer.echo(message["content"])
+    typer.echo(f"--- template {tagger.prompt.name} ({tagger.prompt.path}), hash {tagger.prompt.hash}")
+    chars = sum(len(m["content"]) for m in messages)
+    typer.echo(f"--- {len(messages)} messages, {chars} characters" + (f"; {counts}" if counts else ""))

@@ -1,0 +1,238 @@
+"""LLM-path benchmark: prompt and completion tokens per template, and tagllm's transformers backend vs raw generate.
+
+For each template it renders the real prompts a run would send (candidates and examples from the example index of
+the eval datasets: Flipkart for the English templates, OpenBG for the Chinese ones), then prints
+
+- prompt tokens per product, and the share of them in the static prefix every product shares (what an engine's
+  prefix cache serves once);
+- completion tokens per product (constrained JSON answers);
+- on the same prompts in one run: products/s through ``TransformersBackend.generate`` (chat template, tokenising,
+  grammar lookup, generation under the JSON-schema constraint, decoding, log-prob confidences) against calling
+  ``model.generate`` directly with xgrammar's own HF logits processor on pre-tokenised batches and pre-compiled
+  grammars — the same work minus everything tagllm adds. The ratio is tagllm / raw.
+
+No weights are downloaded: the model is random-weight (shape chosen with --shape) and the tokenizer a byte-level
+BPE trained on the rendered prompts, unless --model points at a real model directory.
+
+    python benchmarks/llm_bench.py                       # CPU, a small model
+    python benchmarks/llm_bench.py --shape 7b --device cuda --dtype bfloat16 --products 256 --batch-size 64
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tagllm.backends.base import Backend, Generation, GenerationRequest  # noqa: E402
+
+DATASETS = {
+    "flipkart": {"taxonomy": "eval/data/flipkart/categories.jsonl", "examples": "eval/data/flipkart/examples.jsonl",
+                 "gold": "eval/data/flipkart/gold.jsonl", "templates": ["fewshot", "zeroshot"]},
+    "openbg-zh": {"taxonomy": "eval/data/openbg-zh/categories.jsonl", "examples": "eval/data/openbg-zh/examples.jsonl",
+                  "gold": "eval/data/openbg-zh/gold.jsonl", "templates": ["fewshot-zh", "zeroshot-zh"]},
+}  # fmt: skip
+SHAPES: dict[str, dict[str, Any]] = {
+    "tiny": {"hidden": 64, "layers": 2, "heads": 4, "kv_heads": 2},
+    "small": {"hidden": 256, "layers": 4, "heads": 8, "kv_heads": 4},
+    # Qwen2.5-7B's shape: 28 layers, hidden 3584, 28 query / 4 KV heads, MLP 18944, vocabulary 152,064.
+    "7b": {"hidden": 3584, "layers": 28, "heads": 28, "kv_heads": 4, "intermediate": 18944, "vocab_size": 152064},
+}
+
+
+class Recorder(Backend):
+    """Keeps the requests the tagger builds (messages and schema), so the benchmark renders what a run sends."""
+
+    needs_prompt = True
+    supports_schema = True
+
+    def __init__(self) -> None:
+        self.requests: list[GenerationRequest] = []
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        self.requests.extend(requests)
+        return [Generation(text="{}") for _ in requests]
+
+
+def build_requests(dataset: str, template: str, n: int, k: int, max_candidates: int) -> list[GenerationRequest]:
+    from tagllm.config import load_config
+    from tagllm.io import read_products
+    from tagllm.models import Product
+    from tagllm.retrieval.embedder import Embedder
+    from tagllm.tagger import Tagger, open_index
+    from tagllm.taxonomy import load_taxonomy
+
+    spec = DATASETS[dataset]
+    cfg = load_config(
+        None,
+        taxonomy=str(REPO / spec["taxonomy"]), examples=str(REPO / spec["examples"]), label_field="gold_category",
+        prompt=template, k=k, max_candidates=max_candidates, backend="transformers",
+    )  # fmt: skip
+    taxonomy = load_taxonomy(cfg.taxonomy)
+    embedder = Embedder(cfg.embedder, device="cpu")
+    recorder = Recorder()
+    tagger = Tagger(
+        taxonomy, index=open_index(cfg, taxonomy, embedder), embedder=embedder, backend=recorder, config=cfg
+    )
+    products = [p for p in read_products(REPO / spec["gold"]) if isinstance(p, Product)][:n]
+    tagger.tag_batch(products)
+    return recorder.requests
+
+
+def static_prefix_len(ids: list[int], other: list[int]) -> int:
+    return next((i for i, (a, b) in enumerate(zip(ids, other, strict=False)) if a != b), min(len(ids), len(other)))
+
+
+def raw_generate(model: Any, tokenizer: Any, batches: list[tuple[Any, list[Any]]], max_new_tokens: int) -> list[str]:
+    """What a user calling ``generate`` directly does: xgrammar's HF processor, greedy, decode."""
+    import torch
+    import transformers
+    import xgrammar as xgr
+
+    texts = []
+    stops = model.generation_config.eos_token_id
+    for encoded, grammars in batches:
+        with torch.inference_mode():
+            out = model.generate(
+                **encoded,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                logits_processor=transformers.LogitsProcessorList([xgr.contrib.hf.LogitsProcessor(grammars)]),
+                pad_token_id=tokenizer.pad_token_id,
+                eos_token_id=stops,
+            )
+        texts.extend(tokenizer.batch_decode(out[:, encoded["input_ids"].shape[1] :], skip_special_tokens=True))
+    return texts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=32, help="products per template")
+    parser.add_argument("--shape", choices=list(SHAPES), default="small")
+    parser.add_argument("--model", help="a real model directory instead of a random-weight one")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--dtype", default="float32")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--max-new-tokens", type=int, default=96)
+    parser.add_argument("--repeats", type=int, default=2, help="timed runs of each side (best one counts)")
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--max-candidates", type=int, default=12)
+    parser.add_argument("--vocab", type=int, default=4000, help="BPE vocabulary of the trained tokenizer")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    args = parser.parse_args()
+
+    import torch
+    import xgrammar as xgr
+
+    from tagllm.backends.transformers import TransformersBackend, chat_text
+    from tagllm.models import Product
+    from tagllm.prompts import load_prompt
+    from tagllm.taxonomy import load_taxonomy
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    requests: dict[str, list[GenerationRequest]] = {}
+    taxonomies: dict[str, Any] = {}
+    for dataset, spec in DATASETS.items():
+        taxonomies[dataset] = load_taxonomy(str(REPO / spec["taxonomy"]))
+        for template in spec["templates"]:
+            requests[template] = build_requests(dataset, template, args.products, args.k, args.max_candidates)
+
+    dtype = getattr(torch, args.dtype)
+    if args.model:
+        import transformers
+
+        tokenizer = transformers.AutoTokenizer.from_pretrained(args.model)
+        model = transformers.AutoModelForCausalLM.from_pretrained(args.model, dtype=dtype).to(args.device).eval()
+        what = args.model
+    else:
+        from tagllm.testing import build_model, build_tokenizer
+
+        corpus = [m["content"] for reqs in requests.values() for r in reqs for m in r.messages or []]
+        tokenizer = build_tokenizer(corpus, "qwen", vocab_size=args.vocab)
+        model = build_model(tokenizer, "qwen", **SHAPES[args.shape], dtype=dtype, device=args.device)
+        what = f"random-weight Qwen2 shape '{args.shape}' {SHAPES[args.shape]}, BPE vocab {len(tokenizer)}"
+    params = sum(p.numel() for p in model.parameters())
+    print(f"model: {what}; {params / 1e6:.1f}M parameters; {args.device} {args.dtype}; torch threads "
+          f"{torch.get_num_threads()}; batch {args.batch_size}; {args.products} products per template")  # fmt: skip
+
+    backend = TransformersBackend.from_model(
+        model, tokenizer, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens
+    )
+    print()
+    print("template       prompt tok/product  static prefix  completion tok/product  tagllm prod/s  raw prod/s  ratio")
+    totals = {"tagllm": 0.0, "raw": 0.0, "n": 0}
+    for dataset, spec in DATASETS.items():
+        for template in spec["templates"]:
+            reqs = requests[template]
+            prompt = load_prompt(template, taxonomies[dataset])
+            # The static prefix: what every product's prompt shares with any other's (a sentinel product here).
+            sentinel = prompt.render(Product(id="_", title="_"), {f: [] for f in reqs[0].candidates}, [])
+            sentinel_ids = tokenizer(chat_text(tokenizer, sentinel), add_special_tokens=False)["input_ids"]
+            prompt_ids = [
+                tokenizer(chat_text(tokenizer, r.messages), add_special_tokens=False)["input_ids"] for r in reqs
+            ]
+            prompt_tokens = statistics.mean(len(ids) for ids in prompt_ids)
+            static_share = statistics.mean(static_prefix_len(ids, sentinel_ids) / len(ids) for ids in prompt_ids)
+
+            # Raw side: inputs tokenised and grammars compiled before the clock starts.
+            tokenizer.padding_side = "left"
+            info = xgr.TokenizerInfo.from_huggingface(
+                tokenizer, vocab_size=backend._vocab_size(), stop_token_ids=[tokenizer.eos_token_id]
+            )
+            compiler = xgr.GrammarCompiler(info)
+            batches = []
+            for start in range(0, len(reqs), args.batch_size):
+                chunk = reqs[start : start + args.batch_size]
+                texts = [chat_text(tokenizer, r.messages) for r in chunk]
+                encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+                grammars = [compiler.compile_json_schema(json.dumps(r.schema), any_whitespace=False) for r in chunk]
+                batches.append((encoded, grammars))
+
+            backend.generate(reqs[: args.batch_size])  # warm-up: grammar compiler, kernels
+            raw_generate(model, tokenizer, batches[:1], args.max_new_tokens)
+            tagllm_s, raw_s = [], []
+            for _ in range(args.repeats):
+                if args.device.startswith("cuda"):
+                    torch.cuda.synchronize()
+                t = time.perf_counter()
+                generations = backend.generate(reqs)
+                tagllm_s.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                raw_texts = raw_generate(model, tokenizer, batches, args.max_new_tokens)
+                raw_s.append(time.perf_counter() - t)
+            errors = sum(g.error is not None for g in generations)
+            parsed = sum(_parses(g.text) for g in generations)
+            same = sum(g.text == r for g, r in zip(generations, raw_texts, strict=True))
+            completion = statistics.mean(g.completion_tokens or 0 for g in generations)
+            tagllm_rate, raw_rate = len(reqs) / min(tagllm_s), len(reqs) / min(raw_s)
+            totals["tagllm"] += min(tagllm_s)
+            totals["raw"] += min(raw_s)
+            totals["n"] += len(reqs)
+            print(
+                f"{template:<14} {prompt_tokens:>18.1f}  {static_share:>12.1%}  {completion:>22.1f}  "
+                f"{tagllm_rate:>13.2f}  {raw_rate:>10.2f}  {tagllm_rate / raw_rate:>5.2f}"
+                f"   ({parsed}/{len(reqs)} parse, {errors} errors, {same}/{len(reqs)} identical to raw)"
+            )
+    overall = totals["n"] / totals["tagllm"], totals["n"] / totals["raw"]
+    print(f"{'all':<14} {'':>18}  {'':>12}  {'':>22}  {overall[0]:>13.2f}  {overall[1]:>10.2f}  "
+          f"{overall[0] / overall[1]:>5.2f}")  # fmt: skip
+
+
+def _parses(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
+if __name__ == "__main__":
+    main()
