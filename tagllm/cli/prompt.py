@@ -13,6 +13,7 @@ from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.cli.common import ConfigOpt, build_config
 
 app = typer.Typer(help="Render and inspect prompt templates.", no_args_is_help=True)
+FacetOpt = typer.Option([], "--facet", "-f", help="facet to tag (repeatable)")
 
 
 class _Capture(Backend):
@@ -88,7 +89,7 @@ def render(
     index: str | None = typer.Option(None, help="example index directory (tagllm index build)"),
     label_field: str | None = typer.Option(None, help="field of the examples holding their tags"),
     prompt: str | None = typer.Option(None, "--prompt", "-p", help="prompt template name or path"),
-    facet: list[str] = typer.Option([], "--facet", "-f", help="facet to tag (repeatable)"),
+    facet: list[str] = FacetOpt,
     k: int | None = typer.Option(None, help="neighbours retrieved per product"),
     max_candidates: int | None = typer.Option(None, help="candidates per facet offered to the backend"),
     model: str | None = typer.Option(None, "--model", "-m", help="model directory: its tokenizer counts tokens"),

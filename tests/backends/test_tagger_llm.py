@@ -1,4 +1,4 @@
-"""The tagger end to end with an LLM backend (the tiny random-weight model): prompts, constraint, mapping, provenance."""
+"""The tagger end to end with an LLM backend (a tiny random-weight model): prompt, constraint, mapping, provenance."""
 
 from __future__ import annotations
 
