@@ -418,6 +418,11 @@ class Mapper:
                 continue
             pending.append((facet, text))
 
+        if not pending and not rejected and not _is_empty_answer(parsed, raw):
+            # '"""' or a bare code fence: the model wrote something, but nothing that could be a tag
+            reason = "no tags found in the answer"
+            return MappedAnswer({}, [Rejection(facet=default_facet, text=raw[:200], reason=reason)], parsed, 0, 0)
+
         # 2. map; a string that fails whole is retried as the parts of a comma/semicolon list
         outcomes: list[tuple[str | None, str, _Outcome]] = []
         first = self._map_pairs(pending)
@@ -891,7 +896,9 @@ class Mapper:
         texts = list(by_text)
         digest = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:12]
         name = _slug(self.embedder.name)
-        path = self._table_dir / "embeddings" / name / f"{_slug(facet or '_all')}-{digest}.npy"
+        # content-addressed (the digest covers the facet's label texts), so a synonym edit that changes the taxonomy
+        # version re-embeds only the facets whose labels changed
+        path = self.cache_dir / "mapping" / "embeddings" / name / f"{_slug(facet or '_all')}-{digest}.npy"
         vectors: np.ndarray | None = None
         if path.exists():
             try:
@@ -979,6 +986,13 @@ def _scope(packed: str | None, facet: str | None) -> list[str]:
 
 def _hit(ids: list[str], method: str, text: str) -> _Hit:
     return _Hit(ids, method, 1.0, ambiguous_key=text if len(ids) > 1 else None)
+
+
+def _is_empty_answer(parsed: Any, raw: str) -> bool:
+    """An answer that abstains as a whole: null, {}, [], "none", or an object whose every value abstains."""
+    if parsed is None or isinstance(parsed, dict | list):
+        return True
+    return isinstance(parsed, str) and is_abstention(parsed) and is_abstention(raw.strip().strip("`"))
 
 
 def _strength(info: MappingInfo) -> tuple[int, float]:

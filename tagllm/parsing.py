@@ -11,6 +11,10 @@ MAX_ANSWER_CHARS = 200_000
 """Longer raw answers are not parsed at all: no model answer listing tags is this long, and repairing
 megabytes of broken JSON would cost seconds."""
 
+MAX_REPAIR_CHARS = 20_000
+MAX_REPAIR_BRACKETS = 500
+"""Broken JSON is repaired only up to this size and bracket count (a tag answer holds a few dozen brackets)."""
+
 ABSTAIN_WORDS = frozenset(
     {
         "",
@@ -119,6 +123,8 @@ def _load_json(text: str) -> Any:
         return json.loads(text)
     except (json.JSONDecodeError, RecursionError):
         pass
+    if len(text) > MAX_REPAIR_CHARS or text.count("{") + text.count("[") > MAX_REPAIR_BRACKETS:
+        return None  # json-repair takes seconds on pathological input; such text is not a tag list anyway
     try:
         import json_repair
 
