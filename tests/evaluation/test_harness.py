@@ -204,3 +204,47 @@ def test_sweep_comparison_lists_fixed_broken_products_and_tag_deltas(eval_dir, f
         ("Home > Sofas", -1.0),
         ("Clothing > Shirts", 0.333),
     ]
+
+
+def test_flat_multi_valued_facets_are_scored_beside_the_category(tmp_path):
+    from tagllm.models import Provenance, Tag, TagResult
+    from tagllm.taxonomy import load_taxonomy
+
+    demo = load_taxonomy("demo")
+    gold = [
+        {
+            "id": "g1",
+            "title": "Red and blue tee",
+            "labels": {"category": "Apparel > Tops > T-Shirts", "color": ["color-blue", "Red"]},
+        },
+        {"id": "g2", "title": "Black thing", "labels": {"color": ["color-black"]}},
+    ]
+    (tmp_path / "gold.jsonl").write_text("\n".join(json.dumps(g) for g in gold) + "\n")
+    (tmp_path / "eval.yaml").write_text(
+        "gold: gold.jsonl\ngold_field: labels\nbootstrap: 0\ntagger:\n  taxonomy: demo\n"
+    )
+
+    def tag(facet: str, vid: str) -> Tag:
+        return Tag(facet=facet, id=vid, name=demo[vid].name, confidence=0.8, source="retrieval")
+
+    prov = Provenance(backend="x", taxonomy_version=demo.version)
+    results = [
+        TagResult(
+            product_id="g1",
+            tags={"category": [tag("category", "apparel-tshirts")], "color": [tag("color", "color-blue")]},
+            provenance=prov,
+        ),
+        TagResult(product_id="g2", tags={"color": [tag("color", "color-black")]}, provenance=prov),
+    ]
+    (tmp_path / "pred.jsonl").write_text("\n".join(r.model_dump_json() for r in results) + "\n")
+    m = run_eval(
+        load_eval_config(tmp_path / "eval.yaml"), predictions=tmp_path / "pred.jsonl", root=tmp_path / "run"
+    ).metrics[0]
+    assert list(m["facets"]) == ["category", "color"]
+    color = m["facets"]["color"]
+    assert (color["n"], color["hierarchical"]) == (2, False)
+    assert (color["micro"]["precision"], color["micro"]["recall"], color["micro"]["f1"]) == pytest.approx(
+        (1, 2 / 3, 0.8)
+    )
+    assert color["leaf_accuracy"]["value"] == 0.5  # exact set match: g1 missed red
+    assert (m["facets"]["category"]["n"], m["facets"]["category"]["leaf_accuracy"]["value"]) == (1, 1.0)
