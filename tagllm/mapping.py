@@ -42,7 +42,7 @@ SHORT_FUZZY_THRESHOLD = 0.8
 """Strings under 6 characters need this similarity at least: one edit in four letters is another word too often
 ("Wool" / "Wood")."""
 """Below this, one typo is a different word ("Tan" / "Tin"), so short strings must match exactly or not at all."""
-TABLES_VERSION = 5
+TABLES_VERSION = 6
 """Bump when the keys below change: cached tables of an older shape are then rebuilt."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -166,6 +166,18 @@ def _scripts(text: str) -> set[str]:
     return {_script(ch) for ch in text if ch.isalpha()}
 
 
+def _label_scripts(texts: Iterable[str]) -> set[str]:
+    """Scripts some label is written in entirely: the 'µ' of 'µm' does not make Greek a language of the taxonomy."""
+    texts = [unicodedata.normalize("NFKC", t) for t in texts]
+    script_of = {ch: _script(ch) for ch in set("".join(texts)) if ch.isalpha()}
+    out: set[str] = set()
+    for text in texts:
+        found = {script_of[ch] for ch in text if ch in script_of}
+        if len(found) == 1:
+            out |= found
+    return out
+
+
 # -- the tables --------------------------------------------------------------------------------------------
 _NAME_TABLES = ("norm", "sing", "compact", "sorted")
 Table = dict[str, str]
@@ -197,7 +209,6 @@ class _Tables:
         names: dict[str, dict[str, dict[str, list[str]]]] = {k: {} for k in _NAME_TABLES}
         synonyms: dict[str, dict[str, dict[str, list[str]]]] = {k: {} for k in _NAME_TABLES}
         labels: dict[str, dict[str, list[str]]] = {}
-        scripts: set[str] = set()
 
         def put(table: dict[str, dict[str, list[str]]], key: str, value: Value) -> None:
             if key:
@@ -205,7 +216,7 @@ class _Tables:
                 if value.id not in ids:
                     ids.append(value.id)
 
-        seen_scripts: set[str] = set()
+        texts: set[str] = set()
         for value in taxonomy.values.values():
             put(exact, _exact_key(value.name), value)
             for kind, key in zip(_NAME_TABLES, _keys(value.name), strict=True):
@@ -219,10 +230,8 @@ class _Tables:
                     put(synonyms[kind], key, value)
             for _, label in value.labels:
                 put(labels, _label_key(label), value)
-            for text in (value.name, *value.synonyms, *(label for _, label in value.labels)):
-                if text not in seen_scripts:  # names repeat a lot ("Other"); scanning each once is enough
-                    seen_scripts.add(text)
-                    scripts |= _scripts(unicodedata.normalize("NFKC", text))
+            texts.update((value.name, *value.synonyms, *(label for _, label in value.labels)))
+        scripts = _label_scripts(texts)
         return cls(
             _pack(exact),
             {k: _pack(t) for k, t in names.items()},
