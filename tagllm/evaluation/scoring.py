@@ -298,7 +298,11 @@ def _gold_suspects(
     taxonomy: Taxonomy,
     cfg: EvalConfig,
 ) -> list[dict[str, Any]]:
-    """Gold labels that disagree with every near-identical labelled example: worth a second look."""
+    """Gold labels that disagree with every near-identical labelled example: worth a second look.
+
+    A label that is only more or less specific than the gold one is listed too, marked as such: two identical
+    listings labelled at different depths are an inconsistency in the labels, if a milder one.
+    """
     from tagllm.evaluation.harness import GoldResolver
 
     resolver = GoldResolver(taxonomy)
@@ -317,8 +321,9 @@ def _gold_suspects(
                     vid = resolver.resolve(facet, raw)
                     seen.add(vid or raw)
             labelled = gold_leaves(sorted(seen), taxonomy)
-            if len(labelled) != 1 or _related(labelled[0], cell["gold"], taxonomy):
+            if len(labelled) != 1 or labelled[0] in cell["gold"]:
                 continue
+            kind = _relation(labelled[0], cell["gold"], taxonomy)
             out.append(
                 {
                     "id": row["id"],
@@ -329,17 +334,21 @@ def _gold_suspects(
                     "neighbour": near[0].title,
                     "score": near[0].score,
                     "count": len(near),
+                    "kind": kind,
                 }
             )
     return out
 
 
-def _related(value_id: str, gold: list[str], taxonomy: Taxonomy) -> bool:
-    """Whether a value is a gold value, or its ancestor or descendant (less or more specific, not wrong)."""
-    if value_id not in taxonomy:
-        return value_id in gold
-    lineage = set(taxonomy.lineage(value_id))
-    return any(g in lineage or (g in taxonomy and value_id in taxonomy.lineage(g)) for g in gold)
+def _relation(value_id: str, gold: list[str], taxonomy: Taxonomy) -> str:
+    """How the near-identical products' label relates to the gold one: a conflict, or just more/less specific."""
+    if value_id in taxonomy:
+        lineage = taxonomy.lineage(value_id)
+        if any(g in lineage for g in gold):
+            return "gold less specific"
+        if any(g in taxonomy and value_id in taxonomy.lineage(g) for g in gold):
+            return "gold more specific"
+    return "conflict"
 
 
 def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonomy) -> tuple[dict[str, Any], list]:

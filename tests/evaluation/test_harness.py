@@ -54,7 +54,10 @@ def test_run_scores_exact_metrics_and_writes_the_run_directory(eval_dir, fake_fa
         {"product_id": "p5", "facet": "category", "value": "Garden > Hoses", "reason": "not in taxonomy"}
     ]
     assert [g["id"] for g in m["possible_gold_errors"]] == ["p1"]
-    assert m["possible_gold_errors"][0]["neighbours_say"] == "Home > Sofas"
+    assert (m["possible_gold_errors"][0]["neighbours_say"], m["possible_gold_errors"][0]["kind"]) == (
+        "Home > Sofas",
+        "conflict",
+    )
     assert m["performance"]["prompt_tokens"] == 500 and m["performance"]["tagged_now"] == 5
     assert len((run / "predictions.jsonl").read_text().splitlines()) == 5
     md = (run / "report.md").read_text()
