@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import time
@@ -91,6 +92,10 @@ class Tagger:
             from tagllm.prompts import load_prompt
 
             self.prompt = load_prompt(self.config.prompt, taxonomy)
+        # The taxonomy, the index and the models are hundreds of thousands of long-lived objects; without this the
+        # cyclic GC walks them all again and again while tagging (measured: ~5 ms per product on Flipkart's index).
+        gc.collect()
+        gc.freeze()
 
     @classmethod
     def from_config(cls, config: TaggerConfig | None = None, *, progress: Progress | None = None) -> Tagger:

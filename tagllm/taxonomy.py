@@ -63,6 +63,7 @@ class Taxonomy:
     _children: dict[str | None, list[str]] = field(default_factory=dict, repr=False)
     _by_facet: dict[str, list[Value]] = field(default_factory=dict, repr=False)
     _version: str | None = field(default=None, repr=False)
+    _lineages: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for value in self.values.values():
@@ -112,8 +113,14 @@ class Taxonomy:
         return out[::-1]
 
     def lineage(self, value_id: str) -> list[str]:
-        """Ids from the root down to and including ``value_id``: the ancestor-closed set hierarchical metrics use."""
-        return [v.id for v in self.ancestors(value_id)] + [value_id]
+        """Ids from the root down to and including ``value_id``: the ancestor-closed set hierarchical metrics use.
+
+        Cached: candidate scoring asks for it tens of times per product. Treat the list as read-only.
+        """
+        cached = self._lineages.get(value_id)
+        if cached is None:
+            cached = self._lineages[value_id] = [v.id for v in self.ancestors(value_id)] + [value_id]
+        return cached
 
     def is_leaf(self, value_id: str) -> bool:
         return not self._children.get(value_id)
@@ -297,6 +304,7 @@ def add_synonyms(taxonomy: Taxonomy, synonyms: dict[str, list[str]]) -> None:
         )
     taxonomy._by_facet = {}
     taxonomy._children = {}
+    taxonomy._lineages = {}
     taxonomy._version = None
     taxonomy.__post_init__()
 
