@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import hashlib
 import itertools
@@ -96,6 +97,7 @@ class Tagger:
         # cyclic GC walks them all again and again while tagging (measured: ~5 ms per product on Flipkart's index).
         gc.collect()
         gc.freeze()
+        atexit.register(gc.unfreeze)  # so interpreter shutdown still frees them (native libraries check)
 
     @classmethod
     def from_config(cls, config: TaggerConfig | None = None, *, progress: Progress | None = None) -> Tagger:
