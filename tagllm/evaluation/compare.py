@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,7 @@ def _tag_deltas(ma: dict[str, Any], mb: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def compare_runs(directories: list[str | Path], *, seed: int = 0, n_boot: int = 1000) -> dict[str, Any]:
+def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: int = 1000) -> dict[str, Any]:
     """Compare every run with the first (the baseline) on the products and facets they share."""
     if len(directories) < 2:
         raise InputError("compare needs at least two run directories")

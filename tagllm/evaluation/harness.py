@@ -70,7 +70,7 @@ class EvalConfig(BaseModel):
     facets: list[str] | None = Field(None, description="facets to score (default: those the gold labels name)")
     split: str | None = Field(None, description="score only gold records whose `split_field` equals this")
     split_field: str = "split"
-    sample: SampleSpec = Field(default_factory=SampleSpec)
+    sample: SampleSpec = Field(default_factory=lambda: SampleSpec(mode="all", n=None, seed=0))
     hide_fields: list[str] = Field(
         default_factory=list,
         description="product fields removed before tagging (e.g. attributes holding answers)",

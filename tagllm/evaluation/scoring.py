@@ -128,7 +128,7 @@ def _facet_metrics(
     curve = m.precision_coverage_curve([c["confidence"] for c in answered], [c["correct"] for c in answered], n)
     suggestion = m.suggest_threshold(curve, cfg.target_precision)
     table = m.per_tag_prf(gold, pred)
-    per_tag = [
+    per_tag: list[dict[str, Any]] = [
         {
             "id": vid,
             "name": taxonomy[vid].name if vid in taxonomy else vid,
