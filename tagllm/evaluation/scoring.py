@@ -371,7 +371,7 @@ def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonom
             **({"prompt": "none (no LLM)"} if config["backend"] == "retrieval" else {}),
         },
         "sample": {
-            "gold_file": cfg.gold,
+            "gold_file": _display_path(cfg.gold),
             "gold_records": gold.total_records,
             "split": cfg.split,
             "in_split": gold.in_split,
@@ -393,6 +393,16 @@ def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonom
         "possible_gold_errors": _gold_suspects(gold.items, rows, run.results, taxonomy, cfg),
     }
     return metrics, rows
+
+
+def _display_path(path: str) -> str:
+    """A path relative to the working directory when below it, so reports do not carry one machine's layout."""
+    from pathlib import Path
+
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
 
 
 def headline(metrics: dict[str, Any]) -> list[str]:
