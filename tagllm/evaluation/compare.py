@@ -11,6 +11,7 @@ import numpy as np
 
 from tagllm.errors import InputError
 from tagllm.evaluation import metrics as m
+from tagllm.evaluation.scoring import display_path
 
 HEADLINES = ("micro_f1", "macro_f1", "hier_f1", "leaf_accuracy", "coverage")
 HEADLINE_TITLES = {
@@ -32,7 +33,7 @@ def load_run(directory: str | Path) -> dict[str, Any]:
     metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
     rows = [json.loads(line) for line in rows_file.read_text(encoding="utf-8").splitlines() if line.strip()]
     return {
-        "dir": str(path),
+        "dir": display_path(str(path)),
         "metrics": metrics,
         "rows": {r["id"]: r for r in rows},
         "order": [r["id"] for r in rows],

@@ -371,7 +371,7 @@ def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonom
             **({"prompt": "none (no LLM)"} if config["backend"] == "retrieval" else {}),
         },
         "sample": {
-            "gold_file": _display_path(cfg.gold),
+            "gold_file": display_path(cfg.gold),
             "gold_records": gold.total_records,
             "split": cfg.split,
             "in_split": gold.in_split,
@@ -395,7 +395,7 @@ def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonom
     return metrics, rows
 
 
-def _display_path(path: str) -> str:
+def display_path(path: str) -> str:
     """A path relative to the working directory when below it, so reports do not carry one machine's layout."""
     from pathlib import Path
 
