@@ -432,6 +432,7 @@ def record_outcomes(mapper: Mapper, cases: list[Case], plain: Mapper) -> list[tu
     for case in unlisted:
         m = plain.map([case.text], case.facet)[0]
         out.append((case, m.value.id if m.value else None, m.method or "rejected", m.score))
+    by_facet: dict[str, list[Case]] = defaultdict(list)
     for case in cases:
         if case.answer:
             answer = mapper.map_answer(case.text, [case.facet])
@@ -441,7 +442,9 @@ def record_outcomes(mapper: Mapper, cases: list[Case], plain: Mapper) -> list[tu
             else:
                 out.append((case, None, "rejected", 0.0))
         else:
-            m = mapper.map([case.text], case.facet)[0]
+            by_facet[case.facet].append(case)
+    for facet, group in by_facet.items():  # one batch per facet, as the tagger sends them
+        for case, m in zip(group, mapper.map([c.text for c in group], facet), strict=True):
             out.append((case, m.value.id if m.value else None, m.method or "rejected", m.score))
     return out
 

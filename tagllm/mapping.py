@@ -29,7 +29,7 @@ METHODS = ("id", "exact", "normalized", "synonym", "translation", "fuzzy", "embe
 """Stages cheapest first; the first that answers confidently wins. Reports group mapped tags by these."""
 
 DEFAULT_FUZZY_THRESHOLD = 0.75
-DEFAULT_EMBEDDING_THRESHOLD = 0.84
+DEFAULT_EMBEDDING_THRESHOLD = 0.85
 DEFAULT_FUZZY_MARGIN = 0.03
 DEFAULT_EMBEDDING_MARGIN = 0.03
 # The thresholds above were chosen on benchmarks/mapping_bench.py --seed 1 and reported on --seed 2 (docs/mapping.md).

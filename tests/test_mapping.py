@@ -333,10 +333,15 @@ def test_embedding_ties_are_rejected(demo: Taxonomy) -> None:
 
 
 def test_real_embedder_maps_a_paraphrase(demo: Taxonomy) -> None:
-    m = Mapper(demo, embedding_threshold=0.75)
-    got = m.map(["wireless earphones", "quarterly tax return"], "category")
-    assert outcome(got[0]) == ("electronics-headphones", "embedding")
-    assert outcome(got[1]) == "no value of facet 'category' is close enough"
+    m = Mapper(demo)  # the default embedder and threshold
+    got = m.map(["notebook pc", "mobile phone case", "wireless earphones", "quarterly tax return"], "category")
+    assert [outcome(g) for g in got] == [
+        ("electronics-laptops", "embedding"),
+        ("electronics-cases", "embedding"),
+        "no value of facet 'category' is close enough",  # 0.80: close, but under the threshold
+        "no value of facet 'category' is close enough",
+    ]
+    assert got[0].score == pytest.approx(0.92, abs=0.01)
 
 
 # -- the command --------------------------------------------------------------------------------------------------
