@@ -42,20 +42,12 @@ def run(
     sweep: Annotated[
         list[str] | None, typer.Option("--sweep", help="setting=v1,v2 to compare, e.g. k=5,10; repeatable")
     ] = None,
-    sample: Annotated[
-        int | None, typer.Option(help="score the first N gold products (overrides the config)")
-    ] = None,
-    seed: Annotated[
-        int | None, typer.Option(help="with --sample: draw N at random with this seed instead")
-    ] = None,
+    sample: Annotated[int | None, typer.Option(help="score the first N gold products (overrides the config)")] = None,
+    seed: Annotated[int | None, typer.Option(help="with --sample: draw N at random with this seed instead")] = None,
     split: Annotated[str | None, typer.Option(help="score only this split of the gold file")] = None,
     output: Annotated[Path | None, typer.Option(help="directory run directories are written under")] = None,
-    predictions: Annotated[
-        Path | None, typer.Option(help="score this JSONL of results instead of tagging")
-    ] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="tag everything again, ignoring the cache")
-    ] = False,
+    predictions: Annotated[Path | None, typer.Option(help="score this JSONL of results instead of tagging")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="tag everything again, ignoring the cache")] = False,
     bootstrap: Annotated[int | None, typer.Option(help="bootstrap resamples for intervals (0: none)")] = None,
 ) -> None:
     """Tag the gold products with their answers removed, score them, write a run directory with reports."""
@@ -81,9 +73,7 @@ def run(
         progress=lambda line: typer.echo(line, err=True),
     )
     for directory, metrics in zip(outcome.runs, outcome.metrics, strict=True):
-        typer.echo(
-            f"run: {_show(directory)}" + (f"  [{metrics['variant']}]" if metrics["variant"] != "base" else "")
-        )
+        typer.echo(f"run: {_show(directory)}" + (f"  [{metrics['variant']}]" if metrics["variant"] != "base" else ""))
         for line in headline(metrics):
             typer.echo(f"  {line}")
         bad = metrics["bad_input"]
