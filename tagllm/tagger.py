@@ -164,7 +164,7 @@ class Tagger:
         return [self._result(r, g, elapsed_ms) for r, g in zip(requests, generations, strict=True)]
 
     def _neighbours(self, ids: Any, scores: Any) -> list[Neighbour]:
-        out = []
+        out: list[Neighbour] = []
         for j, s in zip(ids, scores, strict=False):
             if j < 0 or len(out) >= NEIGHBOURS_IN_PROVENANCE or self.index is None:
                 continue

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -457,7 +457,12 @@ def load_taxonomy(spec: str | Path, *, format: str | None = None) -> Taxonomy:
     if key in _CACHE:
         return _CACHE[key]
     fmt = format or _detect_format(path)
-    loaders = {"own": load_own, "shopify": load_shopify, "google": load_google, "paths": load_paths}
+    loaders: dict[str, Callable[[Path], Taxonomy]] = {
+        "own": load_own,
+        "shopify": load_shopify,
+        "google": load_google,
+        "paths": load_paths,
+    }
     if fmt not in loaders:
         raise TaxonomyError(f"unknown taxonomy format {fmt!r}; use one of: {', '.join(loaders)}")
     taxonomy = loaders[fmt](path)
