@@ -42,7 +42,9 @@ SHORT_FUZZY_THRESHOLD = 0.8
 """Strings under 6 characters need this similarity at least: one edit in four letters is another word too often
 ("Wool" / "Wood")."""
 """Below this, one typo is a different word ("Tan" / "Tin"), so short strings must match exactly or not at all."""
-TABLES_VERSION = 6
+WORD_FLOOR = 0.6
+"""Fuzzy matches need every word within this similarity of a word on the other side (see ``_words_agree``)."""
+TABLES_VERSION = 7
 """Bump when the keys below change: cached tables of an older shape are then rebuilt."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -201,6 +203,7 @@ class _Tables:
     names: dict[str, Table]  # one table per key kind in _NAME_TABLES
     synonyms: dict[str, Table]
     labels: Table
+    exact_labels: Table
     scripts: list[str]
 
     @classmethod
@@ -209,6 +212,7 @@ class _Tables:
         names: dict[str, dict[str, dict[str, list[str]]]] = {k: {} for k in _NAME_TABLES}
         synonyms: dict[str, dict[str, dict[str, list[str]]]] = {k: {} for k in _NAME_TABLES}
         labels: dict[str, dict[str, list[str]]] = {}
+        exact_labels: dict[str, dict[str, list[str]]] = {}
 
         def put(table: dict[str, dict[str, list[str]]], key: str, value: Value) -> None:
             if key:
@@ -230,6 +234,7 @@ class _Tables:
                     put(synonyms[kind], key, value)
             for _, label in value.labels:
                 put(labels, _label_key(label), value)
+                put(exact_labels, _exact_key(label), value)
             texts.update((value.name, *value.synonyms, *(label for _, label in value.labels)))
         scripts = _label_scripts(texts)
         return cls(
@@ -237,6 +242,7 @@ class _Tables:
             {k: _pack(t) for k, t in names.items()},
             {k: _pack(t) for k, t in synonyms.items()},
             _pack(labels),
+            _pack(exact_labels),
             sorted(scripts),
         )
 
@@ -246,12 +252,15 @@ class _Tables:
             "names": self.names,
             "synonyms": self.synonyms,
             "labels": self.labels,
+            "exact_labels": self.exact_labels,
             "scripts": self.scripts,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> _Tables:
-        return cls(data["exact"], data["names"], data["synonyms"], data["labels"], data["scripts"])
+        return cls(
+            data["exact"], data["names"], data["synonyms"], data["labels"], data["exact_labels"], data["scripts"]
+        )
 
 
 def default_cache_dir() -> Path:
@@ -658,6 +667,12 @@ class Mapper:
             if ids:
                 return _hit(ids, "exact", text), [], ""
             elsewhere, where = _scope(found, None), "exact"
+        # a label written exactly as the taxonomy has it ("SDS +") outranks a looser reading of a name ("SDS")
+        found = tables.exact_labels.get(_exact_key(text))
+        if found:
+            ids = _scope(found, facet)
+            if ids:
+                return _hit(ids, "translation", text), [], ""
         for kind, key in zip(_NAME_TABLES, _iter_keys(text), strict=False):
             if not key:
                 continue
@@ -846,22 +861,26 @@ class Mapper:
         the word check, so "Door mSATA" is not read as "Door Mats".
         """
         from rapidfuzz import process
-        from rapidfuzz.distance import DamerauLevenshtein
+        from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 
         index = self._fuzzy_index(facet)
         if not index.choices:
             return []
         cutoff = self.fuzzy_threshold - self.fuzzy_margin
-        scorer = DamerauLevenshtein.normalized_similarity
         scores: dict[int, float] = {}
-        for _, score, j in process.extract(key, index.choices, scorer=scorer, limit=10, score_cutoff=cutoff):
-            scores[j] = max(scores.get(j, 0.0), float(score))
+        queries = [(key, index.choices)]
         if " " in key:
-            sorted_key = " ".join(sorted(key.split()))
-            for _, score, j in process.extract(
-                sorted_key, index.sorted_choices, scorer=scorer, limit=10, score_cutoff=cutoff
-            ):
-                scores[j] = max(scores.get(j, 0.0), float(score))
+            queries.append((" ".join(sorted(key.split())), index.sorted_choices))
+        for query, choices in queries:
+            # Levenshtein is bit-parallel and fast; it counts a swap as two edits, so it shortlists with a looser
+            # cutoff and Damerau-Levenshtein (a swap is one typo) scores the shortlist
+            shortlist = process.extract(
+                query, choices, scorer=Levenshtein.normalized_similarity, limit=20, score_cutoff=max(cutoff - 0.2, 0)
+            )
+            for _, _, j in shortlist:
+                score = DamerauLevenshtein.normalized_similarity(query, choices[j])
+                if score >= cutoff:
+                    scores[j] = max(scores.get(j, 0.0), score)
         digits = tuple(_DIGITS.findall(key))
         ranked = sorted(
             (
@@ -959,7 +978,7 @@ class Mapper:
         return f"{value.facet}: {where} [{vid}]" if with_facet else f"{where} [{vid}]"
 
 
-def _words_agree(key: str, choice: str, floor: float = 0.5) -> bool:
+def _words_agree(key: str, choice: str, floor: float | None = None) -> bool:
     """Every word of each side is close to some word of the other: typos pass, a swapped-in word does not.
 
     When a space was dropped or added ("lapelpin" / "lapel pin") the word counts differ: then the words joined
@@ -967,6 +986,7 @@ def _words_agree(key: str, choice: str, floor: float = 0.5) -> bool:
     """
     from rapidfuzz.distance import DamerauLevenshtein
 
+    floor = WORD_FLOOR if floor is None else floor
     ours, theirs = key.split(), choice.split()
     if len(ours) != len(theirs):
         return DamerauLevenshtein.distance("".join(ours), "".join(theirs)) <= 2
