@@ -32,16 +32,18 @@ DEFAULT_FUZZY_THRESHOLD = 0.75
 DEFAULT_EMBEDDING_THRESHOLD = 0.85
 DEFAULT_FUZZY_MARGIN = 0.03
 DEFAULT_EMBEDDING_MARGIN = 0.03
-# The thresholds above were chosen on benchmarks/mapping_bench.py --seed 1 and reported on --seed 2 (docs/mapping.md).
+# Thresholds (and WORD_FLOOR) were chosen on benchmarks/mapping_bench.py --seed 1, reported on --seed 2
+# (docs/mapping.md); the margins were not swept.
 
 MAX_TAG_CHARS = 300
 """A tag longer than this is not a tag (the longest Shopify path is about 150 characters)."""
 MAX_FUZZY_WORDS = 12
+"""A string of more words that matched nothing exactly is a sentence, not a tag: no fuzzy or embedding guess."""
 MIN_FUZZY_CHARS = 4
+"""Below this, one typo is a different word ("Tan" / "Tin"), so short strings must match exactly or not at all."""
 SHORT_FUZZY_THRESHOLD = 0.8
 """Strings under 6 characters need this similarity at least: one edit in four letters is another word too often
 ("Wool" / "Wood")."""
-"""Below this, one typo is a different word ("Tan" / "Tin"), so short strings must match exactly or not at all."""
 WORD_FLOOR = 0.6
 """Fuzzy matches need every word within this similarity of a word on the other side (see ``_words_agree``)."""
 TABLES_VERSION = 7
@@ -120,7 +122,7 @@ _IRREGULAR = {
 def _stem(word: str) -> str:
     """``text.singular`` plus endings it leaves apart, folded the same way on both sides so that they meet.
 
-    'knives'/'knife' and 'shelves'/'shelf' meet on '-v', 'cookies'/'cookie' on '-y', 'lenses'/'lens' by
+    'knives'/'knife' and 'shelves'/'shelf' meet on '-v', 'cookies'/'cookie' on '-y', 'buses'/'bus' by
     dropping a final 'e'. These are comparison keys, never shown, so a stem such as 'shelv' is fine.
     """
     word = singular(word)
