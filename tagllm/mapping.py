@@ -603,12 +603,13 @@ class Mapper:
             return self._reject(raw, facet, "empty string")
         if len(text) > MAX_TAG_CHARS:
             return self._reject(raw[:MAX_TAG_CHARS], facet, f"too long for a tag ({len(text)} characters)")
-        if _CONTROL.search(text):
-            return self._reject(raw, facet, "contains control characters")
-        if _FORMAT.search(text):  # zero-width spaces and soft hyphens come with copy-paste; they mean nothing
-            text = _FORMAT.sub("", text).strip()
-            if not text:
-                return self._reject(raw, facet, "empty string")
+        if not text.isprintable():  # one C-speed check for the common case; the regexes only when it fails
+            if _CONTROL.search(text):
+                return self._reject(raw, facet, "contains control characters")
+            if _FORMAT.search(text):  # zero-width spaces and soft hyphens come with copy-paste; they mean nothing
+                text = _FORMAT.sub("", text).strip()
+                if not text:
+                    return self._reject(raw, facet, "empty string")
 
         # id, gid or handle: what the retrieval backend and well-behaved models emit
         vid = text if text in self._values else None
