@@ -332,6 +332,7 @@ def test_embedding_ties_are_rejected(demo: Taxonomy) -> None:
     )
 
 
+@pytest.mark.slow  # loads the real sentence-transformers model
 def test_real_embedder_maps_a_paraphrase(demo: Taxonomy) -> None:
     m = Mapper(demo)  # the default embedder and threshold
     got = m.map(["notebook pc", "mobile phone case", "wireless earphones", "quarterly tax return"], "category")
