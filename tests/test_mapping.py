@@ -364,6 +364,16 @@ def test_cli_table() -> None:
     )
 
 
+def test_cli_table_aligns_chinese() -> None:
+    code, out = run(["连衣裙", "Red", "--no-embeddings"])
+    assert code == 0
+    assert out == (
+        "TEXT    FACET     ID               PATH               METHOD       SCORE / REASON\n"
+        "连衣裙  category  apparel-dresses  Apparel > Dresses  translation  1.000\n"
+        "Red     color     color-red        Red                exact        1.000\n"
+    )
+
+
 def test_cli_jsonl_from_stdin() -> None:
     code, out = run(["--facet", "color", "--format", "jsonl", "--no-embeddings"], stdin="Rot\nnavy\n\n")
     assert code == 0

@@ -132,11 +132,18 @@ def map_(
         for row in rows:
             last = f"{row['score']:.3f}" if row["id"] else str(row["reason"])
             table.append((_clip(str(row["text"])), row["facet"], row["id"], row["path"], row["method"], last))
-        widths = [max(len(r[i]) for r in table) for i in range(5)]
+        widths = [max(_width(r[i]) for r in table) for i in range(5)]
         for r in table:
-            typer.echo("  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
+            typer.echo("  ".join(c + " " * (w - _width(c)) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
     rejected = sum(1 for m in results if m.value is None)
     typer.echo(f"{len(results) - rejected} of {len(results)} mapped, {rejected} rejected", err=True)
+
+
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal: Chinese characters take two, so the table stays aligned."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _clip(text: str, width: int = 60) -> str:
