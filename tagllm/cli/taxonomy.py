@@ -105,7 +105,7 @@ def map_(
     mapper = Mapper(tax, use_embeddings=embeddings)
     results = mapper.map(texts, facet)
     fields = ("text", "facet", "id", "name", "path", "method", "score", "reason")
-    rows = [
+    rows: list[dict[str, str | float]] = [
         {
             "text": m.text,
             "facet": m.facet or "",
@@ -128,10 +128,11 @@ def map_(
         writer.writerows(rows)
         typer.echo(buffer.getvalue(), nl=False)
     else:
-        table = [("TEXT", "FACET", "ID", "PATH", "METHOD", "SCORE / REASON")]
+        table: list[tuple[str, ...]] = [("TEXT", "FACET", "ID", "PATH", "METHOD", "SCORE / REASON")]
         for row in rows:
             last = f"{row['score']:.3f}" if row["id"] else str(row["reason"])
-            table.append((_clip(str(row["text"])), row["facet"], row["id"], row["path"], row["method"], last))
+            cells = (row["facet"], row["id"], row["path"], row["method"])
+            table.append((_clip(str(row["text"])), *(str(c) for c in cells), last))
         widths = [max(_width(r[i]) for r in table) for i in range(5)]
         for r in table:
             typer.echo("  ".join(c + " " * (w - _width(c)) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
