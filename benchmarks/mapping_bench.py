@@ -155,7 +155,7 @@ class Case:
 def load(synonyms: bool = True) -> Taxonomy:
     taxonomy = load_shopify(REPO / "taxonomy" / "shopify")
     if synonyms:
-        add_synonyms(taxonomy, load_synonyms(REPO / "taxonomy" / "shopify-synonyms.yaml"))
+        taxonomy = add_synonyms(taxonomy, load_synonyms(REPO / "taxonomy" / "shopify-synonyms.yaml"))
     return taxonomy
 
 

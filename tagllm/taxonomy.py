@@ -263,7 +263,7 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
             add(f, item, None, None)
     taxonomy = Taxonomy(spec.name, facets, values, source=source, languages=tuple(spec.languages))
     for name in spec.synonym_files:
-        add_synonyms(taxonomy, load_synonyms(base_dir / name))
+        taxonomy = add_synonyms(taxonomy, load_synonyms(base_dir / name))
     return taxonomy
 
 
@@ -285,28 +285,28 @@ def load_synonyms(path: Path) -> dict[str, list[str]]:
     return {str(k): [str(s) for s in v] for k, v in data.items()}
 
 
-def add_synonyms(taxonomy: Taxonomy, synonyms: dict[str, list[str]]) -> None:
-    """Attach synonyms (keyed by value id, path or name) to a taxonomy in place; unknown keys are an error."""
+def add_synonyms(taxonomy: Taxonomy, synonyms: dict[str, list[str]]) -> Taxonomy:
+    """A new taxonomy with synonyms (keyed by value id, path or name) added; unknown keys are an error.
+
+    The input is left as it was: loaded taxonomies are cached and shared, so they are never changed in place.
+    """
     by_name: dict[str, list[str]] = {}
     for v in taxonomy.values.values():
         by_name.setdefault(normalize(v.name), []).append(v.id)
         if v.path:
             by_name.setdefault(normalize(v.path), []).append(v.id)
+    values = dict(taxonomy.values)
     for key, words in synonyms.items():
-        ids = [key] if key in taxonomy.values else by_name.get(normalize(key), [])
+        ids = [key] if key in values else by_name.get(normalize(key), [])
         if len(ids) != 1:
             what = "no value" if not ids else f"{len(ids)} values ({', '.join(ids[:5])})"
             raise TaxonomyError(f"synonyms for {key!r}: it matches {what}; key synonyms by value id")
-        old = taxonomy.values[ids[0]]
+        old = values[ids[0]]
         merged = tuple(dict.fromkeys(old.synonyms + tuple(words)))
-        taxonomy.values[ids[0]] = Value(
-            old.id, old.name, old.facet, old.parent_id, old.path, merged, old.labels, old.handle
-        )
-    taxonomy._by_facet = {}
-    taxonomy._children = {}
-    taxonomy._lineages = {}
-    taxonomy._version = None
-    taxonomy.__post_init__()
+        values[ids[0]] = Value(old.id, old.name, old.facet, old.parent_id, old.path, merged, old.labels, old.handle)
+    return Taxonomy(
+        taxonomy.name, dict(taxonomy.facets), values, source=taxonomy.source, languages=taxonomy.languages
+    )
 
 
 # -- plain path lists (Flipkart / OpenBG categories.jsonl, or a text file of "A > B > C") -------------------------

@@ -27,9 +27,13 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
+# Words that end in -s in the singular and that catalogues use often.
+_SINGULAR_S = frozenset({"lens", "series", "species", "news", "chassis", "canvas", "atlas", "bus", "gas", "plus"})
+
+
 def singular(word: str) -> str:
     """A cheap English singular for matching ('dresses' -> 'dress', 'batteries' -> 'battery')."""
-    if len(word) <= 3 or not word.isascii():
+    if len(word) <= 3 or not word.isascii() or word in _SINGULAR_S:
         return word
     if word.endswith("ies"):
         return word[:-3] + "y"

@@ -414,7 +414,7 @@ def test_shopify_synonym_file_loads_and_maps() -> None:
 
     repo = Path(__file__).resolve().parents[1]
     shopify = load_shopify(repo / "taxonomy" / "shopify")
-    add_synonyms(shopify, load_synonyms(repo / "taxonomy" / "shopify-synonyms.yaml"))
+    shopify = add_synonyms(shopify, load_synonyms(repo / "taxonomy" / "shopify-synonyms.yaml"))
     m = Mapper(shopify, use_embeddings=False)
     results = m.map(["trainers", "Athletic Shoes", "T-Shirts", "运动鞋", "Shoes > Sneakers"], "category")
     assert shopify.values["aa-8-1"].label("zh-CN") == "运动鞋"

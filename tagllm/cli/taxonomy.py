@@ -35,15 +35,15 @@ def show(
 
         if f.hierarchical:
 
-            def walk(parent: str | None, level: int) -> None:
+            def walk(parent: str | None, level: int, facet_name: str) -> None:
                 if level >= depth:
                     return
                 for child in tax.children(parent):
-                    if child.facet == name:
+                    if child.facet == facet_name:
                         typer.echo("  " * (level + 1) + label(child))
-                        walk(child.id, level + 1)
+                        walk(child.id, level + 1, facet_name)
 
-            walk(None, 0)
+            walk(None, 0, name)
         else:
             for v in values:
                 typer.echo("  " + label(v))
@@ -95,7 +95,7 @@ def map_(
         raise InputError(f"--format {output_format!r}: use table, jsonl or csv")
     tax = load_taxonomy(taxonomy)
     for path in synonyms or []:
-        add_synonyms(tax, load_synonyms(Path(path)))
+        tax = add_synonyms(tax, load_synonyms(Path(path)))
     if strings:
         texts = list(strings)
     elif file:
