@@ -110,13 +110,12 @@ class GrammarLogitsProcessor:
         self.stop_row = _stop_only_row(self.bitmask.shape[1], stop_ids)
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
-        import torch
 
         if self._last is not None:
             chosen = input_ids[:, -1]
             if self.keep_logprobs:
                 # Stays on the device: one transfer at the end instead of a sync per step.
-                self.step_logprobs.append(self._last.gather(1, chosen[:, None]).squeeze(1))
+                self.step_logprobs.append(_chosen_logprob(self._last, chosen))
             chosen_ids = chosen.tolist()
             for i, matcher in enumerate(self.matchers):
                 if not matcher.is_terminated() and not matcher.accept_token(chosen_ids[i]):
@@ -133,10 +132,8 @@ class GrammarLogitsProcessor:
             as_float = scores.float()
             self.xgr.apply_token_bitmask_inplace(as_float, self.bitmask)
             scores = as_float.to(scores.dtype)
-        if self.keep_logprobs:
-            self._last = torch.log_softmax(scores.float(), dim=-1)
-        else:
-            self._last = scores  # only its presence matters: "a token has been sampled since"
+        # The masked scores, kept until the next call reveals which token was chosen from them.
+        self._last = scores
         return scores
 
     def finish(self, sequences: Any) -> list[list[float]]:
@@ -146,7 +143,7 @@ class GrammarLogitsProcessor:
         if not self.keep_logprobs or self._last is None:
             return [[] for _ in self.matchers]
         steps = list(self.step_logprobs)
-        steps.append(self._last.gather(1, sequences[:, -1:]).squeeze(1))
+        steps.append(_chosen_logprob(self._last, sequences[:, -1]))
         return torch.stack(steps, dim=1).float().cpu().tolist()
 
 
@@ -353,6 +350,14 @@ class TransformersBackend(Backend):
                 )
             )
         return outputs
+
+
+def _chosen_logprob(scores: Any, chosen: Any) -> Any:
+    """log softmax(scores)[chosen] per row, without materialising the full log-softmax (a vocabulary per row)."""
+    import torch
+
+    picked = scores.gather(1, chosen[:, None]).squeeze(1).float()
+    return picked - torch.logsumexp(scores.float(), dim=-1)
 
 
 def _stop_only_row(words: int, stop_ids: list[int]) -> Any:
