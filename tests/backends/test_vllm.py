@@ -23,7 +23,7 @@ def _vllm_request_types() -> tuple[Any, Any]:
     except Exception as exc:  # ImportError, or a vllm whose own imports fail without its full stack
         pytest.skip(
             f"vllm's request types are not importable here ({type(exc).__name__}: {exc}); for the contract test: "
-            "pip install vllm==0.33.0 --no-deps plus its light deps (see docs/llm.md)"
+            "pip install vllm==0.33.0 --no-deps plus its light deps (docs/llm.md, Tests of the LLM path)"
         )
     return SamplingParams, StructuredOutputsParams
 
