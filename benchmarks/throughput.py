@@ -82,9 +82,7 @@ def main() -> None:
         config = TaggerConfig(taxonomy=args.taxonomy, index=str(target))
         from tagllm.retrieval.index import ExampleIndex
 
-        tagger = Tagger(
-            taxonomy, index=ExampleIndex.load(target, taxonomy=taxonomy), embedder=embedder, config=config
-        )
+        tagger = Tagger(taxonomy, index=ExampleIndex.load(target, taxonomy=taxonomy), embedder=embedder, config=config)
         out = work / f"tags-{round_}.jsonl"
         timed("generate", lambda tagger=tagger, out=out: tagger.tag_file(products_path, out))
 

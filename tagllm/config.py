@@ -24,12 +24,8 @@ class TaggerConfig(BaseModel):
         None, description="labelled products (JSONL/CSV/Parquet) the example index is built from"
     )
     index: str | None = Field(None, description="example index directory; built from `examples` when missing")
-    label_field: str = Field(
-        "labels", description="field of the examples holding their tags (or gold_category)"
-    )
-    embedder: str | None = Field(
-        None, description="sentence-transformers model directory; default all-MiniLM-L6-v2"
-    )
+    label_field: str = Field("labels", description="field of the examples holding their tags (or gold_category)")
+    embedder: str | None = Field(None, description="sentence-transformers model directory; default all-MiniLM-L6-v2")
     device: str | None = Field(None, description="cpu, cuda, cuda:1 … (default: what torch finds)")
     backend: str = Field("retrieval", description="retrieval | transformers | vllm | openai")
     model: str | None = Field(None, description="model path (transformers, vllm) or served name (openai)")
@@ -41,9 +37,7 @@ class TaggerConfig(BaseModel):
     )
     k: int = Field(25, ge=0, le=200, description="neighbours retrieved per product")
     max_candidates: int = Field(20, ge=1, le=500, description="candidates per facet offered to the backend")
-    threshold: float = Field(
-        0.0, ge=0.0, le=1.0, description="tags below this confidence are dropped (abstain)"
-    )
+    threshold: float = Field(0.0, ge=0.0, le=1.0, description="tags below this confidence are dropped (abstain)")
     add_ancestors: bool = Field(True, description="also emit the ancestors of hierarchical tags")
     batch_size: int = Field(256, ge=1, description="products per batch through the pipeline")
 

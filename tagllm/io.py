@@ -41,9 +41,7 @@ def detect_format(path: str | Path, given: str | None = None) -> str:
         return "jsonl"
     if suffix in FORMATS:
         return suffix
-    raise InputError(
-        f"{path}: cannot tell the format from the extension; pass --input-format (jsonl, csv, parquet)"
-    )
+    raise InputError(f"{path}: cannot tell the format from the extension; pass --input-format (jsonl, csv, parquet)")
 
 
 def read_records(source: str | Path, *, format: str | None = None) -> Iterator[Record]:
@@ -83,7 +81,8 @@ def _read_jsonl(raw: bytes, name: str) -> Iterator[Record]:
                 RecordError(
                     line=lineno,
                     message=(
-                        f"{name}:{lineno}: not UTF-8 (byte {exc.start} is {line[exc.start]:#04x}); re-save the file as UTF-8"
+                        f"{name}:{lineno}: not UTF-8 (byte {exc.start} is {line[exc.start]:#04x}); "
+                        "re-save the file as UTF-8"
                     ),
                 ),
             )
@@ -167,11 +166,7 @@ def unknown_columns(records: Iterable[Record], limit: int = 50) -> dict[str, str
         if i >= limit:
             break
         for key in record.data or {}:
-            if (
-                key not in PRODUCT_FIELDS
-                and not key.startswith(GOLD_PREFIX)
-                and key not in {"labels", "extra"}
-            ):
+            if key not in PRODUCT_FIELDS and not key.startswith(GOLD_PREFIX) and key not in {"labels", "extra"}:
                 seen.setdefault(key, suggest_field(key))
     return seen
 
@@ -226,9 +221,7 @@ def flat_row(result: TagResult, facets: list[str]) -> dict[str, Any]:
 class ResultWriter:
     """Writes results as they come (JSONL flushed per batch, so a crash loses at most the batch in flight)."""
 
-    def __init__(
-        self, target: str | Path, *, format: str | None = None, facets: list[str], append: bool = False
-    ):
+    def __init__(self, target: str | Path, *, format: str | None = None, facets: list[str], append: bool = False):
         self.format = detect_format(target, format)
         self.facets = facets
         self.target = target

@@ -135,7 +135,8 @@ class Tagger:
                 results[i] = result
         return [r for r in results if r is not None]
 
-    def _tag_products(self, products: list[Product]) -> list[TagResult]:
+    def requests(self, products: Sequence[Product]) -> list[GenerationRequest]:
+        """What the backend would get for each product: candidates, neighbours, and for LLMs messages + schema."""
         texts = [p.text() for p in products]
         vectors = self.embedder.encode(texts)
         batch, candidates = self.scorer.score(texts, vectors, max_candidates=self.config.max_candidates)
@@ -154,6 +155,10 @@ class Tagger:
                 request.messages = self.prompt.render(product, candidates[i], examples)
                 request.schema = answer_schema(self.taxonomy, candidates[i])
             requests.append(request)
+        return requests
+
+    def _tag_products(self, products: list[Product]) -> list[TagResult]:
+        requests = self.requests(products)
         started = time.perf_counter()
         try:
             generations = self.backend.generate(requests)
@@ -294,7 +299,9 @@ class Tagger:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _flush(self, items: list[Product | RecordError], writer: Any, summary: RunSummary, progress: Progress | None) -> None:
+    def _flush(
+        self, items: list[Product | RecordError], writer: Any, summary: RunSummary, progress: Progress | None
+    ) -> None:
         results = self.tag_batch(items)
         writer.write(results)
         for result in results:
@@ -319,12 +326,15 @@ def _as_product(item: Product | dict[str, Any] | RecordError, position: int) -> 
 def default_facets(taxonomy: Taxonomy, index: ExampleIndex | None) -> list[str]:
     """The facets the examples carry labels for; without examples, the category facet."""
     if index is not None and index.manifest.get("label_facets"):
-        return [f for f in index.manifest["label_facets"] if f in taxonomy.facets]
+        labelled = set(index.manifest["label_facets"])
+        return [f for f in taxonomy.facets if f in labelled]  # the taxonomy's order: category first, as declared
     if CATEGORY in taxonomy.facets:
         return [CATEGORY]
     if len(taxonomy.facets) <= 20:
         return list(taxonomy.facets)
-    raise ConfigError(f"taxonomy {taxonomy.name!r} has {len(taxonomy.facets)} facets: name the ones to tag with --facet")
+    raise ConfigError(
+        f"taxonomy {taxonomy.name!r} has {len(taxonomy.facets)} facets: name the ones to tag with --facet"
+    )
 
 
 def backend_options(config: TaggerConfig, taxonomy: Taxonomy) -> dict[str, Any]:

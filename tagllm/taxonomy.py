@@ -304,9 +304,7 @@ def add_synonyms(taxonomy: Taxonomy, synonyms: dict[str, list[str]]) -> Taxonomy
         old = values[ids[0]]
         merged = tuple(dict.fromkeys(old.synonyms + tuple(words)))
         values[ids[0]] = Value(old.id, old.name, old.facet, old.parent_id, old.path, merged, old.labels, old.handle)
-    return Taxonomy(
-        taxonomy.name, dict(taxonomy.facets), values, source=taxonomy.source, languages=taxonomy.languages
-    )
+    return Taxonomy(taxonomy.name, dict(taxonomy.facets), values, source=taxonomy.source, languages=taxonomy.languages)
 
 
 # -- plain path lists (Flipkart / OpenBG categories.jsonl, or a text file of "A > B > C") -------------------------

@@ -69,7 +69,9 @@ def test_resume_skips_done_products_and_repairs_a_cut_line(tmp_path: Path, confi
     assert first.exit_code == 0
     lines = out.read_text().splitlines(keepends=True)
     out.write_text(lines[0] + lines[1][:40])  # as if the run crashed while writing the second result
-    again = runner.invoke(app, ["generate", str(DATA / "products.jsonl"), "-o", str(out), "-c", str(config), "--resume"])
+    again = runner.invoke(
+        app, ["generate", str(DATA / "products.jsonl"), "-o", str(out), "-c", str(config), "--resume"]
+    )
     assert again.exit_code == 0
     ids = [json.loads(line)["product_id"] for line in out.read_text().splitlines()]
     assert ids == ["p1", "p2", "p3"]
@@ -78,7 +80,9 @@ def test_resume_skips_done_products_and_repairs_a_cut_line(tmp_path: Path, confi
 
 def test_stdin_to_stdout(config: Path) -> None:
     result = runner.invoke(
-        app, ["generate", "-", "-c", str(config), "-q"], input='{"id": "s", "title": "Stainless steel pressure cooker"}\n'
+        app,
+        ["generate", "-", "-c", str(config), "-q"],
+        input='{"id": "s", "title": "Stainless steel pressure cooker"}\n',
     )
     assert result.exit_code == 0
     record = json.loads(result.stdout)
@@ -90,7 +94,10 @@ def test_unknown_column_is_named_with_a_suggestion(tmp_path: Path, config: Path)
     src.write_text("id,titel,title\n1,x,Red cotton t-shirt\n")
     result = runner.invoke(app, ["generate", str(src), "-o", str(tmp_path / "o.jsonl"), "-c", str(config)])
     assert result.exit_code == 0
-    assert "warning: " + str(src) + ": column 'titel' is not a product field (did you mean 'title'?); kept in extra" in result.stderr
+    assert (
+        "warning: " + str(src) + ": column 'titel' is not a product field (did you mean 'title'?); kept in extra"
+        in result.stderr
+    )
 
 
 @pytest.mark.parametrize(

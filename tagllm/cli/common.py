@@ -28,7 +28,9 @@ class StderrProgress:
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if self.quiet:
             return
-        label = {"embed": "embedding examples", "fit": "fitting the candidate scorer", "tag": "tagged"}.get(stage, stage)
+        label = {"embed": "embedding examples", "fit": "fitting the candidate scorer", "tag": "tagged"}.get(
+            stage, stage
+        )
         text = f"{label} {done}/{total}" if total else (f"{label} {done}" if done else label)
         if self.tty:
             sys.stderr.write("\r" + text.ljust(len(self._last)))

@@ -40,7 +40,8 @@ def build(
     for err in errors[:20]:
         typer.echo(f"skipped: {err.message}", err=True)
     typer.echo(
-        f"{index}: {len(built)} examples ({built.manifest['faiss']} search), facets {', '.join(built.manifest['label_facets'])}, "
+        f"{index}: {len(built)} examples ({built.manifest['faiss']} search), "
+        f"facets {', '.join(built.manifest['label_facets'])}, "
         f"taxonomy {tax.name} {tax.version}, {len(errors)} record(s) skipped"
     )
     raise typer.Exit(1 if errors else 0)

@@ -57,6 +57,9 @@ class Embedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # a per-load weights bar on stderr is noise in a CLI's output
 
             path = default_model_path() if self.name == DEFAULT_EMBEDDER else self.name
             if not Path(path).exists():

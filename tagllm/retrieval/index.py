@@ -74,9 +74,7 @@ def labels_from_record(
     """Read a record's labels: ``labels`` ({facet: [..]}), or a single path field such as ``gold_category``."""
     raw = data.get(label_field)
     if raw in (None, "", [], {}):
-        return RecordError(
-            field=label_field, message=f"{where}: no {label_field!r}; a labelled example needs tags"
-        )
+        return RecordError(field=label_field, message=f"{where}: no {label_field!r}; a labelled example needs tags")
     pairs: list[tuple[str, str]] = []
     if isinstance(raw, dict):
         for facet, values in raw.items():
@@ -224,7 +222,8 @@ class ExampleIndex:
         manifest_path = path / "manifest.json"
         if not manifest_path.exists():
             raise IndexMismatchError(
-                f"{path}: not an example index (no manifest.json); build one with: tagllm index build EXAMPLES --index {path}"
+                f"{path}: not an example index (no manifest.json); "
+                f"build one with: tagllm index build EXAMPLES --index {path}"
             )
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT_VERSION:
@@ -266,7 +265,8 @@ class ExampleIndex:
     def check_embedder(self, name: str) -> None:
         if self.manifest["embedder"] != name:
             raise IndexMismatchError(
-                f"index built with embedder {self.manifest['embedder']!r}, not {name!r}; rebuild it or use that embedder"
+                f"index built with embedder {self.manifest['embedder']!r}, not {name!r}; "
+                "rebuild it or use that embedder"
             )
 
     # -- search ----------------------------------------------------------------------------------------------------
