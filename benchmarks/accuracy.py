@@ -206,7 +206,11 @@ def main(argv: list[str] | None = None) -> None:
             hf1 = hierarchical_prf([[g] for g in result.gold], [[p] if p else [] for p in pred], taxonomy).f1
             lines.append(f"| {name} | {method} | {acc:.4f} | {hf1:.4f} | {n} |")
         scheme = f"{FOLDS}-fold CV" if result.n_splits > 1 else "80/20"
-        cached = " (encodings from the cache: timings not meaningful)" if args.cache_embeddings else ""
+        cached = (
+            " (encoding cache in use: build timings are real only on the run that filled it)"
+            if args.cache_embeddings
+            else ""
+        )
         notes.append(
             f"{name}: {scheme}, k={k}, candidate recall@{RECALL_AT} {result.recall_hits / max(n, 1):.4f}; "
             f"index build (encoding) {result.encode_s:.1f}s for {result.n_train} examples, scorer fit "
