@@ -1,0 +1,34 @@
+"""The example index: exact and HNSW search agree on near-duplicates, save/load keeps everything, add grows it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tagllm.errors import IndexMismatchError
+from tagllm.retrieval.index import ExampleIndex, read_examples
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize("threshold", [10_000, 1])  # exact search, then HNSW for the same examples
+def test_search_finds_the_near_duplicate_after_a_round_trip(tmp_path, demo_taxonomy, embedder, threshold) -> None:  # type: ignore[no-untyped-def]
+    examples, errors = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
+    assert errors == []
+    index = ExampleIndex.build(examples, demo_taxonomy, embedder, hnsw_threshold=threshold)
+    assert index.manifest["faiss"] == ("flat" if threshold > 1 else "hnsw")
+    index.save(tmp_path / "idx")
+    loaded = ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy, embedder=embedder.name)
+    query = embedder.encode(["Women's white canvas sneakers"])
+    hits = loaded.search(query, 3)
+    assert loaded.examples[int(hits.ids[0][0])].id == "ex-08"
+    lexical = loaded.lexical_search(loaded.lexical.transform(["陶瓷茶具"]), 1)
+    assert loaded.examples[int(lexical.ids[0][0])].id == "ex-25"
+
+
+def test_load_refuses_another_embedder(tmp_path, demo_taxonomy, embedder) -> None:  # type: ignore[no-untyped-def]
+    examples, _ = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
+    ExampleIndex.build(examples[:5], demo_taxonomy, embedder).save(tmp_path / "idx")
+    with pytest.raises(IndexMismatchError, match="built with embedder 'all-MiniLM-L6-v2', but the embedder in use is 'e5'"):
+        ExampleIndex.load(tmp_path / "idx", embedder="e5")
