@@ -121,6 +121,7 @@ class ExampleIndex:
         self.vectors = vectors
         self.lexical = lexical
         self.lexical_matrix = lexical_matrix
+        self._lexical_t: sp.csr_matrix | None = None  # the transpose, built once: search multiplies by it
         self.manifest = manifest
         self.hnsw_threshold = hnsw_threshold
         self._faiss_index = faiss_index if faiss_index is not None else self._build_faiss(vectors)
@@ -186,6 +187,7 @@ class ExampleIndex:
         self.lexical.fit(texts)
         # IDF moved, so existing lexical rows are re-weighted from their (cheap, hashed) counts.
         self.lexical_matrix = self.lexical.transform([e.text() for e in self.examples])
+        self._lexical_t = None
         if self.manifest.get("faiss") == "flat" and len(self.vectors) < self.hnsw_threshold:
             self._faiss_index.add(vectors)
         else:
@@ -291,7 +293,9 @@ class ExampleIndex:
         if k == 0:
             return Hits(out_scores, out_ids)
         block = max(1, 4_000_000 // max(1, len(self.examples)))
-        t = self.lexical_matrix.T.tocsr()
+        if self._lexical_t is None:
+            self._lexical_t = self.lexical_matrix.T.tocsr()
+        t = self._lexical_t
         for start in range(0, n, block):
             sims = (query[start : start + block] @ t).toarray()
             top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
