@@ -39,7 +39,7 @@ class TaggerConfig(BaseModel):
     max_candidates: int = Field(20, ge=1, le=500, description="candidates per facet offered to the backend")
     threshold: float = Field(0.0, ge=0.0, le=1.0, description="tags below this confidence are dropped (abstain)")
     add_ancestors: bool = Field(True, description="also emit the ancestors of hierarchical tags")
-    batch_size: int = Field(256, ge=1, description="products per batch through the pipeline")
+    batch_size: int = Field(1024, ge=1, description="products per batch through the pipeline")
 
     def with_overrides(self, **overrides: Any) -> TaggerConfig:
         """A copy with the given settings replaced (``None`` values mean 'not given' and are ignored)."""

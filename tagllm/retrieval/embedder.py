@@ -27,6 +27,10 @@ class Embedder:
 
     ``model`` is a local sentence-transformers directory or the default's name. Weights are never fetched from a
     hub: ``HF_HUB_OFFLINE=1`` is set before loading, so a missing model fails at once instead of hanging.
+
+    ``batch_size`` is small on purpose: product texts are mostly short (median 14 tokens on Flipkart) with a few
+    long descriptions, and a batch is padded to its longest text. With 128, every pipeline batch that holds one long
+    text pays for 128 padded rows: chunks of 256 encoded 2.6x slower than one call; with 32, 1.2x.
     """
 
     def __init__(
@@ -34,7 +38,7 @@ class Embedder:
         model: str | None = None,
         *,
         device: str | None = None,
-        batch_size: int = 128,
+        batch_size: int = 32,
         max_seq_length: int | None = 128,
     ) -> None:
         self.name = model or DEFAULT_EMBEDDER

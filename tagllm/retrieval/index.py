@@ -311,7 +311,7 @@ def _encode_with_progress(
 ) -> np.ndarray:
     if progress is None:
         return embedder.encode(texts)
-    chunk = max(embedder.batch_size * 4, 512)
+    chunk = max(embedder.batch_size * 64, 2048)  # large chunks: the embedder sorts by length within a call
     parts = []
     for start in range(0, len(texts), chunk):
         parts.append(embedder.encode(texts[start : start + chunk]))
