@@ -359,8 +359,9 @@ class CandidateScorer:
                     continue
                 probs = stacker.predict(matrix)
                 order = np.argsort(-probs)[:max_candidates]
+                # model_construct: these values are computed here, not read from outside, so validation is skipped
                 result[i][facet] = [
-                    Candidate(
+                    Candidate.model_construct(
                         id=ids[j],
                         name=self.taxonomy.values[ids[j]].name,
                         score=round(float(probs[j]), 6),
