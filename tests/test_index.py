@@ -30,5 +30,6 @@ def test_search_finds_the_near_duplicate_after_a_round_trip(tmp_path, demo_taxon
 def test_load_refuses_another_embedder(tmp_path, demo_taxonomy, embedder) -> None:  # type: ignore[no-untyped-def]
     examples, _ = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
     ExampleIndex.build(examples[:5], demo_taxonomy, embedder).save(tmp_path / "idx")
-    with pytest.raises(IndexMismatchError, match="built with embedder 'all-MiniLM-L6-v2', but the embedder in use is 'e5'"):
+    expected = "built with embedder 'all-MiniLM-L6-v2', but the embedder in use is 'e5'"
+    with pytest.raises(IndexMismatchError, match=expected):
         ExampleIndex.load(tmp_path / "idx", embedder="e5")
