@@ -55,12 +55,8 @@ class Recorder(Backend):
     needs_prompt = True
     supports_schema = True
 
-    def __init__(self) -> None:
-        self.requests: list[GenerationRequest] = []
-
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
-        self.requests.extend(requests)
-        return [Generation(text="{}") for _ in requests]
+        raise NotImplementedError("the benchmark builds requests with Tagger.requests and never generates")
 
 
 def build_requests(dataset: str, template: str, n: int, k: int, max_candidates: int) -> list[GenerationRequest]:
@@ -84,8 +80,7 @@ def build_requests(dataset: str, template: str, n: int, k: int, max_candidates: 
         taxonomy, index=open_index(cfg, taxonomy, embedder), embedder=embedder, backend=recorder, config=cfg
     )
     products = [p for p in read_products(REPO / spec["gold"]) if isinstance(p, Product)][:n]
-    tagger.tag_batch(products)
-    return recorder.requests
+    return tagger.requests(products)
 
 
 def static_prefix_len(ids: list[int], other: list[int]) -> int:

@@ -75,6 +75,19 @@ def _from_env() -> dict[str, Any]:
     return out
 
 
+def read_yaml_mapping(file: Path, what: str) -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping; errors name the file."""
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file}: not valid YAML: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{file}: {what} is a mapping of setting: value")
+    return loaded
+
+
 def load_config(path: str | Path | None = None, **overrides: Any) -> TaggerConfig:
     """Build the configuration: defaults < config file (``path`` or ./tagllm.yaml) < environment < overrides.
 
@@ -86,14 +99,7 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TaggerConfi
         raise ConfigError(f"config file {file} does not exist")
     where = "defaults"
     if file.exists():
-        import yaml
-
-        try:
-            loaded = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{file}: not valid YAML: {exc}") from None
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{file}: a config file is a mapping of setting: value")
+        loaded = read_yaml_mapping(file, "a config file")
         base = file.resolve().parent
         for key in ("taxonomy", "examples", "index", "embedder", "prompt"):
             value = loaded.get(key)

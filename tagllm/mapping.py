@@ -266,8 +266,10 @@ class _Tables:
 
 
 def default_cache_dir() -> Path:
-    """``$TAGLLM_CACHE_DIR`` or ``~/.cache/tagllm``: where mapping tables and label embeddings are kept."""
-    return Path(os.environ.get("TAGLLM_CACHE_DIR") or Path.home() / ".cache" / "tagllm")
+    """Where mapping tables and label embeddings are kept: the project's cache directory."""
+    from tagllm.cache import cache_dir
+
+    return cache_dir()
 
 
 def _slug(text: str) -> str:

@@ -29,11 +29,9 @@ class _Capture(Backend):
     def __init__(self, name: str, model: str | None) -> None:
         self.name = name
         self.model = model
-        self.requests: list[GenerationRequest] = []
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
-        self.requests.extend(requests)
-        return [Generation(text="{}") for _ in requests]
+        raise NotImplementedError("prompt render builds requests with Tagger.requests and never generates")
 
 
 def _product(product: str | None, input: str | None, product_id: str | None) -> Any:
@@ -110,8 +108,7 @@ def render(
     embedder = Embedder(cfg.embedder, device=cfg.device)
     capture = _Capture(cfg.backend, cfg.model)
     tagger = Tagger(tax, index=open_index(cfg, tax, embedder), embedder=embedder, backend=capture, config=cfg)
-    tagger.tag_batch([item])
-    request = capture.requests[0]
+    request = tagger.requests([item])[0]
     messages = request.messages or []
     assert tagger.prompt is not None  # _Capture needs a prompt, so the tagger loaded one
     counts = None

@@ -105,17 +105,12 @@ def _resolve(base: Path, value: str | None) -> str | None:
 
 def load_eval_config(path: str | Path, **overrides: Any) -> EvalConfig:
     """Read an eval config (YAML); relative paths are taken relative to the config file's directory."""
-    import yaml
+    from tagllm.config import read_yaml_mapping
 
     file = Path(path)
     if not file.is_file():
         raise ConfigError(f"eval config {file} does not exist")
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{file}: an eval config is a mapping of setting: value")
+    data = read_yaml_mapping(file, "an eval config")
     base = file.resolve().parent
     data.setdefault("name", file.stem)
     for key in ("gold",):
