@@ -39,6 +39,7 @@ from tagllm.models import Candidate
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.index import ExampleIndex, Hits
 from tagllm.retrieval.labels import LabelSpace
+from tagllm.retrieval.lexical import FeatureMatrix
 from tagllm.taxonomy import Taxonomy
 
 FEATURES = (
@@ -106,8 +107,8 @@ class Stacker:
         return cls(coef, DEFAULT_INTERCEPT, np.zeros(len(ALL_FEATURES)), np.ones(len(ALL_FEATURES)))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Probabilities for one product's candidates (rows of base FEATURES)."""
-        z = ((expand(x) - self.mean) / self.scale) @ self.coef + self.intercept
+        """Probabilities for candidates (rows of ALL_FEATURES, see ``expand``)."""
+        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
     def to_json(self) -> dict[str, Any]:
@@ -125,7 +126,10 @@ class Stacker:
         if tuple(data["features"]) != ALL_FEATURES:
             return cls.default()  # an index from another tagllm version: its weights do not fit these features
         return cls(
-            np.array(data["coef"]), float(data["intercept"]), np.array(data["mean"]), np.array(data["scale"]),
+            np.array(data["coef"]),
+            float(data["intercept"]),
+            np.array(data["mean"]),
+            np.array(data["scale"]),
             int(data.get("fitted_on", 0)),
         )
 
@@ -140,16 +144,87 @@ class _ClassStats:
     example_classes: list[list[int]]  # example -> class positions
     emb_sums: np.ndarray
     emb_norms: np.ndarray
-    lex_sums_t: sp.csr_matrix  # (features x classes), so a batch product is one sparse matmul
+    lex_centroids: FeatureMatrix  # class sums, ready for products with a batch
     lex_norms: np.ndarray
     lex_sums: sp.csr_matrix
     icf: np.ndarray  # inverse class frequency per feature
-    cfc_t: sp.csr_matrix  # class sums weighted by icf, (features x classes)
+    cfc: FeatureMatrix  # class sums weighted by icf
     cfc_norms: np.ndarray
     nb_sums: sp.csr_matrix  # per class, how many of its examples have each lexical feature
-    nb_t: sp.csr_matrix  # log1p(nb_sums / alpha), (features x classes)
+    nb_log: FeatureMatrix  # log1p(nb_sums / alpha)
     nb_norm: np.ndarray  # log(feature occurrences in the class + alpha * vocabulary)
     nb_prior: np.ndarray  # log class frequency
+
+
+@dataclass
+class _FacetTables:
+    """One facet's lookups as arrays over label-space positions, so a whole batch is scored with array operations."""
+
+    hierarchical: bool
+    parent: np.ndarray  # value -> its parent's position, -1 for roots
+    lineage_ptr: np.ndarray  # value -> lineage[ptr[v]:ptr[v+1]], its ancestors and itself (itself alone if flat)
+    lineage: np.ndarray
+    value_class: np.ndarray  # value -> class position in _ClassStats, -1 if no example has it
+    class_value: np.ndarray  # class -> value position
+    example_ptr: np.ndarray  # example -> example_values[ptr[e]:ptr[e+1]], its labels
+    example_values: np.ndarray
+
+    @classmethod
+    def build(
+        cls, taxonomy: Taxonomy, facet: str, space: LabelSpace, stats: _ClassStats | None, index: ExampleIndex | None
+    ) -> _FacetTables:
+        hierarchical = taxonomy.facets[facet].hierarchical
+        parents = [taxonomy.values[v].parent_id for v in space.ids]
+        parent = np.array([space.position.get(p, -1) if p else -1 for p in parents], dtype=np.int64)
+        lineages = [
+            [space.position[a] for a in taxonomy.lineage(v)] if hierarchical else [space.position[v]] for v in space.ids
+        ]
+        lineage_ptr, lineage = _ragged(lineages)
+        value_class = np.full(space.size, -1, dtype=np.int64)
+        class_value = np.zeros(0, dtype=np.int64)
+        if stats is not None:
+            class_value = np.array([space.position[c] for c in stats.classes], dtype=np.int64)
+            value_class[class_value] = np.arange(len(class_value))
+        examples = index.examples if index is not None else []
+        example_ptr, example_values = _ragged([[space.position[v] for v in e.labels.get(facet, [])] for e in examples])
+        return cls(hierarchical, parent, lineage_ptr, lineage, value_class, class_value, example_ptr, example_values)
+
+    def gold_keys(self, examples: list[int], size: int) -> np.ndarray:
+        """Keys ``row * size + value`` of the labels of ``examples`` (row: position in that list)."""
+        labels = _expand(np.asarray(examples, dtype=np.int64), self.example_ptr, self.example_values)
+        return np.repeat(np.arange(len(examples)), labels.counts) * size + labels.values
+
+
+@dataclass
+class _Votes:
+    """Neighbour votes for a batch as (key, weight) pairs, key = product row * label-space size + value position."""
+
+    keys: np.ndarray
+    weights: np.ndarray
+    top_keys: np.ndarray  # the labels of each product's nearest neighbour, and its similarity
+    top_scores: np.ndarray
+    subtree_keys: np.ndarray  # the votes again for each ancestor of the value (hierarchical facets)
+    subtree_weights: np.ndarray
+
+
+@dataclass
+class Features:
+    """A batch's candidates, sorted by product: ``rows[j]`` is the product, ``values[j]`` its label-space position,
+    ``matrix[j]`` its evidence (FEATURES); product i's candidates are ``starts[i]:starts[i+1]``."""
+
+    rows: np.ndarray
+    values: np.ndarray
+    matrix: np.ndarray
+    n: int
+    ids: list[str]  # label-space position -> value id
+
+    @property
+    def n_values(self) -> int:
+        return len(self.ids)
+
+    @property
+    def starts(self) -> np.ndarray:
+        return np.searchsorted(self.rows, np.arange(self.n + 1))
 
 
 @dataclass
@@ -176,6 +251,7 @@ class CandidateScorer:
     stackers: dict[str, Stacker] = field(default_factory=dict)
     _labels: dict[str, LabelSpace] = field(default_factory=dict, repr=False)
     _stats: dict[str, _ClassStats | None] = field(default_factory=dict, repr=False)
+    _facet_tables: dict[str, _FacetTables] = field(default_factory=dict, repr=False)
 
     def label_space(self, facet: str) -> LabelSpace:
         if facet not in self._labels:
@@ -221,16 +297,31 @@ class CandidateScorer:
         vocabulary = max(int(np.count_nonzero(class_freq)), 1)
         nb_norm = np.log(np.asarray(nb_sums.sum(axis=1)).ravel() + NB_ALPHA * vocabulary)
         return _ClassStats(
-            classes, position, counts, example_classes, emb_sums,
-            np.linalg.norm(emb_sums, axis=1), lex_sums.T.tocsr(), lex_norms, lex_sums, icf, cfc.T.tocsr(), cfc_norms,
-            nb_sums, nb_log.T.tocsr(), nb_norm, np.log(counts / counts.sum()),
+            classes,
+            position,
+            counts,
+            example_classes,
+            emb_sums,
+            np.linalg.norm(emb_sums, axis=1),
+            FeatureMatrix(lex_sums),
+            lex_norms,
+            lex_sums,
+            icf,
+            FeatureMatrix(cfc),
+            cfc_norms,
+            nb_sums,
+            FeatureMatrix(nb_log),
+            nb_norm,
+            np.log(counts / counts.sum()),
         )
 
     # -- scoring ---------------------------------------------------------------------------------------------------
-    def prepare(self, texts: Sequence[str], emb: np.ndarray, exclude: list[int] | None = None) -> _Batch:
+    def prepare(
+        self, texts: Sequence[str], emb: np.ndarray, exclude: list[int] | None = None, lex: sp.csr_matrix | None = None
+    ) -> _Batch:
         texts = list(texts)
-        lexical = self._lexical_model()
-        lex = lexical.transform(texts)
+        if lex is None:
+            lex = self._lexical_model().transform(texts)
         extra = 1 if exclude is not None else 0
         if self.index is not None and len(self.index) and self.k:
             emb_hits = self.index.search(emb, self.k + extra)
@@ -240,110 +331,142 @@ class CandidateScorer:
             emb_hits = lex_hits = empty
         return _Batch(emb, lex, emb_hits, lex_hits, texts, exclude)
 
-    def features(self, batch: _Batch, facet: str) -> list[tuple[list[str], np.ndarray]]:
-        """Per product: candidate value ids and their evidence matrix (candidates x FEATURES)."""
-        tax = self.taxonomy
-        hierarchical = tax.facets[facet].hierarchical
+    def _tables(self, facet: str) -> _FacetTables:
+        if facet not in self._facet_tables:
+            self._facet_tables[facet] = _FacetTables.build(
+                self.taxonomy, facet, self.label_space(facet), self.stats(facet), self.index
+            )
+        return self._facet_tables[facet]
+
+    def features(self, batch: _Batch, facet: str) -> Features:
+        """The candidate values of every product of the batch and their evidence (candidates x FEATURES)."""
         space = self.label_space(facet)
         stats = self.stats(facet)
-        n = len(batch.texts)
-        label_emb = batch.emb @ space.emb.T if space.size else np.zeros((n, 0), np.float32)
-        label_lex = (batch.lex @ space.lex_t).toarray() if space.size else np.zeros((n, 0), np.float32)
+        tables = self._tables(facet)
+        n, size = len(batch.texts), space.size
+        if not size:
+            return Features(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, len(FEATURES))), n, [])
+        label_emb = batch.emb @ space.emb.T
+        label_lex = space.lex.dot(batch.lex)
+        keys = [_top_keys(label_emb, TOP_PER_SIGNAL, size), _top_keys(label_lex, TOP_PER_SIGNAL, size)]
+        mentions = [space.mentions(text) for text in batch.texts]
+        mention_keys = np.array(
+            [i * size + space.position[v] for i, found in enumerate(mentions) for v in found], dtype=np.int64
+        )
+        keys.append(mention_keys)
+        votes = [self._votes(hits, batch.exclude, tables, size) for hits in (batch.emb_hits, batch.lex_hits)]
+        keys += [v.keys for v in votes]
         if stats is not None:
-            dots_emb = batch.emb @ stats.emb_sums.T
-            dots_lex = (batch.lex @ stats.lex_sums_t).toarray()
-            cen_emb = dots_emb / np.maximum(stats.emb_norms, 1e-9)
-            cen_lex = dots_lex / np.maximum(stats.lex_norms, 1e-9)
-            dots_cfc = (batch.lex @ stats.cfc_t).toarray()
-            cen_cfc = dots_cfc / np.maximum(stats.cfc_norms, 1e-9)
+            ce, cl, cc, nb = self._class_evidence(batch, stats)
+            nb_logpost = nb - nb.max(axis=1, keepdims=True)
+            nb_logpost -= np.log(np.exp(nb_logpost).sum(axis=1, keepdims=True))
+            to_value = tables.class_value
+            for signal in (ce, cl, cc, nb_logpost - nb_logpost.min(axis=1, keepdims=True)):
+                top = _top_keys(signal, TOP_PER_SIGNAL, signal.shape[1])
+                keys.append((top // signal.shape[1]) * size + to_value[top % signal.shape[1]])
+        candidates = np.unique(np.concatenate(keys))
+        if tables.hierarchical:  # a candidate's ancestors are candidates too: the threshold backs off to them
+            rows, values = np.divmod(candidates, size)
+            lineage = _expand(values, tables.lineage_ptr, tables.lineage)
+            candidates = np.unique(np.repeat(rows, lineage.counts) * size + lineage.values)
+        rows, values = np.divmod(candidates, size)
+        matrix = np.zeros((len(candidates), len(FEATURES)))
+        subtree = []
+        for kind, vote in enumerate(votes):
+            matrix[:, kind] = _sum_at(candidates, vote.keys, vote.weights)
+            matrix[:, 2 + kind] = _sum_at(candidates, vote.top_keys, vote.top_scores)
+            subtree.append(_sum_at(candidates, vote.subtree_keys, vote.subtree_weights))
+            matrix[:, 4 + kind] = subtree[-1]
+        if tables.hierarchical:
+            parents = tables.parent[values]
+            has = parents >= 0
+            where = np.searchsorted(candidates, rows[has] * size + parents[has])
+            matrix[has, 6] = (subtree[0][where] + subtree[1][where]) / 2
+        matrix[:, 10] = label_emb[rows, values]
+        matrix[:, 11] = label_lex[rows, values]
+        matrix[:, 12] = np.isin(candidates, mention_keys)
+        if stats is not None:
+            classes = tables.value_class[values]
+            known = classes >= 0
+            r, c = rows[known], classes[known]
+            matrix[known, 7], matrix[known, 8], matrix[known, 9] = ce[r, c], cl[r, c], cc[r, c]
+            counts = stats.counts[c].astype(np.float64)
+            if batch.exclude is not None:  # the example's own classes count one example less
+                own_keys = np.array(
+                    [
+                        i * size + tables.class_value[k]
+                        for i, j in enumerate(batch.exclude)
+                        for k in stats.example_classes[j]
+                    ],
+                    dtype=np.int64,
+                )
+                counts -= np.isin(candidates[known], own_keys)
             total = float(stats.counts.sum())
-            binary = _binary(batch.lex)
-            x_l1 = np.diff(binary.indptr).astype(np.float64)
-            nb_raw = (binary @ stats.nb_t).toarray() - x_l1[:, None] * stats.nb_norm[None, :] + stats.nb_prior
-        out: list[tuple[list[str], np.ndarray]] = []
-        for i in range(n):
-            feats: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(FEATURES)))
-            ex = batch.exclude[i] if batch.exclude is not None else None
-            subtree: dict[str, dict[str, float]] = {"emb": defaultdict(float), "lex": defaultdict(float)}
-            for kind, hits, vote_col, top_col in (
-                ("emb", batch.emb_hits, 0, 2),
-                ("lex", batch.lex_hits, 1, 3),
-            ):
-                ids, scores = hits.ids[i], hits.scores[i]
-                keep = [(int(j), float(s)) for j, s in zip(ids, scores, strict=False) if j >= 0 and j != ex][: self.k]
-                weight_sum = sum(max(s, 0.0) for _, s in keep) or 1.0
-                for rank, (j, s) in enumerate(keep):
-                    w = max(s, 0.0) / weight_sum
-                    for value in self.index.examples[j].labels.get(facet, []):  # type: ignore[union-attr]
-                        feats[value][vote_col] += w
-                        if rank == 0:
-                            feats[value][top_col] = max(s, 0.0)
-                        for a in tax.lineage(value) if hierarchical else [value]:
-                            subtree[kind][a] += w
-            if stats is not None:
-                ce, cl, cc = cen_emb[i].copy(), cen_lex[i].copy(), cen_cfc[i].copy()
-                nb = nb_raw[i].copy()
-                if ex is not None:  # leave the example out of its own classes' centroids and counts
-                    cols = batch.lex.indices[batch.lex.indptr[i] : batch.lex.indptr[i + 1]]
-                    x = batch.lex.data[batch.lex.indptr[i] : batch.lex.indptr[i + 1]].astype(np.float64)
-                    icf = stats.icf[cols].astype(np.float64)
-                    xw_sq = float(((x * icf) ** 2).sum())
-                    own = float((x * x * icf).sum())
-                    for c in stats.example_classes[ex]:
-                        ce[c] = _loo_cosine(dots_emb[i, c], stats.emb_norms[c], 1.0)
-                        cl[c] = _loo_cosine(dots_lex[i, c], stats.lex_norms[c], 1.0)
-                        # x.(S-x)w / |(S-x)w| with w = icf: cross term S.w^2.x, and |xw|^2
-                        cross = float((_row_values(stats.lex_sums, c, cols) * icf * icf * x).sum())
-                        rest = stats.cfc_norms[c] ** 2 - 2 * cross + xw_sq
-                        cc[c] = (dots_cfc[i, c] - own) / math.sqrt(rest) if rest > 1e-9 else 0.0
-                        rest_counts = _row_values(stats.nb_sums, c, cols) - 1.0
-                        norm_c = math.exp(stats.nb_norm[c]) - x_l1[i]
-                        nb[c] = float(np.log1p(np.maximum(rest_counts, 0.0) / NB_ALPHA).sum())
-                        nb[c] -= x_l1[i] * math.log(max(norm_c, 1e-9))
-                        nb[c] += math.log(max(stats.counts[c] - 1, 1e-3) / total)
-                nb_logpost = nb - nb.max()
-                nb_logpost -= math.log(float(np.exp(nb_logpost).sum()))
-                nb_prob = np.exp(nb_logpost)
-                for c in _top(ce, TOP_PER_SIGNAL) + _top(cl, TOP_PER_SIGNAL) + _top(cc, TOP_PER_SIGNAL) + _top(
-                    nb_logpost - nb_logpost.min(), TOP_PER_SIGNAL
-                ):
-                    feats[stats.classes[c]]  # noqa: B018 - touching the defaultdict adds the candidate
-            if space.size:
-                for m in _top(label_emb[i], TOP_PER_SIGNAL) + _top(label_lex[i], TOP_PER_SIGNAL):
-                    feats[space.ids[m]]  # noqa: B018
-            mentions = space.mentions(batch.texts[i])
-            for value in mentions:
-                feats[value]  # noqa: B018
-            if hierarchical:
-                for value in list(feats):
-                    for a in tax.lineage(value)[:-1]:
-                        feats[a]  # noqa: B018
-            ids = list(feats)
-            matrix = np.zeros((len(ids), len(FEATURES)))
-            for row, value in enumerate(ids):
-                f = feats[value]
-                f[4] = subtree["emb"].get(value, 0.0)
-                f[5] = subtree["lex"].get(value, 0.0)
-                if hierarchical:
-                    parent = tax.values[value].parent_id
-                    if parent is not None:
-                        f[6] = (subtree["emb"].get(parent, 0.0) + subtree["lex"].get(parent, 0.0)) / 2
-                if stats is not None and value in stats.position:
-                    c = stats.position[value]
-                    f[7], f[8], f[9] = ce[c], cl[c], cc[c]
-                    own = 1 if ex is not None and c in stats.example_classes[ex] else 0
-                    f[13] = math.log1p(stats.counts[c] - own) / math.log1p(total)
-                    f[14] = nb_prob[c]
-                    f[15] = max(nb_logpost[c], NB_LOG_FLOOR) / -NB_LOG_FLOOR
-                elif stats is not None:
-                    f[15] = -1.0
-                m = space.position.get(value)
-                if m is not None:
-                    f[10], f[11] = label_emb[i, m], label_lex[i, m]
-                f[12] = 1.0 if value in mentions else 0.0
-                matrix[row] = f
-            out.append((ids, matrix))
-        return out
+            matrix[known, 13] = np.log1p(counts) / math.log1p(total)
+            matrix[known, 14] = np.exp(nb_logpost[r, c])
+            matrix[known, 15] = np.maximum(nb_logpost[r, c], NB_LOG_FLOOR) / -NB_LOG_FLOOR
+            matrix[~known, 15] = -1.0
+        return Features(rows, values, matrix, n, space.ids)
+
+    def _votes(self, hits: Hits, exclude: list[int] | None, tables: _FacetTables, size: int) -> _Votes:
+        """Similarity-weighted votes of a product's k neighbours (leaving the product itself out when fitting)."""
+        ids = hits.ids
+        valid = ids >= 0
+        if exclude is not None:
+            valid &= ids != np.asarray(exclude)[:, None]
+        kept = np.cumsum(valid, axis=1)
+        valid &= kept <= self.k
+        scores = np.where(valid, np.maximum(hits.scores, 0.0), 0.0).astype(np.float64)
+        total = scores.sum(axis=1, keepdims=True)
+        weights = scores / np.where(total > 0, total, 1.0)
+        rows, cols = np.nonzero(valid)
+        examples = ids[rows, cols]
+        labels = _expand(examples, tables.example_ptr, tables.example_values)
+        label_rows = np.repeat(rows, labels.counts)
+        keys = label_rows * size + labels.values
+        w = np.repeat(weights[rows, cols], labels.counts)
+        first = np.repeat((kept[rows, cols] == 1), labels.counts)
+        top_scores = np.repeat(scores[rows, cols], labels.counts)
+        lineage = _expand(labels.values, tables.lineage_ptr, tables.lineage)
+        return _Votes(
+            keys, w, keys[first], top_scores[first],
+            np.repeat(label_rows, lineage.counts) * size + lineage.values, np.repeat(w, lineage.counts),
+        )  # fmt: skip
+
+    def _class_evidence(self, batch: _Batch, stats: _ClassStats) -> tuple[np.ndarray, ...]:
+        """Per product and class: cosine to the class's embedding, lexical and class-feature centroids, and the naive
+        Bayes log-likelihood; with the product itself taken out of its own classes when fitting."""
+        dots_emb = batch.emb @ stats.emb_sums.T
+        dots_lex = stats.lex_centroids.dot(batch.lex)
+        dots_cfc = stats.cfc.dot(batch.lex)
+        ce = dots_emb / np.maximum(stats.emb_norms, 1e-9)
+        cl = dots_lex / np.maximum(stats.lex_norms, 1e-9)
+        cc = dots_cfc / np.maximum(stats.cfc_norms, 1e-9)
+        binary = _binary(batch.lex)
+        x_l1 = np.diff(binary.indptr).astype(np.float64)
+        nb = stats.nb_log.dot(binary).astype(np.float64) - x_l1[:, None] * stats.nb_norm[None, :] + stats.nb_prior
+        if batch.exclude is None:
+            return ce, cl, cc, nb
+        total = float(stats.counts.sum())
+        for i, ex in enumerate(batch.exclude):  # leave the example out of its own classes' centroids and counts
+            cols = batch.lex.indices[batch.lex.indptr[i] : batch.lex.indptr[i + 1]]
+            x = batch.lex.data[batch.lex.indptr[i] : batch.lex.indptr[i + 1]].astype(np.float64)
+            icf = stats.icf[cols].astype(np.float64)
+            xw_sq = float(((x * icf) ** 2).sum())
+            own = float((x * x * icf).sum())
+            for c in stats.example_classes[ex]:
+                ce[i, c] = _loo_cosine(dots_emb[i, c], stats.emb_norms[c], 1.0)
+                cl[i, c] = _loo_cosine(dots_lex[i, c], stats.lex_norms[c], 1.0)
+                # x.(S-x)w / |(S-x)w| with w = icf: cross term S.w^2.x, and |xw|^2
+                cross = float((_row_values(stats.lex_sums, c, cols) * icf * icf * x).sum())
+                rest = stats.cfc_norms[c] ** 2 - 2 * cross + xw_sq
+                cc[i, c] = (dots_cfc[i, c] - own) / math.sqrt(rest) if rest > 1e-9 else 0.0
+                rest_counts = _row_values(stats.nb_sums, c, cols) - 1.0
+                norm_c = math.exp(stats.nb_norm[c]) - x_l1[i]
+                value = float(np.log1p(np.maximum(rest_counts, 0.0) / NB_ALPHA).sum())
+                value -= x_l1[i] * math.log(max(norm_c, 1e-9))
+                nb[i, c] = value + math.log(max(stats.counts[c] - 1, 1e-3) / total)
+        return ce, cl, cc, nb
 
     def score(
         self, texts: Sequence[str], emb: np.ndarray, *, max_candidates: int = 20, batch: _Batch | None = None
@@ -353,21 +476,23 @@ class CandidateScorer:
         result: list[dict[str, list[Candidate]]] = [{} for _ in batch.texts]
         for facet in self.facets:
             stacker = self.stackers.get(facet) or Stacker.default()
-            for i, (ids, matrix) in enumerate(self.features(batch, facet)):
-                if not ids:
-                    result[i][facet] = []
-                    continue
-                probs = stacker.predict(matrix)
-                order = np.argsort(-probs)[:max_candidates]
+            features = self.features(batch, facet)
+            probs = stacker.predict(expand(features.matrix, features.starts))
+            order = np.lexsort((-probs, features.rows))  # by product, then most probable first
+            starts = features.starts
+            values = self.taxonomy.values
+            for i in range(features.n):
+                chosen = order[starts[i] : min(starts[i + 1], starts[i] + max_candidates)]
+                evidence = np.round(features.matrix[chosen], 4).tolist()
                 # model_construct: these values are computed here, not read from outside, so validation is skipped
                 result[i][facet] = [
                     Candidate.model_construct(
-                        id=ids[j],
-                        name=self.taxonomy.values[ids[j]].name,
+                        id=(vid := features.ids[features.values[j]]),
+                        name=values[vid].name,
                         score=round(float(probs[j]), 6),
-                        evidence={name: round(float(v), 4) for name, v in zip(FEATURES, matrix[j], strict=True) if v},
+                        evidence={name: v for name, v in zip(FEATURES, row, strict=True) if v},
                     )
-                    for j in order
+                    for j, row in zip(chosen.tolist(), evidence, strict=True)
                 ]
         return batch, result
 
@@ -383,19 +508,24 @@ class CandidateScorer:
         rows = np.sort(rng.choice(n, size=min(sample, n), replace=False))
         xs: dict[str, list[np.ndarray]] = defaultdict(list)
         ys: dict[str, list[np.ndarray]] = defaultdict(list)
+        products: dict[str, int] = defaultdict(int)
         for start in range(0, len(rows), batch_size):
             part = rows[start : start + batch_size].tolist()
             texts = [self.index.examples[j].text() for j in part]
-            batch = self.prepare(texts, self.index.vectors[part], exclude=part)
+            batch = self.prepare(texts, self.index.vectors[part], part, self.index.lexical_matrix[part])
             for facet in self.facets:
-                for j, (ids, matrix) in zip(part, self.features(batch, facet), strict=True):
-                    gold = set(self.index.examples[j].labels.get(facet, []))
-                    if not gold or not ids:
-                        continue
-                    xs[facet].append(expand(matrix))
-                    ys[facet].append(np.array([v in gold for v in ids], dtype=np.int8))
+                features = self.features(batch, facet)
+                gold = self._tables(facet).gold_keys(part, features.n_values)
+                # only products with a gold value in this facet (and some candidate) teach its stacker
+                labelled = np.isin(features.rows, np.unique(gold // max(features.n_values, 1)))
+                if not labelled.any():
+                    continue
+                keys = features.rows * features.n_values + features.values
+                xs[facet].append(expand(features.matrix, features.starts)[labelled])
+                ys[facet].append(np.isin(keys, gold)[labelled].astype(np.int8))
+                products[facet] += len(np.unique(features.rows[labelled]))
         for facet in self.facets:
-            if len(ys[facet]) < MIN_EXAMPLES_TO_FIT:
+            if products[facet] < MIN_EXAMPLES_TO_FIT:
                 continue
             x = np.vstack(xs[facet])
             y = np.concatenate(ys[facet])
@@ -405,7 +535,7 @@ class CandidateScorer:
             scale[scale == 0] = 1.0
             model = LogisticRegression(C=1.0, max_iter=1000)
             model.fit((x - mean) / scale, y)
-            self.stackers[facet] = Stacker(model.coef_[0], float(model.intercept_[0]), mean, scale, len(ys[facet]))
+            self.stackers[facet] = Stacker(model.coef_[0], float(model.intercept_[0]), mean, scale, products[facet])
         return self.stackers
 
     def save(self, directory: Path) -> None:
@@ -421,14 +551,23 @@ class CandidateScorer:
 _RELATIVE_COLUMNS = [FEATURES.index(f) for f in RELATIVE]
 
 
-def expand(matrix: np.ndarray) -> np.ndarray:
-    """Append the relative columns (each RELATIVE feature minus its maximum over the product's candidates) and the
-    top-rank indicators."""
+def expand(matrix: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Append, per product (rows ``starts[i]:starts[i+1]``), the relative columns (each RELATIVE feature minus its
+    maximum over the product's candidates) and the top-rank indicators (rank r: exactly r candidates beat it)."""
+    if not len(matrix):
+        return np.zeros((0, len(ALL_FEATURES)))
+    lengths = np.diff(starts)
+    group = np.repeat(np.arange(len(lengths)), lengths)
+    firsts = starts[:-1][lengths > 0]
+    slot = np.cumsum(lengths > 0)[group] - 1  # row -> its product among those with candidates
+    best = np.maximum.reduceat(matrix, firsts, axis=0)[slot]
+    is_best = matrix == best
+    ties = np.add.reduceat(is_best.astype(np.int64), firsts, axis=0)[slot]
+    below = np.where(is_best, -np.inf, matrix)
+    second = np.maximum.reduceat(below, firsts, axis=0)[slot]
+    tops = [is_best, (matrix == second) & (ties == 1)]
     base = matrix[:, _RELATIVE_COLUMNS]
-    # rank[i, f]: how many candidates beat candidate i on feature f
-    rank = (matrix[None, :, :] > matrix[:, None, :]).sum(axis=1)
-    tops = [(rank == r).astype(np.float64) for r in range(TOP_RANKS)]
-    return np.hstack([matrix, base - base.max(axis=0, keepdims=True), *tops])
+    return np.hstack([matrix, base - best[:, _RELATIVE_COLUMNS], *(t.astype(np.float64) for t in tops[:TOP_RANKS])])
 
 
 def _row_values(matrix: sp.csr_matrix, row: int, cols: np.ndarray) -> np.ndarray:
@@ -448,12 +587,43 @@ def _binary(matrix: sp.csr_matrix) -> sp.csr_matrix:
     return out
 
 
-def _top(scores: np.ndarray, k: int) -> list[int]:
+def _top_keys(scores: np.ndarray, k: int, size: int) -> np.ndarray:
+    """Keys ``row * size + column`` of each row's k highest positive scores."""
     if scores.size == 0:
-        return []
-    k = min(k, scores.size)
-    top = np.argpartition(-scores, k - 1)[:k]
-    return [int(t) for t in top if scores[t] > 0]
+        return np.zeros(0, np.int64)
+    k = min(k, scores.shape[1])
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    rows = np.repeat(np.arange(scores.shape[0]), k)
+    top = top.ravel()
+    positive = scores[rows, top] > 0
+    return rows[positive] * size + top[positive]
+
+
+@dataclass
+class _Ragged:
+    values: np.ndarray
+    counts: np.ndarray
+
+
+def _expand(items: np.ndarray, ptr: np.ndarray, values: np.ndarray) -> _Ragged:
+    """``values[ptr[x]:ptr[x+1]]`` for each x of ``items``, concatenated, with how many each x gave."""
+    counts = ptr[items + 1] - ptr[items]
+    total = int(counts.sum())
+    offsets = np.repeat(ptr[items] - np.cumsum(counts) + counts, counts) + np.arange(total)
+    return _Ragged(values[offsets], counts)
+
+
+def _ragged(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """A list of lists as (pointers, concatenated values)."""
+    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(x) for x in lists])
+    return ptr, np.array([v for x in lists for v in x], dtype=np.int64)
+
+
+def _sum_at(candidates: np.ndarray, keys: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per candidate key (sorted, unique), the sum of the weights given to it."""
+    where = np.searchsorted(candidates, keys)
+    return np.bincount(where, weights=weights, minlength=len(candidates))[: len(candidates)]
 
 
 def _loo_cosine(dot: float, norm: float, self_norm_sq: float) -> float:

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from tagllm.errors import IndexMismatchError, InputError, TagllmError
 from tagllm.models import LabelledProduct, RecordError
 from tagllm.retrieval.embedder import Embedder
-from tagllm.retrieval.lexical import LexicalModel
+from tagllm.retrieval.lexical import FeatureMatrix, LexicalModel
 from tagllm.taxonomy import CATEGORY, Taxonomy
 from tagllm.text import normalize
 
@@ -121,7 +121,7 @@ class ExampleIndex:
         self.vectors = vectors
         self.lexical = lexical
         self.lexical_matrix = lexical_matrix
-        self._lexical_t: sp.csr_matrix | None = None  # the transpose, built once: search multiplies by it
+        self._lexical_search: FeatureMatrix | None = None  # built on first search
         self.manifest = manifest
         self.hnsw_threshold = hnsw_threshold
         self._faiss_index = faiss_index if faiss_index is not None else self._build_faiss(vectors)
@@ -187,7 +187,7 @@ class ExampleIndex:
         self.lexical.fit(texts)
         # IDF moved, so existing lexical rows are re-weighted from their (cheap, hashed) counts.
         self.lexical_matrix = self.lexical.transform([e.text() for e in self.examples])
-        self._lexical_t = None
+        self._lexical_search = None
         if self.manifest.get("faiss") == "flat" and len(self.vectors) < self.hnsw_threshold:
             self._faiss_index.add(vectors)
         else:
@@ -293,11 +293,10 @@ class ExampleIndex:
         if k == 0:
             return Hits(out_scores, out_ids)
         block = max(1, 4_000_000 // max(1, len(self.examples)))
-        if self._lexical_t is None:
-            self._lexical_t = self.lexical_matrix.T.tocsr()
-        t = self._lexical_t
+        if self._lexical_search is None:
+            self._lexical_search = FeatureMatrix(self.lexical_matrix)
         for start in range(0, n, block):
-            sims = (query[start : start + block] @ t).toarray()
+            sims = self._lexical_search.dot(query[start : start + block])
             top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
             top_scores = np.take_along_axis(sims, top, axis=1)
             order = np.argsort(-top_scores, axis=1)

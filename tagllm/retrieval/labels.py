@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import scipy.sparse as sp
 
 from tagllm.cache import cache_dir, cache_key
 from tagllm.retrieval.embedder import Embedder
-from tagllm.retrieval.lexical import LexicalModel
+from tagllm.retrieval.lexical import FeatureMatrix, LexicalModel
 from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import has_cjk, normalize, singular_key
 
@@ -36,7 +35,7 @@ class LabelSpace:
         self.position = {vid: i for i, vid in enumerate(self.ids)}
         self.size = len(values)
         self.emb = label_embeddings(taxonomy, facet, embedder) if values else np.zeros((0, 1), np.float32)
-        self.lex_t: sp.csr_matrix = lexical.transform([lexical_text(v) for v in values]).T.tocsr()
+        self.lex = FeatureMatrix(lexical.transform([lexical_text(v) for v in values]))
         self._words: dict[str, set[str]] = {}
         self._cjk: list[tuple[str, str]] = []
         for v in values:

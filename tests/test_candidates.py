@@ -1,0 +1,78 @@
+"""Candidate scoring: batch array code agrees with the plain per-product definitions it replaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from tagllm.candidates import ALL_FEATURES, FEATURES, CandidateScorer, expand
+from tagllm.retrieval.index import ExampleIndex, read_examples
+from tagllm.retrieval.lexical import FeatureMatrix
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_feature_matrix_dot_is_the_exact_sparse_product() -> None:
+    rng = np.random.default_rng(0)
+    matrix = sp.random(300, 5000, density=0.01, random_state=1, format="csr", dtype=np.float32)
+    matrix[:, :40] = rng.random((300, 40), dtype=np.float32)  # features every row has, as single letters are
+    queries = sp.random(50, 5000, density=0.02, random_state=2, format="csr", dtype=np.float32)
+    prepared = FeatureMatrix(matrix.tocsr(), dense_features=64)
+    assert len(prepared.dense_ids) == 64
+    assert np.allclose(prepared.dot(queries), (queries @ matrix.T).toarray(), atol=1e-5)
+
+
+def _expand_one(matrix: np.ndarray) -> np.ndarray:
+    """The definition, for one product: value minus the best, and rank r = exactly r candidates score higher."""
+    rank = (matrix[None, :, :] > matrix[:, None, :]).sum(axis=1)
+    columns = [FEATURES.index(f) for f in ("emb_vote", "lex_vote", "emb_centroid", "lex_centroid", "lex_cfc")]
+    columns += [FEATURES.index(f) for f in ("label_emb", "label_lex", "nb_log")]
+    base = matrix[:, columns]
+    return np.hstack([matrix, base - base.max(axis=0), (rank == 0).astype(float), (rank == 1).astype(float)])
+
+
+def test_expand_per_product_matches_the_definition_with_ties_and_empty_products() -> None:
+    rng = np.random.default_rng(3)
+    sizes = [4, 0, 1, 7, 0, 3]
+    # few distinct values so that ties (shared best, shared second) occur
+    products = [rng.integers(0, 3, size=(n, len(FEATURES))).astype(float) for n in sizes]
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    got = expand(np.vstack(products), starts)
+    assert got.shape == (sum(sizes), len(ALL_FEATURES))
+    want = np.vstack([_expand_one(m) for m in products if len(m)])
+    assert np.array_equal(got, want)
+
+
+@pytest.fixture(scope="module")
+def demo_examples(demo_taxonomy):  # type: ignore[no-untyped-def]
+    examples, errors = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
+    assert errors == []
+    return examples
+
+
+def test_leave_one_out_evidence_equals_an_index_without_the_example(demo_taxonomy, demo_examples, embedder) -> None:  # type: ignore[no-untyped-def]
+    """Fitting scores each example as if the index had never seen it: its votes and centroids leave it out."""
+    full = ExampleIndex.build(demo_examples, demo_taxonomy, embedder)
+    scorer = CandidateScorer(demo_taxonomy, full, embedder, ["category"], k=5)
+    held_out = 7
+    rest = ExampleIndex.build([e for i, e in enumerate(demo_examples) if i != held_out], demo_taxonomy, embedder)
+    reference = CandidateScorer(demo_taxonomy, rest, embedder, ["category"], k=5)
+    text = demo_examples[held_out].text()
+    vector = full.vectors[[held_out]]
+
+    loo = scorer.features(scorer.prepare([text], vector, exclude=[held_out]), "category")
+    plain = reference.features(reference.prepare([text], vector), "category")
+
+    columns = [FEATURES.index(f) for f in ("emb_vote", "emb_top1", "emb_subtree", "emb_centroid")]
+    by_value = {loo.ids[v]: row for v, row in zip(loo.values, loo.matrix, strict=True)}
+    compared = 0
+    for value, row in zip(plain.values, plain.matrix, strict=True):
+        if row[columns].any():
+            assert np.allclose(by_value[plain.ids[value]][columns], row[columns], atol=1e-5), plain.ids[value]
+            compared += 1
+    assert compared >= 2
+    gold = demo_examples[held_out].labels["category"][0]
+    assert gold in {loo.ids[v] for v in loo.values}
