@@ -41,6 +41,4 @@ class RetryableBackendError(BackendError):
 
 def missing_dependency(package: str, extra: str, purpose: str) -> MissingDependencyError:
     """Build the error for a missing optional package; raise it ``from None``."""
-    return MissingDependencyError(
-        f"{purpose} needs the '{package}' package: pip install 'tagllm[{extra}]'"
-    )
+    return MissingDependencyError(f"{purpose} needs the '{package}' package: pip install 'tagllm[{extra}]'")

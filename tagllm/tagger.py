@@ -7,6 +7,7 @@ import gc
 import hashlib
 import itertools
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,6 +236,7 @@ class Tagger:
         """
         hierarchical = self.taxonomy.facets[facet].hierarchical
         threshold = self.config.threshold
+        masses = self._subtree_masses(candidates) if hierarchical else {}
         kept: list[Tag] = []
         for tag in tags:
             if tag.confidence >= threshold:
@@ -243,7 +245,7 @@ class Tagger:
             if not hierarchical:
                 continue
             for ancestor in reversed(self.taxonomy.ancestors(tag.id)):
-                mass = self._subtree_mass(ancestor.id, candidates)
+                mass = masses.get(ancestor.id, 0.0)
                 if mass >= threshold:
                     kept.append(self._tag(ancestor.id, facet, mass, "backoff", tag.mapping))
                     break
@@ -253,12 +255,17 @@ class Tagger:
                 for ancestor in self.taxonomy.ancestors(tag.id):
                     if ancestor.id not in seen:
                         seen.add(ancestor.id)
-                        confidence = max(tag.confidence, self._subtree_mass(ancestor.id, candidates))
+                        confidence = max(tag.confidence, masses.get(ancestor.id, 0.0))
                         kept.append(self._tag(ancestor.id, facet, confidence, "ancestor", None))
         return kept
 
-    def _subtree_mass(self, value_id: str, candidates: list[Candidate]) -> float:
-        return min(1.0, sum(c.score for c in candidates if value_id in self.taxonomy.lineage(c.id)))
+    def _subtree_masses(self, candidates: list[Candidate]) -> dict[str, float]:
+        """Per value: the summed probability of the candidates in its subtree, capped at 1."""
+        masses: dict[str, float] = defaultdict(float)
+        for c in candidates:
+            for value in self.taxonomy.lineage(c.id):
+                masses[value] += c.score
+        return {value: min(1.0, mass) for value, mass in masses.items()}
 
     # -- files -----------------------------------------------------------------------------------------------------
     def tag_file(

@@ -209,7 +209,8 @@ class ExampleIndex:
         faiss.write_index(index, str(path / "index.faiss"))
         np.save(path / "vectors.npy", self.vectors, allow_pickle=False)
         self.lexical.save(path)
-        sp.save_npz(path / "lexical_matrix.npz", self.lexical_matrix)
+        # uncompressed: zlib took 0.2 s for 3,000 examples to make the file 1.6x smaller
+        sp.save_npz(path / "lexical_matrix.npz", self.lexical_matrix, compressed=False)
         with (path / "examples.jsonl").open("w", encoding="utf-8") as fh:
             for e in self.examples:
                 fh.write(e.model_dump_json(exclude_defaults=True) + "\n")
@@ -340,11 +341,12 @@ def read_examples(
             errors.append(labels)
             continue
         data.pop(label_field, None)
-        product = to_product(Record(record.line, data), name)
-        if isinstance(product, RecordError):
-            errors.append(product)
+        data["labels"] = labels
+        example = to_product(Record(record.line, data), name, LabelledProduct)
+        if isinstance(example, RecordError):
+            errors.append(example)
             continue
-        examples.append(LabelledProduct(**product.model_dump(), labels=labels))
+        examples.append(example)  # type: ignore[arg-type]
     if not examples:
         detail = f"; first problem: {errors[0].message}" if errors else ""
         raise InputError(f"{name}: no usable labelled examples{detail}")

@@ -49,6 +49,10 @@ class LabelSpace:
                 elif len(key.split()) <= MAX_PHRASE_WORDS:
                     self._words.setdefault(key, set()).add(v.id)
                     self._words.setdefault(singular_key(phrase), set()).add(v.id)
+        self._longest: dict[str, int] = {}  # first word of a phrase -> most words a phrase starting with it has
+        for phrase in self._words:
+            first, *rest = phrase.split()
+            self._longest[first] = max(self._longest.get(first, 0), 1 + len(rest))
 
     def mentions(self, text: str) -> set[str]:
         """Values whose name, synonym or label occurs in the text as whole words (or as a CJK substring)."""
@@ -57,8 +61,8 @@ class LabelSpace:
         words = norm.split()
         singles = singular_key(norm).split() if words else []
         for tokens in (words, singles):
-            for n in range(1, MAX_PHRASE_WORDS + 1):
-                for start in range(0, len(tokens) - n + 1):
+            for start, token in enumerate(tokens):
+                for n in range(1, min(self._longest.get(token, 0), len(tokens) - start) + 1):
                     ids = self._words.get(" ".join(tokens[start : start + n]))
                     if ids:
                         found |= ids

@@ -32,7 +32,7 @@ class LexicalModel:
             n_features=N_FEATURES,
             alternate_sign=False,
             norm=None,
-            preprocessor=normalize,
+            lowercase=False,  # counts() normalises (and case-folds) each text once for both vectorizers
             dtype=np.float32,
         )
         self._words = HashingVectorizer(
@@ -42,7 +42,7 @@ class LexicalModel:
             n_features=N_FEATURES,
             alternate_sign=False,
             norm=None,
-            preprocessor=normalize,
+            lowercase=False,  # counts() normalises (and case-folds) each text once for both vectorizers
             dtype=np.float32,
         )
         self.doc_freq = doc_freq if doc_freq is not None else np.zeros(N_FEATURES, dtype=np.float32)
@@ -53,7 +53,8 @@ class LexicalModel:
         return (np.log((1.0 + self.n_docs) / (1.0 + self.doc_freq)) + 1.0).astype(np.float32)
 
     def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        return (self._hasher.transform(texts) + self._words.transform(texts)).tocsr()
+        normalized = [normalize(t) for t in texts]
+        return (self._hasher.transform(normalized) + self._words.transform(normalized)).tocsr()
 
     def fit(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Learn document frequencies from ``texts`` (adding to what is known) and return their vectors."""
@@ -76,9 +77,7 @@ class LexicalModel:
 
     def save(self, directory: Path) -> None:
         nz = np.flatnonzero(self.doc_freq)
-        np.savez_compressed(
-            directory / "lexical.npz", df_index=nz, df_value=self.doc_freq[nz], n_docs=np.array(self.n_docs)
-        )
+        np.savez(directory / "lexical.npz", df_index=nz, df_value=self.doc_freq[nz], n_docs=np.array(self.n_docs))
 
     @classmethod
     def load(cls, directory: Path) -> LexicalModel:
