@@ -482,16 +482,17 @@ class CandidateScorer:
             probs = stacker.predict(expand(features.matrix, features.starts))
             order = np.lexsort((-probs, features.rows))  # by product, then most probable first
             starts = features.starts
-            values = self.taxonomy.values
+            names = [self.taxonomy.values[vid].name for vid in features.ids]
+            scores = np.round(probs, 6).tolist()
             for i in range(features.n):
                 chosen = order[starts[i] : min(starts[i + 1], starts[i] + max_candidates)]
                 evidence = np.round(features.matrix[chosen], 4).tolist()
                 # model_construct: these values are computed here, not read from outside, so validation is skipped
                 result[i][facet] = [
                     Candidate.model_construct(
-                        id=(vid := features.ids[features.values[j]]),
-                        name=values[vid].name,
-                        score=round(float(probs[j]), 6),
+                        id=features.ids[(value := int(features.values[j]))],
+                        name=names[value],
+                        score=scores[j],
                         evidence={name: v for name, v in zip(FEATURES, row, strict=True) if v},
                     )
                     for j, row in zip(chosen.tolist(), evidence, strict=True)
