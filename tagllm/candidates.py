@@ -39,7 +39,7 @@ from tagllm.models import Candidate
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.index import ExampleIndex, Hits
 from tagllm.retrieval.labels import LabelSpace
-from tagllm.retrieval.lexical import FeatureMatrix
+from tagllm.retrieval.lexical import WORD_OFFSET, FeatureMatrix
 from tagllm.taxonomy import Taxonomy
 
 FEATURES = (
@@ -59,10 +59,16 @@ FEATURES = (
     "prior",
     "nb",
     "nb_log",
+    "label_path_lex",
+    "nb_word",
+    "nb_word_log",
 )
 # Each of these also enters relative to the product's best candidate (value - max), which lets a per-candidate
 # logistic regression rank candidates against each other instead of judging each one alone.
-RELATIVE = ("emb_vote", "lex_vote", "emb_centroid", "lex_centroid", "lex_cfc", "label_emb", "label_lex", "nb_log")
+RELATIVE = (
+    "emb_vote", "lex_vote", "emb_centroid", "lex_centroid", "lex_cfc", "label_emb", "label_lex", "nb_log",
+    "label_path_lex", "nb_word_log",
+)  # fmt: skip
 # Each feature also says whether the candidate is the product's best or second best by it (ties share the rank):
 # a per-candidate linear model cannot otherwise express "most signals put this candidate first".
 TOP_RANKS = 2
@@ -137,6 +143,39 @@ class Stacker:
 
 
 @dataclass
+class _NaiveBayes:
+    """Multinomial naive Bayes over which lexical features a text has (presence, not weight), per class."""
+
+    sums: sp.csr_matrix  # per class, how many of its examples have each feature (sorted indices)
+    log_counts: FeatureMatrix  # log1p(sums / alpha)
+    norm: np.ndarray  # log(feature occurrences in the class + alpha * vocabulary)
+    counts: np.ndarray  # examples per class
+
+    @classmethod
+    def fit(cls, y: sp.csr_matrix, binary: sp.csr_matrix, counts: np.ndarray) -> _NaiveBayes:
+        sums = (y.T @ binary).tocsr()
+        sums.sort_indices()
+        log_counts = sums.copy()
+        log_counts.data = np.log1p(log_counts.data / NB_ALPHA)
+        vocabulary = max(len(np.unique(sums.indices)), 1)
+        norm = np.log(np.asarray(sums.sum(axis=1)).ravel() + NB_ALPHA * vocabulary)
+        return cls(sums, FeatureMatrix(log_counts), norm, counts)
+
+    def log_likelihood(self, binary: sp.csr_matrix) -> np.ndarray:
+        """log P(class) + log P(features | class), per row and class (up to a per-row constant)."""
+        present = np.diff(binary.indptr).astype(np.float64)
+        prior = np.log(self.counts / self.counts.sum())
+        return self.log_counts.dot(binary).astype(np.float64) - present[:, None] * self.norm[None, :] + prior
+
+    def leave_out(self, features: np.ndarray, c: int) -> float:
+        """``log_likelihood`` for class ``c`` of one of its examples (present ``features``), that example left out."""
+        rest = np.maximum(_row_values(self.sums, c, features) - 1.0, 0.0)
+        norm = math.exp(self.norm[c]) - len(features)
+        value = float(np.log1p(rest / NB_ALPHA).sum()) - len(features) * math.log(max(norm, 1e-9))
+        return value + math.log(max(self.counts[c] - 1, 1e-3) / self.counts.sum())
+
+
+@dataclass
 class _ClassStats:
     """Per facet: the labelled values of the index, their example counts and centroid sums."""
 
@@ -152,10 +191,8 @@ class _ClassStats:
     icf: np.ndarray  # inverse class frequency per feature
     cfc: FeatureMatrix  # class sums weighted by icf
     cfc_norms: np.ndarray
-    nb_sums: sp.csr_matrix  # per class, how many of its examples have each lexical feature
-    nb_log: FeatureMatrix  # log1p(nb_sums / alpha)
-    nb_norm: np.ndarray  # log(feature occurrences in the class + alpha * vocabulary)
-    nb_prior: np.ndarray  # log class frequency
+    nb: _NaiveBayes  # over all lexical features (character n-grams and words)
+    nb_word: _NaiveBayes  # over words and word pairs alone: in English the words carry most of what NB can tell
 
 
 @dataclass
@@ -292,12 +329,7 @@ class CandidateScorer:
         cfc = lex_sums.multiply(icf[None, :]).tocsr()
         cfc_norms = np.sqrt(np.asarray(cfc.multiply(cfc).sum(axis=1)).ravel())
         counts = np.asarray(y.sum(axis=0)).ravel()
-        nb_sums = (y.T @ _binary(self.index.lexical_matrix)).tocsr()
-        nb_sums.sort_indices()
-        nb_log = nb_sums.copy()
-        nb_log.data = np.log1p(nb_log.data / NB_ALPHA)
-        vocabulary = max(int(np.count_nonzero(class_freq)), 1)
-        nb_norm = np.log(np.asarray(nb_sums.sum(axis=1)).ravel() + NB_ALPHA * vocabulary)
+        binary = _binary(self.index.lexical_matrix)
         return _ClassStats(
             classes,
             position,
@@ -311,10 +343,8 @@ class CandidateScorer:
             icf,
             FeatureMatrix(cfc),
             cfc_norms,
-            nb_sums,
-            FeatureMatrix(nb_log),
-            nb_norm,
-            np.log(counts / counts.sum()),
+            _NaiveBayes.fit(y, binary, counts),
+            _NaiveBayes.fit(y, binary[:, WORD_OFFSET:], counts),
         )
 
     # -- scoring ---------------------------------------------------------------------------------------------------
@@ -350,7 +380,8 @@ class CandidateScorer:
             return Features(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, len(FEATURES))), n, [])
         label_emb = batch.emb @ space.emb.T
         label_lex = space.lex.dot(batch.lex)
-        keys = [_top_keys(label_emb, TOP_PER_SIGNAL, size), _top_keys(label_lex, TOP_PER_SIGNAL, size)]
+        label_path = space.path_lex.dot(batch.lex)
+        keys = [_top_keys(signal, TOP_PER_SIGNAL, size) for signal in (label_emb, label_lex, label_path)]
         mentions = [space.mentions(text) for text in batch.texts]
         mention_keys = np.array(
             [i * size + space.position[v] for i, found in enumerate(mentions) for v in found], dtype=np.int64
@@ -359,11 +390,16 @@ class CandidateScorer:
         votes = [self._votes(hits, batch.exclude, tables, size) for hits in (batch.emb_hits, batch.lex_hits)]
         keys += [v.keys for v in votes]
         if stats is not None:
-            ce, cl, cc, nb = self._class_evidence(batch, stats)
-            nb_logpost = nb - nb.max(axis=1, keepdims=True)
-            nb_logpost -= np.log(np.exp(nb_logpost).sum(axis=1, keepdims=True))
+            ce, cl, cc, nb, nb_word = self._class_evidence(batch, stats)
+            nb_logpost, word_logpost = _log_posterior(nb), _log_posterior(nb_word)
             to_value = tables.class_value
-            for signal in (ce, cl, cc, nb_logpost - nb_logpost.min(axis=1, keepdims=True)):
+            for signal in (
+                ce,
+                cl,
+                cc,
+                nb_logpost - nb_logpost.min(axis=1, keepdims=True),
+                word_logpost - word_logpost.min(axis=1, keepdims=True),
+            ):
                 top = _top_keys(signal, TOP_PER_SIGNAL, signal.shape[1])
                 keys.append((top // signal.shape[1]) * size + to_value[top % signal.shape[1]])
         candidates = np.unique(np.concatenate(keys))
@@ -386,6 +422,7 @@ class CandidateScorer:
             matrix[has, 6] = (subtree[0][where] + subtree[1][where]) / 2
         matrix[:, 10] = label_emb[rows, values]
         matrix[:, 11] = label_lex[rows, values]
+        matrix[:, 16] = label_path[rows, values]
         matrix[:, 12] = np.isin(candidates, mention_keys)
         if stats is not None:
             classes = tables.value_class[values]
@@ -407,7 +444,9 @@ class CandidateScorer:
             matrix[known, 13] = np.log1p(counts) / math.log1p(total)
             matrix[known, 14] = np.exp(nb_logpost[r, c])
             matrix[known, 15] = np.maximum(nb_logpost[r, c], NB_LOG_FLOOR) / -NB_LOG_FLOOR
-            matrix[~known, 15] = -1.0
+            matrix[known, 17] = np.exp(word_logpost[r, c])
+            matrix[known, 18] = np.maximum(word_logpost[r, c], NB_LOG_FLOOR) / -NB_LOG_FLOOR
+            matrix[~known, 15] = matrix[~known, 18] = -1.0
         return Features(rows, values, matrix, n, space.ids)
 
     def _votes(self, hits: Hits, exclude: list[int] | None, tables: _FacetTables, size: int) -> _Votes:
@@ -445,11 +484,11 @@ class CandidateScorer:
         cl = dots_lex / np.maximum(stats.lex_norms, 1e-9)
         cc = dots_cfc / np.maximum(stats.cfc_norms, 1e-9)
         binary = _binary(batch.lex)
-        x_l1 = np.diff(binary.indptr).astype(np.float64)
-        nb = stats.nb_log.dot(binary).astype(np.float64) - x_l1[:, None] * stats.nb_norm[None, :] + stats.nb_prior
+        words = binary[:, WORD_OFFSET:].tocsr()
+        nb = stats.nb.log_likelihood(binary)
+        nb_word = stats.nb_word.log_likelihood(words)
         if batch.exclude is None:
-            return ce, cl, cc, nb
-        total = float(stats.counts.sum())
+            return ce, cl, cc, nb, nb_word
         for i, ex in enumerate(batch.exclude):  # leave the example out of its own classes' centroids and counts
             cols = batch.lex.indices[batch.lex.indptr[i] : batch.lex.indptr[i + 1]]
             x = batch.lex.data[batch.lex.indptr[i] : batch.lex.indptr[i + 1]].astype(np.float64)
@@ -463,12 +502,9 @@ class CandidateScorer:
                 cross = float((_row_values(stats.lex_sums, c, cols) * icf * icf * x).sum())
                 rest = stats.cfc_norms[c] ** 2 - 2 * cross + xw_sq
                 cc[i, c] = (dots_cfc[i, c] - own) / math.sqrt(rest) if rest > 1e-9 else 0.0
-                rest_counts = _row_values(stats.nb_sums, c, cols) - 1.0
-                norm_c = math.exp(stats.nb_norm[c]) - x_l1[i]
-                value = float(np.log1p(np.maximum(rest_counts, 0.0) / NB_ALPHA).sum())
-                value -= x_l1[i] * math.log(max(norm_c, 1e-9))
-                nb[i, c] = value + math.log(max(stats.counts[c] - 1, 1e-3) / total)
-        return ce, cl, cc, nb
+                nb[i, c] = stats.nb.leave_out(cols, c)
+                nb_word[i, c] = stats.nb_word.leave_out(words.indices[words.indptr[i] : words.indptr[i + 1]], c)
+        return ce, cl, cc, nb, nb_word
 
     def score(
         self, texts: Sequence[str], emb: np.ndarray, *, max_candidates: int = 20, batch: _Batch | None = None
@@ -613,6 +649,12 @@ def _row_values(matrix: sp.csr_matrix, row: int, cols: np.ndarray) -> np.ndarray
         return np.zeros(len(cols))
     pos = np.minimum(np.searchsorted(indices, cols), len(indices) - 1)
     return np.where(indices[pos] == cols, matrix.data[start:end][pos], 0.0).astype(np.float64)
+
+
+def _log_posterior(log_likelihood: np.ndarray) -> np.ndarray:
+    """Per row, log-likelihoods normalised into log-probabilities over the classes."""
+    out = log_likelihood - log_likelihood.max(axis=1, keepdims=True)
+    return out - np.log(np.exp(out).sum(axis=1, keepdims=True))
 
 
 def _binary(matrix: sp.csr_matrix) -> sp.csr_matrix:

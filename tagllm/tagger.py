@@ -382,7 +382,10 @@ def open_index(
         from tagllm.cache import cache_dir
 
         digest = hashlib.sha256(examples_path.read_bytes()).hexdigest()
-        key = hashlib.sha256(f"{digest}|{taxonomy.version}|{embedder.name}|{config.label_field}".encode()).hexdigest()
+        from tagllm.retrieval.index import FORMAT_VERSION
+
+        key = f"{digest}|{taxonomy.version}|{embedder.name}|{config.label_field}|{FORMAT_VERSION}"
+        key = hashlib.sha256(key.encode()).hexdigest()
         target = cache_dir() / "indexes" / key[:20]
         if (target / "manifest.json").exists():
             return ExampleIndex.load(target, taxonomy=taxonomy, embedder=embedder.name)

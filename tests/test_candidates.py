@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from tagllm.candidates import ALL_FEATURES, FEATURES, CandidateScorer, expand
+from tagllm.candidates import ALL_FEATURES, FEATURES, RELATIVE, CandidateScorer, expand
 from tagllm.retrieval.index import ExampleIndex, read_examples
 from tagllm.retrieval.lexical import FeatureMatrix
 
@@ -28,9 +28,7 @@ def test_feature_matrix_dot_is_the_exact_sparse_product() -> None:
 def _expand_one(matrix: np.ndarray) -> np.ndarray:
     """The definition, for one product: value minus the best, and rank r = exactly r candidates score higher."""
     rank = (matrix[None, :, :] > matrix[:, None, :]).sum(axis=1)
-    columns = [FEATURES.index(f) for f in ("emb_vote", "lex_vote", "emb_centroid", "lex_centroid", "lex_cfc")]
-    columns += [FEATURES.index(f) for f in ("label_emb", "label_lex", "nb_log")]
-    base = matrix[:, columns]
+    base = matrix[:, [FEATURES.index(f) for f in RELATIVE]]
     return np.hstack([matrix, base - base.max(axis=0), (rank == 0).astype(float), (rank == 1).astype(float)])
 
 

@@ -26,6 +26,12 @@ def lexical_text(value: Value) -> str:
     return " ; ".join([value.name, *value.synonyms, *(text for _, text in value.labels)])
 
 
+def path_text(taxonomy: Taxonomy, value: Value) -> str:
+    """The lexical text of a value and of each of its ancestors: 'Men's Clothing' above 'Shirts' is what tells a
+    men's shirt from a women's one."""
+    return " ; ".join(lexical_text(taxonomy.values[a]) for a in taxonomy.lineage(value.id))
+
+
 class LabelSpace:
     """One facet's values with their label vectors, and a phrase table to spot names written in a product's text."""
 
@@ -36,6 +42,7 @@ class LabelSpace:
         self.size = len(values)
         self.emb = label_embeddings(taxonomy, facet, embedder) if values else np.zeros((0, 1), np.float32)
         self.lex = FeatureMatrix(lexical.transform([lexical_text(v) for v in values]))
+        self.path_lex = FeatureMatrix(lexical.transform([path_text(taxonomy, v) for v in values]))
         self._words: dict[str, set[str]] = {}
         self._cjk: list[tuple[str, str]] = []
         for v in values:

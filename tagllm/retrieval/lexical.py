@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from tagllm.text import normalize
 
 N_FEATURES = 2**20
+WORD_OFFSET = 2**19  # character n-grams hash below, words and word pairs above: models can tell them apart
 NGRAMS = (1, 4)
 
 
@@ -29,7 +30,7 @@ class LexicalModel:
         self._hasher = HashingVectorizer(
             analyzer="char_wb",
             ngram_range=NGRAMS,
-            n_features=N_FEATURES,
+            n_features=WORD_OFFSET,
             alternate_sign=False,
             norm=None,
             lowercase=False,  # counts() normalises (and case-folds) each text once for both vectorizers
@@ -39,7 +40,7 @@ class LexicalModel:
             analyzer="word",
             ngram_range=(1, 2),
             token_pattern=r"(?u)\b\w+\b",
-            n_features=N_FEATURES,
+            n_features=WORD_OFFSET,
             alternate_sign=False,
             norm=None,
             lowercase=False,  # counts() normalises (and case-folds) each text once for both vectorizers
@@ -54,7 +55,7 @@ class LexicalModel:
 
     def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         normalized = [normalize(t) for t in texts]
-        return (self._hasher.transform(normalized) + self._words.transform(normalized)).tocsr()
+        return sp.hstack([self._hasher.transform(normalized), self._words.transform(normalized)], format="csr")
 
     def fit(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Learn document frequencies from ``texts`` (adding to what is known) and return their vectors."""
