@@ -74,3 +74,21 @@ def test_leave_one_out_evidence_equals_an_index_without_the_example(demo_taxonom
     assert compared >= 2
     gold = demo_examples[held_out].labels["category"][0]
     assert gold in {loo.ids[v] for v in loo.values}
+
+
+def test_label_space_reads_its_lexical_counts_from_the_cache_unchanged(demo_taxonomy, embedder) -> None:  # type: ignore[no-untyped-def]
+    from tagllm.cache import cache_dir
+    from tagllm.retrieval.labels import LabelSpace
+    from tagllm.retrieval.lexical import LexicalModel
+
+    lexical = LexicalModel()
+    lexical.fit(["red cotton t-shirt", "白色运动鞋", "ceramic tea set"])
+    for path in cache_dir().glob("label-counts-*.npz"):
+        path.unlink()
+    fresh = LabelSpace(demo_taxonomy, "category", embedder, lexical)
+    assert len(list(cache_dir().glob("label-counts-*.npz"))) == 1
+    cached = LabelSpace(demo_taxonomy, "category", embedder, lexical)
+    query = lexical.transform(["women's white canvas sneakers", "陶瓷茶具"])
+    assert np.array_equal(fresh.lex.dot(query), cached.lex.dot(query))
+    assert np.array_equal(fresh.path_lex.dot(query), cached.path_lex.dot(query))
+    assert fresh.path_lex.dot(query).max() > 0

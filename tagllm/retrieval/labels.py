@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import scipy.sparse as sp
 
 from tagllm.cache import cache_dir, cache_key
 from tagllm.retrieval.embedder import Embedder
-from tagllm.retrieval.lexical import FeatureMatrix, LexicalModel
+from tagllm.retrieval.lexical import LEXICAL_VERSION, FeatureMatrix, LexicalModel
 from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import has_cjk, normalize, singular_key
 
@@ -41,8 +42,9 @@ class LabelSpace:
         self.position = {vid: i for i, vid in enumerate(self.ids)}
         self.size = len(values)
         self.emb = label_embeddings(taxonomy, facet, embedder) if values else np.zeros((0, 1), np.float32)
-        self.lex = FeatureMatrix(lexical.transform([lexical_text(v) for v in values]))
-        self.path_lex = FeatureMatrix(lexical.transform([path_text(taxonomy, v) for v in values]))
+        names, paths = label_counts(taxonomy, facet, lexical)
+        self.lex = FeatureMatrix(lexical.weigh(names))
+        self.path_lex = FeatureMatrix(lexical.weigh(paths))
         self._words: dict[str, set[str]] = {}
         self._cjk: list[tuple[str, str]] = []
         for v in values:
@@ -77,6 +79,25 @@ class LabelSpace:
             compact = norm.replace(" ", "")
             found.update(vid for phrase, vid in self._cjk if phrase in compact)
         return found
+
+
+def label_counts(taxonomy: Taxonomy, facet: str, lexical: LexicalModel) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Lexical feature counts of a facet's names and paths, cached on disk by taxonomy version and facet (hashing
+    them costs more than the rest of loading an index; the index's IDF weighs them afresh each time)."""
+    values = taxonomy.facet_values(facet)
+    path = cache_dir() / f"label-counts-{cache_key(taxonomy.version, facet, str(LEXICAL_VERSION))}.npz"
+    if path.exists():
+        with np.load(path, allow_pickle=False) as data:
+            stacked = sp.csr_matrix((data["data"], data["indices"], data["indptr"]), shape=tuple(data["shape"]))
+        if stacked.shape[0] == 2 * len(values):
+            return stacked[: len(values)], stacked[len(values) :]
+    names = lexical.counts([lexical_text(v) for v in values])
+    paths = lexical.counts([path_text(taxonomy, v) for v in values])
+    stacked = sp.vstack([names, paths], format="csr")
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, data=stacked.data, indices=stacked.indices, indptr=stacked.indptr, shape=np.array(stacked.shape))
+    tmp.replace(path)
+    return names, paths
 
 
 def label_embeddings(taxonomy: Taxonomy, facet: str, embedder: Embedder) -> np.ndarray:

@@ -12,6 +12,7 @@ from tagllm.text import normalize
 
 N_FEATURES = 2**20
 WORD_OFFSET = 2**19  # character n-grams hash below, words and word pairs above: models can tell them apart
+LEXICAL_VERSION = 2  # changes whenever a text would hash to other features
 NGRAMS = (1, 4)
 
 
