@@ -8,12 +8,14 @@ Evidence for a value ``c`` of facet ``f`` and a product ``x``:
 - similarity of ``x`` to the centroid of the examples labelled ``c`` (embedding and lexical): a linear model that
   generalises where single neighbours are noisy; and a class-feature centroid, whose terms are weighted by how few
   classes use them, so words that single out a class count more than words every class shares;
-- similarity of ``x`` to the taxonomy's own label of ``c`` (embedding and character n-grams), and whether a name,
-  synonym or other-language label of ``c`` occurs in the text: the only evidence for values no example carries;
+- similarity of ``x`` to the taxonomy's own label of ``c`` (embedding and character n-grams) and to the labels of
+  its whole path (character n-grams), and whether a name, synonym or other-language label of ``c`` occurs in the
+  text: the only evidence for values no example carries;
 - the prior frequency of ``c`` among the examples;
 - the posterior of ``c`` under multinomial naive Bayes over which lexical features (character n-grams, words) the
   text has: a per-class discriminative reading of single words (a brand, "bracelet") that whole-text similarity
-  dilutes. Its class counts come from the index at load time, so nothing extra is stored.
+  dilutes. Its class counts come from the index at load time, so nothing extra is stored. A second naive Bayes
+  reads words and word pairs alone, where English product types live, undiluted by character n-grams.
 
 A logistic-regression stacker, fitted when the index is built by leave-one-out over its own examples (votes,
 centroids and naive Bayes counts all leave the example out exactly), turns the evidence into the probability that
