@@ -17,8 +17,8 @@ DATA = Path(__file__).parent / "data"
 
 def test_feature_matrix_dot_is_the_exact_sparse_product() -> None:
     rng = np.random.default_rng(0)
-    matrix = sp.random(300, 5000, density=0.01, random_state=1, format="csr", dtype=np.float32)
-    matrix[:, :40] = rng.random((300, 40), dtype=np.float32)  # features every row has, as single letters are
+    common = sp.csr_matrix(rng.random((300, 40), dtype=np.float32))  # features every row has, as single letters are
+    matrix = sp.hstack([common, sp.random(300, 4960, density=0.01, random_state=1, dtype=np.float32)], format="csr")
     queries = sp.random(50, 5000, density=0.02, random_state=2, format="csr", dtype=np.float32)
     prepared = FeatureMatrix(matrix.tocsr(), dense_features=64)
     assert len(prepared.dense_ids) == 64
