@@ -65,6 +65,7 @@ FEATURES = (
     "nb_word",
     "nb_word_log",
 )
+COLUMN = {name: i for i, name in enumerate(FEATURES)}
 # Each of these also enters relative to the product's best candidate (value - max), which lets a per-candidate
 # logistic regression rank candidates against each other instead of judging each one alone.
 RELATIVE = (
@@ -412,25 +413,26 @@ class CandidateScorer:
         rows, values = np.divmod(candidates, size)
         matrix = np.zeros((len(candidates), len(FEATURES)))
         subtree = []
-        for kind, vote in enumerate(votes):
-            matrix[:, kind] = _sum_at(candidates, vote.keys, vote.weights)
-            matrix[:, 2 + kind] = _sum_at(candidates, vote.top_keys, vote.top_scores)
+        for kind, vote in zip(("emb", "lex"), votes, strict=True):
+            matrix[:, COLUMN[f"{kind}_vote"]] = _sum_at(candidates, vote.keys, vote.weights)
+            matrix[:, COLUMN[f"{kind}_top1"]] = _sum_at(candidates, vote.top_keys, vote.top_scores)
             subtree.append(_sum_at(candidates, vote.subtree_keys, vote.subtree_weights))
-            matrix[:, 4 + kind] = subtree[-1]
+            matrix[:, COLUMN[f"{kind}_subtree"]] = subtree[-1]
         if tables.hierarchical:
             parents = tables.parent[values]
             has = parents >= 0
             where = np.searchsorted(candidates, rows[has] * size + parents[has])
-            matrix[has, 6] = (subtree[0][where] + subtree[1][where]) / 2
-        matrix[:, 10] = label_emb[rows, values]
-        matrix[:, 11] = label_lex[rows, values]
-        matrix[:, 16] = label_path[rows, values]
-        matrix[:, 12] = np.isin(candidates, mention_keys)
+            matrix[has, COLUMN["parent_subtree"]] = (subtree[0][where] + subtree[1][where]) / 2
+        matrix[:, COLUMN["label_emb"]] = label_emb[rows, values]
+        matrix[:, COLUMN["label_lex"]] = label_lex[rows, values]
+        matrix[:, COLUMN["label_path_lex"]] = label_path[rows, values]
+        matrix[:, COLUMN["mention"]] = np.isin(candidates, mention_keys)
         if stats is not None:
             classes = tables.value_class[values]
             known = classes >= 0
             r, c = rows[known], classes[known]
-            matrix[known, 7], matrix[known, 8], matrix[known, 9] = ce[r, c], cl[r, c], cc[r, c]
+            for name, signal in (("emb_centroid", ce), ("lex_centroid", cl), ("lex_cfc", cc)):
+                matrix[known, COLUMN[name]] = signal[r, c]
             counts = stats.counts[c].astype(np.float64)
             if batch.exclude is not None:  # the example's own classes count one example less
                 own_keys = np.array(
@@ -443,12 +445,11 @@ class CandidateScorer:
                 )
                 counts -= np.isin(candidates[known], own_keys)
             total = float(stats.counts.sum())
-            matrix[known, 13] = np.log1p(counts) / math.log1p(total)
-            matrix[known, 14] = np.exp(nb_logpost[r, c])
-            matrix[known, 15] = np.maximum(nb_logpost[r, c], NB_LOG_FLOOR) / -NB_LOG_FLOOR
-            matrix[known, 17] = np.exp(word_logpost[r, c])
-            matrix[known, 18] = np.maximum(word_logpost[r, c], NB_LOG_FLOOR) / -NB_LOG_FLOOR
-            matrix[~known, 15] = matrix[~known, 18] = -1.0
+            matrix[known, COLUMN["prior"]] = np.log1p(counts) / math.log1p(total)
+            for name, logpost in (("nb", nb_logpost), ("nb_word", word_logpost)):
+                matrix[known, COLUMN[name]] = np.exp(logpost[r, c])
+                matrix[known, COLUMN[f"{name}_log"]] = np.maximum(logpost[r, c], NB_LOG_FLOOR) / -NB_LOG_FLOOR
+                matrix[~known, COLUMN[f"{name}_log"]] = -1.0
         return Features(rows, values, matrix, n, space.ids)
 
     def _votes(self, hits: Hits, exclude: list[int] | None, tables: _FacetTables, size: int) -> _Votes:
