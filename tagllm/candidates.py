@@ -672,7 +672,7 @@ def _top_keys(scores: np.ndarray, k: int, size: int) -> np.ndarray:
     if scores.size == 0:
         return np.zeros(0, np.int64)
     k = min(k, scores.shape[1])
-    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    top = np.argpartition(scores, -k, axis=1)[:, -k:]  # no negated copy of a (products x values) array
     rows = np.repeat(np.arange(scores.shape[0]), k)
     top = top.ravel()
     positive = scores[rows, top] > 0

@@ -298,7 +298,7 @@ class ExampleIndex:
             self._lexical_search = FeatureMatrix(self.lexical_matrix)
         for start in range(0, n, block):
             sims = self._lexical_search.dot(query[start : start + block])
-            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            top = np.argpartition(sims, -k, axis=1)[:, -k:]
             top_scores = np.take_along_axis(sims, top, axis=1)
             order = np.argsort(-top_scores, axis=1)
             out_ids[start : start + block] = np.take_along_axis(top, order, axis=1)
