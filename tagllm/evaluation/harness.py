@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import itertools
 import json
@@ -327,10 +328,22 @@ def template_digest(prompt: str) -> str | None:
         return None
 
 
+@functools.cache
+def code_digest() -> str:
+    """The content hash of tagllm's own source: a new scorer or mapper must not be credited with old predictions."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
 def variant_key(config: TaggerConfig, taxonomy: Taxonomy, hide_fields: Sequence[str]) -> str:
-    """What a prediction depends on: settings, file contents (taxonomy, examples, index, template)."""
+    """What a prediction depends on: settings, file contents (taxonomy, examples, index, template), tagllm's code."""
     settings = {k: v for k, v in config.model_dump().items() if k not in _NOT_IN_CACHE_KEY}
     parts = {
+        "code": code_digest(),
         "settings": settings,
         "taxonomy": taxonomy.version,
         "examples": _file_digest(config.examples),

@@ -89,6 +89,15 @@ def test_cache_reruns_only_the_variant_whose_template_changed(eval_dir, fake_fac
     assert [(p["tagged_now"], p["from_cache"]) for p in perf] == [(0, 5), (5, 0)]
 
 
+def test_cache_is_not_reused_by_another_version_of_tagllms_code(eval_dir, fake_factory, monkeypatch):
+    _run(eval_dir, fake_factory, name="before")
+    assert len(fake_factory.built) == 1
+    monkeypatch.setattr(harness, "code_digest", lambda: "another-scorer")
+    after = _run(eval_dir, fake_factory, name="after").runs[0]
+    assert len(fake_factory.built) == 2
+    assert json.loads((after / "metrics.json").read_text())["performance"]["tagged_now"] == 5
+
+
 def test_predictions_file_missing_products_count_as_misses(eval_dir, fake_factory):
     run = _run(eval_dir, fake_factory).runs[0]
     lines = (run / "predictions.jsonl").read_text().splitlines()
