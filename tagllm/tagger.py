@@ -28,8 +28,10 @@ from tagllm.models import (
     TagResult,
 )
 from tagllm.retrieval.embedder import Embedder
-from tagllm.retrieval.index import ExampleIndex, read_examples
+from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
+
+atexit.register(gc.unfreeze)  # what a Tagger freezes is still freed at interpreter shutdown (native libraries check)
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
 NEIGHBOURS_IN_PROVENANCE = 5
@@ -98,7 +100,6 @@ class Tagger:
         # cyclic GC walks them all again and again while tagging (measured: ~5 ms per product on Flipkart's index).
         gc.collect()
         gc.freeze()
-        atexit.register(gc.unfreeze)  # so interpreter shutdown still frees them (native libraries check)
 
     @classmethod
     def from_config(cls, config: TaggerConfig | None = None, *, progress: Progress | None = None) -> Tagger:
@@ -382,8 +383,6 @@ def open_index(
         from tagllm.cache import cache_dir
 
         digest = hashlib.sha256(examples_path.read_bytes()).hexdigest()
-        from tagllm.retrieval.index import FORMAT_VERSION
-
         key = f"{digest}|{taxonomy.version}|{embedder.name}|{config.label_field}|{FORMAT_VERSION}"
         key = hashlib.sha256(key.encode()).hexdigest()
         target = cache_dir() / "indexes" / key[:20]

@@ -110,7 +110,6 @@ class GrammarLogitsProcessor:
         self.stop_row = _stop_only_row(self.bitmask.shape[1], stop_ids)
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
-
         if self._last is not None:
             chosen = input_ids[:, -1]
             if self.keep_logprobs:

@@ -85,17 +85,17 @@ def label_counts(taxonomy: Taxonomy, facet: str, lexical: LexicalModel) -> tuple
     """Lexical feature counts of a facet's names and paths, cached on disk by taxonomy version and facet (hashing
     them costs more than the rest of loading an index; the index's IDF weighs them afresh each time)."""
     values = taxonomy.facet_values(facet)
-    path = cache_dir() / f"label-counts-{cache_key(taxonomy.version, facet, str(LEXICAL_VERSION))}.npz"
-    if path.exists():
-        with np.load(path, allow_pickle=False) as data:
-            stacked = sp.csr_matrix((data["data"], data["indices"], data["indptr"]), shape=tuple(data["shape"]))
+    path = cache_dir() / f"label-counts-{cache_key(taxonomy.version, facet, str(LEXICAL_VERSION), 'npz')}.npz"
+    try:
+        stacked = sp.load_npz(path).tocsr()
         if stacked.shape[0] == 2 * len(values):
             return stacked[: len(values)], stacked[len(values) :]
+    except (OSError, ValueError):  # not cached yet, or unreadable: count again and overwrite it
+        pass
     names = lexical.counts([lexical_text(v) for v in values])
     paths = lexical.counts([path_text(taxonomy, v) for v in values])
-    stacked = sp.vstack([names, paths], format="csr")
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, data=stacked.data, indices=stacked.indices, indptr=stacked.indptr, shape=np.array(stacked.shape))
+    sp.save_npz(tmp, sp.vstack([names, paths], format="csr"), compressed=False)
     tmp.replace(path)
     return names, paths
 
