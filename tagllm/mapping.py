@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tagllm import cache
 from tagllm.models import MappingInfo, Rejection
 from tagllm.parsing import has_path_separator, is_abstention, items, parse_answer, split_list, split_path
 from tagllm.taxonomy import Taxonomy, Value
@@ -265,13 +266,6 @@ class _Tables:
         )
 
 
-def default_cache_dir() -> Path:
-    """Where mapping tables and label embeddings are kept: the project's cache directory."""
-    from tagllm.cache import cache_dir
-
-    return cache_dir()
-
-
 def _slug(text: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40]
     return f"{safe}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
@@ -343,7 +337,7 @@ class Mapper:
         self.embedding_threshold = embedding_threshold
         self.fuzzy_margin = fuzzy_margin
         self.embedding_margin = embedding_margin
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else cache.cache_dir()
         self._embedder = embedder
         self._values = taxonomy.values
         self._fuzzy: dict[str | None, _FuzzyIndex] = {}
@@ -1038,4 +1032,4 @@ def map_strings(taxonomy: Taxonomy, texts: Iterable[str], facet: str | None = No
     return Mapper(taxonomy, **options).map(list(texts), facet)
 
 
-__all__ = ["METHODS", "Mapped", "MappedAnswer", "Mapper", "default_cache_dir", "map_strings"]
+__all__ = ["METHODS", "Mapped", "MappedAnswer", "Mapper", "map_strings"]

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from tagllm.config import TaggerConfig
+from tagllm.config import TaggerConfig, read_yaml_mapping
 from tagllm.errors import ConfigError, InputError
 from tagllm.models import GOLD_PREFIX, Product, RecordError, TagResult
 from tagllm.taxonomy import PATH_SEPARATOR, Taxonomy
@@ -106,8 +106,6 @@ def _resolve(base: Path, value: str | None) -> str | None:
 
 def load_eval_config(path: str | Path, **overrides: Any) -> EvalConfig:
     """Read an eval config (YAML); relative paths are taken relative to the config file's directory."""
-    from tagllm.config import read_yaml_mapping
-
     file = Path(path)
     if not file.is_file():
         raise ConfigError(f"eval config {file} does not exist")
@@ -303,7 +301,8 @@ def _sample(items: list[GoldItem], spec: SampleSpec) -> list[GoldItem]:
 
 
 # -- cache ---------------------------------------------------------------------------------------------------
-def _file_digest(spec: str | None) -> str | None:
+def _file_digest(spec: str | Path | None, pattern: str = "*") -> str | None:
+    """The content hash of a file, or of the files matching ``pattern`` under a directory (with their names)."""
     if not spec:
         return None
     path = Path(spec)
@@ -311,7 +310,7 @@ def _file_digest(spec: str | None) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     if path.is_dir():
         digest = hashlib.sha256()
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+        for child in sorted(p for p in path.rglob(pattern) if p.is_file()):
             digest.update(str(child.relative_to(path)).encode())
             digest.update(hashlib.sha256(child.read_bytes()).digest())
         return digest.hexdigest()[:16]
@@ -331,12 +330,7 @@ def template_digest(prompt: str) -> str | None:
 @functools.cache
 def code_digest() -> str:
     """The content hash of tagllm's own source: a new scorer or mapper must not be credited with old predictions."""
-    root = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()[:16]
+    return _file_digest(Path(__file__).resolve().parents[1], "*.py") or ""
 
 
 def variant_key(config: TaggerConfig, taxonomy: Taxonomy, hide_fields: Sequence[str]) -> str:
