@@ -33,3 +33,18 @@ def test_load_refuses_another_embedder(tmp_path, demo_taxonomy, embedder) -> Non
     expected = "built with embedder 'all-MiniLM-L6-v2', but the embedder in use is 'e5'"
     with pytest.raises(IndexMismatchError, match=expected):
         ExampleIndex.load(tmp_path / "idx", embedder="e5")
+
+
+def test_load_refuses_an_index_of_another_format_and_says_how_to_rebuild(tmp_path, demo_taxonomy, embedder) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    examples, _ = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
+    ExampleIndex.build(examples, demo_taxonomy, embedder).save(tmp_path / "idx")
+    manifest = tmp_path / "idx" / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format": 1}))
+    with pytest.raises(IndexMismatchError) as err:
+        ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy)
+    assert str(err.value) == (
+        f"{tmp_path / 'idx'}: index format 1 is not 2 (made by another tagllm version); "
+        f"rebuild it: tagllm index build EXAMPLES --index {tmp_path / 'idx'}"
+    )

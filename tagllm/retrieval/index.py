@@ -233,7 +233,8 @@ class ExampleIndex:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexMismatchError(
-                f"{path}: index format {manifest.get('format')} is not {FORMAT_VERSION}; rebuild it"
+                f"{path}: index format {manifest.get('format')} is not {FORMAT_VERSION} (made by another tagllm "
+                f"version); rebuild it: tagllm index build EXAMPLES --index {path}"
             )
         if taxonomy is not None and manifest["taxonomy_version"] != taxonomy.version:
             raise IndexMismatchError(
