@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tagllm.errors import IndexMismatchError
-from tagllm.retrieval.index import ExampleIndex, read_examples
+from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples
 
 DATA = Path(__file__).parent / "data"
 
@@ -45,6 +45,6 @@ def test_load_refuses_an_index_of_another_format_and_says_how_to_rebuild(tmp_pat
     with pytest.raises(IndexMismatchError) as err:
         ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy)
     assert str(err.value) == (
-        f"{tmp_path / 'idx'}: index format 1 is not 2 (made by another tagllm version); "
+        f"{tmp_path / 'idx'}: index format 1 is not {FORMAT_VERSION} (made by another tagllm version); "
         f"rebuild it: tagllm index build EXAMPLES --index {tmp_path / 'idx'}"
     )
