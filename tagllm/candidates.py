@@ -41,8 +41,9 @@ from tagllm.models import Candidate
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.index import ExampleIndex, Hits
 from tagllm.retrieval.labels import LabelSpace
-from tagllm.retrieval.lexical import WORD_OFFSET, FeatureMatrix
+from tagllm.retrieval.lexical import WORD_OFFSET, FeatureMatrix, hash_counts
 from tagllm.taxonomy import Taxonomy
+from tagllm.text import normalize
 
 FEATURES = (
     "emb_vote",
@@ -277,6 +278,7 @@ class _Batch:
     emb_hits: Hits
     lex_hits: Hits
     texts: list[str]
+    normalized: list[str]  # the texts through tagllm.text.normalize
     exclude: list[int] | None = None  # leave-one-out: the example each row is (fitting only)
 
 
@@ -353,8 +355,10 @@ class CandidateScorer:
         self, texts: Sequence[str], emb: np.ndarray, exclude: list[int] | None = None, lex: sp.csr_matrix | None = None
     ) -> _Batch:
         texts = list(texts)
+        normalized = [normalize(t) for t in texts]
         if lex is None:
-            lex = self._lexical_model().transform(texts)
+            lexical = self._lexical_model()
+            lex = lexical.weigh(hash_counts(normalized))
         extra = 1 if exclude is not None else 0
         if self.index is not None and len(self.index) and self.k:
             emb_hits = self.index.search(emb, self.k + extra)
@@ -362,7 +366,7 @@ class CandidateScorer:
         else:
             empty = Hits(np.zeros((len(texts), 0), np.float32), np.zeros((len(texts), 0), np.int64))
             emb_hits = lex_hits = empty
-        return _Batch(emb, lex, emb_hits, lex_hits, texts, exclude)
+        return _Batch(emb, lex, emb_hits, lex_hits, texts, normalized, exclude)
 
     def _tables(self, facet: str) -> _FacetTables:
         if facet not in self._facet_tables:
@@ -383,7 +387,7 @@ class CandidateScorer:
         label_lex = space.lex.dot(batch.lex)
         label_path = space.path_lex.dot(batch.lex)
         keys = [_top_keys(signal, TOP_PER_SIGNAL, size) for signal in (label_emb, label_lex, label_path)]
-        mentions = [space.mentions(text) for text in batch.texts]
+        mentions = [space.mentions(text) for text in batch.normalized]
         mention_keys = np.array(
             [i * size + space.position[v] for i, found in enumerate(mentions) for v in found], dtype=np.int64
         )
@@ -511,21 +515,29 @@ class CandidateScorer:
             starts = features.starts
             probs = stacker.predict(expand(features.matrix, starts))
             order = np.lexsort((-probs, features.rows))  # by product, then most probable first
-            names = [self.taxonomy.values[vid].name for vid in features.ids]
-            scores = np.round(probs, 6).tolist()
+            rank = np.arange(len(order)) - starts[features.rows[order]]
+            chosen = order[rank < max_candidates]
+            bounds = np.searchsorted(features.rows[chosen], np.arange(features.n + 1)).tolist()
+            ids = [features.ids[v] for v in features.values[chosen].tolist()]
+            names = [self.taxonomy.values[vid].name for vid in ids]
+            scores = np.round(probs[chosen], 6).tolist()
+            # evidence: each candidate's nonzero features, as one flat list cut per candidate
+            evidence = np.round(features.matrix[chosen], 4)
+            where, column = np.nonzero(evidence)
+            cuts = np.searchsorted(where, np.arange(len(chosen) + 1)).tolist()
+            keys = [FEATURES[c] for c in column.tolist()]
+            values = evidence[where, column].tolist()
+            candidates = [  # validated in pydantic-core: no slower than model_construct's Python loop
+                Candidate(
+                    id=ids[j],
+                    name=names[j],
+                    score=scores[j],
+                    evidence=dict(zip(keys[cuts[j] : cuts[j + 1]], values[cuts[j] : cuts[j + 1]], strict=True)),
+                )
+                for j in range(len(chosen))
+            ]
             for i in range(features.n):
-                chosen = order[starts[i] : min(starts[i + 1], starts[i] + max_candidates)]
-                evidence = np.round(features.matrix[chosen], 4).tolist()
-                # model_construct: these values are computed here, not read from outside, so validation is skipped
-                result[i][facet] = [
-                    Candidate.model_construct(
-                        id=features.ids[(value := int(features.values[j]))],
-                        name=names[value],
-                        score=scores[j],
-                        evidence={name: v for name, v in zip(FEATURES, row, strict=True) if v},
-                    )
-                    for j, row in zip(chosen.tolist(), evidence, strict=True)
-                ]
+                result[i][facet] = candidates[bounds[i] : bounds[i + 1]]
         return batch, result
 
     # -- fitting ---------------------------------------------------------------------------------------------------
@@ -561,16 +573,18 @@ class CandidateScorer:
         for facet in self.facets:
             if products[facet] < MIN_EXAMPLES_TO_FIT:
                 continue
-            x = np.vstack(xs[facet])
+            # float32 rows: the solver's X'WX products take half the time (0.17 s against 0.40 s for 48k rows), and
+            # the weights agree with a float64 fit to 1e-5
+            x = np.vstack(xs[facet], dtype=np.float32)
             y = np.concatenate(ys[facet])
             if y.min() == y.max():
                 continue
-            mean, scale = x.mean(axis=0), x.std(axis=0)
+            mean, scale = x.mean(axis=0, dtype=np.float64), x.std(axis=0, dtype=np.float64)
             scale[scale == 0] = 1.0
             # Newton's method (newton-cholesky): with a few dozen standardised features it reaches the optimum in about
             # ten steps, where the default lbfgs stopped short of it (objective 720.9 against 719.0 on Flipkart).
             model = LogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-8, max_iter=100)
-            model.fit((x - mean) / scale, y)
+            model.fit(((x - mean) / scale).astype(np.float32), y)
             self.stackers[facet] = Stacker(model.coef_[0], float(model.intercept_[0]), mean, scale, products[facet])
         return self.stackers
 

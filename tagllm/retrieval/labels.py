@@ -11,7 +11,7 @@ from tagllm.cache import cache_dir, cache_key
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.lexical import LEXICAL_VERSION, FeatureMatrix, LexicalModel
 from tagllm.taxonomy import Taxonomy, Value
-from tagllm.text import has_cjk, normalize, singular_key
+from tagllm.text import has_cjk, normalize, singular, singular_key
 
 MAX_PHRASE_WORDS = 5
 _WORD = re.compile(r"\w+")
@@ -63,12 +63,12 @@ class LabelSpace:
             first, *rest = phrase.split()
             self._longest[first] = max(self._longest.get(first, 0), 1 + len(rest))
 
-    def mentions(self, text: str) -> set[str]:
-        """Values whose name, synonym or label occurs in the text as whole words (or as a CJK substring)."""
+    def mentions(self, norm: str) -> set[str]:
+        """Values whose name, synonym or label occurs as whole words (or as a CJK substring) in a text normalised by
+        ``tagllm.text.normalize``."""
         found: set[str] = set()
-        norm = normalize(text)
         words = norm.split()
-        singles = singular_key(norm).split() if words else []
+        singles = [singular(w) for w in words]
         for tokens in (words, singles):
             for start, token in enumerate(tokens):
                 for n in range(1, min(self._longest.get(token, 0), len(tokens) - start) + 1):
