@@ -153,7 +153,7 @@ def _bucket(h: np.ndarray, kind: int) -> np.ndarray:
 # product with many columns while carrying a few per cent of a query's weight (on Flipkart, features in over 20% of
 # the examples made 77% of the multiply-adds for 8.5% of the weight); keeping them as a dense block multiplied with
 # BLAS is exact and made lexical search of 2,000 products over 12,593 examples 4x faster (3.2 s -> 0.77 s).
-DENSE_FEATURES = 256
+DENSE_FEATURES = 512  # 1,000 Flipkart queries over 3,000 / 12,600 examples: 59 / 236 ms, against 72 / 259 ms with 256
 DENSE_BYTES = 64 * 2**20
 
 
