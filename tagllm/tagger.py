@@ -134,7 +134,9 @@ class Tagger:
             else:
                 products.append((i, product))
         if products:
-            for (i, _), result in zip(products, self._tag_products([p for _, p in products]), strict=True):
+            with _gc_paused():
+                tagged = self._tag_products([p for _, p in products])
+            for (i, _), result in zip(products, tagged, strict=True):
                 results[i] = result
         return [r for r in results if r is not None]
 
@@ -161,8 +163,7 @@ class Tagger:
         return requests
 
     def _tag_products(self, products: list[Product]) -> list[TagResult]:
-        with _gc_paused():
-            requests = self.requests(products)
+        requests = self.requests(products)
         started = time.perf_counter()
         try:
             generations = self.backend.generate(requests)
@@ -170,8 +171,7 @@ class Tagger:
             error = RecordError(message=f"backend {self.backend.name}: {exc}", is_retryable=exc.is_retryable)
             generations = [Generation(error=error) for _ in requests]
         elapsed_ms = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
-        with _gc_paused():
-            return [self._result(r, g, elapsed_ms) for r, g in zip(requests, generations, strict=True)]
+        return [self._result(r, g, elapsed_ms) for r, g in zip(requests, generations, strict=True)]
 
     def _neighbours(self, ids: Any, scores: Any) -> list[Neighbour]:
         out: list[Neighbour] = []
@@ -313,8 +313,8 @@ class Tagger:
     def _flush(
         self, items: list[Product | RecordError], writer: Any, summary: RunSummary, progress: Progress | None
     ) -> None:
-        results = self.tag_batch(items)
-        with _gc_paused():
+        with _gc_paused():  # the results are written and freed before the collector looks at them
+            results = self.tag_batch(items)
             writer.write(results)
         for result in results:
             if result.status == "ok":
@@ -329,9 +329,10 @@ class Tagger:
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Keep the cyclic GC off while a batch builds its candidates and results: some 100,000 small objects per 1,024
-    products (none of them in a cycle) set off collections that walk the growing heap again and again; on 3,000
-    Flipkart products that was a quarter of the time spent besides encoding (3.0 s with it, 2.3 s without)."""
+    """Keep the cyclic GC off while a batch is tagged: its candidates and results, some 100,000 small objects per
+    1,024 products and none of them in a cycle, set off collections that walk the growing heap again and again; on
+    3,000 Flipkart products that was a quarter of the time spent besides encoding (3.0 s with it, 2.3 s without).
+    What is allocated meanwhile is looked at once, by the first collection after the pause."""
     enabled = gc.isenabled()
     gc.disable()
     try:
