@@ -39,7 +39,7 @@ import scipy.sparse as sp
 
 from tagllm.models import Candidate
 from tagllm.retrieval.embedder import Embedder
-from tagllm.retrieval.index import ExampleIndex, Hits
+from tagllm.retrieval.index import ExampleIndex, Hits, top_k
 from tagllm.retrieval.labels import LabelSpace
 from tagllm.retrieval.lexical import WORD_OFFSET, FeatureMatrix, hash_counts
 from tagllm.taxonomy import Taxonomy
@@ -120,7 +120,8 @@ class Stacker:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Probabilities for candidates (rows of ALL_FEATURES, see ``expand``)."""
-        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        weights = self.coef / self.scale  # standardising folded into the weights: no copy of x
+        z = x @ weights + (self.intercept - self.mean @ weights)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
     def to_json(self) -> dict[str, Any]:
@@ -647,12 +648,10 @@ def _top_keys(scores: np.ndarray, k: int, size: int) -> np.ndarray:
     """Keys ``row * size + column`` of each row's k highest positive scores."""
     if scores.size == 0:
         return np.zeros(0, np.int64)
-    k = min(k, scores.shape[1])
-    top = np.argpartition(scores, -k, axis=1)[:, -k:]  # no negated copy of a (products x values) array
-    rows = np.repeat(np.arange(scores.shape[0]), k)
-    top = top.ravel()
-    positive = scores[rows, top] > 0
-    return rows[positive] * size + top[positive]
+    values, columns = top_k(scores, k)
+    rows = np.repeat(np.arange(scores.shape[0]), columns.shape[1])
+    positive = values.ravel() > 0
+    return rows[positive] * size + columns.ravel()[positive]
 
 
 @dataclass
