@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from tagllm.backends import Backend, Generation, GenerationRequest, get_backend
 from tagllm.candidates import CandidateScorer
 from tagllm.config import TaggerConfig
@@ -28,7 +30,7 @@ from tagllm.models import (
     Tag,
     TagResult,
 )
-from tagllm.retrieval.embedder import Embedder
+from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
 from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
 
@@ -120,10 +122,16 @@ class Tagger:
     ) -> Iterator[TagResult]:
         size = batch_size or self.config.batch_size
         iterator = iter(products)
-        while chunk := list(itertools.islice(iterator, size)):
-            yield from self.tag_batch(chunk)
+        seen = 0
+        while window := list(itertools.islice(iterator, max(size, ENCODE_WINDOW))):
+            for results in self._batches(window, size, first=seen):
+                yield from results
+            seen += len(window)
 
-    def tag_batch(self, items: Sequence[Product | dict[str, Any] | RecordError]) -> list[TagResult]:
+    def tag_batch(
+        self, items: Sequence[Product | dict[str, Any] | RecordError], *, vectors: np.ndarray | None = None
+    ) -> list[TagResult]:
+        """Tag one batch; ``vectors``, when given, are the embeddings of its valid products, in order."""
         results: list[TagResult | None] = [None] * len(items)
         products: list[tuple[int, Product]] = []
         for i, item in enumerate(items):
@@ -135,15 +143,33 @@ class Tagger:
                 products.append((i, product))
         if products:
             with _gc_paused():
-                tagged = self._tag_products([p for _, p in products])
+                tagged = self._tag_products([p for _, p in products], vectors)
             for (i, _), result in zip(products, tagged, strict=True):
                 results[i] = result
         return [r for r in results if r is not None]
 
-    def requests(self, products: Sequence[Product]) -> list[GenerationRequest]:
-        """What the backend would get for each product: candidates, neighbours, and for LLMs messages + schema."""
+    def _batches(
+        self, items: Sequence[Product | dict[str, Any] | RecordError], size: int, *, first: int = 0
+    ) -> Iterator[list[TagResult]]:
+        """Tag ``items`` batch by batch, their texts encoded beforehand in one call (see ENCODE_WINDOW)."""
+        converted = [_as_product(item, first + i) for i, item in enumerate(items)]
+        vectors = self.embedder.encode([p.text() for p in converted if isinstance(p, Product)])
+        row = 0
+        for start in range(0, len(converted), size):
+            batch = converted[start : start + size]
+            valid = sum(isinstance(p, Product) for p in batch)
+            yield self.tag_batch(batch, vectors=vectors[row : row + valid])
+            row += valid
+
+    def requests(self, products: Sequence[Product], vectors: np.ndarray | None = None) -> list[GenerationRequest]:
+        """What the backend would get for each product: candidates, neighbours, and for LLMs messages + schema.
+
+        ``vectors``: the products' embeddings when they are already encoded."""
         texts = [p.text() for p in products]
-        vectors = self.embedder.encode(texts)
+        if vectors is None:
+            vectors = self.embedder.encode(texts)
+        elif len(vectors) != len(products):
+            raise ValueError(f"{len(vectors)} vectors for {len(products)} products")
         batch, candidates = self.scorer.score(texts, vectors, max_candidates=self.config.max_candidates)
         requests = []
         for i, product in enumerate(products):
@@ -162,8 +188,8 @@ class Tagger:
             requests.append(request)
         return requests
 
-    def _tag_products(self, products: list[Product]) -> list[TagResult]:
-        requests = self.requests(products)
+    def _tag_products(self, products: list[Product], vectors: np.ndarray | None = None) -> list[TagResult]:
+        requests = self.requests(products, vectors)
         started = time.perf_counter()
         try:
             generations = self.backend.generate(requests)
@@ -300,7 +326,7 @@ class Tagger:
                     summary.skipped += 1
                     continue
                 pending.append(item)
-                if len(pending) >= self.config.batch_size:
+                if len(pending) >= max(self.config.batch_size, ENCODE_WINDOW):
                     self._flush(pending, writer, summary, progress)
                     pending = []
             if pending:
@@ -313,18 +339,18 @@ class Tagger:
     def _flush(
         self, items: list[Product | RecordError], writer: Any, summary: RunSummary, progress: Progress | None
     ) -> None:
-        with _gc_paused():  # the results are written and freed before the collector looks at them
-            results = self.tag_batch(items)
-            writer.write(results)
-        for result in results:
-            if result.status == "ok":
-                summary.tagged += 1
-            else:
-                summary.failed += 1
-                if result.error and len(summary.errors) < 20:
-                    summary.errors.append(result.error.message)
-        if progress:
-            progress("tag", summary.tagged + summary.failed, None)
+        with _gc_paused():  # each batch's results are written and freed before the collector would look at them
+            for results in self._batches(items, self.config.batch_size):
+                writer.write(results)
+                for result in results:
+                    if result.status == "ok":
+                        summary.tagged += 1
+                    else:
+                        summary.failed += 1
+                        if result.error and len(summary.errors) < 20:
+                            summary.errors.append(result.error.message)
+                if progress:
+                    progress("tag", summary.tagged + summary.failed, None)
 
 
 @contextmanager

@@ -76,3 +76,26 @@ def test_gold_fields_never_reach_the_product(tagger) -> None:  # type: ignore[no
     product = Product.model_validate({"id": "g", "title": "Jeans", "gold_category": "Apparel > Jeans", "sku": "J1"})
     assert "gold_category" not in product.model_dump_json()
     assert product.extra == {"sku": "J1"}
+
+
+def test_small_batches_encode_once_per_window_and_tag_as_one_batch_does(tagger) -> None:  # type: ignore[no-untyped-def]
+    products = [json.loads(line) for line in (DATA / "products.jsonl").read_text().splitlines()]
+    items = [*products, {"id": "bad", "title": ""}, *[{**p, "id": f"{p['id']}-again"} for p in products]]
+    calls: list[int] = []
+    encode = tagger.embedder.encode
+
+    def counting(texts, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(texts))
+        return encode(texts, **kwargs)
+
+    tagger.embedder.encode = counting
+    try:
+        small = list(tagger.tag_iter(items, batch_size=2))
+    finally:
+        tagger.embedder.encode = encode
+    assert calls == [6]  # the six valid products in one call, then tagged two at a time
+    assert [r.product_id for r in small] == [r["id"] for r in items]
+    assert small[3].status == "error" and small[3].error.message.startswith("batch:4: record 'bad' has no title")
+    whole = tagger.tag(items)
+    for a, b in zip(small, whole, strict=True):
+        assert a.model_dump(exclude={"provenance": {"latency_ms"}}) == b.model_dump(exclude={"provenance": {"latency_ms"}})

@@ -12,6 +12,10 @@ import numpy as np
 from tagllm.errors import ConfigError, missing_dependency
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+# Texts to encode in one call where a pipeline can gather them (products are then tagged batch by batch): a call sorts
+# its texts by length so that its batches pad little; on 3,000 Flipkart products, three calls of 1,024 took 1.1x the
+# time of one call.
+ENCODE_WINDOW = 8192
 
 
 def default_model_path() -> str:

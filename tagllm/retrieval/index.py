@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from tagllm.errors import IndexMismatchError, InputError, TagllmError
 from tagllm.models import LabelledProduct, RecordError
-from tagllm.retrieval.embedder import Embedder
+from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
 from tagllm.retrieval.lexical import FeatureMatrix, LexicalModel
 from tagllm.taxonomy import CATEGORY, Taxonomy
 from tagllm.text import normalize
@@ -321,7 +321,7 @@ def _encode_with_progress(
 ) -> np.ndarray:
     if progress is None:
         return embedder.encode(texts)
-    chunk = max(embedder.batch_size * 64, 2048)  # large chunks: the embedder sorts by length within a call
+    chunk = ENCODE_WINDOW  # large chunks: the embedder sorts by length within a call
     parts = []
     for start in range(0, len(texts), chunk):
         parts.append(embedder.encode(texts[start : start + chunk]))
