@@ -167,7 +167,7 @@ class FeatureMatrix:
         df = np.bincount(matrix.indices, minlength=n_features)
         budget = DENSE_BYTES // (4 * max(columns, 1))
         m = int(min(dense_features, budget, np.count_nonzero(df)))
-        self.dense_ids = np.sort(np.argsort(-df, kind="stable")[:m])
+        self.dense_ids = np.sort(np.argpartition(-df, m - 1)[:m]) if m else np.zeros(0, np.int64)  # m most frequent
         self.slot = np.full(n_features, -1, dtype=np.int64)  # feature -> its column in the dense block, -1 if sparse
         self.slot[self.dense_ids] = np.arange(m)
         dense, sparse = self._split(matrix)
