@@ -186,9 +186,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=None, help="score at most this many test products per split")
     parser.add_argument("--cache-embeddings", type=Path, default=None, help="cache encodings here by text hash")
+    parser.add_argument("--k", type=int, default=TaggerConfig().k, help="neighbours per product (default: tagllm's)")
     args = parser.parse_args(argv)
 
-    k = TaggerConfig().k
+    k = args.k
     embedder: Embedder = CachedEmbedder(args.cache_embeddings) if args.cache_embeddings else Embedder()
     lines = [
         "| dataset | method | leaf accuracy | hierarchical F1 | n_test |",
