@@ -112,6 +112,7 @@ class Stacker:
     mean: np.ndarray
     scale: np.ndarray
     fitted_on: int = 0
+    k: int | None = None  # the neighbours per product its vote evidence was computed with
 
     @classmethod
     def default(cls) -> Stacker:
@@ -132,6 +133,7 @@ class Stacker:
             "mean": self.mean.tolist(),
             "scale": self.scale.tolist(),
             "fitted_on": self.fitted_on,
+            "k": self.k,
         }
 
     @classmethod
@@ -144,6 +146,7 @@ class Stacker:
             np.array(data["mean"]),
             np.array(data["scale"]),
             int(data.get("fitted_on", 0)),
+            data.get("k"),
         )
 
 
@@ -586,7 +589,9 @@ class CandidateScorer:
             # ten steps, where the default lbfgs stopped short of it (objective 720.9 against 719.0 on Flipkart).
             model = LogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-8, max_iter=100)
             model.fit(((x - mean) / scale).astype(np.float32), y)
-            self.stackers[facet] = Stacker(model.coef_[0], float(model.intercept_[0]), mean, scale, products[facet])
+            self.stackers[facet] = Stacker(
+                model.coef_[0], float(model.intercept_[0]), mean, scale, products[facet], self.k
+            )
         return self.stackers
 
     def save(self, directory: Path) -> None:
@@ -594,9 +599,16 @@ class CandidateScorer:
         (directory / "scorer.json").write_text(json.dumps(data, indent=1) + "\n")
 
     def load_stackers(self, directory: Path) -> None:
+        """The stackers fitted when the index was built; fitted again here when they were fitted for another k.
+
+        Vote evidence depends on k (a value's share of 5 neighbours is not its share of 20), so weights fitted
+        for one k are the wrong weights for another. Refitting costs about a second per 3,000 examples."""
         path = directory / "scorer.json"
         if path.exists():
             self.stackers = {f: Stacker.from_json(d) for f, d in json.loads(path.read_text()).items()}
+        if any(s.k != self.k for s in self.stackers.values()):
+            self.stackers = {}
+            self.fit()
 
 
 _RELATIVE_COLUMNS = [COLUMN[f] for f in RELATIVE]

@@ -35,7 +35,12 @@ class TaggerConfig(BaseModel):
     facets: list[str] | None = Field(
         None, description="facets to tag (default: category plus facets the examples label)"
     )
-    k: int = Field(25, ge=0, le=200, description="neighbours retrieved per product")
+    k: int = Field(
+        25,
+        ge=0,
+        le=200,
+        description="neighbours retrieved per product (an index fitted for another k is refitted on load)",
+    )
     max_candidates: int = Field(20, ge=1, le=500, description="candidates per facet offered to the backend")
     threshold: float = Field(0.0, ge=0.0, le=1.0, description="tags below this confidence are dropped (abstain)")
     add_ancestors: bool = Field(True, description="also emit the ancestors of hierarchical tags")

@@ -92,3 +92,23 @@ def test_label_space_reads_its_lexical_counts_from_the_cache_unchanged(demo_taxo
     assert np.array_equal(fresh.lex.dot(query), cached.lex.dot(query))
     assert np.array_equal(fresh.path_lex.dot(query), cached.path_lex.dot(query))
     assert fresh.path_lex.dot(query).max() > 0
+
+
+def test_a_stacker_fitted_for_another_k_is_refitted_on_load(tmp_path, demo_taxonomy, demo_examples, embedder) -> None:  # type: ignore[no-untyped-def]
+    index = ExampleIndex.build(demo_examples, demo_taxonomy, embedder)
+    built = CandidateScorer(demo_taxonomy, index, embedder, ["category"], k=5)
+    built.fit()
+    built.save(tmp_path)
+    assert built.stackers["category"].k == 5
+
+    same = CandidateScorer(demo_taxonomy, index, embedder, ["category"], k=5)
+    same.load_stackers(tmp_path)
+    assert np.array_equal(same.stackers["category"].coef, built.stackers["category"].coef)
+
+    other = CandidateScorer(demo_taxonomy, index, embedder, ["category"], k=12)
+    other.load_stackers(tmp_path)
+    fresh = CandidateScorer(demo_taxonomy, index, embedder, ["category"], k=12)
+    fresh.fit()
+    assert other.stackers["category"].k == 12
+    assert np.allclose(other.stackers["category"].coef, fresh.stackers["category"].coef)
+    assert not np.allclose(other.stackers["category"].coef, built.stackers["category"].coef)
