@@ -63,6 +63,12 @@ def test_batch_hashing_matches_the_per_string_definition() -> None:
         assert dict(zip(row.indices.tolist(), row.data.tolist(), strict=True)) == _reference(text), text
 
 
+def test_any_python_string_hashes_even_a_lone_surrogate() -> None:
+    text = "caf\u00e9 \ud800x \U0001f600"  # normalize() would have removed the last two; hash_counts takes any str
+    row = hash_counts([text])[0]
+    assert dict(zip(row.indices.tolist(), row.data.tolist(), strict=True)) == _reference(text)
+
+
 def test_a_texts_features_do_not_depend_on_its_batch() -> None:
     normalized = [normalize(t) for t in TEXTS]
     together = hash_counts(normalized)

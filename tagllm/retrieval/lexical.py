@@ -82,7 +82,8 @@ def hash_counts(texts: Sequence[str], max_n: int = MAX_NGRAM) -> sp.csr_matrix:
     """
     n_texts = len(texts)
     lengths = np.fromiter((len(t) + 2 for t in texts), np.int64, n_texts)
-    codes = np.frombuffer("".join(f" {t} " for t in texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    joined = "".join(f" {t} " for t in texts).encode("utf-32-le", errors="surrogatepass")  # 4 bytes per character
+    codes = np.frombuffer(joined, dtype=np.uint32).astype(np.uint64)
     size = len(codes)
     doc = np.repeat(np.arange(n_texts), lengths)
     space = codes == ord(" ")
