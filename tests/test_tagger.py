@@ -100,3 +100,10 @@ def test_small_batches_encode_once_per_window_and_tag_as_one_batch_does(tagger) 
     timing = {"provenance": {"latency_ms"}}
     for a, b in zip(small, whole, strict=True):
         assert a.model_dump(exclude=timing) == b.model_dump(exclude=timing)
+
+
+def test_a_brand_the_title_already_names_is_read_once() -> None:
+    assert Product(id="a", title="Andrew Christian Men's Brief", brand="andrew christian").text() == (
+        "Andrew Christian Men's Brief"
+    )
+    assert Product(id="b", title="Slim Fit Shirt", brand="Arrow").text() == "Slim Fit Shirt\nArrow"

@@ -19,7 +19,7 @@ from tagllm.retrieval.lexical import FeatureMatrix, LexicalModel
 from tagllm.taxonomy import CATEGORY, Taxonomy
 from tagllm.text import normalize
 
-FORMAT_VERSION = 3  # 2: words hashed apart from character n-grams; 3: hashing vectorised (other features)
+FORMAT_VERSION = 4  # 2: words hashed apart from char n-grams; 3: hashing vectorised; 4: brand not repeated in text
 # Exact inner-product search below this many examples, HNSW from there (benchmarks/index_bench.py, 2 CPU cores,
 # 384 dims, k=25): exact search costs 0.12 ms per query at 10k, 2.1 ms at 50k, 8.2 ms at 200k, against ~17 ms to
 # encode a product; HNSW costs 1.0 ms at 50k and builds in 22 s (~3% of encoding 50k texts). Above ~50k exact
