@@ -112,3 +112,41 @@ def test_a_stacker_fitted_for_another_k_is_refitted_on_load(tmp_path, demo_taxon
     assert other.stackers["category"].k == 12
     assert np.allclose(other.stackers["category"].coef, fresh.stackers["category"].coef)
     assert not np.allclose(other.stackers["category"].coef, built.stackers["category"].coef)
+
+
+def test_ridge_leave_one_out_equals_a_fit_without_the_example() -> None:
+    """The hat-matrix shortcut gives exactly what refitting without the example gives, multi-label rows included."""
+    from tagllm.candidates import _Ridge
+
+    rng = np.random.default_rng(4)
+    vectors = rng.standard_normal((60, 8)).astype(np.float32)
+    labels = [[i % 5] + ([3] if i % 7 == 0 else []) for i in range(60)]
+    rows = [i for i, ls in enumerate(labels) for _ in ls]
+    y = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, [c for ls in labels for c in ls])), shape=(60, 5))
+    ridge = _Ridge.fit(vectors, y)
+    assert ridge.penalty > 0
+    held_out = [0, 13, 42]
+    loo = ridge.predict(vectors[held_out], held_out)
+    for row, i in enumerate(held_out):
+        keep = np.arange(60) != i
+        refit = _Ridge.fit(vectors[keep], y[keep], penalty=ridge.penalty)
+        assert np.allclose(loo[row], refit.predict(vectors[[i]])[0], atol=1e-4)
+        assert not np.allclose(loo[row], ridge.predict(vectors[[i]])[0], atol=1e-3)
+
+
+def test_a_stacker_over_other_features_is_refitted_on_load(tmp_path, demo_taxonomy, demo_examples, embedder) -> None:  # type: ignore[no-untyped-def]
+    """An index built by a tagllm with other evidence features gets weights for this version's features."""
+    import json
+
+    index = ExampleIndex.build(demo_examples, demo_taxonomy, embedder)
+    built = CandidateScorer(demo_taxonomy, index, embedder, ["category"], k=5)
+    built.fit()
+    built.save(tmp_path)
+    saved = json.loads((tmp_path / "scorer.json").read_text())
+    saved["category"]["features"] = saved["category"]["features"][:-1]
+    saved["category"]["coef"] = [0.0] * (len(ALL_FEATURES) - 1)
+    (tmp_path / "scorer.json").write_text(json.dumps(saved))
+
+    loaded = CandidateScorer(demo_taxonomy, index, embedder, ["category"], k=5)
+    loaded.load_stackers(tmp_path)
+    assert np.allclose(loaded.stackers["category"].coef, built.stackers["category"].coef)
