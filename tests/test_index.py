@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tagllm.errors import IndexMismatchError
@@ -48,3 +49,19 @@ def test_load_refuses_an_index_of_another_format_and_says_how_to_rebuild(tmp_pat
         f"{tmp_path / 'idx'}: index format 1 is not {FORMAT_VERSION} (made by another tagllm version); "
         f"rebuild it: tagllm index build EXAMPLES --index {tmp_path / 'idx'}"
     )
+
+
+def test_a_repeated_text_is_encoded_once_and_keeps_its_place(embedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    texts = ["Red cotton t-shirt", "Ceramic tea set", "Red cotton t-shirt", "白色运动鞋", "Ceramic tea set"]
+    expected = embedder.encode(list(dict.fromkeys(texts)))
+    seen: list[list[str]] = []
+    encode = embedder.model.encode
+
+    def spy(sentences, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(list(sentences))
+        return encode(sentences, **kwargs)
+
+    monkeypatch.setattr(embedder.model, "encode", spy)
+    vectors = embedder.encode(texts)
+    assert seen == [["Red cotton t-shirt", "Ceramic tea set", "白色运动鞋"]]
+    assert np.allclose(vectors, expected[[0, 1, 0, 2, 1]], atol=1e-6)

@@ -90,11 +90,16 @@ class Embedder:
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        texts = list(texts)
+        distinct = list(dict.fromkeys(texts))  # a repeated text (duplicate listings are common) is encoded once
         vectors = self.model.encode(
-            list(texts),
+            distinct,
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=show_progress,
         )
+        if len(distinct) < len(texts):
+            row = {text: i for i, text in enumerate(distinct)}
+            vectors = vectors[[row[text] for text in texts]]
         return np.ascontiguousarray(vectors, dtype=np.float32)
