@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from tagllm.backends import Backend, Generation, GenerationRequest, get_backend
-from tagllm.candidates import CandidateScorer
+from tagllm.candidates import ALL_FEATURES, CandidateScorer
 from tagllm.config import TaggerConfig
 from tagllm.errors import ConfigError, TagllmError
 from tagllm.models import (
@@ -428,7 +428,9 @@ def open_index(
         from tagllm.cache import cache_dir
 
         digest = hashlib.sha256(examples_path.read_bytes()).hexdigest()
-        key = f"{digest}|{taxonomy.version}|{embedder.name}|{config.label_field}|{FORMAT_VERSION}"
+        # the stacker's features too: an index cached by a tagllm with other evidence would be refitted at every load
+        features = ",".join(ALL_FEATURES)
+        key = f"{digest}|{taxonomy.version}|{embedder.name}|{config.label_field}|{FORMAT_VERSION}|{features}"
         key = hashlib.sha256(key.encode()).hexdigest()
         target = cache_dir() / "indexes" / key[:20]
         if (target / "manifest.json").exists():
