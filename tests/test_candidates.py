@@ -23,6 +23,12 @@ def test_feature_matrix_dot_is_the_exact_sparse_product() -> None:
     prepared = FeatureMatrix(matrix.tocsr(), dense_features=64)
     assert len(prepared.dense_ids) == 64
     assert np.allclose(prepared.dot(queries), (queries @ matrix.T).toarray(), atol=1e-5)
+    # a row that lists a feature twice (CSR that is not canonical) counts both entries
+    twice = sp.csr_matrix(
+        (np.array([1.0, 2.0, 0.5], np.float32), np.array([7, 7, 100]), np.array([0, 3])), shape=(1, 5000)
+    )
+    expected = 3.0 * matrix[:, 7].toarray().ravel() + 0.5 * matrix[:, 100].toarray().ravel()
+    assert np.allclose(prepared.dot(twice)[0], expected, atol=1e-5)
 
 
 def _expand_one(matrix: np.ndarray) -> np.ndarray:

@@ -181,11 +181,14 @@ class FeatureMatrix:
 
     def _split(self, matrix: sp.csr_matrix) -> tuple[np.ndarray, sp.csr_matrix]:
         """The entries of ``matrix`` in the dense features as a (rows x dense features) array, and the rest."""
+        matrix.sum_duplicates()  # a no-op for canonical CSR (what hashing gives); below, (row, feature) is unique
         slot = self.slot[matrix.indices]
         in_dense = slot >= 0
         rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
         dense = np.zeros((matrix.shape[0], len(self.dense_ids)), dtype=np.float32)
-        np.add.at(dense, (rows[in_dense], slot[in_dense]), matrix.data[in_dense])
+        dense[rows[in_dense], slot[in_dense]] = matrix.data[in_dense]
         rest = ~in_dense
-        sparse = sp.csr_matrix((matrix.data[rest], (rows[rest], matrix.indices[rest])), shape=matrix.shape)
+        indptr = np.zeros(matrix.shape[0] + 1, dtype=np.int64)  # the rest keeps CSR order: no COO sort needed
+        np.cumsum(np.bincount(rows[rest], minlength=matrix.shape[0]), out=indptr[1:])
+        sparse = sp.csr_matrix((matrix.data[rest], matrix.indices[rest], indptr), shape=matrix.shape)
         return dense, sparse
