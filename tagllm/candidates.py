@@ -213,13 +213,16 @@ class _Ridge:
         projected_xty = eigenvectors.T @ np.asarray((y.T @ x).T, dtype=np.float64)  # V'X'Y
         rows = np.random.default_rng(seed).choice(len(x), size=min(RIDGE_SAMPLE, len(x)), replace=False)
         p = x[rows].astype(np.float64) @ eigenvectors
-        gold = y[rows].toarray()
+        gold = y[rows].tocsr()
+        gold_rows = np.repeat(np.arange(len(rows)), np.diff(gold.indptr))
         scale = float(eigenvalues.mean())
         best_accuracy = -1.0
         for factor in RIDGE_PENALTIES if penalty is None else ():  # in units of the mean eigenvalue of X'X
             inv = 1.0 / (eigenvalues + factor * scale)
             h = (p * p) @ inv
-            loo = ((p * inv) @ projected_xty - h[:, None] * gold) / (1.0 - h)[:, None]
+            loo = (p * inv) @ projected_xty
+            loo[gold_rows, gold.indices] -= h[gold_rows]
+            loo /= (1.0 - h)[:, None]
             accuracy = float(gold[np.arange(len(rows)), loo.argmax(axis=1)].mean())
             if accuracy > best_accuracy:
                 best_accuracy, penalty = accuracy, factor * scale
