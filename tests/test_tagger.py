@@ -99,7 +99,16 @@ def test_small_batches_encode_once_per_window_and_tag_as_one_batch_does(tagger) 
     whole = tagger.tag(items)
     timing = {"provenance": {"latency_ms"}}
     for a, b in zip(small, whole, strict=True):
-        assert a.model_dump(exclude=timing) == b.model_dump(exclude=timing)
+        # matrix products over 2 rows and over 6 sum in another order: scores may differ in the last float bits
+        assert _rounded(a.model_dump(exclude=timing)) == _rounded(b.model_dump(exclude=timing))
+
+
+def _rounded(data):  # type: ignore[no-untyped-def]
+    if isinstance(data, dict):
+        return {k: _rounded(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_rounded(v) for v in data]
+    return round(data, 4) if isinstance(data, float) else data
 
 
 def test_a_brand_the_title_already_names_is_read_once() -> None:
