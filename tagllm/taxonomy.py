@@ -7,7 +7,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,9 @@ class Facet:
     multi_valued: bool = False
     required: bool = False
     labels: tuple[tuple[str, str], ...] = ()
+    categories: frozenset[str] | None = None
+    """The category ids this facet applies to (a T-shirt has a sleeve length, a skillet does not); None: every
+    category. Stored expanded: a subtree declared in a taxonomy file is listed node by node."""
 
 
 @dataclass
@@ -129,6 +132,46 @@ class Taxonomy:
         value = self.values[value_id]
         return value.path or value.name
 
+    # -- which facets apply where --------------------------------------------------------------------------------
+    def applies(self, facet: str, category_id: str | None) -> bool:
+        """Whether ``facet`` applies to products of category ``category_id`` (None: the category is unknown, and
+        only facets that apply everywhere do)."""
+        scope = self.facets[facet].categories
+        return scope is None or (category_id is not None and category_id in scope)
+
+    def facets_for(self, category_id: str | None) -> list[str]:
+        """The non-category facets that apply to a category, in the taxonomy's order."""
+        return [name for name, f in self.facets.items() if not f.hierarchical and self.applies(name, category_id)]
+
+    def categories_of(self, facet: str) -> frozenset[str] | None:
+        """The category ids ``facet`` applies to, or None when it applies to every category."""
+        return self.facets[facet].categories
+
+    def with_scopes(self, scopes: dict[str, Iterable[str] | None]) -> Taxonomy:
+        """A new taxonomy where each facet named in ``scopes`` applies to those category ids (None: everywhere).
+
+        Loaded taxonomies are cached and shared, so this never changes ``self``."""
+        facets = dict(self.facets)
+        for name, ids in scopes.items():
+            if name not in facets:
+                raise TaxonomyError(f"taxonomy {self.name!r} has no facet {name!r} to scope")
+            scope = None if ids is None else frozenset(ids)
+            unknown = sorted(scope - self.values.keys()) if scope is not None else []
+            if unknown:
+                missing = ", ".join(unknown[:5])
+                raise TaxonomyError(f"facet {name!r} is scoped to categories that do not exist: {missing}")
+            facets[name] = replace(facets[name], categories=scope)
+        return Taxonomy(self.name, facets, dict(self.values), source=self.source, languages=self.languages)
+
+    def subtree(self, value_id: str) -> list[str]:
+        """``value_id`` and all its descendants."""
+        out, stack = [], [value_id]
+        while stack:
+            current = stack.pop()
+            out.append(current)
+            stack.extend(self._children.get(current, []))
+        return out
+
     # -- identity ----------------------------------------------------------------------------------------------
     @property
     def version(self) -> str:
@@ -137,6 +180,8 @@ class Taxonomy:
             digest = hashlib.sha256()
             for facet in sorted(self.facets.values(), key=lambda f: f.name):
                 digest.update(repr((facet.name, facet.hierarchical, facet.multi_valued)).encode())
+                if facet.categories is not None:
+                    digest.update(repr(sorted(facet.categories)).encode())
             for vid in sorted(self.values):
                 v = self.values[vid]
                 digest.update(repr((v.id, v.facet, v.name, v.parent_id, v.synonyms, v.labels)).encode())
@@ -148,6 +193,8 @@ class Taxonomy:
         for name, facet in self.facets.items():
             values = self._by_facet.get(name, [])
             entry: dict[str, Any] = {"values": len(values), "hierarchical": facet.hierarchical}
+            if not facet.hierarchical:
+                entry["applies_to"] = "all" if facet.categories is None else len(facet.categories)
             if facet.hierarchical and values:
                 depths = [len(self.ancestors(v.id)) + 1 for v in values]
                 entry["max_depth"] = max(depths)
@@ -212,6 +259,9 @@ class _FacetSpec(BaseModel):
     multi_valued: bool = False
     required: bool = False
     labels: dict[str, str] = Field(default_factory=dict)
+    applies_to: list[str] | None = Field(
+        None, description="category ids whose subtrees this facet applies to (default: every category)"
+    )
     values: list[_ValueSpec]
 
 
@@ -262,6 +312,19 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
         for item in f.values:
             add(f, item, None, None)
     taxonomy = Taxonomy(spec.name, facets, values, source=source, languages=tuple(spec.languages))
+    scopes: dict[str, Iterable[str] | None] = {}
+    for f in spec.facets:
+        if f.applies_to is None:
+            continue
+        unknown = [c for c in f.applies_to if c not in values or not facets[values[c].facet].hierarchical]
+        if unknown:
+            raise TaxonomyError(
+                f"{source}: facet {f.name!r} applies_to {', '.join(map(repr, unknown))}: not category ids of this "
+                "taxonomy (applies_to lists the ids of the categories whose subtrees the facet applies to)"
+            )
+        scopes[f.name] = {c for root in f.applies_to for c in taxonomy.subtree(root)}
+    if scopes:
+        taxonomy = taxonomy.with_scopes(scopes)
     for name in spec.synonym_files:
         taxonomy = add_synonyms(taxonomy, load_synonyms(base_dir / name))
     return taxonomy
@@ -392,9 +455,12 @@ def load_shopify(directory: Path, *, attributes: bool = True) -> Taxonomy:
     zh_names = _zh_names(directory / "categories_zh-CN.jsonl")
     facets: dict[str, Facet] = {CATEGORY: Facet(CATEGORY, "Category", "Shopify product category", True, False, True)}
     values: dict[str, Value] = {}
+    scope_of: dict[str, set[str]] = {}  # attribute id -> the categories that list it
     for c in categories:
         labels = (("zh-CN", zh_names[c["id"]]),) if c["id"] in zh_names else ()
         values[c["id"]] = Value(c["id"], c["name"], CATEGORY, c.get("parent_id"), c["path"], (), labels)
+        for attribute_id in c.get("attribute_ids") or ():
+            scope_of.setdefault(str(attribute_id), set()).add(c["id"])
     if attributes and (directory / "attributes.jsonl").exists():
         zh_values: dict[str, str] = {}
         zh_facets: dict[str, str] = {}
@@ -406,7 +472,13 @@ def load_shopify(directory: Path, *, attributes: bool = True) -> Taxonomy:
         for a in _read_jsonl(directory / "attributes.jsonl"):
             handle = a["handle"]
             facet_labels = (("zh-CN", zh_facets[handle]),) if handle in zh_facets else ()
-            facets[handle] = Facet(handle, a["name"], a.get("description") or "", False, True, False, facet_labels)
+            # Shopify lists each category's attributes on the category itself (children do not simply inherit
+            # them: 821 categories lack one of their parent's); an attribute no category lists applies everywhere.
+            scope = scope_of.get(str(a["id"]))
+            facets[handle] = Facet(
+                handle, a["name"], a.get("description") or "", False, True, False, facet_labels,
+                frozenset(scope) if scope else None,
+            )  # fmt: skip
             for vid, vname, vhandle in zip(a["value_ids"], a["values"], a["value_handles"], strict=False):
                 labels = (("zh-CN", zh_values[vid]),) if vid in zh_values else ()
                 values[vid] = Value(vid, vname, handle, None, None, (), labels, vhandle)

@@ -59,3 +59,44 @@ def test_unknown_keys_and_unknown_names_fail_with_what_to_do(tmp_path: Path) -> 
         load_taxonomy("nope")
     with pytest.raises(TaxonomyError, match="has no facet 'size'; its facets are: category, color, material, audience"):
         load_taxonomy("demo").facet_values("size")
+
+
+def test_shopify_facets_apply_to_the_categories_that_list_them() -> None:
+    tax = load_taxonomy("shopify")
+    clothing = tax["aa-1"]  # Apparel & Accessories > Clothing lists color, fabric, pattern, target gender
+    assert {"color", "fabric", "pattern", "target-gender"} <= set(tax.facets_for(clothing.id))
+    skillets = next(v for v in tax.facet_values("category") if v.name == "Skillets")
+    assert tax.applies("color", skillets.id)
+    assert not tax.applies("sleeve-length-type", skillets.id)
+    assert tax.applies("sleeve-length-type", next(v.id for v in tax.facet_values("category") if v.name == "T-Shirts"))
+    assert not tax.applies("color", None)  # an unknown category gets only the facets that apply everywhere
+
+
+def test_own_format_scopes_a_facet_to_subtrees(tmp_path: Path) -> None:
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n"
+        "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel, children: [{id: a1, name: Shirts}]},"
+        " {id: k, name: Kitchen}]}\n"
+        "  - {name: sleeve, applies_to: [a], values: [{id: s1, name: Long Sleeve}]}\n"
+        "  - {name: color, values: [{id: c1, name: Red}]}\n"
+    )
+    tax = load_taxonomy(spec)
+    assert tax.categories_of("sleeve") == {"a", "a1"}
+    assert tax.facets_for("a1") == ["sleeve", "color"]
+    assert tax.facets_for("k") == ["color"]
+    assert tax.categories_of("color") is None
+    unscoped = tax.with_scopes({"sleeve": None})
+    assert unscoped.facets_for("k") == ["sleeve", "color"] and unscoped.version != tax.version
+    assert tax.categories_of("sleeve") == {"a", "a1"}  # the cached taxonomy is left as it was
+
+
+def test_a_facet_scoped_to_an_unknown_category_names_it(tmp_path: Path) -> None:
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n"
+        "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel}]}\n"
+        "  - {name: sleeve, applies_to: [apparel], values: [{id: s1, name: Long Sleeve}]}\n"
+    )
+    with pytest.raises(TaxonomyError, match="facet 'sleeve' applies_to 'apparel': not category ids"):
+        load_taxonomy(spec)
