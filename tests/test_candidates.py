@@ -122,7 +122,7 @@ def test_a_stacker_fitted_for_another_k_is_refitted_on_load(tmp_path, demo_taxon
 
 def test_ridge_leave_one_out_equals_a_fit_without_the_example() -> None:
     """The hat-matrix shortcut gives exactly what refitting without the example gives, multi-label rows included."""
-    from tagllm.candidates import _Ridge
+    from tagllm.candidates.ridge import Ridge as _Ridge
 
     rng = np.random.default_rng(4)
     vectors = rng.standard_normal((60, 8)).astype(np.float32)

@@ -1,0 +1,96 @@
+"""Ridge regression of each value on the embeddings (``emb_ridge``): which directions of the embedding space
+separate the classes, where centroid cosine weighs every direction alike. It is fitted at load time (0.1 s for
+12,600 examples), and its leave-one-out predictions are exact, so fitting the stacker sees what a new product would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from tagllm.candidates.base import Batch, Classes, ClassFamily, Evidence, FacetData
+
+# Ridge penalties tried, in units of the mean eigenvalue of X'X, each judged by exact leave-one-out accuracy on up
+# to RIDGE_SAMPLE of the index's examples: 12,593 Flipkart examples pick the smallest, 400 OpenBG examples 0.03.
+RIDGE_PENALTIES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
+RIDGE_SAMPLE = 1000
+
+
+@dataclass
+class Ridge:
+    """Ridge regression of each class's 0/1 indicator on the embeddings (plus an intercept): a linear model of the
+    whole embedding space, which weighs its directions by how well they separate the classes where centroid cosine
+    weighs them all alike. Leave-one-out predictions of ridge regression are exact and cheap (through the hat
+    matrix's diagonal ``h``: ``(pred - h * y) / (1 - h)``), so the penalty is chosen by leave-one-out accuracy on the
+    index's own examples, and the stacker is fitted on the same leave-one-out values it would be for a new product.
+    """
+
+    weights: np.ndarray  # (dim + 1) x classes
+    inverse: np.ndarray  # (X'X + penalty I)^-1, for the hat matrix's diagonal
+    y: sp.csr_matrix  # examples x classes, 0/1
+    penalty: float
+
+    @classmethod
+    def fit(cls, vectors: np.ndarray, y: sp.csr_matrix, *, penalty: float | None = None) -> Ridge:
+        """Fit with ``penalty``, or with the one of RIDGE_PENALTIES that leave-one-out accuracy prefers."""
+        x = _with_intercept(vectors)
+        eigenvalues, eigenvectors = np.linalg.eigh((x.T @ x).astype(np.float64))
+        eigenvalues = np.maximum(eigenvalues, 0.0)
+        projected_xty = eigenvectors.T @ np.asarray((y.T @ x).T, dtype=np.float64)  # V'X'Y
+        rows = np.random.default_rng(0).choice(len(x), size=min(RIDGE_SAMPLE, len(x)), replace=False)
+        p = x[rows].astype(np.float64) @ eigenvectors
+        gold = y[rows].tocsr()
+        gold_rows = np.repeat(np.arange(len(rows)), np.diff(gold.indptr))
+        scale = float(eigenvalues.mean())
+        best_accuracy = -1.0
+        for factor in RIDGE_PENALTIES if penalty is None else ():  # in units of the mean eigenvalue of X'X
+            inv = 1.0 / (eigenvalues + factor * scale)
+            h = (p * p) @ inv
+            loo = (p * inv) @ projected_xty
+            loo[gold_rows, gold.indices] -= h[gold_rows]
+            loo /= (1.0 - h)[:, None]
+            accuracy = float(gold[np.arange(len(rows)), loo.argmax(axis=1)].mean())
+            if accuracy > best_accuracy:
+                best_accuracy, penalty = accuracy, factor * scale
+        assert penalty is not None
+        inverse = (eigenvectors / (eigenvalues + penalty)) @ eigenvectors.T
+        weights = eigenvectors @ (projected_xty / (eigenvalues + penalty)[:, None])
+        return cls(weights.astype(np.float32), inverse.astype(np.float32), y.tocsr(), penalty)
+
+    def predict(self, vectors: np.ndarray, exclude: list[int] | None = None) -> np.ndarray:
+        """Per product and class, the regression's value; for ``exclude`` (the examples the rows are), their
+        leave-one-out value."""
+        x = _with_intercept(vectors)
+        out = (x @ self.weights).astype(np.float64)
+        if exclude is None:
+            return out
+        h = ((x @ self.inverse) * x).sum(axis=1, dtype=np.float64)
+        own = self.y[exclude]
+        rows = np.repeat(np.arange(len(exclude)), np.diff(own.indptr))
+        out[rows, own.indices] -= h[rows]
+        return out / (1.0 - h)[:, None]
+
+
+def _with_intercept(vectors: np.ndarray) -> np.ndarray:
+    return np.hstack([np.asarray(vectors, dtype=np.float32), np.ones((len(vectors), 1), np.float32)])
+
+
+class RidgeEvidence(ClassFamily):
+    columns = ("emb_ridge",)
+    relative = ("emb_ridge",)
+
+    def __init__(self, data: FacetData, classes: Classes) -> None:
+        super().__init__(data, classes)
+        assert data.index is not None
+        self.model = Ridge.fit(data.index.vectors, classes.y)
+
+    @classmethod
+    def build(cls, data: FacetData) -> RidgeEvidence | None:
+        return cls(data, data.classes) if data.classes is not None else None
+
+    def read(self, batch: Batch) -> Evidence:
+        ridge = self.model.predict(batch.emb, batch.exclude)
+        proposals = self.proposals([ridge - ridge.min(axis=1, keepdims=True)])
+        return Evidence(proposals, lambda candidates: self.gather(candidates, [ridge]))

@@ -1,0 +1,99 @@
+"""The stacker: logistic regression from a candidate's evidence to the probability that it is right."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tagllm.candidates.features import ALL_FEATURES, COLUMN, DEFAULT_WEIGHTS, RELATIVE, TOP_RANKS
+
+DEFAULT_INTERCEPT = -6.0
+
+
+@dataclass
+class Stacker:
+    """Standardise the evidence, then logistic regression: P(value is right | evidence)."""
+
+    coef: np.ndarray
+    intercept: float
+    mean: np.ndarray
+    scale: np.ndarray
+    fitted_on: int = 0
+    k: int | None = None  # the neighbours per product its vote evidence was computed with
+
+    @classmethod
+    def default(cls) -> Stacker:
+        coef = np.array([DEFAULT_WEIGHTS.get(f, 0.0) for f in ALL_FEATURES], dtype=np.float64)
+        return cls(coef, DEFAULT_INTERCEPT, np.zeros(len(ALL_FEATURES)), np.ones(len(ALL_FEATURES)))
+
+    @classmethod
+    def fit(cls, x: np.ndarray, y: np.ndarray, *, fitted_on: int, k: int | None) -> Stacker | None:
+        """Fit on candidate rows ``x`` (ALL_FEATURES, float32, standardised in place) and their 0/1 ``y``; None when
+        ``y`` has one class only."""
+        from sklearn.linear_model import LogisticRegression
+
+        if y.min() == y.max():
+            return None
+        mean, scale = x.mean(axis=0, dtype=np.float64), x.std(axis=0, dtype=np.float64)
+        scale[scale == 0] = 1.0
+        # Newton's method (newton-cholesky): with a few dozen standardised features it reaches the optimum in about
+        # ten steps, where the default lbfgs stopped short of it (objective 720.9 against 719.0 on Flipkart).
+        model = LogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-8, max_iter=100)
+        x -= mean.astype(np.float32)  # in place: no float64 copy of the rows
+        x /= scale.astype(np.float32)
+        model.fit(x, y)
+        return cls(model.coef_[0], float(model.intercept_[0]), mean, scale, fitted_on, k)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Probabilities for candidates (rows of ALL_FEATURES, see ``expand``)."""
+        weights = self.coef / self.scale  # standardising folded into the weights: no copy of x
+        z = x @ weights + (self.intercept - self.mean @ weights)
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "features": list(ALL_FEATURES),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "fitted_on": self.fitted_on,
+            "k": self.k,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Stacker | None:
+        if tuple(data["features"]) != ALL_FEATURES:
+            return None  # an index from another tagllm version: its weights do not fit these features
+        return cls(
+            np.array(data["coef"]),
+            float(data["intercept"]),
+            np.array(data["mean"]),
+            np.array(data["scale"]),
+            int(data.get("fitted_on", 0)),
+            data.get("k"),
+        )
+
+
+_RELATIVE_COLUMNS = [COLUMN[f] for f in RELATIVE]
+
+
+def expand(matrix: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Append, per product (rows ``starts[i]:starts[i+1]``), the relative columns (each RELATIVE feature minus its
+    maximum over the product's candidates) and the top-rank indicators (rank r: exactly r candidates beat it)."""
+    if not len(matrix):
+        return np.zeros((0, len(ALL_FEATURES)))
+    lengths = np.diff(starts)
+    group = np.repeat(np.arange(len(lengths)), lengths)
+    firsts = starts[:-1][lengths > 0]
+    slot = np.cumsum(lengths > 0)[group] - 1  # row -> its product among those with candidates
+    best = np.maximum.reduceat(matrix, firsts, axis=0)[slot]
+    is_best = matrix == best
+    ties = np.add.reduceat(is_best.astype(np.int64), firsts, axis=0)[slot]
+    below = np.where(is_best, -np.inf, matrix)
+    second = np.maximum.reduceat(below, firsts, axis=0)[slot]
+    tops = [is_best, (matrix == second) & (ties == 1)]
+    base = matrix[:, _RELATIVE_COLUMNS]
+    return np.hstack([matrix, base - best[:, _RELATIVE_COLUMNS], *(t.astype(np.float64) for t in tops[:TOP_RANKS])])
