@@ -141,6 +141,9 @@ EXTRA_KINDS = ("unlisted_synonym",)
 can map them. Reported apart, outside the totals: it measures how much the embedding stage rescues and how often
 it is wrong, not a kind the mapper is expected to get right."""
 REJECT_KINDS = ("unrelated", "near_miss", "injection", "bad_input")
+WRITTEN_CASES = Path(__file__).with_name("mapping_cases.yaml")
+"""Hand-written cases (regional words, modifiers, abbreviations, Chinese affixes, wrapped answers, paraphrases and
+must-reject strings), mapped with the taxonomy WITHOUT the synonym file: see the file's header."""
 
 
 @dataclass
@@ -404,6 +407,93 @@ def build_cases(taxonomy: Taxonomy, seed: int, per_kind: int) -> list[Case]:
     return cases
 
 
+def load_written_cases(taxonomy: Taxonomy, path: Path = WRITTEN_CASES) -> list[Case]:
+    """The hand-written cases, targets resolved to ids (a target is a value's name or the tail of its path)."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cases: list[Case] = []
+    for kind, spec in data.items():
+        for row in spec["cases"]:
+            facet, text, target = (spec["facet"], *row) if "facet" in spec else row
+            expected = None if target is None else _resolve(taxonomy, facet, str(target))
+            cases.append(Case(kind, facet, str(text), expected, answer=bool(spec.get("answer"))))
+    return cases
+
+
+def _resolve(taxonomy: Taxonomy, facet: str, target: str) -> str:
+    found = [
+        v.id
+        for v in taxonomy.facet_values(facet)
+        if v.name == target or v.path == target or (v.path or "").endswith(" > " + target)
+    ]
+    if len(found) != 1:
+        raise SystemExit(f"{WRITTEN_CASES.name}: target {target!r} names {len(found)} values of facet {facet!r}")
+    return found[0]
+
+
+def written_kinds(cases: list[Case]) -> list[str]:
+    return list(dict.fromkeys(c.kind for c in cases))
+
+
+def report_written(outcomes: list[tuple[Case, str | None, str, float]], *, out: Callable[[str], None] = print) -> None:
+    """Per kind: correct, wrong, rejected; then the mappable and must-reject totals and each method's share."""
+    kinds = written_kinds([c for c, *_ in outcomes])
+    out(f"{'kind':<20} {'n':>4} {'correct':>8} {'wrong':>7} {'rejected':>9}  methods")
+    totals = {"map": [0, 0, 0, 0], "reject": [0, 0, 0]}
+    by_method: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for kind in kinds:
+        rows = [(c, got, m) for c, got, m, _ in outcomes if c.kind == kind]
+        n = len(rows)
+        correct = sum(1 for c, got, _ in rows if got == c.expected)
+        wrong = sum(1 for c, got, _ in rows if got is not None and got != c.expected)
+        rejected = sum(1 for _, got, _ in rows if got is None)
+        methods: dict[str, int] = defaultdict(int)
+        for c, got, m in rows:
+            methods[m] += 1
+            if got is not None:
+                by_method[m][0] += 1
+                by_method[m][1] += got != c.expected
+        for c, got, _ in rows:
+            if c.expected is None:
+                t = totals["reject"]
+                t[0] += 1
+                t[1] += got is None
+                t[2] += got is not None
+            else:
+                t = totals["map"]
+                t[0] += 1
+                t[1] += got == c.expected
+                t[2] += got is not None and got != c.expected
+                t[3] += got is None
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(methods.items()))
+        out(f"{kind:<20} {n:>4} {correct / n:>8.1%} {wrong / n:>7.1%} {rejected / n:>9.1%}  {shown}")
+    m, r = totals["map"], totals["reject"]
+    out(
+        f"mappable: {m[0]} strings, {m[1] / max(m[0], 1):.1%} correct, {m[2] / max(m[0], 1):.2%} wrong, "
+        f"{m[3] / max(m[0], 1):.1%} rejected"
+    )
+    out(f"must-reject: {r[0]} strings, {r[1] / max(r[0], 1):.1%} rejected, {r[2]} mapped (wrong)")
+    out(f"wrong overall: {m[2] + r[2]} of {m[0] + r[0]} = {(m[2] + r[2]) / max(m[0] + r[0], 1):.2%}")
+    out("mapped by method (written cases): " + ", ".join(f"{k} {v[0]} ({v[1]} wrong)" for k, v in sorted(by_method.items())))
+
+
+def map_written(mapper: Mapper, cases: list[Case]) -> list[tuple[Case, str | None, str, float]]:
+    out: list[tuple[Case, str | None, str, float]] = []
+    by_facet: dict[str, list[Case]] = defaultdict(list)
+    for case in cases:
+        if case.answer:
+            answer = mapper.map_answer(case.text, [case.facet])
+            tags = answer.tags.get(case.facet, [])
+            out.append((case, tags[0][0].id, tags[0][1].method, tags[0][1].score) if tags else (case, None, "rejected", 0.0))
+        else:
+            by_facet[case.facet].append(case)
+    for facet, group in by_facet.items():
+        for case, m in zip(group, mapper.map([c.text for c in group], facet), strict=True):
+            out.append((case, m.value.id if m.value else None, m.method or "rejected", m.score))
+    return out
+
+
 def run_cases(mapper: Mapper, cases: list[Case], plain: Mapper | None = None) -> dict[str, dict[str, int]]:
     """Score every case; ``plain`` (a mapper without the synonym file) maps the unlisted_synonym kind."""
     stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -625,6 +715,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--word-floor", type=float, help="override tagllm.mapping.WORD_FLOOR (fuzzy word check)")
     parser.add_argument("--show-errors", type=int, default=0, help="print up to N wrong or missed cases per kind")
+    parser.add_argument("--written-only", action="store_true", help="only the hand-written cases (mapping_cases.yaml)")
     args = parser.parse_args(argv)
 
     if args.word_floor is not None:
@@ -665,15 +756,29 @@ def main(argv: list[str] | None = None) -> int:
 
     mapper = Mapper(taxonomy, **options)
     plain = Mapper(load(synonyms=False), **options)
+    if args.written_only:
+        cases = []
     print(
         f"fuzzy threshold {mapper.fuzzy_threshold}, embedding threshold {mapper.embedding_threshold}"
         f"{' (embeddings off)' if not mapper.use_embeddings else ''}"
     )
-    stats = run_cases(mapper, cases, plain)
-    report(stats)
+    if cases:
+        stats = run_cases(mapper, cases, plain)
+        report(stats)
+    written = load_written_cases(plain.taxonomy)
+    print(f"\nwritten cases ({WRITTEN_CASES.name}), taxonomy without the synonym file:")
+    outcomes = map_written(plain, written)
+    report_written(outcomes)
     if args.show_errors:
+        for case, got, method, score in outcomes:
+            if got != case.expected:
+                tax = plain.taxonomy
+                what = f"{got} {tax.path_of(got)} ({method} {score:.3f})" if got else "rejected"
+                want = case.expected and tax.path_of(case.expected)
+                print(f"  [{case.kind}] {case.facet}: {case.text[:60]!r} -> {what}; expected {want}")
+    if args.show_errors and cases:
         show_errors(mapper, cases, args.show_errors)
-    if not args.skip_throughput:
+    if not args.skip_throughput and cases:
         throughput(taxonomy, mapper, args.seed, cases)
         load_times(taxonomy)
     return 0
