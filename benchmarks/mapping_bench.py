@@ -26,8 +26,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tagllm import mapping  # noqa: E402
-from tagllm.mapping import Mapper, _keys  # noqa: E402
+from tagllm.mapping import Mapper, map_texts  # noqa: E402
+from tagllm.mapping import fuzzy as fuzzy_stage  # noqa: E402
+from tagllm.mapping import keys as _keys  # noqa: E402
 from tagllm.taxonomy import Taxonomy, Value, add_synonyms, load_shopify, load_synonyms  # noqa: E402
 
 SEPARATORS = (" / ", "/", " › ", " -> ", " | ", " >> ", ">", " » ")
@@ -475,22 +476,36 @@ def report_written(outcomes: list[tuple[Case, str | None, str, float]], *, out: 
     )
     out(f"must-reject: {r[0]} strings, {r[1] / max(r[0], 1):.1%} rejected, {r[2]} mapped (wrong)")
     out(f"wrong overall: {m[2] + r[2]} of {m[0] + r[0]} = {(m[2] + r[2]) / max(m[0] + r[0], 1):.2%}")
-    out("mapped by method (written cases): " + ", ".join(f"{k} {v[0]} ({v[1]} wrong)" for k, v in sorted(by_method.items())))
+    out(
+        "mapped by method (written cases): "
+        + ", ".join(f"{k} {v[0]} ({v[1]} wrong)" for k, v in sorted(by_method.items()))
+    )
+
+
+def report_stages(mapper: Mapper, before: dict[str, tuple[int, int, int, float]]) -> None:
+    """Each stage's work on the written cases: strings it saw, accepted, rejected, and its cost per string seen."""
+    print(f"{'stage':<12} {'seen':>6} {'accepted':>9} {'rejected':>9} {'ms/string':>10}")
+    for name, stats in mapper.stats.items():
+        seen0, acc0, rej0, sec0 = before.get(name, (0, 0, 0, 0.0))
+        seen = stats.seen - seen0
+        if not seen:
+            continue
+        per = (stats.seconds - sec0) / seen * 1000
+        print(f"{name:<12} {seen:>6} {stats.accepted - acc0:>9} {stats.rejected - rej0:>9} {per:>10.3f}")
 
 
 def map_written(mapper: Mapper, cases: list[Case]) -> list[tuple[Case, str | None, str, float]]:
     out: list[tuple[Case, str | None, str, float]] = []
     by_facet: dict[str, list[Case]] = defaultdict(list)
     for case in cases:
-        if case.answer:
-            answer = mapper.map_answer(case.text, [case.facet])
-            tags = answer.tags.get(case.facet, [])
-            out.append((case, tags[0][0].id, tags[0][1].method, tags[0][1].score) if tags else (case, None, "rejected", 0.0))
-        else:
-            by_facet[case.facet].append(case)
-    for facet, group in by_facet.items():
-        for case, m in zip(group, mapper.map([c.text for c in group], facet), strict=True):
-            out.append((case, m.value.id if m.value else None, m.method or "rejected", m.score))
+        by_facet[case.facet].append(case)
+    for facet, group in by_facet.items():  # as `tagllm taxonomy map --facet F` reads a column: answers parsed
+        for case, cell in zip(group, map_texts(mapper, [c.text for c in group], facet), strict=True):
+            if cell.values:
+                value, info = cell.values[0]
+                out.append((case, value.id, info.method, info.score))
+            else:
+                out.append((case, None, "rejected", 0.0))
     return out
 
 
@@ -656,7 +671,7 @@ def throughput(taxonomy: Taxonomy, mapper: Mapper, seed: int, cases: list[Case])
             continue
         fresh = Mapper(taxonomy, use_embeddings=False, cache_dir=mapper.cache_dir)
         for facet in {c.facet for c in group}:
-            fresh._fuzzy_index(facet)  # built once per facet on first need; not a per-string cost
+            fresh.fuzzy.index(facet)  # built once per facet on first need; not a per-string cost
         started = time.perf_counter()
         for c in group:
             fresh.map([c.text], c.facet)
@@ -719,7 +734,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.word_floor is not None:
-        mapping.WORD_FLOOR = args.word_floor
+        fuzzy_stage.WORD_FLOOR = args.word_floor
     taxonomy = load()
     cases = build_cases(taxonomy, args.seed, args.per_kind)
     options = {"use_embeddings": not args.no_embeddings, "cache_dir": args.cache_dir}
@@ -767,8 +782,10 @@ def main(argv: list[str] | None = None) -> int:
         report(stats)
     written = load_written_cases(plain.taxonomy)
     print(f"\nwritten cases ({WRITTEN_CASES.name}), taxonomy without the synonym file:")
+    stats_before = {k: (v.seen, v.accepted, v.rejected, v.seconds) for k, v in plain.stats.items()}
     outcomes = map_written(plain, written)
     report_written(outcomes)
+    report_stages(plain, stats_before)
     if args.show_errors:
         for case, got, method, score in outcomes:
             if got != case.expected:

@@ -43,9 +43,17 @@ ABSTAIN_WORDS = frozenset(
 _FENCE = re.compile(r"```[ \t]*[A-Za-z0-9_+-]*[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL)
 _BULLET = re.compile(r"^\s*(?:[-*•·●▪‣◦+>]+(?=\s)|\(?\d{1,3}[.)](?=\s)|\(?[a-zA-Z][.)](?=\s))\s*")
 _LABEL = re.compile(r"^\s*([^\W\d][\w \-/&]{0,40}?)\s*[:：=]\s*(.*)$", re.DOTALL)
+_SENTENCE = re.compile(
+    r"^\s*(?:the|this|its|my)\s+([^\W\d][\w \-/&]{0,40}?)\s+(?:is|are|would be|should be)\s+"
+    r"(?:an?\s+|the\s+)?(.+?)[.!]?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+"""A one-sentence answer: "The category is Laptops." reads as "category: Laptops"."""
+_MARKUP = re.compile(r"\*\*")
+"""Markdown emphasis around a label or a value ("**Category:** Laptops")."""
 _QUOTES = "\"'`“”‘’「」『』《》"
 _ITEM_SPLIT = re.compile(r"\s*[,;，；、]\s*")
-_PATH_SPLIT = re.compile(r"\s*(?:->|=>|→|⟶|>|›|»|\|)\s*")
+_PATH_SPLIT = re.compile(r"\s*(?:->|=>|→|⟶|>|›|»|》|〉|\|)\s*")
 _SLASH_SPLIT = re.compile(r"\s*[/\\]\s*")
 _WRAPPER_KEYS = frozenset(
     {
@@ -121,7 +129,7 @@ def parse_answer(raw: str) -> Any:
 def _load_json(text: str) -> Any:
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # ValueError: broken JSON, or an integer too long to convert
         pass
     if len(text) > MAX_REPAIR_CHARS or text.count("{") + text.count("[") > MAX_REPAIR_BRACKETS:
         return None  # json-repair takes seconds on pathological input; such text is not a tag list anyway
@@ -147,7 +155,7 @@ def items(parsed: Any, key: str | None = None, *, _depth: int = 0) -> list[Item]
     if isinstance(parsed, bool):
         return [Item(key, str(parsed).lower())]
     if isinstance(parsed, int | float):
-        return [Item(key, str(parsed))]
+        return [Item(key, _number(parsed))]
     if isinstance(parsed, str):
         if key is None:
             return split_text(parsed)
@@ -179,7 +187,15 @@ def items(parsed: Any, key: str | None = None, *, _depth: int = 0) -> list[Item]
             else:
                 out.extend(items(v, name, _depth=_depth + 1))
         return out
-    return [Item(key, _clean(str(parsed)))]
+    return [Item(key, _clean(_number(parsed) if isinstance(parsed, int) else str(parsed)))]
+
+
+def _number(value: int | float) -> str:
+    """A number as text; an integer too long for ``str`` (over 4,300 digits) is no tag: an empty string."""
+    try:
+        return str(value)
+    except ValueError:
+        return ""
 
 
 def split_text(text: str) -> list[Item]:
@@ -193,7 +209,8 @@ def split_text(text: str) -> list[Item]:
         line = _BULLET.sub("", line, count=1).strip()
         if not line:
             continue
-        label = _LABEL.match(line)
+        line = _MARKUP.sub("", line).strip()
+        label = _LABEL.match(line) or _SENTENCE.match(line)
         if label and not label.group(2).startswith("//"):
             out.append(Item(label.group(1).strip(), _clean(label.group(2))))
         else:

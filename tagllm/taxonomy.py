@@ -222,7 +222,8 @@ class Taxonomy:
             if not v.name.strip():
                 problems.append(f"value {v.id!r} has an empty name")
                 continue
-            key = (v.facet, v.parent_id, normalize(v.name))
+            # the mapper's exact stage tells "C" from "C#" and "C++": only names equal but for case and spacing clash
+            key = (v.facet, v.parent_id, " ".join(v.name.casefold().split()))
             if key in seen:
                 problems.append(
                     f"facet {v.facet!r}: values {seen[key]!r} and {v.id!r} share the name {v.name!r} "

@@ -3,58 +3,82 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from tagllm.cli.common import ConfigOpt
+
+if TYPE_CHECKING:
+    from tagllm.mapping import CellResult
+    from tagllm.taxonomy import Facet, Taxonomy, Value
+
 app = typer.Typer(help="Inspect, check and map onto a taxonomy.", no_args_is_help=True)
 
-TaxonomyOpt = typer.Option("demo", "--taxonomy", "-t", help="taxonomy file, directory or name (demo, shopify)")
+TaxonomyOpt = typer.Option(
+    None,
+    "--taxonomy",
+    "-t",
+    help="taxonomy file, directory or name (demo, shopify); default: the config file's (./tagllm.yaml), else demo",
+)
+MAX_CSV_FIELD = 64 * 1024 * 1024
+"""A CSV cell up to this size is read (and rejected by the mapper as too long for a tag), not a csv.Error."""
+
+
+def _taxonomy(taxonomy: str | None, config: str | None) -> Taxonomy:
+    """The taxonomy a flag names, else the config file's (as `tagllm generate` reads it), else the demo."""
+    from tagllm.cli.common import build_config
+    from tagllm.taxonomy import load_taxonomy
+
+    return load_taxonomy(build_config(config, taxonomy=taxonomy).taxonomy)
 
 
 @app.command()
 def show(
-    taxonomy: str = TaxonomyOpt,
+    taxonomy: str | None = TaxonomyOpt,
+    config: str | None = ConfigOpt,
     facet: str | None = typer.Option(None, help="show one facet only"),
     depth: int = typer.Option(3, help="levels of a hierarchical facet to print"),
     language: str | None = typer.Option(None, "--language", "-l", help="also print labels in this language"),
 ) -> None:
     """Print the facets and values as a tree."""
-    from tagllm.taxonomy import load_taxonomy
+    tax = _taxonomy(taxonomy, config)
+    for name in [facet] if facet else list(tax.facets):
+        tax.facet_values(name)  # an unknown facet fails here, naming the taxonomy's facets
+        for line in facet_lines(tax, tax.facets[name], depth=depth, language=language):
+            typer.echo(line)
 
-    tax = load_taxonomy(taxonomy)
-    facets = [facet] if facet else list(tax.facets)
-    for name in facets:
-        values = tax.facet_values(name)
-        f = tax.facets[name]
-        kind = "hierarchical" if f.hierarchical else ("multi-valued" if f.multi_valued else "single-valued")
-        typer.echo(f"{name} ({kind}, {len(values)} values)")
 
-        def label(v: object) -> str:
-            extra = v.label(language) if language else None  # type: ignore[attr-defined]
-            return f"{v.name} [{v.id}]" + (f" / {extra}" if extra else "")  # type: ignore[attr-defined]
+def facet_lines(tax: Taxonomy, spec: Facet, *, depth: int, language: str | None) -> list[str]:
+    """One facet as `taxonomy show` prints it: a heading line, then its values (a tree for a hierarchical facet)."""
+    values = tax.facet_values(spec.name)
+    kind = "hierarchical" if spec.hierarchical else ("multi-valued" if spec.multi_valued else "single-valued")
+    lines = [f"{spec.name} ({kind}, {len(values)} values)"]
 
-        if f.hierarchical:
+    def label(value: Value) -> str:
+        extra = value.label(language) if language else None
+        return f"{value.name} [{value.id}]" + (f" / {extra}" if extra else "")
 
-            def walk(parent: str | None, level: int, facet_name: str) -> None:
-                if level >= depth:
-                    return
-                for child in tax.children(parent):
-                    if child.facet == facet_name:
-                        typer.echo("  " * (level + 1) + label(child))
-                        walk(child.id, level + 1, facet_name)
+    if not spec.hierarchical:
+        return lines + ["  " + label(v) for v in values]
 
-            walk(None, 0, name)
-        else:
-            for v in values:
-                typer.echo("  " + label(v))
+    def walk(parent: str | None, level: int) -> None:
+        if level >= depth:
+            return
+        for child in tax.children(parent):
+            if child.facet == spec.name:
+                lines.append("  " * (level + 1) + label(child))
+                walk(child.id, level + 1)
+
+    walk(None, 0)
+    return lines
 
 
 @app.command()
-def check(taxonomy: str = TaxonomyOpt) -> None:
-    """Report problems an analyst should fix (duplicate names under one parent, cycles); exit 1 if any."""
-    from tagllm.taxonomy import load_taxonomy
-
-    tax = load_taxonomy(taxonomy)
+def check(taxonomy: str | None = TaxonomyOpt, config: str | None = ConfigOpt) -> None:
+    """Report problems an analyst should fix (names the mapper cannot tell apart, cycles); exit 1 if any."""
+    tax = _taxonomy(taxonomy, config)
     problems = tax.check()
     for p in problems:
         typer.echo(p)
@@ -63,67 +87,100 @@ def check(taxonomy: str = TaxonomyOpt) -> None:
 
 
 @app.command()
-def stats(taxonomy: str = TaxonomyOpt) -> None:
+def stats(taxonomy: str | None = TaxonomyOpt, config: str | None = ConfigOpt) -> None:
     """Print counts per facet (values, depth, leaves, synonyms, labels per language) as JSON."""
-    from tagllm.taxonomy import load_taxonomy
-
-    typer.echo(json.dumps(load_taxonomy(taxonomy).stats(), indent=2, ensure_ascii=False))
+    typer.echo(json.dumps(_taxonomy(taxonomy, config).stats(), indent=2, ensure_ascii=False))
 
 
 @app.command("map")
 def map_(
     strings: list[str] | None = typer.Argument(None, help="strings to map (else --file, else stdin)"),  # noqa: B008
-    taxonomy: str = TaxonomyOpt,
+    taxonomy: str | None = TaxonomyOpt,
+    config: str | None = ConfigOpt,
     facet: str | None = typer.Option(None, "--facet", "-f", help="map within this facet (default: any)"),
     file: str | None = typer.Option(None, "--file", help="read strings from a JSONL or CSV file"),
     column: str | None = typer.Option(None, "--column", help="the JSONL key or CSV column to read"),
     output_format: str = typer.Option("table", "--format", help="table, jsonl or csv"),
     synonyms: list[str] | None = typer.Option(None, "--synonyms", help="a synonym file (repeatable)"),  # noqa: B008
+    literal: bool = typer.Option(
+        False,
+        "--literal",
+        help="map each string as written (by default a JSON, 'Key: value' or Markdown answer "
+        "is parsed as the tagger parses a model's answer)",
+    ),
     embeddings: bool = typer.Option(True, "--embeddings/--no-embeddings", help="use the embedding stage"),
+    lexicon: bool = typer.Option(True, "--lexicon/--no-lexicon", help="use the WordNet stage (tagllm[lexicon])"),
 ) -> None:
-    """Map free text onto taxonomy values (id, path, method, score), or say why a string was rejected."""
-    import csv
-    import io
+    """Map free text onto taxonomy values (id, path, method, score), or say why a string was rejected.
+
+    One output row per input string (per line of stdin, record of a JSONL file, row of a CSV file), in order.
+    """
     import sys
-    from pathlib import Path
 
     from tagllm.errors import InputError
-    from tagllm.mapping import Mapper
-    from tagllm.taxonomy import add_synonyms, load_synonyms, load_taxonomy
+    from tagllm.mapping import Mapper, map_texts
+    from tagllm.taxonomy import add_synonyms, load_synonyms
 
     if output_format not in ("table", "jsonl", "csv"):
         raise InputError(f"--format {output_format!r}: use table, jsonl or csv")
-    tax = load_taxonomy(taxonomy)
+    tax = _taxonomy(taxonomy, config)
     for path in synonyms or []:
         tax = add_synonyms(tax, load_synonyms(Path(path)))
+    if facet is not None and facet not in tax.facets:
+        tax.facet_values(facet)  # the taxonomy's error, naming its facets
+    notes: dict[int, str] = {}
     if strings:
         texts = list(strings)
     elif file:
-        texts = _read_column(Path(file), column)
+        texts, notes = read_column(Path(file), column)
     else:
-        texts = [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
-    mapper = Mapper(tax, use_embeddings=embeddings)
-    results = mapper.map(texts, facet)
-    fields = ("text", "facet", "id", "name", "path", "method", "score", "reason")
-    rows: list[dict[str, str | float]] = [
-        {
-            "text": m.text,
-            "facet": m.facet or "",
-            "id": m.value.id if m.value else "",
-            "name": m.value.name if m.value else "",
-            "path": tax.path_of(m.value.id) if m.value else "",
-            "method": m.method or "rejected",
-            "score": round(m.score, 4),
-            "reason": m.reason or "",
-        }
-        for m in results
-    ]
+        texts = read_lines(sys.stdin.buffer.read())
+    mapper = Mapper(tax, use_embeddings=embeddings, use_lexicon=lexicon)
+    cells = map_texts(mapper, [t if i not in notes else "" for i, t in enumerate(texts)], facet, literal=literal)
+    rows = [_row(tax, cell, notes.get(i)) for i, cell in enumerate(cells)]
+    _print(rows, output_format)
+    rejected = sum(1 for row in rows if not row["id"])
+    typer.echo(f"{len(rows) - rejected} of {len(rows)} mapped, {rejected} rejected", err=True)
+
+
+FIELDS = ("text", "facet", "id", "name", "path", "method", "score", "reason")
+
+
+def _row(tax: Taxonomy, cell: CellResult, note: str | None) -> dict[str, Any]:
+    """An output row; a string that held several values (a list) shows them joined with "; "."""
+    if note is not None:
+        return {"text": "", "facet": cell.facet or "", "id": "", "name": "", "path": "", "method": "rejected",
+                "score": 0.0, "reason": note}  # fmt: skip
+    values = cell.values
+    return {
+        "text": _safe(cell.text),
+        "facet": cell.facet or "",
+        "id": "; ".join(v.id for v, _ in values),
+        "name": "; ".join(v.name for v, _ in values),
+        "path": "; ".join(tax.path_of(v.id) for v, _ in values),
+        "method": "; ".join(dict.fromkeys(i.method for _, i in values)) or "rejected",
+        "score": round(min((i.score for _, i in values), default=0.0), 4),
+        "reason": _safe(cell.reason or ""),
+    }
+
+
+def _safe(text: str) -> str:
+    """Text that can be printed: a lone surrogate (undecodable input) becomes U+FFFD."""
+    from tagllm.mapping.keys import SURROGATE
+
+    return SURROGATE.sub("\ufffd", text)
+
+
+def _print(rows: list[dict[str, Any]], output_format: str) -> None:
+    import csv
+    import io
+
     if output_format == "jsonl":
         for row in rows:
             typer.echo(json.dumps(row, ensure_ascii=False))
     elif output_format == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+        writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
         typer.echo(buffer.getvalue(), nl=False)
@@ -132,12 +189,10 @@ def map_(
         for row in rows:
             last = f"{row['score']:.3f}" if row["id"] else str(row["reason"])
             cells = (row["facet"], row["id"], row["path"], row["method"])
-            table.append((_clip(str(row["text"])), *(str(c) for c in cells), last))
+            table.append((_clip(str(row["text"])), *(str(c) for c in cells), _clip(last, 200)))
         widths = [max(_width(r[i]) for r in table) for i in range(5)]
         for r in table:
             typer.echo("  ".join(c + " " * (w - _width(c)) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
-    rejected = sum(1 for m in results if m.value is None)
-    typer.echo(f"{len(results) - rejected} of {len(results)} mapped, {rejected} rejected", err=True)
 
 
 def _width(text: str) -> int:
@@ -149,41 +204,120 @@ def _width(text: str) -> int:
 
 def _clip(text: str, width: int = 60) -> str:
     """One table line per string, however long or multi-line the string was."""
-    text = text.replace("\n", "\\n").replace("\t", "\\t")
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _read_column(path: object, column: str | None) -> list[str]:
-    """Strings from a JSONL file (one key per record) or a CSV file (one column); the column is required."""
-    import csv
-    from pathlib import Path
+def read_lines(data: bytes) -> list[str]:
+    """Lines of stdin, split on newlines only (not on U+2028 or form feeds); undecodable bytes are kept as lone
+    surrogates, which the mapper rejects with a reason. A final newline ends the last line."""
+    text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
+
+def read_column(path: Path, column: str | None) -> tuple[list[str], dict[int, str]]:
+    """The strings of one JSONL key or CSV column, one per record, and the records that could not be read.
+
+    A JSONL line that is not valid JSON (broken, nested too deep, a number too long), not an object, not UTF-8 or
+    without the key keeps its row, rejected with the reason naming the line; a CSV file that is not UTF-8 or not
+    valid CSV is an error naming the line.
+    """
     from tagllm.errors import InputError
 
-    assert isinstance(path, Path)
     if not column:
         raise InputError(f"{path}: name the field holding the strings with --column")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    out: list[str] = []
-    if path.suffix in (".jsonl", ".json", ".ndjson"):
-        for lineno, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
+    if path.suffix.casefold() in (".jsonl", ".json", ".ndjson"):
+        return _read_jsonl(path, data, column)
+    return _read_csv(path, data, column), {}
+
+
+def _read_jsonl(path: Path, data: bytes, column: str) -> tuple[list[str], dict[int, str]]:
+    from tagllm.errors import InputError
+
+    texts: list[str] = []
+    notes: dict[int, str] = {}
+    found = False
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    if lines and not lines[-1].strip():
+        lines.pop()
+    for lineno, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            note = f"{where}: not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+        except RecursionError:
+            note = f"{where}: not valid JSON (nested too deep)"
+        except ValueError as exc:  # JSONDecodeError, and integers too long to convert
+            note = f"{where}: not valid JSON ({getattr(exc, 'msg', None) or exc})"
+        else:
+            if not isinstance(record, dict):
+                note = f"{where}: not a JSON object"
+            elif column not in record:
+                note = f"{where}: no field {column!r}"
+            else:
+                found = True
+                texts.append(_cell_text(record[column]))
                 continue
+        notes[len(texts)] = note
+        texts.append("")
+    if texts and not found:
+        raise InputError(f"{path}: no record has the field {column!r}")
+    return texts, notes
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False)  # a list or an object: mapped as an answer
+    except ValueError:
+        return ""
+
+
+def _read_csv(path: Path, data: bytes, column: str) -> list[str]:
+    import csv
+    import io
+
+    from tagllm.errors import InputError
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        lineno = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}:{lineno}: not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8") from None
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_CSV_FIELD)
+    try:
+        # records end at \n or \r\n only: U+2028, U+0085, \x0b, \x0c, \x1c-\x1e stay inside their cell
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise InputError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
+        if header is None:
+            raise InputError(f"{path}: the file is empty")
+        if column not in header:
+            raise InputError(f"{path}: no column {column!r}; columns: {', '.join(header)}")
+        at = header.index(column)
+        out: list[str] = []
+        while True:
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-            if not isinstance(record, dict) or column not in record:
-                raise InputError(f"{path}:{lineno}: no field {column!r}")
-            value = record[column]
-            out.extend(str(v) for v in value) if isinstance(value, list) else out.append(
-                "" if value is None else str(value)
-            )
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise InputError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
+            out.append(row[at] if at < len(row) else "")
         return out
-    reader = csv.DictReader(text.splitlines())
-    if column not in (reader.fieldnames or []):
-        raise InputError(f"{path}: no column {column!r}; columns: {', '.join(reader.fieldnames or [])}")
-    return [row[column] or "" for row in reader]
+    finally:
+        csv.field_size_limit(limit)

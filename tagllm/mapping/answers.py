@@ -1,0 +1,267 @@
+"""Whole answers: parse a raw model answer, map each string within its facet, apply the facet rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tagllm.mapping.base import Mapped, MappedAnswer, Outcome, strength
+from tagllm.mapping.keys import keys, label_key
+from tagllm.models import MappingInfo, Rejection
+from tagllm.parsing import is_abstention, items, parse_answer, split_list
+from tagllm.taxonomy import Value
+
+if TYPE_CHECKING:
+    from tagllm.mapping.mapper import Mapper
+
+MAX_ANSWER_CHARS = 30_000
+"""A parsed answer longer than this (as text) is not parsed into tags: no model answer listing tags is this long."""
+_FACET_WORDS = frozenset({"category", "categories", "tag", "tags", "answer", "label", "labels", "value", "output"})
+
+
+def map_answer(
+    mapper: Mapper,
+    raw: str,
+    facets: Sequence[str] | None = None,
+    *,
+    allowed: dict[str, set[str]] | None = None,
+    add_ancestors: bool = False,
+) -> MappedAnswer:
+    """``Mapper.map_answer``: see there."""
+    taxonomy = mapper.taxonomy
+    facet_list = list(facets) if facets else list(taxonomy.facets)
+    default_facet = facet_list[0] if facets else None
+    rejected: list[Rejection] = []
+    if not isinstance(raw, str):
+        raw = "" if raw is None else str(raw)
+    if not raw.strip():
+        return MappedAnswer({}, [Rejection(facet=default_facet, text=raw[:200], reason="empty answer")], raw, 0, 0)
+    parsed = parse_answer(raw)
+    if isinstance(parsed, str) and len(parsed) > MAX_ANSWER_CHARS:
+        reason = f"answer too long to parse ({len(parsed)} characters)"
+        return MappedAnswer({}, [Rejection(facet=default_facet, text=parsed[:200], reason=reason)], parsed, 1, 1)
+
+    # 1. strings with the facet each belongs to
+    pending: list[tuple[str | None, str]] = []
+    for item in items(parsed):
+        facet = facet_for_key(mapper, item.key, default_facet)
+        text = item.text
+        if item.key is not None and facet is None:
+            if item.key.strip().casefold() in _FACET_WORDS:
+                facet = default_facet
+            elif len(facet_list) == 1:
+                facet = facet_list[0]
+            else:
+                text = f"{item.key}: {item.text}" if isinstance(parsed, str) else text
+                if not isinstance(parsed, str):
+                    if is_abstention(text):
+                        continue
+                    rejected.append(Rejection(facet=item.key, text=text, reason=f"unknown facet {item.key!r}"))
+                    continue
+        if is_abstention(text):
+            continue
+        pending.append((facet, text))
+
+    if not pending and not rejected and not _is_empty_answer(parsed, raw):
+        # '"""' or a bare code fence: the model wrote something, but nothing that could be a tag
+        reason = "no tags found in the answer"
+        return MappedAnswer({}, [Rejection(facet=default_facet, text=raw[:200], reason=reason)], parsed, 0, 0)
+
+    # 2. map; a string that fails whole is retried as the parts of a comma/semicolon list
+    outcomes: list[tuple[str | None, str, Outcome]] = []
+    first = map_pairs(mapper, pending)
+    retry: list[tuple[str | None, str]] = []
+    for (facet, text), outcome in zip(pending, first, strict=True):
+        parts = split_list(text) if outcome.mapped.value is None and outcome.elsewhere is None else []
+        if len(parts) > 1:
+            retry.extend((facet, part) for part in parts if not is_abstention(part))
+        else:
+            outcomes.append((facet, text, outcome))
+    if retry:
+        outcomes.extend((f, t, o) for (f, t), o in zip(retry, map_pairs(mapper, retry), strict=True))
+
+    # 3. facet rules
+    raw_strings = len(outcomes)
+    off_taxonomy = sum(1 for _, _, o in outcomes if o.mapped.method not in ("id", "exact"))
+    found: dict[str, list[tuple[Value, MappingInfo]]] = {}
+    for facet, text, outcome in outcomes:
+        mapped = outcome.mapped
+        value = mapped.value
+        if value is None and outcome.elsewhere is not None:
+            other = outcome.elsewhere
+            if other.facet in facet_list:
+                value = other  # the model put a value under the wrong key: move it where it belongs
+            else:
+                rejected.append(Rejection(facet=facet, text=text, reason=mapped.reason or "not mapped"))
+                continue
+        method = mapped.method or outcome.method
+        if value is None and outcome.candidates and allowed is not None and facet in allowed:
+            # "T-Shirts" names five Shopify categories; the product's candidates may hold just one of them
+            inside = [vid for vid in outcome.candidates if vid in allowed[facet]]
+            if len(inside) == 1:
+                value, method = mapper.values[inside[0]], outcome.method
+        if value is None:
+            rejected.append(Rejection(facet=facet, text=text, reason=mapped.reason or "not mapped"))
+            continue
+        if value.facet not in facet_list:
+            reason = f"{value.name!r} ({value.id}) is a value of facet {value.facet!r}, which was not asked for"
+            rejected.append(Rejection(facet=facet, text=text, reason=reason))
+            continue
+        if allowed is not None and value.facet in allowed and value.id not in allowed[value.facet]:
+            reason = f"{value.name!r} ({value.id}) is not among the allowed values of facet {value.facet!r}"
+            rejected.append(Rejection(facet=value.facet, text=text, reason=reason))
+            continue
+        info = MappingInfo(raw=text, method=method or "exact", score=mapped.score if mapped.value else 1.0)
+        found.setdefault(value.facet, []).append((value, info))
+
+    tags: dict[str, list[tuple[Value, MappingInfo]]] = {}
+    for facet in facet_list:
+        if facet in found:
+            kept, dropped = apply_facet_rules(mapper, facet, found[facet], add_ancestors=add_ancestors)
+            tags[facet] = kept
+            rejected.extend(dropped)
+    return MappedAnswer(tags, rejected, parsed, raw_strings, off_taxonomy)
+
+
+def apply_facet_rules(
+    mapper: Mapper, facet: str, found: list[tuple[Value, MappingInfo]], *, add_ancestors: bool
+) -> tuple[list[tuple[Value, MappingInfo]], list[Rejection]]:
+    """Duplicates collapse; a path written as a list folds into its leaf; a single-valued facet keeps the best."""
+    taxonomy = mapper.taxonomy
+    spec = taxonomy.facets[facet]
+    best: dict[str, tuple[Value, MappingInfo]] = {}
+    for value, info in found:  # duplicates collapse onto the most faithful mapping
+        old = best.get(value.id)
+        if old is None or strength(info) > strength(old[1]):
+            best[value.id] = (value, info)
+    ordered = list(best.values())  # first written first, as the model ranked them
+    dropped: list[Rejection] = []
+    if spec.hierarchical:
+        # ["Apparel", "Tops", "T-Shirts"] is one path written as a list: the ancestors are implied by the leaf
+        ids = {v.id for v, _ in ordered}
+        implied = {a.id for v, _ in ordered for a in taxonomy.ancestors(v.id)} & ids
+        ordered = [(v, i) for v, i in ordered if v.id not in implied]
+    if not spec.multi_valued and len(ordered) > 1:
+        keep = max(ordered, key=lambda pair: strength(pair[1]))
+        for value, info in ordered:
+            if value.id != keep[0].id:
+                reason = f"facet {facet!r} takes one value; kept {keep[0].name!r} ({keep[0].id})"
+                dropped.append(Rejection(facet=facet, text=info.raw, reason=reason))
+        ordered = [keep]
+    if add_ancestors and spec.hierarchical:
+        present = {v.id for v, _ in ordered}
+        extra: list[tuple[Value, MappingInfo]] = []
+        for value, info in ordered:
+            for ancestor in taxonomy.ancestors(value.id):
+                if ancestor.id not in present:
+                    present.add(ancestor.id)
+                    extra.append((ancestor, MappingInfo(raw=info.raw, method="ancestor", score=info.score)))
+        ordered = ordered + extra
+    return ordered, dropped
+
+
+def facet_for_key(mapper: Mapper, key: str | None, default: str | None) -> str | None:
+    """The facet a key of an answer names ("colour", "Color", "颜色"), by name, title or label."""
+    if key is None:
+        return default
+    table = _facet_keys(mapper)
+    return table.get(keys(key)[1]) or table.get(label_key(key))
+
+
+def _facet_keys(mapper: Mapper) -> dict[str, str]:
+    cached: dict[str, str] | None = getattr(mapper, "_facet_keys", None)
+    if cached is None:
+        cached = {}
+        for name, spec in mapper.taxonomy.facets.items():
+            for text in (name, spec.title, *(label for _, label in spec.labels)):
+                if text:
+                    cached.setdefault(keys(text)[1], name)
+                    cached.setdefault(label_key(text), name)
+        mapper._facet_keys = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def map_pairs(mapper: Mapper, pairs: list[tuple[str | None, str]]) -> list[Outcome]:
+    """(facet, string) pairs, mapped in one batch per facet; an unknown facet is a rejection, not an error."""
+    by_facet: dict[str | None, list[int]] = {}
+    for i, (facet, _) in enumerate(pairs):
+        by_facet.setdefault(facet, []).append(i)
+    out: list[Outcome | None] = [None] * len(pairs)
+    for facet, idx in by_facet.items():
+        if facet is not None and facet not in mapper.taxonomy.facets:
+            for i in idx:
+                out[i] = Outcome(Mapped(pairs[i][1], facet, None, None, 0.0, f"unknown facet {facet!r}"))
+            continue
+        for i, outcome in zip(idx, mapper.map_batch([pairs[i][1] for i in idx], facet), strict=True):
+            out[i] = outcome
+    return [o for o in out if o is not None]
+
+
+def _is_empty_answer(parsed: Any, raw: str) -> bool:
+    """An answer that abstains as a whole: null, {}, [], "none", or an object whose every value abstains."""
+    if parsed is None or isinstance(parsed, dict | list):
+        return True
+    return isinstance(parsed, str) and is_abstention(parsed) and is_abstention(raw.strip().strip("`"))
+
+
+@dataclass
+class CellResult:
+    """One input string of ``map_texts``: the values it holds (none, one, or a list's several), or why none."""
+
+    text: str
+    facet: str | None
+    values: list[tuple[Value, MappingInfo]] = field(default_factory=list)
+    reason: str | None = None
+
+
+def map_texts(
+    mapper: Mapper, texts: Sequence[str], facet: str | None = None, *, literal: bool = False
+) -> list[CellResult]:
+    """One result per input string, as ``tagllm taxonomy map`` prints them.
+
+    Each string is read as ``map_answer`` reads a model's answer (JSON, YAML-like "Key: value" lines, Markdown,
+    bullets, a sentence "The category is X."), so '{"category": "Stand Mixers"}' maps its value; ``literal`` maps
+    the strings as they are. Every string is first mapped as written, in one batch; only those that fail and look
+    wrapped are parsed.
+    """
+    strings = [t if isinstance(t, str) else "" if t is None else str(t) for t in texts]
+    out: list[CellResult | None] = [None] * len(strings)
+    for i, mapped in enumerate(mapper.map(strings, facet)):
+        # a string that maps as written is taken as written ("Ratio 16:9" is no "Key: value" line)
+        if literal or mapped.value is not None or not looks_wrapped(strings[i]):
+            out[i] = from_mapped(mapped)
+    for i, text in enumerate(strings):
+        if out[i] is not None:
+            continue
+        answer = mapper.map_answer(text, [facet] if facet else None)
+        values = [pair for f in answer.tags for pair in answer.tags[f]]
+        reason = None
+        if not values:
+            reason = "; ".join(r.reason for r in answer.rejected) or "the answer holds no tag (it abstains)"
+        where = facet or (values[0][0].facet if values else None)
+        out[i] = CellResult(text, where, values, reason)
+    return [r for r in out if r is not None]
+
+
+def from_mapped(mapped: Mapped) -> CellResult:
+    if mapped.value is None:
+        return CellResult(mapped.text, mapped.facet, [], mapped.reason)
+    info = MappingInfo(raw=mapped.text, method=mapped.method or "exact", score=mapped.score)
+    return CellResult(mapped.text, mapped.facet, [(mapped.value, info)], None)
+
+
+_WRAPPERS = ("{", "[", '"', "'", "`", "*", "-", "•", "#", ">")
+
+
+def looks_wrapped(text: str) -> bool:
+    """Whether a string may hold an answer rather than be one: JSON, quotes, Markdown, bullets, "Key: value", lines."""
+    stripped = text.strip()
+    if not stripped:
+        return False
+    return (
+        stripped.startswith(_WRAPPERS)
+        or "\n" in stripped
+        or any(c in stripped for c in ":：=")
+        or (" is " in stripped.casefold())
+    )

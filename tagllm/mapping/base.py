@@ -1,0 +1,104 @@
+"""What the mapping stages share: one string's outcome, the batch they work on, and the stage protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tagllm.models import MappingInfo, Rejection
+from tagllm.taxonomy import Value
+
+METHODS = (
+    "id",
+    "exact",
+    "normalized",
+    "synonym",
+    "alias",
+    "translation",
+    "lexical",
+    "modifier",
+    "fuzzy",
+    "embedding",
+    "llm",
+)
+"""How a value was found, most faithful first; reports group mapped tags by these."""
+METHOD_RANK = {m: i for i, m in enumerate(METHODS)}
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """One string's outcome: a taxonomy value with how it was found, or the reason it was rejected."""
+
+    text: str
+    facet: str | None
+    value: Value | None
+    method: str | None
+    score: float
+    reason: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None
+
+
+@dataclass
+class MappedAnswer:
+    """A whole raw model answer, parsed and mapped, facet rules applied."""
+
+    tags: dict[str, list[tuple[Value, MappingInfo]]]
+    rejected: list[Rejection]
+    parsed: Any
+    raw_strings: int
+    off_taxonomy: int
+
+
+@dataclass
+class Outcome:
+    """A mapping with what a stage saw besides: a value of another facet, or the values a string was torn between."""
+
+    mapped: Mapped
+    elsewhere: Value | None = None
+    candidates: tuple[str, ...] = ()  # the values an ambiguous or too distant string was torn between
+    method: str | None = None  # the stage that found the candidates
+
+
+@dataclass
+class Batch:
+    """The distinct strings of one facet on their way through the stages.
+
+    ``clean`` is what the stages read (trimmed, zero-width characters dropped); ``done`` holds each decided string's
+    outcome; ``elsewhere`` the strings a lookup stage found only in other facets (only fuzzy may still place them
+    in this facet; else that finding is their outcome).
+    """
+
+    facet: str | None
+    texts: list[str]
+    clean: dict[str, str] = field(default_factory=dict)
+    done: dict[str, Outcome] = field(default_factory=dict)
+    elsewhere: dict[str, Outcome] = field(default_factory=dict)
+    candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # open strings' nearest values, best first
+    best: dict[str, float] = field(default_factory=dict)  # open strings' best similarity so far (for the reason)
+
+    def open(self) -> list[str]:
+        """Strings no stage has decided yet."""
+        return [t for t in self.texts if t not in self.done]
+
+    def fresh(self) -> list[str]:
+        """Open strings that no lookup stage found anywhere (the ones the semantic stages work on)."""
+        return [t for t in self.texts if t not in self.done and t not in self.elsewhere]
+
+    def text(self, raw: str) -> str:
+        return self.clean.get(raw, raw)
+
+
+class Stage:
+    """One step of the chain: reads the batch's open strings and decides those it can (accept or reject)."""
+
+    name = "stage"
+
+    def run(self, batch: Batch) -> None:
+        raise NotImplementedError
+
+
+def strength(info: MappingInfo) -> tuple[int, float]:
+    return (-METHOD_RANK.get(info.method, len(METHODS)), info.score)

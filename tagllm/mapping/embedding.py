@@ -1,0 +1,118 @@
+"""The embedding stage: meaning, by cosine similarity of sentence embeddings to the facet's names and synonyms."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.keys import FORMAT
+from tagllm.mapping.tables import atomic_write, slug
+
+if TYPE_CHECKING:
+    from tagllm.mapping.mapper import Mapper
+
+TOP_CANDIDATES = 8
+"""How many nearest values an open string keeps for the stages after this one (the LLM's choice)."""
+
+
+@dataclass
+class EmbeddingIndex:
+    """One facet's label embeddings (names and synonyms), rows aligned with ``ids``."""
+
+    texts: list[str]
+    ids: list[list[str]]
+    vectors: np.ndarray
+
+
+class EmbeddingStage(Stage):
+    """Accepts the nearest value at ``embedding_threshold`` or above when no other value is within the margin.
+
+    The embedder is built the first time a string reaches this stage; label embeddings are computed per facet on
+    first need and cached on disk (content-addressed). Strings below the threshold stay open with their nearest
+    values, for the LLM stage when there is one.
+    """
+
+    name = "embedding"
+
+    def __init__(self, mapper: Mapper) -> None:
+        self.m = mapper
+        self._index: dict[str | None, EmbeddingIndex] = {}
+
+    def run(self, batch: Batch) -> None:
+        texts = batch.fresh()
+        if not texts:
+            return
+        index = self.index(batch.facet)
+        if not index.texts:
+            return
+        queries = self.m.embedder.encode([FORMAT.sub("", t).strip() for t in texts])
+        sims = queries @ index.vectors.T
+        threshold, margin = self.m.embedding_threshold, self.m.embedding_margin
+        for raw, row in zip(texts, sims, strict=True):
+            top = np.argsort(-row)[: TOP_CANDIDATES * 2]
+            best = float(row[top[0]])
+            batch.best[raw] = round(best, 4)
+            batch.candidates[raw] = tuple(dict.fromkeys(vid for j in top for vid in index.ids[j]).keys())[
+                :TOP_CANDIDATES
+            ]
+            if best < threshold:
+                continue
+            close = [j for j in top if float(row[j]) >= best - margin]
+            ids = list(dict.fromkeys(vid for j in close for vid in index.ids[j]))
+            if len(ids) > 1:
+                reason = self.m.ambiguity(ids, batch.facet, raw, "equally close to")
+                batch.done[raw] = self.m.reject(raw, batch.facet, reason, best)
+            else:
+                batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[ids[0]], self.name, round(best, 4))
+
+    @staticmethod
+    def shared(mapper: Mapper) -> EmbeddingStage:
+        """The mapper's embedding stage (its label embeddings), or one made for it when the chain has none."""
+        for stage in mapper.stages:
+            if isinstance(stage, EmbeddingStage):
+                return stage
+        found: EmbeddingStage | None = getattr(mapper, "_embedding_stage", None)
+        if found is None:
+            found = EmbeddingStage(mapper)
+            mapper._embedding_stage = found  # type: ignore[attr-defined]
+        return found
+
+    def index(self, facet: str | None) -> EmbeddingIndex:
+        index = self._index.get(facet)
+        if index is not None:
+            return index
+        values = self.m.taxonomy.facet_values(facet) if facet else list(self.m.values.values())
+        by_text: dict[str, list[str]] = {}
+        for value in values:
+            for text in (value.name, *value.synonyms):
+                ids = by_text.setdefault(text, [])
+                if value.id not in ids:
+                    ids.append(value.id)
+        texts = list(by_text)
+        digest = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:12]
+        embedder = self.m.embedder
+        # content-addressed (the digest covers the facet's label texts), so a synonym edit that changes the taxonomy
+        # version re-embeds only the facets whose labels changed
+        path = (
+            self.m.cache_dir / "mapping" / "embeddings" / slug(embedder.name) / f"{slug(facet or '_all')}-{digest}.npy"
+        )
+        vectors: np.ndarray | None = None
+        if path.exists():
+            try:
+                vectors = np.load(path, allow_pickle=False)
+                if vectors.shape[0] != len(texts):
+                    vectors = None
+            except (OSError, ValueError):
+                vectors = None
+        if vectors is None:
+            vectors = embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+            with contextlib.suppress(OSError):  # a read-only cache dir only costs the encoding next time
+                atomic_write(path, lambda handle: np.save(handle, vectors, allow_pickle=False), ".npy")
+        index = EmbeddingIndex(texts, [by_text[t] for t in texts], vectors)
+        self._index[facet] = index
+        return index

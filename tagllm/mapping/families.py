@@ -1,0 +1,135 @@
+"""Rules of a facet that give a value more names: the parts of "Name (ABBR)", letter sizes, gender words.
+
+These are rules, not lists of entries: they apply to any taxonomy whose values have that shape. The mapper puts the
+names they give in its alias table (method ``alias``), looked up after the value's own names and synonyms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from tagllm.taxonomy import Value
+
+_PAREN = re.compile(r"^(?P<base>[^()]+?)\s*\((?P<inner>[^()]+)\)\s*$")
+_PREFIX_ABBR = re.compile(r"^(?P<abbr>[A-Z][A-Z0-9]{0,5})\s*(?:-\s*)?\((?P<full>[^()]+)\)$")
+_NUMBER_WORDS = {"double": 2, "triple": 3, "four": 4, "quadruple": 4, "five": 5, "six": 6, "seven": 7}
+_LETTER_SIZE = re.compile(r"^(?:(?P<n>[1-9])x|(?P<xs>x*))(?P<base>s|l)$")
+_WORD_SIZE = re.compile(
+    r"^(?:(?P<mult>double|triple|four|quadruple|five|six|seven|[1-9]x|x{1,6})[ -]?)?(?P<extra>extra[ -]?|x[ -]?)?"
+    r"(?P<base>small|large|sm|lg|lrg)$"
+)
+_BASE = {"small": "s", "sm": "s", "large": "l", "lg": "l", "lrg": "l"}
+_MEDIUM = frozenset({"m", "medium", "med", "md"})
+MIN_SIZE_VALUES = 3
+"""A facet is a size facet when at least this many of its values read as letter sizes (one value named "L" is not)."""
+
+GENDER_WORDS = {
+    "male": ("man", "men", "mens", "him", "he", "gents", "gentleman", "gentlemen"),
+    "female": ("woman", "women", "womens", "ladies", "lady", "her", "she"),
+    "unisex": ("gender neutral", "genderless", "men and women", "women and men", "all genders"),
+}
+"""The words for each gender value (Male/Men, Female/Women, Unisex): a closed class, like letter sizes."""
+_GENDER_NAMES = {
+    "male": ("male", "men", "man", "mens"),
+    "female": ("female", "women", "woman", "womens"),
+    "unisex": ("unisex",),
+}
+
+
+def paren_aliases(name: str) -> list[str]:
+    """ "Extra small (XS)" -> ["Extra small", "XS"]; "AO (Adults Only)" -> ["AO", "Adults Only"].
+
+    The part in parentheses is a name of its own when it is written like one (an abbreviation, or words in title
+    case); a lower-case qualifier ("Chinese (traditional)", "Forearm (elbow)") is not, but the part before it is.
+    """
+    match = _PAREN.match(name)
+    if not match:
+        return []
+    base, inner = match.group("base").strip(), match.group("inner").strip()
+    out = [base]
+    if any(ch.isalpha() for ch in inner) and any(ch.isupper() for ch in inner):
+        out.append(inner)
+    return [a for a in out if a and a != name]
+
+
+def size_code(text: str) -> str | None:
+    """A letter size in canonical form ("M", "XL", "4XL", "3XS") or None: "X-Large", "Extra large", "XXXXL" -> ..."""
+    low = re.sub(r"\s+", " ", text.strip().casefold().replace("-", " "))
+    if low in _MEDIUM:
+        return "M"
+    compact = low.replace(" ", "")
+    match = _LETTER_SIZE.match(compact)
+    if match:
+        n = int(match.group("n")) if match.group("n") else len(match.group("xs") or "")
+        return _code(n, match.group("base"))
+    match = _WORD_SIZE.match(low)
+    if match:
+        base = _BASE[match.group("base")]
+        mult, extra = match.group("mult"), match.group("extra")
+        if mult is None:
+            n = 1 if extra else 0
+        elif mult in _NUMBER_WORDS:
+            if not extra:
+                return None
+            n = _NUMBER_WORDS[mult]
+        elif mult.endswith("x") and mult[0].isdigit():
+            n = int(mult[0])
+        else:
+            n = len(mult) + (1 if extra else 0)
+        return _code(n, base)
+    return None
+
+
+def _code(n: int, base: str) -> str:
+    return f"{'X' * n}{base.upper()}" if n <= 3 else f"{n}X{base.upper()}"
+
+
+def size_spellings(code: str) -> list[str]:
+    """The common ways to write a letter size: "XL" -> XL, 1XL, X-Large, X Large, Extra large, Extra-large …"""
+    if code == "M":
+        return ["M", "Medium", "Med", "Md"]
+    base = code[-1]
+    n = code.count("X") if not code[0].isdigit() else int(code[0])
+    word = "small" if base == "S" else "large"
+    short = ["S", "Small", "Sm"] if base == "S" else ["L", "Large", "Lg", "Lrg"]
+    if n == 0:
+        return short
+    out = ["X" * n + base, f"{n}X{base}", f"{n}X-{word}", "X" * n + f"-{word}", "X" * n + f" {word}"]
+    if n == 1:
+        out += [f"Extra {word}", f"Extra-{word}"]
+    else:
+        for name, count in _NUMBER_WORDS.items():
+            if count == n:
+                out.append(f"{name} extra {word}")
+        out.append(f"{n} extra {word}")
+    return out
+
+
+def facet_aliases(values: Iterable[Value]) -> Iterator[tuple[str, Value]]:
+    """(alias, value) pairs that the rules give one facet's values."""
+    values = list(values)
+    for value in values:
+        for alias in paren_aliases(value.name):
+            yield alias, value
+    codes: dict[str, list[Value]] = {}
+    for value in values:
+        names = [value.name, *paren_aliases(value.name)]
+        found = {c for c in (size_code(n) for n in names) if c}
+        if len(found) == 1:
+            codes.setdefault(found.pop(), []).append(value)
+    if len(codes) >= MIN_SIZE_VALUES:
+        for code, owners in codes.items():
+            if len(owners) == 1:
+                for spelling in size_spellings(code):
+                    yield spelling, owners[0]
+    genders: dict[str, Value] = {}
+    for value in values:
+        low = value.name.casefold().replace("'", "")
+        for gender, names in _GENDER_NAMES.items():
+            if low in names:
+                genders[gender] = value
+    if "male" in genders and "female" in genders:
+        for gender, value in genders.items():
+            for word in GENDER_WORDS[gender]:
+                yield word, value

