@@ -21,6 +21,7 @@ def _cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Mapping tables and label embeddings go to a temp dir, never the user's cache."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("TAGLLM_CACHE_DIR", str(cache))
+    monkeypatch.chdir(tmp_path)  # the repository's ./tagllm.yaml names another taxonomy: the CLI would follow it
     return cache
 
 
@@ -356,11 +357,11 @@ def test_cli_table() -> None:
     code, out = run(["Tshirts", "navy", "красный", "--facet", "category", "--no-embeddings"])
     assert code == 0
     assert out == (
-        "TEXT     FACET     ID               PATH                       METHOD    SCORE / REASON\n"
-        "Tshirts  category  apparel-tshirts  Apparel > Tops > T-Shirts  synonym   1.000\n"
-        "navy     category                                              rejected  "
+        "TEXT     FACET     ID               PATH                       METHOD      SCORE / REASON\n"
+        "Tshirts  category  apparel-tshirts  Apparel > Tops > T-Shirts  normalized  1.000\n"
+        "navy     category                                              rejected    "
         "'Blue' (color-blue) is a value of facet 'color', not 'category'\n"
-        "красный  category                                              rejected  "
+        "красный  category                                              rejected    "
         "written in a script the taxonomy has no labels for (Cyrillic)\n"
     )
 
@@ -376,12 +377,16 @@ def test_cli_table_aligns_chinese() -> None:
 
 
 def test_cli_jsonl_from_stdin() -> None:
-    code, out = run(["--facet", "color", "--format", "jsonl", "--no-embeddings"], stdin="Rot\nnavy\n\n")
+    code, out = run(["--facet", "color", "--format", "jsonl", "--no-embeddings"], stdin="Rot\nnavy\n\nRed\n")
     assert code == 0
     assert [json.loads(line) for line in out.splitlines()] == [
         {"text": "Rot", "facet": "color", "id": "", "name": "", "path": "", "method": "rejected", "score": 0.0,
          "reason": "no value of facet 'color' is close enough"},
         {"text": "navy", "facet": "color", "id": "color-blue", "name": "Blue", "path": "Blue", "method": "synonym",
+         "score": 1.0, "reason": ""},
+        {"text": "", "facet": "color", "id": "", "name": "", "path": "", "method": "rejected", "score": 0.0,
+         "reason": "empty string"},  # a blank line keeps its row: output lines up with input
+        {"text": "Red", "facet": "color", "id": "color-red", "name": "Red", "path": "Red", "method": "exact",
          "score": 1.0, "reason": ""},
     ]  # fmt: skip
 
@@ -401,13 +406,106 @@ def test_cli_csv_from_a_file_column(tmp_path: Path) -> None:
 
 def test_cli_jsonl_file_needs_the_column(tmp_path: Path) -> None:
     data = tmp_path / "tags.jsonl"
-    data.write_text('{"tag": "Red"}\n{"tag": ["Blue", "Gold"]}\n', encoding="utf-8")
-    code, out = run(["--file", str(data), "--column", "tag", "--facet", "color", "--format", "csv"])
+    data.write_text('{"tag": "Red"}\n{"tag": ["Blue", "Gold"]}\n{"other": 1}\n', encoding="utf-8")
+    code, out = run(["--file", str(data), "--column", "tag", "--facet", "color", "--format", "jsonl"])
     assert code == 0
-    assert [line.split(",")[2] for line in out.splitlines()[1:]] == ["color-red", "color-blue", "color-gold"]
-    result = CliRunner().invoke(app, ["taxonomy", "map", "--file", str(data), "--column", "label"])
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["id"], r["reason"]) for r in rows] == [
+        ("color-red", ""),
+        ("color-blue; color-gold", ""),  # one row per record: a list's values joined
+        ("", f"{data}:3: no field 'tag'"),
+    ]
+    code, out = run(["--file", str(data), "--column", "label"])
+    assert code == 1  # a TagllmError: `tagllm` prints it and exits 2 (see test_cli)
+
+
+def test_cli_parses_wrapped_answers_unless_literal() -> None:
+    args = ["--facet", "category", "--no-embeddings", "--format", "jsonl"]
+    answers = ['{"category": "Jeans"}', "Category: Jeans.", "**Category:** Sneakers", "The category is Dresses."]
+    code, out = run([*answers, *args])
+    assert code == 0
+    assert [(r["text"], r["id"]) for r in map(json.loads, out.splitlines())] == [
+        ('{"category": "Jeans"}', "apparel-jeans"),
+        ("Category: Jeans.", "apparel-jeans"),
+        ("**Category:** Sneakers", "footwear-sneakers"),
+        ("The category is Dresses.", "apparel-dresses"),
+    ]
+    code, out = run(['["Red", "Blue"]', "--facet", "color", "--no-embeddings", "--format", "jsonl"])
+    assert [r["id"] for r in map(json.loads, out.splitlines())] == ["color-red; color-blue"]
+    code, out = run(['["Red", "Blue"]', "--literal", "--facet", "color", "--no-embeddings", "--format", "jsonl"])
+    assert [r["id"] for r in map(json.loads, out.splitlines())] == [""]
+
+
+def test_cli_rows_line_up_with_input_rows(tmp_path: Path) -> None:
+    # str.splitlines() breaks on U+2028, U+0085, \x1c-\x1e, \x0b, \x0c: records must not
+    odd = "Red\u2028Blue"
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_text(f"sku,tag\n1,{odd}\n2,Je\x0cans\n3,Red\x1c\n4,Jeans\n", encoding="utf-8")
+    code, out = run(["--file", str(legacy), "--column", "tag", "--format", "jsonl", "--no-embeddings"])
+    rows = [json.loads(line) for line in out.split("\n")[:-1]]  # JSON Lines end at \n only
+    assert code == 0 and len(rows) == 4
+    assert [r["text"] for r in rows] == [odd, "Je\x0cans", "Red\x1c", "Jeans"]
+    assert [r["id"] for r in rows] == ["", "", "", "apparel-jeans"]
+    data = tmp_path / "tags.jsonl"
+    data.write_text('{"tag": "Je\u2028ans"}\n{"tag": "Red"}\n', encoding="utf-8")  # a raw U+2028 inside a string
+    code, out = run(["--file", str(data), "--column", "tag", "--format", "jsonl", "--no-embeddings"])
+    rows = [json.loads(line) for line in out.split("\n")[:-1]]
+    assert [r["text"] for r in rows] == ["Je\u2028ans", "Red"]
+    assert rows[1]["id"] == "color-red"
+
+
+def test_cli_hostile_input_is_rejected_or_named_never_a_traceback(tmp_path: Path) -> None:
+    args = ["--format", "jsonl", "--no-embeddings"]
+    # a lone surrogate (what Python makes of undecodable bytes in argv), a huge number, deep JSON
+    deep = "[" * 100_000 + "]" * 100_000
+    code, out = run(["Red\udcff", '{"color": ' + "9" * 5000 + "}", deep, *args])
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(rows) == 3
+    assert rows[0]["text"] == "Red\ufffd" and rows[0]["reason"] == "not valid Unicode (a lone surrogate)"
+    assert [r["id"] for r in rows] == ["", "", ""]
+    # undecodable bytes on stdin: that line is rejected, the others are mapped
+    result = CliRunner().invoke(app, ["taxonomy", "map", *args], input=b"Red\nBl\xffue\nJeans\n")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0
+    assert [(r["id"], r["reason"]) for r in rows] == [
+        ("color-red", ""),
+        ("", "not valid Unicode (a lone surrogate)"),
+        ("apparel-jeans", ""),
+    ]
+    # JSONL: nested 100,000 deep, a 5,000-digit integer, bytes that are not UTF-8: each its own rejected row
+    data = tmp_path / "tags.jsonl"
+    data.write_bytes(
+        b'{"tag": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"
+        b'{"tag": ' + b"7" * 5000 + b"}\n"
+        b'{"tag": "Bl\xffue"}\n'
+        b'{"tag": "Red"}\n'
+    )
+    code, out = run(["--file", str(data), "--column", "tag", *args])
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [r["reason"] for r in rows] == [
+        f"{data}:1: not valid JSON (nested too deep)",
+        f"{data}:2: not valid JSON (Exceeds the limit (4300 digits) for integer string conversion: value has 5000 "
+        "digits; use sys.set_int_max_str_digits() to increase the limit)",
+        f"{data}:3: not UTF-8 (byte 0xff at column 12)",
+        "",
+    ]
+    # CSV: a field over 128 KiB is read and rejected as too long; a file that is not UTF-8 is an error naming the line
+    big = tmp_path / "big.csv"
+    big.write_text("tag\n" + "x" * 200_000 + "\nRed\n", encoding="utf-8")
+    code, out = run(["--file", str(big), "--column", "tag", *args])
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [(r["id"], r["reason"]) for r in rows] == [("", "too long for a tag (200000 characters)"), ("color-red", "")]
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("tag\nRed\nCaf\u00e9\n".encode("latin-1"))
+    result = CliRunner().invoke(app, ["taxonomy", "map", "--file", str(latin), "--column", "tag", *args])
     assert result.exit_code == 1
-    assert "no field 'label'" in str(result.exception)
+    assert str(result.exception) == f"{latin}:3: not UTF-8 (byte 0xe9); save the file as UTF-8"
+    torn = tmp_path / "torn.csv"
+    torn.write_text('tag\nRed\n"Blue\nGreen\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["taxonomy", "map", "--file", str(torn), "--column", "tag", *args])
+    assert "not valid CSV (unexpected end of data)" in str(result.exception)
 
 
 def test_shopify_synonym_file_loads_and_maps() -> None:

@@ -110,6 +110,14 @@ def map_(
     ),
     embeddings: bool = typer.Option(True, "--embeddings/--no-embeddings", help="use the embedding stage"),
     lexicon: bool = typer.Option(True, "--lexicon/--no-lexicon", help="use the WordNet stage (tagllm[lexicon])"),
+    backend: str | None = typer.Option(
+        None,
+        "--backend",
+        help="an LLM backend (transformers, vllm, openai) to choose among the nearest values for "
+        "strings no other stage placed",
+    ),
+    model: str | None = typer.Option(None, "--model", help="the backend's model (path or served name)"),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (openai backend)"),
 ) -> None:
     """Map free text onto taxonomy values (id, path, method, score), or say why a string was rejected.
 
@@ -135,7 +143,18 @@ def map_(
         texts, notes = read_column(Path(file), column)
     else:
         texts = read_lines(sys.stdin.buffer.read())
-    mapper = Mapper(tax, use_embeddings=embeddings, use_lexicon=lexicon)
+    llm = None
+    if backend is not None:
+        from tagllm.backends import get_backend
+        from tagllm.cli.common import build_config
+        from tagllm.errors import ConfigError
+        from tagllm.tagger import backend_options
+
+        if backend == "retrieval":
+            raise ConfigError("--backend: the LLM stage needs an LLM backend (transformers, vllm, openai)")
+        cfg = build_config(config, backend=backend, model=model, base_url=base_url)
+        llm = get_backend(cfg.backend, **backend_options(cfg, tax))
+    mapper = Mapper(tax, use_embeddings=embeddings, use_lexicon=lexicon, backend=llm)
     cells = map_texts(mapper, [t if i not in notes else "" for i, t in enumerate(texts)], facet, literal=literal)
     rows = [_row(tax, cell, notes.get(i)) for i, cell in enumerate(cells)]
     _print(rows, output_format)

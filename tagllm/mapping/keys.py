@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from tagllm.text import normalize, singular
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 FORMAT = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 DIGITS = re.compile(r"\d+")

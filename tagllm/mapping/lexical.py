@@ -339,18 +339,18 @@ class LexicalStage(Stage):
             return self._adjective(normalize(text), facet)
         if hierarchical:
             senses = [s for s in senses if wordnet.synset(s).lexfile in CONCRETE]
-        synonyms: dict[str, str] = {}  # value -> the sense that landed on it
+        synonyms: dict[str, list[str]] = {}  # value -> the senses that landed on it
         for sense in senses:
             for vid in self._lands(sense, facet):
-                synonyms.setdefault(vid, sense)
+                synonyms.setdefault(vid, []).append(sense)
         if not hierarchical:
             # a flat facet's value must be reached by a sense of the facet's kind ("stripes" the insignia is no
             # Chevron pattern)
-            synonyms = {v: s for v, s in synonyms.items() if self._agrees(s, facet)}
+            synonyms = {v: ss for v, ss in synonyms.items() if any(self._agrees(s, facet) for s in ss)}
         if synonyms:
             found = self._leaves(list(synonyms)) if hierarchical else list(synonyms)
             if len(found) > 1 and hierarchical:
-                agreeing = [v for v in found if self._path_agrees(synonyms[v], v)]
+                agreeing = [v for v in found if any(self._path_agrees(s, v) for s in synonyms[v])]
                 found = agreeing if len(agreeing) == 1 else found  # "pram": Baby Transport, not Food Processor
             return found
         if hierarchical:

@@ -9,6 +9,7 @@ import numpy as np
 from tagllm.mapping.base import Batch, Outcome, Stage
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.lexical import LIST
+from tagllm.mapping.tables import scope
 from tagllm.text import has_cjk, normalize
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ class ModifierStage(Stage):
                 continue
             tokens = [t for t in normalize(text).split() if t != "s"]
             kept = self.strip(tokens, facet)
+            if not kept and all(any(ch.isdigit() for ch in t) for t in tokens):
+                continue  # "7XL", "2024": numbers alone are for the other stages to judge
             if tokens and not kept and raw not in batch.elsewhere:
                 reason = f"only describes a value ({' '.join(tokens)!r}), names none of facet {facet!r}"
                 batch.done[raw] = self.m.reject(raw, facet, reason)
@@ -127,6 +130,9 @@ class ModifierStage(Stage):
             if hierarchical and i == len(tokens) - 1 and any(ch.isalpha() for ch in token):
                 kept.append(token)  # a category's head noun is never a modifier ("leather backpacks")
                 continue
+            if self._names_value(token, facet):
+                kept.append(token)  # "him" describes in a colour, names a value in a gender facet
+                continue
             root = stem(token)
             if any(ch.isdigit() for ch in token) or token in MODIFIER_WORDS or root in MODIFIER_WORDS:
                 continue
@@ -141,6 +147,11 @@ class ModifierStage(Stage):
                 continue
             kept.append(token)
         return kept
+
+    def _names_value(self, token: str, facet: str | None) -> bool:
+        tables = self.m.tables
+        key = keys(token)[1]
+        return any(scope(t["sing"].get(key), facet) for t in (tables.names, tables.synonyms, tables.aliases))
 
     def facet_words(self, facet: str | None) -> frozenset[str]:
         found = self._facet_words.get(facet)

@@ -1,0 +1,314 @@
+"""The mapper's stages one by one: facet rules (aliases, sizes, genders), modifiers, WordNet, Chinese affixes, the LLM
+stage, the taxonomy check, the config file, and a fuzz test over the mapper and map_answer."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.cli import app
+from tagllm.mapping import Mapped, Mapper
+from tagllm.taxonomy import Facet, Taxonomy, Value, load_taxonomy
+
+pytest.importorskip("wn", reason="the lexical stage needs tagllm[lexicon]")
+
+
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path_factory_cache()))
+    monkeypatch.chdir(tmp_path)
+
+
+def tmp_path_factory_cache() -> Path:
+    """One cache for the module: WordNet's compact tables are built once (a few seconds), then loaded."""
+    import tempfile
+
+    global _CACHE
+    if "_CACHE" not in globals():
+        _CACHE = Path(tempfile.mkdtemp(prefix="tagllm-stages-"))
+    return _CACHE
+
+
+def shop() -> Taxonomy:
+    """A small shop: categories, sizes written "Name (ABBR)", genders, colours, fabrics, sleeve lengths."""
+    facets = {
+        "category": Facet("category", "Category", hierarchical=True),
+        "size": Facet("size", "Size"),
+        "material": Facet("material", "Material"),
+        "target-gender": Facet("target-gender", "Target gender"),
+        "color": Facet("color", "Color", multi_valued=True),
+        "fabric": Facet("fabric", "Fabric"),
+        "sleeve-length-type": Facet("sleeve-length-type", "Sleeve length type"),
+    }
+    values = [
+        Value("food", "Food", "category", None, "Food"),
+        Value("veg", "Vegetables", "category", "food", "Food > Vegetables"),
+        Value("eggplants", "Eggplants", "category", "veg", "Food > Vegetables > Eggplants"),
+        Value("home", "Home & Garden", "category", None, "Home & Garden"),
+        Value("appliances", "Household Appliances", "category", "home", "Home & Garden > Household Appliances"),
+        Value("vacuums", "Vacuums", "category", "appliances", "Home & Garden > Household Appliances > Vacuums"),
+        Value("kitchen", "Kitchen Tools", "category", "home", "Home & Garden > Kitchen Tools"),
+        Value("strainers", "Strainers", "category", "kitchen", "Home & Garden > Kitchen Tools > Strainers"),
+        Value("chem", "Chemicals", "category", None, "Chemicals"),
+        *(
+            Value(f"s{i}", name, "size")
+            for i, name in enumerate(
+                [
+                    "Extra small (XS)",
+                    "Small (S)",
+                    "Medium (M)",
+                    "Large (L)",
+                    "Extra large (XL)",
+                    "Double extra large (XXL)",
+                    "Four extra large (4XL)",
+                    "One size",
+                ]
+            )
+        ),  # fmt: skip
+        Value("pvc", "Polyvinyl chloride (PVC)", "material"),
+        Value("cn-t", "Chinese (traditional)", "material"),  # a lower-case qualifier is no abbreviation
+        Value("male", "Male", "target-gender"),
+        Value("female", "Female", "target-gender"),
+        Value("unisex", "Unisex", "target-gender"),
+        *(Value(f"c-{n.lower()}", n, "color") for n in ["Red", "Pink", "Green", "Blue", "Navy", "Gray"]),
+        Value("cotton", "Cotton", "fabric"),
+        Value("leather", "Leather", "fabric"),
+        Value("cap", "Cap", "sleeve-length-type"),
+        Value("short", "Short", "sleeve-length-type"),
+    ]
+    return Taxonomy("shop", facets, {v.id: v for v in values})
+
+
+class FakeEmbedder:
+    """Embeds by a word -> axis table: texts sharing a listed word point the same way, others apart."""
+
+    name = "fake-embedder"
+
+    def __init__(self, axes: dict[str, int], dim: int = 4096) -> None:
+        self.axes, self.dim = axes, dim
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                if word in self.axes:
+                    out[i, self.axes[word]] += 1.0
+            out[i, 8 + zlib.crc32(text.encode()) % (self.dim - 8)] += 0.01 if out[i].any() else 1.0
+            out[i] /= np.linalg.norm(out[i])
+        return out
+
+
+def outcome(m: Mapped) -> tuple[str | None, str | None] | str:
+    return (m.value.id, m.method) if m.value else str(m.reason)
+
+
+@pytest.fixture(scope="module")
+def mapper() -> Mapper:
+    import os
+
+    os.environ["TAGLLM_CACHE_DIR"] = str(tmp_path_factory_cache())
+    return Mapper(shop(), use_embeddings=False)
+
+
+@pytest.mark.parametrize(
+    ("facet", "text", "expected"),
+    [
+        ("size", "XS", ("s0", "alias")),
+        ("size", "X-Large", ("s4", "alias")),
+        ("size", "Extra Large", ("s4", "alias")),
+        ("size", "2XL", ("s5", "alias")),
+        ("size", "XXXXL", ("s6", "alias")),
+        ("size", "med", ("s2", "alias")),
+        ("size", "Size M", ("s2", "modifier")),  # the facet's own name is stripped
+        ("size", "7XL", "no value of facet 'size' is close enough"),
+        ("material", "PVC", ("pvc", "alias")),
+        ("material", "polyvinyl chloride", ("pvc", "alias")),
+        ("material", "traditional", "only describes a value ('traditional'), names none of facet 'material'"),
+        ("target-gender", "mens", ("male", "alias")),
+        ("target-gender", "for him", ("male", "modifier")),
+        ("target-gender", "ladies", ("female", "alias")),
+        ("target-gender", "gender neutral", ("unisex", "alias")),
+    ],
+)
+def test_facet_rules_give_values_more_names(mapper: Mapper, facet: str, text: str, expected: object) -> None:
+    assert outcome(mapper.map([text], facet)[0]) == expected
+
+
+@pytest.mark.parametrize(
+    ("facet", "text", "expected"),
+    [
+        ("color", "pale pink", ("c-pink", "modifier")),
+        ("color", "Colour: Red", ("c-red", "modifier")),
+        ("color", "dark olive green", ("c-green", "modifier")),
+        ("color", "navy blue", ("c-navy", "lexical")),  # WordNet: navy blue is navy
+        ("color", "red pink", "no value of facet 'color' is close enough"),  # two colours: no guess
+        ("fabric", "100% organic cotton", ("cotton", "modifier")),
+        ("fabric", "genuine leather", ("leather", "modifier")),
+        ("sleeve-length-type", "cap-sleeved", ("cap", "modifier")),
+        ("sleeve-length-type", "short sleeves", ("short", "modifier")),
+        ("color", "pale", "only describes a value ('pale'), names none of facet 'color'"),
+        ("fabric", "100% genuine", "only describes a value ('100 genuine'), names none of facet 'fabric'"),
+    ],
+)
+def test_modifiers_are_stripped_and_the_rest_looked_up(mapper: Mapper, facet: str, text: str, expected: object) -> None:
+    assert outcome(mapper.map([text], facet)[0]) == expected
+
+
+@pytest.mark.parametrize(
+    ("facet", "text", "expected"),
+    [
+        ("category", "aubergine", ("eggplants", "lexical")),  # a WordNet synonym
+        ("category", "hoover", ("vacuums", "lexical")),  # a kind of vacuum cleaner; the path agrees (appliance)
+        ("color", "burgundy", ("c-red", "lexical")),  # burgundy -> dark red -> red, and the colour sense
+        ("color", "grey", ("c-gray", "lexical")),
+        ("category", "product", "no value of facet 'category' is close enough"),  # mostly a commodity
+        ("category", "trainers", "no value of facet 'category' is close enough"),  # a real word: no typo of Strainers
+    ],
+)
+def test_wordnet_lands_on_one_value_or_none(mapper: Mapper, facet: str, text: str, expected: object) -> None:
+    assert outcome(mapper.map([text], facet)[0]) == expected
+
+
+def test_a_stage_can_be_removed_and_each_is_measured() -> None:
+    m = Mapper(shop(), use_embeddings=False)
+    names = [s.name for s in m.stages]
+    assert names == ["screen", "id", "exact", "normalized", "synonym", "alias", "translation", "path", "guard",
+                     "lexical", "modifier", "fuzzy"]  # fmt: skip
+    m.map(["Red", "aubergine", "XL"], "category")
+    assert (m.stats["exact"].seen, m.stats["exact"].accepted) == (3, 0)
+    assert m.stats["lexical"].accepted == 1
+    without = Mapper(shop(), use_embeddings=False, use_lexicon=False)
+    assert "lexical" not in [s.name for s in without.stages]
+    assert outcome(without.map(["aubergine"], "category")[0]) == "no value of facet 'category' is close enough"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("连衣裙系列", ("apparel-dresses", "translation")),
+        ("各种连衣裙", ("apparel-dresses", "translation")),
+        ("连衣裙类", ("apparel-dresses", "translation")),
+        ("服装／连衣裙", ("apparel-dresses", "translation")),  # full-width separators
+        ("服装 》连衣裙", ("apparel-dresses", "translation")),
+        ("系列", "no value of facet 'category' is close enough"),
+    ],
+)
+def test_chinese_generic_affixes_and_full_width_separators(text: str, expected: object) -> None:
+    m = Mapper(load_taxonomy("demo"), use_embeddings=False)
+    assert outcome(m.map([text], "category")[0]) == expected
+
+
+class QueuedBackend(Backend):
+    """Answers from a queue, one per request; records what it was asked."""
+
+    name = "queued"
+    supports_schema = True
+
+    def __init__(self, answers: list[str | None]) -> None:
+        self.answers, self.calls = list(answers), []  # type: ignore[var-annotated]
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        from tagllm.models import RecordError
+
+        self.calls.append(list(requests))
+        out = []
+        for _ in requests:
+            answer = self.answers.pop(0)
+            error = RecordError(id="x", stage="backend", message="down") if answer is None else None
+            out.append(Generation(text=answer or "", error=error))
+        return out
+
+
+def test_llm_stage_chooses_among_the_nearest_values_in_one_batch() -> None:
+    demo = load_taxonomy("demo")
+    fake = FakeEmbedder({"boots": 0, "sneakers": 0, "wellies": 0, "galoshes": 0, "gumboots": 0})
+    backend = QueuedBackend(['{"value": "Boots"}', '{"value": "none of these"}', '{"value": "Jeans"}', None])
+    m = Mapper(demo, embedder=fake, embedding_threshold=1.01, use_lexicon=False, backend=backend)  # type: ignore[arg-type]
+    got = m.map(["wellies", "galoshes", "gumboots", "wellies boots"], "category")
+    assert [outcome(g) for g in got] == [
+        ("footwear-boots", "llm"),
+        "no value of facet 'category' is close enough",  # the model declined
+        "no value of facet 'category' is close enough",  # off the list: never trusted
+        "no value of facet 'category' is close enough",  # the request failed
+    ]
+    assert len(backend.calls) == 1 and len(backend.calls[0]) == 4  # one batched call
+    request = backend.calls[0][0]
+    assert request.schema is not None
+    enum = request.schema["properties"]["value"]["enum"]
+    assert "Boots" in enum and enum[-1] == "none of these"
+    assert "Tag: wellies" in request.messages[-1]["content"]  # type: ignore[index]
+    plain = Mapper(demo, embedder=fake, embedding_threshold=1.01, use_lexicon=False)  # type: ignore[arg-type]
+    assert outcome(plain.map(["wellies"], "category")[0]) == "no value of facet 'category' is close enough"
+
+
+def test_check_tells_names_apart_as_the_mapper_does() -> None:
+    facets = {"lang": Facet("lang", "Language")}
+    values = [Value("1", "C", "lang"), Value("2", "C#", "lang"), Value("3", "C++", "lang"), Value("4", "Go", "lang"),
+              Value("5", "go ", "lang")]  # fmt: skip
+    tax = Taxonomy("langs", facets, {v.id: v for v in values})
+    assert tax.check() == [
+        "facet 'lang': values '4' and '5' share the name 'go ' under the same parent; the mapper cannot tell them apart"
+    ]
+    m = Mapper(tax, use_embeddings=False, use_lexicon=False)
+    assert [outcome(r) for r in m.map(["C", "C#", "C++"], "lang")] == [("1", "exact"), ("2", "exact"), ("3", "exact")]
+
+
+@pytest.mark.slow  # the full Shopify taxonomy
+def test_shopify_check_reports_no_false_problems() -> None:
+    result = CliRunner().invoke(app, ["taxonomy", "check", "-t", "shopify"])
+    assert result.exit_code == 0
+    assert result.stdout.endswith("shopify: 31230 values in 1988 facets, 0 problem(s)\n")
+
+
+def test_taxonomy_commands_follow_the_config_file(tmp_path: Path) -> None:
+    own = tmp_path / "mine.yaml"
+    own.write_text(
+        "name: mine\nfacets:\n  - name: color\n    values:\n      - {id: c1, name: Teal}\n", encoding="utf-8"
+    )
+    (tmp_path / "tagllm.yaml").write_text(f"taxonomy: {own.name}\n", encoding="utf-8")
+    shown = CliRunner().invoke(app, ["taxonomy", "show"])
+    assert shown.stdout == "color (single-valued, 1 values)\n  Teal [c1]\n"
+    checked = CliRunner().invoke(app, ["taxonomy", "check"])
+    assert checked.stdout == "mine: 1 values in 1 facets, 0 problem(s)\n"
+    mapped = CliRunner().invoke(app, ["taxonomy", "map", "teal", "--format", "csv", "--no-embeddings"])
+    assert mapped.stdout.splitlines()[1] == "teal,color,c1,Teal,Teal,normalized,1.0,"
+    flag = CliRunner().invoke(app, ["taxonomy", "show", "-t", "demo", "--facet", "audience"])
+    assert flag.stdout.startswith("audience (single-valued")
+
+
+# -- fuzz: any string, any answer, never a traceback --------------------------------------------------------------
+_TEXT = st.text(st.characters(exclude_categories=()), max_size=60)  # surrogates and controls included
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(_TEXT | st.sampled_from(["XL", "pale pink", "连衣裙系列", "Red", "aubergine"]), max_size=6),
+       facet=st.sampled_from([None, "category", "color", "size", "fabric"]))  # fmt: skip
+def test_fuzz_mapper_never_raises(mapper: Mapper, texts: list[str], facet: str | None) -> None:
+    results = mapper.map(texts, facet)
+    assert len(results) == len(texts)
+    for text, m in zip(texts, results, strict=True):
+        assert m.text in (text, text[:300])
+        assert (m.value is None) == (m.reason is not None)
+        assert m.value is None or facet is None or m.value.facet == facet
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answer=_TEXT | _JSON.map(lambda v: json.dumps(v, ensure_ascii=False)) | _JSON.map(str))
+def test_fuzz_map_answer_never_raises(mapper: Mapper, answer: str) -> None:
+    result = mapper.map_answer(answer, ["category", "color", "size"])
+    for facet, tags in result.tags.items():
+        assert all(value.facet == facet for value, _ in tags)
