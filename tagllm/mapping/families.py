@@ -126,8 +126,8 @@ def facet_aliases(values: Iterable[Value]) -> Iterator[tuple[str, Value]]:
     genders: dict[str, Value] = {}
     for value in values:
         low = value.name.casefold().replace("'", "")
-        for gender, names in _GENDER_NAMES.items():
-            if low in names:
+        for gender, spellings in _GENDER_NAMES.items():
+            if low in spellings:
                 genders[gender] = value
     if "male" in genders and "female" in genders:
         for gender, value in genders.items():

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import iter_keys, stem
 from tagllm.mapping.tables import NAME_TABLES, atomic_write, scope
 from tagllm.text import normalize
@@ -295,18 +296,12 @@ class LexicalStage(Stage):
         texts = batch.open()
         if not texts or self.wordnet is None:
             return
-        modifiers = next((s for s in self.m.stages if s.name == "modifier"), None)
         hierarchical = batch.facet is None or self.m.taxonomy.facets[batch.facet].hierarchical
         for raw in texts:
             text = batch.text(raw)
             if LIST.search(text):
                 continue  # "Blue, Green" is two values, not the colour blue-green: the parts are tried apart
-            if (
-                hierarchical
-                and raw in batch.elsewhere
-                and modifiers is not None
-                and modifiers._describes(batch.elsewhere[raw])
-            ):
+            if hierarchical and raw in batch.elsewhere and describes(self.m, batch.elsewhere[raw]):
                 continue  # "pink" in a category is the colour, not the flower
             ids = self.land(text, batch.facet)
             if len(ids) > 1 and self.m.use_embeddings:
@@ -348,11 +343,11 @@ class LexicalStage(Stage):
             # Chevron pattern)
             synonyms = {v: ss for v, ss in synonyms.items() if any(self._agrees(s, facet) for s in ss)}
         if synonyms:
-            found = self._leaves(list(synonyms)) if hierarchical else list(synonyms)
-            if len(found) > 1 and hierarchical:
-                agreeing = [v for v in found if any(self._path_agrees(s, v) for s in synonyms[v])]
-                found = agreeing if len(agreeing) == 1 else found  # "pram": Baby Transport, not Food Processor
-            return found
+            named = self._leaves(list(synonyms)) if hierarchical else list(synonyms)
+            if len(named) > 1 and hierarchical:
+                agreeing = [v for v in named if any(self._path_agrees(s, v) for s in synonyms[v])]
+                named = agreeing if len(agreeing) == 1 else named  # "pram": Baby Transport, not Food Processor
+            return named
         if hierarchical:
             first = next((s for s in senses if wordnet.synset(s).hypernyms), None)
             senses = [first] if first is not None else []
@@ -371,7 +366,7 @@ class LexicalStage(Stage):
         words: set[str] = set()
         frontier, seen = list(self._wordnet.synset(sense).hypernyms), set()
         for _ in range(FACET_WORD_DEPTH):
-            next_frontier = []
+            next_frontier: list[str] = []
             for sid in frontier:
                 if sid not in seen:
                     seen.add(sid)
@@ -464,7 +459,7 @@ class LexicalStage(Stage):
         words |= {"color"} if "colour" in words else set()
         frontier, seen = [sense], set()
         for _ in range(FACET_WORD_DEPTH):
-            next_frontier = []
+            next_frontier: list[str] = []
             for sid in frontier:
                 if sid in seen:
                     continue

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tagllm.mapping.base import Batch, Outcome, Stage
+from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.describing import DESCRIBING_FACETS, describes
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.lexical import LIST
 from tagllm.mapping.tables import scope
@@ -34,8 +35,6 @@ MODIFIER_WORDS = frozenset(
     }
 )  # fmt: skip
 """Words that describe a value rather than name it: "pale pink", "100% organic cotton", "for him", "floral print"."""
-DESCRIBING_FACETS = ("color", "colour", "material", "fabric", "gender", "age", "size", "pattern", "season", "style")
-"""Facets whose values describe a product: their names, written before a category, are modifiers ("leather sofa")."""
 HEAD_AGREEMENT = 0.6
 """In a hierarchical facet, a string's head ("travel backpack" -> "backpack") is taken only when the whole string
 is at least this similar (sentence embeddings) to the value found: "football match" is no kind of "Matches"."""
@@ -79,7 +78,7 @@ class ModifierStage(Stage):
             if hierarchical and (
                 " ".join(kept) in self.describing(facet)
                 or raw in batch.elsewhere
-                and self._describes(batch.elsewhere[raw])
+                and describes(self.m, batch.elsewhere[raw])
             ):
                 continue  # "pale pink" in a category: a colour, not the flower
             plans[raw] = kept
@@ -164,14 +163,6 @@ class ModifierStage(Stage):
                     words |= {"colour", "color"}
             found = self._facet_words[facet] = frozenset(words)
         return found
-
-    def _describes(self, outcome: Outcome) -> bool:
-        """Whether a string found in another facet names a value of a describing facet (a colour, a material)."""
-        value = outcome.elsewhere
-        if value is None:
-            return False
-        spec = self.m.taxonomy.facets[value.facet]
-        return any(d in f"{spec.name} {spec.title}".casefold() for d in DESCRIBING_FACETS)
 
     def describing(self, facet: str | None) -> frozenset[str]:
         """Stems of one-word values of describing facets other than ``facet`` (materials, colours, genders …)."""
