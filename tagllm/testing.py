@@ -83,15 +83,19 @@ def build_model(
         pad_token_id=tokenizer.pad_token_id,
         tie_word_embeddings=vocab_size is None,
     )
-    config = transformers.Qwen2Config(**common) if kind == "qwen" else transformers.LlamaConfig(**common)
-    cls = transformers.Qwen2ForCausalLM if kind == "qwen" else transformers.LlamaForCausalLM
+
+    def make() -> Any:
+        if kind == "qwen":
+            return transformers.Qwen2ForCausalLM(transformers.Qwen2Config(**common))
+        return transformers.LlamaForCausalLM(transformers.LlamaConfig(**common))
+
     if device is not None or dtype is not None:
         with torch.device(device or "cpu"):
-            model = cls(config)
+            model = make()
         if dtype is not None:
             model = model.to(dtype)
     else:
-        model = cls(config)
+        model = make()
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model.eval()
