@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import os
 import random
+import re
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal
+import urllib.parse
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, Literal, TypeVar
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.backends.confidence import enum_ids, value_confidences
@@ -20,6 +23,10 @@ from tagllm.schema import validate_answer
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
 SCHEMA_NAME = "product_tags"
+# An answer is a few hundred tokens; with per-token log-probs it is tens of kilobytes. Past this a server is
+# sending something else, and reading on would only fill memory.
+MAX_RESPONSE_BYTES = 16 * 2**20
+_T = TypeVar("_T")
 
 
 def _httpx() -> Any:
@@ -34,12 +41,16 @@ class OpenAIBackend(Backend):
     """Chat completions over HTTP, one request per product, ``concurrency`` in flight at once.
 
     The answer is constrained with ``response_format`` (a strict JSON schema); a vLLM server gets its own
-    ``structured_outputs`` field instead, which it applies with the same engine as in-process vLLM. Timeouts,
-    connection errors, 429, 5xx and answers that do not parse or fit the schema are retried with exponential
-    backoff and jitter (a server's ``Retry-After`` is honoured); a product that still fails gets a failure
-    record
-    and the rest of the batch completes. The API key is read from the environment variable ``api_key_env`` and
-    is never logged or shown.
+    ``structured_outputs`` field instead, which it applies with the same engine as in-process vLLM. ``timeout``
+    bounds each attempt as a whole, from connecting to the last byte, so a server that trickles bytes cannot hold
+    a request open. Timeouts, connection errors, 429, 5xx and answers that are not a chat completion, do not
+    parse or do not fit the schema are retried with exponential backoff and jitter (a server's ``Retry-After`` is
+    honoured); a product that still fails gets a failure record and the rest of the batch completes. Whatever a
+    server sends, the outcome is an answer or a failure record for that product, never an exception.
+
+    Requests run on an event loop of the backend's own thread, whatever the calling thread has (a notebook's
+    loop included). The API key is read from the environment variable ``api_key_env`` and is never logged or
+    shown. ``client``, when given, is an ``httpx.AsyncClient`` whose base URL is the server's ``/v1``.
     """
 
     name = "openai"
@@ -65,10 +76,12 @@ class OpenAIBackend(Backend):
         extra_body: dict[str, Any] | None = None,
         client: Any = None,
     ) -> None:
-        if concurrency < 1 or max_retries < 0 or timeout <= 0:
+        if concurrency < 1 or max_retries < 0 or not timeout > 0:
             raise ConfigError("openai backend: concurrency >= 1, max_retries >= 0 and timeout > 0 are required")
         if server not in ("auto", "vllm", "openai"):
             raise ConfigError(f"openai backend: server must be auto, vllm or openai, not {server!r}")
+        if client is not None and not callable(getattr(client, "aclose", None)):
+            raise ConfigError("openai backend: client must be an httpx.AsyncClient")
         self.model = model
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         self.api_key_env = api_key_env
@@ -85,45 +98,83 @@ class OpenAIBackend(Backend):
         self.extra_body = extra_body or {}
         self._client = client
         self._owns_client = client is None
-        self._sleep: Callable[[float], None] = time.sleep
+        self._sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
         self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
 
     def __repr__(self) -> str:
         # Never the key itself: only where it comes from.
         return f"OpenAIBackend(base_url={self.base_url!r}, model={self.model!r}, api_key_env={self.api_key_env!r})"
 
-    # -- connection ------------------------------------------------------------------------------------------
-    @property
-    def client(self) -> Any:
-        with self._lock:
-            if self._client is None:
-                httpx = _httpx()
-                headers = {"Content-Type": "application/json"}
-                key = os.environ.get(self.api_key_env)
-                if key:
-                    headers["Authorization"] = f"Bearer {key}"
-                self._client = httpx.Client(
-                    base_url=self.base_url,
-                    headers=headers,
-                    timeout=httpx.Timeout(self.timeout),
-                    limits=httpx.Limits(max_connections=self.concurrency),
+    def check(self) -> None:
+        _httpx()
+        if self._client is None:
+            url = urllib.parse.urlsplit(self.base_url)
+            if url.scheme not in ("http", "https") or not url.netloc:
+                raise ConfigError(
+                    f"openai backend: base URL {self.base_url!r} is not an http(s) URL; "
+                    "give the server's /v1 address, e.g. --base-url http://127.0.0.1:8000/v1"
                 )
-            return self._client
+
+    # -- connection ------------------------------------------------------------------------------------------
+    def _http(self) -> Any:
+        """The HTTP client; made on first use, on the backend's event loop."""
+        if self._client is None:
+            httpx = _httpx()
+            headers = {"Content-Type": "application/json"}
+            key = os.environ.get(self.api_key_env)
+            if key:
+                headers["Authorization"] = f"Bearer {key}"
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url,
+                headers=headers,
+                timeout=httpx.Timeout(self.timeout),
+                limits=httpx.Limits(max_connections=self.concurrency),
+            )
+        return self._client
+
+    def _run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
+        """Run ``coroutine`` on the backend's loop and wait for it; Ctrl-C cancels what is in flight."""
+        with self._lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(target=self._loop.run_forever, name="tagllm-openai", daemon=True)
+                self._thread.start()
+            loop = self._loop
+        future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()
+            raise
 
     def close(self) -> None:
+        with self._lock:
+            loop, thread, self._loop, self._thread = self._loop, self._thread, None, None
+        if loop is None:  # never used: nothing was opened
+            return
         if self._client is not None and self._owns_client:
-            self._client.close()
+            asyncio.run_coroutine_threadsafe(self._client.aclose(), loop).result()
             self._client = None
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join()
+        loop.close()
 
-    def _discover(self) -> None:
+    async def _discover(self) -> None:
         """Ask the server what it is (vLLM says so in ``owned_by``) and, when no model was named, which it serves."""
         if self.server != "auto" and self.model:
             return
+        httpx = _httpx()
         try:
-            response = self.client.get("/models")
+            response = await asyncio.wait_for(self._http().get("/models"), self.timeout)
             response.raise_for_status()
-            models = response.json().get("data") or []
-        except Exception as exc:  # a server without /models is still usable when model and server are given
+            data = _loads(response.content)
+            listed = data.get("data") if isinstance(data, dict) else None
+            models = [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
+        except (httpx.HTTPError, TimeoutError, _BrokenOutput) as exc:
+            # A server without /models is still usable when the model is named.
             if not self.model:
                 raise BackendError(
                     f"openai backend: {self.base_url}/models is not answering ({type(exc).__name__}); "
@@ -134,10 +185,12 @@ class OpenAIBackend(Backend):
         if self.server == "auto":
             self.server = "vllm" if any(m.get("owned_by") == "vllm" for m in models) else "openai"
         if not self.model:
-            if len(models) != 1:
-                names = ", ".join(str(m.get("id")) for m in models) or "none"
-                raise ConfigError(f"openai backend: name the model with --model; the server serves: {names}")
-            self.model = str(models[0]["id"])
+            names = [str(m.get("id")) for m in models if m.get("id") is not None]
+            if len(names) != 1:
+                raise ConfigError(
+                    f"openai backend: name the model with --model; the server serves: {', '.join(names) or 'none'}"
+                )
+            self.model = names[0]
 
     def request_body(self, request: GenerationRequest) -> dict[str, Any]:
         """The chat-completions body for one product (what ``tagllm prompt render`` would show as sent)."""
@@ -166,51 +219,75 @@ class OpenAIBackend(Backend):
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         if not requests:
             return []
-        self._discover()
-        if len(requests) == 1 or self.concurrency == 1:
-            return [self._one(r) for r in requests]
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(requests))) as pool:
-            return list(pool.map(self._one, requests))
+        return self._run(self._generate(requests))
 
-    def _one(self, request: GenerationRequest) -> Generation:
+    async def _generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        await self._discover()
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def one(request: GenerationRequest) -> Generation:
+            async with slots:
+                return await self._one(request)
+
+        return list(await asyncio.gather(*(one(r) for r in requests)))
+
+    async def _one(self, request: GenerationRequest) -> Generation:
         if not request.messages:
             return Generation(error=RecordError(message="no prompt: the request has no messages"))
         httpx = _httpx()
-        body = self.request_body(request)
+        # Encoded here, ASCII-only: text that is not valid Unicode (a lone surrogate from an input file) goes as
+        # a JSON escape instead of failing to encode.
+        content = json.dumps(self.request_body(request), ensure_ascii=True).encode("ascii")
         started = time.perf_counter()
         attempts = self.max_retries + 1
         last_text = ""
         for attempt in range(attempts):
             retry_after: float | None = None
             try:
-                response = self.client.post("/chat/completions", json=body)
-                if response.status_code == 429 or response.status_code >= 500:
-                    retry_after = _retry_after(response)
-                    raise RetryableBackendError(f"HTTP {response.status_code}: {_error_text(response)}")
-                if response.status_code >= 400:
-                    raise BackendError(f"HTTP {response.status_code}: {_error_text(response)}")
-                generation = self._parse(request, response.json())
-                last_text = generation.text
+                status, headers, raw = await asyncio.wait_for(self._post(content), self.timeout)
+                if status == 429 or status >= 500:
+                    retry_after = _retry_after(headers.get("retry-after"))
+                    raise RetryableBackendError(f"HTTP {status}: {_error_text(raw)}")
+                if status >= 300:
+                    raise BackendError(f"HTTP {status}: {_error_text(raw)}")
+                generation = self._parse(request, _loads(raw))
                 generation.latency_ms = round((time.perf_counter() - started) * 1000, 2)
                 return generation
-            except httpx.TimeoutException:
+            except (TimeoutError, httpx.TimeoutException):
                 error: BackendError = RetryableBackendError(f"no answer within {self.timeout:g}s")
-            except httpx.TransportError as exc:
-                error = RetryableBackendError(f"{type(exc).__name__}: {exc}")
+            except httpx.HTTPError as exc:  # refused, reset, a body cut short, a broken protocol or encoding
+                error = RetryableBackendError(
+                    f"{type(exc).__name__}: {str(exc) or 'the connection was closed or reset'}"
+                )
             except _BrokenOutput as exc:
-                last_text = exc.text
+                last_text = exc.text or last_text
                 error = RetryableBackendError(str(exc))
             except BackendError as exc:
                 error = exc
             if not error.is_retryable or attempt == attempts - 1:
                 tries = f" (gave up after {attempt + 1} attempts)" if error.is_retryable else ""
                 return Generation(
-                    text=last_text,
+                    text=_valid_unicode(last_text),
                     latency_ms=round((time.perf_counter() - started) * 1000, 2),
-                    error=RecordError(message=f"{error}{tries}", is_retryable=error.is_retryable),
+                    error=RecordError(message=_valid_unicode(f"{error}{tries}"), is_retryable=error.is_retryable),
                 )
-            self._sleep(self._delay(attempt, retry_after))
+            await self._sleep(self._delay(attempt, retry_after))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _post(self, content: bytes) -> tuple[int, Any, bytes]:
+        """Status, headers and body of one attempt; a body over MAX_RESPONSE_BYTES is refused unread."""
+        headers = {"Content-Type": "application/json"}
+        client = self._http()
+        stream = client.stream("POST", "/chat/completions", content=content, headers=headers, timeout=self.timeout)
+        async with stream as response:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise _BrokenOutput(f"the response is larger than {MAX_RESPONSE_BYTES:,} bytes", "")
+                chunks.append(chunk)
+            return response.status_code, response.headers, b"".join(chunks)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -220,29 +297,38 @@ class OpenAIBackend(Backend):
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
     def _parse(self, request: GenerationRequest, data: Any) -> Generation:
-        try:
-            choice = data["choices"][0]
-            text = choice["message"]["content"] or ""
-        except (KeyError, IndexError, TypeError):
-            raise _BrokenOutput(f"not a chat completion: {json.dumps(data)[:200]}", "") from None
+        """A Generation from a chat completion of any shape; anything unusable raises _BrokenOutput (retried)."""
+        choices = data.get("choices") if isinstance(data, dict) else None
+        choice = choices[0] if isinstance(choices, list) and choices else None
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict):
+            raise _BrokenOutput(f"not a chat completion: {_shown(data)}", "")
+        text = _content_text(message.get("content"))
+        if text is None:
+            raise _BrokenOutput(f"the answer's content is not text: {_shown(message.get('content'))}", "")
+        if not text and isinstance(message.get("refusal"), str):
+            raise _BrokenOutput(f"the model refused: {message['refusal'][:200]}", "")
         if request.schema is not None:
             try:
                 answer = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise _BrokenOutput(f"broken output, not JSON: {text[:200]!r}", text) from None
-            problems = validate_answer(request.schema, answer)
+            try:
+                problems = validate_answer(request.schema, answer)
+            except RecursionError:
+                problems = ["nested too deep"]
             if problems:
                 raise _BrokenOutput(f"broken output, off the schema: {'; '.join(problems[:3])}", text)
-        usage = data.get("usage") or {}
+        usage = data.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
         confidences = None
-        content = (choice.get("logprobs") or {}).get("content") if isinstance(choice, dict) else None
-        if content and request.schema is not None:
-            spans, logprobs = _logprob_spans(content)
-            confidences = value_confidences(text, spans, logprobs, enum_ids(request.schema, request.candidates))
+        spans = _logprob_spans(choice.get("logprobs")) if isinstance(choice, dict) else None
+        if spans is not None and request.schema is not None:
+            confidences = value_confidences(text, spans[0], spans[1], enum_ids(request.schema, request.candidates))
         return Generation(
             text=text,
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=usage.get("completion_tokens"),
+            prompt_tokens=_count(usage.get("prompt_tokens")),
+            completion_tokens=_count(usage.get("completion_tokens")),
             confidences=confidences,
         )
 
@@ -253,35 +339,103 @@ class _BrokenOutput(Exception):
         self.text = text
 
 
-def _retry_after(response: Any) -> float | None:
-    value = response.headers.get("retry-after")
+def _loads(raw: bytes) -> Any:
+    """A response body as JSON; a body that is not JSON (an HTML error page, a cut-off stream) is broken output."""
     try:
-        return max(0.0, float(value)) if value is not None else None
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        text = raw[:200].decode("utf-8", errors="replace")
+        raise _BrokenOutput(f"the response is not JSON: {text!r}", "") from None
+
+
+def _content_text(content: Any) -> str | None:
+    """The message content as text: a string, or a list of content parts whose text parts are joined."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and all(isinstance(p, dict) for p in content):
+        texts = [p.get("text") for p in content if p.get("type", "text") == "text"]
+        if all(isinstance(t, str) for t in texts):
+            return "".join(texts)
+    return None
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _shown(value: Any) -> str:
+    """The start of a JSON value, for a message."""
+    try:
+        return _valid_unicode(json.dumps(value, ensure_ascii=False)[:200])
+    except (ValueError, TypeError, RecursionError):  # nested too deep to print
+        return f"a {type(value).__name__} nested too deep to show"
+
+
+def _valid_unicode(text: str) -> str:
+    """``text`` with lone surrogates (a server's "\\ud800" escape decodes to one) replaced, so it can be written."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="replace").decode("utf-8")
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        seconds = float(value) if value is not None else None
     except ValueError:
         return None  # an HTTP date: fall back to our own backoff
+    return max(0.0, seconds) if seconds is not None and math.isfinite(seconds) else None
 
 
-def _error_text(response: Any) -> str:
+def _error_text(raw: bytes) -> str:
+    """What an error response says: the ``error.message`` of a JSON body of any shape, or the body's text."""
     try:
-        data = response.json()
-        message = (data.get("error") or {}).get("message") if isinstance(data.get("error"), dict) else None
-        return str(message or data.get("message") or data.get("detail") or data)[:300]
-    except ValueError:
-        return response.text[:300] or response.reason_phrase
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        text = raw[:4000].decode("utf-8", errors="replace")
+        if text.lstrip().startswith("<"):  # a proxy's HTML error page: its words, not its markup
+            text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]*>", " ", text, flags=re.S | re.I)
+        return " ".join(text.split())[:300] or "(empty body)"
+    message: Any = data
+    if isinstance(data, dict):
+        error = data.get("error")
+        if isinstance(error, dict):
+            error = error.get("message") or error
+        message = error or data.get("message") or data.get("detail") or data
+    return _valid_unicode(message if isinstance(message, str) else _shown(message))[:300]
 
 
-def _logprob_spans(content: list[dict[str, Any]]) -> tuple[list[tuple[int, int]], list[float]]:
-    """Character spans and log-probs of the answer's tokens, from the chat-completions ``logprobs.content``."""
+def _logprob_spans(logprobs: Any) -> tuple[list[tuple[int, int]], list[float]] | None:
+    """Character spans and log-probs of the answer's tokens, from the chat-completions ``logprobs.content``.
+
+    None when the server sent log-probs in another shape: the answer stands, without log-prob confidences.
+    """
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    if not isinstance(content, list) or not content:
+        return None
     spans: list[tuple[int, int]] = []
-    logprobs: list[float] = []
+    values: list[float] = []
     raw = b""
     previous = 0
     for item in content:
-        piece = bytes(item["bytes"]) if item.get("bytes") is not None else str(item.get("token", "")).encode()
+        if not isinstance(item, dict):
+            return None
+        piece_bytes, token, logprob = item.get("bytes"), item.get("token"), item.get("logprob")
+        if isinstance(piece_bytes, list) and all(isinstance(b, int) and 0 <= b < 256 for b in piece_bytes):
+            piece = bytes(piece_bytes)
+        elif isinstance(token, str):
+            piece = _valid_unicode(token).encode("utf-8")
+        else:
+            return None
+        if isinstance(logprob, bool) or not isinstance(logprob, int | float) or not logprob <= 0.0:
+            return None
         raw += piece
         # A multi-byte character split across tokens counts toward the token that completes it.
         end = len(raw.decode("utf-8", errors="ignore"))
         spans.append((previous, end))
         previous = end
-        logprobs.append(float(item.get("logprob", 0.0)))
-    return spans, logprobs
+        values.append(max(float(logprob), -1e4))
+    return spans, values

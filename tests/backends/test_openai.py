@@ -22,7 +22,11 @@ def backend_for(server: Any, **options: Any) -> Any:
 
     backend = OpenAIBackend(base_url=server.url, **{"backoff": 0.01, "timeout": 30.0, **options})
     backend.delays = []  # type: ignore[attr-defined]
-    backend._sleep = backend.delays.append  # record the backoff instead of sleeping through it
+
+    async def record(seconds: float) -> None:  # record the backoff instead of sleeping through it
+        backend.delays.append(seconds)
+
+    backend._sleep = record
     return backend
 
 
@@ -133,16 +137,17 @@ def test_a_client_error_is_not_retried(chat_server: Any, make_requests: Requests
 
 @pytest.mark.parametrize("chat_server", ["vllm"], indirect=True)
 def test_a_slow_answer_times_out_and_is_retried(chat_server: Any, make_requests: Requests, check_answer: Check) -> None:
-    chat_server.slow_seconds = 4.0
+    # The timeout leaves the tiny model time to answer on a busy two-core machine; a slow answer takes twice that.
+    chat_server.slow_seconds = 6.0
     chat_server.script["Red floral midi dress"] = ["slow"]
     chat_server.script["Men's leather running sneakers"] = ["slow", "slow"]
     requests = make_requests()[:2]
-    first, second = backend_for(chat_server, timeout=2.0, max_retries=1, concurrency=2).generate(requests)
+    first, second = backend_for(chat_server, timeout=3.0, max_retries=1, concurrency=2).generate(requests)
     assert first.error is None
     check_answer(requests[0], first.text)
     assert chat_server.attempts("Red floral midi dress") == 2
     assert second.error is not None
-    assert second.error.message == "no answer within 2s (gave up after 2 attempts)"
+    assert second.error.message == "no answer within 3s (gave up after 2 attempts)"
 
 
 def test_the_api_key_comes_from_the_environment_and_is_never_shown(
@@ -164,6 +169,6 @@ def test_a_server_serving_several_models_needs_a_model_name(chat_server: Any, ma
 
     from tagllm.backends.openai import OpenAIBackend
 
-    client = httpx.Client(base_url="http://test/v1", transport=httpx.MockTransport(models))
+    client = httpx.AsyncClient(base_url="http://test/v1", transport=httpx.MockTransport(models))
     with pytest.raises(ConfigError, match="name the model with --model; the server serves: a, b"):
         OpenAIBackend(client=client).generate(make_requests()[:1])
