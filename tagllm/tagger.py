@@ -108,9 +108,12 @@ class Tagger:
     def from_config(cls, config: TaggerConfig | None = None, *, progress: Progress | None = None) -> Tagger:
         config = config or TaggerConfig()
         taxonomy = load_taxonomy(config.taxonomy)
+        # The backend before the index: a setup mistake (a package not installed, a model directory that is not
+        # there) stops the run at once, not after the examples were embedded.
+        backend = get_backend(config.backend, **backend_options(config, taxonomy))
         embedder = Embedder(config.embedder, device=config.device)
         index = open_index(config, taxonomy, embedder, progress=progress)
-        return cls(taxonomy, index=index, embedder=embedder, config=config)
+        return cls(taxonomy, index=index, embedder=embedder, backend=backend, config=config)
 
     # -- tagging ---------------------------------------------------------------------------------------------------
     def tag(self, products: Iterable[Product | dict[str, Any]]) -> list[TagResult]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
@@ -18,12 +19,20 @@ BACKENDS: dict[str, str] = {
 
 
 def get_backend(name: str, **options: Any) -> Backend:
-    """Build a backend by registry name with its options (model, base_url, engine arguments…)."""
+    """Build a backend by registry name with its options (model, base_url, engine arguments…), and check its setup
+    (packages installed, model directory present) so that a mistake stops the run before its first product."""
     if name not in BACKENDS:
         raise ConfigError(f"unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}")
     module_name, _, attr = BACKENDS[name].partition(":")
     cls = getattr(importlib.import_module(module_name), attr)
-    return cls(**options)
+    params = inspect.signature(cls).parameters
+    unknown = [key for key in options if key not in params]
+    if unknown and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        # A typo in backend_options would otherwise end in a TypeError from the constructor.
+        raise ConfigError(f"the {name} backend has no option {unknown[0]!r}; its options: {', '.join(params)}")
+    backend: Backend = cls(**options)
+    backend.check()
+    return backend
 
 
 __all__ = ["BACKENDS", "Backend", "Generation", "GenerationRequest", "get_backend"]

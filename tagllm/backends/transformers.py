@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.backends.base import Backend, Generation, GenerationRequest, check_installed, check_model_path
 from tagllm.backends.confidence import decoded_spans, enum_ids, value_confidences
 from tagllm.errors import BackendError, ConfigError, missing_dependency
 from tagllm.models import RecordError
@@ -203,18 +203,16 @@ class TransformersBackend(Backend):
         backend._tokenizer = tokenizer
         return backend
 
+    def check(self) -> None:
+        check_installed(["torch", "transformers", "xgrammar"], "transformers", "the transformers backend")
+        if self._model is None:
+            check_model_path(self.model, "transformers")
+
     # -- engine ----------------------------------------------------------------------------------------------
     def _load(self) -> tuple[Any, Any]:
         torch, transformers, _ = _import_engine()
         if self._model is None:
-            from pathlib import Path
-
-            if not Path(str(self.model)).exists():
-                # Never fetch weights implicitly: a tagging run should not start a multi-GB download.
-                raise ConfigError(
-                    f"model {self.model!r} is not a directory; download it first "
-                    "(e.g. `huggingface-cli download ORG/NAME --local-dir DIR`) and pass the directory"
-                )
+            check_model_path(self.model, "transformers")
             device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
             dtype = self.dtype if self.dtype == "auto" else getattr(torch, self.dtype)
             self._tokenizer = transformers.AutoTokenizer.from_pretrained(

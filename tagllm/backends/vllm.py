@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.backends.base import Backend, Generation, GenerationRequest, check_installed, check_model_path
 from tagllm.backends.confidence import decoded_spans, enum_ids, value_confidences
 from tagllm.backends.transformers import chat_text
 from tagllm.errors import ConfigError, missing_dependency
@@ -68,7 +67,7 @@ class VLLMBackend(Backend):
         device: str | None = None,
     ) -> None:
         if model is None:
-            raise ConfigError("the vllm backend needs --model: a model directory (or a served name in a cache)")
+            raise ConfigError("the vllm backend needs --model: a model directory")
         if device not in (None, "cuda", "auto"):
             raise ConfigError(
                 f"the vllm backend runs where vLLM puts it (CUDA); device {device!r} is not supported, "
@@ -103,6 +102,11 @@ class VLLMBackend(Backend):
         backend._llm = llm
         return backend
 
+    def check(self) -> None:
+        check_installed(["vllm"], "vllm", "the vllm backend")
+        # vLLM also reads a single GGUF file and Mistral-format directories (params.json): existence is the check.
+        check_model_path(self.model, "vllm", needs_config=False)
+
     def engine_kwargs(self) -> dict[str, Any]:
         """The arguments ``vllm.LLM`` is built with: the named settings, then ``engine_args`` as given."""
         kwargs: dict[str, Any] = {
@@ -125,12 +129,7 @@ class VLLMBackend(Backend):
     def _load(self) -> Any:
         if self._llm is None:
             vllm = _import_vllm()
-            if not Path(str(self.model)).exists():
-                # Never start a multi-GB download from a tagging run.
-                raise ConfigError(
-                    f"model {self.model!r} is not a directory; download it first "
-                    "(e.g. `huggingface-cli download ORG/NAME --local-dir DIR`) and pass the directory"
-                )
+            check_model_path(self.model, "vllm", needs_config=False)
             self._llm = vllm.LLM(**self.engine_kwargs())
         if self._tokenizer is None:
             self._tokenizer = self._llm.get_tokenizer()

@@ -1,0 +1,93 @@
+"""Setup mistakes stop a run when the backend is built: one message, exit 2, before the first product."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tagllm.backends import get_backend
+from tagllm.config import load_config
+from tagllm.errors import ConfigError
+from tagllm.tagger import Tagger
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+NOT_ON_DISK = (
+    "the transformers backend: model '{model}' is not a directory; download it first "
+    "(e.g. `huggingface-cli download ORG/NAME --local-dir DIR`) and pass the directory with --model"
+)
+
+
+def _tagllm(tmp_path: Path, *args: str, missing: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`tagllm ARGS` as a user runs it; ``missing`` names a package to make uninstalled for the run."""
+    hide = f"sys.modules[{missing!r}] = None; " if missing else ""
+    code = f"import sys; {hide}sys.argv = ['tagllm', *sys.argv[1:]]; from tagllm.cli import main; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "missing", "message"),
+    [
+        (["--backend", "transformers", "--model", "/nonexistent"], None, NOT_ON_DISK.format(model="/nonexistent")),
+        (
+            ["--backend", "transformers", "--model", "Qwen/Qwen2.5-0.5B-Instruct"],
+            None,
+            NOT_ON_DISK.format(model="Qwen/Qwen2.5-0.5B-Instruct"),
+        ),
+        (
+            ["--backend", "vllm", "--model", "MODEL_DIR"],
+            "vllm",
+            "the vllm backend needs the 'vllm' package: pip install 'tagllm[vllm]'",
+        ),
+        (
+            ["--backend", "transformers", "--model", "MODEL_DIR"],
+            "xgrammar",
+            "the transformers backend needs the 'xgrammar' package: pip install 'tagllm[transformers]'",
+        ),
+        (
+            ["--backend", "openai", "--base-url", "localhost:8000/v1"],
+            None,
+            "openai backend: base URL 'localhost:8000/v1' is not an http(s) URL; "
+            "give the server's /v1 address, e.g. --base-url http://127.0.0.1:8000/v1",
+        ),
+    ],
+    ids=["no-such-directory", "hub-id", "vllm-not-installed", "xgrammar-not-installed", "base-url-without-scheme"],
+)
+def test_generate_stops_before_the_first_product(
+    tmp_path: Path, args: list[str], missing: str | None, message: str
+) -> None:
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "config.json").write_text("{}")
+    args = [str(model_dir) if a == "MODEL_DIR" else a for a in args]
+    out = tmp_path / "tags.jsonl"
+    proc = _tagllm(tmp_path, "generate", str(DATA / "products.jsonl"), "-o", str(out), "-t", "demo", *args,
+                   missing=missing)  # fmt: skip
+    assert (proc.returncode, proc.stderr) == (2, f"error: {message}\n")
+    assert not out.exists()  # not one product was tagged, not one error record written
+
+
+def test_a_directory_that_is_not_a_model_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        get_backend("transformers", model=str(tmp_path))
+    assert str(info.value) == (
+        f"the transformers backend: {tmp_path} has no config.json, so it is not a Hugging Face model directory; "
+        "pass the directory that holds the model's config.json and weights"
+    )
+
+
+def test_a_misspelt_backend_option_is_named() -> None:
+    with pytest.raises(ConfigError, match=r"^the openai backend has no option 'concurency'; its options: model, "):
+        get_backend("openai", concurency=4)
+
+
+def test_the_python_api_checks_the_backend_before_building_the_index() -> None:
+    # The examples do not exist either: the backend's message comes first, so nothing was read or embedded.
+    config = load_config(backend="transformers", model="/nonexistent", examples="/no/such/examples.jsonl")
+    with pytest.raises(ConfigError) as info:
+        Tagger.from_config(config)
+    assert str(info.value) == NOT_ON_DISK.format(model="/nonexistent")
