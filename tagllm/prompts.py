@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable
+import re
+import string
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-from tagllm.errors import ConfigError
+from jinja2 import FileSystemLoader, TemplateNotFound, TemplateSyntaxError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from tagllm.errors import ConfigError, TagllmError
 from tagllm.models import Candidate, LabelledProduct, Product
 from tagllm.schema import candidate_options
-from tagllm.taxonomy import Taxonomy
+from tagllm.taxonomy import Facet, Taxonomy, Value
 
 REPO_PROMPT_DIR = Path(__file__).resolve().parents[1] / "prompts"
 PROMPT_SUFFIXES = (".j2", ".jinja", ".jinja2")
 ROLES = ("system", "user", "assistant")
 DEFAULT_DESCRIPTION_CHARS = 600
 DEFAULT_EXAMPLE_DESCRIPTION_CHARS = 200
+# What one render may produce and spend. A prompt of 2,000,000 characters is about four times the longest context
+# an open model reads today: past it, a template is running away, not writing a prompt.
+MAX_PROMPT_CHARS = 2_000_000
+# Loop steps (range items, taxonomy iterations) and calls: a 20,000-value taxonomy listed a hundred times over.
+MAX_TEMPLATE_STEPS = 2_000_000
+MAX_RANGE = 100_000  # Jinja's own sandbox limit on one range()
+MAX_INT_BITS = 16_384  # about 4,900 digits: Python prints no longer integer anyway
 
 
 def prompt_dirs() -> list[Path]:
@@ -61,10 +76,12 @@ class _MessageCollector:
 
     def message(self, role: str, caller: Callable[[], str] | None = None) -> str:
         if role not in ROLES:
-            raise ConfigError(f"prompt message role {role!r} is not one of: {', '.join(ROLES)}")
+            raise ConfigError(f"message role {role!r} is not one of: {', '.join(ROLES)}")
         if caller is None:
             raise ConfigError('use message() as a call block: {% call message("user") %}…{% endcall %}')
-        self.messages.append({"role": role, "content": caller().strip()})
+        content = caller()
+        _spend(chars=len(content))  # text written directly in a block reaches no finalize: counted here
+        self.messages.append({"role": role, "content": content.strip()})
         return ""
 
 
@@ -73,20 +90,267 @@ def _json(value: Any, indent: int | None = None) -> str:
     return json.dumps(value, ensure_ascii=False, indent=indent)
 
 
-def _environment(search_path: list[Path]) -> Any:
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+# -- limits: what a template may spend ---------------------------------------------------------------------------
+class _Budget:
+    """The steps and output characters one render has spent; past a limit the render stops with a template error."""
 
-    env = SandboxedEnvironment(
-        loader=FileSystemLoader([str(p) for p in search_path]),
+    def __init__(self) -> None:
+        self.steps = 0
+        self.chars = 0
+
+    def spend(self, steps: int = 0, chars: int = 0) -> None:
+        self.steps += steps
+        self.chars += chars
+        if self.steps > MAX_TEMPLATE_STEPS:
+            raise SecurityError(
+                f"the template ran more than {MAX_TEMPLATE_STEPS:,} loop steps and calls (a loop inside a loop?)"
+            )
+        if self.chars > MAX_PROMPT_CHARS:
+            raise SecurityError(f"the prompt is longer than {MAX_PROMPT_CHARS:,} characters")
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("tagllm_prompt_budget", default=None)
+
+
+def _spend(steps: int = 0, chars: int = 0) -> None:
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.spend(steps, chars)
+
+
+def _check_size(what: str, value: Any) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_PROMPT_CHARS:
+        raise SecurityError(f"{what}: {value:,} is too large (at most {MAX_PROMPT_CHARS:,})")
+
+
+def _check_result(what: str, value: Any) -> Any:
+    if isinstance(value, str | list | tuple) and len(value) > MAX_PROMPT_CHARS:
+        raise SecurityError(f"{what} made something longer than {MAX_PROMPT_CHARS:,} characters")
+    return value
+
+
+_PRINTF_SIZES = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+
+def _check_printf(template: str, args: Any) -> None:
+    """``"%0999999999d" % 1`` would fill memory: widths and precisions are limited like any size."""
+    values = args if isinstance(args, tuple) else (args,)
+    for width, precision in _PRINTF_SIZES.findall(template):
+        for size in (width, precision):
+            if size == "*":
+                for value in values:
+                    _check_size("a '%*' width", value)
+            elif size:
+                _check_size("a '%' width", int(size))
+
+
+def _check_format_spec(template: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """``"{:>999999999}".format(1)`` likewise."""
+    for _, _, spec, _ in string.Formatter().parse(template):
+        if not spec:
+            continue
+        for size in re.findall(r"\d+", spec):
+            _check_size("a format width", int(size))
+        if "{" in spec:
+            for value in (*args, *kwargs.values()):
+                _check_size("a format width", value)
+
+
+def _check_power(base: Any, exponent: Any) -> None:
+    integers = isinstance(base, int) and isinstance(exponent, int)
+    if integers and exponent > 0 and abs(base) > 1 and exponent * abs(base).bit_length() > MAX_INT_BITS:
+        raise SecurityError(f"{base} ** {exponent} is too large a number")
+
+
+def _check_repeat(left: Any, right: Any) -> None:
+    for sequence, times in ((left, right), (right, left)):
+        repeats = isinstance(sequence, str | list | tuple) and isinstance(times, int)
+        if repeats and len(sequence) * times > MAX_PROMPT_CHARS:
+            raise SecurityError(f"repeating {len(sequence):,} items {times:,} times is too long")
+
+
+def _bounded_range(*args: int) -> range:
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise SecurityError(f"range() of {len(numbers):,} numbers: at most {MAX_RANGE:,}")
+    _spend(steps=len(numbers))
+    return numbers
+
+
+def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """A built-in filter whose size arguments are limited (``center(10**9)``) and whose result is too."""
+
+    first_option = 2 if hasattr(function, "jinja_pass_arg") else 1  # after the context or environment, the value
+
+    @functools.wraps(function)  # keeps Jinja's pass_context/pass_environment mark
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args[first_option:], *kwargs.values()):
+            _check_size(f"filter {name}", value)
+        if name == "format" and args and isinstance(args[0], str):
+            _check_printf(args[0], tuple(args[1:]))
+        return _check_result(f"filter {name}", function(*args, **kwargs))
+
+    return bounded
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ … }}`` output passes here: its length counts toward the prompt's limit."""
+    text = value if isinstance(value, str) else str(value)
+    _spend(chars=len(text))
+    return text
+
+
+class _PromptEnvironment(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox (no attribute walks to Python internals, no changing lists or dicts), plus limits
+    on what a template may spend: numbers, repeats, ranges, loop steps and calls, and output."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            _check_power(left, right)
+        elif operator == "*":
+            _check_repeat(left, right)
+        elif isinstance(left, str):
+            _check_printf(left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's names
+        _spend(steps=1)
+        what = f"{getattr(__obj, '__name__', 'a call')}()"
+        if __obj is not _bounded_range:  # which has its own, lower limit
+            for value in (*args, *kwargs.values()):
+                _check_size(what, value)
+        return _check_result(what, super().call(__context, __obj, *args, **kwargs))
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapper = super().wrap_str_format(value)
+        if wrapper is None:
+            return None
+        template = value.__self__
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            _check_format_spec(template, args, kwargs)
+            return wrapper(*args, **kwargs)
+
+        return checked
+
+
+class _PromptLoader(FileSystemLoader):
+    """Templates from the prompt directories; hidden files (``.env``, ``.git/…``) are never read."""
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        if any(part.startswith(".") for part in re.split(r"[/\\]", template)):
+            raise TemplateNotFound(template, f"{template!r}: hidden files cannot be included in a prompt")
+        return super().get_source(environment, template)
+
+
+def _environment(search_path: list[Path]) -> Any:
+    from jinja2 import StrictUndefined
+
+    env = _PromptEnvironment(
+        loader=_PromptLoader([str(p) for p in search_path]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
         keep_trailing_newline=False,
+        finalize=_finalize,
     )
+    env.filters = {name: _bounded_filter(name, f) for name, f in env.filters.items()}
     env.filters["json"] = _json
+    env.globals["range"] = _bounded_range
+    env.globals.pop("lipsum", None)  # placeholder text has no place in a prompt, and its size is unbounded
     return env
+
+
+def _template_error(path: Path, exc: BaseException) -> ConfigError:
+    """A template's failure as one line naming the file and the template line where it happened."""
+    filename, line = str(path), None
+    if isinstance(exc, TemplateSyntaxError) and exc.lineno:
+        filename, line = exc.filename or filename, exc.lineno
+    else:
+        tb: TracebackType | None = exc.__traceback__
+        while tb is not None:  # the innermost frame Jinja rewrote to point into a template
+            if "__jinja_exception__" in tb.tb_frame.f_globals:
+                filename, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+    if isinstance(exc, RecursionError):
+        what = "recursion too deep: a macro, a recursive loop or an include that calls itself without end"
+    elif isinstance(exc, TagllmError | SecurityError | TemplateNotFound) or type(exc).__module__ == "jinja2.exceptions":
+        what = str(exc) if not isinstance(exc, TemplateSyntaxError) else f"{type(exc).__name__}: {exc.message}"
+    else:
+        what = f"{type(exc).__name__}: {exc}"
+    return ConfigError(f"prompt {filename}{f':{line}' if line else ''}: {what}")
+
+
+# -- read-only views: what a template sees of shared objects -----------------------------------------------------
+class _ReadOnlyMapping(Mapping[str, Any]):
+    """A mapping a template can read and loop over (each loop counts toward its steps) but not change."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __iter__(self) -> Iterator[str]:
+        _spend(steps=len(self._data))
+        return iter(self._data)
+
+
+class TaxonomyView:
+    """The taxonomy as a template sees it: read-only. ``load_taxonomy`` hands every caller one shared object, so a
+    template that could change it would change it for the rest of the process."""
+
+    __slots__ = ("_taxonomy",)
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self._taxonomy = taxonomy
+
+    name = property(lambda self: self._taxonomy.name)
+    version = property(lambda self: self._taxonomy.version)
+    languages = property(lambda self: tuple(self._taxonomy.languages))
+    source = property(lambda self: self._taxonomy.source)
+
+    @property
+    def facets(self) -> Mapping[str, Facet]:
+        return _ReadOnlyMapping(self._taxonomy.facets)
+
+    @property
+    def values(self) -> Mapping[str, Value]:
+        return _ReadOnlyMapping(self._taxonomy.values)
+
+    def facet_values(self, facet: str) -> tuple[Value, ...]:
+        values = tuple(self._taxonomy.facet_values(facet))
+        _spend(steps=len(values))
+        return values
+
+    def children(self, value_id: str | None) -> tuple[Value, ...]:
+        return tuple(self._taxonomy.children(value_id))
+
+    def ancestors(self, value_id: str) -> tuple[Value, ...]:
+        return tuple(self._taxonomy.ancestors(value_id))
+
+    def path_of(self, value_id: str) -> str:
+        return self._taxonomy.path_of(value_id)
+
+    def is_leaf(self, value_id: str) -> bool:
+        return self._taxonomy.is_leaf(value_id)
+
+    def __len__(self) -> int:
+        return len(self._taxonomy)
+
+    def __contains__(self, value_id: object) -> bool:
+        return value_id in self._taxonomy
+
+    def __getitem__(self, value_id: str) -> Value:
+        return self._taxonomy[value_id]
 
 
 @dataclass
@@ -112,14 +376,13 @@ class Prompt:
         collector = _MessageCollector()
         context = self.context(product, candidates, examples)
         context["message"] = collector.message
-        from jinja2 import TemplateError
-
+        token = _BUDGET.set(_Budget())
         try:
-            stray = self._template.render(context)
-        except TemplateError as exc:
-            line = getattr(exc, "lineno", None)
-            where = f"{self.path}:{line}" if line else str(self.path)
-            raise ConfigError(f"prompt {where}: {type(exc).__name__}: {exc}") from None
+            stray = "".join(self._stray_text(context))
+        except Exception as exc:  # whatever a template does wrong, the user reads one line: where and what
+            raise _template_error(self.path, exc) from None
+        finally:
+            _BUDGET.reset(token)
         if stray.strip():
             raise ConfigError(
                 f"prompt {self.path}: text outside a message block ({stray.strip()[:60]!r}); "
@@ -128,6 +391,15 @@ class Prompt:
         if not collector.messages:
             raise ConfigError(f"prompt {self.path}: renders no messages; see prompts/README.md")
         return collector.messages
+
+    def _stray_text(self, context: dict[str, Any]) -> Iterator[str]:
+        """Render, keeping what is written outside message blocks (an error) only as far as it is shown."""
+        kept = 0
+        for chunk in self._template.generate(context):
+            _spend(chars=len(chunk))
+            if kept < 200:
+                kept += len(chunk)
+                yield chunk
 
     def context(
         self,
@@ -146,7 +418,7 @@ class Prompt:
             for name, cands in candidates.items()
         }
         return {
-            "taxonomy": tax,
+            "taxonomy": TaxonomyView(tax),
             "facets": facets,
             "candidates": offered,
             "examples": [self._example(ex, score, list(candidates)) for ex, score in examples],
@@ -184,9 +456,9 @@ class Prompt:
         if product.brand:
             shown["brand"] = product.brand
         if product.attributes:
-            shown["attributes"] = product.attributes
+            shown["attributes"] = dict(product.attributes)  # a copy: the template's, not the product's
         if product.queries:
-            shown["queries"] = product.queries
+            shown["queries"] = list(product.queries)
         if product.description and description_chars > 0:
             text = product.description
             shown["description"] = text[:description_chars] + ("…" if len(text) > description_chars else "")
@@ -251,16 +523,15 @@ def _template_sources(env: Any, name: str, seen: set[str] | None = None) -> list
 
 def load_prompt(name_or_path: str | Path, taxonomy: Taxonomy) -> Prompt:
     """Load a template by name (looked up in ``prompt_dirs()``) or path, ready to render for ``taxonomy``."""
-    from jinja2 import TemplateError
-
     path = resolve_prompt_path(name_or_path).resolve()
+    if path.name.startswith("."):
+        raise ConfigError(f"prompt {path}: hidden files are not prompt templates")
     env = _environment([path.parent, *(d for d in prompt_dirs() if d.is_dir() and d.resolve() != path.parent)])
     try:
         template = env.get_template(path.name)
         sources = _template_sources(env, path.name)
-    except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
-        raise ConfigError(f"prompt {path}{f':{line}' if line else ''}: {exc}") from None
+    except Exception as exc:  # a syntax error, a missing include, a literal too large to read
+        raise _template_error(path, exc) from None
     digest = hashlib.sha256("\0".join(sources).encode("utf-8")).hexdigest()[:16]
     return Prompt(
         name=path.stem,

@@ -153,9 +153,105 @@ def test_named_prompts_are_found_in_TAGLLM_PROMPT_DIR(
 
 def test_undefined_variables_fail_loudly_with_the_line(tax: Taxonomy, tmp_path: Path) -> None:
     path = tmp_path / "typo.j2"
-    path.write_text('{% call message("user") %}\n{{ prodcut.title }}\n{% endcall %}', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"typo\.j2.*'prodcut' is undefined"):
+    path.write_text('{% call message("user") %}\nTag: {{ product.json }}\n{{ prodcut.title }}\n{% endcall %}', "utf-8")
+    with pytest.raises(ConfigError) as info:
         load_prompt(str(path), tax).render(Product(id="p", title="T"), {}, [])
+    assert str(info.value) == f"prompt {path}:3: 'prodcut' is undefined"
+
+
+# What a template can do wrong or run away with; each is one line naming the file and the line, never a traceback,
+# and none of them fills the memory or hangs.
+RUNAWAY = [
+    ("{% for i in range(10**9) %}x{% endfor %}", "range() of 1,000,000,000 numbers: at most 100,000"),
+    ("{{ 7 ** 1000000 }}", "7 ** 1000000 is too large a number"),
+    ("{{ 10 / (product.title|length - 1) }}", "ZeroDivisionError: division by zero"),
+    (
+        "{% macro tree(node) %}{{ tree(node) }}{% endmacro %}{{ tree(1) }}",
+        "recursion too deep: a macro, a recursive loop or an include that calls itself without end",
+    ),
+    ('{{ "x" * 10**9 }}', "repeating 1 items 1,000,000,000 times is too long"),
+    ('{{ "%0999999999d" % 1 }}', "a '%' width: 999,999,999 is too large (at most 2,000,000)"),
+    ('{{ "{:>999999999}".format(1) }}', "a format width: 999,999,999 is too large (at most 2,000,000)"),
+    ("{{ product.title|center(999999999) }}", "filter center: 999,999,999 is too large (at most 2,000,000)"),
+    ("{{ product.title.ljust(999999999) }}", "ljust(): 999,999,999 is too large (at most 2,000,000)"),
+    (
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        "the template ran more than 2,000,000 loop steps and calls (a loop inside a loop?)",
+    ),
+    (
+        "{% for i in range(100000) %}{{ product.title * 30 }}{% endfor %}",
+        "the prompt is longer than 2,000,000 characters",
+    ),
+    ("{{ taxonomy._taxonomy }}", "access to attribute '_taxonomy' of 'TaxonomyView' object is unsafe."),
+]
+
+
+RUNAWAY_IDS = ["range", "power", "division", "recursion", "repeat", "printf-width", "format-width", "filter-size",
+               "method-size", "loop-in-loop", "output-size", "private-attribute"]  # fmt: skip
+
+
+@pytest.mark.parametrize(("body", "message"), RUNAWAY, ids=RUNAWAY_IDS)
+def test_a_template_that_goes_wrong_is_a_template_error_with_file_and_line(
+    tax: Taxonomy, tmp_path: Path, body: str, message: str
+) -> None:
+    path = tmp_path / "runaway.j2"
+    path.write_text('{% call message("user") %}\n' + body + "\n{% endcall %}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_prompt(str(path), tax).render(Product(id="p", title="T"), {}, [])
+    assert str(info.value) == f"prompt {path}:2: {message}"
+
+
+def test_a_template_cannot_change_the_taxonomy_or_the_product(tmp_path: Path) -> None:
+    import shutil
+
+    # A copy: load_taxonomy caches one object per file, and this test must not spoil the demo for other tests.
+    for name in ("demo.yaml", "demo-synonyms.yaml"):
+        shutil.copy(Path(__file__).resolve().parents[1] / "taxonomy" / name, tmp_path / name)
+    tax = load_taxonomy(tmp_path / "demo.yaml")
+    size, version = len(tax), tax.version
+    product = Product(id="p", title="T", attributes={"size": "M"}, queries=["red dress"])
+    attempts = {
+        '{{ taxonomy.values.pop("color-red") }}': "'tagllm.prompts._ReadOnlyMapping object' has no attribute 'pop'",
+        "{{ taxonomy.facets.clear() }}": "'tagllm.prompts._ReadOnlyMapping object' has no attribute 'clear'",
+        '{{ taxonomy.facet_values("color").pop() }}': "'tuple object' has no attribute 'pop'",
+        "{{ product.attributes.clear() }}": "access to attribute 'clear' of 'dict' object is unsafe.",
+        '{{ product.queries.append("x") }}': "access to attribute 'append' of 'list' object is unsafe.",
+    }
+    for body, message in attempts.items():
+        path = tmp_path / "mutate.j2"
+        path.write_text('{% call message("user") %}\n' + body + "\n{% endcall %}\n", encoding="utf-8")
+        with pytest.raises(ConfigError) as info:
+            load_prompt(str(path), tax).render(product, {}, [])
+        assert str(info.value) == f"prompt {path}:2: {message}"
+    assert load_taxonomy(tmp_path / "demo.yaml") is tax  # the shared object every later caller gets
+    assert (len(tax), tax.version, "color-red" in tax.values) == (size, version, True)
+    assert (product.attributes, product.queries) == ({"size": "M"}, ["red dress"])
+
+
+def test_a_template_reads_the_taxonomy_through_a_view(tax: Taxonomy, tmp_path: Path) -> None:
+    path = tmp_path / "view.j2"
+    path.write_text(
+        '{% call message("user") %}{{ taxonomy.name }} {{ taxonomy.values|length }} '
+        "{{ taxonomy.facets.color.title }} {{ taxonomy.path_of('apparel-dresses') }} "
+        "{{ taxonomy.facet_values('audience')|map(attribute='name')|join(',') }}{% endcall %}",
+        encoding="utf-8",
+    )
+    (message,) = load_prompt(str(path), tax).render(Product(id="p", title="T"), {}, [])
+    audiences = ",".join(v.name for v in tax.facet_values("audience"))
+    assert message["content"] == f"demo {len(tax)} Colour Apparel > Dresses {audiences}"
+
+
+@pytest.mark.parametrize("include", [".env", "partials/.secret", "../.ssh/id_rsa"])
+def test_includes_cannot_reach_hidden_files(tax: Taxonomy, tmp_path: Path, include: str) -> None:
+    (tmp_path / "partials").mkdir()
+    for hidden in (".env", "partials/.secret"):
+        (tmp_path / hidden).write_text("API_KEY=sk-secret", encoding="utf-8")
+    path = tmp_path / "leak.j2"
+    path.write_text('{% call message("user") %}\n{% include "' + include + '" %}\n{% endcall %}', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_prompt(str(path), tax).render(Product(id="p", title="T"), {}, [])
+    assert "sk-secret" not in str(info.value)
+    assert str(info.value) == f"prompt {path}: {include!r}: hidden files cannot be included in a prompt"
 
 
 def test_text_outside_a_message_is_an_error(tax: Taxonomy, tmp_path: Path) -> None:
