@@ -11,6 +11,7 @@ import typer
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.cli.common import ConfigOpt, build_config
+from tagllm.errors import ConfigError
 
 app = typer.Typer(help="Render and inspect prompt templates.", no_args_is_help=True)
 FacetOpt = typer.Option([], "--facet", "-f", help="facet to tag (repeatable)")
@@ -66,7 +67,11 @@ def _token_counts(tokenizer_dir: str, messages: list[dict[str, str]], static: li
         return "(token counts need transformers: pip install 'tagllm[transformers]')"
     from tagllm.backends.transformers import chat_text
 
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    except (OSError, ValueError) as exc:  # a directory without tokenizer files
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"--tokenizer {tokenizer_dir}: no tokenizer could be loaded from it ({first})") from None
     ids = tokenizer(chat_text(tokenizer, messages), add_special_tokens=False)["input_ids"]
     other = tokenizer(chat_text(tokenizer, static), add_special_tokens=False)["input_ids"]
     shared = next((i for i, (a, b) in enumerate(zip(ids, other, strict=False)) if a != b), min(len(ids), len(other)))
@@ -91,10 +96,18 @@ def render(
     k: int | None = typer.Option(None, help="neighbours retrieved per product"),
     max_candidates: int | None = typer.Option(None, help="candidates per facet offered to the backend"),
     model: str | None = typer.Option(None, "--model", "-m", help="model directory: its tokenizer counts tokens"),
-    tokenizer: str | None = typer.Option(None, help="tokenizer directory for token counts (default: --model)"),
+    tokenizer: str | None = typer.Option(
+        None, help="tokenizer directory for token counts (default: --model when it is a directory)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print messages, schema and template as JSON"),
 ) -> None:
     """Print the chat messages (and with --json the answer schema) a backend would receive for one product."""
+    if tokenizer is not None and not Path(tokenizer).is_dir():
+        # A hub id would mean a download; tagllm never fetches weights or tokenizers itself.
+        raise ConfigError(
+            f"--tokenizer {tokenizer!r} is not a directory: token counts need the tokenizer on disk; download it "
+            "first (e.g. `huggingface-cli download ORG/NAME --local-dir DIR`) and pass the directory"
+        )
     from tagllm.retrieval.embedder import Embedder
     from tagllm.tagger import Tagger, open_index
     from tagllm.taxonomy import load_taxonomy
