@@ -33,6 +33,10 @@ class BackendError(TagllmError):
     """A backend failed to produce an answer."""
 
 
+class RunFailedError(TagllmError):
+    """Every record of a run failed: there is nothing to score or show, so the run is an error, not a result."""
+
+
 class RetryableBackendError(BackendError):
     """A transient backend failure (timeout, 429, 5xx, broken output): a retry can help."""
 

@@ -49,6 +49,10 @@ def run(
     predictions: Annotated[Path | None, typer.Option(help="score this JSONL of results instead of tagging")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="tag everything again, ignoring the cache")] = False,
     bootstrap: Annotated[int | None, typer.Option(help="bootstrap resamples for intervals (0: none)")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="model directory (transformers, vllm) or served name (openai)"),
+    ] = None,
 ) -> None:
     """Tag the gold products with their answers removed, score them, write a run directory with reports."""
     from tagllm.evaluation.harness import load_eval_config, run_eval
@@ -60,6 +64,8 @@ def run(
     if sample is not None:
         overrides["sample"] = {"mode": "random", "n": sample, "seed": seed} if seed is not None else sample
     cfg = load_eval_config(config, **overrides)
+    if model is not None:
+        cfg = cfg.model_copy(update={"tagger": cfg.tagger.with_overrides(model=model)})
     swept = dict(cfg.sweep)
     if prompt:
         swept["prompt"] = list(prompt)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tagllm.config import TaggerConfig, read_yaml_mapping
-from tagllm.errors import ConfigError, InputError
+from tagllm.errors import ConfigError, InputError, RunFailedError
 from tagllm.models import GOLD_PREFIX, Product, RecordError, TagResult
 from tagllm.taxonomy import PATH_SEPARATOR, Taxonomy
 from tagllm.text import normalize
@@ -118,7 +118,9 @@ def load_eval_config(path: str | Path, **overrides: Any) -> EvalConfig:
     for key in ("output", "cache"):
         data[key] = str(base / data.get(key, EvalConfig.model_fields[key].default))
     tagger = dict(data.get("tagger") or {})
-    for key in _PATH_KEYS:
+    # A model directory next to the config is found like its other files; an openai model is a served name.
+    path_keys = (*_PATH_KEYS, "model") if tagger.get("backend") in ("transformers", "vllm") else _PATH_KEYS
+    for key in path_keys:
         if isinstance(tagger.get(key), str):
             tagger[key] = _resolve(base, tagger[key])
     sweep = data.get("sweep") or {}
@@ -544,6 +546,7 @@ def run_eval(
             run = load_predictions(predictions, variant, taxonomy)
         else:
             run = tag_variant(variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress)
+        _check_not_all_failed(cfg, run)
         metrics, per_product = score_run(cfg, gold, run, taxonomy)
         directory = root if len(runs) == 1 else root / _dir_name(variant.name)
         write_run(directory, metrics, per_product, run)
@@ -554,6 +557,18 @@ def run_eval(
 
         outcome.comparison = write_comparison(compare_runs(outcome.runs, seed=cfg.seed, n_boot=cfg.bootstrap), root)
     return outcome
+
+
+def _check_not_all_failed(cfg: EvalConfig, run: VariantRun) -> None:
+    """Scores of 0.000 from a run where every product failed would read as a result; it is an error."""
+    results = list(run.results.values())
+    if not results or any(r.status == "ok" for r in results):
+        return
+    first = next((r.error.message for r in results if r.error is not None), "no reason given")
+    which = f" [{run.variant.name}]" if run.variant.name != "base" else ""
+    raise RunFailedError(
+        f"eval {cfg.name}{which}: all {len(results)} product(s) failed, nothing to score; the first failure: {first}"
+    )
 
 
 def _dir_name(name: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tagllm.errors import ConfigError, InputError
+from tagllm.errors import ConfigError, InputError, RunFailedError
 from tagllm.evaluation import harness
 from tagllm.evaluation.compare import compare_runs
 from tagllm.evaluation.harness import load_eval_config, run_eval
@@ -141,6 +141,45 @@ def test_empty_sample_is_refused_with_the_reason(eval_dir, fake_factory):
         f"the sample is empty: {cfg.gold} has 6 record(s), 0 in split 'validation' (field 'split'), "
         "sample all; nothing to evaluate"
     )
+
+
+def test_a_run_in_which_every_product_failed_is_an_error_not_a_report_of_zeros(eval_dir):
+    from tagllm.models import RecordError, TagResult
+
+    class Broken:  # what a backend that cannot start gives every product
+        backend = None
+
+        def tag(self, products):
+            error = RecordError(message="backend transformers: the model could not be loaded")
+            return [TagResult(product_id=p.id, status="error", error=error) for p in products]
+
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    with pytest.raises(RunFailedError) as info:
+        run_eval(cfg, factory=lambda config: Broken(), root=eval_dir / "runs" / "r1")
+    assert str(info.value) == (
+        "eval tiny: all 5 product(s) failed, nothing to score; "
+        "the first failure: backend transformers: the model could not be loaded"
+    )
+    assert not (eval_dir / "runs").exists()
+
+
+def test_a_run_in_which_some_products_failed_is_scored(eval_dir, fake_factory):
+    def factory(config):
+        tagger = fake_factory(config)
+        tag = tagger.tag
+
+        def some_fail(products):
+            from tagllm.models import RecordError, TagResult
+
+            error = RecordError(message="HTTP 500: engine overloaded (gave up after 5 attempts)")
+            return [TagResult(product_id=p.id, status="error", error=error) if p.id == "p2" else tag([p])[0]
+                    for p in products]  # fmt: skip
+
+        tagger.tag = some_fail
+        return tagger
+
+    outcome = run_eval(load_eval_config(eval_dir / "eval.yaml"), factory=factory, root=eval_dir / "runs" / "r1")
+    assert outcome.metrics[0]["bad_input"]["failed_count"] == 1
 
 
 def test_config_typos_fail_loudly(eval_dir):

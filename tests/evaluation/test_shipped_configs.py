@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,3 +40,35 @@ def test_openbg_runs_from_the_repository_on_cpu(tmp_path: Path):
     assert f["n"] == 100 and f["coverage"] == 1.0
     assert f["leaf_accuracy"]["value"] > 0.7  # the retrieval default; 0.87 when this test was written
     assert (outcome.runs[0] / "report.html").stat().st_size > 20_000
+
+
+LLM_CONFIGS = [p for p in CONFIGS if load_eval_config(p).tagger.backend in ("transformers", "vllm")]
+
+
+@pytest.mark.parametrize("path", LLM_CONFIGS, ids=[p.stem for p in LLM_CONFIGS])
+def test_llm_configs_name_a_local_directory_to_fill_in(path: Path) -> None:
+    model = load_eval_config(path).tagger.model
+    assert model is not None and model.startswith("models/")  # a directory, not a hub id the backend refuses
+    text = path.read_text(encoding="utf-8")
+    assert "# A local model directory: fill it in, or pass --model DIR." in text
+    assert f"--local-dir {model}\n" in text  # and the line that downloads it there
+    assert f"tagllm eval run eval/{path.name} --model DIR" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "model"),
+    [([], "models/Qwen2.5-0.5B-Instruct"), (["--model", "/nonexistent/qwen"], "/nonexistent/qwen")],
+    ids=["as-shipped", "model-flag"],
+)
+def test_an_llm_config_without_its_model_stops_with_one_message(tmp_path: Path, args: list[str], model: str) -> None:
+    config = EVAL / "flipkart-transformers.yaml"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tagllm", "eval", "run", str(config), "--output", str(tmp_path / "runs"), *args],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines()[-1] == (
+        f"error: the transformers backend: model '{model}' is not a directory; download it first "
+        "(e.g. `huggingface-cli download ORG/NAME --local-dir DIR`) and pass the directory with --model"
+    )
+    assert not (tmp_path / "runs").exists()  # no report of zeros
