@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Tagger": "tagllm.tagger",
-    "RunSummary": "tagllm.tagger",
+    "RunSummary": "tagllm.run",
     "TaggerConfig": "tagllm.config",
     "load_config": "tagllm.config",
     "Taxonomy": "tagllm.taxonomy",

@@ -12,6 +12,7 @@ from tagllm.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "tagllm.yaml"
 ENV_PREFIX = "TAGLLM_"
+FLAGS = {"facets": "--facet"}  # settings whose command-line flag is not --setting-name
 
 
 class TaggerConfig(BaseModel):
@@ -49,26 +50,37 @@ class TaggerConfig(BaseModel):
     def with_overrides(self, **overrides: Any) -> TaggerConfig:
         """A copy with the given settings replaced (``None`` values mean 'not given' and are ignored)."""
         data = self.model_dump()
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return _validate(data, "overrides")
+        given = {k: v for k, v in overrides.items() if v is not None}
+        data.update(given)
+        return _validate(data, "overrides", {k: f"{k}={v!r}" for k, v in given.items()})
 
 
-def _validate(data: dict[str, Any], where: str) -> TaggerConfig:
+def _validate(data: dict[str, Any], where: str, sources: dict[str, str] | None = None) -> TaggerConfig:
+    """Validate settings; each error names where its setting came from (flag, environment variable, file)."""
     try:
         return TaggerConfig.model_validate(data)
     except ValidationError as exc:
-        lines = [f"  {'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError(f"{where}: invalid configuration:\n" + "\n".join(lines)) from None
+        lines = []
+        for e in exc.errors():
+            key = str(e["loc"][0]) if e["loc"] else ""
+            origin = (sources or {}).get(key)
+            field = ".".join(map(str, e["loc"])) or "(top)"
+            lines.append(f"  {origin}: {e['msg']}" if origin else f"  {where}: {field}: {e['msg']}")
+        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
 
 
-def _from_env() -> dict[str, Any]:
+def _from_env() -> tuple[dict[str, Any], dict[str, str]]:
+    """Settings from TAGLLM_* variables, and for each the variable it came from (``TAGLLM_K=abc``)."""
     import json
 
     out: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     for name, field in TaggerConfig.model_fields.items():
-        raw = os.environ.get(ENV_PREFIX + name.upper())
+        variable = ENV_PREFIX + name.upper()
+        raw = os.environ.get(variable)
         if raw is None or raw == "":
             continue
+        sources[name] = f"{variable}={raw} (environment variable)"
         annotation = str(field.annotation)
         if "dict" in annotation or "list" in annotation:
             try:
@@ -77,7 +89,7 @@ def _from_env() -> dict[str, Any]:
                 out[name] = [s.strip() for s in raw.split(",")] if "list" in annotation else raw
         else:
             out[name] = raw
-    return out
+    return out, sources
 
 
 def read_yaml_mapping(file: Path, what: str) -> dict[str, Any]:
@@ -93,10 +105,11 @@ def read_yaml_mapping(file: Path, what: str) -> dict[str, Any]:
     return loaded
 
 
-def load_config(path: str | Path | None = None, **overrides: Any) -> TaggerConfig:
+def load_config(path: str | Path | None = None, *, from_flags: bool = False, **overrides: Any) -> TaggerConfig:
     """Build the configuration: defaults < config file (``path`` or ./tagllm.yaml) < environment < overrides.
 
-    Relative paths in a config file are taken relative to the file's directory.
+    Relative paths in a config file are taken relative to the file's directory. ``from_flags``: the overrides are
+    command-line flags, and an invalid one is named as the flag (``--threshold 2``).
     """
     data: dict[str, Any] = {}
     file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
@@ -112,6 +125,11 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TaggerConfi
                 loaded[key] = str(base / value)
         data.update(loaded)
         where = str(file)
-    data.update(_from_env())
-    data.update({k: v for k, v in overrides.items() if v is not None})
-    return _validate(data, where)
+    environment, sources = _from_env()
+    data.update(environment)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    data.update(given)
+    for key, value in given.items():
+        shown = ",".join(map(str, value)) if isinstance(value, list) else value
+        sources[key] = f"{FLAGS.get(key, '--' + key.replace('_', '-'))} {shown}" if from_flags else f"{key}={value!r}"
+    return _validate(data, where, sources)

@@ -32,7 +32,10 @@ class Product(BaseModel):
             return data
         fields = cls.model_fields
         known = {k: v for k, v in data.items() if k in fields}
-        extra = dict(known.pop("extra", None) or {})
+        given = known.pop("extra", None)
+        if given is not None and not isinstance(given, dict):
+            return {**known, "extra": given}  # not a mapping: validation says so, naming the field
+        extra = dict(given or {})
         for key, value in data.items():
             if key not in fields and not key.startswith(GOLD_PREFIX):
                 extra[key] = value

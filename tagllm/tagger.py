@@ -6,20 +6,20 @@ import atexit
 import gc
 import hashlib
 import itertools
+import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tagllm.backends import Backend, Generation, GenerationRequest, get_backend
 from tagllm.candidates import ALL_FEATURES, CandidateScorer
 from tagllm.config import TaggerConfig
-from tagllm.errors import ConfigError, TagllmError
+from tagllm.errors import ConfigError, InputError, TagllmError
 from tagllm.models import (
     Candidate,
     MappingInfo,
@@ -34,27 +34,19 @@ from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
 from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
 
+if TYPE_CHECKING:
+    from tagllm.io import RecordSource
+    from tagllm.run import RunSummary
+
 atexit.register(gc.unfreeze)  # what a Tagger freezes is still freed at interpreter shutdown (native libraries check)
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
 NEIGHBOURS_IN_PROVENANCE = 5
 DEFAULT_EXAMPLES_IN_PROMPT = 5
-
-
-@dataclass
-class RunSummary:
-    """What a file run did: counts by status, and where the output went."""
-
-    output: str
-    tagged: int = 0
-    failed: int = 0
-    skipped: int = 0
-    seconds: float = 0.0
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def products_per_second(self) -> float:
-        return (self.tagged + self.failed) / self.seconds if self.seconds else 0.0
+# generate builds no index from examples of which more than this share cannot be used (index build reports them)
+MAX_UNUSABLE_EXAMPLES = 0.5
+# The first window of a run is small so its results are out within seconds; windows then double up to ENCODE_WINDOW.
+FIRST_WINDOW = 256
 
 
 class Tagger:
@@ -76,6 +68,7 @@ class Tagger:
     ) -> None:
         self.config = config or TaggerConfig()
         self.taxonomy = taxonomy
+        self.skipped_examples: list[RecordError] = []
         self.embedder = embedder or Embedder(self.config.embedder, device=self.config.device)
         self.index = index
         if index is not None:
@@ -106,14 +99,21 @@ class Tagger:
 
     @classmethod
     def from_config(cls, config: TaggerConfig | None = None, *, progress: Progress | None = None) -> Tagger:
-        config = config or TaggerConfig()
+        """Build the tagger a configuration describes; the taxonomy, label field and embedder it does not set come
+        from the index's manifest. Examples skipped while building the index are in ``skipped_examples``."""
+        config = with_index_settings(config or TaggerConfig())
+        if progress:
+            progress("taxonomy", 0, None)
         taxonomy = load_taxonomy(config.taxonomy)
         # The backend before the index: a setup mistake (a package not installed, a model directory that is not
         # there) stops the run at once, not after the examples were embedded.
         backend = get_backend(config.backend, **backend_options(config, taxonomy))
         embedder = Embedder(config.embedder, device=config.device)
-        index = open_index(config, taxonomy, embedder, progress=progress)
-        return cls(taxonomy, index=index, embedder=embedder, backend=backend, config=config)
+        skipped: list[RecordError] = []
+        index = open_index(config, taxonomy, embedder, progress=progress, errors=skipped)
+        tagger = cls(taxonomy, index=index, embedder=embedder, backend=backend, config=config)
+        tagger.skipped_examples = skipped
+        return tagger
 
     # -- tagging ---------------------------------------------------------------------------------------------------
     def tag(self, products: Iterable[Product | dict[str, Any]]) -> list[TagResult]:
@@ -123,13 +123,31 @@ class Tagger:
     def tag_iter(
         self, products: Iterable[Product | dict[str, Any] | RecordError], *, batch_size: int | None = None
     ) -> Iterator[TagResult]:
+        """Tag products as an iterator: results come batch by batch, in order, one per product."""
+        for results in self.tag_batches(products, batch_size=batch_size):
+            yield from results
+
+    def tag_batches(
+        self,
+        products: Iterable[Product | dict[str, Any] | RecordError],
+        *,
+        batch_size: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator[list[TagResult]]:
+        """Tag products batch by batch; each list holds one batch's results, in order, one per product.
+
+        Texts are encoded one window at a time (one call sorts its texts by length, so they pad little); windows
+        grow from FIRST_WINDOW to ENCODE_WINDOW so that the first results come within seconds, not after the
+        whole first window is encoded. ``progress(done, total)`` follows the encoding of each window.
+        """
         size = batch_size or self.config.batch_size
         iterator = iter(products)
         seen = 0
-        while window := list(itertools.islice(iterator, max(size, ENCODE_WINDOW))):
-            for results in self._batches(window, size, first=seen):
-                yield from results
+        window_size = min(FIRST_WINDOW, max(size, ENCODE_WINDOW))
+        while window := list(itertools.islice(iterator, window_size)):
+            yield from self._batches(window, size, first=seen, progress=progress)
             seen += len(window)
+            window_size = min(2 * window_size, max(size, ENCODE_WINDOW))
 
     def tag_batch(
         self, items: Sequence[Product | dict[str, Any] | RecordError], *, vectors: np.ndarray | None = None
@@ -140,23 +158,27 @@ class Tagger:
         for i, item in enumerate(items):
             product = _as_product(item, i)
             if isinstance(product, RecordError):
-                pid = product.record_id or f"line-{product.line or i + 1}"
-                results[i] = TagResult(product_id=pid, status="error", error=product)
+                results[i] = TagResult(product_id=error_id(product, i + 1), status="error", error=product)
             else:
                 products.append((i, product))
         if products:
-            with _gc_paused():
+            with gc_paused():
                 tagged = self._tag_products([p for _, p in products], vectors)
             for (i, _), result in zip(products, tagged, strict=True):
                 results[i] = result
         return [r for r in results if r is not None]
 
     def _batches(
-        self, items: Sequence[Product | dict[str, Any] | RecordError], size: int, *, first: int = 0
+        self,
+        items: Sequence[Product | dict[str, Any] | RecordError],
+        size: int,
+        *,
+        first: int = 0,
+        progress: Callable[[int, int], None] | None = None,
     ) -> Iterator[list[TagResult]]:
         """Tag ``items`` batch by batch, their texts encoded beforehand in one call (see ENCODE_WINDOW)."""
         converted = [_as_product(item, first + i) for i, item in enumerate(items)]
-        vectors = self.embedder.encode([p.text() for p in converted if isinstance(p, Product)])
+        vectors = self.embedder.encode([p.text() for p in converted if isinstance(p, Product)], progress=progress)
         row = 0
         for start in range(0, len(converted), size):
             batch = converted[start : start + size]
@@ -301,63 +323,48 @@ class Tagger:
         return {value: min(1.0, mass) for value, mass in masses.items()}
 
     # -- files -----------------------------------------------------------------------------------------------------
+    def prepare(self, progress: Progress | None = None) -> None:
+        """Load the embedder's weights and build each facet's label tables now instead of in the first batch, so
+        that a run's clock starts with tagging; embedding a large taxonomy's labels reports ``labels`` progress."""
+        if progress:
+            progress("embedder", 0, None)
+        self.embedder.model  # noqa: B018 (loads the weights)
+        report = (lambda done, total: progress("labels", done, total)) if progress else None
+        with self.embedder.reporting(report):
+            for facet in self.facets:
+                self.scorer.label_space(facet)
+                self.scorer.stats(facet)
+        gc.freeze()  # the tables live as long as the tagger: keep the collector off them, as __init__ does
+
     def tag_file(
         self,
-        source: str | Path,
+        source: str | Path | RecordSource,
         target: str | Path,
         *,
         input_format: str | None = None,
         output_format: str | None = None,
         resume: bool = False,
+        columns: dict[str, str] | None = None,
+        keep_columns: Sequence[str] = (),
+        provenance: bool = True,
         progress: Progress | None = None,
     ) -> RunSummary:
-        """Tag a JSONL/CSV/Parquet file (or '-' for stdin) into a file (or '-' for stdout).
+        """Tag a JSONL/CSV/Parquet file (or '-' for stdin) into a file (or '-' for stdout); see ``tagllm.run``.
 
-        With ``resume``, products already in the output are skipped and new results are appended, so a crashed
-        run picks up where it stopped.
+        Results are written as they are ready. With ``resume``, products whose last row in the output is a result
+        are skipped, failed ones are tagged again, and the output ends with one row per product id. ``columns``
+        maps product fields to input columns; ``keep_columns`` are input columns copied into each output row.
         """
-        from tagllm.io import ResultWriter, done_ids, read_products
+        from tagllm.run import run_file
 
-        started = time.perf_counter()
-        done = done_ids(target) if resume else set()
-        summary = RunSummary(output=str(target))
-        writer = ResultWriter(target, format=output_format, facets=self.facets, append=bool(done))
-        try:
-            pending: list[Product | RecordError] = []
-            for item in read_products(source, format=input_format):
-                if isinstance(item, Product) and item.id in done:
-                    summary.skipped += 1
-                    continue
-                pending.append(item)
-                if len(pending) >= max(self.config.batch_size, ENCODE_WINDOW):
-                    self._flush(pending, writer, summary, progress)
-                    pending = []
-            if pending:
-                self._flush(pending, writer, summary, progress)
-        finally:
-            writer.close()
-        summary.seconds = time.perf_counter() - started
-        return summary
-
-    def _flush(
-        self, items: list[Product | RecordError], writer: Any, summary: RunSummary, progress: Progress | None
-    ) -> None:
-        with _gc_paused():  # each batch's results are written and freed before the collector would look at them
-            for results in self._batches(items, self.config.batch_size):
-                writer.write(results)
-                for result in results:
-                    if result.status == "ok":
-                        summary.tagged += 1
-                    else:
-                        summary.failed += 1
-                        if result.error and len(summary.errors) < 20:
-                            summary.errors.append(result.error.message)
-                if progress:
-                    progress("tag", summary.tagged + summary.failed, None)
+        return run_file(
+            self, source, target, input_format=input_format, output_format=output_format, resume=resume,
+            columns=columns, keep_columns=keep_columns, provenance=provenance, progress=progress,
+        )  # fmt: skip
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Keep the cyclic GC off while a batch is tagged: its candidates and results, some 100,000 small objects per
     1,024 products and none of them in a cycle, set off collections that walk the growing heap again and again; on
     3,000 Flipkart products that was a quarter of the time spent besides encoding (3.0 s with it, 2.3 s without).
@@ -371,12 +378,32 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _as_product(item: Product | dict[str, Any] | RecordError, position: int) -> Product | RecordError:
+def _as_product(item: Any, position: int) -> Product | RecordError:
+    """A batch item as a Product, or the error record saying why it is not one (never an exception)."""
     if isinstance(item, Product | RecordError):
         return item
     from tagllm.io import Record, to_product
 
+    where = f"batch:{position + 1}"
+    if not isinstance(item, Mapping):
+        message = f"{where}: expected a product (a dict with a title, or a Product), got {_kind(item)}"
+        return RecordError(line=position + 1, message=message)
+    bad_keys = [key for key in item if not isinstance(key, str)]
+    if bad_keys:
+        message = f"{where}: field names must be strings, got {bad_keys[0]!r}"
+        return RecordError(line=position + 1, message=message)
     return to_product(Record(position + 1, dict(item)), "batch")
+
+
+def _kind(value: Any) -> str:
+    text = repr(value)
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    return f"{type(value).__name__} {shown}"
+
+
+def error_id(error: RecordError, position: int) -> str:
+    """The product id an error record is written under: the record's id, else its line."""
+    return error.record_id or f"line-{error.line or position}"
 
 
 def default_facets(taxonomy: Taxonomy, index: ExampleIndex | None) -> list[str]:
@@ -408,15 +435,44 @@ def backend_options(config: TaggerConfig, taxonomy: Taxonomy) -> dict[str, Any]:
     return options
 
 
+def with_index_settings(config: TaggerConfig) -> TaggerConfig:
+    """``config`` with the taxonomy, label field and embedder of its index's manifest where it does not set them."""
+    manifest = Path(config.index, "manifest.json") if config.index else None
+    if manifest is None or not manifest.exists():
+        return config
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return config  # loading the index reports it
+    updates: dict[str, Any] = {}
+    if "taxonomy" not in config.model_fields_set:
+        source = data.get("taxonomy_source")
+        updates["taxonomy"] = source if source and Path(source).exists() else data.get("taxonomy")
+    for setting in ("label_field", "embedder"):
+        if setting not in config.model_fields_set and data.get(setting):
+            updates[setting] = data[setting]
+    updates = {k: v for k, v in updates.items() if v}
+    return config.model_copy(update=updates) if updates else config
+
+
 def open_index(
-    config: TaggerConfig, taxonomy: Taxonomy, embedder: Embedder, *, progress: Progress | None = None
+    config: TaggerConfig,
+    taxonomy: Taxonomy,
+    embedder: Embedder,
+    *,
+    progress: Progress | None = None,
+    errors: list[RecordError] | None = None,
 ) -> ExampleIndex | None:
     """Load ``config.index``; when it does not exist yet and ``config.examples`` is set, build it there first.
 
     Without ``config.index`` the index built from ``config.examples`` is kept in the cache directory, keyed by
-    the examples' content, the taxonomy version and the embedder, so the next run loads it in a second.
+    the examples' content, the taxonomy version and the embedder, so the next run loads it in a second. Examples
+    that cannot be used go to ``errors``; when they are most of the file, nothing is built (``InputError``): a
+    label field or taxonomy that does not fit the examples is a setup mistake, not a few bad records.
     """
     if config.index and Path(config.index, "manifest.json").exists():
+        if progress:
+            progress("index", 0, None)
         return ExampleIndex.load(config.index, taxonomy=taxonomy, embedder=embedder.name)
     if not config.examples:
         if config.index:
@@ -437,10 +493,13 @@ def open_index(
         key = hashlib.sha256(key.encode()).hexdigest()
         target = cache_dir() / "indexes" / key[:20]
         if (target / "manifest.json").exists():
+            if progress:
+                progress("index", 0, None)
             return ExampleIndex.load(target, taxonomy=taxonomy, embedder=embedder.name)
     return build_index(
-        examples_path, taxonomy, embedder, target, label_field=config.label_field, k=config.k, progress=progress
-    )
+        examples_path, taxonomy, embedder, target, label_field=config.label_field, k=config.k, progress=progress,
+        errors=errors, max_unusable=MAX_UNUSABLE_EXAMPLES,
+    )  # fmt: skip
 
 
 def build_index(
@@ -453,14 +512,28 @@ def build_index(
     k: int = TaggerConfig.model_fields["k"].default,
     progress: Progress | None = None,
     errors: list[RecordError] | None = None,
+    max_unusable: float | None = None,
+    columns: dict[str, str] | None = None,
 ) -> ExampleIndex:
-    """Read labelled examples, embed them, fit the candidate stackers, and save everything to ``target``."""
-    with _gc_paused():  # a full collection walks every example for nothing: 0.26 s once in a 2,537-example build
-        examples, bad = read_examples(examples_path, taxonomy, label_field=label_field)
+    """Read labelled examples, embed them, fit the candidate stackers, and save everything to ``target``.
+
+    Unusable examples go to ``errors``; more than ``max_unusable`` of them (a share) stops the build."""
+    with gc_paused():  # a full collection walks every example for nothing: 0.26 s once in a 2,537-example build
+        examples, bad = read_examples(examples_path, taxonomy, label_field=label_field, columns=columns)
         if errors is not None:
             errors.extend(bad)
+        n_records = len(examples) + len(bad)
+        if max_unusable is not None and len(bad) > max_unusable * n_records:
+            raise InputError(
+                f"{examples_path}: {len(bad)} of {n_records} examples are unusable, too many to build an index from "
+                f"the rest (first: {bad[0].message}); check --taxonomy and --label-field "
+                f"(they are {taxonomy.name!r} and {label_field!r})"
+            )
         report = (lambda done, total: progress("embed", done, total)) if progress else None
         index = ExampleIndex.build(examples, taxonomy, embedder, progress=report)
+        index.manifest["label_field"] = label_field
+        if taxonomy.source and Path(taxonomy.source).exists():
+            index.manifest["taxonomy_source"] = str(Path(taxonomy.source).resolve())
         facets = [f for f in index.manifest["label_facets"] if f in taxonomy.facets]
         scorer = CandidateScorer(taxonomy, index, embedder, facets, k=k)
         if progress:
@@ -484,5 +557,6 @@ def tag_file(source: str | Path, target: str | Path, config: TaggerConfig | None
     """Tag a file into a file (see ``Tagger.tag_file``), building the tagger from ``config`` or settings."""
     from tagllm.config import load_config
 
-    options = {k: settings.pop(k) for k in ("input_format", "output_format", "resume") if k in settings}
+    run_options = ("input_format", "output_format", "resume", "columns", "keep_columns", "provenance", "progress")
+    options = {k: settings.pop(k) for k in run_options if k in settings}
     return Tagger.from_config(config or load_config(**settings)).tag_file(source, target, **options)

@@ -506,13 +506,23 @@ def resolve_taxonomy_path(spec: str | Path) -> Path:
             for candidate in (directory / str(spec), directory / f"{spec}.yaml", directory / f"{spec}.json"):
                 if candidate.exists():
                     return candidate
-    known = sorted(
-        {p.stem for d in taxonomy_dirs() if d.is_dir() for p in d.iterdir() if p.suffix in {".yaml", ".json", ""}}
-    )
+    dirs = list(dict.fromkeys(d.resolve() for d in taxonomy_dirs()))  # ./taxonomy is the repo's when run there
+    known = sorted({name for d in dirs if d.is_dir() for name in _taxonomy_names(d)})
     raise TaxonomyError(
         f"unknown taxonomy {str(spec)!r}: not a file, and no taxonomy of that name in "
-        f"{', '.join(map(str, taxonomy_dirs()))}" + (f" (known: {', '.join(known)})" if known else "")
+        f"{', '.join(map(str, dirs))}" + (f" (known: {', '.join(known)})" if known else "")
     )
+
+
+def _taxonomy_names(directory: Path) -> list[str]:
+    """Names a taxonomy directory offers: its YAML/JSON taxonomies (not synonym files) and taxonomy folders."""
+    names = []
+    for path in directory.iterdir():
+        if path.is_dir() and (path / "categories.jsonl").exists():
+            names.append(path.name)
+        elif path.suffix in {".yaml", ".json"} and not path.stem.endswith("synonyms"):
+            names.append(path.stem)
+    return names
 
 
 _CACHE: dict[tuple[str, float], Taxonomy] = {}

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tagllm.cli import app
+from tagllm.errors import ConfigError, InputError
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -95,8 +96,8 @@ def test_unknown_column_is_named_with_a_suggestion(tmp_path: Path, config: Path)
     result = runner.invoke(app, ["generate", str(src), "-o", str(tmp_path / "o.jsonl"), "-c", str(config)])
     assert result.exit_code == 0
     assert (
-        "warning: " + str(src) + ": column 'titel' is not a product field (did you mean 'title'?); kept in extra"
-        in result.stderr
+        "warning: " + str(src) + ": column 'titel' is not a product field (did you mean 'title'? or map it: "
+        "--columns title=titel); kept in extra" in result.stderr
     )
 
 
@@ -142,7 +143,297 @@ def test_index_build_add_info(tmp_path: Path) -> None:
     assert built.stdout.startswith(f"{index}: 20 examples (flat search), facets audience, category, color, material")
     added = runner.invoke(app, ["index", "add", str(rest), "-i", str(index), "-t", "demo"])
     assert added.exit_code == 1
-    assert f"{index}: added 10, now 30 examples, 1 record(s) skipped" in added.stdout
+    assert f"{index}: added 10, replaced 0, 0 unchanged, now 30 examples, 1 record(s) skipped" in added.stdout
     assert "category label 'nope' is not a value of the taxonomy" in added.stderr
     info = json.loads(runner.invoke(app, ["index", "info", str(index)]).stdout)
     assert info["count"] == 30 and info["embedder"] == "all-MiniLM-L6-v2" and info["dim"] == 384
+
+
+# -- issue 14: what a user sees ---------------------------------------------------------------------------------------
+def _examples(path: Path, good: int, bad: int) -> Path:
+    lines = (DATA / "demo_examples.jsonl").read_text().splitlines()[:good]
+    lines += [
+        json.dumps({"id": f"other-{i}", "title": f"Item {i}", "labels": {"category": ["Electronics > Phones"]}})
+        for i in range(bad)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_generate_stops_when_most_examples_are_unusable(tmp_path: Path) -> None:
+    examples = _examples(tmp_path / "ex.jsonl", good=5, bad=25)
+    result = runner.invoke(
+        app, ["generate", str(DATA / "products.jsonl"), "-o", str(tmp_path / "o.jsonl"), "-t", "demo",
+              "--examples", str(examples)],
+    )  # fmt: skip
+    assert isinstance(result.exception, InputError)  # main() prints it and exits 2
+    assert str(result.exception).startswith(
+        f"{examples}: 25 of 30 examples are unusable, too many to build an index from the rest (first: {examples}:6: "
+        "category label 'Electronics > Phones' is not a value of the taxonomy); check --taxonomy and --label-field "
+        "(they are 'demo' and 'labels')"
+    )
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_generate_says_how_many_examples_it_skipped(tmp_path: Path) -> None:
+    examples = _examples(tmp_path / "ex.jsonl", good=28, bad=2)
+    result = runner.invoke(
+        app, ["generate", str(DATA / "products.jsonl"), "-o", str(tmp_path / "o.jsonl"), "-t", "demo",
+              "--examples", str(examples)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"warning: {examples}: 2 record(s) skipped building the example index" in result.stderr
+    assert f"warning: example skipped: {examples}:29: category label 'Electronics > Phones'" in result.stderr
+
+
+def test_index_add_replaces_an_example_by_id_and_adding_twice_changes_nothing(tmp_path: Path) -> None:
+    index = tmp_path / "idx"
+    built = runner.invoke(app, ["index", "build", str(DATA / "demo_examples.jsonl"), "-i", str(index), "-t", "demo"])
+    assert built.exit_code == 0, built.output
+    review = tmp_path / "review.jsonl"
+    review.write_text(
+        json.dumps({"id": "ex-01", "title": "Men's Slim Fit Crew Neck Cotton T-Shirt, Navy Blue",
+                    "labels": {"category": ["apparel-shirts"]}}) + "\n"
+        + json.dumps({"id": "new-1", "title": "Linen summer shirt", "labels": {"category": ["apparel-shirts"]}}) + "\n"
+    )  # fmt: skip
+    first = runner.invoke(app, ["index", "add", str(review), "-i", str(index)])
+    assert first.stdout == f"{index}: added 1, replaced 1, 0 unchanged, now 31 examples, 0 record(s) skipped\n"
+    second = runner.invoke(app, ["index", "add", str(review), "-i", str(index)])
+    assert second.stdout == f"{index}: added 0, replaced 0, 2 unchanged, now 31 examples, 0 record(s) skipped\n"
+    stored = [json.loads(line) for line in (index / "examples.jsonl").read_text().splitlines()]
+    assert [e["labels"] for e in stored if e["id"] == "ex-01"] == [{"category": ["apparel-shirts"]}]
+
+
+def test_index_add_and_generate_take_the_taxonomy_and_label_field_from_the_index(tmp_path: Path) -> None:
+    import shutil
+
+    from tagllm.taxonomy import REPO_TAXONOMY_DIR
+
+    shutil.copy(REPO_TAXONOMY_DIR / "demo-synonyms.yaml", tmp_path)
+    (tmp_path / "shop.yaml").write_text(
+        (REPO_TAXONOMY_DIR / "demo.yaml").read_text(encoding="utf-8").replace("name: demo", "name: shop", 1),
+        encoding="utf-8",
+    )
+    gold = tmp_path / "gold.jsonl"
+    rows = [json.loads(line) for line in (DATA / "demo_examples.jsonl").read_text().splitlines()]
+    gold.write_text("".join(json.dumps({"id": r["id"], "title": r["title"], "cat": r["labels"]["category"][0]}) + "\n"
+                            for r in rows))  # fmt: skip
+    index = tmp_path / "idx"
+    built = runner.invoke(app, ["index", "build", str(gold), "-i", str(index), "-t", str(tmp_path / "shop.yaml"),
+                                "--label-field", "cat"])  # fmt: skip
+    assert built.exit_code == 0, built.output
+    more = tmp_path / "more.jsonl"
+    more.write_text(json.dumps({"id": "m1", "title": "Wool winter sweater", "cat": "apparel-sweaters"}) + "\n")
+    added = runner.invoke(app, ["index", "add", str(more), "-i", str(index)])
+    assert added.stdout == f"{index}: added 1, replaced 0, 0 unchanged, now 31 examples, 0 record(s) skipped\n"
+    tagged = runner.invoke(app, ["generate", str(DATA / "products.jsonl"), "--index", str(index), "-q"])
+    assert tagged.exit_code == 0, tagged.output
+    assert [json.loads(line)["tags"]["category"][0]["id"] for line in tagged.stdout.splitlines()] == [
+        "apparel-tshirts", "apparel-dresses", "electronics-headphones",
+    ]  # fmt: skip
+
+
+def test_settings_are_blamed_on_the_flag_or_the_environment_variable(
+    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TAGLLM_K", "abc")
+    result = runner.invoke(app, ["generate", str(DATA / "products.jsonl"), "-c", str(config), "--threshold", "2"])
+    assert isinstance(result.exception, ConfigError)
+    assert str(result.exception) == (
+        "invalid configuration:\n"
+        "  TAGLLM_K=abc (environment variable): Input should be a valid integer, unable to parse string as an integer\n"
+        "  --threshold 2.0: Input should be less than or equal to 1"
+    )
+
+
+def test_the_unknown_taxonomy_list_has_no_synonym_files_and_each_folder_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tagllm.taxonomy import REPO_TAXONOMY_DIR
+
+    monkeypatch.chdir(REPO_TAXONOMY_DIR.parent)  # ./taxonomy is the repository's own folder
+    result = runner.invoke(app, ["taxonomy", "stats", "-t", "nosuch"])
+    assert str(result.exception) == (
+        f"unknown taxonomy 'nosuch': not a file, and no taxonomy of that name in {REPO_TAXONOMY_DIR} "
+        "(known: demo, shopify)"
+    )
+
+
+def test_a_retrieval_run_says_the_prompt_is_unused(tmp_path: Path, config: Path) -> None:
+    result = runner.invoke(
+        app, ["generate", str(DATA / "products.jsonl"), "-o", str(tmp_path / "o.jsonl"), "-c", str(config),
+              "--prompt", "fewshot"],
+    )  # fmt: skip
+    assert result.exit_code == 0
+    assert "warning: --prompt fewshot: the retrieval backend writes no prompt, so it is unused" in result.stderr
+
+
+def test_a_shopify_export_is_tagged_through_column_mapping_keeping_the_title(tmp_path: Path, config: Path) -> None:
+    src = tmp_path / "products_export.csv"
+    src.write_text(
+        "Handle,Title,Body (HTML),Vendor,Variant SKU\n"
+        'navy-polo,Men\'s Cotton Polo T-Shirt Navy,"<p>Soft, breathable</p>",US Polo,P-1\n'
+        "earbuds,Wireless Earbuds Bluetooth 5.3 Black,,JBL,E-7\n"
+        "earbuds,,,,E-8\n"  # a second variant: Shopify repeats the handle without a title
+    )
+    out = tmp_path / "tags.csv"
+    result = runner.invoke(
+        app, ["generate", str(src), "-o", str(out), "-c", str(config), "--keep-columns", "title,Variant SKU",
+              "--columns", 'id=Handle,title=Title,description="Body (HTML)",brand=Vendor'],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "column 'Variant SKU' is not a product field; kept in extra" in result.stderr
+    assert f"error: {src}:4: product id 'earbuds' again (an earlier record has it); only the first is tagged" in (
+        result.stderr
+    )
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["product_id"], r["title"], r["Variant SKU"], r["category_id"]) for r in rows] == [
+        ("navy-polo", "Men's Cotton Polo T-Shirt Navy", "P-1", "apparel-tshirts"),
+        ("earbuds", "Wireless Earbuds Bluetooth 5.3 Black", "E-7", "electronics-headphones"),
+    ]
+
+
+def test_no_provenance_drops_it_from_jsonl(tmp_path: Path, config: Path) -> None:
+    out = tmp_path / "o.jsonl"
+    result = runner.invoke(
+        app, ["generate", str(DATA / "products.jsonl"), "-o", str(out), "-c", str(config), "--no-provenance"]
+    )
+    assert result.exit_code == 0
+    first = json.loads(out.read_text().splitlines()[0])
+    assert sorted(first) == ["product_id", "rejected", "status", "tags"]
+
+
+def test_streamed_input_from_a_named_pipe_is_read_once_with_column_warnings(tmp_path: Path, config: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "in.jsonl"
+    os.mkfifo(fifo)
+    lines = b'{"id": "a", "title": "Blue denim jeans", "colour": "blue"}\n{"id": "b", "title": "Gold necklace"}\n'
+    feeder = threading.Thread(target=fifo.write_bytes, args=(lines,))
+    feeder.start()
+    out = tmp_path / "o.jsonl"
+    result = runner.invoke(app, ["generate", str(fifo), "-o", str(out), "-c", str(config)])
+    feeder.join(timeout=5)
+    assert result.exit_code == 0, result.output
+    assert "column 'colour' is not a product field" in result.stderr
+    assert [json.loads(line)["product_id"] for line in out.read_text().splitlines()] == ["a", "b"]
+
+
+def test_generate_on_a_terminal_says_it_reads_stdin(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tagllm.cli.generate._stdin_is_terminal", lambda: True)
+    result = runner.invoke(app, ["generate", "-c", str(config)], input='{"id": "s", "title": "Steel pot"}\n')
+    assert result.stderr.startswith("reading products from stdin, one JSON object per line (end with Ctrl-D)…\n")
+
+
+def test_ctrl_c_says_how_far_it_got_and_how_to_go_on(
+    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tagllm.tagger import Tagger
+
+    real = Tagger.tag_batch
+    calls = 0
+
+    def interrupted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Tagger, "tag_batch", interrupted)
+    out = tmp_path / "o.jsonl"
+    result = runner.invoke(
+        app, ["generate", str(DATA / "products.jsonl"), "-o", str(out), "-c", str(config), "--batch-size", "1"]
+    )
+    assert result.exit_code == 130
+    assert result.stderr.endswith(
+        f"interrupted: 1 tagged, 0 failed are in {out}; to go on, run the same command with --resume\n"
+    )
+    assert len(out.read_text().splitlines()) == 1
+
+
+def test_output_extension_unknown_names_output_format(tmp_path: Path, config: Path) -> None:
+    result = runner.invoke(app, ["generate", str(DATA / "products.jsonl"), "-o", "tags.txt", "-c", str(config)])
+    assert isinstance(result.exception, InputError)
+    assert str(result.exception) == (
+        "tags.txt: cannot tell the format from the extension; pass --output-format (jsonl, csv, parquet)"
+    )
+
+
+def test_help_lists_exit_codes_and_readable_types(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tagllm", "generate", "--help"], capture_output=True, text=True, timeout=120,
+        env={**__import__("os").environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    assert "Exit codes: 0 every product tagged; 1 some records failed (they are error records in the output); " in text
+    assert "2 a setup or usage mistake (nothing tagged); 3 tagllm crashed (a bug: the traceback is printed)" in text
+    assert "--output -o FILE" in text and "--threshold 0..1" in text
+    assert "<str>" not in text and "<bool>" not in text and "<int>" not in text
+
+
+def test_a_crash_exits_3_with_the_traceback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:  # type: ignore[type-arg]
+    from tagllm.cli import main
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("tagllm.taxonomy.load_taxonomy", broken)
+    monkeypatch.setattr(sys, "argv", ["tagllm", "taxonomy", "stats", "-t", "demo"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 3
+    err = capsys.readouterr().err
+    assert "RuntimeError: a bug" in err and err.endswith(
+        "error: tagllm crashed (a bug, not a problem with your input): please report it with the traceback above\n"
+    )
+
+
+def test_progress_shows_counts_and_rate_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from tagllm.cli.common import StderrProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    clock = [0.0]
+    monkeypatch.setattr("tagllm.cli.common.time.monotonic", lambda: clock[0])
+    screen = Terminal()
+    progress = StderrProgress(stream=screen)
+    progress("labels", 512, 2048)
+    clock[0] = 2.0
+    progress("labels", 2048, 2048)
+    progress("tag", 1024, None)
+    clock[0] = 4.0
+    progress("encode", 1024, 4096)
+    progress.done()
+    assert screen.getvalue().split("\n") == [
+        "\rembedding taxonomy labels 512/2,048\rembedding taxonomy labels 2,048/2,048 (1,024/s)",
+        "\rtagged 1,024\rtagged 1,024 (512/s), embedding the next 4,096: 1,024",
+        "",
+    ]
+    piped = io.StringIO()
+    quiet = StderrProgress(stream=piped)
+    quiet("tag", 5, None)
+    quiet.done()
+    assert piped.getvalue() == ""
+
+
+def test_progress_ends_each_line_with_its_last_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from tagllm.cli.common import StderrProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("tagllm.cli.common.time.monotonic", lambda: 5.0)  # every report comes at once
+    screen = Terminal()
+    progress = StderrProgress(stream=screen)
+    for done in (256, 768, 1792):
+        progress("tag", done, None)
+    progress.done()
+    assert screen.getvalue() == "\rtagged 256\rtagged 1,792\n"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
+import io
+import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from tagllm.errors import InputError
-from tagllm.io import ResultWriter, done_ids, read_products
-from tagllm.models import Product, RecordError, TagResult
+from tagllm.io import RecordSource, ResultWriter, parse_columns, read_products, read_records, scan_output
+from tagllm.models import Product, RecordError, Tag, TagResult
 
 
 def test_csv_with_json_attributes_and_pipe_lists(tmp_path: Path) -> None:
@@ -31,6 +35,7 @@ def test_parquet_round_trip(tmp_path: Path) -> None:
     writer.write([TagResult(product_id="1")])
     writer.close()
     assert pq.read_table(out).column("product_id").to_pylist() == ["1"]
+    assert not (tmp_path / "o.parquet.parts").exists()
 
 
 def test_utf16_and_empty_files_are_refused_with_a_fix(tmp_path: Path) -> None:
@@ -52,7 +57,261 @@ def test_csv_row_with_too_many_cells_is_an_error_record(tmp_path: Path) -> None:
     assert isinstance(items[1], RecordError) and items[1].message == f"{src}:3: more cells than header columns"
 
 
-def test_done_ids_ignores_a_half_written_last_line(tmp_path: Path) -> None:
+# -- malformed CSV: reported by its line, no row swallowed ----------------------------------------------------------
+def _summary(src: Path) -> list[tuple[int, str]]:
+    return [(r.line, r.data["id"] if r.data else r.error.message) for r in read_records(src)]  # type: ignore[union-attr]
+
+
+def test_a_csv_quote_never_closed_is_reported_and_the_rows_after_it_are_read(tmp_path: Path) -> None:
+    src = tmp_path / "p.csv"
+    src.write_text('id,title\n1,Red shirt\n2,"Blue jeans\n3,Green hat\n4,Gold ring\n')
+    assert _summary(src) == [
+        (2, "1"),
+        (3, f"{src}:3: malformed CSV row: a quote opened here is never closed, so the rest of the file would be one "
+            "cell; the lines after it are read as rows of their own"),
+        (4, "3"),
+        (5, "4"),
+    ]  # fmt: skip
+
+
+def test_a_csv_quote_closed_rows_later_does_not_swallow_them(tmp_path: Path) -> None:
+    src = tmp_path / "p.csv"
+    src.write_text('id,title\n1,"Red shirt\n2,"Blue jeans"\n3,Green hat\n')
+    lines = _summary(src)
+    assert [line for line, _ in lines] == [2, 3, 4]
+    assert lines[0][1].startswith(f"{src}:2: malformed CSV row: a quote is not closed, or a quote inside a cell")
+    assert lines[1:] == [(3, "2"), (4, "3")]
+
+
+def test_quoted_cells_over_several_lines_keep_their_line_numbers(tmp_path: Path) -> None:
+    src = tmp_path / "p.csv"
+    src.write_text('id,title,description\n1,Shirt,"line one\nline two"\n\n2,Hat,plain\n')
+    records = list(read_records(src))
+    assert [(r.line, r.data["id"]) for r in records] == [(2, "1"), (5, "2")]  # type: ignore[index]
+    assert records[0].data["description"] == "line one\nline two"  # type: ignore[index]
+
+
+def test_a_csv_line_that_is_not_utf8_is_an_error_record_and_the_rest_is_read(tmp_path: Path) -> None:
+    src = tmp_path / "p.csv"
+    src.write_bytes(b"id,title\n1,caf\xe9 mug\n2,Tea pot\n")
+    assert _summary(src) == [
+        (2, f"{src}:2: not UTF-8 (byte 5 is 0xe9); re-save the file as UTF-8"),
+        (3, "2"),
+    ]
+
+
+def test_a_header_naming_a_column_twice_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "p.csv"
+    src.write_text("id,title,title\n1,a,b\n")
+    with pytest.raises(InputError, match=r"p.csv:1: column 'title' appears twice in the header; rename one"):
+        list(read_records(src))
+
+
+def test_jsonl_line_with_a_raw_line_separator_inside_a_string_is_one_record(tmp_path: Path) -> None:
+    src = tmp_path / "p.jsonl"
+    src.write_text('{"id": "1", "title": "a\u2028b\x85c"}\n{"id": "2", "title": "d"}\n', encoding="utf-8")
+    assert [p.title for p in read_products(src)] == ["a\u2028b\x85c", "d"]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "not readable JSON (nested too deeply)"),
+        ('{"id": ' + "9" * 5000 + "}", "not readable JSON (Exceeds the limit (4300 digits)"),
+        ("[1, 2]", "expected a JSON object per line, got an array"),
+    ],
+)
+def test_jsonl_lines_python_cannot_take_are_error_records(tmp_path: Path, line: str, message: str) -> None:
+    src = tmp_path / "p.jsonl"
+    src.write_text(line + '\n{"id": "ok", "title": "Mug"}\n')
+    bad, good = list(read_products(src))
+    assert isinstance(bad, RecordError) and bad.message.startswith(f"{src}:1: {message}")
+    assert isinstance(good, Product)
+
+
+# -- streaming: read once, never whole ---------------------------------------------------------------------------
+class _CountingStdin(io.RawIOBase):
+    def __init__(self, data: bytes) -> None:
+        self.data, self.read_so_far = data, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        chunk = self.data[self.read_so_far : self.read_so_far + len(buffer)]
+        buffer[: len(chunk)] = chunk
+        self.read_so_far += len(chunk)
+        return len(chunk)
+
+
+def test_input_is_streamed_and_peeked_records_are_not_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = b"".join(b'{"id": "%d", "title": "Product %d"}\n' % (i, i) for i in range(50_000))
+    raw = _CountingStdin(lines)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(raw)))
+    source = RecordSource("-")
+    assert [r.data["id"] for r in source.peek(3)] == ["0", "1", "2"]  # type: ignore[index]
+    assert raw.read_so_far < len(lines) / 20  # a buffer's worth, not the input
+    ids = [r.data["id"] for r in source]  # type: ignore[index]
+    assert ids == [str(i) for i in range(50_000)]
+    with pytest.raises(RuntimeError, match="read once"):
+        list(source)
+
+
+def test_columns_map_a_shopify_export_onto_product_fields(tmp_path: Path) -> None:
+    src = tmp_path / "shopify.csv"
+    src.write_text('Handle,Title,Body (HTML),Vendor\nred-tee,Red Tee,"<p>Soft, cotton</p>",Acme\n')
+    columns = parse_columns('id=Handle,title=Title,description="Body (HTML)",brand=Vendor')
+    assert columns == {"id": "Handle", "title": "Title", "description": "Body (HTML)", "brand": "Vendor"}
+    (product,) = list(read_products(src, columns=columns))
+    assert isinstance(product, Product)
+    assert (product.id, product.title, product.description, product.brand) == (
+        "red-tee", "Red Tee", "<p>Soft, cotton</p>", "Acme",
+    )  # fmt: skip
+    with pytest.raises(InputError, match=r"--columns: 'titel' is not a product field \(did you mean 'title'\?\)"):
+        parse_columns("titel=Title")
+
+
+# -- writing and resuming ------------------------------------------------------------------------------------------
+def _result(pid: str, ok: bool = True) -> TagResult:
+    if not ok:
+        return TagResult(product_id=pid, status="error", error=RecordError(message=f"{pid} failed"))
+    tag = Tag(facet="category", id="c1", name="Shirts", path="Apparel > Shirts", confidence=0.875, source="retrieval")
+    return TagResult(product_id=pid, tags={"category": [tag]})
+
+
+def test_parquet_keeps_confidences_as_numbers_and_kept_columns(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "o.parquet"
+    writer = ResultWriter(out, facets=["category"], keep_columns=["title"])
+    writer.write([_result("a")], kept=[{"title": "Red shirt"}])
+    writer.close()
+    row = pq.read_table(out).to_pylist()[0]
+    assert row["category_confidence"] == [0.875] and row["category"] == ["Apparel > Shirts"]
+    assert row["title"] == "Red shirt" and row["error"] is None
+
+
+def test_jsonl_without_provenance_and_csv_with_kept_columns(tmp_path: Path) -> None:
+    result = _result("a")
+    result.provenance = __import__("tagllm.models", fromlist=["Provenance"]).Provenance(
+        backend="retrieval", taxonomy_version="v1"
+    )
     out = tmp_path / "o.jsonl"
-    out.write_text('{"product_id": "a", "status": "ok"}\n{"product_id": "b", "sta')
-    assert done_ids(out) == {"a"}
+    writer = ResultWriter(out, facets=["category"], provenance=False)
+    writer.write([result])
+    writer.close()
+    assert "provenance" not in json.loads(out.read_text())
+    table = tmp_path / "o.csv"
+    writer = ResultWriter(table, facets=["category"], keep_columns=["title", "sku"])
+    writer.write([result], kept=[{"title": "Red shirt", "sku": 17}])
+    writer.close()
+    assert table.read_text().splitlines() == [
+        "product_id,title,sku,status,error,category,category_id,category_confidence,rejected",
+        "a,Red shirt,17,ok,,Apparel > Shirts,c1,0.875,",
+    ]
+
+
+def test_unknown_output_extension_names_the_output_flag(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"o.txt: cannot tell the format from the extension; pass --output-format"):
+        ResultWriter(tmp_path / "o.txt", facets=["category"])
+
+
+def test_a_torn_last_row_is_not_counted_as_done(tmp_path: Path) -> None:
+    jsonl = tmp_path / "o.jsonl"
+    jsonl.write_text('{"product_id":"a","status":"ok"}\n{"product_id":"b","status":"ok"')
+    assert set(scan_output(jsonl, "jsonl").last) == {"a"}
+    table = tmp_path / "o.csv"
+    table.write_text("product_id,status,error\r\na,ok,\r\nb,ok")  # cut after b's product_id and status
+    assert set(scan_output(table, "csv").last) == {"a"}
+    quoted = tmp_path / "q.csv"
+    quoted.write_text('product_id,status,error\r\na,ok,\r\nb,error,"first line\n')  # cut inside a quoted cell
+    assert set(scan_output(quoted, "csv").last) == {"a"}
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_resume_cuts_a_torn_row_without_rewriting_the_rows_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    out = tmp_path / f"o.{fmt}"
+    writer = ResultWriter(out, facets=["category"])
+    writer.write([_result("a"), _result("b")])
+    writer.close()
+    whole = out.read_bytes()
+    out.write_bytes(whole + whole[-30:-5])  # half a row, as a kill leaves it
+    real_open = builtins.open
+
+    def no_rewrite(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(file) == out and "w" in mode:
+            raise AssertionError(f"the output was opened for rewriting ({mode!r}): completed rows at risk")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", no_rewrite)
+    monkeypatch.setattr(io, "open", no_rewrite)
+    writer = ResultWriter(out, facets=["category"], resume=True)
+    assert out.read_bytes() == whole
+    writer.write([_result("c")])
+    writer.close()
+    assert sorted(scan_output(out, fmt).last) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_resumed_output_ends_with_one_row_per_product(tmp_path: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    out = tmp_path / f"o.{fmt}"
+    writer = ResultWriter(out, facets=["category"])
+    writer.write([_result("a"), _result("b", ok=False), _result("c", ok=False)])
+    writer.close()
+    writer = ResultWriter(out, facets=["category"], resume=True)
+    assert writer.state.failed == {"b", "c"} and writer.state.is_done("a")
+    writer.write([_result("b"), _result("c", ok=False)])
+    writer.close()
+    state = scan_output(out, fmt)
+    assert (state.rows, sorted(state.last), state.failed) == (3, ["a", "b", "c"], {"c"})
+    assert not (tmp_path / f"o.{fmt}.tmp").exists()
+
+
+def test_a_compaction_killed_before_its_rename_leaves_the_output_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "o.jsonl"
+    writer = ResultWriter(out, facets=["category"])
+    writer.write([_result("a", ok=False), _result("b")])
+    writer.close()
+    writer = ResultWriter(out, facets=["category"], resume=True)
+    writer.write([_result("a")])
+    before = out.read_bytes()
+    monkeypatch.setattr("tagllm.io.resume.os.replace", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        writer.close()
+    assert out.read_bytes() == before and (tmp_path / "o.jsonl.tmp").exists()
+    monkeypatch.undo()
+    writer = ResultWriter(out, facets=["category"], resume=True)  # the half-made copy is dropped
+    assert not (tmp_path / "o.jsonl.tmp").exists() and writer.state.failed == set()
+    writer.close()
+    assert [json.loads(line)["product_id"] for line in out.read_text().splitlines()] == ["b", "a"]
+
+
+def test_resume_refuses_an_output_with_other_columns(tmp_path: Path) -> None:
+    out = tmp_path / "o.csv"
+    writer = ResultWriter(out, facets=["category"])
+    writer.write([_result("a")])
+    writer.close()
+    with pytest.raises(InputError, match="resume with the same facets and --keep-columns, or write to a new file"):
+        ResultWriter(out, facets=["category", "color"], resume=True)
+
+
+def test_resume_refuses_stdout(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"--resume needs an output file \(-o FILE\)"):
+        ResultWriter("-", facets=["category"], resume=True)
+
+
+def test_a_quote_swallowing_rows_into_extra_cells_is_reported_and_the_rows_read(tmp_path: Path) -> None:
+    src = tmp_path / "p.csv"
+    src.write_text('id,title\n1,"Red shirt\n2,Blue jeans\n3,Green hat",x\n4,Gold ring\n')
+    lines = _summary(src)
+    assert [line for line, _ in lines] == [2, 3, 4, 5]
+    assert lines[0][1] == (
+        f"{src}:2: malformed CSV row: a quoted cell runs over several lines and leaves more cells than the header has "
+        "(a quote not closed?); the lines after it are read as rows of their own"
+    )
+    assert lines[1] == (3, "2") and lines[2][1] == f"{src}:4: more cells than header columns" and lines[3] == (5, "4")

@@ -116,3 +116,22 @@ def test_a_brand_the_title_already_names_is_read_once() -> None:
         "Andrew Christian Men's Brief"
     )
     assert Product(id="b", title="Slim Fit Shirt", brand="Arrow").text() == "Slim Fit Shirt\nArrow"
+
+
+def test_anything_in_a_batch_is_a_result_or_an_error_record_never_an_exception(tagger) -> None:  # type: ignore[no-untyped-def]
+    items = [None, "a string", 42, ["title", "x"], {1: "x", "title": "y"}, {"title": "x", "extra": 3},
+             {"id": "ok", "title": "Gold plated necklace"}]  # fmt: skip
+    results = tagger.tag(items)
+    assert [(r.product_id, r.status) for r in results] == [
+        ("line-1", "error"), ("line-2", "error"), ("line-3", "error"), ("line-4", "error"), ("line-5", "error"),
+        ("line-6", "error"), ("ok", "ok"),
+    ]  # fmt: skip
+    assert [r.error.message for r in results[:6]] == [
+        "batch:1: expected a product (a dict with a title, or a Product), got NoneType None",
+        "batch:2: expected a product (a dict with a title, or a Product), got str 'a string'",
+        "batch:3: expected a product (a dict with a title, or a Product), got int 42",
+        "batch:4: expected a product (a dict with a title, or a Product), got list ['title', 'x']",
+        "batch:5: field names must be strings, got 1",
+        "batch:6: record 'line-6' field 'extra': Input should be a valid dictionary",
+    ]
+    assert leaf(results[6]) == "jewellery-necklaces"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 
 import typer
 
@@ -11,6 +12,7 @@ from tagllm.cli import generate as generate_cli
 from tagllm.cli import index as index_cli
 from tagllm.cli import prompt as prompt_cli
 from tagllm.cli import taxonomy as taxonomy_cli
+from tagllm.cli.common import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_SETUP, readable_types
 from tagllm.errors import TagllmError
 
 app = typer.Typer(
@@ -28,11 +30,21 @@ app.add_typer(eval_cli.app, name="eval")
 
 
 def main() -> None:
+    """Exit codes: 0 done; 1 some records failed; 2 setup or usage mistake; 3 crash (a bug); 130 Ctrl-C."""
     try:
-        app()
+        command = typer.main.get_command(app)
+        readable_types(command)
+        command()
     except TagllmError as exc:
         typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_SETUP)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception:
+        traceback.print_exc()
+        typer.echo(
+            "error: tagllm crashed (a bug, not a problem with your input): please report it with the traceback above",
+            err=True,
+        )
+        sys.exit(EXIT_CRASH)

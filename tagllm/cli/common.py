@@ -1,45 +1,126 @@
-"""Pieces shared by the CLI sub-apps: config assembly from flags, and progress on stderr."""
+"""Pieces shared by the CLI sub-apps: config assembly from flags, progress on stderr, exit codes."""
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+import time
+from typing import IO, Any
 
 import typer
 
-ConfigOpt = typer.Option(None, "--config", "-c", help="config file (default: ./tagllm.yaml when present)")
+ConfigOpt = typer.Option(
+    None, "--config", "-c", metavar="FILE", help="config file (default: ./tagllm.yaml when present)"
+)
+
+EXIT_OK = 0
+EXIT_FAILED_RECORDS = 1  # the run finished; some records are error records in the output
+EXIT_SETUP = 2  # a setup or usage mistake, reported before the first product
+EXIT_CRASH = 3  # tagllm itself failed: a bug to report, with the traceback printed
+EXIT_INTERRUPTED = 130  # Ctrl-C
+EXIT_CODES_HELP = (
+    "Exit codes: 0 every product tagged; 1 some records failed (they are error records in the output); "
+    "2 a setup or usage mistake (nothing tagged); 3 tagllm crashed (a bug: the traceback is printed); "
+    "130 interrupted (run again with --resume)."
+)
 
 
 def build_config(config: str | None, **flags: Any) -> Any:
     """Flags > TAGLLM_* environment > config file > defaults; a flag left unset does not override."""
     from tagllm.config import load_config
 
-    return load_config(config, **{k: v for k, v in flags.items() if v not in (None, [], ())})
+    return load_config(config, from_flags=True, **{k: v for k, v in flags.items() if v not in (None, [], ())})
+
+
+STAGES = {
+    "taxonomy": "loading the taxonomy",
+    "embedder": "loading the embedder",
+    "index": "loading the example index",
+    "embed": "embedding examples",
+    "fit": "fitting the candidate scorer",
+    "labels": "embedding taxonomy labels",
+    "tag": "tagged",
+}
 
 
 class StderrProgress:
-    """One self-overwriting status line on stderr (plain lines when stderr is not a terminal)."""
+    """One self-overwriting status line per stage on stderr, with counts and rate, only on a terminal: piped
+    output, logs and ``-q`` get none. ``encode`` reports (a tagging window being embedded) ride on the tag line."""
 
-    def __init__(self, quiet: bool = False) -> None:
-        self.quiet = quiet
-        self.tty = sys.stderr.isatty()
-        self._last = ""
+    REDRAW_SECONDS = 0.2
+
+    def __init__(self, quiet: bool = False, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = not quiet and self.stream.isatty()
+        self._stage = ""
+        self._started = 0.0
+        self._drawn = 0.0  # when the line was last drawn (0: not yet in this stage)
+        self._behind = False  # a report came in too soon after the last drawing and is not shown yet
+        self._width = 0
+        self._done = 0
+        self._total: int | None = None
+        self._encoding = ""
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
-        if self.quiet:
+        if not self.enabled:
             return
-        label = {"embed": "embedding examples", "fit": "fitting the candidate scorer", "tag": "tagged"}.get(
-            stage, stage
-        )
-        text = f"{label} {done}/{total}" if total else (f"{label} {done}" if done else label)
-        if self.tty:
-            sys.stderr.write("\r" + text.ljust(len(self._last)))
-            sys.stderr.flush()
-        elif stage != "tag" or total:
-            sys.stderr.write(text + "\n")
-        self._last = text
+        now = time.monotonic()
+        encoding = ""
+        if stage == "encode":  # the products of the next window are being embedded before they are tagged
+            encoding = f"embedding the next {total:,}: {done:,}" if total and done < total else ""
+            stage, done, total = "tag", (self._done if self._stage == "tag" else 0), None
+        if stage != self._stage:
+            self._finish_line()
+            self._stage, self._started, self._drawn, self._width = stage, now, 0.0, 0
+        self._done, self._total, self._encoding = done, total, encoding
+        self._behind = bool(self._drawn) and now - self._drawn < self.REDRAW_SECONDS and done != total
+        if not self._behind:
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        text = STAGES.get(self._stage, self._stage)
+        if self._done or self._total:
+            text += f" {self._done:,}" + (f"/{self._total:,}" if self._total else "")
+        elapsed = now - self._started
+        if self._done and elapsed >= 1.0:
+            text += f" ({self._done / elapsed:,.0f}/s)"
+        if self._encoding:
+            text += f", {self._encoding}"
+        self.stream.write("\r" + text.ljust(self._width))
+        self.stream.flush()
+        self._width = len(text)
+        self._drawn = now
+
+    def _finish_line(self) -> None:
+        if not self._stage:
+            return
+        if self._behind:
+            self._draw(time.monotonic())
+        self.stream.write("\n")
+        self.stream.flush()
 
     def done(self) -> None:
-        if self.tty and self._last and not self.quiet:
-            sys.stderr.write("\n")
-        self._last = ""
+        """End the current line (showing its last count): what is printed next starts on a line of its own."""
+        if self.enabled:
+            self._finish_line()
+        self._stage = ""
+
+
+TYPE_NAMES = {"str": "TEXT", "int": "N", "float": "NUMBER", "Path": "PATH", "list[str]": "TEXT", "list[Path]": "PATH"}
+
+
+def readable_types(command: Any) -> None:
+    """Help shows TEXT, N, NUMBER or a metavar where typer shows <str>, <int>, <float>, and nothing for a flag or
+    an argument (its name says it) where typer shows <bool> or <str>: on every command and sub-command."""
+    import typer.core
+
+    params = list(command.params)
+    help_option = command.get_help_option(typer.core._click.Context(command))
+    params += [help_option] if help_option is not None else []
+    for param in params:
+        if isinstance(param, typer.core.TyperArgument):
+            param.display_type_rich = lambda ctx: ""  # type: ignore[method-assign]
+            param.metavar = param.metavar or (param.name or "").upper()
+        elif param.metavar is None and not param.type_descriptor.is_choice:
+            param.metavar = "" if param.is_flag else TYPE_NAMES.get(param.bare_type())
+    for sub in getattr(command, "commands", {}).values():
+        readable_types(sub)

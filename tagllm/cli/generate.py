@@ -2,36 +2,85 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import typer
 
-from tagllm.cli.common import ConfigOpt, StderrProgress, build_config
+from tagllm.cli.common import (
+    EXIT_CODES_HELP,
+    EXIT_INTERRUPTED,
+    ConfigOpt,
+    StderrProgress,
+    build_config,
+)
+
+if TYPE_CHECKING:
+    from tagllm.io import RecordSource
+    from tagllm.run import RunSummary
+
+FORMAT = "[jsonl|csv|parquet]"
 
 
 def generate(
-    input: str = typer.Argument("-", help="products: JSONL, CSV or Parquet file, or - for stdin (JSONL)"),
-    output: str = typer.Option("-", "--output", "-o", help="results file (.jsonl, .csv, .parquet) or - for stdout"),
-    input_format: str | None = typer.Option(None, help="jsonl | csv | parquet (default: from the extension)"),
-    output_format: str | None = typer.Option(None, help="jsonl | csv | parquet (default: from the extension)"),
+    input: str = typer.Argument(
+        "-", metavar="INPUT", help="products: a JSONL, CSV or Parquet file, or - for stdin (JSONL)"
+    ),
+    output: str = typer.Option(
+        "-", "--output", "-o", metavar="FILE", help="results file (.jsonl, .csv, .parquet) or - for stdout"
+    ),
+    input_format: str | None = typer.Option(None, metavar=FORMAT, help="default: from the input's extension"),
+    output_format: str | None = typer.Option(None, metavar=FORMAT, help="default: from the output's extension"),
+    columns: str | None = typer.Option(
+        None,
+        metavar="FIELD=COLUMN,…",
+        help="input columns to read as product fields, e.g. a Shopify export: "
+        'title=Title,description="Body (HTML)",brand=Vendor,id=Handle',
+    ),  # fmt: skip
+    keep_columns: str | None = typer.Option(
+        None, metavar="COLUMN,…", help="input columns copied into each output row, e.g. title,sku"
+    ),
+    no_provenance: bool = typer.Option(
+        False, "--no-provenance", help="leave neighbours, candidates and raw output out of JSONL/Parquet results"
+    ),
     config: str | None = ConfigOpt,
-    taxonomy: str | None = typer.Option(None, "--taxonomy", "-t", help="taxonomy file, directory or name"),
-    examples: str | None = typer.Option(None, help="labelled products the example index is built from"),
-    index: str | None = typer.Option(None, help="example index directory (tagllm index build)"),
-    label_field: str | None = typer.Option(None, help="field of the examples holding their tags"),
-    backend: str | None = typer.Option(None, "--backend", "-b", help="retrieval | transformers | vllm | openai"),
-    model: str | None = typer.Option(None, "--model", "-m", help="model path, or served model name (openai)"),
-    base_url: str | None = typer.Option(None, help="OpenAI-compatible server URL (openai backend)"),
-    prompt: str | None = typer.Option(None, "--prompt", "-p", help="prompt template name or path"),
-    facet: list[str] = typer.Option([], "--facet", "-f", help="facet to tag (repeatable; default: labelled ones)"),
-    k: int | None = typer.Option(None, help="neighbours retrieved per product"),
-    max_candidates: int | None = typer.Option(None, help="candidates per facet offered to the backend"),
-    threshold: float | None = typer.Option(None, help="drop tags below this confidence (0-1)"),
-    batch_size: int | None = typer.Option(None, help="products per batch"),
-    device: str | None = typer.Option(None, help="cpu, cuda, cuda:1 …"),
-    resume: bool = typer.Option(False, "--resume", help="skip products already in OUTPUT and append the rest"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress or summary on stderr"),
+    taxonomy: str | None = typer.Option(
+        None, "--taxonomy", "-t", metavar="NAME|PATH", help="taxonomy (default: the index's)"
+    ),
+    examples: str | None = typer.Option(None, metavar="FILE", help="labelled products the example index is built from"),
+    index: str | None = typer.Option(None, metavar="DIR", help="example index directory (tagllm index build)"),
+    label_field: str | None = typer.Option(None, metavar="FIELD", help="field of the examples holding their tags"),
+    backend: str | None = typer.Option(
+        None, "--backend", "-b", metavar="NAME", help="retrieval | transformers | vllm | openai"
+    ),
+    model: str | None = typer.Option(
+        None, "--model", "-m", metavar="DIR|NAME", help="model directory, or served model name (openai)"
+    ),
+    base_url: str | None = typer.Option(None, metavar="URL", help="OpenAI-compatible server URL (openai backend)"),
+    prompt: str | None = typer.Option(
+        None, "--prompt", "-p", metavar="NAME|PATH", help="prompt template (LLM backends)"
+    ),
+    facet: list[str] = typer.Option(
+        [], "--facet", "-f", metavar="FACET", help="facet to tag (repeatable; default: the labelled ones)"
+    ),
+    k: int | None = typer.Option(None, metavar="N", help="neighbours retrieved per product"),
+    max_candidates: int | None = typer.Option(None, metavar="N", help="candidates per facet offered to the backend"),
+    threshold: float | None = typer.Option(None, metavar="0..1", help="drop tags below this confidence"),
+    batch_size: int | None = typer.Option(None, metavar="N", help="products per batch"),
+    device: str | None = typer.Option(None, metavar="DEVICE", help="cpu, cuda, cuda:1 …"),
+    resume: bool = typer.Option(
+        False, "--resume", help="keep OUTPUT's results, tag what is missing or failed; one row per product at the end"
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress, warnings or summary on stderr"),
 ) -> None:
-    """Tag products. Exit code 0: all tagged; 1: some records failed (they are error records in the output)."""
-    from tagllm.io import read_records, unknown_columns
+    """Tag products into JSONL, CSV or Parquet, writing each result as it is ready.
+
+    Products have the fields id, title (required), description, brand, attributes, images and queries; other
+    columns are kept in `extra`. Exit codes: see the end of this help.
+    """
+    from tagllm.io import RecordSource, parse_columns
+    from tagllm.run import RunInterrupted
     from tagllm.tagger import Tagger
 
     cfg = build_config(
@@ -39,24 +88,86 @@ def generate(
         model=model, base_url=base_url, prompt=prompt, facets=facet or None, k=k, max_candidates=max_candidates,
         threshold=threshold, batch_size=batch_size, device=device,
     )  # fmt: skip
+    kept = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else []
+    records = RecordSource(input, format=input_format, columns=parse_columns(columns))
+    warn = (lambda text: None) if quiet else (lambda text: typer.echo(f"warning: {text}", err=True))
+    if records.is_stdin and _stdin_is_terminal() and not quiet:
+        typer.echo("reading products from stdin, one JSON object per line (end with Ctrl-D)…", err=True)
+    else:
+        _warn_about_columns(records, records.columns, kept, warn)
+    if prompt and cfg.backend == "retrieval":
+        warn(f"--prompt {prompt}: the retrieval backend writes no prompt, so it is unused")
     progress = StderrProgress(quiet)
-    if input != "-" and not quiet:
-        for column, guess in unknown_columns(read_records(input, format=input_format)).items():
-            hint = f" (did you mean {guess!r}?)" if guess else ""
-            typer.echo(f"warning: {input}: column {column!r} is not a product field{hint}; kept in extra", err=True)
     tagger = Tagger.from_config(cfg, progress=progress)
-    progress.done()
-    summary = tagger.tag_file(
-        input, output, input_format=input_format, output_format=output_format, resume=resume, progress=progress
-    )
+    if tagger.skipped_examples:
+        progress.done()
+        for err in tagger.skipped_examples[:5]:
+            warn(f"example skipped: {err.message}")
+        warn(f"{cfg.examples}: {len(tagger.skipped_examples)} record(s) skipped building the example index")
+    try:
+        summary = tagger.tag_file(
+            records, output, output_format=output_format, resume=resume, keep_columns=kept,
+            provenance=not no_provenance, progress=progress if progress.enabled else None,
+        )  # fmt: skip
+    except RunInterrupted as stop:
+        progress.done()
+        done = stop.summary
+        typer.echo(
+            f"interrupted: {done.tagged} tagged, {done.failed} failed are in {done.output}; to go on, run the same "
+            "command with --resume",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     progress.done()
     if not quiet:
         for message in summary.errors:
             typer.echo(f"error: {message}", err=True)
-        skipped = f", {summary.skipped} already done" if summary.skipped else ""
-        typer.echo(
-            f"{summary.tagged} tagged, {summary.failed} failed{skipped} "
-            f"in {summary.seconds:.1f}s ({summary.products_per_second:.1f} products/s) -> {summary.output}",
-            err=True,
-        )
-    raise typer.Exit(1 if summary.failed else 0)
+        typer.echo(_summary_line(summary), err=True)
+        if summary.still_failed:
+            typer.echo(
+                f"{summary.output}: {summary.still_failed} product(s) failed (error records); fix the cause and run "
+                "again with --resume to retry them",
+                err=True,
+            )
+    raise typer.Exit(summary.exit_code)
+
+
+generate.__doc__ = f"{generate.__doc__}\n\n{EXIT_CODES_HELP}"
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _warn_about_columns(
+    records: RecordSource, columns: dict[str, str], kept: list[str], warn: Callable[[str], None]
+) -> None:
+    """Warnings from the first records, read once: they are tagged afterwards from the same stream."""
+    from tagllm.io import unknown_columns
+
+    first = records.peek(50)
+    mapped = set(columns)
+    for column, guess in unknown_columns(first).items():
+        hint = f" (did you mean {guess!r}? or map it: --columns {guess}={column})" if guess else ""
+        warn(f"{records.name}: column {column!r} is not a product field{hint}; kept in extra")
+    present = {key for record in first for key in record.data or {}}
+    for field, column in columns.items():
+        if first and field not in present:
+            warn(f"--columns {field}={column}: {records.name} has no column {column!r}")
+    for column in kept:
+        if first and column not in present and column not in mapped:
+            warn(f"--keep-columns {column}: {records.name} has no column {column!r}; its cells will be empty")
+
+
+def _summary_line(summary: RunSummary) -> str:
+    parts = [f"{summary.tagged} tagged", f"{summary.failed} failed"]
+    if summary.skipped:
+        parts.append(f"{summary.skipped} already done")
+    if summary.retried:
+        parts.append(f"{summary.retried} earlier failure(s) retried")
+    if summary.duplicates:
+        parts.append(f"{summary.duplicates} repeated id(s) not tagged")
+    return (
+        f"{', '.join(parts)} in {summary.seconds:.1f}s ({summary.products_per_second:.1f} products/s, "
+        f"after {summary.startup_seconds:.1f}s start-up) -> {summary.output}"
+    )

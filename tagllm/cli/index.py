@@ -14,15 +14,23 @@ app = typer.Typer(help="Build and grow the example index of labelled products.",
 @app.command()
 def build(
     examples: str = typer.Argument(..., help="labelled products: JSONL, CSV or Parquet"),
-    index: str = typer.Option(..., "--index", "-i", help="directory to write the index to"),
+    index: str = typer.Option(..., "--index", "-i", metavar="DIR", help="directory to write the index to"),
     config: str | None = ConfigOpt,
-    taxonomy: str | None = typer.Option(None, "--taxonomy", "-t", help="taxonomy file, directory or name"),
-    label_field: str | None = typer.Option(None, help="field holding the tags: labels {facet: [..]} or gold_category"),
-    embedder: str | None = typer.Option(None, help="sentence-transformers model directory (default all-MiniLM-L6-v2)"),
-    device: str | None = typer.Option(None, help="cpu, cuda …"),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    taxonomy: str | None = typer.Option(
+        None, "--taxonomy", "-t", metavar="NAME|PATH", help="taxonomy file, directory or name"
+    ),
+    label_field: str | None = typer.Option(
+        None, metavar="FIELD", help="field holding the tags: labels {facet: [..]} or gold_category"
+    ),
+    embedder: str | None = typer.Option(
+        None, metavar="DIR", help="sentence-transformers model directory (default all-MiniLM-L6-v2)"
+    ),
+    device: str | None = typer.Option(None, metavar="DEVICE", help="cpu, cuda …"),
+    columns: str | None = typer.Option(None, metavar="FIELD=COLUMN,…", help="input columns to read as fields"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
 ) -> None:
     """Embed labelled examples into a FAISS index plus plain metadata, and fit the candidate scorer."""
+    from tagllm.io import parse_columns
     from tagllm.models import RecordError
     from tagllm.retrieval.embedder import Embedder
     from tagllm.tagger import build_index
@@ -33,8 +41,8 @@ def build(
     errors: list[RecordError] = []
     progress = StderrProgress(quiet)
     built = build_index(
-        examples, tax, Embedder(cfg.embedder, device=cfg.device), index,
-        label_field=cfg.label_field, k=cfg.k, progress=progress, errors=errors,
+        examples, tax, Embedder(cfg.embedder, device=cfg.device), index, label_field=cfg.label_field, k=cfg.k,
+        progress=progress, errors=errors, columns=parse_columns(columns, fields=_fields(cfg.label_field)),
     )  # fmt: skip
     progress.done()
     for err in errors[:20]:
@@ -49,33 +57,52 @@ def build(
 
 @app.command()
 def add(
-    examples: str = typer.Argument(..., help="newly reviewed labelled products"),
-    index: str = typer.Option(..., "--index", "-i", help="existing index directory"),
+    examples: str = typer.Argument(..., help="newly reviewed labelled products: JSONL, CSV or Parquet"),
+    index: str = typer.Option(..., "--index", "-i", metavar="DIR", help="existing index directory"),
     config: str | None = ConfigOpt,
-    taxonomy: str | None = typer.Option(None, "--taxonomy", "-t"),
-    label_field: str | None = typer.Option(None),
-    embedder: str | None = typer.Option(None),
+    taxonomy: str | None = typer.Option(
+        None, "--taxonomy", "-t", metavar="NAME|PATH", help="default: the taxonomy the index was built for"
+    ),
+    label_field: str | None = typer.Option(None, metavar="FIELD", help="default: the one the index was built with"),
+    embedder: str | None = typer.Option(None, metavar="DIR", help="default: the one the index was built with"),
+    columns: str | None = typer.Option(None, metavar="FIELD=COLUMN,…", help="input columns to read as fields"),
 ) -> None:
-    """Add labelled products to an existing index without re-embedding what is there."""
+    """Add reviewed products to an index without re-embedding the rest. A product whose id is in the index
+    replaces it (a corrected label replaces the old one); adding the same file twice changes nothing."""
+    from tagllm.io import parse_columns
     from tagllm.retrieval.embedder import Embedder
     from tagllm.retrieval.index import ExampleIndex, read_examples
+    from tagllm.tagger import with_index_settings
     from tagllm.taxonomy import load_taxonomy
 
-    cfg = build_config(config, taxonomy=taxonomy, label_field=label_field, embedder=embedder)
+    cfg = build_config(config, taxonomy=taxonomy, label_field=label_field, embedder=embedder, index=index)
+    cfg = with_index_settings(cfg)
     tax = load_taxonomy(cfg.taxonomy)
     emb = Embedder(cfg.embedder, device=cfg.device)
     idx = ExampleIndex.load(index, taxonomy=tax, embedder=emb.name)
-    new, errors = read_examples(examples, tax, label_field=cfg.label_field)
-    added = idx.add(new, emb)
+    fields = _fields(cfg.label_field)
+    new, errors = read_examples(
+        examples, tax, label_field=cfg.label_field, columns=parse_columns(columns, fields=fields)
+    )
+    counts = idx.add(new, emb)
     idx.save(index)
     for err in errors[:20]:
         typer.echo(f"skipped: {err.message}", err=True)
-    typer.echo(f"{index}: added {added}, now {len(idx)} examples, {len(errors)} record(s) skipped")
+    typer.echo(
+        f"{index}: added {counts.added}, replaced {counts.replaced}, {counts.unchanged} unchanged, "
+        f"now {len(idx)} examples, {len(errors)} record(s) skipped"
+    )
     raise typer.Exit(1 if errors else 0)
 
 
+def _fields(label_field: str) -> list[str]:
+    from tagllm.models import PRODUCT_FIELDS
+
+    return [*PRODUCT_FIELDS, label_field]
+
+
 @app.command()
-def info(index: str = typer.Argument(..., help="index directory")) -> None:
+def info(index: str = typer.Argument(..., metavar="DIR", help="index directory")) -> None:
     """Print an index's manifest (embedder, dimension, taxonomy version, size, search type)."""
     from pathlib import Path
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
 # its texts by length so that its batches pad little; on 3,000 Flipkart products, three calls of 1,024 took 1.1x the
 # time of one call.
 ENCODE_WINDOW = 8192
+# With a progress callback, texts are encoded in chunks of this many, longest first: the order one call would sort
+# them into, so the chunks pad exactly as one call does, and a long encode reports every second or so.
+PROGRESS_CHUNK = 512
 
 
 def default_model_path() -> str:
@@ -51,6 +55,7 @@ class Embedder:
         self.max_seq_length = max_seq_length
         self._model: Any = None
         self._dim: int | None = None
+        self._progress: Callable[[int, int], None] | None = None
 
     @classmethod
     def from_model(cls, model: Any, name: str) -> Embedder:
@@ -87,19 +92,56 @@ class Embedder:
             self._dim = int(get())
         return self._dim
 
-    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+    @contextmanager
+    def reporting(self, progress: Callable[[int, int], None] | None) -> Iterator[None]:
+        """Within the block, every ``encode`` of more than one chunk reports ``progress(done, total)``."""
+        previous, self._progress = self._progress, progress
+        try:
+            yield
+        finally:
+            self._progress = previous
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        show_progress: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = list(texts)
         distinct = list(dict.fromkeys(texts))  # a repeated text (duplicate listings are common) is encoded once
-        vectors = self.model.encode(
-            distinct,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress,
-        )
+        report = progress or self._progress
+        if report is None or len(distinct) <= PROGRESS_CHUNK:
+            vectors = self._encode(distinct, show_progress)
+        else:
+            vectors = self._encode_in_chunks(distinct, report)
         if len(distinct) < len(texts):
             row = {text: i for i, text in enumerate(distinct)}
             vectors = vectors[[row[text] for text in texts]]
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        return np.asarray(
+            self.model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
+        )
+
+    def _encode_in_chunks(self, texts: list[str], report: Callable[[int, int], None]) -> np.ndarray:
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # as sentence-transformers sorts a call
+        vectors: np.ndarray | None = None
+        for start in range(0, len(order), PROGRESS_CHUNK):
+            rows = order[start : start + PROGRESS_CHUNK]
+            chunk = self._encode([texts[i] for i in rows])
+            if vectors is None:
+                vectors = np.empty((len(texts), chunk.shape[1]), dtype=chunk.dtype)
+            vectors[rows] = chunk
+            report(start + len(rows), len(texts))
+        assert vectors is not None
+        return vectors

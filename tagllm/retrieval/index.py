@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ import scipy.sparse as sp
 
 from tagllm.errors import IndexMismatchError, InputError, TagllmError
 from tagllm.models import LabelledProduct, RecordError
-from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
+from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.lexical import FeatureMatrix, LexicalModel
 from tagllm.taxonomy import CATEGORY, Taxonomy
 from tagllm.text import normalize
@@ -37,6 +38,15 @@ def _faiss() -> Any:
 
 def _use_gpu(faiss: Any) -> bool:
     return hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0
+
+
+@dataclass
+class AddCounts:
+    """What ``ExampleIndex.add`` did with the examples it was given."""
+
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
 
 
 @dataclass
@@ -155,7 +165,7 @@ class ExampleIndex:
             raise InputError("no labelled examples to build an index from")
         examples = list(examples)
         texts = [e.text() for e in examples]
-        vectors = _encode_with_progress(embedder, texts, progress)
+        vectors = embedder.encode(texts, progress=progress)
         lexical = LexicalModel()
         matrix = lexical.fit(texts)
         facets = sorted({f for e in examples for f in e.labels})
@@ -186,29 +196,47 @@ class ExampleIndex:
             index.add(vectors)
         return index
 
-    def add(self, examples: Sequence[LabelledProduct], embedder: Embedder) -> int:
-        """Add reviewed examples without re-embedding the existing ones; returns how many were added."""
+    def add(self, examples: Sequence[LabelledProduct], embedder: Embedder) -> AddCounts:
+        """Add reviewed examples without re-embedding the others. An example whose id is in the index replaces
+        the one there (a reviewed label corrects the old one); one identical to it changes nothing."""
         self.check_embedder(embedder.name)
-        examples = list(examples)
-        if not examples:
-            return 0
-        texts = [e.text() for e in examples]
-        vectors = embedder.encode(texts)
-        self.examples.extend(examples)
-        self.vectors = np.vstack([self.vectors, vectors])
-        self.lexical.fit(texts)
+        latest = {e.id: e for e in examples}  # the same id twice in one file: its last record is the review
+        position = {e.id: i for i, e in enumerate(self.examples)}
+        counts = AddCounts()
+        replace: list[tuple[int, LabelledProduct]] = []
+        new: list[LabelledProduct] = []
+        for example in latest.values():
+            i = position.get(example.id)
+            if i is None:
+                new.append(example)
+            elif self.examples[i] == example:
+                counts.unchanged += 1
+            else:
+                replace.append((i, example))
+        counts.added, counts.replaced = len(new), len(replace)
+        if not new and not replace:
+            return counts
+        changed = [e for _, e in replace] + new
+        vectors = embedder.encode([e.text() for e in changed])
+        self.lexical.forget([self.examples[i].text() for i, _ in replace])
+        for row, (i, example) in enumerate(replace):
+            self.examples[i] = example
+            self.vectors[i] = vectors[row]
+        self.examples.extend(new)
+        self.vectors = np.vstack([self.vectors, vectors[len(replace) :]])
+        self.lexical.fit([e.text() for e in changed])
         # IDF moved, so existing lexical rows are re-weighted from their (cheap, hashed) counts.
         self.lexical_matrix = self.lexical.transform([e.text() for e in self.examples])
         self._lexical_search = None
-        if self.manifest.get("faiss") == "flat" and len(self.vectors) < self.hnsw_threshold:
+        if not replace and self.manifest.get("faiss") == "flat" and len(self.vectors) < self.hnsw_threshold:
             self._faiss_index.add(vectors)
-        else:
+        else:  # a replaced vector: the search index is rebuilt from the vectors (FAISS has no update in place)
             self._faiss_index = self._build_faiss(self.vectors)
         self.manifest["label_facets"] = sorted(
-            set(self.manifest["label_facets"]) | {f for e in examples for f in e.labels}
+            set(self.manifest["label_facets"]) | {f for e in changed for f in e.labels}
         )
         self.version = f"{self.manifest['taxonomy_version']}-{len(self.examples)}"
-        return len(examples)
+        return counts
 
     # -- persistence -----------------------------------------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:
@@ -316,21 +344,13 @@ class ExampleIndex:
         return Hits(out_scores, out_ids)
 
 
-def _encode_with_progress(
-    embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None
-) -> np.ndarray:
-    if progress is None:
-        return embedder.encode(texts)
-    chunk = ENCODE_WINDOW  # large chunks: the embedder sorts by length within a call
-    parts = []
-    for start in range(0, len(texts), chunk):
-        parts.append(embedder.encode(texts[start : start + chunk]))
-        progress(min(start + chunk, len(texts)), len(texts))
-    return np.vstack(parts)
-
-
 def read_examples(
-    source: str | Path, taxonomy: Taxonomy, *, label_field: str = "labels", format: str | None = None
+    source: str | Path,
+    taxonomy: Taxonomy,
+    *,
+    label_field: str = "labels",
+    format: str | None = None,
+    columns: dict[str, str] | None = None,
 ) -> tuple[list[LabelledProduct], list[RecordError]]:
     """Read labelled products; bad records are returned as errors (named by line and field), the rest are kept."""
     from tagllm.io import Record, read_records, to_product
@@ -339,7 +359,7 @@ def read_examples(
     name = str(source)
     examples: list[LabelledProduct] = []
     errors: list[RecordError] = []
-    for record in read_records(source, format=format):
+    for record in read_records(source, format=format, columns=columns):
         if record.error is not None:
             errors.append(record.error)
             continue
@@ -352,6 +372,8 @@ def read_examples(
             continue
         data.pop(label_field, None)
         data["labels"] = labels
+        if data.get("id") in (None, ""):  # named by content, so that adding the same file again changes nothing
+            data["id"] = content_id(data)
         example = to_product(Record(record.line, data), name, LabelledProduct)
         if isinstance(example, RecordError):
             errors.append(example)
@@ -361,6 +383,12 @@ def read_examples(
         detail = f"; first problem: {errors[0].message}" if errors else ""
         raise InputError(f"{name}: no usable labelled examples{detail}")
     return examples, errors
+
+
+def content_id(data: dict[str, Any]) -> str:
+    """An id for an example without one, from its text fields."""
+    text = json.dumps([data.get(k) for k in ("title", "brand", "description")], ensure_ascii=False, default=str)
+    return "text-" + hashlib.sha1(text.encode("utf-8", errors="replace")).hexdigest()[:12]
 
 
 def as_labelled(items: Iterable[LabelledProduct | dict[str, Any]]) -> list[LabelledProduct]:

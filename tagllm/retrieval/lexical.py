@@ -46,6 +46,14 @@ class LexicalModel:
         self.idf = self._idf()
         return self.weigh(counts)
 
+    def forget(self, texts: Sequence[str]) -> None:
+        """Take back what ``fit`` learned from ``texts`` (examples being replaced)."""
+        counts = self.counts(texts)
+        self.doc_freq -= np.bincount(counts.indices, minlength=N_FEATURES).astype(np.float32)
+        np.maximum(self.doc_freq, 0, out=self.doc_freq)
+        self.n_docs = max(0, self.n_docs - len(texts))
+        self.idf = self._idf()
+
     def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """Sublinear TF times IDF, rows L2-normalised."""
         x = counts.copy()

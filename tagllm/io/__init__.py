@@ -1,0 +1,34 @@
+"""Batch I/O: read products (JSONL, CSV, Parquet; file or stdin), write results as they are ready, resume a run."""
+
+from tagllm.io.readers import (
+    FORMATS,
+    STDIO,
+    Record,
+    RecordSource,
+    detect_format,
+    parse_columns,
+    read_products,
+    read_records,
+    to_product,
+    unknown_columns,
+)
+from tagllm.io.resume import OutputState, scan_output
+from tagllm.io.writers import ResultWriter, flat_row, table_row
+
+__all__ = [
+    "FORMATS",
+    "STDIO",
+    "OutputState",
+    "Record",
+    "RecordSource",
+    "ResultWriter",
+    "detect_format",
+    "flat_row",
+    "parse_columns",
+    "read_products",
+    "read_records",
+    "scan_output",
+    "table_row",
+    "to_product",
+    "unknown_columns",
+]

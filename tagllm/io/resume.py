@@ -1,0 +1,245 @@
+"""What an earlier run left in an output file, and the crash-safe steps that keep one row per product id.
+
+A run only ever appends to its output (JSONL, CSV) or adds part files next to it (Parquet), so a kill loses at
+most the row being written. Resuming cuts that torn last row off (the file is truncated at the end of its last
+complete row: completed rows are never rewritten) and tags again every product whose last row is an error. When a
+product then has several rows, the file is compacted to its last row per product: written to a temporary file
+beside it and renamed over it, so a kill at any moment leaves either the old file or the new one, whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tagllm.errors import InputError, missing_dependency
+
+MERGED_ROW_GROUP = 16_384  # rows per row group when the parts of a Parquet output are merged
+_JSONL_HEAD = re.compile(rb'^\{"product_id":("(?:[^"\\]|\\.)*"),"status":"(ok|error)"')
+
+
+@dataclass
+class OutputState:
+    """Per product id, its last row in the output (rows numbered from 0 in file order) and whether it failed."""
+
+    last: dict[str, int] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)
+    rows: int = 0
+    complete_bytes: int = 0  # JSONL/CSV: where the last complete row ends; bytes after it are a torn row
+    header: list[str] | None = None  # CSV: the header row
+    schema: Any = None  # Parquet: the columns and their types
+
+    def add(self, product_id: str, ok: bool) -> None:
+        self.last[product_id] = self.rows
+        self.rows += 1
+        if ok:
+            self.failed.discard(product_id)
+        else:
+            self.failed.add(product_id)
+
+    def is_done(self, product_id: str) -> bool:
+        return product_id in self.last and product_id not in self.failed
+
+    @property
+    def superseded(self) -> int:
+        """Rows that a later row of the same product replaces."""
+        return self.rows - len(self.last)
+
+
+def temp_path(target: Path) -> Path:
+    return target.with_name(target.name + ".tmp")
+
+
+def parts_dir(target: Path) -> Path:
+    return target.with_name(target.name + ".parts")
+
+
+def part_files(target: Path) -> list[Path]:
+    directory = parts_dir(target)
+    return sorted(directory.glob("part-*.parquet")) if directory.is_dir() else []
+
+
+def remove_output(target: Path, fmt: str) -> None:
+    """A fresh run replaces an output: the file, a merge or compaction left half done, and Parquet parts."""
+    temp_path(target).unlink(missing_ok=True)
+    if fmt == "parquet":
+        target.unlink(missing_ok=True)
+        shutil.rmtree(parts_dir(target), ignore_errors=True)
+
+
+# -- reading an output ---------------------------------------------------------------------------------------------
+def scan_output(target: Path, fmt: str) -> OutputState:
+    """Read what an earlier run wrote; a torn last row is left out (``complete_bytes`` says where it starts)."""
+    temp_path(target).unlink(missing_ok=True)  # a compaction or merge killed half way: the output is still whole
+    state = OutputState()
+    if fmt == "parquet":
+        for source in [target] if target.exists() else []:
+            _scan_parquet(source, state)
+        for part in part_files(target):
+            _scan_parquet(part, state)
+        return state
+    if not target.exists():
+        return state
+    rows = jsonl_rows(target) if fmt == "jsonl" else csv_rows(target, state)
+    for product_id, ok, _, end in rows:
+        state.add(product_id, ok)
+        state.complete_bytes = end
+    return state
+
+
+def jsonl_rows(path: Path) -> Iterator[tuple[str, bool, bytes, int]]:
+    """(product id, ok, the line, offset after it) per complete line; stops before a torn last line."""
+    offset = 0
+    with path.open("rb") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.endswith(b"\n"):
+                return
+            offset += len(line)
+            head = _JSONL_HEAD.match(line)
+            if head:
+                yield json.loads(head.group(1)), head.group(2) == b"ok", line, offset
+                continue
+            try:
+                data = json.loads(line)
+                product_id, status = data["product_id"], data["status"]
+            except (ValueError, KeyError, TypeError):
+                raise InputError(
+                    f"{path}:{lineno}: not a result row, so --resume cannot tell what is done; "
+                    "is this the output of tagllm generate? write to a new file instead"
+                ) from None
+            yield str(product_id), status == "ok", line, offset
+
+
+def csv_rows(path: Path, state: OutputState | None = None) -> Iterator[tuple[str, bool, bytes, int]]:
+    """As ``jsonl_rows``, for a CSV output; the header goes to ``state.header`` and is not yielded."""
+    with path.open("rb") as fh:
+        taken: list[bytes] = []
+
+        def lines() -> Iterator[str]:
+            for raw in fh:
+                taken.append(raw)
+                yield raw.decode("utf-8", errors="replace")
+
+        offset = 0
+        header: list[str] | None = None
+        reader = csv.reader(lines(), strict=True)
+        while True:
+            try:
+                row = next(reader, None)
+            except csv.Error as exc:
+                if "unexpected end of data" in str(exc):
+                    return  # a quoted cell cut off by the kill
+                raise InputError(f"{path}:{reader.line_num}: not a CSV row tagllm wrote ({exc})") from None
+            if row is None:
+                return
+            raw = b"".join(taken)
+            taken.clear()
+            if not raw.endswith(b"\n"):
+                return  # the last row, cut off by the kill
+            offset += len(raw)
+            if header is None:
+                header = row
+                if state is not None:
+                    state.header, state.complete_bytes = row, offset
+                if "product_id" not in row or "status" not in row:
+                    raise InputError(f"{path}: no product_id and status columns; is it the output of tagllm generate?")
+                pid, status = row.index("product_id"), row.index("status")
+                continue
+            if len(row) != len(header):
+                raise InputError(f"{path}:{reader.line_num}: {len(row)} cells where the header has {len(header)}")
+            yield row[pid], row[status] == "ok", raw, offset
+
+
+def _scan_parquet(path: Path, state: OutputState) -> None:
+    pq = _pyarrow_parquet()
+    try:
+        schema = pq.read_schema(path)
+        table = pq.read_table(path, columns=["product_id", "status"])
+    except Exception as exc:  # pyarrow raises several unrelated types for a broken file
+        raise InputError(f"{path}: not a readable Parquet output of tagllm generate ({exc})") from None
+    if state.schema is None:
+        state.schema = schema.remove_metadata()
+    for product_id, status in zip(
+        table.column("product_id").to_pylist(), table.column("status").to_pylist(), strict=True
+    ):
+        state.add(str(product_id), status == "ok")
+
+
+def _pyarrow_parquet() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise missing_dependency("pyarrow", "parquet", "Parquet output") from None
+    return pq
+
+
+# -- making one row per product ------------------------------------------------------------------------------------
+def cut_torn_row(target: Path, state: OutputState) -> None:
+    """Truncate a JSONL/CSV output at the end of its last complete row (nothing before it is touched)."""
+    if target.exists() and target.stat().st_size > state.complete_bytes:
+        os.truncate(target, state.complete_bytes)
+
+
+def compact(target: Path, fmt: str) -> None:
+    """Keep each product's last row: written beside the output, then renamed over it."""
+    state = scan_output(target, fmt)
+    tmp = temp_path(target)
+    with tmp.open("wb") as out:
+        if fmt == "csv":
+            line = io.StringIO()
+            csv.writer(line).writerow(state.header or [])
+            out.write(line.getvalue().encode("utf-8"))
+        rows = jsonl_rows(target) if fmt == "jsonl" else csv_rows(target)
+        for number, (product_id, _, raw, _) in enumerate(rows):
+            if state.last.get(product_id) == number:
+                out.write(raw)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, target)
+
+
+def merge_parts(target: Path) -> None:
+    """Merge a Parquet output's parts (and the rows of the output already there) into one file, in row groups,
+    keeping each product's last row; written beside the output, renamed over it, then the parts are removed."""
+    import pyarrow as pa
+
+    pq = _pyarrow_parquet()
+    state = scan_output(target, "parquet")
+    sources = ([target] if target.exists() else []) + part_files(target)
+    tmp = temp_path(target)
+    writer: Any = None
+    pending: list[Any] = []
+    number = 0
+
+    def flush() -> None:
+        if pending:
+            writer.write_table(pa.Table.from_batches(pending), row_group_size=MERGED_ROW_GROUP)
+            pending.clear()
+
+    for source in sources:
+        parquet = pq.ParquetFile(source)
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, parquet.schema_arrow)
+        for batch in parquet.iter_batches(batch_size=MERGED_ROW_GROUP):
+            ids = batch.column("product_id").to_pylist()
+            keep = [state.last.get(str(pid)) == number + i for i, pid in enumerate(ids)]
+            number += len(ids)
+            pending.append(batch.filter(pa.array(keep)))
+            if sum(b.num_rows for b in pending) >= MERGED_ROW_GROUP:
+                flush()
+    if writer is None:
+        return
+    flush()
+    writer.close()
+    with tmp.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    shutil.rmtree(parts_dir(target), ignore_errors=True)

@@ -1,0 +1,231 @@
+"""Writing results as they are ready: JSONL, CSV or Parquet, to a file (resumable) or stdout (JSONL, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from tagllm.errors import InputError, missing_dependency
+from tagllm.io.readers import STDIO, detect_format
+from tagllm.io.resume import (
+    OutputState,
+    compact,
+    cut_torn_row,
+    merge_parts,
+    part_files,
+    parts_dir,
+    remove_output,
+    scan_output,
+)
+from tagllm.models import TagResult
+
+SEPARATOR = " | "
+
+
+def table_row(
+    result: TagResult, facets: Sequence[str], kept: dict[str, Any] | None = None, *, typed: bool = False
+) -> dict[str, Any]:
+    """A row for CSV (``typed=False``: per facet the tag paths, ids and confidences joined by ' | ') or Parquet
+    (``typed=True``: lists, confidences as numbers). ``kept``: input columns carried into the output."""
+    row: dict[str, Any] = {"product_id": result.product_id}
+    for column, value in (kept or {}).items():
+        row[column] = _as_text(value)
+    row["status"] = result.status
+    row["error"] = result.error.message if result.error else ("" if not typed else None)
+    for facet in facets:
+        tags = [t for t in result.tags.get(facet, []) if t.source != "ancestor"]
+        names, ids, confidences = [t.path or t.name for t in tags], [t.id for t in tags], [t.confidence for t in tags]
+        if typed:
+            row[facet], row[f"{facet}_id"], row[f"{facet}_confidence"] = names, ids, confidences
+        else:
+            row[facet], row[f"{facet}_id"] = SEPARATOR.join(names), SEPARATOR.join(ids)
+            row[f"{facet}_confidence"] = SEPARATOR.join(f"{c:.3f}" for c in confidences)
+    rejected = [r.text for r in result.rejected]
+    row["rejected"] = rejected if typed else SEPARATOR.join(rejected)
+    return row
+
+
+def flat_row(result: TagResult, facets: list[str]) -> dict[str, Any]:
+    """The CSV row of a result (see ``table_row``)."""
+    return table_row(result, facets)
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def parquet_schema(facets: Sequence[str], keep_columns: Sequence[str]) -> Any:
+    import pyarrow as pa
+
+    fields = [pa.field("product_id", pa.string())]
+    fields += [pa.field(column, pa.string()) for column in keep_columns]
+    fields += [pa.field("status", pa.string()), pa.field("error", pa.string())]
+    for facet in facets:
+        fields += [
+            pa.field(facet, pa.list_(pa.string())),
+            pa.field(f"{facet}_id", pa.list_(pa.string())),
+            pa.field(f"{facet}_confidence", pa.list_(pa.float64())),
+        ]
+    fields += [pa.field("rejected", pa.list_(pa.string())), pa.field("result_json", pa.string())]
+    return pa.schema(fields)
+
+
+class ResultWriter:
+    """Writes results as they come, so that a kill loses at most the batch being written.
+
+    JSONL and CSV rows are appended and flushed per batch. Parquet, which cannot be appended to, gets one small
+    file per batch under ``OUTPUT.parts/``, merged into OUTPUT in row groups when the writer closes. With
+    ``resume``, what an earlier run wrote is kept (``state`` says which products are done) and new rows are added;
+    ``close`` then leaves one row per product id. ``provenance=False`` leaves the provenance out of JSONL rows and
+    Parquet's ``result_json``; ``keep_columns`` are input columns carried into each row.
+    """
+
+    def __init__(
+        self,
+        target: str | Path,
+        *,
+        format: str | None = None,
+        facets: list[str],
+        keep_columns: Sequence[str] = (),
+        provenance: bool = True,
+        resume: bool = False,
+    ) -> None:
+        self.format = detect_format(target, format, flag="--output-format")
+        self.facets = facets
+        self.keep_columns = list(keep_columns)
+        self.provenance = provenance
+        self.is_stdout = str(target) == STDIO
+        self.target = Path(target)
+        self.state = OutputState()
+        self._stream: IO[str] | None = None
+        self._csv: Any = None
+        self._schema: Any = None
+        self._part = 0
+        self._written = 0  # bytes of the file that whole batches fill
+        self._writing = False  # a batch is being written (still True at close: Ctrl-C cut it short)
+        if self.is_stdout:
+            if resume:
+                raise InputError("--resume needs an output file (-o FILE): results on stdout cannot be resumed")
+            if self.format == "parquet":
+                raise InputError("Parquet cannot be written to stdout; give an output file (-o FILE)")
+        else:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            if resume:
+                self.state = scan_output(self.target, self.format)
+            else:
+                remove_output(self.target, self.format)
+        columns = list(table_row(TagResult(product_id=""), facets, dict.fromkeys(self.keep_columns)))
+        if self.format == "parquet":
+            self._schema = parquet_schema(facets, self.keep_columns)
+            if self.state.schema is not None and not self.state.schema.equals(self._schema):
+                self._refuse(self.state.schema.names, self._schema.names)
+            parts = part_files(self.target)
+            self._part = int(parts[-1].stem.removeprefix("part-")) if parts else 0
+            parts_dir(self.target).mkdir(exist_ok=True)
+            return
+        if self.format == "csv" and self.state.header is not None and self.state.header != columns:
+            self._refuse(self.state.header, columns)
+        if self.is_stdout:
+            self._stream = sys.stdout
+        else:
+            if resume:
+                cut_torn_row(self.target, self.state)
+            self._stream = self.target.open("a" if resume else "w", encoding="utf-8", newline="")
+        if self.format == "csv":
+            self._csv = csv.DictWriter(self._stream, fieldnames=columns)
+            if self.state.header is None:
+                self._csv.writeheader()
+                self.state.header = columns
+        self._stream.flush()
+        self._written = self._size()
+
+    def _size(self) -> int:
+        return 0 if self._stream is None or self.is_stdout else os.fstat(self._stream.fileno()).st_size
+
+    def _refuse(self, existing: list[str], columns: list[str]) -> None:
+        raise InputError(
+            f"{self.target} has the columns {', '.join(existing)}, but this run writes {', '.join(columns)}; "
+            "resume with the same facets and --keep-columns, or write to a new file"
+        )
+
+    def write(self, results: Sequence[TagResult], kept: Sequence[dict[str, Any]] | None = None) -> None:
+        """Write a batch of results; ``kept[i]`` holds the input columns carried into result i's row."""
+        if not results:
+            return
+        self._writing = True
+        if self.format == "parquet":
+            self._write_part(results, kept)
+        else:
+            assert self._stream is not None
+            if self._csv is not None:
+                self._csv.writerows(table_row(r, self.facets, kept[i] if kept else None) for i, r in enumerate(results))
+            else:
+                self._stream.write(
+                    "".join(self._json(r, kept[i] if kept else None) + "\n" for i, r in enumerate(results))
+                )
+            self._stream.flush()
+        for result in results:
+            self.state.add(result.product_id, result.status == "ok")
+        self._written = self._size()
+        self._writing = False
+
+    def _json(self, result: TagResult, kept: dict[str, Any] | None) -> str:
+        text = result.model_dump_json(exclude_none=True, exclude=None if self.provenance else {"provenance"})
+        if kept:
+            text = text[:-1] + ',"input":' + json.dumps(kept, ensure_ascii=False, default=str) + "}"
+        return text
+
+    def _write_part(self, results: Sequence[TagResult], kept: Sequence[dict[str, Any]] | None) -> None:
+        import pyarrow as pa
+
+        pq = _parquet()
+        rows = []
+        for i, result in enumerate(results):
+            row = table_row(result, self.facets, kept[i] if kept else None, typed=True)
+            row["result_json"] = result.model_dump_json(
+                exclude_none=True, exclude=None if self.provenance else {"provenance"}
+            )
+            rows.append(row)
+        self._part += 1
+        part = parts_dir(self.target) / f"part-{self._part:06d}.parquet"
+        tmp = part.with_suffix(".tmp")
+        pq.write_table(pa.Table.from_pylist(rows, schema=self._schema), tmp)
+        os.replace(tmp, part)  # a part is there whole or not at all
+
+    def close(self) -> None:
+        """Finish the output: one row per product id, Parquet parts merged into the file."""
+        if self._stream is not None and self._stream is not sys.stdout:
+            self._stream.close()
+        self._stream = None
+        if self.is_stdout:
+            return
+        if self._writing:  # Ctrl-C while a batch was written: cut it off, and count again what the output holds
+            if self.format != "parquet":
+                os.truncate(self.target, self._written)
+            self.state = scan_output(self.target, self.format)
+            self._writing = False
+        if self.format == "parquet":
+            if part_files(self.target):
+                merge_parts(self.target)
+            else:  # nothing new: the output is as it was
+                shutil.rmtree(parts_dir(self.target), ignore_errors=True)
+        elif self.state.superseded:
+            compact(self.target, self.format)
+
+
+def _parquet() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise missing_dependency("pyarrow", "parquet", "writing Parquet") from None
+    return pq

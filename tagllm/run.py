@@ -1,0 +1,169 @@
+"""A file run: products streamed from a file through a Tagger into an output, written as they are ready, resumable.
+
+What ``Tagger.tag_file`` and ``tagllm generate`` run. Every input record ends as exactly one output row: a result,
+an error record, or (for a product id the input repeats) a line in the summary's errors.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tagllm.errors import InputError
+from tagllm.io import STDIO, RecordSource, ResultWriter, to_product
+from tagllm.models import Product, RecordError
+from tagllm.tagger import Progress, error_id, gc_paused
+
+if TYPE_CHECKING:
+    from tagllm.tagger import Tagger
+
+MAX_ERRORS_KEPT = 20
+
+
+@dataclass
+class RunSummary:
+    """What a file run did: counts by outcome, the time spent tagging, and where the output went."""
+
+    output: str
+    tagged: int = 0
+    failed: int = 0  # error records this run wrote
+    skipped: int = 0  # products an earlier run had tagged
+    retried: int = 0  # products an earlier run had failed, tagged again
+    duplicates: int = 0  # records whose product id an earlier record of the input has: not tagged
+    still_failed: int = 0  # error records in the output at the end, this run's and earlier ones
+    seconds: float = 0.0  # from the first product read to the output closed; start-up is not in it
+    startup_seconds: float = 0.0  # loading models and label tables, reading what an earlier run wrote
+    interrupted: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def products_per_second(self) -> float:
+        return (self.tagged + self.failed) / self.seconds if self.seconds else 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0: every product has a result; 1: some are error records in the output, or were repeated ids."""
+        return 1 if self.still_failed or self.duplicates else 0
+
+    def note(self, message: str) -> None:
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(message)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a file run: what was tagged is in the output (``summary``), and ``--resume`` goes on."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        super().__init__()
+        self.summary = summary
+
+
+def run_file(
+    tagger: Tagger,
+    source: str | Path | RecordSource,
+    target: str | Path,
+    *,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    resume: bool = False,
+    columns: dict[str, str] | None = None,
+    keep_columns: Sequence[str] = (),
+    provenance: bool = True,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Tag every record of ``source`` into ``target``; see ``Tagger.tag_file``."""
+    started = time.perf_counter()
+    records = source if isinstance(source, RecordSource) else RecordSource(source, format=input_format, columns=columns)
+    _refuse_same_file(records, target)
+    records.peek(1)  # an empty input fails here, before the output is touched
+    writer = ResultWriter(
+        target, format=output_format, facets=tagger.facets, keep_columns=keep_columns, provenance=provenance,
+        resume=resume,
+    )  # fmt: skip
+    summary = RunSummary(output=str(target))
+    try:
+        tagger.prepare(progress)
+        summary.startup_seconds = time.perf_counter() - started
+        tagging = time.perf_counter()
+        try:
+            _tag_records(tagger, records, writer, summary, list(keep_columns), progress)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+    finally:
+        writer.close()  # on Ctrl-C too: what was tagged stays, one row per product
+        summary.still_failed = len(writer.state.failed)
+    summary.seconds = time.perf_counter() - tagging
+    if summary.interrupted:
+        raise RunInterrupted(summary)
+    return summary
+
+
+def _tag_records(
+    tagger: Tagger,
+    records: RecordSource,
+    writer: ResultWriter,
+    summary: RunSummary,
+    keep_columns: list[str],
+    progress: Progress | None,
+) -> None:
+    state = writer.state
+    earlier_failures = set(state.failed)
+    claimed: set[str] = set()  # product ids read by this run
+    kept: deque[dict[str, Any]] = deque()
+    renamed = {column: field for field, column in records.columns.items()}  # --keep-columns may name either
+
+    def items() -> Iterator[Product | RecordError]:
+        for record in records:
+            item = to_product(record, records.name)
+            product_id = item.id if isinstance(item, Product) else error_id(item, record.line)
+            if product_id in claimed:
+                summary.duplicates += 1
+                summary.note(
+                    f"{records.name}:{record.line}: product id {product_id!r} again (an earlier record has it); "
+                    "only the first is tagged"
+                )
+                continue
+            claimed.add(product_id)
+            if state.is_done(product_id):
+                summary.skipped += 1
+                continue
+            if product_id in earlier_failures:
+                summary.retried += 1
+            if keep_columns:
+                data = record.data or {}
+                kept.append({c: data[c] if c in data else data.get(renamed.get(c, "")) for c in keep_columns})
+            yield item
+
+    report = (lambda done, total: progress("encode", done, total)) if progress else None
+    batches = tagger.tag_batches(items(), progress=report)
+    while True:
+        with gc_paused():  # each batch's results are written and freed before the collector would look at them
+            results = next(batches, None)
+            if results is None:
+                return
+            writer.write(results, [kept.popleft() for _ in results] if keep_columns else None)
+        for result in results:
+            if result.status == "ok":
+                summary.tagged += 1
+            else:
+                summary.failed += 1
+                if result.error:
+                    summary.note(result.error.message)
+        if progress:
+            progress("tag", summary.tagged + summary.failed, None)
+
+
+def _refuse_same_file(records: RecordSource, target: str | Path) -> None:
+    """``-o`` naming the input would truncate the products before they are read."""
+    if records.is_stdin or str(target) == STDIO or not Path(target).exists():
+        return
+    if os.path.samefile(records.source, target):
+        raise InputError(
+            f"the output {target} is the input file: writing results there would destroy the products; "
+            "give another output file"
+        )

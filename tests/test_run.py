@@ -1,0 +1,183 @@
+"""File runs through the API: results written as they are ready, resume that retries failures and ends with one row
+per product, Ctrl-C, repeated ids, and an output that would overwrite its input."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from tagllm.config import TaggerConfig
+from tagllm.errors import InputError, RetryableBackendError
+from tagllm.retrieval.index import ExampleIndex
+from tagllm.run import RunInterrupted
+from tagllm.tagger import Tagger
+
+DATA = Path(__file__).parent / "data"
+TITLES = ["Blue denim jeans", "Gold plated necklace", "Wireless earbuds", "Red summer dress", "Steel cooking pot"]
+
+
+@pytest.fixture(scope="module")
+def tagger(demo_taxonomy, demo_index_dir, embedder):  # type: ignore[no-untyped-def]
+    index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
+    return Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(k=5, batch_size=2))
+
+
+def _products(path: Path, n: int = 5, extra: str = "") -> Path:
+    lines = [json.dumps({"id": f"p{i}", "title": TITLES[i % len(TITLES)]}) for i in range(n)]
+    path.write_text("\n".join(lines) + "\n" + extra)
+    return path
+
+
+def _rows(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    if path.suffix == ".csv":
+        return list(csv.DictReader(path.open(newline="")))
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture()
+def outage(tagger, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The backend fails every request, as during a server outage."""
+
+    def down(requests):  # type: ignore[no-untyped-def]
+        raise RetryableBackendError("server unavailable (503)")
+
+    monkeypatch.setattr(tagger.backend, "generate", down)
+    return monkeypatch
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_resume_retries_failed_products_and_ends_with_one_row_each(tagger, outage, tmp_path: Path, suffix) -> None:  # type: ignore[no-untyped-def]
+    src, out = _products(tmp_path / "in.jsonl", 3), tmp_path / f"out{suffix}"
+    failed = tagger.tag_file(src, out)
+    assert (failed.tagged, failed.failed, failed.still_failed, failed.exit_code) == (0, 3, 3, 1)
+    outage.undo()  # the server is back
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.failed, again.skipped, again.retried, again.exit_code) == (3, 0, 0, 3, 0)
+    rows = _rows(out)
+    assert sorted(r["product_id"] for r in rows) == ["p0", "p1", "p2"]
+    assert {r["status"] for r in rows} == {"ok"}
+    done = tagger.tag_file(src, out, resume=True)
+    assert (done.tagged, done.skipped, done.exit_code) == (0, 3, 0) and len(_rows(out)) == 3
+    assert not Path(f"{out}.parts").exists()
+
+
+def test_resume_does_not_append_the_error_records_of_bad_lines_again(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    src = _products(tmp_path / "in.jsonl", 3, extra='{"id": "x", "title": \n{"id": "y"}\n')
+    out = tmp_path / "out.jsonl"
+    first = tagger.tag_file(src, out)
+    assert (first.tagged, first.failed, first.exit_code) == (3, 2, 1)
+    for _ in range(3):
+        again = tagger.tag_file(src, out, resume=True)
+        assert (again.tagged, again.failed, again.skipped, again.exit_code) == (0, 2, 3, 1)
+        assert sorted(r["product_id"] for r in _rows(out)) == ["line-4", "p0", "p1", "p2", "y"]
+
+
+def test_a_csv_row_cut_after_its_product_id_is_tagged_again(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    src, out = _products(tmp_path / "in.jsonl", 3), tmp_path / "out.csv"
+    tagger.tag_file(src, out)
+    text = out.read_bytes()
+    out.write_bytes(text[: text.rindex(b"p2,ok") + len(b"p2,ok")])  # killed while writing p2's row
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.skipped) == (1, 2)
+    assert [(r["product_id"], r["category_id"]) for r in _rows(out)] == [
+        ("p0", "apparel-jeans"), ("p1", "jewellery-necklaces"), ("p2", "electronics-headphones"),
+    ]  # fmt: skip
+
+
+def test_parquet_killed_mid_run_keeps_its_parts_and_resumes(tagger, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    src, out = _products(tmp_path / "in.jsonl", 5), tmp_path / "out.parquet"
+    batches = 0
+    real = tagger.tag_batch
+
+    def dies(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal batches
+        batches += 1
+        if batches == 2:
+            raise SystemExit("killed")  # not KeyboardInterrupt: nothing is finished, as with kill -9
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tagger, "tag_batch", dies)
+    monkeypatch.setattr("tagllm.io.writers.ResultWriter.close", lambda self: None)
+    with pytest.raises(SystemExit):
+        tagger.tag_file(src, out)
+    assert not out.exists() and len(list((tmp_path / "out.parquet.parts").glob("*.parquet"))) == 1
+    monkeypatch.undo()
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.skipped) == (3, 2)
+    assert sorted(r["product_id"] for r in _rows(out)) == ["p0", "p1", "p2", "p3", "p4"]
+    assert not (tmp_path / "out.parquet.parts").exists()
+
+
+def test_results_are_written_as_they_are_ready(tagger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    src, out = _products(tmp_path / "in.jsonl", 600), tmp_path / "out.jsonl"
+    encode = tagger.embedder.encode
+    calls: list[tuple[int, int]] = []  # (texts in the call, rows already in the output)
+
+    def watching(texts, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((len(texts), len(out.read_text().splitlines()) if out.exists() else 0))
+        return encode(texts, **kwargs)
+
+    monkeypatch.setattr(tagger.embedder, "encode", watching)
+    summary = tagger.tag_file(src, out)
+    assert summary.tagged == 600
+    assert calls == [(256, 0), (344, 256)]  # a small first window, then the rest: the first 256 were out already
+
+
+def test_ctrl_c_keeps_what_was_tagged_and_says_so(tagger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    src, out = _products(tmp_path / "in.jsonl", 5), tmp_path / "out.csv"
+    real, batches = tagger.tag_batch, 0
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal batches
+        batches += 1
+        if batches == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tagger, "tag_batch", interrupted)
+    with pytest.raises(RunInterrupted) as stop:
+        tagger.tag_file(src, out)
+    assert (stop.value.summary.tagged, stop.value.summary.interrupted) == (2, True)
+    assert [r["product_id"] for r in _rows(out)] == ["p0", "p1"]
+    monkeypatch.undo()
+    rest = tagger.tag_file(src, out, resume=True)
+    assert (rest.tagged, rest.skipped) == (3, 2) and len(_rows(out)) == 5
+
+
+def test_a_repeated_product_id_is_tagged_once_and_reported(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    src = _products(tmp_path / "in.jsonl", 2, extra='{"id": "p0", "title": "Another jeans listing"}\n')
+    out = tmp_path / "out.jsonl"
+    summary = tagger.tag_file(src, out)
+    assert (summary.tagged, summary.duplicates, summary.exit_code) == (2, 1, 1)
+    assert summary.errors == [f"{src}:3: product id 'p0' again (an earlier record has it); only the first is tagged"]
+    assert [r["product_id"] for r in _rows(out)] == ["p0", "p1"]
+
+
+def test_an_output_naming_the_input_is_refused_before_anything_is_written(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    src = _products(tmp_path / "in.jsonl", 3)
+    before = src.read_bytes()
+    with pytest.raises(InputError, match="is the input file: writing results there would destroy the products"):
+        tagger.tag_file(src, tmp_path / "." / "in.jsonl")
+    assert src.read_bytes() == before
+
+
+def test_the_run_time_excludes_start_up(tagger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    clock = [1000.0]
+    monkeypatch.setattr("tagllm.run.time.perf_counter", lambda: clock[0])
+    monkeypatch.setattr(tagger, "prepare", lambda progress=None: clock.__setitem__(0, clock[0] + 30.0))
+    real = tagger.tag_batch
+
+    def two_seconds(*args, **kwargs):  # type: ignore[no-untyped-def]
+        clock[0] += 1.0
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tagger, "tag_batch", two_seconds)
+    summary = tagger.tag_file(_products(tmp_path / "in.jsonl", 4), tmp_path / "out.jsonl")
+    assert (summary.startup_seconds, summary.seconds, summary.products_per_second) == (30.0, 2.0, 2.0)
