@@ -1,0 +1,144 @@
+"""kill -9 at random points of a file run, and exactly while a resumed run cuts off a torn row or puts its compacted
+copy in place; then --resume until done: every product id once, none lost, for JSONL, CSV and Parquet."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import queue
+import random
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DRIVER = Path(__file__).with_name("killrun.py")
+PRODUCTS = 2000
+
+
+def _input(path: Path) -> set[str]:
+    """PRODUCTS products, a line that is not JSON, one without a title and a repeated id; the ids a run writes."""
+    lines = [json.dumps({"id": f"p{i}", "title": f"Cotton shirt {i}"}) for i in range(PRODUCTS)]
+    lines.insert(700, '{"id": "broken", "title": ')
+    lines.insert(1400, json.dumps({"id": "untitled"}))
+    lines.append(json.dumps({"id": "p5", "title": "a second p5"}))
+    path.write_text("\n".join(lines) + "\n")
+    return {f"p{i}" for i in range(PRODUCTS)} | {"line-701", "untitled"}
+
+
+def _rows(path: Path) -> list[tuple[str, str]]:
+    if path.suffix == ".csv":
+        with path.open(newline="", encoding="utf-8") as fh:
+            return [(r["product_id"], r["status"]) for r in csv.DictReader(fh)]
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path, columns=["product_id", "status"])
+        return list(zip(table.column("product_id").to_pylist(), table.column("status").to_pylist(), strict=True))
+    return [(r["product_id"], r["status"]) for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())]
+
+
+def _done(out: Path, fmt: str) -> set[str]:
+    """Products whose result is in the output (complete rows only), as the next --resume will see them."""
+    from tagllm.io import scan_output
+
+    state = scan_output(out, fmt)
+    return {pid for pid in state.last if pid not in state.failed}
+
+
+class _Run:
+    """The driver in a child process, its stdout lines read as they come."""
+
+    def __init__(self, *args: str) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+        self.proc = subprocess.Popen(
+            [sys.executable, str(DRIVER), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.strip())
+        self.lines.put(None)
+
+    def wait_for(self, marker: str, timeout: float = 60) -> bool:
+        """True when the run printed ``marker``; False when it ended first."""
+        deadline = time.monotonic() + timeout
+        while (line := self.lines.get(timeout=max(0.1, deadline - time.monotonic()))) is not None:
+            if line == marker:
+                return True
+        return False
+
+    def kill(self) -> None:
+        self.proc.kill()  # SIGKILL: no finally, no flush, no cleanup
+        self.proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_kill_9_anywhere_then_resume_loses_nothing_and_repeats_nothing(tmp_path: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    src, out = tmp_path / "in.jsonl", tmp_path / f"out.{fmt}"
+    expected = _input(src)
+    rng = random.Random(f"kill-{fmt}")
+    plan = ["anywhere", "anywhere", "repair", "anywhere", "compact", "anywhere", "repair", "compact", "anywhere"]
+    paused = 0
+    for round_, point in enumerate(plan):
+        done_before = _done(out, fmt)
+        args = [str(src), str(out), "--fail-rate", "0.2", "--seed", str(round_)] + (["--resume"] if round_ else [])
+        run = _Run(*args, *(["--pause-at", point] if point != "anywhere" else []))
+        if point == "anywhere":
+            if run.wait_for("started"):
+                time.sleep(rng.uniform(0.0, 1.0))
+        else:
+            paused += run.wait_for(point)
+        run.kill()
+        lost = done_before - _done(out, fmt)
+        assert not lost, f"round {round_} ({point}): {len(lost)} finished product(s) gone, e.g. {sorted(lost)[:3]}"
+    assert paused >= 2  # the kills did land inside a repair or a compaction
+    finish = _Run(str(src), str(out), "--resume")
+    finish.proc.wait(timeout=120)
+    assert finish.proc.returncode == 1, finish.proc.stderr.read() if finish.proc.stderr else ""
+    rows = _rows(out)
+    ids = [pid for pid, _ in rows]
+    assert len(ids) == len(set(ids)), "a product has two rows"
+    assert set(ids) == expected, f"lost: {sorted(expected - set(ids))[:5]}"
+    assert {pid for pid, status in rows if status == "error"} == {"line-701", "untitled"}
+    assert not list(tmp_path.glob("*.tmp")) and not (tmp_path / f"out.{fmt}.parts").exists()
+
+
+@pytest.mark.slow
+def test_kill_9_a_real_generate_then_resume(tmp_path: Path, demo_index_dir: Path) -> None:
+    """The same with `tagllm generate` and its models, once, for Parquet: the format with parts and a merge (each
+    start loads the models, so the three formats are left to the test above)."""
+    pytest.importorskip("pyarrow")
+    fmt = "parquet"
+    titles = [json.loads(line)["title"] for line in (REPO / "tests/data/demo_examples.jsonl").read_text().splitlines()]
+    src, out = tmp_path / "in.jsonl", tmp_path / f"out.{fmt}"
+    src.write_text("".join(json.dumps({"id": f"p{i}", "title": titles[i % len(titles)]}) + "\n" for i in range(1200)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "tagllm", "generate", str(src), "-o", str(out), "-t", "demo",
+               "--index", str(demo_index_dir), "--batch-size", "64", "-q"]  # fmt: skip
+    proc = subprocess.Popen(command, env=env, cwd=tmp_path)
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        if _done(out, fmt):  # the first results are out: kill it a moment later
+            time.sleep(random.Random(fmt).uniform(0.0, 0.5))
+            break
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait(timeout=30)
+    done = _done(out, fmt)
+    assert 0 < len(done) < 1200  # killed part way
+    finish = subprocess.run([*command, "--resume"], env=env, cwd=tmp_path, timeout=600)
+    assert finish.returncode == 0
+    ids = [pid for pid, status in _rows(out) if status == "ok"]
+    assert len(ids) == len(set(ids)) == 1200
