@@ -112,11 +112,11 @@ def generate(
     except RunInterrupted as stop:
         progress.done()
         done = stop.summary
-        typer.echo(
-            f"interrupted: {done.tagged} tagged, {done.failed} failed are in {done.output}; to go on, run the same "
-            "command with --resume",
-            err=True,
-        )
+        if output == "-":
+            hint = "were written to stdout; to go on, write to a file (-o FILE) and use --resume"
+        else:
+            hint = f"are in {done.output}; to go on, run the same command with --resume"
+        typer.echo(f"interrupted: {done.tagged} tagged, {done.failed} failed {hint}", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     progress.done()
     if not quiet:
