@@ -371,10 +371,14 @@ class Prompt:
         product: Product,
         candidates: dict[str, list[Candidate]],
         examples: list[tuple[LabelledProduct, float]],
+        *,
+        category: str | None = None,
     ) -> list[dict[str, str]]:
-        """The chat messages for one product: static instructions, then examples, candidates, product."""
+        """The chat messages for one product: static instructions, then examples, candidates, product.
+
+        ``category``: the category id already chosen, when this renders the attribute step of a two-step run."""
         collector = _MessageCollector()
-        context = self.context(product, candidates, examples)
+        context = self.context(product, candidates, examples, category=category)
         context["message"] = collector.message
         token = _BUDGET.set(_Budget())
         try:
@@ -406,6 +410,8 @@ class Prompt:
         product: Product,
         candidates: dict[str, list[Candidate]],
         examples: list[tuple[LabelledProduct, float]],
+        *,
+        category: str | None = None,
     ) -> dict[str, Any]:
         """The variables a template sees (documented in prompts/README.md)."""
         tax = self.taxonomy
@@ -424,6 +430,7 @@ class Prompt:
             "examples": [self._example(ex, score, list(candidates)) for ex, score in examples],
             "product": self._product(product, self.description_chars),
             "answer_format": self._answer_format(facets),
+            "category": self._category(category),
         }
 
     # -- context pieces --------------------------------------------------------------------------------------
@@ -448,6 +455,18 @@ class Prompt:
             "path": value.path if value is not None else None,
             "labels": dict(value.labels) if value is not None else {},
             "score": round(candidate.score, 3),
+        }
+
+    def _category(self, category: str | None) -> dict[str, Any] | None:
+        """The category chosen in step 1, as the attribute step shows it (``label``: its path, as step 1 answered)."""
+        value = self.taxonomy.values.get(category) if category is not None else None
+        if value is None:
+            return None
+        return {
+            "id": value.id,
+            "name": value.name,
+            "label": self.taxonomy.path_of(value.id),
+            "labels": dict(value.labels),
         }
 
     @staticmethod
