@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -33,6 +33,18 @@ class TaggerConfig(BaseModel):
     base_url: str | None = Field(None, description="OpenAI-compatible server URL (openai backend)")
     backend_options: dict[str, Any] = Field(default_factory=dict, description="passed to the backend as is")
     prompt: str = Field("fewshot", description="prompt template name in prompts/ or a path")
+    attribute_mode: Literal["auto", "two_step", "one_call"] = Field(
+        "auto",
+        description="LLM backends tagging the category and other facets: two_step (the category first, then the "
+        "facets that apply to it), one_call (one answer over the facets of the top category candidates), or auto "
+        "(two_step when a facet tagged applies to some categories only, else one_call)",
+    )
+    attribute_prompt: str | None = Field(
+        None, description="template of the attribute step (two_step); default: attributes-<prompt> when it exists"
+    )
+    attribute_categories: int = Field(
+        3, ge=1, le=50, description="one_call: the schema holds the facets of this many top category candidates"
+    )
     facets: list[str] | None = Field(
         None, description="facets to tag (default: category plus facets the examples label)"
     )
@@ -119,7 +131,7 @@ def load_config(path: str | Path | None = None, *, from_flags: bool = False, **o
     if file.exists():
         loaded = read_yaml_mapping(file, "a config file")
         base = file.resolve().parent
-        for key in ("taxonomy", "examples", "index", "embedder", "prompt"):
+        for key in ("taxonomy", "examples", "index", "embedder", "prompt", "attribute_prompt"):
             value = loaded.get(key)
             if isinstance(value, str) and (base / value).exists():
                 loaded[key] = str(base / value)

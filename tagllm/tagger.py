@@ -11,6 +11,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from tagllm.backends import Backend, Generation, GenerationRequest, get_backend
 from tagllm.candidates import ALL_FEATURES, CandidateScorer
 from tagllm.config import TaggerConfig
 from tagllm.errors import ConfigError, InputError, TagllmError
+from tagllm.llm_steps import LLMSteps, ScoredProduct
 from tagllm.models import (
     Candidate,
     MappingInfo,
@@ -27,6 +29,7 @@ from tagllm.models import (
     Product,
     Provenance,
     RecordError,
+    Rejection,
     Tag,
     TagResult,
 )
@@ -87,11 +90,10 @@ class Tagger:
 
             mapper = Mapper(taxonomy, embedder=self.embedder)
         self.mapper = mapper
-        self.prompt = None
+        self.steps: LLMSteps | None = None
         if self.backend.needs_prompt:
-            from tagllm.prompts import load_prompt
-
-            self.prompt = load_prompt(self.config.prompt, taxonomy)
+            self.steps = LLMSteps.from_config(taxonomy, self.facets, self.config)
+        self.prompt = self.steps.prompt if self.steps is not None else None
         # The taxonomy, the index and the models are hundreds of thousands of long-lived objects; without this the
         # cyclic GC walks them all again and again while tagging (measured: ~5 ms per product on Flipkart's index).
         gc.collect()
@@ -187,34 +189,58 @@ class Tagger:
             row += valid
 
     def requests(self, products: Sequence[Product], vectors: np.ndarray | None = None) -> list[GenerationRequest]:
-        """What the backend would get for each product: candidates, neighbours, and for LLMs messages + schema.
+        """What the backend gets first for each product: candidates, neighbours, and for LLMs messages + schema (in
+        two_step mode the category step; ``steps.second`` builds the attribute step from ``score``'s output).
 
         ``vectors``: the products' embeddings when they are already encoded."""
+        return self._first_requests(self.score(products, vectors))
+
+    def _first_requests(self, scored: list[ScoredProduct]) -> list[GenerationRequest]:
+        if self.steps is None:
+            return [
+                GenerationRequest(product=i.product, candidates=i.candidates, neighbours=i.neighbours) for i in scored
+            ]
+        return [self.steps.first(s) for s in scored]
+
+    def score(self, products: Sequence[Product], vectors: np.ndarray | None = None) -> list[ScoredProduct]:
+        """Retrieve and score: every facet's candidates per product, its neighbours, and (for LLMs) the examples."""
         texts = [p.text() for p in products]
         if vectors is None:
             vectors = self.embedder.encode(texts)
         elif len(vectors) != len(products):
             raise ValueError(f"{len(vectors)} vectors for {len(products)} products")
         batch, candidates = self.scorer.score(texts, vectors, max_candidates=self.config.max_candidates)
-        requests = []
+        scored = []
         for i, product in enumerate(products):
             neighbours = self._neighbours(batch.emb_hits.ids[i], batch.emb_hits.scores[i])
-            request = GenerationRequest(product=product, candidates=candidates[i], neighbours=neighbours)
-            if self.prompt is not None:
-                from tagllm.schema import answer_schema
-
-                examples = [
-                    (self.index.examples[int(j)], float(s))  # type: ignore[union-attr]
+            item = ScoredProduct(product=product, candidates=candidates[i], neighbours=neighbours)
+            if self.steps is not None and self.index is not None:
+                item.examples = [
+                    (self.index.examples[int(j)], float(s))
                     for j, s in zip(batch.emb_hits.ids[i], batch.emb_hits.scores[i], strict=False)
                     if j >= 0
                 ][: int(self.config.backend_options.get("examples_in_prompt", DEFAULT_EXAMPLES_IN_PROMPT))]
-                request.messages = self.prompt.render(product, candidates[i], examples)
-                request.schema = answer_schema(self.taxonomy, candidates[i])
-            requests.append(request)
-        return requests
+            scored.append(item)
+        return scored
 
     def _tag_products(self, products: list[Product], vectors: np.ndarray | None = None) -> list[TagResult]:
-        requests = self.requests(products, vectors)
+        scored = self.score(products, vectors)
+        firsts = self._generate(self._first_requests(scored))
+        if self.steps is None or not self.steps.is_two_step:
+            return [self._result([part]) for part in firsts]
+        # Step 2, batch-first: the attribute requests of the whole batch go to the backend together.
+        seconds = [
+            self.steps.second(item, _chosen(part, CATEGORY)) if part.answer is not None else None
+            for item, part in zip(scored, firsts, strict=True)
+        ]
+        todo = [(i, request) for i, request in enumerate(seconds) if request is not None]
+        answered = dict(zip([i for i, _ in todo], self._generate([r for _, r in todo]), strict=True))
+        return [self._result([part, answered[i]] if i in answered else [part]) for i, part in enumerate(firsts)]
+
+    def _generate(self, requests: list[GenerationRequest]) -> list[_Part]:
+        """One backend call for a list of requests; each answer mapped onto the taxonomy (None where it failed)."""
+        if not requests:
+            return []
         started = time.perf_counter()
         try:
             generations = self.backend.generate(requests)
@@ -222,7 +248,16 @@ class Tagger:
             error = RecordError(message=f"backend {self.backend.name}: {exc}", is_retryable=exc.is_retryable)
             generations = [Generation(error=error) for _ in requests]
         elapsed_ms = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
-        return [self._result(r, g, elapsed_ms) for r, g in zip(requests, generations, strict=True)]
+        parts = []
+        for request, generation in zip(requests, generations, strict=True):
+            answer = None
+            if generation.error is None:
+                allowed = {f: {c.id for c in cands} for f, cands in request.candidates.items()}
+                facets = list(request.candidates) or self.facets
+                answer = self.mapper.map_answer(generation.text, facets, allowed=allowed)
+            latency_ms = generation.latency_ms if generation.latency_ms is not None else elapsed_ms
+            parts.append(_Part(request, generation, answer, latency_ms))
+        return parts
 
     def _neighbours(self, ids: Any, scores: Any) -> list[Neighbour]:
         out: list[Neighbour] = []
@@ -233,29 +268,54 @@ class Tagger:
             out.append(Neighbour(id=example.id, score=round(float(s), 4), title=example.title, labels=example.labels))
         return out
 
-    def _result(self, request: GenerationRequest, generation: Generation, elapsed_ms: float) -> TagResult:
-        product = request.product
+    def _result(self, parts: list[_Part]) -> TagResult:
+        """One product's result from its answered requests: one, or the category and the attribute step."""
+        first = parts[0]
+        product = first.request.product
+        texts = [p.generation.text for p in parts]
+        parsed = [p.answer.parsed if p.answer is not None else None for p in parts]
+        # A two-step result names both templates (and both hashes), joined by "+".
+        prompts = [self.steps.prompt, self.steps.attribute_prompt][: len(parts)] if self.steps is not None else []
         provenance = Provenance(
             backend=self.backend.name,
             model=self.backend.model,
             taxonomy_version=self.taxonomy.version,
             index_version=self.index.version if self.index is not None else None,
-            template=self.prompt.name if self.prompt is not None else None,
-            template_hash=self.prompt.hash if self.prompt is not None else None,
-            neighbours=request.neighbours,
-            candidates=request.candidates,
-            raw_output=generation.text,
-            prompt_tokens=generation.prompt_tokens,
-            completion_tokens=generation.completion_tokens,
-            latency_ms=round(generation.latency_ms if generation.latency_ms is not None else elapsed_ms, 3),
+            template="+".join(p.name for p in prompts) if prompts else None,
+            template_hash="+".join(p.hash for p in prompts) if prompts else None,
+            neighbours=first.request.neighbours,
+            candidates={f: c for p in parts for f, c in p.request.candidates.items()},
+            # Two steps: one answer per line, step by step; their parsed objects merged (their facets differ).
+            raw_output="\n".join(texts),
+            parsed_output=_merged(parsed),
+            prompt_tokens=_total(p.generation.prompt_tokens for p in parts),
+            completion_tokens=_total(p.generation.completion_tokens for p in parts),
+            latency_ms=round(sum(p.latency_ms for p in parts), 3),
         )
-        if generation.error is not None:
-            return TagResult(product_id=product.id, status="error", error=generation.error, provenance=provenance)
-        allowed = {f: {c.id for c in cands} for f, cands in request.candidates.items()}
-        answer = self.mapper.map_answer(generation.text, self.facets, allowed=allowed)
-        provenance.parsed_output = answer.parsed
+        for step, part in enumerate(parts):
+            if part.generation.error is not None:
+                error = part.generation.error
+                if step:
+                    message = f"attribute step (category chosen: {_chosen(first, CATEGORY)}): {error.message}"
+                    error = error.model_copy(update={"message": message})
+                return TagResult(product_id=product.id, status="error", error=error, provenance=provenance)
         tags: dict[str, list[Tag]] = {}
-        for facet, mapped in answer.tags.items():
+        rejected: list[Rejection] = []
+        for part in parts:
+            assert part.answer is not None  # no error, so the answer was mapped
+            rejected.extend(part.answer.rejected)
+            tags |= self._answer_tags(part)
+        if self.steps is not None:
+            tags, dropped = self.steps.drop_inapplicable(tags, _chosen(first, CATEGORY))
+            rejected.extend(dropped)
+        return TagResult(product_id=product.id, tags=tags, rejected=rejected, provenance=provenance)
+
+    def _answer_tags(self, part: _Part) -> dict[str, list[Tag]]:
+        """Tags from one mapped answer: confidence from the backend's log-probs, else the candidate's score."""
+        assert part.answer is not None
+        request, generation = part.request, part.generation
+        tags: dict[str, list[Tag]] = {}
+        for facet, mapped in part.answer.tags.items():
             scores = {c.id: c.score for c in request.candidates.get(facet, [])}
             given = (generation.confidences or {}).get(facet, {})
             facet_tags = []
@@ -269,7 +329,7 @@ class Tagger:
                 source = "retrieval" if self.backend.name == "retrieval" else "llm"
                 facet_tags.append(self._tag(value.id, facet, confidence, source, info))
             tags[facet] = self._apply_threshold(facet, facet_tags, request.candidates.get(facet, []))
-        return TagResult(product_id=product.id, tags=tags, rejected=answer.rejected, provenance=provenance)
+        return tags
 
     def _tag(self, value_id: str, facet: str, confidence: float, source: str, info: MappingInfo | None) -> Tag:
         value = self.taxonomy.values[value_id]
@@ -361,6 +421,36 @@ class Tagger:
             self, source, target, input_format=input_format, output_format=output_format, resume=resume,
             columns=columns, keep_columns=keep_columns, provenance=provenance, progress=progress,
         )  # fmt: skip
+
+
+@dataclass
+class _Part:
+    """One answered request of a product: what was asked, the backend's answer, and that answer mapped (None when
+    the backend failed)."""
+
+    request: GenerationRequest
+    generation: Generation
+    answer: Any = None
+    latency_ms: float = 0.0
+
+
+def _chosen(part: _Part, facet: str) -> str | None:
+    """The value the answer chose for ``facet`` (the first, as the model wrote it), before any threshold."""
+    mapped = part.answer.tags.get(facet) if part.answer is not None else None
+    return mapped[0][0].id if mapped else None
+
+
+def _merged(parsed: list[Any]) -> Any:
+    if len(parsed) == 1:
+        return parsed[0]
+    if all(isinstance(p, dict) for p in parsed):
+        return {k: v for p in parsed for k, v in p.items()}
+    return parsed
+
+
+def _total(counts: Iterable[int | None]) -> int | None:
+    known = [c for c in counts if c is not None]
+    return sum(known) if known else None
 
 
 @contextmanager

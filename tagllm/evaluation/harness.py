@@ -329,6 +329,18 @@ def template_digest(prompt: str) -> str | None:
         return None
 
 
+def attribute_template_digest(config: TaggerConfig) -> str | None:
+    """The content hash of the attribute step's template (two_step), when there is one of its own."""
+    from tagllm.llm_steps import attribute_prompt_path
+    from tagllm.prompts import resolve_prompt_path
+
+    try:
+        path = attribute_prompt_path(resolve_prompt_path(config.prompt), config.attribute_prompt)
+    except ConfigError:
+        return None
+    return _file_digest(str(path)) if path is not None else None
+
+
 @functools.cache
 def code_digest() -> str:
     """The content hash of tagllm's own source: a new scorer or mapper must not be credited with old predictions."""
@@ -345,6 +357,7 @@ def variant_key(config: TaggerConfig, taxonomy: Taxonomy, hide_fields: Sequence[
         "examples": _file_digest(config.examples),
         "index": _file_digest(config.index),
         "template": template_digest(config.prompt),
+        "attribute_template": attribute_template_digest(config),
         "hide": sorted(hide_fields),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]

@@ -131,6 +131,31 @@ def make_requests(demo_taxonomy: Taxonomy) -> Callable[..., list[GenerationReque
 
 
 @pytest.fixture(scope="session")
+def make_attribute_requests(demo_taxonomy: Taxonomy) -> Callable[..., list[GenerationRequest]]:
+    """The attribute step (two_step) for the demo products, their category being their first category candidate."""
+    from tagllm.llm_steps import LLMSteps, ScoredProduct
+    from tagllm.prompts import load_prompt
+
+    def make(template: str = "fewshot") -> list[GenerationRequest]:
+        steps = LLMSteps(
+            demo_taxonomy,
+            ["category", "color", "material", "audience"],
+            load_prompt(template, demo_taxonomy),
+            load_prompt(f"attributes-{template}", demo_taxonomy),
+        )
+        out = []
+        for product in PRODUCTS:
+            cands = candidates_for(demo_taxonomy, product.id)
+            item = ScoredProduct(product, cands, examples=[(e, 0.8) for e in EXAMPLES])
+            request = steps.second(item, cands["category"][0].id)
+            assert request is not None
+            out.append(request)
+        return out
+
+    return make
+
+
+@pytest.fixture(scope="session")
 def check_answer(demo_taxonomy: Taxonomy) -> Callable[[GenerationRequest, str], dict[str, Any]]:
     """Assert that an answer parses, fits its schema, names every facet and holds only its candidates."""
     from tagllm.schema import candidate_labels, validate_answer
@@ -366,3 +391,38 @@ def chat_server(request: pytest.FixtureRequest, tiny_llama: tuple[Any, Any]) -> 
     yield server
     server.close()
     torch.set_num_threads(threads)
+
+
+# The demo taxonomy with scoped facets, as an analyst writes it (applies_to: category ids whose subtrees a facet
+# applies to): material for apparel, footwear and home; audience for apparel, footwear, beauty and jewellery; colour
+# everywhere (no applies_to).
+SCOPES = {"material": ["apparel", "footwear", "home"], "audience": ["apparel", "footwear", "beauty", "jewellery"]}
+
+
+@pytest.fixture(scope="session")
+def scoped_taxonomy(tmp_path_factory: pytest.TempPathFactory) -> Taxonomy:
+    import shutil
+
+    import yaml
+
+    from tagllm.taxonomy import REPO_TAXONOMY_DIR
+
+    spec = yaml.safe_load((REPO_TAXONOMY_DIR / "demo.yaml").read_text(encoding="utf-8"))
+    spec["name"] = "demo-scoped"
+    for facet in spec["facets"]:
+        if facet["name"] in SCOPES:
+            facet["applies_to"] = SCOPES[facet["name"]]
+    directory = tmp_path_factory.mktemp("scoped-taxonomy")
+    shutil.copy(REPO_TAXONOMY_DIR / "demo-synonyms.yaml", directory)
+    (directory / "demo-scoped.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return load_taxonomy(directory / "demo-scoped.yaml")
+
+
+@pytest.fixture(scope="session")
+def scoped_index_dir(tmp_path_factory: pytest.TempPathFactory, scoped_taxonomy: Taxonomy, embedder: Any) -> Path:
+    """The demo examples indexed against the scoped taxonomy (an index is tied to its taxonomy's version)."""
+    from tagllm.tagger import build_index
+
+    target = tmp_path_factory.mktemp("scoped-index")
+    build_index(Path(__file__).parents[1] / "data" / "demo_examples.jsonl", scoped_taxonomy, embedder, target)
+    return target

@@ -1,17 +1,68 @@
-"""The tagger end to end with an LLM backend (a tiny random-weight model): prompt, constraint, mapping, provenance."""
+"""The tagger end to end with an LLM backend (a tiny random-weight model): prompt, constraint, mapping, provenance;
+the attribute path in both modes (two_step: category, then the facets that apply to it; one_call)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
-from tagllm.models import Product
+from tagllm.models import Product, RecordError, Rejection
 from tagllm.prompts import load_prompt
 from tagllm.taxonomy import Taxonomy
+
+ATTRIBUTES = ["color", "material", "audience"]
+
+
+class Recording(Backend):
+    """Passes every batch to ``inner`` and keeps the requests of each ``generate`` call."""
+
+    needs_prompt = True
+    supports_schema = True
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.model = inner.model
+        self.calls: list[list[GenerationRequest]] = []
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        self.calls.append(list(requests))
+        return self.inner.generate(requests)
+
+
+class Scripted(Backend):
+    """Answers each product's requests with the next of its scripted answers (a string, or a failure)."""
+
+    name = "scripted"
+    needs_prompt = True
+    supports_schema = True
+
+    def __init__(self, answers: dict[str, list[str | RecordError]]) -> None:
+        self.answers = {pid: list(items) for pid, items in answers.items()}
+        self.calls: list[list[GenerationRequest]] = []
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        self.calls.append(list(requests))
+        out = []
+        for request in requests:
+            answer = self.answers[request.product.id].pop(0)
+            out.append(Generation(error=answer) if isinstance(answer, RecordError) else Generation(text=answer))
+        return out
+
+
+def _tagger(taxonomy: Taxonomy, backend: Backend, embedder: Any, index_dir: Path | None = None, **config: Any) -> Any:
+    from tagllm.retrieval.index import ExampleIndex
+    from tagllm.tagger import Tagger
+
+    index = ExampleIndex.load(index_dir, taxonomy=taxonomy, embedder=embedder.name) if index_dir else None
+    settings: dict[str, Any] = {"k": 5, "max_candidates": 4, "facets": ["category", *ATTRIBUTES], **config}
+    return Tagger(taxonomy, index=index, embedder=embedder, backend=backend, config=TaggerConfig(**settings))
 
 
 @pytest.mark.slow
@@ -42,10 +93,11 @@ def test_tagger_with_the_transformers_backend(
     for result in results:
         prov = result.provenance
         assert prov is not None
+        # The demo's facets apply everywhere, so auto asks in one call (one template, one answer).
         assert (prov.backend, prov.template, prov.template_hash) == ("transformers", "fewshot", prompt.hash)
         assert prov.prompt_tokens and prov.completion_tokens and prov.latency_ms
         answer = json.loads(prov.raw_output or "")
-        assert prov.parsed_output is not None
+        assert prov.parsed_output == answer
         assert list(answer) == list(prov.candidates)  # the schema's facets, in order
         for facet, tags in result.tags.items():
             offered = {c.id for c in prov.candidates[facet]}
@@ -54,3 +106,201 @@ def test_tagger_with_the_transformers_backend(
                 assert tag.id in offered or tag.source == "ancestor", (facet, tag)
                 assert 0.0 <= tag.confidence <= 1.0
         assert prov.neighbours  # the examples the prompt showed
+
+
+PRODUCTS = [
+    Product(id="dress", title="Women's red floral cotton dress"),
+    Product(id="earbuds", title="无线蓝牙耳机 黑色"),
+    Product(id="case", title="Clear plastic phone case"),
+    Product(id="boots", title="Leather boots", brand="Dr. Martens"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["two_step", "one_call"])
+@pytest.mark.parametrize("scoped", [False, True], ids=["demo", "applies_to"])
+def test_every_attribute_value_is_a_candidate_of_a_facet_that_applies_to_the_chosen_category(
+    mode: str,
+    scoped: bool,
+    tiny_llama: tuple[Any, Any],
+    request: pytest.FixtureRequest,
+    embedder: Any,
+) -> None:
+    from tagllm.backends.transformers import TransformersBackend
+
+    taxonomy: Taxonomy = request.getfixturevalue("scoped_taxonomy" if scoped else "demo_taxonomy")
+    index_dir: Path = request.getfixturevalue("scoped_index_dir" if scoped else "demo_index_dir")
+    model, tokenizer = tiny_llama
+    backend = Recording(TransformersBackend.from_model(model, tokenizer))
+    tagger = _tagger(taxonomy, backend, embedder, index_dir, attribute_mode=mode)
+    scored = {item.product.id: item for item in tagger.score(PRODUCTS)}
+    results = tagger.tag(PRODUCTS)
+
+    assert [r.status for r in results] == ["ok"] * len(PRODUCTS)
+    for result in results:
+        chosen = result.tags["category"][0]
+        assert chosen.source == "llm"  # the model's own pick (ancestors follow it)
+        offered = result.provenance.candidates  # type: ignore[union-attr]
+        for facet in ATTRIBUTES:
+            for tag in result.tags.get(facet, []):
+                assert taxonomy.applies(facet, chosen.id), (facet, chosen.id)
+                assert tag.id in {c.id for c in offered[facet]}
+                # No invented numbers: the confidence is the model's (log-probs under the constraint) in [0, 1].
+                assert 0.0 < tag.confidence <= 1.0
+
+    def with_candidates(product_id: str, categories: list[str]) -> list[str]:
+        candidates = scored[product_id].candidates
+        return [f for f in ATTRIBUTES if candidates[f] and any(taxonomy.applies(f, c) for c in categories)]
+
+    if mode == "two_step":
+        # Batch-first: one call for every product's category, then one call for every product's attributes.
+        assert len(backend.calls) == 2
+        assert [r.product.id for r in backend.calls[0]] == [p.id for p in PRODUCTS]
+        assert all(list(r.schema["properties"]) == ["category"] for r in backend.calls[0])  # type: ignore[index]
+        chosen_by_product = {r.product_id: r.tags["category"][0].id for r in results}
+        expected = {pid: with_candidates(pid, [c]) for pid, c in chosen_by_product.items()}
+        asked = {r.product.id: list(r.schema["properties"]) for r in backend.calls[1]}  # type: ignore[index]
+        assert asked == {pid: facets for pid, facets in expected.items() if facets}
+    else:
+        assert len(backend.calls) == 1
+        for request_ in backend.calls[0]:
+            top = [c.id for c in scored[request_.product.id].candidates["category"][:3]]
+            expected_facets = ["category", *with_candidates(request_.product.id, top)]
+            assert list(request_.schema["properties"]) == expected_facets  # type: ignore[index]
+
+
+def test_two_step_asks_each_product_for_the_facets_of_its_category(scoped_taxonomy: Taxonomy, embedder: Any) -> None:
+    backend = Scripted(
+        {
+            "dress": [
+                '{"category": "Apparel > Dresses"}',
+                '{"color": ["Red"], "material": ["Cotton"], "audience": "Women"}',
+            ],
+            "earbuds": ['{"category": "Electronics > Headphones"}', '{"color": ["Black"]}'],
+        }
+    )
+    products = [Product(id="dress", title="Women's red cotton dress"), Product(id="earbuds", title="Black earbuds")]
+    tagger = _tagger(scoped_taxonomy, backend, embedder, max_candidates=20, threshold=0.0)
+    results = tagger.tag(products)
+
+    assert [[list(r.schema["properties"]) for r in call] for call in backend.calls] == [  # type: ignore[index]
+        [["category"], ["category"]],
+        [["color", "material", "audience"], ["color"]],  # material and audience do not apply to headphones
+    ]
+    dress, earbuds = results
+    assert {f: [t.id for t in tags] for f, tags in dress.tags.items()} == {
+        "category": ["apparel-dresses", "apparel"],
+        "color": ["color-red"],
+        "material": ["material-cotton"],
+        "audience": ["audience-women"],
+    }
+    assert {f: [t.id for t in tags] for f, tags in earbuds.tags.items()} == {
+        "category": ["electronics-headphones", "electronics"],
+        "color": ["color-black"],
+    }
+    assert earbuds.rejected == []
+    prov = earbuds.provenance
+    assert prov is not None
+    assert prov.raw_output == '{"category": "Electronics > Headphones"}\n{"color": ["Black"]}'
+    assert prov.parsed_output == {"category": "Electronics > Headphones", "color": ["Black"]}
+    assert list(prov.candidates) == ["category", "color"]
+    # Without log-probs, a tag's confidence is its candidate score (the scorer's probability), as on one call.
+    scores = {c.id: c.score for c in prov.candidates["color"]}
+    assert earbuds.tags["color"][0].confidence == pytest.approx(scores["color-black"], abs=1e-6)
+
+
+def test_two_step_skips_the_attribute_step_when_no_facet_applies(scoped_taxonomy: Taxonomy, embedder: Any) -> None:
+    backend = Scripted(
+        {
+            "dress": ['{"category": "Apparel > Dresses"}', '{"material": ["Silk"]}'],
+            "earbuds": ['{"category": "Electronics > Headphones"}'],
+        }
+    )
+    products = [Product(id="dress", title="Silk dress"), Product(id="earbuds", title="Black earbuds")]
+    tagger = _tagger(scoped_taxonomy, backend, embedder, max_candidates=20, facets=["category", "material"])
+    dress, earbuds = tagger.tag(products)
+    assert [[r.product.id for r in call] for call in backend.calls] == [["dress", "earbuds"], ["dress"]]
+    assert [t.id for t in dress.tags["material"]] == ["material-silk"]
+    assert list(earbuds.tags) == ["category"]
+    assert earbuds.provenance is not None and earbuds.provenance.template == "fewshot"
+
+
+def test_a_failed_attribute_step_makes_an_error_record_that_names_the_step(
+    scoped_taxonomy: Taxonomy, embedder: Any
+) -> None:
+    failure = RecordError(message="HTTP 500: engine overloaded (gave up after 3 attempts)", is_retryable=True)
+    backend = Scripted(
+        {
+            "dress": ['{"category": "Apparel > Dresses"}', failure],
+            "earbuds": ['{"category": "Electronics > Headphones"}', '{"color": ["Black"]}'],
+        }
+    )
+    products = [Product(id="dress", title="Red dress"), Product(id="earbuds", title="Black earbuds")]
+    dress, earbuds = _tagger(scoped_taxonomy, backend, embedder, max_candidates=20).tag(products)
+    assert (dress.status, earbuds.status) == ("error", "ok")
+    assert dress.error is not None
+    assert dress.error.message == (
+        "attribute step (category chosen: apparel-dresses): HTTP 500: engine overloaded (gave up after 3 attempts)"
+    )
+    assert dress.error.is_retryable is True
+    assert dress.provenance is not None and dress.provenance.raw_output == '{"category": "Apparel > Dresses"}\n'
+
+
+def test_one_call_drops_the_values_of_facets_that_do_not_apply_to_the_chosen_category(
+    scoped_taxonomy: Taxonomy, embedder: Any
+) -> None:
+    backend = Scripted({"earbuds": ['{"category": "Electronics > Headphones", "color": ["Black"], "audience": "Men"}']})
+    tagger = _tagger(
+        scoped_taxonomy, backend, embedder, max_candidates=50, attribute_mode="one_call", attribute_categories=50
+    )
+    product = Product(id="earbuds", title="Black plastic earbuds for men")
+    (result,) = tagger.tag([product])
+    categories = [c.id for c in tagger.score([product])[0].candidates["category"]]
+    assert "jewellery-earrings" in categories  # audience applies to jewellery: one call offers it
+    assert not any(c.startswith(("apparel", "footwear", "home")) for c in categories)  # material applies to none
+    assert len(backend.calls) == 1
+    assert list(backend.calls[0][0].schema["properties"]) == ["category", "color", "audience"]  # type: ignore[index]
+    assert {f: [t.id for t in tags] for f, tags in result.tags.items()} == {
+        "category": ["electronics-headphones", "electronics"],
+        "color": ["color-black"],
+    }
+    reason = "facet 'audience' does not apply to category 'Headphones' (electronics-headphones)"
+    assert result.rejected == [Rejection(facet="audience", text="Men", reason=reason)]
+
+
+def test_one_call_offers_only_the_facets_of_the_top_categories(scoped_taxonomy: Taxonomy, embedder: Any) -> None:
+    backend = Scripted({"earbuds": ['{"category": "Electronics > Headphones", "color": []}']})
+    tagger = _tagger(
+        scoped_taxonomy, backend, embedder, max_candidates=20, attribute_mode="one_call", attribute_categories=1
+    )
+    (result,) = tagger.tag([Product(id="earbuds", title="Wireless bluetooth earbuds")])
+    top = tagger.score([Product(id="earbuds", title="Wireless bluetooth earbuds")])[0].candidates["category"][0]
+    assert top.id == "electronics-headphones"
+    assert list(backend.calls[0][0].schema["properties"]) == ["category", "color"]  # type: ignore[index]
+    assert result.status == "ok" and list(result.tags) == ["category"]
+
+
+def test_auto_asks_in_two_steps_when_a_facet_applies_to_some_categories_only(
+    scoped_taxonomy: Taxonomy, demo_taxonomy: Taxonomy
+) -> None:
+    from tagllm.llm_steps import LLMSteps
+
+    def mode(taxonomy: Taxonomy, facets: list[str]) -> str:
+        return LLMSteps(taxonomy, facets, load_prompt("fewshot", taxonomy)).mode
+
+    assert mode(scoped_taxonomy, ["category", *ATTRIBUTES]) == "two_step"
+    assert mode(scoped_taxonomy, ["category", "color"]) == "one_call"  # colour applies everywhere
+    assert mode(demo_taxonomy, ["category", *ATTRIBUTES]) == "one_call"
+
+
+def test_a_misspelt_attribute_mode_stops_the_run_naming_the_setting(tmp_path: Path) -> None:
+    from tagllm.config import load_config
+    from tagllm.errors import ConfigError
+
+    config = tmp_path / "tagllm.yaml"
+    config.write_text("backend: vllm\nattribute_mode: two-step\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(config)
+    assert str(info.value) == (
+        f"{config}: invalid configuration:\n  attribute_mode: Input should be 'auto', 'two_step' or 'one_call'"
+    )

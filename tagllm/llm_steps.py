@@ -1,0 +1,187 @@
+"""The LLM path's requests: the category, then the facets that apply to it (two steps), or both in one call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from tagllm.backends.base import GenerationRequest
+from tagllm.models import Candidate, LabelledProduct, Neighbour, Product, Rejection, Tag
+from tagllm.schema import answer_schema
+from tagllm.taxonomy import CATEGORY, Taxonomy
+
+if TYPE_CHECKING:
+    from tagllm.config import TaggerConfig
+    from tagllm.prompts import Prompt
+
+AttributeMode = Literal["auto", "two_step", "one_call"]
+AUTO: AttributeMode = "auto"
+TWO_STEP: AttributeMode = "two_step"
+ONE_CALL: AttributeMode = "one_call"
+ATTRIBUTE_PROMPT_PREFIX = "attributes-"
+
+
+@dataclass
+class ScoredProduct:
+    """One product with what retrieval and the candidate scorer found for it: every facet's candidates, the
+    neighbours, and the labelled examples a prompt shows."""
+
+    product: Product
+    candidates: dict[str, list[Candidate]]
+    neighbours: list[Neighbour] = field(default_factory=list)
+    examples: list[tuple[LabelledProduct, float]] = field(default_factory=list)
+
+
+class LLMSteps:
+    """Builds what an LLM backend answers when the category and other facets are tagged.
+
+    - ``two_step`` (Shopify's production shape): step 1 asks for the category alone; step 2, once the whole batch
+      has its categories, asks for the facets that apply to the chosen category, each with its candidates (an
+      optional facet may be null, or an empty list when multi-valued).
+    - ``one_call``: one request whose schema holds the category and the facets that apply to any of the top
+      ``top_categories`` category candidates; ``drop_inapplicable`` then removes the values of a facet that does
+      not apply to the category the model chose.
+    - ``auto`` (the default): two_step when a facet tagged applies to some categories only (Shopify's attributes, a
+      taxonomy with ``applies_to``), else one_call. Measured by ``benchmarks/llm_bench.py --attributes`` (figures in
+      docs/llm.md): with scoped facets two_step asks fewer facets than the union one_call needs (Flipkart 4.6
+      against 6.3 per product, OpenBG 4.5 against 8.9), so its answers, the tokens decoded one by one, are 19-41%
+      shorter; with none scoped both ask the same facets and one call spares repeating the product and the
+      examples (29-33% fewer prompt tokens on the demo taxonomy).
+
+    Attribute facets without candidates are left out of the requests: there is nothing to choose. Without the
+    category among the facets, or without any other facet, there is one request over all facets, as before.
+    """
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        facets: list[str],
+        prompt: Prompt,
+        attribute_prompt: Prompt | None = None,
+        *,
+        mode: AttributeMode = AUTO,
+        top_categories: int = 3,
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.facets = list(facets)
+        self.prompt = prompt
+        self.attribute_prompt = attribute_prompt or prompt
+        self.top_categories = top_categories
+        self.attributes = [f for f in self.facets if f != CATEGORY]
+        self.has_attributes = CATEGORY in self.facets and bool(self.attributes)  # the category and other facets
+        if mode == AUTO:
+            scoped = any(taxonomy.categories_of(f) is not None for f in self.attributes)
+            mode = TWO_STEP if scoped else ONE_CALL
+        self.mode: AttributeMode = mode
+
+    @classmethod
+    def from_config(cls, taxonomy: Taxonomy, facets: list[str], config: TaggerConfig) -> LLMSteps:
+        from tagllm.prompts import load_prompt
+
+        prompt = load_prompt(config.prompt, taxonomy)
+        return cls(
+            taxonomy,
+            facets,
+            prompt,
+            load_attribute_prompt(prompt, config.attribute_prompt, taxonomy),
+            mode=config.attribute_mode,
+            top_categories=config.attribute_categories,
+        )
+
+    @property
+    def is_two_step(self) -> bool:
+        return self.has_attributes and self.mode == TWO_STEP
+
+    def first(self, item: ScoredProduct) -> GenerationRequest:
+        """The first (in one_call mode the only) request for a product."""
+        if not self.has_attributes:
+            return self._request(item, item.candidates, self.prompt)
+        categories = item.candidates.get(CATEGORY, [])
+        offered = {CATEGORY: categories}
+        if self.mode == ONE_CALL:
+            offered |= self.attribute_candidates(item, [c.id for c in categories[: self.top_categories]])
+        return self._request(item, offered, self.prompt)
+
+    def second(self, item: ScoredProduct, category: str | None) -> GenerationRequest | None:
+        """The attribute step for a product whose category is ``category`` (None: unknown, so only the facets that
+        apply everywhere); None when no facet that applies has candidates."""
+        offered = self.attribute_candidates(item, [category])
+        if not offered:
+            return None
+        return self._request(item, offered, self.attribute_prompt, category=category)
+
+    def attribute_candidates(self, item: ScoredProduct, categories: list[str | None]) -> dict[str, list[Candidate]]:
+        """The candidates of the attribute facets that apply to any of ``categories`` (to none: those that apply
+        everywhere) and have candidates, in the order of the facets tagged."""
+        scope = categories or [None]
+        return {
+            facet: item.candidates[facet]
+            for facet in self.attributes
+            if item.candidates.get(facet) and any(self.taxonomy.applies(facet, c) for c in scope)
+        }
+
+    def drop_inapplicable(
+        self, tags: dict[str, list[Tag]], category: str | None
+    ) -> tuple[dict[str, list[Tag]], list[Rejection]]:
+        """Tags of the facets that apply to ``category``, and a rejection for every value of one that does not."""
+        if not self.has_attributes:
+            return tags, []
+        kept: dict[str, list[Tag]] = {}
+        dropped: list[Rejection] = []
+        where = (
+            f"category {self.taxonomy.values[category].name!r} ({category})"
+            if category in self.taxonomy.values
+            else "an unknown category"
+        )
+        for facet, facet_tags in tags.items():
+            if facet == CATEGORY or self.taxonomy.applies(facet, category):
+                kept[facet] = facet_tags
+                continue
+            reason = f"facet {facet!r} does not apply to {where}"
+            dropped.extend(
+                Rejection(facet=facet, text=t.mapping.raw if t.mapping else t.name, reason=reason) for t in facet_tags
+            )
+        return kept, dropped
+
+    def _request(
+        self,
+        item: ScoredProduct,
+        offered: dict[str, list[Candidate]],
+        prompt: Prompt,
+        *,
+        category: str | None = None,
+    ) -> GenerationRequest:
+        return GenerationRequest(
+            product=item.product,
+            candidates=offered,
+            neighbours=item.neighbours,
+            messages=prompt.render(item.product, offered, item.examples, category=category),
+            schema=answer_schema(self.taxonomy, offered),
+        )
+
+
+def load_attribute_prompt(prompt: Prompt, name_or_path: str | None, taxonomy: Taxonomy) -> Prompt:
+    """The template of the attribute step (see ``attribute_prompt_path``); the main one when there is none."""
+    from tagllm.prompts import load_prompt
+
+    path = attribute_prompt_path(prompt.path, name_or_path)
+    return load_prompt(path, taxonomy) if path is not None else prompt
+
+
+def attribute_prompt_path(prompt_path: Path, name_or_path: str | None) -> Path | None:
+    """Where the attribute step's template is: ``name_or_path`` when given; else ``attributes-<file>`` beside the
+    main template, or ``attributes-<name>`` in the prompt directories; None when there is none (the main template
+    then renders both steps: it renders whatever facets it is given)."""
+    from tagllm.errors import ConfigError
+    from tagllm.prompts import resolve_prompt_path
+
+    if name_or_path:
+        return resolve_prompt_path(name_or_path)
+    sibling = prompt_path.with_name(ATTRIBUTE_PROMPT_PREFIX + prompt_path.name)
+    if sibling.is_file():
+        return sibling
+    try:
+        return resolve_prompt_path(ATTRIBUTE_PROMPT_PREFIX + prompt_path.stem)
+    except ConfigError:
+        return None
