@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -99,9 +100,17 @@ def render(
     tokenizer: str | None = typer.Option(
         None, help="tokenizer directory for token counts (default: --model when it is a directory)"
     ),
+    attribute_mode: str | None = typer.Option(None, help="two_step | one_call (LLMs tagging category and attributes)"),
+    category: str | None = typer.Option(
+        None, "--category", help="two_step: the category id whose attribute step to show (default: the top candidate)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print messages, schema and template as JSON"),
 ) -> None:
-    """Print the chat messages (and with --json the answer schema) a backend would receive for one product."""
+    """Print the chat messages (and with --json the answer schema) a backend would receive for one product.
+
+    In two_step mode (attribute_mode) both steps are shown: the category, then the attributes of a category."""
+    from tagllm.errors import InputError
+
     if tokenizer is not None and not Path(tokenizer).is_dir():
         # A hub id would mean a download; tagllm never fetches weights or tokenizers itself.
         raise ConfigError(
@@ -110,41 +119,75 @@ def render(
         )
     from tagllm.retrieval.embedder import Embedder
     from tagllm.tagger import Tagger, open_index
-    from tagllm.taxonomy import load_taxonomy
+    from tagllm.taxonomy import CATEGORY, load_taxonomy
 
     cfg = build_config(
         config, taxonomy=taxonomy, examples=examples, index=index, label_field=label_field, prompt=prompt,
-        facets=facet or None, k=k, max_candidates=max_candidates, model=model,
+        facets=facet or None, k=k, max_candidates=max_candidates, model=model, attribute_mode=attribute_mode,
     )  # fmt: skip
     item = _product(product, input, product_id)
     tax = load_taxonomy(cfg.taxonomy)
+    if category is not None and (category not in tax.values or tax.values[category].facet != CATEGORY):
+        raise InputError(f"--category {category!r} is not a category id of taxonomy {tax.name!r}")
     embedder = Embedder(cfg.embedder, device=cfg.device)
     capture = _Capture(cfg.backend, cfg.model)
     tagger = Tagger(tax, index=open_index(cfg, tax, embedder), embedder=embedder, backend=capture, config=cfg)
-    request = tagger.requests([item])[0]
-    messages = request.messages or []
-    assert tagger.prompt is not None  # _Capture needs a prompt, so the tagger loaded one
-    counts = None
+    steps = tagger.steps
+    assert steps is not None  # _Capture needs a prompt, so the tagger built the LLM steps
+    scored = tagger.score([item])[0]
+    shown = [_Step("category" if steps.is_two_step else None, steps.prompt, steps.first(scored), None)]
+    if steps.is_two_step:
+        chosen = category or next((c.id for c in scored.candidates.get(CATEGORY, [])), None)
+        second = steps.second(scored, chosen)
+        if second is not None:
+            shown.append(_Step("attributes", steps.attribute_prompt, second, chosen))
     tokenizer_dir = tokenizer or (cfg.model if cfg.model and Path(cfg.model).is_dir() else None)
-    if tokenizer_dir:
-        from tagllm.models import Product
-
-        static = tagger.prompt.render(Product(id="_", title="_"), {f: [] for f in request.candidates}, [])
-        counts = _token_counts(tokenizer_dir, messages, static)
+    counts = [_counts(tokenizer_dir, step) if tokenizer_dir else None for step in shown]
     if as_json:
-        out = {
-            "template": tagger.prompt.name,
-            "template_hash": tagger.prompt.hash,
-            "messages": messages,
-            "schema": request.schema,
-        }
-        if counts:
-            out["tokens"] = counts
+        parts = [_as_json(step, count) for step, count in zip(shown, counts, strict=True)]
+        out = parts[0]
+        if len(parts) > 1:
+            out["attribute_step"] = parts[1]
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    for message in messages:
-        typer.echo(f"=== {message['role']} ===")
-        typer.echo(message["content"])
-    typer.echo(f"--- template {tagger.prompt.name} ({tagger.prompt.path}), hash {tagger.prompt.hash}")
-    chars = sum(len(m["content"]) for m in messages)
-    typer.echo(f"--- {len(messages)} messages, {chars} characters" + (f"; {counts}" if counts else ""))
+    for step, count in zip(shown, counts, strict=True):
+        if step.name == "category":
+            typer.echo("### step 1: the category")
+        elif step.name == "attributes":
+            which = "the top category candidate; another with --category ID" if category is None else "--category"
+            path = tax.path_of(step.category) if step.category else "an unknown category"
+            typer.echo(f"### step 2: the attributes of {path!r} ({which})")
+        messages = step.request.messages or []
+        for message in messages:
+            typer.echo(f"=== {message['role']} ===")
+            typer.echo(message["content"])
+        typer.echo(f"--- template {step.prompt.name} ({step.prompt.path}), hash {step.prompt.hash}")
+        chars = sum(len(m["content"]) for m in messages)
+        typer.echo(f"--- {len(messages)} messages, {chars} characters" + (f"; {count}" if count else ""))
+
+
+@dataclass
+class _Step:
+    name: str | None  # None: the single request of a one-call run
+    prompt: Any
+    request: GenerationRequest
+    category: str | None
+
+
+def _counts(tokenizer_dir: str, step: _Step) -> str:
+    from tagllm.models import Product
+
+    static = step.prompt.render(
+        Product(id="_", title="_"), {f: [] for f in step.request.candidates}, [], category=step.category
+    )
+    return _token_counts(tokenizer_dir, step.request.messages or [], static)
+
+
+def _as_json(step: _Step, counts: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"template": step.prompt.name, "template_hash": step.prompt.hash}
+    if step.category is not None:
+        out["category"] = step.category
+    out |= {"messages": step.request.messages or [], "schema": step.request.schema}
+    if counts:
+        out["tokens"] = counts
+    return out

@@ -20,30 +20,65 @@ PRODUCT = '{"title": "Women\'s red floral cotton dress", "brand": "Zara"}'
 
 
 @pytest.mark.slow
-def test_render_prints_the_messages_and_token_counts(tiny_qwen_dir: Path) -> None:
-    result = CliRunner().invoke(app, [*BASE, "--product", PRODUCT, "--tokenizer", str(tiny_qwen_dir)])
+def test_render_prints_both_steps_with_token_counts(tiny_qwen_dir: Path) -> None:
+    args = [*BASE, "--product", PRODUCT, "--tokenizer", str(tiny_qwen_dir), "--attribute-mode", "two_step"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "=== system ==="
-    assert "=== user ===" in lines
-    assert 'Product to tag: {"title": "Women\'s red floral cotton dress", "brand": "Zara"}' in lines
-    assert lines[-2].startswith("--- template fewshot (") and lines[-2].endswith(".j2), hash " + lines[-2][-16:])
-    assert lines[-1].startswith("--- 2 messages, ")
-    assert " characters; prompt tokens: " in lines[-1] and "shared static prefix: " in lines[-1]
+    assert lines[:2] == ["### step 1: the category", "=== system ==="]
+    step2 = lines.index(
+        "### step 2: the attributes of 'Apparel > Dresses' (the top category candidate; another with --category ID)"
+    )
+    first, second = lines[:step2], lines[step2:]
+    product = 'Product to tag: {"title": "Women\'s red floral cotton dress", "brand": "Zara"}'
+    assert product in first and product in second
+    assert first[-2].startswith("--- template fewshot (") and first[-2].endswith(".j2), hash " + first[-2][-16:])
+    assert second[-2].startswith("--- template attributes-fewshot (")
+    assert 'Category (already chosen): "Apparel > Dresses"' in second
+    assert "- category (Category; a path in a category tree; one value; required): " in "\n".join(first)
+    assert not any(line.startswith("- category (") for line in second)  # step 2 asks no category
+    for tail in (first[-1], second[-1]):
+        assert tail.startswith("--- 2 messages, ")
+        assert " characters; prompt tokens: " in tail and "shared static prefix: " in tail
 
 
 @pytest.mark.slow
-def test_render_json_holds_messages_and_the_schema(tiny_qwen_dir: Path) -> None:
-    result = CliRunner().invoke(app, [*BASE, "--product", PRODUCT, "--prompt", "zeroshot-zh", "--json"])
+def test_render_json_holds_both_steps_and_their_schemas() -> None:
+    args = [*BASE, "--product", PRODUCT, "--prompt", "zeroshot-zh", "--json", "--attribute-mode", "two_step"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["template"] == "zeroshot-zh"
     assert [m["role"] for m in out["messages"]] == ["system", "user"]
+    assert list(out["schema"]["properties"]) == ["category"]
     category = out["schema"]["properties"]["category"]
     assert category["type"] == "string" and 1 <= len(category["enum"]) <= 4
     assert out["messages"][1]["content"].endswith(
         '待标注商品：{"title": "Women\'s red floral cotton dress", "brand": "Zara"}'
     )
+    step = out["attribute_step"]
+    assert (step["template"], step["category"]) == ("attributes-zeroshot-zh", "apparel-dresses")
+    assert list(step["schema"]["properties"]) == ["color", "material", "audience"]
+    assert step["schema"]["properties"]["audience"]["enum"][-1] is None  # optional: null is an answer
+    assert step["messages"][1]["content"].startswith('已选类目："Apparel > Dresses"（连衣裙）\n\n候选项：')
+
+
+@pytest.mark.slow
+def test_render_shows_the_attribute_step_of_a_chosen_category_or_one_call() -> None:
+    runner = CliRunner()
+    args = [*BASE, "--product", PRODUCT, "--attribute-mode", "two_step", "--category", "footwear-boots"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "### step 2: the attributes of 'Footwear > Boots' (--category)" in result.stdout.splitlines()
+    # The demo's facets apply everywhere: auto asks everything in one call.
+    one = runner.invoke(app, [*BASE, "--product", PRODUCT, "--json"])
+    assert one.exit_code == 0, one.output
+    out = json.loads(one.stdout)
+    assert "attribute_step" not in out
+    assert list(out["schema"]["properties"]) == ["category", "color", "material", "audience"]
+    bad = runner.invoke(app, [*BASE, "--product", PRODUCT, "--category", "Boots"])
+    assert bad.exit_code != 0
+    assert str(bad.exception) == "--category 'Boots' is not a category id of taxonomy 'demo'"
 
 
 def test_render_needs_a_product() -> None:
