@@ -63,6 +63,51 @@ def test_vllm_gets_structured_outputs_and_others_response_format(chat_server: An
         assert "structured_outputs" not in body and "logprobs" not in body
 
 
+# The attribute step of 纯棉白色T恤 女款 once step 1 chose T-Shirts: its facets' candidates, optional ones nullable.
+T_SHIRT_ATTRIBUTES = {
+    "type": "object",
+    "properties": {
+        "color": {"type": "array", "items": {"type": "string", "enum": ["White"]}, "maxItems": 1},
+        "material": {"type": "array", "items": {"type": "string", "enum": ["Cotton"]}, "maxItems": 1},
+        "audience": {"type": ["string", "null"], "enum": ["Women", "Unisex", None]},
+    },
+    "required": ["color", "material", "audience"],
+    "additionalProperties": False,
+}
+
+
+def test_the_attribute_step_body_holds_the_chosen_categorys_facets(
+    chat_server: Any, make_attribute_requests: Requests, check_answer: Check
+) -> None:
+    requests = make_attribute_requests()
+    t_shirt = requests[3]
+    (generation,) = backend_for(chat_server, model="tiny").generate([t_shirt])
+    assert generation.error is None
+    check_answer(t_shirt, generation.text)
+    constraint: dict[str, Any]
+    if chat_server.kind == "vllm":
+        constraint = {"structured_outputs": {"json": T_SHIRT_ATTRIBUTES}, "logprobs": True}
+    else:
+        constraint = {
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "product_tags", "schema": T_SHIRT_ATTRIBUTES, "strict": True},
+            }
+        }
+    body = chat_server.log[0]
+    assert body == {
+        "model": "tiny",
+        "messages": t_shirt.messages,
+        "max_tokens": 256,
+        "temperature": 0.0,
+        "seed": 0,
+        **constraint,
+    }
+    user = body["messages"][1]["content"]
+    assert user.startswith('Category (already chosen): "Apparel > Tops > T-Shirts"\n\nTagged examples of similar')
+    assert user.endswith('Product to tag: {"title": "纯棉白色T恤 女款", "description": "夏季短袖上衣"}')
+
+
 @pytest.mark.parametrize("chat_server", ["vllm"], indirect=True)
 def test_logprobs_become_confidences_of_the_chosen_candidates(
     chat_server: Any, make_requests: Requests, demo_taxonomy: Any

@@ -110,6 +110,60 @@ def test_one_generate_call_per_batch_with_structured_outputs(
         assert set(generation.confidences) == {f for f, v in answer.items() if v not in (None, [])}
 
 
+def test_the_attribute_step_is_one_generate_call_with_each_products_schema(
+    tiny_llama: tuple[Any, Any], make_attribute_requests: Requests, check_answer: Check
+) -> None:
+    _, structured_cls = _vllm_request_types()
+    from tagllm.backends.vllm import VLLMBackend
+
+    model, tokenizer = tiny_llama
+    engine = RecordingLLM(model, tokenizer)
+    requests = make_attribute_requests("zeroshot-zh")
+    generations = VLLMBackend.from_llm(engine, model="tiny").generate(requests)
+    assert len(engine.calls) == 1
+    for request, params, generation in zip(requests, engine.calls[0]["sampling_params"], generations, strict=True):
+        assert isinstance(params.structured_outputs, structured_cls)
+        assert params.structured_outputs.json == request.schema
+        assert "category" not in request.schema["properties"]  # type: ignore[index]
+        check_answer(request, generation.text)
+    t_shirt = requests[3].schema
+    assert t_shirt is not None and t_shirt["properties"]["audience"] == {
+        "type": ["string", "null"],
+        "enum": ["Women", "Unisex", None],
+    }
+
+
+@pytest.mark.slow
+def test_a_two_step_run_hands_the_engine_two_batches(
+    tiny_llama: tuple[Any, Any], demo_taxonomy: Any, demo_index_dir: Path, embedder: Any
+) -> None:
+    _vllm_request_types()
+    from tagllm.backends.vllm import VLLMBackend
+    from tagllm.config import TaggerConfig
+    from tagllm.retrieval.index import ExampleIndex
+    from tagllm.tagger import Tagger
+
+    model, tokenizer = tiny_llama
+    engine = RecordingLLM(model, tokenizer)
+    index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
+    facets = ["category", "color", "material", "audience"]
+    config = TaggerConfig(k=5, max_candidates=4, facets=facets, attribute_mode="two_step")
+    tagger = Tagger(demo_taxonomy, index=index, embedder=embedder, backend=VLLMBackend.from_llm(engine), config=config)
+    products = [Product(id="a", title="Women's red cotton dress"), Product(id="b", title="Black leather boots")]
+    results = tagger.tag(products)
+    assert [r.status for r in results] == ["ok", "ok"]
+    assert len(engine.calls) == 2  # the categories of the batch, then the attributes of the batch
+    first, second = ([p.structured_outputs.json for p in call["sampling_params"]] for call in engine.calls)
+    assert [list(schema["properties"]) for schema in first] == [["category"], ["category"]]
+    assert [list(schema["properties"]) for schema in second] == [["color", "material", "audience"]] * 2
+    for result in results:
+        for facet in ("color", "material", "audience"):
+            offered = {c.id for c in result.provenance.candidates[facet]}  # type: ignore[union-attr]
+            assert {t.id for t in result.tags.get(facet, [])} <= offered
+            # vLLM's log-probs of the chosen tokens (RecordingLLM reports -0.1 per token): a confidence below 1.
+            assert all(0.0 < t.confidence < 1.0 for t in result.tags.get(facet, []))
+
+
 def test_sampling_params_validate_in_vllm(make_requests: Requests) -> None:
     sampling_params_cls, _ = _vllm_request_types()
     from tagllm.backends.vllm import VLLMBackend
