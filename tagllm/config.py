@@ -26,6 +26,9 @@ class TaggerConfig(BaseModel):
     )
     index: str | None = Field(None, description="example index directory; built from `examples` when missing")
     label_field: str = Field("labels", description="field of the examples holding their tags (or gold_category)")
+    attribute_field: str | None = Field(
+        None, description='field of the examples holding "Key: Value" attribute tags (e.g. gold_attribute_tags)'
+    )
     embedder: str | None = Field(None, description="sentence-transformers model directory; default all-MiniLM-L6-v2")
     device: str | None = Field(None, description="cpu, cuda, cuda:1 … (default: what torch finds)")
     backend: str = Field("retrieval", description="retrieval | transformers | vllm | openai")

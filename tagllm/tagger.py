@@ -579,7 +579,8 @@ def open_index(
         digest = hashlib.sha256(examples_path.read_bytes()).hexdigest()
         # the stacker's features too: an index cached by a tagllm with other evidence would be refitted at every load
         features = ",".join(ALL_FEATURES)
-        key = f"{digest}|{taxonomy.version}|{embedder.name}|{config.label_field}|{FORMAT_VERSION}|{features}"
+        fields = f"{config.label_field}|{config.attribute_field}" if config.attribute_field else config.label_field
+        key = f"{digest}|{taxonomy.version}|{embedder.name}|{fields}|{FORMAT_VERSION}|{features}"
         key = hashlib.sha256(key.encode()).hexdigest()
         target = cache_dir() / "indexes" / key[:20]
         if (target / "manifest.json").exists():
@@ -587,8 +588,9 @@ def open_index(
                 progress("index", 0, None)
             return ExampleIndex.load(target, taxonomy=taxonomy, embedder=embedder.name)
     return build_index(
-        examples_path, taxonomy, embedder, target, label_field=config.label_field, k=config.k, progress=progress,
-        errors=errors, max_unusable=MAX_UNUSABLE_EXAMPLES,
+        examples_path, taxonomy, embedder, target, label_field=config.label_field,
+        attribute_field=config.attribute_field, k=config.k, progress=progress, errors=errors,
+        max_unusable=MAX_UNUSABLE_EXAMPLES,
     )  # fmt: skip
 
 
@@ -599,6 +601,7 @@ def build_index(
     target: str | Path,
     *,
     label_field: str = "labels",
+    attribute_field: str | None = None,
     k: int = TaggerConfig.model_fields["k"].default,
     progress: Progress | None = None,
     errors: list[RecordError] | None = None,
@@ -607,9 +610,12 @@ def build_index(
 ) -> ExampleIndex:
     """Read labelled examples, embed them, fit the candidate stackers, and save everything to ``target``.
 
-    Unusable examples go to ``errors``; more than ``max_unusable`` of them (a share) stops the build."""
+    Unusable examples go to ``errors``; more than ``max_unusable`` of them (a share) stops the build.
+    ``attribute_field``: a field of "Key: Value" attribute tags labelling the taxonomy's attribute facets."""
     with gc_paused():  # a full collection walks every example for nothing: 0.26 s once in a 2,537-example build
-        examples, bad = read_examples(examples_path, taxonomy, label_field=label_field, columns=columns)
+        examples, bad = read_examples(
+            examples_path, taxonomy, label_field=label_field, attribute_field=attribute_field, columns=columns
+        )
         if errors is not None:
             errors.extend(bad)
         n_records = len(examples) + len(bad)

@@ -163,6 +163,30 @@ class Taxonomy:
             facets[name] = replace(facets[name], categories=scope)
         return Taxonomy(self.name, facets, dict(self.values), source=self.source, languages=self.languages)
 
+    def scope_roots(self, facet: str) -> list[str] | None:
+        """The categories whose subtrees make up where ``facet`` applies, top-most first; None: everywhere.
+
+        A category in the scope whose subtree is not wholly in it (Shopify lists attributes per category) is
+        listed too, so every category of the scope is a root or below one."""
+        scope = self.facets[facet].categories
+        if scope is None:
+            return None
+        closed: dict[str, bool] = {}
+
+        def whole(vid: str) -> bool:
+            if vid not in closed:
+                closed[vid] = vid in scope and all(whole(c) for c in self._children.get(vid, []))
+            return closed[vid]
+
+        ordered = sorted(scope, key=lambda v: (len(self.lineage(v)), self.path_of(v)))
+        return [v for v in ordered if (parent := self.values[v].parent_id) is None or not whole(parent)]
+
+    def is_subtree_scope(self, facet: str) -> bool:
+        """Whether ``facet``'s scope is a union of whole subtrees (what the own format's ``applies_to`` says)."""
+        roots = self.scope_roots(facet)
+        scope = self.facets[facet].categories
+        return roots is None or scope == {c for r in roots for c in self.subtree(r)}
+
     def subtree(self, value_id: str) -> list[str]:
         """``value_id`` and all its descendants."""
         out, stack = [], [value_id]
@@ -339,6 +363,69 @@ def load_own(path: Path) -> Taxonomy:
     except ValidationError as exc:
         raise TaxonomyError(f"{path}: not a valid taxonomy file:\n{_pydantic_message(exc)}") from None
     return _from_spec(spec, path.parent, str(path))
+
+
+def to_own_format(taxonomy: Taxonomy, *, description: str = "") -> dict[str, Any]:
+    """The taxonomy as the project's own format (what ``load_own`` reads back to the same version hash).
+
+    Hierarchies are written nested; a facet's scope becomes ``applies_to``, which names whole subtrees, so a scope
+    that is not a union of subtrees (Shopify lists attributes per category) cannot be written and is an error.
+    """
+
+    def spec(v: Value) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": v.id, "name": v.name}
+        if v.synonyms:
+            out["synonyms"] = list(v.synonyms)
+        if v.labels:
+            out["labels"] = dict(v.labels)
+        children = [c for c in taxonomy.children(v.id) if c.facet == v.facet]
+        if children:
+            out["children"] = [spec(c) for c in children]
+        return out
+
+    facets = []
+    for name, f in taxonomy.facets.items():
+        entry: dict[str, Any] = {"name": name}
+        if f.title and f.title != name:
+            entry["title"] = f.title
+        if f.description:
+            entry["description"] = f.description
+        for flag in ("hierarchical", "multi_valued", "required"):
+            if getattr(f, flag):
+                entry[flag] = True
+        if f.labels:
+            entry["labels"] = dict(f.labels)
+        if f.categories is not None:
+            if not taxonomy.is_subtree_scope(name):
+                raise TaxonomyError(
+                    f"facet {name!r} applies to categories that are not whole subtrees; the own format's applies_to "
+                    "cannot say that"
+                )
+            entry["applies_to"] = taxonomy.scope_roots(name)
+        entry["values"] = [spec(v) for v in taxonomy.facet_values(name) if v.parent_id is None]
+        facets.append(entry)
+    out: dict[str, Any] = {"name": taxonomy.name}
+    if description:
+        out["description"] = description
+    out["languages"] = list(taxonomy.languages)
+    out["facets"] = facets
+    return out
+
+
+def save_own(taxonomy: Taxonomy, path: str | Path, *, description: str = "", header: str = "") -> Path:
+    """Write ``taxonomy`` in the project's YAML (or, for a ``.json`` path, JSON) format; ``header``: a comment."""
+    import yaml
+
+    target = Path(path)
+    data = to_own_format(taxonomy, description=description)
+    if target.suffix == ".json":
+        text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    else:
+        comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
+        # flow style for the innermost lists and mappings: one line per leaf value, as a person writes it
+        text = comment + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120, default_flow_style=None)
+    target.write_text(text, encoding="utf-8")
+    return target
 
 
 def load_synonyms(path: Path) -> dict[str, list[str]]:

@@ -22,6 +22,11 @@ def build(
     label_field: str | None = typer.Option(
         None, metavar="FIELD", help="field holding the tags: labels {facet: [..]} or gold_category"
     ),
+    attribute_field: str | None = typer.Option(
+        None,
+        metavar="FIELD",
+        help='field holding "Key: Value" attribute tags of the taxonomy\'s facets (e.g. gold_attribute_tags)',
+    ),
     embedder: str | None = typer.Option(
         None, metavar="DIR", help="sentence-transformers model directory (default all-MiniLM-L6-v2)"
     ),
@@ -36,13 +41,17 @@ def build(
     from tagllm.tagger import build_index
     from tagllm.taxonomy import load_taxonomy
 
-    cfg = build_config(config, taxonomy=taxonomy, label_field=label_field, embedder=embedder, device=device)
+    cfg = build_config(
+        config, taxonomy=taxonomy, label_field=label_field, attribute_field=attribute_field, embedder=embedder,
+        device=device,
+    )  # fmt: skip
     tax = load_taxonomy(cfg.taxonomy)
     errors: list[RecordError] = []
     progress = StderrProgress(quiet)
     built = build_index(
-        examples, tax, Embedder(cfg.embedder, device=cfg.device), index, label_field=cfg.label_field, k=cfg.k,
-        progress=progress, errors=errors, columns=parse_columns(columns, fields=_fields(cfg.label_field)),
+        examples, tax, Embedder(cfg.embedder, device=cfg.device), index, label_field=cfg.label_field,
+        attribute_field=cfg.attribute_field, k=cfg.k, progress=progress, errors=errors,
+        columns=parse_columns(columns, fields=_fields(cfg.label_field)),
     )  # fmt: skip
     progress.done()
     for err in errors[:20]:
@@ -64,6 +73,7 @@ def add(
         None, "--taxonomy", "-t", metavar="NAME|PATH", help="default: the taxonomy the index was built for"
     ),
     label_field: str | None = typer.Option(None, metavar="FIELD", help="default: the one the index was built with"),
+    attribute_field: str | None = typer.Option(None, metavar="FIELD", help='field holding "Key: Value" attribute tags'),
     embedder: str | None = typer.Option(None, metavar="DIR", help="default: the one the index was built with"),
     columns: str | None = typer.Option(None, metavar="FIELD=COLUMN,…", help="input columns to read as fields"),
 ) -> None:
@@ -75,15 +85,19 @@ def add(
     from tagllm.tagger import with_index_settings
     from tagllm.taxonomy import load_taxonomy
 
-    cfg = build_config(config, taxonomy=taxonomy, label_field=label_field, embedder=embedder, index=index)
+    cfg = build_config(
+        config, taxonomy=taxonomy, label_field=label_field, attribute_field=attribute_field, embedder=embedder,
+        index=index,
+    )  # fmt: skip
     cfg = with_index_settings(cfg)
     tax = load_taxonomy(cfg.taxonomy)
     emb = Embedder(cfg.embedder, device=cfg.device)
     idx = ExampleIndex.load(index, taxonomy=tax, embedder=emb.name)
     fields = _fields(cfg.label_field)
     new, errors = read_examples(
-        examples, tax, label_field=cfg.label_field, columns=parse_columns(columns, fields=fields)
-    )
+        examples, tax, label_field=cfg.label_field, attribute_field=cfg.attribute_field,
+        columns=parse_columns(columns, fields=fields),
+    )  # fmt: skip
     counts = idx.add(new, emb)
     idx.save(index)
     for err in errors[:20]:

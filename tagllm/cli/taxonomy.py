@@ -1,4 +1,4 @@
-"""`tagllm taxonomy show|check|stats|map`: look at a taxonomy and map free text onto it."""
+"""`tagllm taxonomy show|check|stats|map|build`: look at a taxonomy, map free text onto it, build one from examples."""
 
 from __future__ import annotations
 
@@ -41,12 +41,19 @@ def show(
     facet: str | None = typer.Option(None, help="show one facet only"),
     depth: int = typer.Option(3, help="levels of a hierarchical facet to print"),
     language: str | None = typer.Option(None, "--language", "-l", help="also print labels in this language"),
+    category: str | None = typer.Option(
+        None, "--category", help="print the facets that apply to this category (its id, path or unique name)"
+    ),
 ) -> None:
-    """Print the facets and values as a tree."""
+    """Print the facets and values as a tree, and where each facet applies."""
     tax = _taxonomy(taxonomy, config)
+    if category is not None:
+        _show_category(tax, category)
+        return
     for name in [facet] if facet else list(tax.facets):
         tax.facet_values(name)  # an unknown facet fails here, naming the taxonomy's facets
-        for line in facet_lines(tax, tax.facets[name], depth=depth, language=language):
+        lines = facet_lines(tax, tax.facets[name], depth=depth, language=language)
+        for line in lines:
             typer.echo(line)
 
 
@@ -54,7 +61,8 @@ def facet_lines(tax: Taxonomy, spec: Facet, *, depth: int, language: str | None)
     """One facet as `taxonomy show` prints it: a heading line, then its values (a tree for a hierarchical facet)."""
     values = tax.facet_values(spec.name)
     kind = "hierarchical" if spec.hierarchical else ("multi-valued" if spec.multi_valued else "single-valued")
-    lines = [f"{spec.name} ({kind}, {len(values)} values)"]
+    where = "" if spec.hierarchical else _where(tax, spec.name)
+    lines = [f"{spec.name} ({kind}, {len(values)} values){where}"]
 
     def label(value: Value) -> str:
         extra = value.label(language) if language else None
@@ -73,6 +81,85 @@ def facet_lines(tax: Taxonomy, spec: Facet, *, depth: int, language: str | None)
 
     walk(None, 0)
     return lines
+
+
+def _where(tax: object, facet: str) -> str:
+    """'; applies everywhere' or '; applies to N categories: A; B > C; …' (whole subtrees, top-most first)."""
+    from tagllm.taxonomy import Taxonomy
+
+    assert isinstance(tax, Taxonomy)
+    roots = tax.scope_roots(facet)
+    if roots is None:
+        return "; applies everywhere"
+    if not roots:
+        return "; applies to no category"
+    scope = tax.categories_of(facet) or frozenset()
+    shown = "; ".join(tax.path_of(r) for r in roots[:5]) + (f"; … ({len(roots) - 5} more)" if len(roots) > 5 else "")
+    return f"; applies to {len(scope)} categor{'y' if len(scope) == 1 else 'ies'}: {shown}"
+
+
+def _show_category(tax: object, category: str) -> None:
+    from tagllm.errors import InputError
+    from tagllm.retrieval.index import LabelResolver
+    from tagllm.taxonomy import Taxonomy
+
+    assert isinstance(tax, Taxonomy)
+    hierarchical = [n for n, f in tax.facets.items() if f.hierarchical]
+    vid = next((r for n in hierarchical if (r := LabelResolver(tax).resolve(n, category))), None)
+    if vid is None:
+        raise InputError(f"taxonomy {tax.name!r} has no category {category!r} (give its id, path or unique name)")
+    typer.echo(f"{tax.path_of(vid)} [{vid}]")
+    facets = tax.facets_for(vid)
+    for name in facets:
+        f = tax.facets[name]
+        scope = "everywhere" if f.categories is None else "here"
+        typer.echo(f"  {name} ({len(tax.facet_values(name))} values, applies {scope})")
+    if not facets:
+        typer.echo("  no facet applies")
+
+
+@app.command()
+def build(
+    examples: str = typer.Argument(..., help="labelled products: JSONL, CSV or Parquet"),
+    output: str = typer.Option(..., "--output", "-o", help="the taxonomy file to write (.yaml or .json)"),
+    taxonomy: str | None = typer.Option(
+        None, "--taxonomy", "-t", help="the taxonomy to extend (its category tree); default: the config's"
+    ),
+    config: str | None = typer.Option(None, "--config", "-c", help="config file (default: ./tagllm.yaml)"),
+    label_field: str = typer.Option("gold_category", help="field holding each product's category (or labels)"),
+    attribute_field: str | None = typer.Option(
+        "gold_attribute_tags", help='field holding "Key: Value" attribute tags (or a {key: value} mapping)'
+    ),
+    no_attributes: bool = typer.Option(
+        False, "--no-attributes", help="learn no new facet, only where the taxonomy's facets apply"
+    ),
+    name: str | None = typer.Option(None, help="the new taxonomy's name (default: the extended one's)"),
+    min_products: int = typer.Option(5, help="products a key needs to become a facet"),
+    min_value_count: int = typer.Option(2, help="products a value needs to be kept"),
+    scope_support: int = typer.Option(3, help="examples carrying a facet a category needs for the facet to apply"),
+    scope_share: float = typer.Option(0.3, help="... and the share of that category's examples they must be"),
+) -> None:
+    """Build a taxonomy from labelled products: attribute facets from their "Key: Value" tags (values merged,
+    free-text, number and code keys left out with the reason) and where each facet applies."""
+    from pathlib import Path
+
+    from tagllm.attributes import learn_taxonomy
+    from tagllm.cli.common import build_config
+    from tagllm.taxonomy import load_taxonomy, save_own
+
+    cfg = build_config(config, taxonomy=taxonomy)
+    base = load_taxonomy(cfg.taxonomy)
+    learned = learn_taxonomy(
+        examples, base, label_field=label_field, attribute_field=None if no_attributes else attribute_field,
+        min_products=min_products, min_value_count=min_value_count, min_support=scope_support,
+        min_share=scope_share, name=name,
+    )  # fmt: skip
+    for line in learned.summary():
+        typer.echo(line)
+    header = f"Built by: tagllm taxonomy build {Path(examples).name} (from {base.name}, {learned.records} products)"
+    path = save_own(learned.taxonomy, output, header=header)
+    facets = len(learned.attributes.facets) if learned.attributes else 0
+    typer.echo(f"{path}: {len(learned.taxonomy)} values in {len(learned.taxonomy.facets)} facets ({facets} learned)")
 
 
 @app.command()

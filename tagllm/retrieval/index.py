@@ -349,13 +349,22 @@ def read_examples(
     taxonomy: Taxonomy,
     *,
     label_field: str = "labels",
+    attribute_field: str | None = None,
     format: str | None = None,
     columns: dict[str, str] | None = None,
 ) -> tuple[list[LabelledProduct], list[RecordError]]:
-    """Read labelled products; bad records are returned as errors (named by line and field), the rest are kept."""
+    """Read labelled products; bad records are returned as errors (named by line and field), the rest are kept.
+
+    ``attribute_field`` names a field of "Key: Value" attribute tags (e.g. ``gold_attribute_tags``) whose keys
+    are facets of the taxonomy: they label those facets beside ``label_field``'s category. Tags whose key is no
+    facet, or whose value is not one of the facet's, are left out of the example (a taxonomy built with
+    ``tagllm taxonomy build`` leaves out free-text keys and rare values on purpose)."""
+    from tagllm.attributes import AttributeResolver
     from tagllm.io import Record, read_records, to_product
+    from tagllm.models import PRODUCT_FIELDS
 
     resolver = LabelResolver(taxonomy)
+    attributes = AttributeResolver(taxonomy) if attribute_field else None
     name = str(source)
     examples: list[LabelledProduct] = []
     errors: list[RecordError] = []
@@ -365,11 +374,22 @@ def read_examples(
             continue
         data = dict(record.data or {})
         where = f"{name}:{record.line}"
-        labels = labels_from_record(data, label_field, resolver, where)
+        extra: dict[str, list[str]] = {}
+        if attributes is not None and attribute_field:
+            extra = attributes.resolve(data.get(attribute_field))[0]
+            if attribute_field not in PRODUCT_FIELDS:  # sellers' `attributes` stay what the example reads
+                data.pop(attribute_field, None)
+        if extra and data.get(label_field) in (None, "", [], {}):
+            labels: dict[str, list[str]] | RecordError = {}
+        else:
+            labels = labels_from_record(data, label_field, resolver, where)
         if isinstance(labels, RecordError):
             labels.line = record.line
             errors.append(labels)
             continue
+        for facet, ids in extra.items():
+            slot = labels.setdefault(facet, [])
+            slot.extend(i for i in ids if i not in slot)
         data.pop(label_field, None)
         data["labels"] = labels
         if data.get("id") in (None, ""):  # named by content, so that adding the same file again changes nothing

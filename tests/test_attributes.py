@@ -1,0 +1,268 @@
+"""Facets learned from labelled data: "Key: Value" tags into facets, spelling variants merged, free text left out,
+where each facet applies, the taxonomy written in the own format and read back, examples labelled with both."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tagllm.attributes import (
+    AttributeResolver,
+    learn_attributes,
+    learn_scopes,
+    learn_taxonomy,
+    parse_attribute_tags,
+    value_key,
+)
+from tagllm.retrieval.index import read_examples
+from tagllm.taxonomy import Facet, Taxonomy, Value, from_paths, load_taxonomy, save_own
+
+
+def test_tags_are_read_from_lists_mappings_and_csv_cells() -> None:
+    assert parse_attribute_tags(["Color: Black", "Ideal For: Women's", "junk"]) == (
+        [("Color", "Black"), ("Ideal For", "Women's")],
+        ["junk"],
+    )
+    assert parse_attribute_tags({"功效": ["保湿", "滋润"], "材质": "棉", "空": None}) == (
+        [("功效", "保湿"), ("功效", "滋润"), ("材质", "棉")],
+        [],
+    )
+    assert parse_attribute_tags("Color: Red; Fabric:  Cotton  Lycra") == (
+        [("Color", "Red"), ("Fabric", "Cotton Lycra")],
+        [],
+    )
+    assert parse_attribute_tags('["风格：日式"]') == ([("风格", "日式")], [])
+    assert parse_attribute_tags(None) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("variants", "key"),
+    [
+        (["Women's", "Womens", "women", "WOMEN", "Woman"], "Ideal For"),
+        (["V-Neck", "V Neck", "v neck"], "Neck"),
+        (["Round Neck", "Round", "ROUND NECK"], "Neck"),
+        (["Grey", "Gray", "grey"], "Colour"),
+        (["100% Cotton", "Cotton"], "Fabric"),
+        (["T-Shirts", "T Shirt", "tshirt"], "Type"),
+    ],
+)
+def test_spelling_variants_of_a_value_meet(variants: list[str], key: str) -> None:
+    assert len({value_key(v, key) for v in variants}) == 1
+
+
+def test_different_values_stay_apart() -> None:
+    keys = [value_key(v, "Sleeve") for v in ("Full Sleeve", "Half Sleeve", "Sleeveless", "3/4 Sleeve", "Short Sleeve")]
+    assert len(set(keys)) == 5
+    assert value_key("Men", "Ideal For") != value_key("Women", "Ideal For")
+
+
+def _catalogue() -> list[list[str]]:
+    rows: list[list[str]] = []
+    for i in range(12):
+        gender = ["Women's", "Womens", "Women", "Men", "Men's", "Women, Girls"][i % 6]
+        rows.append([
+            f"Ideal For: {gender}",
+            f"Weight: {100 + 10 * i} g",
+            f"Style Code: AB{1000 + i}X",
+            f"Year: {2010 + i % 3}",
+            f"Note: handmade in a small workshop by artisan number {i}",
+            f"Sleeve: {['Full Sleeve', 'Full', 'Half Sleeve', 'NA'][i % 4]}",
+            "Color: Black" if i % 3 else "Color: Rare Teal",
+        ])  # fmt: skip
+    for i in range(6):
+        rows.append(["功效: 保湿", "功效: 滋润", f"功效: {['补水', '美白'][i % 2]}"])
+    return rows
+
+
+def test_facets_are_learned_and_free_text_numbers_codes_and_dates_are_left_out_with_the_reason() -> None:
+    report = learn_attributes(_catalogue())
+    facets = {f.name: f for f in report.facets}
+    assert sorted(facets) == ["color", "ideal-for", "sleeve", "功效"]
+    ideal = facets["ideal-for"]
+    assert [(v.name, v.count) for v in ideal.values] == [("Women", 8), ("Men", 4), ("Girls", 2)]
+    assert ideal.values[0].synonyms == ["Women's", "Womens"] and ideal.values[0].id == "ideal-for/women"
+    assert ideal.multi_valued  # "Women, Girls": both are values of their own
+    assert [v.name for v in facets["sleeve"].values] == ["Full Sleeve", "Half Sleeve"]
+    assert facets["sleeve"].values[0].synonyms == ["Full"]
+    assert not facets["sleeve"].multi_valued
+    assert [v.name for v in facets["color"].values] == ["Black"] or facets["color"].rare_values == 0
+    assert facets["功效"].multi_valued and [v.name for v in facets["功效"].values] == ["保湿", "滋润", "美白", "补水"]
+    left = {item.key: item.reason for item in report.left_out}
+    assert left == {
+        "Weight": "numbers or measurements",
+        "Style Code": "codes or model numbers",
+        "Year": "years or dates",
+        "Note": "free text (long descriptions)",
+    }
+    assert report.placeholders == 3  # "Sleeve: NA"
+
+
+def test_a_key_with_one_value_or_too_few_products_is_no_facet() -> None:
+    rows = [["Color: Black", "Barometer: No"]] * 6 + [["Color: White", "Hooded: Yes"]] * 2
+    report = learn_attributes(rows)
+    assert [(f.name, [v.name for v in f.values]) for f in report.facets] == [("color", ["Black", "White"])]
+    assert [(i.key, i.products, i.reason) for i in report.left_out] == [
+        ("Barometer", 6, "a single value (nothing to choose)"),
+        ("Hooded", 2, "too few products (under 5)"),
+    ]
+
+
+def _tree(*facets: str) -> Taxonomy:
+    tree = from_paths(
+        ["Apparel > Tops > T-Shirts", "Apparel > Tops > Shirts", "Apparel > Bottoms > Jeans", "Apparel > Socks",
+         "Kitchen > Skillets", "Kitchen > Mugs"],
+        name="shop",
+    )  # fmt: skip
+    values = dict(tree.values)
+    for f in facets:
+        values[f"{f}/x"] = Value(f"{f}/x", "x", f)
+    return Taxonomy("shop", {**tree.facets, **{f: Facet(f) for f in facets}}, values)
+
+
+def test_a_facet_applies_where_its_examples_carry_it() -> None:
+    tree = _tree("sleeve", "color", "coating")
+    examples = (
+        [{"category": ["Apparel > Tops > T-Shirts"], "sleeve": ["sleeve/x"], "color": ["color/x"]}] * 3
+        + [{"category": ["Apparel > Tops > Shirts"], "sleeve": ["sleeve/x"], "color": ["color/x"]}]
+        + [{"category": ["Apparel > Bottoms > Jeans"], "color": ["color/x"]}] * 10
+        + [{"category": ["Kitchen > Skillets"], "color": ["color/x"], "coating": ["coating/x"]}] * 2
+        + [{"category": ["Kitchen > Mugs"], "color": ["color/x"]}] * 3
+        + [{"category": ["Kitchen > Mugs"]}] * 50  # no attribute at all: says nothing about which apply
+    )
+    scopes = learn_scopes(tree, examples)
+    assert scopes["sleeve"] == {"Apparel > Tops", "Apparel > Tops > T-Shirts", "Apparel > Tops > Shirts"}
+    assert scopes["color"] is None  # carried everywhere
+    assert scopes["coating"] == {"Kitchen > Skillets"}  # too rare to pass anywhere: where its examples are
+    assert tree.categories_of("sleeve") is None  # learn_scopes never changes the taxonomy it reads
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _products(tmp_path: Path) -> Path:
+    rows = []
+    for i in range(8):
+        rows.append({
+            "id": f"t{i}", "title": f"Cotton T-shirt {i}", "gold_category": "Apparel > Tops > T-Shirts",
+            "gold_attribute_tags": [f"Sleeve: {['Half Sleeve', 'Full Sleeve'][i % 2]}",
+                                    "Ideal For: " + ["Women", "Men", "Women's"][i % 3]],
+        })  # fmt: skip
+    for i in range(6):
+        rows.append({
+            "id": f"m{i}", "title": f"Ceramic mug {i}", "gold_category": "Kitchen > Mugs",
+            "gold_attribute_tags": [f"Material: {['Ceramic', 'Steel'][i % 2]}", f"Capacity: {200 + i} ml"],
+        })  # fmt: skip
+    return _write(tmp_path / "labelled.jsonl", rows)
+
+
+def test_a_built_taxonomy_round_trips_through_the_own_format(tmp_path: Path) -> None:
+    learned = learn_taxonomy(_products(tmp_path), _tree(), name="shop-attributes")
+    tax = learned.taxonomy
+    assert list(tax.facets) == ["category", "sleeve", "ideal-for", "material"]
+    assert tax.scope_roots("sleeve") == ["Apparel"]  # the only labelled apparel: all T-shirts carry it
+    assert tax.scope_roots("material") == ["Kitchen"]
+    assert tax.facets_for("Kitchen > Mugs") == ["material"]
+    path = save_own(tax, tmp_path / "shop.yaml", header="test")
+    assert path.read_text().startswith("# test\nname: shop-attributes\n")
+    loaded = load_taxonomy(path)
+    assert loaded.version == tax.version
+    assert loaded.scope_roots("sleeve") == ["Apparel"]
+    assert loaded.values["ideal-for/women"].synonyms == ("Women's",)
+    assert [line for line in learned.summary() if "Capacity" in line] == [
+        "  'Capacity' (6 products; e.g. '200 ml', '201 ml', '202 ml')"
+    ]
+
+
+def test_attribute_tags_resolve_onto_the_learned_facets(tmp_path: Path) -> None:
+    tax = learn_taxonomy(_products(tmp_path), _tree()).taxonomy
+    resolver = AttributeResolver(tax)
+    labels, unresolved = resolver.resolve(["Ideal For: WOMENS", "sleeve: half", "Sleeve: Cap Sleeve", "Size: L", "NA"])
+    assert labels == {"ideal-for": ["ideal-for/women"], "sleeve": ["sleeve/half-sleeve"]}
+    assert unresolved == [("", "NA", "not 'Key: Value'"), ("Sleeve", "Cap Sleeve", "not in taxonomy"),
+                          ("Size", "L", "unknown facet")]  # fmt: skip
+    assert resolver.resolve({"Ideal For": "Women, Men"})[0] == {"ideal-for": ["ideal-for/women", "ideal-for/men"]}
+
+
+def test_examples_carry_the_category_and_attribute_labels_together(tmp_path: Path) -> None:
+    tax = learn_taxonomy(_products(tmp_path), _tree()).taxonomy
+    source = _write(tmp_path / "examples.jsonl", [
+        {"id": "a", "title": "Half sleeve tee", "gold_category": "Apparel > Tops > T-Shirts",
+         "gold_attribute_tags": ["Sleeve: Half Sleeve", "Ideal For: Womens", "Style Code: X1"]},
+        {"id": "b", "title": "Mug", "gold_attribute_tags": ["Material: Steel"]},
+        {"id": "c", "title": "Unlabelled"},
+    ])  # fmt: skip
+    examples, errors = read_examples(source, tax, label_field="gold_category", attribute_field="gold_attribute_tags")
+    assert [e.labels for e in examples] == [
+        {"category": ["Apparel > Tops > T-Shirts"], "sleeve": ["sleeve/half-sleeve"], "ideal-for": ["ideal-for/women"]},
+        {"material": ["material/steel"]},
+    ]
+    assert [e.message for e in errors] == [f"{source}:3: no 'gold_category'; a labelled example needs tags"]
+    plain, _ = read_examples(source, tax, label_field="gold_category")  # without attribute_field: as before
+    assert [e.labels for e in plain] == [{"category": ["Apparel > Tops > T-Shirts"]}]
+
+
+def test_cli_builds_a_taxonomy_and_shows_where_facets_apply(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    runner = CliRunner()
+    tree = _write(tmp_path / "categories.jsonl", [{"path": p} for p in ["Apparel > Tops > T-Shirts", "Kitchen > Mugs"]])
+    out = tmp_path / "shop.yaml"
+    result = runner.invoke(app, ["taxonomy", "build", str(_products(tmp_path)), "-t", str(tree), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "14 of 14 record(s) carry attribute tags; 3 facet(s):",
+        "  sleeve ('Sleeve', single-valued): 2 values from 8 products",
+        "    Full Sleeve, Half Sleeve",
+        "  ideal-for ('Ideal For', single-valued): 2 values from 8 products",
+        "    Women, Men",
+        "  material ('Material', single-valued): 2 values from 6 products",
+        "    Ceramic, Steel",
+        "left out, numbers or measurements: 1 key(s)",
+        "  'Capacity' (6 products; e.g. '200 ml', '201 ml', '202 ml')",
+        "14 of 14 record(s) have a category of the taxonomy",
+        "  sleeve: applies to 3 categories in 1 subtree(s): Apparel",
+        "  ideal-for: applies to 3 categories in 1 subtree(s): Apparel",
+        "  material: applies to 2 categories in 1 subtree(s): Kitchen",
+        f"{out}: 11 values in 4 facets (3 learned)",
+    ]
+    shown = runner.invoke(app, ["taxonomy", "show", "-t", str(out), "--facet", "material"])
+    assert shown.stdout.splitlines() == [
+        "material (single-valued, 2 values); applies to 2 categories: Kitchen",
+        "  Ceramic [material/ceramic]",
+        "  Steel [material/steel]",
+    ]
+    here = runner.invoke(app, ["taxonomy", "show", "-t", str(out), "--category", "Apparel > Tops > T-Shirts"])
+    assert here.stdout.splitlines() == [
+        "Apparel > Tops > T-Shirts [Apparel > Tops > T-Shirts]",
+        "  sleeve (2 values, applies here)",
+        "  ideal-for (2 values, applies here)",
+    ]
+    missing = runner.invoke(app, ["taxonomy", "show", "-t", str(out), "--category", "Garden"])
+    assert (
+        str(missing.exception)
+        == f"taxonomy {tmp_path.name!r} has no category 'Garden' (give its id, path or unique name)"
+    )
+    demo = runner.invoke(app, ["taxonomy", "show", "-t", "demo", "--facet", "color"])
+    assert demo.stdout.splitlines()[0] == "color (multi-valued, 14 values); applies everywhere"
+
+
+def test_an_index_built_with_attribute_tags_tags_those_facets(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from tagllm.config import TaggerConfig
+    from tagllm.tagger import Tagger, build_index
+
+    tax = learn_taxonomy(_products(tmp_path), _tree()).taxonomy
+    index = build_index(
+        _products(tmp_path), tax, embedder, tmp_path / "index", label_field="gold_category",
+        attribute_field="gold_attribute_tags",
+    )  # fmt: skip
+    assert index.manifest["label_facets"] == ["category", "ideal-for", "material", "sleeve"]
+    tagger = Tagger(tax, index=index, embedder=embedder, config=TaggerConfig())
+    assert tagger.facets == ["category", "sleeve", "ideal-for", "material"]  # the taxonomy's order
+    result = tagger.tag([{"id": "x", "title": "Cotton T-shirt 3"}])[0]
+    assert result.best("category") is not None and result.best("category").id == "Apparel > Tops > T-Shirts"
