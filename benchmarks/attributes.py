@@ -1,0 +1,589 @@
+"""Attribute tagging benchmark: tagllm's default against a per-facet TF-IDF + LinearSVC and value-mention matching.
+
+Run: python benchmarks/attributes.py                                   (every section; data in ../shared/data)
+     python benchmarks/attributes.py --data /path/to/data --sections fashion flipkart --fashion-train 2000
+     python benchmarks/attributes.py --sections shopify zero-category  (the runs with no examples)
+
+Sections (``--sections``, default all):
+- ``fashion``, ``flipkart``, ``openbg``: held-out splits of products carrying attribute tags, titles only (the
+  tagger, the SVM and the matcher see the title and nothing else, in training and in test). The split is by a hash
+  of the normalised title, so listings that share a title (colour and size variants) never straddle it: 20% of
+  fashion (sampled to ``--fashion-train`` / ``--fashion-test``), 25% of Flipkart, and for OpenBG's 500 products
+  ``--openbg-folds`` folds of cross-validation (every product held out once, predictions pooled). The
+  taxonomy is built from the training part with ``tagllm.attributes.learn_taxonomy`` (the category tree plus the
+  benchmark's attribute keys, scoped where the training products carry them); the index from the training part's
+  category and "Key: Value" attribute tags (``build_index(..., attribute_field=...)``); tagllm tags through the
+  public ``Tagger`` with the default settings (``TaggerConfig()``: its threshold, k, candidates), facets = category
+  plus the attributes. Baselines: per facet, TF-IDF (word 1-2-grams and character 2-4-grams) + LinearSVC trained on
+  the training products that carry the facet, always answering (the top class; for a multi-valued facet every
+  class with a positive margin, else the top one); and value-mention matching: a value of the built taxonomy whose
+  name or synonym appears in the title (at word boundaries; as a substring in Chinese) is predicted, the longest
+  match for a single-valued facet, every match for a multi-valued one.
+- ``shopify``: no examples at all: the Shopify taxonomy tagllm ships, ``--shopify-n`` held-out fashion titles,
+  facets category, color and target-gender; gold mapped onto Shopify values with ``tagllm.mapping.Mapper`` (the
+  category by its path, else by its leaf; gender values the mapper rejects fall back to a printed table: Men/Boys
+  -> Male, Women/Girls -> Female); every gold mapping is printed. Precision per facet, coverage, and for the
+  category also the share of answers on the gold's path (the gold, an ancestor or a descendant).
+- ``zero-category``: no examples: held-out Flipkart and OpenBG titles against their own category trees; recall@20
+  of the category candidates and top-1 accuracy of the chosen leaf (exact node).
+- ``cost``: on the fashion index, tagging cost per product with facets = category only and with the attributes,
+  measured in the same run (each timed twice, alternating; the faster kept), with and without encoding.
+
+Scoring, per facet, over the test products whose gold carries the facet: gold values are the tag's value split at
+commas, compared by ``tagllm.attributes.value_key`` (case, punctuation, plurals and British spellings folded) to the
+names of the predicted values. Precision = correct predicted values / predicted values; recall = correct / gold
+values (an abstention costs recall, never precision); coverage = share of products given at least one value.
+Micro-F1 over facets sums the counts of the attribute facets (the category excluded; it is reported on its own row).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tagllm import Tagger  # noqa: E402
+from tagllm.attributes import AttributeResolver, is_placeholder, learn_taxonomy, value_key  # noqa: E402
+from tagllm.config import TaggerConfig  # noqa: E402
+from tagllm.evaluation.metrics import PRF, prf_counts  # noqa: E402
+from tagllm.retrieval.embedder import Embedder  # noqa: E402
+from tagllm.retrieval.index import LabelResolver  # noqa: E402
+from tagllm.tagger import build_index  # noqa: E402
+from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy  # noqa: E402
+from tagllm.text import has_cjk, normalize  # noqa: E402
+
+METHODS = ("tagllm default", "TF-IDF + LinearSVC", "value mention")
+FASHION_KEYS = ("Gender", "Colour", "Season", "Usage")
+FLIPKART_KEYS = ("Ideal For", "Color", "Type", "Occasion", "Material", "Pattern", "Fabric", "Sleeve", "Neck")
+# OpenBG's most frequent keys that describe the product itself (not where it ships from or how it is sold:
+# 配送安装地区 delivery area, 产地 origin, 省份 province are left out), and are not numbers or dates.
+OPENBG_KEYS = ("风格", "适用对象", "功效", "材质", "功能", "图案", "款式", "适用场景", "流行元素", "适用季节")
+RECALL_AT = 20
+_COMMA = re.compile(r"\s*[,，、;；]\s*")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- data ------------------------------------------------------------------------------------------------------
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def is_test(row: dict[str, Any], share: float, seed: int) -> bool:
+    """Held out by a hash of the normalised title: variants sharing a title fall on the same side."""
+    digest = hashlib.sha256(f"{seed}\0{normalize(row['title'])}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+def split(rows: list[dict[str, Any]], share: float, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    train, test = [], []
+    for row in rows:
+        (test if is_test(row, share, seed) else train).append(row)
+    return train, test
+
+
+def sample(rows: list[dict[str, Any]], n: int | None, seed: int) -> list[dict[str, Any]]:
+    if n is None or n >= len(rows):
+        return rows
+    chosen = sorted(np.random.default_rng(seed).choice(len(rows), n, replace=False).tolist())
+    return [rows[i] for i in chosen]
+
+
+def gold_values(row: dict[str, Any], keys: Sequence[str]) -> dict[str, set[str]]:
+    """Per benchmark key, the product's gold values as comparison keys (commas separate several values)."""
+    wanted = {normalize(k): k for k in keys}
+    out: dict[str, set[str]] = {}
+    for tag in row.get("gold_attribute_tags") or []:
+        key, _, value = str(tag).partition(":")
+        name = wanted.get(normalize(key))
+        if name is None:
+            continue
+        for part in _COMMA.split(value.strip()):
+            if part and not is_placeholder(part):
+                out.setdefault(name, set()).add(value_key(part, name))
+    return out
+
+
+def title_only(row: dict[str, Any], keys: Sequence[str], with_gold: bool) -> dict[str, Any]:
+    """What a method may read (id and title); training rows keep their category and the benchmark's keys."""
+    out: dict[str, Any] = {"id": str(row["id"]), "title": row["title"]}
+    if with_gold:
+        out["gold_category"] = row.get("gold_category")
+        wanted = {normalize(k) for k in keys}
+        out["gold_attribute_tags"] = [
+            t for t in row.get("gold_attribute_tags") or [] if normalize(str(t).partition(":")[0]) in wanted
+        ]
+    return out
+
+
+# -- scoring ---------------------------------------------------------------------------------------------------
+@dataclass
+class FacetScore:
+    n: int
+    answered: int
+    prf: PRF
+
+    @property
+    def coverage(self) -> float:
+        return self.answered / self.n if self.n else 0.0
+
+
+def score(gold: list[set[str] | None], pred: list[set[str]]) -> FacetScore:
+    """Counts over the products with a gold value; an empty prediction is an abstention (a miss, not an error)."""
+    tp = fp = fn = n = answered = 0
+    for g, p in zip(gold, pred, strict=True):
+        if not g:
+            continue
+        n += 1
+        answered += bool(p)
+        tp += len(g & p)
+        fp += len(p - g)
+        fn += len(g - p)
+    return FacetScore(n, answered, prf_counts(tp, fp, fn))
+
+
+def micro(scores: Sequence[FacetScore]) -> PRF:
+    return prf_counts(sum(s.prf.tp for s in scores), sum(s.prf.fp for s in scores), sum(s.prf.fn for s in scores))
+
+
+@dataclass
+class Table:
+    lines: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def header(self) -> None:
+        self.lines += [
+            "| data | facet | method | n | precision | recall | F1 | coverage |",
+            "|---|---|---|---:|---:|---:|---:|---:|",
+        ]
+
+    def row(self, data: str, facet: str, method: str, s: FacetScore | None = None, prf: PRF | None = None,
+            n: int | None = None, coverage: float | None = None) -> None:  # fmt: skip
+        prf = prf or (s.prf if s else None)
+        assert prf is not None
+        n = n if n is not None else (s.n if s else 0)
+        cov = coverage if coverage is not None else (s.coverage if s else None)
+        cov_text = "—" if cov is None else f"{cov:.3f}"
+        figures = f"{prf.precision:.3f} | {prf.recall:.3f} | {prf.f1:.3f} | {cov_text}"
+        self.lines.append(f"| {data} | {facet} | {method} | {n} | {figures} |")
+
+
+# -- methods ---------------------------------------------------------------------------------------------------
+def svm_predict(train: list[tuple[str, set[str]]], test: list[str]) -> list[set[str]]:
+    """Per-facet TF-IDF + LinearSVC that always answers."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_union
+    from sklearn.preprocessing import MultiLabelBinarizer
+    from sklearn.svm import LinearSVC
+
+    texts = [t for t, _ in train]
+    labels = [sorted(g) for _, g in train]
+    classes = sorted({x for g in labels for x in g})
+    if len(classes) == 1:
+        return [{classes[0]} for _ in test]
+    words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2)
+    vectorizer = make_union(words, chars)
+    x_train = vectorizer.fit_transform(texts)
+    x_test = vectorizer.transform(test)
+    if any(len(g) > 1 for g in labels):
+        binarizer = MultiLabelBinarizer(classes=classes)
+        y = binarizer.fit_transform(labels)
+        margins = OneVsRestClassifier(LinearSVC()).fit(x_train, y).decision_function(x_test)
+        out = []
+        for row in np.atleast_2d(margins):
+            chosen = {classes[j] for j in np.flatnonzero(row > 0)}
+            out.append(chosen or {classes[int(np.argmax(row))]})
+        return out
+    model = LinearSVC().fit(x_train, [g[0] for g in labels])
+    return [{str(p)} for p in model.predict(x_test)]
+
+
+class MentionMatcher:
+    """A facet's values found in the title by name or synonym: word boundaries in Latin script, substrings in CJK."""
+
+    def __init__(self, taxonomy: Taxonomy, facet: str, key: str) -> None:
+        self.multi = taxonomy.facets[facet].multi_valued
+        self.surfaces: list[tuple[str, str]] = []  # (normalised surface, value comparison key)
+        for v in taxonomy.facet_values(facet):
+            for text in (v.name, *v.synonyms):
+                surface = normalize(text)
+                if surface:
+                    self.surfaces.append((surface, value_key(v.name, key)))
+        self.surfaces.sort(key=lambda s: -len(s[0]))
+
+    def __call__(self, title: str) -> set[str]:
+        text = f" {normalize(title)} "
+        found: list[tuple[str, str]] = []
+        for surface, vkey in self.surfaces:
+            hit = surface in text if has_cjk(surface) else f" {surface} " in text
+            if hit:
+                found.append((surface, vkey))
+        if not found:
+            return set()
+        return {v for _, v in found} if self.multi else {found[0][1]}
+
+
+def value_keys_of(taxonomy: Taxonomy, key: str, ids: Sequence[str]) -> set[str]:
+    return {value_key(taxonomy.values[i].name, key) for i in ids}
+
+
+# -- the held-out attribute runs -------------------------------------------------------------------------------
+@dataclass
+class Dataset:
+    name: str
+    directory: str
+    keys: Sequence[str]
+    test_share: float
+    train_n: int | None
+    test_n: int | None
+    folds: int = 1  # above 1: cross-validation, for data too small to hold a fifth out once
+
+
+@dataclass
+class HeldOut:
+    """One dataset's built taxonomy, index and tagger, kept for the cost section."""
+
+    taxonomy: Taxonomy
+    tagger: Tagger
+    facets: list[str]
+    test: list[dict[str, Any]]
+
+
+@dataclass
+class Pooled:
+    """Every method's predictions and the gold of the held-out products, pooled over folds."""
+
+    gold: list[dict[str, set[str]]] = field(default_factory=list)
+    preds: dict[str, dict[str, list[set[str]]]] = field(default_factory=dict)  # method -> key -> per product
+    facet_of: dict[str, str | None] = field(default_factory=dict)
+    category_gold: list[str | None] = field(default_factory=list)
+    category_pred: dict[str, list[str | None]] = field(default_factory=dict)
+    n_train: int = 0
+
+    def add(self, method: str, key: str, values: list[set[str]]) -> None:
+        self.preds.setdefault(method, {}).setdefault(key, []).extend(values)
+
+
+def _fold(row: dict[str, Any], k: int, seed: int) -> int:
+    digest = hashlib.sha256(f"{seed}\0{normalize(row['title'])}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % k
+
+
+def folds(rows: list[dict[str, Any]], ds: Dataset, seed: int) -> list[tuple[list[dict], list[dict]]]:
+    """One held-out split, or ``ds.folds`` folds (every product held out once) for a small dataset."""
+    if ds.folds <= 1:
+        train, test = split(rows, ds.test_share, seed)
+        return [(sample(train, ds.train_n, seed), sample(test, ds.test_n, seed))]
+    which = [_fold(r, ds.folds, seed) for r in rows]
+    return [
+        (
+            [r for r, w in zip(rows, which, strict=True) if w != k],
+            [r for r, w in zip(rows, which, strict=True) if w == k],
+        )
+        for k in range(ds.folds)
+    ]
+
+
+def run_fold(
+    ds: Dataset, data: Path, train: list[dict], test: list[dict], embedder: Embedder, work: Path, pooled: Pooled
+) -> HeldOut:
+    """Build the taxonomy and the index from ``train``, tag ``test`` with tagllm, run the baselines, pool."""
+    train_file = work / f"{ds.name}-train.jsonl"
+    with train_file.open("w", encoding="utf-8") as fh:
+        for row in train:
+            fh.write(json.dumps(title_only(row, ds.keys, True), ensure_ascii=False) + "\n")
+    started = time.perf_counter()
+    base = load_taxonomy(data / ds.directory / "categories.jsonl")
+    taxonomy = learn_taxonomy(
+        train_file, base, label_field="gold_category", attribute_field="gold_attribute_tags"
+    ).taxonomy
+    resolver = AttributeResolver(taxonomy)
+    facet_of = {k: resolver.facet(k) for k in ds.keys}
+    facets = [CATEGORY] + [f for f in facet_of.values() if f]
+    target = work / f"{ds.name}-index-{len(pooled.gold)}"
+    index = build_index(
+        train_file, taxonomy, embedder, target, label_field="gold_category", attribute_field="gold_attribute_tags"
+    )
+    build_s = time.perf_counter() - started
+    tagger = Tagger(taxonomy, index=index, embedder=embedder, config=TaggerConfig(facets=facets))
+    products = [title_only(r, ds.keys, False) for r in test]
+    started = time.perf_counter()
+    results = tagger.tag(products)
+    log(
+        f"{ds.name}: {len(train)} train / {len(test)} test; taxonomy + index built in {build_s:.1f}s, "
+        f"tagged in {time.perf_counter() - started:.1f}s"
+    )
+    titles = [r["title"] for r in test]
+    for key in ds.keys:
+        facet = facet_of[key]
+        pooled.facet_of[key] = pooled.facet_of.get(key) or facet
+        if facet is None:  # the key made no facet (too rare in training): tagllm and the matcher cannot answer
+            pooled.add(METHODS[0], key, [set() for _ in test])
+            pooled.add(METHODS[2], key, [set() for _ in test])
+        else:
+            pooled.add(METHODS[0], key, [
+                value_keys_of(taxonomy, key, [t.id for t in r.tags.get(facet, []) if t.source != "ancestor"])
+                for r in results
+            ])  # fmt: skip
+            matcher = MentionMatcher(taxonomy, facet, key)
+            pooled.add(METHODS[2], key, [matcher(t) for t in titles])
+        train_pairs = [(r["title"], gv[key]) for r in train if key in (gv := gold_values(r, [key]))]
+        pooled.add(METHODS[1], key, svm_predict(train_pairs, titles))
+    pooled.gold.extend(gold_values(r, ds.keys) for r in test)
+    # the category beside the attributes: the chosen node against the gold node, tagllm and the SVM
+    labels = LabelResolver(taxonomy)
+    pooled.category_gold.extend(labels.resolve(CATEGORY, r["gold_category"]) for r in test)
+    best = [(b.id if (b := r.best(CATEGORY)) else None) for r in results]
+    pooled.category_pred.setdefault(METHODS[0], []).extend(best)
+    svm = svm_predict([(r["title"], {r["gold_category"]}) for r in train], titles)
+    pooled.category_pred.setdefault(METHODS[1], []).extend(labels.resolve(CATEGORY, next(iter(p))) for p in svm)
+    pooled.n_train += len(train)
+    return HeldOut(taxonomy, tagger, facets, products)
+
+
+def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: Table, work: Path) -> HeldOut:
+    rows = [r for r in read_jsonl(data / ds.directory / "products.jsonl") if r.get("gold_category")]
+    rows = [r for r in rows if gold_values(r, ds.keys)]
+    pooled = Pooled()
+    held = None
+    for train, test in folds(rows, ds, seed):
+        held = run_fold(ds, data, train, test, embedder, work, pooled)
+    assert held is not None
+    per_method: dict[str, list[FacetScore]] = {m: [] for m in METHODS}
+    for key in ds.keys:
+        g = [x.get(key) for x in pooled.gold]
+        for method in METHODS:
+            s = score(g, pooled.preds[method][key])
+            per_method[method].append(s)
+            table.row(ds.name, f"{key} ({pooled.facet_of.get(key) or 'no facet'})", method, s)
+    for method in METHODS:
+        scores = per_method[method]
+        n = sum(s.n for s in scores)
+        cov = sum(s.answered for s in scores) / n if n else 0.0
+        table.row(ds.name, "**micro over facets**", method, prf=micro(scores), n=n, coverage=cov)
+        macro = float(np.mean([s.prf.f1 for s in scores]))
+        table.lines.append(f"| {ds.name} | macro-F1 over facets | {method} |  |  |  | {macro:.3f} |  |")
+    for method, pred in pooled.category_pred.items():
+        s = score([{g} if g else None for g in pooled.category_gold], [{p} if p else set() for p in pred])
+        table.row(ds.name, "category (exact node)", method, s)
+    scheme = f"{ds.folds}-fold cross-validation" if ds.folds > 1 else f"{ds.test_share:.0%} held out"
+    table.notes.append(f"{ds.name}: {scheme}, {len(pooled.gold)} test products, {pooled.n_train} training rows in all")
+    return held
+
+
+# -- no examples -----------------------------------------------------------------------------------------------
+def _tag_value(row: dict[str, Any], key: str) -> str | None:
+    return next((t.split(": ", 1)[1] for t in row["gold_attribute_tags"] if t.startswith(f"{key}:")), None)
+
+
+GENDER_FALLBACK = {"men": "Male", "boys": "Male", "women": "Female", "girls": "Female", "unisex": "Unisex"}
+
+
+def run_shopify(data: Path, n: int, seed: int, table: Table) -> None:
+    from tagllm.mapping import Mapper
+
+    rows = [r for r in read_jsonl(data / "fashion" / "products.jsonl") if r.get("gold_category")]
+    _, test = split(rows, 0.2, seed)
+    test = sample(test, n, seed)
+    taxonomy = load_taxonomy("shopify")
+    started = time.perf_counter()
+    mapper = Mapper(taxonomy)
+    gold: dict[str, list[str | None]] = {}
+    notes: list[str] = []
+    for facet, key in (("category", None), ("color", "Colour"), ("target-gender", "Gender")):
+        raw = [r["gold_category"] if key is None else _tag_value(r, key) for r in test]
+        distinct = sorted({x for x in raw if x})
+        mapped = {m.text: m for m in mapper.map(distinct, facet)}
+        # a category path the mapper rejects is tried by its leaf ("Apparel > Topwear > Shirts" -> "Shirts")
+        leaves = sorted({t.split(" > ")[-1] for t in distinct if not mapped[t].ok and " > " in t})
+        by_leaf = {m.text: m for m in mapper.map(leaves, facet)} if leaves else {}
+        table_of: dict[str, str | None] = {}
+        for text in distinct:
+            m = mapped[text]
+            if not m.ok and text.split(" > ")[-1] in by_leaf:
+                m = by_leaf[text.split(" > ")[-1]]
+            vid = m.value.id if m.value else None
+            how = m.method or f"rejected: {m.reason}"
+            if vid is None and facet == "target-gender" and normalize(text) in GENDER_FALLBACK:
+                name = GENDER_FALLBACK[normalize(text)]
+                vid = next(v.id for v in taxonomy.facet_values(facet) if v.name == name)
+                how = "fallback table"
+            table_of[text] = vid
+            target = taxonomy.path_of(vid) if vid else "—"
+            notes.append(f"  gold {facet}: {text!r} -> {target} ({how})")
+        gold[facet] = [table_of.get(x) if x else None for x in raw]
+    map_s = time.perf_counter() - started
+    started = time.perf_counter()
+    config = TaggerConfig(taxonomy="shopify", facets=["category", "color", "target-gender"])
+    tagger = Tagger(taxonomy, config=config)
+    setup_s = time.perf_counter() - started
+    started = time.perf_counter()
+    results = tagger.tag([{"id": str(r["id"]), "title": r["title"]} for r in test])
+    tag_s = time.perf_counter() - started
+    for facet, g in gold.items():
+        pred = [{t.id for t in r.tags.get(facet, []) if t.source != "ancestor"} for r in results]
+        if facet == "category":
+            best = [(b.id if (b := r.best(facet)) else None) for r in results]
+            pred = [{b} if b else set() for b in best]
+            on_path = [
+                gi is not None and b is not None and (gi in taxonomy.lineage(b) or b in taxonomy.lineage(gi))
+                for gi, b in zip(g, best, strict=True)
+            ]
+            answered = sum(1 for gi, b in zip(g, best, strict=True) if gi and b)
+            hits = sum(on_path)
+            notes.append(
+                f"  category on the gold's path (the gold, an ancestor or a descendant): {hits}/{answered} answered"
+                f" = {hits / answered if answered else 0:.3f}"
+            )
+        s = score([{x} if x else None for x in g], pred)
+        table.row("fashion → shopify, no examples", facet, METHODS[0], s)
+    unmapped = {f: sum(1 for x in g if x is None) for f, g in gold.items()}
+    log(f"shopify: gold mapped in {map_s:.1f}s; tagger set up in {setup_s:.1f}s; {len(test)} products in {tag_s:.1f}s")
+    table.lines.append("")
+    table.lines.append(
+        f"shopify, no examples: {len(test)} held-out fashion titles; products without a mapped gold value are not "
+        f"scored on that facet ({', '.join(f'{f}: {k}' for f, k in unmapped.items())} unmapped); tagger setup "
+        f"{setup_s:.1f}s, tagging {tag_s:.1f}s"
+    )
+    table.lines.extend(notes)
+    table.lines.append("")
+
+
+def run_zero_category(data: Path, name: str, n: int, seed: int, table: Table) -> None:
+    rows = [r for r in read_jsonl(data / name / "products.jsonl") if r.get("gold_category")]
+    _, test = split(rows, 0.25, seed)
+    test = sample(test, n, seed)
+    taxonomy = load_taxonomy(data / name / "categories.jsonl")
+    resolver = LabelResolver(taxonomy)
+    gold = [resolver.resolve(CATEGORY, r["gold_category"]) for r in test]
+    config = TaggerConfig(taxonomy=str(data / name / "categories.jsonl"), max_candidates=RECALL_AT)
+    started = time.perf_counter()
+    tagger = Tagger(taxonomy, config=config)
+    results = tagger.tag([{"id": str(r["id"]), "title": r["title"]} for r in test])
+    seconds = time.perf_counter() - started
+    in_top = sum(
+        g in {c.id for c in (r.provenance.candidates.get(CATEGORY, []) if r.provenance else [])[:RECALL_AT]}
+        for g, r in zip(gold, results, strict=True)
+    )
+    best = [(b.id if (b := r.best(CATEGORY)) else None) for r in results]
+    top1 = sum(g == b for g, b in zip(gold, best, strict=True))
+    answered = sum(b is not None for b in best)
+    table.lines.append(
+        f"| {name} | {len(test)} | {in_top / len(test):.3f} | {top1 / len(test):.3f} | {answered / len(test):.3f} | "
+        f"{seconds:.1f} |"
+    )
+
+
+# -- cost ------------------------------------------------------------------------------------------------------
+def run_cost(held: HeldOut, embedder: Embedder, repeats: int = 2) -> list[str]:
+    from tagllm.models import Product
+
+    products = [Product(**p) for p in held.test]
+    vectors = embedder.encode([p.text() for p in products])
+    only_category = Tagger(
+        held.taxonomy, index=held.tagger.index, embedder=embedder, config=TaggerConfig(facets=[CATEGORY])
+    )
+    taggers = {"category only": only_category, f"category + {len(held.facets) - 1} attributes": held.tagger}
+    timings: dict[str, dict[str, float]] = {name: {"tag": float("inf"), "no_encode": float("inf")} for name in taggers}
+    for _ in range(repeats):
+        for name, tagger in taggers.items():
+            started = time.perf_counter()
+            tagger.tag(products)
+            timings[name]["tag"] = min(timings[name]["tag"], time.perf_counter() - started)
+            started = time.perf_counter()
+            tagger.tag_batch(products, vectors=vectors)
+            timings[name]["no_encode"] = min(timings[name]["no_encode"], time.perf_counter() - started)
+    lines = ["| tagging | ms per product (with encoding) | ms per product (encoded beforehand) |", "|---|---:|---:|"]
+    for name, t in timings.items():
+        lines.append(
+            f"| {name} | {1000 * t['tag'] / len(products):.2f} | {1000 * t['no_encode'] / len(products):.2f} |"
+        )
+    first, second = list(timings.values())
+    lines.append(
+        f"attributes cost {second['tag'] / first['tag']:.2f}x category-only with encoding, "
+        f"{second['no_encode'] / first['no_encode']:.2f}x without ({len(products)} fashion products, best of {repeats})"
+    )
+    return lines
+
+
+# -- main ------------------------------------------------------------------------------------------------------
+SECTIONS = ("fashion", "flipkart", "openbg", "shopify", "zero-category", "cost")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data", help="folder of datasets")
+    parser.add_argument("--sections", nargs="+", default=list(SECTIONS), choices=SECTIONS)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--fashion-train", type=int, default=3000, help="fashion training products (of ~28,000)")
+    parser.add_argument("--fashion-test", type=int, default=600, help="fashion held-out products (of ~7,000)")
+    parser.add_argument("--flipkart-test", type=int, default=None, help="Flipkart held-out products (default: all)")
+    parser.add_argument("--openbg-folds", type=int, default=5, help="OpenBG cross-validation folds (1: one split)")
+    parser.add_argument("--shopify-n", type=int, default=200, help="fashion titles tagged against Shopify")
+    parser.add_argument("--zero-n", type=int, default=300, help="held-out products per dataset, no examples")
+    parser.add_argument("--work", type=Path, default=None, help="keep the built taxonomies and indexes here")
+    args = parser.parse_args(argv)
+
+    datasets = {
+        "fashion": Dataset("fashion", "fashion", FASHION_KEYS, 0.2, args.fashion_train, args.fashion_test),
+        "flipkart": Dataset("flipkart", "flipkart", FLIPKART_KEYS, 0.25, None, args.flipkart_test),
+        "openbg": Dataset("openbg", "openbg-zh", OPENBG_KEYS, 0.2, None, None, folds=args.openbg_folds),
+    }
+    started = time.perf_counter()
+    embedder = Embedder()
+    table = Table()
+    out: list[str] = []
+    held: dict[str, HeldOut] = {}
+    with tempfile.TemporaryDirectory(prefix="tagllm-attributes-") as tmp:
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        wanted = [s for s in ("fashion", "flipkart", "openbg") if s in args.sections]
+        if "cost" in args.sections and "fashion" not in wanted:
+            wanted.insert(0, "fashion")
+        if wanted:
+            table.header()
+            for name in wanted:
+                held[name] = run_held_out(datasets[name], args.data, embedder, args.seed, table, work)
+            out += table.lines + [""] + table.notes + [""]
+            table = Table()
+        if "shopify" in args.sections:
+            table.header()
+            run_shopify(args.data, args.shopify_n, args.seed, table)
+            out += table.lines
+            table = Table()
+        if "zero-category" in args.sections:
+            table.lines += [
+                "| data, no examples | n | candidate recall@20 | top-1 accuracy | coverage | seconds |",
+                "|---|---:|---:|---:|---:|---:|",
+            ]
+            for name in ("flipkart", "openbg-zh"):
+                run_zero_category(args.data, name, args.zero_n, args.seed, table)
+            out += table.lines + [""]
+        if "cost" in args.sections:
+            out += run_cost(held["fashion"], embedder) + [""]
+    given = sys.argv[1:] if argv is None else argv
+    print("command: python " + " ".join([str(Path(sys.argv[0]))] + given))
+    print("\n".join(out))
+    print(f"total {time.perf_counter() - started:.0f}s")
+
+
+if __name__ == "__main__":
+    main()
