@@ -68,6 +68,11 @@ class EvalConfig(BaseModel):
     gold_field: str = Field(
         "gold_category", description='"A > B > C" or an id (category), a list, or {facet: [ids or paths]}'
     )
+    gold_attribute_field: str | None = Field(
+        None,
+        description='gold "Key: Value" attribute tags (e.g. gold_attribute_tags) scored on the facets their keys name; '
+        "keys that name no facet of the taxonomy are not scored",
+    )
     facets: list[str] | None = Field(None, description="facets to score (default: those the gold labels name)")
     split: str | None = Field(None, description="score only gold records whose `split_field` equals this")
     split_field: str = "split"
@@ -239,6 +244,8 @@ def _gold_values(raw: Any, default_facet: str) -> dict[str, list[str]]:
 def strip_answers(record: dict[str, Any], cfg: EvalConfig) -> dict[str, Any]:
     """The record the tagger sees: no ``gold_*`` field, no gold field, no split marker, no hidden field."""
     hidden = {cfg.gold_field, cfg.split_field, *cfg.hide_fields}
+    if cfg.gold_attribute_field:
+        hidden.add(cfg.gold_attribute_field)
     return {k: v for k, v in record.items() if not k.startswith(GOLD_PREFIX) and k not in hidden}
 
 
@@ -248,6 +255,11 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
 
     default_facet = next((f for f, spec in taxonomy.facets.items() if spec.hierarchical), next(iter(taxonomy.facets)))
     resolver = GoldResolver(taxonomy)
+    attributes = None
+    if cfg.gold_attribute_field:
+        from tagllm.attributes import AttributeResolver
+
+        attributes = AttributeResolver(taxonomy)
     items: list[GoldItem] = []
     unknown: list[dict[str, Any]] = []
     unreadable: list[dict[str, Any]] = []
@@ -274,6 +286,15 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
                     unknown.append({"product_id": pid, "facet": facet, "value": value, "reason": "not in taxonomy"})
                 else:
                     gold.setdefault(facet, []).append(vid)
+        if attributes is not None and cfg.gold_attribute_field:
+            labels, unresolved = attributes.resolve(data.get(cfg.gold_attribute_field))
+            for facet, ids in labels.items():
+                gold.setdefault(facet, []).extend(i for i in ids if i not in gold.get(facet, []))
+            for key, value, why in unresolved:
+                facet = attributes.facet(key) or key
+                # keys naming no facet were left out on purpose (free text, codes): not reported
+                if why == "not in taxonomy" and (cfg.facets is None or facet in cfg.facets):
+                    unknown.append({"product_id": pid, "facet": facet, "value": value, "reason": why})
         items.append(GoldItem(pid, strip_answers(data, cfg), gold, record.line))
     in_split = len(items)
     facets = cfg.facets or sorted({f for item in items for f in item.gold}, key=list(taxonomy.facets).index)

@@ -95,6 +95,31 @@ def macro_prf(gold: Sequence[Iterable[str]], pred: Sequence[Iterable[str]]) -> P
     )
 
 
+# -- over several facets ------------------------------------------------------------------------------------
+def over_facets(per_facet: dict[str, PRF], answered: dict[str, int], scored: dict[str, int]) -> dict[str, Any]:
+    """Micro and macro P/R/F1 and coverage over facets, from each facet's micro counts and coverage.
+
+    Micro sums the facets' (tp, fp, fn), so a facet with many scored tags weighs more; macro averages the facets'
+    precision, recall, F1 and coverage, so each facet weighs the same. An abstention is a miss (fn) and never an
+    error (fp), as in each facet's own figures.
+    """
+    names = list(per_facet)
+    if not names:
+        return {"facets": [], "micro": None, "macro": None}
+    tp, fp, fn = (sum(getattr(per_facet[f], k) for f in names) for k in ("tp", "fp", "fn"))
+    coverage = {f: _div(answered[f], scored[f]) for f in names}
+    return {
+        "facets": names,
+        "micro": {**prf_counts(tp, fp, fn).as_dict(), "coverage": _div(sum(answered.values()), sum(scored.values()))},
+        "macro": {
+            "precision": float(np.mean([per_facet[f].precision for f in names])),
+            "recall": float(np.mean([per_facet[f].recall for f in names])),
+            "f1": float(np.mean([per_facet[f].f1 for f in names])),
+            "coverage": float(np.mean([coverage[f] for f in names])),
+        },
+    }
+
+
 # -- hierarchical metrics ------------------------------------------------------------------------------------
 def ancestor_closure(ids: Iterable[str], taxonomy: Taxonomy) -> set[str]:
     """Ids plus ancestors; an id the taxonomy does not know stays a lone node (it can only miss)."""

@@ -149,6 +149,27 @@ def plot_confusions(facet: dict[str, Any], plt: Any) -> str | None:
     return _svg(plt, fig)
 
 
+def plot_facets(metrics: dict[str, Any], plt: Any) -> str | None:
+    """Precision, recall and F1 per facet side by side, coverage as a dot: where each facet stands at a glance."""
+    facets = list(metrics["facets"].items())
+    if len(facets) < 2:
+        return None
+    import numpy as np
+
+    names = [short_label(name, 28) for name, _ in facets][::-1]
+    rows = np.arange(len(facets))
+    fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(facets) + 1.2))
+    for i, (key, colour) in enumerate((("precision", "#2980b9"), ("recall", "#e67e22"), ("f1", "#27ae60"))):
+        ax.barh(rows + (i - 1) * 0.26, [f["micro"][key] for _, f in facets][::-1], height=0.26, color=colour, label=key)
+    ax.plot([f["coverage"] for _, f in facets][::-1], rows, "kD", markersize=4, label="coverage")
+    ax.set_yticks(rows, names)
+    ax.set_xlim(0, 1.02)
+    ax.set_xlabel("micro precision / recall / F1 of each facet; ◆ coverage")
+    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    ax.set_title("Per facet")
+    return _svg(plt, fig)
+
+
 PLOTS: list[tuple[str, Callable[[dict[str, Any], Any], str | None]]] = [
     ("per-tag F1", plot_per_tag_f1),
     ("calibration", plot_calibration),
@@ -199,8 +220,14 @@ def render_html(metrics: dict[str, Any]) -> str:
         name: [(title, Markup(svg)) for title, svg in facet_plots(name, facet)]
         for name, facet in metrics["facets"].items()
     }
-    has_plotting = _pyplot() is not None
-    return _environment().get_template("report.html.j2").render(m=metrics, plots=plots, has_plotting=has_plotting)
+    plt = _pyplot()
+    summary = plot_facets(metrics, plt) if plt is not None else None
+    summary_plot = Markup(_unique_ids(summary, "per-facet-")) if summary else None
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(m=metrics, plots=plots, has_plotting=plt is not None, summary_plot=summary_plot)
+    )
 
 
 def render_markdown(metrics: dict[str, Any]) -> str:

@@ -153,6 +153,8 @@ def _facet_metrics(
     curve_points = _thin(curve, 200)
     return {
         "n": n,
+        "title": taxonomy.facets[facet].title or facet,
+        "answered": len(answered),
         "hierarchical": taxonomy.facets[facet].hierarchical,
         "micro": {**micro.as_dict(), "f1_ci": _ci(counts, m.micro_f1_of_counts, cfg)},
         "macro": {**macro.as_dict(), "f1_ci": _ci(m.label_matrix(gold, pred), m.macro_f1_of_matrix, cfg)},
@@ -388,11 +390,20 @@ def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonom
             "failed": failed[:100],
         },
         "facets": facets,
+        "attributes": attribute_summary(facets),
         "performance": _performance(run, rows),
         "error_examples": _error_examples(rows, run.results, gold.facets, taxonomy, cfg.max_examples),
         "possible_gold_errors": _gold_suspects(gold.items, rows, run.results, taxonomy, cfg),
     }
     return metrics, rows
+
+
+def attribute_summary(facets: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Micro and macro figures over the flat (attribute) facets scored; the category has its own figures."""
+    flat = {name: f for name, f in facets.items() if not f["hierarchical"] and f["n"]}
+    fields = ("precision", "recall", "f1", "tp", "fp", "fn")
+    prf = {name: m.PRF(**{k: f["micro"][k] for k in fields}) for name, f in flat.items()}
+    return m.over_facets(prf, {n: f["answered"] for n, f in flat.items()}, {n: f["n"] for n, f in flat.items()})
 
 
 def display_path(path: str) -> str:
@@ -418,6 +429,13 @@ def headline(metrics: dict[str, Any]) -> list[str]:
             f"coverage {f['coverage']:.3f}",
         ]
         lines.append("  ".join(parts))
+    over = metrics.get("attributes") or {}
+    if over.get("micro"):
+        mi, ma = over["micro"], over["macro"]
+        lines.append(
+            f"{len(over['facets'])} attribute facet(s): micro P/R/F1 {mi['precision']:.3f}/{mi['recall']:.3f}/"
+            f"{mi['f1']:.3f}  macro-F1 {ma['f1']:.3f}  coverage {mi['coverage']:.3f}"
+        )
     return lines
 
 

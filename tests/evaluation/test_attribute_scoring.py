@@ -1,0 +1,134 @@
+"""Attributes scored per facet: "Key: Value" gold mapped onto the facets, an abstention a miss but not an error,
+micro and macro over the attribute facets, the per-facet table and plot, and the seller's specs hidden."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tagllm.config import TaggerConfig
+from tagllm.evaluation.harness import load_eval_config, run_eval
+from tagllm.evaluation.scoring import headline
+from tagllm.models import Product, Provenance, Tag, TagResult
+from tagllm.taxonomy import load_taxonomy
+
+TAXONOMY = """name: shop
+facets:
+  - name: category
+    hierarchical: true
+    values:
+      - {id: tops, name: Tops, children: [{id: tees, name: T-Shirts}]}
+      - {id: mugs, name: Mugs}
+  - name: ideal-for
+    title: Ideal For
+    applies_to: [tops]
+    values:
+      - {id: women, name: Women, synonyms: ["Women's"]}
+      - {id: men, name: Men}
+  - name: color
+    title: Color
+    multi_valued: true
+    values:
+      - {id: black, name: Black}
+      - {id: white, name: White}
+"""
+
+GOLD = [
+    {"id": "a", "title": "Tee", "attributes": {"Ideal For": "Womens"}, "description": "for women, black",
+     "gold_category": "Tops > T-Shirts",
+     "gold_attribute_tags": ["Ideal For: Womens", "Color: Black", "Style Code: X1"]},
+    {"id": "b", "title": "Tee two", "gold_category": "Tops > T-Shirts",
+     "gold_attribute_tags": ["Ideal For: Men", "Color: Black, White"]},
+    {"id": "c", "title": "Mug", "gold_category": "Mugs", "gold_attribute_tags": ["Color: White", "Color: Teal"]},
+    {"id": "d", "title": "Tee three", "gold_category": "Tops > T-Shirts", "gold_attribute_tags": ["Ideal For: Men"]},
+]  # fmt: skip
+
+# What the tagger answers: a: all right; b: wrong gender, one colour of two; c: abstains on colour; d: abstains.
+ANSWERS = {
+    "a": {"category": ["tees"], "ideal-for": ["women"], "color": ["black"]},
+    "b": {"category": ["tees"], "ideal-for": ["women"], "color": ["black"]},
+    "c": {"category": ["mugs"]},
+    "d": {"category": ["tees"]},
+}
+
+
+class AnsweringTagger:
+    """Returns the set answers and records what it was shown."""
+
+    def __init__(self, config: TaggerConfig, seen: list[Product]) -> None:
+        self.taxonomy = load_taxonomy(config.taxonomy)
+        self.config = config
+        self.seen = seen
+        self.backend = None
+
+    def tag(self, products: list[Product]) -> list[TagResult]:
+        self.seen.extend(products)
+        prov = Provenance(backend="fake", taxonomy_version=self.taxonomy.version)
+        return [
+            TagResult(
+                product_id=p.id,
+                tags={
+                    facet: [
+                        Tag(facet=facet, id=v, name=self.taxonomy[v].name, confidence=0.9, source="retrieval")
+                        for v in ids
+                    ]
+                    for facet, ids in ANSWERS[p.id].items()
+                },  # fmt: skip
+                provenance=prov,
+            )
+            for p in products
+        ]
+
+
+@pytest.fixture
+def attribute_run(tmp_path: Path) -> tuple[dict, list[Product], Path]:
+    (tmp_path / "shop.yaml").write_text(TAXONOMY)
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in GOLD))
+    (tmp_path / "eval.yaml").write_text(
+        "gold: gold.jsonl\ngold_field: gold_category\ngold_attribute_field: gold_attribute_tags\n"
+        "hide_fields: [attributes, description]\nbootstrap: 0\ntagger:\n  taxonomy: shop.yaml\n"
+    )
+    seen: list[Product] = []
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    outcome = run_eval(cfg, factory=lambda c: AnsweringTagger(c, seen), root=tmp_path / "run", use_cache=False)
+    return outcome.metrics[0], seen, outcome.runs[0]
+
+
+def test_each_attribute_facet_is_scored_on_the_products_whose_gold_carries_it(attribute_run) -> None:
+    m, _, _ = attribute_run
+    assert list(m["facets"]) == ["category", "ideal-for", "color"]
+    ideal, color = m["facets"]["ideal-for"], m["facets"]["color"]
+    # a right, b wrong, d abstained: 1 of 2 answers right, 1 of 3 gold values found
+    assert (ideal["n"], ideal["answered"], ideal["coverage"]) == (3, 2, pytest.approx(2 / 3))
+    assert (ideal["micro"]["precision"], ideal["micro"]["recall"]) == pytest.approx((0.5, 1 / 3))
+    # a: black right; b: black right, white missed; c: abstained (white missed; teal is not in the taxonomy)
+    assert (color["n"], color["answered"]) == (3, 2)
+    assert (color["micro"]["tp"], color["micro"]["fp"], color["micro"]["fn"]) == (2, 0, 2)
+    assert color["micro"]["precision"] == 1.0  # an abstention is never an error
+    over = m["attributes"]
+    assert over["facets"] == ["ideal-for", "color"]
+    assert (over["micro"]["tp"], over["micro"]["fp"], over["micro"]["fn"]) == (3, 1, 4)
+    assert over["micro"]["precision"] == pytest.approx(0.75) and over["micro"]["coverage"] == pytest.approx(4 / 6)
+    assert over["macro"]["f1"] == pytest.approx((0.4 + 2 / 3) / 2)
+    assert m["bad_input"]["unknown_gold"] == [
+        {"product_id": "c", "facet": "color", "value": "Teal", "reason": "not in taxonomy"}
+    ]  # "Style Code" names no facet: not reported
+
+
+def test_hidden_fields_and_gold_tags_never_reach_the_tagger(attribute_run) -> None:
+    _, seen, _ = attribute_run
+    assert [p.id for p in seen] == ["a", "b", "c", "d"]
+    assert all(p.attributes == {} and p.description is None and not p.extra for p in seen)
+
+
+def test_the_report_has_a_per_facet_table_and_plot(attribute_run) -> None:
+    m, _, run = attribute_run
+    md = (run / "report.md").read_text()
+    assert "| `ideal-for` | 3 | 66.7% | 0.500 | 0.333 | 0.400 |" in md
+    assert "| `color` | 3 | 66.7% | 1.000 | 0.500 | 0.667 |" in md
+    assert "Over the 2 attribute facet(s): micro P / R / F1 **0.750 / 0.429 / 0.545** (coverage 66.7%)" in md
+    html = (run / "report.html").read_text()
+    assert 'data-plot="per-facet"' in html and 'data-table="per-facet"' in html
+    assert headline(m)[-1] == "2 attribute facet(s): micro P/R/F1 0.750/0.429/0.545  macro-F1 0.533  coverage 0.667"
