@@ -266,3 +266,21 @@ def test_an_index_built_with_attribute_tags_tags_those_facets(tmp_path: Path, em
     assert tagger.facets == ["category", "sleeve", "ideal-for", "material"]  # the taxonomy's order
     result = tagger.tag([{"id": "x", "title": "Cotton T-shirt 3"}])[0]
     assert result.best("category") is not None and result.best("category").id == "Apparel > Tops > T-Shirts"
+
+
+def test_cli_index_build_reads_attribute_tags(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    taxonomy = save_own(learn_taxonomy(_products(tmp_path), _tree()).taxonomy, tmp_path / "shop.yaml")
+    args = ["index", "build", str(_products(tmp_path)), "-i", str(tmp_path / "idx"), "-t", str(taxonomy)]
+    result = CliRunner().invoke(
+        app, [*args, "--label-field", "gold_category", "--attribute-field", "gold_attribute_tags"]
+    )
+    assert result.exit_code == 0, result.output
+    version = load_taxonomy(taxonomy).version
+    assert result.stdout.splitlines()[-1] == (
+        f"{tmp_path / 'idx'}: 14 examples (flat search), facets category, ideal-for, material, sleeve, "
+        f"taxonomy shop {version}, 0 record(s) skipped"
+    )
