@@ -28,8 +28,24 @@ def test_config_loads_its_repository_data(path: Path):
         assert file and Path(file).is_file() and EVAL in Path(file).parents, file
     taxonomy = load_taxonomy(cfg.tagger.taxonomy)
     gold = load_gold(cfg, taxonomy)
-    assert gold.unknown == [] and gold.facets == ["category"] and len(gold.items) >= 50
-    assert variants(cfg)
+    assert len(gold.items) >= 50 and variants(cfg)
+    if cfg.gold_attribute_field is None:
+        assert gold.unknown == [] and gold.facets == ["category"]
+        return
+    # attribute configs: the listed facets; the only unknown gold values are the rare ones the build left out
+    assert gold.facets == cfg.facets == cfg.tagger.facets and "attributes" in cfg.hide_fields
+    assert {u["reason"] for u in gold.unknown} <= {"not in taxonomy"}
+    assert all(sum(1 for i in gold.items if f in i.gold) >= 5 for f in gold.facets)
+
+
+@pytest.mark.parametrize("name", ["flipkart-attributes", "openbg-zh"])
+def test_shipped_attribute_taxonomies_are_what_the_build_makes_of_the_shipped_examples(name: str):
+    from tagllm.attributes import learn_taxonomy
+
+    tree = {"flipkart-attributes": "flipkart"}.get(name, name)
+    data = EVAL / "data"
+    built = learn_taxonomy(data / name / "examples.jsonl", load_taxonomy(data / tree / "categories.jsonl"), name=name)
+    assert built.taxonomy.version == load_taxonomy(data / name / "taxonomy.yaml").version
 
 
 @pytest.mark.slow
@@ -72,3 +88,13 @@ def test_an_llm_config_without_its_model_stops_with_one_message(tmp_path: Path, 
         "(e.g. `huggingface-cli download ORG/NAME --local-dir DIR`) and pass the directory with --model"
     )
     assert not (tmp_path / "runs").exists()  # no report of zeros
+
+
+@pytest.mark.slow
+def test_openbg_attributes_run_from_the_repository_on_cpu(tmp_path: Path):
+    cfg = load_eval_config(EVAL / "openbg-attributes.yaml", output=str(tmp_path), cache=str(tmp_path / "cache"))
+    outcome = run_eval(cfg)
+    m = outcome.metrics[0]
+    assert list(m["facets"]) == cfg.facets
+    assert m["attributes"]["facets"] == cfg.facets[1:] and m["attributes"]["micro"]["tp"] > 0
+    assert "Over the 10 attribute facet(s): micro P / R / F1" in (outcome.runs[0] / "report.md").read_text()
