@@ -392,8 +392,7 @@ class Tagger:
         report = (lambda done, total: progress("labels", done, total)) if progress else None
         with self.embedder.reporting(report):
             for facet in self.facets:
-                self.scorer.label_space(facet)
-                self.scorer.stats(facet)
+                self.scorer.warm(facet)
         gc.freeze()  # the tables live as long as the tagger: keep the collector off them, as __init__ does
 
     def tag_file(

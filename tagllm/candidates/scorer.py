@@ -93,6 +93,10 @@ class CandidateScorer:
 
         return LexicalModel()
 
+    def warm(self, facet: str) -> None:
+        """Build the facet's label space, tables and evidence families now rather than in the first batch."""
+        self._facet(facet)
+
     def _facet(self, facet: str) -> _Facet:
         """The facet's data and families, built on first use."""
         if facet not in self._facets:
