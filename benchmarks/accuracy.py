@@ -52,11 +52,12 @@ METHODS = ("tagllm default", f"{KNN}-NN majority", "TF-IDF + LinearSVC")
 class CachedEmbedder(Embedder):
     """The default embedder with encodings cached on disk by text hash, so reruns skip the encoding.
 
-    The first run encodes for real; the cache holds exactly what ``Embedder.encode`` returned.
+    The first run encodes for real; the cache holds exactly what ``Embedder.encode`` returned, keyed by the encoder
+    (``Embedder.name`` names the backend: PyTorch, ONNX int8 or fp32), so encoders never share cached vectors.
     """
 
-    def __init__(self, directory: Path) -> None:
-        super().__init__()
+    def __init__(self, directory: Path, backend: str = "auto") -> None:
+        super().__init__(backend=backend)
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
 
@@ -187,10 +188,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=None, help="score at most this many test products per split")
     parser.add_argument("--cache-embeddings", type=Path, default=None, help="cache encodings here by text hash")
     parser.add_argument("--k", type=int, default=TaggerConfig().k, help="neighbours per product (default: tagllm's)")
+    parser.add_argument(
+        "--embedder-backend", default="auto", help="auto | torch | onnx | onnx-fp32 (the cache key names it)"
+    )
     args = parser.parse_args(argv)
 
     k = args.k
-    embedder: Embedder = CachedEmbedder(args.cache_embeddings) if args.cache_embeddings else Embedder()
+    backend = args.embedder_backend
+    embedder = CachedEmbedder(args.cache_embeddings, backend) if args.cache_embeddings else Embedder(backend=backend)
     lines = [
         "| dataset | method | leaf accuracy | hierarchical F1 | n_test |",
         "|---|---|---|---|---|",
@@ -218,6 +223,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{result.fit_s:.1f}s ({100 * result.fit_s / max(result.encode_s, 1e-9):.1f}% of the build){cached}"
         )
     print("command: python " + " ".join([str(Path(sys.argv[0]))] + sys.argv[1:]))
+    print(f"embedder: {embedder.name}")
     print("\n".join(lines))
     print("\n".join(notes))
 

@@ -30,6 +30,11 @@ class TaggerConfig(BaseModel):
         None, description='field of the examples holding "Key: Value" attribute tags (e.g. gold_attribute_tags)'
     )
     embedder: str | None = Field(None, description="sentence-transformers model directory; default all-MiniLM-L6-v2")
+    embedder_backend: Literal["auto", "torch", "onnx", "onnx-fp32"] = Field(
+        "auto",
+        description="what runs the embedder: auto (onnx on a CPU with onnxruntime, else torch, or what the index "
+        "was built with), torch, onnx (int8) or onnx-fp32",
+    )
     device: str | None = Field(None, description="cpu, cuda, cuda:1 … (default: what torch finds)")
     backend: str = Field("retrieval", description="retrieval | transformers | vllm | openai")
     model: str | None = Field(None, description="model path (transformers, vllm) or served name (openai)")

@@ -22,6 +22,9 @@ EXIT_CODES_HELP = (
     "2 a setup or usage mistake (nothing tagged); 3 tagllm crashed (a bug: the traceback is printed); "
     "130 interrupted (run again with --resume)."
 )
+EmbedderBackendOpt = typer.Option(
+    None, help="auto | torch | onnx | onnx-fp32: what runs the embedder (auto: onnx int8 on a CPU when installed)"
+)
 
 
 def build_config(config: str | None, **flags: Any) -> Any:

@@ -12,6 +12,7 @@ from tagllm.cli.common import (
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
     ConfigOpt,
+    EmbedderBackendOpt,
     StderrProgress,
     build_config,
 )
@@ -69,6 +70,7 @@ def generate(
     threshold: float | None = typer.Option(None, metavar="0..1", help="drop tags below this confidence"),
     batch_size: int | None = typer.Option(None, metavar="N", help="products per batch"),
     device: str | None = typer.Option(None, metavar="DEVICE", help="cpu, cuda, cuda:1 …"),
+    embedder_backend: str | None = EmbedderBackendOpt,
     resume: bool = typer.Option(
         False, "--resume", help="keep OUTPUT's results, tag what is missing or failed; one row per product at the end"
     ),
@@ -86,7 +88,7 @@ def generate(
     cfg = build_config(
         config, taxonomy=taxonomy, examples=examples, index=index, label_field=label_field, backend=backend,
         model=model, base_url=base_url, prompt=prompt, facets=facet or None, k=k, max_candidates=max_candidates,
-        threshold=threshold, batch_size=batch_size, device=device,
+        threshold=threshold, batch_size=batch_size, device=device, embedder_backend=embedder_backend,
     )  # fmt: skip
     kept = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else []
     records = RecordSource(input, format=input_format, columns=parse_columns(columns))

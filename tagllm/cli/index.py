@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from tagllm.cli.common import ConfigOpt, StderrProgress, build_config
+from tagllm.cli.common import ConfigOpt, EmbedderBackendOpt, StderrProgress, build_config
 
 app = typer.Typer(help="Build and grow the example index of labelled products.", no_args_is_help=True)
 
@@ -32,6 +32,7 @@ def build(
     ),
     device: str | None = typer.Option(None, metavar="DEVICE", help="cpu, cuda …"),
     columns: str | None = typer.Option(None, metavar="FIELD=COLUMN,…", help="input columns to read as fields"),
+    embedder_backend: str | None = EmbedderBackendOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
 ) -> None:
     """Embed labelled examples into a FAISS index plus plain metadata, and fit the candidate scorer."""
@@ -43,13 +44,13 @@ def build(
 
     cfg = build_config(
         config, taxonomy=taxonomy, label_field=label_field, attribute_field=attribute_field, embedder=embedder,
-        device=device,
+        device=device, embedder_backend=embedder_backend,
     )  # fmt: skip
     tax = load_taxonomy(cfg.taxonomy)
     errors: list[RecordError] = []
     progress = StderrProgress(quiet)
     built = build_index(
-        examples, tax, Embedder(cfg.embedder, device=cfg.device), index, label_field=cfg.label_field,
+        examples, tax, Embedder.from_config(cfg), index, label_field=cfg.label_field,
         attribute_field=cfg.attribute_field, k=cfg.k, progress=progress, errors=errors,
         columns=parse_columns(columns, fields=_fields(cfg.label_field)),
     )  # fmt: skip
@@ -75,6 +76,7 @@ def add(
     label_field: str | None = typer.Option(None, metavar="FIELD", help="default: the one the index was built with"),
     attribute_field: str | None = typer.Option(None, metavar="FIELD", help='field holding "Key: Value" attribute tags'),
     embedder: str | None = typer.Option(None, metavar="DIR", help="default: the one the index was built with"),
+    embedder_backend: str | None = EmbedderBackendOpt,
     columns: str | None = typer.Option(None, metavar="FIELD=COLUMN,…", help="input columns to read as fields"),
 ) -> None:
     """Add reviewed products to an index without re-embedding the rest. A product whose id is in the index
@@ -87,12 +89,12 @@ def add(
 
     cfg = build_config(
         config, taxonomy=taxonomy, label_field=label_field, attribute_field=attribute_field, embedder=embedder,
-        index=index,
+        embedder_backend=embedder_backend, index=index,
     )  # fmt: skip
     cfg = with_index_settings(cfg)
     tax = load_taxonomy(cfg.taxonomy)
-    emb = Embedder(cfg.embedder, device=cfg.device)
-    idx = ExampleIndex.load(index, taxonomy=tax, embedder=emb.name)
+    emb = Embedder.from_config(cfg)
+    idx = ExampleIndex.load(index, taxonomy=tax, embedder=emb)
     fields = _fields(cfg.label_field)
     new, errors = read_examples(
         examples, tax, label_field=cfg.label_field, attribute_field=cfg.attribute_field,

@@ -129,7 +129,7 @@ def render(
     tax = load_taxonomy(cfg.taxonomy)
     if category is not None and (category not in tax.values or tax.values[category].facet != CATEGORY):
         raise InputError(f"--category {category!r} is not a category id of taxonomy {tax.name!r}")
-    embedder = Embedder(cfg.embedder, device=cfg.device)
+    embedder = Embedder.from_config(cfg)
     capture = _Capture(cfg.backend, cfg.model)
     tagger = Tagger(tax, index=open_index(cfg, tax, embedder), embedder=embedder, backend=capture, config=cfg)
     steps = tagger.steps

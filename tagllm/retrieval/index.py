@@ -26,6 +26,12 @@ FORMAT_VERSION = 4  # 2: words hashed apart from char n-grams; 3: hashing vector
 # encode a product; HNSW costs 1.0 ms at 50k and builds in 22 s (~3% of encoding 50k texts). Above ~50k exact
 # search passes a tenth of the encoding cost. HNSW recall@25 on real Flipkart MiniLM vectors: 0.976 (M=32, ef=128).
 DEFAULT_HNSW_THRESHOLD = 50_000
+# An embedder's name ends in its encoder when that is not PyTorch (all-MiniLM-L6-v2+onnx-int8): int8 vectors differ
+# slightly from PyTorch's, enough to move neighbours, so an index answers only queries encoded the way it was built.
+_MISMATCH_FIX = (
+    "rebuild the index (tagllm index build) or use that embedder (embedder_backend: torch for a name without "
+    "'+onnx', onnx for '+onnx-int8', onnx-fp32 for '+onnx-fp32')"
+)
 HNSW_M = 32
 HNSW_EF_SEARCH = 128
 
@@ -199,7 +205,7 @@ class ExampleIndex:
     def add(self, examples: Sequence[LabelledProduct], embedder: Embedder) -> AddCounts:
         """Add reviewed examples without re-embedding the others. An example whose id is in the index replaces
         the one there (a reviewed label corrects the old one); one identical to it changes nothing."""
-        self.check_embedder(embedder.name)
+        self.check_embedder(embedder)
         latest = {e.id: e for e in examples}  # the same id twice in one file: its last record is the review
         position = {e.id: i for i, e in enumerate(self.examples)}
         counts = AddCounts()
@@ -261,8 +267,10 @@ class ExampleIndex:
 
     @classmethod
     def load(
-        cls, directory: str | Path, *, taxonomy: Taxonomy | None = None, embedder: str | None = None
+        cls, directory: str | Path, *, taxonomy: Taxonomy | None = None, embedder: str | Embedder | None = None
     ) -> ExampleIndex:
+        """Load an index; a taxonomy or an embedder other than the index's is refused. An ``Embedder`` left to pick
+        its backend takes the index's (``Embedder.adopt``)."""
         path = Path(directory)
         manifest_path = path / "manifest.json"
         if not manifest_path.exists():
@@ -282,10 +290,13 @@ class ExampleIndex:
                 f"but the taxonomy in use is {taxonomy.name!r} version {taxonomy.version}; rebuild the index "
                 "(tagllm index build) or use the taxonomy it was built with"
             )
+        if isinstance(embedder, Embedder):
+            embedder.adopt(manifest["embedder"])
+            embedder = embedder.name
         if embedder is not None and manifest["embedder"] != embedder:
             raise IndexMismatchError(
                 f"{path}: built with embedder {manifest['embedder']!r}, but the embedder in use is {embedder!r}; "
-                "its vectors are not comparable: rebuild the index or use that embedder"
+                f"its vectors are not comparable: {_MISMATCH_FIX}"
             )
         examples = []
         with (path / "examples.jsonl").open(encoding="utf-8") as fh:
@@ -308,11 +319,14 @@ class ExampleIndex:
         index.path = path
         return index
 
-    def check_embedder(self, name: str) -> None:
-        if self.manifest["embedder"] != name:
+    def check_embedder(self, embedder: str | Embedder) -> None:
+        """Refuse an embedder other than the index's (an ``Embedder`` on ``auto`` first takes the index's)."""
+        if isinstance(embedder, Embedder):
+            embedder.adopt(self.manifest["embedder"])
+            embedder = embedder.name
+        if self.manifest["embedder"] != embedder:
             raise IndexMismatchError(
-                f"index built with embedder {self.manifest['embedder']!r}, not {name!r}; "
-                "rebuild it or use that embedder"
+                f"index built with embedder {self.manifest['embedder']!r}, not {embedder!r}; {_MISMATCH_FIX}"
             )
 
     # -- search ----------------------------------------------------------------------------------------------------

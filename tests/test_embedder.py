@@ -1,0 +1,119 @@
+"""The embedder's encoders: PyTorch, ONNX Runtime fp32 and int8 give the same model's vectors; an index answers only
+queries encoded the way it was built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tagllm.config import load_config
+from tagllm.errors import ConfigError, IndexMismatchError, MissingDependencyError
+from tagllm.retrieval import onnx
+from tagllm.retrieval.embedder import Embedder
+from tagllm.retrieval.index import ExampleIndex
+
+pytestmark = pytest.mark.skipif(not onnx.is_available(), reason="needs onnxruntime and onnx")
+
+TEXTS = [
+    "Men's Slim Fit Cotton Shirt",
+    "女士连衣裙 夏季 新款",
+    "wireless over-ear headphones with noise cancelling, 30 hours of battery " * 12,  # truncated at 128 tokens
+    "Men's Slim Fit Cotton Shirt",  # a repeat
+]
+
+
+@pytest.fixture(scope="module")
+def torch_vectors() -> np.ndarray:
+    return Embedder(backend="torch").encode(TEXTS)
+
+
+def test_the_default_on_a_cpu_is_onnx_int8_and_says_so(embedder: Embedder) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("on a GPU the default is PyTorch")
+    assert (embedder.backend, embedder.name) == ("onnx", "all-MiniLM-L6-v2+onnx-int8")
+    assert Embedder(backend="torch").name == "all-MiniLM-L6-v2"
+    assert Embedder(backend="onnx-fp32").name == "all-MiniLM-L6-v2+onnx-fp32"
+
+
+def test_onnx_fp32_gives_pytorchs_vectors_and_int8_stays_close(embedder: Embedder, torch_vectors: np.ndarray) -> None:
+    fp32 = Embedder(backend="onnx-fp32").encode(TEXTS)
+    int8 = embedder.encode(TEXTS)
+    assert fp32.shape == int8.shape == (4, 384)
+    assert np.abs(fp32 - torch_vectors).max() < 1e-5
+    cosines = (int8 * torch_vectors).sum(axis=1)
+    assert cosines.min() > 0.97, cosines
+    assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(int8[0], int8[3])
+
+
+def test_the_export_is_cached_per_model_and_versions(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    embedder.encode(["warm"])
+    exports = Path(onnx.export_dir(embedder.model_path))
+    assert sorted(p.name for p in exports.iterdir()) == ["model-fp32.onnx", "model-int8.onnx"]
+    made = (exports / "model-int8.onnx").stat().st_mtime_ns
+    Embedder(backend="onnx").encode(["again"])  # a new embedder loads the export, it does not redo it
+    assert (exports / "model-int8.onnx").stat().st_mtime_ns == made
+    real = onnx._version
+    monkeypatch.setattr(onnx, "_version", lambda package: "9.9" if package == "onnxruntime" else real(package))
+    assert onnx.export_dir(embedder.model_path) != exports  # another onnxruntime exports again
+
+
+def test_an_index_refuses_another_encoder_and_auto_takes_the_indexs(
+    tmp_path: Path, demo_taxonomy, demo_index_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    built_with = ExampleIndex.load(demo_index_dir).manifest["embedder"]
+    assert built_with == "all-MiniLM-L6-v2+onnx-int8"
+    with pytest.raises(IndexMismatchError) as caught:
+        ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=Embedder(backend="torch"))
+    assert str(caught.value) == (
+        f"{demo_index_dir}: built with embedder 'all-MiniLM-L6-v2+onnx-int8', but the embedder in use is "
+        "'all-MiniLM-L6-v2'; its vectors are not comparable: rebuild the index (tagllm index build) or use that "
+        "embedder (embedder_backend: torch for a name without '+onnx', onnx for '+onnx-int8', onnx-fp32 for "
+        "'+onnx-fp32')"
+    )
+    auto = Embedder(backend="auto")
+    auto.adopt("all-MiniLM-L6-v2+onnx-fp32")  # e.g. an index built with onnx-fp32 on another machine
+    assert auto.name == "all-MiniLM-L6-v2+onnx-fp32"
+    auto.adopt("all-MiniLM-L6-v2")
+    assert auto.name == "all-MiniLM-L6-v2"
+    auto.adopt("some-other-model")  # another model is not this one run differently: refused on load as before
+    assert auto.name == "all-MiniLM-L6-v2"
+
+
+def test_without_onnxruntime_auto_uses_torch_and_onnx_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(onnx, "is_available", lambda: False)
+    assert Embedder().name == "all-MiniLM-L6-v2"
+    with pytest.raises(MissingDependencyError) as caught:
+        Embedder(backend="onnx").encode(["x"])
+    assert str(caught.value) == (
+        "embedder_backend onnx needs onnxruntime and onnx (tagllm depends on both; they are missing here): "
+        "pip install onnxruntime onnx, or set embedder_backend: torch"
+    )
+
+
+def test_a_model_that_does_not_export_falls_back_under_auto_and_fails_when_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(model, model_dir):  # type: ignore[no-untyped-def]
+        raise RuntimeError("unsupported operator")
+
+    monkeypatch.setattr(onnx, "ensure_export", broken)
+    with pytest.warns(UserWarning, match=r"ONNX export failed \(unsupported operator\); encoding with PyTorch"):
+        assert Embedder().name == "all-MiniLM-L6-v2"
+    with pytest.raises(ConfigError) as caught:
+        Embedder(backend="onnx").encode(["x"])
+    assert str(caught.value) == (
+        "embedder 'all-MiniLM-L6-v2' could not be exported to ONNX (unsupported operator); set embedder_backend: torch"
+    )
+
+
+def test_the_backend_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAGLLM_EMBEDDER_BACKEND", "torch")
+    config = load_config()
+    assert Embedder.from_config(config).name == "all-MiniLM-L6-v2"
+    with pytest.raises(ConfigError, match="embedder_backend: Input should be 'auto', 'torch', 'onnx' or 'onnx-fp32'"):
+        load_config(embedder_backend="openvino")
