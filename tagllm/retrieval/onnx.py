@@ -177,6 +177,7 @@ class OnnxEncoder:
     def __init__(self, path: str | Path, model: Any) -> None:
         import onnxruntime as ort
 
+        ort.disable_telemetry_events()  # a tagging run reports nothing about itself to anyone
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
