@@ -1,13 +1,17 @@
-"""Throughput of the no-LLM default against raw sentence-transformers encoding, measured in one run on the same texts.
+"""Throughput of tagllm's encoder, index build and generate against raw PyTorch encoding, in one run on the same texts.
 
-    python benchmarks/throughput.py                       # eval/data/flipkart examples, 2,000 texts
-    python benchmarks/throughput.py --n 3000 --repeat 3   # the shipped demo index's size
+    python benchmarks/throughput.py --n 3000 --repeat 3   # the 3,000 shipped Flipkart examples
     python benchmarks/throughput.py --distinct            # no repeated texts: what tagllm adds besides encoding
+    python benchmarks/throughput.py --embedder-backend torch   # tagllm on PyTorch, as before ONNX
 
-Prints, per stage and round, the ratio of raw encoding time to the stage's time, and the wall time of `tagllm --help`.
-tagllm encodes each distinct text once, so on distinct texts (``--distinct``) the ratio's ceiling is 1 and what it
-falls short by is tagllm's own work; where texts repeat, as duplicate listings do, it can pass 1. The index is built
-from the same texts that are then tagged.
+"raw encode" is sentence-transformers' ``SentenceTransformer.encode`` with PyTorch on the texts, what one would
+write without tagllm. Each stage is timed between two raw encodes and compared with their mean: on a shared machine
+whose speed drifts within minutes, a ratio between neighbouring timings is steadier than one across the run. Stages:
+``tagllm encoder`` (``Embedder.encode``, the configured backend: ONNX Runtime int8 on a CPU by default),
+``index build``, ``generate`` (``Tagger.tag_file``, in process: what the CLI runs once set up) and ``generate CLI``
+(the whole ``tagllm generate`` process on the built index: start-up, loading the index and the models, tagging,
+writing). tagllm encodes each distinct text once, so where texts repeat (duplicate listings) that is part of its
+ratio; ``--distinct`` leaves it out. Prints per-round ratios and their median, and the wall time of `tagllm --help`.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ def main() -> None:
     parser.add_argument("--examples", default=str(REPO / "eval/data/flipkart/examples.jsonl"))
     parser.add_argument("--taxonomy", default=str(REPO / "eval/data/flipkart/categories.jsonl"))
     parser.add_argument("--label-field", default="gold_category")
-    parser.add_argument("--n", type=int, default=2000, help="texts per stage")
+    parser.add_argument("--n", type=int, default=3000, help="texts per stage")
     parser.add_argument("--repeat", type=int, default=1, help="rounds; each stage is timed once per round")
+    parser.add_argument("--embedder-backend", default="auto", help="tagllm's encoder: auto | torch | onnx | onnx-fp32")
     parser.add_argument(
         "--distinct",
         action="store_true",
@@ -44,6 +49,7 @@ def main() -> None:
     from tagllm.config import TaggerConfig
     from tagllm.models import Product
     from tagllm.retrieval.embedder import Embedder
+    from tagllm.retrieval.index import ExampleIndex
     from tagllm.tagger import Tagger, build_index
     from tagllm.taxonomy import load_taxonomy
 
@@ -62,9 +68,10 @@ def main() -> None:
     )
     texts = [Product.model_validate(r).text() for r in rows]
     taxonomy = load_taxonomy(args.taxonomy)
-    embedder = Embedder()
-    embedder.encode(texts[:64])  # load the weights outside the timings
-    model = embedder.model
+    model = Embedder(backend="torch").model  # raw PyTorch sentence-transformers, same weights
+    embedder = Embedder(backend=args.embedder_backend)
+    embedder.encode(texts[:64])  # load (and on first use export) the encoder outside the timings
+    model.encode(texts[:64])
 
     # The taxonomy's label embeddings are cached per taxonomy version (once per taxonomy, not per run): warm them.
     warm_index = build_index(examples_path, taxonomy, embedder, work / "warm", label_field=args.label_field)
@@ -82,31 +89,34 @@ def main() -> None:
             )
         )
 
-    # Each stage is timed between two raw encodes and compared with their mean: on a shared machine whose speed
-    # drifts by 5-10% within minutes, a ratio between neighbouring timings is steadier than one across the run.
-    from tagllm.retrieval.index import ExampleIndex
+    def cli_generate(index: Path, out: Path) -> None:
+        command = [sys.executable, "-m", "tagllm", "generate", str(products_path), "-o", str(out), "-q"]
+        command += ["--taxonomy", args.taxonomy, "--index", str(index), "--embedder-backend", embedder.backend]
+        subprocess.run(command, check=True, cwd=work, env=dict(os.environ, PYTHONPATH=str(REPO)))
 
     rounds: list[dict[str, float]] = []
-    before = raw_encode()
+    last = raw_encode()
+
+    def versus_raw(fn) -> float:  # type: ignore[no-untyped-def]
+        """The stage's speed relative to raw encoding timed just before and just after it."""
+        nonlocal last
+        before, took, last = last, seconds(fn), raw_encode()
+        rounds[-1]["raw encode"] = min(rounds[-1].get("raw encode", before), before, last)
+        return (before + last) / 2 / took
+
     for round_ in range(args.repeat):
+        rounds.append({})
         target = work / f"index-{round_}"
-        build = seconds(
+        rounds[-1]["encoder"] = versus_raw(lambda: embedder.encode(texts))
+        rounds[-1]["index build"] = versus_raw(
             lambda target=target: build_index(examples_path, taxonomy, embedder, target, label_field=args.label_field)
         )
-        between = raw_encode()
         config = TaggerConfig(taxonomy=args.taxonomy, index=str(target))
         tagger = Tagger(taxonomy, index=ExampleIndex.load(target, taxonomy=taxonomy), embedder=embedder, config=config)
         out = work / f"tags-{round_}.jsonl"
-        generate = seconds(lambda tagger=tagger, out=out: tagger.tag_file(products_path, out))
-        after = raw_encode()
-        rounds.append(
-            {
-                "raw encode": min(before, between, after),
-                "index build": (before + between) / 2 / build,
-                "generate": (between + after) / 2 / generate,
-            }
-        )
-        before = after
+        rounds[-1]["generate"] = versus_raw(lambda tagger=tagger, out=out: tagger.tag_file(products_path, out))
+        out = work / f"tags-cli-{round_}.jsonl"
+        rounds[-1]["generate CLI"] = versus_raw(lambda target=target, out=out: cli_generate(target, out))
 
     help_times = []
     for _ in range(5):
@@ -115,13 +125,21 @@ def main() -> None:
         help_times.append(time.perf_counter() - started)
 
     n = len(texts)
-    print(f"texts: {n} ({len(set(texts))} distinct) from {args.examples}; embedder {embedder.name}, "
+    print(f"python {' '.join(sys.argv)}")
+    print(f"texts: {n} ({len(set(texts))} distinct) from {args.examples}; tagllm's encoder {embedder.name}, "
           f"batch {embedder.batch_size}, max_seq_length {embedder.max_seq_length}; {args.repeat} round(s)")  # fmt: skip
-    print(f"raw sentence-transformers encode: {n / min(r['raw encode'] for r in rounds):.1f} texts/s (fastest run)")
-    print(f"{'stage':<30}{'ratio to raw encode, per round':>34}{'median':>8}")
-    for name, label in (("index build", "tagllm index build"), ("generate", "tagllm generate (retrieval)")):
+    fastest = min(r["raw encode"] for r in rounds)
+    print(f"raw PyTorch sentence-transformers encode: {n / fastest:.1f} texts/s (fastest run)")
+    print(f"{'stage':<34}{'ratio to raw encode, per round':>34}{'median':>8}")
+    stages = (
+        ("encoder", "tagllm encoder (Embedder.encode)"),
+        ("index build", "tagllm index build"),
+        ("generate", "tagllm generate (tag_file)"),
+        ("generate CLI", "tagllm generate (whole process)"),
+    )
+    for name, label in stages:
         ratios = [r[name] for r in rounds]
-        print(f"{label:<30}{' '.join(f'{x:.2f}' for x in ratios):>34}{statistics.median(ratios):>8.2f}")
+        print(f"{label:<34}{' '.join(f'{x:.2f}' for x in ratios):>34}{statistics.median(ratios):>8.2f}")
     print(f"tagllm --help wall time: median {statistics.median(help_times) * 1000:.0f} ms over 5 runs")
 
 
