@@ -146,7 +146,9 @@ def test_index_build_add_info(tmp_path: Path) -> None:
     assert f"{index}: added 10, replaced 0, 0 unchanged, now 30 examples, 1 record(s) skipped" in added.stdout
     assert "category label 'nope' is not a value of the taxonomy" in added.stderr
     info = json.loads(runner.invoke(app, ["index", "info", str(index)]).stdout)
-    assert info["count"] == 30 and info["embedder"] == "all-MiniLM-L6-v2" and info["dim"] == 384
+    from tagllm.retrieval.embedder import Embedder
+
+    assert info["count"] == 30 and info["embedder"] == Embedder().name and info["dim"] == 384
 
 
 # -- issue 14: what a user sees ---------------------------------------------------------------------------------------

@@ -344,7 +344,7 @@ def test_real_embedder_maps_a_paraphrase(demo: Taxonomy) -> None:
         ("electronics-headphones", "modifier"),  # "wireless" describes; WordNet: an earphone is a headphone
         "no value of facet 'category' is close enough",
     ]
-    assert got[0].score == pytest.approx(0.92, abs=0.01)
+    assert got[0].score == pytest.approx(0.91, abs=0.015)  # PyTorch 0.920, ONNX int8 (the default on a CPU) 0.902
 
 
 # -- the command --------------------------------------------------------------------------------------------------
