@@ -72,10 +72,10 @@ class Tagger:
         self.config = config or TaggerConfig()
         self.taxonomy = taxonomy
         self.skipped_examples: list[RecordError] = []
-        self.embedder = embedder or Embedder(self.config.embedder, device=self.config.device)
+        self.embedder = embedder or Embedder.from_config(self.config)
         self.index = index
         if index is not None:
-            index.check_embedder(self.embedder.name)
+            index.check_embedder(self.embedder)
         self.backend = backend or get_backend(self.config.backend, **backend_options(self.config, taxonomy))
         if getattr(self.backend, "taxonomy", False) is None:
             self.backend.taxonomy = taxonomy  # type: ignore[attr-defined]
@@ -110,7 +110,7 @@ class Tagger:
         # The backend before the index: a setup mistake (a package not installed, a model directory that is not
         # there) stops the run at once, not after the examples were embedded.
         backend = get_backend(config.backend, **backend_options(config, taxonomy))
-        embedder = Embedder(config.embedder, device=config.device)
+        embedder = Embedder.from_config(config)
         skipped: list[RecordError] = []
         index = open_index(config, taxonomy, embedder, progress=progress, errors=skipped)
         tagger = cls(taxonomy, index=index, embedder=embedder, backend=backend, config=config)
@@ -562,7 +562,7 @@ def open_index(
     if config.index and Path(config.index, "manifest.json").exists():
         if progress:
             progress("index", 0, None)
-        return ExampleIndex.load(config.index, taxonomy=taxonomy, embedder=embedder.name)
+        return ExampleIndex.load(config.index, taxonomy=taxonomy, embedder=embedder)
     if not config.examples:
         if config.index:
             raise ConfigError(f"index {config.index} does not exist; build it with: tagllm index build EXAMPLES")
