@@ -77,6 +77,18 @@ _VALUE_KEYS = ("id", "value_id", "category_id", "value", "name", "label", "path"
 _SCORE_KEYS = frozenset({"score", "confidence", "probability", "reason", "reasoning", "explanation", "facet"})
 
 
+WHITESPACE = " \t\n\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+"""What is trimmed from a tag's ends: spaces, tabs, line ends. Not what else ``str.strip()`` counts as whitespace
+(``\x1c``-``\x1f``, ``\x0b``, ``\x0c``, ``\x85``, U+2028): those are control characters, and a string holding one is
+rejected by the mapper wherever it sits (a record separator left at the end of a cell is no part of a tag)."""
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def trim(text: str) -> str:
+    """``text`` without whitespace at either end (``WHITESPACE``; control characters stay for the mapper to see)."""
+    return text.strip(WHITESPACE)
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
     """One string found in an answer, with the key or label it sat under (a facet name, or None)."""
@@ -106,7 +118,7 @@ def parse_answer(raw: str) -> Any:
     """
     if not isinstance(raw, str):
         return raw
-    text = strip_fences(raw).strip()
+    text = trim(strip_fences(raw))
     if not text or len(text) > MAX_ANSWER_CHARS:
         return text
     if text[0] in "{[":
@@ -205,14 +217,14 @@ def split_text(text: str) -> list[Item]:
     them. The mapper tries the whole line first and then its parts (``split_values``).
     """
     out: list[Item] = []
-    for line in text.splitlines():
-        line = _BULLET.sub("", line, count=1).strip()
+    for line in _LINE_END.split(text):  # not str.splitlines(): it also breaks at \x1c-\x1e, \x0b, \x0c, U+2028
+        line = trim(_BULLET.sub("", line, count=1))
         if not line:
             continue
-        line = _MARKUP.sub("", line).strip()
+        line = trim(_MARKUP.sub("", line))
         label = _LABEL.match(line) or _SENTENCE.match(line)
         if label and not label.group(2).startswith("//"):
-            out.append(Item(label.group(1).strip(), _clean(label.group(2))))
+            out.append(Item(trim(label.group(1)), _clean(label.group(2))))
         else:
             out.append(Item(None, _clean(line)))
     return out
@@ -241,10 +253,10 @@ def has_path_separator(text: str) -> bool:
 
 def _clean(text: str) -> str:
     """Trim whitespace and wrapping quotes: '"Red"' -> 'Red' (a final full stop is left to the normaliser)."""
-    text = text.strip()
+    text = trim(text)
     for _ in range(3):
         if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
-            text = text[1:-1].strip()
+            text = trim(text[1:-1])
         else:
             break
     return text

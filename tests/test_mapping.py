@@ -116,6 +116,9 @@ def test_without_a_facet_the_value_says_its_facet(mapper: Mapper) -> None:
         ("x" * 1_000_000, "too long for a tag (1000000 characters)"),
         ("Red\x00", "contains control characters"),
         ("\x1b[31mRed\x1b[0m", "contains control characters"),
+        ("Red\x1c", "contains control characters"),  # str.strip() would drop a record separator at the end
+        ("\x1eRed", "contains control characters"),
+        ("Red\x85", "contains control characters"),
         ("красный", "written in a script the taxonomy has no labels for (Cyrillic)"),
         ("أحمر", "written in a script the taxonomy has no labels for (Arabic)"),
         ("!!!", "no letters: not a tag"),
@@ -129,6 +132,16 @@ def test_without_a_facet_the_value_says_its_facet(mapper: Mapper) -> None:
 def test_bad_input_is_rejected_with_a_reason(mapper: Mapper, text: str, reason: str) -> None:
     m = mapper.map([text], "color")[0]
     assert (m.value, m.method, m.reason) == (None, None, reason)
+
+
+def test_whitespace_around_a_tag_is_trimmed_but_separators_are_not_whitespace(mapper: Mapper) -> None:
+    got = mapper.map([" Red\t", "Red\r\n", "\u00a0Red\u3000", "Red\x1d"], "color")
+    assert [(m.value and m.value.id, m.reason) for m in got] == [
+        ("color-red", None),
+        ("color-red", None),
+        ("color-red", None),
+        (None, "contains control characters"),
+    ]
 
 
 def test_short_strings_are_never_guessed(mapper: Mapper) -> None:

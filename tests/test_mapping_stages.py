@@ -312,3 +312,14 @@ def test_fuzz_map_answer_never_raises(mapper: Mapper, answer: str) -> None:
     result = mapper.map_answer(answer, ["category", "color", "size"])
     for facet, tags in result.tags.items():
         assert all(value.facet == facet for value, _ in tags)
+
+
+def test_a_category_head_is_taken_only_when_no_other_word_names_a_value() -> None:
+    # the embedder must agree that the whole string means the head's value; here it sees only the listed words
+    embedder = FakeEmbedder({"hoover": 0, "vacuums": 0, "strainers": 1})
+    m = Mapper(shop(), embedder=embedder, embedding_threshold=1.5)  # the embedding stage itself maps nothing
+    got = m.map(["garage hoover", "eggplant strainers"], "category")
+    assert [outcome(g) for g in got] == [
+        ("vacuums", "modifier"),  # "garage" names no category; the head is a hoover, and the embedder agrees
+        "no value of facet 'category' is close enough",  # "eggplant" names a category too: no guess between them
+    ]

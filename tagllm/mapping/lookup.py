@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from tagllm.mapping.base import METHOD_RANK, Batch, Outcome, Stage
 from tagllm.mapping.keys import CONTROL, FORMAT, SURROGATE, exact_key, iter_keys, keys, label_key, scripts
 from tagllm.mapping.tables import NAME_TABLES, Table, scope
-from tagllm.parsing import has_path_separator, split_path
+from tagllm.parsing import has_path_separator, split_path, trim
 from tagllm.text import has_cjk
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class ScreenStage(Stage):
     def run(self, batch: Batch) -> None:
         facet = batch.facet
         for raw in batch.open():
-            text = raw.strip()
+            text = trim(raw)  # not str.strip(): a record separator at the end of a cell is a control character
             if not text:
                 batch.done[raw] = self.m.reject(raw, facet, "empty string")
                 continue
@@ -61,7 +61,7 @@ class ScreenStage(Stage):
                     batch.done[raw] = self.m.reject(raw, facet, "not valid Unicode (a lone surrogate)")
                     continue
                 if FORMAT.search(text):  # zero-width spaces and soft hyphens come with copy-paste; they mean nothing
-                    text = FORMAT.sub("", text).strip()
+                    text = trim(FORMAT.sub("", text))
                     if not text:
                         batch.done[raw] = self.m.reject(raw, facet, "empty string")
                         continue

@@ -44,15 +44,12 @@ class ModifierStage(Stage):
     """Strips modifiers (shade and quality words, numbers, audience words, the facet's own name, other facets'
     values) and looks the rest up with the table and lexical stages; failing that, the head (last word).
 
-    In a flat facet the head is taken only when no other word names a value of the facet ("navy blue" stays open);
-    in a hierarchical one only when the embedder agrees that the whole string means the value.
+    The head is taken only when no other word names a value of the facet ("navy blue", "refrigerator freezer" stay
+    open); in a hierarchical facet also only when the embedder agrees that the whole string means the value
+    ("wireless earphones" -> Headphones, "football match" is no kind of Matches).
     """
 
     name = "modifier"
-    head_rule = False
-    """The head of a category string ("travel backpack" -> Backpacks) with the embedder's agreement. Off: on the
-    written cases it mapped "clothes washer" to hardware Washers and "refrigerator freezer" to Freezers (the embedder
-    agreed both times), so a category's head counts only through the modifiers stripped before it."""
 
     def __init__(self, mapper: Mapper) -> None:
         self.m = mapper
@@ -107,15 +104,15 @@ class ModifierStage(Stage):
             value = outcome.mapped.value
             if batch.candidates.get(raw) and value.id not in batch.candidates[raw]:
                 continue  # WordNet read the whole string as other values ("blow dryer": hair dryers, not Dryers)
-            if hierarchical:
-                if self.head_rule:
-                    score = self._agreement(batch.text(raw), value.id, facet)
-                    if score is not None and score >= HEAD_AGREEMENT:
-                        batch.done[raw] = self.m.accept(raw, facet, value, self.name, round(score, 4))
-                continue
             others = self.m.lookup(plans[raw][:-1], facet, stages)
-            if not any(o.mapped.value is not None for o in others.done.values()):
+            if any(o.mapped.value is not None for o in others.done.values()):
+                continue  # "navy blue", "refrigerator freezer": another word names a value too
+            if not hierarchical:
                 batch.done[raw] = self.m.accept(raw, facet, value, self.name)
+                continue
+            score = self._agreement(batch.text(raw), value.id, facet)
+            if score is not None and score >= HEAD_AGREEMENT:
+                batch.done[raw] = self.m.accept(raw, facet, value, self.name, round(score, 4))
 
     def strip(self, tokens: list[str], facet: str | None) -> list[str]:
         """The tokens that are not modifiers, in order."""
