@@ -540,6 +540,12 @@ def with_index_settings(config: TaggerConfig) -> TaggerConfig:
     for setting in ("label_field", "embedder"):
         if setting not in config.model_fields_set and data.get(setting):
             updates[setting] = data[setting]
+    if updates.get("embedder"):
+        # the manifest names the encoder (all-MiniLM-L6-v2+onnx-int8); the setting is the model, whose embedder
+        # then adopts the index's encoder when it loads the index
+        from tagllm.retrieval.embedder import model_of
+
+        updates["embedder"] = model_of(updates["embedder"])
     updates = {k: v for k, v in updates.items() if v}
     return config.model_copy(update=updates) if updates else config
 

@@ -135,3 +135,13 @@ def test_anything_in_a_batch_is_a_result_or_an_error_record_never_an_exception(t
         "batch:6: record 'line-6' field 'extra': Input should be a valid dictionary",
     ]
     assert leaf(results[6]) == "jewellery-necklaces"
+
+
+def test_a_tagger_from_a_config_loads_an_index_built_with_the_default_encoder(demo_index_dir) -> None:  # type: ignore[no-untyped-def]
+    # the manifest names the encoder (all-MiniLM-L6-v2+onnx-int8 on a CPU); it was taken for a model directory
+    manifest = json.loads((demo_index_dir / "manifest.json").read_text())
+    tagger = Tagger.from_config(TaggerConfig(index=str(demo_index_dir)))
+    assert tagger.config.embedder == "all-MiniLM-L6-v2"
+    assert tagger.embedder.name == manifest["embedder"]
+    result = tagger.tag([{"id": "p1", "title": "Men's Cotton Polo T-Shirt Navy"}])[0]
+    assert result.best("category").id == "apparel-tshirts"  # type: ignore[union-attr]

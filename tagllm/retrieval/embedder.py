@@ -249,6 +249,14 @@ class Embedder:
 _SUFFIXES = {"torch": "", "onnx": "+onnx-int8", "onnx-fp32": "+onnx-fp32"}
 
 
+def model_of(name: str) -> str:
+    """The model an encoder's name (``Embedder.name``, as an index records it) runs: the name without its encoder."""
+    for suffix in _SUFFIXES.values():
+        if suffix and name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 def _onnx_available() -> bool:
     from tagllm.retrieval.onnx import is_available
 
