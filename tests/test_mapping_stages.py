@@ -276,7 +276,7 @@ def test_taxonomy_commands_follow_the_config_file(tmp_path: Path) -> None:
     )
     (tmp_path / "tagllm.yaml").write_text(f"taxonomy: {own.name}\n", encoding="utf-8")
     shown = CliRunner().invoke(app, ["taxonomy", "show"])
-    assert shown.stdout == "color (single-valued, 1 values)\n  Teal [c1]\n"
+    assert shown.stdout == "color (single-valued, 1 values); applies everywhere\n  Teal [c1]\n"
     checked = CliRunner().invoke(app, ["taxonomy", "check"])
     assert checked.stdout == "mine: 1 values in 1 facets, 0 problem(s)\n"
     mapped = CliRunner().invoke(app, ["taxonomy", "map", "teal", "--format", "csv", "--no-embeddings"])

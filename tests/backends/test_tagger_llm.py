@@ -302,5 +302,5 @@ def test_a_misspelt_attribute_mode_stops_the_run_naming_the_setting(tmp_path: Pa
     with pytest.raises(ConfigError) as info:
         load_config(config)
     assert str(info.value) == (
-        f"{config}: invalid configuration:\n  attribute_mode: Input should be 'auto', 'two_step' or 'one_call'"
+        f"invalid configuration:\n  {config}: attribute_mode: Input should be 'auto', 'two_step' or 'one_call'"
     )
