@@ -115,5 +115,7 @@ def test_the_backend_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TAGLLM_EMBEDDER_BACKEND", "torch")
     config = load_config()
     assert Embedder.from_config(config).name == "all-MiniLM-L6-v2"
-    with pytest.raises(ConfigError, match="embedder_backend='openvino': Input should be 'auto', 'torch', 'onnx' or 'onnx-fp32'"):
+    with pytest.raises(
+        ConfigError, match="embedder_backend='openvino': Input should be 'auto', 'torch', 'onnx' or 'onnx-fp32'"
+    ):
         load_config(embedder_backend="openvino")
