@@ -141,6 +141,16 @@ class Candidate(BaseModel):
     evidence: dict[str, float] = Field(default_factory=dict)
 
 
+class ImageUse(BaseModel):
+    """One of the product's photos: whether it was used, and if not, why."""
+
+    source: str
+    status: Literal["ok", "error"]
+    width: int | None = None
+    height: int | None = None
+    error: str | None = None
+
+
 class Provenance(BaseModel):
     """Everything a reviewer needs to see why a product got its tags."""
 
@@ -152,6 +162,7 @@ class Provenance(BaseModel):
     template_hash: str | None = None
     neighbours: list[Neighbour] = Field(default_factory=list)
     candidates: dict[str, list[Candidate]] = Field(default_factory=dict)
+    images: list[ImageUse] = Field(default_factory=list, description="the photos read, and why any was not")
     raw_output: str | None = None
     parsed_output: Any = None
     prompt_tokens: int | None = None

@@ -1,0 +1,302 @@
+"""Product photos: where an image reference points, loading it within limits, and what went wrong with each one.
+
+A reference is a local path (relative to the input file's directory, or to ``image_root``), a ``file://`` URL, an
+``http(s)://`` URL (fetched only when remote images are allowed), or a ``data:image/...;base64,`` URL. Loading never
+raises for a bad image: the problem is recorded on the ``LoadedImage`` and goes into the result's provenance, and
+the product is tagged from whatever else it has.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tagllm.errors import missing_dependency
+from tagllm.models import ImageUse
+
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
+# What chat-completions servers take as a data URL as is; another accepted format is re-encoded as PNG.
+DATA_URL_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+REMOTE_SCHEMES = ("http", "https")
+_READ_CHUNK = 1 << 16
+T = TypeVar("T")
+
+
+class ImageLimits(BaseModel):
+    """Bounds on what loading one image may cost. Over a bound, the image is skipped with the reason recorded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_images: int = Field(1, ge=0, description="photos used per product (the first ones listed)")
+    max_bytes: int = Field(20 * 1024 * 1024, ge=1, description="largest file or download accepted, in bytes")
+    max_pixels: int = Field(40_000_000, ge=1, description="largest width x height decoded")
+    timeout: float = Field(10.0, gt=0, description="seconds one download may take, from connecting to its last byte")
+    formats: list[str] = Field(default_factory=lambda: list(ACCEPTED_FORMATS), description="Pillow format names")
+    llm_max_side: int = Field(1024, ge=32, description="longer side of a photo shown to an LLM (scaled down to it)")
+    workers: int = Field(4, ge=1, le=64, description="threads that load and decode images while others encode")
+
+    @field_validator("formats")
+    @classmethod
+    def _known_formats(cls, value: list[str]) -> list[str]:
+        return [f.upper() for f in value]
+
+
+class ImageError(Exception):
+    """Why one image could not be used (the message names the reference)."""
+
+
+@dataclass
+class LoadedImage:
+    """One image reference after loading: the decoded RGB image, or the error that stopped it."""
+
+    source: str
+    image: Any = None  # PIL.Image.Image in RGB
+    data: bytes | None = None  # the original bytes, kept for backends that pass them on
+    format: str | None = None
+    width: int | None = None  # of the original, before any scaling
+    height: int | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.image is not None
+
+    def use(self) -> ImageUse:
+        """What the result's provenance records about this image."""
+        if self.ok:
+            return ImageUse(source=self.source, status="ok", width=self.width, height=self.height)
+        return ImageUse(source=self.source, status="error", error=self.error)
+
+    def data_url(self) -> str:
+        """The image as a ``data:`` URL: the original bytes when a server takes the format and the image was not
+        scaled down, else a PNG of what was decoded."""
+        if self.image is None:
+            raise ImageError(f"{self.source}: not loaded")
+        mime = DATA_URL_FORMATS.get(self.format or "")
+        scaled = self.image.size != (self.width, self.height)
+        if self.data is not None and mime is not None and not scaled:
+            raw = self.data
+        else:
+            buffer = io.BytesIO()
+            self.image.save(buffer, format="PNG")
+            raw, mime = buffer.getvalue(), "image/png"
+        return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"
+
+
+def _pil() -> Any:
+    try:
+        from PIL import Image
+    except ImportError:
+        raise missing_dependency("pillow", "images", "reading product images") from None
+    return Image
+
+
+class ImageLoader:
+    """Loads image references within ``limits``, on a thread pool so decoding overlaps the caller's encoding.
+
+    ``root`` is the directory relative paths are taken from (the input file's directory); ``allow_remote`` must be
+    set for http(s) URLs to be fetched: a tagging run never follows a URL unless the user asked for it.
+    """
+
+    def __init__(
+        self,
+        limits: ImageLimits | None = None,
+        *,
+        allow_remote: bool = False,
+        root: str | Path | None = None,
+        urlopen: Callable[..., Any] | None = None,
+    ) -> None:
+        self.limits = limits or ImageLimits()
+        self.allow_remote = allow_remote
+        self.root = Path(root) if root is not None else None
+        self._urlopen = urlopen or urllib.request.urlopen
+
+    # -- one image -------------------------------------------------------------------------------------------------
+    def load(self, source: str, *, size: int | None = None, keep_bytes: bool = False) -> LoadedImage:
+        """Fetch and decode one reference; never raises for a bad image.
+
+        ``size``: the decoded image is scaled down so that its longer side is at most ``size`` (JPEGs are then
+        decoded at a reduced scale directly, several times faster); ``keep_bytes`` keeps the original bytes."""
+        try:
+            data = self.fetch(source)
+            return self.decode(source, data, size=size, keep_bytes=keep_bytes)
+        except ImageError as exc:
+            return LoadedImage(source=source, error=str(exc))
+
+    def fetch(self, source: str) -> bytes:
+        """The bytes a reference points to, within the byte and time limits."""
+        source = source.strip()
+        scheme = urllib.parse.urlsplit(source).scheme.lower()
+        if scheme in REMOTE_SCHEMES:
+            if not self.allow_remote:
+                raise ImageError(f"{source}: remote image not fetched; allow it with --allow-remote-images")
+            return self._download(source)
+        if scheme == "data":
+            return self._data_url(source)
+        if scheme == "file":
+            path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(source).path))
+        elif len(scheme) > 1:  # 'c:' of a Windows path is a drive, not a scheme
+            raise ImageError(f"{source}: unsupported URL scheme {scheme!r} (use a path, file://, http(s):// or data:)")
+        else:
+            path = Path(source).expanduser()
+        if not path.is_absolute() and self.root is not None:
+            path = self.root / path
+        return self._read_file(source, path)
+
+    def _read_file(self, source: str, path: Path) -> bytes:
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise ImageError(f"{source}: no such file ({path})") from None
+        except OSError as exc:
+            raise ImageError(f"{source}: cannot read {path} ({exc.strerror or exc})") from None
+        if not path.is_file():
+            raise ImageError(f"{source}: not a file ({path})")
+        self._check_bytes(source, size)
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise ImageError(f"{source}: cannot read {path} ({exc.strerror or exc})") from None
+
+    def _download(self, url: str) -> bytes:
+        deadline = time.monotonic() + self.limits.timeout
+        request = urllib.request.Request(url, headers={"User-Agent": "tagllm", "Accept": "image/*"})
+        try:
+            with self._urlopen(request, timeout=self.limits.timeout) as response:
+                length = response.headers.get("Content-Length")
+                if length and length.isdigit():
+                    self._check_bytes(url, int(length))
+                chunks: list[bytes] = []
+                total = 0
+                while chunk := response.read(_READ_CHUNK):
+                    total += len(chunk)
+                    self._check_bytes(url, total)
+                    if time.monotonic() > deadline:
+                        raise ImageError(f"{url}: download not finished within {self.limits.timeout:g}s")
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except urllib.error.HTTPError as exc:
+            raise ImageError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+        except TimeoutError:
+            raise ImageError(f"{url}: no answer within {self.limits.timeout:g}s") from None
+        except urllib.error.URLError as exc:
+            reason = exc.reason
+            if isinstance(reason, TimeoutError):
+                raise ImageError(f"{url}: no answer within {self.limits.timeout:g}s") from None
+            raise ImageError(f"{url}: cannot fetch ({reason})") from None
+        except OSError as exc:
+            raise ImageError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})") from None
+
+    def _data_url(self, source: str) -> bytes:
+        head, _, payload = source.partition(",")
+        shown = source[:40] + "…"
+        if not head.endswith(";base64"):
+            raise ImageError(f"{shown}: a data URL needs ';base64,' before the image data")
+        self._check_bytes(shown, len(payload) * 3 // 4)
+        try:
+            return base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError):
+            raise ImageError(f"{shown}: the data URL's base64 is broken") from None
+
+    def _check_bytes(self, source: str, size: int) -> None:
+        if size > self.limits.max_bytes:
+            raise ImageError(
+                f"{source}: {size:,} bytes is over the limit of {self.limits.max_bytes:,} (image_limits.max_bytes)"
+            )
+
+    def decode(self, source: str, data: bytes, *, size: int | None = None, keep_bytes: bool = False) -> LoadedImage:
+        """Decode bytes into an RGB image (transparency over white), checking format and pixel count first."""
+        image_module = _pil()
+        try:
+            with image_module.open(io.BytesIO(data)) as opened:
+                fmt = opened.format or "?"
+                if fmt not in self.limits.formats:
+                    raise ImageError(
+                        f"{source}: {fmt} images are not accepted (image_limits.formats: "
+                        f"{', '.join(self.limits.formats)})"
+                    )
+                width, height = opened.size
+                if width * height > self.limits.max_pixels:
+                    raise ImageError(
+                        f"{source}: {width}x{height} pixels is over the limit of {self.limits.max_pixels:,} "
+                        "(image_limits.max_pixels)"
+                    )
+                if size is not None and fmt == "JPEG":
+                    opened.draft("RGB", (size, size))  # DCT scaling: decodes at 1/2, 1/4 or 1/8 of full size
+                opened.load()
+                image = _rgb(opened, image_module)
+        except ImageError:
+            raise
+        except image_module.DecompressionBombError as exc:
+            raise ImageError(f"{source}: over the pixel limit ({exc})") from None
+        except image_module.UnidentifiedImageError:
+            raise ImageError(f"{source}: not an image file (no format Pillow reads)") from None
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise ImageError(f"{source}: broken image ({exc})") from None
+        if size is not None and max(image.size) > size:
+            image.thumbnail((size, size), image_module.Resampling.BILINEAR, reducing_gap=2.0)
+        return LoadedImage(
+            source=source,
+            image=image,
+            data=data if keep_bytes else None,
+            format=fmt,
+            width=width,
+            height=height,
+        )
+
+    # -- many products -------------------------------------------------------------------------------------------
+    def map(
+        self,
+        references: Sequence[Sequence[str]],
+        transform: Callable[[LoadedImage], T],
+        *,
+        size: int | None = None,
+        keep_bytes: bool = False,
+    ) -> Iterator[list[T]]:
+        """For each product (its list of references, cut to ``max_images``), ``transform`` of each loaded image, in
+        order. Loading and ``transform`` run on the pool, up to a bounded number of images ahead of the consumer, so
+        whatever the caller does with one product's images overlaps the loading of the next ones."""
+        limit = self.limits.max_images
+        jobs = [list(refs[:limit]) for refs in references]
+        if not any(jobs):
+            yield from ([] for _ in jobs)
+            return
+
+        def work(source: str) -> T:
+            return transform(self.load(source, size=size, keep_bytes=keep_bytes))
+
+        ahead = max(4 * self.limits.workers, 16)
+        with ThreadPoolExecutor(max_workers=self.limits.workers, thread_name_prefix="tagllm-images") as pool:
+            pending: deque[list[Future[T]]] = deque()
+            queued = 0
+            for refs in jobs:
+                while pending and queued >= ahead:
+                    done = pending.popleft()
+                    queued -= len(done)
+                    yield [f.result() for f in done]
+                pending.append([pool.submit(work, ref) for ref in refs])
+                queued += len(refs)
+            while pending:
+                yield [f.result() for f in pending.popleft()]
+
+
+def _rgb(image: Any, image_module: Any) -> Any:
+    """An RGB copy; transparent pixels become white (product photos are cut out on white)."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = image_module.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return image_module.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")

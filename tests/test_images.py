@@ -1,0 +1,161 @@
+"""Loading product photos: paths relative to the input, URLs only when allowed, limits, and errors instead of losses."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tagllm.images import ImageLimits, ImageLoader
+
+
+def _png(
+    path: Path, size: tuple[int, int] = (40, 30), colour: tuple[int, ...] = (200, 30, 30), mode: str = "RGB"
+) -> Path:
+    Image.new(mode, size, colour).save(path, format="PNG")
+    return path
+
+
+def _forged_png(path: Path, width: int, height: int) -> Path:
+    """A PNG whose header claims width x height (nothing else is in it): what a decompression bomb looks like."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
+    return path
+
+
+def test_relative_paths_are_taken_from_the_root_and_file_urls_work(tmp_path: Path) -> None:
+    (tmp_path / "img").mkdir()
+    _png(tmp_path / "img" / "a.png")
+    loader = ImageLoader(root=tmp_path)
+    for source in ("img/a.png", str(tmp_path / "img" / "a.png"), (tmp_path / "img" / "a.png").as_uri()):
+        loaded = loader.load(source)
+        assert loaded.ok, loaded.error
+        assert (loaded.width, loaded.height, loaded.format) == (40, 30, "PNG")
+        assert loaded.image.getpixel((0, 0)) == (200, 30, 30)
+        assert loaded.use().model_dump(exclude_none=True) == {
+            "source": source,
+            "status": "ok",
+            "width": 40,
+            "height": 30,
+        }
+
+
+def test_bad_images_are_recorded_not_raised(tmp_path: Path) -> None:
+    jpeg = tmp_path / "whole.jpg"
+    Image.new("RGB", (64, 64), (10, 200, 10)).save(jpeg, quality=90)
+    (tmp_path / "truncated.jpg").write_bytes(jpeg.read_bytes()[: jpeg.stat().st_size // 2])
+    (tmp_path / "notes.jpg").write_text("this is not a photo")
+    (tmp_path / "huge.png").write_bytes(b"\0" * 2048)
+    _forged_png(tmp_path / "wide.png", 7000, 7000)
+    _forged_png(tmp_path / "bomb.png", 30000, 30000)
+    Image.new("RGB", (8, 8)).save(tmp_path / "scan.tiff")
+    (tmp_path / "folder.png").mkdir()
+    loader = ImageLoader(ImageLimits(max_bytes=1024), root=tmp_path)
+    errors = {name: loader.load(name).error for name in (
+        "missing.jpg", "truncated.jpg", "notes.jpg", "huge.png", "scan.tiff", "folder.png", "ftp://host/x.jpg",
+    )}  # fmt: skip
+    assert errors == {
+        "missing.jpg": f"missing.jpg: no such file ({tmp_path / 'missing.jpg'})",
+        "truncated.jpg": "truncated.jpg: broken image (Truncated File Read)",
+        "notes.jpg": "notes.jpg: not an image file (no format Pillow reads)",
+        "huge.png": "huge.png: 2,048 bytes is over the limit of 1,024 (image_limits.max_bytes)",
+        "scan.tiff": "scan.tiff: TIFF images are not accepted (image_limits.formats: JPEG, PNG, WEBP, GIF, BMP)",
+        "folder.png": f"folder.png: not a file ({tmp_path / 'folder.png'})",
+        "ftp://host/x.jpg": "ftp://host/x.jpg: unsupported URL scheme 'ftp' (use a path, file://, http(s):// or data:)",
+    }
+    default = ImageLoader(root=tmp_path)
+    assert default.load("wide.png").error == (
+        "wide.png: 7000x7000 pixels is over the limit of 40,000,000 (image_limits.max_pixels)"
+    )
+    assert default.load("bomb.png").error.startswith("bomb.png: over the pixel limit (Image size (900000000 pixels)")
+    assert default.load("missing.jpg").use().model_dump(exclude_none=True) == {
+        "source": "missing.jpg", "status": "error", "error": f"missing.jpg: no such file ({tmp_path / 'missing.jpg'})",
+    }  # fmt: skip
+
+
+def test_transparency_becomes_white_and_size_scales_down(tmp_path: Path) -> None:
+    _png(tmp_path / "cut.png", (300, 200), (0, 0, 255, 0), mode="RGBA")
+    loaded = ImageLoader(root=tmp_path).load("cut.png", size=60)
+    assert loaded.image.mode == "RGB" and loaded.image.size == (60, 40)
+    assert loaded.image.getpixel((5, 5)) == (255, 255, 255)
+    assert (loaded.width, loaded.height) == (300, 200)  # the original's size is what provenance records
+
+
+def test_data_urls_keep_the_original_bytes_unless_scaled(tmp_path: Path) -> None:
+    raw = _png(tmp_path / "a.png").read_bytes()
+    url = "data:image/png;base64," + base64.b64encode(raw).decode()
+    loaded = ImageLoader().load(url, keep_bytes=True)
+    assert loaded.ok and loaded.data_url() == url
+    Image.new("RGB", (8, 8)).save(tmp_path / "b.bmp")
+    bmp = ImageLoader(root=tmp_path).load("b.bmp", keep_bytes=True)
+    assert bmp.data_url().startswith("data:image/png;base64,")  # BMP is not a format servers take: re-encoded
+    assert (
+        ImageLoader().load("data:image/png,abc").error
+        == "data:image/png,abc…: a data URL needs ';base64,' before the image data"
+    )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    image = b""
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server protocol
+        if self.path == "/slow.png":
+            time.sleep(2)
+        if self.path == "/missing.png":
+            self.send_error(404, "Not Found")
+            return
+        body = self.image * (50 if self.path == "/big.png" else 1)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (a limit)
+            self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    _Handler.image = _png(tmp_path / "served.png").read_bytes()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_remote_images_are_fetched_only_when_allowed_and_within_limits(server: str) -> None:
+    url = f"{server}/ok.png"
+    assert ImageLoader().load(url).error == f"{url}: remote image not fetched; allow it with --allow-remote-images"
+    loader = ImageLoader(ImageLimits(max_bytes=1000, timeout=0.5), allow_remote=True)
+    assert loader.load(url).ok
+    size = len(_Handler.image) * 50
+    assert loader.load(f"{server}/big.png").error == (
+        f"{server}/big.png: {size:,} bytes is over the limit of 1,000 (image_limits.max_bytes)"
+    )
+    assert loader.load(f"{server}/missing.png").error == f"{server}/missing.png: HTTP 404 Not Found"
+    assert loader.load(f"{server}/slow.png").error == f"{server}/slow.png: no answer within 0.5s"
+
+
+def test_map_keeps_product_order_and_cuts_to_max_images(tmp_path: Path) -> None:
+    for i in range(5):
+        _png(tmp_path / f"{i}.png", (10 + i, 10))
+    loader = ImageLoader(ImageLimits(max_images=2, workers=3), root=tmp_path)
+    refs = [["0.png", "1.png", "2.png"], [], ["missing.png", "3.png"], ["4.png"]]
+    sizes = list(loader.map(refs, lambda im: im.width if im.ok else im.error))
+    assert sizes == [[10, 11], [], [f"missing.png: no such file ({tmp_path / 'missing.png'})", 13], [14]]
