@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tagllm.errors import ConfigError
+from tagllm.images import ImageLimits
 
 DEFAULT_CONFIG_FILE = "tagllm.yaml"
 ENV_PREFIX = "TAGLLM_"
@@ -36,6 +37,16 @@ class TaggerConfig(BaseModel):
         "was built with), torch, onnx (int8) or onnx-fp32",
     )
     device: str | None = Field(None, description="cpu, cuda, cuda:1 … (default: what torch finds)")
+    image_embedder: str | None = Field(
+        None,
+        description="photos into vectors: 'pixels' (built in, fitted on the examples' photos; the default when "
+        "examples have photos), a local CLIP/SigLIP model directory, or 'none'",
+    )
+    allow_remote_images: bool = Field(False, description="fetch http(s) image URLs (never, unless this is set)")
+    image_root: str | None = Field(
+        None, description="directory relative image paths start from (default: the input file's directory)"
+    )
+    image_limits: ImageLimits = Field(default_factory=ImageLimits, description="bounds on loading one photo")
     backend: str = Field("retrieval", description="retrieval | transformers | vllm | openai")
     model: str | None = Field(None, description="model path (transformers, vllm) or served name (openai)")
     base_url: str | None = Field(None, description="OpenAI-compatible server URL (openai backend)")
@@ -102,7 +113,7 @@ def _from_env() -> tuple[dict[str, Any], dict[str, str]]:
             continue
         sources[name] = f"{variable}={raw} (environment variable)"
         annotation = str(field.annotation)
-        if "dict" in annotation or "list" in annotation:
+        if "dict" in annotation or "list" in annotation or "Limits" in annotation:
             try:
                 out[name] = json.loads(raw)
             except json.JSONDecodeError:
@@ -139,7 +150,17 @@ def load_config(path: str | Path | None = None, *, from_flags: bool = False, **o
     if file.exists():
         loaded = read_yaml_mapping(file, "a config file")
         base = file.resolve().parent
-        for key in ("taxonomy", "examples", "index", "embedder", "prompt", "attribute_prompt"):
+        paths = (
+            "taxonomy",
+            "examples",
+            "index",
+            "embedder",
+            "prompt",
+            "attribute_prompt",
+            "image_embedder",
+            "image_root",
+        )
+        for key in paths:
             value = loaded.get(key)
             if isinstance(value, str) and (base / value).exists():
                 loaded[key] = str(base / value)

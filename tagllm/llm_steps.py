@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tagllm.backends.base import GenerationRequest
-from tagllm.models import Candidate, LabelledProduct, Neighbour, Product, Rejection, Tag
+from tagllm.models import Candidate, ImageUse, LabelledProduct, Neighbour, Product, Rejection, Tag
 from tagllm.schema import answer_schema
 from tagllm.taxonomy import CATEGORY, Taxonomy
 
@@ -31,6 +31,8 @@ class ScoredProduct:
     candidates: dict[str, list[Candidate]]
     neighbours: list[Neighbour] = field(default_factory=list)
     examples: list[tuple[LabelledProduct, float]] = field(default_factory=list)
+    images: list[Any] = field(default_factory=list)  # the loaded photos an LLM that reads images is shown
+    image_uses: list[ImageUse] = field(default_factory=list)  # each photo's fate, for the provenance
 
 
 class LLMSteps:
@@ -156,6 +158,8 @@ class LLMSteps:
             product=item.product,
             candidates=offered,
             neighbours=item.neighbours,
+            images=item.images,
+            image_uses=item.image_uses,
             messages=prompt.render(item.product, offered, item.examples, category=category),
             schema=answer_schema(self.taxonomy, offered),
         )

@@ -86,6 +86,9 @@ def run_file(
         resume=resume,
     )  # fmt: skip
     summary = RunSummary(output=str(target))
+    root = getattr(tagger, "image_root", None)
+    if root is None and not records.is_stdin:
+        tagger.image_root = Path(str(records.source)).resolve().parent  # the file's relative image paths start there
     try:
         tagger.prepare(progress)
         summary.startup_seconds = time.perf_counter() - started
@@ -96,6 +99,8 @@ def run_file(
             summary.interrupted = True
     finally:
         writer.close()  # on Ctrl-C too: what was tagged stays, one row per product
+        if root is None and not records.is_stdin:
+            tagger.image_root = None
         summary.still_failed = len(writer.state.failed)
     summary.seconds = time.perf_counter() - tagging
     if summary.interrupted:

@@ -10,6 +10,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,8 @@ from tagllm.models import (
     TagResult,
 )
 from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
+from tagllm.retrieval.image_encoder import NO_IMAGES, PIXELS, ImageEncoder, get_image_encoder
+from tagllm.retrieval.image_index import Photos
 from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
 
@@ -76,6 +79,9 @@ class Tagger:
         self.index = index
         if index is not None:
             index.check_embedder(self.embedder)
+        self.image_encoder = image_encoder_for(self.config, index)
+        self.image_root: Path | None = Path(self.config.image_root) if self.config.image_root else None
+        self._photo_thread: ThreadPoolExecutor | None = None
         self.backend = backend or get_backend(self.config.backend, **backend_options(self.config, taxonomy))
         if getattr(self.backend, "taxonomy", False) is None:
             self.backend.taxonomy = taxonomy  # type: ignore[attr-defined]
@@ -152,9 +158,14 @@ class Tagger:
             window_size = min(2 * window_size, max(size, ENCODE_WINDOW))
 
     def tag_batch(
-        self, items: Sequence[Product | dict[str, Any] | RecordError], *, vectors: np.ndarray | None = None
+        self,
+        items: Sequence[Product | dict[str, Any] | RecordError],
+        *,
+        vectors: np.ndarray | None = None,
+        photos: Photos | None = None,
     ) -> list[TagResult]:
-        """Tag one batch; ``vectors``, when given, are the embeddings of its valid products, in order."""
+        """Tag one batch; ``vectors`` and ``photos``, when given, are the embeddings and encoded photos of its valid
+        products, in order."""
         results: list[TagResult | None] = [None] * len(items)
         products: list[tuple[int, Product]] = []
         for i, item in enumerate(items):
@@ -165,7 +176,7 @@ class Tagger:
                 products.append((i, product))
         if products:
             with gc_paused():
-                tagged = self._tag_products([p for _, p in products], vectors)
+                tagged = self._tag_products([p for _, p in products], vectors, photos)
             for (i, _), result in zip(products, tagged, strict=True):
                 results[i] = result
         return [r for r in results if r is not None]
@@ -178,42 +189,98 @@ class Tagger:
         first: int = 0,
         progress: Callable[[int, int], None] | None = None,
     ) -> Iterator[list[TagResult]]:
-        """Tag ``items`` batch by batch, their texts encoded beforehand in one call (see ENCODE_WINDOW)."""
+        """Tag ``items`` batch by batch, their texts encoded beforehand in one call (see ENCODE_WINDOW) while their
+        photos load and encode on other threads."""
         converted = [_as_product(item, first + i) for i, item in enumerate(items)]
-        vectors = self.embedder.encode([p.text() for p in converted if isinstance(p, Product)], progress=progress)
+        products = [p for p in converted if isinstance(p, Product)]
+        photos = self._photos_async(products)
+        vectors = self.embedder.encode([p.text() for p in products], progress=progress)
+        encoded = photos.result() if photos is not None else None
         row = 0
         for start in range(0, len(converted), size):
             batch = converted[start : start + size]
             valid = sum(isinstance(p, Product) for p in batch)
-            yield self.tag_batch(batch, vectors=vectors[row : row + valid])
+            part = encoded.slice(row, row + valid) if encoded is not None else None
+            yield self.tag_batch(batch, vectors=vectors[row : row + valid], photos=part)
             row += valid
 
-    def requests(self, products: Sequence[Product], vectors: np.ndarray | None = None) -> list[GenerationRequest]:
+    def _photos_async(self, products: Sequence[Product]) -> Future[Photos | None] | None:
+        """Start loading and encoding the products' photos on a thread (None when photos are not read)."""
+        if self.image_encoder is None or not any(p.images for p in products):
+            return None
+        if self._photo_thread is None:
+            self._photo_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagllm-photos")
+        return self._photo_thread.submit(self.photos, products)
+
+    def photos(self, products: Sequence[Product]) -> Photos | None:
+        """The products' photos through the index's image encoder (None when this tagger reads no photos)."""
+        if self.image_encoder is None:
+            return None
+        from tagllm.retrieval.image_index import encode_photos
+
+        return encode_photos([p.images for p in products], self.image_loader(), self.image_encoder)
+
+    def _photos_for_backend(self, products: Sequence[Product]) -> list[list[Any]] | None:
+        """The products' photos as an LLM backend that reads images gets them (original bytes kept, scaled down to
+        ``image_limits.llm_max_side``); None when the backend reads no images."""
+        if self.prompt is None or not self.backend.supports_images or not any(p.images for p in products):
+            return None
+        loader = self.image_loader()
+        size = self.config.image_limits.llm_max_side
+        return list(loader.map([p.images for p in products], lambda image: image, size=size, keep_bytes=True))
+
+    def image_loader(self, root: Path | None = None) -> Any:
+        """The loader for products' photos: relative paths start at ``root``, else ``image_root``, else the working
+        directory (``tag_file`` passes the input file's directory)."""
+        from tagllm.images import ImageLoader
+
+        return ImageLoader(
+            self.config.image_limits,
+            allow_remote=self.config.allow_remote_images,
+            root=root or self.image_root or Path.cwd(),
+        )
+
+    def requests(
+        self, products: Sequence[Product], vectors: np.ndarray | None = None, photos: Photos | None = None
+    ) -> list[GenerationRequest]:
         """What the backend gets first for each product: candidates, neighbours, and for LLMs messages + schema (in
         two_step mode the category step; ``steps.second`` builds the attribute step from ``score``'s output).
 
-        ``vectors``: the products' embeddings when they are already encoded."""
-        return self._first_requests(self.score(products, vectors))
+        ``vectors`` and ``photos``: the products' embeddings and encoded photos when they are already encoded."""
+        return self._first_requests(self.score(products, vectors, photos))
 
     def _first_requests(self, scored: list[ScoredProduct]) -> list[GenerationRequest]:
         if self.steps is None:
             return [
-                GenerationRequest(product=i.product, candidates=i.candidates, neighbours=i.neighbours) for i in scored
+                GenerationRequest(
+                    product=i.product, candidates=i.candidates, neighbours=i.neighbours, image_uses=i.image_uses
+                )
+                for i in scored
             ]
         return [self.steps.first(s) for s in scored]
 
-    def score(self, products: Sequence[Product], vectors: np.ndarray | None = None) -> list[ScoredProduct]:
+    def score(
+        self, products: Sequence[Product], vectors: np.ndarray | None = None, photos: Photos | None = None
+    ) -> list[ScoredProduct]:
         """Retrieve and score: every facet's candidates per product, its neighbours, and (for LLMs) the examples."""
         texts = [p.text() for p in products]
         if vectors is None:
             vectors = self.embedder.encode(texts)
         elif len(vectors) != len(products):
             raise ValueError(f"{len(vectors)} vectors for {len(products)} products")
+        if photos is None:
+            photos = self.photos(products)
         batch, candidates = self.scorer.score(texts, vectors, max_candidates=self.config.max_candidates)
+        shown = self._photos_for_backend(products)
         scored = []
         for i, product in enumerate(products):
             neighbours = self._neighbours(batch.emb_hits.ids[i], batch.emb_hits.scores[i])
             item = ScoredProduct(product=product, candidates=candidates[i], neighbours=neighbours)
+            if photos is not None:
+                item.image_uses = photos.uses[i]
+            if shown is not None:
+                item.images = [image for image in shown[i] if image.ok]
+                item.image_uses = item.image_uses or [image.use() for image in shown[i]]
             if self.steps is not None and self.index is not None:
                 item.examples = [
                     (self.index.examples[int(j)], float(s))
@@ -223,8 +290,10 @@ class Tagger:
             scored.append(item)
         return scored
 
-    def _tag_products(self, products: list[Product], vectors: np.ndarray | None = None) -> list[TagResult]:
-        scored = self.score(products, vectors)
+    def _tag_products(
+        self, products: list[Product], vectors: np.ndarray | None = None, photos: Photos | None = None
+    ) -> list[TagResult]:
+        scored = self.score(products, vectors, photos)
         firsts = self._generate(self._first_requests(scored))
         if self.steps is None or not self.steps.is_two_step:
             return [self._result([part]) for part in firsts]
@@ -284,6 +353,7 @@ class Tagger:
             template="+".join(p.name for p in prompts) if prompts else None,
             template_hash="+".join(p.hash for p in prompts) if prompts else None,
             neighbours=first.request.neighbours,
+            images=first.request.image_uses,
             candidates={f: c for p in parts for f, c in p.request.candidates.items()},
             # Two steps: one answer per line, step by step; their parsed objects merged (their facets differ).
             raw_output="\n".join(texts),
@@ -509,6 +579,34 @@ def default_facets(taxonomy: Taxonomy, index: ExampleIndex | None) -> list[str]:
     )
 
 
+def image_encoder_for(config: TaggerConfig, index: ExampleIndex | None) -> ImageEncoder | None:
+    """The encoder products' photos go through: the index's (the one its examples' photos went through), unless
+    the config turns photos off; a config naming another encoder than the index's is a mismatch."""
+    if config.image_embedder == NO_IMAGES or index is None or index.image_encoder is None:
+        return None
+    named = config.image_embedder
+    if named is not None and named != index.image_encoder.name and not _same_directory(named, index.image_encoder.name):
+        from tagllm.errors import IndexMismatchError
+
+        raise IndexMismatchError(
+            f"index built with image embedder {index.image_encoder.name!r}, not {config.image_embedder!r}; "
+            "rebuild it with that image embedder, or leave --image-embedder unset to use the index's"
+        )
+    return index.image_encoder
+
+
+def _same_directory(a: str, b: str) -> bool:
+    return Path(a).is_dir() and Path(b).is_dir() and Path(a).resolve() == Path(b).resolve()
+
+
+def examples_image_loader(config: TaggerConfig, examples_path: str | Path) -> Any:
+    """The loader for the examples' photos: relative paths start at ``image_root`` or beside the examples file."""
+    from tagllm.images import ImageLoader
+
+    root = Path(config.image_root) if config.image_root else Path(examples_path).resolve().parent
+    return ImageLoader(config.image_limits, allow_remote=config.allow_remote_images, root=root)
+
+
 def backend_options(config: TaggerConfig, taxonomy: Taxonomy) -> dict[str, Any]:
     """The keyword options a backend is built with: its own section, plus model / base URL / device."""
     options = {k: v for k, v in config.backend_options.items() if k != "examples_in_prompt"}
@@ -586,6 +684,7 @@ def open_index(
         features = ",".join(ALL_FEATURES)
         fields = f"{config.label_field}|{config.attribute_field}" if config.attribute_field else config.label_field
         key = f"{digest}|{taxonomy.version}|{embedder.name}|{fields}|{FORMAT_VERSION}|{features}"
+        key += f"|{config.image_embedder}|{config.image_limits.model_dump_json()}|{config.allow_remote_images}"
         key = hashlib.sha256(key.encode()).hexdigest()
         target = cache_dir() / "indexes" / key[:20]
         if (target / "manifest.json").exists():
@@ -596,6 +695,7 @@ def open_index(
         examples_path, taxonomy, embedder, target, label_field=config.label_field,
         attribute_field=config.attribute_field, k=config.k, progress=progress, errors=errors,
         max_unusable=MAX_UNUSABLE_EXAMPLES,
+        image_embedder=config.image_embedder, image_loader=examples_image_loader(config, examples_path),
     )  # fmt: skip
 
 
@@ -612,11 +712,17 @@ def build_index(
     errors: list[RecordError] | None = None,
     max_unusable: float | None = None,
     columns: dict[str, str] | None = None,
+    image_embedder: str | None = None,
+    image_loader: Any = None,
 ) -> ExampleIndex:
-    """Read labelled examples, embed them, fit the candidate stackers, and save everything to ``target``.
+    """Read labelled examples, embed them (and their photos), fit the candidate stackers, and save everything to
+    ``target``.
 
     Unusable examples go to ``errors``; more than ``max_unusable`` of them (a share) stops the build.
-    ``attribute_field``: a field of "Key: Value" attribute tags labelling the taxonomy's attribute facets."""
+    ``attribute_field``: a field of "Key: Value" attribute tags labelling the taxonomy's attribute facets.
+    ``image_embedder``: None encodes the examples' photos, if they have any, with the built-in ``pixels`` encoder
+    fitted on them; ``none`` leaves photos out; else a CLIP/SigLIP directory. ``image_loader``: where relative image
+    paths start and what loading may cost (default: beside the examples file, default limits)."""
     with gc_paused():  # a full collection walks every example for nothing: 0.26 s once in a 2,537-example build
         examples, bad = read_examples(
             examples_path, taxonomy, label_field=label_field, attribute_field=attribute_field, columns=columns
@@ -631,7 +737,16 @@ def build_index(
                 f"(they are {taxonomy.name!r} and {label_field!r})"
             )
         report = (lambda done, total: progress("embed", done, total)) if progress else None
-        index = ExampleIndex.build(examples, taxonomy, embedder, progress=report)
+        encoder = get_image_encoder(image_embedder or PIXELS, device=embedder.device)
+        if encoder is not None and image_loader is None:
+            from tagllm.images import ImageLoader
+
+            image_loader = ImageLoader(root=Path(examples_path).resolve().parent)
+        if encoder is not None and progress and any(e.images for e in examples):
+            progress("photos", 0, None)
+        index = ExampleIndex.build(
+            examples, taxonomy, embedder, progress=report, image_encoder=encoder, image_loader=image_loader
+        )
         index.manifest["label_field"] = label_field
         if taxonomy.source and Path(taxonomy.source).exists():
             index.manifest["taxonomy_source"] = str(Path(taxonomy.source).resolve())

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tagllm.errors import ConfigError, missing_dependency
-from tagllm.models import Candidate, Neighbour, Product, RecordError
+from tagllm.models import Candidate, ImageUse, Neighbour, Product, RecordError
 
 
 @dataclass
@@ -18,14 +18,19 @@ class GenerationRequest:
     """What a backend gets for one product.
 
     ``messages`` (chat messages) and ``schema`` (JSON schema whose enums hold this product's candidates) are
-    filled for backends with ``needs_prompt``; the retrieval backend decides from ``candidates`` alone.
+    filled for backends with ``needs_prompt``; the retrieval backend decides from ``candidates`` alone. For
+    backends that ``supports_images``, ``images`` holds the product's loaded photos (``tagllm.images.LoadedImage``),
+    and a message that shows one has a list of content parts: ``{"type": "text", "text": …}`` and
+    ``{"type": "image", "index": i, "source": …}`` for ``images[i]``, where the template placed it.
     """
 
     product: Product
     candidates: dict[str, list[Candidate]]
     neighbours: list[Neighbour] = field(default_factory=list)
-    messages: list[dict[str, str]] | None = None
+    messages: list[dict[str, Any]] | None = None
     schema: dict[str, Any] | None = None
+    images: list[Any] = field(default_factory=list)
+    image_uses: list[ImageUse] = field(default_factory=list)  # what became of each photo, for the provenance
 
 
 @dataclass
@@ -88,3 +93,20 @@ def check_model_path(model: str | None, backend: str, *, needs_config: bool = Tr
             f"the {backend} backend: {model} has no config.json, so it is not a Hugging Face model directory; "
             "pass the directory that holds the model's config.json and weights"
         )
+
+
+def content_parts(
+    content: str | list[dict[str, Any]], image: Callable[[int], dict[str, Any]]
+) -> str | list[dict[str, Any]]:
+    """A message's content in the chat-completions shape: a string stays a string; in a list of parts, text parts
+    stay and each image part becomes what ``image(index)`` makes of it (an engine's own image part)."""
+    if isinstance(content, str):
+        return content
+    return [part if part["type"] == "text" else image(int(part["index"])) for part in content]
+
+
+def message_text(content: str | list[dict[str, Any]]) -> str:
+    """A message's text alone (its image parts left out)."""
+    if isinstance(content, str):
+        return content
+    return "\n".join(part["text"] for part in content if part["type"] == "text")

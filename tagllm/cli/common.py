@@ -25,6 +25,16 @@ EXIT_CODES_HELP = (
 EmbedderBackendOpt = typer.Option(
     None, help="auto | torch | onnx | onnx-fp32: what runs the embedder (auto: onnx int8 on a CPU when installed)"
 )
+ImageEmbedderOpt = typer.Option(
+    None,
+    "--image-embedder",
+    metavar="pixels|DIR|none",
+    help="photos: pixels (built in, the default with photos), a CLIP/SigLIP directory, none",
+)
+AllowRemoteOpt = typer.Option(False, "--allow-remote-images", help="fetch http(s) image URLs (off unless given)")
+ImageRootOpt = typer.Option(
+    None, "--image-root", metavar="DIR", help="where relative image paths start (default: beside the file)"
+)
 
 
 def build_config(config: str | None, **flags: Any) -> Any:
@@ -39,6 +49,7 @@ STAGES = {
     "embedder": "loading the embedder",
     "index": "loading the example index",
     "embed": "embedding examples",
+    "photos": "reading and encoding the examples' photos",
     "fit": "fitting the candidate scorer",
     "labels": "embedding taxonomy labels",
     "tag": "tagged",

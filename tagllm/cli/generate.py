@@ -11,8 +11,11 @@ import typer
 from tagllm.cli.common import (
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
+    AllowRemoteOpt,
     ConfigOpt,
     EmbedderBackendOpt,
+    ImageEmbedderOpt,
+    ImageRootOpt,
     StderrProgress,
     build_config,
 )
@@ -71,6 +74,9 @@ def generate(
     batch_size: int | None = typer.Option(None, metavar="N", help="products per batch"),
     device: str | None = typer.Option(None, metavar="DEVICE", help="cpu, cuda, cuda:1 …"),
     embedder_backend: str | None = EmbedderBackendOpt,
+    image_embedder: str | None = ImageEmbedderOpt,
+    allow_remote_images: bool = AllowRemoteOpt,
+    image_root: str | None = ImageRootOpt,
     resume: bool = typer.Option(
         False, "--resume", help="keep OUTPUT's results, tag what is missing or failed; one row per product at the end"
     ),
@@ -89,6 +95,7 @@ def generate(
         config, taxonomy=taxonomy, examples=examples, index=index, label_field=label_field, backend=backend,
         model=model, base_url=base_url, prompt=prompt, facets=facet or None, k=k, max_candidates=max_candidates,
         threshold=threshold, batch_size=batch_size, device=device, embedder_backend=embedder_backend,
+        image_embedder=image_embedder, allow_remote_images=allow_remote_images or None, image_root=image_root,
     )  # fmt: skip
     kept = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else []
     records = RecordSource(input, format=input_format, columns=parse_columns(columns))

@@ -6,7 +6,15 @@ import json
 
 import typer
 
-from tagllm.cli.common import ConfigOpt, EmbedderBackendOpt, StderrProgress, build_config
+from tagllm.cli.common import (
+    AllowRemoteOpt,
+    ConfigOpt,
+    EmbedderBackendOpt,
+    ImageEmbedderOpt,
+    ImageRootOpt,
+    StderrProgress,
+    build_config,
+)
 
 app = typer.Typer(help="Build and grow the example index of labelled products.", no_args_is_help=True)
 
@@ -33,18 +41,22 @@ def build(
     device: str | None = typer.Option(None, metavar="DEVICE", help="cpu, cuda …"),
     columns: str | None = typer.Option(None, metavar="FIELD=COLUMN,…", help="input columns to read as fields"),
     embedder_backend: str | None = EmbedderBackendOpt,
+    image_embedder: str | None = ImageEmbedderOpt,
+    allow_remote_images: bool = AllowRemoteOpt,
+    image_root: str | None = ImageRootOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
 ) -> None:
-    """Embed labelled examples into a FAISS index plus plain metadata, and fit the candidate scorer."""
+    """Embed labelled examples (and their photos) into FAISS indexes plus plain metadata; fit the candidate scorer."""
     from tagllm.io import parse_columns
     from tagllm.models import RecordError
     from tagllm.retrieval.embedder import Embedder
-    from tagllm.tagger import build_index
+    from tagllm.tagger import build_index, examples_image_loader
     from tagllm.taxonomy import load_taxonomy
 
     cfg = build_config(
         config, taxonomy=taxonomy, label_field=label_field, attribute_field=attribute_field, embedder=embedder,
         device=device, embedder_backend=embedder_backend,
+        image_embedder=image_embedder, allow_remote_images=allow_remote_images or None, image_root=image_root,
     )  # fmt: skip
     tax = load_taxonomy(cfg.taxonomy)
     errors: list[RecordError] = []
@@ -53,13 +65,17 @@ def build(
         examples, tax, Embedder.from_config(cfg), index, label_field=cfg.label_field,
         attribute_field=cfg.attribute_field, k=cfg.k, progress=progress, errors=errors,
         columns=parse_columns(columns, fields=_fields(cfg.label_field)),
+        image_embedder=cfg.image_embedder, image_loader=examples_image_loader(cfg, examples),
     )  # fmt: skip
     progress.done()
     for err in errors[:20]:
         typer.echo(f"skipped: {err.message}", err=True)
+    _photo_problems(built.image_problems)
+    photos = built.manifest.get("images")
     typer.echo(
         f"{index}: {len(built)} examples ({built.manifest['faiss']} search), "
-        f"facets {', '.join(built.manifest['label_facets'])}, "
+        + (f"{photos['count']} with a photo ({photos['encoder']['name']}), " if photos else "")
+        + f"facets {', '.join(built.manifest['label_facets'])}, "
         f"taxonomy {tax.name} {tax.version}, {len(errors)} record(s) skipped"
     )
     raise typer.Exit(1 if errors else 0)
@@ -78,18 +94,21 @@ def add(
     embedder: str | None = typer.Option(None, metavar="DIR", help="default: the one the index was built with"),
     embedder_backend: str | None = EmbedderBackendOpt,
     columns: str | None = typer.Option(None, metavar="FIELD=COLUMN,…", help="input columns to read as fields"),
+    allow_remote_images: bool = AllowRemoteOpt,
+    image_root: str | None = ImageRootOpt,
 ) -> None:
     """Add reviewed products to an index without re-embedding the rest. A product whose id is in the index
     replaces it (a corrected label replaces the old one); adding the same file twice changes nothing."""
     from tagllm.io import parse_columns
     from tagllm.retrieval.embedder import Embedder
     from tagllm.retrieval.index import ExampleIndex, read_examples
-    from tagllm.tagger import with_index_settings
+    from tagllm.tagger import examples_image_loader, with_index_settings
     from tagllm.taxonomy import load_taxonomy
 
     cfg = build_config(
         config, taxonomy=taxonomy, label_field=label_field, attribute_field=attribute_field, embedder=embedder,
-        embedder_backend=embedder_backend, index=index,
+        embedder_backend=embedder_backend, index=index, allow_remote_images=allow_remote_images or None,
+        image_root=image_root,
     )  # fmt: skip
     cfg = with_index_settings(cfg)
     tax = load_taxonomy(cfg.taxonomy)
@@ -100,10 +119,11 @@ def add(
         examples, tax, label_field=cfg.label_field, attribute_field=cfg.attribute_field,
         columns=parse_columns(columns, fields=fields),
     )  # fmt: skip
-    counts = idx.add(new, emb)
+    counts = idx.add(new, emb, image_loader=examples_image_loader(cfg, examples))
     idx.save(index)
     for err in errors[:20]:
         typer.echo(f"skipped: {err.message}", err=True)
+    _photo_problems(idx.image_problems)
     typer.echo(
         f"{index}: added {counts.added}, replaced {counts.replaced}, {counts.unchanged} unchanged, "
         f"now {len(idx)} examples, {len(errors)} record(s) skipped"
@@ -115,6 +135,14 @@ def _fields(label_field: str) -> list[str]:
     from tagllm.models import PRODUCT_FIELDS
 
     return [*PRODUCT_FIELDS, label_field]
+
+
+def _photo_problems(problems: list[str]) -> None:
+    """Photos that could not be used: their examples are in the index, without them."""
+    for message in problems[:20]:
+        typer.echo(f"photo not used: {message}", err=True)
+    if len(problems) > 20:
+        typer.echo(f"photo not used: … and {len(problems) - 20} more", err=True)
 
 
 @app.command()

@@ -23,7 +23,7 @@ from tagllm.text import normalize
 
 # Settings that change how fast a run goes but never what it predicts: they stay out of the cache key.
 _NOT_IN_CACHE_KEY = ("batch_size", "device")
-_PATH_KEYS = ("taxonomy", "examples", "index", "embedder", "prompt")
+_PATH_KEYS = ("taxonomy", "examples", "index", "embedder", "prompt", "image_embedder", "image_root")
 
 
 class SampleSpec(BaseModel):

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,7 +20,13 @@ from tagllm.retrieval.lexical import FeatureMatrix, LexicalModel
 from tagllm.taxonomy import CATEGORY, Taxonomy
 from tagllm.text import normalize
 
-FORMAT_VERSION = 4  # 2: words hashed apart from char n-grams; 3: hashing vectorised; 4: brand not repeated in text
+if TYPE_CHECKING:
+    from tagllm.images import ImageLoader
+    from tagllm.retrieval.image_encoder import ImageEncoder
+    from tagllm.retrieval.image_index import ImageVectors
+
+# 2: words hashed apart from char n-grams; 3: hashing vectorised; 4: brand not repeated in text; 5: photo vectors
+FORMAT_VERSION = 5
 # Exact inner-product search below this many examples, HNSW from there (benchmarks/index_bench.py, 2 CPU cores,
 # 384 dims, k=25): exact search costs 0.12 ms per query at 10k, 2.1 ms at 50k, 8.2 ms at 200k, against ~17 ms to
 # encode a product; HNSW costs 1.0 ms at 50k and builds in 22 s (~3% of encoding 50k texts). Above ~50k exact
@@ -44,6 +50,25 @@ def _faiss() -> Any:
 
 def _use_gpu(faiss: Any) -> bool:
     return hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0
+
+
+def build_faiss(vectors: np.ndarray, hnsw_threshold: int = DEFAULT_HNSW_THRESHOLD) -> tuple[Any, str]:
+    """An inner-product FAISS index over ``vectors`` and its kind: exact ('flat') below ``hnsw_threshold`` rows
+    (on the GPU when faiss-gpu finds one), HNSW from there."""
+    faiss = _faiss()
+    dim = vectors.shape[1]
+    if len(vectors) >= hnsw_threshold:
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+        kind = "hnsw"
+    else:
+        index = faiss.IndexFlatIP(dim)
+        kind = "flat"
+        if _use_gpu(faiss):
+            index = faiss.index_cpu_to_gpu(faiss.StandardGpuResources(), 0, index)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index, kind
 
 
 @dataclass
@@ -128,10 +153,11 @@ def labels_from_record(
 
 
 class ExampleIndex:
-    """Labelled examples with embedding (FAISS) and lexical (sparse) search.
+    """Labelled examples with embedding (FAISS) and lexical (sparse) search, and their photos' vectors.
 
     On disk: ``manifest.json``, ``examples.jsonl``, ``vectors.npy``, ``index.faiss``, ``lexical.npz``,
-    ``lexical_matrix.npz`` — no pickle anywhere.
+    ``lexical_matrix.npz``; with photos ``image_rows.npy``, ``image_<view>.npy`` and, for the built-in encoder,
+    ``image_encoder.npz`` — no pickle anywhere.
     """
 
     def __init__(
@@ -144,8 +170,13 @@ class ExampleIndex:
         *,
         faiss_index: Any = None,
         hnsw_threshold: int = DEFAULT_HNSW_THRESHOLD,
+        images: ImageVectors | None = None,
+        image_encoder: ImageEncoder | None = None,
     ) -> None:
         self.examples = examples
+        self.images = images
+        self.image_encoder = image_encoder  # what encoded the examples' photos, fitted: products go through it too
+        self.image_problems: list[str] = []  # photos of examples that could not be used, when built or added
         self.vectors = vectors
         self.lexical = lexical
         self.lexical_matrix = lexical_matrix
@@ -166,7 +197,11 @@ class ExampleIndex:
         *,
         progress: Callable[[int, int], None] | None = None,
         hnsw_threshold: int = DEFAULT_HNSW_THRESHOLD,
+        image_encoder: ImageEncoder | None = None,
+        image_loader: ImageLoader | None = None,
     ) -> ExampleIndex:
+        """Embed the examples' texts and, with an ``image_encoder``, their photos (loaded by ``image_loader``, which
+        knows the directory relative paths start from): the built-in encoder is fitted on those photos here."""
         if not examples:
             raise InputError("no labelled examples to build an index from")
         examples = list(examples)
@@ -184,27 +219,34 @@ class ExampleIndex:
             "label_facets": facets,
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }
-        return cls(examples, vectors, lexical, matrix, manifest, hnsw_threshold=hnsw_threshold)
-
-    def _build_faiss(self, vectors: np.ndarray) -> Any:
-        faiss = _faiss()
-        dim = vectors.shape[1]
-        if len(vectors) >= self.hnsw_threshold:
-            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efSearch = HNSW_EF_SEARCH
-            self.manifest["faiss"] = "hnsw"
-        else:
-            index = faiss.IndexFlatIP(dim)
-            self.manifest["faiss"] = "flat"
-            if _use_gpu(faiss):
-                index = faiss.index_cpu_to_gpu(faiss.StandardGpuResources(), 0, index)
-        if len(vectors):
-            index.add(vectors)
+        index = cls(examples, vectors, lexical, matrix, manifest, hnsw_threshold=hnsw_threshold)
+        if image_encoder is not None and any(e.images for e in examples):
+            index._build_images(image_encoder, image_loader)
         return index
 
-    def add(self, examples: Sequence[LabelledProduct], embedder: Embedder) -> AddCounts:
+    def _build_images(self, encoder: ImageEncoder, loader: ImageLoader | None) -> None:
+        from tagllm.images import ImageLoader
+        from tagllm.retrieval.image_index import ImageVectors, encode_photos
+
+        photos = encode_photos([e.images for e in self.examples], loader or ImageLoader(), encoder, fit=True)
+        self.image_problems = [u.error for uses in photos.uses for u in uses if u.error]
+        if not photos.has.any():
+            return  # no photo could be read: an index of texts alone (image_problems say why)
+        self.images = ImageVectors.from_photos(encoder, photos, hnsw_threshold=self.hnsw_threshold)
+        self.image_encoder = encoder
+        self.manifest["images"] = {"encoder": encoder.manifest(), "count": len(self.images)}
+
+    def _build_faiss(self, vectors: np.ndarray) -> Any:
+        index, self.manifest["faiss"] = build_faiss(vectors, self.hnsw_threshold)
+        return index
+
+    def add(
+        self, examples: Sequence[LabelledProduct], embedder: Embedder, *, image_loader: ImageLoader | None = None
+    ) -> AddCounts:
         """Add reviewed examples without re-embedding the others. An example whose id is in the index replaces
-        the one there (a reviewed label corrects the old one); one identical to it changes nothing."""
+        the one there (a reviewed label corrects the old one); one identical to it changes nothing. The photos of
+        added and replaced examples go through the index's image encoder as it was fitted (``image_loader`` knows
+        where relative paths start)."""
         self.check_embedder(embedder)
         latest = {e.id: e for e in examples}  # the same id twice in one file: its last record is the review
         position = {e.id: i for i, e in enumerate(self.examples)}
@@ -223,6 +265,16 @@ class ExampleIndex:
         if not new and not replace:
             return counts
         changed = [e for _, e in replace] + new
+        if self.images is not None and self.image_encoder is not None:
+            from tagllm.images import ImageLoader
+            from tagllm.retrieval.image_index import encode_photos
+
+            loader = image_loader or ImageLoader()
+            photos = encode_photos([e.images for e in changed], loader, self.image_encoder)
+            self.image_problems = [u.error for uses in photos.uses for u in uses if u.error]
+            self.images.replace(photos.slice(0, len(replace)), [i for i, _ in replace])
+            self.images.extend(photos.slice(len(replace), len(changed)), len(self.examples))
+            self.manifest["images"]["count"] = len(self.images)
         vectors = embedder.encode([e.text() for e in changed])
         self.lexical.forget([self.examples[i].text() for i, _ in replace])
         for row, (i, example) in enumerate(replace):
@@ -260,6 +312,9 @@ class ExampleIndex:
         with (path / "examples.jsonl").open("w", encoding="utf-8") as fh:
             for e in self.examples:
                 fh.write(e.model_dump_json(exclude_defaults=True) + "\n")
+        if self.images is not None and self.image_encoder is not None:
+            self.images.save(path)
+            self.image_encoder.save(path)
         manifest = dict(self.manifest, count=len(self.examples))
         (path / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         self.path = path
@@ -316,6 +371,13 @@ class ExampleIndex:
             manifest,
             faiss_index=faiss_index,
         )
+        if manifest.get("images"):
+            from tagllm.retrieval.image_encoder import load_image_encoder
+            from tagllm.retrieval.image_index import ImageVectors
+
+            encoder = manifest["images"]["encoder"]
+            index.images = ImageVectors.load(path, encoder, len(examples))
+            index.image_encoder = load_image_encoder(encoder, path)
         index.path = path
         return index
 

@@ -1,0 +1,368 @@
+"""Image encoders: photos into vectors, batch in, batch out. ``pixels`` needs no weights and is fitted on the
+examples' own photos; ``clip`` reads a local CLIP or SigLIP model (sentence-transformers or transformers directory).
+
+Every encoder returns two views of a photo, each a matrix of L2-normalised rows:
+
+- ``colour``: a histogram of the product's pixels in CIELAB, a colour space whose distances follow perceived colour
+  differences, with the background (the colour of the photo's border, usually a studio white) left out;
+- ``look``: what the product looks like. ``pixels``: histograms of oriented gradients (HOG, the shape of edges) and
+  the product's silhouette, standardised and whitened by a PCA fitted on the examples; ``clip``: the model's image
+  embedding, which also has a text side for the similarity of a photo to the taxonomy's labels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tagllm.errors import ConfigError, IndexMismatchError, missing_dependency
+
+PIXELS = "pixels"
+NO_IMAGES = "none"
+VIEWS = ("look", "colour")
+PIXELS_VERSION = 1  # in the index manifest: features computed another way are not comparable
+SIDE = 64  # photos are squashed to SIDE x SIDE: catalogue photos come 3:4 or already squashed to 1:1
+BACKGROUND_DELTA_E = 6.0  # a pixel this far (CIELAB distance) from the border colour is the product
+MIN_FOREGROUND = 0.03  # below this share of product pixels, the whole photo is read (a white shirt on white)
+COLOUR_BINS = (8, 9, 9)  # L, a, b; a and b cut over [-60, 60]
+HOG_CELL = 8
+HOG_ORIENTATIONS = 9
+SILHOUETTE = 16
+LOOK_DIMS = 256  # PCA components kept of the look features
+FIT_SAMPLE = 20_000  # examples the PCA is fitted on at most
+_LUT_BITS = 6
+_XYZ = (
+    np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]])
+    / np.array([0.95047, 1.0, 1.08883])[:, None]
+)  # sRGB (D65) to XYZ, over the white point
+
+
+@cache
+def _lab_table() -> np.ndarray:
+    """CIELAB of every colour quantised to _LUT_BITS per channel (sRGB, D65): one gather converts a batch."""
+    levels = (np.arange(2**_LUT_BITS) + 0.5) / 2**_LUT_BITS
+    linear = np.where(levels <= 0.04045, levels / 12.92, ((levels + 0.055) / 1.055) ** 2.4)
+    rgb = np.stack(np.meshgrid(linear, linear, linear, indexing="ij"), -1).reshape(-1, 3)
+    xyz = rgb @ _XYZ.T
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    lab = np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], -1)
+    return lab.astype(np.float32)
+
+
+def to_lab(rgb: np.ndarray) -> np.ndarray:
+    """uint8 RGB (..., 3) to CIELAB (..., 3) float32."""
+    q = (rgb >> (8 - _LUT_BITS)).astype(np.int32)
+    return _lab_table()[(q[..., 0] << (2 * _LUT_BITS)) | (q[..., 1] << _LUT_BITS) | q[..., 2]]
+
+
+def foreground(lab: np.ndarray) -> np.ndarray:
+    """Per photo (n, S, S), 1 where a pixel differs from the border's median colour, else 0; a photo with almost
+    no such pixels is read whole."""
+    n = len(lab)
+    border = np.concatenate(
+        [lab[:, :2].reshape(n, -1, 3), lab[:, -2:].reshape(n, -1, 3), lab[:, :, :2].reshape(n, -1, 3),
+         lab[:, :, -2:].reshape(n, -1, 3)], axis=1,
+    )  # fmt: skip
+    background = np.median(border, axis=1)
+    distance = np.sqrt(((lab - background[:, None, None]) ** 2).sum(-1))
+    mask = (distance > BACKGROUND_DELTA_E).astype(np.float32)
+    share = mask.mean(axis=(1, 2))
+    mask[share < MIN_FOREGROUND] = 1.0
+    return mask
+
+
+def colour_histograms(lab: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted CIELAB histograms, square-rooted (Hellinger): unit L2 norm, and cosine compares distributions."""
+    n = len(lab)
+    bl, ba, bb = COLOUR_BINS
+    size = bl * ba * bb
+    li = np.clip((lab[..., 0] * (bl / 100)).astype(np.int64), 0, bl - 1)
+    ai = np.clip(((lab[..., 1] + 60) * (ba / 120)).astype(np.int64), 0, ba - 1)
+    bi = np.clip(((lab[..., 2] + 60) * (bb / 120)).astype(np.int64), 0, bb - 1)
+    index = (li * ba + ai) * bb + bi + (np.arange(n) * size)[:, None, None]
+    counts = np.bincount(index.ravel(), weights=weights.ravel(), minlength=n * size).reshape(n, size)
+    return np.sqrt(counts / np.maximum(counts.sum(axis=1, keepdims=True), 1e-9)).astype(np.float32)
+
+
+def gradient_histograms(gray: np.ndarray) -> np.ndarray:
+    """HOG: per cell, gradient magnitude by unsigned orientation; each 2x2 block of cells L2-normalised."""
+    n, height, width = gray.shape
+    gx = np.zeros_like(gray)
+    gy = np.zeros_like(gray)
+    gx[:, :, 1:-1] = gray[:, :, 2:] - gray[:, :, :-2]
+    gy[:, 1:-1, :] = gray[:, 2:, :] - gray[:, :-2, :]
+    magnitude = np.hypot(gx, gy)
+    orientation = np.minimum(
+        (np.mod(np.arctan2(gy, gx), np.pi) * (HOG_ORIENTATIONS / np.pi)).astype(np.int64), HOG_ORIENTATIONS - 1
+    )
+    cy, cx = height // HOG_CELL, width // HOG_CELL
+    cell = (np.arange(height) // HOG_CELL)[:, None] * cx + (np.arange(width) // HOG_CELL)[None, :]
+    index = ((np.arange(n) * cy * cx)[:, None, None] + cell[None]) * HOG_ORIENTATIONS + orientation
+    hist = np.bincount(index.ravel(), weights=magnitude.ravel(), minlength=n * cy * cx * HOG_ORIENTATIONS)
+    hist = hist.reshape(n, cy, cx, HOG_ORIENTATIONS)
+    blocks = np.concatenate([hist[:, :-1, :-1], hist[:, 1:, :-1], hist[:, :-1, 1:], hist[:, 1:, 1:]], axis=-1)
+    blocks /= np.sqrt((blocks**2).sum(-1, keepdims=True) + 1e-6)
+    return blocks.reshape(n, -1).astype(np.float32)
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)).astype(np.float32)
+
+
+class ImageEncoder:
+    """Base: ``prepare`` runs on the loading threads (one decoded photo to what ``embed`` batches); ``embed`` turns a
+    batch into raw views, ``project`` turns raw views into the final ones, with what ``fit`` learnt from the
+    examples' raw views in between (``encode`` is both). ``decode_size`` is the size photos are decoded at."""
+
+    name: str = "image"
+    kind: str = "image"
+    decode_size: int | None = None
+    has_text: bool = False
+
+    def prepare(self, image: Any) -> Any:
+        raise NotImplementedError
+
+    def embed(self, prepared: Sequence[Any]) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def project(self, raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return raw
+
+    def encode(self, prepared: Sequence[Any]) -> dict[str, np.ndarray]:
+        if not prepared:
+            return {view: np.zeros((0, dim), np.float32) for view, dim in self.dims().items()}
+        return self.project(self.embed(prepared))
+
+    def encode_text(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError(f"image encoder {self.name!r} has no text side")
+
+    def dims(self) -> dict[str, int]:
+        raise NotImplementedError
+
+    @property
+    def needs_fit(self) -> bool:
+        return False
+
+    def fit(self, raw: dict[str, np.ndarray]) -> None:  # noqa: B027 - only encoders that learn from the examples
+        """Learn what ``project`` needs from the examples' raw views."""
+
+    def save(self, directory: Path) -> None:  # noqa: B027
+        """Write what ``fit`` learnt beside the index."""
+
+    def manifest(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "dims": self.dims()}
+
+
+class PixelEncoder(ImageEncoder):
+    """The built-in encoder: colour histograms (no fitting) and a PCA-whitened look (fitted on the examples)."""
+
+    name = PIXELS
+    kind = PIXELS
+    decode_size = 2 * SIDE
+
+    def __init__(self) -> None:
+        self.mean: np.ndarray | None = None
+        self.scale: np.ndarray | None = None
+        self.components: np.ndarray | None = None  # look features -> whitened PCA coordinates
+
+    def prepare(self, image: Any) -> np.ndarray:
+        from PIL import Image
+
+        return np.asarray(image.resize((SIDE, SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
+
+    def embed(self, prepared: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+        """Colour histograms and the raw look features (HOG and silhouette) of SIDE x SIDE RGB arrays."""
+        lab = to_lab(np.stack(prepared))
+        mask = foreground(lab)
+        n = len(mask)
+        cut = SIDE // SILHOUETTE
+        silhouette = mask.reshape(n, SILHOUETTE, cut, SILHOUETTE, cut).mean(axis=(2, 4)).reshape(n, -1)
+        look = np.hstack([gradient_histograms(lab[..., 0] / 100), silhouette])
+        return {"look": look.astype(np.float32), "colour": colour_histograms(lab, mask)}
+
+    @property
+    def needs_fit(self) -> bool:
+        return self.components is None
+
+    def fit(self, raw: dict[str, np.ndarray]) -> None:
+        look = raw["look"]
+        if not len(look):
+            raise ConfigError("the pixels image encoder needs at least one example photo to fit on")
+        look = look[np.random.default_rng(0).permutation(len(look))[:FIT_SAMPLE]]
+        mean = look.mean(axis=0, dtype=np.float64)
+        scale = look.std(axis=0, dtype=np.float64)
+        scale[scale < 1e-6] = 1.0
+        z = (look - mean) / scale
+        _, singular, vt = np.linalg.svd(z, full_matrices=False)
+        keep = max(1, min(LOOK_DIMS, int((singular > 1e-6 * singular[0]).sum())))
+        # whitened: each component divided by its standard deviation, so that no single direction (overall
+        # brightness, say) dominates the cosine between photos
+        self.components = (vt[:keep].T / (singular[:keep] / np.sqrt(len(z)))).astype(np.float32)
+        self.mean, self.scale = mean.astype(np.float32), scale.astype(np.float32)
+
+    def project(self, raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if self.components is None or self.mean is None or self.scale is None:
+            raise ConfigError("the pixels image encoder is not fitted: build the index from examples with photos")
+        return {"look": _normalise(((raw["look"] - self.mean) / self.scale) @ self.components), "colour": raw["colour"]}
+
+    def dims(self) -> dict[str, int]:
+        look = self.components.shape[1] if self.components is not None else LOOK_DIMS
+        return {"look": look, "colour": int(np.prod(COLOUR_BINS))}
+
+    def manifest(self) -> dict[str, Any]:
+        return {**super().manifest(), "version": PIXELS_VERSION}
+
+    def save(self, directory: Path) -> None:
+        assert self.components is not None and self.mean is not None and self.scale is not None
+        np.savez(directory / "image_encoder.npz", mean=self.mean, scale=self.scale, components=self.components)
+
+    @classmethod
+    def load(cls, directory: Path) -> PixelEncoder:
+        path = directory / "image_encoder.npz"
+        if not path.exists():
+            raise IndexMismatchError(f"{directory}: the index's image encoder ({path.name}) is missing; rebuild it")
+        encoder = cls()
+        with np.load(path, allow_pickle=False) as data:
+            encoder.mean, encoder.scale, encoder.components = data["mean"], data["scale"], data["components"]
+        return encoder
+
+
+class ClipEncoder(ImageEncoder):
+    """A pretrained dual encoder from a local directory: a sentence-transformers model (``modules.json``) or a
+    transformers CLIP / SigLIP model (``config.json``). Weights are never downloaded."""
+
+    kind = "clip"
+    has_text = True
+
+    def __init__(self, path: str, *, device: str | None = None, batch_size: int = 32) -> None:
+        self.name = path
+        self.device = device
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._processor: Any = None
+        self._tokenizer: Any = None
+        self._sentence_transformer = False
+        self._dim: int | None = None
+        self._pixels = PixelEncoder()  # the colour view needs no weights and no fitting
+
+    @property
+    def decode_size(self) -> int | None:  # type: ignore[override]
+        return 512  # above what CLIP/SigLIP processors resize to (224-384)
+
+    def _load(self) -> None:
+        if self._model is not None:
+            return
+        path = Path(self.name)
+        if not path.is_dir():
+            raise ConfigError(
+                f"image embedder {self.name!r}: no such directory; give a local CLIP or SigLIP model directory "
+                "(sentence-transformers or transformers; weights are never downloaded)"
+            )
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            import torch  # noqa: F401
+            import transformers
+        except ImportError:
+            raise missing_dependency("transformers", "transformers", "a CLIP image embedder") from None
+        if (path / "modules.json").exists():
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(path), device=self.device)
+            self._sentence_transformer = True
+            return
+        config = json.loads((path / "config.json").read_text()) if (path / "config.json").exists() else {}
+        if not any(kind in str(config.get("model_type", "")) for kind in ("clip", "siglip")):
+            raise ConfigError(
+                f"image embedder {self.name!r}: not a CLIP or SigLIP model (config.json model_type is "
+                f"{config.get('model_type')!r}; a sentence-transformers directory has modules.json)"
+            )
+        self._model = transformers.AutoModel.from_pretrained(str(path)).eval()
+        if self.device:
+            self._model.to(self.device)
+        self._processor = transformers.AutoImageProcessor.from_pretrained(str(path))
+        self._tokenizer = transformers.AutoTokenizer.from_pretrained(str(path))
+
+    def prepare(self, image: Any) -> Any:
+        return image, self._pixels.prepare(image)
+
+    def embed(self, prepared: Sequence[Any]) -> dict[str, np.ndarray]:
+        self._load()
+        images = [p[0] for p in prepared]
+        colour = self._pixels.embed([p[1] for p in prepared])["colour"]
+        if self._sentence_transformer:
+            look = self._model.encode(images, batch_size=self.batch_size, convert_to_numpy=True)
+        else:
+            size = self.batch_size
+            look = np.vstack([self._features("image", images[s : s + size]) for s in range(0, len(images), size)])
+        return {"look": _normalise(np.asarray(look, np.float32)), "colour": colour}
+
+    def encode_text(self, texts: Sequence[str]) -> np.ndarray:
+        self._load()
+        if not texts:
+            return np.zeros((0, self.dims()["look"]), np.float32)
+        if self._sentence_transformer:
+            vectors = self._model.encode(list(texts), batch_size=self.batch_size, convert_to_numpy=True)
+        else:
+            size = self.batch_size
+            vectors = np.vstack([self._features("text", list(texts[s : s + size])) for s in range(0, len(texts), size)])
+        return _normalise(np.asarray(vectors, np.float32))
+
+    def _features(self, modality: str, items: list[Any]) -> np.ndarray:
+        import torch
+
+        device = next(self._model.parameters()).device
+        with torch.inference_mode():
+            if modality == "image":
+                inputs = self._processor(images=items, return_tensors="pt").to(device)
+                out = self._model.get_image_features(**inputs)
+            else:
+                # SigLIP was trained on texts padded to the maximum length; CLIP ignores padding through its mask
+                padding = "max_length" if "siglip" in type(self._model).__name__.lower() else True
+                inputs = self._tokenizer(items, padding=padding, truncation=True, return_tensors="pt").to(device)
+                out = self._model.get_text_features(**inputs)
+        tensor = getattr(out, "pooler_output", out)  # transformers 5 may wrap the features in a model output
+        return tensor.float().cpu().numpy()
+
+    def dims(self) -> dict[str, int]:
+        if self._dim is None:
+            self._load()
+            if self._sentence_transformer:
+                get = getattr(self._model, "get_embedding_dimension", None) or (
+                    self._model.get_sentence_embedding_dimension
+                )
+                self._dim = int(get())
+            else:
+                config = self._model.config
+                self._dim = int(getattr(config, "projection_dim", None) or config.text_config.hidden_size)
+        return {"look": self._dim, "colour": int(np.prod(COLOUR_BINS))}
+
+
+def get_image_encoder(name: str | None, *, device: str | None = None) -> ImageEncoder | None:
+    """The encoder a setting names: ``pixels``, a model directory, or None / ``none`` for no images."""
+    if name is None or name == NO_IMAGES:
+        return None
+    if name == PIXELS:
+        return PixelEncoder()
+    return ClipEncoder(name, device=device)
+
+
+def load_image_encoder(manifest: dict[str, Any], directory: Path, *, device: str | None = None) -> ImageEncoder:
+    """The encoder an index was built with, as its manifest records it."""
+    kind = manifest.get("kind")
+    if kind == PIXELS:
+        if manifest.get("version") != PIXELS_VERSION:
+            raise IndexMismatchError(
+                f"{directory}: its photos were encoded by pixels features version {manifest.get('version')}, "
+                f"this tagllm computes version {PIXELS_VERSION}; rebuild the index"
+            )
+        return PixelEncoder.load(directory)
+    if kind == "clip":
+        return ClipEncoder(str(manifest["name"]), device=device)
+    raise IndexMismatchError(f"{directory}: unknown image encoder {manifest!r}; rebuild the index")

@@ -1,0 +1,140 @@
+"""Photos on the default path: an index built on the examples' photos, products tagged with photos good and bad."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageDraw
+
+from tagllm.config import TaggerConfig
+from tagllm.retrieval.index import ExampleIndex
+from tagllm.tagger import Tagger, build_index
+
+COLOURS = {
+    "color-red": (200, 30, 40),
+    "color-blue": (30, 60, 190),
+    "color-green": (40, 150, 60),
+    "color-black": (25, 25, 25),
+}
+KINDS = {  # category -> (title, how its silhouette is drawn)
+    "apparel-dresses": ("Summer dress", "dress"),
+    "footwear-sneakers": ("Everyday sneakers", "shoe"),
+    "apparel-tshirts": ("Classic tee", "tee"),
+}
+
+
+def draw(path: Path, kind: str, colour: tuple[int, int, int], jitter: int = 0) -> Path:
+    """A product photo as catalogues take them: the product alone on white, 3:4."""
+    image = Image.new("RGB", (150, 200), "white")
+    pen = ImageDraw.Draw(image)
+    j = jitter
+    if kind == "dress":
+        pen.polygon([(60 + j, 20), (90 - j, 20), (125, 185 - j), (25, 185 - j)], fill=colour)
+    elif kind == "shoe":
+        pen.rectangle([15, 110 + j, 135 - j, 150], fill=colour)
+        pen.rectangle([15, 150, 135 - j, 160], fill=(235, 235, 235))
+    else:
+        pen.rectangle([45, 40 + j, 105, 180], fill=colour)
+        pen.rectangle([15 + j, 40, 135 - j, 80], fill=colour)
+    image.save(path, quality=92)
+    return path
+
+
+def write_examples(directory: Path) -> Path:
+    """48 labelled examples whose titles never name the colour: only their photos show it."""
+    (directory / "photos").mkdir(parents=True, exist_ok=True)
+    rows = []
+    for category, (title, kind) in KINDS.items():
+        for colour, rgb in COLOURS.items():
+            for jitter in range(4):
+                name = f"photos/{kind}-{colour}-{jitter}.jpg"
+                draw(directory / name, kind, rgb, jitter * 3)
+                labels = {"category": [category], "color": [colour]}
+                rows.append({"id": f"{kind}-{colour}-{jitter}", "title": title, "images": [name], "labels": labels})
+    path = directory / "examples.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def forged_png(path: Path, width: int, height: int) -> Path:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IEND", b"")
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def photo_index(tmp_path_factory: pytest.TempPathFactory, demo_taxonomy: Any, embedder: Any) -> Path:
+    root = tmp_path_factory.mktemp("photo-examples")
+    target = root / "index"
+    build_index(write_examples(root), demo_taxonomy, embedder, target)
+    return target
+
+
+def test_the_index_holds_the_examples_photos_and_loads_them_back(photo_index: Path, demo_taxonomy: Any) -> None:
+    manifest = json.loads((photo_index / "manifest.json").read_text())
+    assert manifest["images"] == {
+        "encoder": {"name": "pixels", "kind": "pixels", "dims": {"look": manifest["images"]["encoder"]["dims"]["look"],
+                    "colour": 648}, "version": 1},
+        "count": 48,
+    }  # fmt: skip
+    index = ExampleIndex.load(photo_index, taxonomy=demo_taxonomy)
+    assert index.images is not None and len(index.images) == 48
+    assert index.images.views["colour"].shape == (48, 648)
+    # the nearest photo by colour of a red dress is another red one
+    red = index.images.batch([0]).views["colour"]
+    hits = index.images.search("colour", red, 4)
+    assert [index.examples[i].labels["color"] for i in hits.ids[0]] == [["color-red"]] * 4
+
+
+def test_no_product_is_lost_to_a_bad_photo(
+    photo_index: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    draw(tmp_path / "good.jpg", "dress", COLOURS["color-red"])
+    draw(tmp_path / "whole.jpg", "dress", COLOURS["color-blue"])
+    (tmp_path / "truncated.jpg").write_bytes((tmp_path / "whole.jpg").read_bytes()[:400])
+    (tmp_path / "notes.jpg").write_text("not a photo")
+    forged_png(tmp_path / "huge.png", 9000, 9000)
+    products = [
+        {"id": "good", "title": "Summer dress", "images": ["good.jpg"]},
+        {"id": "missing", "title": "Summer dress", "images": ["missing.jpg"]},
+        {"id": "truncated", "title": "Summer dress", "images": ["truncated.jpg"]},
+        {"id": "notes", "title": "Summer dress", "images": ["notes.jpg"]},
+        {"id": "huge", "title": "Summer dress", "images": ["huge.png"]},
+        {"id": "remote", "title": "Summer dress", "images": ["https://example.com/dress.jpg"]},
+        {"id": "none", "title": "Summer dress"},
+    ]
+    source = tmp_path / "products.jsonl"
+    source.write_text("".join(json.dumps(p) + "\n" for p in products))
+    tagger = Tagger(demo_taxonomy, index=ExampleIndex.load(photo_index), embedder=embedder, config=TaggerConfig())
+    summary = tagger.tag_file(source, tmp_path / "out.jsonl")
+    assert (summary.tagged, summary.failed) == (7, 0)
+    results = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [r["status"] for r in results] == ["ok"] * 7
+    assert all(r["tags"]["category"] for r in results)
+    images = {r["product_id"]: r["provenance"].get("images", []) for r in results}
+    assert images == {
+        "good": [{"source": "good.jpg", "status": "ok", "width": 150, "height": 200}],
+        "missing": [{"source": "missing.jpg", "status": "error",
+                     "error": f"missing.jpg: no such file ({tmp_path / 'missing.jpg'})"}],
+        "truncated": [{"source": "truncated.jpg", "status": "error",
+                       "error": "truncated.jpg: broken image (Truncated File Read)"}],
+        "notes": [{"source": "notes.jpg", "status": "error",
+                   "error": "notes.jpg: not an image file (no format Pillow reads)"}],
+        "huge": [{"source": "huge.png", "status": "error",
+                  "error": "huge.png: 9000x9000 pixels is over the limit of 40,000,000 (image_limits.max_pixels)"}],
+        "remote": [{"source": "https://example.com/dress.jpg", "status": "error",
+                    "error": "https://example.com/dress.jpg: remote image not fetched; allow it with "
+                    "--allow-remote-images"}],
+        "none": [],
+    }  # fmt: skip
