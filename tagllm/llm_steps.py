@@ -160,7 +160,9 @@ class LLMSteps:
             neighbours=item.neighbours,
             images=item.images,
             image_uses=item.image_uses,
-            messages=prompt.render(item.product, offered, item.examples, category=category),
+            messages=prompt.render(
+                item.product, offered, item.examples, category=category, images=[i.source for i in item.images]
+            ),
             schema=answer_schema(self.taxonomy, offered),
         )
 

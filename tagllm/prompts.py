@@ -7,8 +7,9 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import string
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,10 +70,18 @@ def resolve_prompt_path(name_or_path: str | Path) -> Path:
 
 
 class _MessageCollector:
-    """Collects the ``{% call message("role") %}…{% endcall %}`` blocks of one render, in order."""
+    """Collects the ``{% call message("role") %}…{% endcall %}`` blocks of one render, in order, and the places
+    ``{{ image(i) }}`` puts the product's photos.
 
-    def __init__(self) -> None:
-        self.messages: list[dict[str, str]] = []
+    A photo is marked in the rendered text by a token with a random part drawn for this render, so no product text
+    can forge one; a message holding photos becomes a list of content parts, ``{"type": "text", "text": …}`` and
+    ``{"type": "image", "index": i, "source": …}``, which each backend turns into what its engine takes."""
+
+    def __init__(self, images: Sequence[str] = ()) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self.images = list(images)
+        self._token = f"\x00image-{secrets.token_hex(8)}-"
+        self._marker = re.compile(re.escape(self._token) + r"(\d+)\x00")
 
     def message(self, role: str, caller: Callable[[], str] | None = None) -> str:
         if role not in ROLES:
@@ -81,8 +90,28 @@ class _MessageCollector:
             raise ConfigError('use message() as a call block: {% call message("user") %}…{% endcall %}')
         content = caller()
         _spend(chars=len(content))  # text written directly in a block reaches no finalize: counted here
-        self.messages.append({"role": role, "content": content.strip()})
+        self.messages.append({"role": role, "content": self._content(content.strip())})
         return ""
+
+    def image(self, index: int = 0) -> str:
+        if not isinstance(index, int) or not 0 <= index < len(self.images):
+            raise ConfigError(
+                f"image({index!r}): the product has {len(self.images)} photo(s) to show; "
+                "place them with {% for photo in product.images %}{{ image(loop.index0) }}{% endfor %}"
+            )
+        return f"{self._token}{index}\x00"
+
+    def _content(self, text: str) -> str | list[dict[str, Any]]:
+        pieces = self._marker.split(text)
+        if len(pieces) == 1:
+            return text
+        parts: list[dict[str, Any]] = []
+        for i, piece in enumerate(pieces):
+            if i % 2:
+                parts.append({"type": "image", "index": int(piece), "source": self.images[int(piece)]})
+            elif piece.strip():
+                parts.append({"type": "text", "text": piece.strip()})
+        return parts
 
 
 def _json(value: Any, indent: int | None = None) -> str:
@@ -373,14 +402,19 @@ class Prompt:
         examples: list[tuple[LabelledProduct, float]],
         *,
         category: str | None = None,
-    ) -> list[dict[str, str]]:
+        images: Sequence[str] = (),
+    ) -> list[dict[str, Any]]:
         """The chat messages for one product: static instructions, then examples, candidates, product.
 
-        ``category``: the category id already chosen, when this renders the attribute step of a two-step run."""
-        collector = _MessageCollector()
+        ``category``: the category id already chosen, when this renders the attribute step of a two-step run.
+        ``images``: the sources of the product's photos the backend will be given, in order; the template places
+        them with ``image(i)`` (a message holding one has a list of content parts, see ``_MessageCollector``)."""
+        collector = _MessageCollector(images)
         context = self.context(product, candidates, examples, category=category)
+        context["product"]["images"] = [{"index": i, "source": source} for i, source in enumerate(images)]
         context["message"] = collector.message
         token = _BUDGET.set(_Budget())
+        context["image"] = collector.image
         try:
             stray = "".join(self._stray_text(context))
         except Exception as exc:  # whatever a template does wrong, the user reads one line: where and what

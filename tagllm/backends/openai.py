@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
 import os
@@ -14,7 +15,7 @@ import urllib.parse
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Literal, TypeVar
 
-from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.backends.base import Backend, Generation, GenerationRequest, content_parts
 from tagllm.backends.confidence import enum_ids, value_confidences
 from tagllm.errors import BackendError, ConfigError, RetryableBackendError, missing_dependency
 from tagllm.models import RecordError
@@ -40,6 +41,8 @@ def _httpx() -> Any:
 class OpenAIBackend(Backend):
     """Chat completions over HTTP, one request per product, ``concurrency`` in flight at once.
 
+    A product's photos go with it as ``image_url`` content parts holding ``data:`` URLs (a local file's own bytes,
+    base64), where the template placed them; ``images=False`` keeps them out for a server whose model reads none.
     The answer is constrained with ``response_format`` (a strict JSON schema); a vLLM server gets its own
     ``structured_outputs`` field instead, which it applies with the same engine as in-process vLLM. ``timeout``
     bounds each attempt as a whole, from connecting to the last byte, so a server that trickles bytes cannot hold
@@ -74,6 +77,7 @@ class OpenAIBackend(Backend):
         server: Literal["auto", "vllm", "openai"] = "auto",
         logprobs: bool | None = None,
         extra_body: dict[str, Any] | None = None,
+        images: bool = True,
         client: Any = None,
     ) -> None:
         if concurrency < 1 or max_retries < 0 or not timeout > 0:
@@ -96,6 +100,7 @@ class OpenAIBackend(Backend):
         self.server = server
         self.logprobs = logprobs
         self.extra_body = extra_body or {}
+        self.supports_images = images
         self._client = client
         self._owns_client = client is None
         self._sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
@@ -194,9 +199,13 @@ class OpenAIBackend(Backend):
 
     def request_body(self, request: GenerationRequest) -> dict[str, Any]:
         """The chat-completions body for one product (what ``tagllm prompt render`` would show as sent)."""
+        messages = request.messages or []
+        if any(not isinstance(m["content"], str) for m in messages):
+            image = functools.partial(_image_part, request)
+            messages = [{**m, "content": content_parts(m["content"], image)} for m in messages]
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": request.messages,
+            "messages": messages,
             "max_tokens": self.max_new_tokens,
             "temperature": self.temperature,
         }
@@ -331,6 +340,10 @@ class OpenAIBackend(Backend):
             completion_tokens=_count(usage.get("completion_tokens")),
             confidences=confidences,
         )
+
+
+def _image_part(request: GenerationRequest, index: int) -> dict[str, Any]:
+    return {"type": "image_url", "image_url": {"url": request.images[index].data_url()}}
 
 
 class _BrokenOutput(Exception):

@@ -74,6 +74,17 @@ def defuse_special_tokens(messages: list[dict[str, str]], special_tokens: list[s
     return out
 
 
+def is_vision_model(model: str | None) -> bool:
+    """Whether a model directory holds a vision-language model (its config has a ``vision_config``)."""
+    from pathlib import Path
+
+    config = Path(str(model)) / "config.json"
+    try:
+        return "vision_config" in json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+
+
 def stop_token_ids(tokenizer: Any, generation_config: Any | None) -> list[int]:
     """Tokens that end an answer: the model's configured eos ids plus the tokenizer's eos token."""
     ids: list[int] = []

@@ -6,9 +6,16 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from tagllm.backends.base import Backend, Generation, GenerationRequest, check_installed, check_model_path
+from tagllm.backends.base import (
+    Backend,
+    Generation,
+    GenerationRequest,
+    check_installed,
+    check_model_path,
+    content_parts,
+)
 from tagllm.backends.confidence import decoded_spans, enum_ids, value_confidences
-from tagllm.backends.transformers import chat_text
+from tagllm.backends.transformers import chat_text, defuse_special_tokens, is_vision_model
 from tagllm.errors import ConfigError, missing_dependency
 from tagllm.models import RecordError
 
@@ -38,6 +45,11 @@ class VLLMBackend(Backend):
     ``SamplingParams(structured_outputs=StructuredOutputsParams(json=schema))`` (the ``guided_*`` names were
     removed in vLLM 0.12). Log-probs of the chosen tokens become per-value confidences: vLLM applies the
     grammar's mask before computing them, so they are probabilities among the allowed candidates.
+
+    A request whose messages show the product's photo goes through ``LLM.chat`` instead, with the photo as an
+    ``image_pil`` content part where the template placed it: vLLM then applies the model's chat template and its
+    multimodal processor, which put the model's own image placeholder tokens in. Photos are sent to vision-language
+    models only (a ``vision_config`` in the model's config), unless ``images`` says otherwise.
     """
 
     name = "vllm"
@@ -65,6 +77,7 @@ class VLLMBackend(Backend):
         chat_template_kwargs: dict[str, Any] | None = None,
         engine_args: dict[str, Any] | None = None,
         device: str | None = None,
+        images: bool | None = None,
     ) -> None:
         if model is None:
             raise ConfigError("the vllm backend needs --model: a model directory")
@@ -90,6 +103,7 @@ class VLLMBackend(Backend):
         self.any_whitespace = any_whitespace
         self.chat_template_kwargs = chat_template_kwargs or {}
         self.engine_args = engine_args or {}
+        self.images = images
         self._llm: Any = None
         self._tokenizer: Any = None
 
@@ -106,6 +120,16 @@ class VLLMBackend(Backend):
         check_installed(["vllm"], "vllm", "the vllm backend")
         # vLLM also reads a single GGUF file and Mistral-format directories (params.json): existence is the check.
         check_model_path(self.model, "vllm", needs_config=False)
+
+    @property
+    def supports_images(self) -> bool:  # type: ignore[override]
+        if self.images is not None:
+            return self.images
+        if self._llm is not None:
+            config = getattr(getattr(self._llm, "llm_engine", None), "model_config", None)
+            if config is not None and hasattr(config, "is_multimodal_model"):
+                return bool(config.is_multimodal_model)
+        return is_vision_model(self.model)
 
     def engine_kwargs(self) -> dict[str, Any]:
         """The arguments ``vllm.LLM`` is built with: the named settings, then ``engine_args`` as given."""
@@ -157,21 +181,63 @@ class VLLMBackend(Backend):
         prompts: list[dict[str, list[int]]] = []
         params: list[Any] = []
         order: list[int] = []
+        conversations: list[list[dict[str, Any]]] = []
+        chat_params: list[Any] = []
+        chat_order: list[int] = []
         for i, request in enumerate(requests):
             if not request.messages:
                 results[i] = Generation(error=RecordError(message="no prompt: the request has no messages"))
+                continue
+            if any(not isinstance(m["content"], str) for m in request.messages):
+                conversations.append(self.chat_messages(request))
+                chat_params.append(self.sampling_params(request))
+                chat_order.append(i)
                 continue
             text = chat_text(tokenizer, request.messages, self.chat_template_kwargs)
             prompts.append({"prompt_token_ids": tokenizer(text, add_special_tokens=False)["input_ids"]})
             params.append(self.sampling_params(request))
             order.append(i)
-        if prompts:
+        for batch, batch_params, batch_order in ((prompts, params, order), (conversations, chat_params, chat_order)):
+            if not batch:
+                continue
             started = time.perf_counter()
-            outputs = llm.generate(prompts, sampling_params=params, use_tqdm=False)
-            per_product_ms = (time.perf_counter() - started) * 1000 / len(prompts)
-            for i, output in zip(order, outputs, strict=True):
+            if batch is prompts:
+                outputs = llm.generate(prompts, sampling_params=batch_params, use_tqdm=False)
+            else:
+                outputs = llm.chat(
+                    conversations, sampling_params=batch_params, use_tqdm=False,
+                    chat_template_kwargs=self._template_kwargs(),
+                )  # fmt: skip
+            per_product_ms = (time.perf_counter() - started) * 1000 / len(batch)
+            for i, output in zip(batch_order, outputs, strict=True):
                 results[i] = self._generation(requests[i], output, per_product_ms)
         return [r if r is not None else Generation() for r in results]
+
+    def chat_messages(self, request: GenerationRequest) -> list[dict[str, Any]]:
+        """The conversation ``LLM.chat`` gets for a request that shows photos: photos as ``image_pil`` parts, and the
+        text with the spelling of the model's special tokens defused (as ``chat_text`` does for text prompts)."""
+        specials = list(getattr(self._tokenizer, "all_special_tokens", []))
+
+        def defused(text: str) -> str:
+            return defuse_special_tokens([{"role": "user", "content": text}], specials)[0]["content"]
+
+        def image(index: int) -> dict[str, Any]:
+            return {"type": "image_pil", "image_pil": request.images[index].image}
+
+        messages = []
+        for message in request.messages or []:
+            content = content_parts(message["content"], image)
+            if isinstance(content, str):
+                content = defused(content)
+            else:
+                content = [{"type": "text", "text": defused(p["text"])} if p["type"] == "text" else p for p in content]
+            messages.append({"role": message["role"], "content": content})
+        return messages
+
+    def _template_kwargs(self) -> dict[str, Any]:
+        from tagllm.backends.transformers import DEFAULT_CHAT_TEMPLATE_KWARGS
+
+        return {**DEFAULT_CHAT_TEMPLATE_KWARGS, **self.chat_template_kwargs}
 
     def _generation(self, request: GenerationRequest, output: Any, latency_ms: float) -> Generation:
         completion = output.outputs[0]

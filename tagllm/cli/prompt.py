@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.backends.base import Backend, Generation, GenerationRequest, message_text
 from tagllm.cli.common import ConfigOpt, build_config
 from tagllm.errors import ConfigError
 
@@ -28,9 +28,10 @@ class _Capture(Backend):
     needs_prompt = True
     supports_schema = True
 
-    def __init__(self, name: str, model: str | None) -> None:
+    def __init__(self, name: str, model: str | None, *, supports_images: bool = False) -> None:
         self.name = name
         self.model = model
+        self.supports_images = supports_images
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         raise NotImplementedError("prompt render builds requests with Tagger.requests and never generates")
@@ -60,7 +61,7 @@ def _product(product: str | None, input: str | None, product_id: str | None) -> 
     raise InputError(f"{input}: no product with id {product_id!r}" if product_id else f"{input}: no valid product")
 
 
-def _token_counts(tokenizer_dir: str, messages: list[dict[str, str]], static: list[dict[str, str]]) -> str:
+def _token_counts(tokenizer_dir: str, messages: list[dict[str, Any]], static: list[dict[str, Any]]) -> str:
     """Prompt tokens under the model's chat template, and how many of them are the prefix every product shares."""
     try:
         from transformers import AutoTokenizer
@@ -73,12 +74,35 @@ def _token_counts(tokenizer_dir: str, messages: list[dict[str, str]], static: li
     except (OSError, ValueError) as exc:  # a directory without tokenizer files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"--tokenizer {tokenizer_dir}: no tokenizer could be loaded from it ({first})") from None
+    photos = sum(isinstance(m["content"], list) and any(p["type"] == "image" for p in m["content"]) for m in messages)
+    messages = [{**m, "content": message_text(m["content"])} for m in messages]
     ids = tokenizer(chat_text(tokenizer, messages), add_special_tokens=False)["input_ids"]
     other = tokenizer(chat_text(tokenizer, static), add_special_tokens=False)["input_ids"]
     shared = next((i for i, (a, b) in enumerate(zip(ids, other, strict=False)) if a != b), min(len(ids), len(other)))
     return (
         f"prompt tokens: {len(ids)} ({tokenizer_dir} chat template), "
-        f"shared static prefix: {shared} ({shared / max(len(ids), 1):.0%})"
+        f"shared static prefix: {shared} ({shared / max(len(ids), 1):.0%})" + (", photos not counted" if photos else "")
+    )
+
+
+def _reads_images(cfg: Any) -> bool:
+    """Whether the configured backend would be given the product's photos (see each backend's ``images`` option)."""
+    from tagllm.backends.transformers import is_vision_model
+
+    given = cfg.backend_options.get("images")
+    if given is not None:
+        return bool(given)
+    if cfg.backend in ("vllm", "transformers"):
+        return is_vision_model(cfg.model)
+    return True  # openai sends photos unless told not to; the retrieval default's prompt is shown as openai's
+
+
+def _shown(content: str | list[dict[str, Any]]) -> str:
+    """A message's text, with ``[photo N: source]`` where a photo is placed."""
+    if isinstance(content, str):
+        return content
+    return "\n".join(
+        part["text"] if part["type"] == "text" else f"[photo {part['index'] + 1}: {part['source']}]" for part in content
     )
 
 
@@ -130,8 +154,10 @@ def render(
     if category is not None and (category not in tax.values or tax.values[category].facet != CATEGORY):
         raise InputError(f"--category {category!r} is not a category id of taxonomy {tax.name!r}")
     embedder = Embedder.from_config(cfg)
-    capture = _Capture(cfg.backend, cfg.model)
+    capture = _Capture(cfg.backend, cfg.model, supports_images=_reads_images(cfg))
     tagger = Tagger(tax, index=open_index(cfg, tax, embedder), embedder=embedder, backend=capture, config=cfg)
+    if input is not None and tagger.image_root is None:
+        tagger.image_root = Path(input).resolve().parent  # the file's relative image paths start beside it
     steps = tagger.steps
     assert steps is not None  # _Capture needs a prompt, so the tagger built the LLM steps
     scored = tagger.score([item])[0]
@@ -160,9 +186,12 @@ def render(
         messages = step.request.messages or []
         for message in messages:
             typer.echo(f"=== {message['role']} ===")
-            typer.echo(message["content"])
+            typer.echo(_shown(message["content"]))
         typer.echo(f"--- template {step.prompt.name} ({step.prompt.path}), hash {step.prompt.hash}")
-        chars = sum(len(m["content"]) for m in messages)
+        for use in step.request.image_uses:
+            if use.error:
+                typer.echo(f"--- photo not shown: {use.error}")
+        chars = sum(len(message_text(m["content"])) for m in messages)
         typer.echo(f"--- {len(messages)} messages, {chars} characters" + (f"; {count}" if count else ""))
 
 

@@ -130,6 +130,26 @@ def make_requests(demo_taxonomy: Taxonomy) -> Callable[..., list[GenerationReque
     return make
 
 
+@pytest.fixture
+def photo_request(demo_taxonomy: Taxonomy, tmp_path: Path) -> GenerationRequest:
+    """The first demo product's request as the tagger builds it for a backend that reads photos: its photo (a red
+    30x40 PNG, ``tmp_path / "dress.png"``) loaded, and placed in the messages by the fewshot template."""
+    from PIL import Image
+
+    from tagllm.images import ImageLoader
+    from tagllm.prompts import load_prompt
+    from tagllm.schema import answer_schema
+
+    Image.new("RGB", (30, 40), (200, 20, 20)).save(tmp_path / "dress.png")
+    photo = ImageLoader(root=tmp_path).load("dress.png", keep_bytes=True)
+    product, cands = PRODUCTS[0], candidates_for(demo_taxonomy, "p1")
+    messages = load_prompt("fewshot", demo_taxonomy).render(product, cands, [(EXAMPLES[0], 0.8)], ["dress.png"])
+    return GenerationRequest(
+        product=product, candidates=cands, messages=messages, schema=answer_schema(demo_taxonomy, cands),
+        images=[photo],
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def make_attribute_requests(demo_taxonomy: Taxonomy) -> Callable[..., list[GenerationRequest]]:
     """The attribute step (two_step) for the demo products, their category being their first category candidate."""
@@ -214,6 +234,13 @@ def tiny_llama(demo_taxonomy: Taxonomy) -> tuple[Any, Any]:
 
 
 # -- a chat-completions server on 127.0.0.1, answering from the tiny model -----------------------------------
+def _text(content: str | list[dict[str, Any]]) -> str:
+    """A chat message's text: the content itself, or its text parts (OpenAI's content-part list) joined."""
+    if isinstance(content, str):
+        return content
+    return "\n".join(part["text"] for part in content if part.get("type") == "text")
+
+
 class ChatServer:
     """A real HTTP server speaking the chat-completions protocol, with scripted misbehaviour per product.
 
@@ -281,7 +308,7 @@ class ChatServer:
         self.thread.start()
 
     def _next(self, body: dict[str, Any]) -> str:
-        text = "\n".join(m["content"] for m in body["messages"])
+        text = "\n".join(_text(m["content"]) for m in body["messages"])
         for marker, steps in self.script.items():
             if json.dumps(marker, ensure_ascii=False)[1:-1] in text and steps:
                 return steps.pop(0)
@@ -289,7 +316,7 @@ class ChatServer:
 
     def attempts(self, marker: str) -> int:
         needle = json.dumps(marker, ensure_ascii=False)[1:-1]
-        return sum(needle in "\n".join(m["content"] for m in b["messages"]) for b in self.log)
+        return sum(needle in "\n".join(_text(m["content"]) for m in b["messages"]) for b in self.log)
 
     def _answer(self, handler: Any, body: dict[str, Any], behaviour: str) -> None:
         import time
@@ -312,7 +339,9 @@ class ChatServer:
             schema = body["structured_outputs"]["json"]
         elif "response_format" in body:
             schema = body["response_format"]["json_schema"]["schema"]
-        request = GenerationRequest(product=PRODUCTS[0], candidates={}, messages=body["messages"], schema=schema)
+        # the tiny model reads text: a photo's content part is left out of what it answers from
+        messages = [{**m, "content": _text(m["content"])} for m in body["messages"]]
+        request = GenerationRequest(product=PRODUCTS[0], candidates={}, messages=messages, schema=schema)
         generation, logprobs = self.engine.submit(self._generate, request, bool(body.get("logprobs"))).result()
         usage = {"prompt_tokens": generation.prompt_tokens, "completion_tokens": generation.completion_tokens}
         handler._send(200, self._completion(generation.text, logprobs, usage))

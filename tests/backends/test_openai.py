@@ -217,3 +217,33 @@ def test_a_server_serving_several_models_needs_a_model_name(chat_server: Any, ma
     client = httpx.AsyncClient(base_url="http://test/v1", transport=httpx.MockTransport(models))
     with pytest.raises(ConfigError, match="name the model with --model; the server serves: a, b"):
         OpenAIBackend(client=client).generate(make_requests()[:1])
+
+
+def test_a_photo_goes_where_the_template_placed_it_as_a_data_url(
+    chat_server: Any, photo_request: GenerationRequest, tmp_path: Any, check_answer: Check
+) -> None:
+    import base64
+
+    request = photo_request
+    generation = backend_for(chat_server, model="tiny").generate([request])[0]
+    assert generation.error is None, generation.error
+    check_answer(request, generation.text)
+    messages = request.messages or []
+    sent = chat_server.log[0]["messages"]
+    assert sent[:-1] == messages[:-1]  # the system message goes as it is
+    text = messages[-1]["content"][0]["text"]
+    assert text.endswith(
+        'Product to tag: {"title": "Red floral midi dress", "brand": "Zara", "attributes": {"size": "M"}, '
+        '"description": "Lightweight cotton dress for women with a floral print."}\n\n'
+        "Photo of the product (use it too: it shows what the text may not say, such as the colour):"
+    )
+    url = "data:image/png;base64," + base64.b64encode((tmp_path / "dress.png").read_bytes()).decode()
+    assert sent[-1] == {
+        "role": "user",
+        "content": [{"type": "text", "text": text}, {"type": "image_url", "image_url": {"url": url}}],
+    }
+
+
+def test_images_false_sends_text_alone(chat_server: Any, photo_request: GenerationRequest) -> None:
+    backend = backend_for(chat_server, model="tiny", images=False)
+    assert backend.supports_images is False  # the tagger then renders no photo into the messages

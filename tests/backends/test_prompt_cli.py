@@ -103,3 +103,27 @@ def test_render_with_a_directory_that_holds_no_tokenizer_says_so(tmp_path: Path)
     result = CliRunner().invoke(app, [*BASE, "--product", PRODUCT, "--tokenizer", str(tmp_path)])
     assert isinstance(result.exception, ConfigError)
     assert str(result.exception).startswith(f"--tokenizer {tmp_path}: no tokenizer could be loaded from it (")
+
+
+def test_render_shows_where_the_photo_goes_and_why_one_is_missing(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (30, 40), (200, 20, 20)).save(tmp_path / "dress.png")
+    products = tmp_path / "products.jsonl"
+    products.write_text(
+        '{"id": "a", "title": "Summer dress", "images": ["dress.png"]}\n'
+        '{"id": "b", "title": "Summer dress", "images": ["gone.png"]}\n'
+    )
+    result = CliRunner().invoke(app, [*BASE, "--input", str(products), "--id", "a"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    at = lines.index('Product to tag: {"title": "Summer dress"}')
+    assert lines[at + 1 : at + 4] == [
+        "",
+        "Photo of the product (use it too: it shows what the text may not say, such as the colour):",
+        "[photo 1: dress.png]",
+    ]
+    result = CliRunner().invoke(app, [*BASE, "--input", str(products), "--id", "b"])
+    assert result.exit_code == 0, result.output
+    assert "[photo 1:" not in result.stdout
+    assert f"--- photo not shown: gone.png: no such file ({tmp_path / 'gone.png'})" in result.stdout.splitlines()

@@ -67,6 +67,29 @@ class RecordingLLM:
             outputs.append(SimpleNamespace(prompt_token_ids=prompt["prompt_token_ids"], outputs=[completion]))
         return outputs
 
+    def chat(
+        self, messages: Any, sampling_params: Any = None, *, use_tqdm: bool = True, chat_template_kwargs: Any = None
+    ) -> list[Any]:
+        """What ``LLM.chat`` does for the tiny text model: the conversation's text through its chat template (the
+        photo left out, which a vision-language model's processor would turn into its image tokens)."""
+        from tagllm.backends.transformers import chat_text
+
+        self.calls.append(
+            {"chat": messages, "sampling_params": sampling_params, "use_tqdm": use_tqdm, "kwargs": chat_template_kwargs}
+        )
+        prompts = []
+        for conversation in messages:
+            texts = [
+                {"role": m["role"], "content": m["content"] if isinstance(m["content"], str) else
+                 "\n".join(p["text"] for p in m["content"] if p["type"] == "text")}
+                for m in conversation
+            ]  # fmt: skip
+            ids = self.tokenizer(chat_text(self.tokenizer, texts), add_special_tokens=False)["input_ids"]
+            prompts.append({"prompt_token_ids": ids})
+        outputs = self.generate(prompts, sampling_params, use_tqdm=use_tqdm)
+        self.calls.pop()  # the inner generate is how this stand-in answers, not a call the backend made
+        return outputs
+
 
 from tagllm.models import Product  # noqa: E402
 
@@ -162,6 +185,55 @@ def test_a_two_step_run_hands_the_engine_two_batches(
             assert {t.id for t in result.tags.get(facet, [])} <= offered
             # vLLM's log-probs of the chosen tokens (RecordingLLM reports -0.1 per token): a confidence below 1.
             assert all(0.0 < t.confidence < 1.0 for t in result.tags.get(facet, []))
+
+
+def test_a_request_with_a_photo_goes_through_chat_with_the_photo_where_the_template_placed_it(
+    tiny_llama: tuple[Any, Any], make_requests: Requests, photo_request: GenerationRequest, check_answer: Check
+) -> None:
+    _, structured_cls = _vllm_request_types()
+    from vllm.renderers.chat_utils.chat_message import parse_chat_message_content_mm_part
+
+    from tagllm.backends.transformers import chat_text
+    from tagllm.backends.vllm import VLLMBackend
+
+    model, tokenizer = tiny_llama
+    engine = RecordingLLM(model, tokenizer)
+    backend = VLLMBackend.from_llm(engine, model="tiny", max_new_tokens=128)
+    text_only = make_requests()[1]
+    generations = backend.generate([photo_request, text_only])
+
+    generate_call, chat_call = engine.calls  # text prompts as token ids in one call, photos through chat
+    expected = tokenizer(chat_text(tokenizer, text_only.messages), add_special_tokens=False)["input_ids"]
+    assert generate_call["prompts"] == [{"prompt_token_ids": expected}]
+    (conversation,) = chat_call["chat"]
+    messages = photo_request.messages or []
+    photo = photo_request.images[0].image
+    assert conversation == [
+        messages[0],
+        {"role": "user", "content": [messages[1]["content"][0], {"type": "image_pil", "image_pil": photo}]},
+    ]
+    # vLLM's own parser reads each part as the text and the PIL image
+    parts = conversation[1]["content"]
+    assert [parse_chat_message_content_mm_part(p) for p in parts] == [("text", parts[0]["text"]), ("image_pil", photo)]
+    (params,) = chat_call["sampling_params"]
+    assert isinstance(params.structured_outputs, structured_cls)
+    assert params.structured_outputs.json == photo_request.schema
+    assert chat_call["use_tqdm"] is False and chat_call["kwargs"] == {"enable_thinking": False}
+    for request, generation in zip([photo_request, text_only], generations, strict=True):
+        assert generation.error is None, generation.error
+        check_answer(request, generation.text)
+
+
+def test_photos_go_to_vision_language_models_only(tmp_path: Path) -> None:
+    from tagllm.backends.vllm import VLLMBackend
+
+    (tmp_path / "text").mkdir()
+    (tmp_path / "text" / "config.json").write_text('{"model_type": "qwen2"}')
+    (tmp_path / "vlm").mkdir()
+    (tmp_path / "vlm" / "config.json").write_text('{"model_type": "qwen2_vl", "vision_config": {"depth": 1}}')
+    assert VLLMBackend(model=str(tmp_path / "text")).supports_images is False
+    assert VLLMBackend(model=str(tmp_path / "vlm")).supports_images is True
+    assert VLLMBackend(model=str(tmp_path / "vlm"), images=False).supports_images is False
 
 
 def test_sampling_params_validate_in_vllm(make_requests: Requests) -> None:
