@@ -11,6 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tagllm.errors import ConfigError
 from tagllm.images import ImageLimits
 
+Input = Literal["text", "image"]
+
+
+def _text_and_image() -> list[Input]:
+    return ["text", "image"]
+
+
 DEFAULT_CONFIG_FILE = "tagllm.yaml"
 ENV_PREFIX = "TAGLLM_"
 FLAGS = {"facets": "--facet"}  # settings whose command-line flag is not --setting-name
@@ -47,6 +54,12 @@ class TaggerConfig(BaseModel):
         None, description="directory relative image paths start from (default: the input file's directory)"
     )
     image_limits: ImageLimits = Field(default_factory=ImageLimits, description="bounds on loading one photo")
+    inputs: list[Input] = Field(
+        default_factory=_text_and_image,
+        min_length=1,
+        description="what the tagger reads: text, image (photos alone, the text hidden), or both (to measure what "
+        "each adds)",
+    )
     backend: str = Field("retrieval", description="retrieval | transformers | vllm | openai")
     model: str | None = Field(None, description="model path (transformers, vllm) or served name (openai)")
     base_url: str | None = Field(None, description="OpenAI-compatible server URL (openai backend)")

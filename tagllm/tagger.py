@@ -36,7 +36,7 @@ from tagllm.models import (
 )
 from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
 from tagllm.retrieval.image_encoder import NO_IMAGES, PIXELS, ImageEncoder, get_image_encoder
-from tagllm.retrieval.image_index import Photos
+from tagllm.retrieval.image_index import ImageBatch, Photos
 from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
 
@@ -53,6 +53,7 @@ DEFAULT_EXAMPLES_IN_PROMPT = 5
 MAX_UNUSABLE_EXAMPLES = 0.5
 # The first window of a run is small so its results are out within seconds; windows then double up to ENCODE_WINDOW.
 FIRST_WINDOW = 256
+HIDDEN_TITLE = "(title hidden: tag from the photo)"  # what stands for the text when the photos alone are read
 
 
 class Tagger:
@@ -79,7 +80,13 @@ class Tagger:
         self.index = index
         if index is not None:
             index.check_embedder(self.embedder)
-        self.image_encoder = image_encoder_for(self.config, index)
+        self.inputs = tuple(self.config.inputs)
+        self.image_encoder = image_encoder_for(self.config, index) if "image" in self.inputs else None
+        if "text" not in self.inputs and self.image_encoder is None:
+            raise ConfigError(
+                "inputs [image] tags from the photos alone: it needs an index built from examples with photos "
+                "(tagllm index build), and --image-embedder not set to none"
+            )
         self.image_root: Path | None = Path(self.config.image_root) if self.config.image_root else None
         self._photo_thread: ThreadPoolExecutor | None = None
         self.backend = backend or get_backend(self.config.backend, **backend_options(self.config, taxonomy))
@@ -88,7 +95,7 @@ class Tagger:
         self.facets = self.config.facets or default_facets(taxonomy, index)
         for facet in self.facets:
             taxonomy.facet_values(facet)  # an unknown facet fails here, naming the taxonomy's facets
-        self.scorer = CandidateScorer(taxonomy, index, self.embedder, self.facets, k=self.config.k)
+        self.scorer = CandidateScorer(taxonomy, index, self.embedder, self.facets, k=self.config.k, inputs=self.inputs)
         if index is not None and index.path is not None:
             self.scorer.load_stackers(index.path)
         if mapper is None:
@@ -169,7 +176,7 @@ class Tagger:
         results: list[TagResult | None] = [None] * len(items)
         products: list[tuple[int, Product]] = []
         for i, item in enumerate(items):
-            product = _as_product(item, i)
+            product = self._visible(_as_product(item, i))
             if isinstance(product, RecordError):
                 results[i] = TagResult(product_id=error_id(product, i + 1), status="error", error=product)
             else:
@@ -191,7 +198,7 @@ class Tagger:
     ) -> Iterator[list[TagResult]]:
         """Tag ``items`` batch by batch, their texts encoded beforehand in one call (see ENCODE_WINDOW) while their
         photos load and encode on other threads."""
-        converted = [_as_product(item, first + i) for i, item in enumerate(items)]
+        converted = [self._visible(_as_product(item, first + i)) for i, item in enumerate(items)]
         products = [p for p in converted if isinstance(p, Product)]
         photos = self._photos_async(products)
         vectors = self.embedder.encode([p.text() for p in products], progress=progress)
@@ -219,6 +226,19 @@ class Tagger:
         from tagllm.retrieval.image_index import encode_photos
 
         return encode_photos([p.images for p in products], self.image_loader(), self.image_encoder)
+
+    def _visible(self, item: Product | RecordError) -> Product | RecordError:
+        """The product as this tagger reads it: with ``inputs`` [image], its text hidden (the photos alone count)."""
+        if "text" in self.inputs or not isinstance(item, Product):
+            return item
+        hidden: dict[str, Any] = {
+            "title": HIDDEN_TITLE,
+            "description": None,
+            "brand": None,
+            "attributes": {},
+            "queries": [],
+        }
+        return item.model_copy(update=hidden)
 
     def _photos_for_backend(self, products: Sequence[Product]) -> list[list[Any]] | None:
         """The products' photos as an LLM backend that reads images gets them (original bytes kept, scaled down to
@@ -270,11 +290,18 @@ class Tagger:
             raise ValueError(f"{len(vectors)} vectors for {len(products)} products")
         if photos is None:
             photos = self.photos(products)
-        batch, candidates = self.scorer.score(texts, vectors, max_candidates=self.config.max_candidates)
+        images = None
+        if photos is not None and self.index is not None and self.index.images is not None:
+            images = ImageBatch(photos.views, photos.has, self.index.images)
+        batch, candidates = self.scorer.score(texts, vectors, max_candidates=self.config.max_candidates, images=images)
         shown = self._photos_for_backend(products)
+        # the neighbours a reviewer sees (and an LLM gets as examples): by photo when the text is hidden
+        hits = (
+            images.hits("look", self.config.k) if images is not None and "text" not in self.inputs else batch.emb_hits
+        )
         scored = []
         for i, product in enumerate(products):
-            neighbours = self._neighbours(batch.emb_hits.ids[i], batch.emb_hits.scores[i])
+            neighbours = self._neighbours(hits.ids[i], hits.scores[i])
             item = ScoredProduct(product=product, candidates=candidates[i], neighbours=neighbours)
             if photos is not None:
                 item.image_uses = photos.uses[i]
@@ -284,7 +311,7 @@ class Tagger:
             if self.steps is not None and self.index is not None:
                 item.examples = [
                     (self.index.examples[int(j)], float(s))
-                    for j, s in zip(batch.emb_hits.ids[i], batch.emb_hits.scores[i], strict=False)
+                    for j, s in zip(hits.ids[i], hits.scores[i], strict=False)
                     if j >= 0
                 ][: int(self.config.backend_options.get("examples_in_prompt", DEFAULT_EXAMPLES_IN_PROMPT))]
             scored.append(item)
@@ -742,11 +769,11 @@ def build_index(
             from tagllm.images import ImageLoader
 
             image_loader = ImageLoader(root=Path(examples_path).resolve().parent)
-        if encoder is not None and progress and any(e.images for e in examples):
-            progress("photos", 0, None)
-        index = ExampleIndex.build(
-            examples, taxonomy, embedder, progress=report, image_encoder=encoder, image_loader=image_loader
-        )
+        index = ExampleIndex.build(examples, taxonomy, embedder, progress=report)
+        if encoder is not None and any(e.images for e in examples):
+            if progress:
+                progress("photos", 0, None)
+            index.build_photos(encoder, image_loader)
         index.manifest["label_field"] = label_field
         if taxonomy.source and Path(taxonomy.source).exists():
             index.manifest["taxonomy_source"] = str(Path(taxonomy.source).resolve())

@@ -1,6 +1,6 @@
-"""Test helpers: tiny random-weight chat models (tokenizer trained on the fly, Qwen2 or Llama shape), a hashing
-embedder that needs no weights, and an OpenAI-compatible server on 127.0.0.1 that answers under each request's
-schema and injects faults at random."""
+"""Test helpers: tiny random-weight chat models (tokenizer trained on the fly, Qwen2 or Llama shape), CLIP and a
+LLaVA-shaped vision-language model; a hashing embedder that needs no weights, and an OpenAI-compatible server on
+127.0.0.1 that answers under each request's schema and injects faults at random."""
 
 from __future__ import annotations
 
@@ -404,3 +404,72 @@ class FaultyChatServer:
         else:
             status, data, content_type, headers = self._canned(fault, answer, rng)
             self._send(handler, status, data, content_type, **headers)
+
+
+def build_clip(directory: Any, corpus: Iterable[str], *, seed: int = 0) -> Any:
+    """A random-weight CLIP (32-pixel photos, 16-dimensional embeddings) saved to ``directory`` as a transformers
+    model directory, with an image processor and a tokenizer trained on ``corpus``; returns the directory."""
+    from pathlib import Path
+
+    import torch
+    import transformers
+
+    path = Path(directory)
+    tokenizer = build_tokenizer(corpus, "llama", vocab_size=384)
+    ids = {"bos_token_id": None, "eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id}
+    text = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2, **ids)
+    config = transformers.CLIPConfig(
+        text_config=dict(text, vocab_size=len(tokenizer), max_position_embeddings=64),
+        vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+                           image_size=32, patch_size=8),
+        projection_dim=16,
+    )  # fmt: skip
+    torch.manual_seed(seed)
+    transformers.CLIPModel(config).save_pretrained(path)
+    processor = transformers.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    processor.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+# LLAMA3 with content parts: a photo becomes the processor's "<image>" placeholder
+LLAMA3_VISION = (
+    "<|begin_of_text|>{% for m in messages %}<|start_header_id|>{{ m['role'] }}<|end_header_id|>\n\n"
+    "{% if m['content'] is string %}{{ m['content'] }}{% else %}{% for p in m['content'] %}"
+    "{% if p['type'] == 'image' %}<image>{% else %}{{ p['text'] }}{% endif %}{% endfor %}{% endif %}"
+    "<|eot_id|>{% endfor %}"
+    "{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}"
+)
+
+
+def build_vlm(corpus: Iterable[str], *, seed: int = 0) -> tuple[Any, Any]:
+    """A random-weight LLaVA-shaped vision-language model (a one-layer CLIP vision tower on 32-pixel photos, 16
+    image tokens each, into a two-layer Llama) and its processor, whose tokenizer is trained on ``corpus``."""
+    import torch
+    import transformers
+
+    tokenizer = build_tokenizer(corpus, "llama")
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<image>"]})
+    tokenizer.chat_template = LLAMA3_VISION
+    vision = transformers.CLIPVisionConfig(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2, image_size=32, patch_size=8
+    )
+    text = transformers.LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=8192, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )  # fmt: skip
+    config = transformers.LlavaConfig(
+        vision_config=vision, text_config=text, image_token_index=tokenizer.convert_tokens_to_ids("<image>"),
+        vision_feature_layer=-1, vision_feature_select_strategy="default",
+    )  # fmt: skip
+    torch.manual_seed(seed)
+    model = transformers.LlavaForConditionalGeneration(config).eval()
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    images = transformers.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    processor = transformers.LlavaProcessor(
+        image_processor=images, tokenizer=tokenizer, patch_size=8, vision_feature_select_strategy="default",
+        chat_template=LLAMA3_VISION, image_token="<image>", num_additional_image_tokens=1,
+    )  # fmt: skip
+    return model, processor

@@ -138,3 +138,98 @@ def test_no_product_is_lost_to_a_bad_photo(
                     "--allow-remote-images"}],
         "none": [],
     }  # fmt: skip
+
+
+def test_the_photo_says_what_the_title_does_not(
+    photo_index: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    products = []
+    for colour in COLOURS:
+        for title, kind in KINDS.values():
+            name = f"{kind}-{colour}.jpg"
+            draw(tmp_path / name, kind, COLOURS[colour], jitter=5)  # a jitter no example was drawn with
+            products.append({"id": name, "title": title, "images": [name]})
+    config = TaggerConfig(image_root=str(tmp_path))
+    tagger = Tagger(demo_taxonomy, index=ExampleIndex.load(photo_index), embedder=embedder, config=config)
+    results = tagger.tag(products)
+    assert [r.best("color").id for r in results] == [c for c in COLOURS for _ in KINDS]  # type: ignore[union-attr]
+    evidence = results[0].provenance.candidates["color"][0].evidence  # type: ignore[union-attr]
+    assert {"colour_vote", "colour_centroid", "colour_ridge"} <= set(evidence)
+
+
+def test_inputs_image_reads_the_photo_alone(
+    photo_index: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    draw(tmp_path / "shoe.jpg", "shoe", COLOURS["color-green"], jitter=5)
+    product = {"id": "p", "title": "Summer dress", "images": ["shoe.jpg"]}  # the title says what the photo does not
+    config = TaggerConfig(image_root=str(tmp_path), inputs=["image"])
+    tagger = Tagger(demo_taxonomy, index=ExampleIndex.load(photo_index), embedder=embedder, config=config)
+    (result,) = tagger.tag([product])
+    assert (result.best("category").id, result.best("color").id) == ("footwear-sneakers", "color-green")  # type: ignore[union-attr]
+    neighbours = result.provenance.neighbours  # type: ignore[union-attr]
+    assert [n.title for n in neighbours] == ["Everyday sneakers"] * 5  # the nearest photos, not the nearest titles
+    evidence = {name for c in result.provenance.candidates["category"] for name in c.evidence}  # type: ignore[union-attr]
+    assert evidence <= {"img_vote", "img_top1", "img_centroid", "img_ridge", "colour_vote", "colour_top1",
+                        "colour_centroid", "colour_ridge", "prior"}  # fmt: skip
+
+
+def test_inputs_image_needs_an_index_with_photos(demo_index_dir: Path, demo_taxonomy: Any, embedder: Any) -> None:
+    from tagllm.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^inputs \[image\] tags from the photos alone: it needs an index built"):
+        Tagger(demo_taxonomy, index=ExampleIndex.load(demo_index_dir), embedder=embedder,
+               config=TaggerConfig(inputs=["image"]))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_clip(tmp_path_factory: pytest.TempPathFactory, demo_taxonomy: Any) -> Path:
+    """A random-weight CLIP saved like a downloaded transformers model (nothing is downloaded)."""
+    pytest.importorskip(
+        "transformers", reason="a CLIP image embedder needs transformers: pip install 'tagllm[transformers]'"
+    )
+    from tagllm.testing import build_clip
+
+    corpus = [f"a product photo, {f.title or f.name}: {v.name}" for f in demo_taxonomy.facets.values()
+              for v in demo_taxonomy.facet_values(f.name)]  # fmt: skip
+    return build_clip(tmp_path_factory.mktemp("tiny-clip"), corpus)
+
+
+def test_a_clip_image_embedder_goes_through_index_build_and_tagging(
+    tiny_clip: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    from tagllm.errors import IndexMismatchError
+
+    examples = write_examples(tmp_path / "data")
+    build_index(examples, demo_taxonomy, embedder, tmp_path / "index", image_embedder=str(tiny_clip))
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert manifest["images"] == {
+        "encoder": {"name": str(tiny_clip), "kind": "clip", "dims": {"look": 16, "colour": 648}},
+        "count": 48,
+    }
+    draw(tmp_path / "red-dress.jpg", "dress", COLOURS["color-red"], jitter=5)
+    config = TaggerConfig(image_root=str(tmp_path))
+    index = ExampleIndex.load(tmp_path / "index", taxonomy=demo_taxonomy)
+    (result,) = Tagger(demo_taxonomy, index=index, embedder=embedder, config=config).tag(
+        [{"id": "p", "title": "Summer dress", "images": ["red-dress.jpg"]}]
+    )
+    assert result.status == "ok" and result.best("color").id == "color-red"  # type: ignore[union-attr]
+    evidence = {n for c in result.provenance.candidates["color"] for n in c.evidence}  # type: ignore[union-attr]
+    assert {"img_vote", "img_label", "colour_vote"} <= evidence  # CLIP's look, its label similarity, the colours
+    with pytest.raises(IndexMismatchError, match="index built with image embedder .*, not 'pixels'; rebuild it"):
+        Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(image_embedder="pixels"))
+
+
+def test_a_sentence_transformers_clip_directory_encodes_as_its_transformers_model(
+    tiny_clip: Path, tmp_path: Path
+) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    from tagllm.retrieval.image_encoder import ClipEncoder
+
+    SentenceTransformer(str(tiny_clip)).save(str(tmp_path / "st"))
+    photos = [Image.new("RGB", (60, 80), colour) for colour in COLOURS.values()]
+    direct, wrapped = ClipEncoder(str(tiny_clip)), ClipEncoder(str(tmp_path / "st"))
+    a, b = (e.encode([e.prepare(p) for p in photos]) for e in (direct, wrapped))
+    assert a["look"].shape == (4, 16) and abs(a["look"] - b["look"]).max() < 1e-5
+    texts = ["a product photo, Color: Red", "a product photo, Color: Blue"]
+    assert abs(direct.encode_text(texts) - wrapped.encode_text(texts)).max() < 1e-5

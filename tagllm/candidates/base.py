@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,6 +22,9 @@ import scipy.sparse as sp
 from tagllm.retrieval.index import ExampleIndex, Hits, top_k
 from tagllm.retrieval.labels import LabelSpace
 from tagllm.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from tagllm.retrieval.image_index import ImageBatch
 
 TOP_PER_SIGNAL = 5  # each signal proposes the values it scores highest, this many per product
 
@@ -37,6 +40,7 @@ class Batch:
     texts: list[str]
     normalized: list[str]  # the texts through tagllm.text.normalize
     exclude: list[int] | None = None  # leave-one-out: the example each row is (fitting only)
+    images: ImageBatch | None = None  # the products' photos, when the index has photos and the products some
 
     @cached_property
     def binary(self) -> sp.csr_matrix:
@@ -150,12 +154,14 @@ class Evidence:
 
 class Family(ABC):
     """One family of evidence columns. Subclasses name their ``columns`` (in order), which of them also enter
-    relative to the product's best candidate (``relative``), and their weights in the stacker used before one is
-    fitted (``default_weights``)."""
+    relative to the product's best candidate (``relative``), their weights in the stacker used before one is
+    fitted (``default_weights``), and which of a product's inputs they read (``reads``: a scorer told to read the
+    photos alone leaves out the families that read text)."""
 
     columns: ClassVar[tuple[str, ...]]
     relative: ClassVar[tuple[str, ...]] = ()
     default_weights: ClassVar[dict[str, float]] = {}
+    reads: ClassVar[str | None] = "text"  # the input it needs ("text", "image"); None: the labels alone
 
     @classmethod
     @abstractmethod

@@ -11,6 +11,7 @@ from tagllm.candidates.bayes import NaiveBayesEvidence, WordNaiveBayesEvidence
 from tagllm.candidates.centroids import ClassCentroids
 from tagllm.candidates.labels import LabelSimilarity, PathSimilarity
 from tagllm.candidates.mentions import Mentions
+from tagllm.candidates.photos import PhotoEvidence
 from tagllm.candidates.prior import Prior
 from tagllm.candidates.ridge import RidgeEvidence
 from tagllm.candidates.votes import NeighbourVotes
@@ -25,6 +26,7 @@ FAMILIES: tuple[type[Family], ...] = (
     PathSimilarity,
     WordNaiveBayesEvidence,
     RidgeEvidence,
+    PhotoEvidence,
 )
 FEATURES = tuple(name for family in FAMILIES for name in family.columns)
 COLUMN = {name: i for i, name in enumerate(FEATURES)}

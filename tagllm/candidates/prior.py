@@ -13,6 +13,7 @@ from tagllm.candidates.base import Batch, Candidates, ClassFamily, Evidence, Fac
 class Prior(ClassFamily):
     columns = ("prior",)
     default_weights = {"prior": 0.5}
+    reads = None
 
     @classmethod
     def build(cls, data: FacetData) -> Prior | None:

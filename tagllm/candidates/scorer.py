@@ -25,6 +25,7 @@ from tagllm.candidates.features import FAMILIES, FEATURES
 from tagllm.candidates.stacker import Stacker, expand
 from tagllm.models import Candidate
 from tagllm.retrieval.embedder import Embedder
+from tagllm.retrieval.image_index import ImageBatch
 from tagllm.retrieval.index import ExampleIndex, Hits
 from tagllm.retrieval.labels import LabelSpace
 from tagllm.retrieval.lexical import hash_counts
@@ -77,6 +78,7 @@ class CandidateScorer:
     embedder: Embedder
     facets: list[str]
     k: int = 10
+    inputs: tuple[str, ...] = ("text", "image")  # what families may read (``Family.reads``)
     stackers: dict[str, Stacker] = field(default_factory=dict)
     _labels: dict[str, LabelSpace] = field(default_factory=dict, repr=False)
     _facets: dict[str, _Facet] = field(default_factory=dict, repr=False)
@@ -104,12 +106,19 @@ class CandidateScorer:
             classes = Classes.build(self.index, facet)
             tables = FacetTables.build(self.taxonomy, facet, space, classes, self.index)
             data = FacetData(self.taxonomy, facet, space, tables, classes, self.index, self.k)
-            self._facets[facet] = _Facet(data, [family.build(data) for family in FAMILIES])
+            self._facets[facet] = _Facet(
+                data, [family.build(data) if family.reads in (None, *self.inputs) else None for family in FAMILIES]
+            )
         return self._facets[facet]
 
     # -- scoring ---------------------------------------------------------------------------------------------------
     def prepare(
-        self, texts: Sequence[str], emb: np.ndarray, exclude: list[int] | None = None, lex: sp.csr_matrix | None = None
+        self,
+        texts: Sequence[str],
+        emb: np.ndarray,
+        exclude: list[int] | None = None,
+        lex: sp.csr_matrix | None = None,
+        images: ImageBatch | None = None,
     ) -> Batch:
         texts = list(texts)
         normalized = [normalize(t) for t in texts]
@@ -123,7 +132,7 @@ class CandidateScorer:
         else:
             empty = Hits(np.zeros((len(texts), 0), np.float32), np.zeros((len(texts), 0), np.int64))
             emb_hits = lex_hits = empty
-        return Batch(emb, lex, emb_hits, lex_hits, texts, normalized, exclude)
+        return Batch(emb, lex, emb_hits, lex_hits, texts, normalized, exclude, images)
 
     def features(self, batch: Batch, facet: str) -> Features:
         """The candidate values of every product of the batch and their evidence (candidates x FEATURES)."""
@@ -149,10 +158,17 @@ class CandidateScorer:
         return Features(candidates.rows, candidates.values, matrix, n, space.ids)
 
     def score(
-        self, texts: Sequence[str], emb: np.ndarray, *, max_candidates: int = 20, batch: Batch | None = None
+        self,
+        texts: Sequence[str],
+        emb: np.ndarray,
+        *,
+        max_candidates: int = 20,
+        batch: Batch | None = None,
+        images: ImageBatch | None = None,
     ) -> tuple[Batch, list[dict[str, list[Candidate]]]]:
-        """Ranked candidates per product and facet, each with its probability and evidence."""
-        batch = batch or self.prepare(texts, emb)
+        """Ranked candidates per product and facet, each with its probability and evidence (``images``: the
+        products' photos, see ``tagllm.retrieval.image_index``)."""
+        batch = batch or self.prepare(texts, emb, images=images)
         result: list[dict[str, list[Candidate]]] = [{} for _ in batch.texts]
         for facet in self.facets:
             stacker = self.stackers.get(facet) or Stacker.default()
@@ -201,7 +217,8 @@ class CandidateScorer:
         for start in range(0, len(rows), batch_size):
             part = rows[start : start + batch_size].tolist()
             texts = [self.index.examples[j].text() for j in part]
-            batch = self.prepare(texts, self.index.vectors[part], part, self.index.lexical_matrix[part])
+            images = self.index.images.batch(part) if self.index.images is not None else None
+            batch = self.prepare(texts, self.index.vectors[part], part, self.index.lexical_matrix[part], images)
             for facet in self.facets:
                 features = self.features(batch, facet)
                 gold = self._facet(facet).data.tables.gold_keys(part, features.n_values)
@@ -219,7 +236,7 @@ class CandidateScorer:
             # float32 rows: the solver's X'WX products take half the time (0.17 s against 0.40 s for 48k rows), and
             # the weights agree with a float64 fit to 1e-5
             x = np.vstack(xs[facet], dtype=np.float32)
-            stacker = Stacker.fit(x, np.concatenate(ys[facet]), fitted_on=products[facet], k=self.k)
+            stacker = Stacker.fit(x, np.concatenate(ys[facet]), fitted_on=products[facet], k=self.k, inputs=self.inputs)
             if stacker is not None:
                 self.stackers[facet] = stacker
         return self.stackers
@@ -229,14 +246,14 @@ class CandidateScorer:
         (directory / "scorer.json").write_text(json.dumps(data, indent=1) + "\n")
 
     def load_stackers(self, directory: Path) -> None:
-        """The stackers fitted when the index was built; fitted again here when they were fitted for another k or
-        over other features (an index built by another tagllm version).
+        """The stackers fitted when the index was built; fitted again here when they were fitted for another k, for
+        other inputs (text alone, photos alone) or over other features (an index built by another tagllm version).
 
         Vote evidence depends on k (a value's share of 5 neighbours is not its share of 20), so weights fitted
         for one k are the wrong weights for another. Refitting costs about a second per 3,000 examples."""
         path = directory / "scorer.json"
         saved = {f: Stacker.from_json(d) for f, d in json.loads(path.read_text()).items()} if path.exists() else {}
-        if any(s is None or s.k != self.k for s in saved.values()):
+        if any(s is None or s.k != self.k or s.inputs != self.inputs for s in saved.values()):
             self.stackers = {}
             self.fit()
         else:

@@ -22,6 +22,7 @@ class Stacker:
     scale: np.ndarray
     fitted_on: int = 0
     k: int | None = None  # the neighbours per product its vote evidence was computed with
+    inputs: tuple[str, ...] = ("text", "image")  # what the evidence it was fitted on read
 
     @classmethod
     def default(cls) -> Stacker:
@@ -29,7 +30,9 @@ class Stacker:
         return cls(coef, DEFAULT_INTERCEPT, np.zeros(len(ALL_FEATURES)), np.ones(len(ALL_FEATURES)))
 
     @classmethod
-    def fit(cls, x: np.ndarray, y: np.ndarray, *, fitted_on: int, k: int | None) -> Stacker | None:
+    def fit(
+        cls, x: np.ndarray, y: np.ndarray, *, fitted_on: int, k: int | None, inputs: tuple[str, ...] = ("text", "image")
+    ) -> Stacker | None:
         """Fit on candidate rows ``x`` (ALL_FEATURES, float32, standardised in place) and their 0/1 ``y``; None when
         ``y`` has one class only."""
         from sklearn.linear_model import LogisticRegression
@@ -44,7 +47,7 @@ class Stacker:
         x -= mean.astype(np.float32)  # in place: no float64 copy of the rows
         x /= scale.astype(np.float32)
         model.fit(x, y)
-        return cls(model.coef_[0], float(model.intercept_[0]), mean, scale, fitted_on, k)
+        return cls(model.coef_[0], float(model.intercept_[0]), mean, scale, fitted_on, k, tuple(inputs))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Probabilities for candidates (rows of ALL_FEATURES, see ``expand``)."""
@@ -61,6 +64,7 @@ class Stacker:
             "scale": self.scale.tolist(),
             "fitted_on": self.fitted_on,
             "k": self.k,
+            "inputs": list(self.inputs),
         }
 
     @classmethod
@@ -74,6 +78,7 @@ class Stacker:
             np.array(data["scale"]),
             int(data.get("fitted_on", 0)),
             data.get("k"),
+            tuple(data.get("inputs", ("text", "image"))),
         )
 
 

@@ -151,6 +151,8 @@ class Variant:
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, list):  # e.g. inputs: [text, image] -> text+image
+        return "+".join(_short(v) for v in value)
     text = str(value)
     return Path(text).stem if ("/" in text or "\\" in text) else text
 
@@ -479,6 +481,8 @@ def tag_variant(
             progress(f"{variant.name}: tagging {len(todo)} product(s), {cached} from cache")
         start = time.perf_counter()
         tagger = (factory or _default_factory)(variant.config)
+        if getattr(tagger, "image_root", False) is None:  # the gold file's relative image paths start beside it
+            tagger.image_root = Path(cfg.gold).resolve().parent
         setup_s = time.perf_counter() - start
         batch = max(1, variant.config.batch_size)
         for offset in range(0, len(todo), batch):

@@ -198,12 +198,17 @@ class PixelEncoder(ImageEncoder):
         mean = look.mean(axis=0, dtype=np.float64)
         scale = look.std(axis=0, dtype=np.float64)
         scale[scale < 1e-6] = 1.0
-        z = (look - mean) / scale
-        _, singular, vt = np.linalg.svd(z, full_matrices=False)
-        keep = max(1, min(LOOK_DIMS, int((singular > 1e-6 * singular[0]).sum())))
+        z = ((look - mean) / scale).astype(np.float32)
+        # the principal axes from the covariance (features x features): a float32 product and one symmetric
+        # eigendecomposition, instead of an SVD of the examples x features matrix
+        eigenvalues, eigenvectors = np.linalg.eigh((z.T @ z).astype(np.float64) / len(z))
+        order = np.argsort(eigenvalues)[::-1]
+        eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
+        # directions with next to no variance (a handful of look-alike photos) would only whiten noise up
+        keep = max(1, min(LOOK_DIMS, int((eigenvalues > 1e-6 * max(eigenvalues.sum(), 1e-12)).sum())))
         # whitened: each component divided by its standard deviation, so that no single direction (overall
         # brightness, say) dominates the cosine between photos
-        self.components = (vt[:keep].T / (singular[:keep] / np.sqrt(len(z)))).astype(np.float32)
+        self.components = (eigenvectors[:, :keep] / np.sqrt(eigenvalues[:keep])).astype(np.float32)
         self.mean, self.scale = mean.astype(np.float32), scale.astype(np.float32)
 
     def project(self, raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -269,8 +274,10 @@ class ClipEncoder(ImageEncoder):
         try:
             import torch  # noqa: F401
             import transformers
+            from transformers.utils import logging as hf_logging
         except ImportError:
             raise missing_dependency("transformers", "transformers", "a CLIP image embedder") from None
+        hf_logging.disable_progress_bar()  # a per-load weights bar on stderr is noise in a CLI's output
         if (path / "modules.json").exists():
             from sentence_transformers import SentenceTransformer
 

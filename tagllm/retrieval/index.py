@@ -220,11 +220,15 @@ class ExampleIndex:
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }
         index = cls(examples, vectors, lexical, matrix, manifest, hnsw_threshold=hnsw_threshold)
-        if image_encoder is not None and any(e.images for e in examples):
-            index._build_images(image_encoder, image_loader)
+        if image_encoder is not None:
+            index.build_photos(image_encoder, image_loader)
         return index
 
-    def _build_images(self, encoder: ImageEncoder, loader: ImageLoader | None) -> None:
+    def build_photos(self, encoder: ImageEncoder, loader: ImageLoader | None = None) -> None:
+        """Encode the examples' photos (the built-in encoder is fitted on them first); without any readable photo
+        the index stays one of texts alone (``image_problems`` says why)."""
+        if not any(e.images for e in self.examples):
+            return
         from tagllm.images import ImageLoader
         from tagllm.retrieval.image_index import ImageVectors, encode_photos
 
