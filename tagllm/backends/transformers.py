@@ -29,7 +29,7 @@ def _import_engine() -> tuple[Any, Any, Any]:
     return torch, transformers, xgrammar
 
 
-def chat_text(tokenizer: Any, messages: list[dict[str, str]], template_kwargs: dict[str, Any] | None = None) -> str:
+def chat_text(tokenizer: Any, messages: list[dict[str, Any]], template_kwargs: dict[str, Any] | None = None) -> str:
     """The model's own chat template applied to ``messages``, ready for generation.
 
     Some templates (Gemma, older Mistral) refuse a system message; then the system text opens the first user
@@ -41,36 +41,53 @@ def chat_text(tokenizer: Any, messages: list[dict[str, str]], template_kwargs: d
             "tagllm needs an instruction-tuned (chat) model"
         )
     kwargs = {**DEFAULT_CHAT_TEMPLATE_KWARGS, **(template_kwargs or {})}
-    messages = defuse_special_tokens(messages, list(getattr(tokenizer, "all_special_tokens", [])))
+    specials = getattr(tokenizer, "all_special_tokens", None)  # a processor keeps them on its tokenizer
+    if specials is None:
+        specials = getattr(getattr(tokenizer, "tokenizer", None), "all_special_tokens", [])
+    messages = defuse_special_tokens(messages, list(specials))
     try:
         return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True, **kwargs)
     except Exception as exc:  # jinja2's TemplateError, raised by the model's template itself
         if not messages or messages[0]["role"] != "system" or "system" not in str(exc).lower():
             raise
     system, rest = messages[0]["content"], [dict(m) for m in messages[1:]]
-    if rest and rest[0]["role"] == "user":
+    if rest and rest[0]["role"] == "user" and isinstance(rest[0]["content"], list):
+        rest[0]["content"] = [{"type": "text", "text": f"{system}\n\n"}, *rest[0]["content"]]
+    elif rest and rest[0]["role"] == "user":
         rest[0]["content"] = f"{system}\n\n{rest[0]['content']}"
     else:
         rest.insert(0, {"role": "user", "content": system})
     return tokenizer.apply_chat_template(rest, tokenize=False, add_generation_prompt=True, **kwargs)
 
 
-def defuse_special_tokens(messages: list[dict[str, str]], special_tokens: list[str]) -> list[dict[str, str]]:
+def defuse_special_tokens(messages: list[dict[str, Any]], special_tokens: list[str]) -> list[dict[str, Any]]:
     """Messages whose text cannot forge a control token: product text saying "<|im_end|>" stays text.
 
     Tokenizers turn a special token's spelling into the token itself wherever it appears, so a product title
     could
-    otherwise end the user turn. A zero-width space after the first character keeps the text readable.
-    """
+    otherwise end the user turn. A zero-width space after the first character keeps the text readable. In a
+    message made of content parts, each text part is defused."""
     tokens = [t for t in special_tokens if len(t) > 1]
-    if not tokens or not any(t in m["content"] for m in messages for t in tokens):
+
+    def defuse(text: str) -> str:
+        for t in tokens:
+            text = text.replace(t, t[0] + "\u200b" + t[1:])
+        return text
+
+    def text_of(m: dict[str, Any]) -> str:
+        content = m["content"]
+        return content if isinstance(content, str) else " ".join(p.get("text", "") for p in content)
+
+    if not tokens or not any(t in text_of(m) for m in messages for t in tokens):
         return messages
     out = []
     for m in messages:
         content = m["content"]
-        for t in tokens:
-            content = content.replace(t, t[0] + "\u200b" + t[1:])
-        out.append({**m, "content": content})
+        if isinstance(content, str):
+            out.append({**m, "content": defuse(content)})
+        else:
+            parts = [{**p, "text": defuse(p["text"])} if p.get("type") == "text" else p for p in content]
+            out.append({**m, "content": parts})
     return out
 
 
@@ -184,6 +201,7 @@ class TransformersBackend(Backend):
         trust_remote_code: bool = False,
         chat_template_kwargs: dict[str, Any] | None = None,
         any_whitespace: bool = False,
+        images: bool | None = None,
     ) -> None:
         self.model = model
         self.device = device
@@ -198,26 +216,39 @@ class TransformersBackend(Backend):
         self.chat_template_kwargs = chat_template_kwargs or {}
         # Compact JSON: fewer tokens, and a random or weak model cannot stall in whitespace.
         self.any_whitespace = any_whitespace
+        self.images = images
         self._model: Any = None
         self._tokenizer: Any = None
+        self._processor: Any = None  # a vision-language model's: its chat template and image processing
         self._compiler: Any = None
         self._grammars: dict[str, Any] = {}
         if model is None:
             raise ConfigError("the transformers backend needs --model: a Hugging Face model directory")
 
     @classmethod
-    def from_model(cls, model: Any, tokenizer: Any, **options: Any) -> TransformersBackend:
-        """Wrap a model and tokenizer the caller already loaded (a notebook, a test, a custom device map)."""
+    def from_model(cls, model: Any, tokenizer: Any, *, processor: Any = None, **options: Any) -> TransformersBackend:
+        """Wrap a model and tokenizer the caller already loaded (a notebook, a test, a custom device map); for a
+        vision-language model, its processor too."""
         name = getattr(model, "name_or_path", None) or getattr(model.config, "_name_or_path", None) or "in-memory"
         backend = cls(str(name), **options)
         backend._model = model
         backend._tokenizer = tokenizer
+        backend._processor = processor
         return backend
 
     def check(self) -> None:
         check_installed(["torch", "transformers", "xgrammar"], "transformers", "the transformers backend")
         if self._model is None:
             check_model_path(self.model, "transformers")
+
+    @property
+    def supports_images(self) -> bool:  # type: ignore[override]
+        """Photos go to vision-language models (a ``vision_config`` in their config), unless ``images`` says."""
+        if self.images is not None:
+            return self.images
+        if self._model is not None:
+            return self._processor is not None and hasattr(self._model.config, "vision_config")
+        return is_vision_model(self.model)
 
     # -- engine ----------------------------------------------------------------------------------------------
     def _load(self) -> tuple[Any, Any]:
@@ -226,10 +257,18 @@ class TransformersBackend(Backend):
             check_model_path(self.model, "transformers")
             device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
             dtype = self.dtype if self.dtype == "auto" else getattr(torch, self.dtype)
-            self._tokenizer = transformers.AutoTokenizer.from_pretrained(
-                self.model, trust_remote_code=self.trust_remote_code
-            )
-            self._model = transformers.AutoModelForCausalLM.from_pretrained(
+            model_class = transformers.AutoModelForCausalLM
+            if is_vision_model(self.model):
+                self._processor = transformers.AutoProcessor.from_pretrained(
+                    self.model, trust_remote_code=self.trust_remote_code
+                )
+                self._tokenizer = self._processor.tokenizer
+                model_class = transformers.AutoModelForImageTextToText
+            else:
+                self._tokenizer = transformers.AutoTokenizer.from_pretrained(
+                    self.model, trust_remote_code=self.trust_remote_code
+                )
+            self._model = model_class.from_pretrained(
                 self.model, dtype=dtype, trust_remote_code=self.trust_remote_code
             ).to(device)
             self._model.eval()
@@ -270,30 +309,55 @@ class TransformersBackend(Backend):
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         model, tokenizer = self._load()
         results: list[Generation | None] = [None] * len(requests)
-        ready: list[tuple[int, str]] = []
+        ready: list[tuple[int, str, list[Any]]] = []  # request, its prompt text, the photos it shows
         for i, request in enumerate(requests):
             if not request.messages:
                 results[i] = Generation(error=RecordError(message="no prompt: the request has no messages"))
                 continue
-            ready.append((i, chat_text(tokenizer, request.messages, self.chat_template_kwargs)))
-        # Similar lengths side by side: less padding per batch.
-        lengths = {i: len(text) for i, text in ready}
-        ready.sort(key=lambda item: lengths[item[0]], reverse=True)
+            photos = [request.images[p["index"]].image for m in request.messages if not isinstance(m["content"], str)
+                      for p in m["content"] if p["type"] == "image"]  # fmt: skip
+            if photos and self._processor is None:
+                results[i] = Generation(
+                    error=RecordError(message="the messages show a photo, but the model reads none")
+                )
+                continue
+            if photos:
+                text = chat_text(self._processor, _hf_parts(request.messages), self.chat_template_kwargs)
+            else:
+                text = chat_text(tokenizer, request.messages, self.chat_template_kwargs)
+            ready.append((i, text, photos))
+        # Similar lengths side by side: less padding per batch; prompts with photos batch apart (the processor
+        # takes them together with their images).
+        ready.sort(key=lambda item: (bool(item[2]), len(item[1])), reverse=True)
         for start in range(0, len(ready), self.batch_size):
             chunk = ready[start : start + self.batch_size]
-            try:
-                outputs = self._generate_batch([requests[i] for i, _ in chunk], [t for _, t in chunk])
-            except BackendError as exc:
-                outputs = [Generation(error=RecordError(message=str(exc), is_retryable=exc.is_retryable))] * len(chunk)
-            for (i, _), generation in zip(chunk, outputs, strict=True):
-                results[i] = generation
+            with_photos = [c for c in chunk if c[2]]
+            for part in (with_photos, [c for c in chunk if not c[2]]):
+                if not part:
+                    continue
+                shown = [c[2] for c in part] if part is with_photos else None
+                try:
+                    outputs = self._generate_batch([requests[i] for i, _, _ in part], [t for _, t, _ in part], shown)
+                except BackendError as exc:
+                    error = RecordError(message=str(exc), is_retryable=exc.is_retryable)
+                    outputs = [Generation(error=error)] * len(part)
+                for (i, _, _), generation in zip(part, outputs, strict=True):
+                    results[i] = generation
         return [r if r is not None else Generation() for r in results]
 
-    def _generate_batch(self, requests: list[GenerationRequest], texts: list[str]) -> list[Generation]:
+    def _generate_batch(
+        self, requests: list[GenerationRequest], texts: list[str], photos: list[list[Any]] | None = None
+    ) -> list[Generation]:
         torch, transformers, xgr = _import_engine()
         model, tokenizer = self._model, self._tokenizer
         started = time.perf_counter()
-        encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+        if photos is not None:
+            self._processor.tokenizer.padding_side = "left"
+            encoded = self._processor(
+                text=texts, images=photos, return_tensors="pt", padding=True, add_special_tokens=False
+            ).to(model.device)
+        else:
+            encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
         stops = stop_token_ids(tokenizer, model.generation_config)
         schemas = [r.schema for r in requests]
         processors = []
@@ -358,6 +422,15 @@ class TransformersBackend(Backend):
                 )
             )
         return outputs
+
+
+def _hf_parts(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Messages in the shape Hugging Face processors' chat templates read: a photo is ``{"type": "image"}``."""
+    return [
+        m if isinstance(m["content"], str) else
+        {**m, "content": [p if p["type"] == "text" else {"type": "image"} for p in m["content"]]}
+        for m in messages
+    ]  # fmt: skip
 
 
 def _chosen_logprob(scores: Any, chosen: Any) -> Any:

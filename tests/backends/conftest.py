@@ -233,6 +233,20 @@ def tiny_llama(demo_taxonomy: Taxonomy) -> tuple[Any, Any]:
     return build_model(tokenizer, "llama", seed=1), tokenizer
 
 
+@pytest.fixture(scope="session")
+def tiny_vlm_dir(tmp_path_factory: pytest.TempPathFactory, demo_taxonomy: Taxonomy) -> Path:
+    """A LLaVA-shaped random-weight vision-language model and its processor, saved like a downloaded model."""
+    pytest.importorskip("transformers", reason="needs transformers: pip install 'tagllm[transformers]'")
+    pytest.importorskip("xgrammar", reason="needs xgrammar: pip install 'tagllm[transformers]'")
+    from tagllm.testing import build_vlm
+
+    path = tmp_path_factory.mktemp("tiny-vlm")
+    model, processor = build_vlm(_corpus(demo_taxonomy))
+    model.save_pretrained(path)
+    processor.save_pretrained(path)
+    return path
+
+
 # -- a chat-completions server on 127.0.0.1, answering from the tiny model -----------------------------------
 def _text(content: str | list[dict[str, Any]]) -> str:
     """A chat message's text: the content itself, or its text parts (OpenAI's content-part list) joined."""

@@ -155,3 +155,43 @@ def test_product_text_cannot_forge_a_control_token(tiny_qwen_dir: Path) -> None:
     im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
     assert ids.count(im_end) == 1  # only the one that closes the user turn
     assert "Dress<\u200b|im_end|>" in text
+
+
+def test_a_vision_language_model_sees_the_photo_where_the_template_placed_it(
+    tiny_vlm_dir: Path, photo_request: GenerationRequest, check_answer: Check
+) -> None:
+    import dataclasses
+
+    from PIL import Image
+
+    from tagllm.backends.transformers import TransformersBackend
+    from tagllm.images import LoadedImage
+
+    backend = TransformersBackend(model=str(tiny_vlm_dir), device="cpu")
+    assert backend.supports_images  # its config has a vision tower: the tagger hands it the photos
+    blue = LoadedImage(source="dress.png", image=Image.new("RGB", (30, 40), (20, 20, 200)), format="PNG")
+    other = dataclasses.replace(photo_request, images=[blue])
+    red_answer, blue_answer = backend.generate([photo_request, other])
+    for request, generation in ((photo_request, red_answer), (other, blue_answer)):
+        assert generation.error is None, generation.error
+        check_answer(request, generation.text)
+    # The processor put the photo's 16 image tokens where the template placed it ...
+    text_only = dataclasses.replace(photo_request, messages=[
+        {**m, "content": m["content"] if isinstance(m["content"], str) else m["content"][0]["text"]}
+        for m in photo_request.messages or []
+    ])  # fmt: skip
+    assert red_answer.prompt_tokens == backend.generate([text_only])[0].prompt_tokens + 16  # type: ignore[operator]
+    # ... and the model read it: another photo, other token probabilities for the same answer
+    assert red_answer.confidences != blue_answer.confidences
+
+
+def test_a_text_model_given_a_photo_fails_that_product_alone(
+    tiny_llama: tuple[Any, Any], photo_request: GenerationRequest, make_requests: Requests
+) -> None:
+    from tagllm.backends.transformers import TransformersBackend
+
+    backend = TransformersBackend.from_model(*tiny_llama)
+    assert not backend.supports_images
+    photo, text = backend.generate([photo_request, make_requests()[1]])
+    assert photo.error is not None and photo.error.message == "the messages show a photo, but the model reads none"
+    assert text.error is None
