@@ -161,3 +161,23 @@ def test_a_stacker_over_other_features_is_refitted_on_load(tmp_path, demo_taxono
     loaded = CandidateScorer(demo_taxonomy, index, embedder, ["category"], k=5)
     loaded.load_stackers(tmp_path)
     assert np.allclose(loaded.stackers["category"].coef, built.stackers["category"].coef)
+
+
+def test_a_stacker_reads_evidence_outside_its_fitted_range_as_the_nearest_bound() -> None:
+    from tagllm.candidates.stacker import Stacker
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, len(ALL_FEATURES))).astype(np.float32)
+    x[:, 1] = 0.5 + rng.normal(scale=1e-3, size=200)  # a feature that barely varies in the fitted rows
+    y = (x[:, 0] + rng.normal(scale=0.5, size=200) > 0).astype(np.int64)
+    low, high = float(x[:, 1].min()), float(x[:, 1].max())
+    stacker = Stacker.fit(x.copy(), y, fitted_on=200, k=10)
+    assert stacker is not None
+    row = np.zeros((1, len(ALL_FEATURES)))
+    far, edge = row.copy(), row.copy()
+    far[0, 1], edge[0, 1] = 0.9, high
+    assert stacker.predict(far) == stacker.predict(edge)  # not 0 or 1 from 400 standard deviations out
+    far[0, 1], edge[0, 1] = -3.0, low
+    assert stacker.predict(far) == stacker.predict(edge)
+    again = Stacker.from_json(stacker.to_json())
+    assert again is not None and again.predict(far) == stacker.predict(far)

@@ -233,3 +233,35 @@ def test_a_sentence_transformers_clip_directory_encodes_as_its_transformers_mode
     assert a["look"].shape == (4, 16) and abs(a["look"] - b["look"]).max() < 1e-5
     texts = ["a product photo, Color: Red", "a product photo, Color: Blue"]
     assert abs(direct.encode_text(texts) - wrapped.encode_text(texts)).max() < 1e-5
+
+
+def test_an_eval_sweep_over_inputs_scores_title_photo_and_both_on_the_same_products(
+    photo_index: Path, tmp_path: Path
+) -> None:
+    from tagllm.evaluation.harness import load_eval_config, run_eval
+
+    (tmp_path / "photos").mkdir()
+    gold = []
+    for colour, rgb in COLOURS.items():
+        for category, (title, kind) in KINDS.items():
+            name = f"photos/{kind}-{colour}.jpg"
+            draw(tmp_path / name, kind, rgb, jitter=5)
+            labels = {"category": [category], "color": [colour]}
+            gold.append({"id": f"{kind}-{colour}", "title": title, "images": [name], "labels": labels})
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold))
+    (tmp_path / "eval.yaml").write_text(
+        "gold: gold.jsonl\ngold_field: labels\nbootstrap: 0\n"
+        f"tagger:\n  taxonomy: demo\n  index: {photo_index}\n"
+        "sweep:\n  inputs: [[text], [image], [text, image]]\n"
+    )
+    outcome = run_eval(load_eval_config(tmp_path / "eval.yaml"), root=tmp_path / "run")
+    accuracy = {
+        m["variant"]: {f: m["facets"][f]["leaf_accuracy"]["value"] for f in ("category", "color")}
+        for m in outcome.metrics
+    }
+    # the titles name the kind, never the colour; the photos (relative to the gold file) show both
+    assert accuracy == {
+        "inputs=text": {"category": 1.0, "color": 0.0},  # no colour: the tagger abstains,
+        "inputs=image": {"category": 1.0, "color": 1.0},
+        "inputs=text+image": {"category": 1.0, "color": 1.0},
+    }

@@ -23,6 +23,9 @@ class Stacker:
     fitted_on: int = 0
     k: int | None = None  # the neighbours per product its vote evidence was computed with
     inputs: tuple[str, ...] = ("text", "image")  # what the evidence it was fitted on read
+    # the range of each feature in the rows it was fitted on: a value outside is read as the nearest bound seen
+    low: np.ndarray | None = None
+    high: np.ndarray | None = None
 
     @classmethod
     def default(cls) -> Stacker:
@@ -40,6 +43,7 @@ class Stacker:
         if y.min() == y.max():
             return None
         mean, scale = x.mean(axis=0, dtype=np.float64), x.std(axis=0, dtype=np.float64)
+        low, high = x.min(axis=0).astype(np.float64), x.max(axis=0).astype(np.float64)
         scale[scale == 0] = 1.0
         # Newton's method (newton-cholesky): with a few dozen standardised features it reaches the optimum in about
         # ten steps, where the default lbfgs stopped short of it (objective 720.9 against 719.0 on Flipkart).
@@ -47,10 +51,16 @@ class Stacker:
         x -= mean.astype(np.float32)  # in place: no float64 copy of the rows
         x /= scale.astype(np.float32)
         model.fit(x, y)
-        return cls(model.coef_[0], float(model.intercept_[0]), mean, scale, fitted_on, k, tuple(inputs))
+        return cls(model.coef_[0], float(model.intercept_[0]), mean, scale, fitted_on, k, tuple(inputs), low, high)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Probabilities for candidates (rows of ALL_FEATURES, see ``expand``)."""
+        """Probabilities for candidates (rows of ALL_FEATURES, see ``expand``).
+
+        Each feature is first clipped to the range it had in the fitted rows: a feature that barely varied there
+        (the look of a photo says little about its colour) gets a large weight per unit, and a product outside that
+        range would otherwise drive its probability to 0 or 1 on evidence the fit never saw."""
+        if self.low is not None and self.high is not None:
+            x = np.clip(x, self.low, self.high)
         weights = self.coef / self.scale  # standardising folded into the weights: no copy of x
         z = x @ weights + (self.intercept - self.mean @ weights)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
@@ -65,6 +75,11 @@ class Stacker:
             "fitted_on": self.fitted_on,
             "k": self.k,
             "inputs": list(self.inputs),
+            **(
+                {"low": self.low.tolist(), "high": self.high.tolist()}
+                if self.low is not None and self.high is not None
+                else {}
+            ),
         }
 
     @classmethod
@@ -79,6 +94,8 @@ class Stacker:
             int(data.get("fitted_on", 0)),
             data.get("k"),
             tuple(data.get("inputs", ("text", "image"))),
+            np.array(data["low"]) if "low" in data else None,
+            np.array(data["high"]) if "high" in data else None,
         )
 
 
