@@ -265,3 +265,32 @@ def test_an_eval_sweep_over_inputs_scores_title_photo_and_both_on_the_same_produ
         "inputs=image": {"category": 1.0, "color": 1.0},
         "inputs=text+image": {"category": 1.0, "color": 1.0},
     }
+
+
+def test_index_add_encodes_added_photos_and_replaces_a_reviewed_examples_photo(
+    demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    from tagllm.images import ImageLoader
+    from tagllm.models import LabelledProduct
+    from tagllm.retrieval.image_index import encode_photos
+
+    examples = write_examples(tmp_path / "data")
+    build_index(examples, demo_taxonomy, embedder, tmp_path / "index")
+    index = ExampleIndex.load(tmp_path / "index", taxonomy=demo_taxonomy)
+    draw(tmp_path / "data" / "blue-dress.jpg", "dress", COLOURS["color-blue"], jitter=2)
+    draw(tmp_path / "data" / "new-shoe.jpg", "shoe", COLOURS["color-green"], jitter=2)
+    labels = {"category": ["apparel-dresses"], "color": ["color-blue"]}
+    reviewed = LabelledProduct(id="dress-color-red-0", title="Summer dress", images=["blue-dress.jpg"], labels=labels)
+    shoe_labels = {"category": ["footwear-sneakers"], "color": ["color-green"]}
+    new = LabelledProduct(id="new-shoe", title="Everyday sneakers", images=["new-shoe.jpg"], labels=shoe_labels)
+    counts = index.add([reviewed, new], embedder, image_loader=ImageLoader(root=tmp_path / "data"))
+    assert (counts.added, counts.replaced) == (1, 1)
+    assert index.images is not None and len(index.images) == 49
+    loader = ImageLoader(root=tmp_path / "data")
+    expected = encode_photos([["blue-dress.jpg"], ["new-shoe.jpg"]], loader, index.image_encoder)  # type: ignore[arg-type]
+    at = [i for i, e in enumerate(index.examples) if e.id in ("dress-color-red-0", "new-shoe")]
+    for row, i in enumerate(at):
+        stored = index.images.views["colour"][index.images.position[i]]
+        assert np.allclose(stored, expected.views["colour"][row])
