@@ -72,6 +72,7 @@ FLIPKART_KEYS = ("Ideal For", "Color", "Type", "Occasion", "Material", "Pattern"
 # 配送安装地区 delivery area, 产地 origin, 省份 province are left out), and are not numbers or dates.
 OPENBG_KEYS = ("风格", "适用对象", "功效", "材质", "功能", "图案", "款式", "适用场景", "流行元素", "适用季节")
 RECALL_AT = 20
+SWEEP = (0.7, 0.8, 0.9)  # the default's answers re-read at stricter probabilities (from its candidates' scores)
 _COMMA = re.compile(r"\s*[,，、;；]\s*")
 
 
@@ -338,11 +339,21 @@ def run_fold(
         if facet is None:  # the key made no facet (too rare in training): tagllm and the matcher cannot answer
             pooled.add(METHODS[0], key, [set() for _ in test])
             pooled.add(METHODS[2], key, [set() for _ in test])
+            for keep in SWEEP:
+                pooled.add(f"{METHODS[0]}, kept from {keep}", key, [set() for _ in test])
         else:
             pooled.add(METHODS[0], key, [
                 value_keys_of(taxonomy, key, [t.id for t in r.tags.get(facet, []) if t.source != "ancestor"])
                 for r in results
             ])  # fmt: skip
+            multi = taxonomy.facets[facet].multi_valued
+            for keep in SWEEP:  # what the default would answer if it kept values only from this probability up
+                pooled.add(f"{METHODS[0]}, kept from {keep}", key, [
+                    value_keys_of(taxonomy, key, [c.id for c in r.provenance.candidates.get(facet, [])
+                                                  if c.score >= keep][: None if multi else 1])
+                    if r.provenance else set()
+                    for r in results
+                ])  # fmt: skip
             matcher = MentionMatcher(taxonomy, facet, key)
             pooled.add(METHODS[2], key, [matcher(t) for t in titles])
         train_pairs = [(r["title"], gv[key]) for r in train if key in (gv := gold_values(r, [key]))]
@@ -367,14 +378,15 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
     for train, test in folds(rows, ds, seed):
         held = run_fold(ds, data, train, test, embedder, work, pooled)
     assert held is not None
-    per_method: dict[str, list[FacetScore]] = {m: [] for m in METHODS}
+    methods = list(pooled.preds)
+    per_method: dict[str, list[FacetScore]] = {m: [] for m in methods}
     for key in ds.keys:
         g = [x.get(key) for x in pooled.gold]
-        for method in METHODS:
+        for method in methods:
             s = score(g, pooled.preds[method][key])
             per_method[method].append(s)
             table.row(ds.name, f"{key} ({pooled.facet_of.get(key) or 'no facet'})", method, s)
-    for method in METHODS:
+    for method in methods:
         scores = per_method[method]
         n = sum(s.n for s in scores)
         cov = sum(s.answered for s in scores) / n if n else 0.0
@@ -455,6 +467,11 @@ def run_shopify(data: Path, n: int, seed: int, table: Table) -> None:
             )
         s = score([{x} if x else None for x in g], pred)
         table.row("fashion → shopify, no examples", facet, METHODS[0], s)
+        if facet != "category":
+            notes.append(f"  {facet}: " + reliability(
+                [(t.confidence, t.id == gi) for gi, r in zip(g, results, strict=True) if gi
+                 for t in r.tags.get(facet, [])]
+            ))  # fmt: skip
     unmapped = {f: sum(1 for x in g if x is None) for f, g in gold.items()}
     log(f"shopify: gold mapped in {map_s:.1f}s; tagger set up in {setup_s:.1f}s; {len(test)} products in {tag_s:.1f}s")
     table.lines.append("")
@@ -465,6 +482,17 @@ def run_shopify(data: Path, n: int, seed: int, table: Table) -> None:
     )
     table.lines.extend(notes)
     table.lines.append("")
+
+
+def reliability(outputs: list[tuple[float, bool]], edges: Sequence[float] = (0.0, 0.5, 0.7, 0.9, 1.01)) -> str:
+    """Among the answers in each confidence band, how many are right: calibrated confidences match the band."""
+    parts = []
+    for low, high in zip(edges, edges[1:], strict=False):
+        band = [right for confidence, right in outputs if low <= confidence < high]
+        if band:
+            parts.append(f"confidence {low:.1f}-{min(high, 1.0):.1f}: {sum(band)}/{len(band)} right "
+                         f"({sum(band) / len(band):.3f})")  # fmt: skip
+    return "; ".join(parts) or "no answers"
 
 
 def run_zero_category(data: Path, name: str, n: int, seed: int, table: Table) -> None:

@@ -30,7 +30,7 @@ PLACEHOLDERS = frozenset(
      "其他", "其它", "其他 other", "无", "见描述", "见详情", "不详", "未知", "详见描述"}
 )  # fmt: skip
 # British and American spellings a catalogue mixes; values and keys are compared in one of them.
-_SPELLINGS = {
+SPELLINGS = {
     "colour": "color", "colours": "colors", "coloured": "colored", "multicolour": "multicolor", "grey": "gray",
     "jewellery": "jewelry", "aluminium": "aluminum", "fibre": "fiber", "centre": "center", "metre": "meter",
     "litre": "liter", "organiser": "organizer", "favourite": "favorite", "tyre": "tire",
@@ -96,7 +96,7 @@ def parse_attribute_tags(raw: Any) -> tuple[list[tuple[str, str]], list[str]]:
 def _words(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).casefold().replace("'", "").replace("’", "")
     text = re.sub(r"\b100\s*%\s*", " ", text)  # "100% Cotton" is cotton
-    words = [_SPELLINGS.get(w, w) for w in normalize(text).split()]
+    words = [SPELLINGS.get(w, w) for w in normalize(text).split()]
     return [_IRREGULAR.get(s, s) for s in (singular(w) for w in words)]
 
 

@@ -14,6 +14,7 @@ from tagllm.candidates.mentions import Mentions
 from tagllm.candidates.photos import PhotoEvidence
 from tagllm.candidates.prior import Prior
 from tagllm.candidates.ridge import RidgeEvidence
+from tagllm.candidates.stated import StatedValues
 from tagllm.candidates.votes import NeighbourVotes
 
 FAMILIES: tuple[type[Family], ...] = (
@@ -27,6 +28,7 @@ FAMILIES: tuple[type[Family], ...] = (
     WordNaiveBayesEvidence,
     RidgeEvidence,
     PhotoEvidence,
+    StatedValues,
 )
 FEATURES = tuple(name for family in FAMILIES for name in family.columns)
 COLUMN = {name: i for i, name in enumerate(FEATURES)}

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from tagllm.candidates.applies import facet_weights, is_scoped
 from tagllm.candidates.base import Batch, Candidates, Classes, FacetData, FacetTables, Family, expand_ragged
-from tagllm.candidates.features import FAMILIES, FEATURES
+from tagllm.candidates.features import COLUMN, FAMILIES, FEATURES
 from tagllm.candidates.stacker import Stacker, expand
 from tagllm.models import Candidate
 from tagllm.retrieval.embedder import Embedder
@@ -29,7 +30,7 @@ from tagllm.retrieval.image_index import ImageBatch
 from tagllm.retrieval.index import ExampleIndex, Hits
 from tagllm.retrieval.labels import LabelSpace
 from tagllm.retrieval.lexical import hash_counts
-from tagllm.taxonomy import Taxonomy
+from tagllm.taxonomy import CATEGORY, Taxonomy
 from tagllm.text import normalize
 
 MIN_EXAMPLES_TO_FIT = 30
@@ -39,6 +40,8 @@ MIN_EXAMPLES_TO_FIT = 30
 # leaf accuracy, 2,000 give 0.877 and 500 give 0.870; from 12,593 examples 2,000 give 0.921 and 4,000 give 0.923.
 STACKER_FRACTION = 5
 STACKER_SAMPLE = (1000, 4000)
+# With no examples, a value the text does not state is never as likely as one it states (see ``_probabilities``).
+UNSTATED_CAP = 0.05
 
 
 @dataclass
@@ -170,11 +173,17 @@ class CandidateScorer:
         products' photos, see ``tagllm.retrieval.image_index``)."""
         batch = batch or self.prepare(texts, emb, images=images)
         result: list[dict[str, list[Candidate]]] = [{} for _ in batch.texts]
-        for facet in self.facets:
-            stacker = self.stackers.get(facet) or Stacker.default()
+        categories: list[list[Candidate]] | None = None
+        for facet in self._scoring_order():
             features = self.features(batch, facet)
             starts = features.starts
-            probs = stacker.predict(expand(features.matrix, starts))
+            probs = self._probabilities(facet, features)
+            weights = None
+            if is_scoped(self.taxonomy, facet):
+                if categories is None:  # category first: its candidates say where each facet applies
+                    categories = [facets.get(CATEGORY, []) for facets in result]
+                weights = facet_weights(self.taxonomy, facet, categories)
+                probs = probs * weights[features.rows]
             order = np.lexsort((-probs, features.rows))  # by product, then most probable first
             rank = np.arange(len(order)) - starts[features.rows[order]]
             chosen = order[rank < max_candidates]
@@ -197,9 +206,36 @@ class CandidateScorer:
                 )
                 for j in range(len(chosen))
             ]
+            if weights is not None:
+                for j, row in enumerate(features.rows[chosen].tolist()):
+                    candidates[j].evidence["applies"] = round(float(weights[row]), 4)
             for i in range(features.n):
                 result[i][facet] = candidates[bounds[i] : bounds[i + 1]]
+        if CATEGORY not in self.facets:
+            for facets in result:
+                facets.pop(CATEGORY, None)
         return batch, result
+
+    def _scoring_order(self) -> list[str]:
+        """The facets to score, the category first; the category is scored for facets that apply to some categories
+        only even when it is not asked for (and then left out of the result)."""
+        rest = [f for f in self.facets if f != CATEGORY]
+        wanted = CATEGORY in self.facets or any(is_scoped(self.taxonomy, f) for f in rest)
+        return ([CATEGORY] if wanted and CATEGORY in self.taxonomy.facets else []) + rest
+
+    def _probabilities(self, facet: str, features: Features) -> np.ndarray:
+        """The stacker's probability per candidate; for an attribute facet that no example carries, the calibrated
+        probability of what the text states (``tagllm.candidates.stated``), and a value it does not state at most
+        ``UNSTATED_CAP`` (ranked by the default stacker, for a backend choosing among the candidates)."""
+        stacker = self.stackers.get(facet)
+        expanded = expand(features.matrix, features.starts)
+        if stacker is not None:
+            return stacker.predict(expanded)
+        probs = Stacker.default().predict(expanded)
+        if self.taxonomy.facets[facet].hierarchical or self._facet(facet).data.classes is not None:
+            return probs
+        stated = features.matrix[:, COLUMN["stated"]]
+        return np.where(stated > 0, stated, np.minimum(probs, UNSTATED_CAP))
 
     # -- fitting ---------------------------------------------------------------------------------------------------
     def fit(self, *, sample: int | None = None, seed: int = 0, batch_size: int = 512) -> dict[str, Stacker]:

@@ -1,0 +1,169 @@
+"""Stated values: a value the product's text names (its name, a synonym, an other-language label, or a word a facet
+rule gives it: "Men" for Male), turned into the probability that the value is right by a fixed, measured mapping.
+
+This is the evidence that needs no examples. A mention is found at word boundaries in Latin scripts and as a
+substring in Chinese; a mention inside a longer mention of the same facet does not count ("gold" inside "rose gold",
+"steel" inside "stainless steel"). How a value is mentioned sets its probability (``STATED_PROBABILITY``):
+
+- ``sole``: the only value of the facet the text names ("White Cotton T-Shirt": White for colour);
+- ``shared``: one of several values of the facet the text names ("Navy Blue Shirt": Navy and Blue);
+- either of them found only as a Chinese substring (``sole (Chinese)``, ``shared (Chinese)``): a substring of a
+  title with no word boundaries is far less often the product's own value (功效 "补水" inside a longer claim).
+
+Each probability is the lower end of the 95% Wilson interval of the share of such mentions that gold labels confirm,
+rounded down to a twentieth (precision first), measured on held-out titles of three labelled datasets against
+taxonomies learned from their training part, no examples used (``python benchmarks/stated_calibration.py --data
+../shared/data``, seed 0): sole 5,826 right of 5,976 (0.975; fashion 0.975, Flipkart 0.972), shared 296 of 588
+(0.503), sole in Chinese 15 of 42 (0.357, OpenBG), shared in Chinese 8 of 37 (0.216). So a sole Latin mention comes
+out at 0.95 and the others stay under the retrieval backend's 0.5: with no examples the default abstains on them.
+
+Where a facet applies is a separate matter: the scorer weighs every attribute facet by whether it applies to the
+product's likely categories (``tagllm.candidates.applies``), so "black" in a T-shirt title is a colour, never a
+washing programme.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from tagllm.attributes import SPELLINGS
+from tagllm.candidates.base import Batch, Candidates, Evidence, FacetData, Family
+from tagllm.mapping.families import facet_aliases
+from tagllm.taxonomy import Taxonomy
+from tagllm.text import has_cjk, normalize, singular, singular_key
+
+MAX_PHRASE_WORDS = 5
+MIN_ALIAS_CHARS = 3  # letter-size spellings ("S", "M", "XL") are names in a size facet, not words to spot in a title
+# Words for the young of a gender: catalogues write "Boys" and "Girls" where a gender facet has Male and Female.
+YOUNG_GENDER_WORDS = {"male": ("boy", "boys"), "female": ("girl", "girls")}
+
+# P(value is right | how the text states it), measured by benchmarks/stated_calibration.py (see its docstring).
+STATED_PROBABILITY = {"sole": 0.95, "shared": 0.45, "sole (Chinese)": 0.2, "shared (Chinese)": 0.1}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One value of a facet stated in a text: its label-space position and how it is stated (a key of
+    ``STATED_PROBABILITY``)."""
+
+    value: int
+    how: str
+
+
+class StatedFinder:
+    """Finds the values of one facet that a normalised text states (longest mentions win)."""
+
+    def __init__(self, taxonomy: Taxonomy, facet: str, position: dict[str, int]) -> None:
+        values = taxonomy.facet_values(facet)
+        self._words: dict[str, set[int]] = {}
+        self._cjk: list[tuple[str, int]] = []
+        phrases: list[tuple[str, int]] = []
+        for v in values:
+            for phrase in (v.name, *v.synonyms, *(text for _, text in v.labels)):
+                phrases.append((phrase, position[v.id]))
+        for alias, v in facet_aliases(values):
+            if len(alias) >= MIN_ALIAS_CHARS:
+                phrases.append((alias, position[v.id]))
+        phrases += _young_gender_words(values, position)
+        american = {a: b for b, a in SPELLINGS.items()}
+        phrases += [(british, pos) for phrase, pos in phrases if (british := _respell(phrase, american)) != phrase]
+        for phrase, pos in phrases:
+            key = normalize(phrase)
+            if not key:
+                continue
+            if has_cjk(key):
+                compact = key.replace(" ", "")
+                if len(compact) >= 2:  # one ideograph alone matches inside too many words
+                    self._cjk.append((compact, pos))
+            elif len(key.split()) <= MAX_PHRASE_WORDS:
+                self._words.setdefault(key, set()).add(pos)
+                self._words.setdefault(singular_key(phrase), set()).add(pos)
+        self._longest: dict[str, int] = {}
+        for phrase in self._words:
+            first, *rest = phrase.split()
+            self._longest[first] = max(self._longest.get(first, 0), 1 + len(rest))
+
+    def spans(self, norm: str) -> list[tuple[int, int, int]]:
+        """(start, end, value) of every mention, Latin ones in word positions, Chinese ones in characters offset
+        past the words (so the two never overlap)."""
+        found: list[tuple[int, int, int]] = []
+        words = norm.split()
+        for tokens in (words, [singular(w) for w in words]):
+            for start, token in enumerate(tokens):
+                for n in range(1, min(self._longest.get(token, 0), len(tokens) - start) + 1):
+                    for pos in self._words.get(" ".join(tokens[start : start + n]), ()):
+                        found.append((start, start + n, pos))
+        if self._cjk and has_cjk(norm):
+            compact, offset = norm.replace(" ", ""), len(words) + 1
+            for phrase, pos in self._cjk:
+                at = compact.find(phrase)
+                while at >= 0:
+                    found.append((offset + at, offset + at + len(phrase), pos))
+                    at = compact.find(phrase, at + 1)
+        return found
+
+    def __call__(self, norm: str) -> list[Statement]:
+        """The values the text states, each once, in label-space order."""
+        spans = set(self.spans(norm))
+        latin_end = len(norm.split()) + 1
+        kept: dict[int, bool] = {}  # value -> stated in Latin script (else only as a Chinese substring)
+        for start, end, pos in spans:
+            if not any(s <= start and end <= e and (e - s) > (end - start) and p != pos for s, e, p in spans):
+                kept[pos] = kept.get(pos, False) or start < latin_end
+        how = "sole" if len(kept) == 1 else "shared"
+        return [Statement(pos, how if latin else f"{how} (Chinese)") for pos, latin in sorted(kept.items())]
+
+
+def _respell(phrase: str, spellings: dict[str, str]) -> str:
+    """The phrase with each word respelt (normalised): 'Gray' -> 'grey', 'Aluminum' -> 'aluminium'."""
+    return " ".join(spellings.get(w, w) for w in normalize(phrase).split())
+
+
+def _young_gender_words(values: list, position: dict[str, int]) -> list[tuple[str, int]]:
+    """'Boys' for Male and 'Girls' for Female, where the facet has both and no value of its own for either word."""
+    names = {normalize(v.name): v for v in values}
+    if "male" not in names or "female" not in names or {"boy", "boys", "girl", "girls"} & names.keys():
+        return []
+    return [(word, position[names[g].id]) for g, words in YOUNG_GENDER_WORDS.items() for word in words]
+
+
+class StatedValues(Family):
+    """The calibrated probability of each value the text states (``stated``; 0 for a value it does not state)."""
+
+    columns = ("stated",)
+
+    def __init__(self, data: FacetData) -> None:
+        self.size = data.space.size
+        self.find = StatedFinder(data.taxonomy, data.facet, data.space.position)
+
+    @classmethod
+    def build(cls, data: FacetData) -> StatedValues | None:
+        if data.tables.hierarchical:  # the category: what a title names is often what the product is for, not is
+            return None
+        return cls(data)
+
+    def read(self, batch: Batch) -> Evidence:
+        keys: list[int] = []
+        probs: list[float] = []
+        for row, text in enumerate(batch.normalized):
+            for statement in self.find(text):
+                keys.append(row * self.size + statement.value)
+                probs.append(STATED_PROBABILITY[statement.how])
+        key_array = np.asarray(keys, dtype=np.int64)
+        order = np.argsort(key_array)
+        return Evidence([key_array], _column(key_array[order], np.asarray(probs)[order]))
+
+
+def _column(keys: np.ndarray, probs: np.ndarray) -> Callable[[Candidates], np.ndarray]:
+    def columns(candidates: Candidates) -> np.ndarray:
+        out = np.zeros((len(candidates), 1))
+        if len(keys):
+            where = np.minimum(np.searchsorted(keys, candidates.keys), len(keys) - 1)
+            hit = keys[where] == candidates.keys
+            out[hit, 0] = probs[where[hit]]
+        return out
+
+    return columns

@@ -1,0 +1,154 @@
+"""Attributes on the no-LLM default: category first, then the facets that apply to it, with calibrated confidences."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tagllm.cli import app
+
+runner = CliRunner()
+
+# 20 products of our own, as a new user's CSV would hold them, with what the default tags for colour and for fabric
+# or material (Shopify scopes "material" to hard goods and "fabric" to clothing and textiles; a product's attribute
+# comes out only where its facet applies to the chosen category).
+PRODUCTS = [
+    ("Men's Classic Crew Neck T-Shirt White Cotton", ["White"], ["Cotton"]),
+    ("Women's Black Leather Ankle Boots", ["Black"], []),  # Shopify's Boots list neither material nor fabric
+    ("Stainless Steel Insulated Water Bottle 750ml Silver", ["Silver"], ["Stainless steel"]),
+    ("Cast Iron Skillet 12 inch Pre-Seasoned", [], []),  # no value "Cast iron"; "Iron" inside it is no mention
+    ("Kids Red Raincoat with Hood", ["Red"], []),
+    ("Navy Wool Blend Overcoat for Men", ["Navy"], ["Wool"]),
+    ("Organic Cotton Baby Bodysuit Pink 3-Pack", ["Pink"], ["Cotton"]),
+    ("Bamboo Cutting Board Large", [], []),
+    ("Black Ceramic Coffee Mug 12 oz", [], []),  # chosen category: Coffee (no examples), where colour does not apply
+    ("Wireless Bluetooth Earbuds with Charging Case", [], []),
+    ("Yellow Silk Scarf Floral Print", ["Yellow"], []),
+    ("Green Glass Flower Vase", ["Green"], []),
+    ("Brown Suede Chelsea Boots", ["Brown"], []),
+    ("Linen Tablecloth Beige 60 x 120", ["Beige"], ["Linen"]),
+    ("Gold Plated Hoop Earrings", ["Gold"], []),
+    ("Purple Yoga Mat Non Slip", ["Purple"], []),
+    ("Denim Jacket Blue Oversized", ["Blue"], ["Denim"]),
+    ("Copper Moscow Mule Mugs Set of 4", [], []),
+    ("Grey Fleece Hoodie Unisex", ["Gray"], []),  # British spelling; Shopify's Hoodies list no fabric
+    ("Orange Plastic Storage Bin with Lid", [], []),  # chosen category: Oranges, where colour does not apply
+]
+
+
+def _write_csv(path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "title"])
+        for i, (title, _, _) in enumerate(PRODUCTS, 1):
+            writer.writerow([f"p{i}", title])
+
+
+def test_shopify_with_no_examples_tags_the_colour_and_material_a_title_states(tmp_path: Path) -> None:
+    """The issue's bug: with Shopify and no examples, colour and material came out empty for titles that say
+    'White', 'Cotton', 'Black', 'Stainless Steel'. A value stated alone comes out at its measured probability."""
+    products = tmp_path / "products.csv"
+    _write_csv(products)
+    out = tmp_path / "out.jsonl"
+    args = ["generate", str(products), "-t", "shopify", "-f", "color", "-f", "material", "-f", "fabric", "-o", str(out)]
+    result = runner.invoke(app, [*args, "-q"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [[t["name"] for t in r["tags"]["color"]] for r in rows] == [c for _, c, _ in PRODUCTS]
+    assert [t["confidence"] for r in rows for t in r["tags"]["color"]] == [0.95] * 15
+    made_of = [[t["name"] for t in r["tags"]["material"] + r["tags"]["fabric"]] for r in rows]
+    assert made_of == [m for _, _, m in PRODUCTS]
+    assert "category" not in rows[0]["tags"]  # scored to know where facets apply, not asked for
+
+
+def _toy_taxonomy():  # type: ignore[no-untyped-def]
+    """Two categories; colour applies to T-shirts only, a washing programme to washing machines only."""
+    from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
+
+    facets = {
+        CATEGORY: Facet(CATEGORY, "Category", hierarchical=True, required=True),
+        "color": Facet("color", "Color", multi_valued=True, categories=frozenset({"tshirts"})),
+        "washing-programs": Facet("washing-programs", "Washing programs", categories=frozenset({"washers"})),
+        "gender": Facet("gender", "Gender"),
+        "material": Facet("material", "Material"),
+    }
+    values = [
+        Value("tshirts", "T-Shirts", CATEGORY, path="T-Shirts"),
+        Value("washers", "Washing Machines", CATEGORY, path="Washing Machines"),
+        Value("gray", "Gray", "color", labels=(("zh-CN", "灰色"),)),
+        Value("gold", "Gold", "color"),
+        Value("rose-gold", "Rose gold", "color"),
+        Value("navy", "Navy", "color"),
+        Value("black", "Black", "color"),
+        Value("wash-black", "Black", "washing-programs"),
+        Value("male", "Male", "gender"),
+        Value("female", "Female", "gender"),
+        Value("unisex", "Unisex", "gender"),
+        Value("steel", "Steel", "material"),
+        Value("stainless", "Stainless steel", "material"),
+    ]
+    return Taxonomy("toy", facets, {v.id: v for v in values})
+
+
+def _stated(taxonomy, facet: str, title: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    from tagllm.candidates.stated import StatedFinder
+    from tagllm.text import normalize
+
+    ids = [v.id for v in taxonomy.facet_values(facet)]
+    finder = StatedFinder(taxonomy, facet, {vid: i for i, vid in enumerate(ids)})
+    return [(ids[s.value], s.how) for s in finder(normalize(title))]
+
+
+def test_stated_values_longest_mention_wins_and_rules_give_more_names() -> None:
+    tax = _toy_taxonomy()
+    assert _stated(tax, "color", "Rose Gold Plated Watch") == [("rose-gold", "sole")]  # not Gold inside it
+    assert _stated(tax, "material", "Stainless Steel Bottle") == [("stainless", "sole")]
+    assert _stated(tax, "color", "Navy and Grey Striped Tee") == [("gray", "shared"), ("navy", "shared")]  # British
+    assert _stated(tax, "color", "纯棉灰色T恤") == [("gray", "sole")]  # a Chinese label, as a substring
+    assert _stated(tax, "color", "Goldfish bowl") == []  # whole words only in Latin script
+    assert _stated(tax, "gender", "Men's Running Shoes") == [("male", "sole")]
+    assert _stated(tax, "gender", "Boys Navy Shorts") == [("male", "sole")]
+    assert _stated(tax, "gender", "Girls and Boys Party Hats") == [("male", "shared"), ("female", "shared")]
+
+
+def test_a_facet_weighs_by_the_likely_categories_it_applies_to() -> None:
+    from tagllm.candidates.applies import facet_weights
+    from tagllm.models import Candidate
+
+    tax = _toy_taxonomy()
+
+    def ranked(*pairs: tuple[str, float]) -> list[Candidate]:
+        return [Candidate(id=i, name=i, score=s) for i, s in pairs]
+
+    categories = [
+        ranked(("tshirts", 0.9), ("washers", 0.02)),  # sure: the unlikely washer does not count
+        ranked(("tshirts", 0.3), ("washers", 0.2)),  # uncertain: the T-shirt's share, 0.3 / 0.5
+        ranked(("washers", 0.6), ("tshirts", 0.4)),  # colour does not apply to the chosen category
+        [],
+    ]
+    assert facet_weights(tax, "color", categories).tolist() == [1.0, 0.6, 0.0, 0.0]
+    assert facet_weights(tax, "gender", categories).tolist() == [1.0, 1.0, 1.0, 1.0]  # applies everywhere
+
+
+def test_a_value_of_a_facet_that_does_not_apply_to_the_chosen_category_never_comes_out(embedder) -> None:  # type: ignore[no-untyped-def]
+    """'Black' names a colour and a washing programme: on a T-shirt it is the colour, on a washer the programme."""
+    from tagllm.config import TaggerConfig
+    from tagllm.tagger import Tagger
+
+    tax = _toy_taxonomy()
+    config = TaggerConfig(facets=["category", "color", "washing-programs", "gender"])
+    tagger = Tagger(tax, embedder=embedder, config=config)
+    shirt, washer = tagger.tag([
+        {"id": "shirt", "title": "Men's Black Cotton T-Shirt"},
+        {"id": "washer", "title": "Front Load Washing Machine 8 kg with Black programme"},
+    ])  # fmt: skip
+    tags = {r.product_id: {f: [(t.id, t.confidence) for t in ts] for f, ts in r.tags.items()} for r in (shirt, washer)}
+    assert tags == {
+        "shirt": {"category": [("tshirts", 0.381916)], "color": [("black", 0.95)], "gender": [("male", 0.95)]},
+        "washer": {"category": [("washers", 0.347534)], "washing-programs": [("wash-black", 0.95)]},
+    }
+    black = next(c for c in shirt.provenance.candidates["washing-programs"] if c.id == "wash-black")
+    assert (black.score, black.evidence["stated"], black.evidence["applies"]) == (0.0, 0.95, 0.0)
