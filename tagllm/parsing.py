@@ -185,8 +185,12 @@ def items(parsed: Any, key: str | None = None, *, _depth: int = 0) -> list[Item]
         lowered = {str(k).strip().casefold(): v for k, v in parsed.items()}
         facet_key = next((k for k in ("facet", "attribute", "group", "type") if k in lowered), None)
         if facet_key and isinstance(lowered[facet_key], str):
-            value = next((lowered[k] for k in (*_VALUE_KEYS, "values", "tags") if k in lowered), None)
-            return items(value, lowered[facet_key], _depth=_depth + 1)
+            value_key = next((k for k in (*_VALUE_KEYS, "values", "tags") if k in lowered), None)
+            # {"facet": "color", "value": "Red"} is one tag; {"category": …, "type": "Analog"} is an answer whose
+            # taxonomy has a facet named "type" (Flipkart's): a record needs its value, or nothing else
+            if value_key is not None or not set(lowered) - {facet_key, *_SCORE_KEYS}:
+                value = lowered[value_key] if value_key is not None else None
+                return items(value, lowered[facet_key], _depth=_depth + 1)
         single = next((k for k in _VALUE_KEYS if k in lowered and isinstance(lowered[k], str | int)), None)
         if single is not None and all(k in _VALUE_KEYS or k in _SCORE_KEYS for k in lowered):
             return [Item(key, _clean(str(lowered[single])))]

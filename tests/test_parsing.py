@@ -49,6 +49,14 @@ def test_items_look_through_wrappers_and_value_objects() -> None:
     assert items(parsed) == [Item("color", "Red"), Item("material", "Silk")]
 
 
+def test_an_answer_with_a_facet_named_type_is_not_read_as_one_facet_value_record() -> None:
+    """Flipkart's taxonomy has a facet "type": the default's answer lost every tag, the category too."""
+    parsed = parse_answer('{"category": "fk-00957", "type": "type/top", "color": ["color/black"]}')
+    assert items(parsed) == [Item("category", "fk-00957"), Item("type", "type/top"), Item("color", "color/black")]
+    assert items(parse_answer('{"type": "color", "value": "Red"}')) == [Item("color", "Red")]
+    assert items(parse_answer('{"facet": "material"}')) == [Item("material", "")]
+
+
 def test_items_from_plain_text_lines_bullets_and_labels() -> None:
     text = '- Dresses\n* Red\n2. Cotton\nCategory: Jeans\n• "Boots"\ngid://shopify/TaxonomyCategory/aa-1'
     assert items(parse_answer(text)) == [
