@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -19,6 +19,7 @@ def _text_and_image() -> list[Input]:
 
 
 DEFAULT_CONFIG_FILE = "tagllm.yaml"
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 ENV_PREFIX = "TAGLLM_"
 FLAGS = {"facets": "--facet"}  # settings whose command-line flag is not --setting-name
 
@@ -88,6 +89,12 @@ class TaggerConfig(BaseModel):
     )
     max_candidates: int = Field(20, ge=1, le=500, description="candidates per facet offered to the backend")
     threshold: float = Field(0.0, ge=0.0, le=1.0, description="tags below this confidence are dropped (abstain)")
+    route_threshold: Probability | dict[str, Probability] | None = Field(
+        None,
+        description="routing mode: the no-LLM default tags every product and only those whose confidence in a facet "
+        "is below this (one number for every facet, or facet: number) go to the LLM backend, with the default's "
+        "candidates; see tagllm.routing",
+    )
     add_ancestors: bool = Field(True, description="also emit the ancestors of hierarchical tags")
     batch_size: int = Field(1024, ge=1, description="products per batch through the pipeline")
 

@@ -180,8 +180,21 @@ class RecordError(BaseModel):
     is_retryable: bool = False
 
 
+class Routing(BaseModel):
+    """Why a product took the path it did in routing mode (``route_threshold``): the no-LLM default's confidence
+    per facet, the facets under their threshold (empty: the default's tags were kept), and the LLM's failure
+    when the product was routed but the LLM gave no answer (the default's tags were kept then too)."""
+
+    confidence: dict[str, float] = Field(default_factory=dict)
+    below: list[str] = Field(default_factory=list)
+    error: RecordError | None = None
+
+
 class TagResult(BaseModel):
-    """The tags for one product (or the error that stopped it)."""
+    """The tags for one product (or the error that stopped it).
+
+    In routing mode ``source`` says which path made the tags (``default``: the no-LLM default; ``llm``: the LLM
+    backend) and ``routing`` why; outside routing mode both are None."""
 
     product_id: str
     status: Literal["ok", "error"] = "ok"
@@ -189,6 +202,8 @@ class TagResult(BaseModel):
     rejected: list[Rejection] = Field(default_factory=list)
     provenance: Provenance | None = None
     error: RecordError | None = None
+    source: Literal["default", "llm"] | None = None
+    routing: Routing | None = None
 
     def best(self, facet: str) -> Tag | None:
         """The most confident tag of a facet (the leaf, for a hierarchical facet), or None."""

@@ -42,6 +42,7 @@ from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
     from tagllm.io import RecordSource
+    from tagllm.routing import Router
     from tagllm.run import RunSummary
 
 atexit.register(gc.unfreeze)  # what a Tagger freezes is still freed at interpreter shutdown (native libraries check)
@@ -107,6 +108,12 @@ class Tagger:
         if self.backend.needs_prompt:
             self.steps = LLMSteps.from_config(taxonomy, self.facets, self.config)
         self.prompt = self.steps.prompt if self.steps is not None else None
+        self.router: Router | None = None
+        if self.config.route_threshold is not None:
+            from tagllm.routing import Router, check_backend
+
+            check_backend(self.backend)
+            self.router = Router(taxonomy, self.facets, self.config.route_threshold)
         # The taxonomy, the index and the models are hundreds of thousands of long-lived objects; without this the
         # cyclic GC walks them all again and again while tagging (measured: ~5 ms per product on Flipkart's index).
         gc.collect()
@@ -123,6 +130,10 @@ class Tagger:
         # The backend before the index: a setup mistake (a package not installed, a model directory that is not
         # there) stops the run at once, not after the examples were embedded.
         backend = get_backend(config.backend, **backend_options(config, taxonomy))
+        if config.route_threshold is not None:
+            from tagllm.routing import check_backend
+
+            check_backend(backend)
         embedder = Embedder.from_config(config)
         skipped: list[RecordError] = []
         index = open_index(config, taxonomy, embedder, progress=progress, errors=skipped)
@@ -267,17 +278,18 @@ class Tagger:
         two_step mode the category step; ``steps.second`` builds the attribute step from ``score``'s output).
 
         ``vectors`` and ``photos``: the products' embeddings and encoded photos when they are already encoded."""
-        return self._first_requests(self.score(products, vectors, photos))
+        return self._first_requests(self.score(products, vectors, photos), self.steps)
 
-    def _first_requests(self, scored: list[ScoredProduct]) -> list[GenerationRequest]:
-        if self.steps is None:
+    @staticmethod
+    def _first_requests(scored: list[ScoredProduct], steps: LLMSteps | None) -> list[GenerationRequest]:
+        if steps is None:
             return [
                 GenerationRequest(
                     product=i.product, candidates=i.candidates, neighbours=i.neighbours, image_uses=i.image_uses
                 )
                 for i in scored
             ]
-        return [self.steps.first(s) for s in scored]
+        return [steps.first(s) for s in scored]
 
     def score(
         self, products: Sequence[Product], vectors: np.ndarray | None = None, photos: Photos | None = None
@@ -321,27 +333,39 @@ class Tagger:
         self, products: list[Product], vectors: np.ndarray | None = None, photos: Photos | None = None
     ) -> list[TagResult]:
         scored = self.score(products, vectors, photos)
-        firsts = self._generate(self._first_requests(scored))
-        if self.steps is None or not self.steps.is_two_step:
-            return [self._result([part]) for part in firsts]
+        if self.router is not None:
+            router = self.router
+            return router.route(scored, lambda items: self._answered(items, router.default), self._answered)
+        return self._answered(scored)
+
+    def _answered(self, scored: list[ScoredProduct], backend: Backend | None = None) -> list[TagResult]:
+        """The scored products tagged by ``backend`` (default: the tagger's): one batch call per step."""
+        backend = backend or self.backend
+        steps = self.steps if backend.needs_prompt else None
+        firsts = self._generate(self._first_requests(scored, steps), backend)
+        if steps is None or not steps.is_two_step:
+            return [self._result([part], backend, steps) for part in firsts]
         # Step 2, batch-first: the attribute requests of the whole batch go to the backend together.
         seconds = [
-            self.steps.second(item, _chosen(part, CATEGORY)) if part.answer is not None else None
+            steps.second(item, _chosen(part, CATEGORY)) if part.answer is not None else None
             for item, part in zip(scored, firsts, strict=True)
         ]
         todo = [(i, request) for i, request in enumerate(seconds) if request is not None]
-        answered = dict(zip([i for i, _ in todo], self._generate([r for _, r in todo]), strict=True))
-        return [self._result([part, answered[i]] if i in answered else [part]) for i, part in enumerate(firsts)]
+        answered = dict(zip([i for i, _ in todo], self._generate([r for _, r in todo], backend), strict=True))
+        return [
+            self._result([part, answered[i]] if i in answered else [part], backend, steps)
+            for i, part in enumerate(firsts)
+        ]
 
-    def _generate(self, requests: list[GenerationRequest]) -> list[_Part]:
+    def _generate(self, requests: list[GenerationRequest], backend: Backend) -> list[_Part]:
         """One backend call for a list of requests; each answer mapped onto the taxonomy (None where it failed)."""
         if not requests:
             return []
         started = time.perf_counter()
         try:
-            generations = self.backend.generate(requests)
+            generations = backend.generate(requests)
         except TagllmError as exc:
-            error = RecordError(message=f"backend {self.backend.name}: {exc}", is_retryable=exc.is_retryable)
+            error = RecordError(message=f"backend {backend.name}: {exc}", is_retryable=exc.is_retryable)
             generations = [Generation(error=error) for _ in requests]
         elapsed_ms = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
         parts = []
@@ -364,17 +388,17 @@ class Tagger:
             out.append(Neighbour(id=example.id, score=round(float(s), 4), title=example.title, labels=example.labels))
         return out
 
-    def _result(self, parts: list[_Part]) -> TagResult:
+    def _result(self, parts: list[_Part], backend: Backend, steps: LLMSteps | None) -> TagResult:
         """One product's result from its answered requests: one, or the category and the attribute step."""
         first = parts[0]
         product = first.request.product
         texts = [p.generation.text for p in parts]
         parsed = [p.answer.parsed if p.answer is not None else None for p in parts]
         # A two-step result names both templates (and both hashes), joined by "+".
-        prompts = [self.steps.prompt, self.steps.attribute_prompt][: len(parts)] if self.steps is not None else []
+        prompts = [steps.prompt, steps.attribute_prompt][: len(parts)] if steps is not None else []
         provenance = Provenance(
-            backend=self.backend.name,
-            model=self.backend.model,
+            backend=backend.name,
+            model=backend.model,
             taxonomy_version=self.taxonomy.version,
             index_version=self.index.version if self.index is not None else None,
             template="+".join(p.name for p in prompts) if prompts else None,
@@ -401,13 +425,13 @@ class Tagger:
         for part in parts:
             assert part.answer is not None  # no error, so the answer was mapped
             rejected.extend(part.answer.rejected)
-            tags |= self._answer_tags(part)
-        if self.steps is not None:
-            tags, dropped = self.steps.drop_inapplicable(tags, _chosen(first, CATEGORY))
+            tags |= self._answer_tags(part, "retrieval" if backend.name == "retrieval" else "llm")
+        if steps is not None:
+            tags, dropped = steps.drop_inapplicable(tags, _chosen(first, CATEGORY))
             rejected.extend(dropped)
         return TagResult(product_id=product.id, tags=tags, rejected=rejected, provenance=provenance)
 
-    def _answer_tags(self, part: _Part) -> dict[str, list[Tag]]:
+    def _answer_tags(self, part: _Part, source: str) -> dict[str, list[Tag]]:
         """Tags from one mapped answer: confidence from the backend's log-probs, else the candidate's score."""
         assert part.answer is not None
         request, generation = part.request, part.generation
@@ -423,7 +447,6 @@ class Tagger:
                     confidence = scores[value.id]
                 else:
                     confidence = 0.5 * info.score
-                source = "retrieval" if self.backend.name == "retrieval" else "llm"
                 facet_tags.append(self._tag(value.id, facet, confidence, source, info))
             tags[facet] = self._apply_threshold(facet, facet_tags, request.candidates.get(facet, []))
         return tags

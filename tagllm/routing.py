@@ -1,0 +1,130 @@
+"""Routing: the no-LLM default tags every product, and only the products it is unsure of go to the LLM backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from tagllm.errors import ConfigError
+from tagllm.models import Routing, TagResult
+
+if TYPE_CHECKING:
+    from tagllm.backends.base import Backend
+    from tagllm.llm_steps import ScoredProduct
+    from tagllm.taxonomy import Taxonomy
+
+DEFAULT = "default"
+LLM = "llm"
+FLAG = "--route-threshold"
+
+
+def facet_confidence(result: TagResult, facet: str) -> float:
+    """How sure the default is of its answer for ``facet``, in [0, 1], read from its result.
+
+    The default's decision is the value ids it answered (``provenance.parsed_output``), made from the candidates
+    the result's provenance holds: when it chose values, the lowest score among them (a candidate's score is the
+    stacker's probability that it is right); when it chose none (an optional facet where no candidate is more
+    likely right than wrong), one minus the best candidate's score, the chance that leaving it empty is right;
+    with no candidate there is nothing an LLM could choose either, so 1. Thresholds (``threshold``, back-off)
+    play no part: routing looks at the choice before them. A result without provenance is read from its tags."""
+    prov = result.provenance
+    if prov is not None and isinstance(prov.parsed_output, dict):
+        answer = prov.parsed_output.get(facet)
+        chosen = [str(v) for v in answer] if isinstance(answer, list) else [] if answer is None else [str(answer)]
+        scores = {c.id: c.score for c in prov.candidates.get(facet, [])}
+        if chosen:
+            return _unit(min(scores.get(value, 0.0) for value in chosen))
+        return _unit(1.0 - max(scores.values())) if scores else 1.0
+    tags = [t.confidence for t in result.tags.get(facet, []) if t.source != "ancestor"]
+    return min(tags) if tags else 1.0
+
+
+def _unit(value: float) -> float:
+    return round(min(max(value, 0.0), 1.0), 6)
+
+
+def facet_thresholds(route_threshold: float | Mapping[str, float], facets: Sequence[str]) -> dict[str, float]:
+    """Each tagged facet's threshold: one number for every facet, or a map (facets it leaves out are not routed
+    on); a facet in the map that is not tagged is a setup mistake."""
+    if not isinstance(route_threshold, Mapping):
+        return {facet: float(route_threshold) for facet in facets}
+    unknown = [facet for facet in route_threshold if facet not in facets]
+    if unknown:
+        raise ConfigError(
+            f"route_threshold names facet {unknown[0]!r}, which is not tagged; the facets tagged: {', '.join(facets)}"
+        )
+    return {facet: float(route_threshold[facet]) for facet in facets if facet in route_threshold}
+
+
+def parse_threshold(text: str) -> float | dict[str, float]:
+    """The ``--route-threshold`` flag: one number (``0.7``) or facet=number pairs (``category=0.7,color=0.5``);
+    the range is checked with the other settings, naming the flag."""
+    usage = f"{FLAG} {text!r}: write one number (0.7) or facet=number pairs (category=0.7,color=0.5)"
+    try:
+        if "=" not in text:
+            return float(text)
+        out: dict[str, float] = {}
+        for pair in text.split(","):
+            facet, _, value = pair.partition("=")
+            if not facet.strip():
+                raise ValueError(pair)
+            out[facet.strip()] = float(value)
+        return out
+    except ValueError:
+        raise ConfigError(usage) from None
+
+
+def check_backend(backend: Backend) -> None:
+    """Routing sends products to an LLM: with the no-LLM backend it would send them to itself."""
+    if not backend.needs_prompt:
+        raise ConfigError(
+            f"route_threshold sends the products the no-LLM default is unsure of to an LLM backend, but the backend "
+            f"is {backend.name!r}; choose one with --backend transformers, vllm or openai"
+        )
+
+
+class Router:
+    """Tags a batch by the default, sends the products under a threshold to the LLM path, and merges the two.
+
+    A routed product whose LLM answer failed keeps the default's tags (``source`` "default") with the failure
+    in ``routing.error``: nothing is lost, and the failure stays visible. Only a product that both paths failed
+    on is an error record."""
+
+    def __init__(self, taxonomy: Taxonomy, facets: Sequence[str], route_threshold: float | Mapping[str, float]):
+        from tagllm.backends.retrieval import RetrievalBackend
+
+        self.thresholds = facet_thresholds(route_threshold, facets)
+        self.default: Backend = RetrievalBackend(taxonomy)
+
+    def decide(self, result: TagResult) -> Routing:
+        """The default's confidence per thresholded facet and those under their threshold (all, if it failed)."""
+        if result.status != "ok":
+            return Routing(below=list(self.thresholds))
+        confidence = {facet: facet_confidence(result, facet) for facet in self.thresholds}
+        below = [facet for facet, threshold in self.thresholds.items() if confidence[facet] < threshold]
+        return Routing(confidence=confidence, below=below)
+
+    def route(
+        self,
+        scored: list[ScoredProduct],
+        default: Callable[[list[ScoredProduct]], list[TagResult]],
+        llm: Callable[[list[ScoredProduct]], list[TagResult]],
+    ) -> list[TagResult]:
+        """One batch: ``default`` tags every product, ``llm`` (one batch call) the routed ones, with the same
+        scored candidates."""
+        defaults = default(scored)
+        routes = [self.decide(result) for result in defaults]
+        routed = [i for i, route in enumerate(routes) if route.below]
+        answered = dict(zip(routed, llm([scored[i] for i in routed]) if routed else [], strict=True))
+        return [self.merge(result, routes[i], answered.get(i)) for i, result in enumerate(defaults)]
+
+    @staticmethod
+    def merge(default: TagResult, route: Routing, llm: TagResult | None) -> TagResult:
+        if llm is None:
+            return default.model_copy(update={"source": DEFAULT, "routing": route})
+        if llm.status == "ok":
+            return llm.model_copy(update={"source": LLM, "routing": route})
+        if default.status == "ok":
+            failed = route.model_copy(update={"error": llm.error})
+            return default.model_copy(update={"source": DEFAULT, "routing": failed})
+        return llm.model_copy(update={"routing": route})

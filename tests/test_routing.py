@@ -1,0 +1,216 @@
+"""Routing mode: the default tags every product, the products under a threshold go to the LLM backend with the
+default's candidates, each result says which path made it, and an LLM failure keeps the default's tags."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.config import TaggerConfig, load_config
+from tagllm.errors import ConfigError, RetryableBackendError
+from tagllm.models import Candidate, Product, Provenance, RecordError, Tag, TagResult
+from tagllm.routing import facet_confidence, parse_threshold
+from tagllm.taxonomy import Taxonomy
+
+PRODUCTS = [
+    Product(id="dress", title="Women's red floral cotton dress"),
+    Product(id="earbuds", title="Wireless bluetooth earbuds, black"),
+    Product(id="case", title="Clear plastic phone case"),
+    Product(id="boots", title="Leather boots", brand="Dr. Martens"),
+    Product(id="thing", title="Thing"),
+]
+
+
+class LastCandidate(Backend):
+    """An LLM stand-in: answers each facet with its last candidate (never the default's pick when there are
+    several), or fails the products named in ``fail``; keeps every batch it was given."""
+
+    name = "scripted"
+    needs_prompt = True
+    supports_schema = True
+
+    def __init__(self, fail: dict[str, RecordError] | None = None, raises: Exception | None = None) -> None:
+        self.fail = fail or {}
+        self.raises = raises
+        self.calls: list[list[GenerationRequest]] = []
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        self.calls.append(list(requests))
+        if self.raises is not None:
+            raise self.raises
+        out = []
+        for request in requests:
+            if request.product.id in self.fail:
+                out.append(Generation(error=self.fail[request.product.id]))
+                continue
+            answer = {facet: cands[-1].id if cands else None for facet, cands in request.candidates.items()}
+            out.append(Generation(text=json.dumps(answer)))
+        return out
+
+
+def _tagger(taxonomy: Taxonomy, embedder: Any, index_dir: Path, backend: Backend | None = None, **config: Any) -> Any:
+    from tagllm.retrieval.index import ExampleIndex
+    from tagllm.tagger import Tagger
+
+    index = ExampleIndex.load(index_dir, taxonomy=taxonomy, embedder=embedder.name)
+    settings: dict[str, Any] = {"k": 5, "max_candidates": 4, "facets": ["category"], **config}
+    return Tagger(taxonomy, index=index, embedder=embedder, backend=backend, config=TaggerConfig(**settings))
+
+
+@pytest.fixture(scope="module")
+def plain(demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path) -> dict[str, TagResult]:
+    """What the default alone answers for the products (category only)."""
+    return {r.product_id: r for r in _tagger(demo_taxonomy, embedder, demo_index_dir).tag(PRODUCTS)}
+
+
+def _between_lowest_two(plain: dict[str, TagResult], facet: str = "category") -> tuple[float, str]:
+    """A threshold under which exactly one product falls (the one the default is least sure of), and that id."""
+    ranked = sorted(plain.values(), key=lambda r: facet_confidence(r, facet))
+    low, next_low = (facet_confidence(r, facet) for r in ranked[:2])
+    assert low < next_low
+    return (low + next_low) / 2, ranked[0].product_id
+
+
+def test_only_the_products_under_the_threshold_go_to_the_llm_with_the_default_candidates(
+    demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path, plain: dict[str, TagResult]
+) -> None:
+    threshold, unsure = _between_lowest_two(plain)
+    assert unsure == "thing"  # a title that says nothing is what the default is least sure of
+    backend = LastCandidate()
+    results = _tagger(demo_taxonomy, embedder, demo_index_dir, backend, route_threshold=threshold).tag(PRODUCTS)
+    assert [r.product_id for r in results] == [p.id for p in PRODUCTS]
+    assert [[r.product.id for r in call] for call in backend.calls] == [["thing"]]  # one batch call
+    request = backend.calls[0][0]
+    default = plain["thing"]
+    assert default.provenance is not None
+    assert request.candidates == {"category": default.provenance.candidates["category"]}
+    assert request.messages and request.schema  # the LLM path's prompt and constraint
+    by_id = {r.product_id: r for r in results}
+    routed = by_id["thing"]
+    assert (routed.status, routed.source) == ("ok", "llm")
+    assert routed.provenance is not None and routed.provenance.backend == "scripted"
+    best = routed.best("category")
+    assert best is not None and best.id == request.candidates["category"][-1].id and best.source == "llm"
+    assert routed.routing is not None
+    assert routed.routing.below == ["category"]
+    assert routed.routing.confidence == {"category": facet_confidence(default, "category")}
+    assert routed.routing.error is None
+    for pid in ("dress", "earbuds", "case", "boots"):
+        kept = by_id[pid]
+        assert kept.source == "default" and kept.provenance is not None and kept.provenance.backend == "retrieval"
+        assert kept.tags == plain[pid].tags  # exactly the default's answer
+        assert kept.routing is not None and kept.routing.below == [] and kept.routing.error is None
+        assert {t.source for t in kept.tags["category"]} <= {"retrieval", "ancestor"}
+
+
+def test_nothing_is_routed_under_threshold_zero_and_everything_under_one(
+    demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path, plain: dict[str, TagResult]
+) -> None:
+    backend = LastCandidate()
+    results = _tagger(demo_taxonomy, embedder, demo_index_dir, backend, route_threshold=0.0).tag(PRODUCTS)
+    assert backend.calls == [] and {r.source for r in results} == {"default"}
+    backend = LastCandidate()
+    results = _tagger(demo_taxonomy, embedder, demo_index_dir, backend, route_threshold=1.0).tag(PRODUCTS)
+    # every confidence is under 1 (a stacker never says certain), so every product goes, in one batch
+    assert [[r.product.id for r in call] for call in backend.calls] == [[p.id for p in PRODUCTS]]
+    assert {r.source for r in results} == {"llm"}
+
+
+def test_a_failed_llm_answer_keeps_the_default_tags_and_records_the_failure(
+    demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path, plain: dict[str, TagResult]
+) -> None:
+    failure = RecordError(message="HTTP 500: engine overloaded (gave up after 3 attempts)", is_retryable=True)
+    backend = LastCandidate(fail={"thing": failure})
+    results = _tagger(demo_taxonomy, embedder, demo_index_dir, backend, route_threshold=1.0).tag(PRODUCTS)
+    thing = next(r for r in results if r.product_id == "thing")
+    assert (thing.status, thing.source, thing.error) == ("ok", "default", None)
+    assert thing.tags == plain["thing"].tags
+    assert thing.routing is not None and thing.routing.below == ["category"]
+    assert thing.routing.error == failure
+    assert [r.source for r in results if r.product_id != "thing"] == ["llm"] * 4
+
+
+def test_a_backend_that_raises_for_the_batch_leaves_every_routed_product_its_default_tags(
+    demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path, plain: dict[str, TagResult]
+) -> None:
+    backend = LastCandidate(raises=RetryableBackendError("connection refused"))
+    results = _tagger(demo_taxonomy, embedder, demo_index_dir, backend, route_threshold=1.0).tag(PRODUCTS)
+    assert [(r.status, r.source) for r in results] == [("ok", "default")] * len(PRODUCTS)
+    assert [r.tags for r in results] == [plain[p.id].tags for p in PRODUCTS]
+    for result in results:
+        assert result.routing is not None and result.routing.error is not None
+        assert result.routing.error.message == "backend scripted: connection refused"
+        assert result.routing.error.is_retryable is True
+
+
+def test_a_per_facet_map_routes_on_the_facets_it_names_only(
+    demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path
+) -> None:
+    facets = ["category", "color"]
+    default = {r.product_id: r for r in _tagger(demo_taxonomy, embedder, demo_index_dir, facets=facets).tag(PRODUCTS)}
+    threshold, unsure = _between_lowest_two(default, "color")
+    backend = LastCandidate()
+    tagger = _tagger(
+        demo_taxonomy, embedder, demo_index_dir, backend, facets=facets, route_threshold={"color": threshold}
+    )
+    results = {r.product_id: r for r in tagger.tag(PRODUCTS)}
+    assert [[r.product.id for r in call] for call in backend.calls] == [[unsure]]
+    routing = results[unsure].routing
+    assert routing is not None and routing.below == ["color"]
+    assert list(routing.confidence) == ["color"]  # the category is not routed on: the map leaves it out
+
+
+def test_a_map_naming_a_facet_not_tagged_stops_the_setup(
+    demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        _tagger(demo_taxonomy, embedder, demo_index_dir, LastCandidate(), route_threshold={"colour": 0.5})
+    assert str(info.value) == "route_threshold names facet 'colour', which is not tagged; the facets tagged: category"
+
+
+def test_routing_with_the_no_llm_backend_stops_the_run_before_the_index_is_loaded(tmp_path: Path) -> None:
+    from tagllm.tagger import Tagger
+
+    config = TaggerConfig(route_threshold=0.5, index=str(tmp_path / "not-built"))
+    with pytest.raises(ConfigError) as info:
+        Tagger.from_config(config)
+    assert str(info.value) == (
+        "route_threshold sends the products the no-LLM default is unsure of to an LLM backend, but the backend is "
+        "'retrieval'; choose one with --backend transformers, vllm or openai"
+    )
+
+
+def test_the_flag_takes_one_number_or_facet_pairs_and_names_itself_when_wrong() -> None:
+    assert parse_threshold("0.7") == 0.7
+    assert parse_threshold("category=0.7, color=0.5") == {"category": 0.7, "color": 0.5}
+    with pytest.raises(ConfigError) as info:
+        parse_threshold("category=high")
+    assert str(info.value) == (
+        "--route-threshold 'category=high': write one number (0.7) or facet=number pairs (category=0.7,color=0.5)"
+    )
+    with pytest.raises(ConfigError) as bad:
+        load_config(None, from_flags=True, route_threshold={"category": 1.5})
+    assert "--route-threshold {'category': 1.5}: Input should be less than or equal to 1" in str(bad.value)
+
+
+def _result(parsed: Any, candidates: list[tuple[str, float]], tags: list[Tag] | None = None) -> TagResult:
+    cands = [Candidate(id=vid, name=vid, score=score) for vid, score in candidates]
+    prov = Provenance(backend="retrieval", taxonomy_version="v", candidates={"color": cands}, parsed_output=parsed)
+    return TagResult(product_id="p", tags={"color": tags or []}, provenance=prov)
+
+
+def test_the_default_confidence_of_a_facet_is_its_least_sure_decision() -> None:
+    candidates = [("red", 0.9), ("pink", 0.6), ("blue", 0.2)]
+    assert facet_confidence(_result({"color": "red"}, candidates), "color") == 0.9
+    assert facet_confidence(_result({"color": ["red", "pink"]}, candidates), "color") == 0.6
+    # nothing chosen: the chance that leaving the facet empty is right
+    assert facet_confidence(_result({"color": None}, [("red", 0.3)]), "color") == 0.7
+    assert facet_confidence(_result({"color": []}, []), "color") == 1.0  # nothing an LLM could choose either
+    tag = Tag(facet="color", id="red", name="Red", confidence=0.4, source="retrieval")
+    no_provenance = TagResult(product_id="p", tags={"color": [tag]})
+    assert facet_confidence(no_provenance, "color") == 0.4
