@@ -36,6 +36,8 @@ class RunSummary:
     retried: int = 0  # products an earlier run had failed, tagged again
     duplicates: int = 0  # records whose product id an earlier record of the input has: not tagged
     still_failed: int = 0  # error records in the output at the end, this run's and earlier ones
+    routed: int = 0  # routing mode: products tagged by the LLM
+    fell_back: int = 0  # routing mode: products routed to the LLM that kept the default's tags (the LLM failed)
     seconds: float = 0.0  # from the first product read to the output closed; start-up is not in it
     startup_seconds: float = 0.0  # loading models and label tables, reading what an earlier run wrote
     interrupted: bool = False
@@ -155,6 +157,11 @@ def _tag_records(
         for result in results:
             if result.status == "ok":
                 summary.tagged += 1
+                summary.routed += result.source == "llm"
+                if result.routing is not None and result.routing.error is not None:
+                    summary.fell_back += 1
+                    failure = result.routing.error.message
+                    summary.note(f"{result.product_id}: the LLM failed, the default's tags were kept: {failure}")
             else:
                 summary.failed += 1
                 if result.error:

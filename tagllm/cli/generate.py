@@ -71,6 +71,12 @@ def generate(
     k: int | None = typer.Option(None, metavar="N", help="neighbours retrieved per product"),
     max_candidates: int | None = typer.Option(None, metavar="N", help="candidates per facet offered to the backend"),
     threshold: float | None = typer.Option(None, metavar="0..1", help="drop tags below this confidence"),
+    route_threshold: str | None = typer.Option(
+        None,
+        metavar="0..1|FACET=0..1,…",
+        help="routing: the no-LLM default tags every product; those it is less sure of than this in a facet go to "
+        "--backend (an LLM) with the default's candidates",
+    ),
     batch_size: int | None = typer.Option(None, metavar="N", help="products per batch"),
     device: str | None = typer.Option(None, metavar="DEVICE", help="cpu, cuda, cuda:1 …"),
     embedder_backend: str | None = EmbedderBackendOpt,
@@ -88,6 +94,7 @@ def generate(
     columns are kept in `extra`. Exit codes: see the end of this help.
     """
     from tagllm.io import RecordSource, parse_columns
+    from tagllm.routing import parse_threshold
     from tagllm.run import RunInterrupted
     from tagllm.tagger import Tagger
 
@@ -96,6 +103,7 @@ def generate(
         model=model, base_url=base_url, prompt=prompt, facets=facet or None, k=k, max_candidates=max_candidates,
         threshold=threshold, batch_size=batch_size, device=device, embedder_backend=embedder_backend,
         image_embedder=image_embedder, allow_remote_images=allow_remote_images or None, image_root=image_root,
+        route_threshold=parse_threshold(route_threshold) if route_threshold is not None else None,
     )  # fmt: skip
     kept = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else []
     records = RecordSource(input, format=input_format, columns=parse_columns(columns))
@@ -170,6 +178,8 @@ def _warn_about_columns(
 
 def _summary_line(summary: RunSummary) -> str:
     parts = [f"{summary.tagged} tagged", f"{summary.failed} failed"]
+    if summary.routed or summary.fell_back:
+        parts[0] += f" ({summary.routed} by the LLM, {summary.fell_back} kept the default's tags when the LLM failed)"
     if summary.skipped:
         parts.append(f"{summary.skipped} already done")
     if summary.retried:
