@@ -26,7 +26,9 @@ def facet_confidence(result: TagResult, facet: str) -> float:
     stacker's probability that it is right); when it chose none (an optional facet where no candidate is more
     likely right than wrong), one minus the best candidate's score, the chance that leaving it empty is right;
     with no candidate there is nothing an LLM could choose either, so 1. Thresholds (``threshold``, back-off)
-    play no part: routing looks at the choice before them. A result without provenance is read from its tags."""
+    play no part: routing looks at the choice before them. A result without provenance (a file written with
+    --no-provenance) is read from its tags: the lowest confidence among them, or 0 when it has none, since
+    nothing says whether there was anything to choose."""
     prov = result.provenance
     if prov is not None and isinstance(prov.parsed_output, dict):
         answer = prov.parsed_output.get(facet)
@@ -36,7 +38,7 @@ def facet_confidence(result: TagResult, facet: str) -> float:
             return _unit(min(scores.get(value, 0.0) for value in chosen))
         return _unit(1.0 - max(scores.values())) if scores else 1.0
     tags = [t.confidence for t in result.tags.get(facet, []) if t.source != "ancestor"]
-    return min(tags) if tags else 1.0
+    return min(tags) if tags else 0.0
 
 
 def _unit(value: float) -> float:

@@ -214,3 +214,4 @@ def test_the_default_confidence_of_a_facet_is_its_least_sure_decision() -> None:
     tag = Tag(facet="color", id="red", name="Red", confidence=0.4, source="retrieval")
     no_provenance = TagResult(product_id="p", tags={"color": [tag]})
     assert facet_confidence(no_provenance, "color") == 0.4
+    assert facet_confidence(TagResult(product_id="p"), "color") == 0.0  # nothing known: worth routing

@@ -53,12 +53,23 @@ def run(
         str | None,
         typer.Option("--model", "-m", help="model directory (transformers, vllm) or served name (openai)"),
     ] = None,
+    routing: Annotated[
+        bool,
+        typer.Option(
+            "--routing",
+            help="print, for a run of the no-LLM default, the share routed to an LLM and the accuracy of the products "
+            "it keeps per threshold (the report always has them)",
+        ),
+    ] = False,
+    route_target: Annotated[
+        float | None, typer.Option(help="kept-product accuracy the routing suggestion aims at (default 0.98)")
+    ] = None,
 ) -> None:
     """Tag the gold products with their answers removed, score them, write a run directory with reports."""
     from tagllm.evaluation.harness import load_eval_config, run_eval
     from tagllm.evaluation.scoring import headline
 
-    overrides: dict[str, Any] = {"split": split, "bootstrap": bootstrap}
+    overrides: dict[str, Any] = {"split": split, "bootstrap": bootstrap, "route_target": route_target}
     if output is not None:
         overrides["output"] = str(output)
     if sample is not None:
@@ -82,6 +93,12 @@ def run(
         typer.echo(f"run: {_show(directory)}" + (f"  [{metrics['variant']}]" if metrics["variant"] != "base" else ""))
         for line in headline(metrics):
             typer.echo(f"  {line}")
+        # A routed run always says how its paths did; the sweep of a default run is asked for.
+        if metrics.get("routing") and (routing or "paths" in metrics["routing"]):
+            from tagllm.evaluation.routing import routing_lines
+
+            for line in routing_lines(metrics["routing"]):
+                typer.echo(f"  {line}")
         bad = metrics["bad_input"]
         if bad["unknown_gold_count"] or bad["missing_predictions_count"] or bad["failed_count"]:
             typer.echo(

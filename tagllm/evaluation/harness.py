@@ -86,6 +86,12 @@ class EvalConfig(BaseModel):
     output: str = Field("runs", description="directory the run directories are written under")
     cache: str = Field(".cache", description="prediction cache directory (re-runs only tag what changed)")
     target_precision: float = Field(0.9, gt=0.0, le=1.0, description="precision the threshold suggestion aims at")
+    route_target: float = Field(
+        0.98,
+        gt=0.0,
+        le=1.0,
+        description="accuracy of the products the default keeps that the routing suggestion aims at",
+    )
     bootstrap: int = Field(1000, ge=0, description="bootstrap resamples for confidence intervals (0: none)")
     seed: int = 0
     near_duplicate: float = Field(0.95, gt=0.0, le=1.0, description="neighbour score for 'near-identical'")

@@ -170,6 +170,31 @@ def plot_facets(metrics: dict[str, Any], plt: Any) -> str | None:
     return _svg(plt, fig)
 
 
+def plot_routing(routing: dict[str, Any], plt: Any) -> str | None:
+    """Accuracy of the products the default keeps against the share routed to the LLM, one point per threshold."""
+    curve = routing.get("curve") or []
+    if not curve:
+        return None
+    fig, ax = plt.subplots(figsize=(5.2, 4.2))
+    ax.plot([p["routed_share"] for p in curve], [p["kept_accuracy"] for p in curve], color="#16a085")
+    ax.axhline(routing["target"], linestyle=":", color="#999")
+    suggested = routing["suggested"]
+    if suggested:
+        ax.plot([suggested["routed_share"]], [suggested["kept_accuracy"]], marker="o", color="#c0392b")
+        ax.annotate(
+            f"threshold {suggested['threshold']:.3f}\nrouted {suggested['routed_share']:.1%}",
+            (suggested["routed_share"], suggested["kept_accuracy"]),
+            textcoords="offset points",
+            xytext=(8, -24),
+        )
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(min(0.5, min(p["kept_accuracy"] for p in curve)), 1.01)
+    ax.set_xlabel("share of products routed to the LLM")
+    ax.set_ylabel("accuracy of the products the default keeps")
+    ax.set_title(f"Routing (target {routing['target']:.2f})")
+    return _svg(plt, fig)
+
+
 PLOTS: list[tuple[str, Callable[[dict[str, Any], Any], str | None]]] = [
     ("per-tag F1", plot_per_tag_f1),
     ("calibration", plot_calibration),
@@ -223,10 +248,15 @@ def render_html(metrics: dict[str, Any]) -> str:
     plt = _pyplot()
     summary = plot_facets(metrics, plt) if plt is not None else None
     summary_plot = Markup(_unique_ids(summary, "per-facet-")) if summary else None
+    routing = metrics.get("routing")
+    routing_svg = plot_routing(routing, plt) if plt is not None and routing and "curve" in routing else None
+    routing_plot = Markup(_unique_ids(routing_svg, "routing-")) if routing_svg else None
     return (
         _environment()
         .get_template("report.html.j2")
-        .render(m=metrics, plots=plots, has_plotting=plt is not None, summary_plot=summary_plot)
+        .render(
+            m=metrics, plots=plots, has_plotting=plt is not None, summary_plot=summary_plot, routing_plot=routing_plot
+        )
     )
 
 

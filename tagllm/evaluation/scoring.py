@@ -9,6 +9,7 @@ import numpy as np
 
 from tagllm.evaluation import metrics as m
 from tagllm.models import TagResult
+from tagllm.routing import facet_confidence
 from tagllm.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ def _product_row(item: GoldItem, result: TagResult | None, facets: list[str], ta
             "gold_paths": [_label(taxonomy, g) for g in gold_set],
             "best_path": _label(taxonomy, best.id) if best else None,
             "confidence": best.confidence if best else None,
+            "route_confidence": facet_confidence(result, facet) if ok and result else None,
             "ranked": _ranked(result, facet)[:10] if ok and result else [],
             "counts": counts.tolist(),
             "hcounts": hcounts.tolist(),
@@ -394,8 +396,21 @@ def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonom
         "performance": _performance(run, rows),
         "error_examples": _error_examples(rows, run.results, gold.facets, taxonomy, cfg.max_examples),
         "possible_gold_errors": _gold_suspects(gold.items, rows, run.results, taxonomy, cfg),
+        "routing": _routing(cfg, gold, run, rows),
     }
     return metrics, rows
+
+
+def _routing(cfg: EvalConfig, gold: GoldSet, run: VariantRun, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A run of the default: the routing sweep (share routed and kept accuracy per threshold); a routed run: the
+    accuracy of each path; a run of an LLM alone: nothing."""
+    from tagllm.evaluation.routing import path_accuracy, routing_sweep
+
+    if any(r.source is not None for r in run.results.values()):
+        return path_accuracy(rows, run.results)
+    if run.variant.config.backend == "retrieval":
+        return routing_sweep(rows, gold.facets, cfg.route_target)
+    return None
 
 
 def attribute_summary(facets: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -112,5 +112,6 @@ def test_generate_sends_only_the_unsure_products_to_the_server_and_keeps_the_def
     assert thing["provenance"]["backend"] == "retrieval"
     assert {t["source"] for t in thing["tags"]["category"]} <= {"retrieval", "ancestor"} and thing["tags"]["category"]
     assert thing["routing"]["error"]["message"].startswith("HTTP 500")
-    assert result.stderr.splitlines()[0].startswith("error: thing: the LLM failed, the default's tags were kept: HTTP 500")
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("error: thing: the LLM failed, the default's tags were kept: HTTP 500")
     assert "4 tagged (0 by the LLM, 1 kept the default's tags when the LLM failed), 0 failed" in result.stderr

@@ -1,0 +1,121 @@
+"""The routing figures of `tagllm eval run`: from one run of the default, the share routed and the accuracy of
+the products kept per threshold (table, suggestion, report); from a routed run, the accuracy of each path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tagllm.evaluation import harness
+from tagllm.evaluation.routing import path_accuracy, routing_sweep
+from tagllm.models import Routing, TagResult
+
+
+def _row(pid: str, facets: dict[str, tuple[float, int]], status: str = "ok") -> dict:
+    cells = {f: {"route_confidence": c, "correct": ok} for f, (c, ok) in facets.items()}
+    return {"id": pid, "status": status, "facets": cells}
+
+
+def test_the_sweep_routes_under_the_threshold_and_scores_what_is_kept() -> None:
+    rows = [
+        _row("a", {"category": (0.95, 1)}),
+        _row("b", {"category": (0.55, 0)}),
+        _row("c", {"category": (0.85, 1)}),
+        _row("d", {"category": (0.25, 0)}),
+        _row("e", {"category": (0.75, 1)}),
+        _row("f", {"category": (0.0, 0)}, status="error"),
+        {"id": "g", "status": "ok", "facets": {}},  # no scored facet: not counted
+    ]
+    sweep = routing_sweep(rows, ["category"], target=0.98)
+    assert (sweep["products"], sweep["accuracy"]) == (6, 0.5)
+    table = {p["threshold"]: p for p in sweep["table"]}
+    assert table[0.1] == {
+        "threshold": 0.1, "routed": 1, "routed_share": 1 / 6, "kept": 5, "kept_accuracy": 0.6,
+        "routed_default_accuracy": 0.0,
+    }  # fmt: skip
+    assert (table[0.5]["routed"], table[0.5]["kept_accuracy"]) == (2, 0.75)
+    assert (table[0.6]["routed"], table[0.6]["kept_accuracy"]) == (3, 1.0)
+    assert (table[0.9]["routed"], table[0.9]["kept_accuracy"], table[0.9]["routed_default_accuracy"]) == (5, 1.0, 0.4)
+    assert table[0.99]["kept_accuracy"] is None  # everything routed: nothing kept to score
+    # the lowest threshold at which what is kept is right often enough: keep c, e and a (0.75 and above)
+    suggested = sweep["suggested"]
+    assert suggested is not None
+    assert (suggested["threshold"], suggested["routed"], suggested["kept_accuracy"]) == (0.75, 3, 1.0)
+
+
+def test_a_product_is_routed_on_its_least_sure_facet_and_kept_only_when_every_facet_is_right() -> None:
+    rows = [
+        _row("a", {"category": (0.9, 1), "color": (0.4, 1)}),
+        _row("b", {"category": (0.6, 1), "color": (0.9, 0)}),
+        _row("c", {"category": (0.95, 1)}),
+    ]
+    sweep = routing_sweep(rows, ["category", "color"], target=0.9)
+    at_half = next(p for p in sweep["table"] if p["threshold"] == 0.5)
+    assert (at_half["routed"], at_half["kept_accuracy"]) == (1, 0.5)  # a goes (colour 0.4); b is kept, wrong in colour
+    assert at_half["kept_accuracy_by_facet"] == {"category": 1.0, "color": 0.0}
+    assert sweep["suggested"]["threshold"] == 0.95 and sweep["suggested"]["routed"] == 2  # keeps c alone
+
+
+def test_no_threshold_reaching_the_target_is_said() -> None:
+    from tagllm.evaluation.routing import routing_lines
+
+    sweep = routing_sweep([_row("a", {"category": (0.9, 0)})], ["category"], target=0.98)
+    assert sweep["suggested"] is None
+    assert routing_lines(sweep)[-1] == "  no threshold keeps products 0.980 accurate"
+
+
+def test_a_routed_run_reports_each_path() -> None:
+    rows = [_row("a", {"category": (0.9, 1)}), _row("b", {"category": (0.3, 0)}), _row("c", {"category": (0.2, 1)})]
+    failed = Routing(below=["category"], error={"message": "HTTP 500"})
+    results = {
+        "a": TagResult(product_id="a", source="default", routing=Routing()),
+        "b": TagResult(product_id="b", source="default", routing=failed),
+        "c": TagResult(product_id="c", source="llm", routing=Routing(below=["category"])),
+    }
+    paths = path_accuracy(rows, results)
+    assert paths == {
+        "products": 3,
+        "routed_share": 1 / 3,
+        "fell_back": 1,
+        "paths": {"default": {"n": 2, "accuracy": 0.5}, "llm": {"n": 1, "accuracy": 1.0}},
+    }
+
+
+def test_eval_run_prints_the_routing_table_and_the_report_has_it(eval_dir: Path, fake_factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tagllm.cli.eval import app
+
+    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    out = eval_dir / "out"
+    args = ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(out), "--routing"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    # The fake default: p1 right at 0.9, p2 wrong at 0.6, p3 right at 0.8, p4 abstains (no tag: routed at any
+    # threshold); p5's gold is not in the taxonomy, so it is not scored.
+    assert lines[2:17] == [
+        "  routing (a product goes to the LLM when its confidence in a scored facet is below the threshold):",
+        "    threshold  routed   kept accuracy  default's accuracy on the routed",
+        "    0.10        25.0%   0.667          0.000",
+        "    0.20        25.0%   0.667          0.000",
+        "    0.30        25.0%   0.667          0.000",
+        "    0.40        25.0%   0.667          0.000",
+        "    0.50        25.0%   0.667          0.000",
+        "    0.60        25.0%   0.667          0.000",
+        "    0.70        50.0%   1.000          0.000",
+        "    0.80        50.0%   1.000          0.000",
+        "    0.90        75.0%   1.000          0.333",
+        "    0.95       100.0%   —              0.500",
+        "    0.99       100.0%   —              0.500",
+        "    kept products ≥ 0.980 accurate from threshold 0.8000: 50.0% routed (2 of 4), kept accuracy 1.000",
+        "  input: 1 unknown gold value(s), 0 missing prediction(s), 0 failed product(s)",
+    ]
+    run_dir = Path(lines[0].removeprefix("run: "))
+    report = (run_dir / "report.md").read_text()
+    assert "Kept products reach **0.980** from threshold **0.8000**, routing **50.0%** (2 products)." in report
+    assert "| 0.70 | 50.0% | 2 | 1.000 | 0.000 |" in report
+    html = (run_dir / "report.html").read_text()
+    assert 'data-plot="routing"' in html and "share of products routed to the LLM" in html
+    # without --routing the sweep stays in the report only
+    result = CliRunner().invoke(app, [a for a in args if a != "--routing"])
+    assert "routing" not in result.stdout and result.exit_code == 0
