@@ -102,10 +102,11 @@ def tiny_run(eval_dir, fake_factory):
     return run_eval(cfg, factory=fake_factory, root=eval_dir / "runs" / "tiny")
 
 
-def test_html_report_is_self_contained_with_four_plots(tiny_run):
+def test_html_report_is_self_contained_with_five_plots(tiny_run):
     html = (tiny_run.runs[0] / "report.html").read_text()
-    assert html.count('<figure class="plot"') == 4
+    assert html.count('<figure class="plot"') == 5
     assert [m for m in re.findall(r'data-plot="([^"]+)"', html)] == [
+        "routing",  # a run of the default: kept accuracy against the share routed to an LLM
         "per-tag F1",
         "calibration",
         "precision-coverage",
