@@ -144,7 +144,8 @@ def test_reports_render_in_a_headless_browser_with_plots_and_no_console_errors(t
     browser = find_browser()
     assert browser is not None
     result = browser_probe(tiny_run.runs[0] / "report.html", browser)
-    assert (result["plots"], result["drawn"], result["errors"], result["console"]) == (4, 4, [], [])
+    # the routing plot of a run of the default, and the facet's four
+    assert (result["plots"], result["drawn"], result["errors"], result["console"]) == (5, 5, [], [])
     assert result["sorted"] is True
     result = browser_probe(tiny_run.comparison, browser)
     assert (result["plots"], result["drawn"], result["errors"], result["console"]) == (2, 2, [], [])
