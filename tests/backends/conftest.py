@@ -143,7 +143,7 @@ def photo_request(demo_taxonomy: Taxonomy, tmp_path: Path) -> GenerationRequest:
     Image.new("RGB", (30, 40), (200, 20, 20)).save(tmp_path / "dress.png")
     photo = ImageLoader(root=tmp_path).load("dress.png", keep_bytes=True)
     product, cands = PRODUCTS[0], candidates_for(demo_taxonomy, "p1")
-    messages = load_prompt("fewshot", demo_taxonomy).render(product, cands, [(EXAMPLES[0], 0.8)], ["dress.png"])
+    messages = load_prompt("fewshot", demo_taxonomy).render(product, cands, [(EXAMPLES[0], 0.8)], images=["dress.png"])
     return GenerationRequest(
         product=product, candidates=cands, messages=messages, schema=answer_schema(demo_taxonomy, cands),
         images=[photo],
