@@ -689,7 +689,7 @@ def with_index_settings(config: TaggerConfig) -> TaggerConfig:
         if setting not in config.model_fields_set and data.get(setting):
             updates[setting] = data[setting]
     if updates.get("embedder"):
-        # the manifest names the encoder (all-MiniLM-L6-v2+onnx-int8); the setting is the model, whose embedder
+        # the manifest names the encoder (all-MiniLM-L6-v2+onnx-fp32); the setting is the model, whose embedder
         # then adopts the index's encoder when it loads the index
         from tagllm.retrieval.embedder import model_of
 

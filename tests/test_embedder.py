@@ -29,19 +29,19 @@ def torch_vectors() -> np.ndarray:
     return Embedder(backend="torch").encode(TEXTS)
 
 
-def test_the_default_on_a_cpu_is_onnx_int8_and_says_so(embedder: Embedder) -> None:
+def test_the_default_on_a_cpu_is_onnx_fp32_and_says_so(embedder: Embedder) -> None:
     import torch
 
     if torch.cuda.is_available():
         pytest.skip("on a GPU the default is PyTorch")
-    assert (embedder.backend, embedder.name) == ("onnx", "all-MiniLM-L6-v2+onnx-int8")
+    assert (embedder.backend, embedder.name) == ("onnx-fp32", "all-MiniLM-L6-v2+onnx-fp32")
     assert Embedder(backend="torch").name == "all-MiniLM-L6-v2"
-    assert Embedder(backend="onnx-fp32").name == "all-MiniLM-L6-v2+onnx-fp32"
+    assert Embedder(backend="onnx").name == "all-MiniLM-L6-v2+onnx-int8"
 
 
 def test_onnx_fp32_gives_pytorchs_vectors_and_int8_stays_close(embedder: Embedder, torch_vectors: np.ndarray) -> None:
-    fp32 = Embedder(backend="onnx-fp32").encode(TEXTS)
-    int8 = embedder.encode(TEXTS)
+    fp32 = embedder.encode(TEXTS)
+    int8 = Embedder(backend="onnx").encode(TEXTS)
     assert fp32.shape == int8.shape == (4, 384)
     assert np.abs(fp32 - torch_vectors).max() < 1e-5
     cosines = (int8 * torch_vectors).sum(axis=1)
@@ -66,18 +66,18 @@ def test_an_index_refuses_another_encoder_and_auto_takes_the_indexs(
     tmp_path: Path, demo_taxonomy, demo_index_dir: Path
 ) -> None:  # type: ignore[no-untyped-def]
     built_with = ExampleIndex.load(demo_index_dir).manifest["embedder"]
-    assert built_with == "all-MiniLM-L6-v2+onnx-int8"
+    assert built_with == "all-MiniLM-L6-v2+onnx-fp32"
     with pytest.raises(IndexMismatchError) as caught:
         ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=Embedder(backend="torch"))
     assert str(caught.value) == (
-        f"{demo_index_dir}: built with embedder 'all-MiniLM-L6-v2+onnx-int8', but the embedder in use is "
+        f"{demo_index_dir}: built with embedder 'all-MiniLM-L6-v2+onnx-fp32', but the embedder in use is "
         "'all-MiniLM-L6-v2'; its vectors are not comparable: rebuild the index (tagllm index build) or use that "
         "embedder (embedder_backend: torch for a name without '+onnx', onnx for '+onnx-int8', onnx-fp32 for "
         "'+onnx-fp32')"
     )
     auto = Embedder(backend="auto")
-    auto.adopt("all-MiniLM-L6-v2+onnx-fp32")  # e.g. an index built with onnx-fp32 on another machine
-    assert auto.name == "all-MiniLM-L6-v2+onnx-fp32"
+    auto.adopt("all-MiniLM-L6-v2+onnx-int8")  # e.g. an index built with int8 on another machine
+    assert auto.name == "all-MiniLM-L6-v2+onnx-int8"
     auto.adopt("all-MiniLM-L6-v2")
     assert auto.name == "all-MiniLM-L6-v2"
     auto.adopt("some-other-model")  # another model is not this one run differently: refused on load as before

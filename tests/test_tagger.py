@@ -138,7 +138,7 @@ def test_anything_in_a_batch_is_a_result_or_an_error_record_never_an_exception(t
 
 
 def test_a_tagger_from_a_config_loads_an_index_built_with_the_default_encoder(demo_index_dir) -> None:  # type: ignore[no-untyped-def]
-    # the manifest names the encoder (all-MiniLM-L6-v2+onnx-int8 on a CPU); it was taken for a model directory
+    # the manifest names the encoder (all-MiniLM-L6-v2+onnx-fp32 on a CPU); it was taken for a model directory
     manifest = json.loads((demo_index_dir / "manifest.json").read_text())
     tagger = Tagger.from_config(TaggerConfig(index=str(demo_index_dir)))
     assert tagger.config.embedder == "all-MiniLM-L6-v2"
