@@ -1,41 +1,44 @@
-"""Beyond one machine: run the same tagging pipeline over a Ray Data dataset, one Tagger per worker."""
+"""Beyond one machine: the tagging pipeline over a Ray Data dataset, in stages that Ray scales separately.
+
+With an LLM backend the pipeline runs as CPU stages around the engine, so GPUs never wait for CPU work::
+
+    products ─▶ requests   (CPU actors: normalise, embed, retrieve, candidates, prompt + schema)  stages.request_rows
+             ─▶ engine     (GPU actors: Ray Data's vLLM processor, one JSON schema per row)     ray.data.llm
+            [─▶ attributes (CPU actors: map the category, build the attribute requests)       stages.attribute_rows
+             ─▶ engine     (GPU actors: the attribute step)]                                   two_step only
+             ─▶ results    (CPU actors: map the answers onto the taxonomy)                     stages.finish_rows
+
+The retrieval backend needs no engine: one CPU stage runs the whole tagger. Backends other than vLLM (transformers,
+an OpenAI-compatible server) run as the engine stage through tagllm's own backend, in actors of their own. A row
+that fails at any stage comes out as an error result; none is dropped.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
-from tagllm.errors import missing_dependency
+from tagllm.errors import BackendError, TagllmError, missing_dependency
+from tagllm.stages import (
+    INFERENCE_ERROR,
+    RESULT_COLUMNS,
+    ROW_COLUMNS,
+    attribute_rows,
+    engine_passes,
+    finish_rows,
+    generation_columns,
+    request_from_json,
+    request_rows,
+    result_row,
+)
 
-RESULT_COLUMNS = ("product_id", "status", "result_json")
+__all__ = ["RESULT_COLUMNS", "tag_dataset", "vllm_processor"]
 
-
-class _TaggerWorker:
-    """Built once per Ray worker (the index and models load once), then called on batches of rows."""
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        from tagllm.tagger import Tagger
-
-        self.tagger = Tagger.from_config(TaggerConfig.model_validate(config))
-
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        columns = list(batch)
-        size = len(batch[columns[0]]) if columns else 0
-        rows = [{c: _plain(batch[c][i]) for c in columns} for i in range(size)]
-        results = self.tagger.tag(rows)
-        return {
-            "product_id": [r.product_id for r in results],
-            "status": [r.status for r in results],
-            "result_json": [r.model_dump_json(exclude_none=True) for r in results],
-        }
-
-
-def _plain(value: Any) -> Any:
-    """Ray hands numpy scalars and arrays; the product model wants Python values."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return value
+Stage = Callable[[Any], Any]  # a Ray Dataset in, a Ray Dataset out
+ENGINE_BATCH = 256  # the most rows one batch of Ray's vLLM processor holds (vLLM schedules across batches anyway)
 
 
 def tag_dataset(
@@ -45,21 +48,273 @@ def tag_dataset(
     batch_size: int | None = None,
     concurrency: int = 1,
     num_gpus: float = 0,
+    llm_concurrency: int = 1,
+    engine: Stage | None = None,
 ) -> Any:
     """Tag a ``ray.data.Dataset`` of product rows; returns a dataset of (product_id, status, result_json).
 
-    ``concurrency`` workers each hold one Tagger (with ``num_gpus`` each for an LLM backend); the index must be a
-    directory every worker can read (build it first with ``tagllm index build``).
+    ``concurrency`` actors in each CPU stage (each holds one tagger: the index and the embedder load once per actor;
+    the index must be a directory every node can read, built first with ``tagllm index build``).
+    ``llm_concurrency`` engine replicas per engine pass: for the vllm backend, Ray Data's vLLM processor
+    (``vllm_processor``), each replica on ``tensor_parallel_size`` GPUs; for transformers/openai, tagllm's backend
+    in actors with ``num_gpus`` each. two_step runs two engine passes, each with replicas of its own. ``engine``
+    replaces the engine stage of every pass (a function from a dataset of request rows to one with generations,
+    see ``tagllm.stages``), e.g. a processor you built yourself.
+
+    The taxonomy, the index, the prompts and the backend's setup are checked here, before any row is read: a setup
+    mistake stops the job with one message instead of failing every row on the cluster.
     """
     try:
         import ray  # noqa: F401
     except ImportError:
         raise missing_dependency("ray", "ray", "tagging a Ray dataset") from None
-    return dataset.map_batches(
-        _TaggerWorker,
-        fn_constructor_args=(json.loads(config.model_dump_json()),),
-        batch_size=batch_size or config.batch_size,
-        batch_format="numpy",
-        concurrency=concurrency,
-        num_gpus=num_gpus,
+    from tagllm.tagger import with_index_settings
+
+    config = with_index_settings(config)
+    passes = engine_passes(_cpu_tagger(config)) if config.backend != "retrieval" else 0
+    _check_engine(config, custom=engine is not None)
+    size = batch_size or config.batch_size
+    settings = json.loads(config.model_dump_json())
+    cpu = {"batch_size": size, "batch_format": "numpy", "concurrency": concurrency}
+    if config.backend == "retrieval":
+        return dataset.map_batches(_TaggerWorker, fn_constructor_args=(settings,), num_gpus=num_gpus, **cpu)
+    if engine is None:
+        if config.backend == "vllm":
+            engine = vllm_processor(config, concurrency=llm_concurrency, batch_size=min(size, ENGINE_BATCH))
+        else:
+            engine = _backend_engine(settings, concurrency=llm_concurrency, num_gpus=num_gpus, batch_size=size)
+    rows = engine(dataset.map_batches(_RequestWorker, fn_constructor_args=(settings,), **cpu))
+    if passes == 2:
+        rows = engine(rows.map_batches(_AttributeWorker, fn_constructor_args=(settings,), **cpu))
+    return rows.map_batches(_FinishWorker, fn_constructor_args=(settings,), **cpu)
+
+
+# -- the CPU stages --------------------------------------------------------------------------------------------------
+class _TaggerWorker:
+    """The whole pipeline in one actor (the retrieval backend: nothing to hand to an engine)."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        from tagllm.tagger import Tagger
+
+        self.tagger = Tagger.from_config(TaggerConfig.model_validate(config))
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        return _columns([result_row(r) for r in self.tagger.tag(_rows(batch))], RESULT_COLUMNS)
+
+
+class _CPUWorker:
+    def __init__(self, config: dict[str, Any]) -> None:
+        settings = TaggerConfig.model_validate(config)
+        self.tagger = _cpu_tagger(settings)
+        self.max_tokens = _max_tokens(settings)
+
+
+class _RequestWorker(_CPUWorker):
+    """Products to request rows (``tagllm.stages.request_rows``)."""
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        return _columns(request_rows(self.tagger, _rows(batch)), ROW_COLUMNS)
+
+
+class _AttributeWorker(_CPUWorker):
+    """two_step: category answers to attribute requests (``tagllm.stages.attribute_rows``)."""
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        rows = attribute_rows(self.tagger, _rows(batch), max_tokens=self.max_tokens)
+        return _columns(rows, ROW_COLUMNS)
+
+
+class _FinishWorker(_CPUWorker):
+    """Rows with the engine's answers to result rows (``tagllm.stages.finish_rows``)."""
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        results = finish_rows(self.tagger, _rows(batch), max_tokens=self.max_tokens)
+        return _columns([result_row(r) for r in results], RESULT_COLUMNS)
+
+
+class _EngineElsewhere(Backend):
+    """Stands in for the LLM backend in the CPU stages: it names the engine in provenance and makes the tagger
+    render prompts and schemas, but generating is the engine stage's job."""
+
+    needs_prompt = True
+    supports_schema = True
+
+    def __init__(self, name: str, model: str | None) -> None:
+        self.name = name
+        self.model = model
+
+    def generate(self, requests: Any) -> list[Generation]:
+        raise BackendError(f"the {self.name} engine runs in a stage of its own; this tagger only prepares and maps")
+
+
+def _cpu_tagger(config: TaggerConfig) -> Any:
+    """A tagger for the CPU stages: taxonomy, index, embedder, prompts; the engine runs elsewhere."""
+    from tagllm.retrieval.embedder import Embedder
+    from tagllm.tagger import Tagger, open_index, with_index_settings
+    from tagllm.taxonomy import load_taxonomy
+
+    config = with_index_settings(config)
+    taxonomy = load_taxonomy(config.taxonomy)
+    embedder = Embedder.from_config(config)
+    index = open_index(config, taxonomy, embedder)
+    backend = _EngineElsewhere(config.backend, config.model)
+    return Tagger(taxonomy, index=index, embedder=embedder, backend=backend, config=config)
+
+
+def _max_tokens(config: TaggerConfig) -> int | None:
+    """The vllm engine's answer length limit (Ray's processor does not say when it cut an answer)."""
+    return _vllm_backend(config).max_new_tokens if config.backend == "vllm" else None
+
+
+def _vllm_backend(config: TaggerConfig) -> Any:
+    """The vllm backend's settings (nothing loads: Ray's processor runs the engine)."""
+    from tagllm.backends.vllm import VLLMBackend
+    from tagllm.tagger import backend_options
+
+    options = {k: v for k, v in backend_options(config, None).items() if k != "device"}  # type: ignore[arg-type]
+    return VLLMBackend(**options)
+
+
+def _check_engine(config: TaggerConfig, *, custom: bool) -> None:
+    """The setup mistakes of the engine stage, found on the driver: a model directory that is not there, a
+    package not installed (for vllm under Ray's processor, the model directory alone: vLLM runs on the GPU nodes)."""
+    if config.backend == "retrieval" or custom:
+        return
+    from tagllm.backends import get_backend
+    from tagllm.backends.base import check_model_path
+    from tagllm.tagger import backend_options
+    from tagllm.taxonomy import load_taxonomy
+
+    if config.backend == "vllm":
+        if not config.model:
+            from tagllm.errors import ConfigError
+
+            raise ConfigError("the vllm backend needs --model: a model directory")
+        check_model_path(config.model, "vllm", needs_config=False)
+        return
+    get_backend(config.backend, **backend_options(config, load_taxonomy(config.taxonomy))).close()
+
+
+# -- the engine stage ------------------------------------------------------------------------------------------------
+def vllm_processor(config: TaggerConfig, *, concurrency: int = 1, batch_size: int = 64, **processor: Any) -> Any:
+    """Ray Data's vLLM processor (``ray.data.llm.build_processor``) for request rows: the backend options' engine
+    and sampling settings, the model's chat template, each row's JSON schema as its structured output, and a row
+    whose inference fails kept, with ``__inference_error__`` set.
+
+    ``processor``: more ``vLLMEngineProcessorConfig`` settings (``accelerator_type``, ``runtime_env``, …)."""
+    try:
+        from ray.data.llm import build_processor, vLLMEngineProcessorConfig
+    except ImportError:
+        raise missing_dependency("ray.data.llm", "ray", "the vLLM engine stage (needs ray[llm] on GPU nodes)") from None
+    backend = _vllm_backend(config)
+    engine_kwargs = {k: v for k, v in backend.engine_kwargs().items() if k != "model"}
+    settings: dict[str, Any] = {
+        "model_source": str(backend.model),
+        "engine_kwargs": engine_kwargs,
+        "concurrency": concurrency,
+        "batch_size": batch_size,
+        "should_continue_on_error": True,  # a row whose inference fails comes back with __inference_error__ set
+        "detokenize_stage": False,  # vLLM returns the text already (SamplingParams.detokenize): no second decode
+    }
+    settings.update(processor)
+    sampling = sampling_params(backend)
+    disable_any_whitespace = not backend.any_whitespace
+    builder = {"chat_template_kwargs": backend.chat_template_kwargs} if backend.chat_template_kwargs else None
+    return build_processor(
+        vLLMEngineProcessorConfig(**settings),
+        preprocess=lambda row: engine_request(row, sampling, disable_any_whitespace=disable_any_whitespace),
+        postprocess=dict,  # every column on: error rows skip postprocess and keep them all, so both shapes match
+        builder_kwargs=builder,
     )
+
+
+def sampling_params(backend: Any) -> dict[str, Any]:
+    """The per-row ``sampling_params`` of Ray's vLLM stage from a ``VLLMBackend``'s settings (greedy by default)."""
+    return {
+        "max_tokens": backend.max_new_tokens,
+        "temperature": backend.temperature,
+        "top_p": backend.top_p if backend.temperature > 0 else 1.0,
+        "seed": backend.seed if backend.temperature > 0 else None,
+    }
+
+
+def engine_request(
+    row: dict[str, Any], sampling: dict[str, Any], *, disable_any_whitespace: bool = True
+) -> dict[str, Any]:
+    """A request row as Ray's vLLM stage reads it: ``messages`` and ``sampling_params`` with the row's schema.
+
+    A row with no request (an unreadable record; in the attribute pass, a product whose category step failed or
+    that has no facet to ask) still passes through the processor, which has no way to skip a row: a one-token
+    prompt and ``max_tokens=1``, so it costs next to nothing; the next CPU stage ignores its answer."""
+    if row.get("error") or not row.get("request"):
+        return {**row, "messages": [{"role": "user", "content": "-"}], "sampling_params": {**sampling, "max_tokens": 1}}
+    request = json.loads(row["request"])
+    params = dict(sampling)
+    if request.get("schema") is not None:
+        # a JSON string, not a dict: Arrow would turn each row's schema into a struct type of its own
+        structured = {"json": json.dumps(request["schema"]), "disable_any_whitespace": disable_any_whitespace}
+        params["structured_outputs"] = structured
+    return {**row, "messages": request["messages"], "sampling_params": params}
+
+
+def _backend_engine(settings: dict[str, Any], *, concurrency: int, num_gpus: float, batch_size: int) -> Stage:
+    def stage(dataset: Any) -> Any:
+        return dataset.map_batches(
+            _BackendWorker,
+            fn_constructor_args=(settings,),
+            batch_size=batch_size,
+            batch_format="numpy",
+            concurrency=concurrency,
+            num_gpus=num_gpus,
+        )
+
+    return stage
+
+
+class _BackendWorker:
+    """tagllm's own LLM backend as the engine stage (transformers, openai)."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        from tagllm.backends import get_backend
+        from tagllm.tagger import backend_options
+        from tagllm.taxonomy import load_taxonomy
+
+        cfg = TaggerConfig.model_validate(config)
+        self.backend = get_backend(cfg.backend, **backend_options(cfg, load_taxonomy(cfg.taxonomy)))
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        rows = _rows(batch)
+        todo = [i for i, row in enumerate(rows) if row.get("request") and not row.get("error")]
+        requests: list[GenerationRequest] = [request_from_json(rows[i]["request"]) for i in todo]
+        try:
+            generations = self.backend.generate(requests) if requests else []
+        except TagllmError as exc:
+            from tagllm.models import RecordError
+
+            error = RecordError(message=f"backend {self.backend.name}: {exc}", is_retryable=exc.is_retryable)
+            generations = [Generation(error=error) for _ in requests]
+        answers = {i: generation_columns(g) for i, g in zip(todo, generations, strict=True)}
+        empty = generation_columns(Generation()) | {"generation": ""}
+        for i, row in enumerate(rows):
+            row.update(answers.get(i, empty))
+            row[INFERENCE_ERROR] = ""
+        return _columns(rows, (*ROW_COLUMNS, *empty, INFERENCE_ERROR))
+
+
+# -- rows ------------------------------------------------------------------------------------------------------------
+def _rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
+    """A numpy batch as row dicts of plain Python values."""
+    columns = list(batch)
+    size = len(batch[columns[0]]) if columns else 0
+    return [{c: _plain(batch[c][i]) for c in columns} for i in range(size)]
+
+
+def _columns(rows: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, list[Any]]:
+    return {name: [row.get(name) for row in rows] for name in names}
+
+
+def _plain(value: Any) -> Any:
+    """Ray hands numpy scalars and arrays; the product model wants Python values."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value

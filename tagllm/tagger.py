@@ -346,15 +346,24 @@ class Tagger:
         if steps is None or not steps.is_two_step:
             return [self._result([part], backend, steps) for part in firsts]
         # Step 2, batch-first: the attribute requests of the whole batch go to the backend together.
-        seconds = [
-            steps.second(item, _chosen(part, CATEGORY)) if part.answer is not None else None
-            for item, part in zip(scored, firsts, strict=True)
-        ]
+        seconds = self._second_requests(scored, firsts, steps)
         todo = [(i, request) for i, request in enumerate(seconds) if request is not None]
         answered = dict(zip([i for i, _ in todo], self._generate([r for _, r in todo], backend), strict=True))
         return [
             self._result([part, answered[i]] if i in answered else [part], backend, steps)
             for i, part in enumerate(firsts)
+        ]
+
+    def _second_requests(
+        self, scored: list[ScoredProduct], firsts: list[_Part], steps: LLMSteps | None = None
+    ) -> list[GenerationRequest | None]:
+        """two_step: each product's attribute request for the category its first answer chose (None: the first
+        step failed, or no facet that applies has candidates)."""
+        steps = steps or self.steps
+        assert steps is not None
+        return [
+            steps.second(item, _chosen(part, CATEGORY)) if part.answer is not None else None
+            for item, part in zip(scored, firsts, strict=True)
         ]
 
     def _generate(self, requests: list[GenerationRequest], backend: Backend) -> list[_Part]:
@@ -368,6 +377,13 @@ class Tagger:
             error = RecordError(message=f"backend {backend.name}: {exc}", is_retryable=exc.is_retryable)
             generations = [Generation(error=error) for _ in requests]
         elapsed_ms = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
+        return self._parts(requests, generations, elapsed_ms)
+
+    def _parts(
+        self, requests: Sequence[GenerationRequest], generations: Sequence[Generation], elapsed_ms: float = 0.0
+    ) -> list[_Part]:
+        """Each request with its generation, the answer mapped onto the taxonomy (None where the generation failed);
+        ``elapsed_ms``: the latency of a generation that does not carry its own."""
         parts = []
         for request, generation in zip(requests, generations, strict=True):
             answer = None

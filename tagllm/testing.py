@@ -183,6 +183,17 @@ NOT_RETRIED = ("http-400-string", "http-404-html", "redirect")
 ANSWERED = ("content-parts", "usage-string", "logprobs-odd")
 
 
+def first_choices(schema: dict[str, Any]) -> str:
+    """The answer (JSON) that picks each facet's first allowed value under a schema built by
+    ``tagllm.schema.answer_schema`` (a list for a multi-valued facet; a nullable facet's value, not null)."""
+    answer: dict[str, Any] = {}
+    for facet, prop in schema.get("properties", {}).items():
+        options = [o for o in prop.get("anyOf", [prop]) if o.get("type") != "null"]
+        enum = next((o.get("enum") or o.get("items", {}).get("enum") for o in options), None) or [None]
+        answer[facet] = [enum[0]] if any(o.get("type") == "array" for o in options) else enum[0]
+    return json.dumps(answer, ensure_ascii=False)
+
+
 def schema_answer(schema: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """A valid answer under a schema built by ``tagllm.schema.answer_schema``: random candidates, in its shapes."""
     answer: dict[str, Any] = {}

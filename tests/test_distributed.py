@@ -1,30 +1,191 @@
-"""The Ray Data adapter gives the same tags as the local tagger (runs where ray is installed)."""
+"""The Ray Data stages in Ray's local mode: the retrieval default in one CPU stage; an LLM backend as an engine stage
+between CPU stages; Ray's own vLLM processor with a stand-in engine, twice in two_step mode. Results match the local
+tagger, and a row that fails anywhere comes out as an error row."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
+from tagllm.testing import first_choices
 
 DATA = Path(__file__).parent / "data"
+PRODUCTS = [json.loads(line) for line in (DATA / "products.jsonl").read_text().splitlines()]
+ITEMS = [*PRODUCTS, {"id": "p4", "title": "", "brand": None}]  # p4: a record the tagger cannot read
+
+pytestmark = pytest.mark.slow  # Ray and its actors start in seconds, not milliseconds
 
 
-@pytest.mark.slow
-def test_tag_dataset_matches_the_local_tagger(demo_index_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def ray(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     ray = pytest.importorskip("ray", reason="needs the ray extra: pip install 'tagllm[ray]'")
+    # Ray's workers get the tests' cache directory and offline mode (the fixtures' environment comes too late).
+    env = {"TAGLLM_CACHE_DIR": str(tmp_path_factory.getbasetemp() / "cache"), "HF_HUB_OFFLINE": "1"}
+    # logical CPUs: each stage holds an actor, and two_step's nine stages are up at once on a two-core machine
+    ray.init(
+        num_cpus=12,
+        include_dashboard=False,
+        ignore_reinit_error=True,
+        log_to_driver=False,
+        runtime_env={"env_vars": env},
+    )
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, demo_index_dir: Path) -> Path:
+    """A random-weight Qwen2-shaped chat model whose tokenizer was trained on the demo prompts, saved to disk."""
+    pytest.importorskip("xgrammar", reason="needs the transformers extra: pip install 'tagllm[transformers]'")
+    from tagllm.distributed import _cpu_tagger
+    from tagllm.stages import request_rows
+    from tagllm.testing import build_model, build_tokenizer
+
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5, backend="vllm", model="-")
+    tagger = _cpu_tagger(config)
+    corpus = [v.path or v.name for v in tagger.taxonomy.values.values()]
+    corpus += [m["content"] for row in request_rows(tagger, PRODUCTS) for m in json.loads(row["request"])["messages"]]
+    path = tmp_path_factory.mktemp("tiny-qwen")
+    tokenizer = build_tokenizer(corpus, "qwen")
+    build_model(tokenizer, "qwen").save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+def _by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["product_id"]: {"status": r["status"], **json.loads(r["result_json"])} for r in rows}
+
+
+def _ids(tags: dict[str, list[Any]]) -> dict[str, list[str]]:
+    return {f: [t["id"] if isinstance(t, dict) else t.id for t in facet_tags] for f, facet_tags in tags.items()}
+
+
+def test_the_retrieval_default_runs_in_one_cpu_stage(ray: Any, demo_index_dir: Path) -> None:
     from tagllm.distributed import tag_dataset
     from tagllm.tagger import Tagger
 
     config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5)
-    rows = [json.loads(line) for line in (DATA / "products.jsonl").read_text().splitlines()]
-    local = {r.product_id: r.best("category").id for r in Tagger.from_config(config).tag(rows)}  # type: ignore[union-attr]
-    ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
-    try:
-        out = tag_dataset(ray.data.from_items(rows), config, batch_size=2).take_all()
-    finally:
-        ray.shutdown()
-    remote = {r["product_id"]: json.loads(r["result_json"])["tags"]["category"][0]["id"] for r in out}
+    local = {r.product_id: r.best("category").id for r in Tagger.from_config(config).tag(PRODUCTS)}  # type: ignore[union-attr]
+    out = _by_id(tag_dataset(ray.data.from_items(PRODUCTS), config, batch_size=2).take_all())
+    remote = {pid: r["tags"]["category"][0]["id"] for pid, r in out.items()}
     assert remote == local == {"p1": "apparel-tshirts", "p2": "apparel-dresses", "p3": "electronics-headphones"}
+
+
+def test_an_llm_backend_runs_as_an_engine_stage_between_cpu_stages(
+    ray: Any, demo_index_dir: Path, tiny_model_dir: Path
+) -> None:
+    from tagllm.distributed import tag_dataset
+    from tagllm.tagger import Tagger
+
+    config = TaggerConfig(
+        taxonomy="demo", index=str(demo_index_dir), k=5, backend="transformers", model=str(tiny_model_dir)
+    )
+    # the same batches on both sides ([p1, p2], [p3, p4]): padding differs with the batch, and so could a logit
+    local = {r.product_id: r for r in Tagger.from_config(config).tag_iter(ITEMS, batch_size=2)}
+    dataset = ray.data.from_items(ITEMS, override_num_blocks=1)
+    out = _by_id(tag_dataset(dataset, config, batch_size=2).take_all())
+    assert sorted(out) == ["p1", "p2", "p3", "p4"]
+    for pid in ("p1", "p2", "p3"):
+        mine, theirs = out[pid], local[pid]
+        assert mine["status"] == "ok"
+        assert mine["provenance"]["backend"] == "transformers"
+        assert mine["provenance"]["raw_output"] == theirs.provenance.raw_output  # type: ignore[union-attr]
+        assert _ids(mine["tags"]) == _ids(theirs.tags)
+    assert local["p4"].status == out["p4"]["status"] == "error"
+    # the record's position is the one in its Ray batch: a dataset's rows have no line numbers
+    assert out["p4"]["error"] == {
+        "field": "title",
+        "line": 2,
+        "record_id": "p4",
+        "message": "batch:2: record 'p4' has no title; every product needs a non-empty title",
+        "is_retryable": False,
+    }
+
+
+class _FakeVLLM:
+    """What Ray's vLLM stage does with a row, without vLLM: read the chat-templated, tokenised prompt and the row's
+    structured-output schema, answer the first allowed value of each facet. The earbuds (p3) fail in the engine in
+    the attribute pass, as a row does under ``should_continue_on_error``."""
+
+    @staticmethod
+    def stage() -> Any:
+        from ray.llm._internal.batch.stages.base import StatefulStage, StatefulStageUDF
+
+        class FakeEngineUDF(StatefulStageUDF):
+            async def udf(self, rows: list[dict[str, Any]]) -> Any:
+                for row in rows:
+                    yield {self.IDX_IN_BATCH_COLUMN: row[self.IDX_IN_BATCH_COLUMN], **_FakeVLLM.answer(row)}
+
+        class FakeEngineStage(StatefulStage):
+            def get_required_input_keys(self) -> dict[str, str]:
+                return {"tokenized_prompt": "token ids", "sampling_params": "per-row sampling parameters"}
+
+        return FakeEngineStage(fn=FakeEngineUDF, map_batches_kwargs={"concurrency": 1})
+
+    @staticmethod
+    def answer(row: dict[str, Any]) -> dict[str, Any]:
+        structured = row["sampling_params"].get("structured_outputs")
+        schema = json.loads(structured["json"]) if structured else {"properties": {}}
+        output = {"num_input_tokens": len(row["tokenized_prompt"]), "time_taken_llm": 0.01}
+        if "Earbuds" in row["prompt"] and "category" not in schema["properties"]:
+            failed = {"generated_text": "", "num_generated_tokens": 0, "num_input_tokens": 0}
+            return {**output, **failed, "__inference_error__": "ValueError: prompt too long"}
+        text = first_choices(schema)
+        return {**output, "generated_text": text, "num_generated_tokens": len(text), "__inference_error__": ""}
+
+
+class _FirstChoice(Backend):
+    name = "vllm"
+    needs_prompt = True
+    supports_schema = True
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        return [Generation(text=first_choices(r.schema or {})) for r in requests]
+
+
+def test_rays_vllm_processor_answers_both_steps_with_each_rows_schema_and_keeps_errors(
+    ray: Any, demo_index_dir: Path, tiny_model_dir: Path
+) -> None:
+    pytest.importorskip("ray.data.llm", reason="ray.data.llm needs aiohttp (in the dev extra)")
+    from tagllm.distributed import _cpu_tagger, tag_dataset, vllm_processor
+
+    config = TaggerConfig(
+        taxonomy="demo",
+        index=str(demo_index_dir),
+        k=5,
+        backend="vllm",
+        model=str(tiny_model_dir),
+        attribute_mode="two_step",
+    )
+    processor = vllm_processor(config, batch_size=2)
+    assert list(processor.stages) == ["ChatTemplateStage", "TokenizeStage", "vLLMEngineStage"]
+    engine = processor.stages["vLLMEngineStage"]
+    assert engine.fn_constructor_kwargs["should_continue_on_error"] is True
+    assert engine.fn_constructor_kwargs["model"] == str(tiny_model_dir)
+    processor.stages["vLLMEngineStage"] = _FakeVLLM.stage()  # Ray's chat-template and tokenize stages run for real
+
+    out = _by_id(tag_dataset(ray.data.from_items(ITEMS), config, batch_size=2, engine=processor).take_all())
+    assert sorted(out) == ["p1", "p2", "p3", "p4"]
+    local = _cpu_tagger(config)
+    local.backend = _FirstChoice()
+    expected = {r.product_id: r for r in local.tag(PRODUCTS[:2])}
+    for pid in ("p1", "p2"):
+        mine = out[pid]
+        assert mine["status"] == "ok" and mine["provenance"]["backend"] == "vllm"
+        assert _ids(mine["tags"]) == _ids(expected[pid].tags)  # both steps' answers, mapped back
+        assert list(mine["tags"]) == ["category", "color", "material", "audience"]
+        assert mine["provenance"]["template"] == "fewshot+attributes-fewshot"
+        assert mine["provenance"]["prompt_tokens"] > 200  # two chat-templated prompts, tokenised by Ray's stages
+        assert mine["provenance"]["latency_ms"] == 20.0  # 10 ms per step, from Ray's time_taken_llm
+    assert out["p3"]["status"] == "error"
+    assert out["p3"]["error"] == {
+        "message": "attribute step (category chosen: electronics-headphones): LLM engine: ValueError: prompt too long",
+        "is_retryable": True,
+    }
+    assert out["p4"]["status"] == "error" and out["p4"]["error"]["field"] == "title"

@@ -1,0 +1,186 @@
+"""The pipeline cut at the engine (tagllm.stages): plain request rows out, generations back in, the attribute step
+built between two engine passes in two_step mode; the same results as tagging in one call, and every failed row
+kept as an error result."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.config import TaggerConfig
+from tagllm.distributed import _cpu_tagger, engine_request
+from tagllm.stages import (
+    attribute_rows,
+    engine_passes,
+    finish_rows,
+    generation_columns,
+    request_from_json,
+    request_rows,
+)
+from tagllm.tagger import Tagger
+from tagllm.testing import first_choices
+
+DATA = Path(__file__).parent / "data"
+PRODUCTS = [json.loads(line) for line in (DATA / "products.jsonl").read_text().splitlines()]
+ITEMS = [*PRODUCTS, {"id": "p4", "title": ""}]  # p4: a record the tagger cannot read
+SAMPLING = {"max_tokens": 256, "temperature": 0.0, "top_p": 1.0, "seed": None}
+
+
+class FirstChoice(Backend):
+    """An LLM stand-in: answers every request with the first allowed value of each facet."""
+
+    name = "first-choice"
+    needs_prompt = True
+    supports_schema = True
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        return [Generation(text=first_choices(r.schema or {"properties": {}}), prompt_tokens=100) for r in requests]
+
+
+@pytest.fixture(scope="module")
+def tagger(demo_index_dir: Path) -> Tagger:
+    return Tagger.from_config(TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5))
+
+
+@pytest.fixture(scope="module")
+def two_step(demo_index_dir: Path) -> Tagger:
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5, attribute_mode="two_step")
+    tagger = _cpu_tagger(config)
+    tagger.backend = FirstChoice()
+    return tagger
+
+
+def _engine(tagger: Tagger, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The engine stage in process: the tagger's backend answers each row that has a request."""
+    todo = [row for row in rows if row["request"]]
+    for row, generation in zip(
+        todo, tagger.backend.generate([request_from_json(r["request"]) for r in todo]), strict=True
+    ):
+        row.update(generation_columns(generation))
+    return rows
+
+
+def _without_latency(result: Any) -> Any:
+    return result.model_dump(exclude={"provenance": {"latency_ms"}})
+
+
+def test_request_rows_then_finish_rows_give_what_tag_gives(tagger: Tagger) -> None:
+    rows = request_rows(tagger, ITEMS)
+    assert json.loads(json.dumps(rows)) == rows  # strings only: any engine or data framework carries them
+    assert [(r["product_id"], bool(r["request"]), json.loads(r["error"] or "{}").get("field")) for r in rows] == [
+        ("p1", True, None),
+        ("p2", True, None),
+        ("p3", True, None),
+        ("p4", False, "title"),
+    ]
+    staged = finish_rows(tagger, _engine(tagger, rows))
+    assert [_without_latency(r) for r in staged] == [_without_latency(r) for r in tagger.tag(ITEMS)]
+    assert [r.best("category").id for r in staged[:3]] == [  # type: ignore[union-attr]
+        "apparel-tshirts",
+        "apparel-dresses",
+        "electronics-headphones",
+    ]
+    assert staged[3].status == "error" and staged[3].error.field == "title"  # type: ignore[union-attr]
+
+
+def test_two_step_runs_the_engine_twice_with_the_attribute_step_built_between(two_step: Tagger) -> None:
+    assert engine_passes(two_step) == 2
+    rows = _engine(two_step, request_rows(two_step, ITEMS))
+    assert [list(json.loads(r["request"])["schema"]["properties"]) for r in rows[:3]] == [["category"]] * 3
+    rows = attribute_rows(two_step, rows)
+    assert [r["product_id"] for r in rows] == ["p1", "p2", "p3", "p4"]
+    asked = [list(json.loads(r["request"])["schema"]["properties"]) if r["request"] else [] for r in rows]
+    assert asked == [["color", "material", "audience"]] * 3 + [[]]
+    assert [len(json.loads(r["answered"])) for r in rows] == [1, 1, 1, 0]  # the category step, kept for the result
+    staged = finish_rows(two_step, _engine(two_step, rows))
+    local = two_step.tag(ITEMS)
+    assert [_without_latency(r) for r in staged] == [_without_latency(r) for r in local]
+    p1 = staged[0]
+    assert p1.provenance is not None and p1.provenance.template == "fewshot+attributes-fewshot"
+    assert list(p1.tags) == ["category", "color", "material", "audience"]
+    assert p1.provenance.raw_output.count("\n") == 1  # type: ignore[union-attr]  # one answer per step
+    assert staged[3].status == "error" and staged[3].error.field == "title"  # type: ignore[union-attr]
+
+
+def test_a_step_that_failed_in_the_engine_is_an_error_result_naming_the_step(two_step: Tagger) -> None:
+    rows = request_rows(two_step, PRODUCTS[:2])
+    _engine(two_step, rows[1:])
+    rows[0].update({"generated_text": "", "__inference_error__": "RuntimeError: CUDA out of memory"})
+    rows = attribute_rows(two_step, rows)
+    assert (rows[0]["request"], bool(rows[1]["request"])) == ("", True)  # no attribute step after a failed category
+    rows[1].update({"generated_text": "", "__inference_error__": "ValueError: prompt too long"})
+    first, second = finish_rows(two_step, rows)
+    assert (first.status, second.status) == ("error", "error")
+    assert first.error.message == "LLM engine: RuntimeError: CUDA out of memory"  # type: ignore[union-attr]
+    assert first.error.is_retryable  # type: ignore[union-attr]
+    assert second.error.message == (  # type: ignore[union-attr]
+        "attribute step (category chosen: apparel-dresses): LLM engine: ValueError: prompt too long"
+    )
+
+
+def test_a_row_that_cannot_be_read_is_an_error_result(tagger: Tagger) -> None:
+    rows = _engine(tagger, request_rows(tagger, PRODUCTS[:2]))
+    rows[1]["request"] = "{broken"
+    ok, unreadable = finish_rows(tagger, rows)
+    assert ok.status == "ok"
+    assert (unreadable.product_id, unreadable.status) == ("p2", "error")
+    assert unreadable.error.message == (  # type: ignore[union-attr]
+        "row p2: JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    )
+
+
+def test_an_answer_from_an_engine_elsewhere_is_mapped_and_says_which_engine(demo_index_dir: Path) -> None:
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5, backend="vllm", model="/models/qwen-7b")
+    tagger = _cpu_tagger(config)
+    assert engine_passes(tagger) == 1  # the demo's facets apply everywhere: one_call
+    row = request_rows(tagger, PRODUCTS[:1])[0]
+    request = json.loads(row["request"])
+    assert request["messages"][-1]["role"] == "user"
+    assert request["messages"][-1]["content"].endswith(
+        'Product to tag: {"title": "Men\'s Cotton Polo T-Shirt Navy", "brand": "US Polo"}'
+    )
+    engine_row = engine_request(row, SAMPLING)
+    assert engine_row["messages"] == request["messages"]
+    assert engine_row["sampling_params"] == {
+        **SAMPLING,
+        "structured_outputs": {"json": json.dumps(request["schema"]), "disable_any_whitespace": True},
+    }
+    answer = '{"category": "T-Shirts", "color": "navy"}'
+    row.update(generated_text=answer, num_input_tokens=812, num_generated_tokens=9, time_taken_llm=0.25)
+    result = finish_rows(tagger, [row], max_tokens=256)[0]
+    assert [t.id for t in result.tags["category"]][:1] == ["apparel-tshirts"]
+    assert [t.id for t in result.tags["color"]] == ["color-blue"]
+    assert {t.source for t in result.tags["category"]} == {"llm", "ancestor"}
+    prov = result.provenance
+    assert prov is not None
+    assert (prov.backend, prov.model, prov.prompt_tokens, prov.completion_tokens, prov.latency_ms) == (
+        "vllm",
+        "/models/qwen-7b",
+        812,
+        9,
+        250.0,
+    )
+
+
+def test_an_answer_as_long_as_the_token_limit_was_cut(demo_index_dir: Path) -> None:
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), backend="vllm", model="/models/qwen-7b")
+    row = request_rows(_cpu_tagger(config), PRODUCTS[:1])[0]
+    row.update(generated_text='{"category": "T-Sh', num_input_tokens=812, num_generated_tokens=64)
+    result = finish_rows(_cpu_tagger(config), [row], max_tokens=64)[0]
+    assert result.status == "error"
+    assert result.error.message == "the answer was cut at max_new_tokens=64; raise it"  # type: ignore[union-attr]
+
+
+def test_a_row_without_a_request_costs_the_engine_one_token(demo_index_dir: Path) -> None:
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), backend="vllm", model="/models/qwen-7b")
+    row = request_rows(_cpu_tagger(config), [{"id": "p9"}])[0]
+    assert engine_request(row, SAMPLING) == {
+        **row,
+        "messages": [{"role": "user", "content": "-"}],
+        "sampling_params": {**SAMPLING, "max_tokens": 1},
+    }
