@@ -5,6 +5,7 @@ tagger, and a row that fails anywhere comes out as an error row."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,10 @@ def ray(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         log_to_driver=False,
         runtime_env={"env_vars": env},
     )
+    # the stand-in engine below is defined here, in a module Ray's workers cannot import: send it by value
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     yield ray
+    ray.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
     ray.shutdown()
 
 
