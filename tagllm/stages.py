@@ -67,7 +67,9 @@ def request_rows(tagger: Tagger, items: Sequence[Product | dict[str, Any]]) -> l
 
 
 # -- the CPU stage between the two engine passes (two_step) --------------------------------------------------------
-def attribute_rows(tagger: Tagger, rows: Sequence[dict[str, Any]], *, max_tokens: int | None = None) -> list[dict]:
+def attribute_rows(
+    tagger: Tagger, rows: Sequence[dict[str, Any]], *, max_tokens: int | None = None
+) -> list[dict[str, Any]]:
     """two_step: map each row's category answer and put the attribute request for the chosen category in its
     ``request``; the first step moves to ``answered``. A row that failed stays failed (its ``request`` empty).
 
