@@ -107,6 +107,18 @@ class _CPUWorker:
         settings = TaggerConfig.model_validate(config)
         self.tagger = _cpu_tagger(settings)
         self.max_tokens = _max_tokens(settings)
+        self.model = settings.model if settings.backend == "vllm" else None
+        self._tokenizer: Any = None
+
+    def tokenizer(self, rows: list[dict[str, Any]]) -> Any:
+        """The model's tokenizer when the rows carry log-probs (vllm: they become confidences); loaded once."""
+        if not any(row.get("logprobs") for row in rows):
+            return None
+        if self._tokenizer is None and self.model is not None:
+            from transformers import AutoTokenizer
+
+            self._tokenizer = AutoTokenizer.from_pretrained(self.model)
+        return self._tokenizer
 
 
 class _RequestWorker(_CPUWorker):
@@ -120,7 +132,8 @@ class _AttributeWorker(_CPUWorker):
     """two_step: category answers to attribute requests (``tagllm.stages.attribute_rows``)."""
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        rows = attribute_rows(self.tagger, _rows(batch), max_tokens=self.max_tokens)
+        rows = _rows(batch)
+        rows = attribute_rows(self.tagger, rows, max_tokens=self.max_tokens, tokenizer=self.tokenizer(rows))
         return _columns(rows, ROW_COLUMNS)
 
 
@@ -128,7 +141,8 @@ class _FinishWorker(_CPUWorker):
     """Rows with the engine's answers to result rows (``tagllm.stages.finish_rows``)."""
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        results = finish_rows(self.tagger, _rows(batch), max_tokens=self.max_tokens)
+        rows = _rows(batch)
+        results = finish_rows(self.tagger, rows, max_tokens=self.max_tokens, tokenizer=self.tokenizer(rows))
         return _columns([result_row(r) for r in results], RESULT_COLUMNS)
 
 
@@ -235,6 +249,7 @@ def sampling_params(backend: Any) -> dict[str, Any]:
         "temperature": backend.temperature,
         "top_p": backend.top_p if backend.temperature > 0 else 1.0,
         "seed": backend.seed if backend.temperature > 0 else None,
+        "logprobs": 0 if backend.logprobs else None,  # 0: the chosen token's log-prob only
     }
 
 

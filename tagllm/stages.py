@@ -68,12 +68,13 @@ def request_rows(tagger: Tagger, items: Sequence[Product | dict[str, Any]]) -> l
 
 # -- the CPU stage between the two engine passes (two_step) --------------------------------------------------------
 def attribute_rows(
-    tagger: Tagger, rows: Sequence[dict[str, Any]], *, max_tokens: int | None = None
+    tagger: Tagger, rows: Sequence[dict[str, Any]], *, max_tokens: int | None = None, tokenizer: Any = None
 ) -> list[dict[str, Any]]:
     """two_step: map each row's category answer and put the attribute request for the chosen category in its
     ``request``; the first step moves to ``answered``. A row that failed stays failed (its ``request`` empty).
 
-    ``max_tokens``: the engine's limit; an answer of that many tokens was cut (see ``generation_from_row``)."""
+    ``max_tokens``: the engine's limit; an answer of that many tokens was cut (see ``generation_from_row``).
+    ``tokenizer``: the model's, to turn the token log-probs an engine returned into confidences."""
     out: list[dict[str, Any] | None] = [None] * len(rows)
     todo: list[tuple[int, GenerationRequest, Generation, ScoredProduct]] = []
     for i, row in enumerate(rows):
@@ -82,7 +83,9 @@ def attribute_rows(
             out[i] = _row(pid, error=row.get("error") or "", answered=row.get("answered") or "[]")
             continue
         try:
-            todo.append((i, request_from_json(row["request"]), generation_from_row(row, max_tokens), _scored(row)))
+            request = request_from_json(row["request"])
+            generation = generation_from_row(row, max_tokens, request=request, tokenizer=tokenizer)
+            todo.append((i, request, generation, _scored(row)))
         except Exception as exc:  # a row that cannot be read is an error record, never a lost row
             out[i] = _row(pid, error=_unreadable(pid, exc).model_dump_json())
     if todo:
@@ -96,8 +99,11 @@ def attribute_rows(
 
 
 # -- the CPU stage after the engine ------------------------------------------------------------------------------------
-def finish_rows(tagger: Tagger, rows: Sequence[dict[str, Any]], *, max_tokens: int | None = None) -> list[TagResult]:
-    """Every answered step of each row mapped onto the taxonomy: one result per row, in order.
+def finish_rows(
+    tagger: Tagger, rows: Sequence[dict[str, Any]], *, max_tokens: int | None = None, tokenizer: Any = None
+) -> list[TagResult]:
+    """Every answered step of each row mapped onto the taxonomy: one result per row, in order (``max_tokens``,
+    ``tokenizer``: see ``attribute_rows``).
 
     A record that failed before the engine, a generation that failed, or a row that cannot be read becomes an
     error result naming the product; the other rows are unaffected."""
@@ -105,20 +111,21 @@ def finish_rows(tagger: Tagger, rows: Sequence[dict[str, Any]], *, max_tokens: i
     for row in rows:
         pid = str(row.get("product_id") or "")
         try:
-            result = _finish(tagger, row, max_tokens)
+            result = _finish(tagger, row, max_tokens, tokenizer)
         except Exception as exc:  # a row that cannot be finished is an error record, never a lost row
             result = TagResult(product_id=pid, status="error", error=_unreadable(pid, exc))
         out.append(result)
     return out
 
 
-def _finish(tagger: Tagger, row: dict[str, Any], max_tokens: int | None) -> TagResult:
+def _finish(tagger: Tagger, row: dict[str, Any], max_tokens: int | None, tokenizer: Any) -> TagResult:
     pid = str(row.get("product_id") or "")
     if row.get("error"):
         return TagResult(product_id=pid, status="error", error=RecordError.model_validate_json(row["error"]))
     steps = [(request_from_json(s["request"]), generation_from_json(s["generation"])) for s in _answered(row)]
     if row.get("request"):
-        steps.append((request_from_json(row["request"]), generation_from_row(row, max_tokens)))
+        request = request_from_json(row["request"])
+        steps.append((request, generation_from_row(row, max_tokens, request=request, tokenizer=tokenizer)))
     if not steps:
         raise ValueError("the row has neither a request nor an answered step")
     parts = tagger._parts([s[0] for s in steps], [s[1] for s in steps])
@@ -156,11 +163,19 @@ def generation_from_json(text: str) -> Generation:
     return Generation(**data, error=RecordError.model_validate(error) if error else None)
 
 
-def generation_from_row(row: dict[str, Any], max_tokens: int | None = None) -> Generation:
+def generation_from_row(
+    row: dict[str, Any],
+    max_tokens: int | None = None,
+    *,
+    request: GenerationRequest | None = None,
+    tokenizer: Any = None,
+) -> Generation:
     """The generation an engine stage put in a row: a tagllm ``generation``, or Ray's columns and error.
 
     Ray's processor does not say why a generation stopped: an answer of ``max_tokens`` tokens counts as cut, as
-    the vllm backend reports an answer that stopped at its length limit."""
+    the vllm backend reports an answer that stopped at its length limit. With the ``request`` and the model's
+    ``tokenizer``, the log-probs of the chosen tokens (Ray's ``generated_tokens`` and ``logprobs`` columns) become
+    per-value confidences, as the in-process vllm backend makes them."""
     if row.get("generation"):
         return generation_from_json(row["generation"])
     failure = row.get(INFERENCE_ERROR) or ""
@@ -171,13 +186,45 @@ def generation_from_row(row: dict[str, Any], max_tokens: int | None = None) -> G
     error = None
     if max_tokens is not None and completion is not None and completion >= max_tokens:
         error = RecordError(message=f"the answer was cut at max_new_tokens={max_tokens}; raise it")
+    text = str(row.get("generated_text") or "")
     return Generation(
-        text=str(row.get("generated_text") or ""),
+        text=text,
         prompt_tokens=_int(row.get("num_input_tokens")),
         completion_tokens=completion,
         latency_ms=round(float(seconds) * 1000, 2) if seconds is not None and float(seconds) >= 0 else None,
+        confidences=_confidences(text, row, request, tokenizer) if error is None else None,
         error=error,
     )
+
+
+def _confidences(
+    text: str, row: dict[str, Any], request: GenerationRequest | None, tokenizer: Any
+) -> dict[str, dict[str, float]] | None:
+    """Per-value confidences from the log-prob of each generated token (None without them)."""
+    tokens, steps = row.get("generated_tokens"), row.get("logprobs")
+    if request is None or request.schema is None or tokenizer is None or not tokens or not steps:
+        return None
+    from tagllm.backends.confidence import decoded_spans, enum_ids, value_confidences
+
+    ids = [int(t) for t in tokens]
+    logprobs = [_chosen_logprob(step, token) for step, token in zip(steps, ids, strict=False)]
+    if len(logprobs) != len(ids) or any(lp is None for lp in logprobs):
+        return None
+    spans = decoded_spans(tokenizer, ids)
+    return value_confidences(text, spans, logprobs, enum_ids(request.schema, request.candidates))  # type: ignore[arg-type]
+
+
+def _chosen_logprob(step: Any, token: int) -> float | None:
+    """The chosen token's log-prob from one step of Ray's ``logprobs`` (token id -> {logprob, rank,
+    decoded_token}; after Arrow, the ids may be strings or the mapping a list of pairs)."""
+    if isinstance(step, list):
+        step = dict(step)
+    if not isinstance(step, dict):
+        return None
+    entry = step.get(token, step.get(str(token)))
+    if isinstance(entry, dict) and entry.get("logprob") is not None:
+        return float(entry["logprob"])
+    return None
 
 
 # -- requests and retrieval as JSON ------------------------------------------------------------------------------------

@@ -114,17 +114,20 @@ def test_an_llm_backend_runs_as_an_engine_stage_between_cpu_stages(
 
 class _FakeVLLM:
     """What Ray's vLLM stage does with a row, without vLLM: read the chat-templated, tokenised prompt and the row's
-    structured-output schema, answer the first allowed value of each facet. The earbuds (p3) fail in the engine in
-    the attribute pass, as a row does under ``should_continue_on_error``."""
+    structured-output schema, answer the first allowed value of each facet, sure of every token (log-prob 0). The
+    earbuds (p3) fail in the engine in the attribute pass, as a row does under ``should_continue_on_error``."""
 
     @staticmethod
-    def stage() -> Any:
+    def stage(model_dir: str) -> Any:
         from ray.llm._internal.batch.stages.base import StatefulStage, StatefulStageUDF
 
         class FakeEngineUDF(StatefulStageUDF):
             async def udf(self, rows: list[dict[str, Any]]) -> Any:
+                from transformers import AutoTokenizer
+
+                tokenizer = AutoTokenizer.from_pretrained(model_dir)
                 for row in rows:
-                    yield {self.IDX_IN_BATCH_COLUMN: row[self.IDX_IN_BATCH_COLUMN], **_FakeVLLM.answer(row)}
+                    yield {self.IDX_IN_BATCH_COLUMN: row[self.IDX_IN_BATCH_COLUMN], **_FakeVLLM.answer(row, tokenizer)}
 
         class FakeEngineStage(StatefulStage):
             def get_required_input_keys(self) -> dict[str, str]:
@@ -133,15 +136,18 @@ class _FakeVLLM:
         return FakeEngineStage(fn=FakeEngineUDF, map_batches_kwargs={"concurrency": 1})
 
     @staticmethod
-    def answer(row: dict[str, Any]) -> dict[str, Any]:
+    def answer(row: dict[str, Any], tokenizer: Any) -> dict[str, Any]:
         structured = row["sampling_params"].get("structured_outputs")
         schema = json.loads(structured["json"]) if structured else {"properties": {}}
         output = {"num_input_tokens": len(row["tokenized_prompt"]), "time_taken_llm": 0.01}
         if "Earbuds" in row["prompt"] and "category" not in schema["properties"]:
-            failed = {"generated_text": "", "num_generated_tokens": 0, "num_input_tokens": 0}
-            return {**output, **failed, "__inference_error__": "ValueError: prompt too long"}
+            failed = {"generated_text": "", "generated_tokens": [], "logprobs": None, "num_generated_tokens": 0}
+            return {**output, **failed, "num_input_tokens": 0, "__inference_error__": "ValueError: prompt too long"}
         text = first_choices(schema)
-        return {**output, "generated_text": text, "num_generated_tokens": len(text), "__inference_error__": ""}
+        tokens = tokenizer(text, add_special_tokens=False)["input_ids"]
+        logprobs = [{t: {"logprob": 0.0, "rank": 1, "decoded_token": tokenizer.decode([t])}} for t in tokens]
+        answer = {"generated_text": text, "generated_tokens": tokens, "logprobs": logprobs}
+        return {**output, **answer, "num_generated_tokens": len(tokens), "__inference_error__": ""}
 
 
 class _FirstChoice(Backend):
@@ -172,7 +178,9 @@ def test_rays_vllm_processor_answers_both_steps_with_each_rows_schema_and_keeps_
     engine = processor.stages["vLLMEngineStage"]
     assert engine.fn_constructor_kwargs["should_continue_on_error"] is True
     assert engine.fn_constructor_kwargs["model"] == str(tiny_model_dir)
-    processor.stages["vLLMEngineStage"] = _FakeVLLM.stage()  # Ray's chat-template and tokenize stages run for real
+    processor.stages["vLLMEngineStage"] = _FakeVLLM.stage(
+        str(tiny_model_dir)
+    )  # Ray's chat-template and tokenize stages run for real
 
     out = _by_id(tag_dataset(ray.data.from_items(ITEMS), config, batch_size=2, engine=processor).take_all())
     assert sorted(out) == ["p1", "p2", "p3", "p4"]
@@ -187,6 +195,8 @@ def test_rays_vllm_processor_answers_both_steps_with_each_rows_schema_and_keeps_
         assert mine["provenance"]["template"] == "fewshot+attributes-fewshot"
         assert mine["provenance"]["prompt_tokens"] > 200  # two chat-templated prompts, tokenised by Ray's stages
         assert mine["provenance"]["latency_ms"] == 20.0  # 10 ms per step, from Ray's time_taken_llm
+        # the confidences come from the engine's token log-probs (all 0: sure), not from the candidate scores
+        assert {t["confidence"] for tags in mine["tags"].values() for t in tags if t["source"] == "llm"} == {1.0}
     assert out["p3"]["status"] == "error"
     assert out["p3"]["error"] == {
         "message": "attribute step (category chosen: electronics-headphones): LLM engine: ValueError: prompt too long",

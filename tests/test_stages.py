@@ -176,6 +176,19 @@ def test_an_answer_as_long_as_the_token_limit_was_cut(demo_index_dir: Path) -> N
     assert result.error.message == "the answer was cut at max_new_tokens=64; raise it"  # type: ignore[union-attr]
 
 
+def test_rays_engine_samples_as_the_vllm_backend_does_and_returns_the_chosen_tokens_log_probs() -> None:
+    from tagllm.distributed import _vllm_backend, sampling_params
+
+    config = TaggerConfig(backend="vllm", model="/models/qwen-7b", backend_options={"max_new_tokens": 128})
+    assert sampling_params(_vllm_backend(config)) == {
+        "max_tokens": 128,
+        "temperature": 0.0,
+        "top_p": 1.0,
+        "seed": None,
+        "logprobs": 0,
+    }
+
+
 def test_a_row_without_a_request_costs_the_engine_one_token(demo_index_dir: Path) -> None:
     config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), backend="vllm", model="/models/qwen-7b")
     row = request_rows(_cpu_tagger(config), [{"id": "p9"}])[0]
@@ -184,3 +197,27 @@ def test_a_row_without_a_request_costs_the_engine_one_token(demo_index_dir: Path
         "messages": [{"role": "user", "content": "-"}],
         "sampling_params": {**SAMPLING, "max_tokens": 1},
     }
+
+
+@pytest.mark.parametrize("keys", [int, str], ids=["token ids", "token ids as strings (after Arrow)"])
+def test_the_engines_token_log_probs_become_confidences(demo_index_dir: Path, keys: type) -> None:
+    from tagllm.testing import build_tokenizer
+
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5, backend="vllm", model="/models/qwen-7b")
+    tagger = _cpu_tagger(config)
+    row = request_rows(tagger, PRODUCTS[:1])[0]
+    request = request_from_json(row["request"])
+    text = first_choices(request.schema or {})
+    tokenizer = build_tokenizer([text, *[m["content"] for m in request.messages or []]])
+    tokens = tokenizer(text, add_special_tokens=False)["input_ids"]
+    # the engine was sure of every token it chose (log-prob 0): each chosen value's confidence is 1
+    steps = [{keys(t): {"logprob": 0.0, "rank": 1, "decoded_token": ""}} for t in tokens]
+    row.update(generated_text=text, num_input_tokens=812, num_generated_tokens=len(tokens))
+    row.update(generated_tokens=tokens, logprobs=steps)
+    sure = finish_rows(tagger, [row], tokenizer=tokenizer)[0]
+    chosen = {f: [t.id for t in tags if t.source == "llm"] for f, tags in sure.tags.items()}
+    assert chosen == {f: [c[0].id] for f, c in request.candidates.items() if c}
+    assert {t.confidence for tags in sure.tags.values() for t in tags if t.source == "llm"} == {1.0}
+    # without the tokenizer the log-probs cannot be placed on the values: the candidate score, as before
+    unsure = finish_rows(tagger, [row])[0]
+    assert unsure.tags["color"][0].confidence == round(request.candidates["color"][0].score, 6) < 1.0
