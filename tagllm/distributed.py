@@ -71,7 +71,7 @@ def tag_dataset(
     from tagllm.tagger import with_index_settings
 
     config = with_index_settings(config)
-    passes = engine_passes(_cpu_tagger(config)) if config.backend != "retrieval" else 0
+    passes = engine_passes(_cpu_tagger(config))  # taxonomy, index, facets, templates: checked here, once
     _check_engine(config, custom=engine is not None)
     size = batch_size or config.batch_size
     settings = json.loads(config.model_dump_json())
@@ -162,7 +162,7 @@ class _EngineElsewhere(Backend):
 
 
 def _cpu_tagger(config: TaggerConfig) -> Any:
-    """A tagger for the CPU stages: taxonomy, index, embedder, prompts; the engine runs elsewhere."""
+    """A tagger for the CPU stages: taxonomy, index, embedder, prompts; an LLM engine runs elsewhere."""
     from tagllm.retrieval.embedder import Embedder
     from tagllm.tagger import Tagger, open_index, with_index_settings
     from tagllm.taxonomy import load_taxonomy
@@ -171,7 +171,7 @@ def _cpu_tagger(config: TaggerConfig) -> Any:
     taxonomy = load_taxonomy(config.taxonomy)
     embedder = Embedder.from_config(config)
     index = open_index(config, taxonomy, embedder)
-    backend = _EngineElsewhere(config.backend, config.model)
+    backend = None if config.backend == "retrieval" else _EngineElsewhere(config.backend, config.model)
     return Tagger(taxonomy, index=index, embedder=embedder, backend=backend, config=config)
 
 

@@ -203,3 +203,21 @@ def test_rays_vllm_processor_answers_both_steps_with_each_rows_schema_and_keeps_
         "is_retryable": True,
     }
     assert out["p4"]["status"] == "error" and out["p4"]["error"]["field"] == "title"
+
+
+def test_a_setup_mistake_stops_the_job_on_the_driver_before_any_row(demo_index_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="needs the ray extra: pip install 'tagllm[ray]'")
+    from tagllm.distributed import tag_dataset
+    from tagllm.errors import ConfigError
+
+    missing = tmp_path / "qwen-7b"
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), backend="vllm", model=str(missing))
+    with pytest.raises(ConfigError) as error:
+        tag_dataset(None, config)  # the dataset is never touched
+    assert str(error.value) == (
+        f"the vllm backend: model {str(missing)!r} is not a directory; download it first "
+        "(e.g. `huggingface-cli download ORG/NAME --local-dir DIR`) and pass the directory with --model"
+    )
+    config = TaggerConfig(taxonomy="demo", index=str(tmp_path / "no-index"))
+    with pytest.raises(ConfigError, match="no-index does not exist; build it with: tagllm index build EXAMPLES"):
+        tag_dataset(None, config)

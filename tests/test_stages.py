@@ -49,7 +49,9 @@ def tagger(demo_index_dir: Path) -> Tagger:
 
 @pytest.fixture(scope="module")
 def two_step(demo_index_dir: Path) -> Tagger:
-    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5, attribute_mode="two_step")
+    config = TaggerConfig(
+        taxonomy="demo", index=str(demo_index_dir), k=5, backend="vllm", model="-", attribute_mode="two_step"
+    )
     tagger = _cpu_tagger(config)
     tagger.backend = FirstChoice()
     return tagger
