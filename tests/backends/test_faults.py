@@ -217,7 +217,6 @@ def test_random_faults_lose_nothing_and_let_nothing_off_the_taxonomy(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="needs resume-retries-errors from h14io", strict=False)
 def test_a_resumed_run_retries_the_failures_and_clears_them(faulty_run: dict[str, Any], demo_taxonomy: Any) -> None:
     server, tagger = faulty_run["server"], faulty_run["tagger"]
     server.fault_rate = 0.0  # the outage is over
