@@ -439,3 +439,11 @@ def test_progress_ends_each_line_with_its_last_count(monkeypatch: pytest.MonkeyP
         progress("tag", done, None)
     progress.done()
     assert screen.getvalue() == "\rtagged 256\rtagged 1,792\n"
+
+
+def test_the_cli_starts_without_the_pipeline_pydantic_models_or_heavy_libraries() -> None:
+    """`tagllm --help` imports the command modules only: what a command needs is imported when it runs."""
+    heavy = ("tagllm.models", "tagllm.backends", "pydantic", "numpy", "torch", "faiss", "sklearn", "transformers")
+    code = f"import sys, tagllm.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -3,38 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from tagllm.backends.base import Backend, Generation, GenerationRequest, message_text
 from tagllm.cli.common import ConfigOpt, build_config
 from tagllm.errors import ConfigError
 
+if TYPE_CHECKING:
+    from tagllm.backends.base import GenerationRequest
+
 app = typer.Typer(help="Render and inspect prompt templates.", no_args_is_help=True)
 FacetOpt = typer.Option([], "--facet", "-f", help="facet to tag (repeatable)")
-
-
-class _Capture(Backend):
-    """Stands where the configured backend would: keeps the requests the tagger built and answers nothing.
-
-    Rendering through the tagger itself (rather than re-deriving candidates and examples here) is what makes
-    the output exactly what a run would send.
-    """
-
-    needs_prompt = True
-    supports_schema = True
-
-    def __init__(self, name: str, model: str | None, *, supports_images: bool = False) -> None:
-        self.name = name
-        self.model = model
-        self.supports_images = supports_images
-
-    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
-        raise NotImplementedError("prompt render builds requests with Tagger.requests and never generates")
 
 
 def _product(product: str | None, input: str | None, product_id: str | None) -> Any:
@@ -67,6 +49,7 @@ def _token_counts(tokenizer_dir: str, messages: list[dict[str, Any]], static: li
         from transformers import AutoTokenizer
     except ImportError:
         return "(token counts need transformers: pip install 'tagllm[transformers]')"
+    from tagllm.backends.base import message_text
     from tagllm.backends.transformers import chat_text
 
     try:
@@ -141,6 +124,8 @@ def render(
             f"--tokenizer {tokenizer!r} is not a directory: token counts need the tokenizer on disk; download it "
             "first (e.g. `huggingface-cli download ORG/NAME --local-dir DIR`) and pass the directory"
         )
+    from tagllm.backends.base import message_text
+    from tagllm.cli.capture import CaptureBackend
     from tagllm.retrieval.embedder import Embedder
     from tagllm.tagger import Tagger, open_index
     from tagllm.taxonomy import CATEGORY, load_taxonomy
@@ -154,12 +139,12 @@ def render(
     if category is not None and (category not in tax.values or tax.values[category].facet != CATEGORY):
         raise InputError(f"--category {category!r} is not a category id of taxonomy {tax.name!r}")
     embedder = Embedder.from_config(cfg)
-    capture = _Capture(cfg.backend, cfg.model, supports_images=_reads_images(cfg))
+    capture = CaptureBackend(cfg.backend, cfg.model, supports_images=_reads_images(cfg))
     tagger = Tagger(tax, index=open_index(cfg, tax, embedder), embedder=embedder, backend=capture, config=cfg)
     if input is not None and tagger.image_root is None:
         tagger.image_root = Path(input).resolve().parent  # the file's relative image paths start beside it
     steps = tagger.steps
-    assert steps is not None  # _Capture needs a prompt, so the tagger built the LLM steps
+    assert steps is not None  # CaptureBackend needs a prompt, so the tagger built the LLM steps
     scored = tagger.score([item])[0]
     shown = [_Step("category" if steps.is_two_step else None, steps.prompt, steps.first(scored), None)]
     if steps.is_two_step:
