@@ -24,6 +24,7 @@ from tagllm.retrieval.labels import LabelSpace
 from tagllm.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
+    from tagllm.retrieval.embedder import Embedder
     from tagllm.retrieval.image_index import ImageBatch
 
 TOP_PER_SIGNAL = 5  # each signal proposes the values it scores highest, this many per product
@@ -123,6 +124,7 @@ class FacetData:
     classes: Classes | None  # None: no example carries the facet
     index: ExampleIndex | None
     k: int  # neighbours per product
+    embedder: Embedder | None = None  # for families that embed a part of the text (the title's head phrase)
 
 
 @dataclass

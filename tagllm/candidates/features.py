@@ -9,6 +9,7 @@ from __future__ import annotations
 from tagllm.candidates.base import Family
 from tagllm.candidates.bayes import NaiveBayesEvidence, WordNaiveBayesEvidence
 from tagllm.candidates.centroids import ClassCentroids
+from tagllm.candidates.head import HeadNoun
 from tagllm.candidates.labels import LabelSimilarity, PathSimilarity
 from tagllm.candidates.mentions import Mentions
 from tagllm.candidates.photos import PhotoEvidence
@@ -29,6 +30,7 @@ FAMILIES: tuple[type[Family], ...] = (
     RidgeEvidence,
     PhotoEvidence,
     StatedValues,
+    HeadNoun,
 )
 FEATURES = tuple(name for family in FAMILIES for name in family.columns)
 COLUMN = {name: i for i, name in enumerate(FEATURES)}

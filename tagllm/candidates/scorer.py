@@ -22,8 +22,9 @@ import scipy.sparse as sp
 
 from tagllm.candidates.applies import facet_weights, is_scoped
 from tagllm.candidates.base import Batch, Candidates, Classes, FacetData, FacetTables, Family, expand_ragged
-from tagllm.candidates.features import COLUMN, FAMILIES, FEATURES
+from tagllm.candidates.features import FAMILIES, FEATURES
 from tagllm.candidates.stacker import Stacker, expand
+from tagllm.candidates.zero import probabilities
 from tagllm.models import Candidate
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.image_index import ImageBatch
@@ -40,8 +41,6 @@ MIN_EXAMPLES_TO_FIT = 30
 # leaf accuracy, 2,000 give 0.877 and 500 give 0.870; from 12,593 examples 2,000 give 0.921 and 4,000 give 0.923.
 STACKER_FRACTION = 5
 STACKER_SAMPLE = (1000, 4000)
-# With no examples, a value the text does not state is never as likely as one it states (see ``_probabilities``).
-UNSTATED_CAP = 0.05
 
 
 @dataclass
@@ -108,7 +107,7 @@ class CandidateScorer:
             space = self.label_space(facet)
             classes = Classes.build(self.index, facet)
             tables = FacetTables.build(self.taxonomy, facet, space, classes, self.index)
-            data = FacetData(self.taxonomy, facet, space, tables, classes, self.index, self.k)
+            data = FacetData(self.taxonomy, facet, space, tables, classes, self.index, self.k, self.embedder)
             self._facets[facet] = _Facet(
                 data, [family.build(data) if family.reads in (None, *self.inputs) else None for family in FAMILIES]
             )
@@ -177,7 +176,7 @@ class CandidateScorer:
         for facet in self._scoring_order():
             features = self.features(batch, facet)
             starts = features.starts
-            probs = self._probabilities(facet, features)
+            probs = probabilities(self.stackers.get(facet), self._facet(facet).data, features.matrix, starts)
             weights = None
             if is_scoped(self.taxonomy, facet):
                 if categories is None:  # category first: its candidates say where each facet applies
@@ -222,20 +221,6 @@ class CandidateScorer:
         rest = [f for f in self.facets if f != CATEGORY]
         wanted = CATEGORY in self.facets or any(is_scoped(self.taxonomy, f) for f in rest)
         return ([CATEGORY] if wanted and CATEGORY in self.taxonomy.facets else []) + rest
-
-    def _probabilities(self, facet: str, features: Features) -> np.ndarray:
-        """The stacker's probability per candidate; for an attribute facet that no example carries, the calibrated
-        probability of what the text states (``tagllm.candidates.stated``), and a value it does not state at most
-        ``UNSTATED_CAP`` (ranked by the default stacker, for a backend choosing among the candidates)."""
-        stacker = self.stackers.get(facet)
-        expanded = expand(features.matrix, features.starts)
-        if stacker is not None:
-            return stacker.predict(expanded)
-        probs = Stacker.default().predict(expanded)
-        if self.taxonomy.facets[facet].hierarchical or self._facet(facet).data.classes is not None:
-            return probs
-        stated = features.matrix[:, COLUMN["stated"]]
-        return np.where(stated > 0, stated, np.minimum(probs, UNSTATED_CAP))
 
     # -- fitting ---------------------------------------------------------------------------------------------------
     def fit(self, *, sample: int | None = None, seed: int = 0, batch_size: int = 512) -> dict[str, Stacker]:

@@ -80,6 +80,11 @@ class LabelSpace:
             found.update(vid for phrase, vid in self._cjk if phrase in compact)
         return found
 
+    @property
+    def cjk_phrases(self) -> list[tuple[str, str]]:
+        """(Chinese name without spaces, value id) of every name written in Chinese."""
+        return self._cjk
+
 
 def label_counts(taxonomy: Taxonomy, facet: str, lexical: LexicalModel) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """Lexical feature counts of a facet's names and paths, cached on disk by taxonomy version and facet (hashing

@@ -1,0 +1,204 @@
+"""What the product is: the head of its title, the evidence that tells the product from what it is for or goes with,
+when no example says which category a title belongs to.
+
+A product title names what the product is in its head phrase and what it is for, made of or compatible with around
+it: "Silicone Spatula Set, Heat Resistant, Dishwasher Safe" is a spatula set, "Wireless Earbuds with Transparency
+Mode" are earbuds, "小米电动牙刷" is a toothbrush made by 小米. The head phrase is the title up to its first separator
+("," "(" " - " "|" …; the first one of three words or more, see ``HeadFinder.phrase_words``), cut at its first
+connective ("for", "with", …) that follows a word; its head is the rightmost word in it that
+heads some value's name in the taxonomy (English puts the head last: "Dishwasher Safe" ends in an adjective no
+category is named by, so the word before it is taken), else its rightmost word. Chinese puts the head last too: of
+two names written one right after the other ("小米" + "电动牙刷"), the first modifies the second.
+
+Columns, per candidate value:
+- ``head``: the product's head word heads the value's own name (one of its conjuncts: "Shirts, Tops & Tunics" is
+  headed by shirt, top and tunic), 0.5; and the word before it agrees too ("t shirt" in title and name), 1.0; the
+  word before the head heads the value's name ("spatula set", "toothbrush holder": what the set holds), 0.25;
+- ``head_emb``: cosine of the head phrase's embedding to the value's (its path): the title without the words
+  about use and compatibility;
+- ``aside``: the value is named in the text, but only outside the head phrase or only as a modifier of another
+  name: what the product is for, goes with or is made by.
+
+The family reads titles only and is built for a hierarchical facet that no example carries (the category of a
+taxonomy used with no examples): where examples carry the facet, their votes already say what products are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from tagllm.candidates.base import TOP_PER_SIGNAL, Batch, Candidates, Evidence, FacetData, Family, top_keys
+from tagllm.text import has_cjk, normalize, singular
+
+# Where a title's head phrase ends: punctuation that starts a list of features or a qualification, and the
+# connectives that start a complement (what the product is for, comes with, fits); grammar, not vocabulary.
+_SEPARATOR = re.compile(r"\s+[-–—|/]\s+|[,;:(\[{【（|]|\s+[-–—]+$")
+CONNECTIVES = frozenset(
+    {"for", "with", "without", "w", "compatible", "fits", "fit", "featuring", "including", "incl", "from", "by", "to"}
+)
+_CONJUNCT = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+HALF, FULL, MODIFIER = 0.5, 1.0, 0.25
+MIN_PHRASE_WORDS = 3
+
+
+@dataclass(frozen=True)
+class TitleHead:
+    """A title's head phrase (normalised) and its head word with the word before it (singular, '' if none)."""
+
+    phrase: str
+    word: str
+    before: str
+
+
+def name_heads(name: str) -> set[tuple[str, str]]:
+    """(head word, word before it) of each conjunct of a value's name: 'Casual & Party Wear Shirts' ->
+    {('casual', ''), ('shirt', 'wear')}; words singular, as in ``TitleHead``."""
+    out: set[tuple[str, str]] = set()
+    for part in _CONJUNCT.split(name.casefold()):
+        words = [singular(w) for w in normalize(part).split()]
+        if words and not has_cjk(words[-1]):
+            out.add((words[-1], words[-2] if len(words) > 1 else ""))
+    return out
+
+
+def is_word(token: str) -> bool:
+    """A word that can head a phrase: it has letters and no digits (not a size, model number or code)."""
+    return bool(_HAS_LETTER.search(token)) and not any(c.isdigit() for c in token)
+
+
+class HeadFinder:
+    """Finds a title's head phrase and head word; ``known`` are the words that head some value's name."""
+
+    def __init__(self, known: set[str]) -> None:
+        self.known = known
+
+    def __call__(self, title: str) -> TitleHead:
+        words = self.phrase_words(title)
+        if not words:
+            return TitleHead("", "", "")
+        if has_cjk(" ".join(words)):  # no word boundaries to find a head word at: the phrase alone is embedded
+            return TitleHead(" ".join(words), "", "")
+        candidates = [i for i, w in enumerate(words) if is_word(w)]
+        known = [i for i in candidates if singular(words[i]) in self.known]
+        at = (known or candidates or [len(words) - 1])[-1]
+        before = next((singular(w) for w in reversed(words[:at]) if is_word(w)), "")
+        return TitleHead(" ".join(words[: at + 1]), singular(words[at]), before)
+
+    @staticmethod
+    def phrase_words(title: str) -> list[str]:
+        """The normalised words of the head phrase: a segment of the title between separators, cut at its first
+        connective that follows a word. The first segment of at least ``MIN_PHRASE_WORDS`` words is taken, else
+        the longest: a title may open with its brand and an occasion ("Membooz Casual, Party … Women's Top")."""
+        segments = []
+        for segment in _SEPARATOR.split(title):
+            words = normalize(segment).split()
+            for i, w in enumerate(words):
+                if w in CONNECTIVES and any(is_word(x) for x in words[:i]):
+                    words = words[:i]
+                    break
+            count = sum(is_word(w) for w in words)
+            if count >= MIN_PHRASE_WORDS:
+                return words
+            segments.append((count, words))
+        count, words = max(segments, key=lambda s: s[0], default=(0, []))
+        return words if count else []
+
+
+class HeadNoun(Family):
+    columns = ("head", "head_emb", "aside")
+    relative = ("head_emb",)
+
+    def __init__(self, data: FacetData) -> None:
+        self.space = data.space
+        self.embedder = data.embedder
+        values = data.taxonomy.facet_values(data.facet)
+        heads = [set().union(*(name_heads(n) for n in (v.name, *v.synonyms))) for v in values]
+        self.by_word: dict[str, list[tuple[int, str]]] = {}
+        for position, pairs in enumerate(heads):
+            for word, before in pairs:
+                self.by_word.setdefault(word, []).append((position, before))
+        self.find = HeadFinder(set(self.by_word))
+
+    @classmethod
+    def build(cls, data: FacetData) -> HeadNoun | None:
+        if not data.tables.hierarchical or data.classes is not None or data.embedder is None:
+            return None
+        return cls(data)
+
+    def read(self, batch: Batch) -> Evidence:
+        size = self.space.size
+        titles = [text.split("\n", 1)[0] for text in batch.texts]
+        found = [self.find(t) for t in titles]
+        assert self.embedder is not None
+        vectors = self.embedder.encode([h.phrase or t for h, t in zip(found, titles, strict=True)])
+        similarity = vectors @ self.space.emb.T
+        head_keys: list[int] = []
+        head_values: list[float] = []
+        aside_keys: list[int] = []
+        for row, (head, norm) in enumerate(zip(found, batch.normalized, strict=True)):
+            best: dict[int, float] = {}
+            for position, before in self.by_word.get(head.word, ()):
+                score = FULL if before and before == head.before else HALF
+                best[position] = max(best.get(position, 0.0), score)
+            for position, _ in self.by_word.get(head.before, ()) if head.before else ():
+                best[position] = max(best.get(position, 0.0), MODIFIER)
+            head_keys += [row * size + p for p in best]
+            head_values += list(best.values())
+            aside_keys += [row * size + self.space.position[v] for v in self.aside(head, norm)]
+        head_array, aside_array = np.asarray(head_keys, np.int64), np.unique(np.asarray(aside_keys, np.int64))
+        order = np.argsort(head_array)
+        heads, scores = head_array[order], np.asarray(head_values)[order]
+
+        def columns(candidates: Candidates) -> np.ndarray:
+            out = np.zeros((len(candidates), 3))
+            if len(heads):
+                where = np.minimum(np.searchsorted(heads, candidates.keys), len(heads) - 1)
+                hit = heads[where] == candidates.keys
+                out[hit, 0] = scores[where[hit]]
+            out[:, 1] = similarity[candidates.rows, candidates.values]
+            out[:, 2] = np.isin(candidates.keys, aside_array)
+            return out
+
+        return Evidence([heads, top_keys(similarity, TOP_PER_SIGNAL, size)], columns)
+
+    def aside(self, head: TitleHead, norm: str) -> set[str]:
+        """Values named in the text only outside the head phrase, or (Chinese) only right before another name."""
+        named = self.space.mentions(norm)
+        if not named:
+            return set()
+        inside = self.space.mentions(head.phrase) if head.phrase else set()
+        return (named - inside - self.cjk_heads(norm)) | self.cjk_modifiers(norm)
+
+    def cjk_spans(self, norm: str) -> list[tuple[int, int, str]]:
+        """(start, end, value id) of every Chinese name found in the text's runs of Chinese characters."""
+        spans: list[tuple[int, int, str]] = []
+        if not has_cjk(norm):
+            return spans
+        for run in _CJK_RUN.finditer(norm):
+            text = run.group()
+            for phrase, vid in self.space.cjk_phrases:
+                at = text.find(phrase)
+                while at >= 0:
+                    spans.append((run.start() + at, run.start() + at + len(phrase), vid))
+                    at = text.find(phrase, at + 1)
+        return spans
+
+    def cjk_modifiers(self, norm: str) -> set[str]:
+        """Chinese names only ever written right before another value's name: they modify it ('小米' + '电动牙刷')."""
+        spans = self.cjk_spans(norm)
+        starts = {(s, vid) for s, _, vid in spans}
+        modifying: dict[str, bool] = {}
+        for _, end, vid in spans:
+            before_other = any(s == end and other != vid for s, other in starts)
+            modifying[vid] = modifying.get(vid, True) and before_other
+        return {vid for vid, yes in modifying.items() if yes}
+
+    def cjk_heads(self, norm: str) -> set[str]:
+        """Chinese names found anywhere: the head phrase of a Chinese title is not cut at its words, so they are
+        never 'outside' it; ``cjk_modifiers`` says which of them only modify."""
+        return {vid for _, _, vid in self.cjk_spans(norm)}
