@@ -102,7 +102,10 @@ class Tagger:
         if mapper is None:
             from tagllm.mapping import Mapper
 
-            mapper = Mapper(taxonomy, embedder=self.embedder)
+            # tables for the facets this tagger maps only (the category too: it places the facets that apply)
+            mapper = Mapper(
+                taxonomy, embedder=self.embedder, facets={*self.facets, *({CATEGORY} & taxonomy.facets.keys())}
+            )
         self.mapper = mapper
         self.steps: LLMSteps | None = None
         if self.backend.needs_prompt:
@@ -137,6 +140,8 @@ class Tagger:
         embedder = Embedder.from_config(config)
         skipped: list[RecordError] = []
         index = open_index(config, taxonomy, embedder, progress=progress, errors=skipped)
+        if progress:
+            progress("mapping", 0, None)
         tagger = cls(taxonomy, index=index, embedder=embedder, backend=backend, config=config)
         tagger.skipped_examples = skipped
         return tagger
@@ -521,13 +526,17 @@ class Tagger:
     # -- files -----------------------------------------------------------------------------------------------------
     def prepare(self, progress: Progress | None = None) -> None:
         """Load the embedder's weights and build each facet's label tables now instead of in the first batch, so
-        that a run's clock starts with tagging; embedding a large taxonomy's labels reports ``labels`` progress."""
+        that a run's clock starts with tagging; each facet's tables report ``tables`` progress, embedding a
+        taxonomy's labels ``labels`` progress (a large facet's labels are embedded as candidates need them, see
+        ``tagllm.retrieval.labels.LAZY_LABELS_ABOVE``)."""
         if progress:
             progress("embedder", 0, None)
         self.embedder.model  # noqa: B018 (loads the weights)
         report = (lambda done, total: progress("labels", done, total)) if progress else None
         with self.embedder.reporting(report):
-            for facet in self.facets:
+            for i, facet in enumerate(self.facets):
+                if progress:
+                    progress("tables", i, len(self.facets))
                 self.scorer.warm(facet)
         gc.freeze()  # the tables live as long as the tagger: keep the collector off them, as __init__ does
 

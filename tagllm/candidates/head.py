@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tagllm.candidates.base import TOP_PER_SIGNAL, Batch, Candidates, Evidence, FacetData, Family, top_keys
+from tagllm.candidates.labels import lazy_similarity
 from tagllm.text import has_cjk, normalize, singular
 
 # Where a title's head phrase ends: punctuation that starts a list of features or a qualification, and the
@@ -48,7 +49,8 @@ MIN_PHRASE_WORDS = 3
 
 @dataclass(frozen=True)
 class TitleHead:
-    """A title's head phrase (normalised) and its head word with the word before it (singular, '' if none)."""
+    """A title's head phrase (normalised) and its head word with the word before it (as ``head_key``s, '' if
+    none)."""
 
     phrase: str
     word: str
@@ -57,13 +59,22 @@ class TitleHead:
 
 def name_heads(name: str) -> set[tuple[str, str]]:
     """(head word, word before it) of each conjunct of a value's name: 'Casual & Party Wear Shirts' ->
-    {('casual', ''), ('shirt', 'wear')}; words singular, as in ``TitleHead``."""
+    {('casual', ''), ('shirt', 'wear')}; words as ``head_key``s, as in ``TitleHead``."""
     out: set[tuple[str, str]] = set()
     for part in _CONJUNCT.split(name.casefold()):
-        words = [singular(w) for w in normalize(part).split()]
+        words = [head_key(w) for w in normalize(part).split()]
         if words and not has_cjk(words[-1]):
             out.add((words[-1], words[-2] if len(words) > 1 else ""))
     return out
+
+
+def head_key(word: str) -> str:
+    """A word's key for comparing heads: singular, and 'knife' meets 'knives', 'scarf' meets 'scarves' (the cheap
+    singular leaves 'knive' and 'scarve')."""
+    key = singular(word)
+    if key.endswith("ve"):
+        return key[:-2] + "f"
+    return key[:-1] if key.endswith("fe") else key
 
 
 def is_word(token: str) -> bool:
@@ -84,10 +95,10 @@ class HeadFinder:
         if has_cjk(" ".join(words)):  # no word boundaries to find a head word at: the phrase alone is embedded
             return TitleHead(" ".join(words), "", "")
         candidates = [i for i, w in enumerate(words) if is_word(w)]
-        known = [i for i in candidates if singular(words[i]) in self.known]
+        known = [i for i in candidates if head_key(words[i]) in self.known]
         at = (known or candidates or [len(words) - 1])[-1]
-        before = next((singular(w) for w in reversed(words[:at]) if is_word(w)), "")
-        return TitleHead(" ".join(words[: at + 1]), singular(words[at]), before)
+        before = next((head_key(w) for w in reversed(words[:at]) if is_word(w)), "")
+        return TitleHead(" ".join(words[: at + 1]), head_key(words[at]), before)
 
     @staticmethod
     def phrase_words(title: str) -> list[str]:
@@ -136,7 +147,8 @@ class HeadNoun(Family):
         found = [self.find(t) for t in titles]
         assert self.embedder is not None
         vectors = self.embedder.encode([h.phrase or t for h, t in zip(found, titles, strict=True)])
-        similarity = vectors @ self.space.emb.T
+        lazy = self.space.is_lazy
+        similarity = None if lazy else vectors @ self.space.emb.T
         head_keys: list[int] = []
         head_values: list[float] = []
         aside_keys: list[int] = []
@@ -160,11 +172,15 @@ class HeadNoun(Family):
                 where = np.minimum(np.searchsorted(heads, candidates.keys), len(heads) - 1)
                 hit = heads[where] == candidates.keys
                 out[hit, 0] = scores[where[hit]]
-            out[:, 1] = similarity[candidates.rows, candidates.values]
+            if similarity is None:
+                out[:, 1] = lazy_similarity(self.space, vectors, candidates)
+            else:
+                out[:, 1] = similarity[candidates.rows, candidates.values]
             out[:, 2] = np.isin(candidates.keys, aside_array)
             return out
 
-        return Evidence([heads, top_keys(similarity, TOP_PER_SIGNAL, size)], columns)
+        proposals = [heads] if similarity is None else [heads, top_keys(similarity, TOP_PER_SIGNAL, size)]
+        return Evidence(proposals, columns)
 
     def aside(self, head: TitleHead, norm: str) -> set[str]:
         """Values named in the text only outside the head phrase, or (Chinese) only right before another name."""

@@ -13,6 +13,11 @@ from collections.abc import Callable
 import numpy as np
 
 from tagllm.candidates.base import TOP_PER_SIGNAL, Batch, Candidates, Evidence, FacetData, Family, top_keys
+from tagllm.retrieval.labels import LabelSpace
+
+# On a lazy label space (a large facet, see ``tagllm.retrieval.labels.LAZY_LABELS_ABOVE``) the embeddings propose
+# nothing, so each lexical signal proposes more values.
+LAZY_TOP_PER_SIGNAL = 15
 
 
 class LabelSimilarity(Family):
@@ -28,7 +33,10 @@ class LabelSimilarity(Family):
         return cls(data)
 
     def read(self, batch: Batch) -> Evidence:
-        signals = [batch.emb @ self.space.emb.T, self.space.lex.dot(batch.lex)]
+        lex = self.space.lex.dot(batch.lex)
+        if self.space.is_lazy:  # a large facet: the embeddings score the candidates the rest proposes
+            return Evidence([top_keys(lex, LAZY_TOP_PER_SIGNAL, self.space.size)], _lazy(self.space, batch.emb, lex))
+        signals = [batch.emb @ self.space.emb.T, lex]
         return Evidence([top_keys(s, TOP_PER_SIGNAL, self.space.size) for s in signals], _at(signals))
 
 
@@ -45,7 +53,23 @@ class PathSimilarity(Family):
 
     def read(self, batch: Batch) -> Evidence:
         signal = self.space.path_lex.dot(batch.lex)
-        return Evidence([top_keys(signal, TOP_PER_SIGNAL, self.space.size)], _at([signal]))
+        top = LAZY_TOP_PER_SIGNAL if self.space.is_lazy else TOP_PER_SIGNAL
+        return Evidence([top_keys(signal, top, self.space.size)], _at([signal]))
+
+
+def lazy_similarity(space: LabelSpace, vectors: np.ndarray, candidates: Candidates) -> np.ndarray:
+    """Cosine of each candidate's product vector (``vectors``: products x dim) to the candidate's label embedding,
+    embedding only the labels of these candidates (a lazy label space)."""
+    values, where = np.unique(candidates.values, return_inverse=True)
+    labels = space.vectors.at(values)
+    return np.einsum("ij,ij->i", vectors[candidates.rows], labels[where]).astype(np.float64)
+
+
+def _lazy(space: LabelSpace, vectors: np.ndarray, lex: np.ndarray) -> Callable[[Candidates], np.ndarray]:
+    def columns(candidates: Candidates) -> np.ndarray:
+        return np.column_stack([lazy_similarity(space, vectors, candidates), lex[candidates.rows, candidates.values]])
+
+    return columns
 
 
 def _at(signals: list[np.ndarray]) -> Callable[[Candidates], np.ndarray]:

@@ -51,6 +51,8 @@ STAGES = {
     "embed": "embedding examples",
     "photos": "reading and encoding the examples' photos",
     "fit": "fitting the candidate scorer",
+    "mapping": "building the mapping tables",
+    "tables": "building label tables",
     "labels": "embedding taxonomy labels",
     "tag": "tagged",
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,7 +58,8 @@ class Mapper:
     embedding ▸ llm. Each stage reads only the strings the stages before it left open, and decides those it can.
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
-    lexical stage; the LLM stage runs only when a backend is given.
+    lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
+    facets' values (a tagger maps its own facets only; a string is then never read as a value of another facet).
     """
 
     def __init__(
@@ -74,6 +75,7 @@ class Mapper:
         fuzzy_margin: float = DEFAULT_FUZZY_MARGIN,
         embedding_margin: float = DEFAULT_EMBEDDING_MARGIN,
         cache_dir: Path | None = None,
+        facets: Collection[str] | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.values = taxonomy.values
@@ -86,7 +88,7 @@ class Mapper:
         self._embedder = embedder
         self._handles: dict[str, str] | None = None
         started = time.perf_counter()
-        self.tables, self.tables_cached = load_tables(taxonomy, self.cache_dir)
+        self.tables, self.tables_cached = load_tables(taxonomy, self.cache_dir, facets)
         self.load_seconds = time.perf_counter() - started
         self.known_scripts = frozenset(self.tables.scripts)
         self.fuzzy = FuzzyStage(self)

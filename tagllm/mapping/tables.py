@@ -7,6 +7,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,9 @@ class Tables:
     scripts: list[str]
 
     @classmethod
-    def build(cls, taxonomy: Taxonomy) -> Tables:
+    def build(cls, taxonomy: Taxonomy, facets: Collection[str] | None = None) -> Tables:
+        """The tables of every value, or of the values of ``facets`` only (a tagger's: Shopify has 31,000 values,
+        most of them in attribute facets a run does not ask for)."""
         exact: dict[str, dict[str, list[str]]] = {}
         names: dict[str, dict[str, dict[str, list[str]]]] = {k: {} for k in NAME_TABLES}
         synonyms: dict[str, dict[str, dict[str, list[str]]]] = {k: {} for k in NAME_TABLES}
@@ -78,7 +81,8 @@ class Tables:
                     ids.append(value.id)
 
         texts: set[str] = set()
-        for value in taxonomy.values.values():
+        wanted = list(taxonomy.facets) if facets is None else [f for f in taxonomy.facets if f in facets]
+        for value in (v for f in wanted for v in taxonomy.facet_values(f)):
             put(exact, exact_key(value.name), value)
             for kind, key in zip(NAME_TABLES, keys(value.name), strict=True):
                 put(names[kind], key, value)
@@ -93,7 +97,7 @@ class Tables:
                 put(labels, label_key(label), value)
                 put(exact_labels, exact_key(label), value)
             texts.update((value.name, *value.synonyms, *(label for _, label in value.labels)))
-        for facet in taxonomy.facets:
+        for facet in wanted:
             for alias, value in facet_aliases(taxonomy.facet_values(facet)):
                 for kind, key in zip(NAME_TABLES, keys(alias), strict=True):
                     put(aliases[kind], key, value)
@@ -149,15 +153,21 @@ def atomic_write(path: Path, write: Any, suffix: str) -> None:
         raise
 
 
-def load_tables(taxonomy: Taxonomy, cache_dir: Path) -> tuple[Tables, bool]:
-    """The taxonomy's tables from the cache (True) or built now and cached (False); a damaged file is rebuilt."""
-    path = cache_dir / "mapping" / f"{slug(taxonomy.name)}-{taxonomy.version}-v{TABLES_VERSION}" / "tables.json"
+def load_tables(taxonomy: Taxonomy, cache_dir: Path, facets: Collection[str] | None = None) -> tuple[Tables, bool]:
+    """The taxonomy's tables (of ``facets`` only, when given) from the cache (True) or built now and cached (False);
+    a damaged file is rebuilt."""
+    name = (
+        "tables.json"
+        if facets is None
+        else f"tables-{hashlib.sha1(chr(31).join(sorted(facets)).encode()).hexdigest()[:12]}.json"
+    )
+    path = cache_dir / "mapping" / f"{slug(taxonomy.name)}-{taxonomy.version}-v{TABLES_VERSION}" / name
     if path.exists():
         try:
             return Tables.from_json(json.loads(path.read_bytes())), True
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file is rebuilt below, never trusted
-    tables = Tables.build(taxonomy)
+    tables = Tables.build(taxonomy, facets)
     try:
         data = json.dumps(tables.to_json(), ensure_ascii=False, separators=(",", ":")).encode()
         atomic_write(path, lambda handle: handle.write(data), ".json")

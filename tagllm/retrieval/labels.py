@@ -14,6 +14,10 @@ from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import has_cjk, normalize, singular, singular_key
 
 MAX_PHRASE_WORDS = 5
+# A facet with more values than this has its labels embedded as candidates need them, not all at once: embedding
+# Shopify's 10,595 category paths took most of a first run's minutes on two cores, for 20 products whose candidates
+# are a few hundred of them. Below it, embedding every label takes seconds and lets the embeddings propose values.
+LAZY_LABELS_ABOVE = 2000
 _WORD = re.compile(r"\w+")
 
 
@@ -41,7 +45,7 @@ class LabelSpace:
         self.ids = [v.id for v in values]
         self.position = {vid: i for i, vid in enumerate(self.ids)}
         self.size = len(values)
-        self.emb = label_embeddings(taxonomy, facet, embedder) if values else np.zeros((0, 1), np.float32)
+        self.vectors = LabelVectors(taxonomy, facet, embedder, lazy=len(values) > LAZY_LABELS_ABOVE)
         names, paths = label_counts(taxonomy, facet, lexical)
         self.lex = FeatureMatrix(lexical.weigh(names))
         self.path_lex = FeatureMatrix(lexical.weigh(paths))
@@ -62,6 +66,17 @@ class LabelSpace:
         for phrase in self._words:
             first, *rest = phrase.split()
             self._longest[first] = max(self._longest.get(first, 0), 1 + len(rest))
+
+    @property
+    def emb(self) -> np.ndarray:
+        """Every value's label embedding (values x dim); on a lazy space this embeds every label."""
+        return self.vectors.all()
+
+    @property
+    def is_lazy(self) -> bool:
+        """Whether labels are embedded as candidates need them (see ``LAZY_LABELS_ABOVE``): embeddings then score
+        the candidates that other evidence proposes and propose none themselves."""
+        return self.vectors.lazy
 
     def mentions(self, norm: str) -> set[str]:
         """Values whose name, synonym or label occurs as whole words (or as a CJK substring) in a text normalised by
@@ -103,6 +118,70 @@ def label_counts(taxonomy: Taxonomy, facet: str, lexical: LexicalModel) -> tuple
     sp.save_npz(tmp, sp.vstack([names, paths], format="csr"), compressed=False)
     tmp.replace(path)
     return names, paths
+
+
+class LabelVectors:
+    """A facet's label embeddings, cached on disk by taxonomy version, facet and embedder: all at once, or (``lazy``)
+    value by value as they are asked for, the ones embedded so far kept in a partial cache file that grows."""
+
+    def __init__(self, taxonomy: Taxonomy, facet: str, embedder: Embedder, *, lazy: bool) -> None:
+        self.taxonomy, self.facet, self.embedder, self.lazy = taxonomy, facet, embedder, lazy
+        self.values = taxonomy.facet_values(facet)
+        self._all: np.ndarray | None = None
+        self._rows: np.ndarray | None = None  # lazy: values x dim, rows of ``_done`` filled
+        self._done: np.ndarray | None = None
+        self.path = cache_dir() / f"labels-{cache_key(taxonomy.version, facet, embedder.name)}.npy"
+        self.partial = self.path.with_suffix(".partial.npz")
+
+    def all(self) -> np.ndarray:
+        if self._all is None:
+            if not self.values:
+                self._all = np.zeros((0, 1), np.float32)
+            elif self.lazy:
+                self._all = self.at(np.arange(len(self.values)))
+            else:
+                self._all = label_embeddings(self.taxonomy, self.facet, self.embedder)
+        return self._all
+
+    def at(self, positions: np.ndarray) -> np.ndarray:
+        """The embeddings of the values at ``positions`` (label-space order), embedding those not done yet."""
+        if self._all is not None or not self.lazy:
+            return self.all()[positions]
+        rows, done = self._load()
+        missing = np.unique(positions[~done[positions]])
+        if len(missing):
+            rows[missing] = self.embedder.encode([embedding_text(self.values[i]) for i in missing.tolist()])
+            done[missing] = True
+            self._save(rows, done)
+        return rows[positions]
+
+    def _load(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._rows is None or self._done is None:
+            n = len(self.values)
+            rows, done = None, None
+            if self.path.exists():  # every label was embedded once (a small facet, or all asked for)
+                cached = np.load(self.path, allow_pickle=False)
+                if cached.shape[0] == n:
+                    rows, done = cached, np.ones(n, bool)
+            if rows is None and self.partial.exists():
+                try:
+                    with np.load(self.partial, allow_pickle=False) as saved:
+                        if saved["done"].shape == (n,):
+                            rows, done = saved["rows"], saved["done"]
+                except (OSError, ValueError, KeyError):  # unreadable: embed again and overwrite it
+                    pass
+            if rows is None or done is None:
+                rows, done = np.zeros((n, self.embedder.dim), np.float32), np.zeros(n, bool)
+            self._rows, self._done = rows, done
+        return self._rows, self._done
+
+    def _save(self, rows: np.ndarray, done: np.ndarray) -> None:
+        tmp = self.partial.with_suffix(".tmp.npz")
+        try:
+            np.savez(tmp, rows=rows, done=done)
+            tmp.replace(self.partial)
+        except OSError:  # a read-only cache only costs embedding them again next time
+            pass
 
 
 def label_embeddings(taxonomy: Taxonomy, facet: str, embedder: Embedder) -> np.ndarray:
