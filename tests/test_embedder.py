@@ -98,7 +98,7 @@ def test_without_onnxruntime_auto_uses_torch_and_onnx_says_what_to_install(monke
 def test_a_model_that_does_not_export_falls_back_under_auto_and_fails_when_asked_for(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(model, model_dir):  # type: ignore[no-untyped-def]
+    def broken(model, model_dir, quantization="int8"):  # type: ignore[no-untyped-def]
         raise RuntimeError("unsupported operator")
 
     monkeypatch.setattr(onnx, "ensure_export", broken)
@@ -119,3 +119,9 @@ def test_the_backend_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         ConfigError, match="embedder_backend='openvino': Input should be 'auto', 'torch', 'onnx' or 'onnx-fp32'"
     ):
         load_config(embedder_backend="openvino")
+
+
+def test_the_fp32_default_exports_no_int8_graph(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
+    Embedder().encode(["a red cotton shirt"])
+    assert {p.name for p in (tmp_path / "onnx").rglob("*.onnx")} == {"model-fp32.onnx"}

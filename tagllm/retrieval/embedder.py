@@ -165,7 +165,8 @@ class Embedder:
             from tagllm.retrieval import onnx
 
             try:
-                directory = onnx.ensure_export(self.model, self.model_path)
+                quantization = "fp32" if self.backend == "onnx-fp32" else "int8"
+                directory = onnx.ensure_export(self.model, self.model_path, quantization)
             except Exception as exc:  # an architecture the tracer cannot take: auto falls back, a request fails
                 if self.requested_backend != "auto":
                     raise ConfigError(
@@ -178,7 +179,6 @@ class Embedder:
                 )
                 self._backend = "torch"
                 return None
-            quantization = "fp32" if self.backend == "onnx-fp32" else "int8"
             self._onnx = onnx.OnnxEncoder(directory / f"model-{quantization}.onnx", self.model)
         return self._onnx
 
