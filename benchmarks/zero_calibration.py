@@ -6,8 +6,8 @@ Run: python benchmarks/zero_calibration.py --data ../shared/data            (fit
 For each of Flipkart (its 1,350-node tree), OpenBG (167 nodes, Chinese) and the Myntra fashion catalogue (224
 nodes), the training part of the split that ``benchmarks/attributes.py`` holds out from (by a hash of the title:
 Flipkart and OpenBG 25% held out as in its ``zero-category`` section, fashion 20% as in its ``shopify`` section) is
-sampled to ``--per-dataset`` products (one English title in three also once more with a complement naming another category:
-``with_complements``); each product's title alone is scored against its dataset's category tree
+sampled to ``--per-dataset`` products (one English title in three also once more with a complement or a brand
+naming another category: ``with_complements``); each product's title alone is scored against its dataset's tree
 with no example index (``CandidateScorer`` with ``index=None``: label and path similarity, mentions, the title's
 head), and every candidate is a row labelled 1 when it is the product's gold category. One logistic regression
 (``Stacker.fit``) is fitted on the rows of the three datasets together, each dataset's rows weighted alike by
@@ -39,7 +39,15 @@ from tagllm.text import has_cjk  # noqa: E402
 
 DATASETS = (("flipkart", 0.25), ("openbg-zh", 0.25), ("fashion", 0.2))
 COMPLEMENT_EVERY = 3  # one title in three is written again with a complement
-COMPLEMENTS = ("{title}, for {name}", "{title} with {name}", "{title}, compatible with {name}", "{title} - {name} safe")
+# a complement after the head phrase, or a brand before it that is another category's name ("Arrow Men Red Shirt")
+COMPLEMENTS = (
+    "{title}, for {name}",
+    "{title} with {name}",
+    "{title}, compatible with {name}",
+    "{title} - {name} safe",
+    "{name} {title}",
+    "{name} {title}",
+)
 
 
 def rows_of(
@@ -70,10 +78,11 @@ def rows_of(
 def with_complements(
     titles: list[str], gold: list[str | None], taxonomy: Taxonomy, seed: int
 ) -> tuple[list[str], list[str | None]]:
-    """The titles, and one in ``COMPLEMENT_EVERY`` again with a complement that names another category of the tree ("…, for Dishwashers",
-    "… with Transparencies", "…, compatible with Millet"), the gold unchanged: real titles name what a product is
-    for or goes with, but rarely another category of their own tree, so without these rows the fit never sees a
-    category named outside the head phrase that is not the product's."""
+    """The titles, and one in ``COMPLEMENT_EVERY`` again with a complement that names another category of the
+    tree ("…, for Dishwashers", "… with Transparencies") or with that name where a brand goes ("Arrows Men Red
+    Shirt"), the gold unchanged: real titles name what a product is for or goes with, and brands are often common
+    words, but rarely another category of their own tree, so without these rows the fit never sees a category named
+    outside the head that is not the product's."""
     rng = np.random.default_rng(seed)
     leaves = [v for v in taxonomy.facet_values(CATEGORY) if not taxonomy.children(v.id)]
     extra = []

@@ -16,8 +16,9 @@ Columns, per candidate value:
   word before the head heads the value's name ("spatula set", "toothbrush holder": what the set holds), 0.25;
 - ``head_emb``: cosine of the head phrase's embedding to the value's (its path): the title without the words
   about use and compatibility;
-- ``aside``: the value is named in the text, but only outside the head phrase or only as a modifier of another
-  name: what the product is for, goes with or is made by.
+- ``aside``: the value is named in the text, but its name is not headed by the title's head word (it is named
+  outside the head phrase, or as a modifier in it: a brand that is also a category's name), or, in Chinese, only
+  right before another name: what the product is for, goes with or is made by.
 
 The family reads titles only and is built for a hierarchical facet that no example carries (the category of a
 taxonomy used with no examples): where examples carry the facet, their votes already say what products are.
@@ -183,10 +184,15 @@ class HeadNoun(Family):
         return Evidence(proposals, columns)
 
     def aside(self, head: TitleHead, norm: str) -> set[str]:
-        """Values named in the text only outside the head phrase, or (Chinese) only right before another name."""
+        """Values named in the text whose names are not headed by the title's head word (named outside the head
+        phrase, or as a modifier in it: a brand "Locomotive" before "T-Shirt"), or (Chinese) only right before
+        another name."""
         named = self.space.mentions(norm)
         if not named:
             return set()
+        if head.word:
+            headed = {self.space.ids[p] for p, _ in self.by_word.get(head.word, ())}
+            return named - headed - self.cjk_heads(norm) | self.cjk_modifiers(norm)
         inside = self.space.mentions(head.phrase) if head.phrase else set()
         return (named - inside - self.cjk_heads(norm)) | self.cjk_modifiers(norm)
 
