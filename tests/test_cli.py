@@ -447,3 +447,32 @@ def test_the_cli_starts_without_the_pipeline_pydantic_models_or_heavy_libraries(
     code = f"import sys, tagllm.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv", "parquet"])
+def test_generate_writes_every_facets_tags_csv_and_parquet_one_column_per_facet(
+    tmp_path: Path, config: Path, suffix: str
+) -> None:
+    out = tmp_path / f"tags.{suffix}"
+    result = runner.invoke(app, ["generate", str(DATA / "products.jsonl"), "-o", str(out), "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    facets = ["category", "color", "material", "audience"]  # the facets the demo examples label
+    if suffix == "jsonl":
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        tagged = {f: [t["id"] for t in rows[0]["tags"].get(f, []) if t["source"] != "ancestor"] for f in facets}
+    else:
+        if suffix == "csv":
+            rows = list(csv.DictReader(out.open()))
+            ids = {f: [x for x in rows[0][f"{f}_id"].split(" | ") if x] for f in facets}
+        else:
+            pq = pytest.importorskip("pyarrow.parquet")
+            rows = pq.read_table(out).to_pylist()
+            ids = {f: rows[0][f"{f}_id"] for f in facets}
+        for facet in facets:
+            assert {facet, f"{facet}_id", f"{facet}_confidence"} <= set(rows[0])
+        tagged = ids
+    # "Men's Cotton Polo T-Shirt Navy"
+    assert tagged == {
+        "category": ["apparel-tshirts"], "color": ["color-blue"], "material": ["material-cotton"],
+        "audience": ["audience-men"],
+    }  # fmt: skip
