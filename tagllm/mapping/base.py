@@ -60,6 +60,7 @@ class Outcome:
     elsewhere: Value | None = None
     candidates: tuple[str, ...] = ()  # the values an ambiguous or too distant string was torn between
     method: str | None = None  # the stage that found the candidates
+    others: tuple[str, ...] = ()  # the values of other facets a string names, when it names none of this one
 
 
 @dataclass

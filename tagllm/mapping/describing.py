@@ -14,9 +14,16 @@ DESCRIBING_FACETS = ("color", "colour", "material", "fabric", "gender", "age", "
 
 
 def describes(mapper: Mapper, outcome: Outcome) -> bool:
-    """Whether a string found in another facet names a value of a describing facet (a colour, a material)."""
-    value = outcome.elsewhere
-    if value is None:
-        return False
-    spec = mapper.taxonomy.facets[value.facet]
+    """Whether a string found in other facets names a value of a describing facet (a colour, a material, a style).
+
+    Every value found counts, not only a single one: "pink" names values of many colour facets, "vintage" of style
+    facets, and a category read into either by WordNet (the flower, the wine) is a guess against that evidence.
+    """
+    ids = outcome.others or ((outcome.elsewhere.id,) if outcome.elsewhere is not None else ())
+    facets = {mapper.values[vid].facet for vid in ids if vid in mapper.values}
+    return any(is_describing(mapper, facet) for facet in facets)
+
+
+def is_describing(mapper: Mapper, facet: str) -> bool:
+    spec = mapper.taxonomy.facets[facet]
     return any(d in f"{spec.name} {spec.title}".casefold() for d in DESCRIBING_FACETS)

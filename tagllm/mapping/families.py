@@ -19,6 +19,7 @@ _WORD_SIZE = re.compile(
     r"^(?:(?P<mult>double|triple|four|quadruple|five|six|seven|[1-9]x|x{1,6})[ -]?)?(?P<extra>extra[ -]?|x[ -]?)?"
     r"(?P<base>small|large|sm|lg|lrg)$"
 )
+_EXTRAS = re.compile(r"^(?P<extras>(?:extra ?){2,6})(?P<base>small|large)$")
 _BASE = {"small": "s", "sm": "s", "large": "l", "lg": "l", "lrg": "l"}
 _MEDIUM = frozenset({"m", "medium", "med", "md"})
 MIN_SIZE_VALUES = 3
@@ -59,6 +60,9 @@ def size_code(text: str) -> str | None:
     if low in _MEDIUM:
         return "M"
     compact = low.replace(" ", "")
+    match = _EXTRAS.match(low)
+    if match:  # "extra extra large": each "extra" is one X
+        return _code(match.group("extras").count("extra"), _BASE[match.group("base")])
     match = _LETTER_SIZE.match(compact)
     if match:
         n = int(match.group("n")) if match.group("n") else len(match.group("xs") or "")
@@ -103,6 +107,7 @@ def size_spellings(code: str) -> list[str]:
             if count == n:
                 out.append(f"{name} extra {word}")
         out.append(f"{n} extra {word}")
+        out.append("extra " * n + word)
     return out
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.describing import describes
-from tagllm.mapping.keys import iter_keys, stem
+from tagllm.mapping.keys import iter_keys, keys, stem
 from tagllm.mapping.tables import NAME_TABLES, atomic_write, scope
 from tagllm.text import normalize
 
@@ -303,6 +303,8 @@ class LexicalStage(Stage):
                 continue  # "Blue, Green" is two values, not the colour blue-green: the parts are tried apart
             if hierarchical and raw in batch.elsewhere and describes(self.m, batch.elsewhere[raw]):
                 continue  # "pink" in a category is the colour, not the flower
+            if not hierarchical and self._head_names_value(text, batch.facet):
+                continue  # "brick red", "ash grey": the last word names the value; the modifier stage reads it
             ids = self.land(text, batch.facet)
             if len(ids) > 1 and self.m.use_embeddings:
                 chosen = self.m.tie_break(text, ids)
@@ -313,6 +315,17 @@ class LexicalStage(Stage):
                 batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[ids[0]], self.name)
             elif ids:
                 batch.candidates.setdefault(raw, tuple(ids))
+
+    def _head_names_value(self, text: str, facet: str | None) -> bool:
+        """Whether a phrase of several words ends in a word that names a value of ``facet`` ("brick red", "ash grey")."""
+        words = normalize(text).split()
+        if len(words) < 2:
+            return False
+        tables = self.m.tables
+        key = keys(words[-1])[1]
+        if any(scope(t["sing"].get(key), facet) for t in (tables.names, tables.synonyms, tables.aliases)):
+            return True
+        return len(self.land(words[-1], facet)) == 1  # "ash grey": grey is WordNet's gray
 
     def land(self, text: str, facet: str | None) -> list[str]:
         """The values WordNet's senses of ``text`` land on (synonyms first, then hypernyms).

@@ -230,7 +230,8 @@ class Mapper:
         else:
             facets = ", ".join(sorted({self.values[i].facet for i in ids})[:5])
             reason = f"{raw!r} names values of other facets ({facets}), not {facet!r}"
-        return Outcome(Mapped(raw, facet, None, None, 0.0, reason), other if len(ids) == 1 else None, method=method)
+        mapped = Mapped(raw, facet, None, None, 0.0, reason)
+        return Outcome(mapped, other if len(ids) == 1 else None, method=method, others=tuple(ids))
 
     def tie_break(self, text: str, ids: Sequence[str], margin: float = TIE_MARGIN) -> tuple[str, float] | None:
         """The value among ``ids`` whose name the embedder puts nearest ``text``, when it leads by ``margin``.

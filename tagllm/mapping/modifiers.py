@@ -74,10 +74,11 @@ class ModifierStage(Stage):
                 continue
             if hierarchical and (
                 " ".join(kept) in self.describing(facet)
+                and not self._names_value(" ".join(kept), facet)
                 or raw in batch.elsewhere
                 and describes(self.m, batch.elsewhere[raw])
             ):
-                continue  # "pale pink" in a category: a colour, not the flower
+                continue  # "pale pink" in a category: a colour, not the flower; "summer dress" is a dress
             plans[raw] = kept
         if not plans:
             return
