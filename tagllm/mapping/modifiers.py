@@ -38,6 +38,8 @@ MODIFIER_WORDS = frozenset(
 HEAD_AGREEMENT = 0.6
 """In a hierarchical facet, a string's head ("travel backpack" -> "backpack") is taken only when the whole string
 is at least this similar (sentence embeddings) to the value found: "football match" is no kind of "Matches"."""
+HEAD_TRAIL = 0.05
+"""... and no other value's label is more than this nearer the whole string than the value's own labels."""
 
 
 class ModifierStage(Stage):
@@ -55,6 +57,7 @@ class ModifierStage(Stage):
         self.m = mapper
         self._facet_words: dict[str | None, frozenset[str]] = {}
         self._describing: frozenset[str] | None = None
+        self._words: dict[str | None, dict[str, set[str]]] = {}
 
     def run(self, batch: Batch) -> None:
         facet = batch.facet
@@ -106,13 +109,15 @@ class ModifierStage(Stage):
             if batch.candidates.get(raw) and value.id not in batch.candidates[raw]:
                 continue  # WordNet read the whole string as other values ("blow dryer": hair dryers, not Dryers)
             others = self.m.lookup(plans[raw][:-1], facet, stages)
-            if any(o.mapped.value is not None for o in others.done.values()):
-                continue  # "navy blue", "refrigerator freezer": another word names a value too
+            if any(o.mapped.value is not None or o.candidates for o in others.done.values()):
+                continue  # "navy blue", "clothes washer", "stand mixer": another word names a value (or several)
             if not hierarchical:
                 batch.done[raw] = self.m.accept(raw, facet, value, self.name)
                 continue
+            if self._compound(plans[raw], value.id, facet):
+                continue  # "stand mixer": Stand Cement Mixers says "stand" tells kinds of mixer apart
             score = self._agreement(batch.text(raw), value.id, facet)
-            if score is not None and score >= HEAD_AGREEMENT:
+            if score is not None:
                 batch.done[raw] = self.m.accept(raw, facet, value, self.name, round(score, 4))
 
     def strip(self, tokens: list[str], facet: str | None) -> list[str]:
@@ -180,10 +185,34 @@ class ModifierStage(Stage):
             return self._describing - own
         return self._describing
 
+    def _compound(self, kept: list[str], vid: str, facet: str | None) -> bool:
+        """Whether another value's name holds the head and another kept word: then that word names a kind, not a
+        trait ("stand" in "stand mixer", with Stand Cement Mixers in the facet), and the head alone is too general."""
+        index = self._word_index(facet)
+        heads = index.get(stem(kept[-1]), set())
+        friends = {vid} | {a.id for a in self.m.taxonomy.ancestors(vid)}
+        return any((heads & index.get(stem(word), set())) - friends for word in kept[:-1])
+
+    def _word_index(self, facet: str | None) -> dict[str, set[str]]:
+        """The facet's values by the stems of their names' words."""
+        index = self._words.get(facet)
+        if index is None:
+            index = {}
+            values = self.m.taxonomy.facet_values(facet) if facet else list(self.m.values.values())
+            for value in values:
+                for word in normalize(value.name).split():
+                    index.setdefault(stem(word), set()).add(value.id)
+            self._words[facet] = index
+        return index
+
     def _agreement(self, text: str, vid: str, facet: str | None) -> float | None:
-        """The whole string's similarity to the value, when the value is also the facet's nearest to the whole
-        string by embedding; None otherwise or without an embedder ("clothes washer" is nearest Washing Machines,
-        not the Washers its head names)."""
+        """The whole string's similarity to the value (its best label), when it is at least ``HEAD_AGREEMENT`` and
+        no label of another value is more than ``HEAD_TRAIL`` nearer; the value's ancestors are no rivals ("sterling
+        silver necklace" is near Jewelry too). None without an embedder.
+
+        "travel backpack" is nearest Hiking Backpacks and barely less near Backpacks: the head stands; "clothes
+        washer" is far nearer Washing Machines than the Washers its head names: it does not.
+        """
         if not self.m.use_embeddings or facet is None:
             return None
         from tagllm.mapping.embedding import EmbeddingStage
@@ -192,7 +221,13 @@ class ModifierStage(Stage):
         if not index.texts:
             return None
         sims = index.vectors @ self.m.embedder.encode([text])[0]
-        best = int(np.argmax(sims))
-        if vid not in index.ids[best]:
+        friends = {vid} | {a.id for a in self.m.taxonomy.ancestors(vid)}
+        mine, rival = -1.0, -1.0
+        for j, ids in enumerate(index.ids):
+            if vid in ids:
+                mine = max(mine, float(sims[j]))
+            elif not friends.intersection(ids):
+                rival = max(rival, float(sims[j]))
+        if mine < HEAD_AGREEMENT or mine < rival - HEAD_TRAIL:
             return None
-        return float(sims[best])
+        return mine
