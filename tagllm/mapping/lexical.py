@@ -303,9 +303,11 @@ class LexicalStage(Stage):
                 continue  # "Blue, Green" is two values, not the colour blue-green: the parts are tried apart
             if hierarchical and raw in batch.elsewhere and describes(self.m, batch.elsewhere[raw]):
                 continue  # "pink" in a category is the colour, not the flower
-            if not hierarchical and self._head_names_value(text, batch.facet):
-                continue  # "brick red", "ash grey": the last word names the value; the modifier stage reads it
             ids = self.land(text, batch.facet)
+            if not hierarchical and ids:
+                named = self._head_values(text, batch.facet)
+                if named and set(named) != set(ids):
+                    continue  # "brick red" is no Brown, "ash grey" no Silver: the last word names the value
             if len(ids) > 1 and self.m.use_embeddings:
                 chosen = self.m.tie_break(text, ids)
                 if chosen is not None:
@@ -316,16 +318,18 @@ class LexicalStage(Stage):
             elif ids:
                 batch.candidates.setdefault(raw, tuple(ids))
 
-    def _head_names_value(self, text: str, facet: str | None) -> bool:
-        """Whether a phrase of several words ends in a word that names a value of ``facet`` ("brick red", "ash grey")."""
+    def _head_values(self, text: str, facet: str | None) -> list[str]:
+        """The values the last word of a phrase of several words names in ``facet`` ("red" in "brick red")."""
         words = normalize(text).split()
         if len(words) < 2:
-            return False
+            return []
         tables = self.m.tables
         key = keys(words[-1])[1]
-        if any(scope(t["sing"].get(key), facet) for t in (tables.names, tables.synonyms, tables.aliases)):
-            return True
-        return len(self.land(words[-1], facet)) == 1  # "ash grey": grey is WordNet's gray
+        for table in (tables.names, tables.synonyms, tables.aliases):
+            found = scope(table["sing"].get(key), facet)
+            if found:
+                return found
+        return self.land(words[-1], facet)  # "ash grey": grey is WordNet's gray
 
     def land(self, text: str, facet: str | None) -> list[str]:
         """The values WordNet's senses of ``text`` land on (synonyms first, then hypernyms).
