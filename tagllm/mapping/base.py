@@ -14,6 +14,7 @@ METHODS = (
     "normalized",
     "synonym",
     "alias",
+    "derived",
     "translation",
     "lexical",
     "modifier",

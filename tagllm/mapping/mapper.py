@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagllm import cache
 from tagllm.mapping.base import Batch, Mapped, MappedAnswer, Outcome, Stage
+from tagllm.mapping.derived import DerivedStage
 from tagllm.mapping.embedding import EmbeddingStage
 from tagllm.mapping.fuzzy import FuzzyStage
 from tagllm.mapping.lookup import (
@@ -54,7 +55,7 @@ class StageStats:
 class Mapper:
     """Maps free text onto one taxonomy through a chain of stages (``self.stages``), cheapest first.
 
-    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ translation ▸ path ▸ guard ▸ lexical ▸ modifier ▸ fuzzy ▸
+    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ guard ▸ lexical ▸ modifier ▸ fuzzy ▸
     embedding ▸ llm. Each stage reads only the strings the stages before it left open, and decides those it can.
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
@@ -97,6 +98,7 @@ class Mapper:
             NormalizedStage(self),
             SynonymStage(self),
             AliasStage(self),
+            DerivedStage(self),
             TranslationStage(self),
         ]
         """The table stages: what the modifier stage runs again on a string with its modifiers stripped."""

@@ -145,8 +145,8 @@ class ModifierStage(Stage):
                 continue
             if root in describing or token in describing:
                 continue
-            if wordnet is not None and wordnet.is_adjective(token) and not wordnet.noun_synsets(token):
-                continue
+            if len(tokens) > 1 and wordnet is not None and wordnet.is_adjective(token) and not wordnet.noun_synsets(token):
+                continue  # alone, an adjective may be the value itself ("multicolour"): the later stages judge it
             kept.append(token)
         return kept
 

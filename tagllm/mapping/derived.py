@@ -1,0 +1,75 @@
+"""The derived stage: a flat facet's one-word values by their root ("stripes", "stripy" -> Striped; "zip" -> Zipper)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tagllm.mapping.base import Batch, Stage
+from tagllm.text import normalize
+
+if TYPE_CHECKING:
+    from tagllm.mapping.mapper import Mapper
+
+_SUFFIXES = ("ered", "ing", "ed", "er", "es", "s", "y")
+"""Inflections and derivations that make an attribute word of a noun or verb ("checkered", "buttoned", "stripy")."""
+_PARTICLES = frozenset({"up", "on", "off", "in"})
+MIN_ROOT = 3
+
+
+def root(word: str) -> str:
+    """A comparison key that meets across derivations: one suffix off, a doubled last consonant and a final e dropped.
+
+    "striped", "stripes", "stripy", "stripe" -> "strip"; "zipper", "zip" -> "zip"; "checkered", "checked" -> "check".
+    Only ever compared with the roots of one flat facet's values, never shown.
+    """
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_ROOT:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > MIN_ROOT and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]
+    if len(word) > MIN_ROOT and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+class DerivedStage(Stage):
+    """In a flat facet, a one-word string whose root is the root of exactly one value's word: a value named by one
+    word ("Striped"), or by a word and a particle ("Lace-up", "Slip-on"). A root that two values share decides
+    nothing; hierarchical facets are left alone (their names are nouns, already folded to the singular)."""
+
+    name = "derived"
+
+    def __init__(self, mapper: Mapper) -> None:
+        self.m = mapper
+        self._roots: dict[str, dict[str, list[str]]] = {}
+
+    def run(self, batch: Batch) -> None:
+        facet = batch.facet
+        if facet is None or self.m.taxonomy.facets[facet].hierarchical:
+            return
+        roots = self.roots(facet)
+        for raw in batch.open():
+            words = normalize(batch.text(raw)).split()
+            if len(words) == 2 and words[1] in _PARTICLES:
+                words = words[:1]  # "zip up", "lace up"
+            if len(words) != 1 or not words[0].isalpha() or len(words[0]) < MIN_ROOT:
+                continue
+            ids = roots.get(root(words[0]), [])
+            if len(ids) == 1:
+                batch.done[raw] = self.m.accept(raw, facet, self.m.values[ids[0]], self.name)
+
+    def roots(self, facet: str) -> dict[str, list[str]]:
+        found = self._roots.get(facet)
+        if found is None:
+            found = {}
+            for value in self.m.taxonomy.facet_values(facet):
+                words = normalize(value.name).split()
+                if len(words) == 2 and words[1] in _PARTICLES:
+                    words = words[:1]
+                if len(words) == 1 and words[0].isalpha() and len(words[0]) > MIN_ROOT:
+                    ids = found.setdefault(root(words[0]), [])
+                    if value.id not in ids:
+                        ids.append(value.id)
+            self._roots[facet] = found
+        return found
