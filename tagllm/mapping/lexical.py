@@ -304,10 +304,8 @@ class LexicalStage(Stage):
             if hierarchical and raw in batch.elsewhere and describes(self.m, batch.elsewhere[raw]):
                 continue  # "pink" in a category is the colour, not the flower
             ids = self.land(text, batch.facet)
-            if not hierarchical and ids:
-                named = self._head_values(text, batch.facet)
-                if named and set(named) != set(ids):
-                    continue  # "brick red" is no Brown, "ash grey" no Silver: the last word names the value
+            if not hierarchical and ids and self._head_disagrees(text, ids, batch.facet):
+                continue  # "brick red" is no Brown, "ash grey" no Silver: the last word names the value
             if len(ids) > 1 and self.m.use_embeddings:
                 chosen = self.m.tie_break(text, ids)
                 if chosen is not None:
@@ -317,6 +315,15 @@ class LexicalStage(Stage):
                 batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[ids[0]], self.name)
             elif ids:
                 batch.candidates.setdefault(raw, tuple(ids))
+
+    def _head_disagrees(self, text: str, ids: list[str], facet: str | None) -> bool:
+        """Whether the last word of a phrase names other values than WordNet's landing ``ids``, and the landing is
+        not a value that another word of the phrase names ("navy blue": WordNet's navy, a word of the phrase)."""
+        named = self._head_values(text, facet)
+        if not named or set(named) == set(ids):
+            return False
+        words = {stem(w) for w in normalize(text).split()}
+        return not all({stem(w) for w in normalize(self.m.values[v].name).split()} <= words for v in ids)
 
     def _head_values(self, text: str, facet: str | None) -> list[str]:
         """The values the last word of a phrase of several words names in ``facet`` ("red" in "brick red")."""

@@ -71,6 +71,8 @@ class ModifierStage(Stage):
             kept = self.strip(tokens, facet)
             if not kept and all(any(ch.isdigit() for ch in t) for t in tokens):
                 continue  # "7XL", "2024": numbers alone are for the other stages to judge
+            if len(tokens) == 1 and not kept and self.m.fuzzy.candidates(tokens[0], facet):
+                continue  # "multicolour" is an adjective and a spelling of Multicolor: the fuzzy stage reads it
             if tokens and not kept and raw not in batch.elsewhere:
                 reason = f"only describes a value ({' '.join(tokens)!r}), names none of facet {facet!r}"
                 batch.done[raw] = self.m.reject(raw, facet, reason)
@@ -145,8 +147,8 @@ class ModifierStage(Stage):
                 continue
             if root in describing or token in describing:
                 continue
-            if len(tokens) > 1 and wordnet is not None and wordnet.is_adjective(token) and not wordnet.noun_synsets(token):
-                continue  # alone, an adjective may be the value itself ("multicolour"): the later stages judge it
+            if wordnet is not None and wordnet.is_adjective(token) and not wordnet.noun_synsets(token):
+                continue
             kept.append(token)
         return kept
 
