@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.describing import DESCRIBING_FACETS, describes
 from tagllm.mapping.keys import keys, stem
