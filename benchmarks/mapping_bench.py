@@ -4,6 +4,7 @@ Run: python benchmarks/mapping_bench.py --seed 2            (report)
      python benchmarks/mapping_bench.py --seed 1 --sweep    (choose thresholds on another seed)
      python benchmarks/mapping_bench.py --written-only      (the hand-written cases, per kind and per stage)
      python benchmarks/mapping_bench.py --written-only --cases benchmarks/mapping_heldout.yaml   (held-out cases)
+     python benchmarks/mapping_bench.py --written-only --cases benchmarks/mapping_fresh.yaml     (fresh cases)
 
 Variants are built from the full Shopify taxonomy (categories and attribute values) and its zh-CN labels, plus
 taxonomy/shopify-synonyms.yaml for the synonym kind. Each string is mapped within the facet of the value it came
