@@ -24,7 +24,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,13 +65,19 @@ class CachedEmbedder(Embedder):
         digest = hashlib.sha256(f"{self.name}\0{self.max_seq_length}\0{text}".encode()).hexdigest()
         return self.directory / digest[:2] / f"{digest}.npy"
 
-    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        show_progress: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
         texts = list(texts)
         paths = [self._path(t) for t in texts]
         missing = sorted({i for i, p in enumerate(paths) if not p.exists()})
         out: list[np.ndarray | None] = [None] * len(texts)
         if missing:
-            fresh = super().encode([texts[i] for i in missing], show_progress=show_progress)
+            fresh = super().encode([texts[i] for i in missing], show_progress=show_progress, progress=progress)
             for i, vector in zip(missing, fresh, strict=True):
                 paths[i].parent.mkdir(exist_ok=True)
                 np.save(paths[i], vector, allow_pickle=False)
