@@ -50,6 +50,31 @@ def test_onnx_fp32_gives_pytorchs_vectors_and_int8_stays_close(embedder: Embedde
     assert np.array_equal(int8[0], int8[3])
 
 
+def test_the_fp32_graph_is_fused_and_batching_by_tokens_changes_no_vector(embedder: Embedder) -> None:
+    import onnx as onnx_format
+
+    embedder.encode(["warm"])
+    graph = onnx_format.load(str(onnx.export_dir(embedder.model_path) / "model-fp32.onnx"))
+    assert {"Attention", "EmbedLayerNormalization", "SkipLayerNormalization"} <= {n.op_type for n in graph.graph.node}
+    alone = np.vstack([embedder.onnx.encode([text], batch_size=1) for text in TEXTS])  # no padding at all
+    assert np.abs(embedder.onnx.encode(TEXTS, batch_size=3) - alone).max() < 1e-5
+
+
+def test_a_graph_the_optimizer_cannot_fuse_is_kept_as_traced(
+    embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from onnxruntime.transformers import optimizer
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("unknown pattern")
+
+    embedder.encode(["warm"])
+    traced = onnx.export_dir(embedder.model_path) / "model-fp32.onnx"
+    monkeypatch.setattr(optimizer, "optimize_model", broken)
+    onnx._fuse_or_keep(embedder.model, traced, tmp_path / "model-fp32.onnx")
+    assert (tmp_path / "model-fp32.onnx").read_bytes() == traced.read_bytes()
+
+
 def test_the_export_is_cached_per_model_and_versions(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
     embedder.encode(["warm"])
     exports = Path(onnx.export_dir(embedder.model_path))
