@@ -2,7 +2,11 @@
 
 The export traces the whole sentence-transformers module stack (transformer, pooling, dense layers, normalisation)
 into one graph from the local model directory, so any model that loads with ``SentenceTransformer(path)`` and traces
-exports, and tokenisation stays sentence-transformers' own. Dynamic int8 quantisation is ONNX Runtime's
+exports, and tokenisation stays sentence-transformers' own. The transformer is traced with its attention written out
+(``eager``) so that ONNX Runtime's transformer optimizer fuses each layer's attention, the embeddings with their
+LayerNorm, residual adds with LayerNorm and bias with GELU into single operators; on all-MiniLM-L6-v2 the fused graph
+has 59 operators instead of 689, and gives PyTorch's vectors (it is checked against them before use; a model
+whose graph the optimizer cannot fuse keeps the traced graph). Dynamic int8 quantisation is ONNX Runtime's
 ``quantize_dynamic`` with per-channel weights: on all-MiniLM-L6-v2 and 800 Flipkart texts the embeddings kept a
 cosine of 0.992 on average to PyTorch's (min 0.979), against 0.961 (min 0.913) with one scale per tensor.
 
