@@ -7,7 +7,7 @@
 "raw encode" is sentence-transformers' ``SentenceTransformer.encode`` with PyTorch on the texts, what one would
 write without tagllm. Each stage is timed between two raw encodes and compared with their mean: on a shared machine
 whose speed drifts within minutes, a ratio between neighbouring timings is steadier than one across the run. Stages:
-``tagllm encoder`` (``Embedder.encode``, the configured backend: ONNX Runtime int8 on a CPU by default),
+``tagllm encoder`` (``Embedder.encode``, the configured backend: ONNX Runtime, fused fp32 graph, on a CPU by default),
 ``index build``, ``generate`` (``Tagger.tag_file``, in process: what the CLI runs once set up) and ``generate CLI``
 (the whole ``tagllm generate`` process on the built index: start-up, loading the index and the models, tagging,
 writing). tagllm encodes each distinct text once, so where texts repeat (duplicate listings) that is part of its
