@@ -245,6 +245,14 @@ def sum_at(candidates: np.ndarray, keys: np.ndarray, weights: np.ndarray) -> np.
     return np.bincount(where, weights=weights, minlength=len(candidates))[: len(candidates)]
 
 
+def values_at(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """The value of each ``query`` key in (sorted, unique) ``keys``, 0 where a key is absent."""
+    if not len(keys):
+        return np.zeros(len(query))
+    where = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+    return np.where(keys[where] == query, values[where], 0.0).astype(np.float64)
+
+
 def row_values(matrix: sp.csr_matrix, row: int, cols: np.ndarray) -> np.ndarray:
     """``matrix[row, cols]`` as a dense vector, for a CSR matrix with sorted indices (much cheaper than slicing)."""
     start, end = matrix.indptr[row], matrix.indptr[row + 1]

@@ -31,7 +31,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tagllm.candidates.base import TOP_PER_SIGNAL, Batch, Candidates, Evidence, FacetData, Family, top_keys
+from tagllm.candidates.base import (
+    TOP_PER_SIGNAL,
+    Batch,
+    Candidates,
+    Evidence,
+    FacetData,
+    Family,
+    top_keys,
+    values_at,
+)
 from tagllm.candidates.labels import lazy_similarity
 from tagllm.text import has_cjk, normalize, singular
 
@@ -169,10 +178,7 @@ class HeadNoun(Family):
 
         def columns(candidates: Candidates) -> np.ndarray:
             out = np.zeros((len(candidates), 3))
-            if len(heads):
-                where = np.minimum(np.searchsorted(heads, candidates.keys), len(heads) - 1)
-                hit = heads[where] == candidates.keys
-                out[hit, 0] = scores[where[hit]]
+            out[:, 0] = values_at(heads, scores, candidates.keys)
             if similarity is None:
                 out[:, 1] = lazy_similarity(self.space, vectors, candidates)
             else:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tagllm.attributes import SPELLINGS
-from tagllm.candidates.base import Batch, Candidates, Evidence, FacetData, Family
+from tagllm.candidates.base import Batch, Candidates, Evidence, FacetData, Family, values_at
 from tagllm.mapping.families import facet_aliases
 from tagllm.taxonomy import Taxonomy
 from tagllm.text import has_cjk, normalize, singular, singular_key
@@ -159,11 +159,6 @@ class StatedValues(Family):
 
 def _column(keys: np.ndarray, probs: np.ndarray) -> Callable[[Candidates], np.ndarray]:
     def columns(candidates: Candidates) -> np.ndarray:
-        out = np.zeros((len(candidates), 1))
-        if len(keys):
-            where = np.minimum(np.searchsorted(keys, candidates.keys), len(keys) - 1)
-            hit = keys[where] == candidates.keys
-            out[hit, 0] = probs[where[hit]]
-        return out
+        return values_at(keys, probs, candidates.keys)[:, None]
 
     return columns
