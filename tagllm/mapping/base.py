@@ -16,6 +16,7 @@ METHODS = (
     "alias",
     "derived",
     "translation",
+    "colour",
     "lexical",
     "modifier",
     "fuzzy",

@@ -17,13 +17,22 @@ _NUMBER_WORDS = {"double": 2, "triple": 3, "four": 4, "quadruple": 4, "five": 5,
 _LETTER_SIZE = re.compile(r"^(?:(?P<n>[1-9])x|(?P<xs>x*))(?P<base>s|l)$")
 _WORD_SIZE = re.compile(
     r"^(?:(?P<mult>double|triple|four|quadruple|five|six|seven|[1-9]x|x{1,6})[ -]?)?(?P<extra>extra[ -]?|x[ -]?)?"
-    r"(?P<base>small|large|sm|lg|lrg)$"
+    r"(?P<base>small|large|sm|lg|lrg|lge)$"
 )
 _EXTRAS = re.compile(r"^(?P<extras>(?:extra ?){2,6})(?P<base>small|large)$")
-_BASE = {"small": "s", "sm": "s", "large": "l", "lg": "l", "lrg": "l"}
+_BASE = {"small": "s", "sm": "s", "large": "l", "lg": "l", "lrg": "l", "lge": "l"}
 _MEDIUM = frozenset({"m", "medium", "med", "md"})
 MIN_SIZE_VALUES = 3
 """A facet is a size facet when at least this many of its values read as letter sizes (one value named "L" is not)."""
+
+_RANGE = re.compile(r"^(?P<low>\d+)\s*-\s*(?P<high>\d+)\s+(?P<unit>months|years)$", re.IGNORECASE)
+UNIT_SPELLINGS = {
+    "months": ("m", "mo", "mos", "mth", "mths", "mnth", "mnths", "month", "months"),
+    "years": ("y", "yr", "yrs", "year", "years", "yo"),
+}
+"""How sellers shorten the unit of an age range ("0-3m", "3-6 mths", "2-3 yrs", "4-5Y")."""
+ONE_SIZE = ("one size", "one-size", "onesize", "one size fits all", "one size fits most", "osfa", "osfm", "free size")
+"""The ways to write the single size of a product that comes in one size only."""
 
 GENDER_WORDS = {
     "male": ("man", "men", "mens", "him", "he", "gents", "gentleman", "gentlemen"),
@@ -111,12 +120,30 @@ def size_spellings(code: str) -> list[str]:
     return out
 
 
+def range_spellings(name: str) -> list[str]:
+    """The common ways to write an age range ("0-3 months" -> 0-3m, 0-3 mths, 0 to 3 months …); [] for other names."""
+    match = _RANGE.match(name.strip())
+    if not match:
+        return []
+    low, high, unit = match.group("low"), match.group("high"), match.group("unit").casefold()
+    out: list[str] = []
+    for short in UNIT_SPELLINGS[unit]:
+        out += [f"{low}-{high}{short}", f"{low}-{high} {short}", f"{low} to {high} {short}"]
+    return [a for a in out if a.casefold() != name.casefold()]
+
+
 def facet_aliases(values: Iterable[Value]) -> Iterator[tuple[str, Value]]:
     """(alias, value) pairs that the rules give one facet's values."""
     values = list(values)
     for value in values:
         for alias in paren_aliases(value.name):
             yield alias, value
+        for alias in range_spellings(value.name):
+            yield alias, value
+        if value.name.casefold() in ONE_SIZE:
+            for alias in ONE_SIZE:
+                if alias != value.name.casefold():
+                    yield alias, value
     codes: dict[str, list[Value]] = {}
     for value in values:
         names = [value.name, *paren_aliases(value.name)]

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
 
 LEXICON_VERSION = 2
+MIN_LANDING_DEPTH = 2
+"""In a hierarchical facet a landing by hypernym must be at least this deep (ancestors): a "teddy" is a toy, but Toys &
+Games > Toys is a shelf of a thousand kinds, not the teddy's category."""
 MAX_HYPERNYM_DEPTH = {True: 1, False: 2}
 """How far up WordNet's hypernyms a string may climb to land on a value: one level in a hierarchical facet (a
 "holdall" is a bag, and that is already too general), two in a flat one ("burgundy" -> "dark red" -> "red")."""
@@ -303,6 +306,8 @@ class LexicalStage(Stage):
                 continue  # "Blue, Green" is two values, not the colour blue-green: the parts are tried apart
             if hierarchical and raw in batch.elsewhere and describes(self.m, batch.elsewhere[raw]):
                 continue  # "pink" in a category is the colour, not the flower
+            if self._names_facet(text, batch.facet):
+                continue  # "material" names the facet, not one of its values (WordNet: a material is a fabric)
             ids = self.land(text, batch.facet)
             if not hierarchical and ids and self._head_disagrees(text, ids, batch.facet):
                 continue  # "brick red" is no Brown, "ash grey" no Silver: the last word names the value
@@ -315,6 +320,17 @@ class LexicalStage(Stage):
                 batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[ids[0]], self.name)
             elif ids:
                 batch.candidates.setdefault(raw, tuple(ids))
+
+    def _names_facet(self, text: str, facet: str | None) -> bool:
+        """Whether every word of the string is a word of the facet's own name or title ("material", "colour")."""
+        if facet is None:
+            return False
+        spec = self.m.taxonomy.facets[facet]
+        own = {stem(w) for name in (spec.name, spec.title) for w in normalize(name.replace("-", " ")).split()}
+        if own & {"color", "colour"}:
+            own |= {"color", "colour"}
+        words = {stem(w) for w in normalize(text).split()}
+        return bool(words) and words <= own
 
     def _head_disagrees(self, text: str, ids: list[str], facet: str | None) -> bool:
         """Whether the last word of a phrase names other values than WordNet's landing ``ids``, and the landing is
@@ -357,11 +373,14 @@ class LexicalStage(Stage):
                 return []
             return self._adjective(normalize(text), facet)
         if hierarchical:
-            senses = [s for s in senses if wordnet.synset(s).lexfile in CONCRETE]
+            senses = [s for s in senses if wordnet.synset(s).lexfile in CONCRETE][:1]
+            # only the most frequent sense of a thing one can sell: "cutlery" is tableware before it is a cutting tool
         synonyms: dict[str, list[str]] = {}  # value -> the senses that landed on it
         for sense in senses:
             for vid in self._lands(sense, facet):
-                synonyms.setdefault(vid, []).append(sense)
+                # a kettle (WordNet: a boiler) has no word of Furnaces & Boilers' path among its hypernyms
+                if not hierarchical or self._path_agrees(sense, vid) or not self.m.taxonomy.ancestors(vid):
+                    synonyms.setdefault(vid, []).append(sense)
         if not hierarchical:
             # a flat facet's value must be reached by a sense of the facet's kind ("stripes" the insignia is no
             # Chevron pattern)
@@ -379,7 +398,11 @@ class LexicalStage(Stage):
         for sense in senses:
             level, landed = self._climb(sense, facet, MAX_HYPERNYM_DEPTH[hierarchical])
             if hierarchical:
-                landed = [v for v in landed if self._path_agrees(sense, v)]
+                landed = [
+                    v
+                    for v in landed
+                    if self._path_agrees(sense, v) and len(self.m.taxonomy.ancestors(v)) >= MIN_LANDING_DEPTH
+                ]
             if landed and level > 0 and (hierarchical or self._agrees(sense, facet)):
                 found.extend(v for v in landed if v not in found)
         return self._leaves(found) if hierarchical else found

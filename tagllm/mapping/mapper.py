@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagllm import cache
 from tagllm.mapping.base import Batch, Mapped, MappedAnswer, Outcome, Stage
+from tagllm.mapping.colours import ColourStage
 from tagllm.mapping.derived import DerivedStage
 from tagllm.mapping.embedding import EmbeddingStage
 from tagllm.mapping.fuzzy import FuzzyStage
@@ -55,8 +56,9 @@ class StageStats:
 class Mapper:
     """Maps free text onto one taxonomy through a chain of stages (``self.stages``), cheapest first.
 
-    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ guard ▸ lexical ▸ modifier ▸
-    fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the stages before it left open, and decides those it can.
+    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ guard ▸ colour ▸ lexical ▸
+    modifier ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the stages before it left open, and decides
+    those it can.
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
@@ -93,6 +95,7 @@ class Mapper:
         self.load_seconds = time.perf_counter() - started
         self.known_scripts = frozenset(self.tables.scripts)
         self.fuzzy = FuzzyStage(self)
+        self.colour = ColourStage(self)
         self.lookups: list[Stage] = [
             ExactStage(self),
             NormalizedStage(self),
@@ -108,6 +111,7 @@ class Mapper:
             *self.lookups,
             PathStage(self),
             GuardStage(self),
+            self.colour,
         ]
         self.lexical: Stage | None = None
         if use_lexicon:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.colours import survey_name
 from tagllm.mapping.describing import DESCRIBING_FACETS, describes
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.lexical import LIST
 from tagllm.mapping.tables import scope
+from tagllm.taxonomy import Value
 from tagllm.text import has_cjk, normalize
 
 if TYPE_CHECKING:
@@ -33,6 +35,8 @@ MODIFIER_WORDS = frozenset(
     }
 )  # fmt: skip
 """Words that describe a value rather than name it: "pale pink", "100% organic cotton", "for him", "floral print"."""
+NEGATING = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock", "pleather", "leatherette"})
+"""Words that say a material is an imitation of the one named: "vegan leather" is Faux leather, never Leather."""
 HEAD_AGREEMENT = 0.6
 """In a hierarchical facet, a string's head ("travel backpack" -> "backpack") is taken only when the whole string
 is at least this similar (sentence embeddings) to the value found: "football match" is no kind of "Matches"."""
@@ -54,7 +58,7 @@ class ModifierStage(Stage):
     def __init__(self, mapper: Mapper) -> None:
         self.m = mapper
         self._facet_words: dict[str | None, frozenset[str]] = {}
-        self._describing: frozenset[str] | None = None
+        self._describing: dict[str, frozenset[str]] | None = None
         self._words: dict[str | None, dict[str, set[str]]] = {}
 
     def run(self, batch: Batch) -> None:
@@ -69,6 +73,8 @@ class ModifierStage(Stage):
             kept = self.strip(tokens, facet)
             if not kept and all(any(ch.isdigit() for ch in t) for t in tokens):
                 continue  # "7XL", "2024": numbers alone are for the other stages to judge
+            if any(ch.isdigit() for t in kept for ch in t) and len(kept) < len(tokens):
+                continue  # "0-3m" is no size 0, "UK 10" no US 10: a number is read whole or not at all
             if len(tokens) == 1 and not kept and self.m.fuzzy.candidates(tokens[0], facet):
                 continue  # "multicolour" is an adjective and a spelling of Multicolor: the fuzzy stage reads it
             if tokens and not kept and raw not in batch.elsewhere:
@@ -85,7 +91,10 @@ class ModifierStage(Stage):
             plans[raw] = kept
         if not plans:
             return
-        stages = [*self.m.lookups, *([self.m.lexical] if self.m.lexical is not None else [])]
+        naming = [*self.m.lookups, *([self.m.lexical] if self.m.lexical is not None else [])]
+        stages = [*self.m.lookups, self.m.colour, *naming[len(self.m.lookups) :]]
+        # the colour stage reads the rest ("dusty rose" -> rose -> Pink), but a word beside the head that is a colour
+        # of its own ("forest" in "forest green") names no other value: only names block the head
         whole = {
             raw: " ".join(kept) for raw, kept in plans.items() if kept and kept != normalize(batch.text(raw)).split()
         }
@@ -95,7 +104,9 @@ class ModifierStage(Stage):
             phrase = whole.get(raw)
             outcome = found.done.get(phrase) if phrase else None
             if outcome is not None and outcome.mapped.value is not None:
-                batch.done[raw] = self.m.accept(raw, facet, outcome.mapped.value, self.name)
+                value = self._negated(batch.text(raw), outcome.mapped.value, facet)
+                if value is not None and self._fits(batch.text(raw), value.id, facet):
+                    batch.done[raw] = self.m.accept(raw, facet, value, self.name)
             elif len(kept) > 1:
                 heads[raw] = kept[-1]
         if not heads:
@@ -108,11 +119,16 @@ class ModifierStage(Stage):
             value = outcome.mapped.value
             if batch.candidates.get(raw) and value.id not in batch.candidates[raw]:
                 continue  # WordNet read the whole string as other values ("blow dryer": hair dryers, not Dryers)
-            others = self.m.lookup(plans[raw][:-1], facet, stages)
+            others = self.m.lookup(plans[raw][:-1], facet, naming)
             if any(o.mapped.value is not None or o.candidates for o in others.done.values()):
                 continue  # "navy blue", "clothes washer", "stand mixer": another word names a value (or several)
             if not hierarchical:
-                batch.done[raw] = self.m.accept(raw, facet, value, self.name)
+                if self._describes_head(plans[raw][:-1], batch.text(raw), facet):
+                    negated = self._negated(batch.text(raw), value, facet)
+                    if negated is not None:
+                        batch.done[raw] = self.m.accept(raw, facet, negated, self.name)
+                continue
+            if not self._fits(batch.text(raw), value.id, facet):
                 continue
             if self._compound(plans[raw], value.id, facet):
                 continue  # "stand mixer": Stand Cement Mixers says "stand" tells kinds of mixer apart
@@ -169,8 +185,16 @@ class ModifierStage(Stage):
 
     def describing(self, facet: str | None) -> frozenset[str]:
         """Stems of one-word values of describing facets other than ``facet`` (materials, colours, genders …)."""
+        words = frozenset(self._describing_facets())
+        if facet is not None and not self.m.taxonomy.facets[facet].hierarchical:
+            own = {keys(v.name)[1] for v in self.m.taxonomy.facet_values(facet)}
+            return words - own
+        return words
+
+    def _describing_facets(self) -> dict[str, frozenset[str]]:
+        """One-word values of describing facets, by key, with the facets they are values of."""
         if self._describing is None:
-            words: set[str] = set()
+            found: dict[str, set[str]] = {}
             for name, spec in self.m.taxonomy.facets.items():
                 label = f"{name} {spec.title}".casefold()
                 if spec.hierarchical or not any(d in label for d in DESCRIBING_FACETS):
@@ -178,12 +202,59 @@ class ModifierStage(Stage):
                 for value in self.m.taxonomy.facet_values(name):
                     key = keys(value.name)[1]
                     if key and " " not in key and key != "other":
-                        words.add(key)
-            self._describing = frozenset(words)
-        if facet is not None and not self.m.taxonomy.facets[facet].hierarchical:
-            own = {keys(v.name)[1] for v in self.m.taxonomy.facet_values(facet)}
-            return self._describing - own
+                        found.setdefault(key, set()).add(name)
+            self._describing = {k: frozenset(v) for k, v in found.items()}
         return self._describing
+
+    def _fits(self, text: str, vid: str, facet: str | None) -> bool:
+        """Whether each word dropped as another facet's value is a value of a facet that applies to the category found.
+
+        Shopify lists each category's attributes: "leather backpacks" drops a material Backpacks have; "angora fishing
+        rods" and "microsd tables" drop words no attribute of those categories offers, so they name no category. Only
+        for hierarchical facets; a taxonomy without per-category attributes passes every word.
+        """
+        if facet is not None and not self.m.taxonomy.facets[facet].hierarchical:
+            return True
+        index = self._describing_facets()
+        lineage = [self.m.values[vid], *self.m.taxonomy.ancestors(vid)]
+        own = {stem(w) for a in lineage for w in normalize(a.name).split()}
+        targets = [vid, *(c.id for c in self.m.taxonomy.children(vid))]
+        for token in normalize(text).split():
+            if stem(token) in own or token in MODIFIER_WORDS or stem(token) in MODIFIER_WORDS:
+                continue
+            facets = index.get(keys(token)[1]) or index.get(stem(token))
+            if facets and not any(self.m.taxonomy.applies(f, t) for f in facets for t in targets):
+                return False
+        return True
+
+    def _describes_head(self, others: list[str], text: str, facet: str | None) -> bool:
+        """In a flat facet, whether the words beside the head describe it: adjectives ("tan brown"), colour names in
+        a colour facet ("charcoal grey"), other facets' values. A noun that is none of these ("croutons zipper",
+        "vectors drum", "density cups (MDF)") makes the string another thing, not a shade of the head's value."""
+        lexical = self.m.lexical
+        wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
+        colours = bool(self.m.colour.shades(facet))
+        describing = self._describing_facets()
+        for word in others:
+            if wordnet is not None and wordnet.is_adjective(word):
+                continue
+            if colours and survey_name(word) is not None:
+                continue
+            if keys(word)[1] in describing or word in NEGATING:
+                continue
+            return False
+        return True
+
+    def _negated(self, text: str, value: Value, facet: str | None) -> Value | None:
+        """A material said not to be itself ("vegan leather", "fake fur"): the facet's "Faux …" value, or None when
+        the facet has none; the value itself when nothing negates it (or the facet is hierarchical: "faux fur rug")."""
+        words = set(normalize(text).split())
+        if not words & NEGATING or (facet is not None and self.m.taxonomy.facets[facet].hierarchical):
+            return value
+        if words & set(normalize(value.name).split()) & NEGATING:
+            return value
+        found = self.m.lookup([f"faux {value.name}"], facet, self.m.lookups[:2]).done.get(f"faux {value.name}")
+        return found.mapped.value if found is not None else None
 
     def _compound(self, kept: list[str], vid: str, facet: str | None) -> bool:
         """Whether another value's name holds the head and another kept word: then that word names a kind, not a

@@ -1,0 +1,231 @@
+"""The colour stage: a colour name the facet has no value for, placed on the nearest colour value in CIELAB.
+
+The names and their sRGB colours are the xkcd colour survey's 949 most common names (CC0, shipped as
+``xkcd_colors.tsv`` beside this module; no run-time dependency). A facet is a colour facet when enough of its values
+are themselves survey names ("Red", "Navy", "Beige"). Each such value is represented by the survey's own names for its
+shades: the names whose last word is the value's name and whose other words name no value ("wine red", "dark red",
+"brick red" for Red; not "navy blue" for Blue). A string that is a survey name but no value of the facet ("burgundy",
+"teal", "aubergine") maps to the value with the nearest shade, when it is near enough and clearly nearer than any
+other value's shades. A colour between two values ("indigo": blue or purple) is rejected rather than guessed.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tagllm.mapping.base import Batch, Outcome, Stage
+from tagllm.mapping.keys import keys
+from tagllm.mapping.tables import scope
+from tagllm.text import normalize
+
+if TYPE_CHECKING:
+    from tagllm.mapping.mapper import Mapper
+
+DATA = Path(__file__).with_name("xkcd_colors.tsv")
+MIN_COLOUR_VALUES = 5
+"""A facet is a colour facet when at least this many of its values are survey colour names."""
+MAX_DISTANCE = 10.0
+"""The farthest (CIEDE2000) a colour may be from a shade of the value it is placed on."""
+MIN_MARGIN = 2.75
+"""How much nearer (CIEDE2000) the nearest value's shade must be than any other value's: closer calls are rejected.
+Cap and margin were chosen on the colour strings of mapping_cases/heldout/fresh.yaml (not mapping_fresh2.yaml)."""
+FINISHES = frozenset({"gold", "silver", "bronze", "copper", "brass", "platinum", "chrome", "pewter", "rose gold"})
+"""Metal names are finishes, not hues: a value so named is found by its name only, never as the nearest colour, and
+a metal the facet lacks ("copper" where there is Gold and Bronze) is no shade of another value."""
+_FINISH_FORMS = FINISHES | {"golden", "silvery", "coppery", "brassy", "bronzed", "metallic"}
+"""Words that say the colour is a finish: such a string is left to the stages that read names ("golden" -> Gold)."""
+_SPELLINGS = (("gray", "grey"), ("colored", "coloured"))
+_HUE_SUFFIXES = ("dish", "ish", "y")
+"""How the survey makes a hue word an adjective: "reddish", "pinkish", "bluish", "greeny"."""
+
+
+@lru_cache(maxsize=1)
+def survey() -> dict[str, tuple[float, float, float]]:
+    """Survey colour name -> its colour in CIELAB (D65)."""
+    out: dict[str, tuple[float, float, float]] = {}
+    for line in DATA.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or "\t" not in line:
+            continue
+        name, hexcode = line.split("\t")
+        out[name] = lab(hexcode)
+    return out
+
+
+def lab(hexcode: str) -> tuple[float, float, float]:
+    """An sRGB colour ("#e50000") in CIELAB under D65."""
+    rgb = [int(hexcode[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    x = (0.4124 * lin[0] + 0.3576 * lin[1] + 0.1805 * lin[2]) / 0.95047
+    y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    z = (0.0193 * lin[0] + 0.1192 * lin[1] + 0.9505 * lin[2]) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+    fx, fy, fz = f(x), f(y), f(z)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def ciede2000(p: tuple[float, float, float], q: tuple[float, float, float]) -> float:
+    """The CIEDE2000 colour difference (Sharma, Wu and Dalal, 2005): perceptual, unlike plain Lab distance."""
+    l1, a1, b1 = p
+    l2, a2, b2 = q
+    c_mean = (math.hypot(a1, b1) + math.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - math.sqrt(c_mean**7 / (c_mean**7 + 25**7)))
+    a1p, a2p = a1 * (1 + g), a2 * (1 + g)
+    c1p, c2p = math.hypot(a1p, b1), math.hypot(a2p, b2)
+    h1p = math.degrees(math.atan2(b1, a1p)) % 360 if c1p else 0.0
+    h2p = math.degrees(math.atan2(b2, a2p)) % 360 if c2p else 0.0
+    dl, dc = l2 - l1, c2p - c1p
+    dh = 0.0
+    if c1p * c2p:
+        dh = h2p - h1p
+        dh = dh - 360 if dh > 180 else dh + 360 if dh < -180 else dh
+    dhh = 2 * math.sqrt(c1p * c2p) * math.sin(math.radians(dh / 2))
+    l_mean, cp_mean = (l1 + l2) / 2, (c1p + c2p) / 2
+    if not c1p * c2p:
+        h_mean = h1p + h2p
+    elif abs(h1p - h2p) <= 180:
+        h_mean = (h1p + h2p) / 2
+    elif h1p + h2p < 360:
+        h_mean = (h1p + h2p + 360) / 2
+    else:
+        h_mean = (h1p + h2p - 360) / 2
+    t = (
+        1
+        - 0.17 * math.cos(math.radians(h_mean - 30))
+        + 0.24 * math.cos(math.radians(2 * h_mean))
+        + 0.32 * math.cos(math.radians(3 * h_mean + 6))
+        - 0.20 * math.cos(math.radians(4 * h_mean - 63))
+    )
+    sl = 1 + 0.015 * (l_mean - 50) ** 2 / math.sqrt(20 + (l_mean - 50) ** 2)
+    sc = 1 + 0.045 * cp_mean
+    sh = 1 + 0.015 * cp_mean * t
+    rt = (
+        -2
+        * math.sqrt(cp_mean**7 / (cp_mean**7 + 25**7))
+        * math.sin(math.radians(60 * math.exp(-(((h_mean - 275) / 25) ** 2))))
+    )
+    return math.sqrt((dl / sl) ** 2 + (dc / sc) ** 2 + (dhh / sh) ** 2 + rt * (dc / sc) * (dhh / sh))
+
+
+def survey_name(text: str) -> str | None:
+    """The survey's name for a string ("Gray-ish" -> "grey", "dusty-rose" -> "dusty rose"), or None."""
+    names = survey()
+    words = normalize(text).split()
+    if not words:
+        return None
+    if words[-1].endswith("ish") and len(words[-1]) > 5:
+        words[-1] = words[-1][:-3]  # "greyish", "bluish"
+    for phrase in (" ".join(words), "".join(words)):
+        for us, uk in _SPELLINGS:
+            for form in (phrase, phrase.replace(us, uk), phrase.replace(uk, us)):
+                if form in names:
+                    return form
+    return None
+
+
+Shade = tuple[str, tuple[float, float, float]]
+
+
+class ColourStage(Stage):
+    """In a colour facet, a survey colour name that is no value: the value with the nearest shade, when near and clear.
+
+    A string whose last word names a value ("light grey", "brick red") is left to the modifier stage: the name decides,
+    not the shade (the survey's light grey is nearer white than grey). So is a finish word ("golden"); a metal the
+    facet lacks ("copper") is rejected.
+    """
+
+    name = "colour"
+
+    def __init__(self, mapper: Mapper) -> None:
+        self.m = mapper
+        self._shades: dict[str, list[Shade]] = {}
+        self._hues: dict[str, dict[str, str]] = {}
+
+    def run(self, batch: Batch) -> None:
+        facet = batch.facet
+        shades = self.shades(facet)
+        if facet is None or not shades:
+            return
+        hues = self._hues[facet]
+        for raw in batch.open():
+            text = batch.text(raw)
+            name = survey_name(text)
+            if name in hues:  # "grey" is the survey's spelling of Gray
+                batch.done[raw] = self.m.accept(raw, facet, self.m.values[hues[name]], self.name)
+                continue
+            if name is None or name.split()[-1] in hues or self._names_value(normalize(text).split()[-1], facet):
+                continue
+            if raw in batch.elsewhere and self._is_material(batch.elsewhere[raw]):
+                continue  # "leather", "denim": a material named in a colour facet says nothing of the colour
+            if name in FINISHES:
+                reason = f"{name!r} is a metal finish, and facet {facet!r} has no value for it"
+                batch.done[raw] = self.m.reject(raw, facet, reason)
+            elif not _FINISH_FORMS.intersection(name.split()):
+                batch.done[raw] = self.place(raw, name, facet, shades)
+
+    def place(self, raw: str, name: str, facet: str, shades: list[Shade]) -> Outcome:
+        """Accepted on the value with the nearest shade when near and clear; else rejected, with the two values."""
+        colour = survey()[name]
+        nearest: dict[str, float] = {}
+        for vid, shade in shades:
+            d = ciede2000(colour, shade)
+            if d < nearest.get(vid, math.inf):
+                nearest[vid] = d
+        (d1, best), (d2, second) = sorted((d, vid) for vid, d in nearest.items())[:2]
+        if d1 <= MAX_DISTANCE and d2 - d1 >= MIN_MARGIN:
+            return self.m.accept(raw, facet, self.m.values[best], self.name, round(1 - d1 / 100, 4))
+        a, b = self.m.values[best].name, self.m.values[second].name
+        reason = f"the colour {name!r} lies between {a} and {b} (CIEDE2000 {d1:.1f} and {d2:.1f}); name one of them"
+        if d1 > MAX_DISTANCE:
+            reason = f"the colour {name!r} is near no value of facet {facet!r} (nearest {a}, CIEDE2000 {d1:.1f})"
+        outcome = self.m.reject(raw, facet, reason)
+        outcome.candidates, outcome.method = (best, second), self.name
+        return outcome
+
+    def shades(self, facet: str | None) -> list[Shade]:
+        """The survey's shades of the facet's colour values (finishes excepted); empty if too few values are colours."""
+        if facet is None or self.m.taxonomy.facets[facet].hierarchical:
+            return []
+        found = self._shades.get(facet)
+        if found is None:
+            hues: dict[str, str] = {}  # the survey's name of a value's colour -> the value
+            for value in self.m.taxonomy.facet_values(facet):
+                name = survey_name(value.name)
+                if name is not None and name not in FINISHES:
+                    hues[name] = value.id
+            found = []
+            if len(hues) >= MIN_COLOUR_VALUES:
+                for name, colour in survey().items():
+                    words = [_hue(w, hues) for w in name.split()]
+                    if words[-1] is not None and not any(words[:-1]):
+                        found.append((hues[words[-1]], colour))
+            self._shades[facet] = found
+            self._hues[facet] = hues if found else {}
+        return found
+
+    def _is_material(self, outcome: Outcome) -> bool:
+        ids = outcome.others or ((outcome.elsewhere.id,) if outcome.elsewhere is not None else ())
+        facets = {self.m.values[v].facet for v in ids if v in self.m.values}
+        return any(w in f for f in facets for w in ("material", "fabric"))
+
+    def _names_value(self, word: str, facet: str) -> bool:
+        tables = self.m.tables
+        key = keys(word)[1]
+        return any(scope(t["sing"].get(key), facet) for t in (tables.names, tables.synonyms, tables.aliases))
+
+
+def _hue(word: str, hues: dict[str, str]) -> str | None:
+    """The hue (a key of ``hues``) a survey word names: "red", "reddish", "greyish", "bluey"; else None."""
+    if word in hues:
+        return word
+    for suffix in _HUE_SUFFIXES:
+        root = word[: -len(suffix)]
+        for form in (root, root + "e"):  # "bluish", "purplish"
+            if word.endswith(suffix) and form in hues:
+                return form
+    return None
