@@ -168,8 +168,8 @@ def test_modifiers_are_stripped_and_the_rest_looked_up(mapper: Mapper, facet: st
     [
         ("category", "aubergine", ("eggplants", "lexical")),  # a WordNet synonym
         ("category", "hoover", ("vacuums", "lexical")),  # a kind of vacuum cleaner; the path agrees (appliance)
-        ("color", "burgundy", ("c-red", "lexical")),  # burgundy -> dark red -> red, and the colour sense
-        ("color", "grey", ("c-gray", "lexical")),
+        ("color", "burgundy", ("c-red", "colour")),  # the colour stage places it before WordNet: the survey's wine red
+        ("color", "grey", ("c-gray", "colour")),  # the survey's spelling of Gray
         ("category", "product", "no value of facet 'category' is close enough"),  # mostly a commodity
         ("category", "trainers", "no value of facet 'category' is close enough"),  # a real word: no typo of Strainers
     ],
@@ -182,7 +182,7 @@ def test_a_stage_can_be_removed_and_each_is_measured() -> None:
     m = Mapper(shop(), use_embeddings=False)
     names = [s.name for s in m.stages]
     assert names == ["screen", "id", "exact", "normalized", "synonym", "alias", "derived", "translation", "path",
-                     "guard", "lexical", "modifier", "fuzzy"]  # fmt: skip
+                     "guard", "colour", "lexical", "modifier", "fuzzy"]  # fmt: skip
     m.map(["Red", "aubergine", "XL"], "category")
     assert (m.stats["exact"].seen, m.stats["exact"].accepted) == (3, 0)
     assert m.stats["lexical"].accepted == 1

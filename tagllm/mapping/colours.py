@@ -160,11 +160,11 @@ class ColourStage(Stage):
                 continue
             if name is None or name.split()[-1] in hues or self._names_value(normalize(text).split()[-1], facet):
                 continue
-            if raw in batch.elsewhere and self._is_material(batch.elsewhere[raw]):
-                continue  # "leather", "denim": a material named in a colour facet says nothing of the colour
             if name in FINISHES:
                 reason = f"{name!r} is a metal finish, and facet {facet!r} has no value for it"
                 batch.done[raw] = self.m.reject(raw, facet, reason)
+            elif raw in batch.elsewhere and self._is_material(batch.elsewhere[raw]):
+                continue  # "leather", "denim": a material named in a colour facet says nothing of the colour
             elif not _FINISH_FORMS.intersection(name.split()):
                 batch.done[raw] = self.place(raw, name, facet, shades)
 

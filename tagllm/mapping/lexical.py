@@ -373,14 +373,11 @@ class LexicalStage(Stage):
                 return []
             return self._adjective(normalize(text), facet)
         if hierarchical:
-            senses = [s for s in senses if wordnet.synset(s).lexfile in CONCRETE][:1]
-            # only the most frequent sense of a thing one can sell: "cutlery" is tableware before it is a cutting tool
+            senses = [s for s in senses if wordnet.synset(s).lexfile in CONCRETE]
         synonyms: dict[str, list[str]] = {}  # value -> the senses that landed on it
         for sense in senses:
             for vid in self._lands(sense, facet):
-                # a kettle (WordNet: a boiler) has no word of Furnaces & Boilers' path among its hypernyms
-                if not hierarchical or self._path_agrees(sense, vid) or not self.m.taxonomy.ancestors(vid):
-                    synonyms.setdefault(vid, []).append(sense)
+                synonyms.setdefault(vid, []).append(sense)
         if not hierarchical:
             # a flat facet's value must be reached by a sense of the facet's kind ("stripes" the insignia is no
             # Chevron pattern)

@@ -8,7 +8,7 @@ from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.colours import survey_name
 from tagllm.mapping.describing import DESCRIBING_FACETS, describes
 from tagllm.mapping.keys import keys, stem
-from tagllm.mapping.lexical import LIST
+from tagllm.mapping.lexical import LIST, MIN_LANDING_DEPTH
 from tagllm.mapping.tables import scope
 from tagllm.taxonomy import Value
 from tagllm.text import has_cjk, normalize
@@ -105,7 +105,7 @@ class ModifierStage(Stage):
             outcome = found.done.get(phrase) if phrase else None
             if outcome is not None and outcome.mapped.value is not None:
                 value = self._negated(batch.text(raw), outcome.mapped.value, facet)
-                if value is not None and self._fits(batch.text(raw), value.id, facet):
+                if value is not None and not (hierarchical and self._shelf(value.id)):
                     batch.done[raw] = self.m.accept(raw, facet, value, self.name)
             elif len(kept) > 1:
                 heads[raw] = kept[-1]
@@ -128,7 +128,7 @@ class ModifierStage(Stage):
                     if negated is not None:
                         batch.done[raw] = self.m.accept(raw, facet, negated, self.name)
                 continue
-            if not self._fits(batch.text(raw), value.id, facet):
+            if self._shelf(value.id):
                 continue
             if self._compound(plans[raw], value.id, facet):
                 continue  # "stand mixer": Stand Cement Mixers says "stand" tells kinds of mixer apart
@@ -206,26 +206,10 @@ class ModifierStage(Stage):
             self._describing = {k: frozenset(v) for k, v in found.items()}
         return self._describing
 
-    def _fits(self, text: str, vid: str, facet: str | None) -> bool:
-        """Whether each word dropped as another facet's value is a value of a facet that applies to the category found.
-
-        Shopify lists each category's attributes: "leather backpacks" drops a material Backpacks have; "angora fishing
-        rods" and "microsd tables" drop words no attribute of those categories offers, so they name no category. Only
-        for hierarchical facets; a taxonomy without per-category attributes passes every word.
-        """
-        if facet is not None and not self.m.taxonomy.facets[facet].hierarchical:
-            return True
-        index = self._describing_facets()
-        lineage = [self.m.values[vid], *self.m.taxonomy.ancestors(vid)]
-        own = {stem(w) for a in lineage for w in normalize(a.name).split()}
-        targets = [vid, *(c.id for c in self.m.taxonomy.children(vid))]
-        for token in normalize(text).split():
-            if stem(token) in own or token in MODIFIER_WORDS or stem(token) in MODIFIER_WORDS:
-                continue
-            facets = index.get(keys(token)[1]) or index.get(stem(token))
-            if facets and not any(self.m.taxonomy.applies(f, t) for f in facets for t in targets):
-                return False
-        return True
+    def _shelf(self, vid: str) -> bool:
+        """Whether a category is a shelf of many kinds (fewer than ``MIN_LANDING_DEPTH`` ancestors): what a stripped
+        word narrowed ("soft toy", "fizzy drinks") is lost when the rest lands on Toys or Beverages."""
+        return bool(self.m.taxonomy.children(vid)) and len(self.m.taxonomy.ancestors(vid)) < MIN_LANDING_DEPTH
 
     def _describes_head(self, others: list[str], text: str, facet: str | None) -> bool:
         """In a flat facet, whether the words beside the head describe it: adjectives ("tan brown"), colour names in
