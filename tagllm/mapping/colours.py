@@ -151,6 +151,8 @@ class ColourStage(Stage):
         shades = self.shades(facet)
         if facet is None or not shades:
             return
+        from tagllm.mapping.modifiers import MODIFIER_WORDS  # the modifier stage reads this stage: imported here
+
         hues = self._hues[facet]
         for raw in batch.open():
             text = batch.text(raw)
@@ -160,6 +162,8 @@ class ColourStage(Stage):
                 continue
             if name is None or name.split()[-1] in hues or self._names_value(normalize(text).split()[-1], facet):
                 continue
+            if set(name.split()) <= MODIFIER_WORDS:
+                continue  # "pale", "dark": the survey names them, but a shade word alone names no colour
             if name in FINISHES:
                 reason = f"{name!r} is a metal finish, and facet {facet!r} has no value for it"
                 batch.done[raw] = self.m.reject(raw, facet, reason)
