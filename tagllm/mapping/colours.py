@@ -145,6 +145,7 @@ class ColourStage(Stage):
         self.m = mapper
         self._shades: dict[str, list[Shade]] = {}
         self._hues: dict[str, dict[str, str]] = {}
+        self._placed: dict[tuple[str, str], list[tuple[float, str]]] = {}
 
     def run(self, batch: Batch) -> None:
         facet = batch.facet
@@ -174,13 +175,7 @@ class ColourStage(Stage):
 
     def place(self, raw: str, name: str, facet: str, shades: list[Shade]) -> Outcome:
         """Accepted on the value with the nearest shade when near and clear; else rejected, with the two values."""
-        colour = survey()[name]
-        nearest: dict[str, float] = {}
-        for vid, shade in shades:
-            d = ciede2000(colour, shade)
-            if d < nearest.get(vid, math.inf):
-                nearest[vid] = d
-        (d1, best), (d2, second) = sorted((d, vid) for vid, d in nearest.items())[:2]
+        (d1, best), (d2, second) = self._nearest(name, facet, shades)
         if d1 <= MAX_DISTANCE and d2 - d1 >= MIN_MARGIN:
             return self.m.accept(raw, facet, self.m.values[best], self.name, round(1 - d1 / 100, 4))
         a, b = self.m.values[best].name, self.m.values[second].name
@@ -190,6 +185,19 @@ class ColourStage(Stage):
         outcome = self.m.reject(raw, facet, reason)
         outcome.candidates, outcome.method = (best, second), self.name
         return outcome
+
+    def _nearest(self, name: str, facet: str, shades: list[Shade]) -> list[tuple[float, str]]:
+        """The two values with the nearest shades to a survey colour, with their distances (computed once each)."""
+        found = self._placed.get((facet, name))
+        if found is None:
+            colour = survey()[name]
+            nearest: dict[str, float] = {}
+            for vid, shade in shades:
+                d = ciede2000(colour, shade)
+                if d < nearest.get(vid, math.inf):
+                    nearest[vid] = d
+            found = self._placed[(facet, name)] = sorted((d, vid) for vid, d in nearest.items())[:2]
+        return found
 
     def shades(self, facet: str | None) -> list[Shade]:
         """The survey's shades of the facet's colour values (finishes excepted); empty if too few values are colours."""
