@@ -109,3 +109,8 @@ def test_sizes_written_short(mapper: Mapper, text: str, expected: object) -> Non
 def test_an_imitation_material_is_never_the_material(mapper: Mapper) -> None:
     assert outcome(mapper.map(["fake leather"], "fabric")[0]) == ("faux-leather", "modifier")
     assert mapper.map(["fake leather"], "material")[0].value is None  # no Faux leather here: no guess
+
+
+def test_a_number_names_a_value_in_a_facet_of_numbers(mapper: Mapper) -> None:
+    assert outcome(mapper.map(["size 10"], "size")[0]) == ("s-10", "modifier")  # the facet's name dropped, not 10
+    assert outcome(mapper.map(["100% cotton"], "fabric")[0]) == ("cotton", "modifier")  # no numbered fabric: dropped

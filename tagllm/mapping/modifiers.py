@@ -40,6 +40,9 @@ NEGATING = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock"
 HEAD_AGREEMENT = 0.6
 """In a hierarchical facet, a string's head ("travel backpack" -> "backpack") is taken only when the whole string
 is at least this similar (sentence embeddings) to the value found: "football match" is no kind of "Matches"."""
+FLAT_AGREEMENT = 0.7
+"""In a flat facet, a head beside a noun that describes nothing known ("mulberry silk", "food grade silicone") is taken
+only when the whole string is at least this similar to the value (no other value nearer): "croutons zipper" is not."""
 HEAD_TRAIL = 0.05
 """... and no other value's label is more than this nearer the whole string than the value's own labels."""
 
@@ -60,6 +63,7 @@ class ModifierStage(Stage):
         self._facet_words: dict[str | None, frozenset[str]] = {}
         self._describing: dict[str, frozenset[str]] | None = None
         self._words: dict[str | None, dict[str, set[str]]] = {}
+        self._numbers: dict[str | None, bool] = {}
 
     def run(self, batch: Batch) -> None:
         facet = batch.facet
@@ -73,8 +77,9 @@ class ModifierStage(Stage):
             kept = self.strip(tokens, facet)
             if not kept and all(any(ch.isdigit() for ch in t) for t in tokens):
                 continue  # "7XL", "2024": numbers alone are for the other stages to judge
-            if any(ch.isdigit() for t in kept for ch in t) and len(kept) < len(tokens):
-                continue  # "0-3m" is no size 0, "UK 10" no US 10: a number is read whole or not at all
+            dropped = [t for t in tokens if t not in kept]
+            if any(ch.isdigit() for t in kept for ch in t) and any(ch.isdigit() for t in dropped for ch in t):
+                continue  # "0-3m" is no size 0: a number is read whole or not at all
             if len(tokens) == 1 and not kept and self.m.fuzzy.candidates(tokens[0], facet):
                 continue  # "multicolour" is an adjective and a spelling of Multicolor: the fuzzy stage reads it
             if tokens and not kept and raw not in batch.elsewhere:
@@ -123,18 +128,23 @@ class ModifierStage(Stage):
             if any(o.mapped.value is not None or o.candidates for o in others.done.values()):
                 continue  # "navy blue", "clothes washer", "stand mixer": another word names a value (or several)
             if not hierarchical:
-                if self._describes_head(plans[raw][:-1], batch.text(raw), facet):
-                    negated = self._negated(batch.text(raw), value, facet)
-                    if negated is not None:
-                        batch.done[raw] = self.m.accept(raw, facet, negated, self.name)
+                score = 1.0
+                if not self._describes_head(plans[raw][:-1], batch.text(raw), facet):
+                    agreed = self._agreement(batch.text(raw), value.id, facet)
+                    if agreed is None or agreed < FLAT_AGREEMENT:
+                        continue  # "croutons zipper": a noun beside the head that the embedder does not read as one
+                    score = round(agreed, 4)
+                negated = self._negated(batch.text(raw), value, facet)
+                if negated is not None:
+                    batch.done[raw] = self.m.accept(raw, facet, negated, self.name, score)
                 continue
             if self._shelf(value.id):
                 continue
             if self._compound(plans[raw], value.id, facet):
                 continue  # "stand mixer": Stand Cement Mixers says "stand" tells kinds of mixer apart
-            score = self._agreement(batch.text(raw), value.id, facet)
-            if score is not None:
-                batch.done[raw] = self.m.accept(raw, facet, value, self.name, round(score, 4))
+            agreement = self._agreement(batch.text(raw), value.id, facet)
+            if agreement is not None:
+                batch.done[raw] = self.m.accept(raw, facet, value, self.name, round(agreement, 4))
 
     def strip(self, tokens: list[str], facet: str | None) -> list[str]:
         """The tokens that are not modifiers, in order."""
@@ -144,12 +154,16 @@ class ModifierStage(Stage):
         wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
         kept: list[str] = []
         hierarchical = facet is None or self.m.taxonomy.facets[facet].hierarchical
+        numeric = not hierarchical and self._numeric(facet)  # "3/4 sleeve": in a facet of numbers they name values
         for i, token in enumerate(tokens):
             if hierarchical and i == len(tokens) - 1 and any(ch.isalpha() for ch in token):
                 kept.append(token)  # a category's head noun is never a modifier ("leather backpacks")
                 continue
             if self._names_value(token, facet):
                 kept.append(token)  # "him" describes in a colour, names a value in a gender facet
+                continue
+            if numeric and any(ch.isdigit() for ch in token):
+                kept.append(token)
                 continue
             root = stem(token)
             if any(ch.isdigit() for ch in token) or token in MODIFIER_WORDS or root in MODIFIER_WORDS:
@@ -205,6 +219,14 @@ class ModifierStage(Stage):
                         found.setdefault(key, set()).add(name)
             self._describing = {k: frozenset(v) for k, v in found.items()}
         return self._describing
+
+    def _numeric(self, facet: str | None) -> bool:
+        """Whether a value of a flat facet is named with a digit (sizes, "3/4"): then numbers are kept, not stripped."""
+        found = self._numbers.get(facet)
+        if found is None:
+            values = self.m.taxonomy.facet_values(facet) if facet else []
+            found = self._numbers[facet] = any(ch.isdigit() for v in values for ch in v.name)
+        return found
 
     def _shelf(self, vid: str) -> bool:
         """Whether a category is a shelf of many kinds (fewer than ``MIN_LANDING_DEPTH`` ancestors): what a stripped
