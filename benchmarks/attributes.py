@@ -14,7 +14,11 @@ Sections (``--sections``, default all):
   benchmark's attribute keys, scoped where the training products carry them); the index from the training part's
   category and "Key: Value" attribute tags (``build_index(..., attribute_field=...)``); tagllm tags through the
   public ``Tagger`` with the default settings (``TaggerConfig()``: its threshold, k, candidates), facets = category
-  plus the attributes. Baselines: per facet, TF-IDF (word 1-2-grams and character 2-4-grams) + LinearSVC trained on
+  plus the attributes; each facet's keep probability (measured out of fold on the training part when the index is
+  built, ``tagllm.candidates.calibration``) is printed under the table. "tagllm, always answering" reads the same
+  run's ranking with no abstention (the best candidate; for a multi-valued facet every candidate of probability 0.5
+  or more, else the best), the operating point comparable with the SVM; "kept from t" keeps candidates from
+  confidence t. Baselines: per facet, TF-IDF (word 1-2-grams and character 2-4-grams) + LinearSVC trained on
   the training products that carry the facet, always answering (the top class; for a multi-valued facet every
   class with a positive margin, else the top one); and value-mention matching: a value of the built taxonomy whose
   name or synonym appears in the title (at word boundaries; as a substring in Chinese) is predicted, the longest
@@ -79,6 +83,7 @@ RECALL_AT = 20
 ZERO_DATASETS = (("flipkart", 0.25), ("openbg-zh", 0.25), ("fashion", 0.2))
 ZERO_BANDS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.01)
 SWEEP = (0.7, 0.8, 0.9)  # the default's answers re-read at stricter probabilities (from its candidates' scores)
+ALWAYS = "tagllm, always answering"  # the default's ranking with no abstention: its best candidate per product
 _COMMA = re.compile(r"\s*[,，、;；]\s*")
 
 
@@ -248,6 +253,12 @@ class MentionMatcher:
         return {v for _, v in found} if self.multi else {found[0][1]}
 
 
+def always(candidates: Sequence[Any], multi: bool) -> list[str]:
+    """The best candidate (a multi-valued facet: every candidate more likely right than wrong, else the best)."""
+    likely = [c.id for c in candidates if c.score >= 0.5] if multi else []
+    return likely or [c.id for c in candidates[:1]]
+
+
 def value_keys_of(taxonomy: Taxonomy, key: str, ids: Sequence[str]) -> set[str]:
     return {value_key(taxonomy.values[i].name, key) for i in ids}
 
@@ -284,6 +295,7 @@ class Pooled:
     category_gold: list[str | None] = field(default_factory=list)
     category_pred: dict[str, list[str | None]] = field(default_factory=dict)
     n_train: int = 0
+    keeps: dict[str, list[float]] = field(default_factory=dict)  # key -> its keep probability, per fold
 
     def add(self, method: str, key: str, values: list[set[str]]) -> None:
         self.preds.setdefault(method, {}).setdefault(key, []).extend(values)
@@ -347,6 +359,7 @@ def run_fold(
             pooled.add(METHODS[2], key, [set() for _ in test])
             for keep in SWEEP:
                 pooled.add(f"{METHODS[0]}, kept from {keep}", key, [set() for _ in test])
+            pooled.add(ALWAYS, key, [set() for _ in test])
         else:
             pooled.add(METHODS[0], key, [
                 value_keys_of(taxonomy, key, [t.id for t in r.tags.get(facet, []) if t.source != "ancestor"])
@@ -360,6 +373,14 @@ def run_fold(
                     if r.provenance else set()
                     for r in results
                 ])  # fmt: skip
+            pooled.add(ALWAYS, key, [
+                value_keys_of(taxonomy, key, always(r.provenance.candidates.get(facet, []) if r.provenance else [],
+                                                    multi))
+                for r in results
+            ])  # fmt: skip
+            keep = tagger.scorer.keep_probabilities().get(facet)
+            if keep is not None:
+                pooled.keeps.setdefault(key, []).append(keep)
             matcher = MentionMatcher(taxonomy, facet, key)
             pooled.add(METHODS[2], key, [matcher(t) for t in titles])
         train_pairs = [(r["title"], gv[key]) for r in train if key in (gv := gold_values(r, [key]))]
@@ -404,6 +425,8 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
         table.row(ds.name, "category (exact node)", method, s)
     scheme = f"{ds.folds}-fold cross-validation" if ds.folds > 1 else f"{ds.test_share:.0%} held out"
     table.notes.append(f"{ds.name}: {scheme}, {len(pooled.gold)} test products, {pooled.n_train} training rows in all")
+    keeps = "; ".join(f"{k} {'/'.join(f'{x:.2f}' for x in v)}" for k, v in pooled.keeps.items())
+    table.notes.append(f"{ds.name}: keep probability per facet, measured out of fold on the training part: {keeps}")
     return held
 
 

@@ -99,6 +99,7 @@ class Tagger:
         self.scorer = CandidateScorer(taxonomy, index, self.embedder, self.facets, k=self.config.k, inputs=self.inputs)
         if index is not None and index.path is not None:
             self.scorer.load_stackers(index.path)
+        self.use_keep_probabilities(self.backend)
         if mapper is None:
             from tagllm.mapping import Mapper
 
@@ -117,10 +118,19 @@ class Tagger:
 
             check_backend(self.backend)
             self.router = Router(taxonomy, self.facets, self.config.route_threshold)
+            self.use_keep_probabilities(self.router.default)
         # The taxonomy, the index and the models are hundreds of thousands of long-lived objects; without this the
         # cyclic GC walks them all again and again while tagging (measured: ~5 ms per product on Flipkart's index).
         gc.collect()
         gc.freeze()
+
+    def use_keep_probabilities(self, backend: Backend) -> None:
+        """The retrieval backend keeps each attribute's values from the confidence the index measured for it
+        (``tagllm.candidates.calibration``); call again after refitting the scorer's stackers."""
+        from tagllm.backends.retrieval import RetrievalBackend
+
+        if isinstance(backend, RetrievalBackend):
+            backend.facet_keep.update(self.scorer.keep_probabilities())
 
     @classmethod
     def from_config(cls, config: TaggerConfig | None = None, *, progress: Progress | None = None) -> Tagger:

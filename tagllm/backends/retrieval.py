@@ -9,7 +9,8 @@ from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.taxonomy import Taxonomy
 
 # A candidate's score is the stacker's probability that it is right; for facets where leaving a value out is
-# allowed (optional or multi-valued), a value is kept when it is more likely right than wrong.
+# allowed (optional or multi-valued), a value is kept when it is more likely right than wrong, or from the facet's
+# own keep probability where the index measured one (``tagllm.candidates.calibration``).
 KEEP_PROBABILITY = 0.5
 
 
@@ -20,9 +21,16 @@ class RetrievalBackend(Backend):
     needs_prompt = False
     supports_schema = True  # its answers are always valid value ids
 
-    def __init__(self, taxonomy: Taxonomy | None = None, *, keep_probability: float = KEEP_PROBABILITY) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy | None = None,
+        *,
+        keep_probability: float = KEEP_PROBABILITY,
+        facet_keep: dict[str, float] | None = None,
+    ) -> None:
         self.taxonomy = taxonomy
         self.keep_probability = keep_probability
+        self.facet_keep = dict(facet_keep or {})  # per facet, set by the tagger from the index's stackers
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         out = []
@@ -33,7 +41,8 @@ class RetrievalBackend(Backend):
                 spec = self.taxonomy.facets.get(facet) if self.taxonomy else None
                 multi = bool(spec and spec.multi_valued)
                 required = spec is None or spec.required or spec.hierarchical
-                likely = [c for c in candidates if c.score >= self.keep_probability]
+                keep = max(self.keep_probability, self.facet_keep.get(facet, self.keep_probability))
+                likely = [c for c in candidates if c.score >= keep]
                 if multi:
                     chosen = likely or (candidates[:1] if required else [])
                     answer[facet] = [c.id for c in chosen]

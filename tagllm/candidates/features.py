@@ -11,6 +11,7 @@ from tagllm.candidates.bayes import NaiveBayesEvidence, WordNaiveBayesEvidence
 from tagllm.candidates.centroids import ClassCentroids
 from tagllm.candidates.head import HeadNoun
 from tagllm.candidates.labels import LabelSimilarity, PathSimilarity
+from tagllm.candidates.linear import LinearEvidence
 from tagllm.candidates.mentions import Mentions
 from tagllm.candidates.photos import PhotoEvidence
 from tagllm.candidates.prior import Prior
@@ -31,6 +32,7 @@ FAMILIES: tuple[type[Family], ...] = (
     PhotoEvidence,
     StatedValues,
     HeadNoun,
+    LinearEvidence,
 )
 FEATURES = tuple(name for family in FAMILIES for name in family.columns)
 COLUMN = {name: i for i, name in enumerate(FEATURES)}

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from tagllm.candidates.applies import facet_weights, is_scoped
 from tagllm.candidates.base import Batch, Candidates, Classes, FacetData, FacetTables, Family, expand_ragged
+from tagllm.candidates.calibration import fitting_rows
 from tagllm.candidates.features import FAMILIES, FEATURES
 from tagllm.candidates.stacker import Stacker, expand
 from tagllm.candidates.zero import probabilities
@@ -177,13 +178,14 @@ class CandidateScorer:
             features = self.features(batch, facet)
             starts = features.starts
             probs = probabilities(self.stackers.get(facet), self._facet(facet).data, features.matrix, starts)
-            weights = None
+            weights, given = None, probs  # given: the probability if the facet applies
             if is_scoped(self.taxonomy, facet):
                 if categories is None:  # category first: its candidates say where each facet applies
                     categories = [facets.get(CATEGORY, []) for facets in result]
                 weights = facet_weights(self.taxonomy, facet, categories)
                 probs = probs * weights[features.rows]
-            order = np.lexsort((-probs, features.rows))  # by product, then most probable first
+            # by product, then most probable first; where the facet does not apply (all 0), as if it did
+            order = np.lexsort((-given, -probs, features.rows))
             rank = np.arange(len(order)) - starts[features.rows[order]]
             chosen = order[rank < max_candidates]
             bounds = np.searchsorted(features.rows[chosen], np.arange(features.n + 1)).tolist()
@@ -231,9 +233,10 @@ class CandidateScorer:
         n = len(self.index)
         if sample is None:
             sample = min(max(n // STACKER_FRACTION, STACKER_SAMPLE[0]), STACKER_SAMPLE[1])
-        rows = np.sort(rng.choice(n, size=min(sample, n), replace=False))
+        rows, unique, folds = fitting_rows([e.text() for e in self.index.examples], sample, rng)
         xs: dict[str, list[np.ndarray]] = defaultdict(list)
         ys: dict[str, list[np.ndarray]] = defaultdict(list)
+        of: dict[str, list[np.ndarray]] = defaultdict(list)  # each row's product (its position in ``rows``)
         products: dict[str, int] = defaultdict(int)
         for start in range(0, len(rows), batch_size):
             part = rows[start : start + batch_size].tolist()
@@ -250,6 +253,7 @@ class CandidateScorer:
                 keys = features.rows * features.n_values + features.values
                 xs[facet].append(expand(features.matrix, features.starts)[labelled])
                 ys[facet].append(np.isin(keys, gold)[labelled].astype(np.int8))
+                of[facet].append(features.rows[labelled] + start)
                 products[facet] += len(np.unique(features.rows[labelled]))
         for facet in self.facets:
             if products[facet] < MIN_EXAMPLES_TO_FIT:
@@ -257,10 +261,22 @@ class CandidateScorer:
             # float32 rows: the solver's X'WX products take half the time (0.17 s against 0.40 s for 48k rows), and
             # the weights agree with a float64 fit to 1e-5
             x = np.vstack(xs[facet], dtype=np.float32)
-            stacker = Stacker.fit(x, np.concatenate(ys[facet]), fitted_on=products[facet], k=self.k, inputs=self.inputs)
+            y, of_rows = np.concatenate(ys[facet]), np.concatenate(of[facet])
+            if self.taxonomy.facets[facet].hierarchical:
+                stacker = Stacker.fit(x, y, fitted_on=products[facet], k=self.k, inputs=self.inputs)
+            else:  # an attribute: its confidence calibrated and its keep probability measured out of fold
+                multi = self.taxonomy.facets[facet].multi_valued
+                stacker = Stacker.fit_calibrated(
+                    x, y, of_rows, folds=folds, unique=unique, multi_valued=multi,
+                    fitted_on=products[facet], k=self.k, inputs=self.inputs,
+                )  # fmt: skip
             if stacker is not None:
                 self.stackers[facet] = stacker
         return self.stackers
+
+    def keep_probabilities(self) -> dict[str, float]:
+        """Per facet with a fitted stacker, the confidence from which its values are kept."""
+        return {facet: stacker.keep for facet, stacker in self.stackers.items()}
 
     def save(self, directory: Path) -> None:
         data = {facet: s.to_json() for facet, s in self.stackers.items()}

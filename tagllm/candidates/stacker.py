@@ -7,9 +7,21 @@ from typing import Any
 
 import numpy as np
 
+from tagllm.candidates.calibration import (
+    EVEN_CHANCE,
+    FOLDS,
+    MIN_CALIBRATION_PRODUCTS,
+    Calibration,
+    answers,
+    keep_probability,
+)
 from tagllm.candidates.features import ALL_FEATURES, COLUMN, DEFAULT_WEIGHTS, RELATIVE, TOP_RANKS
 
 DEFAULT_INTERCEPT = -6.0
+# Inverse penalties an attribute's stacker chooses from by out-of-fold log-loss: a facet carried by a hundred examples
+# overfits a hundred evidence columns at 1.0 (Flipkart's Neck: its stacked ranking fell below the linear text
+# evidence alone), one carried by thousands does not.
+PENALTIES = (0.01, 0.1, 1.0)
 
 
 @dataclass
@@ -26,6 +38,8 @@ class Stacker:
     # the range of each feature in the rows it was fitted on: a value outside is read as the nearest bound seen
     low: np.ndarray | None = None
     high: np.ndarray | None = None
+    calibration: Calibration = Calibration()  # out-of-fold probability -> share right (``calibration``)
+    keep: float = EVEN_CHANCE  # the calibrated probability from which an optional facet's values are kept
 
     @classmethod
     def default(cls) -> Stacker:
@@ -34,10 +48,17 @@ class Stacker:
 
     @classmethod
     def fit(
-        cls, x: np.ndarray, y: np.ndarray, *, fitted_on: int, k: int | None, inputs: tuple[str, ...] = ("text", "image")
+        cls,
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        fitted_on: int,
+        k: int | None,
+        inputs: tuple[str, ...] = ("text", "image"),
+        c: float = 1.0,
     ) -> Stacker | None:
-        """Fit on candidate rows ``x`` (ALL_FEATURES, float32, standardised in place) and their 0/1 ``y``; None when
-        ``y`` has one class only."""
+        """Fit on candidate rows ``x`` (ALL_FEATURES, float32, standardised in place) and their 0/1 ``y``, with
+        inverse penalty ``c``; None when ``y`` has one class only."""
         from sklearn.linear_model import LogisticRegression
 
         if y.min() == y.max():
@@ -47,11 +68,50 @@ class Stacker:
         scale[scale == 0] = 1.0
         # Newton's method (newton-cholesky): with a few dozen standardised features it reaches the optimum in about
         # ten steps, where the default lbfgs stopped short of it (objective 720.9 against 719.0 on Flipkart).
-        model = LogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-8, max_iter=100)
+        model = LogisticRegression(C=c, solver="newton-cholesky", tol=1e-8, max_iter=100)
         x -= mean.astype(np.float32)  # in place: no float64 copy of the rows
         x /= scale.astype(np.float32)
         model.fit(x, y)
         return cls(model.coef_[0], float(model.intercept_[0]), mean, scale, fitted_on, k, tuple(inputs), low, high)
+
+    @classmethod
+    def fit_calibrated(
+        cls,
+        x: np.ndarray,
+        y: np.ndarray,
+        products: np.ndarray,
+        *,
+        folds: np.ndarray,
+        unique: np.ndarray,
+        multi_valued: bool,
+        fitted_on: int,
+        k: int | None,
+        inputs: tuple[str, ...] = ("text", "image"),
+    ) -> Stacker | None:
+        """``fit``, plus the calibration and keep probability of ``tagllm.candidates.calibration``: ``products``
+        gives each row's product, ``folds`` each product's fold (by its text) and ``unique`` whether its text has no
+        copy in the index (only those are read for the calibration)."""
+        best = (np.inf, 1.0, np.full(len(y), np.nan))
+        for c in PENALTIES:  # the inverse penalty whose out-of-fold probabilities fit best
+            oof = np.full(len(y), np.nan)
+            for fold in range(FOLDS):
+                held = folds[products] == fold
+                if held.any() and (~held).any():
+                    part = cls.fit(x[~held], y[~held], fitted_on=fitted_on, k=k, inputs=inputs, c=c)  # a copy
+                    if part is not None:
+                        oof[held] = part.predict(x[held].astype(np.float64))
+            loss = _log_loss(oof, y)
+            if loss < best[0]:
+                best = (loss, c, oof)
+        _, c, oof = best
+        stacker = cls.fit(x, y, fitted_on=fitted_on, k=k, inputs=inputs, c=c)
+        read = unique[products] & ~np.isnan(oof)
+        if stacker is None or len(np.unique(products[read])) < MIN_CALIBRATION_PRODUCTS:
+            return stacker
+        stacker.calibration = Calibration.fit(oof[read], y[read])
+        probs, right = answers(stacker.calibration(oof[read]), y[read], products[read], multi_valued=multi_valued)
+        stacker.keep = keep_probability(probs, right)
+        return stacker
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Probabilities for candidates (rows of ALL_FEATURES, see ``expand``).
@@ -63,7 +123,7 @@ class Stacker:
             x = np.clip(x, self.low, self.high)
         weights = self.coef / self.scale  # standardising folded into the weights: no copy of x
         z = x @ weights + (self.intercept - self.mean @ weights)
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        return self.calibration(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +135,8 @@ class Stacker:
             "fitted_on": self.fitted_on,
             "k": self.k,
             "inputs": list(self.inputs),
+            "calibration": [self.calibration.slope, self.calibration.intercept],
+            "keep": self.keep,
             **(
                 {"low": self.low.tolist(), "high": self.high.tolist()}
                 if self.low is not None and self.high is not None
@@ -96,7 +158,18 @@ class Stacker:
             tuple(data.get("inputs", ("text", "image"))),
             np.array(data["low"]) if "low" in data else None,
             np.array(data["high"]) if "high" in data else None,
+            Calibration(*data.get("calibration", (1.0, 0.0))),
+            float(data.get("keep", EVEN_CHANCE)),
         )
+
+
+def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
+    """Mean log-loss over the rows that have a probability (inf when none has)."""
+    has = ~np.isnan(p)
+    if not has.any():
+        return float("inf")
+    q = np.clip(p[has], 1e-6, 1 - 1e-6)
+    return float(-np.mean(np.where(y[has] > 0, np.log(q), np.log(1 - q))))
 
 
 _RELATIVE_COLUMNS = [COLUMN[f] for f in RELATIVE]
