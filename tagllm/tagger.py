@@ -411,13 +411,16 @@ class Tagger:
         return parts
 
     def _neighbours(self, ids: Any, scores: Any) -> list[Neighbour]:
-        out: list[Neighbour] = []
-        for j, s in zip(ids, scores, strict=False):
-            if j < 0 or len(out) >= NEIGHBOURS_IN_PROVENANCE or self.index is None:
-                continue
-            example = self.index.examples[int(j)]
-            out.append(Neighbour(id=example.id, score=round(float(s), 4), title=example.title, labels=example.labels))
-        return out
+        """The first NEIGHBOURS_IN_PROVENANCE hits as provenance. Built unvalidated: the fields come from validated
+        examples (3,000 products validated 15,000 of them again, a tenth of the time outside encoding)."""
+        if self.index is None:
+            return []
+        examples = self.index.examples
+        hits = ((examples[j], s) for j, s in zip(ids.tolist(), scores.tolist(), strict=False) if j >= 0)
+        return [
+            Neighbour.model_construct(id=e.id, score=round(s, 4), title=e.title, labels=e.labels)
+            for e, s in itertools.islice(hits, NEIGHBOURS_IN_PROVENANCE)
+        ]
 
     def _result(self, parts: list[_Part], backend: Backend, steps: LLMSteps | None) -> TagResult:
         """One product's result from its answered requests: one, or the category and the attribute step."""
@@ -484,7 +487,8 @@ class Tagger:
 
     def _tag(self, value_id: str, facet: str, confidence: float, source: str, info: MappingInfo | None) -> Tag:
         value = self.taxonomy.values[value_id]
-        return Tag(
+        # unvalidated: the value is the taxonomy's and the confidence is clamped here (10,000 tags per 3,000 products)
+        return Tag.model_construct(
             facet=facet,
             id=value.id,
             name=value.name,

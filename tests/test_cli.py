@@ -370,7 +370,7 @@ def test_help_lists_exit_codes_and_readable_types(tmp_path: Path) -> None:
     text = " ".join(proc.stdout.split())
     assert "Exit codes: 0 every product tagged; 1 some records failed (they are error records in the output); " in text
     assert "2 a setup or usage mistake (nothing tagged); 3 tagllm crashed (a bug: the traceback is printed)" in text
-    assert "--output -o FILE" in text and "--threshold 0..1" in text
+    assert "-o, --output FILE" in text and "--threshold 0..1" in text
     assert "<str>" not in text and "<bool>" not in text and "<int>" not in text
 
 
@@ -439,6 +439,18 @@ def test_progress_ends_each_line_with_its_last_count(monkeypatch: pytest.MonkeyP
         progress("tag", done, None)
     progress.done()
     assert screen.getvalue() == "\rtagged 256\rtagged 1,792\n"
+
+
+def test_help_is_printed_without_importing_rich() -> None:
+    """Formatting help with rich imports its markdown, syntax and traceback modules: most of `tagllm --help`'s time."""
+    code = (
+        "import sys\nfrom tagllm.cli import main\nsys.argv = ['tagllm', 'generate', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m == 'rich' or m.startswith(('rich.', 'typer.rich'))), file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Usage:" in out.stdout and "Exit codes: 0 every product tagged" in out.stdout
+    assert out.stderr.strip() == "[]"
 
 
 def test_the_cli_starts_without_the_pipeline_pydantic_models_or_heavy_libraries() -> None:

@@ -50,6 +50,19 @@ def test_onnx_fp32_gives_pytorchs_vectors_and_int8_stays_close(embedder: Embedde
     assert np.array_equal(int8[0], int8[3])
 
 
+def test_int8_quantises_the_feed_forward_matmuls_only_attention_stays_fp32() -> None:
+    import onnx as onnx_format
+
+    int8 = Embedder(backend="onnx")
+    int8.encode(["warm"])
+    graph = onnx_format.load(str(onnx.export_dir(int8.model_path) / "model-int8.onnx")).graph
+    ops = [n.op_type for n in graph.node]
+    layers = int8.model[0].auto_model.config.num_hidden_layers
+    assert ops.count("MatMulInteger") == 2 * layers  # each layer's intermediate and output dense
+    assert ops.count("Attention") == layers and "QAttention" not in ops
+    assert ops.count("MatMul") == layers  # each layer's attention output dense, left fp32
+
+
 def test_the_fp32_graph_is_fused_and_batching_by_tokens_changes_no_vector(embedder: Embedder) -> None:
     import onnx as onnx_format
 

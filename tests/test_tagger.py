@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tagllm.config import TaggerConfig
-from tagllm.models import Product
+from tagllm.models import Neighbour, Product, TagResult
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.tagger import Tagger
 
@@ -53,6 +53,18 @@ def test_provenance_names_neighbours_candidates_and_versions(tagger, demo_taxono
     assert prov.neighbours[0].id == "ex-08" and prov.neighbours[0].score > 0.8
     assert prov.candidates["category"][0].id == "footwear-sneakers"
     assert json.loads(prov.raw_output)["category"] == "footwear-sneakers"
+
+
+def test_results_built_without_validation_are_what_validating_them_gives(tagger) -> None:  # type: ignore[no-untyped-def]
+    """Tags and neighbours are built with model_construct in the hot path: validating the written results again
+    must give back exactly the same results (no field a validator would have coerced or refused)."""
+    products = [json.loads(line) for line in (DATA / "products.jsonl").read_text().splitlines()]
+    for result in tagger.tag(products):
+        text = result.model_dump_json()
+        assert TagResult.model_validate_json(text).model_dump_json() == text
+        assert result.provenance is not None and result.provenance.neighbours
+        for neighbour in result.provenance.neighbours:
+            assert Neighbour.model_validate(neighbour.model_dump()) == neighbour
 
 
 def test_bad_records_become_error_results_and_the_batch_goes_on(tagger) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from tagllm.cli import generate as generate_cli
 from tagllm.cli import index as index_cli
 from tagllm.cli import prompt as prompt_cli
 from tagllm.cli import taxonomy as taxonomy_cli
-from tagllm.cli.common import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_SETUP, readable_types
+from tagllm.cli.common import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_SETUP, PLAIN_HELP, readable_types
 from tagllm.errors import TagllmError
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=PLAIN_HELP,
 )
 app.command("generate")(generate_cli.generate)
 app.add_typer(index_cli.app, name="index")

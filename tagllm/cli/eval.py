@@ -8,9 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
+from tagllm.cli.common import PLAIN_HELP
 from tagllm.errors import ConfigError
 
-app = typer.Typer(help="Evaluate configurations against gold labels and compare runs.", no_args_is_help=True)
+app = typer.Typer(
+    help="Evaluate configurations against gold labels and compare runs.",
+    no_args_is_help=True,
+    rich_markup_mode=PLAIN_HELP,
+)
 
 
 def _show(path: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -149,7 +150,7 @@ def generate(
     raise typer.Exit(summary.exit_code)
 
 
-generate.__doc__ = f"{generate.__doc__}\n\n{EXIT_CODES_HELP}"
+generate.__doc__ = f"{inspect.cleandoc(generate.__doc__ or '')}\n\n{EXIT_CODES_HELP}"
 
 
 def _stdin_is_terminal() -> bool:

@@ -7,6 +7,7 @@ import json
 import typer
 
 from tagllm.cli.common import (
+    PLAIN_HELP,
     AllowRemoteOpt,
     ConfigOpt,
     EmbedderBackendOpt,
@@ -16,7 +17,9 @@ from tagllm.cli.common import (
     build_config,
 )
 
-app = typer.Typer(help="Build and grow the example index of labelled products.", no_args_is_help=True)
+app = typer.Typer(
+    help="Build and grow the example index of labelled products.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP
+)
 
 
 @app.command()

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from tagllm.cli.common import ConfigOpt, build_config
+from tagllm.cli.common import PLAIN_HELP, ConfigOpt, build_config
 from tagllm.errors import ConfigError
 
 if TYPE_CHECKING:
     from tagllm.backends.base import GenerationRequest
 
-app = typer.Typer(help="Render and inspect prompt templates.", no_args_is_help=True)
+app = typer.Typer(help="Render and inspect prompt templates.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
 FacetOpt = typer.Option([], "--facet", "-f", help="facet to tag (repeatable)")
 
 

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from tagllm.cli.common import ConfigOpt
+from tagllm.cli.common import PLAIN_HELP, ConfigOpt
 
 if TYPE_CHECKING:
     from tagllm.mapping import CellResult
     from tagllm.taxonomy import Facet, Taxonomy, Value
 
-app = typer.Typer(help="Inspect, check and map onto a taxonomy.", no_args_is_help=True)
+app = typer.Typer(help="Inspect, check and map onto a taxonomy.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
 
 TaxonomyOpt = typer.Option(
     None,

@@ -126,7 +126,8 @@ class Embedder:
         # products; Flipkart 0.930 -> 0.932), above the 0.2 points a faster encoder may cost. The fused fp32 graph
         # gives PyTorch's vectors (within 1e-5) and is the faster of the two that keep accuracy: int8 (from the
         # same fused graph) kept a mean cosine of 0.982 to them on OpenBG's 500 texts, 0.992 on 1,000 Flipkart
-        # ones. int8 stays one setting away (embedder_backend: onnx).
+        # ones. int8 stays one setting away (embedder_backend: onnx). Quantising the feed-forward MatMuls only (what
+        # onnx does now) cost less but still too much: OpenBG 0.872, Flipkart 0.929.
         return "onnx-fp32"
 
     # -- models ----------------------------------------------------------------------------------------------------
