@@ -143,12 +143,15 @@ class Taxonomy:
         scope = self.facets[facet].categories
         if scope is None or category_id in scope:
             return True
-        return category_id is not None and any(category_id in self.facets[k].categories or () for k in self.kinds_of(facet))
+        return category_id is not None and any(
+            category_id in self.facets[k].categories or () for k in self.kinds_of(facet)
+        )
 
     def kinds_of(self, facet: str) -> list[str]:
-        """The flat facets that are kinds of ``facet``, where ``facet`` applies to some categories only: those named
-        as one ('cookware-bakeware-material', 'blade_material' are kinds of material) and those whose values (three
-        or more) all name values of ``facet`` ('fabric': every fabric is a material).
+        """The flat facets that are kinds of ``facet``, where ``facet`` applies to some categories only, and that
+        name some value of it: those named as one ('cookware-bakeware-material', 'blade_material' are kinds of
+        material) and those whose values (three or more) all name values of ``facet`` ('fabric': every fabric is a
+        material).
 
         Shopify lists a category's material under the kind that fits it (a skillet has a cookware material, a
         T-shirt a fabric, a candle a candle material), so its generic ``material`` is listed on few of the
