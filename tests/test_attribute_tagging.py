@@ -221,3 +221,20 @@ def test_an_imitation_of_a_material_states_no_material() -> None:
     assert _stated(tax, "material", "Women's Leather-Look Biker Jacket") == []
     assert _stated(tax, "material", "Vegan Leather Crossbody Bag") == []
     assert _stated(tax, "material", "Faux Wool Throw, Cotton Back") == [("m-cotton", "sole")]
+
+
+def test_taxonomy_show_says_a_facet_applies_through_a_kind_of_it() -> None:
+    shown = runner.invoke(
+        app,
+        [
+            "taxonomy",
+            "show",
+            "-t",
+            "shopify",
+            "--category",
+            "Apparel & Accessories > Clothing > Clothing Tops > T-Shirts",
+        ],
+    )
+    lines = shown.stdout.splitlines()
+    assert "  fabric (48 values, applies here)" in lines
+    assert "  material (82 values, applies here, for the values of fabric)" in lines
