@@ -165,8 +165,7 @@ class Taxonomy:
         own = self.facets[facet].categories
         if own is None:
             return None
-        extra = self._value_scope_table(facet).get(value_id)
-        return own | extra if extra else own
+        return self._value_scope_table(facet).get(value_id, own)
 
     def _kind_scopes(self, facet: str) -> dict[str, frozenset[str]]:
         """Each kind of ``facet`` with the names (normalised) of its values that name values of ``facet``."""
@@ -197,14 +196,17 @@ class Taxonomy:
         return self._value_names[facet]
 
     def _value_scope_table(self, facet: str) -> dict[str, frozenset[str]]:
-        """Value id -> the categories its facet's kinds add to the facet's own scope (cached per facet)."""
+        """Value id -> its scope, for the values whose facet's kinds widen it (cached per facet; values of the same
+        name share one frozenset)."""
         if facet not in self._value_scopes:
+            own = self.facets[facet].categories or frozenset()
             by_name: dict[str, set[str]] = {}
             for kind, shared in self._kind_scopes(facet).items():
                 for name in shared:
-                    by_name.setdefault(name, set()).update(self.facets[kind].categories or ())
+                    by_name.setdefault(name, set(own)).update(self.facets[kind].categories or ())
+            scopes = {name: frozenset(ids) for name, ids in by_name.items()}
             self._value_scopes[facet] = {
-                v.id: frozenset(by_name[key]) for v in self.facet_values(facet) if (key := normalize(v.name)) in by_name
+                v.id: scopes[key] for v in self.facet_values(facet) if (key := normalize(v.name)) in scopes
             }
         return self._value_scopes[facet]
 
