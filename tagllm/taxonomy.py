@@ -144,7 +144,7 @@ class Taxonomy:
         if scope is None or category_id in scope:
             return True
         return category_id is not None and any(
-            category_id in self.facets[k].categories or () for k in self.kinds_of(facet)
+            category_id in (self.facets[k].categories or ()) for k in self.kinds_of(facet)
         )
 
     def kinds_of(self, facet: str) -> list[str]:
