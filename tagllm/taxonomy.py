@@ -147,6 +147,11 @@ class Taxonomy:
             category_id in (self.facets[k].categories or ()) for k in self.kinds_of(facet)
         )
 
+    def value_applies(self, value_id: str, category_id: str | None) -> bool:
+        """Whether a value of a flat facet applies to products of ``category_id`` (``value_scope``)."""
+        scope = self.value_scope(self.values[value_id].facet, value_id)
+        return scope is None or (category_id is not None and category_id in scope)
+
     def kinds_of(self, facet: str) -> list[str]:
         """The flat facets that are kinds of ``facet``, where ``facet`` applies to some categories only, and that
         name some value of it: those named as one ('cookware-bakeware-material', 'blade_material' are kinds of

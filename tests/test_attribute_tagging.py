@@ -238,3 +238,24 @@ def test_taxonomy_show_says_a_facet_applies_through_a_kind_of_it() -> None:
     lines = shown.stdout.splitlines()
     assert "  fabric (48 values, applies here)" in lines
     assert "  material (82 values, applies here, for the values of fabric)" in lines
+
+
+def test_an_llm_answer_keeps_only_values_that_apply_to_the_chosen_category() -> None:
+    """On the LLM path too: material applies to T-shirts through their fabric, for the fabric's values only."""
+    from tagllm.config import TaggerConfig
+    from tagllm.llm_steps import LLMSteps
+    from tagllm.models import Tag
+
+    tax = _kinds_taxonomy()
+    steps = LLMSteps.from_config(tax, ["category", "material"], TaggerConfig())
+    answer = {
+        "material": [
+            Tag(facet="material", id=vid, name=tax.values[vid].name, confidence=0.9, source="llm")
+            for vid in ("m-cotton", "m-leather")
+        ]
+    }
+    kept, dropped = steps.drop_inapplicable(answer, "tshirts")
+    assert [t.id for t in kept["material"]] == ["m-cotton"]
+    assert [r.reason for r in dropped] == [
+        "value 'Leather' of facet 'material' does not apply to category 'T-Shirts' (tshirts)"
+    ]
