@@ -115,13 +115,17 @@ class LLMSteps:
 
     def attribute_candidates(self, item: ScoredProduct, categories: list[str | None]) -> dict[str, list[Candidate]]:
         """The candidates of the attribute facets that apply to any of ``categories`` (to none: those that apply
-        everywhere) and have candidates, in the order of the facets tagged."""
+        everywhere), each facet's values that apply there (Cotton is a material of T-shirts, Leather is not: see
+        ``Taxonomy.value_scope``), for the facets left with candidates, in the order of the facets tagged."""
         scope = categories or [None]
-        return {
-            facet: item.candidates[facet]
-            for facet in self.attributes
-            if item.candidates.get(facet) and any(self.taxonomy.applies(facet, c) for c in scope)
-        }
+        out: dict[str, list[Candidate]] = {}
+        for facet in self.attributes:
+            if not item.candidates.get(facet) or not any(self.taxonomy.applies(facet, c) for c in scope):
+                continue
+            offered = [v for v in item.candidates[facet] if any(self.taxonomy.value_applies(v.id, c) for c in scope)]
+            if offered:
+                out[facet] = offered
+        return out
 
     def drop_inapplicable(
         self, tags: dict[str, list[Tag]], category: str | None
@@ -137,13 +141,25 @@ class LLMSteps:
             else "an unknown category"
         )
         for facet, facet_tags in tags.items():
-            if facet == CATEGORY or self.taxonomy.applies(facet, category):
+            if facet == CATEGORY:
                 kept[facet] = facet_tags
                 continue
-            reason = f"facet {facet!r} does not apply to {where}"
-            dropped.extend(
-                Rejection(facet=facet, text=t.mapping.raw if t.mapping else t.name, reason=reason) for t in facet_tags
-            )
+            if not self.taxonomy.applies(facet, category):
+                reason = f"facet {facet!r} does not apply to {where}"
+                dropped.extend(
+                    Rejection(facet=facet, text=t.mapping.raw if t.mapping else t.name, reason=reason)
+                    for t in facet_tags
+                )
+                continue
+            fits: list[Tag] = []
+            for t in facet_tags:  # a value that only a kind of the facet brings here must be one of that kind's
+                if t.id not in self.taxonomy.values or self.taxonomy.value_applies(t.id, category):
+                    fits.append(t)
+                    continue
+                reason = f"value {t.name!r} of facet {facet!r} does not apply to {where}"
+                dropped.append(Rejection(facet=facet, text=t.mapping.raw if t.mapping else t.name, reason=reason))
+            if fits:
+                kept[facet] = fits
         return kept, dropped
 
     def _request(

@@ -100,14 +100,9 @@ class Tagger:
         if index is not None and index.path is not None:
             self.scorer.load_stackers(index.path)
         self.use_keep_probabilities(self.backend)
-        if mapper is None:
-            from tagllm.mapping import Mapper
-
-            # tables for the facets this tagger maps only (the category too: it places the facets that apply)
-            mapper = Mapper(
-                taxonomy, embedder=self.embedder, facets={*self.facets, *({CATEGORY} & taxonomy.facets.keys())}
-            )
-        self.mapper = mapper
+        self._mapper = mapper
+        if self.backend.needs_prompt:
+            self.mapper  # noqa: B018 -- built now: every answer goes through it
         self.steps: LLMSteps | None = None
         if self.backend.needs_prompt:
             self.steps = LLMSteps.from_config(taxonomy, self.facets, self.config)
@@ -132,6 +127,19 @@ class Tagger:
         if isinstance(backend, RetrievalBackend):
             backend.facet_keep.update(self.scorer.keep_probabilities())
 
+    @property
+    def mapper(self) -> Any:
+        """The validator that maps a backend's answers onto the taxonomy: built on first use, since the retrieval
+        backend answers with taxonomy ids and never needs it (its tables for Shopify's 10,595 categories cost a
+        first run seconds), and with tables for this tagger's facets only (the category too: it places the facets
+        that apply)."""
+        if self._mapper is None:
+            from tagllm.mapping import Mapper
+
+            facets = {*self.facets, *({CATEGORY} & self.taxonomy.facets.keys())}
+            self._mapper = Mapper(self.taxonomy, embedder=self.embedder, facets=facets)
+        return self._mapper
+
     @classmethod
     def from_config(cls, config: TaggerConfig | None = None, *, progress: Progress | None = None) -> Tagger:
         """Build the tagger a configuration describes; the taxonomy, label field and embedder it does not set come
@@ -150,7 +158,7 @@ class Tagger:
         embedder = Embedder.from_config(config)
         skipped: list[RecordError] = []
         index = open_index(config, taxonomy, embedder, progress=progress, errors=skipped)
-        if progress:
+        if progress and backend.needs_prompt:
             progress("mapping", 0, None)
         tagger = cls(taxonomy, index=index, embedder=embedder, backend=backend, config=config)
         tagger.skipped_examples = skipped

@@ -19,6 +19,8 @@ from tagllm.text import normalize
 CATEGORY = "category"
 PATH_SEPARATOR = " > "
 REPO_TAXONOMY_DIR = Path(__file__).resolve().parents[1] / "taxonomy"
+MIN_KIND_VALUES = 3  # a facet with fewer values than this is not told to be a kind of another by its values alone
+_FACET_WORD = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,8 @@ class Taxonomy:
     _by_facet: dict[str, list[Value]] = field(default_factory=dict, repr=False)
     _version: str | None = field(default=None, repr=False)
     _lineages: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _value_scopes: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict, repr=False)
+    _value_names: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for value in self.values.values():
@@ -135,9 +139,81 @@ class Taxonomy:
     # -- which facets apply where --------------------------------------------------------------------------------
     def applies(self, facet: str, category_id: str | None) -> bool:
         """Whether ``facet`` applies to products of category ``category_id`` (None: the category is unknown, and
-        only facets that apply everywhere do)."""
+        only facets that apply everywhere do): listed for the category, or one of its kinds is (``kinds_of``)."""
         scope = self.facets[facet].categories
+        if scope is None or category_id in scope:
+            return True
+        return category_id is not None and any(
+            category_id in (self.facets[k].categories or ()) for k in self.kinds_of(facet)
+        )
+
+    def value_applies(self, value_id: str, category_id: str | None) -> bool:
+        """Whether a value of a flat facet applies to products of ``category_id`` (``value_scope``)."""
+        scope = self.value_scope(self.values[value_id].facet, value_id)
         return scope is None or (category_id is not None and category_id in scope)
+
+    def kinds_of(self, facet: str) -> list[str]:
+        """The flat facets that are kinds of ``facet``, where ``facet`` applies to some categories only, and that
+        name some value of it: those named as one ('cookware-bakeware-material', 'blade_material' are kinds of
+        material) and those whose values (three or more) all name values of ``facet`` ('fabric': every fabric is a
+        material).
+
+        Shopify lists a category's material under the kind that fits it (a skillet has a cookware material, a
+        T-shirt a fabric, a candle a candle material), so its generic ``material`` is listed on few of the
+        categories that have one; a user asking for material means the material those kinds name."""
+        return list(self._kind_scopes(facet))
+
+    def value_scope(self, facet: str, value_id: str) -> frozenset[str] | None:
+        """The categories a value of a flat facet applies to (None: every category): the facet's own, plus those of
+        each kind of it that has a value of the same name (Cotton is a material of T-shirts, whose fabric can be
+        Cotton; not of candles, whose candle material is a wax)."""
+        own = self.facets[facet].categories
+        if own is None:
+            return None
+        return self._value_scope_table(facet).get(value_id, own)
+
+    def _kind_scopes(self, facet: str) -> dict[str, frozenset[str]]:
+        """Each kind of ``facet`` with the names (normalised) of its values that name values of ``facet``."""
+        own = self.facets[facet]
+        if own.hierarchical or own.categories is None:
+            return {}
+        names = self._names_of(facet)
+        words = _facet_words(facet)
+        out: dict[str, frozenset[str]] = {}
+        for name, f in self.facets.items():
+            if name == facet or f.hierarchical or f.categories is None:
+                continue
+            theirs = self._names_of(name)
+            named = _facet_words(name)
+            is_named_kind = len(named) > len(words) and named[-len(words) :] == words
+            if (is_named_kind or (len(theirs) >= MIN_KIND_VALUES and theirs <= names)) and theirs & names:
+                out[name] = frozenset(theirs & names)
+        return out
+
+    def _names_of(self, facet: str) -> frozenset[str]:
+        """The normalised names of a facet's values, placeholders ("Other") left out: they name nothing."""
+        if facet not in self._value_names:
+            from tagllm.attributes import is_placeholder  # tagllm.attributes imports this module
+
+            self._value_names[facet] = frozenset(
+                normalize(v.name) for v in self.facet_values(facet) if not is_placeholder(v.name)
+            )
+        return self._value_names[facet]
+
+    def _value_scope_table(self, facet: str) -> dict[str, frozenset[str]]:
+        """Value id -> its scope, for the values whose facet's kinds widen it (cached per facet; values of the same
+        name share one frozenset)."""
+        if facet not in self._value_scopes:
+            own = self.facets[facet].categories or frozenset()
+            by_name: dict[str, set[str]] = {}
+            for kind, shared in self._kind_scopes(facet).items():
+                for name in shared:
+                    by_name.setdefault(name, set(own)).update(self.facets[kind].categories or ())
+            scopes = {name: frozenset(ids) for name, ids in by_name.items()}
+            self._value_scopes[facet] = {
+                v.id: scopes[key] for v in self.facet_values(facet) if (key := normalize(v.name)) in scopes
+            }
+        return self._value_scopes[facet]
 
     def facets_for(self, category_id: str | None) -> list[str]:
         """The non-category facets that apply to a category, in the taxonomy's order."""
@@ -531,6 +607,11 @@ def load_google(path: Path) -> Taxonomy:
             raise TaxonomyError(f"{path}:{lineno}: expected 'ID - Path > To > Category', got {line[:80]!r}")
         items.append({"id": match.group(1), "path": match.group(2)})
     return from_paths(items, name="google", source=str(path))
+
+
+def _facet_words(name: str) -> list[str]:
+    """A facet name's words: 'cookware-bakeware-material' -> ['cookware', 'bakeware', 'material']."""
+    return [w for w in _FACET_WORD.split(name.casefold()) if w]
 
 
 # -- Shopify's open product taxonomy ------------------------------------------------------------------------------

@@ -13,31 +13,32 @@ from tagllm.cli import app
 
 runner = CliRunner()
 
-# 20 products of our own, as a new user's CSV would hold them, with what the default tags for colour and for fabric
-# or material (Shopify scopes "material" to hard goods and "fabric" to clothing and textiles; a product's attribute
-# comes out only where its facet applies to the chosen category).
+# 20 products of our own, as a new user's CSV would hold them, with what the default tags for colour and material
+# (Shopify lists a category's material under a kind of it: "fabric" for clothing and textiles, "footwear-material",
+# "drinkware-material"…; "material" comes out where the chosen category lists it or a kind of it with a value of the
+# stated name, see Taxonomy.value_scope).
 PRODUCTS = [
     # the head word is taken as the rightmost word that heads a category's name: "Cotton" (a crafting fabric) here,
     # where fabric does not apply; a title that puts its attributes after the noun loses them (known weakness)
     ("Men's Classic Crew Neck T-Shirt White Cotton", ["White"], []),
-    ("Women's Black Leather Ankle Boots", ["Black"], []),  # Shopify's Boots list neither material nor fabric
+    ("Women's Black Leather Ankle Boots", ["Black"], ["Leather"]),  # Boots list a footwear material
     ("Stainless Steel Insulated Water Bottle 750ml Silver", ["Silver"], ["Stainless steel"]),
     ("Cast Iron Skillet 12 inch Pre-Seasoned", [], []),  # no value "Cast iron"; "Iron" inside it is no mention
     ("Kids Red Raincoat with Hood", ["Red"], []),
     ("Navy Wool Blend Overcoat for Men", ["Navy"], ["Wool"]),
     ("Organic Cotton Baby Bodysuit Pink 3-Pack", ["Pink"], ["Cotton"]),
-    ("Bamboo Cutting Board Large", [], []),
-    ("Black Ceramic Coffee Mug 12 oz", ["Black"], []),  # the head (mug) wins over Coffee: colour applies to Mugs
+    ("Bamboo Cutting Board Large", [], ["Bamboo"]),
+    ("Black Ceramic Coffee Mug 12 oz", ["Black"], ["Ceramic"]),  # the head (mug) wins over Coffee
     ("Wireless Bluetooth Earbuds with Charging Case", [], []),
     ("Yellow Silk Scarf Floral Print", ["Yellow"], []),
-    ("Green Glass Flower Vase", ["Green"], []),
-    ("Brown Suede Chelsea Boots", ["Brown"], []),
+    ("Green Glass Flower Vase", ["Green"], ["Glass"]),
+    ("Brown Suede Chelsea Boots", ["Brown"], ["Suede"]),
     ("Linen Tablecloth Beige 60 x 120", ["Beige"], ["Linen"]),
     ("Gold Plated Hoop Earrings", ["Gold"], []),
     ("Purple Yoga Mat Non Slip", ["Purple"], []),
     ("Denim Jacket Blue Oversized", ["Blue"], ["Denim"]),
-    ("Copper Moscow Mule Mugs Set of 4", [], []),
-    ("Grey Fleece Hoodie Unisex", ["Gray"], []),  # British spelling; Shopify's Hoodies list no fabric
+    ("Copper Moscow Mule Mugs Set of 4", [], []),  # Shopify's mugs are ceramic, glass, plastic or steel
+    ("Grey Fleece Hoodie Unisex", ["Gray"], []),  # British spelling; chosen: Fleece (a fabric), wrongly
     ("Orange Plastic Storage Bin with Lid", [], ["Plastic"]),  # chosen: Food Storage Bins, which list no colour
 ]
 
@@ -59,15 +60,14 @@ def test_shopify_with_no_examples_tags_the_colour_and_material_a_title_states(
     products = tmp_path / "products.csv"
     _write_csv(products)
     out = tmp_path / "out.jsonl"
-    args = ["generate", str(products), "-t", "shopify", "-f", "color", "-f", "material", "-f", "fabric", "-o", str(out)]
+    args = ["generate", str(products), "-t", "shopify", "-f", "color", "-f", "material", "-o", str(out)]
     result = runner.invoke(app, [*args, "-q"])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    tags = [{f: [t["name"] for t in r["tags"].get(f, [])] for f in ("color", "material", "fabric")} for r in rows]
+    tags = [{f: [t["name"] for t in r["tags"].get(f, [])] for f in ("color", "material")} for r in rows]
     assert [t["color"] for t in tags] == [c for _, c, _ in PRODUCTS]
     assert [t["confidence"] for r in rows for t in r["tags"].get("color", [])] == [0.95] * 15  # each stated alone
-    made_of = [t["material"] + t["fabric"] for t in tags]
-    assert made_of == [m for _, _, m in PRODUCTS]
+    assert [t["material"] for t in tags] == [m for _, _, m in PRODUCTS]
     assert "category" not in rows[0]["tags"]  # scored to know where facets apply, not asked for
 
 
@@ -163,3 +163,99 @@ def test_a_value_of_a_facet_that_does_not_apply_to_the_chosen_category_never_com
     }
     black = next(c for c in shirt.provenance.candidates["washing-programs"] if c.id == "wash-black")
     assert (black.score, black.evidence["stated"], black.evidence["applies"]) == (0.0, 0.95, 0.0)
+
+
+def _kinds_taxonomy():  # type: ignore[no-untyped-def]
+    """Material listed on bags only; T-shirts list a fabric, candles a candle material (Shopify's way)."""
+    from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
+
+    facets = {
+        CATEGORY: Facet(CATEGORY, "Category", hierarchical=True, required=True),
+        "material": Facet("material", "Material", categories=frozenset({"bags"})),
+        "fabric": Facet("fabric", "Fabric", categories=frozenset({"tshirts"})),
+        "candle-material": Facet("candle-material", "Candle material", categories=frozenset({"candles"})),
+        "color": Facet("color", "Color", categories=frozenset({"tshirts", "bags", "candles"})),
+    }
+    values = [
+        Value("tshirts", "T-Shirts", CATEGORY, path="T-Shirts"),
+        Value("candles", "Candles", CATEGORY, path="Candles"),
+        Value("bags", "Bags", CATEGORY, path="Bags"),
+        *(Value(f"m-{n.lower()}", n, "material") for n in ("Cotton", "Leather", "Wool", "Silk", "Wax", "Other")),
+        *(Value(f"f-{n.lower()}", n, "fabric") for n in ("Cotton", "Wool", "Silk", "Other")),
+        *(Value(f"c-{n.lower()}", n, "candle-material") for n in ("Wax", "Soy wax", "Beeswax", "Other")),
+        Value("black", "Black", "color"),
+    ]
+    return Taxonomy("kinds", facets, {v.id: v for v in values})
+
+
+def test_a_facet_applies_value_by_value_where_a_kind_of_it_lists_the_same_value() -> None:
+    """'fabric' is a kind of material (all its values are materials), 'candle-material' one by its name; Cotton is a
+    material of T-shirts through their fabric, and of no candle, whose material is a wax (Wax is one)."""
+    tax = _kinds_taxonomy()
+    assert tax.kinds_of("material") == ["fabric", "candle-material"]
+    assert tax.kinds_of("color") == []
+    assert tax.value_scope("material", "m-cotton") == {"bags", "tshirts"}
+    assert tax.value_scope("material", "m-leather") == {"bags"}
+    assert tax.value_scope("material", "m-wax") == {"bags", "candles"}
+    assert tax.value_scope("material", "m-other") == {"bags"}  # a placeholder names nothing
+    assert [tax.applies("material", c) for c in ("tshirts", "candles", "bags")] == [True, True, True]
+
+
+def test_a_kind_of_a_facet_carries_its_values_onto_the_chosen_category(embedder) -> None:  # type: ignore[no-untyped-def]
+    from tagllm.config import TaggerConfig
+    from tagllm.tagger import Tagger
+
+    tax = _kinds_taxonomy()
+    tagger = Tagger(tax, embedder=embedder, config=TaggerConfig(facets=["category", "material"]))
+    shirt, candle = tagger.tag([
+        {"id": "shirt", "title": "Black Cotton T-Shirts"},
+        {"id": "candle", "title": "Cotton Candy Scented Candles"},
+    ])  # fmt: skip
+    assert [(t.id, t.confidence) for t in shirt.tags["material"]] == [("m-cotton", 0.95)]
+    assert candle.best("category").id == "candles" and "material" not in candle.tags
+
+
+def test_an_imitation_of_a_material_states_no_material() -> None:
+    tax = _kinds_taxonomy()
+    assert _stated(tax, "material", "Genuine Leather Tote") == [("m-leather", "sole")]
+    assert _stated(tax, "material", "Women's Leather-Look Biker Jacket") == []
+    assert _stated(tax, "material", "Vegan Leather Crossbody Bag") == []
+    assert _stated(tax, "material", "Faux Wool Throw, Cotton Back") == [("m-cotton", "sole")]
+
+
+def test_taxonomy_show_says_a_facet_applies_through_a_kind_of_it() -> None:
+    shown = runner.invoke(
+        app,
+        [
+            "taxonomy",
+            "show",
+            "-t",
+            "shopify",
+            "--category",
+            "Apparel & Accessories > Clothing > Clothing Tops > T-Shirts",
+        ],
+    )
+    lines = shown.stdout.splitlines()
+    assert "  fabric (48 values, applies here)" in lines
+    assert "  material (82 values, applies here, for the values of fabric)" in lines
+
+
+def test_an_llm_answer_keeps_only_values_that_apply_to_the_chosen_category() -> None:
+    """On the LLM path too: material applies to T-shirts through their fabric, for the fabric's values only."""
+    from tagllm.config import TaggerConfig
+    from tagllm.llm_steps import LLMSteps
+    from tagllm.models import Tag
+
+    tax = _kinds_taxonomy()
+    steps = LLMSteps.from_config(tax, ["category", "material"], TaggerConfig())
+    answer = {
+        "material": [
+            Tag(facet="material", id=vid, name=tax.values[vid].name, confidence=0.9, source="llm")
+            for vid in ("m-cotton", "m-leather")
+        ]
+    }
+    kept, dropped = steps.drop_inapplicable(answer, "tshirts")
+    assert [t.id for t in kept["material"]] == ["m-cotton"]
+    assert [r.reason for r in dropped] == [
+        "value 'Leather' of facet 'material' does not apply to category 'T-Shirts' (tshirts)"
+    ]

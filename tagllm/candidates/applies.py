@@ -1,10 +1,14 @@
-"""Where an attribute facet applies: the weight of a facet for a product, from its category candidates.
+"""Where an attribute facet applies: the weight of a facet's value for a product, from its category candidates.
 
-Category first, then the facets of that category: a facet that does not apply to the product's chosen category (its
-best category candidate) gets weight 0, so none of its values comes out; otherwise its weight is the share of the
-likely categories' probability (candidates at least half as likely as the best) that falls on categories it applies
-to (a T-shirt that may as well be a nightshirt keeps its sleeve length at the T-shirt's share). A value's
+Category first, then the facets of that category: a value whose facet does not apply to the product's chosen
+category (its best category candidate) gets weight 0, so it never comes out; otherwise its weight is the share of
+the likely categories' probability (candidates at least half as likely as the best) that falls on categories it
+applies to (a T-shirt that may as well be a nightshirt keeps its sleeve length at the T-shirt's share). A value's
 probability is its probability given that the facet applies, times that weight.
+
+A facet applies to the categories that list it and, value by value, to those that list a kind of it with a value of
+the same name (``Taxonomy.value_scope``): Shopify's Cotton is a material of T-shirts through their fabric, Stainless
+steel one of skillets through their cookware material, and Cotton is no material of a candle.
 """
 
 from __future__ import annotations
@@ -23,8 +27,30 @@ def is_scoped(taxonomy: Taxonomy, facet: str) -> bool:
 
 
 def facet_weights(taxonomy: Taxonomy, facet: str, categories: list[list[Candidate]]) -> np.ndarray:
-    """Per product, the weight of ``facet`` given its ranked category candidates (no candidate: weight 0)."""
-    scope = taxonomy.categories_of(facet)
+    """Per product, the weight of ``facet`` given its ranked category candidates (no candidate: weight 0), by the
+    categories that list the facet itself."""
+    return scope_weights(taxonomy.categories_of(facet), categories)
+
+
+def value_weights(
+    taxonomy: Taxonomy, facet: str, ids: list[str], categories: list[list[Candidate]], rows: np.ndarray,
+    values: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Per candidate (product ``rows[j]``, value ``ids[values[j]]``), the weight of the value given the product's
+    ranked category candidates: values sharing a scope are weighed together, once per product."""
+    out = np.ones(len(rows))
+    scopes: dict[frozenset[str] | None, list[int]] = {}
+    for position in np.unique(values).tolist():
+        scopes.setdefault(taxonomy.value_scope(facet, ids[position]), []).append(position)
+    for scope, positions in scopes.items():
+        mask = np.isin(values, positions)
+        out[mask] = scope_weights(scope, categories)[rows[mask]]
+    return out
+
+
+def scope_weights(scope: frozenset[str] | None, categories: list[list[Candidate]]) -> np.ndarray:
+    """Per product, the share of its likely categories' probability that falls in ``scope`` (None: everywhere, 1),
+    0 when its best category is outside it."""
     out = np.ones(len(categories))
     if scope is None:
         return out

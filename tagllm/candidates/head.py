@@ -5,7 +5,8 @@ A product title names what the product is in its head phrase and what it is for,
 it: "Silicone Spatula Set, Heat Resistant, Dishwasher Safe" is a spatula set, "Wireless Earbuds with Transparency
 Mode" are earbuds, "小米电动牙刷" is a toothbrush made by 小米. The head phrase is the title up to its first separator
 ("," "(" " - " "|" …; the first one of three words or more, see ``HeadFinder.phrase_words``), cut at its first
-connective ("for", "with", …) that follows a word; its head is the rightmost word in it that
+connective ("for", "with", …) that follows a word (not cut when no word before the connective heads a value's name:
+the connective is then inside a brand, "Scullers For Her … Shirts"); its head is the rightmost word in it that
 heads some value's name in the taxonomy (English puts the head last: "Dishwasher Safe" ends in an adjective no
 category is named by, so the word before it is taken), else its rightmost word. Chinese puts the head last too: of
 two names written one right after the other ("小米" + "电动牙刷"), the first modifies the second.
@@ -13,7 +14,9 @@ two names written one right after the other ("小米" + "电动牙刷"), the fir
 Columns, per candidate value:
 - ``head``: the product's head word heads the value's own name (one of its conjuncts: "Shirts, Tops & Tunics" is
   headed by shirt, top and tunic), 0.5; and the word before it agrees too ("t shirt" in title and name), 1.0; the
-  word before the head heads the value's name ("spatula set", "toothbrush holder": what the set holds), 0.25;
+  name puts a word before the head that the head phrase does not hold (a kind of it the title does not name:
+  "Baguette Handbags", "Panty Socks" for "Women Green Handbag", "Pack of 3 Socks"), 0.375; the word before the head
+  heads the value's name ("spatula set", "toothbrush holder": what the set holds), 0.25;
 - ``head_emb``: cosine of the head phrase's embedding to the value's (its path): the title without the words
   about use and compatibility;
 - ``aside``: the value is named in the text, but its name is not headed by the title's head word (it is named
@@ -53,7 +56,7 @@ CONNECTIVES = frozenset(
 _CONJUNCT = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
-HALF, FULL, MODIFIER = 0.5, 1.0, 0.25
+HALF, FULL, MODIFIER, SPECIFIC = 0.5, 1.0, 0.25, 0.375
 MIN_PHRASE_WORDS = 3
 
 
@@ -106,19 +109,25 @@ class HeadFinder:
             return TitleHead(" ".join(words), "", "")
         candidates = [i for i, w in enumerate(words) if is_word(w)]
         known = [i for i in candidates if head_key(words[i]) in self.known]
+        if not known:  # a connective inside a name ("Scullers For Her … Check Shirts"): the uncut phrase's head
+            whole = self.phrase_words(title, cut=False)
+            if any(is_word(w) and head_key(w) in self.known for w in whole):
+                words = whole
+                candidates = [i for i, w in enumerate(words) if is_word(w)]
+                known = [i for i in candidates if head_key(words[i]) in self.known]
         at = (known or candidates or [len(words) - 1])[-1]
         before = next((head_key(w) for w in reversed(words[:at]) if is_word(w)), "")
         return TitleHead(" ".join(words[: at + 1]), head_key(words[at]), before)
 
     @staticmethod
-    def phrase_words(title: str) -> list[str]:
-        """The normalised words of the head phrase: a segment of the title between separators, cut at its first
-        connective that follows a word. The first segment of at least ``MIN_PHRASE_WORDS`` words is taken, else
-        the longest: a title may open with its brand and an occasion ("Membooz Casual, Party … Women's Top")."""
+    def phrase_words(title: str, cut: bool = True) -> list[str]:
+        """The normalised words of the head phrase: a segment of the title between separators, cut (``cut``) at its
+        first connective that follows a word. The first segment of at least ``MIN_PHRASE_WORDS`` words is taken,
+        else the longest: a title may open with its brand and an occasion ("Membooz Casual, Party … Women's Top")."""
         segments = []
         for segment in _SEPARATOR.split(title):
             words = normalize(segment).split()
-            for i, w in enumerate(words):
+            for i, w in enumerate(words if cut else ()):
                 if w in CONNECTIVES and any(is_word(x) for x in words[:i]):
                     words = words[:i]
                     break
@@ -164,8 +173,12 @@ class HeadNoun(Family):
         aside_keys: list[int] = []
         for row, (head, norm) in enumerate(zip(found, batch.normalized, strict=True)):
             best: dict[int, float] = {}
+            said = {head_key(w) for w in head.phrase.split()}
             for position, before in self.by_word.get(head.word, ()):
-                score = FULL if before and before == head.before else HALF
+                if before and before == head.before:
+                    score = FULL
+                else:  # a kind of the head the title does not name ("Baguette Handbags" for a handbag) is less
+                    score = SPECIFIC if before and before not in said else HALF
                 best[position] = max(best.get(position, 0.0), score)
             for position, _ in self.by_word.get(head.before, ()) if head.before else ():
                 best[position] = max(best.get(position, 0.0), MODIFIER)

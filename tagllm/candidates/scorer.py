@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from tagllm.candidates.applies import facet_weights, is_scoped
+from tagllm.candidates.applies import is_scoped, value_weights
 from tagllm.candidates.base import Batch, Candidates, Classes, FacetData, FacetTables, Family, expand_ragged
 from tagllm.candidates.calibration import fitting_rows
 from tagllm.candidates.features import FAMILIES, FEATURES
@@ -182,8 +182,8 @@ class CandidateScorer:
             if is_scoped(self.taxonomy, facet):
                 if categories is None:  # category first: its candidates say where each facet applies
                     categories = [facets.get(CATEGORY, []) for facets in result]
-                weights = facet_weights(self.taxonomy, facet, categories)
-                probs = probs * weights[features.rows]
+                weights = value_weights(self.taxonomy, facet, features.ids, categories, features.rows, features.values)
+                probs = probs * weights
             # by product, then most probable first; where the facet does not apply (all 0), as if it did
             order = np.lexsort((-given, -probs, features.rows))
             rank = np.arange(len(order)) - starts[features.rows[order]]
@@ -208,8 +208,8 @@ class CandidateScorer:
                 for j in range(len(chosen))
             ]
             if weights is not None:
-                for j, row in enumerate(features.rows[chosen].tolist()):
-                    candidates[j].evidence["applies"] = round(float(weights[row]), 4)
+                for j, weight in enumerate(weights[chosen].tolist()):
+                    candidates[j].evidence["applies"] = round(weight, 4)
             for i in range(features.n):
                 result[i][facet] = candidates[bounds[i] : bounds[i + 1]]
         if CATEGORY not in self.facets:

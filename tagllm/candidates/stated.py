@@ -40,6 +40,11 @@ MIN_ALIAS_CHARS = 3  # letter-size spellings ("S", "M", "XL") are names in a siz
 # Words for the young of a gender: catalogues write "Boys" and "Girls" where a gender facet has Male and Female.
 YOUNG_GENDER_WORDS = {"male": ("boy", "boys"), "female": ("girl", "girls")}
 
+# Words that make a mention an imitation of the value, not the value: "leather-look", "vegan leather", "faux suede"
+# (grammar of imitation: a closed class of qualifiers, the same for any material, colour or finish).
+IMITATION_BEFORE = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock", "simulated"})
+IMITATION_AFTER = frozenset({"look", "looking", "effect", "like", "imitation", "lookalike"})
+
 # P(value is right | how the text states it), measured by benchmarks/stated_calibration.py (see its docstring).
 STATED_PROBABILITY = {"sole": 0.95, "shared": 0.45, "sole (Chinese)": 0.2, "shared (Chinese)": 0.1}
 
@@ -110,11 +115,19 @@ class StatedFinder:
         spans = set(self.spans(norm))
         latin_end = len(norm.split()) + 1
         kept: dict[int, bool] = {}  # value -> stated in Latin script (else only as a Chinese substring)
+        words = norm.split()
         for start, end, pos in spans:
+            if start < latin_end and _is_imitation(words, start, end):
+                continue
             if not any(s <= start and end <= e and (e - s) > (end - start) and p != pos for s, e, p in spans):
                 kept[pos] = kept.get(pos, False) or start < latin_end
         how = "sole" if len(kept) == 1 else "shared"
         return [Statement(pos, how if latin else f"{how} (Chinese)") for pos, latin in sorted(kept.items())]
+
+
+def _is_imitation(words: list[str], start: int, end: int) -> bool:
+    """Whether the mention of ``words[start:end]`` is qualified as an imitation ("vegan leather", "leather look")."""
+    return (start > 0 and words[start - 1] in IMITATION_BEFORE) or (end < len(words) and words[end] in IMITATION_AFTER)
 
 
 def _respell(phrase: str, spellings: dict[str, str]) -> str:

@@ -113,6 +113,9 @@ def _show_category(tax: object, category: str) -> None:
     for name in facets:
         f = tax.facets[name]
         scope = "everywhere" if f.categories is None else "here"
+        if f.categories is not None and vid not in f.categories:  # through kinds of it ("fabric" for material)
+            kinds = [k for k in tax.kinds_of(name) if vid in (tax.facets[k].categories or ())]
+            scope = f"here, for the values of {', '.join(kinds)}"
         typer.echo(f"  {name} ({len(tax.facet_values(name))} values, applies {scope})")
     if not facets:
         typer.echo("  no facet applies")

@@ -1,0 +1,97 @@
+"""A first run with no examples, scored: the hand-written products of ``zero_cases.yaml`` tagged against the Shopify
+taxonomy tagllm ships (facets category, color, material, target-gender), per facet precision, recall and coverage.
+
+Run: python benchmarks/zero_products.py [--cases benchmarks/zero_cases.yaml] [--show]
+     python benchmarks/zero_products.py --write-csv products.csv   (the titles alone, for timing ``tagllm generate``)
+
+The tagger sees each title and nothing else. A predicted value is right when its name is one of the case's expected
+names for the facet (or its ``accept`` list); precision = right / predicted, recall = right / expected, coverage =
+products given a value among those that expect one. Tags inherited as ancestors are not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tagllm import Tagger  # noqa: E402
+from tagllm.config import TaggerConfig  # noqa: E402
+from tagllm.taxonomy import load_taxonomy  # noqa: E402
+
+FACETS = ("color", "material", "target-gender")
+
+
+def load_cases(path: Path) -> list[dict[str, Any]]:
+    return yaml.safe_load(path.read_text())
+
+
+def score(cases: list[dict[str, Any]], predicted: list[dict[str, list[str]]]) -> dict[str, dict[str, float]]:
+    """Per facet: precision, recall, coverage (of products that expect a value) and the counts behind them."""
+    out = {}
+    for facet in FACETS:
+        right = said = expected = covered = expecting = 0
+        for case, tags in zip(cases, predicted, strict=True):
+            gold = {n.casefold() for n in case[facet]}
+            ok = gold | {n.casefold() for n in case.get("accept", {}).get(facet, [])}
+            names = {n.casefold() for n in tags.get(facet, [])}
+            right += len(names & ok)
+            said += len(names)
+            expected += len(gold)
+            if gold:
+                expecting += 1
+                covered += bool(names)
+        out[facet] = {
+            "precision": right / said if said else 1.0,
+            "recall": right / expected if expected else 1.0,
+            "coverage": covered / expecting if expecting else 0.0,
+            "right": right,
+            "predicted": said,
+            "expected": expected,
+        }
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=Path, default=REPO / "benchmarks" / "zero_cases.yaml")
+    parser.add_argument("--show", action="store_true", help="print every product's tags")
+    parser.add_argument("--write-csv", type=Path, help="write the titles as a CSV (id,title) and stop")
+    args = parser.parse_args(argv)
+    cases = load_cases(args.cases)
+    if args.write_csv:
+        with args.write_csv.open("w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["id", "title"])
+            writer.writerows([str(i), c["title"]] for i, c in enumerate(cases, 1))
+        return
+    taxonomy = load_taxonomy("shopify")
+    config = TaggerConfig(taxonomy="shopify", facets=["category", *FACETS])
+    tagger = Tagger(taxonomy, config=config)
+    results = tagger.tag([{"id": str(i), "title": c["title"]} for i, c in enumerate(cases, 1)])
+    predicted = []
+    for case, r in zip(cases, results, strict=True):
+        tags = {f: [t.name for t in r.tags.get(f, []) if t.source != "ancestor"] for f in FACETS}
+        predicted.append(tags)
+        if args.show:
+            best = r.best("category")
+            shown = "; ".join(
+                f"{f}={','.join(f'{t.name}:{t.confidence:.2f}' for t in r.tags.get(f, []))}" for f in FACETS
+            )
+            print(f"{case['title'][:60]:60} | {best.name if best else '-'} | {shown}")
+    print("| facet | precision | recall | coverage | right / predicted / expected |")
+    print("|---|---:|---:|---:|---|")
+    for facet, s in score(cases, predicted).items():
+        print(f"| {facet} | {s['precision']:.3f} | {s['recall']:.3f} | {s['coverage']:.3f} | "
+              f"{s['right']} / {s['predicted']} / {s['expected']} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
