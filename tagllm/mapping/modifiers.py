@@ -8,7 +8,7 @@ from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.colours import survey_name
 from tagllm.mapping.describing import DESCRIBING_FACETS, describes
 from tagllm.mapping.keys import keys, stem
-from tagllm.mapping.lexical import LIST, MIN_LANDING_DEPTH
+from tagllm.mapping.lexical import LIST
 from tagllm.mapping.tables import scope
 from tagllm.taxonomy import Value
 from tagllm.text import has_cjk, normalize
@@ -110,7 +110,7 @@ class ModifierStage(Stage):
             outcome = found.done.get(phrase) if phrase else None
             if outcome is not None and outcome.mapped.value is not None:
                 value = self._negated(batch.text(raw), outcome.mapped.value, facet)
-                if value is not None and not (hierarchical and self._shelf(value.id)):
+                if value is not None:
                     batch.done[raw] = self.m.accept(raw, facet, value, self.name)
             elif len(kept) > 1:
                 heads[raw] = kept[-1]
@@ -137,8 +137,6 @@ class ModifierStage(Stage):
                 negated = self._negated(batch.text(raw), value, facet)
                 if negated is not None:
                     batch.done[raw] = self.m.accept(raw, facet, negated, self.name, score)
-                continue
-            if self._shelf(value.id):
                 continue
             if self._compound(plans[raw], value.id, facet):
                 continue  # "stand mixer": Stand Cement Mixers says "stand" tells kinds of mixer apart
@@ -227,11 +225,6 @@ class ModifierStage(Stage):
             values = self.m.taxonomy.facet_values(facet) if facet else []
             found = self._numbers[facet] = any(ch.isdigit() for v in values for ch in v.name)
         return found
-
-    def _shelf(self, vid: str) -> bool:
-        """Whether a category is a shelf of many kinds (fewer than ``MIN_LANDING_DEPTH`` ancestors): what a stripped
-        word narrowed ("soft toy", "fizzy drinks") is lost when the rest lands on Toys or Beverages."""
-        return bool(self.m.taxonomy.children(vid)) and len(self.m.taxonomy.ancestors(vid)) < MIN_LANDING_DEPTH
 
     def _describes_head(self, others: list[str], text: str, facet: str | None) -> bool:
         """In a flat facet, whether the words beside the head describe it: adjectives ("tan brown"), colour names in
