@@ -23,6 +23,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -39,6 +41,7 @@ from attributes import (  # noqa: E402
 )
 
 from tagllm.attributes import AttributeResolver, learn_taxonomy, value_key  # noqa: E402
+from tagllm.candidates.calibration import lower_bound  # noqa: E402
 from tagllm.candidates.stated import STATED_PROBABILITY, StatedFinder  # noqa: E402
 from tagllm.taxonomy import load_taxonomy  # noqa: E402
 from tagllm.text import normalize  # noqa: E402
@@ -77,10 +80,7 @@ def measure(name: str, directory: Path, keys: tuple[str, ...], train_n: int | No
 
 def wilson_lower(right: int, n: int, z: float = 1.96) -> float:
     """The lower end of the Wilson score interval of a share ``right / n``."""
-    p = right / n
-    centre = p + z * z / (2 * n)
-    margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (centre - margin) / (1 + z * z / n)
+    return float(lower_bound(np.float64(right), np.float64(n), z))
 
 
 def main(argv: list[str] | None = None) -> None:

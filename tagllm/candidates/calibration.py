@@ -60,12 +60,12 @@ class Calibration:
         return cls(slope, float(model.intercept_[0])) if slope > 0 else cls()
 
 
-def lower_bound(right: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Wilson's lower bound of a proportion ``right / n`` at one-sided 95%."""
+def lower_bound(right: np.ndarray, n: np.ndarray, z: float = Z) -> np.ndarray:
+    """Wilson's lower bound of a proportion ``right / n`` (``z``: one-sided 95% by default)."""
     p = right / n
-    centre = p + Z * Z / (2 * n)
-    spread = Z * np.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
-    return (centre - spread) / (1 + Z * Z / n)
+    centre = p + z * z / (2 * n)
+    spread = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n)
 
 
 def answers(probs: np.ndarray, right: np.ndarray, products: np.ndarray, *, multi_valued: bool) -> tuple:
