@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 _AND = re.compile(r"\s*&\s*|\s+and\s+")
@@ -42,6 +43,14 @@ def singular(word: str) -> str:
     if word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+@lru_cache(maxsize=4096)
+def word_forms(norm: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A normalised text's words, and the same words through ``singular``. Cached: the mention finders of every
+    facet read the same texts in turn (an index build with 85 attribute facets singularised 13 million words)."""
+    words = tuple(norm.split())
+    return words, tuple(singular(w) for w in words)
 
 
 def singular_key(text: str) -> str:

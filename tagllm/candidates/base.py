@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tagllm.retrieval.image_index import ImageBatch
 
 TOP_PER_SIGNAL = 5  # each signal proposes the values it scores highest, this many per product
+T = TypeVar("T")
 
 
 @dataclass
@@ -113,6 +114,19 @@ class FacetTables:
         return np.repeat(np.arange(len(examples)), labels.counts) * size + labels.values
 
 
+class Shared:
+    """What the families of every facet derive alike from the index (a ridge's eigendecomposition of the example
+    vectors, the examples' folds): made by the first facet that asks, kept for the others."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Any] = {}
+
+    def get(self, key: str, make: Callable[[], T]) -> T:
+        if key not in self._items:
+            self._items[key] = make()
+        return self._items[key]  # type: ignore[no-any-return]
+
+
 @dataclass
 class FacetData:
     """What families of one facet are built from."""
@@ -125,6 +139,7 @@ class FacetData:
     index: ExampleIndex | None
     k: int  # neighbours per product
     embedder: Embedder | None = None  # for families that embed a part of the text (the title's head phrase)
+    shared: Shared = field(default_factory=Shared)  # the scorer's, common to its facets
 
 
 @dataclass

@@ -84,7 +84,8 @@ class LinearEvidence(ClassFamily):
         """Margins of examples (``batch.exclude``) from the models fitted without their fold."""
         assert batch.exclude is not None
         if self._folds is None:
-            self._folds = text_folds([e.text() for e in self.index.examples], FOLDS)
+            examples = self.index.examples  # every facet's model uses the same folds: hashed once
+            self._folds = self.data.shared.get("text-folds", lambda: text_folds([e.text() for e in examples], FOLDS))
             fold_of_row = self._folds[self.rows]
             x, y = self.index.lexical_matrix[self.rows], self.classes.y[self.rows]
             self._fold_models = [LinearModel(x[fold_of_row != k], y[fold_of_row != k]) for k in range(FOLDS)]

@@ -28,7 +28,7 @@ from tagllm.candidates.base import (
     sum_at,
     top_keys,
 )
-from tagllm.candidates.ridge import Ridge
+from tagllm.candidates.ridge import Ridge, RidgeBasis
 from tagllm.candidates.votes import NeighbourVotes
 from tagllm.retrieval.image_encoder import ImageEncoder
 from tagllm.retrieval.image_index import ImageVectors
@@ -52,9 +52,13 @@ class PhotoEvidence(ClassFamily):
         self.y = classes.y[store.rows].tocsr()  # the examples with a photo x classes
         self.sums = {view: np.asarray(self.y.T @ store.views[view], dtype=np.float32) for view in VIEWS.values()}
         self.norms = {view: np.linalg.norm(sums, axis=1) for view, sums in self.sums.items()}
-        self.ridges = {view: Ridge.fit(store.views[view], self.y) for view in VIEWS.values()}
+        self.ridges = {view: self._ridge_fit(data, store.views[view], view) for view in VIEWS.values()}
         self.voter = NeighbourVotes(data)
         self.labels = label_vectors(data.taxonomy, data.facet, encoder) if encoder.has_text else None
+
+    def _ridge_fit(self, data: FacetData, vectors: np.ndarray, view: str) -> Ridge:
+        basis = data.shared.get(f"photo-ridge-basis-{view}", lambda: RidgeBasis.of(vectors))
+        return Ridge.fit(vectors, self.y, basis=basis)
 
     @classmethod
     def build(cls, data: FacetData) -> PhotoEvidence | None:

@@ -33,14 +33,14 @@ class Ridge:
     penalty: float
 
     @classmethod
-    def fit(cls, vectors: np.ndarray, y: sp.csr_matrix, *, penalty: float | None = None) -> Ridge:
-        """Fit with ``penalty``, or with the one of RIDGE_PENALTIES that leave-one-out accuracy prefers."""
-        x = _with_intercept(vectors)
-        eigenvalues, eigenvectors = np.linalg.eigh((x.T @ x).astype(np.float64))
-        eigenvalues = np.maximum(eigenvalues, 0.0)
+    def fit(
+        cls, vectors: np.ndarray, y: sp.csr_matrix, *, penalty: float | None = None, basis: RidgeBasis | None = None
+    ) -> Ridge:
+        """Fit with ``penalty``, or with the one of RIDGE_PENALTIES that leave-one-out accuracy prefers.
+        ``basis``: ``RidgeBasis.of(vectors)`` when it is at hand (it is the same for every facet)."""
+        basis = basis or RidgeBasis.of(vectors)
+        x, eigenvalues, eigenvectors, rows, p = basis.x, basis.eigenvalues, basis.eigenvectors, basis.rows, basis.p
         projected_xty = eigenvectors.T @ np.asarray((y.T @ x).T, dtype=np.float64)  # V'X'Y
-        rows = np.random.default_rng(0).choice(len(x), size=min(RIDGE_SAMPLE, len(x)), replace=False)
-        p = x[rows].astype(np.float64) @ eigenvectors
         gold = y[rows].tocsr()
         gold_rows = np.repeat(np.arange(len(rows)), np.diff(gold.indptr))
         scale = float(eigenvalues.mean())
@@ -73,6 +73,28 @@ class Ridge:
         return out / (1.0 - h)[:, None]
 
 
+@dataclass
+class RidgeBasis:
+    """What a ridge fit needs of the vectors alone, whatever the classes: the eigendecomposition of X'X (X with an
+    intercept column) and the rows the penalty is judged on, projected onto its eigenvectors. Every facet's ridge
+    is fitted on the same vectors, so this is computed once per index (``FacetData.shared``), not once per facet:
+    the eigendecomposition was most of an index build's time with 85 attribute facets."""
+
+    x: np.ndarray
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+    rows: np.ndarray  # up to RIDGE_SAMPLE examples the penalty is judged on
+    p: np.ndarray  # x[rows] @ eigenvectors
+
+    @classmethod
+    def of(cls, vectors: np.ndarray) -> RidgeBasis:
+        x = _with_intercept(vectors)
+        eigenvalues, eigenvectors = np.linalg.eigh((x.T @ x).astype(np.float64))
+        eigenvalues = np.maximum(eigenvalues, 0.0)
+        rows = np.random.default_rng(0).choice(len(x), size=min(RIDGE_SAMPLE, len(x)), replace=False)
+        return cls(x, eigenvalues, eigenvectors, rows, x[rows].astype(np.float64) @ eigenvectors)
+
+
 def _with_intercept(vectors: np.ndarray) -> np.ndarray:
     return np.hstack([np.asarray(vectors, dtype=np.float32), np.ones((len(vectors), 1), np.float32)])
 
@@ -84,7 +106,9 @@ class RidgeEvidence(ClassFamily):
     def __init__(self, data: FacetData, classes: Classes) -> None:
         super().__init__(data, classes)
         assert data.index is not None
-        self.model = Ridge.fit(data.index.vectors, classes.y)
+        vectors = data.index.vectors
+        basis = data.shared.get("ridge-basis", lambda: RidgeBasis.of(vectors))
+        self.model = Ridge.fit(vectors, classes.y, basis=basis)
 
     @classmethod
     def build(cls, data: FacetData) -> RidgeEvidence | None:

@@ -21,7 +21,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from tagllm.candidates.applies import is_scoped, value_weights
-from tagllm.candidates.base import Batch, Candidates, Classes, FacetData, FacetTables, Family, expand_ragged
+from tagllm.candidates.base import (
+    Batch,
+    Candidates,
+    Classes,
+    FacetData,
+    FacetTables,
+    Family,
+    Shared,
+    expand_ragged,
+)
 from tagllm.candidates.calibration import fitting_rows
 from tagllm.candidates.features import FAMILIES, FEATURES
 from tagllm.candidates.stacker import Stacker, expand
@@ -85,6 +94,7 @@ class CandidateScorer:
     stackers: dict[str, Stacker] = field(default_factory=dict)
     _labels: dict[str, LabelSpace] = field(default_factory=dict, repr=False)
     _facets: dict[str, _Facet] = field(default_factory=dict, repr=False)
+    _shared: Shared = field(default_factory=Shared, repr=False)  # what every facet's families derive alike
 
     def label_space(self, facet: str) -> LabelSpace:
         if facet not in self._labels:
@@ -108,7 +118,9 @@ class CandidateScorer:
             space = self.label_space(facet)
             classes = Classes.build(self.index, facet)
             tables = FacetTables.build(self.taxonomy, facet, space, classes, self.index)
-            data = FacetData(self.taxonomy, facet, space, tables, classes, self.index, self.k, self.embedder)
+            data = FacetData(
+                self.taxonomy, facet, space, tables, classes, self.index, self.k, self.embedder, self._shared
+            )
             self._facets[facet] = _Facet(
                 data, [family.build(data) if family.reads in (None, *self.inputs) else None for family in FAMILIES]
             )
@@ -226,7 +238,18 @@ class CandidateScorer:
 
     # -- fitting ---------------------------------------------------------------------------------------------------
     def fit(self, *, sample: int | None = None, seed: int = 0, batch_size: int = 512) -> dict[str, Stacker]:
-        """Fit a stacker per facet by leave-one-out over a sample of the index's own examples (``STACKER_SAMPLE``)."""
+        """Fit a stacker per facet by leave-one-out over a sample of the index's own examples (``STACKER_SAMPLE``).
+
+        BLAS runs on one thread here: the fit is thousands of small products (a few thousand rows by a hundred
+        columns, a 385 x 385 eigendecomposition) that a second thread hardly speeds up, and on a busy machine
+        OpenBLAS's threads wait for each other: Flipkart-attributes' 38 attribute stackers took 247 s of wall time
+        with two threads against 26 s with one (2 cores, load average 7)."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._fit(sample, seed, batch_size)
+
+    def _fit(self, sample: int | None, seed: int, batch_size: int) -> dict[str, Stacker]:
         if self.index is None:
             return {}
         rng = np.random.default_rng(seed)

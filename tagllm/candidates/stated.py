@@ -33,7 +33,7 @@ from tagllm.attributes import SPELLINGS
 from tagllm.candidates.base import Batch, Candidates, Evidence, FacetData, Family, values_at
 from tagllm.mapping.families import facet_aliases
 from tagllm.taxonomy import Taxonomy
-from tagllm.text import has_cjk, normalize, singular, singular_key
+from tagllm.text import has_cjk, normalize, singular_key, word_forms
 
 MAX_PHRASE_WORDS = 5
 MIN_ALIAS_CHARS = 3  # letter-size spellings ("S", "M", "XL") are names in a size facet, not words to spot in a title
@@ -95,10 +95,13 @@ class StatedFinder:
         """(start, end, value) of every mention, Latin ones in word positions, Chinese ones in characters offset
         past the words (so the two never overlap)."""
         found: list[tuple[int, int, int]] = []
-        words = norm.split()
-        for tokens in (words, [singular(w) for w in words]):
+        words, singles = word_forms(norm)
+        longest = self._longest
+        for tokens in (words, singles):
             for start, token in enumerate(tokens):
-                for n in range(1, min(self._longest.get(token, 0), len(tokens) - start) + 1):
+                if token not in longest:  # most words start no phrase of the facet
+                    continue
+                for n in range(1, min(longest[token], len(tokens) - start) + 1):
                     for pos in self._words.get(" ".join(tokens[start : start + n]), ()):
                         found.append((start, start + n, pos))
         if self._cjk and has_cjk(norm):
@@ -113,9 +116,11 @@ class StatedFinder:
     def __call__(self, norm: str) -> list[Statement]:
         """The values the text states, each once, in label-space order."""
         spans = set(self.spans(norm))
-        latin_end = len(norm.split()) + 1
+        if not spans:
+            return []
+        words = word_forms(norm)[0]
+        latin_end = len(words) + 1
         kept: dict[int, bool] = {}  # value -> stated in Latin script (else only as a Chinese substring)
-        words = norm.split()
         for start, end, pos in spans:
             if start < latin_end and _is_imitation(words, start, end):
                 continue
@@ -125,7 +130,7 @@ class StatedFinder:
         return [Statement(pos, how if latin else f"{how} (Chinese)") for pos, latin in sorted(kept.items())]
 
 
-def _is_imitation(words: list[str], start: int, end: int) -> bool:
+def _is_imitation(words: tuple[str, ...], start: int, end: int) -> bool:
     """Whether the mention of ``words[start:end]`` is qualified as an imitation ("vegan leather", "leather look")."""
     return (start > 0 and words[start - 1] in IMITATION_BEFORE) or (end < len(words) and words[end] in IMITATION_AFTER)
 

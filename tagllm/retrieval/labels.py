@@ -11,7 +11,7 @@ from tagllm.cache import cache_dir, cache_key
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.lexical import LEXICAL_VERSION, FeatureMatrix, LexicalModel
 from tagllm.taxonomy import Taxonomy, Value
-from tagllm.text import has_cjk, normalize, singular, singular_key
+from tagllm.text import has_cjk, normalize, singular_key, word_forms
 
 MAX_PHRASE_WORDS = 5
 # A facet with more values than this has its labels embedded as candidates need them, not all at once: embedding
@@ -82,11 +82,13 @@ class LabelSpace:
         """Values whose name, synonym or label occurs as whole words (or as a CJK substring) in a text normalised by
         ``tagllm.text.normalize``."""
         found: set[str] = set()
-        words = norm.split()
-        singles = [singular(w) for w in words]
+        words, singles = word_forms(norm)
+        longest = self._longest
         for tokens in (words, singles):
             for start, token in enumerate(tokens):
-                for n in range(1, min(self._longest.get(token, 0), len(tokens) - start) + 1):
+                if token not in longest:  # most words start no phrase of the facet
+                    continue
+                for n in range(1, min(longest[token], len(tokens) - start) + 1):
                     ids = self._words.get(" ".join(tokens[start : start + n]))
                     if ids:
                         found |= ids
