@@ -32,6 +32,19 @@ def test_feature_matrix_dot_is_the_exact_sparse_product() -> None:
     assert np.allclose(prepared.dot(twice)[0], expected, atol=1e-5)
 
 
+def test_feature_matrix_keeps_only_its_own_features() -> None:
+    """A matrix of few features (a facet's labels) answers queries whose other features it never saw, and holds
+    no table over the whole feature space."""
+    matrix = sp.random(6, 2**20, density=2e-5, random_state=3, format="csr", dtype=np.float32)
+    queries = sp.random(20, 2**20, density=1e-4, random_state=4, format="csr", dtype=np.float32)
+    queries = sp.vstack([queries, matrix[:3]], format="csr")  # some rows share features with the matrix
+    prepared = FeatureMatrix(matrix, dense_features=4)
+    assert np.allclose(prepared.dot(queries), (queries @ matrix.T).toarray(), atol=1e-5)
+    assert len(prepared.slot) == len(np.unique(matrix.indices))
+    empty = FeatureMatrix(sp.csr_matrix((3, 2**20), dtype=np.float32))
+    assert not empty.dot(queries).any() and empty.dot(queries).shape == (23, 3)
+
+
 def _expand_one(matrix: np.ndarray) -> np.ndarray:
     """The definition, for one product: value minus the best, and rank r = exactly r candidates score higher."""
     rank = (matrix[None, :, :] > matrix[:, None, :]).sum(axis=1)
