@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from tagllm.mapping.agreement import named_rival
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import iter_keys, keys, stem
@@ -28,59 +29,25 @@ MAX_HYPERNYM_DEPTH = {True: 1, False: 2}
 FACET_WORD_DEPTH = 8
 """A landing by hypernym in a flat facet must have the facet's own word among its hypernyms this far up ("burgundy"
 reaches "color"): the facet's words must agree."""
+NAMED_TRAIL = 0.05
+"""A landing in a category is dropped when a value whose name holds the string's own words is more than this nearer
+the string (sentence embeddings): the taxonomy's use of the word outranks a WordNet sense of it."""
 LIST = re.compile(r"[,;，；、]")
 CONCRETE = frozenset({"05", "06", "13", "17", "20", "27"})
 """WordNet's lexicographer files of things one can sell (animal, artifact, food, object, plant, substance): in a
 hierarchical facet only these senses count ("item" as "a part of a whole" is no product)."""
 GENERIC = frozenset(
     {
-        "and",
-        "accessory",
-        "accessori",
-        "supply",
-        "suppli",
-        "product",
-        "item",
-        "other",
-        "part",
-        "entity",
-        "object",
-        "whole",
-        "artifact",
-        "artefact",
-        "physical",
-        "unit",
-        "thing",
-        "matter",
-        "instrumentality",
+        "and", "accessory", "accessori", "supply", "suppli", "product", "item", "other", "part", "entity", "object",
+        "whole", "artifact", "artefact", "physical", "unit", "thing", "matter", "instrumentality",
     }
-)
+)  # fmt: skip
 _STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "or",
-        "and",
-        "to",
-        "in",
-        "on",
-        "for",
-        "with",
-        "by",
-        "as",
-        "at",
-        "from",
-        "that",
-        "which",
-        "is",
-        "are",
-        "be",
-        "it",
-        "its",
-    ]
-)
+    {
+        "a", "an", "the", "of", "or", "and", "to", "in", "on", "for", "with", "by", "as", "at", "from", "that",
+        "which", "is", "are", "be", "it", "its",
+    }
+)  # fmt: skip
 
 
 class LexicalStage(Stage):
@@ -133,6 +100,8 @@ class LexicalStage(Stage):
                 if chosen is not None:
                     batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[chosen[0]], self.name, chosen[1])
                     continue
+            if len(ids) == 1 and hierarchical and named_rival(self.m, text, ids[0], batch.facet, NAMED_TRAIL):
+                continue  # "kettle": WordNet's kettle is a boiler; the taxonomy's own Electric Kettles is far nearer
             if len(ids) == 1:
                 batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[ids[0]], self.name)
             elif ids:

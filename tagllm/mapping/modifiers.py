@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tagllm.mapping.agreement import agreement
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.colours import survey_name
 from tagllm.mapping.describing import DESCRIBING_FACETS, describes
 from tagllm.mapping.keys import keys, stem
+from tagllm.mapping.kinds import facet_words
 from tagllm.mapping.lexical import LIST
+from tagllm.mapping.modifier_words import MODIFIER_WORDS, NEGATING, is_unit
 from tagllm.mapping.tables import scope
 from tagllm.taxonomy import Value
 from tagllm.text import has_cjk, normalize
@@ -16,27 +19,6 @@ from tagllm.text import has_cjk, normalize
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
 
-MODIFIER_WORDS = frozenset(
-    {
-        # shades
-        "pale", "light", "dark", "deep", "bright", "hot", "baby", "dusty", "pastel", "neon", "soft", "rich", "vivid",
-        "muted", "metallic", "matte", "matt", "glossy", "shiny", "faded", "washed",
-        # quality and marketing
-        "genuine", "real", "pure", "organic", "natural", "recycled", "premium", "authentic", "virgin", "full",
-        "grain", "top", "new", "fresh", "quality", "percent", "stretch",
-        # audience
-        "for", "men", "man", "mens", "women", "woman", "womens", "ladies", "lady", "kids", "kid", "children", "boys",
-        "girls", "him", "her", "unisex",
-        # what a value is: "cotton fabric", "floral print", "colour red"
-        "colour", "color", "colours", "colors", "shade", "tone", "fabric", "material", "print", "printed", "pattern",
-        "patterned", "design", "style", "type",
-        # quantity
-        "pack", "set", "pair", "box", "of",
-    }
-)  # fmt: skip
-"""Words that describe a value rather than name it: "pale pink", "100% organic cotton", "for him", "floral print"."""
-NEGATING = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock", "pleather", "leatherette"})
-"""Words that say a material is an imitation of the one named: "vegan leather" is Faux leather, never Leather."""
 HEAD_AGREEMENT = 0.6
 """In a hierarchical facet, a string's head ("travel backpack" -> "backpack") is taken only when the whole string
 is at least this similar (sentence embeddings) to the value found: "football match" is no kind of "Matches"."""
@@ -45,6 +27,9 @@ FLAT_AGREEMENT = 0.7
 only when the whole string is at least this similar to the value (no other value nearer): "croutons zipper" is not."""
 HEAD_TRAIL = 0.05
 """... and no other value's label is more than this nearer the whole string than the value's own labels."""
+WHOLE_TRAIL = 0.15
+"""In a hierarchical facet, a string whose stripped phrase names a value ("soft toy" -> "toy") is rejected when another
+value is more than this nearer the whole string (a looser bar than the head's: the phrase was named, not guessed)."""
 
 
 class ModifierStage(Stage):
@@ -69,15 +54,22 @@ class ModifierStage(Stage):
         facet = batch.facet
         hierarchical = facet is None or self.m.taxonomy.facets[facet].hierarchical
         plans: dict[str, list[str]] = {}
+        strict: set[str] = set()
         for raw in batch.open():  # strings found in another facet too ("Light pink" is a makeup shade in Shopify)
             text = batch.text(raw)
             if has_cjk(text) or LIST.search(text):
                 continue
             tokens = [t for t in normalize(text).split() if t != "s"]
+            inner = None if hierarchical else self._inner_value(tokens, facet)
+            if inner is not None:
+                batch.done[raw] = self.m.accept(raw, facet, self.m.values[inner], self.name)
+                continue  # "very high heels": Very high, not High
             kept = self.strip(tokens, facet)
             if not kept and all(any(ch.isdigit() for ch in t) for t in tokens):
                 continue  # "7XL", "2024": numbers alone are for the other stages to judge
             dropped = [t for t in tokens if t not in kept]
+            if not hierarchical and any(len(t) == 1 and t.isalpha() for t in dropped):
+                continue  # "X-Large", "S/M": a letter is a size code, read whole or not at all
             if any(ch.isdigit() for t in kept for ch in t) and any(ch.isdigit() for t in dropped for ch in t):
                 continue  # "0-3m" is no size 0: a number is read whole or not at all
             if len(tokens) == 1 and not kept and self.m.fuzzy.candidates(tokens[0], facet):
@@ -94,6 +86,8 @@ class ModifierStage(Stage):
             ):
                 continue  # "pale pink" in a category: a colour, not the flower; "summer dress" is a dress
             plans[raw] = kept
+            if hierarchical and any(self._names_value(t, facet) for t in dropped):
+                strict.add(raw)  # "velvet sofa": a word dropped that names a category too: the head's bar applies
         if not plans:
             return
         naming = [*self.m.lookups, *([self.m.lexical] if self.m.lexical is not None else [])]
@@ -110,7 +104,9 @@ class ModifierStage(Stage):
             outcome = found.done.get(phrase) if phrase else None
             if outcome is not None and outcome.mapped.value is not None:
                 value = self._negated(batch.text(raw), outcome.mapped.value, facet)
-                if value is not None:
+                if value is not None and not (
+                    hierarchical and self._outranked(batch.text(raw), value.id, facet, raw in strict)
+                ):
                     batch.done[raw] = self.m.accept(raw, facet, value, self.name)
             elif len(kept) > 1:
                 heads[raw] = kept[-1]
@@ -157,6 +153,10 @@ class ModifierStage(Stage):
             if hierarchical and i == len(tokens) - 1 and any(ch.isalpha() for ch in token):
                 kept.append(token)  # a category's head noun is never a modifier ("leather backpacks")
                 continue
+            if hierarchical and self._describes_next(tokens, i, describing, facet):
+                continue  # "glass teapot", "velvet sofa": a material before the head describes it (Glass is a category)
+            if hierarchical and i > 0 and is_unit(wordnet, token, tokens[i - 1]):
+                continue  # "14 inch laptop", "2 litre jug": a unit after a number measures the thing
             if self._names_value(token, facet):
                 kept.append(token)  # "him" describes in a colour, names a value in a gender facet
                 continue
@@ -178,6 +178,28 @@ class ModifierStage(Stage):
             kept.append(token)
         return kept
 
+    def _describes_next(self, tokens: list[str], i: int, describing: frozenset[str], facet: str | None) -> bool:
+        """Whether token ``i`` is a value of a describing facet that does not name a value with the next token
+        ("velvet" in "velvet sofa"; not "wine" in "wine glasses")."""
+        token = tokens[i]
+        if i + 1 >= len(tokens) or not (stem(token) in describing or token in describing):
+            return False
+        return not self._names_value(f"{token} {tokens[i + 1]}", facet)
+
+    def _inner_value(self, tokens: list[str], facet: str | None) -> str | None:
+        """In a flat facet, the one value a run of two or more words names, when every other word is a modifier."""
+        tables = self.m.tables
+        for size in range(len(tokens) - 1, 1, -1):
+            for start in range(len(tokens) - size + 1):
+                key = keys(" ".join(tokens[start : start + size]))[1]
+                found = {
+                    v for t in (tables.names, tables.synonyms, tables.aliases) for v in scope(t["sing"].get(key), facet)
+                }
+                rest = tokens[:start] + tokens[start + size :]
+                if len(found) == 1 and not self.strip(rest, facet):
+                    return found.pop()
+        return None
+
     def _names_value(self, token: str, facet: str | None) -> bool:
         tables = self.m.tables
         key = keys(token)[1]
@@ -186,13 +208,7 @@ class ModifierStage(Stage):
     def facet_words(self, facet: str | None) -> frozenset[str]:
         found = self._facet_words.get(facet)
         if found is None:
-            words: set[str] = {"category"} if facet is None or self.m.taxonomy.facets[facet].hierarchical else set()
-            if facet is not None:
-                spec = self.m.taxonomy.facets[facet]
-                words |= {stem(w) for text in (spec.name, spec.title) for w in normalize(text).split() if len(w) > 2}
-                if {"colour", "color"} & words:
-                    words |= {"colour", "color"}
-            found = self._facet_words[facet] = frozenset(words)
+            found = self._facet_words[facet] = facet_words(self.m, facet)
         return found
 
     def describing(self, facet: str | None) -> frozenset[str]:
@@ -275,29 +291,19 @@ class ModifierStage(Stage):
             self._words[facet] = index
         return index
 
+    def _outranked(self, text: str, vid: str, facet: str | None, strict: bool) -> bool:
+        """Whether another value is more than ``WHOLE_TRAIL`` nearer the whole string than the value its stripped
+        phrase names ("hot deals" is no kind of Planks, "sticky tape" no Tape Measure); ``strict``: the head's bar
+        (``_agreement``). False without an embedder."""
+        if not self.m.use_embeddings:
+            return False
+        if strict:
+            return self._agreement(text, vid, facet) is None
+        return agreement(self.m, text, vid, facet, -1.0, WHOLE_TRAIL) is None
+
     def _agreement(self, text: str, vid: str, facet: str | None) -> float | None:
-        """The whole string's similarity to the value (its best label), when it is at least ``HEAD_AGREEMENT`` and
-        no label of another value is more than ``HEAD_TRAIL`` nearer; the value's ancestors are no rivals ("sterling
-        silver necklace" is near Jewelry too). None without an embedder.
-
-        "travel backpack" is nearest Hiking Backpacks and barely less near Backpacks: the head stands; "clothes
-        washer" is far nearer Washing Machines than the Washers its head names: it does not.
-        """
-        if not self.m.use_embeddings or facet is None:
-            return None
-        from tagllm.mapping.embedding import EmbeddingStage
-
-        index = EmbeddingStage.shared(self.m).index(facet)
-        if not index.texts:
-            return None
-        sims = index.vectors @ self.m.embedder.encode([text])[0]
-        friends = {vid} | {a.id for a in self.m.taxonomy.ancestors(vid)}
-        mine, rival = -1.0, -1.0
-        for j, ids in enumerate(index.ids):
-            if vid in ids:
-                mine = max(mine, float(sims[j]))
-            elif not friends.intersection(ids):
-                rival = max(rival, float(sims[j]))
-        if mine < HEAD_AGREEMENT or mine < rival - HEAD_TRAIL:
-            return None
-        return mine
+        """The whole string's similarity to the value (``agreement.agreement``): at least ``HEAD_AGREEMENT``, no
+        rival more than ``HEAD_TRAIL`` nearer. "travel backpack" is nearest Hiking Backpacks and barely less near
+        Backpacks: the head stands; "clothes washer" is far nearer Washing Machines than the Washers its head names:
+        it does not."""
+        return agreement(self.m, text, vid, facet, HEAD_AGREEMENT, HEAD_TRAIL)

@@ -1,0 +1,40 @@
+"""The words the modifier stage drops: what describes a value rather than names it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tagllm.mapping.wordnet import WordNet
+
+MODIFIER_WORDS = frozenset(
+    {
+        # shades
+        "pale", "light", "dark", "deep", "bright", "hot", "baby", "dusty", "pastel", "neon", "soft", "rich", "vivid",
+        "muted", "metallic", "matte", "matt", "glossy", "shiny", "faded", "washed",
+        # quality and marketing
+        "genuine", "real", "pure", "organic", "natural", "recycled", "premium", "authentic", "virgin", "full",
+        "grain", "top", "new", "fresh", "quality", "percent", "stretch",
+        # audience
+        "for", "men", "man", "mens", "women", "woman", "womens", "ladies", "lady", "kids", "kid", "children", "boys",
+        "girls", "him", "her", "unisex",
+        # what a value is: "cotton fabric", "floral print", "colour red"
+        "colour", "color", "colours", "colors", "shade", "tone", "fabric", "material", "print", "printed", "pattern",
+        "patterned", "design", "style", "type",
+        # quantity
+        "pack", "set", "pair", "box", "of",
+    }
+)  # fmt: skip
+"""Words that describe a value rather than name it: "pale pink", "100% organic cotton", "for him", "floral print"."""
+NEGATING = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock", "pleather", "leatherette"})
+"""Words that say a material is an imitation of the one named: "vegan leather" is Faux leather, never Leather."""
+
+QUANTITY = "23"
+"""WordNet's lexicographer file of units and amounts (noun.quantity): "inch", "litre", "ounce"."""
+
+
+def is_unit(wordnet: WordNet | None, token: str, before: str) -> bool:
+    """Whether ``token`` is a unit of measure written after a number."""
+    if wordnet is None or not any(ch.isdigit() for ch in before):
+        return False
+    return any(wordnet.synset(s).lexfile == QUANTITY for s in wordnet.noun_synsets(token)[:2])

@@ -1,0 +1,79 @@
+"""The checks that keep rules from guessing (the embedder's agreement with a WordNet landing or a stripped phrase) and
+the word rules added with them: a facet's kind words, a value named inside a phrase, units after numbers, materials
+written before a category."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from test_mapping_stages import FakeEmbedder
+
+from tagllm.mapping import Mapped, Mapper
+from tagllm.taxonomy import Facet, Taxonomy, Value
+
+pytest.importorskip("wn", reason="the lexical stage needs tagllm[lexicon]")
+
+CACHE = Path(tempfile.mkdtemp(prefix="tagllm-agreement-"))
+
+
+def store() -> Taxonomy:
+    facets = {
+        "category": Facet("category", "Category", hierarchical=True),
+        "closure-type": Facet("closure-type", "Closure type"),
+        "heel-height-type": Facet("heel-height-type", "Heel height type"),
+        "fabric": Facet("fabric", "Fabric"),
+    }
+    tree = [
+        ("home", "Home", None),
+        ("heat", "Furnaces & Boilers", "home"),
+        ("boilers", "Boilers", "heat"),
+        ("kitchen", "Kitchen Appliances", "home"),
+        ("kettles", "Electric Kettles", "kitchen"),
+        ("furniture", "Furniture", None),
+        ("sofas", "Sofas", "furniture"),
+        ("crafts", "Crafts", None),
+        ("velvet", "Velvet", "crafts"),
+        ("electronics", "Electronics", None),
+        ("laptops", "Laptops", "electronics"),
+    ]
+    paths: dict[str, str] = {}
+    values = []
+    for vid, name, parent in tree:
+        paths[vid] = f"{paths[parent]} > {name}" if parent else name
+        values.append(Value(vid, name, "category", parent, paths[vid]))
+    values += [Value(f"c-{n.lower()}", n, "closure-type") for n in ["Zipper", "Buttons", "Buckles", "Toggle", "Snap"]]
+    values += [Value(f"h-{n.lower()}", n, "heel-height-type") for n in ["Flat", "High", "Very high", "Low"]]
+    values += [Value(f"f-{n.lower()}", n, "fabric") for n in ["Velvet", "Cotton"]]
+    return Taxonomy("store", facets, {v.id: v for v in values})
+
+
+def outcome(m: Mapped) -> tuple[str | None, str | None] | None:
+    return (m.value.id, m.method) if m.value else None
+
+
+@pytest.fixture(scope="module")
+def mapper() -> Mapper:
+    embedder = FakeEmbedder({"kettle": 0, "kettles": 0, "sofa": 1, "sofas": 1, "laptop": 2, "laptops": 2})
+    return Mapper(store(), embedder=embedder, embedding_threshold=1.5, cache_dir=CACHE)
+
+
+@pytest.mark.parametrize(
+    ("facet", "text", "expected"),
+    [
+        ("category", "kettle", None),  # WordNet's kettle is a boiler; the taxonomy's Electric Kettles is far nearer
+        ("category", "velvet sofa", ("sofas", "modifier")),  # a material before the head, though Velvet is a category
+        ("category", "14 inch laptop", ("laptops", "modifier")),  # a unit after a number measures the thing
+        ("closure-type", "toggle fastening", ("c-toggle", "modifier")),  # WordNet: closures are fasteners
+        ("heel-height-type", "very high heels", ("h-very high", "modifier")),  # the value named inside the phrase
+    ],
+)
+def test_rules_checked_and_word_rules(mapper: Mapper, facet: str, text: str, expected: object) -> None:
+    assert outcome(mapper.map([text], facet)[0]) == expected
+
+
+def test_a_wordnet_landing_gives_way_to_the_taxonomys_own_word(mapper: Mapper) -> None:
+    assert mapper.lexical is not None
+    assert mapper.lexical.land("kettle", "category") == ["boilers"]  # what WordNet alone says: the rule proposes
+    assert mapper.map(["kettle"], "category")[0].value is None  # Electric Kettles is nearer: the landing is dropped
