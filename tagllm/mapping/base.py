@@ -81,6 +81,7 @@ class Batch:
     elsewhere: dict[str, Outcome] = field(default_factory=dict)
     candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # open strings' nearest values, best first
     best: dict[str, float] = field(default_factory=dict)  # open strings' best similarity so far (for the reason)
+    vetoed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # what a rule proposed and a check overruled
 
     def open(self) -> list[str]:
         """Strings no stage has decided yet."""

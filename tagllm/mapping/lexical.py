@@ -101,6 +101,7 @@ class LexicalStage(Stage):
                     batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[chosen[0]], self.name, chosen[1])
                     continue
             if len(ids) == 1 and hierarchical and named_rival(self.m, text, ids[0], batch.facet, NAMED_TRAIL):
+                batch.vetoed[raw] = tuple(ids)  # still a word that names a value: "cooker hood" is no car's Hoods
                 continue  # "kettle": WordNet's kettle is a boiler; the taxonomy's own Electric Kettles is far nearer
             if len(ids) == 1:
                 batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[ids[0]], self.name)

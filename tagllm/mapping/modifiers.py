@@ -121,7 +121,7 @@ class ModifierStage(Stage):
             if batch.candidates.get(raw) and value.id not in batch.candidates[raw]:
                 continue  # WordNet read the whole string as other values ("blow dryer": hair dryers, not Dryers)
             others = self.m.lookup(plans[raw][:-1], facet, naming)
-            if any(o.mapped.value is not None or o.candidates for o in others.done.values()):
+            if others.vetoed or any(o.mapped.value is not None or o.candidates for o in others.done.values()):
                 continue  # "navy blue", "clothes washer", "stand mixer": another word names a value (or several)
             if not hierarchical:
                 score = 1.0
