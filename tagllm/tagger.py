@@ -23,6 +23,7 @@ from tagllm.candidates import ALL_FEATURES, CandidateScorer
 from tagllm.config import TaggerConfig
 from tagllm.errors import ConfigError, InputError, TagllmError
 from tagllm.llm_steps import LLMSteps, ScoredProduct
+from tagllm.mapping.answers import answer_from_ids
 from tagllm.models import (
     Candidate,
     MappingInfo,
@@ -413,7 +414,11 @@ class Tagger:
             if generation.error is None:
                 allowed = {f: {c.id for c in cands} for f, cands in request.candidates.items()}
                 facets = list(request.candidates) or self.facets
-                answer = self.mapper.map_answer(generation.text, facets, allowed=allowed)
+                if generation.ids is not None:  # value ids already: checked, not parsed and mapped
+                    parsed = json.loads(generation.text) if generation.text else None
+                    answer = answer_from_ids(self.taxonomy, generation.ids, facets, allowed=allowed, parsed=parsed)
+                else:
+                    answer = self.mapper.map_answer(generation.text, facets, allowed=allowed)
             latency_ms = generation.latency_ms if generation.latency_ms is not None else elapsed_ms
             parts.append(_Part(request, generation, answer, latency_ms))
         return parts

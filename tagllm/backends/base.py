@@ -40,6 +40,9 @@ class Generation:
     ``confidences`` (facet -> value id -> [0, 1]) is set by backends that can score their choices (retrieval
     scores, or token log-probabilities); the tagger falls back to candidate scores when it is None.
     ``error`` is set when this product failed after retries; the rest of the batch is unaffected.
+    ``ids`` (facet -> value ids) is set by a backend that answers with the taxonomy's value ids (the retrieval
+    backend): the tagger then checks those ids against the taxonomy and the candidates instead of parsing ``text``
+    (which still holds the same answer, as JSON, for the provenance).
     """
 
     text: str = ""
@@ -48,6 +51,7 @@ class Generation:
     latency_ms: float | None = None
     confidences: dict[str, dict[str, float]] | None = None
     error: RecordError | None = None
+    ids: dict[str, list[str]] | None = None
 
 
 class Backend(ABC):

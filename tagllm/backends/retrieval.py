@@ -37,6 +37,7 @@ class RetrievalBackend(Backend):
         for request in requests:
             answer: dict[str, str | list[str] | None] = {}
             confidences: dict[str, dict[str, float]] = {}
+            ids: dict[str, list[str]] = {}
             for facet, candidates in request.candidates.items():
                 spec = self.taxonomy.facets.get(facet) if self.taxonomy else None
                 multi = bool(spec and spec.multi_valued)
@@ -50,5 +51,7 @@ class RetrievalBackend(Backend):
                     chosen = candidates[:1] if required else likely[:1]
                     answer[facet] = chosen[0].id if chosen else None
                 confidences[facet] = {c.id: c.score for c in chosen}
-            out.append(Generation(text=json.dumps(answer, ensure_ascii=False), confidences=confidences))
+                ids[facet] = [c.id for c in chosen]
+            text = json.dumps(answer, ensure_ascii=False)
+            out.append(Generation(text=text, confidences=confidences, ids=ids))
         return out

@@ -10,7 +10,7 @@ from tagllm.mapping.base import Mapped, MappedAnswer, Outcome, strength
 from tagllm.mapping.keys import keys, label_key
 from tagllm.models import MappingInfo, Rejection
 from tagllm.parsing import is_abstention, items, parse_answer, split_list
-from tagllm.taxonomy import Value
+from tagllm.taxonomy import Taxonomy, Value
 
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
@@ -118,17 +118,52 @@ def map_answer(
     tags: dict[str, list[tuple[Value, MappingInfo]]] = {}
     for facet in facet_list:
         if facet in found:
-            kept, dropped = apply_facet_rules(mapper, facet, found[facet], add_ancestors=add_ancestors)
+            kept, dropped = apply_facet_rules(taxonomy, facet, found[facet], add_ancestors=add_ancestors)
             tags[facet] = kept
             rejected.extend(dropped)
     return MappedAnswer(tags, rejected, parsed, raw_strings, off_taxonomy)
 
 
+def answer_from_ids(
+    taxonomy: Taxonomy,
+    ids: dict[str, list[str]],
+    facets: Sequence[str],
+    *,
+    allowed: dict[str, set[str]] | None = None,
+    parsed: Any = None,
+) -> MappedAnswer:
+    """An answer given as value ids per facet (the retrieval backend's), checked as ``map_answer`` checks a parsed
+    one, without parsing and mapping strings: an id that is not a value of the taxonomy, is a value of another facet
+    or of one not asked for, or is not among the ``allowed`` values is rejected; then the facet rules apply."""
+    found: dict[str, list[tuple[Value, MappingInfo]]] = {}
+    rejected: list[Rejection] = []
+    count = 0
+    for facet, chosen in ids.items():
+        for vid in chosen:
+            count += 1
+            value = taxonomy.values.get(vid)
+            if value is None or value.facet != facet:
+                rejected.append(Rejection(facet=facet, text=vid, reason=f"{vid!r} is not a value of facet {facet!r}"))
+            elif facet not in facets:
+                reason = f"{value.name!r} ({vid}) is a value of facet {facet!r}, which was not asked for"
+                rejected.append(Rejection(facet=facet, text=vid, reason=reason))
+            elif allowed is not None and facet in allowed and vid not in allowed[facet]:
+                reason = f"{value.name!r} ({vid}) is not among the allowed values of facet {facet!r}"
+                rejected.append(Rejection(facet=facet, text=vid, reason=reason))
+            else:
+                found.setdefault(facet, []).append((value, MappingInfo(raw=vid, method="id", score=1.0)))
+    tags: dict[str, list[tuple[Value, MappingInfo]]] = {}
+    for facet in facets:
+        if facet in found:
+            tags[facet], dropped = apply_facet_rules(taxonomy, facet, found[facet], add_ancestors=False)
+            rejected.extend(dropped)
+    return MappedAnswer(tags, rejected, parsed, count, 0)
+
+
 def apply_facet_rules(
-    mapper: Mapper, facet: str, found: list[tuple[Value, MappingInfo]], *, add_ancestors: bool
+    taxonomy: Taxonomy, facet: str, found: list[tuple[Value, MappingInfo]], *, add_ancestors: bool
 ) -> tuple[list[tuple[Value, MappingInfo]], list[Rejection]]:
     """Duplicates collapse; a path written as a list folds into its leaf; a single-valued facet keeps the best."""
-    taxonomy = mapper.taxonomy
     spec = taxonomy.facets[facet]
     best: dict[str, tuple[Value, MappingInfo]] = {}
     for value, info in found:  # duplicates collapse onto the most faithful mapping
