@@ -196,13 +196,9 @@ class FeatureMatrix:
 
     def _local(self, rows: sp.csr_matrix) -> sp.csr_matrix:
         """``rows`` over the used features alone, renumbered as they are here."""
-        rows.sum_duplicates()
-        where = np.searchsorted(self.used, rows.indices)
-        known = self.used[np.minimum(where, len(self.used) - 1)] == rows.indices if len(self.used) else where < 0
-        row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
-        indptr = np.zeros(rows.shape[0] + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row_of[known], minlength=rows.shape[0]), out=indptr[1:])
-        return sp.csr_matrix((rows.data[known], where[known], indptr), shape=(rows.shape[0], len(self.used)))
+        local = rows[:, self.used]
+        local.sum_duplicates()  # below, (row, feature) is unique
+        return local
 
     def _split(self, matrix: sp.csr_matrix) -> tuple[np.ndarray, sp.csr_matrix]:
         """The entries of ``matrix`` (over the used features) in the dense features as a (rows x dense features)
