@@ -62,12 +62,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tagllm import Tagger  # noqa: E402
+from tagllm.assembly import build_index  # noqa: E402
 from tagllm.attributes import AttributeResolver, is_placeholder, learn_taxonomy, value_key  # noqa: E402
 from tagllm.config import TaggerConfig  # noqa: E402
 from tagllm.evaluation.metrics import PRF, prf_counts  # noqa: E402
 from tagllm.retrieval.embedder import Embedder  # noqa: E402
 from tagllm.retrieval.index import LabelResolver  # noqa: E402
-from tagllm.tagger import build_index  # noqa: E402
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy  # noqa: E402
 from tagllm.text import has_cjk, normalize  # noqa: E402
 

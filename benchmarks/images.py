@@ -41,6 +41,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tagllm.assembly import build_index  # noqa: E402
 from tagllm.candidates import photos as photo_family  # noqa: E402
 from tagllm.config import TaggerConfig  # noqa: E402
 from tagllm.images import ImageLimits, ImageLoader  # noqa: E402
@@ -49,7 +50,7 @@ from tagllm.retrieval.embedder import Embedder  # noqa: E402
 from tagllm.retrieval.image_encoder import get_image_encoder  # noqa: E402
 from tagllm.retrieval.image_index import encode_photos  # noqa: E402
 from tagllm.retrieval.index import ExampleIndex  # noqa: E402
-from tagllm.tagger import Tagger, build_index  # noqa: E402
+from tagllm.tagger import Tagger  # noqa: E402
 from tagllm.taxonomy import CATEGORY, load_taxonomy  # noqa: E402
 
 FOLDS = 5

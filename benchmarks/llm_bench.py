@@ -70,11 +70,12 @@ class Recorder(Backend):
 
 
 def build_requests(dataset: str, template: str, n: int, k: int, max_candidates: int) -> list[GenerationRequest]:
+    from tagllm.assembly import open_index
     from tagllm.config import load_config
     from tagllm.io import read_products
     from tagllm.models import Product
     from tagllm.retrieval.embedder import Embedder
-    from tagllm.tagger import Tagger, open_index
+    from tagllm.tagger import Tagger
     from tagllm.taxonomy import load_taxonomy
 
     spec = DATASETS[dataset]
@@ -220,11 +221,12 @@ def gold_answer(taxonomy: Any, request: GenerationRequest, gold: dict[str, list[
 def attribute_tokens(args: argparse.Namespace) -> None:
     import tempfile
 
+    from tagllm.assembly import open_index
     from tagllm.backends.transformers import chat_text
     from tagllm.config import TaggerConfig
     from tagllm.llm_steps import ONE_CALL, TWO_STEP, LLMSteps
     from tagllm.retrieval.embedder import Embedder
-    from tagllm.tagger import Tagger, open_index
+    from tagllm.tagger import Tagger
     from tagllm.taxonomy import CATEGORY
     from tagllm.testing import build_tokenizer
 

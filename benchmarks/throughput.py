@@ -46,11 +46,12 @@ def main() -> None:
     import os
 
     os.environ.setdefault("TAGLLM_CACHE_DIR", tempfile.mkdtemp(prefix="tagllm-bench-cache-"))
+    from tagllm.assembly import build_index
     from tagllm.config import TaggerConfig
     from tagllm.models import Product
     from tagllm.retrieval.embedder import Embedder
     from tagllm.retrieval.index import ExampleIndex
-    from tagllm.tagger import Tagger, build_index
+    from tagllm.tagger import Tagger
     from tagllm.taxonomy import load_taxonomy
 
     rows = [json.loads(line) for line in Path(args.examples).read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -68,7 +68,7 @@ def tag_dataset(
         import ray  # noqa: F401
     except ImportError:
         raise missing_dependency("ray", "ray", "tagging a Ray dataset") from None
-    from tagllm.tagger import with_index_settings
+    from tagllm.assembly import with_index_settings
 
     config = with_index_settings(config)
     passes = engine_passes(_cpu_tagger(config))  # taxonomy, index, facets, templates: checked here, once
@@ -163,8 +163,9 @@ class _EngineElsewhere(Backend):
 
 def _cpu_tagger(config: TaggerConfig) -> Any:
     """A tagger for the CPU stages: taxonomy, index, embedder, prompts; an LLM engine runs elsewhere."""
+    from tagllm.assembly import open_index, with_index_settings
     from tagllm.retrieval.embedder import Embedder
-    from tagllm.tagger import Tagger, open_index, with_index_settings
+    from tagllm.tagger import Tagger
     from tagllm.taxonomy import load_taxonomy
 
     config = with_index_settings(config)
@@ -182,8 +183,8 @@ def _max_tokens(config: TaggerConfig) -> int | None:
 
 def _vllm_backend(config: TaggerConfig) -> Any:
     """The vllm backend's settings (nothing loads: Ray's processor runs the engine)."""
+    from tagllm.assembly import backend_options
     from tagllm.backends.vllm import VLLMBackend
-    from tagllm.tagger import backend_options
 
     options = {k: v for k, v in backend_options(config, None).items() if k != "device"}  # type: ignore[arg-type]
     return VLLMBackend(**options)
@@ -194,9 +195,9 @@ def _check_engine(config: TaggerConfig, *, custom: bool) -> None:
     package not installed (for vllm under Ray's processor, the model directory alone: vLLM runs on the GPU nodes)."""
     if config.backend == "retrieval" or custom:
         return
+    from tagllm.assembly import backend_options
     from tagllm.backends import get_backend
     from tagllm.backends.base import check_model_path
-    from tagllm.tagger import backend_options
     from tagllm.taxonomy import load_taxonomy
 
     if config.backend == "vllm":
@@ -290,8 +291,8 @@ class _BackendWorker:
     """tagllm's own LLM backend as the engine stage (transformers, openai)."""
 
     def __init__(self, config: dict[str, Any]) -> None:
+        from tagllm.assembly import backend_options
         from tagllm.backends import get_backend
-        from tagllm.tagger import backend_options
         from tagllm.taxonomy import load_taxonomy
 
         cfg = TaggerConfig.model_validate(config)

@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import atexit
 import gc
-import hashlib
 import itertools
 import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tagllm.assembly import (
+    Progress,
+    backend_options,
+    default_facets,
+    gc_paused,
+    image_encoder_for,
+    open_index,
+    with_index_settings,
+)
 from tagllm.backends import Backend, Generation, GenerationRequest, get_backend
-from tagllm.candidates import ALL_FEATURES, CandidateScorer
+from tagllm.candidates import CandidateScorer
 from tagllm.config import TaggerConfig
-from tagllm.errors import ConfigError, InputError, TagllmError
+from tagllm.errors import ConfigError, TagllmError
 from tagllm.llm_steps import LLMSteps, ScoredProduct
 from tagllm.mapping.answers import answer_from_ids
 from tagllm.models import (
@@ -36,9 +43,8 @@ from tagllm.models import (
     TagResult,
 )
 from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
-from tagllm.retrieval.image_encoder import NO_IMAGES, PIXELS, ImageEncoder, get_image_encoder
 from tagllm.retrieval.image_index import ImageBatch, Photos
-from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples
+from tagllm.retrieval.index import ExampleIndex
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
@@ -48,11 +54,8 @@ if TYPE_CHECKING:
 
 atexit.register(gc.unfreeze)  # what a Tagger freezes is still freed at interpreter shutdown (native libraries check)
 
-Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
 NEIGHBOURS_IN_PROVENANCE = 5
 DEFAULT_EXAMPLES_IN_PROMPT = 5
-# generate builds no index from examples of which more than this share cannot be used (index build reports them)
-MAX_UNUSABLE_EXAMPLES = 0.5
 # The first window of a run is small so its results are out within seconds; windows then double up to ENCODE_WINDOW.
 FIRST_WINDOW = 256
 HIDDEN_TITLE = "(title hidden: tag from the photo)"  # what stands for the text when the photos alone are read
@@ -624,21 +627,6 @@ def _total(counts: Iterable[int | None]) -> int | None:
     return sum(known) if known else None
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Keep the cyclic GC off while a batch is tagged: its candidates and results, some 100,000 small objects per
-    1,024 products and none of them in a cycle, set off collections that walk the growing heap again and again; on
-    3,000 Flipkart products that was a quarter of the time spent besides encoding (3.0 s with it, 2.3 s without).
-    What is allocated meanwhile is looked at once, by the first collection after the pause."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _as_product(item: Any, position: int) -> Product | RecordError:
     """A batch item as a Product, or the error record saying why it is not one (never an exception)."""
     if isinstance(item, Product | RecordError):
@@ -665,201 +653,6 @@ def _kind(value: Any) -> str:
 def error_id(error: RecordError, position: int) -> str:
     """The product id an error record is written under: the record's id, else its line."""
     return error.record_id or f"line-{error.line or position}"
-
-
-def default_facets(taxonomy: Taxonomy, index: ExampleIndex | None) -> list[str]:
-    """The facets the examples carry labels for; without examples, the category facet."""
-    if index is not None and index.manifest.get("label_facets"):
-        labelled = set(index.manifest["label_facets"])
-        return [f for f in taxonomy.facets if f in labelled]  # the taxonomy's order: category first, as declared
-    if CATEGORY in taxonomy.facets:
-        return [CATEGORY]
-    if len(taxonomy.facets) <= 20:
-        return list(taxonomy.facets)
-    raise ConfigError(
-        f"taxonomy {taxonomy.name!r} has {len(taxonomy.facets)} facets: name the ones to tag with --facet"
-    )
-
-
-def image_encoder_for(config: TaggerConfig, index: ExampleIndex | None) -> ImageEncoder | None:
-    """The encoder products' photos go through: the index's (the one its examples' photos went through), unless
-    the config turns photos off; a config naming another encoder than the index's is a mismatch."""
-    if config.image_embedder == NO_IMAGES or index is None or index.image_encoder is None:
-        return None
-    named = config.image_embedder
-    if named is not None and named != index.image_encoder.name and not _same_directory(named, index.image_encoder.name):
-        from tagllm.errors import IndexMismatchError
-
-        raise IndexMismatchError(
-            f"index built with image embedder {index.image_encoder.name!r}, not {config.image_embedder!r}; "
-            "rebuild it with that image embedder, or leave --image-embedder unset to use the index's"
-        )
-    return index.image_encoder
-
-
-def _same_directory(a: str, b: str) -> bool:
-    return Path(a).is_dir() and Path(b).is_dir() and Path(a).resolve() == Path(b).resolve()
-
-
-def examples_image_loader(config: TaggerConfig, examples_path: str | Path) -> Any:
-    """The loader for the examples' photos: relative paths start at ``image_root`` or beside the examples file."""
-    from tagllm.images import ImageLoader
-
-    root = Path(config.image_root) if config.image_root else Path(examples_path).resolve().parent
-    return ImageLoader(config.image_limits, allow_remote=config.allow_remote_images, root=root)
-
-
-def backend_options(config: TaggerConfig, taxonomy: Taxonomy) -> dict[str, Any]:
-    """The keyword options a backend is built with: its own section, plus model / base URL / device."""
-    options = {k: v for k, v in config.backend_options.items() if k != "examples_in_prompt"}
-    if config.backend == "retrieval":
-        options.setdefault("taxonomy", taxonomy)
-        return options
-    if config.model:
-        options.setdefault("model", config.model)
-    if config.backend == "openai" and config.base_url:
-        options.setdefault("base_url", config.base_url)
-    if config.backend == "transformers" and config.device:
-        options.setdefault("device", config.device)
-    return options
-
-
-def with_index_settings(config: TaggerConfig) -> TaggerConfig:
-    """``config`` with the taxonomy, label field and embedder of its index's manifest where it does not set them."""
-    manifest = Path(config.index, "manifest.json") if config.index else None
-    if manifest is None or not manifest.exists():
-        return config
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return config  # loading the index reports it
-    updates: dict[str, Any] = {}
-    if "taxonomy" not in config.model_fields_set:
-        source = data.get("taxonomy_source")
-        updates["taxonomy"] = source if source and Path(source).exists() else data.get("taxonomy")
-    for setting in ("label_field", "embedder"):
-        if setting not in config.model_fields_set and data.get(setting):
-            updates[setting] = data[setting]
-    if updates.get("embedder"):
-        # the manifest names the encoder (all-MiniLM-L6-v2+onnx-fp32); the setting is the model, whose embedder
-        # then adopts the index's encoder when it loads the index
-        from tagllm.retrieval.embedder import model_of
-
-        updates["embedder"] = model_of(updates["embedder"])
-    updates = {k: v for k, v in updates.items() if v}
-    return config.model_copy(update=updates) if updates else config
-
-
-def open_index(
-    config: TaggerConfig,
-    taxonomy: Taxonomy,
-    embedder: Embedder,
-    *,
-    progress: Progress | None = None,
-    errors: list[RecordError] | None = None,
-) -> ExampleIndex | None:
-    """Load ``config.index``; when it does not exist yet and ``config.examples`` is set, build it there first.
-
-    Without ``config.index`` the index built from ``config.examples`` is kept in the cache directory, keyed by
-    the examples' content, the taxonomy version and the embedder, so the next run loads it in a second. Examples
-    that cannot be used go to ``errors``; when they are most of the file, nothing is built (``InputError``): a
-    label field or taxonomy that does not fit the examples is a setup mistake, not a few bad records.
-    """
-    if config.index and Path(config.index, "manifest.json").exists():
-        if progress:
-            progress("index", 0, None)
-        return ExampleIndex.load(config.index, taxonomy=taxonomy, embedder=embedder)
-    if not config.examples:
-        if config.index:
-            raise ConfigError(f"index {config.index} does not exist; build it with: tagllm index build EXAMPLES")
-        return None
-    examples_path = Path(config.examples)
-    if not examples_path.exists():
-        raise ConfigError(f"examples file {examples_path} does not exist")
-    if config.index:
-        target = Path(config.index)
-    else:
-        from tagllm.cache import cache_dir
-
-        digest = hashlib.sha256(examples_path.read_bytes()).hexdigest()
-        # the stacker's features too: an index cached by a tagllm with other evidence would be refitted at every load
-        features = ",".join(ALL_FEATURES)
-        fields = f"{config.label_field}|{config.attribute_field}" if config.attribute_field else config.label_field
-        key = f"{digest}|{taxonomy.version}|{embedder.name}|{fields}|{FORMAT_VERSION}|{features}"
-        key += f"|{config.image_embedder}|{config.image_limits.model_dump_json()}|{config.allow_remote_images}"
-        key = hashlib.sha256(key.encode()).hexdigest()
-        target = cache_dir() / "indexes" / key[:20]
-        if (target / "manifest.json").exists():
-            if progress:
-                progress("index", 0, None)
-            return ExampleIndex.load(target, taxonomy=taxonomy, embedder=embedder.name)
-    return build_index(
-        examples_path, taxonomy, embedder, target, label_field=config.label_field,
-        attribute_field=config.attribute_field, k=config.k, progress=progress, errors=errors,
-        max_unusable=MAX_UNUSABLE_EXAMPLES,
-        image_embedder=config.image_embedder, image_loader=examples_image_loader(config, examples_path),
-    )  # fmt: skip
-
-
-def build_index(
-    examples_path: str | Path,
-    taxonomy: Taxonomy,
-    embedder: Embedder,
-    target: str | Path,
-    *,
-    label_field: str = "labels",
-    attribute_field: str | None = None,
-    k: int = TaggerConfig.model_fields["k"].default,
-    progress: Progress | None = None,
-    errors: list[RecordError] | None = None,
-    max_unusable: float | None = None,
-    columns: dict[str, str] | None = None,
-    image_embedder: str | None = None,
-    image_loader: Any = None,
-) -> ExampleIndex:
-    """Read labelled examples, embed them (and their photos), fit the candidate stackers, and save everything to
-    ``target``.
-
-    Unusable examples go to ``errors``; more than ``max_unusable`` of them (a share) stops the build.
-    ``attribute_field``: a field of "Key: Value" attribute tags labelling the taxonomy's attribute facets.
-    ``image_embedder``: None encodes the examples' photos, if they have any, with the built-in ``pixels`` encoder
-    fitted on them; ``none`` leaves photos out; else a CLIP/SigLIP directory. ``image_loader``: where relative image
-    paths start and what loading may cost (default: beside the examples file, default limits)."""
-    with gc_paused():  # a full collection walks every example for nothing: 0.26 s once in a 2,537-example build
-        examples, bad = read_examples(
-            examples_path, taxonomy, label_field=label_field, attribute_field=attribute_field, columns=columns
-        )
-        if errors is not None:
-            errors.extend(bad)
-        n_records = len(examples) + len(bad)
-        if max_unusable is not None and len(bad) > max_unusable * n_records:
-            raise InputError(
-                f"{examples_path}: {len(bad)} of {n_records} examples are unusable, too many to build an index from "
-                f"the rest (first: {bad[0].message}); check --taxonomy and --label-field "
-                f"(they are {taxonomy.name!r} and {label_field!r})"
-            )
-        report = (lambda done, total: progress("embed", done, total)) if progress else None
-        encoder = get_image_encoder(image_embedder or PIXELS, device=embedder.device)
-        if encoder is not None and image_loader is None:
-            from tagllm.images import ImageLoader
-
-            image_loader = ImageLoader(root=Path(examples_path).resolve().parent)
-        index = ExampleIndex.build(examples, taxonomy, embedder, progress=report)
-        if encoder is not None and any(e.images for e in examples):
-            if progress:
-                progress("photos", 0, None)
-            index.build_photos(encoder, image_loader)
-        index.manifest["label_field"] = label_field
-        if taxonomy.source and Path(taxonomy.source).exists():
-            index.manifest["taxonomy_source"] = str(Path(taxonomy.source).resolve())
-        facets = [f for f in index.manifest["label_facets"] if f in taxonomy.facets]
-        scorer = CandidateScorer(taxonomy, index, embedder, facets, k=k)
-        if progress:
-            progress("fit", 0, None)
-        scorer.fit()
-        index.save(target)
-        scorer.save(Path(target))
-    return index
 
 
 def tag_products(

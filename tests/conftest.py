@@ -40,7 +40,7 @@ def demo_index_dir(tmp_path_factory: pytest.TempPathFactory, demo_taxonomy, embe
     """The demo examples built into an index once per session (the stackers fall back to defaults: 30 examples)."""
     import os
 
-    from tagllm.tagger import build_index
+    from tagllm.assembly import build_index
 
     os.environ.setdefault("TAGLLM_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
     target = tmp_path_factory.mktemp("demo-index")

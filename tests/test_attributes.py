@@ -253,8 +253,9 @@ def test_cli_builds_a_taxonomy_and_shows_where_facets_apply(tmp_path: Path) -> N
 
 
 def test_an_index_built_with_attribute_tags_tags_those_facets(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from tagllm.assembly import build_index
     from tagllm.config import TaggerConfig
-    from tagllm.tagger import Tagger, build_index
+    from tagllm.tagger import Tagger
 
     tax = learn_taxonomy(_products(tmp_path), _tree()).taxonomy
     index = build_index(

@@ -115,9 +115,10 @@ def _catalogue(path: Path) -> Path:
 
 
 def test_a_title_that_states_no_colour_gets_no_colour_and_one_that_does_gets_it(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from tagllm.assembly import build_index
     from tagllm.attributes import learn_taxonomy
     from tagllm.config import TaggerConfig
-    from tagllm.tagger import Tagger, build_index
+    from tagllm.tagger import Tagger
     from tagllm.taxonomy import from_paths
 
     tree = from_paths(["Apparel > Tops", "Apparel > Bottoms"], name="toy")

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 
+from tagllm.assembly import build_index
 from tagllm.config import TaggerConfig
 from tagllm.retrieval.index import ExampleIndex
-from tagllm.tagger import Tagger, build_index
+from tagllm.tagger import Tagger
 
 COLOURS = {
     "color-red": (200, 30, 40),

@@ -50,10 +50,10 @@ def build(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
 ) -> None:
     """Embed labelled examples (and their photos) into FAISS indexes plus plain metadata; fit the candidate scorer."""
+    from tagllm.assembly import build_index, examples_image_loader
     from tagllm.io import parse_columns
     from tagllm.models import RecordError
     from tagllm.retrieval.embedder import Embedder
-    from tagllm.tagger import build_index, examples_image_loader
     from tagllm.taxonomy import load_taxonomy
 
     cfg = build_config(
@@ -102,10 +102,10 @@ def add(
 ) -> None:
     """Add reviewed products to an index without re-embedding the rest. A product whose id is in the index
     replaces it (a corrected label replaces the old one); adding the same file twice changes nothing."""
+    from tagllm.assembly import examples_image_loader, with_index_settings
     from tagllm.io import parse_columns
     from tagllm.retrieval.embedder import Embedder
     from tagllm.retrieval.index import ExampleIndex, read_examples
-    from tagllm.tagger import examples_image_loader, with_index_settings
     from tagllm.taxonomy import load_taxonomy
 
     cfg = build_config(

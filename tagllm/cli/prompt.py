@@ -124,10 +124,11 @@ def render(
             f"--tokenizer {tokenizer!r} is not a directory: token counts need the tokenizer on disk; download it "
             "first (e.g. `huggingface-cli download ORG/NAME --local-dir DIR`) and pass the directory"
         )
+    from tagllm.assembly import open_index
     from tagllm.backends.base import message_text
     from tagllm.cli.capture import CaptureBackend
     from tagllm.retrieval.embedder import Embedder
-    from tagllm.tagger import Tagger, open_index
+    from tagllm.tagger import Tagger
     from tagllm.taxonomy import CATEGORY, load_taxonomy
 
     cfg = build_config(

@@ -235,10 +235,10 @@ def map_(
         texts = read_lines(sys.stdin.buffer.read())
     llm = None
     if backend is not None:
+        from tagllm.assembly import backend_options
         from tagllm.backends import get_backend
         from tagllm.cli.common import build_config
         from tagllm.errors import ConfigError
-        from tagllm.tagger import backend_options
 
         if backend == "retrieval":
             raise ConfigError("--backend: the LLM stage needs an LLM backend (transformers, vllm, openai)")

@@ -464,7 +464,7 @@ def scoped_taxonomy(tmp_path_factory: pytest.TempPathFactory) -> Taxonomy:
 @pytest.fixture(scope="session")
 def scoped_index_dir(tmp_path_factory: pytest.TempPathFactory, scoped_taxonomy: Taxonomy, embedder: Any) -> Path:
     """The demo examples indexed against the scoped taxonomy (an index is tied to its taxonomy's version)."""
-    from tagllm.tagger import build_index
+    from tagllm.assembly import build_index
 
     target = tmp_path_factory.mktemp("scoped-index")
     build_index(Path(__file__).parents[1] / "data" / "demo_examples.jsonl", scoped_taxonomy, embedder, target)

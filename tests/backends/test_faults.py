@@ -158,9 +158,10 @@ def faulty_run(tmp_path_factory: pytest.TempPathFactory, demo_taxonomy: Any) -> 
 
     The hashing embedder keeps the run about the faults: retrieval quality does not matter here, time does.
     """
+    from tagllm.assembly import build_index
     from tagllm.backends.openai import OpenAIBackend
     from tagllm.config import TaggerConfig
-    from tagllm.tagger import Tagger, build_index
+    from tagllm.tagger import Tagger
     from tagllm.testing import hashing_embedder
 
     folder = tmp_path_factory.mktemp("faults")

@@ -134,9 +134,10 @@ def test_any_response_is_an_answer_under_the_schema_or_a_failure_record(
 
 @pytest.fixture(scope="module")
 def tagger(demo_taxonomy: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Scripted, Any]]:
+    from tagllm.assembly import build_index
     from tagllm.backends.openai import OpenAIBackend
     from tagllm.config import TaggerConfig
-    from tagllm.tagger import Tagger, build_index
+    from tagllm.tagger import Tagger
     from tagllm.testing import hashing_embedder
 
     embedder = hashing_embedder()
