@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tagllm import Tagger
-from tagllm.candidates.head import HeadFinder, name_heads
+from tagllm.candidates.title_head import HeadFinder, name_heads
 from tagllm.candidates.zero import zero_example_stacker
 from tagllm.config import TaggerConfig
 from tagllm.retrieval import labels as label_module
@@ -184,6 +184,33 @@ def test_head_phrase_and_word(title: str, phrase: str, word: str) -> None:
 def test_name_heads_read_each_conjunct() -> None:
     assert name_heads("Shirts, Tops & Tunics") == {("shirt", ""), ("top", ""), ("tunic", "")}
     assert name_heads("Kitchen Knives") == {("knif", "kitchen")}
+
+
+def test_a_singular_conjunct_shares_the_last_conjuncts_head() -> None:
+    assert name_heads("Coffee & Tea Cups") == {("cup", "coffee"), ("cup", "tea")}
+    assert name_heads("Black & White Film") == {("film", "black"), ("film", "white")}
+    # a plural names things of its own; a last conjunct of one word has no head to share
+    assert name_heads("Wallets & Money Clips") == {("wallet", ""), ("clip", "money")}
+    assert name_heads("Bath & Body") == {("bath", ""), ("body", "")}
+
+
+NOUNS = {"mug", "coffee", "ring", "band", "backpack", "bag", "lamp", "shade", "shirt", "bra", "steel", "oven"}
+
+
+@pytest.mark.parametrize(
+    ("title", "word"),
+    [
+        ("Ceramic Coffee Mug 350ml Matte Black Steel", "mug"),  # what follows the measure describes the mug
+        ("Dutch Oven 5.5 Qt Red", "oven"),  # "5.5" reads "5 5": a number followed by a number is a measure
+        ("Fantasia Band White Gold 18 K Ring", "ring"),  # a noun after the measure: the measure came first
+        ("Bleu String Bag 10 L Standard Backpack", "backpack"),
+        ("Table Lamp Ceramic Base Linen Shade", "lamp"),  # a two-word name's head, apart from the later noun
+        ("Percy Women's T-Shirt Bra", "bra"),  # right after it: a compound, whose last noun is the head
+    ],
+)
+def test_measures_and_two_word_names_find_the_head(title: str, word: str) -> None:
+    find = HeadFinder(NOUNS, pairs={("lamp", "table"), ("shirt", "t")}, describing={"steel"})
+    assert find(title).word == word
 
 
 # -- a first run on a large taxonomy ---------------------------------------------------------------------------------

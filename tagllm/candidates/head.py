@@ -1,15 +1,5 @@
-"""What the product is: the head of its title, the evidence that tells the product from what it is for or goes with,
-when no example says which category a title belongs to.
-
-A product title names what the product is in its head phrase and what it is for, made of or compatible with around
-it: "Silicone Spatula Set, Heat Resistant, Dishwasher Safe" is a spatula set, "Wireless Earbuds with Transparency
-Mode" are earbuds, "小米电动牙刷" is a toothbrush made by 小米. The head phrase is the title up to its first separator
-("," "(" " - " "|" …; the first one of three words or more, see ``HeadFinder.phrase_words``), cut at its first
-connective ("for", "with", …) that follows a word (not cut when no word before the connective heads a value's name:
-the connective is then inside a brand, "Scullers For Her … Shirts"); its head is the rightmost word in it that
-heads some value's name in the taxonomy (English puts the head last: "Dishwasher Safe" ends in an adjective no
-category is named by, so the word before it is taken), else its rightmost word. Chinese puts the head last too: of
-two names written one right after the other ("小米" + "电动牙刷"), the first modifies the second.
+"""What the product is: the head of its title (``title_head``), the evidence that tells the product from what it is
+for or goes with, when no example says which category a title belongs to.
 
 Columns, per candidate value:
 - ``head``: the product's head word heads the value's own name (one of its conjuncts: "Shirts, Tops & Tunics" is
@@ -30,7 +20,6 @@ taxonomy used with no examples): where examples carry the facet, their votes alr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,98 +34,11 @@ from tagllm.candidates.base import (
     values_at,
 )
 from tagllm.candidates.labels import lazy_similarity
-from tagllm.text import has_cjk, normalize, singular
+from tagllm.candidates.title_head import HeadFinder, TitleHead, describing_words, head_key, name_heads
+from tagllm.text import has_cjk
 
-# Where a title's head phrase ends: punctuation that starts a list of features or a qualification, and the
-# connectives that start a complement (what the product is for, comes with, fits); grammar, not vocabulary.
-_SEPARATOR = re.compile(r"\s+[-–—|/]\s+|[,;:(\[{【（|]|\s+[-–—]+$")
-CONNECTIVES = frozenset(
-    {"for", "with", "without", "w", "compatible", "fits", "fit", "featuring", "including", "incl", "from", "by", "to"}
-)
-_CONJUNCT = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_HAS_LETTER = re.compile(r"[^\W\d_]")
 HALF, FULL, MODIFIER, SPECIFIC = 0.5, 1.0, 0.25, 0.375
-MIN_PHRASE_WORDS = 3
-
-
-@dataclass(frozen=True)
-class TitleHead:
-    """A title's head phrase (normalised) and its head word with the word before it (as ``head_key``s, '' if
-    none)."""
-
-    phrase: str
-    word: str
-    before: str
-
-
-def name_heads(name: str) -> set[tuple[str, str]]:
-    """(head word, word before it) of each conjunct of a value's name: 'Casual & Party Wear Shirts' ->
-    {('casual', ''), ('shirt', 'wear')}; words as ``head_key``s, as in ``TitleHead``."""
-    out: set[tuple[str, str]] = set()
-    for part in _CONJUNCT.split(name.casefold()):
-        words = [head_key(w) for w in normalize(part).split()]
-        if words and not has_cjk(words[-1]):
-            out.add((words[-1], words[-2] if len(words) > 1 else ""))
-    return out
-
-
-def head_key(word: str) -> str:
-    """A word's key for comparing heads: singular, and 'knife' meets 'knives', 'scarf' meets 'scarves' (the cheap
-    singular leaves 'knive' and 'scarve')."""
-    key = singular(word)
-    if key.endswith("ve"):
-        return key[:-2] + "f"
-    return key[:-1] if key.endswith("fe") else key
-
-
-def is_word(token: str) -> bool:
-    """A word that can head a phrase: it has letters and no digits (not a size, model number or code)."""
-    return bool(_HAS_LETTER.search(token)) and not any(c.isdigit() for c in token)
-
-
-class HeadFinder:
-    """Finds a title's head phrase and head word; ``known`` are the words that head some value's name."""
-
-    def __init__(self, known: set[str]) -> None:
-        self.known = known
-
-    def __call__(self, title: str) -> TitleHead:
-        words = self.phrase_words(title)
-        if not words:
-            return TitleHead("", "", "")
-        if has_cjk(" ".join(words)):  # no word boundaries to find a head word at: the phrase alone is embedded
-            return TitleHead(" ".join(words), "", "")
-        candidates = [i for i, w in enumerate(words) if is_word(w)]
-        known = [i for i in candidates if head_key(words[i]) in self.known]
-        if not known:  # a connective inside a name ("Scullers For Her … Check Shirts"): the uncut phrase's head
-            whole = self.phrase_words(title, cut=False)
-            if any(is_word(w) and head_key(w) in self.known for w in whole):
-                words = whole
-                candidates = [i for i, w in enumerate(words) if is_word(w)]
-                known = [i for i in candidates if head_key(words[i]) in self.known]
-        at = (known or candidates or [len(words) - 1])[-1]
-        before = next((head_key(w) for w in reversed(words[:at]) if is_word(w)), "")
-        return TitleHead(" ".join(words[: at + 1]), head_key(words[at]), before)
-
-    @staticmethod
-    def phrase_words(title: str, cut: bool = True) -> list[str]:
-        """The normalised words of the head phrase: a segment of the title between separators, cut (``cut``) at its
-        first connective that follows a word. The first segment of at least ``MIN_PHRASE_WORDS`` words is taken,
-        else the longest: a title may open with its brand and an occasion ("Membooz Casual, Party … Women's Top")."""
-        segments = []
-        for segment in _SEPARATOR.split(title):
-            words = normalize(segment).split()
-            for i, w in enumerate(words if cut else ()):
-                if w in CONNECTIVES and any(is_word(x) for x in words[:i]):
-                    words = words[:i]
-                    break
-            count = sum(is_word(w) for w in words)
-            if count >= MIN_PHRASE_WORDS:
-                return words
-            segments.append((count, words))
-        count, words = max(segments, key=lambda s: s[0], default=(0, []))
-        return words if count else []
 
 
 class HeadNoun(Family):
@@ -152,7 +54,8 @@ class HeadNoun(Family):
         for position, pairs in enumerate(heads):
             for word, before in pairs:
                 self.by_word.setdefault(word, []).append((position, before))
-        self.find = HeadFinder(set(self.by_word))
+        pairs = {pair for named in heads for pair in named if pair[1]}
+        self.find = HeadFinder(set(self.by_word), pairs, describing_words(data.taxonomy, data.facet))
 
     @classmethod
     def build(cls, data: FacetData) -> HeadNoun | None:

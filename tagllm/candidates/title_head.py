@@ -1,0 +1,180 @@
+"""The head of a product title: what the product is, told from what it is for, made of or goes with.
+
+A product title names what the product is in its head phrase and what it is for, made of or compatible with around
+it: "Silicone Spatula Set, Heat Resistant, Dishwasher Safe" is a spatula set, "Wireless Earbuds with Transparency
+Mode" are earbuds, "小米电动牙刷" is a toothbrush made by 小米. The head phrase is the title up to its first separator
+("," "(" " - " "|" …; the first one of three words or more, see ``HeadFinder.phrase_words``), cut at its first
+connective ("for", "with", …) that follows a word (not cut when no word before the connective heads a value's name:
+the connective is then inside a brand, "Scullers For Her … Shirts"), and before a measure that follows its noun
+("Coffee Mug 350ml Matte Black": ``HeadFinder.before_measure``). Its head is the rightmost word in it that heads some
+value's name in the taxonomy (English puts the head last: "Dishwasher Safe" ends in an adjective no category is
+named by, so the word before it is taken), else its rightmost word; a word that meets the word before it as a
+two-word name has them ("Table Lamp Ceramic Base Linen Shade" is a table lamp) is the head over a later word apart
+from it. Chinese puts the head last too: of two names written one right after the other ("小米" + "电动牙刷"), the
+first modifies the second (``HeadNoun``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tagllm.taxonomy import Taxonomy
+from tagllm.text import has_cjk, normalize, singular
+
+# Where a title's head phrase ends: punctuation that starts a list of features or a qualification, and the
+# connectives that start a complement (what the product is for, comes with, fits); grammar, not vocabulary.
+_SEPARATOR = re.compile(r"\s+[-–—|/]\s+|[,;:(\[{【（|]|\s+[-–—]+$")
+CONNECTIVES = frozenset(
+    {"for", "with", "without", "w", "compatible", "fits", "fit", "featuring", "including", "incl", "from", "by", "to"}
+)
+_CONJUNCT = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+MIN_PHRASE_WORDS = 3
+BROAD_ATTRIBUTE = 0.1  # share of the categories an attribute applies to for its values to describe
+MAX_UNIT_LETTERS = 4  # a unit written apart from its number: qt, ft, cm, oz, inch, pack
+
+
+@dataclass(frozen=True)
+class TitleHead:
+    """A title's head phrase (normalised) and its head word with the word before it (as ``head_key``s, '' if
+    none)."""
+
+    phrase: str
+    word: str
+    before: str
+
+
+def name_heads(name: str) -> set[tuple[str, str]]:
+    """(head word, word before it) of each conjunct of a value's name: 'Wallets & Money Clips' ->
+    {('wallet', ''), ('clip', 'money')}; words as ``head_key``s, as in ``TitleHead``.
+
+    A conjunct of one word in the singular, before a last conjunct of several words, shares that conjunct's head
+    (category names are plural nouns, so a bare singular is a modifier): 'Coffee & Tea Cups' are coffee cups and tea
+    cups, 'Black & White Film' is film, 'Casual & Party Wear Shirts' are shirts."""
+    parts = [normalize(part).split() for part in _CONJUNCT.split(name.casefold())]
+    parts = [words for words in parts if words]
+    if not parts:
+        return set()
+    last = parts[-1]
+    out: set[tuple[str, str]] = set()
+    for words in parts:
+        if has_cjk(words[-1]):
+            continue
+        if len(words) == 1 and len(last) > 1 and singular(words[0]) == words[0] and not has_cjk(last[-1]):
+            out.add((head_key(last[-1]), head_key(words[0])))
+        else:
+            out.add((head_key(words[-1]), head_key(words[-2]) if len(words) > 1 else ""))
+    return out
+
+
+def head_key(word: str) -> str:
+    """A word's key for comparing heads: singular, and 'knife' meets 'knives', 'scarf' meets 'scarves' (the cheap
+    singular leaves 'knive' and 'scarve')."""
+    key = singular(word)
+    if key.endswith("ve"):
+        return key[:-2] + "f"
+    return key[:-1] if key.endswith("fe") else key
+
+
+def is_word(token: str) -> bool:
+    """A word that can head a phrase: it has letters and no digits (not a size, model number or code)."""
+    return bool(_HAS_LETTER.search(token)) and not any(c.isdigit() for c in token)
+
+
+class HeadFinder:
+    """Finds a title's head phrase and head word; ``known`` are the words that head some value's name, ``pairs`` the
+    (head word, word before it) of the names that have two words or more."""
+
+    def __init__(
+        self, known: set[str], pairs: set[tuple[str, str]] | None = None, describing: set[str] | None = None
+    ) -> None:
+        self.known = known
+        self.pairs = pairs or set()
+        self.describing = describing or set()
+
+    def __call__(self, title: str) -> TitleHead:
+        words = self.phrase_words(title)
+        if not words:
+            return TitleHead("", "", "")
+        if has_cjk(" ".join(words)):  # no word boundaries to find a head word at: the phrase alone is embedded
+            return TitleHead(" ".join(words), "", "")
+        words = self.before_measure(words)
+        candidates = [i for i, w in enumerate(words) if is_word(w)]
+        known = [i for i in candidates if head_key(words[i]) in self.known]
+        if not known:  # a connective inside a name ("Scullers For Her … Check Shirts"): the uncut phrase's head
+            whole = self.phrase_words(title, cut=False)
+            if any(is_word(w) and head_key(w) in self.known for w in whole):
+                words = whole
+                candidates = [i for i, w in enumerate(words) if is_word(w)]
+                known = [i for i in candidates if head_key(words[i]) in self.known]
+        # a word met with the word before it as a value's name has them ("Table Lamp Ceramic Base Linen Shade") is
+        # the head over a later word that heads a name alone: what follows it describes it
+        paired = [i for i in known if i and (head_key(words[i]), head_key(words[i - 1])) in self.pairs]
+        if paired and known[-1] > paired[-1] and not self.apart(words, paired[-1], known[-1]):
+            paired = []  # a compound ("T-Shirt Bra", "Baby Girl's Sweatshirt"): its last noun is the head
+        at = (paired or known or candidates or [len(words) - 1])[-1]
+        before = next((head_key(w) for w in reversed(words[:at]) if is_word(w)), "")
+        return TitleHead(" ".join(words[: at + 1]), head_key(words[at]), before)
+
+    @staticmethod
+    def apart(words: list[str], i: int, j: int) -> bool:
+        """Whether a word of two letters or more stands between positions ``i`` and ``j`` (a possessive's 's' does
+        not)."""
+        return any(is_word(w) and len(w) > 1 for w in words[i + 1 : j])
+
+    def before_measure(self, words: list[str]) -> list[str]:
+        """The words before the first measure that follows a word heading some value's name: sellers write sizes and
+        quantities after the product's noun ("Coffee Mug 350ml Matte Black", "Dutch Oven 5.5 Qt Red"), and what
+        follows them describes it. A measure is a number with a unit attached ("350ml", "8x10") or followed by
+        another number ("1.7L" reads "1 7l") or by a short word that heads no value's name ("5 qt", "12 in"); a bare
+        number before a longer word is a model's name ("Air Max 90 Running Shoes") and cuts nothing."""
+        for i, word in enumerate(words):
+            if not word[0].isdigit() or not any(head_key(w) in self.known for w in words[:i] if is_word(w)):
+                continue
+            if any(
+                is_word(w) and (k := head_key(w)) in self.known and k not in self.describing for w in words[i + 1 :]
+            ):
+                continue  # the measure comes before the noun ("18 K Ring", "10 L Standard Backpack")
+            after = words[i + 1] if i + 1 < len(words) else ""
+            unit = not word.isdigit() or after[:1].isdigit()
+            unit = unit or (
+                0 < len(after) <= MAX_UNIT_LETTERS and after.isalpha() and head_key(after) not in self.known
+            )
+            if unit:
+                return words[:i]
+        return words
+
+    @staticmethod
+    def phrase_words(title: str, cut: bool = True) -> list[str]:
+        """The normalised words of the head phrase: a segment of the title between separators, cut (``cut``) at its
+        first connective that follows a word. The first segment of at least ``MIN_PHRASE_WORDS`` words is taken,
+        else the longest: a title may open with its brand and an occasion ("Membooz Casual, Party … Women's Top")."""
+        segments = []
+        for segment in _SEPARATOR.split(title):
+            words = normalize(segment).split()
+            for i, w in enumerate(words if cut else ()):
+                if w in CONNECTIVES and any(is_word(x) for x in words[:i]):
+                    words = words[:i]
+                    break
+            count = sum(is_word(w) for w in words)
+            if count >= MIN_PHRASE_WORDS:
+                return words
+            segments.append((count, words))
+        count, words = max(segments, key=lambda s: s[0], default=(0, []))
+        return words if count else []
+
+
+def describing_words(taxonomy: Taxonomy, facet: str) -> set[str]:
+    """The one-word value names (and synonyms) of the taxonomy's broad attributes, those that apply to at least
+    ``BROAD_ATTRIBUTE`` of ``facet``'s values (Shopify's color, pattern and material): after a measure they describe
+    the product ("Mug 350ml Matte Black", "Kettle 1.7L Brushed Steel") rather than name it."""
+    size = len(taxonomy.facet_values(facet))
+    words: set[str] = set()
+    for name in taxonomy.facets:
+        scope = taxonomy.categories_of(name) if name != facet else ()
+        if name == facet or (scope is not None and len(scope) < BROAD_ATTRIBUTE * size):
+            continue
+        for value in taxonomy.facet_values(name):
+            words |= {head_key(n.casefold()) for n in (value.name, *value.synonyms) if n.isalpha()}
+    return words
