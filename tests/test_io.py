@@ -57,6 +57,15 @@ def test_csv_row_with_too_many_cells_is_an_error_record(tmp_path: Path) -> None:
     assert isinstance(items[1], RecordError) and items[1].message == f"{src}:3: more cells than header columns"
 
 
+def test_an_empty_title_cell_says_the_product_has_no_title(tmp_path: Path) -> None:
+    src = tmp_path / "p.csv"
+    src.write_text("id,title,description\n1,ok,\n2,,a description alone\n")
+    items = list(read_products(src))
+    assert isinstance(items[0], Product)
+    assert isinstance(items[1], RecordError) and items[1].field == "title"
+    assert items[1].message == f"{src}:3: record '2' has no title; every product needs a non-empty title"
+
+
 # -- malformed CSV: reported by its line, no row swallowed ----------------------------------------------------------
 def _summary(src: Path) -> list[tuple[int, str]]:
     return [(r.line, r.data["id"] if r.data else r.error.message) for r in read_records(src)]  # type: ignore[union-attr]

@@ -396,7 +396,8 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or None
-        if field == "title" and err["type"] in {"missing", "string_too_short"}:
+        empty = err["type"] in {"missing", "string_too_short"} or data.get("title") is None  # an empty CSV cell
+        if field == "title" and empty:
             msg = "has no title; every product needs a non-empty title"
         else:
             msg = f"field {field!r}: {err['msg']}"
