@@ -7,8 +7,11 @@ phrase in a category) and the lexical stage (a WordNet landing in a category).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from tagllm.mapping.keys import stem
 from tagllm.text import normalize
@@ -16,7 +19,19 @@ from tagllm.text import normalize
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
 
+HEAD_AGREEMENT = 0.6
+"""In a hierarchical facet, a string's head ("travel backpack" -> "backpack") is taken only when the whole string
+is at least this similar (sentence embeddings) to the value found: "football match" is no kind of "Matches"."""
+HEAD_TRAIL = 0.05
+"""... and no other value's label is more than this nearer the whole string than the value's own labels."""
+WHOLE_TRAIL = 0.15
+"""In a hierarchical facet, a string whose stripped phrase names a value ("soft toy" -> "toy") is rejected when another
+value is more than this nearer the whole string (a looser bar than the head's: the phrase was named, not guessed)."""
 STOP = frozenset({"a", "an", "the", "of", "and", "or", "for", "with", "in", "on", "to", "s"})
+
+
+Query = tuple[str, str]
+"""One check: the whole string, and the value a rule found for it."""
 
 
 def agreement(mapper: Mapper, text: str, vid: str, facet: str | None, floor: float, trail: float) -> float | None:
@@ -24,49 +39,85 @@ def agreement(mapper: Mapper, text: str, vid: str, facet: str | None, floor: flo
     another value is more than ``trail`` nearer; the value's ancestors are no rivals ("sterling silver necklace" is
     near Jewelry too), its descendants are ("soft toy" is nearer Stuffed Animals than Toys). None without an embedder.
     """
-    return _agreement(mapper, text, vid, facet, floor, trail, None)
+    return agreements(mapper, [(text, vid)], facet, floor, trail)[0]
+
+
+def agreements(
+    mapper: Mapper, queries: Sequence[Query], facet: str | None, floor: float, trail: float
+) -> list[float | None]:
+    """``agreement`` for a batch: the strings encoded in one call, compared to the facet's labels in one product."""
+    return _agreements(mapper, queries, facet, floor, trail, [None] * len(queries))
 
 
 def named_rival(mapper: Mapper, text: str, vid: str, facet: str | None, trail: float) -> bool:
     """Whether the taxonomy names the string's own words in other values, and the embedder puts one of those more
     than ``trail`` nearer the string than the value a rule found ("kettle": WordNet's kettle is a boiler, but
     Electric Kettles is far nearer). False when the value's own name holds the words, or without an embedder."""
-    words = content_stems(text)
-    if not words or not mapper.use_embeddings or facet is None:
-        return False
-    if words <= content_stems(mapper.values[vid].name):
-        return False
-    rivals = _values_naming(mapper, facet, words)
-    if not rivals:
-        return False
-    return _agreement(mapper, text, vid, facet, -1.0, trail, rivals) is None
+    return named_rivals(mapper, [(text, vid)], facet, trail)[0]
+
+
+def named_rivals(mapper: Mapper, queries: Sequence[Query], facet: str | None, trail: float) -> list[bool]:
+    """``named_rival`` for a batch (one encoding call, one product)."""
+    if not mapper.use_embeddings or facet is None:
+        return [False] * len(queries)
+    rivals: list[frozenset[str] | None] = []
+    for text, vid in queries:
+        words = content_stems(text)
+        named = (
+            _values_naming(mapper, facet, words)
+            if words and not words <= content_stems(mapper.values[vid].name)
+            else frozenset()
+        )
+        rivals.append(named or None)
+    asked = [i for i, r in enumerate(rivals) if r is not None]
+    found = _agreements(mapper, [queries[i] for i in asked], facet, -1.0, trail, [rivals[i] for i in asked])
+    out = [False] * len(queries)
+    for i, score in zip(asked, found, strict=True):
+        out[i] = score is None
+    return out
 
 
 def content_stems(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in normalize(text.replace("-", " ")).split() if w not in STOP)
 
 
-def _agreement(
-    mapper: Mapper, text: str, vid: str, facet: str | None, floor: float, trail: float, rivals: frozenset[str] | None
-) -> float | None:
-    if not mapper.use_embeddings or facet is None:
-        return None
+def _agreements(
+    mapper: Mapper,
+    queries: Sequence[Query],
+    facet: str | None,
+    floor: float,
+    trail: float,
+    rivals: Sequence[frozenset[str] | None],
+) -> list[float | None]:
+    if not queries or not mapper.use_embeddings or facet is None:
+        return [None] * len(queries)
     from tagllm.mapping.embedding import EmbeddingStage
 
     index = EmbeddingStage.shared(mapper).index(facet)
     if not index.texts:
-        return None
-    sims = index.vectors @ mapper.embedder.encode([text])[0]
-    friends = {vid} | {a.id for a in mapper.taxonomy.ancestors(vid)}
-    mine, rival = -1.0, -1.0
-    for j, ids in enumerate(index.ids):
-        if vid in ids:
-            mine = max(mine, float(sims[j]))
-        elif not friends.intersection(ids) and (rivals is None or rivals.intersection(ids)):
-            rival = max(rival, float(sims[j]))
-    if mine < floor or mine < rival - trail:
-        return None
-    return mine
+        return [None] * len(queries)
+    texts = list(dict.fromkeys(text for text, _ in queries))
+    column = {text: j for j, text in enumerate(texts)}
+    sims = index.vectors @ mapper.embedder.encode(texts).T  # labels x strings: the one product
+    rows = index.rows
+    out: list[float | None] = []
+    for (text, vid), named in zip(queries, rivals, strict=True):
+        col = sims[:, column[text]]
+        mine_rows = rows.get(vid)
+        mine = float(col[mine_rows].max()) if mine_rows is not None else -1.0
+        if named is None:
+            allowed = np.ones(len(col), dtype=bool)
+        else:
+            allowed = np.zeros(len(col), dtype=bool)
+            for rid in named:
+                if rid in rows:
+                    allowed[rows[rid]] = True
+        for friend in (vid, *(a.id for a in mapper.taxonomy.ancestors(vid))):
+            if friend in rows:
+                allowed[rows[friend]] = False
+        rival = float(col[allowed].max()) if allowed.any() else -1.0
+        out.append(None if mine < floor or mine < rival - trail else mine)
+    return out
 
 
 @lru_cache(maxsize=64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,6 +28,15 @@ class EmbeddingIndex:
     texts: list[str]
     ids: list[list[str]]
     vectors: np.ndarray
+
+    @cached_property
+    def rows(self) -> dict[str, np.ndarray]:
+        """Each value's label rows (a value named by a name and synonyms has several; a shared name is one row)."""
+        grouped: dict[str, list[int]] = {}
+        for j, ids in enumerate(self.ids):
+            for vid in ids:
+                grouped.setdefault(vid, []).append(j)
+        return {vid: np.asarray(js, dtype=np.intp) for vid, js in grouped.items()}
 
 
 class EmbeddingStage(Stage):

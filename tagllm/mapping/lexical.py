@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tagllm.mapping.agreement import named_rival
+from tagllm.mapping.agreement import WHOLE_TRAIL, agreements, named_rivals
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import iter_keys, keys, stem
@@ -84,6 +84,8 @@ class LexicalStage(Stage):
         if not texts or self.wordnet is None:
             return
         hierarchical = batch.facet is None or self.m.taxonomy.facets[batch.facet].hierarchical
+        landed: list[tuple[str, str]] = []  # one landing in a category: the embedder's checks, over the batch at once
+        climbs: list[tuple[str, str]] = []  # ... and those by hypernym, which face a check of their own first
         for raw in texts:
             text = batch.text(raw)
             if LIST.search(text):
@@ -92,7 +94,7 @@ class LexicalStage(Stage):
                 continue  # "pink" in a category is the colour, not the flower
             if self._names_facet(text, batch.facet):
                 continue  # "material" names the facet, not one of its values (WordNet: a material is a fabric)
-            ids = self.land(text, batch.facet)
+            ids, climbed = self.landing(text, batch.facet)
             if not hierarchical and ids and self._head_disagrees(text, ids, batch.facet):
                 continue  # "brick red" is no Brown, "ash grey" no Silver: the last word names the value
             if len(ids) > 1 and self.m.use_embeddings:
@@ -100,13 +102,27 @@ class LexicalStage(Stage):
                 if chosen is not None:
                     batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[chosen[0]], self.name, chosen[1])
                     continue
-            if len(ids) == 1 and hierarchical and named_rival(self.m, text, ids[0], batch.facet, NAMED_TRAIL):
-                batch.vetoed[raw] = tuple(ids)  # still a word that names a value: "cooker hood" is no car's Hoods
-                continue  # "kettle": WordNet's kettle is a boiler; the taxonomy's own Electric Kettles is far nearer
-            if len(ids) == 1:
+            if len(ids) == 1 and hierarchical:
+                (climbs if climbed else landed).append((raw, ids[0]))  # checked together below
+            elif len(ids) == 1:
                 batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[ids[0]], self.name)
             elif ids:
                 batch.candidates.setdefault(raw, tuple(ids))
+        queries = [(batch.text(raw), vid) for raw, vid in climbs]
+        # "serviettes" -> table linen, "crumpets" -> cake: a hypernym is a broader thing; the embedder must not put
+        # another value (a narrower one) far nearer the string
+        far = agreements(self.m, queries, batch.facet, -1.0, WHOLE_TRAIL)
+        landed += [
+            (raw, vid)
+            for (raw, vid), near in zip(climbs, far, strict=True)
+            if near is not None or not self.m.use_embeddings
+        ]
+        queries = [(batch.text(raw), vid) for raw, vid in landed]
+        for (raw, vid), vetoed in zip(landed, named_rivals(self.m, queries, batch.facet, NAMED_TRAIL), strict=True):
+            if vetoed:  # "kettle": WordNet's kettle is a boiler; the taxonomy's own Electric Kettles is far nearer
+                batch.vetoed[raw] = (vid,)  # still a word that names a value: "cooker hood" is no car's Hoods
+            else:
+                batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[vid], self.name)
 
     def _names_facet(self, text: str, facet: str | None) -> bool:
         """Whether every word of the string is a word of the facet's own name or title ("material", "colour")."""
@@ -142,7 +158,11 @@ class LexicalStage(Stage):
         return self.land(words[-1], facet)  # "ash grey": grey is WordNet's gray
 
     def land(self, text: str, facet: str | None) -> list[str]:
-        """The values WordNet's senses of ``text`` land on (synonyms first, then hypernyms).
+        """The values WordNet's senses of ``text`` land on (``landing`` without how)."""
+        return self.landing(text, facet)[0]
+
+    def landing(self, text: str, facet: str | None) -> tuple[list[str], bool]:
+        """The values WordNet's senses of ``text`` land on (synonyms first, then hypernyms), and whether by hypernym.
 
         Synonyms count from every sense; in a hierarchical facet hypernyms only from the most frequent sense that has
         any (so "product", mostly a commodity, does not land on Chemicals by its chemistry sense); in a flat facet
@@ -152,13 +172,13 @@ class LexicalStage(Stage):
         """
         wordnet = self.wordnet
         if wordnet is None:
-            return []
+            return [], False
         hierarchical = facet is None or self.m.taxonomy.facets[facet].hierarchical
         senses = wordnet.noun_synsets(text)
         if not senses:
             if hierarchical or " " in text.strip():
-                return []
-            return self._adjective(normalize(text), facet)
+                return [], False
+            return self._adjective(normalize(text), facet), False
         if hierarchical:
             senses = [s for s in senses if wordnet.synset(s).lexfile in CONCRETE]
         synonyms: dict[str, list[str]] = {}  # value -> the senses that landed on it
@@ -174,7 +194,7 @@ class LexicalStage(Stage):
             if len(named) > 1 and hierarchical:
                 agreeing = [v for v in named if any(self._path_agrees(s, v) for s in synonyms[v])]
                 named = agreeing if len(agreeing) == 1 else named  # "pram": Baby Transport, not Food Processor
-            return named
+            return named, False
         if hierarchical:
             first = next((s for s in senses if wordnet.synset(s).hypernyms), None)
             senses = [first] if first is not None else []
@@ -189,7 +209,7 @@ class LexicalStage(Stage):
                 ]
             if landed and level > 0 and (hierarchical or self._agrees(sense, facet)):
                 found.extend(v for v in landed if v not in found)
-        return self._leaves(found) if hierarchical else found
+        return (self._leaves(found) if hierarchical else found), bool(found)
 
     def _closure(self, sense: str) -> set[str]:
         """Stems of the lemmas of a sense's hypernyms, up to ``FACET_WORD_DEPTH`` levels."""

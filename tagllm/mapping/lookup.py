@@ -7,6 +7,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import METHOD_RANK, Batch, Outcome, Stage
+from tagllm.mapping.chinese import zh_variants
 from tagllm.mapping.keys import CONTROL, FORMAT, SURROGATE, exact_key, iter_keys, keys, label_key, scripts
 from tagllm.mapping.tables import NAME_TABLES, Table, scope
 from tagllm.parsing import has_path_separator, split_path, trim
@@ -27,9 +28,6 @@ _INSTRUCTION = re.compile(
     r"anyway|no matter)\b",
     re.IGNORECASE | re.DOTALL,
 )
-ZH_PREFIXES = ("各种", "各类", "各式", "各款", "多种", "多款", "所有", "全部")
-ZH_SUFFIXES = ("系列", "类别", "类", "款")
-"""Chinese words that say "various …", "… series", "… class": they group a category, they do not name one."""
 _ZH_SEPARATORS = re.compile(r"\s*(?:》|〉|：|:|－|—|-)\s*")
 
 
@@ -187,23 +185,6 @@ class TranslationStage(_TableStage):
                     if ids:
                         batch.done[raw] = self.m.decide(raw, batch.facet, ids, self.name)
                         break
-
-
-def zh_variants(key: str) -> list[str]:
-    """A Chinese key without its generic prefix or suffix ("各种连衣裙", "连衣裙系列" -> "连衣裙"), then with "类"."""
-    core = key
-    for prefix in ZH_PREFIXES:
-        if core.startswith(prefix) and len(core) > len(prefix):
-            core = core[len(prefix) :]
-            break
-    for suffix in ZH_SUFFIXES:
-        if core.endswith(suffix) and len(core) > len(suffix):
-            core = core[: -len(suffix)]
-            break
-    out = [core] if core != key else []
-    if not core.endswith("类"):
-        out.append(core + "类")  # Shopify's Chinese names some categories so: 鞋类 (shoes)
-    return out
 
 
 class PathStage(Stage):

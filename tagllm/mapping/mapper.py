@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagllm import cache
 from tagllm.mapping.base import Batch, Mapped, MappedAnswer, Outcome, Stage
+from tagllm.mapping.chinese import ChineseStage
 from tagllm.mapping.colours import ColourStage
 from tagllm.mapping.derived import DerivedStage
 from tagllm.mapping.embedding import EmbeddingStage
@@ -56,9 +57,9 @@ class StageStats:
 class Mapper:
     """Maps free text onto one taxonomy through a chain of stages (``self.stages``), cheapest first.
 
-    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ guard ▸ colour ▸ lexical ▸
-    modifier ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the stages before it left open, and decides
-    those it can.
+    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ guard ▸ colour ▸
+    lexical ▸ modifier ▸ paraphrase ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the stages before it
+    left open, and decides those it can.
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
@@ -110,6 +111,7 @@ class Mapper:
             IdStage(self),
             *self.lookups,
             PathStage(self),
+            ChineseStage(self),
             GuardStage(self),
             self.colour,
         ]
@@ -120,8 +122,10 @@ class Mapper:
             self.lexical = LexicalStage(self)
             self.stages.append(self.lexical)
         from tagllm.mapping.modifiers import ModifierStage
+        from tagllm.mapping.paraphrase import ParaphraseStage
 
-        self.stages += [ModifierStage(self), self.fuzzy]
+        naming = [*self.lookups, *([self.lexical] if self.lexical is not None else [])]
+        self.stages += [ModifierStage(self), ParaphraseStage(self, naming), self.fuzzy]
         if use_embeddings:
             self.stages.append(EmbeddingStage(self))
         if backend is not None:

@@ -4,32 +4,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tagllm.mapping.agreement import agreement
+from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, WHOLE_TRAIL, agreements
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.colours import survey_name
-from tagllm.mapping.describing import DESCRIBING_FACETS, describes
+from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import keys, stem
-from tagllm.mapping.kinds import facet_words
 from tagllm.mapping.lexical import LIST
 from tagllm.mapping.modifier_words import MODIFIER_WORDS, NEGATING, is_unit
 from tagllm.mapping.tables import scope
+from tagllm.mapping.vocabulary import FacetVocabulary
 from tagllm.taxonomy import Value
 from tagllm.text import has_cjk, normalize
 
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
 
-HEAD_AGREEMENT = 0.6
-"""In a hierarchical facet, a string's head ("travel backpack" -> "backpack") is taken only when the whole string
-is at least this similar (sentence embeddings) to the value found: "football match" is no kind of "Matches"."""
 FLAT_AGREEMENT = 0.7
 """In a flat facet, a head beside a noun that describes nothing known ("mulberry silk", "food grade silicone") is taken
 only when the whole string is at least this similar to the value (no other value nearer): "croutons zipper" is not."""
-HEAD_TRAIL = 0.05
-"""... and no other value's label is more than this nearer the whole string than the value's own labels."""
-WHOLE_TRAIL = 0.15
-"""In a hierarchical facet, a string whose stripped phrase names a value ("soft toy" -> "toy") is rejected when another
-value is more than this nearer the whole string (a looser bar than the head's: the phrase was named, not guessed)."""
 
 
 class ModifierStage(Stage):
@@ -45,10 +37,7 @@ class ModifierStage(Stage):
 
     def __init__(self, mapper: Mapper) -> None:
         self.m = mapper
-        self._facet_words: dict[str | None, frozenset[str]] = {}
-        self._describing: dict[str, frozenset[str]] | None = None
-        self._words: dict[str | None, dict[str, set[str]]] = {}
-        self._numbers: dict[str | None, bool] = {}
+        self.vocab = FacetVocabulary(mapper)
 
     def run(self, batch: Batch) -> None:
         facet = batch.facet
@@ -79,14 +68,14 @@ class ModifierStage(Stage):
                 batch.done[raw] = self.m.reject(raw, facet, reason)
                 continue
             if hierarchical and (
-                " ".join(kept) in self.describing(facet)
-                and not self._names_value(" ".join(kept), facet)
+                " ".join(kept) in self.vocab.describing(facet)
+                and not self.vocab.names_value(" ".join(kept), facet)
                 or raw in batch.elsewhere
                 and describes(self.m, batch.elsewhere[raw])
             ):
                 continue  # "pale pink" in a category: a colour, not the flower; "summer dress" is a dress
             plans[raw] = kept
-            if hierarchical and any(self._names_value(t, facet) for t in dropped):
+            if hierarchical and any(self.vocab.names_value(t, facet) for t in dropped):
                 strict.add(raw)  # "velvet sofa": a word dropped that names a category too: the head's bar applies
         if not plans:
             return
@@ -99,20 +88,36 @@ class ModifierStage(Stage):
         }
         found = self.m.lookup(whole.values(), facet, stages)
         heads: dict[str, str] = {}
+        named: dict[str, Value] = {}
         for raw, kept in plans.items():
             phrase = whole.get(raw)
             outcome = found.done.get(phrase) if phrase else None
             if outcome is not None and outcome.mapped.value is not None:
                 value = self._negated(batch.text(raw), outcome.mapped.value, facet)
-                if value is not None and not (
-                    hierarchical and self._outranked(batch.text(raw), value.id, facet, raw in strict)
-                ):
-                    batch.done[raw] = self.m.accept(raw, facet, value, self.name)
+                if value is not None:
+                    named[raw] = value
             elif len(kept) > 1:
                 heads[raw] = kept[-1]
-        if not heads:
-            return
+        outranked = self._outranked(batch, named, facet, strict) if hierarchical else set()
+        for raw, value in named.items():
+            if raw not in outranked:
+                batch.done[raw] = self.m.accept(raw, facet, value, self.name)
+        if heads:
+            self._heads(batch, heads, plans, hierarchical, stages, naming)
+
+    def _heads(
+        self,
+        batch: Batch,
+        heads: dict[str, str],
+        plans: dict[str, list[str]],
+        hierarchical: bool,
+        stages: list[Stage],
+        naming: list[Stage],
+    ) -> None:
+        """The last word of each open phrase, taken when the rest of the phrase does not make it another thing."""
+        facet = batch.facet
         head_found = self.m.lookup(heads.values(), facet, stages)
+        checked: dict[str, Value] = {}  # heads the embedder must agree with: checked over the batch at once
         for raw, head in heads.items():
             outcome = head_found.done.get(head)
             if outcome is None or outcome.mapped.value is None:
@@ -123,32 +128,38 @@ class ModifierStage(Stage):
             others = self.m.lookup(plans[raw][:-1], facet, naming)
             if others.vetoed or any(o.mapped.value is not None or o.candidates for o in others.done.values()):
                 continue  # "navy blue", "clothes washer", "stand mixer": another word names a value (or several)
-            if not hierarchical:
-                score = 1.0
-                if not self._describes_head(plans[raw][:-1], batch.text(raw), facet):
-                    agreed = self._agreement(batch.text(raw), value.id, facet)
-                    if agreed is None or agreed < FLAT_AGREEMENT:
-                        continue  # "croutons zipper": a noun beside the head that the embedder does not read as one
-                    score = round(agreed, 4)
+            if not hierarchical and self._part_of_name(plans[raw][:-1], value, facet):
+                continue  # "double xl": "double" is a word of another value's name (Double extra large), not a shade
+            if not hierarchical and self._describes_head(plans[raw][:-1], batch.text(raw), facet):
                 negated = self._negated(batch.text(raw), value, facet)
                 if negated is not None:
-                    batch.done[raw] = self.m.accept(raw, facet, negated, self.name, score)
-                continue
-            if self._compound(plans[raw], value.id, facet):
+                    batch.done[raw] = self.m.accept(raw, facet, negated, self.name)
+            elif hierarchical and self._compound(plans[raw], value.id, facet):
                 continue  # "stand mixer": Stand Cement Mixers says "stand" tells kinds of mixer apart
-            agreement = self._agreement(batch.text(raw), value.id, facet)
-            if agreement is not None:
-                batch.done[raw] = self.m.accept(raw, facet, value, self.name, round(agreement, 4))
+            else:
+                checked[raw] = value
+        queries = [(batch.text(raw), value.id) for raw, value in checked.items()]
+        for (raw, value), agreed in zip(
+            checked.items(), agreements(self.m, queries, facet, HEAD_AGREEMENT, HEAD_TRAIL), strict=True
+        ):
+            if agreed is None:
+                continue
+            if hierarchical:
+                batch.done[raw] = self.m.accept(raw, facet, value, self.name, round(agreed, 4))
+            elif agreed >= FLAT_AGREEMENT:  # "croutons zipper": a noun beside the head the embedder does not read
+                negated = self._negated(batch.text(raw), value, facet)
+                if negated is not None:
+                    batch.done[raw] = self.m.accept(raw, facet, negated, self.name, round(agreed, 4))
 
     def strip(self, tokens: list[str], facet: str | None) -> list[str]:
         """The tokens that are not modifiers, in order."""
-        facet_words = self.facet_words(facet)
-        describing = self.describing(facet)
+        facet_words = self.vocab.facet_words(facet)
+        describing = self.vocab.describing(facet)
         lexical = self.m.lexical
         wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
         kept: list[str] = []
         hierarchical = facet is None or self.m.taxonomy.facets[facet].hierarchical
-        numeric = not hierarchical and self._numeric(facet)  # "3/4 sleeve": in a facet of numbers they name values
+        numeric = not hierarchical and self.vocab.numeric(facet)  # "3/4 sleeve": in a facet of numbers they name values
         for i, token in enumerate(tokens):
             if hierarchical and i == len(tokens) - 1 and any(ch.isalpha() for ch in token):
                 kept.append(token)  # a category's head noun is never a modifier ("leather backpacks")
@@ -157,7 +168,7 @@ class ModifierStage(Stage):
                 continue  # "glass teapot", "velvet sofa": a material before the head describes it (Glass is a category)
             if hierarchical and i > 0 and is_unit(wordnet, token, tokens[i - 1]):
                 continue  # "14 inch laptop", "2 litre jug": a unit after a number measures the thing
-            if self._names_value(token, facet):
+            if self.vocab.names_value(token, facet):
                 kept.append(token)  # "him" describes in a colour, names a value in a gender facet
                 continue
             if numeric and any(ch.isdigit() for ch in token):
@@ -184,7 +195,7 @@ class ModifierStage(Stage):
         token = tokens[i]
         if i + 1 >= len(tokens) or not (stem(token) in describing or token in describing):
             return False
-        return not self._names_value(f"{token} {tokens[i + 1]}", facet)
+        return not self.vocab.names_value(f"{token} {tokens[i + 1]}", facet)
 
     def _inner_value(self, tokens: list[str], facet: str | None) -> str | None:
         """In a flat facet, the one value a run of two or more words names, when every other word is a modifier."""
@@ -200,47 +211,13 @@ class ModifierStage(Stage):
                     return found.pop()
         return None
 
-    def _names_value(self, token: str, facet: str | None) -> bool:
-        tables = self.m.tables
-        key = keys(token)[1]
-        return any(scope(t["sing"].get(key), facet) for t in (tables.names, tables.synonyms, tables.aliases))
-
-    def facet_words(self, facet: str | None) -> frozenset[str]:
-        found = self._facet_words.get(facet)
-        if found is None:
-            found = self._facet_words[facet] = facet_words(self.m, facet)
-        return found
-
-    def describing(self, facet: str | None) -> frozenset[str]:
-        """Stems of one-word values of describing facets other than ``facet`` (materials, colours, genders …)."""
-        words = frozenset(self._describing_facets())
-        if facet is not None and not self.m.taxonomy.facets[facet].hierarchical:
-            own = {keys(v.name)[1] for v in self.m.taxonomy.facet_values(facet)}
-            return words - own
-        return words
-
-    def _describing_facets(self) -> dict[str, frozenset[str]]:
-        """One-word values of describing facets, by key, with the facets they are values of."""
-        if self._describing is None:
-            found: dict[str, set[str]] = {}
-            for name, spec in self.m.taxonomy.facets.items():
-                label = f"{name} {spec.title}".casefold()
-                if spec.hierarchical or not any(d in label for d in DESCRIBING_FACETS):
-                    continue
-                for value in self.m.taxonomy.facet_values(name):
-                    key = keys(value.name)[1]
-                    if key and " " not in key and key != "other":
-                        found.setdefault(key, set()).add(name)
-            self._describing = {k: frozenset(v) for k, v in found.items()}
-        return self._describing
-
-    def _numeric(self, facet: str | None) -> bool:
-        """Whether a value of a flat facet is named with a digit (sizes, "3/4"): then numbers are kept, not stripped."""
-        found = self._numbers.get(facet)
-        if found is None:
-            values = self.m.taxonomy.facet_values(facet) if facet else []
-            found = self._numbers[facet] = any(ch.isdigit() for v in values for ch in v.name)
-        return found
+    def _part_of_name(self, others: list[str], value: Value, facet: str | None) -> bool:
+        """Whether a word beside a flat facet's head is a word of the facet's value names, other than the head's own
+        value: then the phrase may name another value the tables do not spell ("double xl"), not a shade of this."""
+        if facet is None:
+            return False
+        mine = {stem(w) for w in normalize(value.name).split()}
+        return any(stem(w) not in mine and stem(w) in self.vocab.own_words(facet) for w in others)
 
     def _describes_head(self, others: list[str], text: str, facet: str | None) -> bool:
         """In a flat facet, whether the words beside the head describe it: adjectives ("tan brown"), colour names in
@@ -249,7 +226,7 @@ class ModifierStage(Stage):
         lexical = self.m.lexical
         wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
         colours = bool(self.m.colour.shades(facet))
-        describing = self._describing_facets()
+        describing = self.vocab.describing_facets()
         for word in others:
             if wordnet is not None and wordnet.is_adjective(word):
                 continue
@@ -274,36 +251,24 @@ class ModifierStage(Stage):
     def _compound(self, kept: list[str], vid: str, facet: str | None) -> bool:
         """Whether another value's name holds the head and another kept word: then that word names a kind, not a
         trait ("stand" in "stand mixer", with Stand Cement Mixers in the facet), and the head alone is too general."""
-        index = self._word_index(facet)
+        index = self.vocab.word_index(facet)
         heads = index.get(stem(kept[-1]), set())
         friends = {vid} | {a.id for a in self.m.taxonomy.ancestors(vid)}
         return any((heads & index.get(stem(word), set())) - friends for word in kept[:-1])
 
-    def _word_index(self, facet: str | None) -> dict[str, set[str]]:
-        """The facet's values by the stems of their names' words."""
-        index = self._words.get(facet)
-        if index is None:
-            index = {}
-            values = self.m.taxonomy.facet_values(facet) if facet else list(self.m.values.values())
-            for value in values:
-                for word in normalize(value.name).split():
-                    index.setdefault(stem(word), set()).add(value.id)
-            self._words[facet] = index
-        return index
-
-    def _outranked(self, text: str, vid: str, facet: str | None, strict: bool) -> bool:
-        """Whether another value is more than ``WHOLE_TRAIL`` nearer the whole string than the value its stripped
-        phrase names ("hot deals" is no kind of Planks, "sticky tape" no Tape Measure); ``strict``: the head's bar
-        (``_agreement``). False without an embedder."""
+    def _outranked(self, batch: Batch, named: dict[str, Value], facet: str | None, strict: set[str]) -> set[str]:
+        """The strings whose stripped phrase names a value another value is more than ``WHOLE_TRAIL`` nearer (as
+        whole strings: "hot deals" is no kind of Planks, "sticky tape" no Tape Measure); ``strict`` ones face the
+        head's bar (``HEAD_AGREEMENT``, ``HEAD_TRAIL``). None without an embedder."""
         if not self.m.use_embeddings:
-            return False
-        if strict:
-            return self._agreement(text, vid, facet) is None
-        return agreement(self.m, text, vid, facet, -1.0, WHOLE_TRAIL) is None
-
-    def _agreement(self, text: str, vid: str, facet: str | None) -> float | None:
-        """The whole string's similarity to the value (``agreement.agreement``): at least ``HEAD_AGREEMENT``, no
-        rival more than ``HEAD_TRAIL`` nearer. "travel backpack" is nearest Hiking Backpacks and barely less near
-        Backpacks: the head stands; "clothes washer" is far nearer Washing Machines than the Washers its head names:
-        it does not."""
-        return agreement(self.m, text, vid, facet, HEAD_AGREEMENT, HEAD_TRAIL)
+            return set()
+        out: set[str] = set()
+        for group, floor, trail in (
+            ([r for r in named if r in strict], HEAD_AGREEMENT, HEAD_TRAIL),
+            ([r for r in named if r not in strict], -1.0, WHOLE_TRAIL),
+        ):
+            queries = [(batch.text(raw), named[raw].id) for raw in group]
+            out |= {
+                raw for raw, a in zip(group, agreements(self.m, queries, facet, floor, trail), strict=True) if a is None
+            }
+        return out

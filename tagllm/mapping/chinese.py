@@ -1,0 +1,110 @@
+"""Chinese category words as listings write them: generic affixes (各种…, …系列, …类), a note in brackets
+(靴子（女款）), alternatives joined by a full-width slash (耳环／耳钉), and compounds whose head is a label (男士钱包).
+
+A Chinese compound puts its head last, as English does: 男士钱包 is a kind of 钱包. The stage reads the longest tail
+of two or more characters that is a label of the facet, and only when the part before it names no value of the facet
+itself (手机支架, a phone stand, stays open: 手机 is a category of its own, so 支架 need not be the thing sold).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.keys import label_key
+from tagllm.mapping.tables import scope
+from tagllm.text import has_cjk
+
+if TYPE_CHECKING:
+    from tagllm.mapping.mapper import Mapper
+
+ZH_PREFIXES = ("各种", "各类", "各式", "各款", "多种", "多款", "所有", "全部")
+ZH_SUFFIXES = ("系列", "类别", "类", "款")
+"""Chinese words that say "various …", "… series", "… class": they group a category, they do not name one."""
+NOTE = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
+"""A note in brackets: 靴子（女款） (boots, women's style), 戒指【情侣款】."""
+ALTERNATIVES = re.compile(r"[/／、|｜或]")
+MIN_HEAD = 2
+"""A head of one character is too general to name a category (鞋 shoe, 包 bag, 灯 lamp are read whole only)."""
+
+
+class ChineseStage(Stage):
+    """A Chinese string read as its bracketed note dropped, its alternatives apart, and its head."""
+
+    name = "zh_head"
+
+    def __init__(self, mapper: Mapper) -> None:
+        self.m = mapper
+        self._endings: dict[str | None, dict[str, list[str]]] = {}  # the facet's Chinese labels by last character
+
+    def run(self, batch: Batch) -> None:
+        for raw in batch.open():
+            text = unicodedata.normalize("NFKC", batch.text(raw))
+            if not has_cjk(text):
+                continue
+            core = NOTE.sub("", text).strip()
+            parts = [p for p in (label_key(p) for p in ALTERNATIVES.split(core)) if p]
+            found = [self.read(p, batch.facet) for p in parts]
+            named = [ids for ids in found if ids]
+            if not named:
+                continue
+            distinct = {tuple(sorted(ids)) for ids in named}
+            if len(distinct) == 1:  # the alternatives that name anything name the same value(s)
+                batch.done[raw] = self.m.decide(raw, batch.facet, list(named[0]), self.name)
+
+    def read(self, key: str, facet: str | None) -> list[str]:
+        """The values a Chinese key names: as written, without generic affixes, or by its head."""
+        for variant in (key, *zh_variants(key)):
+            ids = self._label(variant, facet)
+            if ids:
+                return ids
+        core = zh_core(key)
+        for size in range(len(core) - 1, MIN_HEAD - 1, -1):
+            head, rest = core[-size:], core[:-size]
+            ids = self._label(head, facet)
+            if ids:
+                named_rest = any(self._label(v, facet) for v in (rest, *zh_variants(rest)))
+                if named_rest or self._spelled_otherwise(rest, head, facet):
+                    return []  # 手机支架: 手机 names a category; 太阳眼镜 is 太阳镜 (sunglasses), not 眼镜
+                return ids
+        return []
+
+    def _spelled_otherwise(self, rest: str, head: str, facet: str | None) -> bool:
+        """Whether another label of the facet holds the words before the head and ends as the head does: then the
+        string may be that value written another way (太阳眼镜 and 太阳镜), not a kind of the head."""
+        by_end = self._endings.get(facet)
+        if by_end is None:
+            by_end = {}
+            for key, ids in self.m.tables.labels.items():
+                if has_cjk(key) and scope(ids, facet):
+                    by_end.setdefault(key[-1], []).append(key)
+            self._endings[facet] = by_end
+        return any(rest in key and key != head for key in by_end.get(head[-1], []))
+
+    def _label(self, key: str, facet: str | None) -> list[str]:
+        return scope(self.m.tables.labels.get(key), facet) if key else []
+
+
+def zh_core(key: str) -> str:
+    """A Chinese key without its generic prefix and suffix ("各种连衣裙", "连衣裙系列" -> "连衣裙")."""
+    core = key
+    for prefix in ZH_PREFIXES:
+        if core.startswith(prefix) and len(core) > len(prefix):
+            core = core[len(prefix) :]
+            break
+    for suffix in ZH_SUFFIXES:
+        if core.endswith(suffix) and len(core) > len(suffix):
+            core = core[: -len(suffix)]
+            break
+    return core
+
+
+def zh_variants(key: str) -> list[str]:
+    """A Chinese key without its generic prefix or suffix, then with "类"."""
+    core = zh_core(key)
+    out = [core] if core != key else []
+    if not core.endswith("类"):
+        out.append(core + "类")  # Shopify's Chinese names some categories so: 鞋类 (shoes)
+    return out
