@@ -211,28 +211,13 @@ class LexicalStage(Stage):
                 found.extend(v for v in landed if v not in found)
         return (self._leaves(found) if hierarchical else found), bool(found)
 
-    def _closure(self, sense: str) -> set[str]:
-        """Stems of the lemmas of a sense's hypernyms, up to ``FACET_WORD_DEPTH`` levels."""
-        assert self._wordnet is not None
-        words: set[str] = set()
-        frontier, seen = list(self._wordnet.synset(sense).hypernyms), set()
-        for _ in range(FACET_WORD_DEPTH):
-            next_frontier: list[str] = []
-            for sid in frontier:
-                if sid not in seen:
-                    seen.add(sid)
-                    synset = self._wordnet.synset(sid)
-                    words |= synset.words
-                    next_frontier.extend(synset.hypernyms)
-            frontier = next_frontier
-        return words - GENERIC
-
     def _path_agrees(self, sense: str, vid: str) -> bool:
         """Whether a word of the value's ancestors is among the sense's hypernyms: a hoover's hypernyms hold
         "household appliance", the path of Vacuums holds "Household Appliances"; a hose's hypernyms hold no word of
         "Baby & Toddler > Nursing & Feeding > Breast Pump Accessories" (Tubing)."""
         ancestors = {stem(w) for a in self.m.taxonomy.ancestors(vid) for w in normalize(a.name).split()} - GENERIC
-        return bool(ancestors & self._closure(sense))
+        assert self._wordnet is not None
+        return bool(ancestors & (self._wordnet.hypernym_words(sense, FACET_WORD_DEPTH) - GENERIC))
 
     def _leaves(self, ids: list[str]) -> list[str]:
         """Values that are not ancestors of another value found ("tap": Faucets, not Plumbing Fixtures as well)."""
@@ -308,16 +293,4 @@ class LexicalStage(Stage):
         spec = self.m.taxonomy.facets[facet]
         words = {stem(w) for text in (spec.name, spec.title) for w in normalize(text).split()}
         words |= {"color"} if "colour" in words else set()
-        frontier, seen = [sense], set()
-        for _ in range(FACET_WORD_DEPTH):
-            next_frontier: list[str] = []
-            for sid in frontier:
-                if sid in seen:
-                    continue
-                seen.add(sid)
-                synset = self._wordnet.synset(sid)
-                if any(stem(w) in words for lemma in synset.lemmas for w in lemma.split()):
-                    return True
-                next_frontier.extend(synset.hypernyms)
-            frontier = next_frontier
-        return False
+        return self._wordnet.reaches(sense, words, FACET_WORD_DEPTH)

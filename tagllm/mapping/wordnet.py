@@ -106,6 +106,37 @@ class WordNet:
             found = self._cache[sid] = Synset(names, tuple(hypernyms.split()), frozenset(words), lexfile)
         return found
 
+    def hypernym_words(self, sense: str, depth: int) -> set[str]:
+        """Stems of the lemmas of a sense's hypernyms, up to ``depth`` levels up."""
+        words: set[str] = set()
+        frontier, seen = list(self.synset(sense).hypernyms), set()
+        for _ in range(depth):
+            next_frontier: list[str] = []
+            for sid in frontier:
+                if sid not in seen:
+                    seen.add(sid)
+                    synset = self.synset(sid)
+                    words |= synset.words
+                    next_frontier.extend(synset.hypernyms)
+            frontier = next_frontier
+        return words
+
+    def reaches(self, sense: str, words: set[str], depth: int) -> bool:
+        """Whether a word of a lemma of the sense or of its hypernyms (``depth`` levels) has its stem in ``words``."""
+        frontier, seen = [sense], set()
+        for _ in range(depth):
+            next_frontier: list[str] = []
+            for sid in frontier:
+                if sid in seen:
+                    continue
+                seen.add(sid)
+                synset = self.synset(sid)
+                if any(stem(w) in words for lemma in synset.lemmas for w in lemma.split()):
+                    return True
+                next_frontier.extend(synset.hypernyms)
+            frontier = next_frontier
+        return False
+
     def known(self, word: str) -> bool:
         """Whether WordNet knows the word (as a noun, or an adjective): a real word, so no typo of another."""
         return bool(self.noun_synsets(word)) or word in self._adjectives
