@@ -18,9 +18,9 @@ runner = CliRunner()
 # "drinkware-material"…; "material" comes out where the chosen category lists it or a kind of it with a value of the
 # stated name, see Taxonomy.value_scope).
 PRODUCTS = [
-    # the head word is taken as the rightmost word that heads a category's name: "Cotton" (a crafting fabric) here,
-    # where fabric does not apply; a title that puts its attributes after the noun loses them (known weakness)
-    ("Men's Classic Crew Neck T-Shirt White Cotton", ["White"], []),
+    # the head phrase stops before the colour and fabric that follow the noun (title_head.py), so T-Shirts is chosen
+    # and its fabric applies
+    ("Men's Classic Crew Neck T-Shirt White Cotton", ["White"], ["Cotton"]),
     ("Women's Black Leather Ankle Boots", ["Black"], ["Leather"]),  # Boots list a footwear material
     ("Stainless Steel Insulated Water Bottle 750ml Silver", ["Silver"], ["Stainless steel"]),
     ("Cast Iron Skillet 12 inch Pre-Seasoned", [], []),  # no value "Cast iron"; "Iron" inside it is no mention
