@@ -46,6 +46,7 @@ from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
 from tagllm.retrieval.image_index import ImageBatch, Photos
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
+from tagllm.threads import one_thread
 
 if TYPE_CHECKING:
     from tagllm.io import RecordSource
@@ -332,7 +333,10 @@ class Tagger:
         images = None
         if photos is not None and self.index is not None and self.index.images is not None:
             images = ImageBatch(photos.views, photos.has, self.index.images)
-        batch, candidates = self.scorer.score(texts, vectors, max_candidates=self.config.max_candidates, images=images)
+        with one_thread():  # retrieval and scoring: see tagllm.threads
+            batch, candidates = self.scorer.score(
+                texts, vectors, max_candidates=self.config.max_candidates, images=images
+            )
         shown = self._photos_for_backend(products)
         # the neighbours a reviewer sees (and an LLM gets as examples): by photo when the text is hidden
         hits = (
