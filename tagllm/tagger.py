@@ -7,7 +7,6 @@ import gc
 import itertools
 import json
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
 from tagllm.retrieval.image_index import ImageBatch, Photos
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
+from tagllm.threads import one_thread
 
 if TYPE_CHECKING:
     from tagllm.io import RecordSource
@@ -332,7 +332,10 @@ class Tagger:
         images = None
         if photos is not None and self.index is not None and self.index.images is not None:
             images = ImageBatch(photos.views, photos.has, self.index.images)
-        batch, candidates = self.scorer.score(texts, vectors, max_candidates=self.config.max_candidates, images=images)
+        with one_thread():  # retrieval and scoring: see tagllm.threads
+            batch, candidates = self.scorer.score(
+                texts, vectors, max_candidates=self.config.max_candidates, images=images
+            )
         shown = self._photos_for_backend(products)
         # the neighbours a reviewer sees (and an LLM gets as examples): by photo when the text is hidden
         hits = (
@@ -522,7 +525,9 @@ class Tagger:
         """
         hierarchical = self.taxonomy.facets[facet].hierarchical
         threshold = self.config.threshold
-        masses = self._subtree_masses(candidates) if hierarchical else {}
+        # only the tags' ancestors are ever looked up: a backed-off tag's ancestors are among its own
+        wanted = {a for tag in tags for a in self.taxonomy.lineage(tag.id)[:-1]} if hierarchical else set()
+        masses = self._subtree_masses(candidates, wanted) if wanted else {}
         kept: list[Tag] = []
         for tag in tags:
             if tag.confidence >= threshold:
@@ -545,12 +550,13 @@ class Tagger:
                         kept.append(self._tag(ancestor.id, facet, confidence, "ancestor", None))
         return kept
 
-    def _subtree_masses(self, candidates: list[Candidate]) -> dict[str, float]:
-        """Per value: the summed probability of the candidates in its subtree, capped at 1."""
-        masses: dict[str, float] = defaultdict(float)
+    def _subtree_masses(self, candidates: list[Candidate], wanted: set[str]) -> dict[str, float]:
+        """Per ``wanted`` value: the summed probability of the candidates in its subtree, capped at 1."""
+        masses = dict.fromkeys(wanted, 0.0)
         for c in candidates:
             for value in self.taxonomy.lineage(c.id):
-                masses[value] += c.score
+                if value in masses:
+                    masses[value] += c.score
         return {value: min(1.0, mass) for value, mass in masses.items()}
 
     # -- files -----------------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from tagllm.candidates.base import (
 )
 from tagllm.candidates.calibration import fitting_rows
 from tagllm.candidates.features import FAMILIES, FEATURES
+from tagllm.candidates.ranked import ranked_candidates
 from tagllm.candidates.stacker import Stacker, expand
 from tagllm.candidates.zero import probabilities
 from tagllm.models import Candidate
@@ -79,6 +80,7 @@ class _Facet:
 
     data: FacetData
     families: list[Family | None]
+    labels: tuple[np.ndarray, np.ndarray]  # value ids and names by label-space position (object arrays)
 
 
 @dataclass
@@ -121,9 +123,9 @@ class CandidateScorer:
             data = FacetData(
                 self.taxonomy, facet, space, tables, classes, self.index, self.k, self.embedder, self._shared
             )
-            self._facets[facet] = _Facet(
-                data, [family.build(data) if family.reads in (None, *self.inputs) else None for family in FAMILIES]
-            )
+            families = [family.build(data) if family.reads in (None, *self.inputs) else None for family in FAMILIES]
+            names = [self.taxonomy.values[v].name for v in space.ids]
+            self._facets[facet] = _Facet(data, families, (np.array(space.ids, object), np.array(names, object)))
         return self._facets[facet]
 
     # -- scoring ---------------------------------------------------------------------------------------------------
@@ -188,42 +190,16 @@ class CandidateScorer:
         categories: list[list[Candidate]] | None = None
         for facet in self._scoring_order():
             features = self.features(batch, facet)
-            starts = features.starts
-            probs = probabilities(self.stackers.get(facet), self._facet(facet).data, features.matrix, starts)
+            probs = probabilities(self.stackers.get(facet), self._facet(facet).data, features.matrix, features.starts)
             weights, given = None, probs  # given: the probability if the facet applies
             if is_scoped(self.taxonomy, facet):
                 if categories is None:  # category first: its candidates say where each facet applies
                     categories = [facets.get(CATEGORY, []) for facets in result]
                 weights = value_weights(self.taxonomy, facet, features.ids, categories, features.rows, features.values)
                 probs = probs * weights
-            # by product, then most probable first; where the facet does not apply (all 0), as if it did
-            order = np.lexsort((-given, -probs, features.rows))
-            rank = np.arange(len(order)) - starts[features.rows[order]]
-            chosen = order[rank < max_candidates]
-            bounds = np.searchsorted(features.rows[chosen], np.arange(features.n + 1)).tolist()
-            ids = [features.ids[v] for v in features.values[chosen].tolist()]
-            names = [self.taxonomy.values[vid].name for vid in ids]
-            scores = np.round(probs[chosen], 6).tolist()
-            # evidence: each candidate's nonzero features, as one flat list cut per candidate
-            evidence = np.round(features.matrix[chosen], 4)
-            where, column = np.nonzero(evidence)
-            cuts = np.searchsorted(where, np.arange(len(chosen) + 1)).tolist()
-            keys = [FEATURES[c] for c in column.tolist()]
-            values = evidence[where, column].tolist()
-            candidates = [  # validated in pydantic-core: no slower than model_construct's Python loop
-                Candidate(
-                    id=ids[j],
-                    name=names[j],
-                    score=scores[j],
-                    evidence=dict(zip(keys[cuts[j] : cuts[j + 1]], values[cuts[j] : cuts[j + 1]], strict=True)),
-                )
-                for j in range(len(chosen))
-            ]
-            if weights is not None:
-                for j, weight in enumerate(weights[chosen].tolist()):
-                    candidates[j].evidence["applies"] = round(weight, 4)
-            for i in range(features.n):
-                result[i][facet] = candidates[bounds[i] : bounds[i + 1]]
+            ranked = ranked_candidates(features, probs, given, weights, self._facet(facet).labels, max_candidates)
+            for i, candidates in enumerate(ranked):
+                result[i][facet] = candidates
         if CATEGORY not in self.facets:
             for facets in result:
                 facets.pop(CATEGORY, None)

@@ -21,7 +21,8 @@ import numpy as np
 
 from tagllm.candidates.base import FacetData
 from tagllm.candidates.features import COLUMN
-from tagllm.candidates.stacker import Stacker, expand
+from tagllm.candidates.folded import predict_grouped
+from tagllm.candidates.stacker import Stacker
 
 ZERO_STACKER_PATH = Path(__file__).with_name("zero_stacker.json")
 # With no examples, a value the text does not state is never as likely as one it states (see ``probabilities``).
@@ -42,12 +43,11 @@ def probabilities(stacker: Stacker | None, data: FacetData, matrix: np.ndarray, 
     example carries, by the shipped zero-example stacker; for an attribute facet no example carries, the calibrated
     probability of what the text states (``tagllm.candidates.stated``), and a value it does not state at most
     ``UNSTATED_CAP`` (ranked by the default stacker, for a backend choosing among the candidates)."""
-    expanded = expand(matrix, starts)
     if stacker is not None:
-        return stacker.predict(expanded)
+        return predict_grouped(stacker, matrix, starts)
     if data.tables.hierarchical and data.classes is None:
-        return (zero_example_stacker() or Stacker.default()).predict(expanded)
-    probs = Stacker.default().predict(expanded)
+        return predict_grouped(zero_example_stacker() or Stacker.default(), matrix, starts)
+    probs = predict_grouped(Stacker.default(), matrix, starts)
     if data.tables.hierarchical or data.classes is not None:
         return probs
     stated = matrix[:, COLUMN["stated"]]
