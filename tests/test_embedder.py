@@ -69,8 +69,26 @@ def test_the_fp32_graph_is_fused_and_batching_by_tokens_changes_no_vector(embedd
     embedder.encode(["warm"])
     graph = onnx_format.load(str(onnx.export_dir(embedder.model_path) / "model-fp32.onnx"))
     assert {"Attention", "EmbedLayerNormalization", "SkipLayerNormalization"} <= {n.op_type for n in graph.graph.node}
-    alone = np.vstack([embedder.onnx.encode([text], batch_size=1) for text in TEXTS])  # no padding at all
-    assert np.abs(embedder.onnx.encode(TEXTS, batch_size=3) - alone).max() < 1e-5
+    alone = embedder.onnx.encode(TEXTS, batch_tokens=1)  # one text per batch: no padding at all
+    assert np.abs(embedder.onnx.encode(TEXTS, batch_tokens=10_000) - alone).max() < 1e-5
+
+
+def test_onnx_batches_hold_as_many_texts_as_fit_in_the_token_budget(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoder = embedder.onnx
+    shapes: list[tuple[int, int]] = []
+    run = encoder.session.run
+
+    def recording(outputs, feeds):  # type: ignore[no-untyped-def]
+        shapes.append(feeds["input_ids"].shape)
+        return run(outputs, feeds)
+
+    monkeypatch.setattr(encoder, "session", type("Session", (), {"run": staticmethod(recording)})())
+    texts = ["red shirt", "blue cotton shirt", "wireless over-ear headphones with noise cancelling " * 20]
+    lengths = sorted(embedder.model.preprocess(texts)["attention_mask"].sum(dim=1).tolist(), reverse=True)
+    encoder.encode(texts, batch_tokens=2 * lengths[1])  # the long text alone, then both short ones together
+    assert shapes == [(1, 128), (2, lengths[1])]  # the long text cut at max_seq_length
 
 
 def test_a_graph_the_optimizer_cannot_fuse_is_kept_as_traced(

@@ -229,7 +229,7 @@ class Embedder:
 
     def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         if self.onnx is not None:
-            return np.asarray(self.onnx.encode(texts, batch_size=self.batch_size))
+            return np.asarray(self.onnx.encode(texts))
         return np.asarray(
             self.model.encode(
                 texts,
