@@ -23,8 +23,8 @@ ENCODE_WINDOW = 8192
 # With a progress callback, texts are encoded in chunks of this many, longest first: the order one call would sort
 # them into, so the chunks pad exactly as one call does, and a long encode reports every second or so.
 PROGRESS_CHUNK = 512
-EmbedderBackend = Literal["auto", "torch", "onnx", "onnx-fp32"]
-EMBEDDER_BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx", "onnx-fp32")
+EmbedderBackend = Literal["auto", "torch", "onnx", "onnx-fp32", "openvino"]
+EMBEDDER_BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx", "onnx-fp32", "openvino")
 
 
 def default_model_path() -> str:
@@ -108,7 +108,7 @@ class Embedder:
         if self.requested_backend != "auto" or name == self.name:
             return
         for backend, suffix in _SUFFIXES.items():
-            if name == self.model_name + suffix and (backend == "torch" or _onnx_available()):
+            if name == self.model_name + suffix and _available(backend):
                 self._backend = backend
                 self._onnx = None
                 self._dim = None
@@ -162,16 +162,10 @@ class Embedder:
     def onnx(self) -> Any:
         """The ONNX Runtime encoder (exported on first use, then loaded from the cache); None under PyTorch."""
         if self._onnx is None and self.backend != "torch":
-            if not _onnx_available():
-                raise MissingDependencyError(
-                    f"embedder_backend {self.backend} needs onnxruntime and onnx (tagllm depends on both; they are "
-                    "missing here): pip install onnxruntime onnx, or set embedder_backend: torch"
-                )
-            from tagllm.retrieval import onnx
-
+            if not _available(self.backend):
+                raise MissingDependencyError(_MISSING[self.backend])
             try:
-                quantization = "fp32" if self.backend == "onnx-fp32" else "int8"
-                directory = onnx.ensure_export(self.model, self.model_path, quantization)
+                self._onnx = self._load_encoder()
             except Exception as exc:  # an architecture the tracer cannot take: auto falls back, a request fails
                 if self.requested_backend != "auto":
                     raise ConfigError(
@@ -184,8 +178,19 @@ class Embedder:
                 )
                 self._backend = "torch"
                 return None
-            self._onnx = onnx.OnnxEncoder(directory / f"model-{quantization}.onnx", self.model)
         return self._onnx
+
+    def _load_encoder(self) -> Any:
+        """The ONNX Runtime or OpenVINO encoder of this backend, exporting the model on first use."""
+        from tagllm.retrieval import onnx
+
+        if self.backend == "openvino":
+            from tagllm.retrieval import openvino
+
+            return openvino.encoder(openvino.ensure_model(self.model, self.model_path), self.model)
+        quantization = "fp32" if self.backend == "onnx-fp32" else "int8"
+        directory = onnx.ensure_export(self.model, self.model_path, quantization)
+        return onnx.OnnxEncoder(directory / f"model-{quantization}.onnx", self.model)
 
     @property
     def dim(self) -> int:
@@ -254,7 +259,16 @@ class Embedder:
         return vectors
 
 
-_SUFFIXES = {"torch": "", "onnx": "+onnx-int8", "onnx-fp32": "+onnx-fp32"}
+_SUFFIXES = {"torch": "", "onnx": "+onnx-int8", "onnx-fp32": "+onnx-fp32", "openvino": "+openvino"}
+_ONNX_MISSING = (
+    "needs onnxruntime and onnx (tagllm depends on both; they are missing here): pip install onnxruntime onnx"
+)
+_MISSING = {
+    "onnx": f"embedder_backend onnx {_ONNX_MISSING}, or set embedder_backend: torch",
+    "onnx-fp32": f"embedder_backend onnx-fp32 {_ONNX_MISSING}, or set embedder_backend: torch",
+    "openvino": "embedder_backend openvino needs OpenVINO: pip install 'tagllm[openvino]', or set embedder_backend: "
+    "onnx-fp32",
+}
 
 
 def model_of(name: str) -> str:
@@ -269,3 +283,12 @@ def _onnx_available() -> bool:
     from tagllm.retrieval.onnx import is_available
 
     return is_available()
+
+
+def _available(backend: str) -> bool:
+    """Whether what runs ``backend`` is installed (PyTorch always is)."""
+    if backend == "openvino":
+        from tagllm.retrieval.openvino import is_available
+
+        return is_available()
+    return backend == "torch" or _onnx_available()

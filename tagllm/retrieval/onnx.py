@@ -282,16 +282,22 @@ def _quantize(source: Path, target: Path, intermediate_size: int | None = None) 
         )
 
 
+def _ort_session(path: str | Path) -> Any:
+    import onnxruntime as ort
+
+    ort.disable_telemetry_events()  # a tagging run reports nothing about itself to anyone
+    options = ort.SessionOptions()
+    options.log_severity_level = 3  # errors only
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxEncoder:
     """Runs an exported sentence graph with ONNX Runtime on CPU; tokenisation is the SentenceTransformer's own."""
 
-    def __init__(self, path: str | Path, model: Any) -> None:
-        import onnxruntime as ort
-
-        ort.disable_telemetry_events()  # a tagging run reports nothing about itself to anyone
-        options = ort.SessionOptions()
-        options.log_severity_level = 3  # errors only
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    def __init__(self, path: str | Path, model: Any, session: Any = None) -> None:
+        """``session`` runs the graph (``tagllm.retrieval.openvino`` passes OpenVINO's); by default ONNX Runtime's
+        for ``path``."""
+        self.session = session if session is not None else _ort_session(path)
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.model = model
         width = self.session.get_outputs()[0].shape[-1]
