@@ -43,9 +43,8 @@ class Embedder:
 
     ``backend`` runs the model: ``torch``; ``onnx`` (ONNX Runtime, int8 weights) or ``onnx-fp32`` (the fused fp32
     graph), both exported once from the same model directory and cached; ``openvino`` (OpenVINO, fp32, optional);
-    ``auto`` (the default) picks
-    ``onnx-fp32`` on a CPU where onnxruntime is installed and ``torch`` otherwise, and, given an index, takes the
-    encoder the index was built with (``adopt``). The encoders' vectors differ slightly, so ``name`` says which one
+    ``auto`` (the default) picks ``onnx-fp32`` on a CPU where onnxruntime is installed and ``torch`` otherwise, and,
+    given an index, takes the encoder the index was built with (``adopt``). The encoders' vectors differ slightly, so ``name`` says which one
     is in use (``all-MiniLM-L6-v2+onnx-int8``) and an index records it: an index is never queried with another
     encoder.
 
