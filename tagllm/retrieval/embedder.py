@@ -44,9 +44,9 @@ class Embedder:
     ``backend`` runs the model: ``torch``; ``onnx`` (ONNX Runtime, int8 weights) or ``onnx-fp32`` (the fused fp32
     graph), both exported once from the same model directory and cached; ``openvino`` (OpenVINO, fp32, optional);
     ``auto`` (the default) picks ``onnx-fp32`` on a CPU where onnxruntime is installed and ``torch`` otherwise, and,
-    given an index, takes the encoder the index was built with (``adopt``). The encoders' vectors differ slightly, so ``name`` says which one
-    is in use (``all-MiniLM-L6-v2+onnx-int8``) and an index records it: an index is never queried with another
-    encoder.
+    given an index, takes the encoder the index was built with (``adopt``). The encoders' vectors differ slightly,
+    so ``name`` says which one is in use (``all-MiniLM-L6-v2+onnx-int8``) and an index records it: an index is never
+    queried with another encoder.
 
     ``batch_size`` is PyTorch's (the ONNX Runtime and OpenVINO encoders batch by token count, ``BATCH_TOKENS`` in
     ``tagllm.retrieval.onnx``), and small on purpose: product texts are mostly short (median 14 tokens on Flipkart)
