@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache-embeddings", type=Path, default=None, help="cache encodings here by text hash")
     parser.add_argument("--k", type=int, default=TaggerConfig().k, help="neighbours per product (default: tagllm's)")
     parser.add_argument(
-        "--embedder-backend", default="auto", help="auto | torch | onnx | onnx-fp32 (the cache key names it)"
+        "--embedder-backend", default="auto", help="auto | torch | onnx | onnx-fp32 | openvino (the cache key names it)"
     )
     args = parser.parse_args(argv)
 

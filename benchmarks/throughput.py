@@ -35,7 +35,9 @@ def main() -> None:
     parser.add_argument("--label-field", default="gold_category")
     parser.add_argument("--n", type=int, default=3000, help="texts per stage")
     parser.add_argument("--repeat", type=int, default=1, help="rounds; each stage is timed once per round")
-    parser.add_argument("--embedder-backend", default="auto", help="tagllm's encoder: auto | torch | onnx | onnx-fp32")
+    parser.add_argument(
+        "--embedder-backend", default="auto", help="tagllm's encoder: auto | torch | onnx | onnx-fp32 | openvino"
+    )
     parser.add_argument(
         "--distinct",
         action="store_true",

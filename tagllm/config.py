@@ -39,10 +39,10 @@ class TaggerConfig(BaseModel):
         None, description='field of the examples holding "Key: Value" attribute tags (e.g. gold_attribute_tags)'
     )
     embedder: str | None = Field(None, description="sentence-transformers model directory; default all-MiniLM-L6-v2")
-    embedder_backend: Literal["auto", "torch", "onnx", "onnx-fp32"] = Field(
+    embedder_backend: Literal["auto", "torch", "onnx", "onnx-fp32", "openvino"] = Field(
         "auto",
         description="what runs the embedder: auto (onnx on a CPU with onnxruntime, else torch, or what the index "
-        "was built with), torch, onnx (int8) or onnx-fp32",
+        "was built with), torch, onnx (int8), onnx-fp32 or openvino (fp32, pip install 'tagllm[openvino]')",
     )
     device: str | None = Field(None, description="cpu, cuda, cuda:1 … (default: what torch finds)")
     image_embedder: str | None = Field(

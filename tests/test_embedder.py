@@ -10,7 +10,7 @@ import pytest
 
 from tagllm.config import load_config
 from tagllm.errors import ConfigError, IndexMismatchError, MissingDependencyError
-from tagllm.retrieval import onnx
+from tagllm.retrieval import onnx, openvino
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.index import ExampleIndex
 
@@ -69,8 +69,26 @@ def test_the_fp32_graph_is_fused_and_batching_by_tokens_changes_no_vector(embedd
     embedder.encode(["warm"])
     graph = onnx_format.load(str(onnx.export_dir(embedder.model_path) / "model-fp32.onnx"))
     assert {"Attention", "EmbedLayerNormalization", "SkipLayerNormalization"} <= {n.op_type for n in graph.graph.node}
-    alone = np.vstack([embedder.onnx.encode([text], batch_size=1) for text in TEXTS])  # no padding at all
-    assert np.abs(embedder.onnx.encode(TEXTS, batch_size=3) - alone).max() < 1e-5
+    alone = embedder.onnx.encode(TEXTS, batch_tokens=1)  # one text per batch: no padding at all
+    assert np.abs(embedder.onnx.encode(TEXTS, batch_tokens=10_000) - alone).max() < 1e-5
+
+
+def test_onnx_batches_hold_as_many_texts_as_fit_in_the_token_budget(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoder = embedder.onnx
+    shapes: list[tuple[int, int]] = []
+    run = encoder.session.run
+
+    def recording(outputs, feeds):  # type: ignore[no-untyped-def]
+        shapes.append(feeds["input_ids"].shape)
+        return run(outputs, feeds)
+
+    monkeypatch.setattr(encoder, "session", type("Session", (), {"run": staticmethod(recording)})())
+    texts = ["red shirt", "blue cotton shirt", "wireless over-ear headphones with noise cancelling " * 20]
+    lengths = sorted(embedder.model.preprocess(texts)["attention_mask"].sum(dim=1).tolist(), reverse=True)
+    encoder.encode(texts, batch_tokens=2 * lengths[1])  # the long text alone, then both short ones together
+    assert shapes == [(1, 128), (2, lengths[1])]  # the long text cut at max_seq_length
 
 
 def test_a_graph_the_optimizer_cannot_fuse_is_kept_as_traced(
@@ -111,7 +129,7 @@ def test_an_index_refuses_another_encoder_and_auto_takes_the_indexs(
         f"{demo_index_dir}: built with embedder 'all-MiniLM-L6-v2+onnx-fp32', but the embedder in use is "
         "'all-MiniLM-L6-v2'; its vectors are not comparable: rebuild the index (tagllm index build) or use that "
         "embedder (embedder_backend: torch for a name without '+onnx', onnx for '+onnx-int8', onnx-fp32 for "
-        "'+onnx-fp32')"
+        "'+onnx-fp32', openvino for '+openvino')"
     )
     auto = Embedder(backend="auto")
     auto.adopt("all-MiniLM-L6-v2+onnx-int8")  # e.g. an index built with int8 on another machine
@@ -154,12 +172,41 @@ def test_the_backend_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config()
     assert Embedder.from_config(config).name == "all-MiniLM-L6-v2"
     with pytest.raises(
-        ConfigError, match="embedder_backend='openvino': Input should be 'auto', 'torch', 'onnx' or 'onnx-fp32'"
+        ConfigError,
+        match="embedder_backend='tensorrt': Input should be 'auto', 'torch', 'onnx', 'onnx-fp32' or 'openvino'",
     ):
-        load_config(embedder_backend="openvino")
+        load_config(embedder_backend="tensorrt")
 
 
 def test_the_fp32_default_exports_no_int8_graph(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
     Embedder().encode(["a red cotton shirt"])
     assert {p.name for p in (tmp_path / "onnx").rglob("*.onnx")} == {"model-fp32.onnx"}
+
+
+@pytest.mark.skipif(not openvino.is_available(), reason="needs openvino (pip install 'tagllm[openvino]')")
+def test_openvino_gives_pytorchs_vectors_from_a_cached_fp32_conversion(
+    torch_vectors: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
+    embedder = Embedder(backend="openvino")
+    vectors = embedder.encode(TEXTS)
+    assert embedder.name == "all-MiniLM-L6-v2+openvino" and vectors.shape == (4, 384)
+    assert np.abs(vectors - torch_vectors).max() < 1e-5
+    converted = sorted(p.name for p in (tmp_path / "onnx").rglob("model.*"))
+    assert converted == ["model.bin", "model.xml"]  # no ONNX graph kept: OpenVINO reads its own
+    made = next((tmp_path / "onnx").rglob("model.bin")).stat().st_mtime_ns
+    Embedder(backend="openvino").encode(["again"])  # a new embedder loads the conversion, it does not redo it
+    assert next((tmp_path / "onnx").rglob("model.bin")).stat().st_mtime_ns == made
+
+
+def test_without_openvino_its_backend_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(openvino, "is_available", lambda: False)
+    with pytest.raises(MissingDependencyError) as caught:
+        Embedder(backend="openvino").encode(["x"])
+    assert str(caught.value) == (
+        "embedder_backend openvino needs OpenVINO: pip install 'tagllm[openvino]', or set embedder_backend: onnx-fp32"
+    )
+    auto = Embedder(backend="auto")
+    auto.adopt("all-MiniLM-L6-v2+openvino")  # an index built with OpenVINO elsewhere: not adopted without it
+    assert auto.name == "all-MiniLM-L6-v2+onnx-fp32"

@@ -26,7 +26,8 @@ EXIT_CODES_HELP = (
     "130 interrupted (run again with --resume)."
 )
 EmbedderBackendOpt = typer.Option(
-    None, help="auto | torch | onnx | onnx-fp32: what runs the embedder (auto: onnx-fp32 on a CPU when installed)"
+    None,
+    help="auto | torch | onnx | onnx-fp32 | openvino: what runs the embedder (auto: onnx-fp32 on a CPU when installed)",
 )
 ImageEmbedderOpt = typer.Option(
     None,

