@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from tagllm.candidates.features import COLUMN, FEATURES, RELATIVE, TOP_RANKS
-from tagllm.candidates.stacker import Stacker
+from tagllm.candidates.stacker import Stacker, best_and_tops
 
 _RELATIVE_COLUMNS = np.array([COLUMN[f] for f in RELATIVE], dtype=np.int64)
 
@@ -27,7 +27,7 @@ def predict_grouped(stacker: Stacker, matrix: np.ndarray, starts: np.ndarray) ->
     n_features, n_relative = len(FEATURES), len(RELATIVE)
     weights = stacker.coef / stacker.scale  # standardising folded into the weights, as in Stacker.predict
     blocks = np.cumsum([0, n_features, n_relative] + [n_features] * TOP_RANKS)
-    best, tops = _best_and_tops(matrix, starts)
+    best, tops = best_and_tops(matrix, starts)
     relative = matrix[:, _RELATIVE_COLUMNS] - best[:, _RELATIVE_COLUMNS]
     z = np.full(len(matrix), stacker.intercept - stacker.mean @ weights)
     for values, (start, end) in ((matrix, blocks[:2]), (relative, blocks[1:3])):
@@ -44,17 +44,3 @@ def _clipped(stacker: Stacker, values: np.ndarray, start: int, end: int) -> np.n
     if stacker.low is None or stacker.high is None:
         return values
     return np.clip(values, stacker.low[start:end], stacker.high[start:end])
-
-
-def _best_and_tops(matrix: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Per candidate, its product's best value of each feature, and whether it ranks first, and second (exactly one
-    candidate beats it), by each feature; as ``expand`` computes them."""
-    lengths = np.diff(starts)
-    group = np.repeat(np.arange(len(lengths)), lengths)
-    firsts = starts[:-1][lengths > 0]
-    slot = np.cumsum(lengths > 0)[group] - 1  # row -> its product among those with candidates
-    best = np.maximum.reduceat(matrix, firsts, axis=0)[slot]
-    is_best = matrix == best
-    ties = np.add.reduceat(is_best.astype(np.int64), firsts, axis=0)[slot]
-    second = np.maximum.reduceat(np.where(is_best, -np.inf, matrix), firsts, axis=0)[slot]
-    return best, [is_best, (matrix == second) & (ties == 1)]

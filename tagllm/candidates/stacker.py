@@ -180,6 +180,14 @@ def expand(matrix: np.ndarray, starts: np.ndarray) -> np.ndarray:
     maximum over the product's candidates) and the top-rank indicators (rank r: exactly r candidates beat it)."""
     if not len(matrix):
         return np.zeros((0, len(ALL_FEATURES)))
+    best, tops = best_and_tops(matrix, starts)
+    base = matrix[:, _RELATIVE_COLUMNS]
+    return np.hstack([matrix, base - best[:, _RELATIVE_COLUMNS], *(t.astype(np.float64) for t in tops[:TOP_RANKS])])
+
+
+def best_and_tops(matrix: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Per candidate, its product's best value of each feature, and whether it ranks first, and second (exactly one
+    candidate beats it), by each feature."""
     lengths = np.diff(starts)
     group = np.repeat(np.arange(len(lengths)), lengths)
     firsts = starts[:-1][lengths > 0]
@@ -187,8 +195,5 @@ def expand(matrix: np.ndarray, starts: np.ndarray) -> np.ndarray:
     best = np.maximum.reduceat(matrix, firsts, axis=0)[slot]
     is_best = matrix == best
     ties = np.add.reduceat(is_best.astype(np.int64), firsts, axis=0)[slot]
-    below = np.where(is_best, -np.inf, matrix)
-    second = np.maximum.reduceat(below, firsts, axis=0)[slot]
-    tops = [is_best, (matrix == second) & (ties == 1)]
-    base = matrix[:, _RELATIVE_COLUMNS]
-    return np.hstack([matrix, base - best[:, _RELATIVE_COLUMNS], *(t.astype(np.float64) for t in tops[:TOP_RANKS])])
+    second = np.maximum.reduceat(np.where(is_best, -np.inf, matrix), firsts, axis=0)[slot]
+    return best, [is_best, (matrix == second) & (ties == 1)]
