@@ -32,10 +32,10 @@ import numpy as np
 from tagllm.attributes import SPELLINGS
 from tagllm.candidates.base import Batch, Candidates, Evidence, FacetData, Family, values_at
 from tagllm.mapping.families import facet_aliases
+from tagllm.phrases import PhraseTable
 from tagllm.taxonomy import Taxonomy
-from tagllm.text import has_cjk, normalize, singular_key, word_forms
+from tagllm.text import normalize, word_forms
 
-MAX_PHRASE_WORDS = 5
 MIN_ALIAS_CHARS = 3  # letter-size spellings ("S", "M", "XL") are names in a size facet, not words to spot in a title
 # Words for the young of a gender: catalogues write "Boys" and "Girls" where a gender facet has Male and Female.
 YOUNG_GENDER_WORDS = {"male": ("boy", "boys"), "female": ("girl", "girls")}
@@ -63,8 +63,6 @@ class StatedFinder:
 
     def __init__(self, taxonomy: Taxonomy, facet: str, position: dict[str, int]) -> None:
         values = taxonomy.facet_values(facet)
-        self._words: dict[str, set[int]] = {}
-        self._cjk: list[tuple[str, int]] = []
         phrases: list[tuple[str, int]] = []
         for v in values:
             for phrase in (v.name, *v.synonyms, *(text for _, text in v.labels)):
@@ -75,47 +73,11 @@ class StatedFinder:
         phrases += _young_gender_words(values, position)
         american = {a: b for b, a in SPELLINGS.items()}
         phrases += [(british, pos) for phrase, pos in phrases if (british := _respell(phrase, american)) != phrase]
-        for phrase, pos in phrases:
-            key = normalize(phrase)
-            if not key:
-                continue
-            if has_cjk(key):
-                compact = key.replace(" ", "")
-                if len(compact) >= 2:  # one ideograph alone matches inside too many words
-                    self._cjk.append((compact, pos))
-            elif len(key.split()) <= MAX_PHRASE_WORDS:
-                self._words.setdefault(key, set()).add(pos)
-                self._words.setdefault(singular_key(phrase), set()).add(pos)
-        self._longest: dict[str, int] = {}
-        for phrase in self._words:
-            first, *rest = phrase.split()
-            self._longest[first] = max(self._longest.get(first, 0), 1 + len(rest))
-
-    def spans(self, norm: str) -> list[tuple[int, int, int]]:
-        """(start, end, value) of every mention, Latin ones in word positions, Chinese ones in characters offset
-        past the words (so the two never overlap)."""
-        found: list[tuple[int, int, int]] = []
-        words, singles = word_forms(norm)
-        longest = self._longest
-        for tokens in (words, singles):
-            for start, token in enumerate(tokens):
-                if token not in longest:  # most words start no phrase of the facet
-                    continue
-                for n in range(1, min(longest[token], len(tokens) - start) + 1):
-                    for pos in self._words.get(" ".join(tokens[start : start + n]), ()):
-                        found.append((start, start + n, pos))
-        if self._cjk and has_cjk(norm):
-            compact, offset = norm.replace(" ", ""), len(words) + 1
-            for phrase, pos in self._cjk:
-                at = compact.find(phrase)
-                while at >= 0:
-                    found.append((offset + at, offset + at + len(phrase), pos))
-                    at = compact.find(phrase, at + 1)
-        return found
+        self.phrases = PhraseTable(phrases)
 
     def __call__(self, norm: str) -> list[Statement]:
         """The values the text states, each once, in label-space order."""
-        spans = set(self.spans(norm))
+        spans = set(self.phrases.spans(norm))
         if not spans:
             return []
         words = word_forms(norm)[0]

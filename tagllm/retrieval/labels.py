@@ -8,12 +8,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from tagllm.cache import cache_dir, cache_key
+from tagllm.phrases import PhraseTable
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.lexical import LEXICAL_VERSION, FeatureMatrix, LexicalModel
 from tagllm.taxonomy import Taxonomy, Value
-from tagllm.text import has_cjk, normalize, singular_key, word_forms
 
-MAX_PHRASE_WORDS = 5
 # A facet with more values than this has its labels embedded as candidates need them, not all at once: embedding
 # Shopify's 10,595 category paths took most of a first run's minutes on two cores, for 20 products whose candidates
 # are a few hundred of them. Below it, embedding every label takes seconds and lets the embeddings propose values.
@@ -49,23 +48,9 @@ class LabelSpace:
         names, paths = label_counts(taxonomy, facet, lexical)
         self.lex = FeatureMatrix(lexical.weigh(names))
         self.path_lex = FeatureMatrix(lexical.weigh(paths))
-        self._words: dict[str, set[str]] = {}
-        self._cjk: list[tuple[str, str]] = []
-        for v in values:
-            for phrase in [v.name, *v.synonyms, *(text for _, text in v.labels)]:
-                key = normalize(phrase)
-                if not key:
-                    continue
-                if has_cjk(key):
-                    if len(key.replace(" ", "")) >= 2:  # one ideograph alone matches inside too many words
-                        self._cjk.append((key.replace(" ", ""), v.id))
-                elif len(key.split()) <= MAX_PHRASE_WORDS:
-                    self._words.setdefault(key, set()).add(v.id)
-                    self._words.setdefault(singular_key(phrase), set()).add(v.id)
-        self._longest: dict[str, int] = {}  # first word of a phrase -> most words a phrase starting with it has
-        for phrase in self._words:
-            first, *rest = phrase.split()
-            self._longest[first] = max(self._longest.get(first, 0), 1 + len(rest))
+        self.phrases = PhraseTable(
+            (phrase, v.id) for v in values for phrase in (v.name, *v.synonyms, *(text for _, text in v.labels))
+        )
 
     @property
     def emb(self) -> np.ndarray:
@@ -81,26 +66,12 @@ class LabelSpace:
     def mentions(self, norm: str) -> set[str]:
         """Values whose name, synonym or label occurs as whole words (or as a CJK substring) in a text normalised by
         ``tagllm.text.normalize``."""
-        found: set[str] = set()
-        words, singles = word_forms(norm)
-        longest = self._longest
-        for tokens in (words, singles):
-            for start, token in enumerate(tokens):
-                if token not in longest:  # most words start no phrase of the facet
-                    continue
-                for n in range(1, min(longest[token], len(tokens) - start) + 1):
-                    ids = self._words.get(" ".join(tokens[start : start + n]))
-                    if ids:
-                        found |= ids
-        if self._cjk and has_cjk(norm):
-            compact = norm.replace(" ", "")
-            found.update(vid for phrase, vid in self._cjk if phrase in compact)
-        return found
+        return self.phrases.keys(norm)
 
     @property
     def cjk_phrases(self) -> list[tuple[str, str]]:
         """(Chinese name without spaces, value id) of every name written in Chinese."""
-        return self._cjk
+        return self.phrases.cjk
 
 
 def label_counts(taxonomy: Taxonomy, facet: str, lexical: LexicalModel) -> tuple[sp.csr_matrix, sp.csr_matrix]:
