@@ -169,7 +169,7 @@ def test_the_shipped_zero_example_stacker_fits_the_current_features() -> None:
 @pytest.mark.parametrize(
     ("title", "phrase", "word"),
     [
-        ("Silicone Spatula Set, Heat Resistant, Dishwasher Safe", "silicone spatula set", "set"),
+        ("Silicone Spatula Set, Heat Resistant, Dishwasher Safe", "silicone spatula", "spatula"),  # a set of them
         ("Wireless Earbuds with Adaptive Transparency", "wireless earbuds", "earbud"),
         ("Brandname Casual, Party Short Sleeve Women's Top", "party short sleeve women s top", "top"),
         ("Cast Iron Skillet 12 Inch Pre-Seasoned", "cast iron skillet", "skillet"),
@@ -210,6 +210,22 @@ NOUNS = {"mug", "coffee", "ring", "band", "backpack", "bag", "lamp", "shade", "s
 )
 def test_measures_and_two_word_names_find_the_head(title: str, word: str) -> None:
     find = HeadFinder(NOUNS, pairs={("lamp", "table"), ("shirt", "t")}, describing={"steel"})
+    assert find(title).word == word
+
+
+@pytest.mark.parametrize(
+    ("title", "word"),
+    [
+        ("Wooden Spoon Set of 5 Beech", "spoon"),  # a set of spoons
+        ("Baby Bib Waterproof Silicone Pack of 2", "bib"),  # past the material: silicone describes the bibs
+        ("Stainless Steel 3-Piece Knife Set", "knif"),
+        ("Porcelain Tea Set", "set"),  # a value's two-word name: tea sets are what is sold
+        ("Party Favour Pack", "pack"),  # no noun before it heads a name
+    ],
+)
+def test_a_collective_noun_counts_the_product_it_follows(title: str, word: str) -> None:
+    find = HeadFinder({"spoon", "set", "tea", "bib", "pack", "silicone", "knif", "steel"}, pairs={("set", "tea")},
+                      describing={"silicone", "steel"})  # fmt: skip
     assert find(title).word == word
 
 

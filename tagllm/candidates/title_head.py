@@ -10,7 +10,8 @@ the connective is then inside a brand, "Scullers For Her … Shirts"), and befor
 value's name in the taxonomy (English puts the head last: "Dishwasher Safe" ends in an adjective no category is
 named by, so the word before it is taken), else its rightmost word; a word that meets the word before it as a
 two-word name has them ("Table Lamp Ceramic Base Linen Shade" is a table lamp) is the head over a later word apart
-from it. Chinese puts the head last too: of two names written one right after the other ("小米" + "电动牙刷"), the
+from it, and a collective noun ("set", "pack", "pair"…) gives way to the noun it counts (``HeadFinder.counted``).
+Chinese puts the head last too: of two names written one right after the other ("小米" + "电动牙刷"), the
 first modifies the second (``HeadNoun``).
 """
 
@@ -33,6 +34,11 @@ _HAS_LETTER = re.compile(r"[^\W\d_]")
 MIN_PHRASE_WORDS = 3
 BROAD_ATTRIBUTE = 0.1  # share of the categories an attribute applies to for its values to describe
 MAX_UNIT_LETTERS = 4  # a unit written apart from its number: qt, ft, cm, oz, inch, pack
+# Nouns that count or group the product rather than name it ("Wooden Spoon Set", "Baby Bib Silicone Pack of 2"),
+# as head keys; a closed class of English, not a list of products
+COLLECTIVE = frozenset(
+    {"set", "pack", "multipack", "kit", "pair", "bundle", "combo", "lot", "piece", "pc", "assortment"}
+)
 
 
 @dataclass(frozen=True)
@@ -113,9 +119,22 @@ class HeadFinder:
         paired = [i for i in known if i and (head_key(words[i]), head_key(words[i - 1])) in self.pairs]
         if paired and known[-1] > paired[-1] and not self.apart(words, paired[-1], known[-1]):
             paired = []  # a compound ("T-Shirt Bra", "Baby Girl's Sweatshirt"): its last noun is the head
-        at = (paired or known or candidates or [len(words) - 1])[-1]
+        at = self.counted((paired or known or candidates or [len(words) - 1])[-1], words, known)
         before = next((head_key(w) for w in reversed(words[:at]) if is_word(w)), "")
         return TitleHead(" ".join(words[: at + 1]), head_key(words[at]), before)
+
+    def counted(self, at: int, words: list[str], known: list[int]) -> int:
+        """The head behind a collective noun ("Wooden Spoon Set" is spoons, "Baby Bib Waterproof Silicone Pack" bibs):
+        the rightmost word before it that heads a name and does not describe, unless the two words are a value's
+        name themselves ("Tea Set", "First Aid Kit")."""
+        if head_key(words[at]) not in COLLECTIVE or (
+            at and (head_key(words[at]), head_key(words[at - 1])) in self.pairs
+        ):
+            return at
+        inner = [
+            i for i in known if i < at and (k := head_key(words[i])) not in self.describing and k not in COLLECTIVE
+        ]
+        return inner[-1] if inner else at
 
     @staticmethod
     def apart(words: list[str], i: int, j: int) -> bool:
