@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
-from tagllm.text import has_cjk, normalize, singular
+from tagllm.text import IRREGULAR_PLURALS, has_cjk, normalize, singular
 
 DEFAULT_MIN_PRODUCTS = 5  # a key seen on fewer products says too little to be a facet
 DEFAULT_MIN_VALUE_COUNT = 2  # a value seen once is as often a typo or a one-off description as a real value
@@ -35,7 +35,6 @@ SPELLINGS = {
     "jewellery": "jewelry", "aluminium": "aluminum", "fibre": "fiber", "centre": "center", "metre": "meter",
     "litre": "liter", "organiser": "organizer", "favourite": "favorite", "tyre": "tire",
 }  # fmt: skip
-_IRREGULAR = {"women": "woman", "men": "man", "children": "child", "feet": "foot", "teeth": "tooth"}
 _SPLIT = re.compile(r"\s*[,，、;；]\s*")
 _TAG_ITEMS = re.compile(r"\s*(?:;|\||\n)\s*")  # items of a CSV cell: "Color: Red; Material: Cotton"
 _KEY_VALUE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.+?)\s*$", re.DOTALL)
@@ -97,7 +96,7 @@ def _words(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).casefold().replace("'", "").replace("’", "")
     text = re.sub(r"\b100\s*%\s*", " ", text)  # "100% Cotton" is cotton
     words = [SPELLINGS.get(w, w) for w in normalize(text).split()]
-    return [_IRREGULAR.get(s, s) for s in (singular(w) for w in words)]
+    return [IRREGULAR_PLURALS.get(s, s) for s in (singular(w) for w in words)]
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -29,6 +29,11 @@ def has_cjk(text: str) -> bool:
 
 
 # Words that end in -s in the singular and that catalogues use often.
+# English plurals no suffix rule reaches, for comparing words (a closed class of the language)
+IRREGULAR_PLURALS = {
+    "women": "woman", "men": "man", "children": "child", "feet": "foot", "teeth": "tooth", "mice": "mouse",
+    "geese": "goose",
+}  # fmt: skip
 _SINGULAR_S = frozenset({"lens", "series", "species", "news", "chassis", "canvas", "atlas", "bus", "gas", "plus"})
 
 

@@ -184,6 +184,7 @@ def test_head_phrase_and_word(title: str, phrase: str, word: str) -> None:
 def test_name_heads_read_each_conjunct() -> None:
     assert name_heads("Shirts, Tops & Tunics") == {("shirt", ""), ("top", ""), ("tunic", "")}
     assert name_heads("Kitchen Knives") == {("knif", "kitchen")}
+    assert name_heads("Mice & Trackballs") == {("mouse", ""), ("trackball", "")}  # an irregular plural meets its noun
 
 
 def test_a_singular_conjunct_shares_the_last_conjuncts_head() -> None:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from tagllm.taxonomy import Taxonomy
-from tagllm.text import has_cjk, normalize, singular
+from tagllm.text import IRREGULAR_PLURALS, has_cjk, normalize, singular
 
 # Where a title's head phrase ends: punctuation that starts a list of features or a qualification, and the
 # connectives that start a complement (what the product is for, comes with, fits); grammar, not vocabulary.
@@ -75,9 +75,9 @@ def name_heads(name: str) -> set[tuple[str, str]]:
 
 
 def head_key(word: str) -> str:
-    """A word's key for comparing heads: singular, and 'knife' meets 'knives', 'scarf' meets 'scarves' (the cheap
-    singular leaves 'knive' and 'scarve')."""
-    key = singular(word)
+    """A word's key for comparing heads: singular, 'mice' meets 'mouse', and 'knife' meets 'knives', 'scarf' meets
+    'scarves' (the cheap singular leaves 'knive' and 'scarve')."""
+    key = IRREGULAR_PLURALS.get(word) or singular(word)
     if key.endswith("ve"):
         return key[:-2] + "f"
     return key[:-1] if key.endswith("fe") else key
