@@ -222,11 +222,15 @@ def test_measures_and_two_word_names_find_the_head(title: str, word: str) -> Non
         ("Stainless Steel 3-Piece Knife Set", "knif"),
         ("Porcelain Tea Set", "set"),  # a value's two-word name: tea sets are what is sold
         ("Party Favour Pack", "pack"),  # no noun before it heads a name
+        ("Bamboo Toothbrush Pack of 4 Charcoal Bristles", "toothbrush"),  # a count ends the head phrase
+        ("Tealight Candles Unscented 50 Count", "candle"),
+        ("Ceramic Dinner Plates Matte White", "plate"),  # a colour after the noun describes it
     ],
 )
 def test_a_collective_noun_counts_the_product_it_follows(title: str, word: str) -> None:
-    find = HeadFinder({"spoon", "set", "tea", "bib", "pack", "silicone", "knif", "steel"}, pairs={("set", "tea")},
-                      describing={"silicone", "steel"})  # fmt: skip
+    known = {"spoon", "set", "tea", "bib", "pack", "silicone", "knif", "steel", "toothbrush", "charcoal", "bristle",
+             "candle", "count", "plate", "white"}  # fmt: skip
+    find = HeadFinder(known, pairs={("set", "tea")}, describing={"silicone", "steel", "white"})
     assert find(title).word == word
 
 

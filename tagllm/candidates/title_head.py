@@ -8,7 +8,8 @@ connective ("for", "with", …) that follows a word (not cut when no word before
 the connective is then inside a brand, "Scullers For Her … Shirts"), and before a measure that follows its noun
 ("Coffee Mug 350ml Matte Black": ``HeadFinder.before_measure``). Its head is the rightmost word in it that heads some
 value's name in the taxonomy (English puts the head last: "Dishwasher Safe" ends in an adjective no category is
-named by, so the word before it is taken), else its rightmost word; a word that meets the word before it as a
+named by, so the word before it is taken; a colour, material or pattern word only when no other word heads a
+name), else its rightmost word; a word that meets the word before it as a
 two-word name has them ("Table Lamp Ceramic Base Linen Shade" is a table lamp) is the head over a later word apart
 from it, and a collective noun ("set", "pack", "pair"…) gives way to the noun it counts (``HeadFinder.counted``).
 Chinese puts the head last too: of two names written one right after the other ("小米" + "电动牙刷"), the
@@ -37,7 +38,7 @@ MAX_UNIT_LETTERS = 4  # a unit written apart from its number: qt, ft, cm, oz, in
 # Nouns that count or group the product rather than name it ("Wooden Spoon Set", "Baby Bib Silicone Pack of 2"),
 # as head keys; a closed class of English, not a list of products
 COLLECTIVE = frozenset(
-    {"set", "pack", "multipack", "kit", "pair", "bundle", "combo", "lot", "piece", "pc", "assortment"}
+    {"set", "pack", "multipack", "kit", "pair", "bundle", "combo", "lot", "piece", "pc", "assortment", "count", "ct"}
 )
 
 
@@ -114,6 +115,9 @@ class HeadFinder:
                 words = whole
                 candidates = [i for i, w in enumerate(words) if is_word(w)]
                 known = [i for i in candidates if head_key(words[i]) in self.known]
+        # a colour, material or pattern after the product's noun describes it ("Dinner Plates Set of 6 Matte White")
+        naming = [i for i in known if head_key(words[i]) not in self.describing]
+        known = naming if naming else known
         # a word met with the word before it as a value's name has them ("Table Lamp Ceramic Base Linen Shade") is
         # the head over a later word that heads a name alone: what follows it describes it
         paired = [i for i in known if i and (head_key(words[i]), head_key(words[i - 1])) in self.pairs]
@@ -146,23 +150,31 @@ class HeadFinder:
         """The words before the first measure that follows a word heading some value's name: sellers write sizes and
         quantities after the product's noun ("Coffee Mug 350ml Matte Black", "Dutch Oven 5.5 Qt Red"), and what
         follows them describes it. A measure is a number with a unit attached ("350ml", "8x10") or followed by
-        another number ("1.7L" reads "1 7l") or by a short word that heads no value's name ("5 qt", "12 in"); a bare
-        number before a longer word is a model's name ("Air Max 90 Running Shoes") and cuts nothing."""
+        another number ("1.7L" reads "1 7l") or by a short word that heads no value's name ("5 qt", "12 in"), and a
+        count ("3 Pack", "50 Count", "Pack of 4"); a bare number before a longer word is a model's name ("Air Max 90
+        Running Shoes") and cuts nothing."""
         for i, word in enumerate(words):
             if not word[0].isdigit() or not any(head_key(w) in self.known for w in words[:i] if is_word(w)):
                 continue
-            if any(
-                is_word(w) and (k := head_key(w)) in self.known and k not in self.describing for w in words[i + 1 :]
-            ):
-                continue  # the measure comes before the noun ("18 K Ring", "10 L Standard Backpack")
+            if i >= 2 and words[i - 1] == "of" and head_key(words[i - 2]) in COLLECTIVE and self.names(words[: i - 2]):
+                return words[: i - 1]  # a count after the noun: "Toothbrush Pack of 4 Charcoal Bristles"
+            if self.names(words[i + 1 :]):
+                continue  # the measure comes before the noun ("18 K Ring", "10 L Standard Backpack", "Set of 2 Mugs")
             after = words[i + 1] if i + 1 < len(words) else ""
-            unit = not word.isdigit() or after[:1].isdigit()
+            unit = not word.isdigit() or after[:1].isdigit() or head_key(after) in COLLECTIVE
             unit = unit or (
                 0 < len(after) <= MAX_UNIT_LETTERS and after.isalpha() and head_key(after) not in self.known
             )
             if unit:
                 return words[:i]
         return words
+
+    def names(self, words: list[str]) -> bool:
+        """Whether one of the words names a product: it heads a value's name, and it neither describes nor counts."""
+        return any(
+            is_word(w) and (k := head_key(w)) in self.known and k not in self.describing and k not in COLLECTIVE
+            for w in words
+        )
 
     @staticmethod
     def phrase_words(title: str, cut: bool = True) -> list[str]:
