@@ -153,7 +153,7 @@ class Taxonomy:
     def _names_of(self, facet: str) -> frozenset[str]:
         """The normalised names of a facet's values, placeholders ("Other") left out: they name nothing."""
         if facet not in self._value_names:
-            from tagllm.attributes import is_placeholder  # tagllm.attributes imports this module
+            from tagllm.attributes import is_placeholder  # tagllm.attributes imports tagllm.taxonomy
 
             self._value_names[facet] = frozenset(
                 normalize(v.name) for v in self.facet_values(facet) if not is_placeholder(v.name)
