@@ -210,9 +210,10 @@ def test_a_template_cannot_change_the_taxonomy_or_the_product(tmp_path: Path) ->
     tax = load_taxonomy(tmp_path / "demo.yaml")
     size, version = len(tax), tax.version
     product = Product(id="p", title="T", attributes={"size": "M"}, queries=["red dress"])
+    read_only = "'tagllm.prompts.views._ReadOnlyMapping object'"
     attempts = {
-        '{{ taxonomy.values.pop("color-red") }}': "'tagllm.prompts._ReadOnlyMapping object' has no attribute 'pop'",
-        "{{ taxonomy.facets.clear() }}": "'tagllm.prompts._ReadOnlyMapping object' has no attribute 'clear'",
+        '{{ taxonomy.values.pop("color-red") }}': f"{read_only} has no attribute 'pop'",
+        "{{ taxonomy.facets.clear() }}": f"{read_only} has no attribute 'clear'",
         '{{ taxonomy.facet_values("color").pop() }}': "'tuple object' has no attribute 'pop'",
         "{{ product.attributes.clear() }}": "access to attribute 'clear' of 'dict' object is unsafe.",
         '{{ product.queries.append("x") }}': "access to attribute 'append' of 'list' object is unsafe.",

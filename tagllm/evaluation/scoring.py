@@ -13,7 +13,9 @@ from tagllm.routing import facet_confidence
 from tagllm.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
-    from tagllm.evaluation.harness import EvalConfig, GoldItem, GoldSet, VariantRun
+    from tagllm.evaluation.config import EvalConfig
+    from tagllm.evaluation.gold import GoldItem, GoldSet
+    from tagllm.evaluation.harness import VariantRun
 
 DIRECT_METHODS = ("id", "exact")  # the model wrote a taxonomy value as it is: not off-taxonomy
 AT_K = (1, 3, 5, 10)
@@ -307,7 +309,7 @@ def _gold_suspects(
     A label that is only more or less specific than the gold one is listed too, marked as such: two identical
     listings labelled at different depths are an inconsistency in the labels, if a milder one.
     """
-    from tagllm.evaluation.harness import GoldResolver
+    from tagllm.evaluation.gold import GoldResolver
 
     resolver = GoldResolver(taxonomy)
     out: list[dict[str, Any]] = []

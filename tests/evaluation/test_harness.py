@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tagllm.errors import ConfigError, InputError, RunFailedError
-from tagllm.evaluation import harness
+from tagllm.evaluation import cache, harness
 from tagllm.evaluation.compare import compare_runs
 from tagllm.evaluation.harness import load_eval_config, run_eval
 
@@ -92,7 +92,7 @@ def test_cache_reruns_only_the_variant_whose_template_changed(eval_dir, fake_fac
 def test_cache_is_not_reused_by_another_version_of_tagllms_code(eval_dir, fake_factory, monkeypatch):
     _run(eval_dir, fake_factory, name="before")
     assert len(fake_factory.built) == 1
-    monkeypatch.setattr(harness, "code_digest", lambda: "another-scorer")
+    monkeypatch.setattr(cache, "code_digest", lambda: "another-scorer")
     after = _run(eval_dir, fake_factory, name="after").runs[0]
     assert len(fake_factory.built) == 2
     assert json.loads((after / "metrics.json").read_text())["performance"]["tagged_now"] == 5

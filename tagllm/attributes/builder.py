@@ -1,0 +1,111 @@
+"""``learn_taxonomy``: a category tree plus the attribute facets of labelled products, scoped to where they apply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tagllm.attributes.facets import (
+    DEFAULT_MIN_PRODUCTS,
+    DEFAULT_MIN_VALUE_COUNT,
+    AttributeReport,
+    learn_attributes,
+    with_attribute_facets,
+)
+from tagllm.attributes.resolver import AttributeResolver
+from tagllm.attributes.scopes import DEFAULT_EVERYWHERE_SHARE, DEFAULT_SCOPE_SHARE, DEFAULT_SCOPE_SUPPORT, learn_scopes
+from tagllm.taxonomy import Taxonomy
+
+
+@dataclass
+class LearnedTaxonomy:
+    """What ``learn_taxonomy`` built, and what a user should know about how."""
+
+    taxonomy: Taxonomy
+    attributes: AttributeReport | None
+    scopes: dict[str, frozenset[str] | None]
+    records: int = 0
+    with_category: int = 0
+    bad_records: list[str] = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        lines = self.attributes.summary() if self.attributes else []
+        lines.append(f"{self.with_category} of {self.records} record(s) have a category of the taxonomy")
+        for facet, scope in self.scopes.items():
+            roots = self.taxonomy.scope_roots(facet)
+            if roots is None:
+                lines.append(f"  {facet}: applies everywhere")
+            else:
+                shown = "; ".join(self.taxonomy.path_of(r) for r in roots[:4]) + ("; …" if len(roots) > 4 else "")
+                lines.append(f"  {facet}: applies to {len(scope or ())} categories in {len(roots)} subtree(s): {shown}")
+        for problem in self.bad_records[:10]:
+            lines.append(f"skipped: {problem}")
+        return lines
+
+
+def learn_taxonomy(
+    source: str | Path,
+    taxonomy: Taxonomy,
+    *,
+    label_field: str | None = "gold_category",
+    attribute_field: str | None = "gold_attribute_tags",
+    min_products: int = DEFAULT_MIN_PRODUCTS,
+    min_value_count: int = DEFAULT_MIN_VALUE_COUNT,
+    min_support: int = DEFAULT_SCOPE_SUPPORT,
+    min_share: float = DEFAULT_SCOPE_SHARE,
+    everywhere_share: float = DEFAULT_EVERYWHERE_SHARE,
+    name: str | None = None,
+    input_format: str | None = None,
+) -> LearnedTaxonomy:
+    """``taxonomy`` (its category tree) plus the attribute facets of labelled products, scoped to where they apply.
+
+    ``attribute_field`` holds each product's attribute tags (see ``parse_attribute_tags``; None: learn no new
+    facet, only where the taxonomy's facets apply); ``label_field`` its category ("A > B > C", an id, or a
+    ``{facet: [values]}`` mapping that may label other facets too). Facets are learned by ``learn_attributes``,
+    scopes by ``learn_scopes``.
+    """
+    from tagllm.io import read_records
+    from tagllm.retrieval.index import LabelResolver, labels_from_record
+
+    records: list[tuple[int, dict[str, Any]]] = []
+    bad: list[str] = []
+    for record in read_records(source, format=input_format):
+        if record.data is None:
+            bad.append(record.error.message if record.error else f"{source}:{record.line}: unreadable")
+        else:
+            records.append((record.line, record.data))
+    report = None
+    if attribute_field:
+        report = learn_attributes(
+            (data.get(attribute_field) for _, data in records),
+            min_products=min_products,
+            min_value_count=min_value_count,
+            reserved=taxonomy.facets,
+        )
+        taxonomy = with_attribute_facets(taxonomy, report)
+    if name:
+        taxonomy = Taxonomy(name, dict(taxonomy.facets), dict(taxonomy.values), taxonomy.source, taxonomy.languages)
+    resolver = LabelResolver(taxonomy)
+    attributes = AttributeResolver(taxonomy) if attribute_field else None
+    labelled: list[dict[str, list[str]]] = []
+    with_category = 0
+    for line, data in records:
+        labels: dict[str, list[str]] = {}
+        if label_field and data.get(label_field) not in (None, "", [], {}):
+            found = labels_from_record(data, label_field, resolver, f"{source}:{line}")
+            if isinstance(found, dict):
+                labels.update(found)
+            else:
+                bad.append(found.message)
+        if attributes is not None and attribute_field:
+            for facet, ids in attributes.resolve(data.get(attribute_field))[0].items():
+                labels.setdefault(facet, []).extend(i for i in ids if i not in labels.get(facet, []))
+        with_category += any(taxonomy.facets[f].hierarchical for f in labels)
+        labelled.append(labels)
+    scopes = learn_scopes(
+        taxonomy, labelled, min_support=min_support, min_share=min_share, everywhere_share=everywhere_share
+    )
+    if scopes:
+        taxonomy = taxonomy.with_scopes(dict(scopes))
+    return LearnedTaxonomy(taxonomy, report, scopes, len(records), with_category, bad)

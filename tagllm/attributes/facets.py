@@ -1,0 +1,285 @@
+"""Attribute facets learned from products' "Key: Value" tags: which keys are facets, their values, what was left out."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tagllm.attributes.tags import VALUE_SEPARATORS, is_placeholder, key_of, parse_attribute_tags, value_key
+from tagllm.taxonomy import Facet, Taxonomy, Value
+from tagllm.text import has_cjk, normalize
+
+DEFAULT_MIN_PRODUCTS = 5  # a key seen on fewer products says too little to be a facet
+DEFAULT_MIN_VALUE_COUNT = 2  # a value seen once is as often a typo or a one-off description as a real value
+MIN_REPEAT_SHARE = 0.5  # below this share of products whose value another product shares, a key is free text
+MAX_VALUE_WORDS, MAX_VALUE_CHARS = 6, 40  # a value longer than this is a description, not a tag
+MIN_MULTI_SHARE = 0.02  # products with several values of a key, above which the facet is multi-valued
+_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
+_TOKENS = re.compile(r"[a-z]+|\d+|[^\W\d_a-z]+", re.UNICODE)
+_UNITS = frozenset({
+    "mm", "cm", "m", "km", "in", "inch", "inches", "ft", "feet", "g", "gm", "gms", "gram", "grams", "kg", "mg", "lb",
+    "lbs", "oz", "ml", "l", "ltr", "liter", "litre", "w", "kw", "v", "mah", "gb", "mb", "tb", "kb", "mbps", "gbps",
+    "kbps", "hz", "khz", "mhz", "ghz", "rpm", "mp", "px", "dpi", "pcs", "pc", "piece", "pieces", "pack", "of", "x",
+    "to", "k",
+})  # fmt: skip
+_CJK_UNITS = frozenset({
+    "毫米", "厘米", "公分", "米", "英寸", "寸", "克", "千克", "公斤", "斤", "毫升", "升", "个月", "月", "年", "天",
+    "周岁", "岁", "片", "支", "只", "个", "件", "瓦", "伏", "包", "袋", "瓶", "盒", "套", "张", "层", "码", "号", "度",
+})  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _kind(value: str) -> str | None:
+    """What a value looks like when it is not a category-like word: 'date', 'number' or 'code'."""
+    text = unicodedata.normalize("NFKC", value).casefold()
+    if _YEAR.search(text):
+        return "date"
+    tokens = _TOKENS.findall(text)
+    if any(t.isdigit() for t in tokens) and all(t.isdigit() or t in _UNITS or t in _CJK_UNITS for t in tokens):
+        return "number"
+    letters = [t for t in tokens if t.isascii() and t.isalpha() and t not in _UNITS]
+    if " " not in text.strip() and any(t.isdigit() for t in tokens) and (letters or re.search(r"\d{5}", text)):
+        return "code"
+    return None
+
+
+_KIND_REASONS = {
+    "date": "years or dates",
+    "number": "numbers or measurements",
+    "code": "codes or model numbers",
+    "text": "free text (long descriptions)",
+}
+
+
+# -- learning facets -------------------------------------------------------------------------------------------
+@dataclass
+class LearnedValue:
+    """One value of a learned facet: its name (the commonest spelling), other spellings, and how often seen."""
+
+    id: str
+    name: str
+    synonyms: list[str]
+    count: int
+
+
+@dataclass
+class LearnedFacet:
+    """An attribute key that behaves like a facet: a small set of repeating values."""
+
+    name: str
+    title: str
+    spellings: list[str]
+    values: list[LearnedValue]
+    products: int
+    multi_valued: bool
+    rare_values: int = 0
+    rare_examples: list[str] = field(default_factory=list)
+    odd_values: int = 0  # values left out as numbers, dates, codes or descriptions
+    odd_reason: str = ""
+
+
+@dataclass
+class LeftOut:
+    """An attribute key that is not made a facet, and why."""
+
+    key: str
+    products: int
+    reason: str
+    examples: list[str]
+
+
+@dataclass
+class AttributeReport:
+    """What ``learn_attributes`` found: the facets, the keys left out with their reasons, and the bad input."""
+
+    facets: list[LearnedFacet]
+    left_out: list[LeftOut]
+    records: int = 0
+    with_tags: int = 0
+    placeholders: int = 0
+    unparseable: list[str] = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        """Lines a user reads: each facet with its values, then each reason with the keys it left out."""
+        lines = [f"{self.with_tags} of {self.records} record(s) carry attribute tags; {len(self.facets)} facet(s):"]
+        for f in self.facets:
+            kind = "multi-valued" if f.multi_valued else "single-valued"
+            shown = ", ".join(v.name for v in f.values[:8]) + (", …" if len(f.values) > 8 else "")
+            rare = f"; {f.rare_values} rare value(s) left out" if f.rare_values else ""
+            if f.odd_values:
+                rare += f"; {f.odd_values} tag(s) left out as {f.odd_reason}"
+            lines.append(f"  {f.name} ({f.title!r}, {kind}): {len(f.values)} values from {f.products} products{rare}")
+            lines.append(f"    {shown}")
+        by_reason: dict[str, list[LeftOut]] = defaultdict(list)
+        for item in self.left_out:
+            by_reason[item.reason.split(" (")[0]].append(item)
+        for reason, items in by_reason.items():
+            lines.append(f"left out, {reason}: {len(items)} key(s)")
+            for item in sorted(items, key=lambda i: -i.products)[:10]:
+                example = "; e.g. " + ", ".join(repr(e) for e in item.examples[:3]) if item.examples else ""
+                lines.append(f"  {item.key!r} ({item.products} products{example})")
+            if len(items) > 10:
+                lines.append(f"  … and {len(items) - 10} more")
+        if self.placeholders:
+            lines.append(f"{self.placeholders} placeholder value(s) such as 'NA' or 'Other' ignored")
+        if self.unparseable:
+            lines.append(f"{len(self.unparseable)} item(s) not of the form 'Key: Value', e.g. {self.unparseable[0]!r}")
+        return lines
+
+
+def _slug(text: str) -> str:
+    return "-".join(normalize(text.replace("'", "").replace("’", "")).split()) or "x"
+
+
+def _split_multi(values: list[str], key: str) -> dict[str, list[str]]:
+    """How each raw value splits into values: "Women, Girls" does when its parts are values of their own."""
+    distinct = set(values)
+    standalone = {value_key(v, key) for v in distinct if not VALUE_SEPARATORS.search(v)}
+    out: dict[str, list[str]] = {}
+    for raw in distinct:
+        parts = [p for p in VALUE_SEPARATORS.split(raw) if p.strip()]
+        known = sum(value_key(p, key) in standalone for p in parts)
+        out[raw] = parts if len(parts) > 1 and known >= 1 and 2 * known >= len(parts) else [raw]
+    return out
+
+
+def learn_attributes(
+    records: Iterable[Any],
+    *,
+    min_products: int = DEFAULT_MIN_PRODUCTS,
+    min_value_count: int = DEFAULT_MIN_VALUE_COUNT,
+    reserved: Iterable[str] = (),
+) -> AttributeReport:
+    """Find the facets in products' attribute tags (one record's field value each: see ``parse_attribute_tags``).
+
+    A key becomes a facet when at least ``min_products`` products carry it and its values repeat; a key whose
+    values are mostly years, numbers or measurements, or codes is left out as such, one whose values rarely
+    repeat as free text. Spelling variants of a value become one value with synonyms (``value_key``); a value
+    seen on fewer than ``min_value_count`` products is left out. ``reserved``: facet names already taken.
+    """
+    report = AttributeReport([], [])
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    per_key: dict[str, list[list[str]]] = defaultdict(list)  # key -> one list of raw values per product
+    for raw in records:
+        report.records += 1
+        pairs, bad = parse_attribute_tags(raw)
+        report.unparseable.extend(bad[: max(0, 20 - len(report.unparseable))])
+        if pairs:
+            report.with_tags += 1
+        mine: dict[str, list[str]] = defaultdict(list)
+        for key, value in pairs:
+            if is_placeholder(value):
+                report.placeholders += 1
+                continue
+            k = key_of(key)
+            spellings[k][key] += 1
+            mine[k].append(value)
+        for k, values in mine.items():
+            per_key[k].append(values)
+    taken = {_slug(r) for r in reserved}
+    for k, products in sorted(per_key.items(), key=lambda kv: -len(kv[1])):
+        title = spellings[k].most_common(1)[0][0]
+        learned = _learn_key(title, products, min_products, min_value_count)
+        if isinstance(learned, LeftOut):
+            report.left_out.append(learned)
+            continue
+        name = _slug(title)
+        while name in taken:
+            name = f"{name}-attribute"
+        taken.add(name)
+        learned.name = name
+        learned.spellings = [s for s, _ in spellings[k].most_common()]
+        for v in learned.values:
+            v.id = f"{name}/{v.id}"
+        report.facets.append(learned)
+    return report
+
+
+def _value_kind(value: str) -> str | None:
+    """Why a value is not a tag: it is a year or date, a number or measurement, a code, or a long description."""
+    kind = _kind(value)
+    if kind is None and (len(value.split()) > MAX_VALUE_WORDS or len(value) > MAX_VALUE_CHARS):
+        return "text"
+    return kind
+
+
+def _learn_key(
+    title: str, products: list[list[str]], min_products: int, min_value_count: int
+) -> LearnedFacet | LeftOut:
+    counts = Counter(v for values in products for v in values)
+    examples = [v for v, _ in counts.most_common(3)]
+    carriers = len(products)
+    if carriers < min_products:
+        return LeftOut(title, carriers, f"too few products (under {min_products})", examples)
+    # Numbers, dates, codes and descriptions are dropped value by value: "Length" holds "Midi/Knee Length" for
+    # dresses and "94 inch / 240 cm" for curtains, and the first kind still makes a facet.
+    split = _split_multi(list(counts), title)
+    kinds: Counter[str] = Counter()
+    per_product: list[set[str]] = []
+    groups: dict[str, Counter[str]] = defaultdict(Counter)  # value key -> spellings
+    for tags in products:
+        keys = set()
+        for part in (p for raw in tags for p in split[raw]):
+            kind = _value_kind(part)
+            if kind is not None:
+                kinds[kind] += 1
+                continue
+            vkey = value_key(part, title)
+            groups[vkey][part] += 1
+            keys.add(vkey)
+        if keys:
+            per_product.append(keys)
+    if len(per_product) < min_products:
+        return LeftOut(title, carriers, _KIND_REASONS[kinds.most_common(1)[0][0]], examples)
+    support = Counter(vkey for keys in per_product for vkey in keys)
+    repeated = sum(1 for keys in per_product if any(support[v] >= 2 for v in keys))
+    if repeated < MIN_REPEAT_SHARE * len(per_product):
+        distinct = len(support)
+        return LeftOut(title, carriers, f"free text (values rarely repeat: {distinct} distinct)", examples)
+    kept = [v for v, n in support.items() if n >= min_value_count]
+    if len(kept) < 2:
+        reason = "a single value (nothing to choose)" if kept else "free text (no value repeats)"
+        return LeftOut(title, carriers, reason, examples)
+    values: list[LearnedValue] = []
+    used: set[str] = set()
+    for vkey in sorted(kept, key=lambda v: (-support[v], v)):
+        name = groups[vkey].most_common(1)[0][0]
+        synonyms = list(dict.fromkeys(s for s in groups[vkey] if normalize(s) != normalize(name)))
+        vid = _slug(name)
+        while vid in used:
+            vid += "-2"
+        used.add(vid)
+        values.append(LearnedValue(vid, name, synonyms, support[vkey]))
+    rare = [v for v in support if support[v] < min_value_count]
+    multi = sum(1 for keys in per_product if len(keys & set(kept)) > 1)
+    return LearnedFacet(
+        name="",
+        title=title,
+        spellings=[],
+        values=values,
+        products=len(per_product),
+        multi_valued=multi >= 2 and multi >= MIN_MULTI_SHARE * len(per_product),
+        rare_values=len(rare),
+        rare_examples=[groups[v].most_common(1)[0][0] for v in rare[:5]],
+        odd_values=sum(kinds.values()),
+        odd_reason=_KIND_REASONS[kinds.most_common(1)[0][0]].split(" (")[0] if kinds else "",
+    )
+
+
+def with_attribute_facets(taxonomy: Taxonomy, report: AttributeReport) -> Taxonomy:
+    """A new taxonomy: ``taxonomy``'s facets plus the learned ones (applying everywhere until scoped)."""
+    facets = dict(taxonomy.facets)
+    values = dict(taxonomy.values)
+    for f in report.facets:
+        facets[f.name] = Facet(f.name, f.title, "", hierarchical=False, multi_valued=f.multi_valued)
+        for v in f.values:
+            values[v.id] = Value(v.id, v.name, f.name, synonyms=tuple(v.synonyms))
+    languages = taxonomy.languages
+    if "zh-CN" not in languages and any(has_cjk(v.name) for f in report.facets for v in f.values):
+        languages = (*languages, "zh-CN")
+    return Taxonomy(taxonomy.name, facets, values, source=taxonomy.source, languages=languages)

@@ -1,0 +1,80 @@
+"""``AttributeResolver``: "Key: Value" tags onto a taxonomy's flat facets, never guessing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tagllm.attributes.tags import VALUE_SEPARATORS, is_placeholder, key_of, parse_attribute_tags, value_key
+from tagllm.taxonomy import Taxonomy
+from tagllm.text import normalize
+
+
+class AttributeResolver:
+    """Maps "Key: Value" tags onto a taxonomy's flat facets: the key by facet name or title, the value by id, name,
+    synonym or the same spelling-folded key the facets were learned with. Gold is never guessed: a value that
+    matches nothing, or two values, stays unresolved."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self._facets: dict[str, str | None] = {}
+        for name, facet in taxonomy.facets.items():
+            if facet.hierarchical:
+                continue
+            for text in {name, facet.title or name}:
+                for k in (normalize(text), key_of(text)):
+                    self._facets[k] = name if self._facets.get(k, name) == name else None
+        self._values: dict[tuple[str, str], str | None] = {}
+        for v in taxonomy.values.values():
+            facet = taxonomy.facets[v.facet]
+            if facet.hierarchical:
+                continue
+            for text in (v.name, *v.synonyms, *(label for _, label in v.labels)):
+                for k in {normalize(text), value_key(text, facet.title or v.facet)}:
+                    slot = (v.facet, k)
+                    self._values[slot] = v.id if self._values.get(slot, v.id) == v.id else None
+
+    def facet(self, key: str) -> str | None:
+        """The facet an attribute key names, or None."""
+        return self._facets.get(normalize(key)) or self._facets.get(key_of(key))
+
+    def value(self, facet: str, text: str) -> tuple[list[str], list[str]]:
+        """The value ids ``text`` names in ``facet`` (several for "Women, Girls"), and the parts that name none."""
+        if text in self.taxonomy.values and self.taxonomy.values[text].facet == facet:
+            return [text], []
+        title = self.taxonomy.facets[facet].title or facet
+        for k in (normalize(text), value_key(text, title)):
+            vid = self._values.get((facet, k))
+            if vid:
+                return [vid], []
+        parts = [p for p in VALUE_SEPARATORS.split(text) if p.strip()]
+        if len(parts) < 2:
+            return [], [text]
+        ids: list[str] = []
+        missed: list[str] = []
+        for part in parts:
+            found, lost = self.value(facet, part)
+            ids.extend(i for i in found if i not in ids)
+            missed.extend(lost)
+        return ids, missed
+
+    def resolve(self, raw: Any) -> tuple[dict[str, list[str]], list[tuple[str, str, str]]]:
+        """A record's attribute field as {facet: [value ids]}, plus (key, value, why) for what did not resolve.
+
+        Keys that name no facet ("Style Code", left out when the facets were learned) and values that name no
+        value of their facet are returned as unresolved; placeholders ("NA") are skipped."""
+        pairs, bad = parse_attribute_tags(raw)
+        labels: dict[str, list[str]] = {}
+        unresolved = [("", item, "not 'Key: Value'") for item in bad]
+        for key, text in pairs:
+            if is_placeholder(text):
+                continue
+            facet = self.facet(key)
+            if facet is None:
+                unresolved.append((key, text, "unknown facet"))
+                continue
+            ids, missed = self.value(facet, text)
+            unresolved.extend((key, m, "not in taxonomy") for m in missed if not is_placeholder(m))
+            if ids:
+                slot = labels.setdefault(facet, [])
+                slot.extend(i for i in ids if i not in slot)
+        return labels, unresolved

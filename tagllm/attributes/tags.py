@@ -1,0 +1,99 @@
+"""Attribute tags: "Key: Value" pairs read from a record's field, and the comparison keys that fold their spellings."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from typing import Any
+
+from tagllm.text import IRREGULAR_PLURALS, normalize, singular
+
+# Values that say nothing about the product: a facet gets no value for them.
+PLACEHOLDERS = frozenset(
+    {"", "na", "n a", "none", "null", "nil", "other", "others", "not applicable", "unknown", "no information",
+     "其他", "其它", "其他 other", "无", "见描述", "见详情", "不详", "未知", "详见描述"}
+)  # fmt: skip
+# British and American spellings a catalogue mixes; values and keys are compared in one of them.
+SPELLINGS = {
+    "colour": "color", "colours": "colors", "coloured": "colored", "multicolour": "multicolor", "grey": "gray",
+    "jewellery": "jewelry", "aluminium": "aluminum", "fibre": "fiber", "centre": "center", "metre": "meter",
+    "litre": "liter", "organiser": "organizer", "favourite": "favorite", "tyre": "tire",
+}  # fmt: skip
+VALUE_SEPARATORS = re.compile(r"\s*[,，、;；]\s*")
+_TAG_ITEMS = re.compile(r"\s*(?:;|\||\n)\s*")  # items of a CSV cell: "Color: Red; Material: Cotton"
+_KEY_VALUE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.+?)\s*$", re.DOTALL)
+
+
+# -- parsing ---------------------------------------------------------------------------------------------------
+def parse_attribute_tags(raw: Any) -> tuple[list[tuple[str, str]], list[str]]:
+    """(key, value) pairs from a record's attribute field, and the items that are not "Key: Value".
+
+    The field may hold a list of "Key: Value" strings (``gold_attribute_tags``), a mapping of key to a value or a
+    list of values (sellers' ``attributes``), or one string: a JSON list or mapping, or items separated by ``;``,
+    ``|`` or new lines (a CSV cell). Chinese full-width colons count as colons.
+    """
+    if raw is None or raw == "":
+        return [], []
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text[:1] in "[{":
+            try:
+                raw = json.loads(text)
+            except json.JSONDecodeError:
+                raw = _TAG_ITEMS.split(text)
+        else:
+            raw = _TAG_ITEMS.split(text)
+    pairs: list[tuple[str, str]] = []
+    bad: list[str] = []
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None and str(item).strip() and str(key).strip():
+                    pairs.append((str(key).strip(), " ".join(str(item).split())))
+        return pairs, bad
+    if not isinstance(raw, list):
+        return [], [str(raw)]
+    for item in raw:
+        match = _KEY_VALUE.match(str(item)) if item is not None else None
+        if match is None:
+            if item is not None and str(item).strip():
+                bad.append(str(item))
+            continue
+        pairs.append((match.group(1), " ".join(match.group(2).split())))
+    return pairs, bad
+
+
+# -- comparison keys -------------------------------------------------------------------------------------------
+def _words(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).casefold().replace("'", "").replace("’", "")
+    text = re.sub(r"\b100\s*%\s*", " ", text)  # "100% Cotton" is cotton
+    words = [SPELLINGS.get(w, w) for w in normalize(text).split()]
+    return [IRREGULAR_PLURALS.get(s, s) for s in (singular(w) for w in words)]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def key_of(key: str) -> str:
+    """The comparison key of an attribute key: "Colour", "color" and "COLORS" meet."""
+    return "".join(_words(key)) or normalize(key)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def value_key(value: str, key: str = "") -> str:
+    """The comparison key that merges a value's spelling variants within one attribute key.
+
+    Case, punctuation, spaces, apostrophes, plurals and British spellings are folded ("Women's", "Womens",
+    "women" meet; so do "V-Neck" and "V Neck"), and words repeating the key are dropped when others remain
+    ("Round Neck" under Neck is "Round").
+    """
+    words = _words(value)
+    key_words = set(_words(key)) if key else set()
+    kept = [w for w in words if w not in key_words]
+    return "".join(kept or words) or normalize(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def is_placeholder(value: str) -> bool:
+    """Whether a value says nothing ("NA", "Other", "其他/other", "见描述")."""
+    return normalize(value) in PLACEHOLDERS

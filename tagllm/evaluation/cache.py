@@ -1,0 +1,111 @@
+"""The prediction cache: keys from what a prediction depends on (settings, files, tagllm's code), JSONL per variant."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tagllm.config import TaggerConfig
+from tagllm.errors import ConfigError
+from tagllm.models import TagResult
+from tagllm.taxonomy import Taxonomy
+
+# Settings that change how fast a run goes but never what it predicts: they stay out of the cache key.
+_NOT_IN_CACHE_KEY = ("batch_size", "device")
+
+
+def _file_digest(spec: str | Path | None, pattern: str = "*") -> str | None:
+    """The content hash of a file, or of the files matching ``pattern`` under a directory (with their names)."""
+    if not spec:
+        return None
+    path = Path(spec)
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for child in sorted(p for p in path.rglob(pattern) if p.is_file()):
+            digest.update(str(child.relative_to(path)).encode())
+            digest.update(hashlib.sha256(child.read_bytes()).digest())
+        return digest.hexdigest()[:16]
+    return None
+
+
+def template_digest(prompt: str) -> str | None:
+    """The content hash of a prompt template, so editing one template invalidates only its variant."""
+    from tagllm.prompts import resolve_prompt_path
+
+    try:
+        return _file_digest(str(resolve_prompt_path(prompt)))
+    except ConfigError:
+        return None
+
+
+def attribute_template_digest(config: TaggerConfig) -> str | None:
+    """The content hash of the attribute step's template (two_step), when there is one of its own."""
+    from tagllm.llm_steps import attribute_prompt_path
+    from tagllm.prompts import resolve_prompt_path
+
+    try:
+        path = attribute_prompt_path(resolve_prompt_path(config.prompt), config.attribute_prompt)
+    except ConfigError:
+        return None
+    return _file_digest(str(path)) if path is not None else None
+
+
+@functools.cache
+def code_digest() -> str:
+    """The content hash of tagllm's own source: a new scorer or mapper must not be credited with old predictions."""
+    return _file_digest(Path(__file__).resolve().parents[1], "*.py") or ""
+
+
+def variant_key(config: TaggerConfig, taxonomy: Taxonomy, hide_fields: Sequence[str]) -> str:
+    """What a prediction depends on: settings, file contents (taxonomy, examples, index, template), tagllm's code."""
+    settings = {k: v for k, v in config.model_dump().items() if k not in _NOT_IN_CACHE_KEY}
+    parts = {
+        "code": code_digest(),
+        "settings": settings,
+        "taxonomy": taxonomy.version,
+        "examples": _file_digest(config.examples),
+        "index": _file_digest(config.index),
+        "template": template_digest(config.prompt),
+        "attribute_template": attribute_template_digest(config),
+        "hide": sorted(hide_fields),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def product_key(record: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:20]
+
+
+class PredictionCache:
+    """Per-variant JSONL of results keyed by product content, appended as products are tagged."""
+
+    def __init__(self, directory: Path, key: str):
+        self.path = directory / f"{key}.jsonl"
+        self.entries: dict[str, dict[str, Any]] = {}
+        if self.path.exists():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut short by an interrupted run: that product is simply tagged again
+                self.entries[entry["key"]] = entry
+
+    def get(self, key: str) -> tuple[TagResult, float] | None:
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        return TagResult.model_validate(entry["result"]), float(entry.get("seconds", 0.0))
+
+    def put(self, items: list[tuple[str, TagResult, float]]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as fh:
+            for key, result, seconds in items:
+                entry = {"key": key, "result": result.model_dump(mode="json"), "seconds": seconds}
+                self.entries[key] = entry
+                fh.write(json.dumps(entry, ensure_ascii=False) + "\n")

@@ -1,0 +1,171 @@
+"""Eval configs: the gold data, the tagger settings to score, the sample, and the variants a sweep makes."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tagllm.config import TaggerConfig, read_yaml_mapping
+from tagllm.errors import ConfigError
+
+_PATH_KEYS = ("taxonomy", "examples", "index", "embedder", "prompt", "image_embedder", "image_root")
+
+
+class SampleSpec(BaseModel):
+    """Which gold products a run scores: all, the first N, or N drawn at random with a seed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["all", "first", "random"] = "all"
+    n: int | None = Field(None, ge=0)
+    seed: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        # `sample: all` and `sample: 200` (first 200) read naturally in an analyst's YAML.
+        if data == "all" or data is None:
+            return {"mode": "all"}
+        if isinstance(data, int) and not isinstance(data, bool):
+            return {"mode": "first", "n": data}
+        return data
+
+    @model_validator(mode="after")
+    def _needs_n(self) -> SampleSpec:
+        if self.mode != "all" and self.n is None:
+            raise ValueError(f"sample mode {self.mode!r} needs n (how many products)")
+        return self
+
+    def describe(self) -> str:
+        if self.mode == "all":
+            return "all"
+        return f"first {self.n}" if self.mode == "first" else f"random {self.n} (seed {self.seed})"
+
+
+class EvalConfig(BaseModel):
+    """An evaluation: gold data, the tagger settings to score, the sample, the split and swept settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "eval"
+    description: str = ""
+    gold: str = Field(description="gold products (JSONL/CSV/Parquet) with their answers in `gold_field`")
+    gold_field: str = Field(
+        "gold_category", description='"A > B > C" or an id (category), a list, or {facet: [ids or paths]}'
+    )
+    gold_attribute_field: str | None = Field(
+        None,
+        description='gold "Key: Value" attribute tags (e.g. gold_attribute_tags) scored on the facets their keys name; '
+        "keys that name no facet of the taxonomy are not scored",
+    )
+    facets: list[str] | None = Field(None, description="facets to score (default: those the gold labels name)")
+    split: str | None = Field(None, description="score only gold records whose `split_field` equals this")
+    split_field: str = "split"
+    sample: SampleSpec = Field(default_factory=lambda: SampleSpec(mode="all", n=None, seed=0))
+    hide_fields: list[str] = Field(
+        default_factory=list,
+        description="product fields removed before tagging (e.g. attributes holding answers)",
+    )
+    tagger: TaggerConfig = Field(default_factory=TaggerConfig)  # type: ignore[arg-type]
+    sweep: dict[str, list[Any]] = Field(default_factory=dict, description="tagger setting -> values to compare")
+    output: str = Field("runs", description="directory the run directories are written under")
+    cache: str = Field(".cache", description="prediction cache directory (re-runs only tag what changed)")
+    target_precision: float = Field(0.9, gt=0.0, le=1.0, description="precision the threshold suggestion aims at")
+    route_target: float = Field(
+        0.98,
+        gt=0.0,
+        le=1.0,
+        description="accuracy of the products the default keeps that the routing suggestion aims at",
+    )
+    bootstrap: int = Field(1000, ge=0, description="bootstrap resamples for confidence intervals (0: none)")
+    seed: int = 0
+    near_duplicate: float = Field(0.95, gt=0.0, le=1.0, description="neighbour score for 'near-identical'")
+    max_examples: int = Field(25, ge=0, description="error examples listed in the report")
+
+    @field_validator("sweep")
+    @classmethod
+    def _sweep_fields(cls, value: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for key, values in value.items():
+            if key not in TaggerConfig.model_fields:
+                raise ValueError(f"sweep key {key!r} is not a tagger setting ({', '.join(TaggerConfig.model_fields)})")
+            if not isinstance(values, list) or not values:
+                raise ValueError(f"sweep {key!r} needs a non-empty list of values")
+        return value
+
+
+def _resolve(base: Path, value: str | None) -> str | None:
+    if value is None:
+        return None
+    candidate = base / value
+    return str(candidate) if not Path(value).is_absolute() and candidate.exists() else value
+
+
+def load_eval_config(path: str | Path, **overrides: Any) -> EvalConfig:
+    """Read an eval config (YAML); relative paths are taken relative to the config file's directory."""
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"eval config {file} does not exist")
+    data = read_yaml_mapping(file, "an eval config")
+    base = file.resolve().parent
+    data.setdefault("name", file.stem)
+    for key in ("gold",):
+        if isinstance(data.get(key), str):
+            data[key] = _resolve(base, data[key])
+    for key in ("output", "cache"):
+        data[key] = str(base / data.get(key, EvalConfig.model_fields[key].default))
+    tagger = dict(data.get("tagger") or {})
+    # A model directory next to the config is found like its other files; an openai model is a served name.
+    path_keys = (*_PATH_KEYS, "model") if tagger.get("backend") in ("transformers", "vllm") else _PATH_KEYS
+    for key in path_keys:
+        if isinstance(tagger.get(key), str):
+            tagger[key] = _resolve(base, tagger[key])
+    sweep = data.get("sweep") or {}
+    if isinstance(sweep, dict) and isinstance(sweep.get("prompt"), list):
+        sweep["prompt"] = [_resolve(base, p) if isinstance(p, str) else p for p in sweep["prompt"]]
+    data["tagger"] = tagger
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return EvalConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"  {'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError(f"{file}: invalid eval config:\n" + "\n".join(lines)) from None
+
+
+# -- variants ------------------------------------------------------------------------------------------------
+@dataclass
+class Variant:
+    """One tagger configuration to score; a sweep makes several on the same sample."""
+
+    name: str
+    config: TaggerConfig
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):  # e.g. inputs: [text, image] -> text+image
+        return "+".join(_short(v) for v in value)
+    text = str(value)
+    return Path(text).stem if ("/" in text or "\\" in text) else text
+
+
+def variants(cfg: EvalConfig) -> list[Variant]:
+    """The cartesian product of the swept settings (one variant, 'base', without a sweep)."""
+    if not cfg.sweep:
+        return [Variant("base", cfg.tagger)]
+    keys = list(cfg.sweep)
+    out = []
+    for combo in itertools.product(*(cfg.sweep[k] for k in keys)):
+        settings = dict(zip(keys, combo, strict=True))
+        data = cfg.tagger.model_dump()
+        data.update(settings)
+        try:
+            config = TaggerConfig.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(f"sweep {settings}: {exc.errors()[0]['msg']}") from None
+        name = ",".join(f"{k}={_short(v)}" for k, v in settings.items())
+        out.append(Variant(name, config, settings))
+    return out

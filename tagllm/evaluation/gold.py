@@ -1,0 +1,160 @@
+"""Gold labels: read the gold file, keep the split, resolve the answers onto the taxonomy, draw the sample."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tagllm.errors import ConfigError, InputError
+from tagllm.evaluation.config import EvalConfig, SampleSpec
+from tagllm.models import GOLD_PREFIX
+from tagllm.taxonomy import PATH_SEPARATOR, Taxonomy
+from tagllm.text import normalize
+
+
+@dataclass
+class GoldItem:
+    """One gold product: what the tagger may see, and the answers it may not."""
+
+    id: str
+    record: dict[str, Any]
+    gold: dict[str, list[str]]
+    line: int = 0
+
+    @property
+    def title(self) -> str:
+        return str(self.record.get("title") or "")
+
+
+@dataclass
+class GoldSet:
+    """The scored sample and what was wrong with the gold file."""
+
+    items: list[GoldItem]
+    facets: list[str]
+    total_records: int
+    in_split: int
+    unknown: list[dict[str, Any]] = field(default_factory=list)
+    unreadable: list[dict[str, Any]] = field(default_factory=list)
+
+
+class GoldResolver:
+    """Maps a gold value (an id, a path "A > B > C", or a unique name) to a taxonomy id, per facet."""
+
+    def __init__(self, taxonomy: Taxonomy):
+        self.taxonomy = taxonomy
+        self._keys: dict[tuple[str, str], str | None] = {}
+        for value in taxonomy.values.values():
+            keys = {normalize(value.id)}
+            if value.path:
+                keys.add(self._path_key(value.path))
+            keys.add(normalize(value.name))
+            for key in keys:
+                slot = (value.facet, key)
+                # A name shared by two values is ambiguous: remember that so it is reported, not guessed.
+                if slot in self._keys and self._keys[slot] != value.id:
+                    self._keys[slot] = None
+                else:
+                    self._keys[slot] = value.id
+
+    @staticmethod
+    def _path_key(path: str) -> str:
+        return PATH_SEPARATOR.join(normalize(p) for p in path.split(">") if p.strip())
+
+    def resolve(self, facet: str, raw: str) -> str | None:
+        if raw in self.taxonomy and self.taxonomy[raw].facet == facet:
+            return raw
+        key = self._path_key(raw) if ">" in raw else normalize(raw)
+        return self._keys.get((facet, key))
+
+
+def _gold_values(raw: Any, default_facet: str) -> dict[str, list[str]]:
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, dict):
+        return {str(f): ([str(x) for x in v] if isinstance(v, list) else [str(v)]) for f, v in raw.items() if v}
+    if isinstance(raw, list):
+        return {default_facet: [str(x) for x in raw]}
+    return {default_facet: [str(raw)]}
+
+
+def strip_answers(record: dict[str, Any], cfg: EvalConfig) -> dict[str, Any]:
+    """The record the tagger sees: no ``gold_*`` field, no gold field, no split marker, no hidden field."""
+    hidden = {cfg.gold_field, cfg.split_field, *cfg.hide_fields}
+    if cfg.gold_attribute_field:
+        hidden.add(cfg.gold_attribute_field)
+    return {k: v for k, v in record.items() if not k.startswith(GOLD_PREFIX) and k not in hidden}
+
+
+def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
+    """Read the gold file, keep the split, resolve answers onto the taxonomy and draw the sample."""
+    from tagllm.io import read_records
+
+    default_facet = next((f for f, spec in taxonomy.facets.items() if spec.hierarchical), next(iter(taxonomy.facets)))
+    resolver = GoldResolver(taxonomy)
+    attributes = None
+    if cfg.gold_attribute_field:
+        from tagllm.attributes import AttributeResolver
+
+        attributes = AttributeResolver(taxonomy)
+    items: list[GoldItem] = []
+    unknown: list[dict[str, Any]] = []
+    unreadable: list[dict[str, Any]] = []
+    total = 0
+    for record in read_records(cfg.gold):
+        total += 1
+        if record.data is None:
+            unreadable.append({"line": record.line, "message": record.error.message if record.error else "unreadable"})
+            continue
+        data = record.data
+        if cfg.split is not None and str(data.get(cfg.split_field)) != cfg.split:
+            continue
+        pid = str(data.get("id") or f"line-{record.line}")
+        gold: dict[str, list[str]] = {}
+        for facet, values in _gold_values(data.get(cfg.gold_field), default_facet).items():
+            if facet not in taxonomy.facets:
+                unknown.extend(
+                    {"product_id": pid, "facet": facet, "value": v, "reason": "unknown facet"} for v in values
+                )
+                continue
+            for value in values:
+                vid = resolver.resolve(facet, value)
+                if vid is None:
+                    unknown.append({"product_id": pid, "facet": facet, "value": value, "reason": "not in taxonomy"})
+                else:
+                    gold.setdefault(facet, []).append(vid)
+        if attributes is not None and cfg.gold_attribute_field:
+            labels, unresolved = attributes.resolve(data.get(cfg.gold_attribute_field))
+            for facet, ids in labels.items():
+                gold.setdefault(facet, []).extend(i for i in ids if i not in gold.get(facet, []))
+            for key, value, why in unresolved:
+                facet = attributes.facet(key) or key
+                # keys naming no facet were left out on purpose (free text, codes): not reported
+                if why == "not in taxonomy" and (cfg.facets is None or facet in cfg.facets):
+                    unknown.append({"product_id": pid, "facet": facet, "value": value, "reason": why})
+        items.append(GoldItem(pid, strip_answers(data, cfg), gold, record.line))
+    in_split = len(items)
+    facets = cfg.facets or sorted({f for item in items for f in item.gold}, key=list(taxonomy.facets).index)
+    for facet in facets:
+        if facet not in taxonomy.facets:
+            raise ConfigError(f"facet {facet!r} is not in taxonomy {taxonomy.name!r} ({', '.join(taxonomy.facets)})")
+    items = _sample(items, cfg.sample)
+    if not items:
+        where = f" in split {cfg.split!r} (field {cfg.split_field!r})" if cfg.split is not None else ""
+        raise InputError(
+            f"the sample is empty: {cfg.gold} has {total} record(s), {in_split}{where}, "
+            f"sample {cfg.sample.describe()}; nothing to evaluate"
+        )
+    return GoldSet(items, facets, total, in_split, unknown, unreadable)
+
+
+def _sample(items: list[GoldItem], spec: SampleSpec) -> list[GoldItem]:
+    if spec.mode == "all" or spec.n is None:
+        return items
+    if spec.mode == "first":
+        return items[: spec.n]
+    import random
+
+    rng = random.Random(spec.seed)
+    chosen = sorted(rng.sample(range(len(items)), min(spec.n, len(items))))
+    return [items[i] for i in chosen]

@@ -1,0 +1,51 @@
+"""Reading an analyst's taxonomy files: UTF-8 text, JSONL, YAML/JSON, with errors that say the file and line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from tagllm.errors import TaxonomyError
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TaxonomyError(f"{path}: not UTF-8 text (byte {exc.start}); re-save it as UTF-8") from None
+    except OSError as exc:
+        raise TaxonomyError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    for lineno, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TaxonomyError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+
+
+def read_structured(path: Path) -> Any:
+    text = read_text(path)
+    try:
+        if path.suffix == ".json":
+            return json.loads(text)
+        import yaml
+
+        return yaml.safe_load(text)
+    except (json.JSONDecodeError, Exception) as exc:  # yaml.YAMLError has no stable import path when lazy
+        raise TaxonomyError(f"{path}: cannot parse: {exc}") from None
+
+
+def pydantic_message(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        lines.append(f"  {where}: {err['msg']}")
+    return "\n".join(lines)

@@ -1,0 +1,93 @@
+"""``load_taxonomy``: find a taxonomy by name or path, tell its format, load it once per version of the file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from tagllm.errors import TaxonomyError
+from tagllm.taxonomy.files import read_text
+from tagllm.taxonomy.model import Taxonomy
+from tagllm.taxonomy.own import load_own
+from tagllm.taxonomy.shopify import load_shopify
+from tagllm.taxonomy.trees import GOOGLE_LINE, load_google, load_paths
+
+REPO_TAXONOMY_DIR = Path(__file__).resolve().parents[2] / "taxonomy"
+
+
+def taxonomy_dirs() -> list[Path]:
+    """Where named taxonomies are looked up: $TAGLLM_TAXONOMY_DIR, ./taxonomy, then the repository's taxonomy/."""
+    dirs = [Path(p) for p in os.environ.get("TAGLLM_TAXONOMY_DIR", "").split(os.pathsep) if p]
+    return [*dirs, Path.cwd() / "taxonomy", REPO_TAXONOMY_DIR]
+
+
+def resolve_taxonomy_path(spec: str | Path) -> Path:
+    path = Path(spec)
+    if path.exists():
+        return path
+    if path.parent == Path(".") and not path.suffix:
+        for directory in taxonomy_dirs():
+            for candidate in (directory / str(spec), directory / f"{spec}.yaml", directory / f"{spec}.json"):
+                if candidate.exists():
+                    return candidate
+    dirs = list(dict.fromkeys(d.resolve() for d in taxonomy_dirs()))  # ./taxonomy is the repo's when run there
+    known = sorted({name for d in dirs if d.is_dir() for name in _taxonomy_names(d)})
+    raise TaxonomyError(
+        f"unknown taxonomy {str(spec)!r}: not a file, and no taxonomy of that name in "
+        f"{', '.join(map(str, dirs))}" + (f" (known: {', '.join(known)})" if known else "")
+    )
+
+
+def _taxonomy_names(directory: Path) -> list[str]:
+    """Names a taxonomy directory offers: its YAML/JSON taxonomies (not synonym files) and taxonomy folders."""
+    names = []
+    for path in directory.iterdir():
+        if path.is_dir() and (path / "categories.jsonl").exists():
+            names.append(path.name)
+        elif path.suffix in {".yaml", ".json"} and not path.stem.endswith("synonyms"):
+            names.append(path.stem)
+    return names
+
+
+_CACHE: dict[tuple[str, float], Taxonomy] = {}
+
+
+def load_taxonomy(spec: str | Path, *, format: str | None = None) -> Taxonomy:
+    """Load a taxonomy from a file, a directory or a name ('demo', 'shopify').
+
+    ``format`` is one of own, shopify, google, paths; by default it is told from the file.
+    """
+    path = resolve_taxonomy_path(spec)
+    key = (f"{path.resolve()}:{format}", path.stat().st_mtime)
+    if key in _CACHE:
+        return _CACHE[key]
+    fmt = format or _detect_format(path)
+    loaders: dict[str, Callable[[Path], Taxonomy]] = {
+        "own": load_own,
+        "shopify": load_shopify,
+        "google": load_google,
+        "paths": load_paths,
+    }
+    if fmt not in loaders:
+        raise TaxonomyError(f"unknown taxonomy format {fmt!r}; use one of: {', '.join(loaders)}")
+    taxonomy = loaders[fmt](path)
+    _CACHE[key] = taxonomy
+    return taxonomy
+
+
+def _detect_format(path: Path) -> str:
+    if path.is_dir():
+        if (path / "categories.jsonl").exists() and (path / "attributes.jsonl").exists():
+            return "shopify"
+        if (path / "categories.jsonl").exists():
+            return "paths"
+        raise TaxonomyError(f"{path}: a taxonomy directory needs categories.jsonl (and attributes.jsonl for Shopify)")
+    if path.suffix in {".yaml", ".yml", ".json"}:
+        return "own"
+    if path.suffix == ".txt":
+        first = next((ln for ln in read_text(path).splitlines() if ln.strip() and not ln.startswith("#")), "")
+        return "google" if GOOGLE_LINE.match(first) else "paths"
+    if path.suffix == ".jsonl":
+        return "paths"
+    raise TaxonomyError(f"{path}: cannot tell the taxonomy format; pass format= (own, shopify, google, paths)")

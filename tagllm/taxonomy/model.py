@@ -1,0 +1,305 @@
+"""``Taxonomy``: facets and their values by id, the hierarchy, which facets apply to which categories, a version."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from tagllm.errors import TaxonomyError
+from tagllm.taxonomy.nodes import Facet, Value
+from tagllm.text import normalize
+
+MIN_KIND_VALUES = 3  # a facet with fewer values than this is not told to be a kind of another by its values alone
+_FACET_WORD = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass
+class Taxonomy:
+    """Facets and their values, indexed by id, with hierarchy helpers and a content version hash."""
+
+    name: str
+    facets: dict[str, Facet]
+    values: dict[str, Value]
+    source: str = ""
+    languages: tuple[str, ...] = ("en",)
+    _children: dict[str | None, list[str]] = field(default_factory=dict, repr=False)
+    _by_facet: dict[str, list[Value]] = field(default_factory=dict, repr=False)
+    _version: str | None = field(default=None, repr=False)
+    _lineages: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _value_scopes: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict, repr=False)
+    _value_names: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for value in self.values.values():
+            if value.facet not in self.facets:
+                raise TaxonomyError(
+                    f"taxonomy {self.name!r}: value {value.id!r} names facet {value.facet!r}, "
+                    f"which is not declared (facets: {', '.join(self.facets)})"
+                )
+            self._by_facet.setdefault(value.facet, []).append(value)
+            self._children.setdefault(value.parent_id, []).append(value.id)
+        for value in self.values.values():
+            if value.parent_id is not None and value.parent_id not in self.values:
+                raise TaxonomyError(
+                    f"taxonomy {self.name!r}: value {value.id!r} has parent {value.parent_id!r}, which does not exist"
+                )
+
+    # -- lookups -----------------------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __contains__(self, value_id: object) -> bool:
+        return value_id in self.values
+
+    def __getitem__(self, value_id: str) -> Value:
+        try:
+            return self.values[value_id]
+        except KeyError:
+            raise TaxonomyError(f"taxonomy {self.name!r} has no value with id {value_id!r}") from None
+
+    def facet_values(self, facet: str) -> list[Value]:
+        if facet not in self.facets:
+            raise TaxonomyError(
+                f"taxonomy {self.name!r} has no facet {facet!r}; its facets are: {', '.join(self.facets)}"
+            )
+        return self._by_facet.get(facet, [])
+
+    def children(self, value_id: str | None) -> list[Value]:
+        return [self.values[c] for c in self._children.get(value_id, [])]
+
+    def ancestors(self, value_id: str) -> list[Value]:
+        """Ancestors from the root down, not including the value itself."""
+        out: list[Value] = []
+        parent = self.values[value_id].parent_id
+        while parent is not None:
+            out.append(self.values[parent])
+            parent = self.values[parent].parent_id
+        return out[::-1]
+
+    def lineage(self, value_id: str) -> list[str]:
+        """Ids from the root down to and including ``value_id``: the ancestor-closed set hierarchical metrics use.
+
+        Cached: candidate scoring asks for it tens of times per product. Treat the list as read-only.
+        """
+        cached = self._lineages.get(value_id)
+        if cached is None:
+            cached = self._lineages[value_id] = [v.id for v in self.ancestors(value_id)] + [value_id]
+        return cached
+
+    def is_leaf(self, value_id: str) -> bool:
+        return not self._children.get(value_id)
+
+    def path_of(self, value_id: str) -> str:
+        value = self.values[value_id]
+        return value.path or value.name
+
+    # -- which facets apply where --------------------------------------------------------------------------------
+    def applies(self, facet: str, category_id: str | None) -> bool:
+        """Whether ``facet`` applies to products of category ``category_id`` (None: the category is unknown, and
+        only facets that apply everywhere do): listed for the category, or one of its kinds is (``kinds_of``)."""
+        scope = self.facets[facet].categories
+        if scope is None or category_id in scope:
+            return True
+        return category_id is not None and any(
+            category_id in (self.facets[k].categories or ()) for k in self.kinds_of(facet)
+        )
+
+    def value_applies(self, value_id: str, category_id: str | None) -> bool:
+        """Whether a value of a flat facet applies to products of ``category_id`` (``value_scope``)."""
+        scope = self.value_scope(self.values[value_id].facet, value_id)
+        return scope is None or (category_id is not None and category_id in scope)
+
+    def kinds_of(self, facet: str) -> list[str]:
+        """The flat facets that are kinds of ``facet``, where ``facet`` applies to some categories only, and that
+        name some value of it: those named as one ('cookware-bakeware-material', 'blade_material' are kinds of
+        material) and those whose values (three or more) all name values of ``facet`` ('fabric': every fabric is a
+        material).
+
+        Shopify lists a category's material under the kind that fits it (a skillet has a cookware material, a
+        T-shirt a fabric, a candle a candle material), so its generic ``material`` is listed on few of the
+        categories that have one; a user asking for material means the material those kinds name."""
+        return list(self._kind_scopes(facet))
+
+    def value_scope(self, facet: str, value_id: str) -> frozenset[str] | None:
+        """The categories a value of a flat facet applies to (None: every category): the facet's own, plus those of
+        each kind of it that has a value of the same name (Cotton is a material of T-shirts, whose fabric can be
+        Cotton; not of candles, whose candle material is a wax)."""
+        own = self.facets[facet].categories
+        if own is None:
+            return None
+        return self._value_scope_table(facet).get(value_id, own)
+
+    def _kind_scopes(self, facet: str) -> dict[str, frozenset[str]]:
+        """Each kind of ``facet`` with the names (normalised) of its values that name values of ``facet``."""
+        own = self.facets[facet]
+        if own.hierarchical or own.categories is None:
+            return {}
+        names = self._names_of(facet)
+        words = _facet_words(facet)
+        out: dict[str, frozenset[str]] = {}
+        for name, f in self.facets.items():
+            if name == facet or f.hierarchical or f.categories is None:
+                continue
+            theirs = self._names_of(name)
+            named = _facet_words(name)
+            is_named_kind = len(named) > len(words) and named[-len(words) :] == words
+            if (is_named_kind or (len(theirs) >= MIN_KIND_VALUES and theirs <= names)) and theirs & names:
+                out[name] = frozenset(theirs & names)
+        return out
+
+    def _names_of(self, facet: str) -> frozenset[str]:
+        """The normalised names of a facet's values, placeholders ("Other") left out: they name nothing."""
+        if facet not in self._value_names:
+            from tagllm.attributes import is_placeholder  # tagllm.attributes imports tagllm.taxonomy
+
+            self._value_names[facet] = frozenset(
+                normalize(v.name) for v in self.facet_values(facet) if not is_placeholder(v.name)
+            )
+        return self._value_names[facet]
+
+    def _value_scope_table(self, facet: str) -> dict[str, frozenset[str]]:
+        """Value id -> its scope, for the values whose facet's kinds widen it (cached per facet; values of the same
+        name share one frozenset)."""
+        if facet not in self._value_scopes:
+            own = self.facets[facet].categories or frozenset()
+            by_name: dict[str, set[str]] = {}
+            for kind, shared in self._kind_scopes(facet).items():
+                for name in shared:
+                    by_name.setdefault(name, set(own)).update(self.facets[kind].categories or ())
+            scopes = {name: frozenset(ids) for name, ids in by_name.items()}
+            self._value_scopes[facet] = {
+                v.id: scopes[key] for v in self.facet_values(facet) if (key := normalize(v.name)) in scopes
+            }
+        return self._value_scopes[facet]
+
+    def facets_for(self, category_id: str | None) -> list[str]:
+        """The non-category facets that apply to a category, in the taxonomy's order."""
+        return [name for name, f in self.facets.items() if not f.hierarchical and self.applies(name, category_id)]
+
+    def categories_of(self, facet: str) -> frozenset[str] | None:
+        """The category ids ``facet`` applies to, or None when it applies to every category."""
+        return self.facets[facet].categories
+
+    def with_scopes(self, scopes: dict[str, Iterable[str] | None]) -> Taxonomy:
+        """A new taxonomy where each facet named in ``scopes`` applies to those category ids (None: everywhere).
+
+        Loaded taxonomies are cached and shared, so this never changes ``self``."""
+        facets = dict(self.facets)
+        for name, ids in scopes.items():
+            if name not in facets:
+                raise TaxonomyError(f"taxonomy {self.name!r} has no facet {name!r} to scope")
+            scope = None if ids is None else frozenset(ids)
+            unknown = sorted(scope - self.values.keys()) if scope is not None else []
+            if unknown:
+                missing = ", ".join(unknown[:5])
+                raise TaxonomyError(f"facet {name!r} is scoped to categories that do not exist: {missing}")
+            facets[name] = replace(facets[name], categories=scope)
+        return Taxonomy(self.name, facets, dict(self.values), source=self.source, languages=self.languages)
+
+    def scope_roots(self, facet: str) -> list[str] | None:
+        """The categories whose subtrees make up where ``facet`` applies, top-most first; None: everywhere.
+
+        A category in the scope whose subtree is not wholly in it (Shopify lists attributes per category) is
+        listed too, so every category of the scope is a root or below one."""
+        scope = self.facets[facet].categories
+        if scope is None:
+            return None
+        closed: dict[str, bool] = {}
+
+        def whole(vid: str) -> bool:
+            if vid not in closed:
+                closed[vid] = vid in scope and all(whole(c) for c in self._children.get(vid, []))
+            return closed[vid]
+
+        ordered = sorted(scope, key=lambda v: (len(self.lineage(v)), self.path_of(v)))
+        return [v for v in ordered if (parent := self.values[v].parent_id) is None or not whole(parent)]
+
+    def is_subtree_scope(self, facet: str) -> bool:
+        """Whether ``facet``'s scope is a union of whole subtrees (what the own format's ``applies_to`` says)."""
+        roots = self.scope_roots(facet)
+        scope = self.facets[facet].categories
+        return roots is None or scope == {c for r in roots for c in self.subtree(r)}
+
+    def subtree(self, value_id: str) -> list[str]:
+        """``value_id`` and all its descendants."""
+        out, stack = [], [value_id]
+        while stack:
+            current = stack.pop()
+            out.append(current)
+            stack.extend(self._children.get(current, []))
+        return out
+
+    # -- identity ----------------------------------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        """A hash of the content (facets, ids, names, parents, synonyms, labels): results and indexes carry it."""
+        if self._version is None:
+            digest = hashlib.sha256()
+            for facet in sorted(self.facets.values(), key=lambda f: f.name):
+                digest.update(repr((facet.name, facet.hierarchical, facet.multi_valued)).encode())
+                if facet.categories is not None:
+                    digest.update(repr(sorted(facet.categories)).encode())
+            for vid in sorted(self.values):
+                v = self.values[vid]
+                digest.update(repr((v.id, v.facet, v.name, v.parent_id, v.synonyms, v.labels)).encode())
+            self._version = digest.hexdigest()[:16]
+        return self._version
+
+    def stats(self) -> dict[str, Any]:
+        per_facet = {}
+        for name, facet in self.facets.items():
+            values = self._by_facet.get(name, [])
+            entry: dict[str, Any] = {"values": len(values), "hierarchical": facet.hierarchical}
+            if not facet.hierarchical:
+                entry["applies_to"] = "all" if facet.categories is None else len(facet.categories)
+            if facet.hierarchical and values:
+                depths = [len(self.ancestors(v.id)) + 1 for v in values]
+                entry["max_depth"] = max(depths)
+                entry["leaves"] = sum(1 for v in values if self.is_leaf(v.id))
+            entry["with_synonyms"] = sum(1 for v in values if v.synonyms)
+            for lang in self.languages:
+                if lang != "en":
+                    entry[f"labels_{lang}"] = sum(1 for v in values if v.label(lang))
+            per_facet[name] = entry
+        return {
+            "name": self.name,
+            "version": self.version,
+            "source": self.source,
+            "languages": list(self.languages),
+            "facets": len(self.facets),
+            "values": len(self.values),
+            "per_facet": per_facet,
+        }
+
+    def check(self) -> list[str]:
+        """Problems an analyst should fix: duplicate names under one parent, empty names, cycles."""
+        problems: list[str] = []
+        seen: dict[tuple[str, str | None, str], str] = {}
+        for v in self.values.values():
+            if not v.name.strip():
+                problems.append(f"value {v.id!r} has an empty name")
+                continue
+            # the mapper's exact stage tells "C" from "C#" and "C++": only names equal but for case and spacing clash
+            key = (v.facet, v.parent_id, " ".join(v.name.casefold().split()))
+            if key in seen:
+                problems.append(
+                    f"facet {v.facet!r}: values {seen[key]!r} and {v.id!r} share the name {v.name!r} "
+                    "under the same parent; the mapper cannot tell them apart"
+                )
+            else:
+                seen[key] = v.id
+        for v in self.values.values():
+            hops, parent = 0, v.parent_id
+            while parent is not None and hops <= len(self.values):
+                parent, hops = self.values[parent].parent_id, hops + 1
+            if parent is not None:
+                problems.append(f"value {v.id!r} is part of a parent cycle")
+        return problems
+
+
+def _facet_words(name: str) -> list[str]:
+    """A facet name's words: 'cookware-bakeware-material' -> ['cookware', 'bakeware', 'material']."""
+    return [w for w in _FACET_WORD.split(name.casefold()) if w]

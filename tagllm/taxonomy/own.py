@@ -1,0 +1,179 @@
+"""The project's own YAML/JSON taxonomy format (see ``taxonomy/demo.yaml``): read, written back, round-tripped."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tagllm.errors import TaxonomyError
+from tagllm.taxonomy.files import pydantic_message, read_structured
+from tagllm.taxonomy.model import Taxonomy
+from tagllm.taxonomy.nodes import PATH_SEPARATOR, Facet, Value
+from tagllm.taxonomy.synonyms import add_synonyms, load_synonyms
+
+
+class _ValueSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    synonyms: list[str] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    parent: str | None = None
+    children: list[_ValueSpec] = Field(default_factory=list)
+
+
+class _FacetSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    title: str = ""
+    description: str = ""
+    hierarchical: bool = False
+    multi_valued: bool = False
+    required: bool = False
+    labels: dict[str, str] = Field(default_factory=dict)
+    applies_to: list[str] | None = Field(
+        None, description="category ids whose subtrees this facet applies to (default: every category)"
+    )
+    values: list[_ValueSpec]
+
+
+class _TaxonomySpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str = ""
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+    synonym_files: list[str] = Field(default_factory=list)
+    facets: list[_FacetSpec]
+
+
+def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
+    facets: dict[str, Facet] = {}
+    values: dict[str, Value] = {}
+
+    def add(facet: _FacetSpec, item: _ValueSpec, parent: str | None, parent_path: str | None) -> None:
+        if item.id in values:
+            raise TaxonomyError(f"{source}: value id {item.id!r} appears twice; ids must be unique")
+        parent = item.parent or parent
+        if parent is not None and parent_path is None and parent in values:
+            parent_path = values[parent].path
+        path = f"{parent_path}{PATH_SEPARATOR}{item.name}" if parent_path else item.name
+        values[item.id] = Value(
+            id=item.id,
+            name=item.name,
+            facet=facet.name,
+            parent_id=parent,
+            path=path if facet.hierarchical else None,
+            synonyms=tuple(item.synonyms),
+            labels=tuple(sorted(item.labels.items())),
+        )
+        for child in item.children:
+            add(facet, child, item.id, path)
+
+    for f in spec.facets:
+        if f.name in facets:
+            raise TaxonomyError(f"{source}: facet {f.name!r} is declared twice")
+        facets[f.name] = Facet(
+            name=f.name,
+            title=f.title or f.name,
+            description=f.description,
+            hierarchical=f.hierarchical,
+            multi_valued=f.multi_valued,
+            required=f.required,
+            labels=tuple(sorted(f.labels.items())),
+        )
+        for item in f.values:
+            add(f, item, None, None)
+    taxonomy = Taxonomy(spec.name, facets, values, source=source, languages=tuple(spec.languages))
+    scopes: dict[str, Iterable[str] | None] = {}
+    for f in spec.facets:
+        if f.applies_to is None:
+            continue
+        unknown = [c for c in f.applies_to if c not in values or not facets[values[c].facet].hierarchical]
+        if unknown:
+            raise TaxonomyError(
+                f"{source}: facet {f.name!r} applies_to {', '.join(map(repr, unknown))}: not category ids of this "
+                "taxonomy (applies_to lists the ids of the categories whose subtrees the facet applies to)"
+            )
+        scopes[f.name] = {c for root in f.applies_to for c in taxonomy.subtree(root)}
+    if scopes:
+        taxonomy = taxonomy.with_scopes(scopes)
+    for name in spec.synonym_files:
+        taxonomy = add_synonyms(taxonomy, load_synonyms(base_dir / name))
+    return taxonomy
+
+
+def load_own(path: Path) -> Taxonomy:
+    """Load the project's YAML/JSON taxonomy format (see ``taxonomy/demo.yaml``)."""
+    data = read_structured(path)
+    try:
+        spec = _TaxonomySpec.model_validate(data)
+    except ValidationError as exc:
+        raise TaxonomyError(f"{path}: not a valid taxonomy file:\n{pydantic_message(exc)}") from None
+    return _from_spec(spec, path.parent, str(path))
+
+
+def to_own_format(taxonomy: Taxonomy, *, description: str = "") -> dict[str, Any]:
+    """The taxonomy as the project's own format (what ``load_own`` reads back to the same version hash).
+
+    Hierarchies are written nested; a facet's scope becomes ``applies_to``, which names whole subtrees, so a scope
+    that is not a union of subtrees (Shopify lists attributes per category) cannot be written and is an error.
+    """
+
+    def spec(v: Value) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": v.id, "name": v.name}
+        if v.synonyms:
+            out["synonyms"] = list(v.synonyms)
+        if v.labels:
+            out["labels"] = dict(v.labels)
+        children = [c for c in taxonomy.children(v.id) if c.facet == v.facet]
+        if children:
+            out["children"] = [spec(c) for c in children]
+        return out
+
+    facets = []
+    for name, f in taxonomy.facets.items():
+        entry: dict[str, Any] = {"name": name}
+        if f.title and f.title != name:
+            entry["title"] = f.title
+        if f.description:
+            entry["description"] = f.description
+        for flag in ("hierarchical", "multi_valued", "required"):
+            if getattr(f, flag):
+                entry[flag] = True
+        if f.labels:
+            entry["labels"] = dict(f.labels)
+        if f.categories is not None:
+            if not taxonomy.is_subtree_scope(name):
+                raise TaxonomyError(
+                    f"facet {name!r} applies to categories that are not whole subtrees; the own format's applies_to "
+                    "cannot say that"
+                )
+            entry["applies_to"] = taxonomy.scope_roots(name)
+        entry["values"] = [spec(v) for v in taxonomy.facet_values(name) if v.parent_id is None]
+        facets.append(entry)
+    out: dict[str, Any] = {"name": taxonomy.name}
+    if description:
+        out["description"] = description
+    out["languages"] = list(taxonomy.languages)
+    out["facets"] = facets
+    return out
+
+
+def save_own(taxonomy: Taxonomy, path: str | Path, *, description: str = "", header: str = "") -> Path:
+    """Write ``taxonomy`` in the project's YAML (or, for a ``.json`` path, JSON) format; ``header``: a comment."""
+    import yaml
+
+    target = Path(path)
+    data = to_own_format(taxonomy, description=description)
+    if target.suffix == ".json":
+        text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    else:
+        comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
+        # flow style for the innermost lists and mappings: one line per leaf value, as a person writes it
+        text = comment + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120, default_flow_style=None)
+    target.write_text(text, encoding="utf-8")
+    return target

@@ -1,0 +1,41 @@
+"""Synonym files: an analyst's extra words for taxonomy values, added to a copy of a taxonomy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tagllm.errors import TaxonomyError
+from tagllm.taxonomy.files import read_structured
+from tagllm.taxonomy.model import Taxonomy
+from tagllm.taxonomy.nodes import Value
+from tagllm.text import normalize
+
+
+def load_synonyms(path: Path) -> dict[str, list[str]]:
+    """An analyst's synonym file: a mapping of value id (or exact name) to a list of synonyms."""
+    data = read_structured(path)
+    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+        raise TaxonomyError(f"{path}: a synonym file maps a value id or name to a list of synonyms")
+    return {str(k): [str(s) for s in v] for k, v in data.items()}
+
+
+def add_synonyms(taxonomy: Taxonomy, synonyms: dict[str, list[str]]) -> Taxonomy:
+    """A new taxonomy with synonyms (keyed by value id, path or name) added; unknown keys are an error.
+
+    The input is left as it was: loaded taxonomies are cached and shared, so they are never changed in place.
+    """
+    by_name: dict[str, list[str]] = {}
+    for v in taxonomy.values.values():
+        by_name.setdefault(normalize(v.name), []).append(v.id)
+        if v.path:
+            by_name.setdefault(normalize(v.path), []).append(v.id)
+    values = dict(taxonomy.values)
+    for key, words in synonyms.items():
+        ids = [key] if key in values else by_name.get(normalize(key), [])
+        if len(ids) != 1:
+            what = "no value" if not ids else f"{len(ids)} values ({', '.join(ids[:5])})"
+            raise TaxonomyError(f"synonyms for {key!r}: it matches {what}; key synonyms by value id")
+        old = values[ids[0]]
+        merged = tuple(dict.fromkeys(old.synonyms + tuple(words)))
+        values[ids[0]] = Value(old.id, old.name, old.facet, old.parent_id, old.path, merged, old.labels, old.handle)
+    return Taxonomy(taxonomy.name, dict(taxonomy.facets), values, source=taxonomy.source, languages=taxonomy.languages)
