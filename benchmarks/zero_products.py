@@ -3,6 +3,7 @@ taxonomy tagllm ships (facets category, color, material, target-gender), per fac
 
 Run: python benchmarks/zero_products.py [--cases benchmarks/zero_cases.yaml] [--show]
      python benchmarks/zero_products.py --cases benchmarks/zero_cases_category.yaml  (everyday products, category)
+     python benchmarks/zero_products.py --cases benchmarks/zero_cases_category2.yaml (40 more, written later)
      python benchmarks/zero_products.py --write-csv products.csv   (the titles alone, for timing ``tagllm generate``)
 
 The tagger sees each title and nothing else. A predicted value is right when its name is one of the case's expected
