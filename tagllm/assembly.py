@@ -227,9 +227,7 @@ def build_index(
             index.manifest["taxonomy_source"] = str(Path(taxonomy.source).resolve())
         facets = [f for f in index.manifest["label_facets"] if f in taxonomy.facets]
         scorer = CandidateScorer(taxonomy, index, embedder, facets, k=k)
-        if progress:
-            progress("fit", 0, None)
-        scorer.fit()
+        scorer.fit(progress=(lambda done, total: progress("fit", done, total)) if progress else None)
         index.save(target)
         scorer.save(Path(target))
     return index

@@ -138,6 +138,17 @@ def test_a_stacker_fitted_for_another_k_is_refitted_on_load(tmp_path, demo_taxon
     assert not np.allclose(other.stackers["category"].coef, built.stackers["category"].coef)
 
 
+def test_fit_reports_its_batches_then_its_facets_one_step_at_a_time(demo_taxonomy, demo_examples, embedder) -> None:  # type: ignore[no-untyped-def]
+    index = ExampleIndex.build(demo_examples, demo_taxonomy, embedder)
+    scorer = CandidateScorer(demo_taxonomy, index, embedder, ["category", "color"])
+    reports: list[tuple[int, int]] = []
+    scorer.fit(batch_size=8, progress=lambda done, total: reports.append((done, total)))
+    total = reports[0][1]
+    assert 2 <= total - 2 <= 4  # 9 to 30 sampled examples in batches of 8, then the two facets
+    assert reports == [(done, total) for done in range(total + 1)]
+    assert "category" in scorer.stackers
+
+
 def test_ridge_leave_one_out_equals_a_fit_without_the_example() -> None:
     """The hat-matrix shortcut gives exactly what refitting without the example gives, multi-label rows included."""
     from tagllm.candidates.ridge import Ridge as _Ridge

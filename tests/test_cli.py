@@ -151,6 +151,26 @@ def test_index_build_add_info(tmp_path: Path) -> None:
     assert info["count"] == 30 and info["embedder"] == Embedder().name and info["dim"] == 384
 
 
+def test_index_build_shows_the_fit_stage_with_its_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tagllm.cli.common import StderrProgress
+
+    class OnATerminal(StderrProgress):
+        def __init__(self, quiet: bool = False) -> None:
+            super().__init__(quiet)
+            self.enabled = True
+
+    monkeypatch.setattr("tagllm.cli.index.StderrProgress", OnATerminal)
+    built = runner.invoke(
+        app, ["index", "build", str(DATA / "demo_examples.jsonl"), "-i", str(tmp_path / "i"), "-t", "demo"]
+    )
+    assert built.exit_code == 0, built.output
+    lines = built.stderr.split("\n")
+    fit = next(line for line in lines if "fitting the candidate scorer" in line)
+    last = fit.split("\r")[-1].split()[4]  # "fitting the candidate scorer DONE/TOTAL ..."
+    done, total = last.split("/")
+    assert done == total and int(total) > 4  # batches of examples, then the demo's four facets
+
+
 # -- issue 14: what a user sees ---------------------------------------------------------------------------------------
 def _examples(path: Path, good: int, bad: int) -> Path:
     lines = (DATA / "demo_examples.jsonl").read_text().splitlines()[:good]

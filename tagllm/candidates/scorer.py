@@ -11,8 +11,7 @@ embeddings for English.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,10 +30,9 @@ from tagllm.candidates.base import (
     Shared,
     expand_ragged,
 )
-from tagllm.candidates.calibration import fitting_rows
 from tagllm.candidates.features import FAMILIES, FEATURES
 from tagllm.candidates.ranked import ranked_candidates
-from tagllm.candidates.stacker import Stacker, expand
+from tagllm.candidates.stacker import Stacker
 from tagllm.candidates.zero import probabilities
 from tagllm.models import Candidate
 from tagllm.retrieval.embedder import Embedder
@@ -44,14 +42,6 @@ from tagllm.retrieval.labels import LabelSpace
 from tagllm.retrieval.lexical import hash_counts
 from tagllm.taxonomy import CATEGORY, Taxonomy
 from tagllm.text import normalize
-
-MIN_EXAMPLES_TO_FIT = 30
-# Leave-one-out products the stacker is fitted on: a fifth of the index, at least 1,000 and at most 4,000. The fit
-# takes about 5 s at 12,593 Flipkart examples (7-8% of encoding them). Measured on Flipkart before the word naive
-# Bayes and path features (3 sample seeds, 3,149 held-out products): from a 3,000-example index 1,000 rows give 0.876
-# leaf accuracy, 2,000 give 0.877 and 500 give 0.870; from 12,593 examples 2,000 give 0.921 and 4,000 give 0.923.
-STACKER_FRACTION = 5
-STACKER_SAMPLE = (1000, 4000)
 
 
 @dataclass
@@ -213,8 +203,16 @@ class CandidateScorer:
         return ([CATEGORY] if wanted and CATEGORY in self.taxonomy.facets else []) + rest
 
     # -- fitting ---------------------------------------------------------------------------------------------------
-    def fit(self, *, sample: int | None = None, seed: int = 0, batch_size: int = 512) -> dict[str, Stacker]:
-        """Fit a stacker per facet by leave-one-out over a sample of the index's own examples (``STACKER_SAMPLE``).
+    def fit(
+        self,
+        *,
+        sample: int | None = None,
+        seed: int = 0,
+        batch_size: int = 512,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, Stacker]:
+        """Fit a stacker per facet by leave-one-out over a sample of the index's own examples (see
+        ``tagllm.candidates.fitting``); ``progress(done, total)`` counts its batches, then its facets.
 
         BLAS runs on one thread here: the fit is thousands of small products (a few thousand rows by a hundred
         columns, a 385 x 385 eigendecomposition) that a second thread hardly speeds up, and on a busy machine
@@ -222,56 +220,16 @@ class CandidateScorer:
         with two threads against 26 s with one (2 cores, load average 7)."""
         from threadpoolctl import threadpool_limits
 
-        with threadpool_limits(limits=1, user_api="blas"):
-            return self._fit(sample, seed, batch_size)
+        from tagllm.candidates.fitting import fit_stackers
 
-    def _fit(self, sample: int | None, seed: int, batch_size: int) -> dict[str, Stacker]:
-        if self.index is None:
-            return {}
-        rng = np.random.default_rng(seed)
-        n = len(self.index)
-        if sample is None:
-            sample = min(max(n // STACKER_FRACTION, STACKER_SAMPLE[0]), STACKER_SAMPLE[1])
-        rows, unique, folds = fitting_rows([e.text() for e in self.index.examples], sample, rng)
-        xs: dict[str, list[np.ndarray]] = defaultdict(list)
-        ys: dict[str, list[np.ndarray]] = defaultdict(list)
-        of: dict[str, list[np.ndarray]] = defaultdict(list)  # each row's product (its position in ``rows``)
-        products: dict[str, int] = defaultdict(int)
-        for start in range(0, len(rows), batch_size):
-            part = rows[start : start + batch_size].tolist()
-            texts = [self.index.examples[j].text() for j in part]
-            images = self.index.images.batch(part) if self.index.images is not None else None
-            batch = self.prepare(texts, self.index.vectors[part], part, self.index.lexical_matrix[part], images)
-            for facet in self.facets:
-                features = self.features(batch, facet)
-                gold = self._facet(facet).data.tables.gold_keys(part, features.n_values)
-                # only products with a gold value in this facet (and some candidate) teach its stacker
-                labelled = np.isin(features.rows, np.unique(gold // max(features.n_values, 1)))
-                if not labelled.any():
-                    continue
-                keys = features.rows * features.n_values + features.values
-                xs[facet].append(expand(features.matrix, features.starts)[labelled])
-                ys[facet].append(np.isin(keys, gold)[labelled].astype(np.int8))
-                of[facet].append(features.rows[labelled] + start)
-                products[facet] += len(np.unique(features.rows[labelled]))
-        for facet in self.facets:
-            if products[facet] < MIN_EXAMPLES_TO_FIT:
-                continue
-            # float32 rows: the solver's X'WX products take half the time (0.17 s against 0.40 s for 48k rows), and
-            # the weights agree with a float64 fit to 1e-5
-            x = np.vstack(xs[facet], dtype=np.float32)
-            y, of_rows = np.concatenate(ys[facet]), np.concatenate(of[facet])
-            if self.taxonomy.facets[facet].hierarchical:
-                stacker = Stacker.fit(x, y, fitted_on=products[facet], k=self.k, inputs=self.inputs)
-            else:  # an attribute: its confidence calibrated and its keep probability measured out of fold
-                multi = self.taxonomy.facets[facet].multi_valued
-                stacker = Stacker.fit_calibrated(
-                    x, y, of_rows, folds=folds, unique=unique, multi_valued=multi,
-                    fitted_on=products[facet], k=self.k, inputs=self.inputs,
-                )  # fmt: skip
-            if stacker is not None:
-                self.stackers[facet] = stacker
+        with threadpool_limits(limits=1, user_api="blas"):
+            fitted = fit_stackers(self, sample=sample, seed=seed, batch_size=batch_size, progress=progress)
+        self.stackers.update(fitted)
         return self.stackers
+
+    def gold_keys(self, facet: str, rows: list[int], n_values: int) -> np.ndarray:
+        """The gold values of the index's examples ``rows`` in ``facet``, as ``row position * n_values + value``."""
+        return self._facet(facet).data.tables.gold_keys(rows, n_values)
 
     def keep_probabilities(self) -> dict[str, float]:
         """Per facet with a fitted stacker, the confidence from which its values are kept."""

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from tagllm.errors import ConfigError
-from tagllm.retrieval import onnx
+from tagllm.retrieval import onnx, onnx_graph
 
 
 def is_available() -> bool:
@@ -41,7 +41,7 @@ def ensure_model(model: Any, model_dir: str | Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".openvino-", dir=target.parent))
     try:
-        onnx._export(model, work / "traced.onnx")
+        onnx_graph.trace(model, work / "traced.onnx")
         _convert(work / "traced.onnx", work / "model.xml")
         (work / "traced.onnx").unlink()
         _check(model, work / "model.xml")
