@@ -240,6 +240,13 @@ def test_taxonomy_show_says_a_facet_applies_through_a_kind_of_it() -> None:
     assert "  material (82 values, applies here, for the values of fabric)" in lines
 
 
+def test_taxonomy_show_lists_the_categories_a_shared_name_could_mean() -> None:
+    shown = runner.invoke(app, ["taxonomy", "show", "-t", "shopify", "--category", "T-Shirts"])
+    message = str(shown.exception)  # the CLI's entry point prints it as "error: ..."
+    assert "5 categories of 'shopify' are named 'T-Shirts'" in message
+    assert "aa-1-13-8 (Apparel & Accessories > Clothing > Clothing Tops > T-Shirts)" in message
+
+
 def test_an_llm_answer_keeps_only_values_that_apply_to_the_chosen_category() -> None:
     """On the LLM path too: material applies to T-shirts through their fabric, for the fabric's values only."""
     from tagllm.config import TaggerConfig

@@ -107,6 +107,14 @@ def _show_category(tax: object, category: str) -> None:
     hierarchical = [n for n, f in tax.facets.items() if f.hierarchical]
     vid = next((r for n in hierarchical if (r := LabelResolver(tax).resolve(n, category))), None)
     if vid is None:
+        key = category.strip().casefold()
+        named = [v for n in hierarchical for v in tax.facet_values(n) if v.name.casefold() == key]
+        if named:
+            listed = "; ".join(f"{v.id} ({tax.path_of(v.id)})" for v in named[:10])
+            more = f"; … ({len(named) - 10} more)" if len(named) > 10 else ""
+            raise InputError(
+                f"{len(named)} categories of {tax.name!r} are named {category!r}, give one's id or path: {listed}{more}"
+            )
         raise InputError(f"taxonomy {tax.name!r} has no category {category!r} (give its id, path or unique name)")
     typer.echo(f"{tax.path_of(vid)} [{vid}]")
     facets = tax.facets_for(vid)
