@@ -222,3 +222,31 @@ def test_a_value_no_other_example_carries_is_unseen_for_its_copies() -> None:
     tables = SimpleNamespace(value_class=np.array([0, 1, 2]))
     out = unseen_values(features, tables, classes, [[0, 1], [2]])  # type: ignore[arg-type]
     assert out.tolist() == [True, False, False, True]
+
+
+def test_a_facet_with_too_few_examples_to_calibrate_keeps_only_what_the_title_states(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """Six examples carry a fit, too few to fit and calibrate a stacker: the neighbours' fit is no measured evidence,
+    so a title that states no fit gets none, and one that states it gets it, as with no examples at all."""
+    from tagllm.assembly import build_index
+    from tagllm.attributes import learn_taxonomy
+    from tagllm.config import TaggerConfig
+    from tagllm.tagger import Tagger
+    from tagllm.taxonomy import from_paths
+
+    path = _catalogue(tmp_path / "products.jsonl")
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    for i, row in enumerate(rows[:6]):  # Slim on four, Regular on two; none of the titles says so
+        row["gold_attribute_tags"].append(f"Fit: {'Slim' if i < 4 else 'Regular'}")
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    taxonomy = learn_taxonomy(path, from_paths(["Apparel > Tops", "Apparel > Bottoms"], name="toy")).taxonomy
+    index = build_index(
+        path, taxonomy, embedder, tmp_path / "index", label_field="gold_category", attribute_field="gold_attribute_tags"
+    )
+    tagger = Tagger(taxonomy, index=index, embedder=embedder, config=TaggerConfig(facets=["fit"]))
+    assert "fit" not in tagger.scorer.stackers
+    unstated, stated = tagger.tag([
+        {"id": "a", "title": rows[0]["title"] + " Shirt"},
+        {"id": "b", "title": "Highlander Men Regular Fit Chinos"},
+    ])  # fmt: skip
+    assert unstated.tags.get("fit", []) == []
+    assert [t.name for t in stated.tags["fit"]] == ["Regular"]
