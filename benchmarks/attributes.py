@@ -426,7 +426,10 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
     scheme = f"{ds.folds}-fold cross-validation" if ds.folds > 1 else f"{ds.test_share:.0%} held out"
     table.notes.append(f"{ds.name}: {scheme}, {len(pooled.gold)} test products, {pooled.n_train} training rows in all")
     keeps = "; ".join(f"{k} {'/'.join(f'{x:.2f}' for x in v)}" for k, v in pooled.keeps.items())
-    table.notes.append(f"{ds.name}: keep probability per facet, measured out of fold on the training part: {keeps}")
+    table.notes.append(
+        f"{ds.name}: keep probability per facet, measured out of fold on the training part (above 1: the facet "
+        f"reached the target precision nowhere and keeps nothing): {keeps}"
+    )
     return held
 
 

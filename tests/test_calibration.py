@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -11,8 +12,10 @@ import scipy.sparse as sp
 
 from tagllm.candidates.calibration import (
     EVEN_CHANCE,
+    NEVER_KEPT,
     Calibration,
     answers,
+    effective_counts,
     keep_probability,
     text_folds,
 )
@@ -47,20 +50,37 @@ def test_keep_probability_is_the_lowest_confidence_from_which_answers_are_precis
     assert right[kept].mean() >= 0.9
 
 
-def test_a_facet_never_precise_enough_keeps_what_is_more_likely_right_than_wrong() -> None:
+def test_a_facet_never_precise_enough_keeps_nothing() -> None:
     probs = np.linspace(0.99, 0.01, 300)
     right = np.arange(300) % 3 == 0  # a third right at every confidence: no threshold reaches 0.9
-    assert keep_probability(probs, right) == EVEN_CHANCE
+    assert keep_probability(probs, right) == NEVER_KEPT > 1.0
 
 
 def test_a_single_valued_facet_answers_with_each_products_best_candidate() -> None:
     probs = np.array([0.3, 0.8, 0.6, 0.1, 0.2])
     right = np.array([1, 0, 1, 1, 0])
     products = np.array([0, 0, 1, 1, 1])
-    p, r = answers(probs, right, products, multi_valued=False)
-    assert p.tolist() == [0.8, 0.6] and r.tolist() == [False, True]
-    p, r = answers(probs, right, products, multi_valued=True)
-    assert len(p) == 5
+    p, r, of = answers(probs, right, products, multi_valued=False)
+    assert p.tolist() == [0.8, 0.6] and r.tolist() == [False, True] and of.tolist() == [0, 1]
+    p, r, of = answers(probs, right, products, multi_valued=True)
+    assert len(p) == 5 and of.tolist() == products.tolist()
+
+
+def test_effective_counts_are_n_for_independent_answers_and_fewer_for_repeated_ones() -> None:
+    assert effective_counts(np.arange(5)).tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    # one title listed four times is one answer repeated: 16 / 16
+    assert effective_counts(np.zeros(4, np.int64))[-1] == 1.0
+    # two groups of two: 16 / (4 + 4)
+    assert effective_counts(np.array([7, 7, 9, 9]))[-1] == 2.0
+
+
+def test_answers_repeated_by_copies_of_a_title_need_more_evidence_to_be_kept() -> None:
+    """40 answers all right reach 0.9 by the lower bound when independent; the same 40 from 4 titles listed ten
+    times each (a listing's variants) are 4 answers and do not."""
+    probs = np.linspace(0.99, 0.6, 40)
+    right = np.ones(40, bool)
+    assert keep_probability(probs, right) < 1.0
+    assert keep_probability(probs, right, np.repeat(np.arange(4), 10)) == NEVER_KEPT
 
 
 def test_copies_of_a_text_share_a_fold() -> None:
@@ -83,9 +103,7 @@ def test_a_calibrated_stacker_round_trips_through_json() -> None:
     x = rng.normal(size=(600, len(Stacker.default().coef))).astype(np.float32)
     y = (x[:, 0] + rng.normal(size=600) > 1).astype(np.int8)
     products = np.repeat(np.arange(200), 3)
-    stacker = Stacker.fit_calibrated(
-        x, y, products, folds=np.arange(200) % 5, unique=np.ones(200, bool), multi_valued=True, fitted_on=200, k=10
-    )
+    stacker = Stacker.fit_calibrated(x, y, products, folds=np.arange(200) % 5, multi_valued=True, fitted_on=200, k=10)
     assert stacker is not None and stacker.calibration != Calibration() and stacker.keep >= EVEN_CHANCE
     again = Stacker.from_json(json.loads(json.dumps(stacker.to_json())))
     assert again is not None and again.calibration == stacker.calibration and again.keep == stacker.keep
@@ -135,3 +153,100 @@ def test_a_title_that_states_no_colour_gets_no_colour_and_one_that_does_gets_it(
     ])  # fmt: skip
     assert [t.name for t in stated.tags["colour"]] == ["Navy"]
     assert unstated.tags.get("colour", []) == []
+
+
+def test_a_new_confidence_just_below_the_lowest_right_answer_is_still_kept() -> None:
+    """Answers all right from 0.9999 up and all wrong near 0: the threshold lies between them, not on the lowest
+    right answer, so a new product at 0.999 is kept."""
+    probs = np.r_[np.linspace(1.0, 0.9999, 48), np.linspace(0.01, 0.0, 100)]
+    right = np.r_[np.ones(48, bool), np.zeros(100, bool)]
+    keep = keep_probability(probs, right)
+    assert EVEN_CHANCE <= keep < 0.999
+
+
+def _variants(path: Path) -> Path:
+    """Products whose titles name the colour, and listings of one title in every colour (variants, no colour named)."""
+    rows = []
+    for i, colour in enumerate(COLOURS):
+        for j, garment in enumerate(GARMENTS):
+            for brand in ("Roadster", "Highlander"):
+                rows.append(
+                    {
+                        "id": f"{i}-{j}-{brand}",
+                        "title": f"{brand} Men {colour} {garment}",
+                        "gold_category": "Apparel > Tops",
+                        "gold_attribute_tags": [f"Colour: {colour}"],
+                    }
+                )
+            rows.append({"id": f"v-{i}-{j}", "title": f"Mast Men {garment}", "gold_category": "Apparel > Tops",
+                         "gold_attribute_tags": [f"Colour: {colour}"]})  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_a_title_listed_in_every_colour_gets_no_colour_even_from_its_identical_copies(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """A new listing of a title the index holds in six colours finds identical neighbours, each with another colour:
+    they say nothing of its colour, and no colour is kept; a title that names its colour gets it."""
+    from tagllm.assembly import build_index
+    from tagllm.attributes import learn_taxonomy
+    from tagllm.config import TaggerConfig
+    from tagllm.tagger import Tagger
+    from tagllm.taxonomy import from_paths
+
+    products = _variants(tmp_path / "products.jsonl")
+    taxonomy = learn_taxonomy(products, from_paths(["Apparel > Tops"], name="toy")).taxonomy
+    index = build_index(
+        products, taxonomy, embedder, tmp_path / "index", label_field="gold_category",
+        attribute_field="gold_attribute_tags",
+    )  # fmt: skip
+    tagger = Tagger(taxonomy, index=index, embedder=embedder, config=TaggerConfig(facets=["colour"]))
+    stated, variant = tagger.tag([
+        {"id": "a", "title": "Highlander Men Green Wool Sweater"},
+        {"id": "b", "title": "Mast Men Denim Jeans"},
+    ])  # fmt: skip
+    assert [t.name for t in stated.tags["colour"]] == ["Green"]
+    assert variant.tags.get("colour", []) == []
+    best = variant.provenance.candidates["colour"][0]  # type: ignore[union-attr]
+    assert best.score < tagger.scorer.keep_probabilities()["colour"]
+
+
+def test_a_value_no_other_example_carries_is_unseen_for_its_copies() -> None:
+    """Fitting reads a value that only the product and its copies carry as one a new product could not be given."""
+    from tagllm.candidates.base import Classes
+    from tagllm.candidates.fitting import unseen_values
+
+    y = sp.csr_matrix(np.eye(4, 3, dtype=np.float32)[[0, 0, 1, 2]])
+    classes = Classes(["a", "b", "c"], np.array([2.0, 1.0, 1.0]), [[0], [0], [1], [2]], y)
+    # product 0 is example 0 with its copy 1 (both "a"); product 1 is example 2 ("b", carried by it alone)
+    features = SimpleNamespace(rows=np.array([0, 0, 1, 1]), values=np.array([0, 1, 0, 1]))
+    tables = SimpleNamespace(value_class=np.array([0, 1, 2]))
+    out = unseen_values(features, tables, classes, [[0, 1], [2]])  # type: ignore[arg-type]
+    assert out.tolist() == [True, False, False, True]
+
+
+def test_a_facet_with_too_few_examples_to_calibrate_keeps_only_what_the_title_states(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """Six examples carry a fit, too few to fit and calibrate a stacker: the neighbours' fit is no measured evidence,
+    so a title that states no fit gets none, and one that states it gets it, as with no examples at all."""
+    from tagllm.assembly import build_index
+    from tagllm.attributes import learn_taxonomy
+    from tagllm.config import TaggerConfig
+    from tagllm.tagger import Tagger
+    from tagllm.taxonomy import from_paths
+
+    path = _catalogue(tmp_path / "products.jsonl")
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    for i, row in enumerate(rows[:6]):  # Slim on four, Regular on two; none of the titles says so
+        row["gold_attribute_tags"].append(f"Fit: {'Slim' if i < 4 else 'Regular'}")
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    taxonomy = learn_taxonomy(path, from_paths(["Apparel > Tops", "Apparel > Bottoms"], name="toy")).taxonomy
+    index = build_index(
+        path, taxonomy, embedder, tmp_path / "index", label_field="gold_category", attribute_field="gold_attribute_tags"
+    )
+    tagger = Tagger(taxonomy, index=index, embedder=embedder, config=TaggerConfig(facets=["fit"]))
+    assert "fit" not in tagger.scorer.stackers
+    unstated, stated = tagger.tag([
+        {"id": "a", "title": rows[0]["title"] + " Shirt"},
+        {"id": "b", "title": "Highlander Men Regular Fit Chinos"},
+    ])  # fmt: skip
+    assert unstated.tags.get("fit", []) == []
+    assert [t.name for t in stated.tags["fit"]] == ["Regular"]

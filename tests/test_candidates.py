@@ -100,6 +100,32 @@ def test_leave_one_out_evidence_equals_an_index_without_the_example(demo_taxonom
     assert gold in {loo.ids[v] for v in loo.values}
 
 
+def test_fitting_evidence_leaves_an_example_and_its_copies_out(demo_taxonomy, demo_examples) -> None:  # type: ignore[no-untyped-def]
+    """A listing's variant under the same title (another colour) is left out with it: the evidence equals an index
+    that holds neither, as for a new listing."""
+    embedder = Embedder(backend="torch")
+    held_out = 7
+    variant = demo_examples[held_out].model_copy(update={"id": "variant", "labels": {"category": ["apparel-dresses"]}})
+    examples = [*demo_examples, variant]
+    copies = [held_out, len(demo_examples)]
+    full = ExampleIndex.build(examples, demo_taxonomy, embedder)
+    scorer = CandidateScorer(demo_taxonomy, full, embedder, ["category"], k=5)
+    rest = ExampleIndex.build([e for i, e in enumerate(demo_examples) if i != held_out], demo_taxonomy, embedder)
+    reference = CandidateScorer(demo_taxonomy, rest, embedder, ["category"], k=5)
+    text = demo_examples[held_out].text()
+    vector = full.vectors[[held_out]]
+
+    left_out = scorer.features(scorer.prepare([text], vector, exclude=[held_out], copies=[copies]), "category")
+    plain = reference.features(reference.prepare([text], vector), "category")
+
+    columns = [FEATURES.index(f) for f in ("emb_vote", "emb_top1", "emb_subtree", "emb_centroid")]
+    by_value = {left_out.ids[v]: row for v, row in zip(left_out.values, left_out.matrix, strict=True)}
+    for value, row in zip(plain.values, plain.matrix, strict=True):
+        got = by_value.get(plain.ids[value], np.zeros_like(row))
+        assert np.allclose(got[columns], row[columns], atol=1e-5), plain.ids[value]
+    assert "apparel-dresses" in {left_out.ids[v] for v in left_out.values}
+
+
 def test_label_space_reads_its_lexical_counts_from_the_cache_unchanged(demo_taxonomy, embedder) -> None:  # type: ignore[no-untyped-def]
     from tagllm.cache import cache_dir
     from tagllm.retrieval.labels import LabelSpace
@@ -161,12 +187,31 @@ def test_ridge_leave_one_out_equals_a_fit_without_the_example() -> None:
     ridge = _Ridge.fit(vectors, y)
     assert ridge.penalty > 0
     held_out = [0, 13, 42]
-    loo = ridge.predict(vectors[held_out], held_out)
+    loo = ridge.predict(vectors[held_out], [[i] for i in held_out])
     for row, i in enumerate(held_out):
         keep = np.arange(60) != i
         refit = _Ridge.fit(vectors[keep], y[keep], penalty=ridge.penalty)
         assert np.allclose(loo[row], refit.predict(vectors[[i]])[0], atol=1e-4)
         assert not np.allclose(loo[row], ridge.predict(vectors[[i]])[0], atol=1e-3)
+
+
+def test_ridge_leaving_out_copies_equals_a_fit_without_them() -> None:
+    """An example and its copies (the same vector, other labels: a listing's variants) left out together give what
+    refitting without all of them gives."""
+    from tagllm.candidates.ridge import Ridge as _Ridge
+
+    rng = np.random.default_rng(5)
+    vectors = rng.standard_normal((60, 8)).astype(np.float32)
+    vectors[[11, 23, 37]] = vectors[5]  # 5, 11, 23 and 37 are copies
+    labels = [i % 5 for i in range(60)]
+    y = sp.csr_matrix((np.ones(60, np.float32), (np.arange(60), labels)), shape=(60, 5))
+    ridge = _Ridge.fit(vectors, y)
+    copies = [5, 11, 23, 37]
+    left_out = ridge.predict(vectors[[5]], [copies])[0]
+    keep = ~np.isin(np.arange(60), copies)
+    refit = _Ridge.fit(vectors[keep], y[keep], penalty=ridge.penalty)
+    assert np.allclose(left_out, refit.predict(vectors[[5]])[0], atol=1e-4)
+    assert not np.allclose(left_out, ridge.predict(vectors[[5]], [[5]])[0], atol=1e-3)
 
 
 def test_a_stacker_over_other_features_is_refitted_on_load(tmp_path, demo_taxonomy, demo_examples, embedder) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -43,6 +44,14 @@ class Batch:
     normalized: list[str]  # the texts through tagllm.text.normalize
     exclude: list[int] | None = None  # leave-one-out: the example each row is (fitting only)
     images: ImageBatch | None = None  # the products' photos, when the index has photos and the products some
+    # fitting only: per row, the examples sharing its normalised text, itself included (a listing's variants under
+    # one title); learned evidence leaves them all out, since a new listing finds none of its own copies
+    copies: list[list[int]] | None = None
+
+    def left_out(self, i: int) -> list[int]:
+        """The examples that row ``i``'s evidence leaves out (fitting only): itself and its copies."""
+        assert self.exclude is not None
+        return self.copies[i] if self.copies is not None else [self.exclude[i]]
 
     @cached_property
     def binary(self) -> sp.csr_matrix:
@@ -213,6 +222,10 @@ class ClassFamily(Family):
         known = classes >= 0
         return known, candidates.rows[known], classes[known]
 
+    def left_out_classes(self, batch: Batch, i: int) -> Counter[int]:
+        """Per class, how many of the examples that row ``i`` leaves out (``Batch.left_out``) carry it."""
+        return Counter(c for e in batch.left_out(i) for c in self.classes.example_classes[e])
+
     def gather(self, candidates: Candidates, signals: list[np.ndarray], fill: float = 0.0) -> np.ndarray:
         """Columns holding ``signal[row, class]`` for candidates that are classes, ``fill`` for the others."""
         known, r, c = self.known(candidates)
@@ -285,7 +298,7 @@ def binary(matrix: sp.csr_matrix) -> sp.csr_matrix:
     return out
 
 
-def loo_cosine(dot: float, norm: float, self_norm_sq: float) -> float:
-    """Cosine to a centroid sum with the query itself taken out: (S.x - x.x) / |S - x|."""
-    rest = norm * norm - 2 * dot + self_norm_sq
-    return float((dot - self_norm_sq) / math.sqrt(rest)) if rest > 1e-9 else 0.0
+def loo_cosine(dot: float, norm: float, self_norm_sq: float, copies: int = 1) -> float:
+    """Cosine to a centroid sum with the query itself (``copies`` times) taken out: (S.x - m x.x) / |S - m x|."""
+    rest = norm * norm - 2 * copies * dot + copies * copies * self_norm_sq
+    return float((dot - copies * self_norm_sq) / math.sqrt(rest)) if rest > 1e-9 else 0.0

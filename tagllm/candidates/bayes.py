@@ -50,12 +50,13 @@ class NaiveBayes:
         prior = np.log(self.counts / self.counts.sum())
         return self.log_counts.dot(binary).astype(np.float64) - present[:, None] * self.norm[None, :] + prior
 
-    def leave_out(self, features: np.ndarray, c: int) -> float:
-        """``log_likelihood`` for class ``c`` of one of its examples (present ``features``), that example left out."""
-        rest = np.maximum(row_values(self.sums, c, features) - 1.0, 0.0)
-        norm = math.exp(self.norm[c]) - len(features)
+    def leave_out(self, features: np.ndarray, c: int, copies: int = 1) -> float:
+        """``log_likelihood`` for class ``c`` of one of its examples (present ``features``), that example (and its
+        copies: ``copies`` examples of class ``c`` with the same features in all) left out."""
+        rest = np.maximum(row_values(self.sums, c, features) - copies, 0.0)
+        norm = math.exp(self.norm[c]) - copies * len(features)
         value = float(np.log1p(rest / NB_ALPHA).sum()) - len(features) * math.log(max(norm, 1e-9))
-        return value + math.log(max(self.counts[c] - 1, 1e-3) / self.counts.sum())
+        return value + math.log(max(self.counts[c] - copies, 1e-3) / self.counts.sum())
 
 
 def log_posterior(log_likelihood: np.ndarray) -> np.ndarray:
@@ -84,11 +85,11 @@ class NaiveBayesEvidence(ClassFamily):
     def read(self, batch: Batch) -> Evidence:
         present = self._features(batch.binary)
         likelihood = self.model.log_likelihood(present)
-        if batch.exclude is not None:  # leave the example out of its own classes' counts
-            for i, ex in enumerate(batch.exclude):
+        if batch.exclude is not None:  # leave the example and its copies out of their classes' counts
+            for i in range(len(batch.exclude)):
                 features = present.indices[present.indptr[i] : present.indptr[i + 1]]
-                for c in self.classes.example_classes[ex]:
-                    likelihood[i, c] = self.model.leave_out(features, c)
+                for c, m in self.left_out_classes(batch, i).items():
+                    likelihood[i, c] = self.model.leave_out(features, c, m)
         logpost = log_posterior(likelihood)
 
         def columns(candidates: Candidates) -> np.ndarray:

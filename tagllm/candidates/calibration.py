@@ -1,23 +1,27 @@
 """What an attribute value's confidence means, and from which confidence a facet's values are kept.
 
-The stacker's probabilities are fitted on leave-one-out evidence of the index's own examples, and they come out
-optimistic on new products: a catalogue lists a product's colour and size variants under one title, so an example's
-neighbours, centroids and word counts hold near-copies of it that a new listing does not find. So each facet's
-stacker is also fitted fold by fold (examples sharing a normalised text share a fold), its out-of-fold probabilities
-are read on the examples that have no copy in the index, and two things are fitted on them:
+The stacker is fitted on evidence of the index's own examples that leaves each one out together with its copies: a
+catalogue lists a product's colour and size variants under one title, and a new listing does not find its own
+copies. Reading only the examples that have no copy would be optimistic: a title shared by variants states less
+(Flipkart's "Steppings Trendy Boots" in eleven colours; such listings were about half as often right on colour as the
+others, in a held-out split). So each facet's stacker is also fitted fold by fold (examples sharing a normalised
+text share a fold), its out-of-fold probabilities are read on a uniform sample of the examples, and two things are
+fitted on them:
 
 - a calibration (Platt's: a logistic regression on the probability's log-odds, strictly increasing, so it never
   changes which candidate ranks first), after which a confidence of 0.8 is right about 8 times in 10;
 - the keep probability: the lowest confidence, at least an even chance, from which the facet's answers (a
   single-valued facet's best candidate per product, every candidate of a multi-valued one) reach TARGET_PRECISION
-  with confidence (a one-sided 95% lower bound: the threshold is chosen among many). A facet whose answers reach it
-  nowhere (noisy labels, few examples) keeps what is more likely right than wrong, and its confidences say so.
+  with confidence (a one-sided 95% lower bound: the threshold is chosen among many; answers repeated by copies of
+  a title count as fewer, ``effective_counts``; a value that only the product's copies carry is read as wrong,
+  ``tagllm.candidates.fitting``). A facet whose answers reach it
+  nowhere (noisy labels, few examples, values the text rarely states) keeps nothing: its candidates and their
+  confidences are still in the provenance, and the LLM path still chooses among them.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +30,7 @@ from tagllm.text import normalize
 
 TARGET_PRECISION = 0.9
 EVEN_CHANCE = 0.5  # a value less likely right than wrong is never kept
+NEVER_KEPT = 1.01  # the keep probability of a facet whose answers reach TARGET_PRECISION nowhere: above any confidence
 Z = 1.645  # one-sided 95% for the lower bound of the precision
 FOLDS = 5
 MIN_CALIBRATION_PRODUCTS = 30  # fewer out-of-fold products than this: the stacker's own probabilities are kept
@@ -68,25 +73,53 @@ def lower_bound(right: np.ndarray, n: np.ndarray, z: float = Z) -> np.ndarray:
     return (centre - spread) / (1 + z * z / n)
 
 
-def answers(probs: np.ndarray, right: np.ndarray, products: np.ndarray, *, multi_valued: bool) -> tuple:
+def answers(
+    probs: np.ndarray, right: np.ndarray, products: np.ndarray, *, multi_valued: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The answers a facet gives: each product's most probable candidate (every candidate when multi-valued),
-    as (probabilities, right)."""
+    as (probabilities, right, the product of each)."""
     if multi_valued:
-        return probs, right.astype(bool)
+        return probs, right.astype(bool), products
     order = np.lexsort((-probs, products))
     first = order[np.r_[True, products[order][1:] != products[order][:-1]]]
-    return probs[first], right[first].astype(bool)
+    return probs[first], right[first].astype(bool), products[first]
 
 
-def keep_probability(probs: np.ndarray, right: np.ndarray) -> float:
+def keep_probability(probs: np.ndarray, right: np.ndarray, groups: np.ndarray | None = None) -> float:
     """The lowest probability t >= EVEN_CHANCE such that the answers from t up are at least TARGET_PRECISION right
-    (the lower bound of their precision); EVEN_CHANCE when no t reaches it."""
+    (the lower bound of their precision; t halfway to the next answer down); NEVER_KEPT when no t reaches it: the
+    facet abstains rather than answer below the precision it promises.
+
+    ``groups`` (per answer) marks answers that are one answer repeated (a listing's copies: the same text, the same
+    evidence): the bound counts them as ``effective_counts`` says, so a few titles listed many times do not pass for
+    many independent answers."""
     order = np.argsort(-probs, kind="stable")
     p, r = probs[order], right[order]
-    precision = lower_bound(np.cumsum(r), np.arange(1, len(r) + 1))
+    n = np.arange(1, len(r) + 1, dtype=np.float64)
+    m = n if groups is None else effective_counts(groups[order])
+    precision = lower_bound(np.cumsum(r) / n * m, m)
     last = np.r_[p[1:] != p[:-1], True]  # a threshold keeps every answer of equal probability
     reached = np.flatnonzero(last & (precision >= TARGET_PRECISION) & (p >= EVEN_CHANCE))
-    return float(p[reached[-1]]) if len(reached) else EVEN_CHANCE
+    if not len(reached):
+        return NEVER_KEPT
+    i = reached[-1]
+    # any threshold between this answer and the next one down keeps the same answers: the midpoint, so that a new
+    # product's confidence a hair below the lowest kept one's is not turned away (no answer below: nothing is known
+    # of lower confidences, and the lowest kept one is the threshold)
+    return float(max((p[i] + p[i + 1]) / 2, EVEN_CHANCE) if i + 1 < len(p) else p[i])
+
+
+def effective_counts(groups: np.ndarray) -> np.ndarray:
+    """For each prefix of answers, its effective number of independent answers, ``n^2 / sum of (answers per
+    group)^2`` (Kish's design effect for answers that are repeated within groups): n when every group has one."""
+    _, codes = np.unique(groups, return_inverse=True)
+    seen = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
+    added = np.empty(len(codes), dtype=np.float64)
+    for i, g in enumerate(codes.tolist()):  # (m + 1)^2 - m^2 = 2m + 1
+        added[i] = 2 * seen[g] + 1
+        seen[g] += 1
+    n = np.arange(1, len(codes) + 1, dtype=np.float64)
+    return n * n / np.cumsum(added)
 
 
 def text_folds(texts: list[str], folds: int = FOLDS) -> np.ndarray:
@@ -97,16 +130,14 @@ def text_folds(texts: list[str], folds: int = FOLDS) -> np.ndarray:
     )
 
 
-def fitting_rows(texts: list[str], sample: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The examples a stacker is fitted on (sorted), whether each one's text is unique in the index, and its fold.
-
-    Examples whose normalised text no other example has come first: leaving one out leaves no copy of it behind (a
-    listing's colour and size variants share a title), so its evidence is what a new product's would be. The others
-    are drawn only when those are fewer than half the sample."""
+def fitting_rows(
+    texts: list[str], sample: int, rng: np.random.Generator
+) -> tuple[np.ndarray, list[list[int]], np.ndarray]:
+    """The examples a stacker is fitted on (a uniform sample, sorted), each one's copies (the examples sharing its
+    normalised text, itself included: its evidence leaves them all out) and its fold (copies share a fold)."""
     keys = [normalize(t) for t in texts]
-    copies = Counter(keys)
-    alone = np.flatnonzero([copies[k] == 1 for k in keys])
-    pool = alone if len(alone) >= min(sample, len(keys)) // 2 else np.arange(len(keys))
-    rows = np.sort(rng.choice(pool, size=min(sample, len(pool)), replace=False))
-    unique = np.array([copies[keys[j]] == 1 for j in rows.tolist()], dtype=bool)
-    return rows, unique, text_folds([keys[j] for j in rows.tolist()])
+    members: dict[str, list[int]] = {}
+    for j, key in enumerate(keys):
+        members.setdefault(key, []).append(j)
+    rows = np.sort(rng.choice(len(keys), size=min(sample, len(keys)), replace=False))
+    return rows, [members[keys[j]] for j in rows.tolist()], text_folds([keys[j] for j in rows.tolist()])

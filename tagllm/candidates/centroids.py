@@ -57,17 +57,19 @@ class ClassCentroids(ClassFamily):
         cc = dots_cfc / np.maximum(self.cfc_norms, 1e-9)
         if batch.exclude is None:
             return [ce, cl, cc]
-        for i, ex in enumerate(batch.exclude):  # leave the example out of its own classes' centroids
+        # leave the example and its copies (the same normalised text: the same lexical row, and an embedding taken as
+        # the same) out of their classes' centroids
+        for i in range(len(batch.exclude)):
             cols = batch.lex.indices[batch.lex.indptr[i] : batch.lex.indptr[i + 1]]
             x = batch.lex.data[batch.lex.indptr[i] : batch.lex.indptr[i + 1]].astype(np.float64)
             icf = self.icf[cols].astype(np.float64)
             xw_sq = float(((x * icf) ** 2).sum())
             own = float((x * x * icf).sum())
-            for c in self.classes.example_classes[ex]:
-                ce[i, c] = loo_cosine(dots_emb[i, c], self.emb_norms[c], 1.0)
-                cl[i, c] = loo_cosine(dots_lex[i, c], self.lex_norms[c], 1.0)
-                # x.(S-x)w / |(S-x)w| with w = icf: cross term S.w^2.x, and |xw|^2
+            for c, m in self.left_out_classes(batch, i).items():
+                ce[i, c] = loo_cosine(dots_emb[i, c], self.emb_norms[c], 1.0, m)
+                cl[i, c] = loo_cosine(dots_lex[i, c], self.lex_norms[c], 1.0, m)
+                # x.(S-mx)w / |(S-mx)w| with w = icf: cross term S.w^2.x, and |xw|^2
                 cross = float((row_values(self.lex_sums, c, cols) * icf * icf * x).sum())
-                rest = self.cfc_norms[c] ** 2 - 2 * cross + xw_sq
-                cc[i, c] = (dots_cfc[i, c] - own) / math.sqrt(rest) if rest > 1e-9 else 0.0
+                rest = self.cfc_norms[c] ** 2 - 2 * m * cross + m * m * xw_sq
+                cc[i, c] = (dots_cfc[i, c] - m * own) / math.sqrt(rest) if rest > 1e-9 else 0.0
         return [ce, cl, cc]

@@ -76,7 +76,8 @@ class PhotoEvidence(ClassFamily):
         has = photos.has
         exclude = None if batch.exclude is None else np.asarray(batch.exclude, np.int64)
         k = self.data.k + (1 if exclude is not None else 0)
-        votes = {view: self.voter._votes(photos.hits(view, k), batch.exclude) for view in VIEWS.values()}
+        own = None if exclude is None else [[e] for e in exclude.tolist()]  # a copy's photo is another photo
+        votes = {view: self.voter._votes(photos.hits(view, k), own) for view in VIEWS.values()}
         signals: dict[str, np.ndarray] = {}
         for view in VIEWS.values():
             signals[f"{view}_centroid"] = self._centroid(photos.views[view], has, exclude, view)
@@ -119,7 +120,7 @@ class PhotoEvidence(ClassFamily):
         out = np.zeros((len(has), len(self.classes.ids)))
         rows = np.flatnonzero(has)
         if len(rows):
-            own = None if exclude is None else self.store.position[exclude[rows]].tolist()
+            own = None if exclude is None else [[p] for p in self.store.position[exclude[rows]].tolist()]
             out[rows] = self.ridges[view].predict(vectors[rows], own)
         return out
 

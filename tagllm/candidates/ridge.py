@@ -59,18 +59,20 @@ class Ridge:
         weights = eigenvectors @ (projected_xty / (eigenvalues + penalty)[:, None])
         return cls(weights.astype(np.float32), inverse.astype(np.float32), y.tocsr(), penalty)
 
-    def predict(self, vectors: np.ndarray, exclude: list[int] | None = None) -> np.ndarray:
-        """Per product and class, the regression's value; for ``exclude`` (the examples the rows are), their
-        leave-one-out value."""
+    def predict(self, vectors: np.ndarray, left_out: list[list[int]] | None = None) -> np.ndarray:
+        """Per product and class, the regression's value; for rows that are examples, their value with the examples
+        ``left_out[i]`` (the row's example and its copies, whose vectors are taken as the row's) left out: through
+        Sherman-Morrison, ``(pred - h * sum of their y) / (1 - m h)`` for m such copies."""
         x = _with_intercept(vectors)
         out = (x @ self.weights).astype(np.float64)
-        if exclude is None:
+        if left_out is None:
             return out
         h = ((x @ self.inverse) * x).sum(axis=1, dtype=np.float64)
-        own = self.y[exclude]
-        rows = np.repeat(np.arange(len(exclude)), np.diff(own.indptr))
-        out[rows, own.indices] -= h[rows]
-        return out / (1.0 - h)[:, None]
+        copies = np.array([len(e) for e in left_out], dtype=np.float64)
+        own = self.y[np.concatenate([np.asarray(e, np.int64) for e in left_out])]
+        rows = np.repeat(np.repeat(np.arange(len(left_out)), copies.astype(np.int64)), np.diff(own.indptr))
+        np.subtract.at(out, (rows, own.indices), h[rows])
+        return out / np.maximum(1.0 - copies * h, 1e-9)[:, None]
 
 
 @dataclass
@@ -115,6 +117,7 @@ class RidgeEvidence(ClassFamily):
         return cls(data, data.classes) if data.classes is not None else None
 
     def read(self, batch: Batch) -> Evidence:
-        ridge = self.model.predict(batch.emb, batch.exclude)
+        left_out = None if batch.exclude is None else [batch.left_out(i) for i in range(len(batch.exclude))]
+        ridge = self.model.predict(batch.emb, left_out)
         proposals = self.proposals([ridge - ridge.min(axis=1, keepdims=True)])
         return Evidence(proposals, lambda candidates: self.gather(candidates, [ridge]))

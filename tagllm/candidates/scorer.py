@@ -126,20 +126,22 @@ class CandidateScorer:
         exclude: list[int] | None = None,
         lex: sp.csr_matrix | None = None,
         images: ImageBatch | None = None,
+        copies: list[list[int]] | None = None,
     ) -> Batch:
         texts = list(texts)
         normalized = [normalize(t) for t in texts]
         if lex is None:
             lexical = self._lexical_model()
             lex = lexical.weigh(hash_counts(normalized))
-        extra = 1 if exclude is not None else 0
+        # neighbours the evidence leaves out (fitting: the example itself and its copies) are searched for beyond k
+        extra = 0 if exclude is None else max(map(len, copies), default=1) if copies is not None else 1
         if self.index is not None and len(self.index) and self.k:
             emb_hits = self.index.search(emb, self.k + extra)
             lex_hits = self.index.lexical_search(lex, self.k + extra)
         else:
             empty = Hits(np.zeros((len(texts), 0), np.float32), np.zeros((len(texts), 0), np.int64))
             emb_hits = lex_hits = empty
-        return Batch(emb, lex, emb_hits, lex_hits, texts, normalized, exclude, images)
+        return Batch(emb, lex, emb_hits, lex_hits, texts, normalized, exclude, images, copies)
 
     def features(self, batch: Batch, facet: str) -> Features:
         """The candidate values of every product of the batch and their evidence (candidates x FEATURES)."""
@@ -211,8 +213,9 @@ class CandidateScorer:
         batch_size: int = 512,
         progress: Callable[[int, int], None] | None = None,
     ) -> dict[str, Stacker]:
-        """Fit a stacker per facet by leave-one-out over a sample of the index's own examples (see
-        ``tagllm.candidates.fitting``); ``progress(done, total)`` counts its batches, then its facets.
+        """Fit a stacker per facet over a sample of the index's own examples, each one's evidence leaving it and its
+        copies (examples with the same normalised text) out (see ``tagllm.candidates.fitting``); ``progress(done,
+        total)`` counts its batches, then its facets.
 
         BLAS runs on one thread here: the fit is thousands of small products (a few thousand rows by a hundred
         columns, a 385 x 385 eigendecomposition) that a second thread hardly speeds up, and on a busy machine

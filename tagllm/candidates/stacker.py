@@ -82,15 +82,17 @@ class Stacker:
         products: np.ndarray,
         *,
         folds: np.ndarray,
-        unique: np.ndarray,
+        groups: np.ndarray | None = None,
+        unseen: np.ndarray | None = None,
         multi_valued: bool,
         fitted_on: int,
         k: int | None,
         inputs: tuple[str, ...] = ("text", "image"),
     ) -> Stacker | None:
         """``fit``, plus the calibration and keep probability of ``tagllm.candidates.calibration``: ``products``
-        gives each row's product, ``folds`` each product's fold (by its text) and ``unique`` whether its text has no
-        copy in the index (only those are read for the calibration)."""
+        gives each row's product and ``folds`` each product's fold (by its text); ``groups`` each product's group of
+        copies (one answer repeated, for the keep probability's bound) and ``unseen`` the rows whose value no example
+        besides the product's copies carries (read as wrong: a new product cannot be given a value no example has)."""
         best = (np.inf, 1.0, np.full(len(y), np.nan))
         for c in PENALTIES:  # the inverse penalty whose out-of-fold probabilities fit best
             oof = np.full(len(y), np.nan)
@@ -105,12 +107,15 @@ class Stacker:
                 best = (loss, c, oof)
         _, c, oof = best
         stacker = cls.fit(x, y, fitted_on=fitted_on, k=k, inputs=inputs, c=c)
-        read = unique[products] & ~np.isnan(oof)
+        read = ~np.isnan(oof)
         if stacker is None or len(np.unique(products[read])) < MIN_CALIBRATION_PRODUCTS:
             return stacker
-        stacker.calibration = Calibration.fit(oof[read], y[read])
-        probs, right = answers(stacker.calibration(oof[read]), y[read], products[read], multi_valued=multi_valued)
-        stacker.keep = keep_probability(probs, right)
+        right = y.astype(bool) if unseen is None else y.astype(bool) & ~unseen
+        stacker.calibration = Calibration.fit(oof[read], right[read])
+        probs, right, of = answers(
+            stacker.calibration(oof[read]), right[read], products[read], multi_valued=multi_valued
+        )
+        stacker.keep = keep_probability(probs, right, None if groups is None else groups[of])
         return stacker
 
     def predict(self, x: np.ndarray) -> np.ndarray:

@@ -44,7 +44,8 @@ class NeighbourVotes(Family):
         return cls(data)
 
     def read(self, batch: Batch) -> Evidence:
-        votes = [self._votes(hits, batch.exclude) for hits in (batch.emb_hits, batch.lex_hits)]
+        left_out = None if batch.exclude is None else [batch.left_out(i) for i in range(len(batch.exclude))]
+        votes = [self._votes(hits, left_out) for hits in (batch.emb_hits, batch.lex_hits)]
         tables = self.data.tables
 
         def columns(candidates: Candidates) -> np.ndarray:
@@ -65,13 +66,17 @@ class NeighbourVotes(Family):
 
         return Evidence([v.keys for v in votes], columns)
 
-    def _votes(self, hits: Hits, exclude: list[int] | None) -> _Votes:
-        """Similarity-weighted votes of a product's k neighbours (leaving the product itself out when fitting)."""
+    def _votes(self, hits: Hits, left_out: list[list[int]] | None) -> _Votes:
+        """Similarity-weighted votes of a product's k neighbours (leaving out, when fitting, the examples
+        ``left_out[i]``: the product itself and its copies)."""
         tables, size = self.data.tables, self.data.space.size
         ids = hits.ids
         valid = ids >= 0
-        if exclude is not None:
-            valid &= ids != np.asarray(exclude)[:, None]
+        if left_out is not None:
+            padded = np.full((len(left_out), max(map(len, left_out), default=1)), -1, np.int64)
+            for i, own in enumerate(left_out):
+                padded[i, : len(own)] = own
+            valid &= ~(ids[:, :, None] == padded[:, None, :]).any(axis=2)
         kept = np.cumsum(valid, axis=1)
         valid &= kept <= self.data.k
         scores = np.where(valid, np.maximum(hits.scores, 0.0), 0.0).astype(np.float64)

@@ -40,15 +40,16 @@ def zero_example_stacker() -> Stacker | None:
 def probabilities(stacker: Stacker | None, data: FacetData, matrix: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Each candidate's probability of being right (``matrix``: candidates x FEATURES, product i's rows
     ``starts[i]:starts[i+1]``): by the stacker fitted on the examples when there is one; for a hierarchical facet no
-    example carries, by the shipped zero-example stacker; for an attribute facet no example carries, the calibrated
-    probability of what the text states (``tagllm.candidates.stated``), and a value it does not state at most
-    ``UNSTATED_CAP`` (ranked by the default stacker, for a backend choosing among the candidates)."""
+    example carries, by the shipped zero-example stacker; for an attribute facet without a fitted stacker (no example
+    carries it, or too few to fit and calibrate one: the hand-set weights' probabilities were never measured), the
+    calibrated probability of what the text states (``tagllm.candidates.stated``), and a value it does not state at
+    most ``UNSTATED_CAP`` (ranked by the default stacker, for a backend choosing among the candidates)."""
     if stacker is not None:
         return predict_grouped(stacker, matrix, starts)
     if data.tables.hierarchical and data.classes is None:
         return predict_grouped(zero_example_stacker() or Stacker.default(), matrix, starts)
     probs = predict_grouped(Stacker.default(), matrix, starts)
-    if data.tables.hierarchical or data.classes is not None:
+    if data.tables.hierarchical:
         return probs
     stated = matrix[:, COLUMN["stated"]]
     return np.where(stated > 0, stated, np.minimum(probs, UNSTATED_CAP))
