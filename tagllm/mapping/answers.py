@@ -96,8 +96,14 @@ def map_answer(
                 rejected.append(Rejection(facet=facet, text=text, reason=mapped.reason or "not mapped"))
                 continue
         method = mapped.method or outcome.method
-        if value is None and outcome.candidates and allowed is not None and facet in allowed:
-            # "T-Shirts" names five Shopify categories; the product's candidates may hold just one of them
+        if (
+            outcome.candidates
+            and allowed is not None
+            and facet in allowed
+            and (value is None or value.id not in allowed[facet])
+        ):
+            # "T-Shirts" names five Shopify categories (read as the general one); the product's candidates may hold
+            # just one of them
             inside = [vid for vid in outcome.candidates if vid in allowed[facet]]
             if len(inside) == 1:
                 value, method = mapper.values[inside[0]], outcome.method

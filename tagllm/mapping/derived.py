@@ -14,6 +14,12 @@ _SUFFIXES = ("ered", "ing", "ed", "er", "es", "s", "y")
 """Inflections and derivations that make an attribute word of a noun or verb ("checkered", "buttoned", "stripy")."""
 _PARTICLES = frozenset({"up", "on", "off", "in"})
 MIN_ROOT = 3
+_ADJECTIVES = (("ular", "l"), ("ical", ""), ("al", ""), ("ic", ""))
+"""Adjectives made of nouns, as a value's name is written ("Rectangular", "Hexagonal", "Conical", "Magnetic"), with
+what the noun ends in instead ("rectangle" and "rectangular" both give "rectangl")."""
+MIN_ADJECTIVE_ROOT = 5
+"""A noun's root must be this long to meet an adjective value's: "hexagon" and "triangl" do; "anim" (anime, Animal)
+and "cor" (core, Coral) do not."""
 
 
 def root(word: str) -> str:
@@ -23,6 +29,8 @@ def root(word: str) -> str:
     Only ever compared with the roots of one flat facet's values, never shown.
     """
     for suffix in _SUFFIXES:
+        if suffix == "s" and word.endswith("ss"):
+            continue  # "gloss" is no plural: "glossy" and "gloss" both give "gloss"
         if word.endswith(suffix) and len(word) - len(suffix) >= MIN_ROOT:
             word = word[: -len(suffix)]
             break
@@ -33,9 +41,19 @@ def root(word: str) -> str:
     return word
 
 
+def noun_root(adjective: str) -> str | None:
+    """The root of the noun an adjective is made of ("hexagonal" -> "hexagon", "triangular" -> "triangl"), or None."""
+    for suffix, ending in _ADJECTIVES:
+        if adjective.endswith(suffix):
+            found = adjective[: -len(suffix)] + ending
+            return found if len(found) >= MIN_ADJECTIVE_ROOT else None
+    return None
+
+
 class DerivedStage(Stage):
     """In a flat facet, a one-word string whose root is the root of exactly one value's word: a value named by one
-    word ("Striped"), or by a word and a particle ("Lace-up", "Slip-on"). A root that two values share decides
+    word ("Striped"), or by a word and a particle ("Lace-up", "Slip-on"), or by an adjective made of the string's noun
+    ("hexagon" -> Hexagonal, "rectangle" -> Rectangular). A root that two values share decides
     nothing; hierarchical facets are left alone (their names are nouns, already folded to the singular)."""
 
     name = "derived"
@@ -68,8 +86,10 @@ class DerivedStage(Stage):
                 if len(words) == 2 and words[1] in _PARTICLES:
                     words = words[:1]
                 if len(words) == 1 and words[0].isalpha() and len(words[0]) > MIN_ROOT:
-                    ids = found.setdefault(root(words[0]), [])
-                    if value.id not in ids:
-                        ids.append(value.id)
+                    noun = noun_root(words[0])
+                    for key in dict.fromkeys([root(words[0]), *([noun] if noun else [])]):
+                        ids = found.setdefault(key, [])
+                        if value.id not in ids:
+                            ids.append(value.id)
             self._roots[facet] = found
         return found

@@ -1,4 +1,4 @@
-"""Rules of a facet that give a value more names: the parts of "Name (ABBR)", letter sizes, gender words.
+"""Rules of a facet that give a value more names: the parts of "Name (ABBR)" and "A & B", letter sizes, gender words.
 
 These are rules, not lists of entries: they apply to any taxonomy whose values have that shape. The mapper puts the
 names they give in its alias table (method ``alias``), looked up after the value's own names and synonyms.
@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from tagllm.taxonomy import Value
+from tagllm.text import normalize
 
 _PAREN = re.compile(r"^(?P<base>[^()]+?)\s*\((?P<inner>[^()]+)\)\s*$")
 _PREFIX_ABBR = re.compile(r"^(?P<abbr>[A-Z][A-Z0-9]{0,5})\s*(?:-\s*)?\((?P<full>[^()]+)\)$")
@@ -25,6 +26,9 @@ _MEDIUM = frozenset({"m", "medium", "med", "md"})
 MIN_SIZE_VALUES = 3
 """A facet is a size facet when at least this many of its values read as letter sizes (one value named "L" is not)."""
 
+_JOINED = re.compile(r"\s*(?:,|&)\s*")
+MIN_PART_WORDS = 2
+_HALF = re.compile(r"^(?P<whole>\d+)\.5$")
 _RANGE = re.compile(r"^(?P<low>\d+)\s*-\s*(?P<high>\d+)\s+(?P<unit>months|years)$", re.IGNORECASE)
 UNIT_SPELLINGS = {
     "months": ("m", "mo", "mos", "mth", "mths", "mnth", "mnths", "month", "months"),
@@ -35,9 +39,19 @@ ONE_SIZE = ("one size", "one-size", "onesize", "one size fits all", "one size fi
 """The ways to write the single size of a product that comes in one size only."""
 
 GENDER_WORDS = {
-    "male": ("man", "men", "mens", "him", "he", "gents", "gentleman", "gentlemen"),
-    "female": ("woman", "women", "womens", "ladies", "lady", "her", "she"),
-    "unisex": ("gender neutral", "genderless", "men and women", "women and men", "all genders"),
+    "male": ("man", "men", "mens", "him", "he", "gents", "gentleman", "gentlemen", "boy", "boys", "menswear"),
+    "female": ("woman", "women", "womens", "ladies", "lady", "her", "she", "girl", "girls", "womenswear"),
+    "unisex": (
+        "gender neutral",
+        "genderless",
+        "men and women",
+        "women and men",
+        "all genders",
+        "male and female",
+        "female and male",
+        "boys and girls",
+        "girls and boys",
+    ),
 }
 """The words for each gender value (Male/Men, Female/Women, Unisex): a closed class, like letter sizes."""
 _GENDER_NAMES = {
@@ -129,16 +143,55 @@ def range_spellings(name: str) -> list[str]:
     out: list[str] = []
     for short in UNIT_SPELLINGS[unit]:
         out += [f"{low}-{high}{short}", f"{low}-{high} {short}", f"{low} to {high} {short}"]
+    if unit == "years":  # "2-3 years old", "4-5 yrs old"
+        out += [f"{low}-{high} {short} old" for short in ("years", "yrs", "year", "yr")]
     return [a for a in out if a.casefold() != name.casefold()]
+
+
+def half_spellings(name: str) -> list[str]:
+    """How a size with a half is written by hand ("9.5" -> 9 1/2, 9½, 9 ½); [] for other names."""
+    match = _HALF.match(name.strip())
+    if not match:
+        return []
+    whole = match.group("whole")
+    return [f"{whole} 1/2", f"{whole}½", f"{whole} ½"]
+
+
+def part_aliases(values: list[Value]) -> Iterator[tuple[str, Value]]:
+    """The parts of a name that joins kinds ("Coffee Makers & Espresso Machines" -> Coffee Makers, Espresso Machines)
+    as names of that value: parts of two words or more (a lone "Clips" or "eye" says too little) ending in a plural
+    noun, as kinds are named ("Mobile Phone" in "Mobile Phone & Tablet Tripods" qualifies the tripods), that are no
+    value's own name and a part of no other value's name."""
+    names = {normalize(v.name) for v in values}
+    owners: dict[str, list[tuple[str, Value]]] = {}
+    for value in values:
+        if "&" not in value.name:
+            continue
+        for part in _JOINED.split(value.name):
+            part = part.strip()
+            key = normalize(part)
+            words = key.split()
+            if len(words) >= MIN_PART_WORDS and _plural(words[-1]) and key not in names:
+                owners.setdefault(key, []).append((part, value))
+    for found in owners.values():
+        if len({v.id for _, v in found}) == 1:
+            yield found[0]
+
+
+def _plural(word: str) -> bool:
+    return word.endswith("s") and not word.endswith("ss")
 
 
 def facet_aliases(values: Iterable[Value]) -> Iterator[tuple[str, Value]]:
     """(alias, value) pairs that the rules give one facet's values."""
     values = list(values)
+    yield from part_aliases(values)
     for value in values:
         for alias in paren_aliases(value.name):
             yield alias, value
         for alias in range_spellings(value.name):
+            yield alias, value
+        for alias in half_spellings(value.name):
             yield alias, value
         if value.name.casefold() in ONE_SIZE:
             for alias in ONE_SIZE:

@@ -37,8 +37,9 @@ def kind_words(wordnet: WordNet, names: Iterable[str]) -> frozenset[str]:
 
 
 def facet_words(mapper: Mapper, facet: str | None) -> frozenset[str]:
-    """Stems of the words that name a facet rather than a value: its name and title ("colour" and "color" alike),
-    "category" in a hierarchical facet, and in a flat one the kind words of its values (``kind_words``)."""
+    """Stems of the words that name a facet rather than a value: its name and title in both spellings ("colour" and
+    "color", "flavour" and "flavor"; "sz" for "size"), "category" in a hierarchical facet, and in a flat one the kind
+    words of its values (``kind_words``)."""
     words: set[str] = {"category"} if facet is None or mapper.taxonomy.facets[facet].hierarchical else set()
     if facet is None:
         return frozenset(words)
@@ -46,6 +47,9 @@ def facet_words(mapper: Mapper, facet: str | None) -> frozenset[str]:
     words |= {stem(w) for text in (spec.name, spec.title) for w in normalize(text).split() if len(w) > 2}
     if {"colour", "color"} & words:
         words |= {"colour", "color"}
+    words |= {w[:-2] + "our" for w in words if w.endswith("or")} | {w[:-3] + "or" for w in words if w.endswith("our")}
+    if stem("size") in words:
+        words.add(stem("sz"))  # "sz 14", "sz. 6": how sellers shorten the word
     wordnet = getattr(mapper.lexical, "wordnet", None) if mapper.lexical is not None else None
     if not spec.hierarchical and wordnet is not None:  # "toggle fastening": closures are fasteners
         words |= kind_words(wordnet, (v.name for v in mapper.taxonomy.facet_values(facet)))

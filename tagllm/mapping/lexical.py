@@ -13,6 +13,7 @@ from tagllm.mapping.agreement import WHOLE_TRAIL, agreements, named_rivals
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import iter_keys, keys, stem
+from tagllm.mapping.repeats import general_value
 from tagllm.mapping.tables import NAME_TABLES, scope
 from tagllm.mapping.wordnet import LexiconMissing, WordNet, plural
 from tagllm.text import normalize
@@ -95,6 +96,8 @@ class LexicalStage(Stage):
             if self._names_facet(text, batch.facet):
                 continue  # "material" names the facet, not one of its values (WordNet: a material is a fabric)
             ids, climbed = self.landing(text, batch.facet)
+            general = general_value(self.m.taxonomy, ids) if hierarchical else None
+            ids = [general] if general is not None else ids  # "jumpers": Clothing Tops' Sweaters, not the baby ones
             if not hierarchical and ids and self._head_disagrees(text, ids, batch.facet):
                 continue  # "brick red" is no Brown, "ash grey" no Silver: the last word names the value
             if len(ids) > 1 and self.m.use_embeddings:

@@ -26,6 +26,7 @@ from tagllm.mapping.lookup import (
     SynonymStage,
     TranslationStage,
 )
+from tagllm.mapping.repeats import general_value
 from tagllm.mapping.tables import load_tables
 from tagllm.taxonomy import Taxonomy, Value
 
@@ -225,9 +226,15 @@ class Mapper:
         return Outcome(Mapped(text, facet, None, None, score, reason))
 
     def decide(self, raw: str, facet: str | None, ids: list[str], method: str, key: str | None = None) -> Outcome:
-        """One value: accepted; several: rejected as ambiguous, with the values it was torn between."""
+        """One value: accepted; several: rejected as ambiguous, with the values it was torn between (unless they share
+        one name and one of them is the most general: ``repeats.py``)."""
         if len(ids) == 1:
             return self.accept(raw, facet, self.values[ids[0]], method)
+        general = general_value(self.taxonomy, ids)
+        if general is not None:  # "T-Shirts": Clothing Tops, not the baby, maternity or fan ones
+            outcome = self.accept(raw, facet, self.values[general], method)
+            outcome.candidates, outcome.method = tuple(ids), method
+            return outcome
         outcome = self.reject(raw, facet, self.ambiguity(ids, facet, key if key is not None else raw))
         outcome.candidates, outcome.method = tuple(ids), method
         return outcome

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, WHOLE_TRAIL, agreements
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, Outcome, Stage
 from tagllm.mapping.colours import survey_name
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import keys, stem
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
 
 FLAT_AGREEMENT = 0.7
+MIN_PART = 3
+"""A word run together is split into parts of at least this many letters ("crew" + "neck", not "c" + "rewneck")."""
 """In a flat facet, a head beside a noun that describes nothing known ("mulberry silk", "food grade silicone") is taken
 only when the whole string is at least this similar to the value (no other value nearer): "croutons zipper" is not."""
 
@@ -49,6 +51,8 @@ class ModifierStage(Stage):
             if has_cjk(text) or LIST.search(text):
                 continue
             tokens = [t for t in normalize(text).split() if t != "s"]
+            if not hierarchical and len(tokens) == 1:
+                tokens = self._split(tokens[0], facet) or tokens  # "turtleneck", "longsleeve"
             inner = None if hierarchical else self._inner_value(tokens, facet)
             if inner is not None:
                 batch.done[raw] = self.m.accept(raw, facet, self.m.values[inner], self.name)
@@ -126,7 +130,7 @@ class ModifierStage(Stage):
             if batch.candidates.get(raw) and value.id not in batch.candidates[raw]:
                 continue  # WordNet read the whole string as other values ("blow dryer": hair dryers, not Dryers)
             others = self.m.lookup(plans[raw][:-1], facet, naming)
-            if others.vetoed or any(o.mapped.value is not None or o.candidates for o in others.done.values()):
+            if others.vetoed or any(_names_other(o, value) for o in others.done.values()):
                 continue  # "navy blue", "clothes washer", "stand mixer": another word names a value (or several)
             if not hierarchical and self._part_of_name(plans[raw][:-1], value, facet):
                 continue  # "double xl": "double" is a word of another value's name (Double extra large), not a shade
@@ -189,6 +193,16 @@ class ModifierStage(Stage):
             kept.append(token)
         return kept
 
+    def _split(self, word: str, facet: str | None) -> list[str] | None:
+        """A word run together of a value's name and a word the stage drops ("turtleneck": Turtle and the facet's
+        word neck; "longsleeve": Long and sleeve), as two words; None when no split leaves one value's name."""
+        for i in range(MIN_PART, len(word) - MIN_PART + 1):
+            parts = [word[:i], word[i:]]
+            kept = self.strip(parts, facet)
+            if len(kept) == 1 and self.vocab.names_value(kept[0], facet):
+                return parts
+        return None
+
     def _describes_next(self, tokens: list[str], i: int, describing: frozenset[str], facet: str | None) -> bool:
         """Whether token ``i`` is a value of a describing facet that does not name a value with the next token
         ("velvet" in "velvet sofa"; not "wine" in "wine glasses")."""
@@ -220,9 +234,10 @@ class ModifierStage(Stage):
         return any(stem(w) not in mine and stem(w) in self.vocab.own_words(facet) for w in others)
 
     def _describes_head(self, others: list[str], text: str, facet: str | None) -> bool:
-        """In a flat facet, whether the words beside the head describe it: adjectives ("tan brown"), colour names in
-        a colour facet ("charcoal grey"), other facets' values. A noun that is none of these ("croutons zipper",
-        "vectors drum", "density cups (MDF)") makes the string another thing, not a shade of the head's value."""
+        """In a flat facet, whether the words beside the head describe it: adjectives ("tan brown"), colour names and
+        the nouns colours are named after in a colour facet ("charcoal grey", "walnut brown"), other facets' values.
+        A noun that is none of these ("croutons zipper", "vectors drum", "density cups (MDF)") makes the string
+        another thing, not a shade of the head's value."""
         lexical = self.m.lexical
         wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
         colours = bool(self.m.colour.shades(facet))
@@ -230,8 +245,8 @@ class ModifierStage(Stage):
         for word in others:
             if wordnet is not None and wordnet.is_adjective(word):
                 continue
-            if colours and survey_name(word) is not None:
-                continue
+            if colours and (survey_name(word) is not None or wordnet is not None and wordnet.noun_synsets(word)):
+                continue  # "charcoal grey"; "walnut brown", "hunter green": a colour named after a thing
             if keys(word)[1] in describing or word in NEGATING:
                 continue
             return False
@@ -272,3 +287,10 @@ class ModifierStage(Stage):
                 raw for raw, a in zip(group, agreements(self.m, queries, facet, floor, trail), strict=True) if a is None
             }
         return out
+
+
+def _names_other(outcome: Outcome, value: Value) -> bool:
+    """Whether a word beside the head names a value other than the head's, or several ("navy" in "navy blue"); one
+    that names the head's own value agrees with it ("scarlet" in "scarlet red")."""
+    found = outcome.mapped.value
+    return bool(outcome.candidates) or (found is not None and found.id != value.id)

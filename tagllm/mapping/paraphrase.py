@@ -48,6 +48,22 @@ class ParaphraseStage(Stage):
         plans = {raw: found for raw, found in plans.items() if found}
         if not plans:
             return
+        named = self._named(plans, facet)
+        # "machine that toasts bread": no "bread toaster" in the taxonomy; the agent noun alone names the thing
+        agents = {raw: found for raw in plans if raw not in named and (found := agent_nouns(batch.text(raw)))}
+        named |= self._named(agents, facet)
+        queries = [(batch.text(raw), vid) for raw, ids in named.items() for vid in ids]
+        scores = iter(agreements(self.m, queries, facet, HEAD_AGREEMENT, HEAD_TRAIL))
+        for raw, ids in named.items():
+            kept = [(vid, score) for vid in ids if (score := next(scores)) is not None]
+            if len(kept) == 1:
+                vid, score = kept[0]
+                batch.done[raw] = self.m.accept(raw, facet, self.m.values[vid], self.name, round(score, 4))
+            elif ids:
+                batch.candidates.setdefault(raw, tuple(ids))
+
+    def _named(self, plans: dict[str, list[str]], facet: str) -> dict[str, list[str]]:
+        """The values each string's rewrites name (by the table and lexical stages), in the rewrites' order."""
         looked = self.m.lookup({r for found in plans.values() for r in found}, facet, self.stages)
         named: dict[str, list[str]] = {}
         for raw, found in plans.items():
@@ -58,15 +74,18 @@ class ParaphraseStage(Stage):
                     ids.append(outcome.mapped.value.id)
             if ids:
                 named[raw] = ids
-        queries = [(batch.text(raw), vid) for raw, ids in named.items() for vid in ids]
-        scores = iter(agreements(self.m, queries, facet, HEAD_AGREEMENT, HEAD_TRAIL))
-        for raw, ids in named.items():
-            kept = [(vid, score) for vid in ids if (score := next(scores)) is not None]
-            if len(kept) == 1:
-                vid, score = kept[0]
-                batch.done[raw] = self.m.accept(raw, facet, self.m.values[vid], self.name, round(score, 4))
-            elif ids:
-                batch.candidates.setdefault(raw, tuple(ids))
+        return named
+
+
+def agent_nouns(text: str) -> list[str]:
+    """The agent nouns of a description's verb alone ("machine that toasts bread" -> "toaster"), for when no compound
+    names anything; none without a verb and its object."""
+    words = [w for w in normalize(re.sub(r"['’]s\b", "", text)).split() if w not in DETERMINERS]
+    link = next((i for i, w in enumerate(words) if w in LINKS), None)
+    if link is None or link == 0 or len(words) < MIN_WORDS or len(words) <= link + 2:
+        return []
+    verb = _base(words[link + 1], words[link])
+    return _agents(verb) if verb is not None and _phrase(words[link + 2 :]) else []
 
 
 def rewrites(text: str) -> list[str]:
