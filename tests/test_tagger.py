@@ -31,8 +31,12 @@ def test_tags_english_and_chinese_products(tagger) -> None:  # type: ignore[no-u
     assert [r.status for r in results] == ["ok", "ok", "ok"]
     assert [leaf(r) for r in results] == ["apparel-tshirts", "apparel-dresses", "electronics-headphones"]
     assert "color-blue" in {t.id for t in results[0].tags["color"]}  # 'Navy' is a synonym of Blue
-    assert [t.id for t in results[1].tags["color"]] == ["color-red"]  # 红色 is Red's Chinese label
-    assert results[1].tags["audience"][0].id == "audience-women"
+    # 红色 is Red's Chinese label: the top colour candidate, but too few demo examples carry a colour to fit a stacker,
+    # and a value stated only in Chinese is right under half the time (tagllm.candidates.stated), so none is kept
+    assert results[1].provenance is not None
+    assert results[1].provenance.candidates["color"][0].id == "color-red"
+    assert "color" not in results[1].tags
+    assert results[1].provenance.candidates["audience"][0].id == "audience-women"  # 女士, the same way
 
 
 def test_every_tag_is_a_taxonomy_value_with_ancestors(tagger, demo_taxonomy) -> None:  # type: ignore[no-untyped-def]
