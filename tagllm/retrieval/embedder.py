@@ -5,6 +5,7 @@ by PyTorch or, on a CPU, by ONNX Runtime (a fused fp32 graph by default; int8 on
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -76,6 +77,9 @@ class Embedder:
         self._onnx: Any = None
         self._dim: int | None = None
         self._progress: Callable[[int, int], None] | None = None
+        # one encode at a time: a tagger encodes its next window on a worker thread while the main thread may embed
+        # taxonomy labels, and a fast tokenizer refuses to be used from two threads at once ("Already borrowed")
+        self._lock = threading.RLock()
 
     @classmethod
     def from_config(cls, config: Any) -> Embedder:
@@ -219,11 +223,15 @@ class Embedder:
         show_progress: bool = False,
         progress: Callable[[int, int], None] | None = None,
     ) -> np.ndarray:
+        with self._lock:
+            return self._encode_distinct(list(texts), show_progress, progress or self._progress)
+
+    def _encode_distinct(
+        self, texts: list[str], show_progress: bool, report: Callable[[int, int], None] | None
+    ) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        texts = list(texts)
         distinct = list(dict.fromkeys(texts))  # a repeated text (duplicate listings are common) is encoded once
-        report = progress or self._progress
         if report is None or len(distinct) <= PROGRESS_CHUNK:
             vectors = self._encode(distinct, show_progress)
         else:
