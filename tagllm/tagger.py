@@ -238,7 +238,8 @@ class Tagger:
         photos = self._photos_async(products)
         if self._encode_thread is None:
             self._encode_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagllm-encode")
-        vectors = self._encode_thread.submit(self.embedder.encode, [p.text() for p in products], progress=progress)
+        texts = [p.text() for p in products]
+        vectors = self._encode_thread.submit(self.embedder.encode, texts, progress=progress, spare_core=True)
         return _Window(converted, vectors, photos)
 
     def _batches(self, window: _Window, size: int) -> Iterator[list[TagResult]]:

@@ -1,11 +1,11 @@
 """Products read in growing windows, the next window's texts encoded on a worker thread while this one is tagged.
 
-Tagging a window is encoding its texts, then retrieving and scoring them. Encoding (tokenising in Rust, running
-ONNX Runtime) releases the GIL for nearly all of its time, and so do the array products of scoring, so on two cores
-a window's scoring can run beside the next window's encoding: the wall time of a run tends to the larger of the
-two instead of their sum. Each window is still encoded in one call, as before, so the vectors, and every tag and
-confidence, are the same.
-"""
+Tagging a window is encoding its texts, then retrieving and scoring them. ONNX Runtime runs outside the GIL, so the
+next window's encoding can go on beside this one's scoring; the encoder then runs on one thread fewer than the
+cores (``OnnxEncoder.sparing_session``), leaving one to the scoring. Each window is still encoded in one call, so
+the vectors, and every tag and confidence, are the same: 3,000 Flipkart products through ``Tagger.tag_file`` gave
+the same results (latencies aside) and took 48.1 and 48.8 s this way against 56.6 and 55.3 s one window after the
+other (alternating in one process, 2 shared cores, load average 7-8)."""
 
 from __future__ import annotations
 
