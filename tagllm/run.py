@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tagllm.assembly import Progress, gc_paused
 from tagllm.errors import InputError
 from tagllm.io import STDIO, RecordSource, ResultWriter, to_product
-from tagllm.models import Product, RecordError, TagResult
+from tagllm.models import Product, RecordError
 from tagllm.tagger import error_id
 
 if TYPE_CHECKING:
@@ -149,35 +149,26 @@ def _tag_records(
 
     report = (lambda done, total: progress("encode", done, total)) if progress else None
     batches = tagger.tag_batches(items(), progress=report)
-    try:
-        while True:
-            with gc_paused():  # each batch's results are written and freed before the collector would look at them
-                results = next(batches, None)
-                if results is None:
-                    return
-                writer.write(results, [kept.popleft() for _ in results] if keep_columns else None)
-            _count(results, summary)
-            if progress:
-                progress("tag", summary.tagged + summary.failed, None)
-    finally:
-        close = getattr(batches, "close", None)
-        if close is not None:  # on Ctrl-C too: the tagger stops encoding the window it was reading ahead
-            close()
-
-
-def _count(results: list[TagResult], summary: RunSummary) -> None:
-    for result in results:
-        if result.status == "ok":
-            summary.tagged += 1
-            summary.routed += result.source == "llm"
-            if result.routing is not None and result.routing.error is not None:
-                summary.fell_back += 1
-                failure = result.routing.error.message
-                summary.note(f"{result.product_id}: the LLM failed, the default's tags were kept: {failure}")
-        else:
-            summary.failed += 1
-            if result.error:
-                summary.note(result.error.message)
+    while True:
+        with gc_paused():  # each batch's results are written and freed before the collector would look at them
+            results = next(batches, None)
+            if results is None:
+                return
+            writer.write(results, [kept.popleft() for _ in results] if keep_columns else None)
+        for result in results:
+            if result.status == "ok":
+                summary.tagged += 1
+                summary.routed += result.source == "llm"
+                if result.routing is not None and result.routing.error is not None:
+                    summary.fell_back += 1
+                    failure = result.routing.error.message
+                    summary.note(f"{result.product_id}: the LLM failed, the default's tags were kept: {failure}")
+            else:
+                summary.failed += 1
+                if result.error:
+                    summary.note(result.error.message)
+        if progress:
+            progress("tag", summary.tagged + summary.failed, None)
 
 
 def _refuse_same_file(records: RecordSource, target: str | Path) -> None:

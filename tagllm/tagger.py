@@ -6,7 +6,6 @@ import atexit
 import gc
 import itertools
 import json
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -47,7 +46,6 @@ from tagllm.retrieval.image_index import ImageBatch, Photos
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
 from tagllm.threads import one_thread
-from tagllm.windows import FIRST_WINDOW, growing_windows, one_ahead, stoppable
 
 if TYPE_CHECKING:
     from tagllm.io import RecordSource
@@ -58,6 +56,8 @@ atexit.register(gc.unfreeze)  # what a Tagger freezes is still freed at interpre
 
 NEIGHBOURS_IN_PROVENANCE = 5
 DEFAULT_EXAMPLES_IN_PROMPT = 5
+# The first window of a run is small so its results are out within seconds; windows then double up to ENCODE_WINDOW.
+FIRST_WINDOW = 256
 HIDDEN_TITLE = "(title hidden: tag from the photo)"  # what stands for the text when the photos alone are read
 
 
@@ -94,7 +94,6 @@ class Tagger:
             )
         self.image_root: Path | None = Path(self.config.image_root) if self.config.image_root else None
         self._photo_thread: ThreadPoolExecutor | None = None
-        self._encode_thread: ThreadPoolExecutor | None = None
         self.backend = backend or get_backend(self.config.backend, **backend_options(self.config, taxonomy))
         if getattr(self.backend, "taxonomy", False) is None:
             self.backend.taxonomy = taxonomy  # type: ignore[attr-defined]
@@ -192,18 +191,16 @@ class Tagger:
 
         Texts are encoded one window at a time (one call sorts its texts by length, so they pad little); windows
         grow from FIRST_WINDOW to ENCODE_WINDOW so that the first results come within seconds, not after the
-        whole first window is encoded. The next window is read and encoded on a worker thread while this one is
-        scored (see ``tagllm.windows``). ``progress(done, total)`` follows the encoding of each window.
+        whole first window is encoded. ``progress(done, total)`` follows the encoding of each window.
         """
         size = batch_size or self.config.batch_size
-        windows = growing_windows(products, FIRST_WINDOW, max(size, ENCODE_WINDOW))
-        stop = threading.Event()
-        report = stoppable(progress, stop)
-        try:
-            for _, window in one_ahead(windows, lambda numbered: self._start_window(*numbered, progress=report)):
-                yield from self._batches(window, size)
-        finally:
-            stop.set()  # a window still encoding for a run that stopped ends at its next chunk
+        iterator = iter(products)
+        seen = 0
+        window_size = min(FIRST_WINDOW, max(size, ENCODE_WINDOW))
+        while window := list(itertools.islice(iterator, window_size)):
+            yield from self._batches(window, size, first=seen, progress=progress)
+            seen += len(window)
+            window_size = min(2 * window_size, max(size, ENCODE_WINDOW))
 
     def tag_batch(
         self,
@@ -229,26 +226,24 @@ class Tagger:
                 results[i] = result
         return [r for r in results if r is not None]
 
-    def _start_window(
-        self, first: int, items: list[Product | dict[str, Any] | RecordError], *, progress: Any = None
-    ) -> _Window:
-        """Read a window's products and set its texts encoding on the encoder thread, its photos on the photo one."""
+    def _batches(
+        self,
+        items: Sequence[Product | dict[str, Any] | RecordError],
+        size: int,
+        *,
+        first: int = 0,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator[list[TagResult]]:
+        """Tag ``items`` batch by batch, their texts encoded beforehand in one call (see ENCODE_WINDOW) while their
+        photos load and encode on other threads."""
         converted = [self._visible(_as_product(item, first + i)) for i, item in enumerate(items)]
         products = [p for p in converted if isinstance(p, Product)]
         photos = self._photos_async(products)
-        if self._encode_thread is None:
-            self._encode_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagllm-encode")
-        texts = [p.text() for p in products]
-        vectors = self._encode_thread.submit(self.embedder.encode, texts, progress=progress, spare_core=True)
-        return _Window(converted, vectors, photos)
-
-    def _batches(self, window: _Window, size: int) -> Iterator[list[TagResult]]:
-        """Tag a window batch by batch, once its texts are encoded (in one call, see ENCODE_WINDOW)."""
-        vectors = window.vectors.result()
-        encoded = window.photos.result() if window.photos is not None else None
+        vectors = self.embedder.encode([p.text() for p in products], progress=progress)
+        encoded = photos.result() if photos is not None else None
         row = 0
-        for start in range(0, len(window.items), size):
-            batch = window.items[start : start + size]
+        for start in range(0, len(converted), size):
+            batch = converted[start : start + size]
             valid = sum(isinstance(p, Product) for p in batch)
             part = encoded.slice(row, row + valid) if encoded is not None else None
             yield self.tag_batch(batch, vectors=vectors[row : row + valid], photos=part)
@@ -606,15 +601,6 @@ class Tagger:
             self, source, target, input_format=input_format, output_format=output_format, resume=resume,
             columns=columns, keep_columns=keep_columns, provenance=provenance, progress=progress,
         )  # fmt: skip
-
-
-@dataclass
-class _Window:
-    """A window of products read (errors in place) whose texts and photos are being encoded on worker threads."""
-
-    items: list[Product | RecordError]
-    vectors: Future[np.ndarray]
-    photos: Future[Photos | None] | None
 
 
 @dataclass

@@ -73,15 +73,6 @@ def test_the_fp32_graph_is_fused_and_batching_by_tokens_changes_no_vector(embedd
     assert np.abs(embedder.onnx.encode(TEXTS, batch_tokens=10_000) - alone).max() < 1e-5
 
 
-def test_sparing_a_core_runs_one_thread_fewer_and_gives_the_same_vectors(embedder: Embedder) -> None:
-    import os
-
-    same = embedder.encode(TEXTS)
-    assert np.array_equal(embedder.encode(TEXTS, spare_core=True), same)
-    threads = embedder.onnx.sparing_session().get_session_options().intra_op_num_threads
-    assert threads == max(1, len(os.sched_getaffinity(0)) - 1)
-
-
 def test_onnx_batches_hold_as_many_texts_as_fit_in_the_token_budget(
     embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -117,18 +117,17 @@ def test_parquet_killed_mid_run_keeps_its_parts_and_resumes(tagger, tmp_path: Pa
 
 def test_results_are_written_as_they_are_ready(tagger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     src, out = _products(tmp_path / "in.jsonl", 600), tmp_path / "out.jsonl"
-    tag_batch = tagger.tag_batch
-    written: dict[str, int] = {}  # first product of each batch -> rows in the output when the batch is tagged
+    encode = tagger.embedder.encode
+    calls: list[tuple[int, int]] = []  # (texts in the call, rows already in the output)
 
-    def watching(items, **kwargs):  # type: ignore[no-untyped-def]
-        written[items[0].id] = len(out.read_text().splitlines()) if out.exists() else 0
-        return tag_batch(items, **kwargs)
+    def watching(texts, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((len(texts), len(out.read_text().splitlines()) if out.exists() else 0))
+        return encode(texts, **kwargs)
 
-    monkeypatch.setattr(tagger, "tag_batch", watching)
+    monkeypatch.setattr(tagger.embedder, "encode", watching)
     summary = tagger.tag_file(src, out)
     assert summary.tagged == 600
-    # a small first window of 256, then the rest: the first 256 were out before the rest was tagged
-    assert (written["p0"], written["p254"], written["p256"]) == (0, 254, 256)
+    assert calls == [(256, 0), (344, 256)]  # a small first window, then the rest: the first 256 were out already
 
 
 def test_ctrl_c_keeps_what_was_tagged_and_says_so(tagger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from typing import IO, Any
 
@@ -65,8 +64,7 @@ STAGES = {
 
 class StderrProgress:
     """One self-overwriting status line per stage on stderr, with counts and rate, only on a terminal: piped
-    output, logs and ``-q`` get none. ``encode`` reports (a tagging window being embedded) ride on the tag line;
-    they come from the tagger's encoder thread, hence the lock."""
+    output, logs and ``-q`` get none. ``encode`` reports (a tagging window being embedded) ride on the tag line."""
 
     REDRAW_SECONDS = 0.2
 
@@ -81,15 +79,10 @@ class StderrProgress:
         self._done = 0
         self._total: int | None = None
         self._encoding = ""
-        self._lock = threading.Lock()
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if not self.enabled:
             return
-        with self._lock:
-            self._report(stage, done, total)
-
-    def _report(self, stage: str, done: int, total: int | None) -> None:
         now = time.monotonic()
         encoding = ""
         if stage == "encode":  # the products of the next window are being embedded before they are tagged
@@ -128,8 +121,7 @@ class StderrProgress:
     def done(self) -> None:
         """End the current line (showing its last count): what is printed next starts on a line of its own."""
         if self.enabled:
-            with self._lock:
-                self._finish_line()
+            self._finish_line()
         self._stage = ""
 
 

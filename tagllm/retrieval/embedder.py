@@ -5,7 +5,6 @@ by PyTorch or, on a CPU, by ONNX Runtime (a fused fp32 graph by default; int8 on
 from __future__ import annotations
 
 import os
-import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -77,9 +76,6 @@ class Embedder:
         self._onnx: Any = None
         self._dim: int | None = None
         self._progress: Callable[[int, int], None] | None = None
-        # one encode at a time: a tagger encodes its next window on a worker thread while the main thread may embed
-        # taxonomy labels, and a fast tokenizer refuses to be used from two threads at once ("Already borrowed")
-        self._lock = threading.RLock()
 
     @classmethod
     def from_config(cls, config: Any) -> Embedder:
@@ -222,31 +218,24 @@ class Embedder:
         *,
         show_progress: bool = False,
         progress: Callable[[int, int], None] | None = None,
-        spare_core: bool = False,
-    ) -> np.ndarray:
-        """L2-normalised embeddings, one row per text. ``spare_core``: leave a core to other work of this process
-        (ONNX Runtime on one thread fewer; PyTorch unchanged)."""
-        with self._lock:
-            return self._encode_distinct(list(texts), show_progress, progress or self._progress, spare_core)
-
-    def _encode_distinct(
-        self, texts: list[str], show_progress: bool, report: Callable[[int, int], None] | None, spare_core: bool
     ) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        texts = list(texts)
         distinct = list(dict.fromkeys(texts))  # a repeated text (duplicate listings are common) is encoded once
+        report = progress or self._progress
         if report is None or len(distinct) <= PROGRESS_CHUNK:
-            vectors = self._encode(distinct, show_progress, spare_core)
+            vectors = self._encode(distinct, show_progress)
         else:
-            vectors = self._encode_in_chunks(distinct, report, spare_core)
+            vectors = self._encode_in_chunks(distinct, report)
         if len(distinct) < len(texts):
             row = {text: i for i, text in enumerate(distinct)}
             vectors = vectors[[row[text] for text in texts]]
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def _encode(self, texts: list[str], show_progress: bool = False, spare_core: bool = False) -> np.ndarray:
+    def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         if self.onnx is not None:
-            return np.asarray(self.onnx.encode(texts, spare_core=spare_core))
+            return np.asarray(self.onnx.encode(texts))
         return np.asarray(
             self.model.encode(
                 texts,
@@ -257,14 +246,12 @@ class Embedder:
             )
         )
 
-    def _encode_in_chunks(
-        self, texts: list[str], report: Callable[[int, int], None], spare_core: bool = False
-    ) -> np.ndarray:
+    def _encode_in_chunks(self, texts: list[str], report: Callable[[int, int], None]) -> np.ndarray:
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # as sentence-transformers sorts a call
         vectors: np.ndarray | None = None
         for start in range(0, len(order), PROGRESS_CHUNK):
             rows = order[start : start + PROGRESS_CHUNK]
-            chunk = self._encode([texts[i] for i in rows], spare_core=spare_core)
+            chunk = self._encode([texts[i] for i in rows])
             if vectors is None:
                 vectors = np.empty((len(texts), chunk.shape[1]), dtype=chunk.dtype)
             vectors[rows] = chunk

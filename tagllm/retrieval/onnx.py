@@ -136,17 +136,15 @@ def _fuse_or_keep(model: Any, source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def _ort_session(path: str | Path, threads: int = 0) -> Any:
-    """An ONNX Runtime session for ``path`` on ``threads`` threads (0: one per core)."""
+def _ort_session(path: str | Path) -> Any:
     import onnxruntime as ort
 
     ort.disable_telemetry_events()  # a tagging run reports nothing about itself to anyone
     options = ort.SessionOptions()
     options.log_severity_level = 3  # errors only
-    options.intra_op_num_threads = threads
     # ONNX Runtime's threads spin while they wait for work by default: on a machine whose cores are shared they
-    # burn the time slices the other thread needs. 1,000 Flipkart texts, alternating in one process, 2 rounds
-    # (2 cores, load average 7-10): 24.6 and 93.3 s spinning, 15.9 and 20.4 s not; the same vectors.
+    # burn the time slices the other processes' threads need. 1,000 Flipkart texts, alternating in one process,
+    # 2 rounds (2 cores, load average 7-10): 24.6 and 93.3 s spinning, 15.9 and 20.4 s not; the same vectors.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
@@ -157,27 +155,14 @@ class OnnxEncoder:
     def __init__(self, path: str | Path, model: Any, session: Any = None) -> None:
         """``session`` runs the graph (``tagllm.retrieval.openvino`` passes OpenVINO's); by default ONNX Runtime's
         for ``path``."""
-        self.path = None if session is not None else path
         self.session = session if session is not None else _ort_session(path)
-        self._sparing: Any = None
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.model = model
         width = self.session.get_outputs()[0].shape[-1]
         self.dim = int(width) if isinstance(width, int) else None
 
-    def sparing_session(self) -> Any:
-        """A session on one thread fewer than the cores, for encoding beside other work: a tagger scores a window
-        while the next one encodes (``tagllm.windows``). 3,000 Flipkart products through ``Tagger.tag_file``,
-        alternating in one process, 2 rounds (2 cores, load average 7-8): 48.1 and 48.8 s encoding ahead on one
-        thread, 55.4 and 54.0 s on two, 56.6 and 55.3 s one window after the other; the same results. OpenVINO's
-        session is its own."""
-        if self._sparing is None:
-            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-            self._sparing = _ort_session(self.path, max(1, cores - 1)) if self.path is not None else self.session
-        return self._sparing
-
-    def encode(self, texts: Sequence[str], *, batch_tokens: int = BATCH_TOKENS, spare_core: bool = False) -> np.ndarray:
-        """L2-normalised embeddings, one row per text; ``spare_core``: through ``sparing_session``.
+    def encode(self, texts: Sequence[str], *, batch_tokens: int = BATCH_TOKENS) -> np.ndarray:
+        """L2-normalised embeddings, one row per text.
 
         The texts are tokenised in one call (sentence-transformers' own tokenisation), sorted by token count and
         batched by it: each batch is cut to its longest text and holds as many texts as fit in ``batch_tokens``
@@ -188,7 +173,6 @@ class OnnxEncoder:
         features = self.model.preprocess(list(texts))
         tokens = {name: features[name].numpy().astype(np.int64, copy=False) for name in self.inputs}
         lengths = tokens["attention_mask"].sum(axis=1)
-        session = self.sparing_session() if spare_core else self.session
         left = getattr(self.model.tokenizer, "padding_side", "right") == "left"
         order = np.argsort(-lengths, kind="stable")
         out: np.ndarray | None = None
@@ -198,7 +182,7 @@ class OnnxEncoder:
             rows = order[start : start + max(1, batch_tokens // width)]
             start += len(rows)
             columns = slice(-width, None) if left else slice(0, width)
-            vectors = session.run(None, {name: array[rows, columns] for name, array in tokens.items()})[0]
+            vectors = self.session.run(None, {name: array[rows, columns] for name, array in tokens.items()})[0]
             if out is None:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
             out[rows] = vectors
