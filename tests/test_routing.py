@@ -152,13 +152,16 @@ def test_a_per_facet_map_routes_on_the_facets_it_names_only(
     demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path
 ) -> None:
     facets = ["category", "color"]
-    default = {r.product_id: r for r in _tagger(demo_taxonomy, embedder, demo_index_dir, facets=facets).tag(PRODUCTS)}
+    # two colours stated: each one less likely right than wrong, the one colour the default is unsure of
+    products = [*PRODUCTS, Product(id="scarf", title="Black and white striped scarf")]
+    default = {r.product_id: r for r in _tagger(demo_taxonomy, embedder, demo_index_dir, facets=facets).tag(products)}
     threshold, unsure = _between_lowest_two(default, "color")
+    assert unsure == "scarf"
     backend = LastCandidate()
     tagger = _tagger(
         demo_taxonomy, embedder, demo_index_dir, backend, facets=facets, route_threshold={"color": threshold}
     )
-    results = {r.product_id: r for r in tagger.tag(PRODUCTS)}
+    results = {r.product_id: r for r in tagger.tag(products)}
     assert [[r.product.id for r in call] for call in backend.calls] == [[unsure]]
     routing = results[unsure].routing
     assert routing is not None and routing.below == ["color"]
