@@ -28,12 +28,12 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
-# Words that end in -s in the singular and that catalogues use often.
 # English plurals no suffix rule reaches, for comparing words (a closed class of the language)
 IRREGULAR_PLURALS = {
     "women": "woman", "men": "man", "children": "child", "feet": "foot", "teeth": "tooth", "mice": "mouse",
     "geese": "goose",
 }  # fmt: skip
+# Words that end in -s in the singular and that catalogues use often.
 _SINGULAR_S = frozenset({"lens", "series", "species", "news", "chassis", "canvas", "atlas", "bus", "gas", "plus"})
 
 

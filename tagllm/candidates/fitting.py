@@ -95,23 +95,25 @@ def fit_stackers(
         has_photo = index.images.position[rows] >= 0
         groups[has_photo] = rows[has_photo]
     starts = range(0, len(rows), batch_size)
-    total, done = len(starts) + len(scorer.facets), 0
-    if progress:
-        progress(done, total)
+    steps = iter(range(len(starts) + len(scorer.facets) + 1))
+    total = len(starts) + len(scorer.facets)
+
+    def step() -> None:
+        done = next(steps)
+        if progress:
+            progress(done, total)
+
+    step()
     evidence = _Evidence()
     for start in starts:
         evidence.add(scorer, rows[start : start + batch_size].tolist(), start, copies[start : start + batch_size])
-        done += 1
-        if progress:
-            progress(done, total)
+        step()
     stackers = {}
     for facet in scorer.facets:
         stacker = _fit_facet(scorer, facet, evidence, folds, groups)
         if stacker is not None:
             stackers[facet] = stacker
-        done += 1
-        if progress:
-            progress(done, total)
+        step()
     return stackers
 
 

@@ -135,9 +135,7 @@ class HeadFinder:
             at and (head_key(words[at]), head_key(words[at - 1])) in self.pairs
         ):
             return at
-        inner = [
-            i for i in known if i < at and (k := head_key(words[i])) not in self.describing and k not in COLLECTIVE
-        ]
+        inner = [i for i in known if i < at and self.names_product(words[i])]
         return inner[-1] if inner else at
 
     @staticmethod
@@ -170,11 +168,13 @@ class HeadFinder:
         return words
 
     def names(self, words: list[str]) -> bool:
-        """Whether one of the words names a product: it heads a value's name, and it neither describes nor counts."""
-        return any(
-            is_word(w) and (k := head_key(w)) in self.known and k not in self.describing and k not in COLLECTIVE
-            for w in words
-        )
+        """Whether one of the words names a product (``names_product``)."""
+        return any(self.names_product(w) for w in words)
+
+    def names_product(self, word: str) -> bool:
+        """Whether the word heads a value's name, and neither describes nor counts."""
+        key = head_key(word)
+        return is_word(word) and key in self.known and key not in self.describing and key not in COLLECTIVE
 
     @staticmethod
     def phrase_words(title: str, cut: bool = True) -> list[str]:
