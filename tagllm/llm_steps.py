@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -14,6 +15,7 @@ from tagllm.taxonomy import CATEGORY, Taxonomy
 if TYPE_CHECKING:
     from tagllm.config import TaggerConfig
     from tagllm.prompts import Prompt
+    from tagllm.results import Part
 
 AttributeMode = Literal["auto", "two_step", "one_call"]
 AUTO: AttributeMode = "auto"
@@ -113,6 +115,16 @@ class LLMSteps:
             return None
         return self._request(item, offered, self.attribute_prompt, category=category)
 
+    def second_requests(
+        self, scored: Sequence[ScoredProduct], firsts: Sequence[Part]
+    ) -> list[GenerationRequest | None]:
+        """two_step: each product's attribute request for the category its first answer chose (None: the first
+        step failed, or no facet that applies has candidates)."""
+        return [
+            self.second(item, part.chosen(CATEGORY)) if part.answer is not None else None
+            for item, part in zip(scored, firsts, strict=True)
+        ]
+
     def attribute_candidates(self, item: ScoredProduct, categories: list[str | None]) -> dict[str, list[Candidate]]:
         """The candidates of the attribute facets that apply to any of ``categories`` (to none: those that apply
         everywhere), each facet's values that apply there (Cotton is a material of T-shirts, Leather is not: see
@@ -181,6 +193,19 @@ class LLMSteps:
             ),
             schema=answer_schema(self.taxonomy, offered),
         )
+
+
+def first_requests(scored: Sequence[ScoredProduct], steps: LLMSteps | None) -> list[GenerationRequest]:
+    """What a backend gets first for each scored product: with ``steps`` (an LLM), ``steps.first``'s messages and
+    schema; without (the retrieval default), the candidates and neighbours alone."""
+    if steps is None:
+        return [
+            GenerationRequest(
+                product=i.product, candidates=i.candidates, neighbours=i.neighbours, image_uses=i.image_uses
+            )
+            for i in scored
+        ]
+    return [steps.first(s) for s in scored]
 
 
 def load_attribute_prompt(prompt: Prompt, name_or_path: str | None, taxonomy: Taxonomy) -> Prompt:

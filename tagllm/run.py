@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from tagllm.assembly import Progress, gc_paused
 from tagllm.errors import InputError
-from tagllm.io import STDIO, RecordSource, ResultWriter, to_product
+from tagllm.io import STDIO, RecordSource, ResultWriter, error_id, to_product
 from tagllm.models import Product, RecordError
-from tagllm.tagger import error_id
 
 if TYPE_CHECKING:
     from tagllm.tagger import Tagger

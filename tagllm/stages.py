@@ -29,7 +29,8 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from tagllm.backends.base import Generation, GenerationRequest
-from tagllm.llm_steps import ScoredProduct
+from tagllm.io import as_product, error_id
+from tagllm.llm_steps import ScoredProduct, first_requests
 from tagllm.models import Candidate, LabelledProduct, Neighbour, Product, RecordError, TagResult
 
 if TYPE_CHECKING:
@@ -48,12 +49,10 @@ def engine_passes(tagger: Tagger) -> int:
 # -- the CPU stage before the engine -----------------------------------------------------------------------------------
 def request_rows(tagger: Tagger, items: Sequence[Product | dict[str, Any]]) -> list[dict[str, Any]]:
     """Normalise, embed, retrieve, score and render: one request row per item, in order (see the module doc)."""
-    from tagllm.tagger import _as_product, error_id
-
-    converted = [_as_product(item, i) for i, item in enumerate(items)]
+    converted = [as_product(item, i) for i, item in enumerate(items)]
     products = [p for p in converted if isinstance(p, Product)]
     scored = tagger.score(products) if products else []
-    found = iter(zip(scored, tagger._first_requests(scored, tagger.steps), strict=True))
+    found = iter(zip(scored, first_requests(scored, tagger.steps), strict=True))
     two_step = engine_passes(tagger) == 2
     rows = []
     for i, item in enumerate(converted):
@@ -89,8 +88,11 @@ def attribute_rows(
         except Exception as exc:  # a row that cannot be read is an error record, never a lost row
             out[i] = _row(pid, error=_unreadable(pid, exc).model_dump_json())
     if todo:
-        parts = tagger._parts([t[1] for t in todo], [t[2] for t in todo])
-        seconds = tagger._second_requests([t[3] for t in todo], parts)
+        steps = tagger.steps
+        if steps is None:
+            raise ValueError("attribute_rows builds the attribute step of an LLM tagger; this one has no steps")
+        parts = tagger.results.parts([t[1] for t in todo], [t[2] for t in todo])
+        seconds = steps.second_requests([t[3] for t in todo], parts)
         for (i, request, generation, _), second in zip(todo, seconds, strict=True):
             answered = json.dumps([_step(request, generation)], ensure_ascii=False)
             pid = request.product.id
@@ -128,8 +130,8 @@ def _finish(tagger: Tagger, row: dict[str, Any], max_tokens: int | None, tokeniz
         steps.append((request, generation_from_row(row, max_tokens, request=request, tokenizer=tokenizer)))
     if not steps:
         raise ValueError("the row has neither a request nor an answered step")
-    parts = tagger._parts([s[0] for s in steps], [s[1] for s in steps])
-    return tagger._result(parts, tagger.backend, tagger.steps)
+    parts = tagger.results.parts([s[0] for s in steps], [s[1] for s in steps])
+    return tagger.results.result(parts, tagger.backend, tagger.steps)
 
 
 def result_row(result: TagResult) -> dict[str, Any]:

@@ -17,10 +17,10 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from tagllm.io import error_id
 from tagllm.io import resume as outputs
 from tagllm.models import Candidate, Provenance, RecordError, Tag, TagResult
 from tagllm.run import run_file
-from tagllm.tagger import error_id
 
 
 class QuickTagger:

@@ -1,5 +1,6 @@
 """Batch I/O: read products (JSONL, CSV, Parquet; file or stdin), write results as they are ready, resume a run."""
 
+from tagllm.io.products import as_product, error_id, read_products, to_product
 from tagllm.io.readers import (
     FORMATS,
     STDIO,
@@ -7,9 +8,7 @@ from tagllm.io.readers import (
     RecordSource,
     detect_format,
     parse_columns,
-    read_products,
     read_records,
-    to_product,
     unknown_columns,
 )
 from tagllm.io.resume import OutputState, scan_output
@@ -22,7 +21,9 @@ __all__ = [
     "Record",
     "RecordSource",
     "ResultWriter",
+    "as_product",
     "detect_format",
+    "error_id",
     "flat_row",
     "parse_columns",
     "read_products",

@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from pydantic import ValidationError
-
 from tagllm.errors import InputError, missing_dependency
-from tagllm.models import GOLD_PREFIX, PRODUCT_FIELDS, Product, RecordError, suggest_field
+from tagllm.models import GOLD_PREFIX, PRODUCT_FIELDS, RecordError, suggest_field
 
 FORMATS = ("jsonl", "csv", "parquet")
 STDIO = "-"
@@ -382,42 +380,3 @@ def unknown_columns(records: Iterable[Record], limit: int = 50) -> dict[str, str
             if key not in PRODUCT_FIELDS and not key.startswith(GOLD_PREFIX) and key not in {"labels", "extra"}:
                 seen.setdefault(key, suggest_field(key))
     return seen
-
-
-def to_product(record: Record, name: str, cls: type[Product] = Product) -> Product | RecordError:
-    """Validate a raw record; the error names the file, line and field."""
-    if record.error is not None:
-        return record.error
-    data = dict(record.data or {})
-    if data.get("id") in (None, ""):
-        data["id"] = f"line-{record.line}"
-    try:
-        return cls.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or None
-        empty = err["type"] in {"missing", "string_too_short"} or data.get("title") is None  # an empty CSV cell
-        if field == "title" and empty:
-            msg = "has no title; every product needs a non-empty title"
-        else:
-            msg = f"field {field!r}: {err['msg']}"
-        shown = _short(data["id"])
-        return RecordError(
-            field=field,
-            line=record.line,
-            record_id=str(data["id"]) if isinstance(data["id"], str | int | float) else f"line-{record.line}",
-            message=f"{name}:{record.line}: record {shown} {msg}",
-        )
-
-
-def _short(value: Any, width: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def read_products(
-    source: str | Path, *, format: str | None = None, columns: dict[str, str] | None = None
-) -> Iterator[Product | RecordError]:
-    records = RecordSource(source, format=format, columns=columns)
-    for record in records:
-        yield to_product(record, records.name)

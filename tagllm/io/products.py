@@ -1,0 +1,81 @@
+"""Records to products: a raw record or a batch item becomes a ``Product``, or the error record naming why not.
+
+Never an exception: a bad record is data (an error record naming the file or batch position, the line and the
+field), and the rest of the input goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from tagllm.io.readers import Record, RecordSource
+from tagllm.models import Product, RecordError
+
+
+def read_products(
+    source: str | Path, *, format: str | None = None, columns: dict[str, str] | None = None
+) -> Iterator[Product | RecordError]:
+    """The products of a JSONL/CSV/Parquet file (or '-' for stdin), each bad record an error record."""
+    records = RecordSource(source, format=format, columns=columns)
+    for record in records:
+        yield to_product(record, records.name)
+
+
+def to_product(record: Record, name: str, cls: type[Product] = Product) -> Product | RecordError:
+    """Validate a raw record; the error names the file, line and field."""
+    if record.error is not None:
+        return record.error
+    data = dict(record.data or {})
+    if data.get("id") in (None, ""):
+        data["id"] = f"line-{record.line}"
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or None
+        empty = err["type"] in {"missing", "string_too_short"} or data.get("title") is None  # an empty CSV cell
+        if field == "title" and empty:
+            msg = "has no title; every product needs a non-empty title"
+        else:
+            msg = f"field {field!r}: {err['msg']}"
+        shown = _short(data["id"])
+        return RecordError(
+            field=field,
+            line=record.line,
+            record_id=str(data["id"]) if isinstance(data["id"], str | int | float) else f"line-{record.line}",
+            message=f"{name}:{record.line}: record {shown} {msg}",
+        )
+
+
+def as_product(item: Any, position: int) -> Product | RecordError:
+    """A batch item (a Product, a dict, or an error record already) at 0-based ``position`` as a Product, or the
+    error record saying why it is not one (named ``batch:N``, N 1-based)."""
+    if isinstance(item, Product | RecordError):
+        return item
+    where = f"batch:{position + 1}"
+    if not isinstance(item, Mapping):
+        message = f"{where}: expected a product (a dict with a title, or a Product), got {_kind(item)}"
+        return RecordError(line=position + 1, message=message)
+    bad_keys = [key for key in item if not isinstance(key, str)]
+    if bad_keys:
+        message = f"{where}: field names must be strings, got {bad_keys[0]!r}"
+        return RecordError(line=position + 1, message=message)
+    return to_product(Record(position + 1, dict(item)), "batch")
+
+
+def error_id(error: RecordError, position: int) -> str:
+    """The product id an error record is written under: the record's id, else its line (else ``position``)."""
+    return error.record_id or f"line-{error.line or position}"
+
+
+def _kind(value: Any) -> str:
+    return f"{type(value).__name__} {_short(value, 40)}"
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"

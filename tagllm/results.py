@@ -1,0 +1,262 @@
+"""A backend's answers into results: one batch call per step, each answer mapped onto the taxonomy, then one
+``TagResult`` per product.
+
+Confidences come from the backend's log-probs, else from the default's candidate scores; tags under the threshold
+back off to the deepest ancestor that is sure enough. ``Tagger`` runs this after each backend call, and
+``tagllm.stages`` after an engine answered rows on a cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tagllm.backends import Backend, Generation, GenerationRequest
+from tagllm.config import TaggerConfig
+from tagllm.errors import TagllmError
+from tagllm.llm_steps import ScoredProduct, first_requests
+from tagllm.mapping.answers import answer_from_ids
+from tagllm.models import Candidate, MappingInfo, Provenance, RecordError, Rejection, Tag, TagResult
+from tagllm.taxonomy import CATEGORY, Taxonomy
+
+if TYPE_CHECKING:
+    from tagllm.llm_steps import LLMSteps
+    from tagllm.retrieval.embedder import Embedder
+    from tagllm.retrieval.index import ExampleIndex
+
+
+@dataclass
+class Part:
+    """One answered request of a product: what was asked, the backend's answer, and that answer mapped (None when
+    the backend failed)."""
+
+    request: GenerationRequest
+    generation: Generation
+    answer: Any = None
+    latency_ms: float = 0.0
+
+    def chosen(self, facet: str) -> str | None:
+        """The value the answer chose for ``facet`` (the first, as the model wrote it), before any threshold."""
+        mapped = self.answer.tags.get(facet) if self.answer is not None else None
+        return mapped[0][0].id if mapped else None
+
+
+class ResultBuilder:
+    """Maps a backend's answers onto one taxonomy (``parts``) and makes each product's ``TagResult`` (``result``).
+
+    ``mapper``: the validator for free-text answers; built on first use when not given (see ``mapper``)."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        facets: Sequence[str],
+        config: TaggerConfig,
+        *,
+        index: ExampleIndex | None = None,
+        embedder: Embedder | None = None,
+        mapper: Any = None,
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.facets = list(facets)
+        self.config = config
+        self.index = index
+        self.embedder = embedder
+        self._mapper = mapper
+
+    @property
+    def mapper(self) -> Any:
+        """The validator that maps a backend's answers onto the taxonomy: built on first use, since the retrieval
+        backend answers with taxonomy ids and never needs it (its tables for Shopify's 10,595 categories cost a
+        first run seconds), and with tables for these facets only (the category too: it places the facets that
+        apply)."""
+        if self._mapper is None:
+            from tagllm.mapping import Mapper
+
+            facets = {*self.facets, *({CATEGORY} & self.taxonomy.facets.keys())}
+            self._mapper = Mapper(self.taxonomy, embedder=self.embedder, facets=facets)
+        return self._mapper
+
+    def answer(self, scored: list[ScoredProduct], backend: Backend, steps: LLMSteps | None) -> list[TagResult]:
+        """The scored products tagged by ``backend`` (``steps``: an LLM's, else None): one batch call per step."""
+        firsts = self.generate(first_requests(scored, steps), backend)
+        if steps is None or not steps.is_two_step:
+            return [self.result([part], backend, steps) for part in firsts]
+        # Step 2, batch-first: the attribute requests of the whole batch go to the backend together.
+        seconds = steps.second_requests(scored, firsts)
+        todo = [(i, request) for i, request in enumerate(seconds) if request is not None]
+        answered = dict(zip([i for i, _ in todo], self.generate([r for _, r in todo], backend), strict=True))
+        return [
+            self.result([part, answered[i]] if i in answered else [part], backend, steps)
+            for i, part in enumerate(firsts)
+        ]
+
+    def generate(self, requests: list[GenerationRequest], backend: Backend) -> list[Part]:
+        """One backend call for a list of requests; each answer mapped onto the taxonomy (None where it failed)."""
+        if not requests:
+            return []
+        started = time.perf_counter()
+        try:
+            generations = backend.generate(requests)
+        except TagllmError as exc:
+            error = RecordError(message=f"backend {backend.name}: {exc}", is_retryable=exc.is_retryable)
+            generations = [Generation(error=error) for _ in requests]
+        elapsed_ms = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
+        return self.parts(requests, generations, elapsed_ms)
+
+    def parts(
+        self, requests: Sequence[GenerationRequest], generations: Sequence[Generation], elapsed_ms: float = 0.0
+    ) -> list[Part]:
+        """Each request with its generation, the answer mapped onto the taxonomy (None where the generation failed);
+        ``elapsed_ms``: the latency of a generation that does not carry its own."""
+        parts = []
+        for request, generation in zip(requests, generations, strict=True):
+            answer = None
+            if generation.error is None:
+                allowed = {f: {c.id for c in cands} for f, cands in request.candidates.items()}
+                facets = list(request.candidates) or self.facets
+                if generation.ids is not None:  # value ids already: checked, not parsed and mapped
+                    parsed = json.loads(generation.text) if generation.text else None
+                    answer = answer_from_ids(self.taxonomy, generation.ids, facets, allowed=allowed, parsed=parsed)
+                else:
+                    answer = self.mapper.map_answer(generation.text, facets, allowed=allowed)
+            latency_ms = generation.latency_ms if generation.latency_ms is not None else elapsed_ms
+            parts.append(Part(request, generation, answer, latency_ms))
+        return parts
+
+    def result(self, parts: list[Part], backend: Backend, steps: LLMSteps | None) -> TagResult:
+        """One product's result from its answered requests: one, or the category and the attribute step."""
+        first = parts[0]
+        product_id = first.request.product.id
+        provenance = self._provenance(parts, backend, steps)
+        for step, part in enumerate(parts):
+            if part.generation.error is not None:
+                error = part.generation.error
+                if step:
+                    message = f"attribute step (category chosen: {first.chosen(CATEGORY)}): {error.message}"
+                    error = error.model_copy(update={"message": message})
+                return TagResult(product_id=product_id, status="error", error=error, provenance=provenance)
+        tags: dict[str, list[Tag]] = {}
+        rejected: list[Rejection] = []
+        for part in parts:
+            assert part.answer is not None  # no error, so the answer was mapped
+            rejected.extend(part.answer.rejected)
+            tags |= self.answer_tags(part, "retrieval" if backend.name == "retrieval" else "llm")
+        if steps is not None:
+            tags, dropped = steps.drop_inapplicable(tags, first.chosen(CATEGORY))
+            rejected.extend(dropped)
+        return TagResult(product_id=product_id, tags=tags, rejected=rejected, provenance=provenance)
+
+    def _provenance(self, parts: list[Part], backend: Backend, steps: LLMSteps | None) -> Provenance:
+        first = parts[0]
+        parsed = [p.answer.parsed if p.answer is not None else None for p in parts]
+        # A two-step result names both templates (and both hashes), joined by "+".
+        prompts = [steps.prompt, steps.attribute_prompt][: len(parts)] if steps is not None else []
+        return Provenance(
+            backend=backend.name,
+            model=backend.model,
+            taxonomy_version=self.taxonomy.version,
+            index_version=self.index.version if self.index is not None else None,
+            template="+".join(p.name for p in prompts) if prompts else None,
+            template_hash="+".join(p.hash for p in prompts) if prompts else None,
+            neighbours=first.request.neighbours,
+            images=first.request.image_uses,
+            candidates={f: c for p in parts for f, c in p.request.candidates.items()},
+            # Two steps: one answer per line, step by step; their parsed objects merged (their facets differ).
+            raw_output="\n".join(p.generation.text for p in parts),
+            parsed_output=_merged(parsed),
+            prompt_tokens=_total(p.generation.prompt_tokens for p in parts),
+            completion_tokens=_total(p.generation.completion_tokens for p in parts),
+            latency_ms=round(sum(p.latency_ms for p in parts), 3),
+        )
+
+    def answer_tags(self, part: Part, source: str) -> dict[str, list[Tag]]:
+        """Tags from one mapped answer: confidence from the backend's log-probs, else the candidate's score."""
+        assert part.answer is not None
+        request, generation = part.request, part.generation
+        tags: dict[str, list[Tag]] = {}
+        for facet, mapped in part.answer.tags.items():
+            scores = {c.id: c.score for c in request.candidates.get(facet, [])}
+            given = (generation.confidences or {}).get(facet, {})
+            facet_tags = []
+            for value, info in mapped:
+                if value.id in given:
+                    confidence = given[value.id]
+                elif value.id in scores:
+                    confidence = scores[value.id]
+                else:
+                    confidence = 0.5 * info.score
+                facet_tags.append(self.tag(value.id, facet, confidence, source, info))
+            tags[facet] = self.apply_threshold(facet, facet_tags, request.candidates.get(facet, []))
+        return tags
+
+    def tag(self, value_id: str, facet: str, confidence: float, source: str, info: MappingInfo | None) -> Tag:
+        """The taxonomy value ``value_id`` as a tag of ``facet``, its confidence clamped to [0, 1]."""
+        value = self.taxonomy.values[value_id]
+        # unvalidated: the value is the taxonomy's and the confidence is clamped here (10,000 tags per 3,000 products)
+        return Tag.model_construct(
+            facet=facet,
+            id=value.id,
+            name=value.name,
+            path=value.path,
+            confidence=round(min(max(confidence, 0.0), 1.0), 6),
+            source=source,
+            mapping=info,
+        )
+
+    def apply_threshold(self, facet: str, tags: list[Tag], candidates: list[Candidate]) -> list[Tag]:
+        """Drop tags under the threshold; in a hierarchy, back off to the deepest ancestor that is sure enough.
+
+        An ancestor's confidence is the summed probability of the candidates inside its subtree (capped at 1):
+        'some kind of shoe' can be certain when no single kind of shoe is.
+        """
+        hierarchical = self.taxonomy.facets[facet].hierarchical
+        threshold = self.config.threshold
+        # only the tags' ancestors are ever looked up: a backed-off tag's ancestors are among its own
+        wanted = {a for tag in tags for a in self.taxonomy.lineage(tag.id)[:-1]} if hierarchical else set()
+        masses = self.subtree_masses(candidates, wanted) if wanted else {}
+        kept: list[Tag] = []
+        for tag in tags:
+            if tag.confidence >= threshold:
+                kept.append(tag)
+                continue
+            if not hierarchical:
+                continue
+            for ancestor in reversed(self.taxonomy.ancestors(tag.id)):
+                mass = masses.get(ancestor.id, 0.0)
+                if mass >= threshold:
+                    kept.append(self.tag(ancestor.id, facet, mass, "backoff", tag.mapping))
+                    break
+        if hierarchical and self.config.add_ancestors:
+            seen = {t.id for t in kept}
+            for tag in list(kept):
+                for ancestor in self.taxonomy.ancestors(tag.id):
+                    if ancestor.id not in seen:
+                        seen.add(ancestor.id)
+                        confidence = max(tag.confidence, masses.get(ancestor.id, 0.0))
+                        kept.append(self.tag(ancestor.id, facet, confidence, "ancestor", None))
+        return kept
+
+    def subtree_masses(self, candidates: list[Candidate], wanted: set[str]) -> dict[str, float]:
+        """Per ``wanted`` value: the summed probability of the candidates in its subtree, capped at 1."""
+        masses = dict.fromkeys(wanted, 0.0)
+        for c in candidates:
+            for value in self.taxonomy.lineage(c.id):
+                if value in masses:
+                    masses[value] += c.score
+        return {value: min(1.0, mass) for value, mass in masses.items()}
+
+
+def _merged(parsed: list[Any]) -> Any:
+    if len(parsed) == 1:
+        return parsed[0]
+    if all(isinstance(p, dict) for p in parsed):
+        return {k: v for p in parsed for k, v in p.items()}
+    return parsed
+
+
+def _total(counts: Iterable[int | None]) -> int | None:
+    known = [c for c in counts if c is not None]
+    return sum(known) if known else None
