@@ -21,6 +21,7 @@ from tagllm.candidates.calibration import (
 )
 from tagllm.candidates.linear import LinearModel
 from tagllm.candidates.stacker import Stacker
+from tagllm.retrieval.lexical import LexicalModel
 
 
 def test_calibration_is_increasing_and_brings_overconfident_probabilities_down() -> None:
@@ -96,6 +97,22 @@ def test_the_linear_model_learns_the_word_that_decides_a_value() -> None:
     margins = model.margins(sp.csr_matrix(np.array([[1, 0, 1], [0, 1, 1]], np.float32)))
     assert margins.argmax(axis=1).tolist() == [0, 1]
     assert margins[0, 0] > 0 > margins[0, 1]
+
+
+def test_the_linear_model_weighs_a_texts_words_as_much_as_its_character_ngrams() -> None:
+    texts = ["navy cotton kurta", "navy silk kurti", "white cotton kurta", "white silk kurti"]
+    x = LexicalModel().fit(texts)
+    model = LinearModel(x, sp.csr_matrix(np.array([[1, 0], [1, 0], [0, 1], [0, 1]], np.float32)))
+    assert 0 < model.n_chars < len(model.columns)  # both kinds of feature are kept
+    scaled = model.blocks(LexicalModel().fit(["navy kurta tunic"]))
+    words = scaled.indices >= model.n_chars
+    char_norm = np.sqrt(np.sum(scaled.data[~words] ** 2))
+    word_norm = np.sqrt(np.sum(scaled.data[words] ** 2))
+    assert char_norm == pytest.approx(1.0, abs=1e-5) and word_norm == pytest.approx(1.0, abs=1e-5)
+    # as one vector, normalised as a whole, the words weigh far less than the character n-grams
+    whole = x[0, model.columns]
+    is_word = whole.indices >= model.n_chars
+    assert np.sum(whole.data[is_word] ** 2) < 0.5 * np.sum(whole.data[~is_word] ** 2)
 
 
 def test_a_calibrated_stacker_round_trips_through_json() -> None:
