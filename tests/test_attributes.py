@@ -76,6 +76,19 @@ def _catalogue() -> list[list[str]]:
     return rows
 
 
+def test_lists_split_where_their_parts_recur_though_rarely_listed_alone() -> None:
+    # a ring's occasions come as lists in varying order; one part only is ever a value alone
+    lists = ["Daily, Gifting, Bridal", "Gifting, Bridal, Daily", "Daily, Office, Gifting"]
+    rows = [[f"Occasion: {lists[i % 3]}"] for i in range(9)] + [["Occasion: Bridal"], ["Occasion: Bridal"]]
+    rows += [["Finish: Matte, smooth to the touch"], ["Finish: Glossy"], ["Finish: Glossy"]] * 2
+    facets = {f.name: f for f in learn_attributes(rows).facets}
+    occasion = facets["occasion"]
+    assert occasion.multi_valued
+    assert sorted(v.name for v in occasion.values) == ["Bridal", "Daily", "Gifting", "Office"]
+    # a phrase whose comma-separated parts appear nowhere else is one value, not two
+    assert sorted(v.name for v in facets["finish"].values) == ["Glossy", "Matte, smooth to the touch"]
+
+
 def test_facets_are_learned_and_free_text_numbers_codes_and_dates_are_left_out_with_the_reason() -> None:
     report = learn_attributes(_catalogue())
     facets = {f.name: f for f in report.facets}
