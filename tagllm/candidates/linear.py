@@ -58,9 +58,8 @@ class LinearModel:
         words, so its words, which name most values ("kurta", "casual", "navy"), weigh little next to its n-grams.
         Scaled apart, as the TF-IDF + LinearSVC baseline's two vectorisers are, the two kinds weigh alike. Measured
         (benchmarks/attributes.py, micro-F1 over facets, the default's best candidate always answering): fashion 0.893
-        -> 0.896, Flipkart 0.723 -> 0.729, OpenBG 0.437 -> 0.442 (runs
-        differ by about 0.003 there: liblinear shuffles unseeded); at the default threshold fashion 0.872 -> 0.876,
-        Flipkart 0.690 -> 0.691."""
+        -> 0.896, Flipkart 0.723 -> 0.729, OpenBG 0.437 -> 0.442 (runs differ by about 0.003 there: liblinear
+        shuffles unseeded); at the default threshold fashion 0.872 -> 0.876, Flipkart 0.690 -> 0.691."""
         kept = x[:, self.columns]
         scale = np.ones(kept.shape[0] * 2)
         squares = kept.multiply(kept).tocsr()
