@@ -62,7 +62,7 @@ class BatchScorer:
         candidates need them, see ``tagllm.retrieval.labels.LAZY_LABELS_ABOVE``)."""
         if progress:
             progress("embedder", 0, None)
-        self.embedder.model  # noqa: B018 (loads the weights)
+        self.embedder.load()
         report = (lambda done, total: progress("labels", done, total)) if progress else None
         with self.embedder.reporting(report):
             for i, facet in enumerate(facets):

@@ -109,7 +109,12 @@ def test_a_graph_the_optimizer_cannot_fuse_is_kept_as_traced(
 def test_the_export_is_cached_per_model_and_versions(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
     embedder.encode(["warm"])
     exports = Path(onnx.export_dir(embedder.model_path))
-    assert sorted(p.name for p in exports.iterdir()) == ["model-fp32.onnx", "model-int8.onnx"]
+    assert sorted(p.name for p in exports.iterdir()) == [
+        "model-fp32.onnx",
+        "model-int8.onnx",
+        "tokenizer-settings.json",
+        "tokenizer.json",
+    ]
     made = (exports / "model-int8.onnx").stat().st_mtime_ns
     Embedder(backend="onnx").encode(["again"])  # a new embedder loads the export, it does not redo it
     assert (exports / "model-int8.onnx").stat().st_mtime_ns == made
@@ -154,7 +159,7 @@ def test_without_onnxruntime_auto_uses_torch_and_onnx_says_what_to_install(monke
 def test_a_model_that_does_not_export_falls_back_under_auto_and_fails_when_asked_for(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(model, model_dir, quantization="int8"):  # type: ignore[no-untyped-def]
+    def broken(model_dir, quantization="int8", *, load_model):  # type: ignore[no-untyped-def]
         raise RuntimeError("unsupported operator")
 
     monkeypatch.setattr(onnx, "ensure_export", broken)

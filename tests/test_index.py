@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tagllm.errors import IndexMismatchError
-from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples
+from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples, top_k
 
 DATA = Path(__file__).parent / "data"
 
@@ -67,3 +67,17 @@ def test_a_repeated_text_is_encoded_once_and_keeps_its_place(embedder, monkeypat
     vectors = embedder.encode(texts)
     assert seen == [["Red cotton t-shirt", "Ceramic tea set", "白色运动鞋"]]
     assert np.allclose(vectors, expected[[0, 1, 0, 2, 1]], atol=1e-6)
+
+
+def test_top_k_gives_each_rows_largest_scores_first_and_equal_scores_by_column() -> None:
+    scores = np.array([[0.1, 0.9, 0.5, 0.9, 0.2], [0.3, 0.3, 0.1, 0.0, 0.7]], dtype=np.float32)
+    values, columns = top_k(scores, 3)
+    assert columns.tolist() == [[1, 3, 2], [4, 0, 1]]
+    assert np.array_equal(values, np.take_along_axis(scores, columns, axis=1))
+    values, columns = top_k(scores, 9)  # more than there are: every column, sorted
+    assert columns.tolist() == [[1, 3, 2, 4, 0], [4, 0, 1, 2, 3]]
+    assert top_k(scores, 0)[1].shape == (2, 0)
+    wide = np.random.default_rng(7).random((50, 400)).astype(np.float32)
+    values, columns = top_k(wide, 20)
+    assert np.array_equal(values, -np.sort(-wide, axis=1)[:, :20])
+    assert np.array_equal(np.take_along_axis(wide, columns, axis=1), values)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from tagllm.errors import ConfigError, MissingDependencyError, missing_dependency
+from tagllm.retrieval.runtimes import MISSING, available, onnx_available, torch_may_use_a_gpu
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
 # Texts to encode in one call where a pipeline can gather them (products are then tagged batch by batch): a call sorts
@@ -109,16 +110,16 @@ class Embedder:
         if self.requested_backend != "auto" or name == self.name:
             return
         for backend, suffix in _SUFFIXES.items():
-            if name == self.model_name + suffix and _available(backend):
+            if name == self.model_name + suffix and available(backend):
                 self._backend = backend
                 self._onnx = None
                 self._dim = None
                 return
 
     def _auto_backend(self) -> str:
-        if (self.device and self.device != "cpu") or not _onnx_available():
+        if (self.device and self.device != "cpu") or not onnx_available():
             return "torch"
-        if self.device is None:
+        if self.device is None and torch_may_use_a_gpu():
             import torch
 
             if torch.cuda.is_available():
@@ -134,7 +135,8 @@ class Embedder:
     # -- models ----------------------------------------------------------------------------------------------------
     @property
     def model(self) -> Any:
-        """The SentenceTransformer (PyTorch); under ONNX it still tokenises."""
+        """The SentenceTransformer (PyTorch). Under ONNX and OpenVINO it is loaded only to export the model (the
+        first run on a machine): a cached export encodes without importing sentence-transformers or torch."""
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -163,8 +165,8 @@ class Embedder:
     def onnx(self) -> Any:
         """The ONNX Runtime encoder (exported on first use, then loaded from the cache); None under PyTorch."""
         if self._onnx is None and self.backend != "torch":
-            if not _available(self.backend):
-                raise MissingDependencyError(_MISSING[self.backend])
+            if not available(self.backend):
+                raise MissingDependencyError(MISSING[self.backend])
             try:
                 self._onnx = self._load_encoder()
             except Exception as exc:  # an architecture the tracer cannot take: auto falls back, a request fails
@@ -184,19 +186,28 @@ class Embedder:
     def _load_encoder(self) -> Any:
         """The ONNX Runtime or OpenVINO encoder of this backend, exporting the model on first use."""
         from tagllm.retrieval import onnx
+        from tagllm.retrieval.tokenizer import SentenceTokenizer, native_max_length
 
+        max_length = self.max_seq_length or native_max_length(self.model_path)
         if self.backend == "openvino":
             from tagllm.retrieval import openvino
 
-            return openvino.encoder(openvino.ensure_model(self.model, self.model_path), self.model)
+            path = openvino.ensure_model(self.model_path, load_model=lambda: self.model)
+            return openvino.encoder(path, SentenceTokenizer(path.parent, max_length))
         quantization = "fp32" if self.backend == "onnx-fp32" else "int8"
-        directory = onnx.ensure_export(self.model, self.model_path, quantization)
-        return onnx.OnnxEncoder(directory / f"model-{quantization}.onnx", self.model)
+        directory = onnx.ensure_export(self.model_path, quantization, load_model=lambda: self.model)
+        return onnx.OnnxEncoder(directory / f"model-{quantization}.onnx", SentenceTokenizer(directory, max_length))
+
+    def load(self) -> None:
+        """Load the encoder now rather than on the first ``encode``: the ONNX Runtime or OpenVINO session (exporting
+        the model on a first run), or the PyTorch model."""
+        if self.onnx is None:
+            self.model  # noqa: B018 -- loads the weights
 
     @property
     def dim(self) -> int:
         if self._dim is None:
-            if self.onnx is not None and self.onnx.dim:
+            if self.onnx is not None:
                 self._dim = int(self.onnx.dim)
             else:
                 get = getattr(self.model, "get_embedding_dimension", None)
@@ -261,15 +272,6 @@ class Embedder:
 
 
 _SUFFIXES = {"torch": "", "onnx": "+onnx-int8", "onnx-fp32": "+onnx-fp32", "openvino": "+openvino"}
-_ONNX_MISSING = (
-    "needs onnxruntime and onnx (tagllm depends on both; they are missing here): pip install onnxruntime onnx"
-)
-_MISSING = {
-    "onnx": f"embedder_backend onnx {_ONNX_MISSING}, or set embedder_backend: torch",
-    "onnx-fp32": f"embedder_backend onnx-fp32 {_ONNX_MISSING}, or set embedder_backend: torch",
-    "openvino": "embedder_backend openvino needs OpenVINO: pip install 'tagllm[openvino]', or set embedder_backend: "
-    "onnx-fp32",
-}
 
 
 def model_of(name: str) -> str:
@@ -278,18 +280,3 @@ def model_of(name: str) -> str:
         if suffix and name.endswith(suffix):
             return name[: -len(suffix)]
     return name
-
-
-def _onnx_available() -> bool:
-    from tagllm.retrieval.onnx import is_available
-
-    return is_available()
-
-
-def _available(backend: str) -> bool:
-    """Whether what runs ``backend`` is installed (PyTorch always is)."""
-    if backend == "openvino":
-        from tagllm.retrieval.openvino import is_available
-
-        return is_available()
-    return backend == "torch" or _onnx_available()

@@ -16,16 +16,16 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tagllm.errors import ConfigError
-from tagllm.retrieval import onnx_graph
+from tagllm.retrieval import onnx_graph, tokenizer
 
-EXPORT_VERSION = 3  # bump when the way a model is exported or quantised changes
+EXPORT_VERSION = 4  # bump when the way a model is exported or quantised changes
 QUANTIZATIONS = ("int8", "fp32")
 # Tokens per batch (rows x the batch's longest text). Batches of 32 texts ran short titles (median 14 tokens on
 # Flipkart) in small matrix products; a token budget runs them some 140 at a time and a long description alone-ish.
@@ -33,11 +33,13 @@ QUANTIZATIONS = ("int8", "fp32")
 # 1.34x as fast as batches of 32 (1,024: 1.24x; 4,096: 1.11x), with the same vectors.
 BATCH_TOKENS = 2048
 # Texts the fp32 export is checked on against PyTorch before it is used: short and long, so that a graph whose
-# tracing froze a shape would show it.
-_PROBES = (
+# tracing froze a shape would show it; accents, capitals, Chinese and blank text for the saved tokenizer.
+PROBES = (
     "cotton shirt",
     "Men's Slim Fit Casual Shirt, 100% cotton, full sleeves, machine wash; ideal for office wear and parties " * 4,
     "女士连衣裙 夏季 新款",
+    "  Crème brûlée ÉCRU Ångström naïve  ",
+    " ",
 )
 
 
@@ -73,22 +75,27 @@ def export_dir(model_dir: str | Path) -> Path:
     return cache_dir() / "onnx" / export_key(model_dir)
 
 
-def ensure_export(model: Any, model_dir: str | Path, quantization: str = "int8") -> Path:
-    """The directory holding ``model-fp32.onnx`` (and ``model-int8.onnx`` when ``quantization`` is int8) for
-    ``model``, exporting what is missing; the int8 graph is quantised only when asked for (a tenth of a first run on
-    two cores, for a graph the fp32 default never reads).
+def ensure_export(model_dir: str | Path, quantization: str = "int8", *, load_model: Callable[[], Any]) -> Path:
+    """The directory holding ``model-fp32.onnx`` (and ``model-int8.onnx`` when ``quantization`` is int8) for the
+    model in ``model_dir``, with its tokenizer (``tagllm.retrieval.tokenizer``), exporting what is missing; the int8
+    graph is quantised only when asked for (a tenth of a first run on two cores, for a graph the fp32 default never
+    reads).
 
-    ``model`` is the SentenceTransformer loaded from ``model_dir``. Concurrent processes (Ray workers, parallel
-    tests) may export at the same time: each writes to its own temporary directory and the first rename wins.
+    ``load_model`` gives the SentenceTransformer loaded from ``model_dir``; it is called only when something must be
+    exported, so a cached export is used without importing sentence-transformers or torch. Concurrent processes (Ray
+    workers, parallel tests) may export at the same time: each writes to its own temporary directory and the first
+    rename wins.
     """
     target = export_dir(model_dir)
     wanted = target / f"model-{quantization}.onnx"
     if wanted.exists():
         return target
+    model = load_model()
     target.parent.mkdir(parents=True, exist_ok=True)
     if not (target / "model-fp32.onnx").exists():
         work = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
         try:
+            tokenizer.save(model, work)
             onnx_graph.trace(model, work / "traced.onnx")
             _check_export(model, work / "traced.onnx")
             _fuse_or_keep(model, work / "traced.onnx", work / "model-fp32.onnx")
@@ -111,12 +118,15 @@ def ensure_export(model: Any, model_dir: str | Path, quantization: str = "int8")
 
 
 def _check_export(model: Any, path: Path) -> None:
-    """The fp32 graph must give PyTorch's embeddings (to float rounding) on texts of other lengths than the trace's."""
+    """The graph at ``path``, fed by the tokenizer saved beside it, must give the SentenceTransformer's token ids and
+    its PyTorch embeddings (to float rounding) on texts of other lengths than the trace's."""
     import torch
 
+    tokens = tokenizer.SentenceTokenizer(path.parent, model.max_seq_length)
+    tokenizer.check(model, tokens, PROBES)
     with torch.no_grad():
-        expected = model.encode(list(_PROBES), convert_to_numpy=True, normalize_embeddings=True)
-    got = OnnxEncoder(path, model).encode(list(_PROBES))
+        expected = model.encode(list(PROBES), convert_to_numpy=True, normalize_embeddings=True)
+    got = OnnxEncoder(path, tokens).encode(list(PROBES))
     error = float(np.abs(got - expected).max())
     if error > 1e-3:
         raise ConfigError(f"the ONNX export differs from PyTorch by {error:.4f} on probe texts; it is not used")
@@ -151,30 +161,36 @@ def _ort_session(path: str | Path) -> Any:
 
 
 class OnnxEncoder:
-    """Runs an exported sentence graph with ONNX Runtime on CPU; tokenisation is the SentenceTransformer's own."""
+    """Runs an exported sentence graph with ONNX Runtime on CPU, fed by the tokenizer saved with the export."""
 
-    def __init__(self, path: str | Path, model: Any, session: Any = None) -> None:
+    def __init__(self, path: str | Path, tokens: tokenizer.SentenceTokenizer, session: Any = None) -> None:
         """``session`` runs the graph (``tagllm.retrieval.openvino`` passes OpenVINO's); by default ONNX Runtime's
         for ``path``."""
         self.session = session if session is not None else _ort_session(path)
         self.inputs = [i.name for i in self.session.get_inputs()]
-        self.model = model
-        width = self.session.get_outputs()[0].shape[-1]
-        self.dim = int(width) if isinstance(width, int) else None
+        self.tokenizer = tokens
+        self._dim: int | None = None
+
+    @property
+    def dim(self) -> int:
+        """The embedding width: the graph's output shape when it is fixed there, else a probe text's."""
+        if self._dim is None:
+            width = self.session.get_outputs()[0].shape[-1]
+            self._dim = int(width) if isinstance(width, int) else int(self.encode(["dim"]).shape[1])
+        return self._dim
 
     def encode(self, texts: Sequence[str], *, batch_tokens: int = BATCH_TOKENS) -> np.ndarray:
         """L2-normalised embeddings, one row per text.
 
-        The texts are tokenised in one call (sentence-transformers' own tokenisation), sorted by token count and
-        batched by it: each batch is cut to its longest text and holds as many texts as fit in ``batch_tokens``
-        (at least one), so short titles go in large batches and long descriptions in small ones (see
-        ``BATCH_TOKENS``)."""
+        The texts are tokenised in one call, sorted by token count and batched by it: each batch is cut to its
+        longest text and holds as many texts as fit in ``batch_tokens`` (at least one), so short titles go in large
+        batches and long descriptions in small ones (see ``BATCH_TOKENS``)."""
         if not texts:
-            return np.zeros((0, self.dim or 0), dtype=np.float32)
-        features = self.model.preprocess(list(texts))
-        tokens = {name: features[name].numpy().astype(np.int64, copy=False) for name in self.inputs}
-        lengths = tokens["attention_mask"].sum(axis=1)
-        left = getattr(self.model.tokenizer, "padding_side", "right") == "left"
+            return np.zeros((0, self.dim), dtype=np.float32)
+        features = self.tokenizer(texts)
+        tokens = {name: features[name] for name in self.inputs}
+        lengths = features["attention_mask"].sum(axis=1)
+        left = self.tokenizer.padding_side == "left"
         order = np.argsort(-lengths, kind="stable")
         out: np.ndarray | None = None
         start = 0

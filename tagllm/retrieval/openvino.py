@@ -14,6 +14,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from tagllm.errors import ConfigError
-from tagllm.retrieval import onnx, onnx_graph
+from tagllm.retrieval import onnx, onnx_graph, tokenizer
 
 
 def is_available() -> bool:
@@ -31,16 +32,19 @@ def is_available() -> bool:
     return find_spec("openvino") is not None and onnx.is_available()
 
 
-def ensure_model(model: Any, model_dir: str | Path) -> Path:
-    """The path of ``model``'s OpenVINO model (``model.xml`` beside its ``model.bin``), converting it on first use.
+def ensure_model(model_dir: str | Path, *, load_model: Callable[[], Any]) -> Path:
+    """The path of the OpenVINO model (``model.xml`` beside its ``model.bin`` and the tokenizer) of the model in
+    ``model_dir``, converting it on first use; ``load_model`` gives the SentenceTransformer, called only then.
 
     Concurrent processes each convert into their own temporary directory; the first rename wins."""
     target = onnx.export_dir(model_dir) / f"openvino-{onnx._version('openvino')}"
     if (target / "model.xml").exists():
         return target / "model.xml"
+    model = load_model()
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".openvino-", dir=target.parent))
     try:
+        tokenizer.save(model, work)
         onnx_graph.trace(model, work / "traced.onnx")
         _convert(work / "traced.onnx", work / "model.xml")
         (work / "traced.onnx").unlink()
@@ -62,20 +66,23 @@ def _convert(source: Path, target: Path) -> None:
 
 
 def _check(model: Any, path: Path) -> None:
-    """The converted model must give PyTorch's embeddings (to float rounding) on texts of several lengths."""
+    """The converted model, fed by the tokenizer saved beside it, must give the SentenceTransformer's token ids and
+    PyTorch's embeddings (to float rounding) on texts of several lengths."""
     import torch
 
+    tokens = tokenizer.SentenceTokenizer(path.parent, model.max_seq_length)
+    tokenizer.check(model, tokens, onnx.PROBES)
     with torch.no_grad():
-        expected = model.encode(list(onnx._PROBES), convert_to_numpy=True, normalize_embeddings=True)
-    got = encoder(path, model).encode(list(onnx._PROBES))
+        expected = model.encode(list(onnx.PROBES), convert_to_numpy=True, normalize_embeddings=True)
+    got = encoder(path, tokens).encode(list(onnx.PROBES))
     error = float(np.abs(got - expected).max())
     if error > 1e-3:
         raise ConfigError(f"the OpenVINO model differs from PyTorch by {error:.4f} on probe texts; it is not used")
 
 
-def encoder(path: str | Path, model: Any) -> onnx.OnnxEncoder:
-    """An encoder running the OpenVINO model at ``path`` on CPU."""
-    return onnx.OnnxEncoder(path, model, session=OpenVinoSession(path))
+def encoder(path: str | Path, tokens: tokenizer.SentenceTokenizer) -> onnx.OnnxEncoder:
+    """An encoder running the OpenVINO model at ``path`` on CPU, fed by ``tokens``."""
+    return onnx.OnnxEncoder(path, tokens, session=OpenVinoSession(path))
 
 
 class OpenVinoSession:
