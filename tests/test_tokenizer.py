@@ -32,6 +32,7 @@ TEXTS = [
     "mixed 中文 and English, 日本語 カタカナ, 한국어",
     "a very long product description about hiking boots and waterproof leather uppers " * 30,
     "x",
+    "a literal [SEP] and [MASK] typed in a title, <b>html</b> &amp; entities",
 ]
 
 

@@ -1,15 +1,15 @@
 """Tracing a sentence-transformers model into one ONNX graph, fusing its operators and quantising it to int8.
 
-The export traces the whole sentence-transformers module stack (transformer, pooling, dense layers, normalisation)
-into one graph from the local model directory, so any model that loads with ``SentenceTransformer(path)`` and traces
-exports, and tokenisation stays sentence-transformers' own. The transformer is traced with its attention written out
-(``eager``) so that ONNX Runtime's transformer optimizer fuses each layer's attention, the embeddings with their
-LayerNorm, residual adds with LayerNorm and bias with GELU into single operators; on all-MiniLM-L6-v2 the fused graph
-has 59 operators instead of 689, and gives PyTorch's vectors (``tagllm.retrieval.onnx`` checks it against them before
-use; a model whose graph the optimizer cannot fuse keeps the traced graph). Dynamic int8 quantisation is ONNX
-Runtime's ``quantize_dynamic`` with per-channel weights, of the feed-forward MatMuls only (see ``quantize``):
-quantising the whole graph, per channel, kept a cosine of 0.992 on average to PyTorch's on 800 Flipkart texts (min
-0.979) but cost OpenBG (Chinese) 1.6 points of leaf accuracy; one scale per tensor kept 0.961 (min 0.913).
+The export traces the whole sentence-transformers module stack (transformer, pooling, dense layers, normalisation) into
+one graph from the local model directory, so any model that loads with ``SentenceTransformer(path)`` and traces exports;
+its tokenizer is saved beside the graph (``tagllm.retrieval.tokenizer``). The transformer is traced with its attention
+written out (``eager``) so that ONNX Runtime's transformer optimizer fuses each layer's attention, the embeddings with
+their LayerNorm, residual adds with LayerNorm and bias with GELU into single operators; on all-MiniLM-L6-v2 the fused
+graph has 59 operators instead of 689, and gives PyTorch's vectors (``tagllm.retrieval.onnx`` checks it against them
+before use; a model whose graph the optimizer cannot fuse keeps the traced graph). Dynamic int8 quantisation is ONNX
+Runtime's ``quantize_dynamic`` with per-channel weights, of the feed-forward MatMuls only (see ``quantize``): quantising
+the whole graph, per channel, kept a cosine of 0.992 on average to PyTorch's on 800 Flipkart texts (min 0.979) but cost
+OpenBG (Chinese) 1.6 points of leaf accuracy; one scale per tensor kept 0.961 (min 0.913).
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ def save(model: Any, directory: Path) -> None:
         "pad_type_id": int(getattr(hf, "pad_token_type_id", 0) or 0),
         "pad_token": str(hf.pad_token) if hf.pad_token is not None else "[PAD]",
         "padding_side": str(getattr(hf, "padding_side", "right")),
+        "truncation_side": str(getattr(hf, "truncation_side", "right")),
     }
     (directory / SETTINGS_FILE).write_text(json.dumps(settings, indent=1) + "\n", encoding="utf-8")
 
@@ -78,7 +79,8 @@ class SentenceTokenizer:
         self.padding_side: str = settings["padding_side"]
         self._tokenizer = Tokenizer.from_file(str(root / TOKENIZER_FILE))
         if max_length:
-            self._tokenizer.enable_truncation(max_length, strategy="longest_first")
+            side = settings.get("truncation_side", "right")
+            self._tokenizer.enable_truncation(max_length, strategy="longest_first", direction=side)
         self._tokenizer.enable_padding(
             direction=self.padding_side,
             pad_id=settings["pad_id"],
