@@ -165,15 +165,16 @@ def half_spellings(name: str) -> list[str]:
 
 
 def number_spellings(name: str) -> list[str]:
-    """A number written out or with a decimal point ("8" -> eight, 8.0; "9.5" -> nine and a half, 9.50); [] for other
-    names. "one" and "zero" alone are left out ("one" says One size as often as size 1), and words past twenty."""
+    """A number written out ("8" -> eight; "9.5" -> nine and a half); [] for other names. "one" and "zero" alone are
+    left out ("one" says One size as often as size 1), and words past twenty. No decimal spellings: normalised, "20.0"
+    would read as 200."""
     match = _NUMBER.match(name.strip())
     if not match:
         return []
     whole = int(match.group("whole"))
     if match.group("half"):
-        return [f"{whole}.50"] + ([f"{SPELLED[whole]} and a half"] if 0 < whole < len(SPELLED) else [])
-    return [f"{whole}.0"] + ([SPELLED[whole]] if 1 < whole < len(SPELLED) else [])
+        return [f"{SPELLED[whole]} and a half"] if 0 < whole < len(SPELLED) else []
+    return [SPELLED[whole]] if 1 < whole < len(SPELLED) else []
 
 
 def part_aliases(values: list[Value]) -> Iterator[tuple[str, Value]]:
