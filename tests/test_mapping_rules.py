@@ -1,6 +1,6 @@
 """Facet rules of the mapper that give values more names or settle repeated names: general values among repeated
-names, "A & B" parts, sizes with a half, "years old", "sz", adjectives made of nouns, "flavour", words run together,
-gender words."""
+names, "A & B" parts, sizes with a half, numbers written out, "years old", "sz", adjectives made of nouns, "flavour",
+words run together, gender words."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from tagllm.mapping import Mapped, Mapper
 from tagllm.mapping.derived import noun_root, root
-from tagllm.mapping.families import half_spellings, part_aliases, range_spellings
+from tagllm.mapping.families import half_spellings, number_spellings, part_aliases, range_spellings
 from tagllm.mapping.paraphrase import agent_nouns
 from tagllm.mapping.repeats import general_value
 from tagllm.taxonomy import Facet, Taxonomy, Value
@@ -101,6 +101,10 @@ def test_parts_of_a_joined_name_of_two_words_or_more_name_the_value() -> None:
         ("shoe-size", "7 ½", ("s-7.5", "alias")),
         ("shoe-size", "8 1/2", ("s-8.5", "alias")),
         ("shoe-size", "sz. 8", ("s-8", "modifier")),
+        ("shoe-size", "eight and a half", ("s-8.5", "alias")),  # a number written out
+        ("shoe-size", "size seven", ("s-7", "modifier")),
+        ("size", "size 100", "no value of facet 'size' is close enough"),  # no "10.0" alias: it would read as 100
+        ("size", "twelve", ("a-12", "alias")),
         ("size", "2-3 years old", ("a-2-3 years", "alias")),
         ("size", "sz 12", ("a-12", "modifier")),
         ("shape", "hexagon", ("sh-hexagonal", "derived")),
@@ -122,6 +126,10 @@ def test_attribute_values_written_by_hand(facet: str, text: str, expected: tuple
 def test_spellings_and_roots() -> None:
     assert half_spellings("9.5") == ["9 1/2", "9½", "9 ½"]
     assert half_spellings("9") == []
+    assert number_spellings("8") == ["eight"]
+    assert number_spellings("9.5") == ["nine and a half"]
+    assert number_spellings("1") == []  # "one" alone says One size as often as size 1
+    assert number_spellings("XL") == []
     assert "4-5 years old" in range_spellings("4-5 years")
     assert noun_root("hexagonal") == root("hexagon") == "hexagon"
     assert noun_root("rectangular") == root("rectangle") == "rectangl"

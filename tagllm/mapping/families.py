@@ -1,4 +1,5 @@
-"""Rules of a facet that give a value more names: the parts of "Name (ABBR)" and "A & B", letter sizes, gender words.
+"""Rules of a facet that give a value more names: the parts of "Name (ABBR)" and "A & B", letter sizes, numbers
+written out, gender words.
 
 These are rules, not lists of entries: they apply to any taxonomy whose values have that shape. The mapper puts the
 names they give in its alias table (method ``alias``), looked up after the value's own names and synonyms.
@@ -29,6 +30,12 @@ MIN_SIZE_VALUES = 3
 _JOINED = re.compile(r"\s*(?:,|&)\s*")
 MIN_PART_WORDS = 2
 _HALF = re.compile(r"^(?P<whole>\d+)\.5$")
+_NUMBER = re.compile(r"^(?P<whole>\d+)(?P<half>\.5)?$")
+SPELLED = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+)  # fmt: skip
+"""English number words: a size up to twenty is written out by hand ("size eight", "nine and a half")."""
 _RANGE = re.compile(r"^(?P<low>\d+)\s*-\s*(?P<high>\d+)\s+(?P<unit>months|years)$", re.IGNORECASE)
 UNIT_SPELLINGS = {
     "months": ("m", "mo", "mos", "mth", "mths", "mnth", "mnths", "month", "months"),
@@ -157,6 +164,19 @@ def half_spellings(name: str) -> list[str]:
     return [f"{whole} 1/2", f"{whole}½", f"{whole} ½"]
 
 
+def number_spellings(name: str) -> list[str]:
+    """A number written out ("8" -> eight; "9.5" -> nine and a half); [] for other names. "one" and "zero" alone are
+    left out ("one" says One size as often as size 1), and words past twenty. No decimal spellings: normalised, "20.0"
+    would read as 200."""
+    match = _NUMBER.match(name.strip())
+    if not match:
+        return []
+    whole = int(match.group("whole"))
+    if match.group("half"):
+        return [f"{SPELLED[whole]} and a half"] if 0 < whole < len(SPELLED) else []
+    return [SPELLED[whole]] if 1 < whole < len(SPELLED) else []
+
+
 def part_aliases(values: list[Value]) -> Iterator[tuple[str, Value]]:
     """The parts of a name that joins kinds ("Coffee Makers & Espresso Machines" -> Coffee Makers, Espresso Machines)
     as names of that value: parts of two words or more (a lone "Clips" or "eye" says too little) ending in a plural
@@ -192,6 +212,8 @@ def facet_aliases(values: Iterable[Value]) -> Iterator[tuple[str, Value]]:
         for alias in range_spellings(value.name):
             yield alias, value
         for alias in half_spellings(value.name):
+            yield alias, value
+        for alias in number_spellings(value.name):
             yield alias, value
         if value.name.casefold() in ONE_SIZE:
             for alias in ONE_SIZE:

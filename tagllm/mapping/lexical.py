@@ -15,7 +15,7 @@ from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import iter_keys, keys, stem
 from tagllm.mapping.repeats import general_value
 from tagllm.mapping.tables import NAME_TABLES, scope
-from tagllm.mapping.wordnet import LexiconMissing, WordNet, plural
+from tagllm.mapping.wordnet import LexiconMissing, Synset, WordNet, plural
 from tagllm.text import normalize
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ reaches "color"): the facet's words must agree."""
 NAMED_TRAIL = 0.05
 """A landing in a category is dropped when a value whose name holds the string's own words is more than this nearer
 the string (sentence embeddings): the taxonomy's use of the word outranks a WordNet sense of it."""
+COMMON_SENSES = 2
+"""A synonym counts in a category only through a lemma for which the sense is among its most frequent ones (or where
+the value's path agrees with the sense): "grip" is mostly a grasp or a handle, its hairgrip sense is its seventh."""
 LIST = re.compile(r"[,;，；、]")
 CONCRETE = frozenset({"05", "06", "13", "17", "20", "27"})
 """WordNet's lexicographer files of things one can sell (animal, artifact, food, object, plant, substance): in a
@@ -186,7 +189,7 @@ class LexicalStage(Stage):
             senses = [s for s in senses if wordnet.synset(s).lexfile in CONCRETE]
         synonyms: dict[str, list[str]] = {}  # value -> the senses that landed on it
         for sense in senses:
-            for vid in self._lands(sense, facet):
+            for vid in self._lands(sense, facet, normalize(text) if hierarchical else None):
                 synonyms.setdefault(vid, []).append(sense)
         if not hierarchical:
             # a flat facet's value must be reached by a sense of the facet's kind ("stripes" the insignia is no
@@ -251,30 +254,40 @@ class LexicalStage(Stage):
                 break
         return 0, []
 
-    def _lands(self, sid: str, facet: str | None) -> list[str]:
+    def _lands(self, sid: str, facet: str | None, own: str | None = None) -> list[str]:
+        """The values a synset's lemmas name. With ``own`` (the string, in a category), a lemma other than the string
+        for which this sense is a rare one (past its ``COMMON_SENSES`` most frequent) counts only where the value's
+        path agrees with the sense: "blusher" is WordNet's rouge, a rare sense of "paint", and no Paint."""
         assert self._wordnet is not None
         synset = self._wordnet.synset(sid)
+        out: list[str] = []
+        for lemma in synset.lemmas:
+            norm = normalize(lemma)
+            rare = own is not None and norm != own and sid not in self._wordnet.noun_synsets(lemma)[:COMMON_SENSES]
+            for vid in self._lands_lemma(norm, synset, facet):
+                if vid not in out and (not rare or self._path_agrees(sid, vid)):
+                    out.append(vid)
+        return out
+
+    def _lands_lemma(self, norm: str, synset: Synset, facet: str | None) -> list[str]:
+        """The values one (normalised) lemma of a synset names: by a name table, or as the last word of a value's
+        name whose other words are all the synset's."""
         tables = self.m.tables
         out: list[str] = []
-        heads = self._head_index(facet)
-        hierarchical = facet is None or self.m.taxonomy.facets[facet].hierarchical
-        for lemma in synset.lemmas:
-            # WordNet's lemmas are singular unless the word has no singular ("glasses" is no "Glass"): the lemma and
-            # its plural are looked up as written, and singular keys only for a singular lemma
-            norm = normalize(lemma)
-            lookups = [("norm", norm), ("norm", plural(norm))]
-            if not norm.endswith("s"):
-                lookups += [
-                    (kind, key) for kind, key in zip(NAME_TABLES[1:3], list(iter_keys(lemma))[1:3], strict=True)
-                ]
-            for kind, key in lookups:
-                for table in (tables.names[kind], tables.synonyms[kind], tables.aliases[kind]):
-                    out.extend(v for v in scope(table.get(key), facet) if v not in out)
-            words = normalize(lemma).split()
-            if words and hierarchical:  # in a flat facet "mustard greens" is no shade of Green
-                for vid, others in heads.get(stem(words[-1]), []):
-                    if vid not in out and others <= synset.words:
-                        out.append(vid)
+        # WordNet's lemmas are singular unless the word has no singular ("glasses" is no "Glass"): the lemma and its
+        # plural are looked up as written, and singular keys only for a singular lemma
+        lookups = [("norm", norm), ("norm", plural(norm))]
+        if not norm.endswith("s"):
+            lookups += [(kind, key) for kind, key in zip(NAME_TABLES[1:3], list(iter_keys(norm))[1:3], strict=True)]
+        for kind, key in lookups:
+            for table in (tables.names[kind], tables.synonyms[kind], tables.aliases[kind]):
+                out.extend(v for v in scope(table.get(key), facet) if v not in out)
+        words = norm.split()
+        if words and (facet is None or self.m.taxonomy.facets[facet].hierarchical):
+            # in a flat facet "mustard greens" is no shade of Green
+            for vid, others in self._head_index(facet).get(stem(words[-1]), []):
+                if vid not in out and others <= synset.words:
+                    out.append(vid)
         return out
 
     def _head_index(self, facet: str | None) -> dict[str, list[tuple[str, frozenset[str]]]]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, WHOLE_TRAIL, agreements
 from tagllm.mapping.base import Batch, Outcome, Stage
 from tagllm.mapping.colours import survey_name
+from tagllm.mapping.compounds import idiom, named_tails, postmodified
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.lexical import LIST
@@ -51,6 +52,8 @@ class ModifierStage(Stage):
             if has_cjk(text) or LIST.search(text):
                 continue
             tokens = [t for t in normalize(text).split() if t != "s"]
+            if hierarchical and (postmodified(tokens) or idiom(self.m, tokens)):
+                continue  # "pot for making tea" is no Tea, a "couch potato" no Potatoes
             if not hierarchical and len(tokens) == 1:
                 tokens = self._split(tokens[0], facet) or tokens  # "turtleneck", "longsleeve"
             inner = None if hierarchical else self._inner_value(tokens, facet)
@@ -92,6 +95,7 @@ class ModifierStage(Stage):
         }
         found = self.m.lookup(whole.values(), facet, stages)
         heads: dict[str, str] = {}
+        tails: dict[str, list[str]] = {}
         named: dict[str, Value] = {}
         for raw, kept in plans.items():
             phrase = whole.get(raw)
@@ -100,12 +104,17 @@ class ModifierStage(Stage):
                 value = self._negated(batch.text(raw), outcome.mapped.value, facet)
                 if value is not None:
                     named[raw] = value
+            elif len(kept) > 2 and hierarchical:
+                tails[raw] = kept
             elif len(kept) > 1:
                 heads[raw] = kept[-1]
         outranked = self._outranked(batch, named, facet, strict) if hierarchical else set()
         for raw, value in named.items():
             if raw not in outranked:
                 batch.done[raw] = self.m.accept(raw, facet, value, self.name)
+        # "electric pressure cooker": the longest tail that names a value is the compound the words describe
+        claimed = named_tails(self.m, batch, tails, stages)
+        heads |= {raw: kept[-1] for raw, kept in tails.items() if raw not in claimed}
         if heads:
             self._heads(batch, heads, plans, hierarchical, stages, naming)
 

@@ -68,10 +68,25 @@ class ParaphraseStage(Stage):
         named: dict[str, list[str]] = {}
         for raw, found in plans.items():
             ids: list[str] = []
+            with_object: list[str] = []  # named by a rewrite that keeps what the thing acts on
+            head = set(_before_link(raw))
+            object_named = False  # a rewrite with the object named one value or several
             for rewrite in found:
                 outcome = looked.done.get(rewrite)
-                if outcome is not None and outcome.mapped.value is not None and outcome.mapped.value.id not in ids:
-                    ids.append(outcome.mapped.value.id)
+                if outcome is None or outcome.mapped.value is None and not outcome.candidates:
+                    continue
+                has_object = any(w not in head and not w.endswith("ing") for w in rewrite.split())
+                object_named |= has_object
+                if outcome.mapped.value is None:
+                    continue
+                vid = outcome.mapped.value.id
+                ids += [vid] if vid not in ids else []
+                if has_object and vid not in with_object:
+                    with_object.append(vid)
+            # "rack for drying dishes": "dish rack" says more than "drying rack", which drops the dishes; "brush for
+            # cleaning teeth": "tooth brush" names two values, so the bare "cleaning brush" decides nothing
+            if object_named:
+                ids = with_object
             if ids:
                 named[raw] = ids
         return named
@@ -117,6 +132,13 @@ def rewrites(text: str) -> list[str]:
         if not obj or words[link] == "for":  # "chair that rocks" -> "rocking chair", "pin for rolling" -> "rolling pin"
             out.append([doing, *head])
     return list(dict.fromkeys(" ".join(r) for r in out if len(r) >= 2))
+
+
+def _before_link(text: str) -> list[str]:
+    """The words before a description's linking word: its head ("rack" in "rack for drying dishes")."""
+    words = normalize(text).split()
+    link = next((i for i, w in enumerate(words) if w in LINKS), len(words))
+    return words[:link]
 
 
 def _phrase(words: list[str]) -> list[str]:

@@ -1,0 +1,77 @@
+"""Where a category string's head is: the longest tail that names a value ("electric pressure cooker"), never the last
+word of a phrase after the head ("pot for making tea") or of a WordNet compound that is no kind of it ("couch potato").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, agreements
+from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.keys import stem
+from tagllm.mapping.modifier_words import MODIFIER_WORDS
+
+if TYPE_CHECKING:
+    from tagllm.mapping.mapper import Mapper
+
+IDIOM_DEPTH = 6
+"""How far up WordNet's hypernyms a compound's senses are searched for its last word ("bulldog clip" -> clip)."""
+POSTMODIFIERS = frozenset({"for", "of", "with", "without", "that", "which", "who"})
+"""Words that open a phrase after a noun's head ("pot for making tea", "bed of roses", "mug with a lid"): in English
+the head comes before them, so the last word of such a string is not its head."""
+
+
+def postmodified(tokens: list[str]) -> bool:
+    """Whether a phrase that names something follows the first words ("device for crushing garlic", "piece of
+    cake"); not an audience or a quantity ("jacket for men", "pack of socks": every word after it is a modifier, or
+    the word before it is one)."""
+    for i in range(1, len(tokens) - 1):
+        if tokens[i] not in POSTMODIFIERS or tokens[i - 1] in MODIFIER_WORDS:
+            continue
+        if any(t not in MODIFIER_WORDS and not any(ch.isdigit() for ch in t) for t in tokens[i + 1 :]):
+            return True
+    return False
+
+
+def idiom(mapper: Mapper, tokens: list[str]) -> bool:
+    """Whether the words are one of WordNet's compounds, none of whose senses is a kind of its last word ("couch
+    potato", "cash cow", "hot potato"; not "bulldog clip", a clip): then the last word is not its head."""
+    lexical = mapper.lexical
+    wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
+    if wordnet is None or len(tokens) < 2:
+        return False
+    senses = wordnet.noun_synsets(" ".join(tokens))
+    head = {stem(tokens[-1])}
+    return bool(senses) and not any(
+        wordnet.reaches(h, head, IDIOM_DEPTH) for s in senses for h in wordnet.synset(s).hypernyms
+    )
+
+
+def named_tails(mapper: Mapper, batch: Batch, tails: dict[str, list[str]], stages: list[Stage]) -> set[str]:
+    """Decides the strings whose longest tail of two or more words (short of the whole) names values outright
+    ("king size duvet cover" -> Duvet Covers); returns the strings a tail named something for (one value or several),
+    which the head rule must not read more loosely. One value is accepted under the head's bar (the whole string at
+    least ``HEAD_AGREEMENT`` similar to it, no rival more than ``HEAD_TRAIL`` nearer)."""
+    facet = batch.facet
+    wanted = {raw: [" ".join(kept[i:]) for i in range(1, len(kept) - 1)] for raw, kept in tails.items()}
+    found = mapper.lookup({t for ts in wanted.values() for t in ts}, facet, stages)
+    claimed: set[str] = set()
+    chosen: dict[str, str] = {}
+    for raw, candidates in wanted.items():
+        for tail in candidates:  # longest first
+            outcome = found.done.get(tail)
+            if outcome is None or outcome.mapped.value is None and not outcome.candidates:
+                continue
+            claimed.add(raw)
+            if outcome.mapped.value is not None:
+                chosen[raw] = outcome.mapped.value.id
+            else:
+                batch.candidates.setdefault(raw, outcome.candidates)
+            break
+    queries = [(batch.text(raw), vid) for raw, vid in chosen.items()]
+    for (raw, vid), agreed in zip(
+        chosen.items(), agreements(mapper, queries, facet, HEAD_AGREEMENT, HEAD_TRAIL), strict=True
+    ):
+        if agreed is not None:
+            batch.done[raw] = mapper.accept(raw, facet, mapper.values[vid], "modifier", round(agreed, 4))
+    return claimed
