@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 PRODUCT_FIELDS = ("id", "title", "description", "brand", "attributes", "images", "queries")
 GOLD_PREFIX = "gold_"
+# The most of a product's text the tagger reads: twice the longest real one measured (4,267 characters, a Flipkart
+# product with its specifications). A longer text is a spreadsheet cell gone wrong; reading it whole would cost
+# minutes (finding the values a text states grows faster than its length), and the embedder reads 256 tokens anyway.
+MAX_TEXT_CHARS = 8_000
 
 
 class Product(BaseModel):
@@ -67,7 +71,8 @@ class Product(BaseModel):
         return value
 
     def text(self, *, max_description_chars: int = 600) -> str:
-        """The text the embedder and the lexical model read: title, brand, attributes, description head.
+        """The text the embedder and the lexical model read: title, brand, attributes, description head, at most
+        MAX_TEXT_CHARS characters.
 
         The brand is left out when the title already names it (9,966 of 11,272 Flipkart titles with a brand do):
         written twice, a brand such as "Andrew Christian" outweighed the rest of a short title."""
@@ -80,7 +85,7 @@ class Product(BaseModel):
             parts.append(" | ".join(self.queries))
         if self.description:
             parts.append(self.description[:max_description_chars])
-        return "\n".join(parts)
+        return "\n".join(parts)[:MAX_TEXT_CHARS]
 
 
 def suggest_field(name: str) -> str | None:

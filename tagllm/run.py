@@ -36,6 +36,7 @@ class RunSummary:
     retried: int = 0  # products an earlier run had failed, tagged again
     duplicates: int = 0  # records whose product id an earlier record of the input has: not tagged
     still_failed: int = 0  # error records in the output at the end, this run's and earlier ones
+    stale: int = 0  # earlier error records of records the input no longer has (a line since fixed): removed
     routed: int = 0  # routing mode: products tagged by the LLM
     fell_back: int = 0  # routing mode: products routed to the LLM that kept the default's tags (the LLM failed)
     seconds: float = 0.0  # from the first product read to the output closed; start-up is not in it
@@ -96,7 +97,10 @@ def run_file(
         summary.startup_seconds = time.perf_counter() - started
         tagging = time.perf_counter()
         try:
-            _tag_records(tagger, records, writer, summary, list(keep_columns), progress)
+            claimed = _tag_records(tagger, records, writer, summary, list(keep_columns), progress)
+            # the whole input was read: an earlier error record no record of it has (its line was fixed, and is
+            # now read under its own id) names nothing left to tag
+            summary.stale = writer.drop(writer.state.failed - claimed)
         except KeyboardInterrupt:
             summary.interrupted = True
     finally:
@@ -117,7 +121,8 @@ def _tag_records(
     summary: RunSummary,
     keep_columns: list[str],
     progress: Progress | None,
-) -> None:
+) -> set[str]:
+    """Tag the records not done yet into ``writer``; the product ids the input has."""
     state = writer.state
     earlier_failures = set(state.failed)
     claimed: set[str] = set()  # product ids read by this run
@@ -152,7 +157,7 @@ def _tag_records(
         with gc_paused():  # each batch's results are written and freed before the collector would look at them
             results = next(batches, None)
             if results is None:
-                return
+                return claimed
             writer.write(results, [kept.popleft() for _ in results] if keep_columns else None)
         for result in results:
             if result.status == "ok":

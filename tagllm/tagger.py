@@ -24,7 +24,7 @@ from tagllm.backends import Backend, GenerationRequest, get_backend
 from tagllm.candidates import CandidateScorer
 from tagllm.config import TaggerConfig
 from tagllm.errors import ConfigError
-from tagllm.io import as_product, error_id
+from tagllm.io import as_product, check_batch, error_id
 from tagllm.llm_steps import LLMSteps, ScoredProduct, first_requests
 from tagllm.models import Product, RecordError, TagResult
 from tagllm.results import ResultBuilder
@@ -170,6 +170,7 @@ class Tagger:
         grow from FIRST_WINDOW to ENCODE_WINDOW so that the first results come within seconds, not after the
         whole first window is encoded. ``progress(done, total)`` follows the encoding of each window.
         """
+        check_batch(products)
         size = batch_size or self.config.batch_size
         iterator = iter(products)
         seen = 0
@@ -188,6 +189,7 @@ class Tagger:
     ) -> list[TagResult]:
         """Tag one batch; ``vectors`` and ``photos``, when given, are the embeddings and encoded photos of its valid
         products, in order."""
+        check_batch(items)
         results: list[TagResult | None] = [None] * len(items)
         products: list[tuple[int, Product]] = []
         for i, item in enumerate(items):

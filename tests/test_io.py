@@ -138,6 +138,22 @@ def test_jsonl_lines_python_cannot_take_are_error_records(tmp_path: Path, line: 
     assert isinstance(good, Product)
 
 
+def test_a_record_with_several_bad_fields_names_each(tmp_path: Path) -> None:
+    src = tmp_path / "p.jsonl"
+    src.write_text('{"id": "two", "title": 5, "images": 7}\n{"id": "none", "images": {"a": 1}}\n')
+    two, none = list(read_products(src))
+    assert isinstance(two, RecordError) and isinstance(none, RecordError)
+    assert (two.field, two.record_id, none.field) == ("title", "two", "title")
+    assert two.message == (
+        f"{src}:1: record 'two' field 'title': Input should be a valid string; "
+        "field 'images': Input should be a valid list"
+    )
+    assert none.message == (
+        f"{src}:2: record 'none' has no title; every product needs a non-empty title; "
+        "field 'images': Input should be a valid list"
+    )
+
+
 # -- streaming: read once, never whole ---------------------------------------------------------------------------
 class _CountingStdin(io.RawIOBase):
     def __init__(self, data: bytes) -> None:
@@ -217,6 +233,22 @@ def test_jsonl_without_provenance_and_csv_with_kept_columns(tmp_path: Path) -> N
         "product_id,title,sku,status,error,category,category_id,category_confidence,rejected",
         "a,Red shirt,17,ok,,Apparel > Shirts,c1,0.875,",
     ]
+
+
+def test_a_csv_output_with_a_kept_cell_over_128_kib_resumes(tmp_path: Path) -> None:
+    import csv
+
+    table, title = tmp_path / "o.csv", "Red cotton shirt " * 10_000  # 170,000 characters, kept with --keep-columns
+    writer = ResultWriter(table, facets=["category"], keep_columns=["title"])
+    writer.write([_result("a")], kept=[{"title": title}])
+    writer.close()
+    limit = csv.field_size_limit(131_072)  # Python's default, as a fresh process has it (a CSV input raises it)
+    try:
+        resumed = ResultWriter(table, facets=["category"], keep_columns=["title"], resume=True)
+    finally:
+        csv.field_size_limit(limit)
+    assert resumed.state.is_done("a")
+    resumed.close()
 
 
 def test_unknown_output_extension_names_the_output_flag(tmp_path: Path) -> None:

@@ -79,6 +79,36 @@ def test_resume_does_not_append_the_error_records_of_bad_lines_again(tagger, tmp
         assert sorted(r["product_id"] for r in _rows(out)) == ["line-4", "p0", "p1", "p2", "y"]
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_a_line_fixed_as_the_run_advised_leaves_no_error_record_behind(tagger, tmp_path: Path, suffix) -> None:  # type: ignore[no-untyped-def]
+    # 'fix the cause and run again with --resume': the fixed line is tagged under its id, and the error record
+    # named after its line (line-3), which no record of the input has any more, goes
+    src = _products(tmp_path / "in.jsonl", 2, extra='{"id": "p9", "title": "Wool scarf"\n')
+    out = tmp_path / f"out{suffix}"
+    first = tagger.tag_file(src, out)
+    assert (first.tagged, first.failed, first.exit_code) == (2, 1, 1)
+    src.write_text(src.read_text().replace('"Wool scarf"\n', '"Wool scarf"}\n'))
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.skipped, again.stale, again.still_failed, again.exit_code) == (1, 2, 1, 0, 0)
+    assert sorted(r["product_id"] for r in _rows(out)) == ["p0", "p1", "p9"]
+
+
+def test_an_interrupted_resume_keeps_the_error_records_it_did_not_reach(tagger, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    src = _products(tmp_path / "in.jsonl", 4, extra='{"id": "p9", "title": \n')
+    out = tmp_path / "out.jsonl"
+    tagger.tag_file(src, out)
+    src.write_text("".join(json.dumps({"id": f"q{i}", "title": TITLES[i]}) + "\n" for i in range(4)))
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tagger, "tag_batch", interrupted)
+    with pytest.raises(RunInterrupted) as stop:
+        tagger.tag_file(src, out, resume=True)
+    assert (stop.value.summary.stale, stop.value.summary.still_failed) == (0, 1)
+    assert "line-5" in {r["product_id"] for r in _rows(out)}
+
+
 def test_a_csv_row_cut_after_its_product_id_is_tagged_again(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     src, out = _products(tmp_path / "in.jsonl", 3), tmp_path / "out.csv"
     tagger.tag_file(src, out)

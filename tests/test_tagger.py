@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -151,6 +152,25 @@ def test_anything_in_a_batch_is_a_result_or_an_error_record_never_an_exception(t
         "batch:6: record 'line-6' field 'extra': Input should be a valid dictionary",
     ]
     assert leaf(results[6]) == "jewellery-necklaces"
+
+
+@pytest.mark.parametrize(
+    "single", [{"id": "s", "title": "Red shirt"}, Product(id="s", title="Red shirt"), "Red shirt"], ids=type
+)
+def test_one_product_outside_a_list_is_refused_with_the_fix(tagger, single) -> None:  # type: ignore[no-untyped-def]
+    # iterated, a dict gives its keys, a Product its (field, value) pairs, a string its letters: each an error record
+    refused = r"takes a batch \(a list\) of products, not a single \w+; for one product, pass \[product\]"
+    for call in (tagger.tag, tagger.tag_batch, lambda items: list(tagger.tag_iter(items))):
+        with pytest.raises(TypeError, match=refused):
+            call(single)
+
+
+def test_a_title_of_100_kb_is_tagged_in_seconds_and_the_batch_goes_on(tagger) -> None:  # type: ignore[no-untyped-def]
+    title = "Red cotton shirt " * 6000  # 102,000 characters: a spreadsheet cell pasted into the title
+    started = time.perf_counter()
+    long, short = tagger.tag([{"id": "long", "title": title}, {"id": "short", "title": "Gold plated necklace"}])
+    assert time.perf_counter() - started < 10
+    assert (long.status, leaf(long), leaf(short)) == ("ok", "apparel-tshirts", "jewellery-necklaces")
 
 
 def test_a_tagger_from_a_config_loads_an_index_built_with_the_default_encoder(demo_index_dir) -> None:  # type: ignore[no-untyped-def]

@@ -187,6 +187,8 @@ def _summary_line(summary: RunSummary) -> str:
         parts.append(f"{summary.retried} earlier failure(s) retried")
     if summary.duplicates:
         parts.append(f"{summary.duplicates} repeated id(s) not tagged")
+    if summary.stale:
+        parts.append(f"{summary.stale} earlier error record(s) of records no longer in the input removed")
     return (
         f"{', '.join(parts)} in {summary.seconds:.1f}s ({summary.products_per_second:.1f} products/s, "
         f"after {summary.startup_seconds:.1f}s start-up) -> {summary.output}"

@@ -1,6 +1,6 @@
 """Batch I/O: read products (JSONL, CSV, Parquet; file or stdin), write results as they are ready, resume a run."""
 
-from tagllm.io.products import as_product, error_id, read_products, to_product
+from tagllm.io.products import as_product, check_batch, error_id, read_products, to_product
 from tagllm.io.readers import (
     FORMATS,
     STDIO,
@@ -22,6 +22,7 @@ __all__ = [
     "RecordSource",
     "ResultWriter",
     "as_product",
+    "check_batch",
     "detect_format",
     "error_id",
     "flat_row",

@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from tagllm.io.readers import Record, RecordSource
 from tagllm.models import Product, RecordError
 
+MAX_PROBLEMS_NAMED = 3  # a record's error names its first fields at fault, then says how many more there are
+
 
 def read_products(
     source: str | Path, *, format: str | None = None, columns: dict[str, str] | None = None
@@ -26,7 +28,7 @@ def read_products(
 
 
 def to_product(record: Record, name: str, cls: type[Product] = Product) -> Product | RecordError:
-    """Validate a raw record; the error names the file, line and field."""
+    """Validate a raw record; the error names the file, the line and each field at fault (``field``: the first)."""
     if record.error is not None:
         return record.error
     data = dict(record.data or {})
@@ -35,19 +37,36 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or None
-        empty = err["type"] in {"missing", "string_too_short"} or data.get("title") is None  # an empty CSV cell
-        if field == "title" and empty:
-            msg = "has no title; every product needs a non-empty title"
-        else:
-            msg = f"field {field!r}: {err['msg']}"
-        shown = _short(data["id"])
+        problems = [_problem(err, data) for err in exc.errors()]
+        if len(problems) > MAX_PROBLEMS_NAMED:
+            problems[MAX_PROBLEMS_NAMED:] = [f"and {len(problems) - MAX_PROBLEMS_NAMED} more"]
         return RecordError(
-            field=field,
+            field=_field(exc.errors()[0]),
             line=record.line,
             record_id=str(data["id"]) if isinstance(data["id"], str | int | float) else f"line-{record.line}",
-            message=f"{name}:{record.line}: record {shown} {msg}",
+            message=f"{name}:{record.line}: record {_short(data['id'])} {'; '.join(problems)}",
+        )
+
+
+def _problem(err: Any, data: dict[str, Any]) -> str:
+    field = _field(err)
+    empty = err["type"] in {"missing", "string_too_short"} or data.get("title") is None  # an empty CSV cell
+    if field == "title" and empty:
+        return "has no title; every product needs a non-empty title"
+    return f"field {field!r}: {err['msg']}"
+
+
+def _field(err: Any) -> str | None:
+    return ".".join(str(p) for p in err["loc"]) or None
+
+
+def check_batch(items: Any) -> None:
+    """Refuse one product where a batch is expected: iterated, it would be read as several bad records (a dict's
+    keys, a Product's (field, value) pairs, a string's letters)."""
+    if isinstance(items, Mapping | Product | str | bytes):
+        raise TypeError(
+            f"a tagger takes a batch (a list) of products, not a single {type(items).__name__}; "
+            "for one product, pass [product]"
         )
 
 

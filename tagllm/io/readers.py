@@ -276,9 +276,14 @@ class _CsvLines:
         return start
 
 
-def _read_csv(fh: IO[bytes], name: str) -> Iterator[Record]:
+def allow_long_cells() -> None:
+    """Let Python's csv module read cells up to MAX_CSV_CELL (its default limit is 128 KiB)."""
     if csv.field_size_limit() < MAX_CSV_CELL:
         csv.field_size_limit(MAX_CSV_CELL)
+
+
+def _read_csv(fh: IO[bytes], name: str) -> Iterator[Record]:
+    allow_long_cells()
     lines = _CsvLines(fh, name)
     header: list[str] | None = None
     while True:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tagllm.errors import InputError, missing_dependency
+from tagllm.io.readers import allow_long_cells
 
 MERGED_ROW_GROUP = 16_384  # rows per row group when the parts of a Parquet output are merged
 _JSONL_HEAD = re.compile(rb'^\{"product_id":("(?:[^"\\]|\\.)*"),"status":"(ok|error)"')
@@ -44,6 +45,12 @@ class OutputState:
             self.failed.discard(product_id)
         else:
             self.failed.add(product_id)
+
+    def forget(self, product_ids: set[str]) -> None:
+        """Count these products' rows as gone (``compact`` and ``merge_parts`` leave them out)."""
+        for product_id in product_ids:
+            self.last.pop(product_id, None)
+            self.failed.discard(product_id)
 
     def is_done(self, product_id: str) -> bool:
         return product_id in self.last and product_id not in self.failed
@@ -120,6 +127,7 @@ def jsonl_rows(path: Path) -> Iterator[tuple[str, bool, bytes, int]]:
 
 def csv_rows(path: Path, state: OutputState | None = None) -> Iterator[tuple[str, bool, bytes, int]]:
     """As ``jsonl_rows``, for a CSV output; the header goes to ``state.header`` and is not yielded."""
+    allow_long_cells()  # a cell of a column kept from the input may be as long as the input's
     with path.open("rb") as fh:
         taken: list[bytes] = []
 
@@ -188,8 +196,9 @@ def cut_torn_row(target: Path, state: OutputState) -> None:
         os.truncate(target, state.complete_bytes)
 
 
-def compact(target: Path, fmt: str) -> None:
-    """Keep each product's last row: written beside the output, then renamed over it."""
+def compact(target: Path, fmt: str, drop: frozenset[str] = frozenset()) -> None:
+    """Keep each product's last row, but none of the products in ``drop``: written beside the output, then renamed
+    over it."""
     state = scan_output(target, fmt)
     tmp = temp_path(target)
     with tmp.open("wb") as out:
@@ -199,16 +208,17 @@ def compact(target: Path, fmt: str) -> None:
             out.write(line.getvalue().encode("utf-8"))
         rows = jsonl_rows(target) if fmt == "jsonl" else csv_rows(target)
         for number, (product_id, _, raw, _) in enumerate(rows):
-            if state.last.get(product_id) == number:
+            if state.last.get(product_id) == number and product_id not in drop:
                 out.write(raw)
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, target)
 
 
-def merge_parts(target: Path) -> None:
+def merge_parts(target: Path, drop: frozenset[str] = frozenset()) -> None:
     """Merge a Parquet output's parts (and the rows of the output already there) into one file, in row groups,
-    keeping each product's last row; written beside the output, renamed over it, then the parts are removed."""
+    keeping each product's last row but none of the products in ``drop``; written beside the output, renamed over
+    it, then the parts are removed."""
     import pyarrow as pa
 
     pq = _pyarrow_parquet()
@@ -230,7 +240,7 @@ def merge_parts(target: Path) -> None:
             writer = pq.ParquetWriter(tmp, parquet.schema_arrow)
         for batch in parquet.iter_batches(batch_size=MERGED_ROW_GROUP):
             ids = batch.column("product_id").to_pylist()
-            keep = [state.last.get(str(pid)) == number + i for i, pid in enumerate(ids)]
+            keep = [state.last.get(str(pid)) == number + i and str(pid) not in drop for i, pid in enumerate(ids)]
             number += len(ids)
             pending.append(batch.filter(pa.array(keep)))
             if sum(b.num_rows for b in pending) >= MERGED_ROW_GROUP:

@@ -113,6 +113,7 @@ class ResultWriter:
         self._part = 0
         self._written = 0  # bytes of the file that whole batches fill
         self._writing = False  # a batch is being written (still True at close: Ctrl-C cut it short)
+        self._dropped: frozenset[str] = frozenset()  # products whose rows close leaves out
         if self.is_stdout:
             if resume:
                 raise InputError("--resume needs an output file (-o FILE): results on stdout cannot be resumed")
@@ -202,6 +203,13 @@ class ResultWriter:
         pq.write_table(pa.Table.from_pylist(rows, schema=self._schema), tmp)
         os.replace(tmp, part)  # a part is there whole or not at all
 
+    def drop(self, product_ids: set[str]) -> int:
+        """Leave these products' rows out of the output when it closes; how many the output held."""
+        held = product_ids & self.state.last.keys()
+        self.state.forget(held)
+        self._dropped |= held
+        return len(held)
+
     def close(self) -> None:
         """Finish the output: one row per product id, Parquet parts merged into the file."""
         if self._stream is not None and self._stream is not sys.stdout:
@@ -215,12 +223,12 @@ class ResultWriter:
             self.state = scan_output(self.target, self.format)
             self._writing = False
         if self.format == "parquet":
-            if part_files(self.target):
-                merge_parts(self.target)
+            if part_files(self.target) or self._dropped:
+                merge_parts(self.target, self._dropped)
             else:  # nothing new: the output is as it was
                 shutil.rmtree(parts_dir(self.target), ignore_errors=True)
-        elif self.state.superseded:
-            compact(self.target, self.format)
+        elif self.state.superseded or self._dropped:
+            compact(self.target, self.format, self._dropped)
 
 
 def _parquet() -> Any:
