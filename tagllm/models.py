@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 PRODUCT_FIELDS = ("id", "title", "description", "brand", "attributes", "images", "queries")
 GOLD_PREFIX = "gold_"
 # The most of a product's text the tagger reads: twice the longest real one measured (4,267 characters, a Flipkart
-# product with its specifications). A longer text is a spreadsheet cell gone wrong; reading it whole would cost
-# minutes (finding the values a text states grows faster than its length), and the embedder reads 256 tokens anyway.
+# product with its specifications). A longer text is a spreadsheet cell gone wrong: the embedder reads its first
+# tokens only, and the lexical evidence would be read off pages of noise.
 MAX_TEXT_CHARS = 8_000
 
 
