@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import io
 import time
 import urllib.error
@@ -139,7 +140,12 @@ class ImageLoader:
     def fetch(self, source: str) -> bytes:
         """The bytes a reference points to, within the byte and time limits."""
         source = source.strip()
-        scheme = urllib.parse.urlsplit(source).scheme.lower()
+        if not source:
+            raise ImageError("an empty image reference")
+        try:
+            scheme = urllib.parse.urlsplit(source).scheme.lower()
+        except ValueError as exc:
+            raise ImageError(f"{source}: not a valid URL ({exc})") from None
         if scheme in REMOTE_SCHEMES:
             if not self.allow_remote:
                 raise ImageError(f"{source}: remote image not fetched; allow it with --allow-remote-images")
@@ -157,6 +163,8 @@ class ImageLoader:
         return self._read_file(source, path)
 
     def _read_file(self, source: str, path: Path) -> bytes:
+        if "\0" in str(path):  # the OS takes no such path; stat() would raise ValueError, not OSError
+            raise ImageError(f"{source}: not a file path (it holds a NUL character)")
         try:
             size = path.stat().st_size
         except FileNotFoundError:
@@ -173,8 +181,8 @@ class ImageLoader:
 
     def _download(self, url: str) -> bytes:
         deadline = time.monotonic() + self.limits.timeout
-        request = urllib.request.Request(url, headers={"User-Agent": "tagllm", "Accept": "image/*"})
         try:
+            request = urllib.request.Request(_quoted(url), headers={"User-Agent": "tagllm", "Accept": "image/*"})
             with self._urlopen(request, timeout=self.limits.timeout) as response:
                 length = response.headers.get("Content-Length")
                 if length and length.isdigit():
@@ -197,7 +205,8 @@ class ImageLoader:
             if isinstance(reason, TimeoutError):
                 raise ImageError(f"{url}: no answer within {self.limits.timeout:g}s") from None
             raise ImageError(f"{url}: cannot fetch ({reason})") from None
-        except OSError as exc:
+        # ValueError and HTTPException are not OSErrors: a space in the host, a broken chunked body
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             raise ImageError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})") from None
 
     def _data_url(self, source: str) -> bytes:
@@ -291,6 +300,16 @@ class ImageLoader:
                 queued += len(refs)
             while pending:
                 yield [f.result() for f in pending.popleft()]
+
+
+def _quoted(url: str) -> str:
+    """The URL with spaces, control characters and other scripts in its path and query percent-encoded, as a browser
+    sends them (http.client refuses them raw); what is already percent-encoded stays as it is."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc if parts.netloc.isascii() else parts.netloc.encode("idna").decode("ascii")
+    path = urllib.parse.quote(parts.path, safe="/%:@!$&'()*+,;=~")
+    query = urllib.parse.quote(parts.query, safe="/%:@!$&'()*+,;=?~")
+    return urllib.parse.urlunsplit((parts.scheme, netloc, path, query, ""))
 
 
 def _rgb(image: Any, image_module: Any) -> Any:

@@ -110,8 +110,10 @@ def test_data_urls_keep_the_original_bytes_unless_scaled(tmp_path: Path) -> None
 
 class _Handler(BaseHTTPRequestHandler):
     image = b""
+    paths: list[str] = []
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server protocol
+        self.paths.append(self.path)
         if self.path == "/slow.png":
             time.sleep(2)
         if self.path == "/missing.png":
@@ -120,6 +122,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.image * (50 if self.path == "/big.png" else 1)
         self.send_response(200)
         self.send_header("Content-Type", "image/png")
+        if self.path == "/garbled.png":  # a chunked body whose chunk size is not a number
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"zz\r\n")
+            return
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (a limit)
@@ -152,6 +159,24 @@ def test_remote_images_are_fetched_only_when_allowed_and_within_limits(server: s
     assert loader.load(f"{server}/slow.png").error == f"{server}/slow.png: no answer within 0.5s"
 
 
+def test_urls_with_spaces_or_other_scripts_are_fetched_and_broken_ones_recorded(server: str) -> None:
+    """http.client refuses a space or a non-ASCII letter in a URL with a ValueError, which crashed the whole batch;
+    catalogues write such URLs, so they are percent-encoded as a browser does."""
+    loader = ImageLoader(allow_remote=True)
+    _Handler.paths.clear()
+    assert loader.load(f"{server}/my photo.png").ok
+    assert loader.load(f"{server}/连衣裙.png?size=large&q=a b").ok
+    assert _Handler.paths == ["/my%20photo.png", "/%E8%BF%9E%E8%A1%A3%E8%A3%99.png?size=large&q=a%20b"]
+    assert loader.load("http://[::1/x.png").error == "http://[::1/x.png: not a valid URL (Invalid IPv6 URL)"
+    assert loader.load("http://ex ample.com/x.png").error == (
+        "http://ex ample.com/x.png: cannot fetch (InvalidURL: URL can't contain control characters. 'ex ample.com' "
+        "(found at least ' '))"
+    )
+    assert loader.load(f"{server}/garbled.png").error == (
+        f"{server}/garbled.png: cannot fetch (IncompleteRead: IncompleteRead(0 bytes read))"
+    )
+
+
 def test_map_keeps_product_order_and_cuts_to_max_images(tmp_path: Path) -> None:
     for i in range(5):
         _png(tmp_path / f"{i}.png", (10 + i, 10))
@@ -159,3 +184,15 @@ def test_map_keeps_product_order_and_cuts_to_max_images(tmp_path: Path) -> None:
     refs = [["0.png", "1.png", "2.png"], [], ["missing.png", "3.png"], ["4.png"]]
     sizes = list(loader.map(refs, lambda im: im.width if im.ok else im.error))
     assert sizes == [[10, 11], [], [f"missing.png: no such file ({tmp_path / 'missing.png'})", 13], [14]]
+
+
+def test_references_no_file_can_have_are_recorded_not_raised(tmp_path: Path) -> None:
+    """A NUL byte (from a broken export) raised ValueError out of the loader and crashed the whole batch."""
+    loader = ImageLoader(root=tmp_path)
+    errors = {source: loader.load(source).error for source in ("a\0b.jpg", "file:///tmp/a%00b.jpg", "", "  ")}
+    assert errors == {
+        "a\0b.jpg": "a\0b.jpg: not a file path (it holds a NUL character)",
+        "file:///tmp/a%00b.jpg": "file:///tmp/a%00b.jpg: not a file path (it holds a NUL character)",
+        "": "an empty image reference",
+        "  ": "an empty image reference",
+    }
