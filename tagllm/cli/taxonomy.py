@@ -22,8 +22,6 @@ TaxonomyOpt = typer.Option(
     "-t",
     help="taxonomy file, directory or name (demo, shopify); default: the config file's (./tagllm.yaml), else demo",
 )
-MAX_CSV_FIELD = 64 * 1024 * 1024
-"""A CSV cell up to this size is read (and rejected by the mapper as too long for a tag), not a csv.Error."""
 
 
 def _taxonomy(taxonomy: str | None, config: str | None) -> Taxonomy:
@@ -334,59 +332,30 @@ def read_lines(data: bytes) -> list[str]:
 
 
 def read_column(path: Path, column: str | None) -> tuple[list[str], dict[int, str]]:
-    """The strings of one JSONL key or CSV column, one per record, and the records that could not be read.
-
-    A JSONL line that is not valid JSON (broken, nested too deep, a number too long), not an object, not UTF-8 or
-    without the key keeps its row, rejected with the reason naming the line; a CSV file that is not UTF-8 or not
-    valid CSV is an error naming the line.
+    """The strings of one JSONL key or CSV (or Parquet) column, one per record, and the records that could not be
+    read, as ``tagllm generate`` reads products: a record that is not valid JSON or CSV, not UTF-8 or without the
+    key keeps its row, rejected with the reason naming the line, and the records after it are read.
     """
     from tagllm.errors import InputError
+    from tagllm.io.readers import RecordSource
 
     if not column:
         raise InputError(f"{path}: name the field holding the strings with --column")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    if path.suffix.casefold() in (".jsonl", ".json", ".ndjson"):
-        return _read_jsonl(path, data, column)
-    return _read_csv(path, data, column), {}
-
-
-def _read_jsonl(path: Path, data: bytes, column: str) -> tuple[list[str], dict[int, str]]:
-    from tagllm.errors import InputError
-
+    suffix = path.suffix.casefold()
+    fmt = "jsonl" if suffix in (".jsonl", ".json", ".ndjson") else "parquet" if suffix == ".parquet" else "csv"
     texts: list[str] = []
     notes: dict[int, str] = {}
-    found = False
-    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
-    if lines and not lines[-1].strip():
-        lines.pop()
-    for lineno, raw in enumerate(lines, 1):
-        if not raw.strip():
+    columns: set[str] = set()
+    for record in RecordSource(path, format=fmt):
+        if record.data is not None and column in record.data:
+            texts.append(_cell_text(record.data[column]))
             continue
-        where = f"{path}:{lineno}"
-        try:
-            record = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            note = f"{where}: not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
-        except RecursionError:
-            note = f"{where}: not valid JSON (nested too deep)"
-        except ValueError as exc:  # JSONDecodeError, and integers too long to convert
-            note = f"{where}: not valid JSON ({getattr(exc, 'msg', None) or exc})"
-        else:
-            if not isinstance(record, dict):
-                note = f"{where}: not a JSON object"
-            elif column not in record:
-                note = f"{where}: no field {column!r}"
-            else:
-                found = True
-                texts.append(_cell_text(record[column]))
-                continue
-        notes[len(texts)] = note
+        if record.data is not None:
+            columns.update(record.data)
+        notes[len(texts)] = record.error.message if record.error else f"{path}:{record.line}: no field {column!r}"
         texts.append("")
-    if texts and not found:
-        raise InputError(f"{path}: no record has the field {column!r}")
+    if texts and len(notes) == len(texts) and columns:
+        raise InputError(f"{path}: no record has the field {column!r}; fields: {', '.join(sorted(columns))}")
     return texts, notes
 
 
@@ -399,42 +368,3 @@ def _cell_text(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)  # a list or an object: mapped as an answer
     except ValueError:
         return ""
-
-
-def _read_csv(path: Path, data: bytes, column: str) -> list[str]:
-    import csv
-    import io
-
-    from tagllm.errors import InputError
-
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        lineno = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"{path}:{lineno}: not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8") from None
-    limit = csv.field_size_limit()
-    csv.field_size_limit(MAX_CSV_FIELD)
-    try:
-        # records end at \n or \r\n only: U+2028, U+0085, \x0b, \x0c, \x1c-\x1e stay inside their cell
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        try:
-            header = next(reader, None)
-        except csv.Error as exc:
-            raise InputError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
-        if header is None:
-            raise InputError(f"{path}: the file is empty")
-        if column not in header:
-            raise InputError(f"{path}: no column {column!r}; columns: {', '.join(header)}")
-        at = header.index(column)
-        out: list[str] = []
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                raise InputError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
-            out.append(row[at] if at < len(row) else "")
-        return out
-    finally:
-        csv.field_size_limit(limit)
