@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -295,3 +296,20 @@ def test_index_add_encodes_added_photos_and_replaces_a_reviewed_examples_photo(
     for row, i in enumerate(at):
         stored = index.images.views["colour"][index.images.position[i]]
         assert np.allclose(stored, expected.views["colour"][row])
+
+
+def test_a_photo_index_build_names_the_example_whose_photo_it_could_not_use(
+    demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    draw(tmp_path / "red.jpg", "dress", COLOURS["color-red"])
+    rows = [
+        {"id": "ok", "title": "Summer dress", "images": ["red.jpg"], "labels": {"category": ["apparel-dresses"]}},
+        {"id": "gone", "title": "Summer dress", "images": ["gone.jpg"], "labels": {"category": ["apparel-dresses"]}},
+    ]
+    source = tmp_path / "examples.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    built = build_index(source, demo_taxonomy, embedder, tmp_path / "index")
+    assert built.image_problems == [f"example 'gone': gone.jpg: no such file ({tmp_path / 'gone.jpg'})"]
+    # one photo (or a shop's one placeholder photo for all) has no variance to whiten: the look is all zeros, not
+    # the NaNs of dividing by a zero eigenvalue, which made every photo search return nonsense
+    assert built.images is not None and np.isfinite(built.images.views["look"]).all()

@@ -205,10 +205,13 @@ class PixelEncoder(ImageEncoder):
         order = np.argsort(eigenvalues)[::-1]
         eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
         # directions with next to no variance (a handful of look-alike photos) would only whiten noise up
-        keep = max(1, min(LOOK_DIMS, int((eigenvalues > 1e-6 * max(eigenvalues.sum(), 1e-12)).sum())))
+        varies = eigenvalues > 1e-6 * max(eigenvalues.sum(), 1e-12)
+        keep = max(1, min(LOOK_DIMS, int(varies.sum())))
         # whitened: each component divided by its standard deviation, so that no single direction (overall
-        # brightness, say) dominates the cosine between photos
-        self.components = (eigenvectors[:, :keep] / np.sqrt(eigenvalues[:keep])).astype(np.float32)
+        # brightness, say) dominates the cosine between photos; photos that do not vary at all (one photo, one
+        # placeholder for all) leave a component of zeros, not a division by zero
+        spread = np.where(varies[:keep], np.sqrt(np.abs(eigenvalues[:keep])), np.inf)
+        self.components = (eigenvectors[:, :keep] / spread).astype(np.float32)
         self.mean, self.scale = mean.astype(np.float32), scale.astype(np.float32)
 
     def project(self, raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

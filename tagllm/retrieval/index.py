@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from tagllm.errors import IndexMismatchError, InputError, TagllmError
-from tagllm.models import LabelledProduct, RecordError
+from tagllm.models import ImageUse, LabelledProduct, RecordError
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.lexical import FeatureMatrix, LexicalModel
 from tagllm.taxonomy import CATEGORY, Taxonomy
@@ -240,7 +240,7 @@ class ExampleIndex:
         from tagllm.retrieval.image_index import ImageVectors, encode_photos
 
         photos = encode_photos([e.images for e in self.examples], loader or ImageLoader(), encoder, fit=True)
-        self.image_problems = [u.error for uses in photos.uses for u in uses if u.error]
+        self.image_problems = _photo_problems(self.examples, photos.uses)
         if not photos.has.any():
             return  # no photo could be read: an index of texts alone (image_problems say why)
         self.images = ImageVectors.from_photos(encoder, photos, hnsw_threshold=self.hnsw_threshold)
@@ -282,7 +282,7 @@ class ExampleIndex:
 
             loader = image_loader or ImageLoader()
             photos = encode_photos([e.images for e in changed], loader, self.image_encoder)
-            self.image_problems = [u.error for uses in photos.uses for u in uses if u.error]
+            self.image_problems = _photo_problems(changed, photos.uses)
             self.images.replace(photos.slice(0, len(replace)), [i for i, _ in replace])
             self.images.extend(photos.slice(len(replace), len(changed)), len(self.examples))
             self.manifest["images"]["count"] = len(self.images)
@@ -503,3 +503,8 @@ def as_labelled(items: Iterable[LabelledProduct | dict[str, Any]]) -> list[Label
         return [i if isinstance(i, LabelledProduct) else LabelledProduct.model_validate(i) for i in items]
     except Exception as exc:
         raise TagllmError(f"not a labelled product: {exc}") from None
+
+
+def _photo_problems(examples: Sequence[LabelledProduct], uses: Sequence[Sequence[ImageUse]]) -> list[str]:
+    """Each photo that could not be used, named by its example's id (its error names the reference)."""
+    return [f"example {e.id!r}: {u.error}" for e, used in zip(examples, uses, strict=True) for u in used if u.error]
