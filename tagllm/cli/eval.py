@@ -26,6 +26,18 @@ def _show(path: Path) -> Path:
         return path
 
 
+def _input_problems(bad: dict[str, Any]) -> str:
+    """What was wrong with the gold file and the predictions, in one line; empty when nothing was."""
+    counts = [bad["unknown_gold_count"], bad["missing_predictions_count"], bad["failed_count"]]
+    line = f"{counts[0]} unknown gold value(s), {counts[1]} missing prediction(s), {counts[2]} failed product(s)"
+    unreadable, repeated = bad.get("unreadable_gold_count", 0), bad.get("repeated_ids_count", 0)
+    if unreadable:
+        line += f", {unreadable} unreadable gold line(s)"
+    if repeated:
+        line += f", {repeated} repeated id(s) (the later records not scored)"
+    return line if any(counts) or unreadable or repeated else ""
+
+
 def _parse_sweep(items: list[str]) -> dict[str, list[Any]]:
     import yaml
 
@@ -104,13 +116,9 @@ def run(
 
             for line in routing_lines(metrics["routing"]):
                 typer.echo(f"  {line}")
-        bad = metrics["bad_input"]
-        if bad["unknown_gold_count"] or bad["missing_predictions_count"] or bad["failed_count"]:
-            typer.echo(
-                f"  input: {bad['unknown_gold_count']} unknown gold value(s), "
-                f"{bad['missing_predictions_count']} missing prediction(s), "
-                f"{bad['failed_count']} failed product(s)"
-            )
+        line = _input_problems(metrics["bad_input"])
+        if line:
+            typer.echo(f"  input: {line}")
         typer.echo(f"  report: {_show(directory / 'report.html')}")
     if outcome.comparison is not None:
         import json

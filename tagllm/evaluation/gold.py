@@ -36,6 +36,7 @@ class GoldSet:
     in_split: int
     unknown: list[dict[str, Any]] = field(default_factory=list)
     unreadable: list[dict[str, Any]] = field(default_factory=list)
+    repeated: list[dict[str, Any]] = field(default_factory=list)  # records whose id an earlier record has
 
 
 class GoldResolver:
@@ -100,6 +101,8 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     items: list[GoldItem] = []
     unknown: list[dict[str, Any]] = []
     unreadable: list[dict[str, Any]] = []
+    repeated: list[dict[str, Any]] = []
+    first_line: dict[str, int] = {}
     total = 0
     for record in read_records(cfg.gold):
         total += 1
@@ -110,6 +113,10 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         if cfg.split is not None and str(data.get(cfg.split_field)) != cfg.split:
             continue
         pid = str(data.get("id") or f"line-{record.line}")
+        if pid in first_line:  # predictions are keyed by id: a second record would be scored on the first's
+            repeated.append({"product_id": pid, "line": record.line, "first_line": first_line[pid]})
+            continue
+        first_line[pid] = record.line
         gold: dict[str, list[str]] = {}
         for facet, values in _gold_values(data.get(cfg.gold_field), default_facet).items():
             if facet not in taxonomy.facets:
@@ -132,7 +139,8 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
                 # keys naming no facet were left out on purpose (free text, codes): not reported
                 if why == "not in taxonomy" and (cfg.facets is None or facet in cfg.facets):
                     unknown.append({"product_id": pid, "facet": facet, "value": value, "reason": why})
-        items.append(GoldItem(pid, strip_answers(data, cfg), gold, record.line))
+        # a record without an id is tagged under its line's name, as `tagllm generate` names it
+        items.append(GoldItem(pid, {**strip_answers(data, cfg), "id": pid}, gold, record.line))
     in_split = len(items)
     facets = cfg.facets or sorted({f for item in items for f in item.gold}, key=list(taxonomy.facets).index)
     for facet in facets:
@@ -145,7 +153,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             f"the sample is empty: {cfg.gold} has {total} record(s), {in_split}{where}, "
             f"sample {cfg.sample.describe()}; nothing to evaluate"
         )
-    return GoldSet(items, facets, total, in_split, unknown, unreadable)
+    return GoldSet(items, facets, total, in_split, unknown, unreadable, repeated)
 
 
 def _sample(items: list[GoldItem], spec: SampleSpec) -> list[GoldItem]:

@@ -387,7 +387,10 @@ def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonom
         "bad_input": {
             "unknown_gold_count": len(gold.unknown),
             "unknown_gold": gold.unknown[:100],
+            "unreadable_gold_count": len(gold.unreadable),
             "unreadable_gold": gold.unreadable[:100],
+            "repeated_ids_count": len(gold.repeated),
+            "repeated_ids": gold.repeated[:100],
             "missing_predictions_count": len(missing),
             "missing_predictions": missing[:100],
             "failed_count": len(failed),

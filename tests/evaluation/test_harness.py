@@ -299,3 +299,35 @@ def test_flat_multi_valued_facets_are_scored_beside_the_category(tmp_path):
     )
     assert color["leaf_accuracy"]["value"] == 0.5  # exact set match: g1 missed red
     assert (m["facets"]["category"]["n"], m["facets"]["category"]["leaf_accuracy"]["value"]) == (1, 1.0)
+
+
+def test_gold_records_with_a_repeated_id_no_id_or_no_json_are_counted_and_named(eval_dir, fake_factory, monkeypatch):
+    """A repeated id used to score the first record against the last one's prediction (results are keyed by id); a
+    record without an id failed as 'id: Field required'; an unreadable line was left out of the printed summary."""
+    from tagllm.cli.eval import app
+
+    with (eval_dir / "gold.jsonl").open("a") as fh:
+        fh.write(json.dumps({"id": "p1", "title": "Floor lamp", "gold_category": "Home > Lamps", "split": "test"}))
+        fh.write("\n" + json.dumps({"title": "Oxford shirt", "gold_category": "Clothing > Shirts", "split": "test"}))
+        fh.write("\n{not json\n")
+    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    out = eval_dir / "out"
+    result = CliRunner().invoke(app, ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2] == (
+        "  input: 1 unknown gold value(s), 0 missing prediction(s), 0 failed product(s), 1 unreadable gold line(s), "
+        "1 repeated id(s) (the later records not scored)"
+    )
+    run_dir = Path(result.stdout.splitlines()[0].removeprefix("run: "))
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    bad = metrics["bad_input"]
+    assert bad["repeated_ids"] == [{"product_id": "p1", "line": 7, "first_line": 1}]
+    assert (bad["repeated_ids_count"], bad["unreadable_gold_count"], bad["failed_count"]) == (1, 1, 0)
+    rows = [json.loads(line) for line in (run_dir / "per_product.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["title"], r["status"]) for r in rows] == [
+        ("p1", "Blue oxford shirt", "ok"), ("p2", "Cycling shorts", "ok"), ("p3", "Three-seat sofa", "ok"),
+        ("p4", "Desk lamp", "ok"), ("p5", "Garden hose", "ok"), ("line-8", "Oxford shirt", "ok"),
+    ]  # fmt: skip
+    assert "1 gold record(s) whose id an earlier record has (not scored): `p1` (line 7)" in (
+        run_dir / "report.md"
+    ).read_text()
