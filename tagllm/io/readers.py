@@ -1,4 +1,5 @@
-"""Reading products: JSONL, CSV and Parquet, from a file or stdin, streamed record by record.
+"""Reading products: JSONL, CSV and Parquet, from a file or stdin, streamed record by record (the line formats are
+read by ``tagllm.io.jsonl`` and ``tagllm.io.csv_records``).
 
 A record that cannot be read becomes a ``Record`` with an error naming the file and line, and reading goes on:
 nothing in the input vanishes without a record. Setup problems (no such file, an empty input, UTF-16) raise
@@ -8,32 +9,31 @@ nothing in the input vanishes without a record. Setup problems (no such file, an
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from tagllm.errors import InputError, missing_dependency
+from tagllm.io.csv_records import allow_long_cells, read_csv
+from tagllm.io.jsonl import Record, read_jsonl
 from tagllm.models import GOLD_PREFIX, PRODUCT_FIELDS, RecordError, suggest_field
+
+__all__ = [  # Record and allow_long_cells are imported from here by the rest of tagllm.io
+    "FORMATS",
+    "STDIO",
+    "Record",
+    "RecordSource",
+    "allow_long_cells",
+    "detect_format",
+    "parse_columns",
+    "read_records",
+    "unknown_columns",
+]
 
 FORMATS = ("jsonl", "csv", "parquet")
 STDIO = "-"
-MAX_LINE_BYTES = 16 * 2**20  # a longer JSONL line is an error record, not a reason to hold gigabytes
-MAX_CSV_CELL = 16 * 2**20  # csv's default limit of 128 KiB refuses a long but real HTML description
 PARQUET_BATCH_ROWS = 1024
-LIST_COLUMNS = {"images", "queries"}  # in CSV: a JSON list, or values separated by '|'
-JSON_COLUMNS = {"attributes", "labels", "images", "queries", "extra"}  # in CSV: a cell may hold JSON
-
-
-@dataclass
-class Record:
-    """One input record: its line (1-based; row number for Parquet) and the raw mapping, or why it is bad."""
-
-    line: int
-    data: dict[str, Any] | None
-    error: RecordError | None = None
 
 
 def detect_format(path: str | Path, given: str | None = None, *, flag: str = "--input-format") -> str:
@@ -113,7 +113,7 @@ class RecordSource:
             records = _read_parquet(Path(self.source))
         else:
             fh: IO[bytes] = sys.stdin.buffer if self.is_stdin else Path(self.source).open("rb")  # noqa: SIM115
-            records = _read_jsonl(fh, self.name) if self.format == "jsonl" else _read_csv(fh, self.name)
+            records = read_jsonl(fh, self.name) if self.format == "jsonl" else read_csv(fh, self.name)
         any_record = False
         for record in records:
             any_record = True
@@ -159,200 +159,6 @@ def read_records(
 ) -> Iterator[Record]:
     """Yield raw records; a malformed line becomes a Record with an error and reading goes on."""
     yield from RecordSource(source, format=format, columns=columns)
-
-
-def _utf16(first: bytes, name: str) -> None:
-    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{name}: the file is UTF-16; re-save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)")
-
-
-def _not_utf8(name: str, line: int, raw: bytes, exc: UnicodeDecodeError) -> RecordError:
-    return RecordError(
-        line=line,
-        message=f"{name}:{line}: not UTF-8 (byte {exc.start} is {raw[exc.start]:#04x}); re-save the file as UTF-8",
-    )
-
-
-def _lines(fh: IO[bytes], name: str) -> Iterator[tuple[int, bytes | None]]:
-    """Physical lines (split on b'\\n' only, with their endings); an over-long line is yielded as None."""
-    lineno = 0
-    try:
-        while True:
-            raw = fh.readline(MAX_LINE_BYTES + 1)
-            if not raw:
-                return
-            lineno += 1
-            if lineno == 1:
-                _utf16(raw, name)
-            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                while raw and not raw.endswith(b"\n"):  # skip to the end of the over-long line
-                    raw = fh.readline(MAX_LINE_BYTES)
-                yield lineno, None
-                continue
-            yield lineno, raw
-    finally:
-        if fh is not sys.stdin.buffer:
-            fh.close()
-
-
-def _read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
-    for lineno, raw in _lines(fh, name):
-        if raw is None:
-            message = f"{name}:{lineno}: the line is longer than {MAX_LINE_BYTES // 2**20} MiB"
-            yield Record(lineno, None, RecordError(line=lineno, message=message))
-            continue
-        if not raw.strip():
-            continue
-        raw = raw.rstrip(b"\r\n")
-        try:
-            text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-        except UnicodeDecodeError as exc:
-            yield Record(lineno, None, _not_utf8(name, lineno, raw, exc))
-            continue
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            message = f"{name}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})"
-            yield Record(lineno, None, RecordError(line=lineno, message=message))
-            continue
-        except RecursionError:
-            message = f"{name}:{lineno}: not readable JSON (nested too deeply)"
-            yield Record(lineno, None, RecordError(line=lineno, message=message))
-            continue
-        except ValueError as exc:  # e.g. an integer of more digits than Python converts
-            yield Record(lineno, None, RecordError(line=lineno, message=f"{name}:{lineno}: not readable JSON ({exc})"))
-            continue
-        if not isinstance(data, dict):
-            message = f"{name}:{lineno}: expected a JSON object per line, got {_json_type(data)}"
-            yield Record(lineno, None, RecordError(line=lineno, message=message))
-            continue
-        yield Record(lineno, data)
-
-
-def _json_type(value: Any) -> str:
-    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
-
-
-class _CsvLines:
-    """Feeds csv.reader decoded physical lines and remembers those of the record being read, so that a malformed
-    record can be reported by its first line and the lines after it read again as records of their own."""
-
-    def __init__(self, fh: IO[bytes], name: str) -> None:
-        self._source = _lines(fh, name)
-        self._pushed: list[tuple[int, str, RecordError | None]] = []
-        self.current: list[tuple[int, str, RecordError | None]] = []  # (line, text, decoding error) of this record
-        self.name = name
-
-    def __iter__(self) -> _CsvLines:
-        return self
-
-    def __next__(self) -> str:
-        if self._pushed:
-            item = self._pushed.pop(0)
-        else:
-            lineno, raw = next(self._source)
-            if raw is None:  # an over-long line: csv's own cell limit reports it
-                item = (lineno, "x" * (MAX_CSV_CELL + 1) + "\n", None)
-            else:
-                try:
-                    item = (lineno, raw.decode("utf-8-sig" if lineno == 1 else "utf-8"), None)
-                except UnicodeDecodeError as exc:
-                    item = (lineno, raw.decode("utf-8", errors="replace"), _not_utf8(self.name, lineno, raw, exc))
-        self.current.append(item)
-        return item[1]
-
-    def take(self) -> tuple[int, RecordError | None]:
-        """The first line of the record just read and its first decoding error; forgets its lines."""
-        start = self.current[0][0] if self.current else 0
-        bad = next((err for _, _, err in self.current if err is not None), None)
-        self.current = []
-        return start, bad
-
-    def reread_after_first(self) -> int:
-        """The record being read is malformed: its first line is returned to report, the lines after it go back."""
-        start = self.current[0][0] if self.current else 0
-        self._pushed = self.current[1:] + self._pushed
-        self.current = []
-        return start
-
-
-def allow_long_cells() -> None:
-    """Let Python's csv module read cells up to MAX_CSV_CELL (its default limit is 128 KiB)."""
-    if csv.field_size_limit() < MAX_CSV_CELL:
-        csv.field_size_limit(MAX_CSV_CELL)
-
-
-def _read_csv(fh: IO[bytes], name: str) -> Iterator[Record]:
-    allow_long_cells()
-    lines = _CsvLines(fh, name)
-    header: list[str] | None = None
-    while True:
-        try:
-            for row in csv.reader(lines, strict=True):
-                if header is not None and len(row) > len(header) and len(lines.current) > 1:
-                    # a quoted cell ran over lines and left too many cells: most likely a quote never closed
-                    start = lines.reread_after_first()
-                    yield Record(start, None, RecordError(line=start, message=_csv_problem(name, start, "cells")))
-                    continue
-                start, bad = lines.take()
-                if not row:
-                    continue
-                if header is None:
-                    if bad is not None:
-                        raise InputError(f"{bad.message.split(';')[0]}, in the header; re-save the file as UTF-8")
-                    header = _header(row, name)
-                else:
-                    yield _csv_record(row, header, start, name, bad)
-            return
-        except csv.Error as exc:
-            start = lines.reread_after_first()
-            if header is None:
-                raise InputError(f"{name}:{start}: the header row is not valid CSV ({exc})") from None
-            yield Record(start, None, RecordError(line=start, message=_csv_problem(name, start, str(exc))))
-
-
-def _header(row: list[str], name: str) -> list[str]:
-    header = [cell.strip() for cell in row]
-    seen: set[str] = set()
-    for column in header:
-        if column in seen and column:
-            raise InputError(f"{name}:1: column {column!r} appears twice in the header; rename one")
-        seen.add(column)
-    return header
-
-
-def _csv_problem(name: str, line: int, error: str) -> str:
-    if "unexpected end of data" in error:
-        what = "a quote opened here is never closed, so the rest of the file would be one cell"
-    elif "field larger than field limit" in error:
-        what = f"a cell is longer than {MAX_CSV_CELL // 2**20} MiB (often a quote that is never closed)"
-    elif error == "cells":
-        what = "a quoted cell runs over several lines and leaves more cells than the header has (a quote not closed?)"
-    else:
-        what = f"a quote is not closed, or a quote inside a cell is not doubled ({error})"
-    return f"{name}:{line}: malformed CSV row: {what}; the lines after it are read as rows of their own"
-
-
-def _csv_record(row: list[str], header: list[str], line: int, name: str, bad: RecordError | None) -> Record:
-    if bad is not None:
-        return Record(line, None, bad)
-    if len(row) > len(header):
-        return Record(line, None, RecordError(line=line, message=f"{name}:{line}: more cells than header columns"))
-    data = {key: _cell(key, value) for key, value in zip(header, row, strict=False)}
-    return Record(line, data)
-
-
-def _cell(key: str, value: str | None) -> Any:
-    if value is None or value == "":
-        return None
-    if key in JSON_COLUMNS and value.lstrip()[:1] in "{[":
-        try:
-            return json.loads(value)
-        except (ValueError, RecursionError):
-            return value
-    if key in LIST_COLUMNS:
-        return [v.strip() for v in value.split("|") if v.strip()]
-    return value
 
 
 def _read_parquet(path: Path) -> Iterator[Record]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tagllm.errors import InputError, missing_dependency
-from tagllm.io.readers import allow_long_cells
+from tagllm.io.csv_records import allow_long_cells
 
 MERGED_ROW_GROUP = 16_384  # rows per row group when the parts of a Parquet output are merged
 _JSONL_HEAD = re.compile(rb'^\{"product_id":("(?:[^"\\]|\\.)*"),"status":"(ok|error)"')

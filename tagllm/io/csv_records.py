@@ -1,0 +1,139 @@
+"""CSV records: a header row, then a record per row, read with the quoted cells that run over lines; a row that is
+malformed or not UTF-8 is an error record naming its first line, and the lines after it are read as rows again."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+from tagllm.errors import InputError
+from tagllm.io.jsonl import Record, lines, not_utf8
+from tagllm.models import RecordError
+
+MAX_CSV_CELL = 16 * 2**20  # csv's default limit of 128 KiB refuses a long but real HTML description
+LIST_COLUMNS = {"images", "queries"}  # in CSV: a JSON list, or values separated by '|'
+JSON_COLUMNS = {"attributes", "labels", "images", "queries", "extra"}  # in CSV: a cell may hold JSON
+
+
+class _CsvLines:
+    """Feeds csv.reader decoded physical lines and remembers those of the record being read, so that a malformed
+    record can be reported by its first line and the lines after it read again as records of their own."""
+
+    def __init__(self, fh: IO[bytes], name: str) -> None:
+        self._source = lines(fh, name)
+        self._pushed: list[tuple[int, str, RecordError | None]] = []
+        self.current: list[tuple[int, str, RecordError | None]] = []  # (line, text, decoding error) of this record
+        self.name = name
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        if self._pushed:
+            item = self._pushed.pop(0)
+        else:
+            lineno, raw = next(self._source)
+            if raw is None:  # an over-long line: csv's own cell limit reports it
+                item = (lineno, "x" * (MAX_CSV_CELL + 1) + "\n", None)
+            else:
+                try:
+                    item = (lineno, raw.decode("utf-8-sig" if lineno == 1 else "utf-8"), None)
+                except UnicodeDecodeError as exc:
+                    item = (lineno, raw.decode("utf-8", errors="replace"), not_utf8(self.name, lineno, raw, exc))
+        self.current.append(item)
+        return item[1]
+
+    def take(self) -> tuple[int, RecordError | None]:
+        """The first line of the record just read and its first decoding error; forgets its lines."""
+        start = self.current[0][0] if self.current else 0
+        bad = next((err for _, _, err in self.current if err is not None), None)
+        self.current = []
+        return start, bad
+
+    def reread_after_first(self) -> int:
+        """The record being read is malformed: its first line is returned to report, the lines after it go back."""
+        start = self.current[0][0] if self.current else 0
+        self._pushed = self.current[1:] + self._pushed
+        self.current = []
+        return start
+
+
+def allow_long_cells() -> None:
+    """Let Python's csv module read cells up to MAX_CSV_CELL (its default limit is 128 KiB)."""
+    if csv.field_size_limit() < MAX_CSV_CELL:
+        csv.field_size_limit(MAX_CSV_CELL)
+
+
+def read_csv(fh: IO[bytes], name: str) -> Iterator[Record]:
+    allow_long_cells()
+    lines = _CsvLines(fh, name)
+    header: list[str] | None = None
+    while True:
+        try:
+            for row in csv.reader(lines, strict=True):
+                if header is not None and len(row) > len(header) and len(lines.current) > 1:
+                    # a quoted cell ran over lines and left too many cells: most likely a quote never closed
+                    start = lines.reread_after_first()
+                    yield Record(start, None, RecordError(line=start, message=_csv_problem(name, start, "cells")))
+                    continue
+                start, bad = lines.take()
+                if not row:
+                    continue
+                if header is None:
+                    if bad is not None:
+                        raise InputError(f"{bad.message.split(';')[0]}, in the header; re-save the file as UTF-8")
+                    header = _header(row, name)
+                else:
+                    yield _csv_record(row, header, start, name, bad)
+            return
+        except csv.Error as exc:
+            start = lines.reread_after_first()
+            if header is None:
+                raise InputError(f"{name}:{start}: the header row is not valid CSV ({exc})") from None
+            yield Record(start, None, RecordError(line=start, message=_csv_problem(name, start, str(exc))))
+
+
+def _header(row: list[str], name: str) -> list[str]:
+    header = [cell.strip() for cell in row]
+    seen: set[str] = set()
+    for column in header:
+        if column in seen and column:
+            raise InputError(f"{name}:1: column {column!r} appears twice in the header; rename one")
+        seen.add(column)
+    return header
+
+
+def _csv_problem(name: str, line: int, error: str) -> str:
+    if "unexpected end of data" in error:
+        what = "a quote opened here is never closed, so the rest of the file would be one cell"
+    elif "field larger than field limit" in error:
+        what = f"a cell is longer than {MAX_CSV_CELL // 2**20} MiB (often a quote that is never closed)"
+    elif error == "cells":
+        what = "a quoted cell runs over several lines and leaves more cells than the header has (a quote not closed?)"
+    else:
+        what = f"a quote is not closed, or a quote inside a cell is not doubled ({error})"
+    return f"{name}:{line}: malformed CSV row: {what}; the lines after it are read as rows of their own"
+
+
+def _csv_record(row: list[str], header: list[str], line: int, name: str, bad: RecordError | None) -> Record:
+    if bad is not None:
+        return Record(line, None, bad)
+    if len(row) > len(header):
+        return Record(line, None, RecordError(line=line, message=f"{name}:{line}: more cells than header columns"))
+    data = {key: _cell(key, value) for key, value in zip(header, row, strict=False)}
+    return Record(line, data)
+
+
+def _cell(key: str, value: str | None) -> Any:
+    if value is None or value == "":
+        return None
+    if key in JSON_COLUMNS and value.lstrip()[:1] in "{[":
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+    if key in LIST_COLUMNS:
+        return [v.strip() for v in value.split("|") if v.strip()]
+    return value
