@@ -13,8 +13,8 @@ import numpy as np
 from tagllm.errors import IndexMismatchError
 from tagllm.images import ImageLoader
 from tagllm.models import ImageUse
+from tagllm.retrieval.faiss_search import DEFAULT_HNSW_THRESHOLD, HNSW_EF_SEARCH, Hits, build_faiss
 from tagllm.retrieval.image_encoder import VIEWS, ImageEncoder
-from tagllm.retrieval.index import DEFAULT_HNSW_THRESHOLD, HNSW_EF_SEARCH, Hits, build_faiss
 
 ENCODE_CHUNK = 256  # photos encoded per call, while the loader's threads decode the next ones
 

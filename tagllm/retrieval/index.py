@@ -1,11 +1,11 @@
-"""The example index: labelled products, their embeddings in FAISS, their lexical vectors, and plain metadata."""
+"""The example index: labelled products, their embeddings in FAISS, their lexical vectors, and plain metadata (the
+search itself is ``tagllm.retrieval.faiss_search``, reading examples ``tagllm.retrieval.examples``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,62 +13,53 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from tagllm.errors import IndexMismatchError, InputError, TagllmError
-from tagllm.models import ImageUse, LabelledProduct, RecordError
+from tagllm.errors import IndexMismatchError, InputError
+from tagllm.models import ImageUse, LabelledProduct
 from tagllm.retrieval.embedder import Embedder
+from tagllm.retrieval.examples import LabelResolver, as_labelled, content_id, labels_from_record, read_examples
+from tagllm.retrieval.faiss_search import (
+    DEFAULT_HNSW_THRESHOLD,
+    HNSW_EF_SEARCH,
+    HNSW_M,
+    Hits,
+    build_faiss,
+    faiss_module,
+    top_k,
+    use_gpu,
+)
 from tagllm.retrieval.lexical import FeatureMatrix, LexicalModel
-from tagllm.taxonomy import CATEGORY, Taxonomy
-from tagllm.text import normalize
+from tagllm.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
     from tagllm.images import ImageLoader
     from tagllm.retrieval.image_encoder import ImageEncoder
     from tagllm.retrieval.image_index import ImageVectors
 
+__all__ = [  # what tagllm imports from here, searching and reading examples included
+    "DEFAULT_HNSW_THRESHOLD",
+    "FORMAT_VERSION",
+    "HNSW_EF_SEARCH",
+    "HNSW_M",
+    "AddCounts",
+    "ExampleIndex",
+    "Hits",
+    "LabelResolver",
+    "as_labelled",
+    "build_faiss",
+    "content_id",
+    "labels_from_record",
+    "read_examples",
+    "top_k",
+]
+
 # 2: words hashed apart from char n-grams; 3: hashing vectorised; 4: brand not repeated in text; 5: photo vectors
 FORMAT_VERSION = 5
-# Exact inner-product search below this many examples, HNSW from there (benchmarks/index_bench.py, 2 CPU cores,
-# 384 dims, k=25): exact search costs 0.12 ms per query at 10k, 2.1 ms at 50k, 8.2 ms at 200k, against ~17 ms to
-# encode a product; HNSW costs 1.0 ms at 50k and builds in 22 s (~3% of encoding 50k texts). Above ~50k exact
-# search passes a tenth of the encoding cost. HNSW recall@25 on real Flipkart MiniLM vectors: 0.976 (M=32, ef=128).
-DEFAULT_HNSW_THRESHOLD = 50_000
 # An embedder's name ends in its encoder when that is not PyTorch (all-MiniLM-L6-v2+onnx-int8): int8 vectors differ
 # slightly from PyTorch's, enough to move neighbours, so an index answers only queries encoded the way it was built.
 _MISMATCH_FIX = (
     "rebuild the index (tagllm index build) or use that embedder (embedder_backend: torch for a name without "
     "'+onnx', onnx for '+onnx-int8', onnx-fp32 for '+onnx-fp32', openvino for '+openvino')"
 )
-HNSW_M = 32
-HNSW_EF_SEARCH = 128
-
-
-def _faiss() -> Any:
-    import faiss
-
-    return faiss
-
-
-def _use_gpu(faiss: Any) -> bool:
-    return hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0
-
-
-def build_faiss(vectors: np.ndarray, hnsw_threshold: int = DEFAULT_HNSW_THRESHOLD) -> tuple[Any, str]:
-    """An inner-product FAISS index over ``vectors`` and its kind: exact ('flat') below ``hnsw_threshold`` rows
-    (on the GPU when faiss-gpu finds one), HNSW from there."""
-    faiss = _faiss()
-    dim = vectors.shape[1]
-    if len(vectors) >= hnsw_threshold:
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-        kind = "hnsw"
-    else:
-        index = faiss.IndexFlatIP(dim)
-        kind = "flat"
-        if _use_gpu(faiss):
-            index = faiss.index_cpu_to_gpu(faiss.StandardGpuResources(), 0, index)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index, kind
 
 
 @dataclass
@@ -78,85 +69,6 @@ class AddCounts:
     added: int = 0
     replaced: int = 0
     unchanged: int = 0
-
-
-@dataclass
-class Hits:
-    """Search results for a batch: ``ids[i, j]`` is the j-th neighbour of query i (-1 if none), best first."""
-
-    scores: np.ndarray
-    ids: np.ndarray
-
-
-def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's k largest scores, largest first (equal scores by column), and their columns.
-
-    numpy, not torch's topk: this is the only torch a tagging run on the ONNX encoder would load, and importing it
-    took 2.7 s of a ``tagllm generate`` (load average ~6); on 2,666 x 3,000 scores with k 50 (a lexical search
-    block of the 3,000 Flipkart examples) argpartition took 78 ms and torch's topk 174 ms, on 1,024 x 12,600 with
-    k 20 88 ms and 64 ms (2 shared cores, load average ~6).
-    """
-    n = scores.shape[1]
-    k = min(k, n)
-    if 0 < k < n:
-        columns = np.sort(np.argpartition(scores, n - k, axis=1)[:, n - k :], axis=1)
-    else:  # all columns, or none
-        columns = np.broadcast_to(np.arange(k), (scores.shape[0], k))
-    values = np.take_along_axis(scores, columns, axis=1)
-    order = np.argsort(-values, axis=1, kind="stable")
-    return np.take_along_axis(values, order, axis=1), np.take_along_axis(columns, order, axis=1)
-
-
-class LabelResolver:
-    """Turns a labelled record's tags (ids, paths or names) into value ids, exactly: gold is never guessed."""
-
-    def __init__(self, taxonomy: Taxonomy) -> None:
-        self.taxonomy = taxonomy
-        self._exact: dict[tuple[str, str], list[str]] = {}
-        self._keys: dict[tuple[str, str], list[str]] = {}
-        for v in taxonomy.values.values():
-            for text in {v.name, v.path or v.name}:
-                self._exact.setdefault((v.facet, text), []).append(v.id)
-                self._keys.setdefault((v.facet, normalize(text)), []).append(v.id)
-
-    def resolve(self, facet: str, label: str) -> str | None:
-        """The value id for an id, a path or a name; None when unknown or when the name is ambiguous."""
-        if label in self.taxonomy.values and self.taxonomy.values[label].facet == facet:
-            return label
-        for table, key in ((self._exact, label.strip()), (self._keys, normalize(label))):
-            ids = table.get((facet, key), [])
-            if len(set(ids)) == 1:
-                return ids[0]
-        return None
-
-
-def labels_from_record(
-    data: dict[str, Any], label_field: str, resolver: LabelResolver, where: str
-) -> dict[str, list[str]] | RecordError:
-    """Read a record's labels: ``labels`` ({facet: [..]}), or a single path field such as ``gold_category``."""
-    raw = data.get(label_field)
-    if raw in (None, "", [], {}):
-        return RecordError(field=label_field, message=f"{where}: no {label_field!r}; a labelled example needs tags")
-    pairs: list[tuple[str, str]] = []
-    if isinstance(raw, dict):
-        for facet, values in raw.items():
-            for value in values if isinstance(values, list) else [values]:
-                pairs.append((str(facet), str(value)))
-    elif isinstance(raw, str):
-        pairs.append((CATEGORY, raw))
-    elif isinstance(raw, list):
-        pairs.extend((CATEGORY, str(v)) for v in raw)
-    labels: dict[str, list[str]] = {}
-    for facet, value in pairs:
-        if facet not in resolver.taxonomy.facets:
-            return RecordError(field=label_field, message=f"{where}: facet {facet!r} is not in the taxonomy")
-        vid = resolver.resolve(facet, value)
-        if vid is None:
-            return RecordError(
-                field=label_field, message=f"{where}: {facet} label {value!r} is not a value of the taxonomy"
-            )
-        labels.setdefault(facet, []).append(vid)
-    return labels
 
 
 class ExampleIndex:
@@ -311,7 +223,7 @@ class ExampleIndex:
     def save(self, directory: str | Path) -> Path:
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
-        faiss = _faiss()
+        faiss = faiss_module()
         index = self._faiss_index
         if hasattr(faiss, "index_gpu_to_cpu") and type(index).__name__.startswith("Gpu"):
             index = faiss.index_gpu_to_cpu(index)
@@ -368,11 +280,11 @@ class ExampleIndex:
         with (path / "examples.jsonl").open(encoding="utf-8") as fh:
             examples = [LabelledProduct.model_validate_json(line) for line in fh if line.strip()]
         vectors = np.load(path / "vectors.npy", allow_pickle=False)
-        faiss = _faiss()
+        faiss = faiss_module()
         faiss_index = faiss.read_index(str(path / "index.faiss"))
         if manifest.get("faiss") == "hnsw":
             faiss_index.hnsw.efSearch = HNSW_EF_SEARCH
-        elif _use_gpu(faiss):
+        elif use_gpu(faiss):
             faiss_index = faiss.index_cpu_to_gpu(faiss.StandardGpuResources(), 0, faiss_index)
         index = cls(
             examples,
@@ -429,80 +341,6 @@ class ExampleIndex:
             out_scores[start : start + block] = scores
             out_ids[start : start + block] = ids
         return Hits(out_scores, out_ids)
-
-
-def read_examples(
-    source: str | Path,
-    taxonomy: Taxonomy,
-    *,
-    label_field: str = "labels",
-    attribute_field: str | None = None,
-    format: str | None = None,
-    columns: dict[str, str] | None = None,
-) -> tuple[list[LabelledProduct], list[RecordError]]:
-    """Read labelled products; bad records are returned as errors (named by line and field), the rest are kept.
-
-    ``attribute_field`` names a field of "Key: Value" attribute tags (e.g. ``gold_attribute_tags``) whose keys
-    are facets of the taxonomy: they label those facets beside ``label_field``'s category. Tags whose key is no
-    facet, or whose value is not one of the facet's, are left out of the example (a taxonomy built with
-    ``tagllm taxonomy build`` leaves out free-text keys and rare values on purpose)."""
-    from tagllm.attributes import AttributeResolver
-    from tagllm.io import Record, read_records, to_product
-    from tagllm.models import PRODUCT_FIELDS
-
-    resolver = LabelResolver(taxonomy)
-    attributes = AttributeResolver(taxonomy) if attribute_field else None
-    name = str(source)
-    examples: list[LabelledProduct] = []
-    errors: list[RecordError] = []
-    for record in read_records(source, format=format, columns=columns):
-        if record.error is not None:
-            errors.append(record.error)
-            continue
-        data = dict(record.data or {})
-        where = f"{name}:{record.line}"
-        extra: dict[str, list[str]] = {}
-        if attributes is not None and attribute_field:
-            extra = attributes.resolve(data.get(attribute_field))[0]
-            if attribute_field not in PRODUCT_FIELDS:  # sellers' `attributes` stay what the example reads
-                data.pop(attribute_field, None)
-        if extra and data.get(label_field) in (None, "", [], {}):
-            labels: dict[str, list[str]] | RecordError = {}
-        else:
-            labels = labels_from_record(data, label_field, resolver, where)
-        if isinstance(labels, RecordError):
-            labels.line = record.line
-            errors.append(labels)
-            continue
-        for facet, ids in extra.items():
-            slot = labels.setdefault(facet, [])
-            slot.extend(i for i in ids if i not in slot)
-        data.pop(label_field, None)
-        data["labels"] = labels
-        if data.get("id") in (None, ""):  # named by content, so that adding the same file again changes nothing
-            data["id"] = content_id(data)
-        example = to_product(Record(record.line, data), name, LabelledProduct)
-        if isinstance(example, RecordError):
-            errors.append(example)
-            continue
-        examples.append(example)  # type: ignore[arg-type]
-    if not examples:
-        detail = f"; first problem: {errors[0].message}" if errors else ""
-        raise InputError(f"{name}: no usable labelled examples{detail}")
-    return examples, errors
-
-
-def content_id(data: dict[str, Any]) -> str:
-    """An id for an example without one, from its text fields."""
-    text = json.dumps([data.get(k) for k in ("title", "brand", "description")], ensure_ascii=False, default=str)
-    return "text-" + hashlib.sha1(text.encode("utf-8", errors="replace")).hexdigest()[:12]
-
-
-def as_labelled(items: Iterable[LabelledProduct | dict[str, Any]]) -> list[LabelledProduct]:
-    try:
-        return [i if isinstance(i, LabelledProduct) else LabelledProduct.model_validate(i) for i in items]
-    except Exception as exc:
-        raise TagllmError(f"not a labelled product: {exc}") from None
 
 
 def _photo_problems(examples: Sequence[LabelledProduct], uses: Sequence[Sequence[ImageUse]]) -> list[str]:

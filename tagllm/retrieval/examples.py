@@ -1,0 +1,141 @@
+"""Labelled examples: reading them from a file, their tags resolved exactly onto the taxonomy (gold is never
+guessed), and the content id that tells a changed example from an unchanged one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from tagllm.errors import InputError, TagllmError
+from tagllm.models import LabelledProduct, RecordError
+from tagllm.taxonomy import CATEGORY, Taxonomy
+from tagllm.text import normalize
+
+
+class LabelResolver:
+    """Turns a labelled record's tags (ids, paths or names) into value ids, exactly: gold is never guessed."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self._exact: dict[tuple[str, str], list[str]] = {}
+        self._keys: dict[tuple[str, str], list[str]] = {}
+        for v in taxonomy.values.values():
+            for text in {v.name, v.path or v.name}:
+                self._exact.setdefault((v.facet, text), []).append(v.id)
+                self._keys.setdefault((v.facet, normalize(text)), []).append(v.id)
+
+    def resolve(self, facet: str, label: str) -> str | None:
+        """The value id for an id, a path or a name; None when unknown or when the name is ambiguous."""
+        if label in self.taxonomy.values and self.taxonomy.values[label].facet == facet:
+            return label
+        for table, key in ((self._exact, label.strip()), (self._keys, normalize(label))):
+            ids = table.get((facet, key), [])
+            if len(set(ids)) == 1:
+                return ids[0]
+        return None
+
+
+def labels_from_record(
+    data: dict[str, Any], label_field: str, resolver: LabelResolver, where: str
+) -> dict[str, list[str]] | RecordError:
+    """Read a record's labels: ``labels`` ({facet: [..]}), or a single path field such as ``gold_category``."""
+    raw = data.get(label_field)
+    if raw in (None, "", [], {}):
+        return RecordError(field=label_field, message=f"{where}: no {label_field!r}; a labelled example needs tags")
+    pairs: list[tuple[str, str]] = []
+    if isinstance(raw, dict):
+        for facet, values in raw.items():
+            for value in values if isinstance(values, list) else [values]:
+                pairs.append((str(facet), str(value)))
+    elif isinstance(raw, str):
+        pairs.append((CATEGORY, raw))
+    elif isinstance(raw, list):
+        pairs.extend((CATEGORY, str(v)) for v in raw)
+    labels: dict[str, list[str]] = {}
+    for facet, value in pairs:
+        if facet not in resolver.taxonomy.facets:
+            return RecordError(field=label_field, message=f"{where}: facet {facet!r} is not in the taxonomy")
+        vid = resolver.resolve(facet, value)
+        if vid is None:
+            return RecordError(
+                field=label_field, message=f"{where}: {facet} label {value!r} is not a value of the taxonomy"
+            )
+        labels.setdefault(facet, []).append(vid)
+    return labels
+
+
+def read_examples(
+    source: str | Path,
+    taxonomy: Taxonomy,
+    *,
+    label_field: str = "labels",
+    attribute_field: str | None = None,
+    format: str | None = None,
+    columns: dict[str, str] | None = None,
+) -> tuple[list[LabelledProduct], list[RecordError]]:
+    """Read labelled products; bad records are returned as errors (named by line and field), the rest are kept.
+
+    ``attribute_field`` names a field of "Key: Value" attribute tags (e.g. ``gold_attribute_tags``) whose keys
+    are facets of the taxonomy: they label those facets beside ``label_field``'s category. Tags whose key is no
+    facet, or whose value is not one of the facet's, are left out of the example (a taxonomy built with
+    ``tagllm taxonomy build`` leaves out free-text keys and rare values on purpose)."""
+    from tagllm.attributes import AttributeResolver
+    from tagllm.io import Record, read_records, to_product
+    from tagllm.models import PRODUCT_FIELDS
+
+    resolver = LabelResolver(taxonomy)
+    attributes = AttributeResolver(taxonomy) if attribute_field else None
+    name = str(source)
+    examples: list[LabelledProduct] = []
+    errors: list[RecordError] = []
+    for record in read_records(source, format=format, columns=columns):
+        if record.error is not None:
+            errors.append(record.error)
+            continue
+        data = dict(record.data or {})
+        where = f"{name}:{record.line}"
+        extra: dict[str, list[str]] = {}
+        if attributes is not None and attribute_field:
+            extra = attributes.resolve(data.get(attribute_field))[0]
+            if attribute_field not in PRODUCT_FIELDS:  # sellers' `attributes` stay what the example reads
+                data.pop(attribute_field, None)
+        if extra and data.get(label_field) in (None, "", [], {}):
+            labels: dict[str, list[str]] | RecordError = {}
+        else:
+            labels = labels_from_record(data, label_field, resolver, where)
+        if isinstance(labels, RecordError):
+            labels.line = record.line
+            errors.append(labels)
+            continue
+        for facet, ids in extra.items():
+            slot = labels.setdefault(facet, [])
+            slot.extend(i for i in ids if i not in slot)
+        data.pop(label_field, None)
+        data["labels"] = labels
+        if data.get("id") in (None, ""):  # named by content, so that adding the same file again changes nothing
+            data["id"] = content_id(data)
+        example = to_product(Record(record.line, data), name, LabelledProduct)
+        if isinstance(example, RecordError):
+            errors.append(example)
+            continue
+        examples.append(example)  # type: ignore[arg-type]
+    if not examples:
+        detail = f"; first problem: {errors[0].message}" if errors else ""
+        raise InputError(f"{name}: no usable labelled examples{detail}")
+    return examples, errors
+
+
+def content_id(data: dict[str, Any]) -> str:
+    """An id for an example without one, from its text fields."""
+    text = json.dumps([data.get(k) for k in ("title", "brand", "description")], ensure_ascii=False, default=str)
+    return "text-" + hashlib.sha1(text.encode("utf-8", errors="replace")).hexdigest()[:12]
+
+
+def as_labelled(items: Iterable[LabelledProduct | dict[str, Any]]) -> list[LabelledProduct]:
+    try:
+        return [i if isinstance(i, LabelledProduct) else LabelledProduct.model_validate(i) for i in items]
+    except Exception as exc:
+        raise TagllmError(f"not a labelled product: {exc}") from None
