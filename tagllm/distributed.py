@@ -16,6 +16,7 @@ that fails at any stage comes out as an error result; none is dropped.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -330,7 +331,10 @@ def _columns(rows: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, li
 
 
 def _plain(value: Any) -> Any:
-    """Ray hands numpy scalars and arrays; the product model wants Python values."""
+    """Ray hands numpy scalars and arrays; the product model wants Python values. A column that is null in every row
+    of a block has Arrow's null type, which a numpy batch holds as NaN: that is no value, not the number NaN."""
     if hasattr(value, "tolist"):
-        return value.tolist()
+        value = value.tolist()
+    if isinstance(value, float) and math.isnan(value):
+        return None
     return value

@@ -93,6 +93,23 @@ def test_the_retrieval_default_runs_in_one_cpu_stage(ray: Any, demo_index_dir: P
     assert remote == local == {"p1": "apparel-tshirts", "p2": "apparel-dresses", "p3": "electronics-headphones"}
 
 
+def test_a_column_null_in_every_row_of_a_batch_is_no_value_not_an_error(ray: Any, demo_index_dir: Path) -> None:
+    """Arrow types a column of nulls alone as null, which Ray's numpy batches hand over as NaN: every product of
+    such a batch (a sparse brand column, say) failed with "brand: Input should be a valid string"."""
+    from tagllm.distributed import tag_dataset
+
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5)
+    items = [
+        {"id": "p1", "title": "Men's Cotton Polo T-Shirt Navy", "brand": None, "attributes": None},
+        {"id": "p2", "title": "", "brand": None, "attributes": None},
+    ]
+    out = _by_id(tag_dataset(ray.data.from_items(items, override_num_blocks=1), config, batch_size=2).take_all())
+    assert (out["p1"]["status"], out["p1"]["tags"]["category"][0]["id"]) == ("ok", "apparel-tshirts")
+    assert (out["p2"]["status"], out["p2"]["error"]["message"]) == (
+        "error", "batch:2: record 'p2' has no title; every product needs a non-empty title"
+    )
+
+
 def test_an_llm_backend_runs_as_an_engine_stage_between_cpu_stages(
     ray: Any, demo_index_dir: Path, tiny_model_dir: Path
 ) -> None:
