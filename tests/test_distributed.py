@@ -106,7 +106,8 @@ def test_a_column_null_in_every_row_of_a_batch_is_no_value_not_an_error(ray: Any
     out = _by_id(tag_dataset(ray.data.from_items(items, override_num_blocks=1), config, batch_size=2).take_all())
     assert (out["p1"]["status"], out["p1"]["tags"]["category"][0]["id"]) == ("ok", "apparel-tshirts")
     assert (out["p2"]["status"], out["p2"]["error"]["message"]) == (
-        "error", "batch:2: record 'p2' has no title; every product needs a non-empty title"
+        "error",
+        "batch:2: record 'p2' has no title; every product needs a non-empty title",
     )
 
 

@@ -476,13 +476,13 @@ def test_cli_hostile_input_is_rejected_or_named_never_a_traceback(tmp_path: Path
     assert code == 0 and len(rows) == 3
     assert rows[0]["text"] == "Red\ufffd" and rows[0]["reason"] == "not valid Unicode (a lone surrogate)"
     assert [r["id"] for r in rows] == ["", "", ""]
-    # undecodable bytes on stdin: that line is rejected, the others are mapped
+    # undecodable bytes on stdin: that line is rejected naming the line and byte, the others are mapped
     result = CliRunner().invoke(app, ["taxonomy", "map", *args], input=b"Red\nBl\xffue\nJeans\n")
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.exit_code == 0
     assert [(r["id"], r["reason"]) for r in rows] == [
         ("color-red", ""),
-        ("", "not valid Unicode (a lone surrogate)"),
+        ("", "<stdin>:2: not UTF-8 (byte 2 is 0xff); re-save the file as UTF-8"),
         ("apparel-jeans", ""),
     ]
     # JSONL: nested 100,000 deep, a 5,000-digit integer, bytes that are not UTF-8: each its own rejected row

@@ -238,7 +238,7 @@ def map_(
     elif file:
         texts, notes = read_column(Path(file), column)
     else:
-        texts = read_lines(sys.stdin.buffer.read())
+        texts, notes = read_lines(sys.stdin.buffer.read())
     llm = None
     if backend is not None:
         from tagllm.assembly import backend_options
@@ -323,12 +323,23 @@ def _clip(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def read_lines(data: bytes) -> list[str]:
-    """Lines of stdin, split on newlines only (not on U+2028 or form feeds); undecodable bytes are kept as lone
-    surrogates, which the mapper rejects with a reason. A final newline ends the last line."""
-    text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
-    lines = [line.removesuffix("\r") for line in text.split("\n")]
-    return lines[:-1] if lines and lines[-1] == "" else lines
+def read_lines(data: bytes) -> tuple[list[str], dict[int, str]]:
+    """Lines of stdin, split on newlines only (not on U+2028 or form feeds), and the lines that are not UTF-8: each
+    keeps its row, rejected with the reason naming the line. A final newline ends the last line."""
+    from tagllm.io.jsonl import not_utf8
+
+    lines = [line.removesuffix(b"\r") for line in data.removeprefix(b"\xef\xbb\xbf").split(b"\n")]
+    if lines and lines[-1] == b"":
+        lines.pop()
+    texts: list[str] = []
+    notes: dict[int, str] = {}
+    for i, raw in enumerate(lines):
+        try:
+            texts.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            notes[i] = not_utf8("<stdin>", i + 1, raw, exc).message
+            texts.append("")
+    return texts, notes
 
 
 def read_column(path: Path, column: str | None) -> tuple[list[str], dict[int, str]]:

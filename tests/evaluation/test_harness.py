@@ -328,6 +328,7 @@ def test_gold_records_with_a_repeated_id_no_id_or_no_json_are_counted_and_named(
         ("p1", "Blue oxford shirt", "ok"), ("p2", "Cycling shorts", "ok"), ("p3", "Three-seat sofa", "ok"),
         ("p4", "Desk lamp", "ok"), ("p5", "Garden hose", "ok"), ("line-8", "Oxford shirt", "ok"),
     ]  # fmt: skip
-    assert "1 gold record(s) whose id an earlier record has (not scored): `p1` (line 7)" in (
-        run_dir / "report.md"
-    ).read_text()
+    assert (
+        "1 gold record(s) whose id an earlier record has (not scored): `p1` (line 7)"
+        in (run_dir / "report.md").read_text()
+    )
