@@ -169,8 +169,9 @@ def _tag_records(
                     summary.note(f"{result.product_id}: the LLM failed, the default's tags were kept: {failure}")
             else:
                 summary.failed += 1
-                if result.error:
-                    summary.note(result.error.message)
+                if result.error:  # a reading error names its file, line and record; a tagging one gets the id
+                    error = result.error
+                    summary.note(error.message if error.line is not None else f"{result.product_id}: {error.message}")
         if progress:
             progress("tag", summary.tagged + summary.failed, None)
 

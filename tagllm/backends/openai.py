@@ -274,7 +274,7 @@ class OpenAIBackend(Backend):
             except BackendError as exc:
                 error = exc
             if not error.is_retryable or attempt == attempts - 1:
-                tries = f" (gave up after {attempt + 1} attempts)" if error.is_retryable else ""
+                tries = f" (gave up after {_attempts(attempt + 1)})" if error.is_retryable else ""
                 return Generation(
                     text=_valid_unicode(last_text),
                     latency_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -452,3 +452,7 @@ def _logprob_spans(logprobs: Any) -> tuple[list[tuple[int, int]], list[float]] |
         previous = end
         values.append(max(float(logprob), -1e4))
     return spans, values
+
+
+def _attempts(n: int) -> str:
+    return f"{n} attempt" if n == 1 else f"{n} attempts"

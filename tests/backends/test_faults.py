@@ -119,7 +119,7 @@ def test_the_timeout_bounds_the_whole_request(server: FaultyChatServer, make_req
     (generation,) = backend_for(server, timeout=1.0, max_retries=0).generate(make_requests("zeroshot")[:1])
     elapsed = time.perf_counter() - started
     assert generation.error is not None
-    assert generation.error.message == "no answer within 1s (gave up after 1 attempts)"
+    assert generation.error.message == "no answer within 1s (gave up after 1 attempt)"
     assert elapsed < 5.0, elapsed  # the answer would take 20 s
 
 
@@ -132,7 +132,7 @@ def test_an_oversized_response_is_refused_unread(
     server.script[DRESS] = ["deep-json"]  # a 200 kB body
     (generation,) = backend_for(server, max_retries=0).generate(make_requests("zeroshot")[:1])
     assert generation.error is not None
-    assert generation.error.message == "the response is larger than 100,000 bytes (gave up after 1 attempts)"
+    assert generation.error.message == "the response is larger than 100,000 bytes (gave up after 1 attempt)"
 
 
 # -- thousands of products, faults at random ---------------------------------------------------------------------
@@ -229,3 +229,38 @@ def test_a_resumed_run_retries_the_failures_and_clears_them(faulty_run: dict[str
     assert sorted(row["product_id"] for row in rows) == [p["id"] for p in _products()]  # one row per product
     assert {row["status"] for row in rows} == {"ok"}
     assert _off_taxonomy(rows, demo_taxonomy) == []
+
+
+def test_generate_names_the_product_of_each_llm_failure_and_resume_retries_only_those(
+    server: FaultyChatServer, tmp_path: Path, demo_index_dir: Path
+) -> None:
+    """The printed error of a failed LLM request said what failed ("HTTP 500: ...") but not for which product."""
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    products = tmp_path / "products.jsonl"
+    products.write_text(
+        '{"id": "dress", "title": "Red summer dress"}\n{"id": "boots", "title": "Black leather boots"}\n'
+        '{"id": "buds", "title": "Wireless earbuds"}\n'
+    )
+    config = tmp_path / "tagllm.yaml"
+    config.write_text(
+        f"index: {demo_index_dir}\nbackend: openai\nbase_url: {server.url}\nmodel: faulty\nk: 5\n"
+        "backend_options: {max_retries: 0, backoff: 0.01}\n"
+    )
+    server.script = {"Black leather boots": ["http-500"], "Wireless earbuds": ["content-null"]}
+    out = tmp_path / "tags.jsonl"
+    args = ["generate", str(products), "-o", str(out), "-c", str(config)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[:2] == [
+        "error: boots: HTTP 500: engine overloaded (gave up after 1 attempt)",
+        "error: buds: the model refused: I can't help with that. (gave up after 1 attempt)",
+    ]
+    asked = server.requests
+    result = CliRunner().invoke(app, [*args, "--resume"])
+    assert result.exit_code == 0, result.output
+    assert server.requests - asked == 2  # the two failures, not the product already tagged
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["product_id"], r["status"]) for r in rows] == [("dress", "ok"), ("boots", "ok"), ("buds", "ok")]
