@@ -313,3 +313,25 @@ def test_a_photo_index_build_names_the_example_whose_photo_it_could_not_use(
     # one photo (or a shop's one placeholder photo for all) has no variance to whiten: the look is all zeros, not
     # the NaNs of dividing by a zero eigenvalue, which made every photo search return nonsense
     assert built.images is not None and np.isfinite(built.images.views["look"]).all()
+
+
+def test_inputs_image_makes_a_product_without_a_readable_photo_an_error_record(
+    photo_index: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    """From the photos alone, a product whose photo cannot be read has nothing to be tagged from: it came out 'ok'
+    with no tags, counted as tagged, and --resume never retried it once the photo was fixed."""
+    draw(tmp_path / "shoe.jpg", "shoe", COLOURS["color-green"], jitter=5)
+    products = [
+        {"id": "shoe", "title": "Everyday sneakers", "images": ["shoe.jpg"]},
+        {"id": "gone", "title": "Everyday sneakers", "images": ["gone.jpg"]},
+        {"id": "none", "title": "Everyday sneakers"},
+    ]
+    config = TaggerConfig(image_root=str(tmp_path), inputs=["image"])
+    tagger = Tagger(demo_taxonomy, index=ExampleIndex.load(photo_index), embedder=embedder, config=config)
+    results = tagger.tag(products)
+    assert [r.status for r in results] == ["ok", "error", "error"]
+    assert [(r.error.field, r.error.message) for r in results[1:]] == [  # type: ignore[union-attr]
+        ("images", f"inputs [image] tags from the photos alone, and none could be read: gone.jpg: no such "
+                   f"file ({tmp_path / 'gone.jpg'})"),
+        ("images", "inputs [image] tags from the photos alone, and the product has none"),
+    ]  # fmt: skip
