@@ -74,6 +74,7 @@ def outcome(m: Mapped) -> tuple[str, str | None] | None:
         ("pot for making tea", True),
         ("bed of roses", True),
         ("mug with a lid", True),
+        ("cool as a cucumber", True),  # a comparison: the cucumber is no head
         ("jacket for men", False),  # an audience: every word after "for" describes
         ("pack of socks", False),  # a quantity: the word before "of" is one
         ("king size duvet cover", False),

@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 IDIOM_DEPTH = 6
 """How far up WordNet's hypernyms a compound's senses are searched for its last word ("bulldog clip" -> clip)."""
-POSTMODIFIERS = frozenset({"for", "of", "with", "without", "that", "which", "who"})
-"""Words that open a phrase after a noun's head ("pot for making tea", "bed of roses", "mug with a lid"): in English
-the head comes before them, so the last word of such a string is not its head."""
+POSTMODIFIERS = frozenset({"for", "of", "with", "without", "that", "which", "who", "as"})
+"""Words that open a phrase after a noun's head ("pot for making tea", "bed of roses", "mug with a lid") or a comparison
+("cool as a cucumber"): in English the head comes before them, so the last word of such a string is not its head."""
 
 
 def postmodified(tokens: list[str]) -> bool:
