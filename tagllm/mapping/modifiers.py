@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, WHOLE_TRAIL, agreements, content_stems
+from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, WHOLE_TRAIL, agreements
 from tagllm.mapping.base import Batch, Outcome, Stage
 from tagllm.mapping.colours import survey_name
-from tagllm.mapping.compounds import idiom, named_tails, postmodified
+from tagllm.mapping.compounds import idiom, named_tails, other_kind, postmodified
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.lexical import LIST
@@ -21,8 +20,6 @@ from tagllm.text import has_cjk, normalize
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
 
-NAME_PARTS = re.compile(r"\s*(?:&|,)\s*|\s+and\s+")
-"""Where a name that joins kinds splits ("Lunch Boxes & Totes")."""
 FLAT_AGREEMENT = 0.7
 MIN_PART = 3
 """A word run together is split into parts of at least this many letters ("crew" + "neck", not "c" + "rewneck")."""
@@ -54,7 +51,7 @@ class ModifierStage(Stage):
             text = batch.text(raw)
             if has_cjk(text) or LIST.search(text):
                 continue
-            tokens = [t for t in normalize(text).split() if t != "s"]
+            tokens = words_of(text)
             if hierarchical and (postmodified(tokens) or idiom(self.m, tokens)):
                 continue  # "pot for making tea" is no Tea, a "couch potato" no Potatoes
             if not hierarchical and len(tokens) == 1:
@@ -152,7 +149,7 @@ class ModifierStage(Stage):
                     batch.done[raw] = self.m.accept(raw, facet, negated, self.name)
             elif hierarchical and self._compound(plans[raw], value.id, facet):
                 continue  # "stand mixer": Stand Cement Mixers says "stand" tells kinds of mixer apart
-            elif hierarchical and other_kind(plans[raw], value):
+            elif hierarchical and other_kind(words_of(batch.text(raw)), plans[raw], value):
                 continue  # "bath sheet" is no Bed Sheets: the value's name gives the head another word of its own
             else:
                 checked[raw] = value
@@ -303,17 +300,9 @@ class ModifierStage(Stage):
         return out
 
 
-def other_kind(kept: list[str], value: Value) -> bool:
-    """Whether the value's name puts a word of its own before the head where the string puts another ("bath sheet" and
-    Bed Sheets, "light globes" and World Globes): two compounds of one head name two kinds. Only when the head is a
-    word of the value's name (a synonym's landing, "wireless earphones" -> Headphones, says nothing of its words)."""
-    head = stem(kept[-1])
-    parts = [content_stems(part) for part in NAME_PARTS.split(value.name)]
-    part = next((p for p in parts if head in p), None)
-    if part is None:
-        return False
-    theirs, ours = part - {head}, {stem(w) for w in kept[:-1]} - {head}
-    return bool(theirs - ours) and bool(ours - theirs)
+def words_of(text: str) -> list[str]:
+    """The normalised words of a string, without a possessive "s" the normaliser cut off ("women's" -> "women s")."""
+    return [t for t in normalize(text).split() if t != "s"]
 
 
 def _names_other(outcome: Outcome, value: Value) -> bool:
