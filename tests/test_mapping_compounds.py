@@ -130,6 +130,7 @@ def test_other_kind(text: str, kept: list[str], name: str, expected: bool) -> No
     [
         ("chapstick", None),  # chap + stick: another compound than chop + sticks, no typo of it
         ("chopstiks", ("chopsticks", "fuzzy")),  # a typo: no split into two real words
+        ("teaspots", ("teapots", "fuzzy")),  # teas + pots, but one edit from the name: the common typo
         ("winerack", ("wine-racks", "fuzzy")),  # wine + rack, the value's own words run together
     ],
 )

@@ -151,7 +151,7 @@ class FuzzyStage(Stage):
     def _other_compound(self, key: str, ids: list[str]) -> bool:
         """Whether a word run together of two real words is another compound than the value's name, not a typo of it
         ("chapstick" is chap + stick, not chop + sticks; "coffeemaker" no Coffee Cakes; "winerack" is wine + rack, as
-        Wine Racks): WordNet's vocabulary, when the lexical stage has it."""
+        Wine Racks), unless one edit apart: WordNet's vocabulary, when the lexical stage has it."""
         lexical = self.m.lexical
         wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
         if wordnet is None or " " in key:
@@ -159,8 +159,12 @@ class FuzzyStage(Stage):
         ours = compound_splits(key, wordnet.known)
         if not ours:
             return False
+        from rapidfuzz.distance import DamerauLevenshtein
+
         for vid in ids:
             name = normalize(self.m.values[vid].name).replace(" ", "")
+            if DamerauLevenshtein.distance(key, name) <= 1:
+                return False  # one edit is the common typo, whatever words it happens to make ("floering": floe + ring)
             theirs = {(stem(a), stem(b)) for a, b in compound_splits(name, lambda _: True)}
             if any((stem(a), stem(b)) in theirs for a, b in ours):
                 return False
