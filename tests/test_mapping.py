@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from tagllm.cli import app
 from tagllm.mapping import Mapped, Mapper
+from tagllm.mapping.embedding import numbers_differ
 from tagllm.taxonomy import Facet, Taxonomy, Value, load_taxonomy
 
 
@@ -345,6 +346,22 @@ def test_embedding_ties_are_rejected(demo: Taxonomy) -> None:
         "ambiguous: 'bling' equally close to 2 values (Jewellery > Earrings [jewellery-earrings]; "
         "Jewellery > Rings [jewellery-rings]); give the full path or the id"
     )
+
+
+def test_embedding_takes_no_value_whose_numbers_differ(_cache_dir: Path) -> None:
+    fake = FakeEmbedder({"11": 2, "tenner": 2, "10": 2})
+    m = Mapper(tiny(), embedder=fake, embedding_threshold=0.9, use_lexicon=False)  # type: ignore[arg-type]
+    # "eu 11" embeds next to "10" (the fake reads "11" and "10" alike), but the numbers disagree
+    assert outcome(m.map(["eu 11"], "size")[0]) == "no value of facet 'size' is close enough"
+    assert outcome(m.map(["tenner"], "size")[0]) == ("30", "embedding")  # a number on one side only: no veto
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [("12-24 months", "6-12 months", True), ("4K smart TV", "Televisions", False), ("size 10", "10", False)],
+)
+def test_numbers_differ(text: str, label: str, expected: bool) -> None:
+    assert numbers_differ(text, label) is expected
 
 
 @pytest.mark.slow  # loads the real sentence-transformers model

@@ -12,7 +12,8 @@ import pytest
 from test_mapping_stages import FakeEmbedder
 
 from tagllm.mapping import Mapped, Mapper
-from tagllm.mapping.compounds import postmodified
+from tagllm.mapping.compounds import other_kind, postmodified
+from tagllm.mapping.fuzzy import compound_splits
 from tagllm.taxonomy import Facet, Taxonomy, Value
 
 pytest.importorskip("wn", reason="the lexical stage needs tagllm[lexicon]")
@@ -37,6 +38,10 @@ def shop() -> Taxonomy:
         ("dish-racks", "Dish Racks", "kitchen"),
         ("laundry", "Laundry Supplies", "home"),
         ("drying-racks", "Drying Racks", "laundry"),
+        ("sheets", "Bed Sheets", "bedding"),
+        ("chopsticks", "Chopsticks", "tableware"),
+        ("wine-racks", "Wine Racks", "kitchen"),
+        ("lunch-boxes", "Lunch Boxes & Totes", "kitchen"),
     ]
     paths: dict[str, str] = {}
     values = []
@@ -49,7 +54,7 @@ def shop() -> Taxonomy:
 
 AXES = {
     **{"duvet": 0, "cover": 0, "covers": 0, "tea": 1, "potato": 2, "potatoes": 2, "blusher": 3, "paint": 3},
-    **{"rack": 4, "racks": 4, "dish": 4, "dishes": 4, "drying": 5},
+    **{"rack": 4, "racks": 4, "dish": 4, "dishes": 4, "drying": 5, "sheet": 6, "sheets": 6, "teapot": 7, "teapots": 7},
 }
 
 
@@ -91,3 +96,49 @@ def test_a_phrase_after_the_head(text: str, expected: bool) -> None:
 )
 def test_where_the_head_is(mapper: Mapper, text: str, expected: object) -> None:
     assert outcome(mapper.map([text], "category")[0]) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bath sheet", None),  # "sheet" is WordNet's bed sheet, but Bed Sheets puts "bed" where the string puts "bath"
+        ("china teapot", ("teapots", "modifier")),  # a bare name says nothing against the word before the head
+    ],
+)
+def test_a_head_whose_value_names_another_kind(mapper: Mapper, text: str, expected: object) -> None:
+    assert outcome(mapper.map([text], "category")[0]) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "name", "expected"),
+    [
+        ("bath sheet", ["bath", "sheet"], "Bed Sheets", True),
+        ("flannelette sheets", ["flannelette", "sheets"], "Bed Sheets", True),  # the cost: a fabric the strip missed
+        ("king size fitted sheet", ["king", "sheet"], "Bed Sheets", False),  # "fitted" (dropped) is before the head
+        ("kids lunch box", ["lunch", "box"], "Lunch Boxes & Totes", False),  # the part of the name with the head
+        ("bed sheets", ["bed", "sheets"], "Bed Sheets", False),
+        ("wireless earphones", ["wireless", "earphones"], "Headphones", False),  # no word of the name: a synonym
+        ("china teapot", ["china", "teapot"], "Teapots", False),
+    ],
+)
+def test_other_kind(text: str, kept: list[str], name: str, expected: bool) -> None:
+    assert other_kind(text.split(), kept, Value("v", name, "category")) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("chapstick", None),  # chap + stick: another compound than chop + sticks, no typo of it
+        ("chopstiks", ("chopsticks", "fuzzy")),  # a typo: no split into two real words
+        ("teaspots", ("teapots", "fuzzy")),  # teas + pots, but one edit from the name: the common typo
+        ("winerack", ("wine-racks", "fuzzy")),  # wine + rack, the value's own words run together
+    ],
+)
+def test_a_word_run_together_is_no_typo_of_another_compound(mapper: Mapper, text: str, expected: object) -> None:
+    assert outcome(mapper.map([text], "category")[0]) == expected
+
+
+def test_compound_splits() -> None:
+    known = {"chap", "stick", "chaps", "tick"}.__contains__
+    assert compound_splits("chapstick", known) == [("chap", "stick"), ("chaps", "tick")]
+    assert compound_splits("teacup", known) == []

@@ -5,8 +5,8 @@ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ guard 
 llm.
 """
 
-from tagllm.mapping.answers import CellResult, map_texts
 from tagllm.mapping.base import METHODS, Mapped, MappedAnswer, Stage
+from tagllm.mapping.cells import CellResult, map_texts
 from tagllm.mapping.keys import keys
 from tagllm.mapping.mapper import Mapper, map_strings
 

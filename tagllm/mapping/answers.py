@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tagllm.mapping.base import Mapped, MappedAnswer, Outcome, strength
@@ -244,65 +243,3 @@ def _is_empty_answer(parsed: Any, raw: str) -> bool:
     if parsed is None or isinstance(parsed, dict | list):
         return True
     return isinstance(parsed, str) and is_abstention(parsed) and is_abstention(raw.strip().strip("`"))
-
-
-@dataclass
-class CellResult:
-    """One input string of ``map_texts``: the values it holds (none, one, or a list's several), or why none."""
-
-    text: str
-    facet: str | None
-    values: list[tuple[Value, MappingInfo]] = field(default_factory=list)
-    reason: str | None = None
-
-
-def map_texts(
-    mapper: Mapper, texts: Sequence[str], facet: str | None = None, *, literal: bool = False
-) -> list[CellResult]:
-    """One result per input string, as ``tagllm taxonomy map`` prints them.
-
-    Each string is read as ``map_answer`` reads a model's answer (JSON, YAML-like "Key: value" lines, Markdown,
-    bullets, a sentence "The category is X."), so '{"category": "Stand Mixers"}' maps its value; ``literal`` maps
-    the strings as they are. Every string is first mapped as written, in one batch; only those that fail and look
-    wrapped are parsed.
-    """
-    strings = [t if isinstance(t, str) else "" if t is None else str(t) for t in texts]
-    out: list[CellResult | None] = [None] * len(strings)
-    for i, mapped in enumerate(mapper.map(strings, facet)):
-        # a string that maps as written is taken as written ("Ratio 16:9" is no "Key: value" line)
-        if literal or mapped.value is not None or not looks_wrapped(strings[i]):
-            out[i] = from_mapped(mapped)
-    for i, text in enumerate(strings):
-        if out[i] is not None:
-            continue
-        answer = mapper.map_answer(text, [facet] if facet else None)
-        values = [pair for f in answer.tags for pair in answer.tags[f]]
-        reason = None
-        if not values:
-            reason = "; ".join(r.reason for r in answer.rejected) or "the answer holds no tag (it abstains)"
-        where = facet or (values[0][0].facet if values else None)
-        out[i] = CellResult(text, where, values, reason)
-    return [r for r in out if r is not None]
-
-
-def from_mapped(mapped: Mapped) -> CellResult:
-    if mapped.value is None:
-        return CellResult(mapped.text, mapped.facet, [], mapped.reason)
-    info = MappingInfo(raw=mapped.text, method=mapped.method or "exact", score=mapped.score)
-    return CellResult(mapped.text, mapped.facet, [(mapped.value, info)], None)
-
-
-_WRAPPERS = ("{", "[", '"', "'", "`", "*", "-", "•", "#", ">")
-
-
-def looks_wrapped(text: str) -> bool:
-    """Whether a string may hold an answer rather than be one: JSON, quotes, Markdown, bullets, "Key: value", lines."""
-    stripped = text.strip()
-    if not stripped:
-        return False
-    return (
-        stripped.startswith(_WRAPPERS)
-        or "\n" in stripped
-        or any(c in stripped for c in ":：=")
-        or (" is " in stripped.casefold())
-    )

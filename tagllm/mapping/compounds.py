@@ -4,18 +4,22 @@ word of a phrase after the head ("pot for making tea") or of a WordNet compound 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
-from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, agreements
+from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, agreements, content_stems
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.keys import stem
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
+from tagllm.taxonomy import Value
 
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
 
 IDIOM_DEPTH = 6
 """How far up WordNet's hypernyms a compound's senses are searched for its last word ("bulldog clip" -> clip)."""
+NAME_PARTS = re.compile(r"\s*(?:&|,)\s*|\s+and\s+")
+"""Where a name that joins kinds splits ("Lunch Boxes & Totes")."""
 POSTMODIFIERS = frozenset({"for", "of", "with", "without", "that", "which", "who"})
 """Words that open a phrase after a noun's head ("pot for making tea", "bed of roses", "mug with a lid"): in English
 the head comes before them, so the last word of such a string is not its head."""
@@ -75,3 +79,20 @@ def named_tails(mapper: Mapper, batch: Batch, tails: dict[str, list[str]], stage
         if agreed is not None:
             batch.done[raw] = mapper.accept(raw, facet, mapper.values[vid], "modifier", round(agreed, 4))
     return claimed
+
+
+def other_kind(tokens: list[str], kept: list[str], value: Value) -> bool:
+    """Whether the value's name puts a word of its own before the head where the string puts another noun ("bath sheet"
+    and Bed Sheets, "light globes" and World Globes): two compounds of one head name two kinds. Only the word just
+    before the head makes the compound, and only when the strip kept it ("king size fitted sheet": "fitted" describes);
+    only when the head is a word of the value's name (a synonym's landing, "wireless earphones" -> Headphones, says
+    nothing of its words)."""
+    if len(tokens) < 2 or tokens[-2] not in kept[:-1]:
+        return False
+    head = stem(kept[-1])
+    parts = [content_stems(part) for part in NAME_PARTS.split(value.name)]
+    part = next((p for p in parts if head in p), None)
+    if part is None:
+        return False
+    theirs = part - {head}
+    return bool(theirs) and stem(tokens[-2]) not in theirs

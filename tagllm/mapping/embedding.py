@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tagllm.mapping.base import Batch, Stage
-from tagllm.mapping.keys import FORMAT
+from tagllm.mapping.keys import DIGITS, FORMAT
 from tagllm.mapping.tables import atomic_write, slug
 
 if TYPE_CHECKING:
@@ -70,8 +70,8 @@ class EmbeddingStage(Stage):
             batch.candidates[raw] = tuple(dict.fromkeys(vid for j in top for vid in index.ids[j]).keys())[
                 :TOP_CANDIDATES
             ]
-            if best < threshold:
-                continue
+            if best < threshold or numbers_differ(batch.text(raw), index.texts[top[0]]):
+                continue  # "12-24 months" is not "6-12 months", however near their embeddings
             close = [j for j in top if float(row[j]) >= best - margin]
             ids = list(dict.fromkeys(vid for j in close for vid in index.ids[j]))
             if len(ids) > 1:
@@ -126,3 +126,10 @@ class EmbeddingStage(Stage):
         index = EmbeddingIndex(texts, [by_text[t] for t in texts], vectors)
         self._index[facet] = index
         return index
+
+
+def numbers_differ(text: str, label: str) -> bool:
+    """Whether a string and a label both state numbers, and not the same ones ("12-24 months" / "6-12 months"); a
+    number on one side only says nothing ("4K smart TV" and Televisions)."""
+    ours, theirs = sorted(DIGITS.findall(text)), sorted(DIGITS.findall(label))
+    return bool(ours) and bool(theirs) and ours != theirs

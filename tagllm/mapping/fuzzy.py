@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import Batch, Outcome, Stage
-from tagllm.mapping.keys import DIGITS
+from tagllm.mapping.keys import DIGITS, stem
 from tagllm.text import normalize
 
 if TYPE_CHECKING:
@@ -17,6 +18,9 @@ MIN_FUZZY_CHARS = 4
 SHORT_FUZZY_THRESHOLD = 0.8
 """Strings under 6 characters need this similarity at least: one edit in four letters is another word too often
 ("Wool" / "Wood")."""
+MIN_PART = 4
+"""A word run together is read as two words of at least this many letters ("chap" + "stick"; shorter words are too
+often WordNet abbreviations: "jan" + "dals" is no compound)."""
 WORD_FLOOR = 0.6
 """Fuzzy matches need every word within this similarity of a word on the other side (see ``words_agree``)."""
 
@@ -124,7 +128,7 @@ class FuzzyStage(Stage):
 
     def one(self, raw: str, key: str, facet: str | None) -> Outcome | None:
         candidates = self.candidates(key, facet)
-        if not candidates or self._real_word(key, candidates[0][0]):
+        if not candidates or self._real_word(key, candidates[0][0]) or self._other_compound(key, candidates[0][0]):
             return None
         ids = list(dict.fromkeys(vid for group, _ in candidates for vid in group))
         best = candidates[0][1]
@@ -143,6 +147,35 @@ class FuzzyStage(Stage):
             return False
         theirs = {w for vid in ids for w in normalize(self.m.values[vid].name).split()}
         return any(len(w) > 2 and w not in theirs and wordnet.known(w) for w in key.split())
+
+    def _other_compound(self, key: str, ids: list[str]) -> bool:
+        """Whether a word run together of two real words is another compound than the value's name, not a typo of it
+        ("chapstick" is chap + stick, not chop + sticks; "coffeemaker" no Coffee Cakes; "winerack" is wine + rack, as
+        Wine Racks), unless one edit apart: WordNet's vocabulary, when the lexical stage has it."""
+        lexical = self.m.lexical
+        wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
+        if wordnet is None or " " in key:
+            return False
+        ours = compound_splits(key, wordnet.known)
+        if not ours:
+            return False
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        for vid in ids:
+            name = normalize(self.m.values[vid].name).replace(" ", "")
+            if DamerauLevenshtein.distance(key, name) <= 1:
+                return False  # one edit is the common typo, whatever words it happens to make ("floering": floe + ring)
+            theirs = {(stem(a), stem(b)) for a, b in compound_splits(name, lambda _: True)}
+            if any((stem(a), stem(b)) in theirs for a, b in ours):
+                return False
+        return True
+
+
+def compound_splits(word: str, known: Callable[[str], bool]) -> list[tuple[str, str]]:
+    """The ways a word splits into two parts of at least ``MIN_PART`` letters that ``known`` accepts."""
+    return [
+        (word[:i], word[i:]) for i in range(MIN_PART, len(word) - MIN_PART + 1) if known(word[:i]) and known(word[i:])
+    ]
 
 
 def words_agree(key: str, choice: str, floor: float | None = None) -> bool:

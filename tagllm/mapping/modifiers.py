@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, WHOLE_TRAIL, agreements
 from tagllm.mapping.base import Batch, Outcome, Stage
 from tagllm.mapping.colours import survey_name
-from tagllm.mapping.compounds import idiom, named_tails, postmodified
+from tagllm.mapping.compounds import idiom, named_tails, other_kind, postmodified
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.lexical import LIST
@@ -51,7 +51,7 @@ class ModifierStage(Stage):
             text = batch.text(raw)
             if has_cjk(text) or LIST.search(text):
                 continue
-            tokens = [t for t in normalize(text).split() if t != "s"]
+            tokens = words_of(text)
             if hierarchical and (postmodified(tokens) or idiom(self.m, tokens)):
                 continue  # "pot for making tea" is no Tea, a "couch potato" no Potatoes
             if not hierarchical and len(tokens) == 1:
@@ -149,6 +149,8 @@ class ModifierStage(Stage):
                     batch.done[raw] = self.m.accept(raw, facet, negated, self.name)
             elif hierarchical and self._compound(plans[raw], value.id, facet):
                 continue  # "stand mixer": Stand Cement Mixers says "stand" tells kinds of mixer apart
+            elif hierarchical and other_kind(words_of(batch.text(raw)), plans[raw], value):
+                continue  # "bath sheet" is no Bed Sheets: the value's name gives the head another word of its own
             else:
                 checked[raw] = value
         queries = [(batch.text(raw), value.id) for raw, value in checked.items()]
@@ -296,6 +298,11 @@ class ModifierStage(Stage):
                 raw for raw, a in zip(group, agreements(self.m, queries, facet, floor, trail), strict=True) if a is None
             }
         return out
+
+
+def words_of(text: str) -> list[str]:
+    """The normalised words of a string, without a possessive "s" the normaliser cut off ("women's" -> "women s")."""
+    return [t for t in normalize(text).split() if t != "s"]
 
 
 def _names_other(outcome: Outcome, value: Value) -> bool:

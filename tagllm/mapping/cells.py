@@ -1,0 +1,101 @@
+"""``tagllm taxonomy map``'s reading of a column: one result per string, each read as a model's answer when it looks
+wrapped ('{"category": "Stand Mixers"}', "1. Step Ladders") and does not map by name as written."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tagllm.mapping.base import METHOD_RANK, Mapped
+from tagllm.models import MappingInfo
+from tagllm.taxonomy import Value
+
+if TYPE_CHECKING:
+    from tagllm.mapping.mapper import Mapper
+
+NAMED = frozenset({"id", "exact", "normalized", "synonym", "alias", "derived", "translation", "zh_head"})
+"""Methods that find a value by one of its names (the table stages): a string mapped so is taken as written."""
+
+
+@dataclass
+class CellResult:
+    """One input string of ``map_texts``: the values it holds (none, one, or a list's several), or why none."""
+
+    text: str
+    facet: str | None
+    values: list[tuple[Value, MappingInfo]] = field(default_factory=list)
+    reason: str | None = None
+
+
+def map_texts(
+    mapper: Mapper, texts: Sequence[str], facet: str | None = None, *, literal: bool = False
+) -> list[CellResult]:
+    """One result per input string, as ``tagllm taxonomy map`` prints them.
+
+    Each string is read as ``map_answer`` reads a model's answer (JSON, YAML-like "Key: value" lines, Markdown,
+    bullets, numbered lines, a sentence "The category is X."), so '{"category": "Stand Mixers"}' maps its value;
+    ``literal`` maps the strings as they are. Every string is first mapped as written, in one batch; only those that
+    look wrapped and either fail or were placed by a guess (not by a name) are parsed, and the answer read from them
+    is taken when it maps by a more faithful method ("1. Step Ladders" is Step Ladders by name, not Ladders with a
+    unit, "step", after the number 1).
+    """
+    strings = [t if isinstance(t, str) else "" if t is None else str(t) for t in texts]
+    out: list[CellResult | None] = [None] * len(strings)
+    guessed: dict[int, CellResult] = {}
+    for i, mapped in enumerate(mapper.map(strings, facet)):
+        # a string that maps by name as written is taken as written ("Ratio 16:9" is no "Key: value" line)
+        if literal or mapped.method in NAMED or not looks_wrapped(strings[i]):
+            out[i] = from_mapped(mapped)
+        elif mapped.value is not None:
+            guessed[i] = from_mapped(mapped)
+    for i, text in enumerate(strings):
+        if out[i] is not None:
+            continue
+        answer = mapper.map_answer(text, [facet] if facet else None)
+        values = [pair for f in answer.tags for pair in answer.tags[f]]
+        if i in guessed and not _more_faithful(values, guessed[i]):
+            out[i] = guessed[i]
+            continue
+        reason = None
+        if not values:
+            reason = "; ".join(r.reason for r in answer.rejected) or "the answer holds no tag (it abstains)"
+        where = facet or (values[0][0].facet if values else None)
+        out[i] = CellResult(text, where, values, reason)
+    return [r for r in out if r is not None]
+
+
+def _more_faithful(values: list[tuple[Value, MappingInfo]], written: CellResult) -> bool:
+    """Whether the values read from a parsed answer were all found more faithfully than the string as written."""
+    if not values:
+        return False
+    rank = METHOD_RANK.get(written.values[0][1].method, len(METHOD_RANK))
+    return all(METHOD_RANK.get(info.method, len(METHOD_RANK)) < rank for _, info in values)
+
+
+def from_mapped(mapped: Mapped) -> CellResult:
+    if mapped.value is None:
+        return CellResult(mapped.text, mapped.facet, [], mapped.reason)
+    info = MappingInfo(raw=mapped.text, method=mapped.method or "exact", score=mapped.score)
+    return CellResult(mapped.text, mapped.facet, [(mapped.value, info)], None)
+
+
+_WRAPPERS = ("{", "[", '"', "'", "`", "*", "-", "•", "#", ">")
+_NUMBERED = re.compile(r"^\d{1,3}[.)]\s")
+"""A numbered line ("1. Step Ladders", "2) Teapots")."""
+
+
+def looks_wrapped(text: str) -> bool:
+    """Whether a string may hold an answer rather than be one: JSON, quotes, Markdown, bullets, numbered lines,
+    "Key: value", lines."""
+    stripped = text.strip()
+    if not stripped:
+        return False
+    return (
+        stripped.startswith(_WRAPPERS)
+        or bool(_NUMBERED.match(stripped))
+        or "\n" in stripped
+        or any(c in stripped for c in ":：=")
+        or (" is " in stripped.casefold())
+    )

@@ -1,0 +1,69 @@
+"""``map_texts`` (what ``tagllm taxonomy map`` prints): a string is taken as written when a name maps it; a wrapped
+one placed only by a guess is read as an answer, and that answer wins when it maps by a more faithful method."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from tagllm.mapping.base import Mapped, MappedAnswer
+from tagllm.mapping.cells import looks_wrapped, map_texts
+from tagllm.models import MappingInfo
+from tagllm.taxonomy import Value
+
+LADDERS = Value("ladders", "Ladders", "category")
+STEP = Value("step", "Step Ladders", "category")
+
+
+class StubMapper:
+    """Maps strings as written by a fixed table, and answers by another: the policy of ``map_texts`` alone."""
+
+    def __init__(self, written: dict[str, tuple[Value, str]], answers: dict[str, tuple[Value, str]]) -> None:
+        self.written, self.answers = written, answers
+
+    def map(self, texts: Sequence[str], facet: str | None = None) -> list[Mapped]:
+        out = []
+        for text in texts:
+            value, method = self.written.get(text, (None, None))
+            out.append(Mapped(text, facet, value, method, 0.7 if value else 0.0, None if value else "no value"))
+        return out
+
+    def map_answer(self, raw: str, facets: Sequence[str] | None = None) -> MappedAnswer:
+        tags = {}
+        if raw in self.answers:
+            value, method = self.answers[raw]
+            tags = {"category": [(value, MappingInfo(raw=raw, method=method, score=1.0))]}
+        return MappedAnswer(tags=tags, rejected=[], parsed=raw, raw_strings=1, off_taxonomy=0)
+
+
+def cells(stub: StubMapper, texts: list[str], literal: bool = False) -> list[tuple[str, str] | None]:
+    out = map_texts(stub, texts, "category", literal=literal)  # type: ignore[arg-type]
+    return [(c.values[0][0].id, c.values[0][1].method) if c.values else None for c in out]
+
+
+@pytest.mark.parametrize(
+    ("written", "answer", "expected"),
+    [
+        ((LADDERS, "modifier"), (STEP, "exact"), ("step", "exact")),  # the guess gives way to the name read
+        ((LADDERS, "exact"), (STEP, "exact"), ("ladders", "exact")),  # a name as written is never reread
+        ((LADDERS, "modifier"), (STEP, "fuzzy"), ("ladders", "modifier")),  # the answer read is no more faithful
+        ((LADDERS, "modifier"), None, ("ladders", "modifier")),  # nothing read: the guess stands
+        (None, (STEP, "exact"), ("step", "exact")),  # failed as written: the answer read, as before
+    ],
+)
+def test_a_wrapped_string_placed_by_a_guess_is_read_as_an_answer(
+    written: tuple[Value, str] | None, answer: tuple[Value, str] | None, expected: tuple[str, str]
+) -> None:
+    text = "1. Step Ladders"
+    stub = StubMapper({text: written} if written else {}, {text: answer} if answer else {})
+    assert cells(stub, [text]) == [expected]
+    assert cells(stub, [text], literal=True) == [(written[0].id, written[1]) if written else None]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1. Step Ladders", True), ("2) Teapots", True), ("- Bread Knives", True), ("3 step ladder", False)],
+)
+def test_numbered_lines_look_wrapped(text: str, expected: bool) -> None:
+    assert looks_wrapped(text) is expected
