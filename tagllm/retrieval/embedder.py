@@ -127,7 +127,8 @@ class Embedder:
         # fp32: int8 (embedder_backend: onnx) quantises each feed-forward up-projection only, which kept leaf
         # accuracy (OpenBG 0.876, Flipkart 0.9308, as fp32; see onnx_graph.quantize) and encoded 1.13x and 1.34x as
         # fast as fp32 (1,339 Flipkart texts, interleaved in one process, 2 rounds, 2 shared cores at load average
-        # 6-9): not yet measured on a quiet machine, so fp32 (PyTorch's vectors within 1e-5) stays the default.
+        # 6-9), but at load average 1-2 throughput.py gave it 2.65x and then 1.56x raw PyTorch against fp32's 1.64x:
+        # no clear lead, so fp32 (PyTorch's vectors within 1e-5) stays the default.
         # Quantising every MatMul cost OpenBG 1.6 points (0.860), both feed-forward MatMuls 0.4 (0.872).
         return "onnx-fp32"
 
