@@ -50,17 +50,24 @@ def test_onnx_fp32_gives_pytorchs_vectors_and_int8_stays_close(embedder: Embedde
     assert np.array_equal(int8[0], int8[3])
 
 
-def test_int8_quantises_the_feed_forward_matmuls_only_attention_stays_fp32() -> None:
+def test_int8_quantises_each_feed_forward_up_projection_only_attention_stays_fp32() -> None:
     import onnx as onnx_format
 
     int8 = Embedder(backend="onnx")
     int8.encode(["warm"])
     graph = onnx_format.load(str(onnx.export_dir(int8.model_path) / "model-int8.onnx")).graph
     ops = [n.op_type for n in graph.node]
-    layers = int8.model[0].auto_model.config.num_hidden_layers
-    assert ops.count("MatMulInteger") == 2 * layers  # each layer's intermediate and output dense
+    config = int8.model[0].auto_model.config
+    layers = config.num_hidden_layers
+    assert ops.count("MatMulInteger") == layers  # each layer's intermediate dense
     assert ops.count("Attention") == layers and "QAttention" not in ops
-    assert ops.count("MatMul") == layers  # each layer's attention output dense, left fp32
+    assert ops.count("MatMul") == 2 * layers  # each layer's attention output and feed-forward output dense, fp32
+    weights = {init.name: init for init in graph.initializer}
+    inputs = [name for n in graph.node if n.op_type == "MatMulInteger" for name in n.input]
+    matrices = [weights[name] for name in inputs if name in weights and len(weights[name].dims) == 2]
+    assert len(matrices) == layers
+    assert all(w.data_type == onnx_format.TensorProto.INT8 for w in matrices)  # signed, per channel
+    assert all(tuple(w.dims) == (config.hidden_size, config.intermediate_size) for w in matrices)
 
 
 def test_the_fp32_graph_is_fused_and_batching_by_tokens_changes_no_vector(embedder: Embedder) -> None:

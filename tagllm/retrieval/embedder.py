@@ -124,12 +124,12 @@ class Embedder:
 
             if torch.cuda.is_available():
                 return "torch"
-        # fp32, not int8: on OpenBG (Chinese) int8 cost 1.6 points of leaf accuracy (0.876 -> 0.860, 5-fold, 500
-        # products; Flipkart 0.930 -> 0.932), above the 0.2 points a faster encoder may cost. The fused fp32 graph
-        # gives PyTorch's vectors (within 1e-5) and is the faster of the two that keep accuracy: int8 (from the
-        # same fused graph) kept a mean cosine of 0.982 to them on OpenBG's 500 texts, 0.992 on 1,000 Flipkart
-        # ones. int8 stays one setting away (embedder_backend: onnx). Quantising the feed-forward MatMuls only (what
-        # onnx does now) cost less but still too much: OpenBG 0.872, Flipkart 0.929.
+        # fp32: int8 (embedder_backend: onnx) quantises each feed-forward up-projection only, which kept leaf
+        # accuracy (OpenBG 0.876, Flipkart 0.9308, as fp32; see onnx_graph.quantize) and encoded 1.13x and 1.34x as
+        # fast as fp32 (1,339 Flipkart texts, interleaved in one process, 2 rounds, 2 shared cores at load average
+        # 6-9), but at load average 1-2 throughput.py gave it 2.65x and then 1.56x raw PyTorch against fp32's 1.64x:
+        # no clear lead, so fp32 (PyTorch's vectors within 1e-5) stays the default.
+        # Quantising every MatMul cost OpenBG 1.6 points (0.860), both feed-forward MatMuls 0.4 (0.872).
         return "onnx-fp32"
 
     # -- models ----------------------------------------------------------------------------------------------------

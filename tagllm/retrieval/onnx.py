@@ -25,7 +25,7 @@ import numpy as np
 from tagllm.errors import ConfigError
 from tagllm.retrieval import onnx_graph, tokenizer
 
-EXPORT_VERSION = 4  # bump when the way a model is exported or quantised changes
+EXPORT_VERSION = 5  # bump when the way a model is exported or quantised changes
 QUANTIZATIONS = ("int8", "fp32")
 # Tokens per batch (rows x the batch's longest text). Batches of 32 texts ran short titles (median 14 tokens on
 # Flipkart) in small matrix products; a token budget runs them some 140 at a time and a long description alone-ish.
