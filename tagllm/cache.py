@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def cache_dir() -> Path:
@@ -17,3 +19,16 @@ def cache_dir() -> Path:
 def cache_key(*parts: str) -> str:
     """A short file-name-safe key for a tuple of strings (taxonomy version, facet, embedder…)."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+
+
+def atomic_write(path: Path, write: Any, suffix: str) -> None:
+    """Write via a temporary file and rename, so a crashed or concurrent run never leaves half a cache file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tagllm.cache import cache_dir, cache_key
+from tagllm.cache import atomic_write, cache_dir, cache_key
 from tagllm.candidates.base import (
     TOP_PER_SIGNAL,
     Batch,
@@ -136,7 +136,5 @@ def label_vectors(taxonomy: Taxonomy, facet: str, encoder: ImageEncoder) -> np.n
             return cached
     title = taxonomy.facets[facet].title or facet
     vectors = encoder.encode_text([f"a product photo, {title}: {v.name}" for v in values])
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, vectors, allow_pickle=False)
-    tmp.replace(path)
+    atomic_write(path, lambda handle: np.save(handle, vectors, allow_pickle=False), ".npy")
     return vectors

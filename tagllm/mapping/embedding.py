@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tagllm.cache import atomic_write
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.keys import DIGITS, FORMAT
-from tagllm.mapping.tables import atomic_write, slug
+from tagllm.mapping.tables import slug
 
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tagllm.cache import atomic_write
 from tagllm.mapping.families import facet_aliases
 from tagllm.mapping.keys import exact_key, keys, label_key, label_scripts
 from tagllm.taxonomy import Taxonomy, Value
@@ -138,19 +137,6 @@ class Tables:
 def slug(text: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40]
     return f"{safe}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
-
-
-def atomic_write(path: Path, write: Any, suffix: str) -> None:
-    """Write via a temporary file and rename, so a crashed or concurrent run never leaves half a cache file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=suffix)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_tables(taxonomy: Taxonomy, cache_dir: Path, facets: Collection[str] | None = None) -> tuple[Tables, bool]:

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tagllm.cache import atomic_write
 from tagllm.mapping.keys import stem
-from tagllm.mapping.tables import atomic_write
 from tagllm.text import normalize
 
 LEXICON_VERSION = 2

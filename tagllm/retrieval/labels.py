@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import numpy as np
 import scipy.sparse as sp
 
-from tagllm.cache import cache_dir, cache_key
+from tagllm.cache import atomic_write, cache_dir, cache_key
 from tagllm.phrases import PhraseTable
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.lexical import LEXICAL_VERSION, FeatureMatrix, LexicalModel
@@ -87,9 +88,8 @@ def label_counts(taxonomy: Taxonomy, facet: str, lexical: LexicalModel) -> tuple
         pass
     names = lexical.counts([lexical_text(v) for v in values])
     paths = lexical.counts([path_text(taxonomy, v) for v in values])
-    tmp = path.with_suffix(".tmp.npz")
-    sp.save_npz(tmp, sp.vstack([names, paths], format="csr"), compressed=False)
-    tmp.replace(path)
+    stacked = sp.vstack([names, paths], format="csr")
+    atomic_write(path, lambda handle: sp.save_npz(handle, stacked, compressed=False), ".npz")
     return names, paths
 
 
@@ -149,12 +149,8 @@ class LabelVectors:
         return self._rows, self._done
 
     def _save(self, rows: np.ndarray, done: np.ndarray) -> None:
-        tmp = self.partial.with_suffix(".tmp.npz")
-        try:
-            np.savez(tmp, rows=rows, done=done)
-            tmp.replace(self.partial)
-        except OSError:  # a read-only cache only costs embedding them again next time
-            pass
+        with contextlib.suppress(OSError):  # a read-only cache only costs embedding them again next time
+            atomic_write(self.partial, lambda handle: np.savez(handle, rows=rows, done=done), ".npz")
 
 
 def label_embeddings(taxonomy: Taxonomy, facet: str, embedder: Embedder) -> np.ndarray:
@@ -166,7 +162,5 @@ def label_embeddings(taxonomy: Taxonomy, facet: str, embedder: Embedder) -> np.n
         if cached.shape[0] == len(values):
             return cached
     vectors = embedder.encode([embedding_text(v) for v in values])
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, vectors, allow_pickle=False)
-    tmp.replace(path)
+    atomic_write(path, lambda handle: np.save(handle, vectors, allow_pickle=False), ".npy")
     return vectors
