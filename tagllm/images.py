@@ -145,17 +145,19 @@ class ImageLoader:
         try:
             scheme = urllib.parse.urlsplit(source).scheme.lower()
         except ValueError as exc:
-            raise ImageError(f"{source}: not a valid URL ({exc})") from None
+            raise ImageError(f"{shown(source)}: not a valid URL ({exc})") from None
         if scheme in REMOTE_SCHEMES:
             if not self.allow_remote:
-                raise ImageError(f"{source}: remote image not fetched; allow it with --allow-remote-images")
+                raise ImageError(f"{shown(source)}: remote image not fetched; allow it with --allow-remote-images")
             return self._download(source)
         if scheme == "data":
             return self._data_url(source)
         if scheme == "file":
             path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(source).path))
         elif len(scheme) > 1:  # 'c:' of a Windows path is a drive, not a scheme
-            raise ImageError(f"{source}: unsupported URL scheme {scheme!r} (use a path, file://, http(s):// or data:)")
+            raise ImageError(
+                f"{shown(source)}: unsupported URL scheme {scheme!r} (use a path, file://, http(s):// or data:)"
+            )
         else:
             path = Path(source).expanduser()
         if not path.is_absolute() and self.root is not None:
@@ -164,20 +166,20 @@ class ImageLoader:
 
     def _read_file(self, source: str, path: Path) -> bytes:
         if "\0" in str(path):  # the OS takes no such path; stat() would raise ValueError, not OSError
-            raise ImageError(f"{source}: not a file path (it holds a NUL character)")
+            raise ImageError(f"{shown(source)}: not a file path (it holds a NUL character)")
         try:
             size = path.stat().st_size
         except FileNotFoundError:
-            raise ImageError(f"{source}: no such file ({path})") from None
+            raise ImageError(f"{shown(source)}: no such file ({shown(str(path))})") from None
         except OSError as exc:
-            raise ImageError(f"{source}: cannot read {path} ({exc.strerror or exc})") from None
+            raise ImageError(f"{shown(source)}: cannot read {shown(str(path))} ({exc.strerror or exc})") from None
         if not path.is_file():
-            raise ImageError(f"{source}: not a file ({path})")
+            raise ImageError(f"{shown(source)}: not a file ({shown(str(path))})")
         self._check_bytes(source, size)
         try:
             return path.read_bytes()
         except OSError as exc:
-            raise ImageError(f"{source}: cannot read {path} ({exc.strerror or exc})") from None
+            raise ImageError(f"{shown(source)}: cannot read {shown(str(path))} ({exc.strerror or exc})") from None
 
     def _download(self, url: str) -> bytes:
         deadline = time.monotonic() + self.limits.timeout
@@ -193,37 +195,37 @@ class ImageLoader:
                     total += len(chunk)
                     self._check_bytes(url, total)
                     if time.monotonic() > deadline:
-                        raise ImageError(f"{url}: download not finished within {self.limits.timeout:g}s")
+                        raise ImageError(f"{shown(url)}: download not finished within {self.limits.timeout:g}s")
                     chunks.append(chunk)
                 return b"".join(chunks)
         except urllib.error.HTTPError as exc:
-            raise ImageError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+            raise ImageError(f"{shown(url)}: HTTP {exc.code} {exc.reason}") from None
         except TimeoutError:
-            raise ImageError(f"{url}: no answer within {self.limits.timeout:g}s") from None
+            raise ImageError(f"{shown(url)}: no answer within {self.limits.timeout:g}s") from None
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, TimeoutError):
-                raise ImageError(f"{url}: no answer within {self.limits.timeout:g}s") from None
-            raise ImageError(f"{url}: cannot fetch ({reason})") from None
+                raise ImageError(f"{shown(url)}: no answer within {self.limits.timeout:g}s") from None
+            raise ImageError(f"{shown(url)}: cannot fetch ({reason})") from None
         # ValueError and HTTPException are not OSErrors: a space in the host, a broken chunked body
         except (OSError, ValueError, http.client.HTTPException) as exc:
-            raise ImageError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})") from None
+            raise ImageError(f"{shown(url)}: cannot fetch ({type(exc).__name__}: {exc})") from None
 
     def _data_url(self, source: str) -> bytes:
         head, _, payload = source.partition(",")
-        shown = source[:40] + "…"
         if not head.endswith(";base64"):
-            raise ImageError(f"{shown}: a data URL needs ';base64,' before the image data")
-        self._check_bytes(shown, len(payload) * 3 // 4)
+            raise ImageError(f"{shown(source)}: a data URL needs ';base64,' before the image data")
+        self._check_bytes(source, len(payload) * 3 // 4)
         try:
             return base64.b64decode(payload, validate=True)
         except (binascii.Error, ValueError):
-            raise ImageError(f"{shown}: the data URL's base64 is broken") from None
+            raise ImageError(f"{shown(source)}: the data URL's base64 is broken") from None
 
     def _check_bytes(self, source: str, size: int) -> None:
         if size > self.limits.max_bytes:
             raise ImageError(
-                f"{source}: {size:,} bytes is over the limit of {self.limits.max_bytes:,} (image_limits.max_bytes)"
+                f"{shown(source)}: {size:,} bytes is over the limit of {self.limits.max_bytes:,} "
+                "(image_limits.max_bytes)"
             )
 
     def decode(self, source: str, data: bytes, *, size: int | None = None, keep_bytes: bool = False) -> LoadedImage:
@@ -234,13 +236,13 @@ class ImageLoader:
                 fmt = opened.format or "?"
                 if fmt not in self.limits.formats:
                     raise ImageError(
-                        f"{source}: {fmt} images are not accepted (image_limits.formats: "
+                        f"{shown(source)}: {fmt} images are not accepted (image_limits.formats: "
                         f"{', '.join(self.limits.formats)})"
                     )
                 width, height = opened.size
                 if width * height > self.limits.max_pixels:
                     raise ImageError(
-                        f"{source}: {width}x{height} pixels is over the limit of {self.limits.max_pixels:,} "
+                        f"{shown(source)}: {width}x{height} pixels is over the limit of {self.limits.max_pixels:,} "
                         "(image_limits.max_pixels)"
                     )
                 if size is not None and fmt == "JPEG":
@@ -250,11 +252,11 @@ class ImageLoader:
         except ImageError:
             raise
         except image_module.DecompressionBombError as exc:
-            raise ImageError(f"{source}: over the pixel limit ({exc})") from None
+            raise ImageError(f"{shown(source)}: over the pixel limit ({exc})") from None
         except image_module.UnidentifiedImageError:
-            raise ImageError(f"{source}: not an image file (no format Pillow reads)") from None
+            raise ImageError(f"{shown(source)}: not an image file (no format Pillow reads)") from None
         except (OSError, ValueError, SyntaxError) as exc:
-            raise ImageError(f"{source}: broken image ({exc})") from None
+            raise ImageError(f"{shown(source)}: broken image ({exc})") from None
         if size is not None and max(image.size) > size:
             image.thumbnail((size, size), image_module.Resampling.BILINEAR, reducing_gap=2.0)
         return LoadedImage(
@@ -300,6 +302,14 @@ class ImageLoader:
                 queued += len(refs)
             while pending:
                 yield [f.result() for f in pending.popleft()]
+
+
+def shown(reference: str, limit: int = 160) -> str:
+    """A reference as an error message shows it: whole when short, else its start and end (a data URL or a
+    generated path of thousands of characters would bury the reason that follows it)."""
+    if len(reference) <= limit:
+        return reference
+    return f"{reference[: limit - 50]}…{reference[-49:]}"
 
 
 def _quoted(url: str) -> str:

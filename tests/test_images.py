@@ -104,8 +104,19 @@ def test_data_urls_keep_the_original_bytes_unless_scaled(tmp_path: Path) -> None
     assert bmp.data_url().startswith("data:image/png;base64,")  # BMP is not a format servers take: re-encoded
     assert (
         ImageLoader().load("data:image/png,abc").error
-        == "data:image/png,abc…: a data URL needs ';base64,' before the image data"
+        == "data:image/png,abc: a data URL needs ';base64,' before the image data"
     )
+
+
+def test_an_error_shows_a_long_reference_by_its_start_and_end_once(tmp_path: Path) -> None:
+    deep = "/".join(["generated-folder"] * 200) + "/front.jpg"  # about 3,400 characters, under PATH_MAX
+    error = ImageLoader(root=tmp_path).load(deep).error
+    assert error is not None and len(error) < 500
+    assert "generated-folder/generated" in error and error.split(":")[0].endswith("front.jpg")
+    assert "no such file" in error
+    broken = "data:image/png;base64," + "A" * 20_000  # decodes, but to no image
+    error = ImageLoader().load(broken).error
+    assert error is not None and len(error) < 300 and "not an image file" in error
 
 
 class _Handler(BaseHTTPRequestHandler):
