@@ -1,6 +1,6 @@
 """Test helpers: tiny random-weight chat models (tokenizer trained on the fly, Qwen2 or Llama shape), CLIP and a
-LLaVA-shaped vision-language model; a hashing embedder that needs no weights, and an OpenAI-compatible server on
-127.0.0.1 that answers under each request's schema and injects faults at random."""
+LLaVA-shaped vision-language model; a hashing embedder that needs no weights, category trees written as rows, and an
+OpenAI-compatible server on 127.0.0.1 that answers under each request's schema and injects faults at random."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tagllm.retrieval.embedder import Embedder
+    from tagllm.taxonomy import Value
 
 # ChatML, as Qwen models write it; a Llama-3-style template covers the other common shape.
 CHATML = (
@@ -137,6 +138,20 @@ class HashingModel:
                 out[row, zlib.crc32(padded[i : i + 3]) % self.dim] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms > 0, norms, 1.0)
+
+
+def category_values(rows: Iterable[tuple[Any, ...]]) -> list[Value]:
+    """Category values from rows ``(id, name, parent_id)`` or ``(id, name, parent_id, zh-CN label)``, parents
+    first; each value's path is built from its parents' names."""
+    from tagllm.taxonomy import Value
+
+    paths: dict[str, str] = {}
+    values = []
+    for vid, name, parent, *zh in rows:
+        paths[vid] = f"{paths[parent]} > {name}" if parent else name
+        labels = (("zh-CN", zh[0]),) if zh and zh[0] else ()
+        values.append(Value(vid, name, "category", parent, paths[vid], labels=labels))
+    return values
 
 
 def hashing_embedder(dim: int = 256) -> Embedder:

@@ -12,6 +12,7 @@ from test_mapping_stages import FakeEmbedder
 
 from tagllm.mapping import Mapped, Mapper
 from tagllm.taxonomy import Facet, Taxonomy, Value
+from tagllm.testing import category_values
 
 pytest.importorskip("wn", reason="the lexical stage needs tagllm[lexicon]")
 
@@ -38,11 +39,7 @@ def store() -> Taxonomy:
         ("electronics", "Electronics", None),
         ("laptops", "Laptops", "electronics"),
     ]
-    paths: dict[str, str] = {}
-    values = []
-    for vid, name, parent in tree:
-        paths[vid] = f"{paths[parent]} > {name}" if parent else name
-        values.append(Value(vid, name, "category", parent, paths[vid]))
+    values = category_values(tree)
     values += [Value(f"c-{n.lower()}", n, "closure-type") for n in ["Zipper", "Buttons", "Buckles", "Toggle", "Snap"]]
     values += [Value(f"h-{n.lower()}", n, "heel-height-type") for n in ["Flat", "High", "Very high", "Low"]]
     values += [Value(f"f-{n.lower()}", n, "fabric") for n in ["Velvet", "Cotton"]]

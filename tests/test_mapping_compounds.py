@@ -15,6 +15,7 @@ from tagllm.mapping import Mapped, Mapper
 from tagllm.mapping.compounds import other_kind, postmodified
 from tagllm.mapping.fuzzy import compound_splits
 from tagllm.taxonomy import Facet, Taxonomy, Value
+from tagllm.testing import category_values
 
 pytest.importorskip("wn", reason="the lexical stage needs tagllm[lexicon]")
 
@@ -43,13 +44,8 @@ def shop() -> Taxonomy:
         ("wine-racks", "Wine Racks", "kitchen"),
         ("lunch-boxes", "Lunch Boxes & Totes", "kitchen"),
     ]
-    paths: dict[str, str] = {}
-    values = []
-    for vid, name, parent in tree:
-        paths[vid] = f"{paths[parent]} > {name}" if parent else name
-        values.append(Value(vid, name, "category", parent, paths[vid]))
     facets = {"category": Facet("category", "Category", hierarchical=True)}
-    return Taxonomy("shop", facets, {v.id: v for v in values})
+    return Taxonomy("shop", facets, {v.id: v for v in category_values(tree)})
 
 
 AXES = {

@@ -14,7 +14,8 @@ from test_mapping_stages import FakeEmbedder
 from tagllm.mapping import Mapped, Mapper
 from tagllm.mapping.agreement import agreement, agreements
 from tagllm.mapping.paraphrase import rewrites
-from tagllm.taxonomy import Facet, Taxonomy, Value
+from tagllm.taxonomy import Facet, Taxonomy
+from tagllm.testing import category_values
 
 pytest.importorskip("wn", reason="the lexical stage needs tagllm[lexicon]")
 
@@ -52,14 +53,8 @@ def home() -> Taxonomy:
         ("phones", "Mobile Phones", "home", "手机"),
         ("stands", "Stands", "home", "支架"),
     ]
-    paths: dict[str, str] = {}
-    values = []
-    for vid, name, parent, zh in tree:
-        paths[vid] = f"{paths[parent]} > {name}" if parent else name
-        labels = (("zh-CN", zh),) if zh else ()
-        values.append(Value(vid, name, "category", parent, paths[vid], labels=labels))
     facets = {"category": Facet("category", "Category", hierarchical=True)}
-    return Taxonomy("home", facets, {v.id: v for v in values})
+    return Taxonomy("home", facets, {v.id: v for v in category_values(tree)})
 
 
 AXES = {"coffee": 0, "makes": 0, "maker": 0, "makers": 0, "rocks": 1, "rocking": 1, "desk": 2, "lamp": 2, "lamps": 2}
