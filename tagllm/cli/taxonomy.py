@@ -348,12 +348,14 @@ def read_column(path: Path, column: str | None) -> tuple[list[str], dict[int, st
     key keeps its row, rejected with the reason naming the line, and the records after it are read.
     """
     from tagllm.errors import InputError
-    from tagllm.io.readers import RecordSource
+    from tagllm.io.readers import RecordSource, detect_format
 
     if not column:
         raise InputError(f"{path}: name the field holding the strings with --column")
-    suffix = path.suffix.casefold()
-    fmt = "jsonl" if suffix in (".jsonl", ".json", ".ndjson") else "parquet" if suffix == ".parquet" else "csv"
+    try:
+        fmt = detect_format(path)
+    except InputError:  # a column in a file of another extension (.txt, .tsv) is read as CSV
+        fmt = "csv"
     texts: list[str] = []
     notes: dict[int, str] = {}
     columns: set[str] = set()
