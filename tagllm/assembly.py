@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -113,6 +113,17 @@ def with_index_settings(config: TaggerConfig) -> TaggerConfig:
     for setting in ("label_field", "embedder"):
         if setting not in config.model_fields_set and data.get(setting):
             updates[setting] = data[setting]
+    built_without = sorted(data.get("ignore_fields", []))
+    if "ignore_fields" not in config.model_fields_set:
+        updates["ignore_fields"] = built_without
+    elif sorted(config.ignore_fields) != built_without:
+        # the index's examples were read with other fields than the products would be: what it learned from them
+        # (its confidences, its keep thresholds) would not hold
+        raise ConfigError(
+            f"ignore_fields {sorted(config.ignore_fields)} but the index {config.index} was built from examples read "
+            f"without {built_without or 'no field'}; build the index again with the same ignore_fields, or leave "
+            "the setting out to use the index's"
+        )
     if updates.get("embedder"):
         # the manifest names the encoder (all-MiniLM-L6-v2+onnx-fp32); the setting is the model, whose embedder
         # then adopts the index's encoder when it loads the index
@@ -160,6 +171,8 @@ def open_index(
         fields = f"{config.label_field}|{config.attribute_field}" if config.attribute_field else config.label_field
         key = f"{digest}|{taxonomy.version}|{embedder.name}|{fields}|{FORMAT_VERSION}|{features}"
         key += f"|{config.image_embedder}|{config.image_limits.model_dump_json()}|{config.allow_remote_images}"
+        if config.ignore_fields:
+            key += f"|ignore {','.join(sorted(config.ignore_fields))}"
         key = hashlib.sha256(key.encode()).hexdigest()
         target = cache_dir() / "indexes" / key[:20]
         if (target / "manifest.json").exists():
@@ -169,7 +182,7 @@ def open_index(
     return build_index(
         examples_path, taxonomy, embedder, target, label_field=config.label_field,
         attribute_field=config.attribute_field, k=config.k, progress=progress, errors=errors,
-        max_unusable=MAX_UNUSABLE_EXAMPLES,
+        max_unusable=MAX_UNUSABLE_EXAMPLES, ignore_fields=config.ignore_fields,
         image_embedder=config.image_embedder, image_loader=examples_image_loader(config, examples_path),
     )  # fmt: skip
 
@@ -189,6 +202,7 @@ def build_index(
     columns: dict[str, str] | None = None,
     image_embedder: str | None = None,
     image_loader: Any = None,
+    ignore_fields: Sequence[str] = (),
 ) -> ExampleIndex:
     """Read labelled examples, embed them (and their photos), fit the candidate stackers, and save everything to
     ``target``.
@@ -197,11 +211,13 @@ def build_index(
     ``attribute_field``: a field of "Key: Value" attribute tags labelling the taxonomy's attribute facets.
     ``image_embedder``: None encodes the examples' photos, if they have any, with the built-in ``pixels`` encoder
     fitted on them; ``none`` leaves photos out; else a CLIP/SigLIP directory. ``image_loader``: where relative image
-    paths start and what loading may cost (default: beside the examples file, default limits)."""
+    paths start and what loading may cost (default: beside the examples file, default limits). ``ignore_fields``:
+    product fields the examples are read without (``TaggerConfig.ignore_fields``), recorded in the manifest."""
     with gc_paused():  # a full collection walks every example for nothing: 0.26 s once in a 2,537-example build
         examples, bad = read_examples(
-            examples_path, taxonomy, label_field=label_field, attribute_field=attribute_field, columns=columns
-        )
+            examples_path, taxonomy, label_field=label_field, attribute_field=attribute_field, columns=columns,
+            ignore_fields=ignore_fields,
+        )  # fmt: skip
         if errors is not None:
             errors.extend(bad)
         n_records = len(examples) + len(bad)
@@ -223,6 +239,8 @@ def build_index(
                 progress("photos", 0, None)
             index.build_photos(encoder, image_loader)
         index.manifest["label_field"] = label_field
+        if ignore_fields:
+            index.manifest["ignore_fields"] = sorted(ignore_fields)
         if taxonomy.source and Path(taxonomy.source).exists():
             index.manifest["taxonomy_source"] = str(Path(taxonomy.source).resolve())
         facets = [f for f in index.manifest["label_facets"] if f in taxonomy.facets]

@@ -12,6 +12,8 @@ from tagllm.errors import ConfigError
 from tagllm.images import ImageLimits
 
 Input = Literal["text", "image"]
+# Product fields besides the title that a tagger can be told not to read (``TaggerConfig.ignore_fields``).
+TextField = Literal["description", "brand", "attributes", "queries"]
 
 
 def _text_and_image() -> list[Input]:
@@ -60,6 +62,12 @@ class TaggerConfig(BaseModel):
         min_length=1,
         description="what the tagger reads: text, image (photos alone, the text hidden), or both (to measure what "
         "each adds)",
+    )
+    ignore_fields: list[TextField] = Field(
+        default_factory=list,
+        description="product fields the tagger does not read, in its examples and in the products alike: e.g. "
+        "[attributes, description] when the products to tag carry titles only and the examples carry more, so that "
+        "what the index learns from its examples (confidences, keep thresholds) holds for the products",
     )
     backend: str = Field("retrieval", description="retrieval | transformers | vllm | openai")
     model: str | None = Field(None, description="model path (transformers, vllm) or served name (openai)")

@@ -10,11 +10,11 @@ import itertools
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import numpy as np
 
-from tagllm.config import TaggerConfig
+from tagllm.config import TaggerConfig, TextField
 from tagllm.llm_steps import ScoredProduct
 from tagllm.models import Neighbour, Product, RecordError
 from tagllm.retrieval.image_index import ImageBatch, Photos
@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 NEIGHBOURS_IN_PROVENANCE = 5
 DEFAULT_EXAMPLES_IN_PROMPT = 5
 HIDDEN_TITLE = "(title hidden: tag from the photo)"  # what stands for the text when the photos alone are read
+
+
+def emptied(fields: Sequence[str]) -> dict[str, Any]:
+    """The update that leaves a product's ``fields`` (of description, brand, attributes, queries) empty."""
+    empty: dict[str, Any] = {"description": None, "brand": None, "attributes": {}, "queries": []}
+    return {field: empty[field] for field in fields}
 
 
 class BatchScorer:
@@ -121,17 +127,14 @@ class BatchScorer:
         return scored
 
     def visible(self, item: Product | RecordError) -> Product | RecordError:
-        """The product as this tagger reads it: with ``inputs`` [image], its text hidden (the photos alone count)."""
-        if "text" in self.inputs or not isinstance(item, Product):
+        """The product as this tagger reads it: without the fields ``ignore_fields`` names (its examples were read
+        without them too), and with ``inputs`` [image], its text hidden (the photos alone count)."""
+        if not isinstance(item, Product):
             return item
-        hidden: dict[str, Any] = {
-            "title": HIDDEN_TITLE,
-            "description": None,
-            "brand": None,
-            "attributes": {},
-            "queries": [],
-        }
-        return item.model_copy(update=hidden)
+        if "text" in self.inputs:
+            ignored = self.config.ignore_fields
+            return item.model_copy(update=emptied(ignored)) if ignored else item
+        return item.model_copy(update={"title": HIDDEN_TITLE, **emptied(get_args(TextField))})
 
     def photos(self, products: Sequence[Product]) -> Photos | None:
         """The products' photos through the index's image encoder (None when no photos are read)."""

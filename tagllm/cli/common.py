@@ -36,6 +36,20 @@ ImageEmbedderOpt = typer.Option(
     help="photos: pixels (built in, the default with photos), a CLIP/SigLIP directory, none",
 )
 AllowRemoteOpt = typer.Option(False, "--allow-remote-images", help="fetch http(s) image URLs (off unless given)")
+IgnoreFieldsOpt = typer.Option(
+    None,
+    "--ignore-fields",
+    metavar="FIELD,…",
+    help="description, brand, attributes, queries: fields not read, in the examples and the products alike "
+    "(e.g. attributes,description when the products carry titles only)",
+)
+
+
+def parse_fields(value: str | None) -> list[str] | None:
+    """``--ignore-fields a,b`` as a list (None when not given)."""
+    return [f.strip() for f in value.split(",") if f.strip()] if value is not None else None
+
+
 ImageRootOpt = typer.Option(
     None, "--image-root", metavar="DIR", help="where relative image paths start (default: beside the file)"
 )

@@ -15,10 +15,12 @@ from tagllm.cli.common import (
     AllowRemoteOpt,
     ConfigOpt,
     EmbedderBackendOpt,
+    IgnoreFieldsOpt,
     ImageEmbedderOpt,
     ImageRootOpt,
     StderrProgress,
     build_config,
+    parse_fields,
 )
 
 if TYPE_CHECKING:
@@ -84,6 +86,7 @@ def generate(
     image_embedder: str | None = ImageEmbedderOpt,
     allow_remote_images: bool = AllowRemoteOpt,
     image_root: str | None = ImageRootOpt,
+    ignore_fields: str | None = IgnoreFieldsOpt,
     resume: bool = typer.Option(
         False, "--resume", help="keep OUTPUT's results, tag what is missing or failed; one row per product at the end"
     ),
@@ -105,6 +108,7 @@ def generate(
         threshold=threshold, batch_size=batch_size, device=device, embedder_backend=embedder_backend,
         image_embedder=image_embedder, allow_remote_images=allow_remote_images or None, image_root=image_root,
         route_threshold=parse_threshold(route_threshold) if route_threshold is not None else None,
+        ignore_fields=parse_fields(ignore_fields),
     )  # fmt: skip
     kept = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else []
     records = RecordSource(input, format=input_format, columns=parse_columns(columns))

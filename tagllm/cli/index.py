@@ -11,10 +11,12 @@ from tagllm.cli.common import (
     AllowRemoteOpt,
     ConfigOpt,
     EmbedderBackendOpt,
+    IgnoreFieldsOpt,
     ImageEmbedderOpt,
     ImageRootOpt,
     StderrProgress,
     build_config,
+    parse_fields,
 )
 
 app = typer.Typer(
@@ -47,6 +49,7 @@ def build(
     image_embedder: str | None = ImageEmbedderOpt,
     allow_remote_images: bool = AllowRemoteOpt,
     image_root: str | None = ImageRootOpt,
+    ignore_fields: str | None = IgnoreFieldsOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
 ) -> None:
     """Embed labelled examples (and their photos) into FAISS indexes plus plain metadata; fit the candidate scorer."""
@@ -60,6 +63,7 @@ def build(
         config, taxonomy=taxonomy, label_field=label_field, attribute_field=attribute_field, embedder=embedder,
         device=device, embedder_backend=embedder_backend,
         image_embedder=image_embedder, allow_remote_images=allow_remote_images or None, image_root=image_root,
+        ignore_fields=parse_fields(ignore_fields),
     )  # fmt: skip
     tax = load_taxonomy(cfg.taxonomy)
     errors: list[RecordError] = []
@@ -69,6 +73,7 @@ def build(
         attribute_field=cfg.attribute_field, k=cfg.k, progress=progress, errors=errors,
         columns=parse_columns(columns, fields=_fields(cfg.label_field)),
         image_embedder=cfg.image_embedder, image_loader=examples_image_loader(cfg, examples),
+        ignore_fields=cfg.ignore_fields,
     )  # fmt: skip
     progress.done()
     for err in errors[:20]:
@@ -120,7 +125,7 @@ def add(
     fields = _fields(cfg.label_field)
     new, errors = read_examples(
         examples, tax, label_field=cfg.label_field, attribute_field=cfg.attribute_field,
-        columns=parse_columns(columns, fields=fields),
+        columns=parse_columns(columns, fields=fields), ignore_fields=cfg.ignore_fields,
     )  # fmt: skip
     counts = idx.add(new, emb, image_loader=examples_image_loader(cfg, examples))
     idx.save(index)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from tagllm.config import TaggerConfig, read_yaml_mapping
+from tagllm.config import TaggerConfig, TextField, read_yaml_mapping
 from tagllm.errors import ConfigError
 
 _PATH_KEYS = ("taxonomy", "examples", "index", "embedder", "prompt", "image_embedder", "image_root")
@@ -68,7 +68,9 @@ class EvalConfig(BaseModel):
     sample: SampleSpec = Field(default_factory=lambda: SampleSpec(mode="all", n=None, seed=0))
     hide_fields: list[str] = Field(
         default_factory=list,
-        description="product fields removed before tagging (e.g. attributes holding answers)",
+        description="product fields removed before tagging (e.g. attributes holding answers); those the tagger "
+        "can ignore are also the tagger's ignore_fields, unless it sets its own, so that its index reads the "
+        "examples as it reads the gold products",
     )
     tagger: TaggerConfig = Field(default_factory=TaggerConfig)  # type: ignore[arg-type]
     sweep: dict[str, list[Any]] = Field(default_factory=dict, description="tagger setting -> values to compare")
@@ -85,6 +87,16 @@ class EvalConfig(BaseModel):
     seed: int = 0
     near_duplicate: float = Field(0.95, gt=0.0, le=1.0, description="neighbour score for 'near-identical'")
     max_examples: int = Field(25, ge=0, description="error examples listed in the report")
+
+    @model_validator(mode="after")
+    def _examples_read_as_gold(self) -> EvalConfig:
+        # Examples read with their specifications teach the index that stated values are right; gold products
+        # without them would then be tagged with confidences and keep thresholds that do not hold for them (OpenBG
+        # attributes, examples with `attributes` against gold without: 0.50 precision where 0.9 was meant).
+        hidden = [f for f in get_args(TextField) if f in self.hide_fields]
+        if hidden and "ignore_fields" not in self.tagger.model_fields_set:
+            self.tagger = self.tagger.model_copy(update={"ignore_fields": hidden})
+        return self
 
     @field_validator("sweep")
     @classmethod

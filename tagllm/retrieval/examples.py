@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +75,12 @@ def read_examples(
     attribute_field: str | None = None,
     format: str | None = None,
     columns: dict[str, str] | None = None,
+    ignore_fields: Sequence[str] = (),
 ) -> tuple[list[LabelledProduct], list[RecordError]]:
     """Read labelled products; bad records are returned as errors (named by line and field), the rest are kept.
+
+    ``ignore_fields``: product fields left out of each example, after its labels are read from them
+    (``TaggerConfig.ignore_fields``: the examples then read as the products to tag do).
 
     ``attribute_field`` names a field of "Key: Value" attribute tags (e.g. ``gold_attribute_tags``) whose keys
     are facets of the taxonomy: they label those facets beside ``label_field``'s category. Tags whose key is no
@@ -113,6 +117,8 @@ def read_examples(
         for facet, ids in extra.items():
             slot = labels.setdefault(facet, [])
             slot.extend(i for i in ids if i not in slot)
+        for ignored in ignore_fields:
+            data.pop(ignored, None)
         data.pop(label_field, None)
         data["labels"] = labels
         if data.get("id") in (None, ""):  # named by content, so that adding the same file again changes nothing

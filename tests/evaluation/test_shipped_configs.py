@@ -96,5 +96,17 @@ def test_openbg_attributes_run_from_the_repository_on_cpu(tmp_path: Path):
     outcome = run_eval(cfg)
     m = outcome.metrics[0]
     assert list(m["facets"]) == cfg.facets
-    assert m["attributes"]["facets"] == cfg.facets[1:] and m["attributes"]["micro"]["tp"] > 0
+    assert m["attributes"]["facets"] == cfg.facets[1:]
+    micro = m["attributes"]["micro"]
+    assert (
+        micro["tp"] + micro["fn"]
+        == sum(m["facets"][f]["micro"]["tp"] + m["facets"][f]["micro"]["fn"] for f in cfg.facets[1:])
+        > 0
+    )
+    # the examples are read without the hidden specifications, as the gold is: no facet reaches the kept precision
+    # out of fold on 300 titles, so the default may abstain everywhere; the candidates still rank the gold values
+    assert cfg.tagger.ignore_fields == ["description", "attributes"]
+    assert all(
+        m["facets"][f]["at_k"]["10"]["recall"] > m["facets"][f]["at_k"]["1"]["recall"] > 0 for f in ["风格", "材质"]
+    )
     assert "Over the 10 attribute facet(s): micro P / R / F1" in (outcome.runs[0] / "report.md").read_text()
