@@ -32,6 +32,11 @@ class RetrievalBackend(Backend):
         self.keep_probability = keep_probability
         self.facet_keep = dict(facet_keep or {})  # per facet, set by the tagger from the index's stackers
 
+    def abstaining(self) -> list[str]:
+        """The facets whose values are never kept: the index found no confidence from which its own examples'
+        answers reach the target precision (``tagllm.candidates.calibration``)."""
+        return [facet for facet, keep in self.facet_keep.items() if keep > 1.0]
+
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         out = []
         for request in requests:

@@ -26,6 +26,7 @@ from tagllm.cli.common import (
 if TYPE_CHECKING:
     from tagllm.io import RecordSource
     from tagllm.run import RunSummary
+    from tagllm.tagger import Tagger
 
 FORMAT = "[jsonl|csv|parquet]"
 
@@ -126,6 +127,7 @@ def generate(
         for err in tagger.skipped_examples[:5]:
             warn(f"example skipped: {err.message}")
         warn(f"{cfg.examples}: {len(tagger.skipped_examples)} record(s) skipped building the example index")
+    _warn_about_abstaining(tagger, warn)
     try:
         summary = tagger.tag_file(
             records, output, output_format=output_format, resume=resume, keep_columns=kept,
@@ -179,6 +181,24 @@ def _warn_about_columns(
     for column in kept:
         if first and column not in present and column not in mapped:
             warn(f"--keep-columns {column}: {records.name} has no column {column!r}; its cells will be empty")
+
+
+def _warn_about_abstaining(tagger: Tagger, warn: Callable[[str], None]) -> None:
+    """The facets the no-LLM default will leave empty on every product, and why, before the first one."""
+    from tagllm.backends.retrieval import RetrievalBackend
+    from tagllm.candidates.calibration import TARGET_PRECISION
+
+    if not isinstance(tagger.backend, RetrievalBackend):
+        return
+    abstaining = set(tagger.backend.abstaining())
+    silent = [facet for facet in tagger.facets if facet in abstaining]
+    if silent:
+        warn(
+            f"{', '.join(silent)}: no confidence reached precision {TARGET_PRECISION} on the index's own examples "
+            "(out of fold), so no value will be kept; each product's candidates are in the JSONL provenance, and an "
+            "LLM backend (--backend, or --route-threshold) still chooses among them. More labelled examples of "
+            f"{'this facet' if len(silent) == 1 else 'these facets'} may change that."
+        )
 
 
 def _summary_line(summary: RunSummary) -> str:
