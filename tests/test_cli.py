@@ -527,3 +527,18 @@ def test_generate_says_before_the_first_product_which_facets_the_default_will_le
     assert "this facet" in said[0] and "material" not in said[0]
     [result] = tagger.tag([{"id": "p", "title": "Men's Red Cotton T-Shirt"}])
     assert "color" not in result.tags and result.tags["category"]
+
+
+def test_generate_reads_the_examples_attribute_tags_from_the_field_it_is_given(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rows = [json.loads(line) for line in (DATA / "demo_examples.jsonl").read_text().splitlines() if line.strip()]
+    for row in rows:  # the colour moves from the labels to "Key: Value" tags
+        colour = row["labels"].pop("color", None)
+        row["specs"] = [f"Color: {c.removeprefix('color-')}" for c in colour or []]
+    examples = tmp_path / "examples.jsonl"
+    examples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "tags.jsonl"
+    args = ["generate", str(DATA / "products.jsonl"), "-o", str(out), "-t", "demo", "--examples", str(examples)]
+    result = runner.invoke(app, [*args, "--attribute-field", "specs", "-f", "category", "-f", "color", "-q"])
+    assert result.exit_code == 0, result.output
+    neighbours = [n for line in out.read_text().splitlines() for n in json.loads(line)["provenance"]["neighbours"]]
+    assert neighbours and any("color" in n["labels"] for n in neighbours)

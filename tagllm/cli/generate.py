@@ -59,6 +59,9 @@ def generate(
     examples: str | None = typer.Option(None, metavar="FILE", help="labelled products the example index is built from"),
     index: str | None = typer.Option(None, metavar="DIR", help="example index directory (tagllm index build)"),
     label_field: str | None = typer.Option(None, metavar="FIELD", help="field of the examples holding their tags"),
+    attribute_field: str | None = typer.Option(
+        None, metavar="FIELD", help='field of the examples holding "Key: Value" attribute tags (gold_attribute_tags)'
+    ),
     backend: str | None = typer.Option(
         None, "--backend", "-b", metavar="NAME", help="retrieval | transformers | vllm | openai"
     ),
@@ -104,7 +107,8 @@ def generate(
     from tagllm.tagger import Tagger
 
     cfg = build_config(
-        config, taxonomy=taxonomy, examples=examples, index=index, label_field=label_field, backend=backend,
+        config, taxonomy=taxonomy, examples=examples, index=index, label_field=label_field,
+        attribute_field=attribute_field, backend=backend,
         model=model, base_url=base_url, prompt=prompt, facets=facet or None, k=k, max_candidates=max_candidates,
         threshold=threshold, batch_size=batch_size, device=device, embedder_backend=embedder_backend,
         image_embedder=image_embedder, allow_remote_images=allow_remote_images or None, image_root=image_root,
