@@ -127,14 +127,20 @@ class BatchScorer:
         return scored
 
     def visible(self, item: Product | RecordError) -> Product | RecordError:
+        """``seen`` for a product; a record error as it is."""
+        return self.seen(item) if isinstance(item, Product) else item
+
+    def seen(self, product: Product) -> Product:
         """The product as this tagger reads it: without the fields ``ignore_fields`` names (its examples were read
-        without them too), and with ``inputs`` [image], its text hidden (the photos alone count)."""
-        if not isinstance(item, Product):
-            return item
+        without them too), and with ``inputs`` [image], its text hidden (the photos alone count). A product already
+        read so comes back as it is."""
         if "text" in self.inputs:
             ignored = self.config.ignore_fields
-            return item.model_copy(update=emptied(ignored)) if ignored else item
-        return item.model_copy(update={"title": HIDDEN_TITLE, **emptied(get_args(TextField))})
+            hide = ignored and any(getattr(product, field) for field in ignored)
+            return product.model_copy(update=emptied(ignored)) if hide else product
+        if product.title == HIDDEN_TITLE:
+            return product
+        return product.model_copy(update={"title": HIDDEN_TITLE, **emptied(get_args(TextField))})
 
     def photos(self, products: Sequence[Product]) -> Photos | None:
         """The products' photos through the index's image encoder (None when no photos are read)."""

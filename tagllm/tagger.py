@@ -243,7 +243,8 @@ class Tagger:
         """Retrieve and score: every facet's candidates per product, its neighbours, and (for LLMs) the examples and
         the photos a backend that reads images is shown (see ``BatchScorer.score``)."""
         shows = self.prompt is not None and self.backend.supports_images
-        return self.retrieval.score(products, vectors, photos, examples=self.steps is not None, shows_photos=shows)
+        seen = [self.retrieval.seen(p) for p in products]  # as tag() reads them (the same objects when it did)
+        return self.retrieval.score(seen, vectors, photos, examples=self.steps is not None, shows_photos=shows)
 
     @property
     def image_root(self) -> Path | None:

@@ -118,3 +118,14 @@ def test_index_build_and_generate_take_the_fields_to_ignore_and_name_a_wrong_one
     assert "--ignore-fields sku: Input should be 'description', 'brand', 'attributes' or 'queries'" in str(
         wrong.exception
     )
+
+
+def test_score_and_requests_read_a_product_as_tag_does(tmp_path, demo_taxonomy, embedder) -> None:  # type: ignore[no-untyped-def]
+    from tagllm.tagger import Tagger
+
+    examples = str(_examples_with_specs(tmp_path))
+    tagger = Tagger.from_config(TaggerConfig(examples=examples, ignore_fields=["description"]))
+    product = Product(id="p", title="Cotton T-Shirt", description="A red one.")
+    [scored] = tagger.score([product])
+    assert scored.product.description is None and product.description == "A red one."
+    assert tagger.retrieval.seen(scored.product) is scored.product  # read once, not copied again

@@ -124,7 +124,7 @@ def render(
             f"--tokenizer {tokenizer!r} is not a directory: token counts need the tokenizer on disk; download it "
             "first (e.g. `huggingface-cli download ORG/NAME --local-dir DIR`) and pass the directory"
         )
-    from tagllm.assembly import open_index
+    from tagllm.assembly import open_index, with_index_settings
     from tagllm.backends.base import message_text
     from tagllm.cli.capture import CaptureBackend
     from tagllm.retrieval.embedder import Embedder
@@ -135,6 +135,7 @@ def render(
         config, taxonomy=taxonomy, examples=examples, index=index, label_field=label_field, prompt=prompt,
         facets=facet or None, k=k, max_candidates=max_candidates, model=model, attribute_mode=attribute_mode,
     )  # fmt: skip
+    cfg = with_index_settings(cfg)  # the index's taxonomy, fields and encoder where the flags do not set them
     item = _product(product, input, product_id)
     tax = load_taxonomy(cfg.taxonomy)
     if category is not None and (category not in tax.values or tax.values[category].facet != CATEGORY):
