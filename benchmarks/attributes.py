@@ -14,8 +14,9 @@ Sections (``--sections``, default all):
   benchmark's attribute keys, scoped where the training products carry them); the index from the training part's
   category and "Key: Value" attribute tags (``build_index(..., attribute_field=...)``); tagllm tags through the
   public ``Tagger`` with the default settings (``TaggerConfig()``: its threshold, k, candidates), facets = category
-  plus the attributes; each facet's keep probability (measured out of fold on the training part when the index is
-  built, ``tagllm.candidates.calibration``) is printed under the table. "tagllm, always answering" reads the same
+  plus the attributes; each facet's keep probabilities (for values the title states / for the others, measured out
+  of fold on the training part when the index is built, ``tagllm.candidates.calibration``) are printed under the
+  table. "tagllm, always answering" reads the same
   run's ranking with no abstention (the best candidate; for a multi-valued facet every candidate of probability 0.5
   or more, else the best), the operating point comparable with the SVM; "kept from t" keeps candidates from
   confidence t. Baselines: per facet, TF-IDF (word 1-2-grams and character 2-4-grams) + LinearSVC trained on
@@ -64,6 +65,7 @@ sys.path.insert(0, str(REPO))
 from tagllm import Tagger  # noqa: E402
 from tagllm.assembly import build_index  # noqa: E402
 from tagllm.attributes import AttributeResolver, is_placeholder, learn_taxonomy, value_key  # noqa: E402
+from tagllm.candidates.calibration import Keep  # noqa: E402
 from tagllm.config import TaggerConfig  # noqa: E402
 from tagllm.evaluation.metrics import PRF, prf_counts  # noqa: E402
 from tagllm.retrieval.embedder import Embedder  # noqa: E402
@@ -295,7 +297,7 @@ class Pooled:
     category_gold: list[str | None] = field(default_factory=list)
     category_pred: dict[str, list[str | None]] = field(default_factory=dict)
     n_train: int = 0
-    keeps: dict[str, list[float]] = field(default_factory=dict)  # key -> its keep probability, per fold
+    keeps: dict[str, list[Keep]] = field(default_factory=dict)  # key -> its keep probabilities, per fold
 
     def add(self, method: str, key: str, values: list[set[str]]) -> None:
         self.preds.setdefault(method, {}).setdefault(key, []).extend(values)
@@ -425,10 +427,10 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
         table.row(ds.name, "category (exact node)", method, s)
     scheme = f"{ds.folds}-fold cross-validation" if ds.folds > 1 else f"{ds.test_share:.0%} held out"
     table.notes.append(f"{ds.name}: {scheme}, {len(pooled.gold)} test products, {pooled.n_train} training rows in all")
-    keeps = "; ".join(f"{k} {'/'.join(f'{x:.2f}' for x in v)}" for k, v in pooled.keeps.items())
+    keeps = "; ".join(f"{k} {' '.join(f'{x.stated:.2f}/{x.unstated:.2f}' for x in v)}" for k, v in pooled.keeps.items())
     table.notes.append(
-        f"{ds.name}: keep probability per facet, measured out of fold on the training part (above 1: the facet "
-        f"reached the target precision nowhere and keeps nothing): {keeps}"
+        f"{ds.name}: keep probabilities per facet, for values the title states / for the others, measured out of fold "
+        f"on the training part (above 1: such answers reached the target precision nowhere and are never kept): {keeps}"
     )
     return held
 

@@ -14,6 +14,8 @@ from tagllm.candidates.calibration import (
     EVEN_CHANCE,
     NEVER_KEPT,
     Calibration,
+    Keep,
+    answer_groups,
     answers,
     effective_counts,
     keep_probability,
@@ -57,6 +59,47 @@ def test_a_facet_never_precise_enough_keeps_nothing() -> None:
     assert keep_probability(probs, right) == NEVER_KEPT > 1.0
 
 
+def test_answers_the_text_states_and_the_others_reach_the_precision_each_on_their_own() -> None:
+    """300 stated answers, all right, and 60 unstated guesses from 0.95 down, right two times in three: together
+    every threshold keeps a pool above 0.9, alone the guesses reach it nowhere and are never kept."""
+    probs = np.r_[np.linspace(0.99, 0.6, 300), np.linspace(0.95, 0.6, 60)]
+    right = np.r_[np.ones(300, bool), np.arange(60) % 3 != 0]
+    stated = np.r_[np.ones(300, bool), np.zeros(60, bool)]
+    assert keep_probability(probs, right) < 0.7  # one threshold over both kinds keeps the guesses
+    keep = Keep.measure(probs, right, stated)
+    assert keep.stated < 0.7 and keep.unstated == NEVER_KEPT
+
+
+def test_a_kind_of_answer_never_seen_in_fitting_takes_the_threshold_of_all_answers() -> None:
+    probs = np.linspace(0.99, 0.6, 100)
+    keep = Keep.measure(probs, np.ones(100, bool), np.zeros(100, bool))
+    assert keep.stated == keep.unstated == keep_probability(probs, np.ones(100, bool))
+
+
+def test_the_retrieval_backend_keeps_a_stated_and_an_unstated_value_from_their_own_thresholds() -> None:
+    from tagllm.backends.base import GenerationRequest
+    from tagllm.backends.retrieval import RetrievalBackend
+    from tagllm.models import Candidate, Product
+    from tagllm.taxonomy import Facet, Taxonomy, Value
+
+    values = {i: Value(id=i, facet="material", name=i.title()) for i in ("cotton", "silk", "wool")}
+    taxonomy = Taxonomy("toy", {"material": Facet(name="material", multi_valued=True)}, values)
+    backend = RetrievalBackend(taxonomy, facet_keep={"material": Keep(stated=0.6, unstated=0.9)})
+    candidates = [
+        Candidate(id="cotton", name="Cotton", score=0.8, evidence={"stated": 0.95}),  # stated, above 0.6
+        Candidate(id="silk", name="Silk", score=0.85, evidence={"votes": 0.7}),  # a guess below 0.9
+        Candidate(id="wool", name="Wool", score=0.95, evidence={"votes": 0.9}),  # a guess above 0.9
+    ]
+    request = GenerationRequest(product=Product(id="1", title="Cotton wool blend"), candidates={"material": candidates})
+    assert backend.generate([request])[0].ids == {"material": ["cotton", "wool"]}
+
+
+def test_a_stacker_saved_with_one_keep_probability_reads_it_for_both_kinds() -> None:
+    saved = Stacker.default().to_json() | {"keep": 0.7}
+    again = Stacker.from_json(saved)
+    assert again is not None and again.keep == Keep(0.7, 0.7)
+
+
 def test_a_single_valued_facet_answers_with_each_products_best_candidate() -> None:
     probs = np.array([0.3, 0.8, 0.6, 0.1, 0.2])
     right = np.array([1, 0, 1, 1, 0])
@@ -82,6 +125,18 @@ def test_answers_repeated_by_copies_of_a_title_need_more_evidence_to_be_kept() -
     right = np.ones(40, bool)
     assert keep_probability(probs, right) < 1.0
     assert keep_probability(probs, right, np.repeat(np.arange(4), 10)) == NEVER_KEPT
+
+
+def test_the_values_of_a_multi_valued_facet_are_different_answers_and_only_copies_repeat_one() -> None:
+    """20 products with 3 values each, all right: as 20 answers repeated three times they fall short of the bound,
+    as 60 different answers they reach it; the same value on a product's copies stays one answer."""
+    probs = np.linspace(0.99, 0.9, 60)
+    right = np.ones(60, bool)
+    groups, values = np.repeat(np.arange(20), 3), np.tile(np.arange(3), 20)
+    assert keep_probability(probs, right, answer_groups(groups, values, multi_valued=False)) == NEVER_KEPT
+    assert keep_probability(probs, right, answer_groups(groups, values, multi_valued=True)) < 0.95
+    copies = answer_groups(np.array([4, 4, 4]), np.array([2, 2, 1]), multi_valued=True)
+    assert copies[0] == copies[1] != copies[2]
 
 
 def test_copies_of_a_text_share_a_fold() -> None:
@@ -121,7 +176,7 @@ def test_a_calibrated_stacker_round_trips_through_json() -> None:
     y = (x[:, 0] + rng.normal(size=600) > 1).astype(np.int8)
     products = np.repeat(np.arange(200), 3)
     stacker = Stacker.fit_calibrated(x, y, products, folds=np.arange(200) % 5, multi_valued=True, fitted_on=200, k=10)
-    assert stacker is not None and stacker.calibration != Calibration() and stacker.keep >= EVEN_CHANCE
+    assert stacker is not None and stacker.calibration != Calibration() and stacker.keep.stated >= EVEN_CHANCE
     again = Stacker.from_json(json.loads(json.dumps(stacker.to_json())))
     assert again is not None and again.calibration == stacker.calibration and again.keep == stacker.keep
     probe = rng.normal(size=(5, len(x[0])))
@@ -224,7 +279,7 @@ def test_a_title_listed_in_every_colour_gets_no_colour_even_from_its_identical_c
     assert [t.name for t in stated.tags["colour"]] == ["Green"]
     assert variant.tags.get("colour", []) == []
     best = variant.provenance.candidates["colour"][0]  # type: ignore[union-attr]
-    assert best.score < tagger.scorer.keep_probabilities()["colour"]
+    assert best.score < tagger.scorer.keep_probabilities()["colour"].threshold(best)
 
 
 def test_a_value_no_other_example_carries_is_unseen_for_its_copies() -> None:

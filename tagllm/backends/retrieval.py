@@ -6,11 +6,13 @@ import json
 from collections.abc import Sequence
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.candidates.calibration import Keep
 from tagllm.taxonomy import Taxonomy
 
 # A candidate's score is the stacker's probability that it is right; for facets where leaving a value out is
 # allowed (optional or multi-valued), a value is kept when it is more likely right than wrong, or from the facet's
-# own keep probability where the index measured one (``tagllm.candidates.calibration``).
+# own keep probabilities where the index measured them, one for values the text states and one for the others
+# (``tagllm.candidates.calibration.Keep``).
 KEEP_PROBABILITY = 0.5
 
 
@@ -26,7 +28,7 @@ class RetrievalBackend(Backend):
         taxonomy: Taxonomy | None = None,
         *,
         keep_probability: float = KEEP_PROBABILITY,
-        facet_keep: dict[str, float] | None = None,
+        facet_keep: dict[str, Keep] | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.keep_probability = keep_probability
@@ -47,8 +49,10 @@ class RetrievalBackend(Backend):
                 spec = self.taxonomy.facets.get(facet) if self.taxonomy else None
                 multi = bool(spec and spec.multi_valued)
                 required = spec is None or spec.required or spec.hierarchical
-                keep = max(self.keep_probability, self.facet_keep.get(facet, self.keep_probability))
-                likely = [c for c in candidates if c.score >= keep]
+                keep = self.facet_keep.get(facet)
+                likely = [
+                    c for c in candidates if c.score >= max(self.keep_probability, keep.threshold(c) if keep else 0.0)
+                ]
                 if multi:
                     chosen = likely or (candidates[:1] if required else [])
                     answer[facet] = [c.id for c in chosen]

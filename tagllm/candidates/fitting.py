@@ -39,12 +39,13 @@ STACKER_SAMPLE = 4000
 @dataclass
 class _Evidence:
     """Per facet, the sampled products' candidate rows: evidence, whether the candidate is a gold value, its product
-    (a position in the sample) and whether its value is unseen (no example but the product's copies carries it);
-    ``products`` counts the products that taught the facet."""
+    (a position in the sample), its value (a label-space position) and whether its value is unseen (no example but the
+    product's copies carries it); ``products`` counts the products that taught the facet."""
 
     xs: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
     ys: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
     of: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
+    values: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
     unseen: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
     products: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -68,6 +69,7 @@ class _Evidence:
             self.xs[facet].append(expand(features.matrix, features.starts)[labelled])
             self.ys[facet].append(np.isin(keys, gold)[labelled].astype(np.int8))
             self.of[facet].append(features.rows[labelled] + start)
+            self.values[facet].append(features.values[labelled])
             self.unseen[facet].append(unseen_values(features, data.tables, data.classes, copies)[labelled])
             self.products[facet] += len(np.unique(features.rows[labelled]))
 
@@ -132,6 +134,7 @@ def _fit_facet(
     # an attribute: its confidence calibrated and its keep probability measured out of fold
     return Stacker.fit_calibrated(
         x, y, of_rows, folds=folds, groups=groups, unseen=np.concatenate(evidence.unseen[facet]),
+        values=np.concatenate(evidence.values[facet]),
         multi_valued=scorer.taxonomy.facets[facet].multi_valued,
         fitted_on=fitted_on, k=scorer.k, inputs=scorer.inputs,
     )  # fmt: skip

@@ -30,6 +30,7 @@ from tagllm.candidates.base import (
     Shared,
     expand_ragged,
 )
+from tagllm.candidates.calibration import Keep
 from tagllm.candidates.features import FAMILIES, FEATURES
 from tagllm.candidates.ranked import ranked_candidates
 from tagllm.candidates.stacker import Stacker
@@ -234,8 +235,8 @@ class CandidateScorer:
         """The gold values of the index's examples ``rows`` in ``facet``, as ``row position * n_values + value``."""
         return self._facet(facet).data.tables.gold_keys(rows, n_values)
 
-    def keep_probabilities(self) -> dict[str, float]:
-        """Per facet with a fitted stacker, the confidence from which its values are kept."""
+    def keep_probabilities(self) -> dict[str, Keep]:
+        """Per facet with a fitted stacker, the confidences from which its values are kept."""
         return {facet: stacker.keep for facet, stacker in self.stackers.items()}
 
     def save(self, directory: Path) -> None:

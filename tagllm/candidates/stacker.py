@@ -12,8 +12,9 @@ from tagllm.candidates.calibration import (
     FOLDS,
     MIN_CALIBRATION_PRODUCTS,
     Calibration,
-    answers,
-    keep_probability,
+    Keep,
+    answer_groups,
+    answer_rows,
 )
 from tagllm.candidates.features import ALL_FEATURES, COLUMN, DEFAULT_WEIGHTS, RELATIVE, TOP_RANKS
 
@@ -39,7 +40,7 @@ class Stacker:
     low: np.ndarray | None = None
     high: np.ndarray | None = None
     calibration: Calibration = Calibration()  # out-of-fold probability -> share right (``calibration``)
-    keep: float = EVEN_CHANCE  # the calibrated probability from which an optional facet's values are kept
+    keep: Keep = Keep()  # the calibrated probabilities from which an optional facet's values are kept
 
     @classmethod
     def default(cls) -> Stacker:
@@ -84,6 +85,7 @@ class Stacker:
         folds: np.ndarray,
         groups: np.ndarray | None = None,
         unseen: np.ndarray | None = None,
+        values: np.ndarray | None = None,
         multi_valued: bool,
         fitted_on: int,
         k: int | None,
@@ -91,8 +93,11 @@ class Stacker:
     ) -> Stacker | None:
         """``fit``, plus the calibration and keep probability of ``tagllm.candidates.calibration``: ``products``
         gives each row's product and ``folds`` each product's fold (by its text); ``groups`` each product's group of
-        copies (one answer repeated, for the keep probability's bound) and ``unseen`` the rows whose value no example
-        besides the product's copies carries (read as wrong: a new product cannot be given a value no example has)."""
+        copies (one answer repeated, for the keep probability's bound), ``unseen`` the rows whose value no example
+        besides the product's copies carries (read as wrong: a new product cannot be given a value no example has) and
+        ``values`` each row's value: a multi-valued facet's values of one product are different answers, and only the
+        same value on copies is one answer repeated."""
+        stated = x[:, COLUMN["stated"]] > 0  # read before ``fit`` standardises x in place
         best = (np.inf, 1.0, np.full(len(y), np.nan))
         for c in PENALTIES:  # the inverse penalty whose out-of-fold probabilities fit best
             oof = np.full(len(y), np.nan)
@@ -112,10 +117,14 @@ class Stacker:
             return stacker
         right = y.astype(bool) if unseen is None else y.astype(bool) & ~unseen
         stacker.calibration = Calibration.fit(oof[read], right[read])
-        probs, right, of = answers(
-            stacker.calibration(oof[read]), right[read], products[read], multi_valued=multi_valued
-        )
-        stacker.keep = keep_probability(probs, right, None if groups is None else groups[of])
+        probs = stacker.calibration(oof[read])
+        rows = answer_rows(probs, products[read], multi_valued=multi_valued)
+        repeated = None
+        if groups is not None:
+            repeated = answer_groups(
+                groups[products[read][rows]], None if values is None else values[read][rows], multi_valued=multi_valued
+            )
+        stacker.keep = Keep.measure(probs[rows], right[read][rows], stated[read][rows], repeated)
         return stacker
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -141,7 +150,7 @@ class Stacker:
             "k": self.k,
             "inputs": list(self.inputs),
             "calibration": [self.calibration.slope, self.calibration.intercept],
-            "keep": self.keep,
+            "keep": [self.keep.stated, self.keep.unstated],
             **(
                 {"low": self.low.tolist(), "high": self.high.tolist()}
                 if self.low is not None and self.high is not None
@@ -153,6 +162,7 @@ class Stacker:
     def from_json(cls, data: dict[str, Any]) -> Stacker | None:
         if tuple(data["features"]) != ALL_FEATURES:
             return None  # an index from another tagllm version: its weights do not fit these features
+        keep = data.get("keep", EVEN_CHANCE)  # one number: an index built before stated and unstated values had two
         return cls(
             np.array(data["coef"]),
             float(data["intercept"]),
@@ -164,7 +174,7 @@ class Stacker:
             np.array(data["low"]) if "low" in data else None,
             np.array(data["high"]) if "high" in data else None,
             Calibration(*data.get("calibration", (1.0, 0.0))),
-            float(data.get("keep", EVEN_CHANCE)),
+            Keep(*keep) if isinstance(keep, list) else Keep(float(keep), float(keep)),
         )
 
 
