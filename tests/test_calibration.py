@@ -16,7 +16,7 @@ from tagllm.candidates.calibration import (
     Calibration,
     Keep,
     answer_groups,
-    answers,
+    answer_rows,
     effective_counts,
     keep_probability,
     text_folds,
@@ -102,12 +102,9 @@ def test_a_stacker_saved_with_one_keep_probability_reads_it_for_both_kinds() -> 
 
 def test_a_single_valued_facet_answers_with_each_products_best_candidate() -> None:
     probs = np.array([0.3, 0.8, 0.6, 0.1, 0.2])
-    right = np.array([1, 0, 1, 1, 0])
     products = np.array([0, 0, 1, 1, 1])
-    p, r, of = answers(probs, right, products, multi_valued=False)
-    assert p.tolist() == [0.8, 0.6] and r.tolist() == [False, True] and of.tolist() == [0, 1]
-    p, r, of = answers(probs, right, products, multi_valued=True)
-    assert len(p) == 5 and of.tolist() == products.tolist()
+    assert answer_rows(probs, products, multi_valued=False).tolist() == [1, 2]
+    assert answer_rows(probs, products, multi_valued=True).tolist() == [0, 1, 2, 3, 4]
 
 
 def test_effective_counts_are_n_for_independent_answers_and_fewer_for_repeated_ones() -> None:

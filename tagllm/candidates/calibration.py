@@ -93,14 +93,6 @@ def answer_rows(probs: np.ndarray, products: np.ndarray, *, multi_valued: bool) 
     return order[np.r_[True, products[order][1:] != products[order][:-1]]]
 
 
-def answers(
-    probs: np.ndarray, right: np.ndarray, products: np.ndarray, *, multi_valued: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The answers a facet gives (``answer_rows``), as (probabilities, right, the product of each)."""
-    rows = answer_rows(probs, products, multi_valued=multi_valued)
-    return probs[rows], right[rows].astype(bool), products[rows]
-
-
 def answer_groups(groups: np.ndarray, values: np.ndarray | None, *, multi_valued: bool) -> np.ndarray:
     """Per answer, its group of repeats for the keep probability's bound (``groups``: its product's group of copies;
     ``values``: its value): a multi-valued facet's several values of one product are different answers, and only the
