@@ -512,6 +512,7 @@ def test_generate_writes_every_facets_tags_csv_and_parquet_one_column_per_facet(
 
 def test_generate_says_before_the_first_product_which_facets_the_default_will_leave_empty(demo_index_dir) -> None:  # type: ignore[no-untyped-def]
     from tagllm.backends.retrieval import RetrievalBackend
+    from tagllm.candidates.calibration import Keep
     from tagllm.cli.generate import _warn_about_abstaining
     from tagllm.config import TaggerConfig
     from tagllm.tagger import Tagger
@@ -521,7 +522,7 @@ def test_generate_says_before_the_first_product_which_facets_the_default_will_le
     said: list[str] = []
     _warn_about_abstaining(tagger, said.append)
     assert said == []  # the demo index's facets keep their likely values
-    tagger.backend.facet_keep.update({"color": 1.01, "material": 0.7})  # as an index whose colour reached 0.9 nowhere
+    tagger.backend.facet_keep.update({"color": Keep(1.01, 1.01), "material": Keep(0.7, 1.01)})  # colour: 0.9 nowhere
     _warn_about_abstaining(tagger, said.append)
     assert len(said) == 1 and said[0].startswith("color: no confidence reached precision 0.9")
     assert "this facet" in said[0] and "material" not in said[0]

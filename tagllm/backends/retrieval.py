@@ -37,7 +37,7 @@ class RetrievalBackend(Backend):
     def abstaining(self) -> list[str]:
         """The facets whose values are never kept: the index found no confidence from which its own examples'
         answers reach the target precision (``tagllm.candidates.calibration``)."""
-        return [facet for facet, keep in self.facet_keep.items() if keep > 1.0]
+        return [facet for facet, keep in self.facet_keep.items() if keep.is_abstaining]
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         out = []

@@ -113,6 +113,11 @@ class Keep:
     def threshold(self, candidate: Candidate) -> float:
         return self.stated if candidate.evidence.get("stated", 0.0) > 0 else self.unstated
 
+    @property
+    def is_abstaining(self) -> bool:
+        """Whether no value is ever kept: neither kind reached the target precision anywhere."""
+        return min(self.stated, self.unstated) > 1.0
+
     @classmethod
     def measure(
         cls, probs: np.ndarray, right: np.ndarray, stated: np.ndarray, groups: np.ndarray | None = None
