@@ -72,6 +72,9 @@ def outcome(m: Mapped) -> tuple[str, str | None] | None:
         ("jacket for men", False),  # an audience: every word after "for" describes
         ("pack of socks", False),  # a quantity: the word before "of" is one
         ("king size duvet cover", False),
+        ("kick the bucket", True),  # a determiner after the first word: a clause, not a name
+        ("light you carry in your hand", True),
+        ("the north face jacket", False),  # a determiner that opens the string says nothing
     ],
 )
 def test_a_phrase_after_the_head(text: str, expected: bool) -> None:

@@ -50,6 +50,8 @@ def home() -> Taxonomy:
         ("glasses", "Eyeglasses", "fashion", "眼镜"),
         ("boots", "Boots", "fashion", "靴子"),
         ("earrings", "Earrings", "fashion", "耳环"),
+        ("shoes", "Shoes", "fashion", "鞋类"),
+        ("slippers", "Slippers", "shoes", "室内便鞋"),
         ("phones", "Mobile Phones", "home", "手机"),
         ("stands", "Stands", "home", "支架"),
     ]
@@ -113,6 +115,8 @@ def test_descriptions_of_use(mapper: Mapper, text: str, expected: object) -> Non
         ("各种钱包", ("wallets", "translation")),  # a generic prefix (the translation stage)
         ("太阳眼镜", None),  # 太阳镜 is sunglasses written another way: not a kind of 眼镜
         ("手机支架", None),  # 手机 names a category of its own: 支架 need not be the thing sold
+        ("鞋类／拖鞋", None),  # a branch (Shoes) and a word no label names: a path to a child, not the branch
+        ("鞋类", ("shoes", "translation")),
     ],
 )
 def test_chinese_compounds(mapper: Mapper, text: str, expected: object) -> None:

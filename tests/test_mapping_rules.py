@@ -47,7 +47,7 @@ def shop() -> Taxonomy:
         *(Value(f"s-{n}", n, "shoe-size") for n in ["7", "7.5", "8", "8.5"]),
         *(Value(f"a-{n}", n, "size") for n in ["2-3 years", "3-4 years", "10", "12"]),
         *(Value(f"sh-{n.lower()}", n, "shape") for n in ["Hexagonal", "Rectangular", "Round", "Animal"]),
-        *(Value(f"f-{n.lower()}", n, "flavor") for n in ["Mango", "Vanilla"]),
+        *(Value(f"f-{n.lower()}", n, "flavor") for n in ["Mango", "Vanilla", "Caramel", "Salted caramel"]),
         Value("c-hook", "Hook & eye", "closure-type"),
         *(Value(f"n-{n.lower()}", n, "neckline") for n in ["Turtle", "Crew", "V-neck"]),
         *(Value(f"g-{n.lower()}", n, "target-gender") for n in ["Male", "Female", "Unisex"]),
@@ -110,6 +110,7 @@ def test_parts_of_a_joined_name_of_two_words_or_more_name_the_value() -> None:
         ("shape", "hexagon", ("sh-hexagonal", "derived")),
         ("shape", "rectangle", ("sh-rectangular", "derived")),
         ("flavor", "mango flavoured", ("f-mango", "modifier")),
+        ("flavor", "rich caramel", ("f-caramel", "modifier")),
         ("neckline", "turtleneck", ("n-turtle", "modifier")),  # a value's name run together with the facet's word
         ("neckline", "crewneck", ("n-crew", "modifier")),
         ("neckline", "redneck", "no value of facet 'neckline' is close enough"),  # "red" names no neckline
@@ -121,6 +122,15 @@ def test_parts_of_a_joined_name_of_two_words_or_more_name_the_value() -> None:
 def test_attribute_values_written_by_hand(facet: str, text: str, expected: tuple[str, str] | str) -> None:
     m = Mapper(shop(), use_embeddings=False, use_lexicon=False)
     assert outcome(m.map_one(text, facet)) == expected
+
+
+def test_a_word_beside_the_head_sharing_a_root_with_another_value_leaves_the_head() -> None:
+    from test_mapping_stages import FakeEmbedder
+
+    m = Mapper(shop(), embedder=FakeEmbedder({"caramel": 0}), use_lexicon=False)
+    assert outcome(m.map_one("toffee caramel", "flavor")) == ("f-caramel", "modifier")  # the embedder agrees
+    # "salt" and "salted" share a root: the phrase may be Salted caramel written another way, not a kind of Caramel
+    assert m.map_one("sea salt caramel", "flavor").value is None
 
 
 def test_spellings_and_roots() -> None:

@@ -50,6 +50,8 @@ class ChineseStage(Stage):
             named = [ids for ids in found if ids]
             if not named:
                 continue
+            if len(named) < len(found) and any(self.m.taxonomy.children(v) for v in named[0]):
+                continue  # 鞋类／拖鞋: a branch and a word no label names is a path to a child, not the branch
             distinct = {tuple(sorted(ids)) for ids in named}
             if len(distinct) == 1:  # the alternatives that name anything name the same value(s)
                 batch.done[raw] = self.m.decide(raw, batch.facet, list(named[0]), self.name)

@@ -25,10 +25,17 @@ POSTMODIFIERS = frozenset({"for", "of", "with", "without", "that", "which", "who
 the head comes before them, so the last word of such a string is not its head."""
 
 
+DETERMINERS = frozenset({"the", "your", "my", "our", "their"})
+"""Words that open a noun phrase inside a clause ("kick the bucket", "light you carry in your hand"): a product's name
+has none after its first word, so a string that does is a clause or an idiom, and its last word is not its head."""
+
+
 def postmodified(tokens: list[str]) -> bool:
     """Whether a phrase that names something follows the first words ("device for crushing garlic", "piece of
-    cake"); not an audience or a quantity ("jacket for men", "pack of socks": every word after it is a modifier, or
-    the word before it is one)."""
+    cake", "kick the bucket"); not an audience or a quantity ("jacket for men", "pack of socks": every word after it
+    is a modifier, or the word before it is one)."""
+    if any(t in DETERMINERS for t in tokens[1:-1]):
+        return True
     for i in range(1, len(tokens) - 1):
         if tokens[i] not in POSTMODIFIERS or tokens[i - 1] in MODIFIER_WORDS:
             continue

@@ -8,6 +8,7 @@ from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, WHOLE_TRAIL, ag
 from tagllm.mapping.base import Batch, Outcome, Stage
 from tagllm.mapping.colours import survey_name
 from tagllm.mapping.compounds import idiom, named_tails, other_kind, postmodified
+from tagllm.mapping.derived import root
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.lexical import LIST
@@ -237,12 +238,15 @@ class ModifierStage(Stage):
         return None
 
     def _part_of_name(self, others: list[str], value: Value, facet: str | None) -> bool:
-        """Whether a word beside a flat facet's head is a word of the facet's value names, other than the head's own
-        value: then the phrase may name another value the tables do not spell ("double xl"), not a shade of this."""
+        """Whether a word beside a flat facet's head is a word of the facet's value names (or shares its root), other
+        than the head's own value: then the phrase may name another value the tables do not spell ("double xl";
+        "sea salt caramel": Salted caramel), not a shade of this."""
         if facet is None:
             return False
-        mine = {stem(w) for w in normalize(value.name).split()}
-        return any(stem(w) not in mine and stem(w) in self.vocab.own_words(facet) for w in others)
+        name = normalize(value.name).split()
+        mine = {stem(w) for w in name} | {root(w) for w in name}
+        own, roots = self.vocab.own_words(facet), self.vocab.own_roots(facet)
+        return any(stem(w) not in mine and (stem(w) in own or root(w) not in mine and root(w) in roots) for w in others)
 
     def _describes_head(self, others: list[str], text: str, facet: str | None) -> bool:
         """In a flat facet, whether the words beside the head describe it: adjectives ("tan brown"), colour names and

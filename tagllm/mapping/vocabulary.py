@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tagllm.mapping.derived import root
 from tagllm.mapping.describing import DESCRIBING_FACETS
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.kinds import facet_words
@@ -24,6 +25,7 @@ class FacetVocabulary:
         self._words: dict[str | None, dict[str, set[str]]] = {}
         self._numbers: dict[str | None, bool] = {}
         self._own: dict[str, frozenset[str]] = {}
+        self._roots: dict[str, frozenset[str]] = {}
 
     def names_value(self, token: str, facet: str | None) -> bool:
         tables = self.m.tables
@@ -53,6 +55,15 @@ class FacetVocabulary:
                 for word in normalize(value.name).split():
                     words |= {keys(word)[1], stem(word)}
             found = self._own[facet] = frozenset(words - {"", "other"})
+        return found
+
+    def own_roots(self, facet: str) -> frozenset[str]:
+        """In a flat facet, the roots of the words in its values' names ("salted" -> "salt"): a word beside a head
+        that shares one may be another value's word written another way ("sea salt caramel" and Salted caramel)."""
+        found = self._roots.get(facet)
+        if found is None:
+            words = {w for v in self.m.taxonomy.facet_values(facet) for w in normalize(v.name).split()}
+            found = self._roots[facet] = frozenset(root(w) for w in words if w.isalpha() and w != "other")
         return found
 
     def describing_facets(self) -> dict[str, frozenset[str]]:
