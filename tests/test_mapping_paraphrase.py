@@ -1,5 +1,6 @@
 """Descriptions of use read as compounds ("machine that makes coffee" -> coffee maker), Chinese compounds read by
-their head, and the embedder's agreement check over a batch (one encoding call, the same answers as one by one)."""
+their head, a word swapped for its WordNet synonym ("nappy bag" -> diaper bag), and the embedder's agreement check
+over a batch (one encoding call, the same answers as one by one)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,8 @@ def home() -> Taxonomy:
         ("earrings", "Earrings", "fashion", "耳环"),
         ("shoes", "Shoes", "fashion", "鞋类"),
         ("slippers", "Slippers", "shoes", "室内便鞋"),
+        ("diaper-bags", "Diaper Bags", "fashion", ""),
+        ("blank-cards", "Blank Cards", "home", ""),
         ("phones", "Mobile Phones", "home", "手机"),
         ("stands", "Stands", "home", "支架"),
     ]
@@ -60,6 +63,7 @@ def home() -> Taxonomy:
 
 
 AXES = {"coffee": 0, "makes": 0, "maker": 0, "makers": 0, "rocks": 1, "rocking": 1, "desk": 2, "lamp": 2, "lamps": 2}
+AXES |= {"bag": 3, "bags": 3, "card": 4, "cards": 4}
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +124,17 @@ def test_descriptions_of_use(mapper: Mapper, text: str, expected: object) -> Non
     ],
 )
 def test_chinese_compounds(mapper: Mapper, text: str, expected: object) -> None:
+    assert outcome(mapper.map([text], "category")[0]) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nappy bag", ("diaper-bags", "swap")),  # WordNet: nappy is a diaper (its first sense)
+        ("dummy cards", None),  # WordNet's dummy is a blank only in its fourth sense: too rare to swap
+    ],
+)
+def test_a_word_swapped_for_its_synonym(mapper: Mapper, text: str, expected: object) -> None:
     assert outcome(mapper.map([text], "category")[0]) == expected
 
 

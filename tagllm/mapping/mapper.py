@@ -59,8 +59,8 @@ class Mapper:
     """Maps free text onto one taxonomy through a chain of stages (``self.stages``), cheapest first.
 
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ guard ▸ colour ▸
-    lexical ▸ modifier ▸ paraphrase ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the stages before it
-    left open, and decides those it can.
+    lexical ▸ swap ▸ modifier ▸ paraphrase ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the stages
+    before it left open, and decides those it can.
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
@@ -124,6 +124,11 @@ class Mapper:
             self.stages.append(self.lexical)
         from tagllm.mapping.modifiers import ModifierStage
         from tagllm.mapping.paraphrase import ParaphraseStage
+
+        if self.lexical is not None:
+            from tagllm.mapping.swaps import SwapStage
+
+            self.stages.append(SwapStage(self, self.lexical))
 
         naming = [*self.lookups, *([self.lexical] if self.lexical is not None else [])]
         self.stages += [ModifierStage(self), ParaphraseStage(self, naming), self.fuzzy]
