@@ -1,8 +1,8 @@
 """The validator: free text (any shape of model output, English or Chinese) onto taxonomy values, or a rejection.
 
 A chain of small stages (``Mapper.stages``), each one class with one method over a batch: screen ▸ id ▸ exact ▸
-normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ guard ▸ colour ▸ lexical ▸ modifier ▸ fuzzy ▸ embedding ▸
-llm.
+normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ guard ▸ colour ▸ lexical ▸ swap ▸ modifier ▸
+paraphrase ▸ fuzzy ▸ embedding ▸ llm.
 """
 
 from tagllm.mapping.base import METHODS, Mapped, MappedAnswer, Stage

@@ -19,6 +19,7 @@ METHODS = (
     "zh_head",
     "colour",
     "lexical",
+    "swap",
     "modifier",
     "paraphrase",
     "fuzzy",
