@@ -117,21 +117,21 @@ class Mapper:
             self.colour,
         ]
         self.lexical: Stage | None = None
+        self.naming: list[Stage] = list(self.lookups)
+        """The stages that read a phrase as names (a swapped word is a guess under the head's bar): what the modifier
+        and paraphrase stages look their phrases up with ("kids bike helmet" -> "bike helmet" -> bicycle helmet)."""
         if use_lexicon:
             from tagllm.mapping.lexical import LexicalStage
+            from tagllm.mapping.swaps import SwapStage
 
             self.lexical = LexicalStage(self)
-            self.stages.append(self.lexical)
+            swap = SwapStage(self, self.lexical)
+            self.stages += [self.lexical, swap]
+            self.naming += [self.lexical, swap]
         from tagllm.mapping.modifiers import ModifierStage
         from tagllm.mapping.paraphrase import ParaphraseStage
 
-        if self.lexical is not None:
-            from tagllm.mapping.swaps import SwapStage
-
-            self.stages.append(SwapStage(self, self.lexical))
-
-        naming = [*self.lookups, *([self.lexical] if self.lexical is not None else [])]
-        self.stages += [ModifierStage(self), ParaphraseStage(self, naming), self.fuzzy]
+        self.stages += [ModifierStage(self), ParaphraseStage(self, self.naming), self.fuzzy]
         if use_embeddings:
             self.stages.append(EmbeddingStage(self))
         if backend is not None:

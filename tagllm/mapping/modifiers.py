@@ -87,7 +87,7 @@ class ModifierStage(Stage):
                 strict.add(raw)  # "velvet sofa": a word dropped that names a category too: the head's bar applies
         if not plans:
             return
-        naming = [*self.m.lookups, *([self.m.lexical] if self.m.lexical is not None else [])]
+        naming = self.m.naming
         stages = [*self.m.lookups, self.m.colour, *naming[len(self.m.lookups) :]]
         # the colour stage reads the rest ("dusty rose" -> rose -> Pink), but a word beside the head that is a colour
         # of its own ("forest" in "forest green") names no other value: only names block the head
