@@ -131,6 +131,7 @@ def test_chinese_compounds(mapper: Mapper, text: str, expected: object) -> None:
     ("text", "expected"),
     [
         ("nappy bag", ("diaper-bags", "swap")),  # WordNet: nappy is a diaper (its first sense)
+        ("bag for carrying nappies", ("diaper-bags", "paraphrase")),  # the rewrite "nappy bag", read by the swap
         ("dummy cards", None),  # WordNet's dummy is a blank only in its fourth sense: too rare to swap
     ],
 )
