@@ -30,11 +30,12 @@ DETERMINERS = frozenset({"the", "your", "my", "our", "their"})
 has none after its first word, so a string that does is a clause or an idiom, and its last word is not its head."""
 
 
-def postmodified(tokens: list[str]) -> bool:
+def postmodified(tokens: list[str], facet_words: frozenset[str] = frozenset()) -> bool:
     """Whether a phrase that names something follows the first words ("device for crushing garlic", "piece of
     cake", "kick the bucket"); not an audience or a quantity ("jacket for men", "pack of socks": every word after it
-    is a modifier, or the word before it is one)."""
-    if any(t in DETERMINERS for t in tokens[1:-1]):
+    is a modifier, or the word before it is one), nor a determiner before the facet's own name (an answer that talks
+    about the facet: "it belongs to the category Vacuums")."""
+    if any(tokens[i] in DETERMINERS and tokens[i + 1] not in facet_words for i in range(1, len(tokens) - 1)):
         return True
     for i in range(1, len(tokens) - 1):
         if tokens[i] not in POSTMODIFIERS or tokens[i - 1] in MODIFIER_WORDS:

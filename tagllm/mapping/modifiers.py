@@ -53,7 +53,7 @@ class ModifierStage(Stage):
             if has_cjk(text) or LIST.search(text):
                 continue
             tokens = words_of(text)
-            if hierarchical and (postmodified(tokens) or idiom(self.m, tokens)):
+            if hierarchical and (postmodified(tokens, self.vocab.facet_words(facet)) or idiom(self.m, tokens)):
                 continue  # "pot for making tea" is no Tea, a "couch potato" no Potatoes
             if not hierarchical and len(tokens) == 1:
                 tokens = self._split(tokens[0], facet) or tokens  # "turtleneck", "longsleeve"
