@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import Batch, Outcome, Stage
 from tagllm.mapping.keys import keys
+from tagllm.mapping.modifier_words import MODIFIER_WORDS
 from tagllm.mapping.tables import scope
 from tagllm.text import normalize
 
@@ -152,8 +153,6 @@ class ColourStage(Stage):
         shades = self.shades(facet)
         if facet is None or not shades:
             return
-        from tagllm.mapping.modifiers import MODIFIER_WORDS  # the modifier stage reads this stage: imported here
-
         hues = self._hues[facet]
         for raw in batch.open():
             text = batch.text(raw)
