@@ -119,10 +119,11 @@ def with_index_settings(config: TaggerConfig) -> TaggerConfig:
     elif sorted(config.ignore_fields) != built_without:
         # the index's examples were read with other fields than the products would be: what it learned from them
         # (its confidences, its keep thresholds) would not hold
+        read = f"without {', '.join(built_without)}" if built_without else "with every field"
         raise ConfigError(
-            f"ignore_fields {sorted(config.ignore_fields)} but the index {config.index} was built from examples read "
-            f"without {built_without or 'no field'}; build the index again with the same ignore_fields, or leave "
-            "the setting out to use the index's"
+            f"ignore_fields {', '.join(sorted(config.ignore_fields)) or '(none)'} does not match the index "
+            f"{config.index}: its examples were read {read}; build the index again with the same ignore_fields, or "
+            "leave the setting out to use the index's"
         )
     if updates.get("embedder"):
         # the manifest names the encoder (all-MiniLM-L6-v2+onnx-fp32); the setting is the model, whose embedder
