@@ -174,6 +174,8 @@ def open_index(
         key += f"|{config.image_embedder}|{config.image_limits.model_dump_json()}|{config.allow_remote_images}"
         if config.ignore_fields:
             key += f"|ignore {','.join(sorted(config.ignore_fields))}"
+        if config.keep_precision != TaggerConfig.model_fields["keep_precision"].default:
+            key += f"|keep {config.keep_precision}"  # its stackers fitted for it once, not again at every load
         key = hashlib.sha256(key.encode()).hexdigest()
         target = cache_dir() / "indexes" / key[:20]
         if (target / "manifest.json").exists():
@@ -183,7 +185,7 @@ def open_index(
     return build_index(
         examples_path, taxonomy, embedder, target, label_field=config.label_field,
         attribute_field=config.attribute_field, k=config.k, progress=progress, errors=errors,
-        max_unusable=MAX_UNUSABLE_EXAMPLES, ignore_fields=config.ignore_fields,
+        max_unusable=MAX_UNUSABLE_EXAMPLES, ignore_fields=config.ignore_fields, keep_precision=config.keep_precision,
         image_embedder=config.image_embedder, image_loader=examples_image_loader(config, examples_path),
     )  # fmt: skip
 
@@ -204,6 +206,7 @@ def build_index(
     image_embedder: str | None = None,
     image_loader: Any = None,
     ignore_fields: Sequence[str] = (),
+    keep_precision: float = TaggerConfig.model_fields["keep_precision"].default,
 ) -> ExampleIndex:
     """Read labelled examples, embed them (and their photos), fit the candidate stackers, and save everything to
     ``target``.
@@ -213,7 +216,8 @@ def build_index(
     ``image_embedder``: None encodes the examples' photos, if they have any, with the built-in ``pixels`` encoder
     fitted on them; ``none`` leaves photos out; else a CLIP/SigLIP directory. ``image_loader``: where relative image
     paths start and what loading may cost (default: beside the examples file, default limits). ``ignore_fields``:
-    product fields the examples are read without (``TaggerConfig.ignore_fields``), recorded in the manifest."""
+    product fields the examples are read without (``TaggerConfig.ignore_fields``), recorded in the manifest.
+    ``keep_precision``: the precision the attribute stackers' keep thresholds aim at."""
     with gc_paused():  # a full collection walks every example for nothing: 0.26 s once in a 2,537-example build
         examples, bad = read_examples(
             examples_path, taxonomy, label_field=label_field, attribute_field=attribute_field, columns=columns,
@@ -245,7 +249,7 @@ def build_index(
         if taxonomy.source and Path(taxonomy.source).exists():
             index.manifest["taxonomy_source"] = str(Path(taxonomy.source).resolve())
         facets = [f for f in index.manifest["label_facets"] if f in taxonomy.facets]
-        scorer = CandidateScorer(taxonomy, index, embedder, facets, k=k)
+        scorer = CandidateScorer(taxonomy, index, embedder, facets, k=k, target_precision=keep_precision)
         scorer.fit(progress=(lambda done, total: progress("fit", done, total)) if progress else None)
         index.save(target)
         scorer.save(Path(target))

@@ -97,6 +97,14 @@ class TaggerConfig(BaseModel):
     )
     max_candidates: int = Field(20, ge=1, le=500, description="candidates per facet offered to the backend")
     threshold: float = Field(0.0, ge=0.0, le=1.0, description="tags below this confidence are dropped (abstain)")
+    keep_precision: float = Field(
+        0.9,
+        ge=0.5,
+        le=1.0,
+        description="the precision an attribute facet's kept values aim at: the no-LLM default keeps a facet's values "
+        "from the confidence at which the index's own examples, out of fold, reach it (lower keeps more, less "
+        "precisely; an index fitted for another one is refitted on load)",
+    )
     route_threshold: Probability | dict[str, Probability] | None = Field(
         None,
         description="routing mode: the no-LLM default tags every product and only those whose confidence in a facet "

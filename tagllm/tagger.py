@@ -82,7 +82,10 @@ class Tagger:
         self.facets = self.config.facets or default_facets(taxonomy, index)
         for facet in self.facets:
             taxonomy.facet_values(facet)  # an unknown facet fails here, naming the taxonomy's facets
-        self.scorer = CandidateScorer(taxonomy, index, self.embedder, self.facets, k=self.config.k, inputs=self.inputs)
+        self.scorer = CandidateScorer(
+            taxonomy, index, self.embedder, self.facets, k=self.config.k, inputs=self.inputs,
+            target_precision=self.config.keep_precision,
+        )  # fmt: skip
         if index is not None and index.path is not None:
             self.scorer.load_stackers(index.path)
         self.use_keep_probabilities(self.backend)

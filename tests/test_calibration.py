@@ -319,3 +319,16 @@ def test_a_facet_with_too_few_examples_to_calibrate_keeps_only_what_the_title_st
     ])  # fmt: skip
     assert unstated.tags.get("fit", []) == []
     assert [t.name for t in stated.tags["fit"]] == ["Regular"]
+
+
+def test_a_lower_target_precision_keeps_from_a_lower_confidence_and_a_facet_that_reaches_it_nowhere_keeps_nothing() -> (
+    None
+):
+    from tagllm.candidates.calibration import NEVER_KEPT, keep_probability
+
+    probs = np.linspace(0.99, 0.5, 200)
+    right = np.r_[np.ones(100, bool), np.arange(100) % 3 != 0]  # all right at the top, 2 in 3 below
+    at = {t: keep_probability(probs, right, target=t) for t in (0.95, 0.9, 0.8)}
+    assert 0.5 < at[0.8] < at[0.9] < at[0.95] < NEVER_KEPT
+    assert keep_probability(probs, right, target=0.99) == NEVER_KEPT
+    assert keep_probability(probs, right) == keep_probability(probs, right, target=0.9)  # the default target

@@ -120,24 +120,37 @@ class Keep:
 
     @classmethod
     def measure(
-        cls, probs: np.ndarray, right: np.ndarray, stated: np.ndarray, groups: np.ndarray | None = None
+        cls,
+        probs: np.ndarray,
+        right: np.ndarray,
+        stated: np.ndarray,
+        groups: np.ndarray | None = None,
+        *,
+        target: float = TARGET_PRECISION,
     ) -> Keep:
         """Per kind of answer (``stated``: the text states it), the higher of two thresholds: the facet's
         ``keep_probability`` over all its answers (their precision's lower bound reaches the target), and the lowest
         from which the answers of this kind are at least TARGET_PRECISION right on their own (the share itself, not
         its bound: a kind seen a few dozen times would never be kept by the bound). Then answers of either kind are
         as precise as promised whatever their mix in new products. A kind with no answer in fitting takes the
-        facet's threshold."""
-        pooled = keep_probability(probs, right, groups)
+        facet's threshold. ``target``: the precision aimed at (``TaggerConfig.keep_precision``)."""
+        pooled = keep_probability(probs, right, groups, target=target)
         kinds = []
         for kind in (stated, ~stated):
-            own = keep_probability(probs[kind], right[kind], z=0.0) if kind.any() else EVEN_CHANCE
+            own = keep_probability(probs[kind], right[kind], z=0.0, target=target) if kind.any() else EVEN_CHANCE
             kinds.append(max(pooled, own))
         return cls(*kinds)
 
 
-def keep_probability(probs: np.ndarray, right: np.ndarray, groups: np.ndarray | None = None, *, z: float = Z) -> float:
-    """The lowest probability t >= EVEN_CHANCE such that the answers from t up are at least TARGET_PRECISION right
+def keep_probability(
+    probs: np.ndarray,
+    right: np.ndarray,
+    groups: np.ndarray | None = None,
+    *,
+    z: float = Z,
+    target: float = TARGET_PRECISION,
+) -> float:
+    """The lowest probability t >= EVEN_CHANCE such that the answers from t up are at least ``target`` right
     (the lower bound of their precision, ``z`` standard errors down; t halfway to the next answer down); NEVER_KEPT
     when no t reaches it: the facet abstains rather than answer below the precision it promises.
 
@@ -150,7 +163,7 @@ def keep_probability(probs: np.ndarray, right: np.ndarray, groups: np.ndarray | 
     m = n if groups is None else effective_counts(groups[order])
     precision = lower_bound(np.cumsum(r) / n * m, m, z)
     last = np.r_[p[1:] != p[:-1], True]  # a threshold keeps every answer of equal probability
-    reached = np.flatnonzero(last & (precision >= TARGET_PRECISION) & (p >= EVEN_CHANCE))
+    reached = np.flatnonzero(last & (precision >= target) & (p >= EVEN_CHANCE))
     if not len(reached):
         return NEVER_KEPT
     i = reached[-1]

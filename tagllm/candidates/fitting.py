@@ -130,13 +130,16 @@ def _fit_facet(
     y, of_rows = np.concatenate(evidence.ys[facet]), np.concatenate(evidence.of[facet])
     fitted_on = evidence.products[facet]
     if scorer.taxonomy.facets[facet].hierarchical:
-        return Stacker.fit(x, y, fitted_on=fitted_on, k=scorer.k, inputs=scorer.inputs)
+        stacker = Stacker.fit(x, y, fitted_on=fitted_on, k=scorer.k, inputs=scorer.inputs)
+        if stacker is not None:
+            stacker.target_precision = scorer.target_precision  # what the index was fitted for, read on load
+        return stacker
     # an attribute: its confidence calibrated and its keep probability measured out of fold
     return Stacker.fit_calibrated(
         x, y, of_rows, folds=folds, groups=groups, unseen=np.concatenate(evidence.unseen[facet]),
         values=np.concatenate(evidence.values[facet]),
         multi_valued=scorer.taxonomy.facets[facet].multi_valued,
-        fitted_on=fitted_on, k=scorer.k, inputs=scorer.inputs,
+        fitted_on=fitted_on, k=scorer.k, inputs=scorer.inputs, target_precision=scorer.target_precision,
     )  # fmt: skip
 
 

@@ -30,7 +30,7 @@ from tagllm.candidates.base import (
     Shared,
     expand_ragged,
 )
-from tagllm.candidates.calibration import Keep
+from tagllm.candidates.calibration import TARGET_PRECISION, Keep
 from tagllm.candidates.features import FAMILIES, FEATURES
 from tagllm.candidates.ranked import ranked_candidates
 from tagllm.candidates.stacker import Stacker
@@ -84,6 +84,7 @@ class CandidateScorer:
     facets: list[str]
     k: int = 10
     inputs: tuple[str, ...] = ("text", "image")  # what families may read (``Family.reads``)
+    target_precision: float = TARGET_PRECISION  # what an attribute's kept values aim at (``Keep``)
     stackers: dict[str, Stacker] = field(default_factory=dict)
     _labels: dict[str, LabelSpace] = field(default_factory=dict, repr=False)
     _facets: dict[str, _Facet] = field(default_factory=dict, repr=False)
@@ -245,13 +246,17 @@ class CandidateScorer:
 
     def load_stackers(self, directory: Path) -> None:
         """The stackers fitted when the index was built; fitted again here when they were fitted for another k, for
-        other inputs (text alone, photos alone) or over other features (an index built by another tagllm version).
+        other inputs (text alone, photos alone), another target precision of the kept attribute values, or over other
+        features (an index built by another tagllm version).
 
         Vote evidence depends on k (a value's share of 5 neighbours is not its share of 20), so weights fitted
         for one k are the wrong weights for another. Refitting costs about a second per 3,000 examples."""
         path = directory / "scorer.json"
         saved = {f: Stacker.from_json(d) for f, d in json.loads(path.read_text()).items()} if path.exists() else {}
-        if any(s is None or s.k != self.k or s.inputs != self.inputs for s in saved.values()):
+        if any(
+            s is None or s.k != self.k or s.inputs != self.inputs or s.target_precision != self.target_precision
+            for s in saved.values()
+        ):
             self.stackers = {}
             self.fit()
         else:

@@ -11,6 +11,7 @@ from tagllm.candidates.calibration import (
     EVEN_CHANCE,
     FOLDS,
     MIN_CALIBRATION_PRODUCTS,
+    TARGET_PRECISION,
     Calibration,
     Keep,
     answer_groups,
@@ -41,6 +42,7 @@ class Stacker:
     high: np.ndarray | None = None
     calibration: Calibration = Calibration()  # out-of-fold probability -> share right (``calibration``)
     keep: Keep = Keep()  # the calibrated probabilities from which an optional facet's values are kept
+    target_precision: float = TARGET_PRECISION  # the precision ``keep`` was measured for
 
     @classmethod
     def default(cls) -> Stacker:
@@ -90,6 +92,7 @@ class Stacker:
         fitted_on: int,
         k: int | None,
         inputs: tuple[str, ...] = ("text", "image"),
+        target_precision: float = TARGET_PRECISION,
     ) -> Stacker | None:
         """``fit``, plus the calibration and keep probability of ``tagllm.candidates.calibration``: ``products``
         gives each row's product and ``folds`` each product's fold (by its text); ``groups`` each product's group of
@@ -112,6 +115,8 @@ class Stacker:
                 best = (loss, c, oof)
         _, c, oof = best
         stacker = cls.fit(x, y, fitted_on=fitted_on, k=k, inputs=inputs, c=c)
+        if stacker is not None:
+            stacker.target_precision = target_precision
         read = ~np.isnan(oof)
         if stacker is None or len(np.unique(products[read])) < MIN_CALIBRATION_PRODUCTS:
             return stacker
@@ -124,7 +129,9 @@ class Stacker:
             repeated = answer_groups(
                 groups[products[read][rows]], None if values is None else values[read][rows], multi_valued=multi_valued
             )
-        stacker.keep = Keep.measure(probs[rows], right[read][rows], stated[read][rows], repeated)
+        stacker.keep = Keep.measure(
+            probs[rows], right[read][rows], stated[read][rows], repeated, target=target_precision
+        )
         return stacker
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -151,6 +158,7 @@ class Stacker:
             "inputs": list(self.inputs),
             "calibration": [self.calibration.slope, self.calibration.intercept],
             "keep": [self.keep.stated, self.keep.unstated],
+            "target_precision": self.target_precision,
             **(
                 {"low": self.low.tolist(), "high": self.high.tolist()}
                 if self.low is not None and self.high is not None
@@ -175,6 +183,7 @@ class Stacker:
             np.array(data["high"]) if "high" in data else None,
             Calibration(*data.get("calibration", (1.0, 0.0))),
             Keep(*keep) if isinstance(keep, list) else Keep(float(keep), float(keep)),
+            float(data.get("target_precision", TARGET_PRECISION)),
         )
 
 

@@ -44,6 +44,10 @@ IgnoreFieldsOpt = typer.Option(
     "(e.g. attributes,description when the products carry titles only)",
 )
 
+KeepPrecisionOpt = typer.Option(
+    None, metavar="0.5..1", help="precision an attribute's kept values aim at (default 0.9; lower keeps more)"
+)
+
 
 def parse_fields(value: str | None) -> list[str] | None:
     """``--ignore-fields a,b`` as a list (None when not given)."""

@@ -18,6 +18,7 @@ from tagllm.cli.common import (
     IgnoreFieldsOpt,
     ImageEmbedderOpt,
     ImageRootOpt,
+    KeepPrecisionOpt,
     StderrProgress,
     build_config,
     parse_fields,
@@ -78,6 +79,7 @@ def generate(
     k: int | None = typer.Option(None, metavar="N", help="neighbours retrieved per product"),
     max_candidates: int | None = typer.Option(None, metavar="N", help="candidates per facet offered to the backend"),
     threshold: float | None = typer.Option(None, metavar="0..1", help="drop tags below this confidence"),
+    keep_precision: float | None = KeepPrecisionOpt,
     route_threshold: str | None = typer.Option(
         None,
         metavar="0..1|FACET=0..1,…",
@@ -108,7 +110,7 @@ def generate(
 
     cfg = build_config(
         config, taxonomy=taxonomy, examples=examples, index=index, label_field=label_field,
-        attribute_field=attribute_field, backend=backend,
+        attribute_field=attribute_field, backend=backend, keep_precision=keep_precision,
         model=model, base_url=base_url, prompt=prompt, facets=facet or None, k=k, max_candidates=max_candidates,
         threshold=threshold, batch_size=batch_size, device=device, embedder_backend=embedder_backend,
         image_embedder=image_embedder, allow_remote_images=allow_remote_images or None, image_root=image_root,
@@ -190,7 +192,6 @@ def _warn_about_columns(
 def _warn_about_abstaining(tagger: Tagger, warn: Callable[[str], None]) -> None:
     """The facets the no-LLM default will leave empty on every product, and why, before the first one."""
     from tagllm.backends.retrieval import RetrievalBackend
-    from tagllm.candidates.calibration import TARGET_PRECISION
 
     if not isinstance(tagger.backend, RetrievalBackend):
         return
@@ -198,10 +199,10 @@ def _warn_about_abstaining(tagger: Tagger, warn: Callable[[str], None]) -> None:
     silent = [facet for facet in tagger.facets if facet in abstaining]
     if silent:
         warn(
-            f"{', '.join(silent)}: no confidence reached precision {TARGET_PRECISION} on the index's own examples "
-            "(out of fold), so no value will be kept; each product's candidates are in the JSONL provenance, and an "
-            "LLM backend (--backend, or --route-threshold) still chooses among them. More labelled examples of "
-            f"{'this facet' if len(silent) == 1 else 'these facets'} may change that."
+            f"{', '.join(silent)}: no confidence reached precision {tagger.config.keep_precision} on the index's own "
+            "examples (out of fold), so no value will be kept; each product's candidates are in the JSONL provenance, "
+            "and an LLM backend (--backend, or --route-threshold) still chooses among them. More labelled examples of "
+            f"{'this facet' if len(silent) == 1 else 'these facets'}, or a lower --keep-precision, may change that."
         )
 
 

@@ -14,6 +14,7 @@ from tagllm.cli.common import (
     IgnoreFieldsOpt,
     ImageEmbedderOpt,
     ImageRootOpt,
+    KeepPrecisionOpt,
     StderrProgress,
     build_config,
     parse_fields,
@@ -50,6 +51,7 @@ def build(
     allow_remote_images: bool = AllowRemoteOpt,
     image_root: str | None = ImageRootOpt,
     ignore_fields: str | None = IgnoreFieldsOpt,
+    keep_precision: float | None = KeepPrecisionOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
 ) -> None:
     """Embed labelled examples (and their photos) into FAISS indexes plus plain metadata; fit the candidate scorer."""
@@ -63,7 +65,7 @@ def build(
         config, taxonomy=taxonomy, label_field=label_field, attribute_field=attribute_field, embedder=embedder,
         device=device, embedder_backend=embedder_backend,
         image_embedder=image_embedder, allow_remote_images=allow_remote_images or None, image_root=image_root,
-        ignore_fields=parse_fields(ignore_fields),
+        ignore_fields=parse_fields(ignore_fields), keep_precision=keep_precision,
     )  # fmt: skip
     tax = load_taxonomy(cfg.taxonomy)
     errors: list[RecordError] = []
@@ -73,7 +75,7 @@ def build(
         attribute_field=cfg.attribute_field, k=cfg.k, progress=progress, errors=errors,
         columns=parse_columns(columns, fields=_fields(cfg.label_field)),
         image_embedder=cfg.image_embedder, image_loader=examples_image_loader(cfg, examples),
-        ignore_fields=cfg.ignore_fields,
+        ignore_fields=cfg.ignore_fields, keep_precision=cfg.keep_precision,
     )  # fmt: skip
     progress.done()
     for err in errors[:20]:
