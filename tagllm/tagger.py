@@ -31,6 +31,7 @@ from tagllm.results import ResultBuilder
 from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
 from tagllm.retrieval.image_index import Photos
 from tagllm.retrieval.index import ExampleIndex
+from tagllm.retrieval.recent import RecentVectors
 from tagllm.scoring import BatchScorer
 from tagllm.taxonomy import Taxonomy, load_taxonomy
 
@@ -178,8 +179,9 @@ class Tagger:
         iterator = iter(products)
         seen = 0
         window_size = min(FIRST_WINDOW, max(size, ENCODE_WINDOW))
+        recent = RecentVectors(self.embedder)  # a text repeated in a later window is not encoded again
         while window := list(itertools.islice(iterator, window_size)):
-            yield from self._batches(window, size, first=seen, progress=progress)
+            yield from self._batches(window, size, recent, first=seen, progress=progress)
             seen += len(window)
             window_size = min(2 * window_size, max(size, ENCODE_WINDOW))
 
@@ -212,6 +214,7 @@ class Tagger:
         self,
         items: Sequence[Product | dict[str, Any] | RecordError],
         size: int,
+        recent: RecentVectors,
         *,
         first: int = 0,
         progress: Callable[[int, int], None] | None = None,
@@ -221,7 +224,7 @@ class Tagger:
         converted = [self.retrieval.visible(as_product(item, first + i)) for i, item in enumerate(items)]
         products = [p for p in converted if isinstance(p, Product)]
         photos = self.retrieval.photos_async(products)
-        vectors = self.embedder.encode([p.text() for p in products], progress=progress)
+        vectors = recent.encode([p.text() for p in products], progress=progress)
         encoded = photos.result() if photos is not None else None
         row = 0
         for start in range(0, len(converted), size):

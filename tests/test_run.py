@@ -146,7 +146,11 @@ def test_parquet_killed_mid_run_keeps_its_parts_and_resumes(tagger, tmp_path: Pa
 
 
 def test_results_are_written_as_they_are_ready(tagger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    src, out = _products(tmp_path / "in.jsonl", 600), tmp_path / "out.jsonl"
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    # distinct texts: a text an earlier window encoded is not encoded again (tagllm.retrieval.recent)
+    src.write_text(
+        "".join(json.dumps({"id": f"p{i}", "title": f"{TITLES[i % len(TITLES)]} {i}"}) + "\n" for i in range(600))
+    )
     encode = tagger.embedder.encode
     calls: list[tuple[int, int]] = []  # (texts in the call, rows already in the output)
 
@@ -158,6 +162,22 @@ def test_results_are_written_as_they_are_ready(tagger, tmp_path: Path, monkeypat
     summary = tagger.tag_file(src, out)
     assert summary.tagged == 600
     assert calls == [(256, 0), (344, 256)]  # a small first window, then the rest: the first 256 were out already
+
+
+def test_a_title_an_earlier_window_encoded_is_not_encoded_again(tagger, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    src, out = _products(tmp_path / "in.jsonl", 260), tmp_path / "out.jsonl"  # five titles, again and again
+    encode = tagger.embedder.encode
+    calls: list[list[str]] = []
+
+    def watching(texts, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return encode(texts, **kwargs)
+
+    monkeypatch.setattr(tagger.embedder, "encode", watching)
+    assert tagger.tag_file(src, out).tagged == 260
+    assert calls == [TITLES]  # the first window (256 products) encoded each title once; the second window none
+    tags = {r["product_id"]: r["tags"]["category"] for r in _rows(out)}
+    assert all(tags[f"p{i}"] == tags[f"p{i % 5}"] for i in range(256, 260))
 
 
 def test_ctrl_c_keeps_what_was_tagged_and_says_so(tagger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

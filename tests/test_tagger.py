@@ -110,7 +110,7 @@ def test_small_batches_encode_once_per_window_and_tag_as_one_batch_does(tagger) 
         small = list(tagger.tag_iter(items, batch_size=2))
     finally:
         tagger.embedder.encode = encode
-    assert calls == [6]  # the six valid products in one call, then tagged two at a time
+    assert calls == [3]  # the six valid products' three texts in one call, then tagged two at a time
     assert [r.product_id for r in small] == [r["id"] for r in items]
     assert small[3].status == "error" and small[3].error.message.startswith("batch:4: record 'bad' has no title")
     whole = tagger.tag(items)
