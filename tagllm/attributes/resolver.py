@@ -61,7 +61,11 @@ class AttributeResolver:
         """A record's attribute field as {facet: [value ids]}, plus (key, value, why) for what did not resolve.
 
         Keys that name no facet ("Style Code", left out when the facets were learned) and values that name no
-        value of their facet are returned as unresolved; placeholders ("NA") are skipped."""
+        value of their facet are returned as unresolved; placeholders ("NA") are skipped. A facet whose values name
+        none of its values is still listed, with no ids: the product carries the facet, with a value the taxonomy
+        lacks (a rare one, left out when the facets were learned). An index's stackers count such an example among
+        those that teach the facet, with no right candidate: a new product with such a value cannot be answered
+        right either (``tagllm.candidates.fitting``)."""
         pairs, bad = parse_attribute_tags(raw)
         labels: dict[str, list[str]] = {}
         unresolved = [("", item, "not 'Key: Value'") for item in bad]
@@ -74,7 +78,7 @@ class AttributeResolver:
                 continue
             ids, missed = self.value(facet, text)
             unresolved.extend((key, m, "not in taxonomy") for m in missed if not is_placeholder(m))
-            if ids:
+            if ids or any(not is_placeholder(m) for m in missed):
                 slot = labels.setdefault(facet, [])
                 slot.extend(i for i in ids if i not in slot)
         return labels, unresolved

@@ -133,7 +133,8 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         if attributes is not None and cfg.gold_attribute_field:
             labels, unresolved = attributes.resolve(data.get(cfg.gold_attribute_field))
             for facet, ids in labels.items():
-                gold.setdefault(facet, []).extend(i for i in ids if i not in gold.get(facet, []))
+                if ids:  # a facet listed with no ids carries a value the taxonomy lacks: reported as unknown below
+                    gold.setdefault(facet, []).extend(i for i in ids if i not in gold.get(facet, []))
             for key, value, why in unresolved:
                 facet = attributes.facet(key) or key
                 # keys naming no facet were left out on purpose (free text, codes): not reported
