@@ -200,6 +200,13 @@ def test_attribute_tags_resolve_onto_the_learned_facets(tmp_path: Path) -> None:
     assert resolver.resolve({"Ideal For": "Women, Men"})[0] == {"ideal-for": ["ideal-for/women", "ideal-for/men"]}
 
 
+def test_a_facet_carried_with_a_value_the_taxonomy_lacks_is_listed_with_no_value(tmp_path: Path) -> None:
+    tax = learn_taxonomy(_products(tmp_path), _tree()).taxonomy
+    labels, unresolved = AttributeResolver(tax).resolve(["Sleeve: Cap Sleeve", "Ideal For: NA"])
+    assert labels == {"sleeve": []}  # the placeholder says nothing: Ideal For is not carried
+    assert unresolved == [("Sleeve", "Cap Sleeve", "not in taxonomy")]
+
+
 def test_examples_carry_the_category_and_attribute_labels_together(tmp_path: Path) -> None:
     tax = learn_taxonomy(_products(tmp_path), _tree()).taxonomy
     source = _write(tmp_path / "examples.jsonl", [

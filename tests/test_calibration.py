@@ -224,6 +224,29 @@ def test_a_title_that_states_no_colour_gets_no_colour_and_one_that_does_gets_it(
     assert unstated.tags.get("colour", []) == []
 
 
+def test_examples_whose_value_the_taxonomy_lacks_teach_the_facet_with_no_right_candidate(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """Ten more listings, each in a colour no other product has (left out of the learned facet): they carry the
+    facet, so its stacker learns from them too, every candidate of theirs wrong."""
+    from tagllm.assembly import build_index
+    from tagllm.attributes import learn_taxonomy
+    from tagllm.config import TaggerConfig
+    from tagllm.tagger import Tagger
+    from tagllm.taxonomy import from_paths
+
+    path = _catalogue(tmp_path / "products.jsonl")
+    rare = [{"id": f"r{i}", "title": f"Mast Men {garment}", "gold_category": "Apparel > Tops",
+             "gold_attribute_tags": [f"Colour: Shade {i}"]} for i, garment in enumerate(GARMENTS * 2)]  # fmt: skip
+    path.write_text(path.read_text() + "".join(json.dumps(r) + "\n" for r in rare))
+    taxonomy = learn_taxonomy(path, from_paths(["Apparel > Tops", "Apparel > Bottoms"], name="toy")).taxonomy
+    assert not any(v.name.startswith("Shade") for v in taxonomy.facet_values("colour"))
+    index = build_index(
+        path, taxonomy, embedder, tmp_path / "index", label_field="gold_category", attribute_field="gold_attribute_tags"
+    )
+    assert sum(e.labels.get("colour") == [] for e in index.examples) == len(rare)
+    tagger = Tagger(taxonomy, index=index, embedder=embedder, config=TaggerConfig(facets=["colour"]))
+    assert tagger.scorer.stackers["colour"].fitted_on == len(COLOURS) * len(GARMENTS) * 3 + len(rare)
+
+
 def test_a_new_confidence_just_below_the_lowest_right_answer_is_still_kept() -> None:
     """Answers all right from 0.9999 up and all wrong near 0: the threshold lies between them, not on the lowest
     right answer, so a new product at 0.999 is kept."""
