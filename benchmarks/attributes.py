@@ -5,25 +5,26 @@ Run: python benchmarks/attributes.py                                   (every se
      python benchmarks/attributes.py --sections shopify zero-category  (the runs with no examples)
 
 Sections (``--sections``, default all):
-- ``fashion``, ``flipkart``, ``openbg``: held-out splits of products carrying attribute tags, titles only (the
-  tagger, the SVM and the matcher see the title and nothing else, in training and in test). The split is by a hash
-  of the normalised title, so listings that share a title (colour and size variants) never straddle it: 20% of
-  fashion (sampled to ``--fashion-train`` / ``--fashion-test``), 25% of Flipkart, and for OpenBG's 500 products
-  ``--openbg-folds`` folds of cross-validation (every product held out once, predictions pooled). The
-  taxonomy is built from the training part with ``tagllm.attributes.learn_taxonomy`` (the category tree plus the
-  benchmark's attribute keys, scoped where the training products carry them); the index from the training part's
-  category and "Key: Value" attribute tags (``build_index(..., attribute_field=...)``); tagllm tags through the
-  public ``Tagger`` with the default settings (``TaggerConfig()``: its threshold, k, candidates), facets = category
-  plus the attributes; each facet's keep probabilities (for values the title states / for the others, measured out
-  of fold on the training part when the index is built, ``tagllm.candidates.calibration``) are printed under the
-  table. "tagllm, always answering" reads the same
-  run's ranking with no abstention (the best candidate; for a multi-valued facet every candidate of probability 0.5
-  or more, else the best), the operating point comparable with the SVM; "kept from t" keeps candidates from
-  confidence t. Baselines: per facet, TF-IDF (word 1-2-grams and character 2-4-grams) + LinearSVC trained on
-  the training products that carry the facet, always answering (the top class; for a multi-valued facet every
-  class with a positive margin, else the top one); and value-mention matching: a value of the built taxonomy whose
-  name or synonym appears in the title (at word boundaries; as a substring in Chinese) is predicted, the longest
-  match for a single-valued facet, every match for a multi-valued one.
+- ``fashion``, ``flipkart``, ``openbg``: held-out splits of products carrying attribute tags, titles only (the tagger,
+  the SVM and the matcher see the title and nothing else, in training and in test). The split is by a hash of the
+  normalised title, so listings that share a title (colour and size variants) never straddle it: 20% of fashion
+  (sampled to ``--fashion-train`` / ``--fashion-test``), 25% of Flipkart, and for OpenBG's 500 products
+  ``--openbg-folds`` folds of cross-validation (every product held out once, predictions pooled). The taxonomy is
+  built from the training part with ``tagllm.attributes.learn_taxonomy`` (the category tree plus the benchmark's
+  attribute keys, scoped where the training products carry them); the index from the training part's category and
+  "Key: Value" attribute tags (``build_index(..., attribute_field=...)``); tagllm tags through the public ``Tagger``
+  with the default settings (``TaggerConfig()``: its threshold, k, candidates), facets = category plus the attributes;
+  each facet's keep probabilities (for values the title states / for the others, measured out of fold on the training
+  part when the index is built, ``tagllm.candidates.calibration``) are printed under the table, and so is a
+  reliability table of the held-out answers (per band of confidence, the share right; for values the title states and
+  for the others apart): a confidence of 0.8 should be right about 8 times in 10. "tagllm, always answering" reads the
+  same run's ranking with no abstention (the best candidate; for a multi-valued facet every candidate of probability
+  0.5 or more, else the best), the operating point comparable with the SVM; "kept from t" keeps candidates from
+  confidence t. Baselines: per facet, TF-IDF (word 1-2-grams and character 2-4-grams) + LinearSVC trained on the
+  training products that carry the facet, always answering (the top class; for a multi-valued facet every class with a
+  positive margin, else the top one); and value-mention matching: a value of the built taxonomy whose name or synonym
+  appears in the title (at word boundaries; as a substring in Chinese) is predicted, the longest match for a
+  single-valued facet, every match for a multi-valued one.
 - ``shopify``: no examples at all: the Shopify taxonomy tagllm ships, ``--shopify-n`` held-out fashion titles,
   facets category, color and target-gender; gold mapped onto Shopify values with ``tagllm.mapping.Mapper`` (the
   category by its path, else by its leaf; gender values the mapper rejects fall back to a printed table: Men/Boys
@@ -84,6 +85,7 @@ RECALL_AT = 20
 # shopify section); confidence bands of the chosen category's reliability table
 ZERO_DATASETS = (("flipkart", 0.25), ("openbg-zh", 0.25), ("fashion", 0.2))
 ZERO_BANDS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.01)
+RELIABILITY_BANDS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.01)  # confidence bands of the held-out reliability table
 SWEEP = (0.7, 0.8, 0.9)  # the default's answers re-read at stricter probabilities (from its candidates' scores)
 ALWAYS = "tagllm, always answering"  # the default's ranking with no abstention: its best candidate per product
 _COMMA = re.compile(r"\s*[,，、;；]\s*")
@@ -255,10 +257,14 @@ class MentionMatcher:
         return {v for _, v in found} if self.multi else {found[0][1]}
 
 
-def always(candidates: Sequence[Any], multi: bool) -> list[str]:
+def answered(candidates: Sequence[Any], multi: bool) -> list[Any]:
     """The best candidate (a multi-valued facet: every candidate more likely right than wrong, else the best)."""
-    likely = [c.id for c in candidates if c.score >= 0.5] if multi else []
-    return likely or [c.id for c in candidates[:1]]
+    likely = [c for c in candidates if c.score >= 0.5] if multi else []
+    return likely or list(candidates[:1])
+
+
+def always(candidates: Sequence[Any], multi: bool) -> list[str]:
+    return [c.id for c in answered(candidates, multi)]
 
 
 def value_keys_of(taxonomy: Taxonomy, key: str, ids: Sequence[str]) -> set[str]:
@@ -298,6 +304,8 @@ class Pooled:
     category_pred: dict[str, list[str | None]] = field(default_factory=dict)
     n_train: int = 0
     keeps: dict[str, list[Keep]] = field(default_factory=dict)  # key -> its keep probabilities, per fold
+    # (confidence, right) of the ranking's answers (``always``), for the reliability table: "stated" or "other" values
+    answers: dict[str, list[tuple[float, bool]]] = field(default_factory=lambda: {"stated": [], "other": []})
 
     def add(self, method: str, key: str, values: list[set[str]]) -> None:
         self.preds.setdefault(method, {}).setdefault(key, []).extend(values)
@@ -380,6 +388,11 @@ def run_fold(
                                                     multi))
                 for r in results
             ])  # fmt: skip
+            for row, r in zip(test, results, strict=True):
+                if (gold := gold_values(row, [key]).get(key)) and r.provenance:
+                    for c in answered(r.provenance.candidates.get(facet, []), multi):
+                        kind = "stated" if c.evidence.get("stated", 0.0) > 0 else "other"
+                        pooled.answers[kind].append((c.score, value_key(taxonomy.values[c.id].name, key) in gold))
             keep = tagger.scorer.keep_probabilities().get(facet)
             if keep is not None:
                 pooled.keeps.setdefault(key, []).append(keep)
@@ -432,6 +445,12 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
         f"{ds.name}: keep probabilities per facet, for values the title states / for the others, measured out of fold "
         f"on the training part (above 1: such answers reached the target precision nowhere and are never kept): {keeps}"
     )
+    for kind, title in (("stated", "values the title states"), ("other", "the others")):
+        table.notes.append(
+            f"{ds.name}: reliability on the held-out products, {title} (the ranking's answers: each product's best "
+            f"value, every value of 0.5 or more of a multi-valued facet): "
+            + reliability(pooled.answers[kind], RELIABILITY_BANDS)
+        )
     return held
 
 
@@ -524,7 +543,7 @@ def reliability(outputs: list[tuple[float, bool]], edges: Sequence[float] = (0.0
     for low, high in zip(edges, edges[1:], strict=False):
         band = [right for confidence, right in outputs if low <= confidence < high]
         if band:
-            parts.append(f"confidence {low:.1f}-{min(high, 1.0):.1f}: {sum(band)}/{len(band)} right "
+            parts.append(f"confidence {low:.2f}-{min(high, 1.0):.2f}: {sum(band)}/{len(band)} right "
                          f"({sum(band) / len(band):.3f})")  # fmt: skip
     return "; ".join(parts) or "no answers"
 
