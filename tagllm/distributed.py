@@ -22,7 +22,7 @@ from typing import Any
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
-from tagllm.errors import BackendError, TagllmError, missing_dependency
+from tagllm.errors import BackendError, ConfigError, TagllmError, missing_dependency
 from tagllm.stages import (
     INFERENCE_ERROR,
     RESULT_COLUMNS,
@@ -72,6 +72,7 @@ def tag_dataset(
     from tagllm.assembly import with_index_settings
 
     config = with_index_settings(config)
+    _refuse_routing(config)
     passes = engine_passes(_cpu_tagger(config))  # taxonomy, index, facets, templates: checked here, once
     _check_engine(config, custom=engine is not None)
     size = batch_size or config.batch_size
@@ -177,6 +178,15 @@ def _cpu_tagger(config: TaggerConfig) -> Any:
     return Tagger(taxonomy, index=index, embedder=embedder, backend=backend, config=config)
 
 
+def _refuse_routing(config: TaggerConfig) -> None:
+    """The stages send every product to the engine: with route_threshold set, the job would ignore it silently."""
+    if config.route_threshold is not None:
+        raise ConfigError(
+            "route_threshold: tag_dataset does not route, it sends every product to the engine; leave "
+            "route_threshold unset here, or route with tagllm generate --route-threshold (Tagger.tag_file)"
+        )
+
+
 def _max_tokens(config: TaggerConfig) -> int | None:
     """The vllm engine's answer length limit (Ray's processor does not say when it cut an answer)."""
     return _vllm_backend(config).max_new_tokens if config.backend == "vllm" else None
@@ -203,8 +213,6 @@ def _check_engine(config: TaggerConfig, *, custom: bool) -> None:
 
     if config.backend == "vllm":
         if not config.model:
-            from tagllm.errors import ConfigError
-
             raise ConfigError("the vllm backend needs --model: a model directory")
         check_model_path(config.model, "vllm", needs_config=False)
         return

@@ -252,3 +252,17 @@ def test_a_setup_mistake_stops_the_job_on_the_driver_before_any_row(demo_index_d
     config = TaggerConfig(taxonomy="demo", index=str(tmp_path / "no-index"))
     with pytest.raises(ConfigError, match="no-index does not exist; build it with: tagllm index build EXAMPLES"):
         tag_dataset(None, config)
+
+
+def test_route_threshold_is_refused_before_any_row_rather_than_ignored(demo_index_dir: Path) -> None:
+    pytest.importorskip("ray", reason="needs the ray extra: pip install 'tagllm[ray]'")
+    from tagllm.distributed import tag_dataset
+    from tagllm.errors import ConfigError
+
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), backend="openai", model="m", route_threshold=0.9)
+    with pytest.raises(ConfigError) as error:
+        tag_dataset(None, config)  # the dataset is never touched
+    assert str(error.value) == (
+        "route_threshold: tag_dataset does not route, it sends every product to the engine; leave "
+        "route_threshold unset here, or route with tagllm generate --route-threshold (Tagger.tag_file)"
+    )
