@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tagllm.assembly import Progress, gc_paused
 from tagllm.errors import InputError
 from tagllm.io import STDIO, RecordSource, ResultWriter, error_id, to_product
+from tagllm.io.resume import FELL_BACK_NOTE
 from tagllm.models import Product, RecordError
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class RunSummary:
     stale: int = 0  # earlier error records of records the input no longer has (a line since fixed): removed
     routed: int = 0  # routing mode: products tagged by the LLM
     fell_back: int = 0  # routing mode: products routed to the LLM that kept the default's tags (the LLM failed)
+    retried_llm: int = 0  # products an earlier run routed to the LLM that kept the default's tags, tagged again
+    still_fell_back: int = 0  # products of the input whose row in the output at the end kept the default's tags
     seconds: float = 0.0  # from the first product read to the output closed; start-up is not in it
     startup_seconds: float = 0.0  # loading models and label tables, reading what an earlier run wrote
     interrupted: bool = False
@@ -89,6 +92,7 @@ def run_file(
         resume=resume,
     )  # fmt: skip
     summary = RunSummary(output=str(target))
+    claimed: set[str] = set()  # the product ids read so far
     root = getattr(tagger, "image_root", None)
     if root is None and not records.is_stdin:
         tagger.image_root = Path(str(records.source)).resolve().parent  # the file's relative image paths start there
@@ -97,7 +101,7 @@ def run_file(
         summary.startup_seconds = time.perf_counter() - started
         tagging = time.perf_counter()
         try:
-            claimed = _tag_records(tagger, records, writer, summary, list(keep_columns), progress)
+            _tag_records(tagger, records, writer, summary, claimed, list(keep_columns), progress)
             # the whole input was read: an earlier error record no record of it has (its line was fixed, and is
             # now read under its own id) names nothing left to tag
             summary.stale = writer.drop(writer.state.failed - claimed)
@@ -108,6 +112,7 @@ def run_file(
         if root is None and not records.is_stdin:
             tagger.image_root = None
         summary.still_failed = len(writer.state.failed)
+        summary.still_fell_back = len(writer.state.fell_back & claimed)  # a product no longer read cannot be retried
     summary.seconds = time.perf_counter() - tagging
     if summary.interrupted:
         raise RunInterrupted(summary)
@@ -119,13 +124,13 @@ def _tag_records(
     records: RecordSource,
     writer: ResultWriter,
     summary: RunSummary,
+    claimed: set[str],
     keep_columns: list[str],
     progress: Progress | None,
-) -> set[str]:
-    """Tag the records not done yet into ``writer``; the product ids the input has."""
+) -> None:
+    """Tag the records not done yet into ``writer``; the product ids read go to ``claimed``."""
     state = writer.state
-    earlier_failures = set(state.failed)
-    claimed: set[str] = set()  # product ids read by this run
+    earlier_failures, earlier_fallbacks = set(state.failed), set(state.fell_back)
     kept: deque[dict[str, Any]] = deque()
     renamed = {column: field for field, column in records.columns.items()}  # --keep-columns may name either
 
@@ -146,6 +151,8 @@ def _tag_records(
                 continue
             if product_id in earlier_failures:
                 summary.retried += 1
+            elif product_id in earlier_fallbacks:
+                summary.retried_llm += 1
             if keep_columns:
                 data = record.data or {}
                 kept.append({c: data[c] if c in data else data.get(renamed.get(c, "")) for c in keep_columns})
@@ -157,7 +164,7 @@ def _tag_records(
         with gc_paused():  # each batch's results are written and freed before the collector would look at them
             results = next(batches, None)
             if results is None:
-                return claimed
+                return
             writer.write(results, [kept.popleft() for _ in results] if keep_columns else None)
         for result in results:
             if result.status == "ok":
@@ -165,8 +172,7 @@ def _tag_records(
                 summary.routed += result.source == "llm"
                 if result.routing is not None and result.routing.error is not None:
                     summary.fell_back += 1
-                    failure = result.routing.error.message
-                    summary.note(f"{result.product_id}: the LLM failed, the default's tags were kept: {failure}")
+                    summary.note(f"{result.product_id}: {FELL_BACK_NOTE}{result.routing.error.message}")
             else:
                 summary.failed += 1
                 if result.error:  # a reading error names its file, line and record; a tagging one gets the id

@@ -317,7 +317,8 @@ class Tagger:
         """Tag a JSONL/CSV/Parquet file (or '-' for stdin) into a file (or '-' for stdout); see ``tagllm.run``.
 
         Results are written as they are ready. With ``resume``, products whose last row in the output is a result
-        are skipped, failed ones are tagged again, and the output ends with one row per product id. ``columns``
+        are skipped, failed ones are tagged again (in routing mode also those that kept the default's tags because
+        the LLM failed: ``RunSummary.retried_llm``), and the output ends with one row per product id. ``columns``
         maps product fields to input columns; ``keep_columns`` are input columns copied into each output row.
         """
         from tagllm.run import run_file

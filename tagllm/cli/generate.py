@@ -94,7 +94,10 @@ def generate(
     image_root: str | None = ImageRootOpt,
     ignore_fields: str | None = IgnoreFieldsOpt,
     resume: bool = typer.Option(
-        False, "--resume", help="keep OUTPUT's results, tag what is missing or failed; one row per product at the end"
+        False,
+        "--resume",
+        help="keep OUTPUT's results, tag what is missing or failed (error records, and products routed to the LLM "
+        "that kept the default's tags because it failed); one row per product at the end",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress, warnings or summary on stderr"),
 ) -> None:
@@ -159,6 +162,12 @@ def generate(
                 "again with --resume to retry them",
                 err=True,
             )
+        if summary.still_fell_back:
+            typer.echo(
+                f"{summary.output}: {summary.still_fell_back} product(s) kept the default's tags because the LLM "
+                "failed; run again with --resume to send them to the LLM again",
+                err=True,
+            )
     raise typer.Exit(summary.exit_code)
 
 
@@ -214,6 +223,8 @@ def _summary_line(summary: RunSummary) -> str:
         parts.append(f"{summary.skipped} already done")
     if summary.retried:
         parts.append(f"{summary.retried} earlier failure(s) retried")
+    if summary.retried_llm:
+        parts.append(f"{summary.retried_llm} earlier LLM failure(s) sent to the LLM again")
     if summary.duplicates:
         parts.append(f"{summary.duplicates} repeated id(s) not tagged")
     if summary.stale:

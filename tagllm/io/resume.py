@@ -2,9 +2,10 @@
 
 A run only ever appends to its output (JSONL, CSV) or adds part files next to it (Parquet), so a kill loses at
 most the row being written. Resuming cuts that torn last row off (the file is truncated at the end of its last
-complete row: completed rows are never rewritten) and tags again every product whose last row is an error. When a
-product then has several rows, the file is compacted to its last row per product: written to a temporary file
-beside it and renamed over it, so a kill at any moment leaves either the old file or the new one, whole.
+complete row: completed rows are never rewritten) and tags again every product whose last row is an error, or (routing
+mode) kept the default's tags because the LLM failed. When a product then has several rows, the file is compacted to
+its last row per product: written to a temporary file beside it and renamed over it, so a kill at any moment leaves
+either the old file or the new one, whole.
 """
 
 from __future__ import annotations
@@ -22,38 +23,66 @@ from typing import Any
 
 from tagllm.errors import InputError, missing_dependency
 from tagllm.io.csv_records import allow_long_cells
+from tagllm.models import TagResult
 
 MERGED_ROW_GROUP = 16_384  # rows per row group when the parts of a Parquet output are merged
 _JSONL_HEAD = re.compile(rb'^\{"product_id":("(?:[^"\\]|\\.)*"),"status":"(ok|error)"')
+_FELL_BACK_MARK = b'"source":"default","routing":{'  # where a JSONL row's routing starts when the default's tags stayed
+OK, ERROR, FELL_BACK = "ok", "error", "fell_back"  # a row's outcome; fell_back: ok, but the LLM it was routed to failed
+FELL_BACK_NOTE = "the LLM failed, the default's tags were kept: "
+
+
+def outcome(result: TagResult) -> str:
+    """OK, ERROR, or FELL_BACK (routing mode: the LLM failed and the default's tags stayed, so resume retries it)."""
+    if result.status != "ok":
+        return ERROR
+    return FELL_BACK if result.routing is not None and result.routing.error is not None else OK
+
+
+def error_cell(result: TagResult) -> str | None:
+    """The CSV/Parquet ``error`` cell: the error record's message, or why a fell-back product kept the default's
+    tags (what tells resume to retry it), else None."""
+    if result.error is not None:
+        return result.error.message
+    if result.routing is not None and result.routing.error is not None:
+        return FELL_BACK_NOTE + result.routing.error.message
+    return None
 
 
 @dataclass
 class OutputState:
-    """Per product id, its last row in the output (rows numbered from 0 in file order) and whether it failed."""
+    """Per product id, its last row in the output (rows numbered from 0 in file order) and whether it failed or,
+    routed to the LLM, kept the default's tags because the LLM failed (``fell_back``)."""
 
     last: dict[str, int] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
+    fell_back: set[str] = field(default_factory=set)
     rows: int = 0
     complete_bytes: int = 0  # JSONL/CSV: where the last complete row ends; bytes after it are a torn row
     header: list[str] | None = None  # CSV: the header row
     schema: Any = None  # Parquet: the columns and their types
 
-    def add(self, product_id: str, ok: bool) -> None:
+    def add(self, product_id: str, outcome: str) -> None:
+        """A row for ``product_id`` with ``outcome`` (OK, ERROR or FELL_BACK) after the rows counted so far."""
         self.last[product_id] = self.rows
         self.rows += 1
-        if ok:
-            self.failed.discard(product_id)
-        else:
+        self.failed.discard(product_id)
+        self.fell_back.discard(product_id)
+        if outcome == ERROR:
             self.failed.add(product_id)
+        elif outcome == FELL_BACK:
+            self.fell_back.add(product_id)
 
     def forget(self, product_ids: set[str]) -> None:
         """Count these products' rows as gone (``compact`` and ``merge_parts`` leave them out)."""
         for product_id in product_ids:
             self.last.pop(product_id, None)
             self.failed.discard(product_id)
+            self.fell_back.discard(product_id)
 
     def is_done(self, product_id: str) -> bool:
-        return product_id in self.last and product_id not in self.failed
+        """Its last row is a result that needs nothing more: not an error, not the default's for a failed LLM."""
+        return product_id in self.last and product_id not in self.failed and product_id not in self.fell_back
 
     @property
     def superseded(self) -> int:
@@ -96,14 +125,14 @@ def scan_output(target: Path, fmt: str) -> OutputState:
     if not target.exists():
         return state
     rows = jsonl_rows(target) if fmt == "jsonl" else csv_rows(target, state)
-    for product_id, ok, _, end in rows:
-        state.add(product_id, ok)
+    for product_id, status, _, end in rows:
+        state.add(product_id, status)
         state.complete_bytes = end
     return state
 
 
-def jsonl_rows(path: Path) -> Iterator[tuple[str, bool, bytes, int]]:
-    """(product id, ok, the line, offset after it) per complete line; stops before a torn last line."""
+def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int]]:
+    """(product id, outcome, the line, offset after it) per complete line; stops before a torn last line."""
     offset = 0
     with path.open("rb") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -111,21 +140,29 @@ def jsonl_rows(path: Path) -> Iterator[tuple[str, bool, bytes, int]]:
                 return
             offset += len(line)
             head = _JSONL_HEAD.match(line)
-            if head:
-                yield json.loads(head.group(1)), head.group(2) == b"ok", line, offset
+            if head and (head.group(2) == b"error" or not _may_have_fallen_back(line)):
+                yield json.loads(head.group(1)), head.group(2).decode(), line, offset
                 continue
             try:
                 data = json.loads(line)
                 product_id, status = data["product_id"], data["status"]
-            except (ValueError, KeyError, TypeError):
+                failure = (data.get("routing") or {}).get("error") if status == OK else None
+            except (ValueError, KeyError, TypeError, AttributeError):
                 raise InputError(
                     f"{path}:{lineno}: not a result row, so --resume cannot tell what is done; "
                     "is this the output of tagllm generate? write to a new file instead"
                 ) from None
-            yield str(product_id), status == "ok", line, offset
+            yield str(product_id), FELL_BACK if failure else OK if status == OK else ERROR, line, offset
 
 
-def csv_rows(path: Path, state: OutputState | None = None) -> Iterator[tuple[str, bool, bytes, int]]:
+def _may_have_fallen_back(line: bytes) -> bool:
+    """Whether an ok JSONL row may hold a routing error (the whole row is then parsed to tell): cheap, since
+    in routing mode most rows are the default's."""
+    start = line.find(_FELL_BACK_MARK)
+    return start >= 0 and line.find(b'"error":{', start) >= 0
+
+
+def csv_rows(path: Path, state: OutputState | None = None) -> Iterator[tuple[str, str, bytes, int]]:
     """As ``jsonl_rows``, for a CSV output; the header goes to ``state.header`` and is not yielded."""
     allow_long_cells()  # a cell of a column kept from the input may be as long as the input's
     with path.open("rb") as fh:
@@ -160,25 +197,32 @@ def csv_rows(path: Path, state: OutputState | None = None) -> Iterator[tuple[str
                 if "product_id" not in row or "status" not in row:
                     raise InputError(f"{path}: no product_id and status columns; is it the output of tagllm generate?")
                 pid, status = row.index("product_id"), row.index("status")
+                error = row.index("error") if "error" in row else None
                 continue
             if len(row) != len(header):
                 raise InputError(f"{path}:{reader.line_num}: {len(row)} cells where the header has {len(header)}")
-            yield row[pid], row[status] == "ok", raw, offset
+            yield row[pid], _outcome(row[status], row[error] if error is not None else None), raw, offset
+
+
+def _outcome(status: Any, error: Any) -> str:
+    """A CSV/Parquet row's outcome from its status and error cells."""
+    if status != OK:
+        return ERROR
+    return FELL_BACK if isinstance(error, str) and error.startswith(FELL_BACK_NOTE) else OK
 
 
 def _scan_parquet(path: Path, state: OutputState) -> None:
     pq = _pyarrow_parquet()
     try:
         schema = pq.read_schema(path)
-        table = pq.read_table(path, columns=["product_id", "status"])
+        table = pq.read_table(path, columns=["product_id", "status", "error"])
     except Exception as exc:  # pyarrow raises several unrelated types for a broken file
         raise InputError(f"{path}: not a readable Parquet output of tagllm generate ({exc})") from None
     if state.schema is None:
         state.schema = schema.remove_metadata()
-    for product_id, status in zip(
-        table.column("product_id").to_pylist(), table.column("status").to_pylist(), strict=True
-    ):
-        state.add(str(product_id), status == "ok")
+    columns = (table.column(name).to_pylist() for name in ("product_id", "status", "error"))
+    for product_id, status, error in zip(*columns, strict=True):
+        state.add(str(product_id), _outcome(status, error))
 
 
 def _pyarrow_parquet() -> Any:

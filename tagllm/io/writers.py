@@ -17,7 +17,9 @@ from tagllm.io.resume import (
     OutputState,
     compact,
     cut_torn_row,
+    error_cell,
     merge_parts,
+    outcome,
     part_files,
     parts_dir,
     remove_output,
@@ -37,7 +39,8 @@ def table_row(
     for column, value in (kept or {}).items():
         row[column] = _as_text(value)
     row["status"] = result.status
-    row["error"] = result.error.message if result.error else ("" if not typed else None)
+    error = error_cell(result)  # also for an ok row that kept the default's tags when the LLM failed
+    row["error"] = error if error is not None else ("" if not typed else None)
     for facet in facets:
         tags = [t for t in result.tags.get(facet, []) if t.source != "ancestor"]
         names, ids, confidences = [t.path or t.name for t in tags], [t.id for t in tags], [t.confidence for t in tags]
@@ -176,7 +179,7 @@ class ResultWriter:
                 )
             self._stream.flush()
         for result in results:
-            self.state.add(result.product_id, result.status == "ok")
+            self.state.add(result.product_id, outcome(result))
         self._written = self._size()
         self._writing = False
 
