@@ -22,7 +22,8 @@ from typing import Any
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
-from tagllm.errors import BackendError, ConfigError, TagllmError, missing_dependency
+from tagllm.errors import BackendError, ConfigError, missing_dependency
+from tagllm.results import ask_backend
 from tagllm.stages import (
     INFERENCE_ERROR,
     RESULT_COLUMNS,
@@ -311,13 +312,7 @@ class _BackendWorker:
         rows = _rows(batch)
         todo = [i for i, row in enumerate(rows) if row.get("request") and not row.get("error")]
         requests: list[GenerationRequest] = [request_from_json(rows[i]["request"]) for i in todo]
-        try:
-            generations = self.backend.generate(requests) if requests else []
-        except TagllmError as exc:
-            from tagllm.models import RecordError
-
-            error = RecordError(message=f"backend {self.backend.name}: {exc}", is_retryable=exc.is_retryable)
-            generations = [Generation(error=error) for _ in requests]
+        generations = ask_backend(requests, self.backend) if requests else []  # a failure is the rows' error
         answers = {i: generation_columns(g) for i, g in zip(todo, generations, strict=True)}
         empty = generation_columns(Generation()) | {"generation": ""}
         for i, row in enumerate(rows):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from tagllm.backends import Backend, Generation, GenerationRequest
@@ -98,11 +98,7 @@ class ResultBuilder:
         if not requests:
             return []
         started = time.perf_counter()
-        try:
-            generations = backend.generate(requests)
-        except TagllmError as exc:
-            error = RecordError(message=f"backend {backend.name}: {exc}", is_retryable=exc.is_retryable)
-            generations = [Generation(error=error) for _ in requests]
+        generations = ask_backend(requests, backend)
         elapsed_ms = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
         return self.parts(requests, generations, elapsed_ms)
 
@@ -115,16 +111,22 @@ class ResultBuilder:
         for request, generation in zip(requests, generations, strict=True):
             answer = None
             if generation.error is None:
-                allowed = {f: {c.id for c in cands} for f, cands in request.candidates.items()}
-                facets = list(request.candidates) or self.facets
-                if generation.ids is not None:  # value ids already: checked, not parsed and mapped
-                    parsed = json.loads(generation.text) if generation.text else None
-                    answer = answer_from_ids(self.taxonomy, generation.ids, facets, allowed=allowed, parsed=parsed)
-                else:
-                    answer = self.mapper.map_answer(generation.text, facets, allowed=allowed)
+                try:
+                    answer = self._mapped(request, generation)
+                except Exception as exc:  # an answer the mapper cannot take fails its product, not the run
+                    why = f"the answer could not be mapped onto the taxonomy ({type(exc).__name__}: {exc})"
+                    generation = replace(generation, error=RecordError(message=why))
             latency_ms = generation.latency_ms if generation.latency_ms is not None else elapsed_ms
             parts.append(Part(request, generation, answer, latency_ms))
         return parts
+
+    def _mapped(self, request: GenerationRequest, generation: Generation) -> Any:
+        allowed = {f: {c.id for c in cands} for f, cands in request.candidates.items()}
+        facets = list(request.candidates) or self.facets
+        if generation.ids is not None:  # value ids already: checked, not parsed and mapped
+            parsed = json.loads(generation.text) if generation.text else None
+            return answer_from_ids(self.taxonomy, generation.ids, facets, allowed=allowed, parsed=parsed)
+        return self.mapper.map_answer(generation.text, facets, allowed=allowed)
 
     def result(self, parts: list[Part], backend: Backend, steps: LLMSteps | None) -> TagResult:
         """One product's result from its answered requests: one, or the category and the attribute step."""
@@ -260,3 +262,26 @@ def _merged(parsed: list[Any]) -> Any:
 def _total(counts: Iterable[int | None]) -> int | None:
     known = [c for c in counts if c is not None]
     return sum(known) if known else None
+
+
+def ask_backend(requests: Sequence[GenerationRequest], backend: Backend) -> list[Generation]:
+    """The backend's answers, one per request. A ``TagllmError`` fails every request (it says whether a retry can
+    help). Any other failure of a batch (an exception tagllm did not foresee, or not one answer per request) is
+    the backend's trouble with some product: each request is then asked alone, and only those it still fails
+    on become error records, so that one product cannot stop a run, nor every run that resumes it."""
+    try:
+        generations = list(backend.generate(requests))
+    except TagllmError as exc:
+        error = RecordError(message=f"backend {backend.name}: {exc}", is_retryable=exc.is_retryable)
+        return [Generation(error=error) for _ in requests]
+    except Exception as exc:
+        fault = f"backend {backend.name} raised {type(exc).__name__}: {exc}"
+    else:
+        if len(generations) == len(requests):
+            return generations
+        answers = "answer" if len(generations) == 1 else "answers"
+        asked = "request" if len(requests) == 1 else "requests"
+        fault = f"backend {backend.name} returned {len(generations)} {answers} for {len(requests)} {asked}"
+    if len(requests) == 1:
+        return [Generation(error=RecordError(message=fault))]
+    return [answer for request in requests for answer in ask_backend([request], backend)]

@@ -1,0 +1,109 @@
+"""A backend or an answer that fails in a way tagllm did not foresee fails the products it concerns, never the run:
+the other products of the batch are tagged, and the failed ones are error records that --resume retries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.config import TaggerConfig
+from tagllm.retrieval.index import ExampleIndex
+from tagllm.tagger import Tagger
+
+TITLES = {"jeans": "Blue denim jeans", "ring": "Gold ring", "poison": "Steel cooking pot", "dress": "Red dress"}
+
+
+class FaultyLLM(Backend):
+    """Answers each facet with its first candidate; ``fault`` says how it misbehaves on a batch holding "poison"."""
+
+    name = "faulty"
+    needs_prompt = True
+    supports_schema = True
+
+    def __init__(self, fault: str) -> None:
+        self.fault = fault
+        self.calls: list[list[str]] = []
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        ids = [r.product.id for r in requests]
+        self.calls.append(ids)
+        answers = [Generation(text=json.dumps({f: c[0].id for f, c in r.candidates.items() if c})) for r in requests]
+        if "poison" in ids:
+            if self.fault == "raises":
+                raise RuntimeError("client bug: 'NoneType' object is not subscriptable")
+            if self.fault == "short":
+                return answers[:-1]
+            if self.fault == "odd answer":
+                answers[ids.index("poison")] = Generation(text='{"category": "POISON"}')
+        return answers
+
+
+def _tagger(demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, backend: Backend, **config: Any) -> Tagger:
+    index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
+    settings = TaggerConfig(k=5, batch_size=2, facets=["category"], **config)
+    return Tagger(demo_taxonomy, index=index, embedder=embedder, backend=backend, config=settings)
+
+
+def _run(tagger: Tagger, tmp_path: Path) -> tuple[Any, dict[str, dict[str, Any]]]:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps({"id": pid, "title": title}) + "\n" for pid, title in TITLES.items()))
+    summary = tagger.tag_file(src, out)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    return summary, {r["product_id"]: r for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("raises", "backend faulty raised RuntimeError: client bug: 'NoneType' object is not subscriptable"),
+        ("short", "backend faulty returned 0 answers for 1 request"),
+    ],
+)
+def test_a_backend_failing_on_one_product_fails_that_product_only(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path, fault: str, message: str
+) -> None:
+    backend = FaultyLLM(fault)
+    summary, rows = _run(_tagger(demo_taxonomy, demo_index_dir, embedder, backend), tmp_path)
+    assert backend.calls == [["jeans", "ring"], ["poison", "dress"], ["poison"], ["dress"]]  # the batch, then each
+    assert (summary.tagged, summary.failed, summary.exit_code) == (3, 1, 1)
+    statuses = {pid: r["status"] for pid, r in rows.items()}
+    assert statuses == {"jeans": "ok", "ring": "ok", "poison": "error", "dress": "ok"}
+    assert rows["poison"]["error"]["message"] == message
+    assert summary.errors == [f"poison: {message}"]
+
+
+def test_in_routing_mode_the_product_keeps_the_default_tags(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path
+) -> None:
+    backend = FaultyLLM("raises")
+    tagger = _tagger(demo_taxonomy, demo_index_dir, embedder, backend, route_threshold=1.0)
+    summary, rows = _run(tagger, tmp_path)
+    assert (summary.tagged, summary.fell_back, summary.still_fell_back, summary.exit_code) == (4, 1, 1, 0)
+    poison = rows["poison"]
+    assert (poison["status"], poison["source"]) == ("ok", "default")
+    assert poison["routing"]["error"]["message"].startswith("backend faulty raised RuntimeError")
+    assert {rows[pid]["source"] for pid in ("jeans", "ring", "dress")} == {"llm"}
+
+
+def test_an_answer_the_mapper_cannot_take_fails_its_product_only(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tagger = _tagger(demo_taxonomy, demo_index_dir, embedder, FaultyLLM("odd answer"))
+    original = tagger.mapper.map_answer
+
+    def map_answer(text: str, *args: Any, **kwargs: Any) -> Any:
+        if "POISON" in text:
+            raise IndexError("list index out of range")
+        return original(text, *args, **kwargs)
+
+    monkeypatch.setattr(tagger.mapper, "map_answer", map_answer)
+    summary, rows = _run(tagger, tmp_path)
+    assert (summary.tagged, summary.failed) == (3, 1)
+    assert rows["poison"]["error"]["message"] == (
+        "the answer could not be mapped onto the taxonomy (IndexError: list index out of range)"
+    )
