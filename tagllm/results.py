@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagllm.backends import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
-from tagllm.errors import TagllmError
+from tagllm.errors import ConfigError, MissingDependencyError, TagllmError
 from tagllm.llm_steps import ScoredProduct, first_requests
 from tagllm.mapping.answers import answer_from_ids
 from tagllm.models import Candidate, MappingInfo, Provenance, RecordError, Rejection, Tag, TagResult
@@ -271,6 +271,8 @@ def ask_backend(requests: Sequence[GenerationRequest], backend: Backend) -> list
     on become error records, so that one product cannot stop a run, nor every run that resumes it."""
     try:
         generations = list(backend.generate(requests))
+    except (ConfigError, MissingDependencyError):
+        raise  # a setup mistake (an engine that cannot start): every product would fail alike, so the run stops
     except TagllmError as exc:
         error = RecordError(message=f"backend {backend.name}: {exc}", is_retryable=exc.is_retryable)
         return [Generation(error=error) for _ in requests]

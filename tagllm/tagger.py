@@ -297,7 +297,9 @@ class Tagger:
     # -- files -----------------------------------------------------------------------------------------------------
     def prepare(self, progress: Progress | None = None) -> None:
         """Load the embedder's weights and build each facet's label tables now instead of in the first batch, so
-        that a run's clock starts with tagging (see ``BatchScorer.prepare``)."""
+        that a run's clock starts with tagging (see ``BatchScorer.prepare``); start the LLM engine, so that one that
+        cannot start stops the run before its first product."""
+        self.backend.load()
         self.retrieval.prepare(self.facets, progress)
         gc.freeze()  # the tables live as long as the tagger: keep the collector off them, as __init__ does
 

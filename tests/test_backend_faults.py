@@ -4,6 +4,8 @@ the other products of the batch are tagged, and the failed ones are error record
 from __future__ import annotations
 
 import json
+import sys
+import types
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
+from tagllm.errors import ConfigError
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.tagger import Tagger
 
@@ -107,3 +110,38 @@ def test_an_answer_the_mapper_cannot_take_fails_its_product_only(
     assert rows["poison"]["error"]["message"] == (
         "the answer could not be mapped onto the taxonomy (IndexError: list index out of range)"
     )
+
+
+class _BrokenVLLM(types.ModuleType):
+    """vllm installed, but a package it imports on first use is not (as with vllm 0.33 without fastapi)."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise ModuleNotFoundError("No module named 'fastapi'")
+
+
+def test_an_engine_that_cannot_start_stops_the_run_before_the_first_product(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tagllm.backends.vllm import VLLMBackend
+
+    monkeypatch.setitem(sys.modules, "vllm", _BrokenVLLM("vllm"))
+    backend = VLLMBackend(model=str(tmp_path))
+    with pytest.raises(ConfigError) as error:
+        _run(_tagger(demo_taxonomy, demo_index_dir, embedder, backend), tmp_path)
+    assert str(error.value) == (
+        f"the vllm backend could not start {tmp_path}: ModuleNotFoundError: No module named 'fastapi'; "
+        "reinstall what it needs: pip install 'tagllm[vllm]'"
+    )
+    assert (tmp_path / "out.jsonl").read_text() == ""
+
+
+def test_a_setup_mistake_the_backend_finds_while_tagging_stops_the_batch_call(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any
+) -> None:
+    class Unnamed(FaultyLLM):
+        def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+            raise ConfigError("openai backend: name the model")
+
+    tagger = _tagger(demo_taxonomy, demo_index_dir, embedder, Unnamed("none"))
+    with pytest.raises(ConfigError, match="^openai backend: name the model$"):
+        tagger.tag([{"id": "a", "title": "Blue jeans"}])

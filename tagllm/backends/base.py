@@ -7,10 +7,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from tagllm.errors import ConfigError, missing_dependency
+from tagllm.errors import ConfigError, TagllmError, missing_dependency
 from tagllm.models import Candidate, ImageUse, Neighbour, Product, RecordError
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -73,6 +75,11 @@ class Backend(ABC):
         a model directory that does not exist. Cheap: loads nothing. ``get_backend`` calls it, so a run stops
         with one message before its first product instead of failing every product."""
 
+    def load(self) -> None:  # noqa: B027 - optional hook
+        """Start the engine now (weights, tokenizer) rather than on the first ``generate``: a file run calls it
+        before its first product, so that an engine that cannot start stops the run with a ConfigError naming the
+        cause instead of failing every product."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release engine resources (GPU memory, HTTP clients)."""
 
@@ -82,6 +89,20 @@ def check_installed(packages: Sequence[str], extra: str, purpose: str) -> None:
     for package in packages:
         if importlib.util.find_spec(package) is None:
             raise missing_dependency(package, extra, purpose)
+
+
+def start_engine(backend: str, model: str | None, start: Callable[[], T]) -> T:
+    """Run ``start`` (an engine's loading); an exception tagllm did not foresee (a broken install, a CUDA error,
+    weights that do not load) is a setup mistake, a ConfigError naming the backend, the model and the cause."""
+    try:
+        return start()
+    except TagllmError:
+        raise
+    except Exception as exc:
+        # an import deep inside the engine failed: the engine is installed, a package it needs is not
+        fix = f"; reinstall what it needs: pip install 'tagllm[{backend}]'" if isinstance(exc, ImportError) else ""
+        message = f"the {backend} backend could not start {model}: {type(exc).__name__}: {exc}{fix}"
+        raise ConfigError(message) from exc
 
 
 def check_model_path(model: str | None, backend: str, *, needs_config: bool = True) -> None:

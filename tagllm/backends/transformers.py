@@ -8,7 +8,14 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from tagllm.backends.base import Backend, Generation, GenerationRequest, check_installed, check_model_path
+from tagllm.backends.base import (
+    Backend,
+    Generation,
+    GenerationRequest,
+    check_installed,
+    check_model_path,
+    start_engine,
+)
 from tagllm.backends.confidence import decoded_spans, enum_ids, value_confidences
 from tagllm.errors import BackendError, ConfigError, missing_dependency
 from tagllm.models import RecordError
@@ -251,32 +258,39 @@ class TransformersBackend(Backend):
         return is_vision_model(self.model)
 
     # -- engine ----------------------------------------------------------------------------------------------
+    def load(self) -> None:
+        self._load()
+
     def _load(self) -> tuple[Any, Any]:
         torch, transformers, _ = _import_engine()
         if self._model is None:
             check_model_path(self.model, "transformers")
-            device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
-            dtype = self.dtype if self.dtype == "auto" else getattr(torch, self.dtype)
-            model_class = transformers.AutoModelForCausalLM
-            if is_vision_model(self.model):
-                self._processor = transformers.AutoProcessor.from_pretrained(
-                    self.model, trust_remote_code=self.trust_remote_code
-                )
-                self._tokenizer = self._processor.tokenizer
-                model_class = transformers.AutoModelForImageTextToText
-            else:
-                self._tokenizer = transformers.AutoTokenizer.from_pretrained(
-                    self.model, trust_remote_code=self.trust_remote_code
-                )
-            self._model = model_class.from_pretrained(
-                self.model, dtype=dtype, trust_remote_code=self.trust_remote_code
-            ).to(device)
-            self._model.eval()
+            start_engine("transformers", self.model, lambda: self._load_model(torch, transformers))
         tokenizer = self._tokenizer
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         tokenizer.padding_side = "left"  # decoder-only models continue from the right edge
         return self._model, tokenizer
+
+    def _load_model(self, torch: Any, transformers: Any) -> None:
+        """The tokenizer (or a vision model's processor) and the model, on its device."""
+        device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        dtype = self.dtype if self.dtype == "auto" else getattr(torch, self.dtype)
+        model_class = transformers.AutoModelForCausalLM
+        if is_vision_model(self.model):
+            self._processor = transformers.AutoProcessor.from_pretrained(
+                self.model, trust_remote_code=self.trust_remote_code
+            )
+            self._tokenizer = self._processor.tokenizer
+            model_class = transformers.AutoModelForImageTextToText
+        else:
+            self._tokenizer = transformers.AutoTokenizer.from_pretrained(
+                self.model, trust_remote_code=self.trust_remote_code
+            )
+        self._model = model_class.from_pretrained(self.model, dtype=dtype, trust_remote_code=self.trust_remote_code).to(
+            device
+        )
+        self._model.eval()
 
     def _vocab_size(self) -> int:
         out = self._model.get_output_embeddings()

@@ -13,6 +13,7 @@ from tagllm.backends.base import (
     check_installed,
     check_model_path,
     content_parts,
+    start_engine,
 )
 from tagllm.backends.confidence import decoded_spans, enum_ids, value_confidences
 from tagllm.backends.transformers import chat_text, defuse_special_tokens, is_vision_model
@@ -150,11 +151,14 @@ class VLLMBackend(Backend):
         kwargs.update(self.engine_args)
         return kwargs
 
+    def load(self) -> None:
+        self._load()
+
     def _load(self) -> Any:
         if self._llm is None:
             vllm = _import_vllm()
             check_model_path(self.model, "vllm", needs_config=False)
-            self._llm = vllm.LLM(**self.engine_kwargs())
+            self._llm = start_engine("vllm", self.model, lambda: vllm.LLM(**self.engine_kwargs()))
         if self._tokenizer is None:
             self._tokenizer = self._llm.get_tokenizer()
         return self._llm
