@@ -30,6 +30,7 @@ _JSONL_HEAD = re.compile(rb'^\{"product_id":("(?:[^"\\]|\\.)*"),"status":"(ok|er
 _FELL_BACK_MARK = b'"source":"default","routing":{'  # where a JSONL row's routing starts when the default's tags stayed
 OK, ERROR, FELL_BACK = "ok", "error", "fell_back"  # a row's outcome; fell_back: ok, but the LLM it was routed to failed
 FELL_BACK_NOTE = "the LLM failed, the default's tags were kept: "
+NOT_OURS = "is this the output of tagllm generate? write to a new file instead"
 
 
 def outcome(result: TagResult) -> str:
@@ -148,9 +149,9 @@ def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int]]:
                 product_id, status = data["product_id"], data["status"]
                 failure = (data.get("routing") or {}).get("error") if status == OK else None
             except (ValueError, KeyError, TypeError, AttributeError):
+                hint = _looks_like(line, "csv") if lineno == 1 else None
                 raise InputError(
-                    f"{path}:{lineno}: not a result row, so --resume cannot tell what is done; "
-                    "is this the output of tagllm generate? write to a new file instead"
+                    f"{path}:{lineno}: not a result row, so --resume cannot tell what is done; {hint or NOT_OURS}"
                 ) from None
             yield str(product_id), FELL_BACK if failure else OK if status == OK else ERROR, line, offset
 
@@ -182,6 +183,8 @@ def csv_rows(path: Path, state: OutputState | None = None) -> Iterator[tuple[str
             except csv.Error as exc:
                 if "unexpected end of data" in str(exc):
                     return  # a quoted cell cut off by the kill
+                if header is None and (hint := _looks_like(b"".join(taken), "jsonl")):
+                    raise InputError(f"{path}: not a CSV output of tagllm generate; {hint}") from None
                 raise InputError(f"{path}:{reader.line_num}: not a CSV row tagllm wrote ({exc})") from None
             if row is None:
                 return
@@ -195,13 +198,22 @@ def csv_rows(path: Path, state: OutputState | None = None) -> Iterator[tuple[str
                 if state is not None:
                     state.header, state.complete_bytes = row, offset
                 if "product_id" not in row or "status" not in row:
-                    raise InputError(f"{path}: no product_id and status columns; is it the output of tagllm generate?")
+                    hint = _looks_like(raw, "jsonl") or NOT_OURS
+                    raise InputError(f"{path}: no product_id and status columns; {hint}")
                 pid, status = row.index("product_id"), row.index("status")
                 error = row.index("error") if "error" in row else None
                 continue
             if len(row) != len(header):
                 raise InputError(f"{path}:{reader.line_num}: {len(row)} cells where the header has {len(header)}")
             yield row[pid], _outcome(row[status], row[error] if error is not None else None), raw, offset
+
+
+def _looks_like(first: bytes, fmt: str) -> str | None:
+    """What to do when an output's first row is one tagllm writes in the other format (``fmt``), else None."""
+    looks = first.startswith(b'{"product_id":') if fmt == "jsonl" else first.startswith(b"product_id,")
+    if not looks:
+        return None
+    return f"it looks like a {fmt.upper()} output of tagllm generate: resume with --output-format {fmt}"
 
 
 def _outcome(status: Any, error: Any) -> str:

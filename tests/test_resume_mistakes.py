@@ -1,0 +1,49 @@
+"""--resume onto a file that is not the output it expects is refused before anything is tagged, saying why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tagllm.errors import InputError
+from tagllm.io import ResultWriter
+from tagllm.models import TagResult
+
+
+def _output(path: Path, fmt: str) -> Path:
+    writer = ResultWriter(path, format=fmt, facets=["category"])
+    writer.write([TagResult(product_id="p1")])
+    writer.close()
+    return path
+
+
+def test_a_csv_output_resumed_as_jsonl_names_the_format_it_has(tmp_path: Path) -> None:
+    out = _output(tmp_path / "tags.out", "csv")
+    with pytest.raises(InputError) as error:
+        ResultWriter(out, format="jsonl", facets=["category"], resume=True)
+    assert str(error.value) == (
+        f"{out}:1: not a result row, so --resume cannot tell what is done; it looks like a CSV output of "
+        "tagllm generate: resume with --output-format csv"
+    )
+
+
+def test_a_jsonl_output_resumed_as_csv_names_the_format_it_has(tmp_path: Path) -> None:
+    out = _output(tmp_path / "tags.out", "jsonl")
+    with pytest.raises(InputError) as error:
+        ResultWriter(out, format="csv", facets=["category"], resume=True)
+    assert str(error.value) == (
+        f"{out}: not a CSV output of tagllm generate; it looks like a JSONL output of tagllm generate: "
+        "resume with --output-format jsonl"
+    )
+
+
+def test_a_file_tagllm_did_not_write_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "notes.csv"
+    out.write_text("name,price\nshirt,10\n")
+    with pytest.raises(InputError) as error:
+        ResultWriter(out, facets=["category"], resume=True)
+    assert str(error.value) == (
+        f"{out}: no product_id and status columns; is this the output of tagllm generate? write to a new file instead"
+    )
+    assert out.read_text() == "name,price\nshirt,10\n"  # untouched
