@@ -4,6 +4,7 @@ the other products of the batch are tagged, and the failed ones are error record
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import types
 from collections.abc import Sequence
@@ -145,3 +146,22 @@ def test_a_setup_mistake_the_backend_finds_while_tagging_stops_the_batch_call(
     tagger = _tagger(demo_taxonomy, demo_index_dir, embedder, Unnamed("none"))
     with pytest.raises(ConfigError, match="^openai backend: name the model$"):
         tagger.tag([{"id": "a", "title": "Blue jeans"}])
+
+
+def test_an_openai_server_that_is_not_there_stops_the_run_before_the_first_product(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path
+) -> None:
+    pytest.importorskip("httpx", reason="needs the openai extra: pip install 'tagllm[openai]'")
+    from tagllm.backends.openai import OpenAIBackend
+
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    backend = OpenAIBackend(model="m", base_url=url)
+    try:
+        with pytest.raises(ConfigError) as error:
+            _run(_tagger(demo_taxonomy, demo_index_dir, embedder, backend), tmp_path)
+    finally:
+        backend.close()
+    assert str(error.value).startswith(f"openai backend: nothing answers at {url} (ConnectError: ")
+    assert str(error.value).endswith("); start the server, or pass its address with --base-url")

@@ -167,6 +167,21 @@ class OpenAIBackend(Backend):
             thread.join()
         loop.close()
 
+    def load(self) -> None:
+        """Nothing listening at the server's address (a wrong --base-url, a server not started) is a setup mistake:
+        every product would fail after its retries. A server that answers, even with an error, is left to them."""
+        self._run(self._reach())
+
+    async def _reach(self) -> None:
+        httpx = _httpx()
+        try:
+            await asyncio.wait_for(self._http().get("/models"), self.timeout)
+        except httpx.ConnectError as exc:
+            raise ConfigError(
+                f"openai backend: nothing answers at {self.base_url} ({type(exc).__name__}: {exc}); start the "
+                "server, or pass its address with --base-url"
+            ) from None
+
     async def _discover(self) -> None:
         """Ask the server what it is (vLLM says so in ``owned_by``) and, when no model was named, which it serves."""
         if self.server != "auto" and self.model:
