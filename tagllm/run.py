@@ -87,6 +87,7 @@ def run_file(
     records = source if isinstance(source, RecordSource) else RecordSource(source, format=input_format, columns=columns)
     _refuse_same_file(records, target)
     records.peek(1)  # an empty input fails here, before the output is touched
+    # the output is checked (and an earlier run's read, to resume) here, and touched only once setup is done
     writer = ResultWriter(
         target, format=output_format, facets=tagger.facets, keep_columns=keep_columns, provenance=provenance,
         resume=resume,
@@ -97,7 +98,8 @@ def run_file(
     if root is None and not records.is_stdin:
         tagger.image_root = Path(str(records.source)).resolve().parent  # the file's relative image paths start there
     try:
-        tagger.prepare(progress)
+        tagger.prepare(progress)  # a setup mistake stops here, and an earlier run's output is left as it was
+        writer.open()
         summary.startup_seconds = time.perf_counter() - started
         tagging = time.perf_counter()
         try:
@@ -108,7 +110,8 @@ def run_file(
         except KeyboardInterrupt:
             summary.interrupted = True
     finally:
-        writer.close()  # on Ctrl-C too: what was tagged stays, one row per product
+        if writer.is_open:  # not when setup failed: the output is as an earlier run left it
+            writer.close()  # on Ctrl-C too: what was tagged stays, one row per product
         if root is None and not records.is_stdin:
             tagger.image_root = None
         summary.still_failed = len(writer.state.failed)

@@ -133,7 +133,26 @@ def test_an_engine_that_cannot_start_stops_the_run_before_the_first_product(
         f"the vllm backend could not start {tmp_path}: ModuleNotFoundError: No module named 'fastapi'; "
         "reinstall what it needs: pip install 'tagllm[vllm]'"
     )
-    assert (tmp_path / "out.jsonl").read_text() == ""
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv", "parquet"])
+def test_a_run_that_stops_at_setup_leaves_the_earlier_output_as_it_was(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    suffix: str,
+) -> None:  # fmt: skip
+    from tagllm.backends.vllm import VLLMBackend
+
+    src, out = tmp_path / "in.jsonl", tmp_path / f"out.{suffix}"
+    src.write_text("".join(json.dumps({"id": pid, "title": title}) + "\n" for pid, title in TITLES.items()))
+    _tagger(demo_taxonomy, demo_index_dir, embedder, FaultyLLM("none")).tag_file(src, out)
+    earlier = out.read_bytes()
+    monkeypatch.setitem(sys.modules, "vllm", _BrokenVLLM("vllm"))
+    broken = _tagger(demo_taxonomy, demo_index_dir, embedder, VLLMBackend(model=str(tmp_path)))
+    with pytest.raises(ConfigError):
+        broken.tag_file(src, out)  # a fresh run, not --resume: it would replace the output, had it started
+    assert out.read_bytes() == earlier
+    assert len(earlier) > 100
 
 
 def test_a_setup_mistake_the_backend_finds_while_tagging_stops_the_batch_call(

@@ -90,7 +90,8 @@ class ResultWriter:
     file per batch under ``OUTPUT.parts/``, merged into OUTPUT in row groups when the writer closes. With
     ``resume``, what an earlier run wrote is kept (``state`` says which products are done) and new rows are added;
     ``close`` then leaves one row per product id. ``provenance=False`` leaves the provenance out of JSONL rows and
-    Parquet's ``result_json``; ``keep_columns`` are input columns carried into each row.
+    Parquet's ``result_json``; ``keep_columns`` are input columns carried into each row. Creating a writer checks
+    the output (and reads it, to resume) without changing it; ``open`` (or the first ``write``) starts writing.
     """
 
     def __init__(
@@ -117,39 +118,53 @@ class ResultWriter:
         self._written = 0  # bytes of the file that whole batches fill
         self._writing = False  # a batch is being written (still True at close: Ctrl-C cut it short)
         self._dropped: frozenset[str] = frozenset()  # products whose rows close leaves out
+        self._resume = resume
+        self._opened = False
         if self.is_stdout:
             if resume:
                 raise InputError("--resume needs an output file (-o FILE): results on stdout cannot be resumed")
             if self.format == "parquet":
                 raise InputError("Parquet cannot be written to stdout; give an output file (-o FILE)")
-        else:
-            self.target.parent.mkdir(parents=True, exist_ok=True)
-            if resume:
-                self.state = scan_output(self.target, self.format)
-            else:
-                remove_output(self.target, self.format)
-        columns = list(table_row(TagResult(product_id=""), facets, dict.fromkeys(self.keep_columns)))
+        elif resume:
+            self.state = scan_output(self.target, self.format)
+        self._columns = list(table_row(TagResult(product_id=""), facets, dict.fromkeys(self.keep_columns)))
         if self.format == "parquet":
             self._schema = parquet_schema(facets, self.keep_columns)
             if self.state.schema is not None and not self.state.schema.equals(self._schema):
                 self._refuse(self.state.schema.names, self._schema.names)
+        elif self.format == "csv" and self.state.header is not None and self.state.header != self._columns:
+            self._refuse(self.state.header, self._columns)
+
+    @property
+    def is_open(self) -> bool:
+        return self._opened
+
+    def open(self) -> None:
+        """Start writing: a fresh run replaces the output only now, so a run that stops at setup (``Tagger.prepare``)
+        leaves what an earlier run wrote as it was. ``write`` opens a writer that is not open yet."""
+        if self._opened:
+            return
+        self._opened = True
+        if not self.is_stdout:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            if not self._resume:
+                remove_output(self.target, self.format)
+        if self.format == "parquet":
             parts = part_files(self.target)
             self._part = int(parts[-1].stem.removeprefix("part-")) if parts else 0
             parts_dir(self.target).mkdir(exist_ok=True)
             return
-        if self.format == "csv" and self.state.header is not None and self.state.header != columns:
-            self._refuse(self.state.header, columns)
         if self.is_stdout:
             self._stream = sys.stdout
         else:
-            if resume:
+            if self._resume:
                 cut_torn_row(self.target, self.state)
-            self._stream = self.target.open("a" if resume else "w", encoding="utf-8", newline="")
+            self._stream = self.target.open("a" if self._resume else "w", encoding="utf-8", newline="")
         if self.format == "csv":
-            self._csv = csv.DictWriter(self._stream, fieldnames=columns)
+            self._csv = csv.DictWriter(self._stream, fieldnames=self._columns)
             if self.state.header is None:
                 self._csv.writeheader()
-                self.state.header = columns
+                self.state.header = self._columns
         self._stream.flush()
         self._written = self._size()
 
@@ -166,6 +181,7 @@ class ResultWriter:
         """Write a batch of results; ``kept[i]`` holds the input columns carried into result i's row."""
         if not results:
             return
+        self.open()
         self._writing = True
         if self.format == "parquet":
             self._write_part(results, kept)
@@ -215,6 +231,7 @@ class ResultWriter:
 
     def close(self) -> None:
         """Finish the output: one row per product id, Parquet parts merged into the file."""
+        self.open()
         if self._stream is not None and self._stream is not sys.stdout:
             self._stream.close()
         self._stream = None
