@@ -15,18 +15,10 @@ from tagllm.mapping.colours import ColourStage
 from tagllm.mapping.derived import DerivedStage
 from tagllm.mapping.embedding import EmbeddingStage
 from tagllm.mapping.fuzzy import FuzzyStage
-from tagllm.mapping.lookup import (
-    AliasStage,
-    ExactStage,
-    GuardStage,
-    IdStage,
-    NormalizedStage,
-    PathStage,
-    ScreenStage,
-    SynonymStage,
-    TranslationStage,
-)
+from tagllm.mapping.lookup import AliasStage, ExactStage, IdStage, NormalizedStage, SynonymStage, TranslationStage
+from tagllm.mapping.paths import PathStage
 from tagllm.mapping.repeats import general_value
+from tagllm.mapping.screening import GuardStage, ScreenStage
 from tagllm.mapping.tables import load_tables
 from tagllm.taxonomy import Taxonomy, Value
 
