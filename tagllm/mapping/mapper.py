@@ -113,12 +113,13 @@ class Mapper:
         """The stages that read a phrase as names (a swapped word is a guess under the head's bar): what the modifier
         and paraphrase stages look their phrases up with ("kids bike helmet" -> "bike helmet" -> bicycle helmet)."""
         if use_lexicon:
+            from tagllm.mapping.leads import LeadStage
             from tagllm.mapping.lexical import LexicalStage
             from tagllm.mapping.swaps import SwapStage
 
             self.lexical = LexicalStage(self)
             swap = SwapStage(self, self.lexical)
-            self.stages += [self.lexical, swap]
+            self.stages += [self.lexical, swap, LeadStage(self)]
             self.naming += [self.lexical, swap]
         from tagllm.mapping.modifiers import ModifierStage
         from tagllm.mapping.paraphrase import ParaphraseStage
