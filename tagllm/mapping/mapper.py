@@ -51,8 +51,8 @@ class Mapper:
     """Maps free text onto one taxonomy through a chain of stages (``self.stages``), cheapest first.
 
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ guard ▸ colour ▸
-    lexical ▸ swap ▸ modifier ▸ paraphrase ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the stages
-    before it left open, and decides those it can.
+    lexical ▸ swap ▸ lead ▸ modifier ▸ paraphrase ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the
+    stages before it left open, and decides those it can.
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
