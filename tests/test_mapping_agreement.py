@@ -62,8 +62,8 @@ def mapper() -> Mapper:
         ("category", "kettle", None),  # WordNet's kettle is a boiler; the taxonomy's Electric Kettles is far nearer
         ("category", "velvet sofa", ("sofas", "modifier")),  # a material before the head, though Velvet is a category
         ("category", "14 inch laptop", ("laptops", "modifier")),  # a unit after a number measures the thing
-        ("closure-type", "toggle fastening", ("c-toggle", "modifier")),  # WordNet: closures are fasteners
-        ("heel-height-type", "very high heels", ("h-very high", "modifier")),  # the value named inside the phrase
+        ("closure-type", "toggle fastening", ("c-toggle", "lead")),  # the value first, a class word after it
+        ("heel-height-type", "very high heels", ("h-very high", "lead")),  # the value named by the first words
     ],
 )
 def test_rules_checked_and_word_rules(mapper: Mapper, facet: str, text: str, expected: object) -> None:

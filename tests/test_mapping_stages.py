@@ -153,8 +153,8 @@ def test_facet_rules_give_values_more_names(mapper: Mapper, facet: str, text: st
         ("color", "red pink", "no value of facet 'color' is close enough"),  # two colours: no guess
         ("fabric", "100% organic cotton", ("cotton", "modifier")),
         ("fabric", "genuine leather", ("leather", "modifier")),
-        ("sleeve-length-type", "cap-sleeved", ("cap", "modifier")),
-        ("sleeve-length-type", "short sleeves", ("short", "modifier")),
+        ("sleeve-length-type", "cap-sleeved", ("cap", "lead")),
+        ("sleeve-length-type", "short sleeves", ("short", "lead")),
         ("color", "pale", "only describes a value ('pale'), names none of facet 'color'"),
         ("fabric", "100% genuine", "only describes a value ('100 genuine'), names none of facet 'fabric'"),
     ],
@@ -182,7 +182,8 @@ def test_a_stage_can_be_removed_and_each_is_measured() -> None:
     m = Mapper(shop(), use_embeddings=False)
     names = [s.name for s in m.stages]
     assert names == ["screen", "id", "exact", "normalized", "synonym", "alias", "derived", "translation", "path",
-                     "zh_head", "guard", "colour", "lexical", "swap", "modifier", "paraphrase", "fuzzy"]  # fmt: skip
+                     "zh_head", "guard", "colour", "lexical", "swap", "lead", "modifier", "paraphrase",
+                     "fuzzy"]  # fmt: skip
     m.map(["Red", "aubergine", "XL"], "category")
     assert (m.stats["exact"].seen, m.stats["exact"].accepted) == (3, 0)
     assert m.stats["lexical"].accepted == 1

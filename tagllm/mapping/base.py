@@ -20,6 +20,7 @@ METHODS = (
     "colour",
     "lexical",
     "swap",
+    "lead",
     "modifier",
     "paraphrase",
     "fuzzy",

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.keys import stem
-from tagllm.mapping.lexical import GENERIC
+from tagllm.mapping.landing import GENERIC
 from tagllm.text import normalize
 
 if TYPE_CHECKING:

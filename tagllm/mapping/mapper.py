@@ -15,18 +15,10 @@ from tagllm.mapping.colours import ColourStage
 from tagllm.mapping.derived import DerivedStage
 from tagllm.mapping.embedding import EmbeddingStage
 from tagllm.mapping.fuzzy import FuzzyStage
-from tagllm.mapping.lookup import (
-    AliasStage,
-    ExactStage,
-    GuardStage,
-    IdStage,
-    NormalizedStage,
-    PathStage,
-    ScreenStage,
-    SynonymStage,
-    TranslationStage,
-)
+from tagllm.mapping.lookup import AliasStage, ExactStage, IdStage, NormalizedStage, SynonymStage, TranslationStage
+from tagllm.mapping.paths import PathStage
 from tagllm.mapping.repeats import general_value
+from tagllm.mapping.screening import GuardStage, ScreenStage
 from tagllm.mapping.tables import load_tables
 from tagllm.taxonomy import Taxonomy, Value
 
@@ -59,8 +51,8 @@ class Mapper:
     """Maps free text onto one taxonomy through a chain of stages (``self.stages``), cheapest first.
 
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ guard ▸ colour ▸
-    lexical ▸ swap ▸ modifier ▸ paraphrase ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the stages
-    before it left open, and decides those it can.
+    lexical ▸ swap ▸ lead ▸ modifier ▸ paraphrase ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the
+    stages before it left open, and decides those it can.
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
@@ -121,12 +113,13 @@ class Mapper:
         """The stages that read a phrase as names (a swapped word is a guess under the head's bar): what the modifier
         and paraphrase stages look their phrases up with ("kids bike helmet" -> "bike helmet" -> bicycle helmet)."""
         if use_lexicon:
+            from tagllm.mapping.leads import LeadStage
             from tagllm.mapping.lexical import LexicalStage
             from tagllm.mapping.swaps import SwapStage
 
             self.lexical = LexicalStage(self)
             swap = SwapStage(self, self.lexical)
-            self.stages += [self.lexical, swap]
+            self.stages += [self.lexical, swap, LeadStage(self)]
             self.naming += [self.lexical, swap]
         from tagllm.mapping.modifiers import ModifierStage
         from tagllm.mapping.paraphrase import ParaphraseStage

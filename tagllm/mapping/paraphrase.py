@@ -28,6 +28,8 @@ STOPS = frozenset({"for", "to", "that", "which", "who", "when", "while", "in", "
 PREPOSITIONS = frozenset({"from", "on", "in", "at", "over", "under", "into"})
 VOWELS = frozenset("aeiou")
 MIN_WORDS = 3
+NAMES = frozenset({"exact", "normalized", "synonym", "alias", "translation"})
+"""The methods that find a value by one of its names, not by a reading of WordNet."""
 
 
 class ParaphraseStage(Stage):
@@ -52,43 +54,54 @@ class ParaphraseStage(Stage):
         # "machine that toasts bread": no "bread toaster" in the taxonomy; the agent noun alone names the thing
         agents = {raw: found for raw in plans if raw not in named and (found := agent_nouns(batch.text(raw)))}
         named |= self._named(agents, facet)
-        queries = [(batch.text(raw), vid) for raw, ids in named.items() for vid in ids]
+        queries = [(batch.text(raw), vid) for raw, tiers in named.items() for ids in tiers for vid in ids]
         scores = iter(agreements(self.m, queries, facet, HEAD_AGREEMENT, HEAD_TRAIL))
-        for raw, ids in named.items():
-            kept = [(vid, score) for vid in ids if (score := next(scores)) is not None]
+        for raw, tiers in named.items():
+            passed = [[(vid, score) for vid in ids if (score := next(scores)) is not None] for ids in tiers]
+            # the rewrites that keep the object first; when the embedder disowns all they name, the others
+            kept = next((tier for tier in passed if tier), [])
             if len(kept) == 1:
                 vid, score = kept[0]
                 batch.done[raw] = self.m.accept(raw, facet, self.m.values[vid], self.name, round(score, 4))
-            elif ids:
-                batch.candidates.setdefault(raw, tuple(ids))
+            elif tiers[0]:
+                batch.candidates.setdefault(raw, tuple(tiers[0]))
 
-    def _named(self, plans: dict[str, list[str]], facet: str) -> dict[str, list[str]]:
-        """The values each string's rewrites name (by the table and lexical stages), in the rewrites' order."""
+    def _named(self, plans: dict[str, list[str]], facet: str) -> dict[str, tuple[list[str], list[str]]]:
+        """The values each string's rewrites name (by the table and lexical stages), in the rewrites' order: those
+        named by a rewrite that keeps what the thing acts on, then the others (none when a rewrite with the object
+        named a value by name, or several: "tooth brush" is ambiguous, and the bare "cleaning brush" decides
+        nothing)."""
         looked = self.m.lookup({r for found in plans.values() for r in found}, facet, self.stages)
-        named: dict[str, list[str]] = {}
+        named: dict[str, tuple[list[str], list[str]]] = {}
         for raw, found in plans.items():
             ids: list[str] = []
             with_object: list[str] = []  # named by a rewrite that keeps what the thing acts on
             head = set(_before_link(raw))
             object_named = False  # a rewrite with the object named one value or several
+            object_firm = False  # ... several, or one by its name (not WordNet's guess)
             for rewrite in found:
                 outcome = looked.done.get(rewrite)
                 if outcome is None or outcome.mapped.value is None and not outcome.candidates:
                     continue
                 has_object = any(w not in head and not w.endswith("ing") for w in rewrite.split())
                 object_named |= has_object
+                object_firm |= has_object and (outcome.mapped.value is None or outcome.mapped.method in NAMES)
                 if outcome.mapped.value is None:
                     continue
                 vid = outcome.mapped.value.id
                 ids += [vid] if vid not in ids else []
                 if has_object and vid not in with_object:
                     with_object.append(vid)
-            # "rack for drying dishes": "dish rack" says more than "drying rack", which drops the dishes; "brush for
-            # cleaning teeth": "tooth brush" names two values, so the bare "cleaning brush" decides nothing
+            # "rack for drying dishes": "dish rack" names Dish Racks and says more than "drying rack", which drops the
+            # dishes; but "rack for drying clothes": "clothes dryer" is only WordNet's reading of Dryers, which the
+            # embedder disowns, and "drying rack" stands
             if object_named:
-                ids = with_object
-            if ids:
-                named[raw] = ids
+                rest = [] if object_firm else [v for v in ids if v not in with_object]
+                tiers = (with_object, rest)
+            else:
+                tiers = (ids, [])
+            if tiers[0] or tiers[1]:
+                named[raw] = tiers
         return named
 
 
@@ -127,6 +140,7 @@ def rewrites(text: str) -> list[str]:
             out += [obj + [agent] for agent in _agents(verb)]
             out += [obj[-1:] + [agent] for agent in _agents(verb)]
             out += [obj + head, obj[-1:] + head, [*obj, doing, *head]]
+            out += [obj[:1] + head] if len(obj) > 1 else []  # "bag for carrying golf clubs" -> "golf bag"
         elif len(rest) > 2 and rest[1] in PREPOSITIONS:
             out.append(_phrase(rest[2:]) + head)  # "fan that hangs from the ceiling" -> "ceiling fan"
         if not obj or words[link] == "for":  # "chair that rocks" -> "rocking chair", "pin for rolling" -> "rolling pin"

@@ -1,0 +1,93 @@
+"""The stages that reject what is no tag: input screening first, and before any guess the guard."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.keys import CONTROL, FORMAT, SURROGATE, scripts
+from tagllm.parsing import trim
+
+if TYPE_CHECKING:
+    from tagllm.mapping.mapper import Mapper
+
+MAX_TAG_CHARS = 300
+"""A tag longer than this is not a tag (the longest Shopify path is about 150 characters)."""
+MAX_FUZZY_WORDS = 12
+"""A string of more words that matched nothing exactly is a sentence, not a tag: no guess of any kind."""
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass)\b.{0,60}\b(instruction|rule|prompt|previous|above|constraint|"
+    r"taxonomy|system)s?\b|\b(you are|you must|you should|act as|pretend|system prompt|jailbreak)\b|"
+    r"\b(output|respond with|reply with|answer with|print|return|say|write)\b.{0,40}\b(instead|only|regardless|"
+    r"anyway|no matter)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+class ScreenStage(Stage):
+    """Rejects what is not a tag at all (empty, too long, control characters, broken Unicode); drops zero-width
+    marks."""
+
+    name = "screen"
+
+    def __init__(self, mapper: Mapper) -> None:
+        self.m = mapper
+
+    def run(self, batch: Batch) -> None:
+        facet = batch.facet
+        for raw in batch.open():
+            text = trim(raw)  # not str.strip(): a record separator at the end of a cell is a control character
+            if not text:
+                batch.done[raw] = self.m.reject(raw, facet, "empty string")
+                continue
+            if len(text) > MAX_TAG_CHARS:
+                reason = f"too long for a tag ({len(text)} characters)"
+                batch.done[raw] = self.m.reject(raw[:MAX_TAG_CHARS], facet, reason)
+                continue
+            if not text.isprintable():  # one C-speed check for the common case; the regexes only when it fails
+                if CONTROL.search(text):
+                    batch.done[raw] = self.m.reject(raw, facet, "contains control characters")
+                    continue
+                if SURROGATE.search(text):
+                    batch.done[raw] = self.m.reject(raw, facet, "not valid Unicode (a lone surrogate)")
+                    continue
+                if FORMAT.search(text):  # zero-width spaces and soft hyphens come with copy-paste; they mean nothing
+                    text = trim(FORMAT.sub("", text))
+                    if not text:
+                        batch.done[raw] = self.m.reject(raw, facet, "empty string")
+                        continue
+            batch.clean[raw] = text
+
+
+class GuardStage(Stage):
+    """Before any guess: rejects strings with no letters, in a script the taxonomy has no labels in, instructions,
+    and sentences (more than 12 words)."""
+
+    name = "guard"
+
+    def __init__(self, mapper: Mapper) -> None:
+        self.m = mapper
+
+    def run(self, batch: Batch) -> None:
+        facet = batch.facet
+        for raw in batch.fresh():
+            text = batch.text(raw)
+            found = scripts(unicodedata.normalize("NFKC", text))
+            if not found:
+                batch.done[raw] = self.m.reject(raw, facet, "no letters: not a tag")
+                continue
+            unknown = found - self.m.known_scripts
+            if unknown and not found & self.m.known_scripts:
+                what = ", ".join(sorted(s.title() for s in unknown))
+                reason = f"written in a script the taxonomy has no labels for ({what})"
+                batch.done[raw] = self.m.reject(raw, facet, reason)
+                continue
+            if _INSTRUCTION.search(text):
+                batch.done[raw] = self.m.reject(raw, facet, "looks like an instruction, not a tag")
+                continue
+            words = len(text.split())
+            if words > MAX_FUZZY_WORDS:
+                reason = f"too long for a tag ({words} words) and matches no value"
+                batch.done[raw] = self.m.reject(raw, facet, reason)
