@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,12 +28,12 @@ from tagllm.io import as_product, check_batch, error_id
 from tagllm.llm_steps import LLMSteps, ScoredProduct, first_requests
 from tagllm.models import Product, RecordError, TagResult
 from tagllm.results import ResultBuilder
-from tagllm.retrieval.embedder import Embedder
+from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
 from tagllm.retrieval.image_index import Photos
 from tagllm.retrieval.index import ExampleIndex
+from tagllm.retrieval.recent import RecentVectors
 from tagllm.scoring import BatchScorer
 from tagllm.taxonomy import Taxonomy, load_taxonomy
-from tagllm.windows import Window, encoded_windows
 
 if TYPE_CHECKING:
     from tagllm.io import RecordSource
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
     from tagllm.run import RunSummary
 
 atexit.register(gc.unfreeze)  # what a Tagger freezes is still freed at interpreter shutdown (native libraries check)
+
+# The first window of a run is small so its results are out within seconds; windows then double up to ENCODE_WINDOW.
+FIRST_WINDOW = 256
 
 
 class Tagger:
@@ -166,13 +170,20 @@ class Tagger:
     ) -> Iterator[list[TagResult]]:
         """Tag products batch by batch; each list holds one batch's results, in order, one per product.
 
-        Texts are encoded one window at a time, the next window on a background thread while this one is scored
-        (``tagllm.windows``). ``progress(done, total)`` follows the encoding of each window.
+        Texts are encoded one window at a time (one call sorts its texts by length, so they pad little); windows
+        grow from FIRST_WINDOW to ENCODE_WINDOW so that the first results come within seconds, not after the
+        whole first window is encoded. ``progress(done, total)`` follows the encoding of each window.
         """
         check_batch(products)
         size = batch_size or self.config.batch_size
-        for window in encoded_windows(products, self.retrieval, size, progress):
-            yield from self._batches(window, size)
+        iterator = iter(products)
+        seen = 0
+        window_size = min(FIRST_WINDOW, max(size, ENCODE_WINDOW))
+        recent = RecentVectors(self.embedder)  # a text repeated in a later window is not encoded again
+        while window := list(itertools.islice(iterator, window_size)):
+            yield from self._batches(window, size, recent, first=seen, progress=progress)
+            seen += len(window)
+            window_size = min(2 * window_size, max(size, ENCODE_WINDOW))
 
     def tag_batch(
         self,
@@ -199,15 +210,28 @@ class Tagger:
                 results[i] = result
         return [r for r in results if r is not None]
 
-    def _batches(self, window: Window, size: int) -> Iterator[list[TagResult]]:
-        """Tag an encoded window batch by batch (its photos are loaded and encoded on other threads)."""
-        encoded = window.photos.result() if window.photos is not None else None
+    def _batches(
+        self,
+        items: Sequence[Product | dict[str, Any] | RecordError],
+        size: int,
+        recent: RecentVectors,
+        *,
+        first: int = 0,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator[list[TagResult]]:
+        """Tag ``items`` batch by batch, their texts encoded beforehand in one call (see ENCODE_WINDOW) while their
+        photos load and encode on other threads."""
+        converted = [self.retrieval.visible(as_product(item, first + i)) for i, item in enumerate(items)]
+        products = [p for p in converted if isinstance(p, Product)]
+        photos = self.retrieval.photos_async(products)
+        vectors = recent.encode([p.text() for p in products], progress=progress)
+        encoded = photos.result() if photos is not None else None
         row = 0
-        for start in range(0, len(window.items), size):
-            batch = window.items[start : start + size]
+        for start in range(0, len(converted), size):
+            batch = converted[start : start + size]
             valid = sum(isinstance(p, Product) for p in batch)
             part = encoded.slice(row, row + valid) if encoded is not None else None
-            yield self.tag_batch(batch, vectors=window.vectors[row : row + valid], photos=part)
+            yield self.tag_batch(batch, vectors=vectors[row : row + valid], photos=part)
             row += valid
 
     def requests(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from typing import IO, Any
 
@@ -83,8 +82,7 @@ STAGES = {
 
 class StderrProgress:
     """One self-overwriting status line per stage on stderr, with counts and rate, only on a terminal: piped
-    output, logs and ``-q`` get none. ``encode`` reports (a tagging window being embedded) ride on the tag line; they
-    come from the thread that encodes the next window while this one is tagged, hence the lock."""
+    output, logs and ``-q`` get none. ``encode`` reports (a tagging window being embedded) ride on the tag line."""
 
     REDRAW_SECONDS = 0.2
 
@@ -99,15 +97,10 @@ class StderrProgress:
         self._done = 0
         self._total: int | None = None
         self._encoding = ""
-        self._lock = threading.Lock()
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if not self.enabled:
             return
-        with self._lock:
-            self._report(stage, done, total)
-
-    def _report(self, stage: str, done: int, total: int | None) -> None:
         now = time.monotonic()
         encoding = ""
         if stage == "encode":  # the products of the next window are being embedded before they are tagged
@@ -145,10 +138,9 @@ class StderrProgress:
 
     def done(self) -> None:
         """End the current line (showing its last count): what is printed next starts on a line of its own."""
-        with self._lock:
-            if self.enabled:
-                self._finish_line()
-            self._stage = ""
+        if self.enabled:
+            self._finish_line()
+        self._stage = ""
 
 
 TYPE_NAMES = {"str": "TEXT", "int": "N", "float": "NUMBER", "Path": "PATH", "list[str]": "TEXT", "list[Path]": "PATH"}

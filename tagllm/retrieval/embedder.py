@@ -5,7 +5,6 @@ by PyTorch or, on a CPU, by ONNX Runtime (a fused fp32 graph by default; int8 on
 from __future__ import annotations
 
 import os
-import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,7 +13,6 @@ from typing import Any, Literal
 
 import numpy as np
 
-from tagllm.ahead import check
 from tagllm.errors import ConfigError, MissingDependencyError, missing_dependency
 from tagllm.retrieval.runtimes import MISSING, available, onnx_available, torch_may_use_a_gpu
 
@@ -231,29 +229,24 @@ class Embedder:
         *,
         show_progress: bool = False,
         progress: Callable[[int, int], None] | None = None,
-        stop: threading.Event | None = None,
     ) -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text. ``stop``, once set, ends the encoding with
-        ``tagllm.ahead.Stopped`` between two batches of the ONNX Runtime and OpenVINO encoders, before a PyTorch
-        encode (a background encode that a stopped run no longer needs)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = list(texts)
         distinct = list(dict.fromkeys(texts))  # a repeated text (duplicate listings are common) is encoded once
         report = progress or self._progress
         if report is None or len(distinct) <= PROGRESS_CHUNK:
-            vectors = self._encode(distinct, show_progress, stop)
+            vectors = self._encode(distinct, show_progress)
         else:
-            vectors = self._encode_in_chunks(distinct, report, stop)
+            vectors = self._encode_in_chunks(distinct, report)
         if len(distinct) < len(texts):
             row = {text: i for i, text in enumerate(distinct)}
             vectors = vectors[[row[text] for text in texts]]
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def _encode(self, texts: list[str], show_progress: bool = False, stop: threading.Event | None = None) -> np.ndarray:
+    def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         if self.onnx is not None:
-            return np.asarray(self.onnx.encode(texts, stop=stop))
-        check(stop)
+            return np.asarray(self.onnx.encode(texts))
         return np.asarray(
             self.model.encode(
                 texts,
@@ -264,14 +257,12 @@ class Embedder:
             )
         )
 
-    def _encode_in_chunks(
-        self, texts: list[str], report: Callable[[int, int], None], stop: threading.Event | None = None
-    ) -> np.ndarray:
+    def _encode_in_chunks(self, texts: list[str], report: Callable[[int, int], None]) -> np.ndarray:
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # as sentence-transformers sorts a call
         vectors: np.ndarray | None = None
         for start in range(0, len(order), PROGRESS_CHUNK):
             rows = order[start : start + PROGRESS_CHUNK]
-            chunk = self._encode([texts[i] for i in rows], stop=stop)
+            chunk = self._encode([texts[i] for i in rows])
             if vectors is None:
                 vectors = np.empty((len(texts), chunk.shape[1]), dtype=chunk.dtype)
             vectors[rows] = chunk

@@ -16,14 +16,12 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tagllm.ahead import check
 from tagllm.errors import ConfigError
 from tagllm.retrieval import onnx_graph, tokenizer
 
@@ -181,15 +179,12 @@ class OnnxEncoder:
             self._dim = int(width) if isinstance(width, int) else int(self.encode(["dim"]).shape[1])
         return self._dim
 
-    def encode(
-        self, texts: Sequence[str], *, batch_tokens: int = BATCH_TOKENS, stop: threading.Event | None = None
-    ) -> np.ndarray:
+    def encode(self, texts: Sequence[str], *, batch_tokens: int = BATCH_TOKENS) -> np.ndarray:
         """L2-normalised embeddings, one row per text.
 
         The texts are tokenised in one call, sorted by token count and batched by it: each batch is cut to its
         longest text and holds as many texts as fit in ``batch_tokens`` (at least one), so short titles go in large
-        batches and long descriptions in small ones (see ``BATCH_TOKENS``). ``stop``, once set, ends the encoding
-        between two batches (``tagllm.ahead.Stopped``)."""
+        batches and long descriptions in small ones (see ``BATCH_TOKENS``)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         features = self.tokenizer(texts)
@@ -200,7 +195,6 @@ class OnnxEncoder:
         out: np.ndarray | None = None
         start = 0
         while start < len(texts):
-            check(stop)
             width = max(int(lengths[order[start]]), 1)
             rows = order[start : start + max(1, batch_tokens // width)]
             start += len(rows)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -30,20 +29,13 @@ class RecentVectors:
         self.capacity = capacity
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
-    def encode(
-        self,
-        texts: Sequence[str],
-        *,
-        progress: Callable[[int, int], None] | None = None,
-        stop: threading.Event | None = None,
-    ) -> np.ndarray:
-        """One row per text, as ``Embedder.encode`` gives; ``progress`` follows the encoding of the new texts, and
-        ``stop`` ends it early (see ``Embedder.encode``)."""
+    def encode(self, texts: Sequence[str], *, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """One row per text, as ``Embedder.encode`` gives; ``progress`` follows the encoding of the new texts."""
         if not texts:
             return self.embedder.encode([])
         distinct = list(dict.fromkeys(texts))
         new = [t for t in distinct if t not in self._vectors]
-        fresh = self.embedder.encode(new, progress=progress, stop=stop) if new else None
+        fresh = self.embedder.encode(new, progress=progress) if new else None
         found = {t: self._vectors[t] for t in distinct if t in self._vectors}
         for text in found:
             self._vectors.move_to_end(text)  # least recently used first: evicted first
