@@ -18,7 +18,7 @@ from tagllm.mapping.fuzzy import FuzzyStage
 from tagllm.mapping.lookup import AliasStage, ExactStage, IdStage, NormalizedStage, SynonymStage, TranslationStage
 from tagllm.mapping.paths import PathStage
 from tagllm.mapping.repeats import general_value
-from tagllm.mapping.screening import GuardStage, ScreenStage
+from tagllm.mapping.screening import GuardStage, ScreenStage, deny_negations
 from tagllm.mapping.tables import load_tables
 from tagllm.taxonomy import Taxonomy, Value
 
@@ -52,7 +52,8 @@ class Mapper:
 
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ guard ▸ colour ▸
     lexical ▸ swap ▸ lead ▸ modifier ▸ paraphrase ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the
-    stages before it left open, and decides those it can.
+    stages before it left open, and decides those it can. Then a guess that dropped the negation a string opens with
+    is taken back (``deny_negations``: "do not tumble dry" is no Tumble dry).
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
@@ -132,6 +133,9 @@ class Mapper:
 
             self.stages.append(LLMStage(self, backend))
         self.stats: dict[str, StageStats] = {s.name: StageStats() for s in self.stages}
+        self.stats["negation"] = StageStats()  # guesses that dropped the string's opening negation, taken back
+        self.trusted = frozenset({"id", "path", *(s.name for s in self.lookups)})
+        """Methods whose values a string names outright: the negation check leaves them be."""
 
     @property
     def embedder(self) -> Embedder:
@@ -187,6 +191,7 @@ class Mapper:
                     stats.accepted += 1
                 else:
                     stats.rejected += 1
+        self.stats["negation"].rejected += deny_negations(self, batch, self.trusted)
         self.close(batch)
         return [batch.done[text] for text in texts]
 

@@ -1,9 +1,11 @@
-"""The stages that reject what is no tag: input screening first, and before any guess the guard."""
+"""The stages that reject what is no tag: input screening first, before any guess the guard, and after the guesses
+the negation check."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import Batch, Stage
@@ -24,6 +26,36 @@ _INSTRUCTION = re.compile(
     r"anyway|no matter)\b",
     re.IGNORECASE | re.DOTALL,
 )
+_NEGATION = re.compile(
+    r"^\W*(?:please\s+)?((?:do|does|did|is|are|should|must)\s+not|not|no|never|without|cannot|"
+    r"(?:can|do|does|is|are|won|should|must)n['’]?t)\b(?!-)",
+    re.IGNORECASE,
+)
+"""A string that opens with a negation says what a product is not ("do not tumble dry", "not machine washable",
+"no bleach"). Compounds ("non-stick", "no-show") and negations inside a name ("case without a cutout") pass."""
+
+
+def deny_negations(mapper: Mapper, batch: Batch, trusted: Collection[str]) -> int:
+    """After the guesses: a string that opens with a negation, guessed onto a value whose name does not open with
+    the same one, is rejected (the guess dropped the negation: "do not tumble dry" is no Tumble dry). Values found
+    by a ``trusted`` method (the tables: names, synonyms, ids, paths) stand. How many were rejected."""
+    denied = 0
+    for raw, outcome in batch.done.items():
+        value, method = outcome.mapped.value, outcome.mapped.method
+        negated = _NEGATION.match(batch.text(raw)) if value is not None and method not in trusted else None
+        if negated is None or value is None:
+            continue
+        said = _words(negated.group(1))
+        if any((m := _NEGATION.match(name)) and _words(m.group(1)) == said for name in (value.name, *value.synonyms)):
+            continue
+        reason = f"opens with {negated.group(1)!r}: says what the product is not, and {value.name!r} does not"
+        batch.done[raw] = mapper.reject(raw, batch.facet, reason)
+        denied += 1
+    return denied
+
+
+def _words(negation: str) -> str:
+    return " ".join(negation.lower().replace("’", "'").split())
 
 
 class ScreenStage(Stage):
