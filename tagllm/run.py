@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagllm.assembly import Progress, gc_paused
 from tagllm.errors import InputError
-from tagllm.io import STDIO, RecordSource, ResultWriter, error_id, to_product
+from tagllm.io import STDIO, RecordSource, ResultWriter, claims_another_line, error_id, to_product
 from tagllm.io.resume import FELL_BACK_NOTE
 from tagllm.models import Product, RecordError
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from tagllm.tagger import Tagger
 
 MAX_ERRORS_KEPT = 20
+MAX_ABSENT_NAMED = 5  # the summary names the first products of the output that the input no longer has
 
 
 @dataclass
@@ -38,6 +39,9 @@ class RunSummary:
     duplicates: int = 0  # records whose product id an earlier record of the input has: not tagged
     still_failed: int = 0  # error records in the output at the end, this run's and earlier ones
     stale: int = 0  # earlier error records of records the input no longer has (a line since fixed): removed
+    absent: int = 0  # results in the output of products the input no longer has: kept, or removed (drop_absent)
+    absent_ids: list[str] = field(default_factory=list)  # the first MAX_ABSENT_NAMED of them, in output order
+    dropped_absent: bool = False  # the absent products' results were removed from the output
     routed: int = 0  # routing mode: products tagged by the LLM
     fell_back: int = 0  # routing mode: products routed to the LLM that kept the default's tags (the LLM failed)
     retried_llm: int = 0  # products an earlier run routed to the LLM that kept the default's tags, tagged again
@@ -81,6 +85,7 @@ def run_file(
     keep_columns: Sequence[str] = (),
     provenance: bool = True,
     progress: Progress | None = None,
+    drop_absent: bool = False,
 ) -> RunSummary:
     """Tag every record of ``source`` into ``target``; see ``Tagger.tag_file``."""
     started = time.perf_counter()
@@ -107,6 +112,7 @@ def run_file(
             # the whole input was read: an earlier error record no record of it has (its line was fixed, and is
             # now read under its own id) names nothing left to tag
             summary.stale = writer.drop(writer.state.failed - claimed)
+            _absent(writer, summary, claimed, drop_absent)
         except KeyboardInterrupt:
             summary.interrupted = True
     finally:
@@ -139,7 +145,7 @@ def _tag_records(
 
     def items() -> Iterator[Product | RecordError]:
         for record in records:
-            item = to_product(record, records.name)
+            item = _line_safe(to_product(record, records.name), record.line, records.name)
             product_id = item.id if isinstance(item, Product) else error_id(item, record.line)
             if product_id in claimed:
                 summary.duplicates += 1
@@ -183,6 +189,33 @@ def _tag_records(
                     summary.note(error.message if error.line is not None else f"{result.product_id}: {error.message}")
         if progress:
             progress("tag", summary.tagged + summary.failed, None)
+
+
+def _absent(writer: ResultWriter, summary: RunSummary, claimed: set[str], drop: bool) -> None:
+    """The results an earlier run wrote for products the whole input, read now, no longer has: kept (deleting work
+    is worse than keeping it) and counted, or with ``drop`` removed."""
+    rows = writer.state.last
+    absent = sorted(rows.keys() - claimed, key=rows.__getitem__)
+    summary.absent, summary.absent_ids = len(absent), absent[:MAX_ABSENT_NAMED]
+    if drop and absent:
+        writer.drop(set(absent))
+        summary.dropped_absent = True
+
+
+def _line_safe(item: Product | RecordError, line: int, name: str) -> Product | RecordError:
+    """The record on ``line`` with no id that names another line's record (``line-M``): such a product becomes an
+    error record saying so, and an error record with such an id is named by its own line."""
+    if isinstance(item, RecordError):
+        if item.record_id is not None and claims_another_line(item.record_id, line):
+            return item.model_copy(update={"record_id": None})
+        return item
+    if not claims_another_line(item.id, line):
+        return item
+    message = (
+        f"{name}:{line}: the id {item.id!r} is the name tagllm gives the record on {item.id.replace('-', ' ')} when "
+        "that one has no id or cannot be read; give this product another id, so that the two cannot be confused"
+    )
+    return RecordError(field="id", line=line, message=message)
 
 
 def _refuse_same_file(records: RecordSource, target: str | Path) -> None:

@@ -315,19 +315,23 @@ class Tagger:
         keep_columns: Sequence[str] = (),
         provenance: bool = True,
         progress: Progress | None = None,
+        drop_absent: bool = False,
     ) -> RunSummary:
         """Tag a JSONL/CSV/Parquet file (or '-' for stdin) into a file (or '-' for stdout); see ``tagllm.run``.
 
         Results are written as they are ready. With ``resume``, products whose last row in the output is a result
         are skipped, failed ones are tagged again (in routing mode also those that kept the default's tags because
         the LLM failed: ``RunSummary.retried_llm``), and the output ends with one row per product id. ``columns``
-        maps product fields to input columns; ``keep_columns`` are input columns copied into each output row.
+        maps product fields to input columns; ``keep_columns`` are input columns copied into each output row. The
+        results of products the input no longer has are kept and counted (``RunSummary.absent``); ``drop_absent``
+        removes them.
         """
         from tagllm.run import run_file
 
         return run_file(
             self, source, target, input_format=input_format, output_format=output_format, resume=resume,
             columns=columns, keep_columns=keep_columns, provenance=provenance, progress=progress,
+            drop_absent=drop_absent,
         )  # fmt: skip
 
 
@@ -344,6 +348,8 @@ def tag_file(source: str | Path, target: str | Path, config: TaggerConfig | None
     """Tag a file into a file (see ``Tagger.tag_file``), building the tagger from ``config`` or settings."""
     from tagllm.config import load_config
 
-    run_options = ("input_format", "output_format", "resume", "columns", "keep_columns", "provenance", "progress")
+    run_options = (
+        "input_format", "output_format", "resume", "columns", "keep_columns", "provenance", "progress", "drop_absent",
+    )  # fmt: skip
     options = {k: settings.pop(k) for k in run_options if k in settings}
     return Tagger.from_config(config or load_config(**settings)).tag_file(source, target, **options)

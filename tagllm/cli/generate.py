@@ -99,6 +99,12 @@ def generate(
         help="keep OUTPUT's results, tag what is missing or failed (error records, and products routed to the LLM "
         "that kept the default's tags because it failed); one row per product at the end",
     ),
+    drop_absent: bool = typer.Option(
+        False,
+        "--drop-absent",
+        help="with --resume: remove from OUTPUT the results of products INPUT no longer has (by default they are "
+        "kept, and counted and named in the summary)",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress, warnings or summary on stderr"),
 ) -> None:
     """Tag products into JSONL, CSV or Parquet, writing each result as it is ready.
@@ -140,7 +146,7 @@ def generate(
     try:
         summary = tagger.tag_file(
             records, output, output_format=output_format, resume=resume, keep_columns=kept,
-            provenance=not no_provenance, progress=progress if progress.enabled else None,
+            provenance=not no_provenance, progress=progress if progress.enabled else None, drop_absent=drop_absent,
         )  # fmt: skip
     except RunInterrupted as stop:
         progress.done()
@@ -160,6 +166,12 @@ def generate(
             typer.echo(
                 f"{summary.output}: {summary.still_failed} product(s) failed (error records); fix the cause and run "
                 "again with --resume to retry them",
+                err=True,
+            )
+        if summary.absent and not summary.dropped_absent:
+            typer.echo(
+                f"{summary.output}: {summary.absent} result(s) kept of products {records.name} no longer has "
+                f"({_named(summary)}); run again with --resume --drop-absent to remove them",
                 err=True,
             )
         if summary.still_fell_back:
@@ -229,7 +241,15 @@ def _summary_line(summary: RunSummary) -> str:
         parts.append(f"{summary.duplicates} repeated id(s) not tagged")
     if summary.stale:
         parts.append(f"{summary.stale} earlier error record(s) of records no longer in the input removed")
+    if summary.absent:
+        done = "removed" if summary.dropped_absent else "kept"
+        parts.append(f"{summary.absent} result(s) of products no longer in the input {done} ({_named(summary)})")
     return (
         f"{', '.join(parts)} in {summary.seconds:.1f}s ({summary.products_per_second:.1f} products/s, "
         f"after {summary.startup_seconds:.1f}s start-up) -> {summary.output}"
     )
+
+
+def _named(summary: RunSummary) -> str:
+    more = summary.absent - len(summary.absent_ids)
+    return ", ".join(summary.absent_ids) + (f" and {more} more" if more else "")

@@ -1,6 +1,14 @@
 """Batch I/O: read products (JSONL, CSV, Parquet; file or stdin), write results as they are ready, resume a run."""
 
-from tagllm.io.products import as_product, check_batch, error_id, read_products, to_product
+from tagllm.io.products import (
+    as_product,
+    check_batch,
+    claims_another_line,
+    error_id,
+    line_id,
+    read_products,
+    to_product,
+)
 from tagllm.io.readers import (
     FORMATS,
     STDIO,
@@ -23,9 +31,11 @@ __all__ = [
     "ResultWriter",
     "as_product",
     "check_batch",
+    "claims_another_line",
     "detect_format",
     "error_id",
     "flat_row",
+    "line_id",
     "parse_columns",
     "read_products",
     "read_records",

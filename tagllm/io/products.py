@@ -6,6 +6,7 @@ field), and the rest of the input goes on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,12 @@ from tagllm.io.readers import Record, RecordSource
 from tagllm.models import Product, RecordError
 
 MAX_PROBLEMS_NAMED = 3  # a record's error names its first fields at fault, then says how many more there are
+LINE_ID = re.compile(r"line-[0-9]+")  # the form of the id a record without one is named by: its line
+
+
+def line_id(line: int) -> str:
+    """The product id of the record on ``line`` when it has no id of its own, or cannot be read."""
+    return f"line-{line}"
 
 
 def read_products(
@@ -32,8 +39,8 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
     if record.error is not None:
         return record.error
     data = dict(record.data or {})
-    if data.get("id") in (None, ""):
-        data["id"] = f"line-{record.line}"
+    if data.get("id") is None or (isinstance(data["id"], str) and not data["id"].strip()):
+        data["id"] = line_id(record.line)  # a blank id too: stripped, it would be "", the same for every such record
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
@@ -43,7 +50,7 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
         return RecordError(
             field=_field(exc.errors()[0]),
             line=record.line,
-            record_id=str(data["id"]) if isinstance(data["id"], str | int | float) else f"line-{record.line}",
+            record_id=str(data["id"]).strip() if isinstance(data["id"], str | int | float) else line_id(record.line),
             message=f"{name}:{record.line}: record {_short(data['id'])} {'; '.join(problems)}",
         )
 
@@ -88,7 +95,14 @@ def as_product(item: Any, position: int) -> Product | RecordError:
 
 def error_id(error: RecordError, position: int) -> str:
     """The product id an error record is written under: the record's id, else its line (else ``position``)."""
-    return error.record_id or f"line-{error.line or position}"
+    return error.record_id or line_id(error.line or position)
+
+
+def claims_another_line(product_id: str, line: int) -> bool:
+    """Whether ``product_id`` is the name of another line's record (``line-M`` read on line N): in a file run it
+    could be taken for the record on line M, were that one without an id or unreadable, and one of the two would
+    then be lost as a repeat, or on resume be thought done."""
+    return LINE_ID.fullmatch(product_id) is not None and product_id != line_id(line)
 
 
 def _kind(value: Any) -> str:

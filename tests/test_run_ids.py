@@ -1,0 +1,155 @@
+"""Product ids in a file run: a record without an id (or unreadable) is named by its line, and no real product can
+take that name; on resume, results of products the input no longer has are kept and counted, or dropped on request."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tagllm.cli import app
+from tagllm.config import TaggerConfig
+from tagllm.retrieval.index import ExampleIndex
+from tagllm.tagger import Tagger
+
+FORMATS = [".jsonl", ".csv", ".parquet"]
+
+
+@pytest.fixture(scope="module")
+def tagger(demo_taxonomy, demo_index_dir, embedder):  # type: ignore[no-untyped-def]
+    index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
+    return Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(k=5, batch_size=2))
+
+
+def _rows(path: Path) -> dict[str, dict]:  # type: ignore[type-arg]
+    """product id -> row; asserts one row per id."""
+    if path.suffix == ".csv":
+        rows = list(csv.DictReader(path.open(newline="")))
+    elif path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(path).to_pylist()
+    else:
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+    ids = [r["product_id"] for r in rows]
+    assert len(ids) == len(set(ids)), ids
+    return {r["product_id"]: r for r in rows}
+
+
+def _message(row: dict) -> str:  # type: ignore[type-arg]
+    return row["error"]["message"] if isinstance(row["error"], dict) else row["error"]
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_an_id_naming_another_line_cannot_take_the_place_of_that_lines_record(tagger, tmp_path: Path, suffix) -> None:  # type: ignore[no-untyped-def]
+    # line 2 is not JSON, so its error record is named line-2; line 3's product says its id is line-2, and line 5's
+    # line-9: both could be taken for (or hide) the record of the line they name
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        '{"id": "p1", "title": "Blue denim jeans"}\n{"id": "p2", "title": \n'
+        '{"id": "line-2", "title": "Red summer dress"}\n{"title": "Gold plated necklace"}\n'
+        '{"id": "line-9", "title": "Wireless earbuds"}\n{"id": "line-6", "title": "Steel cooking pot"}\n'
+    )
+    out = tmp_path / f"out{suffix}"
+    summary = tagger.tag_file(src, out)
+    assert (summary.tagged, summary.failed, summary.duplicates, summary.exit_code) == (3, 3, 0, 1)
+    rows = _rows(out)
+    assert sorted(rows) == ["line-2", "line-3", "line-4", "line-5", "line-6", "p1"]
+    assert {pid: r["status"] for pid, r in rows.items()}["line-4"] == "ok"  # no id: named by its line
+    assert rows["line-6"]["status"] == "ok"  # an id naming its own line is its own
+    assert _message(rows["line-3"]) == (
+        f"{src}:3: the id 'line-2' is the name tagllm gives the record on line 2 when that one has no id or cannot "
+        "be read; give this product another id, so that the two cannot be confused"
+    )
+    assert rows["line-5"]["status"] == "error"
+    # the names are stable: resume finds the error records and retries them, and every record keeps one row
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.failed, again.skipped, again.retried, again.duplicates) == (0, 3, 3, 3, 0)
+    assert sorted(_rows(out)) == sorted(rows)
+
+
+def test_an_unreadable_record_whose_id_names_another_line_is_named_by_its_own(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "p1", "title": "Blue denim jeans"}\n{"id": "line-1"}\n{"id": "line-1", "title": ""}\n')
+    out = tmp_path / "out.jsonl"
+    summary = tagger.tag_file(src, out)
+    assert (summary.tagged, summary.failed, summary.duplicates) == (1, 2, 0)
+    assert sorted(_rows(out)) == ["line-2", "line-3", "p1"]
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_blank_ids_are_named_by_their_lines_not_taken_as_one_repeated_id(tagger, tmp_path: Path, suffix) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": " ", "title": "Steel cooking pot"}\n{"id": "\\t", "title": "Wool scarf"}\n')
+    out = tmp_path / f"out{suffix}"
+    summary = tagger.tag_file(src, out)
+    assert (summary.tagged, summary.duplicates, summary.exit_code) == (2, 0, 0)
+    assert sorted(_rows(out)) == ["line-1", "line-2"]
+
+
+def _products(path: Path, ids: list[str]) -> Path:
+    titles = ["Blue denim jeans", "Gold plated necklace", "Wireless earbuds", "Red summer dress", "Steel cooking pot"]
+    path.write_text("".join(json.dumps({"id": i, "title": titles[n % 5]}) + "\n" for n, i in enumerate(ids)))
+    return path
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_resume_keeps_and_names_the_results_of_products_the_input_no_longer_has(tagger, tmp_path: Path, suffix) -> None:  # type: ignore[no-untyped-def]
+    src, out = _products(tmp_path / "in.jsonl", ["p1", "p2", "p3", "p4"]), tmp_path / f"out{suffix}"
+    tagger.tag_file(src, out)
+    _products(src, ["p1", "p3", "p5"])  # p2 and p4 left the catalogue, p5 joined it
+    kept = tagger.tag_file(src, out, resume=True)
+    assert (kept.tagged, kept.skipped, kept.absent, kept.absent_ids, kept.dropped_absent) == (
+        1, 2, 2, ["p2", "p4"], False,
+    )  # fmt: skip
+    assert kept.exit_code == 0
+    assert sorted(_rows(out)) == ["p1", "p2", "p3", "p4", "p5"]
+    dropped = tagger.tag_file(src, out, resume=True, drop_absent=True)
+    assert (dropped.tagged, dropped.skipped, dropped.absent, dropped.dropped_absent) == (0, 3, 2, True)
+    assert sorted(_rows(out)) == ["p1", "p3", "p5"]
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.absent, again.absent_ids) == (0, [])
+
+
+def test_an_interrupted_resume_counts_no_product_as_absent(tagger, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tagllm.run import RunInterrupted
+
+    src, out = _products(tmp_path / "in.jsonl", ["p1", "p2", "p3"]), tmp_path / "out.jsonl"
+    tagger.tag_file(src, out)
+    _products(src, ["p1", "p9"])
+    batches = tagger.tag_batches
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        yield from batches(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tagger, "tag_batches", interrupted)
+    with pytest.raises(RunInterrupted) as stop:
+        tagger.tag_file(src, out, resume=True, drop_absent=True)
+    assert (stop.value.summary.absent, stop.value.summary.dropped_absent) == (0, False)
+    assert sorted(_rows(out)) == ["p1", "p2", "p3", "p9"]  # not all of the input was read: nothing is removed
+
+
+def test_the_cli_names_the_absent_products_and_how_to_drop_them(tmp_path: Path, demo_index_dir: Path) -> None:
+    config = tmp_path / "tagllm.yaml"
+    config.write_text(f"taxonomy: demo\nindex: {demo_index_dir}\nk: 5\n")
+    src, out = _products(tmp_path / "in.jsonl", [f"p{i}" for i in range(8)]), tmp_path / "out.csv"
+    runner = CliRunner()
+    assert runner.invoke(app, ["generate", str(src), "-o", str(out), "-c", str(config)]).exit_code == 0
+    _products(src, ["p0"])
+    kept = runner.invoke(app, ["generate", str(src), "-o", str(out), "-c", str(config), "--resume"])
+    assert kept.exit_code == 0
+    assert "1 already done, 7 result(s) of products no longer in the input kept (p1, p2, p3, p4, p5 and 2 more)" in (
+        kept.stderr
+    )
+    assert kept.stderr.splitlines()[-1] == (
+        f"{out}: 7 result(s) kept of products {src} no longer has (p1, p2, p3, p4, p5 and 2 more); run again with "
+        "--resume --drop-absent to remove them"
+    )
+    dropped = runner.invoke(app, ["generate", str(src), "-o", str(out), "-c", str(config), "--resume", "--drop-absent"])
+    assert dropped.exit_code == 0
+    assert "7 result(s) of products no longer in the input removed (p1, p2, p3, p4, p5 and 2 more)" in dropped.stderr
+    assert sorted(_rows(out)) == ["p0"]
