@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tagllm.errors import InputError, missing_dependency
+from tagllm.io.lock import OutputLock
 from tagllm.io.readers import STDIO, detect_format
 from tagllm.io.resume import (
     OutputState,
@@ -120,6 +121,9 @@ class ResultWriter:
         self._dropped: frozenset[str] = frozenset()  # products whose rows close leaves out
         self._resume = resume
         self._opened = False
+        self._lock = OutputLock(self.target)
+        if not self.is_stdout:
+            _check_target(self.target, self.format)
         if self.is_stdout:
             if resume:
                 raise InputError("--resume needs an output file (-o FILE): results on stdout cannot be resumed")
@@ -144,11 +148,25 @@ class ResultWriter:
         leaves what an earlier run wrote as it was. ``write`` opens a writer that is not open yet."""
         if self._opened:
             return
-        self._opened = True
-        if not self.is_stdout:
+        if self.is_stdout:
+            self._open()
+            return
+        try:
             self.target.parent.mkdir(parents=True, exist_ok=True)
+            self._lock.acquire()  # another run writing this output stops this one here, before anything is touched
+            self._opened = True
             if not self._resume:
                 remove_output(self.target, self.format)
+            self._open()
+        except OSError as exc:
+            self._opened = False
+            self._lock.release()
+            raise InputError(
+                f"{self.target}: cannot write the output ({exc.strerror or exc}); write it elsewhere"
+            ) from None
+
+    def _open(self) -> None:
+        self._opened = True
         if self.format == "parquet":
             parts = part_files(self.target)
             self._part = int(parts[-1].stem.removeprefix("part-")) if parts else 0
@@ -237,18 +255,35 @@ class ResultWriter:
         self._stream = None
         if self.is_stdout:
             return
-        if self._writing:  # Ctrl-C while a batch was written: cut it off, and count again what the output holds
-            if self.format != "parquet":
-                os.truncate(self.target, self._written)
-            self.state = scan_output(self.target, self.format)
-            self._writing = False
-        if self.format == "parquet":
-            if part_files(self.target) or self._dropped:
-                merge_parts(self.target, self._dropped)
-            else:  # nothing new: the output is as it was
-                shutil.rmtree(parts_dir(self.target), ignore_errors=True)
-        elif self.state.superseded or self._dropped:
-            compact(self.target, self.format, self._dropped)
+        try:
+            if self._writing:  # Ctrl-C while a batch was written: cut it off, and count again what the output holds
+                if self.format != "parquet":
+                    os.truncate(self.target, self._written)
+                self.state = scan_output(self.target, self.format)
+                self._writing = False
+            if self.format == "parquet":
+                if part_files(self.target) or self._dropped:
+                    merge_parts(self.target, self._dropped)
+                else:  # nothing new: the output is as it was
+                    shutil.rmtree(parts_dir(self.target), ignore_errors=True)
+            elif self.state.superseded or self._dropped:
+                compact(self.target, self.format, self._dropped)
+        finally:
+            self._lock.release()  # removed once the output is whole
+
+
+def _check_target(target: Path, fmt: str) -> None:
+    """An output path that cannot be written is a setup mistake, said before any model is loaded."""
+    if target.is_dir():
+        raise InputError(f"{target}: is a directory; give the output a file name, e.g. {target / f'tags.{fmt}'}")
+    place = target.parent
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if not place.is_dir():
+        raise InputError(f"{target}: {place} is a file, not a directory")
+    if not os.access(place, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        where = target if target.exists() else place
+        raise InputError(f"{target}: {where} cannot be written (permissions, or a read-only disk); write it elsewhere")
 
 
 def _parquet() -> Any:

@@ -1,0 +1,68 @@
+"""An output's lock: one run at a time writes an output file, so that two runs cannot interleave rows, truncate each
+other's or merge away each other's Parquet parts.
+
+The lock is ``flock`` on a hidden file beside the output (``.OUT.lock``), which the kernel releases when the process
+ends however it ends, so a killed run never leaves an output locked. Where ``fcntl`` is missing (Windows), outputs
+are not locked.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO
+
+from tagllm.errors import InputError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+def lock_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.lock")
+
+
+class OutputLock:
+    """Held while a run writes ``target``; ``release`` removes the lock file."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.path = lock_path(target)
+        self._file: IO[bytes] | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise ``InputError`` naming the run that holds it."""
+        if fcntl is None or self._file is not None:
+            return
+        while True:
+            fh = self.path.open("a+b")
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().decode("utf-8", errors="replace").strip() or "?"
+                fh.close()
+                raise InputError(
+                    f"{self.target}: another tagllm run (process {holder}) is writing this output; wait for it to "
+                    "end (then --resume goes on from what it wrote), or write to another file"
+                ) from None
+            # the file locked is still the one at the path: a run that released it may have removed it meanwhile
+            try:
+                if os.stat(self.path).st_ino == os.fstat(fh.fileno()).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            fh.close()
+        fh.truncate(0)
+        fh.write(str(os.getpid()).encode())
+        fh.flush()
+        self._file = fh
+
+    def release(self) -> None:
+        if self._file is None:
+            return
+        self.path.unlink(missing_ok=True)  # removed while still held, so no run can lock a file about to go
+        self._file.close()
+        self._file = None

@@ -1,0 +1,109 @@
+"""Outputs that cannot be written, and two runs writing one output: refused as setup mistakes (exit 2), saying why,
+before any product is tagged and without touching what an earlier run wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tagllm.cli import app
+from tagllm.errors import InputError
+from tagllm.io import ResultWriter
+from tagllm.models import TagResult
+
+FORMATS = ["jsonl", "csv", "parquet"]
+
+
+def _writer(path: Path, **options) -> ResultWriter:  # type: ignore[no-untyped-def]
+    return ResultWriter(path, facets=["category"], **options)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_second_writer_of_an_output_is_refused_and_the_first_one_finishes_whole(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"tags.{fmt}"
+    first = _writer(out)
+    first.write([TagResult(product_id="p1")])
+    second = _writer(out)  # a fresh run would replace the output, a resumed one compact or merge it
+    with pytest.raises(InputError) as error:
+        second.open()
+    assert str(error.value) == (
+        f"{out}: another tagllm run (process {os.getpid()}) is writing this output; wait for it to end (then --resume "
+        "goes on from what it wrote), or write to another file"
+    )
+    assert not second.is_open
+    first.write([TagResult(product_id="p2")])
+    first.close()
+    state = _writer(out, resume=True).state
+    assert (sorted(state.last), state.rows) == (["p1", "p2"], 2)
+    assert not (tmp_path / f".tags.{fmt}.lock").exists()  # gone once the output is whole
+    again = _writer(out, resume=True)  # and the output can be written again
+    again.write([TagResult(product_id="p3")])
+    again.close()
+
+
+def test_a_second_run_stops_before_reading_a_product(tmp_path: Path, demo_index_dir: Path) -> None:
+    config = tmp_path / "tagllm.yaml"
+    config.write_text(f"taxonomy: demo\nindex: {demo_index_dir}\nk: 5\n")
+    src, out = tmp_path / "in.jsonl", tmp_path / "tags.jsonl"
+    src.write_text(json.dumps({"id": "p1", "title": "Blue denim jeans"}) + "\n")
+    holder = _writer(out, resume=True)
+    holder.write([TagResult(product_id="p0")])  # another run, still writing
+    result = CliRunner().invoke(app, ["generate", str(src), "-o", str(out), "-c", str(config)])
+    assert isinstance(result.exception, InputError)  # main() prints it and exits 2
+    assert str(result.exception).startswith(f"{out}: another tagllm run (process {os.getpid()}) is writing this output")
+    holder.close()
+    assert [json.loads(line)["product_id"] for line in out.read_text().splitlines()] == ["p0"]
+
+
+def test_an_output_that_is_a_directory_is_refused_at_once(tmp_path: Path) -> None:
+    out = tmp_path / "tags.parquet"
+    out.mkdir()
+    with pytest.raises(InputError) as error:
+        _writer(out)
+    assert str(error.value) == f"{out}: is a directory; give the output a file name, e.g. {out / 'tags.parquet'}"
+
+
+def test_an_output_under_a_file_is_refused_at_once(tmp_path: Path) -> None:
+    (tmp_path / "notes").write_text("x")
+    with pytest.raises(InputError) as error:
+        _writer(tmp_path / "notes" / "new" / "tags.csv")
+    assert (
+        str(error.value)
+        == f"{tmp_path / 'notes' / 'new' / 'tags.csv'}: {tmp_path / 'notes'} is a file, not a directory"
+    )
+
+
+def test_an_output_in_a_directory_that_cannot_be_written_is_refused_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as root a chmod does not stop writing, so the check is shown the answer a read-only directory gives
+    place = tmp_path / "shared"
+    place.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: False if Path(path) == place else real(path, mode))
+    with pytest.raises(InputError) as error:
+        _writer(place / "tags.jsonl")
+    assert str(error.value) == (
+        f"{place / 'tags.jsonl'}: {place} cannot be written (permissions, or a read-only disk); write it elsewhere"
+    )
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_output_the_system_refuses_to_open_is_a_setup_error_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    out = tmp_path / f"tags.{fmt}"
+    writer = _writer(out)
+
+    def refused(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "mkdir", refused)  # the first thing opening an output writes
+    with pytest.raises(InputError) as error:
+        writer.open()
+    assert str(error.value) == f"{out}: cannot write the output (Permission denied); write it elsewhere"
+    assert not writer.is_open
