@@ -37,6 +37,7 @@ class GoldSet:
     unknown: list[dict[str, Any]] = field(default_factory=list)
     unreadable: list[dict[str, Any]] = field(default_factory=list)
     repeated: list[dict[str, Any]] = field(default_factory=list)  # records whose id an earlier record has
+    no_gold: list[dict[str, Any]] = field(default_factory=list)  # records with no gold value at all: not tagged
 
 
 class GoldResolver:
@@ -89,7 +90,7 @@ def strip_answers(record: dict[str, Any], cfg: EvalConfig) -> dict[str, Any]:
 
 def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     """Read the gold file, keep the split, resolve answers onto the taxonomy and draw the sample."""
-    from tagllm.io import read_records
+    from tagllm.io import line_id, read_records
 
     default_facet = next((f for f, spec in taxonomy.facets.items() if spec.hierarchical), next(iter(taxonomy.facets)))
     resolver = GoldResolver(taxonomy)
@@ -102,6 +103,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     unknown: list[dict[str, Any]] = []
     unreadable: list[dict[str, Any]] = []
     repeated: list[dict[str, Any]] = []
+    no_gold: list[dict[str, Any]] = []
     first_line: dict[str, int] = {}
     total = 0
     for record in read_records(cfg.gold):
@@ -112,12 +114,15 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         data = record.data
         if cfg.split is not None and str(data.get(cfg.split_field)) != cfg.split:
             continue
-        pid = str(data.get("id") or f"line-{record.line}")
+        given = data.get("id")
+        pid = str(given).strip() if given is not None else ""
+        pid = pid or line_id(record.line)  # as `tagllm generate` names a record without an id (or a blank one)
         if pid in first_line:  # predictions are keyed by id: a second record would be scored on the first's
             repeated.append({"product_id": pid, "line": record.line, "first_line": first_line[pid]})
             continue
         first_line[pid] = record.line
         gold: dict[str, list[str]] = {}
+        unknown_before = len(unknown)
         for facet, values in _gold_values(data.get(cfg.gold_field), default_facet).items():
             if facet not in taxonomy.facets:
                 unknown.extend(
@@ -140,9 +145,12 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
                 # keys naming no facet were left out on purpose (free text, codes): not reported
                 if why == "not in taxonomy" and (cfg.facets is None or facet in cfg.facets):
                     unknown.append({"product_id": pid, "facet": facet, "value": value, "reason": why})
+        if not gold and len(unknown) == unknown_before:  # nothing to score it on, and no value to report: say so
+            no_gold.append({"product_id": pid, "line": record.line, "field": cfg.gold_field})
+            continue
         # a record without an id is tagged under its line's name, as `tagllm generate` names it
         items.append(GoldItem(pid, {**strip_answers(data, cfg), "id": pid}, gold, record.line))
-    in_split = len(items)
+    in_split = len(items) + len(no_gold)
     facets = cfg.facets or sorted({f for item in items for f in item.gold}, key=list(taxonomy.facets).index)
     for facet in facets:
         if facet not in taxonomy.facets:
@@ -152,9 +160,11 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         where = f" in split {cfg.split!r} (field {cfg.split_field!r})" if cfg.split is not None else ""
         raise InputError(
             f"the sample is empty: {cfg.gold} has {total} record(s), {in_split}{where}, "
-            f"sample {cfg.sample.describe()}; nothing to evaluate"
+            f"sample {cfg.sample.describe()}"
+            + (f", {len(no_gold)} of them with no gold value in {cfg.gold_field!r}" if no_gold else "")
+            + "; nothing to evaluate"
         )
-    return GoldSet(items, facets, total, in_split, unknown, unreadable, repeated)
+    return GoldSet(items, facets, total, in_split, unknown, unreadable, repeated, no_gold)
 
 
 def _sample(items: list[GoldItem], spec: SampleSpec) -> list[GoldItem]:

@@ -1,0 +1,70 @@
+"""Gold records with nothing to score them on, or a blank id: counted and named in the summary, the metrics and the
+report, never tagged for nothing nor dropped without a word."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tagllm.errors import InputError
+from tagllm.evaluation import harness
+from tagllm.evaluation.harness import load_eval_config, run_eval
+
+
+def _append(eval_dir: Path, *records: dict) -> None:  # type: ignore[type-arg]
+    with (eval_dir / "gold.jsonl").open("a") as fh:
+        fh.writelines(json.dumps({"split": "test", **record}) + "\n" for record in records)
+
+
+def test_gold_records_without_a_gold_value_are_named_not_tagged(eval_dir, fake_factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tagllm.cli.eval import app
+
+    _append(
+        eval_dir,
+        {"id": "q1", "title": "Rain jacket"},  # no gold field
+        {"id": "q2", "title": "Wool socks", "gold_category": None},
+        {"id": "q3", "title": "Bar stool", "gold_category": ""},
+        {"id": "q4", "title": "Beach towel", "gold_category": []},
+    )
+    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    out = eval_dir / "out"
+    result = CliRunner().invoke(app, ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2] == (
+        "  input: 1 unknown gold value(s), 0 missing prediction(s), 0 failed product(s), 4 record(s) with no gold "
+        "value (not tagged, not scored: q1 (line 7), q2 (line 8), q3 (line 9), q4 (line 10))"
+    )
+    assert not {"q1", "q2", "q3", "q4"} & {p.id for p in fake_factory.seen}  # no work spent on them
+    run_dir = Path(result.stdout.splitlines()[0].removeprefix("run: "))
+    bad = json.loads((run_dir / "metrics.json").read_text())["bad_input"]
+    assert (bad["no_gold_count"], bad["no_gold"][0]) == (4, {"product_id": "q1", "line": 7, "field": "gold_category"})
+    assert (
+        "4 gold record(s) with no gold value (not tagged, not scored): `q1` (line 7), `q2` (line 8), `q3` (line 9), "
+        "`q4` (line 10)" in (run_dir / "report.md").read_text()
+    )
+    assert "4 gold record(s) with no gold value (not tagged, not scored)" in (run_dir / "report.html").read_text()
+
+
+def test_a_gold_file_with_no_gold_value_at_all_says_so(eval_dir, fake_factory) -> None:  # type: ignore[no-untyped-def]
+    (eval_dir / "gold.jsonl").write_text(json.dumps({"id": "q1", "title": "Rain jacket", "split": "test"}) + "\n")
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    with pytest.raises(InputError) as error:
+        run_eval(cfg, factory=fake_factory, root=eval_dir / "runs")
+    assert str(error.value).endswith(
+        "has 1 record(s), 1 in split 'test' (field 'split'), sample all, 1 of them with no gold value in "
+        "'gold_category'; nothing to evaluate"
+    )
+
+
+def test_a_blank_gold_id_is_named_by_its_line_as_generate_names_it(eval_dir, fake_factory) -> None:  # type: ignore[no-untyped-def]
+    _append(
+        eval_dir,
+        {"id": " ", "title": "Oxford shirt", "gold_category": "Clothing > Shirts"},
+        {"id": "", "title": "Table lamp", "gold_category": "Home > Lamps"},
+    )
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    run_eval(cfg, factory=fake_factory, root=eval_dir / "runs")
+    assert [p.id for p in fake_factory.seen][-2:] == ["line-7", "line-8"]
