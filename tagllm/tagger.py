@@ -180,8 +180,14 @@ class Tagger:
         seen = 0
         window_size = min(FIRST_WINDOW, max(size, ENCODE_WINDOW))
         recent = RecentVectors(self.embedder)  # a text repeated in a later window is not encoded again
-        while window := list(itertools.islice(iterator, window_size)):
-            yield from self._batches(window, size, recent, first=seen, progress=progress)
+        while True:
+            window, failure = _take(iterator, window_size)
+            if window:
+                yield from self._batches(window, size, recent, first=seen, progress=progress)
+            if failure is not None:  # the products read before it are tagged: a file run has written them
+                raise failure
+            if not window:
+                return
             seen += len(window)
             window_size = min(2 * window_size, max(size, ENCODE_WINDOW))
 
@@ -333,6 +339,17 @@ class Tagger:
             columns=columns, keep_columns=keep_columns, provenance=provenance, progress=progress,
             drop_absent=drop_absent,
         )  # fmt: skip
+
+
+def _take(iterator: Iterator[Any], n: int) -> tuple[list[Any], Exception | None]:
+    """Up to ``n`` items, and the exception the input raised part way (a database cursor that died), if it did."""
+    items: list[Any] = []
+    try:
+        for item in itertools.islice(iterator, n):
+            items.append(item)
+    except Exception as exc:
+        return items, exc
+    return items, None
 
 
 def tag_products(

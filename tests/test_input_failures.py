@@ -1,0 +1,56 @@
+"""An input that fails part way (a generator whose database cursor dies, a file that cannot be read on): the products
+read before the failure are tagged, and written by a file run, before the failure reaches the caller."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tagllm.config import TaggerConfig
+from tagllm.io import Record, RecordSource
+from tagllm.retrieval.index import ExampleIndex
+from tagllm.tagger import Tagger
+
+TITLES = ["Blue denim jeans", "Gold plated necklace", "Wireless earbuds", "Red summer dress", "Steel cooking pot"]
+
+
+@pytest.fixture(scope="module")
+def tagger(demo_taxonomy, demo_index_dir, embedder):  # type: ignore[no-untyped-def]
+    index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
+    return Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(k=5, batch_size=2))
+
+
+def _cursor(n: int) -> Iterator[dict[str, Any]]:
+    for i in range(n):
+        yield {"id": f"p{i}", "title": TITLES[i % len(TITLES)]}
+    raise ConnectionError("server closed the connection unexpectedly")
+
+
+def test_tag_batches_yields_what_was_read_before_the_input_failed(tagger) -> None:  # type: ignore[no-untyped-def]
+    done: list[str] = []
+    with pytest.raises(ConnectionError, match="server closed the connection"):
+        for results in tagger.tag_batches(_cursor(5)):
+            done += [r.product_id for r in results if r.status == "ok"]
+    assert done == ["p0", "p1", "p2", "p3", "p4"]
+
+
+def test_a_file_run_writes_what_was_read_before_the_input_failed(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps({"id": f"p{i}", "title": TITLES[i]}) + "\n" for i in range(5)))
+
+    class Failing(RecordSource):
+        def __iter__(self) -> Iterator[Record]:
+            records = super().__iter__()
+            for _ in range(3):
+                yield next(records)
+            raise OSError(5, "Input/output error")
+
+    with pytest.raises(OSError, match="Input/output error"):
+        tagger.tag_file(Failing(src), out)
+    assert [json.loads(line)["product_id"] for line in out.read_text().splitlines()] == ["p0", "p1", "p2"]
+    summary = tagger.tag_file(src, out, resume=True)  # and --resume tags the rest
+    assert (summary.tagged, summary.skipped) == (2, 3)
