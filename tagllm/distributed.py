@@ -15,6 +15,7 @@ that fails at any stage comes out as an error result; none is dropped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -102,7 +103,7 @@ class _TaggerWorker:
         self.tagger = Tagger.from_config(TaggerConfig.model_validate(config))
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        return _columns([result_row(r) for r in self.tagger.tag(_rows(batch))], RESULT_COLUMNS)
+        return _columns([result_row(r) for r in self.tagger.tag(_named(_rows(batch)))], RESULT_COLUMNS)
 
 
 class _CPUWorker:
@@ -128,7 +129,7 @@ class _RequestWorker(_CPUWorker):
     """Products to request rows (``tagllm.stages.request_rows``)."""
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        return _columns(request_rows(self.tagger, _rows(batch)), ROW_COLUMNS)
+        return _columns(request_rows(self.tagger, _named(_rows(batch))), ROW_COLUMNS)
 
 
 class _AttributeWorker(_CPUWorker):
@@ -327,6 +328,18 @@ def _rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
     columns = list(batch)
     size = len(batch[columns[0]]) if columns else 0
     return [{c: _plain(batch[c][i]) for c in columns} for i in range(size)]
+
+
+def _named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Products without an id (or with a blank one) named by their content, ``row-`` and 12 hex digits: a dataset has
+    no line to name them by, and their place in a block (which the tagger would name them by) repeats in every
+    block. The same row gets the same name in every run."""
+    for row in rows:
+        given = row.get("id")
+        if given is None or (isinstance(given, str) and not given.strip()):
+            content = json.dumps({k: v for k, v in row.items() if k != "id"}, sort_keys=True, default=str)
+            row["id"] = "row-" + hashlib.sha1(content.encode("utf-8")).hexdigest()[:12]
+    return rows
 
 
 def _columns(rows: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, list[Any]]:

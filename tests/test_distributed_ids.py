@@ -1,0 +1,31 @@
+"""Rows without an id in a Ray dataset: each gets a name of its own, from its content, the same in every run (their
+place in a block, which names a record in a batch, repeats in every block). Runs the workers' code without Ray."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from tagllm.config import TaggerConfig
+from tagllm.distributed import _TaggerWorker
+
+
+def test_rows_without_an_id_are_named_apart_and_alike_in_every_run(demo_index_dir: Path) -> None:
+    worker = _TaggerWorker(TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5).model_dump())
+
+    def block(ids: list[object], titles: list[str]) -> list[str]:
+        out = worker({"id": np.array(ids, dtype=object), "title": np.array(titles, dtype=object)})
+        assert set(out["status"]) == {"ok"}
+        return list(out["product_id"])
+
+    first = block([None, "p1", ""], ["Red summer dress", "Blue denim jeans", "Gold plated necklace"])
+    second = block([None, " "], ["Wool scarf", "Steel cooking pot"])  # Ray's next block: positions start again
+    assert first[1] == "p1"
+    named = [first[0], first[2], *second]
+    assert all(name.startswith("row-") and len(name) == 16 for name in named)
+    assert len(set(named)) == 4  # before: line-1, line-3, line-1, line-2
+    assert block([None], ["Red summer dress"]) == [first[0]]  # the same row, the same name
+    result = json.loads(worker({"title": np.array(["Wool scarf"], dtype=object)})["result_json"][0])
+    assert result["product_id"] == second[0]  # no id column at all: named alike
