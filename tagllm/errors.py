@@ -17,6 +17,13 @@ class InputError(TagllmError):
     """An input file or record cannot be read; the message names the file, line and field."""
 
 
+class OutputError(TagllmError):
+    """An output cannot be written (a directory, permissions, a full disk, another run writing it); what was
+    written before is kept, and a run can go on from it with --resume once the cause is gone."""
+
+    is_retryable = True
+
+
 class TaxonomyError(TagllmError):
     """A taxonomy cannot be loaded or is inconsistent."""
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tagllm.cli import app
-from tagllm.errors import InputError
+from tagllm.errors import OutputError
 from tagllm.io import ResultWriter
 from tagllm.models import TagResult
 
@@ -28,7 +28,7 @@ def test_a_second_writer_of_an_output_is_refused_and_the_first_one_finishes_whol
     first = _writer(out)
     first.write([TagResult(product_id="p1")])
     second = _writer(out)  # a fresh run would replace the output, a resumed one compact or merge it
-    with pytest.raises(InputError) as error:
+    with pytest.raises(OutputError) as error:
         second.open()
     assert str(error.value) == (
         f"{out}: another tagllm run (process {os.getpid()}) is writing this output; wait for it to end (then --resume "
@@ -53,7 +53,7 @@ def test_a_second_run_stops_before_reading_a_product(tmp_path: Path, demo_index_
     holder = _writer(out, resume=True)
     holder.write([TagResult(product_id="p0")])  # another run, still writing
     result = CliRunner().invoke(app, ["generate", str(src), "-o", str(out), "-c", str(config)])
-    assert isinstance(result.exception, InputError)  # main() prints it and exits 2
+    assert isinstance(result.exception, OutputError)  # main() prints it and exits 2
     assert str(result.exception).startswith(f"{out}: another tagllm run (process {os.getpid()}) is writing this output")
     holder.close()
     assert [json.loads(line)["product_id"] for line in out.read_text().splitlines()] == ["p0"]
@@ -62,14 +62,14 @@ def test_a_second_run_stops_before_reading_a_product(tmp_path: Path, demo_index_
 def test_an_output_that_is_a_directory_is_refused_at_once(tmp_path: Path) -> None:
     out = tmp_path / "tags.parquet"
     out.mkdir()
-    with pytest.raises(InputError) as error:
+    with pytest.raises(OutputError) as error:
         _writer(out)
     assert str(error.value) == f"{out}: is a directory; give the output a file name, e.g. {out / 'tags.parquet'}"
 
 
 def test_an_output_under_a_file_is_refused_at_once(tmp_path: Path) -> None:
     (tmp_path / "notes").write_text("x")
-    with pytest.raises(InputError) as error:
+    with pytest.raises(OutputError) as error:
         _writer(tmp_path / "notes" / "new" / "tags.csv")
     assert (
         str(error.value)
@@ -85,7 +85,7 @@ def test_an_output_in_a_directory_that_cannot_be_written_is_refused_at_once(
     place.mkdir()
     real = os.access
     monkeypatch.setattr(os, "access", lambda path, mode: False if Path(path) == place else real(path, mode))
-    with pytest.raises(InputError) as error:
+    with pytest.raises(OutputError) as error:
         _writer(place / "tags.jsonl")
     assert str(error.value) == (
         f"{place / 'tags.jsonl'}: {place} cannot be written (permissions, or a read-only disk); write it elsewhere"
@@ -103,7 +103,51 @@ def test_an_output_the_system_refuses_to_open_is_a_setup_error_not_a_crash(
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(Path, "mkdir", refused)  # the first thing opening an output writes
-    with pytest.raises(InputError) as error:
+    with pytest.raises(OutputError) as error:
         writer.open()
     assert str(error.value) == f"{out}: cannot write the output (Permission denied); write it elsewhere"
     assert not writer.is_open
+
+
+@pytest.fixture()
+def file_size_limit():  # type: ignore[no-untyped-def]
+    """Sets the largest file this process may write, as a full disk stops a write part way; restored after."""
+    resource = pytest.importorskip("resource")
+    import signal
+
+    before = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing us
+
+    def limit(size: int | None) -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, before[1]) if size is not None else before)
+
+    yield limit
+    resource.setrlimit(resource.RLIMIT_FSIZE, before)
+    signal.signal(signal.SIGXFSZ, handler)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_write_the_disk_refuses_part_way_keeps_whole_rows_and_says_how_to_go_on(
+    tmp_path: Path, fmt: str, file_size_limit
+) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / f"tags.{fmt}"
+    writer = _writer(out)
+    writer.write([TagResult(product_id="p1"), TagResult(product_id="p2")])
+    file_size_limit(out.stat().st_size + 30 if fmt != "parquet" else 200)  # room for part of the next batch only
+    try:
+        with pytest.raises(OutputError) as error:
+            writer.write([TagResult(product_id=f"q{i}") for i in range(20)])
+    finally:
+        file_size_limit(None)
+    why = "File too large" if fmt != "parquet" else "Error writing bytes to file. Detail: [errno 27] File too large"
+    assert str(error.value) == (
+        f"{out}: cannot write the output ({why}); what was written is kept: make room (or remove the cause) and run "
+        "again with --resume"
+    )
+    writer.close()  # as the run does on its way out: the refused batch's torn rows are cut off
+    state = _writer(out, resume=True).state
+    assert (sorted(state.last), state.rows) == (["p1", "p2"], 2)
+    resumed = _writer(out, resume=True)
+    resumed.write([TagResult(product_id="q0")])
+    resumed.close()
+    assert sorted(_writer(out, resume=True).state.last) == ["p1", "p2", "q0"]

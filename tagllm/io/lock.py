@@ -1,5 +1,5 @@
-"""An output's lock: one run at a time writes an output file, so that two runs cannot interleave rows, truncate each
-other's or merge away each other's Parquet parts.
+"""An output's place: checked before any model loads, and locked so that one run at a time writes an output file
+(two runs would interleave rows, truncate each other's or merge away each other's Parquet parts).
 
 The lock is ``flock`` on a hidden file beside the output (``.OUT.lock``), which the kernel releases when the process
 ends however it ends, so a killed run never leaves an output locked. Where ``fcntl`` is missing (Windows), outputs
@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import IO
 
-from tagllm.errors import InputError
+from tagllm.errors import OutputError
 
 try:
     import fcntl
@@ -33,7 +33,7 @@ class OutputLock:
         self._file: IO[bytes] | None = None
 
     def acquire(self) -> None:
-        """Take the lock, or raise ``InputError`` naming the run that holds it."""
+        """Take the lock, or raise ``OutputError`` naming the run that holds it."""
         if fcntl is None or self._file is not None:
             return
         while True:
@@ -44,7 +44,7 @@ class OutputLock:
                 fh.seek(0)
                 holder = fh.read().decode("utf-8", errors="replace").strip() or "?"
                 fh.close()
-                raise InputError(
+                raise OutputError(
                     f"{self.target}: another tagllm run (process {holder}) is writing this output; wait for it to "
                     "end (then --resume goes on from what it wrote), or write to another file"
                 ) from None
@@ -66,3 +66,17 @@ class OutputLock:
         self.path.unlink(missing_ok=True)  # removed while still held, so no run can lock a file about to go
         self._file.close()
         self._file = None
+
+
+def check_output_place(target: Path, fmt: str) -> None:
+    """An output path that cannot be written is a setup mistake, said before any model is loaded."""
+    if target.is_dir():
+        raise OutputError(f"{target}: is a directory; give the output a file name, e.g. {target / f'tags.{fmt}'}")
+    place = target.parent
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if not place.is_dir():
+        raise OutputError(f"{target}: {place} is a file, not a directory")
+    if not os.access(place, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        where = target if target.exists() else place
+        raise OutputError(f"{target}: {where} cannot be written (permissions, or a read-only disk); write it elsewhere")

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from tagllm.errors import InputError, missing_dependency
-from tagllm.io.lock import OutputLock
+from tagllm.errors import InputError, OutputError, missing_dependency
+from tagllm.io.lock import OutputLock, check_output_place
 from tagllm.io.readers import STDIO, detect_format
 from tagllm.io.resume import (
     OutputState,
@@ -25,6 +25,7 @@ from tagllm.io.resume import (
     parts_dir,
     remove_output,
     scan_output,
+    temp_path,
 )
 from tagllm.models import TagResult
 
@@ -123,7 +124,7 @@ class ResultWriter:
         self._opened = False
         self._lock = OutputLock(self.target)
         if not self.is_stdout:
-            _check_target(self.target, self.format)
+            check_output_place(self.target, self.format)
         if self.is_stdout:
             if resume:
                 raise InputError("--resume needs an output file (-o FILE): results on stdout cannot be resumed")
@@ -161,7 +162,7 @@ class ResultWriter:
         except OSError as exc:
             self._opened = False
             self._lock.release()
-            raise InputError(
+            raise OutputError(
                 f"{self.target}: cannot write the output ({exc.strerror or exc}); write it elsewhere"
             ) from None
 
@@ -201,17 +202,24 @@ class ResultWriter:
             return
         self.open()
         self._writing = True
-        if self.format == "parquet":
-            self._write_part(results, kept)
-        else:
-            assert self._stream is not None
-            if self._csv is not None:
-                self._csv.writerows(table_row(r, self.facets, kept[i] if kept else None) for i, r in enumerate(results))
+        try:
+            if self.format == "parquet":
+                self._write_part(results, kept)
             else:
-                self._stream.write(
-                    "".join(self._json(r, kept[i] if kept else None) + "\n" for i, r in enumerate(results))
-                )
-            self._stream.flush()
+                assert self._stream is not None
+                if self._csv is not None:
+                    self._csv.writerows(
+                        table_row(r, self.facets, kept[i] if kept else None) for i, r in enumerate(results)
+                    )
+                else:
+                    self._stream.write(
+                        "".join(self._json(r, kept[i] if kept else None) + "\n" for i, r in enumerate(results))
+                    )
+                self._stream.flush()
+        except OSError as exc:  # a full disk: the batch being written is cut off when the writer closes
+            if self.is_stdout:
+                raise
+            raise self._cannot_write(exc) from None
         for result in results:
             self.state.add(result.product_id, outcome(result))
         self._written = self._size()
@@ -240,6 +248,12 @@ class ResultWriter:
         pq.write_table(pa.Table.from_pylist(rows, schema=self._schema), tmp)
         os.replace(tmp, part)  # a part is there whole or not at all
 
+    def _cannot_write(self, exc: OSError) -> OutputError:
+        return OutputError(
+            f"{self.target}: cannot write the output ({exc.strerror or exc}); what was written is kept: make room "
+            "(or remove the cause) and run again with --resume"
+        )
+
     def drop(self, product_ids: set[str]) -> int:
         """Leave these products' rows out of the output when it closes; how many the output held."""
         held = product_ids & self.state.last.keys()
@@ -251,7 +265,10 @@ class ResultWriter:
         """Finish the output: one row per product id, Parquet parts merged into the file."""
         self.open()
         if self._stream is not None and self._stream is not sys.stdout:
-            self._stream.close()
+            try:
+                self._stream.close()
+            except OSError:  # what a full disk refused to take: the batch it belonged to is cut off below
+                self._writing = True
         self._stream = None
         if self.is_stdout:
             return
@@ -268,22 +285,11 @@ class ResultWriter:
                     shutil.rmtree(parts_dir(self.target), ignore_errors=True)
             elif self.state.superseded or self._dropped:
                 compact(self.target, self.format, self._dropped)
+        except OSError as exc:  # the copy that would replace the output could not be written: the output stays
+            temp_path(self.target).unlink(missing_ok=True)
+            raise self._cannot_write(exc) from None
         finally:
             self._lock.release()  # removed once the output is whole
-
-
-def _check_target(target: Path, fmt: str) -> None:
-    """An output path that cannot be written is a setup mistake, said before any model is loaded."""
-    if target.is_dir():
-        raise InputError(f"{target}: is a directory; give the output a file name, e.g. {target / f'tags.{fmt}'}")
-    place = target.parent
-    while not place.exists() and place != place.parent:
-        place = place.parent
-    if not place.is_dir():
-        raise InputError(f"{target}: {place} is a file, not a directory")
-    if not os.access(place, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        where = target if target.exists() else place
-        raise InputError(f"{target}: {where} cannot be written (permissions, or a read-only disk); write it elsewhere")
 
 
 def _parquet() -> Any:
