@@ -80,6 +80,8 @@ def read_csv(fh: IO[bytes], name: str) -> Iterator[Record]:
                     continue
                 start, bad = lines.take()
                 if not row:
+                    if header is not None and len(header) == 1:  # a one-column file's empty cell, as pandas writes it
+                        yield _csv_record([""], header, start, name, bad)
                     continue
                 if header is None:
                     if bad is not None:
