@@ -113,6 +113,7 @@ def test_kill_9_anywhere_then_resume_loses_nothing_and_repeats_nothing(tmp_path:
     assert set(ids) == expected, f"lost: {sorted(expected - set(ids))[:5]}"
     assert {pid for pid, status in rows if status == "error"} == {"line-701", "untitled"}
     assert not list(tmp_path.glob("*.tmp")) and not (tmp_path / f"out.{fmt}.parts").exists()
+    assert not list(tmp_path.glob(".*.lock"))  # the kills left the lock file; the run that finished removed it
 
 
 @pytest.mark.slow
