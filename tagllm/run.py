@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tagllm.assembly import Progress, gc_paused
 from tagllm.errors import InputError
 from tagllm.io import STDIO, RecordSource, ResultWriter, claims_another_line, error_id, to_product
-from tagllm.io.resume import FELL_BACK_NOTE
+from tagllm.io.rows import FELL_BACK_NOTE, fingerprint
 from tagllm.models import Product, RecordError
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ class RunSummary:
     tagged: int = 0
     failed: int = 0  # error records this run wrote
     skipped: int = 0  # products an earlier run had tagged
+    edited: int = 0  # products an earlier run had tagged from another text (the record was edited since): tagged again
     retried: int = 0  # products an earlier run had failed, tagged again
     duplicates: int = 0  # records whose product id an earlier record of the input has: not tagged
     still_failed: int = 0  # error records in the output at the end, this run's and earlier ones
@@ -141,6 +142,7 @@ def _tag_records(
     state = writer.state
     earlier_failures, earlier_fallbacks = set(state.failed), set(state.fell_back)
     kept: deque[dict[str, Any]] = deque()
+    digests: deque[str | None] = deque()  # the fingerprint of each product yielded, written with its result
     renamed = {column: field for field, column in records.columns.items()}  # --keep-columns may name either
 
     def items() -> Iterator[Product | RecordError]:
@@ -155,9 +157,12 @@ def _tag_records(
                 )
                 continue
             claimed.add(product_id)
+            digest = fingerprint(item) if isinstance(item, Product) else None
             if state.is_done(product_id):
-                summary.skipped += 1
-                continue
+                if not state.is_edited(product_id, digest):
+                    summary.skipped += 1
+                    continue
+                summary.edited += 1
             if product_id in earlier_failures:
                 summary.retried += 1
             elif product_id in earlier_fallbacks:
@@ -165,6 +170,7 @@ def _tag_records(
             if keep_columns:
                 data = record.data or {}
                 kept.append({c: data[c] if c in data else data.get(renamed.get(c, "")) for c in keep_columns})
+            digests.append(digest)
             yield item
 
     report = (lambda done, total: progress("encode", done, total)) if progress else None
@@ -174,7 +180,11 @@ def _tag_records(
             results = next(batches, None)
             if results is None:
                 return
-            writer.write(results, [kept.popleft() for _ in results] if keep_columns else None)
+            writer.write(
+                results,
+                [kept.popleft() for _ in results] if keep_columns else None,
+                [digests.popleft() for _ in results],
+            )
         for result in results:
             if result.status == "ok":
                 summary.tagged += 1

@@ -320,7 +320,7 @@ def test_no_provenance_drops_it_from_jsonl(tmp_path: Path, config: Path) -> None
     )
     assert result.exit_code == 0
     first = json.loads(out.read_text().splitlines()[0])
-    assert sorted(first) == ["product_id", "rejected", "status", "tags"]
+    assert sorted(first) == ["input_hash", "product_id", "rejected", "status", "tags"]
 
 
 def test_streamed_input_from_a_named_pipe_is_read_once_with_column_warnings(tmp_path: Path, config: Path) -> None:

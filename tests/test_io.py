@@ -230,8 +230,8 @@ def test_jsonl_without_provenance_and_csv_with_kept_columns(tmp_path: Path) -> N
     writer.write([result], kept=[{"title": "Red shirt", "sku": 17}])
     writer.close()
     assert table.read_text().splitlines() == [
-        "product_id,title,sku,status,error,category,category_id,category_confidence,rejected",
-        "a,Red shirt,17,ok,,Apparel > Shirts,c1,0.875,",
+        "product_id,title,sku,status,error,category,category_id,category_confidence,rejected,input_hash",
+        "a,Red shirt,17,ok,,Apparel > Shirts,c1,0.875,,",
     ]
 
 

@@ -90,9 +90,14 @@ def test_blank_ids_are_named_by_their_lines_not_taken_as_one_repeated_id(tagger,
     assert sorted(_rows(out)) == ["line-1", "line-2"]
 
 
-def _products(path: Path, ids: list[str]) -> Path:
-    titles = ["Blue denim jeans", "Gold plated necklace", "Wireless earbuds", "Red summer dress", "Steel cooking pot"]
-    path.write_text("".join(json.dumps({"id": i, "title": titles[n % 5]}) + "\n" for n, i in enumerate(ids)))
+TITLES = ["Blue denim jeans", "Gold plated necklace", "Wireless earbuds", "Red summer dress", "Steel cooking pot"]
+
+
+def _products(path: Path, ids: list[str], titles: dict[str, str] | None = None) -> Path:
+    """Products p0, p1, … each with its own title (the same in every file written), or the one ``titles`` gives."""
+    given = titles or {}
+    lines = [json.dumps({"id": i, "title": given.get(i, TITLES[int(i[1:]) % 5])}) for i in ids]
+    path.write_text("\n".join(lines) + "\n")
     return path
 
 
@@ -153,3 +158,45 @@ def test_the_cli_names_the_absent_products_and_how_to_drop_them(tmp_path: Path, 
     assert dropped.exit_code == 0
     assert "7 result(s) of products no longer in the input removed (p1, p2, p3, p4, p5 and 2 more)" in dropped.stderr
     assert sorted(_rows(out)) == ["p0"]
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_resume_tags_again_a_record_edited_since_it_was_tagged(tagger, tmp_path: Path, suffix) -> None:  # type: ignore[no-untyped-def]
+    src, out = _products(tmp_path / "in.jsonl", ["p0", "p1", "p2"]), tmp_path / f"out{suffix}"
+    tagger.tag_file(src, out)
+    category = {pid: _category(row) for pid, row in _rows(out).items()}
+    assert category["p0"] == "apparel-jeans"
+    # p0 was jeans and is now a cooking pot; p1 gained a column the tagger does not read
+    src.write_text(
+        src.read_text().replace("Blue denim jeans", "Steel cooking pot").replace('"p1",', '"p1", "price": 5,')
+    )
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.edited, again.skipped) == (1, 1, 2)
+    rows = _rows(out)
+    assert (_category(rows["p0"]), _category(rows["p1"])) == ("home-cookware", category["p1"])
+    assert tagger.tag_file(src, out, resume=True).skipped == 3
+
+
+def _category(row: dict) -> str:  # type: ignore[type-arg]
+    if "tags" in row:
+        return row["tags"]["category"][0]["id"]
+    ids = row["category_id"]
+    return ids[0] if isinstance(ids, list) else ids.split(" | ")[0]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_output_written_before_fingerprints_resumes_in_its_own_layout(tagger, tmp_path: Path, suffix) -> None:  # type: ignore[no-untyped-def]
+    src, out = _products(tmp_path / "in.jsonl", ["p0", "p1"]), tmp_path / f"out{suffix}"
+    tagger.tag_file(src, out)
+    if suffix == ".csv":  # as an earlier version wrote it: no input_hash column
+        lines = out.read_text().splitlines()
+        out.write_text("".join(line.rsplit(",", 1)[0] + "\n" for line in lines))
+    else:
+        import pyarrow.parquet as pq
+
+        pq.write_table(pq.read_table(out).drop(["input_hash"]), out)
+    _products(src, ["p0", "p1", "p2"])
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.skipped, again.edited) == (1, 2, 0)
+    rows = _rows(out)
+    assert sorted(rows) == ["p0", "p1", "p2"] and "input_hash" not in rows["p2"]

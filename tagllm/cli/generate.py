@@ -233,6 +233,8 @@ def _summary_line(summary: RunSummary) -> str:
         parts[0] += f" ({summary.routed} by the LLM, {summary.fell_back} kept the default's tags when the LLM failed)"
     if summary.skipped:
         parts.append(f"{summary.skipped} already done")
+    if summary.edited:
+        parts.append(f"{summary.edited} edited since tagged, tagged again")
     if summary.retried:
         parts.append(f"{summary.retried} earlier failure(s) retried")
     if summary.retried_llm:

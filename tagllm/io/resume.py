@@ -3,7 +3,8 @@
 A run only ever appends to its output (JSONL, CSV) or adds part files next to it (Parquet), so a kill loses at
 most the row being written. Resuming cuts that torn last row off (the file is truncated at the end of its last
 complete row: completed rows are never rewritten) and tags again every product whose last row is an error, or (routing
-mode) kept the default's tags because the LLM failed. When a product then has several rows, the file is compacted to
+mode) kept the default's tags because the LLM failed, or was tagged from a text the record no longer has (the row's
+``input_hash``). When a product then has several rows, the file is compacted to
 its last row per product: written to a temporary file beside it and renamed over it, so a kill at any moment leaves
 either the old file or the new one, whole.
 """
@@ -23,31 +24,13 @@ from typing import Any
 
 from tagllm.errors import InputError, missing_dependency
 from tagllm.io.csv_records import allow_long_cells
-from tagllm.models import TagResult
+from tagllm.io.rows import ERROR, FELL_BACK, FELL_BACK_NOTE, HASH_COLUMN, OK
 
 MERGED_ROW_GROUP = 16_384  # rows per row group when the parts of a Parquet output are merged
 _JSONL_HEAD = re.compile(rb'^\{"product_id":("(?:[^"\\]|\\.)*"),"status":"(ok|error)"')
 _FELL_BACK_MARK = b'"source":"default","routing":{'  # where a JSONL row's routing starts when the default's tags stayed
-OK, ERROR, FELL_BACK = "ok", "error", "fell_back"  # a row's outcome; fell_back: ok, but the LLM it was routed to failed
-FELL_BACK_NOTE = "the LLM failed, the default's tags were kept: "
 NOT_OURS = "is this the output of tagllm generate? write to a new file instead"
-
-
-def outcome(result: TagResult) -> str:
-    """OK, ERROR, or FELL_BACK (routing mode: the LLM failed and the default's tags stayed, so resume retries it)."""
-    if result.status != "ok":
-        return ERROR
-    return FELL_BACK if result.routing is not None and result.routing.error is not None else OK
-
-
-def error_cell(result: TagResult) -> str | None:
-    """The CSV/Parquet ``error`` cell: the error record's message, or why a fell-back product kept the default's
-    tags (what tells resume to retry it), else None."""
-    if result.error is not None:
-        return result.error.message
-    if result.routing is not None and result.routing.error is not None:
-        return FELL_BACK_NOTE + result.routing.error.message
-    return None
+_JSONL_HASH = re.compile(rb',"input_hash":"([0-9a-f]+)"\}\s*$')
 
 
 @dataclass
@@ -58,14 +41,20 @@ class OutputState:
     last: dict[str, int] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
     fell_back: set[str] = field(default_factory=set)
+    hashes: dict[str, str] = field(default_factory=dict)  # the fingerprint its last row was tagged from, if written
     rows: int = 0
     complete_bytes: int = 0  # JSONL/CSV: where the last complete row ends; bytes after it are a torn row
     header: list[str] | None = None  # CSV: the header row
     schema: Any = None  # Parquet: the columns and their types
 
-    def add(self, product_id: str, outcome: str) -> None:
-        """A row for ``product_id`` with ``outcome`` (OK, ERROR or FELL_BACK) after the rows counted so far."""
+    def add(self, product_id: str, outcome: str, digest: str | None = None) -> None:
+        """A row for ``product_id`` with ``outcome`` (OK, ERROR or FELL_BACK) after the rows counted so far, tagged
+        from a product of fingerprint ``digest``."""
         self.last[product_id] = self.rows
+        if digest:
+            self.hashes[product_id] = digest
+        else:
+            self.hashes.pop(product_id, None)
         self.rows += 1
         self.failed.discard(product_id)
         self.fell_back.discard(product_id)
@@ -78,12 +67,18 @@ class OutputState:
         """Count these products' rows as gone (``compact`` and ``merge_parts`` leave them out)."""
         for product_id in product_ids:
             self.last.pop(product_id, None)
+            self.hashes.pop(product_id, None)
             self.failed.discard(product_id)
             self.fell_back.discard(product_id)
 
     def is_done(self, product_id: str) -> bool:
         """Its last row is a result that needs nothing more: not an error, not the default's for a failed LLM."""
         return product_id in self.last and product_id not in self.failed and product_id not in self.fell_back
+
+    def is_edited(self, product_id: str, digest: str | None) -> bool:
+        """Its last row was tagged from another text than ``digest``'s (rows written without a fingerprint: no)."""
+        known = self.hashes.get(product_id)
+        return known is not None and digest is not None and known != digest
 
     @property
     def superseded(self) -> int:
@@ -126,14 +121,15 @@ def scan_output(target: Path, fmt: str) -> OutputState:
     if not target.exists():
         return state
     rows = jsonl_rows(target) if fmt == "jsonl" else csv_rows(target, state)
-    for product_id, status, _, end in rows:
-        state.add(product_id, status)
+    for product_id, status, _, end, digest in rows:
+        state.add(product_id, status, digest)
         state.complete_bytes = end
     return state
 
 
-def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int]]:
-    """(product id, outcome, the line, offset after it) per complete line; stops before a torn last line."""
+def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int, str | None]]:
+    """(product id, outcome, the line, offset after it, fingerprint) per complete line; stops before a torn last
+    line."""
     offset = 0
     with path.open("rb") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -142,7 +138,7 @@ def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int]]:
             offset += len(line)
             head = _JSONL_HEAD.match(line)
             if head and (head.group(2) == b"error" or not _may_have_fallen_back(line)):
-                yield json.loads(head.group(1)), head.group(2).decode(), line, offset
+                yield json.loads(head.group(1)), head.group(2).decode(), line, offset, _jsonl_hash(line)
                 continue
             try:
                 data = json.loads(line)
@@ -153,7 +149,13 @@ def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int]]:
                 raise InputError(
                     f"{path}:{lineno}: not a result row, so --resume cannot tell what is done; {hint or NOT_OURS}"
                 ) from None
-            yield str(product_id), FELL_BACK if failure else OK if status == OK else ERROR, line, offset
+            outcome = FELL_BACK if failure else OK if status == OK else ERROR
+            yield str(product_id), outcome, line, offset, _jsonl_hash(line)
+
+
+def _jsonl_hash(line: bytes) -> str | None:
+    found = _JSONL_HASH.search(line, max(0, len(line) - 64))
+    return found.group(1).decode() if found else None
 
 
 def _may_have_fallen_back(line: bytes) -> bool:
@@ -163,7 +165,7 @@ def _may_have_fallen_back(line: bytes) -> bool:
     return start >= 0 and line.find(b'"error":{', start) >= 0
 
 
-def csv_rows(path: Path, state: OutputState | None = None) -> Iterator[tuple[str, str, bytes, int]]:
+def csv_rows(path: Path, state: OutputState | None = None) -> Iterator[tuple[str, str, bytes, int, str | None]]:
     """As ``jsonl_rows``, for a CSV output; the header goes to ``state.header`` and is not yielded."""
     allow_long_cells()  # a cell of a column kept from the input may be as long as the input's
     with path.open("rb") as fh:
@@ -202,10 +204,18 @@ def csv_rows(path: Path, state: OutputState | None = None) -> Iterator[tuple[str
                     raise InputError(f"{path}: no product_id and status columns; {hint}")
                 pid, status = row.index("product_id"), row.index("status")
                 error = row.index("error") if "error" in row else None
+                digest = row.index(HASH_COLUMN) if HASH_COLUMN in row else None
                 continue
             if len(row) != len(header):
                 raise InputError(f"{path}:{reader.line_num}: {len(row)} cells where the header has {len(header)}")
-            yield row[pid], _outcome(row[status], row[error] if error is not None else None), raw, offset
+            failure = row[error] if error is not None else None
+            yield (
+                row[pid],
+                _outcome(row[status], failure),
+                raw,
+                offset,
+                (row[digest] if digest is not None else "") or None,
+            )
 
 
 def _looks_like(first: bytes, fmt: str) -> str | None:
@@ -227,14 +237,17 @@ def _scan_parquet(path: Path, state: OutputState) -> None:
     pq = _pyarrow_parquet()
     try:
         schema = pq.read_schema(path)
-        table = pq.read_table(path, columns=["product_id", "status", "error"])
+        names = ["product_id", "status", "error", *([HASH_COLUMN] if HASH_COLUMN in schema.names else [])]
+        table = pq.read_table(path, columns=names)
     except Exception as exc:  # pyarrow raises several unrelated types for a broken file
         raise InputError(f"{path}: not a readable Parquet output of tagllm generate ({exc})") from None
     if state.schema is None:
         state.schema = schema.remove_metadata()
-    columns = (table.column(name).to_pylist() for name in ("product_id", "status", "error"))
-    for product_id, status, error in zip(*columns, strict=True):
-        state.add(str(product_id), _outcome(status, error))
+    columns = [table.column(name).to_pylist() for name in names]
+    if len(columns) == 3:  # written before outputs held fingerprints
+        columns.append([None] * table.num_rows)
+    for product_id, status, error, digest in zip(*columns, strict=True):
+        state.add(str(product_id), _outcome(status, error), digest)
 
 
 def _pyarrow_parquet() -> Any:
@@ -263,7 +276,7 @@ def compact(target: Path, fmt: str, drop: frozenset[str] = frozenset()) -> None:
             csv.writer(line).writerow(state.header or [])
             out.write(line.getvalue().encode("utf-8"))
         rows = jsonl_rows(target) if fmt == "jsonl" else csv_rows(target)
-        for number, (product_id, _, raw, _) in enumerate(rows):
+        for number, (product_id, _, raw, _, _) in enumerate(rows):
             if state.last.get(product_id) == number and product_id not in drop:
                 out.write(raw)
         out.flush()

@@ -18,71 +18,17 @@ from tagllm.io.resume import (
     OutputState,
     compact,
     cut_torn_row,
-    error_cell,
     merge_parts,
-    outcome,
     part_files,
     parts_dir,
     remove_output,
     scan_output,
     temp_path,
 )
+from tagllm.io.rows import HASH_COLUMN, SEPARATOR, flat_row, outcome, parquet_schema, table_row
+
+__all__ = ["SEPARATOR", "ResultWriter", "flat_row", "parquet_schema", "table_row"]  # the row functions live in rows
 from tagllm.models import TagResult
-
-SEPARATOR = " | "
-
-
-def table_row(
-    result: TagResult, facets: Sequence[str], kept: dict[str, Any] | None = None, *, typed: bool = False
-) -> dict[str, Any]:
-    """A row for CSV (``typed=False``: per facet the tag paths, ids and confidences joined by ' | ') or Parquet
-    (``typed=True``: lists, confidences as numbers). ``kept``: input columns carried into the output."""
-    row: dict[str, Any] = {"product_id": result.product_id}
-    for column, value in (kept or {}).items():
-        row[column] = _as_text(value)
-    row["status"] = result.status
-    error = error_cell(result)  # also for an ok row that kept the default's tags when the LLM failed
-    row["error"] = error if error is not None else ("" if not typed else None)
-    for facet in facets:
-        tags = [t for t in result.tags.get(facet, []) if t.source != "ancestor"]
-        names, ids, confidences = [t.path or t.name for t in tags], [t.id for t in tags], [t.confidence for t in tags]
-        if typed:
-            row[facet], row[f"{facet}_id"], row[f"{facet}_confidence"] = names, ids, confidences
-        else:
-            row[facet], row[f"{facet}_id"] = SEPARATOR.join(names), SEPARATOR.join(ids)
-            row[f"{facet}_confidence"] = SEPARATOR.join(f"{c:.3f}" for c in confidences)
-    rejected = [r.text for r in result.rejected]
-    row["rejected"] = rejected if typed else SEPARATOR.join(rejected)
-    return row
-
-
-def flat_row(result: TagResult, facets: list[str]) -> dict[str, Any]:
-    """The CSV row of a result (see ``table_row``)."""
-    return table_row(result, facets)
-
-
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def parquet_schema(facets: Sequence[str], keep_columns: Sequence[str]) -> Any:
-    import pyarrow as pa
-
-    fields = [pa.field("product_id", pa.string())]
-    fields += [pa.field(column, pa.string()) for column in keep_columns]
-    fields += [pa.field("status", pa.string()), pa.field("error", pa.string())]
-    for facet in facets:
-        fields += [
-            pa.field(facet, pa.list_(pa.string())),
-            pa.field(f"{facet}_id", pa.list_(pa.string())),
-            pa.field(f"{facet}_confidence", pa.list_(pa.float64())),
-        ]
-    fields += [pa.field("rejected", pa.list_(pa.string())), pa.field("result_json", pa.string())]
-    return pa.schema(fields)
 
 
 class ResultWriter:
@@ -132,13 +78,20 @@ class ResultWriter:
                 raise InputError("Parquet cannot be written to stdout; give an output file (-o FILE)")
         elif resume:
             self.state = scan_output(self.target, self.format)
-        self._columns = list(table_row(TagResult(product_id=""), facets, dict.fromkeys(self.keep_columns)))
+        self._columns = [*table_row(TagResult(product_id=""), facets, dict.fromkeys(self.keep_columns)), HASH_COLUMN]
+        # an output written before rows held fingerprints is resumed in its own layout, without them
+        self._fingerprints = True
         if self.format == "parquet":
             self._schema = parquet_schema(facets, self.keep_columns)
             if self.state.schema is not None and not self.state.schema.equals(self._schema):
-                self._refuse(self.state.schema.names, self._schema.names)
+                older = parquet_schema(facets, self.keep_columns, fingerprint=False)
+                if not self.state.schema.equals(older):
+                    self._refuse(self.state.schema.names, self._schema.names)
+                self._schema, self._fingerprints = older, False
         elif self.format == "csv" and self.state.header is not None and self.state.header != self._columns:
-            self._refuse(self.state.header, self._columns)
+            if self.state.header != self._columns[:-1]:
+                self._refuse(self.state.header, self._columns)
+            self._columns, self._fingerprints = self._columns[:-1], False
 
     @property
     def is_open(self) -> bool:
@@ -196,42 +149,61 @@ class ResultWriter:
             "resume with the same facets and --keep-columns, or write to a new file"
         )
 
-    def write(self, results: Sequence[TagResult], kept: Sequence[dict[str, Any]] | None = None) -> None:
-        """Write a batch of results; ``kept[i]`` holds the input columns carried into result i's row."""
+    def write(
+        self,
+        results: Sequence[TagResult],
+        kept: Sequence[dict[str, Any]] | None = None,
+        digests: Sequence[str | None] | None = None,
+    ) -> None:
+        """Write a batch of results; ``kept[i]`` holds the input columns carried into result i's row, ``digests[i]``
+        the fingerprint of the product it was tagged from (``resume.fingerprint``)."""
         if not results:
             return
         self.open()
         self._writing = True
         try:
+            digests = digests if digests is not None and self._fingerprints else [None] * len(results)
             if self.format == "parquet":
-                self._write_part(results, kept)
+                self._write_part(results, kept, digests)
             else:
                 assert self._stream is not None
                 if self._csv is not None:
                     self._csv.writerows(
-                        table_row(r, self.facets, kept[i] if kept else None) for i, r in enumerate(results)
+                        self._csv_row(r, kept[i] if kept else None, digests[i]) for i, r in enumerate(results)
                     )
                 else:
                     self._stream.write(
-                        "".join(self._json(r, kept[i] if kept else None) + "\n" for i, r in enumerate(results))
+                        "".join(
+                            self._json(r, kept[i] if kept else None, digests[i]) + "\n" for i, r in enumerate(results)
+                        )
                     )
                 self._stream.flush()
         except OSError as exc:  # a full disk: the batch being written is cut off when the writer closes
             if self.is_stdout:
                 raise
             raise self._cannot_write(exc) from None
-        for result in results:
-            self.state.add(result.product_id, outcome(result))
+        for result, digest in zip(results, digests, strict=True):
+            self.state.add(result.product_id, outcome(result), digest)
         self._written = self._size()
         self._writing = False
 
-    def _json(self, result: TagResult, kept: dict[str, Any] | None) -> str:
+    def _json(self, result: TagResult, kept: dict[str, Any] | None, digest: str | None) -> str:
         text = result.model_dump_json(exclude_none=True, exclude=None if self.provenance else {"provenance"})
         if kept:
             text = text[:-1] + ',"input":' + json.dumps(kept, ensure_ascii=False, default=str) + "}"
+        if digest:  # last, where resume finds it without parsing the row
+            text = text[:-1] + f',"{HASH_COLUMN}":"{digest}"' + "}"
         return text
 
-    def _write_part(self, results: Sequence[TagResult], kept: Sequence[dict[str, Any]] | None) -> None:
+    def _csv_row(self, result: TagResult, kept: dict[str, Any] | None, digest: str | None) -> dict[str, Any]:
+        row = table_row(result, self.facets, kept)
+        if self._fingerprints:
+            row[HASH_COLUMN] = digest or ""
+        return row
+
+    def _write_part(
+        self, results: Sequence[TagResult], kept: Sequence[dict[str, Any]] | None, digests: Sequence[str | None]
+    ) -> None:
         import pyarrow as pa
 
         pq = _parquet()
@@ -241,6 +213,8 @@ class ResultWriter:
             row["result_json"] = result.model_dump_json(
                 exclude_none=True, exclude=None if self.provenance else {"provenance"}
             )
+            if self._fingerprints:
+                row[HASH_COLUMN] = digests[i]
             rows.append(row)
         self._part += 1
         part = parts_dir(self.target) / f"part-{self._part:06d}.parquet"

@@ -1,0 +1,94 @@
+"""What a result's row holds: its outcome, the CSV/Parquet columns, and the fingerprint of the product it was tagged
+from (by which ``--resume`` tells an edited record). Shared by the writers and by resume's reading of an output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from tagllm.models import TagResult
+
+OK, ERROR, FELL_BACK = "ok", "error", "fell_back"  # a row's outcome; fell_back: ok, but the LLM it was routed to failed
+FELL_BACK_NOTE = "the LLM failed, the default's tags were kept: "
+HASH_COLUMN = "input_hash"  # a fingerprint of what the tagger read of the product: resume retags an edited record
+TAGGED_FIELDS = {"title", "description", "brand", "attributes", "images", "queries"}
+
+
+def fingerprint(product: Any) -> str:
+    """16 hex digits of the product's text as the tagger reads it (not its id, nor columns it does not read)."""
+    return hashlib.sha1(product.model_dump_json(include=TAGGED_FIELDS).encode("utf-8")).hexdigest()[:16]
+
+
+def outcome(result: TagResult) -> str:
+    """OK, ERROR, or FELL_BACK (routing mode: the LLM failed and the default's tags stayed, so resume retries it)."""
+    if result.status != "ok":
+        return ERROR
+    return FELL_BACK if result.routing is not None and result.routing.error is not None else OK
+
+
+def error_cell(result: TagResult) -> str | None:
+    """The CSV/Parquet ``error`` cell: the error record's message, or why a fell-back product kept the default's
+    tags (what tells resume to retry it), else None."""
+    if result.error is not None:
+        return result.error.message
+    if result.routing is not None and result.routing.error is not None:
+        return FELL_BACK_NOTE + result.routing.error.message
+    return None
+
+
+SEPARATOR = " | "
+
+
+def table_row(
+    result: TagResult, facets: Sequence[str], kept: dict[str, Any] | None = None, *, typed: bool = False
+) -> dict[str, Any]:
+    """A row for CSV (``typed=False``: per facet the tag paths, ids and confidences joined by ' | ') or Parquet
+    (``typed=True``: lists, confidences as numbers). ``kept``: input columns carried into the output."""
+    row: dict[str, Any] = {"product_id": result.product_id}
+    for column, value in (kept or {}).items():
+        row[column] = _as_text(value)
+    row["status"] = result.status
+    error = error_cell(result)  # also for an ok row that kept the default's tags when the LLM failed
+    row["error"] = error if error is not None else ("" if not typed else None)
+    for facet in facets:
+        tags = [t for t in result.tags.get(facet, []) if t.source != "ancestor"]
+        names, ids, confidences = [t.path or t.name for t in tags], [t.id for t in tags], [t.confidence for t in tags]
+        if typed:
+            row[facet], row[f"{facet}_id"], row[f"{facet}_confidence"] = names, ids, confidences
+        else:
+            row[facet], row[f"{facet}_id"] = SEPARATOR.join(names), SEPARATOR.join(ids)
+            row[f"{facet}_confidence"] = SEPARATOR.join(f"{c:.3f}" for c in confidences)
+    rejected = [r.text for r in result.rejected]
+    row["rejected"] = rejected if typed else SEPARATOR.join(rejected)
+    return row
+
+
+def flat_row(result: TagResult, facets: list[str]) -> dict[str, Any]:
+    """The CSV row of a result (see ``table_row``)."""
+    return table_row(result, facets)
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def parquet_schema(facets: Sequence[str], keep_columns: Sequence[str], *, fingerprint: bool = True) -> Any:
+    import pyarrow as pa
+
+    fields = [pa.field("product_id", pa.string())]
+    fields += [pa.field(column, pa.string()) for column in keep_columns]
+    fields += [pa.field("status", pa.string()), pa.field("error", pa.string())]
+    for facet in facets:
+        fields += [
+            pa.field(facet, pa.list_(pa.string())),
+            pa.field(f"{facet}_id", pa.list_(pa.string())),
+            pa.field(f"{facet}_confidence", pa.list_(pa.float64())),
+        ]
+    fields += [pa.field("rejected", pa.list_(pa.string())), pa.field("result_json", pa.string())]
+    return pa.schema(fields + ([pa.field(HASH_COLUMN, pa.string())] if fingerprint else []))
