@@ -12,6 +12,7 @@ from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.keys import stem
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
 from tagllm.taxonomy import Value
+from tagllm.text import normalize
 
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
@@ -74,6 +75,8 @@ def named_tails(mapper: Mapper, batch: Batch, tails: dict[str, list[str]], stage
             outcome = found.done.get(tail)
             if outcome is None or outcome.mapped.value is None and not outcome.candidates:
                 continue
+            if outcome.mapped.value is not None and head_modifies(tail.split()[-1], outcome.mapped.value):
+                continue  # "memory foam bed pillow": "bed pillow" is no Pillow Beds
             claimed.add(raw)
             if outcome.mapped.value is not None:
                 chosen[raw] = outcome.mapped.value.id
@@ -87,6 +90,15 @@ def named_tails(mapper: Mapper, batch: Batch, tails: dict[str, list[str]], stage
         if agreed is not None:
             batch.done[raw] = mapper.accept(raw, facet, mapper.values[vid], "modifier", round(agreed, 4))
     return claimed
+
+
+def head_modifies(head: str, value: Value) -> bool:
+    """Whether the string's head is a word of the value's name only before another noun, never at the end of one of
+    its parts ("bed pillow" and Pillow Beds: a pillow bed is a bed); the same words in another order name another
+    thing. False when the head is no word of the name (a synonym's landing says nothing of its words)."""
+    head = stem(head)
+    parts = [[stem(w) for w in normalize(part).split()] for part in NAME_PARTS.split(value.name) if part.strip()]
+    return any(head in part for part in parts) and not any(part and part[-1] == head for part in parts)
 
 
 def other_kind(tokens: list[str], kept: list[str], value: Value) -> bool:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.lexical import LIST, LexicalStage
-from tagllm.mapping.modifier_words import NEGATING
+from tagllm.mapping.modifier_words import LOOKALIKE, NEGATING
 from tagllm.text import has_cjk, normalize
 
 if TYPE_CHECKING:
@@ -21,10 +21,7 @@ if TYPE_CHECKING:
 
 MAX_WORDS = 3
 """One or two leading words and the class word after them."""
-UNLIKE = frozenset(
-    {"look", "looking", "effect", "like", "style", "styled", "tone", "toned", "free", "less", "alternative",
-     "substitute", "replica", "not", "no", "non", "without"}
-)  # fmt: skip
+UNLIKE = LOOKALIKE | frozenset({"free", "less", "not", "no", "non", "without"})
 """Words after a value's name that say the thing is not that value: "leather look", "wood effect", "nickel free"."""
 
 

@@ -29,6 +29,11 @@ MODIFIER_WORDS = frozenset(
 NEGATING = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock", "pleather", "leatherette"})
 """Words that say a material is an imitation of the one named: "vegan leather" is Faux leather, never Leather."""
 
+LOOKALIKE = frozenset(
+    {"look", "looking", "effect", "like", "style", "styled", "tone", "toned", "alternative", "substitute", "replica"}
+)
+"""Words after a value's name that say the thing only looks like it: "leather look", "wood effect", "gold tone"."""
+
 QUANTITY = "23"
 """WordNet's lexicographer file of units and amounts (noun.quantity): "inch", "litre", "ounce"."""
 

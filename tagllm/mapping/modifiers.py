@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, WHOLE_TRAIL, agreements
 from tagllm.mapping.base import Batch, Outcome, Stage
 from tagllm.mapping.colours import survey_name
-from tagllm.mapping.compounds import idiom, named_tails, other_kind, postmodified
+from tagllm.mapping.compounds import head_modifies, idiom, named_tails, other_kind, postmodified
 from tagllm.mapping.derived import root
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.lexical import LIST
-from tagllm.mapping.modifier_words import NEGATING
+from tagllm.mapping.modifier_words import LOOKALIKE, NEGATING
 from tagllm.mapping.stripping import Stripper
 from tagllm.mapping.vocabulary import FacetVocabulary
 from tagllm.taxonomy import Value
@@ -46,6 +46,7 @@ class ModifierStage(Stage):
         facet = batch.facet
         hierarchical = facet is None or self.m.taxonomy.facets[facet].hierarchical
         plans: dict[str, list[str]] = {}
+        dropped_of: dict[str, list[str]] = {}
         strict: set[str] = set()
         for raw in batch.open():  # strings found in another facet too ("Light pink" is a makeup shade in Shopify)
             text = batch.text(raw)
@@ -82,6 +83,7 @@ class ModifierStage(Stage):
             ):
                 continue  # "pale pink" in a category: a colour, not the flower; "summer dress" is a dress
             plans[raw] = kept
+            dropped_of[raw] = dropped
             if hierarchical and any(self.vocab.names_value(t, facet) for t in dropped):
                 strict.add(raw)  # "velvet sofa": a word dropped that names a category too: the head's bar applies
         if not plans:
@@ -101,9 +103,19 @@ class ModifierStage(Stage):
             phrase = whole.get(raw)
             outcome = found.done.get(phrase) if phrase else None
             if outcome is not None and outcome.mapped.value is not None:
-                value = self._negated(batch.text(raw), outcome.mapped.value, facet)
+                found_value = outcome.mapped.value
+                if hierarchical and (
+                    head_modifies(kept[-1], found_value)
+                    or len(kept) == 1
+                    and self._compound([*dropped_of[raw], kept[-1]], found_value.id, facet)
+                ):
+                    continue  # "bed pillow" is no Pillow Beds; "draining rack": Dish Racks & Drain Boards, not Racks
+                value = self._negated(batch.text(raw), found_value, facet)
                 if value is not None:
                     named[raw] = value
+                elif self._looks_like(batch.text(raw), found_value, facet):
+                    reason = f"{batch.text(raw)!r} only looks like {found_value.name!r}: no value of facet {facet!r}"
+                    batch.done[raw] = self.m.reject(raw, facet, reason)
             elif len(kept) > 2 and hierarchical:
                 tails[raw] = kept
             elif len(kept) > 1:
@@ -116,13 +128,14 @@ class ModifierStage(Stage):
         claimed = named_tails(self.m, batch, tails, stages)
         heads |= {raw: kept[-1] for raw, kept in tails.items() if raw not in claimed}
         if heads:
-            self._heads(batch, heads, plans, hierarchical, stages, naming)
+            self._heads(batch, heads, plans, dropped_of, hierarchical, stages, naming)
 
     def _heads(
         self,
         batch: Batch,
         heads: dict[str, str],
         plans: dict[str, list[str]],
+        dropped_of: dict[str, list[str]],
         hierarchical: bool,
         stages: list[Stage],
         naming: list[Stage],
@@ -147,7 +160,10 @@ class ModifierStage(Stage):
                 negated = self._negated(batch.text(raw), value, facet)
                 if negated is not None:
                     batch.done[raw] = self.m.accept(raw, facet, negated, self.name)
-            elif hierarchical and self._compound(plans[raw], value.id, facet):
+            elif hierarchical and (
+                self._compound(plans[raw], value.id, facet)
+                or self._compound([*dropped_of[raw], plans[raw][-1]], value.id, facet)
+            ):
                 continue  # "stand mixer": Stand Cement Mixers says "stand" tells kinds of mixer apart
             elif hierarchical and other_kind(words_of(batch.text(raw)), plans[raw], value):
                 continue  # "bath sheet" is no Bed Sheets: the value's name gives the head another word of its own
@@ -200,20 +216,35 @@ class ModifierStage(Stage):
         """A material said not to be itself ("vegan leather", "fake fur"): the facet's "Faux …" value, or None when
         the facet has none; the value itself when nothing negates it (or the facet is hierarchical: "faux fur rug")."""
         words = set(normalize(text).split())
-        if not words & NEGATING or (facet is not None and self.m.taxonomy.facets[facet].hierarchical):
+        if facet is not None and self.m.taxonomy.facets[facet].hierarchical:
+            return value
+        if not words & NEGATING and not self._looks_like(text, value, facet):
             return value
         if words & set(normalize(value.name).split()) & NEGATING:
             return value
         found = self.m.lookup([f"faux {value.name}"], facet, self.m.lookups[:2]).done.get(f"faux {value.name}")
         return found.mapped.value if found is not None else None
 
-    def _compound(self, kept: list[str], vid: str, facet: str | None) -> bool:
-        """Whether another value's name holds the head and another kept word: then that word names a kind, not a
-        trait ("stand" in "stand mixer", with Stand Cement Mixers in the facet), and the head alone is too general."""
+    def _looks_like(self, text: str, value: Value, facet: str | None) -> bool:
+        """In a facet of materials (one with a "Faux …" value), whether a word right after the value's name says the
+        thing only looks like it ("gold tone", "leather look", "wood effect"); "two tone leather" is leather."""
+        if facet is None or not self.vocab.has_faux(facet):
+            return False
+        tokens = words_of(text)
+        name = {stem(w) for w in normalize(value.name).split()}
+        return any(tokens[i] in LOOKALIKE and stem(tokens[i - 1]) in name for i in range(1, len(tokens)))
+
+    def _compound(self, words: list[str], vid: str, facet: str | None) -> bool:
+        """Whether another value's name holds the head (the last of ``words``) and another of the words, or a word
+        sharing its root: then that word names a kind, not a trait ("stand" in "stand mixer", with Stand Cement Mixers
+        in the facet; "draining" in "draining rack", with Dish Racks & Drain Boards), and the head alone is too
+        general."""
         index = self.vocab.word_index(facet)
-        heads = index.get(stem(kept[-1]), set())
+        heads = index.get(stem(words[-1]), set())
         friends = {vid} | {a.id for a in self.m.taxonomy.ancestors(vid)}
-        return any((heads & index.get(stem(word), set())) - friends for word in kept[:-1])
+        return any(
+            (heads & (index.get(stem(word), set()) | index.get(root(word), set()))) - friends for word in words[:-1]
+        )
 
     def _outranked(self, batch: Batch, named: dict[str, Value], facet: str | None, strict: set[str]) -> set[str]:
         """The strings whose stripped phrase names a value another value is more than ``WHOLE_TRAIL`` nearer (as

@@ -26,6 +26,7 @@ class FacetVocabulary:
         self._numbers: dict[str | None, bool] = {}
         self._own: dict[str, frozenset[str]] = {}
         self._roots: dict[str, frozenset[str]] = {}
+        self._faux: dict[str, bool] = {}
 
     def names_value(self, token: str, facet: str | None) -> bool:
         tables = self.m.tables
@@ -87,6 +88,15 @@ class FacetVocabulary:
         if found is None:
             values = self.m.taxonomy.facet_values(facet) if facet else []
             found = self._numbers[facet] = any(ch.isdigit() for v in values for ch in v.name)
+        return found
+
+    def has_faux(self, facet: str) -> bool:
+        """Whether the facet names imitations ("Faux leather"): a facet of materials, where a look is no material."""
+        found = self._faux.get(facet)
+        if found is None:
+            found = self._faux[facet] = any(
+                normalize(v.name).startswith("faux ") for v in self.m.taxonomy.facet_values(facet)
+            )
         return found
 
     def word_index(self, facet: str | None) -> dict[str, set[str]]:
