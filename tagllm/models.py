@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -44,7 +45,7 @@ class Product(BaseModel):
             if key not in fields and not key.startswith(GOLD_PREFIX):
                 extra[key] = value
         known["extra"] = extra
-        if isinstance(known.get("id"), int | float):
+        if isinstance(known.get("id"), int | float) and not isinstance(known["id"], bool):
             known["id"] = str(known["id"])
         return known
 
@@ -53,6 +54,7 @@ class Product(BaseModel):
     def _stringify_attributes(cls, value: Any) -> Any:
         if value is None:
             return {}
+        value = _attribute_mapping(value)
         if isinstance(value, dict):
             return {
                 str(k): ", ".join(map(str, v)) if isinstance(v, list) else str(v)
@@ -214,3 +216,27 @@ class TagResult(BaseModel):
         """The most confident tag of a facet (the leaf, for a hierarchical facet), or None."""
         tags = [t for t in self.tags.get(facet, []) if t.source != "ancestor"] or self.tags.get(facet, [])
         return max(tags, key=lambda t: t.confidence) if tags else None
+
+
+def _attribute_mapping(value: Any) -> Any:
+    """The shapes attributes arrive in besides a mapping, read as one: a JSON object in a string (a column of JSON text
+    in Parquet or a Ray dataset, as a CSV cell is read), and a list of (key, value) pairs (an Arrow/Spark map column)
+    or of "Key: Value" strings (how labelled data writes attribute tags). Anything else is returned as it came, for
+    validation to name."""
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+    if not isinstance(value, list | tuple):
+        return value
+    pairs: dict[Any, Any] = {}
+    for item in value:
+        if isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[0], str):
+            key, val = item
+        elif isinstance(item, str) and ":" in item and item.split(":", 1)[0].strip():
+            key, val = (part.strip() for part in item.split(":", 1))
+        else:
+            return value
+        pairs[key] = val if key not in pairs else f"{pairs[key]}, {val}"
+    return pairs

@@ -50,7 +50,11 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
         return RecordError(
             field=_field(exc.errors()[0]),
             line=record.line,
-            record_id=str(data["id"]).strip() if isinstance(data["id"], str | int | float) else line_id(record.line),
+            record_id=(
+                str(data["id"]).strip()
+                if isinstance(data["id"], str | int | float) and not isinstance(data["id"], bool)
+                else line_id(record.line)
+            ),
             message=f"{name}:{record.line}: record {_short(data['id'])} {'; '.join(problems)}",
         )
 
