@@ -17,7 +17,11 @@ Sections (``--sections``, default all):
   each facet's keep probabilities (for values the title states / for the others, measured out of fold on the training
   part when the index is built, ``tagllm.candidates.calibration``) are printed under the table, and so is a
   reliability table of the held-out answers (per band of confidence, the share right; for values the title states and
-  for the others apart): a confidence of 0.8 should be right about 8 times in 10. "tagllm, always answering" reads the
+  for the others apart; again counting each distinct title once): a confidence of 0.8 should be right about 8 times in
+  10. Then the precision at equal coverage: per operating point of tagllm that abstains, its precision against the
+  SVM's when the SVM, facet by facet, keeps its answers of the largest margin for as many products as tagllm answers
+  (is the default better when it answers, or only more selective?); and per key, the held-out gold values that the
+  built taxonomy lacks. "tagllm, always answering" reads the
   same run's ranking with no abstention (the best candidate; for a multi-valued facet every candidate of probability
   0.5 or more, else the best), the operating point comparable with the SVM; "kept from t" keeps candidates from
   confidence t. Baselines: per facet, TF-IDF (word 1-2-grams and character 2-4-grams) + LinearSVC trained on the
@@ -53,6 +57,7 @@ import re
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,8 +179,9 @@ def score(gold: list[set[str] | None], pred: list[set[str]]) -> FacetScore:
     return FacetScore(n, answered, prf_counts(tp, fp, fn))
 
 
-def micro(scores: Sequence[FacetScore]) -> PRF:
-    return prf_counts(sum(s.prf.tp for s in scores), sum(s.prf.fp for s in scores), sum(s.prf.fn for s in scores))
+def micro(counts: Sequence[PRF]) -> PRF:
+    """Counts summed over facets."""
+    return prf_counts(sum(c.tp for c in counts), sum(c.fp for c in counts), sum(c.fn for c in counts))
 
 
 @dataclass
@@ -201,8 +207,17 @@ class Table:
 
 
 # -- methods ---------------------------------------------------------------------------------------------------
-def svm_predict(train: list[tuple[str, set[str]]], test: list[str]) -> list[set[str]]:
-    """Per-facet TF-IDF + LinearSVC that always answers."""
+@dataclass
+class Answers:
+    """A method's answers per product, and how sure it is of each (for the precision at equal coverage)."""
+
+    values: list[set[str]]
+    confidence: list[float]
+
+
+def svm_predict(train: list[tuple[str, set[str]]], test: list[str]) -> Answers:
+    """Per-facet TF-IDF + LinearSVC that always answers; its confidence in a product's answer is the top class's
+    margin (the signed distance to its separating hyperplane)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.pipeline import make_union
@@ -213,7 +228,7 @@ def svm_predict(train: list[tuple[str, set[str]]], test: list[str]) -> list[set[
     labels = [sorted(g) for _, g in train]
     classes = sorted({x for g in labels for x in g})
     if len(classes) == 1:
-        return [{classes[0]} for _ in test]
+        return Answers([{classes[0]} for _ in test], [0.0 for _ in test])
     words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2)
     vectorizer = make_union(words, chars)
@@ -222,14 +237,31 @@ def svm_predict(train: list[tuple[str, set[str]]], test: list[str]) -> list[set[
     if any(len(g) > 1 for g in labels):
         binarizer = MultiLabelBinarizer(classes=classes)
         y = binarizer.fit_transform(labels)
-        margins = OneVsRestClassifier(LinearSVC()).fit(x_train, y).decision_function(x_test)
+        margins = np.atleast_2d(OneVsRestClassifier(LinearSVC()).fit(x_train, y).decision_function(x_test))
         out = []
-        for row in np.atleast_2d(margins):
+        for row in margins:
             chosen = {classes[j] for j in np.flatnonzero(row > 0)}
             out.append(chosen or {classes[int(np.argmax(row))]})
-        return out
+        return Answers(out, margins.max(axis=1).tolist())
     model = LinearSVC().fit(x_train, [g[0] for g in labels])
-    return [{str(p)} for p in model.predict(x_test)]
+    margins = model.decision_function(x_test)
+    if margins.ndim == 1:  # two classes: the margin of the second, positive for it
+        predicted = [model.classes_[int(m > 0)] for m in margins]
+        return Answers([{str(p)} for p in predicted], np.abs(margins).tolist())
+    predicted = [model.classes_[int(j)] for j in margins.argmax(axis=1)]
+    return Answers([{str(p)} for p in predicted], margins.max(axis=1).tolist())
+
+
+def at_equal_coverage(
+    gold: list[set[str] | None], ours: list[set[str]], theirs: Answers
+) -> tuple[FacetScore, FacetScore]:
+    """Our answers' score, and theirs when they keep only their most confident answers, for as many products as we
+    answer (among the products with a gold value): is a method better when it answers, or only more selective?"""
+    scored = [i for i, g in enumerate(gold) if g]
+    kept = sum(1 for i in scored if ours[i])
+    chosen = set(sorted(scored, key=lambda i: -theirs.confidence[i])[:kept])
+    selective = [theirs.values[i] if i in chosen else set() for i in range(len(gold))]
+    return score(gold, ours), score(gold, selective)
 
 
 class MentionMatcher:
@@ -304,8 +336,10 @@ class Pooled:
     category_pred: dict[str, list[str | None]] = field(default_factory=dict)
     n_train: int = 0
     keeps: dict[str, list[Keep]] = field(default_factory=dict)  # key -> its keep probabilities, per fold
+    svm_confidence: dict[str, list[float]] = field(default_factory=dict)  # key -> the SVM's margin per product
     # (confidence, right) of the ranking's answers (``always``), for the reliability table: "stated" or "other" values
-    answers: dict[str, list[tuple[float, bool]]] = field(default_factory=lambda: {"stated": [], "other": []})
+    answers: dict[str, list[tuple[float, bool]]] = field(default_factory=lambda: defaultdict(list))
+    unknown: dict[str, int] = field(default_factory=dict)  # key -> gold values the built taxonomy lacks
 
     def add(self, method: str, key: str, values: list[set[str]]) -> None:
         self.preds.setdefault(method, {}).setdefault(key, []).extend(values)
@@ -388,25 +422,37 @@ def run_fold(
                                                     multi))
                 for r in results
             ])  # fmt: skip
+            seen: set[str] = set()  # titles already answered in this facet (a listing's variants share one title)
             for row, r in zip(test, results, strict=True):
                 if (gold := gold_values(row, [key]).get(key)) and r.provenance:
+                    first = normalize(row["title"]) not in seen
+                    seen.add(normalize(row["title"]))
                     for c in answered(r.provenance.candidates.get(facet, []), multi):
                         kind = "stated" if c.evidence.get("stated", 0.0) > 0 else "other"
-                        pooled.answers[kind].append((c.score, value_key(taxonomy.values[c.id].name, key) in gold))
+                        right = value_key(taxonomy.values[c.id].name, key) in gold
+                        pooled.answers[kind].append((c.score, right))
+                        if first:
+                            pooled.answers[f"{kind}, once per title"].append((c.score, right))
+            known = {value_key(v.name, key) for v in taxonomy.facet_values(facet)}
+            pooled.unknown[key] = pooled.unknown.get(key, 0) + sum(
+                len(g - known) for row in test if (g := gold_values(row, [key]).get(key))
+            )
             keep = tagger.scorer.keep_probabilities().get(facet)
             if keep is not None:
                 pooled.keeps.setdefault(key, []).append(keep)
             matcher = MentionMatcher(taxonomy, facet, key)
             pooled.add(METHODS[2], key, [matcher(t) for t in titles])
         train_pairs = [(r["title"], gv[key]) for r in train if key in (gv := gold_values(r, [key]))]
-        pooled.add(METHODS[1], key, svm_predict(train_pairs, titles))
+        svm = svm_predict(train_pairs, titles)
+        pooled.add(METHODS[1], key, svm.values)
+        pooled.svm_confidence.setdefault(key, []).extend(svm.confidence)
     pooled.gold.extend(gold_values(r, ds.keys) for r in test)
     # the category beside the attributes: the chosen node against the gold node, tagllm and the SVM
     labels = LabelResolver(taxonomy)
     pooled.category_gold.extend(labels.resolve(CATEGORY, r["gold_category"]) for r in test)
     best = [(b.id if (b := r.best(CATEGORY)) else None) for r in results]
     pooled.category_pred.setdefault(METHODS[0], []).extend(best)
-    svm = svm_predict([(r["title"], {r["gold_category"]}) for r in train], titles)
+    svm = svm_predict([(r["title"], {r["gold_category"]}) for r in train], titles).values
     pooled.category_pred.setdefault(METHODS[1], []).extend(labels.resolve(CATEGORY, next(iter(p))) for p in svm)
     pooled.n_train += len(train)
     return HeldOut(taxonomy, tagger, facets, products)
@@ -432,12 +478,13 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
         scores = per_method[method]
         n = sum(s.n for s in scores)
         cov = sum(s.answered for s in scores) / n if n else 0.0
-        table.row(ds.name, "**micro over facets**", method, prf=micro(scores), n=n, coverage=cov)
+        table.row(ds.name, "**micro over facets**", method, prf=micro([s.prf for s in scores]), n=n, coverage=cov)
         macro = float(np.mean([s.prf.f1 for s in scores]))
         table.lines.append(f"| {ds.name} | macro-F1 over facets | {method} |  |  |  | {macro:.3f} |  |")
     for method, pred in pooled.category_pred.items():
         s = score([{g} if g else None for g in pooled.category_gold], [{p} if p else set() for p in pred])
         table.row(ds.name, "category (exact node)", method, s)
+    equal_coverage(ds.name, pooled, table)
     scheme = f"{ds.folds}-fold cross-validation" if ds.folds > 1 else f"{ds.test_share:.0%} held out"
     table.notes.append(f"{ds.name}: {scheme}, {len(pooled.gold)} test products, {pooled.n_train} training rows in all")
     keeps = "; ".join(f"{k} {' '.join(f'{x.stated:.2f}/{x.unstated:.2f}' for x in v)}" for k, v in pooled.keeps.items())
@@ -451,7 +498,44 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
             f"value, every value of 0.5 or more of a multi-valued facet): "
             + reliability(pooled.answers[kind], RELIABILITY_BANDS)
         )
+        once = reliability(pooled.answers[f"{kind}, once per title"], RELIABILITY_BANDS)
+        table.notes.append(
+            f"{ds.name}: the same, {title}, counting each title once (listings that share a title, a product's colour "
+            f"and size variants, are one answer repeated): {once}"
+        )
+    missing = ", ".join(f"{k} {n}" for k, n in pooled.unknown.items() if n)
+    table.notes.append(
+        f"{ds.name}: gold values of the held-out products that the taxonomy built from the training part lacks (too "
+        f"rare there, or never seen; no tagllm answer can be right on them, the SVM's can): {missing or 'none'}"
+    )
     return held
+
+
+def equal_coverage(name: str, pooled: Pooled, table: Table) -> None:
+    """Per tagllm operating point that abstains (the default, and its answers kept from stricter confidences), its
+    precision against the SVM's when the SVM, per facet, keeps its most confident answers (by margin) for as many
+    products as tagllm answers; counts summed over the facets (micro)."""
+    parts = []
+    for method in [m for m in pooled.preds if m.startswith(METHODS[0])]:
+        pairs = [
+            at_equal_coverage(
+                [x.get(key) for x in pooled.gold],
+                pooled.preds[method][key],
+                Answers(pooled.preds[METHODS[1]][key], confidence),
+            )
+            for key, confidence in pooled.svm_confidence.items()
+        ]
+        n, answered = sum(s.n for s, _ in pairs), sum(s.answered for s, _ in pairs)
+        mine, other = micro([s.prf for s, _ in pairs]), micro([s.prf for _, s in pairs])
+        parts.append(
+            f"{method}: coverage {answered / n if n else 0:.3f}, precision {mine.precision:.3f} "
+            f"({mine.tp}/{mine.tp + mine.fp}) against the SVM's {other.precision:.3f} "
+            f"({other.tp}/{other.tp + other.fp})"
+        )
+    table.notes.append(
+        f"{name}: precision at equal coverage (per facet, the SVM keeps its answers of the largest margin for as many "
+        "products as tagllm answers; micro over facets): " + "; ".join(parts)
+    )
 
 
 # -- no examples -----------------------------------------------------------------------------------------------
