@@ -1,0 +1,41 @@
+"""benchmarks/attributes.py's precision at equal coverage: the SVM keeps as many answers as tagllm, its surest ones."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+
+def _benchmark() -> ModuleType:
+    path = Path(__file__).parents[1] / "benchmarks" / "attributes.py"
+    spec = importlib.util.spec_from_file_location("attributes_benchmark", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses read their module's namespace
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_svm_keeps_its_largest_margins_for_as_many_products_as_tagllm_answers() -> None:
+    bench = _benchmark()
+    gold = [{"red"}, {"blue"}, {"red"}, None, {"blue"}]
+    ours = [{"red"}, set(), {"blue"}, {"red"}, set()]  # answers 2 of the 4 products with a gold value: one right
+    svm = bench.Answers(
+        values=[{"red"}, {"blue"}, {"blue"}, {"red"}, {"red"}],
+        confidence=[0.1, 0.9, 0.2, 2.0, 0.5],  # the surest is the product without gold: it is not counted
+    )
+    mine, theirs = bench.at_equal_coverage(gold, ours, svm)
+    assert (mine.n, mine.answered, mine.prf.tp, mine.prf.fp) == (4, 2, 1, 1)
+    # the SVM keeps products 1 (right) and 4 (wrong), its two largest margins among the four
+    assert (theirs.n, theirs.answered, theirs.prf.tp, theirs.prf.fp) == (4, 2, 1, 1)
+    assert theirs.prf.fn == 3  # products 0, 2 and 4 lose their gold value: abstained or wrong
+
+
+def test_the_svm_answers_with_its_top_class_margin() -> None:
+    bench = _benchmark()
+    train = [("red cotton shirt", {"red"}), ("blue denim jeans", {"blue"}), ("green silk scarf", {"green"})] * 3
+    answers = bench.svm_predict(train, ["red shirt", "plain thing"])
+    assert answers.values[0] == {"red"}
+    assert answers.confidence[0] > answers.confidence[1]
