@@ -17,8 +17,8 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from tagllm.io import compaction as outputs
 from tagllm.io import error_id
-from tagllm.io import resume as outputs
 from tagllm.models import Candidate, Provenance, RecordError, Tag, TagResult
 from tagllm.run import run_file
 
@@ -61,7 +61,7 @@ class QuickTagger:
 
 
 class _PausingOs:
-    """The os module as tagllm.io.resume sees it, with one function that first says so and waits to be killed."""
+    """The os module as tagllm.io.compaction sees it, with one function that first says so and waits to be killed."""
 
     def __init__(self, name: str, phase: str) -> None:
         real = getattr(os, name)

@@ -322,7 +322,7 @@ def test_a_compaction_killed_before_its_rename_leaves_the_output_whole(
     writer = ResultWriter(out, facets=["category"], resume=True)
     writer.write([_result("a")])
     before = out.read_bytes()
-    monkeypatch.setattr("tagllm.io.resume.os.replace", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr("tagllm.io.compaction.os.replace", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         writer.close()
     assert out.read_bytes() == before and (tmp_path / "o.jsonl.tmp").exists()

@@ -4,17 +4,13 @@ A run only ever appends to its output (JSONL, CSV) or adds part files next to it
 most the row being written. Resuming cuts that torn last row off (the file is truncated at the end of its last
 complete row: completed rows are never rewritten) and tags again every product whose last row is an error, or (routing
 mode) kept the default's tags because the LLM failed, or was tagged from a text the record no longer has (the row's
-``input_hash``). When a product then has several rows, the file is compacted to
-its last row per product: written to a temporary file beside it and renamed over it, so a kill at any moment leaves
-either the old file or the new one, whole.
+``input_hash``). Making one row per product again is ``tagllm.io.compaction``.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -26,7 +22,6 @@ from tagllm.errors import InputError, missing_dependency
 from tagllm.io.csv_records import allow_long_cells
 from tagllm.io.rows import ERROR, FELL_BACK, FELL_BACK_NOTE, HASH_COLUMN, OK
 
-MERGED_ROW_GROUP = 16_384  # rows per row group when the parts of a Parquet output are merged
 _JSONL_HEAD = re.compile(rb'^\{"product_id":("(?:[^"\\]|\\.)*"),"status":"(ok|error)"')
 _FELL_BACK_MARK = b'"source":"default","routing":{'  # where a JSONL row's routing starts when the default's tags stayed
 NOT_OURS = "is this the output of tagllm generate? write to a new file instead"
@@ -234,7 +229,7 @@ def _outcome(status: Any, error: Any) -> str:
 
 
 def _scan_parquet(path: Path, state: OutputState) -> None:
-    pq = _pyarrow_parquet()
+    pq = pyarrow_parquet()
     try:
         schema = pq.read_schema(path)
         names = ["product_id", "status", "error", *([HASH_COLUMN] if HASH_COLUMN in schema.names else [])]
@@ -250,75 +245,9 @@ def _scan_parquet(path: Path, state: OutputState) -> None:
         state.add(str(product_id), _outcome(status, error), digest)
 
 
-def _pyarrow_parquet() -> Any:
+def pyarrow_parquet() -> Any:
     try:
         import pyarrow.parquet as pq
     except ImportError:
         raise missing_dependency("pyarrow", "parquet", "Parquet output") from None
     return pq
-
-
-# -- making one row per product ------------------------------------------------------------------------------------
-def cut_torn_row(target: Path, state: OutputState) -> None:
-    """Truncate a JSONL/CSV output at the end of its last complete row (nothing before it is touched)."""
-    if target.exists() and target.stat().st_size > state.complete_bytes:
-        os.truncate(target, state.complete_bytes)
-
-
-def compact(target: Path, fmt: str, drop: frozenset[str] = frozenset()) -> None:
-    """Keep each product's last row, but none of the products in ``drop``: written beside the output, then renamed
-    over it."""
-    state = scan_output(target, fmt)
-    tmp = temp_path(target)
-    with tmp.open("wb") as out:
-        if fmt == "csv":
-            line = io.StringIO()
-            csv.writer(line).writerow(state.header or [])
-            out.write(line.getvalue().encode("utf-8"))
-        rows = jsonl_rows(target) if fmt == "jsonl" else csv_rows(target)
-        for number, (product_id, _, raw, _, _) in enumerate(rows):
-            if state.last.get(product_id) == number and product_id not in drop:
-                out.write(raw)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, target)
-
-
-def merge_parts(target: Path, drop: frozenset[str] = frozenset()) -> None:
-    """Merge a Parquet output's parts (and the rows of the output already there) into one file, in row groups,
-    keeping each product's last row but none of the products in ``drop``; written beside the output, renamed over
-    it, then the parts are removed."""
-    import pyarrow as pa
-
-    pq = _pyarrow_parquet()
-    state = scan_output(target, "parquet")
-    sources = ([target] if target.exists() else []) + part_files(target)
-    tmp = temp_path(target)
-    writer: Any = None
-    pending: list[Any] = []
-    number = 0
-
-    def flush() -> None:
-        if pending:
-            writer.write_table(pa.Table.from_batches(pending), row_group_size=MERGED_ROW_GROUP)
-            pending.clear()
-
-    for source in sources:
-        parquet = pq.ParquetFile(source)
-        if writer is None:
-            writer = pq.ParquetWriter(tmp, parquet.schema_arrow)
-        for batch in parquet.iter_batches(batch_size=MERGED_ROW_GROUP):
-            ids = batch.column("product_id").to_pylist()
-            keep = [state.last.get(str(pid)) == number + i and str(pid) not in drop for i, pid in enumerate(ids)]
-            number += len(ids)
-            pending.append(batch.filter(pa.array(keep)))
-            if sum(b.num_rows for b in pending) >= MERGED_ROW_GROUP:
-                flush()
-    if writer is None:
-        return
-    flush()
-    writer.close()
-    with tmp.open("rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
-    shutil.rmtree(parts_dir(target), ignore_errors=True)

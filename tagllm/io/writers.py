@@ -12,13 +12,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from tagllm.errors import InputError, OutputError, missing_dependency
+from tagllm.io.compaction import compact, cut_torn_row, merge_parts
 from tagllm.io.lock import OutputLock, check_output_place
 from tagllm.io.readers import STDIO, detect_format
 from tagllm.io.resume import (
     OutputState,
-    compact,
-    cut_torn_row,
-    merge_parts,
     part_files,
     parts_dir,
     remove_output,
