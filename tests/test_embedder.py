@@ -98,6 +98,58 @@ def test_onnx_batches_hold_as_many_texts_as_fit_in_the_token_budget(
     assert shapes == [(1, 128), (2, lengths[1])]  # the long text cut at max_seq_length
 
 
+def test_a_long_text_is_not_batched_with_short_ones_it_would_pad(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoder = embedder.onnx
+    shapes: list[tuple[int, int]] = []
+    run = encoder.session.run
+
+    def recording(outputs, feeds):  # type: ignore[no-untyped-def]
+        shapes.append(feeds["input_ids"].shape)
+        return run(outputs, feeds)
+
+    texts = ["wireless over-ear headphones with noise cancelling " * 12] + [f"red shirt {i}" for i in range(20)]
+    lengths = embedder.model.preprocess(texts)["attention_mask"].sum(dim=1).tolist()
+    assert len(set(lengths[1:])) == 1 and 21 * lengths[0] > onnx.BATCH_TOKENS  # all 21 do not fit at its width
+    expected = embedder.onnx.encode(texts, batch_tokens=1)
+    monkeypatch.setattr(encoder, "session", type("Session", (), {"run": staticmethod(recording)})())
+    vectors = encoder.encode(texts)
+    # filled up to the budget, 16 texts would have run at the long one's width, 15 of them nearly all padding
+    assert shapes == [(1, lengths[0]), (20, lengths[1])]
+    assert np.abs(vectors - expected).max() < 1e-5
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_token_batches_cover_every_text_once_within_the_budget_and_pad_least(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, 129, size=300)
+    batches = onnx.token_batches(lengths, budget=512, cost=16)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(300))
+    widths = [int(lengths[b].max()) for b in batches]
+    assert all(len(b) * w <= 512 or len(b) == 1 for b, w in zip(batches, widths, strict=True))
+    assert [int(lengths[b[0]]) for b in batches] == widths  # each batch's first text is its longest
+    # as cheap as filling each batch up to the budget, or cheaper
+    order = np.argsort(-lengths, kind="stable")
+    filled, start = 0, 0
+    while start < len(order):
+        width = int(lengths[order[start]])
+        rows = max(1, 512 // width)
+        filled += rows * width if start + rows <= len(order) else (len(order) - start) * width
+        filled += 16
+        start += rows
+    assert sum(len(b) * w + 16 for b, w in zip(batches, widths, strict=True)) <= filled
+
+
+def test_token_batches_cut_where_padding_costs_more_than_a_run() -> None:
+    lengths = np.array([3, 20, 3, 3, 19])
+    # all five at width 20: 100 tokens in one run; [20, 19] and [3, 3, 3]: 49 tokens in two
+    assert [b.tolist() for b in onnx.token_batches(lengths, budget=100, cost=4)] == [[1, 4], [0, 2, 3]]
+    assert [b.tolist() for b in onnx.token_batches(lengths, budget=100, cost=100)] == [[1, 4, 0, 2, 3]]
+    # filled up to a budget of 60: [20, 19, 3] and [3, 3], 66 tokens in two runs
+    assert [b.tolist() for b in onnx.token_batches(lengths, budget=60, cost=4)] == [[1, 4], [0, 2, 3]]
+
+
 def test_a_graph_the_optimizer_cannot_fuse_is_kept_as_traced(
     embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
