@@ -49,6 +49,19 @@ def agreements(
     return _agreements(mapper, queries, facet, floor, trail, [None] * len(queries))
 
 
+def rivals_nearer(
+    mapper: Mapper, queries: Sequence[Query], facet: str | None, rivals: Sequence[frozenset[str]], margin: float
+) -> list[bool]:
+    """Whether one of the given rival values (per query) comes within ``margin`` of the value a rule found, or nearer
+    (the whole string against each value's best label); False for an empty rival set, or without an embedder."""
+    asked = [i for i, r in enumerate(rivals) if r]
+    found = _agreements(mapper, [queries[i] for i in asked], facet, -1.0, -margin, [rivals[i] for i in asked])
+    out = [False] * len(queries)
+    for i, score in zip(asked, found, strict=True):
+        out[i] = score is None
+    return out
+
+
 def named_rival(mapper: Mapper, text: str, vid: str, facet: str | None, trail: float) -> bool:
     """Whether the taxonomy names the string's own words in other values, and the embedder puts one of those more
     than ``trail`` nearer the string than the value a rule found ("kettle": WordNet's kettle is a boiler, but

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, WHOLE_TRAIL, agreements
+from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, STOP, WHOLE_TRAIL, agreements, rivals_nearer
 from tagllm.mapping.base import Batch, Outcome, Stage
 from tagllm.mapping.colours import survey_name
 from tagllm.mapping.compounds import head_modifies, idiom, named_tails, other_kind, postmodified
@@ -170,17 +170,34 @@ class ModifierStage(Stage):
             else:
                 checked[raw] = value
         queries = [(batch.text(raw), value.id) for raw, value in checked.items()]
-        for (raw, value), agreed in zip(
-            checked.items(), agreements(self.m, queries, facet, HEAD_AGREEMENT, HEAD_TRAIL), strict=True
+        rivals = [self._vertical_rivals(batch.text(raw), plans[raw][-1], v, facet) for raw, v in checked.items()]
+        homonyms = rivals_nearer(self.m, queries, facet, rivals, HEAD_TRAIL) if hierarchical else [False] * len(rivals)
+        for (raw, value), agreed, homonym in zip(
+            checked.items(), agreements(self.m, queries, facet, HEAD_AGREEMENT, HEAD_TRAIL), homonyms, strict=True
         ):
-            if agreed is None:
-                continue
+            if agreed is None or homonym:
+                continue  # "curling wand": Curling Irons, which "curling" names, is as near as the cat toys' Wands
             if hierarchical:
                 batch.done[raw] = self.m.accept(raw, facet, value, self.name, round(agreed, 4))
             elif agreed >= FLAT_AGREEMENT:  # "croutons zipper": a noun beside the head the embedder does not read
                 negated = self._negated(batch.text(raw), value, facet)
                 if negated is not None:
                     batch.done[raw] = self.m.accept(raw, facet, negated, self.name, round(agreed, 4))
+
+    def _vertical_rivals(self, text: str, head: str, value: Value, facet: str | None) -> frozenset[str]:
+        """The values under another top-level branch than ``value`` whose names hold a word beside the head that
+        describes nothing (no value of a describing facet such as materials or colours): the word may tie the phrase
+        to that branch ("curling" in "curling wand": Curling Irons under Health & Beauty, not the cat toys' Wands)."""
+        if facet is None or not self.m.taxonomy.facets[facet].hierarchical:
+            return frozenset()
+        index, describing = self.vocab.word_index(facet), self.vocab.describing(facet)
+        top = self.m.taxonomy.lineage(value.id)[0]
+        found: set[str] = set()
+        for word in words_of(text):
+            if word == head or word in STOP or keys(word)[1] in describing:
+                continue
+            found |= {v for v in index.get(stem(word), ()) if self.m.taxonomy.lineage(v)[0] != top}
+        return frozenset(found)
 
     def _part_of_name(self, others: list[str], value: Value, facet: str | None) -> bool:
         """Whether a word beside a flat facet's head is a word of the facet's value names (or shares its root), other
