@@ -20,8 +20,10 @@ Sections (``--sections``, default all):
   for the others apart; again counting each distinct title once): a confidence of 0.8 should be right about 8 times in
   10. Then the precision at equal coverage: per operating point of tagllm that abstains, its precision against the
   SVM's when the SVM, facet by facet, keeps its answers of the largest margin for as many products as tagllm answers
-  (is the default better when it answers, or only more selective?); and per key, the held-out gold values that the
-  built taxonomy lacks. "tagllm, always answering" reads the
+  (is the default better when it answers, or only more selective?); per key, its candidate recall (the share of the
+  held-out gold values among the ranking's candidates, beside the share that are values of the built taxonomy and that
+  a training example carries, and the candidates per product: where a right value is lost before the ranking); and
+  per key, the held-out gold values that the built taxonomy lacks. "tagllm, always answering" reads the
   same run's ranking with no abstention (the best candidate; for a multi-valued facet every candidate of probability
   0.5 or more, else the best), the operating point comparable with the SVM; "kept from t" keeps candidates from
   confidence t. Baselines: per facet, TF-IDF (word 1-2-grams and character 2-4-grams) + LinearSVC trained on the
@@ -58,8 +60,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -326,6 +328,41 @@ class HeldOut:
 
 
 @dataclass
+class Recall:
+    """Where a facet's held-out gold values are lost before the ranking: not a value of the built taxonomy, a value
+    no training example carries (learned evidence cannot propose it), or a value nothing proposed as a candidate."""
+
+    gold: int = 0  # gold values of the products carrying the key
+    known: int = 0  # of them, values of the built taxonomy
+    carried: int = 0  # of them, values some training example carries
+    proposed: int = 0  # of them, among the product's candidates
+    products: int = 0
+    candidates: int = 0  # candidates summed over the products
+
+    def add(self, gold: set[str], offered: set[str], known: set[str], carried: set[str]) -> None:
+        """One product's gold values against its candidates (``offered``), all as comparison keys."""
+        self.gold += len(gold)
+        self.known += len(gold & known)
+        self.carried += len(gold & carried)
+        self.proposed += len(gold & offered)
+        self.products += 1
+        self.candidates += len(offered)
+
+    @classmethod
+    def total(cls, parts: Iterable[Recall]) -> Recall:
+        parts = list(parts)
+        return cls(*(sum(getattr(r, f.name) for r in parts) for f in fields(cls)))
+
+    def line(self, key: str) -> str:
+        share = (lambda x: f"{x / self.gold:.3f}") if self.gold else (lambda x: "—")
+        mean = self.candidates / self.products if self.products else 0.0
+        return (
+            f"{key} {share(self.proposed)} ({self.proposed}/{self.gold}; in the taxonomy {share(self.known)}, "
+            f"carried by an example {share(self.carried)}; {mean:.1f} candidates per product)"
+        )
+
+
+@dataclass
 class Pooled:
     """Every method's predictions and the gold of the held-out products, pooled over folds."""
 
@@ -340,6 +377,8 @@ class Pooled:
     # (confidence, right) of the ranking's answers (``always``), for the reliability table: "stated" or "other" values
     answers: dict[str, list[tuple[float, bool]]] = field(default_factory=lambda: defaultdict(list))
     unknown: dict[str, int] = field(default_factory=dict)  # key -> gold values the built taxonomy lacks
+    # key -> candidate recall counts over the gold values of the products carrying the key (``Recall``)
+    recall: dict[str, Recall] = field(default_factory=dict)
 
     def add(self, method: str, key: str, values: list[set[str]]) -> None:
         self.preds.setdefault(method, {}).setdefault(key, []).extend(values)
@@ -434,6 +473,12 @@ def run_fold(
                         if first:
                             pooled.answers[f"{kind}, once per title"].append((c.score, right))
             known = {value_key(v.name, key) for v in taxonomy.facet_values(facet)}
+            carried = {v for t in train for v in gold_values(t, [key]).get(key, set())} & known
+            recall = pooled.recall.setdefault(key, Recall())
+            for row, r in zip(test, results, strict=True):
+                if gold := gold_values(row, [key]).get(key):
+                    offered = r.provenance.candidates.get(facet, []) if r.provenance else []
+                    recall.add(gold, value_keys_of(taxonomy, key, [c.id for c in offered]), known, carried)
             pooled.unknown[key] = pooled.unknown.get(key, 0) + sum(
                 len(g - known) for row in test if (g := gold_values(row, [key]).get(key))
             )
@@ -503,6 +548,11 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
             f"{ds.name}: the same, {title}, counting each title once (listings that share a title, a product's colour "
             f"and size variants, are one answer repeated): {once}"
         )
+    total = Recall.total(pooled.recall.values())
+    table.notes.append(
+        f"{ds.name}: candidate recall per facet (held-out gold values among the ranking's candidates, at most "
+        "max_candidates): " + "; ".join(r.line(k) for k, r in [*pooled.recall.items(), ("all facets", total)])
+    )
     missing = ", ".join(f"{k} {n}" for k, n in pooled.unknown.items() if n)
     table.notes.append(
         f"{ds.name}: gold values of the held-out products that the taxonomy built from the training part lacks (too "

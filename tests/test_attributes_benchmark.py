@@ -39,3 +39,19 @@ def test_the_svm_answers_with_its_top_class_margin() -> None:
     answers = bench.svm_predict(train, ["red shirt", "plain thing"])
     assert answers.values[0] == {"red"}
     assert answers.confidence[0] > answers.confidence[1]
+
+
+def test_candidate_recall_says_where_a_gold_value_was_lost() -> None:
+    bench = _benchmark()
+    recall = bench.Recall()
+    known, carried = {"red", "blue", "teal"}, {"red", "blue"}  # teal is in the taxonomy, no example carries it
+    recall.add({"red"}, {"red", "blue"}, known, carried)  # offered
+    recall.add({"blue", "teal"}, {"red"}, known, carried)  # blue not proposed, teal not learnable
+    recall.add({"mauve"}, {"red", "blue", "teal"}, known, carried)  # not a value of the taxonomy
+    assert (recall.gold, recall.known, recall.carried, recall.proposed) == (4, 3, 2, 1)
+    assert (recall.products, recall.candidates) == (3, 6)
+    assert recall.line("Color") == (
+        "Color 0.250 (1/4; in the taxonomy 0.750, carried by an example 0.500; 2.0 candidates per product)"
+    )
+    total = bench.Recall.total([recall, recall])
+    assert (total.gold, total.known, total.carried, total.proposed, total.candidates) == (8, 6, 4, 2, 12)
