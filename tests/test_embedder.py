@@ -4,6 +4,7 @@ queries encoded the way it was built."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -80,10 +81,8 @@ def test_the_fp32_graph_is_fused_and_batching_by_tokens_changes_no_vector(embedd
     assert np.abs(embedder.onnx.encode(TEXTS, batch_tokens=10_000) - alone).max() < 1e-5
 
 
-def test_onnx_batches_hold_as_many_texts_as_fit_in_the_token_budget(
-    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    encoder = embedder.onnx
+def _record_batch_shapes(encoder: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """From now on, the shape of each batch ``encoder`` runs is appended to the list returned."""
     shapes: list[tuple[int, int]] = []
     run = encoder.session.run
 
@@ -92,6 +91,14 @@ def test_onnx_batches_hold_as_many_texts_as_fit_in_the_token_budget(
         return run(outputs, feeds)
 
     monkeypatch.setattr(encoder, "session", type("Session", (), {"run": staticmethod(recording)})())
+    return shapes
+
+
+def test_onnx_batches_hold_as_many_texts_as_fit_in_the_token_budget(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoder = embedder.onnx
+    shapes = _record_batch_shapes(encoder, monkeypatch)
     texts = ["red shirt", "blue cotton shirt", "wireless over-ear headphones with noise cancelling " * 20]
     lengths = sorted(embedder.model.preprocess(texts)["attention_mask"].sum(dim=1).tolist(), reverse=True)
     encoder.encode(texts, batch_tokens=2 * lengths[1])  # the long text alone, then both short ones together
@@ -102,18 +109,11 @@ def test_a_long_text_is_not_batched_with_short_ones_it_would_pad(
     embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     encoder = embedder.onnx
-    shapes: list[tuple[int, int]] = []
-    run = encoder.session.run
-
-    def recording(outputs, feeds):  # type: ignore[no-untyped-def]
-        shapes.append(feeds["input_ids"].shape)
-        return run(outputs, feeds)
-
     texts = ["wireless over-ear headphones with noise cancelling " * 12] + [f"red shirt {i}" for i in range(20)]
     lengths = embedder.model.preprocess(texts)["attention_mask"].sum(dim=1).tolist()
     assert len(set(lengths[1:])) == 1 and 21 * lengths[0] > onnx.BATCH_TOKENS  # all 21 do not fit at its width
     expected = embedder.onnx.encode(texts, batch_tokens=1)
-    monkeypatch.setattr(encoder, "session", type("Session", (), {"run": staticmethod(recording)})())
+    shapes = _record_batch_shapes(encoder, monkeypatch)
     vectors = encoder.encode(texts)
     # filled up to the budget, 16 texts would have run at the long one's width, 15 of them nearly all padding
     assert shapes == [(1, lengths[0]), (20, lengths[1])]
