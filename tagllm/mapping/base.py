@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tagllm.models import MappingInfo, Rejection
 from tagllm.taxonomy import Value
+
+if TYPE_CHECKING:
+    from tagllm.mapping.mapper import Mapper
 
 METHODS = (
     "id",
@@ -103,6 +106,9 @@ class Stage:
     """One step of the chain: reads the batch's open strings and decides those it can (accept or reject)."""
 
     name = "stage"
+
+    def __init__(self, mapper: Mapper) -> None:
+        self.m = mapper
 
     def run(self, batch: Batch) -> None:
         raise NotImplementedError

@@ -9,15 +9,10 @@ knows (not a typo or a code), and not say that the thing only looks like the val
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.lexical import LIST, LexicalStage
 from tagllm.mapping.modifier_words import LOOKALIKE, NEGATING
 from tagllm.text import has_cjk, normalize
-
-if TYPE_CHECKING:
-    from tagllm.mapping.mapper import Mapper
 
 MAX_WORDS = 3
 """One or two leading words and the class word after them."""
@@ -29,9 +24,6 @@ class LeadStage(Stage):
     """In a flat facet, a string whose leading words name one value and whose last word names none."""
 
     name = "lead"
-
-    def __init__(self, mapper: Mapper) -> None:
-        self.m = mapper
 
     def run(self, batch: Batch) -> None:
         facet = batch.facet

@@ -4,16 +4,12 @@ stages are in ``screening.py``, paths in ``paths.py``)."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.chinese import zh_variants
 from tagllm.mapping.keys import exact_key, iter_keys, label_key
 from tagllm.mapping.tables import NAME_TABLES, Table, scope
 from tagllm.text import has_cjk
-
-if TYPE_CHECKING:
-    from tagllm.mapping.mapper import Mapper
 
 _GID = re.compile(r"^gid://shopify/Taxonomy(?:Category|Value|Attribute)/(.+)$")
 
@@ -22,9 +18,6 @@ class IdStage(Stage):
     """A value id, a Shopify gid or handle: what the retrieval backend and well-behaved models emit."""
 
     name = "id"
-
-    def __init__(self, mapper: Mapper) -> None:
-        self.m = mapper
 
     def run(self, batch: Batch) -> None:
         values, facet = self.m.values, batch.facet
@@ -45,9 +38,6 @@ class IdStage(Stage):
 
 class _TableStage(Stage):
     """A stage that looks strings up in tables; what it finds only in other facets is noted in ``batch.elsewhere``."""
-
-    def __init__(self, mapper: Mapper) -> None:
-        self.m = mapper
 
     def found(self, batch: Batch, raw: str, packed: str | None, method: str | None = None) -> bool:
         """Decide ``raw`` from a table entry when it names values of this facet; True when decided."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import METHOD_RANK, Batch, Outcome, Stage
 from tagllm.mapping.chinese import zh_variants
@@ -13,9 +12,6 @@ from tagllm.mapping.keys import exact_key, keys, label_key
 from tagllm.mapping.tables import NAME_TABLES, scope
 from tagllm.parsing import has_path_separator, split_path
 from tagllm.text import has_cjk
-
-if TYPE_CHECKING:
-    from tagllm.mapping.mapper import Mapper
 
 _ZH_SEPARATORS = re.compile(r"\s*(?:》|〉|：|:|－|—|-)\s*")
 
@@ -25,9 +21,6 @@ class PathStage(Stage):
     ancestors."""
 
     name = "path"
-
-    def __init__(self, mapper: Mapper) -> None:
-        self.m = mapper
 
     def run(self, batch: Batch) -> None:
         for raw in batch.open():

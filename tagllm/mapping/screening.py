@@ -64,9 +64,6 @@ class ScreenStage(Stage):
 
     name = "screen"
 
-    def __init__(self, mapper: Mapper) -> None:
-        self.m = mapper
-
     def run(self, batch: Batch) -> None:
         facet = batch.facet
         for raw in batch.open():
@@ -98,9 +95,6 @@ class GuardStage(Stage):
     and sentences (more than 12 words)."""
 
     name = "guard"
-
-    def __init__(self, mapper: Mapper) -> None:
-        self.m = mapper
 
     def run(self, batch: Batch) -> None:
         facet = batch.facet
