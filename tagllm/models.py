@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -221,22 +220,16 @@ class TagResult(BaseModel):
 def _attribute_mapping(value: Any) -> Any:
     """The shapes attributes arrive in besides a mapping, read as one: a JSON object in a string (a column of JSON text
     in Parquet or a Ray dataset, as a CSV cell is read), and a list of (key, value) pairs (an Arrow/Spark map column)
-    or of "Key: Value" strings (how labelled data writes attribute tags). Anything else is returned as it came, for
-    validation to name."""
-    if isinstance(value, str) and value.lstrip().startswith("{"):
-        try:
-            return json.loads(value)
-        except (ValueError, RecursionError):
-            return value
-    if not isinstance(value, list | tuple):
+    or of "Key: Value" tags, as ``parse_attribute_tags`` reads them. Anything else, or a list with an item that is
+    neither, is returned as it came, for validation to name."""
+    if not (isinstance(value, list | tuple) or (isinstance(value, str) and value.lstrip().startswith("{"))):
         return value
-    pairs: dict[Any, Any] = {}
-    for item in value:
-        if isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[0], str):
-            key, val = item
-        elif isinstance(item, str) and ":" in item and item.split(":", 1)[0].strip():
-            key, val = (part.strip() for part in item.split(":", 1))
-        else:
-            return value
-        pairs[key] = val if key not in pairs else f"{pairs[key]}, {val}"
-    return pairs
+    from tagllm.attributes.tags import parse_attribute_tags
+
+    pairs, bad = parse_attribute_tags(list(value) if isinstance(value, tuple) else value)
+    if bad:
+        return value
+    merged: dict[str, str] = {}
+    for key, val in pairs:
+        merged[key] = f"{merged[key]}, {val}" if key in merged else val
+    return merged

@@ -30,7 +30,8 @@ _KEY_VALUE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.+?)\s*$", re.DOTALL)
 def parse_attribute_tags(raw: Any) -> tuple[list[tuple[str, str]], list[str]]:
     """(key, value) pairs from a record's attribute field, and the items that are not "Key: Value".
 
-    The field may hold a list of "Key: Value" strings (``gold_attribute_tags``), a mapping of key to a value or a
+    The field may hold a list of "Key: Value" strings (``gold_attribute_tags``) or of (key, value) pairs (an Arrow or
+    Spark map column), a mapping of key to a value or a
     list of values (sellers' ``attributes``), or one string: a JSON list or mapping, or items separated by ``;``,
     ``|`` or new lines (a CSV cell). Chinese full-width colons count as colons.
     """
@@ -56,7 +57,11 @@ def parse_attribute_tags(raw: Any) -> tuple[list[tuple[str, str]], list[str]]:
     if not isinstance(raw, list):
         return [], [str(raw)]
     for item in raw:
-        match = _KEY_VALUE.match(str(item)) if item is not None else None
+        if isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[0], str):  # an Arrow/Spark map entry
+            if item[0].strip() and item[1] is not None and str(item[1]).strip():
+                pairs.append((item[0].strip(), " ".join(str(item[1]).split())))
+            continue
+        match = _KEY_VALUE.match(item) if isinstance(item, str) else None
         if match is None:
             if item is not None and str(item).strip():
                 bad.append(str(item))
