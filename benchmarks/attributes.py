@@ -414,9 +414,11 @@ def run_fold(
             fh.write(json.dumps(title_only(row, ds.keys, True), ensure_ascii=False) + "\n")
     started = time.perf_counter()
     base = load_taxonomy(data / ds.directory / "categories.jsonl")
-    taxonomy = learn_taxonomy(
-        train_file, base, label_field="gold_category", attribute_field="gold_attribute_tags"
-    ).taxonomy
+    learned = learn_taxonomy(train_file, base, label_field="gold_category", attribute_field="gold_attribute_tags")
+    taxonomy = learned.taxonomy
+    report = learned.attributes
+    merged = [f"{a!r} -> {b!r} ({f.title})" for f in (report.facets if report else []) for a, b in f.merged]
+    log(f"{ds.name}: misspellings merged into a value: {', '.join(merged) or 'none'}")
     resolver = AttributeResolver(taxonomy)
     facet_of = {k: resolver.facet(k) for k in ds.keys}
     facets = [CATEGORY] + [f for f in facet_of.values() if f]

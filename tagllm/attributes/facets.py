@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tagllm.attributes.tags import VALUE_SEPARATORS, is_placeholder, key_of, parse_attribute_tags, value_key
+from tagllm.attributes.variants import merge_variants
 from tagllm.taxonomy import Facet, Taxonomy, Value
 from tagllm.text import has_cjk, normalize
 
@@ -79,6 +80,7 @@ class LearnedFacet:
     multi_valued: bool
     rare_values: int = 0
     rare_examples: list[str] = field(default_factory=list)
+    merged: list[tuple[str, str]] = field(default_factory=list)  # (misspelling, the value it was merged into)
     odd_values: int = 0  # values left out as numbers, dates, codes or descriptions
     odd_reason: str = ""
 
@@ -111,6 +113,10 @@ class AttributeReport:
             kind = "multi-valued" if f.multi_valued else "single-valued"
             shown = ", ".join(v.name for v in f.values[:8]) + (", …" if len(f.values) > 8 else "")
             rare = f"; {f.rare_values} rare value(s) left out" if f.rare_values else ""
+            if f.merged:
+                rare += f"; {len(f.merged)} misspelling(s) merged, e.g. " + ", ".join(
+                    f"{a!r} -> {b!r}" for a, b in f.merged[:3]
+                )
             if f.odd_values:
                 rare += f"; {f.odd_values} tag(s) left out as {f.odd_reason}"
             lines.append(f"  {f.name} ({f.title!r}, {kind}): {len(f.values)} values from {f.products} products{rare}")
@@ -168,7 +174,8 @@ def learn_attributes(
     A key becomes a facet when at least ``min_products`` products carry it and its values repeat; a key whose
     values are mostly years, numbers or measurements, or codes is left out as such, one whose values rarely
     repeat as free text. Spelling variants of a value become one value with synonyms (``value_key``); a value
-    seen on fewer than ``min_value_count`` products is left out. ``reserved``: facet names already taken.
+    seen on fewer than ``min_value_count`` products is left out, unless it is a misspelling of a much commoner value
+    (``tagllm.attributes.variants``): then it is a synonym of that. ``reserved``: facet names already taken.
     """
     report = AttributeReport([], [])
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
@@ -245,6 +252,14 @@ def _learn_key(
     if len(per_product) < min_products:
         return LeftOut(title, carriers, _KIND_REASONS[kinds.most_common(1)[0][0]], examples)
     support = Counter(vkey for keys in per_product for vkey in keys)
+    merged = merge_variants(support, {v: normalize(groups[v].most_common(1)[0][0]).split() for v in support})
+    variants: list[tuple[str, str]] = []  # (misspelling, the value's key it merges into)
+    if merged:  # a misspelling's products count for the value it misspells, and its spellings become synonyms
+        per_product = [{merged.get(v, v) for v in keys} for keys in per_product]
+        for variant, target in merged.items():
+            variants.extend((spelling, target) for spelling in groups[variant])
+            groups[target].update(groups.pop(variant))
+        support = Counter(vkey for keys in per_product for vkey in keys)
     repeated = sum(1 for keys in per_product if any(support[v] >= 2 for v in keys))
     if repeated < MIN_REPEAT_SHARE * len(per_product):
         distinct = len(support)
@@ -273,6 +288,7 @@ def _learn_key(
         products=len(per_product),
         multi_valued=multi >= 2 and multi >= MIN_MULTI_SHARE * len(per_product),
         rare_values=len(rare),
+        merged=[(spelling, groups[target].most_common(1)[0][0]) for spelling, target in variants],
         rare_examples=[groups[v].most_common(1)[0][0] for v in rare[:5]],
         odd_values=sum(kinds.values()),
         odd_reason=_KIND_REASONS[kinds.most_common(1)[0][0]].split(" (")[0] if kinds else "",

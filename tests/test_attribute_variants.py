@@ -1,0 +1,88 @@
+"""Misspelt values of learned facets: a rare typo of a common value is merged into it as a synonym; a neighbour that
+differs by a meaningful word or letter (a size, a gender, a shade, a Chinese character) stays a value of its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from tagllm.attributes import AttributeResolver, learn_attributes, with_attribute_facets
+from tagllm.attributes.variants import is_typo
+from tagllm.taxonomy import Taxonomy
+from tagllm.text import normalize
+
+
+def _rows(key: str, counts: dict[str, int]) -> list[list[str]]:
+    return [[f"{key}: {value}"] for value, n in counts.items() for _ in range(n)]
+
+
+def _values(key: str, counts: dict[str, int]) -> dict[str, tuple[int, list[str]]]:
+    (facet,) = learn_attributes(_rows(key, counts)).facets
+    return {v.name: (v.count, v.synonyms) for v in facet.values}
+
+
+def test_a_rare_misspelling_counts_for_the_value_it_misspells_and_maps_to_it() -> None:
+    rows = _rows("Fabric", {"Polyester": 10, "Polyster": 2, "Cotton": 6})
+    report = learn_attributes(rows)
+    (fabric,) = report.facets
+    assert {v.name: (v.count, v.synonyms) for v in fabric.values} == {
+        "Polyester": (12, ["Polyster"]),
+        "Cotton": (6, []),
+    }
+    assert fabric.merged == [("Polyster", "Polyester")]
+    assert "1 misspelling(s) merged, e.g. 'Polyster' -> 'Polyester'" in "\n".join(report.summary())
+    taxonomy = with_attribute_facets(Taxonomy("t", {}, {}), report)
+    assert AttributeResolver(taxonomy).resolve(["Fabric: Polyster"])[0] == {"fabric": ["fabric/polyester"]}
+
+
+def test_a_misspelling_seen_once_is_merged_not_dropped() -> None:
+    assert _values("Material", {"Stainless Steel": 8, "Stainles Steel": 1, "Plastic": 5}) == {
+        "Stainless Steel": (9, ["Stainles Steel"]),
+        "Plastic": (5, []),
+    }
+
+
+@pytest.mark.parametrize(
+    ("key", "common", "rare"),
+    [
+        ("Ideal For", "Women", "Men"),  # short words: one letter or two make another word
+        ("Color", "Blue", "Light Blue"),  # a word added is another value
+        ("Color", "Light Blue", "Light Blues Navy"),
+        ("Size", "S", "XS"),
+        ("Size", "XXL", "XXXL"),
+        ("Type", "Kurta", "Kurti"),  # five letters: one edit is another garment
+        ("Occasion", "Formal", "Normal"),  # another first letter
+        ("颜色", "红色", "橙色"),  # one Chinese character is another colour
+        ("Fabric", "Polyester", "Polyester Blend"),
+    ],
+)
+def test_a_meaningful_neighbour_stays_a_value_of_its_own(key: str, common: str, rare: str) -> None:
+    assert set(_values(key, {common: 20, rare: 2})) == {common, rare}
+
+
+def test_a_variant_as_common_as_its_neighbour_is_a_value_not_a_typo() -> None:
+    # one edit apart, but both common: two materials, not a slip of the keyboard
+    assert set(_values("Material", {"Silicone": 10, "Silicon": 4})) == {"Silicone", "Silicon"}
+
+
+def test_a_variant_between_two_common_values_stays_apart() -> None:
+    values = _values("Finish", {"Matted": 2, "Marted": 20, "Matter": 20})
+    assert set(values) == {"Matted", "Marted", "Matter"}
+
+
+@pytest.mark.parametrize(
+    ("rare", "frequent", "expected"),
+    [
+        ("Polyster", "Polyester", True),
+        ("Cotten", "Cotton", True),
+        ("Casaul Wear", "Casual Wear", True),  # a swapped pair is one edit
+        ("Polyster Blend", "Polyester", False),
+        ("Shirt", "Shift", False),
+        ("Wood", "Wool", False),
+        ("Georgete", "Georgette", True),
+        ("Acrylc Wool", "Acrylic Woll", False),  # two words differ
+        ("3XL", "XXL", False),
+        ("真丝", "丝绸", False),
+    ],
+)
+def test_what_counts_as_a_typo(rare: str, frequent: str, expected: bool) -> None:
+    assert is_typo(normalize(rare).split(), normalize(frequent).split()) is expected
