@@ -1,13 +1,17 @@
-"""Misspelt values of learned facets: a rare typo of a common value is merged into it as a synonym; a neighbour that
-differs by a meaningful word or letter (a size, a gender, a shade, a Chinese character) stays a value of its own."""
+"""Rare values of learned facets: a rare typo of a common value is merged into it as a synonym; a neighbour that
+differs by a meaningful word or letter (a size, a gender, a shade, a Chinese character) stays a value of its own; a
+value seen once is kept when its product's text states it."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from tagllm.attributes import AttributeResolver, learn_attributes, with_attribute_facets
+from tagllm.attributes import AttributeResolver, learn_attributes, learn_taxonomy, with_attribute_facets
 from tagllm.attributes.variants import is_typo
-from tagllm.taxonomy import Taxonomy
+from tagllm.taxonomy import Taxonomy, from_paths
 from tagllm.text import normalize
 
 
@@ -86,3 +90,38 @@ def test_a_variant_between_two_common_values_stays_apart() -> None:
 )
 def test_what_counts_as_a_typo(rare: str, frequent: str, expected: bool) -> None:
     assert is_typo(normalize(rare).split(), normalize(frequent).split()) is expected
+
+
+def test_a_rare_value_its_products_text_states_is_kept_and_an_unstated_one_dropped() -> None:
+    rows = _rows("Sleeve", {"Full Sleeve": 6, "Half Sleeve": 4, "Cape Sleeve": 1, "Bell Sleeve": 1})
+    titles = ["Women's Printed Top"] * 10 + ["Cape Sleeves Party Top", "Floral Top"]
+    (kept,) = learn_attributes(rows, texts=titles).facets
+    assert [(v.name, v.count) for v in kept.values] == [("Full Sleeve", 6), ("Half Sleeve", 4), ("Cape Sleeve", 1)]
+    assert kept.rare_values == 1 and kept.rare_examples == ["Bell Sleeve"]
+    (without_texts,) = learn_attributes(rows).facets
+    assert [v.name for v in without_texts.values] == ["Full Sleeve", "Half Sleeve"]
+
+
+def test_a_rare_chinese_value_is_stated_as_a_substring() -> None:
+    rows = _rows("款式", {"单肩包": 5, "双肩包": 3, "斜挎包": 1, "手拿包": 1})
+    titles = ["包"] * 8 + ["新款女士斜挎包小方包", "真皮女包"]
+    (facet,) = learn_attributes(rows, texts=titles).facets
+    assert [v.name for v in facet.values] == ["单肩包", "双肩包", "斜挎包"]
+
+
+def test_learn_taxonomy_keeps_a_rare_value_its_products_title_states(tmp_path: Path) -> None:
+    rows = [("Printed Top", "Full Sleeve")] * 6 + [("Plain Top", "Half Sleeve")] * 4
+    rows += [("Cape Sleeve Party Top", "Cape Sleeve"), ("Floral Top", "Bell Sleeve")]
+    source = tmp_path / "products.jsonl"
+    source.write_text(
+        "".join(
+            json.dumps({"id": str(i), "title": title, "gold_category": "Tops", "gold_attribute_tags": [f"Sleeve: {v}"]})
+            + "\n"
+            for i, (title, v) in enumerate(rows)
+        )
+    )
+    tree = from_paths(["Tops"], name="shop")
+    stated = learn_taxonomy(source, tree).taxonomy.facet_values("sleeve")
+    assert [v.name for v in stated] == ["Full Sleeve", "Half Sleeve", "Cape Sleeve"]
+    unread = learn_taxonomy(source, tree, text_field=None).taxonomy.facet_values("sleeve")
+    assert [v.name for v in unread] == ["Full Sleeve", "Half Sleeve"]

@@ -22,7 +22,15 @@ from tagllm.attributes.facets import (
 )
 from tagllm.attributes.resolver import AttributeResolver
 from tagllm.attributes.scopes import DEFAULT_EVERYWHERE_SHARE, DEFAULT_SCOPE_SHARE, DEFAULT_SCOPE_SUPPORT, learn_scopes
-from tagllm.attributes.tags import PLACEHOLDERS, SPELLINGS, is_placeholder, key_of, parse_attribute_tags, value_key
+from tagllm.attributes.tags import (
+    PLACEHOLDERS,
+    SPELLINGS,
+    is_placeholder,
+    key_of,
+    parse_attribute_tags,
+    states,
+    value_key,
+)
 
 __all__ = [
     "DEFAULT_EVERYWHERE_SHARE",
@@ -48,6 +56,7 @@ __all__ = [
     "learn_scopes",
     "learn_taxonomy",
     "parse_attribute_tags",
+    "states",
     "value_key",
     "with_attribute_facets",
 ]

@@ -50,6 +50,7 @@ def learn_taxonomy(
     *,
     label_field: str | None = "gold_category",
     attribute_field: str | None = "gold_attribute_tags",
+    text_field: str | None = "title",
     min_products: int = DEFAULT_MIN_PRODUCTS,
     min_value_count: int = DEFAULT_MIN_VALUE_COUNT,
     min_support: int = DEFAULT_SCOPE_SUPPORT,
@@ -61,7 +62,8 @@ def learn_taxonomy(
     """``taxonomy`` (its category tree) plus the attribute facets of labelled products, scoped to where they apply.
 
     ``attribute_field`` holds each product's attribute tags (see ``parse_attribute_tags``; None: learn no new
-    facet, only where the taxonomy's facets apply); ``label_field`` its category ("A > B > C", an id, or a
+    facet, only where the taxonomy's facets apply); ``text_field`` its text (a rare value that its product's text
+    states is kept; None: no rare value is); ``label_field`` its category ("A > B > C", an id, or a
     ``{facet: [values]}`` mapping that may label other facets too). Facets are learned by ``learn_attributes``,
     scopes by ``learn_scopes``.
     """
@@ -82,6 +84,7 @@ def learn_taxonomy(
             min_products=min_products,
             min_value_count=min_value_count,
             reserved=taxonomy.facets,
+            texts=(str(data.get(text_field) or "") for _, data in records) if text_field else None,
         )
         taxonomy = with_attribute_facets(taxonomy, report)
     if name:

@@ -8,9 +8,10 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
-from tagllm.attributes.tags import VALUE_SEPARATORS, is_placeholder, key_of, parse_attribute_tags, value_key
+from tagllm.attributes.tags import VALUE_SEPARATORS, is_placeholder, key_of, parse_attribute_tags, states, value_key
 from tagllm.attributes.variants import merge_variants
 from tagllm.taxonomy import Facet, Taxonomy, Value
 from tagllm.text import has_cjk, normalize
@@ -168,6 +169,7 @@ def learn_attributes(
     min_products: int = DEFAULT_MIN_PRODUCTS,
     min_value_count: int = DEFAULT_MIN_VALUE_COUNT,
     reserved: Iterable[str] = (),
+    texts: Iterable[str | None] | None = None,
 ) -> AttributeReport:
     """Find the facets in products' attribute tags (one record's field value each: see ``parse_attribute_tags``).
 
@@ -175,12 +177,13 @@ def learn_attributes(
     values are mostly years, numbers or measurements, or codes is left out as such, one whose values rarely
     repeat as free text. Spelling variants of a value become one value with synonyms (``value_key``); a value
     seen on fewer than ``min_value_count`` products is left out, unless it is a misspelling of a much commoner value
-    (``tagllm.attributes.variants``): then it is a synonym of that. ``reserved``: facet names already taken.
+    (``tagllm.attributes.variants``: then it is a synonym of that) or ``texts`` (each record's text, e.g. its title,
+    in the records' order) show that one of its products states it. ``reserved``: facet names already taken.
     """
     report = AttributeReport([], [])
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    per_key: dict[str, list[list[str]]] = defaultdict(list)  # key -> one list of raw values per product
-    for raw in records:
+    per_key: dict[str, list[tuple[list[str], str]]] = defaultdict(list)  # key -> (raw values, text) per product
+    for raw, text in zip(records, repeat(None) if texts is None else texts, strict=False):
         report.records += 1
         pairs, bad = parse_attribute_tags(raw)
         report.unparseable.extend(bad[: max(0, 20 - len(report.unparseable))])
@@ -195,7 +198,7 @@ def learn_attributes(
             spellings[k][key] += 1
             mine[k].append(value)
         for k, values in mine.items():
-            per_key[k].append(values)
+            per_key[k].append((values, text or ""))
     taken = {_slug(r) for r in reserved}
     for k, products in sorted(per_key.items(), key=lambda kv: -len(kv[1])):
         title = spellings[k].most_common(1)[0][0]
@@ -224,9 +227,9 @@ def _value_kind(value: str) -> str | None:
 
 
 def _learn_key(
-    title: str, products: list[list[str]], min_products: int, min_value_count: int
+    title: str, products: list[tuple[list[str], str]], min_products: int, min_value_count: int
 ) -> LearnedFacet | LeftOut:
-    counts = Counter(v for values in products for v in values)
+    counts = Counter(v for values, _ in products for v in values)
     examples = [v for v, _ in counts.most_common(3)]
     carriers = len(products)
     if carriers < min_products:
@@ -237,7 +240,8 @@ def _learn_key(
     kinds: Counter[str] = Counter()
     per_product: list[set[str]] = []
     groups: dict[str, Counter[str]] = defaultdict(Counter)  # value key -> spellings
-    for tags in products:
+    stated: set[str] = set()  # value keys that a product's own text states
+    for tags, text in products:
         keys = set()
         for part in (p for raw in tags for p in split[raw]):
             kind = _value_kind(part)
@@ -247,6 +251,8 @@ def _learn_key(
             vkey = value_key(part, title)
             groups[vkey][part] += 1
             keys.add(vkey)
+            if text and vkey not in stated and states(text, part):
+                stated.add(vkey)
         if keys:
             per_product.append(keys)
     if len(per_product) < min_products:
@@ -260,11 +266,14 @@ def _learn_key(
             variants.extend((spelling, target) for spelling in groups[variant])
             groups[target].update(groups.pop(variant))
         support = Counter(vkey for keys in per_product for vkey in keys)
+        stated = {merged.get(v, v) for v in stated}
     repeated = sum(1 for keys in per_product if any(support[v] >= 2 for v in keys))
     if repeated < MIN_REPEAT_SHARE * len(per_product):
         distinct = len(support)
         return LeftOut(title, carriers, f"free text (values rarely repeat: {distinct} distinct)", examples)
-    kept = [v for v, n in support.items() if n >= min_value_count]
+    # A value below the count is as often a typo or a one-off description as a real value, but one that its product's
+    # text states is a real value that a new product stating it can be given.
+    kept = [v for v, n in support.items() if n >= min_value_count or v in stated]
     if len(kept) < 2:
         reason = "a single value (nothing to choose)" if kept else "free text (no value repeats)"
         return LeftOut(title, carriers, reason, examples)
@@ -278,7 +287,7 @@ def _learn_key(
             vid += "-2"
         used.add(vid)
         values.append(LearnedValue(vid, name, synonyms, support[vkey]))
-    rare = [v for v in support if support[v] < min_value_count]
+    rare = [v for v in support if support[v] < min_value_count and v not in stated]
     multi = sum(1 for keys in per_product if len(keys & set(kept)) > 1)
     return LearnedFacet(
         name="",

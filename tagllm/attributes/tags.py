@@ -8,7 +8,7 @@ import re
 import unicodedata
 from typing import Any
 
-from tagllm.text import IRREGULAR_PLURALS, normalize, singular
+from tagllm.text import IRREGULAR_PLURALS, has_cjk, normalize, singular
 
 # Values that say nothing about the product: a facet gets no value for them.
 PLACEHOLDERS = frozenset(
@@ -96,6 +96,16 @@ def value_key(value: str, key: str = "") -> str:
     key_words = set(_words(key)) if key else set()
     kept = [w for w in words if w not in key_words]
     return "".join(kept or words) or normalize(value)
+
+
+def states(text: str, value: str) -> bool:
+    """Whether ``text`` states ``value``: its folded words in a row (plurals and British spellings folded), or in
+    Chinese its characters as a substring."""
+    if has_cjk(value):
+        return normalize(value).replace(" ", "") in normalize(text).replace(" ", "")
+    words, found = _words(value), _words(text)
+    n = len(words)
+    return n > 0 and any(found[i : i + n] == words for i in range(len(found) - n + 1))
 
 
 @functools.lru_cache(maxsize=1 << 16)
