@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
+from tagllm.attributes.kinds import KIND_REASONS, value_kind
 from tagllm.attributes.tags import VALUE_SEPARATORS, is_placeholder, key_of, parse_attribute_tags, states, value_key
 from tagllm.attributes.variants import merge_variants
 from tagllm.taxonomy import Facet, Taxonomy, Value
@@ -19,43 +17,7 @@ from tagllm.text import has_cjk, normalize
 DEFAULT_MIN_PRODUCTS = 5  # a key seen on fewer products says too little to be a facet
 DEFAULT_MIN_VALUE_COUNT = 2  # a value seen once is as often a typo or a one-off description as a real value
 MIN_REPEAT_SHARE = 0.5  # below this share of products whose value another product shares, a key is free text
-MAX_VALUE_WORDS, MAX_VALUE_CHARS = 6, 40  # a value longer than this is a description, not a tag
 MIN_MULTI_SHARE = 0.02  # products with several values of a key, above which the facet is multi-valued
-_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
-_TOKENS = re.compile(r"[a-z]+|\d+|[^\W\d_a-z]+", re.UNICODE)
-_UNITS = frozenset({
-    "mm", "cm", "m", "km", "in", "inch", "inches", "ft", "feet", "g", "gm", "gms", "gram", "grams", "kg", "mg", "lb",
-    "lbs", "oz", "ml", "l", "ltr", "liter", "litre", "w", "kw", "v", "mah", "gb", "mb", "tb", "kb", "mbps", "gbps",
-    "kbps", "hz", "khz", "mhz", "ghz", "rpm", "mp", "px", "dpi", "pcs", "pc", "piece", "pieces", "pack", "of", "x",
-    "to", "k",
-})  # fmt: skip
-_CJK_UNITS = frozenset({
-    "毫米", "厘米", "公分", "米", "英寸", "寸", "克", "千克", "公斤", "斤", "毫升", "升", "个月", "月", "年", "天",
-    "周岁", "岁", "片", "支", "只", "个", "件", "瓦", "伏", "包", "袋", "瓶", "盒", "套", "张", "层", "码", "号", "度",
-})  # fmt: skip
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _kind(value: str) -> str | None:
-    """What a value looks like when it is not a category-like word: 'date', 'number' or 'code'."""
-    text = unicodedata.normalize("NFKC", value).casefold()
-    if _YEAR.search(text):
-        return "date"
-    tokens = _TOKENS.findall(text)
-    if any(t.isdigit() for t in tokens) and all(t.isdigit() or t in _UNITS or t in _CJK_UNITS for t in tokens):
-        return "number"
-    letters = [t for t in tokens if t.isascii() and t.isalpha() and t not in _UNITS]
-    if " " not in text.strip() and any(t.isdigit() for t in tokens) and (letters or re.search(r"\d{5}", text)):
-        return "code"
-    return None
-
-
-_KIND_REASONS = {
-    "date": "years or dates",
-    "number": "numbers or measurements",
-    "code": "codes or model numbers",
-    "text": "free text (long descriptions)",
-}
 
 
 # -- learning facets -------------------------------------------------------------------------------------------
@@ -218,14 +180,6 @@ def learn_attributes(
     return report
 
 
-def _value_kind(value: str) -> str | None:
-    """Why a value is not a tag: it is a year or date, a number or measurement, a code, or a long description."""
-    kind = _kind(value)
-    if kind is None and (len(value.split()) > MAX_VALUE_WORDS or len(value) > MAX_VALUE_CHARS):
-        return "text"
-    return kind
-
-
 def _learn_key(
     title: str, products: list[tuple[list[str], str]], min_products: int, min_value_count: int
 ) -> LearnedFacet | LeftOut:
@@ -244,7 +198,7 @@ def _learn_key(
     for tags, text in products:
         keys = set()
         for part in (p for raw in tags for p in split[raw]):
-            kind = _value_kind(part)
+            kind = value_kind(part)
             if kind is not None:
                 kinds[kind] += 1
                 continue
@@ -256,7 +210,7 @@ def _learn_key(
         if keys:
             per_product.append(keys)
     if len(per_product) < min_products:
-        return LeftOut(title, carriers, _KIND_REASONS[kinds.most_common(1)[0][0]], examples)
+        return LeftOut(title, carriers, KIND_REASONS[kinds.most_common(1)[0][0]], examples)
     support = Counter(vkey for keys in per_product for vkey in keys)
     merged = merge_variants(support, {v: normalize(groups[v].most_common(1)[0][0]).split() for v in support})
     variants: list[tuple[str, str]] = []  # (misspelling, the value's key it merges into)
@@ -300,7 +254,7 @@ def _learn_key(
         merged=[(spelling, groups[target].most_common(1)[0][0]) for spelling, target in variants],
         rare_examples=[groups[v].most_common(1)[0][0] for v in rare[:5]],
         odd_values=sum(kinds.values()),
-        odd_reason=_KIND_REASONS[kinds.most_common(1)[0][0]].split(" (")[0] if kinds else "",
+        odd_reason=KIND_REASONS[kinds.most_common(1)[0][0]].split(" (")[0] if kinds else "",
     )
 
 

@@ -1,0 +1,52 @@
+"""What a value is when it is no tag: a year or date, a number or measurement, a code, or a long description."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+MAX_VALUE_WORDS, MAX_VALUE_CHARS = 6, 40  # a value longer than this is a description, not a tag
+_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
+_TOKENS = re.compile(r"[a-z]+|\d+|[^\W\d_a-z]+", re.UNICODE)
+_UNITS = frozenset({
+    "mm", "cm", "m", "km", "in", "inch", "inches", "ft", "feet", "g", "gm", "gms", "gram", "grams", "kg", "mg", "lb",
+    "lbs", "oz", "ml", "l", "ltr", "liter", "litre", "w", "kw", "v", "mah", "gb", "mb", "tb", "kb", "mbps", "gbps",
+    "kbps", "hz", "khz", "mhz", "ghz", "rpm", "mp", "px", "dpi", "pcs", "pc", "piece", "pieces", "pack", "of", "x",
+    "to", "k",
+})  # fmt: skip
+_CJK_UNITS = frozenset({
+    "毫米", "厘米", "公分", "米", "英寸", "寸", "克", "千克", "公斤", "斤", "毫升", "升", "个月", "月", "年", "天",
+    "周岁", "岁", "片", "支", "只", "个", "件", "瓦", "伏", "包", "袋", "瓶", "盒", "套", "张", "层", "码", "号", "度",
+})  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _kind(value: str) -> str | None:
+    """What a value looks like when it is not a category-like word: 'date', 'number' or 'code'."""
+    text = unicodedata.normalize("NFKC", value).casefold()
+    if _YEAR.search(text):
+        return "date"
+    tokens = _TOKENS.findall(text)
+    if any(t.isdigit() for t in tokens) and all(t.isdigit() or t in _UNITS or t in _CJK_UNITS for t in tokens):
+        return "number"
+    letters = [t for t in tokens if t.isascii() and t.isalpha() and t not in _UNITS]
+    if " " not in text.strip() and any(t.isdigit() for t in tokens) and (letters or re.search(r"\d{5}", text)):
+        return "code"
+    return None
+
+
+KIND_REASONS = {
+    "date": "years or dates",
+    "number": "numbers or measurements",
+    "code": "codes or model numbers",
+    "text": "free text (long descriptions)",
+}
+
+
+def value_kind(value: str) -> str | None:
+    """Why a value is not a tag: it is a year or date, a number or measurement, a code, or a long description."""
+    kind = _kind(value)
+    if kind is None and (len(value.split()) > MAX_VALUE_WORDS or len(value) > MAX_VALUE_CHARS):
+        return "text"
+    return kind
