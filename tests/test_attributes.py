@@ -305,3 +305,29 @@ def test_cli_index_build_reads_attribute_tags(tmp_path: Path) -> None:
         f"{tmp_path / 'idx'}: 14 examples (flat search), facets category, ideal-for, material, sleeve, "
         f"taxonomy shop {version}, 0 record(s) skipped"
     )
+
+
+def test_cli_build_keeps_a_rare_value_that_the_named_text_field_states(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    def mugs(material: str, n: int) -> list[dict[str, object]]:
+        row = {"gold_category": "Kitchen > Mugs", "gold_attribute_tags": [f"Material: {material}"]}
+        return [{"name": f"{material} mug {i}", **row} for i in range(n)]
+
+    rows = mugs("Ceramic", 5) + mugs("Steel", 3) + mugs("Bamboo", 1)
+    source = _write(tmp_path / "labelled.jsonl", rows)
+    tree = _write(tmp_path / "categories.jsonl", [{"path": "Kitchen > Mugs"}])
+    runner = CliRunner()
+
+    def values(*flags: str) -> list[str]:
+        out = tmp_path / "shop.yaml"
+        built = runner.invoke(app, ["taxonomy", "build", str(source), "-t", str(tree), "-o", str(out), *flags])
+        assert built.exit_code == 0, built.output
+        shown = runner.invoke(app, ["taxonomy", "show", "-t", str(out), "--facet", "material"])
+        return [line.strip().split(" [")[0] for line in shown.stdout.splitlines()[1:]]
+
+    assert values("--text-field", "name") == ["Ceramic", "Steel", "Bamboo"]  # seen once, but its product's name says it
+    assert values("--text-field", "") == ["Ceramic", "Steel"]  # no text: a value seen once is left out
+    assert values() == ["Ceramic", "Steel"]  # the default field, 'title', is not in these records

@@ -142,9 +142,14 @@ def build(
     no_attributes: bool = typer.Option(
         False, "--no-attributes", help="learn no new facet, only where the taxonomy's facets apply"
     ),
+    text_field: str = typer.Option(
+        "title", help="field holding each product's text: a rare value its text states is kept ('' for none)"
+    ),
     name: str | None = typer.Option(None, help="the new taxonomy's name (default: the extended one's)"),
     min_products: int = typer.Option(5, help="products a key needs to become a facet"),
-    min_value_count: int = typer.Option(2, help="products a value needs to be kept"),
+    min_value_count: int = typer.Option(
+        2, help="products a value needs to be kept, unless a product's text states it or it misspells a commoner value"
+    ),
     scope_support: int = typer.Option(3, help="examples carrying a facet a category needs for the facet to apply"),
     scope_share: float = typer.Option(0.3, help="... and the share of that category's examples they must be"),
 ) -> None:
@@ -160,8 +165,8 @@ def build(
     base = load_taxonomy(cfg.taxonomy)
     learned = learn_taxonomy(
         examples, base, label_field=label_field, attribute_field=None if no_attributes else attribute_field,
-        min_products=min_products, min_value_count=min_value_count, min_support=scope_support,
-        min_share=scope_share, name=name,
+        text_field=text_field or None, min_products=min_products, min_value_count=min_value_count,
+        min_support=scope_support, min_share=scope_share, name=name,
     )  # fmt: skip
     for line in learned.summary():
         typer.echo(line)
