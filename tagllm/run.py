@@ -18,6 +18,7 @@ from tagllm.assembly import Progress, gc_paused
 from tagllm.errors import InputError
 from tagllm.io import STDIO, RecordSource, ResultWriter, claims_another_line, error_id, to_product
 from tagllm.io.rows import FELL_BACK_NOTE, fingerprint
+from tagllm.io.settings import run_settings
 from tagllm.models import Product, RecordError
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def run_file(
     # the output is checked (and an earlier run's read, to resume) here, and touched only once setup is done
     writer = ResultWriter(
         target, format=output_format, facets=tagger.facets, keep_columns=keep_columns, provenance=provenance,
-        resume=resume,
+        resume=resume, settings=run_settings(tagger),
     )  # fmt: skip
     summary = RunSummary(output=str(target))
     claimed: set[str] = set()  # the product ids read so far

@@ -24,6 +24,7 @@ from tagllm.io.resume import (
     temp_path,
 )
 from tagllm.io.rows import HASH_COLUMN, SEPARATOR, flat_row, outcome, parquet_schema, table_row
+from tagllm.io.settings import check_settings, read_settings, write_settings
 
 __all__ = ["SEPARATOR", "ResultWriter", "flat_row", "parquet_schema", "table_row"]  # the row functions live in rows
 from tagllm.models import TagResult
@@ -38,6 +39,8 @@ class ResultWriter:
     ``close`` then leaves one row per product id. ``provenance=False`` leaves the provenance out of JSONL rows and
     Parquet's ``result_json``; ``keep_columns`` are input columns carried into each row. Creating a writer checks
     the output (and reads it, to resume) without changing it; ``open`` (or the first ``write``) starts writing.
+    ``settings`` (``tagllm.io.settings.run_settings``) are recorded beside the output, and resuming an output
+    recorded with others is refused.
     """
 
     def __init__(
@@ -49,6 +52,7 @@ class ResultWriter:
         keep_columns: Sequence[str] = (),
         provenance: bool = True,
         resume: bool = False,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         self.format = detect_format(target, format, flag="--output-format")
         self.facets = facets
@@ -76,6 +80,14 @@ class ResultWriter:
                 raise InputError("Parquet cannot be written to stdout; give an output file (-o FILE)")
         elif resume:
             self.state = scan_output(self.target, self.format)
+        # an output resumed with rows but no record of their settings (written before they were recorded) stays so
+        self._settings = settings if not self.is_stdout else None
+        if self._settings is not None and self.state.rows:
+            recorded = read_settings(self.target)
+            if recorded is None:
+                self._settings = None
+            else:
+                check_settings(self.target, recorded, self._settings)
         self._columns = [*table_row(TagResult(product_id=""), facets, dict.fromkeys(self.keep_columns)), HASH_COLUMN]
         # an output written before rows held fingerprints is resumed in its own layout, without them
         self._fingerprints = True
@@ -109,6 +121,8 @@ class ResultWriter:
             self._opened = True
             if not self._resume:
                 remove_output(self.target, self.format)
+            if self._settings is not None:
+                write_settings(self.target, self._settings)
             self._open()
         except OSError as exc:
             self._opened = False

@@ -1,0 +1,104 @@
+"""The settings an output's rows were tagged under, kept beside it (``.OUT.settings.json``), so that ``--resume`` with
+other settings (another taxonomy, facets, threshold, index, backend, prompt…) is refused, naming what changed, instead
+of mixing rows tagged under the old settings with rows tagged under the new ones.
+
+Refused rather than tagged again: ``--resume`` means "finish this run", and a flag changed by mistake must not throw
+away an output's work (hours of an LLM); a run without ``--resume`` already tags every product again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from tagllm.errors import InputError
+
+
+def settings_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.settings.json")
+
+
+def run_settings(tagger: Any) -> dict[str, Any] | None:
+    """What decides a product's tags in this tagger (not what only decides speed or place: device, batch size,
+    embedder runtime, server URL, backend options that may hold keys); None for a stand-in without a config."""
+    config = getattr(tagger, "config", None)
+    if config is None:
+        return None
+    taxonomy = tagger.taxonomy
+    index = getattr(tagger, "index", None)
+    steps = getattr(tagger, "steps", None)
+    prompts = [p for p in (steps.prompt, steps.attribute_prompt) if p is not None] if steps is not None else []
+    if index is None:
+        place = None
+    elif index.path is None:  # built in memory
+        place = index.version
+    else:
+        place = f"{Path(index.path).resolve()} {index.version}"
+    return {
+        "taxonomy": f"{taxonomy.name} {taxonomy.version}",
+        "index": place,
+        "facets": list(tagger.facets),
+        "backend": getattr(tagger.backend, "name", config.backend),
+        "model": config.model,
+        "prompt": " + ".join(f"{p.name} {p.hash}" for p in prompts) or None,
+        "attribute_mode": config.attribute_mode if prompts else None,
+        "threshold": config.threshold,
+        "keep_precision": config.keep_precision,
+        "route_threshold": config.route_threshold,
+        "k": config.k,
+        "max_candidates": config.max_candidates,
+        "inputs": list(config.inputs),
+        "ignore_fields": list(config.ignore_fields),
+        "add_ancestors": config.add_ancestors,
+        "embedder": config.embedder,
+        "image_embedder": config.image_embedder,
+    }
+
+
+def read_settings(target: Path) -> dict[str, Any] | None:
+    """The settings recorded beside ``target``, or None (an output written before they were, or moved without them)."""
+    try:
+        recorded = json.loads(settings_path(target).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return recorded if isinstance(recorded, dict) else None
+
+
+def check_settings(target: Path, recorded: dict[str, Any], settings: dict[str, Any]) -> None:
+    """Refuse to resume ``target`` under settings other than those it was tagged under, naming each that changed
+    (a setting the record does not hold, from an older tagllm, is not compared)."""
+    changed = [
+        f"{name} {_shown(recorded[name])} (this run: {_shown(value)})"
+        for name, value in settings.items()
+        if name in recorded and _same(recorded[name]) != _same(value)
+    ]
+    if changed:
+        raise InputError(
+            f"{target} was tagged with other settings than this run's: {'; '.join(changed)}. --resume goes on with "
+            "the settings the output was tagged with: resume with those, or tag every product again with these "
+            f"(run without --resume: it replaces {target}), or write to a new file"
+        )
+
+
+def write_settings(target: Path, settings: dict[str, Any]) -> None:
+    """Record ``settings`` beside ``target`` (whole or not at all)."""
+    path = settings_path(target)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(settings, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _same(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))  # as read back: tuples are lists, paths strings
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)

@@ -1,0 +1,73 @@
+"""--resume under settings other than those the output was tagged with is refused, naming what changed, before any
+product: rows tagged under the old settings were kept and mixed with rows tagged under the new ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tagllm.config import TaggerConfig
+from tagllm.errors import InputError
+from tagllm.retrieval.index import ExampleIndex
+from tagllm.tagger import Tagger
+
+TITLES = ["Blue denim jeans", "Gold plated necklace", "Wireless earbuds", "Red summer dress", "Steel cooking pot"]
+
+
+@pytest.fixture(scope="module")
+def index(demo_taxonomy, demo_index_dir, embedder):  # type: ignore[no-untyped-def]
+    return ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
+
+
+def _tagger(demo_taxonomy, index, embedder, **settings) -> Tagger:  # type: ignore[no-untyped-def]
+    config = TaggerConfig(**{"k": 5, "batch_size": 2, **settings})
+    return Tagger(demo_taxonomy, index=index, embedder=embedder, config=config)
+
+
+def _crashed_run(tagger: Tagger, tmp_path: Path, suffix: str) -> tuple[Path, Path]:
+    """An output of the first 2 of 5 products, as a run killed after them leaves it."""
+    src, out = tmp_path / "in.jsonl", tmp_path / f"out.{suffix}"
+    src.write_text("".join(json.dumps({"id": f"p{i}", "title": t}) + "\n" for i, t in enumerate(TITLES)))
+    first = tmp_path / "first.jsonl"
+    first.write_text("".join(src.read_text().splitlines(keepends=True)[:2]))
+    tagger.tag_file(first, out)
+    return src, out
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "parquet"])
+def test_resume_with_other_facets_is_refused_naming_them(demo_taxonomy, index, embedder, tmp_path, suffix) -> None:  # type: ignore[no-untyped-def]
+    src, out = _crashed_run(_tagger(demo_taxonomy, index, embedder, facets=["category"]), tmp_path, suffix)
+    before = sorted(p.name for p in tmp_path.iterdir()), out.read_bytes()
+    wider = _tagger(demo_taxonomy, index, embedder, facets=["category", "color"])
+    with pytest.raises(InputError) as error:
+        wider.tag_file(src, out, resume=True)
+    assert str(error.value) == (
+        f"{out} was tagged with other settings than this run's: facets category (this run: category, color). "
+        "--resume goes on with the settings the output was tagged with: resume with those, or tag every product "
+        f"again with these (run without --resume: it replaces {out}), or write to a new file"
+    )
+    assert (sorted(p.name for p in tmp_path.iterdir()), out.read_bytes()) == before  # untouched
+    assert wider.tag_file(src, out).tagged == 5  # without --resume: every product again, under the new settings
+
+
+def test_resume_with_another_threshold_and_k_names_both(demo_taxonomy, index, embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    src, out = _crashed_run(_tagger(demo_taxonomy, index, embedder), tmp_path, "jsonl")
+    with pytest.raises(InputError, match=r"threshold 0.0 \(this run: 0.6\); k 5 \(this run: 7\)\. --resume"):
+        _tagger(demo_taxonomy, index, embedder, threshold=0.6, k=7).tag_file(src, out, resume=True)
+
+
+def test_resume_with_the_same_settings_goes_on(demo_taxonomy, index, embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    src, out = _crashed_run(_tagger(demo_taxonomy, index, embedder), tmp_path, "jsonl")
+    again = Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(k=5, batch_size=3))
+    summary = again.tag_file(src, out, resume=True)  # a batch size is no setting of the tags
+    assert (summary.tagged, summary.skipped) == (3, 2)
+
+
+def test_an_output_without_recorded_settings_resumes_by_product_id(demo_taxonomy, index, embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    src, out = _crashed_run(_tagger(demo_taxonomy, index, embedder), tmp_path, "jsonl")
+    (tmp_path / ".out.jsonl.settings.json").unlink()  # written before settings were recorded, or moved without them
+    summary = _tagger(demo_taxonomy, index, embedder, threshold=0.6).tag_file(src, out, resume=True)
+    assert (summary.tagged, summary.skipped) == (3, 2)
+    assert not (tmp_path / ".out.jsonl.settings.json").exists()  # it would claim the two earlier rows
