@@ -7,6 +7,8 @@ an error record, or (for a product id the input repeats) a line in the summary's
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -50,7 +52,8 @@ class RunSummary:
     still_fell_back: int = 0  # products of the input whose row in the output at the end kept the default's tags
     seconds: float = 0.0  # from the first product read to the output closed; start-up is not in it
     startup_seconds: float = 0.0  # loading models and label tables, reading what an earlier run wrote
-    interrupted: bool = False
+    interrupted: bool = False  # Ctrl-C, or SIGTERM (``terminated``), stopped it: the output holds what was tagged
+    terminated: bool = False
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -68,7 +71,8 @@ class RunSummary:
 
 
 class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a file run: what was tagged is in the output (``summary``), and ``--resume`` goes on."""
+    """Ctrl-C (or SIGTERM) during a file run: what was tagged is in the output (``summary``), and ``--resume`` goes
+    on."""
 
     def __init__(self, summary: RunSummary) -> None:
         super().__init__()
@@ -100,6 +104,7 @@ def run_file(
         resume=resume, settings=run_settings(tagger),
     )  # fmt: skip
     summary = RunSummary(output=str(target))
+    sigterm = _Sigterm(summary)
     claimed: set[str] = set()  # the product ids read so far
     root = getattr(tagger, "image_root", None)
     if root is None and not records.is_stdin:
@@ -109,6 +114,7 @@ def run_file(
         writer.open()
         summary.startup_seconds = time.perf_counter() - started
         tagging = time.perf_counter()
+        sigterm.catch()
         try:
             _tag_records(tagger, records, writer, summary, claimed, list(keep_columns), progress)
             # the whole input was read: an earlier error record no record of it has (its line was fixed, and is
@@ -118,8 +124,12 @@ def run_file(
         except KeyboardInterrupt:
             summary.interrupted = True
     finally:
-        if writer.is_open:  # not when setup failed: the output is as an earlier run left it
-            writer.close()  # on Ctrl-C too: what was tagged stays, one row per product
+        sigterm.hold()
+        try:
+            if writer.is_open:  # not when setup failed: the output is as an earlier run left it
+                writer.close()  # on Ctrl-C too: what was tagged stays, one row per product
+        finally:
+            sigterm.release()
         if root is None and not records.is_stdin:
             tagger.image_root = None
         summary.still_failed = len(writer.state.failed)
@@ -128,6 +138,37 @@ def run_file(
     if summary.interrupted:
         raise RunInterrupted(summary)
     return summary
+
+
+class _Sigterm:
+    """SIGTERM (a job scheduler, ``timeout``, ``docker stop``, systemd) stops the run as Ctrl-C does: the batch being
+    written is cut off, the output finished (compacted, Parquet parts merged) and the summary says how far it got.
+    Left to the default it ended the process at once: no summary, Parquet parts left unmerged. Caught only where the
+    process had left SIGTERM at its default, in the main thread (the only one Python runs handlers in); held off
+    while the output is finished, then given back to the default."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        self.summary = summary
+        self.caught = False
+
+    def catch(self) -> None:
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, self._stop)
+            self.caught = True
+
+    def hold(self) -> None:
+        if self.caught:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    def release(self) -> None:
+        if self.caught:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            self.caught = False
+
+    def _stop(self, signum: int, frame: Any) -> None:
+        self.hold()
+        self.summary.terminated = True
+        raise KeyboardInterrupt
 
 
 def _tag_records(

@@ -1,10 +1,11 @@
 """A file run for the kill test: the real run, writer and resume code with a stand-in tagger (no models, so it starts
 in a second and writes fast). Run by tests/test_kill.py as
 
-    python tests/killrun.py INPUT OUTPUT --fail-rate 0.2 --seed 3 [--resume] [--pause-at repair|compact]
+    python tests/killrun.py INPUT OUTPUT --fail-rate 0.2 --seed 3 [--resume] [--pause-at repair|compact|tagging]
 
-``--pause-at`` prints the phase's name and sleeps at that point (cutting a torn row, or renaming a compacted copy
-over the output), so that the test can kill -9 the run exactly there. Exit code: the run's.
+``--pause-at`` prints the phase's name and sleeps at that point (cutting a torn row, renaming a compacted copy
+over the output, or tagging the 11th batch), so that the test can kill the run exactly there. Exit code: the run's
+(an interrupted run prints its summary's counts and exits 130, or 143 when SIGTERM stopped it).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from tagllm.io import compaction as outputs
 from tagllm.io import error_id
 from tagllm.models import Candidate, Provenance, RecordError, Tag, TagResult
-from tagllm.run import run_file
+from tagllm.run import RunInterrupted, run_file
 
 
 class QuickTagger:
@@ -28,9 +29,11 @@ class QuickTagger:
 
     facets = ["category"]
 
-    def __init__(self, fail_rate: float, seed: int) -> None:
+    def __init__(self, fail_rate: float, seed: int, pause: bool = False) -> None:
         self.fail_rate = fail_rate
         self.random = random.Random(seed)
+        self.pause = pause
+        self.batches = 0
 
     def prepare(self, progress: Any = None) -> None:
         pass
@@ -42,6 +45,10 @@ class QuickTagger:
         for item in items:
             batch.append(item)
             if len(batch) == 16:
+                self.batches += 1
+                if self.pause and self.batches == 11:
+                    print("tagging", flush=True)
+                    time.sleep(30)
                 yield [self._tag(i, n) for n, i in enumerate(batch)]
                 batch = []
                 time.sleep(0.002)
@@ -89,12 +96,17 @@ def main() -> None:
     parser.add_argument("--fail-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true")
-    parser.add_argument("--pause-at", choices=["repair", "compact"])
+    parser.add_argument("--pause-at", choices=["repair", "compact", "tagging"])
     args = parser.parse_args()
-    if args.pause_at:
+    if args.pause_at in ("repair", "compact"):
         pause_at(args.pause_at)
     print("started", flush=True)
-    summary = run_file(QuickTagger(args.fail_rate, args.seed), args.input, args.output, resume=args.resume)  # type: ignore[arg-type]
+    tagger = QuickTagger(args.fail_rate, args.seed, pause=args.pause_at == "tagging")
+    try:
+        summary = run_file(tagger, args.input, args.output, resume=args.resume)  # type: ignore[arg-type]
+    except RunInterrupted as stop:
+        print(f"interrupted {stop.summary.tagged} terminated {stop.summary.terminated}", flush=True)
+        sys.exit(143 if stop.summary.terminated else 130)
     sys.exit(summary.exit_code)
 
 

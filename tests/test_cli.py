@@ -373,6 +373,39 @@ def test_ctrl_c_says_how_far_it_got_and_how_to_go_on(
     assert len(out.read_text().splitlines()) == 1
 
 
+def test_generate_stopped_by_sigterm_says_how_far_it_got_and_exits_143(
+    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    from tagllm.tagger import Tagger
+
+    real = Tagger.tag_batch
+    calls = 0
+
+    def terminated(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:  # sent, it would end pytest itself
+                pytest.fail("SIGTERM is left to its default during the run: it would end the process at once")
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Tagger, "tag_batch", terminated)
+    out = tmp_path / "o.jsonl"
+    result = runner.invoke(
+        app, ["generate", str(DATA / "products.jsonl"), "-o", str(out), "-c", str(config), "--batch-size", "1"]
+    )
+    assert result.exit_code == 143
+    assert result.stderr.endswith(
+        f"terminated (SIGTERM): 1 tagged, 0 failed are in {out}; to go on, run the same command with --resume\n"
+    )
+    assert len(out.read_text().splitlines()) == 1
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # given back once the output was finished
+
+
 def test_output_extension_unknown_names_output_format(tmp_path: Path, config: Path) -> None:
     result = runner.invoke(app, ["generate", str(DATA / "products.jsonl"), "-o", "tags.txt", "-c", str(config)])
     assert isinstance(result.exception, InputError)

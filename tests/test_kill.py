@@ -116,6 +116,27 @@ def test_kill_9_anywhere_then_resume_loses_nothing_and_repeats_nothing(tmp_path:
     assert not list(tmp_path.glob(".*.lock"))  # the kills left the lock file; the run that finished removed it
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_sigterm_finishes_the_output_says_how_far_it_got_and_resume_goes_on(tmp_path: Path, fmt: str) -> None:
+    """SIGTERM (a scheduler, `timeout`, `docker stop`) ended the process at once: no summary, and a Parquet output
+    left as parts with no OUT.parquet. It now stops the run as Ctrl-C does."""
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    src, out = tmp_path / "in.jsonl", tmp_path / f"out.{fmt}"
+    expected = _input(src)
+    run = _Run(str(src), str(out), "--pause-at", "tagging")
+    assert run.wait_for("tagging")  # 10 batches of 16 written, the 11th being tagged
+    run.proc.terminate()
+    assert run.proc.wait(timeout=60) == 143
+    assert run.wait_for("interrupted 160 terminated True")
+    assert [pid for pid, _ in _rows(out)] == [f"p{i}" for i in range(160)]  # whole rows, in OUT itself
+    assert not (tmp_path / f"out.{fmt}.parts").exists() and not list(tmp_path.glob(".*.lock"))
+    finish = _Run(str(src), str(out), "--resume")
+    assert finish.proc.wait(timeout=120) == 1  # the two bad records of the input are error records
+    ids = [pid for pid, _ in _rows(out)]
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+
+
 @pytest.mark.slow
 def test_kill_9_a_real_generate_then_resume(tmp_path: Path, demo_index_dir: Path) -> None:
     """The same with `tagllm generate` and its models, once, for Parquet: the format with parts and a merge (each

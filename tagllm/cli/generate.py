@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tagllm.tagger import Tagger
 
 FORMAT = "[jsonl|csv|parquet]"
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM ended
 
 
 def generate(
@@ -155,8 +156,9 @@ def generate(
             hint = "were written to stdout; to go on, write to a file (-o FILE) and use --resume"
         else:
             hint = f"are in {done.output}; to go on, run the same command with --resume"
-        typer.echo(f"interrupted: {done.tagged} tagged, {done.failed} failed {hint}", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        stopped = "terminated (SIGTERM)" if done.terminated else "interrupted"
+        typer.echo(f"{stopped}: {done.tagged} tagged, {done.failed} failed {hint}", err=True)
+        raise typer.Exit(EXIT_TERMINATED if done.terminated else EXIT_INTERRUPTED) from None
     progress.done()
     if not quiet:
         for message in summary.errors:
