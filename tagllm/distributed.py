@@ -24,6 +24,8 @@ from typing import Any
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
 from tagllm.errors import BackendError, ConfigError, missing_dependency
+from tagllm.io import row_to_product
+from tagllm.models import Product, RecordError
 from tagllm.results import ask_backend
 from tagllm.stages import (
     INFERENCE_ERROR,
@@ -103,7 +105,7 @@ class _TaggerWorker:
         self.tagger = Tagger.from_config(TaggerConfig.model_validate(config))
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        return _columns([result_row(r) for r in self.tagger.tag(_named(_rows(batch)))], RESULT_COLUMNS)
+        return _columns([result_row(r) for r in self.tagger.tag_iter(_products(_rows(batch)))], RESULT_COLUMNS)
 
 
 class _CPUWorker:
@@ -129,7 +131,7 @@ class _RequestWorker(_CPUWorker):
     """Products to request rows (``tagllm.stages.request_rows``)."""
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        return _columns(request_rows(self.tagger, _named(_rows(batch))), ROW_COLUMNS)
+        return _columns(request_rows(self.tagger, _products(_rows(batch))), ROW_COLUMNS)
 
 
 class _AttributeWorker(_CPUWorker):
@@ -330,16 +332,26 @@ def _rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
     return [{c: _plain(batch[c][i]) for c in columns} for i in range(size)]
 
 
-def _named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Products without an id (or with a blank one) named by their content, ``row-`` and 12 hex digits: a dataset has
-    no line to name them by, and their place in a block (which the tagger would name them by) repeats in every
-    block. The same row gets the same name in every run."""
+def _products(rows: list[dict[str, Any]]) -> list[Product | RecordError]:
+    """Rows as products, or error records that name the product by its id (a dataset has no line to name a row by,
+    and a row's place in a block repeats in every block). A row without an id (or with a blank one, or one that is
+    not a string or a number) is named by its content, ``row-`` and 12 hex digits: the same row gets the same name in
+    every run."""
+    products: list[Product | RecordError] = []
     for row in rows:
         given = row.get("id")
         if given is None or (isinstance(given, str) and not given.strip()):
-            content = json.dumps({k: v for k, v in row.items() if k != "id"}, sort_keys=True, default=str)
-            row["id"] = "row-" + hashlib.sha1(content.encode("utf-8")).hexdigest()[:12]
-    return rows
+            row["id"] = _content_name(row)
+        item = row_to_product(row)
+        if isinstance(item, RecordError) and item.record_id is None:
+            item = item.model_copy(update={"record_id": _content_name(row)})
+        products.append(item)
+    return products
+
+
+def _content_name(row: dict[str, Any]) -> str:
+    content = json.dumps({k: v for k, v in row.items() if k != "id"}, sort_keys=True, default=str)
+    return "row-" + hashlib.sha1(content.encode("utf-8")).hexdigest()[:12]
 
 
 def _columns(rows: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, list[Any]]:

@@ -47,7 +47,7 @@ def engine_passes(tagger: Tagger) -> int:
 
 
 # -- the CPU stage before the engine -----------------------------------------------------------------------------------
-def request_rows(tagger: Tagger, items: Sequence[Product | dict[str, Any]]) -> list[dict[str, Any]]:
+def request_rows(tagger: Tagger, items: Sequence[Product | dict[str, Any] | RecordError]) -> list[dict[str, Any]]:
     """Normalise, embed, retrieve, score and render: one request row per item, in order (see the module doc)."""
     converted = [tagger.retrieval.visible(as_product(item, i)) for i, item in enumerate(items)]
     products = [p for p in converted if isinstance(p, Product)]

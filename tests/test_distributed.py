@@ -107,7 +107,7 @@ def test_a_column_null_in_every_row_of_a_batch_is_no_value_not_an_error(ray: Any
     assert (out["p1"]["status"], out["p1"]["tags"]["category"][0]["id"]) == ("ok", "apparel-tshirts")
     assert (out["p2"]["status"], out["p2"]["error"]["message"]) == (
         "error",
-        "batch:2: record 'p2' has no title; every product needs a non-empty title",
+        "record 'p2' has no title; every product needs a non-empty title",
     )
 
 
@@ -133,12 +133,11 @@ def test_an_llm_backend_runs_as_an_engine_stage_between_cpu_stages(
         assert mine["provenance"]["raw_output"] == theirs.provenance.raw_output  # type: ignore[union-attr]
         assert _ids(mine["tags"]) == _ids(theirs.tags)
     assert local["p4"].status == out["p4"]["status"] == "error"
-    # the record's position is the one in its Ray batch: a dataset's rows have no line numbers
+    # named by its id: a dataset's rows have no line numbers, and a place in a Ray batch repeats in every batch
     assert out["p4"]["error"] == {
         "field": "title",
-        "line": 2,
         "record_id": "p4",
-        "message": "batch:2: record 'p4' has no title; every product needs a non-empty title",
+        "message": "record 'p4' has no title; every product needs a non-empty title",
         "is_retryable": False,
     }
 

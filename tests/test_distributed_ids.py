@@ -29,3 +29,23 @@ def test_rows_without_an_id_are_named_apart_and_alike_in_every_run(demo_index_di
     assert block([None], ["Red summer dress"]) == [first[0]]  # the same row, the same name
     result = json.loads(worker({"title": np.array(["Wool scarf"], dtype=object)})["result_json"][0])
     assert result["product_id"] == second[0]  # no id column at all: named alike
+
+
+def test_a_failed_row_is_named_by_its_product_id_not_its_place_in_a_block(demo_index_dir: Path) -> None:
+    """A row's place in a Ray block (``batch:2``) repeats in every block and names no product; a row whose id is not
+    a string or a number was written as ``line-N``, the same in every block."""
+    worker = _TaggerWorker(TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5).model_dump())
+    ids = np.array(["p1", "p2", "p3", True], dtype=object)
+    out = worker({"id": ids, "title": np.array(["Blue denim jeans", "", 42, "Red summer dress"], dtype=object)})
+    errors = {pid: json.loads(row).get("error") for pid, row in zip(out["product_id"], out["result_json"], strict=True)}
+    assert list(out["status"]) == ["ok", "error", "error", "error"]
+    assert errors["p2"] == {
+        "field": "title",
+        "record_id": "p2",
+        "message": "record 'p2' has no title; every product needs a non-empty title",
+        "is_retryable": False,
+    }
+    assert errors["p3"]["message"] == "record 'p3' field 'title': Input should be a valid string"
+    named = out["product_id"][3]
+    assert named.startswith("row-") and len(named) == 16
+    assert errors[named]["message"] == "record True field 'id': Input should be a valid string"

@@ -7,6 +7,7 @@ from tagllm.io.products import (
     error_id,
     line_id,
     read_products,
+    row_to_product,
     to_product,
 )
 from tagllm.io.readers import (
@@ -39,6 +40,7 @@ __all__ = [
     "parse_columns",
     "read_products",
     "read_records",
+    "row_to_product",
     "scan_output",
     "table_row",
     "to_product",

@@ -35,7 +35,9 @@ def read_products(
 
 
 def to_product(record: Record, name: str, cls: type[Product] = Product) -> Product | RecordError:
-    """Validate a raw record; the error names the file, the line and each field at fault (``field``: the first)."""
+    """Validate a raw record; the error names the file, the line and each field at fault (``field``: the first).
+    With no ``name`` (a dataset row, see ``row_to_product``) the error names the record by its id alone, and a
+    record with an id of another type gets no ``record_id``."""
     if record.error is not None:
         return record.error
     data = dict(record.data or {})
@@ -47,16 +49,22 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
         problems = [_problem(err, data) for err in exc.errors()]
         if len(problems) > MAX_PROBLEMS_NAMED:
             problems[MAX_PROBLEMS_NAMED:] = [f"and {len(problems) - MAX_PROBLEMS_NAMED} more"]
+        if isinstance(data["id"], str | int | float) and not isinstance(data["id"], bool):
+            record_id: str | None = str(data["id"]).strip()
+        else:
+            record_id = line_id(record.line) if name else None
         return RecordError(
             field=_field(exc.errors()[0]),
-            line=record.line,
-            record_id=(
-                str(data["id"]).strip()
-                if isinstance(data["id"], str | int | float) and not isinstance(data["id"], bool)
-                else line_id(record.line)
-            ),
-            message=f"{name}:{record.line}: record {_short(data['id'])} {'; '.join(problems)}",
+            line=record.line if name else None,
+            record_id=record_id,
+            message=f"{f'{name}:{record.line}: ' if name else ''}record {_short(data['id'])} {'; '.join(problems)}",
         )
+
+
+def row_to_product(row: Mapping[str, Any]) -> Product | RecordError:
+    """A dataset row (Ray Data) as a Product, or the error record naming the record by its id: a row has no line, and
+    its place in a block, the same in every block, names no record."""
+    return to_product(Record(0, dict(row)), "")
 
 
 def _problem(err: Any, data: dict[str, Any]) -> str:
