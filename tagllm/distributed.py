@@ -82,6 +82,7 @@ def tag_dataset(
     size = batch_size or config.batch_size
     settings = json.loads(config.model_dump_json())
     cpu = {"batch_size": size, "batch_format": "numpy", "concurrency": concurrency}
+    dataset = _records(dataset)
     if config.backend == "retrieval":
         return dataset.map_batches(_TaggerWorker, fn_constructor_args=(settings,), num_gpus=num_gpus, **cpu)
     if engine is None:
@@ -105,7 +106,7 @@ class _TaggerWorker:
         self.tagger = Tagger.from_config(TaggerConfig.model_validate(config))
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        return _columns([result_row(r) for r in self.tagger.tag_iter(_products(_rows(batch)))], RESULT_COLUMNS)
+        return _columns([result_row(r) for r in self.tagger.tag_iter(_products(_product_rows(batch)))], RESULT_COLUMNS)
 
 
 class _CPUWorker:
@@ -131,7 +132,7 @@ class _RequestWorker(_CPUWorker):
     """Products to request rows (``tagllm.stages.request_rows``)."""
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        return _columns(request_rows(self.tagger, _products(_rows(batch))), ROW_COLUMNS)
+        return _columns(request_rows(self.tagger, _products(_product_rows(batch))), ROW_COLUMNS)
 
 
 class _AttributeWorker(_CPUWorker):
@@ -325,6 +326,29 @@ class _BackendWorker:
 
 
 # -- rows ------------------------------------------------------------------------------------------------------------
+RECORD = "__tagllm_record__"  # the column of the first stage's rows: each product row as JSON text
+
+
+def _records(dataset: Any) -> Any:
+    """Each product row as JSON text in one column, read one block at a time (``batch_size=None``: blocks are never
+    joined there) with the block's own Arrow types. Blocks whose columns differ in type (a title read as a number
+    in one file) failed the whole job when Ray joined them into a batch; and a numpy batch made an integer id next
+    to a null a float (product id '17.0', not '17')."""
+    return dataset.map_batches(_as_records, batch_size=None, batch_format="pyarrow", zero_copy_batch=True)
+
+
+def _as_records(table: Any) -> dict[str, list[str]]:
+    return {RECORD: [json.dumps(row, ensure_ascii=False, default=str) for row in table.to_pylist()]}
+
+
+def _product_rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
+    """The product rows of a batch: of records (``_records``, what ``tag_dataset`` hands over), or of product columns
+    (a worker called on a dataset of one's own)."""
+    if RECORD in batch:
+        return [json.loads(text) for text in batch[RECORD]]
+    return _rows(batch)
+
+
 def _rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
     """A numpy batch as row dicts of plain Python values."""
     columns = list(batch)

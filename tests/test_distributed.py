@@ -111,6 +111,28 @@ def test_a_column_null_in_every_row_of_a_batch_is_no_value_not_an_error(ray: Any
     )
 
 
+def test_blocks_whose_columns_differ_in_type_or_presence_are_each_tagged(ray: Any, demo_index_dir: Path) -> None:
+    """Ray joined blocks into a batch before the worker saw them: a block whose title column was read as numbers
+    (another file of the dataset, say) failed the whole job ("Failed to unify schemas"); and an integer id next to a
+    null in its block reached the tagger as a float, written as product id '17.0'."""
+    import pyarrow as pa
+
+    from tagllm.distributed import tag_dataset
+
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5)
+    blocks = [
+        pa.table({"id": ["a1", "a2"], "title": ["Blue denim jeans", "Red summer dress"]}),
+        pa.table({"id": ["a3"], "title": pa.array([42], pa.int64())}),
+        pa.table({"id": ["a4"], "title": ["Gold plated necklace"], "brand": ["Zara"]}),
+    ]
+    out = _by_id(tag_dataset(ray.data.from_arrow(blocks), config, batch_size=4).take_all())
+    assert {pid: r["status"] for pid, r in out.items()} == {"a1": "ok", "a2": "ok", "a3": "error", "a4": "ok"}
+    assert out["a3"]["error"]["message"] == "record 'a3' field 'title': Input should be a valid string"
+    items = [{"id": 17, "title": "Blue denim jeans"}, {"id": None, "title": "Red summer dress"}]
+    ids = [r["product_id"] for r in tag_dataset(ray.data.from_items(items), config, batch_size=2).take_all()]
+    assert ids[0] == "17" and ids[1].startswith("row-")
+
+
 def test_an_llm_backend_runs_as_an_engine_stage_between_cpu_stages(
     ray: Any, demo_index_dir: Path, tiny_model_dir: Path
 ) -> None:
