@@ -98,6 +98,7 @@ def run_file(
     records = source if isinstance(source, RecordSource) else RecordSource(source, format=input_format, columns=columns)
     _refuse_same_file(records, target)
     records.peek(1)  # an empty input fails here, before the output is touched
+    records.require_title()  # so does a CSV or Parquet with no title column: every record would be an error record
     # the output is checked (and an earlier run's read, to resume) here, and touched only once setup is done
     writer = ResultWriter(
         target, format=output_format, facets=tagger.facets, keep_columns=keep_columns, provenance=provenance,

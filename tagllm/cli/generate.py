@@ -133,6 +133,7 @@ def generate(
     if records.is_stdin and _stdin_is_terminal() and not quiet:
         typer.echo("reading products from stdin, one JSON object per line (end with Ctrl-D)…", err=True)
     else:
+        records.require_title()  # before any model loads, and before a warning would advise mapping the header
         _warn_about_columns(records, records.columns, kept, warn)
     if prompt and cfg.backend == "retrieval":
         warn(f"--prompt {prompt}: the retrieval backend writes no prompt, so it is unused")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from tagllm.errors import InputError
@@ -66,7 +66,8 @@ def allow_long_cells() -> None:
         csv.field_size_limit(MAX_CSV_CELL)
 
 
-def read_csv(fh: IO[bytes], name: str) -> Iterator[Record]:
+def read_csv(fh: IO[bytes], name: str, on_header: Callable[[list[str]], None] | None = None) -> Iterator[Record]:
+    """The records of a CSV; ``on_header`` is given the header's columns once they are read."""
     allow_long_cells()
     lines = _CsvLines(fh, name)
     header: list[str] | None = None
@@ -87,6 +88,8 @@ def read_csv(fh: IO[bytes], name: str) -> Iterator[Record]:
                     if bad is not None:
                         raise InputError(f"{bad.message.split(';')[0]}, in the header; re-save the file as UTF-8")
                     header = _header(row, name)
+                    if on_header is not None:
+                        on_header(header)
                 else:
                     yield _csv_record(row, header, start, name, bad)
             return

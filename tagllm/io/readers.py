@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -107,13 +107,17 @@ class RecordSource:
         self._peeked: list[Record] = []
         self._records: Iterator[Record] | None = None
         self._started = False
+        self.header: list[str] | None = None  # CSV, Parquet: the columns, read with the first record
 
     def _open(self) -> Iterator[Record]:
         if self.format == "parquet":
-            records = _read_parquet(Path(self.source))
+            records = _read_parquet(Path(self.source), self._read_header)
         else:
             fh: IO[bytes] = sys.stdin.buffer if self.is_stdin else Path(self.source).open("rb")  # noqa: SIM115
-            records = read_jsonl(fh, self.name) if self.format == "jsonl" else read_csv(fh, self.name)
+            if self.format == "jsonl":
+                records = read_jsonl(fh, self.name)
+            else:
+                records = read_csv(fh, self.name, self._read_header)
         any_record = False
         for record in records:
             any_record = True
@@ -122,6 +126,25 @@ class RecordSource:
             yield record
         if not any_record:
             raise InputError(f"{self.name}: the input is empty: no products to read")
+
+    def _read_header(self, columns: list[str]) -> None:
+        self.header = columns
+
+    def require_title(self) -> None:
+        """A CSV or Parquet input whose columns hold no title (after ``--columns``) would make every record an error
+        record: refuse it before the first product, naming its columns (and a separator other than the comma)."""
+        self.peek(1)
+        if self.header is None:
+            return
+        renamed = {column: field for field, column in self.columns.items()}
+        if "title" in {renamed.get(column, column) for column in self.header}:
+            return
+        shown = ", ".join(repr(column) for column in self.header[:12]) + (" …" if len(self.header) > 12 else "")
+        if self.format == "csv" and len(self.header) == 1 and (sep := _separator(self.header[0])):
+            hint = f"its columns seem separated by {sep!r}: re-save it separated by commas"
+        else:
+            hint = "name the column that holds the titles: --columns title=COLUMN"
+        raise InputError(f"{self.name}: no title column (the columns are {shown}); {hint}")
 
     def peek(self, n: int) -> list[Record]:
         """The first ``n`` records (fewer if the input is shorter), without consuming them."""
@@ -161,7 +184,12 @@ def read_records(
     yield from RecordSource(source, format=format, columns=columns)
 
 
-def _read_parquet(path: Path) -> Iterator[Record]:
+def _separator(column: str) -> str | None:
+    """The separator a one-column CSV header holds, read as one column: the file is not comma-separated."""
+    return next((sep for sep in (";", "\t", "|") if sep in column), None)
+
+
+def _read_parquet(path: Path, on_header: Callable[[list[str]], None] | None = None) -> Iterator[Record]:
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -170,6 +198,8 @@ def _read_parquet(path: Path) -> Iterator[Record]:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several unrelated types for a broken file
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+    if on_header is not None:
+        on_header(list(parquet.schema_arrow.names))
     row = 0
     try:
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):

@@ -1,0 +1,61 @@
+"""A CSV or Parquet input with no title column is a setup mistake, refused before any model loads: every record was
+an error record ("has no title"), and a file separated by semicolons was advised to map its whole header as a title
+(``--columns title=id;title``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tagllm.errors import InputError
+from tagllm.io import RecordSource
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("id;title\ns1;Blue denim jeans\n", "(the columns are 'id;title'); its columns seem separated by ';': re-save "
+         "it separated by commas"),
+        ("id\ttitle\ns1\tBlue denim jeans\n", "(the columns are 'id\\ttitle'); its columns seem separated by '\\t': "
+         "re-save it separated by commas"),
+        ("sku,name\ns1,Blue denim jeans\n", "(the columns are 'sku', 'name'); name the column that holds the titles: "
+         "--columns title=COLUMN"),
+    ],
+)  # fmt: skip
+def test_a_csv_without_a_title_column_is_refused_naming_its_columns(tmp_path: Path, text: str, hint: str) -> None:
+    src, out = tmp_path / "in.csv", tmp_path / "out.jsonl"
+    src.write_text(text)
+    command = [sys.executable, "-m", "tagllm", "generate", str(src), "-o", str(out), "-t", "demo"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == f"error: {src}: no title column {hint}\n"  # no warning advising to map the header
+    assert not out.exists()
+
+
+def test_a_parquet_file_without_a_title_column_is_refused(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"sku": ["s1"], "Name": ["Blue denim jeans"]}), src)
+    with pytest.raises(InputError) as error:
+        RecordSource(src).require_title()
+    assert str(error.value) == (
+        f"{src}: no title column (the columns are 'sku', 'Name'); name the column that holds the titles: "
+        "--columns title=COLUMN"
+    )
+    RecordSource(src, columns={"title": "Name"}).require_title()  # mapped: read
+
+
+def test_a_title_column_with_blank_cells_or_an_input_without_a_header_is_read(tmp_path: Path) -> None:
+    blank = tmp_path / "blank.csv"
+    blank.write_text("id,title\ns1,\ns2,Blue denim jeans\n")  # the first record has no title: its own error record
+    source = RecordSource(blank)
+    source.require_title()
+    assert [r.line for r in source] == [2, 3]
+    lines = tmp_path / "in.jsonl"
+    lines.write_text('{"id": "s1", "name": "Blue denim jeans"}\n')  # JSONL has no header: each record says
+    RecordSource(lines).require_title()
