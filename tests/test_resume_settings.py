@@ -71,3 +71,13 @@ def test_an_output_without_recorded_settings_resumes_by_product_id(demo_taxonomy
     summary = _tagger(demo_taxonomy, index, embedder, threshold=0.6).tag_file(src, out, resume=True)
     assert (summary.tagged, summary.skipped) == (3, 2)
     assert not (tmp_path / ".out.jsonl.settings.json").exists()  # it would claim the two earlier rows
+
+
+def test_settings_are_the_encoders_in_use_not_how_they_were_named(demo_taxonomy, index, embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The command line fills the embedder in from the index; a tagger built in Python with the same embedder
+    object may leave it unset: the same run, resumed from either, goes on."""
+    config = TaggerConfig(k=5, batch_size=2, embedder=embedder.model_name)
+    named = Tagger(demo_taxonomy, index=index, embedder=embedder, config=config)
+    src, out = _crashed_run(named, tmp_path, "jsonl")
+    summary = _tagger(demo_taxonomy, index, embedder).tag_file(src, out, resume=True)
+    assert (summary.tagged, summary.skipped) == (3, 2)

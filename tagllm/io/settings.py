@@ -41,7 +41,7 @@ def run_settings(tagger: Any) -> dict[str, Any] | None:
         "index": place,
         "facets": list(tagger.facets),
         "backend": getattr(tagger.backend, "name", config.backend),
-        "model": config.model,
+        "model": getattr(tagger.backend, "model", None) or config.model,  # a backend built and handed in names it
         "prompt": " + ".join(f"{p.name} {p.hash}" for p in prompts) or None,
         "attribute_mode": config.attribute_mode if prompts else None,
         "threshold": config.threshold,
@@ -52,8 +52,10 @@ def run_settings(tagger: Any) -> dict[str, Any] | None:
         "inputs": list(config.inputs),
         "ignore_fields": list(config.ignore_fields),
         "add_ancestors": config.add_ancestors,
-        "embedder": config.embedder,
-        "image_embedder": config.image_embedder,
+        # the encoders in use, as the index names them: the command line fills these settings in from the index, and a
+        # tagger built in Python may leave them unset for the same encoders
+        "embedder": getattr(getattr(tagger, "embedder", None), "model_name", config.embedder),
+        "image_embedder": getattr(getattr(tagger, "image_encoder", None), "name", None),
     }
 
 
