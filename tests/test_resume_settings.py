@@ -44,8 +44,8 @@ def test_resume_with_other_facets_is_refused_naming_them(demo_taxonomy, index, e
     with pytest.raises(InputError) as error:
         wider.tag_file(src, out, resume=True)
     assert str(error.value) == (
-        f"{out} was tagged with other settings than this run's: facets category (this run: category, color). "
-        "--resume goes on with the settings the output was tagged with: resume with those, or tag every product "
+        f"{out} was written with other settings than this run's: facets category (this run: category, color). "
+        "--resume goes on with the settings the output was written with: resume with those, or tag every product "
         f"again with these (run without --resume: it replaces {out}), or write to a new file"
     )
     assert (sorted(p.name for p in tmp_path.iterdir()), out.read_bytes()) == before  # untouched
@@ -81,3 +81,11 @@ def test_settings_are_the_encoders_in_use_not_how_they_were_named(demo_taxonomy,
     src, out = _crashed_run(named, tmp_path, "jsonl")
     summary = _tagger(demo_taxonomy, index, embedder).tag_file(src, out, resume=True)
     assert (summary.tagged, summary.skipped) == (3, 2)
+
+
+def test_resume_with_other_kept_columns_or_provenance_is_refused(demo_taxonomy, index, embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """JSONL rows were mixed: the earlier ones without the kept input columns, the later ones without provenance."""
+    tagger = _tagger(demo_taxonomy, index, embedder)
+    src, out = _crashed_run(tagger, tmp_path, "jsonl")
+    with pytest.raises(InputError, match=r"keep_columns none \(this run: title\); provenance True \(this run: False\)"):
+        tagger.tag_file(src, out, resume=True, keep_columns=["title"], provenance=False)

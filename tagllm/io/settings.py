@@ -78,8 +78,8 @@ def check_settings(target: Path, recorded: dict[str, Any], settings: dict[str, A
     ]
     if changed:
         raise InputError(
-            f"{target} was tagged with other settings than this run's: {'; '.join(changed)}. --resume goes on with "
-            "the settings the output was tagged with: resume with those, or tag every product again with these "
+            f"{target} was written with other settings than this run's: {'; '.join(changed)}. --resume goes on with "
+            "the settings the output was written with: resume with those, or tag every product again with these "
             f"(run without --resume: it replaces {target}), or write to a new file"
         )
 

@@ -81,7 +81,10 @@ class ResultWriter:
         elif resume:
             self.state = scan_output(self.target, self.format)
         # an output resumed with rows but no record of their settings (written before they were recorded) stays so
-        self._settings = settings if not self.is_stdout else None
+        # what a row holds besides the tags is part of the record too: a JSONL output would otherwise mix rows with
+        # and without the kept input columns or the provenance (CSV and Parquet refuse other columns below)
+        written = {"keep_columns": self.keep_columns, "provenance": provenance}
+        self._settings = {**settings, **written} if settings is not None and not self.is_stdout else None
         if self._settings is not None and self.state.rows:
             recorded = read_settings(self.target)
             if recorded is None:
