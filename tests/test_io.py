@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import builtins
+import datetime
 import io
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -226,13 +228,15 @@ def test_jsonl_without_provenance_and_csv_with_kept_columns(tmp_path: Path) -> N
     writer.close()
     assert "provenance" not in json.loads(out.read_text())
     table = tmp_path / "o.csv"
-    writer = ResultWriter(table, facets=["category"], keep_columns=["title", "sku"])
-    writer.write([result], kept=[{"title": "Red shirt", "sku": 17}])
+    writer = ResultWriter(table, facets=["category"], keep_columns=["title", "sku", "updated", "price", "sizes"])
+    kept = {"title": "Red shirt", "sku": 17, "updated": datetime.datetime(2024, 1, 1), "price": Decimal("1.50")}
+    writer.write([result], kept=[{**kept, "sizes": ["S", "M"]}])
     writer.close()
     assert table.read_text().splitlines() == [
-        "product_id,title,sku,status,error,category,category_id,category_confidence,rejected,input_hash",
-        "a,Red shirt,17,ok,,Apparel > Shirts,c1,0.875,,",
-    ]
+        "product_id,title,sku,updated,price,sizes,status,error,category,category_id,category_confidence,rejected,"
+        "input_hash",
+        'a,Red shirt,17,2024-01-01 00:00:00,1.50,"[""S"", ""M""]",ok,,Apparel > Shirts,c1,0.875,,',
+    ]  # a date or a decimal (a Parquet input's column) as it prints, not in JSON's quotes
 
 
 def test_a_csv_output_with_a_kept_cell_over_128_kib_resumes(tmp_path: Path) -> None:

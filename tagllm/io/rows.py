@@ -71,11 +71,15 @@ def flat_row(result: TagResult, facets: list[str]) -> dict[str, Any]:
 
 
 def _as_text(value: Any) -> str:
+    """A kept input cell as text: a list, mapping, number or boolean as JSON; a date, a decimal and other scalars as
+    they print (JSON would wrap them in quotes: '"2024-01-01 00:00:00"')."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, list | tuple | dict | bool | int | float):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
 
 
 def parquet_schema(facets: Sequence[str], keep_columns: Sequence[str], *, fingerprint: bool = True) -> Any:
