@@ -20,6 +20,7 @@ METHODS = (
     "derived",
     "translation",
     "zh_head",
+    "foreign_path",
     "colour",
     "lexical",
     "swap",

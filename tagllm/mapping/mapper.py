@@ -14,6 +14,7 @@ from tagllm.mapping.chinese import ChineseStage
 from tagllm.mapping.colours import ColourStage
 from tagllm.mapping.derived import DerivedStage
 from tagllm.mapping.embedding import EmbeddingStage
+from tagllm.mapping.foreign import ForeignPathStage
 from tagllm.mapping.fuzzy import FuzzyStage
 from tagllm.mapping.lookup import AliasStage, ExactStage, IdStage, NormalizedStage, SynonymStage, TranslationStage
 from tagllm.mapping.paths import PathStage
@@ -50,7 +51,8 @@ class StageStats:
 class Mapper:
     """Maps free text onto one taxonomy through a chain of stages (``self.stages``), cheapest first.
 
-    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ guard ▸ colour ▸
+    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ foreign_path ▸ guard ▸
+    colour ▸
     lexical ▸ swap ▸ lead ▸ modifier ▸ paraphrase ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the
     stages before it left open, and decides those it can. Then a guess that dropped the negation a string opens with
     is taken back (``deny_negations``: "do not tumble dry" is no Tumble dry).
@@ -106,6 +108,7 @@ class Mapper:
             *self.lookups,
             PathStage(self),
             ChineseStage(self),
+            ForeignPathStage(self),
             GuardStage(self),
             self.colour,
         ]

@@ -1,26 +1,55 @@
 """Names a hierarchical taxonomy repeats under several parents, read as the general one when there is one.
 
-Shopify names two categories "Sweaters" (Clothing Tops, and Baby & Toddler Tops), three "Shorts" (Clothing, Activewear
-Pants, Loungewear Bottoms) and two "Rocking Chairs" (Chairs, and Outdoor Chairs). The others are the same thing
-narrowed to an audience or a use: deeper in the same branch, their paths holding every word of the general one's path
-and a qualifier besides. A string that names the thing and no qualifier means the general one, so it is taken. Names
-repeated across branches ("Brushes" for pets and for drums, "Gloves" for pet grooming and sports fans) or with no
-general one among them ("Coffee Tables" under Accent Tables and under Outdoor Tables) stay ambiguous. The others stay
-on the outcome as its candidates, so a product's allowed values still choose among them.
+Shopify names two categories "Sweaters" (Clothing Tops, and Baby & Toddler Tops), three "Jeans" (Pants, Baby & Toddler
+Bottoms, Maternity Pants) and two "Socks" (Clothing, and the sports fans' accessories). The others are the same thing
+narrowed to an audience, a use or a fan's merchandise. A string that names the thing and no qualifier means the
+general one, so it is taken, by either of two rules:
+
+- one branch, nested words: deeper in the same top-level branch, the others' paths hold every word of the general
+  one's path and a qualifier besides ("Rocking Chairs": Chairs, and Outdoor Chairs);
+- one plain value: exactly one of them has no qualifier word in its path (an audience: baby, maternity, men, pet…; a
+  use: activewear, outdoor, toy, vehicle…; fan merchandise and collectibles), and each of the others is under the same
+  top-level branch, or under a branch that copies the plain one's: the names beside it recur mostly in the plain one's
+  top-level branch (the fans' T-Shirts, Hats and Hoodies are clothing's names, so the fans' Socks are a copy of
+  Clothing > Socks; the fans' Caps are no copy of the plumbers' Caps, so "Caps" stays ambiguous).
+
+Names repeated across unrelated branches ("Brushes" for pets and for drums), or with no plain one ("Briefs": boys',
+girls', men's, women's) stay ambiguous. The others stay on the outcome as its candidates, so a product's allowed values
+still choose among them.
 """
 
 from __future__ import annotations
 
+import weakref
+from collections import Counter
 from collections.abc import Sequence
 
 from tagllm.mapping.keys import stem
 from tagllm.taxonomy import Taxonomy
 from tagllm.text import normalize
 
+QUALIFIERS = frozenset(
+    stem(w)
+    for w in (
+        # audience
+        "baby", "toddler", "infant", "kids", "children", "boys", "girls", "men", "women", "maternity",
+        "pet", "dog", "cat", "bird", "fish", "reptile", "horse",
+        # use, occasion, merchandise
+        "activewear", "sports", "fan", "collectibles", "toys", "outdoor", "loungewear", "vehicle",
+    )
+)  # fmt: skip
+"""Words that narrow a kind to an audience, a use or a fan's copy: a path that holds one is no general sense."""
+MIN_COPIED = 2
+"""A branch copies another when at least this many of its names recur there, and more than in any other branch."""
+
+_NAMES: dict[int, tuple[weakref.ref[Taxonomy], dict[tuple[str, str], list[str]]]] = {}
+"""Each taxonomy's values by (facet, normalised name), by the taxonomy's id (a taxonomy is not hashable); the weak
+reference tells a live entry from one whose taxonomy is gone and whose id was reused."""
+
 
 def general_value(taxonomy: Taxonomy, ids: Sequence[str]) -> str | None:
-    """The value among ``ids`` (one name, one facet, one top-level branch) whose ancestors' words are all among every
-    other's, with fewer ancestors than each; None when there is no such value."""
+    """The value among ``ids`` (one name, one facet) that is the general sense of the name (see the module's two
+    rules); None when there is no such value."""
     unique = list(dict.fromkeys(ids))
     if len(unique) < 2:
         return None
@@ -28,11 +57,70 @@ def general_value(taxonomy: Taxonomy, ids: Sequence[str]) -> str | None:
     if len({(v.facet, normalize(v.name)) for v in values}) != 1:
         return None
     paths = {vid: taxonomy.ancestors(vid) for vid in unique}
-    if any(not p for p in paths.values()) or len({p[0].id for p in paths.values()}) != 1:
+    if any(not p for p in paths.values()):
         return None
-    words = {vid: {stem(w) for a in p for w in normalize(a.name).split()} for vid, p in paths.items()}
-    for vid in unique:
-        others = [o for o in unique if o != vid]
-        if all(len(paths[vid]) < len(paths[o]) and words[vid] <= words[o] for o in others):
-            return vid
-    return None
+    if len({p[0].id for p in paths.values()}) == 1:
+        words = {vid: {stem(w) for a in p for w in normalize(a.name).split()} for vid, p in paths.items()}
+        for vid in unique:
+            others = [o for o in unique if o != vid]
+            if all(len(paths[vid]) < len(paths[o]) and words[vid] <= words[o] for o in others):
+                return vid
+    return _plain_value(taxonomy, unique)
+
+
+def qualifiers(taxonomy: Taxonomy, vid: str) -> frozenset[str]:
+    """The qualifier words of a value's ancestors' names and its own ("Baby & Toddler Bottoms" > Jeans: baby,
+    toddler; "Pet Scarves": pet)."""
+    names = [a.name for a in taxonomy.ancestors(vid)] + [taxonomy.values[vid].name]
+    return frozenset(w for name in names for w in _stems(name) if w in QUALIFIERS)
+
+
+def _plain_value(taxonomy: Taxonomy, ids: list[str]) -> str | None:
+    plain = [vid for vid in ids if not qualifiers(taxonomy, vid)]
+    if len(plain) != 1:
+        return None
+    general = plain[0]
+    top = _top(taxonomy, general)
+    for vid in ids:
+        if vid != general and _top(taxonomy, vid) != top and _copied_branch(taxonomy, vid) != top:
+            return None
+    return general
+
+
+def _copied_branch(taxonomy: Taxonomy, vid: str) -> str | None:
+    """The top-level branch (not the value's own) where the names of the value's siblings recur most: at least
+    ``MIN_COPIED`` of them, and more than in any other branch."""
+    value = taxonomy.values[vid]
+    own = _top(taxonomy, vid)
+    names = _names(taxonomy)
+    count: Counter[str] = Counter()
+    for sibling in taxonomy.children(value.parent_id):
+        if sibling.id == vid:
+            continue
+        tops = {_top(taxonomy, o) for o in names.get((value.facet, normalize(sibling.name)), ())}
+        count.update(tops - {own})
+    ranked = count.most_common(2)
+    if not ranked or ranked[0][1] < MIN_COPIED or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+        return None
+    return ranked[0][0]
+
+
+def _names(taxonomy: Taxonomy) -> dict[tuple[str, str], list[str]]:
+    """The taxonomy's values by (facet, normalised name), built once per taxonomy."""
+    entry = _NAMES.get(id(taxonomy))
+    if entry is not None and entry[0]() is taxonomy:
+        return entry[1]
+    index: dict[tuple[str, str], list[str]] = {}
+    for value in taxonomy.values.values():
+        index.setdefault((value.facet, normalize(value.name)), []).append(value.id)
+    _NAMES[id(taxonomy)] = (weakref.ref(taxonomy), index)
+    return index
+
+
+def _top(taxonomy: Taxonomy, vid: str) -> str:
+    path = taxonomy.ancestors(vid)
+    return path[0].id if path else vid
+
+
+def _stems(name: str) -> set[str]:
+    return {stem(w) for w in normalize(name.replace("-", " ")).split()}

@@ -1,0 +1,112 @@
+"""Another catalogue's paths read by their leaf and chosen among by their ancestors (``foreign.py``), and a name several
+values share read as its one plain sense (``repeats.py``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tagllm.mapping import Mapped, Mapper
+from tagllm.mapping.repeats import general_value
+from tagllm.taxonomy import Facet, Taxonomy
+from tagllm.testing import category_values
+
+
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
+
+
+def shop() -> Taxonomy:
+    """Jeans for everyone, babies and mothers-to-be; socks and caps for fans, and caps for pipes; clutch bags and car
+    clutches; briefs for men and for women."""
+    tree = [
+        ("apparel", "Apparel & Accessories", None),
+        ("clothing", "Clothing", "apparel"),
+        ("pants", "Pants", "clothing"),
+        ("jeans", "Jeans", "pants"),
+        ("baby", "Baby & Toddler Clothing", "clothing"),
+        ("baby-bottoms", "Baby & Toddler Bottoms", "baby"),
+        ("baby-jeans", "Jeans", "baby-bottoms"),
+        ("maternity", "Maternity Clothing", "clothing"),
+        ("maternity-pants", "Maternity Pants", "maternity"),
+        ("maternity-jeans", "Jeans", "maternity-pants"),
+        ("socks", "Socks", "clothing"),
+        ("tops", "Clothing Tops", "clothing"),
+        ("t-shirts", "T-Shirts", "tops"),
+        ("hats", "Hats", "apparel"),
+        ("men-underwear", "Men's Underwear", "clothing"),
+        ("men-briefs", "Briefs", "men-underwear"),
+        ("women-underwear", "Women's Underpants", "clothing"),
+        ("women-briefs", "Briefs", "women-underwear"),
+        ("handbags", "Handbags", "apparel"),
+        ("clutch-bags", "Clutch Bags", "handbags"),
+        ("arts", "Arts & Entertainment", None),
+        ("collectibles", "Collectibles", "arts"),
+        ("fan", "Sports Fan Accessories", "collectibles"),
+        ("fan-socks", "Socks", "fan"),
+        ("fan-t-shirts", "T-Shirts", "fan"),
+        ("fan-hats", "Hats", "fan"),
+        ("fan-caps", "Caps", "fan"),
+        ("hardware", "Hardware", None),
+        ("plumbing", "Plumbing Fittings", "hardware"),
+        ("pipe-caps", "Caps", "plumbing"),
+        ("vehicles", "Vehicles & Parts", None),
+        ("transmission", "Transmission Parts", "vehicles"),
+        ("clutches", "Clutches", "transmission"),
+    ]
+    values = category_values(tree)
+    return Taxonomy("shop", {"category": Facet("category", "Category", hierarchical=True)}, {v.id: v for v in values})
+
+
+def outcome(m: Mapped) -> tuple[str | None, str | None] | str:
+    return (m.value.id, m.method) if m.value else str(m.reason)
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (["jeans", "baby-jeans", "maternity-jeans"], "jeans"),  # the others add an audience
+        (["fan-socks", "socks"], "socks"),  # the fans' branch copies clothing's names (T-Shirts, Hats)
+        (["fan-caps", "pipe-caps"], None),  # the fans' branch copies no plumbing: a fan's cap or a pipe's
+        (["men-briefs", "women-briefs"], None),  # both narrowed: no plain one
+    ],
+)
+def test_a_shared_name_is_its_one_plain_sense(ids: list[str], expected: str | None) -> None:
+    assert general_value(shop(), ids) == expected
+
+
+@pytest.fixture(scope="module")
+def mapper(tmp_path_factory: pytest.TempPathFactory) -> Mapper:
+    return Mapper(shop(), use_embeddings=False, use_lexicon=False, cache_dir=tmp_path_factory.mktemp("foreign"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Jeans", ("jeans", "exact")),
+        ("Socks", ("socks", "exact")),
+        ("Apparel > Bottomwear > Jeans", ("jeans", "foreign_path")),  # "Bottomwear" is no value: the leaf places
+        ("Maternity > Jeans", ("maternity-jeans", "foreign_path")),  # the path says the qualifier
+        ("Men > Underwear > Briefs", ("men-briefs", "foreign_path")),
+        ("Accessories | Bags | Clutches", ("clutch-bags", "foreign_path")),  # not the car's, the bag the parent names
+    ],
+)
+def test_a_foreign_path_is_read_by_its_leaf_and_its_ancestors(mapper: Mapper, text: str, expected: object) -> None:
+    assert outcome(mapper.map_one(text, "category")) == expected
+
+
+def test_a_path_that_does_not_say_the_qualifier_is_rejected(mapper: Mapper) -> None:
+    reason = str(outcome(mapper.map_one("Clothing > Underwear > Briefs", "category")))
+    assert reason == (
+        "the path's leaf names Apparel & Accessories > Clothing > Men's Underwear > Briefs; Apparel & Accessories > "
+        "Clothing > Women's Underpants > Briefs, but its ancestors 'Clothing > Underwear' do not say what narrows them"
+    )
+    assert outcome(mapper.map_one("Caps", "category")).startswith("ambiguous: 'Caps' names 2 values")
+
+
+def test_the_first_segment_is_never_read_alone(mapper: Mapper) -> None:
+    assert outcome(mapper.map_one("Clothing > New Arrivals", "category")) == (
+        "no value of facet 'category' is close enough"
+    )
