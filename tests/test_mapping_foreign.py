@@ -91,6 +91,8 @@ def mapper(tmp_path_factory: pytest.TempPathFactory) -> Mapper:
         ("Maternity > Jeans", ("maternity-jeans", "foreign_path")),  # the path says the qualifier
         ("Men > Underwear > Briefs", ("men-briefs", "foreign_path")),
         ("Accessories | Bags | Clutches", ("clutch-bags", "foreign_path")),  # not the car's, the bag the parent names
+        ("Auto Parts > Transmission > Clutches", ("clutches", "foreign_path")),  # "vehicle" narrows no branch
+        ("Fan Shop > Hats", ("fan-hats", "foreign_path")),  # the qualifier the path writes
     ],
 )
 def test_a_foreign_path_is_read_by_its_leaf_and_its_ancestors(mapper: Mapper, text: str, expected: object) -> None:

@@ -10,8 +10,9 @@ This stage reads such a path by its leaf, and lets the ancestors choose among wh
   the pets' Shampoos and Shampoo);
 - a candidate narrowed to an audience, a use or a fan's copy (``repeats.QUALIFIERS``: Baby & Toddler Bottoms, Sports
   Fan Accessories) is kept only when a word of the ancestors says so too ("Maternity > Jeans"); the ones that match
-  more of the ancestors' qualifiers come first ("Men > Underwear > Briefs" is the men's Briefs); when no word says it
-  but an ancestor is near the qualifying one by the embedder ("Sportswear": Activewear), the string is rejected;
+  more of the ancestors' qualifiers come first ("Men > Underwear > Briefs" is the men's Briefs), and need no ``FLOOR``
+  (the word is the agreement: "Fan Shop > Hats" is the fans' Hats); when no word says it but an ancestor is near the
+  qualifying one by the embedder ("Sportswear": Activewear), the string is rejected;
 - the rest are ranked by how near the embedder puts the path's ancestors ("Accessories > Jewellery") to each
   candidate's ancestors; the nearest is taken when it is at least ``FLOOR`` near and leads the next by ``MARGIN``,
   else the general sense among same-named values (``repeats.py``), else the string is rejected;
@@ -127,14 +128,15 @@ class ForeignPathStage(Stage):
         sims = self._agreement(" > ".join(context), ranked)
         order = sorted(range(len(ranked)), key=lambda i: -sims[i])
         top = sims[order[0]]
-        if top >= FLOOR and (len(ranked) == 1 or top - sims[order[1]] >= MARGIN):
+        floor = 0.0 if best > 0 else FLOOR  # a qualifier the path writes is agreement enough ("Fan Shop > Hats")
+        if top >= floor and (len(ranked) == 1 or top - sims[order[1]] >= MARGIN):
             chosen = self._descend(ranked[order[0]], leaf)
             return self.m.accept(raw, facet, self.m.values[chosen], self.name, round(float(top), 4))
-        near = [ranked[i] for i in order if sims[i] >= FLOOR and top - sims[i] < MARGIN]
+        near = [ranked[i] for i in order if sims[i] >= floor and top - sims[i] < MARGIN]
         general = general_value(self.m.taxonomy, near) if len(near) > 1 else None
         if general is not None:
             return self.m.accept(raw, facet, self.m.values[general], self.name, round(float(top), 4))
-        if top < FLOOR:
+        if top < floor:
             outcome = self.m.reject(raw, facet, self._disagree(ranked, context, "are far from theirs"))
         else:
             outcome = self.m.reject(raw, facet, self.m.ambiguity(near, facet, raw))

@@ -8,7 +8,7 @@ general one, so it is taken, by either of two rules:
 - one branch, nested words: deeper in the same top-level branch, the others' paths hold every word of the general
   one's path and a qualifier besides ("Rocking Chairs": Chairs, and Outdoor Chairs);
 - one plain value: exactly one of them has no qualifier word in its path (an audience: baby, maternity, men, pet…; a
-  use: activewear, outdoor, toy, vehicle…; fan merchandise and collectibles), and each of the others is under the same
+  use: activewear, outdoor, toy…; fan merchandise and collectibles), and each of the others is under the same
   top-level branch, or under a branch that copies the plain one's: the names beside it recur mostly in the plain one's
   top-level branch (the fans' T-Shirts, Hats and Hoodies are clothing's names, so the fans' Socks are a copy of
   Clothing > Socks; the fans' Caps are no copy of the plumbers' Caps, so "Caps" stays ambiguous).
@@ -35,10 +35,11 @@ QUALIFIERS = frozenset(
         "baby", "toddler", "infant", "kids", "children", "boys", "girls", "men", "women", "maternity",
         "pet", "dog", "cat", "bird", "fish", "reptile", "horse",
         # use, occasion, merchandise
-        "activewear", "sports", "fan", "collectibles", "toys", "outdoor", "loungewear", "vehicle",
+        "activewear", "sports", "fan", "collectibles", "toys", "outdoor", "loungewear",
     )
 )  # fmt: skip
-"""Words that narrow a kind to an audience, a use or a fan's copy: a path that holds one is no general sense."""
+"""Words that narrow a kind to an audience, a use or a fan's copy: a path that holds one is no general sense. Not
+"vehicle": Shopify's Vehicles & Parts holds it at every level, so it narrows nothing within its branch."""
 MIN_COPIED = 2
 """A branch copies another when at least this many of its names recur there, and more than in any other branch."""
 
