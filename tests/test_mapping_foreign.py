@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tagllm.mapping import Mapped, Mapper
-from tagllm.mapping.repeats import general_value
+from tagllm.mapping.repeats import general_value, plain_whole
 from tagllm.taxonomy import Facet, Taxonomy
 from tagllm.testing import category_values
 
@@ -20,7 +20,8 @@ def _cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def shop() -> Taxonomy:
     """Jeans for everyone, babies and mothers-to-be; socks and caps for fans, and caps for pipes; clutch bags and car
-    clutches; briefs for men and for women."""
+    clutches; briefs for men and for women; jackets only for sport, but coats & jackets for all; sleds for winter
+    sports, and football sleds."""
     tree = [
         ("apparel", "Apparel & Accessories", None),
         ("clothing", "Clothing", "apparel"),
@@ -52,6 +53,14 @@ def shop() -> Taxonomy:
         ("hardware", "Hardware", None),
         ("plumbing", "Plumbing Fittings", "hardware"),
         ("pipe-caps", "Caps", "plumbing"),
+        ("outerwear", "Outerwear", "clothing"),
+        ("coats", "Coats & Jackets", "outerwear"),
+        ("activewear", "Activewear", "clothing"),
+        ("active-jackets", "Jackets", "activewear"),
+        ("sports", "Sporting Goods", None),
+        ("winter", "Winter Sports", "sports"),
+        ("sleds", "Sleds", "winter"),
+        ("dummies", "Football Dummies & Sleds", "sports"),
         ("vehicles", "Vehicles & Parts", None),
         ("transmission", "Transmission Parts", "vehicles"),
         ("clutches", "Clutches", "transmission"),
@@ -75,6 +84,17 @@ def outcome(m: Mapped) -> tuple[str | None, str | None] | str:
 )
 def test_a_shared_name_is_its_one_plain_sense(ids: list[str], expected: str | None) -> None:
     assert general_value(shop(), ids) == expected
+
+
+def test_a_name_only_a_narrowed_value_carries_is_the_plain_value_it_is_part_of() -> None:
+    taxonomy = shop()
+    assert plain_whole(taxonomy, "active-jackets") == "coats"  # "Jackets": one kind of Coats & Jackets
+    assert plain_whole(taxonomy, "sleds") is None  # "Football Dummies & Sleds": the short part borrows "Football"
+    assert plain_whole(taxonomy, "coats") is None  # not narrowed
+    m = Mapper(taxonomy, use_embeddings=False, use_lexicon=False)
+    assert outcome(m.map_one("Jackets", "category")) == ("coats", "exact")
+    answer = m.map_answer('{"category": "Jackets"}', ["category"], allowed={"category": {"active-jackets"}})
+    assert [v.id for v, _ in answer.tags["category"]] == ["active-jackets"]  # a product's candidates still choose
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from tagllm.mapping.foreign import ForeignPathStage
 from tagllm.mapping.fuzzy import FuzzyStage
 from tagllm.mapping.lookup import AliasStage, ExactStage, IdStage, NormalizedStage, SynonymStage, TranslationStage
 from tagllm.mapping.paths import PathStage
-from tagllm.mapping.repeats import general_value
+from tagllm.mapping.repeats import general_value, plain_whole
 from tagllm.mapping.screening import GuardStage, ScreenStage, deny_negations
 from tagllm.mapping.tables import load_tables
 from tagllm.taxonomy import Taxonomy, Value
@@ -232,10 +232,16 @@ class Mapper:
         return Outcome(Mapped(text, facet, None, None, score, reason))
 
     def decide(self, raw: str, facet: str | None, ids: list[str], method: str, key: str | None = None) -> Outcome:
-        """One value: accepted; several: rejected as ambiguous, with the values it was torn between (unless they share
+        """One value: accepted (unless it is narrowed and its name one part of a plain value's "A & B" name: that one,
+        ``repeats.plain_whole``); several: rejected as ambiguous, with the values it was torn between (unless they share
         one name and one of them is the most general: ``repeats.py``)."""
         if len(ids) == 1:
-            return self.accept(raw, facet, self.values[ids[0]], method)
+            whole = plain_whole(self.taxonomy, ids[0])
+            if whole is None:
+                return self.accept(raw, facet, self.values[ids[0]], method)
+            outcome = self.accept(raw, facet, self.values[whole], method)  # "Jackets": Coats & Jackets
+            outcome.candidates, outcome.method = (whole, ids[0]), method
+            return outcome
         general = general_value(self.taxonomy, ids)
         if general is not None:  # "T-Shirts": Clothing Tops, not the baby, maternity or fan ones
             outcome = self.accept(raw, facet, self.values[general], method)

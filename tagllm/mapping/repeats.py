@@ -20,13 +20,15 @@ still choose among them.
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from tagllm.mapping.keys import stem
 from tagllm.taxonomy import Taxonomy
-from tagllm.text import normalize
+from tagllm.text import normalize, singular
 
 QUALIFIERS = frozenset(
     stem(w)
@@ -43,9 +45,10 @@ QUALIFIERS = frozenset(
 MIN_COPIED = 2
 """A branch copies another when at least this many of its names recur there, and more than in any other branch."""
 
-_NAMES: dict[int, tuple[weakref.ref[Taxonomy], dict[tuple[str, str], list[str]]]] = {}
-"""Each taxonomy's values by (facet, normalised name), by the taxonomy's id (a taxonomy is not hashable); the weak
-reference tells a live entry from one whose taxonomy is gone and whose id was reused."""
+_CACHE: dict[int, tuple[weakref.ref[Taxonomy], dict[str, Any]]] = {}
+"""What these rules build once per taxonomy, by the taxonomy's id (a taxonomy is not hashable); the weak reference
+tells a live entry from one whose taxonomy is gone and whose id was reused."""
+_PARTS = re.compile(r"\s*(?:&|,)\s*")
 
 
 def general_value(taxonomy: Taxonomy, ids: Sequence[str]) -> str | None:
@@ -106,16 +109,64 @@ def _copied_branch(taxonomy: Taxonomy, vid: str) -> str | None:
     return ranked[0][0]
 
 
+def plain_whole(taxonomy: Taxonomy, vid: str) -> str | None:
+    """The plain value a narrowed value's name is one part of, when no other value carries that name: "Jackets" names
+    only the activewear Jackets, and is one kind of Outerwear's "Coats & Jackets"; "Scarves" names only the fans'
+    Scarves, and is one kind of "Scarves & Shawls". The part must be as long as the name's other parts ("American
+    Football Dummies & Sleds" is no plain "Sleds": the short part borrows the long one's words), the plain value the
+    only one, in the narrowed value's top-level branch or in the branch that branch copies. None otherwise."""
+    wholes = _cached(taxonomy, "wholes", lambda: _wholes(taxonomy))
+    return wholes.get(vid)
+
+
+def _wholes(taxonomy: Taxonomy) -> dict[str, str]:
+    names = _names(taxonomy)
+    parts: dict[tuple[str, str], list[str]] = {}
+    for facet, spec in taxonomy.facets.items():
+        if not spec.hierarchical:
+            continue
+        for value in taxonomy.facet_values(facet):
+            pieces = [p for p in _PARTS.split(value.name.replace(" and ", " & ")) if p]
+            if len(pieces) > 1 and len({len(p.split()) for p in pieces}) == 1 and not qualifiers(taxonomy, value.id):
+                for piece in pieces:
+                    parts.setdefault((facet, _singular(piece)), []).append(value.id)
+    out: dict[str, str] = {}
+    for (facet, name), ids in names.items():
+        key = (facet, " ".join(singular(w) for w in name.split()))
+        if len(ids) != 1 or key not in parts or not qualifiers(taxonomy, ids[0]):
+            continue
+        vid = ids[0]
+        top, copied = _top(taxonomy, vid), _copied_branch(taxonomy, vid)
+        plain = [p for p in parts[key] if _top(taxonomy, p) in (top, copied)]
+        if len(plain) == 1:
+            out[vid] = plain[0]
+    return out
+
+
 def _names(taxonomy: Taxonomy) -> dict[tuple[str, str], list[str]]:
-    """The taxonomy's values by (facet, normalised name), built once per taxonomy."""
-    entry = _NAMES.get(id(taxonomy))
-    if entry is not None and entry[0]() is taxonomy:
-        return entry[1]
-    index: dict[tuple[str, str], list[str]] = {}
-    for value in taxonomy.values.values():
-        index.setdefault((value.facet, normalize(value.name)), []).append(value.id)
-    _NAMES[id(taxonomy)] = (weakref.ref(taxonomy), index)
-    return index
+    """The taxonomy's values by (facet, normalised name)."""
+
+    def build() -> dict[tuple[str, str], list[str]]:
+        index: dict[tuple[str, str], list[str]] = {}
+        for value in taxonomy.values.values():
+            index.setdefault((value.facet, normalize(value.name)), []).append(value.id)
+        return index
+
+    return _cached(taxonomy, "names", build)
+
+
+def _cached(taxonomy: Taxonomy, what: str, build: Callable[[], Any]) -> Any:
+    entry = _CACHE.get(id(taxonomy))
+    if entry is None or entry[0]() is not taxonomy:
+        entry = (weakref.ref(taxonomy), {})
+        _CACHE[id(taxonomy)] = entry
+    if what not in entry[1]:
+        entry[1][what] = build()
+    return entry[1][what]
+
+
+def _singular(text: str) -> str:
+    return " ".join(singular(w) for w in normalize(text).split())
 
 
 def _top(taxonomy: Taxonomy, vid: str) -> str:
