@@ -55,11 +55,7 @@ class Product(BaseModel):
             return {}
         value = _attribute_mapping(value)
         if isinstance(value, dict):
-            return {
-                str(k): ", ".join(map(str, v)) if isinstance(v, list) else str(v)
-                for k, v in value.items()
-                if v is not None
-            }
+            return {str(k): _attribute_text(v) for k, v in value.items() if v is not None}
         return value
 
     @field_validator("images", "queries", mode="before")
@@ -215,6 +211,16 @@ class TagResult(BaseModel):
         """The most confident tag of a facet (the leaf, for a hierarchical facet), or None."""
         tags = [t for t in self.tags.get(facet, []) if t.source != "ancestor"] or self.tags.get(facet, [])
         return max(tags, key=lambda t: t.confidence) if tags else None
+
+
+def _attribute_text(value: Any) -> str:
+    """An attribute's value as the text a seller would write: a list's items joined by commas, a nested mapping
+    ("dimensions": {"width": "10 cm"}) as "width: 10 cm" items, not Python's repr of either."""
+    if isinstance(value, list | tuple):
+        return ", ".join(_attribute_text(v) for v in value if v is not None)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_attribute_text(v)}" for k, v in value.items() if v is not None)
+    return str(value)
 
 
 def _attribute_mapping(value: Any) -> Any:

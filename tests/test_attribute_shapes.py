@@ -33,6 +33,13 @@ def test_a_key_given_twice_keeps_both_values():
     assert product.attributes == {"Colour": "Red, Blue"}
 
 
+def test_a_nested_value_reads_as_a_seller_writes_it_not_as_python_repr():
+    given = {"Dimensions": {"Width": "10 cm", "Height": None, "Depth": [4, "cm"]}, "Size": ["M", None, "L"]}
+    product = Product(id="p", title="shelf", attributes=given)
+    assert product.attributes == {"Dimensions": "Width: 10 cm, Depth: 4, cm", "Size": "M, L"}
+    assert "{" not in product.text() and "None" not in product.text()
+
+
 @pytest.mark.parametrize("given", ["Colour: Red", "{not json", [{"key": "Colour", "value": "Red"}], ["no colon"]])
 def test_a_shape_that_is_no_mapping_is_an_error_naming_the_field(given):
     with pytest.raises(ValueError, match="attributes"):
