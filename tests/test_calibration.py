@@ -18,6 +18,7 @@ from tagllm.candidates.calibration import (
     answer_groups,
     answer_rows,
     effective_counts,
+    intraclass_correlation,
     keep_probability,
     text_folds,
 )
@@ -122,6 +123,31 @@ def test_answers_repeated_by_copies_of_a_title_need_more_evidence_to_be_kept() -
     right = np.ones(40, bool)
     assert keep_probability(probs, right) < 1.0
     assert keep_probability(probs, right, np.repeat(np.arange(4), 10)) == NEVER_KEPT
+
+
+def test_copies_that_differ_in_being_right_are_more_answers_than_copies_right_or_wrong_together() -> None:
+    """60 titles listed in 4 variants each, all of a title's variants given one answer at one confidence, 0.95 of
+    the answers right. Where a title's variants are right or wrong together (3 titles wrong), the 240 answers are 60
+    repeated and fall short of the bound; where one variant of every fifth title is wrong and the others right (colour
+    variants: one answer, different gold), being right does not repeat within a title and the answers reach it."""
+    probs = np.repeat(np.linspace(0.99, 0.9, 60), 4)
+    titles = np.repeat(np.arange(60), 4)
+    stated = np.zeros(240, bool)
+    together = ~np.isin(titles, [10, 30, 50])
+    apart = np.ones(240, bool)
+    apart[4 * np.arange(2, 60, 5)] = False
+    assert together.mean() == apart.mean() == 0.95
+    assert intraclass_correlation(together - probs, titles) == pytest.approx(1.0)
+    assert intraclass_correlation(apart - probs, titles) == 0.0
+    assert Keep.measure(probs, together, stated, titles) == Keep(NEVER_KEPT, NEVER_KEPT)
+    assert Keep.measure(probs, apart, stated, titles).unstated == pytest.approx(0.9)
+
+
+def test_the_intra_class_correlation_reads_copies_as_one_answer_when_it_cannot_tell() -> None:
+    assert intraclass_correlation(np.array([1.0, 0.0, 1.0]), np.arange(3)) == 1.0  # no title listed twice
+    assert intraclass_correlation(np.ones(6), np.repeat(np.arange(3), 2)) == 1.0  # nothing varies
+    assert effective_counts(np.zeros(4, np.int64), rho=0.0)[-1] == 4.0  # independent copies count in full
+    assert effective_counts(np.array([7, 7, 9, 9]), rho=0.5)[-1] == pytest.approx(4 / 1.5)
 
 
 def test_the_values_of_a_multi_valued_facet_are_different_answers_and_only_copies_repeat_one() -> None:
