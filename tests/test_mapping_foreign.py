@@ -21,7 +21,7 @@ def _cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def shop() -> Taxonomy:
     """Jeans for everyone, babies and mothers-to-be; socks and caps for fans, and caps for pipes; clutch bags and car
     clutches; briefs for men and for women; jackets only for sport, but coats & jackets for all; sleds for winter
-    sports, and football sleds."""
+    sports, and football sleds; sofas and rocking chairs indoors and outdoors; rain coats for people and for pets."""
     tree = [
         ("apparel", "Apparel & Accessories", None),
         ("clothing", "Clothing", "apparel"),
@@ -64,6 +64,19 @@ def shop() -> Taxonomy:
         ("vehicles", "Vehicles & Parts", None),
         ("transmission", "Transmission Parts", "vehicles"),
         ("clutches", "Clutches", "transmission"),
+        ("dresses", "Dresses", "clothing"),
+        ("rain-coats", "Rain Coats", "coats"),
+        ("pets", "Animals & Pet Supplies", None),
+        ("pet-apparel", "Pet Apparel", "pets"),
+        ("pet-rain-coats", "Pet Rain Coats", "pet-apparel"),
+        ("furniture", "Furniture", None),
+        ("sofas", "Sofas", "furniture"),
+        ("chairs", "Chairs", "furniture"),
+        ("rocking-chairs", "Rocking Chairs", "chairs"),
+        ("outdoor-furniture", "Outdoor Furniture", "furniture"),
+        ("outdoor-sofas", "Outdoor Sofas", "outdoor-furniture"),
+        ("outdoor-chairs", "Outdoor Chairs", "outdoor-furniture"),
+        ("outdoor-rocking-chairs", "Rocking Chairs", "outdoor-chairs"),
     ]
     values = category_values(tree)
     return Taxonomy("shop", {"category": Facet("category", "Category", hierarchical=True)}, {v.id: v for v in values})
@@ -126,6 +139,33 @@ def test_a_path_that_does_not_say_the_qualifier_is_rejected(mapper: Mapper) -> N
         "Clothing > Women's Underpants > Briefs, but its ancestors 'Clothing > Underwear' do not say what narrows them"
     )
     assert outcome(mapper.map_one("Caps", "category")).startswith("ambiguous: 'Caps' names 2 values")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Home / Collections / Dresses", ("dresses", "foreign_path")),  # the storefront's root says no kind
+        ("All Categories > Shop > Rocking Chairs", ("rocking-chairs", "foreign_path")),  # a bare name: the plain one
+        ("Home > Furniture > Sofas", ("sofas", "foreign_path")),
+    ],
+)
+def test_a_storefront_root_is_no_ancestor(mapper: Mapper, text: str, expected: object) -> None:
+    assert outcome(mapper.map_one(text, "category")) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Garden Furniture > Rocking Chairs", ("outdoor-rocking-chairs", "foreign_path")),  # a garden's is outdoor
+        ("Patio > Rocking Chairs", ("outdoor-rocking-chairs", "foreign_path")),
+        ("Home & Garden > Furniture > Chairs > Rocking Chairs", ("rocking-chairs", "foreign_path")),  # a whole store
+        ("Furniture / Outdoor / Sofas", ("outdoor-sofas", "foreign_path")),  # the qualifier and the leaf's name
+        ("Pets > Apparel > Rain Coats", ("pet-rain-coats", "foreign_path")),
+        ("Furniture > Living > Sofas", ("sofas", "foreign_path")),  # no qualifier said: the leaf's value
+    ],
+)
+def test_a_qualifier_the_path_says_chooses_the_qualified_value(mapper: Mapper, text: str, expected: object) -> None:
+    assert outcome(mapper.map_one(text, "category")) == expected
 
 
 def test_the_first_segment_is_never_read_alone(mapper: Mapper) -> None:

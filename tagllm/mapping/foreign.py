@@ -20,6 +20,15 @@ This stage reads such a path by its leaf, and lets the ancestors choose among wh
   an "A & B" name ("Pendant": Charms & Pendants; "Frying Pans": Skillets & Frying Pans, then its child Frying Pans),
   or the leaf and one word of the segment above it ("Bags > Clutches": Clutch Bags).
 
+Storefront breadcrumbs begin with segments that name the site, not a kind of product ("Home / Shop / Candles",
+"All Categories > Baby > Diapers", "首页 / 女装 / 毛衣"): the ancestors agree as written or without their leading
+segments in ``ROOTS``, whichever is nearer ("Home" may also be the home department: "Home » Living Room » Rugs"); a
+leaf under nothing but such segments is read as a bare name (its one plain candidate, or the general sense).
+A path writes a qualifier in its own words: a segment naming a garden, patio or yard (and no home: "Home & Garden" is
+a whole store) says "outdoor" (``SAYS``). When the path says a qualifier that the chosen value lacks, and exactly one
+value is named by the chosen value's name with that qualifier ("Furniture / Outdoor / Sofas": Outdoor Sofas; "Pet
+Supplies > Dogs > Raincoats": Pet Rain Coats), that value is taken: the path said which.
+
 Only the leaf is read: an ancestor is no answer ("Home > New Arrivals" is no Home & Garden, "… > Kettles" no Kitchen
 & Dining). A leaf that names values none of which the ancestors agree with rejects the string: the leaf was named,
 and it is not the thing its ancestors describe, so no later stage guesses from the whole string.
@@ -35,7 +44,7 @@ import numpy as np
 
 from tagllm.mapping.base import Batch, Outcome, Stage
 from tagllm.mapping.keys import keys, stem
-from tagllm.mapping.repeats import QUALIFIERS, general_value
+from tagllm.mapping.repeats import QUALIFIERS, general_value, qualifiers
 from tagllm.parsing import has_path_separator, split_path
 from tagllm.text import has_cjk, normalize, singular
 
@@ -53,6 +62,14 @@ QUALIFIER_NEAR = 0.6
 """A segment of the path this near a candidate's qualifying ancestor (the head's bar, ``HEAD_AGREEMENT``), and nearer
 it than to the ancestor's name without its qualifier, may say the qualifier in other words ("Sportswear": Activewear;
 "Bottomwear" is nearer Bottoms than Baby & Toddler Bottoms): the path is then rejected, not read as the plain value."""
+ROOTS = frozenset(
+    {"home", "homepage", "home page", "shop", "shop all", "all", "all categories", "all products", "products",
+     "collections", "categories", "catalog", "catalogue", "store", "首页", "全部分类", "所有分类", "全部商品"}
+)  # fmt: skip
+"""Leading breadcrumb segments that name the storefront, not a kind of product (normalised)."""
+SAYS = {stem(w): stem(q) for w, q in (("garden", "outdoor"), ("patio", "outdoor"), ("yard", "outdoor"))}
+"""Words a catalogue writes for one of ``repeats.QUALIFIERS``: Shopify files garden and patio furniture under Outdoor
+Furniture. Not said by a segment that also names a home ("Home & Garden" is a whole store, not its garden)."""
 DOUBT = -1
 MAX_SEGMENTS = 12
 NAMING_STAGES = frozenset(
@@ -107,7 +124,7 @@ class ForeignPathStage(Stage):
 
     def choose(self, raw: str, leaf: str, context: list[str], ids: list[str], facet: str) -> Outcome:
         """The candidate the path's ancestors agree with, or a rejection naming the candidates."""
-        words = {w for s in context for w in _stems(s)}
+        words = _words(context)
         kept: list[tuple[int, str]] = []
         for vid in ids:
             matched = self._qualifiers_matched(vid, words, context)
@@ -126,16 +143,22 @@ class ForeignPathStage(Stage):
         best = max(m for m, _ in kept)
         ranked = [vid for m, vid in kept if m == best]
         sims = self._agreement(" > ".join(context), ranked)
+        unrooted = _unrooted(context)
+        if not unrooted:  # only the storefront's root above the leaf: a bare name, all candidates alike
+            sims = [1.0] * len(ranked)
+        elif unrooted != context:  # "Home" may name the store or its home department: the nearer reading
+            sims = [max(a, b) for a, b in zip(sims, self._agreement(" > ".join(unrooted), ranked), strict=True)]
         order = sorted(range(len(ranked)), key=lambda i: -sims[i])
         top = sims[order[0]]
-        floor = 0.0 if best > 0 else FLOOR  # a qualifier the path writes is agreement enough ("Fan Shop > Hats")
+        floor = 0.0 if best > 0 or not unrooted else FLOOR  # a qualifier the path writes is agreement enough
         if top >= floor and (len(ranked) == 1 or top - sims[order[1]] >= MARGIN):
-            chosen = self._descend(ranked[order[0]], leaf)
+            chosen = self._namesake(self._descend(ranked[order[0]], leaf), words, facet)
             return self.m.accept(raw, facet, self.m.values[chosen], self.name, round(float(top), 4))
         near = [ranked[i] for i in order if sims[i] >= floor and top - sims[i] < MARGIN]
         general = general_value(self.m.taxonomy, near) if len(near) > 1 else None
         if general is not None:
-            return self.m.accept(raw, facet, self.m.values[general], self.name, round(float(top), 4))
+            chosen = self._namesake(general, words, facet)
+            return self.m.accept(raw, facet, self.m.values[chosen], self.name, round(float(top), 4))
         if top < floor:
             outcome = self.m.reject(raw, facet, self._disagree(ranked, context, "are far from theirs"))
         else:
@@ -144,6 +167,15 @@ class ForeignPathStage(Stage):
         return outcome
 
     # -- candidates -----------------------------------------------------------------------------------------
+    def _namesake(self, vid: str, words: set[str], facet: str) -> str:
+        """The one value named by ``vid``'s name and a qualifier the path says that ``vid`` lacks ("Outdoor" and
+        Sofas: Outdoor Sofas; "Pet" and Rain Coats: Pet Rain Coats); ``vid`` when there is none, or several."""
+        said = (words & QUALIFIERS) - qualifiers(self.m.taxonomy, vid)
+        name = _stems(self.m.values[vid].name)
+        names = self._index(facet)[1]
+        found = {o for q in sorted(said) for o in names.get(frozenset(name | {q}), ())}
+        return found.pop() if len(found) == 1 else vid
+
     def _descend(self, vid: str, leaf: str) -> str:
         """The one child of a value named by "A & B" that the leaf names with words of its own ancestors besides
         ("Frying Pans" under Skillets & Frying Pans, "Blenders": Food Blenders under Food Mixers & Blenders)."""
@@ -254,6 +286,25 @@ class ForeignPathStage(Stage):
         shown = "; ".join(self.m.values[v].path or self.m.values[v].name for v in ids[:3])
         more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
         return f"the path's leaf names {shown}{more}, but its ancestors {' > '.join(context)!r} {how}"
+
+
+def _unrooted(context: list[str]) -> list[str]:
+    """The ancestors without their leading segments that name the storefront ("Home / Shop / Candles": none)."""
+    start = 0
+    while start < len(context) and normalize(context[start]) in ROOTS:
+        start += 1
+    return context[start:]
+
+
+def _words(context: list[str]) -> set[str]:
+    """The stems of the ancestors' words, with the qualifiers they write in other words (``SAYS``)."""
+    words: set[str] = set()
+    for segment in context:
+        mine = _stems(segment)
+        words |= mine
+        if stem("home") not in mine:
+            words |= {SAYS[w] for w in mine if w in SAYS}
+    return words
 
 
 def _singular(text: str) -> str:
