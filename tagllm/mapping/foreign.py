@@ -22,12 +22,12 @@ This stage reads such a path by its leaf, and lets the ancestors choose among wh
 
 Storefront breadcrumbs begin with segments that name the site, not a kind of product ("Home / Shop / Candles",
 "All Categories > Baby > Diapers", "首页 / 女装 / 毛衣"): the ancestors agree as written or without their leading
-segments in ``ROOTS``, whichever is nearer ("Home" may also be the home department: "Home » Living Room » Rugs"); a
-leaf under nothing but such segments is read as a bare name (its one plain candidate, or the general sense).
+segments in ``breadcrumbs.ROOTS``, whichever is nearer ("Home" may also be the home department: "Home » Living Room »
+Rugs"); a leaf under nothing but such segments is read as a bare name (its one plain candidate, or the general sense).
 A path writes a qualifier in its own words: a segment naming a garden, patio or yard (and no home: "Home & Garden" is
-a whole store) says "outdoor" (``SAYS``). When the path says a qualifier that the chosen value lacks, and exactly one
-value is named by the chosen value's name with that qualifier ("Furniture / Outdoor / Sofas": Outdoor Sofas; "Pet
-Supplies > Dogs > Raincoats": Pet Rain Coats), that value is taken: the path said which.
+a whole store) says "outdoor" (``breadcrumbs.SAYS``). When the path says a qualifier that the chosen value lacks, and
+exactly one value is named by the chosen value's name with that qualifier ("Furniture / Outdoor / Sofas": Outdoor
+Sofas; "Pet Supplies > Dogs > Raincoats": Pet Rain Coats), that value is taken: the path said which.
 
 Only the leaf is read: an ancestor is no answer ("Home > New Arrivals" is no Home & Garden, "… > Kettles" no Kitchen
 & Dining). A leaf that names values none of which the ancestors agree with rejects the string: the leaf was named,
@@ -43,6 +43,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tagllm.mapping.base import Batch, Outcome, Stage
+from tagllm.mapping.breadcrumbs import stems as _stems
+from tagllm.mapping.breadcrumbs import unrooted as _unrooted
+from tagllm.mapping.breadcrumbs import words as _words
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.repeats import QUALIFIERS, general_value, qualifiers
 from tagllm.parsing import has_path_separator, split_path
@@ -62,14 +65,6 @@ QUALIFIER_NEAR = 0.6
 """A segment of the path this near a candidate's qualifying ancestor (the head's bar, ``HEAD_AGREEMENT``), and nearer
 it than to the ancestor's name without its qualifier, may say the qualifier in other words ("Sportswear": Activewear;
 "Bottomwear" is nearer Bottoms than Baby & Toddler Bottoms): the path is then rejected, not read as the plain value."""
-ROOTS = frozenset(
-    {"home", "homepage", "home page", "shop", "shop all", "all", "all categories", "all products", "products",
-     "collections", "categories", "catalog", "catalogue", "store", "首页", "全部分类", "所有分类", "全部商品"}
-)  # fmt: skip
-"""Leading breadcrumb segments that name the storefront, not a kind of product (normalised)."""
-SAYS = {stem(w): stem(q) for w, q in (("garden", "outdoor"), ("patio", "outdoor"), ("yard", "outdoor"))}
-"""Words a catalogue writes for one of ``repeats.QUALIFIERS``: Shopify files garden and patio furniture under Outdoor
-Furniture. Not said by a segment that also names a home ("Home & Garden" is a whole store, not its garden)."""
 DOUBT = -1
 MAX_SEGMENTS = 12
 NAMING_STAGES = frozenset(
@@ -288,28 +283,5 @@ class ForeignPathStage(Stage):
         return f"the path's leaf names {shown}{more}, but its ancestors {' > '.join(context)!r} {how}"
 
 
-def _unrooted(context: list[str]) -> list[str]:
-    """The ancestors without their leading segments that name the storefront ("Home / Shop / Candles": none)."""
-    start = 0
-    while start < len(context) and normalize(context[start]) in ROOTS:
-        start += 1
-    return context[start:]
-
-
-def _words(context: list[str]) -> set[str]:
-    """The stems of the ancestors' words, with the qualifiers they write in other words (``SAYS``)."""
-    words: set[str] = set()
-    for segment in context:
-        mine = _stems(segment)
-        words |= mine
-        if stem("home") not in mine:
-            words |= {SAYS[w] for w in mine if w in SAYS}
-    return words
-
-
 def _singular(text: str) -> str:
     return " ".join(singular(w) for w in normalize(text).split())
-
-
-def _stems(text: str) -> set[str]:
-    return {stem(w) for w in normalize(text.replace("-", " ")).split() if w not in {"and", "s", "of", "the", "for"}}
