@@ -598,7 +598,7 @@ def _tag_value(row: dict[str, Any], key: str) -> str | None:
 GENDER_FALLBACK = {"men": "Male", "boys": "Male", "women": "Female", "girls": "Female", "unisex": "Unisex"}
 
 
-def run_shopify(data: Path, n: int, seed: int, table: Table) -> None:
+def run_shopify(data: Path, n: int, seed: int, table: Table, show_errors: bool = False) -> None:
     from tagllm.mapping import Mapper
 
     rows = [r for r in read_jsonl(data / "fashion" / "products.jsonl") if r.get("gold_category")]
@@ -654,6 +654,8 @@ def run_shopify(data: Path, n: int, seed: int, table: Table) -> None:
                 f"  category on the gold's path (the gold, an ancestor or a descendant): {hits}/{answered} answered"
                 f" = {hits / answered if answered else 0:.3f}"
             )
+            if show_errors:
+                notes += _category_errors(taxonomy, test, g, results, on_path)
         s = score([{x} if x else None for x in g], pred)
         table.row("fashion → shopify, no examples", facet, METHODS[0], s)
         if facet != "category":
@@ -671,6 +673,24 @@ def run_shopify(data: Path, n: int, seed: int, table: Table) -> None:
     )
     table.lines.extend(notes)
     table.lines.append("")
+
+
+def _category_errors(
+    taxonomy: Taxonomy, test: list[dict[str, Any]], gold: list[str | None], results: list[Any], on_path: list[bool]
+) -> list[str]:
+    """One line per wrong best category: the title, the chosen value, the mapped gold, the confidence, and whether
+    the choice lies on the gold's path (an ancestor or a descendant) or on another branch."""
+    lines = ["  category errors (on path: the choice is the gold's ancestor or descendant):"]
+    for row, gi, r, path in zip(test, gold, results, on_path, strict=True):
+        b = r.best("category")
+        if gi is None or b is None or b.id == gi:
+            continue
+        where = "on path" if path else "other branch"
+        lines.append(
+            f"    {where} | {row['title']!r} | chose {taxonomy.path_of(b.id)} ({b.confidence:.2f})"
+            f" | gold {taxonomy.path_of(gi)} (from {row['gold_category']!r})"
+        )
+    return lines
 
 
 def reliability(outputs: list[tuple[float, bool]], edges: Sequence[float] = (0.0, 0.5, 0.7, 0.9, 1.01)) -> str:
@@ -757,6 +777,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--flipkart-test", type=int, default=None, help="Flipkart held-out products (default: all)")
     parser.add_argument("--openbg-folds", type=int, default=5, help="OpenBG cross-validation folds (1: one split)")
     parser.add_argument("--shopify-n", type=int, default=200, help="fashion titles tagged against Shopify")
+    parser.add_argument("--show-errors", action="store_true", help="shopify: list each wrong best category")
     parser.add_argument("--zero-n", type=int, default=300, help="held-out products per dataset, no examples")
     parser.add_argument("--work", type=Path, default=None, help="keep the built taxonomies and indexes here")
     args = parser.parse_args(argv)
@@ -785,7 +806,7 @@ def main(argv: list[str] | None = None) -> None:
             table = Table()
         if "shopify" in args.sections:
             table.header()
-            run_shopify(args.data, args.shopify_n, args.seed, table)
+            run_shopify(args.data, args.shopify_n, args.seed, table, args.show_errors)
             out += table.lines
             table = Table()
         if "zero-category" in args.sections:
