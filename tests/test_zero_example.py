@@ -215,6 +215,21 @@ def test_measures_and_two_word_names_find_the_head(title: str, word: str) -> Non
 
 
 @pytest.mark.parametrize(
+    ("title", "word", "before"),
+    [
+        ("Men Printed Orange Tshirts", "shirt", "t"),  # a two-word name written closed
+        ("Women Grey Trackpant", "pant", "track"),
+        ("Women Grey Sweatshirt", "sweatshirt", "grey"),  # a word that heads a name itself stays whole
+        ("Blue Teapot", "teapot", "blue"),  # "tea" + "pot" is no value's two-word name here
+    ],
+)
+def test_a_closed_compound_of_a_two_word_name_is_read_as_that_name(title: str, word: str, before: str) -> None:
+    find = HeadFinder({"shirt", "pant", "sweatshirt", "pot"}, pairs={("shirt", "t"), ("pant", "track")})
+    found = find(title)
+    assert (found.word, found.before) == (word, before)
+
+
+@pytest.mark.parametrize(
     ("title", "word"),
     [
         ("Wooden Spoon Set of 5 Beech", "spoon"),  # a set of spoons

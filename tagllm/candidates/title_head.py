@@ -35,6 +35,7 @@ _HAS_LETTER = re.compile(r"[^\W\d_]")
 MIN_PHRASE_WORDS = 3
 BROAD_ATTRIBUTE = 0.1  # share of the categories an attribute applies to for its values to describe
 MAX_UNIT_LETTERS = 4  # a unit written apart from its number: qt, ft, cm, oz, inch, pack
+MIN_HEAD_LETTERS = 3  # the shortest head a closed compound is opened at ("tshirt": t + shirt)
 # Nouns that count or group the product rather than name it ("Wooden Spoon Set", "Baby Bib Silicone Pack of 2"),
 # as head keys; a closed class of English, not a list of products
 COLLECTIVE = frozenset(
@@ -106,7 +107,7 @@ class HeadFinder:
             return TitleHead("", "", "")
         if has_cjk(" ".join(words)):  # no word boundaries to find a head word at: the phrase alone is embedded
             return TitleHead(" ".join(words), "", "")
-        words = self.before_measure(words)
+        words = self.before_measure([part for w in words for part in self.open_compound(w)])
         candidates = [i for i, w in enumerate(words) if is_word(w)]
         known = [i for i in candidates if head_key(words[i]) in self.known]
         if not known:  # a connective inside a name ("Scullers For Her … Check Shirts"): the uncut phrase's head
@@ -126,6 +127,16 @@ class HeadFinder:
         at = self.counted((paired or known or candidates or [len(words) - 1])[-1], words, known)
         before = next((head_key(w) for w in reversed(words[:at]) if is_word(w)), "")
         return TitleHead(" ".join(words[: at + 1]), head_key(words[at]), before)
+
+    def open_compound(self, word: str) -> list[str]:
+        """A word no value's name is headed by, written closed from a value's two-word name ("tshirts" for "T-Shirts",
+        "trackpant" for "Track Pants"), as those two words; any other word as it is."""
+        if not is_word(word) or head_key(word) in self.known:
+            return [word]
+        for i in range(1, len(word) - MIN_HEAD_LETTERS + 1):
+            if (head_key(word[i:]), head_key(word[:i])) in self.pairs:
+                return [word[:i], word[i:]]
+        return [word]
 
     def counted(self, at: int, words: list[str], known: list[int]) -> int:
         """The head behind a collective noun ("Wooden Spoon Set" is spoons, "Baby Bib Waterproof Silicone Pack" bibs):
