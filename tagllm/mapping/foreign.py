@@ -37,7 +37,6 @@ and it is not the thing its ancestors describe, so no later stage guesses from t
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,9 +46,10 @@ from tagllm.mapping.breadcrumbs import stems as _stems
 from tagllm.mapping.breadcrumbs import unrooted as _unrooted
 from tagllm.mapping.breadcrumbs import words as _words
 from tagllm.mapping.keys import keys, stem
+from tagllm.mapping.paths import written_path
 from tagllm.mapping.repeats import QUALIFIERS, general_value, qualifiers
-from tagllm.parsing import has_path_separator, split_path
-from tagllm.text import has_cjk, normalize, singular
+from tagllm.parsing import split_path
+from tagllm.text import normalize, singular
 
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
@@ -73,7 +73,6 @@ NAMING_STAGES = frozenset(
 )  # fmt: skip
 """The stages a leaf is read by: names, other languages, WordNet, but no guess by spelling or meaning alone (fuzzy,
 embedding), no stripped modifier ("Night suits" is no Suits) and no path stage (a leaf has no separator)."""
-_ZH_SEPARATORS = re.compile(r"\s*(?:》|〉|：|:|－|—|-)\s*")
 _Index = tuple[dict[str, list[str]], dict[frozenset[str], list[str]], dict[str, list[str]]]
 _PARTS = re.compile(r"\s*(?:&|,| and )\s*")
 
@@ -96,10 +95,8 @@ class ForeignPathStage(Stage):
             return
         paths: dict[str, list[str]] = {}
         for raw in batch.open():
-            text = unicodedata.normalize("NFKC", batch.text(raw))
-            if has_cjk(text):
-                text = _ZH_SEPARATORS.sub(" > ", text)
-            if not has_path_separator(text):
+            text = written_path(batch.text(raw))
+            if text is None:
                 continue
             segments = self._segments(split_path(text), facet)
             if 2 <= len(segments) <= MAX_SEGMENTS:

@@ -16,6 +16,14 @@ from tagllm.text import has_cjk
 _ZH_SEPARATORS = re.compile(r"\s*(?:》|〉|：|:|－|—|-)\s*")
 
 
+def written_path(text: str) -> str | None:
+    """``text`` read as a path ('服装：上衣' as '服装 > 上衣'), or None when it has no path separator."""
+    text = unicodedata.normalize("NFKC", text)
+    if has_cjk(text):
+        text = _ZH_SEPARATORS.sub(" > ", text)
+    return text if has_path_separator(text) else None
+
+
 class PathStage(Stage):
     """'Shoes > Running', 'a/b/c', '服装 › 上衣', '服装／连衣裙': the last segment names the value, the others its
     ancestors."""
@@ -24,10 +32,8 @@ class PathStage(Stage):
 
     def run(self, batch: Batch) -> None:
         for raw in batch.open():
-            text = unicodedata.normalize("NFKC", batch.text(raw))
-            if has_cjk(text):
-                text = _ZH_SEPARATORS.sub(" > ", text)
-            if not has_path_separator(text):
+            text = written_path(batch.text(raw))
+            if text is None:
                 continue
             outcome = self.path(raw, text, batch.facet)
             if outcome is not None:
