@@ -32,6 +32,8 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
 # What chat-completions servers take as a data URL as is; another accepted format is re-encoded as PNG.
 DATA_URL_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 REMOTE_SCHEMES = ("http", "https")
+# References past the first max_images tried, in order, only to replace photos that could not be loaded.
+SPARE_TRIES = 3
 _READ_CHUNK = 1 << 16
 T = TypeVar("T")
 
@@ -41,7 +43,7 @@ class ImageLimits(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_images: int = Field(1, ge=0, description="photos used per product (the first ones listed)")
+    max_images: int = Field(1, ge=0, description="photos used per product (the first ones listed that load)")
     max_bytes: int = Field(20 * 1024 * 1024, ge=1, description="largest file or download accepted, in bytes")
     max_pixels: int = Field(40_000_000, ge=1, description="largest width x height decoded")
     timeout: float = Field(10.0, gt=0, description="seconds one download may take, from connecting to its last byte")
@@ -277,31 +279,37 @@ class ImageLoader:
         size: int | None = None,
         keep_bytes: bool = False,
     ) -> Iterator[list[T]]:
-        """For each product (its list of references, cut to ``max_images``), ``transform`` of each loaded image, in
-        order. Loading and ``transform`` run on the pool, up to a bounded number of images ahead of the consumer, so
-        whatever the caller does with one product's images overlaps the loading of the next ones."""
+        """For each product, ``transform`` of each image tried, in order: its references are loaded in the order
+        listed until ``max_images`` of them load, so a broken first photo is replaced by the next one listed (at
+        most ``SPARE_TRIES`` spares: each may cost a download's timeout). Loading and ``transform`` run on the pool,
+        up to a bounded number of products ahead of the consumer, so whatever the caller does with one product's
+        images overlaps the loading of the next ones."""
         limit = self.limits.max_images
-        jobs = [list(refs[:limit]) for refs in references]
+        jobs = [list(refs[: limit + SPARE_TRIES]) if limit else [] for refs in references]
         if not any(jobs):
             yield from ([] for _ in jobs)
             return
 
-        def work(source: str) -> T:
-            return transform(self.load(source, size=size, keep_bytes=keep_bytes))
+        def work(refs: list[str]) -> list[T]:
+            out: list[T] = []
+            loaded = 0
+            for source in refs:
+                if loaded == limit:
+                    break
+                image = self.load(source, size=size, keep_bytes=keep_bytes)
+                loaded += image.ok
+                out.append(transform(image))
+            return out
 
         ahead = max(4 * self.limits.workers, 16)
         with ThreadPoolExecutor(max_workers=self.limits.workers, thread_name_prefix="tagllm-images") as pool:
-            pending: deque[list[Future[T]]] = deque()
-            queued = 0
+            pending: deque[Future[list[T]]] = deque()
             for refs in jobs:
-                while pending and queued >= ahead:
-                    done = pending.popleft()
-                    queued -= len(done)
-                    yield [f.result() for f in done]
-                pending.append([pool.submit(work, ref) for ref in refs])
-                queued += len(refs)
+                if len(pending) >= ahead:
+                    yield pending.popleft().result()
+                pending.append(pool.submit(work, refs))
             while pending:
-                yield [f.result() for f in pending.popleft()]
+                yield pending.popleft().result()
 
 
 def shown(reference: str, limit: int = 160) -> str:

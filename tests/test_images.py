@@ -197,6 +197,19 @@ def test_map_keeps_product_order_and_cuts_to_max_images(tmp_path: Path) -> None:
     assert sizes == [[10, 11], [], [f"missing.png: no such file ({tmp_path / 'missing.png'})", 13], [14]]
 
 
+def test_a_photo_that_cannot_be_loaded_is_replaced_by_the_next_one_listed(tmp_path: Path) -> None:
+    """With max_images 1, a product whose first photo was missing or broken was read from its text alone, though
+    its second photo was fine (catalogues list several; a dead first link is common)."""
+    for i in range(3):
+        _png(tmp_path / f"{i}.png", (10 + i, 10))
+    (tmp_path / "broken.png").write_bytes(b"not a photo")
+    loader = ImageLoader(ImageLimits(max_images=1, workers=2), root=tmp_path)
+    refs = [["gone.png", "broken.png", "1.png", "2.png"], ["0.png", "1.png"], [f"gone{i}.png" for i in range(9)]]
+    tried = list(loader.map(refs, lambda im: im.width if im.ok else im.source))
+    # the spares are tried in order until one loads, at most SPARE_TRIES (3) of them
+    assert tried == [["gone.png", "broken.png", 11], [10], ["gone0.png", "gone1.png", "gone2.png", "gone3.png"]]
+
+
 def test_references_no_file_can_have_are_recorded_not_raised(tmp_path: Path) -> None:
     """A NUL byte (from a broken export) raised ValueError out of the loader and crashed the whole batch."""
     loader = ImageLoader(root=tmp_path)

@@ -115,14 +115,15 @@ def test_no_product_is_lost_to_a_bad_photo(
         {"id": "huge", "title": "Summer dress", "images": ["huge.png"]},
         {"id": "remote", "title": "Summer dress", "images": ["https://example.com/dress.jpg"]},
         {"id": "none", "title": "Summer dress"},
+        {"id": "second", "title": "Summer dress", "images": ["missing.jpg", "good.jpg"]},  # the next photo is read
     ]
     source = tmp_path / "products.jsonl"
     source.write_text("".join(json.dumps(p) + "\n" for p in products))
     tagger = Tagger(demo_taxonomy, index=ExampleIndex.load(photo_index), embedder=embedder, config=TaggerConfig())
     summary = tagger.tag_file(source, tmp_path / "out.jsonl")
-    assert (summary.tagged, summary.failed) == (7, 0)
+    assert (summary.tagged, summary.failed) == (8, 0)
     results = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
-    assert [r["status"] for r in results] == ["ok"] * 7
+    assert [r["status"] for r in results] == ["ok"] * 8
     assert all(r["tags"]["category"] for r in results)
     images = {r["product_id"]: r["provenance"].get("images", []) for r in results}
     assert images == {
@@ -139,6 +140,9 @@ def test_no_product_is_lost_to_a_bad_photo(
                     "error": "https://example.com/dress.jpg: remote image not fetched; allow it with "
                     "--allow-remote-images"}],
         "none": [],
+        "second": [{"source": "missing.jpg", "status": "error",
+                    "error": f"missing.jpg: no such file ({tmp_path / 'missing.jpg'})"},
+                   {"source": "good.jpg", "status": "ok", "width": 150, "height": 200}],
     }  # fmt: skip
 
 

@@ -40,7 +40,7 @@ class Photos:
 def encode_photos(
     references: Sequence[Sequence[str]], loader: ImageLoader, encoder: ImageEncoder, *, fit: bool = False
 ) -> Photos:
-    """Load and encode each product's photos (the first ``max_images``), averaging a product's photos per view.
+    """Load and encode each product's photos (the first ``max_images`` that load), averaging them per view.
 
     Photos are decoded and prepared on the loader's threads while this thread encodes the previous chunk. With
     ``fit``, the encoder is first fitted on the raw views of all the photos (the examples' own)."""
