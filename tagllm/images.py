@@ -331,7 +331,11 @@ def _quoted(url: str) -> str:
 
 
 def _rgb(image: Any, image_module: Any) -> Any:
-    """An RGB copy; transparent pixels become white (product photos are cut out on white)."""
+    """An RGB copy; transparent pixels become white (product photos are cut out on white). A 16-bit greyscale PNG
+    (mode ``I;16``, or ``I``) is scaled to 8 bits: Pillow's own conversion clips every level over 255 to white."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        top = 65535 if image.mode != "I" or image.getextrema()[1] > 255 else 255
+        return image.point(lambda level: level * 255 / top).convert("L").convert("RGB")
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = image_module.new("RGBA", rgba.size, (255, 255, 255, 255))

@@ -210,6 +210,18 @@ def test_a_photo_that_cannot_be_loaded_is_replaced_by_the_next_one_listed(tmp_pa
     assert tried == [["gone.png", "broken.png", 11], [10], ["gone0.png", "gone1.png", "gone2.png", "gone3.png"]]
 
 
+def test_a_16_bit_greyscale_png_is_scaled_to_8_bits_not_clipped_to_white(tmp_path: Path) -> None:
+    """Pillow converts a 16-bit greyscale PNG (mode I;16) to RGB by clipping: every grey over level 255 of 65535
+    came out white, and the photo's colours said 'white' for a dark grey shirt."""
+    import numpy as np
+
+    Image.fromarray(np.array([[0, 16384, 32768, 65535]], np.uint16)).save(tmp_path / "grey16.png")
+    loaded = ImageLoader(root=tmp_path).load("grey16.png")
+    assert loaded.ok and loaded.image.mode == "RGB"
+    greys = [loaded.image.getpixel((x, 0)) for x in range(4)]
+    assert greys == [(0, 0, 0), (63, 63, 63), (127, 127, 127), (255, 255, 255)]
+
+
 def test_references_no_file_can_have_are_recorded_not_raised(tmp_path: Path) -> None:
     """A NUL byte (from a broken export) raised ValueError out of the loader and crashed the whole batch."""
     loader = ImageLoader(root=tmp_path)
