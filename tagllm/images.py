@@ -12,6 +12,7 @@ import base64
 import binascii
 import http.client
 import io
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -254,7 +255,7 @@ class ImageLoader:
         except ImageError:
             raise
         except image_module.DecompressionBombError as exc:
-            raise ImageError(f"{shown(source)}: over the pixel limit ({exc})") from None
+            raise ImageError(f"{shown(source)}: {self._over_bomb_guard(exc, image_module)}") from None
         except image_module.UnidentifiedImageError:
             raise ImageError(f"{shown(source)}: not an image file (no format Pillow reads)") from None
         except (OSError, ValueError, SyntaxError) as exc:
@@ -268,6 +269,21 @@ class ImageLoader:
             format=fmt,
             width=width,
             height=height,
+        )
+
+    def _over_bomb_guard(self, exc: Exception, image_module: Any) -> str:
+        """Why Pillow refused an image in ``open``, before its size could be checked against ``max_pixels``: in
+        this module's own terms when ``max_pixels`` is lower than Pillow's guard, else naming Pillow's guard, which
+        no ``max_pixels`` can raise."""
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        if found is None:
+            return f"over the pixel limit ({exc})"
+        pixels, guard = int(found[1]), 2 * (image_module.MAX_IMAGE_PIXELS or 0)
+        if self.limits.max_pixels < pixels:
+            return f"{pixels:,} pixels is over the limit of {self.limits.max_pixels:,} (image_limits.max_pixels)"
+        return (
+            f"{pixels:,} pixels is over Pillow's limit of {guard:,} (PIL.Image.MAX_IMAGE_PIXELS x 2), which "
+            "image_limits.max_pixels cannot raise"
         )
 
     # -- many products -------------------------------------------------------------------------------------------

@@ -80,10 +80,24 @@ def test_bad_images_are_recorded_not_raised(tmp_path: Path) -> None:
     assert default.load("wide.png").error == (
         "wide.png: 7000x7000 pixels is over the limit of 40,000,000 (image_limits.max_pixels)"
     )
-    assert default.load("bomb.png").error.startswith("bomb.png: over the pixel limit (Image size (900000000 pixels)")
     assert default.load("missing.jpg").use().model_dump(exclude_none=True) == {
         "source": "missing.jpg", "status": "error", "error": f"missing.jpg: no such file ({tmp_path / 'missing.jpg'})",
     }  # fmt: skip
+
+
+def test_an_image_pillow_refuses_as_a_bomb_is_named_by_the_limit_it_is_over(tmp_path: Path) -> None:
+    """Pillow refuses images over twice its MAX_IMAGE_PIXELS in open(), before max_pixels is checked: the error
+    named Pillow's limit of 178,956,970, a number a user finds nowhere in tagllm's settings, and a max_pixels raised
+    above it was silently not honoured."""
+    _forged_png(tmp_path / "bomb.png", 30000, 30000)
+    assert ImageLoader(root=tmp_path).load("bomb.png").error == (
+        "bomb.png: 900,000,000 pixels is over the limit of 40,000,000 (image_limits.max_pixels)"
+    )
+    guard = 2 * Image.MAX_IMAGE_PIXELS
+    assert ImageLoader(ImageLimits(max_pixels=10**12), root=tmp_path).load("bomb.png").error == (
+        f"bomb.png: 900,000,000 pixels is over Pillow's limit of {guard:,} (PIL.Image.MAX_IMAGE_PIXELS x 2), "
+        "which image_limits.max_pixels cannot raise"
+    )
 
 
 def test_transparency_becomes_white_and_size_scales_down(tmp_path: Path) -> None:
