@@ -172,3 +172,10 @@ def test_the_first_segment_is_never_read_alone(mapper: Mapper) -> None:
     assert outcome(mapper.map_one("Clothing > New Arrivals", "category")) == (
         "no value of facet 'category' is close enough"
     )
+
+
+def test_with_no_facet_named_a_foreign_path_is_read_in_the_taxonomy_tree(mapper: Mapper) -> None:
+    # `tagllm taxonomy map` without --facet: a path belongs to the one hierarchical facet
+    assert outcome(mapper.map_one("Apparel > Bottomwear > Jeans")) == ("jeans", "foreign_path")
+    assert outcome(mapper.map_one("Accessories > Bags > Clutches")) == ("clutch-bags", "foreign_path")
+    assert "do not say what narrows them" in str(outcome(mapper.map_one("Clothing > Underwear > Briefs")))

@@ -90,7 +90,7 @@ class ForeignPathStage(Stage):
         self._vectors: dict[str, np.ndarray] = {}
 
     def run(self, batch: Batch) -> None:
-        facet = batch.facet
+        facet = batch.facet if batch.facet is not None else self._only_tree()
         if facet is None or not self.m.taxonomy.facets[facet].hierarchical:
             return
         paths: dict[str, list[str]] = {}
@@ -113,6 +113,12 @@ class ForeignPathStage(Stage):
                 outcome = second if second is not None and second.mapped.value is not None else outcome
             if outcome is not None:
                 batch.done[raw] = outcome
+
+    def _only_tree(self) -> str | None:
+        """With no facet named (``tagllm taxonomy map`` without ``--facet``), a path belongs to the taxonomy's tree:
+        its one hierarchical facet, when it has exactly one."""
+        trees = [name for name, spec in self.m.taxonomy.facets.items() if spec.hierarchical]
+        return trees[0] if len(trees) == 1 else None
 
     def choose(self, raw: str, leaf: str, context: list[str], ids: list[str], facet: str) -> Outcome:
         """The candidate the path's ancestors agree with, or a rejection naming the candidates."""
