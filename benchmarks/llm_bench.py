@@ -222,7 +222,7 @@ def attribute_tokens(args: argparse.Namespace) -> None:
     import tempfile
 
     from tagllm.assembly import open_index
-    from tagllm.backends.transformers import chat_text
+    from tagllm.backends.chat import chat_text
     from tagllm.config import TaggerConfig
     from tagllm.llm_steps import ONE_CALL, TWO_STEP, LLMSteps
     from tagllm.retrieval.embedder import Embedder
@@ -353,7 +353,8 @@ def main() -> None:
     import torch
     import xgrammar as xgr
 
-    from tagllm.backends.transformers import TransformersBackend, chat_text
+    from tagllm.backends.chat import chat_text
+    from tagllm.backends.transformers import TransformersBackend
     from tagllm.models import Product
     from tagllm.prompts import load_prompt
     from tagllm.taxonomy import load_taxonomy

@@ -16,13 +16,12 @@ from tagllm.backends.base import (
     check_model_path,
     start_engine,
 )
+from tagllm.backends.chat import chat_text, is_vision_model, stop_token_ids
 from tagllm.backends.confidence import decoded_spans, enum_ids, value_confidences
+from tagllm.backends.grammar import GrammarLogitsProcessor
 from tagllm.errors import BackendError, ConfigError, missing_dependency
 from tagllm.models import RecordError
 from tagllm.schema import schema_key
-
-# Qwen3-style templates take this switch; a model that "thinks" first could not answer under a JSON grammar.
-DEFAULT_CHAT_TEMPLATE_KWARGS: dict[str, Any] = {"enable_thinking": False}
 
 
 def _import_engine() -> tuple[Any, Any, Any]:
@@ -34,151 +33,6 @@ def _import_engine() -> tuple[Any, Any, Any]:
         package = (exc.name or "transformers").split(".")[0]
         raise missing_dependency(package, "transformers", "the transformers backend") from None
     return torch, transformers, xgrammar
-
-
-def chat_text(tokenizer: Any, messages: list[dict[str, Any]], template_kwargs: dict[str, Any] | None = None) -> str:
-    """The model's own chat template applied to ``messages``, ready for generation.
-
-    Some templates (Gemma, older Mistral) refuse a system message; then the system text opens the first user
-    message instead, which is what those models were trained to read.
-    """
-    if getattr(tokenizer, "chat_template", None) is None:
-        raise ConfigError(
-            f"the tokenizer of {getattr(tokenizer, 'name_or_path', 'this model')!r} has no chat template; "
-            "tagllm needs an instruction-tuned (chat) model"
-        )
-    kwargs = {**DEFAULT_CHAT_TEMPLATE_KWARGS, **(template_kwargs or {})}
-    specials = getattr(tokenizer, "all_special_tokens", None)  # a processor keeps them on its tokenizer
-    if specials is None:
-        specials = getattr(getattr(tokenizer, "tokenizer", None), "all_special_tokens", [])
-    messages = defuse_special_tokens(messages, list(specials))
-    try:
-        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True, **kwargs)
-    except Exception as exc:  # jinja2's TemplateError, raised by the model's template itself
-        if not messages or messages[0]["role"] != "system" or "system" not in str(exc).lower():
-            raise
-    system, rest = messages[0]["content"], [dict(m) for m in messages[1:]]
-    if rest and rest[0]["role"] == "user" and isinstance(rest[0]["content"], list):
-        rest[0]["content"] = [{"type": "text", "text": f"{system}\n\n"}, *rest[0]["content"]]
-    elif rest and rest[0]["role"] == "user":
-        rest[0]["content"] = f"{system}\n\n{rest[0]['content']}"
-    else:
-        rest.insert(0, {"role": "user", "content": system})
-    return tokenizer.apply_chat_template(rest, tokenize=False, add_generation_prompt=True, **kwargs)
-
-
-def defuse_special_tokens(messages: list[dict[str, Any]], special_tokens: list[str]) -> list[dict[str, Any]]:
-    """Messages whose text cannot forge a control token: product text saying "<|im_end|>" stays text.
-
-    Tokenizers turn a special token's spelling into the token itself wherever it appears, so a product title
-    could
-    otherwise end the user turn. A zero-width space after the first character keeps the text readable. In a
-    message made of content parts, each text part is defused."""
-    tokens = [t for t in special_tokens if len(t) > 1]
-
-    def defuse(text: str) -> str:
-        for t in tokens:
-            text = text.replace(t, t[0] + "\u200b" + t[1:])
-        return text
-
-    def text_of(m: dict[str, Any]) -> str:
-        content = m["content"]
-        return content if isinstance(content, str) else " ".join(p.get("text", "") for p in content)
-
-    if not tokens or not any(t in text_of(m) for m in messages for t in tokens):
-        return messages
-    out = []
-    for m in messages:
-        content = m["content"]
-        if isinstance(content, str):
-            out.append({**m, "content": defuse(content)})
-        else:
-            parts = [{**p, "text": defuse(p["text"])} if p.get("type") == "text" else p for p in content]
-            out.append({**m, "content": parts})
-    return out
-
-
-def is_vision_model(model: str | None) -> bool:
-    """Whether a model directory holds a vision-language model (its config has a ``vision_config``)."""
-    from pathlib import Path
-
-    config = Path(str(model)) / "config.json"
-    try:
-        return "vision_config" in json.loads(config.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-
-
-def stop_token_ids(tokenizer: Any, generation_config: Any | None) -> list[int]:
-    """Tokens that end an answer: the model's configured eos ids plus the tokenizer's eos token."""
-    ids: list[int] = []
-    configured = getattr(generation_config, "eos_token_id", None)
-    if isinstance(configured, int):
-        ids.append(configured)
-    elif configured:
-        ids.extend(int(i) for i in configured)
-    if tokenizer.eos_token_id is not None:
-        ids.append(int(tokenizer.eos_token_id))
-    if not ids:
-        raise ConfigError("the model defines no end-of-sequence token; set generation_config.eos_token_id")
-    return list(dict.fromkeys(ids))
-
-
-class GrammarLogitsProcessor:
-    """Masks each row's logits to the tokens its JSON-schema grammar allows; records constrained log-probs.
-
-    One instance per ``generate`` call (matchers hold state). A row whose grammar has finished may only emit a
-    stop token, so padding rows never drift into free text. The log-probability of each chosen token under the
-    constrained distribution is kept on the fly (one gather per step) instead of asking ``generate`` to store
-    every step's full-vocabulary scores.
-    """
-
-    def __init__(self, xgr: Any, grammars: list[Any], stop_ids: list[int], vocab_size: int, *, logprobs: bool):
-        self.xgr = xgr
-        self.matchers = [xgr.GrammarMatcher(g) for g in grammars]
-        self.bitmask = xgr.allocate_token_bitmask(len(grammars), vocab_size)
-        self.stop_ids = stop_ids
-        self.keep_logprobs = logprobs
-        self.step_logprobs: list[Any] = []  # per step: (batch,) log-prob of the token chosen at that step
-        self._last: Any = None
-        self.broken: set[int] = set()
-        self.stop_row = _stop_only_row(self.bitmask.shape[1], stop_ids)
-
-    def __call__(self, input_ids: Any, scores: Any) -> Any:
-        if self._last is not None:
-            chosen = input_ids[:, -1]
-            if self.keep_logprobs:
-                # Stays on the device: one transfer at the end instead of a sync per step.
-                self.step_logprobs.append(_chosen_logprob(self._last, chosen))
-            chosen_ids = chosen.tolist()
-            for i, matcher in enumerate(self.matchers):
-                if not matcher.is_terminated() and not matcher.accept_token(chosen_ids[i]):
-                    self.broken.add(i)
-        for i, matcher in enumerate(self.matchers):
-            if matcher.is_terminated() or i in self.broken:
-                self.bitmask[i] = self.stop_row
-            else:
-                matcher.fill_next_token_bitmask(self.bitmask, i)
-        if scores.device.type == "cuda":
-            self.xgr.apply_token_bitmask_inplace(scores, self.bitmask.to(scores.device, non_blocking=True))
-        else:
-            # xgrammar's CPU kernel wants float32 logits.
-            as_float = scores.float()
-            self.xgr.apply_token_bitmask_inplace(as_float, self.bitmask)
-            scores = as_float.to(scores.dtype)
-        # The masked scores, kept until the next call reveals which token was chosen from them.
-        self._last = scores
-        return scores
-
-    def finish(self, sequences: Any) -> list[list[float]]:
-        """Per row, the log-prob of each generated token (``generate`` calls no processor after the last step)."""
-        import torch
-
-        if not self.keep_logprobs or self._last is None:
-            return [[] for _ in self.matchers]
-        steps = list(self.step_logprobs)
-        steps.append(_chosen_logprob(self._last, sequences[:, -1]))
-        return torch.stack(steps, dim=1).float().cpu().tolist()
 
 
 class TransformersBackend(Backend):
@@ -445,22 +299,3 @@ def _hf_parts(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         {**m, "content": [p if p["type"] == "text" else {"type": "image"} for p in m["content"]]}
         for m in messages
     ]  # fmt: skip
-
-
-def _chosen_logprob(scores: Any, chosen: Any) -> Any:
-    """log softmax(scores)[chosen] per row, without materialising the full log-softmax (a vocabulary per row)."""
-    import torch
-
-    picked = scores.gather(1, chosen[:, None]).squeeze(1).float()
-    return picked - torch.logsumexp(scores.float(), dim=-1)
-
-
-def _stop_only_row(words: int, stop_ids: list[int]) -> Any:
-    """A bitmask row (int32 words, bit set = allowed) that allows only the stop tokens."""
-    import torch
-
-    values = [0] * words
-    for stop in stop_ids:
-        values[stop // 32] |= 1 << (stop % 32)
-    # Words are int32: a set bit 31 is stored as the negative number with the same bits.
-    return torch.tensor([v - 2**32 if v >= 2**31 else v for v in values], dtype=torch.int32)

@@ -15,8 +15,8 @@ from tagllm.backends.base import (
     content_parts,
     start_engine,
 )
+from tagllm.backends.chat import chat_text, defuse_special_tokens, is_vision_model
 from tagllm.backends.confidence import decoded_spans, enum_ids, value_confidences
-from tagllm.backends.transformers import chat_text, defuse_special_tokens, is_vision_model
 from tagllm.errors import ConfigError, missing_dependency
 from tagllm.models import RecordError
 
@@ -239,7 +239,7 @@ class VLLMBackend(Backend):
         return messages
 
     def _template_kwargs(self) -> dict[str, Any]:
-        from tagllm.backends.transformers import DEFAULT_CHAT_TEMPLATE_KWARGS
+        from tagllm.backends.chat import DEFAULT_CHAT_TEMPLATE_KWARGS
 
         return {**DEFAULT_CHAT_TEMPLATE_KWARGS, **self.chat_template_kwargs}
 

@@ -50,7 +50,7 @@ def _token_counts(tokenizer_dir: str, messages: list[dict[str, Any]], static: li
     except ImportError:
         return "(token counts need transformers: pip install 'tagllm[transformers]')"
     from tagllm.backends.base import message_text
-    from tagllm.backends.transformers import chat_text
+    from tagllm.backends.chat import chat_text
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
@@ -70,7 +70,7 @@ def _token_counts(tokenizer_dir: str, messages: list[dict[str, Any]], static: li
 
 def _reads_images(cfg: Any) -> bool:
     """Whether the configured backend would be given the product's photos (see each backend's ``images`` option)."""
-    from tagllm.backends.transformers import is_vision_model
+    from tagllm.backends.chat import is_vision_model
 
     given = cfg.backend_options.get("images")
     if given is not None:

@@ -368,7 +368,7 @@ class ChatServer:
         """Teacher-forced log-probs of the answer's tokens under the model (as vLLM reports raw logprobs)."""
         import torch
 
-        from tagllm.backends.transformers import chat_text
+        from tagllm.backends.chat import chat_text
 
         prompt_ids = self.tokenizer(chat_text(self.tokenizer, messages), add_special_tokens=False)["input_ids"]
         answer_ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]

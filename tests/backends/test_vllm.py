@@ -72,7 +72,7 @@ class RecordingLLM:
     ) -> list[Any]:
         """What ``LLM.chat`` does for the tiny text model: the conversation's text through its chat template (the
         photo left out, which a vision-language model's processor would turn into its image tokens)."""
-        from tagllm.backends.transformers import chat_text
+        from tagllm.backends.chat import chat_text
 
         self.calls.append(
             {"chat": messages, "sampling_params": sampling_params, "use_tqdm": use_tqdm, "kwargs": chat_template_kwargs}
@@ -100,7 +100,7 @@ def test_one_generate_call_per_batch_with_structured_outputs(
     tiny_llama: tuple[Any, Any], make_requests: Requests, check_answer: Check
 ) -> None:
     sampling_params_cls, structured_cls = _vllm_request_types()
-    from tagllm.backends.transformers import chat_text
+    from tagllm.backends.chat import chat_text
     from tagllm.backends.vllm import VLLMBackend
 
     model, tokenizer = tiny_llama
@@ -193,7 +193,7 @@ def test_a_request_with_a_photo_goes_through_chat_with_the_photo_where_the_templ
     _, structured_cls = _vllm_request_types()
     from vllm.renderers.chat_utils.chat_message import parse_chat_message_content_mm_part
 
-    from tagllm.backends.transformers import chat_text
+    from tagllm.backends.chat import chat_text
     from tagllm.backends.vllm import VLLMBackend
 
     model, tokenizer = tiny_llama
