@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import math
 import os
 import random
-import re
 import threading
 import time
 import urllib.parse
@@ -16,10 +14,16 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Literal, TypeVar
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest, content_parts
-from tagllm.backends.confidence import enum_ids, value_confidences
+from tagllm.backends.completion import (
+    BrokenOutput,
+    error_text,
+    parse_completion,
+    read_json,
+    retry_after_seconds,
+    valid_unicode,
+)
 from tagllm.errors import BackendError, ConfigError, RetryableBackendError, missing_dependency
 from tagllm.models import RecordError
-from tagllm.schema import validate_answer
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
@@ -190,10 +194,10 @@ class OpenAIBackend(Backend):
         try:
             response = await asyncio.wait_for(self._http().get("/models"), self.timeout)
             response.raise_for_status()
-            data = _loads(response.content)
+            data = read_json(response.content)
             listed = data.get("data") if isinstance(data, dict) else None
             models = [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
-        except (httpx.HTTPError, TimeoutError, _BrokenOutput) as exc:
+        except (httpx.HTTPError, TimeoutError, BrokenOutput) as exc:
             # A server without /models is still usable when the model is named.
             if not self.model:
                 raise BackendError(
@@ -270,11 +274,11 @@ class OpenAIBackend(Backend):
             try:
                 status, headers, raw = await asyncio.wait_for(self._post(content), self.timeout)
                 if status == 429 or status >= 500:
-                    retry_after = _retry_after(headers.get("retry-after"))
-                    raise RetryableBackendError(f"HTTP {status}: {_error_text(raw)}")
+                    retry_after = retry_after_seconds(headers.get("retry-after"))
+                    raise RetryableBackendError(f"HTTP {status}: {error_text(raw)}")
                 if status >= 300:
-                    raise BackendError(f"HTTP {status}: {_error_text(raw)}")
-                generation = self._parse(request, _loads(raw))
+                    raise BackendError(f"HTTP {status}: {error_text(raw)}")
+                generation = parse_completion(request, read_json(raw))
                 generation.latency_ms = round((time.perf_counter() - started) * 1000, 2)
                 return generation
             except (TimeoutError, httpx.TimeoutException):
@@ -283,7 +287,7 @@ class OpenAIBackend(Backend):
                 error = RetryableBackendError(
                     f"{type(exc).__name__}: {str(exc) or 'the connection was closed or reset'}"
                 )
-            except _BrokenOutput as exc:
+            except BrokenOutput as exc:
                 last_text = exc.text or last_text
                 error = RetryableBackendError(str(exc))
             except BackendError as exc:
@@ -291,9 +295,9 @@ class OpenAIBackend(Backend):
             if not error.is_retryable or attempt == attempts - 1:
                 tries = f" (gave up after {_attempts(attempt + 1)})" if error.is_retryable else ""
                 return Generation(
-                    text=_valid_unicode(last_text),
+                    text=valid_unicode(last_text),
                     latency_ms=round((time.perf_counter() - started) * 1000, 2),
-                    error=RecordError(message=_valid_unicode(f"{error}{tries}"), is_retryable=error.is_retryable),
+                    error=RecordError(message=valid_unicode(f"{error}{tries}"), is_retryable=error.is_retryable),
                 )
             await self._sleep(self._delay(attempt, retry_after))
         raise AssertionError("unreachable")  # pragma: no cover
@@ -309,7 +313,7 @@ class OpenAIBackend(Backend):
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > MAX_RESPONSE_BYTES:
-                    raise _BrokenOutput(f"the response is larger than {MAX_RESPONSE_BYTES:,} bytes", "")
+                    raise BrokenOutput(f"the response is larger than {MAX_RESPONSE_BYTES:,} bytes", "")
                 chunks.append(chunk)
             return response.status_code, response.headers, b"".join(chunks)
 
@@ -320,153 +324,9 @@ class OpenAIBackend(Backend):
         ceiling = min(self.max_backoff, self.backoff * 2**attempt)
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
-    def _parse(self, request: GenerationRequest, data: Any) -> Generation:
-        """A Generation from a chat completion of any shape; anything unusable raises _BrokenOutput (retried)."""
-        choices = data.get("choices") if isinstance(data, dict) else None
-        choice = choices[0] if isinstance(choices, list) and choices else None
-        message = choice.get("message") if isinstance(choice, dict) else None
-        if not isinstance(message, dict):
-            raise _BrokenOutput(f"not a chat completion: {_shown(data)}", "")
-        text = _content_text(message.get("content"))
-        if text is None:
-            raise _BrokenOutput(f"the answer's content is not text: {_shown(message.get('content'))}", "")
-        if not text and isinstance(message.get("refusal"), str):
-            raise _BrokenOutput(f"the model refused: {message['refusal'][:200]}", "")
-        if request.schema is not None:
-            try:
-                answer = json.loads(text)
-            except (ValueError, RecursionError):
-                raise _BrokenOutput(f"broken output, not JSON: {text[:200]!r}", text) from None
-            try:
-                problems = validate_answer(request.schema, answer)
-            except RecursionError:
-                problems = ["nested too deep"]
-            if problems:
-                raise _BrokenOutput(f"broken output, off the schema: {'; '.join(problems[:3])}", text)
-        usage = data.get("usage")
-        usage = usage if isinstance(usage, dict) else {}
-        confidences = None
-        spans = _logprob_spans(choice.get("logprobs")) if isinstance(choice, dict) else None
-        if spans is not None and request.schema is not None:
-            confidences = value_confidences(text, spans[0], spans[1], enum_ids(request.schema, request.candidates))
-        return Generation(
-            text=text,
-            prompt_tokens=_count(usage.get("prompt_tokens")),
-            completion_tokens=_count(usage.get("completion_tokens")),
-            confidences=confidences,
-        )
-
 
 def _image_part(request: GenerationRequest, index: int) -> dict[str, Any]:
     return {"type": "image_url", "image_url": {"url": request.images[index].data_url()}}
-
-
-class _BrokenOutput(Exception):
-    def __init__(self, message: str, text: str) -> None:
-        super().__init__(message)
-        self.text = text
-
-
-def _loads(raw: bytes) -> Any:
-    """A response body as JSON; a body that is not JSON (an HTML error page, a cut-off stream) is broken output."""
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        text = raw[:200].decode("utf-8", errors="replace")
-        raise _BrokenOutput(f"the response is not JSON: {text!r}", "") from None
-
-
-def _content_text(content: Any) -> str | None:
-    """The message content as text: a string, or a list of content parts whose text parts are joined."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list) and all(isinstance(p, dict) for p in content):
-        texts = [p.get("text") for p in content if p.get("type", "text") == "text"]
-        if all(isinstance(t, str) for t in texts):
-            return "".join(texts)
-    return None
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-def _shown(value: Any) -> str:
-    """The start of a JSON value, for a message."""
-    try:
-        return _valid_unicode(json.dumps(value, ensure_ascii=False)[:200])
-    except (ValueError, TypeError, RecursionError):  # nested too deep to print
-        return f"a {type(value).__name__} nested too deep to show"
-
-
-def _valid_unicode(text: str) -> str:
-    """``text`` with lone surrogates (a server's "\\ud800" escape decodes to one) replaced, so it can be written."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", errors="replace").decode("utf-8")
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        seconds = float(value) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date: fall back to our own backoff
-    return max(0.0, seconds) if seconds is not None and math.isfinite(seconds) else None
-
-
-def _error_text(raw: bytes) -> str:
-    """What an error response says: the ``error.message`` of a JSON body of any shape, or the body's text."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        text = raw[:4000].decode("utf-8", errors="replace")
-        if text.lstrip().startswith("<"):  # a proxy's HTML error page: its words, not its markup
-            text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]*>", " ", text, flags=re.S | re.I)
-        return " ".join(text.split())[:300] or "(empty body)"
-    message: Any = data
-    if isinstance(data, dict):
-        error = data.get("error")
-        if isinstance(error, dict):
-            error = error.get("message") or error
-        message = error or data.get("message") or data.get("detail") or data
-    return _valid_unicode(message if isinstance(message, str) else _shown(message))[:300]
-
-
-def _logprob_spans(logprobs: Any) -> tuple[list[tuple[int, int]], list[float]] | None:
-    """Character spans and log-probs of the answer's tokens, from the chat-completions ``logprobs.content``.
-
-    None when the server sent log-probs in another shape: the answer stands, without log-prob confidences.
-    """
-    content = logprobs.get("content") if isinstance(logprobs, dict) else None
-    if not isinstance(content, list) or not content:
-        return None
-    spans: list[tuple[int, int]] = []
-    values: list[float] = []
-    raw = b""
-    previous = 0
-    for item in content:
-        if not isinstance(item, dict):
-            return None
-        piece_bytes, token, logprob = item.get("bytes"), item.get("token"), item.get("logprob")
-        if isinstance(piece_bytes, list) and all(isinstance(b, int) and 0 <= b < 256 for b in piece_bytes):
-            piece = bytes(piece_bytes)
-        elif isinstance(token, str):
-            piece = _valid_unicode(token).encode("utf-8")
-        else:
-            return None
-        if isinstance(logprob, bool) or not isinstance(logprob, int | float) or not logprob <= 0.0:
-            return None
-        raw += piece
-        # A multi-byte character split across tokens counts toward the token that completes it.
-        end = len(raw.decode("utf-8", errors="ignore"))
-        spans.append((previous, end))
-        previous = end
-        values.append(max(float(logprob), -1e4))
-    return spans, values
 
 
 def _attempts(n: int) -> str:
