@@ -38,11 +38,32 @@ _SINGULAR_S = frozenset({"lens", "series", "species", "news", "chassis", "canvas
 
 
 def singular(word: str) -> str:
-    """A cheap English singular for matching ('dresses' -> 'dress', 'batteries' -> 'battery')."""
+    """A cheap English singular, as a key for matching ('dresses' -> 'dress', 'batteries' -> 'battery').
+
+    A suffix rule cannot tell 'hoodies' (a hoodie) from 'batteries' (a battery), nor 'tomatoes' (a tomato) from
+    'shoes' (a shoe), so both forms of such words fold onto one key: a final '-ie' becomes '-y' ('hoodie' and
+    'hoodies' -> 'hoody', 'tie' and 'ties' -> 'ty') and a final '-oe' of a word of four letters or more '-o'
+    ('shoe' and 'shoes' -> 'sho', 'tomatoes' -> 'tomato'). A key, not a word to show."""
+    word = _without_plural_ending(word)
+    if not word.isascii():
+        return word
+    if len(word) >= 3 and word.endswith("ie"):
+        return word[:-2] + "y"
+    if len(word) >= 4 and word.endswith("oe"):
+        return word[:-1]
+    return word
+
+
+def looks_plural(word: str) -> bool:
+    """Whether ``word`` ends as an English plural does ('cups', 'hoodies'; not 'cup', 'hoodie', 'glass')."""
+    return _without_plural_ending(word) != word
+
+
+def _without_plural_ending(word: str) -> str:
     if len(word) <= 3 or not word.isascii() or word in _SINGULAR_S:
         return word
     if word.endswith("ies"):
-        return word[:-3] + "y"
+        return word[:-3] + "y" if len(word) > 4 else word[:-1]  # 'ties', 'pies': 'tie', 'pie'
     if word.endswith(("sses", "shes", "ches", "xes", "zes")):
         return word[:-2]
     if word.endswith("s") and not word.endswith(("ss", "us", "is")):

@@ -38,7 +38,7 @@ PRODUCTS = [
     ("Purple Yoga Mat Non Slip", ["Purple"], []),
     ("Denim Jacket Blue Oversized", ["Blue"], ["Denim"]),
     ("Copper Moscow Mule Mugs Set of 4", [], []),  # Shopify's mugs are ceramic, glass, plastic or steel
-    ("Grey Fleece Hoodie Unisex", ["Gray"], []),  # British spelling; chosen: Fleece (a fabric), wrongly
+    ("Grey Fleece Hoodie Unisex", ["Gray"], ["Fleece"]),  # British spelling; the hoodie is found though named "Hoodies"
     ("Orange Plastic Storage Bin with Lid", [], ["Plastic"]),  # chosen: Food Storage Bins, which list no colour
 ]
 

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from tagllm.taxonomy import Taxonomy
-from tagllm.text import IRREGULAR_PLURALS, has_cjk, normalize, singular
+from tagllm.text import IRREGULAR_PLURALS, has_cjk, looks_plural, normalize, singular
 
 # Where a title's head phrase ends: punctuation that starts a list of features or a qualification, and the
 # connectives that start a complement (what the product is for, comes with, fits); grammar, not vocabulary.
@@ -69,7 +69,7 @@ def name_heads(name: str) -> set[tuple[str, str]]:
     for words in parts:
         if has_cjk(words[-1]):
             continue
-        if len(words) == 1 and len(last) > 1 and singular(words[0]) == words[0] and not has_cjk(last[-1]):
+        if len(words) == 1 and len(last) > 1 and not looks_plural(words[0]) and not has_cjk(last[-1]):
             out.add((head_key(last[-1]), head_key(words[0])))
         else:
             out.add((head_key(words[-1]), head_key(words[-2]) if len(words) > 1 else ""))
