@@ -4,13 +4,16 @@ taxonomy tagllm ships (facets category, color, material, target-gender), per fac
 Run: python benchmarks/zero_products.py [--cases benchmarks/zero_cases.yaml] [--show]
      python benchmarks/zero_products.py --cases benchmarks/zero_cases_category.yaml  (everyday products, category)
      python benchmarks/zero_products.py --cases benchmarks/zero_cases_category2.yaml (40 more, written later)
+     python benchmarks/zero_products.py --cases benchmarks/zero_cases_category3.yaml (120 held out, with ids)
      python benchmarks/zero_products.py --write-csv products.csv   (the titles alone, for timing ``tagllm generate``)
 
 The tagger sees each title and nothing else. A predicted value is right when its name is one of the case's expected
 names for the facet (or its ``accept`` list); precision = right / predicted, recall = right / expected, coverage =
 products given a value among those that expect one. Tags inherited as ancestors are not counted. A case scores the
-facets it lists; for ``category`` the tagger's best category is right when its name is one of the case's names
-(a parent or a child of the expected category is wrong), so its precision is top-1 accuracy over answered products.
+facets it lists; for ``category`` the tagger's best category is right when its name is one of the case's names, or,
+where the case lists ``category_id`` (``zero_cases_category3.yaml``), its id one of those ids (a same-name value on
+another branch is wrong, as is a parent or a child of the expected category), so its precision is top-1 accuracy
+over answered products. Where every case lists ids, the best category's reliability per confidence band follows.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from tagllm.config import TaggerConfig  # noqa: E402
 from tagllm.taxonomy import load_taxonomy  # noqa: E402
 
 FACETS = ("category", "color", "material", "target-gender")
+BANDS = ((0.0, 0.1), (0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.0))
 
 
 def load_cases(path: Path) -> list[dict[str, Any]]:
@@ -48,6 +52,8 @@ def score(cases: list[dict[str, Any]], predicted: list[dict[str, list[str]]]) ->
             gold = {n.casefold() for n in case[facet]}
             ok = gold | {n.casefold() for n in case.get("accept", {}).get(facet, [])}
             names = {n.casefold() for n in tags.get(facet, [])}
+            if facet == "category" and "category_id" in case:  # ids: a same-name value on another branch is wrong
+                ok, names = set(case["category_id"]), set(tags.get("category_id", []))
             right += len(names & ok)
             said += len(names)
             expected += min(len(gold), 1) if facet == "category" else len(gold)  # its names are alternatives
@@ -82,17 +88,21 @@ def main(argv: list[str] | None = None) -> None:
     config = TaggerConfig(taxonomy="shopify", facets=list(FACETS))
     tagger = Tagger(taxonomy, config=config)
     results = tagger.tag([{"id": str(i), "title": c["title"]} for i, c in enumerate(cases, 1)])
-    predicted = []
+    predicted: list[dict[str, list[str]]] = []
+    answers: list[tuple[float, bool]] = []  # the best category's confidence, and whether it is right
     for case, r in zip(cases, results, strict=True):
         tags = {f: [t.name for t in r.tags.get(f, []) if t.source != "ancestor"] for f in FACETS[1:]}
         best = r.best("category")
         tags["category"] = [best.name] if best else []
+        tags["category_id"] = [best.id] if best else []
         predicted.append(tags)
+        answers.append((best.confidence if best else 0.0, bool(set(tags["category_id"]) & accepted(case))))
         if args.show:
             shown = "; ".join(
                 f"{f}={','.join(f'{t.name}:{t.confidence:.2f}' for t in r.tags.get(f, []))}" for f in FACETS
             )
-            print(f"{case['title'][:60]:60} | {best.name if best else '-'} | {shown}")
+            answer = f"{best.id} {best.name}" if best else "-"
+            print(f"{case['title'][:60]:60} | {answer} | {shown}")
     print("| facet | precision | recall | coverage | right / predicted / expected |")
     print("|---|---:|---:|---:|---|")
     for facet, s in score(cases, predicted).items():
@@ -100,6 +110,24 @@ def main(argv: list[str] | None = None) -> None:
             continue  # no case lists the facet
         print(f"| {facet} | {s['precision']:.3f} | {s['recall']:.3f} | {s['coverage']:.3f} | "
               f"{s['right']} / {s['predicted']} / {s['expected']} |")  # fmt: skip
+    if all("category_id" in c for c in cases):
+        print("\nbest category by its confidence: " + reliability(answers))
+
+
+def accepted(case: dict[str, Any]) -> set[str]:
+    """The category ids a case accepts (none when it lists names only)."""
+    return set(case.get("category_id", []))
+
+
+def reliability(answers: list[tuple[float, bool]]) -> str:
+    """Right share of the best category per confidence band: a confidence means something when the share of
+    answers right in a band lies within it."""
+    parts = []
+    for low, high in BANDS:
+        band = [right for confidence, right in answers if low <= confidence < high or (high == 1.0 and confidence == 1)]
+        if band:
+            parts.append(f"{low:.1f}-{high:.1f}: {sum(band)}/{len(band)} right ({sum(band) / len(band):.2f})")
+    return "; ".join(parts)
 
 
 if __name__ == "__main__":
