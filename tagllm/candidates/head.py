@@ -11,7 +11,14 @@ Columns, per candidate value:
   about use and compatibility;
 - ``aside``: the value is named in the text, but its name is not headed by the title's head word (it is named
   outside the head phrase, or as a modifier in it: a brand that is also a category's name), or, in Chinese, only
-  right before another name: what the product is for, goes with or is made by.
+  right before another name: what the product is for, goes with or is made by; a value whose name is headed by
+  another word of the title and not by its head word (the brand "Locomotive" of "Locomotive Men Check Shirts" heads
+  "Express Locomotives"; "Dishwasher" heads "Dishwashers"), when the title's head heads some name; and a value the
+  head matches on a
+  branch the title does not state, where its namesake sits on the plain branch or one the title states
+  ("Maternity Clothing > Maternity Tops > Shirts" for "Women White Printed Shirt", against "Clothing Tops >
+  Shirts": ``Branches``). The head score is left as it is: the stacker reads it by rank, and a lowered score would
+  lift other values to second place.
 
 The family reads titles only and is built for a hierarchical facet that no example carries (the category of a
 taxonomy used with no examples): where examples carry the facet, their votes already say what products are.
@@ -20,6 +27,7 @@ taxonomy used with no examples): where examples carry the facet, their votes alr
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 import numpy as np
 
@@ -35,10 +43,13 @@ from tagllm.candidates.base import (
 )
 from tagllm.candidates.labels import lazy_similarity
 from tagllm.candidates.title_head import HeadFinder, TitleHead, describing_words, head_key, name_heads
-from tagllm.text import has_cjk
+from tagllm.taxonomy import Taxonomy, Value
+from tagllm.text import has_cjk, normalize
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 HALF, FULL, MODIFIER, SPECIFIC = 0.5, 1.0, 0.25, 0.375
+MAX_RIVALS = 64  # values of one head score compared pair by pair; more (a head word of hundreds of names) are not
+_FUNCTION_WORDS = frozenset({"and", "or", "of", "the", "for", "with", "s"})
 
 
 class HeadNoun(Family):
@@ -56,6 +67,7 @@ class HeadNoun(Family):
                 self.by_word.setdefault(word, []).append((position, before))
         pairs = {pair for named in heads for pair in named if pair[1]}
         self.find = HeadFinder(set(self.by_word), pairs, describing_words(data.taxonomy, data.facet))
+        self.branches = Branches(data.taxonomy, values)
 
     @classmethod
     def build(cls, data: FacetData) -> HeadNoun | None:
@@ -74,7 +86,7 @@ class HeadNoun(Family):
         head_keys: list[int] = []
         head_values: list[float] = []
         aside_keys: list[int] = []
-        for row, (head, norm) in enumerate(zip(found, batch.normalized, strict=True)):
+        for row, (head, norm, title) in enumerate(zip(found, batch.normalized, titles, strict=True)):
             best: dict[int, float] = {}
             said = {head_key(w) for w in head.phrase.split()}
             for position, before in self.by_word.get(head.word, ()):
@@ -83,11 +95,16 @@ class HeadNoun(Family):
                 else:  # a kind of the head the title does not name ("Baguette Handbags" for a handbag) is less
                     score = SPECIFIC if before and before not in said else HALF
                 best[position] = max(best.get(position, 0.0), score)
+            words = words_of(title)
+            off = self.branches.off(best, words)
+            if head.word in self.by_word:  # values headed by another word of the title: a brand, what it goes with
+                off += [p for w in words - {head.word} for p, _ in self.by_word.get(w, ()) if p not in best]
             for position, _ in self.by_word.get(head.before, ()) if head.before else ():
                 best[position] = max(best.get(position, 0.0), MODIFIER)
             head_keys += [row * size + p for p in best]
             head_values += list(best.values())
             aside_keys += [row * size + self.space.position[v] for v in self.aside(head, norm)]
+            aside_keys += [row * size + p for p in off]
         head_array, aside_array = np.asarray(head_keys, np.int64), np.unique(np.asarray(aside_keys, np.int64))
         order = np.argsort(head_array)
         heads, scores = head_array[order], np.asarray(head_values)[order]
@@ -146,3 +163,66 @@ class HeadNoun(Family):
         """Chinese names found anywhere: the head phrase of a Chinese title is not cut at its words, so they are
         never 'outside' it; ``cjk_modifiers`` says which of them only modify."""
         return {vid for _, _, vid in self.cjk_spans(norm)}
+
+
+def words_of(name: str) -> frozenset[str]:
+    """The content words of a name or title, as ``head_key``s ('Women's Clothing' -> {'woman', 'clothing'})."""
+    return frozenset(head_key(w) for w in normalize(name).split() if w not in _FUNCTION_WORDS and not w.isdigit())
+
+
+class Branches:
+    """Which values that a title's head matches alike, one name on several branches, sit on a branch the title does
+    not state.
+
+    A taxonomy files one kind of product under several branches ("Clothing Tops > Shirts", "Maternity Clothing >
+    Maternity Tops > Shirts", "Baby & Toddler Tops > Shirts", "Sports Fan Accessories > T-Shirts"). What qualifies a
+    branch are the modifiers of the names on its path (their words other than the heads of their conjuncts, and
+    other than the value's own words: maternity, baby and toddler, sports and fan; "Handbags, Wallets & Cases" lists
+    kinds and qualifies nothing). Of two values of one name, a value's qualifiers against the other are the names on
+    its path holding a modifier no name on the other's path holds ("Clothing Tops" is no qualifier against
+    "Maternity Clothing"). A value loses to its namesake when the title states none of
+    its qualifiers and either states one of the namesake's ("Toddler Boys Fleece Hoodie": the baby and toddler
+    branch) or the namesake has none against it (the plain branch, "Clothing Tops > Shirts" against the maternity
+    one). Two branches that both qualify, unstated ("Sports Fan Accessories > T-Shirts", "Clothing Tops > T-Shirts"),
+    are left alike: which one needs fewer words unsaid is no sign of the product."""
+
+    def __init__(self, taxonomy: Taxonomy, values: list[Value]) -> None:
+        self.names = [words_of(v.name) for v in values]
+        paths = [taxonomy.ancestors(v.id) for v in values]
+        self.names_on_path = [
+            [modifiers(a.name) - own for a in path] for path, own in zip(paths, self.names, strict=True)
+        ]
+        self.words = [frozenset().union(*(words_of(a.name) for a in path)) for path in paths]  # heads too
+
+    def off(self, scores: dict[int, float], said: frozenset[str]) -> list[int]:
+        """The positions in ``scores`` (position -> head score) that lose to a namesake of the same score."""
+        groups: dict[tuple[float, frozenset[str]], list[int]] = defaultdict(list)
+        for position, score in scores.items():
+            groups[score, self.names[position]].append(position)
+        return [
+            v
+            for members in groups.values()
+            if 1 < len(members) <= MAX_RIVALS
+            for v in members
+            if any(self.loses(v, u, said) for u in members if u != v)
+        ]
+
+    def qualifiers(self, v: int, u: int, said: frozenset[str]) -> tuple[bool, int]:
+        """Whether the title states a modifier on ``v``'s path that ``u``'s path lacks, and how many names on ``v``'s
+        path hold such modifiers and none the title states."""
+        distinct = [name - self.words[u] for name in self.names_on_path[v]]
+        distinct = [words for words in distinct if words]
+        return any(words & said for words in distinct), sum(not words & said for words in distinct)
+
+    def loses(self, v: int, u: int, said: frozenset[str]) -> bool:
+        v_stated, v_unstated = self.qualifiers(v, u, said)
+        if v_stated:
+            return False
+        u_stated, u_unstated = self.qualifiers(u, v, said)
+        return u_stated or (v_unstated > 0 and u_unstated == 0)
+
+
+def modifiers(name: str) -> frozenset[str]:
+    """A name's content words other than the heads of its conjuncts ('Maternity Tops' -> {'maternity'}, 'Baby &
+    Toddler Clothing' -> {'baby', 'toddler'}, 'Handbags, Wallets & Cases' -> none)."""
+    return words_of(name) - {head for head, _ in name_heads(name)}

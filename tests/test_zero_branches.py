@@ -1,0 +1,122 @@
+"""With no examples: one name on several branches (a plain shirt is not a maternity or a baby shirt unless the title
+says so) and a brand that is another category's word (a "Locomotive" shirt is a shirt)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tagllm import Tagger
+from tagllm.candidates.head import Branches, modifiers, words_of
+from tagllm.config import TaggerConfig
+from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
+
+# A clothing shop's tree, written for these tests: shirts and jeans filed under a plain branch, a
+# maternity branch and a baby and toddler branch, and a toy branch whose locomotives share a word with a brand.
+SHOP = """
+name: test-clothes
+facets:
+  - name: category
+    hierarchical: true
+    values:
+      - id: apparel
+        name: Apparel & Accessories
+        children:
+          - id: clothing
+            name: Clothing
+            children:
+              - id: tops
+                name: Clothing Tops
+                children:
+                  - {id: shirts, name: Shirts}
+              - id: pants
+                name: Pants
+                children:
+                  - {id: jeans, name: Jeans}
+              - id: maternity
+                name: Maternity Clothing
+                children:
+                  - id: maternity-tops
+                    name: Maternity Tops
+                    children:
+                      - {id: maternity-shirts, name: Shirts}
+                  - id: maternity-pants
+                    name: Maternity Pants
+                    children:
+                      - {id: maternity-jeans, name: Jeans}
+              - id: baby
+                name: Baby & Toddler Clothing
+                children:
+                  - id: baby-tops
+                    name: Baby & Toddler Tops
+                    children:
+                      - {id: baby-shirts, name: Shirts}
+      - id: hobbies
+        name: Hobbies & Creative Arts
+        children:
+          - id: trains
+            name: Model Trains
+            children:
+              - {id: locomotives, name: Steam Locomotives}
+              - {id: wagons, name: Freight Wagons}
+"""
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Taxonomy:
+    path: Path = tmp_path_factory.mktemp("shop") / "shop.yaml"
+    path.write_text(textwrap.dedent(SHOP))
+    return load_taxonomy(path)
+
+
+@pytest.fixture(scope="module")
+def tagger(shop: Taxonomy, embedder) -> Tagger:  # type: ignore[no-untyped-def]
+    return Tagger(shop, embedder=embedder, config=TaggerConfig(facets=[CATEGORY]))
+
+
+def best(tagger: Tagger, title: str) -> str:
+    tag = tagger.tag([{"id": "p", "title": title}])[0].best(CATEGORY)
+    assert tag is not None
+    return tag.id
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Women White Printed Shirt", "shirts"),
+        ("Jealous 21 Women Washed Blue Jeans", "jeans"),
+        ("Maternity Shirt, Stretch Cotton, Navy", "maternity-shirts"),
+        ("Maternity Over-the-Bump Jeans, Dark Wash", "maternity-jeans"),
+        ("Toddler Boys Flannel Shirt with Pocket, 3T", "baby-shirts"),
+    ],
+)
+def test_a_name_on_several_branches_is_read_on_the_branch_the_title_states(
+    tagger: Tagger, title: str, expected: str
+) -> None:
+    assert best(tagger, title) == expected
+
+
+@pytest.mark.parametrize("title", ["Locomotive Men Check White Shirt", "Locomotive Men Solid Poplin Black Shirts"])
+def test_a_brand_that_heads_another_categorys_name_is_not_the_product(tagger: Tagger, title: str) -> None:
+    assert best(tagger, title) == "shirts"
+
+
+def test_a_branch_loses_to_a_namesake_only_when_the_title_leaves_it_unstated(shop: Taxonomy) -> None:
+    values = shop.facet_values(CATEGORY)
+    position = {v.id: i for i, v in enumerate(values)}
+    branches = Branches(shop, values)
+    shirts = {position[v]: 0.5 for v in ("shirts", "maternity-shirts", "baby-shirts")}
+    named = {v.id for v in values if position[v.id] in branches.off(shirts, words_of("Women White Printed Shirt"))}
+    assert named == {"maternity-shirts", "baby-shirts"}
+    named = {v.id for v in values if position[v.id] in branches.off(shirts, words_of("Maternity Shirt"))}
+    assert named == {"shirts", "baby-shirts"}
+    # two values of one name compare only at one head score: a kind the title does not name already scores less
+    assert branches.off({position["shirts"]: 0.5, position["maternity-shirts"]: 0.375}, words_of("Shirt")) == []
+
+
+def test_a_names_modifiers_leave_out_the_heads_of_its_conjuncts() -> None:
+    assert modifiers("Maternity Tops") == {"maternity"}
+    assert modifiers("Baby & Toddler Clothing") == {"baby", "toddler"}
+    assert modifiers("Handbags, Wallets & Cases") == set()
