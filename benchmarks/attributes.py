@@ -35,7 +35,8 @@ Sections (``--sections``, default all):
   facets category, color and target-gender; gold mapped onto Shopify values with ``tagllm.mapping.Mapper`` (the
   category by its path, else by its leaf; gender values the mapper rejects fall back to a printed table: Men/Boys
   -> Male, Women/Girls -> Female); every gold mapping is printed. Precision per facet, coverage, and for the
-  category also the share of answers on the gold's path (the gold, an ancestor or a descendant).
+  category also the share of answers on the gold's path (the gold, an ancestor or a descendant) and the best
+  category's reliability per confidence band.
 - ``zero-category``: no examples: held-out Flipkart, OpenBG and fashion titles against their own category trees
   (held out as ``benchmarks/zero_calibration.py`` left them when it fitted the zero-example stacker); recall@20
   of the category candidates, top-1 accuracy of the chosen leaf (exact node), and a reliability table of the chosen
@@ -654,6 +655,10 @@ def run_shopify(data: Path, n: int, seed: int, table: Table, show_errors: bool =
                 f"  category on the gold's path (the gold, an ancestor or a descendant): {hits}/{answered} answered"
                 f" = {hits / answered if answered else 0:.3f}"
             )
+            confidences = [
+                (b.confidence, b.id == gi) for gi, r in zip(g, results, strict=True) if gi and (b := r.best(facet))
+            ]
+            notes.append(f"  category, best by its confidence: {reliability(confidences, ZERO_BANDS)}")
             if show_errors:
                 notes += _category_errors(taxonomy, test, g, results, on_path)
         s = score([{x} if x else None for x in g], pred)
