@@ -187,18 +187,32 @@ class Branches:
     are left alike: which one needs fewer words unsaid is no sign of the product."""
 
     def __init__(self, taxonomy: Taxonomy, values: list[Value]) -> None:
-        self.names = [words_of(v.name) for v in values]
-        paths = [taxonomy.ancestors(v.id) for v in values]
-        self.names_on_path = [
-            [modifiers(a.name) - own for a in path] for path, own in zip(paths, self.names, strict=True)
-        ]
-        self.words = [frozenset().union(*(words_of(a.name) for a in path)) for path in paths]  # heads too
+        self.taxonomy = taxonomy
+        self.values = values
+        self.names: dict[int, frozenset[str]] = {}  # read as titles need them: Shopify has 10,595 values
+        self.paths: dict[int, tuple[list[frozenset[str]], frozenset[str]]] = {}
+
+    def name(self, position: int) -> frozenset[str]:
+        if position not in self.names:
+            self.names[position] = words_of(self.values[position].name)
+        return self.names[position]
+
+    def path(self, position: int) -> tuple[list[frozenset[str]], frozenset[str]]:
+        """The modifiers of each name on a value's path (less the value's own words), and every word on it."""
+        if position not in self.paths:
+            ancestors = self.taxonomy.ancestors(self.values[position].id)
+            own = self.name(position)
+            self.paths[position] = (
+                [modifiers(a.name) - own for a in ancestors],
+                frozenset().union(*(words_of(a.name) for a in ancestors)),
+            )
+        return self.paths[position]
 
     def off(self, scores: dict[int, float], said: frozenset[str]) -> list[int]:
         """The positions in ``scores`` (position -> head score) that lose to a namesake of the same score."""
         groups: dict[tuple[float, frozenset[str]], list[int]] = defaultdict(list)
         for position, score in scores.items():
-            groups[score, self.names[position]].append(position)
+            groups[score, self.name(position)].append(position)
         return [
             v
             for members in groups.values()
@@ -210,7 +224,7 @@ class Branches:
     def qualifiers(self, v: int, u: int, said: frozenset[str]) -> tuple[bool, int]:
         """Whether the title states a modifier on ``v``'s path that ``u``'s path lacks, and how many names on ``v``'s
         path hold such modifiers and none the title states."""
-        distinct = [name - self.words[u] for name in self.names_on_path[v]]
+        distinct = [name - self.path(u)[1] for name in self.path(v)[0]]
         distinct = [words for words in distinct if words]
         return any(words & said for words in distinct), sum(not words & said for words in distinct)
 
