@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tagllm.image_refs import image_references
+
 PRODUCT_FIELDS = ("id", "title", "description", "brand", "attributes", "images", "queries")
 GOLD_PREFIX = "gold_"
 # The most of a product's text the tagger reads: twice the longest real one measured (4,267 characters, a Flipkart
@@ -58,7 +60,12 @@ class Product(BaseModel):
             return {str(k): _attribute_text(v) for k, v in value.items() if v is not None}
         return value
 
-    @field_validator("images", "queries", mode="before")
+    @field_validator("images", mode="before")
+    @classmethod
+    def _image_references(cls, value: Any) -> list[str]:
+        return image_references(value)  # one reference per photo, however the catalogue listed them
+
+    @field_validator("queries", mode="before")
     @classmethod
     def _listify(cls, value: Any) -> Any:
         if value is None:

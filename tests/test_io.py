@@ -148,11 +148,12 @@ def test_a_record_with_several_bad_fields_names_each(tmp_path: Path) -> None:
     assert (two.field, two.record_id, none.field) == ("title", "two", "title")
     assert two.message == (
         f"{src}:1: record 'two' field 'title': Input should be a valid string; "
-        "field 'images': Input should be a valid list"
+        "field 'images': expected a list of photo paths or URLs, got int"
     )
     assert none.message == (
         f"{src}:2: record 'none' has no title; every product needs a non-empty title; "
-        "field 'images': Input should be a valid list"
+        "field 'images': item 1 is a photo object with no reference: it needs one of the keys src, url, path, href, "
+        "link, uri, file holding a path or URL (its keys: 'a')"
     )
 
 

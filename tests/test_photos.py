@@ -146,6 +146,23 @@ def test_no_product_is_lost_to_a_bad_photo(
     }  # fmt: skip
 
 
+def test_a_batch_none_of_whose_photos_load_still_says_why_for_each(
+    photo_index: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.jpg").write_text("not a photo")
+    products = [
+        {"id": "missing", "title": "Summer dress", "images": ["missing.jpg"]},
+        {"id": "notes", "title": "Summer dress", "images": ["notes.jpg"]},
+    ]
+    config = TaggerConfig(image_root=str(tmp_path))
+    tagger = Tagger(demo_taxonomy, index=ExampleIndex.load(photo_index), embedder=embedder, config=config)
+    uses = [[u.error for u in r.provenance.images] for r in tagger.tag(products)]  # type: ignore[union-attr]
+    assert uses == [
+        [f"missing.jpg: no such file ({tmp_path / 'missing.jpg'})"],
+        ["notes.jpg: not an image file (no format Pillow reads)"],
+    ]
+
+
 def test_the_photo_says_what_the_title_does_not(
     photo_index: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path
 ) -> None:

@@ -13,8 +13,9 @@ from tagllm.io.jsonl import Record, lines, not_utf8
 from tagllm.models import RecordError
 
 MAX_CSV_CELL = 16 * 2**20  # csv's default limit of 128 KiB refuses a long but real HTML description
-LIST_COLUMNS = {"images", "queries"}  # in CSV: a JSON list, or values separated by '|'
-JSON_COLUMNS = {"attributes", "labels", "images", "queries", "extra"}  # in CSV: a cell may hold JSON
+LIST_COLUMNS = {"queries"}  # in CSV: a JSON list, or values separated by '|'
+JSON_COLUMNS = {"attributes", "labels", "queries", "extra"}  # in CSV: a cell may hold JSON
+# ``images`` is read as it is, whatever the input: Product splits a cell of several photos (tagllm.image_refs)
 
 
 class _CsvLines:

@@ -72,6 +72,8 @@ def _problem(err: Any, data: dict[str, Any]) -> str:
     empty = err["type"] in {"missing", "string_too_short"} or data.get("title") is None  # an empty CSV cell
     if field == "title" and empty:
         return "has no title; every product needs a non-empty title"
+    if err["type"] == "value_error" and "error" in err.get("ctx", {}):  # a validator's own message, without pydantic's
+        return f"field {field!r}: {err['ctx']['error']}"  # "Value error, " before it
     return f"field {field!r}: {err['msg']}"
 
 

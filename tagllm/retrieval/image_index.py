@@ -32,9 +32,10 @@ class Photos:
         return Photos({v: x[start:end] for v, x in self.views.items()}, self.has[start:end], self.uses[start:end])
 
     @classmethod
-    def empty(cls, n: int, dims: dict[str, int]) -> Photos:
+    def empty(cls, n: int, dims: dict[str, int], uses: list[list[ImageUse]] | None = None) -> Photos:
+        """No product's photo could be used; ``uses`` says why for each (a batch none of whose photos loaded)."""
         views = {v: np.zeros((n, d), np.float32) for v, d in dims.items()}
-        return cls(views, np.zeros(n, bool), [[] for _ in range(n)])
+        return cls(views, np.zeros(n, bool), uses if uses is not None else [[] for _ in range(n)])
 
 
 def encode_photos(
@@ -70,7 +71,7 @@ def encode_photos(
             flush()
     flush()
     if not owners:
-        return Photos.empty(n, encoder.dims()) if not fit else Photos({}, np.zeros(n, bool), uses)
+        return Photos.empty(n, encoder.dims(), uses) if not fit else Photos({}, np.zeros(n, bool), uses)
     photos = {view: np.vstack([part[view] for part in raw_parts]) for view in raw_parts[0]}
     if fit:
         encoder.fit(photos)

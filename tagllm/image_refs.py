@@ -1,0 +1,116 @@
+"""A product's ``images`` as catalogues list them, read as one reference per photo.
+
+A cell or field may hold one reference, several separated by ``|``, a line break, ``,`` or ``;`` (WooCommerce,
+Magento and Google Merchant exports join URLs with commas), a JSON list, or photo objects as shop APIs return them
+(Shopify, WooCommerce: ``{"src": ..., "alt": ...}``; others ``{"url": ...}`` or ``{"path": ...}``). A comma or
+semicolon splits only between two things that each look like a reference, so a URL whose query holds commas
+(``?w=100,h=200``) and a ``data:image/png;base64,`` URL stay whole.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# the keys a photo object names its reference by, in the order they are looked for
+REFERENCE_KEYS = ("src", "url", "path", "href", "link", "uri", "file")
+_ALWAYS_SPLIT = re.compile(r"[|\r\n]+")  # never inside a reference a catalogue writes
+_MAYBE_SPLIT = re.compile(r"\s*[,;]\s*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # http:, https:, file:, data:, and a Windows drive (c:)
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,4}$")  # a file name's: .jpg, .jpeg, .webp, .png
+
+
+class ImageFieldError(ValueError):
+    """The ``images`` field holds something that names no photo; the message says which item and why."""
+
+
+def image_references(value: Any) -> list[str]:
+    """Every photo reference ``value`` lists, in order (None: none). Raises ``ImageFieldError`` for an item that is
+    neither a reference nor a photo object with one of ``REFERENCE_KEYS``."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return _from_text(value)
+    if isinstance(value, dict):
+        return [_from_object(value, 1)]
+    if not isinstance(value, list | tuple):
+        raise ImageFieldError(f"expected a list of photo paths or URLs, got {type(value).__name__}")
+    references = []
+    for position, item in enumerate(value, 1):
+        if item is None:  # a null in a list column: no photo there
+            continue
+        if isinstance(item, str):
+            if item.strip():
+                references.append(item.strip())
+        elif isinstance(item, dict):
+            references.append(_from_object(item, position))
+        else:
+            raise ImageFieldError(
+                f"item {position} is {type(item).__name__} {_short(item)}, not a photo path, URL or object with "
+                f"a {'/'.join(REFERENCE_KEYS[:3])} key"
+            )
+    return references
+
+
+def _from_object(item: dict[Any, Any], position: int) -> str:
+    for key in REFERENCE_KEYS:
+        reference = item.get(key)
+        if isinstance(reference, str) and reference.strip():
+            return reference.strip()
+    keys = ", ".join(repr(k) for k in item) or "none"
+    raise ImageFieldError(
+        f"item {position} is a photo object with no reference: it needs one of the keys {', '.join(REFERENCE_KEYS)} "
+        f"holding a path or URL (its keys: {keys})"
+    )
+
+
+def _from_text(text: str) -> list[str]:
+    text = text.strip()
+    if text.startswith("["):  # a JSON list in a text cell (a CSV, a Parquet string column)
+        try:
+            listed = json.loads(text)
+        except (ValueError, RecursionError):
+            raise ImageFieldError(f"{_short(text)} starts like a JSON list but is not valid JSON") from None
+        return image_references(listed)
+    if text.startswith("{"):
+        try:
+            listed = json.loads(text)
+        except (ValueError, RecursionError):
+            raise ImageFieldError(f"{_short(text)} starts like a JSON object but is not valid JSON") from None
+        return image_references(listed)
+    return [ref for piece in _ALWAYS_SPLIT.split(text) for ref in _split_commas(piece.strip()) if ref]
+
+
+def _split_commas(text: str) -> list[str]:
+    """``text`` split at the commas and semicolons that stand between two references; any other stays inside the
+    reference it is part of (a URL's query, a data URL's header, a file name with a comma)."""
+    pieces: list[str] = []
+    start = 0
+    for found in _MAYBE_SPLIT.finditer(text):
+        left, right = text[start : found.start()], text[found.end() :]
+        nxt = _MAYBE_SPLIT.search(right)
+        following = right[: nxt.start()] if nxt else right
+        if _is_whole(left) and _starts_reference(following):
+            pieces.append(left)
+            start = found.end()
+    pieces.append(text[start:])
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def _is_whole(text: str) -> bool:
+    """Whether ``text`` could be a whole reference: a URL, or a path ending in a file name with an extension."""
+    return bool(_SCHEME.match(text)) or bool(_EXTENSION.search(text.split("?")[0].split("#")[0]))
+
+
+def _starts_reference(text: str) -> bool:
+    """Whether ``text`` (up to the next comma or semicolon) begins a reference of its own: a URL, or a path to a
+    file with an extension; not the rest of a URL's query (``h=200``) nor of a data URL's header (``base64``)."""
+    if _SCHEME.match(text):
+        return True
+    return "=" not in text and "&" not in text and bool(_EXTENSION.search(text))
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
