@@ -62,6 +62,11 @@ class ImageError(Exception):
     """Why one image could not be used (the message names the reference)."""
 
 
+class ImageSkipped(ImageError):
+    """An image not fetched by the settings' choice (a remote URL without ``allow_remote``): not a failure of the
+    photo, and tagging it again under the same settings would skip it again."""
+
+
 @dataclass
 class LoadedImage:
     """One image reference after loading: the decoded RGB image, or the error that stopped it."""
@@ -73,6 +78,7 @@ class LoadedImage:
     width: int | None = None  # of the original, before any scaling
     height: int | None = None
     error: str | None = None
+    skipped: bool = False  # not fetched by the settings' choice (see ImageSkipped), not broken
 
     @property
     def ok(self) -> bool:
@@ -82,7 +88,7 @@ class LoadedImage:
         """What the result's provenance records about this image."""
         if self.ok:
             return ImageUse(source=self.source, status="ok", width=self.width, height=self.height)
-        return ImageUse(source=self.source, status="error", error=self.error)
+        return ImageUse(source=self.source, status="skipped" if self.skipped else "error", error=self.error)
 
     def data_url(self) -> str:
         """The image as a ``data:`` URL: the original bytes when a server takes the format and the image was not
@@ -138,7 +144,7 @@ class ImageLoader:
             data = self.fetch(source)
             return self.decode(source, data, size=size, keep_bytes=keep_bytes)
         except ImageError as exc:
-            return LoadedImage(source=source, error=str(exc))
+            return LoadedImage(source=source, error=str(exc), skipped=isinstance(exc, ImageSkipped))
 
     def fetch(self, source: str) -> bytes:
         """The bytes a reference points to, within the byte and time limits."""
@@ -151,7 +157,7 @@ class ImageLoader:
             raise ImageError(f"{shown(source)}: not a valid URL ({exc})") from None
         if scheme in REMOTE_SCHEMES:
             if not self.allow_remote:
-                raise ImageError(f"{shown(source)}: remote image not fetched; allow it with --allow-remote-images")
+                raise ImageSkipped(f"{shown(source)}: remote image not fetched; allow it with --allow-remote-images")
             return self._download(source)
         if scheme == "data":
             return self._data_url(source)

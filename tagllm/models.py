@@ -15,6 +15,9 @@ GOLD_PREFIX = "gold_"
 # product with its specifications). A longer text is a spreadsheet cell gone wrong: the embedder reads its first
 # tokens only, and the lexical evidence would be read off pages of noise.
 MAX_TEXT_CHARS = 8_000
+# how a degraded result's reason starts (``TagResult.degraded``; also in a CSV/Parquet row's error cell, where
+# --resume reads it)
+NO_PHOTO_NOTE = "no photo could be read, tagged from the text alone: "
 
 
 class Product(BaseModel):
@@ -151,10 +154,11 @@ class Candidate(BaseModel):
 
 
 class ImageUse(BaseModel):
-    """One of the product's photos: whether it was used, and if not, why."""
+    """One of the product's photos: whether it was used, and if not, why (``skipped``: not fetched by the settings'
+    choice, a remote URL without ``allow_remote_images``; ``error``: it could not be read)."""
 
     source: str
-    status: Literal["ok", "error"]
+    status: Literal["ok", "error", "skipped"]
     width: int | None = None
     height: int | None = None
     error: str | None = None
@@ -203,7 +207,8 @@ class TagResult(BaseModel):
     """The tags for one product (or the error that stopped it).
 
     In routing mode ``source`` says which path made the tags (``default``: the no-LLM default; ``llm``: the LLM
-    backend) and ``routing`` why; outside routing mode both are None."""
+    backend) and ``routing`` why; outside routing mode both are None. ``degraded``: an ok result tagged from the
+    text alone because none of the product's photos could be read."""
 
     product_id: str
     status: Literal["ok", "error"] = "ok"
@@ -213,6 +218,11 @@ class TagResult(BaseModel):
     error: RecordError | None = None
     source: Literal["default", "llm"] | None = None
     routing: Routing | None = None
+    degraded: RecordError | None = Field(
+        None,
+        description="tagged without evidence the product has: its photos, none of which could be read (field "
+        "images); the tags are the text's, and --resume tags it again",
+    )
 
     def best(self, facet: str) -> Tag | None:
         """The most confident tag of a facet (the leaf, for a hierarchical facet), or None."""

@@ -19,7 +19,17 @@ from tagllm.config import TaggerConfig
 from tagllm.errors import ConfigError, MissingDependencyError, TagllmError
 from tagllm.llm_steps import ScoredProduct, first_requests
 from tagllm.mapping.answers import answer_from_ids
-from tagllm.models import Candidate, MappingInfo, Provenance, RecordError, Rejection, Tag, TagResult
+from tagllm.models import (
+    NO_PHOTO_NOTE,
+    Candidate,
+    ImageUse,
+    MappingInfo,
+    Provenance,
+    RecordError,
+    Rejection,
+    Tag,
+    TagResult,
+)
 from tagllm.taxonomy import CATEGORY, Taxonomy
 
 if TYPE_CHECKING:
@@ -149,7 +159,8 @@ class ResultBuilder:
         if steps is not None:
             tags, dropped = steps.drop_inapplicable(tags, first.chosen(CATEGORY))
             rejected.extend(dropped)
-        return TagResult(product_id=product_id, tags=tags, rejected=rejected, provenance=provenance)
+        degraded = unread_photos(product_id, first.request.image_uses)
+        return TagResult(product_id=product_id, tags=tags, rejected=rejected, provenance=provenance, degraded=degraded)
 
     def _provenance(self, parts: list[Part], backend: Backend, steps: LLMSteps | None) -> Provenance:
         first = parts[0]
@@ -249,6 +260,17 @@ class ResultBuilder:
                 if value in masses:
                     masses[value] += c.score
         return {value: min(1.0, mass) for value, mass in masses.items()}
+
+
+def unread_photos(product_id: str, uses: Sequence[ImageUse]) -> RecordError | None:
+    """Why a product that lists photos was tagged from its text alone: none of the photos tried could be read (a
+    missing file, a dead link, a broken image), so ``--resume`` tags it again; None when one was read, or when
+    those not read were skipped by the settings' choice (remote URLs not allowed), which a retry would skip again."""
+    failed = [use for use in uses if use.status == "error"]
+    if not failed or any(use.status == "ok" for use in uses):
+        return None
+    why = "; ".join(use.error or use.source for use in failed)
+    return RecordError(field="images", record_id=product_id, message=f"{NO_PHOTO_NOTE}{why}", is_retryable=True)
 
 
 def _merged(parsed: list[Any]) -> Any:

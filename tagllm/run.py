@@ -50,6 +50,9 @@ class RunSummary:
     fell_back: int = 0  # routing mode: products routed to the LLM that kept the default's tags (the LLM failed)
     retried_llm: int = 0  # products an earlier run routed to the LLM that kept the default's tags, tagged again
     still_fell_back: int = 0  # products of the input whose row in the output at the end kept the default's tags
+    degraded: int = 0  # products this run tagged from their text alone because none of their photos could be read
+    retried_degraded: int = 0  # products an earlier run tagged so (degraded), tagged again
+    still_degraded: int = 0  # products of the input whose row in the output at the end is degraded
     seconds: float = 0.0  # from the first product read to the output closed; start-up is not in it
     startup_seconds: float = 0.0  # loading models and label tables, reading what an earlier run wrote
     interrupted: bool = False  # Ctrl-C, or SIGTERM (``terminated``), stopped it: the output holds what was tagged
@@ -135,6 +138,7 @@ def run_file(
             tagger.image_root = None
         summary.still_failed = len(writer.state.failed)
         summary.still_fell_back = len(writer.state.fell_back & claimed)  # a product no longer read cannot be retried
+        summary.still_degraded = len(writer.state.degraded & claimed)
     summary.seconds = time.perf_counter() - tagging
     if summary.interrupted:
         raise RunInterrupted(summary)
@@ -183,7 +187,7 @@ def _tag_records(
 ) -> None:
     """Tag the records not done yet into ``writer``; the product ids read go to ``claimed``."""
     state = writer.state
-    earlier_failures, earlier_fallbacks = set(state.failed), set(state.fell_back)
+    earlier_failures, earlier_fallbacks, earlier_degraded = set(state.failed), set(state.fell_back), set(state.degraded)
     kept: deque[dict[str, Any]] = deque()
     digests: deque[str | None] = deque()  # the fingerprint of each product yielded, written with its result
     renamed = {column: field for field, column in records.columns.items()}  # --keep-columns may name either
@@ -210,6 +214,8 @@ def _tag_records(
                 summary.retried += 1
             elif product_id in earlier_fallbacks:
                 summary.retried_llm += 1
+            elif product_id in earlier_degraded:
+                summary.retried_degraded += 1
             if keep_columns:
                 data = record.data or {}
                 kept.append({c: data[c] if c in data else data.get(renamed.get(c, "")) for c in keep_columns})
@@ -235,6 +241,7 @@ def _tag_records(
                 if result.routing is not None and result.routing.error is not None:
                     summary.fell_back += 1
                     summary.note(f"{result.product_id}: {FELL_BACK_NOTE}{result.routing.error.message}")
+                summary.degraded += result.degraded is not None  # the reason is in its row, not an error to print
             else:
                 summary.failed += 1
                 if result.error:  # a reading error names its file, line and record; a tagging one gets the id

@@ -136,7 +136,7 @@ def test_no_product_is_lost_to_a_bad_photo(
                    "error": "notes.jpg: not an image file (no format Pillow reads)"}],
         "huge": [{"source": "huge.png", "status": "error",
                   "error": "huge.png: 9000x9000 pixels is over the limit of 40,000,000 (image_limits.max_pixels)"}],
-        "remote": [{"source": "https://example.com/dress.jpg", "status": "error",
+        "remote": [{"source": "https://example.com/dress.jpg", "status": "skipped",
                     "error": "https://example.com/dress.jpg: remote image not fetched; allow it with "
                     "--allow-remote-images"}],
         "none": [],

@@ -183,6 +183,13 @@ def generate(
                 "failed; run again with --resume to send them to the LLM again",
                 err=True,
             )
+        if summary.still_degraded:
+            typer.echo(
+                f"{summary.output}: {summary.still_degraded} product(s) were tagged from their text alone because none "
+                "of their photos could be read (each row's degraded says why); fix the photos and run again with "
+                "--resume to tag them again",
+                err=True,
+            )
     raise typer.Exit(summary.exit_code)
 
 
@@ -234,6 +241,8 @@ def _summary_line(summary: RunSummary) -> str:
     parts = [f"{summary.tagged} tagged", f"{summary.failed} failed"]
     if summary.routed or summary.fell_back:
         parts[0] += f" ({summary.routed} by the LLM, {summary.fell_back} kept the default's tags when the LLM failed)"
+    if summary.degraded:
+        parts[0] += f" ({summary.degraded} from the text alone: no photo could be read)"
     if summary.skipped:
         parts.append(f"{summary.skipped} already done")
     if summary.edited:
@@ -242,6 +251,8 @@ def _summary_line(summary: RunSummary) -> str:
         parts.append(f"{summary.retried} earlier failure(s) retried")
     if summary.retried_llm:
         parts.append(f"{summary.retried_llm} earlier LLM failure(s) sent to the LLM again")
+    if summary.retried_degraded:
+        parts.append(f"{summary.retried_degraded} tagged earlier without their photos tried again")
     if summary.duplicates:
         parts.append(f"{summary.duplicates} repeated id(s) not tagged")
     if summary.stale:

@@ -3,8 +3,9 @@
 A run only ever appends to its output (JSONL, CSV) or adds part files next to it (Parquet), so a kill loses at
 most the row being written. Resuming cuts that torn last row off (the file is truncated at the end of its last
 complete row: completed rows are never rewritten) and tags again every product whose last row is an error, or (routing
-mode) kept the default's tags because the LLM failed, or was tagged from a text the record no longer has (the row's
-``input_hash``). Making one row per product again is ``tagllm.io.compaction``.
+mode) kept the default's tags because the LLM failed, or was tagged from its text alone because none of its photos
+could be read (degraded), or was tagged from a text the record no longer has (the row's ``input_hash``). Making one
+row per product again is ``tagllm.io.compaction``.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from typing import Any
 
 from tagllm.errors import InputError, missing_dependency
 from tagllm.io.csv_records import allow_long_cells
-from tagllm.io.rows import ERROR, FELL_BACK, FELL_BACK_NOTE, HASH_COLUMN, OK
+from tagllm.io.rows import DEGRADED, ERROR, FELL_BACK, FELL_BACK_NOTE, HASH_COLUMN, OK, is_degraded_note
 
 _JSONL_HEAD = re.compile(rb'^\{"product_id":("(?:[^"\\]|\\.)*"),"status":"(ok|error)"')
 _FELL_BACK_MARK = b'"source":"default","routing":{'  # where a JSONL row's routing starts when the default's tags stayed
+_DEGRADED_MARK = b',"degraded":{'  # a JSONL row tagged from its text alone: the key is not inside any string
 NOT_OURS = "is this the output of tagllm generate? write to a new file instead"
 _JSONL_HASH = re.compile(rb',"input_hash":"([0-9a-f]+)"\}\s*$')
 
@@ -31,11 +33,13 @@ _JSONL_HASH = re.compile(rb',"input_hash":"([0-9a-f]+)"\}\s*$')
 @dataclass
 class OutputState:
     """Per product id, its last row in the output (rows numbered from 0 in file order) and whether it failed or,
-    routed to the LLM, kept the default's tags because the LLM failed (``fell_back``)."""
+    routed to the LLM, kept the default's tags because the LLM failed (``fell_back``), or was tagged from its text
+    alone because no photo could be read (``degraded``)."""
 
     last: dict[str, int] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
     fell_back: set[str] = field(default_factory=set)
+    degraded: set[str] = field(default_factory=set)
     hashes: dict[str, str] = field(default_factory=dict)  # the fingerprint its last row was tagged from, if written
     rows: int = 0
     complete_bytes: int = 0  # JSONL/CSV: where the last complete row ends; bytes after it are a torn row
@@ -43,8 +47,8 @@ class OutputState:
     schema: Any = None  # Parquet: the columns and their types
 
     def add(self, product_id: str, outcome: str, digest: str | None = None) -> None:
-        """A row for ``product_id`` with ``outcome`` (OK, ERROR or FELL_BACK) after the rows counted so far, tagged
-        from a product of fingerprint ``digest``."""
+        """A row for ``product_id`` with ``outcome`` (OK, ERROR, FELL_BACK or DEGRADED) after the rows counted so
+        far, tagged from a product of fingerprint ``digest``."""
         self.last[product_id] = self.rows
         if digest:
             self.hashes[product_id] = digest
@@ -53,10 +57,13 @@ class OutputState:
         self.rows += 1
         self.failed.discard(product_id)
         self.fell_back.discard(product_id)
+        self.degraded.discard(product_id)
         if outcome == ERROR:
             self.failed.add(product_id)
         elif outcome == FELL_BACK:
             self.fell_back.add(product_id)
+        elif outcome == DEGRADED:
+            self.degraded.add(product_id)
 
     def forget(self, product_ids: set[str]) -> None:
         """Count these products' rows as gone (``compact`` and ``merge_parts`` leave them out)."""
@@ -65,10 +72,14 @@ class OutputState:
             self.hashes.pop(product_id, None)
             self.failed.discard(product_id)
             self.fell_back.discard(product_id)
+            self.degraded.discard(product_id)
 
     def is_done(self, product_id: str) -> bool:
-        """Its last row is a result that needs nothing more: not an error, not the default's for a failed LLM."""
-        return product_id in self.last and product_id not in self.failed and product_id not in self.fell_back
+        """Its last row is a result that needs nothing more: not an error, not the default's for a failed LLM, not
+        the text's for photos that could not be read."""
+        return product_id in self.last and not (
+            product_id in self.failed or product_id in self.fell_back or product_id in self.degraded
+        )
 
     def is_edited(self, product_id: str, digest: str | None) -> bool:
         """Its last row was tagged from another text than ``digest``'s (rows written without a fingerprint: no)."""
@@ -132,19 +143,20 @@ def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int, str | None]]:
                 return
             offset += len(line)
             head = _JSONL_HEAD.match(line)
-            if head and (head.group(2) == b"error" or not _may_have_fallen_back(line)):
+            if head and (head.group(2) == b"error" or not _may_need_retry(line)):
                 yield json.loads(head.group(1)), head.group(2).decode(), line, offset, _jsonl_hash(line)
                 continue
             try:
                 data = json.loads(line)
                 product_id, status = data["product_id"], data["status"]
                 failure = (data.get("routing") or {}).get("error") if status == OK else None
+                degraded = data.get("degraded") if status == OK else None
             except (ValueError, KeyError, TypeError, AttributeError):
                 hint = _looks_like(line, "csv") if lineno == 1 else None
                 raise InputError(
                     f"{path}:{lineno}: not a result row, so --resume cannot tell what is done; {hint or NOT_OURS}"
                 ) from None
-            outcome = FELL_BACK if failure else OK if status == OK else ERROR
+            outcome = ERROR if status != OK else FELL_BACK if failure else DEGRADED if degraded else OK
             yield str(product_id), outcome, line, offset, _jsonl_hash(line)
 
 
@@ -153,9 +165,11 @@ def _jsonl_hash(line: bytes) -> str | None:
     return found.group(1).decode() if found else None
 
 
-def _may_have_fallen_back(line: bytes) -> bool:
-    """Whether an ok JSONL row may hold a routing error (the whole row is then parsed to tell): cheap, since
-    in routing mode most rows are the default's."""
+def _may_need_retry(line: bytes) -> bool:
+    """Whether an ok JSONL row may hold a routing error or a degraded mark (the whole row is then parsed to tell):
+    cheap, since in routing mode most rows are the default's, and most products' photos are read."""
+    if line.rfind(_DEGRADED_MARK) >= 0:
+        return True
     start = line.find(_FELL_BACK_MARK)
     return start >= 0 and line.find(b'"error":{', start) >= 0
 
@@ -223,9 +237,11 @@ def _looks_like(first: bytes, fmt: str) -> str | None:
 
 def _outcome(status: Any, error: Any) -> str:
     """A CSV/Parquet row's outcome from its status and error cells."""
-    if status != OK:
-        return ERROR
-    return FELL_BACK if isinstance(error, str) and error.startswith(FELL_BACK_NOTE) else OK
+    if status != OK or not isinstance(error, str):
+        return ERROR if status != OK else OK
+    if error.startswith(FELL_BACK_NOTE):
+        return FELL_BACK
+    return DEGRADED if is_degraded_note(error) else OK
 
 
 def _scan_parquet(path: Path, state: OutputState) -> None:

@@ -8,9 +8,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from tagllm.models import TagResult
+from tagllm.models import NO_PHOTO_NOTE, TagResult
 
-OK, ERROR, FELL_BACK = "ok", "error", "fell_back"  # a row's outcome; fell_back: ok, but the LLM it was routed to failed
+# a row's outcome; fell_back: ok, but the LLM it was routed to failed; degraded: ok, but tagged from the text alone
+# because none of its photos could be read. Resume tags both again.
+OK, ERROR, FELL_BACK, DEGRADED = "ok", "error", "fell_back", "degraded"
 FELL_BACK_NOTE = "the LLM failed, the default's tags were kept: "
 HASH_COLUMN = "input_hash"  # a fingerprint of what the tagger read of the product: resume retags an edited record
 TAGGED_FIELDS = {"title", "description", "brand", "attributes", "images", "queries"}
@@ -22,20 +24,31 @@ def fingerprint(product: Any) -> str:
 
 
 def outcome(result: TagResult) -> str:
-    """OK, ERROR, or FELL_BACK (routing mode: the LLM failed and the default's tags stayed, so resume retries it)."""
+    """OK, ERROR, FELL_BACK (routing mode: the LLM failed and the default's tags stayed) or DEGRADED (no photo could
+    be read, the text's tags stayed); resume retries all but OK."""
     if result.status != "ok":
         return ERROR
-    return FELL_BACK if result.routing is not None and result.routing.error is not None else OK
+    if result.routing is not None and result.routing.error is not None:
+        return FELL_BACK
+    return DEGRADED if result.degraded is not None else OK
 
 
 def error_cell(result: TagResult) -> str | None:
     """The CSV/Parquet ``error`` cell: the error record's message, or why a fell-back product kept the default's
-    tags (what tells resume to retry it), else None."""
+    tags, and why a degraded one was tagged from its text alone (what tells resume to retry them), else None."""
     if result.error is not None:
         return result.error.message
+    notes = []
     if result.routing is not None and result.routing.error is not None:
-        return FELL_BACK_NOTE + result.routing.error.message
-    return None
+        notes.append(FELL_BACK_NOTE + result.routing.error.message)
+    if result.degraded is not None:
+        notes.append(result.degraded.message)  # starts with NO_PHOTO_NOTE
+    return "; ".join(notes) or None
+
+
+def is_degraded_note(error: str) -> bool:
+    """Whether a CSV/Parquet ok row's error cell says it was tagged from its text alone (``NO_PHOTO_NOTE``)."""
+    return error.startswith(NO_PHOTO_NOTE)
 
 
 SEPARATOR = " | "
