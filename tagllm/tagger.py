@@ -151,8 +151,22 @@ class Tagger:
 
     # -- tagging ---------------------------------------------------------------------------------------------------
     def tag(self, products: Iterable[Product | dict[str, Any]]) -> list[TagResult]:
-        """Tag products (Product objects or dicts); a bad record yields an error result, the batch goes on."""
-        return list(self.tag_iter(products))
+        """Tag products (Product objects or dicts); a bad record yields an error result, the batch goes on.
+
+        An input that raises part way (a generator whose database cursor died) has the products read before it tagged
+        (see ``tag_batches``); its exception then reaches the caller as it was raised, carrying their results in
+        ``tagllm_results`` (and, when there are any, a note saying so), so that the work done is not lost with the
+        list."""
+        results: list[TagResult] = []
+        try:
+            for batch in self.tag_batches(products):
+                results.extend(batch)
+        except Exception as exc:
+            exc.tagllm_results = results  # type: ignore[attr-defined]
+            if results:
+                exc.add_note(f"tagllm: the {len(results)} product(s) tagged before this are in exc.tagllm_results")
+            raise
+        return results
 
     def tag_iter(
         self, products: Iterable[Product | dict[str, Any] | RecordError], *, batch_size: int | None = None

@@ -38,6 +38,14 @@ def test_tag_batches_yields_what_was_read_before_the_input_failed(tagger) -> Non
     assert done == ["p0", "p1", "p2", "p3", "p4"]
 
 
+def test_tag_keeps_what_was_read_before_the_input_failed_on_the_exception(tagger) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConnectionError, match="server closed the connection") as raised:
+        tagger.tag(_cursor(5))  # the list tag() was building would be lost with the exception
+    results = raised.value.tagllm_results  # type: ignore[attr-defined]
+    assert [(r.product_id, r.status) for r in results] == [(f"p{i}", "ok") for i in range(5)]
+    assert raised.value.__notes__ == ["tagllm: the 5 product(s) tagged before this are in exc.tagllm_results"]
+
+
 def test_a_file_run_writes_what_was_read_before_the_input_failed(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text("".join(json.dumps({"id": f"p{i}", "title": TITLES[i]}) + "\n" for i in range(5)))
