@@ -1,10 +1,10 @@
 """A product's ``images`` as catalogues list them, read as one reference per photo.
 
-A cell or field may hold one reference, several separated by ``|``, a line break, ``,`` or ``;`` (WooCommerce,
-Magento and Google Merchant exports join URLs with commas), a JSON list, or photo objects as shop APIs return them
-(Shopify, WooCommerce: ``{"src": ..., "alt": ...}``; others ``{"url": ...}`` or ``{"path": ...}``). A comma or
-semicolon splits only between two things that each look like a reference, so a URL whose query holds commas
-(``?w=100,h=200``) and a ``data:image/png;base64,`` URL stay whole.
+A cell or field may hold one reference, several separated by ``|``, a line break, blanks before a URL, ``,`` or
+``;`` (WooCommerce, Magento and Google Merchant exports join URLs with commas), a JSON list, or photo objects as shop
+APIs return them (Shopify, WooCommerce: ``{"src": ..., "alt": ...}``; others ``{"url": ...}`` or ``{"path": ...}``).
+A comma or semicolon splits only between two things that each look like a reference, so a URL whose query holds
+commas (``?w=100,h=200``) and a ``data:image/png;base64,`` URL stay whole.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 
 # the keys a photo object names its reference by, in the order they are looked for
 REFERENCE_KEYS = ("src", "url", "path", "href", "link", "uri", "file")
-_ALWAYS_SPLIT = re.compile(r"[|\r\n]+")  # never inside a reference a catalogue writes
+# never inside a reference a catalogue writes: a bar, a line break, blanks before another URL
+_ALWAYS_SPLIT = re.compile(r"[|\r\n]+|\s*[,;]?\s+(?=(?:https?|file)://)")
 _MAYBE_SPLIT = re.compile(r"\s*[,;]\s*")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # http:, https:, file:, data:, and a Windows drive (c:)
 _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,4}$")  # a file name's: .jpg, .jpeg, .webp, .png

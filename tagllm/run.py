@@ -41,6 +41,7 @@ class RunSummary:
     edited: int = 0  # products an earlier run had tagged from another text (the record was edited since): tagged again
     retried: int = 0  # products an earlier run had failed, tagged again
     duplicates: int = 0  # records whose product id an earlier record of the input has: not tagged
+    joined: int = 0  # rows of further photos (a Shopify export's image rows) added to the product just before them
     still_failed: int = 0  # error records in the output at the end, this run's and earlier ones
     stale: int = 0  # earlier error records of records the input no longer has (a line since fixed): removed
     absent: int = 0  # results in the output of products the input no longer has: kept, or removed (drop_absent)
@@ -139,6 +140,7 @@ def run_file(
         summary.still_failed = len(writer.state.failed)
         summary.still_fell_back = len(writer.state.fell_back & claimed)  # a product no longer read cannot be retried
         summary.still_degraded = len(writer.state.degraded & claimed)
+        summary.joined = records.joined
     summary.seconds = time.perf_counter() - tagging
     if summary.interrupted:
         raise RunInterrupted(summary)

@@ -7,9 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_photos import COLOURS, draw, photo_index  # noqa: F401  (the module-scoped index with photos)
 
+from tagllm.config import TaggerConfig
 from tagllm.io import read_products
 from tagllm.models import Product, RecordError
+from tagllm.retrieval.index import ExampleIndex
+from tagllm.tagger import Tagger
 
 URL = "https://cdn.shop.example/p/123.jpg"
 SIZED = "https://cdn.shop.example/p/123.jpg?w=800,h=600&fit=crop"  # a CDN's resize parameters, with a comma
@@ -29,6 +33,7 @@ DATA = (
         ("front.jpg\nback.jpg", ["front.jpg", "back.jpg"]),
         ('["front.jpg", "back.jpg"]', ["front.jpg", "back.jpg"]),
         (f"{URL}, https://cdn.shop.example/p/124.jpg", [URL, "https://cdn.shop.example/p/124.jpg"]),
+        (f"{URL} {SIZED}", [URL, SIZED]),  # blanks between URLs
         (SIZED, [SIZED]),
         (f"{SIZED},{SIZED}", [SIZED, SIZED]),
         (f"{SIZED}, back.jpg", [SIZED, "back.jpg"]),
@@ -105,3 +110,45 @@ def test_an_images_field_that_names_no_photo_is_an_error_record_naming_the_recor
         f"{tmp_path / 'products.csv'}:2: record 'broken' field 'images': '[\"front.jpg\"' starts like a JSON list "
         "but is not valid JSON"
     )
+
+
+SHOPIFY_EXPORT = (  # Shopify's product CSV: a row per further photo and per variant, repeating the Handle
+    "Handle,Title,Body (HTML),Vendor,Image Src,Image Position,Variant SKU\n"
+    "red-dress,Red dress,<p>Summer</p>,Acme,gone.jpg,1,RD-S\n"
+    "red-dress,,,,front.jpg,2,RD-M\n"
+    "red-dress,,,,,,RD-L\n"
+    "blue-shoe,Blue shoe,,Acme,shoe.jpg,1,BS\n"
+)
+SHOPIFY_COLUMNS = {"id": "Handle", "title": "Title", "description": "Body (HTML)", "brand": "Vendor",
+                   "images": "Image Src"}  # fmt: skip
+
+
+def test_a_shopify_exports_photo_rows_are_joined_to_their_product(tmp_path: Path) -> None:
+    path = tmp_path / "products_export.csv"
+    path.write_text(SHOPIFY_EXPORT)
+    products = list(read_products(path, columns=SHOPIFY_COLUMNS))
+    assert [(p.id, p.images) if isinstance(p, Product) else (p.record_id, p.field) for p in products] == [
+        ("red-dress", ["gone.jpg", "front.jpg"]),
+        ("red-dress", "title"),  # a variant row with no photo: an error record, reported by a run as a repeated id
+        ("blue-shoe", ["shoe.jpg"]),
+    ]
+
+
+def test_a_file_run_reads_a_shopify_products_second_photo_when_the_first_is_gone(
+    photo_index: Path,  # noqa: F811
+    demo_taxonomy: Any,
+    embedder: Any,
+    tmp_path: Path,
+) -> None:
+    draw(tmp_path / "front.jpg", "dress", COLOURS["color-red"])
+    draw(tmp_path / "shoe.jpg", "shoe", COLOURS["color-blue"])
+    source, target = tmp_path / "products_export.csv", tmp_path / "tags.jsonl"
+    source.write_text(SHOPIFY_EXPORT)
+    tagger = Tagger(demo_taxonomy, index=ExampleIndex.load(photo_index), embedder=embedder, config=TaggerConfig())
+    summary = tagger.tag_file(source, target, columns=SHOPIFY_COLUMNS)
+    assert (summary.tagged, summary.joined, summary.duplicates) == (2, 1, 1)
+    rows = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [[(u["source"], u["status"]) for u in r["provenance"]["images"]] for r in rows] == [
+        [("gone.jpg", "error"), ("front.jpg", "ok")],
+        [("shoe.jpg", "ok")],
+    ]
