@@ -54,6 +54,7 @@ class RunSummary:
     degraded: int = 0  # products this run tagged from their text alone because none of their photos could be read
     retried_degraded: int = 0  # products an earlier run tagged so (degraded), tagged again
     still_degraded: int = 0  # products of the input whose row in the output at the end is degraded
+    kept_text_only: int = 0  # degraded products tagged again that failed: their earlier row (the text's tags) kept
     seconds: float = 0.0  # from the first product read to the output closed; start-up is not in it
     startup_seconds: float = 0.0  # loading models and label tables, reading what an earlier run wrote
     interrupted: bool = False  # Ctrl-C, or SIGTERM (``terminated``), stopped it: the output holds what was tagged
@@ -193,6 +194,7 @@ def _tag_records(
     kept: deque[dict[str, Any]] = deque()
     digests: deque[str | None] = deque()  # the fingerprint of each product yielded, written with its result
     renamed = {column: field for field, column in records.columns.items()}  # --keep-columns may name either
+    text_only: set[str] = set()  # degraded products tagged again: if that fails, their row of the text's tags stays
 
     def items() -> Iterator[Product | RecordError]:
         for record in records:
@@ -218,6 +220,8 @@ def _tag_records(
                 summary.retried_llm += 1
             elif product_id in earlier_degraded:
                 summary.retried_degraded += 1
+                if not state.is_edited(product_id, digest):
+                    text_only.add(product_id)
             if keep_columns:
                 data = record.data or {}
                 kept.append({c: data[c] if c in data else data.get(renamed.get(c, "")) for c in keep_columns})
@@ -231,13 +235,24 @@ def _tag_records(
             results = next(batches, None)
             if results is None:
                 return
-            writer.write(
-                results,
-                [kept.popleft() for _ in results] if keep_columns else None,
-                [digests.popleft() for _ in results],
-            )
+            columns = [kept.popleft() for _ in results] if keep_columns else None
+            marks = [digests.popleft() for _ in results]
+            # a degraded product whose retry failed keeps its row tagged from the text: an error row would lose it
+            lost = {i for i, r in enumerate(results) if r.status != "ok" and r.product_id in text_only}
+            if lost:
+                written = [i for i in range(len(results)) if i not in lost]
+                writer.write(
+                    [results[i] for i in written], [columns[i] for i in written] if columns else None,
+                    [marks[i] for i in written],
+                )  # fmt: skip
+            else:
+                writer.write(results, columns, marks)
         for result in results:
-            if result.status == "ok":
+            if result.status != "ok" and result.product_id in text_only:
+                summary.kept_text_only += 1
+                why = result.error.message if result.error else "failed"
+                summary.note(f"{result.product_id}: tagged again, {why}; its earlier tags from the text alone are kept")
+            elif result.status == "ok":
                 summary.tagged += 1
                 summary.routed += result.source == "llm"
                 if result.routing is not None and result.routing.error is not None:

@@ -10,6 +10,7 @@ import pytest
 from test_photos import COLOURS, draw, photo_index  # noqa: F401  (the module-scoped index with photos)
 
 from tagllm.config import TaggerConfig
+from tagllm.errors import TagllmError
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.tagger import Tagger
 
@@ -76,3 +77,28 @@ def test_resume_tags_again_a_product_whose_photos_could_not_be_read(
         assert rows["dead-link"]["provenance"]["images"] == [
             {"source": "later.jpg", "status": "ok", "width": 150, "height": 200}
         ]
+
+
+def test_a_retry_that_fails_keeps_the_tags_from_the_text(
+    photo_index: Path,  # noqa: F811
+    demo_taxonomy: Any,
+    embedder: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source, target = tmp_path / "products.jsonl", tmp_path / "tags.jsonl"
+    source.write_text(json.dumps(PRODUCTS[0]) + "\n")  # its photo is missing
+    run = tagger(photo_index, demo_taxonomy, embedder)
+    assert run.tag_file(source, target).degraded == 1
+    before = json.loads(target.read_text())
+
+    def engine_down(requests: Any) -> Any:
+        raise TagllmError("the engine is down")
+
+    monkeypatch.setattr(run.backend, "generate", engine_down)
+    again = run.tag_file(source, target, resume=True)
+    assert json.loads(target.read_text()) == before  # one row, the text's tags, still marked degraded
+    assert (again.retried_degraded, again.kept_text_only, again.failed, again.still_degraded) == (1, 1, 0, 1)
+    assert again.errors == [
+        "dead-link: tagged again, backend retrieval: the engine is down; its earlier tags from the text alone are kept"
+    ]
