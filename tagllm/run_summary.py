@@ -1,0 +1,62 @@
+"""What a file run did, as its summary reports it: counts by outcome, the time spent, how it ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_ERRORS_KEPT = 20
+MAX_ABSENT_NAMED = 5  # the summary names the first products of the output that the input no longer has
+
+
+@dataclass
+class RunSummary:
+    """What a file run did: counts by outcome, the time spent tagging, and where the output went."""
+
+    output: str
+    tagged: int = 0
+    failed: int = 0  # error records this run wrote
+    skipped: int = 0  # products an earlier run had tagged
+    edited: int = 0  # products an earlier run had tagged from another text (the record was edited since): tagged again
+    retried: int = 0  # products an earlier run had failed, tagged again
+    duplicates: int = 0  # records whose product id an earlier record of the input has: not tagged
+    joined: int = 0  # rows of further photos (a Shopify export's image rows) added to the product just before them
+    still_failed: int = 0  # error records in the output at the end, this run's and earlier ones
+    stale: int = 0  # earlier error records of records the input no longer has (a line since fixed): removed
+    absent: int = 0  # results in the output of products the input no longer has: kept, or removed (drop_absent)
+    absent_ids: list[str] = field(default_factory=list)  # the first MAX_ABSENT_NAMED of them, in output order
+    dropped_absent: bool = False  # the absent products' results were removed from the output
+    routed: int = 0  # routing mode: products tagged by the LLM
+    fell_back: int = 0  # routing mode: products routed to the LLM that kept the default's tags (the LLM failed)
+    retried_llm: int = 0  # products an earlier run routed to the LLM that kept the default's tags, tagged again
+    still_fell_back: int = 0  # products of the input whose row in the output at the end kept the default's tags
+    degraded: int = 0  # products this run tagged from their text alone because none of their photos could be read
+    retried_degraded: int = 0  # products an earlier run tagged so (degraded), tagged again
+    still_degraded: int = 0  # products of the input whose row in the output at the end is degraded
+    kept_text_only: int = 0  # degraded products tagged again that failed: their earlier row (the text's tags) kept
+    seconds: float = 0.0  # from the first product read to the output closed; start-up is not in it
+    startup_seconds: float = 0.0  # loading models and label tables, reading what an earlier run wrote
+    interrupted: bool = False  # Ctrl-C, or SIGTERM (``terminated``), stopped it: the output holds what was tagged
+    terminated: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def products_per_second(self) -> float:
+        return (self.tagged + self.failed) / self.seconds if self.seconds else 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0: every product has a result; 1: some are error records in the output, or were repeated ids."""
+        return 1 if self.still_failed or self.duplicates else 0
+
+    def note(self, message: str) -> None:
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(message)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) during a file run: what was tagged is in the output (``summary``), and ``--resume`` goes
+    on."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        super().__init__()
+        self.summary = summary
