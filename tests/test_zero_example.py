@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tagllm import Tagger
-from tagllm.candidates.title_head import HeadFinder, name_heads
+from tagllm.candidates.title_head import HeadFinder, describing_words, name_heads, shade_words
 from tagllm.candidates.zero import zero_example_stacker
 from tagllm.config import TaggerConfig
 from tagllm.retrieval import labels as label_module
@@ -247,6 +247,40 @@ def test_a_collective_noun_counts_the_product_it_follows(title: str, word: str) 
              "candle", "count", "plate", "white"}  # fmt: skip
     find = HeadFinder(known, pairs={("set", "tea")}, describing={"silicone", "steel", "white"})
     assert find(title).word == word
+
+
+def test_a_shade_the_taxonomy_does_not_list_still_describes(tmp_path: Path) -> None:
+    # The tree's colours are basic ones; sellers write shades after the noun, and some shades name other products.
+    path = tmp_path / "tree.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """
+            name: shades
+            facets:
+              - name: category
+                hierarchical: true
+                values:
+                  - {id: hoodies, name: Hoodies}
+                  - {id: beanies, name: Beanies}
+                  - {id: charcoal, name: Lump Charcoals}
+                  - {id: cream, name: Cream}
+              - name: color
+                values: [{id: gray, name: Gray}, {id: white, name: White}]
+            """
+        )
+    )
+    tree = load_taxonomy(path)
+    describing = describing_words(tree, "category")
+    known = {"hoody", "beany", "hat", "charcoal", "cream", "lipstick", "liquid", "grill", "cherry", "tomato"}
+    find = HeadFinder(known, describing=describing, shades=shade_words())
+    assert find("Men's Pullover Hoodie Charcoal XL").word == "hoody"
+    assert find("Hoodie Charcoal Grey").word == "hoody"
+    assert find("Chunky Knit Beanie Hat Cream").word == "hat"
+    # a shade word that names the product: alone, before the noun, after another shade, or followed by more words
+    assert find("Hardwood Lump Charcoal 10kg").word == "charcoal"
+    assert find("Charcoal Grill Portable").word == "grill"
+    assert find("Cherry Tomatoes 250g").word == "tomato"
+    assert find("Matte Liquid Lipstick Long Lasting").word == "lipstick"  # "lipstick" is a shade in the survey
 
 
 # -- a first run on a large taxonomy ---------------------------------------------------------------------------------

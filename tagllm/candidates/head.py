@@ -42,7 +42,14 @@ from tagllm.candidates.base import (
     values_at,
 )
 from tagllm.candidates.labels import lazy_similarity
-from tagllm.candidates.title_head import HeadFinder, TitleHead, describing_words, head_key, name_heads
+from tagllm.candidates.title_head import (
+    HeadFinder,
+    TitleHead,
+    describing_words,
+    head_key,
+    name_heads,
+    shade_words,
+)
 from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import has_cjk, normalize
 
@@ -66,7 +73,7 @@ class HeadNoun(Family):
             for word, before in pairs:
                 self.by_word.setdefault(word, []).append((position, before))
         pairs = {pair for named in heads for pair in named if pair[1]}
-        self.find = HeadFinder(set(self.by_word), pairs, describing_words(data.taxonomy, data.facet))
+        self.find = HeadFinder(set(self.by_word), pairs, describing_words(data.taxonomy, data.facet), shade_words())
         self.branches = Branches(data.taxonomy, values)
 
     @classmethod

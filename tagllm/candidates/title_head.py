@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from tagllm.mapping.colours import survey
 from tagllm.taxonomy import Taxonomy
 from tagllm.text import IRREGULAR_PLURALS, has_cjk, looks_plural, normalize, singular
 
@@ -33,6 +35,7 @@ CONNECTIVES = frozenset(
 _CONJUNCT = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 MIN_PHRASE_WORDS = 3
+MAX_SIZE_LETTERS = 3  # a size written as letters: S, XL, XXL
 BROAD_ATTRIBUTE = 0.1  # share of the categories an attribute applies to for its values to describe
 MAX_UNIT_LETTERS = 4  # a unit written apart from its number: qt, ft, cm, oz, inch, pack
 MIN_HEAD_LETTERS = 3  # the shortest head a closed compound is opened at ("tshirt": t + shirt)
@@ -95,11 +98,16 @@ class HeadFinder:
     (head word, word before it) of the names that have two words or more."""
 
     def __init__(
-        self, known: set[str], pairs: set[tuple[str, str]] | None = None, describing: set[str] | None = None
+        self,
+        known: set[str],
+        pairs: set[tuple[str, str]] | None = None,
+        describing: set[str] | None = None,
+        shades: frozenset[str] = frozenset(),
     ) -> None:
         self.known = known
         self.pairs = pairs or set()
         self.describing = describing or set()
+        self.shades = shades
 
     def __call__(self, title: str) -> TitleHead:
         words = self.phrase_words(title)
@@ -117,7 +125,7 @@ class HeadFinder:
                 candidates = [i for i, w in enumerate(words) if is_word(w)]
                 known = [i for i in candidates if head_key(words[i]) in self.known]
         # a colour, material or pattern after the product's noun describes it ("Dinner Plates Set of 6 Matte White")
-        naming = [i for i in known if head_key(words[i]) not in self.describing]
+        naming = [i for i in known if not self.describes(words, i, known)]
         known = naming if naming else known
         # a word met with the word before it as a value's name has them ("Table Lamp Ceramic Base Linen Shade") is
         # the head over a later word that heads a name alone: what follows it describes it
@@ -127,6 +135,27 @@ class HeadFinder:
         at = self.counted((paired or known or candidates or [len(words) - 1])[-1], words, known)
         before = next((head_key(w) for w in reversed(words[:at]) if is_word(w)), "")
         return TitleHead(" ".join(words[: at + 1]), head_key(words[at]), before)
+
+    def describes(self, words: list[str], i: int, known: list[int]) -> bool:
+        """Whether the word at ``i`` describes the product: a broad attribute's value, or a shade listed after the
+        product's noun ("Hoodie Charcoal XL", "Beanie Hat Cream"): followed only by ``listed`` words, with a product's
+        noun before it that is no shade, right after a word that is no shade ("Cherry Tomatoes" are tomatoes;
+        "Charcoal Grill", "Liquid Lipstick Long Lasting" and a lone "Lipstick" name products)."""
+        key = head_key(words[i])
+        if key in self.describing:
+            return True
+        if key not in self.shades or i == 0 or head_key(words[i - 1]) in self.shades:
+            return False
+        listed = all(self.listed(w) for w in words[i + 1 :])
+        earlier = [j for j in known if j < i and self.names_product(words[j]) and head_key(words[j]) not in self.shades]
+        return listed and bool(earlier)
+
+    def listed(self, word: str) -> bool:
+        """Whether a word after a shade is one more attribute listed at a title's end: a colour, a broad attribute's
+        value, a size or a measure ("Charcoal Grey", "Charcoal XL", "Cream 130x170"), not more words about the
+        product ("Lipstick Long Lasting")."""
+        key = head_key(word)
+        return key in self.describing or key in self.shades or not is_word(word) or len(word) <= MAX_SIZE_LETTERS
 
     def open_compound(self, word: str) -> list[str]:
         """A word no value's name is headed by, written closed from a value's two-word name ("tshirts" for "T-Shirts",
@@ -205,6 +234,13 @@ class HeadFinder:
             segments.append((count, words))
         count, words = max(segments, key=lambda s: s[0], default=(0, []))
         return words if count else []
+
+
+@lru_cache(maxsize=1)
+def shade_words() -> frozenset[str]:
+    """The one-word colour names of the xkcd colour survey, as ``head_key``s: sellers write a shade after the noun
+    whatever the taxonomy's colours are, and many shades name products too (charcoal, cream, lavender, coffee)."""
+    return frozenset(head_key(name) for name in survey() if name.isalpha())
 
 
 def describing_words(taxonomy: Taxonomy, facet: str) -> set[str]:
