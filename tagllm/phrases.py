@@ -3,20 +3,22 @@ stated-value finder (attributes a title states) read names with."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Iterable
 from typing import Generic, TypeVar
 
 from tagllm.text import has_cjk, normalize, singular_key, word_forms
 
 MAX_PHRASE_WORDS = 5
+_HYPHENATED = re.compile(r"([A-Za-z])-([A-Za-z])")  # a compound sellers also write closed: T-Shirt, V-Neck
 K = TypeVar("K", bound=Hashable)
 
 
 class PhraseTable(Generic[K]):
     """Phrases, each with a key (a value id, a label position), found in texts normalised by
     ``tagllm.text.normalize``: a Latin phrase of up to ``MAX_PHRASE_WORDS`` words as whole words (or as the words'
-    singulars), a Chinese one as a substring of the text with its spaces removed (two ideographs at least: one alone
-    is inside too many words)."""
+    singulars; a hyphenated one also written closed), a Chinese one as a substring of the text with its spaces removed
+    (two ideographs at least: one alone is inside too many words)."""
 
     def __init__(self, phrases: Iterable[tuple[str, K]]) -> None:
         self.words: dict[str, set[K]] = {}
@@ -32,6 +34,10 @@ class PhraseTable(Generic[K]):
             elif len(norm.split()) <= MAX_PHRASE_WORDS:
                 self.words.setdefault(norm, set()).add(key)
                 self.words.setdefault(singular_key(phrase), set()).add(key)
+                if _HYPHENATED.search(phrase):  # "T-Shirts" written closed: "tshirt", "Tshirts"
+                    closed = _HYPHENATED.sub(r"\1\2", phrase)
+                    self.words.setdefault(normalize(closed), set()).add(key)
+                    self.words.setdefault(singular_key(closed), set()).add(key)
         self._longest: dict[str, int] = {}  # first word of a phrase -> most words a phrase starting with it has
         for phrase in self.words:
             first, *rest = phrase.split()

@@ -48,3 +48,10 @@ def test_a_title_in_the_singular_mentions_a_plural_name() -> None:
 def test_a_singular_conjunct_still_shares_the_last_conjuncts_head() -> None:
     # 'Shoe & Boot Trees' are shoe trees and boot trees: 'shoe' is a modifier, though its key is 'sho'
     assert name_heads("Shoe & Boot Trees") == {(singular("tree"), singular("shoe")), ("tree", "boot")}
+
+
+def test_a_hyphenated_name_is_found_written_closed() -> None:
+    table = PhraseTable([("T-Shirts", "tees"), ("V-Neck", "v-neck"), ("Shirts", "shirts")])
+    assert {key for _, _, key in table.spans("nike men black tshirt")} == {"tees"}
+    assert {key for _, _, key in table.spans("vneck top")} == {"v-neck"}
+    assert {key for _, _, key in table.spans("v neck t shirt")} == {"v-neck", "tees", "shirts"}
