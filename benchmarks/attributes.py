@@ -74,7 +74,7 @@ sys.path.insert(0, str(REPO))
 from tagllm import Tagger  # noqa: E402
 from tagllm.assembly import build_index  # noqa: E402
 from tagllm.attributes import AttributeResolver, is_placeholder, learn_taxonomy, value_key  # noqa: E402
-from tagllm.candidates.calibration import Keep  # noqa: E402
+from tagllm.candidates.calibration import SOLE, Keep, how_stated  # noqa: E402
 from tagllm.config import TaggerConfig  # noqa: E402
 from tagllm.evaluation.metrics import PRF, prf_counts  # noqa: E402
 from tagllm.retrieval.embedder import Embedder  # noqa: E402
@@ -470,7 +470,7 @@ def run_fold(
                     first = normalize(row["title"]) not in seen
                     seen.add(normalize(row["title"]))
                     for c in answered(r.provenance.candidates.get(facet, []), multi):
-                        kind = "stated" if c.evidence.get("stated", 0.0) > 0 else "other"
+                        kind = "stated" if how_stated(c.evidence.get("stated", 0.0)) == SOLE else "other"
                         right = value_key(taxonomy.values[c.id].name, key) in gold
                         pooled.answers[kind].append((c.score, right))
                         if first:
@@ -535,12 +535,14 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
     equal_coverage(ds.name, pooled, table)
     scheme = f"{ds.folds}-fold cross-validation" if ds.folds > 1 else f"{ds.test_share:.0%} held out"
     table.notes.append(f"{ds.name}: {scheme}, {len(pooled.gold)} test products, {pooled.n_train} training rows in all")
-    keeps = "; ".join(f"{k} {' '.join(f'{x.stated:.2f}/{x.unstated:.2f}' for x in v)}" for k, v in pooled.keeps.items())
+    keeps = "; ".join(f"{k} {' '.join('/'.join(f'{t:.2f}' for t in x.thresholds) for x in v)}" for k, v in
+                      pooled.keeps.items())  # fmt: skip
     table.notes.append(
-        f"{ds.name}: keep probabilities per facet, for values the title states / for the others, measured out of fold "
+        f"{ds.name}: keep probabilities per facet, for values the title states as the only one of the facet / as one "
+        "of several / for the others, measured out of fold "
         f"on the training part (above 1: such answers reached the target precision nowhere and are never kept): {keeps}"
     )
-    for kind, title in (("stated", "values the title states"), ("other", "the others")):
+    for kind, title in (("stated", "values the title states as the facet's only one"), ("other", "the others")):
         table.notes.append(
             f"{ds.name}: reliability on the held-out products, {title} (the ranking's answers: each product's best "
             f"value, every value of 0.5 or more of a multi-valued facet): "

@@ -139,7 +139,7 @@ def test_copies_that_differ_in_being_right_are_more_answers_than_copies_right_or
     assert together.mean() == apart.mean() == 0.95
     assert intraclass_correlation(together - probs, titles) == pytest.approx(1.0)
     assert intraclass_correlation(apart - probs, titles) == 0.0
-    assert Keep.measure(probs, together, stated, titles) == Keep(NEVER_KEPT, NEVER_KEPT)
+    assert Keep.measure(probs, together, stated, titles).thresholds == (NEVER_KEPT,) * 3
     assert Keep.measure(probs, apart, stated, titles).unstated == pytest.approx(0.9)
 
 
@@ -381,3 +381,27 @@ def test_a_lower_target_precision_keeps_from_a_lower_confidence_and_a_facet_that
     assert 0.5 < at[0.8] < at[0.9] < at[0.95] < NEVER_KEPT
     assert keep_probability(probs, right, target=0.99) == NEVER_KEPT
     assert keep_probability(probs, right) == keep_probability(probs, right, target=0.9)  # the default target
+
+
+def test_a_value_named_beside_another_of_its_facet_is_kept_from_a_threshold_of_its_own() -> None:
+    """A title naming "Black and White" states each colour only as one of several (``shared``), right about half the
+    time: it is kept from a threshold of its own, neither riding on the sole mentions' nor on the guesses'."""
+    from tagllm.candidates.stated import STATED_PROBABILITY
+    from tagllm.models import Candidate
+
+    keep = Keep(stated=0.6, unstated=0.9, shared=0.8)
+    for how, threshold in (("sole", 0.6), ("shared", 0.8), ("sole (Chinese)", 0.8), (None, 0.9)):
+        evidence = {"stated": STATED_PROBABILITY[how]} if how else {"votes": 0.9}
+        assert keep.threshold(Candidate(id="black", name="Black", score=0.8, evidence=evidence)) == threshold
+    # 300 sole mentions all right, 60 shared ones right two times in three: alone they reach 0.9 nowhere
+    probs = np.r_[np.linspace(0.99, 0.6, 300), np.linspace(0.95, 0.6, 60)]
+    right = np.r_[np.ones(300, bool), np.arange(60) % 3 != 0]
+    stated = np.r_[np.full(300, STATED_PROBABILITY["sole"]), np.full(60, STATED_PROBABILITY["shared"])]
+    assert keep_probability(probs, right) < 0.7  # one threshold over both keeps the shared mentions
+    keep = Keep.measure(probs, right, stated)
+    assert keep.stated < 0.7 and keep.shared == NEVER_KEPT and keep.unstated == keep_probability(probs, right)
+
+
+def test_an_index_saved_before_shared_mentions_had_their_own_threshold_keeps_them_with_the_sole_ones() -> None:
+    again = Stacker.from_json(Stacker.default().to_json() | {"keep": [0.6, 0.9]})
+    assert again is not None and again.keep.thresholds == (0.6, 0.6, 0.9)

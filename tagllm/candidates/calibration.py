@@ -112,19 +112,26 @@ def answer_groups(groups: np.ndarray, values: np.ndarray | None, *, multi_valued
 
 @dataclass(frozen=True)
 class Keep:
-    """The confidences from which a facet's values are kept: one for a value the product's text states (its
-    ``stated`` evidence is above 0), one for any other value."""
+    """The confidences from which a facet's values are kept, one per way the product's text states a value
+    (``how_stated``): the facet's only value it names (``stated``), one of several it names (``shared``; None: as
+    ``unstated``), none (``unstated``)."""
 
     stated: float = EVEN_CHANCE
     unstated: float = EVEN_CHANCE
+    shared: float | None = None
 
     def threshold(self, candidate: Candidate) -> float:
-        return self.stated if candidate.evidence.get("stated", 0.0) > 0 else self.unstated
+        return self.thresholds[how_stated(candidate.evidence.get("stated", 0.0))]
+
+    @property
+    def thresholds(self) -> tuple[float, float, float]:
+        """The keep probabilities in ``how_stated``'s order: sole mention, one of several, not stated."""
+        return self.stated, self.unstated if self.shared is None else self.shared, self.unstated
 
     @property
     def is_abstaining(self) -> bool:
-        """Whether no value is ever kept: neither kind reached the target precision anywhere."""
-        return min(self.stated, self.unstated) > 1.0
+        """Whether no value is ever kept: no kind reached the target precision anywhere."""
+        return min(self.thresholds) > 1.0
 
     @classmethod
     def measure(
@@ -136,21 +143,38 @@ class Keep:
         *,
         target: float = TARGET_PRECISION,
     ) -> Keep:
-        """Per kind of answer (``stated``: the text states it), the higher of two thresholds: the facet's
+        """Per kind of answer (``how_stated`` of its ``stated`` evidence), the higher of two thresholds: the facet's
         ``keep_probability`` over all its answers (their precision's lower bound reaches the target), and the lowest
         from which the answers of this kind are at least TARGET_PRECISION right on their own (the share itself, not
-        its bound: a kind seen a few dozen times would never be kept by the bound). Then answers of either kind are
+        its bound: a kind seen a few dozen times would never be kept by the bound). Then answers of each kind are
         as precise as promised whatever their mix in new products. A kind with no answer in fitting takes the
         facet's threshold. Copies of a title (``groups``) count as one answer as far as their answers are alike in
         being right (``intraclass_correlation`` of right minus confidence, over all the facet's answers).
         ``target``: the precision aimed at (``TaggerConfig.keep_precision``)."""
         rho = 1.0 if groups is None else intraclass_correlation(right.astype(np.float64) - probs, groups)
         pooled = keep_probability(probs, right, groups, target=target, rho=rho)
+        how = np.asarray(how_stated(np.asarray(stated, dtype=np.float64)))
         kinds = []
-        for kind in (stated, ~stated):
+        for k in range(3):
+            kind = how == k
             own = keep_probability(probs[kind], right[kind], z=0.0, target=target) if kind.any() else EVEN_CHANCE
             kinds.append(max(pooled, own))
-        return cls(*kinds)
+        return cls(stated=kinds[SOLE], unstated=kinds[NOT_STATED], shared=kinds[SHARED])
+
+
+SOLE, SHARED, NOT_STATED = 0, 1, 2
+
+
+def how_stated(stated: np.ndarray | float) -> np.ndarray | int:
+    """How a value's ``stated`` evidence (``tagllm.candidates.stated``) says the text states it, for the keep
+    probability: SOLE, a mention more likely right than wrong on its own (the facet's only value the text names, in
+    Latin script); SHARED, any other mention (one of several values of the facet the text names, "Black and White
+    Burner", or a Chinese substring), right about half the time or less before the other evidence is weighed;
+    NOT_STATED. Kept with the sole mentions, nearly all right, the shared ones rode on their precision (Flipkart
+    Color); kept with the guesses, they raised the guesses' threshold or rode on it."""
+    value = np.asarray(stated)
+    how = np.where(value > EVEN_CHANCE, SOLE, np.where(value > 0, SHARED, NOT_STATED))
+    return int(how) if how.ndim == 0 else how
 
 
 def keep_probability(

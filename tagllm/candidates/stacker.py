@@ -100,7 +100,7 @@ class Stacker:
         besides the product's copies carries (read as wrong: a new product cannot be given a value no example has) and
         ``values`` each row's value: a multi-valued facet's values of one product are different answers, and only the
         same value on copies is one answer repeated."""
-        stated = x[:, COLUMN["stated"]] > 0  # read before ``fit`` standardises x in place
+        stated = x[:, COLUMN["stated"]].copy()  # read before ``fit`` standardises x in place
         best = (np.inf, 1.0, np.full(len(y), np.nan))
         for c in PENALTIES:  # the inverse penalty whose out-of-fold probabilities fit best
             oof = np.full(len(y), np.nan)
@@ -157,7 +157,7 @@ class Stacker:
             "k": self.k,
             "inputs": list(self.inputs),
             "calibration": [self.calibration.slope, self.calibration.intercept],
-            "keep": [self.keep.stated, self.keep.unstated],
+            "keep": [self.keep.stated, self.keep.unstated, self.keep.thresholds[1]],
             "target_precision": self.target_precision,
             **(
                 {"low": self.low.tolist(), "high": self.high.tolist()}
@@ -182,9 +182,17 @@ class Stacker:
             np.array(data["low"]) if "low" in data else None,
             np.array(data["high"]) if "high" in data else None,
             Calibration(*data.get("calibration", (1.0, 0.0))),
-            Keep(*keep) if isinstance(keep, list) else Keep(float(keep), float(keep)),
+            _keep(keep),
             float(data.get("target_precision", TARGET_PRECISION)),
         )
+
+
+def _keep(saved: float | list[float]) -> Keep:
+    """The keep probabilities of a saved stacker: [sole, not stated, shared]; an index built before shared mentions
+    had their own kept them with the sole ones ([stated, unstated]), and one built before that had one number."""
+    if not isinstance(saved, list):
+        return Keep(float(saved), float(saved))
+    return Keep(saved[0], saved[1], saved[2] if len(saved) > 2 else saved[0])
 
 
 def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
