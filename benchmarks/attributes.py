@@ -14,23 +14,23 @@ Sections (``--sections``, default all):
   attribute keys, scoped where the training products carry them); the index from the training part's category and
   "Key: Value" attribute tags (``build_index(..., attribute_field=...)``); tagllm tags through the public ``Tagger``
   with the default settings (``TaggerConfig()``: its threshold, k, candidates), facets = category plus the attributes;
-  each facet's keep probabilities (for values the title states / for the others, measured out of fold on the training
-  part when the index is built, ``tagllm.candidates.calibration``) are printed under the table, and so is a
-  reliability table of the held-out answers (per band of confidence, the share right; for values the title states and
-  for the others apart; again counting each distinct title once): a confidence of 0.8 should be right about 8 times in
-  10. Then the precision at equal coverage: per operating point of tagllm that abstains, its precision against the
-  SVM's when the SVM, facet by facet, keeps its answers of the largest margin for as many products as tagllm answers
-  (is the default better when it answers, or only more selective?); per key, its candidate recall (the share of the
-  held-out gold values among the ranking's candidates, beside the share that are values of the built taxonomy and that
-  a training example carries, and the candidates per product: where a right value is lost before the ranking); and
-  per key, the held-out gold values that the built taxonomy lacks. "tagllm, always answering" reads the
-  same run's ranking with no abstention (the best candidate; for a multi-valued facet every candidate of probability
-  0.5 or more, else the best), the operating point comparable with the SVM; "kept from t" keeps candidates from
-  confidence t. Baselines: per facet, TF-IDF (word 1-2-grams and character 2-4-grams) + LinearSVC trained on the
-  training products that carry the facet, always answering (the top class; for a multi-valued facet every class with a
-  positive margin, else the top one); and value-mention matching: a value of the built taxonomy whose name or synonym
-  appears in the title (at word boundaries; as a substring in Chinese) is predicted, the longest match for a
-  single-valued facet, every match for a multi-valued one.
+  each facet's keep probabilities (for values the title states as the facet's only one / as one of several / for the
+  others, measured out of fold on the training part when the index is built, ``tagllm.candidates.calibration``) are
+  printed under the table, and so is a reliability table of the held-out answers (per band of confidence, the share
+  right; for values the title states as the facet's only one and for the others apart; again counting each distinct
+  title once): a confidence of 0.8 should be right about 8 times in 10. Then the precision at equal coverage: per
+  operating point of tagllm that abstains, its precision against the SVM's when the SVM, facet by facet, keeps its
+  answers of the largest margin for as many products as tagllm answers (is the default better when it answers, or only
+  more selective?); per key, its candidate recall (the share of the held-out gold values among the ranking's candidates,
+  beside the share that are values of the built taxonomy and that a training example carries, and the candidates per
+  product: where a right value is lost before the ranking); and per key, the held-out gold values that the built
+  taxonomy lacks. "tagllm, always answering" reads the same run's ranking with no abstention (the best candidate; for a
+  multi-valued facet every candidate of probability 0.5 or more, else the best), the operating point comparable with the
+  SVM; "kept from t" keeps candidates from confidence t. Baselines: per facet, TF-IDF (word 1-2-grams and character
+  2-4-grams) + LinearSVC trained on the training products that carry the facet, always answering (the top class; for a
+  multi-valued facet every class with a positive margin, else the top one); and value-mention matching: a value of the
+  built taxonomy whose name or synonym appears in the title (at word boundaries; as a substring in Chinese) is
+  predicted, the longest match for a single-valued facet, every match for a multi-valued one.
 - ``shopify``: no examples at all: the Shopify taxonomy tagllm ships, ``--shopify-n`` held-out fashion titles,
   facets category, color and target-gender; gold mapped onto Shopify values with ``tagllm.mapping.Mapper`` (the
   category by its path, else by its leaf; gender values the mapper rejects fall back to a printed table: Men/Boys
