@@ -30,9 +30,13 @@ NEGATING = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock"
 """Words that say a material is an imitation of the one named: "vegan leather" is Faux leather, never Leather."""
 
 LOOKALIKE = frozenset(
-    {"look", "looking", "effect", "like", "style", "styled", "tone", "toned", "alternative", "substitute", "replica"}
-)
-"""Words after a value's name that say the thing only looks like it: "leather look", "wood effect", "gold tone"."""
+    {
+        "look", "looking", "effect", "like", "style", "styled", "tone", "toned", "alternative", "substitute", "replica",
+        "feel", "feeling", "touch",
+    }
+)  # fmt: skip
+"""Words after a value's name that say the thing only looks (or feels) like it: "leather look", "wood effect", "gold
+tone", "silk feel", "suede touch"."""
 
 QUANTITY = "23"
 """WordNet's lexicographer file of units and amounts (noun.quantity): "inch", "litre", "ounce"."""

@@ -12,6 +12,7 @@ from tagllm.mapping.derived import root
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.lexical import LIST
+from tagllm.mapping.modifier_checks import other_material, reject_lookalikes, shelf
 from tagllm.mapping.modifier_words import LOOKALIKE, NEGATING
 from tagllm.mapping.stripping import Stripper
 from tagllm.mapping.vocabulary import FacetVocabulary
@@ -86,6 +87,8 @@ class ModifierStage(Stage):
             dropped_of[raw] = dropped
             if hierarchical and any(self.vocab.names_value(t, facet) for t in dropped):
                 strict.add(raw)  # "velvet sofa": a word dropped that names a category too: the head's bar applies
+        if not hierarchical and facet is not None and self.vocab.has_faux(facet):
+            reject_lookalikes(self.m, batch, plans)
         if not plans:
             return
         naming = self.m.naming
@@ -110,6 +113,8 @@ class ModifierStage(Stage):
                     and self._compound([*dropped_of[raw], kept[-1]], found_value.id, facet)
                 ):
                     continue  # "bed pillow" is no Pillow Beds; "draining rack": Dish Racks & Drain Boards, not Racks
+                if hierarchical and shelf(self.m, self.vocab, outcome, dropped_of[raw], facet):
+                    continue  # "fizzy drinks": WordNet's drink is a beverage, but Beverages is every drink's shelf
                 value = self._negated(batch.text(raw), found_value, facet)
                 if value is not None:
                     named[raw] = value
@@ -149,11 +154,18 @@ class ModifierStage(Stage):
             if outcome is None or outcome.mapped.value is None:
                 continue
             value = outcome.mapped.value
+            if hierarchical and shelf(self.m, self.vocab, outcome, dropped_of[raw] + plans[raw][:-1], facet):
+                continue  # "sparkling drinks": the head is WordNet's beverage, and Beverages a shelf, not its kind
             if batch.candidates.get(raw) and value.id not in batch.candidates[raw]:
                 continue  # WordNet read the whole string as other values ("blow dryer": hair dryers, not Dryers)
             others = self.m.lookup(plans[raw][:-1], facet, naming)
             if others.vetoed or any(_names_other(o, value) for o in others.done.values()):
                 continue  # "navy blue", "clothes washer", "stand mixer": another word names a value (or several)
+            if not hierarchical and other_material(self.m, self.vocab, plans[raw][:-1], facet):
+                # "PU leather" is polyurethane made to look like leather: no Leather, and no later guess either
+                reason = f"{batch.text(raw)!r} names another material with {value.name!r}: an imitation or a blend"
+                batch.done[raw] = self.m.reject(raw, facet, reason)
+                continue
             if not hierarchical and self._part_of_name(plans[raw][:-1], value, facet):
                 continue  # "double xl": "double" is a word of another value's name (Double extra large), not a shade
             if not hierarchical and self._describes_head(plans[raw][:-1], batch.text(raw), facet):

@@ -1,0 +1,67 @@
+"""What the modifier stage checks before it takes a value, beyond the head's rules (``modifiers.py``): a phrase that
+WordNet reads as a shelf, a material said only to look or feel like one, two materials named together."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tagllm.mapping.base import Batch, Outcome
+from tagllm.mapping.keys import keys, stem
+from tagllm.mapping.landing import MIN_LANDING_DEPTH
+from tagllm.mapping.modifier_words import LOOKALIKE
+from tagllm.text import normalize
+
+if TYPE_CHECKING:
+    from tagllm.mapping.mapper import Mapper
+    from tagllm.mapping.vocabulary import FacetVocabulary
+
+WORDNET_METHODS = frozenset({"lexical", "swap"})
+"""The naming stages that read a phrase through WordNet's senses rather than by a value's own name."""
+
+
+def shelf(mapper: Mapper, vocab: FacetVocabulary, outcome: Outcome, others: list[str], facet: str | None) -> bool:
+    """Whether a phrase left after stripping reached, by WordNet rather than by a name, a value fewer than
+    ``MIN_LANDING_DEPTH`` levels deep while another word of the string says which kind ("fizzy" in "fizzy
+    drinks"): such a value is the shelf of every kind (Food, Beverages & Tobacco > Beverages), as for a landing
+    by hypernym. A material, colour or other describing facet's value says no kind ("leather couch" is Sofas)."""
+    value = outcome.mapped.value
+    if value is None or outcome.mapped.method not in WORDNET_METHODS:
+        return False
+    if len(mapper.taxonomy.ancestors(value.id)) >= MIN_LANDING_DEPTH:
+        return False
+    describing = vocab.describing(facet)
+    return any(
+        any(ch.isalpha() for ch in word) and keys(word)[1] not in describing and stem(word) not in describing
+        for word in others
+    )
+
+
+def reject_lookalikes(mapper: Mapper, batch: Batch, plans: dict[str, list[str]]) -> None:
+    """In a facet of materials, rejects the strings that end in a look-alike word after words naming a value
+    ("cotton feel", "leather look"): the thing only looks or feels like the material, and no later guess (the
+    embedder puts "cotton feel" near Cotton) may take it for it."""
+    fronts = {raw: [t for t in normalize(batch.text(raw)).split() if t != "s"] for raw in plans}
+    fronts = {raw: w[:-1] for raw, w in fronts.items() if len(w) > 1 and w[-1] in LOOKALIKE}
+    found = mapper.lookup([" ".join(w) for w in fronts.values()], batch.facet)
+    for raw, words in fronts.items():
+        outcome = found.done.get(" ".join(words))
+        if outcome is not None and outcome.mapped.value is not None:
+            name = outcome.mapped.value.name
+            reason = f"{batch.text(raw)!r} only looks like {name!r}: no value of facet {batch.facet!r}"
+            batch.done[raw] = mapper.reject(raw, batch.facet, reason)
+            del plans[raw]
+
+
+def other_material(mapper: Mapper, vocab: FacetVocabulary, others: list[str], facet: str | None) -> bool:
+    """In a facet of materials (one with a "Faux …" value), whether a word beside the head names a material of
+    another facet of materials that this facet lacks ("PU" in "PU leather": Polyurethane (PU)): two materials
+    named together are an imitation or a blend, not the head's material."""
+    if facet is None or not vocab.has_faux(facet) or not others:
+        return False
+    found = mapper.lookup(others, None)
+    for outcome in found.done.values():
+        ids = outcome.candidates or ((outcome.mapped.value.id,) if outcome.mapped.value is not None else ())
+        facets = {mapper.values[v].facet for v in ids}
+        if facet not in facets and any(vocab.has_faux(f) for f in facets):
+            return True
+    return False
