@@ -13,12 +13,13 @@ Columns, per candidate value:
   outside the head phrase, or as a modifier in it: a brand that is also a category's name), or, in Chinese, only
   right before another name: what the product is for, goes with or is made by; a value whose name is headed by
   another word of the title and not by its head word (the brand "Locomotive" of "Locomotive Men Check Shirts" heads
-  "Express Locomotives"; "Dishwasher" heads "Dishwashers"), when the title's head heads some name; and a value the
-  head matches on a
-  branch the title does not state, where its namesake sits on the plain branch or one the title states
-  ("Maternity Clothing > Maternity Tops > Shirts" for "Women White Printed Shirt", against "Clothing Tops >
-  Shirts": ``Branches``). The head score is left as it is: the stacker reads it by rank, and a lowered score would
-  lift other values to second place.
+  "Express Locomotives"; "Dishwasher" heads "Dishwashers"), when the title's head heads some name; a value whose
+  name holds the title's head word as a modifier ("Yoga Mat Straps", "Tent Footprints": a part of the product or what
+  goes with it) filed under the top-level branch of a value the head plainly names (``HeadNoun.parts``); and a value
+  the head matches on a branch the title does not state, where its namesake sits on the plain branch or one the
+  title states ("Maternity Clothing > Maternity Tops > Shirts" for "Women White Printed Shirt", against "Clothing
+  Tops > Shirts": ``Branches``). The head score is left as it is: the stacker reads it by rank, and a lowered score
+  would lift other values to second place.
 
 The family reads titles only and is built for a hierarchical facet that no example carries (the category of a
 taxonomy used with no examples): where examples carry the facet, their votes already say what products are.
@@ -73,6 +74,10 @@ class HeadNoun(Family):
             for word, before in pairs:
                 self.by_word.setdefault(word, []).append((position, before))
         pairs = {pair for named in heads for pair in named if pair[1]}
+        self.modified: dict[str, list[int]] = {}  # word -> values whose names hold it, not as a head
+        for position, value in enumerate(values):
+            for word in set().union(*(modifiers(n) for n in (value.name, *value.synonyms))):
+                self.modified.setdefault(word, []).append(position)
         self.find = HeadFinder(set(self.by_word), pairs, describing_words(data.taxonomy, data.facet), shade_words())
         self.branches = Branches(data.taxonomy, values)
 
@@ -94,18 +99,12 @@ class HeadNoun(Family):
         head_values: list[float] = []
         aside_keys: list[int] = []
         for row, (head, norm, title) in enumerate(zip(found, batch.normalized, titles, strict=True)):
-            best: dict[int, float] = {}
-            said = {head_key(w) for w in head.phrase.split()}
-            for position, before in self.by_word.get(head.word, ()):
-                if before and before == head.before:
-                    score = FULL
-                else:  # a kind of the head the title does not name ("Baguette Handbags" for a handbag) is less
-                    score = SPECIFIC if before and before not in said else HALF
-                best[position] = max(best.get(position, 0.0), score)
+            best = self.headed(head)
             words = words_of(title)
             off = self.branches.off(best, words)
             if head.word in self.by_word:  # values headed by another word of the title: a brand, what it goes with
                 off += [p for w in words - {head.word} for p, _ in self.by_word.get(w, ()) if p not in best]
+                off += self.parts(head.word, best)
             for position, _ in self.by_word.get(head.before, ()) if head.before else ():
                 best[position] = max(best.get(position, 0.0), MODIFIER)
             head_keys += [row * size + p for p in best]
@@ -128,6 +127,25 @@ class HeadNoun(Family):
 
         proposals = [heads] if similarity is None else [heads, top_keys(similarity, TOP_PER_SIGNAL, size)]
         return Evidence(proposals, columns)
+
+    def headed(self, head: TitleHead) -> dict[int, float]:
+        """The head score of each value whose name the title's head word heads (position -> score)."""
+        best: dict[int, float] = {}
+        said = {head_key(w) for w in head.phrase.split()}
+        for position, before in self.by_word.get(head.word, ()):
+            # a kind of the head the title does not name ("Baguette Handbags" for a handbag) is less
+            score = FULL if before and before == head.before else SPECIFIC if before and before not in said else HALF
+            best[position] = max(best.get(position, 0.0), score)
+        return best
+
+    def parts(self, word: str, scores: dict[int, float]) -> list[int]:
+        """Values whose names hold the head word as a modifier, not as their head ("Yoga Mat Straps", "Tent
+        Footprints" for a yoga mat, a tent: a part of the product or what goes with it), when a value the head names
+        plainly or with the title's own word before it (``scores``: position -> head score, HALF or more) is filed under
+        the same top-level branch: a taxonomy files accessories with the product, and a value of another branch holds
+        another sense of the word ("Clutch Bags" for a clutch, against a car's "Clutches")."""
+        roots = {self.branches.root(p) for p, score in scores.items() if score >= HALF}
+        return [p for p in self.modified.get(word, ()) if p not in scores and self.branches.root(p) in roots]
 
     def aside(self, head: TitleHead, norm: str) -> set[str]:
         """Values named in the text whose names are not headed by the title's head word (named outside the head
@@ -198,6 +216,14 @@ class Branches:
         self.values = values
         self.names: dict[int, frozenset[str]] = {}  # read as titles need them: Shopify has 10,595 values
         self.paths: dict[int, tuple[list[frozenset[str]], frozenset[str]]] = {}
+        self.roots: dict[int, str] = {}
+
+    def root(self, position: int) -> str:
+        """The id of the top-level value a value is filed under (its own for a top-level one)."""
+        if position not in self.roots:
+            value = self.values[position]
+            self.roots[position] = next(iter(self.taxonomy.ancestors(value.id)), value).id
+        return self.roots[position]
 
     def name(self, position: int) -> frozenset[str]:
         if position not in self.names:
