@@ -1,6 +1,7 @@
 """With no examples: a value whose name holds the title's head word as a modifier (a part of the product or what
-goes with it: "Yoga Mat Straps", "Tent Footprints", "Knife Sharpeners") is not the product when a value headed by
-that word exists ("Yoga & Pilates Mats", "Tents", "Knives")."""
+goes with it: "Yoga Mat Straps", "Tent Footprints", "Knife Sharpeners"), or another word of the title while none of
+its words heads it ("Men's Undershirts" for a men's T-shirt), is not the product when a value headed by the head word
+sits on the same top-level branch ("Yoga & Pilates Mats", "Tents", "Knives", "T-Shirts")."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tagllm import Tagger
-from tagllm.candidates.head import HeadNoun
+from tagllm.candidates.head import HeadNoun, words_of
 from tagllm.config import TaggerConfig
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
 
@@ -60,6 +61,19 @@ facets:
       - id: apparel
         name: Apparel & Accessories
         children:
+          - id: clothing
+            name: Clothing
+            children:
+              - id: tops
+                name: Clothing Tops
+                children:
+                  - {id: t-shirts, name: T-Shirts}
+                  - {id: polos, name: Polos}
+              - id: mens-undergarments
+                name: Men's Undergarments
+                children:
+                  - {id: mens-undershirts, name: Men's Undershirts}
+                  - {id: mens-boxers, name: Men's Boxer Shorts}
           - id: handbags
             name: Handbags
             children:
@@ -97,6 +111,8 @@ def best(tagger: Tagger, title: str) -> str:
         ("Extra Thick Yoga Mat, Eco TPE, Blue", "yoga-mats"),
         ("Ultralight Backpacking Tent 2 Person Green", "tents"),
         ("Kids Bicycle 16 Inch with Training Wheels", "bicycles"),
+        ("Men Slim Fit Crew Neck Navy T-Shirt", "t-shirts"),
+        ("Men's Graphic Print Tshirt, Black", "t-shirts"),
     ],
 )
 def test_a_value_that_holds_the_head_as_a_modifier_is_not_the_product(
@@ -111,6 +127,7 @@ def test_a_value_that_holds_the_head_as_a_modifier_is_not_the_product(
         ("Yoga Mat Carry Strap, Adjustable Cotton", "mat-straps"),
         ("Tent Footprint for 2 Person Tent, Waterproof", "footprints"),
         ("Electric Knife Sharpener 3 Stage", "sharpeners"),
+        ("Men's Cotton Undershirt V-Neck White", "mens-undershirts"),
     ],
 )
 def test_an_accessory_named_after_the_product_is_still_read_as_the_accessory(
@@ -124,7 +141,7 @@ def set_aside(tagger: Tagger, title: str) -> set[str]:
     facet = tagger.scorer._facet(CATEGORY)
     head = next(f for f in facet.families if isinstance(f, HeadNoun))
     found = head.find(title)
-    return {facet.data.space.ids[p] for p in head.parts(found.word, head.headed(found))}
+    return {facet.data.space.ids[p] for p in head.parts(found.word, head.headed(found), words_of(title))}
 
 
 @pytest.mark.parametrize(
@@ -135,6 +152,8 @@ def set_aside(tagger: Tagger, title: str) -> set[str]:
         # "clutch" heads a car part, on another top-level branch (another sense of the word), and a kind of clutch
         # the title does not name: neither is plainly the product
         ("Women Bronze Evening Clutch", set()),
+        # a value of the title's kind of buyer headed by no word of the title is another product
+        ("Men Slim Fit Crew Neck Navy T-Shirt", {"mens-undergarments", "mens-undershirts", "mens-boxers"}),
     ],
 )
 def test_parts_are_set_aside_only_next_to_the_product_they_are_named_after(

@@ -15,7 +15,8 @@ Columns, per candidate value:
   another word of the title and not by its head word (the brand "Locomotive" of "Locomotive Men Check Shirts" heads
   "Express Locomotives"; "Dishwasher" heads "Dishwashers"), when the title's head heads some name; a value whose
   name holds the title's head word as a modifier ("Yoga Mat Straps", "Tent Footprints": a part of the product or what
-  goes with it) filed under the top-level branch of a value the head plainly names (``HeadNoun.parts``); and a value
+  goes with it), or another word of the title while none of its words heads it ("Men's Undershirts" for a men's
+  T-shirt), filed under the top-level branch of a value the head plainly names (``HeadNoun.parts``); and a value
   the head matches on a branch the title does not state, where its namesake sits on the plain branch or one the
   title states ("Maternity Clothing > Maternity Tops > Shirts" for "Women White Printed Shirt", against "Clothing
   Tops > Shirts": ``Branches``). The head score is left as it is: the stacker reads it by rank, and a lowered score
@@ -74,6 +75,7 @@ class HeadNoun(Family):
             for word, before in pairs:
                 self.by_word.setdefault(word, []).append((position, before))
         pairs = {pair for named in heads for pair in named if pair[1]}
+        self.head_words = [{w for w, _ in named} for named in heads]  # each value's head words
         self.modified: dict[str, list[int]] = {}  # word -> values whose names hold it, not as a head
         for position, value in enumerate(values):
             for word in set().union(*(modifiers(n) for n in (value.name, *value.synonyms))):
@@ -104,7 +106,7 @@ class HeadNoun(Family):
             off = self.branches.off(best, words)
             if head.word in self.by_word:  # values headed by another word of the title: a brand, what it goes with
                 off += [p for w in words - {head.word} for p, _ in self.by_word.get(w, ()) if p not in best]
-                off += self.parts(head.word, best)
+                off += self.parts(head.word, best, words)
             for position, _ in self.by_word.get(head.before, ()) if head.before else ():
                 best[position] = max(best.get(position, 0.0), MODIFIER)
             head_keys += [row * size + p for p in best]
@@ -138,14 +140,24 @@ class HeadNoun(Family):
             best[position] = max(best.get(position, 0.0), score)
         return best
 
-    def parts(self, word: str, scores: dict[int, float]) -> list[int]:
-        """Values whose names hold the head word as a modifier, not as their head ("Yoga Mat Straps", "Tent
-        Footprints" for a yoga mat, a tent: a part of the product or what goes with it), when a value the head names
-        plainly or with the title's own word before it (``scores``: position -> head score, HALF or more) is filed under
-        the same top-level branch: a taxonomy files accessories with the product, and a value of another branch holds
-        another sense of the word ("Clutch Bags" for a clutch, against a car's "Clutches")."""
+    def parts(self, head: str, scores: dict[int, float], words: frozenset[str]) -> list[int]:
+        """Values that are not the product a value the title's head names is, though they share a word with the title:
+        those whose names hold the head word as a modifier, not as their head ("Yoga Mat Straps", "Tent Footprints" for
+        a yoga mat, a tent: a part of the product or what goes with it), and those whose names hold another word of the
+        title (``words``) as a modifier and are headed by none of its words ("Men's Undershirts" for a men's T-shirt,
+        "Wireless Transmitters" for a wireless mouse: another product of the same kind of buyer or use). Only when a
+        value the head names plainly or with the title's own word before it (``scores``: position -> head score, HALF
+        or more) is filed under the same top-level branch: there the product is known, and a value of another branch
+        holds another sense of the word ("Clutch Bags" for a clutch, against a car's "Clutches")."""
         roots = {self.branches.root(p) for p, score in scores.items() if score >= HALF}
-        return [p for p in self.modified.get(word, ()) if p not in scores and self.branches.root(p) in roots]
+        if not roots:
+            return []
+        held = [(p, w == head) for w in words | {head} for p in self.modified.get(w, ())]
+        return [
+            p
+            for p, of_head in held
+            if p not in scores and (of_head or not self.head_words[p] & words) and self.branches.root(p) in roots
+        ]
 
     def aside(self, head: TitleHead, norm: str) -> set[str]:
         """Values named in the text whose names are not headed by the title's head word (named outside the head
