@@ -18,10 +18,11 @@ Sections (``--sections``, default all):
   others, measured out of fold on the training part when the index is built, ``tagllm.candidates.calibration``) are
   printed under the table, and so is a reliability table of the held-out answers (per band of confidence, the share
   right; for values the title states as the facet's only one and for the others apart; again counting each distinct
-  title once): a confidence of 0.8 should be right about 8 times in 10. Then the precision at equal coverage: per
-  operating point of tagllm that abstains, its precision against the SVM's when the SVM, facet by facet, keeps its
-  answers of the largest margin for as many products as tagllm answers (is the default better when it answers, or only
-  more selective?); per key, its candidate recall (the share of the held-out gold values among the ranking's candidates,
+  title once; and per key and per way the title states the value, from 0.5 up): a confidence of 0.8 should be right
+  about 8 times in 10. Then the precision at equal coverage: per operating point of tagllm that abstains, its
+  precision against the SVM's when the SVM, facet by facet, keeps its answers of the largest margin for as many
+  products as tagllm answers (is the default better when it answers, or only more selective?); per key, its
+  candidate recall (the share of the held-out gold values among the ranking's candidates,
   beside the share that are values of the built taxonomy and that a training example carries, and the candidates per
   product: where a right value is lost before the ranking); and per key, the held-out gold values that the built
   taxonomy lacks. "tagllm, always answering" reads the same run's ranking with no abstention (the best candidate; for a
@@ -95,6 +96,9 @@ ZERO_DATASETS = (("flipkart", 0.25), ("openbg-zh", 0.25), ("fashion", 0.2))
 ZERO_BANDS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.01)
 RELIABILITY_BANDS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.01)  # confidence bands of the held-out reliability table
 SWEEP = (0.7, 0.8, 0.9)  # the default's answers re-read at stricter probabilities (from its candidates' scores)
+# how_stated's kinds, by its codes (SOLE, SHARED, NOT_STATED), and the coarser bands of the per-key reliability
+KINDS = ("sole mention", "named beside another or in Chinese", "not stated")
+KIND_BANDS = (0.5, 0.7, 0.8, 0.9, 1.01)
 ALWAYS = "tagllm, always answering"  # the default's ranking with no abstention: its best candidate per product
 _COMMA = re.compile(r"\s*[,，、;；]\s*")
 
@@ -377,6 +381,8 @@ class Pooled:
     svm_confidence: dict[str, list[float]] = field(default_factory=dict)  # key -> the SVM's margin per product
     # (confidence, right) of the ranking's answers (``always``), for the reliability table: "stated" or "other" values
     answers: dict[str, list[tuple[float, bool]]] = field(default_factory=lambda: defaultdict(list))
+    # (key, how the title states the value: KINDS) -> (confidence, right) of the same answers, each title once
+    by_kind: dict[tuple[str, str], list[tuple[float, bool]]] = field(default_factory=lambda: defaultdict(list))
     unknown: dict[str, int] = field(default_factory=dict)  # key -> gold values the built taxonomy lacks
     # key -> candidate recall counts over the gold values of the products carrying the key (``Recall``)
     recall: dict[str, Recall] = field(default_factory=dict)
@@ -470,11 +476,13 @@ def run_fold(
                     first = normalize(row["title"]) not in seen
                     seen.add(normalize(row["title"]))
                     for c in answered(r.provenance.candidates.get(facet, []), multi):
-                        kind = "stated" if how_stated(c.evidence.get("stated", 0.0)) == SOLE else "other"
+                        how = how_stated(c.evidence.get("stated", 0.0))
+                        kind = "stated" if how == SOLE else "other"
                         right = value_key(taxonomy.values[c.id].name, key) in gold
                         pooled.answers[kind].append((c.score, right))
                         if first:
                             pooled.answers[f"{kind}, once per title"].append((c.score, right))
+                            pooled.by_kind[key, KINDS[how]].append((c.score, right))
             known = {value_key(v.name, key) for v in taxonomy.facet_values(facet)}
             carried = {v for t in train for v in gold_values(t, [key]).get(key, set())} & known
             recall = pooled.recall.setdefault(key, Recall())
@@ -553,6 +561,13 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
             f"{ds.name}: the same, {title}, counting each title once (listings that share a title, a product's colour "
             f"and size variants, are one answer repeated): {once}"
         )
+    by_kind = "; ".join(
+        f"{key}, {kind}: {reliability(answers, KIND_BANDS)}" for (key, kind), answers in sorted(pooled.by_kind.items())
+    )
+    table.notes.append(
+        f"{ds.name}: the same per key and per way the title states the value ({' / '.join(KINDS)}; "
+        f"each title once), where a facet could keep answers that its pooled rows hide: {by_kind}"
+    )
     total = Recall.total(pooled.recall.values())
     table.notes.append(
         f"{ds.name}: candidate recall per facet (held-out gold values among the ranking's candidates, at most "
