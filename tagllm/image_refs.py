@@ -3,8 +3,9 @@
 A cell or field may hold one reference, several separated by ``|``, a line break, blanks before a URL, ``,`` or
 ``;`` (WooCommerce, Magento and Google Merchant exports join URLs with commas), a JSON list, or photo objects as shop
 APIs return them (Shopify, WooCommerce: ``{"src": ..., "alt": ...}``; others ``{"url": ...}`` or ``{"path": ...}``).
-A comma or semicolon splits only between two things that each look like a reference, so a URL whose query holds
-commas (``?w=100,h=200``) and a ``data:image/png;base64,`` URL stay whole.
+A comma or semicolon (ASCII, or full-width as Chinese input methods type them: ``，`` ``；`` ``、`` ``｜``) splits only
+between two things that each look like a reference, so a URL whose query holds commas (``?w=100,h=200``), a
+``data:image/png;base64,`` URL and a file name such as ``红色、蓝色.jpg`` stay whole.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 # the keys a photo object names its reference by, in the order they are looked for
 REFERENCE_KEYS = ("src", "url", "path", "href", "link", "uri", "file")
 # never inside a reference a catalogue writes: a bar, a line break, blanks before another URL
-_ALWAYS_SPLIT = re.compile(r"[|\r\n]+|\s*[,;]?\s+(?=(?:https?|file)://)")
-_MAYBE_SPLIT = re.compile(r"\s*[,;]\s*")
+_ALWAYS_SPLIT = re.compile(r"[|\r\n]+|\s*[,;，；、]?\s+(?=(?:https?|file)://)")
+# a comma or semicolon, ASCII or as Chinese sellers type them (full-width '，' '；', the enumeration comma '、', '｜')
+_MAYBE_SPLIT = re.compile(r"\s*[,;，；、｜]\s*")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # http:, https:, file:, data:, and a Windows drive (c:)
 _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,4}$")  # a file name's: .jpg, .jpeg, .webp, .png
 

@@ -43,6 +43,15 @@ DATA = (
         (r"C:\photos\a.jpg;C:\photos\b.jpg", [r"C:\photos\a.jpg", r"C:\photos\b.jpg"]),
         ("  front.jpg  ", ["front.jpg"]),
         ("", []),
+        # as Chinese input methods type the separators: full-width comma and semicolon, the enumeration comma
+        ("front.jpg，back.jpg", ["front.jpg", "back.jpg"]),
+        ("front.jpg、back.jpg", ["front.jpg", "back.jpg"]),
+        ("front.jpg；back.jpg", ["front.jpg", "back.jpg"]),
+        ("front.jpg ， back.jpg", ["front.jpg", "back.jpg"]),
+        (f"{URL}，https://cdn.shop.example/p/124.jpg", [URL, "https://cdn.shop.example/p/124.jpg"]),
+        (f"{URL}、 https://cdn.shop.example/p/124.jpg", [URL, "https://cdn.shop.example/p/124.jpg"]),
+        ("图片/红色、蓝色.jpg", ["图片/红色、蓝色.jpg"]),  # a file name with an enumeration comma in it
+        ("主图，正面.jpg", ["主图，正面.jpg"]),
     ],
 )
 def test_a_text_cell_lists_each_photo_once(cell: str, expected: list[str]) -> None:
