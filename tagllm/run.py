@@ -86,7 +86,7 @@ def run_file(
         summary.still_failed = len(writer.state.failed)
         summary.still_fell_back = len(writer.state.fell_back & claimed)  # a product no longer read cannot be retried
         summary.still_degraded = len(writer.state.degraded & claimed)
-        summary.joined = records.joined
+        summary.joined, summary.variants = records.joined, records.variants
     summary.seconds = time.perf_counter() - tagging
     if summary.interrupted:
         raise RunInterrupted(summary)

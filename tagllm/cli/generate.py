@@ -255,6 +255,8 @@ def _summary_line(summary: RunSummary) -> str:
         parts.append(f"{summary.retried_degraded} tagged earlier without their photos tried again")
     if summary.kept_text_only:
         parts.append(f"{summary.kept_text_only} of them failed again, their earlier tags kept")
+    if summary.variants:
+        parts.append(f"{summary.variants} variant row(s) joined to their product")
     if summary.joined:
         parts.append(f"{summary.joined} row(s) of further photos joined to their product")
     if summary.duplicates:

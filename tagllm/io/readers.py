@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tagllm.errors import InputError, missing_dependency
-from tagllm.image_refs import ImageFieldError, image_references
+from tagllm.io.continuations import Continuations
 from tagllm.io.csv_records import allow_long_cells, read_csv
 from tagllm.io.jsonl import Record, read_jsonl
 from tagllm.models import GOLD_PREFIX, PRODUCT_FIELDS, RecordError, suggest_field
@@ -109,7 +109,7 @@ class RecordSource:
         self._records: Iterator[Record] | None = None
         self._started = False
         self.header: list[str] | None = None  # CSV, Parquet: the columns, read with the first record
-        self.joined = 0  # CSV, Parquet: rows of further photos added to their product's record (_join_photo_rows)
+        self.continuations = Continuations(self.name)  # CSV, Parquet: a Shopify export's variant and photo rows
 
     def _open(self) -> Iterator[Record]:
         if self.format == "parquet":
@@ -121,8 +121,10 @@ class RecordSource:
             else:
                 records = read_csv(fh, self.name, self._read_header)
         any_record = False
-        renamed = (self._renamed(record) for record in records)
-        for record in renamed if self.format == "jsonl" else self._join_photo_rows(renamed):
+        renamed: Iterator[Record] = (self._renamed(record) for record in records)
+        if self.format != "jsonl":  # a table export's variant and photo rows join their product's row
+            renamed = self.continuations.join(renamed, reads_photos=self._reads_photos)
+        for record in renamed:
             any_record = True
             yield record
         if not any_record:
@@ -133,23 +135,23 @@ class RecordSource:
             record.data = _rename(record.data, self.columns)
         return record
 
-    def _join_photo_rows(self, records: Iterator[Record]) -> Iterator[Record]:
-        """A table export's further photos on rows of their own (Shopify's product CSV: a row per image that repeats
-        the ``Handle`` and holds nothing else a tagger reads) are added to the record just before them, whose photos
-        they are; ``joined`` counts them. Any other repeated id is left for the run to report."""
-        held: Record | None = None
-        for record in records:
-            if held is not None and _joins(held, record):
-                self.joined += 1
-                continue
-            if held is not None:
-                yield held
-            held = record
-        if held is not None:
-            yield held
-
     def _read_header(self, columns: list[str]) -> None:
         self.header = columns
+
+    def _reads_photos(self) -> bool:
+        """Whether the table's columns hold photos (after ``--columns``): a variant's photo is then read too."""
+        renamed = {column: field for field, column in self.columns.items()}
+        return "images" in {renamed.get(column, column) for column in self.header or ()}
+
+    @property
+    def joined(self) -> int:
+        """Rows of further photos added to the product row before them (a Shopify export's image rows)."""
+        return self.continuations.photo_rows
+
+    @property
+    def variants(self) -> int:
+        """Variant rows added to the product row before them (a Shopify export's second and later variants)."""
+        return self.continuations.variant_rows
 
     def require_title(self) -> None:
         """A CSV or Parquet input whose columns hold no title (after ``--columns``) would make every record an error
@@ -187,25 +189,6 @@ class RecordSource:
         while self._peeked:
             yield self._peeked.pop(0)
         yield from self._records
-
-
-def _joins(held: Record, record: Record) -> bool:
-    """Whether ``record`` is a row of further photos of ``held``'s product, and if so adds them to ``held``: the same
-    id, photos, and no other field a tagger reads (a row with a title or a description of its own is a product)."""
-    data, first = record.data, held.data
-    if data is None or first is None or data.get("id") is None or data.get("id") != first.get("id"):
-        return False
-    if data.get("images") is None or any(data.get(field) is not None for field in _TEXT_FIELDS):
-        return False
-    try:
-        photos = image_references(first.get("images")) + image_references(data["images"])
-    except ImageFieldError:
-        return False  # left as a record of its own: the run reports it, naming the field
-    first["images"] = photos
-    return True
-
-
-_TEXT_FIELDS = ("title", "description", "brand", "attributes", "queries")
 
 
 def _rename(data: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:
