@@ -18,6 +18,9 @@ MAX_TEXT_CHARS = 8_000
 # how a degraded result's reason starts (``TagResult.degraded``; also in a CSV/Parquet row's error cell, where
 # --resume reads it)
 NO_PHOTO_NOTE = "no photo could be read, tagged from the text alone: "
+# how the note of a result tagged from its text because its photos are remote URLs not fetched starts (in a CSV/Parquet
+# row's error cell, where --resume --allow-remote-images reads it)
+NOT_FETCHED_NOTE = "remote photos not fetched (--allow-remote-images not given), tagged from the text alone: "
 
 
 class Product(BaseModel):
@@ -222,6 +225,12 @@ class TagResult(BaseModel):
         None,
         description="tagged without evidence the product has: its photos, none of which could be read (field "
         "images); the tags are the text's, and --resume tags it again",
+    )
+    unfetched_photos: list[str] | None = Field(
+        None,
+        description="the product's photos not fetched by the settings' choice (remote URLs without "
+        "--allow-remote-images) when none of its photos was read: the tags are the text's, and --resume with "
+        "--allow-remote-images tags it again",
     )
 
     def best(self, facet: str) -> Tag | None:

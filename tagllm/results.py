@@ -159,8 +159,11 @@ class ResultBuilder:
         if steps is not None:
             tags, dropped = steps.drop_inapplicable(tags, first.chosen(CATEGORY))
             rejected.extend(dropped)
-        degraded = unread_photos(product_id, first.request.image_uses)
-        return TagResult(product_id=product_id, tags=tags, rejected=rejected, provenance=provenance, degraded=degraded)
+        uses = first.request.image_uses
+        return TagResult(
+            product_id=product_id, tags=tags, rejected=rejected, provenance=provenance,
+            degraded=unread_photos(product_id, uses), unfetched_photos=unfetched_photos(uses),
+        )  # fmt: skip
 
     def _provenance(self, parts: list[Part], backend: Backend, steps: LLMSteps | None) -> Provenance:
         first = parts[0]
@@ -271,6 +274,13 @@ def unread_photos(product_id: str, uses: Sequence[ImageUse]) -> RecordError | No
         return None
     why = "; ".join(use.error or use.source for use in failed)
     return RecordError(field="images", record_id=product_id, message=f"{NO_PHOTO_NOTE}{why}", is_retryable=True)
+
+
+def unfetched_photos(uses: Sequence[ImageUse]) -> list[str] | None:
+    """The photos not fetched by the settings' choice (remote URLs without ``allow_remote_images``) of a product none
+    of whose photos was read, else None: ``--resume --allow-remote-images`` tags it again."""
+    skipped = [use.source for use in uses if use.status == "skipped"]
+    return skipped if skipped and not any(use.status == "ok" for use in uses) else None
 
 
 def _merged(parsed: list[Any]) -> Any:

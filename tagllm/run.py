@@ -86,6 +86,7 @@ def run_file(
         summary.still_failed = len(writer.state.failed)
         summary.still_fell_back = len(writer.state.fell_back & claimed)  # a product no longer read cannot be retried
         summary.still_degraded = len(writer.state.degraded & claimed)
+        summary.still_unfetched = len(writer.state.unfetched & claimed)
         summary.joined, summary.variants = records.joined, records.variants
     summary.seconds = time.perf_counter() - tagging
     if summary.interrupted:
@@ -136,6 +137,9 @@ def _tag_records(
     """Tag the records not done yet into ``writer``; the product ids read go to ``claimed``."""
     state = writer.state
     earlier_failures, earlier_fallbacks, earlier_degraded = set(state.failed), set(state.fell_back), set(state.degraded)
+    # tagged from the text because their remote photos were not to be fetched: tagged again when this run fetches them
+    fetch_remote = bool(getattr(getattr(tagger, "config", None), "allow_remote_images", False))
+    earlier_unfetched = set(state.unfetched) if fetch_remote else set()
     kept: deque[dict[str, Any]] = deque()
     digests: deque[str | None] = deque()  # the fingerprint of each product yielded, written with its result
     renamed = {column: field for field, column in records.columns.items()}  # --keep-columns may name either
@@ -154,7 +158,7 @@ def _tag_records(
                 continue
             claimed.add(product_id)
             digest = fingerprint(item) if isinstance(item, Product) else None
-            if state.is_done(product_id):
+            if state.is_done(product_id, fetch_remote=fetch_remote):
                 if not state.is_edited(product_id, digest):
                     summary.skipped += 1
                     continue
@@ -163,7 +167,7 @@ def _tag_records(
                 summary.retried += 1
             elif product_id in earlier_fallbacks:
                 summary.retried_llm += 1
-            elif product_id in earlier_degraded:
+            elif product_id in earlier_degraded or product_id in earlier_unfetched:
                 summary.retried_degraded += 1
                 if not state.is_edited(product_id, digest):
                     text_only.add(product_id)
@@ -204,6 +208,7 @@ def _tag_records(
                     summary.fell_back += 1
                     summary.note(f"{result.product_id}: {FELL_BACK_NOTE}{result.routing.error.message}")
                 summary.degraded += result.degraded is not None  # the reason is in its row, not an error to print
+                summary.unfetched += result.unfetched_photos is not None
             else:
                 summary.failed += 1
                 if result.error:  # a reading error names its file, line and record; a tagging one gets the id

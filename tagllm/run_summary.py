@@ -31,7 +31,9 @@ class RunSummary:
     retried_llm: int = 0  # products an earlier run routed to the LLM that kept the default's tags, tagged again
     still_fell_back: int = 0  # products of the input whose row in the output at the end kept the default's tags
     degraded: int = 0  # products this run tagged from their text alone because none of their photos could be read
-    retried_degraded: int = 0  # products an earlier run tagged so (degraded), tagged again
+    retried_degraded: int = 0  # products an earlier run tagged so (degraded; or unfetched, now fetched): tagged again
+    unfetched: int = 0  # products this run tagged from their text alone: their photos, remote URLs, were not fetched
+    still_unfetched: int = 0  # products of the input whose row at the end is so: --allow-remote-images would fetch them
     still_degraded: int = 0  # products of the input whose row in the output at the end is degraded
     kept_text_only: int = 0  # degraded products tagged again that failed: their earlier row (the text's tags) kept
     seconds: float = 0.0  # from the first product read to the output closed; start-up is not in it

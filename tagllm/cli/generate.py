@@ -190,6 +190,13 @@ def generate(
                 "--resume to tag them again",
                 err=True,
             )
+        if summary.still_unfetched:
+            typer.echo(
+                f"{summary.output}: {summary.still_unfetched} product(s) were tagged from their text alone because "
+                "their photos are remote URLs, not fetched without --allow-remote-images; run again with --resume "
+                "--allow-remote-images to read them",
+                err=True,
+            )
     raise typer.Exit(summary.exit_code)
 
 
@@ -243,6 +250,8 @@ def _summary_line(summary: RunSummary) -> str:
         parts[0] += f" ({summary.routed} by the LLM, {summary.fell_back} kept the default's tags when the LLM failed)"
     if summary.degraded:
         parts[0] += f" ({summary.degraded} from the text alone: no photo could be read)"
+    if summary.unfetched:
+        parts[0] += f" ({summary.unfetched} from the text alone: remote photos not fetched)"
     if summary.skipped:
         parts.append(f"{summary.skipped} already done")
     if summary.edited:

@@ -21,11 +21,22 @@ from typing import Any
 
 from tagllm.errors import InputError, missing_dependency
 from tagllm.io.csv_records import allow_long_cells
-from tagllm.io.rows import DEGRADED, ERROR, FELL_BACK, FELL_BACK_NOTE, HASH_COLUMN, OK, is_degraded_note
+from tagllm.io.rows import (
+    DEGRADED,
+    ERROR,
+    FELL_BACK,
+    FELL_BACK_NOTE,
+    HASH_COLUMN,
+    OK,
+    UNFETCHED,
+    is_degraded_note,
+    is_unfetched_note,
+)
 
 _JSONL_HEAD = re.compile(rb'^\{"product_id":("(?:[^"\\]|\\.)*"),"status":"(ok|error)"')
 _FELL_BACK_MARK = b'"source":"default","routing":{'  # where a JSONL row's routing starts when the default's tags stayed
 _DEGRADED_MARK = b',"degraded":{'  # a JSONL row tagged from its text alone: the key is not inside any string
+_UNFETCHED_MARK = b',"unfetched_photos":['  # a JSONL row tagged from its text alone, its remote photos not fetched
 NOT_OURS = "is this the output of tagllm generate? write to a new file instead"
 _JSONL_HASH = re.compile(rb',"input_hash":"([0-9a-f]+)"\}\s*$')
 
@@ -34,12 +45,14 @@ _JSONL_HASH = re.compile(rb',"input_hash":"([0-9a-f]+)"\}\s*$')
 class OutputState:
     """Per product id, its last row in the output (rows numbered from 0 in file order) and whether it failed or,
     routed to the LLM, kept the default's tags because the LLM failed (``fell_back``), or was tagged from its text
-    alone because no photo could be read (``degraded``)."""
+    alone because no photo could be read (``degraded``) or because its remote photos were not to be fetched
+    (``unfetched``: done, unless a run may fetch them)."""
 
     last: dict[str, int] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
     fell_back: set[str] = field(default_factory=set)
     degraded: set[str] = field(default_factory=set)
+    unfetched: set[str] = field(default_factory=set)
     hashes: dict[str, str] = field(default_factory=dict)  # the fingerprint its last row was tagged from, if written
     rows: int = 0
     complete_bytes: int = 0  # JSONL/CSV: where the last complete row ends; bytes after it are a torn row
@@ -58,12 +71,15 @@ class OutputState:
         self.failed.discard(product_id)
         self.fell_back.discard(product_id)
         self.degraded.discard(product_id)
+        self.unfetched.discard(product_id)
         if outcome == ERROR:
             self.failed.add(product_id)
         elif outcome == FELL_BACK:
             self.fell_back.add(product_id)
         elif outcome == DEGRADED:
             self.degraded.add(product_id)
+        elif outcome == UNFETCHED:
+            self.unfetched.add(product_id)
 
     def forget(self, product_ids: set[str]) -> None:
         """Count these products' rows as gone (``compact`` and ``merge_parts`` leave them out)."""
@@ -73,12 +89,17 @@ class OutputState:
             self.failed.discard(product_id)
             self.fell_back.discard(product_id)
             self.degraded.discard(product_id)
+            self.unfetched.discard(product_id)
 
-    def is_done(self, product_id: str) -> bool:
+    def is_done(self, product_id: str, *, fetch_remote: bool = False) -> bool:
         """Its last row is a result that needs nothing more: not an error, not the default's for a failed LLM, not
-        the text's for photos that could not be read."""
+        the text's for photos that could not be read, nor (when this run fetches remote photos, ``fetch_remote``) the
+        text's for remote photos that were not to be fetched."""
         return product_id in self.last and not (
-            product_id in self.failed or product_id in self.fell_back or product_id in self.degraded
+            product_id in self.failed
+            or product_id in self.fell_back
+            or product_id in self.degraded
+            or (fetch_remote and product_id in self.unfetched)
         )
 
     def is_edited(self, product_id: str, digest: str | None) -> bool:
@@ -151,12 +172,14 @@ def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int, str | None]]:
                 product_id, status = data["product_id"], data["status"]
                 failure = (data.get("routing") or {}).get("error") if status == OK else None
                 degraded = data.get("degraded") if status == OK else None
+                unfetched = data.get("unfetched_photos") if status == OK else None
             except (ValueError, KeyError, TypeError, AttributeError):
                 hint = _looks_like(line, "csv") if lineno == 1 else None
                 raise InputError(
                     f"{path}:{lineno}: not a result row, so --resume cannot tell what is done; {hint or NOT_OURS}"
                 ) from None
             outcome = ERROR if status != OK else FELL_BACK if failure else DEGRADED if degraded else OK
+            outcome = UNFETCHED if outcome == OK and unfetched else outcome
             yield str(product_id), outcome, line, offset, _jsonl_hash(line)
 
 
@@ -168,7 +191,7 @@ def _jsonl_hash(line: bytes) -> str | None:
 def _may_need_retry(line: bytes) -> bool:
     """Whether an ok JSONL row may hold a routing error or a degraded mark (the whole row is then parsed to tell):
     cheap, since in routing mode most rows are the default's, and most products' photos are read."""
-    if line.rfind(_DEGRADED_MARK) >= 0:
+    if line.rfind(_DEGRADED_MARK) >= 0 or line.rfind(_UNFETCHED_MARK) >= 0:
         return True
     start = line.find(_FELL_BACK_MARK)
     return start >= 0 and line.find(b'"error":{', start) >= 0
@@ -241,7 +264,9 @@ def _outcome(status: Any, error: Any) -> str:
         return ERROR if status != OK else OK
     if error.startswith(FELL_BACK_NOTE):
         return FELL_BACK
-    return DEGRADED if is_degraded_note(error) else OK
+    if is_degraded_note(error):
+        return DEGRADED
+    return UNFETCHED if is_unfetched_note(error) else OK
 
 
 def _scan_parquet(path: Path, state: OutputState) -> None:

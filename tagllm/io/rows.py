@@ -8,11 +8,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from tagllm.models import NO_PHOTO_NOTE, TagResult
+from tagllm.models import NO_PHOTO_NOTE, NOT_FETCHED_NOTE, TagResult
 
 # a row's outcome; fell_back: ok, but the LLM it was routed to failed; degraded: ok, but tagged from the text alone
-# because none of its photos could be read. Resume tags both again.
-OK, ERROR, FELL_BACK, DEGRADED = "ok", "error", "fell_back", "degraded"
+# because none of its photos could be read. Resume tags both again. unfetched: ok, tagged from the text alone because
+# its photos are remote URLs that were not to be fetched: resume tags it again with --allow-remote-images only.
+OK, ERROR, FELL_BACK, DEGRADED, UNFETCHED = "ok", "error", "fell_back", "degraded", "unfetched"
 FELL_BACK_NOTE = "the LLM failed, the default's tags were kept: "
 HASH_COLUMN = "input_hash"  # a fingerprint of what the tagger read of the product: resume retags an edited record
 TAGGED_FIELDS = {"title", "description", "brand", "attributes", "images", "queries"}
@@ -24,13 +25,16 @@ def fingerprint(product: Any) -> str:
 
 
 def outcome(result: TagResult) -> str:
-    """OK, ERROR, FELL_BACK (routing mode: the LLM failed and the default's tags stayed) or DEGRADED (no photo could
-    be read, the text's tags stayed); resume retries all but OK."""
+    """OK, ERROR, FELL_BACK (routing mode: the LLM failed and the default's tags stayed), DEGRADED (no photo could
+    be read, the text's tags stayed) or UNFETCHED (its remote photos were not to be fetched); resume retries all but
+    OK, and UNFETCHED only with ``allow_remote_images``."""
     if result.status != "ok":
         return ERROR
     if result.routing is not None and result.routing.error is not None:
         return FELL_BACK
-    return DEGRADED if result.degraded is not None else OK
+    if result.degraded is not None:
+        return DEGRADED
+    return UNFETCHED if result.unfetched_photos is not None else OK
 
 
 def error_cell(result: TagResult) -> str | None:
@@ -43,12 +47,19 @@ def error_cell(result: TagResult) -> str | None:
         notes.append(FELL_BACK_NOTE + result.routing.error.message)
     if result.degraded is not None:
         notes.append(result.degraded.message)  # starts with NO_PHOTO_NOTE
+    if result.unfetched_photos is not None:
+        notes.append(NOT_FETCHED_NOTE + ", ".join(result.unfetched_photos))
     return "; ".join(notes) or None
 
 
 def is_degraded_note(error: str) -> bool:
     """Whether a CSV/Parquet ok row's error cell says it was tagged from its text alone (``NO_PHOTO_NOTE``)."""
     return error.startswith(NO_PHOTO_NOTE)
+
+
+def is_unfetched_note(error: str) -> bool:
+    """Whether a CSV/Parquet ok row's error cell says its remote photos were not fetched (``NOT_FETCHED_NOTE``)."""
+    return error.startswith(NOT_FETCHED_NOTE)
 
 
 SEPARATOR = " | "

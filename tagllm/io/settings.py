@@ -22,7 +22,12 @@ def settings_path(target: Path) -> Path:
 
 def run_settings(tagger: Any) -> dict[str, Any] | None:
     """What decides a product's tags in this tagger (not what only decides speed or place: device, batch size,
-    embedder runtime, server URL, backend options that may hold keys); None for a stand-in without a config."""
+    embedder runtime, server URL, backend options that may hold keys); None for a stand-in without a config.
+
+    ``allow_remote_images`` is not one of them: it decides only whether a product's remote photos are read, and a row
+    tagged without them says so (``unfetched_photos``), so ``--resume --allow-remote-images`` tags exactly those
+    products again instead of being refused, and a resume without the flag keeps the rows tagged from fetched photos
+    (more evidence, not other settings). Recorded, it would refuse the very retry a user adds the flag for."""
     config = getattr(tagger, "config", None)
     if config is None:
         return None
