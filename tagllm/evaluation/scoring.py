@@ -32,7 +32,8 @@ def gold_leaves(ids: list[str], taxonomy: Taxonomy) -> list[str]:
     return out
 
 
-def _label(taxonomy: Taxonomy, vid: str | None) -> str:
+def value_label(taxonomy: Taxonomy, vid: str | None) -> str:
+    """A value's path for a person to read; an id the taxonomy lacks as it is, none as a dash."""
     if vid is None:
         return "—"
     return taxonomy.path_of(vid) if vid in taxonomy else vid
@@ -74,8 +75,8 @@ def _product_row(item: GoldItem, result: TagResult | None, facets: list[str], ta
             "gold": gold_set,
             "pred": pred,
             "best": best.id if best else None,
-            "gold_paths": [_label(taxonomy, g) for g in gold_set],
-            "best_path": _label(taxonomy, best.id) if best else None,
+            "gold_paths": [value_label(taxonomy, g) for g in gold_set],
+            "best_path": value_label(taxonomy, best.id) if best else None,
             "confidence": best.confidence if best else None,
             "route_confidence": facet_confidence(result, facet) if ok and result else None,
             "ranked": _ranked(result, facet)[:10] if ok and result else [],
@@ -136,7 +137,7 @@ def _facet_metrics(
         {
             "id": vid,
             "name": taxonomy[vid].name if vid in taxonomy else vid,
-            "path": _label(taxonomy, vid),
+            "path": value_label(taxonomy, vid),
             "support": prf.tp + prf.fn,
             "predicted": prf.tp + prf.fp,
             "precision": prf.precision,
@@ -151,7 +152,7 @@ def _facet_metrics(
     )[:15]
     leaf_gold = [c["gold"][0] if len(c["gold"]) == 1 else None for c in cells]
     confusion = [
-        {"gold": _label(taxonomy, g), "pred": _label(taxonomy, p), "gold_id": g, "pred_id": p, "count": k}
+        {"gold": value_label(taxonomy, g), "pred": value_label(taxonomy, p), "gold_id": g, "pred_id": p, "count": k}
         for g, p, k in m.confusions(leaf_gold, [c["best"] for c in cells], top=15)
     ]
     curve_points = _thin(curve, 200)
@@ -238,127 +239,10 @@ def _performance(run: VariantRun, rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _error_examples(
-    rows: list[dict[str, Any]],
-    results: dict[str, TagResult],
-    facets: list[str],
-    taxonomy: Taxonomy,
-    most: int,
-) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for row in rows:
-        for facet, cell in row["facets"].items():
-            if cell["correct"] or len(out) >= most:
-                continue
-            result = results.get(row["id"])
-            example: dict[str, Any] = {
-                "id": row["id"],
-                "title": row["title"],
-                "facet": facet,
-                "status": row["status"],
-                "gold": [_label(taxonomy, g) for g in cell["gold"]],
-                "pred": _label(taxonomy, cell["best"]) if cell["best"] else None,
-                "confidence": cell["confidence"],
-                "error": row.get("error"),
-                "neighbours": [],
-                "candidates": [],
-                "raw_output": None,
-                "mapping": [],
-                "rejected": [],
-            }
-            if result is not None and result.provenance is not None:
-                prov = result.provenance
-                example["neighbours"] = [
-                    {
-                        "title": n.title,
-                        "score": n.score,
-                        "labels": [_label(taxonomy, v) for v in n.labels.get(facet, [])],
-                    }
-                    for n in prov.neighbours[:3]
-                ]
-                example["candidates"] = [
-                    {"name": _label(taxonomy, c.id), "score": c.score} for c in prov.candidates.get(facet, [])[:5]
-                ]
-                raw = prov.raw_output or ""
-                example["raw_output"] = raw[:400] + ("…" if len(raw) > 400 else "")
-            if result is not None:
-                example["mapping"] = [
-                    {
-                        "raw": t.mapping.raw,
-                        "to": t.path or t.name,
-                        "method": t.mapping.method,
-                        "score": t.mapping.score,
-                    }
-                    for t in result.tags.get(facet, [])
-                    if t.mapping is not None and t.source != "ancestor"
-                ]
-                example["rejected"] = [x.text for x in result.rejected if x.facet in (facet, None)]
-            out.append(example)
-    return out
-
-
-def _gold_suspects(
-    gold_items: list[GoldItem],
-    rows: list[dict[str, Any]],
-    results: dict[str, TagResult],
-    taxonomy: Taxonomy,
-    cfg: EvalConfig,
-) -> list[dict[str, Any]]:
-    """Gold labels that disagree with every near-identical labelled example: worth a second look.
-
-    A label that is only more or less specific than the gold one is listed too, marked as such: two identical
-    listings labelled at different depths are an inconsistency in the labels, if a milder one.
-    """
-    from tagllm.evaluation.gold import GoldResolver
-
-    resolver = GoldResolver(taxonomy)
-    out: list[dict[str, Any]] = []
-    for row in rows:
-        result = results.get(row["id"])
-        if result is None or result.provenance is None:
-            continue
-        for facet, cell in row["facets"].items():
-            near = [n for n in result.provenance.neighbours if n.score >= cfg.near_duplicate and n.labels.get(facet)]
-            if not near:
-                continue
-            seen: set[str] = set()
-            for n in near:
-                for raw in n.labels[facet]:
-                    vid = resolver.resolve(facet, raw)
-                    seen.add(vid or raw)
-            labelled = gold_leaves(sorted(seen), taxonomy)
-            if len(labelled) != 1 or labelled[0] in cell["gold"]:
-                continue
-            kind = _relation(labelled[0], cell["gold"], taxonomy)
-            out.append(
-                {
-                    "id": row["id"],
-                    "title": row["title"],
-                    "facet": facet,
-                    "gold": [_label(taxonomy, g) for g in cell["gold"]],
-                    "neighbours_say": _label(taxonomy, labelled[0]),
-                    "neighbour": near[0].title,
-                    "score": near[0].score,
-                    "count": len(near),
-                    "kind": kind,
-                }
-            )
-    return out
-
-
-def _relation(value_id: str, gold: list[str], taxonomy: Taxonomy) -> str:
-    """How the near-identical products' label relates to the gold one: a conflict, or just more/less specific."""
-    if value_id in taxonomy:
-        lineage = taxonomy.lineage(value_id)
-        if any(g in lineage for g in gold):
-            return "gold less specific"
-        if any(g in taxonomy and value_id in taxonomy.lineage(g) for g in gold):
-            return "gold more specific"
-    return "conflict"
-
-
 def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonomy) -> tuple[dict[str, Any], list]:
     """Per-product rows and the metrics dictionary for one variant."""
+    from tagllm.evaluation.examples import error_examples, gold_suspects  # they read this module's helpers
+
     rows = [_product_row(item, run.results.get(item.id), gold.facets, taxonomy) for item in gold.items]
     facets = {f: _facet_metrics(f, rows, run.results, taxonomy, cfg) for f in gold.facets}
     missing = [{"id": r["id"], "title": r["title"]} for r in rows if r["status"] == "missing"]
@@ -401,8 +285,8 @@ def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonom
         "facets": facets,
         "attributes": attribute_summary(facets),
         "performance": _performance(run, rows),
-        "error_examples": _error_examples(rows, run.results, gold.facets, taxonomy, cfg.max_examples),
-        "possible_gold_errors": _gold_suspects(gold.items, rows, run.results, taxonomy, cfg),
+        "error_examples": error_examples(rows, run.results, gold.facets, taxonomy, cfg.max_examples),
+        "possible_gold_errors": gold_suspects(gold.items, rows, run.results, taxonomy, cfg),
         "routing": _routing(cfg, gold, run, rows),
     }
     return metrics, rows
