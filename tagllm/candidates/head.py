@@ -80,7 +80,9 @@ class HeadNoun(Family):
         for position, value in enumerate(values):
             for word in set().union(*(modifiers(n) for n in (value.name, *value.synonyms))):
                 self.modified.setdefault(word, []).append(position)
-        self.find = HeadFinder(set(self.by_word), pairs, describing_words(data.taxonomy, data.facet), shade_words())
+        describing = describing_words(data.taxonomy, data.facet)
+        embed = data.embedder.encode if data.embedder is not None else None
+        self.find = HeadFinder(set(self.by_word), pairs, describing, shade_words(), embed=embed)
         self.branches = Branches(data.taxonomy, values)
 
     @classmethod

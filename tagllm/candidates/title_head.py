@@ -11,7 +11,9 @@ value's name in the taxonomy (English puts the head last: "Dishwasher Safe" ends
 named by, so the word before it is taken; a colour, material or pattern word only when no other word heads a
 name), else its rightmost word; a word that meets the word before it as a
 two-word name has them ("Table Lamp Ceramic Base Linen Shade" is a table lamp) is the head over a later word apart
-from it, and a collective noun ("set", "pack", "pair"…) gives way to the noun it counts (``HeadFinder.counted``).
+from it, and a collective noun ("set", "pack", "pair"…) gives way to the noun it counts (``HeadFinder.counted``); an
+attribute listed after the product's noun and before a colour or size ("Ankle Boots Block Heel Tan") gives way to
+that noun (``HeadFinder.before_trailing``).
 Chinese puts the head last too: of two names written one right after the other ("小米" + "电动牙刷"), the
 first modifies the second (``HeadNoun``).
 """
@@ -19,8 +21,11 @@ first modifies the second (``HeadNoun``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
 
 from tagllm.mapping.colours import survey
 from tagllm.taxonomy import Taxonomy
@@ -95,7 +100,8 @@ def is_word(token: str) -> bool:
 
 class HeadFinder:
     """Finds a title's head phrase and head word; ``known`` are the words that head some value's name, ``pairs`` the
-    (head word, word before it) of the names that have two words or more."""
+    (head word, word before it) of the names that have two words or more; ``embed`` (texts to L2-normalised vectors)
+    weighs an attribute listed after the product (``before_trailing``)."""
 
     def __init__(
         self,
@@ -103,11 +109,13 @@ class HeadFinder:
         pairs: set[tuple[str, str]] | None = None,
         describing: set[str] | None = None,
         shades: frozenset[str] = frozenset(),
+        embed: Callable[[list[str]], np.ndarray] | None = None,
     ) -> None:
         self.known = known
         self.pairs = pairs or set()
         self.describing = describing or set()
         self.shades = shades
+        self.embed = embed
 
     def __call__(self, title: str) -> TitleHead:
         words = self.phrase_words(title)
@@ -127,6 +135,7 @@ class HeadFinder:
         # a colour, material or pattern after the product's noun describes it ("Dinner Plates Set of 6 Matte White")
         naming = [i for i in known if not self.describes(words, i, known)]
         known = naming if naming else known
+        known = self.before_trailing(words, known)
         # a word met with the word before it as a value's name has them ("Table Lamp Ceramic Base Linen Shade") is
         # the head over a later word that heads a name alone: what follows it describes it
         paired = [i for i in known if i and (head_key(words[i]), head_key(words[i - 1])) in self.pairs]
@@ -149,6 +158,35 @@ class HeadFinder:
         listed = all(self.listed(w) for w in words[i + 1 :])
         earlier = [j for j in known if j < i and self.names_product(words[j]) and head_key(words[j]) not in self.shades]
         return listed and bool(earlier)
+
+    def before_trailing(self, words: list[str], known: list[int]) -> list[int]:
+        """The words heading names up to the product's noun, when the last one names an attribute of the product
+        listed after it ("Ankle Boots Block Heel Tan", "Polo Shirt Short Sleeve White XL"): followed by ``listed``
+        words of which one is a word (a colour or size: "Chronograph Watch PL129-02" ends in a model's code), after a
+        word that is not its two-word name with it ("Stroller Rain Cover Clear"), with a product's noun earlier and a
+        word between ("Laptop Sleeve 14 Inch Grey" is a sleeve), and
+        (given ``embed``) the phrase through it closer to the phrase through that noun than to the words after the
+        noun ("men s chelsea boots stacked heel" is closer to "men s chelsea boots" than to "stacked heel"; "car phone
+        mount" to "phone mount" than to "car"); else ``known``."""
+        at = known[-1] if known else 0
+        after = words[at + 1 :]
+        if at < 2 or (head_key(words[at]), head_key(words[at - 1])) in self.pairs:
+            return known
+        if not any(is_word(w) for w in after) or not all(self.listed(w) for w in after):
+            return known
+        earlier = [
+            j for j in known if j < at - 1 and self.names_product(words[j]) and head_key(words[j]) not in self.shades
+        ]
+        if not earlier:
+            return known
+        noun = earlier[-1]
+        if self.embed is not None:
+            whole, product, rest = self.embed(
+                [" ".join(words[: at + 1]), " ".join(words[: noun + 1]), " ".join(words[noun + 1 : at + 1])]
+            )
+            if float(whole @ product) <= float(whole @ rest):
+                return known
+        return [i for i in known if i <= noun]
 
     def listed(self, word: str) -> bool:
         """Whether a word after a shade is one more attribute listed at a title's end: a colour, a broad attribute's
