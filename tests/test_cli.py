@@ -581,3 +581,25 @@ def test_generate_reads_the_examples_attribute_tags_from_the_field_it_is_given(t
     assert result.exit_code == 0, result.output
     neighbours = [n for line in out.read_text().splitlines() for n in json.loads(line)["provenance"]["neighbours"]]
     assert neighbours and any("color" in n["labels"] for n in neighbours)
+
+
+def test_a_shopify_export_s_unmapped_columns_are_named_in_one_line_and_a_misspelt_one_apart(
+    tmp_path: Path, config: Path
+) -> None:
+    src = tmp_path / "products_export.csv"
+    src.write_text(
+        "Handle,Title,Vendor,Tags,Option1 Name,Option1 Value,Variant SKU,Variant Price,Descripton\n"
+        "navy-polo,Men's Cotton Polo T-Shirt Navy,US Polo,polo,Size,M,P-1,19.99,Soft cotton\n"
+    )
+    result = runner.invoke(
+        app, ["generate", str(src), "-o", str(tmp_path / "o.jsonl"), "-c", str(config),
+              "--columns", "id=Handle,title=Title,brand=Vendor"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        f"warning: {src}: column 'Descripton' is not a product field (did you mean 'description'? or map it: "
+        "--columns description=Descripton); kept in extra",
+        f"warning: {src}: 5 columns are not product fields, kept in extra: 'Tags', 'Option1 Name', "
+        "'Option1 Value', 'Variant SKU', 'Variant Price' (map one with --columns FIELD=COLUMN)",
+    ]

@@ -215,9 +215,22 @@ def _warn_about_columns(
 
     first = records.peek(50)
     mapped = set(columns)
-    for column, guess in unknown_columns(first).items():
-        hint = f" (did you mean {guess!r}? or map it: --columns {guess}={column})" if guess else ""
-        warn(f"{records.name}: column {column!r} is not a product field{hint}; kept in extra")
+    unknown = unknown_columns(first)
+    # a column that looks like a field was probably meant as it: each gets its own line; the rest (a Shopify export
+    # has ~30: variants, SEO, inventory) are named together in one line a person reads
+    for column, guess in unknown.items():
+        if guess:
+            hint = f"did you mean {guess!r}? or map it: --columns {guess}={column}"
+            warn(f"{records.name}: column {column!r} is not a product field ({hint}); kept in extra")
+    others = [column for column, guess in unknown.items() if not guess]
+    if len(others) == 1:
+        warn(f"{records.name}: column {others[0]!r} is not a product field; kept in extra")
+    elif others:
+        named = ", ".join(repr(column) for column in others)
+        warn(
+            f"{records.name}: {len(others)} columns are not product fields, kept in extra: {named} "
+            "(map one with --columns FIELD=COLUMN)"
+        )
     present = {key for record in first for key in record.data or {}}
     for field, column in columns.items():
         if first and field not in present:
