@@ -3,6 +3,7 @@ before any product is tagged and without touching what an earlier run wrote."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -151,3 +152,22 @@ def test_a_write_the_disk_refuses_part_way_keeps_whole_rows_and_says_how_to_go_o
     resumed.write([TagResult(product_id="q0")])
     resumed.close()
     assert sorted(_writer(out, resume=True).state.last) == ["p1", "p2", "q0"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_results_on_a_stdout_that_is_full_stop_with_a_message_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = Path("/dev/full").open("w", encoding="utf-8")  # noqa: SIM115 - its close fails, suppressed below
+    monkeypatch.setattr("sys.stdout", full)
+    writer = _writer(Path("-"))
+    with pytest.raises(OutputError) as error:
+        writer.write([TagResult(product_id="p1")])
+    writer.close()  # as the run does on its way out
+    monkeypatch.undo()
+    with contextlib.suppress(OSError):  # what it holds still cannot be written
+        full.close()
+    assert str(error.value) == (
+        "stdout: cannot write the results (No space left on device); the results written before stop there: make "
+        "room, or write to a file (-o FILE), which --resume can finish after such a stop"
+    )

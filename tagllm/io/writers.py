@@ -193,9 +193,9 @@ class ResultWriter:
                         )
                     )
                 self._stream.flush()
+        except BrokenPipeError:  # the reader of stdout stopped reading (`| head`): nothing is lost, the run ends
+            raise
         except OSError as exc:  # a full disk: the batch being written is cut off when the writer closes
-            if self.is_stdout:
-                raise
             raise self._cannot_write(exc) from None
         for result, digest in zip(results, digests, strict=True):
             self.state.add(result.product_id, outcome(result), digest)
@@ -238,6 +238,11 @@ class ResultWriter:
         os.replace(tmp, part)  # a part is there whole or not at all
 
     def _cannot_write(self, exc: OSError) -> OutputError:
+        if self.is_stdout:  # nothing to resume: stdout's results are wherever it went, as far as they got
+            return OutputError(
+                f"stdout: cannot write the results ({exc.strerror or exc}); the results written before stop there: "
+                "make room, or write to a file (-o FILE), which --resume can finish after such a stop"
+            )
         return OutputError(
             f"{self.target}: cannot write the output ({exc.strerror or exc}); what was written is kept: make room "
             "(or remove the cause) and run again with --resume"
