@@ -171,3 +171,41 @@ def test_results_on_a_stdout_that_is_full_stop_with_a_message_not_a_crash(
         "stdout: cannot write the results (No space left on device); the results written before stop there: make "
         "room, or write to a file (-o FILE), which --resume can finish after such a stop"
     )
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_resume_that_another_run_wrote_past_while_it_started_is_refused_and_loses_nothing(
+    tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / f"tags.{fmt}"
+    earlier = _writer(out)
+    earlier.write([TagResult(product_id=f"p{i}") for i in range(3)])
+    earlier.close()
+    slow = _writer(out, resume=True)  # read the output, then loads its models
+    quick = _writer(out, resume=True)  # starts and ends meanwhile
+    quick.write([TagResult(product_id=f"q{i}") for i in range(4)])
+    quick.close()
+    with pytest.raises(OutputError) as error:  # its state would cut the quick run's rows off, or compact them away
+        slow.write([TagResult(product_id="p1"), TagResult(product_id="s0")])
+    assert str(error.value) == (
+        f"{out}: another run wrote this output after this one read it (while this one was starting); nothing was "
+        "written: run again with --resume to go on from what it holds"
+    )
+    assert not slow.is_open
+    state = _writer(out, resume=True).state
+    assert (sorted(state.last), state.rows) == (["p0", "p1", "p2", "q0", "q1", "q2", "q3"], 7)
+    again = _writer(out, resume=True)  # as the run advised
+    again.write([TagResult(product_id="s0")])
+    again.close()
+    assert _writer(out, resume=True).state.rows == 8
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_resume_of_an_output_another_run_is_writing_is_refused_before_it_reads_it(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"tags.{fmt}"
+    first = _writer(out)
+    first.write([TagResult(product_id="p1")])
+    with pytest.raises(OutputError, match="another tagllm run .* is writing this output"):
+        _writer(out, resume=True)  # before any model loads, and before its scan could remove the first's copy
+    first.close()
+    assert _writer(out, resume=True).state.rows == 1

@@ -1,5 +1,6 @@
 """An output's place: checked before any model loads, and locked so that one run at a time writes an output file
-(two runs would interleave rows, truncate each other's or merge away each other's Parquet parts).
+(two runs would interleave rows, truncate each other's or merge away each other's Parquet parts). A resume reads the
+output under the lock too, and refuses to write from that reading when another run wrote the output since.
 
 The lock is ``flock`` on a hidden file beside the output (``.OUT.lock``), which the kernel releases when the process
 ends however it ends, so a killed run never leaves an output locked. Where ``fcntl`` is missing (Windows), outputs
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from tagllm.errors import OutputError
+from tagllm.io.resume import OutputState, part_files, scan_output
 
 try:
     import fcntl
@@ -80,3 +82,27 @@ def check_output_place(target: Path, fmt: str) -> None:
     if not os.access(place, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
         where = target if target.exists() else place
         raise OutputError(f"{target}: {where} cannot be written (permissions, or a read-only disk); write it elsewhere")
+
+
+def scan_locked(target: Path, fmt: str, lock: OutputLock) -> tuple[OutputState, tuple[Any, ...]]:
+    """What an earlier run wrote, read under the lock, and the output's ``signature`` then: a run still writing the
+    output refuses this one here, before any model loads, and never has the half-written copy of its compaction
+    removed by this scan. Another run may still write the output before this one opens it: the signature tells."""
+    locked = target.parent.is_dir()
+    if locked:
+        lock.acquire()
+    try:
+        return scan_output(target, fmt), signature(target, fmt)
+    finally:
+        if locked:
+            lock.release()
+
+
+def signature(target: Path, fmt: str) -> tuple[Any, ...]:
+    """Changes when a run writes the output: its file (replaced by a compaction, or grown) and Parquet's parts."""
+    try:
+        found = os.stat(target)
+        file: tuple[int, int, int] | None = (found.st_ino, found.st_size, found.st_mtime_ns)
+    except FileNotFoundError:
+        file = None
+    return file, [part.name for part in part_files(target)] if fmt == "parquet" else []

@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from tagllm.errors import InputError, OutputError, missing_dependency
 from tagllm.io.compaction import compact, cut_torn_row, merge_parts
-from tagllm.io.lock import OutputLock, check_output_place
+from tagllm.io.lock import OutputLock, check_output_place, scan_locked, signature
 from tagllm.io.readers import STDIO, detect_format
 from tagllm.io.resume import (
     OutputState,
@@ -71,6 +71,7 @@ class ResultWriter:
         self._resume = resume
         self._opened = False
         self._lock = OutputLock(self.target)
+        self._seen: tuple[Any, ...] | None = None  # the output as resume read it (``lock.signature``)
         if not self.is_stdout:
             check_output_place(self.target, self.format)
         if self.is_stdout:
@@ -79,7 +80,7 @@ class ResultWriter:
             if self.format == "parquet":
                 raise InputError("Parquet cannot be written to stdout; give an output file (-o FILE)")
         elif resume:
-            self.state = scan_output(self.target, self.format)
+            self.state, self._seen = scan_locked(self.target, self.format, self._lock)
         # an output resumed with rows but no record of their settings (written before they were recorded) stays so
         # what a row holds besides the tags is part of the record too: a JSONL output would otherwise mix rows with
         # and without the kept input columns or the provenance (CSV and Parquet refuse other columns below)
@@ -121,6 +122,12 @@ class ResultWriter:
         try:
             self.target.parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()  # another run writing this output stops this one here, before anything is touched
+            if self._seen is not None and signature(self.target, self.format) != self._seen:
+                self._lock.release()
+                raise OutputError(
+                    f"{self.target}: another run wrote this output after this one read it (while this one was "
+                    "starting); nothing was written: run again with --resume to go on from what it holds"
+                )
             self._opened = True
             if not self._resume:
                 remove_output(self.target, self.format)
