@@ -27,15 +27,17 @@ def _writer(path: Path, **options) -> ResultWriter:  # type: ignore[no-untyped-d
 def test_a_second_writer_of_an_output_is_refused_and_the_first_one_finishes_whole(tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"tags.{fmt}"
     first = _writer(out)
+    starting = _writer(out)  # a run still loading its models when the first one starts writing
     first.write([TagResult(product_id="p1")])
-    second = _writer(out)  # a fresh run would replace the output, a resumed one compact or merge it
-    with pytest.raises(OutputError) as error:
-        second.open()
+    with pytest.raises(OutputError) as error:  # before its models load: a fresh run would replace the output
+        _writer(out)
     assert str(error.value) == (
         f"{out}: another tagllm run (process {os.getpid()}) is writing this output; wait for it to end (then --resume "
         "goes on from what it wrote), or write to another file"
     )
-    assert not second.is_open
+    with pytest.raises(OutputError, match="another tagllm run .* is writing this output"):
+        starting.open()
+    assert not starting.is_open
     first.write([TagResult(product_id="p2")])
     first.close()
     state = _writer(out, resume=True).state

@@ -62,6 +62,13 @@ class OutputLock:
         fh.flush()
         self._file = fh
 
+    def check(self) -> None:
+        """Raise ``OutputError`` if another run holds the lock, holding nothing: a run that would be refused at its
+        first write is refused before it loads a model."""
+        if self._file is None and self.target.parent.is_dir():
+            self.acquire()
+            self.release()
+
     def release(self) -> None:
         if self._file is None:
             return

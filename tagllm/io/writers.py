@@ -81,6 +81,8 @@ class ResultWriter:
                 raise InputError("Parquet cannot be written to stdout; give an output file (-o FILE)")
         elif resume:
             self.state, self._seen = scan_locked(self.target, self.format, self._lock)
+        else:
+            self._lock.check()
         # an output resumed with rows but no record of their settings (written before they were recorded) stays so
         # what a row holds besides the tags is part of the record too: a JSONL output would otherwise mix rows with
         # and without the kept input columns or the provenance (CSV and Parquet refuse other columns below)
