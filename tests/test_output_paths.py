@@ -211,3 +211,23 @@ def test_a_resume_of_an_output_another_run_is_writing_is_refused_before_it_reads
         _writer(out, resume=True)  # before any model loads, and before its scan could remove the first's copy
     first.close()
     assert _writer(out, resume=True).state.rows == 1
+
+
+def test_a_reader_that_closes_stdout_ends_the_run_with_141_and_says_so(tmp_path: Path) -> None:
+    # `tagllm generate ... -o - | head -2`: the reader has what it asked for; exit 1 would say records failed
+    import subprocess
+    import sys
+
+    products = tmp_path / "p.jsonl"
+    rows = (json.dumps({"id": str(i), "title": f"Red cotton dress {i}"}) + "\n" for i in range(3000))
+    products.write_text("".join(rows))
+    command = [sys.executable, "-m", "tagllm", "generate", str(products), "--taxonomy", "demo", "-o", "-", "-q"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+    assert run.stdout is not None and run.stderr is not None
+    first = run.stdout.readline()
+    run.stdout.close()
+    stderr = run.stderr.read().decode()
+    assert run.wait(timeout=120) == 141, stderr
+    assert json.loads(first)["product_id"] == "0"
+    assert "stdout was closed by its reader" in stderr and "Traceback" not in stderr

@@ -23,7 +23,7 @@ EXIT_INTERRUPTED = 130  # Ctrl-C
 EXIT_CODES_HELP = (
     "Exit codes: 0 every product tagged; 1 some records failed (they are error records in the output); "
     "2 a setup or usage mistake (nothing tagged); 3 tagllm crashed (a bug: the traceback is printed); "
-    "130 interrupted, 143 stopped by SIGTERM (run again with --resume)."
+    "130 interrupted, 143 stopped by SIGTERM (run again with --resume); 141 stdout closed by its reader (| head)."
 )
 EmbedderBackendOpt = typer.Option(
     None,

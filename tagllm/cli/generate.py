@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 FORMAT = "[jsonl|csv|parquet]"
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM ended
+EXIT_PIPE = 141  # 128 + SIGPIPE, as a shell reports a process whose reader went away
 
 
 def generate(
@@ -150,6 +152,13 @@ def generate(
             records, output, output_format=output_format, resume=resume, keep_columns=kept,
             provenance=not no_provenance, progress=progress if progress.enabled else None, drop_absent=drop_absent,
         )  # fmt: skip
+    except BrokenPipeError:  # the reader of stdout stopped reading (`| head`): it has all it asked for
+        progress.done()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit must not fail
+        typer.echo(
+            "stdout was closed by its reader: the run stopped; to tag everything, write to a file (-o FILE)", err=True
+        )
+        raise typer.Exit(EXIT_PIPE) from None
     except RunInterrupted as stop:
         progress.done()
         done = stop.summary
