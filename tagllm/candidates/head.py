@@ -235,8 +235,7 @@ class Branches:
     def root(self, position: int) -> str:
         """The id of the top-level value a value is filed under (its own for a top-level one)."""
         if position not in self.roots:
-            value = self.values[position]
-            self.roots[position] = next(iter(self.taxonomy.ancestors(value.id)), value).id
+            self.roots[position] = self.taxonomy.lineage(self.values[position].id)[0]
         return self.roots[position]
 
     def name(self, position: int) -> frozenset[str]:

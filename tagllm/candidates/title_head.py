@@ -155,9 +155,7 @@ class HeadFinder:
             return True
         if key not in self.shades or i == 0 or head_key(words[i - 1]) in self.shades:
             return False
-        listed = all(self.listed(w) for w in words[i + 1 :])
-        earlier = [j for j in known if j < i and self.names_product(words[j]) and head_key(words[j]) not in self.shades]
-        return listed and bool(earlier)
+        return all(self.listed(w) for w in words[i + 1 :]) and bool(self.nouns_before(words, known, i))
 
     def before_trailing(self, words: list[str], known: list[int]) -> list[int]:
         """The words heading names up to the product's noun, when the last one names an attribute of the product
@@ -174,9 +172,7 @@ class HeadFinder:
             return known
         if not any(is_word(w) for w in after) or not all(self.listed(w) for w in after):
             return known
-        earlier = [
-            j for j in known if j < at - 1 and self.names_product(words[j]) and head_key(words[j]) not in self.shades
-        ]
+        earlier = self.nouns_before(words, known, at - 1)
         if not earlier:
             return known
         noun = earlier[-1]
@@ -187,6 +183,10 @@ class HeadFinder:
             if float(whole @ product) <= float(whole @ rest):
                 return known
         return [i for i in known if i <= noun]
+
+    def nouns_before(self, words: list[str], known: list[int], end: int) -> list[int]:
+        """The positions in ``known`` before ``end`` whose words name a product and are no shade."""
+        return [j for j in known if j < end and self.names_product(words[j]) and head_key(words[j]) not in self.shades]
 
     def listed(self, word: str) -> bool:
         """Whether a word after a shade is one more attribute listed at a title's end: a colour, a broad attribute's

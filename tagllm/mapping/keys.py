@@ -6,23 +6,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
-from tagllm.text import normalize, singular
+from tagllm.text import IRREGULAR_PLURALS, normalize, singular
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 FORMAT = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 DIGITS = re.compile(r"\d+")
 
-_IRREGULAR = {
-    "men": "man",
-    "women": "woman",
-    "children": "child",
-    "feet": "foot",
-    "teeth": "tooth",
-    "mice": "mouse",
-    "geese": "goose",
-    "people": "person",
-}
+_IRREGULAR = {**IRREGULAR_PLURALS, "people": "person"}
 
 
 def exact_key(text: str) -> str:
@@ -32,15 +23,13 @@ def exact_key(text: str) -> str:
 def stem(word: str) -> str:
     """``text.singular`` plus endings it leaves apart, folded the same way on both sides so that they meet.
 
-    'knives'/'knife' and 'shelves'/'shelf' meet on '-v', 'cookies'/'cookie' on '-y', 'buses'/'bus' by
-    dropping a final 'e'. These are comparison keys, never shown, so a stem such as 'shelv' is fine.
+    'knives'/'knife' and 'shelves'/'shelf' meet on '-v', 'buses'/'bus' by dropping a final 'e' ('cookies'/'cookie'
+    already meet in ``singular``). These are comparison keys, never shown, so a stem such as 'shelv' is fine.
     """
     word = singular(word)
     word = _IRREGULAR.get(word, word)
     if len(word) < 3 or not word.isascii():
         return word
-    if word.endswith("ie"):
-        return word[:-2] + "y"
     if len(word) > 3 and word.endswith("e"):
         word = word[:-1]
     if len(word) > 3 and word.endswith("f") and not word.endswith("ff"):
