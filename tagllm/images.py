@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -111,6 +112,11 @@ def _pil() -> Any:
         from PIL import Image
     except ImportError:
         raise missing_dependency("pillow", "images", "reading product images") from None
+    # Pillow warns in open() about images over MAX_IMAGE_PIXELS (89M), before ImageLimits.max_pixels is checked:
+    # max_pixels is the limit that governs (an image over it is an error record, one under it was allowed by the
+    # user), so the warning would only put a raw line on the terminal. Installed per call: a caller's
+    # warnings.catch_warnings() block restores the filters when it ends.
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
     return Image
 
 

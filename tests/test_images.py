@@ -7,6 +7,7 @@ import contextlib
 import struct
 import threading
 import time
+import warnings
 import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -98,6 +99,21 @@ def test_an_image_pillow_refuses_as_a_bomb_is_named_by_the_limit_it_is_over(tmp_
         f"bomb.png: 900,000,000 pixels is over Pillow's limit of {guard:,} (PIL.Image.MAX_IMAGE_PIXELS x 2), "
         "which image_limits.max_pixels cannot raise"
     )
+
+
+def test_an_image_over_pillows_warning_size_says_nothing_on_stderr(tmp_path: Path) -> None:
+    """Between MAX_IMAGE_PIXELS and twice that, Pillow's open() warns (DecompressionBombWarning) before max_pixels
+    is checked: a raw warning on the user's terminal for an image the loader then refuses, or decodes because the
+    user's own max_pixels allows it. max_pixels is the limit that governs; the warning is not shown."""
+    _forged_png(tmp_path / "big.png", 10000, 10000)  # 100,000,000 pixels: over 89,478,485, under 178,956,970
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        assert ImageLoader(root=tmp_path).load("big.png").error == (
+            "big.png: 10000x10000 pixels is over the limit of 40,000,000 (image_limits.max_pixels)"
+        )
+        raised = ImageLoader(ImageLimits(max_pixels=10**9), root=tmp_path).load("big.png").error
+    assert [w.category.__name__ for w in shown] == []
+    assert raised is not None and raised.startswith("big.png: broken image")  # a header and nothing else
 
 
 def test_transparency_becomes_white_and_size_scales_down(tmp_path: Path) -> None:
