@@ -112,6 +112,29 @@ def test_an_output_the_system_refuses_to_open_is_a_setup_error_not_a_crash(
     assert not writer.is_open
 
 
+@pytest.mark.parametrize("resume", [False, True])
+def test_an_output_where_the_system_refuses_the_lock_file_is_a_setup_error_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resume: bool
+) -> None:
+    """The permission bits can allow a file the system then refuses (/proc, /sys, a read-only mount seen by root):
+    the lock file beside the output was the first thing created, and its error was a traceback and 'tagllm
+    crashed'."""
+    out = tmp_path / "tags.csv"
+    real = Path.open
+
+    def refusing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.name == ".tags.csv.lock":
+            raise PermissionError(13, "Permission denied")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refusing)
+    with pytest.raises(OutputError) as error:
+        _writer(out, resume=resume)
+    assert str(error.value) == (
+        f"{out}: cannot write beside it (Permission denied, creating .tags.csv.lock); write it elsewhere"
+    )
+
+
 @pytest.fixture()
 def file_size_limit():  # type: ignore[no-untyped-def]
     """Sets the largest file this process may write, as a full disk stops a write part way; restored after."""

@@ -39,7 +39,13 @@ class OutputLock:
         if fcntl is None or self._file is not None:
             return
         while True:
-            fh = self.path.open("a+b")
+            try:
+                fh = self.path.open("a+b")
+            except OSError as exc:  # where the permission bits allow it but the system refuses (/proc, a full disk)
+                raise OutputError(
+                    f"{self.target}: cannot write beside it ({exc.strerror or exc}, creating {self.path.name}); "
+                    "write it elsewhere"
+                ) from None
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
