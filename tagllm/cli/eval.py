@@ -145,10 +145,12 @@ def compare(
 ) -> None:
     """Put runs side by side: headline deltas and their significance, per-tag deltas, changed products."""
     from tagllm.evaluation.compare import compare_runs, comparison_lines, write_comparison
+    from tagllm.io.places import check_writable
 
-    comparison = compare_runs(list(runs), seed=seed, n_boot=bootstrap)
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
     target = output or runs[0].parent / f"compare-{stamp}"
+    check_writable(target, directory=True)
+    comparison = compare_runs(list(runs), seed=seed, n_boot=bootstrap)
     html = write_comparison(comparison, target)
     for line in comparison_lines(comparison):
         typer.echo(line)

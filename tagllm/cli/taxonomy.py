@@ -159,9 +159,11 @@ def build(
 
     from tagllm.attributes import learn_taxonomy
     from tagllm.cli.common import build_config
+    from tagllm.io.places import check_writable
     from tagllm.taxonomy import load_taxonomy, save_own
 
     cfg = build_config(config, taxonomy=taxonomy)
+    check_writable(output)  # before the products are read
     base = load_taxonomy(cfg.taxonomy)
     learned = learn_taxonomy(
         examples, base, label_field=label_field, attribute_field=None if no_attributes else attribute_field,

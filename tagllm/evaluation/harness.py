@@ -28,6 +28,7 @@ from tagllm.evaluation.cache import (
 )
 from tagllm.evaluation.config import EvalConfig, SampleSpec, Variant, load_eval_config, variants
 from tagllm.evaluation.gold import GoldItem, GoldResolver, GoldSet, load_gold, strip_answers
+from tagllm.io.places import check_writable
 from tagllm.models import Product, RecordError, TagResult
 from tagllm.taxonomy import Taxonomy
 
@@ -216,6 +217,7 @@ def run_eval(
     gold = load_gold(cfg, taxonomy)
     runs = variants(cfg)
     root = root or new_run_root(cfg)
+    check_writable(root, directory=True)  # before any product is tagged
     outcome = EvalOutcome(root, [], [])
     for variant in runs:
         if predictions is not None:

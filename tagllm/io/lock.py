@@ -1,4 +1,4 @@
-"""An output's place: checked before any model loads, and locked so that one run at a time writes an output file
+"""An output locked so that one run at a time writes an output file
 (two runs would interleave rows, truncate each other's or merge away each other's Parquet parts). A resume reads the
 output under the lock too, and refuses to write from that reading when another run wrote the output since.
 
@@ -81,20 +81,6 @@ class OutputLock:
         self.path.unlink(missing_ok=True)  # removed while still held, so no run can lock a file about to go
         self._file.close()
         self._file = None
-
-
-def check_output_place(target: Path, fmt: str) -> None:
-    """An output path that cannot be written is a setup mistake, said before any model is loaded."""
-    if target.is_dir():
-        raise OutputError(f"{target}: is a directory; give the output a file name, e.g. {target / f'tags.{fmt}'}")
-    place = target.parent
-    while not place.exists() and place != place.parent:
-        place = place.parent
-    if not place.is_dir():
-        raise OutputError(f"{target}: {place} is a file, not a directory")
-    if not os.access(place, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        where = target if target.exists() else place
-        raise OutputError(f"{target}: {where} cannot be written (permissions, or a read-only disk); write it elsewhere")
 
 
 def scan_locked(target: Path, fmt: str, lock: OutputLock) -> tuple[OutputState, tuple[Any, ...]]:

@@ -13,7 +13,8 @@ from typing import IO, Any
 
 from tagllm.errors import InputError, OutputError, missing_dependency
 from tagllm.io.compaction import compact, cut_torn_row, merge_parts
-from tagllm.io.lock import OutputLock, check_output_place, scan_locked, signature
+from tagllm.io.lock import OutputLock, scan_locked, signature
+from tagllm.io.places import check_output_place
 from tagllm.io.readers import STDIO, detect_format
 from tagllm.io.resume import (
     OutputState,

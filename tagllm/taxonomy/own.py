@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tagllm.errors import TaxonomyError
+from tagllm.errors import OutputError, TaxonomyError
 from tagllm.taxonomy.files import pydantic_message, read_structured
 from tagllm.taxonomy.model import Taxonomy
 from tagllm.taxonomy.nodes import PATH_SEPARATOR, Facet, Value
@@ -175,5 +175,8 @@ def save_own(taxonomy: Taxonomy, path: str | Path, *, description: str = "", hea
         comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
         # flow style for the innermost lists and mappings: one line per leaf value, as a person writes it
         text = comment + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120, default_flow_style=None)
-    target.write_text(text, encoding="utf-8")
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write the taxonomy ({exc.strerror or exc}); write it elsewhere") from None
     return target

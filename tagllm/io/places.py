@@ -1,0 +1,51 @@
+"""Where a command writes: a place that cannot be written is a setup mistake, said before the work (reading,
+embedding, learning, tagging), not after it with a traceback.
+
+The permission bits do not tell the whole story: root passes every ``os.access`` check, and /proc, /sys and
+read-only mounts refuse what the bits allow. So the place is also probed: a file created there and removed at once
+(an existing output is opened for appending, which changes nothing in it).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from tagllm.errors import OutputError
+
+
+def check_writable(target: str | Path, *, directory: bool = False) -> None:
+    """Raise ``OutputError`` naming ``target`` when it cannot be written: a file (``directory=False``) or a directory
+    the command creates or fills. Missing parent directories are fine where they can be created."""
+    target = Path(target)
+    if not directory and target.is_dir():
+        raise OutputError(f"{target}: is a directory; give the output a file name")
+    if directory and target.exists() and not target.is_dir():
+        raise OutputError(f"{target}: is a file, not a directory")
+    place = target if directory else target.parent
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if not place.is_dir():
+        raise OutputError(f"{target}: {place} is a file, not a directory")
+    if not os.access(place, os.W_OK | os.X_OK) or (target.is_file() and not os.access(target, os.W_OK)):
+        where = target if target.is_file() else place
+        raise OutputError(f"{target}: {where} cannot be written (permissions, or a read-only disk); write it elsewhere")
+    try:
+        if target.is_file():
+            with target.open("ab"):
+                pass
+        else:
+            handle, probe = tempfile.mkstemp(dir=place, prefix=".tagllm-probe-")
+            os.close(handle)
+            os.unlink(probe)
+    except OSError as exc:
+        where = target if target.is_file() else place
+        raise OutputError(f"{target}: {where} cannot be written ({exc.strerror or exc}); write it elsewhere") from None
+
+
+def check_output_place(target: Path, fmt: str) -> None:
+    """An output path that cannot be written is a setup mistake, said before any model is loaded."""
+    if target.is_dir():
+        raise OutputError(f"{target}: is a directory; give the output a file name, e.g. {target / f'tags.{fmt}'}")
+    check_writable(target)

@@ -1,0 +1,92 @@
+"""Every command that writes says a place it cannot write before its work, as a setup error (exit 2): not a traceback
+and 'tagllm crashed' (exit 3) after the products were read, embedded or learned from.
+
+As root the permission bits allow everything, and /proc, /sys and read-only mounts refuse what they allow, so the
+place is probed by creating a file there; these tests show the probe the answer such a place gives. The input each
+command is given does not exist: the error being about the output shows the output was checked first."""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tagllm.cli import app
+from tagllm.errors import OutputError
+from tagllm.io.places import check_writable
+from tagllm.taxonomy import load_taxonomy, save_own
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A directory whose files the system refuses although the permission bits allow them."""
+    place = tmp_path / "mounted"
+    place.mkdir()
+    real = tempfile.mkstemp
+
+    def mkstemp(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(kwargs.get("dir", "")) == place:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    return place
+
+
+def test_a_place_the_system_refuses_is_named_with_its_reason(refused: Path, tmp_path: Path) -> None:
+    with pytest.raises(OutputError) as error:
+        check_writable(refused / "new" / "index", directory=True)
+    assert (
+        str(error.value)
+        == f"{refused / 'new' / 'index'}: {refused} cannot be written (Permission denied); write it elsewhere"
+    )
+    assert not (refused / "new").exists()  # the check creates nothing
+    check_writable(tmp_path / "elsewhere" / "tags.yaml")
+    assert list(tmp_path.iterdir()) == [refused]  # nor leaves its probe behind
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(OutputError, match="is a file, not a directory"):
+        check_writable(tmp_path / "notes.txt", directory=True)
+    with pytest.raises(OutputError, match="is a directory; give the output a file name"):
+        check_writable(refused)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["taxonomy", "build", "{missing}", "-o", "{place}/taxonomy.yaml"],
+        ["index", "build", "{missing}", "-t", "demo", "-i", "{place}/index"],
+        ["eval", "run", str(REPO / "eval" / "flipkart.yaml"), "--output", "{place}/runs", "--sample", "2"],
+        ["eval", "compare", "{missing}", "{missing}", "--output", "{place}/compare"],
+    ],
+    ids=["taxonomy build", "index build", "eval run", "eval compare"],
+)
+def test_each_writing_command_refuses_a_place_it_cannot_write_before_its_work(
+    refused: Path, tmp_path: Path, command: list[str]
+) -> None:
+    missing = tmp_path / "no-such-products.jsonl"
+    args = [a.format(missing=missing, place=refused) for a in command]
+    result = CliRunner().invoke(app, args)
+    # an OutputError is a TagllmError: `tagllm` (cli.main) says it on one line and exits 2
+    assert isinstance(result.exception, OutputError), result.output
+    assert str(result.exception).endswith(f"{refused} cannot be written (Permission denied); write it elsewhere")
+
+
+def test_a_taxonomy_the_disk_refuses_to_take_is_an_output_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(OutputError) as error:
+        save_own(load_taxonomy("demo"), tmp_path / "t.yaml")
+    assert (
+        str(error.value)
+        == f"{tmp_path / 't.yaml'}: cannot write the taxonomy (No space left on device); write it elsewhere"
+    )
