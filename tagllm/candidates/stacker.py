@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,7 @@ class Stacker:
     ) -> Stacker | None:
         """Fit on candidate rows ``x`` (ALL_FEATURES, float32, standardised in place) and their 0/1 ``y``, with
         inverse penalty ``c``; None when ``y`` has one class only."""
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression
 
         if y.min() == y.max():
@@ -74,7 +76,11 @@ class Stacker:
         model = LogisticRegression(C=c, solver="newton-cholesky", tol=1e-8, max_iter=100)
         x -= mean.astype(np.float32)  # in place: no float64 copy of the rows
         x /= scale.astype(np.float32)
-        model.fit(x, y)
+        with warnings.catch_warnings():
+            # where a Newton step's line search stalls, sklearn warns and finishes with lbfgs: a fitted model all
+            # the same, and a raw warning in the middle of an index build tells its user nothing to do
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(x, y)
         return cls(model.coef_[0], float(model.intercept_[0]), mean, scale, fitted_on, k, tuple(inputs), low, high)
 
     @classmethod
