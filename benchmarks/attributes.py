@@ -209,7 +209,9 @@ class Table:
         n = n if n is not None else (s.n if s else 0)
         cov = coverage if coverage is not None else (s.coverage if s else None)
         cov_text = "—" if cov is None else f"{cov:.3f}"
-        figures = f"{prf.precision:.3f} | {prf.recall:.3f} | {prf.f1:.3f} | {cov_text}"
+        # a facet that answered nothing has no precision (0 of 0): "—", not 0.000, which reads as every answer wrong
+        precision = f"{prf.precision:.3f}" if prf.tp + prf.fp else "—"
+        figures = f"{precision} | {prf.recall:.3f} | {prf.f1:.3f} | {cov_text}"
         self.lines.append(f"| {data} | {facet} | {method} | {n} | {figures} |")
 
 

@@ -25,6 +25,12 @@ def fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+def precision(counts: dict[str, Any]) -> str:
+    """A precision from its counts: "—" when nothing was answered (0 of 0 has no precision; 0.000 reads as every
+    answer wrong, where a facet that kept nothing made no error)."""
+    return fmt(counts["precision"]) if counts.get("tp", 0) + counts.get("fp", 0) else "—"
+
+
 def fmt_ci(value: float | None, ci: list[float] | None) -> str:
     return fmt(value) + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
 
@@ -232,6 +238,7 @@ def _environment() -> Any:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = fmt
+    env.filters["precision"] = precision
     env.filters["pct"] = lambda v: "—" if v is None else f"{100 * v:.1f}%"
     env.globals["fmt_ci"] = fmt_ci
     return env

@@ -324,8 +324,20 @@ def display_path(path: str) -> str:
 
 def headline(metrics: dict[str, Any]) -> list[str]:
     """The lines `tagllm eval run` prints: one per facet, the figures an analyst decides on."""
+    from tagllm.evaluation.report import precision
+
     lines = []
     for facet, f in metrics["facets"].items():
+        if not f["hierarchical"]:  # an attribute: what it answered and how often (no tree, no leaves)
+            mi = f["micro"]
+            if not f["answered"]:
+                lines.append(f"{facet}: n={f['n']}  nothing answered  coverage 0.000")
+                continue
+            figures = f"P/R/F1 {precision(mi)}/{mi['recall']:.3f}/{_fmt_ci(mi['f1'], mi['f1_ci'])}"
+            lines.append(
+                f"{facet}: n={f['n']}  {figures}  macro-F1 {f['macro']['f1']:.3f}  coverage {f['coverage']:.3f}"
+            )
+            continue
         parts = [
             f"{facet}: n={f['n']}",
             f"micro-F1 {_fmt_ci(f['micro']['f1'], f['micro']['f1_ci'])}",
@@ -339,7 +351,7 @@ def headline(metrics: dict[str, Any]) -> list[str]:
     if over.get("micro"):
         mi, ma = over["micro"], over["macro"]
         lines.append(
-            f"{len(over['facets'])} attribute facet(s): micro P/R/F1 {mi['precision']:.3f}/{mi['recall']:.3f}/"
+            f"{len(over['facets'])} attribute facet(s): micro P/R/F1 {precision(mi)}/{mi['recall']:.3f}/"
             f"{mi['f1']:.3f}  macro-F1 {ma['f1']:.3f}  coverage {mi['coverage']:.3f}"
         )
     return lines

@@ -3,6 +3,7 @@ micro and macro over the attribute facets, the per-facet table and plot, and the
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from tagllm.config import TaggerConfig
 from tagllm.evaluation.harness import load_eval_config, run_eval
+from tagllm.evaluation.report import render_markdown
 from tagllm.evaluation.scoring import headline
 from tagllm.models import Product, Provenance, Tag, TagResult
 from tagllm.taxonomy import load_taxonomy
@@ -132,3 +134,28 @@ def test_the_report_has_a_per_facet_table_and_plot(attribute_run) -> None:
     html = (run / "report.html").read_text()
     assert 'data-plot="per-facet"' in html and 'data-table="per-facet"' in html
     assert headline(m)[-1] == "2 attribute facet(s): micro P/R/F1 0.750/0.429/0.545  macro-F1 0.533  coverage 0.667"
+
+
+def test_the_printed_lines_give_an_attribute_its_precision_and_say_when_it_answered_nothing(attribute_run) -> None:
+    """An attribute facet has no tree and no leaves: its line says P/R/F1 and coverage (it printed hier-F1 and
+    leaf-acc); one that kept nothing says so, where it printed precision 0.000, which reads as every answer wrong."""
+    m, _, run = attribute_run
+    assert headline(m)[1:3] == [
+        "ideal-for: n=3  P/R/F1 0.500/0.333/0.400  macro-F1 0.333  coverage 0.667",
+        "color: n=3  P/R/F1 1.000/0.500/0.667  macro-F1 0.500  coverage 0.667",
+    ]
+    silent = copy.deepcopy(m)
+    for facet in ("ideal-for", "color"):
+        f = silent["facets"][facet]
+        f["answered"], f["coverage"] = 0, 0.0
+        f["micro"].update(precision=0.0, recall=0.0, f1=0.0, tp=0, fp=0, fn=f["micro"]["tp"] + f["micro"]["fn"])
+    silent["attributes"]["micro"].update(precision=0.0, recall=0.0, f1=0.0, tp=0, fp=0, coverage=0.0)
+    lines = headline(silent)
+    assert lines[1:3] == [
+        "ideal-for: n=3  nothing answered  coverage 0.000",
+        "color: n=3  nothing answered  coverage 0.000",
+    ]
+    assert lines[-1].startswith("2 attribute facet(s): micro P/R/F1 —/0.000/0.000")
+    md = render_markdown(silent)
+    assert "| `color` | 3 | 0.0% | — | 0.000 | 0.000 |" in md
+    assert "micro P / R / F1 **— / 0.000 / 0.000**" in md
