@@ -183,12 +183,21 @@ def open_index(
             if progress:
                 progress("index", 0, None)
             return ExampleIndex.load(target, taxonomy=taxonomy, embedder=embedder.name)
-    return build_index(
-        examples_path, taxonomy, embedder, target, label_field=config.label_field,
-        attribute_field=config.attribute_field, k=config.k, progress=progress, errors=errors,
-        max_unusable=MAX_UNUSABLE_EXAMPLES, ignore_fields=config.ignore_fields, keep_precision=config.keep_precision,
-        image_embedder=config.image_embedder, image_loader=examples_image_loader(config, examples_path),
-    )  # fmt: skip
+    try:
+        return build_index(
+            examples_path, taxonomy, embedder, target, label_field=config.label_field,
+            attribute_field=config.attribute_field, k=config.k, progress=progress, errors=errors,
+            max_unusable=MAX_UNUSABLE_EXAMPLES, ignore_fields=config.ignore_fields,
+            keep_precision=config.keep_precision, image_embedder=config.image_embedder,
+            image_loader=examples_image_loader(config, examples_path),
+        )  # fmt: skip
+    except UnusableExamples as exc:
+        # often the examples of a project config (./tagllm.yaml) beside a --taxonomy the user chose to tag with alone
+        raise UnusableExamples(f"{exc}; or tag with no examples: --examples ''") from None
+
+
+class UnusableExamples(InputError):
+    """Most of an examples file cannot be used with the taxonomy: a setup mistake, said before the first product."""
 
 
 def build_index(
@@ -229,7 +238,7 @@ def build_index(
             errors.extend(bad)
         n_records = len(examples) + len(bad)
         if max_unusable is not None and len(bad) > max_unusable * n_records:
-            raise InputError(
+            raise UnusableExamples(
                 f"{examples_path}: {len(bad)} of {n_records} examples are unusable, too many to build an index from "
                 f"the rest (first: {bad[0].message}); check --taxonomy and --label-field "
                 f"(they are {taxonomy.name!r} and {label_field!r})"

@@ -192,7 +192,7 @@ def test_generate_stops_when_most_examples_are_unusable(tmp_path: Path) -> None:
     assert str(result.exception).startswith(
         f"{examples}: 25 of 30 examples are unusable, too many to build an index from the rest (first: {examples}:6: "
         "category label 'Electronics > Phones' is not a value of the taxonomy); check --taxonomy and --label-field "
-        "(they are 'demo' and 'labels')"
+        "(they are 'demo' and 'labels'); or tag with no examples: --examples ''"
     )
     assert not (tmp_path / "o.jsonl").exists()
 
