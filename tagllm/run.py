@@ -46,7 +46,7 @@ def run_file(
     """Tag every record of ``source`` into ``target``; see ``Tagger.tag_file``."""
     started = time.perf_counter()
     records = source if isinstance(source, RecordSource) else RecordSource(source, format=input_format, columns=columns)
-    _refuse_same_file(records, target)
+    _refuse_inputs(tagger, records, target)
     records.peek(1)  # an empty input fails here, before the output is touched
     records.require_title()  # so does a CSV or Parquet with no title column: every record would be an error record
     # the output is checked (and an earlier run's read, to resume) here, and touched only once setup is done
@@ -245,12 +245,39 @@ def _line_safe(item: Product | RecordError, line: int, name: str) -> Product | R
     return RecordError(field="id", line=line, message=message)
 
 
-def _refuse_same_file(records: RecordSource, target: str | Path) -> None:
-    """``-o`` naming the input would truncate the products before they are read."""
-    if records.is_stdin or str(target) == STDIO or not Path(target).exists():
+def _refuse_inputs(tagger: Tagger, records: RecordSource, target: str | Path) -> None:
+    """``-o`` naming a file the run reads would destroy it: the products (truncated before they are read), the
+    examples, the taxonomy or a prompt template; or it would write into the index, the taxonomy's, the embedder's or
+    the model's directory."""
+    if str(target) == STDIO:
         return
-    if os.path.samefile(records.source, target):
-        raise InputError(
-            f"the output {target} is the input file: writing results there would destroy the products; "
-            "give another output file"
-        )
+    out = Path(target)
+    config = tagger.config
+    reads = {
+        "input file": None if records.is_stdin else records.source,
+        "examples file": config.examples,
+        "taxonomy": tagger.taxonomy.source or None,
+        "prompt template": config.prompt,
+        "attribute prompt template": config.attribute_prompt,
+    }
+    if out.exists():
+        for what, path in reads.items():
+            if path and Path(path).is_file() and os.path.samefile(path, out):
+                shown = "" if what == "input file" else f" ({path})"
+                it = "the products" if what == "input file" else "it"
+                raise InputError(
+                    f"the output {target} is the {what}{shown}: writing results there would destroy {it}; "
+                    "give another output file"
+                )
+    folders = {
+        "index": getattr(tagger.index, "path", None) or config.index,
+        "taxonomy": tagger.taxonomy.source or None,
+        "embedder": config.embedder,
+        "model": config.model,
+    }
+    for what, path in folders.items():
+        if path and Path(path).is_dir() and out.resolve().is_relative_to(Path(path).resolve()):
+            raise InputError(
+                f"the output {target} is inside the {what} directory {path}: writing results there could overwrite "
+                "what the run reads; give an output file elsewhere"
+            )

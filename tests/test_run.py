@@ -14,6 +14,7 @@ from tagllm.errors import InputError, RetryableBackendError
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.run import RunInterrupted
 from tagllm.tagger import Tagger
+from tagllm.taxonomy import load_taxonomy
 
 DATA = Path(__file__).parent / "data"
 TITLES = ["Blue denim jeans", "Gold plated necklace", "Wireless earbuds", "Red summer dress", "Steel cooking pot"]
@@ -216,6 +217,40 @@ def test_an_output_naming_the_input_is_refused_before_anything_is_written(tagger
     with pytest.raises(InputError, match="is the input file: writing results there would destroy the products"):
         tagger.tag_file(src, tmp_path / "." / "in.jsonl")
     assert src.read_bytes() == before
+
+
+def test_an_output_naming_a_file_the_run_reads_is_refused_before_anything_is_written(
+    demo_taxonomy, demo_index_dir, embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The examples, the taxonomy and a prompt template are read too: `-o examples.jsonl` wrote 40 results over 3,000
+    labelled examples (the index came from the cache, so nothing failed). Writing into the index is refused too."""
+    src = _products(tmp_path / "in.jsonl", 3)
+    examples = tmp_path / "examples.jsonl"
+    examples.write_bytes((DATA / "demo_examples.jsonl").read_bytes())
+    for name in ("demo.yaml", "demo-synonyms.yaml"):  # the same taxonomy, read from this file
+        (tmp_path / name).write_bytes((Path(demo_taxonomy.source).parent / name).read_bytes())
+    taxonomy = tmp_path / "demo.yaml"
+    template = tmp_path / "mine.j2"
+    template.write_text("{{ product.title }}")
+    index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
+    config = TaggerConfig(examples=str(examples), prompt=str(template), k=5)
+    tagger = Tagger(load_taxonomy(taxonomy), index=index, embedder=embedder, config=config)
+    before = {p: p.read_bytes() for p in (examples, taxonomy, template)}
+    for path, what in ((examples, "examples file"), (taxonomy, "taxonomy"), (template, "prompt template")):
+        with pytest.raises(InputError) as error:
+            tagger.tag_file(src, path, output_format="jsonl")
+        assert str(error.value) == (
+            f"the output {path} is the {what} ({path}): writing results there would destroy it; "
+            "give another output file"
+        )
+    inside = demo_index_dir / "tags.jsonl"
+    with pytest.raises(InputError) as error:
+        tagger.tag_file(src, inside)
+    assert str(error.value) == (
+        f"the output {inside} is inside the index directory {demo_index_dir}: writing results there could overwrite "
+        "what the run reads; give an output file elsewhere"
+    )
+    assert {p: p.read_bytes() for p in before} == before and not inside.exists()
 
 
 def test_the_run_time_excludes_start_up(tagger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
