@@ -94,6 +94,34 @@ def build_requests(dataset: str, template: str, n: int, k: int, max_candidates: 
     return tagger.requests(products)
 
 
+def save_requests(path: Path, requests: dict[str, list[GenerationRequest]]) -> None:
+    """The rendered requests (product, candidates, chat messages, schema) per template, as JSONL: a machine without
+    the example index's dependencies (FAISS, the embedder's weights) replays them with ``--requests``."""
+    with path.open("w", encoding="utf-8") as fh:
+        for template, reqs in requests.items():
+            for r in reqs:
+                row = {
+                    "template": template, "product": r.product.model_dump(mode="json"),
+                    "candidates": {f: [c.model_dump() for c in cs] for f, cs in r.candidates.items()},
+                    "messages": r.messages, "schema": r.schema,
+                }  # fmt: skip
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def load_requests(path: Path) -> dict[str, list[GenerationRequest]]:
+    from tagllm.models import Candidate, Product
+
+    out: dict[str, list[GenerationRequest]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        candidates = {f: [Candidate(**c) for c in cs] for f, cs in row["candidates"].items()}
+        request = GenerationRequest(
+            product=Product(**row["product"]), candidates=candidates, messages=row["messages"], schema=row["schema"]
+        )
+        out.setdefault(row["template"], []).append(request)
+    return out
+
+
 # -- attribute tokens: two_step against one_call ---------------------------------------------------------------------
 DEMO_SCOPES = {"material": ["apparel", "footwear", "home"], "audience": ["apparel", "footwear", "beauty", "jewellery"]}
 ATTRIBUTE_DATASETS = {
@@ -337,7 +365,18 @@ def main() -> None:
     parser.add_argument("--model", help="a real model directory instead of a random-weight one")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="float32")
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, nargs="+", default=[16], help="one or more: each is measured")
+    parser.add_argument("--templates", nargs="+", default=None, help="templates measured (default: all four)")
+    parser.add_argument("--save-requests", type=Path, help="render the requests, write them here (JSONL) and stop")
+    parser.add_argument("--requests", type=Path, help="replay requests written by --save-requests (no index needed)")
+    parser.add_argument(
+        "--where", action="store_true",
+        help="instead: where one batch's time goes (prefill, a decoding step with and without the JSON grammar)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--routed-share", type=float, default=None,
+        help="also print products/s of a catalogue of which only this share goes to the LLM (routing)",
+    )  # fmt: skip
     parser.add_argument("--max-new-tokens", type=int, default=96)
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each batch per side (best counts)")
     parser.add_argument("--k", type=int, default=5)
@@ -348,6 +387,19 @@ def main() -> None:
     args = parser.parse_args()
     if args.attributes:
         attribute_tokens(args)
+        return
+    wanted = args.templates or [t for spec in DATASETS.values() for t in spec["templates"]]
+    if args.requests is not None:
+        requests = {t: reqs[: args.products] for t, reqs in load_requests(args.requests).items() if t in wanted}
+    else:
+        requests = {}
+        for dataset, spec in DATASETS.items():
+            for template in spec["templates"]:
+                if template in wanted:
+                    requests[template] = build_requests(dataset, template, args.products, args.k, args.max_candidates)
+    if args.save_requests is not None:
+        save_requests(args.save_requests, requests)
+        print(f"{args.save_requests}: {sum(map(len, requests.values()))} requests ({', '.join(requests)})")
         return
 
     import torch
@@ -361,12 +413,7 @@ def main() -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    requests: dict[str, list[GenerationRequest]] = {}
-    taxonomies: dict[str, Any] = {}
-    for dataset, spec in DATASETS.items():
-        taxonomies[dataset] = load_taxonomy(str(REPO / spec["taxonomy"]))
-        for template in spec["templates"]:
-            requests[template] = build_requests(dataset, template, args.products, args.k, args.max_candidates)
+    taxonomies = {dataset: load_taxonomy(str(REPO / spec["taxonomy"])) for dataset, spec in DATASETS.items()}
 
     dtype = getattr(torch, args.dtype)
     if args.model:
@@ -384,16 +431,31 @@ def main() -> None:
         what = f"random-weight Qwen2 shape '{args.shape}' {SHAPES[args.shape]}, BPE vocab {len(tokenizer)}"
     params = sum(p.numel() for p in model.parameters())
     print(f"model: {what}; {params / 1e6:.1f}M parameters; {args.device} {args.dtype}; torch threads "
-          f"{torch.get_num_threads()}; batch {args.batch_size}; {args.products} products per template")  # fmt: skip
+          f"{torch.get_num_threads()}; batch sizes {args.batch_size}; up to {args.products} products "
+          "per template")  # fmt: skip
 
     backend = TransformersBackend.from_model(
-        model, tokenizer, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens
+        model, tokenizer, batch_size=args.batch_size[0], max_new_tokens=args.max_new_tokens
     )
+    tokenizer.padding_side = "left"
+    info = xgr.TokenizerInfo.from_huggingface(
+        tokenizer, vocab_size=backend._vocab_size(), stop_token_ids=[tokenizer.eos_token_id]
+    )
+    compiler = xgr.GrammarCompiler(info)
+    if args.where:
+        for template, reqs in requests.items():
+            for batch_size in args.batch_size:
+                where_time_goes(args, model, tokenizer, compiler, template, reqs[:batch_size])
+        return
+    routed = f"  routed {args.routed_share:.1%}: prod/s" if args.routed_share else ""
     print()
-    print("template       prompt tok/product  static prefix  completion tok/product  tagllm prod/s  raw prod/s  ratio")
+    print("template        batch  prompt tok/product  static prefix  completion tok/product  tagllm prod/s  "
+          f"raw prod/s  ratio{routed}")  # fmt: skip
     totals = {"tagllm": 0.0, "raw": 0.0, "n": 0}
     for dataset, spec in DATASETS.items():
         for template in spec["templates"]:
+            if template not in requests:
+                continue
             reqs = requests[template]
             prompt = load_prompt(template, taxonomies[dataset])
             # The static prefix: what every product's prompt shares with any other's (a sentinel product here).
@@ -404,64 +466,128 @@ def main() -> None:
             ]
             prompt_tokens = statistics.mean(len(ids) for ids in prompt_ids)
             static_share = statistics.mean(static_prefix_len(ids, sentinel_ids) / len(ids) for ids in prompt_ids)
-
-            # Raw side: inputs tokenised and grammars compiled before the clock starts.
-            tokenizer.padding_side = "left"
-            info = xgr.TokenizerInfo.from_huggingface(
-                tokenizer, vocab_size=backend._vocab_size(), stop_token_ids=[tokenizer.eos_token_id]
-            )
-            compiler = xgr.GrammarCompiler(info)
-            batches = []
-            for start in range(0, len(reqs), args.batch_size):
-                chunk = reqs[start : start + args.batch_size]
-                texts = [chat_text(tokenizer, r.messages) for r in chunk]
-                encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
-                grammars = [compiler.compile_json_schema(json.dumps(r.schema), any_whitespace=False) for r in chunk]
-                batches.append((encoded, grammars))
-
-            backend.generate(reqs[: args.batch_size])  # warm-up: grammar compiler, kernels
-            raw_generate(model, tokenizer, batches[:1], args.max_new_tokens)
-            # Per batch, both sides back to back on the same products, alternating which goes first, best of
-            # --repeats per batch: a shared machine's changing load then hits both sides alike.
-            tagllm_s, raw_s = 0.0, 0.0
-            generations: list[Generation] = []
-            raw_texts: list[str] = []
-            for b, (start, batch) in enumerate(zip(range(0, len(reqs), args.batch_size), batches, strict=True)):
-                chunk = reqs[start : start + args.batch_size]
-                best = {"tagllm": float("inf"), "raw": float("inf")}
-                out: dict[str, Any] = {}
-                for repeat in range(args.repeats):
-                    for side in ("tagllm", "raw") if (repeat + b) % 2 == 0 else ("raw", "tagllm"):
-                        if args.device.startswith("cuda"):
-                            torch.cuda.synchronize()
-                        t = time.perf_counter()
-                        if side == "tagllm":
-                            out[side] = backend.generate(chunk)
-                        else:
-                            out[side] = raw_generate(model, tokenizer, [batch], args.max_new_tokens)
-                            if args.device.startswith("cuda"):
-                                torch.cuda.synchronize()
-                        best[side] = min(best[side], time.perf_counter() - t)
-                tagllm_s += best["tagllm"]
-                raw_s += best["raw"]
-                generations.extend(out["tagllm"])
-                raw_texts.extend(out["raw"])
-            errors = sum(g.error is not None for g in generations)
-            parsed = sum(_parses(g.text) for g in generations)
-            same = sum(g.text == r for g, r in zip(generations, raw_texts, strict=True))
-            completion = statistics.mean(g.completion_tokens or 0 for g in generations)
-            tagllm_rate, raw_rate = len(reqs) / tagllm_s, len(reqs) / raw_s
-            totals["tagllm"] += tagllm_s
-            totals["raw"] += raw_s
-            totals["n"] += len(reqs)
-            print(
-                f"{template:<14} {prompt_tokens:>18.1f}  {static_share:>12.1%}  {completion:>22.1f}  "
-                f"{tagllm_rate:>13.2f}  {raw_rate:>10.2f}  {tagllm_rate / raw_rate:>5.2f}"
-                f"   ({parsed}/{len(reqs)} parse, {errors} errors, {same}/{len(reqs)} identical to raw)"
-            )
+            for batch_size in args.batch_size:
+                backend.batch_size = batch_size
+                tagllm_s, raw_s, line = measure(args, backend, model, tokenizer, compiler, reqs, batch_size)
+                totals["tagllm"] += tagllm_s
+                totals["raw"] += raw_s
+                totals["n"] += len(reqs)
+                tagllm_rate, raw_rate = len(reqs) / tagllm_s, len(reqs) / raw_s
+                extra = f"  {tagllm_rate / args.routed_share:>10.2f}" if args.routed_share else ""
+                print(
+                    f"{template:<14} {batch_size:>6}  {prompt_tokens:>18.1f}  {static_share:>12.1%}  "
+                    f"{line['completion']:>22.1f}  {tagllm_rate:>13.2f}  {raw_rate:>10.2f}  "
+                    f"{tagllm_rate / raw_rate:>5.2f}{extra}   ({line['parsed']}/{len(reqs)} parse, {line['errors']} "
+                    f"errors, {line['same']}/{len(reqs)} identical to raw)",
+                    flush=True,
+                )
     overall = totals["n"] / totals["tagllm"], totals["n"] / totals["raw"]
-    print(f"{'all':<14} {'':>18}  {'':>12}  {'':>22}  {overall[0]:>13.2f}  {overall[1]:>10.2f}  "
+    print(f"{'all':<14} {'':>6}  {'':>18}  {'':>12}  {'':>22}  {overall[0]:>13.2f}  {overall[1]:>10.2f}  "
           f"{overall[0] / overall[1]:>5.2f}")  # fmt: skip
+    if args.routed_share:
+        print(f"routed: only {args.routed_share:.1%} of a catalogue's products go to the LLM (the rest keep the "
+              "default's tags), so the LLM's products/s covers 1/share as many products; the default's own CPU time "
+              "is not in this figure")  # fmt: skip
+
+
+def where_time_goes(
+    args: argparse.Namespace, model: Any, tokenizer: Any, compiler: Any, template: str, chunk: list[GenerationRequest]
+) -> None:
+    """One batch: the prefill alone, then greedy decoding of a fixed number of tokens with no constraint, then the
+    same batch under xgrammar's JSON-schema processor (as both sides of the benchmark run it): per decoding step,
+    what the model costs and what the grammar adds."""
+    import torch
+    import transformers
+    import xgrammar as xgr
+
+    from tagllm.backends.chat import chat_text
+
+    def timed(fn: Any) -> tuple[float, Any]:
+        torch.cuda.synchronize() if args.device.startswith("cuda") else None
+        t = time.perf_counter()
+        out = fn()
+        torch.cuda.synchronize() if args.device.startswith("cuda") else None
+        return time.perf_counter() - t, out
+
+    texts = [chat_text(tokenizer, r.messages) for r in chunk]
+    encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+    grammars = [compiler.compile_json_schema(json.dumps(r.schema), any_whitespace=False) for r in chunk]
+    steps = 32
+    free = dict(max_new_tokens=steps, min_new_tokens=steps, do_sample=False, pad_token_id=tokenizer.pad_token_id)
+    with torch.inference_mode():
+        model(**encoded)  # warm-up
+        prefill, _ = timed(lambda: model(**encoded))
+        model.generate(**encoded, **free)
+        unconstrained, _ = timed(lambda: model.generate(**encoded, **free))
+        processor = transformers.LogitsProcessorList([xgr.contrib.hf.LogitsProcessor(grammars)])
+        constrained, out = timed(
+            lambda: model.generate(
+                **encoded, max_new_tokens=args.max_new_tokens, do_sample=False, logits_processor=processor,
+                pad_token_id=tokenizer.pad_token_id, eos_token_id=model.generation_config.eos_token_id,
+            )
+        )  # fmt: skip
+    made = out.shape[1] - encoded["input_ids"].shape[1]
+    free_step = (unconstrained - prefill) / steps
+    grammar_step = (constrained - prefill) / max(made, 1)
+    print(
+        f"{template} batch {len(chunk)}, {encoded['input_ids'].shape[1]} tokens padded: prefill {prefill:.2f} s; a "
+        f"decoding step {1000 * free_step:.1f} ms unconstrained, {1000 * grammar_step:.1f} ms under the grammar "
+        f"({made} steps): the grammar's share of a step {1 - free_step / grammar_step:.0%}",
+        flush=True,
+    )
+
+
+def measure(
+    args: argparse.Namespace, backend: Any, model: Any, tokenizer: Any, compiler: Any,
+    reqs: list[GenerationRequest], batch_size: int,
+) -> tuple[float, float, dict[str, Any]]:  # fmt: skip
+    """Seconds for tagllm's backend and for raw ``generate`` on the same batches (each batch back to back on both
+    sides, alternating which goes first, best of --repeats), and what the answers were."""
+    import torch
+
+    from tagllm.backends.chat import chat_text
+
+    cuda = args.device.startswith("cuda")
+    # Raw side: inputs tokenised and grammars compiled before the clock starts.
+    batches = []
+    for start in range(0, len(reqs), batch_size):
+        chunk = reqs[start : start + batch_size]
+        texts = [chat_text(tokenizer, r.messages) for r in chunk]
+        encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+        grammars = [compiler.compile_json_schema(json.dumps(r.schema), any_whitespace=False) for r in chunk]
+        batches.append((encoded, grammars))
+    backend.generate(reqs[:batch_size])  # warm-up: grammar compiler, kernels
+    raw_generate(model, tokenizer, batches[:1], args.max_new_tokens)
+    tagllm_s, raw_s = 0.0, 0.0
+    generations: list[Generation] = []
+    raw_texts: list[str] = []
+    for b, (start, batch) in enumerate(zip(range(0, len(reqs), batch_size), batches, strict=True)):
+        chunk = reqs[start : start + batch_size]
+        best = {"tagllm": float("inf"), "raw": float("inf")}
+        out: dict[str, Any] = {}
+        for repeat in range(args.repeats):
+            for side in ("tagllm", "raw") if (repeat + b) % 2 == 0 else ("raw", "tagllm"):
+                if cuda:
+                    torch.cuda.synchronize()
+                t = time.perf_counter()
+                if side == "tagllm":
+                    out[side] = backend.generate(chunk)
+                else:
+                    out[side] = raw_generate(model, tokenizer, [batch], args.max_new_tokens)
+                if cuda:
+                    torch.cuda.synchronize()
+                best[side] = min(best[side], time.perf_counter() - t)
+        tagllm_s += best["tagllm"]
+        raw_s += best["raw"]
+        generations.extend(out["tagllm"])
+        raw_texts.extend(out["raw"])
+    line = {
+        "errors": sum(g.error is not None for g in generations),
+        "parsed": sum(_parses(g.text) for g in generations),
+        "same": sum(g.text == r for g, r in zip(generations, raw_texts, strict=True)),
+        "completion": statistics.mean(g.completion_tokens or 0 for g in generations),
+    }
+    return tagllm_s, raw_s, line
 
 
 def _parses(text: str) -> bool:
