@@ -252,13 +252,14 @@ def _refuse_inputs(tagger: Tagger, records: RecordSource, target: str | Path) ->
     if str(target) == STDIO:
         return
     out = Path(target)
-    config = tagger.config
+    config = getattr(tagger, "config", None)  # a tagger-like object without one (a test double) reads nothing else
+    source = getattr(getattr(tagger, "taxonomy", None), "source", None) or None
     reads = {
         "input file": None if records.is_stdin else records.source,
-        "examples file": config.examples,
-        "taxonomy": tagger.taxonomy.source or None,
-        "prompt template": config.prompt,
-        "attribute prompt template": config.attribute_prompt,
+        "examples file": getattr(config, "examples", None),
+        "taxonomy": source,
+        "prompt template": getattr(config, "prompt", None),
+        "attribute prompt template": getattr(config, "attribute_prompt", None),
     }
     if out.exists():
         for what, path in reads.items():
@@ -270,10 +271,10 @@ def _refuse_inputs(tagger: Tagger, records: RecordSource, target: str | Path) ->
                     "give another output file"
                 )
     folders = {
-        "index": getattr(tagger.index, "path", None) or config.index,
-        "taxonomy": tagger.taxonomy.source or None,
-        "embedder": config.embedder,
-        "model": config.model,
+        "index": getattr(getattr(tagger, "index", None), "path", None) or getattr(config, "index", None),
+        "taxonomy": source,
+        "embedder": getattr(config, "embedder", None),
+        "model": getattr(config, "model", None),
     }
     for what, path in folders.items():
         if path and Path(path).is_dir() and out.resolve().is_relative_to(Path(path).resolve()):
