@@ -515,8 +515,8 @@ def where_time_goes(
     steps = 32
     free = dict(max_new_tokens=steps, min_new_tokens=steps, do_sample=False, pad_token_id=tokenizer.pad_token_id)
     with torch.inference_mode():
-        model(**encoded)  # warm-up
-        prefill, _ = timed(lambda: model(**encoded))
+        model(**encoded, logits_to_keep=1)  # warm-up; the last position's logits only, as generate asks
+        prefill, _ = timed(lambda: model(**encoded, logits_to_keep=1))
         model.generate(**encoded, **free)
         unconstrained, _ = timed(lambda: model.generate(**encoded, **free))
         processor = transformers.LogitsProcessorList([xgr.contrib.hf.LogitsProcessor(grammars)])
