@@ -14,7 +14,7 @@ from typing import Any
 from tagllm.candidates import ALL_FEATURES, CandidateScorer
 from tagllm.config import TaggerConfig
 from tagllm.errors import ConfigError, InputError
-from tagllm.io.places import check_writable
+from tagllm.io.places import check_index_place
 from tagllm.models import RecordError
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.image_encoder import NO_IMAGES, PIXELS, ImageEncoder, get_image_encoder
@@ -228,7 +228,7 @@ def build_index(
     paths start and what loading may cost (default: beside the examples file, default limits). ``ignore_fields``:
     product fields the examples are read without (``TaggerConfig.ignore_fields``), recorded in the manifest.
     ``keep_precision``: the precision the attribute stackers' keep thresholds aim at."""
-    check_writable(target, directory=True)  # before the examples are read and embedded
+    check_index_place(target)  # before the examples are read and embedded
     with gc_paused():  # a full collection walks every example for nothing: 0.26 s once in a 2,537-example build
         examples, bad = read_examples(
             examples_path, taxonomy, label_field=label_field, attribute_field=attribute_field, columns=columns,

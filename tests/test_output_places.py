@@ -90,3 +90,43 @@ def test_a_taxonomy_the_disk_refuses_to_take_is_an_output_error(
         str(error.value)
         == f"{tmp_path / 't.yaml'}: cannot write the taxonomy (No space left on device); write it elsewhere"
     )
+
+
+def test_an_index_is_built_only_into_a_new_or_empty_directory_or_over_an_index(tmp_path: Path) -> None:
+    """`tagllm index build examples.jsonl -i .` replaced the user's examples.jsonl (and any manifest.json) with the
+    index's own files."""
+    mine = tmp_path / "examples.jsonl"
+    mine.write_text((REPO / "tests" / "data" / "demo_examples.jsonl").read_text())
+    before = mine.read_bytes()
+    result = CliRunner().invoke(
+        app, ["index", "build", str(mine), "-t", "demo", "--label-field", "labels", "-i", str(tmp_path)]
+    )
+    assert isinstance(result.exception, OutputError)
+    assert str(result.exception) == (
+        f"{tmp_path}: holds files that are not an example index (examples.jsonl), which the index's files could "
+        "overwrite; give a new or empty directory"
+    )
+    assert mine.read_bytes() == before
+    empty = tmp_path / "index"
+    (empty / ".hidden").mkdir(parents=True)  # .DS_Store, .gitkeep: not the user's data
+    for _ in range(2):  # into an empty directory, then over the index it holds
+        result = CliRunner().invoke(
+            app, ["index", "build", str(mine), "-t", "demo", "--label-field", "labels", "-i", str(empty)]
+        )
+        assert result.exit_code == 0, result.output
+    assert (empty / "manifest.json").exists() and mine.read_bytes() == before
+
+
+def test_a_taxonomy_is_written_only_under_a_yaml_or_json_name(tmp_path: Path) -> None:
+    """`tagllm taxonomy build ex.jsonl -o ex.jsonl` wrote YAML over the products it had just read."""
+    mine = tmp_path / "ex.jsonl"
+    mine.write_text((REPO / "tests" / "data" / "demo_examples.jsonl").read_text())
+    before = mine.read_bytes()
+    result = CliRunner().invoke(app, ["taxonomy", "build", str(mine), "-t", "demo", "-o", str(mine)])
+    assert isinstance(result.exception, OutputError)
+    assert str(result.exception) == f"{mine}: a taxonomy is written as .yaml (or .yml) or .json; name the file so"
+    assert mine.read_bytes() == before
+    args = ["taxonomy", "build", str(mine), "-t", "demo", "--label-field", "labels", "-o", str(tmp_path / "t.yml")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert load_taxonomy(tmp_path / "t.yml").facets.keys() == load_taxonomy("demo").facets.keys()

@@ -155,15 +155,21 @@ def build(
 ) -> None:
     """Build a taxonomy from labelled products: attribute facets from their "Key: Value" tags (values merged,
     free-text, number and code keys left out with the reason) and where each facet applies."""
+    import os
     from pathlib import Path
 
     from tagllm.attributes import learn_taxonomy
     from tagllm.cli.common import build_config
+    from tagllm.errors import OutputError
     from tagllm.io.places import check_writable
     from tagllm.taxonomy import load_taxonomy, save_own
+    from tagllm.taxonomy.own import check_own_path
 
     cfg = build_config(config, taxonomy=taxonomy)
-    check_writable(output)  # before the products are read
+    check_own_path(output)  # before the products are read
+    check_writable(output)
+    if Path(output).exists() and Path(examples).exists() and os.path.samefile(output, examples):
+        raise OutputError(f"{output}: is the products file this reads; write the taxonomy to another file")
     base = load_taxonomy(cfg.taxonomy)
     learned = learn_taxonomy(
         examples, base, label_field=label_field, attribute_field=None if no_attributes else attribute_field,

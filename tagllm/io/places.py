@@ -8,6 +8,7 @@ read-only mounts refuse what the bits allow. So the place is also probed: a file
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -42,6 +43,32 @@ def check_writable(target: str | Path, *, directory: bool = False) -> None:
     except OSError as exc:
         where = target if target.is_file() else place
         raise OutputError(f"{target}: {where} cannot be written ({exc.strerror or exc}); write it elsewhere") from None
+
+
+def check_index_place(target: str | Path) -> None:
+    """An index is written into a new or empty directory, or over an index (its ``manifest.json`` says so): never
+    among other files, which its own would overwrite (``index build -i .`` in a folder holding the user's
+    examples.jsonl replaced it with the index's copy). Hidden entries (.DS_Store, .gitkeep) do not count."""
+    target = Path(target)
+    check_writable(target, directory=True)
+    if not target.is_dir():
+        return
+    others = sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
+    if not others or _is_index(target):
+        return
+    shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+    raise OutputError(
+        f"{target}: holds files that are not an example index ({shown}), which the index's files could overwrite; "
+        "give a new or empty directory"
+    )
+
+
+def _is_index(directory: Path) -> bool:
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "format" in manifest and "embedder" in manifest
 
 
 def check_output_place(target: Path, fmt: str) -> None:

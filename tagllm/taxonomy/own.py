@@ -163,11 +163,20 @@ def to_own_format(taxonomy: Taxonomy, *, description: str = "") -> dict[str, Any
     return out
 
 
+def check_own_path(path: str | Path) -> Path:
+    """A path ``save_own`` can write: YAML (.yaml, .yml) or JSON (.json); any other name is refused, not written as
+    YAML under it (``-o examples.jsonl``)."""
+    target = Path(path)
+    if target.suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise OutputError(f"{target}: a taxonomy is written as .yaml (or .yml) or .json; name the file so")
+    return target
+
+
 def save_own(taxonomy: Taxonomy, path: str | Path, *, description: str = "", header: str = "") -> Path:
     """Write ``taxonomy`` in the project's YAML (or, for a ``.json`` path, JSON) format; ``header``: a comment."""
     import yaml
 
-    target = Path(path)
+    target = check_own_path(path)
     data = to_own_format(taxonomy, description=description)
     if target.suffix == ".json":
         text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
