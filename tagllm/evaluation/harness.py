@@ -259,7 +259,14 @@ def load_predictions(path: str | Path, variant: Variant, taxonomy: Taxonomy) -> 
     if not file.is_file():
         raise InputError(f"{file}: no such predictions file")
     results: dict[str, TagResult] = {}
-    for lineno, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, raw in enumerate(file.read_bytes().splitlines(), 1):
+        try:
+            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{file}:{lineno}: not UTF-8 (byte {exc.start} is 0x{raw[exc.start]:02x}); tag results are the JSONL "
+                "`tagllm generate` writes"
+            ) from None
         if not line.strip():
             continue
         try:

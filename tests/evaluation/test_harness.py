@@ -121,6 +121,20 @@ def test_predictions_from_another_taxonomy_version_are_refused(eval_dir, fake_fa
         run_eval(cfg, predictions=stale, root=eval_dir / "runs" / "stale")
 
 
+def test_a_predictions_file_that_is_not_utf8_is_refused_naming_its_line(eval_dir, fake_factory):
+    """A binary or Latin-1 file given to --predictions crashed the run with a UnicodeDecodeError traceback."""
+    run = _run(eval_dir, fake_factory).runs[0]
+    lines = (run / "predictions.jsonl").read_bytes().splitlines()
+    broken = eval_dir / "broken.jsonl"
+    broken.write_bytes(b"\n".join([lines[0], b'{"product_id": "caf\xe9"}', *lines[1:]]) + b"\n")
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    with pytest.raises(InputError) as error:
+        run_eval(cfg, predictions=broken, root=eval_dir / "runs" / "broken")
+    assert str(error.value) == (
+        f"{broken}:2: not UTF-8 (byte 19 is 0xe9); tag results are the JSONL `tagllm generate` writes"
+    )
+
+
 def test_compare_refuses_runs_from_another_taxonomy_version(eval_dir, fake_factory):
     r1 = _run(eval_dir, fake_factory, name="v1").runs[0]
     r2 = _run(eval_dir, fake_factory, name="v2").runs[0]
