@@ -167,6 +167,10 @@ def read_yaml_mapping(file: Path, what: str) -> dict[str, Any]:
         loaded = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{file}: not valid YAML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{file}: not UTF-8 (byte {exc.start}); re-save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read {what} ({exc.strerror or exc})") from None
     if not isinstance(loaded, dict):
         raise ConfigError(f"{file}: {what} is a mapping of setting: value")
     return loaded

@@ -30,8 +30,11 @@ def load_run(directory: str | Path) -> dict[str, Any]:
     metrics_file, rows_file = path / "metrics.json", path / "per_product.jsonl"
     if not metrics_file.is_file() or not rows_file.is_file():
         raise InputError(f"{path}: not a run directory (it needs metrics.json and per_product.jsonl from `eval run`)")
-    metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
-    rows = [json.loads(line) for line in rows_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+        rows = [json.loads(line) for line in rows_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise InputError(f"{path}: its metrics.json or per_product.jsonl cannot be read ({exc})") from None
     return {
         "dir": display_path(str(path)),
         "metrics": metrics,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -63,12 +64,25 @@ def check_index_place(target: str | Path) -> None:
     )
 
 
+# The files ``ExampleIndex.save`` and the scorer write; INDEX_OWN: those no other program's data is named like (the
+# index's vectors come first, its manifest last)
+INDEX_FILES = re.compile(
+    r"index\.faiss|vectors\.npy|lexical(_matrix)?\.npz|examples\.jsonl|manifest\.json|scorer\.json|image_\w+\.np[yz]"
+)
+INDEX_OWN = ("index.faiss", "vectors.npy", "lexical.npz", "lexical_matrix.npz", "scorer.json")
+
+
 def _is_index(directory: Path) -> bool:
+    """An index's directory: its manifest says so, or it holds only an index's files, one of them an index's own
+    (a build cut off before it wrote its manifest, which it writes last: building again there is what to do)."""
     try:
         manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        if isinstance(manifest, dict) and "format" in manifest and "embedder" in manifest:
+            return True
     except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and "format" in manifest and "embedder" in manifest
+        pass
+    names = [p.name for p in directory.iterdir() if not p.name.startswith(".")]
+    return all(INDEX_FILES.fullmatch(n) for n in names) and any(n in INDEX_OWN for n in names)
 
 
 def check_output_place(target: Path, fmt: str) -> None:

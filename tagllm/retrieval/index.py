@@ -256,7 +256,15 @@ class ExampleIndex:
                 f"{path}: not an example index (no manifest.json); "
                 f"build one with: tagllm index build EXAMPLES --index {path}"
             )
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # a build cut off while writing it, or another program's file
+            raise IndexMismatchError(
+                f"{path}: its manifest.json cannot be read ({exc}); rebuild it: tagllm index build EXAMPLES --index "
+                f"{path}"
+            ) from None
+        if not isinstance(manifest, dict):
+            raise IndexMismatchError(f"{path}: its manifest.json is no index manifest; rebuild it")
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexMismatchError(
                 f"{path}: index format {manifest.get('format')} is not {FORMAT_VERSION} (made by another tagllm "

@@ -1,0 +1,54 @@
+"""Setup files that cannot be read (not UTF-8, cut off, another program's) are setup errors naming the file, said
+before any product: each of these was a traceback and 'tagllm crashed' (exit 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tagllm.cli import app
+from tagllm.config import load_config
+from tagllm.errors import ConfigError, IndexMismatchError, InputError
+from tagllm.evaluation.compare import load_run
+from tagllm.retrieval.index import ExampleIndex
+
+
+def test_a_config_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "tagllm.yaml"
+    config.write_bytes(b"taxonomy: demo\nexamples: caf\xe9.jsonl\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(config)
+    assert str(error.value) == f"{config}: not UTF-8 (byte 28); re-save it as UTF-8"
+    result = CliRunner().invoke(app, ["eval", "run", str(config)])  # an eval config is read the same way
+    assert isinstance(result.exception, ConfigError) and "not UTF-8 (byte 28)" in str(result.exception)
+
+
+def test_an_index_whose_manifest_is_cut_off_says_to_rebuild_it_and_can_be(tmp_path: Path, demo_index_dir: Path) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    for part in demo_index_dir.iterdir():
+        (index / part.name).write_bytes(part.read_bytes())
+    (index / "manifest.json").write_text('{"format": 5, "embe')  # a build cut off while writing it
+    with pytest.raises(IndexMismatchError) as error:
+        ExampleIndex.load(index)
+    assert str(error.value).startswith(f"{index}: its manifest.json cannot be read (")
+    assert str(error.value).endswith(f"); rebuild it: tagllm index build EXAMPLES --index {index}")
+    examples = Path(__file__).parent / "data" / "demo_examples.jsonl"
+    args = ["index", "build", str(examples), "-t", "demo", "--label-field", "labels", "-i", str(index)]
+    for cut in ("manifest.json", "scorer.json", "examples.jsonl"):  # and one cut off before it wrote them
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        ExampleIndex.load(index)
+        (index / cut).unlink()
+
+
+def test_a_run_directory_whose_files_are_broken_is_named(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.json").write_text("{")
+    (run / "per_product.jsonl").write_bytes(b"")
+    with pytest.raises(InputError) as error:
+        load_run(run)
+    assert str(error.value).startswith(f"{run}: its metrics.json or per_product.jsonl cannot be read (")
