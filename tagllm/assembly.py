@@ -13,7 +13,7 @@ from typing import Any
 
 from tagllm.candidates import ALL_FEATURES, CandidateScorer
 from tagllm.config import TaggerConfig
-from tagllm.errors import ConfigError, InputError
+from tagllm.errors import ConfigError, IndexMismatchError, InputError
 from tagllm.io.places import check_index_place
 from tagllm.models import RecordError
 from tagllm.retrieval.embedder import Embedder
@@ -182,7 +182,10 @@ def open_index(
         if (target / "manifest.json").exists():
             if progress:
                 progress("index", 0, None)
-            return ExampleIndex.load(target, taxonomy=taxonomy, embedder=embedder.name)
+            try:
+                return ExampleIndex.load(target, taxonomy=taxonomy, embedder=embedder.name)
+            except IndexMismatchError:
+                pass  # the cache's own copy is damaged (a disk that filled up, a file removed): built again below
     try:
         return build_index(
             examples_path, taxonomy, embedder, target, label_field=config.label_field,

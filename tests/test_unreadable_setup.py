@@ -52,3 +52,31 @@ def test_a_run_directory_whose_files_are_broken_is_named(tmp_path: Path) -> None
     with pytest.raises(InputError) as error:
         load_run(run)
     assert str(error.value).startswith(f"{run}: its metrics.json or per_product.jsonl cannot be read (")
+
+
+def test_an_index_missing_a_file_is_damaged_and_a_damaged_cached_one_is_built_again(
+    tmp_path: Path, demo_index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    for part in demo_index_dir.iterdir():
+        (index / part.name).write_bytes(part.read_bytes())
+    (index / "vectors.npy").unlink()
+    with pytest.raises(IndexMismatchError) as error:
+        ExampleIndex.load(index)
+    assert str(error.value).startswith(f"{index}: the index is damaged ([Errno 2] No such file or directory")
+    # the index tagllm builds from --examples into its cache: a damaged copy there is the cache's to rebuild
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path / "cache"))
+    from tagllm.assembly import open_index
+    from tagllm.config import TaggerConfig
+    from tagllm.retrieval.embedder import Embedder
+    from tagllm.taxonomy import load_taxonomy
+
+    examples = Path(__file__).parent / "data" / "demo_examples.jsonl"
+    config, taxonomy = TaggerConfig(taxonomy="demo", examples=str(examples)), load_taxonomy("demo")
+    embedder = Embedder()
+    cached = open_index(config, taxonomy, embedder)
+    assert cached is not None and cached.path is not None
+    (cached.path / "index.faiss").write_bytes(b"cut off")
+    again = open_index(config, taxonomy, embedder)
+    assert again is not None and len(again) == len(cached) and ExampleIndex.load(cached.path) is not None

@@ -284,7 +284,19 @@ class ExampleIndex:
                 f"{path}: built with embedder {manifest['embedder']!r}, but the embedder in use is {embedder!r}; "
                 f"its vectors are not comparable: {_MISMATCH_FIX}"
             )
-        examples = []
+        try:
+            index = cls._read(path, manifest)
+        except (OSError, ValueError, RuntimeError) as exc:  # a file missing or cut off (FAISS raises RuntimeError)
+            raise IndexMismatchError(
+                f"{path}: the index is damaged ({str(exc).splitlines()[0][:200]}); rebuild it: tagllm index build "
+                f"EXAMPLES --index {path}"
+            ) from None
+        index.path = path
+        return index
+
+    @classmethod
+    def _read(cls, path: Path, manifest: dict[str, Any]) -> ExampleIndex:
+        """The index's files, as ``save`` wrote them, with ``manifest``."""
         with (path / "examples.jsonl").open(encoding="utf-8") as fh:
             examples = [LabelledProduct.model_validate_json(line) for line in fh if line.strip()]
         vectors = np.load(path / "vectors.npy", allow_pickle=False)
@@ -309,7 +321,8 @@ class ExampleIndex:
             encoder = manifest["images"]["encoder"]
             index.images = ImageVectors.load(path, encoder, len(examples))
             index.image_encoder = load_image_encoder(encoder, path)
-        index.path = path
+        if len(vectors) != len(examples):
+            raise ValueError(f"{len(examples)} examples but {len(vectors)} vectors")
         return index
 
     def check_embedder(self, embedder: str | Embedder) -> None:
