@@ -37,7 +37,8 @@ class RunSummary:
     still_degraded: int = 0  # products of the input whose row in the output at the end is degraded
     kept_text_only: int = 0  # degraded products tagged again that failed: their earlier row (the text's tags) kept
     seconds: float = 0.0  # from the first product read to the output closed; start-up is not in it
-    startup_seconds: float = 0.0  # loading models and label tables, reading what an earlier run wrote
+    startup_seconds: float = 0.0  # loading models and label tables, reading what an earlier run wrote (the CLI adds
+    # building the tagger: opening or building the example index, exporting the encoder)
     interrupted: bool = False  # Ctrl-C, or SIGTERM (``terminated``), stopped it: the output holds what was tagged
     terminated: bool = False
     errors: list[str] = field(default_factory=list)

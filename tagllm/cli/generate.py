@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -120,6 +121,7 @@ def generate(
     from tagllm.run import RunInterrupted
     from tagllm.tagger import Tagger
 
+    begun = time.perf_counter()  # the summary's start-up counts the tagger's setup too (an index built: half a minute)
     cfg = build_config(
         config, taxonomy=taxonomy, examples=examples, index=index, label_field=label_field,
         attribute_field=attribute_field, backend=backend, keep_precision=keep_precision,
@@ -147,6 +149,7 @@ def generate(
             warn(f"example skipped: {err.message}")
         warn(f"{cfg.examples}: {len(tagger.skipped_examples)} record(s) skipped building the example index")
     _warn_about_abstaining(tagger, warn)
+    setup = time.perf_counter() - begun
     try:
         summary = tagger.tag_file(
             records, output, output_format=output_format, resume=resume, keep_columns=kept,
@@ -170,6 +173,7 @@ def generate(
         typer.echo(f"{stopped}: {done.tagged} tagged, {done.failed} failed {hint}", err=True)
         raise typer.Exit(EXIT_TERMINATED if done.terminated else EXIT_INTERRUPTED) from None
     progress.done()
+    summary.startup_seconds += setup
     if not quiet:
         for message in summary.errors:
             typer.echo(f"error: {message}", err=True)
