@@ -47,3 +47,17 @@ def test_a_file_tagllm_did_not_write_is_refused(tmp_path: Path) -> None:
         f"{out}: no product_id and status columns; is this the output of tagllm generate? write to a new file instead"
     )
     assert out.read_text() == "name,price\nshirt,10\n"  # untouched
+
+
+def test_a_parquet_output_cut_off_says_how_to_go_on(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    out = _output(tmp_path / "tags.parquet", "parquet")
+    whole = out.read_bytes()
+    out.write_bytes(whole[: len(whole) // 2])  # a copy cut off, a disk that failed
+    with pytest.raises(InputError) as error:
+        ResultWriter(out, format="parquet", facets=["category"], resume=True)
+    assert str(error.value).startswith(f"{out}: not a readable Parquet output of tagllm generate (")
+    assert str(error.value).endswith(
+        "), so --resume cannot tell what is done; move it aside and run without --resume to tag everything again"
+    )
+    assert out.read_bytes() == whole[: len(whole) // 2]  # left as it was

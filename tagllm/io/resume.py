@@ -276,7 +276,10 @@ def _scan_parquet(path: Path, state: OutputState) -> None:
         names = ["product_id", "status", "error", *([HASH_COLUMN] if HASH_COLUMN in schema.names else [])]
         table = pq.read_table(path, columns=names)
     except Exception as exc:  # pyarrow raises several unrelated types for a broken file
-        raise InputError(f"{path}: not a readable Parquet output of tagllm generate ({exc})") from None
+        raise InputError(
+            f"{path}: not a readable Parquet output of tagllm generate ({str(exc).splitlines()[0]}), so --resume "
+            "cannot tell what is done; move it aside and run without --resume to tag everything again"
+        ) from None
     if state.schema is None:
         state.schema = schema.remove_metadata()
     columns = [table.column(name).to_pylist() for name in names]
