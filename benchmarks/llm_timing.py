@@ -46,11 +46,15 @@ def where_time_goes(
 
     from tagllm.backends.chat import chat_text
 
+    cuda = args.device.startswith("cuda")
+
     def timed(fn: Any) -> tuple[float, Any]:
-        torch.cuda.synchronize() if args.device.startswith("cuda") else None
+        if cuda:
+            torch.cuda.synchronize()
         t = time.perf_counter()
         out = fn()
-        torch.cuda.synchronize() if args.device.startswith("cuda") else None
+        if cuda:
+            torch.cuda.synchronize()
         return time.perf_counter() - t, out
 
     texts = [chat_text(tokenizer, r.messages) for r in chunk]

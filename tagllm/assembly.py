@@ -136,6 +136,10 @@ def with_index_settings(config: TaggerConfig) -> TaggerConfig:
     return config.model_copy(update=updates) if updates else config
 
 
+class UnusableExamples(InputError):
+    """Most of an examples file cannot be used with the taxonomy: a setup mistake, said before the first product."""
+
+
 def open_index(
     config: TaggerConfig,
     taxonomy: Taxonomy,
@@ -197,10 +201,6 @@ def open_index(
     except UnusableExamples as exc:
         # often the examples of a project config (./tagllm.yaml) beside a --taxonomy the user chose to tag with alone
         raise UnusableExamples(f"{exc}; or tag with no examples: --examples ''") from None
-
-
-class UnusableExamples(InputError):
-    """Most of an examples file cannot be used with the taxonomy: a setup mistake, said before the first product."""
 
 
 def build_index(

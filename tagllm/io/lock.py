@@ -1,4 +1,4 @@
-"""An output locked so that one run at a time writes an output file
+"""An output file is locked so that one run at a time writes it
 (two runs would interleave rows, truncate each other's or merge away each other's Parquet parts). A resume reads the
 output under the lock too, and refuses to write from that reading when another run wrote the output since.
 

@@ -62,6 +62,10 @@ _MISMATCH_FIX = (
 )
 
 
+def _rebuild(path: Path) -> str:
+    return f"rebuild it: tagllm index build EXAMPLES --index {path}"
+
+
 @dataclass
 class AddCounts:
     """What ``ExampleIndex.add`` did with the examples it was given."""
@@ -259,16 +263,13 @@ class ExampleIndex:
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:  # a build cut off while writing it, or another program's file
-            raise IndexMismatchError(
-                f"{path}: its manifest.json cannot be read ({exc}); rebuild it: tagllm index build EXAMPLES --index "
-                f"{path}"
-            ) from None
+            raise IndexMismatchError(f"{path}: its manifest.json cannot be read ({exc}); {_rebuild(path)}") from None
         if not isinstance(manifest, dict):
-            raise IndexMismatchError(f"{path}: its manifest.json is no index manifest; rebuild it")
+            raise IndexMismatchError(f"{path}: its manifest.json is no index manifest; {_rebuild(path)}")
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexMismatchError(
                 f"{path}: index format {manifest.get('format')} is not {FORMAT_VERSION} (made by another tagllm "
-                f"version); rebuild it: tagllm index build EXAMPLES --index {path}"
+                f"version); {_rebuild(path)}"
             )
         if taxonomy is not None and manifest["taxonomy_version"] != taxonomy.version:
             raise IndexMismatchError(
@@ -288,8 +289,7 @@ class ExampleIndex:
             index = cls._read(path, manifest)
         except (OSError, ValueError, RuntimeError) as exc:  # a file missing or cut off (FAISS raises RuntimeError)
             raise IndexMismatchError(
-                f"{path}: the index is damaged ({str(exc).splitlines()[0][:200]}); rebuild it: tagllm index build "
-                f"EXAMPLES --index {path}"
+                f"{path}: the index is damaged ({str(exc).splitlines()[0][:200]}); {_rebuild(path)}"
             ) from None
         index.path = path
         return index
