@@ -47,6 +47,7 @@ from tagllm.candidates.labels import lazy_similarity
 from tagllm.candidates.title_head import (
     HeadFinder,
     TitleHead,
+    attribute_words,
     describing_words,
     head_key,
     name_heads,
@@ -82,7 +83,8 @@ class HeadNoun(Family):
                 self.modified.setdefault(word, []).append(position)
         describing = describing_words(data.taxonomy, data.facet)
         embed = data.embedder.encode if data.embedder is not None else None
-        self.find = HeadFinder(set(self.by_word), pairs, describing, shade_words(), embed=embed)
+        attributes = attribute_words(data.taxonomy, data.facet)
+        self.find = HeadFinder(set(self.by_word), pairs, describing, shade_words(), embed=embed, attributes=attributes)
         self.branches = Branches(data.taxonomy, values)
 
     @classmethod

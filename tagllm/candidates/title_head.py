@@ -13,7 +13,9 @@ name), else its rightmost word; a word that meets the word before it as a
 two-word name has them ("Table Lamp Ceramic Base Linen Shade" is a table lamp) is the head over a later word apart
 from it, and a collective noun ("set", "pack", "pair"…) gives way to the noun it counts (``HeadFinder.counted``); an
 attribute listed after the product's noun and before a colour or size ("Ankle Boots Block Heel Tan") gives way to
-that noun (``HeadFinder.before_trailing``).
+that noun (``HeadFinder.before_trailing``); a word that names an attribute of the product with one of its values
+before it ("Oxford Shirt Long Sleeve Slim Fit", "Leggings High Waist") gives way to the product's noun
+(``HeadFinder.names_attribute``).
 Chinese puts the head last too: of two names written one right after the other ("小米" + "电动牙刷"), the
 first modifies the second (``HeadNoun``).
 """
@@ -110,8 +112,10 @@ class HeadFinder:
         describing: set[str] | None = None,
         shades: frozenset[str] = frozenset(),
         embed: Callable[[list[str]], np.ndarray] | None = None,
+        attributes: AttributeWords | None = None,
     ) -> None:
         self.known = known
+        self.attributes = attributes or {}
         self.pairs = pairs or set()
         self.describing = describing or set()
         self.shades = shades
@@ -135,6 +139,8 @@ class HeadFinder:
         # a colour, material or pattern after the product's noun describes it ("Dinner Plates Set of 6 Matte White")
         naming = [i for i in known if not self.describes(words, i, known)]
         known = naming if naming else known
+        described = {j for i in known if self.names_attribute(words, i, known) for j in (i - 1, i)}
+        known = [i for i in known if i not in described]  # "Shirt Short Sleeve": neither word is the product
         known = self.before_trailing(words, known)
         # a word met with the word before it as a value's name has them ("Table Lamp Ceramic Base Linen Shade") is
         # the head over a later word that heads a name alone: what follows it describes it
@@ -151,11 +157,28 @@ class HeadFinder:
         noun before it that is no shade, right after a word that is no shade ("Cherry Tomatoes" are tomatoes;
         "Charcoal Grill", "Liquid Lipstick Long Lasting" and a lone "Lipstick" name products)."""
         key = head_key(words[i])
+        if self.paired(words, i):  # "Wine Glass": a value's two-word name, not a material
+            return False
         if key in self.describing:
             return True
         if key not in self.shades or i == 0 or head_key(words[i - 1]) in self.shades:
             return False
         return all(self.listed(w) for w in words[i + 1 :]) and bool(self.nouns_before(words, known, i))
+
+    def names_attribute(self, words: list[str], i: int, known: list[int]) -> bool:
+        """Whether the word at ``i`` names an attribute of a product named before it, with one of the attribute's
+        values right before it: "Long Sleeve" (sleeve length: Long) after "Shirt", "High Waist" (waist rise: High)
+        after "Leggings", "Pointed Toe" (toe style: Pointed) after "Flats". The attribute must apply to a category
+        that the earlier noun heads (``attribute_words``); a pair that is a value's own name ("Wine Glass") names
+        the product."""
+        if i < 2 or (head_key(words[i]), head_key(words[i - 1])) in self.pairs:
+            return False
+        word = head_key(words[i])
+        nouns = self.nouns_before(words, known, i - 1)
+        return len(word) >= MIN_HEAD_LETTERS and any(
+            facet_word.startswith(word) and any(heads is None or head_key(words[j]) in heads for j in nouns)
+            for facet_word, heads in self.attributes.get(head_key(words[i - 1]), ())
+        )
 
     def before_trailing(self, words: list[str], known: list[int]) -> list[int]:
         """The words heading names up to the product's noun, when the last one names an attribute of the product
@@ -213,8 +236,12 @@ class HeadFinder:
             at and (head_key(words[at]), head_key(words[at - 1])) in self.pairs
         ):
             return at
-        inner = [i for i in known if i < at and self.names_product(words[i])]
+        inner = [i for i in known if i < at and (self.names_product(words[i]) or self.paired(words, i))]
         return inner[-1] if inner else at
+
+    def paired(self, words: list[str], i: int) -> bool:
+        """Whether the word at ``i`` and the word before it are a value's two-word name ("Wine Glass")."""
+        return i > 0 and (head_key(words[i]), head_key(words[i - 1])) in self.pairs
 
     @staticmethod
     def apart(words: list[str], i: int, j: int) -> bool:
@@ -272,6 +299,34 @@ class HeadFinder:
             segments.append((count, words))
         count, words = max(segments, key=lambda s: s[0], default=(0, []))
         return words if count else []
+
+
+# value word -> (word of the attribute's name, head words of the categories it applies to; None: every category)
+AttributeWords = dict[str, list[tuple[str, frozenset[str] | None]]]
+_GENERIC_FACET_WORDS = frozenset({"type", "design", "style", "kind", "other"})
+
+
+def attribute_words(taxonomy: Taxonomy, facet: str) -> AttributeWords:
+    """For ``HeadFinder.names_attribute``: each one-word value name of the taxonomy's attributes, with the words of
+    its attribute's name ("sleeve-length-type": sleeve, length) and the head words of the ``facet`` values the
+    attribute applies to. A taxonomy's attributes say which words describe a product part rather than name a
+    product: Shopify's sleeve-length-type has Long and Short, so "Long Sleeve" after a shirt is its sleeve."""
+    heads_of: dict[str, set[str]] = {}
+    for value in taxonomy.facet_values(facet):
+        heads_of[value.id] = {word for word, _ in name_heads(value.name)}
+    out: AttributeWords = {}
+    for name, spec in taxonomy.facets.items():
+        if name == facet or spec.hierarchical:
+            continue
+        scope = taxonomy.categories_of(name)
+        heads = None if scope is None else frozenset().union(*(heads_of.get(c, ()) for c in scope))
+        facet_words = {head_key(w) for w in re.split(r"[-\s_]+", f"{name} {spec.title}".casefold())}
+        facet_words = {w for w in facet_words if len(w) >= MIN_HEAD_LETTERS and w not in _GENERIC_FACET_WORDS}
+        for value in taxonomy.facet_values(name):
+            for text in (value.name, *value.synonyms):
+                if text.isalpha():
+                    out.setdefault(head_key(text.casefold()), []).extend((w, heads) for w in facet_words)
+    return out
 
 
 @lru_cache(maxsize=1)
