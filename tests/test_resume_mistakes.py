@@ -61,3 +61,22 @@ def test_a_parquet_output_cut_off_says_how_to_go_on(tmp_path: Path) -> None:
         "), so --resume cannot tell what is done; move it aside and run without --resume to tag everything again"
     )
     assert out.read_bytes() == whole[: len(whole) // 2]  # left as it was
+
+
+def test_a_jsonl_row_cut_short_in_the_middle_of_the_output_is_not_taken_for_done(tmp_path: Path) -> None:
+    # an edit, or a disk fault, cut a finished row short: taken for done, the output kept a line no reader can parse
+    out = tmp_path / "tags.jsonl"
+    writer = ResultWriter(out, format="jsonl", facets=["category"])
+    writer.write([TagResult(product_id=p) for p in ("p1", "p2", "p3")], digests=["aa", "bb", "cc"])
+    writer.close()
+    lines = out.read_text().splitlines(keepends=True)
+    lines[1] = lines[1][:30] + "\n"
+    damaged = "".join(lines)
+    out.write_text(damaged)
+    with pytest.raises(InputError) as error:
+        ResultWriter(out, format="jsonl", facets=["category"], resume=True)
+    assert str(error.value) == (
+        f"{out}:2: the row of product 'p2' is damaged (not whole JSON), so --resume cannot tell what is done; "
+        "delete that line and resume to tag the product again"
+    )
+    assert out.read_text() == damaged  # left as it was

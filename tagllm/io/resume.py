@@ -34,6 +34,7 @@ from tagllm.io.rows import (
 )
 
 _JSONL_HEAD = re.compile(rb'^\{"product_id":("(?:[^"\\]|\\.)*"),"status":"(ok|error)"')
+_JSONL_ID = re.compile(rb'^\{"product_id":("(?:[^"\\]|\\.)*"),')  # a row of ours, however much of it is left
 _FELL_BACK_MARK = b'"source":"default","routing":{'  # where a JSONL row's routing starts when the default's tags stayed
 _DEGRADED_MARK = b',"degraded":{'  # a JSONL row tagged from its text alone: the key is not inside any string
 _UNFETCHED_MARK = b',"unfetched_photos":['  # a JSONL row tagged from its text alone, its remote photos not fetched
@@ -164,8 +165,9 @@ def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int, str | None]]:
                 return
             offset += len(line)
             head = _JSONL_HEAD.match(line)
-            if head and (head.group(2) == b"error" or not _may_need_retry(line)):
-                yield json.loads(head.group(1)), head.group(2).decode(), line, offset, _jsonl_hash(line)
+            digest = _jsonl_hash(line)  # found only at the end of a whole ok row: one cut short is parsed, and refused
+            if head and digest and not _may_need_retry(line):
+                yield json.loads(head.group(1)), head.group(2).decode(), line, offset, digest
                 continue
             try:
                 data = json.loads(line)
@@ -174,13 +176,23 @@ def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int, str | None]]:
                 degraded = data.get("degraded") if status == OK else None
                 unfetched = data.get("unfetched_photos") if status == OK else None
             except (ValueError, KeyError, TypeError, AttributeError):
-                hint = _looks_like(line, "csv") if lineno == 1 else None
-                raise InputError(
-                    f"{path}:{lineno}: not a result row, so --resume cannot tell what is done; {hint or NOT_OURS}"
-                ) from None
+                raise InputError(_not_a_row(path, lineno, line)) from None
             outcome = ERROR if status != OK else FELL_BACK if failure else DEGRADED if degraded else OK
             outcome = UNFETCHED if outcome == OK and unfetched else outcome
             yield str(product_id), outcome, line, offset, _jsonl_hash(line)
+
+
+def _not_a_row(path: Path, lineno: int, line: bytes) -> str:
+    """Why --resume stops at a line it cannot read: a row of ours cut short or damaged in the middle of the file (an
+    edit, a disk fault) names its product, as taking it for done would leave a line no reader can parse."""
+    ours = _JSONL_ID.match(line)
+    if ours:
+        return (
+            f"{path}:{lineno}: the row of product {json.loads(ours.group(1))!r} is damaged (not whole JSON), so "
+            "--resume cannot tell what is done; delete that line and resume to tag the product again"
+        )
+    hint = _looks_like(line, "csv") if lineno == 1 else None
+    return f"{path}:{lineno}: not a result row, so --resume cannot tell what is done; {hint or NOT_OURS}"
 
 
 def _jsonl_hash(line: bytes) -> str | None:
