@@ -25,6 +25,7 @@ from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
 from tagllm.errors import BackendError, ConfigError, missing_dependency
 from tagllm.io import row_to_product
+from tagllm.io.products import is_missing_id
 from tagllm.models import Product, RecordError
 from tagllm.results import ask_backend
 from tagllm.stages import (
@@ -358,13 +359,12 @@ def _rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _products(rows: list[dict[str, Any]]) -> list[Product | RecordError]:
     """Rows as products, or error records that name the product by its id (a dataset has no line to name a row by,
-    and a row's place in a block repeats in every block). A row without an id (or with a blank one, or one that is
-    not a string or a number) is named by its content, ``row-`` and 12 hex digits: the same row gets the same name in
-    every run."""
+    and a row's place in a block repeats in every block). A row without an id (or with a blank or NaN one, or one
+    that is not a string or a number) is named by its content, ``row-`` and 12 hex digits: the same row gets the same
+    name in every run."""
     products: list[Product | RecordError] = []
     for row in rows:
-        given = row.get("id")
-        if given is None or (isinstance(given, str) and not given.strip()):
+        if is_missing_id(row.get("id")):
             row["id"] = _content_name(row)
         item = row_to_product(row)
         if isinstance(item, RecordError) and item.record_id is None:

@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tagllm.config import TaggerConfig
-from tagllm.distributed import _TaggerWorker
+from tagllm.distributed import _as_records, _TaggerWorker
 
 
 def test_rows_without_an_id_are_named_apart_and_alike_in_every_run(demo_index_dir: Path) -> None:
@@ -49,3 +50,17 @@ def test_a_failed_row_is_named_by_its_product_id_not_its_place_in_a_block(demo_i
     named = out["product_id"][3]
     assert named.startswith("row-") and len(named) == 16
     assert errors[named]["message"] == "record True field 'id': Input should be a valid string"
+
+
+def test_rows_with_a_nan_id_are_named_apart(demo_index_dir: Path) -> None:
+    # a float id column's missing cells (pandas writes NaN), as tag_dataset hands them over (each row as JSON text):
+    # read as "nan", every such row shared one id
+    pa = pytest.importorskip("pyarrow")
+    worker = _TaggerWorker(TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5).model_dump())
+    rows = [
+        {"id": i, "title": t} for i, t in [(1.0, "Red summer dress"), (np.nan, "Wool scarf"), (np.nan, "Steel pot")]
+    ]
+    table = pa.Table.from_pylist(rows)
+    names = list(worker(_as_records(table))["product_id"])
+    assert names[0] == "1.0"
+    assert all(name.startswith("row-") for name in names[1:]) and names[1] != names[2]

@@ -90,6 +90,25 @@ def test_blank_ids_are_named_by_their_lines_not_taken_as_one_repeated_id(tagger,
     assert sorted(_rows(out)) == ["line-1", "line-2"]
 
 
+@pytest.mark.parametrize("source", ["in.jsonl", "in.parquet"])
+def test_nan_ids_are_named_by_their_lines_not_taken_as_one_repeated_id(tagger, tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
+    # a float id column's missing cells (pandas writes NaN; JSON from Python too): read as the id "nan", all but the
+    # first such product were reported as repeats and never tagged
+    src = tmp_path / source
+    ids, titles = [1.0, float("nan"), float("nan")], ["Blue denim jeans", "Steel cooking pot", "Wool scarf"]
+    if src.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({"id": ids, "title": titles}), src)
+    else:
+        src.write_text("".join(json.dumps({"id": i, "title": t}) + "\n" for i, t in zip(ids, titles, strict=True)))
+    out = tmp_path / "out.jsonl"
+    summary = tagger.tag_file(src, out)
+    assert (summary.tagged, summary.duplicates, summary.exit_code) == (3, 0, 0)
+    assert sorted(_rows(out)) == ["1.0", "line-2", "line-3"]
+
+
 TITLES = ["Blue denim jeans", "Gold plated necklace", "Wireless earbuds", "Red summer dress", "Steel cooking pot"]
 
 

@@ -6,6 +6,7 @@ field), and the rest of the input goes on.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -41,7 +42,7 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
     if record.error is not None:
         return record.error
     data = dict(record.data or {})
-    if data.get("id") is None or (isinstance(data["id"], str) and not data["id"].strip()):
+    if is_missing_id(data.get("id")):
         data["id"] = line_id(record.line)  # a blank id too: stripped, it would be "", the same for every such record
     try:
         return cls.model_validate(data)
@@ -59,6 +60,14 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
             record_id=record_id,
             message=f"{f'{name}:{record.line}: ' if name else ''}record {_short(data['id'])} {'; '.join(problems)}",
         )
+
+
+def is_missing_id(value: Any) -> bool:
+    """Whether a record's id is missing: none, blank, or NaN (a float id column's missing cell, as pandas writes it),
+    which read as "nan" would be one id shared by every such record, all but the first reported as repeats."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def row_to_product(row: Mapping[str, Any]) -> Product | RecordError:
