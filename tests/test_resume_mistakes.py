@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,19 @@ def test_a_jsonl_row_cut_short_in_the_middle_of_the_output_is_not_taken_for_done
         "delete that line and resume to tag the product again"
     )
     assert out.read_text() == damaged  # left as it was
+
+
+def test_a_csv_output_a_spreadsheet_saved_with_a_byte_order_mark_resumes(tmp_path: Path) -> None:
+    # Excel's "CSV UTF-8" puts a byte order mark before the header: read as part of the first column's name, the
+    # output was refused as one without product_id and status columns
+    out = tmp_path / "tags.csv"
+    writer = ResultWriter(out, format="csv", facets=["category"])
+    writer.write([TagResult(product_id="p1"), TagResult(product_id="p2", status="error")], digests=["aa", None])
+    writer.close()
+    out.write_bytes(b"\xef\xbb\xbf" + out.read_bytes())
+    resumed = ResultWriter(out, format="csv", facets=["category"], resume=True)
+    assert (sorted(resumed.state.last), resumed.state.failed) == (["p1", "p2"], {"p2"})
+    resumed.write([TagResult(product_id="p2")], digests=["bb"])  # the failed product, tagged again
+    resumed.close()
+    rows = list(csv.DictReader(out.open(newline="", encoding="utf-8-sig")))
+    assert [(r["product_id"], r["status"], r["input_hash"]) for r in rows] == [("p1", "ok", "aa"), ("p2", "ok", "bb")]

@@ -216,9 +216,11 @@ def csv_rows(path: Path, state: OutputState | None = None) -> Iterator[tuple[str
         taken: list[bytes] = []
 
         def lines() -> Iterator[str]:
-            for raw in fh:
+            for number, raw in enumerate(fh):
                 taken.append(raw)
-                yield raw.decode("utf-8", errors="replace")
+                text = raw.decode("utf-8", errors="replace")
+                # a spreadsheet that saved the output (Excel's "CSV UTF-8") put a byte order mark before the header
+                yield text.removeprefix("\ufeff") if number == 0 else text
 
         offset = 0
         header: list[str] | None = None
