@@ -8,11 +8,20 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from tagllm.errors import ConfigError
+
 
 def cache_dir() -> Path:
-    """``$TAGLLM_CACHE_DIR``, else ``~/.cache/tagllm``; created on first use."""
-    path = Path(os.environ.get("TAGLLM_CACHE_DIR") or Path.home() / ".cache" / "tagllm")
-    path.mkdir(parents=True, exist_ok=True)
+    """``$TAGLLM_CACHE_DIR``, else ``~/.cache/tagllm``; created on first use. A place that cannot be a directory (a
+    file, a path under one, /proc) is a setup mistake, said before the first product: it was a crash's traceback."""
+    given = os.environ.get("TAGLLM_CACHE_DIR")
+    path = Path(given or Path.home() / ".cache" / "tagllm")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = "is a file, not a directory" if path.exists() else f"cannot be created ({exc.strerror})"
+        source = "TAGLLM_CACHE_DIR" if given else "the cache directory"
+        raise ConfigError(f"{source} {path} {why}; set TAGLLM_CACHE_DIR to a directory tagllm can write") from None
     return path
 
 

@@ -80,3 +80,21 @@ def test_an_index_missing_a_file_is_damaged_and_a_damaged_cached_one_is_built_ag
     (cached.path / "index.faiss").write_bytes(b"cut off")
     again = open_index(config, taxonomy, embedder)
     assert again is not None and len(again) == len(cached) and ExampleIndex.load(cached.path) is not None
+
+
+def test_a_cache_directory_that_is_a_file_is_a_setup_error_before_any_product(
+    tmp_path: Path, demo_index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # was a FileExistsError traceback and 'tagllm crashed' (exit 3), after a warning that ONNX export failed
+    cache = tmp_path / "cache"
+    cache.write_text("notes\n")
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(cache))
+    monkeypatch.chdir(tmp_path)  # no project config file
+    products = Path(__file__).parent / "data" / "products.jsonl"
+    out = tmp_path / "tags.jsonl"
+    result = CliRunner().invoke(app, ["generate", str(products), "-o", str(out), "--index", str(demo_index_dir)])
+    assert isinstance(result.exception, ConfigError), result.output
+    assert str(result.exception) == (
+        f"TAGLLM_CACHE_DIR {cache} is a file, not a directory; set TAGLLM_CACHE_DIR to a directory tagllm can write"
+    )
+    assert not out.exists() and cache.read_text() == "notes\n"

@@ -169,6 +169,8 @@ class Embedder:
                 raise MissingDependencyError(MISSING[self.backend])
             try:
                 self._onnx = self._load_encoder()
+            except ConfigError:  # a setup mistake (the cache directory is a file): PyTorch would not mend it
+                raise
             except Exception as exc:  # an architecture the tracer cannot take: auto falls back, a request fails
                 if self.requested_backend != "auto":
                     raise ConfigError(
