@@ -73,6 +73,22 @@ def test_an_output_without_recorded_settings_resumes_by_product_id(demo_taxonomy
     assert not (tmp_path / ".out.jsonl.settings.json").exists()  # it would claim the two earlier rows
 
 
+def test_an_unreadable_settings_record_is_refused_not_taken_for_none(demo_taxonomy, index, embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # read as no record, a resume under another threshold added its rows to the output's, unchecked, exit 0
+    src, out = _crashed_run(_tagger(demo_taxonomy, index, embedder), tmp_path, "jsonl")
+    record = tmp_path / ".out.jsonl.settings.json"
+    record.write_text(record.read_text()[:40])  # cut off, or edited by hand
+    before = out.read_bytes()
+    with pytest.raises(InputError) as error:
+        _tagger(demo_taxonomy, index, embedder, threshold=0.6).tag_file(src, out, resume=True)
+    assert str(error.value) == (
+        f"{record}: the record of the settings {out} was tagged under cannot be read (not JSON), so --resume cannot "
+        "tell whether this run's are the same; if they are, delete that file and resume (by product id alone), "
+        "else run without --resume to tag every product again"
+    )
+    assert out.read_bytes() == before  # untouched
+
+
 def test_settings_are_the_encoders_in_use_not_how_they_were_named(demo_taxonomy, index, embedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The command line fills the embedder in from the index; a tagger built in Python with the same embedder
     object may leave it unset: the same run, resumed from either, goes on."""

@@ -65,12 +65,28 @@ def run_settings(tagger: Any) -> dict[str, Any] | None:
 
 
 def read_settings(target: Path) -> dict[str, Any] | None:
-    """The settings recorded beside ``target``, or None (an output written before they were, or moved without them)."""
-    try:
-        recorded = json.loads(settings_path(target).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """The settings recorded beside ``target``, or None (an output written before they were, or moved without them).
+    A record there that cannot be read (cut off, edited, not a file) is refused: read as no record, it let a resume
+    under other settings (another taxonomy) add its rows to the output's, unchecked, and never recorded them."""
+    path = settings_path(target)
+    if not path.exists() and not path.is_symlink():
         return None
-    return recorded if isinstance(recorded, dict) else None
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not JSON"
+        raise _unreadable(path, target, why) from None
+    if not isinstance(recorded, dict):
+        raise _unreadable(path, target, "not a JSON object")
+    return recorded
+
+
+def _unreadable(path: Path, target: Path, why: str) -> InputError:
+    return InputError(
+        f"{path}: the record of the settings {target} was tagged under cannot be read ({why}), so --resume cannot "
+        "tell whether this run's are the same; if they are, delete that file and resume (by product id alone), "
+        "else run without --resume to tag every product again"
+    )
 
 
 def check_settings(target: Path, recorded: dict[str, Any], settings: dict[str, Any]) -> None:
