@@ -166,6 +166,8 @@ def open_index(
     examples_path = Path(config.examples)
     if not examples_path.exists():
         raise ConfigError(f"examples file {examples_path} does not exist")
+    if examples_path.is_dir():  # read whole below for the cache key: a directory was an IsADirectoryError traceback
+        raise ConfigError(f"examples {examples_path} is a directory; name the file of labelled products in it")
     if config.index:
         target = Path(config.index)
     else:

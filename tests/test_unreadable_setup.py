@@ -98,3 +98,15 @@ def test_a_cache_directory_that_is_a_file_is_a_setup_error_before_any_product(
         f"TAGLLM_CACHE_DIR {cache} is a file, not a directory; set TAGLLM_CACHE_DIR to a directory tagllm can write"
     )
     assert not out.exists() and cache.read_text() == "notes\n"
+
+
+def test_examples_that_are_a_directory_are_a_setup_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # was an IsADirectoryError traceback and 'tagllm crashed' (exit 3): read whole for the cache's key
+    monkeypatch.chdir(tmp_path)  # no project config file
+    products = Path(__file__).parent / "data" / "products.jsonl"
+    out = tmp_path / "tags.jsonl"
+    args = ["generate", str(products), "-o", str(out), "-t", "demo", "--examples", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, ConfigError), result.output
+    assert str(result.exception) == f"examples {tmp_path} is a directory; name the file of labelled products in it"
+    assert not out.exists()
