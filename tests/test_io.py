@@ -240,6 +240,23 @@ def test_jsonl_without_provenance_and_csv_with_kept_columns(tmp_path: Path) -> N
     ]  # a date or a decimal (a Parquet input's column) as it prints, not in JSON's quotes
 
 
+@pytest.mark.parametrize("name", ["out.csv", "out.parquet"])
+def test_a_kept_column_named_as_a_column_of_the_output_is_refused(tmp_path: Path, name: str) -> None:
+    # a seller's own category column kept beside the tags: in CSV the tags overwrote it, Parquet crashed at its first
+    # batch; a kept product_id (absent from the input) wrote every row's id empty
+    out = tmp_path / name
+    kind = "CSV" if name.endswith(".csv") else "Parquet"
+    for kept, named in ((["title", "category"], "category"), (["product_id", "status"], "product_id, status")):
+        with pytest.raises(InputError) as error:
+            ResultWriter(out, facets=["category"], keep_columns=kept)
+        assert str(error.value) == (
+            f"--keep-columns {named}: a {kind} output has columns of its own by that name; keep other columns, or "
+            "write JSONL, which keeps the input's columns apart, under its input key"
+        )
+    assert not out.exists()
+    ResultWriter(tmp_path / "out.jsonl", facets=["category"], keep_columns=["category", "product_id"])  # apart there
+
+
 def test_a_csv_output_with_a_kept_cell_over_128_kib_resumes(tmp_path: Path) -> None:
     import csv
 

@@ -58,6 +58,7 @@ class ResultWriter:
         self.format = detect_format(target, format, flag="--output-format")
         self.facets = facets
         self.keep_columns = list(keep_columns)
+        self._refuse_kept_clashes()
         self.provenance = provenance
         self.is_stdout = str(target) == STDIO
         self.target = Path(target)
@@ -167,6 +168,21 @@ class ResultWriter:
 
     def _size(self) -> int:
         return 0 if self._stream is None or self.is_stdout else os.fstat(self._stream.fileno()).st_size
+
+    def _refuse_kept_clashes(self) -> None:
+        """A kept input column named as one of a CSV or Parquet row's own (``category``, ``product_id``, ``status``)
+        took its place: the row's tags or id overwrote the input's cell, or the input's cell the id, and Parquet
+        crashed at its first batch. JSONL keeps input columns apart, under ``input``."""
+        if self.format == "jsonl":
+            return
+        own = {*table_row(TagResult(product_id=""), self.facets), HASH_COLUMN, "result_json"}
+        clashes = [column for column in self.keep_columns if column in own]
+        if clashes:
+            kind = "CSV" if self.format == "csv" else "Parquet"
+            raise InputError(
+                f"--keep-columns {', '.join(clashes)}: a {kind} output has columns of its own by that name; keep "
+                "other columns, or write JSONL, which keeps the input's columns apart, under its input key"
+            )
 
     def _refuse(self, existing: list[str], columns: list[str]) -> None:
         raise InputError(
