@@ -44,15 +44,7 @@ from tagllm.candidates.base import (
     values_at,
 )
 from tagllm.candidates.labels import lazy_similarity
-from tagllm.candidates.title_head import (
-    HeadFinder,
-    TitleHead,
-    attribute_words,
-    describing_words,
-    head_key,
-    name_heads,
-    shade_words,
-)
+from tagllm.candidates.title_head import TitleHead, head_finder, head_key, name_heads
 from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import has_cjk, normalize
 
@@ -75,16 +67,13 @@ class HeadNoun(Family):
         for position, pairs in enumerate(heads):
             for word, before in pairs:
                 self.by_word.setdefault(word, []).append((position, before))
-        pairs = {pair for named in heads for pair in named if pair[1]}
         self.head_words = [{w for w, _ in named} for named in heads]  # each value's head words
         self.modified: dict[str, list[int]] = {}  # word -> values whose names hold it, not as a head
         for position, value in enumerate(values):
             for word in set().union(*(modifiers(n) for n in (value.name, *value.synonyms))):
                 self.modified.setdefault(word, []).append(position)
-        describing = describing_words(data.taxonomy, data.facet)
         embed = data.embedder.encode if data.embedder is not None else None
-        attributes = attribute_words(data.taxonomy, data.facet)
-        self.find = HeadFinder(set(self.by_word), pairs, describing, shade_words(), embed=embed, attributes=attributes)
+        self.find = head_finder(data.taxonomy, data.facet, embed=embed)
         self.branches = Branches(data.taxonomy, values)
 
     @classmethod

@@ -35,7 +35,7 @@ from tagllm.text import IRREGULAR_PLURALS, has_cjk, looks_plural, normalize, sin
 
 # Where a title's head phrase ends: punctuation that starts a list of features or a qualification, and the
 # connectives that start a complement (what the product is for, comes with, fits); grammar, not vocabulary.
-_SEPARATOR = re.compile(r"\s+[-–—|/]\s+|[,;:(\[{【（|]|\s+[-–—]+$")
+SEPARATOR = re.compile(r"\s+[-–—|/]\s+|[,;:(\[{【（|]|\s+[-–—]+$")
 CONNECTIVES = frozenset(
     {"for", "with", "without", "w", "compatible", "fits", "fit", "featuring", "including", "incl", "from", "by", "to"}
 )
@@ -287,7 +287,7 @@ class HeadFinder:
         first connective that follows a word. The first segment of at least ``MIN_PHRASE_WORDS`` words is taken,
         else the longest: a title may open with its brand and an occasion ("Membooz Casual, Party … Women's Top")."""
         segments = []
-        for segment in _SEPARATOR.split(title):
+        for segment in SEPARATOR.split(title):
             words = normalize(segment).split()
             for i, w in enumerate(words if cut else ()):
                 if w in CONNECTIVES and any(is_word(x) for x in words[:i]):
@@ -299,6 +299,22 @@ class HeadFinder:
             segments.append((count, words))
         count, words = max(segments, key=lambda s: s[0], default=(0, []))
         return words if count else []
+
+
+def head_finder(taxonomy: Taxonomy, facet: str, embed: Callable[[list[str]], np.ndarray] | None = None) -> HeadFinder:
+    """A ``HeadFinder`` for titles of products tagged with ``facet`` (a hierarchical facet): the words heading its
+    values' names, their two-word names, the broad attributes' words, the shades, and the attribute phrases."""
+    heads = [set().union(*(name_heads(n) for n in (v.name, *v.synonyms))) for v in taxonomy.facet_values(facet)]
+    known = {word for named in heads for word, _ in named}
+    pairs = {pair for named in heads for pair in named if pair[1]}
+    return HeadFinder(
+        known,
+        pairs,
+        describing_words(taxonomy, facet),
+        shade_words(),
+        embed=embed,
+        attributes=attribute_words(taxonomy, facet),
+    )
 
 
 # value word -> (word of the attribute's name, head words of the categories it applies to; None: every category)

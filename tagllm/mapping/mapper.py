@@ -52,10 +52,9 @@ class Mapper:
     """Maps free text onto one taxonomy through a chain of stages (``self.stages``), cheapest first.
 
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ foreign_path ▸ guard ▸
-    colour ▸
-    lexical ▸ swap ▸ lead ▸ modifier ▸ paraphrase ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the
-    stages before it left open, and decides those it can. Then a guess that dropped the negation a string opens with
-    is taken back (``deny_negations``: "do not tumble dry" is no Tumble dry).
+    colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ paraphrase ▸ title ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the
+    strings the stages before it left open, and decides those it can. Then a guess that dropped the negation a string
+    opens with is taken back (``deny_negations``: "do not tumble dry" is no Tumble dry).
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
@@ -127,8 +126,14 @@ class Mapper:
             self.naming += [self.lexical, swap]
         from tagllm.mapping.modifiers import ModifierStage
         from tagllm.mapping.paraphrase import ParaphraseStage
+        from tagllm.mapping.titles import TitleStage
 
-        self.stages += [ModifierStage(self), ParaphraseStage(self, self.naming), self.fuzzy]
+        modifier = ModifierStage(self)
+        reading = [*self.naming, modifier]  # what a title's head phrase is read by
+        titles = (
+            [TitleStage(self, reading)] if use_embeddings else []
+        )  # a head phrase's guess needs the embedder's word
+        self.stages += [modifier, ParaphraseStage(self, self.naming), *titles, self.fuzzy]
         if use_embeddings:
             self.stages.append(EmbeddingStage(self))
         if backend is not None:

@@ -1,0 +1,114 @@
+"""The title stage: a listing title in a category facet ("Dual Zone Air Fryer 9.5L Digital Black", "Solid Oak Coffee
+Table with Drawer") read as its head phrase, then looked up by the stages that read names and modifiers.
+
+Sellers write a product's noun phrase first and its sizes, counts, colours, features and what it comes with after
+it; the other stages read a whole string as one name and reject what follows the noun. The head phrase is the one the
+zero-example tagger ranks categories by (``tagllm.candidates.title_head``): the title up to its first separator,
+connective ("with", "for"), measure, or attribute listed after the noun. A phrase is a guess, as a head noun is: it
+must have two words or more, name one value by the table, lexical, swap and modifier stages, that value's name must
+be headed by the phrase's head word or the word before it ("Blackout Curtains" are Curtains, "Bin Bags" Garbage Bags,
+a "Stick Vacuum Cleaner" is one of the Vacuums), and the whole title must not disown it (``TITLE_AGREEMENT``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from tagllm.candidates.title_head import (
+    COLLECTIVE,
+    CONNECTIVES,
+    SEPARATOR,
+    HeadFinder,
+    TitleHead,
+    head_finder,
+    head_key,
+    is_word,
+    name_heads,
+)
+from tagllm.mapping.agreement import STOP, WHOLE_TRAIL, agreements
+from tagllm.mapping.base import Batch, Stage
+from tagllm.text import has_cjk, normalize
+
+if TYPE_CHECKING:
+    from tagllm.mapping.mapper import Mapper
+
+MIN_WORDS = 3
+"""A title has a noun and something about it; one or two words are a name the other stages read."""
+MIN_PHRASE_WORDS = 2
+"""A head phrase of one word (function words aside) is a description of use cut at its link ("saw for cutting wood",
+"ring to keep your keys together": the paraphrase stage's), or a sentence ("ships in 2 days"), more often than a
+title."""
+PATH = re.compile(r">|::|»")
+"""Another catalogue's path: the foreign path stage's, whose first segment is no head phrase."""
+SPEECH = frozenset({"you", "your", "it", "something", "someone", "thing", "things", "that", "which", "who", "i", "we"})
+"""Words of a sentence that describes a thing, which listing titles do not hold."""
+TITLE_AGREEMENT = 0.4
+"""The whole title is at least this similar to the value its head phrase names (a title's sizes, colours and features
+take it further from a category's name than a head noun's modifiers do: listing titles sat at 0.46-0.58 from their
+categories where the head's bar is 0.6), and no other value is more than ``WHOLE_TRAIL`` nearer."""
+
+
+class TitleStage(Stage):
+    """In a hierarchical facet, a string of ``MIN_WORDS`` words or more whose head phrase is shorter than it: the
+    phrase is looked up by ``stages``, and one value that the whole string's embedding does not disown is accepted."""
+
+    name = "title"
+
+    def __init__(self, mapper: Mapper, stages: list[Stage]) -> None:
+        self.m = mapper
+        self.stages = stages
+        self._finders: dict[str, HeadFinder] = {}
+
+    def run(self, batch: Batch) -> None:
+        facet = batch.facet
+        if facet is None or not self.m.taxonomy.facets[facet].hierarchical:
+            return
+        plans: dict[str, TitleHead] = {}
+        for raw in batch.fresh():
+            text = batch.text(raw)
+            words = normalize(text).split()
+            if has_cjk(text) or len(words) < MIN_WORDS or PATH.search(text):
+                continue
+            if SPEECH & set(words):
+                continue  # "thing you boil water in", "something to grate cheese with": the paraphrase stage's
+            find = self.finder(facet)
+            head = find(text)
+            content = [w for w in head.phrase.split() if w not in STOP]
+            if len(content) >= MIN_PHRASE_WORDS and head.phrase != " ".join(words) and goes_on(text, head.phrase, find):
+                plans[raw] = head
+        if not plans:
+            return
+        looked = self.m.lookup({head.phrase for head in plans.values()}, facet, self.stages)
+        found = {
+            raw: value
+            for raw, head in plans.items()
+            if (outcome := looked.done.get(head.phrase)) is not None
+            and (value := outcome.mapped.value) is not None
+            and {head.word, head.before} & {w for n in (value.name, *value.synonyms) for w, _ in name_heads(n)}
+        }
+        queries = [(batch.text(raw), value.id) for raw, value in found.items()]
+        scores = agreements(self.m, queries, facet, TITLE_AGREEMENT, WHOLE_TRAIL)
+        for (raw, value), score in zip(found.items(), scores, strict=True):
+            if score is not None:
+                batch.done[raw] = self.m.accept(raw, facet, value, self.name, round(score, 4))
+
+    def finder(self, facet: str) -> HeadFinder:
+        """The facet's head finder, built the first time a title of that facet comes."""
+        if facet not in self._finders:
+            self._finders[facet] = head_finder(self.m.taxonomy, facet, embed=self.m.embedder.encode)
+        return self._finders[facet]
+
+
+def goes_on(text: str, phrase: str, find: HeadFinder) -> bool:
+    """Whether a title goes on after its head phrase as listing titles do: at a separator, or with a connective, a
+    measure or count, a collective noun, or a word listed after products (a colour, a size, a broad attribute's value):
+    "Blackout Curtains, 2 Panels", "Coffee Table with Drawer", "Air Fryer 9.5L Black". A phrase that other words
+    follow is a phrase of a sentence: "car boot sale", "gift card balance", "gift wrapping available"."""
+    if normalize(SEPARATOR.split(text)[0]) == phrase:
+        return True
+    rest = normalize(text).removeprefix(phrase + " ").split()
+    if not rest or normalize(text) == " ".join(rest):
+        return False  # the phrase is not where the title starts (a later segment's): no telling
+    after = rest[0]
+    return not is_word(after) or after in CONNECTIVES or head_key(after) in COLLECTIVE or find.listed(after)

@@ -1,0 +1,46 @@
+"""The title stage: a listing title in the category facet is read by its head phrase ("Mens Leather Belt 35mm Brown"
+-> mens leather belt), while descriptions of use, other catalogues' paths, one-word heads
+and sentences that name nothing are left to the other stages or rejected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tagllm.mapping import Mapper
+from tagllm.taxonomy import load_taxonomy
+
+
+@pytest.fixture(scope="module")
+def mapper(tmp_path_factory: pytest.TempPathFactory, embedder) -> Mapper:  # type: ignore[no-untyped-def]
+    return Mapper(load_taxonomy("shopify"), embedder=embedder, cache_dir=Path(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Stainless Steel Electric Kettle 1.7L Rapid Boil Silver", "Electric Kettles"),
+        ("Bamboo Bath Mat 50x80cm Natural", "Bath Mats & Rugs"),
+        ("Mens Leather Belt 35mm Brown", "Belts"),
+        ("Ergonomic Office Chair with Lumbar Support, Mesh Back", "Office Chairs"),
+    ],
+)
+def test_a_listing_title_is_read_by_its_head_phrase(mapper: Mapper, title: str, name: str) -> None:
+    mapped = mapper.map_one(title, "category")
+    assert mapped.value is not None and mapped.value.name == name, mapped
+    assert mapped.method == "title"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ships within 2 working days",  # a sentence: its one-word head phrase is no title's
+        "ring to keep your keys together",  # a description of use: the paraphrase stage's, not a Ring
+        "Home > Kitchen > Kettles & Toasters",  # another catalogue's path: not read by its first segment
+        "kettle descaler tablets",  # a phrase that another word follows, not a title's list: no Kettle
+        "mug you can take on the train",  # a sentence
+    ],
+)
+def test_what_is_no_listing_title_is_not_read_by_a_head_phrase(mapper: Mapper, text: str) -> None:
+    assert mapper.map_one(text, "category").method != "title"
