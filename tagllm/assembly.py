@@ -161,6 +161,14 @@ def open_index(
         return ExampleIndex.load(config.index, taxonomy=taxonomy, embedder=embedder)
     if not config.examples:
         if config.index:
+            index = Path(config.index)
+            if index.is_dir():  # a directory of other files, or an index cut off before its manifest: said by load
+                return ExampleIndex.load(index, taxonomy=taxonomy, embedder=embedder)
+            if index.exists():  # often the examples file given as --index: "does not exist" sent users looking
+                raise ConfigError(
+                    f"index {index} is a file, not an index directory; pass the directory tagllm index build wrote, "
+                    "or the file of labelled products as --examples"
+                )
             raise ConfigError(f"index {config.index} does not exist; build it with: tagllm index build EXAMPLES")
         return None
     examples_path = Path(config.examples)

@@ -110,3 +110,29 @@ def test_examples_that_are_a_directory_are_a_setup_error(tmp_path: Path, monkeyp
     assert isinstance(result.exception, ConfigError), result.output
     assert str(result.exception) == f"examples {tmp_path} is a directory; name the file of labelled products in it"
     assert not out.exists()
+
+
+def test_an_index_that_is_a_file_or_another_directory_is_named_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # both were "index … does not exist; build it", although the path exists: often the examples file as --index
+    monkeypatch.chdir(tmp_path)  # no project config file
+    products = Path(__file__).parent / "data" / "products.jsonl"
+    out = tmp_path / "tags.jsonl"
+    examples = tmp_path / "examples.jsonl"
+    examples.write_text('{"id": "1", "title": "Red dress", "labels": ["dress"]}\n')
+    result = CliRunner().invoke(
+        app, ["generate", str(products), "-o", str(out), "-t", "demo", "--index", str(examples)]
+    )
+    assert isinstance(result.exception, ConfigError), result.output
+    assert str(result.exception) == (
+        f"index {examples} is a file, not an index directory; pass the directory tagllm index build wrote, "
+        "or the file of labelled products as --examples"
+    )
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "todo.txt").write_text("tag the catalogue\n")
+    result = CliRunner().invoke(app, ["generate", str(products), "-o", str(out), "-t", "demo", "--index", str(other)])
+    assert isinstance(result.exception, IndexMismatchError), result.output
+    assert str(result.exception).startswith(f"{other}: not an example index (no manifest.json)")
+    assert not out.exists()
