@@ -105,3 +105,34 @@ def test_resume_with_other_kept_columns_or_provenance_is_refused(demo_taxonomy, 
     src, out = _crashed_run(tagger, tmp_path, "jsonl")
     with pytest.raises(InputError, match=r"keep_columns none \(this run: title\); provenance True \(this run: False\)"):
         tagger.tag_file(src, out, resume=True, keep_columns=["title"], provenance=False)
+
+
+def test_a_settings_record_that_is_a_directory_is_named_and_nothing_is_left_behind(  # type: ignore[no-untyped-def]
+    demo_taxonomy, index, embedder, tmp_path
+) -> None:
+    # a fresh run said "out.jsonl: cannot write the output (Is a directory)", blaming the output, and left the
+    # record's .tmp copy beside it
+    from tagllm.errors import OutputError
+    from tagllm.io.writers import ResultWriter
+
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps({"id": f"p{i}", "title": t}) + "\n" for i, t in enumerate(TITLES)))
+    out.write_text('{"product_id": "old"}\n')
+    record = tmp_path / ".out.jsonl.settings.json"
+    record.mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(OutputError) as error:
+        _tagger(demo_taxonomy, index, embedder).tag_file(src, out)
+    assert str(error.value) == (
+        f"{record}: is a directory, where tagllm keeps the record of the settings {out} is tagged under; "
+        "remove or rename it, or write the output elsewhere"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == before and out.read_text() == '{"product_id": "old"}\n'
+    record.rmdir()  # made a directory after the check, while the models loaded: named when the run begins writing
+    writer = ResultWriter(out, facets=["category"], settings={"k": 5})
+    record.mkdir()
+    with pytest.raises(OutputError, match=rf"^{record}: cannot write the record of the settings {out} is tagged under"):
+        writer.open()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before and not writer.is_open
+    record.rmdir()
+    assert _tagger(demo_taxonomy, index, embedder).tag_file(src, out).tagged == 5  # the writer let go of its lock

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tagllm.errors import InputError
+from tagllm.errors import InputError, OutputError
 
 
 def settings_path(target: Path) -> Path:
@@ -105,12 +105,32 @@ def check_settings(target: Path, recorded: dict[str, Any], settings: dict[str, A
         )
 
 
+def check_settings_place(target: Path) -> None:
+    """Refuse, before any model loads, a record's place that holds something other than a file: a directory there
+    failed only when the run began writing, as "cannot write the output", blaming the output, and left the record's
+    ``.tmp`` copy behind."""
+    path = settings_path(target)
+    if path.is_dir():
+        raise OutputError(
+            f"{path}: is a directory, where tagllm keeps the record of the settings {target} is tagged under; "
+            "remove or rename it, or write the output elsewhere"
+        )
+
+
 def write_settings(target: Path, settings: dict[str, Any]) -> None:
-    """Record ``settings`` beside ``target`` (whole or not at all)."""
+    """Record ``settings`` beside ``target`` (whole or not at all); a record that cannot be written is named, and its
+    ``.tmp`` copy removed."""
     path = settings_path(target)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(settings, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(settings, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(
+            f"{path}: cannot write the record of the settings {target} is tagged under ({exc.strerror or exc}); "
+            "remove what is in its place, or write the output elsewhere"
+        ) from None
 
 
 def _same(value: Any) -> Any:

@@ -25,7 +25,7 @@ from tagllm.io.resume import (
     temp_path,
 )
 from tagllm.io.rows import HASH_COLUMN, SEPARATOR, flat_row, outcome, parquet_schema, table_row
-from tagllm.io.settings import check_settings, read_settings, write_settings
+from tagllm.io.settings import check_settings, check_settings_place, read_settings, write_settings
 
 __all__ = ["SEPARATOR", "ResultWriter", "flat_row", "parquet_schema", "table_row"]  # the row functions live in rows
 from tagllm.models import TagResult
@@ -96,6 +96,8 @@ class ResultWriter:
                 self._settings = None
             else:
                 check_settings(self.target, recorded, self._settings)
+        if self._settings is not None:
+            check_settings_place(self.target)
         self._columns = [*table_row(TagResult(product_id=""), facets, dict.fromkeys(self.keep_columns)), HASH_COLUMN]
         # an output written before rows held fingerprints is resumed in its own layout, without them
         self._fingerprints = True
@@ -138,6 +140,10 @@ class ResultWriter:
             if self._settings is not None:
                 write_settings(self.target, self._settings)
             self._open()
+        except OutputError:  # the settings record's own, naming it
+            self._opened = False
+            self._lock.release()
+            raise
         except OSError as exc:
             self._opened = False
             self._lock.release()
