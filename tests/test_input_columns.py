@@ -59,3 +59,23 @@ def test_a_title_column_with_blank_cells_or_an_input_without_a_header_is_read(tm
     lines = tmp_path / "in.jsonl"
     lines.write_text('{"id": "s1", "name": "Blue denim jeans"}\n')  # JSONL has no header: each record says
     RecordSource(lines).require_title()
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_title_mapped_to_a_column_the_table_lacks_is_refused(tmp_path: Path, suffix: str) -> None:
+    # the table's own 'title' column was read instead, and every product tagged from it, exit 0
+    src = tmp_path / f"in.{suffix}"
+    if suffix == "csv":
+        src.write_text("id,title,brand\ns1,Blue denim jeans,Levi\n")
+    else:
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({"id": ["s1"], "title": ["Blue denim jeans"], "brand": ["Levi"]}), src)
+    with pytest.raises(InputError) as error:
+        RecordSource(src, columns={"title": "nope"}).require_title()
+    assert str(error.value) == (
+        f"{src}: no column 'nope' for --columns title=nope (the columns are 'id', 'title', 'brand'); name the column "
+        "that holds the titles"
+    )
+    RecordSource(src, columns={"title": "brand"}).require_title()  # a column it has: read

@@ -160,9 +160,17 @@ class RecordSource:
         if self.header is None:
             return
         renamed = {column: field for field, column in self.columns.items()}
+        shown = ", ".join(repr(column) for column in self.header[:12]) + (" …" if len(self.header) > 12 else "")
+        named = self.columns.get("title")
+        if named is not None and named not in self.header:
+            # a column of its own called title was read instead: the products were tagged from a column the user
+            # had just said does not hold their titles
+            raise InputError(
+                f"{self.name}: no column {named!r} for --columns title={named} (the columns are {shown}); name the "
+                "column that holds the titles"
+            )
         if "title" in {renamed.get(column, column) for column in self.header}:
             return
-        shown = ", ".join(repr(column) for column in self.header[:12]) + (" …" if len(self.header) > 12 else "")
         if self.format == "csv" and len(self.header) == 1 and (sep := _separator(self.header[0])):
             hint = f"its columns seem separated by {sep!r}: re-save it separated by commas"
         else:
