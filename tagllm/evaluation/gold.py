@@ -164,6 +164,15 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             + (f", {len(no_gold)} of them with no gold value in {cfg.gold_field!r}" if no_gold else "")
             + "; nothing to evaluate"
         )
+    if unknown and not any(item.gold.get(facet) for item in items for facet in facets):
+        # every gold value unknown: often the gold of another taxonomy than the config's; every product was tagged
+        # (an LLM's hours) for a report with no score in it, exit 0
+        shown = ", ".join(repr(u["value"]) for u in unknown[:3]) + (" …" if len(unknown) > 3 else "")
+        raise ConfigError(
+            f"{cfg.gold}: no gold value of the sample is in taxonomy {taxonomy.name!r} (values it lacks: {shown}), so "
+            "nothing could be scored; name the taxonomy the gold was labelled against (tagger: taxonomy), or the field "
+            "that holds the gold values (gold_field)"
+        )
     return GoldSet(items, facets, total, in_split, unknown, unreadable, repeated, no_gold)
 
 

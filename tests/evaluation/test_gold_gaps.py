@@ -68,3 +68,24 @@ def test_a_blank_gold_id_is_named_by_its_line_as_generate_names_it(eval_dir, fak
     cfg = load_eval_config(eval_dir / "eval.yaml")
     run_eval(cfg, factory=fake_factory, root=eval_dir / "runs")
     assert [p.id for p in fake_factory.seen][-2:] == ["line-7", "line-8"]
+
+
+def test_gold_of_another_taxonomy_is_a_setup_error_before_any_product(eval_dir, fake_factory) -> None:  # type: ignore[no-untyped-def]
+    # every product was tagged, and a report with no score in it written, exit 0
+    from tagllm.errors import ConfigError
+
+    (eval_dir / "gold.jsonl").write_text(
+        "".join(
+            json.dumps({"id": f"q{i}", "title": title, "gold_category": path, "split": "test"}) + "\n"
+            for i, (title, path) in enumerate([("Pet bowl", "Pets > Bowls"), ("Dog leash", "Pets > Leashes")])
+        )
+    )
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    with pytest.raises(ConfigError) as error:
+        run_eval(cfg, factory=fake_factory, root=eval_dir / "runs")
+    assert str(error.value).startswith(f"{cfg.gold}: no gold value of the sample is in taxonomy ")
+    assert str(error.value).endswith(
+        "(values it lacks: 'Pets > Bowls', 'Pets > Leashes'), so nothing could be scored; name the taxonomy the gold "
+        "was labelled against (tagger: taxonomy), or the field that holds the gold values (gold_field)"
+    )
+    assert not fake_factory.seen and not (eval_dir / "runs").exists()
