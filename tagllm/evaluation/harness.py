@@ -222,6 +222,7 @@ def run_eval(
     for variant in runs:
         if predictions is not None:
             run = load_predictions(predictions, variant, taxonomy)
+            _check_predictions_match(predictions, run, gold, cfg)
         else:
             run = tag_variant(variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress)
         _check_not_all_failed(cfg, run)
@@ -246,6 +247,19 @@ def _check_not_all_failed(cfg: EvalConfig, run: VariantRun) -> None:
     which = f" [{run.variant.name}]" if run.variant.name != "base" else ""
     raise RunFailedError(
         f"eval {cfg.name}{which}: all {len(results)} product(s) failed, nothing to score; the first failure: {first}"
+    )
+
+
+def _check_predictions_match(path: str | Path, run: VariantRun, gold: GoldSet, cfg: EvalConfig) -> None:
+    """Predictions of none of the gold products (another file's, or ids written otherwise) scored every product a
+    miss: a report of zeros, exit 0, that read as a result."""
+    if any(item.id in run.results for item in gold.items):
+        return
+    theirs = ", ".join(repr(pid) for pid in list(run.results)[:3]) + (" …" if len(run.results) > 3 else "")
+    ours = ", ".join(repr(item.id) for item in gold.items[:3]) + (" …" if len(gold.items) > 3 else "")
+    raise InputError(
+        f"{path}: none of its {len(run.results)} prediction(s) is of a product of the sample (its ids: "
+        f"{theirs or 'none'}; the sample's: {ours}); score the predictions `tagllm generate` made from {cfg.gold}"
     )
 
 

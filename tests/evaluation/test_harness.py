@@ -110,6 +110,21 @@ def test_predictions_file_missing_products_count_as_misses(eval_dir, fake_factor
     assert m["facets"]["category"]["missing"] == 1
 
 
+def test_predictions_of_none_of_the_gold_products_are_refused(eval_dir, fake_factory):
+    """Another file's predictions (or ids written otherwise) scored every product a miss: a report of zeros, exit 0."""
+    run = _run(eval_dir, fake_factory).runs[0]
+    other = eval_dir / "other.jsonl"
+    other.write_text((run / "predictions.jsonl").read_text().replace('"product_id":"p', '"product_id":"sku-'))
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    with pytest.raises(InputError) as error:
+        run_eval(cfg, predictions=other, root=eval_dir / "runs" / "other")
+    assert str(error.value) == (
+        f"{other}: none of its 5 prediction(s) is of a product of the sample (its ids: 'sku-1', 'sku-2', 'sku-3' …; "
+        f"the sample's: 'p1', 'p2', 'p3' …); score the predictions `tagllm generate` made from {cfg.gold}"
+    )
+    assert not (eval_dir / "runs" / "other").exists()
+
+
 def test_predictions_from_another_taxonomy_version_are_refused(eval_dir, fake_factory):
     run = _run(eval_dir, fake_factory).runs[0]
     text = (run / "predictions.jsonl").read_text()
