@@ -17,6 +17,7 @@ from tagllm.errors import ConfigError, IndexMismatchError, InputError
 from tagllm.io.places import check_index_place
 from tagllm.models import RecordError
 from tagllm.retrieval.embedder import Embedder
+from tagllm.retrieval.examples import RepeatedExample
 from tagllm.retrieval.image_encoder import NO_IMAGES, PIXELS, ImageEncoder, get_image_encoder
 from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples
 from tagllm.taxonomy import CATEGORY, Taxonomy
@@ -249,11 +250,12 @@ def build_index(
         )  # fmt: skip
         if errors is not None:
             errors.extend(bad)
-        n_records = len(examples) + len(bad)
-        if max_unusable is not None and len(bad) > max_unusable * n_records:
+        unusable = [e for e in bad if not isinstance(e, RepeatedExample)]  # a file given twice is not unusable
+        n_records = len(examples) + len(unusable)
+        if max_unusable is not None and len(unusable) > max_unusable * n_records:
             raise UnusableExamples(
-                f"{examples_path}: {len(bad)} of {n_records} examples are unusable, too many to build an index from "
-                f"the rest (first: {bad[0].message}); check --taxonomy and --label-field "
+                f"{examples_path}: {len(unusable)} of {n_records} examples are unusable, too many to build an index "
+                f"from the rest (first: {unusable[0].message}); check --taxonomy and --label-field "
                 f"(they are {taxonomy.name!r} and {label_field!r})"
             )
         report = (lambda done, total: progress("embed", done, total)) if progress else None

@@ -253,6 +253,29 @@ def test_index_add_replaces_an_example_by_id_and_adding_twice_changes_nothing(tm
     assert [e["labels"] for e in stored if e["id"] == "ex-01"] == [{"category": ["apparel-shirts"]}]
 
 
+def test_an_id_the_examples_give_twice_is_built_once_from_its_later_record_and_named(tmp_path: Path) -> None:
+    """Both records were built into the index without a word; a review added later replaced one of them only, the
+    other's stale labels still voting. The later record is the review, as `index add` reads a file."""
+    index, examples = tmp_path / "idx", tmp_path / "examples.jsonl"
+    lines = (DATA / "demo_examples.jsonl").read_text().splitlines()
+    fixed = json.dumps(
+        {"id": "ex-01", "title": "Men's Slim Fit Jeans, Navy Blue", "labels": {"category": ["apparel-jeans"]}}
+    )
+    examples.write_text("\n".join([*lines, fixed, lines[0]]) + "\n")  # ex-01 given thrice, its first record last
+    built = runner.invoke(app, ["index", "build", str(examples), "-i", str(index), "-t", "demo"])
+    assert built.exit_code == 1, built.output
+    assert built.stderr.splitlines()[:2] == [
+        f"skipped: {examples}:1: id 'ex-01' is given again on line 31, whose record is kept",
+        f"skipped: {examples}:31: id 'ex-01' is given again on line 32, whose record is kept",
+    ]
+    assert built.stdout.startswith(f"{index}: 30 examples (flat search)")
+    review = tmp_path / "review.jsonl"
+    review.write_text(json.dumps({**json.loads(lines[0]), "labels": {"category": ["apparel-shirts"]}}) + "\n")
+    assert runner.invoke(app, ["index", "add", str(review), "-i", str(index)]).exit_code == 0
+    stored = [json.loads(line) for line in (index / "examples.jsonl").read_text().splitlines()]
+    assert [e["labels"] for e in stored if e["id"] == "ex-01"] == [{"category": ["apparel-shirts"]}]
+
+
 def test_index_add_and_generate_take_the_taxonomy_and_label_field_from_the_index(tmp_path: Path) -> None:
     import shutil
 

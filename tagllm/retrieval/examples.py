@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tagllm.errors import InputError, TagllmError
 from tagllm.models import LabelledProduct, RecordError
@@ -67,6 +67,10 @@ def labels_from_record(
     return labels
 
 
+class RepeatedExample(RecordError):
+    """An example whose id a later record of the file gives again: not unusable, superseded by that record."""
+
+
 def read_examples(
     source: str | Path,
     taxonomy: Taxonomy,
@@ -95,6 +99,7 @@ def read_examples(
     name = str(source)
     examples: list[LabelledProduct] = []
     errors: list[RecordError] = []
+    given: dict[str, tuple[int, int]] = {}  # an id the file gives -> its example's place and line
     for record in read_records(source, format=format, columns=columns):
         if record.error is not None:
             errors.append(record.error)
@@ -121,13 +126,26 @@ def read_examples(
             data.pop(ignored, None)
         data.pop(label_field, None)
         data["labels"] = labels
-        if data.get("id") in (None, ""):  # named by content, so that adding the same file again changes nothing
+        named = data.get("id") not in (None, "")
+        if not named:  # named by content, so that adding the same file again changes nothing
             data["id"] = content_id(data)
-        example = to_product(Record(record.line, data), name, LabelledProduct)
-        if isinstance(example, RecordError):
-            errors.append(example)
+        product = to_product(Record(record.line, data), name, LabelledProduct)
+        if isinstance(product, RecordError):
+            errors.append(product)
             continue
-        examples.append(example)  # type: ignore[arg-type]
+        example = cast(LabelledProduct, product)
+        if named and example.id in given:
+            # the later record is the review, as `index add` reads one: both were kept, and a review added later
+            # replaced one of them only, the other's stale labels still voting
+            place, line = given[example.id]
+            examples[place] = example
+            message = f"{name}:{line}: id {example.id!r} is given again on line {record.line}, whose record is kept"
+            errors.append(RepeatedExample(line=line, field="id", record_id=example.id, message=message))
+            given[example.id] = (place, record.line)
+            continue
+        if named:
+            given[example.id] = (len(examples), record.line)
+        examples.append(example)
     if not examples:
         detail = f"; first problem: {errors[0].message}" if errors else ""
         raise InputError(f"{name}: no usable labelled examples{detail}")
