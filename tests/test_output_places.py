@@ -130,3 +130,19 @@ def test_a_taxonomy_is_written_only_under_a_yaml_or_json_name(tmp_path: Path) ->
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert load_taxonomy(tmp_path / "t.yml").facets.keys() == load_taxonomy("demo").facets.keys()
+
+
+def test_taxonomy_build_does_not_write_over_the_taxonomy_it_extends(tmp_path: Path) -> None:
+    """`tagllm taxonomy build ex.jsonl -t mine.yaml -o mine.yaml` wrote over the hand-kept taxonomy it read."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        "# kept by hand: ask Ana before changing\nname: mine\nfacets:\n- name: category\n  hierarchical: true\n"
+        "  values:\n  - {id: apparel-tshirts, name: T-Shirts}\n  - {id: apparel-jeans, name: Jeans}\n"
+    )
+    before = mine.read_bytes()
+    examples = REPO / "tests" / "data" / "demo_examples.jsonl"
+    args = ["taxonomy", "build", str(examples), "-t", str(mine), "--label-field", "labels", "-o", str(mine)]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, OutputError), result.output
+    assert str(result.exception) == f"{mine}: is the taxonomy this extends; write the new one to another file"
+    assert mine.read_bytes() == before

@@ -171,6 +171,9 @@ def build(
     if Path(output).exists() and Path(examples).exists() and os.path.samefile(output, examples):
         raise OutputError(f"{output}: is the products file this reads; write the taxonomy to another file")
     base = load_taxonomy(cfg.taxonomy)
+    if base.source and Path(output).exists() and os.path.samefile(output, base.source):
+        # written over, a hand-kept taxonomy lost its comments and layout, and a failed write the taxonomy itself
+        raise OutputError(f"{output}: is the taxonomy this extends; write the new one to another file")
     learned = learn_taxonomy(
         examples, base, label_field=label_field, attribute_field=None if no_attributes else attribute_field,
         text_field=text_field or None, min_products=min_products, min_value_count=min_value_count,
