@@ -137,6 +137,11 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
     comparisons = []
     for run in runs[1:]:
         shared = [pid for pid in base["order"] if pid in run["rows"]]
+        if not shared:  # every figure was 0.000 -> 0.000 with intervals of [-inf, +inf], exit 0
+            raise InputError(
+                f"cannot compare {run['dir']} with {base['dir']}: they scored no product in common (runs of other "
+                "gold files or samples); compare runs of one gold sample"
+            )
         facets: dict[str, Any] = {}
         for facet in base["metrics"]["facets"]:
             if facet not in run["metrics"]["facets"]:

@@ -162,6 +162,18 @@ def test_compare_refuses_runs_from_another_taxonomy_version(eval_dir, fake_facto
         compare_runs([r1, eval_dir])
 
 
+def test_compare_refuses_runs_that_scored_no_product_in_common(eval_dir, fake_factory):
+    """Runs of other splits (or gold files) were compared on no product: 0.000 -> 0.000 within [-inf, +inf], exit 0."""
+    test = _run(eval_dir, fake_factory, name="test").runs[0]
+    dev = _run(eval_dir, fake_factory, name="dev", split="dev").runs[0]
+    with pytest.raises(InputError) as error:
+        compare_runs([test, dev])
+    assert str(error.value) == (
+        f"cannot compare {dev} with {test}: they scored no product in common (runs of other gold files or samples); "
+        "compare runs of one gold sample"
+    )
+
+
 def test_empty_sample_is_refused_with_the_reason(eval_dir, fake_factory):
     cfg = load_eval_config(eval_dir / "eval.yaml", split="validation")
     with pytest.raises(InputError) as err:
