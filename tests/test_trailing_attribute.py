@@ -40,6 +40,26 @@ def test_an_attribute_listed_after_the_noun_is_not_the_product(title: str, word:
     assert find(title).word == word
 
 
+# an attribute phrase with more than colours and sizes after it: read as such when it holds a value of one of the
+# noun's attributes and no product's noun follows (elastic: a boot's closure; waterproof: a shoe's feature)
+ATTRIBUTES = {"elastic": [("closure", frozenset({"boot"}))], "waterproof": [("feature", frozenset({"sho", "shoe"}))]}
+
+
+@pytest.mark.parametrize(
+    ("title", "word"),
+    [
+        ("Men's Leather Chelsea Boots Elastic Side Dark Brown UK 9", "boot"),  # a plural noun modifies no noun
+        ("Trail Running Shoes Waterproof Grip Size 11", "sho"),
+        ("Trail Running Shoes Grip Pads Size 11", "pad"),  # no attribute of shoes between; "pads" names a product
+    ],
+)
+def test_an_attribute_phrase_with_more_after_it(title: str, word: str) -> None:
+    known = KNOWN | {"sho", "pad", "elastic", "side"}
+    find = HeadFinder(known, pairs=PAIRS, describing={"leather"}, shades=shade_words())
+    find.attributes = ATTRIBUTES
+    assert find(title).word == word
+
+
 def test_the_head_phrase_ends_at_the_product_noun() -> None:
     find = HeadFinder(KNOWN, pairs=PAIRS, shades=shade_words())
     assert find("Kids Backpack Dinosaur Print Blue").phrase == "kids backpack"

@@ -185,20 +185,29 @@ class HeadFinder:
         listed after it ("Ankle Boots Block Heel Tan", "Polo Shirt Short Sleeve White XL"): followed by ``listed``
         words of which one is a word (a colour or size: "Chronograph Watch PL129-02" ends in a model's code), after a
         word that is not its two-word name with it ("Stroller Rain Cover Clear"), with a product's noun earlier and a
-        word between ("Laptop Sleeve 14 Inch Grey" is a sleeve), and
-        (given ``embed``) the phrase through it closer to the phrase through that noun than to the words after the
-        noun ("men s chelsea boots stacked heel" is closer to "men s chelsea boots" than to "stacked heel"; "car phone
-        mount" to "phone mount" than to "car"); else ``known``."""
+        word between ("Laptop Sleeve 14 Inch Grey" is a sleeve) or a plural noun right before it ("Chelsea Boots
+        Elastic Side": English compounds take a singular modifier); followed by more than colours and sizes only when
+        no word after it names a product and a word between names a value of an attribute that applies to the noun
+        (``attribute_between``: "Trail Running Shoes Waterproof Grip Size 11"; "T-Shirt Bra Seamless Moulded Cups"
+        stays a bra), and (given ``embed``) the phrase through it closer to the phrase through that noun than to the
+        words after the noun ("men s chelsea boots stacked heel" is closer to "men s chelsea boots" than to "stacked
+        heel"; "car phone mount" to "phone mount" than to "car"); else ``known``."""
         at = known[-1] if known else 0
         after = words[at + 1 :]
-        if at < 2 or (head_key(words[at]), head_key(words[at - 1])) in self.pairs:
-            return known
-        if not any(is_word(w) for w in after) or not all(self.listed(w) for w in after):
+        if at < 2 or (head_key(words[at]), head_key(words[at - 1])) in self.pairs or not any(map(is_word, after)):
             return known
         earlier = self.nouns_before(words, known, at - 1)
+        if not earlier and self.names_product(words[at - 1]) and looks_plural(words[at - 1]):
+            earlier = [at - 1]  # "Chelsea Boots Elastic Side": a plural noun modifies no noun after it
         if not earlier:
             return known
         noun = earlier[-1]
+        if not all(self.listed(w) for w in after):
+            # more words than colours and sizes follow: only when none names a product and the phrase after the
+            # noun holds a value of an attribute of it ("Trail Running Shoes Waterproof Grip Size 11")
+            loose = all(self.listed(w) or not self.names_product(w) for w in after)
+            if not loose or not self.attribute_between(words, noun, at):
+                return known
         if self.embed is not None:
             whole, product, rest = self.embed(
                 [" ".join(words[: at + 1]), " ".join(words[: noun + 1]), " ".join(words[noun + 1 : at + 1])]
@@ -206,6 +215,17 @@ class HeadFinder:
             if float(whole @ product) <= float(whole @ rest):
                 return known
         return [i for i in known if i <= noun]
+
+    def attribute_between(self, words: list[str], noun: int, at: int) -> bool:
+        """Whether a word after the product's noun, up to ``at``, is a value of an attribute that applies to a
+        category the noun heads ("Shoes Waterproof Grip": waterproof is a shoe's feature; "Boots Elastic Side": elastic
+        a boot's closure)."""
+        key = head_key(words[noun])
+        return any(
+            heads is None or key in heads
+            for word in words[noun + 1 : at + 1]
+            for _, heads in self.attributes.get(head_key(word), ())
+        )
 
     def nouns_before(self, words: list[str], known: list[int], end: int) -> list[int]:
         """The positions in ``known`` before ``end`` whose words name a product and are no shade."""
