@@ -5,9 +5,11 @@ Sellers write a product's noun phrase first and its sizes, counts, colours, feat
 it; the other stages read a whole string as one name and reject what follows the noun. The head phrase is the one the
 zero-example tagger ranks categories by (``tagllm.candidates.title_head``): the title up to its first separator,
 connective ("with", "for"), measure, or attribute listed after the noun. A phrase is a guess, as a head noun is: it
-must have two words or more, name one value by the table, lexical, swap and modifier stages, that value's name must
-be headed by the phrase's head word or the word before it ("Blackout Curtains" are Curtains, "Bin Bags" Garbage Bags,
-a "Stick Vacuum Cleaner" is one of the Vacuums), and the whole title must not disown it (``TITLE_AGREEMENT``).
+must have two words or more (``MIN_PHRASE_WORDS``), the title must go on after it as titles do (``goes_on``) and hold
+no words of a sentence (``SPEECH``), the phrase must name one value by the table, lexical, swap and modifier stages,
+that value's name must be headed by the phrase's head word or the word before it ("Blackout Curtains" are Curtains,
+"Bin Bags" Garbage Bags, a "Stick Vacuum Cleaner" is one of the Vacuums), and the whole title must not disown it
+(``TITLE_AGREEMENT``). Measured in docs/mapping.md (session s29).
 """
 
 from __future__ import annotations
