@@ -23,6 +23,9 @@ from tagllm.errors import BackendError, ConfigError, missing_dependency
 from tagllm.models import RecordError
 from tagllm.schema import schema_key
 
+# Ordinary product text: any model's own tokenizer spells it in tokens that the model's embeddings hold.
+PROBE_TEXT = "Red cotton T-shirt for men, size M"
+
 
 def _import_engine() -> tuple[Any, Any, Any]:
     try:
@@ -114,6 +117,26 @@ class TransformersBackend(Backend):
     # -- engine ----------------------------------------------------------------------------------------------
     def load(self) -> None:
         self._load()
+        self._check_tokenizer()
+
+    def _check_tokenizer(self) -> None:
+        """A tokenizer that is not the model's is a setup mistake, found before the first product. Without
+        tokenizer.json (a download cut short, weights copied alone) transformers builds a tokenizer of one or two
+        tokens that spells text as nothing, and another model's tokenizer spells ids the model's embeddings do not
+        hold: either way every product failed one by one, with the grammar's or PyTorch's words for it."""
+        ids = list(self._tokenizer(PROBE_TEXT, add_special_tokens=False)["input_ids"])
+        fix = "copy the tokenizer files from the model's own download into the model directory"
+        if not ids:
+            raise ConfigError(
+                f"the transformers backend: the tokenizer of {self.model} turns text into no tokens (it has "
+                f"{len(self._tokenizer)}): its files (tokenizer.json, or vocab.json and merges.txt) are missing; {fix}"
+            )
+        vocab = self._vocab_size()
+        if max(ids) >= vocab:
+            raise ConfigError(
+                f"the transformers backend: the tokenizer of {self.model} spells text with token ids up to "
+                f"{max(ids)}, but the model has {vocab} tokens: it is another model's tokenizer; {fix}"
+            )
 
     def _load(self) -> tuple[Any, Any]:
         torch, transformers, _ = _import_engine()

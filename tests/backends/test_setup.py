@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +92,53 @@ def test_the_python_api_checks_the_backend_before_building_the_index() -> None:
     with pytest.raises(ConfigError) as info:
         Tagger.from_config(config)
     assert str(info.value) == NOT_ON_DISK.format(model="/nonexistent")
+
+
+def _tokenizer_of_another_model(model_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from tagllm.testing import build_tokenizer
+
+    corpus = [str(AutoTokenizer.from_pretrained(model_dir).decode(list(range(7, 512))))] * 4
+    build_tokenizer(corpus, "qwen", vocab_size=2000).save_pretrained(model_dir)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            lambda model_dir: (model_dir / "tokenizer.json").unlink(),
+            "the transformers backend: the tokenizer of {model} turns text into no tokens (it has 2): its files "
+            "(tokenizer.json, or vocab.json and merges.txt) are missing; copy the tokenizer files from the model's "
+            "own download into the model directory",
+        ),
+        (
+            _tokenizer_of_another_model,
+            "the transformers backend: the tokenizer of {model} spells text with token ids up to {top}, but the model "
+            "has 512 tokens: it is another model's tokenizer; copy the tokenizer files from the model's own download "
+            "into the model directory",
+        ),
+    ],
+    ids=["tokenizer-json-missing", "another-models-tokenizer"],
+)
+def test_a_tokenizer_that_is_not_the_models_stops_before_the_first_product(
+    tmp_path: Path, tiny_qwen_dir: Path, demo_index_dir: Path, damage: Any, message: str
+) -> None:
+    """Every product failed one by one instead ("the grammar rejected a sampled token", "IndexError: index out of
+    range in self"), exit 1."""
+    import re
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_qwen_dir, model)
+    damage(model)
+    out = tmp_path / "tags.jsonl"
+    proc = _tagllm(tmp_path, "generate", str(DATA / "products.jsonl"), "-o", str(out), "--index", str(demo_index_dir),
+                   "-t", "demo", "--k", "5", "--backend", "transformers", "--model", str(model))  # fmt: skip
+    top = re.search(r"up to (\d+),", proc.stderr)
+    assert (proc.returncode, proc.stderr.splitlines()[-1:]) == (
+        2,
+        ["error: " + message.format(model=model, top=top and top[1])],
+    ), proc.stderr
+    assert top is None or int(top[1]) >= 512
+    assert not out.exists()  # not one product was tagged, not one error record written
