@@ -4,6 +4,7 @@ the other products of the batch are tagged, and the failed ones are error record
 from __future__ import annotations
 
 import json
+import re
 import socket
 import sys
 import types
@@ -184,3 +185,63 @@ def test_an_openai_server_that_is_not_there_stops_the_run_before_the_first_produ
         backend.close()
     assert str(error.value).startswith(f"openai backend: nothing answers at {url} (ConnectError: ")
     assert str(error.value).endswith("); start the server, or pass its address with --base-url")
+
+
+def _listener(answer: bytes | None) -> tuple[socket.socket, str]:
+    """A 127.0.0.1 port that takes connections: one that never answers (``None``: they wait in the backlog, as at
+    a server still loading its model), or each answered with ``answer`` and closed (another protocol's service)."""
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+
+    def serve() -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:  # the test closed the listener
+                return
+            with client:
+                client.recv(1024)
+                client.sendall(answer or b"")
+
+    if answer is not None:
+        threading.Thread(target=serve, daemon=True).start()
+    return listener, f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (
+            None,
+            r"openai backend: {url} took the connection but sent no answer within 0\.5s; start the server, or pass "
+            r"its address with --base-url \(a server still loading its model: wait until it answers /models\)",
+        ),
+        (
+            b"SSH-2.0-OpenSSH_9.6\r\n",
+            # what httpx says depends on whether it read the banner before the close: either is fine
+            r"openai backend: {url} did not answer as an HTTP server \((RemoteProtocolError|ReadError): .+\); start "
+            r"the server, or pass its address with --base-url",
+        ),
+    ],
+    ids=["never-answers", "not-http"],
+)
+def test_a_listener_that_gives_no_http_answer_stops_the_run_before_the_first_product(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path, answer: bytes | None, message: str
+) -> None:
+    """Both escaped from the backend's load as a TimeoutError or an httpx error: "tagllm crashed", exit 3."""
+    pytest.importorskip("httpx", reason="needs the openai extra: pip install 'tagllm[openai]'")
+    from tagllm.backends.openai import OpenAIBackend
+
+    listener, url = _listener(answer)
+    backend = OpenAIBackend(model="m", base_url=url, timeout=0.5)
+    try:
+        with pytest.raises(ConfigError) as error:
+            _run(_tagger(demo_taxonomy, demo_index_dir, embedder, backend), tmp_path)
+    finally:
+        backend.close()
+        listener.close()
+    assert re.fullmatch(message.format(url=re.escape(url)), str(error.value)), str(error.value)
+    assert not (tmp_path / "out.jsonl").exists()

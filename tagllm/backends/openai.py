@@ -173,17 +173,29 @@ class OpenAIBackend(Backend):
 
     def load(self) -> None:
         """Nothing listening at the server's address (a wrong --base-url, a server not started) is a setup mistake:
-        every product would fail after its retries. A server that answers, even with an error, is left to them."""
+        every product would fail after its retries. So is a listener that gives no HTTP answer at all (one that
+        never answers within the timeout, another protocol's service on that port): these escaped as a traceback.
+        A server that answers, even with an error, is left to the retries."""
         self._run(self._reach())
 
     async def _reach(self) -> None:
         httpx = _httpx()
+        fix = "start the server, or pass its address with --base-url"
         try:
             await asyncio.wait_for(self._http().get("/models"), self.timeout)
         except httpx.ConnectError as exc:
             raise ConfigError(
-                f"openai backend: nothing answers at {self.base_url} ({type(exc).__name__}: {exc}); start the "
-                "server, or pass its address with --base-url"
+                f"openai backend: nothing answers at {self.base_url} ({type(exc).__name__}: {exc}); {fix}"
+            ) from None
+        except (TimeoutError, httpx.TimeoutException):
+            raise ConfigError(
+                f"openai backend: {self.base_url} took the connection but sent no answer within {self.timeout:g}s; "
+                f"{fix} (a server still loading its model: wait until it answers /models)"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise ConfigError(
+                f"openai backend: {self.base_url} did not answer as an HTTP server "
+                f"({type(exc).__name__}: {str(exc) or 'the connection was closed or reset'}); {fix}"
             ) from None
 
     async def _discover(self) -> None:
