@@ -245,3 +245,59 @@ def test_a_listener_that_gives_no_http_answer_stops_the_run_before_the_first_pro
         listener.close()
     assert re.fullmatch(message.format(url=re.escape(url)), str(error.value)), str(error.value)
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def _http_server(post_status: int) -> tuple[Any, str]:
+    """A 127.0.0.1 HTTP server with no /models (404) that answers every POST with ``post_status``: 501, as Python's
+    own file server does, or 400, as a chat-completions route does to an empty body."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_error(404)
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_error(post_status)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def test_an_http_server_that_serves_no_chat_completions_stops_the_run_before_the_first_product(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path
+) -> None:
+    """Another HTTP service, or a vLLM server addressed without /v1: every product failed after its retries (HTTP
+    501 or 404 each), exit 1, and nothing named the address."""
+    pytest.importorskip("httpx", reason="needs the openai extra: pip install 'tagllm[openai]'")
+    from tagllm.backends.openai import OpenAIBackend
+
+    server, url = _http_server(501)
+    backend = OpenAIBackend(model="m", base_url=url)
+    try:
+        with pytest.raises(ConfigError) as error:
+            _run(_tagger(demo_taxonomy, demo_index_dir, embedder, backend), tmp_path)
+    finally:
+        backend.close()
+        server.shutdown()
+    assert str(error.value).startswith(f"openai backend: {url} serves no chat completions (HTTP 501 at ")
+    assert f"ends in /v1: {url}/v1?" in str(error.value)
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_server_without_models_that_has_the_chat_route_is_used() -> None:
+    pytest.importorskip("httpx", reason="needs the openai extra: pip install 'tagllm[openai]'")
+    from tagllm.backends.openai import OpenAIBackend
+
+    server, url = _http_server(400)  # an empty body is a bad request to a real route: the run goes on
+    backend = OpenAIBackend(model="m", base_url=url + "/v1")
+    try:
+        backend.load()
+    finally:
+        backend.close()
+        server.shutdown()

@@ -42,6 +42,10 @@ def _httpx() -> Any:
     return httpx
 
 
+NO_ROUTE = frozenset({404, 405, 501})
+"""HTTP statuses that say an address has no such route (not found, method not allowed, not implemented)."""
+
+
 class OpenAIBackend(Backend):
     """Chat completions over HTTP, one request per product, ``concurrency`` in flight at once.
 
@@ -175,14 +179,17 @@ class OpenAIBackend(Backend):
         """Nothing listening at the server's address (a wrong --base-url, a server not started) is a setup mistake:
         every product would fail after its retries. So is a listener that gives no HTTP answer at all (one that
         never answers within the timeout, another protocol's service on that port): these escaped as a traceback.
-        A server that answers, even with an error, is left to the retries."""
+        So is an HTTP server with neither /models nor /chat/completions (``_check_chat_route``). A server that
+        answers, even with an error, is left to the retries."""
         self._run(self._reach())
 
     async def _reach(self) -> None:
         httpx = _httpx()
         fix = "start the server, or pass its address with --base-url"
         try:
-            await asyncio.wait_for(self._http().get("/models"), self.timeout)
+            response = await asyncio.wait_for(self._http().get("/models"), self.timeout)
+            if response.status_code == 404:
+                await self._check_chat_route()
         except httpx.ConnectError as exc:
             raise ConfigError(
                 f"openai backend: nothing answers at {self.base_url} ({type(exc).__name__}: {exc}); {fix}"
@@ -197,6 +204,24 @@ class OpenAIBackend(Backend):
                 f"openai backend: {self.base_url} did not answer as an HTTP server "
                 f"({type(exc).__name__}: {str(exc) or 'the connection was closed or reset'}); {fix}"
             ) from None
+
+    async def _check_chat_route(self) -> None:
+        """Whether a server without /models serves chat completions at this address: an HTTP server that is not
+        OpenAI-compatible, or a vLLM server addressed without its /v1, answers 404 (or 405, 501) to the route every
+        product is posted to, and each product failed after its retries, the address never named. An empty body asks
+        nothing of a model: a server with the route answers 400 or 422, and the run goes on."""
+        response = await asyncio.wait_for(self._http().post("/chat/completions", json={}), self.timeout)
+        if response.status_code in NO_ROUTE:
+            hint = (
+                ""
+                if self.base_url.rstrip("/").endswith("/v1")
+                else f" (an OpenAI-compatible server's address ends in /v1: {self.base_url.rstrip('/')}/v1?)"
+            )
+            raise ConfigError(
+                f"openai backend: {self.base_url} serves no chat completions (HTTP {response.status_code} at "
+                f"/chat/completions and 404 at /models): it is not an OpenAI-compatible server's address{hint}; "
+                "pass that address with --base-url"
+            )
 
     async def _discover(self) -> None:
         """Ask the server what it is (vLLM says so in ``owned_by``) and, when no model was named, which it serves."""
