@@ -116,8 +116,10 @@ class TransformersBackend(Backend):
 
     # -- engine ----------------------------------------------------------------------------------------------
     def load(self) -> None:
-        self._load()
+        _, tokenizer = self._load()
         self._check_tokenizer()
+        # a tokenizer without a chat template is a setup mistake too: said here, before the output is opened
+        chat_text(tokenizer, [{"role": "user", "content": PROBE_TEXT}], self.chat_template_kwargs)
 
     def _check_tokenizer(self) -> None:
         """A tokenizer that is not the model's is a setup mistake, found before the first product. Without

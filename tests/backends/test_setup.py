@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -103,6 +104,16 @@ def _tokenizer_of_another_model(model_dir: Path) -> None:
     build_tokenizer(corpus, "qwen", vocab_size=2000).save_pretrained(model_dir)
 
 
+def _without_chat_template(model_dir: Path) -> None:
+    """A base model's tokenizer: the chat template removed wherever transformers keeps it. Its first batch failed,
+    after the output file was opened (left empty)."""
+    (model_dir / "chat_template.jinja").unlink(missing_ok=True)
+    config = model_dir / "tokenizer_config.json"
+    settings = json.loads(config.read_text())
+    settings.pop("chat_template", None)
+    config.write_text(json.dumps(settings))
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -118,8 +129,12 @@ def _tokenizer_of_another_model(model_dir: Path) -> None:
             "has 512 tokens: it is another model's tokenizer; copy the tokenizer files from the model's own download "
             "into the model directory",
         ),
+        (
+            _without_chat_template,
+            "the tokenizer of '{model}' has no chat template; tagllm needs an instruction-tuned (chat) model",
+        ),
     ],
-    ids=["tokenizer-json-missing", "another-models-tokenizer"],
+    ids=["tokenizer-json-missing", "another-models-tokenizer", "no-chat-template"],
 )
 def test_a_tokenizer_that_is_not_the_models_stops_before_the_first_product(
     tmp_path: Path, tiny_qwen_dir: Path, demo_index_dir: Path, damage: Any, message: str
