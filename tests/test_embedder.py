@@ -274,3 +274,22 @@ def test_without_openvino_its_backend_says_what_to_install(monkeypatch: pytest.M
     auto = Embedder(backend="auto")
     auto.adopt("all-MiniLM-L6-v2+openvino")  # an index built with OpenVINO elsewhere: not adopted without it
     assert auto.name == "all-MiniLM-L6-v2+onnx-fp32"
+
+
+def test_a_killed_exports_temporary_directory_is_swept_and_a_live_one_kept(tmp_path: Path) -> None:
+    """A SIGKILLed first run left ``.export-*`` with its traced graph in the cache, never removed."""
+    import os
+    import time
+
+    from tagllm.retrieval.onnx import STALE_SECONDS, sweep_stale
+
+    stale, live, other = tmp_path / ".export-dead", tmp_path / ".quantize-live", tmp_path / "all-MiniLM-L6-v2-abc"
+    for work in (stale, live, other):
+        work.mkdir()
+        (work / "traced.onnx").write_bytes(b"graph")
+    old = time.time() - STALE_SECONDS - 60
+    for path in (stale, other):
+        os.utime(path, (old, old))
+    sweep_stale(tmp_path)
+    assert not stale.exists()
+    assert live.exists() and other.exists()  # an export in progress elsewhere, and an export itself

@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,7 @@ def ensure_export(model_dir: str | Path, quantization: str = "int8", *, load_mod
         return target
     model = load_model()
     target.parent.mkdir(parents=True, exist_ok=True)
+    sweep_stale(target.parent)
     if not (target / "model-fp32.onnx").exists():
         work = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
         try:
@@ -119,6 +121,20 @@ def ensure_export(model_dir: str | Path, quantization: str = "int8", *, load_mod
     if not wanted.exists():
         raise ConfigError(f"ONNX export of {model_dir} left no model in {target}")
     return target
+
+
+STALE_SECONDS = 3600
+"""An export's temporary directory untouched this long is a killed process's: an export takes seconds to minutes."""
+
+
+def sweep_stale(parent: Path) -> None:
+    """Remove the temporary directories of exports that a killed process left (SIGKILL, a power cut: its ``finally``
+    never ran), a traced graph of a model's size each; one in progress in another process is recent, and kept."""
+    cutoff = time.time() - STALE_SECONDS
+    for work in [*parent.glob(".export-*"), *parent.glob(".quantize-*")]:
+        with contextlib.suppress(OSError):
+            if work.is_dir() and work.stat().st_mtime < cutoff:
+                shutil.rmtree(work, ignore_errors=True)
 
 
 def _check_export(model: Any, path: Path) -> None:
