@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tagllm.cli import app
-from tagllm.errors import OutputError
+from tagllm.errors import InputError, OutputError
 from tagllm.io.places import check_writable
 from tagllm.taxonomy import load_taxonomy, save_own
 
@@ -146,3 +146,20 @@ def test_taxonomy_build_does_not_write_over_the_taxonomy_it_extends(tmp_path: Pa
     assert isinstance(result.exception, OutputError), result.output
     assert str(result.exception) == f"{mine}: is the taxonomy this extends; write the new one to another file"
     assert mine.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--attribute-field", "attrs", "--label-field", "label"], "has attribute tags in 'attrs' nor a category"),
+        (["--no-attributes", "--label-field", "label"], "none of its 30 record(s) has a category of the taxonomy in"),
+    ],
+)
+def test_taxonomy_build_that_learns_nothing_writes_nothing(tmp_path: Path, options: list[str], says: str) -> None:
+    """Misnamed fields wrote the taxonomy it extends unchanged, exit 0, as if something had been learned."""
+    examples = REPO / "tests" / "data" / "demo_examples.jsonl"
+    out = tmp_path / "learned.yaml"
+    result = CliRunner().invoke(app, ["taxonomy", "build", str(examples), "-t", "demo", "-o", str(out), *options])
+    assert isinstance(result.exception, InputError), result.output  # a TagllmError: exit 2 from the command line
+    assert says in str(result.exception)
+    assert not out.exists()

@@ -181,10 +181,28 @@ def build(
     )  # fmt: skip
     for line in learned.summary():
         typer.echo(line)
+    _refuse_nothing_learned(learned, examples, None if no_attributes else attribute_field, label_field)
     header = f"Built by: tagllm taxonomy build {Path(examples).name} (from {base.name}, {learned.records} products)"
     path = save_own(learned.taxonomy, output, header=header)
     facets = len(learned.attributes.facets) if learned.attributes else 0
     typer.echo(f"{path}: {len(learned.taxonomy)} values in {len(learned.taxonomy.facets)} facets ({facets} learned)")
+
+
+def _refuse_nothing_learned(learned: Any, examples: str, attribute_field: str | None, label_field: str | None) -> None:
+    """A build that found in no record an attribute tag nor a category of the taxonomy would write the taxonomy it
+    extends unchanged, exit 0: misnamed fields (--attribute-field, --label-field) read as success. Said before
+    anything is written."""
+    from tagllm.errors import InputError
+
+    tags = learned.attributes.with_tags if learned.attributes is not None else 0
+    if not learned.records or tags or learned.with_category:
+        return
+    fields = f"attribute tags in {attribute_field!r} nor " if attribute_field else ""
+    raise InputError(
+        f"{examples}: none of its {learned.records} record(s) has {fields}a category of the taxonomy in "
+        f"{label_field!r}, so there is nothing to learn and nothing was written; name the fields that hold them with "
+        "--attribute-field and --label-field"
+    )
 
 
 @app.command()
