@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tagllm import Tagger
-from tagllm.candidates.title_head import HeadFinder, attribute_words, name_heads, shade_words
+from tagllm.candidates.head_words import attribute_words, shade_words
+from tagllm.candidates.title_head import HeadFinder, name_heads
 from tagllm.config import TaggerConfig
 from tagllm.taxonomy import Taxonomy, load_taxonomy
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from tagllm import Tagger
-from tagllm.candidates.title_head import HeadFinder, shade_words
+from tagllm.candidates.head_words import shade_words
+from tagllm.candidates.title_head import HeadFinder
 from tagllm.config import TaggerConfig
 from tagllm.taxonomy import load_taxonomy
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from tagllm import Tagger
-from tagllm.candidates.title_head import HeadFinder, describing_words, name_heads, shade_words
+from tagllm.candidates.head_words import describing_words, shade_words
+from tagllm.candidates.title_head import HeadFinder, name_heads
 from tagllm.candidates.zero import zero_example_stacker
 from tagllm.config import TaggerConfig
 from tagllm.retrieval import labels as label_module

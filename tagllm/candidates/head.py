@@ -43,8 +43,9 @@ from tagllm.candidates.base import (
     top_keys,
     values_at,
 )
+from tagllm.candidates.head_words import head_finder
 from tagllm.candidates.labels import lazy_similarity
-from tagllm.candidates.title_head import TitleHead, head_finder, head_key, name_heads
+from tagllm.candidates.title_head import TitleHead, head_key, name_heads
 from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import has_cjk, normalize
 

@@ -25,13 +25,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tagllm.mapping.colours import survey
-from tagllm.taxonomy import Taxonomy
 from tagllm.text import IRREGULAR_PLURALS, has_cjk, looks_plural, normalize, singular
+
+if TYPE_CHECKING:
+    from tagllm.candidates.head_words import AttributeWords
 
 # Where a title's head phrase ends: punctuation that starts a list of features or a qualification, and the
 # connectives that start a complement (what the product is for, comes with, fits); grammar, not vocabulary.
@@ -43,7 +44,6 @@ _CONJUNCT = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 MIN_PHRASE_WORDS = 3
 MAX_SIZE_LETTERS = 3  # a size written as letters: S, XL, XXL
-BROAD_ATTRIBUTE = 0.1  # share of the categories an attribute applies to for its values to describe
 MAX_UNIT_LETTERS = 4  # a unit written apart from its number: qt, ft, cm, oz, inch, pack
 MIN_HEAD_LETTERS = 3  # the shortest head a closed compound is opened at ("tshirt": t + shirt)
 # Nouns that count or group the product rather than name it ("Wooden Spoon Set", "Baby Bib Silicone Pack of 2"),
@@ -319,69 +319,3 @@ class HeadFinder:
             segments.append((count, words))
         count, words = max(segments, key=lambda s: s[0], default=(0, []))
         return words if count else []
-
-
-def head_finder(taxonomy: Taxonomy, facet: str, embed: Callable[[list[str]], np.ndarray] | None = None) -> HeadFinder:
-    """A ``HeadFinder`` for titles of products tagged with ``facet`` (a hierarchical facet): the words heading its
-    values' names, their two-word names, the broad attributes' words, the shades, and the attribute phrases."""
-    heads = [set().union(*(name_heads(n) for n in (v.name, *v.synonyms))) for v in taxonomy.facet_values(facet)]
-    known = {word for named in heads for word, _ in named}
-    pairs = {pair for named in heads for pair in named if pair[1]}
-    return HeadFinder(
-        known,
-        pairs,
-        describing_words(taxonomy, facet),
-        shade_words(),
-        embed=embed,
-        attributes=attribute_words(taxonomy, facet),
-    )
-
-
-# value word -> (word of the attribute's name, head words of the categories it applies to; None: every category)
-AttributeWords = dict[str, list[tuple[str, frozenset[str] | None]]]
-_GENERIC_FACET_WORDS = frozenset({"type", "design", "style", "kind", "other"})
-
-
-def attribute_words(taxonomy: Taxonomy, facet: str) -> AttributeWords:
-    """For ``HeadFinder.names_attribute``: each one-word value name of the taxonomy's attributes, with the words of
-    its attribute's name ("sleeve-length-type": sleeve, length) and the head words of the ``facet`` values the
-    attribute applies to. A taxonomy's attributes say which words describe a product part rather than name a
-    product: Shopify's sleeve-length-type has Long and Short, so "Long Sleeve" after a shirt is its sleeve."""
-    heads_of: dict[str, set[str]] = {}
-    for value in taxonomy.facet_values(facet):
-        heads_of[value.id] = {word for word, _ in name_heads(value.name)}
-    out: AttributeWords = {}
-    for name, spec in taxonomy.facets.items():
-        if name == facet or spec.hierarchical:
-            continue
-        scope = taxonomy.categories_of(name)
-        heads = None if scope is None else frozenset().union(*(heads_of.get(c, ()) for c in scope))
-        facet_words = {head_key(w) for w in re.split(r"[-\s_]+", f"{name} {spec.title}".casefold())}
-        facet_words = {w for w in facet_words if len(w) >= MIN_HEAD_LETTERS and w not in _GENERIC_FACET_WORDS}
-        for value in taxonomy.facet_values(name):
-            for text in (value.name, *value.synonyms):
-                if text.isalpha():
-                    out.setdefault(head_key(text.casefold()), []).extend((w, heads) for w in facet_words)
-    return out
-
-
-@lru_cache(maxsize=1)
-def shade_words() -> frozenset[str]:
-    """The one-word colour names of the xkcd colour survey, as ``head_key``s: sellers write a shade after the noun
-    whatever the taxonomy's colours are, and many shades name products too (charcoal, cream, lavender, coffee)."""
-    return frozenset(head_key(name) for name in survey() if name.isalpha())
-
-
-def describing_words(taxonomy: Taxonomy, facet: str) -> set[str]:
-    """The one-word value names (and synonyms) of the taxonomy's broad attributes, those that apply to at least
-    ``BROAD_ATTRIBUTE`` of ``facet``'s values (Shopify's color, pattern and material): after a measure they describe
-    the product ("Mug 350ml Matte Black", "Kettle 1.7L Brushed Steel") rather than name it."""
-    size = len(taxonomy.facet_values(facet))
-    words: set[str] = set()
-    for name in taxonomy.facets:
-        scope = taxonomy.categories_of(name) if name != facet else ()
-        if name == facet or (scope is not None and len(scope) < BROAD_ATTRIBUTE * size):
-            continue
-        for value in taxonomy.facet_values(name):
-            words |= {head_key(n.casefold()) for n in (value.name, *value.synonyms) if n.isalpha()}
-    return words

@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from tagllm.candidates.head_words import head_finder
 from tagllm.candidates.title_head import (
     COLLECTIVE,
     CONNECTIVES,
     SEPARATOR,
     HeadFinder,
     TitleHead,
-    head_finder,
     head_key,
     is_word,
     name_heads,
