@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -118,6 +119,22 @@ def check_model_path(model: str | None, backend: str, *, needs_config: bool = Tr
             f"the {backend} backend: {model} has no config.json, so it is not a Hugging Face model directory; "
             "pass the directory that holds the model's config.json and weights"
         )
+    if needs_config and path.is_dir() and not _names_a_model(path / "config.json"):
+        # another tool's config.json: transformers then spoke of the tokenizer ("install sentencepiece or tiktoken")
+        raise ConfigError(
+            f"the {backend} backend: {path / 'config.json'} names no model_type, so it is not a Hugging Face model's "
+            "config; pass the directory that holds the model's own config.json and weights"
+        )
+
+
+def _names_a_model(config: Path) -> bool:
+    """Whether a config.json is a model's: a JSON object with a model_type. One that is not JSON is left to the
+    engine, whose message says where it fails to parse."""
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    return isinstance(data, dict) and bool(data.get("model_type"))
 
 
 def content_parts(

@@ -82,6 +82,17 @@ def test_a_directory_that_is_not_a_model_is_named(tmp_path: Path) -> None:
     )
 
 
+def test_a_directory_with_another_tools_config_is_named(tmp_path: Path) -> None:
+    """transformers spoke of the tokenizer instead ("install sentencepiece or tiktoken"), though no model was there."""
+    (tmp_path / "config.json").write_text(json.dumps({"hello": 1}))
+    with pytest.raises(ConfigError) as info:
+        get_backend("transformers", model=str(tmp_path))
+    assert str(info.value) == (
+        f"the transformers backend: {tmp_path / 'config.json'} names no model_type, so it is not a Hugging Face "
+        "model's config; pass the directory that holds the model's own config.json and weights"
+    )
+
+
 def test_a_misspelt_backend_option_is_named() -> None:
     with pytest.raises(ConfigError, match=r"^the openai backend has no option 'concurency'; its options: model, "):
         get_backend("openai", concurency=4)
