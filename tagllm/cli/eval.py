@@ -35,12 +35,15 @@ def _input_problems(bad: dict[str, Any]) -> str:
         line += f", {unreadable} unreadable gold line(s)"
     if repeated:
         line += f", {repeated} repeated id(s) (the later records not scored)"
+    repeated_predictions = bad.get("repeated_predictions_count", 0)
+    if repeated_predictions:
+        line += f", {repeated_predictions} prediction(s) of a product given earlier (the last of each scored)"
     no_gold = bad.get("no_gold_count", 0)
     if no_gold:
         named = ", ".join(f"{x['product_id']} (line {x['line']})" for x in bad["no_gold"][:5])
         more = f" and {no_gold - 5} more" if no_gold > 5 else ""
         line += f", {no_gold} record(s) with no gold value (not tagged, not scored: {named}{more})"
-    return line if any(counts) or unreadable or repeated or no_gold else ""
+    return line if any(counts) or unreadable or repeated or repeated_predictions or no_gold else ""
 
 
 def _parse_sweep(items: list[str]) -> dict[str, list[Any]]:

@@ -10,7 +10,7 @@ import datetime as _dt
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,7 @@ class VariantRun:
     tagged: int
     setup_s: float
     key: str
+    repeated: list[dict[str, Any]] = field(default_factory=list)  # predictions whose product an earlier line has
 
 
 def _to_product(item: GoldItem) -> Product | RecordError:
@@ -273,6 +274,8 @@ def load_predictions(path: str | Path, variant: Variant, taxonomy: Taxonomy) -> 
     if not file.is_file():
         raise InputError(f"{file}: no such predictions file")
     results: dict[str, TagResult] = {}
+    first_line: dict[str, int] = {}
+    repeated: list[dict[str, Any]] = []
     for lineno, raw in enumerate(file.read_bytes().splitlines(), 1):
         try:
             line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
@@ -294,6 +297,13 @@ def load_predictions(path: str | Path, variant: Variant, taxonomy: Taxonomy) -> 
                 f"the eval config's taxonomy {taxonomy.name!r} is version {taxonomy.version}; "
                 "tag again with this taxonomy"
             )
+        if result.product_id in first_line:  # the last is scored, as --resume reads an output; said in the report
+            repeated.append(
+                {"product_id": result.product_id, "line": lineno, "first_line": first_line[result.product_id]}
+            )
+        first_line.setdefault(result.product_id, lineno)
         results[result.product_id] = result
     latency = {pid: (r.provenance.latency_ms or 0.0) / 1000 if r.provenance else 0.0 for pid, r in results.items()}
-    return VariantRun(variant, results, latency, cached=len(results), tagged=0, setup_s=0.0, key=f"file:{file}")
+    return VariantRun(
+        variant, results, latency, cached=len(results), tagged=0, setup_s=0.0, key=f"file:{file}", repeated=repeated
+    )

@@ -275,6 +275,8 @@ def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonom
             "unreadable_gold": gold.unreadable[:100],
             "repeated_ids_count": len(gold.repeated),
             "repeated_ids": gold.repeated[:100],
+            "repeated_predictions_count": len(run.repeated),
+            "repeated_predictions": run.repeated[:100],
             "no_gold_count": len(gold.no_gold),
             "no_gold": gold.no_gold[:100],
             "missing_predictions_count": len(missing),

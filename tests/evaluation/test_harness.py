@@ -110,6 +110,26 @@ def test_predictions_file_missing_products_count_as_misses(eval_dir, fake_factor
     assert m["facets"]["category"]["missing"] == 1
 
 
+def test_predictions_given_twice_are_scored_by_the_last_and_reported(eval_dir, fake_factory):
+    """Two predictions of one product were scored last-wins and nothing said so."""
+    from tagllm.cli.eval import _input_problems
+
+    run = _run(eval_dir, fake_factory).runs[0]
+    lines = (run / "predictions.jsonl").read_text().splitlines()
+    twice = eval_dir / "twice.jsonl"
+    twice.write_text("\n".join([*lines, next(line for line in lines if '"p2"' in line)]) + "\n")
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    m = run_eval(cfg, predictions=twice, root=eval_dir / "runs" / "twice").metrics[0]
+    assert m["bad_input"]["repeated_predictions"] == [
+        {
+            "product_id": "p2",
+            "line": len(lines) + 1,
+            "first_line": 1 + [i for i, x in enumerate(lines) if '"p2"' in x][0],
+        }
+    ]
+    assert "1 prediction(s) of a product given earlier (the last of each scored)" in _input_problems(m["bad_input"])
+
+
 def test_predictions_of_none_of_the_gold_products_are_refused(eval_dir, fake_factory):
     """Another file's predictions (or ids written otherwise) scored every product a miss: a report of zeros, exit 0."""
     run = _run(eval_dir, fake_factory).runs[0]
