@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tagllm import Tagger
-from tagllm.candidates.head_words import attribute_words, shade_words
-from tagllm.candidates.title_head import HeadFinder, name_heads
+from tagllm.candidates.head_words import attribute_words, head_finder
+from tagllm.candidates.title_head import HeadFinder
 from tagllm.config import TaggerConfig
 from tagllm.taxonomy import Taxonomy, load_taxonomy
 
@@ -56,10 +56,7 @@ def taxonomy(tmp_path_factory: pytest.TempPathFactory) -> Taxonomy:
 
 @pytest.fixture(scope="module")
 def find(taxonomy: Taxonomy) -> HeadFinder:
-    heads = [name_heads(v.name) for v in taxonomy.facet_values("category")]
-    known = {word for named in heads for word, _ in named}
-    pairs = {pair for named in heads for pair in named if pair[1]}
-    return HeadFinder(known, pairs, shades=shade_words(), attributes=attribute_words(taxonomy, "category"))
+    return head_finder(taxonomy, "category")  # the tagger's own, without an embedder
 
 
 @pytest.mark.parametrize(

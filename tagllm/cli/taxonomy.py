@@ -11,6 +11,7 @@ import typer
 from tagllm.cli.common import PLAIN_HELP, ConfigOpt
 
 if TYPE_CHECKING:
+    from tagllm.attributes import LearnedTaxonomy
     from tagllm.mapping import CellResult
     from tagllm.taxonomy import Facet, Taxonomy, Value
 
@@ -188,7 +189,9 @@ def build(
     typer.echo(f"{path}: {len(learned.taxonomy)} values in {len(learned.taxonomy.facets)} facets ({facets} learned)")
 
 
-def _refuse_nothing_learned(learned: Any, examples: str, attribute_field: str | None, label_field: str | None) -> None:
+def _refuse_nothing_learned(
+    learned: LearnedTaxonomy, examples: str, attribute_field: str | None, label_field: str | None
+) -> None:
     """A build that found in no record an attribute tag nor a category of the taxonomy would write the taxonomy it
     extends unchanged, exit 0: misnamed fields (--attribute-field, --label-field) read as success. Said before
     anything is written."""

@@ -109,8 +109,9 @@ def goes_on(text: str, phrase: str, find: HeadFinder) -> bool:
     follow is a phrase of a sentence: "car boot sale", "gift card balance", "gift wrapping available"."""
     if normalize(SEPARATOR.split(text)[0]) == phrase:
         return True
-    rest = normalize(text).removeprefix(phrase + " ").split()
-    if not rest or normalize(text) == " ".join(rest):
+    whole = normalize(text)
+    rest = whole.removeprefix(phrase + " ").split()
+    if not rest or whole == " ".join(rest):
         return False  # the phrase is not where the title starts (a later segment's): no telling
     after = rest[0]
     return not is_word(after) or after in CONNECTIVES or head_key(after) in COLLECTIVE or find.listed(after)
