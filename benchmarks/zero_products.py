@@ -102,7 +102,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"{f}={','.join(f'{t.name}:{t.confidence:.2f}' for t in r.tags.get(f, []))}" for f in FACETS
             )
             answer = f"{best.id} {best.name}" if best else "-"
-            print(f"{case['title'][:60]:60} | {answer} | {shown}")
+            right = answers[-1][1] if accepted(case) else bool(set(tags["category"]) & set(case.get("category", [])))
+            mark = "ok" if right else f"WRONG (want {', '.join(case.get('category', []))})"
+            print(f"{case['title'][:60]:60} | {answer} | {mark} | {shown}")
     print("| facet | precision | recall | coverage | right / predicted / expected |")
     print("|---|---:|---:|---:|---|")
     for facet, s in score(cases, predicted).items():

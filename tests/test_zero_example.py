@@ -175,10 +175,15 @@ def test_the_shipped_zero_example_stacker_fits_the_current_features() -> None:
         ("Brandname Casual, Party Short Sleeve Women's Top", "party short sleeve women s top", "top"),
         ("Cast Iron Skillet 12 Inch Pre-Seasoned", "cast iron skillet", "skillet"),
         ("Chef's Knife (8 inch)", "chef s knife", "knif"),
+        # "fit" after a style word is no connective: the phrase is cut at "for", after the product's noun
+        ("Classic Fit Oxford Button-Down Shirt for Men, Light Blue", "classic fit oxford button down shirt", "shirt"),
+        ("Scullers For Her Check Shirts", "scullers for her check shirts", "shirt"),
     ],
 )
 def test_head_phrase_and_word(title: str, phrase: str, word: str) -> None:
-    found = HeadFinder({"spatula", "dishwasher", "earbud", "top", "short", "skillet", "set", "knif", "safe"})(title)
+    found = HeadFinder(
+        {"spatula", "dishwasher", "earbud", "top", "short", "skillet", "set", "knif", "safe", "shirt", "light"}
+    )(title)
     assert (found.phrase, found.word) == (phrase, word)
 
 

@@ -4,21 +4,19 @@ A product title names what the product is in its head phrase and what it is for,
 it: "Silicone Spatula Set, Heat Resistant, Dishwasher Safe" is a spatula set, "Wireless Earbuds with Transparency
 Mode" are earbuds, "小米电动牙刷" is a toothbrush made by 小米. The head phrase is the title up to its first separator
 ("," "(" " - " "|" …; the first one of three words or more, see ``HeadFinder.phrase_words``), cut at its first
-connective ("for", "with", …) that follows a word (not cut when no word before the connective heads a value's name:
-the connective is then inside a brand, "Scullers For Her … Shirts"), and before a measure that follows its noun
-("Coffee Mug 350ml Matte Black": ``HeadFinder.before_measure``). Its head is the rightmost word in it that heads some
-value's name in the taxonomy (English puts the head last: "Dishwasher Safe" ends in an adjective no category is
-named by, so the word before it is taken; a colour, material or pattern word only when no other word heads a
-name), else its rightmost word; a word that meets the word before it as a
-two-word name has them ("Table Lamp Ceramic Base Linen Shade" is a table lamp) is the head over a later word apart
-from it, and a collective noun ("set", "pack", "pair"…) gives way to the noun it counts (``HeadFinder.counted``); an
-attribute listed after the product's noun and before a colour or size ("Ankle Boots Block Heel Tan") gives way to
-that noun (``HeadFinder.before_trailing``); a word that names an attribute of the product with one of its values
-before it ("Oxford Shirt Long Sleeve Slim Fit", "Leggings High Waist") gives way to the product's noun
-(``HeadFinder.names_attribute``).
-Chinese puts the head last too: of two names written one right after the other ("小米" + "电动牙刷"), the
-first modifies the second (``HeadNoun``).
-"""
+connective ("for", "with", …) that follows a word heading a value's name (after none, the connective is inside a
+brand or a style: "Scullers For Her … Shirts", "Classic Fit Oxford Shirt for Men"), and before a measure that
+follows its noun ("Coffee Mug 350ml Matte Black": ``HeadFinder.before_measure``). Its head is the rightmost word
+in it that heads some value's name in the taxonomy (English puts the head last: "Dishwasher Safe" ends in an
+adjective no category is named by, so the word before it is taken; a colour, material or pattern word only when no
+other word heads a name), else its rightmost word; a word that meets the word before it as a two-word name has
+them ("Table Lamp Ceramic Base Linen Shade" is a table lamp) is the head over a later word apart from it, and a
+collective noun ("set", "pack", "pair"…) gives way to the noun it counts (``HeadFinder.counted``); an attribute
+listed after the product's noun and before a colour or size ("Ankle Boots Block Heel Tan") gives way to that noun
+(``HeadFinder.before_trailing``); a word that names an attribute of the product with one of its values before it
+("Oxford Shirt Long Sleeve Slim Fit", "Leggings High Waist") gives way to the product's noun
+(``HeadFinder.names_attribute``). Chinese puts the head last too: of two names written one right after the other
+("小米" + "电动牙刷"), the first modifies the second (``HeadNoun``)."""
 
 from __future__ import annotations
 
@@ -130,12 +128,6 @@ class HeadFinder:
         words = self.before_measure([part for w in words for part in self.open_compound(w)])
         candidates = [i for i, w in enumerate(words) if is_word(w)]
         known = [i for i in candidates if head_key(words[i]) in self.known]
-        if not known:  # a connective inside a name ("Scullers For Her … Check Shirts"): the uncut phrase's head
-            whole = self.phrase_words(title, cut=False)
-            if any(is_word(w) and head_key(w) in self.known for w in whole):
-                words = whole
-                candidates = [i for i, w in enumerate(words) if is_word(w)]
-                known = [i for i in candidates if head_key(words[i]) in self.known]
         # a colour, material or pattern after the product's noun describes it ("Dinner Plates Set of 6 Matte White")
         naming = [i for i in known if not self.describes(words, i, known)]
         known = naming if naming else known
@@ -301,16 +293,17 @@ class HeadFinder:
         key = head_key(word)
         return is_word(word) and key in self.known and key not in self.describing and key not in COLLECTIVE
 
-    @staticmethod
-    def phrase_words(title: str, cut: bool = True) -> list[str]:
-        """The normalised words of the head phrase: a segment of the title between separators, cut (``cut``) at its
-        first connective that follows a word. The first segment of at least ``MIN_PHRASE_WORDS`` words is taken,
-        else the longest: a title may open with its brand and an occasion ("Membooz Casual, Party … Women's Top")."""
+    def phrase_words(self, title: str) -> list[str]:
+        """The normalised words of the head phrase: a segment of the title between separators, cut at its first
+        connective that follows a word heading some value's name (a connective after none is inside a brand or a
+        style: "Scullers For Her … Check Shirts", "Classic Fit Oxford Shirt for Men" is cut at "for", not "fit").
+        The first segment of at least ``MIN_PHRASE_WORDS`` words is taken, else the longest: a title may open with
+        its brand and an occasion ("Membooz Casual, Party … Women's Top")."""
         segments = []
         for segment in SEPARATOR.split(title):
             words = normalize(segment).split()
-            for i, w in enumerate(words if cut else ()):
-                if w in CONNECTIVES and any(is_word(x) for x in words[:i]):
+            for i, w in enumerate(words):
+                if w in CONNECTIVES and any(is_word(x) and head_key(x) in self.known for x in words[:i]):
                     words = words[:i]
                     break
             count = sum(is_word(w) for w in words)
