@@ -74,6 +74,21 @@ def test_a_colour_the_facet_lacks_goes_to_the_nearest_value(mapper: Mapper, text
     assert outcome(mapper.map([text], "color")[0]) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("grey marl", "c-gray"),
+        ("navy melange", "c-navy"),
+        ("heather grey", "c-gray"),
+        ("stonewashed blue", "c-blue"),
+        ("charcoal heather", "c-gray"),  # "heather" the shade is a purple; after a colour it is the yarn's finish
+    ],
+)
+def test_a_fabrics_finish_written_with_its_colour_is_dropped(mapper: Mapper, text: str, expected: object) -> None:
+    found = mapper.map([text], "color")[0]
+    assert (found.value.id if found.value else None) == expected
+
+
 def test_a_colour_between_two_values_is_rejected_with_both(mapper: Mapper) -> None:
     found = mapper.map(["indigo"], "color")[0]
     assert found.value is None

@@ -12,6 +12,8 @@ MODIFIER_WORDS = frozenset(
         # shades
         "pale", "light", "dark", "deep", "bright", "hot", "baby", "dusty", "pastel", "neon", "soft", "rich", "vivid",
         "muted", "metallic", "matte", "matt", "glossy", "shiny", "faded", "washed",
+        # a fabric's finish or yarn, written with its colour: "grey marl", "charcoal heather", "stonewash blue"
+        "heather", "heathered", "marl", "marled", "melange", "stonewash", "stonewashed", "mottled", "slub",
         # quality and marketing
         "genuine", "real", "pure", "organic", "natural", "recycled", "premium", "authentic", "virgin", "full",
         "grain", "top", "new", "fresh", "quality", "percent", "stretch",
