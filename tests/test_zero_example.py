@@ -202,6 +202,7 @@ def test_a_singular_conjunct_shares_the_last_conjuncts_head() -> None:
 
 
 NOUNS = {"mug", "coffee", "ring", "band", "backpack", "bag", "lamp", "shade", "shirt", "bra", "steel", "oven"}
+NOUNS |= {"hanger", "slip"}
 
 
 @pytest.mark.parametrize(
@@ -213,6 +214,7 @@ NOUNS = {"mug", "coffee", "ring", "band", "backpack", "bag", "lamp", "shade", "s
         ("Bleu String Bag 10 L Standard Backpack", "backpack"),
         ("Table Lamp Ceramic Base Linen Shade", "lamp"),  # a two-word name's head, apart from the later noun
         ("Percy Women's T-Shirt Bra", "bra"),  # right after it: a compound, whose last noun is the head
+        ("Velvet Hangers 50 Pack Non Slip", "hanger"),  # a count after the product's noun, though a noun follows
     ],
 )
 def test_measures_and_two_word_names_find_the_head(title: str, word: str) -> None:

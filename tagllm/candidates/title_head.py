@@ -267,13 +267,16 @@ class HeadFinder:
         follows them describes it. A measure is a number with a unit attached ("350ml", "8x10") or followed by
         another number ("1.7L" reads "1 7l") or by a short word that heads no value's name ("5 qt", "12 in"), and a
         count ("3 Pack", "50 Count", "Pack of 4"); a bare number before a longer word is a model's name ("Air Max 90
-        Running Shoes") and cuts nothing."""
+        Running Shoes") and cuts nothing. A measure followed by a word naming a product comes before that noun ("18 K
+        Ring", "10 L Standard Backpack") unless it is a count after a product's noun ("Velvet Hangers 50 Pack Non
+        Slip")."""
         for i, word in enumerate(words):
             if not word[0].isdigit() or not any(head_key(w) in self.known for w in words[:i] if is_word(w)):
                 continue
             if i >= 2 and words[i - 1] == "of" and head_key(words[i - 2]) in COLLECTIVE and self.names(words[: i - 2]):
                 return words[: i - 1]  # a count after the noun: "Toothbrush Pack of 4 Charcoal Bristles"
-            if self.names(words[i + 1 :]):
+            count = i + 1 < len(words) and head_key(words[i + 1]) in COLLECTIVE  # "Velvet Hangers 50 Pack Non Slip"
+            if self.names(words[i + 1 :]) and not (count and self.names(words[:i])):
                 continue  # the measure comes before the noun ("18 K Ring", "10 L Standard Backpack", "Set of 2 Mugs")
             after = words[i + 1] if i + 1 < len(words) else ""
             unit = not word.isdigit() or after[:1].isdigit() or head_key(after) in COLLECTIVE
