@@ -88,13 +88,16 @@ class PredictionCache:
     def __init__(self, directory: Path, key: str):
         self.path = directory / f"{key}.jsonl"
         self.entries: dict[str, dict[str, Any]] = {}
-        if self.path.exists():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut short by an interrupted run: that product is simply tagged again
+        data = self.path.read_bytes() if self.path.exists() else b""
+        # a line cut short by an interrupted run (in the middle of a character, too: not UTF-8): that product is
+        # simply tagged again, its entry written on a line of its own
+        self._torn = not data.endswith(b"\n") and bool(data)
+        for line in data.splitlines():
+            try:
+                entry = json.loads(line)
                 self.entries[entry["key"]] = entry
+            except (ValueError, KeyError, TypeError):
+                continue
 
     def get(self, key: str) -> tuple[TagResult, float] | None:
         entry = self.entries.get(key)
@@ -105,6 +108,9 @@ class PredictionCache:
     def put(self, items: list[tuple[str, TagResult, float]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as fh:
+            if self._torn:
+                fh.write("\n")
+                self._torn = False
             for key, result, seconds in items:
                 entry = {"key": key, "result": result.model_dump(mode="json"), "seconds": seconds}
                 self.entries[key] = entry

@@ -393,3 +393,15 @@ def test_gold_records_with_a_repeated_id_no_id_or_no_json_are_counted_and_named(
         "1 gold record(s) whose id an earlier record has (not scored): `p1` (line 7)"
         in (run_dir / "report.md").read_text()
     )
+
+
+def test_a_cache_line_an_interrupted_run_cut_mid_character_is_tagged_again_once(eval_dir, fake_factory):
+    _run(eval_dir, fake_factory, name="first")
+    (path,) = (eval_dir / ".cache").glob("*.jsonl")
+    lines = path.read_bytes().splitlines(keepends=True)
+    # killed while writing a product's Chinese text: the file ends in half a character
+    path.write_bytes(b"".join(lines[:-1]) + lines[-1][:40] + "沙发".encode()[:2])
+    second = _run(eval_dir, fake_factory, name="second").runs[0]
+    assert json.loads((second / "metrics.json").read_text())["performance"]["tagged_now"] == 1
+    third = _run(eval_dir, fake_factory, name="third").runs[0]
+    assert json.loads((third / "metrics.json").read_text())["performance"]["tagged_now"] == 0
