@@ -81,3 +81,27 @@ def test_top_k_gives_each_rows_largest_scores_first_and_equal_scores_by_column()
     values, columns = top_k(wide, 20)
     assert np.array_equal(values, -np.sort(-wide, axis=1)[:, :20])
     assert np.array_equal(np.take_along_axis(wide, columns, axis=1), values)
+
+
+def test_an_add_interrupted_while_saving_leaves_the_index_as_it_was(  # type: ignore[no-untyped-def]
+    tmp_path, demo_taxonomy, embedder, monkeypatch
+) -> None:
+    examples, _ = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
+    ExampleIndex.build(examples[:25], demo_taxonomy, embedder).save(tmp_path / "idx")
+    files = sorted(p.name for p in (tmp_path / "idx").iterdir())
+    index = ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy, embedder=embedder.name)
+    index.add(examples[25:], embedder)
+
+    def interrupted(*args: object, **kwargs: object) -> None:  # Ctrl-C after the FAISS index, before its vectors
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(np, "save", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            index.save(tmp_path / "idx")
+    assert sorted(p.name for p in (tmp_path / "idx").iterdir()) == files
+    before = ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy, embedder=embedder.name)
+    assert len(before) == 25 and before.search(embedder.encode(["Ceramic tea set"]), 30).ids.max() < 25
+    index.save(tmp_path / "idx")
+    assert sorted(p.name for p in (tmp_path / "idx").iterdir()) == files
+    assert len(ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy, embedder=embedder.name)) == 30

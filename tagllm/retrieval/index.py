@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,8 +227,23 @@ class ExampleIndex:
 
     # -- persistence -----------------------------------------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:
+        """Write the index's files into a hidden folder inside ``directory``, then move them over the ones there,
+        the manifest last. Written in place, an ``index add`` interrupted part way (Ctrl-C, a kill) left the new
+        FAISS index beside the old examples: an index that loaded, and crashed every run that searched it."""
         path = Path(directory)
-        path.mkdir(parents=True, exist_ok=True)
+        staging = path / ".saving"
+        shutil.rmtree(staging, ignore_errors=True)  # a save killed before
+        staging.mkdir(parents=True)
+        try:
+            self._write(staging)
+            for file in sorted(staging.iterdir(), key=lambda f: f.name == "manifest.json"):
+                os.replace(file, path / file.name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        self.path = path
+        return path
+
+    def _write(self, path: Path) -> None:
         faiss = faiss_module()
         index = self._faiss_index
         if hasattr(faiss, "index_gpu_to_cpu") and type(index).__name__.startswith("Gpu"):
@@ -244,8 +261,6 @@ class ExampleIndex:
             self.image_encoder.save(path)
         manifest = dict(self.manifest, count=len(self.examples))
         (path / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-        self.path = path
-        return path
 
     @classmethod
     def load(
