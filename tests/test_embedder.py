@@ -293,3 +293,11 @@ def test_a_killed_exports_temporary_directory_is_swept_and_a_live_one_kept(tmp_p
     sweep_stale(tmp_path)
     assert not stale.exists()
     assert live.exists() and other.exists()  # an export in progress elsewhere, and an export itself
+
+
+@pytest.mark.parametrize("device", ["gpu", "cuda:99"])  # a name torch does not know; a device no machine here has
+def test_a_device_torch_cannot_use_here_is_a_setup_mistake_naming_it(device: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Embedder(device=device).encode(["a red cotton shirt"])
+    assert str(caught.value).startswith(f"device {device!r}: torch cannot use it here (")
+    assert str(caught.value).endswith("; use cpu, cuda or cuda:N for a GPU it has, or leave --device unset")

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from tagllm.errors import ConfigError, MissingDependencyError, missing_dependency
-from tagllm.retrieval.runtimes import MISSING, available, onnx_available, torch_may_use_a_gpu
+from tagllm.retrieval.runtimes import MISSING, available, check_device, onnx_available, torch_may_use_a_gpu
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
 # Texts to encode in one call where a pipeline can gather them (products are then tagged batch by batch): a call sorts
@@ -152,6 +152,7 @@ class Embedder:
                     f"directory (weights are never downloaded), or leave it unset for {DEFAULT_EMBEDDER}"
                 )
             device = "cpu" if self.backend != "torch" else self.device
+            check_device(device)
             self._model = SentenceTransformer(path, device=device)
             if self.max_seq_length:
                 self._model.max_seq_length = self.max_seq_length

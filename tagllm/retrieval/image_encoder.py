@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from tagllm.errors import ConfigError, IndexMismatchError, missing_dependency
+from tagllm.retrieval.runtimes import check_device
 
 PIXELS = "pixels"
 NO_IMAGES = "none"
@@ -280,6 +281,7 @@ class ClipEncoder(ImageEncoder):
             from transformers.utils import logging as hf_logging
         except ImportError:
             raise missing_dependency("transformers", "transformers", "a CLIP image embedder") from None
+        check_device(self.device)
         hf_logging.disable_progress_bar()  # a per-load weights bar on stderr is noise in a CLI's output
         if (path / "modules.json").exists():
             from sentence_transformers import SentenceTransformer

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tagllm.errors import ConfigError
+
 # What to install for each exported encoder, said when it is asked for and missing
 ONNX_MISSING = (
     "needs onnxruntime and onnx (tagllm depends on both; they are missing here): pip install onnxruntime onnx"
@@ -36,6 +38,23 @@ def torch_may_use_a_gpu() -> bool:
 def is_gpu_build(version_file: str) -> bool:
     """Whether a ``torch/version.py`` names a CUDA or ROCm version (``cuda = '12.8'``, not ``cuda = None``)."""
     return re.search(r"^(cuda|hip)\b[^=\n]*=\s*(?!None\b)\S", version_file, re.MULTILINE) is not None
+
+
+def check_device(device: str | None) -> None:
+    """Raise ``ConfigError`` when torch cannot put a tensor on ``device`` here: a name it does not know (``gpu``), or
+    a device this machine or this build of torch lacks (``cuda`` on a CPU build, ``cuda:1`` with one GPU, ``mps`` off
+    a Mac). Left to the model's loading, it was a crash's traceback, exit 3."""
+    if device is None or device == "cpu":
+        return
+    import torch
+
+    try:
+        torch.empty(0, device=device)
+    except (RuntimeError, AssertionError) as exc:  # a CPU build of torch asserts it has no CUDA
+        raise ConfigError(
+            f"device {device!r}: torch cannot use it here ({str(exc).splitlines()[0]}); use cpu, cuda or cuda:N for a "
+            "GPU it has, or leave --device unset"
+        ) from None
 
 
 def onnx_available() -> bool:
