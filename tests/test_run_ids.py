@@ -90,6 +90,21 @@ def test_blank_ids_are_named_by_their_lines_not_taken_as_one_repeated_id(tagger,
     assert sorted(_rows(out)) == ["line-1", "line-2"]
 
 
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_an_id_holding_half_a_surrogate_pair_is_named_by_its_line(tagger, tmp_path: Path, suffix) -> None:  # type: ignore[no-untyped-def]
+    # JSON escapes of half an emoji (a string cut short in JavaScript): no file can hold such an id as UTF-8
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "\\ud83d", "title": "Blue denim jeans"}\n{"id": "p2", "title": "Red summer dress"}\n')
+    out = tmp_path / f"out{suffix}"
+    summary = tagger.tag_file(src, out)
+    assert (summary.tagged, summary.failed, summary.exit_code) == (1, 1, 1)
+    rows = _rows(out)
+    assert sorted(rows) == ["line-1", "p2"]
+    assert _message(rows["line-1"]).startswith(f"{src}:1: record '\\ud83d' field 'id': Input should be a valid string")
+    assert tagger.tag_file(src, out, resume=True).retried == 1
+    assert sorted(_rows(out)) == ["line-1", "p2"]
+
+
 @pytest.mark.parametrize("source", ["in.jsonl", "in.parquet"])
 def test_nan_ids_are_named_by_their_lines_not_taken_as_one_repeated_id(tagger, tmp_path: Path, source) -> None:  # type: ignore[no-untyped-def]
     # a float id column's missing cells (pandas writes NaN; JSON from Python too): read as the id "nan", all but the

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from tagllm.io.readers import Record, RecordSource
 from tagllm.models import Product, RecordError
 
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_PROBLEMS_NAMED = 3  # a record's error names its first fields at fault, then says how many more there are
 LINE_ID = re.compile(r"line-[0-9]+")  # the form of the id a record without one is named by: its line
 
@@ -50,7 +51,7 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
         problems = [_problem(err, data) for err in exc.errors()]
         if len(problems) > MAX_PROBLEMS_NAMED:
             problems[MAX_PROBLEMS_NAMED:] = [f"and {len(problems) - MAX_PROBLEMS_NAMED} more"]
-        if isinstance(data["id"], str | int | float) and not isinstance(data["id"], bool):
+        if isinstance(data["id"], str | int | float) and not isinstance(data["id"], bool) and _writable(data["id"]):
             record_id: str | None = str(data["id"]).strip()
         else:
             record_id = line_id(record.line) if name else None
@@ -68,6 +69,12 @@ def is_missing_id(value: Any) -> bool:
     if isinstance(value, str):
         return not value.strip()
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _writable(value: Any) -> bool:
+    """Whether an id can be written as UTF-8: a JSON string may hold half a surrogate pair (``"\\ud83d"``, an emoji
+    cut short), which no output can, so the error record is named by its line instead (writing it crashed the run)."""
+    return not SURROGATE.search(str(value))
 
 
 def row_to_product(row: Mapping[str, Any]) -> Product | RecordError:
