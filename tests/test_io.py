@@ -379,3 +379,27 @@ def test_a_quote_swallowing_rows_into_extra_cells_is_reported_and_the_rows_read(
         "(a quote not closed?); the lines after it are read as rows of their own"
     )
     assert lines[1] == (3, "2") and lines[2][1] == f"{src}:4: more cells than header columns" and lines[3] == (5, "4")
+
+
+@pytest.mark.parametrize("name", ["out.jsonl", "out.csv", "out.parquet"])
+def test_a_kept_cell_holding_half_a_surrogate_pair_is_written_with_a_replacement_character(
+    tmp_path: Path, name: str
+) -> None:
+    # a JSONL input's "\ud83d" (an emoji cut short by a JavaScript exporter) in a column kept with --keep-columns
+    import csv
+
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / name
+    writer = ResultWriter(out, facets=["category"], keep_columns=["title", "notes"])
+    kept = [{"title": "Red shirt \ud83d", "notes": {"care\udc00": ["cold \ud83d"]}}, {"title": "Blue", "notes": None}]
+    writer.write([_result("a"), _result("b")], kept=kept)
+    writer.close()
+    if name.endswith(".jsonl"):
+        rows = [json.loads(line)["input"] for line in out.read_text(encoding="utf-8").splitlines()]
+        assert rows[0] == {"title": "Red shirt \ufffd", "notes": {"care\ufffd": ["cold \ufffd"]}}
+    elif name.endswith(".csv"):
+        rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    else:
+        rows = pq.read_table(out).to_pylist()
+    assert [row["title"] for row in rows] == ["Red shirt \ufffd", "Blue"]
+    assert ResultWriter(out, facets=["category"], keep_columns=["title", "notes"], resume=True).state.is_done("b")

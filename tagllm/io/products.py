@@ -15,9 +15,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from tagllm.io.readers import Record, RecordSource
+from tagllm.io.rows import SURROGATE
 from tagllm.models import Product, RecordError
 
-SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_PROBLEMS_NAMED = 3  # a record's error names its first fields at fault, then says how many more there are
 LINE_ID = re.compile(r"line-[0-9]+")  # the form of the id a record without one is named by: its line
 

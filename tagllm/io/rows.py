@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,20 @@ OK, ERROR, FELL_BACK, DEGRADED, UNFETCHED = "ok", "error", "fell_back", "degrade
 FELL_BACK_NOTE = "the LLM failed, the default's tags were kept: "
 HASH_COLUMN = "input_hash"  # a fingerprint of what the tagger read of the product: resume retags an edited record
 TAGGED_FIELDS = {"title", "description", "brand", "attributes", "images", "queries"}
+SURROGATE = re.compile(r"[\ud800-\udfff]")  # half a surrogate pair: a JSON string may hold one, UTF-8 cannot
+
+
+def encodable(value: Any) -> Any:
+    """An input cell kept in a row (``--keep-columns``) as an output can hold it: half a surrogate pair (a JSON input's
+    ``"\\ud83d"``, an emoji cut short) becomes U+FFFD, in a string and in a JSON cell's keys and items. Written as it
+    was, it crashed the run (UnicodeEncodeError) in every format."""
+    if isinstance(value, str):
+        return SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {encodable(key): encodable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [encodable(item) for item in value]
+    return value
 
 
 def fingerprint(product: Any) -> str:
