@@ -178,6 +178,22 @@ def test_index_build_add_info(tmp_path: Path) -> None:
     assert info["count"] == 30 and info["embedder"] == Embedder().name and info["dim"] == 384
 
 
+@pytest.mark.parametrize("manifest", [b'{"format": 3, "embed', b'{"format": 3, "\xff"}', None])
+def test_index_info_names_a_manifest_it_cannot_read(tmp_path: Path, manifest: bytes | None) -> None:
+    # cut off by a build interrupted while writing it, not UTF-8, or a directory: the command to look at an index
+    # that will not load crashed on the same file (JSONDecodeError, UnicodeDecodeError, IsADirectoryError, exit 3)
+    index = tmp_path / "idx"
+    index.mkdir()
+    if manifest is None:
+        (index / "manifest.json").mkdir()
+    else:
+        (index / "manifest.json").write_bytes(manifest)
+    result = runner.invoke(app, ["index", "info", str(index)])
+    assert isinstance(result.exception, InputError)  # main() prints it and exits 2
+    assert str(result.exception).startswith(f"{index}: its manifest.json cannot be read (")
+    assert str(result.exception).endswith(f"); rebuild it: tagllm index build EXAMPLES --index {index}")
+
+
 def test_index_build_shows_the_fit_stage_with_its_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tagllm.cli.common import StderrProgress
 

@@ -160,9 +160,16 @@ def info(index: str = typer.Argument(..., metavar="DIR", help="index directory")
     """Print an index's manifest (embedder, dimension, taxonomy version, size, search type)."""
     from pathlib import Path
 
+    from tagllm.errors import InputError
+
     path = Path(index) / "manifest.json"
     if not path.exists():
-        from tagllm.errors import InputError
-
         raise InputError(f"{index}: not an example index (no manifest.json)")
-    typer.echo(json.dumps(json.loads(path.read_text()), indent=2, ensure_ascii=False))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # a build cut off while writing it, not UTF-8, a directory
+        raise InputError(
+            f"{index}: its manifest.json cannot be read ({exc}); "
+            f"rebuild it: tagllm index build EXAMPLES --index {index}"
+        ) from None
+    typer.echo(json.dumps(manifest, indent=2, ensure_ascii=False))
