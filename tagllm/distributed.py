@@ -56,6 +56,7 @@ def tag_dataset(
     num_gpus: float = 0,
     llm_concurrency: int = 1,
     engine: Stage | None = None,
+    check_ids: bool = True,
 ) -> Any:
     """Tag a ``ray.data.Dataset`` of product rows; returns a dataset of (product_id, status, result_json).
 
@@ -66,6 +67,13 @@ def tag_dataset(
     in actors with ``num_gpus`` each. two_step runs two engine passes, each with replicas of its own. ``engine``
     replaces the engine stage of every pass (a function from a dataset of request rows to one with generations,
     see ``tagllm.stages``), e.g. a processor you built yourself.
+
+    A product id that more than one row has (``1`` and ``"1"`` are one id, as in a file run; rows without an id,
+    named by their content, are one when their content is) is tagged once: the other rows come out as error rows
+    under that id, field ``id``, saying so. A dataset's rows have no order, so the row tagged is the first Ray hands
+    over, not necessarily the first of a file (``Tagger.tag_file`` tags a file's first). Finding them groups the rows
+    by id, a shuffle before the first stage; ``check_ids=False`` skips it for ids known to be unique, and a repeated
+    id is then tagged once per row.
 
     The taxonomy, the index, the prompts and the backend's setup are checked here, before any row is read: a setup
     mistake stops the job with one message instead of failing every row on the cluster.
@@ -84,6 +92,8 @@ def tag_dataset(
     settings = json.loads(config.model_dump_json())
     cpu = {"batch_size": size, "batch_format": "numpy", "concurrency": concurrency}
     dataset = _records(dataset)
+    if check_ids:
+        dataset = dataset.groupby(NAME).map_groups(_one_per_id, batch_format="numpy")
     if config.backend == "retrieval":
         return dataset.map_batches(_TaggerWorker, fn_constructor_args=(settings,), num_gpus=num_gpus, **cpu)
     if engine is None:
@@ -328,6 +338,8 @@ class _BackendWorker:
 
 # -- rows ------------------------------------------------------------------------------------------------------------
 RECORD = "__tagllm_record__"  # the column of the first stage's rows: each product row as JSON text
+NAME = "__tagllm_name__"  # and the product id its result is written under (``_row_name``)
+REPEAT = "__tagllm_repeat__"  # in a record: the row repeats another's product id; what its error row says
 
 
 def _records(dataset: Any) -> Any:
@@ -339,7 +351,22 @@ def _records(dataset: Any) -> Any:
 
 
 def _as_records(table: Any) -> dict[str, list[str]]:
-    return {RECORD: [json.dumps(row, ensure_ascii=False, default=str) for row in table.to_pylist()]}
+    records = [json.dumps(row, ensure_ascii=False, default=str) for row in table.to_pylist()]
+    return {RECORD: records, NAME: [_row_name(json.loads(text)) for text in records]}  # named as ``_products`` reads it
+
+
+def _one_per_id(group: dict[str, Any]) -> dict[str, list[str]]:
+    """The rows of one product id (``tag_dataset``'s ``check_ids``): the first is tagged, each other one becomes an
+    error row under the id, saying it repeats it (a file run reports a repeat in its summary; a dataset has none)."""
+    records, names = list(group[RECORD]), [str(n) for n in group[NAME]]
+    for i in range(1, len(records)):
+        name = names[i]
+        if _own_id(json.loads(records[i]).get("id")) is None:
+            said = f"row {name!r} has no id of its own and the same content as another row, named alike"
+        else:
+            said = f"record {name!r}: product id {name!r} again (another row of the dataset has it)"
+        records[i] = json.dumps({"id": name, REPEAT: f"{said}; only one row per product id is tagged"})
+    return {RECORD: records, NAME: names}
 
 
 def _product_rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
@@ -364,6 +391,9 @@ def _products(rows: list[dict[str, Any]]) -> list[Product | RecordError]:
     name in every run."""
     products: list[Product | RecordError] = []
     for row in rows:
+        if row.get(REPEAT):
+            products.append(RecordError(field="id", record_id=str(row["id"]), message=row[REPEAT]))
+            continue
         if is_missing_id(row.get("id")):
             row["id"] = _content_name(row)
         item = row_to_product(row)
@@ -371,6 +401,18 @@ def _products(rows: list[dict[str, Any]]) -> list[Product | RecordError]:
             item = item.model_copy(update={"record_id": _content_name(row)})
         products.append(item)
     return products
+
+
+def _row_name(row: dict[str, Any]) -> str:
+    """The product id a row's result is written under (see ``_products``)."""
+    return _own_id(row.get("id")) or _content_name(row)
+
+
+def _own_id(value: Any) -> str | None:
+    """A row's id as its product's id, or None: missing, blank, or of a type no product id is (named by content)."""
+    if is_missing_id(value) or not isinstance(value, str | int | float) or isinstance(value, bool):
+        return None
+    return str(value).strip()
 
 
 def _content_name(row: dict[str, Any]) -> str:

@@ -133,6 +133,25 @@ def test_blocks_whose_columns_differ_in_type_or_presence_are_each_tagged(ray: An
     assert ids[0] == "17" and ids[1].startswith("row-")
 
 
+def test_a_repeated_product_id_is_tagged_once_and_the_repeat_is_an_error_row(ray: Any, demo_index_dir: Path) -> None:
+    """Two rows of one product id in different blocks were each tagged, two results under one id, and nothing said."""
+    from tagllm.distributed import tag_dataset
+
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5)
+    items = [*PRODUCTS, {"id": "p1", "title": "Blue denim jeans"}]
+    rows = tag_dataset(ray.data.from_items(items, override_num_blocks=2), config, batch_size=2).take_all()
+    assert sorted((r["product_id"], r["status"]) for r in rows) == [
+        ("p1", "error"), ("p1", "ok"), ("p2", "ok"), ("p3", "ok"),
+    ]  # fmt: skip
+    error = next(json.loads(r["result_json"])["error"] for r in rows if r["status"] == "error")
+    assert (error["field"], error["message"]) == (
+        "id",
+        "record 'p1': product id 'p1' again (another row of the dataset has it); only one row per product id is tagged",
+    )
+    unchecked = tag_dataset(ray.data.from_items(items), config, batch_size=2, check_ids=False).take_all()
+    assert sorted(r["product_id"] for r in unchecked) == ["p1", "p1", "p2", "p3"]
+
+
 def test_an_llm_backend_runs_as_an_engine_stage_between_cpu_stages(
     ray: Any, demo_index_dir: Path, tiny_model_dir: Path
 ) -> None:

@@ -64,3 +64,52 @@ def test_rows_with_a_nan_id_are_named_apart(demo_index_dir: Path) -> None:
     names = list(worker(_as_records(table))["product_id"])
     assert names[0] == "1.0"
     assert all(name.startswith("row-") for name in names[1:]) and names[1] != names[2]
+
+
+def test_a_repeated_product_id_is_tagged_once_and_each_repeat_is_an_error_row(demo_index_dir: Path) -> None:
+    """tag_dataset tagged a repeated id once per row, two results under one id, and said nothing (a file run tags it
+    once and reports the repeat). Runs the id check's group step on rows grouped by name, as Ray's groupby hands
+    them over, then the worker."""
+    pa = pytest.importorskip("pyarrow")
+    from tagllm.distributed import NAME, RECORD, _one_per_id
+
+    worker = _TaggerWorker(TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5).model_dump())
+    rows = [
+        {"id": "p1", "title": "Blue denim jeans"},
+        {"id": "7", "title": "Wool scarf"},
+        {"id": " p1 ", "title": "Steel cooking pot"},
+        {"id": None, "title": "Gold plated necklace"},
+        {"id": None, "title": "Gold plated necklace"},  # no id, the same content: the same name
+        {"id": "p9", "title": "Gold plated necklace"},
+    ]
+    other_block = [{"id": 7, "title": "Red summer dress"}]  # 7 and "7": one product id, as in a file run
+    first, second = _as_records(pa.Table.from_pylist(rows)), _as_records(pa.Table.from_pylist(other_block))
+    records = {c: first[c] + second[c] for c in (RECORD, NAME)}
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(records[NAME]):
+        groups.setdefault(name, []).append(i)
+    out: dict[str, list[object]] = {"product_id": [], "status": [], "result_json": []}
+    for members in groups.values():
+        group = {c: np.array([records[c][i] for i in members], dtype=object) for c in (RECORD, NAME)}
+        for column, values in worker(_one_per_id(group)).items():
+            out[column].extend(values)
+    results = [(pid, status, json.loads(row)) for pid, status, row in zip(*out.values(), strict=True)]
+    assert len(results) == len(rows) + 1
+    assert sorted((pid, status) for pid, status, _ in results if not pid.startswith("row-")) == [
+        ("7", "error"), ("7", "ok"), ("p1", "error"), ("p1", "ok"), ("p9", "ok"),
+    ]  # fmt: skip
+    ok = [pid for pid, status, _ in results if status == "ok"]
+    assert len(ok) == len(set(ok)) == 4  # p1, 7, p9 and the row without an id: one result each
+    errors = {pid: r["error"] for pid, status, r in results if status == "error"}
+    assert errors["p1"] == {
+        "field": "id",
+        "record_id": "p1",
+        "message": "record 'p1': product id 'p1' again (another row of the dataset has it); only one row per "
+        "product id is tagged",
+        "is_retryable": False,
+    }
+    nameless = next(pid for pid in errors if pid.startswith("row-"))
+    assert errors[nameless]["message"] == (
+        f"row {nameless!r} has no id of its own and the same content as another row, named alike; only one row per "
+        "product id is tagged"
+    )
