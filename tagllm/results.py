@@ -9,6 +9,7 @@ back off to the deepest ancestor that is sure enough. ``Tagger`` runs this after
 from __future__ import annotations
 
 import json
+import numbers
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -311,11 +312,37 @@ def ask_backend(requests: Sequence[GenerationRequest], backend: Backend) -> list
     except Exception as exc:
         fault = f"backend {backend.name} raised {type(exc).__name__}: {exc}"
     else:
-        if len(generations) == len(requests):
+        malformed = next((why for g in generations if (why := _malformed(g)) is not None), None)
+        if len(generations) == len(requests) and malformed is None:
             return generations
         answers = "answer" if len(generations) == 1 else "answers"
         asked = "request" if len(requests) == 1 else "requests"
         fault = f"backend {backend.name} returned {len(generations)} {answers} for {len(requests)} {asked}"
+        if len(generations) == len(requests):
+            fault = f"backend {backend.name} returned {malformed}"
     if len(requests) == 1:
         return [Generation(error=RecordError(message=fault))]
     return [answer for request in requests for answer in ask_backend([request], backend)]
+
+
+# What each field of a Generation must hold: a backend of one's own that returns something else (None for a product
+# it skipped, a dict, text None) crashed the whole batch, every product's result lost with it.
+GENERATION_FIELDS: dict[str, Any] = {
+    "text": str,
+    "error": RecordError | None,
+    "prompt_tokens": numbers.Integral | None,  # numpy's integers too
+    "completion_tokens": numbers.Integral | None,
+    "latency_ms": numbers.Real | None,
+}
+
+
+def _malformed(answer: Any) -> str | None:
+    """What is wrong with a backend's answer, or None when it is a Generation of the right shape."""
+    if not isinstance(answer, Generation):
+        text = repr(answer)
+        return f"{type(answer).__name__} {text if len(text) <= 60 else text[:59] + '…'}, not a Generation"
+    for name, kind in GENERATION_FIELDS.items():
+        value = getattr(answer, name)
+        if not isinstance(value, kind):
+            return f"a Generation whose {name} is {type(value).__name__} {value!r:.60}"
+    return None

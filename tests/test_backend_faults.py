@@ -45,6 +45,10 @@ class FaultyLLM(Backend):
                 return answers[:-1]
             if self.fault == "odd answer":
                 answers[ids.index("poison")] = Generation(text='{"category": "POISON"}')
+            if self.fault == "none":  # a backend of one's own that skips a product it cannot answer
+                answers[ids.index("poison")] = None  # type: ignore[call-overload]
+            if self.fault == "no text":
+                answers[ids.index("poison")] = Generation(text=None)  # type: ignore[arg-type]
         return answers
 
 
@@ -67,6 +71,9 @@ def _run(tagger: Tagger, tmp_path: Path) -> tuple[Any, dict[str, dict[str, Any]]
     [
         ("raises", "backend faulty raised RuntimeError: client bug: 'NoneType' object is not subscriptable"),
         ("short", "backend faulty returned 0 answers for 1 request"),
+        # these crashed the whole batch call (AttributeError, TypeError), every product's result lost with it
+        ("none", "backend faulty returned NoneType None, not a Generation"),
+        ("no text", "backend faulty returned a Generation whose text is NoneType None"),
     ],
 )
 def test_a_backend_failing_on_one_product_fails_that_product_only(
