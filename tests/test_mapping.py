@@ -185,6 +185,13 @@ def test_non_strings_do_not_raise(mapper: Mapper) -> None:
     assert [outcome(m) for m in results] == ["empty string", "no letters: not a tag", "no letters: not a tag"]
 
 
+def test_a_single_string_is_refused_not_mapped_letter_by_letter(mapper: Mapper) -> None:
+    # before: map("Red") gave three results, for "R", "e" and "d", each rejected, read as "Red" not being a colour
+    with pytest.raises(TypeError, match=r"not a single str; for one string, pass \[text\] or call map_one\(text\)"):
+        mapper.map("Red", "color")
+    assert outcome(mapper.map_one("Red", "color")) == ("color-red", "exact")
+
+
 def test_batch_keeps_order_and_duplicates(mapper: Mapper) -> None:
     results = mapper.map(["Red", "navy", "Red", "", "蓝色"], "color")
     assert [outcome(m) for m in results] == [

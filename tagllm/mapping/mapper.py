@@ -156,6 +156,11 @@ class Mapper:
     # -- public API -----------------------------------------------------------------------------------------
     def map(self, texts: Sequence[str], facet: str | None = None) -> list[Mapped]:
         """Map each string onto a value of ``facet`` (any facet when None); one ``Mapped`` per string, in order."""
+        if isinstance(texts, str | bytes):  # iterated, it would be mapped letter by letter, each letter rejected
+            raise TypeError(
+                f"Mapper.map takes a list of strings, not a single {type(texts).__name__}; for one string, pass "
+                "[text] or call map_one(text)"
+            )
         strings = [t if isinstance(t, str) else "" if t is None else str(t) for t in texts]
         return [o.mapped for o in self.map_batch(strings, facet)]
 
