@@ -218,6 +218,10 @@ class TransformersBackend(Backend):
                 text = chat_text(self._processor, _hf_parts(request.messages), self.chat_template_kwargs)
             else:
                 text = chat_text(tokenizer, request.messages, self.chat_template_kwargs)
+                too_long = self._past_context(text)
+                if too_long is not None:
+                    results[i] = Generation(error=RecordError(message=too_long))
+                    continue
             ready.append((i, text, photos))
         # Similar lengths side by side: less padding per batch; prompts with photos batch apart (the processor
         # takes them together with their images).
@@ -237,6 +241,35 @@ class TransformersBackend(Backend):
                 for (i, _, _), generation in zip(part, outputs, strict=True):
                     results[i] = generation
         return [r if r is not None else Generation() for r in results]
+
+    def _past_context(self, text: str) -> str | None:
+        """Why a prompt cannot be answered within the model's context, or None when it can. vLLM and OpenAI-compatible
+        servers refuse such a prompt; transformers ran it past the positions the model was trained on (a title of
+        pages pasted into a cell), and its answer, still held to the candidates, came back as a result."""
+        context = self._context_length()
+        if context is None:
+            return None
+        prompt = len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+        if prompt + self.max_new_tokens <= context:
+            return None
+        return (
+            f"the prompt is {prompt} tokens ({len(text)} characters): with max_new_tokens={self.max_new_tokens}, more "
+            f"than the model's context of {context} tokens; shorten the product's text or the template"
+        )
+
+    def _context_length(self) -> int | None:
+        """The model's context: its positions (``max_position_embeddings``), times a RoPE scaling factor it sets."""
+        config = self._model.config
+        text = config.get_text_config() if hasattr(config, "get_text_config") else config
+        positions = getattr(text, "max_position_embeddings", None)
+        if not isinstance(positions, int) or positions <= 0:
+            return None
+        scaling = getattr(text, "rope_scaling", None)
+        scaling = scaling if isinstance(scaling, dict) else {}
+        kind = scaling.get("rope_type", scaling.get("type"))
+        if kind in {"linear", "dynamic", "yarn"} and isinstance(scaling.get("factor"), int | float):
+            positions = int(scaling.get("original_max_position_embeddings", positions) * scaling["factor"])
+        return positions
 
     def _generate_batch(
         self, requests: list[GenerationRequest], texts: list[str], photos: list[list[Any]] | None = None

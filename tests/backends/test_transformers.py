@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -99,6 +100,26 @@ def test_a_request_without_messages_fails_alone(
     requests[0].messages = None
     first, second = TransformersBackend.from_model(model, tokenizer).generate(requests)
     assert first.error is not None and first.error.message == "no prompt: the request has no messages"
+    assert second.error is None
+    check_answer(requests[1], second.text)
+
+
+def test_a_prompt_longer_than_the_models_context_fails_alone(
+    tiny_llama: tuple[Any, Any], make_requests: Requests, check_answer: Check
+) -> None:
+    # before: the model read it past its 8,192 positions, and the answer, still held to the candidates, was a result
+    from tagllm.backends.transformers import TransformersBackend
+
+    model, tokenizer = tiny_llama
+    requests = make_requests()[:2]
+    requests[0].messages[-1]["content"] += " dress" * 9000  # type: ignore[index]
+    first, second = TransformersBackend.from_model(model, tokenizer, max_new_tokens=100).generate(requests)
+    assert first.error is not None
+    assert re.fullmatch(
+        r"the prompt is \d{4,5} tokens \(\d+ characters\): with max_new_tokens=100, more than the model's context of "
+        r"8192 tokens; shorten the product's text or the template",
+        first.error.message,
+    )
     assert second.error is None
     check_answer(requests[1], second.text)
 
