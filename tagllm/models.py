@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -52,6 +53,9 @@ class Product(BaseModel):
             if key not in fields and not key.startswith(GOLD_PREFIX):
                 extra[key] = value
         known["extra"] = extra
+        for key in ("title", "description", "brand", "attributes", "images", "queries"):
+            if _is_nan(known.get(key)):  # pandas' missing cell (``df.to_dict("records")``): no value, as None is
+                known[key] = None
         if isinstance(known.get("id"), int | float) and not isinstance(known["id"], bool):
             known["id"] = str(known["id"])
         return known
@@ -63,7 +67,7 @@ class Product(BaseModel):
             return {}
         value = _attribute_mapping(value)
         if isinstance(value, dict):
-            return {str(k): _attribute_text(v) for k, v in value.items() if v is not None}
+            return {str(k): _attribute_text(v) for k, v in value.items() if v is not None and not _is_nan(v)}
         return value
 
     @field_validator("images", mode="before")
@@ -237,6 +241,10 @@ class TagResult(BaseModel):
         """The most confident tag of a facet (the leaf, for a hierarchical facet), or None."""
         tags = [t for t in self.tags.get(facet, []) if t.source != "ancestor"] or self.tags.get(facet, [])
         return max(tags, key=lambda t: t.confidence) if tags else None
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
 
 
 def _attribute_text(value: Any) -> str:

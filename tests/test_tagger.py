@@ -81,6 +81,22 @@ def test_bad_records_become_error_results_and_the_batch_goes_on(tagger) -> None:
     assert leaf(results[1]) == "jewellery-necklaces"
 
 
+def test_a_pandas_missing_cell_is_no_value_not_an_error(tagger) -> None:  # type: ignore[no-untyped-def]
+    # df.to_dict("records") writes a missing cell as NaN: every product without a brand or a description was an error
+    # result ("field 'brand': Input should be a valid string"), and an attribute's NaN was read as the text "nan"
+    nan = float("nan")
+    items = [
+        {"id": "a", "title": "Gold Plated Necklace", "brand": nan, "description": nan, "queries": nan},
+        {"id": "b", "title": "Gold Plated Necklace", "attributes": {"size": nan, "metal": "gold"}, "images": nan},
+        {"id": "c", "title": nan, "brand": "Zara"},
+    ]
+    results = tagger.tag(items)
+    assert [r.status for r in results] == ["ok", "ok", "error"]
+    assert leaf(results[0]) == leaf(results[1]) == "jewellery-necklaces"
+    assert Product.model_validate(items[1]).attributes == {"metal": "gold"}
+    assert results[2].error.message == "batch:3: record 'c' has no title; every product needs a non-empty title"
+
+
 def test_threshold_backs_off_to_a_sure_ancestor_or_abstains(demo_taxonomy, demo_index_dir, embedder) -> None:  # type: ignore[no-untyped-def]
     index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
     strict = Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(k=5, threshold=0.999))

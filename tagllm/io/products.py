@@ -85,7 +85,7 @@ def row_to_product(row: Mapping[str, Any]) -> Product | RecordError:
 
 def _problem(err: Any, data: dict[str, Any]) -> str:
     field = _field(err)
-    empty = err["type"] in {"missing", "string_too_short"} or data.get("title") is None  # an empty CSV cell
+    empty = err["type"] in {"missing", "string_too_short"} or is_missing_id(data.get("title"))  # a CSV cell, NaN
     if field == "title" and empty:
         return "has no title; every product needs a non-empty title"
     if err["type"] == "value_error" and "error" in err.get("ctx", {}):  # a validator's own message, without pydantic's
