@@ -92,7 +92,7 @@ def tag_dataset(
     settings = json.loads(config.model_dump_json())
     cpu = {"batch_size": size, "batch_format": "numpy", "concurrency": concurrency}
     dataset = _records(dataset)
-    if check_ids:
+    if check_ids and dataset.schema() is not None:  # no schema: no rows at all (a delta of no new products)
         dataset = dataset.groupby(NAME).map_groups(_one_per_id, batch_format="numpy")
     if config.backend == "retrieval":
         return dataset.map_batches(_TaggerWorker, fn_constructor_args=(settings,), num_gpus=num_gpus, **cpu)

@@ -152,6 +152,15 @@ def test_a_repeated_product_id_is_tagged_once_and_the_repeat_is_an_error_row(ray
     assert sorted(r["product_id"] for r in unchecked) == ["p1", "p1", "p2", "p3"]
 
 
+def test_a_dataset_filtered_to_no_rows_gives_no_rows(ray: Any, demo_index_dir: Path) -> None:
+    """A daily delta with no new products: the id check's shuffle failed on blocks that have no columns."""
+    from tagllm.distributed import tag_dataset
+
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5)
+    empty = ray.data.from_items(PRODUCTS).filter(lambda row: False)
+    assert tag_dataset(empty, config, batch_size=2).take_all() == []
+
+
 def test_an_llm_backend_runs_as_an_engine_stage_between_cpu_stages(
     ray: Any, demo_index_dir: Path, tiny_model_dir: Path
 ) -> None:
