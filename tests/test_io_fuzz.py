@@ -126,7 +126,9 @@ def test_parquet_reader_takes_any_column_types(data: st.DataObject) -> None:
     path = _file(b"", ".parquet")
     pq.write_table(pa.table(columns), path)
     items = _read_all(path)
-    assert len(items) == n and all(isinstance(i, Product | RecordError) for i in items)
+    assert all(isinstance(i, Product | RecordError) for i in items)
+    # a row of photos alone continues the product before it (one product's photos over several rows): one item less
+    assert len(items) == n if "images" not in names else 1 <= len(items) <= n
 
 
 @pytest.fixture(scope="module")
