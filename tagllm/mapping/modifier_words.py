@@ -28,6 +28,9 @@ MODIFIER_WORDS = frozenset(
     }
 )  # fmt: skip
 """Words that describe a value rather than name it: "pale pink", "100% organic cotton", "for him", "floral print"."""
+SIZE_SYSTEMS = frozenset({"uk", "us", "usa", "eu", "eur", "euro", "au", "aus", "it", "fr", "jp", "cn", "intl"})
+"""Where a size is measured ("UK 7", "EU 38.5", "US 8"): dropped before a number in a facet of numbers, whose values
+name the number alone."""
 NEGATING = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock", "pleather", "leatherette"})
 """Words that say a material is an imitation of the one named: "vegan leather" is Faux leather, never Leather."""
 

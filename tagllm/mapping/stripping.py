@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.keys import keys, stem
-from tagllm.mapping.modifier_words import MODIFIER_WORDS, is_unit
+from tagllm.mapping.modifier_words import MODIFIER_WORDS, SIZE_SYSTEMS, is_unit
 from tagllm.mapping.tables import scope
 from tagllm.mapping.vocabulary import FacetVocabulary
 
@@ -44,6 +44,8 @@ class Stripper:
             if self.vocab.names_value(token, facet):
                 kept.append(token)  # "him" describes in a colour, names a value in a gender facet
                 continue
+            if numeric and token in SIZE_SYSTEMS and any(ch.isdigit() for t in tokens for ch in t):
+                continue  # "UK 7", "EU 38.5": the number names the size
             if numeric and any(ch.isdigit() for ch in token):
                 kept.append(token)
                 continue
