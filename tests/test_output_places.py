@@ -163,3 +163,26 @@ def test_taxonomy_build_that_learns_nothing_writes_nothing(tmp_path: Path, optio
     assert isinstance(result.exception, InputError), result.output  # a TagllmError: exit 2 from the command line
     assert says in str(result.exception)
     assert not out.exists()
+
+
+def test_a_taxonomy_write_cut_short_leaves_the_file_there_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`taxonomy build -o FILE` wrote over FILE in place: a full disk (or a kill) mid-write left it cut in half."""
+    target = save_own(load_taxonomy("demo"), tmp_path / "t.yaml")
+    before = target.read_bytes()
+    real = Path.write_text
+
+    def half(self, data, *args, **kwargs):  # type: ignore[no-untyped-def]
+        real(self, data[: len(data) // 2], *args, **kwargs)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Path, "write_text", half)
+    with pytest.raises(OutputError, match="No space left on device"):
+        save_own(load_taxonomy("demo"), target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["t.yaml"]  # nor its temporary copy left behind
+    monkeypatch.setattr(Path, "write_text", real)
+    (tmp_path / "link.yaml").symlink_to(target)
+    save_own(load_taxonomy("demo"), tmp_path / "link.yaml", header="again")
+    assert (tmp_path / "link.yaml").is_symlink() and target.read_text().startswith("# again\n")

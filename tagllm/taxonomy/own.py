@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -184,8 +185,16 @@ def save_own(taxonomy: Taxonomy, path: str | Path, *, description: str = "", hea
         comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
         # flow style for the innermost lists and mappings: one line per leaf value, as a person writes it
         text = comment + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120, default_flow_style=None)
+    # written beside it and renamed over it: a kill or a full disk mid-write leaves the file there as it was
+    place = target.resolve()  # a taxonomy linked from elsewhere stays linked
+    tmp = place.with_name(place.name + ".tmp")
     try:
-        target.write_text(text, encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, place)
     except OSError as exc:
+        tmp.unlink(missing_ok=True)
         raise OutputError(f"{target}: cannot write the taxonomy ({exc.strerror or exc}); write it elsewhere") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return target
