@@ -669,3 +669,38 @@ def test_a_shopify_export_s_unmapped_columns_are_named_in_one_line_and_a_misspel
         f"warning: {src}: 5 columns are not product fields, kept in extra: 'Tags', 'Option1 Name', "
         "'Option1 Value', 'Variant SKU', 'Variant Price' (map one with --columns FIELD=COLUMN)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["generate", "{products}", "-t", "demo", "-o", "{out}"], "to go on, run the same command with --resume"),
+        (["generate", "{products}", "-t", "demo"], "run it again"),  # to stdout: nothing to --resume
+        (["taxonomy", "stats", "-t", "demo"], "run it again"),
+    ],
+    ids=["generate", "generate to stdout", "taxonomy stats"],
+)
+def test_ctrl_c_at_start_up_says_the_command_was_interrupted(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,  # type: ignore[type-arg]
+    tmp_path: Path,
+    args: list[str],
+    said: str,
+) -> None:
+    """Ctrl-C while the taxonomy or a model loaded exited 130 without a word: typer turns a KeyboardInterrupt into a
+    silent exit, so main()'s 'interrupted' was never reached."""
+    from tagllm.cli import main
+
+    def ctrl_c(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("tagllm.taxonomy.load_taxonomy", ctrl_c)
+    monkeypatch.setattr("tagllm.tagger.Tagger.from_config", ctrl_c)
+    products, out = DATA / "products.jsonl", tmp_path / "out.jsonl"
+    monkeypatch.setattr(sys, "argv", ["tagllm"] + [a.format(products=products, out=out) for a in args])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 130
+    command = " ".join(args[:2] if args[0] == "taxonomy" else args[:1])
+    assert capsys.readouterr().err == f"interrupted: tagllm {command} did not finish; {said}\n"
+    assert not out.exists()

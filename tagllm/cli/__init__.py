@@ -12,7 +12,15 @@ from tagllm.cli import generate as generate_cli
 from tagllm.cli import index as index_cli
 from tagllm.cli import prompt as prompt_cli
 from tagllm.cli import taxonomy as taxonomy_cli
-from tagllm.cli.common import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_SETUP, PLAIN_HELP, readable_types
+from tagllm.cli.common import (
+    EXIT_CRASH,
+    EXIT_INTERRUPTED,
+    EXIT_SETUP,
+    PLAIN_HELP,
+    Interrupted,
+    carry_interrupts,
+    readable_types,
+)
 from tagllm.errors import TagllmError
 
 app = typer.Typer(
@@ -35,10 +43,14 @@ def main() -> None:
     try:
         command = typer.main.get_command(app)
         readable_types(command)
+        carry_interrupts(command)
         command()
     except TagllmError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_SETUP)
+    except Interrupted as stop:
+        typer.echo(stop.message, err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)

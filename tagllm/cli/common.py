@@ -146,6 +146,39 @@ class StderrProgress:
 TYPE_NAMES = {"str": "TEXT", "int": "N", "float": "NUMBER", "Path": "PATH", "list[str]": "TEXT", "list[Path]": "PATH"}
 
 
+class Interrupted(Exception):
+    """Ctrl-C inside a command, carried past typer to ``main()``: typer turns a KeyboardInterrupt into a silent exit
+    130, so a Ctrl-C while a model loaded ended the command without a word. ``message``: what to say on stderr."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def carry_interrupts(command: Any, name: str = "tagllm") -> None:
+    """Make a Ctrl-C in any command's (or sub-command's) code an ``Interrupted`` naming the command and how to go on.
+    A file run cut off while tagging says so itself (RunInterrupted), before this is reached."""
+    import functools
+
+    callback = command.callback
+    if callback is not None:
+
+        @functools.wraps(callback)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return callback(*args, **kwargs)
+            except KeyboardInterrupt:
+                hint = "run it again"
+                if command.name == "generate":  # the output is as an earlier run left it, or holds what was tagged
+                    to_file = kwargs.get("output") != "-"
+                    hint = "to go on, run the same command with --resume" if to_file else hint
+                raise Interrupted(f"interrupted: {name} did not finish; {hint}") from None
+
+        command.callback = run
+    for sub_name, sub in getattr(command, "commands", {}).items():
+        carry_interrupts(sub, f"{name} {sub_name}")
+
+
 def readable_types(command: Any) -> None:
     """Help shows TEXT, N, NUMBER or a metavar where typer shows <str>, <int>, <float>, and nothing for a flag or
     an argument (its name says it) where typer shows <bool> or <str>: on every command and sub-command."""
