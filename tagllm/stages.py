@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagllm.backends.base import Generation, GenerationRequest
 from tagllm.io import as_product, error_id
+from tagllm.io.rows import encodable_result
 from tagllm.llm_steps import ScoredProduct, first_requests
 from tagllm.models import Candidate, LabelledProduct, Neighbour, Product, RecordError, TagResult
 
@@ -136,6 +137,7 @@ def _finish(tagger: Tagger, row: dict[str, Any], max_tokens: int | None, tokeniz
 
 def result_row(result: TagResult) -> dict[str, Any]:
     """A result as the row ``tagllm.distributed`` writes: product_id, status, result_json (the TagResult)."""
+    result = encodable_result(result)
     return {
         "product_id": result.product_id,
         "status": result.status,

@@ -3,6 +3,7 @@ the other products of the batch are tagged, and the failed ones are error record
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import socket
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
@@ -49,6 +51,8 @@ class FaultyLLM(Backend):
                 answers[ids.index("poison")] = None  # type: ignore[call-overload]
             if self.fault == "no text":
                 answers[ids.index("poison")] = Generation(text=None)  # type: ignore[arg-type]
+            if self.fault == "half surrogate":  # a server's JSON escape "\ud83d", an emoji cut short
+                answers[ids.index("poison")] = Generation(text='{"category": "Cookware \ud83d"} \ud83d')
         return answers
 
 
@@ -58,11 +62,16 @@ def _tagger(demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, backend: Ba
     return Tagger(demo_taxonomy, index=index, embedder=embedder, backend=backend, config=settings)
 
 
-def _run(tagger: Tagger, tmp_path: Path) -> tuple[Any, dict[str, dict[str, Any]]]:
-    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+def _run(tagger: Tagger, tmp_path: Path, fmt: str = "jsonl") -> tuple[Any, dict[str, dict[str, Any]]]:
+    src, out = tmp_path / "in.jsonl", tmp_path / f"out.{fmt}"
     src.write_text("".join(json.dumps({"id": pid, "title": title}) + "\n" for pid, title in TITLES.items()))
     summary = tagger.tag_file(src, out)
-    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    if fmt == "csv":
+        rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    elif fmt == "parquet":
+        rows = pq.read_table(out).to_pylist()
+    else:
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
     return summary, {r["product_id"]: r for r in rows}
 
 
@@ -87,6 +96,33 @@ def test_a_backend_failing_on_one_product_fails_that_product_only(
     assert statuses == {"jeans": "ok", "ring": "ok", "poison": "error", "dress": "ok"}
     assert rows["poison"]["error"]["message"] == message
     assert summary.errors == [f"poison: {message}"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_half_a_surrogate_pair_in_an_answer_is_written_as_a_replacement_character(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path, fmt: str
+) -> None:
+    """An answer holding half a surrogate pair (in its raw text, and in a string of it rejected) crashed the writer:
+    UnicodeEncodeError, 'tagllm crashed', every later product untagged, in JSONL, CSV and Parquet alike."""
+    summary, rows = _run(_tagger(demo_taxonomy, demo_index_dir, embedder, FaultyLLM("half surrogate")), tmp_path, fmt)
+    assert (summary.tagged, summary.failed) == (4, 0)
+    poison = rows["poison"]
+    if fmt == "jsonl":
+        assert poison["rejected"][0]["text"] == "Cookware \ufffd"
+        assert poison["provenance"]["raw_output"] == '{"category": "Cookware \ufffd"} \ufffd'
+    else:
+        assert poison["rejected"] == ("Cookware \ufffd" if fmt == "csv" else ["Cookware \ufffd"])
+    if fmt == "parquet":
+        assert json.loads(poison["result_json"])["provenance"]["raw_output"].endswith("} \ufffd")
+
+
+def test_a_distributed_result_row_holding_half_a_surrogate_pair_is_written() -> None:
+    """tag_dataset's rows (result_json) crashed the same way, failing the Ray job."""
+    from tagllm.models import Rejection, TagResult
+    from tagllm.stages import result_row
+
+    result = TagResult(product_id="p", rejected=[Rejection(facet="category", text="Jea\ud83d", reason="r")])
+    assert json.loads(result_row(result)["result_json"])["rejected"][0]["text"] == "Jea\ufffd"
 
 
 def test_in_routing_mode_the_product_keeps_the_default_tags(

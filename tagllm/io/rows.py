@@ -34,6 +34,20 @@ def encodable(value: Any) -> Any:
     return value
 
 
+def encodable_result(result: TagResult) -> TagResult:
+    """``result`` as an output can hold it: half a surrogate pair in any of its strings (in an LLM's raw answer, or a
+    string of it that was rejected, where the answer held the JSON escape ``"\\ud83d"``) becomes U+FFFD. Written as it
+    was, it crashed the run (UnicodeEncodeError) in every format, at the batch holding it. Serializing finds one (the
+    usual result costs that alone); only a result holding one is copied."""
+    try:
+        result.model_dump_json()
+    except ValueError as exc:  # pydantic's serialization error, saying the UnicodeEncodeError
+        if "surrogates not allowed" not in str(exc):
+            raise
+        return TagResult.model_validate(encodable(result.model_dump()))
+    return result
+
+
 def fingerprint(product: Any) -> str:
     """16 hex digits of the product's text as the tagger reads it (not its id, nor columns it does not read)."""
     return hashlib.sha1(product.model_dump_json(include=TAGGED_FIELDS).encode("utf-8")).hexdigest()[:16]

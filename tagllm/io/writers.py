@@ -24,7 +24,16 @@ from tagllm.io.resume import (
     scan_output,
     temp_path,
 )
-from tagllm.io.rows import HASH_COLUMN, SEPARATOR, encodable, flat_row, outcome, parquet_schema, table_row
+from tagllm.io.rows import (
+    HASH_COLUMN,
+    SEPARATOR,
+    encodable,
+    encodable_result,
+    flat_row,
+    outcome,
+    parquet_schema,
+    table_row,
+)
 from tagllm.io.settings import check_settings, check_settings_place, read_settings, write_settings
 
 __all__ = ["SEPARATOR", "ResultWriter", "flat_row", "parquet_schema", "table_row"]  # the row functions live in rows
@@ -206,6 +215,7 @@ class ResultWriter:
         the fingerprint of the product it was tagged from (``resume.fingerprint``)."""
         if not results:
             return
+        results = [encodable_result(result) for result in results]
         kept = [encodable(cells) for cells in kept] if kept else kept
         self.open()
         self._writing = True
