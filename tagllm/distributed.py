@@ -34,11 +34,12 @@ from tagllm.stages import (
     ROW_COLUMNS,
     attribute_rows,
     engine_passes,
+    engine_requests,
     finish_rows,
     generation_columns,
-    request_from_json,
     request_rows,
     result_row,
+    unreadable_row,
 )
 
 __all__ = ["RESULT_COLUMNS", "tag_dataset", "vllm_processor"]
@@ -286,16 +287,22 @@ def engine_request(
 
     A row with no request (an unreadable record; in the attribute pass, a product whose category step failed or
     that has no facet to ask) still passes through the processor, which has no way to skip a row: a one-token
-    prompt and ``max_tokens=1``, so it costs next to nothing; the next CPU stage ignores its answer."""
+    prompt and ``max_tokens=1``, so it costs next to nothing; the next CPU stage ignores its answer. A row whose
+    request cannot be read passes so too, as an error row (``stages.unreadable_row``)."""
+    skip = {"messages": [{"role": "user", "content": "-"}], "sampling_params": {**sampling, "max_tokens": 1}}
     if row.get("error") or not row.get("request"):
-        return {**row, "messages": [{"role": "user", "content": "-"}], "sampling_params": {**sampling, "max_tokens": 1}}
-    request = json.loads(row["request"])
+        return {**row, **skip}
+    try:
+        request = json.loads(row["request"])
+        messages = request["messages"]
+    except Exception as exc:  # one row that cannot be read fails that row, never the batch
+        return {**unreadable_row(dict(row), exc), **skip}
     params = dict(sampling)
     if request.get("schema") is not None:
         # a JSON string, not a dict: Arrow would turn each row's schema into a struct type of its own
         structured = {"json": json.dumps(request["schema"]), "disable_any_whitespace": disable_any_whitespace}
         params["structured_outputs"] = structured
-    return {**row, "messages": request["messages"], "sampling_params": params}
+    return {**row, "messages": messages, "sampling_params": params}
 
 
 def _backend_engine(settings: dict[str, Any], *, concurrency: int, num_gpus: float, batch_size: int) -> Stage:
@@ -325,10 +332,10 @@ class _BackendWorker:
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         rows = _rows(batch)
-        todo = [i for i, row in enumerate(rows) if row.get("request") and not row.get("error")]
-        requests: list[GenerationRequest] = [request_from_json(rows[i]["request"]) for i in todo]
+        todo = engine_requests(rows)  # a row it cannot read becomes an error row
+        requests: list[GenerationRequest] = [request for _, request in todo]
         generations = ask_backend(requests, self.backend) if requests else []  # a failure is the rows' error
-        answers = {i: generation_columns(g) for i, g in zip(todo, generations, strict=True)}
+        answers = {i: generation_columns(g) for (i, _), g in zip(todo, generations, strict=True)}
         empty = generation_columns(Generation()) | {"generation": ""}
         for i, row in enumerate(rows):
             row.update(answers.get(i, empty))

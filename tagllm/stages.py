@@ -66,6 +66,28 @@ def request_rows(tagger: Tagger, items: Sequence[Product | dict[str, Any] | Reco
     return rows
 
 
+# -- the engine stage -------------------------------------------------------------------------------------------------
+def engine_requests(rows: list[dict[str, Any]]) -> list[tuple[int, GenerationRequest]]:
+    """The requests an engine is to answer, with their rows' places: of each row that has a ``request`` and no
+    ``error``. A row whose request cannot be read is made an error row in place (``error`` set, ``request``
+    emptied): the engine skips it and ``finish_rows`` makes it an error result; the rest of the batch is asked."""
+    todo = []
+    for i, row in enumerate(rows):
+        if row.get("error") or not row.get("request"):
+            continue
+        try:
+            todo.append((i, request_from_json(row["request"])))
+        except Exception as exc:  # one row that cannot be read fails that row, never the batch
+            unreadable_row(row, exc)
+    return todo
+
+
+def unreadable_row(row: dict[str, Any], exc: Exception) -> dict[str, Any]:
+    """Make ``row`` the error row of a product whose row could not be read (``exc`` says why)."""
+    row.update(error=_unreadable(str(row.get("product_id") or ""), exc).model_dump_json(), request="")
+    return row
+
+
 # -- the CPU stage between the two engine passes (two_step) --------------------------------------------------------
 def attribute_rows(
     tagger: Tagger, rows: Sequence[dict[str, Any]], *, max_tokens: int | None = None, tokenizer: Any = None

@@ -15,6 +15,7 @@ from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
 from tagllm.distributed import _cpu_tagger, engine_request
 from tagllm.stages import (
+    ROW_COLUMNS,
     attribute_rows,
     engine_passes,
     finish_rows,
@@ -136,6 +137,27 @@ def test_a_row_that_cannot_be_read_is_an_error_result(tagger: Tagger) -> None:
     )
 
 
+def test_the_backend_engine_stage_fails_a_row_it_cannot_read_only(tagger: Tagger) -> None:
+    """tag_dataset's engine stage for tagllm's backends (_BackendWorker) read every row's request before asking the
+    backend: one it could not read raised out of the batch, and Ray failed the job, every product of it lost."""
+    from tagllm.distributed import _BackendWorker, _columns
+
+    rows = request_rows(tagger, ITEMS)
+    rows[1]["request"] = "{broken"
+    worker = object.__new__(_BackendWorker)  # its backend built here, not from a config
+    worker.backend = FirstChoice()
+    batch = worker(_columns(rows, ROW_COLUMNS))
+    answered = [dict(zip(batch, values, strict=True)) for values in zip(*batch.values(), strict=True)]
+    assert [r["product_id"] for r in answered] == ["p1", "p2", "p3", "p4"]
+    assert [bool(r["generated_text"]) for r in answered] == [True, False, True, False]
+    results = finish_rows(tagger, answered)
+    assert [r.status for r in results] == ["ok", "error", "ok", "error"]
+    assert results[1].error.message == (  # type: ignore[union-attr]
+        "row p2: JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    )
+    assert results[3].error.field == "title"  # type: ignore[union-attr]
+
+
 def test_an_answer_from_an_engine_elsewhere_is_mapped_and_says_which_engine(demo_index_dir: Path) -> None:
     config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5, backend="vllm", model="/models/qwen-7b")
     tagger = _cpu_tagger(config)
@@ -199,6 +221,23 @@ def test_a_row_without_a_request_costs_the_engine_one_token(demo_index_dir: Path
         "messages": [{"role": "user", "content": "-"}],
         "sampling_params": {**SAMPLING, "max_tokens": 1},
     }
+
+
+def test_a_row_whose_request_cannot_be_read_costs_the_engine_one_token_and_is_an_error_result(
+    demo_index_dir: Path,
+) -> None:
+    """Ray's vLLM stage read the row's request in its preprocess: one it could not read failed the job."""
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), backend="vllm", model="/models/qwen-7b")
+    tagger = _cpu_tagger(config)
+    row = request_rows(tagger, PRODUCTS[:1])[0] | {"request": "{broken"}
+    asked = engine_request(row, SAMPLING)
+    assert (asked["messages"], asked["sampling_params"]) == (
+        [{"role": "user", "content": "-"}],
+        {**SAMPLING, "max_tokens": 1},
+    )
+    (result,) = finish_rows(tagger, [asked | {"generated_text": "x"}])
+    assert (result.product_id, result.status) == ("p1", "error")
+    assert result.error.message.startswith("row p1: JSONDecodeError: ")  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("keys", [int, str], ids=["token ids", "token ids as strings (after Arrow)"])
