@@ -178,11 +178,26 @@ def test_the_shipped_zero_example_stacker_fits_the_current_features() -> None:
         # "fit" after a style word is no connective: the phrase is cut at "for", after the product's noun
         ("Classic Fit Oxford Button-Down Shirt for Men, Light Blue", "classic fit oxford button down shirt", "shirt"),
         ("Scullers For Her Check Shirts", "scullers for her check shirts", "shirt"),
+        ("Bath Mat Non Slip", "bath mat", "mat"),  # "non slip" is an adjective: no Slips
     ],
 )
 def test_head_phrase_and_word(title: str, phrase: str, word: str) -> None:
     found = HeadFinder(
-        {"spatula", "dishwasher", "earbud", "top", "short", "skillet", "set", "knif", "safe", "shirt", "light"}
+        {
+            "spatula",
+            "dishwasher",
+            "earbud",
+            "top",
+            "short",
+            "skillet",
+            "set",
+            "knif",
+            "safe",
+            "shirt",
+            "light",
+            "mat",
+            "slip",
+        }
     )(title)
     assert (found.phrase, found.word) == (phrase, word)
 

@@ -40,6 +40,7 @@ CONNECTIVES = frozenset(
 )
 _CONJUNCT = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+NEGATING_PREFIXES = frozenset({"non", "anti"})  # "non-slip", "anti-fog": prefixes of English adjectives, not words
 MIN_PHRASE_WORDS = 3
 MAX_SIZE_LETTERS = 3  # a size written as letters: S, XL, XXL
 MAX_UNIT_LETTERS = 4  # a unit written apart from its number: qt, ft, cm, oz, inch, pack
@@ -127,7 +128,7 @@ class HeadFinder:
             return TitleHead(" ".join(words), "", "")
         words = self.before_measure([part for w in words for part in self.open_compound(w)])
         candidates = [i for i, w in enumerate(words) if is_word(w)]
-        known = [i for i in candidates if head_key(words[i]) in self.known]
+        known = [i for i in candidates if head_key(words[i]) in self.known and not self.prefixed(words, i)]
         # a colour, material or pattern after the product's noun describes it ("Dinner Plates Set of 6 Matte White")
         naming = [i for i in known if not self.describes(words, i, known)]
         known = naming if naming else known
@@ -286,6 +287,12 @@ class HeadFinder:
             if unit:
                 return words[:i]
         return words
+
+    @staticmethod
+    def prefixed(words: list[str], i: int) -> bool:
+        """Whether the word at ``i`` follows a negating prefix written apart ("Non Slip", "Anti-Fog", "Non-Stick"):
+        with it an adjective ("Bath Mat Non Slip" is a mat, not a slip)."""
+        return i > 0 and words[i - 1] in NEGATING_PREFIXES
 
     def names(self, words: list[str]) -> bool:
         """Whether one of the words names a product (``names_product``)."""
