@@ -75,6 +75,16 @@ def _run(tagger: Tagger, tmp_path: Path, fmt: str = "jsonl") -> tuple[Any, dict[
     return summary, {r["product_id"]: r for r in rows}
 
 
+def _refused(backend: Any, demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path) -> str:
+    """The setup error a run with ``backend`` stops with, before any product (the backend closed either way)."""
+    try:
+        with pytest.raises(ConfigError) as error:
+            _run(_tagger(demo_taxonomy, demo_index_dir, embedder, backend), tmp_path)
+    finally:
+        backend.close()
+    return str(error.value)
+
+
 @pytest.mark.parametrize(
     ("fault", "message"),
     [
@@ -220,14 +230,9 @@ def test_an_openai_server_that_is_not_there_stops_the_run_before_the_first_produ
     with socket.socket() as probe:  # a port nothing listens on once closed
         probe.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
-    backend = OpenAIBackend(model="m", base_url=url)
-    try:
-        with pytest.raises(ConfigError) as error:
-            _run(_tagger(demo_taxonomy, demo_index_dir, embedder, backend), tmp_path)
-    finally:
-        backend.close()
-    assert str(error.value).startswith(f"openai backend: nothing answers at {url} (ConnectError: ")
-    assert str(error.value).endswith("); start the server, or pass its address with --base-url")
+    message = _refused(OpenAIBackend(model="m", base_url=url), demo_taxonomy, demo_index_dir, embedder, tmp_path)
+    assert message.startswith(f"openai backend: nothing answers at {url} (ConnectError: ")
+    assert message.endswith("); start the server, or pass its address with --base-url")
 
 
 def _listener(answer: bytes | None) -> tuple[socket.socket, str]:
@@ -279,14 +284,13 @@ def test_a_listener_that_gives_no_http_answer_stops_the_run_before_the_first_pro
     from tagllm.backends.openai import OpenAIBackend
 
     listener, url = _listener(answer)
-    backend = OpenAIBackend(model="m", base_url=url, timeout=0.5)
     try:
-        with pytest.raises(ConfigError) as error:
-            _run(_tagger(demo_taxonomy, demo_index_dir, embedder, backend), tmp_path)
+        said = _refused(
+            OpenAIBackend(model="m", base_url=url, timeout=0.5), demo_taxonomy, demo_index_dir, embedder, tmp_path
+        )
     finally:
-        backend.close()
         listener.close()
-    assert re.fullmatch(message.format(url=re.escape(url)), str(error.value)), str(error.value)
+    assert re.fullmatch(message.format(url=re.escape(url)), said), said
     assert not (tmp_path / "out.jsonl").exists()
 
 
@@ -321,15 +325,12 @@ def test_an_http_server_that_serves_no_chat_completions_stops_the_run_before_the
     from tagllm.backends.openai import OpenAIBackend
 
     server, url = _http_server(501)
-    backend = OpenAIBackend(model="m", base_url=url)
     try:
-        with pytest.raises(ConfigError) as error:
-            _run(_tagger(demo_taxonomy, demo_index_dir, embedder, backend), tmp_path)
+        message = _refused(OpenAIBackend(model="m", base_url=url), demo_taxonomy, demo_index_dir, embedder, tmp_path)
     finally:
-        backend.close()
         server.shutdown()
-    assert str(error.value).startswith(f"openai backend: {url} serves no chat completions (HTTP 501 at ")
-    assert f"ends in /v1: {url}/v1?" in str(error.value)
+    assert message.startswith(f"openai backend: {url} serves no chat completions (HTTP 501 at ")
+    assert f"ends in /v1: {url}/v1?" in message
     assert not (tmp_path / "out.jsonl").exists()
 
 
