@@ -77,6 +77,8 @@ def shop() -> Taxonomy:
         ("outdoor-sofas", "Outdoor Sofas", "outdoor-furniture"),
         ("outdoor-chairs", "Outdoor Chairs", "outdoor-furniture"),
         ("outdoor-rocking-chairs", "Rocking Chairs", "outdoor-chairs"),
+        ("beds", "Beds & Bed Frames", "furniture"),
+        ("pet-beds", "Pet Beds", "pets"),
     ]
     values = category_values(tree)
     return Taxonomy("shop", {"category": Facet("category", "Category", hierarchical=True)}, {v.id: v for v in values})
@@ -162,6 +164,9 @@ def test_a_storefront_root_is_no_ancestor(mapper: Mapper, text: str, expected: o
         ("Furniture / Outdoor / Sofas", ("outdoor-sofas", "foreign_path")),  # the qualifier and the leaf's name
         ("Pets > Apparel > Rain Coats", ("pet-rain-coats", "foreign_path")),
         ("Furniture > Living > Sofas", ("sofas", "foreign_path")),  # no qualifier said: the leaf's value
+        # the leaf a part of Beds & Bed Frames: the qualifier and the leaf name Pet Beds
+        ("Pets > Furniture > Beds", ("pet-beds", "foreign_path")),
+        ("Furniture > Bedroom > Beds", ("beds", "foreign_path")),
     ],
 )
 def test_a_qualifier_the_path_says_chooses_the_qualified_value(mapper: Mapper, text: str, expected: object) -> None:

@@ -10,7 +10,14 @@ import pytest
 
 from tagllm.mapping import Mapped, Mapper
 from tagllm.mapping.derived import noun_root, root
-from tagllm.mapping.families import half_spellings, number_spellings, part_aliases, range_spellings
+from tagllm.mapping.families import (
+    half_spellings,
+    number_spellings,
+    part_aliases,
+    qualifies_shared_head,
+    range_spellings,
+    shared_head_aliases,
+)
 from tagllm.mapping.paraphrase import agent_nouns
 from tagllm.mapping.repeats import general_value
 from tagllm.taxonomy import Facet, Taxonomy, Value
@@ -93,6 +100,37 @@ def test_parts_of_a_joined_name_of_two_words_or_more_name_the_value() -> None:
     }  # fmt: skip
     m = Mapper(shop(), use_embeddings=False, use_lexicon=False)
     assert outcome(m.map_one("coffee maker", "category")) == ("coffee", "alias")
+
+
+def test_a_qualifier_joined_before_a_shared_head_names_the_value_with_that_head() -> None:
+    electronics = _category("electronics", "Electronics", None)
+    phones = _category("phones", "Mobile & Smart Phones", electronics)
+    tripods = _category("tripods", "Mobile Phone & Tablet Tripods", electronics)
+    collars = _category("collars", "Training, Choke & Pinch Collars", None)
+    charms = _category("charms", "Charms & Pendants", None)
+    taxonomy = Taxonomy(
+        "t",
+        {"category": Facet("category", "Category", hierarchical=True)},
+        {v.id: v for v in (electronics, phones, tripods, collars, charms)},
+    )
+    found = {alias: v.id for alias, v in shared_head_aliases(list(taxonomy.values.values()))}
+    # "Charms" names a kind of its own; "Mobile Phone & Tablet Tripods" gives "Mobile Phone Tripods", no phone
+    assert found == {
+        "Mobile Phones": "phones", "Mobile Phone Tripods": "tripods", "Training Collars": "collars",
+        "Choke Collars": "collars",
+    }  # fmt: skip
+    assert qualifies_shared_head("Mobile Phone", "Mobile Phone & Tablet Tripods")
+    assert not qualifies_shared_head("Tablet Tripods", "Mobile Phone & Tablet Tripods")
+    assert not qualifies_shared_head("Charms", "Charms & Pendants")
+    assert not qualifies_shared_head("Shampoo", "Shampoo & Conditioner")  # no head shared: two kinds
+    m = Mapper(taxonomy, use_embeddings=False, use_lexicon=False)
+    assert outcome(m.map_one("mobile phone", "category")) == ("phones", "alias")
+    assert outcome(m.map_one("choke collar", "category")) == ("collars", "alias")
+    assert outcome(m.map_one("Electronics > Telephony > Mobile Phones", "category")) == ("phones", "foreign_path")
+    # without a phones value, another catalogue's phones are still no tripods: "Mobile Phone" qualifies their head
+    no_phones = Taxonomy("t2", taxonomy.facets, {v.id: v for v in (electronics, tripods)})
+    m = Mapper(no_phones, use_embeddings=False, use_lexicon=False)
+    assert m.map_one("Electronics > Telephony > Mobile Phones", "category").value is None
 
 
 @pytest.mark.parametrize(

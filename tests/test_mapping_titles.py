@@ -40,6 +40,7 @@ def test_a_listing_title_is_read_by_its_head_phrase(mapper: Mapper, title: str, 
         "Home > Kitchen > Kettles & Toasters",  # another catalogue's path: not read by its first segment
         "kettle descaler tablets",  # a phrase that another word follows, not a title's list: no Kettle
         "mug you can take on the train",  # a sentence
+        "Food Mixer & Blender Accessories",  # one name of two kinds' accessories: no Food Mixers
     ],
 )
 def test_what_is_no_listing_title_is_not_read_by_a_head_phrase(mapper: Mapper, text: str) -> None:

@@ -198,6 +198,46 @@ def part_aliases(values: list[Value]) -> Iterator[tuple[str, Value]]:
             yield found[0]
 
 
+def shared_head_aliases(values: list[Value]) -> Iterator[tuple[str, Value]]:
+    """A qualifier joined to another before a head they share, written with that head ("Mobile & Smart Phones" ->
+    Mobile Phones, "Training, Choke & Pinch Collars" -> Training Collars, "Baby & Toddler Tops" -> Baby Tops): the
+    name's last part has two words or more ending in a plural noun and the earlier part ends in no plural (it names
+    no kind of its own, as "Charms" in "Charms & Pendants" does); the head is the last part's words after its first.
+    Like ``part_aliases``, no value's own name and given to one value only."""
+    names = {normalize(v.name) for v in values}
+    owners: dict[str, list[tuple[str, Value]]] = {}
+    for value in values:
+        if "&" not in value.name:
+            continue
+        parts = [p.strip() for p in _JOINED.split(value.name) if p.strip()]
+        head = parts[-1].split()[1:] if parts else []
+        if not head or not _plural(head[-1].casefold()):
+            continue
+        for part in parts[:-1]:
+            if _plural(part.split()[-1].casefold()):
+                continue
+            alias = " ".join([part, *head])
+            if normalize(alias) not in names:
+                owners.setdefault(normalize(alias), []).append((alias, value))
+    for found in owners.values():
+        if len({v.id for _, v in found}) == 1:
+            yield found[0]
+
+
+def qualifies_shared_head(part: str, name: str) -> bool:
+    """Whether ``part`` of the "A & B" ``name`` qualifies the head the parts share rather than naming a kind: it ends in
+    no plural and the last part has two words or more ending in a plural ("Mobile Phone" in "Mobile Phone & Tablet
+    Tripods": the tripods' qualifier, no mobile phone)."""
+    parts = [p.strip() for p in _JOINED.split(name) if p.strip()]
+    last = parts[-1].split() if parts else []
+    return (
+        part.strip() != parts[-1]
+        and len(last) >= MIN_PART_WORDS
+        and _plural(last[-1].casefold())
+        and not _plural(part.split()[-1].casefold())
+    )
+
+
 def _plural(word: str) -> bool:
     return word.endswith("s") and not word.endswith("ss")
 
@@ -206,6 +246,7 @@ def facet_aliases(values: Iterable[Value]) -> Iterator[tuple[str, Value]]:
     """(alias, value) pairs that the rules give one facet's values."""
     values = list(values)
     yield from part_aliases(values)
+    yield from shared_head_aliases(values)
     for value in values:
         for alias in paren_aliases(value.name):
             yield alias, value

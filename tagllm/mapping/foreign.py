@@ -45,6 +45,7 @@ from tagllm.mapping.base import Batch, Outcome, Stage
 from tagllm.mapping.breadcrumbs import stems as _stems
 from tagllm.mapping.breadcrumbs import unrooted as _unrooted
 from tagllm.mapping.breadcrumbs import words as _words
+from tagllm.mapping.families import qualifies_shared_head
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.paths import written_path
 from tagllm.mapping.repeats import QUALIFIERS, general_value, qualifiers
@@ -150,12 +151,12 @@ class ForeignPathStage(Stage):
         top = sims[order[0]]
         floor = 0.0 if best > 0 or not unrooted else FLOOR  # a qualifier the path writes is agreement enough
         if top >= floor and (len(ranked) == 1 or top - sims[order[1]] >= MARGIN):
-            chosen = self._namesake(self._descend(ranked[order[0]], leaf), words, facet)
+            chosen = self._namesake(self._descend(ranked[order[0]], leaf), words, facet, leaf)
             return self.m.accept(raw, facet, self.m.values[chosen], self.name, round(float(top), 4))
         near = [ranked[i] for i in order if sims[i] >= floor and top - sims[i] < MARGIN]
         general = general_value(self.m.taxonomy, near) if len(near) > 1 else None
         if general is not None:
-            chosen = self._namesake(general, words, facet)
+            chosen = self._namesake(general, words, facet, leaf)
             return self.m.accept(raw, facet, self.m.values[chosen], self.name, round(float(top), 4))
         if top < floor:
             outcome = self.m.reject(raw, facet, self._disagree(ranked, context, "are far from theirs"))
@@ -165,13 +166,18 @@ class ForeignPathStage(Stage):
         return outcome
 
     # -- candidates -----------------------------------------------------------------------------------------
-    def _namesake(self, vid: str, words: set[str], facet: str) -> str:
-        """The one value named by ``vid``'s name and a qualifier the path says that ``vid`` lacks ("Outdoor" and
-        Sofas: Outdoor Sofas; "Pet" and Rain Coats: Pet Rain Coats); ``vid`` when there is none, or several."""
+    def _namesake(self, vid: str, words: set[str], facet: str, leaf: str) -> str:
+        """The one value named by ``vid``'s name, or by the leaf, and a qualifier the path says that ``vid`` lacks
+        ("Outdoor" and Sofas: Outdoor Sofas; "Pet" and Rain Coats: Pet Rain Coats; "Pet Supplies > Dogs > Beds", the
+        leaf a part of Beds & Bed Frames: Pet Beds); ``vid`` when there is none, or several."""
         said = (words & QUALIFIERS) - qualifiers(self.m.taxonomy, vid)
-        name = _stems(self.m.values[vid].name)
         names = self._index(facet)[1]
-        found = {o for q in sorted(said) for o in names.get(frozenset(name | {q}), ())}
+        found = {
+            o
+            for name in (_stems(self.m.values[vid].name), _stems(leaf))
+            for q in sorted(said)
+            for o in names.get(frozenset(name | {q}), ())
+        }
         return found.pop() if len(found) == 1 else vid
 
     def _descend(self, vid: str, leaf: str) -> str:
@@ -205,6 +211,8 @@ class ForeignPathStage(Stage):
                 if outcome.mapped.value is not None:
                     ids.append(outcome.mapped.value.id)
                 ids += [c for c in outcome.candidates if self.m.values[c].facet == facet]
+            else:  # left open, torn between values ("Tops": Spinning Tops, Clothing Tops...): the ancestors choose
+                ids += [c for c in batch.candidates.get(segment, ()) if self.m.values[c].facet == facet]
             ids += self._index(facet)[2].get(_singular(segment), [])  # "Shampoos": Shampoo too, not only the
             out[segment] = list(dict.fromkeys(ids))  # pets' Shampoos that the name hits
         return out
@@ -231,7 +239,8 @@ class ForeignPathStage(Stage):
                 pieces = [p for p in _PARTS.split(value.name) if p]
                 if len(pieces) > 1:
                     for piece in pieces:
-                        parts.setdefault(keys(piece)[1], []).append(value.id)
+                        if not qualifies_shared_head(piece, value.name):  # "Mobile Phone" names no tripods
+                            parts.setdefault(keys(piece)[1], []).append(value.id)
                 names.setdefault(frozenset(_stems(value.name)), []).append(value.id)
                 singulars.setdefault(_singular(value.name), []).append(value.id)
             self._indexes[facet] = (parts, names, singulars)

@@ -30,6 +30,7 @@ from tagllm.candidates.title_head import (
 )
 from tagllm.mapping.agreement import STOP, WHOLE_TRAIL, agreements
 from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.families import qualifies_shared_head
 from tagllm.text import has_cjk, normalize
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ class TitleStage(Stage):
                 continue
             if SPEECH & set(words):
                 continue  # "thing you boil water in", "something to grate cheese with": the paraphrase stage's
+            if "&" in text and "," not in text and qualifies_shared_head(text.split("&")[0], text):
+                continue  # "Food Mixer & Blender Accessories" is one name: accessories of both, no mixer
             find = self.finder(facet)
             head = find(text)
             content = [w for w in head.phrase.split() if w not in STOP]
