@@ -43,6 +43,7 @@ def shop() -> Taxonomy:
         ("chopsticks", "Chopsticks", "tableware"),
         ("wine-racks", "Wine Racks", "kitchen"),
         ("lunch-boxes", "Lunch Boxes & Totes", "kitchen"),
+        ("primers", "Primers", "hardware"),
     ]
     facets = {"category": Facet("category", "Category", hierarchical=True)}
     return Taxonomy("shop", facets, {v.id: v for v in category_values(tree)})
@@ -51,6 +52,7 @@ def shop() -> Taxonomy:
 AXES = {
     **{"duvet": 0, "cover": 0, "covers": 0, "tea": 1, "potato": 2, "potatoes": 2, "blusher": 3, "paint": 3},
     **{"rack": 4, "racks": 4, "dish": 4, "dishes": 4, "drying": 5, "sheet": 6, "sheets": 6, "teapot": 7, "teapots": 7},
+    **{"primer": 8, "primers": 8},
 }
 
 
@@ -92,6 +94,8 @@ def test_a_phrase_after_the_head(text: str, expected: bool) -> None:
         # "dish rack" (the object kept) names Dish Racks, which the embedder does not back; "drying rack" drops the
         # dishes and decides nothing
         ("rack for drying dishes", None),
+        ("foundation and primer", None),  # two things joined: the last word is neither's head
+        ("foundation primer", ("primers", "modifier")),  # a compound: the head the word before it describes
     ],
 )
 def test_where_the_head_is(mapper: Mapper, text: str, expected: object) -> None:

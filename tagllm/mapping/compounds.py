@@ -46,6 +46,17 @@ def postmodified(tokens: list[str], facet_words: frozenset[str] = frozenset()) -
     return False
 
 
+COORDINATORS = frozenset({"and", "or"})
+"""Words that join two nouns as equals ("foundation and primer"): the last one is not the head of both."""
+
+
+def coordinated(tokens: list[str]) -> bool:
+    """Whether the last word is joined to the word before it as an equal ("foundation and primer", "soap or
+    shampoo"), not a head the words before it describe ("salt and pepper grinder", "black and white dress"): then
+    the string names two things and its last word alone is neither's category."""
+    return len(tokens) >= 3 and tokens[-2] in COORDINATORS
+
+
 def idiom(mapper: Mapper, tokens: list[str]) -> bool:
     """Whether the words are one of WordNet's compounds, none of whose senses is a kind of its last word ("couch
     potato", "cash cow", "hot potato"; not "bulldog clip", a clip): then the last word is not its head."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, STOP, WHOLE_TRAIL, agreements, rivals_nearer
 from tagllm.mapping.base import Batch, Outcome, Stage
 from tagllm.mapping.colours import survey_name
-from tagllm.mapping.compounds import head_modifies, idiom, named_tails, other_kind, postmodified
+from tagllm.mapping.compounds import coordinated, head_modifies, idiom, named_tails, other_kind, postmodified
 from tagllm.mapping.derived import root
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import keys, stem
@@ -54,8 +54,10 @@ class ModifierStage(Stage):
             if has_cjk(text) or LIST.search(text):
                 continue
             tokens = words_of(text)
-            if hierarchical and (postmodified(tokens, self.vocab.facet_words(facet)) or idiom(self.m, tokens)):
-                continue  # "pot for making tea" is no Tea, a "couch potato" no Potatoes
+            if hierarchical and (
+                postmodified(tokens, self.vocab.facet_words(facet)) or idiom(self.m, tokens) or coordinated(tokens)
+            ):
+                continue  # "pot for making tea" is no Tea, a "couch potato" no Potatoes, "foundation and primer" two
             if not hierarchical and len(tokens) == 1:
                 tokens = self.stripper.split(tokens[0], facet) or tokens  # "turtleneck", "longsleeve"
             inner = None if hierarchical else self.stripper.inner_value(tokens, facet)
