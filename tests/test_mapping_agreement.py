@@ -38,6 +38,10 @@ def store() -> Taxonomy:
         ("velvet", "Velvet", "crafts"),
         ("electronics", "Electronics", None),
         ("laptops", "Laptops", "electronics"),
+        ("toys", "Toys", None),
+        ("spinning-tops", "Spinning Tops", "toys"),
+        ("apparel", "Apparel", None),
+        ("clothing-tops", "Clothing Tops", "apparel"),
     ]
     values = category_values(tree)
     values += [Value(f"c-{n.lower()}", n, "closure-type") for n in ["Zipper", "Buttons", "Buckles", "Toggle", "Snap"]]
@@ -52,7 +56,9 @@ def outcome(m: Mapped) -> tuple[str | None, str | None] | None:
 
 @pytest.fixture(scope="module")
 def mapper() -> Mapper:
-    embedder = FakeEmbedder({"kettle": 0, "kettles": 0, "sofa": 1, "sofas": 1, "laptop": 2, "laptops": 2})
+    embedder = FakeEmbedder(
+        {"kettle": 0, "kettles": 0, "sofa": 1, "sofas": 1, "laptop": 2, "laptops": 2, "tops": 3, "spinning": 4}
+    )
     return Mapper(store(), embedder=embedder, embedding_threshold=1.5, cache_dir=CACHE)
 
 
@@ -74,3 +80,10 @@ def test_a_wordnet_landing_gives_way_to_the_taxonomys_own_word(mapper: Mapper) -
     assert mapper.lexical is not None
     assert mapper.lexical.land("kettle", "category") == ["boilers"]  # what WordNet alone says: the rule proposes
     assert mapper.map(["kettle"], "category")[0].value is None  # Electric Kettles is nearer: the landing is dropped
+
+
+def test_a_wordnet_landing_on_one_of_the_values_sharing_the_word_must_be_the_nearest(mapper: Mapper) -> None:
+    assert mapper.lexical is not None
+    # WordNet's spinning top is a sense of "tops"; Clothing Tops holds the word as well and is nearer the string
+    assert mapper.lexical.land("tops", "category") == ["spinning-tops"]
+    assert mapper.map(["tops"], "category")[0].value is None

@@ -90,6 +90,20 @@ def named_rivals(mapper: Mapper, queries: Sequence[Query], facet: str | None, tr
     return out
 
 
+def nearer_namesakes(mapper: Mapper, queries: Sequence[Query], facet: str | None) -> list[frozenset[str]]:
+    """Per query, the other values whose names hold the string's words too ("tops": Clothing Tops, Tank Tops beside
+    Spinning Tops) that the embedder puts at least as near the string as the value a rule found; nothing without an
+    embedder."""
+    if not mapper.use_embeddings or facet is None:
+        return [frozenset()] * len(queries)
+    out: list[frozenset[str]] = []
+    for text, vid in queries:
+        others = _values_naming(mapper, facet, content_stems(text)) - {vid}
+        found = _agreements(mapper, [(text, vid)], facet, -1.0, 0.0, [others]) if others else [1.0]
+        out.append(others if found[0] is None else frozenset())
+    return out
+
+
 def content_stems(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in normalize(text.replace("-", " ")).split() if w not in STOP)
 

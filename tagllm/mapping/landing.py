@@ -23,6 +23,9 @@ FACET_WORD_DEPTH = 8
 """A landing by hypernym in a flat facet must have the facet's own word among its hypernyms this far up ("burgundy"
 reaches "color"): the facet's words must agree."""
 COMMON_SENSES = 2
+OWN_SENSES = 3
+"""The senses of a string that are its own common ones (WordNet lists a word's senses most frequent first): "sheet" is
+a bed sheet in its third; "tops" a spinning top only in its eighth, where a garment is as likely in a shop."""
 """A synonym counts in a category only through a lemma for which the sense is among its most frequent ones (or where
 the value's path agrees with the sense): "grip" is mostly a grasp or a handle, its hairgrip sense is its seventh."""
 CONCRETE = frozenset({"05", "06", "13", "17", "20", "27"})
@@ -105,6 +108,11 @@ class Landing:
             if landed and level > 0 and (hierarchical or self._agrees(sense, facet)):
                 found.extend(v for v in landed if v not in found)
         return (self._leaves(found) if hierarchical else found), bool(found)
+
+    def by_common_sense(self, text: str, vid: str, facet: str | None) -> bool:
+        """Whether one of the string's own ``OWN_SENSES`` most frequent senses lands on the value by synonym."""
+        own = normalize(text)
+        return any(vid in self._lands(s, facet, own) for s in self.wordnet.noun_synsets(text)[:OWN_SENSES])
 
     def _path_agrees(self, sense: str, vid: str) -> bool:
         """Whether a word of the value's ancestors is among the sense's hypernyms: a hoover's hypernyms hold

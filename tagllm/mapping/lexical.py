@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tagllm.mapping.agreement import WHOLE_TRAIL, agreements, named_rivals
+from tagllm.mapping.agreement import WHOLE_TRAIL, agreements, content_stems, named_rivals, nearer_namesakes
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import keys, stem
@@ -91,12 +91,30 @@ class LexicalStage(Stage):
             for (raw, vid), near in zip(climbs, far, strict=True)
             if near is not None or not self.m.use_embeddings
         ]
+        # "tops": WordNet's spinning top is a rare sense of the word, which Clothing Tops and Tank Tops name as well
+        rare = [(raw, vid) for raw, vid in landed if self._rare_namesake(batch.text(raw), vid, batch.facet)]
+        queries = [(batch.text(raw), vid) for raw, vid in rare]
+        for (raw, vid), nearer in zip(rare, nearer_namesakes(self.m, queries, batch.facet), strict=True):
+            if nearer:  # the values it names are candidates a path's ancestors may still choose among
+                batch.candidates.setdefault(raw, (vid, *sorted(nearer)))
+                landed.remove((raw, vid))
         queries = [(batch.text(raw), vid) for raw, vid in landed]
         for (raw, vid), vetoed in zip(landed, named_rivals(self.m, queries, batch.facet, NAMED_TRAIL), strict=True):
             if vetoed:  # "kettle": WordNet's kettle is a boiler; the taxonomy's own Electric Kettles is far nearer
                 batch.vetoed[raw] = (vid,)  # still a word that names a value: "cooker hood" is no car's Hoods
             else:
                 batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[vid], self.name)
+
+    def _rare_namesake(self, text: str, vid: str, facet: str | None) -> bool:
+        """Whether the value's name holds every word of the string, and only a rare sense of the string lands on it:
+        the word is one the taxonomy's values share, and WordNet's pick among them is no reading of it."""
+        words = content_stems(text)
+        return (
+            bool(words)
+            and words <= content_stems(self.m.values[vid].name)
+            and self._landing is not None
+            and not self._landing.by_common_sense(text, vid, facet)
+        )
 
     def _names_facet(self, text: str, facet: str | None) -> bool:
         """Whether every word of the string is a word of the facet's own name or title ("material", "colour")."""
