@@ -257,6 +257,26 @@ def test_a_kept_column_named_as_a_column_of_the_output_is_refused(tmp_path: Path
     ResultWriter(tmp_path / "out.jsonl", facets=["category"], keep_columns=["category", "product_id"])  # apart there
 
 
+@pytest.mark.parametrize("name", ["out.csv", "out.parquet"])
+def test_a_facet_named_as_a_column_of_the_output_is_refused(tmp_path: Path, name: str) -> None:
+    # a taxonomy's 'status' facet (a product's condition): in CSV its tags overwrote the row's status, so --resume took
+    # every product for failed and tagged it again, run after run; 'colour_id' beside 'colour' overwrote colour's ids;
+    # Parquet crashed at the first batch
+    out = tmp_path / name
+    kind = "CSV" if name.endswith(".csv") else "Parquet"
+    clashing = ((["category", "status"], "'status'"), (["colour", "colour_id", "error"], "'colour_id', 'error'"))
+    for facets, named in clashing:
+        with pytest.raises(InputError) as error:
+            ResultWriter(out, facets=facets)
+        assert str(error.value) == (
+            f"facet {named}: a {kind} output has a column of that name already (one of its own, or another facet's id "
+            "or confidence column), which the facet's tags would overwrite; write JSONL, which keeps each facet's tags "
+            "apart, under its tags key, or rename the facet in the taxonomy"
+        )
+    assert not out.exists()
+    ResultWriter(tmp_path / "out.jsonl", facets=["category", "status", "colour", "colour_id"])  # apart there
+
+
 def test_a_csv_output_with_a_kept_cell_over_128_kib_resumes(tmp_path: Path) -> None:
     import csv
 

@@ -67,6 +67,7 @@ class ResultWriter:
         self.format = detect_format(target, format, flag="--output-format")
         self.facets = facets
         self.keep_columns = list(keep_columns)
+        self._refuse_facet_clashes()
         self._refuse_kept_clashes()
         self.provenance = provenance
         self.is_stdout = str(target) == STDIO
@@ -183,6 +184,28 @@ class ResultWriter:
 
     def _size(self) -> int:
         return 0 if self._stream is None or self.is_stdout else os.fstat(self._stream.fileno()).st_size
+
+    def _refuse_facet_clashes(self) -> None:
+        """A facet named as one of a CSV or Parquet row's own columns (a taxonomy's ``status`` or ``error`` facet), or
+        as another facet's id or confidence column (``colour`` beside ``colour_id``), took its place: in CSV the tags
+        overwrote the status (and ``--resume`` took every product for failed) or the other facet's ids, and Parquet
+        crashed at its first batch. JSONL keeps the tags apart, under ``tags``."""
+        if self.format == "jsonl":
+            return
+        taken = {"product_id", "status", "error", "rejected", HASH_COLUMN, "result_json"}
+        clashes = []
+        for facet in dict.fromkeys(self.facets):
+            columns = [facet, f"{facet}_id", f"{facet}_confidence"]
+            if taken & set(columns):
+                clashes.append(facet)
+            taken.update(columns)
+        if clashes:
+            kind = "CSV" if self.format == "csv" else "Parquet"
+            raise InputError(
+                f"facet {', '.join(map(repr, clashes))}: a {kind} output has a column of that name already (one of "
+                "its own, or another facet's id or confidence column), which the facet's tags would overwrite; write "
+                "JSONL, which keeps each facet's tags apart, under its tags key, or rename the facet in the taxonomy"
+            )
 
     def _refuse_kept_clashes(self) -> None:
         """A kept input column named as one of a CSV or Parquet row's own (``category``, ``product_id``, ``status``)
