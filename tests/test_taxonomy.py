@@ -100,3 +100,23 @@ def test_a_facet_scoped_to_an_unknown_category_names_it(tmp_path: Path) -> None:
     )
     with pytest.raises(TaxonomyError, match="facet 'sleeve' applies_to 'apparel': not category ids"):
         load_taxonomy(spec)
+
+
+def test_a_parent_cycle_is_refused_when_the_taxonomy_loads(tmp_path: Path) -> None:
+    # a value whose parents lead back to it loaded, 'taxonomy check' listed it, and 'tagllm generate' hung for ever
+    # before its first product, walking up from it to a root that never came
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n"
+        "  - {name: category, hierarchical: true, values: [{id: a, name: A, parent: b}, {id: b, name: B, parent: a},"
+        " {id: c, name: C}]}\n"
+    )
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value) == (
+        "taxonomy 't': the parents of value 'a' lead back to it ('a' -> 'b' -> 'a'); a value's parent must lie above "
+        "it: fix one of these parents"
+    )
+    spec.write_text("name: t\nfacets:\n  - {name: category, hierarchical: true, values: [{id: a, name: A, parent: a}]}")
+    with pytest.raises(TaxonomyError, match=r"the parents of value 'a' lead back to it \('a' -> 'a'\)"):
+        load_taxonomy(spec)

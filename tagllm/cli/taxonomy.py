@@ -210,7 +210,7 @@ def _refuse_nothing_learned(
 
 @app.command()
 def check(taxonomy: str | None = TaxonomyOpt, config: str | None = ConfigOpt) -> None:
-    """Report problems an analyst should fix (names the mapper cannot tell apart, cycles); exit 1 if any."""
+    """Report problems an analyst should fix (names the mapper cannot tell apart, empty names); exit 1 if any."""
     tax = _taxonomy(taxonomy, config)
     problems = tax.check()
     for p in problems:

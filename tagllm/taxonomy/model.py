@@ -46,6 +46,27 @@ class Taxonomy:
                 raise TaxonomyError(
                     f"taxonomy {self.name!r}: value {value.id!r} has parent {value.parent_id!r}, which does not exist"
                 )
+        self._refuse_cycles()
+
+    def _refuse_cycles(self) -> None:
+        """A value that is its own ancestor (``parent:`` pointing back down its subtree) has no root: walking up from
+        it never ended, and a run hung before its first product."""
+        rooted: set[str | None] = {None}
+        for value in self.values.values():
+            walked: list[str] = []
+            current: str | None = value.id
+            while current not in rooted:
+                assert current is not None
+                if current in walked:
+                    cycle = [*walked[walked.index(current) :], current]
+                    raise TaxonomyError(
+                        f"taxonomy {self.name!r}: the parents of value {current!r} lead back to it "
+                        f"({' -> '.join(map(repr, cycle))}); a value's parent must lie above it: fix one of these "
+                        "parents"
+                    )
+                walked.append(current)
+                current = self.values[current].parent_id
+            rooted.update(walked)
 
     # -- lookups -----------------------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -275,7 +296,8 @@ class Taxonomy:
         }
 
     def check(self) -> list[str]:
-        """Problems an analyst should fix: duplicate names under one parent, empty names, cycles."""
+        """Problems an analyst should fix: duplicate names under one parent, empty names (a parent cycle is refused
+        when the taxonomy is built)."""
         problems: list[str] = []
         seen: dict[tuple[str, str | None, str], str] = {}
         for v in self.values.values():
@@ -291,12 +313,6 @@ class Taxonomy:
                 )
             else:
                 seen[key] = v.id
-        for v in self.values.values():
-            hops, parent = 0, v.parent_id
-            while parent is not None and hops <= len(self.values):
-                parent, hops = self.values[parent].parent_id, hops + 1
-            if parent is not None:
-                problems.append(f"value {v.id!r} is part of a parent cycle")
         return problems
 
 
