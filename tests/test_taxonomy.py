@@ -120,3 +120,22 @@ def test_a_parent_cycle_is_refused_when_the_taxonomy_loads(tmp_path: Path) -> No
     spec.write_text("name: t\nfacets:\n  - {name: category, hierarchical: true, values: [{id: a, name: A, parent: a}]}")
     with pytest.raises(TaxonomyError, match=r"the parents of value 'a' lead back to it \('a' -> 'a'\)"):
         load_taxonomy(spec)
+
+
+def test_a_value_declared_before_its_parent_has_the_parent_in_its_path(tmp_path: Path) -> None:
+    # a flat list whose child came before its parent (parent: names a value further down) gave the child the path
+    # 'Shirts', not 'Apparel > Shirts', in every tag of it, CSV cell and embedded label, while its ancestor was Apparel
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n"
+        "  - {name: category, hierarchical: true, values: [{id: a1, name: Shirts, parent: a}, {id: a, name: Apparel},"
+        " {id: k, name: Kitchen, children: [{id: k1, name: Pans, parent: a}]}]}\n"
+    )
+    tax = load_taxonomy(spec)
+    assert [tax.path_of(v) for v in ("a1", "a", "k", "k1")] == [
+        "Apparel > Shirts",
+        "Apparel",
+        "Kitchen",
+        "Apparel > Pans",
+    ]
+    assert tax.lineage("k1") == ["a", "k1"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,24 +56,19 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
     facets: dict[str, Facet] = {}
     values: dict[str, Value] = {}
 
-    def add(facet: _FacetSpec, item: _ValueSpec, parent: str | None, parent_path: str | None) -> None:
+    def add(facet: _FacetSpec, item: _ValueSpec, parent: str | None) -> None:
         if item.id in values:
             raise TaxonomyError(f"{source}: value id {item.id!r} appears twice; ids must be unique")
-        parent = item.parent or parent
-        if parent is not None and parent_path is None and parent in values:
-            parent_path = values[parent].path
-        path = f"{parent_path}{PATH_SEPARATOR}{item.name}" if parent_path else item.name
         values[item.id] = Value(
             id=item.id,
             name=item.name,
             facet=facet.name,
-            parent_id=parent,
-            path=path if facet.hierarchical else None,
+            parent_id=item.parent or parent,
             synonyms=tuple(item.synonyms),
             labels=tuple(sorted(item.labels.items())),
         )
         for child in item.children:
-            add(facet, child, item.id, path)
+            add(facet, child, item.id)
 
     for f in spec.facets:
         if f.name in facets:
@@ -87,7 +83,12 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
             labels=tuple(sorted(f.labels.items())),
         )
         for item in f.values:
-            add(f, item, None, None)
+            add(f, item, None)
+    # paths once every value is read: a parent declared after its child, or named by ``parent:`` elsewhere than where
+    # the child is nested, is in its path too
+    for vid, value in values.items():
+        if facets[value.facet].hierarchical:
+            values[vid] = replace(value, path=_path(values, vid))
     taxonomy = Taxonomy(spec.name, facets, values, source=source, languages=tuple(spec.languages))
     scopes: dict[str, Iterable[str] | None] = {}
     for f in spec.facets:
@@ -105,6 +106,18 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
     for name in spec.synonym_files:
         taxonomy = add_synonyms(taxonomy, load_synonyms(base_dir / name))
     return taxonomy
+
+
+def _path(values: dict[str, Value], value_id: str) -> str:
+    """The names from the value's root down to it (stopping at a parent of another facet, and at a cycle, which
+    ``Taxonomy`` refuses)."""
+    names: list[str] = []
+    current: str | None = value_id
+    facet = values[value_id].facet
+    while current in values and values[current].facet == facet and current not in names:
+        names.append(current)
+        current = values[current].parent_id
+    return PATH_SEPARATOR.join(values[v].name for v in reversed(names))
 
 
 def load_own(path: Path) -> Taxonomy:
