@@ -331,3 +331,12 @@ def test_cli_build_keeps_a_rare_value_that_the_named_text_field_states(tmp_path:
     assert values("--text-field", "name") == ["Ceramic", "Steel", "Bamboo"]  # seen once, but its product's name says it
     assert values("--text-field", "") == ["Ceramic", "Steel"]  # no text: a value seen once is left out
     assert values() == ["Ceramic", "Steel"]  # the default field, 'title', is not in these records
+
+
+def test_keys_with_no_word_are_no_facet() -> None:
+    # " : Red" (a list item with a blank key), "-: Blue", "%%: Green" folded to one empty key, learned as a facet named
+    # 'x' titled ' ' whose values came from all three
+    rows = [["Color: Black", " : Red", "-: Blue", "%%: Green"], ["Color: White", " : Blue", "-: Red"]] * 4
+    report = learn_attributes(rows)
+    assert [(f.name, [v.name for v in f.values]) for f in report.facets] == [("color", ["Black", "White"])]
+    assert report.unparseable[:4] == [" : Red", "-: Blue", "%%: Green", " : Blue"]

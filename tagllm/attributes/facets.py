@@ -157,6 +157,10 @@ def learn_attributes(
                 report.placeholders += 1
                 continue
             k = key_of(key)
+            if not k:  # " : Red", "-: Blue", "%%: Green" name no attribute: learned, they made one facet named 'x'
+                if len(report.unparseable) < 20:
+                    report.unparseable.append(f"{key}: {value}")
+                continue
             spellings[k][key] += 1
             mine[k].append(value)
         for k, values in mine.items():
