@@ -340,3 +340,9 @@ def test_keys_with_no_word_are_no_facet() -> None:
     report = learn_attributes(rows)
     assert [(f.name, [v.name for v in f.values]) for f in report.facets] == [("color", ["Black", "White"])]
     assert report.unparseable[:4] == [" : Red", "-: Blue", "%%: Green", " : Blue"]
+
+
+def test_the_summary_counts_every_item_not_of_the_form_key_value() -> None:
+    # the summary said '20 item(s)' however many there were: it counted the examples it kept
+    report = learn_attributes([["Color: Black", "junk", "more junk"]] * 15)
+    assert report.summary()[-1] == "30 item(s) not of the form 'Key: Value', e.g. 'junk'"

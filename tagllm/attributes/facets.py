@@ -67,7 +67,8 @@ class AttributeReport:
     records: int = 0
     with_tags: int = 0
     placeholders: int = 0
-    unparseable: list[str] = field(default_factory=list)
+    unparseable: list[str] = field(default_factory=list)  # the first 20
+    unparseable_count: int = 0
 
     def summary(self) -> list[str]:
         """Lines a user reads: each facet with its values, then each reason with the keys it left out."""
@@ -97,7 +98,7 @@ class AttributeReport:
         if self.placeholders:
             lines.append(f"{self.placeholders} placeholder value(s) such as 'NA' or 'Other' ignored")
         if self.unparseable:
-            lines.append(f"{len(self.unparseable)} item(s) not of the form 'Key: Value', e.g. {self.unparseable[0]!r}")
+            lines.append(f"{self.unparseable_count} item(s) not of the form 'Key: Value', e.g. {self.unparseable[0]!r}")
         return lines
 
 
@@ -149,6 +150,7 @@ def learn_attributes(
         report.records += 1
         pairs, bad = parse_attribute_tags(raw)
         report.unparseable.extend(bad[: max(0, 20 - len(report.unparseable))])
+        report.unparseable_count += len(bad)
         if pairs:
             report.with_tags += 1
         mine: dict[str, list[str]] = defaultdict(list)
@@ -158,6 +160,7 @@ def learn_attributes(
                 continue
             k = key_of(key)
             if not k:  # " : Red", "-: Blue", "%%: Green" name no attribute: learned, they made one facet named 'x'
+                report.unparseable_count += 1
                 if len(report.unparseable) < 20:
                     report.unparseable.append(f"{key}: {value}")
                 continue
