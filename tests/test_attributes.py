@@ -346,3 +346,18 @@ def test_the_summary_counts_every_item_not_of_the_form_key_value() -> None:
     # the summary said '20 item(s)' however many there were: it counted the examples it kept
     report = learn_attributes([["Color: Black", "junk", "more junk"]] * 15)
     assert report.summary()[-1] == "30 item(s) not of the form 'Key: Value', e.g. 'junk'"
+
+
+def test_a_learned_facet_is_not_named_as_a_column_of_a_csv_output(tmp_path: Path) -> None:
+    # a 'Status: New / Refurbished' key was learned as the facet 'status', which a CSV or Parquet output cannot hold
+    # beside its own status column: it is 'status-attribute', as a 'Category' key is 'category-attribute'
+    rows = [
+        {"id": str(i), "title": f"Phone {i}", "gold_category": "Kitchen > Mugs",
+         "gold_attribute_tags": [f"Status: {['New', 'Refurbished'][i % 2]}"]}
+        for i in range(6)
+    ]  # fmt: skip
+    learned = learn_taxonomy(_write(tmp_path / "p.jsonl", rows), _tree())
+    assert [(f.name, f.title) for f in learned.attributes.facets] == [("status-attribute", "Status")]  # type: ignore[union-attr]
+    assert AttributeResolver(learned.taxonomy).resolve(["Status: New"])[0] == {
+        "status-attribute": ["status-attribute/new"]
+    }

@@ -68,6 +68,7 @@ def learn_taxonomy(
     scopes by ``learn_scopes``.
     """
     from tagllm.io import read_records
+    from tagllm.io.rows import OWN_COLUMNS
     from tagllm.retrieval.index import LabelResolver, labels_from_record
 
     records: list[tuple[int, dict[str, Any]]] = []
@@ -83,7 +84,7 @@ def learn_taxonomy(
             (data.get(attribute_field) for _, data in records),
             min_products=min_products,
             min_value_count=min_value_count,
-            reserved=taxonomy.facets,
+            reserved=[*taxonomy.facets, *OWN_COLUMNS],  # a facet named 'status' cannot be written to CSV
             texts=(str(data.get(text_field) or "") for _, data in records) if text_field else None,
         )
         taxonomy = with_attribute_facets(taxonomy, report)

@@ -92,6 +92,8 @@ def is_unfetched_note(error: str) -> bool:
 
 
 SEPARATOR = " | "
+# the columns of a CSV/Parquet row that are not a facet's
+OWN_COLUMNS = ("product_id", "status", "error", "rejected", HASH_COLUMN, "result_json")
 
 
 def table_row(

@@ -26,6 +26,7 @@ from tagllm.io.resume import (
 )
 from tagllm.io.rows import (
     HASH_COLUMN,
+    OWN_COLUMNS,
     SEPARATOR,
     encodable,
     encodable_result,
@@ -192,7 +193,7 @@ class ResultWriter:
         crashed at its first batch. JSONL keeps the tags apart, under ``tags``."""
         if self.format == "jsonl":
             return
-        taken = {"product_id", "status", "error", "rejected", HASH_COLUMN, "result_json"}
+        taken = set(OWN_COLUMNS)
         clashes = []
         for facet in dict.fromkeys(self.facets):
             columns = [facet, f"{facet}_id", f"{facet}_confidence"]
