@@ -69,6 +69,7 @@ class Tagger:
         self.embedder = embedder or Embedder.from_config(self.config)
         self.index = index
         if index is not None:
+            index.check_taxonomy(taxonomy)  # an index loaded or built by the caller for another taxonomy
             index.check_embedder(self.embedder)
         self.inputs = tuple(self.config.inputs)
         self.image_encoder = image_encoder_for(self.config, index) if "image" in self.inputs else None

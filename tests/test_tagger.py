@@ -197,3 +197,21 @@ def test_a_tagger_from_a_config_loads_an_index_built_with_the_default_encoder(de
     assert tagger.embedder.name == manifest["embedder"]
     result = tagger.tag([{"id": "p1", "title": "Men's Cotton Polo T-Shirt Navy"}])[0]
     assert result.best("category").id == "apparel-tshirts"  # type: ignore[union-attr]
+
+
+def test_an_index_for_another_taxonomy_is_refused_when_the_tagger_is_made(demo_index_dir, embedder) -> None:  # type: ignore[no-untyped-def]
+    # an index loaded without a taxonomy, then given to a Tagger with another: making the Tagger crashed (KeyError
+    # 'apparel-dresses', a label the other taxonomy lacks) or, with the taxonomy edited since, it tagged with the old
+    # one's labels under the new one's version
+    from tagllm.errors import IndexMismatchError
+    from tagllm.taxonomy import from_paths
+
+    index = ExampleIndex.load(demo_index_dir)
+    other = from_paths(["Apparel > Shirts", "Home > Mugs"], name="shop")
+    with pytest.raises(IndexMismatchError) as error:
+        Tagger(other, index=index, embedder=embedder, config=TaggerConfig(k=5))
+    assert str(error.value) == (
+        f"{demo_index_dir}: built for taxonomy 'demo' version {index.manifest['taxonomy_version']}, but the taxonomy "
+        f"in use is 'shop' version {other.version}; rebuild the index (tagllm index build) or use the taxonomy it was "
+        "built with"
+    )

@@ -64,6 +64,14 @@ _MISMATCH_FIX = (
 )
 
 
+def _other_taxonomy(where: str, manifest: dict[str, Any], taxonomy: Taxonomy) -> str:
+    return (
+        f"{where}: built for taxonomy {manifest['taxonomy']!r} version {manifest['taxonomy_version']}, but the "
+        f"taxonomy in use is {taxonomy.name!r} version {taxonomy.version}; rebuild the index (tagllm index build) or "
+        "use the taxonomy it was built with"
+    )
+
+
 def _rebuild(path: Path) -> str:
     return f"rebuild it: tagllm index build EXAMPLES --index {path}"
 
@@ -287,11 +295,7 @@ class ExampleIndex:
                 f"version); {_rebuild(path)}"
             )
         if taxonomy is not None and manifest["taxonomy_version"] != taxonomy.version:
-            raise IndexMismatchError(
-                f"{path}: built for taxonomy {manifest['taxonomy']!r} version {manifest['taxonomy_version']}, "
-                f"but the taxonomy in use is {taxonomy.name!r} version {taxonomy.version}; rebuild the index "
-                "(tagllm index build) or use the taxonomy it was built with"
-            )
+            raise IndexMismatchError(_other_taxonomy(str(path), manifest, taxonomy))
         if isinstance(embedder, Embedder):
             embedder.adopt(manifest["embedder"])
             embedder = embedder.name
@@ -339,6 +343,12 @@ class ExampleIndex:
         if len(vectors) != len(examples):
             raise ValueError(f"{len(examples)} examples but {len(vectors)} vectors")
         return index
+
+    def check_taxonomy(self, taxonomy: Taxonomy) -> None:
+        """Refuse a taxonomy other than the index's: its examples' labels are that taxonomy's ids."""
+        if self.manifest["taxonomy_version"] != taxonomy.version:
+            where = str(self.path) if self.path is not None else "the index"
+            raise IndexMismatchError(_other_taxonomy(where, self.manifest, taxonomy))
 
     def check_embedder(self, embedder: str | Embedder) -> None:
         """Refuse an embedder other than the index's (an ``Embedder`` on ``auto`` first takes the index's)."""
