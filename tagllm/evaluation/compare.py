@@ -143,10 +143,14 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
                 "gold files or samples); compare runs of one gold sample"
             )
         facets: dict[str, Any] = {}
+        unscored: list[str] = []  # facets no shared product has gold of: 0.000 -> 0.000 in [-inf, +inf] said nothing
         for facet in base["metrics"]["facets"]:
             if facet not in run["metrics"]["facets"]:
                 continue
             ids = [p for p in shared if facet in base["rows"][p]["facets"] and facet in run["rows"][p]["facets"]]
+            if not ids:
+                unscored.append(facet)
+                continue
             arr_a, arr_b = _arrays(base, ids, facet), _arrays(run, ids, facet)
             headline = {}
             for key, (field, statistic) in _STATISTICS.items():
@@ -176,6 +180,7 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
                 "only_in_a": len(set(base["rows"]) - set(run["rows"])),
                 "only_in_b": len(set(run["rows"]) - set(base["rows"])),
                 "facets": facets,
+                "unscored": unscored,
             }
         )
     return {
@@ -212,6 +217,8 @@ def comparison_lines(comparison: dict[str, Any]) -> list[str]:
                     f"    {HEADLINE_TITLES[key]:<16} {d['a']:.3f} -> {d['b']:.3f}  {d['delta']:+.3f} "
                     f"[{d['ci_low']:+.3f}, {d['ci_high']:+.3f}] p={d['p_value']:.3f} {mark}"
                 )
+        for facet in c.get("unscored", []):
+            lines.append(f"  {facet}: no product both runs scored has gold of it, not compared")
     return lines
 
 

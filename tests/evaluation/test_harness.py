@@ -318,6 +318,34 @@ def test_sweep_comparison_lists_fixed_broken_products_and_tag_deltas(eval_dir, f
     ]
 
 
+def test_compare_leaves_out_a_facet_no_shared_product_has_gold_of(tmp_path):
+    """A scored facet no gold product carries (colour asked for, only categories in the gold) was compared as
+    0.000 -> 0.000 within [-inf, +inf]: lines that said nothing, and comparison.json held -Infinity, which JSON
+    readers refuse."""
+    from tagllm.evaluation.compare import comparison_lines
+    from tagllm.models import Provenance, Tag, TagResult
+    from tagllm.taxonomy import load_taxonomy
+
+    demo = load_taxonomy("demo")
+    gold = [{"id": "g1", "title": "Tee", "labels": {"category": "apparel-tshirts"}}]
+    (tmp_path / "gold.jsonl").write_text("\n".join(json.dumps(g) for g in gold) + "\n")
+    (tmp_path / "eval.yaml").write_text(
+        "gold: gold.jsonl\ngold_field: labels\nfacets: [category, color]\nbootstrap: 0\ntagger:\n  taxonomy: demo\n"
+    )
+    tee = Tag(facet="category", id="apparel-tshirts", name="T-Shirts", confidence=0.8, source="retrieval")
+    prov = Provenance(backend="x", taxonomy_version=demo.version)
+    (tmp_path / "pred.jsonl").write_text(
+        TagResult(product_id="g1", tags={"category": [tee]}, provenance=prov).model_dump_json()
+    )
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    runs = [run_eval(cfg, predictions=tmp_path / "pred.jsonl", root=tmp_path / name).runs[0] for name in ("a", "b")]
+    comparison = compare_runs(runs, n_boot=50)
+    (c,) = comparison["comparisons"]
+    assert (list(c["facets"]), c["unscored"]) == (["category"], ["color"])
+    assert comparison_lines(comparison)[-1] == "  color: no product both runs scored has gold of it, not compared"
+    json.dumps(comparison, allow_nan=False)  # no -Infinity in comparison.json
+
+
 def test_flat_multi_valued_facets_are_scored_beside_the_category(tmp_path):
     from tagllm.models import Provenance, Tag, TagResult
     from tagllm.taxonomy import load_taxonomy
