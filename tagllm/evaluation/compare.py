@@ -43,6 +43,20 @@ def load_run(directory: str | Path) -> dict[str, Any]:
     }
 
 
+def _refuse_other_gold(a: dict[str, Any], b: dict[str, Any], ids: list[str], facet: str) -> None:
+    """Runs of two gold files that share product ids (g1, g2, … or 1, 2, …) were paired product by product: a
+    product the gold of one run labels otherwise (another product under the same id, or its gold corrected since)
+    counted as fixed or broken by the tagger."""
+    for pid in ids:
+        ga, gb = a["rows"][pid]["facets"][facet]["gold"], b["rows"][pid]["facets"][facet]["gold"]
+        if sorted(ga) != sorted(gb):
+            raise InputError(
+                f"cannot compare {b['dir']} with {a['dir']}: product {pid!r} has other {facet} gold in them "
+                f"({', '.join(gb) or 'none'} vs {', '.join(ga) or 'none'}), so they scored other gold files or "
+                "versions of one; compare runs scored against one gold file"
+            )
+
+
 def _label(run: dict[str, Any]) -> str:
     metrics = run["metrics"]
     return metrics["variant"] if metrics["variant"] != "base" else f"{metrics['name']} ({Path(run['dir']).name})"
@@ -151,6 +165,7 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
             if not ids:
                 unscored.append(facet)
                 continue
+            _refuse_other_gold(base, run, ids, facet)
             arr_a, arr_b = _arrays(base, ids, facet), _arrays(run, ids, facet)
             headline = {}
             for key, (field, statistic) in _STATISTICS.items():

@@ -194,6 +194,27 @@ def test_compare_refuses_runs_that_scored_no_product_in_common(eval_dir, fake_fa
     )
 
 
+def test_compare_refuses_runs_whose_gold_differs_for_a_shared_product(eval_dir, fake_factory):
+    """Runs of two gold files sharing ids were paired product by product: p1, labelled otherwise in the second gold
+    file, counted as broken by the tagger."""
+    before = _run(eval_dir, fake_factory, name="before").runs[0]
+    gold = eval_dir / "gold.jsonl"
+    gold.write_text(
+        gold.read_text().replace(
+            '"Blue oxford shirt", "gold_category": "Clothing > Shirts"',
+            '"Blue oxford shirt", "gold_category": "Clothing > Shorts"',
+        )
+    )
+    after = _run(eval_dir, fake_factory, name="after").runs[0]
+    with pytest.raises(InputError) as error:
+        compare_runs([before, after])
+    assert str(error.value) == (
+        f"cannot compare {after} with {before}: product 'p1' has other category gold in them (Clothing > Shorts vs "
+        "Clothing > Shirts), so they scored other gold files or versions of one; compare runs scored against one gold "
+        "file"
+    )
+
+
 def test_empty_sample_is_refused_with_the_reason(eval_dir, fake_factory):
     cfg = load_eval_config(eval_dir / "eval.yaml", split="validation")
     with pytest.raises(InputError) as err:
