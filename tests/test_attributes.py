@@ -361,3 +361,17 @@ def test_a_learned_facet_is_not_named_as_a_column_of_a_csv_output(tmp_path: Path
     assert AttributeResolver(learned.taxonomy).resolve(["Status: New"])[0] == {
         "status-attribute": ["status-attribute/new"]
     }
+
+
+def test_a_key_naming_a_facet_of_the_tree_is_read_as_that_facet_not_learned_again(tmp_path: Path) -> None:
+    # built over a taxonomy that has a 'color' facet, 'Colour: …' tags were learned again as 'colour' ('Color: …' as
+    # 'color-attribute'): a tag 'Color: x' then named two facets, resolved onto neither, and every example lost it
+    rows = [
+        {"id": str(i), "title": f"Tee {i}", "gold_category": "Apparel > Tops > T-Shirts",
+         "gold_attribute_tags": [f"Colour: {['x', 'y'][i % 2]}", f"Fit: {['Slim', 'Regular'][i % 2]}"]}
+        for i in range(6)
+    ]  # fmt: skip
+    learned = learn_taxonomy(_write(tmp_path / "p.jsonl", rows), _tree("color"))
+    assert [f.name for f in learned.attributes.facets] == ["fit"]  # type: ignore[union-attr]
+    assert [(i.key, i.reason) for i in learned.attributes.left_out] == [("Colour", "a facet of the taxonomy already")]  # type: ignore[union-attr]
+    assert AttributeResolver(learned.taxonomy).resolve(["Color: x"])[0] == {"color": ["color/x"]}

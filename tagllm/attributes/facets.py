@@ -132,6 +132,7 @@ def learn_attributes(
     min_products: int = DEFAULT_MIN_PRODUCTS,
     min_value_count: int = DEFAULT_MIN_VALUE_COUNT,
     reserved: Iterable[str] = (),
+    known: Iterable[str] = (),
     texts: Iterable[str | None] | None = None,
 ) -> AttributeReport:
     """Find the facets in products' attribute tags (one record's field value each: see ``parse_attribute_tags``).
@@ -141,7 +142,8 @@ def learn_attributes(
     repeat as free text. Spelling variants of a value become one value with synonyms (``value_key``); a value
     seen on fewer than ``min_value_count`` products is left out, unless it is a misspelling of a much commoner value
     (``tagllm.attributes.variants``: then it is a synonym of that) or ``texts`` (each record's text, e.g. its title,
-    in the records' order) show that one of its products states it. ``reserved``: facet names already taken.
+    in the records' order) show that one of its products states it. ``reserved``: facet names already taken;
+    ``known``: names and titles of facets the taxonomy has, whose keys are left out (their tags are that facet's).
     """
     report = AttributeReport([], [])
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
@@ -169,8 +171,13 @@ def learn_attributes(
         for k, values in mine.items():
             per_key[k].append((values, text or ""))
     taken = {_slug(r) for r in reserved}
+    known_keys = {key_of(name) for name in known}
     for k, products in sorted(per_key.items(), key=lambda kv: -len(kv[1])):
         title = spellings[k].most_common(1)[0][0]
+        if k in known_keys:  # learned again beside it ('color-attribute', titled 'Color'), no tag named either
+            examples = [v for v, _ in Counter(v for values, _ in products for v in values).most_common(3)]
+            report.left_out.append(LeftOut(title, len(products), "a facet of the taxonomy already", examples))
+            continue
         learned = _learn_key(title, products, min_products, min_value_count)
         if isinstance(learned, LeftOut):
             report.left_out.append(learned)
