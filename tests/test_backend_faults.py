@@ -345,3 +345,22 @@ def test_a_server_without_models_that_has_the_chat_route_is_used() -> None:
     finally:
         backend.close()
         server.shutdown()
+
+
+def test_a_server_without_models_and_no_model_named_stops_the_run_before_the_first_product(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path
+) -> None:
+    """The model to ask is looked up at /models when --model is not given: looked up at the first batch, every
+    product failed with "pass --model" (exit 1, each an error record) instead of the run stopping at setup."""
+    pytest.importorskip("httpx", reason="needs the openai extra: pip install 'tagllm[openai]'")
+    from tagllm.backends.openai import OpenAIBackend
+
+    server, url = _http_server(400)  # a chat route, but no /models
+    try:
+        message = _refused(OpenAIBackend(base_url=url + "/v1"), demo_taxonomy, demo_index_dir, embedder, tmp_path)
+    finally:
+        server.shutdown()
+    assert message == (
+        f"openai backend: {url}/v1/models is not answering (HTTPStatusError); pass --model with the served model name"
+    )
+    assert not (tmp_path / "out.jsonl").exists()

@@ -180,8 +180,11 @@ class OpenAIBackend(Backend):
         every product would fail after its retries. So is a listener that gives no HTTP answer at all (one that
         never answers within the timeout, another protocol's service on that port): these escaped as a traceback.
         So is an HTTP server with neither /models nor /chat/completions (``_check_chat_route``). A server that
-        answers, even with an error, is left to the retries."""
+        answers, even with an error, is left to the retries. Which model it serves, when none was named, is found
+        here too (``_discover``): found at the first batch, a server without /models failed every product with
+        "pass --model", and in routing mode one serving several models stopped the run part way."""
         self._run(self._reach())
+        self._run(self._discover())
 
     async def _reach(self) -> None:
         httpx = _httpx()
@@ -237,7 +240,7 @@ class OpenAIBackend(Backend):
         except (httpx.HTTPError, TimeoutError, BrokenOutput) as exc:
             # A server without /models is still usable when the model is named.
             if not self.model:
-                raise BackendError(
+                raise ConfigError(
                     f"openai backend: {self.base_url}/models is not answering ({type(exc).__name__}); "
                     "pass --model with the served model name"
                 ) from None

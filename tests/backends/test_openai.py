@@ -219,6 +219,24 @@ def test_a_server_serving_several_models_needs_a_model_name(chat_server: Any, ma
         OpenAIBackend(client=client).generate(make_requests()[:1])
 
 
+def test_a_server_serving_several_models_needs_a_model_name_before_the_first_product() -> None:
+    """Found at the first batch that reached the LLM, the mistake stopped a routing run part way, after the products
+    the default was sure of were written; the backend's load now finds it, before the first product."""
+    import httpx
+
+    def models(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"data": [{"id": "a", "owned_by": "x"}, {"id": "b", "owned_by": "x"}]})
+
+    from tagllm.backends.openai import OpenAIBackend
+
+    backend = OpenAIBackend(client=httpx.AsyncClient(base_url="http://test/v1", transport=httpx.MockTransport(models)))
+    try:
+        with pytest.raises(ConfigError, match="^openai backend: name the model with --model; the server serves: a, b$"):
+            backend.load()
+    finally:
+        backend.close()
+
+
 def test_a_photo_goes_where_the_template_placed_it_as_a_data_url(
     chat_server: Any, photo_request: GenerationRequest, tmp_path: Any, check_answer: Check
 ) -> None:
