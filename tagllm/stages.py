@@ -61,6 +61,10 @@ def request_rows(tagger: Tagger, items: Sequence[Product | dict[str, Any] | Reco
             rows.append(_row(error_id(item, i + 1), error=item.model_dump_json()))
             continue
         retrieved, request = next(found)
+        unseen = tagger.unseen(retrieved)  # inputs [image] and no photo read: nothing to tag it from
+        if unseen is not None and unseen.error is not None:
+            rows.append(_row(item.id, error=unseen.error.model_dump_json()))
+            continue
         kept = scored_to_json(retrieved) if two_step else ""
         rows.append(_row(item.id, request=request_to_json(request), scored=kept))
     return rows

@@ -286,7 +286,7 @@ class Tagger:
         self, products: list[Product], vectors: np.ndarray | None = None, photos: Photos | None = None
     ) -> list[TagResult]:
         scored = self.score(products, vectors, photos)
-        blind = {i: result for i, item in enumerate(scored) if (result := self._unseen(item)) is not None}
+        blind = {i: result for i, item in enumerate(scored) if (result := self.unseen(item)) is not None}
         seen = [item for i, item in enumerate(scored) if i not in blind]
         answered = iter(self._route(seen) if seen else [])
         return [blind[i] if i in blind else next(answered) for i in range(len(scored))]
@@ -297,7 +297,7 @@ class Tagger:
             return router.route(scored, lambda items: self._answered(items, router.default), self._answered)
         return self._answered(scored)
 
-    def _unseen(self, item: ScoredProduct) -> TagResult | None:
+    def unseen(self, item: ScoredProduct) -> TagResult | None:
         """With ``inputs`` [image], a product none of whose photos could be read has nothing to be tagged from: an
         error record naming its photos (``--resume`` retries it once they are fixed), not an abstention."""
         if "text" in self.inputs or any(use.status == "ok" for use in item.image_uses):

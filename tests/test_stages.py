@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_photos import COLOURS, draw, photo_index  # noqa: F401  (the module-scoped index with photos)
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
@@ -262,3 +263,34 @@ def test_the_engines_token_log_probs_become_confidences(demo_index_dir: Path, ke
     # without the tokenizer the log-probs cannot be placed on the values: the candidate score, as before
     unsure = finish_rows(tagger, [row])[0]
     assert unsure.tags["color"][0].confidence == round(request.candidates["color"][0].score, 6) < 1.0
+
+
+def test_from_the_photos_alone_a_product_without_a_readable_photo_is_an_error_row(
+    photo_index: Path,  # noqa: F811  (the fixture imported from test_photos)
+    tmp_path: Path,
+) -> None:
+    """inputs [image]: ``tag`` makes such a product an error record naming its photos; the stages sent it to the
+    engine with its text hidden and no photo, and it came out 'ok', tagged from nothing, which --resume never
+    retried."""
+    draw(tmp_path / "shoe.jpg", "shoe", COLOURS["color-green"], jitter=5)
+    products = [
+        {"id": "shoe", "title": "Everyday sneakers", "images": ["shoe.jpg"]},
+        {"id": "gone", "title": "Everyday sneakers", "images": ["gone.jpg"]},
+        {"id": "none", "title": "Everyday sneakers"},
+    ]
+    config = TaggerConfig(
+        taxonomy="demo", index=str(photo_index), k=5, image_root=str(tmp_path), inputs=["image"], backend="vllm",
+        model="-",
+    )  # fmt: skip
+    tagger = _cpu_tagger(config)
+    tagger.backend = FirstChoice()
+    rows = request_rows(tagger, products)
+    assert [bool(r["request"]) for r in rows] == [True, False, False]  # no engine time on them
+    staged = finish_rows(tagger, _engine(tagger, rows))
+    assert [(r.status, r.error) for r in staged] == [(r.status, r.error) for r in tagger.tag(products)]
+    assert [r.status for r in staged] == ["ok", "error", "error"]
+    assert [(r.error.field, r.error.message) for r in staged[1:]] == [  # type: ignore[union-attr]
+        ("images", f"inputs [image] tags from the photos alone, and none could be read: gone.jpg: no such "
+                   f"file ({tmp_path / 'gone.jpg'})"),
+        ("images", "inputs [image] tags from the photos alone, and the product has none"),
+    ]  # fmt: skip
