@@ -32,7 +32,7 @@ from tagllm.backends.base import Generation, GenerationRequest
 from tagllm.io import as_product, error_id
 from tagllm.io.rows import encodable_result
 from tagllm.llm_steps import ScoredProduct, first_requests
-from tagllm.models import Candidate, LabelledProduct, Neighbour, Product, RecordError, TagResult
+from tagllm.models import Candidate, ImageUse, LabelledProduct, Neighbour, Product, RecordError, TagResult
 
 if TYPE_CHECKING:
     from tagllm.tagger import Tagger
@@ -266,6 +266,7 @@ def request_to_json(request: GenerationRequest) -> str:
             "neighbours": [n.model_dump(mode="json") for n in request.neighbours],
             "messages": request.messages,
             "schema": request.schema,
+            "image_uses": [use.model_dump(mode="json", exclude_none=True) for use in request.image_uses],
         },
         ensure_ascii=False,
     )
@@ -279,6 +280,7 @@ def request_from_json(text: str) -> GenerationRequest:
         neighbours=[Neighbour.model_validate(n) for n in data["neighbours"]],
         messages=data["messages"],
         schema=data["schema"],
+        image_uses=[ImageUse.model_validate(use) for use in data.get("image_uses", [])],
     )
 
 

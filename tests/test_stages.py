@@ -294,3 +294,27 @@ def test_from_the_photos_alone_a_product_without_a_readable_photo_is_an_error_ro
                    f"file ({tmp_path / 'gone.jpg'})"),
         ("images", "inputs [image] tags from the photos alone, and the product has none"),
     ]  # fmt: skip
+
+
+def test_what_became_of_each_photo_reaches_the_result(photo_index: Path, tmp_path: Path) -> None:  # noqa: F811
+    """The request rows left the photos' fates out: a result made in the stages named no photo in its provenance, and
+    one none of whose photos could be read came out 'ok' without ``degraded``, which --resume retries, as ``tag``
+    sets it."""
+    draw(tmp_path / "shoe.jpg", "shoe", COLOURS["color-green"], jitter=5)
+    products = [
+        {"id": "shoe", "title": "Everyday sneakers", "images": ["shoe.jpg"]},
+        {"id": "gone", "title": "Everyday sneakers", "images": ["gone.jpg"]},
+    ]
+    config = TaggerConfig(
+        taxonomy="demo", index=str(photo_index), k=5, image_root=str(tmp_path), inputs=["text", "image"],
+        backend="vllm", model="-",
+    )  # fmt: skip
+    tagger = _cpu_tagger(config)
+    tagger.backend = FirstChoice()
+    staged = finish_rows(tagger, _engine(tagger, request_rows(tagger, products)))
+    assert [_without_latency(r) for r in staged] == [_without_latency(r) for r in tagger.tag(products)]
+    shoe, gone = staged
+    assert [use.status for use in shoe.provenance.images] == ["ok"]  # type: ignore[union-attr]
+    assert gone.status == "ok"
+    assert gone.degraded is not None and gone.degraded.field == "images"
+    assert gone.degraded.message.endswith(f"gone.jpg: no such file ({tmp_path / 'gone.jpg'})")
