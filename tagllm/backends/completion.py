@@ -25,16 +25,18 @@ def parse_completion(request: GenerationRequest, data: Any) -> Generation:
     if not text and isinstance(message.get("refusal"), str):
         raise BrokenOutput(f"the model refused: {message['refusal'][:200]}", "")
     if request.schema is not None:
+        # An answer the server stopped at max_tokens: cut, not broken (the same request is cut again).
+        broken = CutOutput if isinstance(choice, dict) and choice.get("finish_reason") == "length" else BrokenOutput
         try:
             answer = json.loads(text)
         except (ValueError, RecursionError):
-            raise BrokenOutput(f"broken output, not JSON: {text[:200]!r}", text) from None
+            raise broken(f"broken output, not JSON: {text[:200]!r}", text) from None
         try:
             problems = validate_answer(request.schema, answer)
         except RecursionError:
             problems = ["nested too deep"]
         if problems:
-            raise BrokenOutput(f"broken output, off the schema: {'; '.join(problems[:3])}", text)
+            raise broken(f"broken output, off the schema: {'; '.join(problems[:3])}", text)
     usage = data.get("usage")
     usage = usage if isinstance(usage, dict) else {}
     confidences = None
@@ -55,6 +57,10 @@ class BrokenOutput(Exception):
     def __init__(self, message: str, text: str) -> None:
         super().__init__(message)
         self.text = text
+
+
+class CutOutput(BrokenOutput):
+    """An unusable answer that the server stopped at its token limit (``finish_reason`` "length"): not retried."""
 
 
 def read_json(raw: bytes) -> Any:

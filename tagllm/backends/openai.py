@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar
 from tagllm.backends.base import Backend, Generation, GenerationRequest, content_parts
 from tagllm.backends.completion import (
     BrokenOutput,
+    CutOutput,
     error_text,
     parse_completion,
     read_json,
@@ -56,8 +57,9 @@ class OpenAIBackend(Backend):
     bounds each attempt as a whole, from connecting to the last byte, so a server that trickles bytes cannot hold
     a request open. Timeouts, connection errors, 429, 5xx and answers that are not a chat completion, do not
     parse or do not fit the schema are retried with exponential backoff and jitter (a server's ``Retry-After`` is
-    honoured); a product that still fails gets a failure record and the rest of the batch completes. Whatever a
-    server sends, the outcome is an answer or a failure record for that product, never an exception.
+    honoured), except one the server cut at ``max_new_tokens`` (``finish_reason`` "length"); a product that still
+    fails gets a failure record and the rest of the batch completes. Whatever a server sends, the outcome is an
+    answer or a failure record for that product, never an exception.
 
     Requests run on an event loop of the backend's own thread, whatever the calling thread has (a notebook's
     loop included). The API key is read from the environment variable ``api_key_env`` and is never logged or
@@ -327,6 +329,9 @@ class OpenAIBackend(Backend):
                 error = RetryableBackendError(
                     f"{type(exc).__name__}: {str(exc) or 'the connection was closed or reset'}"
                 )
+            except CutOutput as exc:  # asked again, the answer is cut again
+                last_text = exc.text or last_text
+                error = BackendError(f"the answer was cut at max_new_tokens={self.max_new_tokens}; raise it")
             except BrokenOutput as exc:
                 last_text = exc.text or last_text
                 error = RetryableBackendError(str(exc))

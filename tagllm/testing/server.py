@@ -15,7 +15,7 @@ from typing import Any
 
 # -- an OpenAI-compatible server that misbehaves ------------------------------------------------------------------
 # Every way a server, a proxy in front of it or the network has been seen to answer a chat-completions request.
-# Retryable faults first; the last three are refusals a client must not retry.
+# Retryable faults first; the last four are answers a client must not retry.
 FAULTS = (
     "http-500",  # a JSON error body
     "http-503-html",  # a proxy's HTML error page
@@ -45,8 +45,9 @@ FAULTS = (
     "http-400-string",  # a client error: not retried
     "http-404-html",  # a wrong URL: not retried
     "redirect",  # a redirect the client does not follow: not retried
+    "cut",  # an answer stopped at max_tokens (finish_reason "length"): asked again, cut again, so not retried
 )
-NOT_RETRIED = ("http-400-string", "http-404-html", "redirect")
+NOT_RETRIED = ("http-400-string", "http-404-html", "redirect", "cut")
 ANSWERED = ("content-parts", "usage-string", "logprobs-odd")
 
 
@@ -185,8 +186,8 @@ class FaultyChatServer:
             if key == "refusal":
                 choice["message"]["refusal"] = value
             else:
-                (choice if key == "logprobs" else completion)[key] = value
-        completion["choices"] = extra.get("choices", [{**choice, "finish_reason": "stop"}])
+                (choice if key in ("logprobs", "finish_reason") else completion)[key] = value
+        completion["choices"] = extra.get("choices", [{"finish_reason": "stop", **choice}])
         return json.dumps(completion).encode()
 
     def _canned(self, fault: str, answer: str, rng: random.Random) -> tuple[int, bytes, str, dict[str, str]]:
@@ -234,6 +235,7 @@ class FaultyChatServer:
             "injected": (200, self._completion(hijacked), as_json),
             "content-parts": (200, self._completion([{"type": "text", "text": answer}]), as_json),
             "usage-string": (200, self._completion(answer, usage="lots"), as_json),
+            "cut": (200, self._completion(answer[: len(answer) // 2], finish_reason="length"), as_json),
             "http-400-string": (400, b'"unsupported parameter: response_format"', as_json),
             "http-404-html": (404, b"<html><body>Not Found</body></html>", "text/html"),
             "redirect": (302, b"", "text/plain"),

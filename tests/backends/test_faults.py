@@ -53,6 +53,8 @@ FAILURE = {
     "http-400-string": r"HTTP 400: unsupported parameter: response_format",
     "http-404-html": r"HTTP 404: Not Found",
     "redirect": r"HTTP 302: \(empty body\)",
+    # was retried to the same cut, then said "broken output, not JSON", never why
+    "cut": r"the answer was cut at max_new_tokens=256; raise it",
 }
 
 
