@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from tagllm.errors import ConfigError
-from tagllm.models import Routing, TagResult
+from tagllm.models import RecordError, Routing, TagResult
 
 if TYPE_CHECKING:
     from tagllm.backends.base import Backend
@@ -88,9 +88,9 @@ def check_backend(backend: Backend) -> None:
 class Router:
     """Tags a batch by the default, sends the products under a threshold to the LLM path, and merges the two.
 
-    A routed product whose LLM answer failed keeps the default's tags (``source`` "default") with the failure
-    in ``routing.error``: nothing is lost, and the failure stays visible. Only a product that both paths failed
-    on is an error record."""
+    A routed product whose LLM answer failed, or mapped to no value of the taxonomy, keeps the default's tags
+    (``source`` "default") with the failure in ``routing.error``: nothing is lost, and the failure stays visible.
+    Only a product that both paths failed on is an error record."""
 
     def __init__(self, taxonomy: Taxonomy, facets: Sequence[str], route_threshold: float | Mapping[str, float]):
         from tagllm.backends.retrieval import RetrievalBackend
@@ -124,9 +124,14 @@ class Router:
     def merge(default: TagResult, route: Routing, llm: TagResult | None) -> TagResult:
         if llm is None:
             return default.model_copy(update={"source": DEFAULT, "routing": route})
-        if llm.status == "ok":
+        error = llm.error
+        if llm.status == "ok" and not llm.tags and llm.rejected and default.tags:
+            # An answer none of whose values is in the taxonomy tags nothing: no better than a failed one.
+            named = "; ".join(f"{r.facet}: {r.text!r} ({r.reason})" for r in llm.rejected[:3])
+            error = RecordError(message=f"the LLM's answer mapped to no value of the taxonomy: {named}")
+        elif llm.status == "ok":
             return llm.model_copy(update={"source": LLM, "routing": route})
         if default.status == "ok":
-            failed = route.model_copy(update={"error": llm.error})
+            failed = route.model_copy(update={"error": error})
             return default.model_copy(update={"source": DEFAULT, "routing": failed})
         return llm.model_copy(update={"routing": route})

@@ -135,6 +135,39 @@ def test_a_failed_llm_answer_keeps_the_default_tags_and_records_the_failure(
     assert [r.source for r in results if r.product_id != "thing"] == ["llm"] * 4
 
 
+class OffTaxonomy(LastCandidate):
+    """Answers "Spaceships" for the products named in ``odd``: a value no candidate, nor the taxonomy, has."""
+
+    def __init__(self, odd: set[str]) -> None:
+        super().__init__()
+        self.odd = odd
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        answers = super().generate(requests)
+        return [
+            Generation(text='{"category": "Spaceships"}') if r.product.id in self.odd else a
+            for r, a in zip(requests, answers, strict=True)
+        ]
+
+
+def test_an_llm_answer_that_maps_to_nothing_keeps_the_default_tags_and_says_so(
+    demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path, plain: dict[str, TagResult]
+) -> None:
+    """The product came out 'ok' from the LLM with no tags at all: the default's were dropped, and nothing but a
+    rejection in the result said so; --resume never sent it again."""
+    backend = OffTaxonomy(odd={"thing"})
+    results = _tagger(demo_taxonomy, embedder, demo_index_dir, backend, route_threshold=1.0).tag(PRODUCTS)
+    thing = next(r for r in results if r.product_id == "thing")
+    assert (thing.status, thing.source) == ("ok", "default")
+    assert thing.tags == plain["thing"].tags and thing.tags
+    assert thing.routing is not None and thing.routing.error is not None
+    assert thing.routing.error.message == (
+        "the LLM's answer mapped to no value of the taxonomy: category: 'Spaceships' (no value of facet 'category' "
+        "is close enough)"
+    )
+    assert [r.source for r in results if r.product_id != "thing"] == ["llm"] * 4
+
+
 def test_a_backend_that_raises_for_the_batch_leaves_every_routed_product_its_default_tags(
     demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path, plain: dict[str, TagResult]
 ) -> None:
