@@ -251,6 +251,39 @@ def test_llm_stage_chooses_among_the_nearest_values_in_one_batch() -> None:
     assert outcome(plain.map(["wellies"], "category")[0]) == "no value of facet 'category' is close enough"
 
 
+class FailingBackend(QueuedBackend):
+    """Answers "Boots" to every request but "galoshes", on which it fails as ``fault`` says."""
+
+    def __init__(self, fault: str) -> None:
+        super().__init__([])
+        self.fault = fault
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        self.calls.append(list(requests))
+        answers = [Generation(text='{"value": "Boots"}') for _ in requests]
+        if any("Tag: galoshes" in r.messages[-1]["content"] for r in requests):  # type: ignore[index]
+            if self.fault == "raises":
+                raise RuntimeError("client bug")
+            if self.fault == "short":
+                return answers[:-1]
+            answers[-1] = Generation(text=None)  # type: ignore[arg-type]
+        return answers
+
+
+@pytest.mark.parametrize("fault", ["raises", "short", "no text"])
+def test_a_backend_failing_on_one_string_leaves_that_string_rejected_and_maps_the_rest(fault: str) -> None:
+    """The LLM stage called the backend directly: one that raised, returned fewer answers than requests or an answer
+    without text crashed the whole map (RuntimeError, ValueError from zip, TypeError from json.loads)."""
+    fake = FakeEmbedder({"boots": 0, "sneakers": 0, "wellies": 0, "galoshes": 0})
+    backend = FailingBackend(fault)
+    m = Mapper(load_taxonomy("demo"), embedder=fake, embedding_threshold=1.01, use_lexicon=False, backend=backend)  # type: ignore[arg-type]
+    got = m.map(["wellies", "galoshes"], "category")
+    assert [outcome(g) for g in got] == [
+        ("footwear-boots", "llm"),
+        "no value of facet 'category' is close enough",
+    ]
+
+
 def test_check_tells_names_apart_as_the_mapper_does() -> None:
     facets = {"lang": Facet("lang", "Language")}
     values = [Value("1", "C", "lang"), Value("2", "C#", "lang"), Value("3", "C++", "lang"), Value("4", "Go", "lang"),

@@ -34,6 +34,7 @@ class LLMStage(Stage):
     def run(self, batch: Batch) -> None:
         from tagllm.backends.base import GenerationRequest
         from tagllm.models import Product
+        from tagllm.results import ask_backend
 
         asked: list[tuple[str, dict[str, str]]] = []
         requests: list[GenerationRequest] = []
@@ -58,7 +59,8 @@ class LLMStage(Stage):
             asked.append((raw, choices))
         if not requests:
             return
-        for (raw, choices), generation in zip(asked, self.backend.generate(requests), strict=True):
+        # A backend that raises, or answers in another shape, fails the requests it concerns, never the map.
+        for (raw, choices), generation in zip(asked, ask_backend(requests, self.backend), strict=True):
             if generation.error is not None:
                 continue
             chosen = _choice(generation.text)
