@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.cli import app
+from tagllm.errors import ConfigError
 from tagllm.mapping import Mapped, Mapper
 from tagllm.taxonomy import Facet, Taxonomy, Value, load_taxonomy
 
@@ -282,6 +283,21 @@ def test_a_backend_failing_on_one_string_leaves_that_string_rejected_and_maps_th
         ("footwear-boots", "llm"),
         "no value of facet 'category' is close enough",
     ]
+
+
+def test_map_with_a_server_that_is_not_there_stops_before_the_first_string(tmp_path: Path) -> None:
+    """The backend was never started: each string's request failed after its retries, every one that reached the LLM
+    stage came out 'no value ... close enough' and the map exited 0, the server's address never named."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    args = ["taxonomy", "map", "wellies", "-t", "demo", "--backend", "openai", "--base-url", url, "--model", "m"]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, ConfigError), result.output  # tagllm's main prints it and exits 2
+    assert str(result.exception).startswith(f"openai backend: nothing answers at {url} (ConnectError: ")
+    assert result.stdout == ""
 
 
 def test_check_tells_names_apart_as_the_mapper_does() -> None:

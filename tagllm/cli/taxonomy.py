@@ -287,6 +287,7 @@ def map_(
             raise ConfigError("--backend: the LLM stage needs an LLM backend (transformers, vllm, openai)")
         cfg = build_config(config, backend=backend, model=model, base_url=base_url)
         llm = get_backend(cfg.backend, **backend_options(cfg, tax))
+        llm.load()  # a server not there, a model that cannot start: said now, not as every string rejected
     mapper = Mapper(tax, use_embeddings=embeddings, use_lexicon=lexicon, backend=llm)
     cells = map_texts(mapper, [t if i not in notes else "" for i, t in enumerate(texts)], facet, literal=literal)
     rows = [_row(tax, cell, notes.get(i)) for i, cell in enumerate(cells)]
