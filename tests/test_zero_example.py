@@ -217,7 +217,7 @@ def test_a_singular_conjunct_shares_the_last_conjuncts_head() -> None:
 
 
 NOUNS = {"mug", "coffee", "ring", "band", "backpack", "bag", "lamp", "shade", "shirt", "bra", "steel", "oven"}
-NOUNS |= {"hanger", "slip"}
+NOUNS |= {"hanger", "slip", "cooker", "egg", "tray", "dehumidifier", "mould"}
 
 
 @pytest.mark.parametrize(
@@ -230,6 +230,10 @@ NOUNS |= {"hanger", "slip"}
         ("Table Lamp Ceramic Base Linen Shade", "lamp"),  # a two-word name's head, apart from the later noun
         ("Percy Women's T-Shirt Bra", "bra"),  # right after it: a compound, whose last noun is the head
         ("Velvet Hangers 50 Pack Non Slip", "hanger"),  # a count after the product's noun, though a noun follows
+        # what the product holds, counted in a word the phrase has named: a measure, not a new noun
+        ("Electric Egg Cooker 7 Egg Capacity with Poaching Tray", "cooker"),
+        # a short segment cut at its connective after the product's noun is the head phrase, not a later segment
+        ("Dehumidifier 12L/Day with Laundry Mode, Quiet for Bedroom Damp & Mould", "dehumidifier"),
     ],
 )
 def test_measures_and_two_word_names_find_the_head(title: str, word: str) -> None:

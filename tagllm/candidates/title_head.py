@@ -277,16 +277,23 @@ class HeadFinder:
             if i >= 2 and words[i - 1] == "of" and head_key(words[i - 2]) in COLLECTIVE and self.names(words[: i - 2]):
                 return words[: i - 1]  # a count after the noun: "Toothbrush Pack of 4 Charcoal Bristles"
             count = i + 1 < len(words) and head_key(words[i + 1]) in COLLECTIVE  # "Velvet Hangers 50 Pack Non Slip"
-            if self.names(words[i + 1 :]) and not (count and self.names(words[:i])):
+            if self.names(words[i + 1 :]) and not ((count or self.capacity(words, i)) and self.names(words[:i])):
                 continue  # the measure comes before the noun ("18 K Ring", "10 L Standard Backpack", "Set of 2 Mugs")
             after = words[i + 1] if i + 1 < len(words) else ""
-            unit = not word.isdigit() or after[:1].isdigit() or head_key(after) in COLLECTIVE
+            unit = not word.isdigit() or after[:1].isdigit() or head_key(after) in COLLECTIVE or self.capacity(words, i)
             unit = unit or (
                 0 < len(after) <= MAX_UNIT_LETTERS and after.isalpha() and head_key(after) not in self.known
             )
             if unit:
                 return words[:i]
         return words
+
+    @staticmethod
+    def capacity(words: list[str], i: int) -> bool:
+        """Whether the number at ``i`` counts what the product holds, in a word the phrase before it has already
+        named ("Egg Cooker 7 Egg Capacity", "Wine Rack 12 Bottle"): a measure of the product, not a new noun."""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        return is_word(after) and head_key(after) in {head_key(w) for w in words[:i] if is_word(w)}
 
     @staticmethod
     def prefixed(words: list[str], i: int) -> bool:
@@ -312,13 +319,14 @@ class HeadFinder:
         segments = []
         for segment in SEPARATOR.split(title):
             words = normalize(segment).split()
+            cut = False
             for i, w in enumerate(words):
                 if w in CONNECTIVES and any(is_word(x) and head_key(x) in self.known for x in words[:i]):
-                    words = words[:i]
+                    words, cut = words[:i], True
                     break
             count = sum(is_word(w) for w in words)
-            if count >= MIN_PHRASE_WORDS:
-                return words
+            if count >= MIN_PHRASE_WORDS or cut and self.names(words):
+                return words  # cut after a product's noun: the phrase ("Dehumidifier 12L/Day with Laundry Mode")
             segments.append((count, words))
         count, words = max(segments, key=lambda s: s[0], default=(0, []))
         return words if count else []
