@@ -155,6 +155,16 @@ def test_a_qualifier_joined_before_a_shared_head_names_the_value_with_that_head(
         ("finish", "glossy", ("fi-gloss", "derived")),  # "gloss" is no plural
         ("target-gender", "girls", ("g-female", "alias")),
         ("target-gender", "male and female", ("g-unisex", "alias")),
+        ("size", "12R", ("a-12", "modifier")),  # a size with its fit letter: regular
+        ("size", "12W x 30L", ("a-12", "modifier")),  # waist and inseam: size facets name the waist
+        ("size", "W12 L32", ("a-12", "modifier")),
+        ("shoe-size", "toddler 8C", ("s-8", "modifier")),  # the range and its letter
+        ("shoe-size", "youth 7.5Y", ("s-7.5", "modifier")),
+        ("size", "6M", "no value of facet 'size' is close enough"),  # M is months, not a fit
+        # a value written first, a clause after it
+        ("neckline", "crew neckline with ribbed trim", ("n-crew", "clause")),
+        ("flavor", "Mango - no added sugar", ("f-mango", "clause")),
+        ("flavor", "vanilla (Madagascan)", ("f-vanilla", "clause")),
     ],
 )
 def test_attribute_values_written_by_hand(facet: str, text: str, expected: tuple[str, str] | str) -> None:

@@ -183,8 +183,8 @@ def test_a_stage_can_be_removed_and_each_is_measured() -> None:
     m = Mapper(shop(), use_embeddings=False)
     names = [s.name for s in m.stages]
     assert names == ["screen", "id", "exact", "normalized", "synonym", "alias", "derived", "translation", "path",
-                     "zh_head", "foreign_path", "guard", "colour", "lexical", "swap", "lead", "modifier", "paraphrase",
-                     "fuzzy"]  # fmt: skip
+                     "zh_head", "foreign_path", "guard", "colour", "lexical", "swap", "lead", "modifier", "clause",
+                     "paraphrase", "fuzzy"]  # fmt: skip
     m.map(["Red", "aubergine", "XL"], "category")
     assert (m.stats["exact"].seen, m.stats["exact"].accepted) == (3, 0)
     assert m.stats["lexical"].accepted == 1

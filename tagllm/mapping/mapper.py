@@ -124,6 +124,7 @@ class Mapper:
             swap = SwapStage(self, self.lexical)
             self.stages += [self.lexical, swap, LeadStage(self)]
             self.naming += [self.lexical, swap]
+        from tagllm.mapping.clauses import ClauseStage
         from tagllm.mapping.modifiers import ModifierStage
         from tagllm.mapping.paraphrase import ParaphraseStage
         from tagllm.mapping.titles import TitleStage
@@ -133,7 +134,7 @@ class Mapper:
         titles = (
             [TitleStage(self, reading)] if use_embeddings else []
         )  # a head phrase's guess needs the embedder's word
-        self.stages += [modifier, ParaphraseStage(self, self.naming), *titles, self.fuzzy]
+        self.stages += [modifier, ClauseStage(self, reading), ParaphraseStage(self, self.naming), *titles, self.fuzzy]
         if use_embeddings:
             self.stages.append(EmbeddingStage(self))
         if backend is not None:

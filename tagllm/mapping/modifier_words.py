@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -28,9 +29,38 @@ MODIFIER_WORDS = frozenset(
     }
 )  # fmt: skip
 """Words that describe a value rather than name it: "pale pink", "100% organic cotton", "for him", "floral print"."""
-SIZE_SYSTEMS = frozenset({"uk", "us", "usa", "eu", "eur", "euro", "au", "aus", "it", "fr", "jp", "cn", "intl"})
-"""Where a size is measured ("UK 7", "EU 38.5", "US 8"): dropped before a number in a facet of numbers, whose values
-name the number alone."""
+SIZE_SYSTEMS = frozenset(
+    {
+        "uk", "us", "usa", "eu", "eur", "euro", "au", "aus", "it", "fr", "jp", "cn", "intl",
+        "toddler", "youth", "infant", "junior", "adult",
+    }
+)  # fmt: skip
+"""Where a size is measured ("UK 7", "EU 38.5", "US 8") and in which range of sizes ("toddler 8", "youth 5"): dropped
+before a number in a facet of numbers, whose values name the number alone."""
+FIT_MARKED = re.compile(r"^(?:(?P<before>[wl])(?P<number>\d+(?:\.\d+)?)|(?P<size>\d+(?:\.\d+)?)(?P<after>[wlrsyct]))$")
+"""A size with a letter of its system written on: the waist or inseam ("W32", "30W", "L30"), the fit ("42R", "40S",
+"44L": regular, short, long) or the range ("8C", "5Y", "3T": child, youth, toddler). Not "M", which is months."""
+
+
+def fit_marked(tokens: list[str]) -> list[str]:
+    """The tokens with each size's system letter dropped ("30w x 30l" -> "30"): of a waist and an inseam the waist,
+    which size facets name ("W34 L30" is size 34), else the first; the "x" between them goes too."""
+    marks = [i for i, t in enumerate(tokens) if FIT_MARKED.match(t)]
+    if not marks:
+        return tokens
+    waist = [i for i in marks if "w" in tokens[i]]
+    keep = (waist or marks)[0]
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        found = FIT_MARKED.match(token)
+        if found:
+            if i == keep:
+                out.append(found["number"] or found["size"])
+        elif not (token == "x" and len(marks) > 1):
+            out.append(token)
+    return out
+
+
 NEGATING = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock", "pleather", "leatherette"})
 """Words that say a material is an imitation of the one named: "vegan leather" is Faux leather, never Leather."""
 

@@ -13,7 +13,7 @@ from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.lexical import LIST
 from tagllm.mapping.modifier_checks import other_material, reject_lookalikes, shelf
-from tagllm.mapping.modifier_words import LOOKALIKE, NEGATING
+from tagllm.mapping.modifier_words import LOOKALIKE, NEGATING, fit_marked
 from tagllm.mapping.stripping import Stripper
 from tagllm.mapping.vocabulary import FacetVocabulary
 from tagllm.taxonomy import Value
@@ -60,6 +60,8 @@ class ModifierStage(Stage):
                 continue  # "pot for making tea" is no Tea, a "couch potato" no Potatoes, "foundation and primer" two
             if not hierarchical and len(tokens) == 1:
                 tokens = self.stripper.split(tokens[0], facet) or tokens  # "turtleneck", "longsleeve"
+            if not hierarchical and self.vocab.numeric(facet):
+                tokens = fit_marked(tokens)  # "30W x 30L", "42R", "toddler 8C": the size's number
             inner = None if hierarchical else self.stripper.inner_value(tokens, facet)
             if inner is not None:
                 batch.done[raw] = self.m.accept(raw, facet, self.m.values[inner], self.name)
