@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tagllm.errors import ConfigError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# What reading a cache file raises when a killed run, a full disk or a person left it damaged: cut short (EOFError,
+# a zip without its directory), garbage or another format (ValueError, KeyError), a directory or an unreadable file
+# in its place (OSError).
+DAMAGED = (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile)
 
 
 def cache_dir() -> Path:
@@ -41,3 +51,22 @@ def atomic_write(path: Path, write: Any, suffix: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def load_array(path: Path, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The array cached at ``path`` when it is whole and of ``shape``; None when there is none, or it is damaged or of
+    another shape (another model's vectors under the same name): the caller computes it again and overwrites it."""
+    import numpy as np
+
+    try:
+        array = np.load(path, allow_pickle=False)
+    except DAMAGED:
+        return None
+    return array if isinstance(array, np.ndarray) and array.shape == shape else None
+
+
+def save_cache(path: Path, write: Any, suffix: str) -> None:
+    """``atomic_write`` for a file of this cache: one that cannot be written (a read-only cache, a directory in its
+    place) only costs computing it again next time."""
+    with contextlib.suppress(OSError):
+        atomic_write(path, write, suffix)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tagllm.cache import atomic_write
+from tagllm.retrieval.labels import LabelVectors, label_embeddings
+from tagllm.taxonomy import Taxonomy
+from tagllm.testing.hashing import hashing_embedder
 
 
 def test_concurrent_writers_of_one_cache_file_each_finish_and_leave_a_whole_file(tmp_path: Path) -> None:
@@ -45,3 +49,40 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temporary_file(tmp_path:
         atomic_write(path, fail, ".json")
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["counts.json"]
+
+
+def _cut(keep: float) -> Callable[[Path], object]:
+    return lambda path: path.write_bytes(path.read_bytes()[: int(len(path.read_bytes()) * keep)])
+
+
+def _directory(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+# What a killed run, a full disk or a person can leave where a cache file of vectors was.
+DAMAGED_ARRAYS: dict[str, Callable[[Path], object]] = {
+    "empty": _cut(0),
+    "cut in its header": _cut(0.02),
+    "cut in half": _cut(0.5),
+    "one byte short": lambda path: path.write_bytes(path.read_bytes()[:-1]),
+    "garbage": lambda path: path.write_bytes(b"\x93NUMPY\x01\x00garbage" * 40),
+    "a directory": _directory,
+    "another model's width": lambda path: np.save(path, np.ones((len(np.load(path)), 3), np.float32)),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED_ARRAYS)
+def test_a_damaged_label_embeddings_file_is_embedded_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_taxonomy: Taxonomy, damage: str
+) -> None:
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
+    embedder = hashing_embedder(64)
+    expected = label_embeddings(demo_taxonomy, "category", embedder)
+    [path] = tmp_path.glob("labels-*.npy")
+    DAMAGED_ARRAYS[damage](path)
+    lazy = LabelVectors(demo_taxonomy, "category", embedder, lazy=True)
+    np.testing.assert_array_equal(lazy.at(np.arange(len(expected))), expected)
+    np.testing.assert_array_equal(label_embeddings(demo_taxonomy, "category", embedder), expected)
+    if path.is_file():
+        np.testing.assert_array_equal(np.load(path), expected)  # overwritten whole

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import scipy.sparse as sp
 
-from tagllm.cache import atomic_write, cache_dir, cache_key
+from tagllm.cache import atomic_write, cache_dir, cache_key, load_array, save_cache
 from tagllm.phrases import PhraseTable
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.lexical import LEXICAL_VERSION, FeatureMatrix, LexicalModel
@@ -132,10 +132,9 @@ class LabelVectors:
         if self._rows is None or self._done is None:
             n = len(self.values)
             rows, done = None, None
-            if self.path.exists():  # every label was embedded once (a small facet, or all asked for)
-                cached = np.load(self.path, allow_pickle=False)
-                if cached.shape[0] == n:
-                    rows, done = cached, np.ones(n, bool)
+            cached = load_array(self.path, (n, self.embedder.dim))  # every label embedded once (a small facet)
+            if cached is not None:
+                rows, done = cached, np.ones(n, bool)
             if rows is None and self.partial.exists():
                 try:
                     with np.load(self.partial, allow_pickle=False) as saved:
@@ -154,13 +153,13 @@ class LabelVectors:
 
 
 def label_embeddings(taxonomy: Taxonomy, facet: str, embedder: Embedder) -> np.ndarray:
-    """Embeddings of a facet's labels, cached on disk by taxonomy version, facet and embedder."""
+    """Embeddings of a facet's labels, cached on disk by taxonomy version, facet and embedder; a damaged cache file
+    (cut short, garbage, another model's width) is embedded again and overwritten."""
     values = taxonomy.facet_values(facet)
     path = cache_dir() / f"labels-{cache_key(taxonomy.version, facet, embedder.name)}.npy"
-    if path.exists():
-        cached = np.load(path, allow_pickle=False)
-        if cached.shape[0] == len(values):
-            return cached
+    cached = load_array(path, (len(values), embedder.dim))
+    if cached is not None:
+        return cached
     vectors = embedder.encode([embedding_text(v) for v in values])
-    atomic_write(path, lambda handle: np.save(handle, vectors, allow_pickle=False), ".npy")
+    save_cache(path, lambda handle: np.save(handle, vectors, allow_pickle=False), ".npy")
     return vectors
