@@ -86,3 +86,24 @@ def test_a_damaged_label_embeddings_file_is_embedded_again(
     np.testing.assert_array_equal(label_embeddings(demo_taxonomy, "category", embedder), expected)
     if path.is_file():
         np.testing.assert_array_equal(np.load(path), expected)  # overwritten whole
+
+
+@pytest.mark.parametrize("damage", DAMAGED_ARRAYS)
+def test_a_damaged_partial_label_embeddings_file_is_embedded_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_taxonomy: Taxonomy, damage: str
+) -> None:
+    """The lazy labels' cache file, which grows run to run, damaged by a run killed while it grew."""
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
+    embedder = hashing_embedder(64)
+    expected = LabelVectors(demo_taxonomy, "category", embedder, lazy=True).at(np.arange(5))
+    [path] = tmp_path.glob("labels-*.partial.npz")
+    if damage == "another model's width":
+        np.savez(path, rows=np.ones((len(np.load(path)["rows"]), 3), np.float32), done=np.load(path)["done"])
+    else:
+        DAMAGED_ARRAYS[damage](path)
+    again = LabelVectors(demo_taxonomy, "category", embedder, lazy=True)
+    np.testing.assert_array_equal(again.at(np.arange(5)), expected)
+    if path.is_file():
+        with np.load(path) as saved:  # overwritten whole
+            np.testing.assert_array_equal(saved["rows"][:5], expected)
+            assert saved["done"].tolist()[:6] == [True] * 5 + [False]

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import scipy.sparse as sp
 
-from tagllm.cache import atomic_write, cache_dir, cache_key, load_array, save_cache
+from tagllm.cache import DAMAGED, atomic_write, cache_dir, cache_key, load_array, save_cache
 from tagllm.phrases import PhraseTable
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.lexical import LEXICAL_VERSION, FeatureMatrix, LexicalModel
@@ -138,9 +138,9 @@ class LabelVectors:
             if rows is None and self.partial.exists():
                 try:
                     with np.load(self.partial, allow_pickle=False) as saved:
-                        if saved["done"].shape == (n,):
+                        if saved["done"].shape == (n,) and saved["rows"].shape == (n, self.embedder.dim):
                             rows, done = saved["rows"], saved["done"]
-                except (OSError, ValueError, KeyError):  # unreadable: embed again and overwrite it
+                except DAMAGED:  # unreadable (cut short, garbage): embed again and overwrite it
                     pass
             if rows is None or done is None:
                 rows, done = np.zeros((n, self.embedder.dim), np.float32), np.zeros(n, bool)
