@@ -8,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from tagllm.cache import atomic_write
-from tagllm.retrieval.labels import LabelVectors, label_embeddings
+from tagllm.retrieval.labels import LabelVectors, label_counts, label_embeddings
+from tagllm.retrieval.lexical import LexicalModel
 from tagllm.taxonomy import Taxonomy
 from tagllm.testing.hashing import hashing_embedder
 
@@ -107,3 +109,17 @@ def test_a_damaged_partial_label_embeddings_file_is_embedded_again(
         with np.load(path) as saved:  # overwritten whole
             np.testing.assert_array_equal(saved["rows"][:5], expected)
             assert saved["done"].tolist()[:6] == [True] * 5 + [False]
+
+
+@pytest.mark.parametrize("damage", ["empty", "cut in its header", "cut in half", "one byte short", "a directory"])
+def test_a_damaged_label_counts_file_is_counted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_taxonomy: Taxonomy, damage: str
+) -> None:
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
+    names, paths = label_counts(demo_taxonomy, "category", LexicalModel())
+    [path] = tmp_path.glob("label-counts-*.npz")
+    DAMAGED_ARRAYS[damage](path)
+    again = label_counts(demo_taxonomy, "category", LexicalModel())
+    assert (again[0] != names).nnz == 0 and (again[1] != paths).nnz == 0
+    if path.is_file():
+        assert (sp.load_npz(path) != sp.vstack([names, paths])).nnz == 0  # overwritten whole

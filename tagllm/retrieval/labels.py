@@ -84,12 +84,12 @@ def label_counts(taxonomy: Taxonomy, facet: str, lexical: LexicalModel) -> tuple
         stacked = sp.load_npz(path).tocsr()
         if stacked.shape[0] == 2 * len(values):
             return stacked[: len(values)], stacked[len(values) :]
-    except (OSError, ValueError):  # not cached yet, or unreadable: count again and overwrite it
+    except DAMAGED:  # not cached yet, or unreadable (cut short, garbage): count again and overwrite it
         pass
     names = lexical.counts([lexical_text(v) for v in values])
     paths = lexical.counts([path_text(taxonomy, v) for v in values])
     stacked = sp.vstack([names, paths], format="csr")
-    atomic_write(path, lambda handle: sp.save_npz(handle, stacked, compressed=False), ".npz")
+    save_cache(path, lambda handle: sp.save_npz(handle, stacked, compressed=False), ".npz")
     return names, paths
 
 
