@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +11,8 @@ import pytest
 import scipy.sparse as sp
 
 from tagllm.cache import atomic_write
+from tagllm.candidates.photos import label_vectors as photo_label_vectors
+from tagllm.retrieval.image_encoder import ImageEncoder
 from tagllm.retrieval.labels import LabelVectors, label_counts, label_embeddings
 from tagllm.retrieval.lexical import LexicalModel
 from tagllm.taxonomy import Taxonomy
@@ -123,3 +125,29 @@ def test_a_damaged_label_counts_file_is_counted_again(
     assert (again[0] != names).nnz == 0 and (again[1] != paths).nnz == 0
     if path.is_file():
         assert (sp.load_npz(path) != sp.vstack([names, paths])).nnz == 0  # overwritten whole
+
+
+class _TextEncoder(ImageEncoder):
+    """An image encoder with a text side that needs no weights: each label's vector is the hashing embedder's."""
+
+    name = "tagllm-testing-text"
+    has_text = True
+
+    def encode_text(self, texts: Sequence[str]) -> np.ndarray:
+        return hashing_embedder(16).encode(list(texts))
+
+    def dims(self) -> dict[str, int]:
+        return {"look": 16}
+
+
+@pytest.mark.parametrize("damage", DAMAGED_ARRAYS)
+def test_a_damaged_photo_labels_file_is_encoded_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_taxonomy: Taxonomy, damage: str
+) -> None:
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
+    expected = photo_label_vectors(demo_taxonomy, "color", _TextEncoder())
+    [path] = tmp_path.glob("photo-labels-*.npy")
+    DAMAGED_ARRAYS[damage](path)
+    np.testing.assert_array_equal(photo_label_vectors(demo_taxonomy, "color", _TextEncoder()), expected)
+    if path.is_file():
+        np.testing.assert_array_equal(np.load(path), expected)  # overwritten whole

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tagllm.cache import atomic_write, cache_dir, cache_key
+from tagllm.cache import cache_dir, cache_key, load_array, save_cache
 from tagllm.candidates.base import (
     TOP_PER_SIGNAL,
     Batch,
@@ -127,14 +127,14 @@ class PhotoEvidence(ClassFamily):
 
 def label_vectors(taxonomy: Taxonomy, facet: str, encoder: ImageEncoder) -> np.ndarray:
     """The encoder's text embedding of each value's label (``a product photo, <facet>: <name>``), cached on disk by
-    taxonomy version, facet and encoder."""
+    taxonomy version, facet and encoder; a damaged cache file (cut short, garbage, another model's width) is encoded
+    again and overwritten."""
     values = taxonomy.facet_values(facet)
     path = cache_dir() / f"photo-labels-{cache_key(taxonomy.version, facet, encoder.name)}.npy"
-    if path.exists():
-        cached = np.load(path, allow_pickle=False)
-        if cached.shape[0] == len(values):
-            return cached
+    cached = load_array(path, (len(values), encoder.dims()["look"]))
+    if cached is not None:
+        return cached
     title = taxonomy.facets[facet].title or facet
     vectors = encoder.encode_text([f"a product photo, {title}: {v.name}" for v in values])
-    atomic_write(path, lambda handle: np.save(handle, vectors, allow_pickle=False), ".npy")
+    save_cache(path, lambda handle: np.save(handle, vectors, allow_pickle=False), ".npy")
     return vectors
