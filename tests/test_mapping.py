@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -343,6 +343,29 @@ def test_embedding_stage_is_lazy_thresholded_and_cached(demo: Taxonomy, _cache_d
     again = Mapper(demo, embedder=FakeEmbedder(fake.axes), embedding_threshold=0.9)  # type: ignore[arg-type]
     assert outcome(again.map(["wellies"], "category")[0]) == ("footwear-boots", "embedding")
     assert again.embedder.calls == 1  # type: ignore[attr-defined]  # labels came from the cache
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_bytes(b""),  # a power cut after a killed run
+        lambda path: path.write_bytes(path.read_bytes()[:-1]),
+        lambda path: np.save(path, np.ones((len(np.load(path)), 3), np.float32)),  # another model under the name
+    ],
+    ids=["empty", "one byte short", "another model's width"],
+)
+def test_a_damaged_label_embeddings_file_is_encoded_again(
+    demo: Taxonomy, _cache_dir: Path, damage: Callable[[Path], object]
+) -> None:
+    fake = FakeEmbedder({"boots": 0, "wellies": 0})
+    Mapper(demo, embedder=fake, embedding_threshold=0.9).map(["wellies"], "category")  # type: ignore[arg-type]
+    [path] = _cache_dir.glob("mapping/embeddings/fake-embedder-*/category-*.npy")
+    expected = np.load(path)
+    damage(path)
+    again = Mapper(demo, embedder=FakeEmbedder(fake.axes), embedding_threshold=0.9)  # type: ignore[arg-type]
+    assert outcome(again.map(["wellies"], "category")[0]) == ("footwear-boots", "embedding")
+    assert again.embedder.calls == 2  # type: ignore[attr-defined]  # the labels again, then the open string
+    np.testing.assert_array_equal(np.load(path), expected)  # overwritten whole
 
 
 def test_embedding_ties_are_rejected(demo: Taxonomy) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tagllm.cache import atomic_write
+from tagllm.cache import atomic_write, load_array
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.keys import DIGITS, FORMAT
 from tagllm.mapping.tables import slug
@@ -112,14 +112,8 @@ class EmbeddingStage(Stage):
         path = (
             self.m.cache_dir / "mapping" / "embeddings" / slug(embedder.name) / f"{slug(facet or '_all')}-{digest}.npy"
         )
-        vectors: np.ndarray | None = None
-        if path.exists():
-            try:
-                vectors = np.load(path, allow_pickle=False)
-                if vectors.shape[0] != len(texts):
-                    vectors = None
-            except (OSError, ValueError):
-                vectors = None
+        # a damaged file (cut short, garbage, another model's width) is encoded again and overwritten
+        vectors = load_array(path, (len(texts), embedder.dim)) if texts else None
         if vectors is None:
             vectors = embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
             with contextlib.suppress(OSError):  # a read-only cache dir only costs the encoding next time
