@@ -301,3 +301,20 @@ def test_a_device_torch_cannot_use_here_is_a_setup_mistake_naming_it(device: str
         Embedder(device=device).encode(["a red cotton shirt"])
     assert str(caught.value).startswith(f"device {device!r}: torch cannot use it here (")
     assert str(caught.value).endswith("; use cpu, cuda or cuda:N for a GPU it has, or leave --device unset")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["auto", "onnx-fp32"])
+def test_a_damaged_cached_export_is_exported_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torch_vectors: np.ndarray, backend: str
+) -> None:
+    """A graph cut short in the cache (a power cut after a run) was the ONNX Runtime's parse error at every later
+    run: ``auto`` fell back to PyTorch each time, ``onnx-fp32`` stopped the run."""
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
+    Embedder().encode(["warm"])
+    [graph] = (tmp_path / "onnx").rglob("model-fp32.onnx")
+    whole = graph.stat().st_size
+    graph.write_bytes(graph.read_bytes()[: whole // 2])
+    again = Embedder(backend=backend)  # type: ignore[arg-type]
+    assert np.abs(again.encode(TEXTS) - torch_vectors).max() < 1e-4
+    assert again.name == "all-MiniLM-L6-v2+onnx-fp32" and graph.stat().st_size > whole // 2  # exported again

@@ -5,6 +5,7 @@ by PyTorch or, on a CPU, by ONNX Runtime (a fused fp32 graph by default; int8 on
 from __future__ import annotations
 
 import os
+import shutil
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -198,6 +199,11 @@ class Embedder:
             path = openvino.ensure_model(self.model_path, load_model=lambda: self.model)
             return openvino.encoder(path, SentenceTokenizer(path.parent, max_length))
         quantization = "fp32" if self.backend == "onnx-fp32" else "int8"
+        directory = onnx.ensure_export(self.model_path, quantization, load_model=lambda: self.model)
+        try:
+            return onnx.OnnxEncoder(directory / f"model-{quantization}.onnx", SentenceTokenizer(directory, max_length))
+        except Exception:  # noqa: BLE001 -- a damaged export (cut short by a power cut): exported again, once
+            shutil.rmtree(directory, ignore_errors=True)
         directory = onnx.ensure_export(self.model_path, quantization, load_model=lambda: self.model)
         return onnx.OnnxEncoder(directory / f"model-{quantization}.onnx", SentenceTokenizer(directory, max_length))
 
