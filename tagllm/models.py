@@ -208,6 +208,11 @@ class Routing(BaseModel):
     confidence: dict[str, float] = Field(default_factory=dict)
     below: list[str] = Field(default_factory=list)
     error: RecordError | None = None
+    kept_default: dict[str, str] | None = Field(
+        None,
+        description="facets of an LLM answer that mapped to no value of the taxonomy there (the rest of the answer "
+        "did), each with why: the default's tags of those facets were kept",
+    )
 
 
 class TagResult(BaseModel):

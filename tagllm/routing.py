@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 DEFAULT = "default"
 LLM = "llm"
 FLAG = "--route-threshold"
+UNMAPPED = "the LLM's answer mapped to no value of the taxonomy"
 
 
 def facet_confidence(result: TagResult, facet: str) -> float:
@@ -90,7 +91,8 @@ class Router:
 
     A routed product whose LLM answer failed, or mapped to no value of the taxonomy, keeps the default's tags
     (``source`` "default") with the failure in ``routing.error``: nothing is lost, and the failure stays visible.
-    Only a product that both paths failed on is an error record."""
+    An answer that mapped in some facets but to nothing in others keeps the default's tags of those others (why in
+    ``routing.kept_default``). Only a product that both paths failed on is an error record."""
 
     def __init__(self, taxonomy: Taxonomy, facets: Sequence[str], route_threshold: float | Mapping[str, float]):
         from tagllm.backends.retrieval import RetrievalBackend
@@ -128,10 +130,29 @@ class Router:
         if llm.status == "ok" and not llm.tags and llm.rejected and default.tags:
             # An answer none of whose values is in the taxonomy tags nothing: no better than a failed one.
             named = "; ".join(f"{r.facet}: {r.text!r} ({r.reason})" for r in llm.rejected[:3])
-            error = RecordError(message=f"the LLM's answer mapped to no value of the taxonomy: {named}")
+            error = RecordError(message=f"{UNMAPPED}: {named}")
         elif llm.status == "ok":
-            return llm.model_copy(update={"source": LLM, "routing": route})
+            return Router._keep_unmapped_facets(default, route, llm)
         if default.status == "ok":
             failed = route.model_copy(update={"error": error})
             return default.model_copy(update={"source": DEFAULT, "routing": failed})
         return llm.model_copy(update={"routing": route})
+
+    @staticmethod
+    def _keep_unmapped_facets(default: TagResult, route: Routing, llm: TagResult) -> TagResult:
+        """The LLM's answer, except in the facets where it mapped to nothing (only rejected values, not a null the
+        schema allows) and the default had tags: there the default's tags stay, the reason in ``kept_default``."""
+        unmapped = [
+            facet
+            for facet in default.tags
+            if default.tags[facet] and not llm.tags.get(facet) and any(r.facet == facet for r in llm.rejected)
+        ]
+        if not unmapped or default.status != "ok":
+            return llm.model_copy(update={"source": LLM, "routing": route})
+        kept = {}
+        for facet in unmapped:
+            named = "; ".join(f"{r.text!r} ({r.reason})" for r in llm.rejected if r.facet == facet)
+            kept[facet] = f"{UNMAPPED}: {named}"
+        tags = {**llm.tags, **{facet: default.tags[facet] for facet in unmapped}}
+        routing = route.model_copy(update={"kept_default": kept})
+        return llm.model_copy(update={"source": LLM, "tags": tags, "routing": routing})

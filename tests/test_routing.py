@@ -251,3 +251,53 @@ def test_the_default_confidence_of_a_facet_is_its_least_sure_decision() -> None:
     no_provenance = TagResult(product_id="p", tags={"color": [tag]})
     assert facet_confidence(no_provenance, "color") == 0.4
     assert facet_confidence(TagResult(product_id="p"), "color") == 0.0  # nothing known: worth routing
+
+
+class OffTaxonomyColour(LastCandidate):
+    """Answers the last candidate for the category and ``colour`` for the colour (a string that maps to no value, or
+    None)."""
+
+    def __init__(self, colour: str | None) -> None:
+        super().__init__()
+        self.colour = colour
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        answers = super().generate(requests)
+        out = []
+        for answer in answers:
+            parsed = json.loads(answer.text or "{}")
+            out.append(Generation(text=json.dumps({**parsed, "color": self.colour})))
+        return out
+
+
+def test_a_facet_whose_llm_answer_maps_to_nothing_keeps_the_default_tags_of_that_facet(
+    demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path
+) -> None:
+    """The colour of each product came out empty (source llm): the default's colour tags were dropped, and only a
+    rejection in the result said so."""
+    facets = ["category", "color"]
+    products = [PRODUCTS[0], PRODUCTS[1]]  # a red dress, black earbuds: the default tags a colour for each
+    plain = {r.product_id: r for r in _tagger(demo_taxonomy, embedder, demo_index_dir, facets=facets).tag(products)}
+    assert all(plain[p.id].tags.get("color") for p in products)
+    backend = OffTaxonomyColour("Spaceships")
+    tagger = _tagger(demo_taxonomy, embedder, demo_index_dir, backend, facets=facets, route_threshold=1.0)
+    for result in tagger.tag(products):
+        assert (result.status, result.source) == ("ok", "llm")
+        assert result.tags["color"] == plain[result.product_id].tags["color"]  # the default's, tag source retrieval
+        assert {t.source for t in result.tags["category"]} <= {"llm", "ancestor"}  # the LLM's category stands
+        assert result.routing is not None and result.routing.error is None
+        assert result.routing.kept_default == {
+            "color": "the LLM's answer mapped to no value of the taxonomy: 'Spaceships' (no value of facet 'color' is "
+            "close enough)"
+        }
+        assert [r.text for r in result.rejected] == ["Spaceships"]
+
+
+def test_a_facet_the_llm_left_empty_on_purpose_stays_empty(
+    demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path
+) -> None:
+    backend = OffTaxonomyColour(None)  # colour is optional: null is an answer
+    tagger = _tagger(demo_taxonomy, embedder, demo_index_dir, backend, facets=["category", "color"], route_threshold=1)
+    dress = tagger.tag([PRODUCTS[0]])[0]
+    assert (dress.status, dress.source, dress.tags.get("color", []), dress.rejected) == ("ok", "llm", [], [])
+    assert dress.routing is not None and dress.routing.kept_default is None
