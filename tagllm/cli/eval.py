@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tagllm.cli.common import PLAIN_HELP
 from tagllm.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tagllm.evaluation.harness import EvalOutcome
 
 app = typer.Typer(
     help="Evaluate configurations against gold labels and compare runs.",
@@ -91,8 +94,7 @@ def run(
     ] = None,
 ) -> None:
     """Tag the gold products with their answers removed, score them, write a run directory with reports."""
-    from tagllm.evaluation.harness import load_eval_config, run_eval
-    from tagllm.evaluation.scoring import headline
+    from tagllm.evaluation.harness import SweepFailedError, load_eval_config, run_eval
 
     overrides: dict[str, Any] = {"split": split, "bootstrap": bootstrap, "route_target": route_target}
     if output is not None:
@@ -108,12 +110,22 @@ def run(
     swept.update(_parse_sweep(sweep or []))
     if swept != cfg.sweep:
         cfg = cfg.model_validate({**cfg.model_dump(), "sweep": swept})
-    outcome = run_eval(
-        cfg,
-        use_cache=not no_cache,
-        predictions=predictions,
-        progress=lambda line: typer.echo(line, err=True),
-    )
+    try:
+        outcome = run_eval(
+            cfg,
+            use_cache=not no_cache,
+            predictions=predictions,
+            progress=lambda line: typer.echo(line, err=True),
+        )
+    except SweepFailedError as failed:
+        _show_outcome(failed.outcome, routing)  # the variants that worked, before the error names the others
+        raise
+    _show_outcome(outcome, routing)
+
+
+def _show_outcome(outcome: EvalOutcome, routing: bool) -> None:
+    from tagllm.evaluation.scoring import headline
+
     for directory, metrics in zip(outcome.runs, outcome.metrics, strict=True):
         typer.echo(f"run: {_show(directory)}" + (f"  [{metrics['variant']}]" if metrics["variant"] != "base" else ""))
         for line in headline(metrics):

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tagllm.config import TaggerConfig
-from tagllm.errors import InputError, RunFailedError
+from tagllm.errors import InputError, RunFailedError, TagllmError
 from tagllm.evaluation.cache import (
     PredictionCache,
     attribute_template_digest,
@@ -35,6 +35,7 @@ from tagllm.taxonomy import Taxonomy
 __all__ = [
     "EvalConfig",
     "EvalOutcome",
+    "SweepFailedError",
     "GoldItem",
     "GoldResolver",
     "GoldSet",
@@ -167,6 +168,16 @@ class EvalOutcome:
     runs: list[Path]
     metrics: list[dict[str, Any]]
     comparison: Path | None = None
+    failed: dict[str, str] = field(default_factory=dict)  # a sweep's variants that failed, each with why
+
+
+class SweepFailedError(RunFailedError):
+    """Some variants of a sweep failed; ``outcome`` holds the ones that were scored and written (and their
+    comparison), which the message names so that they are not lost to the user."""
+
+    def __init__(self, message: str, outcome: EvalOutcome) -> None:
+        super().__init__(message)
+        self.outcome = outcome
 
 
 def new_run_root(cfg: EvalConfig, now: _dt.datetime | None = None) -> Path:
@@ -221,22 +232,48 @@ def run_eval(
     check_writable(root, directory=True)  # before any product is tagged
     outcome = EvalOutcome(root, [], [])
     for variant in runs:
-        if predictions is not None:
-            run = load_predictions(predictions, variant, taxonomy)
-            _check_predictions_match(predictions, run, gold, cfg)
-        else:
-            run = tag_variant(variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress)
-        _check_not_all_failed(cfg, run)
-        metrics, per_product = score_run(cfg, gold, run, taxonomy)
-        directory = root if len(runs) == 1 else root / _dir_name(variant.name)
-        write_run(directory, metrics, per_product, run)
+        try:
+            if predictions is not None:
+                run = load_predictions(predictions, variant, taxonomy)
+                _check_predictions_match(predictions, run, gold, cfg)
+            else:
+                run = tag_variant(variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress)
+            _check_not_all_failed(cfg, run)
+            metrics, per_product = score_run(cfg, gold, run, taxonomy)
+            directory = root if len(runs) == 1 else root / _dir_name(variant.name)
+            write_run(directory, metrics, per_product, run)
+        except TagllmError as exc:
+            if len(runs) == 1:
+                raise
+            # A sweep goes on: a variant that cannot run (its model, its prompt, its server) says nothing of the
+            # others, whose results the user came for.
+            outcome.failed[variant.name] = str(exc)
+            if progress:
+                progress(f"{variant.name}: failed, going on with the other variants: {exc}")
+            continue
         outcome.runs.append(directory)
         outcome.metrics.append(metrics)
     if len(outcome.runs) > 1:
         from tagllm.evaluation.compare import compare_runs, write_comparison
 
         outcome.comparison = write_comparison(compare_runs(outcome.runs, seed=cfg.seed, n_boot=cfg.bootstrap), root)
+    if outcome.failed:
+        raise SweepFailedError(_sweep_failure(cfg, len(runs), outcome, use_cache), outcome)
     return outcome
+
+
+def _sweep_failure(cfg: EvalConfig, variants_run: int, outcome: EvalOutcome, use_cache: bool) -> str:
+    failed = "; ".join(f"[{name}] {why}" for name, why in outcome.failed.items())
+    count = "all" if not outcome.runs else f"{len(outcome.failed)} of"
+    message = f"eval {cfg.name}: {count} {variants_run} variant(s) failed: {failed}"
+    if not outcome.runs:
+        return message + "; no run directory was written"
+    message += f"; the other {len(outcome.runs)} were scored and written: {', '.join(map(str, outcome.runs))}"
+    if outcome.comparison is not None:
+        message += f" (compared in {outcome.comparison})"
+    if use_cache:
+        message += "; once the cause is fixed, run the sweep again: the variants that worked come from the cache"
+    return message
 
 
 def _check_not_all_failed(cfg: EvalConfig, run: VariantRun) -> None:

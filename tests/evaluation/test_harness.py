@@ -454,3 +454,53 @@ def test_a_cache_line_an_interrupted_run_cut_mid_character_is_tagged_again_once(
     assert json.loads((second / "metrics.json").read_text())["performance"]["tagged_now"] == 1
     third = _run(eval_dir, fake_factory, name="third").runs[0]
     assert json.loads((third / "metrics.json").read_text())["performance"]["tagged_now"] == 0
+
+
+def test_a_sweep_goes_on_past_a_variant_that_fails_and_names_what_it_wrote(eval_dir, fake_factory, monkeypatch, capsys):
+    """The first variant that failed stopped the sweep (exit 2, naming its failure only): the run directory of the
+    variant before it was written but not mentioned, the variant after it never ran, and there was no comparison."""
+    from tagllm.cli import main
+
+    (eval_dir / "c.j2").write_text("prompt C {{ product.title }}")
+
+    def factory(config):
+        if config.prompt.endswith("b.j2"):
+            raise ConfigError("backend openai: no server answers at http://localhost:9/v1 (connection refused)")
+        return fake_factory(config)
+
+    monkeypatch.setattr(harness, "_default_factory", factory)
+    monkeypatch.chdir(eval_dir)
+    argv = ["tagllm", "eval", "run", "eval.yaml", "--output", "out", "--bootstrap", "0"]
+    monkeypatch.setattr("sys.argv", [*argv, "--prompt", "a.j2", "--prompt", "b.j2", "--prompt", "c.j2"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 2
+    (root,) = (eval_dir / "out").iterdir()
+    assert sorted(p.name for p in root.iterdir()) == [
+        "comparison.html", "comparison.json", "comparison.md", "prompt=a.j2", "prompt=c.j2",
+    ]  # fmt: skip
+    assert fake_factory.built == ["a.j2", "c.j2"]
+    out, err = capsys.readouterr()
+    a, c, html = (Path("out") / root.name / name for name in ("prompt=a.j2", "prompt=c.j2", "comparison.html"))
+    assert [line for line in out.splitlines() if not line.startswith(" ")] == [
+        f"run: {a}  [prompt=a.j2]", f"run: {c}  [prompt=c.j2]", "prompt=c.j2 vs prompt=a.j2", f"comparison: {html}",
+    ]  # fmt: skip
+    assert err.splitlines()[-1] == (
+        "error: eval tiny: 1 of 3 variant(s) failed: [prompt=b.j2] backend openai: no server answers at "
+        f"http://localhost:9/v1 (connection refused); the other 2 were scored and written: {a}, {c} (compared in "
+        f"{html}); once the cause is fixed, run the sweep again: the variants that worked come from the cache"
+    )
+
+
+def test_a_sweep_whose_every_variant_fails_says_nothing_was_written(eval_dir, monkeypatch):
+    def factory(config):
+        raise ConfigError(f"{Path(config.prompt).name}: no such template")
+
+    cfg = load_eval_config(eval_dir / "eval.yaml", sweep={"prompt": ["a.j2", "b.j2"]})
+    with pytest.raises(harness.SweepFailedError) as info:
+        run_eval(cfg, factory=factory, root=eval_dir / "runs" / "r1", use_cache=False)
+    assert str(info.value) == (
+        "eval tiny: all 2 variant(s) failed: [prompt=a.j2] a.j2: no such template; [prompt=b.j2] b.j2: no such "
+        "template; no run directory was written"
+    )
+    assert not (eval_dir / "runs").exists()
