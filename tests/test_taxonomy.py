@@ -102,6 +102,28 @@ def test_a_facet_scoped_to_an_unknown_category_names_it(tmp_path: Path) -> None:
         load_taxonomy(spec)
 
 
+def test_a_facet_with_an_empty_name_is_refused_naming_the_file_and_facet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # it loaded: results had tags under the key '' and a CSV output the columns '' and '_id'
+    from tagllm.cli import main
+
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n"
+        "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel}]}\n"
+        "  - {name: '  ', values: [{id: red, name: Red}, {id: blue, name: Blue}]}\n"
+    )
+    monkeypatch.setattr("sys.argv", ["tagllm", "taxonomy", "check", "-t", str(spec)])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (
+        f"error: {spec}: facet 2 (values 'red', 'blue') has an empty name '  '; give it one: it is the facet's tag "
+        "key in results and its column in CSV\n"
+    )
+
+
 def test_a_parent_cycle_is_refused_when_the_taxonomy_loads(tmp_path: Path) -> None:
     # a value whose parents lead back to it loaded, 'taxonomy check' listed it, and 'tagllm generate' hung for ever
     # before its first product, walking up from it to a root that never came

@@ -70,7 +70,13 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
         for child in item.children:
             add(facet, child, item.id)
 
-    for f in spec.facets:
+    for number, f in enumerate(spec.facets, 1):
+        if not f.name.strip():
+            # the name is the facet's key in every result and its CSV columns: '' gave a column '' and one '_id'
+            raise TaxonomyError(
+                f"{source}: facet {number} (values {', '.join(repr(v.id) for v in f.values[:3]) or 'none'}) has an "
+                f"empty name {f.name!r}; give it one: it is the facet's tag key in results and its column in CSV"
+            )
         if f.name in facets:
             raise TaxonomyError(f"{source}: facet {f.name!r} is declared twice")
         facets[f.name] = Facet(
