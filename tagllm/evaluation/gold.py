@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,14 +71,24 @@ class GoldResolver:
         return self._keys.get((facet, key))
 
 
-def _gold_values(raw: Any, default_facet: str) -> dict[str, list[str]]:
+NESTED = "a list or mapping inside the gold value, not a value: write each value as a string"
+
+
+def _gold_values(raw: Any, default_facet: str) -> dict[str, list[Any]]:
+    """The gold values per facet as given: scalars, or a list or mapping nested where a value belongs, which
+    ``load_gold`` reports (its Python repr, "['S', 'M']", is no value of any taxonomy)."""
     if raw is None or raw == "":
         return {}
     if isinstance(raw, dict):
-        return {str(f): ([str(x) for x in v] if isinstance(v, list) else [str(v)]) for f, v in raw.items() if v}
+        return {str(f): (list(v) if isinstance(v, list) else [v]) for f, v in raw.items() if v}
     if isinstance(raw, list):
-        return {default_facet: [str(x) for x in raw]}
-    return {default_facet: [str(raw)]}
+        return {default_facet: list(raw)}
+    return {default_facet: [raw]}
+
+
+def _shown(value: Any) -> str:
+    """A gold value as the report names it: a nested list or mapping as the JSON the file had, not Python's repr."""
+    return json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, list | dict) else str(value)
 
 
 def strip_answers(record: dict[str, Any], cfg: EvalConfig) -> dict[str, Any]:
@@ -126,10 +137,17 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         for facet, values in _gold_values(data.get(cfg.gold_field), default_facet).items():
             if facet not in taxonomy.facets:
                 unknown.extend(
-                    {"product_id": pid, "facet": facet, "value": v, "reason": "unknown facet"} for v in values
+                    {"product_id": pid, "facet": facet, "value": _shown(v), "reason": "unknown facet"} for v in values
                 )
                 continue
-            for value in values:
+            for given in values:
+                if isinstance(given, list | dict):
+                    unknown.append(
+                        {"product_id": pid, "facet": facet, "field": cfg.gold_field, "value": _shown(given),
+                         "reason": NESTED}
+                    )  # fmt: skip
+                    continue
+                value = str(given)
                 vid = resolver.resolve(facet, value)
                 if vid is None:
                     unknown.append({"product_id": pid, "facet": facet, "value": value, "reason": "not in taxonomy"})

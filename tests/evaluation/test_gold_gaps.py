@@ -89,3 +89,26 @@ def test_gold_of_another_taxonomy_is_a_setup_error_before_any_product(eval_dir, 
         "was labelled against (tagger: taxonomy), or the field that holds the gold values (gold_field)"
     )
     assert not fake_factory.seen and not (eval_dir / "runs").exists()
+
+
+def test_a_nested_gold_value_is_an_input_problem_naming_the_product_and_field(eval_dir, fake_factory) -> None:  # type: ignore[no-untyped-def]
+    # a list or mapping inside the gold value was read as its Python repr ("['Clothing > Shirts']"), reported as a
+    # value the taxonomy lacks
+    _append(
+        eval_dir,
+        {"id": "q1", "title": "Polo shirt", "gold_category": [["Clothing > Shirts"], "Clothing > Shirts"]},
+        {"id": "q2", "title": "Swim shorts", "gold_category": {"category": {"leaf": "Clothing > Shorts"}}},
+    )
+    cfg = load_eval_config(eval_dir / "eval.yaml", bootstrap=0)
+    outcome = run_eval(cfg, factory=fake_factory, root=eval_dir / "runs")
+    bad = outcome.metrics[0]["bad_input"]
+    why = "a list or mapping inside the gold value, not a value: write each value as a string"
+    assert bad["unknown_gold"][1:] == [
+        {"product_id": "q1", "facet": "category", "field": "gold_category", "value": '["Clothing > Shirts"]',
+         "reason": why},
+        {"product_id": "q2", "facet": "category", "field": "gold_category", "value": '{"leaf": "Clothing > Shorts"}',
+         "reason": why},
+    ]  # fmt: skip
+    scored = {json.loads(line)["id"] for line in (outcome.runs[0] / "per_product.jsonl").read_text().splitlines()}
+    assert "q1" in scored  # scored on its one readable value
+    assert f'`["Clothing > Shirts"]` (q1, gold_category: {why})' in (outcome.runs[0] / "report.md").read_text()
