@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,10 +41,18 @@ def cache_key(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
+TEMP_PREFIX = ".tagllm-tmp-"
+"""The name a cache file is written under before it is renamed into place (``atomic_write``)."""
+STALE_SECONDS = 3600
+"""A temporary file untouched this long is a killed writer's: a cache file is written in seconds."""
+
+
 def atomic_write(path: Path, write: Any, suffix: str) -> None:
-    """Write via a temporary file and rename, so a crashed or concurrent run never leaves half a cache file."""
+    """Write via a temporary file and rename, so a crashed or concurrent run never leaves half a cache file; the
+    temporary files that killed writers left in that directory are swept first (``sweep_temporaries``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=suffix)
+    sweep_temporaries(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
@@ -51,6 +60,17 @@ def atomic_write(path: Path, write: Any, suffix: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def sweep_temporaries(parent: Path) -> None:
+    """Remove the temporary files that a writer killed mid-write left in ``parent`` (SIGKILL, a power cut: its cleanup
+    never ran), each as large as the file it was writing (the label embeddings of Shopify's categories are some 16
+    MB); one that another process is writing now is recent, and kept."""
+    cutoff = time.time() - STALE_SECONDS
+    for leftover in parent.glob(TEMP_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
 
 
 def load_array(path: Path, shape: tuple[int, ...]) -> np.ndarray | None:

@@ -55,6 +55,27 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temporary_file(tmp_path:
     assert [p.name for p in tmp_path.iterdir()] == ["counts.json"]
 
 
+def test_temporary_files_a_killed_writer_left_are_swept_by_the_next_write(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from tagllm.cache import STALE_SECONDS, TEMP_PREFIX
+
+    # a writer killed mid-write (SIGKILL, a power cut) leaves its temporary file: no cleanup ran
+    killed = tmp_path / f"{TEMP_PREFIX}abc.npy"
+    killed.write_bytes(b"x" * 1000)
+    old = time.time() - 2 * STALE_SECONDS
+    os.utime(killed, (old, old))
+    writing = tmp_path / f"{TEMP_PREFIX}def.npy"  # another process writing now
+    writing.write_bytes(b"y")
+    mine = tmp_path / "tmp-of-my-own.npy"  # not a name tagllm writes under: never touched
+    mine.write_bytes(b"z")
+    os.utime(mine, (old, old))
+    atomic_write(tmp_path / "labels.npy", lambda handle: handle.write(b"data"), ".npy")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["labels.npy", writing.name, mine.name])
+    assert (tmp_path / "labels.npy").read_bytes() == b"data"
+
+
 def _cut(keep: float) -> Callable[[Path], object]:
     return lambda path: path.write_bytes(path.read_bytes()[: int(len(path.read_bytes()) * keep)])
 
