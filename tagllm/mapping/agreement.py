@@ -94,13 +94,15 @@ def nearer_namesakes(mapper: Mapper, queries: Sequence[Query], facet: str | None
     """Per query, the other values whose names hold the string's words too ("tops": Clothing Tops, Tank Tops beside
     Spinning Tops) that the embedder puts at least as near the string as the value a rule found; nothing without an
     embedder."""
+    out: list[frozenset[str]] = [frozenset()] * len(queries)
     if not mapper.use_embeddings or facet is None:
-        return [frozenset()] * len(queries)
-    out: list[frozenset[str]] = []
-    for text, vid in queries:
-        others = _values_naming(mapper, facet, content_stems(text)) - {vid}
-        found = _agreements(mapper, [(text, vid)], facet, -1.0, 0.0, [others]) if others else [1.0]
-        out.append(others if found[0] is None else frozenset())
+        return out
+    others = [_values_naming(mapper, facet, content_stems(text)) - {vid} for text, vid in queries]
+    asked = [i for i, named in enumerate(others) if named]
+    found = _agreements(mapper, [queries[i] for i in asked], facet, -1.0, 0.0, [others[i] for i in asked])
+    for i, score in zip(asked, found, strict=True):
+        if score is None:
+            out[i] = others[i]
     return out
 
 

@@ -193,49 +193,53 @@ def part_aliases(values: list[Value]) -> Iterator[tuple[str, Value]]:
             words = key.split()
             if len(words) >= MIN_PART_WORDS and _plural(words[-1]) and key not in names:
                 owners.setdefault(key, []).append((part, value))
-    for found in owners.values():
-        if len({v.id for _, v in found}) == 1:
-            yield found[0]
+    yield from _owned_once(owners)
 
 
 def shared_head_aliases(values: list[Value]) -> Iterator[tuple[str, Value]]:
     """A qualifier joined to another before a head they share, written with that head ("Mobile & Smart Phones" ->
-    Mobile Phones, "Training, Choke & Pinch Collars" -> Training Collars, "Baby & Toddler Tops" -> Baby Tops): the
-    name's last part has two words or more ending in a plural noun and the earlier part ends in no plural (it names
-    no kind of its own, as "Charms" in "Charms & Pendants" does); the head is the last part's words after its first.
-    Like ``part_aliases``, no value's own name and given to one value only."""
+    Mobile Phones, "Training, Choke & Pinch Collars" -> Training Collars, "Baby & Toddler Tops" -> Baby Tops): each
+    part that ``qualifies_shared_head``, with the last part's words after its first. Like ``part_aliases``, no value's
+    own name and given to one value only."""
     names = {normalize(v.name) for v in values}
     owners: dict[str, list[tuple[str, Value]]] = {}
     for value in values:
         if "&" not in value.name:
             continue
-        parts = [p.strip() for p in _JOINED.split(value.name) if p.strip()]
-        head = parts[-1].split()[1:] if parts else []
-        if not head or not _plural(head[-1].casefold()):
-            continue
+        parts = _parts(value.name)
+        head = parts[-1].split()[1:]
         for part in parts[:-1]:
-            if _plural(part.split()[-1].casefold()):
-                continue
             alias = " ".join([part, *head])
-            if normalize(alias) not in names:
+            if qualifies_shared_head(part, value.name) and normalize(alias) not in names:
                 owners.setdefault(normalize(alias), []).append((alias, value))
-    for found in owners.values():
-        if len({v.id for _, v in found}) == 1:
-            yield found[0]
+    yield from _owned_once(owners)
 
 
 def qualifies_shared_head(part: str, name: str) -> bool:
     """Whether ``part`` of the "A & B" ``name`` qualifies the head the parts share rather than naming a kind: it ends in
     no plural and the last part has two words or more ending in a plural ("Mobile Phone" in "Mobile Phone & Tablet
     Tripods": the tripods' qualifier, no mobile phone)."""
-    parts = [p.strip() for p in _JOINED.split(name) if p.strip()]
+    parts = _parts(name)
     last = parts[-1].split() if parts else []
     return (
-        part.strip() != parts[-1]
+        bool(parts)
+        and part.strip() != parts[-1]
         and len(last) >= MIN_PART_WORDS
         and _plural(last[-1].casefold())
         and not _plural(part.split()[-1].casefold())
     )
+
+
+def _parts(name: str) -> list[str]:
+    """The parts of a name that joins kinds ("Training, Choke & Pinch Collars": Training, Choke, Pinch Collars)."""
+    return [p.strip() for p in _JOINED.split(name) if p.strip()]
+
+
+def _owned_once(owners: dict[str, list[tuple[str, Value]]]) -> Iterator[tuple[str, Value]]:
+    """Each alias that names one value only (its first spelling), not one that several values' rules give."""
+    for found in owners.values():
+        if len({v.id for _, v in found}) == 1:
+            yield found[0]
 
 
 def _plural(word: str) -> bool:

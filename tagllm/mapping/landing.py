@@ -23,11 +23,11 @@ FACET_WORD_DEPTH = 8
 """A landing by hypernym in a flat facet must have the facet's own word among its hypernyms this far up ("burgundy"
 reaches "color"): the facet's words must agree."""
 COMMON_SENSES = 2
+"""A synonym counts in a category only through a lemma for which the sense is among its most frequent ones (or where
+the value's path agrees with the sense): "grip" is mostly a grasp or a handle, its hairgrip sense is its seventh."""
 OWN_SENSES = 3
 """The senses of a string that are its own common ones (WordNet lists a word's senses most frequent first): "sheet" is
 a bed sheet in its third; "tops" a spinning top only in its eighth, where a garment is as likely in a shop."""
-"""A synonym counts in a category only through a lemma for which the sense is among its most frequent ones (or where
-the value's path agrees with the sense): "grip" is mostly a grasp or a handle, its hairgrip sense is its seventh."""
 CONCRETE = frozenset({"05", "06", "13", "17", "20", "27"})
 """WordNet's lexicographer files of things one can sell (animal, artifact, food, object, plant, substance): in a
 hierarchical facet only these senses count ("item" as "a part of a whole" is no product)."""
