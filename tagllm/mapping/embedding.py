@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from dataclasses import dataclass
 from functools import cached_property
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tagllm.cache import atomic_write, load_array
+from tagllm.cache import load_array, save_cache
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.keys import DIGITS, FORMAT
 from tagllm.mapping.tables import slug
@@ -116,8 +115,7 @@ class EmbeddingStage(Stage):
         vectors = load_array(path, (len(texts), embedder.dim)) if texts else None
         if vectors is None:
             vectors = embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-            with contextlib.suppress(OSError):  # a read-only cache dir only costs the encoding next time
-                atomic_write(path, lambda handle: np.save(handle, vectors, allow_pickle=False), ".npy")
+            save_cache(path, lambda handle: np.save(handle, vectors, allow_pickle=False), ".npy")
         index = EmbeddingIndex(texts, [by_text[t] for t in texts], vectors)
         self._index[facet] = index
         return index

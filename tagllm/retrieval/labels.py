@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import numpy as np
 import scipy.sparse as sp
 
-from tagllm.cache import DAMAGED, atomic_write, cache_dir, cache_key, load_array, save_cache
+from tagllm.cache import DAMAGED, cache_dir, cache_key, load_array, save_cache
 from tagllm.phrases import PhraseTable
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.lexical import LEXICAL_VERSION, FeatureMatrix, LexicalModel
@@ -148,8 +147,7 @@ class LabelVectors:
         return self._rows, self._done
 
     def _save(self, rows: np.ndarray, done: np.ndarray) -> None:
-        with contextlib.suppress(OSError):  # a read-only cache only costs embedding them again next time
-            atomic_write(self.partial, lambda handle: np.savez(handle, rows=rows, done=done), ".npz")
+        save_cache(self.partial, lambda handle: np.savez(handle, rows=rows, done=done), ".npz")
 
 
 def label_embeddings(taxonomy: Taxonomy, facet: str, embedder: Embedder) -> np.ndarray:
