@@ -21,6 +21,7 @@ from tagllm.mapping.families import (
 from tagllm.mapping.paraphrase import agent_nouns
 from tagllm.mapping.repeats import general_value
 from tagllm.taxonomy import Facet, Taxonomy, Value
+from tagllm.testing import category_values
 
 
 @pytest.fixture(autouse=True)
@@ -103,16 +104,15 @@ def test_parts_of_a_joined_name_of_two_words_or_more_name_the_value() -> None:
 
 
 def test_a_qualifier_joined_before_a_shared_head_names_the_value_with_that_head() -> None:
-    electronics = _category("electronics", "Electronics", None)
-    phones = _category("phones", "Mobile & Smart Phones", electronics)
-    tripods = _category("tripods", "Mobile Phone & Tablet Tripods", electronics)
-    collars = _category("collars", "Training, Choke & Pinch Collars", None)
-    charms = _category("charms", "Charms & Pendants", None)
-    taxonomy = Taxonomy(
-        "t",
-        {"category": Facet("category", "Category", hierarchical=True)},
-        {v.id: v for v in (electronics, phones, tripods, collars, charms)},
-    )
+    tree = [
+        ("electronics", "Electronics", None),
+        ("phones", "Mobile & Smart Phones", "electronics"),
+        ("tripods", "Mobile Phone & Tablet Tripods", "electronics"),
+        ("collars", "Training, Choke & Pinch Collars", None),
+        ("charms", "Charms & Pendants", None),
+    ]
+    facets = {"category": Facet("category", "Category", hierarchical=True)}
+    taxonomy = Taxonomy("t", facets, {v.id: v for v in category_values(tree)})
     found = {alias: v.id for alias, v in shared_head_aliases(list(taxonomy.values.values()))}
     # "Charms" names a kind of its own; "Mobile Phone & Tablet Tripods" gives "Mobile Phone Tripods", no phone
     assert found == {
@@ -128,7 +128,7 @@ def test_a_qualifier_joined_before_a_shared_head_names_the_value_with_that_head(
     assert outcome(m.map_one("choke collar", "category")) == ("collars", "alias")
     assert outcome(m.map_one("Electronics > Telephony > Mobile Phones", "category")) == ("phones", "foreign_path")
     # without a phones value, another catalogue's phones are still no tripods: "Mobile Phone" qualifies their head
-    no_phones = Taxonomy("t2", taxonomy.facets, {v.id: v for v in (electronics, tripods)})
+    no_phones = Taxonomy("t2", facets, {v.id: v for v in category_values(tree[:1] + tree[2:3])})
     m = Mapper(no_phones, use_embeddings=False, use_lexicon=False)
     assert m.map_one("Electronics > Telephony > Mobile Phones", "category").value is None
 
