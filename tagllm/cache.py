@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 import time
 import zipfile
@@ -45,6 +46,9 @@ TEMP_PREFIX = ".tagllm-tmp-"
 """The name a cache file is written under before it is renamed into place (``atomic_write``)."""
 STALE_SECONDS = 3600
 """A temporary file untouched this long is a killed writer's: a cache file is written in seconds."""
+OLD_TEMP_NAME = re.compile(r"tmp[a-z0-9_]{8}\.(json|npy|npz)")
+"""The name versions before ``TEMP_PREFIX`` wrote under (mkstemp's default: tmp, eight random characters, the cache
+file's suffix); their killed writers' files are swept too."""
 
 
 def atomic_write(path: Path, write: Any, suffix: str) -> None:
@@ -67,7 +71,8 @@ def sweep_temporaries(parent: Path) -> None:
     never ran), each as large as the file it was writing (the label embeddings of Shopify's categories are some 16
     MB); one that another process is writing now is recent, and kept."""
     cutoff = time.time() - STALE_SECONDS
-    for leftover in parent.glob(TEMP_PREFIX + "*"):
+    old_style = (path for path in parent.glob("tmp*") if OLD_TEMP_NAME.fullmatch(path.name))
+    for leftover in [*parent.glob(TEMP_PREFIX + "*"), *old_style]:
         with contextlib.suppress(OSError):
             if leftover.is_file() and leftover.stat().st_mtime < cutoff:
                 leftover.unlink()

@@ -76,6 +76,27 @@ def test_temporary_files_a_killed_writer_left_are_swept_by_the_next_write(tmp_pa
     assert (tmp_path / "labels.npy").read_bytes() == b"data"
 
 
+def test_temporary_files_older_versions_left_under_mkstemps_default_name_are_swept_too(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from tagllm.cache import STALE_SECONDS
+
+    # before .tagllm-tmp-, atomic_write took mkstemp's default name: tmp, eight random characters, the suffix
+    old = time.time() - 2 * STALE_SECONDS
+    killed = [tmp_path / "tmpa1b2_c3d.npy", tmp_path / "tmpzz9y8x7w.json", tmp_path / "tmp_0000000.npz"]
+    others = [tmp_path / "tmp-of-my-own.npy", tmp_path / "tmpnotes.txt", tmp_path / "tmpa1b2c3d4e.npy"]
+    for path in killed + others:
+        path.write_bytes(b"x")
+        os.utime(path, (old, old))
+    writing = tmp_path / "tmpq1w2e3r4.npy"  # an old version writing now
+    writing.write_bytes(b"y")
+    atomic_write(tmp_path / "labels.npy", lambda handle: handle.write(b"data"), ".npy")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["labels.npy", writing.name, *(path.name for path in others)]
+    )
+
+
 def _cut(keep: float) -> Callable[[Path], object]:
     return lambda path: path.write_bytes(path.read_bytes()[: int(len(path.read_bytes()) * keep)])
 
