@@ -318,3 +318,24 @@ def test_a_damaged_cached_export_is_exported_again(
     again = Embedder(backend=backend)  # type: ignore[arg-type]
     assert np.abs(again.encode(TEXTS) - torch_vectors).max() < 1e-4
     assert again.name == "all-MiniLM-L6-v2+onnx-fp32" and graph.stat().st_size > whole // 2  # exported again
+
+
+@pytest.mark.slow
+def test_a_damaged_cached_openvino_conversion_is_converted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torch_vectors: np.ndarray
+) -> None:
+    """A conversion cut short in the cache (a power cut after a run) failed to load at every later run, which stopped
+    advising embedder_backend: torch. ONNX Runtime stands in for OpenVINO here: the 'conversion' is the traced graph."""
+    import shutil
+
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(openvino, "is_available", lambda: True)
+    monkeypatch.setattr(openvino, "_convert", shutil.copyfile)
+    monkeypatch.setattr(openvino, "OpenVinoSession", onnx._ort_session)
+    Embedder(backend="openvino").encode(["warm"])
+    [model] = (tmp_path / "onnx").rglob("model.xml")
+    whole = model.stat().st_size
+    model.write_bytes(model.read_bytes()[: whole // 2])
+    again = Embedder(backend="openvino")
+    assert np.abs(again.encode(TEXTS) - torch_vectors).max() < 1e-4
+    assert again.name == "all-MiniLM-L6-v2+openvino" and model.stat().st_size == whole  # converted again

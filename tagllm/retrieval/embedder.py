@@ -188,7 +188,8 @@ class Embedder:
         return self._onnx
 
     def _load_encoder(self) -> Any:
-        """The ONNX Runtime or OpenVINO encoder of this backend, exporting the model on first use."""
+        """The ONNX Runtime or OpenVINO encoder of this backend, exporting the model on first use; an export or
+        conversion in the cache that cannot be loaded (cut short by a power cut) is made again, once."""
         from tagllm.retrieval import onnx
         from tagllm.retrieval.tokenizer import SentenceTokenizer, native_max_length
 
@@ -196,16 +197,27 @@ class Embedder:
         if self.backend == "openvino":
             from tagllm.retrieval import openvino
 
-            path = openvino.ensure_model(self.model_path, load_model=lambda: self.model)
-            return openvino.encoder(path, SentenceTokenizer(path.parent, max_length))
-        quantization = "fp32" if self.backend == "onnx-fp32" else "int8"
-        directory = onnx.ensure_export(self.model_path, quantization, load_model=lambda: self.model)
+            def export() -> Path:
+                return openvino.ensure_model(self.model_path, load_model=lambda: self.model).parent
+
+            def open_encoder(directory: Path) -> Any:
+                return openvino.encoder(directory / "model.xml", SentenceTokenizer(directory, max_length))
+        else:
+            quantization = "fp32" if self.backend == "onnx-fp32" else "int8"
+
+            def export() -> Path:
+                return onnx.ensure_export(self.model_path, quantization, load_model=lambda: self.model)
+
+            def open_encoder(directory: Path) -> Any:
+                graph = directory / f"model-{quantization}.onnx"
+                return onnx.OnnxEncoder(graph, SentenceTokenizer(directory, max_length))
+
+        directory = export()
         try:
-            return onnx.OnnxEncoder(directory / f"model-{quantization}.onnx", SentenceTokenizer(directory, max_length))
+            return open_encoder(directory)
         except Exception:  # noqa: BLE001 -- a damaged export (cut short by a power cut): exported again, once
             shutil.rmtree(directory, ignore_errors=True)
-        directory = onnx.ensure_export(self.model_path, quantization, load_model=lambda: self.model)
-        return onnx.OnnxEncoder(directory / f"model-{quantization}.onnx", SentenceTokenizer(directory, max_length))
+        return open_encoder(export())
 
     def load(self) -> None:
         """Load the encoder now rather than on the first ``encode``: the ONNX Runtime or OpenVINO session (exporting
