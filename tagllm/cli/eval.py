@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tagllm.cli.common import PLAIN_HELP
+from tagllm.cli.common import EXIT_INTERRUPTED, PLAIN_HELP
 from tagllm.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def run(
     ] = None,
 ) -> None:
     """Tag the gold products with their answers removed, score them, write a run directory with reports."""
-    from tagllm.evaluation.harness import SweepFailedError, load_eval_config, run_eval
+    from tagllm.evaluation.harness import SweepFailedError, SweepInterrupted, load_eval_config, run_eval
 
     overrides: dict[str, Any] = {"split": split, "bootstrap": bootstrap, "route_target": route_target}
     if output is not None:
@@ -120,6 +120,16 @@ def run(
     except SweepFailedError as failed:
         _show_outcome(failed.outcome, routing)  # the variants that worked, before the error names the others
         raise
+    except SweepInterrupted as stop:
+        _show_outcome(stop.outcome, routing)
+        written = ", ".join(str(_show(directory)) for directory in stop.outcome.runs)
+        again = "run the sweep again: the variants written come from the cache" if not no_cache else "run it again"
+        typer.echo(
+            f"interrupted: tagllm eval run did not finish; {len(stop.outcome.runs)} of {stop.variants_run} variant(s) "
+            f"were scored and written: {written}; {again}",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     _show_outcome(outcome, routing)
 
 

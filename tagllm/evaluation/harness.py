@@ -180,6 +180,16 @@ class SweepFailedError(RunFailedError):
         self.outcome = outcome
 
 
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep after some variants were scored and written: ``outcome`` holds them, so that they are
+    named, not lost to the user behind 'interrupted'."""
+
+    def __init__(self, outcome: EvalOutcome, variants_run: int) -> None:
+        super().__init__()
+        self.outcome = outcome
+        self.variants_run = variants_run
+
+
 def new_run_root(cfg: EvalConfig, now: _dt.datetime | None = None) -> Path:
     stamp = (now or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y%m%d-%H%M%S")
     root = Path(cfg.output) / f"{cfg.name}-{stamp}"
@@ -242,6 +252,10 @@ def run_eval(
             metrics, per_product = score_run(cfg, gold, run, taxonomy)
             directory = root if len(runs) == 1 else root / _dir_name(variant.name)
             write_run(directory, metrics, per_product, run)
+        except KeyboardInterrupt:
+            if not outcome.runs:
+                raise
+            raise SweepInterrupted(outcome, len(runs)) from None
         except TagllmError as exc:
             if len(runs) == 1:
                 raise

@@ -492,6 +492,34 @@ def test_a_sweep_goes_on_past_a_variant_that_fails_and_names_what_it_wrote(eval_
     )
 
 
+def test_ctrl_c_in_a_sweep_names_the_run_directories_already_written(eval_dir, fake_factory, monkeypatch, capsys):
+    """Ctrl-C in a sweep's second variant said only 'interrupted: tagllm eval run did not finish; run it again': the
+    first variant's run directory, scored and written, was not named."""
+    from tagllm.cli import main
+
+    def factory(config):
+        if config.prompt.endswith("b.j2"):
+            raise KeyboardInterrupt
+        return fake_factory(config)
+
+    monkeypatch.setattr(harness, "_default_factory", factory)
+    monkeypatch.chdir(eval_dir)
+    argv = ["tagllm", "eval", "run", "eval.yaml", "--output", "out", "--bootstrap", "0"]
+    monkeypatch.setattr("sys.argv", [*argv, "--prompt", "a.j2", "--prompt", "b.j2", "--prompt", "c.j2"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 130
+    (root,) = (eval_dir / "out").iterdir()
+    assert [p.name for p in root.iterdir()] == ["prompt=a.j2"] and fake_factory.built == ["a.j2"]
+    out, err = capsys.readouterr()
+    a = Path("out") / root.name / "prompt=a.j2"
+    assert [line for line in out.splitlines() if not line.startswith(" ")] == [f"run: {a}  [prompt=a.j2]"]
+    assert err.splitlines()[-1] == (
+        f"interrupted: tagllm eval run did not finish; 1 of 3 variant(s) were scored and written: {a}; run the sweep "
+        "again: the variants written come from the cache"
+    )
+
+
 def test_a_sweep_whose_every_variant_fails_says_nothing_was_written(eval_dir, monkeypatch):
     def factory(config):
         raise ConfigError(f"{Path(config.prompt).name}: no such template")
