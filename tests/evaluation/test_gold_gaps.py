@@ -112,3 +112,23 @@ def test_a_nested_gold_value_is_an_input_problem_naming_the_product_and_field(ev
     scored = {json.loads(line)["id"] for line in (outcome.runs[0] / "per_product.jsonl").read_text().splitlines()}
     assert "q1" in scored  # scored on its one readable value
     assert f'`["Clothing > Shirts"]` (q1, gold_category: {why})' in (outcome.runs[0] / "report.md").read_text()
+
+
+def test_both_reports_name_the_product_and_the_field_or_facet_of_each_bad_gold_value(eval_dir, fake_factory) -> None:  # type: ignore[no-untyped-def]
+    # report.md named no facet nor reason for a facet the taxonomy lacks ("`Red` (q1)"); report.html named the reason
+    # but neither the facet nor the field a nested value was in ("(q2, a list or mapping …)")
+    _append(
+        eval_dir,
+        {"id": "q1", "title": "Red polo", "gold_category": {"category": "Clothing > Shirts", "colour": "Red"}},
+        {"id": "q2", "title": "Swim shorts", "gold_category": [["Clothing > Shorts"]]},
+    )
+    cfg = load_eval_config(eval_dir / "eval.yaml", bootstrap=0)
+    run = run_eval(cfg, factory=fake_factory, root=eval_dir / "runs").runs[0]
+    why = "a list or mapping inside the gold value, not a value: write each value as a string"
+    md, html = (run / "report.md").read_text(), (run / "report.html").read_text()
+    assert (
+        f"3 gold value(s) not in the taxonomy: `Garden > Hoses` (p5, category: not in taxonomy), `Red` (q1, colour: "
+        f'unknown facet), `["Clothing > Shorts"]` (q2, gold_category: {why})\n'
+    ) in md
+    assert "(p5, category: not in taxonomy)" in html and "(q1, colour: unknown facet)" in html
+    assert f"(q2, gold_category: {why})" in html
