@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tagllm.attributes.tags import VALUE_SEPARATORS, is_placeholder, key_of, parse_attribute_tags, value_key
@@ -65,10 +66,13 @@ class AttributeResolver:
         none of its values is still listed, with no ids: the product carries the facet, with a value the taxonomy
         lacks (a rare one, left out when the facets were learned). An index's stackers count such an example among
         those that teach the facet, with no right candidate: a new product with such a value cannot be answered
-        right either (``tagllm.candidates.fitting``)."""
-        pairs, bad = parse_attribute_tags(raw)
+        right either (``tagllm.candidates.fitting``). A list or mapping where a value belongs is returned as
+        unresolved, "nested", with the JSON the field had."""
+        nested: list[tuple[str, Any]] = []
+        pairs, bad = parse_attribute_tags(raw, nested)
         labels: dict[str, list[str]] = {}
         unresolved = [("", item, "not 'Key: Value'") for item in bad]
+        unresolved += [(key, json.dumps(value, ensure_ascii=False), "nested") for key, value in nested]
         for key, text in pairs:
             if is_placeholder(text):
                 continue

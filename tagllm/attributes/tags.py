@@ -27,13 +27,18 @@ _KEY_VALUE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.+?)\s*$", re.DOTALL)
 
 
 # -- parsing ---------------------------------------------------------------------------------------------------
-def parse_attribute_tags(raw: Any) -> tuple[list[tuple[str, str]], list[str]]:
+def parse_attribute_tags(
+    raw: Any, nested: list[tuple[str, Any]] | None = None
+) -> tuple[list[tuple[str, str]], list[str]]:
     """(key, value) pairs from a record's attribute field, and the items that are not "Key: Value".
 
     The field may hold a list of "Key: Value" strings (``gold_attribute_tags``) or of (key, value) pairs (an Arrow or
     Spark map column), a mapping of key to a value or a
     list of values (sellers' ``attributes``), or one string: a JSON list or mapping, or items separated by ``;``,
     ``|`` or new lines (a CSV cell). Chinese full-width colons count as colons.
+
+    With ``nested``, a list or mapping where a value belongs ({"Color": [["Black"]]}) is put there as (key, value),
+    not read as its Python repr ("['Black']", which may even match a value): gold names it as an input problem.
     """
     if raw is None or raw == "":
         return [], []
@@ -51,14 +56,18 @@ def parse_attribute_tags(raw: Any) -> tuple[list[tuple[str, str]], list[str]]:
     if isinstance(raw, dict):
         for key, value in raw.items():
             for item in value if isinstance(value, list) else [value]:
-                if item is not None and str(item).strip() and str(key).strip():
+                if nested is not None and isinstance(item, list | dict):
+                    nested.append((str(key).strip(), item))
+                elif item is not None and str(item).strip() and str(key).strip():
                     pairs.append((str(key).strip(), " ".join(str(item).split())))
         return pairs, bad
     if not isinstance(raw, list):
         return [], [str(raw)]
     for item in raw:
         if isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[0], str):  # an Arrow/Spark map entry
-            if item[0].strip() and item[1] is not None and str(item[1]).strip():
+            if nested is not None and isinstance(item[1], list | dict):
+                nested.append((item[0].strip(), item[1]))
+            elif item[0].strip() and item[1] is not None and str(item[1]).strip():
                 pairs.append((item[0].strip(), " ".join(str(item[1]).split())))
             continue
         match = _KEY_VALUE.match(item) if isinstance(item, str) else None

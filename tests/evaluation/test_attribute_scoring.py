@@ -159,3 +159,31 @@ def test_the_printed_lines_give_an_attribute_its_precision_and_say_when_it_answe
     md = render_markdown(silent)
     assert "| `color` | 3 | 0.0% | — | 0.000 | 0.000 |" in md
     assert "micro P / R / F1 **— / 0.000 / 0.000**" in md
+
+
+def test_a_nested_gold_attribute_value_is_an_input_problem_naming_the_product_and_field(tmp_path: Path) -> None:
+    """A list or mapping inside a value of gold_attribute_field was read as its Python repr: "['Black']" resolved to
+    Black by accident of normalisation, "{'who': 'Men'}" was reported as a value the taxonomy lacks."""
+    from tagllm.evaluation.gold import NESTED, load_gold
+
+    (tmp_path / "shop.yaml").write_text(TAXONOMY)
+    gold = [
+        {"id": "x", "gold_category": "Tops > T-Shirts",
+         "gold_attribute_tags": {"Color": [["Black"]], "Ideal For": {"who": "Men"}}},
+        {"id": "y", "gold_category": "Tops > T-Shirts",
+         "gold_attribute_tags": [["Color", ["White"]], "Ideal For: Men"]},
+    ]  # fmt: skip
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold))
+    (tmp_path / "eval.yaml").write_text(
+        "gold: gold.jsonl\ngold_attribute_field: gold_attribute_tags\ntagger:\n  taxonomy: shop.yaml\n"
+    )
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    loaded = load_gold(cfg, load_taxonomy(cfg.tagger.taxonomy))
+    gold_of = [item.gold for item in loaded.items]
+    assert gold_of == [{"category": ["tees"]}, {"category": ["tees"], "ideal-for": ["men"]}]
+    field = "gold_attribute_tags"
+    assert loaded.unknown == [
+        {"product_id": "x", "facet": "color", "field": field, "value": '["Black"]', "reason": NESTED},
+        {"product_id": "x", "facet": "ideal-for", "field": field, "value": '{"who": "Men"}', "reason": NESTED},
+        {"product_id": "y", "facet": "color", "field": field, "value": '["White"]', "reason": NESTED},
+    ]
