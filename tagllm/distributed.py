@@ -167,14 +167,19 @@ class _FinishWorker(_CPUWorker):
 
 class _EngineElsewhere(Backend):
     """Stands in for the LLM backend in the CPU stages: it names the engine in provenance and makes the tagger
-    render prompts and schemas, but generating is the engine stage's job."""
+    render prompts and schemas, but generating is the engine stage's job.
+
+    A row carries no photo, so prompts are rendered without them (``supports_images`` False); ``photos_not_sent``
+    says the engine would have been shown them, as ``Tagger.tag`` shows them, and ``stages.finish_rows`` says so in
+    each result of a product with photos."""
 
     needs_prompt = True
     supports_schema = True
 
-    def __init__(self, name: str, model: str | None) -> None:
+    def __init__(self, name: str, model: str | None, *, photos_not_sent: bool = False) -> None:
         self.name = name
         self.model = model
+        self.photos_not_sent = photos_not_sent
 
     def generate(self, requests: Any) -> list[Generation]:
         raise BackendError(f"the {self.name} engine runs in a stage of its own; this tagger only prepares and maps")
@@ -183,6 +188,7 @@ class _EngineElsewhere(Backend):
 def _cpu_tagger(config: TaggerConfig) -> Any:
     """A tagger for the CPU stages: taxonomy, index, embedder, prompts; an LLM engine runs elsewhere."""
     from tagllm.assembly import open_index, with_index_settings
+    from tagllm.backends.chat import reads_images
     from tagllm.retrieval.embedder import Embedder
     from tagllm.tagger import Tagger
     from tagllm.taxonomy import load_taxonomy
@@ -191,7 +197,9 @@ def _cpu_tagger(config: TaggerConfig) -> Any:
     taxonomy = load_taxonomy(config.taxonomy)
     embedder = Embedder.from_config(config)
     index = open_index(config, taxonomy, embedder)
-    backend = None if config.backend == "retrieval" else _EngineElsewhere(config.backend, config.model)
+    backend = None
+    if config.backend != "retrieval":
+        backend = _EngineElsewhere(config.backend, config.model, photos_not_sent=reads_images(config))
     return Tagger(taxonomy, index=index, embedder=embedder, backend=backend, config=config)
 
 

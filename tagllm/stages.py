@@ -32,7 +32,16 @@ from tagllm.backends.base import Generation, GenerationRequest
 from tagllm.io import as_product, error_id
 from tagllm.io.rows import encodable_result
 from tagllm.llm_steps import ScoredProduct, first_requests
-from tagllm.models import Candidate, ImageUse, LabelledProduct, Neighbour, Product, RecordError, TagResult
+from tagllm.models import (
+    NO_PHOTO_NOTE,
+    Candidate,
+    ImageUse,
+    LabelledProduct,
+    Neighbour,
+    Product,
+    RecordError,
+    TagResult,
+)
 
 if TYPE_CHECKING:
     from tagllm.tagger import Tagger
@@ -158,7 +167,20 @@ def _finish(tagger: Tagger, row: dict[str, Any], max_tokens: int | None, tokeniz
     if not steps:
         raise ValueError("the row has neither a request nor an answered step")
     parts = tagger.results.parts([s[0] for s in steps], [s[1] for s in steps])
-    return tagger.results.result(parts, tagger.backend, tagger.steps)
+    return _photos_not_sent(tagger, steps[0][0].product, tagger.results.result(parts, tagger.backend, tagger.steps))
+
+
+def _photos_not_sent(tagger: Tagger, product: Product, result: TagResult) -> TagResult:
+    """``Tagger.tag`` shows an engine that reads photos the product's photos; a row carries none, so the engine
+    answered from the text alone: said as ``tag`` says it of photos it could not read (``degraded``), not left for
+    the result to pass as the answer of one that saw them."""
+    if result.status != "ok" or result.degraded is not None or not product.images:
+        return result
+    if not getattr(tagger.backend, "photos_not_sent", False):  # a backend that reads no photos: text alone in tag too
+        return result
+    why = f"the distributed stages send no photo to the {tagger.backend.name} engine; tagllm generate sends them"
+    note = RecordError(field="images", record_id=result.product_id, message=NO_PHOTO_NOTE + why, is_retryable=True)
+    return result.model_copy(update={"degraded": note})
 
 
 def result_row(result: TagResult) -> dict[str, Any]:

@@ -318,3 +318,30 @@ def test_what_became_of_each_photo_reaches_the_result(photo_index: Path, tmp_pat
     assert gone.status == "ok"
     assert gone.degraded is not None and gone.degraded.field == "images"
     assert gone.degraded.message.endswith(f"gone.jpg: no such file ({tmp_path / 'gone.jpg'})")
+
+
+@pytest.mark.parametrize("images", [True, False], ids=["engine reads photos", "images: false"])
+def test_photos_the_stages_cannot_send_to_an_engine_that_reads_them_mark_the_result_degraded(
+    demo_index_dir: Path, tmp_path: Path, images: bool
+) -> None:
+    """``tag`` shows an openai engine the product's photos; the stages render its prompt without them (a row carries
+    no image), and the result came out 'ok' as if the product had none, with no word. A backend told to read no
+    photos (images: false) is tagged from the text in both, with no note."""
+    draw(tmp_path / "shoe.jpg", "shoe", COLOURS["color-green"], jitter=5)
+    config = TaggerConfig(
+        taxonomy="demo", index=str(demo_index_dir), k=5, image_root=str(tmp_path), backend="openai", model="m",
+        backend_options={"images": images},
+    )  # fmt: skip
+    tagger = _cpu_tagger(config)
+    rows = request_rows(tagger, [{"id": "shoe", "title": "Everyday sneakers", "images": ["shoe.jpg"]}])
+    rows[0].update(generated_text=first_choices(json.loads(rows[0]["request"])["schema"]), num_generated_tokens=9)
+    (result,) = finish_rows(tagger, rows, max_tokens=256)
+    assert result.status == "ok"
+    if not images:
+        assert result.degraded is None
+        return
+    assert result.degraded is not None and result.degraded.field == "images"
+    assert result.degraded.message == (
+        "no photo could be read, tagged from the text alone: the distributed stages send no photo to the openai "
+        "engine; tagllm generate sends them"
+    )

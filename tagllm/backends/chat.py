@@ -86,6 +86,16 @@ def is_vision_model(model: str | None) -> bool:
         return False
 
 
+def reads_images(config: Any) -> bool:
+    """Whether the configured backend would be given the product's photos (see each backend's ``images`` option)."""
+    given = config.backend_options.get("images")
+    if given is not None:
+        return bool(given)
+    if config.backend in ("vllm", "transformers"):
+        return is_vision_model(config.model)
+    return True  # openai sends photos unless told not to; the retrieval default's prompt is shown as openai's
+
+
 def stop_token_ids(tokenizer: Any, generation_config: Any | None) -> list[int]:
     """Tokens that end an answer: the model's configured eos ids plus the tokenizer's eos token."""
     ids: list[int] = []

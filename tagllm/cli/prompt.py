@@ -68,18 +68,6 @@ def _token_counts(tokenizer_dir: str, messages: list[dict[str, Any]], static: li
     )
 
 
-def _reads_images(cfg: Any) -> bool:
-    """Whether the configured backend would be given the product's photos (see each backend's ``images`` option)."""
-    from tagllm.backends.chat import is_vision_model
-
-    given = cfg.backend_options.get("images")
-    if given is not None:
-        return bool(given)
-    if cfg.backend in ("vllm", "transformers"):
-        return is_vision_model(cfg.model)
-    return True  # openai sends photos unless told not to; the retrieval default's prompt is shown as openai's
-
-
 def _shown(content: str | list[dict[str, Any]]) -> str:
     """A message's text, with ``[photo N: source]`` where a photo is placed."""
     if isinstance(content, str):
@@ -126,6 +114,7 @@ def render(
         )
     from tagllm.assembly import open_index, with_index_settings
     from tagllm.backends.base import message_text
+    from tagllm.backends.chat import reads_images
     from tagllm.cli.capture import CaptureBackend
     from tagllm.retrieval.embedder import Embedder
     from tagllm.tagger import Tagger
@@ -141,7 +130,7 @@ def render(
     if category is not None and (category not in tax.values or tax.values[category].facet != CATEGORY):
         raise InputError(f"--category {category!r} is not a category id of taxonomy {tax.name!r}")
     embedder = Embedder.from_config(cfg)
-    capture = CaptureBackend(cfg.backend, cfg.model, supports_images=_reads_images(cfg))
+    capture = CaptureBackend(cfg.backend, cfg.model, supports_images=reads_images(cfg))
     tagger = Tagger(tax, index=open_index(cfg, tax, embedder), embedder=embedder, backend=capture, config=cfg)
     if input is not None and tagger.image_root is None:
         tagger.image_root = Path(input).resolve().parent  # the file's relative image paths start beside it
