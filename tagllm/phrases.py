@@ -68,3 +68,29 @@ class PhraseTable(Generic[K]):
     def keys(self, norm: str) -> set[K]:
         """The keys of every phrase the text holds."""
         return {key for _, _, key in self.spans(norm)}
+
+
+class Spans(Generic[K]):
+    """A text's mentions (start, end, value), looked up by start, so that finding the longer mention a mention lies
+    inside reads only the starts a phrase's length away (a long text's mentions are many: comparing each with every
+    other took minutes on a 16,000-character title)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int, K]]) -> None:
+        self.all = set(spans)
+        self.by_start: dict[int, list[tuple[int, K]]] = {}
+        for start, end, pos in self.all:
+            self.by_start.setdefault(start, []).append((end, pos))
+        self.longest = max((end - start for start, end, _ in self.all), default=0)
+
+    def inside_longer(self, start: int, end: int, key: K) -> bool:
+        """Whether a longer mention of another key covers ``start:end``."""
+        for s in range(max(0, start - self.longest), start + 1):
+            for e, p in self.by_start.get(s, ()):
+                if end <= e and (e - s) > (end - start) and p != key:
+                    return True
+        return False
+
+    def outermost(self) -> set[K]:
+        """The keys mentioned at least once outside every longer mention of another key: a text naming "Spark Plugs"
+        names no Plugs, one naming "rose gold" no Gold."""
+        return {key for start, end, key in self.all if not self.inside_longer(start, end, key)}

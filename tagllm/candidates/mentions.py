@@ -1,5 +1,6 @@
 """Mentions: whether a value's name, a synonym or an other-language label occurs in the product's text (whole words
-in Latin scripts, substrings in Chinese)."""
+in Latin scripts, substrings in Chinese), unless only inside a longer name of another value: a title naming "Spark
+Plugs" names no Plugs."""
 
 from __future__ import annotations
 
@@ -21,6 +22,6 @@ class Mentions(Family):
 
     def read(self, batch: Batch) -> Evidence:
         space, size = self.space, self.space.size
-        found = [space.mentions(text) for text in batch.normalized]
+        found = [space.named(text) for text in batch.normalized]
         keys = np.array([i * size + space.position[v] for i, values in enumerate(found) for v in values], np.int64)
         return Evidence([keys], lambda candidates: np.isin(candidates.keys, keys)[:, None].astype(np.float64))

@@ -24,7 +24,7 @@ washing programme.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +32,7 @@ import numpy as np
 from tagllm.attributes import SPELLINGS
 from tagllm.candidates.base import Batch, Candidates, Evidence, FacetData, Family, values_at
 from tagllm.mapping.families import facet_aliases
-from tagllm.phrases import PhraseTable
+from tagllm.phrases import PhraseTable, Spans
 from tagllm.taxonomy import Taxonomy
 from tagllm.text import normalize, word_forms
 
@@ -77,7 +77,7 @@ class StatedFinder:
 
     def __call__(self, norm: str) -> list[Statement]:
         """The values the text states, each once, in label-space order."""
-        spans = _Spans(self.phrases.spans(norm))
+        spans = Spans(self.phrases.spans(norm))
         if not spans.by_start:
             return []
         words = word_forms(norm)[0]
@@ -90,27 +90,6 @@ class StatedFinder:
                 kept[pos] = kept.get(pos, False) or start < latin_end
         how = "sole" if len(kept) == 1 else "shared"
         return [Statement(pos, how if latin else f"{how} (Chinese)") for pos, latin in sorted(kept.items())]
-
-
-class _Spans:
-    """A text's mentions (start, end, value), looked up by start, so that finding the longer mention a mention lies
-    inside reads only the starts a phrase's length away (a long text's mentions are many: comparing each with every
-    other took minutes on a 16,000-character title)."""
-
-    def __init__(self, spans: Iterable[tuple[int, int, int]]) -> None:
-        self.all = set(spans)
-        self.by_start: dict[int, list[tuple[int, int]]] = {}
-        for start, end, pos in self.all:
-            self.by_start.setdefault(start, []).append((end, pos))
-        self.longest = max((end - start for start, end, _ in self.all), default=0)
-
-    def inside_longer(self, start: int, end: int, pos: int) -> bool:
-        """Whether a longer mention of another value covers ``start:end``."""
-        for s in range(max(0, start - self.longest), start + 1):
-            for e, p in self.by_start.get(s, ()):
-                if end <= e and (e - s) > (end - start) and p != pos:
-                    return True
-        return False
 
 
 def _is_imitation(words: tuple[str, ...], start: int, end: int) -> bool:

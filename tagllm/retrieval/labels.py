@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from tagllm.cache import DAMAGED, cache_dir, cache_key, load_array, save_cache
-from tagllm.phrases import PhraseTable
+from tagllm.phrases import PhraseTable, Spans
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.lexical import LEXICAL_VERSION, FeatureMatrix, LexicalModel
 from tagllm.taxonomy import Taxonomy, Value
@@ -67,6 +67,11 @@ class LabelSpace:
         """Values whose name, synonym or label occurs as whole words (or as a CJK substring) in a text normalised by
         ``tagllm.text.normalize``."""
         return self.phrases.keys(norm)
+
+    def named(self, norm: str) -> set[str]:
+        """``mentions`` less the values named only inside a longer name of another value: "spark plugs" names Spark
+        Plugs, not Plugs."""
+        return Spans(self.phrases.spans(norm)).outermost()
 
     @property
     def cjk_phrases(self) -> list[tuple[str, str]]:
