@@ -79,3 +79,31 @@ def test_a_title_mapped_to_a_column_the_table_lacks_is_refused(tmp_path: Path, s
         "that holds the titles"
     )
     RecordSource(src, columns={"title": "brand"}).require_title()  # a column it has: read
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text"),
+    [
+        ("jsonl", '{"id": "s1", "title": "Blue denim jeans", "brand": "Levi"}\n'),
+        ("csv", "id,title,brand\ns1,Blue denim jeans,Levi\n"),
+    ],
+)
+def test_a_field_mapped_to_a_column_the_input_lacks_is_warned_of_when_it_has_the_field_itself(
+    tmp_path: Path, suffix: str, text: str
+) -> None:
+    # the record's own column of that name was read instead, and no warning said so: a JSONL's title (which a table's
+    # require_title refuses), a table's brand
+    from tagllm.cli.generate import _warn_about_columns
+
+    src = tmp_path / f"in.{suffix}"
+    src.write_text(text)
+    columns = {"brand": "Vendr", **({"title": "name"} if suffix == "jsonl" else {})}
+    records = RecordSource(src, columns=columns)
+    warnings: list[str] = []
+    _warn_about_columns(records, records.columns, [], warnings.append)
+    expected = [
+        f"--columns {field}={column}: {src} has no column {column!r}; its own {field!r} is read instead"
+        for field, column in columns.items()
+    ]
+    assert warnings == expected
+    assert [r.data["brand"] for r in records] == ["Levi"]  # the behaviour the warning describes

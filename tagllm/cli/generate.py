@@ -246,8 +246,10 @@ def _warn_about_columns(
         )
     present = {key for record in first for key in record.data or {}}
     for field, column in columns.items():
-        if first and field not in present:
-            warn(f"--columns {field}={column}: {records.name} has no column {column!r}")
+        if first and column not in records.mapped_seen:
+            # a record's own column of that name is read instead: say so, as the user just said it is not the one
+            instead = f"; its own {field!r} is read instead" if field in present else ""
+            warn(f"--columns {field}={column}: {records.name} has no column {column!r}{instead}")
     for column in kept:
         if first and column not in present and column not in mapped:
             warn(f"--keep-columns {column}: {records.name} has no column {column!r}; its cells will be empty")

@@ -110,6 +110,7 @@ class RecordSource:
         self._started = False
         self.header: list[str] | None = None  # CSV, Parquet: the columns, read with the first record
         self.continuations = Continuations(self.name)  # CSV, Parquet: a Shopify export's variant and photo rows
+        self.mapped_seen: set[str] = set()  # the --columns columns a record read so far had (a JSONL has no header)
 
     def _open(self) -> Iterator[Record]:
         if self.format == "parquet":
@@ -132,6 +133,7 @@ class RecordSource:
 
     def _renamed(self, record: Record) -> Record:
         if self.columns and record.data is not None:
+            self.mapped_seen.update(column for column in self.columns.values() if column in record.data)
             record.data = _rename(record.data, self.columns)
         return record
 
