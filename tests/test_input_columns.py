@@ -107,3 +107,16 @@ def test_a_field_mapped_to_a_column_the_input_lacks_is_warned_of_when_it_has_the
     ]
     assert warnings == expected
     assert [r.data["brand"] for r in records] == ["Levi"]  # the behaviour the warning describes
+
+
+def test_keeping_a_mapped_column_by_its_own_name_is_not_warned_of_as_empty(tmp_path: Path) -> None:
+    # README's Shopify recipe maps Title and Vendor; keeping them by those names fills their cells (run.py reads a
+    # renamed column under its field), yet each was warned of as "its cells will be empty"
+    from tagllm.cli.generate import _warn_about_columns
+
+    src = tmp_path / "in.csv"
+    src.write_text("Handle,Title,Vendor\nh1,Blue denim jeans,Levi\n")
+    records = RecordSource(src, columns={"id": "Handle", "title": "Title", "brand": "Vendor"})
+    warnings: list[str] = []
+    _warn_about_columns(records, records.columns, ["Title", "Vendor", "title", "SKU"], warnings.append)
+    assert warnings == [f"--keep-columns SKU: {src} has no column 'SKU'; its cells will be empty"]

@@ -227,7 +227,6 @@ def _warn_about_columns(
     from tagllm.io import unknown_columns
 
     first = records.peek(50)
-    mapped = set(columns)
     unknown = unknown_columns(first)
     # a column that looks like a field was probably meant as it: each gets its own line; the rest (a Shopify export
     # has ~30: variants, SEO, inventory) are named together in one line a person reads
@@ -251,7 +250,7 @@ def _warn_about_columns(
             instead = f"; its own {field!r} is read instead" if field in present else ""
             warn(f"--columns {field}={column}: {records.name} has no column {column!r}{instead}")
     for column in kept:
-        if first and column not in present and column not in mapped:
+        if first and column not in present and column not in records.mapped_seen:  # a mapped one, read as its field
             warn(f"--keep-columns {column}: {records.name} has no column {column!r}; its cells will be empty")
 
 
