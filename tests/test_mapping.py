@@ -597,3 +597,23 @@ def test_shopify_synonym_file_loads_and_maps() -> None:
         ("aa-8-1", "translation"),
         ("aa-8-8", "normalized"),
     ]
+
+
+def test_cli_a_null_parquet_cell_is_an_empty_cell_not_a_missing_column(tmp_path: Path) -> None:
+    # the Parquet reader leaves null cells out of a record: a legacy tag column with gaps was reported as "no field
+    # 'tag'" on each gap, and a column of nothing but nulls refused as "no record has the field 'tag'; fields: sku"
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    data = tmp_path / "tags.parquet"
+    pq.write_table(pa.table({"sku": ["1", "2"], "tag": ["Jeans", None]}), data)
+    code, out = run(["--file", str(data), "--column", "tag", "--format", "jsonl", "--no-embeddings"])
+    assert code == 0
+    assert [(r["id"], r["reason"]) for r in map(json.loads, out.splitlines())] == [
+        ("apparel-jeans", ""),
+        ("", "empty string"),  # as a CSV's empty cell and a JSONL null
+    ]
+    pq.write_table(pa.table({"sku": ["1"], "tag": pa.array([None], pa.string())}), data)
+    code, out = run(["--file", str(data), "--column", "tag", "--format", "jsonl", "--no-embeddings"])
+    assert code == 0
+    assert [(r["id"], r["reason"]) for r in map(json.loads, out.splitlines())] == [("", "empty string")]

@@ -397,9 +397,13 @@ def read_column(path: Path, column: str | None) -> tuple[list[str], dict[int, st
     texts: list[str] = []
     notes: dict[int, str] = {}
     columns: set[str] = set()
-    for record in RecordSource(path, format=fmt):
+    records = RecordSource(path, format=fmt)
+    for record in records:
         if record.data is not None and column in record.data:
             texts.append(_cell_text(record.data[column]))
+            continue
+        if record.data is not None and column in (records.header or ()):
+            texts.append("")  # a null Parquet cell, left out of its record: an empty cell, not a missing column
             continue
         if record.data is not None:
             columns.update(record.data)
