@@ -120,3 +120,31 @@ def test_keeping_a_mapped_column_by_its_own_name_is_not_warned_of_as_empty(tmp_p
     warnings: list[str] = []
     _warn_about_columns(records, records.columns, ["Title", "Vendor", "title", "SKU"], warnings.append)
     assert warnings == [f"--keep-columns SKU: {src} has no column 'SKU'; its cells will be empty"]
+
+
+@pytest.mark.parametrize(
+    ("text", "jq"),
+    [
+        ('[\n  {\n    "id": "s1",\n    "title": "Blue denim jeans"\n  }\n]\n', "'.[]'"),  # json.dump(…, indent=2)
+        ('\ufeff[\n{"id": "s1", "title": "Blue denim jeans"},\n{"id": "s2", "title": "Wool scarf"}\n]\n', "'.[]'"),
+        ('{\n  "id": "s1",\n  "title": "Blue denim jeans"\n}\n', "."),  # one object, pretty-printed
+    ],
+)  # fmt: skip
+def test_a_json_document_spread_over_lines_is_refused_before_the_first_product(
+    tmp_path: Path, text: str, jq: str
+) -> None:
+    # every physical line was an error record of its own (line-1 "[" … line-6 "]"), exit 1, the products untagged,
+    # and the summary advised --resume, which failed the same way
+    src = tmp_path / "products.json"
+    src.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        RecordSource(src).require_title()
+    assert str(error.value) == (
+        f"{src}: one JSON document over several lines, not JSON Lines (one product object per line); write one "
+        f"object per line, e.g. jq -c {jq} {src} > products.jsonl"
+    )
+    lines = tmp_path / "in.jsonl"
+    lines.write_text('[1, 2]\n{"id": "s1", "title": "Blue denim jeans"}\n')  # one bad line: its own error record
+    source = RecordSource(lines)
+    source.require_title()
+    assert [r.line for r in source] == [1, 2]

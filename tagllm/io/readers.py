@@ -9,8 +9,10 @@ nothing in the input vanishes without a record. Setup problems (no such file, an
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -113,6 +115,13 @@ class RecordSource:
         self.mapped_seen: set[str] = set()  # the --columns columns a record read so far had (a JSONL has no header)
 
     def _open(self) -> Iterator[Record]:
+        if self.format == "jsonl" and not self.is_stdin and (opening := _document_opening(Path(self.source))):
+            # every line of it would be an error record of its own ("[", '  "id": "s1",' …), no product tagged
+            jq = "'.[]'" if opening == "[" else "."
+            raise InputError(
+                f"{self.name}: one JSON document over several lines, not JSON Lines (one product object per line); "
+                f"write one object per line, e.g. jq -c {jq} {self.name} > products.jsonl"
+            )
         if self.format == "parquet":
             records = _read_parquet(Path(self.source), self._read_header)
         else:
@@ -215,6 +224,30 @@ def read_records(
 ) -> Iterator[Record]:
     """Yield raw records; a malformed line becomes a Record with an error and reading goes on."""
     yield from RecordSource(source, format=format, columns=columns)
+
+
+def _document_opening(path: Path) -> str | None:
+    """``[`` or ``{`` when a JSONL file opens as a JSON document spread over lines (``json.dump(products, indent=2)``):
+    its first non-blank line is that bracket alone and the next one no JSON object either. A stray bracket line before
+    records (the next line one) is an error record of its own, and the records after it are read."""
+    if not path.is_file():  # a named pipe: a second reader would take records from the first
+        return None
+    with path.open("rb") as fh:
+        head = list(islice((line for line in _head_lines(fh) if line.strip()), 2))
+    if len(head) < 2 or head[0].removeprefix(b"\xef\xbb\xbf").strip() not in (b"[", b"{"):
+        return None
+    try:
+        if isinstance(json.loads(head[1]), dict):
+            return None
+    except ValueError:
+        pass
+    return head[0].removeprefix(b"\xef\xbb\xbf").strip().decode()
+
+
+def _head_lines(fh: IO[bytes], limit: int = 2**20) -> Iterator[bytes]:
+    """The first whole lines of a file, each under ``limit`` bytes (a longer one ends them: it is not read whole)."""
+    while (line := fh.readline(limit)) and (line.endswith(b"\n") or len(line) < limit):
+        yield line
 
 
 def _separator(column: str) -> str | None:
