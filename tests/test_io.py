@@ -51,6 +51,32 @@ def test_utf16_and_empty_files_are_refused_with_a_fix(tmp_path: Path) -> None:
         list(read_products(blank))
 
 
+@pytest.mark.parametrize(
+    ("suffix", "text"),
+    [
+        ("csv", "id,title\r1,Blue denim jeans\r2,Wool scarf\r"),  # Excel for Mac's "CSV (Macintosh)"
+        ("jsonl", '{"id": "1", "title": "Blue denim jeans"}\r{"id": "2", "title": "Wool scarf"}\r'),
+    ],
+)
+def test_a_file_whose_lines_end_with_a_carriage_return_alone_is_refused_with_a_fix(
+    tmp_path: Path, suffix: str, text: str
+) -> None:
+    # the whole file was one line: a CSV was refused as "the header row is not valid CSV (new-line character seen in
+    # unquoted field - do you need to open the file in universal-newline mode?)", and a JSONL's products were all one
+    # error record, "not valid JSON (Extra data at column 41)"
+    src = tmp_path / f"p.{suffix}"
+    src.write_bytes(text.encode())
+    with pytest.raises(InputError) as error:
+        list(read_products(src))
+    assert str(error.value) == (
+        f"{src}: its lines end with a carriage return alone (classic Mac OS, Excel for Mac's CSV (Macintosh)); "
+        f"re-save it with LF or CRLF line endings, e.g. tr '\\r' '\\n' < {src} > fixed.{suffix}"
+    )
+    crlf = tmp_path / f"crlf.{suffix}"
+    crlf.write_bytes(text.replace("\r", "\r\n").encode())  # Windows' line endings are read
+    assert [p.id for p in read_products(crlf) if isinstance(p, Product)] == ["1", "2"]
+
+
 def test_csv_row_with_too_many_cells_is_an_error_record(tmp_path: Path) -> None:
     src = tmp_path / "p.csv"
     src.write_text("id,title\n1,ok\n2,bad,extra\n")

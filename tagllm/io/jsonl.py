@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from tagllm.errors import InputError
@@ -29,6 +30,17 @@ def utf16(first: bytes, name: str) -> None:
         raise InputError(f"{name}: the file is UTF-16; re-save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)")
 
 
+def carriage_returns(first: bytes, name: str) -> None:
+    """Lines ended by a carriage return alone (classic Mac OS, Excel for Mac's "CSV (Macintosh)") are one line split on
+    b'\\n': a CSV's header row would hold every row, a JSONL's first record every record."""
+    if b"\n" not in first and b"\r" in first.rstrip(b"\r"):
+        suffix = Path(name).suffix or ".txt"
+        raise InputError(
+            f"{name}: its lines end with a carriage return alone (classic Mac OS, Excel for Mac's CSV (Macintosh)); "
+            f"re-save it with LF or CRLF line endings, e.g. tr '\\r' '\\n' < {name} > fixed{suffix}"
+        )
+
+
 def not_utf8(name: str, line: int, raw: bytes, exc: UnicodeDecodeError) -> RecordError:
     return RecordError(
         line=line,
@@ -47,6 +59,7 @@ def lines(fh: IO[bytes], name: str) -> Iterator[tuple[int, bytes | None]]:
             lineno += 1
             if lineno == 1:
                 utf16(raw, name)
+                carriage_returns(raw, name)
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 while raw and not raw.endswith(b"\n"):  # skip to the end of the over-long line
                     raw = fh.readline(MAX_LINE_BYTES)
