@@ -148,3 +148,23 @@ def test_a_json_document_spread_over_lines_is_refused_before_the_first_product(
     source = RecordSource(lines)
     source.require_title()
     assert [r.line for r in source] == [1, 2]
+
+
+def test_examples_without_a_title_column_are_refused_naming_their_columns(tmp_path: Path) -> None:
+    # the examples were read without the check the products get: a file Excel saved with semicolons was refused as
+    # "no usable labelled examples; first problem: …:2: no 'labels'", sending the user to look for a label column
+    # that is there
+    from tagllm.retrieval.examples import read_examples
+    from tagllm.taxonomy import load_taxonomy
+
+    src = tmp_path / "examples.csv"
+    src.write_text("id;title;labels\ns1;Blue denim jeans;Apparel > Bottoms > Jeans\n", encoding="utf-8-sig")
+    with pytest.raises(InputError) as error:
+        read_examples(src, load_taxonomy("demo"))
+    assert str(error.value) == (
+        f"{src}: no title column (the columns are 'id;title;labels'); its columns seem separated by ';': re-save it "
+        "separated by commas"
+    )
+    src.write_text("id,title,labels\ns1,Blue denim jeans,Apparel > Bottoms > Jeans\n")
+    examples, errors = read_examples(src, load_taxonomy("demo"))
+    assert [e.id for e in examples] == ["s1"] and errors == []

@@ -91,7 +91,7 @@ def read_examples(
     facet, or whose value is not one of the facet's, are left out of the example (a taxonomy built with
     ``tagllm taxonomy build`` leaves out free-text keys and rare values on purpose)."""
     from tagllm.attributes import AttributeResolver
-    from tagllm.io import Record, read_records, to_product
+    from tagllm.io import Record, RecordSource, to_product
     from tagllm.models import PRODUCT_FIELDS
 
     resolver = LabelResolver(taxonomy)
@@ -100,7 +100,9 @@ def read_examples(
     examples: list[LabelledProduct] = []
     errors: list[RecordError] = []
     given: dict[str, tuple[int, int]] = {}  # an id the file gives -> its example's place and line
-    for record in read_records(source, format=format, columns=columns):
+    records = RecordSource(source, format=format, columns=columns)
+    records.require_title()  # a table with no title column (one Excel saved with semicolons): said as for products
+    for record in records:
         if record.error is not None:
             errors.append(record.error)
             continue
