@@ -101,7 +101,7 @@ def strip_answers(record: dict[str, Any], cfg: EvalConfig) -> dict[str, Any]:
 
 def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     """Read the gold file, keep the split, resolve answers onto the taxonomy and draw the sample."""
-    from tagllm.io import line_id, read_records
+    from tagllm.io import RecordSource, line_id
 
     default_facet = next((f for f, spec in taxonomy.facets.items() if spec.hierarchical), next(iter(taxonomy.facets)))
     resolver = GoldResolver(taxonomy)
@@ -117,7 +117,9 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     no_gold: list[dict[str, Any]] = []
     first_line: dict[str, int] = {}
     total = 0
-    for record in read_records(cfg.gold):
+    records = RecordSource(cfg.gold)
+    records.require_title()  # a table with no title column (one Excel saved with semicolons): said as for products
+    for record in records:
         total += 1
         if record.data is None:
             unreadable.append({"line": record.line, "message": record.error.message if record.error else "unreadable"})
