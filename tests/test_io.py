@@ -144,6 +144,20 @@ def test_a_header_naming_a_column_twice_is_refused(tmp_path: Path) -> None:
         list(read_records(src))
 
 
+def test_a_parquet_file_naming_a_column_twice_is_refused(tmp_path: Path) -> None:
+    # pyarrow writes such a file, and reads each row as a dict: the second 'title' replaced the first, so product s1
+    # ("Blue denim jeans") was tagged as a wool scarf, exit 0, and s2, whose second cell is null, failed with no title
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "p.parquet"
+    columns = [pa.array(["s1", "s2"]), pa.array(["Blue denim jeans", "Steel pot"]), pa.array(["Wool scarf", None])]
+    pq.write_table(pa.Table.from_arrays(columns, names=["id", "title", "title"]), src)
+    with pytest.raises(InputError) as error:
+        list(read_records(src))
+    assert str(error.value) == f"{src}: column 'title' appears twice; rename one"
+
+
 def test_jsonl_line_with_a_raw_line_separator_inside_a_string_is_one_record(tmp_path: Path) -> None:
     src = tmp_path / "p.jsonl"
     src.write_text('{"id": "1", "title": "a\u2028b\x85c"}\n{"id": "2", "title": "d"}\n', encoding="utf-8")

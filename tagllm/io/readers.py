@@ -264,8 +264,12 @@ def _read_parquet(path: Path, on_header: Callable[[list[str]], None] | None = No
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several unrelated types for a broken file
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+    names = list(parquet.schema_arrow.names)
+    if repeated := next((name for i, name in enumerate(names) if name in names[:i]), None):
+        # a row read as a dict keeps the last column of a name: the first one's cells would be dropped unseen
+        raise InputError(f"{path}: column {repeated!r} appears twice; rename one")
     if on_header is not None:
-        on_header(list(parquet.schema_arrow.names))
+        on_header(names)
     row = 0
     try:
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
