@@ -295,6 +295,34 @@ def test_a_killed_exports_temporary_directory_is_swept_and_a_live_one_kept(tmp_p
     assert live.exists() and other.exists()  # an export in progress elsewhere, and an export itself
 
 
+def test_a_killed_openvino_conversions_temporary_directory_is_swept_and_a_live_one_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGKILLed OpenVINO conversion left ``.openvino-*`` with its traced graph in the export's cache directory,
+    never removed: the next conversion swept only the ONNX export's ``.export-*`` and ``.quantize-*``."""
+    import os
+    import time
+
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path / "cache"))
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "config.json").write_text("{}")
+    parent = onnx.export_dir(model_dir)
+    stale, live = parent / ".openvino-dead", parent / ".openvino-live"
+    for work in (stale, live):
+        work.mkdir(parents=True)
+        (work / "traced.onnx").write_bytes(b"graph")
+    old = time.time() - onnx.STALE_SECONDS - 60
+    os.utime(stale, (old, old))
+    monkeypatch.setattr(openvino.tokenizer, "save", lambda model, work: None)
+    monkeypatch.setattr(openvino.onnx_graph, "trace", lambda model, path: path.write_bytes(b"graph"))
+    monkeypatch.setattr(openvino, "_convert", lambda source, target: target.write_bytes(b"xml"))
+    monkeypatch.setattr(openvino, "_check", lambda model, path: None)
+    assert openvino.ensure_model(model_dir, load_model=object).read_bytes() == b"xml"
+    assert not stale.exists()
+    assert live.exists()  # a conversion in progress in another process
+
+
 @pytest.mark.parametrize("device", ["gpu", "cuda:99"])  # a name torch does not know; a device no machine here has
 def test_a_device_torch_cannot_use_here_is_a_setup_mistake_naming_it(device: str) -> None:
     with pytest.raises(ConfigError) as caught:

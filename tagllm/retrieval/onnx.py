@@ -128,10 +128,11 @@ STALE_SECONDS = 3600
 
 
 def sweep_stale(parent: Path) -> None:
-    """Remove the temporary directories of exports that a killed process left (SIGKILL, a power cut: its ``finally``
-    never ran), a traced graph of a model's size each; one in progress in another process is recent, and kept."""
+    """Remove the temporary directories of exports (and OpenVINO conversions, ``tagllm.retrieval.openvino``) that a
+    killed process left (SIGKILL, a power cut: its ``finally`` never ran), a traced graph of a model's size each; one
+    in progress in another process is recent, and kept."""
     cutoff = time.time() - STALE_SECONDS
-    for work in [*parent.glob(".export-*"), *parent.glob(".quantize-*")]:
+    for work in [*parent.glob(".export-*"), *parent.glob(".quantize-*"), *parent.glob(".openvino-*")]:
         with contextlib.suppress(OSError):
             if work.is_dir() and work.stat().st_mtime < cutoff:
                 shutil.rmtree(work, ignore_errors=True)

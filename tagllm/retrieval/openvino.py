@@ -42,6 +42,7 @@ def ensure_model(model_dir: str | Path, *, load_model: Callable[[], Any]) -> Pat
         return target / "model.xml"
     model = load_model()
     target.parent.mkdir(parents=True, exist_ok=True)
+    onnx.sweep_stale(target.parent)
     work = Path(tempfile.mkdtemp(prefix=".openvino-", dir=target.parent))
     try:
         tokenizer.save(model, work)
