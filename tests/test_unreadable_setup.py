@@ -44,6 +44,28 @@ def test_an_index_whose_manifest_is_cut_off_says_to_rebuild_it_and_can_be(tmp_pa
         (index / cut).unlink()
 
 
+def test_an_index_whose_scorer_is_cut_off_is_refitted_and_tags_as_the_whole_one(
+    tmp_path: Path, demo_index_dir: Path
+) -> None:
+    """scorer.json is written after the manifest: a build killed while writing it (or a disk fault) left an index
+    that loaded, and every run over it crashed with a JSONDecodeError traceback (exit 3)."""
+    index = tmp_path / "index"
+    index.mkdir()
+    for part in demo_index_dir.iterdir():
+        (index / part.name).write_bytes(part.read_bytes())
+    scorer = (index / "scorer.json").read_text()
+    (index / "scorer.json").write_text(scorer[: len(scorer) // 2])
+    products = Path(__file__).parent / "data" / "products.jsonl"
+    outputs = []
+    for where in (demo_index_dir, index):
+        out = tmp_path / f"{where.name}.csv"
+        args = ["generate", str(products), "-o", str(out), "-t", "demo", "--index", str(where)]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_text())
+    assert outputs[0] == outputs[1]
+
+
 def test_a_run_directory_whose_files_are_broken_is_named(tmp_path: Path) -> None:
     run = tmp_path / "run"
     run.mkdir()

@@ -11,6 +11,7 @@ embeddings for English.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,8 +251,12 @@ class CandidateScorer:
         return {facet: stacker.keep for facet, stacker in self.stackers.items()}
 
     def save(self, directory: Path) -> None:
+        """Write ``scorer.json`` whole or not at all (a temporary file renamed over it): it is written after the
+        index's manifest, so a build killed while writing it left a loadable index with a scorer cut off."""
         data = {facet: s.to_json() for facet, s in self.stackers.items()}
-        (directory / "scorer.json").write_text(json.dumps(data, indent=1) + "\n")
+        temp = directory / ".scorer.json.tmp"
+        temp.write_text(json.dumps(data, indent=1) + "\n")
+        os.replace(temp, directory / "scorer.json")
 
     def load_stackers(self, directory: Path) -> None:
         """The stackers fitted when the index was built; fitted again here when they were fitted for another k, for
@@ -259,10 +264,15 @@ class CandidateScorer:
         features (an index built by another tagllm version).
 
         Vote evidence depends on k (a value's share of 5 neighbours is not its share of 20), so weights fitted
-        for one k are the wrong weights for another. Refitting costs about a second per 3,000 examples."""
+        for one k are the wrong weights for another. Refitting costs about a second per 3,000 examples. A file
+        that cannot be read (cut off by a kill or a disk fault) is refitted too: every run over it crashed."""
         path = directory / "scorer.json"
-        saved = {f: Stacker.from_json(d) for f, d in json.loads(path.read_text()).items()} if path.exists() else {}
-        if any(
+        readable = True
+        try:
+            saved = {f: Stacker.from_json(d) for f, d in json.loads(path.read_text()).items()} if path.exists() else {}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            saved, readable = {}, False
+        if not readable or any(
             s is None or s.k != self.k or s.inputs != self.inputs or s.target_precision != self.target_precision
             for s in saved.values()
         ):
