@@ -218,10 +218,10 @@ class TransformersBackend(Backend):
                 text = chat_text(self._processor, _hf_parts(request.messages), self.chat_template_kwargs)
             else:
                 text = chat_text(tokenizer, request.messages, self.chat_template_kwargs)
-                too_long = self._past_context(text)
-                if too_long is not None:
-                    results[i] = Generation(error=RecordError(message=too_long))
-                    continue
+            too_long = self._past_context(text, photos)
+            if too_long is not None:
+                results[i] = Generation(error=RecordError(message=too_long))
+                continue
             ready.append((i, text, photos))
         # Similar lengths side by side: less padding per batch; prompts with photos batch apart (the processor
         # takes them together with their images).
@@ -242,14 +242,19 @@ class TransformersBackend(Backend):
                     results[i] = generation
         return [r if r is not None else Generation() for r in results]
 
-    def _past_context(self, text: str) -> str | None:
+    def _past_context(self, text: str, photos: list[Any]) -> str | None:
         """Why a prompt cannot be answered within the model's context, or None when it can. vLLM and OpenAI-compatible
         servers refuse such a prompt; transformers ran it past the positions the model was trained on (a title of
-        pages pasted into a cell), and its answer, still held to the candidates, came back as a result."""
+        pages pasted into a cell), and its answer, still held to the candidates, came back as a result. A prompt
+        with photos is counted by the processor, which spells each photo as the image tokens the model reads."""
         context = self._context_length()
         if context is None:
             return None
-        prompt = len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+        if photos:
+            encoded = self._processor(text=[text], images=photos, add_special_tokens=False)
+            prompt = len(encoded["input_ids"][0])
+        else:
+            prompt = len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
         if prompt + self.max_new_tokens <= context:
             return None
         return (

@@ -207,6 +207,32 @@ def test_a_vision_language_model_sees_the_photo_where_the_template_placed_it(
     assert red_answer.confidences != blue_answer.confidences
 
 
+def test_a_prompt_with_a_photo_longer_than_the_models_context_fails_alone(
+    tiny_vlm_dir: Path, photo_request: GenerationRequest, check_answer: Check
+) -> None:
+    """A prompt with a photo was never measured against the context: the model read it past its 8,192 positions, and
+    the answer, still held to the candidates, came back as a result, as a text prompt's did before."""
+    import dataclasses
+
+    from tagllm.backends.transformers import TransformersBackend
+
+    messages = [dict(m) for m in photo_request.messages or []]
+    content = messages[-1]["content"]
+    assert not isinstance(content, str)  # the photo sits in the product's message, beside its text
+    messages[-1]["content"] = [dict(p, text=p["text"] + " dress" * 9000) if p["type"] == "text" else p for p in content]
+    long = dataclasses.replace(photo_request, messages=messages)
+    backend = TransformersBackend(model=str(tiny_vlm_dir), device="cpu", max_new_tokens=100)
+    first, second = backend.generate([long, photo_request])
+    assert first.error is not None
+    assert re.fullmatch(
+        r"the prompt is \d{4,5} tokens \(\d+ characters\): with max_new_tokens=100, more than the model's context of "
+        r"8192 tokens; shorten the product's text or the template",
+        first.error.message,
+    )
+    assert second.error is None, second.error
+    check_answer(photo_request, second.text)
+
+
 def test_a_text_model_given_a_photo_fails_that_product_alone(
     tiny_llama: tuple[Any, Any], photo_request: GenerationRequest, make_requests: Requests
 ) -> None:
