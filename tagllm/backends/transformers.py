@@ -118,6 +118,12 @@ class TransformersBackend(Backend):
     def load(self) -> None:
         _, tokenizer = self._load()
         self._check_tokenizer()
+        context = self._context_length()
+        if context is not None and self.max_new_tokens >= context:  # every product would fail alone, told to shorten
+            raise ConfigError(
+                f"the transformers backend: max_new_tokens={self.max_new_tokens} leaves no room for a prompt in the "
+                f"model's context of {context} tokens; set backend_options.max_new_tokens below it (256 is the default)"
+            )
         # a tokenizer without a chat template is a setup mistake too: said here, before the output is opened
         chat_text(tokenizer, [{"role": "user", "content": PROBE_TEXT}], self.chat_template_kwargs)
 

@@ -124,6 +124,20 @@ def test_a_prompt_longer_than_the_models_context_fails_alone(
     check_answer(requests[1], second.text)
 
 
+def test_max_new_tokens_past_the_models_context_is_a_setup_mistake(tiny_llama: tuple[Any, Any]) -> None:
+    # before: the run started and every product failed alone, told to shorten its text or the template
+    from tagllm.backends.transformers import TransformersBackend
+
+    backend = TransformersBackend.from_model(*tiny_llama, max_new_tokens=9000)
+    with pytest.raises(ConfigError) as caught:
+        backend.load()
+    assert str(caught.value) == (
+        "the transformers backend: max_new_tokens=9000 leaves no room for a prompt in the model's context of 8192 "
+        "tokens; set backend_options.max_new_tokens below it (256 is the default)"
+    )
+    TransformersBackend.from_model(*tiny_llama, max_new_tokens=8000).load()
+
+
 def test_system_message_folds_into_user_when_the_template_refuses_it(tiny_llama: tuple[Any, Any]) -> None:
     from tagllm.backends.chat import chat_text
 
