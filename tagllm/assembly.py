@@ -259,6 +259,9 @@ def build_index(
                 f"(they are {taxonomy.name!r} and {label_field!r})"
             )
         report = (lambda done, total: progress("embed", done, total)) if progress else None
+        if image_embedder not in (None, PIXELS, NO_IMAGES) and Path(image_embedder).is_dir():
+            # the manifest names the directory for runs started elsewhere: relative, it named it from here only
+            image_embedder = str(Path(image_embedder).resolve())
         encoder = get_image_encoder(image_embedder or PIXELS, device=embedder.device)
         if encoder is not None and image_loader is None:
             from tagllm.images import ImageLoader

@@ -242,6 +242,31 @@ def test_a_clip_image_embedder_goes_through_index_build_and_tagging(
         Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(image_embedder="pixels"))
 
 
+def test_an_index_built_with_a_relative_clip_directory_tags_from_anywhere(
+    tiny_clip: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``index build --image-embedder models/clip`` recorded the path as given: run anywhere else, every tagllm
+    generate over the index stopped with "image embedder 'models/clip': no such directory", and a models/clip
+    there (another model) would have encoded the products' photos against the examples' vectors of this one."""
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(tiny_clip, project / "models" / "clip")
+    examples = write_examples(project / "data")
+    monkeypatch.chdir(project)
+    build_index(examples, demo_taxonomy, embedder, tmp_path / "index", image_embedder="models/clip")
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert manifest["images"]["encoder"]["name"] == str(project / "models" / "clip")
+    draw(tmp_path / "red-dress.jpg", "dress", COLOURS["color-red"], jitter=5)
+    monkeypatch.chdir(tmp_path)
+    index = ExampleIndex.load(tmp_path / "index", taxonomy=demo_taxonomy)
+    (result,) = Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(image_root=".")).tag(
+        [{"id": "p", "title": "Summer dress", "images": ["red-dress.jpg"]}]
+    )
+    assert result.status == "ok" and not result.degraded, result
+    assert result.best("color").id == "color-red"  # type: ignore[union-attr]
+
+
 def test_a_sentence_transformers_clip_directory_encodes_as_its_transformers_model(
     tiny_clip: Path, tmp_path: Path
 ) -> None:
