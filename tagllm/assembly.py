@@ -280,6 +280,5 @@ def build_index(
         facets = [f for f in index.manifest["label_facets"] if f in taxonomy.facets]
         scorer = CandidateScorer(taxonomy, index, embedder, facets, k=k, target_precision=keep_precision)
         scorer.fit(progress=(lambda done, total: progress("fit", done, total)) if progress else None)
-        index.save(target)
-        scorer.save(Path(target))
+        index.save(target, also=scorer.save)  # a rebuild killed part way leaves the old index and its scorer
     return index

@@ -105,3 +105,29 @@ def test_an_add_interrupted_while_saving_leaves_the_index_as_it_was(  # type: ig
     index.save(tmp_path / "idx")
     assert sorted(p.name for p in (tmp_path / "idx").iterdir()) == files
     assert len(ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy, embedder=embedder.name)) == 30
+
+
+def test_a_rebuild_interrupted_before_its_scorer_is_written_leaves_the_index_as_it_was(  # type: ignore[no-untyped-def]
+    tmp_path, demo_taxonomy, embedder, monkeypatch
+) -> None:
+    """build_index wrote scorer.json after the index's files and manifest: a rebuild killed between the two left the
+    new index with the scorer fitted on the old examples (or, in a new directory, none), which loaded and tagged."""
+    from tagllm.assembly import build_index
+    from tagllm.candidates.scorer import CandidateScorer
+
+    lines = (DATA / "demo_examples.jsonl").read_text().splitlines(keepends=True)
+    (tmp_path / "old.jsonl").write_text("".join(lines[:25]))
+    build_index(tmp_path / "old.jsonl", demo_taxonomy, embedder, tmp_path / "idx", label_field="labels")
+    files = {p.name: p.read_bytes() for p in (tmp_path / "idx").iterdir()}
+
+    def interrupted(*args: object, **kwargs: object) -> None:  # Ctrl-C as the scorer is written
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CandidateScorer, "save", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            build_index(DATA / "demo_examples.jsonl", demo_taxonomy, embedder, tmp_path / "idx", label_field="labels")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "idx").iterdir()} == files
+    build_index(DATA / "demo_examples.jsonl", demo_taxonomy, embedder, tmp_path / "idx", label_field="labels")
+    assert len(ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy)) == len(lines)
+    assert (tmp_path / "idx" / "scorer.json").read_bytes() != files["scorer.json"]

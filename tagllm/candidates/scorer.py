@@ -251,8 +251,8 @@ class CandidateScorer:
         return {facet: stacker.keep for facet, stacker in self.stackers.items()}
 
     def save(self, directory: Path) -> None:
-        """Write ``scorer.json`` whole or not at all (a temporary file renamed over it): it is written after the
-        index's manifest, so a build killed while writing it left a loadable index with a scorer cut off."""
+        """Write ``scorer.json`` whole or not at all (a temporary file renamed over it): written in place, a kill
+        while writing it left a loadable index with a scorer cut off."""
         data = {facet: s.to_json() for facet, s in self.stackers.items()}
         temp = directory / ".scorer.json.tmp"
         temp.write_text(json.dumps(data, indent=1) + "\n")

@@ -234,16 +234,19 @@ class ExampleIndex:
         return counts
 
     # -- persistence -----------------------------------------------------------------------------------------------
-    def save(self, directory: str | Path) -> Path:
+    def save(self, directory: str | Path, *, also: Callable[[Path], None] | None = None) -> Path:
         """Write the index's files into a hidden folder inside ``directory``, then move them over the ones there,
         the manifest last. Written in place, an ``index add`` interrupted part way (Ctrl-C, a kill) left the new
-        FAISS index beside the old examples: an index that loaded, and crashed every run that searched it."""
+        FAISS index beside the old examples: an index that loaded, and crashed every run that searched it.
+        ``also`` writes files of its own into that folder (the candidate scorer's), moved with the index's."""
         path = Path(directory)
         staging = path / ".saving"
         shutil.rmtree(staging, ignore_errors=True)  # a save killed before
         staging.mkdir(parents=True)
         try:
             self._write(staging)
+            if also is not None:
+                also(staging)
             for file in sorted(staging.iterdir(), key=lambda f: f.name == "manifest.json"):
                 os.replace(file, path / file.name)
         finally:
