@@ -217,7 +217,7 @@ def test_a_singular_conjunct_shares_the_last_conjuncts_head() -> None:
 
 
 NOUNS = {"mug", "coffee", "ring", "band", "backpack", "bag", "lamp", "shade", "shirt", "bra", "steel", "oven"}
-NOUNS |= {"hanger", "slip", "cooker", "egg", "tray", "dehumidifier", "mould"}
+NOUNS |= {"hanger", "slip", "cooker", "egg", "tray", "dehumidifier", "mould", "wash", "coconut", "board", "trainer"}
 
 
 @pytest.mark.parametrize(
@@ -230,6 +230,9 @@ NOUNS |= {"hanger", "slip", "cooker", "egg", "tray", "dehumidifier", "mould"}
         ("Table Lamp Ceramic Base Linen Shade", "lamp"),  # a two-word name's head, apart from the later noun
         ("Percy Women's T-Shirt Bra", "bra"),  # right after it: a compound, whose last noun is the head
         ("Velvet Hangers 50 Pack Non Slip", "hanger"),  # a count after the product's noun, though a noun follows
+        # a unit written onto its number right after the product's noun: the size, then what describes the product
+        ("Shower Gel Body Wash 500ml Coconut & Vanilla", "wash"),
+        ("Wooden Wobble Board 40cm Balance Trainer for Physio", "board"),
         # what the product holds, counted in a word the phrase has named: a measure, not a new noun
         ("Electric Egg Cooker 7 Egg Capacity with Poaching Tray", "cooker"),
         # a short segment cut at its connective after the product's noun is the head phrase, not a later segment

@@ -270,17 +270,21 @@ class HeadFinder:
         count ("3 Pack", "50 Count", "Pack of 4"); a bare number before a longer word is a model's name ("Air Max 90
         Running Shoes") and cuts nothing. A measure followed by a word naming a product comes before that noun ("18 K
         Ring", "10 L Standard Backpack") unless it is a count after a product's noun ("Velvet Hangers 50 Pack Non
-        Slip")."""
+        Slip") or a unit written onto its number right after one ("Shower Gel Body Wash 500ml Coconut & Vanilla": the
+        flavour follows the size)."""
         for i, word in enumerate(words):
             if not word[0].isdigit() or not any(head_key(w) in self.known for w in words[:i] if is_word(w)):
                 continue
             if i >= 2 and words[i - 1] == "of" and head_key(words[i - 2]) in COLLECTIVE and self.names(words[: i - 2]):
                 return words[: i - 1]  # a count after the noun: "Toothbrush Pack of 4 Charcoal Bristles"
-            count = i + 1 < len(words) and head_key(words[i + 1]) in COLLECTIVE  # "Velvet Hangers 50 Pack Non Slip"
-            if self.names(words[i + 1 :]) and not ((count or self.capacity(words, i)) and self.names(words[:i])):
-                continue  # the measure comes before the noun ("18 K Ring", "10 L Standard Backpack", "Set of 2 Mugs")
             after = words[i + 1] if i + 1 < len(words) else ""
-            unit = not word.isdigit() or after[:1].isdigit() or head_key(after) in COLLECTIVE or self.capacity(words, i)
+            attached = not word.isdigit() or after[:1].isdigit()  # "500ml", "8x10", "1.7L" read "1 7l"
+            count = head_key(after) in COLLECTIVE  # "Velvet Hangers 50 Pack Non Slip"
+            sized = attached and self.names_product(words[i - 1])  # right after the noun: "Body Wash 500ml Coconut"
+            after_noun = count or sized or self.capacity(words, i)
+            if self.names(words[i + 1 :]) and not (after_noun and self.names(words[:i])):
+                continue  # the measure comes before the noun ("18 K Ring", "10 L Standard Backpack", "Set of 2 Mugs")
+            unit = attached or count or self.capacity(words, i)
             unit = unit or (
                 0 < len(after) <= MAX_UNIT_LETTERS and after.isalpha() and head_key(after) not in self.known
             )
