@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -131,3 +133,33 @@ def test_a_rebuild_interrupted_before_its_scorer_is_written_leaves_the_index_as_
     build_index(DATA / "demo_examples.jsonl", demo_taxonomy, embedder, tmp_path / "idx", label_field="labels")
     assert len(ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy)) == len(lines)
     assert (tmp_path / "idx" / "scorer.json").read_bytes() != files["scorer.json"]
+
+
+def test_an_index_built_with_a_relative_embedder_directory_loads_from_anywhere(
+    tmp_path: Path, demo_taxonomy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``index build --embedder models/mini`` recorded the path as typed: tagllm generate run from any other directory
+    stopped with "embedder 'models/mini': no such directory", a models/mini there (another model) was taken for it,
+    and the same model named by its absolute path was refused as another embedder."""
+    from tagllm.assembly import build_index, with_index_settings
+    from tagllm.config import TaggerConfig
+    from tagllm.retrieval.embedder import Embedder, default_model_path
+
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "models" / "mini").symlink_to(default_model_path())
+    monkeypatch.chdir(project)
+    build_index(DATA / "demo_examples.jsonl", demo_taxonomy, Embedder("models/mini", backend="torch"), tmp_path / "idx")
+    manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
+    assert manifest["embedder"] == str(project / "models" / "mini")
+    ExampleIndex.load(tmp_path / "idx", embedder=Embedder(str(project / "models" / "mini"), backend="torch"))
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "models").mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)
+    config = with_index_settings(TaggerConfig(index=str(tmp_path / "idx"), embedder_backend="torch"))
+    embedder = Embedder.from_config(config)
+    ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy, embedder=embedder)
+    assert embedder.encode(["a red shirt"]).shape == (1, 384)
+    (elsewhere / "models" / "mini").symlink_to(default_model_path())  # another model at the same relative path
+    with pytest.raises(IndexMismatchError, match="built with embedder"):
+        ExampleIndex.load(tmp_path / "idx", embedder=Embedder("models/mini", backend="torch"))

@@ -65,7 +65,7 @@ class Embedder:
         max_seq_length: int | None = 128,
         backend: str | None = None,
     ) -> None:
-        self.model_name = model or DEFAULT_EMBEDDER
+        self.model_name = recorded_model(model or DEFAULT_EMBEDDER)
         self.device = device
         self.batch_size = batch_size
         self.max_seq_length = max_seq_length
@@ -293,6 +293,22 @@ class Embedder:
 
 
 _SUFFIXES = {"torch": "", "onnx": "+onnx-int8", "onnx-fp32": "+onnx-fp32", "openvino": "+openvino"}
+
+
+def recorded_model(model: str) -> str:
+    """The name an index records the model ``model`` by: a relative directory as its absolute path, which names the
+    same model from any directory (relative, it named it from where the index was built only); the default's name
+    and an absolute path as given, so that the indexes built with them load as before."""
+    if model != DEFAULT_EMBEDDER and not os.path.isabs(model) and Path(model).is_dir():
+        return os.path.abspath(model)
+    return model
+
+
+def recorded_name(name: str) -> str:
+    """An encoder's name (``Embedder.name``) as ``recorded_model`` records its model: an index built before, with a
+    relative directory, names it so."""
+    model = model_of(name)
+    return recorded_model(model) + name[len(model) :]
 
 
 def model_of(name: str) -> str:

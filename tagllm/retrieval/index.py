@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from tagllm.errors import IndexMismatchError, InputError
 from tagllm.models import ImageUse, LabelledProduct
-from tagllm.retrieval.embedder import Embedder
+from tagllm.retrieval.embedder import Embedder, recorded_name
 from tagllm.retrieval.examples import LabelResolver, as_labelled, content_id, labels_from_record, read_examples
 from tagllm.retrieval.faiss_search import (
     DEFAULT_HNSW_THRESHOLD,
@@ -299,6 +299,8 @@ class ExampleIndex:
             )
         if taxonomy is not None and manifest["taxonomy_version"] != taxonomy.version:
             raise IndexMismatchError(_other_taxonomy(str(path), manifest, taxonomy))
+        # an index built before with a relative model directory: the name that directory has from here, as now recorded
+        manifest["embedder"] = recorded_name(manifest["embedder"])
         if isinstance(embedder, Embedder):
             embedder.adopt(manifest["embedder"])
             embedder = embedder.name
