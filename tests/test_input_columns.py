@@ -168,3 +168,28 @@ def test_examples_without_a_title_column_are_refused_naming_their_columns(tmp_pa
     src.write_text("id,title,labels\ns1,Blue denim jeans,Apparel > Bottoms > Jeans\n")
     examples, errors = read_examples(src, load_taxonomy("demo"))
     assert [e.id for e in examples] == ["s1"] and errors == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[{"id": "s1", "title": "Blue denim jeans"}, {"id": "s2", "title": "Wool scarf"}]\n',  # json.dump(products, f)
+        '\ufeff[ {"id": "s1", "title": "Blue denim jeans"} ]',  # a BOM, no last line break
+        '\n[{"id": "s1", "title": "Blue denim jeans"}]\n\n',
+    ],
+)
+def test_a_json_array_on_one_line_is_refused_before_the_first_product(tmp_path: Path, text: str) -> None:
+    # the line was one error record ("expected a JSON object per line, got an array"), exit 1, no product tagged
+    src = tmp_path / "products.jsonl"
+    src.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        RecordSource(src).require_title()
+    assert str(error.value) == (
+        f"{src}: one JSON array of products on one line, not JSON Lines (one product object per line); write one "
+        f"object per line, e.g. jq -c '.[]' {src} > products.jsonl"
+    )
+    lines = tmp_path / "in.jsonl"
+    lines.write_text('[{"id": "s0"}]\n{"id": "s1", "title": "Blue denim jeans"}\n')  # one bad line among records
+    source = RecordSource(lines)
+    source.require_title()
+    assert [r.line for r in source] == [1, 2]

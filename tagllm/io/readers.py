@@ -122,6 +122,12 @@ class RecordSource:
                 f"{self.name}: one JSON document over several lines, not JSON Lines (one product object per line); "
                 f"write one object per line, e.g. jq -c {jq} {self.name} > products.jsonl"
             )
+        if self.format == "jsonl" and not self.is_stdin and _array_on_one_line(Path(self.source)):
+            # json.dump(products, f): the line would be one error record ("got an array"), no product tagged
+            raise InputError(
+                f"{self.name}: one JSON array of products on one line, not JSON Lines (one product object per line); "
+                f"write one object per line, e.g. jq -c '.[]' {self.name} > products.jsonl"
+            )
         if self.format == "parquet":
             records = _read_parquet(Path(self.source), self._read_header)
         else:
@@ -242,6 +248,27 @@ def _document_opening(path: Path) -> str | None:
     except ValueError:
         pass
     return head[0].removeprefix(b"\xef\xbb\xbf").strip().decode()
+
+
+def _array_on_one_line(path: Path, limit: int = 2**20) -> bool:
+    """Whether a JSONL file opens with a line holding an array of objects (``json.dump(products, f)``) and no JSON
+    object follows it: a stray array line before records is an error record of its own, as a stray bracket is."""
+    if not path.is_file():  # a named pipe: a second reader would take records from the first
+        return False
+    with path.open("rb") as fh:
+        line = fh.readline(limit)
+        while line and not line.strip():
+            line = fh.readline(limit)
+        start = line.removeprefix(b"\xef\xbb\xbf").lstrip()
+        if not (start.startswith(b"[") and start[1:].lstrip().startswith(b"{")):
+            return False
+        while line and not line.endswith(b"\n"):  # the rest of a long line (many products)
+            line = fh.readline(limit)
+        following = next((line for line in _head_lines(fh, limit) if line.strip()), None)
+    try:
+        return following is None or not isinstance(json.loads(following), dict)
+    except ValueError:
+        return True
 
 
 def _head_lines(fh: IO[bytes], limit: int = 2**20) -> Iterator[bytes]:
