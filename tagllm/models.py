@@ -56,9 +56,17 @@ class Product(BaseModel):
         for key in ("title", "description", "brand", "attributes", "images", "queries"):
             if _is_nan(known.get(key)):  # pandas' missing cell (``df.to_dict("records")``): no value, as None is
                 known[key] = None
-        if isinstance(known.get("id"), int | float) and not isinstance(known["id"], bool):
-            known["id"] = str(known["id"])
+        number = known.get("id")
+        if isinstance(number, int | float) and not isinstance(number, bool) and number not in (math.inf, -math.inf):
+            known["id"] = str(number)  # an infinite one is refused below
         return known
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _finite_id(cls, value: Any) -> Any:
+        if isinstance(value, float) and math.isinf(value):  # 1e400 and 2e400 alike: every such id would be "inf"
+            raise ValueError("the number is too large to be read (infinite); write the id as a string")
+        return value
 
     @field_validator("attributes", mode="before")
     @classmethod

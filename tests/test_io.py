@@ -463,3 +463,20 @@ def test_a_kept_cell_holding_half_a_surrogate_pair_is_written_with_a_replacement
         rows = pq.read_table(out).to_pylist()
     assert [row["title"] for row in rows] == ["Red shirt \ufffd", "Blue"]
     assert ResultWriter(out, facets=["category"], keep_columns=["title", "notes"], resume=True).state.is_done("b")
+
+
+def test_an_id_number_too_large_for_a_float_is_an_error_record_naming_the_field(tmp_path: Path) -> None:
+    # 1e400 and 2e400 both read as the float inf: both products were id "inf", the second dropped as its repeat
+    src = tmp_path / "p.jsonl"
+    src.write_text(
+        '{"id": 1e400, "title": "Blue jeans"}\n{"id": 2e400, "title": "Red shirt"}\n'
+        '{"id": -Infinity, "title": "Wool scarf"}\n{"id": 12, "title": "Mug"}\n'
+    )
+    *bad, good = list(read_products(src))
+    assert [(e.field, e.record_id, e.line) for e in bad] == [  # type: ignore[union-attr]
+        ("id", "line-1", 1), ("id", "line-2", 2), ("id", "line-3", 3),
+    ]  # fmt: skip
+    assert bad[0].message == (  # type: ignore[union-attr]
+        f"{src}:1: record inf field 'id': the number is too large to be read (infinite); write the id as a string"
+    )
+    assert isinstance(good, Product) and good.id == "12"

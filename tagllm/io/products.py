@@ -72,9 +72,10 @@ def is_missing_id(value: Any) -> bool:
 
 
 def _writable(value: Any) -> bool:
-    """Whether an id can be written as UTF-8: a JSON string may hold half a surrogate pair (``"\\ud83d"``, an emoji
-    cut short), which no output can, so the error record is named by its line instead (writing it crashed the run)."""
-    return not SURROGATE.search(str(value))
+    """Whether an id names its record: not infinite (every number past a float's range is "inf"), and writable as
+    UTF-8: a JSON string may hold half a surrogate pair (``"\\ud83d"``, an emoji cut short), which no output can, so
+    the error record is named by its line instead (writing it crashed the run)."""
+    return not (isinstance(value, float) and math.isinf(value)) and not SURROGATE.search(str(value))
 
 
 def row_to_product(row: Mapping[str, Any]) -> Product | RecordError:
