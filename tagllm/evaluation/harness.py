@@ -28,6 +28,7 @@ from tagllm.evaluation.cache import (
 )
 from tagllm.evaluation.config import EvalConfig, SampleSpec, Variant, load_eval_config, variants
 from tagllm.evaluation.gold import GoldItem, GoldResolver, GoldSet, load_gold, strip_answers
+from tagllm.io import Record, to_product
 from tagllm.io.places import check_writable
 from tagllm.models import Product, RecordError, TagResult
 from tagllm.taxonomy import Taxonomy
@@ -84,12 +85,13 @@ class VariantRun:
 
 
 def _to_product(item: GoldItem) -> Product | RecordError:
-    try:
-        return Product.model_validate(item.record)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(map(str, err["loc"])) or None
-        return RecordError(field=where, line=item.line, message=f"gold line {item.line}: {where}: {err['msg']}")
+    """The gold record as a Product, or the error naming the record and each field at fault as generate names them
+    ("record 'p9' has no title; …", not pydantic's "title: Input should be a valid string")."""
+    product = to_product(Record(item.line, item.record), "")
+    if isinstance(product, RecordError):
+        message = f"gold line {item.line}: {product.message}"
+        return RecordError(field=product.field, line=item.line, record_id=item.id, message=message)
+    return product
 
 
 def tag_variant(

@@ -532,3 +532,16 @@ def test_a_sweep_whose_every_variant_fails_says_nothing_was_written(eval_dir, mo
         "template; no run directory was written"
     )
     assert not (eval_dir / "runs").exists()
+
+
+def test_a_gold_record_without_a_title_fails_naming_the_product_and_field(eval_dir, fake_factory):
+    """A gold row with an empty title cell failed as 'gold line 7: title: Input should be a valid string' (or 'String
+    should have at least 1 character'), naming neither the product nor what to do, where generate says 'no title'."""
+    with (eval_dir / "gold.jsonl").open("a") as fh:
+        fh.write(json.dumps({"id": "p9", "title": None, "gold_category": "Home > Lamps", "split": "test"}) + "\n")
+        fh.write(json.dumps({"id": "p10", "title": " ", "gold_category": "Home > Lamps", "split": "test"}) + "\n")
+    failed = _run(eval_dir, fake_factory).metrics[0]["bad_input"]["failed"]
+    assert [(f["id"], f["error"]) for f in failed] == [
+        ("p9", "gold line 7: record 'p9' has no title; every product needs a non-empty title"),
+        ("p10", "gold line 8: record 'p10' has no title; every product needs a non-empty title"),
+    ]
