@@ -90,6 +90,8 @@ class Tagger:
         )  # fmt: skip
         if index is not None and index.path is not None:
             self.scorer.load_stackers(index.path)
+        elif index is not None:  # built in this process (ExampleIndex.build): its stackers were never fitted
+            self.scorer.fit()
         self.use_keep_probabilities(self.backend)
         self.retrieval = BatchScorer(self.config, self.scorer, self.embedder, index, image_encoder=self.image_encoder)
         self.results = ResultBuilder(
