@@ -161,17 +161,17 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
                 if ids:  # a facet listed with no ids carries a value the taxonomy lacks: reported as unknown below
                     gold.setdefault(facet, []).extend(i for i in ids if i not in gold.get(facet, []))
             for key, value, why in unresolved:
-                facet = attributes.facet(key)
+                named = attributes.facet(key)
                 # keys naming no facet were left out on purpose (free text, codes): not reported
-                if facet is None or (cfg.facets is not None and facet not in cfg.facets):
+                if named is None or (cfg.facets is not None and named not in cfg.facets):
                     continue
                 if why == "nested":
                     unknown.append(
-                        {"product_id": pid, "facet": facet, "field": cfg.gold_attribute_field, "value": value,
+                        {"product_id": pid, "facet": named, "field": cfg.gold_attribute_field, "value": value,
                          "reason": NESTED}
                     )  # fmt: skip
                 elif why == "not in taxonomy":
-                    unknown.append({"product_id": pid, "facet": facet, "value": value, "reason": why})
+                    unknown.append({"product_id": pid, "facet": named, "value": value, "reason": why})
         if not gold and len(unknown) == unknown_before:  # nothing to score it on, and no value to report: say so
             no_gold.append({"product_id": pid, "line": record.line, "field": cfg.gold_field})
             continue
