@@ -198,7 +198,12 @@ class VLLMBackend(Backend):
                 chat_order.append(i)
                 continue
             text = chat_text(tokenizer, request.messages, self.chat_template_kwargs)
-            prompts.append({"prompt_token_ids": tokenizer(text, add_special_tokens=False)["input_ids"]})
+            ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+            too_long = self._past_context(len(ids), text)
+            if too_long is not None:
+                results[i] = Generation(error=RecordError(message=too_long))
+                continue
+            prompts.append({"prompt_token_ids": ids})
             params.append(self.sampling_params(request))
             order.append(i)
         for batch, batch_params, batch_order in ((prompts, params, order), (conversations, chat_params, chat_order)):
@@ -216,6 +221,20 @@ class VLLMBackend(Backend):
             for i, output in zip(batch_order, outputs, strict=True):
                 results[i] = self._generation(requests[i], output, per_product_ms)
         return [r if r is not None else Generation() for r in results]
+
+    def _past_context(self, prompt: int, text: str) -> str | None:
+        """Why a prompt of ``prompt`` tokens cannot be answered within the engine's context, or None when it can.
+        vLLM refuses a prompt of ``max_model_len`` tokens or more while it adds the batch's requests, and its
+        ValueError failed the whole batch; one that leaves less room than ``max_new_tokens`` was cut at the context
+        and reported as cut at ``max_new_tokens``. Measured here, such a product fails alone, as with transformers."""
+        config = getattr(getattr(self._llm, "llm_engine", None), "model_config", None)
+        context = getattr(config, "max_model_len", None) or self.max_model_len
+        if not isinstance(context, int) or prompt + self.max_new_tokens <= context:
+            return None
+        return (
+            f"the prompt is {prompt} tokens ({len(text)} characters): with max_new_tokens={self.max_new_tokens}, more "
+            f"than the model's context of {context} tokens; shorten the product's text or the template"
+        )
 
     def chat_messages(self, request: GenerationRequest) -> list[dict[str, Any]]:
         """The conversation ``LLM.chat`` gets for a request that shows photos: photos as ``image_pil`` parts, and the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -131,6 +132,49 @@ def test_one_generate_call_per_batch_with_structured_outputs(
         answer = json.loads(generation.text)
         assert generation.confidences is not None
         assert set(generation.confidences) == {f for f, v in answer.items() if v not in (None, [])}
+
+
+class ContextLLM(RecordingLLM):
+    """A ``RecordingLLM`` with vLLM's context check: ``LLM.generate`` adds the batch's requests one by one and raises
+    on the first prompt of ``max_model_len`` tokens or more, aborting the ones it added (the whole batch fails)."""
+
+    def __init__(self, model: Any, tokenizer: Any, max_model_len: int) -> None:
+        super().__init__(model, tokenizer)
+        self.llm_engine = SimpleNamespace(model_config=SimpleNamespace(max_model_len=max_model_len))
+
+    def generate(self, prompts: Any, sampling_params: Any = None, *, use_tqdm: bool = True) -> list[Any]:
+        limit = self.llm_engine.model_config.max_model_len
+        for prompt in prompts:
+            if len(prompt["prompt_token_ids"]) >= limit:
+                raise ValueError(
+                    f"The decoder prompt (length {len(prompt['prompt_token_ids'])}) is longer than the maximum model "
+                    f"length of {limit}. Make sure that `max_model_len` is no smaller than the number of text tokens."
+                )
+        return super().generate(prompts, sampling_params, use_tqdm=use_tqdm)
+
+
+def test_a_prompt_longer_than_the_engines_context_fails_alone(
+    tiny_llama: tuple[Any, Any], make_requests: Requests, check_answer: Check
+) -> None:
+    # before: vLLM refused the over-long prompt while adding the batch, and the ValueError failed every product of it
+    _vllm_request_types()
+    from tagllm.backends.vllm import VLLMBackend
+
+    model, tokenizer = tiny_llama
+    engine = ContextLLM(model, tokenizer, max_model_len=2048)
+    requests = make_requests()[:3]
+    requests[1].messages[-1]["content"] += " dress" * 3000  # type: ignore[index]
+    first, second, third = VLLMBackend.from_llm(engine, model="tiny", max_new_tokens=100).generate(requests)
+    assert second.error is not None
+    assert re.fullmatch(
+        r"the prompt is \d{4,5} tokens \(\d+ characters\): with max_new_tokens=100, more than the model's context of "
+        r"2048 tokens; shorten the product's text or the template",
+        second.error.message,
+    )
+    assert len(engine.calls) == 1 and len(engine.calls[0]["prompts"]) == 2  # the rest of the batch, together
+    for request, generation in ((requests[0], first), (requests[2], third)):
+        assert generation.error is None
+        check_answer(request, generation.text)
 
 
 def test_the_attribute_step_is_one_generate_call_with_each_products_schema(
