@@ -277,8 +277,23 @@ def build_index(
             index.manifest["ignore_fields"] = sorted(ignore_fields)
         if taxonomy.source and Path(taxonomy.source).exists():
             index.manifest["taxonomy_source"] = str(Path(taxonomy.source).resolve())
-        facets = [f for f in index.manifest["label_facets"] if f in taxonomy.facets]
-        scorer = CandidateScorer(taxonomy, index, embedder, facets, k=k, target_precision=keep_precision)
-        scorer.fit(progress=(lambda done, total: progress("fit", done, total)) if progress else None)
+        scorer = fit_scorer(index, taxonomy, embedder, k=k, keep_precision=keep_precision, progress=progress)
         index.save(target, also=scorer.save)  # a rebuild killed part way leaves the old index and its scorer
     return index
+
+
+def fit_scorer(
+    index: ExampleIndex,
+    taxonomy: Taxonomy,
+    embedder: Embedder,
+    *,
+    k: int = TaggerConfig.model_fields["k"].default,
+    keep_precision: float = TaggerConfig.model_fields["keep_precision"].default,
+    progress: Progress | None = None,
+) -> CandidateScorer:
+    """The candidate scorer of ``index``'s labelled facets, its stackers fitted on the index's examples as they are
+    now: by ``build_index``, and by ``tagllm index add`` once examples were added or replaced."""
+    facets = [f for f in index.manifest["label_facets"] if f in taxonomy.facets]
+    scorer = CandidateScorer(taxonomy, index, embedder, facets, k=k, target_precision=keep_precision)
+    scorer.fit(progress=(lambda done, total: progress("fit", done, total)) if progress else None)
+    return scorer

@@ -269,6 +269,24 @@ def test_index_add_replaces_an_example_by_id_and_adding_twice_changes_nothing(tm
     assert [e["labels"] for e in stored if e["id"] == "ex-01"] == [{"category": ["apparel-shirts"]}]
 
 
+def test_index_add_refits_the_candidate_scorer_on_the_grown_index(tmp_path: Path) -> None:
+    """index add saved the index's files and left scorer.json as the build fitted it: an index built from 20 examples
+    (too few to fit a stacker: none) and grown to 30 scored candidates with the default stackers, where a build over
+    the same 30 fits the category's; a facet first labelled by the added examples had none either."""
+    lines = (DATA / "demo_examples.jsonl").read_text().splitlines()
+    first, everything = tmp_path / "first.jsonl", tmp_path / "all.jsonl"
+    first.write_text("\n".join(lines[:20]) + "\n")
+    everything.write_text("\n".join(lines) + "\n")
+    grown, built = tmp_path / "grown", tmp_path / "built"
+    assert runner.invoke(app, ["index", "build", str(first), "-i", str(grown), "-t", "demo", "-q"]).exit_code == 0
+    assert json.loads((grown / "scorer.json").read_text()) == {}
+    added = runner.invoke(app, ["index", "add", str(everything), "-i", str(grown)])
+    assert added.stdout == f"{grown}: added 10, replaced 0, 20 unchanged, now 30 examples, 0 record(s) skipped\n"
+    assert runner.invoke(app, ["index", "build", str(everything), "-i", str(built), "-t", "demo", "-q"]).exit_code == 0
+    assert "category" in json.loads((built / "scorer.json").read_text())
+    assert json.loads((grown / "scorer.json").read_text()) == json.loads((built / "scorer.json").read_text())
+
+
 def test_an_id_the_examples_give_twice_is_built_once_from_its_later_record_and_named(tmp_path: Path) -> None:
     """Both records were built into the index without a word; a review added later replaced one of them only, the
     other's stale labels still voting. The later record is the review, as `index add` reads a file."""

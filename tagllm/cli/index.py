@@ -109,7 +109,7 @@ def add(
 ) -> None:
     """Add reviewed products to an index without re-embedding the rest. A product whose id is in the index
     replaces it (a corrected label replaces the old one); adding the same file twice changes nothing."""
-    from tagllm.assembly import examples_image_loader, with_index_settings
+    from tagllm.assembly import examples_image_loader, fit_scorer, with_index_settings
     from tagllm.io import parse_columns
     from tagllm.retrieval.embedder import Embedder
     from tagllm.retrieval.index import ExampleIndex, read_examples
@@ -130,7 +130,14 @@ def add(
         columns=parse_columns(columns, fields=fields), ignore_fields=cfg.ignore_fields,
     )  # fmt: skip
     counts = idx.add(new, emb, image_loader=examples_image_loader(cfg, examples))
-    idx.save(index)
+    if counts.added or counts.replaced:
+        # the stackers were fitted on the examples the index had: fitted again on these, as index build fits them
+        progress = StderrProgress()
+        scorer = fit_scorer(idx, tax, emb, k=cfg.k, keep_precision=cfg.keep_precision, progress=progress)
+        progress.done()
+        idx.save(index, also=scorer.save)  # the scorer moves in with the index's files
+    else:
+        idx.save(index)
     for err in errors[:20]:
         typer.echo(f"skipped: {err.message}", err=True)
     _photo_problems(idx.image_problems)
