@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,8 +128,9 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         data = record.data
         if cfg.split is not None and str(data.get(cfg.split_field)) != cfg.split:
             continue
-        given = data.get("id")
-        pid = str(given).strip() if given is not None else ""
+        raw_id = data.get("id")
+        infinite = isinstance(raw_id, float) and math.isinf(raw_id)  # 1e400 and 2e400 alike: both would be "inf"
+        pid = str(raw_id).strip() if raw_id is not None and not infinite else ""
         pid = pid or line_id(record.line)  # as `tagllm generate` names a record without an id (or a blank one)
         if pid in first_line:  # predictions are keyed by id: a second record would be scored on the first's
             repeated.append({"product_id": pid, "line": record.line, "first_line": first_line[pid]})
@@ -176,7 +178,8 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             no_gold.append({"product_id": pid, "line": record.line, "field": cfg.gold_field})
             continue
         # a record without an id is tagged under its line's name, as `tagllm generate` names it
-        items.append(GoldItem(pid, {**strip_answers(data, cfg), "id": pid}, gold, record.line))
+        # an infinite id keeps its number, which the tagger's reading refuses naming the field, as generate's does
+        items.append(GoldItem(pid, {**strip_answers(data, cfg), "id": raw_id if infinite else pid}, gold, record.line))
     in_split = len(items) + len(no_gold)
     facets = cfg.facets or sorted({f for item in items for f in item.gold}, key=list(taxonomy.facets).index)
     for facet in facets:

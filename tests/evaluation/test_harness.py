@@ -534,6 +534,20 @@ def test_a_sweep_whose_every_variant_fails_says_nothing_was_written(eval_dir, mo
     assert not (eval_dir / "runs").exists()
 
 
+def test_a_gold_id_number_too_large_for_a_float_fails_naming_the_field(eval_dir, fake_factory):
+    """1e400 and 2e400 both read as the float inf: the first was tagged and scored as id 'inf', the second counted as
+    its repeat and never scored. Each fails on its own line, as generate names such a record."""
+    with (eval_dir / "gold.jsonl").open("a") as fh:
+        fh.write('{"id": 1e400, "title": "Floor lamp", "gold_category": "Home > Lamps", "split": "test"}\n')
+        fh.write('{"id": 2e400, "title": "Oxford shirt", "gold_category": "Clothing > Shirts", "split": "test"}\n')
+    bad = _run(eval_dir, fake_factory).metrics[0]["bad_input"]
+    assert bad["repeated_ids"] == []
+    too_large = "record inf field 'id': the number is too large to be read (infinite); write the id as a string"
+    assert [(f["id"], f["error"]) for f in bad["failed"]] == [
+        ("line-7", f"gold line 7: {too_large}"), ("line-8", f"gold line 8: {too_large}"),
+    ]  # fmt: skip
+
+
 def test_a_gold_record_without_a_title_fails_naming_the_product_and_field(eval_dir, fake_factory):
     """A gold row with an empty title cell failed as 'gold line 7: title: Input should be a valid string' (or 'String
     should have at least 1 character'), naming neither the product nor what to do, where generate says 'no title'."""
