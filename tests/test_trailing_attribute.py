@@ -132,3 +132,11 @@ def tagger(tmp_path_factory: pytest.TempPathFactory, embedder) -> Tagger:  # typ
 def test_tagged_by_the_product_noun_not_the_attribute_after_it(tagger: Tagger, title: str, category: str) -> None:
     best = tagger.tag([{"id": "1", "title": title}])[0].best("category")
     assert best is not None and best.id == category
+
+
+def test_the_products_noun_said_again_after_its_attributes_is_the_head() -> None:
+    # sellers repeat the product's noun: the mat at both ends is the product, the litter only what it is for
+    from tagllm.candidates.head_words import head_finder
+
+    find = head_finder(load_taxonomy("shopify"), "category")
+    assert find("Cat Litter Mat Double Layer Honeycomb Trapping Mat Waterproof").word == "mat"

@@ -195,6 +195,9 @@ class HeadFinder:
         if not earlier:
             return known
         noun = earlier[-1]
+        again = [j for j in earlier if head_key(words[j]) == head_key(words[at])]
+        if again:  # the product's noun said twice: "Cat Litter Mat Double Layer Honeycomb Trapping Mat Waterproof"
+            return [i for i in known if i <= again[-1]]
         if not all(self.listed(w) for w in after):
             # more words than colours and sizes follow: only when none names a product and the phrase after the
             # noun holds a value of an attribute of it ("Trail Running Shoes Waterproof Grip Size 11")
