@@ -350,3 +350,21 @@ def test_a_template_may_place_photos_anywhere_and_product_text_cannot_forge_one(
     with pytest.raises(ConfigError, match=r"image\(2\): the product has 2 photo\(s\) to show"):
         path.write_text('{% call message("user") %}{{ image(2) }}{% endcall %}')
         load_prompt(str(path), tax).render(Product(id="p", title="Dress"), {}, [], images=["a.jpg", "b.png"])
+
+
+def test_a_product_lacking_a_documented_field_renders_it_empty(tax: Taxonomy, tmp_path: Path) -> None:
+    # prompts/README.md lists product.brand, .description, .queries and .attributes, but a product without one had no
+    # such key: '{{ product.brand }}' stopped a run at the first product with no brand ('dict object' has no
+    # attribute 'brand'), naming neither the product nor that the field was only empty
+    path = tmp_path / "fields.j2"
+    path.write_text(
+        '{% call message("user") %}\nBrand: {{ product.brand }}; {{ product.description }}; '
+        "{{ product.queries | length }}; {{ product.attributes | length }}\n{{ product.json }}\n{% endcall %}\n",
+        encoding="utf-8",
+    )
+    example = LabelledProduct(id="e1", title="Pink dress", labels={})
+    prompt = load_prompt(str(path), tax)
+    assert prompt.render(Product(id="p", title="T"), {}, [(example, 0.9)]) == [
+        {"role": "user", "content": 'Brand: ; ; 0; 0\n{"title": "T"}'}
+    ]
+    assert prompt.context(Product(id="p", title="T"), {}, [(example, 0.9)])["examples"][0]["product"]["brand"] == ""

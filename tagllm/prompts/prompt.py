@@ -157,7 +157,10 @@ class Prompt:
         # The product is shown as a JSON object: whatever its text says (quotes, newlines, "ignore the
         # above"),
         # it stays inside a string literal and cannot end the section or forge another message.
-        return {**shown, "id": product.id, "json": to_json(shown)}
+        # Every documented field is there, empty where the product has none: under StrictUndefined a missing key
+        # stopped a run at the first product without a brand. The JSON keeps only what the product has.
+        empty: dict[str, Any] = {"brand": "", "attributes": {}, "queries": [], "description": ""}
+        return {**empty, **shown, "id": product.id, "json": to_json(shown)}
 
     def _example(self, example: LabelledProduct, score: float, facets: list[str]) -> dict[str, Any]:
         answer: dict[str, Any] = {}
