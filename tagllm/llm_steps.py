@@ -182,15 +182,23 @@ class LLMSteps:
         *,
         category: str | None = None,
     ) -> GenerationRequest:
+        from tagllm.errors import ConfigError
+
+        try:
+            messages = prompt.render(
+                item.product, offered, item.examples, category=category, images=[i.source for i in item.images]
+            )
+        except ConfigError as exc:
+            # a template can fail on some products only (a key their attributes lack): the run stops there, and
+            # the user has to find the product it stopped on
+            raise ConfigError(f"{exc} (rendering product {item.product.id!r})") from None
         return GenerationRequest(
             product=item.product,
             candidates=offered,
             neighbours=item.neighbours,
             images=item.images,
             image_uses=item.image_uses,
-            messages=prompt.render(
-                item.product, offered, item.examples, category=category, images=[i.source for i in item.images]
-            ),
+            messages=messages,
             schema=answer_schema(self.taxonomy, offered),
         )
 

@@ -364,3 +364,20 @@ def test_a_server_without_models_and_no_model_named_stops_the_run_before_the_fir
         f"openai backend: {url}/v1/models is not answering (HTTPStatusError); pass --model with the served model name"
     )
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_template_that_fails_on_one_product_names_that_product(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path
+) -> None:
+    # a template reading a key that some products' attributes lack rendered for the first products and stopped the run
+    # at the first without it with 'prompt size.j2:2: 'dict object' has no attribute 'size'': no product named, and
+    # every --resume stopped at the same product, still unnamed
+    template = tmp_path / "size.j2"
+    template.write_text('{% call message("user") %}\nSize: {{ product.attributes.size }}\n{% endcall %}\n', "utf-8")
+    src = tmp_path / "in.jsonl"
+    rows = [{"id": "a", "title": "Red dress", "attributes": {"size": "M"}}, {"id": "b", "title": "Blue shirt"}]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    tagger = _tagger(demo_taxonomy, demo_index_dir, embedder, FaultyLLM("none"), prompt=str(template))
+    with pytest.raises(ConfigError) as info:
+        tagger.tag_file(src, tmp_path / "out.jsonl")
+    assert str(info.value) == f"prompt {template}:2: 'dict object' has no attribute 'size' (rendering product 'b')"
