@@ -158,8 +158,16 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
             )
         facets: dict[str, Any] = {}
         unscored: list[str] = []  # facets no shared product has gold of: 0.000 -> 0.000 in [-inf, +inf] said nothing
-        for facet in base["metrics"]["facets"]:
-            if facet not in run["metrics"]["facets"]:
+        fa, fb = list(base["metrics"]["facets"]), list(run["metrics"]["facets"])
+        if not set(fa) & set(fb):  # nothing but the runs' names was printed, exit 0
+            raise InputError(
+                f"cannot compare {run['dir']} with {base['dir']}: they scored no facet in common "
+                f"({', '.join(fa) or 'none'} vs {', '.join(fb) or 'none'}); compare runs that scored the same facets"
+            )
+        # a facet one run scored and the other did not is left out of the comparison, and said to be
+        one_sided = {f: base["dir"] for f in fa if f not in fb} | {f: run["dir"] for f in fb if f not in fa}
+        for facet in fa:
+            if facet not in fb:
                 continue
             ids = [p for p in shared if facet in base["rows"][p]["facets"] and facet in run["rows"][p]["facets"]]
             if not ids:
@@ -196,6 +204,7 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
                 "only_in_b": len(set(run["rows"]) - set(base["rows"])),
                 "facets": facets,
                 "unscored": unscored,
+                "one_sided": one_sided,
             }
         )
     return {
@@ -234,6 +243,8 @@ def comparison_lines(comparison: dict[str, Any]) -> list[str]:
                 )
         for facet in c.get("unscored", []):
             lines.append(f"  {facet}: no product both runs scored has gold of it, not compared")
+        for facet, directory in c.get("one_sided", {}).items():
+            lines.append(f"  {facet}: scored only in {directory}, not compared")
     return lines
 
 

@@ -559,3 +559,44 @@ def test_a_gold_record_without_a_title_fails_naming_the_product_and_field(eval_d
         ("p9", "gold line 7: record 'p9' has no title; every product needs a non-empty title"),
         ("p10", "gold line 8: record 'p10' has no title; every product needs a non-empty title"),
     ]
+
+
+def test_compare_says_which_facets_only_one_run_scored(tmp_path):
+    """Runs that scored other facets (colour added to the second) were compared on the facets both scored, and the
+    others were left out without a word: 'category' alone was printed, as though colour had not been asked for; runs
+    with no facet in common printed only their names, exit 0."""
+    from tagllm.evaluation.compare import comparison_lines
+    from tagllm.models import Provenance, Tag, TagResult
+    from tagllm.taxonomy import load_taxonomy
+
+    demo = load_taxonomy("demo")
+    gold = [{"id": "g1", "title": "Red tee", "labels": {"category": "apparel-tshirts", "color": "color-red"}}]
+    (tmp_path / "gold.jsonl").write_text("\n".join(json.dumps(g) for g in gold) + "\n")
+    tee = Tag(facet="category", id="apparel-tshirts", name="T-Shirts", confidence=0.8, source="retrieval")
+    red = Tag(facet="color", id="color-red", name="Red", confidence=0.8, source="retrieval")
+    prov = Provenance(backend="x", taxonomy_version=demo.version)
+    (tmp_path / "pred.jsonl").write_text(
+        TagResult(product_id="g1", tags={"category": [tee], "color": [red]}, provenance=prov).model_dump_json()
+    )
+    runs = []
+    for name, facets in (("a", "[category]"), ("b", "[category, color]"), ("c", "[color]")):
+        (tmp_path / "eval.yaml").write_text(
+            f"gold: gold.jsonl\ngold_field: labels\nfacets: {facets}\nbootstrap: 0\ntagger:\n  taxonomy: demo\n"
+        )
+        cfg = load_eval_config(tmp_path / "eval.yaml")
+        runs.append(run_eval(cfg, predictions=tmp_path / "pred.jsonl", root=tmp_path / name).runs[0])
+    comparison = compare_runs(runs[:2], n_boot=50)
+    (c,) = comparison["comparisons"]
+    assert (list(c["facets"]), c["one_sided"]) == (["category"], {"color": c["b"]["dir"]})
+    assert comparison_lines(comparison)[-1] == f"  color: scored only in {c['b']['dir']}, not compared"
+    from tagllm.evaluation.compare import write_comparison
+
+    html = write_comparison(comparison, tmp_path / "cmp")
+    said = f"scored only in {c['b']['dir']}, not compared."
+    assert said in html.read_text() and said in (tmp_path / "cmp" / "comparison.md").read_text()
+    with pytest.raises(InputError) as info:
+        compare_runs([runs[0], runs[2]], n_boot=50)
+    assert str(info.value) == (
+        f"cannot compare {runs[2]} with {runs[0]}: they scored no facet in common (category vs color); "
+        "compare runs that scored the same facets"
+    )
