@@ -375,3 +375,18 @@ def test_a_key_naming_a_facet_of_the_tree_is_read_as_that_facet_not_learned_agai
     assert [f.name for f in learned.attributes.facets] == ["fit"]  # type: ignore[union-attr]
     assert [(i.key, i.reason) for i in learned.attributes.left_out] == [("Colour", "a facet of the taxonomy already")]  # type: ignore[union-attr]
     assert AttributeResolver(learned.taxonomy).resolve(["Color: x"])[0] == {"color": ["color/x"]}
+
+
+def test_the_summary_says_when_no_record_has_the_attribute_field(tmp_path: Path) -> None:
+    # tags kept under 'attributes' and built with the default --attribute-field: the summary read '0 of 6 record(s)
+    # carry attribute tags; 0 facet(s):', as for products with no tags, and the taxonomy was written without a facet
+    rows = [
+        {"id": str(i), "title": f"Tee {i}", "gold_category": "Kitchen > Mugs", "attributes": [f"Fit: {i}"]}
+        for i in range(6)
+    ]
+    learned = learn_taxonomy(_write(tmp_path / "p.jsonl", rows), _tree())
+    assert learned.summary()[:2] == [
+        "0 of 6 record(s) carry attribute tags; 0 facet(s):",
+        "no record has the field 'gold_attribute_tags' (their fields: attributes, gold_category, id, title): "
+        "no facet was learned; name the field that holds the tags",
+    ]

@@ -28,9 +28,12 @@ class LearnedTaxonomy:
     records: int = 0
     with_category: int = 0
     bad_records: list[str] = field(default_factory=list)
+    missing_field: str | None = None  # the attribute field when no record has it, and the fields they have
 
     def summary(self) -> list[str]:
         lines = self.attributes.summary() if self.attributes else []
+        if self.missing_field:
+            lines.insert(1, self.missing_field)
         lines.append(f"{self.with_category} of {self.records} record(s) have a category of the taxonomy")
         for facet, scope in self.scopes.items():
             roots = self.taxonomy.scope_roots(facet)
@@ -79,6 +82,7 @@ def learn_taxonomy(
         else:
             records.append((record.line, record.data))
     report = None
+    missing: str | None = None
     if attribute_field:
         report = learn_attributes(
             (data.get(attribute_field) for _, data in records),
@@ -89,6 +93,14 @@ def learn_taxonomy(
             texts=(str(data.get(text_field) or "") for _, data in records) if text_field else None,
         )
         taxonomy = with_attribute_facets(taxonomy, report)
+        if records and not any(attribute_field in data for _, data in records):
+            # said apart from records whose tags are empty: a misnamed field learns nothing, and read as no tags
+            fields = sorted({str(k) for _, data in records for k in data})
+            shown = ", ".join(fields[:20]) + (f", … ({len(fields) - 20} more)" if len(fields) > 20 else "")
+            missing = (
+                f"no record has the field {attribute_field!r} (their fields: {shown}): no facet was learned; "
+                "name the field that holds the tags"
+            )
     if name:
         taxonomy = Taxonomy(name, dict(taxonomy.facets), dict(taxonomy.values), taxonomy.source, taxonomy.languages)
     resolver = LabelResolver(taxonomy)
@@ -113,4 +125,4 @@ def learn_taxonomy(
     )
     if scopes:
         taxonomy = taxonomy.with_scopes(dict(scopes))
-    return LearnedTaxonomy(taxonomy, report, scopes, len(records), with_category, bad)
+    return LearnedTaxonomy(taxonomy, report, scopes, len(records), with_category, bad, missing)
