@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 from tagllm.assembly import Progress, gc_paused
 from tagllm.errors import InputError
 from tagllm.io import STDIO, RecordSource, ResultWriter, claims_another_line, error_id, to_product
+from tagllm.io.lock import lock_path
+from tagllm.io.resume import temp_path
 from tagllm.io.rows import FELL_BACK_NOTE, fingerprint
-from tagllm.io.settings import run_settings
+from tagllm.io.settings import run_settings, settings_path
 from tagllm.models import Product, RecordError
 from tagllm.run_summary import MAX_ABSENT_NAMED, RunInterrupted, RunSummary
 
@@ -248,7 +250,8 @@ def _line_safe(item: Product | RecordError, line: int, name: str) -> Product | R
 def _refuse_inputs(tagger: Tagger, records: RecordSource, target: str | Path) -> None:
     """``-o`` naming a file the run reads would destroy it: the products (truncated before they are read), the
     examples, the taxonomy or a prompt template; or it would write into the index, the taxonomy's, the embedder's or
-    the model's directory."""
+    the model's directory. So would a file the run reads named as one the writer keeps beside the output: its working
+    copy (``OUT.tmp``, removed at the start), settings record or lock file."""
     if str(target) == STDIO:
         return
     out = Path(target)
@@ -269,6 +272,18 @@ def _refuse_inputs(tagger: Tagger, records: RecordSource, target: str | Path) ->
                 raise InputError(
                     f"the output {target} is the {what}{shown}: writing results there would destroy {it}; "
                     "give another output file"
+                )
+    beside = {
+        temp_path(out): ("writes the working copy", "removes"),
+        settings_path(out): ("keeps the record of the settings", "replaces"),
+        lock_path(out): ("keeps the lock", "removes"),
+    }
+    for what, path in reads.items():
+        for place, (role, fate) in beside.items():
+            if path and Path(path).is_file() and place.exists() and os.path.samefile(path, place):
+                raise InputError(
+                    f"the {what} {path} is where tagllm {role} of the output {target}, which it {fate}: give the "
+                    f"{what.removesuffix(' file')} or the output another name"
                 )
     folders = {
         "index": getattr(getattr(tagger, "index", None), "path", None) or getattr(config, "index", None),

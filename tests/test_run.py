@@ -253,6 +253,23 @@ def test_an_output_naming_a_file_the_run_reads_is_refused_before_anything_is_wri
     assert {p: p.read_bytes() for p in before} == before and not inside.exists()
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_an_input_named_as_the_outputs_working_copy_is_refused_and_kept(tagger, tmp_path: Path, suffix) -> None:  # type: ignore[no-untyped-def]
+    """The writer removes OUT.tmp (a compaction or merge a kill left half done) and replaces OUT's settings record:
+    `generate tags.jsonl.tmp -o tags.jsonl` tagged the products and then deleted them."""
+    src = _products(tmp_path / f"tags{suffix}.tmp", 3)
+    before = src.read_bytes()
+    out = tmp_path / f"tags{suffix}"
+    for resume in (False, True):
+        with pytest.raises(InputError) as error:
+            tagger.tag_file(src, out, input_format="jsonl", resume=resume)
+        assert str(error.value) == (
+            f"the input file {src} is where tagllm writes the working copy of the output {out}, which it removes: "
+            "give the input or the output another name"
+        )
+    assert src.read_bytes() == before and not out.exists()
+
+
 def test_the_run_time_excludes_start_up(tagger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     clock = [1000.0]
     monkeypatch.setattr("tagllm.run.time.perf_counter", lambda: clock[0])
