@@ -97,3 +97,26 @@ def test_a_csv_output_a_spreadsheet_saved_with_a_byte_order_mark_resumes(tmp_pat
     resumed.close()
     rows = list(csv.DictReader(out.open(newline="", encoding="utf-8-sig")))
     assert [(r["product_id"], r["status"], r["input_hash"]) for r in rows] == [("p1", "ok", "aa"), ("p2", "ok", "bb")]
+
+
+def test_a_damaged_parquet_part_says_to_move_it_aside_not_to_tag_everything_again(tmp_path: Path) -> None:
+    # a part is renamed into place whole, but a power cut can still leave it empty: the advice to run without
+    # --resume threw away the merged output and every other part, hours of tagging for one batch
+    pytest.importorskip("pyarrow")
+    out = _output(tmp_path / "tags.parquet", "parquet")
+    writer = ResultWriter(out, format="parquet", facets=["category"], resume=True)
+    writer.write([TagResult(product_id="p2")])
+    writer.write([TagResult(product_id="p3")])
+    writer._lock.release()  # killed here: the parts are not merged
+    part = tmp_path / "tags.parquet.parts" / "part-000002.parquet"
+    part.write_bytes(b"")
+    with pytest.raises(InputError) as error:
+        ResultWriter(out, format="parquet", facets=["category"], resume=True)
+    assert str(error.value).startswith(f"{part}: not a readable part of the Parquet output {out} (")
+    assert str(error.value).endswith(
+        f"), so --resume cannot tell what it holds; move it out of {part.parent} and resume: the products it held "
+        "are tagged again"
+    )
+    part.rename(tmp_path / "part-000002.parquet")
+    writer = ResultWriter(out, format="parquet", facets=["category"], resume=True)
+    assert sorted(writer.state.last) == ["p1", "p2"]

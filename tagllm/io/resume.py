@@ -144,7 +144,7 @@ def scan_output(target: Path, fmt: str) -> OutputState:
         for source in [target] if target.exists() else []:
             _scan_parquet(source, state)
         for part in part_files(target):
-            _scan_parquet(part, state)
+            _scan_parquet(part, state, part_of=target)
         return state
     if not target.exists():
         return state
@@ -283,15 +283,22 @@ def _outcome(status: Any, error: Any) -> str:
     return UNFETCHED if is_unfetched_note(error) else OK
 
 
-def _scan_parquet(path: Path, state: OutputState) -> None:
+def _scan_parquet(path: Path, state: OutputState, *, part_of: Path | None = None) -> None:
+    """Add the rows of a Parquet output, or of a part of one (``part_of``: the output it belongs to)."""
     pq = pyarrow_parquet()
     try:
         schema = pq.read_schema(path)
         names = ["product_id", "status", "error", *([HASH_COLUMN] if HASH_COLUMN in schema.names else [])]
         table = pq.read_table(path, columns=names)
     except Exception as exc:  # pyarrow raises several unrelated types for a broken file
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if part_of is not None:  # one batch: tagging everything again would throw away the output and the other parts
+            raise InputError(
+                f"{path}: not a readable part of the Parquet output {part_of} ({why}), so --resume cannot tell what "
+                f"it holds; move it out of {path.parent} and resume: the products it held are tagged again"
+            ) from None
         raise InputError(
-            f"{path}: not a readable Parquet output of tagllm generate ({str(exc).splitlines()[0]}), so --resume "
+            f"{path}: not a readable Parquet output of tagllm generate ({why}), so --resume "
             "cannot tell what is done; move it aside and run without --resume to tag everything again"
         ) from None
     if state.schema is None:
