@@ -254,3 +254,24 @@ def test_a_reader_that_closes_stdout_ends_the_run_with_141_and_says_so(tmp_path:
     assert run.wait(timeout=120) == 141, stderr
     assert json.loads(first)["product_id"] == "0"
     assert "stdout was closed by its reader" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_generate_refuses_an_output_that_cannot_be_written_before_it_builds_the_tagger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """Building the tagger may embed every example into an index (25 s for the shipped 3,000, minutes for a
+    catalogue's): an output that could never be written was refused only after that."""
+    from tagllm.tagger import Tagger
+
+    def built(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the tagger was built")
+
+    monkeypatch.setattr(Tagger, "from_config", classmethod(built))
+    (tmp_path / "notes").write_text("x")
+    products = tmp_path / "in.jsonl"
+    products.write_text('{"id": "p1", "title": "Blue denim jeans"}\n')
+    out = tmp_path / "notes" / f"tags.{fmt}"
+    result = CliRunner().invoke(app, ["generate", str(products), "-o", str(out), "-t", "demo"])
+    assert isinstance(result.exception, OutputError)
+    assert str(result.exception) == f"{out}: {tmp_path / 'notes'} is a file, not a directory"

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -116,7 +117,8 @@ def generate(
     Products have the fields id, title (required), description, brand, attributes, images and queries; other
     columns are kept in `extra`. Exit codes: see the end of this help.
     """
-    from tagllm.io import RecordSource, parse_columns
+    from tagllm.io import STDIO, RecordSource, detect_format, parse_columns
+    from tagllm.io.places import check_output_place
     from tagllm.routing import parse_threshold
     from tagllm.run import RunInterrupted
     from tagllm.tagger import Tagger
@@ -139,6 +141,8 @@ def generate(
     else:
         records.require_title()  # before any model loads, and before a warning would advise mapping the header
         _warn_about_columns(records, records.columns, kept, warn)
+    if output != STDIO:  # a place that can never be written is said before the tagger is built (an index: minutes)
+        check_output_place(Path(output), detect_format(output, output_format, flag="--output-format"))
     if prompt and cfg.backend == "retrieval":
         warn(f"--prompt {prompt}: the retrieval backend writes no prompt, so it is unused")
     progress = StderrProgress(quiet)
