@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -231,6 +232,14 @@ def _absent(writer: ResultWriter, summary: RunSummary, claimed: set[str], drop: 
         summary.dropped_absent = True
 
 
+def _stdin_reads(path: Path) -> bool:
+    """Whether stdin is ``path`` itself (redirected from it), not a pipe or a terminal."""
+    try:
+        return os.path.samestat(os.fstat(sys.stdin.fileno()), os.stat(path))
+    except (OSError, ValueError, AttributeError):  # no stdin, a closed one, or a stand-in without a descriptor
+        return False
+
+
 def _line_safe(item: Product | RecordError, line: int, name: str) -> Product | RecordError:
     """The record on ``line`` with no id that names another line's record (``line-M``): such a product becomes an
     error record saying so, and an error record with such an id is named by its own line."""
@@ -264,6 +273,11 @@ def _refuse_inputs(tagger: Tagger, records: RecordSource, target: str | Path) ->
         "prompt template": getattr(config, "prompt", None),
         "attribute prompt template": getattr(config, "attribute_prompt", None),
     }
+    if out.exists() and records.is_stdin and _stdin_reads(out):  # `generate - -o products.jsonl < products.jsonl`
+        raise InputError(
+            f"the output {target} is the file stdin reads (the input): writing results there would destroy the "
+            "products; give another output file"
+        )
     if out.exists():
         for what, path in reads.items():
             if path and Path(path).is_file() and os.path.samefile(path, out):

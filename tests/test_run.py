@@ -270,6 +270,26 @@ def test_an_input_named_as_the_outputs_working_copy_is_refused_and_kept(tagger, 
     assert src.read_bytes() == before and not out.exists()
 
 
+def test_an_output_that_stdin_reads_is_refused_before_anything_is_written(  # type: ignore[no-untyped-def]
+    tagger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tagllm generate - -o products.jsonl < products.jsonl`: the output was truncated while stdin read it."""
+    import sys
+
+    src = _products(tmp_path / "in.jsonl", 3)
+    before = src.read_bytes()
+    with src.open("rb") as stdin:
+        monkeypatch.setattr(sys, "stdin", type("Stdin", (), {"buffer": stdin, "fileno": stdin.fileno})())
+        for resume in (False, True):
+            with pytest.raises(InputError) as error:
+                tagger.tag_file("-", src, output_format="jsonl", resume=resume)
+            assert str(error.value) == (
+                f"the output {src} is the file stdin reads (the input): writing results there would destroy the "
+                "products; give another output file"
+            )
+    assert src.read_bytes() == before
+
+
 def test_the_run_time_excludes_start_up(tagger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     clock = [1000.0]
     monkeypatch.setattr("tagllm.run.time.perf_counter", lambda: clock[0])
