@@ -12,7 +12,6 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -115,18 +114,12 @@ class RecordSource:
         self.mapped_seen: set[str] = set()  # the --columns columns a record read so far had (a JSONL has no header)
 
     def _open(self) -> Iterator[Record]:
-        if self.format == "jsonl" and not self.is_stdin and (opening := _document_opening(Path(self.source))):
-            # every line of it would be an error record of its own ("[", '  "id": "s1",' …), no product tagged
-            jq = "'.[]'" if opening == "[" else "."
+        if self.format == "jsonl" and not self.is_stdin and (document := _json_document(Path(self.source))):
+            # each line would be an error record ("[", '  "id": "s1",' …, or one array), no product tagged
+            what, jq = document
             raise InputError(
-                f"{self.name}: one JSON document over several lines, not JSON Lines (one product object per line); "
-                f"write one object per line, e.g. jq -c {jq} {self.name} > products.jsonl"
-            )
-        if self.format == "jsonl" and not self.is_stdin and _array_on_one_line(Path(self.source)):
-            # json.dump(products, f): the line would be one error record ("got an array"), no product tagged
-            raise InputError(
-                f"{self.name}: one JSON array of products on one line, not JSON Lines (one product object per line); "
-                f"write one object per line, e.g. jq -c '.[]' {self.name} > products.jsonl"
+                f"{self.name}: {what}, not JSON Lines (one product object per line); write one object per line, "
+                f"e.g. jq -c {jq} {self.name} > products.jsonl"
             )
         if self.format == "parquet":
             records = _read_parquet(Path(self.source), self._read_header)
@@ -232,43 +225,34 @@ def read_records(
     yield from RecordSource(source, format=format, columns=columns)
 
 
-def _document_opening(path: Path) -> str | None:
-    """``[`` or ``{`` when a JSONL file opens as a JSON document spread over lines (``json.dump(products, indent=2)``):
-    its first non-blank line is that bracket alone and the next one no JSON object either. A stray bracket line before
-    records (the next line one) is an error record of its own, and the records after it are read."""
+def _json_document(path: Path, limit: int = 2**20) -> tuple[str, str] | None:
+    """What a JSONL file holds instead of one object per line, and the jq filter that rewrites it, or None: a JSON
+    document spread over lines (``json.dump(products, indent=2)``: its first non-blank line a bracket alone) or an
+    array of objects on one line (``json.dump(products, f)``). A stray bracket or array line followed by a JSON object
+    is an error record of its own, and the records after it are read."""
     if not path.is_file():  # a named pipe: a second reader would take records from the first
         return None
-    with path.open("rb") as fh:
-        head = list(islice((line for line in _head_lines(fh) if line.strip()), 2))
-    if len(head) < 2 or head[0].removeprefix(b"\xef\xbb\xbf").strip() not in (b"[", b"{"):
-        return None
-    try:
-        if isinstance(json.loads(head[1]), dict):
-            return None
-    except ValueError:
-        pass
-    return head[0].removeprefix(b"\xef\xbb\xbf").strip().decode()
-
-
-def _array_on_one_line(path: Path, limit: int = 2**20) -> bool:
-    """Whether a JSONL file opens with a line holding an array of objects (``json.dump(products, f)``) and no JSON
-    object follows it: a stray array line before records is an error record of its own, as a stray bracket is."""
-    if not path.is_file():  # a named pipe: a second reader would take records from the first
-        return False
     with path.open("rb") as fh:
         line = fh.readline(limit)
         while line and not line.strip():
             line = fh.readline(limit)
-        start = line.removeprefix(b"\xef\xbb\xbf").lstrip()
-        if not (start.startswith(b"[") and start[1:].lstrip().startswith(b"{")):
-            return False
+        start = line.removeprefix(b"\xef\xbb\xbf").strip()
+        one_line = start.startswith(b"[") and start[1:].lstrip().startswith(b"{")
+        if start not in (b"[", b"{") and not one_line:
+            return None
         while line and not line.endswith(b"\n"):  # the rest of a long line (many products)
             line = fh.readline(limit)
         following = next((line for line in _head_lines(fh, limit) if line.strip()), None)
+    if following is None and not one_line:  # a bracket alone: one error record, as any line that is no object
+        return None
     try:
-        return following is None or not isinstance(json.loads(following), dict)
+        if following is not None and isinstance(json.loads(following), dict):
+            return None
     except ValueError:
-        return True
+        pass
+    if one_line:
+        return "one JSON array of products on one line", "'.[]'"
+    return "one JSON document over several lines", "'.[]'" if start == b"[" else "."
 
 
 def _head_lines(fh: IO[bytes], limit: int = 2**20) -> Iterator[bytes]:
