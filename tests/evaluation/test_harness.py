@@ -459,22 +459,9 @@ def test_a_cache_line_an_interrupted_run_cut_mid_character_is_tagged_again_once(
 def test_a_sweep_goes_on_past_a_variant_that_fails_and_names_what_it_wrote(eval_dir, fake_factory, monkeypatch, capsys):
     """The first variant that failed stopped the sweep (exit 2, naming its failure only): the run directory of the
     variant before it was written but not mentioned, the variant after it never ran, and there was no comparison."""
-    from tagllm.cli import main
-
     (eval_dir / "c.j2").write_text("prompt C {{ product.title }}")
-
-    def factory(config):
-        if config.prompt.endswith("b.j2"):
-            raise ConfigError("backend openai: no server answers at http://localhost:9/v1 (connection refused)")
-        return fake_factory(config)
-
-    monkeypatch.setattr(harness, "_default_factory", factory)
-    monkeypatch.chdir(eval_dir)
-    argv = ["tagllm", "eval", "run", "eval.yaml", "--output", "out", "--bootstrap", "0"]
-    monkeypatch.setattr("sys.argv", [*argv, "--prompt", "a.j2", "--prompt", "b.j2", "--prompt", "c.j2"])
-    with pytest.raises(SystemExit) as stop:
-        main()
-    assert stop.value.code == 2
+    failure = ConfigError("backend openai: no server answers at http://localhost:9/v1 (connection refused)")
+    assert _sweep_failing_at_b(eval_dir, fake_factory, monkeypatch, failure) == 2
     (root,) = (eval_dir / "out").iterdir()
     assert sorted(p.name for p in root.iterdir()) == [
         "comparison.html", "comparison.json", "comparison.md", "prompt=a.j2", "prompt=c.j2",
@@ -492,14 +479,14 @@ def test_a_sweep_goes_on_past_a_variant_that_fails_and_names_what_it_wrote(eval_
     )
 
 
-def test_ctrl_c_in_a_sweep_names_the_run_directories_already_written(eval_dir, fake_factory, monkeypatch, capsys):
-    """Ctrl-C in a sweep's second variant said only 'interrupted: tagllm eval run did not finish; run it again': the
-    first variant's run directory, scored and written, was not named."""
+def _sweep_failing_at_b(eval_dir, fake_factory, monkeypatch, failure: BaseException) -> int:
+    """Run `tagllm eval run` over prompts a, b and c in eval_dir, building b's tagger raising ``failure``; the exit
+    code."""
     from tagllm.cli import main
 
     def factory(config):
         if config.prompt.endswith("b.j2"):
-            raise KeyboardInterrupt
+            raise failure
         return fake_factory(config)
 
     monkeypatch.setattr(harness, "_default_factory", factory)
@@ -508,7 +495,13 @@ def test_ctrl_c_in_a_sweep_names_the_run_directories_already_written(eval_dir, f
     monkeypatch.setattr("sys.argv", [*argv, "--prompt", "a.j2", "--prompt", "b.j2", "--prompt", "c.j2"])
     with pytest.raises(SystemExit) as stop:
         main()
-    assert stop.value.code == 130
+    return int(stop.value.code or 0)
+
+
+def test_ctrl_c_in_a_sweep_names_the_run_directories_already_written(eval_dir, fake_factory, monkeypatch, capsys):
+    """Ctrl-C in a sweep's second variant said only 'interrupted: tagllm eval run did not finish; run it again': the
+    first variant's run directory, scored and written, was not named."""
+    assert _sweep_failing_at_b(eval_dir, fake_factory, monkeypatch, KeyboardInterrupt()) == 130
     (root,) = (eval_dir / "out").iterdir()
     assert [p.name for p in root.iterdir()] == ["prompt=a.j2"] and fake_factory.built == ["a.j2"]
     out, err = capsys.readouterr()
