@@ -310,6 +310,41 @@ def test_an_id_the_examples_give_twice_is_built_once_from_its_later_record_and_n
     assert [e["labels"] for e in stored if e["id"] == "ex-01"] == [{"category": ["apparel-shirts"]}]
 
 
+def test_a_product_without_an_id_given_twice_is_built_and_added_once_from_its_later_record_and_named(
+    tmp_path: Path,
+) -> None:
+    """Examples without an id are named by their text: two records of one product were both built into the index
+    under one id, their labels voting twice (a review added later replaced one of them only); `index add` kept one of
+    the two and counted the other nowhere ('added 1' for 2 records, exit 0)."""
+    index, examples = tmp_path / "idx", tmp_path / "examples.jsonl"
+    rows = [json.loads(line) for line in (DATA / "demo_examples.jsonl").read_text().splitlines()]
+    for row in rows:
+        del row["id"]
+    fixed = {**rows[0], "labels": {"category": ["apparel-shirts"]}}
+    examples.write_text("".join(json.dumps(r) + "\n" for r in [*rows, fixed]))
+    built = runner.invoke(app, ["index", "build", str(examples), "-i", str(index), "-t", "demo"])
+    assert built.exit_code == 1, built.output
+    assert built.stderr.splitlines()[0] == (
+        f"skipped: {examples}:1: its product (no id; the same title, brand and description) is given again on line "
+        "31, whose record is kept"
+    )
+    assert built.stdout.startswith(f"{index}: 30 examples (flat search)")
+    stored = [json.loads(line) for line in (index / "examples.jsonl").read_text().splitlines()]
+    assert [e["labels"] for e in stored if e["title"] == rows[0]["title"]] == [{"category": ["apparel-shirts"]}]
+    review = tmp_path / "review.jsonl"
+    linen = {"title": "Linen summer shirt", "labels": {"category": ["apparel-tshirts"]}}
+    review.write_text(json.dumps(linen) + "\n" + json.dumps({**linen, "labels": {"category": ["apparel-shirts"]}}))
+    added = runner.invoke(app, ["index", "add", str(review), "-i", str(index)])
+    assert added.exit_code == 1
+    assert added.stderr == (
+        f"skipped: {review}:1: its product (no id; the same title, brand and description) is given again on line 2, "
+        "whose record is kept\n"
+    )
+    assert added.stdout == f"{index}: added 1, replaced 0, 0 unchanged, now 31 examples, 1 record(s) skipped\n"
+    stored = [json.loads(line) for line in (index / "examples.jsonl").read_text().splitlines()]
+    assert [e["labels"] for e in stored if e["title"] == "Linen summer shirt"] == [{"category": ["apparel-shirts"]}]
+
+
 def test_index_add_and_generate_take_the_taxonomy_and_label_field_from_the_index(tmp_path: Path) -> None:
     import shutil
 

@@ -99,7 +99,7 @@ def read_examples(
     name = str(source)
     examples: list[LabelledProduct] = []
     errors: list[RecordError] = []
-    given: dict[str, tuple[int, int]] = {}  # an id the file gives -> its example's place and line
+    given: dict[str, tuple[int, int]] = {}  # an example's id (given, or its text's) -> its place and line
     records = RecordSource(source, format=format, columns=columns)
     records.require_title()  # a table with no title column (one Excel saved with semicolons): said as for products
     for record in records:
@@ -136,17 +136,18 @@ def read_examples(
             errors.append(product)
             continue
         example = cast(LabelledProduct, product)
-        if named and example.id in given:
+        if example.id in given:
             # the later record is the review, as `index add` reads one: both were kept, and a review added later
-            # replaced one of them only, the other's stale labels still voting
+            # replaced one of them only, the other's stale labels still voting (a product without an id is named by
+            # its text, so two records of it are one example too)
             place, line = given[example.id]
             examples[place] = example
-            message = f"{name}:{line}: id {example.id!r} is given again on line {record.line}, whose record is kept"
+            again = f"id {example.id!r}" if named else "its product (no id; the same title, brand and description)"
+            message = f"{name}:{line}: {again} is given again on line {record.line}, whose record is kept"
             errors.append(RepeatedExample(line=line, field="id", record_id=example.id, message=message))
             given[example.id] = (place, record.line)
             continue
-        if named:
-            given[example.id] = (len(examples), record.line)
+        given[example.id] = (len(examples), record.line)
         examples.append(example)
     if not examples:
         detail = f"; first problem: {errors[0].message}" if errors else ""
