@@ -35,12 +35,70 @@ def load_run(directory: str | Path) -> dict[str, Any]:
         rows = [json.loads(line) for line in rows_file.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
         raise InputError(f"{path}: its metrics.json or per_product.jsonl cannot be read ({exc})") from None
+    _check_run(path, metrics, rows)
     return {
         "dir": display_path(str(path)),
-        "metrics": metrics,
+        "metrics": _labelled(metrics, path.name),
         "rows": {r["id"]: r for r in rows},
         "order": [r["id"] for r in rows],
     }
+
+
+def _labelled(metrics: dict[str, Any], name: str) -> dict[str, Any]:
+    """``metrics`` with what only labels a run in the comparison filled in where it lacks it: a run of an older
+    tagllm, or one edited, is still compared."""
+    tagger, performance = metrics.get("tagger"), metrics.get("performance")
+    return {
+        **metrics,
+        "taxonomy": {"name": "unknown", **metrics["taxonomy"]},
+        "name": metrics.get("name", name),
+        "variant": metrics.get("variant", "base"),
+        "tagger": dict.fromkeys(("backend", "prompt", "k", "threshold"), "unknown")
+        | (tagger if isinstance(tagger, dict) else {}),
+        "performance": dict.fromkeys(("throughput_per_s", "tokens_per_product"))
+        | (performance if isinstance(performance, dict) else {}),
+    }
+
+
+_CELL_FIELDS = ("gold", "pred", "best", "confidence", "counts", "hcounts", "correct")
+
+
+def _check_run(path: Path, metrics: Any, rows: list[Any]) -> None:
+    """Refuse a run whose files lack what a comparison reads (an older tagllm's, edited, or cut short), naming the
+    field: compare crashed on the first one missing with a KeyError traceback."""
+    again = "score the run again (tagllm eval run) or compare another"
+    if not isinstance(metrics, dict):
+        raise InputError(f"{path}: its metrics.json holds no run's metrics (not a JSON object); {again}")
+    missing = _missing_in_metrics(metrics)
+    if missing is not None:
+        raise InputError(f"{path}: its metrics.json has no {missing!r}, which a comparison needs; {again}")
+    for number, row in enumerate(rows, 1):
+        missing = _missing_in_row(row)
+        if missing is not None:
+            raise InputError(f"{path}: record {number} of its per_product.jsonl has no {missing!r}; {again}")
+
+
+def _missing_in_metrics(metrics: dict[str, Any]) -> str | None:
+    taxonomy, facets = metrics.get("taxonomy"), metrics.get("facets")
+    if not isinstance(taxonomy, dict) or "version" not in taxonomy:
+        return "taxonomy.version"
+    if not isinstance(facets, dict):
+        return "facets"
+    return next(
+        (f"facets.{f}.per_tag" for f, m in facets.items() if not isinstance(m, dict) or "per_tag" not in m), None
+    )
+
+
+def _missing_in_row(row: Any) -> str | None:
+    if not isinstance(row, dict) or "id" not in row:
+        return "id"
+    if not isinstance(row.get("facets"), dict):
+        return "facets"
+    for facet, cell in row["facets"].items():
+        for key in _CELL_FIELDS:
+            if not isinstance(cell, dict) or key not in cell:
+                return f"facets.{facet}.{key}"
+    return None
 
 
 def _refuse_other_gold(a: dict[str, Any], b: dict[str, Any], ids: list[str], facet: str) -> None:
@@ -97,7 +155,7 @@ def _changed(a: dict[str, Any], b: dict[str, Any], ids: list[str], facet: str) -
         out[kind].append(
             {
                 "id": pid,
-                "title": a["rows"][pid]["title"],
+                "title": a["rows"][pid].get("title", ""),
                 "gold": ca.get("gold_paths") or ca["gold"],
                 "a": ca.get("best_path") or ca["best"],
                 "b": cb.get("best_path") or cb["best"],

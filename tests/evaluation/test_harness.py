@@ -182,6 +182,46 @@ def test_compare_refuses_runs_from_another_taxonomy_version(eval_dir, fake_facto
         compare_runs([r1, eval_dir])
 
 
+def test_compare_names_the_field_a_run_lacks_and_compares_a_run_that_lacks_only_its_labels(eval_dir, fake_factory):
+    """A metrics.json of an older tagllm, edited, or of another program crashed `eval compare` with a KeyError
+    traceback ('taxonomy', 'facets', 'per_tag', 'variant', 'tagger' ...): the fields the comparison reads are named;
+    those that only label the run (its name, variant, tagger settings, speed) are filled in."""
+    from tagllm.cli.eval import app
+
+    a = _run(eval_dir, fake_factory, name="a").runs[0]
+    b = _run(eval_dir, fake_factory, name="b").runs[0]
+    metrics = json.loads((b / "metrics.json").read_text())
+    for key in ("name", "variant", "tagger", "performance"):
+        del metrics[key]
+    (b / "metrics.json").write_text(json.dumps(metrics))
+    result = CliRunner().invoke(app, ["compare", str(a), str(b), "--output", str(eval_dir / "cmp"), "--bootstrap", "0"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "b (b) vs a (a)"  # the name of b is its directory's
+    assert f"- B: b (b) — backend `unknown`, prompt `unknown`, k=unknown (`{b}`)" in (
+        (eval_dir / "cmp" / "comparison.md").read_text()
+    )
+    del metrics["facets"]["category"]["per_tag"]
+    (b / "metrics.json").write_text(json.dumps(metrics))
+    again = "score the run again (tagllm eval run) or compare another"
+    with pytest.raises(InputError) as error:
+        compare_runs([a, b])
+    assert (
+        str(error.value) == f"{b}: its metrics.json has no 'facets.category.per_tag', which a comparison needs; {again}"
+    )
+    del metrics["taxonomy"]
+    (b / "metrics.json").write_text(json.dumps(metrics))
+    with pytest.raises(InputError) as error:
+        compare_runs([a, b])
+    assert str(error.value) == f"{b}: its metrics.json has no 'taxonomy.version', which a comparison needs; {again}"
+    rows = (a / "per_product.jsonl").read_text().splitlines()
+    second = json.loads(rows[1])
+    del second["facets"]["category"]["counts"]
+    (a / "per_product.jsonl").write_text("\n".join([rows[0], json.dumps(second), *rows[2:]]) + "\n")
+    with pytest.raises(InputError) as error:
+        compare_runs([a, b])
+    assert str(error.value) == f"{a}: record 2 of its per_product.jsonl has no 'facets.category.counts'; {again}"
+
+
 def test_compare_refuses_runs_that_scored_no_product_in_common(eval_dir, fake_factory):
     """Runs of other splits (or gold files) were compared on no product: 0.000 -> 0.000 within [-inf, +inf], exit 0."""
     test = _run(eval_dir, fake_factory, name="test").runs[0]
