@@ -20,9 +20,11 @@ FacetOpt = typer.Option([], "--facet", "-f", help="facet to tag (repeatable)")
 
 
 def _product(product: str | None, input: str | None, product_id: str | None) -> Any:
+    """The product to render; an invalid one is refused with the message of the error record generate writes for
+    it (it was said to be no product of the file, or crashed with pydantic's traceback given as --product)."""
     from tagllm.errors import InputError
-    from tagllm.io import read_products
-    from tagllm.models import Product, RecordError
+    from tagllm.io import Record, read_products, to_product
+    from tagllm.models import RecordError
 
     if product is not None:
         try:
@@ -32,15 +34,24 @@ def _product(product: str | None, input: str | None, product_id: str | None) -> 
         if not isinstance(data, dict):
             raise InputError("--product must be a JSON object with at least a title")
         data.setdefault("id", "product")
-        return Product.model_validate(data)
+        given = to_product(Record(0, data), "")
+        if isinstance(given, RecordError):
+            raise InputError(f"--product: {given.message}")
+        return given
     if input is None:
         raise InputError('give the product: --product \'{"title": "…"}\' or --input FILE [--id ID]')
+    first_error: RecordError | None = None
     for item in read_products(input):
         if isinstance(item, RecordError):
+            if product_id is not None and item.record_id == product_id:
+                raise InputError(item.message)
+            first_error = first_error or item
             continue
         if product_id is None or item.id == product_id:
             return item
-    raise InputError(f"{input}: no product with id {product_id!r}" if product_id else f"{input}: no valid product")
+    if product_id:
+        raise InputError(f"{input}: no product with id {product_id!r}")
+    raise InputError(f"{input}: no valid product" + (f"; the first: {first_error.message}" if first_error else ""))
 
 
 def _token_counts(tokenizer_dir: str, messages: list[dict[str, Any]], static: list[dict[str, Any]]) -> str:

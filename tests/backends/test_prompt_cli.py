@@ -127,3 +127,22 @@ def test_render_shows_where_the_photo_goes_and_why_one_is_missing(tmp_path: Path
     assert result.exit_code == 0, result.output
     assert "[photo 1:" not in result.stdout
     assert f"--- photo not shown: gone.png: no such file ({tmp_path / 'gone.png'})" in result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("how", ["--id", "--product"])
+def test_render_of_an_invalid_product_says_why_it_is_invalid(tmp_path: Path, how: str) -> None:
+    """A record of --input with an empty title, asked for by --id, was said to be no product of the file ("no product
+    with id 'x'"); given as --product it crashed with pydantic's ValidationError traceback. Both now carry the message
+    of the error record generate writes for it."""
+    from tagllm.errors import InputError
+
+    products = tmp_path / "products.jsonl"
+    products.write_text('{"id": "a1", "title": "Blue cotton tee"}\n{"id": "x", "title": ""}\n')
+    given = ["--input", str(products), "--id", "x"] if how == "--id" else ["--product", '{"title": ""}']
+    result = CliRunner().invoke(app, [*BASE, *given])
+    assert isinstance(result.exception, InputError)  # main() prints it and exits 2
+    assert str(result.exception) == (
+        f"{products}:2: record 'x' has no title; every product needs a non-empty title"
+        if how == "--id"
+        else "--product: record 'product' has no title; every product needs a non-empty title"
+    )
