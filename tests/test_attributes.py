@@ -112,6 +112,28 @@ def test_facets_are_learned_and_free_text_numbers_codes_and_dates_are_left_out_w
     assert report.placeholders == 3  # "Sleeve: NA"
 
 
+def test_a_value_is_named_without_the_punctuation_a_cell_left_around_it() -> None:
+    """'Cotton.' (3 products) and 'Cotton' (2) were one value named 'Cotton.'; '(Wool)' and '"Linen"' were value
+    names, brackets and quotes and all. Punctuation of the value itself stays."""
+    tags = (
+        ["Material: Cotton."] * 3 + ["Material: Cotton"] * 2 + ['Material: "Linen"'] * 2 + ["Material: (Wool)"] * 2
+        + ["Material: Wool"] + ["Material: Polyester:"] * 2 + ["Material: Cotton (Organic)"] * 2
+    )  # fmt: skip
+    kept = ["3.5 mm Jack", "T-Shirt", "A-line", "Men's", "U.S.A.", "C++", "No. 5"]
+    report = learn_attributes([*tags, *(f"Kind: {k}" for k in kept for _ in range(2))], min_products=2)
+    names = {f.name: [(v.name, v.count) for v in f.values] for f in report.facets}
+    assert names["material"] == [
+        ("Cotton", 5), ("Wool", 3), ("Cotton (Organic)", 2), ("Linen", 2), ("Polyester", 2),
+    ]  # fmt: skip
+    assert sorted(name for name, _ in names["kind"]) == sorted(kept)
+    facet = Facet("material", "Material", "", hierarchical=False)
+    values = [Value(v.id, v.name, "material", synonyms=tuple(v.synonyms)) for v in report.facets[0].values]
+    resolver = AttributeResolver(Taxonomy("t", {"material": facet}, {v.id: v for v in values}))
+    assert resolver.resolve(["Material: Cotton.", "Material: (Wool)"])[0] == {
+        "material": ["material/cotton", "material/wool"]
+    }
+
+
 def test_a_key_with_one_value_or_too_few_products_is_no_facet() -> None:
     rows = [["Color: Black", "Barometer: No"]] * 6 + [["Color: White", "Hooded: Yes"]] * 2
     report = learn_attributes(rows)

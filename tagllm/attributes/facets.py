@@ -9,7 +9,15 @@ from itertools import repeat
 from typing import Any
 
 from tagllm.attributes.kinds import KIND_REASONS, value_kind
-from tagllm.attributes.tags import VALUE_SEPARATORS, is_placeholder, key_of, parse_attribute_tags, states, value_key
+from tagllm.attributes.tags import (
+    VALUE_SEPARATORS,
+    is_placeholder,
+    key_of,
+    parse_attribute_tags,
+    states,
+    tidy_value,
+    value_key,
+)
 from tagllm.attributes.variants import merge_variants
 from tagllm.taxonomy import Facet, Taxonomy, Value
 from tagllm.text import has_cjk, normalize
@@ -248,7 +256,7 @@ def _learn_key(
     values: list[LearnedValue] = []
     used: set[str] = set()
     for vkey in sorted(kept, key=lambda v: (-support[v], v)):
-        name = groups[vkey].most_common(1)[0][0]
+        name = _value_name(groups[vkey])
         synonyms = list(dict.fromkeys(s for s in groups[vkey] if normalize(s) != normalize(name)))
         vid = _slug(name)
         while vid in used:
@@ -265,11 +273,19 @@ def _learn_key(
         products=len(per_product),
         multi_valued=multi >= 2 and multi >= MIN_MULTI_SHARE * len(per_product),
         rare_values=len(rare),
-        merged=[(spelling, groups[target].most_common(1)[0][0]) for spelling, target in variants],
-        rare_examples=[groups[v].most_common(1)[0][0] for v in rare[:5]],
+        merged=[(spelling, _value_name(groups[target])) for spelling, target in variants],
+        rare_examples=[_value_name(groups[v]) for v in rare[:5]],
         odd_values=sum(kinds.values()),
         odd_reason=KIND_REASONS[kinds.most_common(1)[0][0]].split(" (")[0] if kinds else "",
     )
+
+
+def _value_name(spellings: Counter[str]) -> str:
+    """A value's name: its commonest spelling once tidied ("Cotton." and "Cotton" are counted as one spelling)."""
+    tidied: Counter[str] = Counter()
+    for spelling, count in spellings.items():
+        tidied[tidy_value(spelling)] += count
+    return tidied.most_common(1)[0][0]
 
 
 def with_attribute_facets(taxonomy: Taxonomy, report: AttributeReport) -> Taxonomy:

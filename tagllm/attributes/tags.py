@@ -24,6 +24,8 @@ SPELLINGS = {
 VALUE_SEPARATORS = re.compile(r"\s*[,，、;；]\s*")
 _TAG_ITEMS = re.compile(r"\s*(?:;|\||\n)\s*")  # items of a CSV cell: "Color: Red; Material: Cotton"
 _KEY_VALUE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.+?)\s*$", re.DOTALL)
+_END_PUNCTUATION = " ,;:，；：。"  # what a sentence or a list leaves at a value's ends
+_WRAPPERS = {"(": ")", "[": "]", "（": "）", '"': '"', "'": "'", "“": "”", "‘": "’", "«": "»", "「": "」"}
 
 
 # -- parsing ---------------------------------------------------------------------------------------------------
@@ -77,6 +79,25 @@ def parse_attribute_tags(
             continue
         pairs.append((match.group(1), " ".join(match.group(2).split())))
     return pairs, bad
+
+
+def tidy_value(value: str) -> str:
+    """A value as a name: without the quotes or brackets around all of it, nor the punctuation a sentence or a list
+    left at its ends ("Cotton." is Cotton, '"Linen"' Linen, "(Wool)" Wool, "Polyester:" Polyester). Punctuation of
+    the value stays: "3.5 mm", "T-Shirt", "Men's", "C++", "Cotton (Organic)", and the full stop of an abbreviation
+    ("U.S.A.", "No. 5")."""
+    name = value
+    while True:
+        before = name
+        name = name.strip(_END_PUNCTUATION)
+        last = name.split()[-1] if name else ""
+        if last.endswith(".") and "." not in last.rstrip("."):  # "Cotton.": a sentence's full stop
+            name = name.rstrip(".")
+        closer = _WRAPPERS.get(name[:1])
+        if len(name) > 2 and name[-1] == closer and name[0] not in name[1:-1] and closer not in name[1:-1]:
+            name = name[1:-1]
+        if name == before:
+            return name or value
 
 
 # -- comparison keys -------------------------------------------------------------------------------------------
