@@ -202,6 +202,17 @@ def new_run_root(cfg: EvalConfig, now: _dt.datetime | None = None) -> Path:
     return root
 
 
+def _take_run_root(root: Path, cfg: EvalConfig) -> Path:
+    """Make ``root``, or a new run root when another run has made it since this one was named: two runs started in
+    the same second took one name, and the run that finished last wrote over the other's files."""
+    while True:
+        try:
+            root.mkdir(parents=True)
+            return root
+        except FileExistsError:
+            root = new_run_root(cfg)
+
+
 def write_run(directory: Path, metrics: dict[str, Any], per_product: list[dict[str, Any]], run: VariantRun) -> None:
     """Write predictions, per-product scores, metrics.json, report.md and report.html into a run directory."""
     from tagllm.evaluation.report import render_html, render_markdown
@@ -240,6 +251,7 @@ def run_eval(
     taxonomy = load_taxonomy(cfg.tagger.taxonomy)
     gold = load_gold(cfg, taxonomy)
     runs = variants(cfg)
+    named = root is None  # made when its first run is written, by this run alone (_take_run_root)
     root = root or new_run_root(cfg)
     check_writable(root, directory=True)  # before any product is tagged
     outcome = EvalOutcome(root, [], [])
@@ -252,6 +264,9 @@ def run_eval(
                 run = tag_variant(variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress)
             _check_not_all_failed(cfg, run)
             metrics, per_product = score_run(cfg, gold, run, taxonomy)
+            if named:
+                root = outcome.root = _take_run_root(root, cfg)
+                named = False
             directory = root if len(runs) == 1 else root / _dir_name(variant.name)
             write_run(directory, metrics, per_product, run)
         except KeyboardInterrupt:

@@ -182,6 +182,29 @@ def test_compare_refuses_runs_from_another_taxonomy_version(eval_dir, fake_facto
         compare_runs([r1, eval_dir])
 
 
+def test_two_runs_started_in_the_same_second_write_a_run_directory_each(eval_dir, fake_factory, monkeypatch):
+    """A run's directory was named when it started and made when it was written: two `eval run`s started in the same
+    second (a shell loop of `tagllm eval run CONFIG -m MODEL &`) took one name, both printed it, and the run that
+    finished last wrote over the other's. Here the other run starts and finishes while this one tags."""
+    import datetime as dt
+
+    started = dt.datetime(2026, 12, 5, 2, 4, 10, tzinfo=dt.timezone.utc)
+    named = harness.new_run_root
+    monkeypatch.setattr(harness, "new_run_root", lambda cfg, now=None: named(cfg, started))
+    cfg = load_eval_config(eval_dir / "eval.yaml", output=str(eval_dir / "runs"))
+    other: list[harness.EvalOutcome] = []
+
+    def factory(config):  # type: ignore[no-untyped-def]
+        if not other:
+            other.append(run_eval(cfg, factory=fake_factory))
+        return fake_factory(config)
+
+    this = run_eval(cfg, factory=factory)
+    assert other[0].runs == [eval_dir / "runs" / "tiny-20261205-020410"]
+    assert this.runs == [eval_dir / "runs" / "tiny-20261205-020410-2"] and this.root == this.runs[0]
+    assert all((run / "metrics.json").is_file() for run in [*other[0].runs, *this.runs])
+
+
 def test_compare_names_the_field_a_run_lacks_and_compares_a_run_that_lacks_only_its_labels(eval_dir, fake_factory):
     """A metrics.json of an older tagllm, edited, or of another program crashed `eval compare` with a KeyError
     traceback ('taxonomy', 'facets', 'per_tag', 'variant', 'tagger' ...): the fields the comparison reads are named;
