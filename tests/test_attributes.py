@@ -134,6 +134,14 @@ def test_a_value_is_named_without_the_punctuation_a_cell_left_around_it() -> Non
     }
 
 
+def test_a_value_is_named_without_the_invisible_characters_a_cell_left_at_its_ends() -> None:
+    """'Cotton' followed by a zero-width space on 3 products and 'Cotton' on 2 were one value named 'Cotton\u200b',
+    which reads as Cotton in the taxonomy file and is not its name; so was a cell's byte-order mark before 'Silk'."""
+    tags = ["Material: Cotton\u200b"] * 3 + ["Material: Cotton"] * 2 + ["Material: \ufeffSilk\u00ad"] * 2
+    report = learn_attributes(tags, min_products=2)
+    assert [(v.name, v.count) for v in report.facets[0].values] == [("Cotton", 5), ("Silk", 2)]
+
+
 def test_a_key_with_one_value_or_too_few_products_is_no_facet() -> None:
     rows = [["Color: Black", "Barometer: No"]] * 6 + [["Color: White", "Hooded: Yes"]] * 2
     report = learn_attributes(rows)

@@ -24,7 +24,9 @@ SPELLINGS = {
 VALUE_SEPARATORS = re.compile(r"\s*[,，、;；]\s*")
 _TAG_ITEMS = re.compile(r"\s*(?:;|\||\n)\s*")  # items of a CSV cell: "Color: Red; Material: Cotton"
 _KEY_VALUE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.+?)\s*$", re.DOTALL)
-_END_PUNCTUATION = " ,;:，；：。"  # what a sentence or a list leaves at a value's ends
+# What a sentence or a list leaves at a value's ends, and the invisible characters a cell can carry there (zero-width
+# space, byte-order mark, soft hyphen, direction marks): the value reads the same without them.
+_ENDS = re.compile(r"^[\s,;:，；：。\u00ad\u200b-\u200f\u2060\ufeff]+|[\s,;:，；：。\u00ad\u200b-\u200f\u2060\ufeff]+$")
 _WRAPPERS = {"(": ")", "[": "]", "（": "）", '"': '"', "'": "'", "“": "”", "‘": "’", "«": "»", "「": "」"}
 
 
@@ -82,14 +84,14 @@ def parse_attribute_tags(
 
 
 def tidy_value(value: str) -> str:
-    """A value as a name: without the quotes or brackets around all of it, nor the punctuation a sentence or a list
-    left at its ends ("Cotton." is Cotton, '"Linen"' Linen, "(Wool)" Wool, "Polyester:" Polyester). Punctuation of
-    the value stays: "3.5 mm", "T-Shirt", "Men's", "C++", "Cotton (Organic)", and the full stop of an abbreviation
-    ("U.S.A.", "No. 5")."""
+    """A value as a name: without the quotes or brackets around all of it, nor the punctuation or invisible characters
+    a sentence, a list or a cell left at its ends ("Cotton." is Cotton, '"Linen"' Linen, "(Wool)" Wool, "Polyester:"
+    Polyester, "Cotton" with a zero-width space after it Cotton). Punctuation of the value stays: "3.5 mm",
+    "T-Shirt", "Men's", "C++", "Cotton (Organic)", and the full stop of an abbreviation ("U.S.A.", "No. 5")."""
     name = value
     while True:
         before = name
-        name = name.strip(_END_PUNCTUATION)
+        name = _ENDS.sub("", name)
         last = name.split()[-1] if name else ""
         if last.endswith(".") and "." not in last.rstrip("."):  # "Cotton.": a sentence's full stop
             name = name.rstrip(".")
