@@ -253,6 +253,12 @@ def test_an_imitation_of_a_material_states_no_material() -> None:
     assert _stated(tax, "material", "Faux Wool Throw, Cotton Back") == [("m-cotton", "sole")]
 
 
+def test_a_material_the_product_is_free_of_states_no_material() -> None:
+    tax = _kinds_taxonomy()
+    assert _stated(tax, "material", "Plastic-Free Leather Tote") == [("m-leather", "sole")]
+    assert _stated(tax, "material", "Leather Free Vegan Tote") == []
+
+
 def test_taxonomy_show_says_a_facet_applies_through_a_kind_of_it() -> None:
     shown = runner.invoke(
         app,

@@ -44,6 +44,9 @@ YOUNG_GENDER_WORDS = {"male": ("boy", "boys"), "female": ("girl", "girls")}
 # (grammar of imitation: a closed class of qualifiers, the same for any material, colour or finish).
 IMITATION_BEFORE = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock", "simulated"})
 IMITATION_AFTER = frozenset({"look", "looking", "effect", "like", "imitation", "lookalike"})
+# A word after a value that says the product is without it: "plastic-free", "BPA free", "nickel-free" (English
+# grammar of absence, the same for any material or ingredient).
+ABSENCE_AFTER = frozenset({"free"})
 
 # P(value is right | how the text states it), measured by benchmarks/stated_calibration.py (see its docstring).
 STATED_PROBABILITY = {"sole": 0.95, "shared": 0.45, "sole (Chinese)": 0.2, "shared (Chinese)": 0.1}
@@ -84,7 +87,7 @@ class StatedFinder:
         latin_end = len(words) + 1
         kept: dict[int, bool] = {}  # value -> stated in Latin script (else only as a Chinese substring)
         for start, end, pos in spans.all:
-            if start < latin_end and _is_imitation(words, start, end):
+            if start < latin_end and _is_qualified(words, start, end):
                 continue
             if not spans.inside_longer(start, end, pos):
                 kept[pos] = kept.get(pos, False) or start < latin_end
@@ -92,9 +95,11 @@ class StatedFinder:
         return [Statement(pos, how if latin else f"{how} (Chinese)") for pos, latin in sorted(kept.items())]
 
 
-def _is_imitation(words: tuple[str, ...], start: int, end: int) -> bool:
-    """Whether the mention of ``words[start:end]`` is qualified as an imitation ("vegan leather", "leather look")."""
-    return (start > 0 and words[start - 1] in IMITATION_BEFORE) or (end < len(words) and words[end] in IMITATION_AFTER)
+def _is_qualified(words: tuple[str, ...], start: int, end: int) -> bool:
+    """Whether the mention of ``words[start:end]`` is qualified as an imitation ("vegan leather", "leather look") or
+    an absence ("plastic-free"): the text names the value to say the product is not made of it."""
+    after = words[end] if end < len(words) else ""
+    return (start > 0 and words[start - 1] in IMITATION_BEFORE) or after in IMITATION_AFTER or after in ABSENCE_AFTER
 
 
 def _respell(phrase: str, spellings: dict[str, str]) -> str:
