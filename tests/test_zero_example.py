@@ -179,6 +179,9 @@ def test_the_shipped_zero_example_stacker_fits_the_current_features() -> None:
         ("Classic Fit Oxford Button-Down Shirt for Men, Light Blue", "classic fit oxford button down shirt", "shirt"),
         ("Scullers For Her Check Shirts", "scullers for her check shirts", "shirt"),
         ("Bath Mat Non Slip", "bath mat", "mat"),  # "non slip" is an adjective: no Slips
+        # "slip resistant", "dishwasher safe": adjectives in two words, neither half the product
+        ("Safety Boots Slip Resistant", "safety boots", "boot"),
+        ("Silicone Spatula Dishwasher Safe", "silicone spatula", "spatula"),
     ],
 )
 def test_head_phrase_and_word(title: str, phrase: str, word: str) -> None:
@@ -197,6 +200,7 @@ def test_head_phrase_and_word(title: str, phrase: str, word: str) -> None:
             "light",
             "mat",
             "slip",
+            "boot",
         }
     )(title)
     assert (found.phrase, found.word) == (phrase, word)
@@ -218,6 +222,7 @@ def test_a_singular_conjunct_shares_the_last_conjuncts_head() -> None:
 
 NOUNS = {"mug", "coffee", "ring", "band", "backpack", "bag", "lamp", "shade", "shirt", "bra", "steel", "oven"}
 NOUNS |= {"hanger", "slip", "cooker", "egg", "tray", "dehumidifier", "mould", "wash", "coconut", "board", "trainer"}
+NOUNS |= {"clip", "chain", "necklace"}
 
 
 @pytest.mark.parametrize(
@@ -229,6 +234,8 @@ NOUNS |= {"hanger", "slip", "cooker", "egg", "tray", "dehumidifier", "mould", "w
         ("Bleu String Bag 10 L Standard Backpack", "backpack"),
         ("Table Lamp Ceramic Base Linen Shade", "lamp"),  # a two-word name's head, apart from the later noun
         ("Percy Women's T-Shirt Bra", "bra"),  # right after it: a compound, whose last noun is the head
+        # a two-word name written as one word ("Paper Clips") is a modifier like any word, not a head over a later noun
+        ("Gold Plated Paperclip Chain Necklace", "necklace"),
         ("Velvet Hangers 50 Pack Non Slip", "hanger"),  # a count after the product's noun, though a noun follows
         # a unit written onto its number right after the product's noun: the size, then what describes the product
         ("Shower Gel Body Wash 500ml Coconut & Vanilla", "wash"),
@@ -240,7 +247,7 @@ NOUNS |= {"hanger", "slip", "cooker", "egg", "tray", "dehumidifier", "mould", "w
     ],
 )
 def test_measures_and_two_word_names_find_the_head(title: str, word: str) -> None:
-    find = HeadFinder(NOUNS, pairs={("lamp", "table"), ("shirt", "t")}, describing={"steel"})
+    find = HeadFinder(NOUNS, pairs={("lamp", "table"), ("shirt", "t"), ("clip", "paper")}, describing={"steel"})
     assert find(title).word == word
 
 

@@ -41,6 +41,9 @@ CONNECTIVES = frozenset(
 _CONJUNCT = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 NEGATING_PREFIXES = frozenset({"non", "anti"})  # "non-slip", "anti-fog": prefixes of English adjectives, not words
+# Words that make the word before them an adjective's first half: "slip resistant", "dishwasher safe", "pet friendly",
+# "BPA free", "water proof" (English compound adjectives; a closed class of grammar, not a list of products)
+ADJECTIVE_ENDINGS = frozenset({"resistant", "proof", "safe", "free", "friendly", "repellent"})
 MIN_PHRASE_WORDS = 3
 MAX_SIZE_LETTERS = 3  # a size written as letters: S, XL, XXL
 MAX_UNIT_LETTERS = 4  # a unit written apart from its number: qt, ft, cm, oz, inch, pack
@@ -126,9 +129,15 @@ class HeadFinder:
             return TitleHead("", "", "")
         if has_cjk(" ".join(words)):  # no word boundaries to find a head word at: the phrase alone is embedded
             return TitleHead(" ".join(words), "", "")
-        words = self.before_measure([part for w in words for part in self.open_compound(w)])
+        opened: list[str] = []
+        closed: set[int] = set()  # the second halves of closed compounds opened: "paperclip" read "paper clip"
+        for word in words:
+            parts = self.open_compound(word)
+            closed |= {len(opened) + 1} if len(parts) == 2 else set()
+            opened += parts
+        words = self.before_measure(opened)
         candidates = [i for i, w in enumerate(words) if is_word(w)]
-        known = [i for i in candidates if head_key(words[i]) in self.known and not self.prefixed(words, i)]
+        known = [i for i in candidates if head_key(words[i]) in self.known and not self.in_adjective(words, i)]
         # a colour, material or pattern after the product's noun describes it ("Dinner Plates Set of 6 Matte White")
         naming = [i for i in known if not self.describes(words, i, known)]
         known = naming if naming else known
@@ -137,7 +146,8 @@ class HeadFinder:
         known = self.before_trailing(words, known)
         # a word met with the word before it as a value's name has them ("Table Lamp Ceramic Base Linen Shade") is
         # the head over a later word that heads a name alone: what follows it describes it
-        paired = [i for i in known if i and (head_key(words[i]), head_key(words[i - 1])) in self.pairs]
+        # (of two words apart: a closed compound opened, "Paperclip Chain Necklace", is a modifier like any word)
+        paired = [i for i in known if i not in closed and self.paired(words, i)]
         if paired and known[-1] > paired[-1] and not self.apart(words, paired[-1], known[-1]):
             paired = []  # a compound ("T-Shirt Bra", "Baby Girl's Sweatshirt"): its last noun is the head
         at = self.counted((paired or known or candidates or [len(words) - 1])[-1], words, known)
@@ -302,11 +312,15 @@ class HeadFinder:
         after = words[i + 1] if i + 1 < len(words) else ""
         return is_word(after) and head_key(after) in {head_key(w) for w in words[:i] if is_word(w)}
 
-    @staticmethod
-    def prefixed(words: list[str], i: int) -> bool:
-        """Whether the word at ``i`` follows a negating prefix written apart ("Non Slip", "Anti-Fog", "Non-Stick"):
-        with it an adjective ("Bath Mat Non Slip" is a mat, not a slip)."""
-        return i > 0 and words[i - 1] in NEGATING_PREFIXES
+    def in_adjective(self, words: list[str], i: int) -> bool:
+        """Whether the word at ``i`` is half of an adjective written in two words: after a negating prefix ("Non
+        Slip", "Anti-Fog", "Non-Stick") or before a word that makes an adjective of it ("Slip Resistant", "Dishwasher
+        Safe", "Pet Friendly"), or that word itself unless the two are a value's name ("Gun Safe"): "Bath Mat Non Slip"
+        is a mat, "Work Boots Slip Resistant" are boots."""
+        before = words[i - 1] if i > 0 else ""
+        if words[i] in ADJECTIVE_ENDINGS and is_word(before):  # "Dishwasher Safe", though "Gun Safe" is a safe
+            return (head_key(words[i]), head_key(before)) not in self.pairs
+        return before in NEGATING_PREFIXES or (i + 1 < len(words) and words[i + 1] in ADJECTIVE_ENDINGS)
 
     def names(self, words: list[str]) -> bool:
         """Whether one of the words names a product (``names_product``)."""
