@@ -33,6 +33,9 @@ from tagllm.models import ImageUse
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
 # What chat-completions servers take as a data URL as is; another accepted format is re-encoded as PNG.
 DATA_URL_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+# Cameras and phones write JPEGs with a Multi-Picture segment (a preview, a depth or gain map after the photo), which
+# Pillow names MPO; its first picture, the one Pillow decodes, is the photo any JPEG reader shows.
+FORMAT_ALIASES = {"MPO": "JPEG"}
 REMOTE_SCHEMES = ("http", "https")
 # References past the first max_images tried, in order, only to replace photos that could not be loaded.
 SPARE_TRIES = 3
@@ -248,7 +251,7 @@ class ImageLoader:
         image_module = _pil()
         try:
             with image_module.open(io.BytesIO(data)) as opened:
-                fmt = opened.format or "?"
+                fmt = FORMAT_ALIASES.get(opened.format, opened.format) or "?"
                 if fmt not in self.limits.formats:
                     raise ImageError(
                         f"{shown(source)}: {fmt} images are not accepted (image_limits.formats: "

@@ -262,3 +262,18 @@ def test_references_no_file_can_have_are_recorded_not_raised(tmp_path: Path) -> 
         "": "an empty image reference",
         "  ": "an empty image reference",
     }
+
+
+def test_a_camera_jpeg_that_holds_a_second_picture_is_read_as_the_jpeg_it_is(tmp_path: Path) -> None:
+    """Cameras and phones write JPEGs with a Multi-Picture segment (a preview, a depth or gain map after the photo),
+    which Pillow names MPO: every such photo was refused as 'MPO images are not accepted' and its product tagged
+    from the text alone, although any JPEG reader shows the photo."""
+    photo = Image.new("RGB", (300, 200), (200, 30, 40))
+    photo.save(tmp_path / "camera.jpg", format="MPO", save_all=True, append_images=[photo.resize((150, 100))])
+    assert Image.open(tmp_path / "camera.jpg").format == "MPO"
+    loaded = ImageLoader(root=tmp_path).load("camera.jpg", size=100, keep_bytes=True)
+    assert loaded.error is None
+    assert (loaded.format, loaded.width, loaded.height, loaded.image.size) == ("JPEG", 300, 200, (100, 67))
+    assert loaded.data_url().startswith("data:image/png;base64,")  # scaled down: what was decoded is sent
+    whole = ImageLoader(root=tmp_path).load("camera.jpg", keep_bytes=True)
+    assert whole.data_url().startswith("data:image/jpeg;base64,")  # the file's own bytes, a JPEG to any server
