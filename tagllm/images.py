@@ -37,6 +37,10 @@ DATA_URL_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/web
 # Pillow names MPO; its first picture, the one Pillow decodes, is the photo any JPEG reader shows.
 FORMAT_ALIASES = {"MPO": "JPEG"}
 REMOTE_SCHEMES = ("http", "https")
+EXIF_ORIENTATION = 0x0112
+# How to turn a photo whose EXIF orientation is 2-8 (1: as stored) to show it upright, as viewers do (Pillow's names).
+TURNS = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
+         7: "TRANSVERSE", 8: "ROTATE_90"}  # fmt: skip
 # References past the first max_images tried, in order, only to replace photos that could not be loaded.
 SPARE_TRIES = 3
 _READ_CHUNK = 1 << 16
@@ -79,8 +83,9 @@ class LoadedImage:
     image: Any = None  # PIL.Image.Image in RGB
     data: bytes | None = None  # the original bytes, kept for backends that pass them on
     format: str | None = None
-    width: int | None = None  # of the original, before any scaling
+    width: int | None = None  # of the original as shown (turned upright), before any scaling
     height: int | None = None
+    turned: bool = False  # turned upright as its EXIF orientation says: its original bytes show it otherwise
     error: str | None = None
     skipped: bool = False  # not fetched by the settings' choice (see ImageSkipped), not broken
 
@@ -96,12 +101,13 @@ class LoadedImage:
 
     def data_url(self) -> str:
         """The image as a ``data:`` URL: the original bytes when a server takes the format and the image was not
-        scaled down, else a PNG of what was decoded."""
+        scaled down or turned upright (not every server reads the EXIF orientation), else a PNG of what was
+        decoded."""
         if self.image is None:
             raise ImageError(f"{self.source}: not loaded")
         mime = DATA_URL_FORMATS.get(self.format or "")
         scaled = self.image.size != (self.width, self.height)
-        if self.data is not None and mime is not None and not scaled:
+        if self.data is not None and mime is not None and not scaled and not self.turned:
             raw = self.data
         else:
             buffer = io.BytesIO()
@@ -267,6 +273,11 @@ class ImageLoader:
                     opened.draft("RGB", (size, size))  # DCT scaling: decodes at 1/2, 1/4 or 1/8 of full size
                 opened.load()
                 image = _rgb(opened, image_module)
+                orientation = _orientation(opened)
+                if orientation in TURNS:
+                    image = image.transpose(image_module.Transpose[TURNS[orientation]])
+                if orientation >= 5:  # turned a quarter: its sides swap
+                    width, height = height, width
         except ImageError:
             raise
         except image_module.DecompressionBombError as exc:
@@ -284,6 +295,7 @@ class ImageLoader:
             format=fmt,
             width=width,
             height=height,
+            turned=orientation in TURNS,
         )
 
     def _over_bomb_guard(self, exc: Exception, image_module: Any) -> str:
@@ -359,6 +371,17 @@ def _quoted(url: str) -> str:
     path = urllib.parse.quote(parts.path, safe="/%:@!$&'()*+,;=~")
     query = urllib.parse.quote(parts.query, safe="/%:@!$&'()*+,;=?~")
     return urllib.parse.urlunsplit((parts.scheme, netloc, path, query, ""))
+
+
+def _orientation(image: Any) -> int:
+    """A photo's EXIF orientation, 1 (as stored) to 8: a phone stores a photo as its sensor saw it and says in EXIF
+    how viewers are to turn it (``TURNS``). An EXIF block Pillow cannot read, or a value out of range, leaves the
+    photo as stored: it says nothing of the pixels."""
+    try:
+        orientation = image.getexif().get(EXIF_ORIENTATION)
+    except Exception:
+        return 1
+    return orientation if isinstance(orientation, int) and orientation in TURNS else 1
 
 
 def _rgb(image: Any, image_module: Any) -> Any:

@@ -277,3 +277,30 @@ def test_a_camera_jpeg_that_holds_a_second_picture_is_read_as_the_jpeg_it_is(tmp
     assert loaded.data_url().startswith("data:image/png;base64,")  # scaled down: what was decoded is sent
     whole = ImageLoader(root=tmp_path).load("camera.jpg", keep_bytes=True)
     assert whole.data_url().startswith("data:image/jpeg;base64,")  # the file's own bytes, a JPEG to any server
+
+
+def test_a_photo_is_turned_as_its_exif_orientation_says(tmp_path: Path) -> None:
+    """A phone stores a photo as its sensor saw it and says in EXIF how to turn it: every viewer shows it upright.
+    The loader ignored that tag, so the photo was encoded lying on its side (a dress read as a T-shirt by its
+    silhouette) and an LLM was shown it so."""
+    stored = Image.new("RGB", (300, 100), (200, 30, 40))
+    stored.paste((30, 60, 190), (0, 0, 100, 100))  # blue on the stored left: the top once turned
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turn 90 degrees clockwise to show
+    stored.save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    loaded = ImageLoader(root=tmp_path).load("phone.jpg", keep_bytes=True)
+    assert loaded.ok and loaded.image.size == (100, 300)
+    assert (loaded.width, loaded.height) == (100, 300)  # provenance records the photo as shown
+    assert _near(loaded.image.getpixel((50, 20)), (30, 60, 190))  # blue at the top
+    assert _near(loaded.image.getpixel((50, 250)), (200, 30, 40))
+    # its bytes say "turn me", which not every server does: what was decoded is sent
+    assert loaded.data_url().startswith("data:image/png;base64,")
+    scaled = ImageLoader(root=tmp_path).load("phone.jpg", size=60)
+    assert scaled.image.size == (20, 60) and (scaled.width, scaled.height) == (100, 300)
+    upright = tmp_path / "upright.jpg"
+    stored.save(upright, quality=95)
+    assert ImageLoader(root=tmp_path).load("upright.jpg", keep_bytes=True).data_url().startswith("data:image/jpeg")
+
+
+def _near(pixel: tuple[int, ...], colour: tuple[int, int, int]) -> bool:
+    return all(abs(a - b) <= 8 for a, b in zip(pixel, colour, strict=True))
