@@ -240,7 +240,7 @@ def test_llm_stage_chooses_among_the_nearest_values_in_one_batch() -> None:
         ("footwear-boots", "llm"),
         "no value of facet 'category' is close enough",  # the model declined
         "no value of facet 'category' is close enough",  # off the list: never trusted
-        "no value of facet 'category' is close enough",  # the request failed
+        "no value of facet 'category' is close enough, and the LLM stage did not answer (down); map it again",
     ]
     assert len(backend.calls) == 1 and len(backend.calls[0]) == 4  # one batched call
     request = backend.calls[0][0]
@@ -279,10 +279,33 @@ def test_a_backend_failing_on_one_string_leaves_that_string_rejected_and_maps_th
     backend = FailingBackend(fault)
     m = Mapper(load_taxonomy("demo"), embedder=fake, embedding_threshold=1.01, use_lexicon=False, backend=backend)  # type: ignore[arg-type]
     got = m.map(["wellies", "galoshes"], "category")
-    assert [outcome(g) for g in got] == [
-        ("footwear-boots", "llm"),
-        "no value of facet 'category' is close enough",
-    ]
+    assert outcome(got[0]) == ("footwear-boots", "llm")
+    assert str(outcome(got[1])).startswith(
+        "no value of facet 'category' is close enough, and the LLM stage did not answer (backend queued "
+    )
+
+
+def test_map_says_which_strings_the_llm_did_not_answer_and_exits_1() -> None:
+    """A server failing the LLM stage's requests left each string it was to settle 'no value ... close enough', as if
+    the model had looked and found none, and the map exited 0: of 8 legacy tags, the 4 the LLM was asked about came
+    out rejected with no word that they were never answered, nor that mapping them again could place them."""
+    from tagllm.testing.server import FaultyChatServer
+
+    strings = ["wellies", "galoshes", "trainers", "frock"]
+    with FaultyChatServer(fault_rate=1.0, faults=["http-400-string"]) as server:
+        args = ["taxonomy", "map", *strings, "-t", "demo", "-f", "category", "--no-lexicon", "--format", "jsonl",
+                "--backend", "openai", "--base-url", server.url, "--model", "faulty"]  # fmt: skip
+        result = CliRunner().invoke(app, args)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(row["text"], row["id"]) for row in rows] == [
+        ("wellies", ""), ("galoshes", ""), ("trainers", "footwear-sneakers"), ("frock", "apparel-dresses")
+    ]  # fmt: skip
+    failed = "no value of facet 'category' is close enough, and the LLM stage did not answer (HTTP 400: "
+    assert all(row["reason"].startswith(failed) and row["reason"].endswith("; map it again") for row in rows[:2])
+    assert result.stderr == (
+        "2 of 4 mapped, 2 rejected (2 of them because the LLM stage did not answer: map them again)\n"
+    )
+    assert result.exit_code == 1  # some records failed, as for tagllm generate
 
 
 def test_map_with_a_server_that_is_not_there_stops_before_the_first_string(tmp_path: Path) -> None:

@@ -260,6 +260,7 @@ def map_(
 
     from tagllm.errors import InputError
     from tagllm.mapping import Mapper, map_texts
+    from tagllm.mapping.llm import NOT_ANSWERED
     from tagllm.taxonomy import add_synonyms, load_synonyms
 
     if output_format not in ("table", "jsonl", "csv"):
@@ -293,7 +294,11 @@ def map_(
     rows = [_row(tax, cell, notes.get(i)) for i, cell in enumerate(cells)]
     _print(rows, output_format)
     rejected = sum(1 for row in rows if not row["id"])
-    typer.echo(f"{len(rows) - rejected} of {len(rows)} mapped, {rejected} rejected", err=True)
+    unanswered = sum(1 for row in rows if NOT_ANSWERED in row["reason"])
+    failed = f" ({unanswered} of them because {NOT_ANSWERED}: map them again)" if unanswered else ""
+    typer.echo(f"{len(rows) - rejected} of {len(rows)} mapped, {rejected} rejected{failed}", err=True)
+    if unanswered:
+        raise typer.Exit(1)  # some records failed, as `tagllm generate` says it
 
 
 FIELDS = ("text", "facet", "id", "name", "path", "method", "score", "reason")

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
 
 NONE = "none of these"
+NOT_ANSWERED = "the LLM stage did not answer"
+"""In the reason of a string whose LLM request failed: not the model's verdict, and mapping it again may place it."""
 SYSTEM = (
     "You map a tag written by a shop or a model onto a controlled taxonomy. Choose the one value that means the "
     f'same thing as the tag, or "{NONE}" when no value does. Answer with JSON: {{"value": "..."}}.'
@@ -22,8 +24,9 @@ SYSTEM = (
 class LLMStage(Stage):
     """One request per open string, all in one ``backend.generate`` call; the answer must be one of the string's
     candidates (the embedding stage's nearest values, or the values a rule was torn between), by the JSON schema's
-    enum when the backend supports schemas and by an exact check of the answer always. Anything else (an error,
-    "none of these", text off the list) leaves the string rejected as before."""
+    enum when the backend supports schemas and by an exact check of the answer always. "none of these" or text off
+    the list leaves the string rejected as before; a request that failed rejects it saying so (``NOT_ANSWERED``),
+    not as a string the model found no value for."""
 
     name = "llm"
 
@@ -62,6 +65,8 @@ class LLMStage(Stage):
         # A backend that raises, or answers in another shape, fails the requests it concerns, never the map.
         for (raw, choices), generation in zip(asked, ask_backend(requests, self.backend), strict=True):
             if generation.error is not None:
+                why = f"{self.m.no_match(batch.facet)}, and {NOT_ANSWERED} ({generation.error.message}); map it again"
+                batch.done[raw] = self.m.reject(raw, batch.facet, why, batch.best.get(raw, 0.0))
                 continue
             chosen = _choice(generation.text)
             if chosen in choices:
