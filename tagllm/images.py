@@ -37,6 +37,7 @@ DATA_URL_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/web
 # Pillow names MPO; its first picture, the one Pillow decodes, is the photo any JPEG reader shows.
 FORMAT_ALIASES = {"MPO": "JPEG"}
 REMOTE_SCHEMES = ("http", "https")
+SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I")  # greyscale modes Pillow's convert("RGB") clips at level 255
 EXIF_ORIENTATION = 0x0112
 # How to turn a photo whose EXIF orientation is 2-8 (1: as stored) to show it upright, as viewers do (Pillow's names).
 TURNS = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
@@ -85,7 +86,9 @@ class LoadedImage:
     format: str | None = None
     width: int | None = None  # of the original as shown (turned upright), before any scaling
     height: int | None = None
-    turned: bool = False  # turned upright as its EXIF orientation says: its original bytes show it otherwise
+    # whether a plain reading of the original bytes (Pillow's convert("RGB"), no EXIF turn, as servers read them)
+    # gives this image: not for a photo turned upright, a 16-bit one scaled to 8 bits or one with transparency
+    as_stored: bool = True
     error: str | None = None
     skipped: bool = False  # not fetched by the settings' choice (see ImageSkipped), not broken
 
@@ -100,14 +103,13 @@ class LoadedImage:
         return ImageUse(source=self.source, status="skipped" if self.skipped else "error", error=self.error)
 
     def data_url(self) -> str:
-        """The image as a ``data:`` URL: the original bytes when a server takes the format and the image was not
-        scaled down or turned upright (not every server reads the EXIF orientation), else a PNG of what was
-        decoded."""
+        """The image as a ``data:`` URL: the original bytes when a server takes the format and reads them as this
+        image (not scaled down, and ``as_stored``), else a PNG of what was decoded."""
         if self.image is None:
             raise ImageError(f"{self.source}: not loaded")
         mime = DATA_URL_FORMATS.get(self.format or "")
         scaled = self.image.size != (self.width, self.height)
-        if self.data is not None and mime is not None and not scaled and not self.turned:
+        if self.data is not None and mime is not None and not scaled and self.as_stored:
             raw = self.data
         else:
             buffer = io.BytesIO()
@@ -272,6 +274,7 @@ class ImageLoader:
                 if size is not None and fmt == "JPEG":
                     opened.draft("RGB", (size, size))  # DCT scaling: decodes at 1/2, 1/4 or 1/8 of full size
                 opened.load()
+                as_stored = opened.mode not in SIXTEEN_BIT and not _transparent(opened)
                 image = _rgb(opened, image_module)
                 orientation = _orientation(opened)
                 if orientation in TURNS:
@@ -295,7 +298,7 @@ class ImageLoader:
             format=fmt,
             width=width,
             height=height,
-            turned=orientation in TURNS,
+            as_stored=as_stored and orientation not in TURNS,
         )
 
     def _over_bomb_guard(self, exc: Exception, image_module: Any) -> str:
@@ -384,13 +387,17 @@ def _orientation(image: Any) -> int:
     return orientation if isinstance(orientation, int) and orientation in TURNS else 1
 
 
+def _transparent(image: Any) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
 def _rgb(image: Any, image_module: Any) -> Any:
     """An RGB copy; transparent pixels become white (product photos are cut out on white). A 16-bit greyscale PNG
     (mode ``I;16``, or ``I``) is scaled to 8 bits: Pillow's own conversion clips every level over 255 to white."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+    if image.mode in SIXTEEN_BIT:
         top = 65535 if image.mode != "I" or image.getextrema()[1] > 255 else 255
         return image.point(lambda level: level * 255 / top).convert("L").convert("RGB")
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    if _transparent(image):
         rgba = image.convert("RGBA")
         background = image_module.new("RGBA", rgba.size, (255, 255, 255, 255))
         return image_module.alpha_composite(background, rgba).convert("RGB")

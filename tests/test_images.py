@@ -304,3 +304,29 @@ def test_a_photo_is_turned_as_its_exif_orientation_says(tmp_path: Path) -> None:
 
 def _near(pixel: tuple[int, ...], colour: tuple[int, int, int]) -> bool:
     return all(abs(a - b) <= 8 for a, b in zip(pixel, colour, strict=True))
+
+
+@pytest.mark.parametrize("kind", ["grey16", "transparent"])
+def test_a_server_is_sent_the_photo_as_decoded_not_bytes_its_plain_reading_would_change(
+    kind: str, tmp_path: Path
+) -> None:
+    """The loader reads a 16-bit greyscale PNG's levels to 8 bits and puts transparent pixels on white, but the
+    openai backend sent such a file's own bytes, which a server reads with Pillow's plain conversion (vLLM's
+    convert_image_mode: image.convert("RGB")): a dark grey shirt came out white, a cut-out product on black."""
+    import io
+
+    import numpy as np
+
+    if kind == "grey16":
+        Image.fromarray(np.full((20, 30), 20000, np.uint16)).save(tmp_path / "photo.png")
+    else:
+        _png(tmp_path / "photo.png", (30, 20), (0, 0), mode="LA")
+    loaded = ImageLoader(root=tmp_path).load("photo.png", keep_bytes=True)
+    url = loaded.data_url()
+    assert url.startswith("data:image/png;base64,")
+    seen = Image.open(io.BytesIO(base64.b64decode(url.partition(",")[2]))).convert("RGB")  # a server's reading
+    assert (
+        seen.getpixel((5, 5))
+        == loaded.image.getpixel((5, 5))
+        == {"grey16": (77, 77, 77), "transparent": (255, 255, 255)}[kind]
+    )
