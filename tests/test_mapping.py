@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tagllm.cli import app
+from tagllm.errors import InputError
 from tagllm.mapping import Mapped, Mapper
 from tagllm.mapping.embedding import numbers_differ
 from tagllm.taxonomy import Facet, Taxonomy, Value, load_taxonomy
@@ -477,6 +478,35 @@ def test_cli_jsonl_file_needs_the_column(tmp_path: Path) -> None:
     ]
     code, out = run(["--file", str(data), "--column", "label"])
     assert code == 1  # a TagllmError: `tagllm` prints it and exits 2 (see test_cli)
+
+
+def test_cli_a_column_or_file_that_would_be_ignored_stops_the_map_before_any_string(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--column without --file was ignored: a CSV piped to stdin was mapped line by line, the header and every
+    "sku,tag" line rejected as a whole ('0 of 6 mapped' for a file of 5 tags, exit 0), and 'taxonomy map
+    legacy.csv --column tag' mapped the file's name as a tag. Strings given with --file silently replaced the file."""
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_text("sku,tag\n1,Sneakers\n2,Boots\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    cases = {
+        "piped": (["--column", "tag"], "sku,tag\n1,Sneakers\n"),
+        "named": (["legacy.csv", "--column", "tag"], None),
+        "both": (["Sneakers", "--file", "legacy.csv", "--column", "tag"], None),
+    }
+    said = {}
+    for name, (args, stdin) in cases.items():
+        result = CliRunner().invoke(app, ["taxonomy", "map", *args, "--no-embeddings"], input=stdin)
+        assert isinstance(result.exception, InputError) and result.stdout == "", name  # `tagllm` exits 2
+        said[name] = str(result.exception)
+    assert said == {
+        "piped": "--column 'tag' names a field of the --file's records, and no --file was given: each line of stdin "
+        "would be mapped whole; give the file with --file FILE --column 'tag'",
+        "named": "--column 'tag' names a field of the --file's records, and no --file was given: each argument "
+        "would be mapped whole; give the file with --file legacy.csv --column 'tag'",
+        "both": "give the strings to map as arguments or with --file, not both: the 1 argument(s) would be mapped "
+        "and legacy.csv not read",
+    }
 
 
 def test_cli_parses_wrapped_answers_unless_literal() -> None:

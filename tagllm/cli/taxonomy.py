@@ -232,7 +232,7 @@ def map_(
     config: str | None = ConfigOpt,
     facet: str | None = typer.Option(None, "--facet", "-f", help="map within this facet (default: any)"),
     file: str | None = typer.Option(None, "--file", help="read strings from a JSONL or CSV file"),
-    column: str | None = typer.Option(None, "--column", help="the JSONL key or CSV column to read"),
+    column: str | None = typer.Option(None, "--column", help="the JSONL key or CSV column of --file to read"),
     output_format: str = typer.Option("table", "--format", help="table, jsonl or csv"),
     synonyms: list[str] | None = typer.Option(None, "--synonyms", help="a synonym file (repeatable)"),  # noqa: B008
     literal: bool = typer.Option(
@@ -265,6 +265,7 @@ def map_(
 
     if output_format not in ("table", "jsonl", "csv"):
         raise InputError(f"--format {output_format!r}: use table, jsonl or csv")
+    _check_sources(strings, file, column)
     tax = _taxonomy(taxonomy, config)
     for path in synonyms or []:
         tax = add_synonyms(tax, load_synonyms(Path(path)))
@@ -302,6 +303,26 @@ def map_(
 
 
 FIELDS = ("text", "facet", "id", "name", "path", "method", "score", "reason")
+
+
+def _check_sources(strings: list[str] | None, file: str | None, column: str | None) -> None:
+    """The strings come from the arguments, else --file, else stdin: an option the source taken would ignore is a
+    mistake said before anything is mapped (a CSV piped to stdin with --column was mapped line by line, each line
+    rejected whole; strings given with --file replaced the file)."""
+    from tagllm.errors import InputError
+
+    if strings and file:
+        raise InputError(
+            f"give the strings to map as arguments or with --file, not both: the {len(strings)} argument(s) would be "
+            f"mapped and {file} not read"
+        )
+    if column and not file:
+        named = next((s for s in strings or [] if Path(s).is_file()), None)
+        whole = "each argument" if strings else "each line of stdin"
+        raise InputError(
+            f"--column {column!r} names a field of the --file's records, and no --file was given: {whole} would be "
+            f"mapped whole; give the file with --file {named or 'FILE'} --column {column!r}"
+        )
 
 
 def _row(tax: Taxonomy, cell: CellResult, note: str | None) -> dict[str, Any]:
