@@ -509,6 +509,32 @@ def test_cli_a_column_or_file_that_would_be_ignored_stops_the_map_before_any_str
     }
 
 
+@pytest.mark.parametrize("redirect", [">>", ">"])
+def test_cli_output_redirected_into_the_file_it_reads_is_refused(tmp_path: Path, redirect: str) -> None:
+    """`taxonomy map --file legacy.csv --column tag --format csv >> legacy.csv` appended the mapped rows to the
+    legacy file, exit 0: read again, its header row and each row of 8 cells were records of the tag column. With
+    `>`, the shell had emptied the file first and the map said only that the file is empty."""
+    import subprocess
+    import sys
+
+    legacy = tmp_path / "legacy.csv"
+    text = "sku,tag\n1,Sneakers\n2,Boots\n"
+    legacy.write_text(text, encoding="utf-8")
+    args = ["taxonomy", "map", "--file", "legacy.csv", "--column", "tag", "-t", "demo", "--format", "csv"]
+    with legacy.open("ab" if redirect == ">>" else "wb") as stdout:  # as the shell opens it
+        proc = subprocess.run(
+            [sys.executable, "-m", "tagllm", *args, "--no-embeddings"],
+            stdout=stdout, stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=120,
+        )  # fmt: skip
+    assert proc.returncode == 2
+    emptied = " (the shell's > has already emptied it: restore it first)" if redirect == ">" else ""
+    assert proc.stderr == (
+        "error: legacy.csv: the output (stdout) goes into this file, the one --file reads: the rows would be written "
+        f"over or after the strings they are read from{emptied}; send the output to another file\n"
+    )
+    assert legacy.read_text(encoding="utf-8") == (text if redirect == ">>" else "")
+
+
 def test_cli_parses_wrapped_answers_unless_literal() -> None:
     args = ["--facet", "category", "--no-embeddings", "--format", "jsonl"]
     answers = ['{"category": "Jeans"}', "Category: Jeans.", "**Category:** Sneakers", "The category is Dresses."]

@@ -266,6 +266,8 @@ def map_(
     if output_format not in ("table", "jsonl", "csv"):
         raise InputError(f"--format {output_format!r}: use table, jsonl or csv")
     _check_sources(strings, file, column)
+    if file is not None:
+        _check_output(Path(file))
     tax = _taxonomy(taxonomy, config)
     for path in synonyms or []:
         tax = add_synonyms(tax, load_synonyms(Path(path)))
@@ -303,6 +305,26 @@ def map_(
 
 
 FIELDS = ("text", "facet", "id", "name", "path", "method", "score", "reason")
+
+
+def _check_output(file: Path) -> None:
+    """Rows printed into the file --file reads (`> legacy.csv`, `>> legacy.csv`) would be written over or after the
+    tags they are read from: said before the file is read."""
+    import os
+    import sys
+
+    from tagllm.errors import InputError
+
+    try:
+        into_input = os.path.samestat(os.fstat(sys.stdout.fileno()), os.stat(file))
+    except (OSError, ValueError, AttributeError):  # no such file (said when read), a pipe's stand-in, no stdout
+        return
+    if into_input:
+        emptied = " (the shell's > has already emptied it: restore it first)" if os.stat(file).st_size == 0 else ""
+        raise InputError(
+            f"{file}: the output (stdout) goes into this file, the one --file reads: the rows would be written over "
+            f"or after the strings they are read from{emptied}; send the output to another file"
+        )
 
 
 def _check_sources(strings: list[str] | None, file: str | None, column: str | None) -> None:
