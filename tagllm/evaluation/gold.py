@@ -9,7 +9,7 @@ from typing import Any
 
 from tagllm.errors import ConfigError, InputError
 from tagllm.evaluation.config import EvalConfig, SampleSpec
-from tagllm.models import GOLD_PREFIX
+from tagllm.models import GOLD_PREFIX, RecordError
 from tagllm.taxonomy import PATH_SEPARATOR, Taxonomy
 from tagllm.text import normalize
 
@@ -123,10 +123,13 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     for record in records:
         total += 1
         if record.data is None:
-            unreadable.append({"line": record.line, "message": record.error.message if record.error else "unreadable"})
+            unreadable.append(_unreadable(record.line, record.error))
             continue
         data = record.data
         if cfg.split is not None and str(data.get(cfg.split_field)) != cfg.split:
+            continue
+        if repeat := _repeated_key(cfg, data, record.line, records.name):
+            unreadable.append(_unreadable(record.line, repeat))  # it would be scored on one of two values
             continue
         raw_id = data.get("id")
         infinite = isinstance(raw_id, float) and math.isinf(raw_id)  # 1e400 and 2e400 alike: both would be "inf"
@@ -204,6 +207,34 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             "that holds the gold values (gold_field)"
         )
     return GoldSet(items, facets, total, in_split, unknown, unreadable, repeated, no_gold)
+
+
+def _unreadable(line: int, error: RecordError | None) -> dict[str, Any]:
+    """A gold record that cannot be read, as the report lists it: its line, and the id and field named where known."""
+    entry: dict[str, Any] = {"line": line, "message": error.message if error else "unreadable"}
+    if error is not None and error.record_id:
+        entry["product_id"] = error.record_id
+    if error is not None and error.field:
+        entry["field"] = error.field
+    return entry
+
+
+def _repeated_key(cfg: EvalConfig, data: dict[str, Any], line: int, name: str) -> RecordError | None:
+    """The error of a gold attribute cell of JSON text (a CSV or Parquet column) that gives a key two values: json
+    keeps the last, and the record would be scored on one of two gold values. None if it gives none."""
+    from tagllm.io.jsonl import RepeatedKey, loads_unique, repeated_key
+
+    field = cfg.gold_attribute_field
+    raw = data.get(field) if field else None
+    if field is None or not isinstance(raw, str) or raw.lstrip()[:1] not in ("{", "["):
+        return None
+    try:
+        loads_unique(raw.strip())
+    except RepeatedKey as exc:
+        return repeated_key(name, line, exc, data, (field,))
+    except (ValueError, RecursionError):  # not JSON: read as items separated by ';', '|' or new lines
+        pass
+    return None
 
 
 def _sample(items: list[GoldItem], spec: SampleSpec) -> list[GoldItem]:

@@ -4,12 +4,11 @@ malformed or not UTF-8 is an error record naming its first line, and the lines a
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from tagllm.errors import InputError
-from tagllm.io.jsonl import Record, lines, not_utf8
+from tagllm.io.jsonl import Record, RepeatedKey, lines, loads_unique, not_utf8, repeated_key
 from tagllm.models import RecordError
 
 MAX_CSV_CELL = 16 * 2**20  # csv's default limit of 128 KiB refuses a long but real HTML description
@@ -128,7 +127,13 @@ def _csv_record(row: list[str], header: list[str], line: int, name: str, bad: Re
         return Record(line, None, bad)
     if len(row) > len(header):
         return Record(line, None, RecordError(line=line, message=f"{name}:{line}: more cells than header columns"))
-    data = {key: _cell(key, value) for key, value in zip(header, row, strict=False)}
+    data: dict[str, Any] = {}
+    for key, value in zip(header, row, strict=False):
+        try:
+            data[key] = _cell(key, value)
+        except RepeatedKey as exc:  # a JSON cell giving a key two values: json would keep the last without a word
+            cells = dict(zip(header, row, strict=False))
+            return Record(line, None, repeated_key(name, line, exc, cells, (key,)))
     return Record(line, data)
 
 
@@ -137,7 +142,9 @@ def _cell(key: str, value: str | None) -> Any:
         return None
     if key in JSON_COLUMNS and value.lstrip()[:1] in "{[":
         try:
-            return json.loads(value)
+            return loads_unique(value)
+        except RepeatedKey:
+            raise
         except (ValueError, RecursionError):
             return value
     if key in LIST_COLUMNS:
