@@ -89,3 +89,12 @@ def test_a_gold_record_giving_a_key_two_values_is_an_input_problem_naming_the_pr
             bad, "gold_attributes.Color", 1 if gold == "gold.jsonl" else 2
         )  # fmt: skip
         assert 'field \'gold_attributes.Color\' is given twice ("Black", then "White")' in problem["message"]
+
+
+def test_a_json_number_id_is_read_as_written_so_no_two_ids_become_one(tmp_path: Path) -> None:
+    # read as floats, 1e2 and 100.0 were both the id "100.0", and 12345678901234567890.0 and 12345678901234567891.0
+    # both "1.2345678901234567e+19": the second of each pair was never tagged, and no id could be joined back
+    ids = ["1", "1.0", "1e2", "100.0", "12345678901234567890.0", "12345678901234567891.0", "-0.5"]
+    src = tmp_path / "p.jsonl"
+    src.write_text("".join(f'{{"id": {number}, "title": "Wool scarf"}}\n' for number in ids))
+    assert [p.id for p in read_products(src)] == ids  # type: ignore[union-attr]

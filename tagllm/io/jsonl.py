@@ -4,6 +4,7 @@ record naming the file and line."""
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -106,6 +107,8 @@ def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
             message = f"{name}:{lineno}: expected a JSON object per line, got {_json_type(data)}"
             yield Record(lineno, None, RecordError(line=lineno, message=message))
             continue
+        if isinstance(data.get("id"), float) and math.isfinite(data["id"]):
+            data["id"] = _number_as_written(text)
         yield Record(lineno, data)
 
 
@@ -198,6 +201,14 @@ def repeated_key(name: str, line: int, exc: RepeatedKey, record: Any, where: tup
 def _short(value: Any, width: int = 40) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _number_as_written(text: str) -> str:
+    """A record's id that is a JSON number with a fraction or exponent, as the line writes it: read as a float it was
+    spelt as Python prints it ("1e2" as "100.0"), so an id could not be joined back to its record, and two ids a float
+    cannot tell apart (12345678901234567890.0 and 12345678901234567891.0, both "1.2345678901234567e+19") were one
+    product, the second never tagged."""
+    return str(json.loads(text, parse_float=str)["id"])
 
 
 def _json_type(value: Any) -> str:
