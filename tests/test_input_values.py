@@ -1,12 +1,16 @@
-"""Values an input spells one way that a reader silently dropped or changed: a key given two values in one record."""
+"""Values an input spells one way that a reader silently dropped or changed: a key given two values in one record, a
+number id's spelling, a cell of bytes kept in the output."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
-from tagllm.io import read_products
-from tagllm.models import Product, RecordError
+import pytest
+
+from tagllm.io import RecordSource, ResultWriter, read_products
+from tagllm.models import Product, RecordError, TagResult
 
 TAXONOMY = """name: shop
 facets:
@@ -98,3 +102,41 @@ def test_a_json_number_id_is_read_as_written_so_no_two_ids_become_one(tmp_path: 
     src = tmp_path / "p.jsonl"
     src.write_text("".join(f'{{"id": {number}, "title": "Wool scarf"}}\n' for number in ids))
     assert [p.id for p in read_products(src)] == ids  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name", ["out.jsonl", "out.csv", "out.parquet"])
+def test_a_kept_cell_of_bytes_is_written_as_its_text_or_as_base64(tmp_path: Path, name: str) -> None:
+    # a Parquet binary column kept with --keep-columns was written as Python's repr: "b'AB-12'", "b'\\xff\\x00\\x01'"
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / name
+    writer = ResultWriter(out, facets=["category"], keep_columns=["sku"])
+    kept = [{"sku": b"AB-12"}, {"sku": b"\xff\x00\x01"}, {"sku": {"codes": [b"caf\xc3\xa9"]}}]
+    writer.write([TagResult(product_id=pid) for pid in ("a", "b", "c")], kept=kept)
+    writer.close()
+    if name.endswith(".jsonl"):
+        cells = [json.loads(line)["input"]["sku"] for line in out.read_text(encoding="utf-8").splitlines()]
+    elif name.endswith(".csv"):
+        cells = [row["sku"] for row in csv.DictReader(out.open(encoding="utf-8", newline=""))]
+    else:
+        cells = pq.read_table(out).column("sku").to_pylist()
+    nested = {"codes": ["café"]} if name.endswith(".jsonl") else '{"codes": ["café"]}'
+    assert cells == ["AB-12", "base64:/wAB", nested]
+
+
+def test_keeping_a_column_of_bytes_that_are_not_text_is_warned_of_before_the_run(tmp_path: Path) -> None:
+    from tagllm.cli.generate import _warn_about_columns
+
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    table = {"id": ["1", "2"], "title": ["Blue denim jeans", "Wool scarf"], "sku": [b"AB-12", b"\xff\x00\x01"]}
+    pq.write_table(pa.table({**table, "code": [b"AB-12", b"CD-34"]}), src)
+    records = RecordSource(src)
+    warnings: list[str] = []
+    _warn_about_columns(records, {}, ["sku", "code"], warnings.append)
+    assert warnings == [  # not of 'code', whose bytes are text
+        f"{src}: 2 columns are not product fields, kept in extra: 'sku', 'code' (map one with --columns FIELD=COLUMN)",
+        f"--keep-columns sku: {src}'s column 'sku' holds bytes that are not UTF-8 text; such a cell is written as "
+        "'base64:' and its base64 (a cell of UTF-8 text as that text)",
+    ]

@@ -256,6 +256,18 @@ def _warn_about_columns(
     for column in kept:
         if first and column not in present and column not in records.mapped_seen:  # a mapped one, read as its field
             warn(f"--keep-columns {column}: {records.name} has no column {column!r}; its cells will be empty")
+        elif any(_is_binary((record.data or {}).get(column)) for record in first):
+            warn(
+                f"--keep-columns {column}: {records.name}'s column {column!r} holds bytes that are not UTF-8 text; "
+                "such a cell is written as 'base64:' and its base64 (a cell of UTF-8 text as that text)"
+            )
+
+
+def _is_binary(value: object) -> bool:
+    """Whether a cell is bytes that are not UTF-8 text (a Parquet binary column's): kept, it is written as base64."""
+    from tagllm.io.rows import BINARY_PREFIX, binary_text
+
+    return isinstance(value, bytes) and binary_text(value).startswith(BINARY_PREFIX)
 
 
 def _warn_about_abstaining(tagger: Tagger, warn: Callable[[str], None]) -> None:

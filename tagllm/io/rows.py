@@ -3,6 +3,7 @@ from (by which ``--resume`` tells an edited record). Shared by the writers and b
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -18,20 +19,32 @@ OK, ERROR, FELL_BACK, DEGRADED, UNFETCHED = "ok", "error", "fell_back", "degrade
 FELL_BACK_NOTE = "the LLM failed, the default's tags were kept: "
 HASH_COLUMN = "input_hash"  # a fingerprint of what the tagger read of the product: resume retags an edited record
 TAGGED_FIELDS = {"title", "description", "brand", "attributes", "images", "queries"}
+BINARY_PREFIX = "base64:"  # a kept cell of bytes that are not UTF-8 text, written as their base64
 SURROGATE = re.compile(r"[\ud800-\udfff]")  # half a surrogate pair: a JSON string may hold one, UTF-8 cannot
 
 
 def encodable(value: Any) -> Any:
     """An input cell kept in a row (``--keep-columns``) as an output can hold it: half a surrogate pair (a JSON input's
     ``"\\ud83d"``, an emoji cut short) becomes U+FFFD, in a string and in a JSON cell's keys and items. Written as it
-    was, it crashed the run (UnicodeEncodeError) in every format."""
+    was, it crashed the run (UnicodeEncodeError) in every format. Bytes become text (``binary_text``)."""
     if isinstance(value, str):
         return SURROGATE.sub("\ufffd", value)
+    if isinstance(value, bytes):
+        return binary_text(value)
     if isinstance(value, dict):
         return {encodable(key): encodable(item) for key, item in value.items()}
     if isinstance(value, list):
         return [encodable(item) for item in value]
     return value
+
+
+def binary_text(value: bytes) -> str:
+    """A cell of bytes (a Parquet binary column) as text: UTF-8 as the text it is, other bytes as BINARY_PREFIX and
+    their base64. Written as it was, either became Python's repr ("b'AB-12'", "b'\\xff\\x00'") in every format."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return BINARY_PREFIX + base64.b64encode(value).decode("ascii")
 
 
 def encodable_result(result: TagResult) -> TagResult:
