@@ -21,6 +21,10 @@ from tagllm.io import RecordSource
          "it separated by commas"),
         ("id\ttitle\ns1\tBlue denim jeans\n", "(the columns are 'id\\ttitle'); its columns seem separated by '\\t': "
          "re-save it separated by commas"),
+        # a comma in a column's name cut the header in two: the separator went unseen, and the advice was to map a
+        # column ('id;title;"size') whose every cell holds a whole row as the title
+        ('id;title;"size, cm"\ns1;Blue denim jeans;32\n', "(the columns are 'id;title;\"size', 'cm\"'); its columns "
+         "seem separated by ';': re-save it separated by commas"),
         ("sku,name\ns1,Blue denim jeans\n", "(the columns are 'sku', 'name'); name the column that holds the titles: "
          "--columns title=COLUMN"),
     ],
@@ -33,6 +37,18 @@ def test_a_csv_without_a_title_column_is_refused_naming_its_columns(tmp_path: Pa
     assert result.returncode == 2
     assert result.stderr == f"error: {src}: no title column {hint}\n"  # no warning advising to map the header
     assert not out.exists()
+
+
+def test_a_header_not_valid_csv_for_its_separator_says_so(tmp_path: Path) -> None:
+    # '"size, cm";id;title': a quoted first column followed by a semicolon is no comma-separated header
+    src = tmp_path / "in.csv"
+    src.write_text('"size, cm";id;title\n32;s1;Blue denim jeans\n')
+    with pytest.raises(InputError) as error:
+        RecordSource(src).require_title()
+    assert str(error.value) == (
+        f"{src}:1: the header row is not valid CSV (',' expected after '\"'); its columns seem separated by ';': "
+        "re-save it separated by commas"
+    )
 
 
 def test_a_parquet_file_without_a_title_column_is_refused(tmp_path: Path) -> None:

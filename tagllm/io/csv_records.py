@@ -94,10 +94,18 @@ def read_csv(fh: IO[bytes], name: str, on_header: Callable[[list[str]], None] | 
                     yield _csv_record(row, header, start, name, bad)
             return
         except csv.Error as exc:
+            sep = separator_in(lines.current[0][1]) if header is None and lines.current else None
             start = lines.reread_after_first()
             if header is None:
-                raise InputError(f"{name}:{start}: the header row is not valid CSV ({exc})") from None
+                hint = f"; its columns seem separated by {sep!r}: re-save it separated by commas" if sep else ""
+                raise InputError(f"{name}:{start}: the header row is not valid CSV ({exc}){hint}") from None
             yield Record(start, None, RecordError(line=start, message=_csv_problem(name, start, str(exc))))
+
+
+def separator_in(text: str) -> str | None:
+    """The separator a header read as comma-separated holds in a column (or its line): the file is not separated by
+    commas."""
+    return next((sep for sep in (";", "\t", "|") if sep in text), None)
 
 
 def _header(row: list[str], name: str) -> list[str]:

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from tagllm.errors import InputError, missing_dependency
 from tagllm.io.continuations import Continuations
-from tagllm.io.csv_records import allow_long_cells, read_csv
+from tagllm.io.csv_records import allow_long_cells, read_csv, separator_in
 from tagllm.io.jsonl import Record, read_jsonl
 from tagllm.models import GOLD_PREFIX, PRODUCT_FIELDS, RecordError, suggest_field
 
@@ -181,7 +181,8 @@ class RecordSource:
             )
         if "title" in {renamed.get(column, column) for column in self.header}:
             return
-        if self.format == "csv" and len(self.header) == 1 and (sep := _separator(self.header[0])):
+        if self.format == "csv" and (sep := next(filter(None, map(separator_in, self.header)), None)):
+            # a header of one column, or cut at a comma in a column's name: 'id;title;"size', 'cm"'
             hint = f"its columns seem separated by {sep!r}: re-save it separated by commas"
         else:
             hint = "name the column that holds the titles: --columns title=COLUMN"
@@ -259,11 +260,6 @@ def _head_lines(fh: IO[bytes], limit: int = 2**20) -> Iterator[bytes]:
     """The first whole lines of a file, each under ``limit`` bytes (a longer one ends them: it is not read whole)."""
     while (line := fh.readline(limit)) and (line.endswith(b"\n") or len(line) < limit):
         yield line
-
-
-def _separator(column: str) -> str | None:
-    """The separator a one-column CSV header holds, read as one column: the file is not comma-separated."""
-    return next((sep for sep in (";", "\t", "|") if sep in column), None)
 
 
 def _read_parquet(path: Path, on_header: Callable[[list[str]], None] | None = None) -> Iterator[Record]:
