@@ -51,6 +51,23 @@ def test_utf16_and_empty_files_are_refused_with_a_fix(tmp_path: Path) -> None:
         list(read_products(blank))
 
 
+@pytest.mark.parametrize("name", ["p.jsonl", "p.csv"])
+def test_a_compressed_input_is_refused_naming_how_to_decompress_it(tmp_path: Path, name: str) -> None:
+    # each "line" of a gzipped JSONL was an error record ("not UTF-8; re-save the file as UTF-8"), and a gzipped CSV
+    # was refused as not UTF-8
+    import gzip
+
+    src, named = tmp_path / name, tmp_path / f"{name}.gz"
+    for path in (src, named):
+        path.write_bytes(gzip.compress(b'{"id": "1", "title": "Blue denim jeans"}\n' * 50))
+    with pytest.raises(InputError) as error:
+        list(read_products(src))
+    assert str(error.value) == f"{src}: the input is compressed with gzip; decompress it first (gunzip -k {src})"
+    with pytest.raises(InputError) as error:
+        list(read_products(named))
+    assert str(error.value) == f"{named}: the input is compressed; decompress it first (gunzip -k {named})"
+
+
 @pytest.mark.parametrize(
     ("suffix", "text"),
     [

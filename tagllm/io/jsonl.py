@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +31,31 @@ class Record:
 def utf16(first: bytes, name: str) -> None:
     if first.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{name}: the file is UTF-16; re-save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)")
+
+
+# the first bytes of a compressed file -> how it is compressed, and the tool that decompresses it. Read as lines, each
+# line was an error record ("not UTF-8; re-save the file as UTF-8"), or a CSV's header refused as not UTF-8
+COMPRESSION = {
+    b"\x1f\x8b": ("gzip", "gunzip"),
+    b"\xfd7zXZ\x00": ("xz", "unxz"),
+    b"\x28\xb5\x2f\xfd": ("zstd", "unzstd"),
+}
+BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")  # "BZh" alone may begin a CSV header
+ZIP = b"PK\x03\x04"
+
+
+def packed(first: bytes, name: str) -> None:
+    """Refuse a file that is compressed or a zip archive (an Excel workbook is one): its bytes are no text."""
+    if first.startswith(ZIP):
+        why = "a zip archive (an Excel workbook is one); unzip it, or save the sheet as CSV UTF-8"
+        raise InputError(f"{name}: the input is {why}")
+    kind, tool = next((kind for magic, kind in COMPRESSION.items() if first.startswith(magic)), (None, None))
+    if BZIP2.match(first):
+        kind, tool = "bzip2", "bunzip2"
+    if kind is None:
+        return
+    how = f"{tool} -c FILE | tagllm …" if name == "<stdin>" else f"{tool} -k {name}"
+    raise InputError(f"{name}: the input is compressed with {kind}; decompress it first ({how})")
 
 
 def carriage_returns(first: bytes, name: str) -> None:
@@ -61,6 +87,7 @@ def lines(fh: IO[bytes], name: str) -> Iterator[tuple[int, bytes | None]]:
             lineno += 1
             if lineno == 1:
                 utf16(raw, name)
+                packed(raw, name)
                 carriage_returns(raw, name)
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 while raw and not raw.endswith(b"\n"):  # skip to the end of the over-long line

@@ -36,6 +36,8 @@ __all__ = [  # Record and allow_long_cells are imported from here by the rest of
 FORMATS = ("jsonl", "csv", "parquet")
 STDIO = "-"
 PARQUET_BATCH_ROWS = 1024
+# products.jsonl.gz and the tool that decompresses it: read as lines, every one was bytes that are no text
+COMPRESSED = {"gz": "gunzip -k", "bz2": "bunzip2 -k", "xz": "unxz -k", "zst": "unzstd", "zip": "unzip"}
 
 
 def detect_format(path: str | Path, given: str | None = None, *, flag: str = "--input-format") -> str:
@@ -94,6 +96,8 @@ class RecordSource:
         self.source = source
         self.is_stdin = str(source) == STDIO
         self.name = "<stdin>" if self.is_stdin else str(source)
+        if (suffix := Path(source).suffix.lower().lstrip(".")) in COMPRESSED and not self.is_stdin:
+            raise InputError(f"{source}: the input is compressed; decompress it first ({COMPRESSED[suffix]} {source})")
         self.format = detect_format(source, format)
         self.columns = columns or {}
         if self.format == "parquet" and self.is_stdin:
