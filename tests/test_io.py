@@ -51,6 +51,23 @@ def test_utf16_and_empty_files_are_refused_with_a_fix(tmp_path: Path) -> None:
         list(read_products(blank))
 
 
+@pytest.mark.parametrize(
+    ("name", "encoding"), [("p.jsonl", "UTF-16LE"), ("p.csv", "UTF-16LE"), ("p.jsonl", "UTF-16BE")]
+)
+def test_utf16_without_a_byte_order_mark_is_refused_with_a_fix(tmp_path: Path, name: str, encoding: str) -> None:
+    # of 3 products in UTF-16LE, 4 error records ("not valid JSON"), none tagged; a CSV's columns read as 'i\x00d\x00',
+    # with the advice to map one of them as the title
+    src = tmp_path / name
+    text = '{"id": "1", "title": "Blue denim jeans"}\n' * 3 if name.endswith(".jsonl") else "id,title\n1,Wool scarf\n"
+    src.write_bytes(text.encode(encoding))
+    with pytest.raises(InputError) as error:
+        RecordSource(src).require_title()
+    assert str(error.value) == (
+        f"{src}: the file seems {encoding} (a zero byte beside each letter); re-save it as UTF-8 "
+        f"(e.g. iconv -f {encoding} -t UTF-8)"
+    )
+
+
 @pytest.mark.parametrize("name", ["p.jsonl", "p.csv"])
 def test_a_compressed_input_is_refused_naming_how_to_decompress_it(tmp_path: Path, name: str) -> None:
     # each "line" of a gzipped JSONL was an error record ("not UTF-8; re-save the file as UTF-8"), and a gzipped CSV

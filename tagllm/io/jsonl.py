@@ -31,6 +31,14 @@ class Record:
 def utf16(first: bytes, name: str) -> None:
     if first.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{name}: the file is UTF-16; re-save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)")
+    if b"\x00" in first[:2]:
+        # UTF-16 without a byte order mark (a NUL beside each ASCII letter): each line was an error record ("not
+        # valid JSON"), a CSV's header columns read as 'i\x00d\x00'
+        order = "UTF-16LE" if first[1:2] == b"\x00" else "UTF-16BE"
+        raise InputError(
+            f"{name}: the file seems {order} (a zero byte beside each letter); re-save it as UTF-8 "
+            f"(e.g. iconv -f {order} -t UTF-8)"
+        )
 
 
 # the first bytes of a compressed file -> how it is compressed, and the tool that decompresses it. Read as lines, each
