@@ -52,6 +52,23 @@ def test_utf16_and_empty_files_are_refused_with_a_fix(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("p.jsonl", '{"id": "1", "title": "Blue denim jeans"}\n\ufeff{"id": "2", "title": "Wool scarf"}\n'),
+        ("p.csv", "id,title\n1,Blue denim jeans\n\ufeff2,Wool scarf\n"),
+    ],
+)
+def test_a_byte_order_mark_beginning_a_later_line_is_not_read(tmp_path: Path, name: str, text: str) -> None:
+    # files joined with cat, the second saved with a BOM: its first JSONL record was an error record ("Unexpected UTF-8
+    # BOM"); its first CSV row was tagged as product "\ufeff2", an id that looks like "2" and joins nothing
+    src = tmp_path / name
+    src.write_text(text, encoding="utf-8")
+    assert [(p.id, p.title) for p in read_products(src)] == [  # type: ignore[union-attr]
+        ("1", "Blue denim jeans"), ("2", "Wool scarf"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
     ("name", "encoding"), [("p.jsonl", "UTF-16LE"), ("p.csv", "UTF-16LE"), ("p.jsonl", "UTF-16BE")]
 )
 def test_utf16_without_a_byte_order_mark_is_refused_with_a_fix(tmp_path: Path, name: str, encoding: str) -> None:

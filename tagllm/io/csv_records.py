@@ -39,7 +39,8 @@ class _CsvLines:
                 item = (lineno, "x" * (MAX_CSV_CELL + 1) + "\n", None)
             else:
                 try:
-                    item = (lineno, raw.decode("utf-8-sig" if lineno == 1 else "utf-8"), None)
+                    # a BOM begins each file of several joined (cat a.csv b.csv): kept, it began the row's first cell
+                    item = (lineno, raw.decode("utf-8-sig"), None)
                 except UnicodeDecodeError as exc:
                     item = (lineno, raw.decode("utf-8", errors="replace"), not_utf8(self.name, lineno, raw, exc))
         self.current.append(item)

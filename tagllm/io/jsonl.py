@@ -118,7 +118,7 @@ def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
             continue
         raw = raw.rstrip(b"\r\n")
         try:
-            text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            text = raw.decode("utf-8-sig")  # a BOM begins each file of several joined (cat a.jsonl b.jsonl)
         except UnicodeDecodeError as exc:
             yield Record(lineno, None, not_utf8(name, lineno, raw, exc))
             continue
