@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -37,6 +38,22 @@ def _structured_outputs_params() -> Any:
     return SamplingParams, StructuredOutputsParams
 
 
+_SHORTEN_PHOTO_PROMPT = (
+    "shorten the product's text or the template, or show fewer or smaller photos (image_limits.max_images, "
+    "image_limits.llm_max_side)"
+)
+
+
+def _refusals() -> tuple[type[BaseException], ...]:
+    """What vLLM raises for a request it will not take (too long for the context, a photo past the encoder cache):
+    VLLMValidationError, a VLLMClientError, in vLLM 0.33; ValueError in the vLLM releases before it."""
+    try:
+        from vllm.exceptions import VLLMClientError
+    except ImportError:
+        return (ValueError,)
+    return (ValueError, VLLMClientError)
+
+
 class VLLMBackend(Backend):
     """vLLM in process: every prompt of a batch goes into one ``LLM.generate`` call, which schedules them
     together (continuous batching) and serves the shared static prefix from its prefix cache.
@@ -47,7 +64,7 @@ class VLLMBackend(Backend):
     removed in vLLM 0.12). Log-probs of the chosen tokens become per-value confidences: vLLM applies the
     grammar's mask before computing them, so they are probabilities among the allowed candidates.
 
-    A request whose messages show the product's photo goes through ``LLM.chat`` instead, with the photo as an
+    A request whose messages show the product's photo goes through ``LLM.enqueue_chat`` instead, with the photo as an
     ``image_pil`` content part where the template placed it: vLLM then applies the model's chat template and its
     multimodal processor, which put the model's own image placeholder tokens in. Photos are sent to vision-language
     models only (a ``vision_config`` in the model's config), unless ``images`` says otherwise.
@@ -213,14 +230,58 @@ class VLLMBackend(Backend):
             if batch is prompts:
                 outputs = llm.generate(prompts, sampling_params=batch_params, use_tqdm=False)
             else:
-                outputs = llm.chat(
-                    conversations, sampling_params=batch_params, use_tqdm=False,
-                    chat_template_kwargs=self._template_kwargs(),
-                )  # fmt: skip
-            per_product_ms = (time.perf_counter() - started) * 1000 / len(batch)
+                outputs = self._chat(llm, conversations, batch_params)
+            answered = sum(not isinstance(output, RecordError) for output in outputs)
+            per_product_ms = (time.perf_counter() - started) * 1000 / max(answered, 1)
             for i, output in zip(batch_order, outputs, strict=True):
-                results[i] = self._generation(requests[i], output, per_product_ms)
+                if isinstance(output, RecordError):
+                    results[i] = Generation(error=output)
+                else:
+                    results[i] = self._generation(requests[i], output, per_product_ms)
         return [r if r is not None else Generation() for r in results]
+
+    def _chat(self, llm: Any, conversations: list[list[dict[str, Any]]], params: list[Any]) -> list[Any]:
+        """The engine's output for each conversation with photos, or the RecordError of one the engine refused.
+
+        A photo's tokens are known only once vLLM's multimodal processor has placed them, and vLLM refuses a prompt
+        that then reaches ``max_model_len`` while it adds a call's requests, aborting the ones it added: through one
+        ``LLM.chat`` such a product failed the whole batch (text prompts included), each product then asked alone.
+        Each conversation is added alone (``enqueue_chat``), so a refusal stays with its product, and the engine runs
+        the rest together (``wait_for_completion``). An engine without ``enqueue_chat`` gets one ``LLM.chat``."""
+        kwargs = {"use_tqdm": False, "chat_template_kwargs": self._template_kwargs()}
+        if not hasattr(llm, "enqueue_chat"):
+            return list(llm.chat(conversations, sampling_params=params, **kwargs))
+        answers: list[Any] = [None] * len(conversations)
+        queued: dict[str, int] = {}
+        refusals = _refusals()
+        try:
+            for j, (conversation, request_params) in enumerate(zip(conversations, params, strict=True)):
+                try:
+                    (request_id,) = llm.enqueue_chat([conversation], sampling_params=[request_params], **kwargs)
+                except refusals as exc:
+                    answers[j] = RecordError(message=self._refused(exc))
+                else:
+                    queued[str(request_id)] = j
+        except BaseException:
+            if queued:  # left in the engine, they would come out of its next call
+                llm.llm_engine.abort_request(list(queued))
+            raise
+        for output in llm.wait_for_completion(use_tqdm=False) if queued else []:
+            answers[queued[str(output.request_id)]] = output
+        return answers
+
+    def _refused(self, exc: BaseException) -> str:
+        """A refused conversation's error: the context message when vLLM counted its prompt, photos included, as
+        reaching ``max_model_len``; else what vLLM said."""
+        found = re.search(r"prompt \(length (\d+)\)", str(exc))
+        config = getattr(getattr(self._llm, "llm_engine", None), "model_config", None)
+        context = getattr(config, "max_model_len", None) or self.max_model_len
+        if found is None or not isinstance(context, int):
+            return f"vLLM refused the request: {type(exc).__name__}: {exc}"
+        return (
+            f"the prompt is {found[1]} tokens with its photos: with max_new_tokens={self.max_new_tokens}, more than "
+            f"the model's context of {context} tokens; {_SHORTEN_PHOTO_PROMPT}"
+        )
 
     def _past_context(self, prompt: int, text: str) -> str | None:
         """Why a prompt of ``prompt`` tokens cannot be answered within the engine's context, or None when it can.
@@ -276,10 +337,7 @@ class VLLMBackend(Backend):
             )
         error = None
         if getattr(completion, "finish_reason", None) == "length":
-            error = RecordError(
-                message=f"the answer was cut at max_new_tokens={self.max_new_tokens}; raise it",
-                is_retryable=False,
-            )
+            error = RecordError(message=self._cut(len(output.prompt_token_ids or []), len(ids)), is_retryable=False)
         return Generation(
             text=completion.text,
             prompt_tokens=len(output.prompt_token_ids or []),
@@ -287,4 +345,14 @@ class VLLMBackend(Backend):
             latency_ms=round(latency_ms, 2),
             confidences=confidences,
             error=error,
+        )
+
+    def _cut(self, prompt: int, answer: int) -> str:
+        """Why an answer stopped for length: at ``max_new_tokens``, or short of it at the end of the model's context
+        (a prompt with photos, whose image tokens are counted only by vLLM, that left too little room)."""
+        if answer >= self.max_new_tokens:
+            return f"the answer was cut at max_new_tokens={self.max_new_tokens}; raise it"
+        return (
+            f"the answer was cut after {answer} tokens at the end of the model's context: the prompt is {prompt} "
+            f"tokens, which leaves less room than max_new_tokens={self.max_new_tokens}; {_SHORTEN_PHOTO_PROMPT}"
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import importlib.util
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -12,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tagllm.backends.base import GenerationRequest
+from tagllm.backends.base import GenerationRequest, message_text
+from tagllm.backends.chat import chat_text
 
 Requests = Callable[..., list[GenerationRequest]]
 Check = Callable[[GenerationRequest, str], dict[str, Any]]
@@ -42,6 +45,8 @@ class RecordingLLM:
         self.tokenizer = tokenizer
         self.answerer = TransformersBackend.from_model(model, tokenizer)
         self.calls: list[dict[str, Any]] = []
+        self.queued: list[tuple[str, Any, Any, Any]] = []  # enqueue_chat's requests: id, conversation, params, kwargs
+        self.request_ids = itertools.count()
 
     def get_tokenizer(self) -> Any:
         return self.tokenizer
@@ -90,6 +95,32 @@ class RecordingLLM:
         outputs = self.generate(prompts, sampling_params, use_tqdm=use_tqdm)
         self.calls.pop()  # the inner generate is how this stand-in answers, not a call the backend made
         return outputs
+
+    def enqueue_chat(
+        self, messages: Any, sampling_params: Any = None, *, use_tqdm: bool = True, chat_template_kwargs: Any = None
+    ) -> list[str]:
+        """What ``LLM.enqueue_chat`` does: each conversation is checked and added to the engine (or refused with the
+        error vLLM raises), to be run by ``wait_for_completion``."""
+        added = []
+        for conversation, params in zip(messages, sampling_params, strict=True):
+            self.refuse(conversation)
+            added.append(str(next(self.request_ids)))
+            self.queued.append((added[-1], conversation, params, chat_template_kwargs))
+        return added
+
+    def wait_for_completion(self, output_type: Any = None, *, use_tqdm: bool = True) -> list[Any]:
+        """What ``LLM.wait_for_completion`` does: the engine runs every queued request together (recorded as one
+        ``chat`` call), and returns their outputs in the order of their request ids."""
+        queued, self.queued = self.queued, []
+        conversations = [conversation for _, conversation, _, _ in queued]
+        params = [request_params for _, _, request_params, _ in queued]
+        outputs = self.chat(conversations, params, use_tqdm=use_tqdm, chat_template_kwargs=queued[0][3])
+        for (request_id, *_), output in zip(queued, outputs, strict=True):
+            output.request_id = request_id
+        return outputs
+
+    def refuse(self, conversation: Any) -> None:
+        """Raise what vLLM raises for a conversation it will not take; this stand-in takes every one."""
 
 
 from tagllm.models import Product  # noqa: E402
@@ -175,6 +206,90 @@ def test_a_prompt_longer_than_the_engines_context_fails_alone(
     for request, generation in ((requests[0], first), (requests[2], third)):
         assert generation.error is None
         check_answer(request, generation.text)
+
+
+class PhotoContextLLM(ContextLLM):
+    """A ``ContextLLM`` for a vision-language model: vLLM counts each photo as the ``image_tokens`` its processor put
+    in, and refuses a conversation whose prompt then reaches ``max_model_len`` (``LLM.chat`` adds its conversations
+    one by one, so the whole call fails; ``enqueue_chat`` refuses that one). An answer stops at the context's end."""
+
+    def __init__(self, model: Any, tokenizer: Any, max_model_len: int, image_tokens: int) -> None:
+        super().__init__(model, tokenizer, max_model_len)
+        self.image_tokens = image_tokens
+
+    def prompt_length(self, conversation: Any) -> int:
+        texts = [{"role": m["role"], "content": message_text(m["content"])} for m in conversation]
+        parts = [p for m in conversation if isinstance(m["content"], list) for p in m["content"]]
+        photos = sum(p["type"] == "image_pil" for p in parts)
+        text = self.tokenizer(chat_text(self.tokenizer, texts), add_special_tokens=False)["input_ids"]
+        return len(text) + photos * self.image_tokens
+
+    def refuse(self, conversation: Any) -> None:
+        from vllm.exceptions import VLLMValidationError
+
+        length, limit = self.prompt_length(conversation), self.llm_engine.model_config.max_model_len
+        if length >= limit:
+            raise VLLMValidationError(
+                f"The decoder prompt (length {length}) is longer than the maximum model length of {limit}. Make sure "
+                "that `max_model_len` is no smaller than the number of text tokens plus multimodal tokens."
+            )
+
+    def chat(
+        self, messages: Any, sampling_params: Any = None, *, use_tqdm: bool = True, chat_template_kwargs: Any = None
+    ) -> list[Any]:
+        for conversation in messages:
+            self.refuse(conversation)
+        outputs = super().chat(messages, sampling_params, use_tqdm=use_tqdm, chat_template_kwargs=chat_template_kwargs)
+        for conversation, output in zip(messages, outputs, strict=True):
+            length = self.prompt_length(conversation)
+            output.prompt_token_ids = [0] * length
+            room = self.llm_engine.model_config.max_model_len - length
+            completion = output.outputs[0]
+            if len(completion.token_ids) > room:
+                completion.token_ids = completion.token_ids[:room]
+                completion.text = self.tokenizer.decode(completion.token_ids)
+                completion.finish_reason = "length"
+        return outputs
+
+
+def test_a_photo_prompt_longer_than_the_engines_context_fails_alone(
+    tiny_llama: tuple[Any, Any], make_requests: Requests, photo_request: GenerationRequest, check_answer: Check
+) -> None:
+    # before: vLLM refused the photo prompt while adding LLM.chat's conversations; the exception failed the batch (the
+    # text prompts' answers with it) and every product of it was asked again alone: 8 engine calls for 6 products
+    _vllm_request_types()
+    from tagllm.backends.vllm import VLLMBackend
+    from tagllm.results import ask_backend
+
+    model, tokenizer = tiny_llama
+    engine = PhotoContextLLM(model, tokenizer, max_model_len=4096, image_tokens=1200)
+    long_text, cut = copy.deepcopy(photo_request), copy.deepcopy(photo_request)
+    long_text.messages[-1]["content"][0]["text"] += " dress" * 1100  # type: ignore[index]
+    cut.messages[-1]["content"][0]["text"] += " dress" * 1000  # type: ignore[index]
+    backend = VLLMBackend.from_llm(engine, model="tiny", max_new_tokens=100)
+    lengths = [engine.prompt_length(backend.chat_messages(r)) for r in (photo_request, long_text, cut)]
+    assert lengths == [2090, 4290, 4090]  # text and 1,200 tokens for the photo
+    requests = [*make_requests()[:3], photo_request, long_text, cut, copy.deepcopy(photo_request)]
+    generations = ask_backend(requests, backend)
+
+    assert len(generations) == 7
+    refused, stopped = generations[4].error, generations[5].error
+    assert refused is not None and refused.message == (
+        "the prompt is 4290 tokens with its photos: with max_new_tokens=100, more than the model's context of 4096 "
+        "tokens; shorten the product's text or the template, or show fewer or smaller photos (image_limits.max_images, "
+        "image_limits.llm_max_side)"
+    )
+    assert stopped is not None and stopped.message == (
+        "the answer was cut after 6 tokens at the end of the model's context: the prompt is 4090 tokens, which leaves "
+        "less room than max_new_tokens=100; shorten the product's text or the template, or show fewer or smaller "
+        "photos (image_limits.max_images, image_limits.llm_max_side)"
+    )
+    # the rest of the batch in one engine run each: the text prompts, then the photo prompts vLLM took
+    assert [len(call.get("prompts", call.get("chat", []))) for call in engine.calls] == [3, 3]
+    for request, generation in zip(requests, generations, strict=True):
+        if generation not in (generations[4], generations[5]):
+            assert generation.error is None, generation.error
+            check_answer(request, generation.text)
 
 
 def test_the_attribute_step_is_one_generate_call_with_each_products_schema(
