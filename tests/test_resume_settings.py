@@ -136,3 +136,28 @@ def test_a_settings_record_that_is_a_directory_is_named_and_nothing_is_left_behi
     assert sorted(p.name for p in tmp_path.iterdir()) == before and not writer.is_open
     record.rmdir()
     assert _tagger(demo_taxonomy, index, embedder).tag_file(src, out).tagged == 5  # the writer let go of its lock
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv", "parquet"])
+def test_a_fresh_run_killed_as_it_begins_writing_leaves_no_old_rows_under_its_settings(  # type: ignore[no-untyped-def]
+    demo_taxonomy, index, embedder, tmp_path, monkeypatch, suffix
+) -> None:
+    # a JSONL or CSV output was emptied only after the new settings were recorded: killed between the two, it held
+    # the 5 rows tagged under threshold 0.0 with a record saying 0.6, and a resume under 0.6 tagged 0, skipped 5
+    from tagllm.io.resume import scan_output
+    from tagllm.io.writers import ResultWriter
+
+    src, out = _crashed_run(_tagger(demo_taxonomy, index, embedder), tmp_path, suffix)
+    assert _tagger(demo_taxonomy, index, embedder).tag_file(src, out, resume=True).tagged == 3  # 5 rows at 0.0
+    start = ResultWriter._open
+
+    def killed(writer: ResultWriter) -> None:  # the step after the settings are recorded
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ResultWriter, "_open", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _tagger(demo_taxonomy, index, embedder, threshold=0.6).tag_file(src, out)
+    monkeypatch.setattr(ResultWriter, "_open", start)
+    summary = _tagger(demo_taxonomy, index, embedder, threshold=0.6).tag_file(src, out, resume=True)
+    assert (summary.tagged, summary.skipped) == (5, 0)
+    assert scan_output(out, suffix).rows == 5

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -128,11 +129,15 @@ def part_files(target: Path) -> list[Path]:
 
 
 def remove_output(target: Path, fmt: str) -> None:
-    """A fresh run replaces an output: the file, a merge or compaction left half done, and Parquet parts."""
+    """A fresh run replaces an output: the file, a merge or compaction left half done, and Parquet parts. A JSONL or
+    CSV file is emptied here, before the run records its settings beside it: emptied only once the record was
+    written, a run killed between the two left the old rows under the new settings, and a resume took them as done."""
     temp_path(target).unlink(missing_ok=True)
     if fmt == "parquet":
         target.unlink(missing_ok=True)
         shutil.rmtree(parts_dir(target), ignore_errors=True)
+    elif target.is_file():
+        os.truncate(target, 0)
 
 
 # -- reading an output ---------------------------------------------------------------------------------------------
