@@ -8,11 +8,13 @@ import json
 import os
 import queue
 import random
+import shutil
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -164,3 +166,67 @@ def test_kill_9_a_real_generate_then_resume(tmp_path: Path, demo_index_dir: Path
     assert finish.returncode == 0
     ids = [pid for pid, status in _rows(out) if status == "ok"]
     assert len(ids) == len(set(ids)) == 1200
+
+
+class _KilledAt:
+    """``os`` and ``shutil`` for ``tagllm.io.compaction``, killed (KeyboardInterrupt) at one step of a merge: before
+    its ``replace`` numbered ``replace``, or as it removes the merged parts, ``removed`` of them gone."""
+
+    def __init__(self, module: Any, *, replace: int = 0, removed: int | None = None) -> None:
+        self.module, self.replace_at, self.removed, self.replaced = module, replace, removed, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.module, name)
+
+    def replace(self, source: Any, target: Any) -> None:
+        self.replaced += 1
+        if self.replaced == self.replace_at:
+            raise KeyboardInterrupt
+        os.replace(source, target)
+
+    def rmtree(self, path: Any, ignore_errors: bool = False) -> None:
+        if self.removed is not None and Path(path).is_dir():
+            for part in sorted(Path(path).iterdir())[: self.removed]:
+                part.unlink()
+            raise KeyboardInterrupt
+        shutil.rmtree(path, ignore_errors=ignore_errors)
+
+
+@pytest.mark.parametrize(
+    "step",
+    [{"replace": 2}, {"removed": 0}, {"removed": 2}],
+    ids=["parts moved, output not yet replaced", "output replaced, no part removed", "half the parts removed"],
+)
+def test_a_merge_killed_after_it_is_done_is_resumed_with_each_product_once(  # type: ignore[no-untyped-def]
+    tmp_path: Path, monkeypatch, step: dict[str, int]
+) -> None:
+    # the parts were deleted in place after the merged copy replaced the output: a run killed then left some or all
+    # of them, and --resume read their rows again as the newest: 7 products, 2 of them dropped (--drop-absent) by the
+    # merge, came back as 7 rows for the 5 products the input held
+    pytest.importorskip("pyarrow")
+    from tagllm.io import ResultWriter, compaction
+    from tagllm.models import TagResult
+
+    out = tmp_path / "tags.parquet"
+    writer = ResultWriter(out, facets=["category"])
+    for batch in (["p0", "p1"], ["p2", "p3"], ["p4", "p5"], ["p6"]):
+        writer.write([TagResult(product_id=product_id) for product_id in batch])
+    writer._lock.release()  # killed here: 4 parts, not merged
+    writer = ResultWriter(out, facets=["category"], resume=True)
+    assert writer.drop({"p5", "p6"}) == 2  # products the input no longer has, with --drop-absent
+    killed = _KilledAt(os if "replace" in step else shutil, **step)
+    monkeypatch.setattr(compaction, killed.module.__name__, killed)
+    with pytest.raises(KeyboardInterrupt):
+        writer.close()
+    monkeypatch.undo()
+    writer = ResultWriter(out, facets=["category"], resume=True)
+    assert sorted(writer.state.last) == ["p0", "p1", "p2", "p3", "p4"]
+    writer.close()
+    assert sorted(_parquet_ids(out)) == ["p0", "p1", "p2", "p3", "p4"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tags.parquet"]
+
+
+def _parquet_ids(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return [str(i) for i in pq.read_table(path).column("product_id").to_pylist()]

@@ -15,6 +15,7 @@ from tagllm.io.resume import (
     OutputState,
     csv_rows,
     jsonl_rows,
+    merged_parts_dir,
     part_files,
     parts_dir,
     pyarrow_parquet,
@@ -86,5 +87,12 @@ def merge_parts(target: Path, drop: frozenset[str] = frozenset()) -> None:
     writer.close()
     with tmp.open("rb") as fh:
         os.fsync(fh.fileno())
+    # The parts leave OUT.parts in one rename, the merge's point of no return: a run killed after it is finished by
+    # the next one's scan_output (finish_merge). Deleted in place after the copy replaced the output, a run killed
+    # meanwhile left some or all of them, and --resume read their rows again as newer than the merged output's: rows
+    # --drop-absent had dropped came back, and an error row a later success replaced was the product's last again.
+    merged = merged_parts_dir(target)
+    if parts_dir(target).is_dir():
+        os.replace(parts_dir(target), merged)
     os.replace(tmp, target)
-    shutil.rmtree(parts_dir(target), ignore_errors=True)
+    shutil.rmtree(merged, ignore_errors=True)

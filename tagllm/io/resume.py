@@ -123,6 +123,22 @@ def parts_dir(target: Path) -> Path:
     return target.with_name(target.name + ".parts")
 
 
+def merged_parts_dir(target: Path) -> Path:
+    """Where a Parquet output's parts go, in one rename, when the merge of them is done (``compaction.merge_parts``)."""
+    return target.with_name(target.name + ".parts.merged")
+
+
+def finish_merge(target: Path) -> None:
+    """Finish a Parquet merge killed after its parts were moved to ``OUT.parts.merged``: its copy (``OUT.tmp``, whole
+    before they were moved) renamed over the output, if it was not yet, and the merged parts removed."""
+    merged = merged_parts_dir(target)
+    if not merged.is_dir():
+        return
+    if temp_path(target).exists():
+        os.replace(temp_path(target), target)
+    shutil.rmtree(merged, ignore_errors=True)
+
+
 def part_files(target: Path) -> list[Path]:
     directory = parts_dir(target)
     return sorted(directory.glob("part-*.parquet")) if directory.is_dir() else []
@@ -136,6 +152,7 @@ def remove_output(target: Path, fmt: str) -> None:
     if fmt == "parquet":
         target.unlink(missing_ok=True)
         shutil.rmtree(parts_dir(target), ignore_errors=True)
+        shutil.rmtree(merged_parts_dir(target), ignore_errors=True)
     elif target.is_file():
         os.truncate(target, 0)
 
@@ -143,6 +160,8 @@ def remove_output(target: Path, fmt: str) -> None:
 # -- reading an output ---------------------------------------------------------------------------------------------
 def scan_output(target: Path, fmt: str) -> OutputState:
     """Read what an earlier run wrote; a torn last row is left out (``complete_bytes`` says where it starts)."""
+    if fmt == "parquet":
+        finish_merge(target)
     temp_path(target).unlink(missing_ok=True)  # a compaction or merge killed half way: the output is still whole
     state = OutputState()
     if fmt == "parquet":
