@@ -224,7 +224,15 @@ class TransformersBackend(Backend):
                 text = chat_text(self._processor, _hf_parts(request.messages), self.chat_template_kwargs)
             else:
                 text = chat_text(tokenizer, request.messages, self.chat_template_kwargs)
-            too_long = self._past_context(text, photos)
+            try:
+                too_long = self._past_context(text, photos)
+            except Exception as exc:  # the processor refused a photo: Qwen2-VL's one whose sides differ 200-fold
+                if not photos:
+                    raise
+                why = f"{type(exc).__name__}: {exc}"
+                message = f"the model's processor refused the photo: {why}; give the product another photo, or none"
+                results[i] = Generation(error=RecordError(message=message))
+                continue
             if too_long is not None:
                 results[i] = Generation(error=RecordError(message=too_long))
                 continue

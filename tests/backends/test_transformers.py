@@ -257,3 +257,52 @@ def test_a_text_model_given_a_photo_fails_that_product_alone(
     photo, text = backend.generate([photo_request, make_requests()[1]])
     assert photo.error is not None and photo.error.message == "the messages show a photo, but the model reads none"
     assert text.error is None
+
+
+def test_a_photo_the_models_processor_refuses_fails_alone(
+    tiny_vlm_dir: Path, photo_request: GenerationRequest, check_answer: Check, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # before: the processor's ValueError, raised while the batch's prompts were measured, failed the whole batch:
+    # each product was then asked alone (the two others generated one at a time), the strip's error reading 'backend
+    # transformers raised ValueError: absolute aspect ratio must be smaller than 200, got 256.0'
+    import dataclasses
+
+    from PIL import Image
+
+    from tagllm.backends.transformers import TransformersBackend
+    from tagllm.images import LoadedImage
+    from tagllm.results import ask_backend
+
+    backend = TransformersBackend(model=str(tiny_vlm_dir), device="cpu")
+    backend.load()
+    images = backend._processor.image_processor
+    preprocess = images.preprocess
+
+    def qwen2_vl_checks(photos: Any, **kwargs: Any) -> Any:  # what Qwen2-VL's smart_resize refuses, in its words
+        for photo in _flat(photos):
+            if max(photo.size) / min(photo.size) > 200:
+                raise ValueError(
+                    f"absolute aspect ratio must be smaller than 200, got {max(photo.size) / min(photo.size)}"
+                )
+        return preprocess(photos, **kwargs)
+
+    monkeypatch.setattr(images, "preprocess", qwen2_vl_checks)
+    batches: list[int] = []
+    generate_batch = backend._generate_batch
+    monkeypatch.setattr(backend, "_generate_batch", lambda r, *a: batches.append(len(r)) or generate_batch(r, *a))
+    strip = LoadedImage(source="strip.png", image=Image.new("RGB", (1024, 4), (200, 20, 20)), format="PNG")
+    requests = [photo_request, dataclasses.replace(photo_request, images=[strip]), photo_request]
+    first, refused, third = ask_backend(requests, backend)
+    assert refused.error is not None and refused.error.message == (
+        "the model's processor refused the photo: ValueError: absolute aspect ratio must be smaller than 200, got "
+        "256.0; give the product another photo, or none"
+    )
+    assert batches == [2]  # the others together
+    for generation in (first, third):
+        assert generation.error is None, generation.error
+        check_answer(photo_request, generation.text)
+
+
+def _flat(photos: Any) -> list[Any]:
+    """The photos a processor is given: one, a list, or a list per prompt."""
+    return [p for item in photos for p in _flat(item)] if isinstance(photos, list | tuple) else [photos]
