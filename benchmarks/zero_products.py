@@ -5,6 +5,8 @@ Run: python benchmarks/zero_products.py [--cases benchmarks/zero_cases.yaml] [--
      python benchmarks/zero_products.py --cases benchmarks/zero_cases_category.yaml  (everyday products, category)
      python benchmarks/zero_products.py --cases benchmarks/zero_cases_category2.yaml (40 more, written later)
      python benchmarks/zero_products.py --cases benchmarks/zero_cases_category3.yaml (120 held out, with ids)
+     python benchmarks/zero_products.py --cases benchmarks/zero_cases_attributes2.yaml (160 titles, colour, material
+         and gender; also zero_cases_attributes3.yaml, 160, and zero_cases_attributes4.yaml, 120: docs/eval.md)
      python benchmarks/zero_products.py --write-csv products.csv   (the titles alone, for timing ``tagllm generate``)
 
 The tagger sees each title and nothing else. A predicted value is right when its name is one of the case's expected
