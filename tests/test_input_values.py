@@ -95,6 +95,24 @@ def test_a_gold_record_giving_a_key_two_values_is_an_input_problem_naming_the_pr
         assert 'field \'gold_attributes.Color\' is given twice ("Black", then "White")' in problem["message"]
 
 
+def test_a_gold_row_repeating_the_header_is_unreadable_not_a_product_scored(tmp_path: Path) -> None:
+    # two gold CSVs joined with cat: product "id" titled "title" was scored, its gold 'gold_category' "not in taxonomy"
+    from tagllm.evaluation.gold import load_gold
+    from tagllm.evaluation.harness import load_eval_config
+    from tagllm.taxonomy import load_taxonomy
+
+    (tmp_path / "shop.yaml").write_text(TAXONOMY)
+    (tmp_path / "gold.csv").write_text("id,title,gold_category\na,Tee,Tops\nid,title,gold_category\nb,Mug,Mugs\n")
+    (tmp_path / "eval.yaml").write_text("gold: gold.csv\ntagger:\n  taxonomy: shop.yaml\n")
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    loaded = load_gold(cfg, load_taxonomy(cfg.tagger.taxonomy))
+    assert [item.id for item in loaded.items] == ["a", "b"]
+    assert loaded.unknown == []
+    assert [(problem["line"], problem["message"].split("?")[0]) for problem in loaded.unreadable] == [
+        (3, f"{tmp_path / 'gold.csv'}:3: the row repeats the header: two files joined (cat a.csv b.csv)")
+    ]
+
+
 def test_a_json_number_id_is_read_as_written_so_no_two_ids_become_one(tmp_path: Path) -> None:
     # read as floats, 1e2 and 100.0 were both the id "100.0", and 12345678901234567890.0 and 12345678901234567891.0
     # both "1.2345678901234567e+19": the second of each pair was never tagged, and no id could be joined back

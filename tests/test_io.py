@@ -179,6 +179,20 @@ def test_quoted_cells_over_several_lines_keep_their_line_numbers(tmp_path: Path)
     assert records[0].data["description"] == "line one\nline two"  # type: ignore[index]
 
 
+def test_a_csv_row_repeating_the_header_is_an_error_record_not_a_product(tmp_path: Path) -> None:
+    # cat a.csv b.csv: b's header was tagged as product "id" titled "title" (3 products in, 4 tagged, exit 0), and read
+    # as an example and a gold product the same way
+    src = tmp_path / "all.csv"
+    src.write_text("id,title\n1,Red shirt\n2,Blue jeans\n\ufeffid, title\n3,Leather wallet\n", encoding="utf-8")
+    assert _summary(src) == [
+        (2, "1"),
+        (3, "2"),
+        (4, f"{src}:4: the row repeats the header: two files joined (cat a.csv b.csv)? It is not read as a product; "
+            "join CSV files with tail -n +2 b.csv >> a.csv"),
+        (5, "3"),
+    ]  # fmt: skip
+
+
 def test_a_csv_line_that_is_not_utf8_is_an_error_record_and_the_rest_is_read(tmp_path: Path) -> None:
     src = tmp_path / "p.csv"
     src.write_bytes(b"id,title\n1,caf\xe9 mug\n2,Tea pot\n")

@@ -1,5 +1,6 @@
 """CSV records: a header row, then a record per row, read with the quoted cells that run over lines; a row that is
-malformed or not UTF-8 is an error record naming its first line, and the lines after it are read as rows again."""
+malformed or not UTF-8 is an error record naming its first line, and the lines after it are read as rows again; a row
+that repeats the header (two files joined) is an error record too, not a product."""
 
 from __future__ import annotations
 
@@ -91,6 +92,8 @@ def read_csv(fh: IO[bytes], name: str, on_header: Callable[[list[str]], None] | 
                     header = _header(row, name)
                     if on_header is not None:
                         on_header(header)
+                elif bad is None and [cell.strip() for cell in row] == header:
+                    yield Record(start, None, RecordError(line=start, message=_repeated_header(name, start)))
                 else:
                     yield _csv_record(row, header, start, name, bad)
             return
@@ -117,6 +120,14 @@ def _header(row: list[str], name: str) -> list[str]:
             raise InputError(f"{name}:1: column {column!r} appears twice in the header; rename one")
         seen.add(column)
     return header
+
+
+def _repeated_header(name: str, line: int) -> str:
+    # files joined with cat: the second file's header was tagged as a product with id "id" and title "title"
+    return (
+        f"{name}:{line}: the row repeats the header: two files joined (cat a.csv b.csv)? It is not read as a "
+        "product; join CSV files with tail -n +2 b.csv >> a.csv"
+    )
 
 
 def _csv_problem(name: str, line: int, error: str) -> str:
