@@ -23,7 +23,7 @@ def _product(product: str | None, input: str | None, product_id: str | None) -> 
     """The product to render; an invalid one is refused with the message of the error record generate writes for
     it (it was said to be no product of the file, or crashed with pydantic's traceback given as --product)."""
     from tagllm.errors import InputError
-    from tagllm.io import Record, read_products, to_product
+    from tagllm.io import Record, RecordSource, to_product
     from tagllm.models import RecordError
 
     if product is not None:
@@ -41,13 +41,24 @@ def _product(product: str | None, input: str | None, product_id: str | None) -> 
     if input is None:
         raise InputError('give the product: --product \'{"title": "…"}\' or --input FILE [--id ID]')
     first_error: RecordError | None = None
-    for item in read_products(input):
+    invalid = 0
+    records = RecordSource(input)
+    for record in records:
+        item = to_product(record, records.name)
         if isinstance(item, RecordError):
             if product_id is not None and item.record_id == product_id:
                 raise InputError(item.message)
             first_error = first_error or item
+            invalid += 1
             continue
         if product_id is None or item.id == product_id:
+            if product_id is None and first_error is not None:
+                # the analyst reads the render as the file's first record: say it is not, and why
+                typer.echo(
+                    f"note: rendering {item.id!r} (line {record.line}), the first valid product; "
+                    f"{invalid} record(s) before it are invalid, the first: {first_error.message}",
+                    err=True,
+                )
             return item
     if product_id:
         raise InputError(f"{input}: no product with id {product_id!r}")
@@ -92,7 +103,7 @@ def _shown(content: str | list[dict[str, Any]]) -> str:
 def render(
     product: str | None = typer.Option(None, "--product", help="the product as a JSON object"),
     input: str | None = typer.Option(None, "--input", "-i", help="products file (JSONL, CSV, Parquet)"),
-    product_id: str | None = typer.Option(None, "--id", help="which product of --input (default: the first)"),
+    product_id: str | None = typer.Option(None, "--id", help="which product of --input (default: the first valid one)"),
     config: str | None = ConfigOpt,
     taxonomy: str | None = typer.Option(None, "--taxonomy", "-t", help="taxonomy file, directory or name"),
     examples: str | None = typer.Option(None, help="labelled products the example index is built from"),

@@ -146,3 +146,20 @@ def test_render_of_an_invalid_product_says_why_it_is_invalid(tmp_path: Path, how
         if how == "--id"
         else "--product: record 'product' has no title; every product needs a non-empty title"
     )
+
+
+def test_render_of_an_input_whose_first_record_is_invalid_says_which_product_it_shows(tmp_path: Path) -> None:
+    # without --id, a first record with no title was passed over without a word: the prompt shown was record 2's,
+    # read by the analyst as record 1's
+    products = tmp_path / "products.jsonl"
+    products.write_text('{"id": "p1", "description": "no title"}\n{"id": "p2", "title": "Blue jeans"}\n')
+    result = CliRunner().invoke(app, [*BASE, "--input", str(products)])
+    assert result.exit_code == 0, result.output
+    assert 'Product to tag: {"title": "Blue jeans"}' in result.stdout.splitlines()
+    assert result.stderr == (
+        "note: rendering 'p2' (line 2), the first valid product; 1 record(s) before it are invalid, the first: "
+        f"{products}:1: record 'p1' has no title; every product needs a non-empty title\n"
+    )
+    products.write_text('{"id": "p1", "title": "Red dress"}\n{"id": "p2", "title": "Blue jeans"}\n')
+    result = CliRunner().invoke(app, [*BASE, "--input", str(products)])
+    assert (result.exit_code, result.stderr) == (0, "")
