@@ -251,6 +251,22 @@ def test_generate_says_how_many_examples_it_skipped(tmp_path: Path) -> None:
     assert f"warning: example skipped: {examples}:29: category label 'Electronics > Phones'" in result.stderr
 
 
+def test_index_build_and_add_count_the_skipped_records_past_the_twenty_listed(tmp_path: Path) -> None:
+    # 22 records skipped: 20 were listed, the other 2 named nowhere and not said to exist
+    examples, index = _examples(tmp_path / "ex.jsonl", good=30, bad=22), tmp_path / "idx"
+    for args in (["build", "-t", "demo"], ["add"]):
+        result = runner.invoke(app, ["index", args[0], str(examples), "-i", str(index), *args[1:]])
+        assert result.exit_code == 1, result.output
+        skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped: ")]
+        assert len(skipped) == 21
+        assert (
+            skipped[19]
+            == f"skipped: {examples}:50: category label 'Electronics > Phones' is not a value of the taxonomy"
+        )
+        assert skipped[20] == "skipped: … and 2 more (not listed: fix these and run again)"
+        assert result.stdout.endswith("22 record(s) skipped\n")
+
+
 def test_index_add_replaces_an_example_by_id_and_adding_twice_changes_nothing(tmp_path: Path) -> None:
     index = tmp_path / "idx"
     built = runner.invoke(app, ["index", "build", str(DATA / "demo_examples.jsonl"), "-i", str(index), "-t", "demo"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -19,6 +20,11 @@ from tagllm.cli.common import (
     build_config,
     parse_fields,
 )
+
+if TYPE_CHECKING:
+    from tagllm.models import RecordError
+
+SHOWN = 20  # skipped records and unused photos listed on stderr; the rest are counted
 
 app = typer.Typer(
     help="Build and grow the example index of labelled products.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP
@@ -57,7 +63,6 @@ def build(
     """Embed labelled examples (and their photos) into FAISS indexes plus plain metadata; fit the candidate scorer."""
     from tagllm.assembly import build_index, examples_image_loader
     from tagllm.io import parse_columns
-    from tagllm.models import RecordError
     from tagllm.retrieval.embedder import Embedder
     from tagllm.taxonomy import load_taxonomy
 
@@ -78,8 +83,7 @@ def build(
         ignore_fields=cfg.ignore_fields, keep_precision=cfg.keep_precision,
     )  # fmt: skip
     progress.done()
-    for err in errors[:20]:
-        typer.echo(f"skipped: {err.message}", err=True)
+    _skipped(errors)
     _photo_problems(built.image_problems)
     photos = built.manifest.get("images")
     typer.echo(
@@ -138,8 +142,7 @@ def add(
         idx.save(index, also=scorer.save)  # the scorer moves in with the index's files
     else:
         idx.save(index)
-    for err in errors[:20]:
-        typer.echo(f"skipped: {err.message}", err=True)
+    _skipped(errors)
     _photo_problems(idx.image_problems)
     typer.echo(
         f"{index}: added {counts.added}, replaced {counts.replaced}, {counts.unchanged} unchanged, "
@@ -154,12 +157,20 @@ def _fields(label_field: str) -> list[str]:
     return [*PRODUCT_FIELDS, label_field]
 
 
+def _skipped(errors: list[RecordError]) -> None:
+    """Records left out of the index, the first 20 by name: the list is written nowhere else."""
+    for err in errors[:SHOWN]:
+        typer.echo(f"skipped: {err.message}", err=True)
+    if len(errors) > SHOWN:
+        typer.echo(f"skipped: … and {len(errors) - SHOWN} more (not listed: fix these and run again)", err=True)
+
+
 def _photo_problems(problems: list[str]) -> None:
     """Photos that could not be used: their examples are in the index, without them."""
-    for message in problems[:20]:
+    for message in problems[:SHOWN]:
         typer.echo(f"photo not used: {message}", err=True)
-    if len(problems) > 20:
-        typer.echo(f"photo not used: … and {len(problems) - 20} more", err=True)
+    if len(problems) > SHOWN:
+        typer.echo(f"photo not used: … and {len(problems) - SHOWN} more", err=True)
 
 
 @app.command()
