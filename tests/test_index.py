@@ -163,3 +163,22 @@ def test_an_index_built_with_a_relative_embedder_directory_loads_from_anywhere(
     (elsewhere / "models" / "mini").symlink_to(default_model_path())  # another model at the same relative path
     with pytest.raises(IndexMismatchError, match="built with embedder"):
         ExampleIndex.load(tmp_path / "idx", embedder=Embedder("models/mini", backend="torch"))
+
+
+def test_add_given_an_id_twice_adds_the_later_example_and_returns_the_earlier_as_repeated(  # type: ignore[no-untyped-def]
+    demo_taxonomy, embedder
+) -> None:
+    # three examples, one id twice: 'added 2', the T-shirt label gone without a word (the CLI names such a record)
+    from tagllm.models import LabelledProduct
+
+    examples, _ = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
+    index = ExampleIndex.build(examples[:25], demo_taxonomy, embedder)
+    tee = LabelledProduct(id="new-1", title="Linen summer shirt", labels={"category": ["apparel-tshirts"]})
+    scarf = LabelledProduct(id="new-2", title="Wool scarf", labels={"category": ["apparel-shirts"]})
+    shirt = tee.model_copy(update={"labels": {"category": ["apparel-shirts"]}})
+    counts = index.add([tee, scarf, shirt], embedder)
+    assert (counts.added, counts.replaced, counts.unchanged, len(index)) == (2, 0, 0, 27)
+    assert [(r.line, r.record_id, r.message) for r in counts.repeated] == [
+        (1, "new-1", "batch:1: id 'new-1' is given again at batch:3, whose example is kept")
+    ]
+    assert [e.labels for e in index.examples if e.id == "new-1"] == [{"category": ["apparel-shirts"]}]

@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,14 @@ import scipy.sparse as sp
 from tagllm.errors import IndexMismatchError, InputError
 from tagllm.models import ImageUse, LabelledProduct
 from tagllm.retrieval.embedder import Embedder, recorded_name
-from tagllm.retrieval.examples import LabelResolver, as_labelled, content_id, labels_from_record, read_examples
+from tagllm.retrieval.examples import (
+    LabelResolver,
+    RepeatedExample,
+    as_labelled,
+    content_id,
+    labels_from_record,
+    read_examples,
+)
 from tagllm.retrieval.faiss_search import (
     DEFAULT_HNSW_THRESHOLD,
     HNSW_EF_SEARCH,
@@ -72,6 +79,20 @@ def _other_taxonomy(where: str, manifest: dict[str, Any], taxonomy: Taxonomy) ->
     )
 
 
+def _latest(examples: Sequence[LabelledProduct], repeated: list[RepeatedExample]) -> dict[str, LabelledProduct]:
+    """Each id's last example; each example a later one replaces goes to ``repeated``, named as ``read_examples``
+    names a file's record given again (the dict alone kept the last without a word)."""
+    latest: dict[str, LabelledProduct] = {}
+    given: dict[str, int] = {}  # id -> 1-based place of the example kept so far
+    for place, example in enumerate(examples, start=1):
+        if (earlier := given.get(example.id)) is not None:
+            message = f"batch:{earlier}: id {example.id!r} is given again at batch:{place}, whose example is kept"
+            repeated.append(RepeatedExample(line=earlier, field="id", record_id=example.id, message=message))
+        given[example.id] = place
+        latest[example.id] = example
+    return latest
+
+
 def _rebuild(path: Path) -> str:
     return f"rebuild it: tagllm index build EXAMPLES --index {path}"
 
@@ -83,6 +104,9 @@ class AddCounts:
     added: int = 0
     replaced: int = 0
     unchanged: int = 0
+    # examples whose id a later one of the same call gives again: that one is added, these are not (named "batch:N",
+    # 1-based, as ``tagllm index add`` names a file's repeated record by its line)
+    repeated: list[RepeatedExample] = field(default_factory=list)
 
 
 class ExampleIndex:
@@ -183,11 +207,12 @@ class ExampleIndex:
         """Add reviewed examples without re-embedding the others. An example whose id is in the index replaces
         the one there (a reviewed label corrects the old one); one identical to it changes nothing. The photos of
         added and replaced examples go through the index's image encoder as it was fitted (``image_loader`` knows
-        where relative paths start)."""
+        where relative paths start). An id given twice is added from its later example, the earlier one returned in
+        ``repeated``."""
         self.check_embedder(embedder)
-        latest = {e.id: e for e in examples}  # the same id twice in one file: its last record is the review
-        position = {e.id: i for i, e in enumerate(self.examples)}
         counts = AddCounts()
+        latest = _latest(examples, counts.repeated)  # the same id twice in one file: its last record is the review
+        position = {e.id: i for i, e in enumerate(self.examples)}
         replace: list[tuple[int, LabelledProduct]] = []
         new: list[LabelledProduct] = []
         for example in latest.values():
