@@ -91,6 +91,7 @@ def run_file(
         summary.still_degraded = len(writer.state.degraded & claimed)
         summary.still_unfetched = len(writer.state.unfetched & claimed)
         summary.joined, summary.variants = records.joined, records.variants
+        summary.formula_columns = dict(writer.formula_columns)
     summary.seconds = time.perf_counter() - tagging
     if summary.interrupted:
         raise RunInterrupted(summary)

@@ -42,6 +42,8 @@ class RunSummary:
     interrupted: bool = False  # Ctrl-C, or SIGTERM (``terminated``), stopped it: the output holds what was tagged
     terminated: bool = False
     errors: list[str] = field(default_factory=list)
+    # CSV output: each column this run wrote a cell of that a spreadsheet reads as a formula -> its first product
+    formula_columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def products_per_second(self) -> float:

@@ -43,6 +43,30 @@ def test_generate_jsonl_to_csv(tmp_path: Path, config: Path) -> None:
     assert "3 tagged, 0 failed" in result.stderr
 
 
+def test_a_csv_output_with_cells_a_spreadsheet_runs_as_formulas_says_so_and_writes_them_as_they_are(
+    tmp_path: Path, config: Path
+) -> None:
+    # a title '=HYPERLINK(…)' kept with --keep-columns went into the CSV a catalogue team opens in Excel, no word
+    products, out = tmp_path / "p.jsonl", tmp_path / "tags.csv"
+    rows = [
+        {"id": "p1", "title": "Red cotton t-shirt", "brand": "-12.5"},
+        {"id": "p2", "title": '=HYPERLINK("http://example.com","Blue dress")', "brand": "@SUM(1+1)"},
+        {"id": "p3", "title": "Wireless headphones", "brand": "+44 Acme"},
+    ]
+    products.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    args = ["generate", str(products), "-o", str(out), "-c", str(config), "--keep-columns", "title,brand"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert [(r["title"], r["brand"]) for r in csv.DictReader(out.open())] == [(r["title"], r["brand"]) for r in rows]
+    assert result.stderr.splitlines()[-1] == (
+        f"warning: {out}: cells that Excel and other spreadsheets run as formulas when they open a CSV (beginning "
+        "with =, +, -, @ or a tab) are in column(s) 'title' (first: product 'p2'), 'brand' (first: product 'p2'); "
+        "written as they are: import the file with those columns as text, or write JSONL or Parquet"
+    )
+    jsonl = runner.invoke(app, [*args[:3], str(tmp_path / "tags.jsonl"), *args[4:]])
+    assert jsonl.exit_code == 0 and "formulas" not in jsonl.stderr  # JSONL is no spreadsheet's
+
+
 def test_the_summarys_start_up_counts_building_the_tagger(
     tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

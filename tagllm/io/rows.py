@@ -21,6 +21,8 @@ HASH_COLUMN = "input_hash"  # a fingerprint of what the tagger read of the produ
 TAGGED_FIELDS = {"title", "description", "brand", "attributes", "images", "queries"}
 BINARY_PREFIX = "base64:"  # a kept cell of bytes that are not UTF-8 text, written as their base64
 SURROGATE = re.compile(r"[\ud800-\udfff]")  # half a surrogate pair: a JSON string may hold one, UTF-8 cannot
+# a CSV cell a spreadsheet reads as a formula (OWASP's CSV injection list): written as it is, the run says so
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def encodable(value: Any) -> Any:
@@ -131,6 +133,18 @@ def table_row(
     rejected = [r.text for r in result.rejected]
     row["rejected"] = rejected if typed else SEPARATOR.join(rejected)
     return row
+
+
+def is_formula(cell: Any) -> bool:
+    """Whether a CSV cell is one a spreadsheet opening the file reads as a formula (``=HYPERLINK(…)``, ``@SUM(…)``,
+    ``+44 20 …``); a number (``-12.5``) is read as the number it is."""
+    if not isinstance(cell, str) or not cell.startswith(FORMULA_START):
+        return False
+    try:
+        float(cell)
+    except ValueError:
+        return True
+    return False
 
 
 def flat_row(result: TagResult, facets: list[str]) -> dict[str, Any]:

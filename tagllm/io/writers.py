@@ -31,6 +31,7 @@ from tagllm.io.rows import (
     encodable,
     encodable_result,
     flat_row,
+    is_formula,
     outcome,
     parquet_schema,
     table_row,
@@ -85,6 +86,8 @@ class ResultWriter:
         self._opened = False
         self._lock = OutputLock(self.target)
         self._seen: tuple[Any, ...] | None = None  # the output as resume read it (``lock.signature``)
+        # CSV: each column holding a cell a spreadsheet reads as a formula -> the product of its first such cell
+        self.formula_columns: dict[str, str] = {}
         if not self.is_stdout:
             check_output_place(self.target, self.format)
         if self.is_stdout:
@@ -279,6 +282,9 @@ class ResultWriter:
 
     def _csv_row(self, result: TagResult, kept: dict[str, Any] | None, digest: str | None) -> dict[str, Any]:
         row = table_row(result, self.facets, kept)
+        for column, cell in row.items():
+            if column not in self.formula_columns and is_formula(cell):
+                self.formula_columns[column] = result.product_id
         if self._fingerprints:
             row[HASH_COLUMN] = digest or ""
         return row
