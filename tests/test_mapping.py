@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import zlib
 from collections.abc import Callable, Sequence
@@ -533,6 +535,20 @@ def test_cli_output_redirected_into_the_file_it_reads_is_refused(tmp_path: Path,
         f"over or after the strings they are read from{emptied}; send the output to another file\n"
     )
     assert legacy.read_text(encoding="utf-8") == (text if redirect == ">>" else "")
+
+
+def test_cli_csv_with_strings_a_spreadsheet_runs_as_formulas_says_so_and_writes_them_as_they_are() -> None:
+    # the strings mapped are echoed in the text column: '=HYPERLINK(…)' went into the CSV as it was, no word
+    stdin = '-12.5\n=HYPERLINK("http://example.com","Red")\n@Blue\n'
+    args = ["taxonomy", "map", "-t", "demo", "--format", "csv", "--no-embeddings"]
+    result = CliRunner().invoke(app, args, input=stdin)
+    assert result.exit_code == 0, result.output
+    assert [row["text"] for row in csv.DictReader(io.StringIO(result.stdout))] == stdin.splitlines()
+    assert result.stderr.splitlines()[0] == (
+        "warning: stdout: cells that Excel and other spreadsheets run as formulas when they open a CSV (beginning with "
+        "=, +, -, @ or a tab) are in column(s) 'text' (first: row 2); written as they are: import the file with those "
+        "columns as text, or write JSONL"
+    )
 
 
 def test_cli_parses_wrapped_answers_unless_literal() -> None:

@@ -49,6 +49,18 @@ KeepPrecisionOpt = typer.Option(
 )
 
 
+def formula_warning(output: str, first: dict[str, str], instead: str = "JSONL") -> str:
+    """The warning for a CSV whose columns hold cells a spreadsheet runs as formulas (``tagllm.io.rows.is_formula``):
+    ``first`` maps each such column to where its first one is ("product 'p2'", "row 1"). OWASP's CSV injection: the
+    cells are the input's (or a model's) text, written as they are, not altered."""
+    named = ", ".join(f"{column!r} (first: {where})" for column, where in first.items())
+    return (
+        f"warning: {output}: cells that Excel and other spreadsheets run as formulas when they open a CSV (beginning "
+        f"with =, +, -, @ or a tab) are in column(s) {named}; written as they are: import the file with those columns "
+        f"as text, or write {instead}"
+    )
+
+
 def parse_fields(value: str | None) -> list[str] | None:
     """``--ignore-fields a,b`` as a list (None when not given)."""
     return [f.strip() for f in value.split(",") if f.strip()] if value is not None else None

@@ -24,6 +24,7 @@ from tagllm.cli.common import (
     KeepPrecisionOpt,
     StderrProgress,
     build_config,
+    formula_warning,
     parse_fields,
 )
 
@@ -208,14 +209,8 @@ def generate(
                 err=True,
             )
         if summary.formula_columns:
-            # OWASP's CSV injection: the cells are the input's (or the model's) text, written as they are, not altered
-            named = ", ".join(f"{c!r} (first: product {p!r})" for c, p in summary.formula_columns.items())
-            typer.echo(
-                f"warning: {summary.output}: cells that Excel and other spreadsheets run as formulas when they open a "
-                f"CSV (beginning with =, +, -, @ or a tab) are in column(s) {named}; written as they are: import the "
-                "file with those columns as text, or write JSONL or Parquet",
-                err=True,
-            )
+            first = {column: f"product {pid!r}" for column, pid in summary.formula_columns.items()}
+            typer.echo(formula_warning(summary.output, first, "JSONL or Parquet"), err=True)
         if summary.still_unfetched:
             typer.echo(
                 f"{summary.output}: {summary.still_unfetched} product(s) were tagged from their text alone because "

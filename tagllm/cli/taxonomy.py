@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from tagllm.cli.common import PLAIN_HELP, ConfigOpt
+from tagllm.cli.common import PLAIN_HELP, ConfigOpt, formula_warning
 
 if TYPE_CHECKING:
     from tagllm.attributes import LearnedTaxonomy
@@ -376,6 +376,8 @@ def _print(rows: list[dict[str, Any]], output_format: str) -> None:
     import csv
     import io
 
+    from tagllm.io.rows import is_formula
+
     if output_format == "jsonl":
         for row in rows:
             typer.echo(json.dumps(row, ensure_ascii=False))
@@ -385,6 +387,13 @@ def _print(rows: list[dict[str, Any]], output_format: str) -> None:
         writer.writeheader()
         writer.writerows(rows)
         typer.echo(buffer.getvalue(), nl=False)
+        first: dict[str, str] = {}  # each column holding a formula's cell -> the row of the first
+        for number, row in enumerate(rows, start=1):
+            for column, cell in row.items():
+                if column not in first and is_formula(cell):
+                    first[column] = f"row {number}"
+        if first:
+            typer.echo(formula_warning("stdout", first), err=True)
     else:
         table: list[tuple[str, ...]] = [("TEXT", "FACET", "ID", "PATH", "METHOD", "SCORE / REASON")]
         for row in rows:
