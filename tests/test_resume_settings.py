@@ -161,3 +161,28 @@ def test_a_fresh_run_killed_as_it_begins_writing_leaves_no_old_rows_under_its_se
     summary = _tagger(demo_taxonomy, index, embedder, threshold=0.6).tag_file(src, out, resume=True)
     assert (summary.tagged, summary.skipped) == (5, 0)
     assert scan_output(out, suffix).rows == 5
+
+
+def test_an_output_without_recorded_settings_is_refused_when_its_rows_name_another_taxonomy(  # type: ignore[no-untyped-def]
+    demo_taxonomy, embedder, tmp_path
+) -> None:
+    """An output moved without its settings record (``mv out.jsonl runs/``) and resumed after the taxonomy changed:
+    its rows were kept as done and the rest tagged against the new taxonomy, two versions in one output, exit 0."""
+    from tagllm.taxonomy.synonyms import add_synonyms
+
+    config = TaggerConfig(k=5, batch_size=2, facets=["category"])
+    src, out = _crashed_run(Tagger(demo_taxonomy, embedder=embedder, config=config), tmp_path, "jsonl")
+    (tmp_path / ".out.jsonl.settings.json").unlink()
+    before = out.read_bytes()
+    edited = add_synonyms(demo_taxonomy, {"apparel-jeans": ["dungarees"]})
+    with pytest.raises(InputError) as error:
+        Tagger(edited, embedder=embedder, config=config).tag_file(src, out, resume=True)
+    assert str(error.value) == (
+        f"{out}: 2 of its rows (products 'p0', 'p1') were tagged against taxonomy version {demo_taxonomy.version}, "
+        f"this run's is {edited.version}, and the record of the settings they were tagged under is not beside it "
+        "(written by an older tagllm, or moved without it): resume with the taxonomy they were tagged against, or "
+        f"tag every product again with this one (run without --resume: it replaces {out}), or write to a new file"
+    )
+    assert out.read_bytes() == before  # untouched
+    summary = Tagger(demo_taxonomy, embedder=embedder, config=config).tag_file(src, out, resume=True)
+    assert (summary.tagged, summary.skipped) == (3, 2)  # the same taxonomy goes on, by product id

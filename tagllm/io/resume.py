@@ -41,6 +41,10 @@ _DEGRADED_MARK = b',"degraded":{'  # a JSONL row tagged from its text alone: the
 _UNFETCHED_MARK = b',"unfetched_photos":['  # a JSONL row tagged from its text alone, its remote photos not fetched
 NOT_OURS = "is this the output of tagllm generate? write to a new file instead"
 _JSONL_HASH = re.compile(rb',"input_hash":"([0-9a-f]+)"\}\s*$')
+# a JSONL row's provenance opens with the backend (and model): a kept input column named taxonomy_version is not it
+_JSONL_TAXONOMY = re.compile(
+    rb'"provenance":\{"backend":"(?:[^"\\]|\\.)*",(?:"model":"(?:[^"\\]|\\.)*",)?"taxonomy_version":"([^"\\]*)"'
+)
 
 
 @dataclass
@@ -56,6 +60,7 @@ class OutputState:
     degraded: set[str] = field(default_factory=set)
     unfetched: set[str] = field(default_factory=set)
     hashes: dict[str, str] = field(default_factory=dict)  # the fingerprint its last row was tagged from, if written
+    taxonomies: dict[str, str] = field(default_factory=dict)  # JSONL: the taxonomy version its last row names, if any
     rows: int = 0
     complete_bytes: int = 0  # JSONL/CSV: where the last complete row ends; bytes after it are a torn row
     header: list[str] | None = None  # CSV: the header row
@@ -88,6 +93,7 @@ class OutputState:
         for product_id in product_ids:
             self.last.pop(product_id, None)
             self.hashes.pop(product_id, None)
+            self.taxonomies.pop(product_id, None)
             self.failed.discard(product_id)
             self.fell_back.discard(product_id)
             self.degraded.discard(product_id)
@@ -173,9 +179,11 @@ def scan_output(target: Path, fmt: str) -> OutputState:
     if not target.exists():
         return state
     rows = jsonl_rows(target) if fmt == "jsonl" else csv_rows(target, state)
-    for product_id, status, _, end, digest in rows:
+    for product_id, status, line, end, digest in rows:
         state.add(product_id, status, digest)
         state.complete_bytes = end
+        if fmt == "jsonl":
+            _note_taxonomy(state, product_id, line)
     return state
 
 
@@ -204,6 +212,15 @@ def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int, str | None]]:
             outcome = ERROR if status != OK else FELL_BACK if failure else DEGRADED if degraded else OK
             outcome = UNFETCHED if outcome == OK and unfetched else outcome
             yield str(product_id), outcome, line, offset, _jsonl_hash(line)
+
+
+def _note_taxonomy(state: OutputState, product_id: str, line: bytes) -> None:
+    """The taxonomy version a JSONL row's provenance names (a row without provenance or an error row: none)."""
+    found = _JSONL_TAXONOMY.search(line)
+    if found:
+        state.taxonomies[product_id] = found.group(1).decode()
+    else:
+        state.taxonomies.pop(product_id, None)
 
 
 def _not_a_row(path: Path, lineno: int, line: bytes) -> str:

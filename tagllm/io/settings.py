@@ -105,6 +105,26 @@ def check_settings(target: Path, recorded: dict[str, Any], settings: dict[str, A
         )
 
 
+def check_row_taxonomies(target: Path, taxonomies: dict[str, str], settings: dict[str, Any]) -> None:
+    """Refuse to resume, by product id alone, an output with no record of its settings whose rows name another
+    taxonomy version than this run's (``taxonomies``: product id -> the version its row names): they were kept as
+    done, and the rest tagged against this run's taxonomy, two versions in one output."""
+    if settings.get("taxonomy") is None:
+        return
+    version = str(settings["taxonomy"]).rsplit(" ", 1)[-1]  # "name version"
+    other = {product_id: v for product_id, v in taxonomies.items() if v != version}
+    if not other:
+        return
+    named = ", ".join(map(repr, list(other)[:3])) + (", …" if len(other) > 3 else "")
+    versions = ", ".join(sorted(set(other.values())))
+    raise InputError(
+        f"{target}: {len(other)} of its rows (products {named}) were tagged against taxonomy version {versions}, "
+        f"this run's is {version}, and the record of the settings they were tagged under is not beside it (written "
+        "by an older tagllm, or moved without it): resume with the taxonomy they were tagged against, or tag every "
+        f"product again with this one (run without --resume: it replaces {target}), or write to a new file"
+    )
+
+
 def check_settings_place(target: Path) -> None:
     """Refuse, before any model loads, a record's place that holds something other than a file: a directory there
     failed only when the run began writing, as "cannot write the output", blaming the output, and left the record's

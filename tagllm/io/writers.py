@@ -36,7 +36,13 @@ from tagllm.io.rows import (
     parquet_schema,
     table_row,
 )
-from tagllm.io.settings import check_settings, check_settings_place, read_settings, write_settings
+from tagllm.io.settings import (
+    check_row_taxonomies,
+    check_settings,
+    check_settings_place,
+    read_settings,
+    write_settings,
+)
 
 __all__ = ["SEPARATOR", "ResultWriter", "flat_row", "parquet_schema", "table_row"]  # the row functions live in rows
 from tagllm.models import TagResult
@@ -107,6 +113,7 @@ class ResultWriter:
         if self._settings is not None and self.state.rows:
             recorded = read_settings(self.target)
             if recorded is None:
+                check_row_taxonomies(self.target, self.state.taxonomies, self._settings)
                 self._settings = None
             else:
                 check_settings(self.target, recorded, self._settings)
