@@ -124,6 +124,23 @@ def test_a_facet_with_an_empty_name_is_refused_naming_the_file_and_facet(
     )
 
 
+def test_a_facet_with_no_values_is_refused_naming_it(tmp_path: Path) -> None:
+    # it loaded, and `tagllm generate -f style` tagged every product 'ok' with no style tag, exit 0: nothing said that
+    # the facet (its values left under another key, or not written yet) could never hold one
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n"
+        "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel}]}\n"
+        "  - {name: style, values: []}\n"
+    )
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value) == (
+        f"{spec}: facet 'style' has no values, so no product can be tagged in it; give it values "
+        "({id: …, name: …}) or remove the facet"
+    )
+
+
 def test_a_parent_cycle_is_refused_when_the_taxonomy_loads(tmp_path: Path) -> None:
     # a value whose parents lead back to it loaded, 'taxonomy check' listed it, and 'tagllm generate' hung for ever
     # before its first product, walking up from it to a root that never came

@@ -79,6 +79,12 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
             )
         if f.name in facets:
             raise TaxonomyError(f"{source}: facet {f.name!r} is declared twice")
+        if not f.values:
+            # it loaded, and every product asked to be tagged in it came out 'ok' with no tag of it
+            raise TaxonomyError(
+                f"{source}: facet {f.name!r} has no values, so no product can be tagged in it; give it values "
+                "({id: …, name: …}) or remove the facet"
+            )
         facets[f.name] = Facet(
             name=f.name,
             title=f.title or f.name,
