@@ -141,6 +141,24 @@ def test_a_facet_with_no_values_is_refused_naming_it(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("blank", ["''", "'  '"])
+def test_a_value_with_a_blank_id_is_refused_naming_it(tmp_path: Path, blank: str) -> None:
+    # it loaded and was tagged: a CSV row had 'Teal' under color and nothing under color_id, as if untagged, and
+    # `taxonomy map Teal` counted it among the strings not mapped
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n"
+        "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel}]}\n"
+        f"  - {{name: color, values: [{{id: red, name: Red}}, {{id: {blank}, name: Teal}}]}}\n"
+    )
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value) == (
+        f"{spec}: facet 'color': value 'Teal' has an empty id {blank}; give it a stable id: results, examples' labels "
+        "and indexes name a value by it"
+    )
+
+
 def test_a_parent_cycle_is_refused_when_the_taxonomy_loads(tmp_path: Path) -> None:
     # a value whose parents lead back to it loaded, 'taxonomy check' listed it, and 'tagllm generate' hung for ever
     # before its first product, walking up from it to a root that never came

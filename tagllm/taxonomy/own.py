@@ -57,6 +57,12 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
     values: dict[str, Value] = {}
 
     def add(facet: _FacetSpec, item: _ValueSpec, parent: str | None) -> None:
+        if not item.id.strip():
+            # it loaded and was tagged: CSV rows had its name under the facet and nothing under the facet's ids
+            raise TaxonomyError(
+                f"{source}: facet {facet.name!r}: value {item.name!r} has an empty id {item.id!r}; give it a stable "
+                "id: results, examples' labels and indexes name a value by it"
+            )
         if item.id in values:
             raise TaxonomyError(f"{source}: value id {item.id!r} appears twice; ids must be unique")
         values[item.id] = Value(
