@@ -53,7 +53,7 @@ def test_version_changes_with_content_only() -> None:
 def test_unknown_keys_and_unknown_names_fail_with_what_to_do(tmp_path: Path) -> None:
     bad = tmp_path / "t.yaml"
     bad.write_text("name: t\nfacets:\n  - name: color\n    valuez: []\n")
-    with pytest.raises(TaxonomyError, match=r"facets\.0\.valuez: Extra inputs are not permitted"):
+    with pytest.raises(TaxonomyError, match=r"facets\.0\.valuez \(facet 'color'\): Extra inputs are not permitted"):
         load_taxonomy(bad)
     with pytest.raises(TaxonomyError, match="unknown taxonomy 'nope'"):
         load_taxonomy("nope")
@@ -156,6 +156,31 @@ def test_a_value_with_a_blank_id_is_refused_naming_it(tmp_path: Path, blank: str
     assert str(error.value) == (
         f"{spec}: facet 'color': value 'Teal' has an empty id {blank}; give it a stable id: results, examples' labels "
         "and indexes name a value by it"
+    )
+
+
+def test_a_name_or_id_yaml_reads_as_a_number_or_null_names_the_value_and_says_to_quote_it(tmp_path: Path) -> None:
+    # sizes written as numbers (name: 42), 'No' read as false and a name left empty were refused with only their
+    # place ("facets.1.values.0.name: Input should be a valid string"): the analyst had to count list items
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n"
+        "  - {name: category, hierarchical: true, values: [{id: a, name: A, children: [{id: 7, name: Seven}]}]}\n"
+        "  - {name: size, values: [{id: size-42, name: 42}, {id: size-s, name: S}, {id: size-x, name: null}]}\n"
+        "  - {name: hood, values: [{id: hood-no, name: No}]}\n"
+    )
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value) == (
+        f"{spec}: not a valid taxonomy file:\n"
+        "  facets.0.values.0.children.0.id (facet 'category', value named 'Seven'): Input should be a valid string; "
+        "7 is a number here, not text: quote it ('7') so it keeps its spelling\n"
+        "  facets.1.values.0.name (facet 'size', value 'size-42'): Input should be a valid string; 42 is a number "
+        "here, not text: quote it ('42') so it keeps its spelling\n"
+        "  facets.1.values.2.name (facet 'size', value 'size-x'): Input should be a valid string; it is empty (null): "
+        "give it one\n"
+        "  facets.2.values.0.name (facet 'hood', value 'hood-no'): Input should be a valid string; it was read as "
+        "False (YAML reads yes/no, on/off and true/false so): quote it"
     )
 
 

@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from tagllm.errors import TaxonomyError
 
 
@@ -41,11 +39,3 @@ def read_structured(path: Path) -> Any:
         return yaml.safe_load(text)
     except (json.JSONDecodeError, Exception) as exc:  # yaml.YAMLError has no stable import path when lazy
         raise TaxonomyError(f"{path}: cannot parse: {exc}") from None
-
-
-def pydantic_message(exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"])
-        lines.append(f"  {where}: {err['msg']}")
-    return "\n".join(lines)

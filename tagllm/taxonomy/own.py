@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tagllm.errors import OutputError, TaxonomyError
-from tagllm.taxonomy.files import pydantic_message, read_structured
+from tagllm.taxonomy.files import read_structured
 from tagllm.taxonomy.model import Taxonomy
 from tagllm.taxonomy.nodes import PATH_SEPARATOR, Facet, Value
 from tagllm.taxonomy.synonyms import add_synonyms, load_synonyms
@@ -144,8 +144,46 @@ def load_own(path: Path) -> Taxonomy:
     try:
         spec = _TaxonomySpec.model_validate(data)
     except ValidationError as exc:
-        raise TaxonomyError(f"{path}: not a valid taxonomy file:\n{pydantic_message(exc)}") from None
+        problems = "\n".join(_problem(data, err) for err in exc.errors())
+        raise TaxonomyError(f"{path}: not a valid taxonomy file:\n{problems}") from None
     return _from_spec(spec, path.parent, str(path))
+
+
+def _problem(data: Any, err: Any) -> str:
+    """One validation error: its place, the facet and value it is in (counting list items to find them is the
+    analyst's work otherwise), and for a name or id YAML did not read as text, what to write."""
+    where = ".".join(str(p) for p in err["loc"])
+    within = _within(data, err["loc"])
+    line = f"  {where}{f' ({within})' if within else ''}: {err['msg']}"
+    given = err.get("input")
+    if err["type"] != "string_type":
+        return line
+    if isinstance(given, bool):
+        return f"{line}; it was read as {given} (YAML reads yes/no, on/off and true/false so): quote it"
+    if isinstance(given, int | float):
+        return f"{line}; {given} is a number here, not text: quote it ('{given}') so it keeps its spelling"
+    return f"{line}; it is empty (null): give it one" if given is None else line
+
+
+def _within(data: Any, loc: tuple[Any, ...]) -> str:
+    """'facet 'size', value 'size-42'': the facet and the innermost value a validation error's place lies in."""
+    facet = value = None
+    node = data
+    for key, index in zip(loc[::2], loc[1::2], strict=False):  # ('facets', 1, 'values', 0, 'name'): list, item
+        if not isinstance(index, int) or not isinstance(node, dict) or not isinstance(node.get(key), list):
+            break
+        node = node[key][index] if index < len(node[key]) else None
+        if not isinstance(node, dict):
+            break
+        if key == "facets":
+            facet = node.get("name")
+        elif key in ("values", "children"):
+            value = node
+    parts = [f"facet {facet!r}"] if isinstance(facet, str) else []
+    if value is not None:
+        vid, name = value.get("id"), value.get("name")
+        parts.append(f"value {vid!r}" if isinstance(vid, str) else f"value named {name!r}")
+    return ", ".join(parts)
 
 
 def to_own_format(taxonomy: Taxonomy, *, description: str = "") -> dict[str, Any]:
