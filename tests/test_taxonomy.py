@@ -184,6 +184,25 @@ def test_a_name_or_id_yaml_reads_as_a_number_or_null_names_the_value_and_says_to
     )
 
 
+def test_values_sharing_a_name_under_one_parent_are_refused_naming_both(tmp_path: Path) -> None:
+    # they loaded (only `taxonomy check` named them): 'Red cotton T-shirt for men' stated Red, its evidence was split
+    # between the two values (0.45 each, against 0.95 for one) and the product came out with no colour at all, exit 0
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n"
+        "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel, children: [{id: a1, name: Tops},"
+        " {id: a2, name: tops}]}, {id: k, name: Kitchen, children: [{id: k1, name: Tops}]}]}\n"
+        "  - {name: color, values: [{id: red, name: Red}, {id: blue, name: Blue}, {id: red2, name: ' RED'}]}\n"
+    )
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value) == (
+        f"{spec}: values that share a name where the mapper cannot tell them apart: facet 'category': 'a1' and 'a2' "
+        "('tops' under 'a'); facet 'color': 'red' and 'red2' (' RED' at the top of the facet). A product naming one "
+        "has its evidence split between them and may get neither: rename one, or make it a synonym of the other"
+    )
+
+
 def test_a_parent_cycle_is_refused_when_the_taxonomy_loads(tmp_path: Path) -> None:
     # a value whose parents lead back to it loaded, 'taxonomy check' listed it, and 'tagllm generate' hung for ever
     # before its first product, walking up from it to a root that never came

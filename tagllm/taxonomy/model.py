@@ -298,22 +298,32 @@ class Taxonomy:
     def check(self) -> list[str]:
         """Problems an analyst should fix: duplicate names under one parent, empty names (a parent cycle is refused
         when the taxonomy is built)."""
+        clashes = {later.id: earlier for earlier, later in self.name_clashes()}
         problems: list[str] = []
-        seen: dict[tuple[str, str | None, str], str] = {}
         for v in self.values.values():
             if not v.name.strip():
                 problems.append(f"value {v.id!r} has an empty name")
-                continue
-            # the mapper's exact stage tells "C" from "C#" and "C++": only names equal but for case and spacing clash
-            key = (v.facet, v.parent_id, " ".join(v.name.casefold().split()))
-            if key in seen:
+            elif v.id in clashes:
                 problems.append(
-                    f"facet {v.facet!r}: values {seen[key]!r} and {v.id!r} share the name {v.name!r} "
+                    f"facet {v.facet!r}: values {clashes[v.id].id!r} and {v.id!r} share the name {v.name!r} "
                     "under the same parent; the mapper cannot tell them apart"
                 )
-            else:
-                seen[key] = v.id
         return problems
+
+    def name_clashes(self) -> list[tuple[Value, Value]]:
+        """Values of one facet under one parent whose names are equal but for case and spacing (the earlier value,
+        the later one); the mapper's exact stage tells "C" from "C#" and "C++", so those do not clash."""
+        seen: dict[tuple[str, str | None, str], Value] = {}
+        clashes: list[tuple[Value, Value]] = []
+        for v in self.values.values():
+            if not v.name.strip():
+                continue
+            key = (v.facet, v.parent_id, " ".join(v.name.casefold().split()))
+            if key in seen:
+                clashes.append((seen[key], v))
+            else:
+                seen[key] = v
+        return clashes
 
 
 def _facet_words(name: str) -> list[str]:
