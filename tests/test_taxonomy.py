@@ -102,6 +102,23 @@ def test_a_facet_scoped_to_an_unknown_category_names_it(tmp_path: Path) -> None:
         load_taxonomy(spec)
 
 
+def test_a_facet_that_applies_to_no_category_is_refused_naming_it(tmp_path: Path) -> None:
+    # `applies_to: []` loaded, `taxonomy check` found no problem, and `generate -f color` gave no product a colour
+    # (3 of 3 'ok' with none, where demo.yaml without it gives 2 of them one), exit 0
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n"
+        "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel}]}\n"
+        "  - {name: color, applies_to: [], values: [{id: red, name: Red}]}\n"
+    )
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value) == (
+        f"{spec}: facet 'color' applies_to lists no category, so no product can be tagged in it; list the ids of "
+        "the categories whose subtrees it applies to, or leave applies_to out for every category"
+    )
+
+
 def test_a_facet_with_an_empty_name_is_refused_naming_the_file_and_facet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -113,6 +113,11 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
     for f in spec.facets:
         if f.applies_to is None:
             continue
+        if not f.applies_to:  # it loaded, and no product was ever given a tag of it
+            raise TaxonomyError(
+                f"{source}: facet {f.name!r} applies_to lists no category, so no product can be tagged in it; list "
+                "the ids of the categories whose subtrees it applies to, or leave applies_to out for every category"
+            )
         unknown = [c for c in f.applies_to if c not in values or not facets[values[c].facet].hierarchical]
         if unknown:
             raise TaxonomyError(
