@@ -117,6 +117,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     repeated: list[dict[str, Any]] = []
     no_gold: list[dict[str, Any]] = []
     first_line: dict[str, int] = {}
+    fields: set[str] = set()
     total = 0
     records = RecordSource(cfg.gold)
     records.require_title()  # a table with no title column (one Excel saved with semicolons): said as for products
@@ -126,6 +127,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             unreadable.append(_unreadable(record.line, record.error))
             continue
         data = record.data
+        fields.update(data)
         if cfg.split is not None and str(data.get(cfg.split_field)) != cfg.split:
             continue
         if repeat := _repeated_key(cfg, data, record.line, records.name):
@@ -183,6 +185,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         # a record without an id is tagged under its line's name, as `tagllm generate` names it
         # an infinite id keeps its number, which the tagger's reading refuses naming the field, as generate's does
         items.append(GoldItem(pid, {**strip_answers(data, cfg), "id": raw_id if infinite else pid}, gold, record.line))
+    _check_hidden(cfg, fields)
     in_split = len(items) + len(no_gold)
     facets = cfg.facets or sorted({f for item in items for f in item.gold}, key=list(taxonomy.facets).index)
     for facet in facets:
@@ -207,6 +210,29 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             "that holds the gold values (gold_field)"
         )
     return GoldSet(items, facets, total, in_split, unknown, unreadable, repeated, no_gold)
+
+
+def _check_hidden(cfg: EvalConfig, fields: set[str]) -> None:
+    """Refuse a ``hide_fields`` name that is no product field and no field of any gold record: a misspelt one
+    ("atributes") hides nothing, and the tagger reads what it was meant not to see, its scores inflated without a
+    word."""
+    import difflib
+
+    from tagllm.models import PRODUCT_FIELDS
+
+    known = fields | set(PRODUCT_FIELDS)
+    missing = [name for name in cfg.hide_fields if name not in known]
+    if not missing:
+        return
+    named = []
+    for name in missing:
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+        named.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    raise ConfigError(
+        f"hide_fields names {', '.join(named)}, which no record of {cfg.gold} has (its fields: "
+        f"{', '.join(sorted(fields))}): a name no record has hides nothing, and the tagger would read the field meant "
+        "to be hidden; write each name as the gold file spells it"
+    )
 
 
 def _unreadable(line: int, error: RecordError | None) -> dict[str, Any]:

@@ -148,3 +148,29 @@ def test_a_gold_table_with_no_title_column_is_refused_naming_its_columns(eval_di
         f"{eval_dir / 'gold.csv'}: no title column (the columns are 'id;title;gold_category;split'); its columns seem "
         "separated by ';': re-save it separated by commas"
     )
+
+
+def test_a_misspelt_hidden_field_is_a_setup_error_not_a_field_left_in_view(eval_dir, fake_factory) -> None:  # type: ignore[no-untyped-def]
+    # "atributes" hid nothing: the tagger read the attributes it was meant not to see, and scored 1.000 where the
+    # correct spelling scored 0.000, exit 0
+    from tagllm.errors import ConfigError
+
+    _append(eval_dir, {"id": "q1", "title": "Item", "attributes": {"Type": "shirt"}, "gold_category": "Home > Lamps"})
+    config = eval_dir / "eval.yaml"
+    config.write_text(config.read_text() + "hide_fields: [atributes, sku]\n")
+    cfg = load_eval_config(config)
+    with pytest.raises(ConfigError) as error:
+        run_eval(cfg, factory=fake_factory, root=eval_dir / "runs")
+    assert str(error.value) == (
+        f"hide_fields names 'atributes' (did you mean 'attributes'?), 'sku', which no record of {cfg.gold} has (its "
+        "fields: attributes, gold_category, gold_tags, id, split, title): a name no record has hides nothing, and the "
+        "tagger would read the field meant to be hidden; write each name as the gold file spells it"
+    )
+    assert not fake_factory.seen and not (eval_dir / "runs").exists()
+
+
+def test_a_hidden_product_field_the_gold_file_lacks_is_no_mistake(eval_dir, fake_factory) -> None:  # type: ignore[no-untyped-def]
+    config = eval_dir / "eval.yaml"
+    config.write_text(config.read_text() + "hide_fields: [description, attributes]\n")
+    run_eval(load_eval_config(config), factory=fake_factory, root=eval_dir / "runs")
+    assert fake_factory.seen
