@@ -156,8 +156,9 @@ def plot_confusions(facet: dict[str, Any], plt: Any) -> str | None:
 
 
 def plot_facets(metrics: dict[str, Any], plt: Any) -> str | None:
-    """Precision, recall and F1 per facet side by side, coverage as a dot: where each facet stands at a glance."""
-    facets = list(metrics["facets"].items())
+    """Precision, recall and F1 per facet side by side, coverage as a dot: where each facet stands at a glance. A
+    facet no gold value carries is left out: its zero bars would read as a facet the tagger got wrong."""
+    facets = [(name, f) for name, f in metrics["facets"].items() if f["n"]]
     if len(facets) < 2:
         return None
     import numpy as np

@@ -330,6 +330,9 @@ def headline(metrics: dict[str, Any]) -> list[str]:
 
     lines = []
     for facet, f in metrics["facets"].items():
+        if not f["n"]:  # its zeros would read as misses
+            lines.append(f"{facet}: n=0  not scored: no product in the sample has a gold value for it")
+            continue
         if not f["hierarchical"]:  # an attribute: what it answered and how often (no tree, no leaves)
             mi = f["micro"]
             if not f["answered"]:

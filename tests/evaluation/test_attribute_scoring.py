@@ -187,3 +187,29 @@ def test_a_nested_gold_attribute_value_is_an_input_problem_naming_the_product_an
         {"product_id": "x", "facet": "ideal-for", "field": field, "value": '{"who": "Men"}', "reason": NESTED},
         {"product_id": "y", "facet": "color", "field": field, "value": '["White"]', "reason": NESTED},
     ]
+
+
+def test_a_facet_no_gold_carries_is_shown_as_not_scored_not_as_zeros(tmp_path: Path) -> None:
+    # "ideal-for", asked for but in no product's gold, was reported as recall 0.000, F1 0.000, coverage 0.0% (and
+    # zero bars in the per-facet plot): read as a facet the tagger got wrong, where nothing was scored
+    (tmp_path / "shop.yaml").write_text(TAXONOMY)
+    gold = [{**g, "gold_attribute_tags": [t for t in g["gold_attribute_tags"] if "Ideal" not in t]} for g in GOLD]
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold))
+    (tmp_path / "eval.yaml").write_text(
+        "gold: gold.jsonl\ngold_field: gold_category\ngold_attribute_field: gold_attribute_tags\n"
+        "facets: [category, ideal-for, color]\nbootstrap: 0\ntagger:\n  taxonomy: shop.yaml\n"
+    )
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    outcome = run_eval(cfg, factory=lambda c: AnsweringTagger(c, []), root=tmp_path / "run", use_cache=False)
+    m, run = outcome.metrics[0], outcome.runs[0]
+    assert m["facets"]["ideal-for"]["n"] == 0
+    assert headline(m)[1] == "ideal-for: n=0  not scored: no product in the sample has a gold value for it"
+    md = (run / "report.md").read_text()
+    assert "| `ideal-for` | 0 | — | — | — | — | — | not scored: no gold value |" in md.splitlines()
+    assert "## Facet `ideal-for` (0 products)\n\nNo product in the sample has a gold value for this facet" in md
+    html = (run / "report.html").read_text()
+    row = html[html.index("<code>ideal-for</code></a>") :].split("</tr>")[0]
+    assert row.count('<td class="n">—</td>') == 5 and "not scored: no gold value" in row
+    if "data-plot" in html:  # matplotlib installed: the per-facet plot names the scored facets only
+        summary = html[html.index('data-plot="per-facet"') :].split("</figure>")[0]
+        assert ">color<" in summary and "ideal-for" not in summary
