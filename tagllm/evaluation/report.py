@@ -46,6 +46,33 @@ def short_label(path: str, chars: int = LABEL_CHARS) -> str:
     return out if len(out) <= chars else out[: chars - 1] + "…"
 
 
+class Markdown(str):
+    """Text already written as Markdown: the Markdown templates print it as it is."""
+
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*|<])")
+
+
+def md_text(value: Any) -> Any:
+    """Text from the data (titles, ids, taxonomy names, messages) as Markdown shows it, letter for letter: a ``|``
+    would end a table cell, a line break the row or list item, a backtick open a code span, and a ``<script>`` be raw
+    HTML that a renderer passes on. Every ``{{ }}`` of a Markdown template goes through this."""
+    if not isinstance(value, str) or isinstance(value, Markdown):
+        return value
+    return Markdown(MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(value.splitlines())))
+
+
+def md_code(value: Any, cell: bool = False) -> Markdown:
+    """``value`` as a Markdown code span, whatever backticks it holds (the fence is longer than any run of them); in a
+    table ``cell`` its ``|`` escaped, which GFM reads inside a code span too."""
+    text = " ".join(str(value).splitlines())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    if cell:
+        text = text.replace("|", "\\|")
+    return Markdown(f"{fence}{pad}{text}{pad}{fence}")
+
+
 # -- plots ---------------------------------------------------------------------------------------------------
 def _pyplot() -> Any | None:
     """matplotlib's pyplot on a file-only backend, or None (the report then shows tables only)."""
@@ -228,7 +255,9 @@ def _slug(text: str) -> str:
 
 
 # -- rendering -----------------------------------------------------------------------------------------------
-def _environment() -> Any:
+def _environment(markdown: bool = False) -> Any:
+    """The templates' environment: HTML autoescaped; for ``markdown`` every value printed as literal text
+    (``md_text``), code spans written with the ``code`` filter."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     env = Environment(
@@ -237,7 +266,9 @@ def _environment() -> Any:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=md_text if markdown else None,
     )
+    env.filters["code"] = md_code
     env.filters["fmt"] = fmt
     env.filters["precision"] = precision
     env.filters["pct"] = lambda v: "—" if v is None else f"{100 * v:.1f}%"
@@ -269,7 +300,7 @@ def render_html(metrics: dict[str, Any]) -> str:
 
 
 def render_markdown(metrics: dict[str, Any]) -> str:
-    return _environment().get_template("report.md.j2").render(m=metrics)
+    return _environment(markdown=True).get_template("report.md.j2").render(m=metrics)
 
 
 # -- comparison ----------------------------------------------------------------------------------------------
@@ -339,4 +370,4 @@ def render_comparison_html(comparison: dict[str, Any]) -> str:
 def render_comparison_markdown(comparison: dict[str, Any]) -> str:
     from tagllm.evaluation.compare import HEADLINE_TITLES
 
-    return _environment().get_template("comparison.md.j2").render(c=comparison, titles=HEADLINE_TITLES)
+    return _environment(markdown=True).get_template("comparison.md.j2").render(c=comparison, titles=HEADLINE_TITLES)

@@ -149,3 +149,34 @@ def test_reports_render_in_a_headless_browser_with_plots_and_no_console_errors(t
     assert result["sorted"] is True
     result = browser_probe(tiny_run.comparison, browser)
     assert (result["plots"], result["drawn"], result["errors"], result["console"]) == (2, 2, [], [])
+
+
+def test_markdown_report_shows_titles_ids_and_paths_letter_for_letter(tiny_run):
+    # a "|" in a taxonomy path split its table cell (the path's tail read as the support), a title's line break
+    # ended its list item, a backtick opened a code span, and a <script> in a title or id went into report.md as raw
+    # HTML: markdown-it rendered 11 <script> elements from a four-product report
+    markdown_it = pytest.importorskip("markdown_it")
+    text = (tiny_run.runs[0] / "metrics.json").read_text()
+    for plain, odd in (
+        ("Clothing > Shorts", "Clothing > Shorts | Pants `x`"),
+        ("Cycling shorts", "Cycling <script>alert(1)</script> shorts\nwith | a `tick`"),
+        ("p2", "<b>p2</b> | `p`"),
+    ):
+        text = text.replace(plain, json.dumps(odd)[1:-1])
+    page = report.render_markdown(json.loads(text))
+    parser = markdown_it.MarkdownIt("commonmark").enable("table")
+    tokens = parser.parse(page)
+    inline = [t for token in tokens for t in token.children or []]
+    assert not [t for t in tokens + inline if t.type.startswith("html")]  # nothing passed on as HTML
+    rows: list[list[str]] = []
+    for token, after in zip(tokens, tokens[1:], strict=False):
+        if token.type == "tr_open":
+            rows.append([])
+        elif token.type in ("th_open", "td_open"):
+            rows[-1].append("".join(child.content for child in after.children or []))
+    headers = {len(r) for r in rows}
+    assert "Clothing > Shorts | Pants `x`" in [cell for row in rows for cell in row]
+    assert all(len(row) in headers for row in rows) and len(headers) > 1
+    html = parser.render(page)
+    assert "<strong>Cycling &lt;script&gt;alert(1)&lt;/script&gt; shorts with | a `tick`</strong>" in html
+    assert "(<code>&lt;b&gt;p2&lt;/b&gt; | `p`</code>, category)" in html
