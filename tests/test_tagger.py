@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -179,6 +180,23 @@ def test_one_product_outside_a_list_is_refused_with_the_fix(tagger, single) -> N
     for call in (tagger.tag, tagger.tag_batch, lambda items: list(tagger.tag_iter(items))):
         with pytest.raises(TypeError, match=refused):
             call(single)
+
+
+def test_a_table_is_refused_naming_the_call_that_gives_its_rows(tagger) -> None:  # type: ignore[no-untyped-def]
+    # iterated, a DataFrame gives its column names: tag(df) of 1,000 rows returned 3 error records ("got str 'id'",
+    # 'title', 'brand') and the rows were never seen; a pyarrow Table gave one error record per column
+    import pandas as pd
+    import pyarrow as pa
+
+    rows = [{"id": f"r{i}", "title": "Red cotton shirt", "brand": "x"} for i in range(1000)]
+    tables = [(pd.DataFrame(rows), 'df.to_dict("records")'), (pa.Table.from_pylist(rows), "table.to_pylist()")]
+    for table, fix in tables:
+        name = type(table).__name__
+        refused = f"not a {name}, which gives its columns when iterated, not its rows; pass its rows as dicts: {fix}"
+        for call in (tagger.tag, tagger.tag_batch, lambda items: list(tagger.tag_iter(items))):
+            with pytest.raises(TypeError, match=re.escape(refused)):
+                call(table)
+    assert len(tagger.tag(pd.DataFrame(rows[:3]).to_dict("records"))) == 3
 
 
 def test_a_title_of_100_kb_is_tagged_in_seconds_and_the_batch_goes_on(tagger) -> None:  # type: ignore[no-untyped-def]

@@ -98,13 +98,30 @@ def _field(err: Any) -> str | None:
     return ".".join(str(p) for p in err["loc"]) or None
 
 
+# Tables a batch job holds its products in, by (top package, class), and the call that gives their rows as dicts.
+TABLE_ROWS = {
+    ("pandas", "DataFrame"): 'df.to_dict("records")',
+    ("pyarrow", "Table"): "table.to_pylist()",
+    ("pyarrow", "RecordBatch"): "batch.to_pylist()",
+    ("polars", "DataFrame"): "df.to_dicts()",
+}
+
+
 def check_batch(items: Any) -> None:
     """Refuse one product where a batch is expected: iterated, it would be read as several bad records (a dict's
-    keys, a Product's (field, value) pairs, a string's letters)."""
+    keys, a Product's (field, value) pairs, a string's letters); and a table, which iterated gives its columns, not
+    its rows (a 1,000-row DataFrame was three error records, one per column name)."""
     if isinstance(items, Mapping | Product | str | bytes):
         raise TypeError(
             f"a tagger takes a batch (a list) of products, not a single {type(items).__name__}; "
             "for one product, pass [product]"
+        )
+    kind = type(items)
+    rows = TABLE_ROWS.get((kind.__module__.partition(".")[0], kind.__name__))
+    if rows is not None:
+        raise TypeError(
+            f"a tagger takes a batch (a list) of products, not a {kind.__name__}, which gives its columns when "
+            f"iterated, not its rows; pass its rows as dicts: {rows}"
         )
 
 
