@@ -83,8 +83,18 @@ def _pyplot() -> Any | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    # Text stays text in the SVG so the browser renders any script (Chinese labels included) with its fonts.
-    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
+    # Text stays text in the SVG so the browser renders any script (Chinese labels included) with its fonts; and
+    # a label is text, never mathtext: a path with two "$" ("Under $10 > Gifts $5") was drawn as a formula, and
+    # one whose "$…$" is no formula ("$10 \x and $20") stopped the run before report.html was written.
+    plt.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "text.parse_math": False,
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
     return plt
 
 

@@ -180,3 +180,15 @@ def test_markdown_report_shows_titles_ids_and_paths_letter_for_letter(tiny_run):
     html = parser.render(page)
     assert "<strong>Cycling &lt;script&gt;alert(1)&lt;/script&gt; shorts with | a `tick`</strong>" in html
     assert "(<code>&lt;b&gt;p2&lt;/b&gt; | `p`</code>, category)" in html
+
+
+def test_plot_labels_with_dollar_signs_are_drawn_as_text_not_formulas(tiny_run):
+    # matplotlib read "$…$" in a label as mathtext: "Under $5 > Gifts $10" was drawn as a formula, and a path whose
+    # "$…$" is no formula stopped the eval run (exit 3, a traceback) before report.html was written
+    pytest.importorskip("matplotlib")
+    odd = "Clothing > Shorts $10 \\x and $20^"
+    text = (tiny_run.runs[0] / "metrics.json").read_text()
+    metrics = json.loads(text.replace("Clothing > Shorts", json.dumps(odd)[1:-1]))
+    html = report.render_html(metrics)
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", html)
+    assert "Clothing &gt; Shorts $10 \\x and $20^ (1)" in labels  # the per-tag F1 plot's label, letter for letter
