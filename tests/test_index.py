@@ -182,3 +182,19 @@ def test_add_given_an_id_twice_adds_the_later_example_and_returns_the_earlier_as
         (1, "new-1", "batch:1: id 'new-1' is given again at batch:3, whose example is kept")
     ]
     assert [e.labels for e in index.examples if e.id == "new-1"] == [{"category": ["apparel-shirts"]}]
+
+
+def test_build_given_an_id_twice_builds_the_later_example_and_names_the_earlier(  # type: ignore[no-untyped-def]
+    demo_taxonomy, embedder
+) -> None:
+    # both were kept and both labels voted under one id (the CLI's reader already kept the later one alone)
+    from tagllm.models import LabelledProduct
+
+    examples, _ = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
+    tee = LabelledProduct(id="new-1", title="Linen summer shirt", labels={"category": ["apparel-tshirts"]})
+    shirt = tee.model_copy(update={"labels": {"category": ["apparel-shirts"]}})
+    index = ExampleIndex.build([*examples[:5], tee, shirt], demo_taxonomy, embedder)
+    assert len(index) == 6
+    assert [e.labels for e in index.examples if e.id == "new-1"] == [{"category": ["apparel-shirts"]}]
+    assert [(r.line, r.record_id) for r in index.repeated] == [(6, "new-1")]
+    assert ExampleIndex.build(examples[:5], demo_taxonomy, embedder).repeated == []

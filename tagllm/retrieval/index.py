@@ -134,6 +134,7 @@ class ExampleIndex:
         self.images = images
         self.image_encoder = image_encoder  # what encoded the examples' photos, fitted: products go through it too
         self.image_problems: list[str] = []  # photos of examples that could not be used, when built or added
+        self.repeated: list[RepeatedExample] = []  # examples ``build`` was given whose id a later example gives again
         self.vectors = vectors
         self.lexical = lexical
         self.lexical_matrix = lexical_matrix
@@ -158,10 +159,13 @@ class ExampleIndex:
         image_loader: ImageLoader | None = None,
     ) -> ExampleIndex:
         """Embed the examples' texts and, with an ``image_encoder``, their photos (loaded by ``image_loader``, which
-        knows the directory relative paths start from): the built-in encoder is fitted on those photos here."""
+        knows the directory relative paths start from): the built-in encoder is fitted on those photos here. An id
+        given twice is built from its later example, the earlier one named in the index's ``repeated`` (both were
+        kept, their labels voting under one id), as ``add`` and ``tagllm index build`` do."""
         if not examples:
             raise InputError("no labelled examples to build an index from")
-        examples = list(examples)
+        repeated: list[RepeatedExample] = []
+        examples = list(_latest(examples, repeated).values())
         texts = [e.text() for e in examples]
         vectors = embedder.encode(texts, progress=progress)
         lexical = LexicalModel()
@@ -177,6 +181,7 @@ class ExampleIndex:
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }
         index = cls(examples, vectors, lexical, matrix, manifest, hnsw_threshold=hnsw_threshold)
+        index.repeated = repeated
         if image_encoder is not None:
             index.build_photos(image_encoder, image_loader)
         return index
