@@ -60,9 +60,9 @@ def run_file(
     summary = RunSummary(output=str(target))
     sigterm = _Sigterm(summary)
     claimed: set[str] = set()  # the product ids read so far
-    root = getattr(tagger, "image_root", None)
-    if root is None and not records.is_stdin:
-        tagger.image_root = Path(str(records.source)).resolve().parent  # the file's relative image paths start there
+    # the file's relative photo paths start beside it, for this run's thread alone
+    beside = getattr(getattr(tagger, "retrieval", None), "photos_beside", None)
+    restore = beside(Path(str(records.source)).resolve().parent) if beside and not records.is_stdin else None
     try:
         tagger.prepare(progress)  # a setup mistake stops here, and an earlier run's output is left as it was
         writer.open()
@@ -84,8 +84,8 @@ def run_file(
                 writer.close()  # on Ctrl-C too: what was tagged stays, one row per product
         finally:
             sigterm.release()
-        if root is None and not records.is_stdin:
-            tagger.image_root = None
+        if restore is not None:
+            restore()
         summary.still_failed = len(writer.state.failed)
         summary.still_fell_back = len(writer.state.fell_back & claimed)  # a product no longer read cannot be retried
         summary.still_degraded = len(writer.state.degraded & claimed)

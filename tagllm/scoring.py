@@ -7,7 +7,8 @@ requests of every step are built from (``tagllm.llm_steps``).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -60,6 +61,7 @@ class BatchScorer:
         self.image_encoder = image_encoder
         self.inputs = tuple(config.inputs)
         self.image_root: Path | None = Path(config.image_root) if config.image_root else None
+        self._file_root = threading.local()  # ``tag_file``'s input directory, for the thread that runs it
         self._photo_thread: ThreadPoolExecutor | None = None
 
     def prepare(self, facets: Sequence[str], progress: Progress | None = None) -> None:
@@ -142,31 +144,48 @@ class BatchScorer:
             return product
         return product.model_copy(update={"title": HIDDEN_TITLE, **emptied(get_args(TextField))})
 
-    def photos(self, products: Sequence[Product]) -> Photos | None:
+    def photos(self, products: Sequence[Product], root: Path | None = None) -> Photos | None:
         """The products' photos through the index's image encoder (None when no photos are read)."""
         if self.image_encoder is None:
             return None
         from tagllm.retrieval.image_index import encode_photos
 
-        return encode_photos([p.images for p in products], self.image_loader(), self.image_encoder)
+        return encode_photos([p.images for p in products], self.image_loader(root), self.image_encoder)
 
     def photos_async(self, products: Sequence[Product]) -> Future[Photos | None] | None:
-        """Start loading and encoding the products' photos on a thread (None when photos are not read)."""
+        """Start loading and encoding the products' photos on a thread (None when photos are not read); relative
+        paths start where they do for the calling thread."""
         if self.image_encoder is None or not any(p.images for p in products):
             return None
         if self._photo_thread is None:
             self._photo_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagllm-photos")
-        return self._photo_thread.submit(self.photos, products)
+        return self._photo_thread.submit(self.photos, products, self.photo_root())
+
+    def photo_root(self) -> Path:
+        """Where relative photo paths start for the calling thread: ``image_root`` (the config's, or one set), else
+        the input file's directory of the ``tag_file`` this thread runs, else the working directory."""
+        return self.image_root or getattr(self._file_root, "path", None) or Path.cwd()
+
+    def photos_beside(self, directory: Path) -> Callable[[], None]:
+        """Start relative photo paths in ``directory`` (an input file's) for the calling thread, until the returned
+        function is called. Per thread: two ``tag_file`` runs of one tagger on two threads shared one root, the
+        second run's photos read from the first's directory, then from the working directory once the first ended."""
+        before = getattr(self._file_root, "path", None)
+        self._file_root.path = directory
+
+        def restore() -> None:
+            self._file_root.path = before
+
+        return restore
 
     def image_loader(self, root: Path | None = None) -> Any:
-        """The loader for products' photos: relative paths start at ``root``, else ``image_root``, else the working
-        directory (``tag_file`` sets ``image_root`` to the input file's directory)."""
+        """The loader for products' photos: relative paths start at ``root``, else at ``photo_root()``."""
         from tagllm.images import ImageLoader
 
         return ImageLoader(
             self.config.image_limits,
             allow_remote=self.config.allow_remote_images,
-            root=root or self.image_root or Path.cwd(),
+            root=root or self.photo_root(),
         )
 
     def _photos_for_backend(self, products: Sequence[Product]) -> list[list[Any]] | None:

@@ -277,7 +277,8 @@ class Tagger:
 
     @property
     def image_root(self) -> Path | None:
-        """Where relative photo paths start (None: the working directory); ``tag_file`` sets the input's directory."""
+        """Where relative photo paths start, set for every thread (None: in ``tag_file``'s thread the input file's
+        directory, else the working directory)."""
         return self.retrieval.image_root
 
     @image_root.setter

@@ -381,3 +381,38 @@ def test_inputs_image_makes_a_product_without_a_readable_photo_an_error_record(
                    f"file ({tmp_path / 'gone.jpg'})"),
         ("images", "inputs [image] tags from the photos alone, and the product has none"),
     ]  # fmt: skip
+
+
+def test_two_file_runs_of_one_tagger_on_two_threads_read_each_files_photos_beside_it(
+    photo_index: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    # the runs shared one root: the second run read its photos from the first file's directory (here: not there)
+    import json
+    import threading
+
+    runs = {}
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        folder.mkdir()
+        draw(folder / f"{name}.jpg", "tee", (200, 30, 30))
+        source = folder / "products.jsonl"
+        source.write_text(json.dumps({"id": name, "title": "Cotton t-shirt", "images": [f"{name}.jpg"]}) + "\n")
+        runs[name] = (source, folder / "tags.jsonl")
+    tagger = Tagger(demo_taxonomy, index=ExampleIndex.load(photo_index), embedder=embedder)
+    a_started, b_done = threading.Event(), threading.Event()
+
+    def wait_for_b(stage: str, done: int, total: int | None) -> None:
+        a_started.set()
+        b_done.wait(timeout=60)  # run a has begun, b runs whole meanwhile
+
+    first = threading.Thread(target=lambda: tagger.tag_file(*runs["a"], progress=wait_for_b))
+    first.start()
+    try:
+        assert a_started.wait(timeout=60)
+        tagger.tag_file(*runs["b"])
+    finally:
+        b_done.set()
+        first.join()
+    for name, (_, target) in runs.items():
+        (row,) = [json.loads(line) for line in target.read_text().splitlines()]
+        assert row["status"] == "ok" and row.get("degraded") is None, (name, row.get("degraded"))
