@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from tagllm.errors import ConfigError
-from tagllm.models import RecordError, Routing, TagResult
+from tagllm.models import RecordError, Routing, Tag, TagResult
+from tagllm.taxonomy import CATEGORY
 
 if TYPE_CHECKING:
     from tagllm.backends.base import Backend
@@ -92,11 +93,14 @@ class Router:
     A routed product whose LLM answer failed, or mapped to no value of the taxonomy, keeps the default's tags
     (``source`` "default") with the failure in ``routing.error``: nothing is lost, and the failure stays visible.
     An answer that mapped in some facets but to nothing in others keeps the default's tags of those others (why in
-    ``routing.kept_default``). Only a product that both paths failed on is an error record."""
+    ``routing.kept_default``), as far as they apply to the category the result ends with. Only a product that both
+    paths failed on is an error record."""
 
     def __init__(self, taxonomy: Taxonomy, facets: Sequence[str], route_threshold: float | Mapping[str, float]):
         from tagllm.backends.retrieval import RetrievalBackend
 
+        self.taxonomy = taxonomy
+        self.scoped = CATEGORY in facets  # the category is tagged: the other facets' tags must apply to it
         self.thresholds = facet_thresholds(route_threshold, facets)
         self.default: Backend = RetrievalBackend(taxonomy)
 
@@ -122,8 +126,7 @@ class Router:
         answered = dict(zip(routed, llm([scored[i] for i in routed]) if routed else [], strict=True))
         return [self.merge(result, routes[i], answered.get(i)) for i, result in enumerate(defaults)]
 
-    @staticmethod
-    def merge(default: TagResult, route: Routing, llm: TagResult | None) -> TagResult:
+    def merge(self, default: TagResult, route: Routing, llm: TagResult | None) -> TagResult:
         if llm is None:
             return default.model_copy(update={"source": DEFAULT, "routing": route})
         error = llm.error
@@ -132,16 +135,17 @@ class Router:
             named = "; ".join(f"{r.facet}: {r.text!r} ({r.reason})" for r in llm.rejected[:3])
             error = RecordError(message=f"{UNMAPPED}: {named}")
         elif llm.status == "ok":
-            return Router._keep_unmapped_facets(default, route, llm)
+            return self._keep_unmapped_facets(default, route, llm)
         if default.status == "ok":
             failed = route.model_copy(update={"error": error})
             return default.model_copy(update={"source": DEFAULT, "routing": failed})
         return llm.model_copy(update={"routing": route})
 
-    @staticmethod
-    def _keep_unmapped_facets(default: TagResult, route: Routing, llm: TagResult) -> TagResult:
+    def _keep_unmapped_facets(self, default: TagResult, route: Routing, llm: TagResult) -> TagResult:
         """The LLM's answer, except in the facets where it mapped to nothing (only rejected values, not a null the
-        schema allows) and the default had tags: there the default's tags stay, the reason in ``kept_default``."""
+        schema allows) and the default had tags: there the default's tags stay, the reason in ``kept_default``, as
+        far as they apply to the category the result ends with (the LLM's may be one the default's facet, or value,
+        does not apply to: a material kept for a product the LLM placed among fragrances)."""
         unmapped = [
             facet
             for facet in default.tags
@@ -149,10 +153,31 @@ class Router:
         ]
         if not unmapped or default.status != "ok":
             return llm.model_copy(update={"source": LLM, "routing": route})
+        kept_tags = {facet: default.tags[facet] for facet in unmapped}
+        category = _category({**llm.tags, **kept_tags})
+        kept_tags = {
+            facet: fits for facet, tags in kept_tags.items() if (fits := self._applying(facet, tags, category))
+        }
+        if not kept_tags:
+            return llm.model_copy(update={"source": LLM, "routing": route})
         kept = {}
-        for facet in unmapped:
+        for facet in kept_tags:
             named = "; ".join(f"{r.text!r} ({r.reason})" for r in llm.rejected if r.facet == facet)
             kept[facet] = f"{UNMAPPED}: {named}"
-        tags = {**llm.tags, **{facet: default.tags[facet] for facet in unmapped}}
+        tags = {**llm.tags, **kept_tags}
         routing = route.model_copy(update={"kept_default": kept})
         return llm.model_copy(update={"source": LLM, "tags": tags, "routing": routing})
+
+    def _applying(self, facet: str, tags: list[Tag], category: str | None) -> list[Tag]:
+        """The tags of ``facet`` that apply to ``category`` (all of them when the category is not tagged)."""
+        if not self.scoped or facet == CATEGORY:
+            return tags
+        if not self.taxonomy.applies(facet, category):
+            return []
+        values = self.taxonomy.values
+        return [t for t in tags if t.id not in values or self.taxonomy.value_applies(t.id, category)]
+
+
+def _category(tags: dict[str, list[Tag]]) -> str | None:
+    """The category a result's tags place the product in (its ancestors added after it), or None."""
+    return next((t.id for t in tags.get(CATEGORY, []) if t.source != "ancestor"), None)

@@ -280,6 +280,52 @@ def test_one_call_offers_only_the_facets_of_the_top_categories(scoped_taxonomy: 
     assert result.status == "ok" and list(result.tags) == ["category"]
 
 
+class ElsewhereWithLeather(Backend):
+    """An LLM stand-in that places every product in the first category candidate that material does not apply to,
+    and answers Leather for material all the same (in two steps too, where material was not asked for)."""
+
+    name = "elsewhere"
+    needs_prompt = True
+    supports_schema = True
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        out = []
+        for request in requests:
+            answer: dict[str, Any] = {"material": "Leather"}
+            if "category" in request.candidates:
+                ids = [c.id for c in request.candidates["category"]]
+                answer["category"] = next(i for i in ids if not self.taxonomy.applies("material", i))
+            out.append(Generation(text=json.dumps(answer)))
+        return out
+
+
+@pytest.mark.parametrize("mode", ["two_step", "one_call"])
+def test_routing_keeps_no_default_tag_of_a_facet_that_does_not_apply_to_the_llm_category(
+    scoped_taxonomy: Taxonomy, scoped_index_dir: Path, embedder: Any, mode: str
+) -> None:
+    """The default tagged the dress's material (Cotton); the LLM placed it in a category material does not apply to
+    and answered a material all the same, rejected: the router kept the default's Cotton as if the LLM's answer had
+    mapped to nothing, and a material left the tool on a product of a category without one."""
+    dress = Product(id="dress", title="Women's red floral cotton dress")
+    config: dict[str, Any] = {"max_candidates": 20, "attribute_mode": mode, "attribute_categories": 20}
+    (plain,) = _tagger(scoped_taxonomy, ElsewhereWithLeather(scoped_taxonomy), embedder, scoped_index_dir,
+                       route_threshold=0.0, **config).tag([dress])  # fmt: skip
+    assert (plain.source, [t.id for t in plain.tags["material"]]) == ("default", ["material-cotton"])
+    backend = ElsewhereWithLeather(scoped_taxonomy)
+    tagger = _tagger(scoped_taxonomy, backend, embedder, scoped_index_dir, route_threshold=1.0, **config)
+    (result,) = tagger.tag([dress])
+    assert (result.status, result.source) == ("ok", "llm")
+    (category,) = [t.id for t in result.tags["category"] if t.source == "llm"]
+    assert not scoped_taxonomy.applies("material", category)
+    assert "material" not in result.tags
+    assert {(r.facet, r.text) for r in result.rejected} == {("material", "Leather")}
+    assert result.routing is not None
+    assert "material" not in (result.routing.kept_default or {})
+
+
 def test_auto_asks_in_two_steps_when_a_facet_applies_to_some_categories_only(
     scoped_taxonomy: Taxonomy, demo_taxonomy: Taxonomy
 ) -> None:
