@@ -72,6 +72,8 @@ def parse_threshold(text: str) -> float | dict[str, float]:
             facet, _, value = pair.partition("=")
             if not facet.strip():
                 raise ValueError(pair)
+            if facet.strip() in out:
+                raise ConfigError(f"{FLAG} {text!r}: facet {facet.strip()!r} is given twice; give each facet once")
             out[facet.strip()] = float(value)
         return out
     except ValueError:

@@ -229,6 +229,11 @@ def test_the_flag_takes_one_number_or_facet_pairs_and_names_itself_when_wrong() 
     assert str(info.value) == (
         "--route-threshold 'category=high': write one number (0.7) or facet=number pairs (category=0.7,color=0.5)"
     )
+    with pytest.raises(ConfigError) as twice:  # the last one silently won: category routed under 0.3, not 0.9
+        parse_threshold("category=0.9,color=0.5,category=0.3")
+    assert str(twice.value) == (
+        "--route-threshold 'category=0.9,color=0.5,category=0.3': facet 'category' is given twice; give each facet once"
+    )
     with pytest.raises(ConfigError) as bad:
         load_config(None, from_flags=True, route_threshold={"category": 1.5})
     assert "--route-threshold {'category': 1.5}: Input should be less than or equal to 1" in str(bad.value)
