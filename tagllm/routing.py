@@ -49,9 +49,14 @@ def _unit(value: float) -> float:
 
 def facet_thresholds(route_threshold: float | Mapping[str, float], facets: Sequence[str]) -> dict[str, float]:
     """Each tagged facet's threshold: one number for every facet, or a map (facets it leaves out are not routed
-    on); a facet in the map that is not tagged is a setup mistake."""
+    on); a facet in the map that is not tagged, or an empty map, is a setup mistake."""
     if not isinstance(route_threshold, Mapping):
         return {facet: float(route_threshold) for facet in facets}
+    if not route_threshold:
+        raise ConfigError(
+            "route_threshold is an empty map, which routes no product to the LLM backend: give one number for every "
+            "facet (0.9) or a number per facet ({category: 0.9}), or remove it to send every product to the backend"
+        )
     unknown = [facet for facet in route_threshold if facet not in facets]
     if unknown:
         raise ConfigError(

@@ -209,6 +209,17 @@ def test_a_map_naming_a_facet_not_tagged_stops_the_setup(
     assert str(info.value) == "route_threshold names facet 'colour', which is not tagged; the facets tagged: category"
 
 
+def test_an_empty_map_stops_the_setup(demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path) -> None:
+    # `route_threshold: {}` routed no product: the LLM backend was started and never asked, and the summary said
+    # only "5 tagged, 0 failed"
+    with pytest.raises(ConfigError) as info:
+        _tagger(demo_taxonomy, embedder, demo_index_dir, LastCandidate(), route_threshold={})
+    assert str(info.value) == (
+        "route_threshold is an empty map, which routes no product to the LLM backend: give one number for every "
+        "facet (0.9) or a number per facet ({category: 0.9}), or remove it to send every product to the backend"
+    )
+
+
 def test_routing_with_the_no_llm_backend_stops_the_run_before_the_index_is_loaded(tmp_path: Path) -> None:
     from tagllm.tagger import Tagger
 
