@@ -13,7 +13,7 @@ import pytest
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig, load_config
 from tagllm.errors import ConfigError, RetryableBackendError
-from tagllm.models import Candidate, Product, Provenance, RecordError, Tag, TagResult
+from tagllm.models import Candidate, Product, Provenance, RecordError, Rejection, Tag, TagResult
 from tagllm.routing import facet_confidence, parse_threshold
 from tagllm.taxonomy import Taxonomy
 
@@ -317,3 +317,36 @@ def test_a_facet_the_llm_left_empty_on_purpose_stays_empty(
     dress = tagger.tag([PRODUCTS[0]])[0]
     assert (dress.status, dress.source, dress.tags.get("color", []), dress.rejected) == ("ok", "llm", [], [])
     assert dress.routing is not None and dress.routing.kept_default is None
+
+
+class NoCategory(LastCandidate):
+    """An LLM of one's own that answers the colour and leaves the category key out (no schema holds it to one)."""
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        out = []
+        for answer in super().generate(requests):
+            parsed = json.loads(answer.text)
+            out.append(Generation(text=json.dumps({"color": parsed["color"]})))
+        return out
+
+
+def test_a_required_facet_the_llm_answer_leaves_out_keeps_the_default_tags_and_is_named(
+    demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path
+) -> None:
+    """The dress came out with no category at all (source llm, nothing rejected): the default's category was dropped
+    without a word, as if the model had abstained on a facet that requires a value."""
+    facets = ["category", "color"]
+    (plain,) = _tagger(demo_taxonomy, embedder, demo_index_dir, facets=facets).tag([PRODUCTS[0]])
+    assert plain.tags["category"]
+    tagger = _tagger(demo_taxonomy, embedder, demo_index_dir, NoCategory(), facets=facets, route_threshold=1.0)
+    (dress,) = tagger.tag([PRODUCTS[0]])
+    assert (dress.status, dress.source) == ("ok", "llm")
+    assert dress.tags["category"] == plain.tags["category"]  # the default's
+    missing = "the answer has no 'category' key; the facet is required"
+    assert dress.rejected == [Rejection(facet="category", text="", reason=missing)]
+    assert dress.routing is not None
+    kept = f"the LLM's answer mapped to no value of the taxonomy: '' ({missing})"
+    assert dress.routing.kept_default == {"category": kept}
+    # without routing the result says what is missing
+    (alone,) = _tagger(demo_taxonomy, embedder, demo_index_dir, NoCategory(), facets=facets).tag([PRODUCTS[0]])
+    assert "category" not in alone.tags and alone.rejected == [Rejection(facet="category", text="", reason=missing)]

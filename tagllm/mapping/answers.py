@@ -43,6 +43,7 @@ def map_answer(
 
     # 1. strings with the facet each belongs to
     pending: list[tuple[str | None, str]] = []
+    answered: set[str | None] = set()  # the facets the answer has a key for (a null too)
     for item in items(parsed):
         facet = facet_for_key(mapper, item.key, default_facet)
         text = item.text
@@ -58,6 +59,7 @@ def map_answer(
                         continue
                     rejected.append(Rejection(facet=item.key, text=text, reason=f"unknown facet {item.key!r}"))
                     continue
+        answered.add(facet)
         if is_abstention(text):
             continue
         pending.append((facet, text))
@@ -126,7 +128,21 @@ def map_answer(
             kept, dropped = apply_facet_rules(taxonomy, facet, found[facet], add_ancestors=add_ancestors)
             tags[facet] = kept
             rejected.extend(dropped)
+    if isinstance(parsed, dict) and facets and allowed is not None:
+        rejected.extend(_missing_required(taxonomy, facet_list, allowed, answered | tags.keys()))
     return MappedAnswer(tags, rejected, parsed, raw_strings, off_taxonomy)
+
+
+def _missing_required(
+    taxonomy: Taxonomy, facets: list[str], allowed: dict[str, set[str]], answered: set[str | None]
+) -> list[Rejection]:
+    """A rejection for each required facet, asked with candidates, that an answer object has no key for: the
+    schema requires one, and without it the facet came out empty as if the model had abstained."""
+    return [
+        Rejection(facet=facet, text="", reason=f"the answer has no {facet!r} key; the facet is required")
+        for facet in facets
+        if facet not in answered and allowed.get(facet) and taxonomy.facets[facet].required
+    ]
 
 
 def answer_from_ids(
