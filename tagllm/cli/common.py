@@ -36,6 +36,14 @@ ImageEmbedderOpt = typer.Option(
     help="photos: pixels (built in, the default with photos), a CLIP/SigLIP directory, none",
 )
 AllowRemoteOpt = typer.Option(False, "--allow-remote-images", help="fetch http(s) image URLs (off unless given)")
+ColumnsOpt = typer.Option(
+    None,
+    "--columns",
+    metavar="FIELD=COLUMN,…",
+    help="input columns to read as product fields, e.g. a Shopify export: "
+    'title=Title,description="Body (HTML)",brand=Vendor,id=Handle',
+)
+
 IgnoreFieldsOpt = typer.Option(
     None,
     "--ignore-fields",

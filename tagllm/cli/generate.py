@@ -16,6 +16,7 @@ from tagllm.cli.common import (
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
     AllowRemoteOpt,
+    ColumnsOpt,
     ConfigOpt,
     EmbedderBackendOpt,
     IgnoreFieldsOpt,
@@ -47,12 +48,7 @@ def generate(
     ),
     input_format: str | None = typer.Option(None, metavar=FORMAT, help="default: from the input's extension"),
     output_format: str | None = typer.Option(None, metavar=FORMAT, help="default: from the output's extension"),
-    columns: str | None = typer.Option(
-        None,
-        metavar="FIELD=COLUMN,…",
-        help="input columns to read as product fields, e.g. a Shopify export: "
-        'title=Title,description="Body (HTML)",brand=Vendor,id=Handle',
-    ),  # fmt: skip
+    columns: str | None = ColumnsOpt,
     keep_columns: str | None = typer.Option(
         None, metavar="COLUMN,…", help="input columns copied into each output row, e.g. title,sku"
     ),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from tagllm.cli.common import PLAIN_HELP, ConfigOpt, build_config
+from tagllm.cli.common import PLAIN_HELP, ColumnsOpt, ConfigOpt, IgnoreFieldsOpt, build_config, parse_fields
 from tagllm.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ app = typer.Typer(help="Render and inspect prompt templates.", no_args_is_help=T
 FacetOpt = typer.Option([], "--facet", "-f", help="facet to tag (repeatable)")
 
 
-def _product(product: str | None, input: str | None, product_id: str | None) -> Any:
+def _product(product: str | None, input: str | None, product_id: str | None, columns: dict[str, str]) -> Any:
     """The product to render; an invalid one is refused with the message of the error record generate writes for
     it (it was said to be no product of the file, or crashed with pydantic's traceback given as --product)."""
     from tagllm.errors import InputError
@@ -42,7 +42,7 @@ def _product(product: str | None, input: str | None, product_id: str | None) -> 
         raise InputError('give the product: --product \'{"title": "…"}\' or --input FILE [--id ID]')
     first_error: RecordError | None = None
     invalid = 0
-    records = RecordSource(input)
+    records = RecordSource(input, columns=columns)
     for record in records:
         item = to_product(record, records.name)
         if isinstance(item, RecordError):
@@ -104,6 +104,7 @@ def render(
     product: str | None = typer.Option(None, "--product", help="the product as a JSON object"),
     input: str | None = typer.Option(None, "--input", "-i", help="products file (JSONL, CSV, Parquet)"),
     product_id: str | None = typer.Option(None, "--id", help="which product of --input (default: the first valid one)"),
+    columns: str | None = ColumnsOpt,
     config: str | None = ConfigOpt,
     taxonomy: str | None = typer.Option(None, "--taxonomy", "-t", help="taxonomy file, directory or name"),
     examples: str | None = typer.Option(None, help="labelled products the example index is built from"),
@@ -113,6 +114,7 @@ def render(
     facet: list[str] = FacetOpt,
     k: int | None = typer.Option(None, help="neighbours retrieved per product"),
     max_candidates: int | None = typer.Option(None, help="candidates per facet offered to the backend"),
+    ignore_fields: str | None = IgnoreFieldsOpt,
     model: str | None = typer.Option(None, "--model", "-m", help="model directory: its tokenizer counts tokens"),
     tokenizer: str | None = typer.Option(
         None, help="tokenizer directory for token counts (default: --model when it is a directory)"
@@ -138,6 +140,7 @@ def render(
     from tagllm.backends.base import message_text
     from tagllm.backends.chat import reads_images
     from tagllm.cli.capture import CaptureBackend
+    from tagllm.io import parse_columns
     from tagllm.retrieval.embedder import Embedder
     from tagllm.tagger import Tagger
     from tagllm.taxonomy import CATEGORY, load_taxonomy
@@ -145,9 +148,10 @@ def render(
     cfg = build_config(
         config, taxonomy=taxonomy, examples=examples, index=index, label_field=label_field, prompt=prompt,
         facets=facet or None, k=k, max_candidates=max_candidates, model=model, attribute_mode=attribute_mode,
+        ignore_fields=parse_fields(ignore_fields),
     )  # fmt: skip
     cfg = with_index_settings(cfg)  # the index's taxonomy, fields and encoder where the flags do not set them
-    item = _product(product, input, product_id)
+    item = _product(product, input, product_id, parse_columns(columns))
     tax = load_taxonomy(cfg.taxonomy)
     if category is not None and (category not in tax.values or tax.values[category].facet != CATEGORY):
         raise InputError(f"--category {category!r} is not a category id of taxonomy {tax.name!r}")

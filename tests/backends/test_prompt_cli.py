@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,37 @@ def test_render_of_an_input_whose_first_record_is_invalid_says_which_product_it_
     products.write_text('{"id": "p1", "title": "Red dress"}\n{"id": "p2", "title": "Blue jeans"}\n')
     result = CliRunner().invoke(app, [*BASE, "--input", str(products)])
     assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_render_with_columns_and_ignore_fields_is_generates_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`prompt render` had no --columns nor --ignore-fields: the prompt generate sends with them could not be shown
+    (a usage error); the render now takes both, and its messages and schema are the request generate's backend gets."""
+    from tagllm.backends.base import Backend, Generation, GenerationRequest
+
+    products = tmp_path / "products.csv"
+    products.write_text(
+        "id,name,description,brand\nd1,Women's red floral cotton dress,Lightweight summer dress with pockets,Zara\n"
+    )
+    received: list[GenerationRequest] = []
+
+    class Recorder(Backend):
+        name, model, supports_schema, supports_images = "openai", "tiny", True, True
+
+        def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+            received.extend(requests)
+            return [Generation(error="recorded, not answered") for _ in requests]
+
+    monkeypatch.setattr("tagllm.tagger.get_backend", lambda name, **options: Recorder())
+    flags = [*BASE[2:], "--columns", "title=name", "--ignore-fields", "description"]
+    run = ["generate", str(products), "-o", str(tmp_path / "out.jsonl"), "--backend", "openai", "--model", "tiny"]
+    result = CliRunner().invoke(app, [*run, *flags])
+    assert result.exit_code == 1, result.output  # the one product an error record: the recorder answers nothing
+    result = CliRunner().invoke(app, ["prompt", "render", "--input", str(products), "--json", *flags])
+    assert result.exit_code == 0, result.output
+    rendered = json.loads(result.stdout)
+    assert len(received) == 1
+    assert (rendered["messages"], rendered["schema"]) == (received[0].messages, received[0].schema)
+    product = 'Product to tag: {"title": "Women\'s red floral cotton dress", "brand": "Zara"}'
+    assert rendered["messages"][-1]["content"].endswith(product)  # titled from name, its description not read
