@@ -220,6 +220,52 @@ def test_values_sharing_a_name_under_one_parent_are_refused_naming_both(tmp_path
     )
 
 
+@pytest.mark.parametrize("name", ["''", "'  '", "'---'", "'()'", "'…'"])
+def test_a_value_whose_name_has_no_letters_or_digits_is_refused_naming_it(tmp_path: Path, name: str) -> None:
+    # it loaded and `taxonomy check` said 0 problems ('---', '()', '…'): the mapper compares normalised names, so a
+    # product saying '--- cotton T-shirt' got no color tag and only the exact string '---' mapped to it
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n"
+        "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel}]}\n"
+        f"  - {{name: color, values: [{{id: red, name: Red}}, {{id: dashes, name: {name}}}]}}\n"
+    )
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value) == (
+        f"{spec}: facet 'color': value 'dashes' has no letters or digits in its name {name}, so nothing but that "
+        "exact string maps to it; give it the name products state it by"
+    )
+
+
+def test_a_value_whose_name_has_no_letters_or_digits_stops_the_cli_with_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tagllm.cli import main
+
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n"
+        "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel, children: [{id: b, name: '()'}]}]}\n"
+    )
+    monkeypatch.setattr("sys.argv", ["tagllm", "taxonomy", "check", "-t", str(spec)])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (
+        f"error: {spec}: facet 'category': value 'b' has no letters or digits in its name '()', so nothing but that "
+        "exact string maps to it; give it the name products state it by\n"
+    )
+
+
+def test_check_reports_a_category_whose_name_has_no_letters_or_digits() -> None:
+    # a path list (or Shopify or Google taxonomy) with 'Apparel > ---' loaded and `taxonomy check` said 0 problems
+    taxonomy = from_paths(["Apparel > T-Shirts", "Apparel > ---"])
+    assert taxonomy.check() == [
+        "value 'Apparel > ---' has no letters or digits in its name '---', so nothing but that exact string maps to it"
+    ]
+
+
 def test_a_parent_cycle_is_refused_when_the_taxonomy_loads(tmp_path: Path) -> None:
     # a value whose parents lead back to it loaded, 'taxonomy check' listed it, and 'tagllm generate' hung for ever
     # before its first product, walking up from it to a root that never came

@@ -296,13 +296,17 @@ class Taxonomy:
         }
 
     def check(self) -> list[str]:
-        """Problems an analyst should fix: duplicate names under one parent, empty names (a parent cycle is refused
-        when the taxonomy is built)."""
+        """Problems an analyst should fix: duplicate names under one parent, names with no letters or digits, which
+        the mapper matches to nothing but their exact string (a parent cycle is refused when the taxonomy is built;
+        the own format refuses all three)."""
         clashes = {later.id: earlier for earlier, later in self.name_clashes()}
         problems: list[str] = []
         for v in self.values.values():
-            if not v.name.strip():
-                problems.append(f"value {v.id!r} has an empty name")
+            if not normalize(v.name):
+                problems.append(
+                    f"value {v.id!r} has no letters or digits in its name {v.name!r}, so nothing but that exact "
+                    "string maps to it"
+                )
             elif v.id in clashes:
                 problems.append(
                     f"facet {v.facet!r}: values {clashes[v.id].id!r} and {v.id!r} share the name {v.name!r} "

@@ -16,6 +16,7 @@ from tagllm.taxonomy.files import read_structured
 from tagllm.taxonomy.model import Taxonomy
 from tagllm.taxonomy.nodes import PATH_SEPARATOR, Facet, Value
 from tagllm.taxonomy.synonyms import add_synonyms, load_synonyms
+from tagllm.text import normalize
 
 
 class _ValueSpec(BaseModel):
@@ -62,6 +63,13 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
             raise TaxonomyError(
                 f"{source}: facet {facet.name!r}: value {item.name!r} has an empty id {item.id!r}; give it a stable "
                 "id: results, examples' labels and indexes name a value by it"
+            )
+        if not normalize(item.name):
+            # it loaded ('---', '()', '…' with 0 problems from `taxonomy check`), and the mapper, which compares
+            # normalised names, mapped only that exact string to it: a product stating it was never tagged with it
+            raise TaxonomyError(
+                f"{source}: facet {facet.name!r}: value {item.id!r} has no letters or digits in its name "
+                f"{item.name!r}, so nothing but that exact string maps to it; give it the name products state it by"
             )
         if item.id in values:
             raise TaxonomyError(f"{source}: value id {item.id!r} appears twice; ids must be unique")
