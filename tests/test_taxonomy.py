@@ -105,15 +105,12 @@ def test_a_facet_scoped_to_an_unknown_category_names_it(tmp_path: Path) -> None:
 def test_a_facet_that_applies_to_no_category_is_refused_naming_it(tmp_path: Path) -> None:
     # `applies_to: []` loaded, `taxonomy check` found no problem, and `generate -f color` gave no product a colour
     # (3 of 3 'ok' with none, where demo.yaml without it gives 2 of them one), exit 0
-    spec = tmp_path / "t.yaml"
-    spec.write_text(
-        "name: t\nfacets:\n"
+    spec, error = _refused(
+        tmp_path,
         "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel}]}\n"
-        "  - {name: color, applies_to: [], values: [{id: red, name: Red}]}\n"
+        "  - {name: color, applies_to: [], values: [{id: red, name: Red}]}\n",
     )
-    with pytest.raises(TaxonomyError) as error:
-        load_taxonomy(spec)
-    assert str(error.value) == (
+    assert error == (
         f"{spec}: facet 'color' applies_to lists no category, so no product can be tagged in it; list the ids of "
         "the categories whose subtrees it applies to, or leave applies_to out for every category"
     )
@@ -144,15 +141,11 @@ def test_a_facet_with_an_empty_name_is_refused_naming_the_file_and_facet(
 def test_a_facet_with_no_values_is_refused_naming_it(tmp_path: Path) -> None:
     # it loaded, and `tagllm generate -f style` tagged every product 'ok' with no style tag, exit 0: nothing said that
     # the facet (its values left under another key, or not written yet) could never hold one
-    spec = tmp_path / "t.yaml"
-    spec.write_text(
-        "name: t\nfacets:\n"
-        "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel}]}\n"
-        "  - {name: style, values: []}\n"
+    spec, error = _refused(
+        tmp_path,
+        "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel}]}\n  - {name: style, values: []}\n",
     )
-    with pytest.raises(TaxonomyError) as error:
-        load_taxonomy(spec)
-    assert str(error.value) == (
+    assert error == (
         f"{spec}: facet 'style' has no values, so no product can be tagged in it; give it values "
         "({id: …, name: …}) or remove the facet"
     )
@@ -162,15 +155,12 @@ def test_a_facet_with_no_values_is_refused_naming_it(tmp_path: Path) -> None:
 def test_a_value_with_a_blank_id_is_refused_naming_it(tmp_path: Path, blank: str) -> None:
     # it loaded and was tagged: a CSV row had 'Teal' under color and nothing under color_id, as if untagged, and
     # `taxonomy map Teal` counted it among the strings not mapped
-    spec = tmp_path / "t.yaml"
-    spec.write_text(
-        "name: t\nfacets:\n"
+    spec, error = _refused(
+        tmp_path,
         "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel}]}\n"
-        f"  - {{name: color, values: [{{id: red, name: Red}}, {{id: {blank}, name: Teal}}]}}\n"
+        f"  - {{name: color, values: [{{id: red, name: Red}}, {{id: {blank}, name: Teal}}]}}\n",
     )
-    with pytest.raises(TaxonomyError) as error:
-        load_taxonomy(spec)
-    assert str(error.value) == (
+    assert error == (
         f"{spec}: facet 'color': value 'Teal' has an empty id {blank}; give it a stable id: results, examples' labels "
         "and indexes name a value by it"
     )
@@ -179,16 +169,13 @@ def test_a_value_with_a_blank_id_is_refused_naming_it(tmp_path: Path, blank: str
 def test_a_name_or_id_yaml_reads_as_a_number_or_null_names_the_value_and_says_to_quote_it(tmp_path: Path) -> None:
     # sizes written as numbers (name: 42), 'No' read as false and a name left empty were refused with only their
     # place ("facets.1.values.0.name: Input should be a valid string"): the analyst had to count list items
-    spec = tmp_path / "t.yaml"
-    spec.write_text(
-        "name: t\nfacets:\n"
+    spec, error = _refused(
+        tmp_path,
         "  - {name: category, hierarchical: true, values: [{id: a, name: A, children: [{id: 7, name: Seven}]}]}\n"
         "  - {name: size, values: [{id: size-42, name: 42}, {id: size-s, name: S}, {id: size-x, name: null}]}\n"
-        "  - {name: hood, values: [{id: hood-no, name: No}]}\n"
+        "  - {name: hood, values: [{id: hood-no, name: No}]}\n",
     )
-    with pytest.raises(TaxonomyError) as error:
-        load_taxonomy(spec)
-    assert str(error.value) == (
+    assert error == (
         f"{spec}: not a valid taxonomy file:\n"
         "  facets.0.values.0.children.0.id (facet 'category', value named 'Seven'): Input should be a valid string; "
         "7 is a number here, not text: quote it ('7') so it keeps its spelling\n"
@@ -204,16 +191,13 @@ def test_a_name_or_id_yaml_reads_as_a_number_or_null_names_the_value_and_says_to
 def test_values_sharing_a_name_under_one_parent_are_refused_naming_both(tmp_path: Path) -> None:
     # they loaded (only `taxonomy check` named them): 'Red cotton T-shirt for men' stated Red, its evidence was split
     # between the two values (0.45 each, against 0.95 for one) and the product came out with no colour at all, exit 0
-    spec = tmp_path / "t.yaml"
-    spec.write_text(
-        "name: t\nfacets:\n"
+    spec, error = _refused(
+        tmp_path,
         "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel, children: [{id: a1, name: Tops},"
         " {id: a2, name: tops}]}, {id: k, name: Kitchen, children: [{id: k1, name: Tops}]}]}\n"
-        "  - {name: color, values: [{id: red, name: Red}, {id: blue, name: Blue}, {id: red2, name: ' RED'}]}\n"
+        "  - {name: color, values: [{id: red, name: Red}, {id: blue, name: Blue}, {id: red2, name: ' RED'}]}\n",
     )
-    with pytest.raises(TaxonomyError) as error:
-        load_taxonomy(spec)
-    assert str(error.value) == (
+    assert error == (
         f"{spec}: values that share a name where the mapper cannot tell them apart: facet 'category': 'a1' and 'a2' "
         "('tops' under 'a'); facet 'color': 'red' and 'red2' (' RED' at the top of the facet). A product naming one "
         "has its evidence split between them and may get neither: rename one, or make it a synonym of the other"
@@ -224,15 +208,12 @@ def test_values_sharing_a_name_under_one_parent_are_refused_naming_both(tmp_path
 def test_a_value_whose_name_has_no_letters_or_digits_is_refused_naming_it(tmp_path: Path, name: str) -> None:
     # it loaded and `taxonomy check` said 0 problems ('---', '()', '…'): the mapper compares normalised names, so a
     # product saying '--- cotton T-shirt' got no color tag and only the exact string '---' mapped to it
-    spec = tmp_path / "t.yaml"
-    spec.write_text(
-        "name: t\nfacets:\n"
+    spec, error = _refused(
+        tmp_path,
         "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel}]}\n"
-        f"  - {{name: color, values: [{{id: red, name: Red}}, {{id: dashes, name: {name}}}]}}\n"
+        f"  - {{name: color, values: [{{id: red, name: Red}}, {{id: dashes, name: {name}}}]}}\n",
     )
-    with pytest.raises(TaxonomyError) as error:
-        load_taxonomy(spec)
-    assert str(error.value) == (
+    assert error == (
         f"{spec}: facet 'color': value 'dashes' has no letters or digits in its name {name}, so nothing but that "
         "exact string maps to it; give it the name products state it by"
     )
@@ -269,15 +250,12 @@ def test_check_reports_a_category_whose_name_has_no_letters_or_digits() -> None:
 def test_a_parent_cycle_is_refused_when_the_taxonomy_loads(tmp_path: Path) -> None:
     # a value whose parents lead back to it loaded, 'taxonomy check' listed it, and 'tagllm generate' hung for ever
     # before its first product, walking up from it to a root that never came
-    spec = tmp_path / "t.yaml"
-    spec.write_text(
-        "name: t\nfacets:\n"
+    spec, error = _refused(
+        tmp_path,
         "  - {name: category, hierarchical: true, values: [{id: a, name: A, parent: b}, {id: b, name: B, parent: a},"
-        " {id: c, name: C}]}\n"
+        " {id: c, name: C}]}\n",
     )
-    with pytest.raises(TaxonomyError) as error:
-        load_taxonomy(spec)
-    assert str(error.value) == (
+    assert error == (
         "taxonomy 't': the parents of value 'a' lead back to it ('a' -> 'b' -> 'a'); a value's parent must lie above "
         "it: fix one of these parents"
     )
@@ -303,3 +281,12 @@ def test_a_value_declared_before_its_parent_has_the_parent_in_its_path(tmp_path:
         "Apparel > Pans",
     ]
     assert tax.lineage("k1") == ["a", "k1"]
+
+
+def _refused(tmp_path: Path, facets: str) -> tuple[Path, str]:
+    """The path of a taxonomy file of these facets (YAML lines under ``facets:``) and the message refusing it."""
+    spec = tmp_path / "t.yaml"
+    spec.write_text("name: t\nfacets:\n" + facets)
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    return spec, str(error.value)
