@@ -8,7 +8,8 @@ attribute facets are learned (``learn_taxonomy``) from the training part of the 
 each held-out title is read by ``StatedFinder`` (no examples, no index: names, synonyms, facet-rule words, longest
 mentions). Over the held-out products whose gold carries the key, every stated value is counted right when the gold
 holds it (compared by ``value_key``), per way of stating it (sole: the only value of the facet the title states;
-shared: one of several; in Latin script, or only as a Chinese substring). Printed per dataset and pooled; the lower
+shared: one of several; in Latin script, or only as a Chinese substring; "by a shade": a colour the title names by a
+shade the facet has no value for, ``ShadeFinder``, counted apart). Printed per dataset and pooled; the lower
 end of the pooled share's 95% Wilson interval, rounded down to a twentieth, is ``STATED_PROBABILITY`` (precision
 first: a probability the data would not bear out is the worse error). ``--seed`` changes the split.
 """
@@ -71,8 +72,11 @@ def measure(name: str, directory: Path, keys: tuple[str, ...], train_n: int | No
             gold = gold_values(row, [key]).get(key)
             if not gold:
                 continue
-            for statement in finder(normalize(row["title"])):
-                tally = counts.setdefault((key, statement.how), Counter())
+            norm = normalize(row["title"])
+            named = {s.value for s in finder(norm)}  # without the raw title, no shade is read
+            for statement in finder(norm, row["title"]):
+                how = statement.how if statement.value in named else f"{statement.how}, by a shade"
+                tally = counts.setdefault((key, how), Counter())
                 tally["stated"] += 1
                 tally["right"] += value_key(names[statement.value], key) in gold
     return counts
@@ -114,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
         "| pooled | stated | right | share right | 95% lower bound | probability |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for how in STATED_PROBABILITY:
+    for how in [*STATED_PROBABILITY, *(h for h in pooled if h.endswith("by a shade"))]:
         tally = pooled.get(how, Counter())
         if tally["stated"]:
             share, low = tally["right"] / tally["stated"], wilson_lower(tally["right"], tally["stated"])

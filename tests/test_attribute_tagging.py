@@ -328,3 +328,80 @@ def test_an_index_fitted_for_one_keep_precision_is_refitted_on_load_for_another(
     assert all(at_60[f].stated <= at_90[f].stated and at_60[f].unstated <= at_90[f].unstated for f in facets[1:])
     assert all(at_90[f].is_abstaining for f in facets[1:])
     assert not all(at_60[f].is_abstaining for f in facets[1:])
+
+
+def _shades_taxonomy():  # type: ignore[no-untyped-def]
+    """Eight colours (no Burgundy, Lilac or Lavender among them); a fragrance facet, with Lavender, on candles only;
+    a category named Olives."""
+    from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
+
+    facets = {
+        CATEGORY: Facet(CATEGORY, "Category", hierarchical=True, required=True),
+        "color": Facet("color", "Color", multi_valued=True),
+        "fragrance": Facet("fragrance", "Fragrance", categories=frozenset({"candles"})),
+    }
+    values = [
+        Value("candles", "Candles", CATEGORY, path="Candles"),
+        Value("mats", "Yoga Mats", CATEGORY, path="Yoga Mats"),
+        Value("skirts", "Skirts", CATEGORY, path="Skirts"),
+        Value("olives", "Olives", CATEGORY, path="Olives"),
+        *(Value(c.lower(), c, "color") for c in ("Red", "Green", "Blue", "Purple", "Brown", "Black", "White", "Gray")),
+        Value("f-lavender", "Lavender", "fragrance"),
+        Value("f-vanilla", "Vanilla", "fragrance"),
+    ]
+    return Taxonomy("shades", facets, {v.id: v for v in values})
+
+
+def _stated_raw(taxonomy, facet: str, title: str) -> list[tuple[str, str, frozenset[str] | None]]:  # type: ignore[no-untyped-def]
+    from tagllm.candidates.stated import StatedFinder
+    from tagllm.text import normalize
+
+    ids = [v.id for v in taxonomy.facet_values(facet)]
+    finder = StatedFinder(taxonomy, facet, {vid: i for i, vid in enumerate(ids)})
+    return [(ids[s.value], s.how, s.elsewhere) for s in finder(normalize(title), title)]
+
+
+def test_a_shade_the_facet_lacks_states_its_nearest_colour_where_the_title_writes_it_as_a_colour() -> None:
+    tax = _shades_taxonomy()
+    assert _stated_raw(tax, "color", "Women's Satin Midi Skirt - Burgundy") == [("red", "sole", None)]
+    assert _stated_raw(tax, "color", "Ribbed Knit Jumper in Dark Lilac") == [("purple", "sole", None)]
+    assert _stated_raw(tax, "color", "Satin Midi Skirt - Burgundy\nAcme Fashion") == [("red", "sole", None)]
+    both = [("purple", "shared", None), ("black", "shared", None)]
+    assert _stated_raw(tax, "color", "Canvas Tote Bag, Black/Lilac") == both
+    # not on its own: the word may describe something else, and only value names count there
+    assert _stated_raw(tax, "color", "Burgundy Wine Glasses Set of 4") == []
+    # a shade that names a category is a thing first
+    assert _stated_raw(tax, "color", "Extra Virgin Oil, Olive") == []
+    # one that names a value of another facet carries where that facet applies
+    assert _stated_raw(tax, "color", "Non-Slip Exercise Mat, Lavender") == [("purple", "sole", frozenset({"candles"}))]
+    # without the raw text, no shade is read
+    assert _stated(tax, "color", "Women's Satin Midi Skirt - Burgundy") == []
+
+
+def test_a_shade_that_names_another_facets_value_is_a_colour_only_where_that_facet_does_not_apply() -> None:
+    from tagllm.candidates.stated import Statement, _not_elsewhere
+    from tagllm.models import Candidate
+
+    class _Batch:
+        categories = [
+            [Candidate(id="mats", name="Yoga Mats", score=0.8), Candidate(id="candles", name="Candles", score=0.1)],
+            [Candidate(id="mats", name="Yoga Mats", score=0.5), Candidate(id="candles", name="Candles", score=0.4)],
+        ]
+
+    lavender = Statement(0, "sole", frozenset({"candles"}))
+    assert _not_elsewhere(lavender, _Batch(), 0) == 1.0  # a yoga mat: candles are not among its likely categories
+    assert _not_elsewhere(lavender, _Batch(), 1) == 0.0  # it may be a candle: perhaps the scent
+    assert _not_elsewhere(Statement(0, "sole"), _Batch(), 1) == 1.0
+
+
+def test_placed_shades_agree_with_the_mapper_colour_stage() -> None:
+    """The stated finder's shades are the colour stage's: each maps, in the mapper, onto the value it is placed on."""
+    from tagllm.mapping import Mapper
+    from tagllm.mapping.colours import placed_shades
+
+    tax = _shades_taxonomy()
+    placed = placed_shades(tuple(tax.facet_values("color")))
+    assert placed["burgundy"] == "red" and placed["lilac"] == "purple" and "navy blue" not in placed
+    names = sorted(placed)[::7]
+    mapped = Mapper(tax, use_embeddings=False).map(names, facet="color")
+    assert [m.value.id if m.value else None for m in mapped] == [placed[n] for n in names]

@@ -55,10 +55,15 @@ def scope_weights(scope: frozenset[str] | None, categories: list[list[Candidate]
     if scope is None:
         return out
     for i, candidates in enumerate(categories):
-        if not candidates or candidates[0].id not in scope:
-            out[i] = 0.0
-            continue
-        likely = [c for c in candidates if c.score >= LIKELY_SHARE * candidates[0].score]
-        total = sum(c.score for c in likely)
-        out[i] = sum(c.score for c in likely if c.id in scope) / total if total > 0 else 1.0
+        out[i] = likely_share(scope, candidates) if candidates and candidates[0].id in scope else 0.0
     return out
+
+
+def likely_share(scope: frozenset[str], candidates: list[Candidate]) -> float:
+    """The share of the likely categories' probability (candidates at least LIKELY_SHARE as likely as the best)
+    that falls in ``scope``; 1 when they have no probability, 0 when there are none."""
+    if not candidates:
+        return 0.0
+    likely = [c for c in candidates if c.score >= LIKELY_SHARE * candidates[0].score]
+    total = sum(c.score for c in likely)
+    return sum(c.score for c in likely if c.id in scope) / total if total > 0 else 1.0

@@ -25,6 +25,7 @@ from tagllm.retrieval.labels import LabelSpace
 from tagllm.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
+    from tagllm.models import Candidate
     from tagllm.retrieval.embedder import Embedder
     from tagllm.retrieval.image_index import ImageBatch
 
@@ -47,6 +48,8 @@ class Batch:
     # fitting only: per row, the examples sharing its normalised text, itself included (a listing's variants under
     # one title); learned evidence leaves them all out, since a new listing finds none of its own copies
     copies: list[list[int]] | None = None
+    # per row, its ranked category candidates once the category is scored (attribute facets read where they apply)
+    categories: list[list[Candidate]] | None = None
 
     def left_out(self, i: int) -> list[int]:
         """The examples that row ``i``'s evidence leaves out (fitting only): itself and its copies."""

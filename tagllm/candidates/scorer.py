@@ -204,6 +204,8 @@ class CandidateScorer:
             ranked = ranked_candidates(features, probs, given, weights, self._facet(facet).labels, max_candidates)
             for i, candidates in enumerate(ranked):
                 result[i][facet] = candidates
+            if facet == CATEGORY:
+                batch.categories = ranked
         if CATEGORY not in self.facets:
             for facets in result:
                 facets.pop(CATEGORY, None)

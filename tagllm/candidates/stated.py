@@ -24,17 +24,21 @@ washing programme.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from tagllm.attributes import SPELLINGS
+from tagllm.candidates.applies import likely_share
 from tagllm.candidates.base import Batch, Candidates, Evidence, FacetData, Family, values_at
+from tagllm.mapping.colours import placed_shades
 from tagllm.mapping.families import facet_aliases
+from tagllm.mapping.modifier_words import MODIFIER_WORDS
 from tagllm.phrases import PhraseTable, Spans
 from tagllm.taxonomy import Taxonomy
-from tagllm.text import normalize, word_forms
+from tagllm.text import normalize, singular, word_forms
 
 MIN_ALIAS_CHARS = 3  # letter-size spellings ("S", "M", "XL") are names in a size facet, not words to spot in a title
 # Words for the young of a gender: catalogues write "Boys" and "Girls" where a gender facet has Male and Female.
@@ -52,13 +56,101 @@ ABSENCE_AFTER = frozenset({"free"})
 STATED_PROBABILITY = {"sole": 0.95, "shared": 0.45, "sole (Chinese)": 0.2, "shared (Chinese)": 0.1}
 
 
+# Where a text writes a colour on its own: between separators (", Burgundy", "- Lilac", "Sage/Grey", "(Cream)", the
+# end of a line or sentence: a product's text puts its brand and attributes on lines of their own), or after "in"
+# ("Jumper in Cream"); grammar, not vocabulary.
+COLOUR_SEGMENT = re.compile(r"\s+[-–—]+\s*|[–—]|[,;:|/+&()\[\]{}【】（）\n]|\.\s|\s+in\s+", re.IGNORECASE)
+COLOUR_CONTEXT_WORDS = frozenset({"colour", "color", "coloured", "colored", "and", "with", "shade", "tone"})
+
+
 @dataclass(frozen=True)
 class Statement:
     """One value of a facet stated in a text: its label-space position and how it is stated (a key of
-    ``STATED_PROBABILITY``)."""
+    ``STATED_PROBABILITY``). ``elsewhere``: for a colour named by a shade that also names a value of other facets
+    ("burgundy", a wine region; "lavender", a fragrance), the categories those facets apply to."""
 
     value: int
     how: str
+    elsewhere: frozenset[str] | None = None
+
+
+class ShadeFinder:
+    """In a colour facet, the colours a text names by a shade the facet has no value for ("Burgundy" where there is
+    Red, "Lilac" where there is Purple), placed on the value of the nearest shade (``placed_shades``, the mapper's
+    colour rule), and read only where the text writes them as a colour: in a segment of the text with nothing but
+    colour words ("Women's Satin Skirt - Burgundy", "Navy/Lilac", "Jumper in Cream"). Many shades name things too
+    ("olive", "apple", "mint"): a shade that names a category is never read, and one that names a value of another
+    facet ("burgundy" a region, "lavender" a fragrance) carries where those facets apply (``Statement.elsewhere``),
+    so that it counts only as far as the product's likely categories lie elsewhere."""
+
+    def __init__(self, taxonomy: Taxonomy, facet: str, position: dict[str, int]) -> None:
+        values = taxonomy.facet_values(facet)
+        placed = placed_shades(tuple(values))
+        self.shades: dict[str, tuple[int, frozenset[str] | None]] = {}
+        if not placed:
+            self.words: frozenset[str] = frozenset()
+            return
+        named = _category_words(taxonomy)
+        elsewhere = _other_scopes(taxonomy, facet, set(placed))
+        for name, vid in placed.items():
+            if _singular_key(name) in named or name in elsewhere and elsewhere[name] is None:
+                continue  # "olive", "cream": a thing first; a value of a facet that applies everywhere
+            self.shades[name] = (position[vid], elsewhere.get(name))
+        value_words = {w for v in values for w in normalize(v.name).split()}
+        self.words = frozenset({w for name in placed for w in name.split()} | value_words | MODIFIER_WORDS)
+        self.words |= COLOUR_CONTEXT_WORDS
+        self.longest = max((len(name.split()) for name in self.shades), default=0)
+
+    def __call__(self, text: str) -> list[tuple[int, frozenset[str] | None]]:
+        """The values the shades written as colours in ``text`` (the raw text: its punctuation marks the segments)
+        name, each with where else its shade is a value (None: nowhere)."""
+        found: list[tuple[int, frozenset[str] | None]] = []
+        if not self.shades:
+            return found
+        for segment in COLOUR_SEGMENT.split(text):
+            words = normalize(segment).split()
+            if not words or not all(w in self.words for w in words):
+                continue
+            i = 0
+            while i < len(words):
+                for n in range(min(self.longest, len(words) - i), 0, -1):
+                    hit = self.shades.get(" ".join(words[i : i + n]))
+                    if hit is not None:
+                        found.append(hit)
+                        i += n
+                        break
+                else:
+                    i += 1
+        return found
+
+
+def _singular_key(phrase: str) -> str:
+    words = phrase.split()
+    return " ".join([*words[:-1], singular(words[-1])]) if words else phrase
+
+
+def _category_words(taxonomy: Taxonomy) -> set[str]:
+    """The names of the taxonomy's categories (and their synonyms), normalised, last word singular."""
+    if "category" not in taxonomy.facets:
+        return set()
+    return {_singular_key(normalize(n)) for v in taxonomy.facet_values("category") for n in (v.name, *v.synonyms)}
+
+
+def _other_scopes(taxonomy: Taxonomy, facet: str, names: set[str]) -> dict[str, frozenset[str] | None]:
+    """Of ``names``, those that name a value of another flat facet: name -> the categories those values apply to
+    (None: one of them applies everywhere)."""
+    out: dict[str, frozenset[str] | None] = {}
+    for other, spec in taxonomy.facets.items():
+        if other == facet or spec.hierarchical:
+            continue
+        for value in taxonomy.facet_values(other):
+            for name in {normalize(n) for n in (value.name, *value.synonyms)} & names:
+                scope = taxonomy.value_scope(other, value.id)
+                if scope is None or (name in out and out[name] is None):
+                    out[name] = None
+                else:
+                    out[name] = (out.get(name) or frozenset()) | scope
+    return out
 
 
 class StatedFinder:
@@ -77,11 +169,14 @@ class StatedFinder:
         american = {a: b for b, a in SPELLINGS.items()}
         phrases += [(british, pos) for phrase, pos in phrases if (british := _respell(phrase, american)) != phrase]
         self.phrases = PhraseTable(phrases)
+        self.shades = ShadeFinder(taxonomy, facet, position)
 
-    def __call__(self, norm: str) -> list[Statement]:
-        """The values the text states, each once, in label-space order."""
+    def __call__(self, norm: str, text: str | None = None) -> list[Statement]:
+        """The values the text states, each once, in label-space order (``text``: the text before normalising,
+        whose punctuation shows where it writes a colour on its own; without it no shade is read)."""
         spans = Spans(self.phrases.spans(norm))
-        if not spans.by_start:
+        shades = self.shades(text) if text is not None else []
+        if not spans.by_start and not shades:
             return []
         words = word_forms(norm)[0]
         latin_end = len(words) + 1
@@ -91,8 +186,18 @@ class StatedFinder:
                 continue
             if not spans.inside_longer(start, end, pos):
                 kept[pos] = kept.get(pos, False) or start < latin_end
+        elsewhere: dict[int, frozenset[str]] = {}
+        for pos, scope in shades:
+            if pos not in kept and scope is not None:
+                elsewhere[pos] = elsewhere.get(pos, frozenset()) | scope
+            elif pos in elsewhere and scope is None:
+                del elsewhere[pos]
+            kept[pos] = True
         how = "sole" if len(kept) == 1 else "shared"
-        return [Statement(pos, how if latin else f"{how} (Chinese)") for pos, latin in sorted(kept.items())]
+        statements = []
+        for pos, latin in sorted(kept.items()):
+            statements.append(Statement(pos, how if latin else f"{how} (Chinese)", elsewhere.get(pos)))
+        return statements
 
 
 def _is_qualified(words: tuple[str, ...], start: int, end: int) -> bool:
@@ -133,13 +238,24 @@ class StatedValues(Family):
     def read(self, batch: Batch) -> Evidence:
         keys: list[int] = []
         probs: list[float] = []
-        for row, text in enumerate(batch.normalized):
-            for statement in self.find(text):
+        for row, (norm, text) in enumerate(zip(batch.normalized, batch.texts, strict=True)):
+            for statement in self.find(norm, text):
                 keys.append(row * self.size + statement.value)
-                probs.append(STATED_PROBABILITY[statement.how])
+                probs.append(STATED_PROBABILITY[statement.how] * _not_elsewhere(statement, batch, row))
         key_array = np.asarray(keys, dtype=np.int64)
         order = np.argsort(key_array)
         return Evidence([key_array], _column(key_array[order], np.asarray(probs)[order]))
+
+
+def _not_elsewhere(statement: Statement, batch: Batch, row: int) -> float:
+    """1 when a shade that also names a value of other facets reads as a colour: none of the product's likely
+    categories is one those facets apply to ("lavender" on a yoga mat; on a candle, perhaps its scent); else 0, as
+    when its categories are not known."""
+    if statement.elsewhere is None:
+        return 1.0
+    if batch.categories is None:
+        return 0.0
+    return 0.0 if likely_share(statement.elsewhere, batch.categories[row]) > 0 else 1.0
 
 
 def _column(keys: np.ndarray, probs: np.ndarray) -> Callable[[Candidates], np.ndarray]:

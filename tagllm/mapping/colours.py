@@ -12,14 +12,18 @@ other value's shades. A colour between two values ("indigo": blue or purple) is 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from tagllm.mapping.base import Batch, Outcome, Stage
 from tagllm.mapping.keys import keys
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
 from tagllm.mapping.tables import scope
+from tagllm.taxonomy import Value
 from tagllm.text import normalize
 
 if TYPE_CHECKING:
@@ -27,7 +31,12 @@ if TYPE_CHECKING:
 
 DATA = Path(__file__).with_name("xkcd_colors.tsv")
 MIN_COLOUR_VALUES = 5
-"""A facet is a colour facet when at least this many of its values are survey colour names."""
+"""A facet is a colour facet when at least this many of its values name basic colour terms."""
+BASIC_COLOURS = frozenset(
+    {"black", "white", "red", "green", "yellow", "blue", "brown", "purple", "pink", "orange", "grey"}
+)
+"""English's eleven basic colour terms (Berlin and Kay, 1969). Counting any survey name instead made Shopify's
+material facet a colour facet: five of its values (Clay, Denim, Leather, Stone, Velvet) are survey names."""
 MAX_DISTANCE = 10.0
 """The farthest (CIEDE2000) a colour may be from a shade of the value it is placed on."""
 MIN_MARGIN = 2.75
@@ -174,8 +183,9 @@ class ColourStage(Stage):
 
     def place(self, raw: str, name: str, facet: str, shades: list[Shade]) -> Outcome:
         """Accepted on the value with the nearest shade when near and clear; else rejected, with the two values."""
-        (d1, best), (d2, second) = self._nearest(name, facet, shades)
-        if d1 <= MAX_DISTANCE and d2 - d1 >= MIN_MARGIN:
+        near = self._nearest(name, facet, shades)
+        (d1, best), (d2, second) = near
+        if is_placed(near):
             return self.m.accept(raw, facet, self.m.values[best], self.name, round(1 - d1 / 100, 4))
         a, b = self.m.values[best].name, self.m.values[second].name
         reason = f"the colour {name!r} lies between {a} and {b} (CIEDE2000 {d1:.1f} and {d2:.1f}); name one of them"
@@ -189,13 +199,7 @@ class ColourStage(Stage):
         """The two values with the nearest shades to a survey colour, with their distances (computed once each)."""
         found = self._placed.get((facet, name))
         if found is None:
-            colour = survey()[name]
-            nearest: dict[str, float] = {}
-            for vid, shade in shades:
-                d = ciede2000(colour, shade)
-                if d < nearest.get(vid, math.inf):
-                    nearest[vid] = d
-            found = self._placed[(facet, name)] = sorted((d, vid) for vid, d in nearest.items())[:2]
+            found = self._placed[(facet, name)] = nearest_values(survey()[name], shades)
         return found
 
     def shades(self, facet: str | None) -> list[Shade]:
@@ -204,18 +208,8 @@ class ColourStage(Stage):
             return []
         found = self._shades.get(facet)
         if found is None:
-            hues: dict[str, str] = {}  # the survey's name of a value's colour -> the value
-            for value in self.m.taxonomy.facet_values(facet):
-                name = survey_name(value.name)
-                if name is not None and name not in FINISHES:
-                    hues[name] = value.id
-            found = []
-            if len(hues) >= MIN_COLOUR_VALUES:
-                for name, colour in survey().items():
-                    words = [_hue(w, hues) for w in name.split()]
-                    if words[-1] is not None and not any(words[:-1]):
-                        found.append((hues[words[-1]], colour))
-            self._shades[facet] = found
+            hues = value_hues(self.m.taxonomy.facet_values(facet))
+            found = self._shades[facet] = hue_shades(hues)
             self._hues[facet] = hues if found else {}
         return found
 
@@ -228,6 +222,117 @@ class ColourStage(Stage):
         tables = self.m.tables
         key = keys(word)[1]
         return any(scope(t["sing"].get(key), facet) for t in (tables.names, tables.synonyms, tables.aliases))
+
+
+def value_hues(values: Iterable[Value]) -> dict[str, str]:
+    """The survey's name of each value's colour -> the value's id ("grey" -> Gray's), finishes excepted."""
+    hues: dict[str, str] = {}
+    for value in values:
+        name = survey_name(value.name)
+        if name is not None and name not in FINISHES:
+            hues[name] = value.id
+    return hues
+
+
+def hue_shades(hues: dict[str, str]) -> list[Shade]:
+    """The survey's shades of each hue ("wine red", "dark red" for Red; not "navy blue" for Blue, whose other word
+    is a hue too), as (value id, colour); empty when fewer than MIN_COLOUR_VALUES values name basic colours."""
+    if len(BASIC_COLOURS.intersection(hues)) < MIN_COLOUR_VALUES:
+        return []
+    found = []
+    for name, colour in survey().items():
+        words = [_hue(w, hues) for w in name.split()]
+        if words[-1] is not None and not any(words[:-1]):
+            found.append((hues[words[-1]], colour))
+    return found
+
+
+def nearest_values(colour: tuple[float, float, float], shades: list[Shade]) -> list[tuple[float, str]]:
+    """The two values (fewer if there are fewer) with the nearest shades to ``colour``, as (CIEDE2000, value id)."""
+    nearest: dict[str, float] = {}
+    for vid, shade in shades:
+        d = ciede2000(colour, shade)
+        if d < nearest.get(vid, math.inf):
+            nearest[vid] = d
+    return sorted((d, vid) for vid, d in nearest.items())[:2]
+
+
+def is_placed(near: list[tuple[float, str]]) -> bool:
+    """Whether the nearest value's shade is near enough and clearly nearer than any other value's."""
+    return len(near) == 2 and near[0][0] <= MAX_DISTANCE and near[1][0] - near[0][0] >= MIN_MARGIN
+
+
+@lru_cache(maxsize=64)
+def placed_shades(values: tuple[Value, ...]) -> dict[str, str]:
+    """Of a colour facet's ``values``, the survey colour names that are none of them ("burgundy", "lilac") placed
+    on the value with the nearest shade, near and clear (as ``ColourStage`` places a string): name -> value id.
+    Left out, as there: names whose last word is a hue ("navy blue", "brick red": the name decides), shade words
+    alone ("pale"), metal finishes. Empty for a facet that is no colour facet."""
+    hues = value_hues(values)
+    shades = hue_shades(hues)
+    names = [
+        name
+        for name in survey()
+        if shades
+        and name not in hues
+        and _hue(name.split()[-1], hues) is None
+        and not set(name.split()) <= MODIFIER_WORDS
+        and name not in FINISHES
+        and not _FINISH_FORMS.intersection(name.split())
+    ]
+    if not names:
+        return {}
+    ids = sorted({vid for vid, _ in shades})
+    distance = ciede2000_table(np.array([survey()[n] for n in names]), np.array([colour for _, colour in shades]))
+    owner = np.array([ids.index(vid) for vid, _ in shades])
+    nearest = np.full((len(names), len(ids)), np.inf)  # per name, each value's nearest shade
+    for j in range(len(ids)):
+        nearest[:, j] = distance[:, owner == j].min(axis=1)
+    out: dict[str, str] = {}
+    for i, name in enumerate(names):
+        order = np.argsort(nearest[i])[:2]
+        near = [(float(nearest[i, j]), ids[j]) for j in order.tolist()]
+        if is_placed(near):
+            out[name] = near[0][1]
+    return out
+
+
+def ciede2000_table(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``ciede2000`` of every row of ``p`` (n x 3, CIELAB) against every row of ``q`` (m x 3): n x m."""
+    l1, a1, b1 = (p[:, k : k + 1] for k in range(3))
+    l2, a2, b2 = (q[None, :, k] for k in range(3))
+    c_mean = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - np.sqrt(c_mean**7 / (c_mean**7 + 25.0**7)))
+    a1p, a2p = a1 * (1 + g), a2 * (1 + g)
+    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p = np.where(c1p > 0, np.degrees(np.arctan2(b1, a1p)) % 360, 0.0)
+    h2p = np.where(c2p > 0, np.degrees(np.arctan2(b2, a2p)) % 360, 0.0)
+    chroma = c1p * c2p
+    dh = h2p - h1p
+    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
+    dh = np.where(chroma > 0, dh, 0.0)
+    dl, dc = l2 - l1, c2p - c1p
+    dhh = 2 * np.sqrt(chroma) * np.sin(np.radians(dh / 2))
+    l_mean, cp_mean = (l1 + l2) / 2, (c1p + c2p) / 2
+    h_sum = h1p + h2p
+    h_mean = np.where(
+        chroma == 0,
+        h_sum,
+        np.where(np.abs(h1p - h2p) <= 180, h_sum / 2, np.where(h_sum < 360, (h_sum + 360) / 2, (h_sum - 360) / 2)),
+    )
+    t = (
+        1
+        - 0.17 * np.cos(np.radians(h_mean - 30))
+        + 0.24 * np.cos(np.radians(2 * h_mean))
+        + 0.32 * np.cos(np.radians(3 * h_mean + 6))
+        - 0.20 * np.cos(np.radians(4 * h_mean - 63))
+    )
+    sl = 1 + 0.015 * (l_mean - 50) ** 2 / np.sqrt(20 + (l_mean - 50) ** 2)
+    sc = 1 + 0.045 * cp_mean
+    sh = 1 + 0.015 * cp_mean * t
+    rotation = np.sin(np.radians(60 * np.exp(-(((h_mean - 275) / 25) ** 2))))
+    rt = -2 * np.sqrt(cp_mean**7 / (cp_mean**7 + 25.0**7)) * rotation
+    return np.sqrt((dl / sl) ** 2 + (dc / sc) ** 2 + (dhh / sh) ** 2 + rt * (dc / sc) * (dhh / sh))
 
 
 def _hue(word: str, hues: dict[str, str]) -> str | None:
