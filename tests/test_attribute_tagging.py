@@ -405,3 +405,20 @@ def test_placed_shades_agree_with_the_mapper_colour_stage() -> None:
     names = sorted(placed)[::7]
     mapped = Mapper(tax, use_embeddings=False).map(names, facet="color")
     assert [m.value.id if m.value else None for m in mapped] == [placed[n] for n in names]
+
+
+def test_a_facet_whose_values_only_happen_to_be_colour_names_is_no_colour_facet() -> None:
+    """Five materials that the colour survey also names (Clay, Denim, Leather, Stone, Velvet) make no colour facet:
+    no shade is placed on a material, in the stated finder or in the mapper."""
+    from tagllm.mapping import Mapper
+    from tagllm.mapping.colours import placed_shades
+    from tagllm.taxonomy import Facet, Taxonomy, Value
+
+    names = ("Clay", "Denim", "Leather", "Stone", "Velvet", "Cotton")
+    values = [Value(n.lower(), n, "material") for n in names]
+    tax = Taxonomy("materials", {"material": Facet("material", "Material")}, {v.id: v for v in values})
+    assert placed_shades(tuple(values)) == {}
+    assert [m.value for m in Mapper(tax, use_embeddings=False).map(["caramel", "bluish"], facet="material")] == [
+        None,
+        None,
+    ]
