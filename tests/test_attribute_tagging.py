@@ -366,7 +366,7 @@ def test_a_shade_the_facet_lacks_states_its_nearest_colour_where_the_title_write
     assert _stated_raw(tax, "color", "Women's Satin Midi Skirt - Burgundy") == [("red", "sole", None)]
     assert _stated_raw(tax, "color", "Ribbed Knit Jumper in Dark Lilac") == [("purple", "sole", None)]
     assert _stated_raw(tax, "color", "Satin Midi Skirt - Burgundy\nAcme Fashion") == [("red", "sole", None)]
-    both = [("purple", "shared", None), ("black", "shared", None)]
+    both = [("purple", "listed", None), ("black", "listed", None)]
     assert _stated_raw(tax, "color", "Canvas Tote Bag, Black/Lilac") == both
     # not on its own: the word may describe something else, and only value names count there
     assert _stated_raw(tax, "color", "Burgundy Wine Glasses Set of 4") == []
@@ -421,4 +421,33 @@ def test_a_facet_whose_values_only_happen_to_be_colour_names_is_no_colour_facet(
     assert [m.value for m in Mapper(tax, use_embeddings=False).map(["caramel", "bluish"], facet="material")] == [
         None,
         None,
+    ]
+
+
+def test_colours_listed_on_their_own_are_each_the_products_in_a_multi_valued_facet() -> None:
+    import dataclasses
+
+    tax = _shades_taxonomy()
+    listed = [("red", "listed", None), ("black", "listed", None), ("white", "listed", None)]
+    assert _stated_raw(tax, "color", "Ribbed Vest Top, Pack of 3 - Black, White, Red") == listed
+    assert _stated_raw(tax, "color", "Running Shoes, Black & Red") == [
+        ("red", "listed", None),
+        ("black", "listed", None),
+    ]
+    # named inside the product's description, not listed: one of several, as before
+    assert _stated_raw(tax, "color", "Black and White Striped Rug") == [
+        ("black", "shared", None),
+        ("white", "shared", None),
+    ]
+    assert _stated_raw(tax, "color", "Silver Frame / Green Lens Sunglasses") == [("green", "sole", None)]  # not listed
+    assert _stated_raw(tax, "color", "Blue/Grey Stripe Bodysuit") == [
+        ("blue", "shared", None),
+        ("gray", "shared", None),
+    ]
+    # a facet of one colour per product: a list is several candidates, none of them sure
+    single = dataclasses.replace(tax.facets["color"], multi_valued=False)
+    one = type(tax)(tax.name, {**tax.facets, "color": single}, tax.values)
+    assert _stated_raw(one, "color", "Running Shoes, Black & Red") == [
+        ("red", "shared", None),
+        ("black", "shared", None),
     ]

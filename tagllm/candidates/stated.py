@@ -8,7 +8,9 @@ substring in Chinese; a mention inside a longer mention of the same facet does n
 - ``sole``: the only value of the facet the text names ("White Cotton T-Shirt": White for colour);
 - ``shared``: one of several values of the facet the text names ("Navy Blue Shirt": Navy and Blue);
 - either of them found only as a Chinese substring (``sole (Chinese)``, ``shared (Chinese)``): a substring of a
-  title with no word boundaries is far less often the product's own value (功效 "补水" inside a longer claim).
+  title with no word boundaries is far less often the product's own value (功效 "补水" inside a longer claim);
+- ``listed``: in a multi-valued colour facet, two or more colours each written in a segment of colour words alone
+  ("Trainers, Black/Yellow", "Vest Tops, Pack of 3 - Black, White, Grey"): the text lists the product's colours.
 
 Each probability is the lower end of the 95% Wilson interval of the share of such mentions that gold labels confirm,
 rounded down to a twentieth (precision first), measured on held-out titles of three labelled datasets against
@@ -16,6 +18,9 @@ taxonomies learned from their training part, no examples used (``python benchmar
 ../shared/data``, seed 0): sole 5,826 right of 5,976 (0.975; fashion 0.975, Flipkart 0.972), shared 296 of 588
 (0.503), sole in Chinese 15 of 42 (0.357, OpenBG), shared in Chinese 8 of 37 (0.216). So a sole Latin mention comes
 out at 0.95 and the others stay under the retrieval backend's 0.5: with no examples the default abstains on them.
+Those datasets hold one colour per product; listed colours were measured on the hand-labelled Shopify titles of
+``benchmarks/zero_cases.yaml`` and ``zero_cases_attributes{2,3,4}.yaml`` (``--cases``): 39 right of 39 (Wilson
+lower end 0.910, so 0.9); on ``zero_cases_attributes5.yaml``, written afterwards and not used for it, 38 of 38.
 
 Where a facet applies is a separate matter: the scorer weighs every attribute facet by whether it applies to the
 product's likely categories (``tagllm.candidates.applies``), so "black" in a T-shirt title is a colour, never a
@@ -53,7 +58,7 @@ IMITATION_AFTER = frozenset({"look", "looking", "effect", "like", "imitation", "
 ABSENCE_AFTER = frozenset({"free"})
 
 # P(value is right | how the text states it), measured by benchmarks/stated_calibration.py (see its docstring).
-STATED_PROBABILITY = {"sole": 0.95, "shared": 0.45, "sole (Chinese)": 0.2, "shared (Chinese)": 0.1}
+STATED_PROBABILITY = {"sole": 0.95, "shared": 0.45, "sole (Chinese)": 0.2, "shared (Chinese)": 0.1, "listed": 0.9}
 
 
 # Where a text writes a colour on its own: between separators (", Burgundy", "- Lilac", "Sage/Grey", "(Cream)", the
@@ -87,6 +92,7 @@ class ShadeFinder:
         values = taxonomy.facet_values(facet)
         placed = placed_shades(tuple(values))
         self.shades: dict[str, tuple[int, frozenset[str] | None]] = {}
+        self.longest = 0
         if not placed:
             self.words: frozenset[str] = frozenset()
             return
@@ -101,26 +107,33 @@ class ShadeFinder:
         self.words |= COLOUR_CONTEXT_WORDS
         self.longest = max((len(name.split()) for name in self.shades), default=0)
 
-    def __call__(self, text: str) -> list[tuple[int, frozenset[str] | None]]:
-        """The values the shades written as colours in ``text`` (the raw text: its punctuation marks the segments)
-        name, each with where else its shade is a value (None: nowhere)."""
-        found: list[tuple[int, frozenset[str] | None]] = []
-        if not self.shades:
-            return found
+    def segments(self, text: str) -> list[str]:
+        """The segments of ``text`` (the raw text: its punctuation marks them) that hold nothing but colour words,
+        normalised."""
+        if not self.words:
+            return []
+        out = []
         for segment in COLOUR_SEGMENT.split(text):
-            words = normalize(segment).split()
-            if not words or not all(w in self.words for w in words):
-                continue
-            i = 0
-            while i < len(words):
-                for n in range(min(self.longest, len(words) - i), 0, -1):
-                    hit = self.shades.get(" ".join(words[i : i + n]))
-                    if hit is not None:
-                        found.append(hit)
-                        i += n
-                        break
-                else:
-                    i += 1
+            norm = normalize(segment)
+            if norm and all(w in self.words for w in norm.split()):
+                out.append(norm)
+        return out
+
+    def find(self, segment: str) -> list[tuple[int, frozenset[str] | None]]:
+        """The values the shades in a colour segment name (longest first), each with where else its shade is a
+        value (None: nowhere)."""
+        found: list[tuple[int, frozenset[str] | None]] = []
+        words = segment.split()
+        i = 0
+        while i < len(words):
+            for n in range(min(self.longest, len(words) - i), 0, -1):
+                hit = self.shades.get(" ".join(words[i : i + n]))
+                if hit is not None:
+                    found.append(hit)
+                    i += n
+                    break
+            else:
+                i += 1
         return found
 
 
@@ -170,12 +183,14 @@ class StatedFinder:
         phrases += [(british, pos) for phrase, pos in phrases if (british := _respell(phrase, american)) != phrase]
         self.phrases = PhraseTable(phrases)
         self.shades = ShadeFinder(taxonomy, facet, position)
+        self.multi_valued = taxonomy.facets[facet].multi_valued
 
     def __call__(self, norm: str, text: str | None = None) -> list[Statement]:
         """The values the text states, each once, in label-space order (``text``: the text before normalising,
-        whose punctuation shows where it writes a colour on its own; without it no shade is read)."""
+        whose punctuation shows where it writes a colour on its own; without it no shade or list is read)."""
         spans = Spans(self.phrases.spans(norm))
-        shades = self.shades(text) if text is not None else []
+        segments = self.shades.segments(text) if text is not None else []
+        shades = [hit for segment in segments for hit in self.shades.find(segment)]
         if not spans.by_start and not shades:
             return []
         words = word_forms(norm)[0]
@@ -193,11 +208,24 @@ class StatedFinder:
             elif pos in elsewhere and scope is None:
                 del elsewhere[pos]
             kept[pos] = True
+        listed = self._listed(segments) & kept.keys()
         how = "sole" if len(kept) == 1 else "shared"
         statements = []
         for pos, latin in sorted(kept.items()):
-            statements.append(Statement(pos, how if latin else f"{how} (Chinese)", elsewhere.get(pos)))
+            stated = "listed" if pos in listed else how if latin else f"{how} (Chinese)"
+            statements.append(Statement(pos, stated, elsewhere.get(pos)))
         return statements
+
+    def _listed(self, segments: list[str]) -> set[int]:
+        """In a multi-valued colour facet, the values the text lists as the product's colours: two or more, each
+        named in a segment of colour words alone ("Black/Yellow", "Pack of 3 - Black, White, Grey", "Navy & Gold")."""
+        if not self.multi_valued or not segments:
+            return set()
+        named: set[int] = set()
+        for segment in segments:
+            named |= Spans(self.phrases.spans(segment)).outermost()
+            named |= {pos for pos, _ in self.shades.find(segment)}
+        return named if len(named) >= 2 else set()
 
 
 def _is_qualified(words: tuple[str, ...], start: int, end: int) -> bool:
