@@ -107,6 +107,7 @@ def test_where_the_head_is(mapper: Mapper, text: str, expected: object) -> None:
     [
         ("bath sheet", None),  # "sheet" is WordNet's bed sheet, but Bed Sheets puts "bed" where the string puts "bath"
         ("china teapot", ("teapots", "modifier")),  # a bare name says nothing against the word before the head
+        ("light sheet", None),  # a shade word before no colour makes a compound with the noun: no Bed Sheets
     ],
 )
 def test_a_head_whose_value_names_another_kind(mapper: Mapper, text: str, expected: object) -> None:
@@ -146,3 +147,20 @@ def test_compound_splits() -> None:
     known = {"chap", "stick", "chaps", "tick"}.__contains__
     assert compound_splits("chapstick", known) == [("chap", "stick"), ("chaps", "tick")]
     assert compound_splits("teacup", known) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("light lantern", True),  # a shade word before a noun names a thing with it
+        ("hot plate warmer", True),
+        ("light blue lantern", False),  # before a colour it says the colour's shade
+        ("pale lilac duvet cover", False),
+        ("dark navy sheet", False),
+        ("deep dark sheet", False),  # before another shade word
+    ],
+)
+def test_a_shade_word_is_stripped_only_before_a_colour(mapper: Mapper, text: str, kept: bool) -> None:
+    stage = next(s for s in mapper.stages if s.name == "modifier")
+    words = text.split()
+    assert (words[0] in stage.stripper.strip(words, "category")) is kept

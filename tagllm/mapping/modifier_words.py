@@ -8,11 +8,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tagllm.mapping.wordnet import WordNet
 
-MODIFIER_WORDS = frozenset(
+SHADES = frozenset(
+    {
+        "pale", "light", "dark", "deep", "bright", "hot", "dusty", "pastel", "neon", "soft", "rich", "vivid", "muted",
+        "metallic", "matte", "matt", "glossy", "shiny", "faded", "washed",
+    }
+)  # fmt: skip
+"""Words that say a colour's shade ("light blue", "hot pink"): before another noun they may make a compound of their
+own ("light bulb", "hot dog", "soft toy")."""
+MODIFIER_WORDS = SHADES | frozenset(
     {
         # shades
-        "pale", "light", "dark", "deep", "bright", "hot", "baby", "dusty", "pastel", "neon", "soft", "rich", "vivid",
-        "muted", "metallic", "matte", "matt", "glossy", "shiny", "faded", "washed",
+        "baby",
         # a fabric's finish or yarn, written with its colour: "grey marl", "charcoal heather", "stonewash blue"
         "heather", "heathered", "marl", "marled", "melange", "stonewash", "stonewashed", "mottled", "slub",
         # quality and marketing

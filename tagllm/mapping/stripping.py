@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tagllm.mapping.colours import survey_name
 from tagllm.mapping.keys import keys, stem
-from tagllm.mapping.modifier_words import MODIFIER_WORDS, SIZE_SYSTEMS, is_unit
+from tagllm.mapping.modifier_words import MODIFIER_WORDS, SHADES, SIZE_SYSTEMS, is_unit
 from tagllm.mapping.tables import scope
 from tagllm.mapping.vocabulary import FacetVocabulary
 
@@ -36,6 +37,9 @@ class Stripper:
         for i, token in enumerate(tokens):
             if hierarchical and i == len(tokens) - 1 and any(ch.isalpha() for ch in token):
                 kept.append(token)  # a category's head noun is never a modifier ("leather backpacks")
+                continue
+            if hierarchical and self._names_with_next(tokens, i, describing):
+                kept.append(token)  # "light globes", "hot plate": a shade word before no colour names a thing with it
                 continue
             if hierarchical and self._describes_next(tokens, i, describing, facet):
                 continue  # "glass teapot", "velvet sofa": a material before the head describes it (Glass is a category)
@@ -73,6 +77,17 @@ class Stripper:
             if len(kept) == 1 and self.vocab.names_value(kept[0], facet):
                 return parts
         return None
+
+    @staticmethod
+    def _names_with_next(tokens: list[str], i: int, describing: frozenset[str]) -> bool:
+        """Whether token ``i`` is a shade word followed by a word that is no colour, no shade and no value of a
+        describing facet: in a category a shade word says the shade of a colour or a material ("light blue sofa",
+        "dark wood table"); before a noun it makes a compound with it ("light globe", "soft toy")."""
+        if tokens[i] not in SHADES or i + 1 >= len(tokens):
+            return False
+        following = tokens[i + 1]
+        described = following in describing or stem(following) in describing
+        return following not in MODIFIER_WORDS and not described and survey_name(following) is None
 
     def _describes_next(self, tokens: list[str], i: int, describing: frozenset[str], facet: str | None) -> bool:
         """Whether token ``i`` is a value of a describing facet that does not name a value with the next token
