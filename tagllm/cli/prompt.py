@@ -24,6 +24,7 @@ def _product(product: str | None, input: str | None, product_id: str | None, col
     it (it was said to be no product of the file, or crashed with pydantic's traceback given as --product)."""
     from tagllm.errors import InputError
     from tagllm.io import Record, RecordSource, to_product
+    from tagllm.io.readers import rename_columns
     from tagllm.models import RecordError
 
     if product is not None:
@@ -33,6 +34,7 @@ def _product(product: str | None, input: str | None, product_id: str | None, col
             raise InputError(f'--product is not JSON ({exc.msg}); pass an object like \'{{"title": "…"}}\'') from None
         if not isinstance(data, dict):
             raise InputError("--product must be a JSON object with at least a title")
+        data = rename_columns(data, columns)  # the product as a row of the input generate reads with --columns
         data.setdefault("id", "product")
         given = to_product(Record(0, data), "")
         if isinstance(given, RecordError):

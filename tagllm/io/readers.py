@@ -146,7 +146,7 @@ class RecordSource:
     def _renamed(self, record: Record) -> Record:
         if self.columns and record.data is not None:
             self.mapped_seen.update(column for column in self.columns.values() if column in record.data)
-            record.data = _rename(record.data, self.columns)
+            record.data = rename_columns(record.data, self.columns)
         return record
 
     def _read_header(self, columns: list[str]) -> None:
@@ -214,7 +214,7 @@ class RecordSource:
         yield from self._records
 
 
-def _rename(data: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:
+def rename_columns(data: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:
     """Apply --columns: the input column named for a field is read as that field."""
     out = dict(data)
     for field, column in columns.items():

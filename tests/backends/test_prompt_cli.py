@@ -198,3 +198,14 @@ def test_render_with_columns_and_ignore_fields_is_generates_request(
     assert (rendered["messages"], rendered["schema"]) == (received[0].messages, received[0].schema)
     product = 'Product to tag: {"title": "Women\'s red floral cotton dress", "brand": "Zara"}'
     assert rendered["messages"][-1]["content"].endswith(product)  # titled from name, its description not read
+
+
+def test_render_of_a_product_given_as_json_reads_it_through_columns() -> None:
+    """--columns was applied to --input's records only: a --product pasted from the input ('name' its title) was
+    refused "has no title" with --columns title=name given; it is now read through the mapping, as generate reads it."""
+    given = '{"id": "d1", "name": "Women\'s red floral cotton dress", "Vendor": "Zara"}'
+    args = [*BASE, "--product", given, "--columns", "title=name,brand=Vendor", "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    content = json.loads(result.stdout)["messages"][-1]["content"]
+    assert content.endswith('Product to tag: {"title": "Women\'s red floral cotton dress", "brand": "Zara"}')
