@@ -420,3 +420,24 @@ def test_the_summary_says_when_no_record_has_the_attribute_field(tmp_path: Path)
         "no record has the field 'gold_attribute_tags' (their fields: attributes, gold_category, id, title): "
         "no facet was learned; name the field that holds the tags",
     ]
+
+
+def test_cli_build_refuses_a_taxonomy_its_file_could_not_load(tmp_path: Path) -> None:
+    """A path list holding 'Apparel > ---' was extended and written, exit 0, into a YAML file that did not load (the
+    own format refuses a name with no letters or digits); the build now stops before reading the products."""
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+    from tagllm.errors import TaxonomyError
+
+    tree = tmp_path / "paths.txt"
+    tree.write_text("Apparel\nApparel > Tops\nApparel > Tops > T-Shirts\nApparel > ---\nKitchen\nKitchen > Mugs\n")
+    out = tmp_path / "shop.yaml"
+    result = CliRunner().invoke(app, ["taxonomy", "build", str(_products(tmp_path)), "-t", str(tree), "-o", str(out)])
+    assert isinstance(result.exception, TaxonomyError)  # exit 2 from `tagllm`
+    assert str(result.exception) == (
+        f"{tree}: 1 problem(s) the taxonomy file this writes would refuse to load, the first: value 'Apparel > ---' "
+        "has no letters or digits in its name '---', so nothing but that exact string maps to it; fix them in "
+        f"{tree} first (`tagllm taxonomy check -t {tree}` lists them); nothing was written"
+    )
+    assert result.stdout == "" and not out.exists()

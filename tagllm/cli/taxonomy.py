@@ -175,6 +175,7 @@ def build(
     if base.source and Path(output).exists() and os.path.samefile(output, base.source):
         # written over, a hand-kept taxonomy lost its comments and layout, and a failed write the taxonomy itself
         raise OutputError(f"{output}: is the taxonomy this extends; write the new one to another file")
+    _refuse_unwritable(base)
     learned = learn_taxonomy(
         examples, base, label_field=label_field, attribute_field=None if no_attributes else attribute_field,
         text_field=text_field or None, min_products=min_products, min_value_count=min_value_count,
@@ -187,6 +188,22 @@ def build(
     path = save_own(learned.taxonomy, output, header=header)
     facets = len(learned.attributes.facets) if learned.attributes else 0
     typer.echo(f"{path}: {len(learned.taxonomy)} values in {len(learned.taxonomy.facets)} facets ({facets} learned)")
+
+
+def _refuse_unwritable(base: Taxonomy) -> None:
+    """The own format refuses what `taxonomy check` reports (a name with no letters or digits, two names one parent
+    holds): a path list holding 'Apparel > ---' was extended and written, exit 0, into a file that did not load. Said
+    before the products are read."""
+    from tagllm.errors import TaxonomyError
+
+    problems = base.check()
+    if problems:
+        where = base.source or base.name
+        raise TaxonomyError(
+            f"{where}: {len(problems)} problem(s) the taxonomy file this writes would refuse to load, the first: "
+            f"{problems[0]}; fix them in {where} first (`tagllm taxonomy check -t {where}` lists them); nothing "
+            "was written"
+        )
 
 
 def _refuse_nothing_learned(
