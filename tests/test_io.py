@@ -193,6 +193,33 @@ def test_a_csv_row_repeating_the_header_is_an_error_record_not_a_product(tmp_pat
     ]  # fmt: skip
 
 
+def test_files_joined_by_tail_are_named_as_such(tmp_path: Path) -> None:
+    """`tail -n +1 a.csv b.csv` writes '==> a.csv <==' before each file: the CSV was refused "no title column (the
+    columns are '==> a.csv <==')", and each such JSONL line failed "not valid JSON", which named neither tail nor
+    the way to join the files."""
+    a_csv, b_csv = "id,title\n1,Red shirt\n", "id,title\n2,Blue jeans\n"
+    src = tmp_path / "all.csv"
+    src.write_text(f"==> a.csv <==\n{a_csv}\n==> b.csv <==\n{b_csv}")
+    with pytest.raises(InputError) as refused:
+        list(read_products(src))
+    assert str(refused.value) == (
+        f"{src}:1: '==> a.csv <==' is the line tail (or head) writes before each file it joins (a.csv), not the "
+        "header; join CSV files keeping one header: tail -n +2 b.csv >> a.csv"
+    )
+    src = tmp_path / "all.jsonl"
+    a_jsonl, b_jsonl = '{"id": "1", "title": "Red shirt"}\n', '{"id": "2", "title": "Hat"}\n'
+    src.write_text(f"==> a.jsonl <==\n{a_jsonl}\n==> b.jsonl <==\n{b_jsonl}")
+    banner = "is the line tail (or head) writes before each file it joins"
+    assert _summary(src) == [
+        (1, f"{src}:1: '==> a.jsonl <==' {banner} (a.jsonl), not a product; join JSON Lines files with cat a.jsonl "
+            "b.jsonl > all.jsonl"),
+        (2, "1"),
+        (4, f"{src}:4: '==> b.jsonl <==' {banner} (b.jsonl), not a product; join JSON Lines files with cat a.jsonl "
+            "b.jsonl > all.jsonl"),
+        (5, "2"),
+    ]  # fmt: skip
+
+
 def test_a_csv_line_that_is_not_utf8_is_an_error_record_and_the_rest_is_read(tmp_path: Path) -> None:
     src = tmp_path / "p.csv"
     src.write_bytes(b"id,title\n1,caf\xe9 mug\n2,Tea pot\n")

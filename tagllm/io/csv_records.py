@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from tagllm.errors import InputError
-from tagllm.io.jsonl import Record, RepeatedKey, lines, loads_unique, not_utf8, repeated_key
+from tagllm.io.jsonl import Record, RepeatedKey, file_banner, lines, loads_unique, not_utf8, repeated_key
 from tagllm.models import RecordError
 
 MAX_CSV_CELL = 16 * 2**20  # csv's default limit of 128 KiB refuses a long but real HTML description
@@ -113,6 +113,12 @@ def separator_in(text: str) -> str | None:
 
 
 def _header(row: list[str], name: str) -> list[str]:
+    if (joined := file_banner(",".join(row))) is not None:
+        # files joined with tail -n +1 a.csv b.csv: read as a header of one column, '==> a.csv <==' (no title column)
+        raise InputError(
+            f"{name}:1: {','.join(row).strip()!r} is the line tail (or head) writes before each file it joins "
+            f"({joined}), not the header; join CSV files keeping one header: tail -n +2 b.csv >> a.csv"
+        )
     header = [cell.strip() for cell in row]
     seen: set[str] = set()
     for column in header:

@@ -16,6 +16,7 @@ from tagllm.errors import InputError
 from tagllm.io.rows import SURROGATE
 from tagllm.models import RecordError
 
+_FILE_BANNER = re.compile(r"==> (.+) <==")
 MAX_LINE_BYTES = 16 * 2**20  # a longer JSONL line is an error record, not a reason to hold gigabytes
 
 
@@ -129,6 +130,11 @@ def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
             continue
         except json.JSONDecodeError as exc:
             message = f"{name}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})"
+            if (joined := file_banner(text)) is not None:
+                message = (
+                    f"{name}:{lineno}: {text.strip()!r} is the line tail (or head) writes before each file it joins "
+                    f"({joined}), not a product; join JSON Lines files with cat a.jsonl b.jsonl > all.jsonl"
+                )
             yield Record(lineno, None, RecordError(line=lineno, message=message))
             continue
         except RecursionError:
@@ -145,6 +151,12 @@ def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
         if isinstance(data.get("id"), float) and math.isfinite(data["id"]):
             data["id"] = _number_as_written(text)
         yield Record(lineno, data)
+
+
+def file_banner(text: str) -> str | None:
+    """The file named by the line ``tail -n +1 a b`` (or ``head``) writes before each file, ``==> a <==``, or None."""
+    match = _FILE_BANNER.fullmatch(text.strip())
+    return match.group(1) if match else None
 
 
 class RepeatedKey(ValueError):
