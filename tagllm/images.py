@@ -39,6 +39,9 @@ FORMAT_ALIASES = {"MPO": "JPEG"}
 REMOTE_SCHEMES = ("http", "https")
 SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I")  # greyscale modes Pillow's convert("RGB") clips at level 255
 EXIF_ORIENTATION = 0x0112
+# How photos are read, in an index's manifest (none recorded: 1): 2 turns a photo upright as its EXIF orientation says;
+# an index of photos read another way holds vectors the products' photos, read this way, are not comparable to.
+PHOTO_READING = 2
 # How to turn a photo whose EXIF orientation is 2-8 (1: as stored) to show it upright, as viewers do (Pillow's names).
 TURNS = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
          7: "TRANSVERSE", 8: "ROTATE_90"}  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import struct
 import zlib
 from pathlib import Path
@@ -14,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from tagllm.assembly import build_index
 from tagllm.config import TaggerConfig
+from tagllm.errors import IndexMismatchError
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.tagger import Tagger
 
@@ -89,6 +91,7 @@ def test_the_index_holds_the_examples_photos_and_loads_them_back(photo_index: Pa
         "encoder": {"name": "pixels", "kind": "pixels", "dims": {"look": manifest["images"]["encoder"]["dims"]["look"],
                     "colour": 648}, "version": 1},
         "count": 48,
+        "reading": 2,
     }  # fmt: skip
     index = ExampleIndex.load(photo_index, taxonomy=demo_taxonomy)
     assert index.images is not None and len(index.images) == 48
@@ -97,6 +100,26 @@ def test_the_index_holds_the_examples_photos_and_loads_them_back(photo_index: Pa
     red = index.images.batch([0]).views["colour"]
     hits = index.images.search("colour", red, 4)
     assert [index.examples[i].labels["color"] for i in hits.ids[0]] == [["color-red"]] * 4
+
+
+def test_an_index_whose_photos_were_read_before_exif_turns_is_refused(
+    photo_index: Path, demo_taxonomy: Any, tmp_path: Path
+) -> None:
+    """An index built before photos were turned upright by their EXIF orientation (its manifest records no photo
+    reading) loaded as it was: a phone photo stored on its side kept its sideways vectors, compared with products'
+    photos read upright, and nothing said so. It is now refused with the rebuild command."""
+    old = tmp_path / "index"
+    shutil.copytree(photo_index, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest["images"].pop("reading", None)  # as a tagllm before the turns wrote it
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError) as refused:
+        ExampleIndex.load(old, taxonomy=demo_taxonomy)
+    assert str(refused.value) == (
+        f"{old}: its examples' photos were encoded as stored, before tagllm turned a photo upright as its EXIF "
+        "orientation says, so their vectors are not comparable to the products' photos; rebuild it: tagllm index "
+        f"build EXAMPLES --index {old}"
+    )
 
 
 def test_no_product_is_lost_to_a_bad_photo(
@@ -228,6 +251,7 @@ def test_a_clip_image_embedder_goes_through_index_build_and_tagging(
     assert manifest["images"] == {
         "encoder": {"name": str(tiny_clip), "kind": "clip", "dims": {"look": 16, "colour": 648}},
         "count": 48,
+        "reading": 2,
     }
     draw(tmp_path / "red-dress.jpg", "dress", COLOURS["color-red"], jitter=5)
     config = TaggerConfig(image_root=str(tmp_path))

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from tagllm.errors import IndexMismatchError, InputError
+from tagllm.images import PHOTO_READING
 from tagllm.models import ImageUse, LabelledProduct
 from tagllm.retrieval.embedder import Embedder, recorded_name
 from tagllm.retrieval.examples import (
@@ -200,7 +201,7 @@ class ExampleIndex:
             return  # no photo could be read: an index of texts alone (image_problems say why)
         self.images = ImageVectors.from_photos(encoder, photos, hnsw_threshold=self.hnsw_threshold)
         self.image_encoder = encoder
-        self.manifest["images"] = {"encoder": encoder.manifest(), "count": len(self.images)}
+        self.manifest["images"] = {"encoder": encoder.manifest(), "count": len(self.images), "reading": PHOTO_READING}
 
     def _build_faiss(self, vectors: np.ndarray) -> Any:
         index, self.manifest["faiss"] = build_faiss(vectors, self.hnsw_threshold)
@@ -326,6 +327,13 @@ class ExampleIndex:
             raise IndexMismatchError(
                 f"{path}: index format {manifest.get('format')} is not {FORMAT_VERSION} (made by another tagllm "
                 f"version); {_rebuild(path)}"
+            )
+        if isinstance(manifest.get("images"), dict) and manifest["images"].get("reading", 1) != PHOTO_READING:
+            # built before photos were turned upright: a phone photo stored on its side was encoded sideways, and it
+            # loaded as if nothing had changed
+            raise IndexMismatchError(
+                f"{path}: its examples' photos were encoded as stored, before tagllm turned a photo upright as its "
+                f"EXIF orientation says, so their vectors are not comparable to the products' photos; {_rebuild(path)}"
             )
         if taxonomy is not None and manifest["taxonomy_version"] != taxonomy.version:
             raise IndexMismatchError(_other_taxonomy(str(path), manifest, taxonomy))
