@@ -21,6 +21,7 @@ _ALWAYS_SPLIT = re.compile(r"[|\r\n]+|\s*[,;，；、]?\s+(?=(?:https?|file)://)
 # a comma or semicolon, ASCII or as Chinese sellers type them (full-width '，' '；', the enumeration comma '、', '｜')
 _MAYBE_SPLIT = re.compile(r"\s*[,;，；、｜]\s*")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # http:, https:, file:, data:, and a Windows drive (c:)
+_BASE64_LINE = re.compile(r"[A-Za-z0-9+/]+=*")  # a line of a data URL's base64, wrapped
 _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,4}$")  # a file name's: .jpg, .jpeg, .webp, .png
 
 
@@ -82,7 +83,21 @@ def _from_text(text: str) -> list[str]:
         except (ValueError, RecursionError):
             raise ImageFieldError(f"{_short(text)} starts like a JSON object but is not valid JSON") from None
         return image_references(listed)
-    return [ref for piece in _ALWAYS_SPLIT.split(text) for ref in _split_commas(piece.strip()) if ref]
+    pieces = _data_urls_whole(_ALWAYS_SPLIT.split(text))
+    return [ref for piece in pieces for ref in _split_commas(piece.strip()) if ref]
+
+
+def _data_urls_whole(pieces: list[str]) -> list[str]:
+    """``pieces`` with a data URL's base64 wrapped over lines (base64(1) and openssl wrap it at 76 or 64 characters)
+    joined back: each line of it was read as a reference of its own, the first a data URL cut short."""
+    joined: list[str] = []
+    for piece in pieces:
+        previous = joined[-1] if joined else ""
+        if previous.startswith("data:") and not previous.endswith("=") and _BASE64_LINE.fullmatch(piece.strip()):
+            joined[-1] = previous + piece.strip()
+        else:
+            joined.append(piece.strip())
+    return joined
 
 
 def _split_commas(text: str) -> list[str]:

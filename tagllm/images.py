@@ -244,6 +244,8 @@ class ImageLoader:
         head, _, payload = source.partition(",")
         if not head.endswith(";base64"):
             raise ImageError(f"{shown(source)}: a data URL needs ';base64,' before the image data")
+        # base64(1), openssl and Python's encodebytes wrap the data at 64 or 76 characters; browsers read it whole
+        payload = "".join(payload.split())
         self._check_bytes(source, len(payload) * 3 // 4)
         try:
             return base64.b64decode(payload, validate=True)

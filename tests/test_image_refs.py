@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ DATA = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJ"
     "RU5ErkJggg=="
 )
+WRAPPED = "data:image/png;base64," + "\n".join(textwrap.wrap(DATA.partition(",")[2], 76))
 
 
 @pytest.mark.parametrize(
@@ -39,6 +41,9 @@ DATA = (
         (f"{SIZED}, back.jpg", [SIZED, "back.jpg"]),
         (DATA, [DATA]),
         (f"{DATA},{DATA}", [DATA, DATA]),
+        (WRAPPED, [DATA]),  # its base64 wrapped as base64(1) writes it: each line was a reference of its own
+        (f"{WRAPPED}\nback.jpg", [DATA, "back.jpg"]),
+        (f"{WRAPPED}\n{WRAPPED}", [DATA, DATA]),
         ("photos/Red, front view.jpg", ["photos/Red, front view.jpg"]),  # a file name with a comma in it
         (r"C:\photos\a.jpg;C:\photos\b.jpg", [r"C:\photos\a.jpg", r"C:\photos\b.jpg"]),
         ("  front.jpg  ", ["front.jpg"]),

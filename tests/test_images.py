@@ -138,6 +138,16 @@ def test_data_urls_keep_the_original_bytes_unless_scaled(tmp_path: Path) -> None
     )
 
 
+def test_a_data_url_whose_base64_is_wrapped_over_lines_is_read(tmp_path: Path) -> None:
+    """base64(1) and Python's encodebytes wrap at 76 characters, as browsers read it: such a data URL was refused
+    "the data URL's base64 is broken" and the product tagged from its text alone."""
+    raw = _png(tmp_path / "a.png").read_bytes()
+    wrapped = ImageLoader().load("data:image/png;base64," + base64.encodebytes(raw).decode())
+    assert wrapped.ok, wrapped.error
+    plain = ImageLoader().load("data:image/png;base64," + base64.b64encode(raw).decode())
+    assert wrapped.image.tobytes() == plain.image.tobytes()
+
+
 def test_an_error_shows_a_long_reference_by_its_start_and_end_once(tmp_path: Path) -> None:
     deep = "/".join(["generated-folder"] * 200) + "/front.jpg"  # about 3,400 characters, under PATH_MAX
     error = ImageLoader(root=tmp_path).load(deep).error
