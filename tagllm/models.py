@@ -6,6 +6,7 @@ import difflib
 import math
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tagllm.image_refs import image_references
@@ -56,6 +57,8 @@ class Product(BaseModel):
         for key in ("title", "description", "brand", "attributes", "images", "queries"):
             if _is_nan(known.get(key)):  # pandas' missing cell (``df.to_dict("records")``): no value, as None is
                 known[key] = None
+            elif isinstance(known.get(key), np.ndarray):  # a list cell of a DataFrame read from Parquet by pandas
+                known[key] = known[key].tolist()
         number = known.get("id")
         if isinstance(number, int | float) and not isinstance(number, bool) and number not in (math.inf, -math.inf):
             known["id"] = str(number)  # an infinite one is refused below

@@ -82,6 +82,24 @@ def test_bad_records_become_error_results_and_the_batch_goes_on(tagger) -> None:
     assert leaf(results[1]) == "jewellery-necklaces"
 
 
+def test_a_pandas_list_cell_of_a_parquet_file_is_read_as_its_list(tagger, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # pandas reads a Parquet list column as numpy arrays: with df.to_dict("records"), as the README says to pass a
+    # DataFrame, every product with an images or queries cell (an empty one too) was an error result "field
+    # 'images': expected a list of photo paths or URLs, got ndarray"; 2 of these 3 products were lost
+    pd = pytest.importorskip("pandas")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    table = {"id": ["a", "b", "c"], "title": ["Gold Plated Necklace"] * 3}
+    table |= {"images": [["a.jpg", "a-back.jpg"], [], None], "queries": [["gold necklace"], [], None]}
+    pq.write_table(pa.table(table), tmp_path / "products.parquet")
+    items = pd.read_parquet(tmp_path / "products.parquet").to_dict("records")
+    results = tagger.tag(items)
+    assert [r.status for r in results] == ["ok", "ok", "ok"]
+    product = Product.model_validate(items[0])
+    assert (product.images, product.queries) == (["a.jpg", "a-back.jpg"], ["gold necklace"])
+
+
 def test_a_pandas_missing_cell_is_no_value_not_an_error(tagger) -> None:  # type: ignore[no-untyped-def]
     # df.to_dict("records") writes a missing cell as NaN: every product without a brand or a description was an error
     # result ("field 'brand': Input should be a valid string"), and an attribute's NaN was read as the text "nan"
