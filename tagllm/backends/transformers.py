@@ -23,6 +23,7 @@ from tagllm.errors import BackendError, ConfigError, missing_dependency
 from tagllm.models import RecordError
 from tagllm.schema import schema_key
 
+_Ready = tuple[int, str, list[Any]]  # a request's position, its prompt text, the photos it shows
 # Ordinary product text: any model's own tokenizer spells it in tokens that the model's embeddings hold.
 PROBE_TEXT = "Red cotton T-shirt for men, size M"
 
@@ -86,6 +87,7 @@ class TransformersBackend(Backend):
         self._processor: Any = None  # a vision-language model's: its chat template and image processing
         self._compiler: Any = None
         self._grammars: dict[str, Any] = {}
+        self._fits: int | None = None  # the largest batch tried since the GPU ran out of memory on a larger one
         if model is None:
             raise ConfigError("the transformers backend needs --model: a Hugging Face model directory")
 
@@ -208,7 +210,7 @@ class TransformersBackend(Backend):
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         model, tokenizer = self._load()
         results: list[Generation | None] = [None] * len(requests)
-        ready: list[tuple[int, str, list[Any]]] = []  # request, its prompt text, the photos it shows
+        ready: list[_Ready] = []
         for i, request in enumerate(requests):
             if not request.messages:
                 results[i] = Generation(error=RecordError(message="no prompt: the request has no messages"))
@@ -244,17 +246,38 @@ class TransformersBackend(Backend):
             chunk = ready[start : start + self.batch_size]
             with_photos = [c for c in chunk if c[2]]
             for part in (with_photos, [c for c in chunk if not c[2]]):
-                if not part:
-                    continue
-                shown = [c[2] for c in part] if part is with_photos else None
-                try:
-                    outputs = self._generate_batch([requests[i] for i, _, _ in part], [t for _, t, _ in part], shown)
-                except BackendError as exc:
-                    error = RecordError(message=str(exc), is_retryable=exc.is_retryable)
-                    outputs = [Generation(error=error)] * len(part)
-                for (i, _, _), generation in zip(part, outputs, strict=True):
-                    results[i] = generation
+                if part:
+                    for (i, _, _), generation in zip(part, self._answer(requests, part), strict=True):
+                        results[i] = generation
         return [r if r is not None else Generation() for r in results]
+
+    def _answer(self, requests: Sequence[GenerationRequest], part: list[_Ready]) -> list[Generation]:
+        """The answers to one batch (its requests all with photos, or none). Out of GPU memory, the batch is answered
+        in halves, and later batches are no larger than a half (the whole call raised: the answers of its batches
+        already generated were lost, and every request was asked again alone). A request that runs out of memory
+        alone fails, retryably."""
+        torch, _, _ = _import_engine()
+        size = min(len(part), self._fits or len(part))
+        if size < len(part):
+            parts = [part[start : start + size] for start in range(0, len(part), size)]
+            return [generation for smaller in parts for generation in self._answer(requests, smaller)]
+        shown = [c[2] for c in part] if part[0][2] else None
+        try:
+            return self._generate_batch([requests[i] for i, _, _ in part], [t for _, t, _ in part], shown)
+        except BackendError as exc:
+            return [Generation(error=RecordError(message=str(exc), is_retryable=exc.is_retryable))] * len(part)
+        except torch.OutOfMemoryError as exc:
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            if len(part) == 1:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else "out of memory"
+                message = (
+                    f"out of GPU memory answering this product alone ({first}); run again with --resume when the "
+                    "GPU has more free memory, or lower max_new_tokens"
+                )
+                return [Generation(error=RecordError(message=message, is_retryable=True))]
+        self._fits = (len(part) + 1) // 2
+        return self._answer(requests, part)
 
     def _past_context(self, text: str, photos: list[Any]) -> str | None:
         """Why a prompt cannot be answered within the model's context, or None when it can. vLLM and OpenAI-compatible

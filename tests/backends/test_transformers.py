@@ -71,6 +71,47 @@ def test_batches_keep_request_order_and_count_tokens(
         assert generation.latency_ms is not None and generation.latency_ms > 0
 
 
+def test_out_of_gpu_memory_a_batch_is_answered_in_halves(
+    tiny_llama: tuple[Any, Any], make_requests: Requests, check_answer: Check, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch out of GPU memory raised out of generate: the batches already answered were lost and, through
+    ask_backend, all 6 requests were asked again alone (model calls of 4, then 1 x 6). Now the batch is answered in
+    halves and the later batches are no larger (4 out of memory, then 2, 2, 2); one that runs out of memory alone
+    fails retryably and the rest are answered."""
+    import torch
+
+    from tagllm.backends.transformers import TransformersBackend
+    from tagllm.results import ask_backend
+
+    model, tokenizer = tiny_llama
+    sizes: list[int] = []
+    generate = model.generate
+
+    def short_of_memory(**kwargs: Any) -> Any:
+        sizes.append(len(kwargs["input_ids"]))
+        if len(kwargs["input_ids"]) > most:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return generate(**kwargs)
+
+    monkeypatch.setattr(model, "generate", short_of_memory)
+    requests = make_requests("zeroshot")
+    most = 2
+    backend = TransformersBackend.from_model(model, tokenizer, batch_size=4)
+    generations = ask_backend(requests, backend)
+    assert sizes == [4, 2, 2, 2]
+    for request, generation in zip(requests, generations, strict=True):
+        assert generation.error is None
+        check_answer(request, generation.text)
+    most, sizes[:] = 0, []
+    generations = ask_backend(requests, TransformersBackend.from_model(model, tokenizer, batch_size=4))
+    assert sizes == [4, 2, 1, 1, 1, 1, 1, 1]
+    assert {(g.error.message, g.error.is_retryable) for g in generations if g.error} == {
+        ("out of GPU memory answering this product alone (CUDA out of memory. Tried to allocate 2.00 GiB); run "
+         "again with --resume when the GPU has more free memory, or lower max_new_tokens", True)
+    }  # fmt: skip
+    assert len(generations) == 6 and all(g.error for g in generations)
+
+
 def test_confidences_are_probabilities_of_the_chosen_candidates(
     tiny_llama: tuple[Any, Any], make_requests: Requests, demo_taxonomy: Taxonomy
 ) -> None:
