@@ -199,6 +199,11 @@ class ImageLoader:
         try:
             size = path.stat().st_size
         except FileNotFoundError:
+            if path.is_symlink():  # listed by ls, and said to be no such file: the file it points to is gone
+                target = shown(str(path.readlink()))
+                raise ImageError(
+                    f"{shown(source)}: a link to {target}, which does not exist ({shown(str(path))})"
+                ) from None
             raise ImageError(f"{shown(source)}: no such file ({shown(str(path))})") from None
         except OSError as exc:
             raise ImageError(f"{shown(source)}: cannot read {shown(str(path))} ({exc.strerror or exc})") from None

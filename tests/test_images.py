@@ -64,12 +64,15 @@ def test_bad_images_are_recorded_not_raised(tmp_path: Path) -> None:
     _forged_png(tmp_path / "bomb.png", 30000, 30000)
     Image.new("RGB", (8, 8)).save(tmp_path / "scan.tiff")
     (tmp_path / "folder.png").mkdir()
+    (tmp_path / "moved.jpg").symlink_to("shoots/2023/moved.jpg")  # a link whose file was moved away
     loader = ImageLoader(ImageLimits(max_bytes=1024), root=tmp_path)
     errors = {name: loader.load(name).error for name in (
         "missing.jpg", "truncated.jpg", "notes.jpg", "huge.png", "scan.tiff", "folder.png", "ftp://host/x.jpg",
+        "moved.jpg",
     )}  # fmt: skip
     assert errors == {
         "missing.jpg": f"missing.jpg: no such file ({tmp_path / 'missing.jpg'})",
+        "moved.jpg": f"moved.jpg: a link to shoots/2023/moved.jpg, which does not exist ({tmp_path / 'moved.jpg'})",
         "truncated.jpg": "truncated.jpg: broken image (Truncated File Read)",
         "notes.jpg": "notes.jpg: not an image file (no format Pillow reads)",
         "huge.png": "huge.png: 2,048 bytes is over the limit of 1,024 (image_limits.max_bytes)",
