@@ -162,8 +162,11 @@ def _tag_records(
                 continue
             claimed.add(product_id)
             digest = fingerprint(item) if isinstance(item, Product) else None
+            # a record that cannot be tagged now could be when its row was written: it was edited since, and its
+            # error record (what to fix) replaces the tags of a text it no longer has
+            edited = isinstance(item, RecordError) or state.is_edited(product_id, digest)
             if state.is_done(product_id, fetch_remote=fetch_remote):
-                if not state.is_edited(product_id, digest):
+                if not edited:
                     summary.skipped += 1
                     continue
                 summary.edited += 1
@@ -173,7 +176,7 @@ def _tag_records(
                 summary.retried_llm += 1
             elif product_id in earlier_degraded or product_id in earlier_unfetched:
                 summary.retried_degraded += 1
-                if not state.is_edited(product_id, digest):
+                if not edited:
                     text_only.add(product_id)
             if keep_columns:
                 data = record.data or {}

@@ -211,6 +211,21 @@ def test_resume_tags_again_a_record_edited_since_it_was_tagged(tagger, tmp_path:
     assert tagger.tag_file(src, out, resume=True).skipped == 3
 
 
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_resume_writes_the_error_record_of_a_record_edited_into_one_that_cannot_be_tagged(  # type: ignore[no-untyped-def]
+    tagger, tmp_path: Path, suffix
+) -> None:
+    src, out = _products(tmp_path / "in.jsonl", ["p0", "p1", "p2"]), tmp_path / f"out{suffix}"
+    tagger.tag_file(src, out)
+    _products(src, ["p0", "p1", "p2"], titles={"p1": ""})  # p1's title emptied since it was tagged
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.failed, again.edited, again.skipped, again.exit_code) == (0, 1, 1, 2, 1)
+    rows = _rows(out)
+    assert (rows["p1"]["status"], _category(rows["p0"])) == ("error", "apparel-jeans")
+    error = rows["p1"]["error"]
+    assert "record 'p1' has no title" in (error["message"] if isinstance(error, dict) else error)
+
+
 def _category(row: dict) -> str:  # type: ignore[type-arg]
     if "tags" in row:
         return row["tags"]["category"][0]["id"]
