@@ -20,7 +20,7 @@ from tagllm.assembly import Progress, gc_paused
 from tagllm.errors import InputError
 from tagllm.io import STDIO, RecordSource, ResultWriter, claims_another_line, error_id, to_product
 from tagllm.io.lock import lock_path
-from tagllm.io.resume import temp_path
+from tagllm.io.resume import output_file, temp_path
 from tagllm.io.rows import FELL_BACK_NOTE, fingerprint
 from tagllm.io.settings import run_settings, settings_path
 from tagllm.models import Product, RecordError
@@ -267,7 +267,7 @@ def _refuse_inputs(tagger: Tagger, records: RecordSource, target: str | Path) ->
     copy (``OUT.tmp``, removed at the start), settings record or lock file."""
     if str(target) == STDIO:
         return
-    out = Path(target)
+    out = output_file(Path(target))  # a symlink's file: what the writer keeps beside the output is beside it
     config = getattr(tagger, "config", None)  # a tagger-like object without one (a test double) reads nothing else
     source = getattr(getattr(tagger, "taxonomy", None), "source", None) or None
     reads = {

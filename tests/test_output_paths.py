@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tagllm.cli import app
-from tagllm.errors import OutputError
+from tagllm.errors import InputError, OutputError
 from tagllm.io import ResultWriter
 from tagllm.models import TagResult
 
@@ -275,3 +275,24 @@ def test_generate_refuses_an_output_that_cannot_be_written_before_it_builds_the_
     result = CliRunner().invoke(app, ["generate", str(products), "-o", str(out), "-t", "demo"])
     assert isinstance(result.exception, OutputError)
     assert str(result.exception) == f"{out}: {tmp_path / 'notes'} is a file, not a directory"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_output_named_by_a_symlink_is_resumed_in_the_file_it_names(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "runs").mkdir()
+    real, link = tmp_path / "runs" / f"r1.{fmt}", tmp_path / f"latest.{fmt}"
+    first = _writer(real, settings={"threshold": 0.5})
+    first.write([TagResult(product_id="p1", status="error"), TagResult(product_id="p2")])
+    first.close()
+    link.symlink_to(Path("runs") / real.name)
+    with pytest.raises(InputError, match="threshold 0.5 \\(this run: 0.9\\)"):  # its settings are read through it
+        _writer(link, resume=True, settings={"threshold": 0.9})
+    again = _writer(link, resume=True, settings={"threshold": 0.5})
+    assert sorted(again.state.failed) == ["p1"]
+    again.write([TagResult(product_id="p1")])
+    with pytest.raises(OutputError, match="another tagllm run"):  # one lock, whichever name the output is given
+        _writer(real)
+    again.close()
+    assert link.is_symlink()  # not replaced by a compacted copy, leaving the file it named with two rows of p1
+    state = _writer(real, resume=True).state
+    assert (sorted(state.last), state.rows, state.failed) == (["p1", "p2"], 2, set())

@@ -270,6 +270,25 @@ def test_an_input_named_as_the_outputs_working_copy_is_refused_and_kept(tagger, 
     assert src.read_bytes() == before and not out.exists()
 
 
+def test_an_input_named_as_the_working_copy_of_the_file_a_symlinked_output_names_is_refused(  # type: ignore[no-untyped-def]
+    tagger, tmp_path: Path
+) -> None:
+    # the writer keeps its working copy beside the file the link names (runs/r1.jsonl.tmp), not beside the link
+    (tmp_path / "runs").mkdir()
+    src = _products(tmp_path / "runs" / "r1.jsonl.tmp", 3)
+    before = src.read_bytes()
+    out = tmp_path / "latest.jsonl"
+    out.symlink_to(Path("runs") / "r1.jsonl")
+    for resume in (False, True):
+        with pytest.raises(InputError) as error:
+            tagger.tag_file(src, out, input_format="jsonl", resume=resume)
+        assert str(error.value) == (
+            f"the input file {src} is where tagllm writes the working copy of the output {out}, which it removes: "
+            "give the input or the output another name"
+        )
+    assert src.read_bytes() == before and not (tmp_path / "runs" / "r1.jsonl").exists()
+
+
 def test_an_output_that_stdin_reads_is_refused_before_anything_is_written(  # type: ignore[no-untyped-def]
     tagger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

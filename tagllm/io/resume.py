@@ -121,6 +121,14 @@ class OutputState:
         return self.rows - len(self.last)
 
 
+def output_file(target: Path) -> Path:
+    """The file a symlinked output names (``latest.jsonl -> runs/r1.jsonl``): read, locked and recorded beside it, and
+    replaced there by a compaction or merge. Taken as it was, a compaction replaced the link with a copy, leaving the
+    file it named with a product's rows twice; its settings record and lock were looked for beside the link (a resume
+    under other settings went unchecked, and two runs naming the output differently wrote it at once)."""
+    return Path(os.path.realpath(target)) if target.is_symlink() else target
+
+
 def temp_path(target: Path) -> Path:
     return target.with_name(target.name + ".tmp")
 

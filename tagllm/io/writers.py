@@ -18,6 +18,7 @@ from tagllm.io.places import check_output_place
 from tagllm.io.readers import STDIO, detect_format
 from tagllm.io.resume import (
     OutputState,
+    output_file,
     part_files,
     parts_dir,
     remove_output,
@@ -79,7 +80,7 @@ class ResultWriter:
         self._refuse_kept_clashes()
         self.provenance = provenance
         self.is_stdout = str(target) == STDIO
-        self.target = Path(target)
+        self.target = output_file(Path(target))
         self.state = OutputState()
         self._stream: IO[str] | None = None
         self._csv: Any = None
