@@ -350,6 +350,17 @@ def test_parquet_keeps_confidences_as_numbers_and_kept_columns(tmp_path: Path) -
     assert row["title"] == "Red shirt" and row["error"] is None
 
 
+def test_a_column_kept_twice_is_one_column_of_a_parquet_output_pyarrow_can_read(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "o.parquet"
+    writer = ResultWriter(out, facets=["category"], keep_columns=["brand", "title", "brand"])  # --keep-columns typo
+    writer.write([_result("a")], kept=[{"brand": "Acme", "title": "Red shirt"}])
+    writer.close()
+    table = pq.read_table(out)
+    assert table.column_names[:4] == ["product_id", "brand", "title", "status"]
+    assert table.select(["brand", "title"]).to_pylist() == [{"brand": "Acme", "title": "Red shirt"}]
+
+
 def test_jsonl_without_provenance_and_csv_with_kept_columns(tmp_path: Path) -> None:
     result = _result("a")
     result.provenance = __import__("tagllm.models", fromlist=["Provenance"]).Provenance(

@@ -75,7 +75,9 @@ class ResultWriter:
     ) -> None:
         self.format = detect_format(target, format, flag="--output-format")
         self.facets = facets
-        self.keep_columns = list(keep_columns)
+        # a column named twice (--keep-columns brand,title,brand) is kept once: twice, Parquet wrote two columns of
+        # that name, a file pyarrow and pandas refuse to read
+        self.keep_columns = list(dict.fromkeys(keep_columns))
         self._refuse_facet_clashes()
         self._refuse_kept_clashes()
         self.provenance = provenance
