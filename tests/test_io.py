@@ -361,6 +361,19 @@ def test_a_column_kept_twice_is_one_column_of_a_parquet_output_pyarrow_can_read(
     assert table.select(["brand", "title"]).to_pylist() == [{"brand": "Acme", "title": "Red shirt"}]
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_kept_columns_given_as_one_string_are_refused_not_read_letter_by_letter(tmp_path: Path, fmt: str) -> None:
+    # tag_file(..., keep_columns="title, sku"), as the command line's --keep-columns: read as a sequence, it kept
+    # the columns t, i, l, e, ",", " ", s, k and u, whose cells were all empty
+    with pytest.raises(InputError) as refused:
+        ResultWriter(tmp_path / f"o.{fmt}", facets=["category"], keep_columns="title, sku")
+    assert str(refused.value) == (
+        "keep_columns 'title, sku': give a list of input column names, e.g. ['title', 'sku'], not one string (read "
+        "as a sequence, it is one column per letter)"
+    )
+    assert not (tmp_path / f"o.{fmt}").exists()
+
+
 def test_jsonl_without_provenance_and_csv_with_kept_columns(tmp_path: Path) -> None:
     result = _result("a")
     result.provenance = __import__("tagllm.models", fromlist=["Provenance"]).Provenance(

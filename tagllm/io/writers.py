@@ -75,6 +75,12 @@ class ResultWriter:
     ) -> None:
         self.format = detect_format(target, format, flag="--output-format")
         self.facets = facets
+        if isinstance(keep_columns, str):  # the API given the command line's --keep-columns text
+            named = [column.strip() for column in keep_columns.split(",") if column.strip()]
+            raise InputError(
+                f"keep_columns {keep_columns!r}: give a list of input column names, e.g. {named!r}, not one string "
+                "(read as a sequence, it is one column per letter)"
+            )
         # a column named twice (--keep-columns brand,title,brand) is kept once: twice, Parquet wrote two columns of
         # that name, a file pyarrow and pandas refuse to read
         self.keep_columns = list(dict.fromkeys(keep_columns))
