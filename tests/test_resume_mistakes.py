@@ -120,3 +120,21 @@ def test_a_damaged_parquet_part_says_to_move_it_aside_not_to_tag_everything_agai
     part.rename(tmp_path / "part-000002.parquet")
     writer = ResultWriter(out, format="parquet", facets=["category"], resume=True)
     assert sorted(writer.state.last) == ["p1", "p2"]
+
+
+def test_a_whole_last_jsonl_row_without_its_newline_is_kept_not_cut_off_as_torn(tmp_path: Path) -> None:
+    # a script that filtered the output wrote its rows joined by newlines, none after the last: cut off as a row torn
+    # by a kill, p3's result was lost (not counted, so not kept as a product the input no longer has)
+    out = tmp_path / "tags.jsonl"
+    writer = ResultWriter(out, format="jsonl", facets=["category"])
+    writer.write([TagResult(product_id=p) for p in ("p1", "p2", "p3")], digests=["aa", "bb", "cc"])
+    writer.close()
+    out.write_text(out.read_text().rstrip("\n"))
+    resumed = ResultWriter(out, format="jsonl", facets=["category"], resume=True)
+    assert sorted(resumed.state.last) == ["p1", "p2", "p3"]
+    resumed.write([TagResult(product_id="p4")], digests=["dd"])
+    resumed.close()
+    lines = out.read_text().splitlines(keepends=True)
+    assert [line[:19] for line in lines] == ['{"product_id":"p1",', '{"product_id":"p2",', '{"product_id":"p3",',
+                                             '{"product_id":"p4",']  # fmt: skip
+    assert all(line.endswith("}\n") for line in lines)

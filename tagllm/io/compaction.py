@@ -27,9 +27,17 @@ MERGED_ROW_GROUP = 16_384  # rows per row group when the parts of a Parquet outp
 
 
 def cut_torn_row(target: Path, state: OutputState) -> None:
-    """Truncate a JSONL/CSV output at the end of its last complete row (nothing before it is touched)."""
-    if target.exists() and target.stat().st_size > state.complete_bytes:
+    """Truncate a JSONL/CSV output at the end of its last complete row (nothing before it is touched), and end that
+    row with a newline where it lacks one (``jsonl_rows``), so that the rows added start on a line of their own."""
+    if not target.exists():
+        return
+    if target.stat().st_size > state.complete_bytes:
         os.truncate(target, state.complete_bytes)
+    if state.complete_bytes:
+        with target.open("r+b") as fh:
+            fh.seek(state.complete_bytes - 1)
+            if fh.read(1) != b"\n":
+                fh.write(b"\n")
 
 
 def compact(target: Path, fmt: str, drop: frozenset[str] = frozenset()) -> None:

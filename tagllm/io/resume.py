@@ -197,11 +197,12 @@ def scan_output(target: Path, fmt: str) -> OutputState:
 
 def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int, str | None]]:
     """(product id, outcome, the line, offset after it, fingerprint) per complete line; stops before a torn last
-    line."""
+    line. A last line without its newline that is a whole row (a script that filtered the output joined its rows
+    with newlines, none after the last) is one: a kill cuts a row short of its closing brace."""
     offset = 0
     with path.open("rb") as fh:
         for lineno, line in enumerate(fh, 1):
-            if not line.endswith(b"\n"):
+            if not line.endswith(b"\n") and not _whole_row(line):
                 return
             offset += len(line)
             head = _JSONL_HEAD.match(line)
@@ -220,6 +221,14 @@ def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int, str | None]]:
             outcome = ERROR if status != OK else FELL_BACK if failure else DEGRADED if degraded else OK
             outcome = UNFETCHED if outcome == OK and unfetched else outcome
             yield str(product_id), outcome, line, offset, _jsonl_hash(line)
+
+
+def _whole_row(line: bytes) -> bool:
+    try:
+        row = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(row, dict) and "product_id" in row and "status" in row
 
 
 def _note_taxonomy(state: OutputState, product_id: str, line: bytes) -> None:
