@@ -135,6 +135,29 @@ def test_an_output_where_the_system_refuses_the_lock_file_is_a_setup_error_not_a
     )
 
 
+@pytest.mark.parametrize("resume", [False, True])
+def test_an_output_whose_lock_file_the_full_disk_refuses_is_a_setup_error_not_a_crash(  # type: ignore[no-untyped-def]
+    tmp_path: Path, resume: bool, file_size_limit
+) -> None:
+    """Run again with --resume while the disk is still full: writing the process id into the lock file failed with
+    a bare OSError, and the command printed a traceback and 'tagllm crashed (a bug)'."""
+    out = tmp_path / "tags.jsonl"
+    writer = _writer(out)
+    writer.write([TagResult(product_id="p1")])
+    writer.close()
+    file_size_limit(1)  # no room for the process id
+    try:
+        with pytest.raises(OutputError) as error:
+            _writer(out, resume=resume)
+    finally:
+        file_size_limit(None)
+    assert str(error.value) == (
+        f"{out}: cannot write beside it (File too large, writing .tags.jsonl.lock); make room, or write it elsewhere"
+    )
+    assert not (tmp_path / ".tags.jsonl.lock").exists()
+    assert sorted(_writer(out, resume=True).state.last) == ["p1"]  # nothing left locked
+
+
 @pytest.fixture()
 def file_size_limit():  # type: ignore[no-untyped-def]
     """Sets the largest file this process may write, as a full disk stops a write part way; restored after."""

@@ -63,9 +63,18 @@ class OutputLock:
             except FileNotFoundError:
                 pass
             fh.close()
-        fh.truncate(0)
-        fh.write(str(os.getpid()).encode())
-        fh.flush()
+        try:  # unbuffered: a buffer the disk refused would be written again, and refused again, at close
+            os.ftruncate(fh.fileno(), 0)
+            pid = str(os.getpid()).encode()
+            while pid:
+                pid = pid[os.write(fh.fileno(), pid) :]  # a short write, then the error
+        except OSError as exc:  # a full disk: run again with --resume before making room failed here with a traceback
+            self.path.unlink(missing_ok=True)
+            fh.close()
+            raise OutputError(
+                f"{self.target}: cannot write beside it ({exc.strerror or exc}, writing {self.path.name}); make room, "
+                "or write it elsewhere"
+            ) from None
         self._file = fh
 
     def check(self) -> None:
