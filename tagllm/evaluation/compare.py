@@ -166,26 +166,23 @@ def _changed(a: dict[str, Any], b: dict[str, Any], ids: list[str], facet: str) -
     return out
 
 
-def _tag_deltas(ma: dict[str, Any], mb: dict[str, Any]) -> list[dict[str, Any]]:
-    ta = {t["id"]: t for t in ma["per_tag"]}
-    tb = {t["id"]: t for t in mb["per_tag"]}
+def _tag_deltas(a: dict[str, Any], b: dict[str, Any], ids: list[str], facet: str) -> list[dict[str, Any]]:
+    """Per-tag F1 of both runs on the products they share, as the headline is: each run's own per-tag table covers
+    its whole sample, and a run of fewer products showed tags the tagger answered alike as won or lost."""
+    tables = []
+    for run in (a, b):
+        cells = [run["rows"][pid]["facets"][facet] for pid in ids]
+        tables.append(m.per_tag_prf([c["gold"] for c in cells], [c["pred"] for c in cells]))
+    ta, tb = tables
+    paths = {t["id"]: t["path"] for run in (a, b) for t in run["metrics"]["facets"][facet]["per_tag"]}
     out = []
     for vid in set(ta) | set(tb):
-        a, b = ta.get(vid), tb.get(vid)
-        fa, fb = (a["f1"] if a else 0.0), (b["f1"] if b else 0.0)
+        fa, fb = (ta[vid].f1 if vid in ta else 0.0), (tb[vid].f1 if vid in tb else 0.0)
         if fa == fb:
             continue
-        ref = a or b
-        assert ref is not None
+        support = max(ta[vid].tp + ta[vid].fn if vid in ta else 0, tb[vid].tp + tb[vid].fn if vid in tb else 0)
         out.append(
-            {
-                "id": vid,
-                "path": ref["path"],
-                "support": max(a["support"] if a else 0, b["support"] if b else 0),
-                "a_f1": fa,
-                "b_f1": fb,
-                "delta": fb - fa,
-            }
+            {"id": vid, "path": paths.get(vid, vid), "support": support, "a_f1": fa, "b_f1": fb, "delta": fb - fa}
         )
     out.sort(key=lambda t: (-abs(t["delta"]) * max(t["support"], 1), t["path"]))
     return out
@@ -251,7 +248,7 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
             facets[facet] = {
                 "n": len(ids),
                 "headline": headline,
-                "tags": _tag_deltas(base["metrics"]["facets"][facet], run["metrics"]["facets"][facet]),
+                "tags": _tag_deltas(base, run, ids, facet),
                 "products": _changed(base, run, ids, facet),
             }
         comparisons.append(

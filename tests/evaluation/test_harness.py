@@ -402,6 +402,16 @@ def test_sweep_comparison_lists_fixed_broken_products_and_tag_deltas(eval_dir, f
     ]
 
 
+def test_compare_counts_per_tag_f1_on_the_products_both_runs_scored(eval_dir, fake_factory):
+    """A run of the first two products against a run of all four, the tagger the same: Home > Sofas (p3, which the
+    smaller run never tagged) was listed as F1 1.000 -> 0.000, lost by the tagger."""
+    full = _run(eval_dir, fake_factory, name="full").runs[0]
+    two = _run(eval_dir, fake_factory, name="two", sample=2).runs[0]
+    f = compare_runs([full, two], n_boot=50)["comparisons"][0]["facets"]["category"]
+    assert f["n"] == 2
+    assert f["tags"] == []
+
+
 def test_compare_leaves_out_a_facet_no_shared_product_has_gold_of(tmp_path):
     """A scored facet no gold product carries (colour asked for, only categories in the gold) was compared as
     0.000 -> 0.000 within [-inf, +inf]: lines that said nothing, and comparison.json held -Infinity, which JSON
