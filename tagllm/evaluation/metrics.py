@@ -100,19 +100,22 @@ def over_facets(per_facet: dict[str, PRF], answered: dict[str, int], scored: dic
     """Micro and macro P/R/F1 and coverage over facets, from each facet's micro counts and coverage.
 
     Micro sums the facets' (tp, fp, fn), so a facet with many scored tags weighs more; macro averages the facets'
-    precision, recall, F1 and coverage, so each facet weighs the same. An abstention is a miss (fn) and never an
-    error (fp), as in each facet's own figures.
+    precision, recall, F1 and coverage, so each facet weighs the same; its precision over the facets that answered
+    something (none when none did). An abstention is a miss (fn) and never an error (fp), as in each facet's own
+    figures.
     """
     names = list(per_facet)
     if not names:
         return {"facets": [], "micro": None, "macro": None}
     tp, fp, fn = (sum(getattr(per_facet[f], k) for f in names) for k in ("tp", "fp", "fn"))
     coverage = {f: _div(answered[f], scored[f]) for f in names}
+    # a facet that answered nothing has no precision (0 of 0): counted as 0.000 it read as every answer wrong
+    answering = [f for f in names if per_facet[f].tp + per_facet[f].fp]
     return {
         "facets": names,
         "micro": {**prf_counts(tp, fp, fn).as_dict(), "coverage": _div(sum(answered.values()), sum(scored.values()))},
         "macro": {
-            "precision": float(np.mean([per_facet[f].precision for f in names])),
+            "precision": float(np.mean([per_facet[f].precision for f in answering])) if answering else None,
             "recall": float(np.mean([per_facet[f].recall for f in names])),
             "f1": float(np.mean([per_facet[f].f1 for f in names])),
             "coverage": float(np.mean([coverage[f] for f in names])),

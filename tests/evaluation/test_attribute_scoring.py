@@ -12,7 +12,7 @@ import pytest
 from tagllm.config import TaggerConfig
 from tagllm.evaluation.harness import load_eval_config, run_eval
 from tagllm.evaluation.report import render_markdown
-from tagllm.evaluation.scoring import headline
+from tagllm.evaluation.scoring import attribute_summary, headline
 from tagllm.models import Product, Provenance, Tag, TagResult
 from tagllm.taxonomy import load_taxonomy
 
@@ -159,6 +159,26 @@ def test_the_printed_lines_give_an_attribute_its_precision_and_say_when_it_answe
     md = render_markdown(silent)
     assert "| `color` | 3 | 0.0% | — | 0.000 | 0.000 |" in md
     assert "micro P / R / F1 **— / 0.000 / 0.000**" in md
+
+
+def test_macro_precision_over_facets_leaves_out_a_facet_that_answered_nothing(attribute_run) -> None:
+    """A facet that kept nothing made no error, but it counted as precision 0.000 in the macro average: with colour
+    silent the report said macro precision 0.250 where the one facet that answered was right half the time, and
+    0.000 when no facet answered (micro precision said "—")."""
+    m, _, _ = attribute_run
+    silent = copy.deepcopy(m)
+    f = silent["facets"]["color"]
+    f["answered"], f["coverage"] = 0, 0.0
+    f["micro"].update(precision=0.0, recall=0.0, f1=0.0, tp=0, fp=0, fn=f["micro"]["tp"] + f["micro"]["fn"])
+    silent["attributes"] = attribute_summary(silent["facets"])
+    assert silent["attributes"]["macro"]["precision"] == pytest.approx(0.5)
+    assert "macro P / R / F1 0.500 / 0.167 / 0.200" in render_markdown(silent)
+    g = silent["facets"]["ideal-for"]
+    g["answered"], g["coverage"] = 0, 0.0
+    g["micro"].update(precision=0.0, recall=0.0, f1=0.0, tp=0, fp=0, fn=g["micro"]["tp"] + g["micro"]["fn"])
+    silent["attributes"] = attribute_summary(silent["facets"])
+    assert silent["attributes"]["macro"]["precision"] is None
+    assert "macro P / R / F1 — / 0.000 / 0.000" in render_markdown(silent)
 
 
 def test_a_nested_gold_attribute_value_is_an_input_problem_naming_the_product_and_field(tmp_path: Path) -> None:
