@@ -15,16 +15,20 @@ GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 
 
 def product_routing(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
-    """Per product with a scored facet: the confidence it is routed on (its least sure scored facet; a failed or
-    missing product 0, as the router sends a failed default on), whether every scored facet is right, and its
-    cells."""
+    """Per product with a scored facet: the confidence it is routed on (its least sure tagged facet, scored or not,
+    as the router thresholds every facet; a failed or missing product 0, as the router sends a failed default on),
+    whether every scored facet is right, and its cells."""
     kept = [r for r in rows if r["facets"]]
-    confidence = np.asarray(
-        [min(c["route_confidence"] for c in r["facets"].values()) if r["status"] == "ok" else 0.0 for r in kept],
-        dtype=float,
-    )
+    confidence = np.asarray([_routed_on(r) if r["status"] == "ok" else 0.0 for r in kept], dtype=float)
     correct = np.asarray([all(c["correct"] for c in r["facets"].values()) for r in kept], dtype=bool)
     return confidence, correct, kept
+
+
+def _routed_on(row: dict[str, Any]) -> float:
+    """A row's routing confidence; a row written before it was kept (its scored facets') read from its cells."""
+    if row.get("route_confidence") is not None:
+        return float(row["route_confidence"])
+    return min(c["route_confidence"] for c in row["facets"].values())
 
 
 def _point(threshold: float, confidence: np.ndarray, correct: np.ndarray) -> dict[str, Any]:
@@ -118,7 +122,7 @@ def routing_lines(routing: dict[str, Any]) -> list[str]:
             f"{routing['fell_back']} kept the default's tags when the LLM failed"
         ]
     lines = [
-        "routing (a product goes to the LLM when its confidence in a scored facet is below the threshold):",
+        "routing (a product goes to the LLM when its confidence in any tagged facet is below the threshold):",
         "  threshold  routed   kept accuracy  default's accuracy on the routed",
     ]
     for p in routing["table"]:

@@ -55,6 +55,8 @@ def _product_row(item: GoldItem, result: TagResult | None, facets: list[str], ta
     row: dict[str, Any] = {"id": item.id, "title": item.title, "status": status, "facets": {}}
     if result is not None and result.error is not None:
         row["error"] = result.error.message
+    if result is not None and result.status == "ok":
+        row["route_confidence"] = route_confidence(result, [f for f in facets if item.gold.get(f)])
     for facet in facets:
         gold = item.gold.get(facet)
         if not gold:
@@ -85,6 +87,16 @@ def _product_row(item: GoldItem, result: TagResult | None, facets: list[str], ta
             "correct": int(correct),
         }
     return row
+
+
+def route_confidence(result: TagResult, scored: list[str]) -> float:
+    """The confidence a product is routed on: its least sure facet of those the default decided (every facet it
+    tagged, as the router thresholds them all), not only of those with gold; a result without the default's
+    decision (no provenance), its least sure scored facet."""
+    prov = result.provenance
+    decided = list(prov.parsed_output) if prov is not None and isinstance(prov.parsed_output, dict) else []
+    facets = list(dict.fromkeys([*decided, *scored]))
+    return min((facet_confidence(result, facet) for facet in facets), default=1.0)
 
 
 def _off_taxonomy(results: list[TagResult], facet: str) -> dict[str, Any]:

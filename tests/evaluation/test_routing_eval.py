@@ -3,13 +3,17 @@ the products kept per threshold (table, suggestion, report); from a routed run, 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+from tagllm.config import TaggerConfig
 from tagllm.evaluation import harness
 from tagllm.evaluation.routing import path_accuracy, routing_sweep
-from tagllm.models import Routing, TagResult
+from tagllm.models import Candidate, Product, Provenance, Routing, Tag, TagResult
+from tagllm.routing import Router
+from tagllm.taxonomy import load_taxonomy
 
 
 def _row(pid: str, facets: dict[str, tuple[float, int]], status: str = "ok") -> dict:
@@ -94,7 +98,7 @@ def test_eval_run_prints_the_routing_table_and_the_report_has_it(eval_dir: Path,
     # The fake default: p1 right at 0.9, p2 wrong at 0.6, p3 right at 0.8, p4 abstains (no tag: routed at any
     # threshold); p5's gold is not in the taxonomy, so it is not scored.
     assert lines[2:17] == [
-        "  routing (a product goes to the LLM when its confidence in a scored facet is below the threshold):",
+        "  routing (a product goes to the LLM when its confidence in any tagged facet is below the threshold):",
         "    threshold  routed   kept accuracy  default's accuracy on the routed",
         "    0.10        25.0%   0.667          0.000",
         "    0.20        25.0%   0.667          0.000",
@@ -119,3 +123,54 @@ def test_eval_run_prints_the_routing_table_and_the_report_has_it(eval_dir: Path,
     # without --routing the sweep stays in the report only
     result = CliRunner().invoke(app, [a for a in args if a != "--routing"])
     assert "routing" not in result.stdout and result.exit_code == 0
+
+
+SHOP = """name: shop
+facets:
+  - {name: category, hierarchical: true, values: [{id: tees, name: T-Shirts}, {id: mugs, name: Mugs}]}
+  - {name: color, values: [{id: black, name: Black}, {id: white, name: White}]}
+"""
+
+
+class _SureOfTheCategoryOnly:
+    """The default tags category and colour: sure of the category (0.9), unsure whether a colour is stated (the best
+    colour candidate 0.8, none chosen: confidence 0.2). The gold has categories only."""
+
+    def __init__(self, config: TaggerConfig) -> None:
+        self.taxonomy = load_taxonomy(config.taxonomy)
+        self.backend = None
+
+    def tag(self, products: list[Product]) -> list[TagResult]:
+        out = []
+        for p in products:
+            prov = Provenance(
+                backend="retrieval",
+                taxonomy_version=self.taxonomy.version,
+                parsed_output={"category": "tees", "color": None},
+                candidates={
+                    "category": [Candidate(id="tees", name="T-Shirts", score=0.9)],
+                    "color": [Candidate(id="black", name="Black", score=0.8)],
+                },
+            )
+            tee = Tag(facet="category", id="tees", name="T-Shirts", confidence=0.9, source="retrieval")
+            out.append(TagResult(product_id=p.id, tags={"category": [tee]}, provenance=prov))
+        return out
+
+
+def test_the_sweep_routes_on_every_tagged_facet_as_the_router_does(tmp_path: Path) -> None:
+    """Gold of the category alone: the sweep routed on the category's confidence only and said 0% of the products
+    would go to the LLM at 0.5, where route_threshold 0.5 sends every one of them (its colour confidence is 0.2)."""
+    (tmp_path / "shop.yaml").write_text(SHOP)
+    gold = [{"id": f"t{i}", "title": f"Tee {i}", "gold_category": "T-Shirts"} for i in range(3)]
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold))
+    (tmp_path / "eval.yaml").write_text("gold: gold.jsonl\nbootstrap: 0\ntagger:\n  taxonomy: shop.yaml\n")
+    cfg = harness.load_eval_config(tmp_path / "eval.yaml")
+    outcome = harness.run_eval(cfg, factory=_SureOfTheCategoryOnly, root=tmp_path / "run", use_cache=False)
+    routing = outcome.metrics[0]["routing"]
+    at_half = next(p for p in routing["table"] if p["threshold"] == 0.5)
+    router = Router(load_taxonomy(tmp_path / "shop.yaml"), ["category", "color"], 0.5)
+    results = [TagResult.model_validate_json(line) for line in (outcome.runs[0] / "predictions.jsonl").open()]
+    assert sum(bool(router.decide(r).below) for r in results) == 3
+    assert (at_half["routed"], at_half["routed_share"], at_half["kept"]) == (3, 1.0, 0)
+    at_low = next(p for p in routing["table"] if p["threshold"] == 0.1)
+    assert (at_low["routed"], at_low["kept_accuracy"]) == (0, 1.0)
