@@ -30,6 +30,8 @@ from tagllm.evaluation.config import EvalConfig, SampleSpec, Variant, load_eval_
 from tagllm.evaluation.gold import GoldItem, GoldResolver, GoldSet, load_gold, strip_answers
 from tagllm.io import Record, to_product
 from tagllm.io.places import check_writable
+from tagllm.io.rows import OK, UNFETCHED
+from tagllm.io.rows import outcome as outcome_of
 from tagllm.models import Product, RecordError, TagResult
 from tagllm.taxonomy import Taxonomy
 
@@ -148,8 +150,9 @@ def tag_variant(
                 item, pkey = chunk[i]
                 results[item.id] = result
                 seconds[item.id] = per_product
-                # Failed records are not cached: a transient backend error should be retried next run.
-                if result.status == "ok":
+                # Failed records are not cached: a transient backend error should be retried next run; nor is what
+                # --resume retries (a failed LLM's product kept with the default's tags, one tagged without its photos)
+                if outcome_of(result) in (OK, UNFETCHED):
                     new.append((pkey, result, per_product))
             if cache is not None:
                 cache.put(new)

@@ -517,6 +517,39 @@ def test_gold_records_with_a_repeated_id_no_id_or_no_json_are_counted_and_named(
     )
 
 
+def test_a_product_the_llm_failed_on_or_tagged_without_its_photos_is_not_cached(eval_dir, fake_factory):
+    """A routed product whose LLM call failed (the default's tags kept) or one tagged from its text because no photo
+    could be read is an ok result that --resume retries; the cache kept them, so every later run scored the fallback
+    and never asked the LLM again."""
+    from tagllm.models import RecordError, Routing
+
+    calls: list[str] = []
+
+    def flaky(config):
+        tagger = fake_factory(config)
+        tag = tagger.tag
+
+        def tag_first_time_badly(products):
+            results = tag(products)
+            calls.extend(p.id for p in products)
+            if len(calls) > len(products):
+                return results
+            failure = RecordError(record_id="p1", message="HTTP 503 from the LLM server", is_retryable=True)
+            results[0] = results[0].model_copy(update={"source": "default", "routing": Routing(error=failure)})
+            photo = RecordError(record_id="p2", field="images", message="no photo could be read")
+            results[1] = results[1].model_copy(update={"degraded": photo})
+            return results
+
+        tagger.tag = tag_first_time_badly
+        return tagger
+
+    _run(eval_dir, flaky, name="first")
+    calls.clear()
+    second = _run(eval_dir, flaky, name="second")
+    assert sorted(calls) == ["p1", "p2"]
+    assert second.metrics[0]["performance"]["from_cache"] == 3
+
+
 def test_a_cache_line_an_interrupted_run_cut_mid_character_is_tagged_again_once(eval_dir, fake_factory):
     _run(eval_dir, fake_factory, name="first")
     (path,) = (eval_dir / ".cache").glob("*.jsonl")
