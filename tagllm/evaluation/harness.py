@@ -246,7 +246,7 @@ def run_eval(
     """Score every variant of ``cfg`` on the same sample and write run directories (and a comparison).
 
     With ``predictions`` (a JSONL of TagResults, e.g. from `tagllm generate`), nothing is tagged: that file is
-    scored, and gold products it lacks count as misses.
+    scored once (a sweep's variants are not made), and gold products it lacks count as misses.
     """
     from tagllm.evaluation.scoring import score_run
     from tagllm.taxonomy import load_taxonomy
@@ -254,6 +254,15 @@ def run_eval(
     taxonomy = load_taxonomy(cfg.tagger.taxonomy)
     gold = load_gold(cfg, taxonomy)
     runs = variants(cfg)
+    if predictions is not None and len(runs) > 1:
+        # one file of results, made by one configuration: scored once per variant it was reported as the sweep's
+        # variants, the same figures under each name, and their comparison as "no difference"
+        runs = [Variant("base", cfg.tagger)]
+        if progress:
+            progress(
+                f"--predictions: {predictions} is scored once, as one run; the sweep over {', '.join(cfg.sweep)} "
+                "makes no variants (each would score this one file)"
+            )
     named = root is None  # made when its first run is written, by this run alone (_take_run_root)
     root = root or new_run_root(cfg)
     check_writable(root, directory=True)  # before any product is tagged

@@ -110,6 +110,24 @@ def test_predictions_file_missing_products_count_as_misses(eval_dir, fake_factor
     assert m["facets"]["category"]["missing"] == 1
 
 
+def test_predictions_scored_with_a_sweep_config_are_scored_once(eval_dir, fake_factory):
+    """One file of results scored with a config that sweeps prompts was written as a run per prompt, the same
+    figures under each name, and compared as 'prompt=b vs prompt=a: no difference'."""
+    a, b = str(eval_dir / "a.j2"), str(eval_dir / "b.j2")
+    made = _run(eval_dir, fake_factory, name="made").runs[0]
+    said: list[str] = []
+    cfg = load_eval_config(eval_dir / "eval.yaml", sweep={"prompt": [a, b]})
+    root = eval_dir / "runs" / "scored"
+    outcome = run_eval(cfg, predictions=made / "predictions.jsonl", root=root, progress=said.append)
+    assert outcome.runs == [root] and outcome.comparison is None
+    assert [m["variant"] for m in outcome.metrics] == ["base"]
+    assert outcome.metrics[0]["facets"]["category"]["leaf_accuracy"]["value"] == 0.5
+    assert said == [
+        f"--predictions: {made / 'predictions.jsonl'} is scored once, as one run; the sweep over prompt makes no "
+        "variants (each would score this one file)"
+    ]
+
+
 def test_predictions_given_twice_are_scored_by_the_last_and_reported(eval_dir, fake_factory):
     """Two predictions of one product were scored last-wins and nothing said so."""
     from tagllm.cli.eval import _input_problems
