@@ -157,11 +157,27 @@ class Variant:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
-def _short(value: Any) -> str:
+def _short(value: Any, depth: int = 1) -> str:
+    """A swept value as a variant's name shows it: a path by its file's stem, and ``depth - 1`` folders above it."""
     if isinstance(value, list):  # e.g. inputs: [text, image] -> text+image
-        return "+".join(_short(v) for v in value)
+        return "+".join(_short(v, depth) for v in value)
     text = str(value)
-    return Path(text).stem if ("/" in text or "\\" in text) else text
+    if "/" not in text and "\\" not in text:
+        return text
+    path = Path(text)
+    folders = path.parent.parts[max(0, len(path.parent.parts) - depth + 1) :]
+    return "/".join([*folders, path.stem])
+
+
+def _names(settings: list[dict[str, Any]]) -> list[str]:
+    """Variant names, one per combination, told apart: two templates of one name in two folders (v1/fewshot.j2,
+    v2/fewshot.j2) were both 'prompt=fewshot', and the second run was written over the first and compared with it."""
+    for depth in range(1, 64):
+        names = [",".join(f"{k}={_short(v, depth)}" for k, v in combo.items()) for combo in settings]
+        if len(set(names)) == len(names):
+            return names
+    twice = next(combo for i, combo in enumerate(settings) if combo in settings[:i])
+    raise ConfigError(f"sweep lists one variant twice ({twice}): give each value of a swept setting once")
 
 
 def variants(cfg: EvalConfig) -> list[Variant]:
@@ -169,15 +185,14 @@ def variants(cfg: EvalConfig) -> list[Variant]:
     if not cfg.sweep:
         return [Variant("base", cfg.tagger)]
     keys = list(cfg.sweep)
+    combos = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(cfg.sweep[k] for k in keys))]
     out = []
-    for combo in itertools.product(*(cfg.sweep[k] for k in keys)):
-        settings = dict(zip(keys, combo, strict=True))
+    for settings, name in zip(combos, _names(combos), strict=True):
         data = cfg.tagger.model_dump()
         data.update(settings)
         try:
             config = TaggerConfig.model_validate(data)
         except ValidationError as exc:
             raise ConfigError(f"sweep {settings}: {exc.errors()[0]['msg']}") from None
-        name = ",".join(f"{k}={_short(v)}" for k, v in settings.items())
         out.append(Variant(name, config, settings))
     return out

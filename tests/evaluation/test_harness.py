@@ -430,6 +430,36 @@ def test_compare_counts_per_tag_f1_on_the_products_both_runs_scored(eval_dir, fa
     assert f["tags"] == []
 
 
+def test_a_sweep_of_two_templates_of_one_name_writes_and_compares_both(eval_dir, fake_factory):
+    """v1/b.j2 and v2/b.j2 were both named 'prompt=b': the second run was written over the first, the comparison
+    'prompt=b vs prompt=b' compared it with itself (fixed 0, broken 0), and the first run's results were lost."""
+    for folder, text in (("v1", "A"), ("v2", "B")):
+        (eval_dir / folder).mkdir()
+        (eval_dir / folder / "b.j2").write_text(text + " {{ product.title }}")
+    a, b = str(eval_dir / "v1" / "b.j2"), str(eval_dir / "v2" / "b.j2")
+
+    def factory(config):  # v1's template answers as prompt A, v2's as prompt B
+        return fake_factory(
+            config.model_copy(update={"prompt": str(eval_dir / "a.j2")}) if "v1" in config.prompt else config
+        )
+
+    outcome = _run(eval_dir, factory, sweep={"prompt": [a, b]}, name="two")
+    assert [m["variant"] for m in outcome.metrics] == ["prompt=v1/b", "prompt=v2/b"]
+    assert [d.name for d in outcome.runs] == ["prompt=v1_b", "prompt=v2_b"]
+    f = json.loads((outcome.root / "comparison.json").read_text())["comparisons"][0]["facets"]["category"]
+    assert [p["id"] for p in f["products"]["fixed"]] == ["p2"]
+    assert [p["id"] for p in f["products"]["broken"]] == ["p3"]
+
+
+def test_a_sweep_that_lists_one_value_twice_is_refused(eval_dir, fake_factory):
+    a = str(eval_dir / "a.j2")
+    with pytest.raises(ConfigError) as error:
+        _run(eval_dir, fake_factory, sweep={"prompt": [a, a]}, name="twice")
+    assert str(error.value) == (
+        f"sweep lists one variant twice ({{'prompt': '{a}'}}): give each value of a swept setting once"
+    )
+
+
 def test_compare_leaves_out_a_facet_no_shared_product_has_gold_of(tmp_path):
     """A scored facet no gold product carries (colour asked for, only categories in the gold) was compared as
     0.000 -> 0.000 within [-inf, +inf]: lines that said nothing, and comparison.json held -Infinity, which JSON
