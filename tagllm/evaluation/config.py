@@ -98,6 +98,17 @@ class EvalConfig(BaseModel):
             self.tagger = self.tagger.model_copy(update={"ignore_fields": hidden})
         return self
 
+    @field_validator("hide_fields")
+    @classmethod
+    def _title_stays(cls, value: list[str]) -> list[str]:
+        # every product was refused as having no title (the gold file has one), after the tagger (a model) was built
+        if "title" in value:
+            raise ValueError(
+                "hide_fields names 'title', which every product needs: a product without it is not tagged; to score "
+                "the photos alone, set the tagger's inputs: [image] (the text hidden), or sweep inputs"
+            )
+        return value
+
     @field_validator("sweep")
     @classmethod
     def _sweep_fields(cls, value: dict[str, list[Any]]) -> dict[str, list[Any]]:

@@ -345,6 +345,16 @@ def test_a_run_in_which_some_products_failed_is_scored(eval_dir, fake_factory):
     assert outcome.metrics[0]["bad_input"]["failed_count"] == 1
 
 
+def test_hiding_the_title_is_refused_before_any_tagger_is_built(eval_dir, fake_factory):
+    """hide_fields: [title] (meant: score the photos alone) built the tagger, then failed every product as 'record
+    'p1' has no title', though the gold file has one."""
+    with pytest.raises(ConfigError) as error:
+        _run(eval_dir, fake_factory, hide_fields=["description", "title"], name="untitled")
+    assert "hide_fields names 'title', which every product needs" in str(error.value)
+    assert "inputs: [image]" in str(error.value)
+    assert fake_factory.built == []
+
+
 def test_config_typos_fail_loudly(eval_dir):
     (eval_dir / "bad.yaml").write_text("gold: gold.jsonl\nsampel: 5\ntagger:\n  kk: 3\n")
     with pytest.raises(ConfigError) as err:
