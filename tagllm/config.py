@@ -122,6 +122,16 @@ class TaggerConfig(BaseModel):
         return _validate(data, "overrides", {k: f"{k}={v!r}" for k, v in given.items()})
 
 
+def with_overrides(config: TaggerConfig, **overrides: Any) -> TaggerConfig:
+    """``config`` with ``overrides`` in place of its own settings, each checked and named as ``load_config`` checks
+    and names its overrides (a setting that does not exist is an error, not ignored); None leaves a setting as it is."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if not given:
+        return config
+    sources = {key: f"{key}={value!r}" for key, value in given.items()}
+    return _validate({**config.model_dump(exclude_unset=True), **given}, "the config given", sources)
+
+
 def _validate(data: dict[str, Any], where: str, sources: dict[str, str] | None = None) -> TaggerConfig:
     """Validate settings; each error names where its setting came from (flag, environment variable, file)."""
     try:

@@ -251,3 +251,21 @@ def test_an_index_for_another_taxonomy_is_refused_when_the_tagger_is_made(demo_i
         f"in use is 'shop' version {other.version}; rebuild the index (tagllm index build) or use the taxonomy it was "
         "built with"
     )
+
+
+def test_settings_given_with_a_config_take_the_place_of_its_own(demo_index_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # given with a config, settings were ignored without a word: threshold=0.999 kept tags of confidence 0.19, and a
+    # misspelt resum=True said nothing
+    from tagllm.errors import ConfigError
+    from tagllm.tagger import tag_file, tag_products
+
+    config = TaggerConfig(index=str(demo_index_dir))
+    result = tag_products([{"id": "x", "title": "Assorted gift box"}], config, threshold=0.999)[0]
+    confidences = [t.confidence for tags in result.tags.values() for t in tags]
+    assert all(c >= 0.999 for c in confidences)
+    source = tmp_path / "products.jsonl"
+    source.write_text('{"id": "x", "title": "Assorted gift box"}\n')
+    with pytest.raises(ConfigError, match=r"resum=True: Extra inputs are not permitted"):
+        tag_file(source, tmp_path / "tags.jsonl", config, resum=True)
+    assert not (tmp_path / "tags.jsonl").exists()
+    assert config.threshold != 0.999  # the caller's config is left as it was
