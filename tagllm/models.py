@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
+from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
@@ -60,14 +62,14 @@ class Product(BaseModel):
             elif isinstance(known.get(key), np.ndarray):  # a list cell of a DataFrame read from Parquet by pandas
                 known[key] = known[key].tolist()
         number = known.get("id")
-        if isinstance(number, int | float) and not isinstance(number, bool) and number not in (math.inf, -math.inf):
+        if is_number(number) and not is_infinite(number):
             known["id"] = str(number)  # an infinite one is refused below
         return known
 
     @field_validator("id", mode="before")
     @classmethod
     def _finite_id(cls, value: Any) -> Any:
-        if isinstance(value, float) and math.isinf(value):  # 1e400 and 2e400 alike: every such id would be "inf"
+        if is_number(value) and is_infinite(value):  # 1e400 and 2e400 alike: every such id would be "inf"
             raise ValueError("the number is too large to be read (infinite); write the id as a string")
         return value
 
@@ -257,6 +259,26 @@ class TagResult(BaseModel):
         """The most confident tag of a facet (the leaf, for a hierarchical facet), or None."""
         tags = [t for t in self.tags.get(facet, []) if t.source != "ancestor"] or self.tags.get(facet, [])
         return max(tags, key=lambda t: t.confidence) if tags else None
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is a number an id may be given as: Python's, NumPy's (a pandas cell read with ``df.at`` or
+    ``df.loc``: ``numpy.int64``) or a Decimal (a database's NUMERIC column); not a bool."""
+    return isinstance(value, numbers.Real | Decimal) and not isinstance(value, bool)
+
+
+def is_infinite(value: Any) -> bool:
+    """Whether a number is infinite (a float past its range, a Decimal's Infinity); an integer never is."""
+    if isinstance(value, Decimal):
+        return value.is_infinite()
+    return isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and math.isinf(value)
+
+
+def is_nan_number(value: Any) -> bool:
+    """Whether a number is NaN: a float's (pandas' missing cell), NumPy's or a Decimal's."""
+    if isinstance(value, Decimal):
+        return value.is_nan()
+    return isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and math.isnan(value)
 
 
 def _is_nan(value: Any) -> bool:

@@ -269,3 +269,29 @@ def test_settings_given_with_a_config_take_the_place_of_its_own(demo_index_dir, 
         tag_file(source, tmp_path / "tags.jsonl", config, resum=True)
     assert not (tmp_path / "tags.jsonl").exists()
     assert config.threshold != 0.999  # the caller's config is left as it was
+
+
+def test_an_id_given_as_a_numpy_or_decimal_number_is_read_as_its_digits(tagger) -> None:  # type: ignore[no-untyped-def]
+    # a pandas cell read with df.at is a numpy.int64, a database's NUMERIC column a Decimal: every such product was an
+    # error record named by its position ("line-1: record np.int64(101) field 'id': Input should be a valid string")
+    from decimal import Decimal
+
+    import numpy as np
+
+    items = [
+        {"id": np.int64(101), "title": "Gold plated necklace"},
+        {"id": Decimal("5001"), "title": "Gold plated necklace"},
+        {"id": np.float32("nan"), "title": "Gold plated necklace"},
+        {"id": Decimal("Infinity"), "title": "Gold plated necklace"},
+        {"id": np.int64(7), "title": ""},
+    ]
+    results = tagger.tag(items)
+    assert [(r.product_id, r.status) for r in results] == [
+        ("101", "ok"), ("5001", "ok"), ("line-3", "ok"), ("line-4", "error"), ("7", "error"),
+    ]  # fmt: skip
+    assert leaf(results[0]) == leaf(results[1]) == "jewellery-necklaces"
+    assert results[3].error.message == (
+        "batch:4: record Decimal('Infinity') field 'id': the number is too large to be read (infinite); "
+        "write the id as a string"
+    )
+    assert results[4].error.message == "batch:5: record np.int64(7) has no title; every product needs a non-empty title"

@@ -6,7 +6,6 @@ field), and the rest of the input goes on.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -16,7 +15,7 @@ from pydantic import ValidationError
 
 from tagllm.io.readers import Record, RecordSource
 from tagllm.io.rows import SURROGATE
-from tagllm.models import Product, RecordError
+from tagllm.models import Product, RecordError, is_infinite, is_nan_number, is_number
 
 MAX_PROBLEMS_NAMED = 3  # a record's error names its first fields at fault, then says how many more there are
 LINE_ID = re.compile(r"line-[0-9]+")  # the form of the id a record without one is named by: its line
@@ -51,7 +50,7 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
         problems = [_problem(err, data) for err in exc.errors()]
         if len(problems) > MAX_PROBLEMS_NAMED:
             problems[MAX_PROBLEMS_NAMED:] = [f"and {len(problems) - MAX_PROBLEMS_NAMED} more"]
-        if isinstance(data["id"], str | int | float) and not isinstance(data["id"], bool) and _writable(data["id"]):
+        if (isinstance(data["id"], str) or is_number(data["id"])) and _writable(data["id"]):
             record_id: str | None = str(data["id"]).strip()
         else:
             record_id = line_id(record.line) if name else None
@@ -68,14 +67,14 @@ def is_missing_id(value: Any) -> bool:
     which read as "nan" would be one id shared by every such record, all but the first reported as repeats."""
     if isinstance(value, str):
         return not value.strip()
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    return value is None or is_nan_number(value)
 
 
 def _writable(value: Any) -> bool:
     """Whether an id names its record: not infinite (every number past a float's range is "inf"), and writable as
     UTF-8: a JSON string may hold half a surrogate pair (``"\\ud83d"``, an emoji cut short), which no output can, so
     the error record is named by its line instead (writing it crashed the run)."""
-    return not (isinstance(value, float) and math.isinf(value)) and not SURROGATE.search(str(value))
+    return not is_infinite(value) and not SURROGATE.search(str(value))
 
 
 def row_to_product(row: Mapping[str, Any]) -> Product | RecordError:
