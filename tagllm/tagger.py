@@ -159,13 +159,13 @@ class Tagger:
         An input that raises part way (a generator whose database cursor died) has the products read before it tagged
         (see ``tag_batches``); its exception then reaches the caller as it was raised, carrying their results in
         ``tagllm_results`` (and, when there are any, a note saying so), so that the work done is not lost with the
-        list."""
+        list. So does Ctrl-C (KeyboardInterrupt): an hour's results are not lost to a stop in the last minute."""
         results: list[TagResult] = []
         try:
             for batch in self.tag_batches(products):
                 results.extend(batch)
-        except Exception as exc:
-            exc.tagllm_results = results  # type: ignore[attr-defined]
+        except (Exception, KeyboardInterrupt) as exc:
+            exc.tagllm_results = results  # type: ignore[union-attr]
             if results:
                 exc.add_note(f"tagllm: the {len(results)} product(s) tagged before this are in exc.tagllm_results")
             raise

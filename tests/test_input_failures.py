@@ -46,6 +46,26 @@ def test_tag_keeps_what_was_read_before_the_input_failed_on_the_exception(tagger
     assert raised.value.__notes__ == ["tagllm: the 5 product(s) tagged before this are in exc.tagllm_results"]
 
 
+def test_ctrl_c_in_tag_keeps_what_was_tagged_on_the_interrupt(tagger, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # KeyboardInterrupt is not an Exception: Ctrl-C in a notebook in the last batch lost every result tag() had
+    tag_products = tagger._tag_products
+    calls: list[int] = []
+
+    def interrupted(products, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(products))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return tag_products(products, *args, **kwargs)
+
+    monkeypatch.setattr(tagger, "_tag_products", interrupted)
+    items = [{"id": f"p{i}", "title": TITLES[i % len(TITLES)]} for i in range(6)]
+    with pytest.raises(KeyboardInterrupt) as raised:
+        tagger.tag(items)
+    results = raised.value.tagllm_results  # type: ignore[attr-defined]
+    assert [(r.product_id, r.status) for r in results] == [(f"p{i}", "ok") for i in range(4)]
+    assert raised.value.__notes__ == ["tagllm: the 4 product(s) tagged before this are in exc.tagllm_results"]
+
+
 def test_a_file_run_writes_what_was_read_before_the_input_failed(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text("".join(json.dumps({"id": f"p{i}", "title": TITLES[i]}) + "\n" for i in range(5)))
