@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import gc
 import itertools
+import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -192,7 +193,7 @@ class Tagger:
         whole first window is encoded. ``progress(done, total)`` follows the encoding of each window.
         """
         check_batch(products)
-        size = batch_size or self.config.batch_size
+        size = self.config.batch_size if batch_size is None else _checked_batch_size(batch_size)
         iterator = iter(products)
         seen = 0
         window_size = min(FIRST_WINDOW, max(size, ENCODE_WINDOW))
@@ -357,6 +358,17 @@ class Tagger:
             columns=columns, keep_columns=keep_columns, provenance=provenance, progress=progress,
             drop_absent=drop_absent,
         )  # fmt: skip
+
+
+def _checked_batch_size(size: Any) -> int:
+    """A batch size given to ``tag_iter`` / ``tag_batches``: a whole number of products, at least 1 (a negative one
+    made an empty range of batches, and every product was dropped without a word)."""
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+        raise ValueError(
+            f"batch_size must be a whole number of products, 1 or more, not {size!r}; "
+            "leave it out (None) for the config's batch_size"
+        )
+    return int(size)
 
 
 def _take(iterator: Iterator[Any], n: int) -> tuple[list[Any], Exception | None]:

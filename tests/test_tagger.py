@@ -295,3 +295,13 @@ def test_an_id_given_as_a_numpy_or_decimal_number_is_read_as_its_digits(tagger) 
         "write the id as a string"
     )
     assert results[4].error.message == "batch:5: record np.int64(7) has no title; every product needs a non-empty title"
+
+
+@pytest.mark.parametrize("size", [-1, 0, 2.5, True])
+def test_a_batch_size_that_is_not_one_or_more_products_is_refused(tagger, size) -> None:  # type: ignore[no-untyped-def]
+    # batch_size=-1 made an empty range of batches: tag_iter returned nothing for 3 products, without a word
+    items = [{"id": "a", "title": "Gold plated necklace"}, {"id": "b", "title": "Red cotton shirt"}]
+    refused = rf"batch_size must be a whole number of products, 1 or more, not {size!r}; leave it out \(None\)"
+    with pytest.raises(ValueError, match=refused):
+        list(tagger.tag_iter(items, batch_size=size))
+    assert [r.product_id for r in tagger.tag_iter(items, batch_size=1)] == ["a", "b"]
