@@ -17,6 +17,11 @@ class InputError(TagllmError):
     """An input file or record cannot be read; the message names the file, line and field."""
 
 
+class InputWarning(UserWarning):
+    """A run goes on, but reads the input otherwise than it was told: a column ``columns`` or ``keep_columns`` names
+    is in none of the first records (``tagllm generate`` says so on stderr)."""
+
+
 class OutputError(TagllmError):
     """An output cannot be written (a directory, permissions, a full disk, another run writing it); what was
     written before is kept, and a run can go on from it with --resume once the cause is gone."""

@@ -11,13 +11,14 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tagllm.assembly import Progress, gc_paused
-from tagllm.errors import InputError
+from tagllm.errors import InputError, InputWarning
 from tagllm.io import STDIO, RecordSource, ResultWriter, claims_another_line, error_id, to_product
 from tagllm.io.lock import lock_path
 from tagllm.io.resume import output_file, temp_path
@@ -52,6 +53,7 @@ def run_file(
     _refuse_inputs(tagger, records, target)
     records.peek(1)  # an empty input fails here, before the output is touched
     records.require_title()  # so does a CSV or Parquet with no title column: every record would be an error record
+    _warn_about_columns(records, keep_columns)
     # the output is checked (and an earlier run's read, to resume) here, and touched only once setup is done
     writer = ResultWriter(
         target, format=output_format, facets=tagger.facets, keep_columns=keep_columns, provenance=provenance,
@@ -234,6 +236,16 @@ def _absent(writer: ResultWriter, summary: RunSummary, claimed: set[str], drop: 
     if drop and absent:
         writer.drop(set(absent))
         summary.dropped_absent = True
+
+
+def _warn_about_columns(records: RecordSource, keep_columns: Sequence[str]) -> None:
+    """Before the first product: a ``columns`` mapping or a kept column that none of the first records has (the
+    products would be tagged from the record's own field, the kept cells empty), as an ``InputWarning``."""
+    if records.is_stdin:  # a terminal's stdin would wait for the records looked at
+        return
+    mapped, empty = records.unread_columns(keep_columns)
+    for text in [*(f"columns {t}" for t in mapped.values()), *(f"keep_columns {t}" for t in empty.values())]:
+        warnings.warn(text, InputWarning, stacklevel=4)  # at the caller of Tagger.tag_file
 
 
 def _stdin_reads(path: Path) -> bool:

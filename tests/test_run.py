@@ -322,3 +322,29 @@ def test_the_run_time_excludes_start_up(tagger, tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(tagger, "tag_batch", two_seconds)
     summary = tagger.tag_file(_products(tmp_path / "in.jsonl", 4), tmp_path / "out.jsonl")
     assert (summary.startup_seconds, summary.seconds, summary.products_per_second) == (30.0, 2.0, 2.0)
+
+
+def test_tag_file_warns_of_a_column_to_read_or_keep_that_the_input_lacks_before_the_first_product(  # type: ignore[no-untyped-def]
+    tagger, tmp_path: Path
+) -> None:
+    # tagllm generate warned of these; tag_file said nothing: columns={"title": "name"} tagged the JSONL's own title,
+    # and keep_columns=["SKU"] wrote an empty SKU column, without a word
+    import warnings
+
+    from tagllm.errors import InputWarning
+
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    src.write_text('{"id": "s1", "title": "Blue denim jeans", "brand": "Levi"}\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        with pytest.raises(InputWarning):
+            tagger.tag_file(src, out, columns={"title": "name"})
+    assert not out.exists()  # said before anything was written
+    with pytest.warns(InputWarning) as said:
+        summary = tagger.tag_file(src, out, columns={"title": "name"}, keep_columns=["SKU"])
+    assert [str(w.message) for w in said] == [
+        f"columns title=name: {src} has no column 'name'; its own 'title' is read instead",
+        f"keep_columns SKU: {src} has no column 'SKU'; its cells will be empty",
+    ]
+    assert said[0].filename == __file__  # at the caller's line
+    assert summary.tagged == 1  # and the run goes on, as generate's does

@@ -6,6 +6,7 @@ import inspect
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,6 +115,7 @@ def generate(
     Products have the fields id, title (required), description, brand, attributes, images and queries; other
     columns are kept in `extra`. Exit codes: see the end of this help.
     """
+    from tagllm.errors import InputWarning
     from tagllm.io import STDIO, RecordSource, detect_format, parse_columns
     from tagllm.io.places import check_output_place
     from tagllm.routing import parse_threshold
@@ -152,10 +154,13 @@ def generate(
     _warn_about_abstaining(tagger, warn)
     setup = time.perf_counter() - begun
     try:
-        summary = tagger.tag_file(
-            records, output, output_format=output_format, resume=resume, keep_columns=kept,
-            provenance=not no_provenance, progress=progress if progress.enabled else None, drop_absent=drop_absent,
-        )  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=InputWarning)  # said above, as --columns / --keep-columns
+            summary = tagger.tag_file(
+                records, output, output_format=output_format, resume=resume, keep_columns=kept,
+                provenance=not no_provenance, progress=progress if progress.enabled else None,
+                drop_absent=drop_absent,
+            )  # fmt: skip
     except BrokenPipeError:  # the reader of stdout stopped reading (`| head`): it has all it asked for
         progress.done()
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit must not fail
@@ -229,8 +234,9 @@ def _warn_about_columns(
 ) -> None:
     """Warnings from the first records, read once: they are tagged afterwards from the same stream."""
     from tagllm.io import unknown_columns
+    from tagllm.io.readers import FIRST_RECORDS_CHECKED
 
-    first = records.peek(50)
+    first = records.peek(FIRST_RECORDS_CHECKED)
     unknown = unknown_columns(first)
     # a column that looks like a field was probably meant as it: each gets its own line; the rest (a Shopify export
     # has ~30: variants, SEO, inventory) are named together in one line a person reads
@@ -247,15 +253,12 @@ def _warn_about_columns(
             f"{records.name}: {len(others)} columns are not product fields, kept in extra: {named} "
             "(map one with --columns FIELD=COLUMN)"
         )
-    present = {key for record in first for key in record.data or {}}
-    for field, column in columns.items():
-        if first and column not in records.mapped_seen:
-            # a record's own column of that name is read instead: say so, as the user just said it is not the one
-            instead = f"; its own {field!r} is read instead" if field in present else ""
-            warn(f"--columns {field}={column}: {records.name} has no column {column!r}{instead}")
+    mapped, empty = records.unread_columns(kept)
+    for text in mapped.values():
+        warn(f"--columns {text}")
     for column in kept:
-        if first and column not in present and column not in records.mapped_seen:  # a mapped one, read as its field
-            warn(f"--keep-columns {column}: {records.name} has no column {column!r}; its cells will be empty")
+        if column in empty:
+            warn(f"--keep-columns {empty[column]}")
         elif any(_is_binary((record.data or {}).get(column)) for record in first):
             warn(
                 f"--keep-columns {column}: {records.name}'s column {column!r} holds bytes that are not UTF-8 text; "

@@ -21,6 +21,8 @@ from tagllm.io.csv_records import allow_long_cells, read_csv, separator_in
 from tagllm.io.jsonl import Record, read_jsonl
 from tagllm.models import GOLD_PREFIX, PRODUCT_FIELDS, RecordError, suggest_field
 
+FIRST_RECORDS_CHECKED = 50  # the records a mistake in --columns / --keep-columns is looked for in, before the run
+
 __all__ = [  # Record and allow_long_cells are imported from here by the rest of tagllm.io
     "FORMATS",
     "STDIO",
@@ -191,6 +193,28 @@ class RecordSource:
         else:
             hint = "name the column that holds the titles: --columns title=COLUMN"
         raise InputError(f"{self.name}: no title column (the columns are {shown}); {hint}")
+
+    def unread_columns(self, kept: Iterable[str] = ()) -> tuple[dict[str, str], dict[str, str]]:
+        """What none of the first records has, with what that does: by field, each ``columns`` mapping
+        (``"title=name: FILE has no column 'name'; its own 'title' is read instead"``), and by column, each kept
+        column (``"SKU: FILE has no column 'SKU'; its cells will be empty"``), for the caller to put its setting's
+        name before."""
+        first = self.peek(FIRST_RECORDS_CHECKED)
+        if not first:
+            return {}, {}
+        present = {key for record in first for key in record.data or {}}
+        mapped = {}
+        for field, column in self.columns.items():
+            if column not in self.mapped_seen:
+                # a record's own column of that name is read instead: say so, as the user just said it is not the one
+                instead = f"; its own {field!r} is read instead" if field in present else ""
+                mapped[field] = f"{field}={column}: {self.name} has no column {column!r}{instead}"
+        empty = {
+            column: f"{column}: {self.name} has no column {column!r}; its cells will be empty"
+            for column in kept
+            if column not in present and column not in self.mapped_seen  # a mapped one is read as its field
+        }
+        return mapped, empty
 
     def peek(self, n: int) -> list[Record]:
         """The first ``n`` records (fewer if the input is shorter), without consuming them."""
