@@ -305,3 +305,35 @@ def test_a_batch_size_that_is_not_one_or_more_products_is_refused(tagger, size) 
     with pytest.raises(ValueError, match=refused):
         list(tagger.tag_iter(items, batch_size=size))
     assert [r.product_id for r in tagger.tag_iter(items, batch_size=1)] == ["a", "b"]
+
+
+def test_a_pandas_row_a_pydantic_model_or_a_dataclass_is_read_as_its_fields(tagger) -> None:  # type: ignore[no-untyped-def]
+    # each was an error record ("expected a product (a dict with a title, or a Product), got Series id  101\ntitle …"):
+    # tagger.tag(row for _, row in df.iterrows()) tagged nothing
+    import dataclasses
+
+    import pandas as pd
+    import pydantic
+
+    class Listing(pydantic.BaseModel):
+        id: int
+        title: str
+
+    @dataclasses.dataclass
+    class Row:
+        id: str
+        title: str
+
+    frame = pd.DataFrame(
+        {"id": [101, 102], "title": ["Gold plated necklace", "Gold plated necklace"], "brand": ["Zara", None]}
+    )
+    items = [*(row for _, row in frame.iterrows()), Listing(id=5, title="Gold plated necklace"), Row("d", "")]
+    results = tagger.tag(items)
+    assert [(r.product_id, r.status) for r in results] == [("101", "ok"), ("102", "ok"), ("5", "ok"), ("d", "error")]
+    assert {leaf(r) for r in results[:3]} == {"jewellery-necklaces"}
+    assert results[3].error.message == "batch:4: record 'd' has no title; every product needs a non-empty title"
+    single = r"not a single Series; for one product, pass \[product\]"
+    with pytest.raises(TypeError, match=single):
+        tagger.tag(frame.iloc[0])  # iterated, a row gives its cells: each would be a bad record
+    with pytest.raises(TypeError, match=r"not a DataFrame; pass df.to_dict\('records'\)"):
+        tagger.tag(frame)  # iterated, a DataFrame gives its column names

@@ -6,12 +6,13 @@ field), and the rest of the input goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from tagllm.io.readers import Record, RecordSource
 from tagllm.io.rows import SURROGATE
@@ -108,9 +109,9 @@ TABLE_ROWS = {
 
 def check_batch(items: Any) -> None:
     """Refuse one product where a batch is expected: iterated, it would be read as several bad records (a dict's
-    keys, a Product's (field, value) pairs, a string's letters); and a table, which iterated gives its columns, not
-    its rows (a 1,000-row DataFrame was three error records, one per column name)."""
-    if isinstance(items, Mapping | Product | str | bytes):
+    keys, a Product's (field, value) pairs, a string's letters, a pandas row's cells); and a table, which iterated
+    gives its columns, not its rows (a 1,000-row DataFrame was three error records, one per column name)."""
+    if isinstance(items, Mapping | Product | str | bytes) or _fields_of(items) is not None:
         raise TypeError(
             f"a tagger takes a batch (a list) of products, not a single {type(items).__name__}; "
             "for one product, pass [product]"
@@ -125,11 +126,15 @@ def check_batch(items: Any) -> None:
 
 
 def as_product(item: Any, position: int) -> Product | RecordError:
-    """A batch item (a Product, a dict, or an error record already) at 0-based ``position`` as a Product, or the
-    error record saying why it is not one (named ``batch:N``, N 1-based)."""
+    """A batch item (a Product, a dict, a pandas row, a pydantic model or dataclass of the caller's, or an error
+    record already) at 0-based ``position`` as a Product, or the error record saying why it is not one (named
+    ``batch:N``, N 1-based)."""
     if isinstance(item, Product | RecordError):
         return item
     where = f"batch:{position + 1}"
+    fields = _fields_of(item)
+    if fields is not None:
+        item = fields
     if not isinstance(item, Mapping):
         message = f"{where}: expected a product (a dict with a title, or a Product), got {_kind(item)}"
         return RecordError(line=position + 1, message=message)
@@ -138,6 +143,24 @@ def as_product(item: Any, position: int) -> Product | RecordError:
         message = f"{where}: field names must be strings, got {bad_keys[0]!r}"
         return RecordError(line=position + 1, message=message)
     return to_product(Record(position + 1, dict(item)), "batch")
+
+
+def _fields_of(item: Any) -> dict[str, Any] | None:
+    """The fields of an item that is one record without being a dict: a pandas row (``df.iterrows()`` gives Series),
+    a pydantic model or a dataclass of the caller's own; None for anything else."""
+    if isinstance(item, Product):
+        return None
+    if isinstance(item, BaseModel):
+        return item.model_dump()
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):  # an instance, not the class
+        return dataclasses.asdict(item)
+    if _is_pandas(item, "Series"):
+        return dict(item.to_dict())
+    return None
+
+
+def _is_pandas(value: Any, name: str) -> bool:
+    return type(value).__module__.startswith("pandas") and type(value).__name__ == name
 
 
 def error_id(error: RecordError, position: int) -> str:
