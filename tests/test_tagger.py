@@ -335,5 +335,5 @@ def test_a_pandas_row_a_pydantic_model_or_a_dataclass_is_read_as_its_fields(tagg
     single = r"not a single Series; for one product, pass \[product\]"
     with pytest.raises(TypeError, match=single):
         tagger.tag(frame.iloc[0])  # iterated, a row gives its cells: each would be a bad record
-    with pytest.raises(TypeError, match=r"not a DataFrame; pass df.to_dict\('records'\)"):
+    with pytest.raises(TypeError, match=r"not a DataFrame, .*df.to_dict\(\"records\"\)"):
         tagger.tag(frame)  # iterated, a DataFrame gives its column names
