@@ -100,7 +100,8 @@ def backend_options(config: TaggerConfig, taxonomy: Taxonomy) -> dict[str, Any]:
 
 
 def with_index_settings(config: TaggerConfig) -> TaggerConfig:
-    """``config`` with the taxonomy, label field and embedder of its index's manifest where it does not set them."""
+    """``config`` with the taxonomy, label and attribute fields and embedder of its index's manifest where it does not
+    set them."""
     manifest = Path(config.index, "manifest.json") if config.index else None
     if manifest is None or not manifest.exists():
         return config
@@ -112,7 +113,7 @@ def with_index_settings(config: TaggerConfig) -> TaggerConfig:
     if "taxonomy" not in config.model_fields_set:
         source = data.get("taxonomy_source")
         updates["taxonomy"] = source if source and Path(source).exists() else data.get("taxonomy")
-    for setting in ("label_field", "embedder"):
+    for setting in ("label_field", "attribute_field", "embedder"):
         if setting not in config.model_fields_set and data.get(setting):
             updates[setting] = data[setting]
     built_without = sorted(data.get("ignore_fields", []))
@@ -273,6 +274,8 @@ def build_index(
                 progress("photos", 0, None)
             index.build_photos(encoder, image_loader)
         index.manifest["label_field"] = label_field
+        if attribute_field:  # `index add` reads the reviewed examples' attribute tags from it too
+            index.manifest["attribute_field"] = attribute_field
         if ignore_fields:
             index.manifest["ignore_fields"] = sorted(ignore_fields)
         if taxonomy.source and Path(taxonomy.source).exists():

@@ -309,6 +309,29 @@ def test_index_add_replaces_an_example_by_id_and_adding_twice_changes_nothing(tm
     assert [e["labels"] for e in stored if e["id"] == "ex-01"] == [{"category": ["apparel-shirts"]}]
 
 
+def test_index_add_reads_the_attribute_tags_from_the_field_the_index_was_built_with(tmp_path: Path) -> None:
+    """The manifest kept the label field and not the attribute field: the very file the index was built from, added
+    again without --attribute-field, replaced every example with one of its category alone (fashion: 400 of 400
+    replaced, their colour labels 400 -> 0, exit 0)."""
+    rows = [json.loads(line) for line in (DATA / "demo_examples.jsonl").read_text().splitlines() if line.strip()]
+    for row in rows:  # the colour moves from the labels to "Key: Value" tags
+        colour = row["labels"].pop("color", None)
+        row["specs"] = [f"Color: {c.removeprefix('color-')}" for c in colour or []]
+    examples, index = tmp_path / "examples.jsonl", tmp_path / "idx"
+    examples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["index", "build", str(examples), "-i", str(index), "-t", "demo", "--attribute-field", "specs", "-q"]
+    assert runner.invoke(app, args).exit_code == 0
+    coloured = sum("color" in json.loads(line)["labels"] for line in (index / "examples.jsonl").open())
+    assert coloured > 0
+    added = runner.invoke(app, ["index", "add", str(examples), "-i", str(index)])
+    assert added.exit_code == 0, added.output
+    assert (
+        added.stdout
+        == f"{index}: added 0, replaced 0, {len(rows)} unchanged, now {len(rows)} examples, 0 record(s) skipped\n"
+    )
+    assert sum("color" in json.loads(line)["labels"] for line in (index / "examples.jsonl").open()) == coloured
+
+
 def test_index_add_refits_the_candidate_scorer_on_the_grown_index(tmp_path: Path) -> None:
     """index add saved the index's files and left scorer.json as the build fitted it: an index built from 20 examples
     (too few to fit a stacker: none) and grown to 30 scored candidates with the default stackers, where a build over

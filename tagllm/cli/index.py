@@ -104,7 +104,11 @@ def add(
         None, "--taxonomy", "-t", metavar="NAME|PATH", help="default: the taxonomy the index was built for"
     ),
     label_field: str | None = typer.Option(None, metavar="FIELD", help="default: the one the index was built with"),
-    attribute_field: str | None = typer.Option(None, metavar="FIELD", help='field holding "Key: Value" attribute tags'),
+    attribute_field: str | None = typer.Option(
+        None,
+        metavar="FIELD",
+        help='field holding "Key: Value" attribute tags; default: the one the index was built with',
+    ),
     embedder: str | None = typer.Option(None, metavar="DIR", help="default: the one the index was built with"),
     embedder_backend: str | None = EmbedderBackendOpt,
     columns: str | None = typer.Option(None, metavar="FIELD=COLUMN,…", help="input columns to read as fields"),
