@@ -332,6 +332,32 @@ def test_index_add_reads_the_attribute_tags_from_the_field_the_index_was_built_w
     assert sum("color" in json.loads(line)["labels"] for line in (index / "examples.jsonl").open()) == coloured
 
 
+@pytest.mark.parametrize(
+    ("field", "said"),
+    [
+        ("spec", "no record has the attribute field 'spec', so the examples would label no attribute; name the field"),
+        ("specs", "the attribute tags of 30 record(s) in 'specs' name no facet value of taxonomy 'demo' (their keys: "
+                  "'Fit', 'Neck'), so the examples would label no attribute; its attribute facets are"),
+    ],
+)  # fmt: skip
+def test_index_build_refuses_examples_whose_attribute_field_labels_no_attribute(
+    tmp_path: Path, field: str, said: str
+) -> None:
+    """A misnamed --attribute-field, or tags whose keys the taxonomy has no facet for (fashion's Gender, Colour …
+    against its category tree alone: 400 of 400 records' tags dropped), built an index of categories alone, exit 0."""
+    rows = [json.loads(line) for line in (DATA / "demo_examples.jsonl").read_text().splitlines() if line.strip()]
+    for row in rows:
+        row["labels"] = {"category": row["labels"]["category"]}
+        row["specs"] = ["Fit: Slim", "Neck: Round"]
+    examples, index = tmp_path / "examples.jsonl", tmp_path / "idx"
+    examples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["index", "build", str(examples), "-i", str(index), "-t", "demo", "--attribute-field", field, "-q"]
+    result = runner.invoke(app, args)
+    assert isinstance(result.exception, InputError)  # main() prints it and exits 2
+    assert f"{examples}: {said}" in str(result.exception)
+    assert not index.exists()
+
+
 def test_index_add_refits_the_candidate_scorer_on_the_grown_index(tmp_path: Path) -> None:
     """index add saved the index's files and left scorer.json as the build fitted it: an index built from 20 examples
     (too few to fit a stacker: none) and grown to 30 scored candidates with the default stackers, where a build over

@@ -80,6 +80,7 @@ def read_examples(
     format: str | None = None,
     columns: dict[str, str] | None = None,
     ignore_fields: Sequence[str] = (),
+    require_attributes: bool = False,
 ) -> tuple[list[LabelledProduct], list[RecordError]]:
     """Read labelled products; bad records are returned as errors (named by line and field), the rest are kept.
 
@@ -89,7 +90,9 @@ def read_examples(
     ``attribute_field`` names a field of "Key: Value" attribute tags (e.g. ``gold_attribute_tags``) whose keys
     are facets of the taxonomy: they label those facets beside ``label_field``'s category. Tags whose key is no
     facet, or whose value is not one of the facet's, are left out of the example (a taxonomy built with
-    ``tagllm taxonomy build`` leaves out free-text keys and rare values on purpose)."""
+    ``tagllm taxonomy build`` leaves out free-text keys and rare values on purpose). ``require_attributes``: examples
+    of which none carries an attribute label (the field named wrong, or a taxonomy without their keys' facets) are
+    refused (``InputError``), not read as examples of their category alone."""
     from tagllm.attributes import AttributeResolver
     from tagllm.io import Record, RecordSource, to_product
     from tagllm.models import PRODUCT_FIELDS
@@ -100,6 +103,8 @@ def read_examples(
     examples: list[LabelledProduct] = []
     errors: list[RecordError] = []
     given: dict[str, tuple[int, int]] = {}  # an example's id (given, or its text's) -> its place and line
+    tagged = 0  # records whose attribute field holds something
+    unknown_keys: dict[str, int] = {}  # attribute keys that name no facet -> records giving them
     records = RecordSource(source, format=format, columns=columns)
     records.require_title()  # a table with no title column (one Excel saved with semicolons): said as for products
     for record in records:
@@ -110,7 +115,10 @@ def read_examples(
         where = f"{name}:{record.line}"
         extra: dict[str, list[str]] = {}
         if attributes is not None and attribute_field:
-            extra = attributes.resolve(data.get(attribute_field))[0]
+            extra, unresolved = attributes.resolve(data.get(attribute_field))
+            tagged += data.get(attribute_field) not in (None, "", [], {})
+            for key in dict.fromkeys(key for key, _, why in unresolved if why == "unknown facet"):
+                unknown_keys[key] = unknown_keys.get(key, 0) + 1
             if attribute_field not in PRODUCT_FIELDS:  # sellers' `attributes` stay what the example reads
                 data.pop(attribute_field, None)
         if extra and data.get(label_field) in (None, "", [], {}):
@@ -152,7 +160,37 @@ def read_examples(
     if not examples:
         detail = f"; first problem: {errors[0].message}" if errors else ""
         raise InputError(f"{name}: no usable labelled examples{detail}")
+    if require_attributes and attribute_field:
+        _refuse_no_attributes(examples, taxonomy, name, attribute_field, tagged, unknown_keys)
     return examples, errors
+
+
+def _refuse_no_attributes(
+    examples: Sequence[LabelledProduct],
+    taxonomy: Taxonomy,
+    name: str,
+    attribute_field: str,
+    tagged: int,
+    unknown_keys: dict[str, int],
+) -> None:
+    """Examples read with an attribute field of which none carries an attribute label made an index of categories
+    alone, said nowhere: its products were then tagged with no attribute."""
+    flat = {f for f, spec in taxonomy.facets.items() if not spec.hierarchical}
+    if any(flat.intersection(e.labels) for e in examples):
+        return
+    if not tagged:
+        raise InputError(
+            f"{name}: no record has the attribute field {attribute_field!r}, so the examples would label no "
+            'attribute; name the field holding their "Key: Value" tags with --attribute-field, or leave it out'
+        )
+    keys = sorted(unknown_keys, key=lambda k: -unknown_keys[k])
+    said = f" (their keys: {', '.join(map(repr, keys[:8]))}{', …' if len(keys) > 8 else ''})" if keys else ""
+    facets = f"its attribute facets are {', '.join(sorted(flat))}" if flat else "it has no attribute facet"
+    raise InputError(
+        f"{name}: the attribute tags of {tagged} record(s) in {attribute_field!r} name no facet value of taxonomy "
+        f"{taxonomy.name!r}{said}, so the examples would label no attribute; {facets}: build one from these "
+        "examples (tagllm taxonomy build) and index them with it, or leave --attribute-field out"
+    )
 
 
 def content_id(data: dict[str, Any]) -> str:
