@@ -290,3 +290,20 @@ def _refused(tmp_path: Path, facets: str) -> tuple[Path, str]:
     with pytest.raises(TaxonomyError) as error:
         load_taxonomy(spec)
     return spec, str(error.value)
+
+
+def test_taxonomy_show_refuses_a_language_the_taxonomy_has_no_labels_in_and_names_those_it_has() -> None:
+    """`taxonomy show -t shopify --language zh` printed the tree without a Chinese label, as if Shopify had none (its
+    labels are 'zh-CN')."""
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+    from tagllm.errors import InputError
+
+    result = CliRunner().invoke(app, ["taxonomy", "show", "-t", "shopify", "--facet", "color", "--language", "zh"])
+    assert isinstance(result.exception, InputError)  # main() prints it and exits 2
+    assert str(result.exception) == (
+        "--language 'zh': taxonomy 'shopify' has no labels in it; its languages are en, zh-CN"
+    )
+    shown = CliRunner().invoke(app, ["taxonomy", "show", "-t", "shopify", "--facet", "color", "--language", "zh-CN"])
+    assert shown.exit_code == 0 and "Black [1] / 黑色" in shown.stdout

@@ -46,6 +46,8 @@ def show(
 ) -> None:
     """Print the facets and values as a tree, and where each facet applies."""
     tax = _taxonomy(taxonomy, config)
+    if language is not None:
+        _check_language(tax, language)
     if category is not None:
         _show_category(tax, category)
         return
@@ -54,6 +56,18 @@ def show(
         lines = facet_lines(tax, tax.facets[name], depth=depth, language=language)
         for line in lines:
             typer.echo(line)
+
+
+def _check_language(tax: Taxonomy, language: str) -> None:
+    """A language no value has a label in printed the tree with none, as if the taxonomy had no labels (Shopify's
+    Chinese is 'zh-CN', not 'zh')."""
+    from tagllm.errors import InputError
+
+    known = dict.fromkeys([*tax.languages, *(lang for v in tax.values.values() for lang, _ in v.labels)])
+    if language not in known:
+        raise InputError(
+            f"--language {language!r}: taxonomy {tax.name!r} has no labels in it; its languages are {', '.join(known)}"
+        )
 
 
 def facet_lines(tax: Taxonomy, spec: Facet, *, depth: int, language: str | None) -> list[str]:
