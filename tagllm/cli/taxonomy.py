@@ -498,8 +498,19 @@ def read_column(path: Path, column: str | None) -> tuple[list[str], dict[int, st
         notes[len(texts)] = record.error.message if record.error else f"{path}:{record.line}: no field {column!r}"
         texts.append("")
     if texts and len(notes) == len(texts) and columns:
-        raise InputError(f"{path}: no record has the field {column!r}; fields: {', '.join(sorted(columns))}")
+        raise InputError(f"{path}: no record has the field {column!r}; {_fields_hint(fmt, sorted(columns))}")
     return texts, notes
+
+
+def _fields_hint(fmt: str, columns: list[str]) -> str:
+    """The fields a file's records have; a CSV header holding a tab or a semicolon is a file separated by it."""
+    from tagllm.io.csv_records import separator_in
+
+    sep = next(filter(None, map(separator_in, columns)), None) if fmt == "csv" else None
+    if sep is None:
+        return f"fields: {', '.join(columns)}"
+    shown = ", ".join(map(repr, columns))
+    return f"fields: {shown}: its columns seem separated by {sep!r}: re-save it separated by commas"
 
 
 def _cell_text(value: Any) -> str:
