@@ -178,7 +178,7 @@ def build(
     from tagllm.errors import OutputError
     from tagllm.io.places import check_writable
     from tagllm.taxonomy import load_taxonomy, save_own
-    from tagllm.taxonomy.own import check_own_path
+    from tagllm.taxonomy.own import check_own_path, check_own_scopes
 
     cfg = build_config(config, taxonomy=taxonomy)
     check_own_path(output)  # before the products are read
@@ -186,6 +186,7 @@ def build(
     if Path(output).exists() and Path(examples).exists() and os.path.samefile(output, examples):
         raise OutputError(f"{output}: is the products file this reads; write the taxonomy to another file")
     base = load_taxonomy(cfg.taxonomy)
+    check_own_scopes(base)  # before the products are read and learned from
     if base.source and Path(output).exists() and os.path.samefile(output, base.source):
         # written over, a hand-kept taxonomy lost its comments and layout, and a failed write the taxonomy itself
         raise OutputError(f"{output}: is the taxonomy this extends; write the new one to another file")

@@ -236,6 +236,7 @@ def to_own_format(taxonomy: Taxonomy, *, description: str = "") -> dict[str, Any
             out["children"] = [spec(c) for c in children]
         return out
 
+    check_own_scopes(taxonomy)
     facets = []
     for name, f in taxonomy.facets.items():
         entry: dict[str, Any] = {"name": name}
@@ -249,11 +250,6 @@ def to_own_format(taxonomy: Taxonomy, *, description: str = "") -> dict[str, Any
         if f.labels:
             entry["labels"] = dict(f.labels)
         if f.categories is not None:
-            if not taxonomy.is_subtree_scope(name):
-                raise TaxonomyError(
-                    f"facet {name!r} applies to categories that are not whole subtrees; the own format's applies_to "
-                    "cannot say that"
-                )
             entry["applies_to"] = taxonomy.scope_roots(name)
         entry["values"] = [spec(v) for v in taxonomy.facet_values(name) if v.parent_id is None]
         facets.append(entry)
@@ -263,6 +259,23 @@ def to_own_format(taxonomy: Taxonomy, *, description: str = "") -> dict[str, Any
     out["languages"] = list(taxonomy.languages)
     out["facets"] = facets
     return out
+
+
+def check_own_scopes(taxonomy: Taxonomy) -> None:
+    """Refuse a taxonomy with a facet whose scope is not a union of whole subtrees: ``applies_to`` cannot say it, so
+    the own format cannot write it (``tagllm taxonomy build -t shopify`` learned from every product first)."""
+    name = next(
+        (n for n, f in taxonomy.facets.items() if f.categories is not None and not taxonomy.is_subtree_scope(n)), None
+    )
+    if name is None:
+        return
+    where = f" ({taxonomy.source})" if taxonomy.source else ""
+    raise TaxonomyError(
+        f"taxonomy {taxonomy.name!r}{where}: facet {name!r} applies to categories that are not whole subtrees (as "
+        "Shopify lists attributes on each category), which the own format's applies_to cannot say, so a taxonomy "
+        "built from it cannot be written; extend a category tree instead (-t categories.jsonl, a list of paths, or "
+        "a taxonomy of the own format)"
+    )
 
 
 def check_own_path(path: str | Path) -> Path:
