@@ -13,7 +13,7 @@ from typing import Any
 
 from tagllm.candidates import ALL_FEATURES, CandidateScorer
 from tagllm.config import TaggerConfig
-from tagllm.errors import ConfigError, IndexMismatchError, InputError
+from tagllm.errors import ConfigError, IndexMismatchError, InputError, TaxonomyError
 from tagllm.io.places import check_index_place
 from tagllm.models import RecordError
 from tagllm.retrieval.embedder import Embedder
@@ -111,8 +111,7 @@ def with_index_settings(config: TaggerConfig) -> TaggerConfig:
         return config  # loading the index reports it
     updates: dict[str, Any] = {}
     if "taxonomy" not in config.model_fields_set:
-        source = data.get("taxonomy_source")
-        updates["taxonomy"] = source if source and Path(source).exists() else data.get("taxonomy")
+        updates["taxonomy"] = _index_taxonomy(config.index, data)
     for setting in ("label_field", "attribute_field", "embedder"):
         if setting not in config.model_fields_set and data.get(setting):
             updates[setting] = data[setting]
@@ -136,6 +135,25 @@ def with_index_settings(config: TaggerConfig) -> TaggerConfig:
         updates["embedder"] = model_of(updates["embedder"])
     updates = {k: v for k, v in updates.items() if v}
     return config.model_copy(update=updates) if updates else config
+
+
+def _index_taxonomy(index: str | None, manifest: dict[str, Any]) -> str | None:
+    """The taxonomy an index was built with: its file, else (an index built before the file was recorded, or from a
+    named taxonomy's file now elsewhere) its name. A file gone whose name names no taxonomy either is said as such:
+    looked up by the name inside it, it was "unknown taxonomy 'fashion'", a name the user never gave."""
+    from tagllm.taxonomy import resolve_taxonomy_path
+
+    source, name = manifest.get("taxonomy_source"), manifest.get("taxonomy")
+    if not source or Path(source).exists():
+        return source or name
+    try:
+        resolve_taxonomy_path(str(name))
+    except TaxonomyError:
+        raise ConfigError(
+            f"the index {index} was built with taxonomy {name!r} from {source}, which is not there any more; name the "
+            "taxonomy file with --taxonomy (config: taxonomy)"
+        ) from None
+    return name
 
 
 class UnusableExamples(InputError):

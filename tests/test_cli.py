@@ -358,6 +358,31 @@ def test_index_build_refuses_examples_whose_attribute_field_labels_no_attribute(
     assert not index.exists()
 
 
+def test_an_index_whose_taxonomy_file_is_gone_says_so_and_how_to_name_it(tmp_path: Path) -> None:
+    """The taxonomy file an index was built with, moved with its project, was looked up by the name inside it:
+    index add and generate on the index said "unknown taxonomy 'fashion': not a file, and no taxonomy of that name in
+    …", a name the user never gave, and not where the index's taxonomy had been."""
+    repo = Path(__file__).resolve().parents[1] / "taxonomy"
+    first, moved = tmp_path / "first", tmp_path / "moved"
+    first.mkdir()
+    (first / "shop.yaml").write_text((repo / "demo.yaml").read_text().replace("name: demo", "name: shop", 1))
+    (first / "demo-synonyms.yaml").write_text((repo / "demo-synonyms.yaml").read_text())
+    index = tmp_path / "idx"
+    args = ["index", "build", str(DATA / "demo_examples.jsonl"), "-i", str(index), "-t", str(first / "shop.yaml")]
+    assert runner.invoke(app, [*args, "-q"]).exit_code == 0
+    first.rename(moved)
+    result = runner.invoke(app, ["index", "add", str(DATA / "demo_examples.jsonl"), "-i", str(index)])
+    assert isinstance(result.exception, ConfigError)  # main() prints it and exits 2
+    assert str(result.exception) == (
+        f"the index {index} was built with taxonomy 'shop' from {first / 'shop.yaml'}, which is not there any more; "
+        "name the taxonomy file with --taxonomy (config: taxonomy)"
+    )
+    again = runner.invoke(
+        app, ["index", "add", str(DATA / "demo_examples.jsonl"), "-i", str(index), "-t", str(moved / "shop.yaml")]
+    )
+    assert again.exit_code == 0, again.output
+
+
 def test_index_add_refits_the_candidate_scorer_on_the_grown_index(tmp_path: Path) -> None:
     """index add saved the index's files and left scorer.json as the build fitted it: an index built from 20 examples
     (too few to fit a stacker: none) and grown to 30 scored candidates with the default stackers, where a build over
