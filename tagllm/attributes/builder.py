@@ -17,6 +17,8 @@ from tagllm.attributes.resolver import AttributeResolver
 from tagllm.attributes.scopes import DEFAULT_EVERYWHERE_SHARE, DEFAULT_SCOPE_SHARE, DEFAULT_SCOPE_SUPPORT, learn_scopes
 from tagllm.taxonomy import Taxonomy
 
+SHOWN = 10  # skipped records the summary lists; the rest are counted
+
 
 @dataclass
 class LearnedTaxonomy:
@@ -42,8 +44,10 @@ class LearnedTaxonomy:
             else:
                 shown = "; ".join(self.taxonomy.path_of(r) for r in roots[:4]) + ("; …" if len(roots) > 4 else "")
                 lines.append(f"  {facet}: applies to {len(scope or ())} categories in {len(roots)} subtree(s): {shown}")
-        for problem in self.bad_records[:10]:
+        for problem in self.bad_records[:SHOWN]:
             lines.append(f"skipped: {problem}")
+        if len(self.bad_records) > SHOWN:  # left out of what was learned: each is counted, if not named
+            lines.append(f"skipped: … and {len(self.bad_records) - SHOWN} more (not listed: fix these and run again)")
         return lines
 
 
