@@ -487,3 +487,21 @@ def test_the_build_summary_counts_the_skipped_records_it_does_not_list(tmp_path:
     assert len(skipped) == 11
     assert skipped[0].startswith(f"skipped: {source}:5: not valid JSON")
     assert skipped[10] == "skipped: … and 5 more (not listed: fix these and run again)"
+
+
+def test_a_build_extending_learned_facets_names_the_values_they_lack(tmp_path: Path) -> None:
+    """Built again from new products on a taxonomy it had built, a key that is a facet already was left out whole,
+    its values the facet lacks with it (fashion: Teal on 4 products, Grey Melange, Skin, Turquoise Blue on 2 each…),
+    and the summary said only "'Colour' (400 products; …)" under "a facet of the taxonomy already"."""
+    first = learn_taxonomy(_products(tmp_path), _tree()).taxonomy
+    rows = [
+        {"id": f"n{i}", "title": f"Mug {i}", "gold_category": "Kitchen > Mugs",
+         "gold_attribute_tags": [f"Material: {['Glass', 'Ceramic', 'Glass', 'Bamboo'][i]}"]}
+        for i in range(4)
+    ]  # fmt: skip
+    again = learn_taxonomy(_write(tmp_path / "more.jsonl", rows), first)
+    summary = again.summary()
+    assert "values the taxonomy's facets lack, left out: 2 value(s) on 3 product(s)" in summary
+    assert "  material: 'Glass' (2), 'Bamboo' (1)" in summary
+    plain = learn_taxonomy(_products(tmp_path), _tree()).summary()  # its own rare values are said as before
+    assert not any(line.startswith("values the taxonomy's facets lack") for line in plain)

@@ -31,11 +31,15 @@ class LearnedTaxonomy:
     with_category: int = 0
     bad_records: list[str] = field(default_factory=list)
     missing_field: str | None = None  # the attribute field when no record has it, and the fields they have
+    # facet of the extended taxonomy -> value text its facet lacks -> products giving it (left out: not learned)
+    lacking: dict[str, dict[str, int]] = field(default_factory=dict)
+    lacking_products: int = 0  # the products that give one or more of them
 
     def summary(self) -> list[str]:
         lines = self.attributes.summary() if self.attributes else []
         if self.missing_field:
             lines.insert(1, self.missing_field)
+        lines.extend(self._lacking())
         lines.append(f"{self.with_category} of {self.records} record(s) have a category of the taxonomy")
         for facet, scope in self.scopes.items():
             roots = self.taxonomy.scope_roots(facet)
@@ -48,6 +52,21 @@ class LearnedTaxonomy:
             lines.append(f"skipped: {problem}")
         if len(self.bad_records) > SHOWN:  # left out of what was learned: each is counted, if not named
             lines.append(f"skipped: … and {len(self.bad_records) - SHOWN} more (not listed: fix these and run again)")
+        return lines
+
+    def _lacking(self) -> list[str]:
+        """The values products give for a facet the extended taxonomy has, which it lacks: its key was left out as
+        "a facet of the taxonomy already", these values with it."""
+        if not self.lacking:
+            return []
+        values = sum(len(texts) for texts in self.lacking.values())
+        products = self.lacking_products
+        lines = [f"values the taxonomy's facets lack, left out: {values} value(s) on {products} product(s)"]
+        for facet, texts in self.lacking.items():
+            ranked = sorted(texts.items(), key=lambda kv: -kv[1])
+            shown = ", ".join(f"{text!r} ({n})" for text, n in ranked[:8]) + (", …" if len(ranked) > 8 else "")
+            lines.append(f"  {facet}: {shown}")
+        lines.append("  (add them to the taxonomy the build extends to have them learned)")
         return lines
 
 
@@ -80,6 +99,9 @@ def learn_taxonomy(
 
     records: list[tuple[int, dict[str, Any]]] = []
     bad: list[str] = []
+    extended = set(taxonomy.facets)  # the facets the taxonomy had: values they lack are not learned
+    lacking: dict[str, dict[str, int]] = {}
+    lacking_products = 0
     for record in read_records(source, format=input_format):
         if record.data is None:
             bad.append(record.error.message if record.error else f"{source}:{record.line}: unreadable")
@@ -120,8 +142,17 @@ def learn_taxonomy(
             else:
                 bad.append(found.message)
         if attributes is not None and attribute_field:
-            for facet, ids in attributes.resolve(data.get(attribute_field))[0].items():
+            resolved, unresolved = attributes.resolve(data.get(attribute_field))
+            for facet, ids in resolved.items():
                 labels.setdefault(facet, []).extend(i for i in ids if i not in labels.get(facet, []))
+            lacks = False
+            for key, text, why in unresolved:
+                named = attributes.facet(key) if why == "not in taxonomy" else None
+                if named is not None and named in extended:
+                    texts = lacking.setdefault(named, {})
+                    texts[text] = texts.get(text, 0) + 1
+                    lacks = True
+            lacking_products += lacks
         with_category += any(taxonomy.facets[f].hierarchical for f in labels)
         labelled.append(labels)
     scopes = learn_scopes(
@@ -129,4 +160,6 @@ def learn_taxonomy(
     )
     if scopes:
         taxonomy = taxonomy.with_scopes(dict(scopes))
-    return LearnedTaxonomy(taxonomy, report, scopes, len(records), with_category, bad, missing)
+    return LearnedTaxonomy(
+        taxonomy, report, scopes, len(records), with_category, bad, missing, lacking, lacking_products
+    )
