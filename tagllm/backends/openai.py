@@ -250,13 +250,33 @@ class OpenAIBackend(Backend):
             return
         if self.server == "auto":
             self.server = "vllm" if any(m.get("owned_by") == "vllm" for m in models) else "openai"
+        names = [str(m.get("id")) for m in models if m.get("id") is not None]
+        if self.model and names and self.model not in names:
+            await self._check_model(names)
         if not self.model:
-            names = [str(m.get("id")) for m in models if m.get("id") is not None]
             if len(names) != 1:
                 raise ConfigError(
                     f"openai backend: name the model with --model; the server serves: {', '.join(names) or 'none'}"
                 )
             self.model = names[0]
+
+    async def _check_model(self, served: list[str]) -> None:
+        """Whether the server answers for a model its /models does not list: vLLM and OpenAI answer 404 for a model
+        they do not serve, and every product failed with it after the output was opened. Some servers take names
+        they do not list (Ollama's "llama3" for "llama3:latest"), so the model is asked for one token: a client
+        error (4xx but 429) is the setup mistake; any other answer, or none, is left to the requests' retries."""
+        httpx = _httpx()
+        body = {"model": self.model, "messages": [{"role": "user", "content": "OK"}], "max_tokens": 1}
+        try:
+            response = await asyncio.wait_for(self._http().post("/chat/completions", json=body), self.timeout)
+        except (httpx.HTTPError, TimeoutError):
+            return
+        if 400 <= response.status_code < 500 and response.status_code != 429:
+            raise ConfigError(
+                f"openai backend: {self.base_url} does not serve model {self.model!r} "
+                f"(HTTP {response.status_code}: {error_text(response.content)}); it serves: {', '.join(served)}; "
+                "pass one of them with --model"
+            )
 
     def request_body(self, request: GenerationRequest) -> dict[str, Any]:
         """The chat-completions body for one product (what ``tagllm prompt render`` would show as sent)."""

@@ -237,6 +237,54 @@ def test_a_server_serving_several_models_needs_a_model_name_before_the_first_pro
         backend.close()
 
 
+def _vllm_serving_qwen(request: Any) -> Any:
+    """A vLLM server serving 'qwen' (and, as Ollama does, 'qwen-alias' too, though /models does not list it)."""
+    import httpx
+
+    if request.url.path.endswith("/models"):
+        return httpx.Response(200, json={"data": [{"id": "qwen", "owned_by": "vllm"}]})
+    model = json.loads(request.content)["model"]
+    if model not in ("qwen", "qwen-alias"):
+        return httpx.Response(404, json={"error": {"message": f"The model `{model}` does not exist.", "code": 404}})
+    return httpx.Response(200, json={"choices": [{"message": {"content": "{}"}, "finish_reason": "stop"}]})
+
+
+def test_a_model_the_server_does_not_serve_stops_the_run_before_the_first_product() -> None:
+    """--model qwen-7b against a server serving 'qwen': load() passed, and every product failed with HTTP 404 after
+    the output was opened (an error record each, exit 1)."""
+    import httpx
+
+    from tagllm.backends.openai import OpenAIBackend
+
+    transport = httpx.MockTransport(_vllm_serving_qwen)
+    backend = OpenAIBackend(model="qwen-7b", client=httpx.AsyncClient(base_url="http://test/v1", transport=transport))
+    try:
+        with pytest.raises(ConfigError) as refused:
+            backend.load()
+    finally:
+        backend.close()
+    assert str(refused.value) == (
+        "openai backend: http://127.0.0.1:8000/v1 does not serve model 'qwen-7b' (HTTP 404: The model `qwen-7b` does "
+        "not exist.); it serves: qwen; pass one of them with --model"
+    )
+
+
+def test_a_model_name_the_server_takes_without_listing_it_is_used(make_requests: Requests) -> None:
+    import httpx
+
+    from tagllm.backends.openai import OpenAIBackend
+
+    transport = httpx.MockTransport(_vllm_serving_qwen)
+    client = httpx.AsyncClient(base_url="http://test/v1", transport=transport)
+    backend = OpenAIBackend(model="qwen-alias", client=client)
+    try:
+        backend.load()
+        generations = backend.generate(make_requests(schema=False)[:2])
+    finally:
+        backend.close()
+    assert [g.error for g in generations] == [None, None]
+
+
 def test_a_photo_goes_where_the_template_placed_it_as_a_data_url(
     chat_server: Any, photo_request: GenerationRequest, tmp_path: Any, check_answer: Check
 ) -> None:
