@@ -159,6 +159,24 @@ def test_undefined_variables_fail_loudly_with_the_line(tax: Taxonomy, tmp_path: 
     assert str(info.value) == f"prompt {path}:3: 'prodcut' is undefined"
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{{ prodcut | json }}", "'prodcut' is undefined"),
+        ("{{ product.titel | json }}", "'dict object' has no attribute 'titel'"),
+        ('{{ {"t": product.titel} | json }}', "'dict object' has no attribute 'titel'"),
+    ],
+)
+def test_a_misspelt_variable_shown_as_json_is_named(tax: Taxonomy, tmp_path: Path, line: str, message: str) -> None:
+    # The shipped templates show every value through | json: a misspelt one said only "TypeError: Object of type
+    # StrictUndefined is not JSON serializable", naming neither the variable nor that it was misspelt
+    path = tmp_path / "typo.j2"
+    path.write_text(f'{{% call message("user") %}}\nTag: {{{{ product.json }}}}\n{line}\n{{% endcall %}}', "utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_prompt(str(path), tax).render(Product(id="p", title="T"), {}, [])
+    assert str(info.value) == f"prompt {path}:3: {message}"
+
+
 # What a template can do wrong or run away with; each is one line naming the file and the line, never a traceback,
 # and none of them fills the memory or hangs.
 RUNAWAY = [

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from jinja2 import FileSystemLoader, TemplateNotFound, TemplateSyntaxError
+from jinja2 import FileSystemLoader, TemplateNotFound, TemplateSyntaxError, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from tagllm.errors import ConfigError, TagllmError
@@ -28,7 +28,15 @@ MAX_INT_BITS = 16_384  # about 4,900 digits: Python prints no longer integer any
 
 def to_json(value: Any, indent: int | None = None) -> str:
     # Jinja's own tojson escapes <, >, & and ' for HTML; a model should read the characters themselves.
-    return json.dumps(value, ensure_ascii=False, indent=indent)
+    return json.dumps(value, ensure_ascii=False, indent=indent, default=_not_json)
+
+
+def _not_json(value: Any) -> Any:
+    """A value ``json`` cannot write. A misspelt variable (``{{ c.lable | json }}``) is an undefined one: its own
+    error names it, where json.dumps said only "Object of type StrictUndefined is not JSON serializable"."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 # -- limits: what a template may spend ---------------------------------------------------------------------------
