@@ -78,6 +78,7 @@ class LLMSteps:
             scoped = any(taxonomy.categories_of(f) is not None for f in self.attributes)
             mode = TWO_STEP if scoped else ONE_CALL
         self.mode: AttributeMode = mode
+        self._rehearsed = False
 
     @classmethod
     def from_config(cls, taxonomy: Taxonomy, facets: list[str], config: TaggerConfig) -> LLMSteps:
@@ -96,6 +97,21 @@ class LLMSteps:
     @property
     def is_two_step(self) -> bool:
         return self.has_attributes and self.mode == TWO_STEP
+
+    def rehearse(self, scored: Sequence[ScoredProduct]) -> None:
+        """Render the templates for the first product a tagger is given, before any product is answered or written
+        (once): a template that cannot render (a misspelt variable) is a setup mistake. Found where it was first
+        rendered, it stopped a routing run at the first batch with a product under the threshold, after the batches
+        before it were written, and a two-step run only after the whole first batch's categories were generated.
+        The attribute step is rendered for the top category candidate."""
+        if self._rehearsed or not scored:
+            return
+        item = scored[0]
+        self.first(item)
+        if self.is_two_step:
+            categories = item.candidates.get(CATEGORY, [])
+            self.second(item, categories[0].id if categories else None)
+        self._rehearsed = True
 
     def first(self, item: ScoredProduct) -> GenerationRequest:
         """The first (in one_call mode the only) request for a product."""

@@ -296,6 +296,8 @@ class Tagger:
         return [blind[i] if i in blind else next(answered) for i in range(len(scored))]
 
     def _route(self, scored: list[ScoredProduct]) -> list[TagResult]:
+        if self.steps is not None:
+            self.steps.rehearse(scored)
         if self.router is not None:
             router = self.router
             return router.route(scored, lambda items: self._answered(items, router.default), self._answered)

@@ -58,7 +58,7 @@ class FaultyLLM(Backend):
 
 def _tagger(demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, backend: Backend, **config: Any) -> Tagger:
     index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
-    settings = TaggerConfig(k=5, batch_size=2, facets=["category"], **config)
+    settings = TaggerConfig(**{"k": 5, "batch_size": 2, "facets": ["category"], **config})
     return Tagger(demo_taxonomy, index=index, embedder=embedder, backend=backend, config=settings)
 
 
@@ -381,3 +381,60 @@ def test_a_template_that_fails_on_one_product_names_that_product(
     with pytest.raises(ConfigError) as info:
         tagger.tag_file(src, tmp_path / "out.jsonl")
     assert str(info.value) == f"prompt {template}:2: 'dict object' has no attribute 'size' (rendering product 'b')"
+
+
+def test_an_attribute_template_that_cannot_render_stops_a_two_step_run_before_any_answer(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path
+) -> None:
+    # the attribute step's template was first rendered once the whole first batch had its categories: a misspelt
+    # variable stopped the run only after the engine answered step 1 for every product of that batch (40 requests
+    # to the server for examples/products.jsonl), and again on every rerun
+    template = tmp_path / "attributes-typo.j2"
+    template.write_text(
+        '{% call message("user") %}\n{{ category.lable }}: {{ product.json }}\n{% endcall %}\n', "utf-8"
+    )
+    backend = FaultyLLM("none")
+    tagger = _tagger(
+        demo_taxonomy, demo_index_dir, embedder, backend,
+        facets=["category", "color"], attribute_mode="two_step", attribute_prompt=str(template),
+    )  # fmt: skip
+    with pytest.raises(ConfigError) as info:
+        _run(tagger, tmp_path)
+    assert str(info.value) == f"prompt {template}:2: 'dict object' has no attribute 'lable' (rendering product 'jeans')"
+    assert backend.calls == []
+    assert (tmp_path / "out.jsonl").read_text() == ""
+
+
+def test_a_template_that_cannot_render_stops_a_routing_run_before_the_first_row(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path
+) -> None:
+    # in routing mode the template was first rendered for the first product under the threshold: the batches before
+    # it were tagged by the default and written, then the run stopped (exit 2), and every --resume stopped there again
+    from tagllm.backends.retrieval import RetrievalBackend
+    from tagllm.models import Product
+    from tagllm.routing import facet_confidence
+
+    default = _tagger(demo_taxonomy, demo_index_dir, embedder, RetrievalBackend(demo_taxonomy))
+    results = default.tag([Product(id=pid, title=title) for pid, title in TITLES.items()])
+    ranked = sorted(results, key=lambda r: facet_confidence(r, "category"))
+    unsure, surer = (facet_confidence(r, "category") for r in ranked[:2])
+    assert unsure < surer
+    template = tmp_path / "typo.j2"
+    template.write_text('{% call message("user") %}\n{{ product.titel | json }}\n{% endcall %}\n', "utf-8")
+    backend = FaultyLLM("none")
+    tagger = _tagger(
+        demo_taxonomy, demo_index_dir, embedder, backend,
+        batch_size=1, route_threshold=(unsure + surer) / 2, prompt=str(template),
+    )  # fmt: skip
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    last = ranked[0].product_id  # the only product routed, read last
+    order = [pid for pid in TITLES if pid != last] + [last]
+    src.write_text("".join(json.dumps({"id": pid, "title": TITLES[pid]}) + "\n" for pid in order), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        tagger.tag_file(src, out)
+    assert (
+        str(info.value)
+        == f"prompt {template}:2: 'dict object' has no attribute 'titel' (rendering product '{order[0]}')"
+    )
+    assert backend.calls == []
+    assert out.read_text() == ""
