@@ -164,6 +164,8 @@ def render(
         tagger.image_root = Path(input).resolve().parent  # the file's relative image paths start beside it
     steps = tagger.steps
     assert steps is not None  # CaptureBackend needs a prompt, so the tagger built the LLM steps
+    if category is not None and not steps.is_two_step:
+        raise InputError(_no_attribute_step(category, steps))
     scored = tagger.score([item])[0]
     shown = [_Step("category" if steps.is_two_step else None, steps.prompt, steps.first(scored), None)]
     if steps.is_two_step:
@@ -197,6 +199,17 @@ def render(
                 typer.echo(f"--- photo not shown: {use.error}")
         chars = sum(len(message_text(m["content"])) for m in messages)
         typer.echo(f"--- {len(messages)} messages, {chars} characters" + (f"; {count}" if count else ""))
+
+
+def _no_attribute_step(category: str, steps: Any) -> str:
+    """Why ``--category`` has no attribute step to show: rendering the one request instead said nothing of it."""
+    asked = f"--category {category!r} picks the category whose attribute step is shown, but"
+    if not steps.has_attributes:
+        return (
+            f"{asked} the facets tagged ({', '.join(steps.facets)}) are asked in one request, with no attribute step; "
+            "tag the category and an attribute (-f category -f color) with --attribute-mode two_step to see it"
+        )
+    return f"{asked} this run asks the category and the attributes in one call; add --attribute-mode two_step"
 
 
 @dataclass

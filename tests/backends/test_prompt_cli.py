@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tagllm.cli import app
-from tagllm.errors import ConfigError
+from tagllm.errors import ConfigError, InputError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BASE = ["prompt", "render", "--taxonomy", "demo", "--examples", str(DATA / "demo_examples.jsonl")]
@@ -80,6 +80,25 @@ def test_render_shows_the_attribute_step_of_a_chosen_category_or_one_call() -> N
     bad = runner.invoke(app, [*BASE, "--product", PRODUCT, "--category", "Boots"])
     assert bad.exit_code != 0
     assert str(bad.exception) == "--category 'Boots' is not a category id of taxonomy 'demo'"
+
+
+@pytest.mark.slow
+def test_render_refuses_a_category_when_there_is_no_attribute_step_to_show() -> None:
+    # --category was ignored without a word when the run asks in one call: the one request was printed, and the
+    # attribute step of the category asked for was not
+    runner = CliRunner()
+    picks = "--category 'footwear-boots' picks the category whose attribute step is shown, but"
+    one_call = runner.invoke(app, [*BASE, "--product", PRODUCT, "--category", "footwear-boots"])
+    assert isinstance(one_call.exception, InputError) and one_call.stdout == ""
+    assert str(one_call.exception) == (
+        f"{picks} this run asks the category and the attributes in one call; add --attribute-mode two_step"
+    )
+    alone = runner.invoke(app, [*BASE, "--product", PRODUCT, "-f", "category", "--category", "footwear-boots"])
+    assert isinstance(alone.exception, InputError) and alone.stdout == ""
+    assert str(alone.exception) == (
+        f"{picks} the facets tagged (category) are asked in one request, with no attribute step; tag the category "
+        "and an attribute (-f category -f color) with --attribute-mode two_step to see it"
+    )
 
 
 def test_render_needs_a_product() -> None:
