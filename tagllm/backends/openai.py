@@ -195,6 +195,8 @@ class OpenAIBackend(Backend):
             response = await asyncio.wait_for(self._http().get("/models"), self.timeout)
             if response.status_code == 404:
                 await self._check_chat_route()
+            if response.status_code in (401, 403):
+                self._refused_key(response)
         except httpx.ConnectError as exc:
             raise ConfigError(
                 f"openai backend: nothing answers at {self.base_url} ({type(exc).__name__}: {exc}); {fix}"
@@ -209,6 +211,20 @@ class OpenAIBackend(Backend):
                 f"openai backend: {self.base_url} did not answer as an HTTP server "
                 f"({type(exc).__name__}: {str(exc) or 'the connection was closed or reset'}); {fix}"
             ) from None
+
+    def _refused_key(self, response: Any) -> None:
+        """A server that refuses the API key (HTTP 401 or 403) refuses every product: every one failed with it, after
+        the output was opened (and without --model, the run said to pass one)."""
+        key = (
+            f"the key in ${self.api_key_env} is not one it accepts"
+            if os.environ.get(self.api_key_env)
+            else f"${self.api_key_env} is not set"
+        )
+        raise ConfigError(
+            f"openai backend: {self.base_url} refused the request (HTTP {response.status_code} at /models: "
+            f"{error_text(response.content)}): {key}; set it to the server's API key "
+            "(backend_options.api_key_env names another variable)"
+        )
 
     async def _check_chat_route(self) -> None:
         """Whether a server without /models serves chat completions at this address: an HTTP server that is not

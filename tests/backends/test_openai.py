@@ -285,6 +285,36 @@ def test_a_model_name_the_server_takes_without_listing_it_is_used(make_requests:
     assert [g.error for g in generations] == [None, None]
 
 
+@pytest.mark.parametrize("model", ["qwen", None])
+def test_a_refused_api_key_stops_the_run_before_the_first_product(
+    model: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that wants a key the run does not send: with --model every product failed with 'HTTP 401:
+    Unauthorized' after the output was opened; without, the run said '/models is not answering; pass --model'."""
+    import httpx
+
+    from tagllm.backends.openai import OpenAIBackend
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        if request.headers.get("authorization") != "Bearer right":
+            return httpx.Response(401, json={"error": "Unauthorized"})
+        return httpx.Response(200, json={"data": [{"id": "qwen", "owned_by": "vllm"}]})
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    client = httpx.AsyncClient(base_url="http://test/v1", transport=httpx.MockTransport(serve))
+    backend = OpenAIBackend(model=model, client=client)
+    try:
+        with pytest.raises(ConfigError) as refused:
+            backend.load()
+    finally:
+        backend.close()
+    assert str(refused.value) == (
+        "openai backend: http://127.0.0.1:8000/v1 refused the request (HTTP 401 at /models: Unauthorized): "
+        "$OPENAI_API_KEY is not set; set it to the server's API key "
+        "(backend_options.api_key_env names another variable)"
+    )
+
+
 def test_a_photo_goes_where_the_template_placed_it_as_a_data_url(
     chat_server: Any, photo_request: GenerationRequest, tmp_path: Any, check_answer: Check
 ) -> None:
