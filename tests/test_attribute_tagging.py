@@ -434,6 +434,11 @@ def test_colours_listed_on_their_own_are_each_the_products_in_a_multi_valued_fac
         ("red", "listed", None),
         ("black", "listed", None),
     ]
+    # two names the colour survey reads as one colour are one colour, the first's ("navy blue" with Navy and Blue)
+    assert _stated_raw(_navy_taxonomy(), "color", "Canvas Tote Bag, Navy Blue") == [("navy", "sole", None)]
+    assert _stated_raw(_navy_taxonomy(), "color", "Navy Blue Polo Shirt") == [("navy", "sole", None)]
+    navy_red = [("navy", "listed", None), ("red", "listed", None)]
+    assert _stated_raw(_navy_taxonomy(), "color", "Polo Shirt, Navy Blue/Red") == navy_red
     # named inside the product's description, not listed: one of several, as before
     assert _stated_raw(tax, "color", "Black and White Striped Rug") == [
         ("black", "shared", None),
@@ -451,3 +456,11 @@ def test_colours_listed_on_their_own_are_each_the_products_in_a_multi_valued_fac
         ("red", "shared", None),
         ("black", "shared", None),
     ]
+
+
+def _navy_taxonomy():  # type: ignore[no-untyped-def]
+    from tagllm.taxonomy import Facet, Taxonomy, Value
+
+    names = ("Navy", "Blue", "Red", "Green", "Black", "White", "Gray")
+    values = [Value(n.lower(), n, "color") for n in names]
+    return Taxonomy("navy", {"color": Facet("color", "Color", multi_valued=True)}, {v.id: v for v in values})

@@ -38,7 +38,7 @@ import numpy as np
 from tagllm.attributes import SPELLINGS
 from tagllm.candidates.applies import likely_share
 from tagllm.candidates.base import Batch, Candidates, Evidence, FacetData, Family, values_at
-from tagllm.mapping.colours import placed_shades
+from tagllm.mapping.colours import placed_shades, survey
 from tagllm.mapping.families import facet_aliases
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
 from tagllm.phrases import PhraseTable, Spans
@@ -137,6 +137,23 @@ class ShadeFinder:
         return found
 
 
+def _shade_heads(words: list[str] | tuple[str, ...], spans: Spans[int], text: str) -> set[tuple[int, int, int]]:
+    """The mentions that only end a colour named by two values side by side, which the colour survey names as one
+    colour: "Blue" in "Navy Blue", where Navy and Blue are both values; the colour is the first one's, as the
+    mapper reads it. Side by side in ``text`` (the raw text): "Blue/Grey" lists two colours."""
+    out: set[tuple[int, int, int]] = set()
+    for start, end, pos in spans.all:
+        for end2, pos2 in spans.by_start.get(end, ()):
+            phrase = words[start:end2]
+            if pos2 != pos and " ".join(phrase) in survey() and _side_by_side(phrase, text):
+                out.add((end, end2, pos2))
+    return out
+
+
+def _side_by_side(words: list[str] | tuple[str, ...], text: str) -> bool:
+    return re.search(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", text, re.IGNORECASE) is not None
+
+
 def _singular_key(phrase: str) -> str:
     words = phrase.split()
     return " ".join([*words[:-1], singular(words[-1])]) if words else phrase
@@ -196,8 +213,9 @@ class StatedFinder:
         words = word_forms(norm)[0]
         latin_end = len(words) + 1
         kept: dict[int, bool] = {}  # value -> stated in Latin script (else only as a Chinese substring)
+        heads = _shade_heads(words, spans, text) if self.shades.words and text is not None else set()
         for start, end, pos in spans.all:
-            if start < latin_end and _is_qualified(words, start, end):
+            if start < latin_end and _is_qualified(words, start, end) or (start, end, pos) in heads:
                 continue
             if not spans.inside_longer(start, end, pos):
                 kept[pos] = kept.get(pos, False) or start < latin_end
@@ -223,7 +241,13 @@ class StatedFinder:
             return set()
         named: set[int] = set()
         for segment in segments:
-            named |= Spans(self.phrases.spans(segment)).outermost()
+            spans = Spans(self.phrases.spans(segment))
+            heads = _shade_heads(segment.split(), spans, segment)
+            named |= {
+                pos
+                for start, end, pos in spans.all
+                if (start, end, pos) not in heads and not spans.inside_longer(start, end, pos)
+            }
             named |= {pos for pos, _ in self.shades.find(segment)}
         return named if len(named) >= 2 else set()
 
