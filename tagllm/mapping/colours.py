@@ -156,6 +156,7 @@ class ColourStage(Stage):
         self._shades: dict[str, list[Shade]] = {}
         self._hues: dict[str, dict[str, str]] = {}
         self._placed: dict[tuple[str, str], list[tuple[float, str]]] = {}
+        self._named: dict[str, bool] = {}
 
     def run(self, batch: Batch) -> None:
         facet = batch.facet
@@ -212,6 +213,18 @@ class ColourStage(Stage):
             found = self._shades[facet] = hue_shades(hues)
             self._hues[facet] = hues if found else {}
         return found
+
+    def names_colours(self, facet: str | None) -> bool:
+        """Whether at least MIN_COLOUR_VALUES of the facet's values are survey colour names, basic or not: a colour
+        facet, or one whose values are named like colours (Shopify's materials: Clay, Denim, Leather, Stone, Velvet;
+        its flavours: Chocolate, Cherry, Lemon), where a noun beside a value's name tends to say which kind of it
+        ("acacia wood", "madagascar vanilla"; the modifier stage's check). Only a colour facet gets shades."""
+        if facet is None or self.m.taxonomy.facets[facet].hierarchical:
+            return False
+        named = self._named.get(facet)
+        if named is None:
+            named = self._named[facet] = len(value_hues(self.m.taxonomy.facet_values(facet))) >= MIN_COLOUR_VALUES
+        return named
 
     def _is_material(self, outcome: Outcome) -> bool:
         ids = outcome.others or ((outcome.elsewhere.id,) if outcome.elsewhere is not None else ())

@@ -233,7 +233,7 @@ class ModifierStage(Stage):
         another thing, not a shade of the head's value."""
         lexical = self.m.lexical
         wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
-        colours = bool(self.m.colour.shades(facet))
+        colours = self.m.colour.names_colours(facet)
         describing = self.vocab.describing_facets()
         for word in others:
             if wordnet is not None and wordnet.is_adjective(word):
