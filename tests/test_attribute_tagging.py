@@ -464,3 +464,20 @@ def _navy_taxonomy():  # type: ignore[no-untyped-def]
     names = ("Navy", "Blue", "Red", "Green", "Black", "White", "Gray")
     values = [Value(n.lower(), n, "color") for n in names]
     return Taxonomy("navy", {"color": Facet("color", "Color", multi_valued=True)}, {v.id: v for v in values})
+
+
+def test_a_noun_beside_a_value_in_a_facet_named_like_colours_still_says_which_kind_of_it() -> None:
+    """Materials named like colours (Clay, Denim, Leather, Stone, Velvet) are no colour facet, but the modifier
+    stage still reads a noun beside a value's name there as a kind of it, as before the stricter colour facet."""
+    pytest.importorskip("wn")
+    from tagllm.mapping import Mapper
+    from tagllm.taxonomy import Facet, Taxonomy, Value
+
+    names = ("Wood", "Leather", "Clay", "Denim", "Stone", "Velvet", "Glass", "Cotton")
+    values = [Value(n.lower(), n, "material") for n in names]
+    tax = Taxonomy("materials", {"material": Facet("material", "Material")}, {v.id: v for v in values})
+    mapped = Mapper(tax, use_embeddings=False).map(["solid acacia wood", "genuine cowhide leather"], facet="material")
+    assert [(m.value.name if m.value else None, m.method) for m in mapped] == [
+        ("Wood", "modifier"),
+        ("Leather", "modifier"),
+    ]
