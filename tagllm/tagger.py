@@ -82,7 +82,9 @@ class Tagger:
         self.backend = backend or get_backend(self.config.backend, **backend_options(self.config, taxonomy))
         if getattr(self.backend, "taxonomy", False) is None:
             self.backend.taxonomy = taxonomy  # type: ignore[attr-defined]
-        self.facets = self.config.facets or default_facets(taxonomy, index)
+        # a facet named twice (-f color -f color) is tagged once: twice, a Parquet output held its columns twice, a
+        # file pyarrow and pandas refuse to read, and the settings record differed from the same run named once
+        self.facets = list(dict.fromkeys(self.config.facets or default_facets(taxonomy, index)))
         for facet in self.facets:
             taxonomy.facet_values(facet)  # an unknown facet fails here, naming the taxonomy's facets
         self.scorer = CandidateScorer(

@@ -16,6 +16,8 @@ from tagllm.errors import InputError
 from tagllm.io import RecordSource, ResultWriter, parse_columns, read_products, read_records, scan_output
 from tagllm.models import Product, RecordError, Tag, TagResult
 
+DATA = Path(__file__).parent / "data"
+
 
 def test_csv_with_json_attributes_and_pipe_lists(tmp_path: Path) -> None:
     src = tmp_path / "p.csv"
@@ -596,3 +598,30 @@ def test_an_id_number_too_large_for_a_float_is_an_error_record_naming_the_field(
         f"{src}:1: record inf field 'id': the number is too large to be read (infinite); write the id as a string"
     )
     assert isinstance(good, Product) and good.id == "12"
+
+
+def test_a_facet_named_twice_is_one_column_of_a_parquet_output_pyarrow_can_read(tmp_path: Path) -> None:
+    # -f category -f color -f color: the Parquet output held color, color_id and color_confidence twice, a file
+    # pyarrow and pandas refuse to read ("Multiple matches for FieldRef.Name(color)"), after every product was tagged
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "o.parquet"
+    writer = ResultWriter(out, facets=["category", "category"])
+    writer.write([_result("a")])
+    writer.close()
+    table = pq.read_table(out)
+    assert table.column_names.count("category") == 1
+    assert table.select(["category"]).to_pylist() == [{"category": ["Apparel > Shirts"]}]
+
+
+def test_a_run_tags_a_facet_named_twice_once(tmp_path: Path, demo_index_dir: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    from tagllm import TaggerConfig, tag_file
+
+    out = tmp_path / "o.parquet"
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), facets=["category", "color", "color"])
+    summary = tag_file(DATA / "products.jsonl", out, config)
+    assert summary.failed == 0
+    table = pq.read_table(out)
+    assert table.num_rows == 3 and table.column_names.count("color") == 1
+    settings = json.loads((tmp_path / ".o.parquet.settings.json").read_text())
+    assert settings["facets"] == ["category", "color"]  # resuming with -f category -f color is the same run

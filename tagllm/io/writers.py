@@ -74,7 +74,7 @@ class ResultWriter:
         settings: dict[str, Any] | None = None,
     ) -> None:
         self.format = detect_format(target, format, flag="--output-format")
-        self.facets = facets
+        self.facets = list(dict.fromkeys(facets))  # a facet named twice is one facet's columns, as the tagger tags it
         if isinstance(keep_columns, str):  # the API given the command line's --keep-columns text
             named = [column.strip() for column in keep_columns.split(",") if column.strip()]
             raise InputError(
@@ -128,13 +128,14 @@ class ResultWriter:
                 check_settings(self.target, recorded, self._settings)
         if self._settings is not None:
             check_settings_place(self.target)
-        self._columns = [*table_row(TagResult(product_id=""), facets, dict.fromkeys(self.keep_columns)), HASH_COLUMN]
+        blank = table_row(TagResult(product_id=""), self.facets, dict.fromkeys(self.keep_columns))
+        self._columns = [*blank, HASH_COLUMN]
         # an output written before rows held fingerprints is resumed in its own layout, without them
         self._fingerprints = True
         if self.format == "parquet":
-            self._schema = parquet_schema(facets, self.keep_columns)
+            self._schema = parquet_schema(self.facets, self.keep_columns)
             if self.state.schema is not None and not self.state.schema.equals(self._schema):
-                older = parquet_schema(facets, self.keep_columns, fingerprint=False)
+                older = parquet_schema(self.facets, self.keep_columns, fingerprint=False)
                 if not self.state.schema.equals(older):
                     self._refuse(self.state.schema.names, self._schema.names)
                 self._schema, self._fingerprints = older, False
@@ -214,7 +215,7 @@ class ResultWriter:
             return
         taken = set(OWN_COLUMNS)
         clashes = []
-        for facet in dict.fromkeys(self.facets):
+        for facet in self.facets:
             columns = [facet, f"{facet}_id", f"{facet}_confidence"]
             if taken & set(columns):
                 clashes.append(facet)
