@@ -74,7 +74,7 @@ def run(
     seed: Annotated[int | None, typer.Option(help="with --sample: draw N at random with this seed instead")] = None,
     split: Annotated[str | None, typer.Option(help="score only this split of the gold file")] = None,
     output: Annotated[Path | None, typer.Option(help="directory run directories are written under")] = None,
-    predictions: Annotated[Path | None, typer.Option(help="score this JSONL of results instead of tagging")] = None,
+    predictions: Annotated[Path | None, typer.Option(help="score these results (JSONL, Parquet) instead")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="tag everything again, ignoring the cache")] = False,
     bootstrap: Annotated[int | None, typer.Option(help="bootstrap resamples for intervals (0: none)")] = None,
     model: Annotated[

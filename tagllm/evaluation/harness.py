@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tagllm.config import TaggerConfig
-from tagllm.errors import InputError, RunFailedError, TagllmError
+from tagllm.errors import InputError, RunFailedError, TagllmError, missing_dependency
 from tagllm.evaluation.cache import (
     PredictionCache,
     attribute_template_digest,
@@ -344,26 +344,59 @@ def _check_predictions_match(path: str | Path, run: VariantRun, gold: GoldSet, c
     )
 
 
+def _prediction_lines(file: Path) -> Iterator[tuple[int, str]]:
+    """Each tag result of a predictions file as JSON text, and its line (its row, in Parquet). A CSV output holds
+    the tags' names alone: refused saying what to give; read as JSONL, its header was 'not a tag result'."""
+    suffix = file.suffix.lower()
+    if suffix == ".csv":
+        raise InputError(
+            f"{file}: a CSV output holds the tags' names, not the tag results --predictions scores; give the JSONL or "
+            "Parquet output of `tagllm generate` (-o results.jsonl or -o results.parquet)"
+        )
+    if suffix == ".parquet":
+        yield from _parquet_results(file)
+        return
+    for lineno, raw in enumerate(file.read_bytes().splitlines(), 1):
+        try:
+            yield lineno, raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{file}:{lineno}: not UTF-8 (byte {exc.start} is 0x{raw[exc.start]:02x}); tag results are the JSONL "
+                "`tagllm generate` writes"
+            ) from None
+
+
+def _parquet_results(file: Path) -> Iterator[tuple[int, str]]:
+    """The ``result_json`` cells of a Parquet output of `tagllm generate`, each with its row (from 1)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise missing_dependency("pyarrow", "parquet", "reading Parquet predictions") from None
+    try:
+        table = pq.read_table(file, columns=["result_json"])
+    except (OSError, ValueError, KeyError) as exc:  # not Parquet, or no result_json column
+        raise InputError(
+            f"{file}: not a Parquet output of `tagllm generate` with its result_json column ({exc}); give the "
+            "JSONL or Parquet output it writes"
+        ) from None
+    for row, cell in enumerate(table.column("result_json").to_pylist(), 1):
+        yield row, cell or ""
+
+
 def _dir_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_.=," else "_" for c in name)
 
 
 def load_predictions(path: str | Path, variant: Variant, taxonomy: Taxonomy) -> VariantRun:
-    """Read TagResults from a JSONL file; refuse results made against another taxonomy version."""
+    """Read TagResults from a JSONL file, or the ``result_json`` column of a Parquet output; refuse results made
+    against another taxonomy version."""
     file = Path(path)
     if not file.is_file():
         raise InputError(f"{file}: no such predictions file")
     results: dict[str, TagResult] = {}
     first_line: dict[str, int] = {}
     repeated: list[dict[str, Any]] = []
-    for lineno, raw in enumerate(file.read_bytes().splitlines(), 1):
-        try:
-            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{file}:{lineno}: not UTF-8 (byte {exc.start} is 0x{raw[exc.start]:02x}); tag results are the JSONL "
-                "`tagllm generate` writes"
-            ) from None
+    for lineno, line in _prediction_lines(file):
         if not line.strip():
             continue
         try:

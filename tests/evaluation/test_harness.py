@@ -757,3 +757,32 @@ def test_compare_says_which_facets_only_one_run_scored(tmp_path):
         f"cannot compare {runs[2]} with {runs[0]}: they scored no facet in common (category vs color); "
         "compare runs that scored the same facets"
     )
+
+
+def test_predictions_written_as_parquet_are_scored_and_as_csv_refused_saying_what_to_write(eval_dir, fake_factory):
+    """`tagllm generate -o out.parquet` or `-o out.csv` given to --predictions: each was refused as
+    "out.parquet:1: not a tag result: Invalid JSON: expected value at line 1 column 1", naming no cause or remedy;
+    a Parquet output holds each product's whole result (its result_json column)."""
+    from tagllm.io import ResultWriter
+    from tagllm.models import TagResult
+
+    run = _run(eval_dir, fake_factory).runs[0]
+    results = [TagResult.model_validate_json(line) for line in (run / "predictions.jsonl").read_text().splitlines()]
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    table = eval_dir / "out.parquet"
+    writer = ResultWriter(table, facets=["category"])
+    writer.write(results)
+    writer.close()
+    scored = run_eval(cfg, predictions=table, root=eval_dir / "runs" / "parquet").metrics[0]
+    expected = json.loads((run / "metrics.json").read_text())["facets"]["category"]
+    assert scored["facets"]["category"]["micro"] == expected["micro"]
+    rows = eval_dir / "out.csv"
+    writer = ResultWriter(rows, facets=["category"])
+    writer.write(results)
+    writer.close()
+    with pytest.raises(InputError) as error:
+        run_eval(cfg, predictions=rows, root=eval_dir / "runs" / "csv")
+    assert str(error.value) == (
+        f"{rows}: a CSV output holds the tags' names, not the tag results --predictions scores; give the JSONL or "
+        "Parquet output of `tagllm generate` (-o results.jsonl or -o results.parquet)"
+    )
