@@ -272,6 +272,7 @@ def run_eval(
             if predictions is not None:
                 run = load_predictions(predictions, variant, taxonomy)
                 _check_predictions_match(predictions, run, gold, cfg)
+                _check_predictions_facets(predictions, gold)
             else:
                 run = tag_variant(variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress)
             _check_not_all_failed(cfg, run)
@@ -342,6 +343,31 @@ def _check_predictions_match(path: str | Path, run: VariantRun, gold: GoldSet, c
         f"{path}: none of its {len(run.results)} prediction(s) is of a product of the sample (its ids: "
         f"{theirs or 'none'}; the sample's: {ours}); score the predictions `tagllm generate` made from {cfg.gold}"
     )
+
+
+def _check_predictions_facets(path: str | Path, gold: GoldSet) -> None:
+    """A facet scored that the predictions were never tagged for (`tagllm generate -f category` scored on colour
+    too) scored every product a miss, reported as the tagger abstaining on each. The settings record `tagllm generate`
+    writes beside its output names the facets it tagged; a file without one is scored as it is."""
+    from tagllm.io.resume import output_file
+    from tagllm.io.settings import read_settings, settings_path
+
+    target = output_file(Path(path))
+    try:
+        recorded = read_settings(target)
+    except InputError:  # a record that cannot be read says nothing of the facets: the file is scored as it is
+        return
+    tagged = recorded.get("facets") if recorded is not None else None
+    if not isinstance(tagged, list):
+        return
+    untagged = [facet for facet in gold.facets if facet not in tagged]
+    if untagged:
+        raise InputError(
+            f"{path}: tagged the facets {', '.join(map(str, tagged))} (its settings record, "
+            f"{settings_path(target).name}), not {', '.join(untagged)}, which this eval scores: every product would "
+            "score a miss there; tag the products again with each facet scored (tagllm generate -f FACET …), or name "
+            "the facets to score in the eval config (facets: [...])"
+        )
 
 
 def _prediction_lines(file: Path) -> Iterator[tuple[int, str]]:

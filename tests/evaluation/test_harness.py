@@ -786,3 +786,25 @@ def test_predictions_written_as_parquet_are_scored_and_as_csv_refused_saying_wha
         f"{rows}: a CSV output holds the tags' names, not the tag results --predictions scores; give the JSONL or "
         "Parquet output of `tagllm generate` (-o results.jsonl or -o results.parquet)"
     )
+
+
+def test_predictions_that_never_tagged_a_scored_facet_are_refused_naming_it(eval_dir, fake_factory):
+    """`tagllm generate -f category` scored by an eval that also scores color: every product's color scored a miss,
+    reported as "color: nothing answered, coverage 0.000", exit 0, as if the tagger had abstained on each. The
+    settings record generate writes beside its output says which facets it tagged."""
+    run = _run(eval_dir, fake_factory).runs[0]
+    tagged = eval_dir / "tagged.jsonl"
+    tagged.write_text((run / "predictions.jsonl").read_text())
+    (eval_dir / ".tagged.jsonl.settings.json").write_text(json.dumps({"facets": ["color"], "keep_columns": []}))
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    with pytest.raises(InputError) as error:
+        run_eval(cfg, predictions=tagged, root=eval_dir / "runs" / "tagged")
+    assert str(error.value) == (
+        f"{tagged}: tagged the facets color (its settings record, .tagged.jsonl.settings.json), not category, "
+        "which this eval scores: every product would score a miss there; tag the products again with each facet "
+        "scored (tagllm generate -f FACET …), or name the facets to score in the eval config (facets: [...])"
+    )
+    assert not (eval_dir / "runs" / "tagged").exists()
+    (eval_dir / ".tagged.jsonl.settings.json").write_text(json.dumps({"facets": ["category", "color"]}))
+    scored = run_eval(cfg, predictions=tagged, root=eval_dir / "runs" / "tagged").metrics[0]
+    assert scored["facets"]["category"]["leaf_accuracy"]["value"] == 0.5
