@@ -139,6 +139,8 @@ class Tagger:
         if progress:
             progress("taxonomy", 0, None)
         taxonomy = load_taxonomy(config.taxonomy)
+        for facet in config.facets or ():  # a facet misnamed (-f colour) stops the run now, not after the examples
+            taxonomy.facet_values(facet)  # were embedded into an index (minutes), naming the taxonomy's facets
         # The backend before the index: a setup mistake (a package not installed, a model directory that is not
         # there) stops the run at once, not after the examples were embedded.
         backend = get_backend(config.backend, **backend_options(config, taxonomy))

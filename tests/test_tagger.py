@@ -337,3 +337,21 @@ def test_a_pandas_row_a_pydantic_model_or_a_dataclass_is_read_as_its_fields(tagg
         tagger.tag(frame.iloc[0])  # iterated, a row gives its cells: each would be a bad record
     with pytest.raises(TypeError, match=r"not a DataFrame, .*df.to_dict\(\"records\"\)"):
         tagger.tag(frame)  # iterated, a DataFrame gives its column names
+
+
+def test_a_facet_the_taxonomy_lacks_is_refused_before_the_examples_are_embedded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """-f colour (a typo of color) with --examples: the index was built from the examples first (4m25s for
+    flipkart-attributes' 900 examples on 2 cores) and only then was the facet found missing."""
+    import tagllm.tagger as tagger_module
+    from tagllm.errors import TaxonomyError
+
+    def embedded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the examples were embedded before the facets were checked")
+
+    monkeypatch.setattr(tagger_module, "open_index", embedded)
+    config = TaggerConfig(taxonomy="demo", examples="examples.jsonl", facets=["category", "colour"])
+    with pytest.raises(TaxonomyError) as error:
+        Tagger.from_config(config)
+    assert str(error.value) == (
+        "taxonomy 'demo' has no facet 'colour'; its facets are: category, color, material, audience"
+    )
