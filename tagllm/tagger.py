@@ -139,8 +139,8 @@ class Tagger:
         if progress:
             progress("taxonomy", 0, None)
         taxonomy = load_taxonomy(config.taxonomy)
-        for facet in config.facets or ():  # a facet misnamed (-f colour) stops the run now, not after the examples
-            taxonomy.facet_values(facet)  # were embedded into an index (minutes), naming the taxonomy's facets
+        # a facet misnamed (-f colour) stops the run now, not after the examples were embedded into an index (minutes)
+        _check_facets(taxonomy, config.facets or [])
         # The backend before the index: a setup mistake (a package not installed, a model directory that is not
         # there) stops the run at once, not after the examples were embedded.
         backend = get_backend(config.backend, **backend_options(config, taxonomy))
@@ -364,6 +364,24 @@ class Tagger:
             columns=columns, keep_columns=keep_columns, provenance=provenance, progress=progress,
             drop_absent=drop_absent,
         )  # fmt: skip
+
+
+def _check_facets(taxonomy: Taxonomy, facets: list[str]) -> None:
+    """Each facet named is the taxonomy's, else the error names its facets; ``-f category,color`` (one flag, as
+    --keep-columns takes its columns) is told to name each facet with its own -f."""
+    from tagllm.errors import TaxonomyError
+
+    for facet in facets:
+        parts = [part.strip() for part in facet.split(",")]
+        if facet not in taxonomy.facets and len(parts) > 1 and all(part in taxonomy.facets for part in parts):
+            raise TaxonomyError(
+                f"facet {facet!r}: -f (--facet) names one facet; give each its own: "
+                + " ".join(f"-f {part}" for part in parts)
+                + " (a config file's facets: a list, ["
+                + ", ".join(parts)
+                + "])"
+            )
+        taxonomy.facet_values(facet)  # an unknown facet fails here, naming the taxonomy's facets
 
 
 def _checked_batch_size(size: Any) -> int:

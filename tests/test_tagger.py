@@ -355,3 +355,16 @@ def test_a_facet_the_taxonomy_lacks_is_refused_before_the_examples_are_embedded(
     assert str(error.value) == (
         "taxonomy 'demo' has no facet 'colour'; its facets are: category, color, material, audience"
     )
+
+
+def test_facets_given_as_one_comma_list_are_told_to_take_one_flag_each(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """-f category,color (as --keep-columns takes its columns) said only "has no facet 'category,color'"."""
+    from tagllm.errors import TaxonomyError
+
+    config = TaggerConfig(taxonomy="demo", facets=["category, color"])
+    with pytest.raises(TaxonomyError) as error:
+        Tagger.from_config(config)
+    assert str(error.value) == (
+        "facet 'category, color': -f (--facet) names one facet; give each its own: -f category -f color (a config "
+        "file's facets: a list, [category, color])"
+    )
