@@ -186,6 +186,27 @@ def read_yaml_mapping(file: Path, what: str) -> dict[str, Any]:
     return loaded
 
 
+# Settings that are always paths, and settings that are a path or a name ("demo", "fewshot", "pixels").
+PATH_SETTINGS = ("examples", "index", "image_root")
+PATH_OR_NAME_SETTINGS = ("taxonomy", "embedder", "prompt", "attribute_prompt", "image_embedder")
+
+
+def _beside(loaded: dict[str, Any], base: Path) -> dict[str, Any]:
+    """A config file's settings with its relative paths taken from ``base``, the file's directory: a path setting
+    always (an index not built yet is built there, not in whatever directory the run starts from), a path-or-name
+    setting when the path exists there."""
+    out = dict(loaded)
+    for key in PATH_SETTINGS:
+        value = out.get(key)
+        if isinstance(value, str) and value.strip():
+            out[key] = str(base / Path(value).expanduser())
+    for key in PATH_OR_NAME_SETTINGS:
+        value = out.get(key)
+        if isinstance(value, str) and value and (base / value).exists():
+            out[key] = str(base / value)
+    return out
+
+
 def load_config(path: str | Path | None = None, *, from_flags: bool = False, **overrides: Any) -> TaggerConfig:
     """Build the configuration: defaults < config file (``path`` or ./tagllm.yaml) < environment < overrides.
 
@@ -199,22 +220,7 @@ def load_config(path: str | Path | None = None, *, from_flags: bool = False, **o
     where = "defaults"
     if file.exists():
         loaded = read_yaml_mapping(file, "a config file")
-        base = file.resolve().parent
-        paths = (
-            "taxonomy",
-            "examples",
-            "index",
-            "embedder",
-            "prompt",
-            "attribute_prompt",
-            "image_embedder",
-            "image_root",
-        )
-        for key in paths:
-            value = loaded.get(key)
-            if isinstance(value, str) and (base / value).exists():
-                loaded[key] = str(base / value)
-        data.update(loaded)
+        data.update(_beside(loaded, file.resolve().parent))
         where = str(file)
     environment, sources = _from_env()
     data.update(environment)
