@@ -24,6 +24,8 @@ DEFAULT_CONFIG_FILE = "tagllm.yaml"
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 ENV_PREFIX = "TAGLLM_"
 FLAGS = {"facets": "--facet"}  # settings whose command-line flag is not --setting-name
+# TAGLLM_* variables that are not settings: where prompts, taxonomies and the cache are found
+OTHER_VARIABLES = ("TAGLLM_PROMPT_DIR", "TAGLLM_TAXONOMY_DIR", "TAGLLM_CACHE_DIR")
 
 
 class TaggerConfig(BaseModel):
@@ -150,6 +152,7 @@ def _from_env() -> tuple[dict[str, Any], dict[str, str]]:
     """Settings from TAGLLM_* variables, and for each the variable it came from (``TAGLLM_K=abc``)."""
     import json
 
+    _refuse_unknown_variables()
     out: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for name, field in TaggerConfig.model_fields.items():
@@ -167,6 +170,24 @@ def _from_env() -> tuple[dict[str, Any], dict[str, str]]:
         else:
             out[name] = raw
     return out, sources
+
+
+def _refuse_unknown_variables() -> None:
+    """A TAGLLM_* variable that names no setting is a typo (TAGLLM_THRESHHOLD=0.9): refused, as an unknown key of a
+    config file is, not ignored while the run tags with the default."""
+    import difflib
+
+    known = {ENV_PREFIX + name.upper() for name in TaggerConfig.model_fields} | set(OTHER_VARIABLES)
+    unknown = sorted(v for v in os.environ if v.startswith(ENV_PREFIX) and v not in known)
+    if not unknown:
+        return
+    lines = []
+    for variable in unknown:
+        close = difflib.get_close_matches(variable, sorted(known), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        lines.append(f"  {variable}={os.environ[variable]} (environment variable): no such setting{hint}")
+    fix = "unset it, or spell it as a setting is named (TAGLLM_ and the setting, as in tagllm generate --help)"
+    raise ConfigError("invalid configuration:\n" + "\n".join(lines) + "\n" + fix)
 
 
 def read_yaml_mapping(file: Path, what: str) -> dict[str, Any]:

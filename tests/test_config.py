@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tagllm.config import load_config
+from tagllm.errors import ConfigError
 
 
 def test_a_config_files_index_not_built_yet_is_placed_beside_the_file(
@@ -21,3 +22,20 @@ def test_a_config_files_index_not_built_yet_is_placed_beside_the_file(
     assert config.examples == str(project / "examples.jsonl")
     assert config.index == str(project / "idx")
     assert config.image_root == str(project / "photos")
+
+
+def test_a_misspelt_tagllm_variable_is_refused_with_the_setting_it_was_meant_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TAGLLM_THRESHHOLD", "0.9")  # the run tagged with threshold 0, without a word
+    monkeypatch.setenv("TAGLLM_PROMPT_DIR", "/prompts")  # not a setting, but tagllm's own: accepted
+    with pytest.raises(ConfigError) as raised:
+        load_config()
+    assert str(raised.value) == (
+        "invalid configuration:\n"
+        "  TAGLLM_THRESHHOLD=0.9 (environment variable): no such setting (did you mean TAGLLM_THRESHOLD?)\n"
+        "unset it, or spell it as a setting is named (TAGLLM_ and the setting, as in tagllm generate --help)"
+    )
+    monkeypatch.delenv("TAGLLM_THRESHHOLD")
+    monkeypatch.setenv("TAGLLM_THRESHOLD", "0.9")
+    assert load_config().threshold == 0.9
