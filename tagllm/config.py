@@ -144,8 +144,27 @@ def _validate(data: dict[str, Any], where: str, sources: dict[str, str] | None =
             key = str(e["loc"][0]) if e["loc"] else ""
             origin = (sources or {}).get(key)
             field = ".".join(map(str, e["loc"])) or "(top)"
-            lines.append(f"  {origin}: {e['msg']}" if origin else f"  {where}: {field}: {e['msg']}")
+            message = _no_such_setting(e["loc"]) if e["type"] == "extra_forbidden" else e["msg"]
+            lines.append(f"  {origin}: {message}" if origin else f"  {where}: {field}: {message}")
         raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
+
+
+def _no_such_setting(loc: tuple[int | str, ...]) -> str:
+    """What to say of a key that names no setting (``treshold``, ``image_limits.max_image``): the setting it is
+    closest to, else the settings there are."""
+    import difflib
+
+    model: Any = TaggerConfig
+    for part in loc[:-1]:  # down to the settings the key sits among (image_limits: ImageLimits's)
+        annotation = model.model_fields[part].annotation if isinstance(part, str) else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return "no such setting"
+        model = annotation
+    names = sorted(model.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+    if close:
+        return f"no such setting; did you mean {close[0]}?"
+    return f"no such setting (the settings: {', '.join(names)})"
 
 
 def _from_env() -> tuple[dict[str, Any], dict[str, str]]:

@@ -39,3 +39,15 @@ def test_a_misspelt_tagllm_variable_is_refused_with_the_setting_it_was_meant_for
     monkeypatch.delenv("TAGLLM_THRESHHOLD")
     monkeypatch.setenv("TAGLLM_THRESHOLD", "0.9")
     assert load_config().threshold == 0.9
+
+
+def test_a_misspelt_key_of_a_config_file_is_named_with_the_setting_it_was_meant_for(tmp_path: Path) -> None:
+    file = tmp_path / "tagllm.yaml"
+    file.write_text("treshold: 0.5\nimage_limits:\n  max_image: 2\nk: 5\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(file)
+    assert str(raised.value) == (  # was "Extra inputs are not permitted", which says neither what nor what to do
+        "invalid configuration:\n"
+        f"  {file}: image_limits.max_image: no such setting; did you mean max_images?\n"
+        f"  {file}: treshold: no such setting; did you mean threshold?"
+    )
