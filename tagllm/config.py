@@ -117,8 +117,10 @@ class TaggerConfig(BaseModel):
     batch_size: int = Field(1024, ge=1, description="products per batch through the pipeline")
 
     def with_overrides(self, **overrides: Any) -> TaggerConfig:
-        """A copy with the given settings replaced (``None`` values mean 'not given' and are ignored)."""
-        data = self.model_dump()
+        """A copy with the given settings replaced (``None`` values mean 'not given' and are ignored). The settings
+        not given stay unset, so that an index's taxonomy, fields and embedder still fill them
+        (``with_index_settings``)."""
+        data = self.model_dump(exclude_unset=True)
         given = {k: v for k, v in overrides.items() if v is not None}
         data.update(given)
         return _validate(data, "overrides", {k: f"{k}={v!r}" for k, v in given.items()})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tagllm.config import load_config
+from tagllm.config import TaggerConfig, load_config
 from tagllm.errors import ConfigError
 
 
@@ -51,3 +51,11 @@ def test_a_misspelt_key_of_a_config_file_is_named_with_the_setting_it_was_meant_
         f"  {file}: image_limits.max_image: no such setting; did you mean max_images?\n"
         f"  {file}: treshold: no such setting; did you mean threshold?"
     )
+
+
+def test_overriding_one_setting_leaves_the_others_to_the_index() -> None:
+    # `tagllm eval run CONFIG --model DIR` overrides the model so: every other setting became "set", and a tagger
+    # section naming only an index built for another taxonomy was refused for the default taxonomy 'demo'
+    config = TaggerConfig(index="idx", label_field="gold_category").with_overrides(k=5, threshold=None)
+    assert config.model_fields_set == {"index", "label_field", "k"}
+    assert (config.index, config.label_field, config.k, config.taxonomy) == ("idx", "gold_category", 5, "demo")
