@@ -49,7 +49,7 @@ def run_file(
 ) -> RunSummary:
     """Tag every record of ``source`` into ``target``; see ``Tagger.tag_file``."""
     started = time.perf_counter()
-    records = source if isinstance(source, RecordSource) else RecordSource(source, format=input_format, columns=columns)
+    records = _records(source, input_format, columns)
     _refuse_inputs(tagger, records, target)
     records.peek(1)  # an empty input fails here, before the output is touched
     records.require_title()  # so does a CSV or Parquet with no title column: every record would be an error record
@@ -236,6 +236,26 @@ def _absent(writer: ResultWriter, summary: RunSummary, claimed: set[str], drop: 
     if drop and absent:
         writer.drop(set(absent))
         summary.dropped_absent = True
+
+
+def _records(
+    source: str | Path | RecordSource, input_format: str | None, columns: dict[str, str] | None
+) -> RecordSource:
+    """The records to tag. A ``RecordSource`` reads with its own format and columns: ``input_format`` or ``columns``
+    given beside it otherwise were dropped without a word (the titles mapped from another column went unread, and
+    every product became an error record), so they are refused unless the source already reads that way."""
+    if not isinstance(source, RecordSource):
+        return RecordSource(source, format=input_format, columns=columns)
+    own_reading: list[tuple[str, object, object]] = [
+        ("input_format", input_format, source.format), ("columns", columns, source.columns),
+    ]  # fmt: skip
+    for option, given, own in own_reading:
+        if given and given != own:
+            raise InputError(
+                f"{source.name}: {option}={given!r} is given to tag_file, but the RecordSource it reads has "
+                f"{option.removeprefix('input_')}={own!r}; give them to RecordSource(...) or pass tag_file the path"
+            )
+    return source
 
 
 def _warn_about_columns(records: RecordSource, keep_columns: Sequence[str]) -> None:

@@ -353,7 +353,8 @@ class Tagger:
         Results are written as they are ready. With ``resume``, products whose last row in the output is a result
         are skipped, failed ones are tagged again (in routing mode also those that kept the default's tags because
         the LLM failed: ``RunSummary.retried_llm``), and the output ends with one row per product id. ``columns``
-        maps product fields to input columns; ``keep_columns`` are input columns copied into each output row. The
+        maps product fields to input columns (a ``RecordSource`` reads with its own: a ``columns`` or ``input_format``
+        other than its own is refused); ``keep_columns`` are input columns copied into each output row. The
         results of products the input no longer has are kept and counted (``RunSummary.absent``); ``drop_absent``
         removes them.
         """

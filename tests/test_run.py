@@ -11,6 +11,7 @@ import pytest
 
 from tagllm.config import TaggerConfig
 from tagllm.errors import InputError, RetryableBackendError
+from tagllm.io import RecordSource
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.run import RunInterrupted
 from tagllm.tagger import Tagger
@@ -348,3 +349,27 @@ def test_tag_file_warns_of_a_column_to_read_or_keep_that_the_input_lacks_before_
     ]
     assert said[0].filename == __file__  # at the caller's line
     assert summary.tagged == 1  # and the run goes on, as generate's does
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [({"columns": {"title": "name"}}, "columns={'title': 'name'}"), ({"input_format": "csv"}, "input_format='csv'")],
+)
+def test_run_options_a_record_source_would_ignore_are_refused(tagger, tmp_path: Path, options, named) -> None:  # type: ignore[no-untyped-def]
+    # columns= and input_format= were dropped without a word when the source was already a RecordSource: with the
+    # titles under "name", both products became error records ("has no title")
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text('{"id": "p1", "name": "Blue denim jeans"}\n{"id": "p2", "name": "Wireless earbuds"}\n')
+    with pytest.raises(InputError) as refused:
+        tagger.tag_file(RecordSource(src), out, **options)
+    assert f"{named} is given to tag_file, but the RecordSource it reads has " in str(refused.value)
+    assert "give them to RecordSource(...) or pass tag_file the path" in str(refused.value)
+    assert not out.exists()
+
+
+def test_run_options_a_record_source_already_has_are_accepted(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text('{"id": "p1", "name": "Blue denim jeans"}\n')
+    records = RecordSource(src, columns={"title": "name"})
+    summary = tagger.tag_file(records, out, columns={"title": "name"}, input_format="jsonl")
+    assert (summary.tagged, summary.failed) == (1, 0)
