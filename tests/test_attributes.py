@@ -505,3 +505,44 @@ def test_a_build_extending_learned_facets_names_the_values_they_lack(tmp_path: P
     assert "  material: 'Glass' (2), 'Bamboo' (1)" in summary
     plain = learn_taxonomy(_products(tmp_path), _tree()).summary()  # its own rare values are said as before
     assert not any(line.startswith("values the taxonomy's facets lack") for line in plain)
+
+
+def _mugs_and_socks(tmp_path: Path, mugs: int, socks: int, tees: int = 0) -> Path:
+    rows = [
+        {"id": f"n{i}", "title": f"Item {i}", "gold_category": "Kitchen > Mugs" if i < mugs else "Apparel > Socks",
+         "gold_attribute_tags": [f"Material: {['Steel', 'Ceramic'][i < mugs]}"]}
+        for i in range(mugs + socks)
+    ] + [
+        {"id": f"t{i}", "title": f"Tee {i}", "gold_category": "Apparel > Tops > T-Shirts",
+         "gold_attribute_tags": ["Sleeve: Half Sleeve"]}
+        for i in range(tees)
+    ]  # fmt: skip
+    return _write(tmp_path / "new.jsonl", rows)
+
+
+def test_a_second_build_keeps_a_learned_facets_scope_and_widens_it_by_the_new_records(tmp_path: Path) -> None:
+    # extended with four mugs, all carrying material, material (learned on Kitchen) applied everywhere: its scope was
+    # learned again from the new batch alone, and the products it had been learned from no longer counted
+    base = load_taxonomy(str(save_own(learn_taxonomy(_products(tmp_path), _tree()).taxonomy, tmp_path / "shop.yaml")))
+    assert base.scope_roots("material") == ["Kitchen"]
+    mugs = learn_taxonomy(_mugs_and_socks(tmp_path, 4, 0), base)
+    assert mugs.taxonomy.scope_roots("material") == ["Kitchen"]
+    assert mugs.summary()[-1] == "  material: applies to 3 categories in 1 subtree(s): Kitchen"
+    socks = learn_taxonomy(_mugs_and_socks(tmp_path, 1, 3, tees=10), base)
+    assert [base.path_of(r) for r in socks.taxonomy.scope_roots("material") or []] == ["Kitchen", "Apparel > Socks"]
+    widened = "Kitchen; Apparel > Socks (kept its 3 from before, widened)"
+    assert f"  material: applies to 4 categories in 2 subtree(s): {widened}" in socks.summary()
+
+
+def test_a_build_that_scopes_a_facet_the_tree_applied_everywhere_says_so(tmp_path: Path) -> None:
+    # the summary read as for a facet learned here: that the build narrowed a facet of the tree went unsaid
+    rows = [
+        {"id": str(i), "title": f"Mug {i}", "gold_category": "Kitchen > Mugs", "gold_attribute_tags": ["Color: x"]}
+        for i in range(4)
+    ] + [
+        {"id": f"s{i}", "title": f"Sock {i}", "gold_category": "Apparel > Socks", "gold_attribute_tags": ["Sleeve: x"]}
+        for i in range(2)
+    ]
+    learned = learn_taxonomy(_write(tmp_path / "p.jsonl", rows), _tree("color", "sleeve"))
+    assert learned.taxonomy.scope_roots("color") == ["Kitchen"]
+    assert "  color: applies to 3 categories in 1 subtree(s): Kitchen (was everywhere)" in learned.summary()

@@ -34,6 +34,8 @@ class LearnedTaxonomy:
     # facet of the extended taxonomy -> value text its facet lacks -> products giving it (left out: not learned)
     lacking: dict[str, dict[str, int]] = field(default_factory=dict)
     lacking_products: int = 0  # the products that give one or more of them
+    # facet of the extended taxonomy whose scope was learned -> its scope there (None: everywhere)
+    earlier: dict[str, frozenset[str] | None] = field(default_factory=dict)
 
     def summary(self) -> list[str]:
         lines = self.attributes.summary() if self.attributes else []
@@ -48,6 +50,9 @@ class LearnedTaxonomy:
             else:
                 shown = "; ".join(self.taxonomy.path_of(r) for r in roots[:4]) + ("; …" if len(roots) > 4 else "")
                 lines.append(f"  {facet}: applies to {len(scope or ())} categories in {len(roots)} subtree(s): {shown}")
+            if facet in self.earlier and (before := self.earlier[facet]) != scope:  # a facet of the extended one
+                was = "was everywhere" if before is None else f"kept its {len(before)} from before, widened"
+                lines[-1] += f" ({was})"
         for problem in self.bad_records[:SHOWN]:
             lines.append(f"skipped: {problem}")
         if len(self.bad_records) > SHOWN:  # left out of what was learned: each is counted, if not named
@@ -100,6 +105,7 @@ def learn_taxonomy(
     records: list[tuple[int, dict[str, Any]]] = []
     bad: list[str] = []
     extended = set(taxonomy.facets)  # the facets the taxonomy had: values they lack are not learned
+    earlier = {name: f.categories for name, f in taxonomy.facets.items() if not f.hierarchical}
     lacking: dict[str, dict[str, int]] = {}
     lacking_products = 0
     for record in read_records(source, format=input_format):
@@ -156,10 +162,12 @@ def learn_taxonomy(
         with_category += any(taxonomy.facets[f].hierarchical for f in labels)
         labelled.append(labels)
     scopes = learn_scopes(
-        taxonomy, labelled, min_support=min_support, min_share=min_share, everywhere_share=everywhere_share
-    )
+        taxonomy, labelled, min_support=min_support, min_share=min_share, everywhere_share=everywhere_share,
+        earlier={name: scope for name, scope in earlier.items() if scope is not None},
+    )  # fmt: skip
     if scopes:
         taxonomy = taxonomy.with_scopes(dict(scopes))
     return LearnedTaxonomy(
-        taxonomy, report, scopes, len(records), with_category, bad, missing, lacking, lacking_products
-    )
+        taxonomy, report, scopes, len(records), with_category, bad, missing, lacking, lacking_products,
+        {name: scope for name, scope in earlier.items() if name in scopes},
+    )  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from tagllm.taxonomy import CATEGORY, Taxonomy
 
@@ -19,6 +19,7 @@ def learn_scopes(
     min_support: int = DEFAULT_SCOPE_SUPPORT,
     min_share: float = DEFAULT_SCOPE_SHARE,
     everywhere_share: float = DEFAULT_EVERYWHERE_SHARE,
+    earlier: Mapping[str, frozenset[str]] | None = None,
 ) -> dict[str, frozenset[str] | None]:
     """The categories each flat facet applies to, learned from which categories' examples carry it.
 
@@ -30,7 +31,9 @@ def learn_scopes(
     Clothing applies to all of Clothing, its unlabelled leaves included. A facet carried by ``everywhere_share`` of
     all counted examples, or taking every root, applies everywhere (None); one too rare to pass anywhere applies to
     the categories its examples come from. Facets no example carries are left out of the result (their scope
-    stays as it was).
+    stays as it was). A facet ``earlier`` scopes (the taxonomy extended had learned it) keeps that scope, widened by
+    the subtrees its examples here pass in: a small new batch (four mugs, all carrying material) made it apply
+    everywhere, or only to the batch's categories, as if the examples it was learned from had not been.
     """
     hierarchical = [name for name, f in taxonomy.facets.items() if f.hierarchical]
     category = CATEGORY if CATEGORY in taxonomy.facets else (hierarchical[0] if hierarchical else None)
@@ -54,8 +57,9 @@ def learn_scopes(
     for facet, counts in carried.items():
         if taxonomy.facets[facet].hierarchical:
             continue
+        before = (earlier or {}).get(facet)
         carriers = sum(counts[r] for r in roots)
-        if carriers >= everywhere_share * counted:
+        if before is None and carriers >= everywhere_share * counted:
             out[facet] = None
             continue
         chosen: list[str] = []
@@ -68,8 +72,6 @@ def learn_scopes(
                 stack.extend(c.id for c in taxonomy.children(node) if counts[c.id])
         if not chosen:  # too rare to pass anywhere: the categories its examples come from
             chosen = [n for n in counts if counts[n] and not any(counts[c.id] for c in taxonomy.children(n))]
-        if set(roots) <= set(chosen):
-            out[facet] = None
-        else:
-            out[facet] = frozenset(c for node in chosen for c in taxonomy.subtree(node))
+        scope = frozenset(c for node in chosen for c in taxonomy.subtree(node)) | (before or frozenset())
+        out[facet] = None if all(scope.issuperset(taxonomy.subtree(r)) for r in roots) else scope
     return out
