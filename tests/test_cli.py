@@ -302,11 +302,39 @@ def test_index_add_replaces_an_example_by_id_and_adding_twice_changes_nothing(tm
         + json.dumps({"id": "new-1", "title": "Linen summer shirt", "labels": {"category": ["apparel-shirts"]}}) + "\n"
     )  # fmt: skip
     first = runner.invoke(app, ["index", "add", str(review), "-i", str(index)])
-    assert first.stdout == f"{index}: added 1, replaced 1, 0 unchanged, now 31 examples, 0 record(s) skipped\n"
+    assert first.stdout.endswith(f"{index}: added 1, replaced 1, 0 unchanged, now 31 examples, 0 record(s) skipped\n")
     second = runner.invoke(app, ["index", "add", str(review), "-i", str(index)])
     assert second.stdout == f"{index}: added 0, replaced 0, 2 unchanged, now 31 examples, 0 record(s) skipped\n"
     stored = [json.loads(line) for line in (index / "examples.jsonl").read_text().splitlines()]
-    assert [e["labels"] for e in stored if e["id"] == "ex-01"] == [{"category": ["apparel-shirts"]}]
+    assert [e["labels"]["category"] for e in stored if e["id"] == "ex-01"] == [["apparel-shirts"]]
+
+
+def test_index_add_of_a_review_without_attribute_labels_keeps_the_replaced_examples_and_says_so(
+    tmp_path: Path,
+) -> None:
+    # a review of categories alone replaced ex-01 and ex-02 with examples of their category alone: their colour,
+    # material and audience labels (6 in all) were dropped, and the summary said only 'replaced 2', exit 0
+    index, review = tmp_path / "idx", tmp_path / "review.jsonl"
+    assert runner.invoke(app, ["index", "build", str(DATA / "demo_examples.jsonl"), "-i", str(index), "-t", "demo"])
+    review.write_text(
+        json.dumps({"id": "ex-01", "title": "Men's Slim Fit Crew Neck Cotton T-Shirt, Navy Blue",
+                    "labels": {"category": ["apparel-shirts"]}}) + "\n"
+        + json.dumps({"id": "ex-02", "title": "Women's Printed Round Neck T-Shirt Pink Cotton",
+                      "labels": {"category": ["apparel-tshirts"], "color": ["color-red"]}}) + "\n"
+    )  # fmt: skip
+    added = runner.invoke(app, ["index", "add", str(review), "-i", str(index)])
+    assert added.exit_code == 0, added.output
+    assert added.stdout == (
+        "kept the attribute labels of 1 replaced example(s) whose review gives none: 'ex-01'; to change them, give "
+        f"their attribute tags in the review\n{index}: added 0, replaced 2, 0 unchanged, now 30 examples, 0 record(s) "
+        "skipped\n"
+    )
+    stored = {e["id"]: e["labels"] for e in map(json.loads, (index / "examples.jsonl").read_text().splitlines())}
+    assert stored["ex-01"] == {
+        "category": ["apparel-shirts"], "color": ["color-blue"], "material": ["material-cotton"],
+        "audience": ["audience-men"],
+    }  # fmt: skip
+    assert stored["ex-02"] == {"category": ["apparel-tshirts"], "color": ["color-red"]}  # its review's attributes
 
 
 def test_index_add_reads_the_attribute_tags_from_the_field_the_index_was_built_with(tmp_path: Path) -> None:
@@ -421,7 +449,7 @@ def test_an_id_the_examples_give_twice_is_built_once_from_its_later_record_and_n
     review.write_text(json.dumps({**json.loads(lines[0]), "labels": {"category": ["apparel-shirts"]}}) + "\n")
     assert runner.invoke(app, ["index", "add", str(review), "-i", str(index)]).exit_code == 0
     stored = [json.loads(line) for line in (index / "examples.jsonl").read_text().splitlines()]
-    assert [e["labels"] for e in stored if e["id"] == "ex-01"] == [{"category": ["apparel-shirts"]}]
+    assert [e["labels"]["category"] for e in stored if e["id"] == "ex-01"] == [["apparel-shirts"]]
 
 
 def test_a_product_without_an_id_given_twice_is_built_and_added_once_from_its_later_record_and_named(

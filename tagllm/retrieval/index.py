@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,6 +80,17 @@ def _other_taxonomy(where: str, manifest: dict[str, Any], taxonomy: Taxonomy) ->
     )
 
 
+def _with_kept_attributes(
+    example: LabelledProduct, indexed: LabelledProduct, attributes: Collection[str]
+) -> LabelledProduct:
+    """``example``, reviewed, with the attribute labels of the ``indexed`` one it replaces when it labels none of the
+    ``attributes``: a review file of categories alone dropped every replaced example's attribute labels, unsaid."""
+    if any(f in example.labels for f in attributes):
+        return example
+    kept = {f: ids for f, ids in indexed.labels.items() if f in attributes}
+    return example.model_copy(update={"labels": {**example.labels, **kept}}) if kept else example
+
+
 def _latest(examples: Sequence[LabelledProduct], repeated: list[RepeatedExample]) -> dict[str, LabelledProduct]:
     """Each id's last example; each example a later one replaces goes to ``repeated``, named as ``read_examples``
     names a file's record given again (the dict alone kept the last without a word)."""
@@ -105,6 +116,8 @@ class AddCounts:
     added: int = 0
     replaced: int = 0
     unchanged: int = 0
+    # ids of replaced examples whose review labels no attribute facet: the attribute labels they had were kept
+    kept_attributes: list[str] = field(default_factory=list)
     # examples whose id a later one of the same call gives again: that one is added, these are not (named "batch:N",
     # 1-based, as ``tagllm index add`` names a file's repeated record by its line)
     repeated: list[RepeatedExample] = field(default_factory=list)
@@ -208,13 +221,20 @@ class ExampleIndex:
         return index
 
     def add(
-        self, examples: Sequence[LabelledProduct], embedder: Embedder, *, image_loader: ImageLoader | None = None
+        self,
+        examples: Sequence[LabelledProduct],
+        embedder: Embedder,
+        *,
+        image_loader: ImageLoader | None = None,
+        attributes: Collection[str] = (),
     ) -> AddCounts:
         """Add reviewed examples without re-embedding the others. An example whose id is in the index replaces
         the one there (a reviewed label corrects the old one); one identical to it changes nothing. The photos of
         added and replaced examples go through the index's image encoder as it was fitted (``image_loader`` knows
         where relative paths start). An id given twice is added from its later example, the earlier one returned in
-        ``repeated``."""
+        ``repeated``. ``attributes`` names the attribute facets: a replacing example that labels none of them keeps
+        the ones the example it replaces has (a review of categories says nothing of them), its id returned in
+        ``kept_attributes``."""
         self.check_embedder(embedder)
         counts = AddCounts()
         latest = _latest(examples, counts.repeated)  # the same id twice in one file: its last record is the review
@@ -225,10 +245,14 @@ class ExampleIndex:
             i = position.get(example.id)
             if i is None:
                 new.append(example)
-            elif self.examples[i] == example:
+                continue
+            reviewed = _with_kept_attributes(example, self.examples[i], attributes)
+            if self.examples[i] == reviewed:
                 counts.unchanged += 1
             else:
-                replace.append((i, example))
+                replace.append((i, reviewed))
+                if reviewed is not example:
+                    counts.kept_attributes.append(example.id)
         counts.added, counts.replaced = len(new), len(replace)
         if not new and not replace:
             return counts
