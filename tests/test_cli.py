@@ -337,6 +337,26 @@ def test_index_add_of_a_review_without_attribute_labels_keeps_the_replaced_examp
     assert stored["ex-02"] == {"category": ["apparel-tshirts"], "color": ["color-red"]}  # its review's attributes
 
 
+def test_index_add_of_a_review_without_a_category_keeps_the_replaced_examples_and_says_so(tmp_path: Path) -> None:
+    # a review of ex-01's colour alone replaced it with an example of that colour alone: its category (and material,
+    # audience) labels dropped, an example that no longer votes for any category, summary 'replaced 1'
+    index, review = tmp_path / "idx", tmp_path / "review.jsonl"
+    assert runner.invoke(app, ["index", "build", str(DATA / "demo_examples.jsonl"), "-i", str(index), "-t", "demo"])
+    review.write_text(
+        json.dumps({"id": "ex-01", "title": "Men's Slim Fit Crew Neck Cotton T-Shirt, Navy Blue",
+                    "labels": {"color": ["color-black"]}}) + "\n"
+    )  # fmt: skip
+    added = runner.invoke(app, ["index", "add", str(review), "-i", str(index)])
+    assert added.exit_code == 0, added.output
+    assert added.stdout == (
+        "kept the category labels of 1 replaced example(s) whose review gives none: 'ex-01'; to change them, give "
+        f"their category in the review\n{index}: added 0, replaced 1, 0 unchanged, now 30 examples, 0 record(s) "
+        "skipped\n"
+    )
+    stored = {e["id"]: e["labels"] for e in map(json.loads, (index / "examples.jsonl").read_text().splitlines())}
+    assert stored["ex-01"] == {"color": ["color-black"], "category": ["apparel-tshirts"]}
+
+
 def test_index_add_reads_the_attribute_tags_from_the_field_the_index_was_built_with(tmp_path: Path) -> None:
     """The manifest kept the label field and not the attribute field: the very file the index was built from, added
     again without --attribute-field, replaced every example with one of its category alone (fashion: 400 of 400

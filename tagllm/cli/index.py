@@ -117,7 +117,7 @@ def add(
 ) -> None:
     """Add reviewed products to an index without re-embedding the rest. A product whose id is in the index
     replaces it (a corrected label replaces the old one; one reviewed without attribute tags keeps its attribute
-    labels); adding the same file twice changes nothing."""
+    labels, one without a category its category); adding the same file twice changes nothing."""
     from tagllm.assembly import examples_image_loader, fit_scorer, with_index_settings
     from tagllm.io import parse_columns
     from tagllm.retrieval.embedder import Embedder
@@ -139,7 +139,10 @@ def add(
         columns=parse_columns(columns, fields=fields), ignore_fields=cfg.ignore_fields,
     )  # fmt: skip
     attributes = [name for name, f in tax.facets.items() if not f.hierarchical]
-    counts = idx.add(new, emb, image_loader=examples_image_loader(cfg, examples), attributes=attributes)
+    categories = [name for name, f in tax.facets.items() if f.hierarchical]
+    counts = idx.add(
+        new, emb, image_loader=examples_image_loader(cfg, examples), attributes=attributes, categories=categories
+    )
     if counts.added or counts.replaced:
         # the stackers were fitted on the examples the index had: fitted again on these, as index build fits them
         progress = StderrProgress()
@@ -150,7 +153,8 @@ def add(
         idx.save(index)
     _skipped(errors)
     _photo_problems(idx.image_problems)
-    _kept_attributes(counts.kept_attributes)
+    _kept_labels("attribute labels", counts.kept_attributes, "attribute tags")
+    _kept_labels("category labels", counts.kept_categories, "category")
     typer.echo(
         f"{index}: added {counts.added}, replaced {counts.replaced}, {counts.unchanged} unchanged, "
         f"now {len(idx)} examples, {len(errors)} record(s) skipped"
@@ -172,13 +176,13 @@ def _skipped(errors: list[RecordError]) -> None:
         typer.echo(f"skipped: … and {len(errors) - SHOWN} more (not listed: fix these and run again)", err=True)
 
 
-def _kept_attributes(ids: list[str]) -> None:
-    """Replaced examples whose review labels no attribute: they keep the attribute labels they had."""
+def _kept_labels(labels: str, ids: list[str], given: str) -> None:
+    """Replaced examples whose review labels no attribute (no category): they keep the ones they had."""
     if ids:
         shown = ", ".join(map(repr, ids[:5])) + (f", … ({len(ids) - 5} more)" if len(ids) > 5 else "")
         typer.echo(
-            f"kept the attribute labels of {len(ids)} replaced example(s) whose review gives none: {shown}; "
-            "to change them, give their attribute tags in the review"
+            f"kept the {labels} of {len(ids)} replaced example(s) whose review gives none: {shown}; "
+            f"to change them, give their {given} in the review"
         )
 
 

@@ -80,14 +80,13 @@ def _other_taxonomy(where: str, manifest: dict[str, Any], taxonomy: Taxonomy) ->
     )
 
 
-def _with_kept_attributes(
-    example: LabelledProduct, indexed: LabelledProduct, attributes: Collection[str]
-) -> LabelledProduct:
-    """``example``, reviewed, with the attribute labels of the ``indexed`` one it replaces when it labels none of the
-    ``attributes``: a review file of categories alone dropped every replaced example's attribute labels, unsaid."""
-    if any(f in example.labels for f in attributes):
+def _with_kept_labels(example: LabelledProduct, indexed: LabelledProduct, facets: Collection[str]) -> LabelledProduct:
+    """``example``, reviewed, with the labels of ``facets`` the ``indexed`` one it replaces has when it labels none of
+    them: a review file of categories alone dropped every replaced example's attribute labels, unsaid, and one of
+    attribute tags alone its category labels."""
+    if any(f in example.labels for f in facets):
         return example
-    kept = {f: ids for f, ids in indexed.labels.items() if f in attributes}
+    kept = {f: ids for f, ids in indexed.labels.items() if f in facets}
     return example.model_copy(update={"labels": {**example.labels, **kept}}) if kept else example
 
 
@@ -118,6 +117,7 @@ class AddCounts:
     unchanged: int = 0
     # ids of replaced examples whose review labels no attribute facet: the attribute labels they had were kept
     kept_attributes: list[str] = field(default_factory=list)
+    kept_categories: list[str] = field(default_factory=list)  # ... no category facet: their category labels were kept
     # examples whose id a later one of the same call gives again: that one is added, these are not (named "batch:N",
     # 1-based, as ``tagllm index add`` names a file's repeated record by its line)
     repeated: list[RepeatedExample] = field(default_factory=list)
@@ -227,6 +227,7 @@ class ExampleIndex:
         *,
         image_loader: ImageLoader | None = None,
         attributes: Collection[str] = (),
+        categories: Collection[str] = (),
     ) -> AddCounts:
         """Add reviewed examples without re-embedding the others. An example whose id is in the index replaces
         the one there (a reviewed label corrects the old one); one identical to it changes nothing. The photos of
@@ -234,7 +235,8 @@ class ExampleIndex:
         where relative paths start). An id given twice is added from its later example, the earlier one returned in
         ``repeated``. ``attributes`` names the attribute facets: a replacing example that labels none of them keeps
         the ones the example it replaces has (a review of categories says nothing of them), its id returned in
-        ``kept_attributes``."""
+        ``kept_attributes``; so does one that labels none of the ``categories`` (the hierarchical facets) keep its
+        category labels, its id in ``kept_categories``."""
         self.check_embedder(embedder)
         counts = AddCounts()
         latest = _latest(examples, counts.repeated)  # the same id twice in one file: its last record is the review
@@ -246,13 +248,16 @@ class ExampleIndex:
             if i is None:
                 new.append(example)
                 continue
-            reviewed = _with_kept_attributes(example, self.examples[i], attributes)
+            with_attributes = _with_kept_labels(example, self.examples[i], attributes)
+            reviewed = _with_kept_labels(with_attributes, self.examples[i], categories)
             if self.examples[i] == reviewed:
                 counts.unchanged += 1
-            else:
-                replace.append((i, reviewed))
-                if reviewed is not example:
-                    counts.kept_attributes.append(example.id)
+                continue
+            replace.append((i, reviewed))
+            if with_attributes is not example:
+                counts.kept_attributes.append(example.id)
+            if reviewed is not with_attributes:
+                counts.kept_categories.append(example.id)
         counts.added, counts.replaced = len(new), len(replace)
         if not new and not replace:
             return counts
