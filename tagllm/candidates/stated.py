@@ -43,7 +43,7 @@ from tagllm.mapping.families import facet_aliases
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
 from tagllm.phrases import PhraseTable, Spans
 from tagllm.taxonomy import Taxonomy
-from tagllm.text import normalize, singular, word_forms
+from tagllm.text import normalize, singular_key, word_forms
 
 MIN_ALIAS_CHARS = 3  # letter-size spellings ("S", "M", "XL") are names in a size facet, not words to spot in a title
 # Words for the young of a gender: catalogues write "Boys" and "Girls" where a gender facet has Male and Female.
@@ -99,7 +99,7 @@ class ShadeFinder:
         named = _category_words(taxonomy)
         elsewhere = _other_scopes(taxonomy, facet, set(placed))
         for name, vid in placed.items():
-            if _singular_key(name) in named or name in elsewhere and elsewhere[name] is None:
+            if singular_key(name) in named or name in elsewhere and elsewhere[name] is None:
                 continue  # "olive", "cream": a thing first; a value of a facet that applies everywhere
             self.shades[name] = (position[vid], elsewhere.get(name))
         value_words = {w for v in values for w in normalize(v.name).split()}
@@ -154,16 +154,11 @@ def _side_by_side(words: list[str] | tuple[str, ...], text: str) -> bool:
     return re.search(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", text, re.IGNORECASE) is not None
 
 
-def _singular_key(phrase: str) -> str:
-    words = phrase.split()
-    return " ".join([*words[:-1], singular(words[-1])]) if words else phrase
-
-
 def _category_words(taxonomy: Taxonomy) -> set[str]:
-    """The names of the taxonomy's categories (and their synonyms), normalised, last word singular."""
+    """The names of the taxonomy's categories (and their synonyms), as ``singular_key`` writes them."""
     if "category" not in taxonomy.facets:
         return set()
-    return {_singular_key(normalize(n)) for v in taxonomy.facet_values("category") for n in (v.name, *v.synonyms)}
+    return {singular_key(n) for v in taxonomy.facet_values("category") for n in (v.name, *v.synonyms)}
 
 
 def _other_scopes(taxonomy: Taxonomy, facet: str, names: set[str]) -> dict[str, frozenset[str] | None]:

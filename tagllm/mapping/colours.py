@@ -81,45 +81,7 @@ def lab(hexcode: str) -> tuple[float, float, float]:
 
 def ciede2000(p: tuple[float, float, float], q: tuple[float, float, float]) -> float:
     """The CIEDE2000 colour difference (Sharma, Wu and Dalal, 2005): perceptual, unlike plain Lab distance."""
-    l1, a1, b1 = p
-    l2, a2, b2 = q
-    c_mean = (math.hypot(a1, b1) + math.hypot(a2, b2)) / 2
-    g = 0.5 * (1 - math.sqrt(c_mean**7 / (c_mean**7 + 25**7)))
-    a1p, a2p = a1 * (1 + g), a2 * (1 + g)
-    c1p, c2p = math.hypot(a1p, b1), math.hypot(a2p, b2)
-    h1p = math.degrees(math.atan2(b1, a1p)) % 360 if c1p else 0.0
-    h2p = math.degrees(math.atan2(b2, a2p)) % 360 if c2p else 0.0
-    dl, dc = l2 - l1, c2p - c1p
-    dh = 0.0
-    if c1p * c2p:
-        dh = h2p - h1p
-        dh = dh - 360 if dh > 180 else dh + 360 if dh < -180 else dh
-    dhh = 2 * math.sqrt(c1p * c2p) * math.sin(math.radians(dh / 2))
-    l_mean, cp_mean = (l1 + l2) / 2, (c1p + c2p) / 2
-    if not c1p * c2p:
-        h_mean = h1p + h2p
-    elif abs(h1p - h2p) <= 180:
-        h_mean = (h1p + h2p) / 2
-    elif h1p + h2p < 360:
-        h_mean = (h1p + h2p + 360) / 2
-    else:
-        h_mean = (h1p + h2p - 360) / 2
-    t = (
-        1
-        - 0.17 * math.cos(math.radians(h_mean - 30))
-        + 0.24 * math.cos(math.radians(2 * h_mean))
-        + 0.32 * math.cos(math.radians(3 * h_mean + 6))
-        - 0.20 * math.cos(math.radians(4 * h_mean - 63))
-    )
-    sl = 1 + 0.015 * (l_mean - 50) ** 2 / math.sqrt(20 + (l_mean - 50) ** 2)
-    sc = 1 + 0.045 * cp_mean
-    sh = 1 + 0.015 * cp_mean * t
-    rt = (
-        -2
-        * math.sqrt(cp_mean**7 / (cp_mean**7 + 25**7))
-        * math.sin(math.radians(60 * math.exp(-(((h_mean - 275) / 25) ** 2))))
-    )
-    return math.sqrt((dl / sl) ** 2 + (dc / sc) ** 2 + (dhh / sh) ** 2 + rt * (dc / sc) * (dhh / sh))
+    return float(ciede2000_table(np.array([p], dtype=np.float64), np.array([q], dtype=np.float64))[0, 0])
 
 
 def survey_name(text: str) -> str | None:
@@ -262,9 +224,11 @@ def hue_shades(hues: dict[str, str]) -> list[Shade]:
 
 def nearest_values(colour: tuple[float, float, float], shades: list[Shade]) -> list[tuple[float, str]]:
     """The two values (fewer if there are fewer) with the nearest shades to ``colour``, as (CIEDE2000, value id)."""
+    if not shades:
+        return []
+    distance = ciede2000_table(np.array([colour], dtype=np.float64), np.array([c for _, c in shades]))[0]
     nearest: dict[str, float] = {}
-    for vid, shade in shades:
-        d = ciede2000(colour, shade)
+    for (vid, _), d in zip(shades, distance.tolist(), strict=True):
         if d < nearest.get(vid, math.inf):
             nearest[vid] = d
     return sorted((d, vid) for vid, d in nearest.items())[:2]
