@@ -8,9 +8,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tagllm.cli import app
 from tagllm.errors import ConfigError, InputError
@@ -309,27 +310,34 @@ def test_index_add_replaces_an_example_by_id_and_adding_twice_changes_nothing(tm
     assert [e["labels"]["category"] for e in stored if e["id"] == "ex-01"] == [["apparel-shirts"]]
 
 
+def _add_review_to_demo_index(tmp_path: Path, records: list[dict[str, object]]) -> tuple[Path, Result, dict[str, Any]]:
+    """Build an index of the demo examples, `index add` a review of ``records``: the index, the add's result (exit 0)
+    and the labels the index then stores per example id."""
+    index, review = tmp_path / "idx", tmp_path / "review.jsonl"
+    assert runner.invoke(app, ["index", "build", str(DATA / "demo_examples.jsonl"), "-i", str(index), "-t", "demo"])
+    review.write_text("".join(json.dumps(r) + "\n" for r in records))
+    added = runner.invoke(app, ["index", "add", str(review), "-i", str(index)])
+    assert added.exit_code == 0, added.output
+    stored = {e["id"]: e["labels"] for e in map(json.loads, (index / "examples.jsonl").read_text().splitlines())}
+    return index, added, stored
+
+
 def test_index_add_of_a_review_without_attribute_labels_keeps_the_replaced_examples_and_says_so(
     tmp_path: Path,
 ) -> None:
     # a review of categories alone replaced ex-01 and ex-02 with examples of their category alone: their colour,
     # material and audience labels (6 in all) were dropped, and the summary said only 'replaced 2', exit 0
-    index, review = tmp_path / "idx", tmp_path / "review.jsonl"
-    assert runner.invoke(app, ["index", "build", str(DATA / "demo_examples.jsonl"), "-i", str(index), "-t", "demo"])
-    review.write_text(
-        json.dumps({"id": "ex-01", "title": "Men's Slim Fit Crew Neck Cotton T-Shirt, Navy Blue",
-                    "labels": {"category": ["apparel-shirts"]}}) + "\n"
-        + json.dumps({"id": "ex-02", "title": "Women's Printed Round Neck T-Shirt Pink Cotton",
-                      "labels": {"category": ["apparel-tshirts"], "color": ["color-red"]}}) + "\n"
-    )  # fmt: skip
-    added = runner.invoke(app, ["index", "add", str(review), "-i", str(index)])
-    assert added.exit_code == 0, added.output
+    index, added, stored = _add_review_to_demo_index(tmp_path, [
+        {"id": "ex-01", "title": "Men's Slim Fit Crew Neck Cotton T-Shirt, Navy Blue",
+         "labels": {"category": ["apparel-shirts"]}},
+        {"id": "ex-02", "title": "Women's Printed Round Neck T-Shirt Pink Cotton",
+         "labels": {"category": ["apparel-tshirts"], "color": ["color-red"]}},
+    ])  # fmt: skip
     assert added.stdout == (
         "kept the attribute labels of 1 replaced example(s) whose review gives none: 'ex-01'; to change them, give "
         f"their attribute tags in the review\n{index}: added 0, replaced 2, 0 unchanged, now 30 examples, 0 record(s) "
         "skipped\n"
     )
-    stored = {e["id"]: e["labels"] for e in map(json.loads, (index / "examples.jsonl").read_text().splitlines())}
     assert stored["ex-01"] == {
         "category": ["apparel-shirts"], "color": ["color-blue"], "material": ["material-cotton"],
         "audience": ["audience-men"],
@@ -340,20 +348,15 @@ def test_index_add_of_a_review_without_attribute_labels_keeps_the_replaced_examp
 def test_index_add_of_a_review_without_a_category_keeps_the_replaced_examples_and_says_so(tmp_path: Path) -> None:
     # a review of ex-01's colour alone replaced it with an example of that colour alone: its category (and material,
     # audience) labels dropped, an example that no longer votes for any category, summary 'replaced 1'
-    index, review = tmp_path / "idx", tmp_path / "review.jsonl"
-    assert runner.invoke(app, ["index", "build", str(DATA / "demo_examples.jsonl"), "-i", str(index), "-t", "demo"])
-    review.write_text(
-        json.dumps({"id": "ex-01", "title": "Men's Slim Fit Crew Neck Cotton T-Shirt, Navy Blue",
-                    "labels": {"color": ["color-black"]}}) + "\n"
-    )  # fmt: skip
-    added = runner.invoke(app, ["index", "add", str(review), "-i", str(index)])
-    assert added.exit_code == 0, added.output
+    index, added, stored = _add_review_to_demo_index(tmp_path, [
+        {"id": "ex-01", "title": "Men's Slim Fit Crew Neck Cotton T-Shirt, Navy Blue",
+         "labels": {"color": ["color-black"]}},
+    ])  # fmt: skip
     assert added.stdout == (
         "kept the category labels of 1 replaced example(s) whose review gives none: 'ex-01'; to change them, give "
         f"their category in the review\n{index}: added 0, replaced 1, 0 unchanged, now 30 examples, 0 record(s) "
         "skipped\n"
     )
-    stored = {e["id"]: e["labels"] for e in map(json.loads, (index / "examples.jsonl").read_text().splitlines())}
     assert stored["ex-01"] == {"color": ["color-black"], "category": ["apparel-tshirts"]}
 
 

@@ -254,13 +254,8 @@ def test_an_output_naming_a_file_the_run_reads_is_refused_before_anything_is_wri
     assert {p: p.read_bytes() for p in before} == before and not inside.exists()
 
 
-@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
-def test_an_input_named_as_the_outputs_working_copy_is_refused_and_kept(tagger, tmp_path: Path, suffix) -> None:  # type: ignore[no-untyped-def]
-    """The writer removes OUT.tmp (a compaction or merge a kill left half done) and replaces OUT's settings record:
-    `generate tags.jsonl.tmp -o tags.jsonl` tagged the products and then deleted them."""
-    src = _products(tmp_path / f"tags{suffix}.tmp", 3)
-    before = src.read_bytes()
-    out = tmp_path / f"tags{suffix}"
+def _refused_as_working_copy(tagger, src: Path, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """A fresh run and a resume both refuse ``src``, the working copy of the output ``out``, before writing."""
     for resume in (False, True):
         with pytest.raises(InputError) as error:
             tagger.tag_file(src, out, input_format="jsonl", resume=resume)
@@ -268,6 +263,16 @@ def test_an_input_named_as_the_outputs_working_copy_is_refused_and_kept(tagger, 
             f"the input file {src} is where tagllm writes the working copy of the output {out}, which it removes: "
             "give the input or the output another name"
         )
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_an_input_named_as_the_outputs_working_copy_is_refused_and_kept(tagger, tmp_path: Path, suffix) -> None:  # type: ignore[no-untyped-def]
+    """The writer removes OUT.tmp (a compaction or merge a kill left half done) and replaces OUT's settings record:
+    `generate tags.jsonl.tmp -o tags.jsonl` tagged the products and then deleted them."""
+    src = _products(tmp_path / f"tags{suffix}.tmp", 3)
+    before = src.read_bytes()
+    out = tmp_path / f"tags{suffix}"
+    _refused_as_working_copy(tagger, src, out)
     assert src.read_bytes() == before and not out.exists()
 
 
@@ -280,13 +285,7 @@ def test_an_input_named_as_the_working_copy_of_the_file_a_symlinked_output_names
     before = src.read_bytes()
     out = tmp_path / "latest.jsonl"
     out.symlink_to(Path("runs") / "r1.jsonl")
-    for resume in (False, True):
-        with pytest.raises(InputError) as error:
-            tagger.tag_file(src, out, input_format="jsonl", resume=resume)
-        assert str(error.value) == (
-            f"the input file {src} is where tagllm writes the working copy of the output {out}, which it removes: "
-            "give the input or the output another name"
-        )
+    _refused_as_working_copy(tagger, src, out)
     assert src.read_bytes() == before and not (tmp_path / "runs" / "r1.jsonl").exists()
 
 

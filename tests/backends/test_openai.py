@@ -237,6 +237,16 @@ def test_a_server_serving_several_models_needs_a_model_name_before_the_first_pro
         backend.close()
 
 
+def _refused_at_load(backend: Any) -> str:
+    """The ConfigError ``backend.load()`` raises (the backend closed after), as text."""
+    try:
+        with pytest.raises(ConfigError) as refused:
+            backend.load()
+    finally:
+        backend.close()
+    return str(refused.value)
+
+
 def _vllm_serving_qwen(request: Any) -> Any:
     """A vLLM server serving 'qwen' (and, as Ollama does, 'qwen-alias' too, though /models does not list it)."""
     import httpx
@@ -258,12 +268,7 @@ def test_a_model_the_server_does_not_serve_stops_the_run_before_the_first_produc
 
     transport = httpx.MockTransport(_vllm_serving_qwen)
     backend = OpenAIBackend(model="qwen-7b", client=httpx.AsyncClient(base_url="http://test/v1", transport=transport))
-    try:
-        with pytest.raises(ConfigError) as refused:
-            backend.load()
-    finally:
-        backend.close()
-    assert str(refused.value) == (
+    assert _refused_at_load(backend) == (
         "openai backend: http://127.0.0.1:8000/v1 does not serve model 'qwen-7b' (HTTP 404: The model `qwen-7b` does "
         "not exist.); it serves: qwen; pass one of them with --model"
     )
@@ -303,12 +308,7 @@ def test_a_refused_api_key_stops_the_run_before_the_first_product(
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     client = httpx.AsyncClient(base_url="http://test/v1", transport=httpx.MockTransport(serve))
     backend = OpenAIBackend(model=model, client=client)
-    try:
-        with pytest.raises(ConfigError) as refused:
-            backend.load()
-    finally:
-        backend.close()
-    assert str(refused.value) == (
+    assert _refused_at_load(backend) == (
         "openai backend: http://127.0.0.1:8000/v1 refused the request (HTTP 401 at /models: Unauthorized): "
         "$OPENAI_API_KEY is not set; set it to the server's API key "
         "(backend_options.api_key_env names another variable)"
