@@ -8,10 +8,10 @@ attribute facets are learned (``learn_taxonomy``) from the training part of the 
 each held-out title is read by ``StatedFinder`` (no examples, no index: names, synonyms, facet-rule words, longest
 mentions). Over the held-out products whose gold carries the key, every stated value is counted right when the gold
 holds it (compared by ``value_key``), per way of stating it (sole: the only value of the facet the title states;
-shared: one of several; in Latin script, or only as a Chinese substring; "by a shade": a colour the title names by a
-shade the facet has no value for, ``ShadeFinder``, counted apart). Printed per dataset and pooled; the lower
-end of the pooled share's 95% Wilson interval, rounded down to a twentieth, is ``STATED_PROBABILITY`` (precision
-first: a probability the data would not bear out is the worse error). ``--seed`` changes the split.
+shared: one of several; in Latin script, or only as a Chinese substring; "sole, by a shade": the only colour, named
+by a shade the facet has no value for; "listed", see ``tagllm.candidates.stated``). Printed per dataset and pooled;
+the lower end of the pooled share's 95% Wilson interval, rounded down to a twentieth, is ``STATED_PROBABILITY``
+(precision first: a probability the data would not bear out is the worse error). ``--seed`` changes the split.
 """
 
 from __future__ import annotations
@@ -73,11 +73,8 @@ def measure(name: str, directory: Path, keys: tuple[str, ...], train_n: int | No
             gold = gold_values(row, [key]).get(key)
             if not gold:
                 continue
-            norm = normalize(row["title"])
-            named = {s.value for s in finder(norm)}  # without the raw title, no shade is read
-            for statement in finder(norm, row["title"]):
-                how = statement.how if statement.value in named else f"{statement.how}, by a shade"
-                tally = counts.setdefault((key, how), Counter())
+            for statement in finder(normalize(row["title"]), row["title"]):
+                tally = counts.setdefault((key, statement.how), Counter())
                 tally["stated"] += 1
                 tally["right"] += value_key(names[statement.value], key) in gold
     return counts
@@ -99,12 +96,8 @@ def measure_cases(paths: list[Path]) -> dict[tuple[str, str], Counter[str]]:
                 if facet not in case:
                     continue
                 ok = {n.casefold() for n in [*case[facet], *case.get("accept", {}).get(facet, [])]}
-                norm = normalize(case["title"])
-                named = {s.value for s in finder(norm)}
-                for statement in finder(norm, case["title"]):
-                    how = statement.how if statement.value in named or statement.how == "listed" else (
-                        f"{statement.how}, by a shade")  # fmt: skip
-                    tally = counts.setdefault((facet, how), Counter())
+                for statement in finder(normalize(case["title"]), case["title"]):
+                    tally = counts.setdefault((facet, statement.how), Counter())
                     tally["stated"] += 1
                     tally["right"] += names[statement.value] in ok
     return counts

@@ -363,9 +363,9 @@ def _stated_raw(taxonomy, facet: str, title: str) -> list[tuple[str, str, frozen
 
 def test_a_shade_the_facet_lacks_states_its_nearest_colour_where_the_title_writes_it_as_a_colour() -> None:
     tax = _shades_taxonomy()
-    assert _stated_raw(tax, "color", "Women's Satin Midi Skirt - Burgundy") == [("red", "sole", None)]
-    assert _stated_raw(tax, "color", "Ribbed Knit Jumper in Dark Lilac") == [("purple", "sole", None)]
-    assert _stated_raw(tax, "color", "Satin Midi Skirt - Burgundy\nAcme Fashion") == [("red", "sole", None)]
+    assert _stated_raw(tax, "color", "Women's Satin Midi Skirt - Burgundy") == [("red", "sole, by a shade", None)]
+    assert _stated_raw(tax, "color", "Ribbed Knit Jumper in Dark Lilac") == [("purple", "sole, by a shade", None)]
+    assert _stated_raw(tax, "color", "Satin Midi Skirt - Burgundy\nAcme Fashion") == [("red", "sole, by a shade", None)]
     both = [("purple", "listed", None), ("black", "listed", None)]
     assert _stated_raw(tax, "color", "Canvas Tote Bag, Black/Lilac") == both
     # not on its own: the word may describe something else, and only value names count there
@@ -373,7 +373,8 @@ def test_a_shade_the_facet_lacks_states_its_nearest_colour_where_the_title_write
     # a shade that names a category is a thing first
     assert _stated_raw(tax, "color", "Extra Virgin Oil, Olive") == []
     # one that names a value of another facet carries where that facet applies
-    assert _stated_raw(tax, "color", "Non-Slip Exercise Mat, Lavender") == [("purple", "sole", frozenset({"candles"}))]
+    lavender = [("purple", "sole, by a shade", frozenset({"candles"}))]
+    assert _stated_raw(tax, "color", "Non-Slip Exercise Mat, Lavender") == lavender
     # without the raw text, no shade is read
     assert _stated(tax, "color", "Women's Satin Midi Skirt - Burgundy") == []
 
