@@ -259,6 +259,30 @@ def test_a_material_the_product_is_free_of_states_no_material() -> None:
     assert _stated(tax, "material", "Leather Free Vegan Tote") == []
 
 
+def test_a_word_that_begins_a_compound_naming_something_else_states_no_value() -> None:
+    """ "Black" in "Black Pepper Grinder" and "Black Cherry" (foods), "Cotton" in "Cotton Candy" name part of
+    another thing the product is for or about; an artifact's name keeps its colour ("Black Tie"), and so does a word
+    before a noun that makes no such compound with it ("Black Cotton Tote"), or a compound that ends the text."""
+    tax = _kinds_taxonomy()
+    assert _stated(tax, "color", "Black Pepper Grinder, Acacia Wood") == []
+    assert _stated(tax, "color", "Large Scented Jar Candle, Black Cherry, 623g") == []
+    assert _stated(tax, "color", "Black Beans Storage Jar") == []  # plural folded: "black bean"
+    assert _stated(tax, "color", "Black Tie Gift Box") == [("black", "sole")]
+    assert _stated(tax, "color", "Black Cotton Tote") == [("black", "sole")]
+    assert _stated(tax, "color", "Women's Leather Black Belt") == [("black", "sole")]
+    assert _stated(tax, "material", "Cotton Candy Machine Cover, Silk") == [("m-silk", "sole")]
+
+
+def test_the_compound_table_ships_with_tagllm_and_keeps_artifacts_and_colours() -> None:
+    from tagllm.candidates.compounds import begins_compound, compounds
+
+    table = compounds()
+    assert {"black pepper", "green tea", "red wine", "white noise", "cotton candy"} <= table
+    assert not {"black tie", "blue jean", "navy blue", "leather jacket", "black belt", "blue tulip"} & table
+    assert begins_compound(("red", "wine", "glasses"), 0, 1)
+    assert not begins_compound(("wine", "red"), 1, 2)  # nothing after the mention
+
+
 def test_taxonomy_show_says_a_facet_applies_through_a_kind_of_it() -> None:
     shown = runner.invoke(
         app,

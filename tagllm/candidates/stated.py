@@ -41,6 +41,7 @@ import numpy as np
 from tagllm.attributes import SPELLINGS
 from tagllm.candidates.applies import likely_share
 from tagllm.candidates.base import Batch, Candidates, Evidence, FacetData, Family, values_at
+from tagllm.candidates.compounds import begins_compound
 from tagllm.mapping.colours import placed_shades, survey
 from tagllm.mapping.families import facet_aliases
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
@@ -215,7 +216,7 @@ class StatedFinder:
         kept: dict[int, bool] = {}  # value -> stated in Latin script (else only as a Chinese substring)
         heads = _shade_heads(words, spans, text) if self.shades.words and text is not None else set()
         for start, end, pos in spans.all:
-            if start < latin_end and _is_qualified(words, start, end) or (start, end, pos) in heads:
+            if start < latin_end and _names_else(words, start, end) or (start, end, pos) in heads:
                 continue
             if not spans.inside_longer(start, end, pos):
                 kept[pos] = kept.get(pos, False) or start < latin_end
@@ -253,6 +254,12 @@ class StatedFinder:
             }
             named |= {pos for pos, _ in self.shades.find(segment)}
         return named if len(named) >= 2 else set()
+
+
+def _names_else(words: tuple[str, ...], start: int, end: int) -> bool:
+    """Whether the mention of ``words[start:end]`` does not name the product's value: qualified as an imitation or
+    an absence, or the first word of a compound that names something else ("black pepper", "green tea")."""
+    return _is_qualified(words, start, end) or begins_compound(words, start, end)
 
 
 def _is_qualified(words: tuple[str, ...], start: int, end: int) -> bool:

@@ -71,6 +71,11 @@ class WordNet:
                 return found.split()
         return []
 
+    def noun_lemmas(self) -> Iterable[tuple[str, list[str]]]:
+        """Every noun lemma (words joined by "_") with its synsets, most frequent sense first."""
+        for lemma, senses in self._nouns.items():
+            yield lemma, senses.split()
+
     def _forms(self, lemma: str) -> Iterable[str]:
         yield lemma
         head, _, last = lemma.rpartition("_")
