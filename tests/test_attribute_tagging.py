@@ -113,7 +113,11 @@ def test_stated_values_longest_mention_wins_and_rules_give_more_names() -> None:
     tax = _toy_taxonomy()
     assert _stated(tax, "color", "Rose Gold Plated Watch") == [("rose-gold", "sole")]  # not Gold inside it
     assert _stated(tax, "material", "Stainless Steel Bottle") == [("stainless", "sole")]
-    assert _stated(tax, "color", "Navy and Grey Striped Tee") == [("gray", "shared"), ("navy", "shared")]  # British
+    # British spelling; in a multi-valued facet each of several named values may be the product's
+    assert _stated(tax, "color", "Navy and Grey Striped Tee") == [
+        ("gray", "one of several"),
+        ("navy", "one of several"),
+    ]
     assert _stated(tax, "color", "纯棉灰色T恤") == [("gray", "sole (Chinese)")]  # a Chinese label, as a substring
     assert _stated(tax, "color", "Goldfish bowl") == []  # whole words only in Latin script
     assert _stated(tax, "gender", "Men's Running Shoes") == [("male", "sole")]
@@ -464,15 +468,15 @@ def test_colours_listed_on_their_own_are_each_the_products_in_a_multi_valued_fac
     assert _stated_raw(_navy_taxonomy(), "color", "Navy Blue Polo Shirt") == [("navy", "sole", None)]
     navy_red = [("navy", "listed", None), ("red", "listed", None)]
     assert _stated_raw(_navy_taxonomy(), "color", "Polo Shirt, Navy Blue/Red") == navy_red
-    # named inside the product's description, not listed: one of several, as before
+    # named inside the product's description, not listed: one of several
     assert _stated_raw(tax, "color", "Black and White Striped Rug") == [
-        ("black", "shared", None),
-        ("white", "shared", None),
+        ("black", "one of several", None),
+        ("white", "one of several", None),
     ]
     assert _stated_raw(tax, "color", "Silver Frame / Green Lens Sunglasses") == [("green", "sole", None)]  # not listed
     assert _stated_raw(tax, "color", "Blue/Grey Stripe Bodysuit") == [
-        ("blue", "shared", None),
-        ("gray", "shared", None),
+        ("blue", "one of several", None),
+        ("gray", "one of several", None),
     ]
     # a facet of one colour per product: a list is several candidates, none of them sure
     single = dataclasses.replace(tax.facets["color"], multi_valued=False)
@@ -480,6 +484,25 @@ def test_colours_listed_on_their_own_are_each_the_products_in_a_multi_valued_fac
     assert _stated_raw(one, "color", "Running Shoes, Black & Red") == [
         ("red", "shared", None),
         ("black", "shared", None),
+    ]
+
+
+def test_the_one_colour_written_on_its_own_beside_colours_of_parts_is_the_products() -> None:
+    tax = _shades_taxonomy()
+    bag = "Crossbody Bag for Women, Small Shoulder Purse with Gray Chain, Black"
+    assert _stated_raw(tax, "color", bag) == [("black", "sole on its own", None), ("gray", "shared", None)]
+    earrings = "Stud Earrings, White, Gray Metal Posts"
+    assert _stated_raw(tax, "color", earrings) == [("white", "sole on its own", None), ("gray", "shared", None)]
+    # none written apart: each one of several; beside colours listed apart, the others name parts
+    assert _stated_raw(tax, "color", "Black Dress with White Collar") == [
+        ("black", "one of several", None),
+        ("white", "one of several", None),
+    ]
+    assert _stated_raw(tax, "color", "Red Rug with Blue Border, Black/White") == [
+        ("red", "shared", None),
+        ("blue", "shared", None),
+        ("black", "listed", None),
+        ("white", "listed", None),
     ]
 
 

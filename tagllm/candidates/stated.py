@@ -12,6 +12,9 @@ substring in Chinese; a mention inside a longer mention of the same facet does n
 - ``sole, by a shade``: the only colour the text names, by a shade the facet has no value for (``ShadeFinder``);
 - ``listed``: in a multi-valued colour facet, two or more colours each written in a segment of colour words alone
   ("Trainers, Black/Yellow", "Vest Tops, Pack of 3 - Black, White, Grey"): the text lists the product's colours.
+- ``sole on its own``: of several colours the text names, the only one written in such a segment, the others inside
+  phrases that name a part or something else ("Crossbody Bag with Gold Chain, Black", "Stud Earrings, White,
+  Sterling Silver Posts"): the colour written on its own is the product's.
 
 Each probability is the lower end of the 95% Wilson interval of the share of such mentions that gold labels confirm,
 rounded down to a twentieth (precision first), measured on held-out titles of three labelled datasets against
@@ -23,7 +26,10 @@ Those datasets hold one colour per product; listed colours were measured on the 
 ``benchmarks/zero_cases.yaml`` and ``zero_cases_attributes{2,3,4}.yaml`` (``--cases``): 39 right of 39 (Wilson
 lower end 0.910, so 0.9; 37 of 37 once "Navy Blue" reads as one colour); on ``zero_cases_attributes5.yaml``,
 written afterwards and not used for it, 38 of 38. A sole colour read from a shade: on the labelled datasets none (their
-colour facets have the shades as values); on the hand-labelled titles 37 of 39 (lower end 0.831, so 0.8).
+colour facets have the shades as values); on the hand-labelled titles 37 of 39 (lower end 0.831, so 0.8). A colour on
+its own beside others: on the hand-labelled titles of ``zero_cases.yaml`` and ``zero_cases_attributes{2,3,4,5}.yaml``
+8 of 8, on ``zero_cases_attributes6.yaml``, written after the rule and not used for it, 1 of 1 (9 of 9: lower end
+0.701, so 0.7).
 
 Where a facet applies is a separate matter: the scorer weighs every attribute facet by whether it applies to the
 product's likely categories (``tagllm.candidates.applies``), so "black" in a T-shirt title is a colour, never a
@@ -63,7 +69,9 @@ ABSENCE_AFTER = frozenset({"free"})
 
 # P(value is right | how the text states it), measured by benchmarks/stated_calibration.py (see its docstring).
 STATED_PROBABILITY = {
-    "sole": 0.95, "shared": 0.45, "sole (Chinese)": 0.2, "shared (Chinese)": 0.1, "listed": 0.9, "sole, by a shade": 0.8
+    "sole": 0.95, "shared": 0.45, "sole (Chinese)": 0.2, "shared (Chinese)": 0.1, "listed": 0.9,
+    "sole, by a shade": 0.8, "sole on its own": 0.7,
+    "one of several": 0.6,
 }  # fmt: skip
 
 
@@ -71,6 +79,9 @@ STATED_PROBABILITY = {
 # end of a line or sentence: a product's text puts its brand and attributes on lines of their own), or after "in"
 # ("Jumper in Cream"); grammar, not vocabulary.
 COLOUR_SEGMENT = re.compile(r"\s+[-–—]+\s*|[–—]|[,;:|/+&()\[\]{}【】（）\n]|\.\s|\s+in\s+", re.IGNORECASE)
+# The same without the marks that join colours into one ("Blue/Grey Stripe", "Navy & Red Striped"): a colour written
+# on its own beside others is set apart from the rest of the text, not joined to a colour inside it.
+APART_SEGMENT = re.compile(r"\s+[-–—]+\s*|[–—]|[,;:|()\[\]{}【】（）\n]|\.\s|\s+in\s+", re.IGNORECASE)
 COLOUR_CONTEXT_WORDS = frozenset({"colour", "color", "coloured", "colored", "and", "with", "shade", "tone"})
 
 
@@ -113,13 +124,13 @@ class ShadeFinder:
         self.words |= COLOUR_CONTEXT_WORDS
         self.longest = max((len(name.split()) for name in self.shades), default=0)
 
-    def segments(self, text: str) -> list[str]:
-        """The segments of ``text`` (the raw text: its punctuation marks them) that hold nothing but colour words,
-        normalised."""
+    def segments(self, text: str, marks: re.Pattern[str] = COLOUR_SEGMENT) -> list[str]:
+        """The segments of ``text`` (the raw text: its punctuation ``marks`` them) that hold nothing but colour
+        words, normalised."""
         if not self.words:
             return []
         out = []
-        for segment in COLOUR_SEGMENT.split(text):
+        for segment in marks.split(text):
             norm = normalize(segment)
             if norm and all(w in self.words for w in norm.split()):
                 out.append(norm)
@@ -229,10 +240,16 @@ class StatedFinder:
                 del elsewhere[pos]
             kept[pos] = True
         listed = self._listed(segments) & kept.keys()
-        how = "sole" if len(kept) == 1 else "shared"
+        alone: set[int] = set()
+        if len(kept) > 1 and not listed and text is not None:
+            alone = self._on_their_own(self.shades.segments(text, APART_SEGMENT)) & kept.keys()
+        apart = listed or (alone if len(alone) == 1 else set())  # the colours written apart are the product's
+        how = "sole" if len(kept) == 1 else "one of several" if self.multi_valued and not apart else "shared"
         statements = []
         for pos, latin in sorted(kept.items()):
-            stated = "listed" if pos in listed else how if latin else f"{how} (Chinese)"
+            stated = "listed" if pos in listed else "sole on its own" if pos in apart else how
+            if not latin and stated == how:
+                stated = "sole (Chinese)" if how == "sole" else "shared (Chinese)"
             if stated == "sole" and pos not in named:
                 stated = "sole, by a shade"
             statements.append(Statement(pos, stated, elsewhere.get(pos)))
@@ -243,6 +260,11 @@ class StatedFinder:
         named in a segment of colour words alone ("Black/Yellow", "Pack of 3 - Black, White, Grey", "Navy & Gold")."""
         if not self.multi_valued or not segments:
             return set()
+        named = self._on_their_own(segments)
+        return named if len(named) >= 2 else set()
+
+    def _on_their_own(self, segments: list[str]) -> set[int]:
+        """The values named in segments of colour words alone."""
         named: set[int] = set()
         for segment in segments:
             spans = Spans(self.phrases.spans(segment))
@@ -253,7 +275,7 @@ class StatedFinder:
                 if (start, end, pos) not in heads and not spans.inside_longer(start, end, pos)
             }
             named |= {pos for pos, _ in self.shades.find(segment)}
-        return named if len(named) >= 2 else set()
+        return named
 
 
 def _names_else(words: tuple[str, ...], start: int, end: int) -> bool:
