@@ -218,18 +218,22 @@ def _max_tokens(config: TaggerConfig) -> int | None:
 
 
 def _vllm_backend(config: TaggerConfig) -> Any:
-    """The vllm backend's settings (nothing loads: Ray's processor runs the engine)."""
+    """The vllm backend's settings (nothing loads: Ray's processor runs the engine); an option it does not take is a
+    ConfigError naming it."""
     from tagllm.assembly import backend_options
+    from tagllm.backends import check_options
     from tagllm.backends.vllm import VLLMBackend
 
     options = {k: v for k, v in backend_options(config, None).items() if k != "device"}  # type: ignore[arg-type]
+    check_options("vllm", VLLMBackend, options)
     return VLLMBackend(**options)
 
 
 def _check_engine(config: TaggerConfig, *, custom: bool) -> None:
     """The setup mistakes of the engine stage, found on the driver: a model directory that is not there, a
-    package not installed (for vllm under Ray's processor, the model directory alone: vLLM runs on the GPU nodes)."""
-    if config.backend == "retrieval" or custom:
+    package not installed, an option the backend does not take (for vllm under Ray's processor, its options and the
+    model directory alone: vLLM runs on the GPU nodes)."""
+    if config.backend == "retrieval":
         return
     from tagllm.assembly import backend_options
     from tagllm.backends import get_backend
@@ -237,11 +241,12 @@ def _check_engine(config: TaggerConfig, *, custom: bool) -> None:
     from tagllm.taxonomy import load_taxonomy
 
     if config.backend == "vllm":
-        if not config.model:
-            raise ConfigError("the vllm backend needs --model: a model directory")
-        check_model_path(config.model, "vllm", needs_config=False)
+        backend = _vllm_backend(config)  # the CPU stages read its settings even when engine= replaces the engine
+        if not custom:
+            check_model_path(backend.model, "vllm", needs_config=False)
         return
-    get_backend(config.backend, **backend_options(config, load_taxonomy(config.taxonomy))).close()
+    if not custom:
+        get_backend(config.backend, **backend_options(config, load_taxonomy(config.taxonomy))).close()
 
 
 # -- the engine stage ------------------------------------------------------------------------------------------------

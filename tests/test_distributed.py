@@ -315,3 +315,27 @@ def test_route_threshold_is_refused_before_any_row_rather_than_ignored(demo_inde
         "route_threshold: tag_dataset does not route, it sends every product to the engine; leave "
         "route_threshold unset here, or route with tagllm generate --route-threshold (Tagger.tag_file)"
     )
+
+
+@pytest.mark.parametrize("custom_engine", [False, True], ids=["vllm processor", "engine="])
+def test_a_vllm_backend_option_misspelt_stops_the_job_on_the_driver(
+    demo_index_dir: Path, tmp_path: Path, custom_engine: bool
+) -> None:
+    """The vllm backend's options were never checked on the driver: a misspelt one was a TypeError traceback where the
+    job built its vLLM processor, and with engine= it killed every CPU stage's actor (ActorDiedError) once running."""
+    pytest.importorskip("ray", reason="needs the ray extra: pip install 'tagllm[ray]'")
+    from tagllm.distributed import tag_dataset
+    from tagllm.errors import ConfigError
+
+    model = tmp_path / "qwen"
+    model.mkdir()
+    config = TaggerConfig(
+        taxonomy="demo",
+        index=str(demo_index_dir),
+        backend="vllm",
+        model=str(model),
+        backend_options={"max_new_token": 64},
+    )
+    with pytest.raises(ConfigError) as error:
+        tag_dataset(None, config, engine=(lambda rows: rows) if custom_engine else None)  # the dataset is never touched
+    assert str(error.value).startswith("the vllm backend has no option 'max_new_token'; its options: model, ")

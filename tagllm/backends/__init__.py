@@ -25,14 +25,19 @@ def get_backend(name: str, **options: Any) -> Backend:
         raise ConfigError(f"unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}")
     module_name, _, attr = BACKENDS[name].partition(":")
     cls = getattr(importlib.import_module(module_name), attr)
-    params = inspect.signature(cls).parameters
-    unknown = [key for key in options if key not in params]
-    if unknown and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        # A typo in backend_options would otherwise end in a TypeError from the constructor.
-        raise ConfigError(f"the {name} backend has no option {unknown[0]!r}; its options: {', '.join(params)}")
+    check_options(name, cls, options)
     backend: Backend = cls(**options)
     backend.check()
     return backend
 
 
-__all__ = ["BACKENDS", "Backend", "Generation", "GenerationRequest", "get_backend"]
+def check_options(name: str, cls: type[Backend], options: dict[str, Any]) -> None:
+    """Refuse an option the backend's constructor does not take: a typo in backend_options would otherwise end in a
+    TypeError from the constructor."""
+    params = inspect.signature(cls).parameters
+    unknown = [key for key in options if key not in params]
+    if unknown and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        raise ConfigError(f"the {name} backend has no option {unknown[0]!r}; its options: {', '.join(params)}")
+
+
+__all__ = ["BACKENDS", "Backend", "Generation", "GenerationRequest", "check_options", "get_backend"]
