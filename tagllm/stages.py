@@ -49,6 +49,10 @@ if TYPE_CHECKING:
 ROW_COLUMNS = ("product_id", "error", "scored", "request", "answered")
 RESULT_COLUMNS = ("product_id", "status", "result_json")
 INFERENCE_ERROR = "__inference_error__"  # Ray Data LLM's column for a row whose inference failed
+NO_ANSWER = (
+    "the engine stage gave this row no answer: it has neither generated_text (Ray Data's LLM processors) nor "
+    "generation (tagllm's backends); an engine= stage must add one of them to each row and keep the row's columns"
+)
 
 
 def engine_passes(tagger: Tagger) -> int:
@@ -233,6 +237,8 @@ def generation_from_row(
     failure = row.get(INFERENCE_ERROR) or ""
     if failure:
         return Generation(error=RecordError(message=f"LLM engine: {failure}", is_retryable=True))
+    if row.get("generated_text") is None:  # an engine that answers in a column of its own: no answer is no tag
+        return Generation(error=RecordError(message=NO_ANSWER))
     completion = _int(row.get("num_generated_tokens"))
     seconds = row.get("time_taken_llm")
     error = None

@@ -201,6 +201,24 @@ def test_an_answer_as_long_as_the_token_limit_was_cut(demo_index_dir: Path) -> N
     assert result.error.message == "the answer was cut at max_new_tokens=64; raise it"  # type: ignore[union-attr]
 
 
+def test_a_row_the_engine_added_no_answer_to_is_an_error_not_an_empty_ok(demo_index_dir: Path) -> None:
+    """An engine stage that puts its answer in a column of its own (Ray's HTTP request processor: http_response) left
+    each row without generated_text: every product came out 'ok' with no tag, an "empty answer" rejection, and
+    nothing said."""
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), backend="vllm", model="/models/qwen-7b")
+    tagger = _cpu_tagger(config)
+    rows = request_rows(tagger, PRODUCTS[:2])
+    rows[0].update(http_response={"choices": [{"message": {"content": '{"category": "T-Shirts"}'}}]})
+    rows[1].update(generated_text='{"category": "Dresses"}', num_generated_tokens=9)
+    first, second = finish_rows(tagger, rows, max_tokens=64)
+    assert (first.product_id, first.status) == ("p1", "error")
+    assert first.error is not None and first.error.message == (
+        "the engine stage gave this row no answer: it has neither generated_text (Ray Data's LLM processors) nor "
+        "generation (tagllm's backends); an engine= stage must add one of them to each row and keep the row's columns"
+    )
+    assert (second.status, [t.id for t in second.tags["category"]][:1]) == ("ok", ["apparel-dresses"])
+
+
 def test_rays_engine_samples_as_the_vllm_backend_does_and_returns_the_chosen_tokens_log_probs() -> None:
     from tagllm.distributed import _vllm_backend, sampling_params
 
