@@ -49,6 +49,10 @@ if TYPE_CHECKING:
 ROW_COLUMNS = ("product_id", "error", "scored", "request", "answered")
 RESULT_COLUMNS = ("product_id", "status", "result_json")
 INFERENCE_ERROR = "__inference_error__"  # Ray Data LLM's column for a row whose inference failed
+STRIPPED = (
+    "a row without product_id: the engine stage returned it without the request row's columns (product_id, "
+    "request, answered); an engine= stage must keep them (a processor's postprocess: dict(row, ...))"
+)
 NO_ANSWER = (
     "the engine stage gave this row no answer: it has neither generated_text (Ray Data's LLM processors) nor "
     "generation (tagllm's backends); an engine= stage must add one of them to each row and keep the row's columns"
@@ -162,6 +166,8 @@ def finish_rows(
 
 def _finish(tagger: Tagger, row: dict[str, Any], max_tokens: int | None, tokenizer: Any) -> TagResult:
     pid = str(row.get("product_id") or "")
+    if not pid:  # every request row has one: the engine stage dropped the row's columns
+        return TagResult(product_id="", status="error", error=RecordError(message=STRIPPED))
     if row.get("error"):
         return TagResult(product_id=pid, status="error", error=RecordError.model_validate_json(row["error"]))
     steps = [(request_from_json(s["request"]), generation_from_json(s["generation"])) for s in _answered(row)]

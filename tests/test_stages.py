@@ -219,6 +219,19 @@ def test_a_row_the_engine_added_no_answer_to_is_an_error_not_an_empty_ok(demo_in
     assert (second.status, [t.id for t in second.tags["category"]][:1]) == ("ok", ["apparel-dresses"])
 
 
+def test_a_row_the_engine_stage_stripped_of_its_columns_says_so(demo_index_dir: Path) -> None:
+    """A processor whose postprocess returns only its answer (Ray's examples: dict(answer=row["generated_text"]))
+    drops product_id and request: each row came out as "row : ValueError: the row has neither a request nor an
+    answered step", naming no product and not saying what went wrong."""
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), backend="vllm", model="/models/qwen-7b")
+    (result,) = finish_rows(_cpu_tagger(config), [{"answer": '{"category": "T-Shirts"}'}])
+    assert (result.product_id, result.status) == ("", "error")
+    assert result.error is not None and result.error.message == (
+        "a row without product_id: the engine stage returned it without the request row's columns (product_id, "
+        "request, answered); an engine= stage must keep them (a processor's postprocess: dict(row, ...))"
+    )
+
+
 def test_rays_engine_samples_as_the_vllm_backend_does_and_returns_the_chosen_tokens_log_probs() -> None:
     from tagllm.distributed import _vllm_backend, sampling_params
 
