@@ -46,6 +46,7 @@ __all__ = ["RESULT_COLUMNS", "tag_dataset", "vllm_processor"]
 
 Stage = Callable[[Any], Any]  # a Ray Dataset in, a Ray Dataset out
 ENGINE_BATCH = 256  # the most rows one batch of Ray's vLLM processor holds (vLLM schedules across batches anyway)
+REHEARSAL_ROWS = 16  # the rows read on the driver for a product to render the templates for (``_rehearse``)
 
 
 def tag_dataset(
@@ -76,8 +77,9 @@ def tag_dataset(
     by id, a shuffle before the first stage; ``check_ids=False`` skips it for ids known to be unique, and a repeated
     id is then tagged once per row.
 
-    The taxonomy, the index, the prompts and the backend's setup are checked here, before any row is read: a setup
-    mistake stops the job with one message instead of failing every row on the cluster.
+    The taxonomy, the index, the prompts and the backend's setup are checked here, before any row is tagged (the
+    templates are rendered for the first product of the dataset's first rows, read here): a setup mistake stops the
+    job with one message instead of failing every row on the cluster.
     """
     try:
         import ray  # noqa: F401
@@ -87,13 +89,17 @@ def tag_dataset(
 
     config = with_index_settings(config)
     _refuse_routing(config)
-    passes = engine_passes(_cpu_tagger(config))  # taxonomy, index, facets, templates: checked here, once
+    tagger = _cpu_tagger(config)  # taxonomy, index, facets, templates: checked here, once
+    passes = engine_passes(tagger)
     _check_engine(config, custom=engine is not None)
     size = batch_size or config.batch_size
     settings = json.loads(config.model_dump_json())
     cpu = {"batch_size": size, "batch_format": "numpy", "concurrency": concurrency}
     dataset = _records(dataset)
-    if check_ids and dataset.schema() is not None:  # no schema: no rows at all (a delta of no new products)
+    has_rows = dataset.schema() is not None  # no schema: no rows at all (a delta of no new products)
+    if has_rows:
+        _rehearse(tagger, dataset)
+    if check_ids and has_rows:
         dataset = dataset.groupby(NAME).map_groups(_one_per_id, batch_format="numpy")
     if config.backend == "retrieval":
         return dataset.map_batches(_TaggerWorker, fn_constructor_args=(settings,), num_gpus=num_gpus, **cpu)
@@ -201,6 +207,20 @@ def _cpu_tagger(config: TaggerConfig) -> Any:
     if config.backend != "retrieval":
         backend = _EngineElsewhere(config.backend, config.model, photos_not_sent=reads_images(config))
     return Tagger(taxonomy, index=index, embedder=embedder, backend=backend, config=config)
+
+
+def _rehearse(tagger: Any, dataset: Any) -> None:
+    """Render the templates for the first product of the dataset's first rows, here on the driver, as ``Tagger.tag``
+    renders them for its first product: a template that cannot render (a misspelt variable) stops the job with its
+    message, not in every request actor, nor (the attribute step's, two_step) after the engine answered the
+    categories."""
+    if tagger.steps is None:
+        return
+    rows = dataset.take(REHEARSAL_ROWS)
+    items = [tagger.retrieval.visible(item) for item in _products(_product_rows({RECORD: [r[RECORD] for r in rows]}))]
+    products = [item for item in items if isinstance(item, Product)]
+    if products:
+        tagger.steps.rehearse(tagger.score(products[:1]))
 
 
 def _refuse_routing(config: TaggerConfig) -> None:

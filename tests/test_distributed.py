@@ -303,6 +303,37 @@ def test_a_setup_mistake_stops_the_job_on_the_driver_before_any_row(demo_index_d
         tag_dataset(None, config)
 
 
+@pytest.mark.parametrize("step", ["prompt", "attribute_prompt"])
+def test_a_template_that_cannot_render_stops_the_job_on_the_driver(
+    ray: Any, demo_index_dir: Path, tmp_path: Path, step: str
+) -> None:
+    """tag_dataset rendered its first template in the request stage's actors: a misspelt variable failed the job there
+    (RayTaskError(UserCodeException), the template's message deep in Ray's trace) and, in the attribute step's
+    template (two_step), only after the engine had answered every product's category."""
+    from tagllm.distributed import tag_dataset
+    from tagllm.errors import ConfigError
+
+    source = Path(__file__).parents[1] / "prompts" / ("attributes-zeroshot.j2" if step != "prompt" else "zeroshot.j2")
+    template = tmp_path / "misspelt.j2"
+    template.write_text(source.read_text().replace("{{ product.json }}", "{{ product.json }} {{ product.titel }}"))
+    model = tmp_path / "qwen"
+    model.mkdir()
+    config = TaggerConfig(
+        taxonomy="demo",
+        index=str(demo_index_dir),
+        k=5,
+        backend="vllm",
+        model=str(model),
+        attribute_mode="two_step" if step != "prompt" else "one_call",
+        **{step: str(template)},
+    )
+    dataset = ray.data.from_items(ITEMS[::-1])  # the first row cannot be read: the first product is rehearsed
+    with pytest.raises(ConfigError) as error:
+        tag_dataset(dataset, config, engine=lambda rows: rows)
+    assert str(error.value).startswith(f"prompt {template}:")
+    assert "titel" in str(error.value)
+
+
 def test_route_threshold_is_refused_before_any_row_rather_than_ignored(demo_index_dir: Path) -> None:
     pytest.importorskip("ray", reason="needs the ray extra: pip install 'tagllm[ray]'")
     from tagllm.distributed import tag_dataset
