@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tagllm.errors import ConfigError
 from tagllm.images import ImageLimits
@@ -116,6 +116,13 @@ class TaggerConfig(BaseModel):
     add_ancestors: bool = Field(True, description="also emit the ancestors of hierarchical tags")
     batch_size: int = Field(1024, ge=1, description="products per batch through the pipeline")
 
+    @field_validator("route_threshold", mode="before")
+    @classmethod
+    def _threshold_text(cls, value: Any) -> Any:
+        """The text form --route-threshold takes (``0.7``, ``category=0.7,color=0.5``), from a TAGLLM_* variable or
+        a config file alike (the variable took one number or JSON only, and refused the text the flag takes)."""
+        return threshold_from_text(value) if isinstance(value, str) else value
+
     def with_overrides(self, **overrides: Any) -> TaggerConfig:
         """A copy with the given settings replaced (``None`` values mean 'not given' and are ignored). The settings
         not given stay unset, so that an index's taxonomy, fields and embedder still fill them
@@ -124,6 +131,31 @@ class TaggerConfig(BaseModel):
         given = {k: v for k, v in overrides.items() if v is not None}
         data.update(given)
         return _validate(data, "overrides", {k: f"{k}={v!r}" for k, v in given.items()})
+
+
+THRESHOLD_USAGE = "write one number (0.7) or facet=number pairs (category=0.7,color=0.5)"
+
+
+def threshold_from_text(text: str) -> float | dict[str, float]:
+    """A route threshold written as text: one number (``0.7``) or facet=number pairs (``category=0.7,color=0.5``);
+    ``ValueError`` says what is wrong (the range is checked with the other settings)."""
+    if "=" not in text:
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(THRESHOLD_USAGE) from None
+    out: dict[str, float] = {}
+    for pair in text.split(","):
+        facet, _, value = (part.strip() for part in pair.partition("="))
+        if facet in out:
+            raise ValueError(f"facet {facet!r} is given twice; give each facet once")
+        try:
+            out[facet] = float(value)
+        except ValueError:
+            raise ValueError(THRESHOLD_USAGE) from None
+        if not facet:
+            raise ValueError(THRESHOLD_USAGE)
+    return out
 
 
 def with_overrides(config: TaggerConfig, **overrides: Any) -> TaggerConfig:
@@ -146,9 +178,17 @@ def _validate(data: dict[str, Any], where: str, sources: dict[str, str] | None =
             key = str(e["loc"][0]) if e["loc"] else ""
             origin = (sources or {}).get(key)
             field = ".".join(map(str, e["loc"])) or "(top)"
-            message = _no_such_setting(e["loc"]) if e["type"] == "extra_forbidden" else e["msg"]
+            message = _no_such_setting(e["loc"]) if e["type"] == "extra_forbidden" else _message(e)
             lines.append(f"  {origin}: {message}" if origin else f"  {where}: {field}: {message}")
         raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
+
+
+def _message(error: Any) -> str:
+    """A validation error's message; one of tagllm's own checks (``threshold_from_text``) without pydantic's
+    "Value error, " before it."""
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    return str(error["msg"])
 
 
 def _no_such_setting(loc: tuple[int | str, ...]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from tagllm.config import threshold_from_text
 from tagllm.errors import ConfigError
 from tagllm.models import RecordError, Routing, Tag, TagResult
 from tagllm.taxonomy import CATEGORY
@@ -68,21 +69,10 @@ def facet_thresholds(route_threshold: float | Mapping[str, float], facets: Seque
 def parse_threshold(text: str) -> float | dict[str, float]:
     """The ``--route-threshold`` flag: one number (``0.7``) or facet=number pairs (``category=0.7,color=0.5``);
     the range is checked with the other settings, naming the flag."""
-    usage = f"{FLAG} {text!r}: write one number (0.7) or facet=number pairs (category=0.7,color=0.5)"
     try:
-        if "=" not in text:
-            return float(text)
-        out: dict[str, float] = {}
-        for pair in text.split(","):
-            facet, _, value = pair.partition("=")
-            if not facet.strip():
-                raise ValueError(pair)
-            if facet.strip() in out:
-                raise ConfigError(f"{FLAG} {text!r}: facet {facet.strip()!r} is given twice; give each facet once")
-            out[facet.strip()] = float(value)
-        return out
-    except ValueError:
-        raise ConfigError(usage) from None
+        return threshold_from_text(text)
+    except ValueError as exc:
+        raise ConfigError(f"{FLAG} {text!r}: {exc}") from None
 
 
 def check_backend(backend: Backend) -> None:

@@ -250,6 +250,35 @@ def test_the_flag_takes_one_number_or_facet_pairs_and_names_itself_when_wrong() 
     assert "--route-threshold {'category': 1.5}: Input should be less than or equal to 1" in str(bad.value)
 
 
+def test_the_variable_and_a_config_file_take_the_facet_pairs_the_flag_takes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """TAGLLM_ROUTE_THRESHOLD=category=0.7,color=0.5 was refused ("Input should be a valid number" and "Input should
+    be a valid dictionary") although --route-threshold takes it, and so was the same text in a config file."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TAGLLM_ROUTE_THRESHOLD", "category=0.7, color=0.5")
+    assert load_config().route_threshold == {"category": 0.7, "color": 0.5}
+    monkeypatch.setenv("TAGLLM_ROUTE_THRESHOLD", "0.7")
+    assert load_config().route_threshold == 0.7
+    monkeypatch.delenv("TAGLLM_ROUTE_THRESHOLD")
+    (tmp_path / "tagllm.yaml").write_text("route_threshold: category=0.9\n")
+    assert load_config().route_threshold == {"category": 0.9}
+    monkeypatch.setenv("TAGLLM_ROUTE_THRESHOLD", "category=0.9,category=0.3")
+    with pytest.raises(ConfigError) as twice:
+        load_config()
+    assert str(twice.value) == (
+        "invalid configuration:\n  TAGLLM_ROUTE_THRESHOLD=category=0.9,category=0.3 (environment variable): facet "
+        "'category' is given twice; give each facet once"
+    )
+    monkeypatch.setenv("TAGLLM_ROUTE_THRESHOLD", "high")
+    with pytest.raises(ConfigError) as bad:
+        load_config()
+    assert str(bad.value) == (
+        "invalid configuration:\n  TAGLLM_ROUTE_THRESHOLD=high (environment variable): write one number (0.7) or "
+        "facet=number pairs (category=0.7,color=0.5)"
+    )
+
+
 def _result(parsed: Any, candidates: list[tuple[str, float]], tags: list[Tag] | None = None) -> TagResult:
     cands = [Candidate(id=vid, name=vid, score=score) for vid, score in candidates]
     prov = Provenance(backend="retrieval", taxonomy_version="v", candidates={"color": cands}, parsed_output=parsed)
