@@ -93,21 +93,21 @@ def _thinned(values: list[float], most: int) -> list[float]:
 
 
 def path_accuracy(rows: list[dict[str, Any]], results: dict[str, TagResult]) -> dict[str, Any]:
-    """A routed run: per path (default, llm) the products it tagged and their accuracy (every scored facet
-    right), and how many routed products kept the default's tags because the LLM failed."""
-    paths: dict[str, list[bool]] = {"default": [], "llm": []}
-    fell_back = 0
+    """A routed run: per path the products it tagged and their accuracy (every scored facet right): ``default``, the
+    products the default kept; ``llm``, those the LLM tagged; ``fell_back``, those routed to the LLM that kept the
+    default's tags because it failed (routed, so counted in ``routed_share``, not among the default's)."""
+    paths: dict[str, list[bool]] = {"default": [], "llm": [], "fell_back": []}
     for row in rows:
         result = results.get(row["id"])
         if not row["facets"] or result is None or result.source is None:
             continue
-        paths[result.source].append(all(c["correct"] for c in row["facets"].values()))
-        fell_back += result.routing is not None and result.routing.error is not None
+        failed = result.routing is not None and result.routing.error is not None
+        paths["fell_back" if failed else result.source].append(all(c["correct"] for c in row["facets"].values()))
     total = sum(len(v) for v in paths.values())
     return {
         "products": total,
-        "routed_share": len(paths["llm"]) / total if total else 0.0,
-        "fell_back": fell_back,
+        "routed_share": (len(paths["llm"]) + len(paths["fell_back"])) / total if total else 0.0,
+        "fell_back": len(paths["fell_back"]),
         "paths": {name: {"n": len(v), "accuracy": float(np.mean(v)) if v else None} for name, v in paths.items()},
     }
 
@@ -115,11 +115,12 @@ def path_accuracy(rows: list[dict[str, Any]], results: dict[str, TagResult]) -> 
 def routing_lines(routing: dict[str, Any]) -> list[str]:
     """What `tagllm eval run` prints about routing."""
     if "paths" in routing:
-        d, llm = routing["paths"]["default"], routing["paths"]["llm"]
+        paths = routing["paths"]
+        d, llm, failed = paths["default"], paths["llm"], paths["fell_back"]
         return [
-            f"routed: {routing['routed_share']:.1%} of {routing['products']} products to the LLM "
-            f"(accuracy {_acc(llm['accuracy'])}); kept by the default: {d['n']} (accuracy {_acc(d['accuracy'])}); "
-            f"{routing['fell_back']} kept the default's tags when the LLM failed"
+            f"routed: {routing['routed_share']:.1%} of {routing['products']} products to the LLM: {llm['n']} tagged "
+            f"by it (accuracy {_acc(llm['accuracy'])}), {failed['n']} kept the default's tags when it failed "
+            f"(accuracy {_acc(failed['accuracy'])}); kept by the default: {d['n']} (accuracy {_acc(d['accuracy'])})"
         ]
     lines = [
         "routing (a product goes to the LLM when its confidence in any tagged facet is below the threshold):",

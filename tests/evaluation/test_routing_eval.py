@@ -70,6 +70,10 @@ def test_no_threshold_reaching_the_target_is_said() -> None:
 
 
 def test_a_routed_run_reports_each_path() -> None:
+    """A routed product whose LLM failed was counted as kept by the default and not as routed: with every product
+    routed and half the LLM's answers failed, "routed: 50.0% of 10 products to the LLM; kept by the default: 5"."""
+    from tagllm.evaluation.routing import routing_lines
+
     rows = [_row("a", {"category": (0.9, 1)}), _row("b", {"category": (0.3, 0)}), _row("c", {"category": (0.2, 1)})]
     failed = Routing(below=["category"], error={"message": "HTTP 500"})
     results = {
@@ -80,10 +84,18 @@ def test_a_routed_run_reports_each_path() -> None:
     paths = path_accuracy(rows, results)
     assert paths == {
         "products": 3,
-        "routed_share": 1 / 3,
+        "routed_share": 2 / 3,
         "fell_back": 1,
-        "paths": {"default": {"n": 2, "accuracy": 0.5}, "llm": {"n": 1, "accuracy": 1.0}},
+        "paths": {
+            "default": {"n": 1, "accuracy": 1.0},
+            "llm": {"n": 1, "accuracy": 1.0},
+            "fell_back": {"n": 1, "accuracy": 0.0},
+        },
     }
+    assert routing_lines(paths) == [
+        "routed: 66.7% of 3 products to the LLM: 1 tagged by it (accuracy 1.000), 1 kept the default's tags when it "
+        "failed (accuracy 0.000); kept by the default: 1 (accuracy 1.000)"
+    ]
 
 
 def test_eval_run_prints_the_routing_table_and_the_report_has_it(eval_dir: Path, fake_factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
