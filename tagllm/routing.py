@@ -66,6 +66,23 @@ def facet_thresholds(route_threshold: float | Mapping[str, float], facets: Seque
     return {facet: float(route_threshold[facet]) for facet in facets if facet in route_threshold}
 
 
+def check_facets(
+    route_threshold: float | Mapping[str, float], taxonomy: Taxonomy, facets: Sequence[str] | None
+) -> None:
+    """Before the example index is built or loaded (minutes): a map that names a facet the taxonomy does not have, or
+    one the facets given leave out (``facets``; None: the index decides which are tagged), or an empty map, stops the
+    run now; ``Router`` checks the map again against the facets tagged."""
+    if not isinstance(route_threshold, Mapping):
+        return
+    unknown = [facet for facet in route_threshold if facet not in taxonomy.facets]
+    if unknown:
+        raise ConfigError(
+            f"route_threshold names facet {unknown[0]!r}, which the taxonomy does not have; its facets: "
+            + ", ".join(taxonomy.facets)
+        )
+    facet_thresholds(route_threshold, facets or list(taxonomy.facets))
+
+
 def parse_threshold(text: str) -> float | dict[str, float]:
     """The ``--route-threshold`` flag: one number (``0.7``) or facet=number pairs (``category=0.7,color=0.5``);
     the range is checked with the other settings, naming the flag."""

@@ -145,9 +145,10 @@ class Tagger:
         # there) stops the run at once, not after the examples were embedded.
         backend = get_backend(config.backend, **backend_options(config, taxonomy))
         if config.route_threshold is not None:
-            from tagllm.routing import check_backend
+            from tagllm.routing import check_backend, check_facets
 
             check_backend(backend)
+            check_facets(config.route_threshold, taxonomy, config.facets)
         embedder = Embedder.from_config(config)
         skipped: list[RecordError] = []
         index = open_index(config, taxonomy, embedder, progress=progress, errors=skipped)

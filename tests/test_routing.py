@@ -232,6 +232,40 @@ def test_routing_with_the_no_llm_backend_stops_the_run_before_the_index_is_loade
     )
 
 
+@pytest.mark.parametrize(
+    ("threshold", "facets", "message"),
+    [
+        (
+            {"colour": 0.5},
+            None,
+            "route_threshold names facet 'colour', which the taxonomy does not have; its facets: category, color, "
+            "material, audience",
+        ),
+        (
+            {"color": 0.5},
+            ["category"],
+            "route_threshold names facet 'color', which is not tagged; the facets tagged: category",
+        ),
+    ],
+)
+def test_a_map_naming_a_facet_that_is_not_tagged_stops_the_run_before_the_index_is_built(
+    tmp_path: Path, threshold: dict[str, float], facets: list[str] | None, message: str
+) -> None:
+    """`--route-threshold colour=0.5 -f category --examples …` built the example index (3 min 50 s with Flipkart's
+    examples) and only then said that colour is not tagged."""
+    from tagllm.tagger import Tagger
+
+    index = tmp_path / "index"
+    config = TaggerConfig(
+        backend="openai", base_url="http://127.0.0.1:9/v1", model="m", route_threshold=threshold, facets=facets,
+        examples=str(Path(__file__).parent / "data" / "demo_examples.jsonl"), index=str(index), taxonomy="demo",
+    )  # fmt: skip
+    with pytest.raises(ConfigError) as info:
+        Tagger.from_config(config)
+    assert str(info.value) == message
+    assert not index.exists()
+
+
 def test_the_flag_takes_one_number_or_facet_pairs_and_names_itself_when_wrong() -> None:
     assert parse_threshold("0.7") == 0.7
     assert parse_threshold("category=0.7, color=0.5") == {"category": 0.7, "color": 0.5}
