@@ -146,6 +146,11 @@ def _show_outcome(outcome: EvalOutcome, routing: bool) -> None:
 
             for line in routing_lines(metrics["routing"]):
                 typer.echo(f"  {line}")
+        elif routing:  # asked for, and not to be had: say why rather than nothing
+            typer.echo(
+                "  routing: no table: this run's tags are not the no-LLM default's, and the table is read from a run "
+                "of the default (tagger backend: retrieval, or --predictions of its output)"
+            )
         line = _input_problems(metrics["bad_input"])
         if line:
             typer.echo(f"  input: {line}")

@@ -137,6 +137,24 @@ def test_eval_run_prints_the_routing_table_and_the_report_has_it(eval_dir: Path,
     assert "routing" not in result.stdout and result.exit_code == 0
 
 
+def test_routing_asked_of_a_run_that_is_not_of_the_default_says_why_there_is_no_table(
+    eval_dir: Path, fake_factory, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """`tagllm eval run --routing` on a run of an LLM printed no routing line at all, without a word of why."""
+    from tagllm.cli.eval import app
+
+    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    config = (eval_dir / "eval.yaml").read_text().replace("backend: retrieval", "backend: openai\n  model: qwen")
+    (eval_dir / "llm.yaml").write_text(config)
+    args = ["run", str(eval_dir / "llm.yaml"), "--bootstrap", "0", "--output", str(eval_dir / "out"), "--routing"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (
+        "  routing: no table: this run's tags are not the no-LLM default's, and the table is read from a run of the "
+        "default (tagger backend: retrieval, or --predictions of its output)"
+    ) in result.stdout.splitlines()
+
+
 SHOP = """name: shop
 facets:
   - {name: category, hierarchical: true, values: [{id: tees, name: T-Shirts}, {id: mugs, name: Mugs}]}
