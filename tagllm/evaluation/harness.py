@@ -72,6 +72,9 @@ def _default_factory(config: TaggerConfig) -> Any:
     return Tagger.from_config(config)
 
 
+PREDICTIONS_KEY = "file:"  # a VariantRun's key starts so when it was read from a predictions file
+
+
 @dataclass
 class VariantRun:
     """The predictions of one variant on the sample, and how they were obtained."""
@@ -84,6 +87,11 @@ class VariantRun:
     setup_s: float
     key: str
     repeated: list[dict[str, Any]] = field(default_factory=list)  # predictions whose product an earlier line has
+
+    @property
+    def is_from_file(self) -> bool:
+        """Read from a predictions file (``load_predictions``), not tagged by the variant's tagger."""
+        return self.key.startswith(PREDICTIONS_KEY)
 
 
 def _to_product(item: GoldItem) -> Product | RecordError:
@@ -444,5 +452,12 @@ def load_predictions(path: str | Path, variant: Variant, taxonomy: Taxonomy) -> 
         results[result.product_id] = result
     latency = {pid: (r.provenance.latency_ms or 0.0) / 1000 if r.provenance else 0.0 for pid, r in results.items()}
     return VariantRun(
-        variant, results, latency, cached=len(results), tagged=0, setup_s=0.0, key=f"file:{file}", repeated=repeated
+        variant,
+        results,
+        latency,
+        cached=len(results),
+        tagged=0,
+        setup_s=0.0,
+        key=PREDICTIONS_KEY + str(file),
+        repeated=repeated,
     )

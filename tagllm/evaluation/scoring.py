@@ -313,9 +313,19 @@ def _routing(cfg: EvalConfig, gold: GoldSet, run: VariantRun, rows: list[dict[st
 
     if any(r.source is not None for r in run.results.values()):
         return path_accuracy(rows, run.results)
-    if run.variant.config.backend == "retrieval":
+    if _made_by_the_default(run):
         return routing_sweep(rows, gold.facets, cfg.route_target)
     return None
+
+
+def _made_by_the_default(run: VariantRun) -> bool:
+    """Whether the no-LLM default made a run's tags: the variant's backend says so, except for a predictions file
+    (--predictions), whose results' provenance names what made them (an LLM's output scored under a config of the
+    default got a routing table read from the LLM's answers, as if they were the default's)."""
+    named = {r.provenance.backend for r in run.results.values() if r.provenance is not None}
+    if run.is_from_file and named:
+        return named == {"retrieval"}
+    return run.variant.config.backend == "retrieval"
 
 
 def attribute_summary(facets: dict[str, dict[str, Any]]) -> dict[str, Any]:

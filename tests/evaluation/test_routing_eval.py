@@ -155,6 +155,32 @@ def test_routing_asked_of_a_run_that_is_not_of_the_default_says_why_there_is_no_
     ) in result.stdout.splitlines()
 
 
+def test_predictions_of_an_llm_get_no_sweep_made_as_if_they_were_the_default_s(eval_dir: Path) -> None:
+    """`eval run eval.yaml --predictions llm.jsonl` (the config's backend the default's, the file an LLM's output)
+    read the LLM's answers as the default's: "0.10  100.0% routed ... default's accuracy on the routed 0.000" and
+    "no threshold keeps products 0.980 accurate", a table of a default that never ran."""
+    taxonomy = load_taxonomy(eval_dir / "categories.jsonl")
+    shirts = taxonomy["Clothing > Shirts"]
+    predictions = eval_dir / "llm.jsonl"
+    with predictions.open("w") as fh:
+        for pid in ("p1", "p2", "p3", "p4"):
+            prov = Provenance(
+                backend="openai", taxonomy_version=taxonomy.version, parsed_output={"category": shirts.id},
+                candidates={"category": [Candidate(id=shirts.id, name=shirts.name, score=0.01)]},
+            )  # fmt: skip
+            tag = Tag(facet="category", id=shirts.id, name=shirts.name, confidence=0.01, source="llm")
+            fh.write(TagResult(product_id=pid, tags={"category": [tag]}, provenance=prov).model_dump_json() + "\n")
+    cfg = harness.load_eval_config(eval_dir / "eval.yaml", bootstrap=0)
+    assert cfg.tagger.backend == "retrieval"
+    outcome = harness.run_eval(cfg, predictions=predictions, root=eval_dir / "runs")
+    assert outcome.metrics[0]["routing"] is None
+    # the default's own output, read back, still gets its sweep
+    default = eval_dir / "default.jsonl"
+    default.write_text(predictions.read_text().replace('"backend":"openai"', '"backend":"retrieval"'))
+    outcome = harness.run_eval(cfg, predictions=default, root=eval_dir / "runs")
+    assert outcome.metrics[0]["routing"]["products"] == 4
+
+
 SHOP = """name: shop
 facets:
   - {name: category, hierarchical: true, values: [{id: tees, name: T-Shirts}, {id: mugs, name: Mugs}]}
