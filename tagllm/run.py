@@ -59,7 +59,7 @@ def run_file(
         target, format=output_format, facets=tagger.facets, keep_columns=keep_columns, provenance=provenance,
         resume=resume, settings=run_settings(tagger),
     )  # fmt: skip
-    summary = RunSummary(output=str(target))
+    summary = RunSummary(output=str(target), routing=getattr(tagger, "router", None) is not None)
     sigterm = _Sigterm(summary)
     claimed: set[str] = set()  # the product ids read so far
     # the file's relative photo paths start beside it, for this run's thread alone

@@ -26,6 +26,7 @@ class RunSummary:
     absent: int = 0  # results in the output of products the input no longer has: kept, or removed (drop_absent)
     absent_ids: list[str] = field(default_factory=list)  # the first MAX_ABSENT_NAMED of them, in output order
     dropped_absent: bool = False  # the absent products' results were removed from the output
+    routing: bool = False  # routing mode (route_threshold): the summary says how many went to the LLM, none too
     routed: int = 0  # routing mode: products tagged by the LLM
     fell_back: int = 0  # routing mode: products routed to the LLM that kept the default's tags (the LLM failed)
     retried_llm: int = 0  # products an earlier run routed to the LLM that kept the default's tags, tagged again

@@ -292,7 +292,7 @@ def _warn_about_abstaining(tagger: Tagger, warn: Callable[[str], None]) -> None:
 
 def _summary_line(summary: RunSummary) -> str:
     parts = [f"{summary.tagged} tagged", f"{summary.failed} failed"]
-    if summary.routed or summary.fell_back:
+    if summary.routing or summary.routed or summary.fell_back:
         parts[0] += f" ({summary.routed} by the LLM, {summary.fell_back} kept the default's tags when the LLM failed)"
     if summary.degraded:
         parts[0] += f" ({summary.degraded} from the text alone: no photo could be read)"
