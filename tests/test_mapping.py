@@ -705,3 +705,26 @@ def test_cli_a_null_parquet_cell_is_an_empty_cell_not_a_missing_column(tmp_path:
     code, out = run(["--file", str(data), "--column", "tag", "--format", "jsonl", "--no-embeddings"])
     assert code == 0
     assert [(r["id"], r["reason"]) for r in map(json.loads, out.splitlines())] == [("", "empty string")]
+
+
+def test_cli_rows_repeating_an_id_are_each_mapped_not_joined_as_variants(tmp_path: Path) -> None:
+    """The reader of `tagllm generate` joins a Shopify export's variant and photo rows to their product: a legacy tag
+    file with an id and a photo or variant column lost a row that repeated the id before (3 rows, 2 output rows),
+    and every row with no title was rejected as "a row of product 'p1' with photos and no title" (0 of 3 mapped)."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    args = ["--column", "tag", "--facet", "category", "--format", "jsonl", "--no-embeddings"]
+    joined = tmp_path / "joined.csv"
+    joined.write_text("id,title,images,tag\np1,Blue jeans,a.jpg,Jeans\np1,,b.jpg,Dresses\np2,,c.jpg,Boots\n")
+    variants = tmp_path / "variants.parquet"
+    table = {"id": ["p1", "p1", "p2"], "Variant SKU": ["S1", "S2", "S3"], "tag": ["Jeans", "Dresses", "Boots"]}
+    pq.write_table(pa.table(table), variants)
+    for data in (joined, variants):
+        code, out = run(["--file", str(data), *args])
+        assert code == 0
+        assert [(r["text"], r["id"]) for r in map(json.loads, out.splitlines())] == [
+            ("Jeans", "apparel-jeans"),
+            ("Dresses", "apparel-dresses"),
+            ("Boots", "footwear-boots"),
+        ], data.name

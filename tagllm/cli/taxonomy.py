@@ -486,7 +486,7 @@ def read_column(path: Path, column: str | None) -> tuple[list[str], dict[int, st
     texts: list[str] = []
     notes: dict[int, str] = {}
     columns: set[str] = set()
-    records = RecordSource(path, format=fmt)
+    records = RecordSource(path, format=fmt, join_continuations=False)  # one output row per row, however ids repeat
     for record in records:
         if record.data is not None and column in record.data:
             texts.append(_cell_text(record.data[column]))

@@ -92,9 +92,18 @@ class RecordSource:
 
     ``peek(n)`` looks at the first records before tagging starts (to warn about unknown columns, or to find an
     empty input before an output file is touched); iterating afterwards yields them again, then the rest.
+    ``join_continuations=False`` reads a table's rows as they are, one record each, for a reader of a column that is
+    no product (``tagllm taxonomy map``): a row that repeats the one before's id is no variant of a product there.
     """
 
-    def __init__(self, source: str | Path, *, format: str | None = None, columns: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        source: str | Path,
+        *,
+        format: str | None = None,
+        columns: dict[str, str] | None = None,
+        join_continuations: bool = True,
+    ) -> None:
         self.source = source
         self.is_stdin = str(source) == STDIO
         self.name = "<stdin>" if self.is_stdin else str(source)
@@ -102,6 +111,7 @@ class RecordSource:
             raise InputError(f"{source}: the input is compressed; decompress it first ({COMPRESSED[suffix]} {source})")
         self.format = detect_format(source, format)
         self.columns = columns or {}
+        self.join_continuations = join_continuations
         if self.format == "parquet" and self.is_stdin:
             raise InputError("Parquet cannot be read from stdin; give the file's path")
         if not self.is_stdin:
@@ -137,7 +147,7 @@ class RecordSource:
                 records = read_csv(fh, self.name, self._read_header)
         any_record = False
         renamed: Iterator[Record] = (self._renamed(record) for record in records)
-        if self.format != "jsonl":  # a table export's variant and photo rows join their product's row
+        if self.format != "jsonl" and self.join_continuations:  # a table's variant and photo rows join their product
             renamed = self.continuations.join(renamed, reads_photos=self._reads_photos)
         for record in renamed:
             any_record = True
