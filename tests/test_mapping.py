@@ -728,3 +728,37 @@ def test_cli_rows_repeating_an_id_are_each_mapped_not_joined_as_variants(tmp_pat
             ("Dresses", "apparel-dresses"),
             ("Boots", "footwear-boots"),
         ], data.name
+
+
+def test_cli_parquet_cells_json_has_no_type_for_are_mapped_as_they_read(tmp_path: Path) -> None:
+    """A Parquet tag column of bytes (a string column written as binary), dates or decimals stopped the map with a
+    traceback ("TypeError: Object of type bytes is not JSON serializable"), nothing mapped."""
+    import datetime
+    import decimal
+
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    data = tmp_path / "tags.parquet"
+    pq.write_table(
+        pa.table({
+            "binary": [b"Red", b"Bl\xffue", b"Jeans"],
+            "date": [datetime.date(2024, 5, 1)] * 3,
+            "decimal": [decimal.Decimal("19.99")] * 3,
+            "struct": [{"color": "Red", "since": datetime.date(2024, 5, 1)}] * 3,
+        }),
+        data,
+    )  # fmt: skip
+    said = {}
+    for column in ("binary", "date", "decimal", "struct"):
+        code, out = run(["--file", str(data), "--column", column, "--format", "jsonl", "--no-embeddings"])
+        assert code == 0, out
+        said[column] = [(r["text"], r["id"] or r["reason"]) for r in map(json.loads, out.splitlines())]
+    assert said["binary"] == [
+        ("Red", "color-red"),
+        ("Bl\ufffdue", "not valid Unicode (a lone surrogate)"),
+        ("Jeans", "apparel-jeans"),
+    ]
+    assert said["date"] == [("2024-05-01", "no letters: not a tag")] * 3
+    assert said["decimal"] == [("19.99", "no letters: not a tag")] * 3
+    assert said["struct"] == [('{"color": "Red", "since": "2024-05-01"}', "color-red")] * 3

@@ -515,11 +515,23 @@ def _fields_hint(fmt: str, columns: list[str]) -> str:
 
 
 def _cell_text(value: Any) -> str:
+    """A cell as the string mapped: a list or an object as JSON (mapped as an answer), and what JSON has no type for
+    (a Parquet cell of a date, a decimal, or bytes: a string column written as binary) as it reads."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
+    if not isinstance(value, list | dict):
+        return _scalar_text(value)
     try:
-        return json.dumps(value, ensure_ascii=False)  # a list or an object: mapped as an answer
+        return json.dumps(value, ensure_ascii=False, default=_scalar_text)
     except ValueError:
         return ""
+
+
+def _scalar_text(value: Any) -> str:
+    """Bytes as UTF-8 text (an undecodable byte becomes a lone surrogate, rejected as not valid Unicode), any other
+    value as ``str`` writes it (2024-05-01, 19.99, 12)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="surrogateescape")
+    return str(value)
