@@ -762,3 +762,16 @@ def test_cli_parquet_cells_json_has_no_type_for_are_mapped_as_they_read(tmp_path
     assert said["date"] == [("2024-05-01", "no letters: not a tag")] * 3
     assert said["decimal"] == [("19.99", "no letters: not a tag")] * 3
     assert said["struct"] == [('{"color": "Red", "since": "2024-05-01"}', "color-red")] * 3
+
+
+def test_cli_a_nan_cell_is_an_empty_cell(tmp_path: Path) -> None:
+    # json.dumps of a pandas row writes a missing cell as NaN: it was mapped as the text "NaN" ("no value is close
+    # enough"), where `tagllm generate` reads it as no value
+    data = tmp_path / "tags.jsonl"
+    data.write_text('{"tag": "Jeans"}\n{"tag": NaN}\n', encoding="utf-8")
+    code, out = run(["--file", str(data), "--column", "tag", "--format", "jsonl", "--no-embeddings"])
+    assert code == 0
+    assert [(r["text"], r["id"] or r["reason"]) for r in map(json.loads, out.splitlines())] == [
+        ("Jeans", "apparel-jeans"),
+        ("", "empty string"),  # as a CSV's empty cell and a JSONL null
+    ]

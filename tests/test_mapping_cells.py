@@ -67,3 +67,21 @@ def test_a_wrapped_string_placed_by_a_guess_is_read_as_an_answer(
 )
 def test_numbered_lines_look_wrapped(text: str, expected: bool) -> None:
     assert looks_wrapped(text) is expected
+
+
+def test_a_missing_cell_is_an_empty_string_not_the_text_nan() -> None:
+    """``map_texts(mapper, df["tag"].tolist())``: pandas' missing cells were mapped as the strings "nan" and "<NA>"
+    ("no value is close enough"), where an empty cell is rejected as one."""
+    pd = pytest.importorskip("pandas")
+    from decimal import Decimal
+
+    seen: list[str] = []
+
+    class Recording(StubMapper):
+        def map(self, texts: Sequence[str], facet: str | None = None) -> list[Mapped]:
+            seen.extend(texts)
+            return super().map(texts, facet)
+
+    tags = [*pd.Series(["Ladders", None], dtype="string").tolist(), float("nan"), Decimal("NaN"), pd.NaT, None, 12]
+    map_texts(Recording({}, {}), tags, "category")  # type: ignore[arg-type]
+    assert seen == ["Ladders", "", "", "", "", "", "12"]

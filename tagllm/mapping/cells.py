@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import METHOD_RANK, Mapped
-from tagllm.models import MappingInfo
+from tagllm.models import MappingInfo, is_nan_number
 from tagllm.taxonomy import Value
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def map_texts(
     is taken when it maps by a more faithful method ("1. Step Ladders" is Step Ladders by name, not Ladders with a
     unit, "step", after the number 1).
     """
-    strings = [t if isinstance(t, str) else "" if t is None else str(t) for t in texts]
+    strings = [_as_text(t) for t in texts]
     out: list[CellResult | None] = [None] * len(strings)
     guessed: dict[int, CellResult] = {}
     for i, mapped in enumerate(mapper.map(strings, facet)):
@@ -64,6 +64,19 @@ def map_texts(
         where = facet or (values[0][0].facet if values else None)
         out[i] = CellResult(text, where, values, reason)
     return [r for r in out if r is not None]
+
+
+def _as_text(value: object) -> str:
+    """A cell as the string mapped: a missing one (None, NaN, pandas' NA) is empty, not the text "nan" or "<NA>"."""
+    if isinstance(value, str):
+        return value
+    if value is None or is_nan_number(value) or type(value).__name__ in _PANDAS_MISSING:
+        return ""
+    return str(value)
+
+
+_PANDAS_MISSING = frozenset({"NAType", "NaTType"})
+"""pandas' missing cells in a string or date column (``pd.NA``, ``pd.NaT``), told by type without importing pandas."""
 
 
 def _more_faithful(values: list[tuple[Value, MappingInfo]], written: CellResult) -> bool:
