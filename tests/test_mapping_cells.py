@@ -85,3 +85,9 @@ def test_a_missing_cell_is_an_empty_string_not_the_text_nan() -> None:
     tags = [*pd.Series(["Ladders", None], dtype="string").tolist(), float("nan"), Decimal("NaN"), pd.NaT, None, 12]
     map_texts(Recording({}, {}), tags, "category")  # type: ignore[arg-type]
     assert seen == ["Ladders", "", "", "", "", "", "12"]
+
+
+def test_a_single_string_is_refused_not_mapped_letter_by_letter() -> None:
+    # map_texts(mapper, "Ladders") gave 7 results, one per letter, each rejected, without a word
+    with pytest.raises(TypeError, match=r"^map_texts takes a list of strings, not a single str; pass \[text\]$"):
+        map_texts(StubMapper({}, {}), "Ladders")  # type: ignore[arg-type]

@@ -41,6 +41,8 @@ def map_texts(
     is taken when it maps by a more faithful method ("1. Step Ladders" is Step Ladders by name, not Ladders with a
     unit, "step", after the number 1).
     """
+    if isinstance(texts, str | bytes):  # iterated, it would be mapped letter by letter, one result per letter
+        raise TypeError(f"map_texts takes a list of strings, not a single {type(texts).__name__}; pass [text]")
     strings = [_as_text(t) for t in texts]
     out: list[CellResult | None] = [None] * len(strings)
     guessed: dict[int, CellResult] = {}
