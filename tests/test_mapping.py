@@ -775,3 +775,20 @@ def test_cli_a_nan_cell_is_an_empty_cell(tmp_path: Path) -> None:
         ("Jeans", "apparel-jeans"),
         ("", "empty string"),  # as a CSV's empty cell and a JSONL null
     ]
+
+
+def test_cli_a_cell_mapped_in_part_names_what_was_left_out() -> None:
+    """A cell whose answer held a string that did not map showed the values that did, with an empty reason, and the
+    summary counted it mapped: 'Zorg', the second category of a single-valued facet, and 'Color: Red' read as a
+    second category were dropped without a word."""
+    cells = ['{"color": ["Red", "Zorg"]}', '["Jeans", "Sneakers"]', "Red"]
+    result = CliRunner().invoke(app, ["taxonomy", "map", *cells, "--format", "jsonl", "--no-embeddings"])
+    assert result.exit_code == 0
+    assert [(r["id"], r["reason"]) for r in map(json.loads, result.stdout.splitlines())] == [
+        ("color-red", "'Zorg' left out: no value of facet 'color' is close enough"),
+        ("apparel-jeans", "'Sneakers' left out: facet 'category' takes one value; kept 'Jeans' (apparel-jeans)"),
+        ("color-red", ""),
+    ]
+    assert result.stderr == "3 of 3 mapped (2 of them in part: the reason names what was left out), 0 rejected\n"
+    code, out = run(['{"color": ["Red", "Zorg"]}', "--no-embeddings"])
+    assert out.splitlines()[1].endswith("1.000 ('Zorg' left out: no value of facet 'color' is close enough)")

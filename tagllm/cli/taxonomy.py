@@ -329,9 +329,11 @@ def map_(
     rows = [_row(tax, cell, notes.get(i)) for i, cell in enumerate(cells)]
     _print(rows, output_format)
     rejected = sum(1 for row in rows if not row["id"])
+    partly = sum(1 for row in rows if row["id"] and row["reason"])
     unanswered = sum(1 for row in rows if NOT_ANSWERED in row["reason"])
+    some = f" ({partly} of them in part: the reason names what was left out)" if partly else ""
     failed = f" ({unanswered} of them because {NOT_ANSWERED}: map them again)" if unanswered else ""
-    typer.echo(f"{len(rows) - rejected} of {len(rows)} mapped, {rejected} rejected{failed}", err=True)
+    typer.echo(f"{len(rows) - rejected} of {len(rows)} mapped{some}, {rejected} rejected{failed}", err=True)
     if unanswered:
         raise typer.Exit(1)  # some records failed, as `tagllm generate` says it
 
@@ -430,6 +432,8 @@ def _print(rows: list[dict[str, Any]], output_format: str) -> None:
         table: list[tuple[str, ...]] = [("TEXT", "FACET", "ID", "PATH", "METHOD", "SCORE / REASON")]
         for row in rows:
             last = f"{row['score']:.3f}" if row["id"] else str(row["reason"])
+            if row["id"] and row["reason"]:  # mapped in part
+                last += f" ({row['reason']})"
             cells = (row["facet"], row["id"], row["path"], row["method"])
             table.append((_clip(str(row["text"])), *(str(c) for c in cells), _clip(last, 200)))
         widths = [max(_width(r[i]) for r in table) for i in range(5)]

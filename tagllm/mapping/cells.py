@@ -21,7 +21,8 @@ NAMED = frozenset({"id", "exact", "normalized", "synonym", "alias", "derived", "
 
 @dataclass
 class CellResult:
-    """One input string of ``map_texts``: the values it holds (none, one, or a list's several), or why none."""
+    """One input string of ``map_texts``: the values it holds (none, one, or a list's several), or why none; with
+    values, a ``reason`` names the strings of the answer that were left out ("'Zorg' left out: …")."""
 
     text: str
     facet: str | None
@@ -63,6 +64,8 @@ def map_texts(
         reason = None
         if not values:
             reason = "; ".join(r.reason for r in answer.rejected) or "the answer holds no tag (it abstains)"
+        elif answer.rejected:  # mapped in part: what was left out is said, not dropped unseen
+            reason = "; ".join(f"{r.text!r} left out: {r.reason}" for r in answer.rejected)
         where = facet or (values[0][0].facet if values else None)
         out[i] = CellResult(text, where, values, reason)
     return [r for r in out if r is not None]
