@@ -792,3 +792,15 @@ def test_cli_a_cell_mapped_in_part_names_what_was_left_out() -> None:
     assert result.stderr == "3 of 3 mapped (2 of them in part: the reason names what was left out), 0 rejected\n"
     code, out = run(['{"color": ["Red", "Zorg"]}', "--no-embeddings"])
     assert out.splitlines()[1].endswith("1.000 ('Zorg' left out: no value of facet 'color' is close enough)")
+
+
+def test_cli_a_cell_holding_values_of_several_facets_names_each_value_s_facet() -> None:
+    # the facet column held the first value's facet only: "category" beside "apparel-jeans; color-red", so a reader
+    # splitting the ids on "; " filed Red as a category
+    cells = ['{"category": "Jeans", "color": ["Red", "Blue"]}', '["Red", "Blue"]']
+    code, out = run([*cells, "--format", "jsonl", "--no-embeddings"])
+    assert code == 0
+    assert [(r["facet"], r["id"]) for r in map(json.loads, out.splitlines())] == [
+        ("category; color; color", "apparel-jeans; color-red; color-blue"),  # one facet per id
+        ("color", "color-red; color-blue"),  # all of one facet: named once
+    ]

@@ -382,14 +382,16 @@ def _check_sources(strings: list[str] | None, file: str | None, column: str | No
 
 
 def _row(tax: Taxonomy, cell: CellResult, note: str | None) -> dict[str, Any]:
-    """An output row; a string that held several values (a list) shows them joined with "; "."""
+    """An output row; a string that held several values (a list) shows them joined with "; ", and their facets so
+    when they are not all of one (an answer naming a category and a colour: "category; color")."""
     if note is not None:
         return {"text": "", "facet": cell.facet or "", "id": "", "name": "", "path": "", "method": "rejected",
                 "score": 0.0, "reason": note}  # fmt: skip
     values = cell.values
+    facets = [v.facet for v, _ in values]
     return {
         "text": _safe(cell.text),
-        "facet": cell.facet or "",
+        "facet": "; ".join(facets) if len(set(facets)) > 1 else cell.facet or "",
         "id": "; ".join(v.id for v, _ in values),
         "name": "; ".join(v.name for v, _ in values),
         "path": "; ".join(tax.path_of(v.id) for v, _ in values),
