@@ -43,6 +43,9 @@ ABSTAIN_WORDS = frozenset(
 _FENCE = re.compile(r"```[ \t]*[A-Za-z0-9_+-]*[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL)
 _BULLET = re.compile(r"^\s*(?:[-*•·●▪‣◦+>]+(?=\s)|\(?\d{1,3}[.)](?=\s)|\(?[a-zA-Z][.)](?=\s))\s*")
 _LABEL = re.compile(r"^\s*([^\W\d][\w \-/&]{0,40}?)\s*[:：=]\s*(.*)$", re.DOTALL)
+_NEXT_LABEL = re.compile(r"\s*[,;，；、]\s*(?=[^\W\d](?:[^\W\d]|[ \-/&]){0,40}?\s*[:：=]\s*(?!//)\S)")
+"""Where a second "Label: value" pair starts on a labelled line ("Color: Red; Size: M", "颜色：红色；尺码：M"): a
+label of letters only, so "Monitors, Ratio 16:9" is not split at its ratio."""
 _SENTENCE = re.compile(
     r"^\s*(?:the|this|its|my)\s+([^\W\d][\w \-/&]{0,40}?)\s+(?:is|are|would be|should be)\s+"
     r"(?:an?\s+|the\s+)?(.+?)[.!]?\s*$",
@@ -226,12 +229,19 @@ def split_text(text: str) -> list[Item]:
         if not line:
             continue
         line = trim(_MARKUP.sub("", line))
-        label = _LABEL.match(line) or _SENTENCE.match(line)
-        if label and not label.group(2).startswith("//"):
-            out.append(Item(trim(label.group(1)), _clean(label.group(2))))
+        if _LABEL.match(line):  # "Color: Red; Size: M" is two pairs, not a colour "Red; Size: M"
+            out.extend(_labelled(pair) for pair in _NEXT_LABEL.split(line))
         else:
-            out.append(Item(None, _clean(line)))
+            out.append(_labelled(line))
     return out
+
+
+def _labelled(line: str) -> Item:
+    """A line as an item: "Label: value" (or "The label is value.") keeps its label."""
+    label = _LABEL.match(line) or _SENTENCE.match(line)
+    if label and not label.group(2).startswith("//"):
+        return Item(trim(label.group(1)), _clean(label.group(2)))
+    return Item(None, _clean(line))
 
 
 def split_values(text: str) -> list[str]:

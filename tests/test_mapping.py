@@ -804,3 +804,10 @@ def test_cli_a_cell_holding_values_of_several_facets_names_each_value_s_facet() 
         ("category; color; color", "apparel-jeans; color-red; color-blue"),  # one facet per id
         ("color", "color-red; color-blue"),  # all of one facet: named once
     ]
+
+
+def test_cli_a_cell_of_several_label_value_pairs_maps_each() -> None:
+    # "Category: Jeans; Color: Red" mapped Jeans only, the colour read as a second category and dropped
+    code, out = run(["Category: Jeans; Color: Red", "--format", "jsonl", "--no-embeddings"])
+    assert code == 0
+    assert [(r["id"], r["reason"]) for r in map(json.loads, out.splitlines())] == [("apparel-jeans; color-red", "")]

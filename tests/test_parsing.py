@@ -95,3 +95,16 @@ def test_not_abstentions() -> None:
 
 def test_strip_fences_without_fence_is_identity() -> None:
     assert strip_fences("Red") == "Red"
+
+
+def test_several_label_value_pairs_on_one_line_are_each_read() -> None:
+    # "Color: Red; Size: M" (a legacy tag cell, or a model's one-line answer) was one colour "Red; Size: M": taxonomy
+    # map gave Red and dropped the second pair; "Category: Jeans; Color: Red" lost the colour, read as a category
+    assert items(parse_answer("Category: Jeans; Color: Red")) == [Item("Category", "Jeans"), Item("Color", "Red")]
+    assert items(parse_answer("color=Red, size=M")) == [Item("color", "Red"), Item("size", "M")]
+    assert items(parse_answer("颜色：红色；尺码：M")) == [Item("颜色", "红色"), Item("尺码", "M")]
+    # a value holding commas, a ratio or a URL after a comma is one value
+    for text in ("Category: Pet Bowls, Feeders & Waterers", "Category: Monitors, Ratio 16:9", "Link: a, http://b.c"):
+        label, value = text.split(": ", 1)
+        assert items(parse_answer(text)) == [Item(label, value)], text
+    assert items(parse_answer("Jeans, Color: Red")) == [Item(None, "Jeans, Color: Red")]  # no label first: as it was
