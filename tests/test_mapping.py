@@ -811,3 +811,16 @@ def test_cli_a_cell_of_several_label_value_pairs_maps_each() -> None:
     code, out = run(["Category: Jeans; Color: Red", "--format", "jsonl", "--no-embeddings"])
     assert code == 0
     assert [(r["id"], r["reason"]) for r in map(json.loads, out.splitlines())] == [("apparel-jeans; color-red", "")]
+
+
+def test_cli_a_cell_of_pairs_found_by_a_name_as_written_maps_each_pair() -> None:
+    # "颜色：红色；类别：牛仔裤" mapped as written by its Chinese head noun, 牛仔裤 (Jeans), and was taken so: the
+    # colour was dropped without a word; the other order gave Red alone
+    cells = ["颜色：红色；类别：牛仔裤", "类别：牛仔裤；颜色：红色", "牛仔裤"]
+    code, out = run([*cells, "--format", "jsonl", "--no-embeddings"])
+    assert code == 0
+    assert [(r["id"], r["reason"]) for r in map(json.loads, out.splitlines())] == [
+        ("apparel-jeans; color-red", ""),
+        ("apparel-jeans; color-red", ""),
+        ("apparel-jeans", ""),
+    ]

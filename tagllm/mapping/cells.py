@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import METHOD_RANK, Mapped
 from tagllm.models import MappingInfo, is_nan_number
+from tagllm.parsing import items, parse_answer
 from tagllm.taxonomy import Value
 
 if TYPE_CHECKING:
@@ -38,9 +39,9 @@ def map_texts(
     Each string is read as ``map_answer`` reads a model's answer (JSON, YAML-like "Key: value" lines, Markdown,
     bullets, numbered lines, a sentence "The category is X."), so '{"category": "Stand Mixers"}' maps its value;
     ``literal`` maps the strings as they are. Every string is first mapped as written, in one batch; only those that
-    look wrapped and either fail or were placed by a guess (not by a name) are parsed, and the answer read from them
-    is taken when it maps by a more faithful method ("1. Step Ladders" is Step Ladders by name, not Ladders with a
-    unit, "step", after the number 1).
+    look wrapped and either fail, were placed by a guess (not by a name) or hold several "Key: value" pairs are parsed,
+    and the answer read from them is taken when it maps by a more faithful method ("1. Step Ladders" is Step Ladders
+    by name, not Ladders with a unit, "step", after the number 1) or maps each of several pairs.
     """
     if isinstance(texts, str | bytes):  # iterated, it would be mapped letter by letter, one result per letter
         raise TypeError(f"map_texts takes a list of strings, not a single {type(texts).__name__}; pass [text]")
@@ -48,8 +49,9 @@ def map_texts(
     out: list[CellResult | None] = [None] * len(strings)
     guessed: dict[int, CellResult] = {}
     for i, mapped in enumerate(mapper.map(strings, facet)):
-        # a string that maps by name as written is taken as written ("Ratio 16:9" is no "Key: value" line)
-        if literal or mapped.method in NAMED or not looks_wrapped(strings[i]):
+        # a string that maps by name as written is taken as written ("Ratio 16:9" is no "Key: value" line), unless
+        # it holds several pairs: a name found in "颜色：红色；类别：牛仔裤" is one of them
+        if literal or not looks_wrapped(strings[i]) or mapped.method in NAMED and not holds_pairs(strings[i]):
             out[i] = from_mapped(mapped)
         elif mapped.value is not None:
             guessed[i] = from_mapped(mapped)
@@ -58,7 +60,7 @@ def map_texts(
             continue
         answer = mapper.map_answer(text, [facet] if facet else None)
         values = [pair for f in answer.tags for pair in answer.tags[f]]
-        if i in guessed and not _more_faithful(values, guessed[i]):
+        if i in guessed and not _answer_wins(text, values, guessed[i]):
             out[i] = guessed[i]
             continue
         reason = None
@@ -82,6 +84,17 @@ def _as_text(value: object) -> str:
 
 _PANDAS_MISSING = frozenset({"NAType", "NaTType"})
 """pandas' missing cells in a string or date column (``pd.NA``, ``pd.NaT``), told by type without importing pandas."""
+
+
+def _answer_wins(text: str, values: list[tuple[Value, MappingInfo]], written: CellResult) -> bool:
+    """Whether the values read from a parsed answer replace the one the string mapped to as written: each of
+    several pairs read, or values found more faithfully."""
+    return len(values) > 1 and holds_pairs(text) or _more_faithful(values, written)
+
+
+def holds_pairs(text: str) -> bool:
+    """Whether a string holds several "Key: value" pairs (JSON's, or lines' "Color: Red; Size: M")."""
+    return sum(1 for item in items(parse_answer(text)) if item.key is not None) > 1
 
 
 def _more_faithful(values: list[tuple[Value, MappingInfo]], written: CellResult) -> bool:
