@@ -768,12 +768,14 @@ def test_cli_a_nan_cell_is_an_empty_cell(tmp_path: Path) -> None:
     # json.dumps of a pandas row writes a missing cell as NaN: it was mapped as the text "NaN" ("no value is close
     # enough"), where `tagllm generate` reads it as no value
     data = tmp_path / "tags.jsonl"
-    data.write_text('{"tag": "Jeans"}\n{"tag": NaN}\n', encoding="utf-8")
+    data.write_text('{"tag": "Jeans"}\n{"tag": NaN}\n{"tag": true}\n{"tag": 12}\n', encoding="utf-8")
     code, out = run(["--file", str(data), "--column", "tag", "--format", "jsonl", "--no-embeddings"])
     assert code == 0
     assert [(r["text"], r["id"] or r["reason"]) for r in map(json.loads, out.splitlines())] == [
         ("Jeans", "apparel-jeans"),
         ("", "empty string"),  # as a CSV's empty cell and a JSONL null
+        ("true", "no value is close enough"),  # as the file writes it, not Python's True
+        ("12", "no letters: not a tag"),
     ]
 
 

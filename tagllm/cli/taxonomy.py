@@ -537,10 +537,12 @@ def _cell_text(value: Any) -> str:
 
 def _scalar_text(value: Any) -> str:
     """Bytes as UTF-8 text (an undecodable byte becomes a lone surrogate, rejected as not valid Unicode), NaN (a
-    missing cell, as ``json.dumps`` of a pandas row writes it) as an empty cell, any other value as ``str`` writes it
-    (2024-05-01, 19.99, 12)."""
+    missing cell, as ``json.dumps`` of a pandas row writes it) as an empty cell, a bool as the file writes it (true),
+    any other value as ``str`` writes it (2024-05-01, 19.99, 12)."""
     from tagllm.models import is_nan_number
 
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="surrogateescape")
+    if isinstance(value, bool):
+        return json.dumps(value)
     return "" if is_nan_number(value) else str(value)
