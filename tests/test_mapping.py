@@ -826,3 +826,16 @@ def test_cli_a_cell_of_pairs_found_by_a_name_as_written_maps_each_pair() -> None
         ("apparel-jeans; color-red", ""),
         ("apparel-jeans", ""),
     ]
+
+
+def test_cli_summary_tells_unread_records_from_rejected_tags(tmp_path: Path) -> None:
+    # a Latin-1 line and a JSONL record without the key were counted as rejected tags ("2 of 4 mapped, 2 rejected"):
+    # nothing said that one row was never read, and that the file, not the taxonomy, needs fixing
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("tag\nRed\nCaf\u00e9\nBlue\nXyzzy\n".encode("latin-1"))
+    args = ["taxonomy", "map", "--file", str(latin), "--column", "tag", "--format", "jsonl", "--no-embeddings"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0
+    assert result.stderr == "2 of 4 mapped, 2 rejected (1 of them unread: the reason names the line to fix)\n"
+    result = CliRunner().invoke(app, ["taxonomy", "map", "--no-embeddings"], input="Red\nXyzzy\n")
+    assert result.stderr == "1 of 2 mapped, 1 rejected\n"  # a tag the taxonomy lacks: nothing unread

@@ -333,6 +333,8 @@ def map_(
     unanswered = sum(1 for row in rows if NOT_ANSWERED in row["reason"])
     some = f" ({partly} of them in part: the reason names what was left out)" if partly else ""
     failed = f" ({unanswered} of them because {NOT_ANSWERED}: map them again)" if unanswered else ""
+    if notes:  # not tags the taxonomy lacks: records the file holds no readable string in
+        failed += f" ({len(notes)} of them unread: the reason names the line to fix)"
     typer.echo(f"{len(rows) - rejected} of {len(rows)} mapped{some}, {rejected} rejected{failed}", err=True)
     if unanswered:
         raise typer.Exit(1)  # some records failed, as `tagllm generate` says it
