@@ -839,3 +839,17 @@ def test_cli_summary_tells_unread_records_from_rejected_tags(tmp_path: Path) -> 
     assert result.stderr == "2 of 4 mapped, 2 rejected (1 of them unread: the reason names the line to fix)\n"
     result = CliRunner().invoke(app, ["taxonomy", "map", "--no-embeddings"], input="Red\nXyzzy\n")
     assert result.stderr == "1 of 2 mapped, 1 rejected\n"  # a tag the taxonomy lacks: nothing unread
+
+
+def test_cli_a_pair_holding_a_list_found_by_a_name_as_written_maps_each_value() -> None:
+    # "颜色：红色，蓝色" mapped as written by its Chinese head noun, 蓝色 (Blue), and was taken so: Red was dropped
+    # without a word, where "Color: Red, Blue" gave both
+    cells = ["颜色：红色，蓝色", "颜色：红色、蓝色", "Color: Red, Blue", "颜色：蓝色"]
+    code, out = run([*cells, "--format", "jsonl", "--no-embeddings"])
+    assert code == 0
+    assert [(r["id"], r["reason"]) for r in map(json.loads, out.splitlines())] == [
+        ("color-red; color-blue", ""),
+        ("color-red; color-blue", ""),
+        ("color-red; color-blue", ""),
+        ("color-blue", ""),
+    ]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import METHOD_RANK, Mapped
 from tagllm.models import MappingInfo, is_nan_number
-from tagllm.parsing import items, parse_answer
+from tagllm.parsing import items, parse_answer, split_list
 from tagllm.taxonomy import Value
 
 if TYPE_CHECKING:
@@ -39,9 +39,9 @@ def map_texts(
     Each string is read as ``map_answer`` reads a model's answer (JSON, YAML-like "Key: value" lines, Markdown,
     bullets, numbered lines, a sentence "The category is X."), so '{"category": "Stand Mixers"}' maps its value;
     ``literal`` maps the strings as they are. Every string is first mapped as written, in one batch; only those that
-    look wrapped and either fail, were placed by a guess (not by a name) or hold several "Key: value" pairs are parsed,
-    and the answer read from them is taken when it maps by a more faithful method ("1. Step Ladders" is Step Ladders
-    by name, not Ladders with a unit, "step", after the number 1) or maps each of several pairs.
+    look wrapped and either fail, were placed by a guess (not by a name) or hold several "Key: value" pairs or a pair
+    of a list are parsed, and the answer read from them is taken when it maps by a more faithful method ("1. Step
+    Ladders" is Step Ladders by name, not Ladders with a unit, "step", after the number 1) or maps several values.
     """
     if isinstance(texts, str | bytes):  # iterated, it would be mapped letter by letter, one result per letter
         raise TypeError(f"map_texts takes a list of strings, not a single {type(texts).__name__}; pass [text]")
@@ -50,8 +50,8 @@ def map_texts(
     guessed: dict[int, CellResult] = {}
     for i, mapped in enumerate(mapper.map(strings, facet)):
         # a string that maps by name as written is taken as written ("Ratio 16:9" is no "Key: value" line), unless
-        # it holds several pairs: a name found in "颜色：红色；类别：牛仔裤" is one of them
-        if literal or not looks_wrapped(strings[i]) or mapped.method in NAMED and not holds_pairs(strings[i]):
+        # it holds several pairs or a list ("颜色：红色；类别：牛仔裤", "颜色：红色，蓝色"): the name found is one
+        if literal or not looks_wrapped(strings[i]) or mapped.method in NAMED and not holds_several(strings[i]):
             out[i] = from_mapped(mapped)
         elif mapped.value is not None:
             guessed[i] = from_mapped(mapped)
@@ -88,13 +88,15 @@ _PANDAS_MISSING = frozenset({"NAType", "NaTType"})
 
 def _answer_wins(text: str, values: list[tuple[Value, MappingInfo]], written: CellResult) -> bool:
     """Whether the values read from a parsed answer replace the one the string mapped to as written: each of
-    several pairs read, or values found more faithfully."""
-    return len(values) > 1 and holds_pairs(text) or _more_faithful(values, written)
+    several values read from several pairs or a list, or values found more faithfully."""
+    return len(values) > 1 and holds_several(text) or _more_faithful(values, written)
 
 
-def holds_pairs(text: str) -> bool:
-    """Whether a string holds several "Key: value" pairs (JSON's, or lines' "Color: Red; Size: M")."""
-    return sum(1 for item in items(parse_answer(text)) if item.key is not None) > 1
+def holds_several(text: str) -> bool:
+    """Whether a string holds several "Key: value" pairs (JSON's, or lines' "Color: Red; Size: M"), or a pair whose
+    value is a list ("颜色：红色，蓝色")."""
+    keyed = [item for item in items(parse_answer(text)) if item.key is not None]
+    return len(keyed) > 1 or any(len(split_list(item.text)) > 1 for item in keyed)
 
 
 def _more_faithful(values: list[tuple[Value, MappingInfo]], written: CellResult) -> bool:
