@@ -853,3 +853,24 @@ def test_cli_a_pair_holding_a_list_found_by_a_name_as_written_maps_each_value() 
         ("color-red; color-blue", ""),
         ("color-blue", ""),
     ]
+
+
+def test_cli_a_jsonl_of_strings_not_objects_is_refused_before_mapping(tmp_path: Path) -> None:
+    """A file of tags written one JSON string per line ('"Red"') gave one rejected row per line ("expected a JSON
+    object per line, got a string"), '0 of 2 mapped', exit 0: nothing said how to map the tags it holds."""
+    data = tmp_path / "tags.jsonl"
+    data.write_text('"Red"\n["Blue", "Gold"]\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["taxonomy", "map", "--file", str(data), "--column", "tag", "--no-embeddings"])
+    assert isinstance(result.exception, InputError) and result.stdout == ""  # `tagllm` prints it and exits 2
+    assert str(result.exception) == (
+        f"{data}:1: expected a JSON object per line, got a string, as is every line: --column 'tag' reads a field of "
+        f'one JSON object per line; write each line as {{"tag": …}}, or map the lines as they are: tagllm taxonomy '
+        f"map < {data}"
+    )
+    data.write_text('"Red"\n{"tag": "Blue"}\n', encoding="utf-8")  # one stray line: its row is rejected, as before
+    code, out = run(["--file", str(data), "--column", "tag", "--format", "jsonl", "--no-embeddings"])
+    assert code == 0
+    assert [r["id"] or r["reason"] for r in map(json.loads, out.splitlines())] == [
+        f"{data}:1: expected a JSON object per line, got a string",
+        "color-blue",
+    ]

@@ -494,8 +494,11 @@ def read_column(path: Path, column: str | None) -> tuple[list[str], dict[int, st
     texts: list[str] = []
     notes: dict[int, str] = {}
     columns: set[str] = set()
+    not_objects: list[str] = []  # JSONL lines that are a JSON string or array, not an object with the field
     records = RecordSource(path, format=fmt, join_continuations=False)  # one output row per row, however ids repeat
     for record in records:
+        if record.error is not None and _NOT_AN_OBJECT in record.error.message:
+            not_objects.append(record.error.message)
         if record.data is not None and column in record.data:
             texts.append(_cell_text(record.data[column]))
             continue
@@ -508,7 +511,17 @@ def read_column(path: Path, column: str | None) -> tuple[list[str], dict[int, st
         texts.append("")
     if texts and len(notes) == len(texts) and columns:
         raise InputError(f"{path}: no record has the field {column!r}; {_fields_hint(fmt, sorted(columns))}")
+    if texts and len(not_objects) == len(texts):  # a file of tags written one JSON string per line
+        raise InputError(
+            f"{not_objects[0]}, as is every line: --column {column!r} reads a field of one JSON object per line; "
+            f"write each line as {{{json.dumps(column)}: …}}, or map the lines as they are: "
+            f"tagllm taxonomy map < {path}"
+        )
     return texts, notes
+
+
+_NOT_AN_OBJECT = ": expected a JSON object per line, got "
+"""What the JSONL reader says of a line that is valid JSON but no object."""
 
 
 def _fields_hint(fmt: str, columns: list[str]) -> str:
