@@ -22,6 +22,7 @@ _ALWAYS_SPLIT = re.compile(r"[|\r\n]+|\s*[,;，；、]?\s+(?=(?:https?|file)://)
 _MAYBE_SPLIT = re.compile(r"\s*[,;，；、｜]\s*")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # http:, https:, file:, data:, and a Windows drive (c:)
 _BASE64_LINE = re.compile(r"[A-Za-z0-9+/]+=*")  # a line of a data URL's base64, wrapped
+_WRAP_WIDTHS = (64, 76)  # a wrapped base64's full lines: openssl and PEM write 64 characters, base64(1) and MIME 76
 _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,4}$")  # a file name's: .jpg, .jpeg, .webp, .png
 
 
@@ -89,15 +90,29 @@ def _from_text(text: str) -> list[str]:
 
 def _data_urls_whole(pieces: list[str]) -> list[str]:
     """``pieces`` with a data URL's base64 wrapped over lines (base64(1) and openssl wrap it at 76 or 64 characters)
-    joined back: each line of it was read as a reference of its own, the first a data URL cut short."""
+    joined back: each line of it was read as a reference of its own, the first a data URL cut short. A line is
+    joined only after a line of the wrap's full width: after a shorter one (the data's last line, or a data URL
+    written on one line) the data has ended, and a next line of letters and digits (a file name with no extension,
+    ``IMG0001``) is a photo of its own."""
     joined: list[str] = []
+    wrapped = False  # whether the last piece is a data URL whose last line is a full-width line of a wrap
     for piece in pieces:
+        piece = piece.strip()
         previous = joined[-1] if joined else ""
-        if previous.startswith("data:") and not previous.endswith("=") and _BASE64_LINE.fullmatch(piece.strip()):
-            joined[-1] = previous + piece.strip()
+        if wrapped and not previous.endswith("=") and _BASE64_LINE.fullmatch(piece):
+            joined[-1] = previous + piece
+            wrapped = len(piece) in _WRAP_WIDTHS
         else:
-            joined.append(piece.strip())
+            joined.append(piece)
+            wrapped = piece.startswith("data:") and _wrapped_first_line(piece)
     return joined
+
+
+def _wrapped_first_line(line: str) -> bool:
+    """Whether a data URL's first line is cut where a wrap cuts: its base64 alone (after the header), or the whole
+    line, is a wrap's width, or the header stands alone on it."""
+    payload = line.partition(",")[2]
+    return not payload or len(payload) in _WRAP_WIDTHS or len(line) in _WRAP_WIDTHS
 
 
 def _split_commas(text: str) -> list[str]:

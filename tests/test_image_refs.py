@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import textwrap
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 from test_photos import COLOURS, draw, photo_index  # noqa: F401  (the module-scoped index with photos)
 
 from tagllm.config import TaggerConfig
+from tagllm.images import ImageLoader
 from tagllm.io import read_products
 from tagllm.models import Product, RecordError
 from tagllm.retrieval.index import ExampleIndex
@@ -164,4 +167,36 @@ def test_a_file_run_reads_a_shopify_products_second_photo_when_the_first_is_gone
     assert [[(u["source"], u["status"]) for u in r["provenance"]["images"]] for r in rows] == [
         [("gone.jpg", "error"), ("front.jpg", "ok")],
         [("shoe.jpg", "ok")],
+    ]
+
+
+def _unpadded_png() -> bytes:
+    """A PNG whose length is a multiple of 3: its base64 ends with no '=' to say where it stops."""
+    from PIL import Image
+
+    for width in range(1, 64):
+        buffer = io.BytesIO()
+        Image.new("RGB", (width, 3), (200, 40, 40)).save(buffer, format="PNG")
+        if len(buffer.getvalue()) % 3 == 0:
+            return buffer.getvalue()
+    raise AssertionError("no PNG of a length divisible by 3")
+
+
+def test_a_data_url_and_an_extension_less_file_name_on_the_next_line_stay_two_photos(tmp_path: Path) -> None:
+    """A data URL on one line, its base64 without '=' padding, then a photo named as cameras and DAMs name them
+    ('IMG0001', no extension): the file name was read as more of the data URL's base64, one broken data URL for two
+    photos, the file's photo never tried."""
+    raw = _unpadded_png()
+    data = "data:image/png;base64," + base64.b64encode(raw).decode()
+    (tmp_path / "IMG0001").write_bytes(raw)
+    product = Product(id="p", title="Dress", images=f"{data}\nIMG0001")
+    assert product.images == [data, "IMG0001"]
+    loader = ImageLoader(root=tmp_path)
+    assert [loader.load(ref).error for ref in product.images] == [None, None]
+    # a wrap's lines are still joined, at openssl's 64 characters with the header on a line of its own too
+    lines = base64.encodebytes(raw * 3).decode().replace("\n", "")
+    openssl = "\n".join(["data:image/png;base64,", *textwrap.wrap(lines, 64)])
+    assert Product(id="p", title="Dress", images=f"{openssl}\nIMG0001").images == [
+        "data:image/png;base64," + lines,
+        "IMG0001",
     ]
