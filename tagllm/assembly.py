@@ -78,9 +78,9 @@ def _same_directory(a: str, b: str) -> bool:
 
 def examples_image_loader(config: TaggerConfig, examples_path: str | Path) -> Any:
     """The loader for the examples' photos: relative paths start at ``image_root`` or beside the examples file."""
-    from tagllm.images import ImageLoader
+    from tagllm.images import ImageLoader, image_root
 
-    root = Path(config.image_root) if config.image_root else Path(examples_path).resolve().parent
+    root = image_root(config.image_root) if config.image_root else Path(examples_path).resolve().parent
     return ImageLoader(config.image_limits, allow_remote=config.allow_remote_images, root=root)
 
 

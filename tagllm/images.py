@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tagllm.errors import missing_dependency
+from tagllm.errors import ConfigError, missing_dependency
 from tagllm.models import ImageUse
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
@@ -366,6 +366,20 @@ class ImageLoader:
                 pending.append(pool.submit(work, refs))
             while pending:
                 yield pending.popleft().result()
+
+
+def image_root(value: str | Path) -> Path:
+    """``image_root`` as the directory relative photo paths start from; a ``ConfigError`` when it is none: every
+    product's photos would be missing files, each product tagged from its text alone (an index built of texts
+    alone), and the mistake said only once the run was over."""
+    root = Path(value).expanduser()
+    if not root.is_dir():
+        why = "is a file, not a directory" if root.exists() else "no such directory"
+        raise ConfigError(
+            f"image_root (--image-root) {value}: {why}; give the directory relative photo paths start from, or leave "
+            "it unset to start them beside the input file"
+        )
+    return root
 
 
 def shown(reference: str, limit: int = 160) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, get_args
 import numpy as np
 
 from tagllm.config import TaggerConfig, TextField
+from tagllm.images import image_root
 from tagllm.llm_steps import ScoredProduct
 from tagllm.models import Neighbour, Product, RecordError
 from tagllm.retrieval.image_index import ImageBatch, Photos
@@ -60,7 +61,7 @@ class BatchScorer:
         self.index = index
         self.image_encoder = image_encoder
         self.inputs = tuple(config.inputs)
-        self.image_root: Path | None = Path(config.image_root) if config.image_root else None
+        self.image_root: Path | None = image_root(config.image_root) if config.image_root else None
         self._file_root = threading.local()  # ``tag_file``'s input directory, for the thread that runs it
         self._photo_thread: ThreadPoolExecutor | None = None
 

@@ -440,3 +440,26 @@ def test_two_file_runs_of_one_tagger_on_two_threads_read_each_files_photos_besid
     for name, (_, target) in runs.items():
         (row,) = [json.loads(line) for line in target.read_text().splitlines()]
         assert row["status"] == "ok" and row.get("degraded") is None, (name, row.get("degraded"))
+
+
+def test_an_image_root_that_is_no_directory_stops_the_run_and_the_index_build_before_any_product(
+    photo_index: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    """A mistyped --image-root made every relative photo a missing file: each product tagged from its text alone
+    ('2 tagged (2 from the text alone: no photo could be read)', exit 0), an index built of texts alone (48 'photo
+    not used' lines, exit 0), the mistake said only once the work was done."""
+    from tagllm.assembly import examples_image_loader
+    from tagllm.errors import ConfigError
+
+    missing, a_file = tmp_path / "phtoos", tmp_path / "examples.jsonl"
+    a_file.write_text("")
+    with pytest.raises(ConfigError) as refused:
+        Tagger(demo_taxonomy, index=ExampleIndex.load(photo_index), embedder=embedder,
+               config=TaggerConfig(image_root=str(missing)))  # fmt: skip
+    assert str(refused.value) == (
+        f"image_root (--image-root) {missing}: no such directory; give the directory relative photo paths start "
+        "from, or leave it unset to start them beside the input file"
+    )
+    with pytest.raises(ConfigError, match=f"image_root \\(--image-root\\) {a_file}: is a file, not a directory; "):
+        examples_image_loader(TaggerConfig(image_root=str(a_file)), a_file)
+    assert examples_image_loader(TaggerConfig(image_root=str(tmp_path)), a_file).root == tmp_path
