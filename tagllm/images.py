@@ -223,9 +223,12 @@ class ImageLoader:
                 length = response.headers.get("Content-Length")
                 if length and length.isdigit():
                     self._check_bytes(url, int(length))
+                # read1: what has arrived, at most one wait on the socket; read waits for a whole chunk, and a
+                # server trickling bytes (a throttled CDN) held one download many times past the timeout
+                read = getattr(response, "read1", response.read)
                 chunks: list[bytes] = []
                 total = 0
-                while chunk := response.read(_READ_CHUNK):
+                while chunk := read(_READ_CHUNK):
                     total += len(chunk)
                     self._check_bytes(url, total)
                     if time.monotonic() > deadline:

@@ -176,6 +176,15 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.image * (50 if self.path == "/big.png" else 1)
         self.send_response(200)
         self.send_header("Content-Type", "image/png")
+        if self.path == "/trickled.png":  # a throttled CDN: 2 KB every 0.1 s, 20 KB/s
+            self.send_header("Content-Length", str(200 * 2048))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                for _ in range(200):
+                    self.wfile.write(b"\0" * 2048)
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            return
         if self.path == "/garbled.png":  # a chunked body whose chunk size is not a number
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
@@ -211,6 +220,17 @@ def test_remote_images_are_fetched_only_when_allowed_and_within_limits(server: s
     )
     assert loader.load(f"{server}/missing.png").error == f"{server}/missing.png: HTTP 404 Not Found"
     assert loader.load(f"{server}/slow.png").error == f"{server}/slow.png: no answer within 0.5s"
+
+
+def test_a_download_trickled_slowly_stops_at_the_timeout(server: str) -> None:
+    """The timeout bounds a download from connecting to its last byte: it was checked only after each 64 KB read,
+    which waited for the whole 64 KB, so a server sending 20 KB/s held a 0.5 s download 3.2 s (a throttled CDN at
+    1 KB/s: a minute per read, a worker thread stalled)."""
+    loader = ImageLoader(ImageLimits(timeout=0.5), allow_remote=True)
+    started = time.monotonic()
+    error = loader.load(f"{server}/trickled.png").error
+    assert time.monotonic() - started < 1.2
+    assert error == f"{server}/trickled.png: download not finished within 0.5s"
 
 
 def test_urls_with_spaces_or_other_scripts_are_fetched_and_broken_ones_recorded(server: str) -> None:
