@@ -17,10 +17,12 @@ from typing import Any
 # the keys a photo object names its reference by, in the order they are looked for
 REFERENCE_KEYS = ("src", "url", "path", "href", "link", "uri", "file")
 # never inside a reference a catalogue writes: a bar, a line break, blanks before another URL
-_ALWAYS_SPLIT = re.compile(r"[|\r\n]+|\s*[,;，；、]?\s+(?=(?:https?|file)://)")
+_ALWAYS_SPLIT = re.compile(r"[|\r\n]+|\s*[,;，；、]?\s+(?=(?:https?|file)://|//[A-Za-z0-9-]+\.)")
 # a comma or semicolon, ASCII or as Chinese sellers type them (full-width '，' '；', the enumeration comma '、', '｜')
 _MAYBE_SPLIT = re.compile(r"\s*[,;，；、｜]\s*")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # http:, https:, file:, data:, and a Windows drive (c:)
+# a URL without its scheme, as HTML and Shopify's Liquid (img_url) write them: //cdn.shopify.com/s/files/….jpg
+PROTOCOL_RELATIVE = re.compile(r"//[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?/")
 _BASE64_LINE = re.compile(r"[A-Za-z0-9+/]+=*")  # a line of a data URL's base64, wrapped
 _WRAP_WIDTHS = (64, 76)  # a wrapped base64's full lines: openssl and PEM write 64 characters, base64(1) and MIME 76
 _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,4}$")  # a file name's: .jpg, .jpeg, .webp, .png
@@ -133,15 +135,19 @@ def _split_commas(text: str) -> list[str]:
 
 def _is_whole(text: str) -> bool:
     """Whether ``text`` could be a whole reference: a URL, or a path ending in a file name with an extension."""
-    return bool(_SCHEME.match(text)) or bool(_EXTENSION.search(text.split("?")[0].split("#")[0]))
+    return _is_url(text) or bool(_EXTENSION.search(text.split("?")[0].split("#")[0]))
 
 
 def _starts_reference(text: str) -> bool:
     """Whether ``text`` (up to the next comma or semicolon) begins a reference of its own: a URL, or a path to a
     file with an extension; not the rest of a URL's query (``h=200``) nor of a data URL's header (``base64``)."""
-    if _SCHEME.match(text):
+    if _is_url(text):
         return True
     return "=" not in text and "&" not in text and bool(_EXTENSION.search(text))
+
+
+def _is_url(text: str) -> bool:
+    return bool(_SCHEME.match(text) or PROTOCOL_RELATIVE.match(text))
 
 
 def _short(value: Any, width: int = 60) -> str:

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tagllm.errors import ConfigError, missing_dependency
+from tagllm.image_refs import PROTOCOL_RELATIVE
 from tagllm.models import ImageUse
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
@@ -171,6 +172,8 @@ class ImageLoader:
         source = source.strip()
         if not source:
             raise ImageError("an empty image reference")
+        if PROTOCOL_RELATIVE.match(source) and not Path(source).exists():
+            source = "https:" + source  # a URL as an HTML page on https reads it (no local file has that path)
         try:
             scheme = urllib.parse.urlsplit(source).scheme.lower()
         except ValueError as exc:

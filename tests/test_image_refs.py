@@ -20,6 +20,7 @@ from tagllm.retrieval.index import ExampleIndex
 from tagllm.tagger import Tagger
 
 URL = "https://cdn.shop.example/p/123.jpg"
+SCHEMELESS = "//cdn.shopify.com/s/files/1/0001/products/dress.jpg"
 SIZED = "https://cdn.shop.example/p/123.jpg?w=800,h=600&fit=crop"  # a CDN's resize parameters, with a comma
 DATA = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJ"
@@ -60,6 +61,9 @@ WRAPPED = "data:image/png;base64," + "\n".join(textwrap.wrap(DATA.partition(",")
         (f"{URL}、 https://cdn.shop.example/p/124.jpg", [URL, "https://cdn.shop.example/p/124.jpg"]),
         ("图片/红色、蓝色.jpg", ["图片/红色、蓝色.jpg"]),  # a file name with an enumeration comma in it
         ("主图，正面.jpg", ["主图，正面.jpg"]),
+        # URLs without their scheme, as Shopify's Liquid writes them, joined by a comma or a blank
+        (f"{SCHEMELESS}?v=1612, {SCHEMELESS}?v=1613", [f"{SCHEMELESS}?v=1612", f"{SCHEMELESS}?v=1613"]),
+        (f"{SCHEMELESS} {SCHEMELESS}", [SCHEMELESS, SCHEMELESS]),
     ],
 )
 def test_a_text_cell_lists_each_photo_once(cell: str, expected: list[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import struct
 import threading
 import time
@@ -12,6 +13,7 @@ import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -363,3 +365,31 @@ def test_a_server_is_sent_the_photo_as_decoded_not_bytes_its_plain_reading_would
         == loaded.image.getpixel((5, 5))
         == {"grey16": (77, 77, 77), "transparent": (255, 255, 255)}[kind]
     )
+
+
+class _Served(io.BytesIO):
+    """What urlopen returns, for a fake server: the body, its headers, a context manager."""
+
+    headers: dict[str, str] = {}
+
+
+def test_a_url_without_its_scheme_is_fetched_over_https_or_skipped_as_remote(tmp_path: Path) -> None:
+    """Shopify's Liquid (img_url) and scraped HTML write photo URLs without their scheme: '//cdn.shopify.com/…'.
+    Such a photo was read as a local path, 'no such file (//cdn.shopify.com/…)', even with --allow-remote-images:
+    never fetched, and without the flag an error (the product degraded) instead of a remote photo not fetched."""
+    raw = _png(tmp_path / "a.png").read_bytes()
+    asked: list[str] = []
+
+    def urlopen(request: Any, timeout: float) -> _Served:
+        asked.append(request.full_url)
+        return _Served(raw)
+
+    url = "//cdn.shopify.com/s/files/1/0001/products/dress.png?v=1612"
+    assert ImageLoader(allow_remote=True, urlopen=urlopen).load(url).ok
+    assert asked == ["https:" + url]
+    skipped = ImageLoader(urlopen=urlopen).load(url)
+    assert (skipped.skipped, skipped.error) == (
+        True,
+        f"https:{url}: remote image not fetched; allow it with --allow-remote-images",
+    )
+    assert ImageLoader(root=tmp_path).load("//" + str(tmp_path / "a.png")).ok  # a doubled slash: still a path
