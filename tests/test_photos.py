@@ -463,3 +463,28 @@ def test_an_image_root_that_is_no_directory_stops_the_run_and_the_index_build_be
     with pytest.raises(ConfigError, match=f"image_root \\(--image-root\\) {a_file}: is a file, not a directory; "):
         examples_image_loader(TaggerConfig(image_root=str(a_file)), a_file)
     assert examples_image_loader(TaggerConfig(image_root=str(tmp_path)), a_file).root == tmp_path
+
+
+def test_index_add_says_the_photos_of_examples_added_to_an_index_of_texts_alone_are_not_used(
+    demo_index_dir: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    """An index built from examples without photos has no image encoder: `tagllm index add` of reviewed examples
+    with photos added them without their photos and said nothing ('added 8, …', exit 0)."""
+    from tagllm.images import ImageLoader
+    from tagllm.models import LabelledProduct
+
+    draw(tmp_path / "blue-dress.jpg", "dress", COLOURS["color-blue"])
+    labels = {"category": ["apparel-dresses"], "color": ["color-blue"]}
+    reviewed = [
+        LabelledProduct(id=f"dress-{i}", title="Summer dress", images=["blue-dress.jpg"], labels=labels)
+        for i in range(7)
+    ] + [LabelledProduct(id="no-photo", title="Summer dress", labels=labels)]
+    index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy)
+    assert index.images is None
+    counts = index.add(reviewed, embedder, image_loader=ImageLoader(root=tmp_path))
+    assert counts.added == 8 and index.images is None
+    assert index.image_problems == [
+        "the photos of 7 reviewed example(s) ('dress-0', 'dress-1', 'dress-2', 'dress-3', 'dress-4', … (2 more)): the "
+        "index holds no photos (its examples had none that could be read when it was built, or it was built with "
+        "--image-embedder none); to use them, build it again with tagllm index build from all its examples"
+    ]

@@ -272,6 +272,8 @@ class ExampleIndex:
             self.images.replace(photos.slice(0, len(replace)), [i for i, _ in replace])
             self.images.extend(photos.slice(len(replace), len(changed)), len(self.examples))
             self.manifest["images"]["count"] = len(self.images)
+        else:
+            self.image_problems = _photos_of_a_text_index(changed)
         vectors = embedder.encode([e.text() for e in changed])
         self.lexical.forget([self.examples[i].text() for i, _ in replace])
         for row, (i, example) in enumerate(replace):
@@ -459,6 +461,20 @@ class ExampleIndex:
             out_scores[start : start + block] = scores
             out_ids[start : start + block] = ids
         return Hits(out_scores, out_ids)
+
+
+def _photos_of_a_text_index(examples: Sequence[LabelledProduct]) -> list[str]:
+    """Why the photos of examples added to an index of texts alone are not used: it has no image encoder to put
+    them through (the pixels one is fitted on the photos an index is built from)."""
+    ids = [e.id for e in examples if e.images]
+    if not ids:
+        return []
+    shown = ", ".join(map(repr, ids[:5])) + (f", … ({len(ids) - 5} more)" if len(ids) > 5 else "")
+    return [
+        f"the photos of {len(ids)} reviewed example(s) ({shown}): the index holds no photos (its examples had none "
+        "that could be read when it was built, or it was built with --image-embedder none); to use them, build it "
+        "again with tagllm index build from all its examples"
+    ]
 
 
 def _photo_problems(examples: Sequence[LabelledProduct], uses: Sequence[Sequence[ImageUse]]) -> list[str]:
