@@ -185,16 +185,26 @@ class ImageLoader:
         if scheme == "data":
             return self._data_url(source)
         if scheme == "file":
-            path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(source).path))
+            path = self._beside_root(Path(urllib.request.url2pathname(urllib.parse.urlsplit(source).path)))
         elif len(scheme) > 1:  # 'c:' of a Windows path is a drive, not a scheme
             raise ImageError(
                 f"{shown(source)}: unsupported URL scheme {scheme!r} (use a path, file://, http(s):// or data:)"
             )
         else:
-            path = Path(source).expanduser()
-        if not path.is_absolute() and self.root is not None:
-            path = self.root / path
+            path = self._local_path(source)
         return self._read_file(source, path)
+
+    def _local_path(self, source: str) -> Path:
+        path = self._beside_root(Path(source).expanduser())
+        if "\\" in source and not path.exists():
+            # written on Windows (photos\red.jpg): its backslashes are separators, on Linux a file name's letters
+            windows = self._beside_root(Path(source.replace("\\", "/")).expanduser())
+            if windows.exists():
+                return windows
+        return path
+
+    def _beside_root(self, path: Path) -> Path:
+        return self.root / path if not path.is_absolute() and self.root is not None else path
 
     def _read_file(self, source: str, path: Path) -> bytes:
         if "\0" in str(path):  # the OS takes no such path; stat() would raise ValueError, not OSError

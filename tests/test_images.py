@@ -393,3 +393,13 @@ def test_a_url_without_its_scheme_is_fetched_over_https_or_skipped_as_remote(tmp
         f"https:{url}: remote image not fetched; allow it with --allow-remote-images",
     )
     assert ImageLoader(root=tmp_path).load("//" + str(tmp_path / "a.png")).ok  # a doubled slash: still a path
+
+
+def test_a_relative_path_written_on_windows_is_read_on_linux(tmp_path: Path) -> None:
+    """A catalogue made on Windows lists 'photos\\red.png': on Linux a backslash is a letter of a file name, so the
+    photo beside the input was 'no such file (…/photos\\red.png)' and every product was tagged from its text alone."""
+    (tmp_path / "photos").mkdir()
+    _png(tmp_path / "photos" / "red.png")
+    loader = ImageLoader(root=tmp_path)
+    assert loader.load("photos\\red.png").ok
+    assert loader.load("photos\\gone.png").error == f"photos\\gone.png: no such file ({tmp_path}/photos\\gone.png)"
