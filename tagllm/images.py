@@ -196,11 +196,19 @@ class ImageLoader:
 
     def _local_path(self, source: str) -> Path:
         path = self._beside_root(Path(source).expanduser())
-        if "\\" in source and not path.exists():
+        if path.exists():
+            return path
+        if "\\" in source:
             # written on Windows (photos\red.jpg): its backslashes are separators, on Linux a file name's letters
             windows = self._beside_root(Path(source.replace("\\", "/")).expanduser())
             if windows.exists():
                 return windows
+        if source.startswith("/") and self.root is not None:
+            # from the root of the catalogue's media, not of the disk: Magento's export (/m/b/mb01-blue-0.jpg, under
+            # pub/media/catalog/product), a web page's /images/front.jpg
+            under_root = self.root / source.lstrip("/")
+            if under_root.exists():
+                return under_root
         return path
 
     def _beside_root(self, path: Path) -> Path:

@@ -403,3 +403,15 @@ def test_a_relative_path_written_on_windows_is_read_on_linux(tmp_path: Path) -> 
     loader = ImageLoader(root=tmp_path)
     assert loader.load("photos\\red.png").ok
     assert loader.load("photos\\gone.png").error == f"photos\\gone.png: no such file ({tmp_path}/photos\\gone.png)"
+
+
+def test_a_path_from_the_media_root_as_magento_exports_it_is_read_under_the_image_root(tmp_path: Path) -> None:
+    """Magento's product export lists base_image as '/m/b/mb01-blue-0.jpg', from pub/media/catalog/product: read as
+    a path from the root of the disk, no --image-root could point at them, 'no such file (/m/b/mb01-blue-0.jpg)'."""
+    media = tmp_path / "pub" / "media" / "catalog" / "product"
+    (media / "m" / "b").mkdir(parents=True)
+    _png(media / "m" / "b" / "mb01-blue-0.png")
+    loader = ImageLoader(root=media)
+    assert loader.load("/m/b/mb01-blue-0.png").ok
+    assert loader.load("/m/b/gone.png").error == "/m/b/gone.png: no such file (/m/b/gone.png)"
+    assert loader.load(str(media / "m" / "b" / "mb01-blue-0.png")).ok  # an absolute path that is one stays one
