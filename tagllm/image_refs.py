@@ -15,6 +15,10 @@ import re
 from typing import Any
 
 # the keys a photo object names its reference by, in the order they are looked for
+# what exports write in a photo cell of a product without one: Magento's "no_selection", a database's NULL (MySQL's
+# dump writes \N), pandas' nan, Python's None, a spreadsheet's N/A; read as a file name, each made the product
+# "degraded" (no photo could be read) and every --resume tagged it again
+NO_PHOTO = frozenset({"no_selection", "null", "\\n", "nan", "none", "n/a"})
 REFERENCE_KEYS = ("src", "url", "path", "href", "link", "uri", "file")
 # never inside a reference a catalogue writes: a bar, a line break, blanks before another URL
 _ALWAYS_SPLIT = re.compile(r"[|\r\n]+|\s*[,;，；、]?\s+(?=(?:https?|file)://|//[A-Za-z0-9-]+\.)")
@@ -48,7 +52,7 @@ def image_references(value: Any) -> list[str]:
         if item is None:  # a null in a list column: no photo there
             continue
         if isinstance(item, str):
-            if item.strip():
+            if item.strip() and not _no_photo(item):
                 references.append(item.strip())
         elif isinstance(item, dict):
             references.append(_from_object(item, position))
@@ -87,7 +91,11 @@ def _from_text(text: str) -> list[str]:
             raise ImageFieldError(f"{_short(text)} starts like a JSON object but is not valid JSON") from None
         return image_references(listed)
     pieces = _data_urls_whole(_ALWAYS_SPLIT.split(text))
-    return [ref for piece in pieces for ref in _split_commas(piece.strip()) if ref]
+    return [ref for piece in pieces for ref in _split_commas(piece.strip()) if ref and not _no_photo(ref)]
+
+
+def _no_photo(reference: str) -> bool:
+    return reference.strip().casefold() in NO_PHOTO
 
 
 def _data_urls_whole(pieces: list[str]) -> list[str]:

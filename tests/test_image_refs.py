@@ -64,6 +64,14 @@ WRAPPED = "data:image/png;base64," + "\n".join(textwrap.wrap(DATA.partition(",")
         # URLs without their scheme, as Shopify's Liquid writes them, joined by a comma or a blank
         (f"{SCHEMELESS}?v=1612, {SCHEMELESS}?v=1613", [f"{SCHEMELESS}?v=1612", f"{SCHEMELESS}?v=1613"]),
         (f"{SCHEMELESS} {SCHEMELESS}", [SCHEMELESS, SCHEMELESS]),
+        # what exports write for no photo: Magento's no_selection, a database's NULL (MySQL's \N), pandas' nan
+        ("no_selection", []),
+        ("NULL", []),
+        ("\\N", []),
+        ("nan", []),
+        ("N/A", []),
+        ("front.jpg|no_selection", ["front.jpg"]),
+        ("none.jpg", ["none.jpg"]),
     ],
 )
 def test_a_text_cell_lists_each_photo_once(cell: str, expected: list[str]) -> None:
@@ -78,6 +86,7 @@ def test_a_text_cell_lists_each_photo_once(cell: str, expected: list[str]) -> No
         ([{"path": "front.jpg"}], ["front.jpg"]),
         ({"src": URL}, [URL]),  # one photo object, not in a list
         ([None, "front.jpg"], ["front.jpg"]),  # a null in a list column
+        (["NULL", "front.jpg"], ["front.jpg"]),
         ('[{"src": "front.jpg"}]', ["front.jpg"]),  # a JSON string of photo objects (a Parquet string column)
     ],
 )
@@ -204,3 +213,13 @@ def test_a_data_url_and_an_extension_less_file_name_on_the_next_line_stay_two_ph
         "data:image/png;base64," + lines,
         "IMG0001",
     ]
+
+
+def test_a_magento_export_without_a_photo_is_no_photo_not_a_missing_file(tmp_path: Path) -> None:
+    """Magento's export writes base_image 'no_selection' for a product without a photo: it was read as a file name,
+    'no_selection: no such file', the product degraded ('no photo could be read') and tagged again by every
+    --resume, the summary saying to fix its photos."""
+    (tmp_path / "export.csv").write_text("sku,name,base_image\nB,Everyday sneakers,no_selection\nC,Classic tee,NULL\n")
+    columns = {"id": "sku", "title": "name", "images": "base_image"}
+    products = list(read_products(tmp_path / "export.csv", columns=columns))
+    assert [(p.id, p.images) for p in products if isinstance(p, Product)] == [("B", []), ("C", [])]
