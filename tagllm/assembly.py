@@ -110,10 +110,10 @@ def with_index_settings(config: TaggerConfig) -> TaggerConfig:
     except (OSError, ValueError):
         return config  # loading the index reports it
     updates: dict[str, Any] = {}
-    if "taxonomy" not in config.model_fields_set:
+    if not asked_for(config, "taxonomy"):
         updates["taxonomy"] = _index_taxonomy(config.index, data)
     for setting in ("label_field", "attribute_field", "embedder"):
-        if setting not in config.model_fields_set and data.get(setting):
+        if not asked_for(config, setting) and data.get(setting):
             updates[setting] = data[setting]
     built_without = sorted(data.get("ignore_fields", []))
     if "ignore_fields" not in config.model_fields_set:
@@ -135,6 +135,16 @@ def with_index_settings(config: TaggerConfig) -> TaggerConfig:
         updates["embedder"] = model_of(updates["embedder"])
     updates = {k: v for k, v in updates.items() if v}
     return config.model_copy(update=updates) if updates else config
+
+
+def asked_for(config: TaggerConfig, setting: str) -> bool:
+    """Whether ``config`` sets ``setting`` for its index: a flag, a TAGLLM_* variable or the API's config does, and so
+    does the config file that names the index, but a file that does not sets it for its own examples (the repo's
+    tagllm.yaml: the Flipkart taxonomy and gold_category), not for an index named by a flag: an index built elsewhere
+    was refused for the file's taxonomy, and ``index add`` read its reviews from the file's label field."""
+    if setting not in config.model_fields_set:
+        return False
+    return setting not in config.from_file or "index" in config.from_file
 
 
 def _index_taxonomy(index: str | None, manifest: dict[str, Any]) -> str | None:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from tagllm.errors import ConfigError
 from tagllm.images import ImageLimits
@@ -115,6 +115,14 @@ class TaggerConfig(BaseModel):
     )
     add_ancestors: bool = Field(True, description="also emit the ancestors of hierarchical tags")
     batch_size: int = Field(1024, ge=1, description="products per batch through the pipeline")
+    # the settings whose value a config file gave (no flag, variable or override replaced it): a file's taxonomy and
+    # label field are its own examples', and give way to an index named elsewhere (``with_index_settings``)
+    _from_file: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    @property
+    def from_file(self) -> frozenset[str]:
+        """The settings a config file gave, as ``load_config`` read them."""
+        return self._from_file
 
     @field_validator("route_threshold", mode="before")
     @classmethod
@@ -130,7 +138,7 @@ class TaggerConfig(BaseModel):
         data = self.model_dump(exclude_unset=True)
         given = {k: v for k, v in overrides.items() if v is not None}
         data.update(given)
-        return _validate(data, "overrides", {k: f"{k}={v!r}" for k, v in given.items()})
+        return _from(self, _validate(data, "overrides", {k: f"{k}={v!r}" for k, v in given.items()}), given)
 
 
 THRESHOLD_USAGE = "write one number (0.7) or facet=number pairs (category=0.7,color=0.5)"
@@ -165,7 +173,14 @@ def with_overrides(config: TaggerConfig, **overrides: Any) -> TaggerConfig:
     if not given:
         return config
     sources = {key: f"{key}={value!r}" for key, value in given.items()}
-    return _validate({**config.model_dump(exclude_unset=True), **given}, "the config given", sources)
+    validated = _validate({**config.model_dump(exclude_unset=True), **given}, "the config given", sources)
+    return _from(config, validated, given)
+
+
+def _from(old: TaggerConfig, new: TaggerConfig, given: dict[str, Any]) -> TaggerConfig:
+    """``new``, the settings of ``old`` with ``given`` in place, knowing which settings a config file gave."""
+    new._from_file = old.from_file - set(given)
+    return new
 
 
 def _validate(data: dict[str, Any], where: str, sources: dict[str, str] | None = None) -> TaggerConfig:
@@ -296,6 +311,7 @@ def load_config(path: str | Path | None = None, *, from_flags: bool = False, **o
     command-line flags, and an invalid one is named as the flag (``--threshold 2``).
     """
     data: dict[str, Any] = {}
+    loaded: dict[str, Any] = {}
     file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
     if path and not file.exists():
         raise ConfigError(f"config file {file} does not exist")
@@ -311,4 +327,6 @@ def load_config(path: str | Path | None = None, *, from_flags: bool = False, **o
     for key, value in given.items():
         shown = ",".join(map(str, value)) if isinstance(value, list) else value
         sources[key] = f"{FLAGS.get(key, '--' + key.replace('_', '-'))} {shown}" if from_flags else f"{key}={value!r}"
-    return _validate(data, where, sources)
+    config = _validate(data, where, sources)
+    config._from_file = frozenset(loaded) - set(environment) - set(given)
+    return config

@@ -539,6 +539,46 @@ def test_index_add_and_generate_take_the_taxonomy_and_label_field_from_the_index
     ]  # fmt: skip
 
 
+def _shop_taxonomy(folder: Path) -> Path:
+    """``folder / "shop.yaml"``: the demo taxonomy with one synonym more, so of another version."""
+    import shutil
+
+    from tagllm.taxonomy import REPO_TAXONOMY_DIR
+
+    shutil.copy(REPO_TAXONOMY_DIR / "demo-synonyms.yaml", folder)
+    shop = folder / "shop.yaml"
+    demo = (REPO_TAXONOMY_DIR / "demo.yaml").read_text(encoding="utf-8")
+    shop.write_text(demo.replace("synonyms: [clothing, clothes]", "synonyms: [clothing, clothes, garments]", 1))
+    return shop
+
+
+def test_a_project_config_naming_no_index_gives_way_to_the_taxonomy_and_label_field_of_the_index_a_flag_names(
+    tmp_path: Path, demo_index_dir: Path
+) -> None:
+    # as the repo's tagllm.yaml does: a taxonomy and label field for its own examples. They were taken for an index
+    # named by --index: generate and index add were refused for the file's taxonomy, and add given -t read its review
+    # from the file's label field ("no usable labelled examples")
+    import shutil
+
+    _shop_taxonomy(tmp_path)
+    (tmp_path / "tagllm.yaml").write_text("taxonomy: shop.yaml\nexamples: gold.jsonl\nlabel_field: gold_category\n")
+    index, review = tmp_path / "idx", tmp_path / "review.jsonl"
+    shutil.copytree(demo_index_dir, index)
+    sweater = {"id": "r1", "title": "Wool winter sweater", "labels": {"category": ["apparel-sweaters"]}}
+    review.write_text(json.dumps(sweater) + "\n")
+    added = runner.invoke(app, ["index", "add", str(review), "-i", str(index)])
+    assert added.stdout == f"{index}: added 1, replaced 0, 0 unchanged, now 31 examples, 0 record(s) skipped\n"
+    tagged = runner.invoke(app, ["generate", str(DATA / "products.jsonl"), "--index", str(index), "-q"])
+    assert tagged.exit_code == 0, tagged.output
+    assert [json.loads(line)["tags"]["category"][0]["id"] for line in tagged.stdout.splitlines()] == [
+        "apparel-tshirts", "apparel-dresses", "electronics-headphones",
+    ]  # fmt: skip
+    # the file that names the index sets them for it: its taxonomy is refused
+    (tmp_path / "tagllm.yaml").write_text(f"taxonomy: shop.yaml\nindex: {index}\n")
+    refused = runner.invoke(app, ["generate", str(DATA / "products.jsonl"), "-q"])
+    assert "built for taxonomy 'demo' version" in str(refused.exception)
+
+
 def test_settings_are_blamed_on_the_flag_or_the_environment_variable(
     tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
