@@ -188,12 +188,12 @@ def open_index(
     if config.index and Path(config.index, "manifest.json").exists():
         if progress:
             progress("index", 0, None)
-        return ExampleIndex.load(config.index, taxonomy=taxonomy, embedder=embedder)
+        return _refuse_other_fields(config, ExampleIndex.load(config.index, taxonomy=taxonomy, embedder=embedder))
     if not config.examples:
         if config.index:
             index = Path(config.index)
             if index.is_dir():  # a directory of other files, or an index cut off before its manifest: said by load
-                return ExampleIndex.load(index, taxonomy=taxonomy, embedder=embedder)
+                return _refuse_other_fields(config, ExampleIndex.load(index, taxonomy=taxonomy, embedder=embedder))
             if index.exists():  # often the examples file given as --index: "does not exist" sent users looking
                 raise ConfigError(
                     f"index {index} is a file, not an index directory; pass the directory tagllm index build wrote, "
@@ -241,6 +241,25 @@ def open_index(
     except UnusableExamples as exc:
         # often the examples of a project config (./tagllm.yaml) beside a --taxonomy the user chose to tag with alone
         raise UnusableExamples(f"{exc}; or tag with no examples: --examples ''") from None
+
+
+def _refuse_other_fields(config: TaggerConfig, index: ExampleIndex) -> ExampleIndex:
+    """``index``, unless the run asks for a label or attribute field other than the one its examples' tags were read
+    from: the index was used as it was, without a word (--label-field labels on an index built from gold_category
+    tagged the category alone, the examples' attribute labels never read)."""
+    if "label_field" not in index.manifest:  # saved by ExampleIndex.save alone: its fields are not known
+        return index
+    for setting in ("label_field", "attribute_field"):
+        asked, built = getattr(config, setting), index.manifest.get(setting)
+        if asked_for(config, setting) and asked != built:
+            read = f"from {built!r}" if built else "with no attribute field"
+            flag = f" --{setting.replace('_', '-')} {asked}" if asked else ""
+            raise ConfigError(
+                f"{setting} {asked!r} does not match the index {index.path}: its examples' tags were read {read}; "
+                f"build the index again with it (tagllm index build EXAMPLES --index {index.path}{flag}), or leave "
+                "the setting out to use the index's"
+            )
+    return index
 
 
 def build_index(

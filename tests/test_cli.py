@@ -579,6 +579,37 @@ def test_a_project_config_naming_no_index_gives_way_to_the_taxonomy_and_label_fi
     assert "built for taxonomy 'demo' version" in str(refused.exception)
 
 
+def test_a_label_or_attribute_field_other_than_the_index_was_built_with_is_refused_before_tagging(
+    tmp_path: Path,
+) -> None:
+    # --label-field labels on an index built from the category alone (--label-field cat) tagged the category alone,
+    # exit 0, the examples' colour, material and audience labels never read
+    examples, index = tmp_path / "examples.jsonl", tmp_path / "idx"
+    rows = [json.loads(line) for line in (DATA / "demo_examples.jsonl").read_text().splitlines()]
+    examples.write_text("".join(json.dumps({**r, "cat": r["labels"]["category"][0]}) + "\n" for r in rows))
+    build = ["index", "build", str(examples), "-i", str(index), "-t", "demo", "--label-field", "cat"]
+    built = runner.invoke(app, build)
+    assert built.exit_code == 0, built.output
+    products = str(DATA / "products.jsonl")
+    refused = runner.invoke(app, ["generate", products, "--index", str(index), "--label-field", "labels", "-q"])
+    assert str(refused.exception) == (
+        f"label_field 'labels' does not match the index {index}: its examples' tags were read from 'cat'; build the "
+        f"index again with it (tagllm index build EXAMPLES --index {index} --label-field labels), or leave the "
+        "setting out to use the index's"
+    )
+    assert refused.stdout == ""
+    refused = runner.invoke(app, ["generate", products, "--index", str(index), "--attribute-field", "attrs", "-q"])
+    assert "attribute_field 'attrs' does not match the index" in str(refused.exception)
+    assert "its examples' tags were read with no attribute field" in str(refused.exception)
+    from tagllm import Tagger
+    from tagllm.config import TaggerConfig
+
+    with pytest.raises(ConfigError, match="label_field 'labels' does not match the index"):
+        Tagger.from_config(TaggerConfig(index=str(index), label_field="labels"))
+    same = runner.invoke(app, ["generate", products, "--index", str(index), "--label-field", "cat", "-q"])
+    assert same.exit_code == 0, same.output
+
+
 def test_settings_are_blamed_on_the_flag_or_the_environment_variable(
     tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
