@@ -198,3 +198,29 @@ def test_build_given_an_id_twice_builds_the_later_example_and_names_the_earlier(
     assert [e.labels for e in index.examples if e.id == "new-1"] == [{"category": ["apparel-shirts"]}]
     assert [(r.line, r.record_id) for r in index.repeated] == [(6, "new-1")]
     assert ExampleIndex.build(examples[:5], demo_taxonomy, embedder).repeated == []
+
+
+def test_a_null_or_blank_facet_value_labels_nothing_and_the_example_is_kept(tmp_path, demo_taxonomy) -> None:  # type: ignore[no-untyped-def]
+    # pandas writes a missing cell as null: each such example was skipped whole, "color label 'None' is not a value
+    # of the taxonomy" (a tag nobody wrote), 4 of these 5 records lost
+    source = tmp_path / "examples.jsonl"
+    records = [
+        {"id": "a1", "title": "Red cotton tee", "labels": {"category": "apparel-tshirts", "color": None}},
+        {"id": "a2", "title": "Blue jeans", "labels": {"category": ["apparel-jeans"], "color": ""}},
+        {"id": "a3", "title": "Black phone", "labels": {"category": ["electronics-phones"], "color": [None, " "]}},
+        {"id": "a4", "title": "Gold ring", "gold": ["jewellery-rings", None]},
+        {"id": "a5", "title": "Nothing known", "labels": {"color": None}},
+    ]
+    source.write_text("".join(json.dumps(r) + "\n" for r in records))
+    examples, errors = read_examples(source, demo_taxonomy)
+    assert {e.id: e.labels for e in examples} == {
+        "a1": {"category": ["apparel-tshirts"]},
+        "a2": {"category": ["apparel-jeans"]},
+        "a3": {"category": ["electronics-phones"]},
+    }
+    assert [e.message for e in errors] == [
+        f"{source}:4: no 'labels'; a labelled example needs tags",
+        f"{source}:5: no tag in 'labels'; a labelled example needs tags",
+    ]
+    examples, errors = read_examples(source, demo_taxonomy, label_field="gold")
+    assert [(e.id, e.labels) for e in examples] == [("a4", {"category": ["jewellery-rings"]})]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -48,12 +49,15 @@ def labels_from_record(
     pairs: list[tuple[str, str]] = []
     if isinstance(raw, dict):
         for facet, values in raw.items():
-            for value in values if isinstance(values, list) else [values]:
-                pairs.append((str(facet), str(value)))
-    elif isinstance(raw, str):
+            given = values if isinstance(values, list) else [values]
+            pairs.extend((str(facet), str(value)) for value in given if _is_tag(value))
+    elif isinstance(raw, str) and _is_tag(raw):
         pairs.append((CATEGORY, raw))
     elif isinstance(raw, list):
-        pairs.extend((CATEGORY, str(v)) for v in raw)
+        pairs.extend((CATEGORY, str(v)) for v in raw if _is_tag(v))
+    if not pairs:
+        message = f"{where}: no tag in {label_field!r}; a labelled example needs tags"
+        return RecordError(field=label_field, message=message)
     labels: dict[str, list[str]] = {}
     for facet, value in pairs:
         if facet not in resolver.taxonomy.facets:
@@ -65,6 +69,14 @@ def labels_from_record(
             )
         labels.setdefault(facet, []).append(vid)
     return labels
+
+
+def _is_tag(value: Any) -> bool:
+    """Whether a facet's value is a tag: null, NaN and blank (a table's empty cell, pandas' missing value written to
+    JSON as null) label nothing; read as the tag 'None' or '', they made the whole example unusable."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return bool(str(value).strip())
 
 
 class RepeatedExample(RecordError):
