@@ -188,7 +188,9 @@ def open_index(
     if config.index and Path(config.index, "manifest.json").exists():
         if progress:
             progress("index", 0, None)
-        return _refuse_other_fields(config, ExampleIndex.load(config.index, taxonomy=taxonomy, embedder=embedder))
+        loaded = ExampleIndex.load(config.index, taxonomy=taxonomy, embedder=embedder)
+        _refuse_edited_examples(config, loaded)
+        return _refuse_other_fields(config, loaded)
     if not config.examples:
         if config.index:
             index = Path(config.index)
@@ -211,7 +213,7 @@ def open_index(
     else:
         from tagllm.cache import cache_dir
 
-        digest = hashlib.sha256(examples_path.read_bytes()).hexdigest()
+        digest = _digest(examples_path)
         # the stacker's features too: an index cached by a tagllm with other evidence would be refitted at every load
         features = ",".join(ALL_FEATURES)
         fields = f"{config.label_field}|{config.attribute_field}" if config.attribute_field else config.label_field
@@ -241,6 +243,28 @@ def open_index(
     except UnusableExamples as exc:
         # often the examples of a project config (./tagllm.yaml) beside a --taxonomy the user chose to tag with alone
         raise UnusableExamples(f"{exc}; or tag with no examples: --examples ''") from None
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _refuse_edited_examples(config: TaggerConfig, index: ExampleIndex) -> None:
+    """Refuse an index built from ``config.examples`` when that file was edited since: a config naming both built the
+    index at the first run and loaded it at every run after, the examples' corrections never read, without a word."""
+    built_from = index.manifest.get("examples")
+    if not config.examples or not isinstance(built_from, dict):  # an index built before the manifest recorded it
+        return
+    examples = Path(config.examples)
+    if not examples.is_file() or str(examples.resolve()) != built_from.get("file"):
+        return
+    if _digest(examples) != built_from.get("sha256"):
+        raise ConfigError(
+            f"the examples {examples} were edited after the index {index.path} was built from them "
+            f"({index.manifest.get('created')}), and it holds them as they were; build it again: tagllm index build "
+            f"{examples} --index {index.path} (and add again what tagllm index add added since), or leave examples "
+            "out of the settings to use the index as it is"
+        )
 
 
 def _refuse_other_fields(config: TaggerConfig, index: ExampleIndex) -> ExampleIndex:
@@ -291,6 +315,8 @@ def build_index(
     product fields the examples are read without (``TaggerConfig.ignore_fields``), recorded in the manifest.
     ``keep_precision``: the precision the attribute stackers' keep thresholds aim at."""
     check_index_place(target)  # before the examples are read and embedded
+    # which file, as it is read: a config naming the index and its examples is refused once they are edited
+    built_from = {"file": str(Path(examples_path).resolve()), "sha256": _digest(Path(examples_path))}
     with gc_paused():  # a full collection walks every example for nothing: 0.26 s once in a 2,537-example build
         examples, bad = read_examples(
             examples_path, taxonomy, label_field=label_field, attribute_field=attribute_field, columns=columns,
@@ -321,6 +347,7 @@ def build_index(
                 progress("photos", 0, None)
             index.build_photos(encoder, image_loader)
         index.manifest["label_field"] = label_field
+        index.manifest["examples"] = built_from
         if attribute_field:  # `index add` reads the reviewed examples' attribute tags from it too
             index.manifest["attribute_field"] = attribute_field
         if ignore_fields:

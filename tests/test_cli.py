@@ -610,6 +610,33 @@ def test_a_label_or_attribute_field_other_than_the_index_was_built_with_is_refus
     assert same.exit_code == 0, same.output
 
 
+def test_a_config_naming_an_index_and_its_examples_refuses_the_index_once_the_examples_are_edited(
+    tmp_path: Path,
+) -> None:
+    # the first run built the index from the examples; after 3 of them were relabelled (T-shirts as shirts), the
+    # next run loaded the index as it was and tagged p1 a T-shirt again, exit 0, the correction never read
+    examples, index = tmp_path / "examples.jsonl", tmp_path / "idx"
+    examples.write_text((DATA / "demo_examples.jsonl").read_text())
+    (tmp_path / "tagllm.yaml").write_text("taxonomy: demo\nexamples: examples.jsonl\nindex: idx\n")
+    products = str(DATA / "products.jsonl")
+    assert runner.invoke(app, ["generate", products, "-q"]).exit_code == 0  # built
+    review = tmp_path / "review.jsonl"
+    sweater = {"id": "r1", "title": "Wool winter sweater", "labels": {"category": ["apparel-sweaters"]}}
+    review.write_text(json.dumps(sweater) + "\n")
+    assert runner.invoke(app, ["index", "add", str(review), "-i", str(index)]).exit_code == 0
+    again = runner.invoke(app, ["generate", products, "-q"])  # loaded: the examples are as they were
+    assert again.exit_code == 0, again.output
+    examples.write_text(examples.read_text().replace('"apparel-tshirts"', '"apparel-shirts"'))
+    refused = runner.invoke(app, ["generate", products, "-q"])
+    created = json.loads((index / "manifest.json").read_text())["created"]
+    assert str(refused.exception) == (
+        f"the examples {examples} were edited after the index {index} was built from them ({created}), and it holds "
+        f"them as they were; build it again: tagllm index build {examples} --index {index} (and add again what "
+        "tagllm index add added since), or leave examples out of the settings to use the index as it is"
+    )
+    assert refused.stdout == ""
+
+
 def test_settings_are_blamed_on_the_flag_or_the_environment_variable(
     tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
