@@ -488,3 +488,17 @@ def test_index_add_says_the_photos_of_examples_added_to_an_index_of_texts_alone_
         "index holds no photos (its examples had none that could be read when it was built, or it was built with "
         "--image-embedder none); to use them, build it again with tagllm index build from all its examples"
     ]
+
+
+def test_the_index_cached_for_examples_is_built_again_for_another_image_root(tmp_path: Path) -> None:
+    # the examples' photos not found beside them (a wrong or missing image_root): the index cached for them was one
+    # of texts alone, and the run given the right image_root loaded that same index, its 48 photos never read
+    examples = write_examples(tmp_path / "data")
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    shutil.move(str(examples), moved / "examples.jsonl")
+    settings = {"taxonomy": "demo", "examples": str(moved / "examples.jsonl"), "k": 5}
+    without = Tagger.from_config(TaggerConfig(**settings))
+    assert without.index is not None and without.index.images is None
+    found = Tagger.from_config(TaggerConfig(**settings, image_root=str(tmp_path / "data")))
+    assert found.index is not None and found.index.images is not None and len(found.index.images) == 48
