@@ -637,6 +637,27 @@ def test_a_config_naming_an_index_and_its_examples_refuses_the_index_once_the_ex
     assert refused.stdout == ""
 
 
+def test_generate_names_the_examples_photos_the_index_it_builds_could_not_use(tmp_path: Path) -> None:
+    # index build names each one ("photo not used"); generate, building the same index from --examples, said nothing
+    # of the 2 photos it could not find, and every run after loaded the index without them
+    examples, index = tmp_path / "examples.jsonl", tmp_path / "idx"
+    rows = [json.loads(line) for line in (DATA / "demo_examples.jsonl").read_text().splitlines()]
+    rows[0]["images"], rows[1]["images"] = ["photos/ex-01.jpg"], ["photos/ex-02.jpg"]
+    examples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["generate", str(DATA / "products.jsonl"), "--examples", str(examples), "--index", str(index), "-t", "demo"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stderr.splitlines() if "photo" in line]
+    not_used = "warning: example photo not used: example"
+    assert said == [
+        f"{not_used} 'ex-01': photos/ex-01.jpg: no such file ({tmp_path}/photos/ex-01.jpg)",
+        f"{not_used} 'ex-02': photos/ex-02.jpg: no such file ({tmp_path}/photos/ex-02.jpg)",
+        f"warning: {examples}: 2 photo(s) of the examples could not be used building the example index, which holds "
+        "those examples without them; fix them (relative paths start at --image-root, by default beside the examples "
+        f"file) and build the index again: tagllm index build {examples} --index {index}",
+    ]
+
+
 def test_settings_are_blamed_on_the_flag_or_the_environment_variable(
     tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -32,6 +32,7 @@ from tagllm.cli.common import (
 
 if TYPE_CHECKING:
     from tagllm.io import RecordSource
+    from tagllm.retrieval.index import ExampleIndex
     from tagllm.run import RunSummary
     from tagllm.tagger import Tagger
 
@@ -151,6 +152,9 @@ def generate(
         for err in tagger.skipped_examples[:5]:
             warn(f"example skipped: {err.message}")
         warn(f"{cfg.examples}: {len(tagger.skipped_examples)} record(s) skipped building the example index")
+    if tagger.index is not None and tagger.index.image_problems:
+        progress.done()
+        _warn_about_example_photos(tagger.index, cfg.examples, warn)
     _warn_about_abstaining(tagger, warn)
     setup = time.perf_counter() - begun
     try:
@@ -271,6 +275,19 @@ def _is_binary(value: object) -> bool:
     from tagllm.io.rows import BINARY_PREFIX, binary_text
 
     return isinstance(value, bytes) and binary_text(value).startswith(BINARY_PREFIX)
+
+
+def _warn_about_example_photos(index: ExampleIndex, examples: str | None, warn: Callable[[str], None]) -> None:
+    """The examples' photos the index just built from them could not use, as ``tagllm index build`` names them: the
+    index holds those examples without them, and the runs after load it as it is."""
+    problems = index.image_problems
+    for message in problems[:5]:
+        warn(f"example photo not used: {message}")
+    warn(
+        f"{examples}: {len(problems)} photo(s) of the examples could not be used building the example index, which "
+        "holds those examples without them; fix them (relative paths start at --image-root, by default beside the "
+        f"examples file) and build the index again: tagllm index build {examples} --index {index.path}"
+    )
 
 
 def _warn_about_abstaining(tagger: Tagger, warn: Callable[[str], None]) -> None:
