@@ -144,6 +144,16 @@ def test_facet_rules_give_values_more_names(mapper: Mapper, facet: str, text: st
     assert outcome(mapper.map([text], facet)[0]) == expected
 
 
+@pytest.mark.parametrize("text", ["S/M", "XS/S"])
+def test_a_size_letter_s_beside_another_size_is_no_possessive(mapper: Mapper, text: str) -> None:
+    # a lone "s" is a possessive the normaliser cut off only after an apostrophe ("women's"); "S/M" is two sizes
+    assert mapper.map([text], "size")[0].value is None
+
+
+def test_a_possessive_s_is_still_dropped(mapper: Mapper) -> None:
+    assert outcome(mapper.map(["men's"], "target-gender")[0]) == ("male", "alias")
+
+
 @pytest.mark.parametrize(
     ("facet", "text", "expected"),
     [

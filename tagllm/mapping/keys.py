@@ -12,6 +12,8 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 FORMAT = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 DIGITS = re.compile(r"\d+")
+POSSESSIVE = re.compile(r"\w['\u2019\u02bc`\u00b4]s\b", re.IGNORECASE)
+"""An apostrophe before a final "s": the possessive the normaliser turns into a lone "s" ("women's" -> "women s")."""
 
 _IRREGULAR = {**IRREGULAR_PLURALS, "people": "person"}
 
@@ -38,12 +40,16 @@ def stem(word: str) -> str:
 
 
 def iter_keys(text: str) -> Iterator[str]:
-    """``keys`` one at a time: most strings match on the first, and the stems cost more than the lookups."""
+    """``keys`` of a string read, one at a time: most strings match on the first, and the stems cost more than the
+    lookups. A lone "s" is a possessive only when an apostrophe wrote it ("women's"); without one it is a word of
+    its own, a size letter ("S/M" is two sizes, not M). Words beside a slash are alternatives, not one word
+    written apart, so they get no compact key. The tables, built from names by ``keys``, drop a lone "s" always."""
     norm = normalize(text)
     yield norm
-    sing = " ".join(stem(w) for w in norm.split() if w != "s")
+    possessive = POSSESSIVE.search(text) is not None
+    sing = " ".join(stem(w) for w in norm.split() if w != "s" or not possessive)
     yield sing
-    yield sing.replace(" ", "")
+    yield "" if "/" in text else sing.replace(" ", "")  # a slash lists values ("S/M"), it runs no word together
     yield " ".join(sorted(sing.split()))
 
 

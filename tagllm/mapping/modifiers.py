@@ -10,7 +10,7 @@ from tagllm.mapping.colours import survey_name
 from tagllm.mapping.compounds import coordinated, head_modifies, idiom, named_tails, other_kind, postmodified
 from tagllm.mapping.derived import root
 from tagllm.mapping.describing import describes
-from tagllm.mapping.keys import keys, stem
+from tagllm.mapping.keys import POSSESSIVE, keys, stem
 from tagllm.mapping.lexical import LIST
 from tagllm.mapping.modifier_checks import other_material, reject_lookalikes, shelf
 from tagllm.mapping.modifier_words import LOOKALIKE, NEGATING, fit_marked
@@ -298,8 +298,10 @@ class ModifierStage(Stage):
 
 
 def words_of(text: str) -> list[str]:
-    """The normalised words of a string, without a possessive "s" the normaliser cut off ("women's" -> "women s")."""
-    return [t for t in normalize(text).split() if t != "s"]
+    """The normalised words of a string, without a possessive "s" the normaliser cut off ("women's" -> "women s");
+    a lone "s" that no apostrophe wrote is a word ("XS/S": two sizes)."""
+    possessive = POSSESSIVE.search(text) is not None
+    return [t for t in normalize(text).split() if t != "s" or not possessive]
 
 
 def _names_other(outcome: Outcome, value: Value) -> bool:
