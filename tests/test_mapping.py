@@ -90,6 +90,8 @@ def outcome(m: Mapped) -> tuple[str | None, str | None] | str:
         ("服装 > 上衣 > T恤", ("apparel-tshirts", "translation")),
         ("Sneakres", ("footwear-sneakers", "fuzzy")),  # swapped letters
         ("Headphnes", ("electronics-headphones", "fuzzy")),
+        ("Keadphones", ("electronics-headphones", "fuzzy")),  # one edit, if at the first letter
+        ("Beadphonez", "no value of facet 'category' is close enough"),  # the first letter and another: no typo
         ("Phone Acessories", ("electronics-accessories", "fuzzy")),
         ("Accessories Phone", ("electronics-accessories", "normalized")),  # reordered
         ("Mobile Phone Acessories", "no value of facet 'category' is close enough"),  # a word more is no typo

@@ -86,7 +86,8 @@ class FuzzyStage(Stage):
 
         The score is Damerau-Levenshtein similarity (a swapped pair of letters is one typo) on the folded key,
         or on word-sorted keys when the words were reordered. A choice must also agree on its numbers and pass
-        the word check, so "Door mSATA" is not read as "Door Mats".
+        the word check, so "Door mSATA" is not read as "Door Mats", and begin as the string does unless one edit
+        apart (``same_start``).
         """
         from rapidfuzz import process
         from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
@@ -115,7 +116,9 @@ class FuzzyStage(Stage):
             (
                 (s, j)
                 for j, s in scores.items()
-                if tuple(sorted(index.digits[j])) == digits and words_agree(key, index.choices[j])
+                if tuple(sorted(index.digits[j])) == digits
+                and words_agree(key, index.choices[j])
+                and (same_start(key, index.choices[j]) or same_start(queries[-1][0], index.sorted_choices[j]))
             ),
             key=lambda pair: -pair[0],
         )
@@ -169,6 +172,15 @@ class FuzzyStage(Stage):
             if any((stem(a), stem(b)) in theirs for a, b in ours):
                 return False
         return True
+
+
+def same_start(key: str, choice: str) -> bool:
+    """Whether a string could be a typo of a choice by its first letter: the same, or one edit apart in all. Writers
+    seldom miss a word's first letter (well under one misspelling in ten does), so a string that differs there and
+    somewhere else too is another word ("tealights" is no typo of "headlights"; "jandals" one edit from "sandals")."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    return key[:1] == choice[:1] or DamerauLevenshtein.distance(key, choice) <= 1
 
 
 def compound_splits(word: str, known: Callable[[str], bool]) -> list[tuple[str, str]]:
