@@ -81,3 +81,23 @@ def test_a_head_that_only_modifies_the_values_name() -> None:
 )
 def test_words_that_tell_kinds_apart(mapper: Mapper, facet: str, text: str, expected: object) -> None:
     assert outcome(mapper.map([text], facet)[0]) == expected
+
+
+def test_a_modifier_that_names_a_kind_beside_the_heads_value_leaves_the_landing() -> None:
+    # WordNet's polo shirt is a shirt, but "polo" names Polos beside Shirts: the compound is no plain Shirts
+    tree = [
+        ("clothing", "Clothing", None),
+        ("tops", "Clothing Tops", "clothing"),
+        ("shirts", "Shirts", "tops"),
+        ("polos", "Polos", "tops"),
+        ("games", "Sports", None),
+        ("polo", "Polo", "games"),
+    ]
+    values = category_values(tree)
+    taxonomy = Taxonomy(
+        "tops", {"category": Facet("category", "Category", hierarchical=True)}, {v.id: v for v in values}
+    )
+    mapper = Mapper(taxonomy, use_embeddings=False)
+    polo_shirt, dress_shirt = mapper.map(["polo shirt", "dress shirt"], "category")
+    assert polo_shirt.value is None
+    assert outcome(dress_shirt) == ("shirts", "lexical")  # "dress" names no kind beside or under Shirts

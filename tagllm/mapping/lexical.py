@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tagllm.mapping.agreement import WHOLE_TRAIL, agreements, content_stems, named_rivals, nearer_namesakes
+from tagllm.mapping.agreement import STOP, WHOLE_TRAIL, agreements, content_stems, named_rivals, nearer_namesakes
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import keys, stem
@@ -69,6 +69,8 @@ class LexicalStage(Stage):
             ids, climbed = self.landing(text, batch.facet)
             general = general_value(self.m.taxonomy, ids) if hierarchical else None
             ids = [general] if general is not None else ids  # "jumpers": Clothing Tops' Sweaters, not the baby ones
+            if hierarchical and len(ids) == 1:
+                ids += self._kinds_named(text, ids[0], batch.facet)  # "polo shirt": Polos as well as Shirts
             if not hierarchical and ids and self._head_disagrees(text, ids, batch.facet):
                 continue  # "brick red" is no Brown, "ash grey" no Silver: the last word names the value
             if len(ids) > 1 and self.m.use_embeddings:
@@ -104,6 +106,26 @@ class LexicalStage(Stage):
                 batch.vetoed[raw] = (vid,)  # still a word that names a value: "cooker hood" is no car's Hoods
             else:
                 batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[vid], self.name)
+
+    def _kinds_named(self, text: str, vid: str, facet: str | None) -> list[str]:
+        """The values a word before the head names that are kinds beside or under the landing ``vid`` (its siblings
+        or descendants): in an English compound the modifier may itself name the kind, the head only its class ("polo
+        shirt": Polos beside Shirts; "beanie hat": Beanies under Hats), so the landing alone is no reading of it."""
+        words = [w for w in normalize(text).split()[:-1] if w not in STOP and any(ch.isalpha() for ch in w)]
+        if not words or facet is None:
+            return []
+        taxonomy, tables = self.m.taxonomy, self.m.tables
+        parent = self.m.values[vid].parent_id
+        found: set[str] = set()
+        for word in words:
+            key = keys(word)[1]
+            for table in (tables.names, tables.synonyms, tables.aliases):
+                found |= set(scope(table["sing"].get(key), facet))
+        return sorted(
+            v
+            for v in found - {vid}
+            if self.m.values[v].parent_id == parent or vid in {a.id for a in taxonomy.ancestors(v)}
+        )
 
     def _rare_namesake(self, text: str, vid: str, facet: str | None) -> bool:
         """Whether the value's name holds every word of the string, and only a rare sense of the string lands on it:
