@@ -101,3 +101,23 @@ def test_a_modifier_that_names_a_kind_beside_the_heads_value_leaves_the_landing(
     polo_shirt, dress_shirt = mapper.map(["polo shirt", "dress shirt"], "category")
     assert polo_shirt.value is None
     assert outcome(dress_shirt) == ("shirts", "lexical")  # "dress" names no kind beside or under Shirts
+
+
+def test_a_dropped_word_that_names_a_kind_under_the_head_value_names_the_kind() -> None:
+    # "beanie" is a hat style, stripped like a material before the head, but it also names Beanies under Hats
+    tree = [("apparel", "Apparel", None), ("hats", "Hats", "apparel"), ("beanies", "Beanies", "hats")]
+    values = [
+        *category_values(tree),
+        Value("st-beanie", "Beanie", "hat-style"),
+        Value("st-bucket", "Bucket", "hat-style"),
+        Value("m-wool", "Wool", "material"),
+    ]
+    facets = {
+        "category": Facet("category", "Category", hierarchical=True),
+        "hat-style": Facet("hat-style", "Hat style"),
+        "material": Facet("material", "Material"),
+    }
+    mapper = Mapper(Taxonomy("hats", facets, {v.id: v for v in values}), use_embeddings=False)
+    beanie_hat, wool_hat = mapper.map(["wool beanie hat", "wool hat"], "category")
+    assert outcome(beanie_hat) == ("beanies", "modifier")
+    assert outcome(wool_hat) == ("hats", "modifier")  # a material names no kind of hat

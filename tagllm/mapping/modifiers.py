@@ -15,6 +15,7 @@ from tagllm.mapping.lexical import LIST
 from tagllm.mapping.modifier_checks import other_material, reject_lookalikes, shelf
 from tagllm.mapping.modifier_words import LOOKALIKE, NEGATING, fit_marked
 from tagllm.mapping.stripping import Stripper
+from tagllm.mapping.tables import scope
 from tagllm.mapping.vocabulary import FacetVocabulary
 from tagllm.taxonomy import Value
 from tagllm.text import has_cjk, normalize
@@ -119,6 +120,8 @@ class ModifierStage(Stage):
                     continue  # "bed pillow" is no Pillow Beds; "draining rack": Dish Racks & Drain Boards, not Racks
                 if hierarchical and shelf(self.m, self.vocab, outcome, dropped_of[raw], facet):
                     continue  # "fizzy drinks": WordNet's drink is a beverage, but Beverages is every drink's shelf
+                if hierarchical:
+                    found_value = self._kind_named(dropped_of[raw], found_value, facet)  # "wool beanie hat": Beanies
                 value = self._negated(batch.text(raw), found_value, facet)
                 if value is not None:
                     named[raw] = value
@@ -199,6 +202,22 @@ class ModifierStage(Stage):
                 negated = self._negated(batch.text(raw), value, facet)
                 if negated is not None:
                     batch.done[raw] = self.m.accept(raw, facet, negated, self.name, round(agreed, 4))
+
+    def _kind_named(self, dropped: list[str], value: Value, facet: str | None) -> Value:
+        """The one value under ``value`` that a dropped word names, or ``value`` itself: a word stripped as another
+        facet's value (Beanie, a hat style) may name a kind of the head's category too, and then the compound is
+        that kind ("beanie hat" is a Beanie, under Hats)."""
+        tables = self.m.tables
+        found: set[str] = set()
+        for word in dropped:
+            key = keys(word)[1]
+            for table in (tables.names, tables.synonyms, tables.aliases):
+                found |= {
+                    v
+                    for v in scope(table["sing"].get(key), facet)
+                    if value.id in {a.id for a in self.m.taxonomy.ancestors(v)}
+                }
+        return self.m.values[found.pop()] if len(found) == 1 else value
 
     def _vertical_rivals(self, text: str, head: str, value: Value, facet: str | None) -> frozenset[str]:
         """The values under another top-level branch than ``value`` whose names hold a word beside the head that
