@@ -625,3 +625,29 @@ def test_a_run_tags_a_facet_named_twice_once(tmp_path: Path, demo_index_dir: Pat
     assert table.num_rows == 3 and table.column_names.count("color") == 1
     settings = json.loads((tmp_path / ".o.parquet.settings.json").read_text())
     assert settings["facets"] == ["category", "color"]  # resuming with -f category -f color is the same run
+
+
+def test_a_kept_cell_that_is_nan_or_infinite_is_null_in_a_jsonl_output_any_json_reader_can_read(tmp_path: Path) -> None:
+    # a JSONL input written by Python's json.dumps from a pandas frame holds NaN for a missing price (json reads it):
+    # kept, it was written as NaN (and Infinity as Infinity), which is not JSON, and JSON.parse, Go, BigQuery and
+    # json.loads(..., parse_constant=refuse) refused the output's row
+    def strict(line: str) -> dict:  # type: ignore[type-arg]
+        def refuse(constant: str) -> None:
+            raise ValueError(f"not JSON: {constant}")
+
+        return json.loads(line, parse_constant=refuse)  # type: ignore[no-any-return]
+
+    out = tmp_path / "o.jsonl"
+    columns = ["price", "stock", "sizes"]
+    writer = ResultWriter(out, facets=["category"], keep_columns=columns)
+    nan, inf = float("nan"), float("inf")
+    first = {"price": nan, "stock": inf, "sizes": {"S": -inf, "M": [nan, 2.5]}}
+    kept = [first, {"price": 12.5, "stock": 3, "sizes": None}]
+    writer.write([_result("a"), _result("b")], kept=kept)
+    writer.close()
+    rows = [strict(line)["input"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert rows == [
+        {"price": None, "stock": None, "sizes": {"S": None, "M": [None, 2.5]}},
+        {"price": 12.5, "stock": 3, "sizes": None},
+    ]
+    assert ResultWriter(out, facets=["category"], keep_columns=columns, resume=True).state.is_done("a")

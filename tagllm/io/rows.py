@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -37,6 +38,20 @@ def encodable(value: Any) -> Any:
         return {encodable(key): encodable(item) for key, item in value.items()}
     if isinstance(value, list):
         return [encodable(item) for item in value]
+    return value
+
+
+def finite(value: Any) -> Any:
+    """A kept cell as JSON can hold it: a number that is NaN or infinite (a JSON input's ``NaN``, as Python's json
+    reads and writes a pandas frame's missing cell) becomes None, in a list or mapping too, as pydantic writes the
+    result's own. Written as it was, a JSONL row held ``NaN`` or ``Infinity``, which is not JSON: JSON.parse, Go and
+    BigQuery refused the row."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(item) for item in value]
     return value
 
 

@@ -31,6 +31,7 @@ from tagllm.io.rows import (
     SEPARATOR,
     encodable,
     encodable_result,
+    finite,
     flat_row,
     is_formula,
     outcome,
@@ -292,7 +293,7 @@ class ResultWriter:
     def _json(self, result: TagResult, kept: dict[str, Any] | None, digest: str | None) -> str:
         text = result.model_dump_json(exclude_none=True, exclude=None if self.provenance else {"provenance"})
         if kept:
-            text = text[:-1] + ',"input":' + json.dumps(kept, ensure_ascii=False, default=str) + "}"
+            text = text[:-1] + ',"input":' + json.dumps(finite(kept), ensure_ascii=False, default=str) + "}"
         if digest:  # last, where resume finds it without parsing the row
             text = text[:-1] + f',"{HASH_COLUMN}":"{digest}"' + "}"
         return text
