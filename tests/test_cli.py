@@ -44,6 +44,50 @@ def test_generate_jsonl_to_csv(tmp_path: Path, config: Path) -> None:
     assert "3 tagged, 0 failed" in result.stderr
 
 
+KEPT_CLASH = (
+    "a {kind} output has columns of its own by that name; keep other columns, or write JSONL, which keeps the "
+    "input's columns apart, under its input key"
+)
+FACET_CLASH = (
+    "facet 'status': a CSV output has a column of that name already (one of its own, or another facet's id or "
+    "confidence column), which the facet's tags would overwrite; write JSONL, which keeps each facet's tags apart, "
+    "under its tags key, or rename the facet in the taxonomy"
+)
+
+
+@pytest.mark.parametrize(
+    ("out", "options", "refusal"),
+    [
+        ("tags.csv", ["--keep-columns", "title,status"], "--keep-columns status: " + KEPT_CLASH.format(kind="CSV")),
+        ("tags.parquet", ["-f", "color", "--keep-columns", "sku,color_id"], "--keep-columns color_id: "
+         + KEPT_CLASH.format(kind="Parquet")),
+        ("tags.csv", ["-t", "own.yaml", "-f", "category", "-f", "status"], FACET_CLASH),
+    ],
+)  # fmt: skip
+def test_a_facet_or_kept_column_an_output_row_has_already_is_refused_before_the_tagger_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out: str, options: list[str], refusal: str
+) -> None:
+    # refused by the writer, after Tagger.from_config had built the index from the examples (67 s for the 30 demo ones
+    # on a first run, minutes for a catalogue's): the README says before any model loads
+    from tagllm.tagger import Tagger
+
+    def built(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the tagger was built (models loaded, the index built) before the refusal")
+
+    monkeypatch.setattr(Tagger, "from_config", classmethod(built))
+    config = tmp_path / "tagllm.yaml"
+    config.write_text(f"taxonomy: demo\nexamples: {DATA / 'demo_examples.jsonl'}\n")
+    (tmp_path / "own.yaml").write_text(
+        "name: own\nfacets:\n  - name: category\n    values: [{id: c-shirt, name: Shirts}]\n"
+        "  - name: status\n    values: [{id: s-new, name: New}, {id: s-used, name: Used}]\n"
+    )
+    args = ["generate", str(DATA / "products.jsonl"), "-o", str(tmp_path / out), "-c", str(config), *options]
+    result = runner.invoke(app, args)
+    assert isinstance(result.exception, InputError), result.output  # main() prints it and exits 2
+    assert str(result.exception) == refusal
+    assert not (tmp_path / out).exists()
+
+
 def test_a_csv_output_with_cells_a_spreadsheet_runs_as_formulas_says_so_and_writes_them_as_they_are(
     tmp_path: Path, config: Path
 ) -> None:

@@ -119,6 +119,7 @@ def generate(
     from tagllm.errors import InputWarning
     from tagllm.io import STDIO, RecordSource, detect_format, parse_columns
     from tagllm.io.places import check_output_place
+    from tagllm.io.writers import refuse_column_clashes
     from tagllm.routing import parse_threshold
     from tagllm.run import RunInterrupted
     from tagllm.tagger import Tagger
@@ -141,8 +142,12 @@ def generate(
     else:
         records.require_title()  # before any model loads, and before a warning would advise mapping the header
         _warn_about_columns(records, records.columns, kept, warn)
+    out_format = detect_format(output, output_format, flag="--output-format")
     if output != STDIO:  # a place that can never be written is said before the tagger is built (an index: minutes)
-        check_output_place(Path(output), detect_format(output, output_format, flag="--output-format"))
+        check_output_place(Path(output), out_format)
+    # so is a facet or kept column a CSV or Parquet row has a column of its own for: by the facets named (with none
+    # named, the index's labelled ones are known once it is open, and the writer refuses a clash of theirs)
+    refuse_column_clashes(out_format, cfg.facets or [], kept)
     if prompt and cfg.backend == "retrieval":
         warn(f"--prompt {prompt}: the retrieval backend writes no prompt, so it is unused")
     progress = StderrProgress(quiet)
