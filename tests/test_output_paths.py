@@ -62,6 +62,34 @@ def test_a_second_run_stops_before_reading_a_product(tmp_path: Path, demo_index_
     assert [json.loads(line)["product_id"] for line in out.read_text().splitlines()] == ["p0"]
 
 
+@pytest.mark.parametrize("resume", [[], ["--resume"]])
+def test_a_second_run_stops_before_the_tagger_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resume: list[str]
+) -> None:
+    # refused by the writer, after Tagger.from_config had built the index from --examples (2 min 19 s for the 30 demo
+    # examples on a first run beside the run holding the output): the README says before any model loads
+    from tagllm.tagger import Tagger
+
+    def built(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the tagger was built (models loaded, the index built) before the refusal")
+
+    monkeypatch.setattr(Tagger, "from_config", classmethod(built))
+    config = tmp_path / "tagllm.yaml"
+    config.write_text(f"taxonomy: demo\nexamples: {Path(__file__).parent / 'data' / 'demo_examples.jsonl'}\n")
+    src, out = tmp_path / "in.jsonl", tmp_path / "tags.jsonl"
+    src.write_text(json.dumps({"id": "p1", "title": "Blue denim jeans"}) + "\n")
+    holder = _writer(out, resume=True)
+    holder.write([TagResult(product_id="p0")])  # another run, still writing
+    result = CliRunner().invoke(app, ["generate", str(src), "-o", str(out), "-c", str(config), *resume])
+    assert isinstance(result.exception, OutputError), result.output  # main() prints it and exits 2
+    assert str(result.exception) == (
+        f"{out}: another tagllm run (process {os.getpid()}) is writing this output; wait for it to end (then --resume "
+        "goes on from what it wrote), or write to another file"
+    )
+    holder.close()
+    assert [json.loads(line)["product_id"] for line in out.read_text().splitlines()] == ["p0"]
+
+
 def test_an_output_that_is_a_directory_is_refused_at_once(tmp_path: Path) -> None:
     out = tmp_path / "tags.parquet"
     out.mkdir()
