@@ -49,9 +49,9 @@ class Product(BaseModel):
         fields = cls.model_fields
         known = {k: v for k, v in data.items() if k in fields}
         given = known.pop("extra", None)
-        if given is not None and not isinstance(given, dict):
-            return {**known, "extra": given}  # not a mapping: validation says so, naming the field
-        extra = dict(given or {})
+        # a mapping is the extra columns; anything else is an input's own column called extra (a note, "gift wrap"),
+        # kept in extra as any other column: refused, it made each such record an error record
+        extra = dict(given) if isinstance(given, dict) else {} if given is None else {"extra": given}
         for key, value in data.items():
             if key not in fields and not key.startswith(GOLD_PREFIX):
                 extra[key] = value

@@ -651,3 +651,21 @@ def test_a_kept_cell_that_is_nan_or_infinite_is_null_in_a_jsonl_output_any_json_
         {"price": 12.5, "stock": 3, "sizes": None},
     ]
     assert ResultWriter(out, facets=["category"], keep_columns=columns, resume=True).state.is_done("a")
+
+
+@pytest.mark.parametrize("name", ["p.csv", "p.jsonl"])
+def test_an_input_column_named_extra_is_kept_in_extra_not_made_an_error_record(tmp_path: Path, name: str) -> None:
+    # a catalogue's own 'extra' column (gift wrap, a note): each record whose cell was not a JSON object was an error
+    # record, "field 'extra': Input should be a valid dictionary", found once the whole catalogue had been run
+    src = tmp_path / name
+    if name.endswith(".csv"):
+        src.write_text('id,title,extra\n1,Red shirt,gift wrap\n2,Blue jeans,"{""gift"": ""wrap""}"\n3,Gold ring,7\n')
+    else:
+        rows = [{"id": "1", "title": "Red shirt", "extra": "gift wrap"}, {"id": "2", "title": "Blue jeans",
+                "extra": {"gift": "wrap"}}, {"id": "3", "title": "Gold ring", "extra": 7}]  # fmt: skip
+        src.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    products = list(read_products(src))
+    assert all(isinstance(p, Product) for p in products), products
+    assert [p.extra for p in products] == [  # type: ignore[union-attr]
+        {"extra": "gift wrap"}, {"gift": "wrap"}, {"extra": "7" if name.endswith(".csv") else 7},
+    ]  # fmt: skip

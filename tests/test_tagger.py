@@ -171,7 +171,7 @@ def test_a_brand_the_title_already_names_is_read_once() -> None:
 
 
 def test_anything_in_a_batch_is_a_result_or_an_error_record_never_an_exception(tagger) -> None:  # type: ignore[no-untyped-def]
-    items = [None, "a string", 42, ["title", "x"], {1: "x", "title": "y"}, {"title": "x", "extra": 3},
+    items = [None, "a string", 42, ["title", "x"], {1: "x", "title": "y"}, {"title": "x", "queries": 3},
              {"id": "ok", "title": "Gold plated necklace"}]  # fmt: skip
     results = tagger.tag(items)
     assert [(r.product_id, r.status) for r in results] == [
@@ -184,7 +184,7 @@ def test_anything_in_a_batch_is_a_result_or_an_error_record_never_an_exception(t
         "batch:3: expected a product (a dict with a title, or a Product), got int 42",
         "batch:4: expected a product (a dict with a title, or a Product), got list ['title', 'x']",
         "batch:5: field names must be strings, got 1",
-        "batch:6: record 'line-6' field 'extra': Input should be a valid dictionary",
+        "batch:6: record 'line-6' field 'queries': Input should be a valid list",
     ]
     assert leaf(results[6]) == "jewellery-necklaces"
 
