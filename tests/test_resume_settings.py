@@ -107,6 +107,20 @@ def test_resume_with_other_kept_columns_or_provenance_is_refused(demo_taxonomy, 
         tagger.tag_file(src, out, resume=True, keep_columns=["title"], provenance=False)
 
 
+def test_a_csv_output_resumes_with_or_without_no_provenance_which_its_rows_do_not_hold(  # type: ignore[no-untyped-def]
+    demo_taxonomy, index, embedder, tmp_path
+) -> None:
+    """A CSV row holds no provenance, but --no-provenance was recorded: a resume that left it out (or added it) was
+    refused, "provenance False (this run: True)", and told to tag every product again."""
+    tagger = _tagger(demo_taxonomy, index, embedder)
+    src, out = _crashed_run(tagger, tmp_path, "csv")
+    before = out.read_bytes()
+    summary = tagger.tag_file(src, out, resume=True, provenance=False)
+    assert (summary.skipped, summary.tagged) == (2, 3)
+    assert out.read_bytes().startswith(before)  # the earlier rows as they were, the others added
+    assert tagger.tag_file(src, out, resume=True).skipped == 5
+
+
 def test_a_settings_record_that_is_a_directory_is_named_and_nothing_is_left_behind(  # type: ignore[no-untyped-def]
     demo_taxonomy, index, embedder, tmp_path
 ) -> None:

@@ -117,7 +117,9 @@ class ResultWriter:
         # an output resumed with rows but no record of their settings (written before they were recorded) stays so
         # what a row holds besides the tags is part of the record too: a JSONL output would otherwise mix rows with
         # and without the kept input columns or the provenance (CSV and Parquet refuse other columns below)
-        written = {"keep_columns": self.keep_columns, "provenance": provenance}
+        written: dict[str, Any] = {"keep_columns": self.keep_columns}
+        if self.format != "csv":  # a CSV row holds no provenance: --no-provenance changes nothing in it
+            written["provenance"] = provenance
         self._settings = {**settings, **written} if settings is not None and not self.is_stdout else None
         if self._settings is not None and self.state.rows:
             recorded = read_settings(self.target)
