@@ -208,7 +208,10 @@ def test_a_repeated_product_id_is_tagged_once_and_reported(tagger, tmp_path: Pat
     out = tmp_path / "out.jsonl"
     summary = tagger.tag_file(src, out)
     assert (summary.tagged, summary.duplicates, summary.exit_code) == (2, 1, 1)
-    assert summary.errors == [f"{src}:3: product id 'p0' again (an earlier record has it); only the first is tagged"]
+    assert summary.errors == [
+        f"{src}:3: product id 'p0' again (an earlier record has it); only the first is tagged: give this record an id "
+        "of its own to tag it too"
+    ]  # the exit code is 1, as for a failed record, but no error record is written and --resume will not tag it
     assert [r["product_id"] for r in _rows(out)] == ["p0", "p1"]
 
 

@@ -21,7 +21,8 @@ EXIT_SETUP = 2  # a setup or usage mistake, reported before the first product
 EXIT_CRASH = 3  # tagllm itself failed: a bug to report, with the traceback printed
 EXIT_INTERRUPTED = 130  # Ctrl-C
 EXIT_CODES_HELP = (
-    "Exit codes: 0 every product tagged; 1 some records failed (they are error records in the output); "
+    "Exit codes: 0 every product tagged; 1 some records failed (they are error records in the output: --resume "
+    "retries them) or repeat an earlier record's id (not tagged, and not retried: give each its own id); "
     "2 a setup or usage mistake (nothing tagged); 3 tagllm crashed (a bug: the traceback is printed); "
     "130 interrupted, 143 stopped by SIGTERM (run again with --resume); 141 stdout closed by its reader (| head)."
 )
