@@ -10,7 +10,8 @@ Run: python benchmarks/zero_products.py [--cases benchmarks/zero_cases.yaml] [--
      python benchmarks/zero_products.py --write-csv products.csv   (the titles alone, for timing ``tagllm generate``)
 
 The tagger sees each title and nothing else. A predicted value is right when its name is one of the case's expected
-names for the facet (or its ``accept`` list); precision = right / predicted, recall = right / expected, coverage =
+names for the facet (or its ``accept`` list); precision = right / predicted, recall = expected names predicted /
+expected (an accepted name is right, not found), coverage =
 products given a value among those that expect one. Tags inherited as ancestors are not counted. A case scores the
 facets it lists; for ``category`` the tagger's best category is right when its name is one of the case's names, or,
 where the case lists ``category_id`` (``zero_cases_category3.yaml``), its id one of those ids (a same-name value on
@@ -47,7 +48,7 @@ def score(cases: list[dict[str, Any]], predicted: list[dict[str, list[str]]]) ->
     """Per facet: precision, recall, coverage (of products that expect a value) and the counts behind them."""
     out = {}
     for facet in FACETS:
-        right = said = expected = covered = expecting = 0
+        right = said = found = expected = covered = expecting = 0
         for case, tags in zip(cases, predicted, strict=True):
             if facet not in case:
                 continue
@@ -58,13 +59,15 @@ def score(cases: list[dict[str, Any]], predicted: list[dict[str, list[str]]]) ->
                 ok, names = set(case["category_id"]), set(tags.get("category_id", []))
             right += len(names & ok)
             said += len(names)
+            hits = names & (ok if facet == "category" and "category_id" in case else gold)
+            found += min(len(hits), 1) if facet == "category" else len(hits)
             expected += min(len(gold), 1) if facet == "category" else len(gold)  # its names are alternatives
             if gold:
                 expecting += 1
                 covered += bool(names)
         out[facet] = {
             "precision": right / said if said else 1.0,
-            "recall": right / expected if expected else 1.0,
+            "recall": found / expected if expected else 1.0,
             "coverage": covered / expecting if expecting else 0.0,
             "right": right,
             "predicted": said,
