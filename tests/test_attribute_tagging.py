@@ -468,15 +468,15 @@ def test_colours_listed_on_their_own_are_each_the_products_in_a_multi_valued_fac
     assert _stated_raw(_navy_taxonomy(), "color", "Navy Blue Polo Shirt") == [("navy", "sole", None)]
     navy_red = [("navy", "listed", None), ("red", "listed", None)]
     assert _stated_raw(_navy_taxonomy(), "color", "Polo Shirt, Navy Blue/Red") == navy_red
-    # named inside the product's description, not listed: one of several
+    # named inside the product's description, not listed: one of several, as before
     assert _stated_raw(tax, "color", "Black and White Striped Rug") == [
-        ("black", "one of several", None),
-        ("white", "one of several", None),
+        ("black", "shared", None),
+        ("white", "shared", None),
     ]
     assert _stated_raw(tax, "color", "Silver Frame / Green Lens Sunglasses") == [("green", "sole", None)]  # not listed
     assert _stated_raw(tax, "color", "Blue/Grey Stripe Bodysuit") == [
-        ("blue", "one of several", None),
-        ("gray", "one of several", None),
+        ("blue", "shared", None),
+        ("gray", "shared", None),
     ]
     # a facet of one colour per product: a list is several candidates, none of them sure
     single = dataclasses.replace(tax.facets["color"], multi_valued=False)
@@ -493,10 +493,10 @@ def test_the_one_colour_written_on_its_own_beside_colours_of_parts_is_the_produc
     assert _stated_raw(tax, "color", bag) == [("black", "sole on its own", None), ("gray", "shared", None)]
     earrings = "Stud Earrings, White, Gray Metal Posts"
     assert _stated_raw(tax, "color", earrings) == [("white", "sole on its own", None), ("gray", "shared", None)]
-    # none written apart: each one of several; beside colours listed apart, the others name parts
+    # none written apart: one of several, as before; beside colours listed apart, the others name parts
     assert _stated_raw(tax, "color", "Black Dress with White Collar") == [
-        ("black", "one of several", None),
-        ("white", "one of several", None),
+        ("black", "shared", None),
+        ("white", "shared", None),
     ]
     assert _stated_raw(tax, "color", "Red Rug with Blue Border, Black/White") == [
         ("red", "shared", None),
@@ -504,6 +504,23 @@ def test_the_one_colour_written_on_its_own_beside_colours_of_parts_is_the_produc
         ("black", "listed", None),
         ("white", "listed", None),
     ]
+
+
+def test_each_of_several_values_named_in_a_multi_valued_facet_other_than_colour_is_one_of_several() -> None:
+    """A lamp of ceramic with a linen shade is made of both: in a multi-valued material facet each named value is
+    "one of several" (0.65), likelier right than a "shared" mention of a facet of one value (0.45). Colours stay
+    "shared": one named inside a phrase is often a part's ("Black Dress with White Collar")."""
+    import dataclasses
+
+    from tagllm.candidates.stated import STATED_PROBABILITY
+
+    tax = _kinds_taxonomy()
+    several = dataclasses.replace(tax.facets["material"], multi_valued=True)
+    multi = type(tax)(tax.name, {**tax.facets, "material": several}, tax.values)
+    lamp = "Ceramic Lamp Base, Cotton and Silk Shade"
+    assert _stated(multi, "material", lamp) == [("m-cotton", "one of several"), ("m-silk", "one of several")]
+    assert _stated(tax, "material", lamp) == [("m-cotton", "shared"), ("m-silk", "shared")]
+    assert STATED_PROBABILITY["shared"] < 0.5 < STATED_PROBABILITY["one of several"] < STATED_PROBABILITY["sole"]
 
 
 def _navy_taxonomy():  # type: ignore[no-untyped-def]

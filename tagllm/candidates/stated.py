@@ -71,7 +71,7 @@ ABSENCE_AFTER = frozenset({"free"})
 STATED_PROBABILITY = {
     "sole": 0.95, "shared": 0.45, "sole (Chinese)": 0.2, "shared (Chinese)": 0.1, "listed": 0.9,
     "sole, by a shade": 0.8, "sole on its own": 0.7,
-    "one of several": 0.6,
+    "one of several": 0.65,
 }  # fmt: skip
 
 
@@ -244,7 +244,8 @@ class StatedFinder:
         if len(kept) > 1 and not listed and text is not None:
             alone = self._on_their_own(self.shades.segments(text, APART_SEGMENT)) & kept.keys()
         apart = listed or (alone if len(alone) == 1 else set())  # the colours written apart are the product's
-        how = "sole" if len(kept) == 1 else "one of several" if self.multi_valued and not apart else "shared"
+        several = self.multi_valued and not self.shades.words  # colours: one named in a phrase is often a part's
+        how = "sole" if len(kept) == 1 else "one of several" if several else "shared"
         statements = []
         for pos, latin in sorted(kept.items()):
             stated = "listed" if pos in listed else "sole on its own" if pos in apart else how
