@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tagllm.config import TaggerConfig
-from tagllm.errors import InputError, RunFailedError, TagllmError, missing_dependency
+from tagllm.errors import ConfigError, InputError, RunFailedError, TagllmError, missing_dependency
 from tagllm.evaluation.cache import (
     PredictionCache,
     attribute_template_digest,
@@ -271,6 +271,8 @@ def run_eval(
                 f"--predictions: {predictions} is scored once, as one run; the sweep over {', '.join(cfg.sweep)} "
                 "makes no variants (each would score this one file)"
             )
+    if predictions is None:
+        _check_tagged_facets(runs, gold)
     named = root is None  # made when its first run is written, by this run alone (_take_run_root)
     root = root or new_run_root(cfg)
     check_writable(root, directory=True)  # before any product is tagged
@@ -338,6 +340,21 @@ def _check_not_all_failed(cfg: EvalConfig, run: VariantRun) -> None:
     raise RunFailedError(
         f"eval {cfg.name}{which}: all {len(results)} product(s) failed, nothing to score; the first failure: {first}"
     )
+
+
+def _check_tagged_facets(runs: list[Variant], gold: GoldSet) -> None:
+    """Refuse, before any product is tagged, a scored facet that a variant's ``facets`` leaves out: every product
+    was tagged, then scored a miss there, reported as the tagger answering nothing, exit 0."""
+    for variant in runs:
+        tagged = variant.config.facets
+        untagged = [facet for facet in gold.facets if tagged is not None and facet not in tagged]
+        if untagged:
+            which = f" of variant {variant.name}" if variant.name != "base" else ""
+            raise ConfigError(
+                f"the eval scores {', '.join(untagged)}, which the tagger{which} does not tag (its facets: "
+                f"{', '.join(tagged or [])}): every product would score a miss there; add them to the tagger's "
+                "facets, or name the facets to score in the eval config (facets: [...])"
+            )
 
 
 def _check_predictions_match(path: str | Path, run: VariantRun, gold: GoldSet, cfg: EvalConfig) -> None:

@@ -233,3 +233,22 @@ def test_a_facet_no_gold_carries_is_shown_as_not_scored_not_as_zeros(tmp_path: P
     if "data-plot" in html:  # matplotlib installed: the per-facet plot names the scored facets only
         summary = html[html.index('data-plot="per-facet"') :].split("</figure>")[0]
         assert ">color<" in summary and "ideal-for" not in summary
+
+
+def test_a_scored_facet_the_tagger_does_not_tag_stops_the_run_before_tagging(tmp_path: Path) -> None:
+    """The tagger's facets leaving out a facet the gold carries (colour): every product was tagged, then scored
+    'nothing answered' on colour, exit 0, a setup mistake found only after the tagging."""
+    from tagllm.errors import ConfigError
+
+    (tmp_path / "shop.yaml").write_text(TAXONOMY)
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in GOLD))
+    (tmp_path / "eval.yaml").write_text(
+        "gold: gold.jsonl\ngold_attribute_field: gold_attribute_tags\nbootstrap: 0\n"
+        "tagger:\n  taxonomy: shop.yaml\n  facets: [category, ideal-for]\n"
+    )
+    seen: list[Product] = []
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    with pytest.raises(ConfigError, match=r"scores color, which the tagger does not tag .*add them to the tagger's"):
+        run_eval(cfg, factory=lambda c: AnsweringTagger(c, seen), root=tmp_path / "run", use_cache=False)
+    assert seen == [] and not (tmp_path / "run").exists()
+
