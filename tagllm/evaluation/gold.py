@@ -179,7 +179,10 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
                     )  # fmt: skip
                 elif why == "not in taxonomy":
                     unknown.append({"product_id": pid, "facet": named, "value": value, "reason": why})
-        if not gold and len(unknown) == unknown_before:  # nothing to score it on, and no value to report: say so
+        if cfg.facets is not None:  # a product carrying only facets not scored was tagged and counted, scored on none
+            gold = {facet: ids for facet, ids in gold.items() if facet in cfg.facets}
+        reported = [u for u in unknown[unknown_before:] if cfg.facets is None or u["facet"] in cfg.facets]
+        if not gold and not reported:  # nothing to score it on, and no value to report: say so
             no_gold.append({"product_id": pid, "line": record.line, "field": cfg.gold_field})
             continue
         # a record without an id is tagged under its line's name, as `tagllm generate` names it

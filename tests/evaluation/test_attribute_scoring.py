@@ -252,3 +252,27 @@ def test_a_scored_facet_the_tagger_does_not_tag_stops_the_run_before_tagging(tmp
         run_eval(cfg, factory=lambda c: AnsweringTagger(c, seen), root=tmp_path / "run", use_cache=False)
     assert seen == [] and not (tmp_path / "run").exists()
 
+
+def test_a_product_with_no_gold_of_a_scored_facet_is_not_tagged_nor_counted(tmp_path: Path) -> None:
+    """With `facets` naming the facets to score, a product whose gold carries none of them (the mug, with no
+    ideal-for) was tagged and counted as evaluated, scored on nothing; `sample: N` spent its N on such products."""
+    from tagllm.evaluation.gold import load_gold
+
+    (tmp_path / "shop.yaml").write_text(TAXONOMY)
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in GOLD))
+    (tmp_path / "eval.yaml").write_text(
+        "gold: gold.jsonl\ngold_attribute_field: gold_attribute_tags\nfacets: [ideal-for]\nbootstrap: 0\n"
+        "tagger:\n  taxonomy: shop.yaml\n"
+    )
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    loaded = load_gold(cfg, load_taxonomy(cfg.tagger.taxonomy))
+    assert [(item.id, item.gold) for item in loaded.items] == [
+        ("a", {"ideal-for": ["women"]}),
+        ("b", {"ideal-for": ["men"]}),
+        ("d", {"ideal-for": ["men"]}),
+    ]
+    assert [x["product_id"] for x in loaded.no_gold] == ["c"] and loaded.in_split == 4
+    seen: list[Product] = []
+    outcome = run_eval(cfg, factory=lambda c: AnsweringTagger(c, seen), root=tmp_path / "run", use_cache=False)
+    assert [p.id for p in seen] == ["a", "b", "d"]
+    assert outcome.metrics[0]["sample"]["evaluated"] == 3 and outcome.metrics[0]["facets"]["ideal-for"]["n"] == 3
