@@ -276,3 +276,21 @@ def test_a_product_with_no_gold_of_a_scored_facet_is_not_tagged_nor_counted(tmp_
     outcome = run_eval(cfg, factory=lambda c: AnsweringTagger(c, seen), root=tmp_path / "run", use_cache=False)
     assert [p.id for p in seen] == ["a", "b", "d"]
     assert outcome.metrics[0]["sample"]["evaluated"] == 3 and outcome.metrics[0]["facets"]["ideal-for"]["n"] == 3
+
+
+def test_a_gold_attribute_field_no_record_has_stops_the_run_before_tagging(tmp_path: Path) -> None:
+    """A misspelt gold_attribute_field left every attribute facet unscored: the products were tagged and the report
+    gave the category alone, exit 0."""
+    from tagllm.errors import ConfigError
+
+    (tmp_path / "shop.yaml").write_text(TAXONOMY)
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in GOLD))
+    (tmp_path / "eval.yaml").write_text(
+        "gold: gold.jsonl\ngold_attribute_field: gold_attribute_tag\nbootstrap: 0\ntagger:\n  taxonomy: shop.yaml\n"
+    )
+    seen: list[Product] = []
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    expected = r"gold_attribute_field names 'gold_attribute_tag' \(did you mean 'gold_attribute_tags'\?\), which no"
+    with pytest.raises(ConfigError, match=expected + r".*write the name as the gold file spells it"):
+        run_eval(cfg, factory=lambda c: AnsweringTagger(c, seen), root=tmp_path / "run", use_cache=False)
+    assert seen == []
