@@ -200,11 +200,13 @@ def plot_facets(metrics: dict[str, Any], plt: Any) -> str | None:
         return None
     import numpy as np
 
-    names = [short_label(name, 28) for name, _ in facets][::-1]
+    # a facet that answered nothing made no error: no precision bar (a zero read as every answer wrong), said so
+    names = [short_label(name, 28) + ("" if f["answered"] else " (nothing answered)") for name, f in facets][::-1]
     rows = np.arange(len(facets))
     fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(facets) + 1.2))
     for i, (key, colour) in enumerate((("precision", "#2980b9"), ("recall", "#e67e22"), ("f1", "#27ae60"))):
-        ax.barh(rows + (i - 1) * 0.26, [f["micro"][key] for _, f in facets][::-1], height=0.26, color=colour, label=key)
+        values = [f["micro"][key] if f["answered"] or key != "precision" else np.nan for _, f in facets][::-1]
+        ax.barh(rows + (i - 1) * 0.26, values, height=0.26, color=colour, label=key)
     ax.plot([f["coverage"] for _, f in facets][::-1], rows, "kD", markersize=4, label="coverage")
     ax.set_yticks(rows, names)
     ax.set_xlim(0, 1.02)

@@ -294,3 +294,38 @@ def test_a_gold_attribute_field_no_record_has_stops_the_run_before_tagging(tmp_p
     with pytest.raises(ConfigError, match=expected + r".*write the name as the gold file spells it"):
         run_eval(cfg, factory=lambda c: AnsweringTagger(c, seen), root=tmp_path / "run", use_cache=False)
     assert seen == []
+
+
+def test_the_per_facet_plot_draws_no_precision_bar_for_a_facet_that_answered_nothing(
+    attribute_run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A facet that kept nothing made no error, and the table says precision "—", but the per-facet plot drew its
+    precision as a bar of 0.000, read as every answer wrong, with nothing to say it answered nothing."""
+    pytest.importorskip("matplotlib")
+    import math
+
+    from matplotlib.axes import Axes
+
+    from tagllm.evaluation.report import _pyplot, plot_facets
+
+    m, _, _ = attribute_run
+    silent = copy.deepcopy(m)
+    f = silent["facets"]["color"]
+    f["answered"], f["coverage"] = 0, 0.0
+    f["micro"].update(precision=0.0, recall=0.0, f1=0.0, tp=0, fp=0, fn=f["micro"]["tp"] + f["micro"]["fn"])
+    drawn: dict[str, list[float]] = {}
+    barh = Axes.barh
+
+    def recording(self, y, width, *args, **kwargs):  # type: ignore[no-untyped-def]
+        drawn[kwargs["label"]] = list(width)
+        return barh(self, y, width, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "barh", recording)
+    svg = plot_facets(silent, _pyplot())
+    assert svg is not None and "color (nothing answered)" in svg
+    # rows bottom-up: color, ideal-for, category
+    assert math.isnan(drawn["precision"][0]) and drawn["precision"][1:] == [
+        0.5,
+        m["facets"]["category"]["micro"]["precision"],
+    ]
+    assert drawn["recall"][0] == 0.0
