@@ -412,7 +412,9 @@ def tag_products(
     products: Iterable[Product | dict[str, Any]], config: TaggerConfig | None = None, **settings: Any
 ) -> list[TagResult]:
     """One call for a batch job: build a tagger from ``config`` and settings (which take the place of the config's own
-    settings) and tag the products."""
+    settings) and tag the products. A table or a single product is refused before the tagger is built (its index
+    built from examples: minutes), not after."""
+    check_batch(products)
     return Tagger.from_config(_configured(config, settings)).tag(products)
 
 
