@@ -425,7 +425,24 @@ def tag_file(source: str | Path, target: str | Path, config: TaggerConfig | None
         "input_format", "output_format", "resume", "columns", "keep_columns", "provenance", "progress", "drop_absent",
     )  # fmt: skip
     options = {k: settings.pop(k) for k in run_options if k in settings}
-    return Tagger.from_config(_configured(config, settings)).tag_file(source, target, **options)
+    configured = _configured(config, settings)  # a misspelt setting is refused before anything is read
+    _check_places(source, target, options)
+    return Tagger.from_config(configured).tag_file(source, target, **options)
+
+
+def _check_places(source: str | Path | RecordSource, target: str | Path, options: dict[str, Any]) -> None:
+    """The input and the output place checked before the tagger is built, as ``generate`` checks them: a missing or
+    empty input, a CSV without a title column and an output that is a directory were found only after the examples
+    were embedded into an index (minutes for thousands)."""
+    from tagllm.io import STDIO, RecordSource, detect_format
+    from tagllm.io.places import check_output_place
+
+    if isinstance(source, RecordSource):
+        source.require_title()  # peeked, not consumed
+    elif str(source) != STDIO:  # stdin is read once, by the run
+        RecordSource(source, format=options.get("input_format"), columns=options.get("columns")).require_title()
+    if str(target) != STDIO:
+        check_output_place(Path(target), detect_format(target, options.get("output_format"), flag="output_format"))
 
 
 def _configured(config: TaggerConfig | None, settings: dict[str, Any]) -> TaggerConfig:

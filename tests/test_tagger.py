@@ -387,3 +387,29 @@ def test_tag_products_refuses_a_table_before_the_examples_are_embedded(monkeypat
         tagllm.tag_products(frame, taxonomy="demo", examples="examples.jsonl")
     with pytest.raises(TypeError, match=re.escape("for one product, pass [product]")):
         tagllm.tag_products({"id": "1", "title": "Red cotton shirt"}, taxonomy="demo", examples="examples.jsonl")
+
+
+def test_tag_file_checks_the_input_and_the_output_before_the_examples_are_embedded(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """tagllm.tag_file(source, target, examples=...) built the tagger first (the examples embedded into an index:
+    minutes for thousands) and only then found the input missing, a CSV without a title column, or the output a
+    directory; tagllm generate checks them first."""
+    import tagllm
+    import tagllm.tagger as tagger_module
+    from tagllm.errors import InputError, OutputError
+
+    def built(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the tagger was built before the input and the output were checked")
+
+    monkeypatch.setattr(tagger_module.Tagger, "from_config", built)
+    settings = {"taxonomy": "demo", "examples": "examples.jsonl"}
+    with pytest.raises(InputError, match="no such file"):
+        tagllm.tag_file(tmp_path / "missing.jsonl", tmp_path / "tags.jsonl", **settings)
+    untitled = tmp_path / "untitled.csv"
+    untitled.write_text("sku,name\n1,Red cotton shirt\n", encoding="utf-8")
+    with pytest.raises(InputError, match="title"):
+        tagllm.tag_file(untitled, tmp_path / "tags.jsonl", **settings)
+    products = tmp_path / "products.jsonl"
+    products.write_text('{"id": "1", "title": "Red cotton shirt"}\n', encoding="utf-8")
+    (tmp_path / "out.jsonl").mkdir()
+    with pytest.raises(OutputError, match="is a directory"):
+        tagllm.tag_file(products, tmp_path / "out.jsonl", **settings)
