@@ -85,8 +85,7 @@ class Tagger:
         # a facet named twice (-f color -f color) is tagged once: twice, a Parquet output held its columns twice, a
         # file pyarrow and pandas refuse to read, and the settings record differed from the same run named once
         self.facets = list(dict.fromkeys(self.config.facets or default_facets(taxonomy, index)))
-        for facet in self.facets:
-            taxonomy.facet_values(facet)  # an unknown facet fails here, naming the taxonomy's facets
+        _check_facets(taxonomy, self.facets)  # an unknown facet fails here, naming the taxonomy's facets
         self.scorer = CandidateScorer(
             taxonomy, index, self.embedder, self.facets, k=self.config.k, inputs=self.inputs,
             target_precision=self.config.keep_precision,

@@ -413,3 +413,13 @@ def test_tag_file_checks_the_input_and_the_output_before_the_examples_are_embedd
     (tmp_path / "out.jsonl").mkdir()
     with pytest.raises(OutputError, match="is a directory"):
         tagllm.tag_file(products, tmp_path / "out.jsonl", **settings)
+
+
+def test_a_tagger_built_directly_tells_facets_given_as_one_comma_list_to_be_a_list(demo_taxonomy, embedder) -> None:  # type: ignore[no-untyped-def]
+    """Tagger(taxonomy, config=TaggerConfig(facets=["category, color"])) said only "has no facet 'category, color'",
+    where Tagger.from_config says how to name them."""
+    from tagllm.errors import TaxonomyError
+
+    config = TaggerConfig(facets=["category, color"])
+    with pytest.raises(TaxonomyError, match=re.escape("give each its own: -f category -f color")):
+        Tagger(demo_taxonomy, embedder=embedder, config=config)
