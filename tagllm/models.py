@@ -81,7 +81,12 @@ class Product(BaseModel):
         value = _attribute_mapping(value)
         if isinstance(value, dict):
             return {str(k): _attribute_text(v) for k, v in value.items() if v is not None and not _is_nan(v)}
-        return value
+        # pydantic's own "Input should be a valid dictionary" said neither what came nor what to give
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
+        raise ValueError(
+            "expected a mapping of attribute name to value ({'Color': 'Red'}), a list of [key, value] pairs or a list "
+            f'of "Key: Value" tags; got {type(value).__name__} {shown}'
+        )
 
     @field_validator("images", mode="before")
     @classmethod

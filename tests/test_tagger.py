@@ -423,3 +423,26 @@ def test_a_tagger_built_directly_tells_facets_given_as_one_comma_list_to_be_a_li
     config = TaggerConfig(facets=["category, color"])
     with pytest.raises(TaxonomyError, match=re.escape("give each its own: -f category -f color")):
         Tagger(demo_taxonomy, embedder=embedder, config=config)
+
+
+def test_attributes_of_a_shape_not_read_are_named_with_the_shapes_that_are(tagger) -> None:  # type: ignore[no-untyped-def]
+    """A product whose attributes came as one "Color: Red" string or as shop API objects ([{"name": "Color",
+    "value": "Blue"}]) was an error record saying only "field 'attributes': Input should be a valid dictionary":
+    neither what it got nor what to give instead."""
+    items = [
+        {"id": "a1", "title": "Red cotton shirt", "attributes": "Color: Red"},
+        {"id": "a2", "title": "Blue jeans", "attributes": [{"name": "Color", "value": "Blue"}]},
+        {"id": "a3", "title": "Blue jeans", "attributes": 5},
+    ]
+    results = tagger.tag(items)
+    assert [r.status for r in results] == ["error"] * 3
+    shapes = (
+        "field 'attributes': expected a mapping of attribute name to value ({'Color': 'Red'}), a list of [key, value] "
+        'pairs or a list of "Key: Value" tags; got '
+    )
+    assert [r.error.message for r in results] == [
+        f"batch:1: record 'a1' {shapes}str 'Color: Red'",
+        f"batch:2: record 'a2' {shapes}list [{{'name': 'Color', 'value': 'Blue'}}]",
+        f"batch:3: record 'a3' {shapes}int 5",
+    ]
+    assert [r.error.field for r in results] == ["attributes"] * 3
