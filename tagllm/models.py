@@ -7,6 +7,7 @@ import math
 import numbers
 from decimal import Decimal
 from typing import Any, Literal
+from uuid import UUID
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -64,6 +65,8 @@ class Product(BaseModel):
         number = known.get("id")
         if is_number(number) and not is_infinite(number):
             known["id"] = str(number)  # an infinite one is refused below
+        elif isinstance(number, UUID):  # a database's UUID key (psycopg, SQLAlchemy rows; a model's ``id: UUID``)
+            known["id"] = str(number)
         return known
 
     @field_validator("id", mode="before")

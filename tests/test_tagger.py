@@ -446,3 +446,21 @@ def test_attributes_of_a_shape_not_read_are_named_with_the_shapes_that_are(tagge
         f"batch:3: record 'a3' {shapes}int 5",
     ]
     assert [r.error.field for r in results] == ["attributes"] * 3
+
+
+def test_an_id_given_as_a_uuid_is_read_as_its_text(tagger) -> None:  # type: ignore[no-untyped-def]
+    """A database's UUID key (psycopg and SQLAlchemy rows, a pydantic or SQLModel model with ``id: UUID``) made every
+    product an error record named by its position ("batch:1: record UUID('…') field 'id': Input should be a valid
+    string"), where the same products in a JSONL file, their ids written as text, were tagged."""
+    import uuid
+
+    import pydantic
+
+    class Row(pydantic.BaseModel):
+        id: uuid.UUID
+        title: str
+
+    key = uuid.UUID("1b4e28ba-2fa1-11d2-883f-0016d3cca427")
+    results = tagger.tag([{"id": key, "title": "Gold plated necklace"}, Row(id=key, title="Gold plated necklace")])
+    assert [(r.product_id, r.status) for r in results] == [(str(key), "ok")] * 2
+    assert leaf(results[0]) == leaf(results[1]) == "jewellery-necklaces"
