@@ -464,3 +464,21 @@ def test_an_id_given_as_a_uuid_is_read_as_its_text(tagger) -> None:  # type: ign
     results = tagger.tag([{"id": key, "title": "Gold plated necklace"}, Row(id=key, title="Gold plated necklace")])
     assert [(r.product_id, r.status) for r in results] == [(str(key), "ok")] * 2
     assert leaf(results[0]) == leaf(results[1]) == "jewellery-necklaces"
+
+
+def test_a_named_tuple_row_is_read_as_its_fields(tagger) -> None:  # type: ignore[no-untyped-def]
+    """df.itertuples() (pandas' fast row loop, a namedtuple per row), a collections.namedtuple or a database row
+    with ``_asdict`` made every product an error record named by its position ("batch:1: expected a product (a dict
+    with a title, or a Product), got Pandas Pandas(Index=0, id='n1', …"): 2 of 2 rows lost to tagging."""
+    from collections import namedtuple
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"id": ["n1", "n2"], "title": ["Gold plated necklace", "Gold plated necklace"]})
+    Row = namedtuple("Row", ["id", "title"])
+    items = [*frame.itertuples(), *frame.itertuples(index=False), Row("n3", "Gold plated necklace")]
+    results = tagger.tag(items)
+    assert [(r.product_id, r.status) for r in results] == [
+        ("n1", "ok"), ("n2", "ok"), ("n1", "ok"), ("n2", "ok"), ("n3", "ok"),
+    ]  # fmt: skip
+    assert {leaf(r) for r in results} == {"jewellery-necklaces"}

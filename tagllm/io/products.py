@@ -146,8 +146,9 @@ def as_product(item: Any, position: int) -> Product | RecordError:
 
 
 def _fields_of(item: Any) -> dict[str, Any] | None:
-    """The fields of an item that is one record without being a dict: a pandas row (``df.iterrows()`` gives Series),
-    a pydantic model or a dataclass of the caller's own; None for anything else."""
+    """The fields of an item that is one record without being a dict: a pandas row (``df.iterrows()`` gives Series,
+    ``df.itertuples()`` namedtuples), a pydantic model, a dataclass or a namedtuple of the caller's own; None for
+    anything else."""
     if isinstance(item, Product):
         return None
     if isinstance(item, BaseModel):
@@ -156,6 +157,8 @@ def _fields_of(item: Any) -> dict[str, Any] | None:
         return dataclasses.asdict(item)
     if _is_pandas(item, "Series"):
         return dict(item.to_dict())
+    if callable(getattr(item, "_asdict", None)) and hasattr(item, "_fields"):  # a namedtuple (``df.itertuples()``)
+        return dict(item._asdict())  # or a database row that reads as one (SQLAlchemy's Row)
     return None
 
 
