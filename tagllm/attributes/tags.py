@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 import json
 import re
@@ -39,7 +40,8 @@ def parse_attribute_tags(
     The field may hold a list of "Key: Value" strings (``gold_attribute_tags``) or of (key, value) pairs (an Arrow or
     Spark map column), a mapping of key to a value or a
     list of values (sellers' ``attributes``), or one string: a JSON list or mapping, or items separated by ``;``,
-    ``|`` or new lines (a CSV cell). Chinese full-width colons count as colons.
+    ``|`` or new lines (a CSV cell), or the Python repr of a list or dict (a pandas CSV). Chinese full-width colons
+    count as colons.
 
     With ``nested``, a list or mapping where a value belongs ({"Color": [["Black"]]}) is put there as (key, value),
     not read as its Python repr ("['Black']", which may even match a value): gold names it as an input problem.
@@ -48,13 +50,7 @@ def parse_attribute_tags(
         return [], []
     if isinstance(raw, str):
         text = raw.strip()
-        if text[:1] in "[{":
-            try:
-                raw = json.loads(text)
-            except json.JSONDecodeError:
-                raw = _TAG_ITEMS.split(text)
-        else:
-            raw = _TAG_ITEMS.split(text)
+        raw = _container(text) if text[:1] in "[{" else _TAG_ITEMS.split(text)
     pairs: list[tuple[str, str]] = []
     bad: list[str] = []
     if isinstance(raw, dict):
@@ -81,6 +77,21 @@ def parse_attribute_tags(
             continue
         pairs.append((match.group(1), " ".join(match.group(2).split())))
     return pairs, bad
+
+
+def _container(text: str) -> Any:
+    """A cell holding a list or mapping: JSON, or the Python repr pandas' ``to_csv`` writes of a dict or list column
+    ("{'Color': 'Red', 'Material': 'Cotton'}", read as tags it made one facet named "{'Color'" whose values were
+    "'Red', 'Material': 'Cotton'}"); else its items."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    try:
+        literal = ast.literal_eval(text)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        literal = None
+    return literal if isinstance(literal, list | dict) else _TAG_ITEMS.split(text)
 
 
 def tidy_value(value: str) -> str:

@@ -1,0 +1,43 @@
+"""Building facets from a catalogue team's export: the shapes its attribute cells arrive in, and the keys and values
+a build must neither merge, lose nor misreport."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from tagllm.attributes import learn_taxonomy, parse_attribute_tags
+from tagllm.taxonomy import from_paths
+
+
+def _shop():  # type: ignore[no-untyped-def]
+    return from_paths(["Apparel > Tops > T-Shirts", "Kitchen > Mugs"], name="shop")
+
+
+def test_a_cell_pandas_wrote_from_a_dict_or_list_column_is_read_as_its_tags() -> None:
+    # DataFrame.to_csv writes a dict or list cell as its Python repr, in single quotes: no JSON
+    assert parse_attribute_tags("{'Color': 'Red', 'Material': 'Cotton'}") == (
+        [("Color", "Red"), ("Material", "Cotton")],
+        [],
+    )
+    assert parse_attribute_tags("['Color: Red', \"Fit: Men's\"]") == ([("Color", "Red"), ("Fit", "Men's")], [])
+    assert parse_attribute_tags("{'Color': ['Red', 'Blue'], 'Size': None}") == (
+        [("Color", "Red"), ("Color", "Blue")],
+        [],
+    )
+
+
+def test_a_build_from_a_pandas_csv_learns_every_key(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "title", "gold_category", "gold_attribute_tags"])
+        for i in range(10):
+            tags = {"Color": ["Red", "Blue"][i % 2], "Material": ["Cotton", "Wool"][i % 2]}
+            writer.writerow([f"p{i}", f"tee {i}", "Apparel > Tops > T-Shirts", repr(tags)])
+    learned = learn_taxonomy(path, _shop())
+    assert learned.attributes is not None
+    assert {f.name: [v.name for v in f.values] for f in learned.attributes.facets} == {
+        "color": ["Blue", "Red"],
+        "material": ["Cotton", "Wool"],
+    }
