@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from tagllm.attributes import learn_taxonomy, parse_attribute_tags
+from tagllm.attributes import AttributeResolver, learn_attributes, learn_taxonomy, parse_attribute_tags
 from tagllm.taxonomy import from_paths
 
 
@@ -41,3 +41,14 @@ def test_a_build_from_a_pandas_csv_learns_every_key(tmp_path: Path) -> None:
         "color": ["Blue", "Red"],
         "material": ["Cotton", "Wool"],
     }
+
+
+def test_a_key_with_an_empty_value_is_counted_as_saying_nothing_not_as_no_key_value() -> None:
+    # "Pattern:" and "Pattern: " are the same empty cell of an export: neither is junk
+    assert parse_attribute_tags("Color: Red; Pattern:; Size: M") == (
+        [("Color", "Red"), ("Pattern", ""), ("Size", "M")],
+        [],
+    )
+    report = learn_attributes([["Color: Red", "Pattern:"], ["Color: Blue", "Pattern: "], ["Color: Red"]])
+    assert (report.placeholders, report.unparseable_count) == (2, 0)
+    assert AttributeResolver(from_paths(["A > B"], name="t")).resolve(["Pattern:"]) == ({}, [])

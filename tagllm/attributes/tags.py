@@ -24,7 +24,7 @@ SPELLINGS = {
 }  # fmt: skip
 VALUE_SEPARATORS = re.compile(r"\s*[,，、;；]\s*")
 _TAG_ITEMS = re.compile(r"\s*(?:;|\||\n)\s*")  # items of a CSV cell: "Color: Red; Material: Cotton"
-_KEY_VALUE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.+?)\s*$", re.DOTALL)
+_KEY_VALUE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$", re.DOTALL)  # "Pattern:": an empty value, a placeholder
 # What a sentence or a list leaves at a value's ends, and the invisible characters a cell can carry there (zero-width
 # space, byte-order mark, soft hyphen, direction marks): the value reads the same without them.
 _ENDS = re.compile(r"^[\s,;:，；：。\u00ad\u200b-\u200f\u2060\ufeff]+|[\s,;:，；：。\u00ad\u200b-\u200f\u2060\ufeff]+$")
