@@ -4,6 +4,7 @@ a build must neither merge, lose nor misreport."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from tagllm.attributes import AttributeResolver, learn_attributes, learn_taxonomy, parse_attribute_tags
@@ -52,3 +53,17 @@ def test_a_key_with_an_empty_value_is_counted_as_saying_nothing_not_as_no_key_va
     report = learn_attributes([["Color: Red", "Pattern:"], ["Color: Blue", "Pattern: "], ["Color: Red"]])
     assert (report.placeholders, report.unparseable_count) == (2, 0)
     assert AttributeResolver(from_paths(["A > B"], name="t")).resolve(["Pattern:"]) == ({}, [])
+
+
+def test_a_key_naming_the_category_tree_is_left_out_not_learned_as_a_flat_copy_of_it(tmp_path: Path) -> None:
+    path = tmp_path / "export.jsonl"
+    rows = [
+        {"id": f"p{i}", "gold_category": ["Apparel > Tops > T-Shirts", "Kitchen > Mugs"][i >= 6],
+         "gold_attribute_tags": [f"Category: {['T-Shirts', 'Mugs'][i >= 6]}", f"Color: {['Red', 'Blue'][i % 2]}"]}
+        for i in range(10)
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    learned = learn_taxonomy(path, _shop())
+    assert list(learned.taxonomy.facets) == ["category", "color"]
+    assert learned.attributes is not None
+    assert [(o.key, o.reason) for o in learned.attributes.left_out] == [("Category", "a facet of the taxonomy already")]

@@ -121,7 +121,8 @@ def learn_taxonomy(
             min_products=min_products,
             min_value_count=min_value_count,
             reserved=[*taxonomy.facets, *OWN_COLUMNS],  # a facet named 'status' cannot be written to CSV
-            known=[t for name, f in taxonomy.facets.items() if not f.hierarchical for t in (name, f.title or name)],
+            # its category tree's too: a 'Category: T-Shirts' tag was learned as a flat copy of the tree beside it
+            known=[t for name, f in taxonomy.facets.items() for t in (name, f.title or name)],
             texts=(str(data.get(text_field) or "") for _, data in records) if text_field else None,
         )
         taxonomy = with_attribute_facets(taxonomy, report)
