@@ -7,7 +7,9 @@ import csv
 import json
 from pathlib import Path
 
-from tagllm.attributes import AttributeResolver, learn_attributes, learn_taxonomy, parse_attribute_tags
+import pytest
+
+from tagllm.attributes import AttributeResolver, learn_attributes, learn_scopes, learn_taxonomy, parse_attribute_tags
 from tagllm.taxonomy import from_paths
 
 
@@ -67,3 +69,22 @@ def test_a_key_naming_the_category_tree_is_left_out_not_learned_as_a_flat_copy_o
     assert list(learned.taxonomy.facets) == ["category", "color"]
     assert learned.attributes is not None
     assert [(o.key, o.reason) for o in learned.attributes.left_out] == [("Category", "a facet of the taxonomy already")]
+
+
+def test_a_scope_share_given_as_a_percentage_stops_the_build_before_the_products_are_read(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    tree = tmp_path / "tree.txt"
+    tree.write_text("Apparel > Tops > T-Shirts\nKitchen > Mugs\n", encoding="utf-8")
+    out = tmp_path / "shop.yaml"
+    products = tmp_path / "products.jsonl"
+    products.write_text('{"id": "p", "gold_category": "Kitchen > Mugs", "gold_attribute_tags": ["Color: Red"]}\n')
+    args = ["taxonomy", "build", str(products), "-t", str(tree), "-o", str(out), "--scope-share", "30"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "--scope-share" in result.output and "less than or equal to 1" in result.output
+    assert not out.exists()
+    with pytest.raises(ValueError, match="min_share"):
+        learn_scopes(_shop(), [], min_share=30)

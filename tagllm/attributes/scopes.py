@@ -35,6 +35,9 @@ def learn_scopes(
     the subtrees its examples here pass in: a small new batch (four mugs, all carrying material) made it apply
     everywhere, or only to the batch's categories, as if the examples it was learned from had not been.
     """
+    for name, share in (("min_share", min_share), ("everywhere_share", everywhere_share)):
+        if not 0 <= share <= 1:  # 30 meant as 30%: every facet was scoped to the leaves its examples came from
+            raise ValueError(f"{name} is a share from 0 to 1 (0.3 for 30%), not {share}")
     hierarchical = [name for name, f in taxonomy.facets.items() if f.hierarchical]
     category = CATEGORY if CATEGORY in taxonomy.facets else (hierarchical[0] if hierarchical else None)
     if category is None:

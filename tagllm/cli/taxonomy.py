@@ -166,7 +166,9 @@ def build(
         2, help="products a value needs to be kept, unless a product's text states it or it misspells a commoner value"
     ),
     scope_support: int = typer.Option(3, help="examples carrying a facet a category needs for the facet to apply"),
-    scope_share: float = typer.Option(0.3, help="... and the share of that category's examples they must be"),
+    scope_share: float = typer.Option(
+        0.3, min=0.0, max=1.0, help="... and the share of that category's examples they must be (0.3: 30%)"
+    ),
 ) -> None:
     """Build a taxonomy from labelled products: attribute facets from their "Key: Value" tags (values merged,
     free-text, number and code keys left out with the reason) and where each facet applies."""
