@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tagllm.attributes import AttributeResolver, learn_attributes, learn_scopes, learn_taxonomy, parse_attribute_tags
-from tagllm.taxonomy import from_paths
+from tagllm.taxonomy import Facet, Taxonomy, Value, from_paths
 
 
 def _shop():  # type: ignore[no-untyped-def]
@@ -88,3 +88,18 @@ def test_a_scope_share_given_as_a_percentage_stops_the_build_before_the_products
     assert not out.exists()
     with pytest.raises(ValueError, match="min_share"):
         learn_scopes(_shop(), [], min_share=30)
+
+
+def test_a_facet_every_example_carries_does_not_apply_where_no_example_comes_from() -> None:
+    # an apparel team's export over a tree with Kitchen too: all 10 T-shirts carry Fabric, no mug was labelled
+    examples = [{"category": ["Apparel > Tops > T-Shirts"], "fabric": ["fabric/x"]}] * 10
+    tree = _shop()
+    tree = Taxonomy(
+        "shop",
+        {**tree.facets, "fabric": Facet("fabric")},
+        {**tree.values, "fabric/x": Value("fabric/x", "x", "fabric")},
+    )
+    scopes = learn_scopes(tree, examples)
+    assert scopes["fabric"] == {"Apparel", "Apparel > Tops", "Apparel > Tops > T-Shirts"}
+    both = [*examples, *[{"category": ["Kitchen > Mugs"], "fabric": ["fabric/x"]}] * 3]
+    assert learn_scopes(tree, both)["fabric"] is None  # carried wherever examples come from: everywhere

@@ -29,11 +29,12 @@ def learn_scopes(
     ``min_support`` of the subtree's counted examples carry it and they are at least ``min_share`` of them; else
     it looks at the children. So a facet seen on most T-shirts applies to the T-shirt subtree, and one seen across
     Clothing applies to all of Clothing, its unlabelled leaves included. A facet carried by ``everywhere_share`` of
-    all counted examples, or taking every root, applies everywhere (None); one too rare to pass anywhere applies to
-    the categories its examples come from. Facets no example carries are left out of the result (their scope
-    stays as it was). A facet ``earlier`` scopes (the taxonomy extended had learned it) keeps that scope, widened by
-    the subtrees its examples here pass in: a small new batch (four mugs, all carrying material) made it apply
-    everywhere, or only to the batch's categories, as if the examples it was learned from had not been.
+    all counted examples when they come from every root, or taking every root, applies everywhere (None); one too
+    rare to pass anywhere applies to the categories its examples come from. Facets no example carries are left out of
+    the result (their scope stays as it was). A facet ``earlier`` scopes (the taxonomy extended had learned it) keeps
+    that scope, widened by the subtrees its examples here pass in: a small new batch (four mugs, all carrying
+    material) made it apply everywhere, or only to the batch's categories, as if the examples it was learned from had
+    not been.
     """
     for name, share in (("min_share", min_share), ("everywhere_share", everywhere_share)):
         if not 0 <= share <= 1:  # 30 meant as 30%: every facet was scoped to the leaves its examples came from
@@ -56,13 +57,16 @@ def learn_scopes(
         for f in facets:
             carried[f].update(nodes)
     roots = [v.id for v in taxonomy.children(None) if v.facet == category]
+    # examples from every root: a facet carried by nearly all applies everywhere; from Apparel only, it said nothing
+    # of Kitchen (an apparel export's 'Fabric' applied to mugs)
+    spanning = all(total[r] for r in roots)
     out: dict[str, frozenset[str] | None] = {}
     for facet, counts in carried.items():
         if taxonomy.facets[facet].hierarchical:
             continue
         before = (earlier or {}).get(facet)
         carriers = sum(counts[r] for r in roots)
-        if before is None and carriers >= everywhere_share * counted:
+        if before is None and spanning and carriers >= everywhere_share * counted:
             out[facet] = None
             continue
         chosen: list[str] = []
