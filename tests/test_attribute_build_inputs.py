@@ -103,3 +103,21 @@ def test_a_facet_every_example_carries_does_not_apply_where_no_example_comes_fro
     assert scopes["fabric"] == {"Apparel", "Apparel > Tops", "Apparel > Tops > T-Shirts"}
     both = [*examples, *[{"category": ["Kitchen > Mugs"], "fabric": ["fabric/x"]}] * 3]
     assert learn_scopes(tree, both)["fabric"] is None  # carried wherever examples come from: everywhere
+
+
+def test_a_record_whose_category_the_tree_lacks_is_said_to_lose_its_category_not_to_be_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "export.jsonl"
+    rows = [
+        {"id": f"p{i}", "gold_category": ["Apparel > Tops > T-Shirts", "Apparel > Tees"][i >= 5],
+         "gold_attribute_tags": [f"Color: {['Red', 'Blue'][i % 2]}", f"Neck: {['Round', 'Crew', 'Polo'][i % 3]}"]}
+        for i in range(10)
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    summary = learn_taxonomy(path, _shop()).summary()
+    assert not [line for line in summary if line.startswith("skipped: ")]  # their tags made the facets' values
+    left = [line for line in summary if line.startswith("category left out: ")]
+    assert len(left) == 5
+    assert left[0] == (
+        f"category left out: {path}:6: category label 'Apparel > Tees' is not a value of the taxonomy "
+        "(its attribute tags are learned from; it counts for no facet's scope)"
+    )

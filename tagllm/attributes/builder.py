@@ -36,6 +36,8 @@ class LearnedTaxonomy:
     lacking_products: int = 0  # the products that give one or more of them
     # facet of the extended taxonomy whose scope was learned -> its scope there (None: everywhere)
     earlier: dict[str, frozenset[str] | None] = field(default_factory=dict)
+    # records whose category label named nothing in the taxonomy: read for their attribute tags, not for scopes
+    bad_categories: list[str] = field(default_factory=list)
 
     def summary(self) -> list[str]:
         lines = self.attributes.summary() if self.attributes else []
@@ -53,10 +55,9 @@ class LearnedTaxonomy:
             if facet in self.earlier and (before := self.earlier[facet]) != scope:  # a facet of the extended one
                 was = "was everywhere" if before is None else f"kept its {len(before)} from before, widened"
                 lines[-1] += f" ({was})"
-        for problem in self.bad_records[:SHOWN]:
-            lines.append(f"skipped: {problem}")
-        if len(self.bad_records) > SHOWN:  # left out of what was learned: each is counted, if not named
-            lines.append(f"skipped: … and {len(self.bad_records) - SHOWN} more (not listed: fix these and run again)")
+        lines.extend(_listed("skipped", self.bad_records, ""))
+        uses = " (its attribute tags are learned from; it counts for no facet's scope)" if self.attributes else ""
+        lines.extend(_listed("category left out", self.bad_categories, uses))
         return lines
 
     def _lacking(self) -> list[str]:
@@ -73,6 +74,14 @@ class LearnedTaxonomy:
             lines.append(f"  {facet}: {shown}")
         lines.append("  (add them to the taxonomy the build extends to have them learned)")
         return lines
+
+
+def _listed(what: str, problems: list[str], note: str) -> list[str]:
+    """The first ``SHOWN`` problems, each a line, and how many more there are (each counted, if not named)."""
+    lines = [f"{what}: {problem}{note}" for problem in problems[:SHOWN]]
+    if len(problems) > SHOWN:
+        lines.append(f"{what}: … and {len(problems) - SHOWN} more (not listed: fix these and run again)")
+    return lines
 
 
 def learn_taxonomy(
@@ -104,6 +113,7 @@ def learn_taxonomy(
 
     records: list[tuple[int, dict[str, Any]]] = []
     bad: list[str] = []
+    bad_categories: list[str] = []  # a record's tags still count: it is not skipped
     extended = set(taxonomy.facets)  # the facets the taxonomy had: values they lack are not learned
     earlier = {name: f.categories for name, f in taxonomy.facets.items() if not f.hierarchical}
     lacking: dict[str, dict[str, int]] = {}
@@ -147,7 +157,7 @@ def learn_taxonomy(
             if isinstance(found, dict):
                 labels.update(found)
             else:
-                bad.append(found.message)
+                bad_categories.append(found.message)
         if attributes is not None and attribute_field:
             resolved, unresolved = attributes.resolve(data.get(attribute_field))
             for facet, ids in resolved.items():
@@ -170,5 +180,5 @@ def learn_taxonomy(
         taxonomy = taxonomy.with_scopes(dict(scopes))
     return LearnedTaxonomy(
         taxonomy, report, scopes, len(records), with_category, bad, missing, lacking, lacking_products,
-        {name: scope for name, scope in earlier.items() if name in scopes},
+        {name: scope for name, scope in earlier.items() if name in scopes}, bad_categories,
     )  # fmt: skip
