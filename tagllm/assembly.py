@@ -247,8 +247,13 @@ def open_index(
         raise UnusableExamples(f"{exc}; or tag with no examples: --examples ''") from None
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _digest(path: Path) -> str | None:
+    """The SHA-256 of a regular file's bytes; None for anything else: a missing file (said when it is read) or a
+    pipe (read once, by the reader)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    except OSError:
+        return None
 
 
 def _refuse_edited_examples(config: TaggerConfig, index: ExampleIndex) -> None:
@@ -318,7 +323,8 @@ def build_index(
     ``keep_precision``: the precision the attribute stackers' keep thresholds aim at."""
     check_index_place(target)  # before the examples are read and embedded
     # which file, as it is read: a config naming the index and its examples is refused once they are edited
-    built_from = {"file": str(Path(examples_path).resolve()), "sha256": _digest(Path(examples_path))}
+    digest = _digest(Path(examples_path))
+    built_from = {"file": str(Path(examples_path).resolve()), "sha256": digest} if digest else None
     with gc_paused():  # a full collection walks every example for nothing: 0.26 s once in a 2,537-example build
         examples, bad = read_examples(
             examples_path, taxonomy, label_field=label_field, attribute_field=attribute_field, columns=columns,
@@ -349,7 +355,8 @@ def build_index(
                 progress("photos", 0, None)
             index.build_photos(encoder, image_loader)
         index.manifest["label_field"] = label_field
-        index.manifest["examples"] = built_from
+        if built_from:
+            index.manifest["examples"] = built_from
         if attribute_field:  # `index add` reads the reviewed examples' attribute tags from it too
             index.manifest["attribute_field"] = attribute_field
         if ignore_fields:

@@ -681,6 +681,18 @@ def test_a_config_naming_an_index_and_its_examples_refuses_the_index_once_the_ex
     assert refused.stdout == ""
 
 
+def test_index_build_from_examples_that_are_not_there_says_so_not_a_crash(tmp_path: Path) -> None:
+    # the examples' fingerprint for the manifest (89b5057) was read before the examples: a missing file was
+    # "tagllm crashed (a bug …)", exit 3, with a FileNotFoundError traceback
+    from tagllm.errors import InputError
+
+    missing = tmp_path / "nothere.jsonl"
+    result = runner.invoke(app, ["index", "build", str(missing), "--index", str(tmp_path / "idx"), "-t", "demo"])
+    assert isinstance(result.exception, InputError), result.exception  # the CLI's handler: exit 2, its message
+    assert str(result.exception) == f"{missing}: no such file"
+    assert not (tmp_path / "idx" / "manifest.json").exists()
+
+
 def test_generate_names_the_examples_photos_the_index_it_builds_could_not_use(tmp_path: Path) -> None:
     # index build names each one ("photo not used"); generate, building the same index from --examples, said nothing
     # of the 2 photos it could not find, and every run after loaded the index without them
