@@ -15,8 +15,11 @@ collective noun ("set", "pack", "pair"…) gives way to the noun it counts (``He
 listed after the product's noun and before a colour or size ("Ankle Boots Block Heel Tan") gives way to that noun
 (``HeadFinder.before_trailing``); a word that names an attribute of the product with one of its values before it
 ("Oxford Shirt Long Sleeve Slim Fit", "Leggings High Waist") gives way to the product's noun
-(``HeadFinder.names_attribute``). Chinese puts the head last too: of two names written one right after the other
-("小米" + "电动牙刷"), the first modifies the second (``HeadNoun``)."""
+(``HeadFinder.names_attribute``). The first word of the phrase naming a product is the other reading
+(``HeadFinder.first_reading``: sellers name the product first and list its features after it, "Sofa Grey Modern
+Living Room"); the category's labels choose between the two (``tagllm.candidates.head``). Chinese puts the head
+last too: of two names written one right after the other ("小米" + "电动牙刷"), the first modifies the second
+(``HeadNoun``)."""
 
 from __future__ import annotations
 
@@ -151,6 +154,32 @@ class HeadFinder:
         if paired and known[-1] > paired[-1] and not self.apart(words, paired[-1], known[-1]):
             paired = []  # a compound ("T-Shirt Bra", "Baby Girl's Sweatshirt"): its last noun is the head
         at = self.counted((paired or known or candidates or [len(words) - 1])[-1], words, known)
+        before = next((head_key(w) for w in reversed(words[:at]) if is_word(w)), "")
+        return TitleHead(" ".join(words[: at + 1]), head_key(words[at]), before)
+
+    def first_reading(self, head: TitleHead) -> TitleHead | None:
+        """The other reading of a head phrase: its first word that names a product (with the words naming products
+        right after it, "Pressure Washer", "Anklet Set", or a value's two-word name, "Polo T Shirt"), when that is not
+        ``head``'s word. Sellers name the product first and its features after it ("Sofa Grey Modern Living Room",
+        "Overcoat Single Breasted Knee Length", "Sprinkler 20 Nozzles Adjustable Range"), where the rightmost word
+        heading a name is a feature's; English puts the head last ("Linen Throw Pillow Cover") where the first is a
+        modifier. The phrase's first word is never the other reading: a title leads with its brand ("Arrow Men Grey
+        Trousers", "Fossil Men Brown Wallet", "Locomotive Men Shirts"). The category's evidence chooses between the
+        two (``tagllm.candidates.head.HeadNoun.reading``); None when there is no other."""
+        words = head.phrase.split()
+        nouns = [
+            i
+            for i, w in enumerate(words)
+            if i and self.names_product(w) and head_key(w) not in self.shades and not self.in_adjective(words, i)
+        ]
+        if not nouns:
+            return None
+        at = nouns[0]
+        while at + 1 in nouns or (at + 2 in nouns and self.paired(words, at + 2)):
+            at += 1
+        at = self.counted(at, words, nouns)
+        if head_key(words[at]) == head.word:
+            return None
         before = next((head_key(w) for w in reversed(words[:at]) if is_word(w)), "")
         return TitleHead(" ".join(words[: at + 1]), head_key(words[at]), before)
 
