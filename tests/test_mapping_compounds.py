@@ -108,6 +108,8 @@ def test_where_the_head_is(mapper: Mapper, text: str, expected: object) -> None:
         ("bath sheet", None),  # "sheet" is WordNet's bed sheet, but Bed Sheets puts "bed" where the string puts "bath"
         ("china teapot", ("teapots", "modifier")),  # a bare name says nothing against the word before the head
         ("light sheet", None),  # a shade word before no colour makes a compound with the noun: no Bed Sheets
+        ("soft covers", None),  # the same before a bare name: "soft toy" is no kind the head alone names
+        ("glossy paint", ("paint", "modifier")),  # a finish describes the head; it makes no compound with it
     ],
 )
 def test_a_head_whose_value_names_another_kind(mapper: Mapper, text: str, expected: object) -> None:

@@ -16,6 +16,10 @@ SHADES = frozenset(
 )  # fmt: skip
 """Words that say a colour's shade ("light blue", "hot pink"): before another noun they may make a compound of their
 own ("light bulb", "hot dog", "soft toy")."""
+FIGURATIVE_SHADES = frozenset({"light", "dark", "deep", "hot", "soft"})
+"""Shade words that name a colour's shade only by a figure of weight, depth, heat or touch: before a noun that is no
+colour they keep their own sense, and the two words are a compound whose kind the noun alone does not give ("soft toy"
+is a stuffed animal, "dark horse" no horse, "hot tub" no tub), unlike a finish ("glossy paint", "matte lipstick")."""
 MODIFIER_WORDS = SHADES | frozenset(
     {
         # shades

@@ -13,7 +13,7 @@ from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import POSSESSIVE, keys, stem
 from tagllm.mapping.lexical import LIST
 from tagllm.mapping.modifier_checks import other_material, reject_lookalikes, shelf
-from tagllm.mapping.modifier_words import LOOKALIKE, NEGATING, fit_marked
+from tagllm.mapping.modifier_words import FIGURATIVE_SHADES, LOOKALIKE, NEGATING, fit_marked
 from tagllm.mapping.stripping import Stripper
 from tagllm.mapping.tables import scope
 from tagllm.mapping.vocabulary import FacetVocabulary
@@ -161,6 +161,8 @@ class ModifierStage(Stage):
             if outcome is None or outcome.mapped.value is None:
                 continue
             value = outcome.mapped.value
+            if hierarchical and plans[raw][-2] in FIGURATIVE_SHADES:
+                continue  # "soft toy", "dark horse": a shade word kept before a noun makes a compound with it
             if hierarchical and shelf(self.m, self.vocab, outcome, dropped_of[raw] + plans[raw][:-1], facet):
                 continue  # "sparkling drinks": the head is WordNet's beverage, and Beverages a shelf, not its kind
             if batch.candidates.get(raw) and value.id not in batch.candidates[raw]:
