@@ -58,6 +58,7 @@ def shop() -> Taxonomy:
         *(Value(f"f-{n.lower()}", n, "flavor") for n in ["Mango", "Vanilla", "Caramel", "Salted caramel"]),
         Value("c-hook", "Hook & eye", "closure-type"),
         *(Value(f"n-{n.lower()}", n, "neckline") for n in ["Turtle", "Crew", "V-neck"]),
+        *(Value(f"j-{n.lower()}", n, "jewelry-material") for n in ["Silver", "Sterling silver", "Gold"]),
         *(Value(f"g-{n.lower()}", n, "target-gender") for n in ["Male", "Female", "Unisex"]),
         *(Value(f"fi-{n.lower()}", n, "finish") for n in ["Gloss", "Matte"]),
     ]  # fmt: skip
@@ -68,6 +69,7 @@ def shop() -> Taxonomy:
             for f in ("shoe-size", "size", "shape", "flavor", "neckline", "target-gender", "finish")
         },
         "closure-type": Facet("closure-type", "Closure type"),
+        "jewelry-material": Facet("jewelry-material", "Jewelry material"),
     }
     return Taxonomy("shop", facets, {v.id: v for v in values})
 
@@ -161,6 +163,10 @@ def test_a_qualifier_joined_before_a_shared_head_names_the_value_with_that_head(
         ("shoe-size", "toddler 8C", ("s-8", "modifier")),  # the range and its letter
         ("shoe-size", "youth 7.5Y", ("s-7.5", "modifier")),
         ("size", "6M", "no value of facet 'size' is close enough"),  # M is months, not a fit
+        ("jewelry-material", "925 silver", ("j-sterling silver", "modifier")),  # the sterling mark names the alloy
+        ("jewelry-material", "S925", ("j-sterling silver", "modifier")),
+        ("jewelry-material", "925 sterling", ("j-sterling silver", "modifier")),
+        ("jewelry-material", "18k gold", ("j-gold", "modifier")),  # a gold's karat is no other alloy's name
         # a value written first, a clause after it
         ("neckline", "crew neckline with ribbed trim", ("n-crew", "clause")),
         ("flavor", "Mango - no added sugar", ("f-mango", "clause")),

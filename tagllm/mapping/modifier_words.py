@@ -72,6 +72,22 @@ def fit_marked(tokens: list[str]) -> list[str]:
     return out
 
 
+STERLING_MARK = re.compile(r"^s?925s?$")
+"""The standard mark of sterling silver, 925 parts in 1,000 ("925", "S925"), as stamped and as sellers write it."""
+
+
+def hallmarked(tokens: list[str]) -> list[str]:
+    """The tokens with a sterling mark read as the words it stands for ("925 silver", "S925", "925 sterling" ->
+    "sterling silver"): the number is the alloy's name, not a quantity to drop."""
+    if not any(STERLING_MARK.match(t) for t in tokens):
+        return tokens
+    out: list[str] = []
+    for token in tokens:
+        words = ["sterling", "silver"] if STERLING_MARK.match(token) else [token]
+        out += [w for w in words if w not in out or w not in ("sterling", "silver")]
+    return out
+
+
 NEGATING = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock", "pleather", "leatherette"})
 """Words that say a material is an imitation of the one named: "vegan leather" is Faux leather, never Leather."""
 

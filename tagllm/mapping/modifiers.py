@@ -13,7 +13,7 @@ from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import POSSESSIVE, keys, stem
 from tagllm.mapping.lexical import LIST
 from tagllm.mapping.modifier_checks import other_material, reject_lookalikes, shelf
-from tagllm.mapping.modifier_words import FIGURATIVE_SHADES, LOOKALIKE, NEGATING, fit_marked
+from tagllm.mapping.modifier_words import FIGURATIVE_SHADES, LOOKALIKE, NEGATING, fit_marked, hallmarked
 from tagllm.mapping.stripping import Stripper
 from tagllm.mapping.tables import scope
 from tagllm.mapping.vocabulary import FacetVocabulary
@@ -59,6 +59,8 @@ class ModifierStage(Stage):
                 postmodified(tokens, self.vocab.facet_words(facet)) or idiom(self.m, tokens) or coordinated(tokens)
             ):
                 continue  # "pot for making tea" is no Tea, a "couch potato" no Potatoes, "foundation and primer" two
+            if not hierarchical and not self.vocab.numeric(facet):
+                tokens = hallmarked(tokens)  # "925 silver", "S925": sterling silver, not silver and a number
             if not hierarchical and len(tokens) == 1:
                 tokens = self.stripper.split(tokens[0], facet) or tokens  # "turtleneck", "longsleeve"
             if not hierarchical and self.vocab.numeric(facet):
