@@ -124,6 +124,8 @@ class ModifierStage(Stage):
                     continue  # "fizzy drinks": WordNet's drink is a beverage, but Beverages is every drink's shelf
                 if hierarchical:
                     found_value = self._kind_named(dropped_of[raw], found_value, facet)  # "wool beanie hat": Beanies
+                if hierarchical and self._audience_elsewhere(dropped_of[raw], found_value):
+                    continue  # "baby cot": a baby's cot is filed under Baby & Toddler Furniture, not camping's Cots
                 value = self._negated(batch.text(raw), found_value, facet)
                 if value is not None:
                     named[raw] = value
@@ -165,6 +167,8 @@ class ModifierStage(Stage):
             value = outcome.mapped.value
             if hierarchical and plans[raw][-2] in FIGURATIVE_SHADES:
                 continue  # "soft toy", "dark horse": a shade word kept before a noun makes a compound with it
+            if hierarchical and self._audience_elsewhere(dropped_of[raw], value):
+                continue  # "baby sleeping bag": no camping Sleeping Bags
             if hierarchical and shelf(self.m, self.vocab, outcome, dropped_of[raw] + plans[raw][:-1], facet):
                 continue  # "sparkling drinks": the head is WordNet's beverage, and Beverages a shelf, not its kind
             if batch.candidates.get(raw) and value.id not in batch.candidates[raw]:
@@ -222,6 +226,16 @@ class ModifierStage(Stage):
                     if value.id in {a.id for a in self.m.taxonomy.ancestors(v)}
                 }
         return self.m.values[found.pop()] if len(found) == 1 else value
+
+    def _audience_elsewhere(self, dropped: list[str], value: Value) -> bool:
+        """Whether a dropped word names an audience a top-level branch of the facet is named for ("baby": Baby &
+        Toddler) while no name on the value's path holds it: the taxonomy files that audience's things under values
+        named for it, so the value is the same word's thing for someone else ("baby cot" is no camping Cots)."""
+        audiences = self.vocab.branch_audiences(value.facet)
+        if not audiences or not any(stem(w) in audiences for w in dropped):
+            return False
+        path = {stem(w) for v in (*self.m.taxonomy.ancestors(value.id), value) for w in normalize(v.name).split()}
+        return any(stem(w) in audiences and stem(w) not in path for w in dropped)
 
     def _vertical_rivals(self, text: str, head: str, value: Value, facet: str | None) -> frozenset[str]:
         """The values under another top-level branch than ``value`` whose names hold a word beside the head that

@@ -27,6 +27,7 @@ class FacetVocabulary:
         self._own: dict[str, frozenset[str]] = {}
         self._roots: dict[str, frozenset[str]] = {}
         self._faux: dict[str, bool] = {}
+        self._audiences: dict[str | None, frozenset[str]] = {}
 
     def names_value(self, token: str, facet: str | None) -> bool:
         tables = self.m.tables
@@ -81,6 +82,17 @@ class FacetVocabulary:
                         found.setdefault(key, set()).add(name)
             self._describing = {k: frozenset(v) for k, v in found.items()}
         return self._describing
+
+    def branch_audiences(self, facet: str | None) -> frozenset[str]:
+        """In a hierarchical facet, the stems of the words of its top-level names that are values of an age facet
+        (Baby & Toddler: "baby", "toddler"): audiences the taxonomy files a whole branch of things for."""
+        found = self._audiences.get(facet)
+        if found is None:
+            ages = {k for k, facets in self.describing_facets().items() if any("age" in f.split("-") for f in facets)}
+            tops = [v for v in self.m.taxonomy.facet_values(facet) if v.parent_id is None] if facet else []
+            words = {stem(w) for v in tops for w in normalize(v.name).split()}
+            found = self._audiences[facet] = frozenset(w for w in words if w in ages)
+        return found
 
     def numeric(self, facet: str | None) -> bool:
         """Whether a value of a flat facet is named with a digit (sizes, "3/4"): then numbers are kept, not stripped."""
