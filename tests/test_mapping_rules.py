@@ -59,6 +59,7 @@ def shop() -> Taxonomy:
         Value("c-hook", "Hook & eye", "closure-type"),
         *(Value(f"n-{n.lower()}", n, "neckline") for n in ["Turtle", "Crew", "V-neck"]),
         *(Value(f"j-{n.lower()}", n, "jewelry-material") for n in ["Silver", "Sterling silver", "Gold"]),
+        *(Value(f"m-{n.lower()}", n, "material") for n in ["Leather", "Faux leather", "Fabric"]),
         *(Value(f"g-{n.lower()}", n, "target-gender") for n in ["Male", "Female", "Unisex"]),
         *(Value(f"fi-{n.lower()}", n, "finish") for n in ["Gloss", "Matte"]),
     ]  # fmt: skip
@@ -70,6 +71,7 @@ def shop() -> Taxonomy:
         },
         "closure-type": Facet("closure-type", "Closure type"),
         "jewelry-material": Facet("jewelry-material", "Jewelry material"),
+        "material": Facet("material", "Material"),
     }
     return Taxonomy("shop", facets, {v.id: v for v in values})
 
@@ -167,6 +169,8 @@ def test_a_qualifier_joined_before_a_shared_head_names_the_value_with_that_head(
         ("jewelry-material", "S925", ("j-sterling silver", "modifier")),
         ("jewelry-material", "925 sterling", ("j-sterling silver", "modifier")),
         ("jewelry-material", "18k gold", ("j-gold", "modifier")),  # a gold's karat is no other alloy's name
+        ("material", "leatherette", ("m-faux leather", "derived")),  # an imitation word made of a material's name
+        ("material", "pleather", ("m-faux leather", "derived")),  # ... is its Faux value, never the material
         # a value written first, a clause after it
         ("neckline", "crew neckline with ribbed trim", ("n-crew", "clause")),
         ("flavor", "Mango - no added sugar", ("f-mango", "clause")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.modifier_words import NEGATING
 from tagllm.text import normalize
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ def noun_root(adjective: str) -> str | None:
 class DerivedStage(Stage):
     """In a flat facet, a one-word string whose root is the root of exactly one value's word: a value named by one
     word ("Striped"), or by a word and a particle ("Lace-up", "Slip-on"), or by an adjective made of the string's noun
-    ("hexagon" -> Hexagonal, "rectangle" -> Rectangular). A root that two values share decides
+    ("hexagon" -> Hexagonal, "rectangle" -> Rectangular), or an imitation word made of a material's name, by the
+    facet's "Faux …" value ("leatherette" -> Faux leather). A root that two values share decides
     nothing; hierarchical facets are left alone (their names are nouns, already folded to the singular)."""
 
     name = "derived"
@@ -73,9 +75,20 @@ class DerivedStage(Stage):
                 words = words[:1]  # "zip up", "lace up"
             if len(words) != 1 or not words[0].isalpha() or len(words[0]) < MIN_ROOT:
                 continue
-            ids = roots.get(root(words[0]), [])
+            faux = self._imitated(words[0], facet) if words[0] in NEGATING else None
+            ids = [faux] if faux is not None else roots.get(root(words[0]), [])
             if len(ids) == 1:
                 batch.done[raw] = self.m.accept(raw, facet, self.m.values[ids[0]], self.name)
+
+    def _imitated(self, word: str, facet: str) -> str | None:
+        """The facet's "Faux …" value whose material an imitation word is made of ("leatherette", "pleather": Faux
+        leather), when exactly one; such a word is never the material itself."""
+        found = []
+        for value in self.m.taxonomy.facet_values(facet):
+            name = normalize(value.name).split()
+            if len(name) == 2 and name[0] == "faux" and name[1] in word:
+                found.append(value.id)
+        return found[0] if len(found) == 1 else None
 
     def roots(self, facet: str) -> dict[str, list[str]]:
         found = self._roots.get(facet)
