@@ -166,3 +166,26 @@ def test_a_shade_word_is_stripped_only_before_a_colour(mapper: Mapper, text: str
     stage = next(s for s in mapper.stages if s.name == "modifier")
     words = text.split()
     assert (words[0] in stage.stripper.strip(words, "category")) is kept
+
+
+def fabric_shop() -> Taxonomy:
+    """A fabric that is a category of its own (crafting fabric) and a value of a describing facet."""
+    tree = [("crafts", "Crafts", None), ("fabric", "Fabric", "crafts"), ("cotton", "Cotton", "fabric")]
+    tree += [("clothing", "Clothing", None), ("shirts", "T-Shirts", "clothing")]
+    values = [*category_values(tree), Value("f-cotton", "Cotton", "fabric"), Value("f-silk", "Silk", "fabric")]
+    facets = {"category": Facet("category", "Category", hierarchical=True), "fabric": Facet("fabric", "Fabric")}
+    return Taxonomy("fabrics", facets, {v.id: v for v in values})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("100% cotton", None),  # a share of a material says what a thing is made of, not what it is
+        ("100% organic cotton", None),
+        ("organic cotton", ("cotton", "modifier")),  # no share stated: the crafting fabric may be meant
+        ("100% cotton t-shirts", ("shirts", "modifier")),  # the head is a thing
+    ],
+)
+def test_a_share_of_a_material_is_no_category(text: str, expected: object) -> None:
+    m = Mapper(fabric_shop(), use_embeddings=False, cache_dir=CACHE)
+    assert outcome(m.map([text], "category")[0]) == expected

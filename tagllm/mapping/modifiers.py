@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, STOP, WHOLE_TRAIL, agreements, rivals_nearer
@@ -23,6 +24,8 @@ from tagllm.text import has_cjk, normalize
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
 
+PERCENTAGE = re.compile(r"\d\s*%")
+"""A share of a whole ("100%", "5 %"): beside a material's name only, a statement of what a thing is made of."""
 FLAT_AGREEMENT = 0.7
 """In a flat facet, a head beside a noun that describes nothing known ("mulberry silk", "food grade silicone") is taken
 only when the whole string is at least this similar to the value (no other value nearer): "croutons zipper" is not."""
@@ -79,6 +82,10 @@ class ModifierStage(Stage):
                 continue  # "0-3m" is no size 0: a number is read whole or not at all
             if len(tokens) == 1 and not kept and self.m.fuzzy.candidates(tokens[0], facet):
                 continue  # "multicolour" is an adjective and a spelling of Multicolor: the fuzzy stage reads it
+            if hierarchical and PERCENTAGE.search(text) and " ".join(kept) in self.vocab.describing(facet):
+                reason = f"{text!r} says what a thing is made of, not what it is: no value of facet {facet!r}"
+                batch.done[raw] = self.m.reject(raw, facet, reason)
+                continue  # "100% cotton" is no Cotton fabric, "100% cotton t-shirt" still a T-shirt
             if tokens and not kept and raw not in batch.elsewhere:
                 reason = f"only describes a value ({' '.join(tokens)!r}), names none of facet {facet!r}"
                 batch.done[raw] = self.m.reject(raw, facet, reason)
