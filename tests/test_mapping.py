@@ -586,6 +586,32 @@ def test_cli_parses_wrapped_answers_unless_literal() -> None:
     assert [r["id"] for r in map(json.loads, out.splitlines())] == [""]
 
 
+def test_cli_literal_maps_each_item_of_a_jsonl_list_cell_as_written(tmp_path: Path) -> None:
+    # the cell ["Red", "Blue"] was mapped as the one string '["Red", "Blue"]': rejected, both colours lost
+    data = tmp_path / "tags.jsonl"
+    rows = [["Red", "Blue"], ["Red", "Zorg", None], [], "Red"]
+    data.write_text("".join(json.dumps({"color": r}) + "\n" for r in rows), encoding="utf-8")
+    code, out = run(["--file", str(data), "--column", "color", "--facet", "color", "--literal", "--format", "jsonl",
+                     "--no-embeddings"])  # fmt: skip
+    assert code == 0
+    assert [(r["text"], r["id"], r["reason"]) for r in map(json.loads, out.splitlines())] == [
+        ('["Red", "Blue"]', "color-red; color-blue", ""),
+        ('["Red", "Zorg"]', "color-red", "'Zorg' left out: no value of facet 'color' is close enough"),
+        ("[]", "", "the list holds no string to map"),
+        ("Red", "color-red", ""),
+    ]
+
+
+def test_literal_maps_a_list_item_by_item_and_a_single_valued_facet_keeps_one(mapper: Mapper) -> None:
+    from tagllm.mapping import map_texts
+
+    [cell] = map_texts(mapper, [["Men", "Women"]], "audience", literal=True)
+    assert [v.id for v, _ in cell.values] == ["audience-men"]
+    assert cell.reason == "'Women' left out: facet 'audience' takes one value; kept 'Men' (audience-men)"
+    [cell] = map_texts(mapper, [("Red", "Blue")], "color", literal=True)  # a tuple, as a pandas cell may hold
+    assert [v.id for v, _ in cell.values] == ["color-red", "color-blue"]
+
+
 def test_cli_rows_line_up_with_input_rows(tmp_path: Path) -> None:
     # str.splitlines() breaks on U+2028, U+0085, \x1c-\x1e, \x0b, \x0c: records must not
     odd = "Red\u2028Blue"

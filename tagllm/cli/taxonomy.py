@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -272,8 +273,8 @@ def map_(
     literal: bool = typer.Option(
         False,
         "--literal",
-        help="map each string as written (by default a JSON, 'Key: value' or Markdown answer "
-        "is parsed as the tagger parses a model's answer)",
+        help="map each string as written, and each item of a --file's list cell (by default a JSON, 'Key: value' or "
+        "Markdown answer is parsed as the tagger parses a model's answer)",
     ),
     embeddings: bool = typer.Option(True, "--embeddings/--no-embeddings", help="use the embedding stage"),
     lexicon: bool = typer.Option(True, "--lexicon/--no-lexicon", help="use the WordNet stage (tagllm[lexicon])"),
@@ -308,6 +309,7 @@ def map_(
     if facet is not None and facet not in tax.facets:
         tax.facet_values(facet)  # the taxonomy's error, naming its facets
     notes: dict[int, str] = {}
+    texts: Sequence[str | list[str]]
     if strings:
         texts = list(strings)
     elif file:
@@ -479,7 +481,7 @@ def read_lines(data: bytes) -> tuple[list[str], dict[int, str]]:
     return texts, notes
 
 
-def read_column(path: Path, column: str | None) -> tuple[list[str], dict[int, str]]:
+def read_column(path: Path, column: str | None) -> tuple[list[str | list[str]], dict[int, str]]:
     """The strings of one JSONL key or CSV (or Parquet) column, one per record, and the records that could not be
     read, as ``tagllm generate`` reads products: a record that is not valid JSON or CSV, not UTF-8 or without the
     key keeps its row, rejected with the reason naming the line, and the records after it are read.
@@ -493,7 +495,7 @@ def read_column(path: Path, column: str | None) -> tuple[list[str], dict[int, st
         fmt = detect_format(path)
     except InputError:  # a column in a file of another extension (.txt, .tsv) is read as CSV
         fmt = "csv"
-    texts: list[str] = []
+    texts: list[str | list[str]] = []
     notes: dict[int, str] = {}
     columns: set[str] = set()
     not_objects: list[str] = []  # JSONL lines that are a JSON string or array, not an object with the field
@@ -537,15 +539,31 @@ def _fields_hint(fmt: str, columns: list[str]) -> str:
     return f"fields: {shown}: its columns seem separated by {sep!r}: re-save it separated by commas"
 
 
-def _cell_text(value: Any) -> str:
-    """A cell as the string mapped: a list or an object as JSON (mapped as an answer), and what JSON has no type for
-    (a Parquet cell of a date, a decimal, or bytes: a string column written as binary) as it reads."""
+def _cell_text(value: Any) -> str | list[str]:
+    """A cell as the string mapped: a list as its items' strings (``map_texts`` maps each with --literal, else reads
+    the list as an answer), an object as JSON (mapped as an answer), and what JSON has no type for (a Parquet cell of
+    a date, a decimal, or bytes: a string column written as binary) as it reads."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    if not isinstance(value, list | dict):
+    if isinstance(value, list | tuple):
+        return (
+            [item if isinstance(item, str) else _scalar_text(item) for item in value if item is not None]
+            if _flat(value)
+            else _json(value)
+        )
+    if not isinstance(value, dict):
         return _scalar_text(value)
+    return _json(value)
+
+
+def _flat(value: list[Any] | tuple[Any, ...]) -> bool:
+    """A list of strings or scalars, not of lists or objects (a nested list is mapped as the answer it reads as)."""
+    return not any(isinstance(item, list | tuple | dict) for item in value)
+
+
+def _json(value: Any) -> str:
     try:
         return json.dumps(value, ensure_ascii=False, default=_scalar_text)
     except ValueError:

@@ -3,6 +3,7 @@ wrapped ('{"category": "Stand Mixers"}', "1. Step Ladders") and does not map by 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,23 +33,30 @@ class CellResult:
 
 
 def map_texts(
-    mapper: Mapper, texts: Sequence[str], facet: str | None = None, *, literal: bool = False
+    mapper: Mapper, texts: Sequence[str | Sequence[str]], facet: str | None = None, *, literal: bool = False
 ) -> list[CellResult]:
     """One result per input string, as ``tagllm taxonomy map`` prints them.
 
     Each string is read as ``map_answer`` reads a model's answer (JSON, YAML-like "Key: value" lines, Markdown,
     bullets, numbered lines, a sentence "The category is X."), so '{"category": "Stand Mixers"}' maps its value;
-    ``literal`` maps the strings as they are. Every string is first mapped as written, in one batch; only those that
-    look wrapped and either fail, were placed by a guess (not by a name) or hold several "Key: value" pairs or a pair
-    of a list are parsed, and the answer read from them is taken when it maps by a more faithful method ("1. Step
-    Ladders" is Step Ladders by name, not Ladders with a unit, "step", after the number 1) or maps several values.
+    ``literal`` maps the strings as they are, and a cell that is a list (a JSONL cell ``["Red", "Blue"]``) item by
+    item, each item as written (else a list is read as the answer it is). Every string is first mapped as written, in
+    one batch; only those that look wrapped and either fail, were placed by a guess (not by a name) or hold several
+    "Key: value" pairs or a pair of a list are parsed, and the answer read from them is taken when it maps by a more
+    faithful method ("1. Step Ladders" is Step Ladders by name, not Ladders with a unit, "step", after the number 1)
+    or maps several values.
     """
     if isinstance(texts, str | bytes):  # iterated, it would be mapped letter by letter, one result per letter
         raise TypeError(f"map_texts takes a list of strings, not a single {type(texts).__name__}; pass [text]")
-    strings = [_as_text(t) for t in texts]
+    lists = {i: [_as_text(item) for item in t] for i, t in enumerate(texts) if literal and _is_list(t)}
+    strings = ["" if i in lists else _as_text(t) for i, t in enumerate(texts)]
     out: list[CellResult | None] = [None] * len(strings)
+    for i, result in zip(lists, _map_lists(mapper, list(lists.values()), facet), strict=True):
+        out[i] = result
     guessed: dict[int, CellResult] = {}
     for i, mapped in enumerate(mapper.map(strings, facet)):
+        if out[i] is not None:
+            continue
         # a string that maps by name as written is taken as written ("Ratio 16:9" is no "Key: value" line), unless
         # it holds several pairs or a list ("颜色：红色；类别：牛仔裤", "颜色：红色，蓝色"): the name found is one
         if literal or not looks_wrapped(strings[i]) or mapped.method in NAMED and not holds_several(strings[i]):
@@ -73,10 +81,43 @@ def map_texts(
     return [r for r in out if r is not None]
 
 
+def _is_list(value: object) -> bool:
+    return isinstance(value, list | tuple)
+
+
+def _map_lists(mapper: Mapper, cells: list[list[str]], facet: str | None) -> list[CellResult]:
+    """Cells that are lists, each item mapped as written (in one batch): a cell holds the values its items map to
+    (a single-valued facet keeps the best), and its reason names each item left out and why."""
+    from tagllm.mapping.answers import apply_facet_rules
+
+    items = [item for cell in cells for item in cell]
+    mapped = iter(mapper.map(items, facet))
+    out: list[CellResult] = []
+    for cell in cells:
+        results = [from_mapped(next(mapped)) for _ in cell]
+        values = [pair for r in results for pair in r.values]
+        left = [f"{r.text!r} left out: {r.reason}" for r in results if not r.values]
+        if facet is not None and values:
+            values, dropped = apply_facet_rules(mapper.taxonomy, facet, values, add_ancestors=False)
+            left += [f"{d.text!r} left out: {d.reason}" for d in dropped]
+        else:  # an item repeated, or two items naming one value, shows it once
+            first: dict[str, tuple[Value, MappingInfo]] = {}
+            for pair in values:
+                first.setdefault(pair[0].id, pair)
+            values = list(first.values())
+        reason = "; ".join(left) if left else (None if cell else "the list holds no string to map")
+        text = json.dumps(cell, ensure_ascii=False)
+        out.append(CellResult(text, facet or (values[0][0].facet if values else None), values, reason))
+    return out
+
+
 def _as_text(value: object) -> str:
-    """A cell as the string mapped: a missing one (None, NaN, pandas' NA) is empty, not the text "nan" or "<NA>"."""
+    """A cell as the string mapped: a missing one (None, NaN, pandas' NA) is empty, not the text "nan" or "<NA>"; a
+    list as its JSON (read as an answer)."""
     if isinstance(value, str):
         return value
+    if isinstance(value, list | tuple):
+        return json.dumps(list(value), ensure_ascii=False, default=str)
     if value is None or is_nan_number(value) or type(value).__name__ in _PANDAS_MISSING:
         return ""
     return str(value)
