@@ -612,6 +612,23 @@ def test_literal_maps_a_list_item_by_item_and_a_single_valued_facet_keeps_one(ma
     assert [v.id for v, _ in cell.values] == ["color-red", "color-blue"]
 
 
+def test_cli_a_cell_listing_values_with_commas_maps_each(tmp_path: Path) -> None:
+    # "Red, Blue" with no "Color:" before it was mapped whole as written: rejected, where "Color: Red, Blue" and
+    # '["Red", "Blue"]' mapped both
+    data = tmp_path / "legacy.csv"
+    data.write_text('sku,tag\n1,"Red, Blue"\n2,Red; Zorg\n3,Red\n', encoding="utf-8")
+    args = ["--column", "tag", "--facet", "color", "--format", "jsonl", "--no-embeddings"]
+    code, out = run(["--file", str(data), *args])
+    assert code == 0
+    assert [(r["id"], r["reason"]) for r in map(json.loads, out.splitlines())] == [
+        ("color-red; color-blue", ""),
+        ("color-red", "'Zorg' left out: no value of facet 'color' is close enough"),
+        ("color-red", ""),
+    ]
+    code, out = run(["Red, Blue", "--literal", "--facet", "color", "--format", "jsonl", "--no-embeddings"])
+    assert [r["id"] for r in map(json.loads, out.splitlines())] == [""]  # as written: the string is no colour
+
+
 def test_cli_rows_line_up_with_input_rows(tmp_path: Path) -> None:
     # str.splitlines() breaks on U+2028, U+0085, \x1c-\x1e, \x0b, \x0c: records must not
     odd = "Red\u2028Blue"

@@ -162,7 +162,8 @@ _NUMBERED = re.compile(r"^\d{1,3}[.)]\s")
 
 def looks_wrapped(text: str) -> bool:
     """Whether a string may hold an answer rather than be one: JSON, quotes, Markdown, bullets, numbered lines,
-    "Key: value", lines."""
+    "Key: value", lines, a list of several ("Red, Blue", "红色、蓝色": rejected whole as written, where "Color: Red,
+    Blue" mapped both)."""
     stripped = text.strip()
     if not stripped:
         return False
@@ -172,4 +173,5 @@ def looks_wrapped(text: str) -> bool:
         or "\n" in stripped
         or any(c in stripped for c in ":：=")
         or (" is " in stripped.casefold())
+        or len(split_list(stripped)) > 1
     )
