@@ -317,5 +317,6 @@ def _attribute_mapping(value: Any) -> Any:
         return value
     merged: dict[str, str] = {}
     for key, val in pairs:
-        merged[key] = f"{merged[key]}, {val}" if key in merged else val
+        if key and val:  # an empty cell ("Pattern:", {"Pattern": null}) or a value under no key states nothing
+            merged[key] = f"{merged[key]}, {val}" if key in merged else val
     return merged

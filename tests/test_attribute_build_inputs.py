@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tagllm.attributes import AttributeResolver, learn_attributes, learn_scopes, learn_taxonomy, parse_attribute_tags
+from tagllm.models import Product
 from tagllm.taxonomy import Facet, Taxonomy, Value, from_paths
 
 
@@ -25,7 +26,7 @@ def test_a_cell_pandas_wrote_from_a_dict_or_list_column_is_read_as_its_tags() ->
     )
     assert parse_attribute_tags("['Color: Red', \"Fit: Men's\"]") == ([("Color", "Red"), ("Fit", "Men's")], [])
     assert parse_attribute_tags("{'Color': ['Red', 'Blue'], 'Size': None}") == (
-        [("Color", "Red"), ("Color", "Blue")],
+        [("Color", "Red"), ("Color", "Blue"), ("Size", "")],  # Size's empty cell, counted as saying nothing
         [],
     )
 
@@ -55,6 +56,35 @@ def test_a_key_with_an_empty_value_is_counted_as_saying_nothing_not_as_no_key_va
     report = learn_attributes([["Color: Red", "Pattern:"], ["Color: Blue", "Pattern: "], ["Color: Red"]])
     assert (report.placeholders, report.unparseable_count) == (2, 0)
     assert AttributeResolver(from_paths(["A > B"], name="t")).resolve(["Pattern:"]) == ({}, [])
+
+
+def test_a_mapping_with_an_empty_value_or_key_is_counted_not_dropped_unseen(tmp_path: Path) -> None:
+    # {"Pattern": ""} was dropped without a word where "Pattern:" counts as saying nothing; {"": "Red"} likewise
+    # where ": Red" counts as no "Key: Value"
+    assert parse_attribute_tags({"Color": "Red", "Pattern": "", "Fit": None, "Size": [], "": "Blue"}) == (
+        [("Color", "Red"), ("Pattern", ""), ("Fit", ""), ("Size", ""), ("", "Blue")],
+        [],
+    )
+    assert parse_attribute_tags([["Pattern", None], ["Color", "Red"]]) == ([("Pattern", ""), ("Color", "Red")], [])
+    path = tmp_path / "export.jsonl"
+    rows = [
+        {"id": f"p{i}", "gold_category": "Apparel > Tops > T-Shirts",
+         "gold_attribute_tags": {"Color": ["Red", "Blue"][i % 2], "Pattern": "" if i < 4 else "Solid", "": "x"}}
+        for i in range(10)
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    learned = learn_taxonomy(path, _shop())
+    assert learned.attributes is not None
+    assert (learned.attributes.placeholders, learned.attributes.unparseable_count) == (4, 10)
+    assert "4 empty or placeholder value(s) such as '', 'NA' or 'Other' ignored" in learned.summary()
+    assert "10 item(s) not of the form 'Key: Value', e.g. ': x'" in learned.summary()
+    resolver = AttributeResolver(learned.taxonomy)
+    assert resolver.resolve({"Color": "Red", "Pattern": ""}) == ({"color": ["color/red"]}, [])
+    # a product's attributes given as JSON text or [key, value] pairs keep only what states something, as before
+    assert Product(id="p", title="t", attributes='{"Pattern": null, "Color": "Red", "": "x"}').attributes == {
+        "Color": "Red"
+    }
+    assert Product(id="p", title="t", attributes=[["Pattern", None], ["Color", "Red"]]).attributes == {"Color": "Red"}
 
 
 def test_a_key_naming_the_category_tree_is_left_out_not_learned_as_a_flat_copy_of_it(tmp_path: Path) -> None:

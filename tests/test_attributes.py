@@ -26,7 +26,7 @@ def test_tags_are_read_from_lists_mappings_and_csv_cells() -> None:
         ["junk"],
     )
     assert parse_attribute_tags({"功效": ["保湿", "滋润"], "材质": "棉", "空": None}) == (
-        [("功效", "保湿"), ("功效", "滋润"), ("材质", "棉")],
+        [("功效", "保湿"), ("功效", "滋润"), ("材质", "棉"), ("空", "")],  # an empty value, counted as saying nothing
         [],
     )
     assert parse_attribute_tags("Color: Red; Fabric:  Cotton  Lycra") == (

@@ -104,7 +104,7 @@ class AttributeReport:
             if len(items) > 10:
                 lines.append(f"  … and {len(items) - 10} more")
         if self.placeholders:
-            lines.append(f"{self.placeholders} placeholder value(s) such as 'NA' or 'Other' ignored")
+            lines.append(f"{self.placeholders} empty or placeholder value(s) such as '', 'NA' or 'Other' ignored")
         if self.unparseable:
             lines.append(f"{self.unparseable_count} item(s) not of the form 'Key: Value', e.g. {self.unparseable[0]!r}")
         return lines

@@ -55,20 +55,14 @@ def parse_attribute_tags(
     bad: list[str] = []
     if isinstance(raw, dict):
         for key, value in raw.items():
-            for item in value if isinstance(value, list) else [value]:
-                if nested is not None and isinstance(item, list | dict):
-                    nested.append((str(key).strip(), item))
-                elif item is not None and str(item).strip() and str(key).strip():
-                    pairs.append((str(key).strip(), " ".join(str(item).split())))
+            items = value if isinstance(value, list) else [value]
+            _add_pairs(str(key).strip(), [v for v in items if v is not None] or [""], pairs, nested)
         return pairs, bad
     if not isinstance(raw, list):
         return [], [str(raw)]
     for item in raw:
         if isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[0], str):  # an Arrow/Spark map entry
-            if nested is not None and isinstance(item[1], list | dict):
-                nested.append((item[0].strip(), item[1]))
-            elif item[0].strip() and item[1] is not None and str(item[1]).strip():
-                pairs.append((item[0].strip(), " ".join(str(item[1]).split())))
+            _add_pairs(item[0].strip(), ["" if item[1] is None else item[1]], pairs, nested)
             continue
         match = _KEY_VALUE.match(item) if isinstance(item, str) else None
         if match is None:
@@ -77,6 +71,17 @@ def parse_attribute_tags(
             continue
         pairs.append((match.group(1), " ".join(match.group(2).split())))
     return pairs, bad
+
+
+def _add_pairs(key: str, values: list[Any], pairs: list[tuple[str, str]], nested: list[tuple[str, Any]] | None) -> None:
+    """A mapping's key with its values, as "Key: Value" tags read: an empty value (None, "", []) is the empty
+    "Pattern:", counted as saying nothing, and a value under an empty key the ": Red" that names no attribute, not
+    both dropped unseen (a key with no value and a value with no key read as no tag at all)."""
+    for value in values:
+        if nested is not None and isinstance(value, list | dict):
+            nested.append((key, value))
+        elif key or str(value).strip():
+            pairs.append((key, " ".join(str(value).split())))
 
 
 def _container(text: str) -> Any:
