@@ -87,6 +87,36 @@ def test_a_mapping_with_an_empty_value_or_key_is_counted_not_dropped_unseen(tmp_
     assert Product(id="p", title="t", attributes=[["Pattern", None], ["Color", "Red"]]).attributes == {"Color": "Red"}
 
 
+def _labelled_shop() -> Taxonomy:
+    """The tree with a color facet labelled in Chinese, as Shopify's is (颜色, its values 红色, 蓝色)."""
+    tree = _shop()
+    color = Facet("color", "Color", multi_valued=True, labels=(("zh-CN", "颜色"),))
+    values = {
+        "color-red": Value("color-red", "Red", "color", labels=(("zh-CN", "红色"),)),
+        "color-blue": Value("color-blue", "Blue", "color", labels=(("zh-CN", "蓝色"),)),
+    }
+    return Taxonomy("shop", {**tree.facets, "color": color}, {**tree.values, **values})
+
+
+def test_a_key_that_is_a_facets_label_in_another_language_is_that_facet(tmp_path: Path) -> None:
+    # '颜色: 红色' tags were learned as a new facet '颜色' (红色, 蓝色, 绿色) beside color, labelled 颜色, whose values
+    # are labelled 红色 and 蓝色: the products' colours in two facets, color's scope learned from none of them
+    path = tmp_path / "export.jsonl"
+    rows = [
+        {"id": f"p{i}", "gold_category": "Kitchen > Mugs",
+         "gold_attribute_tags": [f"颜色: {['红色', '蓝色', '绿色'][i % 3]}"]}
+        for i in range(9)
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    learned = learn_taxonomy(path, _labelled_shop())
+    assert list(learned.taxonomy.facets) == ["category", "color"]
+    assert learned.attributes is not None
+    assert [(o.key, o.reason) for o in learned.attributes.left_out] == [("颜色", "a facet of the taxonomy already")]
+    assert learned.lacking == {"color": {"绿色": 3}}
+    assert learned.taxonomy.scope_roots("color") == ["Kitchen"]
+    assert AttributeResolver(_labelled_shop()).resolve(["颜色: 红色"]) == ({"color": ["color-red"]}, [])
+
+
 def test_a_key_naming_the_category_tree_is_left_out_not_learned_as_a_flat_copy_of_it(tmp_path: Path) -> None:
     path = tmp_path / "export.jsonl"
     rows = [

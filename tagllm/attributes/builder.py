@@ -131,8 +131,9 @@ def learn_taxonomy(
             min_products=min_products,
             min_value_count=min_value_count,
             reserved=[*taxonomy.facets, *OWN_COLUMNS],  # a facet named 'status' cannot be written to CSV
-            # its category tree's too: a 'Category: T-Shirts' tag was learned as a flat copy of the tree beside it
-            known=[t for name, f in taxonomy.facets.items() for t in (name, f.title or name)],
+            # its category tree's too: a 'Category: T-Shirts' tag was learned as a flat copy of the tree beside it; and
+            # its labels: a '颜色: 红色' tag was learned as a facet '颜色' beside Shopify's color, labelled 颜色
+            known=[t for name, f in taxonomy.facets.items() for t in (name, f.title or name, *dict(f.labels).values())],
             texts=(str(data.get(text_field) or "") for _, data in records) if text_field else None,
         )
         taxonomy = with_attribute_facets(taxonomy, report)

@@ -11,19 +11,25 @@ from tagllm.text import normalize
 
 
 class AttributeResolver:
-    """Maps "Key: Value" tags onto a taxonomy's flat facets: the key by facet name or title, the value by id, name,
-    synonym or the same spelling-folded key the facets were learned with. Gold is never guessed: a value that
-    matches nothing, or two values, stays unresolved."""
+    """Maps "Key: Value" tags onto a taxonomy's flat facets: the key by facet name, title or label (颜色 for a color
+    facet labelled so), the value by id, name, synonym, label or the same spelling-folded key the facets were learned
+    with. Gold is never guessed: a value that matches nothing, or two values, stays unresolved."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         self._facets: dict[str, str | None] = {}
+        labels: dict[str, str | None] = {}  # a label names its facet where no facet's name or title says otherwise
         for name, facet in taxonomy.facets.items():
             if facet.hierarchical:
                 continue
             for text in {name, facet.title or name}:
                 for k in (normalize(text), key_of(text)):
-                    self._facets[k] = name if self._facets.get(k, name) == name else None
+                    _claim(self._facets, k, name)
+            for _, label in facet.labels:
+                for k in (normalize(label), key_of(label)):
+                    _claim(labels, k, name)
+        for k, named in labels.items():
+            self._facets.setdefault(k, named)
         self._values: dict[tuple[str, str], str | None] = {}
         for v in taxonomy.values.values():
             facet = taxonomy.facets[v.facet]
@@ -86,3 +92,8 @@ class AttributeResolver:
                 slot = labels.setdefault(facet, [])
                 slot.extend(i for i in ids if i not in slot)
         return labels, unresolved
+
+
+def _claim(table: dict[str, str | None], key: str, facet: str) -> None:
+    """``key`` names ``facet``, unless another facet claims it too: then it names none (None)."""
+    table[key] = facet if table.get(key, facet) == facet else None
