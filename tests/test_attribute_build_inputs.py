@@ -117,6 +117,21 @@ def test_a_key_that_is_a_facets_label_in_another_language_is_that_facet(tmp_path
     assert AttributeResolver(_labelled_shop()).resolve(["颜色: 红色"]) == ({"color": ["color-red"]}, [])
 
 
+def test_facets_learned_from_keys_in_two_languages_are_said_to_be_perhaps_one() -> None:
+    # "Color" and "颜色" on the same catalogue made two facets, and the summary listed them as two, no word more
+    tags = [[f"Color: {['Red', 'Blue'][i % 2]}"] for i in range(6)] + [
+        [f"颜色: {['红色', '蓝色'][i % 2]}"] for i in range(6)
+    ]
+    report = learn_attributes(tags)
+    assert [f.title for f in report.facets] == ["Color", "颜色"]
+    assert report.summary()[5] == (
+        "keys in two languages: 1 facet(s) from Chinese keys (颜色) beside 1 from other keys (Color): an attribute "
+        "written in both is learned as two facets; write its keys in one language to learn it as one (a key that is "
+        "a label of a facet of the taxonomy this extends is read as that facet)"
+    )
+    assert not any("two languages" in line for line in learn_attributes(tags[:6]).summary())
+
+
 def test_a_key_naming_the_category_tree_is_left_out_not_learned_as_a_flat_copy_of_it(tmp_path: Path) -> None:
     path = tmp_path / "export.jsonl"
     rows = [

@@ -93,6 +93,7 @@ class AttributeReport:
                 rare += f"; {f.odd_values} tag(s) left out as {f.odd_reason}"
             lines.append(f"  {f.name} ({f.title!r}, {kind}): {len(f.values)} values from {f.products} products{rare}")
             lines.append(f"    {shown}")
+        lines.extend(self._two_languages())
         by_reason: dict[str, list[LeftOut]] = defaultdict(list)
         for item in self.left_out:
             by_reason[item.reason.split(" (")[0]].append(item)
@@ -108,6 +109,24 @@ class AttributeReport:
         if self.unparseable:
             lines.append(f"{self.unparseable_count} item(s) not of the form 'Key: Value', e.g. {self.unparseable[0]!r}")
         return lines
+
+    def _two_languages(self) -> list[str]:
+        """Facets learned from Chinese keys beside ones from other keys: a catalogue writing one attribute in both
+        ("Color" and "颜色") learns it twice, as two facets, and nothing in the tags says which keys are one."""
+        chinese = [f.title for f in self.facets if has_cjk(f.title)]
+        other = [f.title for f in self.facets if not has_cjk(f.title)]
+        if not chinese or not other:
+            return []
+        return [
+            f"keys in two languages: {len(chinese)} facet(s) from Chinese keys ({_some(chinese)}) beside "
+            f"{len(other)} from other keys ({_some(other)}): an attribute written in both is learned as two facets; "
+            "write its keys in one language to learn it as one (a key that is a label of a facet of the taxonomy "
+            "this extends is read as that facet)"
+        ]
+
+
+def _some(titles: list[str]) -> str:
+    return ", ".join(titles[:5]) + (", …" if len(titles) > 5 else "")
 
 
 def _slug(text: str) -> str:
