@@ -132,6 +132,21 @@ def test_facets_learned_from_keys_in_two_languages_are_said_to_be_perhaps_one() 
     assert not any("two languages" in line for line in learn_attributes(tags[:6]).summary())
 
 
+def test_a_list_or_mapping_where_a_value_belongs_is_counted_not_learned_as_its_repr() -> None:
+    # {"Size": {"EU": "40"}} made a facet size whose values were named "{'EU': '40'}", "{'EU': '41'}", … and the
+    # summary said nothing; AttributeResolver already names such a value "nested"
+    tags = [{"Color": ["Red", "Blue"][i % 2], "Size": {"EU": str(40 + i % 3)}} for i in range(12)]
+    tags += [{"Color": [["Black"]]}]
+    report = learn_attributes(tags)
+    assert [f.name for f in report.facets] == ["color"]
+    assert [v.name for v in report.facets[0].values] == ["Blue", "Red"]
+    assert (report.with_tags, report.nested_count) == (13, 13)
+    assert report.summary()[-1] == (
+        '13 value(s) left out as a list or mapping where a value belongs, e.g. \'Size: {"EU": "40"}\': write each '
+        "value as a string"
+    )
+
+
 def test_a_key_naming_the_category_tree_is_left_out_not_learned_as_a_flat_copy_of_it(tmp_path: Path) -> None:
     path = tmp_path / "export.jsonl"
     rows = [

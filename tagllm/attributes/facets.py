@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -77,6 +78,8 @@ class AttributeReport:
     placeholders: int = 0
     unparseable: list[str] = field(default_factory=list)  # the first 20
     unparseable_count: int = 0
+    nested: list[str] = field(default_factory=list)  # the first 20 values that are a list or a mapping
+    nested_count: int = 0
 
     def summary(self) -> list[str]:
         """Lines a user reads: each facet with its values, then each reason with the keys it left out."""
@@ -108,6 +111,11 @@ class AttributeReport:
             lines.append(f"{self.placeholders} empty or placeholder value(s) such as '', 'NA' or 'Other' ignored")
         if self.unparseable:
             lines.append(f"{self.unparseable_count} item(s) not of the form 'Key: Value', e.g. {self.unparseable[0]!r}")
+        if self.nested:
+            lines.append(
+                f"{self.nested_count} value(s) left out as a list or mapping where a value belongs, e.g. "
+                f"{self.nested[0]!r}: write each value as a string"
+            )
         return lines
 
     def _two_languages(self) -> list[str]:
@@ -177,10 +185,14 @@ def learn_attributes(
     per_key: dict[str, list[tuple[list[str], str]]] = defaultdict(list)  # key -> (raw values, text) per product
     for raw, text in zip(records, repeat(None) if texts is None else texts, strict=False):
         report.records += 1
-        pairs, bad = parse_attribute_tags(raw)
+        nested: list[tuple[str, Any]] = []  # {"Size": {"EU": "40"}}: its Python repr was learned as a value
+        pairs, bad = parse_attribute_tags(raw, nested)
+        shown = nested[: max(0, 20 - len(report.nested))]
+        report.nested.extend(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in shown)
+        report.nested_count += len(nested)
         report.unparseable.extend(bad[: max(0, 20 - len(report.unparseable))])
         report.unparseable_count += len(bad)
-        if pairs:
+        if pairs or nested:
             report.with_tags += 1
         mine: dict[str, list[str]] = defaultdict(list)
         for key, value in pairs:
