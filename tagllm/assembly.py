@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from tagllm.candidates import ALL_FEATURES, CandidateScorer
 from tagllm.config import TaggerConfig
 from tagllm.errors import ConfigError, IndexMismatchError, InputError, TaxonomyError
 from tagllm.io.places import check_index_place
-from tagllm.models import RecordError
+from tagllm.models import LabelledProduct, RecordError
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.examples import RepeatedExample
 from tagllm.retrieval.image_encoder import NO_IMAGES, PIXELS, ImageEncoder, get_image_encoder
@@ -25,6 +26,10 @@ from tagllm.taxonomy import CATEGORY, Taxonomy
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
 # generate builds no index from examples of which more than this share cannot be used (index build reports them)
 MAX_UNUSABLE_EXAMPLES = 0.5
+PHOTO_FILES = "example_photos.json"
+"""Beside an index built from an examples file: each photo file its examples name, with its size and modification
+time as they were built (null for one not there): a photo edited in place changes neither the examples' bytes nor
+their paths."""
 
 
 @contextmanager
@@ -231,7 +236,9 @@ def open_index(
             if progress:
                 progress("index", 0, None)
             try:
-                return ExampleIndex.load(target, taxonomy=taxonomy, embedder=embedder.name)
+                cached = ExampleIndex.load(target, taxonomy=taxonomy, embedder=embedder.name)
+                if not _edited_photos(cached):
+                    return cached  # else a photo was edited, added or removed since: built again below
             except IndexMismatchError:
                 pass  # the cache's own copy is damaged (a disk that filled up, a file removed): built again below
     try:
@@ -265,13 +272,58 @@ def _refuse_edited_examples(config: TaggerConfig, index: ExampleIndex) -> None:
     examples = Path(config.examples)
     if not examples.is_file() or str(examples.resolve()) != built_from.get("file"):
         return
+    build_again = (
+        f"build it again: tagllm index build {examples} --index {index.path} (and add again what tagllm index add "
+        "added since), or leave examples out of the settings to use the index as it is"
+    )
     if _digest(examples) != built_from.get("sha256"):
         raise ConfigError(
             f"the examples {examples} were edited after the index {index.path} was built from them "
-            f"({index.manifest.get('created')}), and it holds them as they were; build it again: tagllm index build "
-            f"{examples} --index {index.path} (and add again what tagllm index add added since), or leave examples "
-            "out of the settings to use the index as it is"
+            f"({index.manifest.get('created')}), and it holds them as they were; {build_again}"
         )
+    if edited := _edited_photos(index):
+        shown = ", ".join(edited[:3]) + (f", … ({len(edited) - 3} more)" if len(edited) > 3 else "")
+        raise ConfigError(
+            f"{len(edited)} photo(s) of the examples {examples} were edited, added or removed after the index "
+            f"{index.path} was built from them ({shown}), and it holds their vectors as they were; {build_again}"
+        )
+
+
+def _photo_stamps(examples: Sequence[LabelledProduct], loader: Any) -> dict[str, list[int] | None]:
+    """Each photo file on this machine the ``examples`` name (as ``loader`` finds it), with its ``_stamp``."""
+    stamps: dict[str, list[int] | None] = {}
+    for example in examples:
+        for reference in example.images:
+            path = loader.local_file(reference)
+            if path is not None and (name := os.path.abspath(path)) not in stamps:
+                stamps[name] = _stamp(Path(name))
+    return stamps
+
+
+def _stamp(path: Path) -> list[int] | None:
+    """A file's size and modification time (ns): cheap to read for every photo at every run; None for no file."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return [status.st_size, status.st_mtime_ns]
+
+
+def _edited_photos(index: ExampleIndex) -> list[str]:
+    """The photo files named by the examples ``index`` was built from that changed since (``PHOTO_FILES``)."""
+    built_from = index.manifest.get("examples")
+    if index.path is None or not isinstance(built_from, dict) or not built_from.get("photos"):
+        return []
+    try:
+        stamps = json.loads((index.path / PHOTO_FILES).read_text(encoding="utf-8"))
+        if not isinstance(stamps, dict):
+            raise ValueError("not a table of photo files")
+    except (OSError, ValueError) as exc:
+        raise IndexMismatchError(
+            f"{index.path}: its {PHOTO_FILES} cannot be read ({exc}); rebuild it: tagllm index build EXAMPLES "
+            f"--index {index.path}"
+        ) from None
+    return [name for name, stamp in stamps.items() if _stamp(Path(name)) != stamp]
 
 
 def _refuse_other_fields(config: TaggerConfig, index: ExampleIndex) -> ExampleIndex:
@@ -350,13 +402,15 @@ def build_index(
 
             image_loader = ImageLoader(root=Path(examples_path).resolve().parent)
         index = ExampleIndex.build(examples, taxonomy, embedder, progress=report)
+        photos: dict[str, list[int] | None] = {}
         if encoder is not None and any(e.images for e in examples):
+            photos = _photo_stamps(examples, image_loader)  # before they are read: one edited meanwhile is caught
             if progress:
                 progress("photos", 0, None)
             index.build_photos(encoder, image_loader)
         index.manifest["label_field"] = label_field
         if built_from:
-            index.manifest["examples"] = built_from
+            index.manifest["examples"] = {**built_from, "photos": len(photos)}
         if attribute_field:  # `index add` reads the reviewed examples' attribute tags from it too
             index.manifest["attribute_field"] = attribute_field
         if ignore_fields:
@@ -364,7 +418,13 @@ def build_index(
         if taxonomy.source and Path(taxonomy.source).exists():
             index.manifest["taxonomy_source"] = str(Path(taxonomy.source).resolve())
         scorer = fit_scorer(index, taxonomy, embedder, k=k, keep_precision=keep_precision, progress=progress)
-        index.save(target, also=scorer.save)  # a rebuild killed part way leaves the old index and its scorer
+
+        def also(staging: Path) -> None:
+            scorer.save(staging)
+            if photos:
+                (staging / PHOTO_FILES).write_text(json.dumps(photos, indent=0) + "\n", encoding="utf-8")
+
+        index.save(target, also=also)  # a rebuild killed part way leaves the old index and its scorer
     return index
 
 

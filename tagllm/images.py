@@ -184,15 +184,25 @@ class ImageLoader:
             return self._download(source)
         if scheme == "data":
             return self._data_url(source)
+        return self._read_file(source, self._file_of(source, scheme))
+
+    def local_file(self, source: str) -> Path | None:
+        """The file on this machine a reference reads (None for a URL or a data: URL), as ``fetch`` finds it."""
+        source = source.strip()
+        try:
+            scheme = urllib.parse.urlsplit(source).scheme.lower()
+            return self._file_of(source, scheme) if source and scheme not in (*REMOTE_SCHEMES, "data") else None
+        except (ValueError, ImageError):
+            return None
+
+    def _file_of(self, source: str, scheme: str) -> Path:
         if scheme == "file":
-            path = self._beside_root(Path(urllib.request.url2pathname(urllib.parse.urlsplit(source).path)))
-        elif len(scheme) > 1:  # 'c:' of a Windows path is a drive, not a scheme
+            return self._beside_root(Path(urllib.request.url2pathname(urllib.parse.urlsplit(source).path)))
+        if len(scheme) > 1:  # 'c:' of a Windows path is a drive, not a scheme
             raise ImageError(
                 f"{shown(source)}: unsupported URL scheme {scheme!r} (use a path, file://, http(s):// or data:)"
             )
-        else:
-            path = self._local_path(source)
-        return self._read_file(source, path)
+        return self._local_path(source)
 
     def _local_path(self, source: str) -> Path:
         path = self._beside_root(Path(source).expanduser())

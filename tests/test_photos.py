@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from tagllm.assembly import build_index
 from tagllm.config import TaggerConfig
-from tagllm.errors import IndexMismatchError
+from tagllm.errors import ConfigError, IndexMismatchError
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.tagger import Tagger
 
@@ -502,3 +502,43 @@ def test_the_index_cached_for_examples_is_built_again_for_another_image_root(tmp
     assert without.index is not None and without.index.images is None
     found = Tagger.from_config(TaggerConfig(**settings, image_root=str(tmp_path / "data")))
     assert found.index is not None and found.index.images is not None and len(found.index.images) == 48
+
+
+def _photo_neighbours(tagger: Tagger, example: str) -> set[str]:
+    """The kinds and colours of the 3 examples whose photos' colours are nearest ``example``'s in ``tagger``'s index."""
+    index = tagger.index
+    assert index is not None and index.images is not None
+    ids = [e.id for e in index.examples]
+    vector = index.images.views["colour"][index.images.position[ids.index(example)]]
+    found = index.images.search("colour", vector[None], 4).ids[0]
+    return {ids[i].rsplit("-", 1)[0] for i in found if ids[i] != example}
+
+
+def test_the_index_cached_for_examples_is_built_again_once_one_of_their_photos_is_edited_in_place(
+    tmp_path: Path,
+) -> None:
+    # the red dress's photo redrawn as a blue shoe under the same name: the examples file unchanged, the next run
+    # loaded the cached index, the old photo's vectors and all, without a word
+    examples = write_examples(tmp_path)
+    settings = {"taxonomy": "demo", "examples": str(examples), "k": 5}
+    assert _photo_neighbours(Tagger.from_config(TaggerConfig(**settings)), "dress-color-red-0") == {"dress-color-red"}
+    draw(tmp_path / "photos" / "dress-color-red-0.jpg", "shoe", COLOURS["color-blue"])
+    assert _photo_neighbours(Tagger.from_config(TaggerConfig(**settings)), "dress-color-red-0") == {"shoe-color-blue"}
+
+
+def test_a_config_naming_an_index_and_its_examples_refuses_the_index_once_a_photo_is_edited(tmp_path: Path) -> None:
+    # the examples' bytes unchanged, one photo redrawn in place: the index was loaded with its old vectors, unsaid
+    examples = write_examples(tmp_path)
+    settings = {"taxonomy": "demo", "examples": str(examples), "index": str(tmp_path / "idx"), "k": 5}
+    Tagger.from_config(TaggerConfig(**settings))  # built
+    Tagger.from_config(TaggerConfig(**settings))  # loaded: nothing changed
+    photo = tmp_path / "photos" / "dress-color-red-0.jpg"
+    draw(photo, "shoe", COLOURS["color-blue"])
+    with pytest.raises(ConfigError) as refused:
+        Tagger.from_config(TaggerConfig(**settings))
+    assert str(refused.value) == (
+        f"1 photo(s) of the examples {examples} were edited, added or removed after the index {tmp_path / 'idx'} was "
+        f"built from them ({photo}), and it holds their vectors as they were; build it again: tagllm index build "
+        f"{examples} --index {tmp_path / 'idx'} (and add again what tagllm index add added since), or leave examples "
+        "out of the settings to use the index as it is"
+    )

@@ -64,10 +64,11 @@ def check_index_place(target: str | Path) -> None:
     )
 
 
-# The files ``ExampleIndex.save`` and the scorer write; INDEX_OWN: those no other program's data is named like (the
-# index's vectors come first, its manifest last)
+# The files ``ExampleIndex.save``, the scorer and ``build_index`` write; INDEX_OWN: those no other program's data is
+# named like (the index's vectors come first, its manifest last)
 INDEX_FILES = re.compile(
     r"index\.faiss|vectors\.npy|lexical(_matrix)?\.npz|examples\.jsonl|manifest\.json|scorer\.json|image_\w+\.np[yz]"
+    r"|example_photos\.json"
 )
 INDEX_OWN = ("index.faiss", "vectors.npy", "lexical.npz", "lexical_matrix.npz", "scorer.json")
 
