@@ -14,7 +14,7 @@ from typing import Any
 
 from tagllm.candidates import ALL_FEATURES, CandidateScorer
 from tagllm.config import TaggerConfig
-from tagllm.errors import ConfigError, IndexMismatchError, InputError, TaxonomyError
+from tagllm.errors import ConfigError, IndexMismatchError, InputError, OutputError, TaxonomyError
 from tagllm.io.places import check_index_place
 from tagllm.models import LabelledProduct, RecordError
 from tagllm.retrieval.embedder import Embedder
@@ -252,6 +252,13 @@ def open_index(
     except UnusableExamples as exc:
         # often the examples of a project config (./tagllm.yaml) beside a --taxonomy the user chose to tag with alone
         raise UnusableExamples(f"{exc}; or tag with no examples: --examples ''") from None
+    except OutputError as exc:
+        if config.index:
+            raise
+        raise OutputError(
+            f"{exc} (it is the index cached for the examples {examples_path}: set TAGLLM_CACHE_DIR to another "
+            "directory, or name one to keep it in with --index)"
+        ) from None
 
 
 def _digest(path: Path) -> str | None:

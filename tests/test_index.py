@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tagllm.errors import IndexMismatchError
+from tagllm.errors import IndexMismatchError, OutputError
 from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples, top_k
 
 DATA = Path(__file__).parent / "data"
@@ -224,3 +224,40 @@ def test_a_null_or_blank_facet_value_labels_nothing_and_the_example_is_kept(tmp_
     ]
     examples, errors = read_examples(source, demo_taxonomy, label_field="gold")
     assert [(e.id, e.labels) for e in examples] == [("a4", {"category": ["jewellery-rings"]})]
+
+
+def test_an_index_that_a_full_disk_stops_writing_is_said_and_leaves_the_one_there(  # type: ignore[no-untyped-def]
+    tmp_path, demo_taxonomy, embedder, monkeypatch
+) -> None:
+    # the disk filled up while the index was written: `index build`, `index add` and generate caching the index built
+    # for --examples all crashed, exit 3, "tagllm crashed (a bug …)" with an OSError traceback
+    import errno
+
+    from tagllm.config import TaggerConfig
+    from tagllm.tagger import Tagger
+
+    examples, _ = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
+    ExampleIndex.build(examples[:25], demo_taxonomy, embedder).save(tmp_path / "idx")
+    index = ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy, embedder=embedder.name)
+    index.add(examples[25:], embedder)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "save", full)
+    with pytest.raises(OutputError) as stopped:
+        index.save(tmp_path / "idx")
+    assert str(stopped.value) == (
+        f"{tmp_path / 'idx'}: the index could not be written (No space left on device); the index there, if any, is "
+        "as it was: free some space, or write it elsewhere"
+    )
+    assert len(ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy, embedder=embedder.name)) == 25
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(OutputError) as stopped:
+        Tagger.from_config(TaggerConfig(taxonomy="demo", examples=str(DATA / "demo_examples.jsonl")))
+    assert str(stopped.value).startswith(f"{tmp_path / 'cache' / 'indexes'}/")
+    assert str(stopped.value).endswith(
+        ": the index could not be written (No space left on device); the index there, if any, is as it was: free "
+        f"some space, or write it elsewhere (it is the index cached for the examples {DATA / 'demo_examples.jsonl'}: "
+        "set TAGLLM_CACHE_DIR to another directory, or name one to keep it in with --index)"
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from tagllm.errors import IndexMismatchError, InputError
+from tagllm.errors import IndexMismatchError, InputError, OutputError
 from tagllm.images import PHOTO_READING
 from tagllm.models import ImageUse, LabelledProduct
 from tagllm.retrieval.embedder import Embedder, recorded_name
@@ -300,17 +300,23 @@ class ExampleIndex:
         """Write the index's files into a hidden folder inside ``directory``, then move them over the ones there,
         the manifest last. Written in place, an ``index add`` interrupted part way (Ctrl-C, a kill) left the new
         FAISS index beside the old examples: an index that loaded, and crashed every run that searched it.
-        ``also`` writes files of its own into that folder (the candidate scorer's), moved with the index's."""
+        ``also`` writes files of its own into that folder (the candidate scorer's), moved with the index's. A disk
+        that fills up meanwhile is an ``OutputError``: it was a crash's traceback."""
         path = Path(directory)
         staging = path / ".saving"
         shutil.rmtree(staging, ignore_errors=True)  # a save killed before
-        staging.mkdir(parents=True)
         try:
+            staging.mkdir(parents=True)
             self._write(staging)
             if also is not None:
                 also(staging)
             for file in sorted(staging.iterdir(), key=lambda f: f.name == "manifest.json"):
                 os.replace(file, path / file.name)
+        except OSError as exc:
+            raise OutputError(
+                f"{path}: the index could not be written ({exc.strerror or exc}); the index there, if any, is as it "
+                "was: free some space, or write it elsewhere"
+            ) from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         self.path = path
