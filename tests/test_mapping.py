@@ -312,6 +312,22 @@ def test_a_damaged_cache_is_rebuilt(demo: Taxonomy, _cache_dir: Path) -> None:
     assert outcome(again.map(["Tees"], "category")[0]) == ("apparel-tshirts", "synonym")
 
 
+@pytest.mark.parametrize(
+    "damaged",
+    ["[]", "null", json.dumps({"exact": {}, **dict.fromkeys(["names", "synonyms", "aliases", "scripts"], 1)})],
+)
+def test_a_cache_of_json_that_is_not_tables_is_rebuilt(demo: Taxonomy, _cache_dir: Path, damaged: str) -> None:
+    # JSON of another shape in the tables' place (another program's file, a hand edit): the Mapper crashed with
+    # "TypeError: list indices must be integers or slices, not str", or "'int' object is not iterable"
+    Mapper(demo, use_embeddings=False)
+    path = next(_cache_dir.glob("mapping/*/tables.json"))
+    path.write_text(damaged)
+    again = Mapper(demo, use_embeddings=False)
+    assert not again.tables_cached
+    assert outcome(again.map(["Tees"], "category")[0]) == ("apparel-tshirts", "synonym")
+    assert Mapper(demo, use_embeddings=False).tables_cached  # written again whole
+
+
 class FakeEmbedder:
     """Embeds by a word -> axis table: texts sharing a listed word point the same way, others apart."""
 

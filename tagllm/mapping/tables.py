@@ -122,7 +122,18 @@ class Tables:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Tables:
+    def from_json(cls, data: Any) -> Tables:
+        """The tables ``to_json`` wrote; a ``ValueError`` for JSON of another shape (another program's file, a hand
+        edit), which crashed the Mapper with a TypeError when it was not a dict of them."""
+        grouped = ("names", "synonyms", "aliases")
+        if not (
+            isinstance(data, dict)
+            and all(isinstance(data.get(t), dict) for t in ("exact", "labels", "exact_labels", *grouped))
+            and all(set(data[g]) == set(NAME_TABLES) for g in grouped)
+            and all(isinstance(t, dict) for g in grouped for t in data[g].values())
+            and isinstance(data.get("scripts"), list)
+        ):
+            raise ValueError("not tagllm's mapping tables")
         return cls(
             data["exact"],
             data["names"],
