@@ -261,3 +261,39 @@ def test_an_index_that_a_full_disk_stops_writing_is_said_and_leaves_the_one_ther
         f"some space, or write it elsewhere (it is the index cached for the examples {DATA / 'demo_examples.jsonl'}: "
         "set TAGLLM_CACHE_DIR to another directory, or name one to keep it in with --index)"
     )
+
+
+def test_runs_saving_one_index_at_once_each_finish_and_leave_it_whole(  # type: ignore[no-untyped-def]
+    tmp_path, demo_taxonomy, embedder
+) -> None:
+    # two runs building the index cached for the same --examples at once (the workers of a distributed run) shared
+    # one staging folder, each removing the other's files: 36 of 40 saves on 4 threads failed ("File exists",
+    # "No such file or directory"), an OSError traceback each
+    import os
+    import threading
+    import time
+
+    examples, _ = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
+    index = ExampleIndex.build(examples, demo_taxonomy, embedder)
+    target = tmp_path / "idx"
+    killed = target / ".saving-killed"  # a save killed long ago left its folder
+    killed.mkdir(parents=True)
+    (killed / "vectors.npy").write_bytes(b"x" * 1000)
+    os.utime(killed, (time.time() - 7200, time.time() - 7200))
+    errors: list[BaseException] = []
+
+    def save() -> None:
+        for _ in range(5):
+            try:
+                index.save(target)
+            except BaseException as exc:  # collected: a thread's exception does not fail the test by itself
+                errors.append(exc)
+
+    threads = [threading.Thread(target=save) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(ExampleIndex.load(target, taxonomy=demo_taxonomy, embedder=embedder.name)) == 30
+    assert [p.name for p in target.iterdir() if p.name.startswith(".")] == []

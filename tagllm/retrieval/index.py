@@ -3,10 +3,13 @@ search itself is ``tagllm.retrieval.faiss_search``, reading examples ``tagllm.re
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
+import tempfile
+import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from tagllm.cache import STALE_SECONDS
 from tagllm.errors import IndexMismatchError, InputError, OutputError
 from tagllm.images import PHOTO_READING
 from tagllm.models import ImageUse, LabelledProduct
@@ -300,23 +304,25 @@ class ExampleIndex:
         """Write the index's files into a hidden folder inside ``directory``, then move them over the ones there,
         the manifest last. Written in place, an ``index add`` interrupted part way (Ctrl-C, a kill) left the new
         FAISS index beside the old examples: an index that loaded, and crashed every run that searched it.
-        ``also`` writes files of its own into that folder (the candidate scorer's), moved with the index's. A disk
-        that fills up meanwhile is an ``OutputError``: it was a crash's traceback."""
+        ``also`` writes files of its own into that folder (the candidate scorer's), moved with the index's. Each save
+        has a folder of its own: runs building the index cached for the same examples at once shared one, each
+        removing the other's files. A disk that fills up meanwhile is an ``OutputError``: it was a crash's
+        traceback."""
         path = Path(directory)
-        staging = path / ".saving"
-        shutil.rmtree(staging, ignore_errors=True)  # a save killed before
         try:
-            staging.mkdir(parents=True)
+            path.mkdir(parents=True, exist_ok=True)
+            _sweep_saves(path)
+            staging = Path(tempfile.mkdtemp(dir=path, prefix=SAVING))
+        except OSError as exc:
+            raise _not_written(path, exc) from None
+        try:
             self._write(staging)
             if also is not None:
                 also(staging)
             for file in sorted(staging.iterdir(), key=lambda f: f.name == "manifest.json"):
                 os.replace(file, path / file.name)
         except OSError as exc:
-            raise OutputError(
-                f"{path}: the index could not be written ({exc.strerror or exc}); the index there, if any, is as it "
-                "was: free some space, or write it elsewhere"
-            ) from None
+            raise _not_written(path, exc) from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         self.path = path
@@ -467,6 +473,28 @@ class ExampleIndex:
             out_scores[start : start + block] = scores
             out_ids[start : start + block] = ids
         return Hits(out_scores, out_ids)
+
+
+SAVING = ".saving-"
+"""The folder inside an index's directory that a save writes its files into, then moves them out of."""
+
+
+def _sweep_saves(directory: Path) -> None:
+    """Remove the folders that saves killed part way left in ``directory`` (each as large as the index): those of
+    this version older than ``STALE_SECONDS`` (a save takes seconds; a recent one is another run's, saving now),
+    and the one folder older versions all saved in."""
+    cutoff = time.time() - STALE_SECONDS
+    for leftover in directory.glob(".saving*"):
+        with contextlib.suppress(OSError):
+            if leftover.is_dir() and (leftover.name == ".saving" or leftover.stat().st_mtime < cutoff):
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _not_written(path: Path, exc: OSError) -> OutputError:
+    return OutputError(
+        f"{path}: the index could not be written ({exc.strerror or exc}); the index there, if any, is as it was: "
+        "free some space, or write it elsewhere"
+    )
 
 
 def _photos_of_a_text_index(examples: Sequence[LabelledProduct]) -> list[str]:
