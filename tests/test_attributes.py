@@ -37,6 +37,15 @@ def test_tags_are_read_from_lists_mappings_and_csv_cells() -> None:
     assert parse_attribute_tags(None) == ([], [])
 
 
+def test_a_chinese_cell_separates_its_tags_with_full_width_marks() -> None:
+    # typed with a Chinese input method: '；' and '｜' were no separators, so 颜色 got the value "红色；材质：纯棉" and
+    # a taxonomy built from 40 such rows had no 材质 facet and three colours named "材质：…"
+    assert parse_attribute_tags("颜色：红色；材质：纯棉") == ([("颜色", "红色"), ("材质", "纯棉")], [])
+    assert parse_attribute_tags("颜色：红色 ｜ 材质：纯棉") == ([("颜色", "红色"), ("材质", "纯棉")], [])
+    # between two values of one key (no key after it) '；' stays a value separator, read as one before
+    assert parse_attribute_tags("颜色：红色；蓝色；材质：纯棉") == ([("颜色", "红色；蓝色"), ("材质", "纯棉")], [])
+
+
 @pytest.mark.parametrize(
     ("variants", "key"),
     [

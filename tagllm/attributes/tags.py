@@ -23,7 +23,9 @@ SPELLINGS = {
     "litre": "liter", "organiser": "organizer", "favourite": "favorite", "tyre": "tire",
 }  # fmt: skip
 VALUE_SEPARATORS = re.compile(r"\s*[,，、;；]\s*")
-_TAG_ITEMS = re.compile(r"\s*(?:;|\||\n)\s*")  # items of a CSV cell: "Color: Red; Material: Cotton"
+# Items of a CSV cell: "Color: Red; Material: Cotton", or as a Chinese input method types it "颜色：红色；材质：棉";
+# a full-width mark only before a key ("颜色：红色；蓝色" lists two colours: '；' also separates values).
+_TAG_ITEMS = re.compile(r"\s*(?:;|\||\n|[；｜](?=[^；｜:：\n]+[:：]))\s*")
 _KEY_VALUE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$", re.DOTALL)  # "Pattern:": an empty value, a placeholder
 # What a sentence or a list leaves at a value's ends, and the invisible characters a cell can carry there (zero-width
 # space, byte-order mark, soft hyphen, direction marks): the value reads the same without them.
