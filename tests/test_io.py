@@ -669,3 +669,36 @@ def test_an_input_column_named_extra_is_kept_in_extra_not_made_an_error_record(t
     assert [p.extra for p in products] == [  # type: ignore[union-attr]
         {"extra": "gift wrap"}, {"gift": "wrap"}, {"extra": "7" if name.endswith(".csv") else 7},
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["p.csv", "p.jsonl"])
+def test_a_file_saved_in_gbk_is_refused_naming_the_encoding(tmp_path: Path, name: str) -> None:
+    # Excel on Chinese Windows saves a CSV in GBK: each row holding Chinese was an error record ("not UTF-8 (byte 3
+    # is 0xba)"), exit 1 with "run again with --resume", and the rows written in ASCII alone were tagged
+    src = tmp_path / name
+    if name.endswith(".csv"):
+        text = "id,title\nsku-1,Apple USB-C cable\nsku-2,红色连衣裙女夏季新款\nsku-3,男士运动鞋 跑步鞋\n"
+    else:
+        text = '{"id": "sku-1", "title": "Apple USB-C cable"}\n{"id": "sku-2", "title": "红色连衣裙女夏季新款"}\n'
+    src.write_bytes(text.encode("gbk"))
+    with pytest.raises(InputError) as error:
+        RecordSource(src).peek(50)
+    assert str(error.value) == (
+        f"{src}:{3 if name.endswith('.csv') else 2}: the file is not UTF-8: it reads as Chinese saved in GBK/GB18030 "
+        f"(as Excel saves a CSV on Chinese Windows); re-save it as UTF-8, e.g. iconv -f GB18030 -t UTF-8 {src} > "
+        f"{tmp_path / ('p-utf8' + src.suffix)}"
+    )
+
+
+def test_a_gbk_line_in_a_utf8_file_and_a_latin1_line_stay_error_records(tmp_path: Path) -> None:
+    # a file whose Chinese is UTF-8 before it is UTF-8 (one row pasted from elsewhere); 'Crème brûlée' in Latin-1 is
+    # no Chinese, though its bytes decode as GB18030
+    src = tmp_path / "p.csv"
+    src.write_bytes(b"id,title\n1,\xe7\xba\xa2\xe8\x89\xb2 mug\n2," + "红色茶壶".encode("gbk") + b"\n3,Tea pot\n")
+    assert _summary(src) == [(2, "1"), (3, f"{src}:3: not UTF-8 (byte 2 is 0xba); re-save the file as UTF-8"), (4, "3")]
+    latin = tmp_path / "q.csv"
+    latin.write_bytes("id,title\n1,Crème brûlée set\n2,Tea pot\n".encode("latin-1"))
+    assert _summary(latin) == [
+        (2, f"{latin}:2: not UTF-8 (byte 4 is 0xe8); re-save the file as UTF-8"),
+        (3, "2"),
+    ]

@@ -15,9 +15,13 @@ from typing import IO, Any
 from tagllm.errors import InputError
 from tagllm.io.rows import SURROGATE
 from tagllm.models import RecordError
+from tagllm.text import has_cjk
 
 _FILE_BANNER = re.compile(r"==> (.+) <==")
 MAX_LINE_BYTES = 16 * 2**20  # a longer JSONL line is an error record, not a reason to hold gigabytes
+# the lines whose first one with other bytes than ASCII shows a file saved in GBK (before tagging: a run reads its first
+# records, FIRST_RECORDS_CHECKED, before it writes; each of those is a line at least)
+ENCODING_CHECKED_LINES = 50
 
 
 @dataclass
@@ -78,6 +82,32 @@ def carriage_returns(first: bytes, name: str) -> None:
         )
 
 
+def legacy_chinese(first: bytes, name: str, line: int) -> None:
+    """The first line of a file that is not ASCII is Chinese saved in GBK/GB18030 (Excel's CSV on Chinese Windows),
+    not UTF-8: each row holding Chinese would be an error record and the rest tagged; refused before the first."""
+    try:
+        first.decode("utf-8")
+        return
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = first.decode("gb18030")
+    except UnicodeDecodeError:
+        return
+    chinese = [c for c in text if has_cjk(c)]
+    # GB2312's ideographs are two bytes over 0xa0: most of a Chinese text's; a Latin-1 accent before an ASCII letter
+    # ('è' 'm' in 'Crème') also decodes as an ideograph, whose second byte is that letter
+    common = sum(1 for c in chinese if c.encode("gb18030")[-1] > 0xA0)
+    if not chinese or common < 0.8 * len(chinese):
+        return
+    path = Path(name)
+    how = f"{name} > {path.with_name(f'{path.stem}-utf8{path.suffix}')}" if name != "<stdin>" else "FILE | tagllm …"
+    raise InputError(
+        f"{name}:{line}: the file is not UTF-8: it reads as Chinese saved in GBK/GB18030 (as Excel saves a CSV on "
+        f"Chinese Windows); re-save it as UTF-8, e.g. iconv -f GB18030 -t UTF-8 {how}"
+    )
+
+
 def not_utf8(name: str, line: int, raw: bytes, exc: UnicodeDecodeError) -> RecordError:
     return RecordError(
         line=line,
@@ -88,6 +118,7 @@ def not_utf8(name: str, line: int, raw: bytes, exc: UnicodeDecodeError) -> Recor
 def lines(fh: IO[bytes], name: str) -> Iterator[tuple[int, bytes | None]]:
     """Physical lines (split on b'\\n' only, with their endings); an over-long line is yielded as None."""
     lineno = 0
+    text_seen = False  # whether a line of the first ENCODING_CHECKED_LINES held bytes other than ASCII
     try:
         while True:
             raw = fh.readline(MAX_LINE_BYTES + 1)
@@ -103,6 +134,9 @@ def lines(fh: IO[bytes], name: str) -> Iterator[tuple[int, bytes | None]]:
                     raw = fh.readline(MAX_LINE_BYTES)
                 yield lineno, None
                 continue
+            if not text_seen and lineno <= ENCODING_CHECKED_LINES and not raw.isascii():
+                text_seen = True
+                legacy_chinese(raw, name, lineno)
             yield lineno, raw
     finally:
         if fh is not sys.stdin.buffer:
