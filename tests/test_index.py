@@ -297,3 +297,29 @@ def test_runs_saving_one_index_at_once_each_finish_and_leave_it_whole(  # type: 
     assert errors == []
     assert len(ExampleIndex.load(target, taxonomy=demo_taxonomy, embedder=embedder.name)) == 30
     assert [p.name for p in target.iterdir() if p.name.startswith(".")] == []
+
+
+def test_examples_labelled_with_the_taxonomys_chinese_labels_resolve(tmp_path, demo_taxonomy) -> None:  # type: ignore[no-untyped-def]
+    # the demo taxonomy calls Dresses 连衣裙 (zh-CN): a Chinese team's examples labelled so were every one refused
+    # ("category label '服装 > 连衣裙' is not a value of the taxonomy"), and index build found no usable example
+    labels = [
+        "服装 > 连衣裙",
+        "连衣裙",
+        "服装／连衣裙",
+        "电子产品 > 手机配件 > 手机壳",
+        "鞋类>运动鞋",
+        "Apparel > Dresses",
+    ]
+    source = tmp_path / "zh.jsonl"
+    rows = [{"id": f"e{i}", "title": "商品", "gold_category": label} for i, label in enumerate(labels)]
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    examples, errors = read_examples(source, demo_taxonomy, label_field="gold_category")
+    assert errors == []
+    assert [e.labels["category"] for e in examples] == [
+        ["apparel-dresses"],
+        ["apparel-dresses"],
+        ["apparel-dresses"],
+        ["electronics-cases"],
+        ["footwear-sneakers"],
+        ["apparel-dresses"],
+    ]

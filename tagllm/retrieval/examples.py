@@ -12,31 +12,53 @@ from typing import Any, cast
 
 from tagllm.errors import InputError, TagllmError
 from tagllm.models import LabelledProduct, RecordError
-from tagllm.taxonomy import CATEGORY, Taxonomy
+from tagllm.taxonomy import CATEGORY, PATH_SEPARATOR, Taxonomy, Value
 from tagllm.text import normalize
 
 
 class LabelResolver:
-    """Turns a labelled record's tags (ids, paths or names) into value ids, exactly: gold is never guessed."""
+    """Turns a labelled record's tags (ids, paths or names, or a bilingual taxonomy's other-language labels and
+    paths of them: 连衣裙, 服装 > 连衣裙) into value ids, exactly: gold is never guessed."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         self._exact: dict[tuple[str, str], list[str]] = {}
         self._keys: dict[tuple[str, str], list[str]] = {}
+        self._labels: dict[tuple[str, str], list[str]] = {}  # looked up only when no name or path is the tag's
         for v in taxonomy.values.values():
             for text in {v.name, v.path or v.name}:
                 self._exact.setdefault((v.facet, text), []).append(v.id)
                 self._keys.setdefault((v.facet, normalize(text)), []).append(v.id)
+            for text in _label_texts(taxonomy, v):
+                self._labels.setdefault((v.facet, normalize(text)), []).append(v.id)
 
     def resolve(self, facet: str, label: str) -> str | None:
         """The value id for an id, a path or a name; None when unknown or when the name is ambiguous."""
         if label in self.taxonomy.values and self.taxonomy.values[label].facet == facet:
             return label
-        for table, key in ((self._exact, label.strip()), (self._keys, normalize(label))):
+        for table, key in (
+            (self._exact, label.strip()),
+            (self._keys, normalize(label)),
+            (self._labels, normalize(label)),
+        ):
             ids = table.get((facet, key), [])
             if len(set(ids)) == 1:
                 return ids[0]
         return None
+
+
+def _label_texts(taxonomy: Taxonomy, value: Value) -> set[str]:
+    """A value's labels in other languages, and in a tree the path of its and its ancestors' labels in one language
+    (服装 > 连衣裙) where each of them has one."""
+    texts = {text for _, text in value.labels}
+    if value.parent_id is None:
+        return texts
+    lineage = [*taxonomy.ancestors(value.id), value]
+    for language, _ in value.labels:
+        path = [v.label(language) for v in lineage]
+        if all(path):
+            texts.add(PATH_SEPARATOR.join(cast(list[str], path)))
+    return texts
 
 
 def labels_from_record(
