@@ -126,6 +126,17 @@ def test_stated_values_longest_mention_wins_and_rules_give_more_names() -> None:
     assert _stated(tax, "gender", "Girls Dress and Boys Shirt") == [("male", "shared"), ("female", "shared")]
 
 
+def test_a_latin_name_written_against_chinese_characters_is_a_word() -> None:
+    """Mixed titles write English names with no space before or after the Chinese ("男士Navy纯棉T恤"): read as one
+    word with the Chinese, the name was not found, or only through its Chinese label at a Chinese substring's
+    probability (0.2 where the Latin name gives 0.95)."""
+    tax = _toy_taxonomy()
+    assert _stated(tax, "color", "男士Navy纯棉T恤") == [("navy", "sole")]
+    assert _stated(tax, "material", "Stainless Steel保温杯500ml") == [("stainless", "sole")]
+    assert _stated(tax, "color", "Grey灰色卫衣") == [("gray", "sole")]
+    assert _stated(tax, "color", "Goldfish金鱼缸") == []  # still whole words only
+
+
 def test_chinese_mentions_longest_name_wins_and_one_ideograph_is_no_mention() -> None:
     """Chinese names are substrings: one inside a longer name of the facet is no mention (风格 简约 in 现代简约: on
     OpenBG's held-out titles such inner mentions were 0 of 24 right), and a one-ideograph name is never looked for
