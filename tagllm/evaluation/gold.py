@@ -10,7 +10,7 @@ from typing import Any
 from tagllm.errors import ConfigError, InputError
 from tagllm.evaluation.config import EvalConfig, SampleSpec
 from tagllm.models import GOLD_PREFIX, RecordError
-from tagllm.taxonomy import PATH_SEPARATOR, Taxonomy
+from tagllm.taxonomy import PATH_SEPARATOR, Taxonomy, Value
 from tagllm.text import normalize
 
 
@@ -48,28 +48,39 @@ class GoldResolver:
     def __init__(self, taxonomy: Taxonomy):
         self.taxonomy = taxonomy
         self._keys: dict[tuple[str, str], str | None] = {}
+        # a bilingual taxonomy's other-language labels (连衣裙, 服装 > 连衣裙), when no name or path is the gold's
+        self._labels: dict[tuple[str, str], str | None] = {}
         for value in taxonomy.values.values():
             keys = {normalize(value.id)}
             if value.path:
                 keys.add(self._path_key(value.path))
             keys.add(normalize(value.name))
-            for key in keys:
-                slot = (value.facet, key)
-                # A name shared by two values is ambiguous: remember that so it is reported, not guessed.
-                if slot in self._keys and self._keys[slot] != value.id:
-                    self._keys[slot] = None
-                else:
-                    self._keys[slot] = value.id
+            self._add(self._keys, value, keys)
+            self._add(self._labels, value, {self._key(name) for name in taxonomy.other_names(value.id)})
+
+    @staticmethod
+    def _add(table: dict[tuple[str, str], str | None], value: Value, keys: set[str]) -> None:
+        for key in keys:
+            slot = (value.facet, key)
+            # A name shared by two values is ambiguous: remember that so it is reported, not guessed.
+            if slot in table and table[slot] != value.id:
+                table[slot] = None
+            else:
+                table[slot] = value.id
 
     @staticmethod
     def _path_key(path: str) -> str:
         return PATH_SEPARATOR.join(normalize(p) for p in path.split(">") if p.strip())
 
+    @classmethod
+    def _key(cls, raw: str) -> str:
+        return cls._path_key(raw) if ">" in raw else normalize(raw)
+
     def resolve(self, facet: str, raw: str) -> str | None:
         if raw in self.taxonomy and self.taxonomy[raw].facet == facet:
             return raw
-        key = self._path_key(raw) if ">" in raw else normalize(raw)
-        return self._keys.get((facet, key))
+        slot = (facet, self._key(raw))
+        return self._keys[slot] if slot in self._keys else self._labels.get(slot)
 
 
 NESTED = "a list or mapping inside the gold value, not a value: write each value as a string"

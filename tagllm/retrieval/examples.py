@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from tagllm.errors import InputError, TagllmError
 from tagllm.models import LabelledProduct, RecordError
-from tagllm.taxonomy import CATEGORY, PATH_SEPARATOR, Taxonomy, Value
+from tagllm.taxonomy import CATEGORY, Taxonomy
 from tagllm.text import normalize
 
 
@@ -29,7 +29,7 @@ class LabelResolver:
             for text in {v.name, v.path or v.name}:
                 self._exact.setdefault((v.facet, text), []).append(v.id)
                 self._keys.setdefault((v.facet, normalize(text)), []).append(v.id)
-            for text in _label_texts(taxonomy, v):
+            for text in taxonomy.other_names(v.id):
                 self._labels.setdefault((v.facet, normalize(text)), []).append(v.id)
 
     def resolve(self, facet: str, label: str) -> str | None:
@@ -45,20 +45,6 @@ class LabelResolver:
             if len(set(ids)) == 1:
                 return ids[0]
         return None
-
-
-def _label_texts(taxonomy: Taxonomy, value: Value) -> set[str]:
-    """A value's labels in other languages, and in a tree the path of its and its ancestors' labels in one language
-    (服装 > 连衣裙) where each of them has one."""
-    texts = {text for _, text in value.labels}
-    if value.parent_id is None:
-        return texts
-    lineage = [*taxonomy.ancestors(value.id), value]
-    for language, _ in value.labels:
-        path = [v.label(language) for v in lineage]
-        if all(path):
-            texts.add(PATH_SEPARATOR.join(cast(list[str], path)))
-    return texts
 
 
 def labels_from_record(

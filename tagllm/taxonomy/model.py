@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tagllm.errors import TaxonomyError
-from tagllm.taxonomy.nodes import Facet, Value
+from tagllm.taxonomy.nodes import PATH_SEPARATOR, Facet, Value
 from tagllm.text import normalize
 
 MIN_KIND_VALUES = 3  # a facet with fewer values than this is not told to be a kind of another by its values alone
@@ -116,6 +116,20 @@ class Taxonomy:
     def path_of(self, value_id: str) -> str:
         value = self.values[value_id]
         return value.path or value.name
+
+    def other_names(self, value_id: str) -> set[str]:
+        """A value's labels in other languages, and in a tree the path of its and its ancestors' labels in one
+        language (服装 > 连衣裙) where each of them has one: what a bilingual catalogue labels it with."""
+        value = self.values[value_id]
+        names = {text for _, text in value.labels}
+        if value.parent_id is None:
+            return names
+        lineage = [*self.ancestors(value_id), value]
+        for language, _ in value.labels:
+            path = [label for v in lineage if (label := v.label(language))]
+            if len(path) == len(lineage):
+                names.add(PATH_SEPARATOR.join(path))
+        return names
 
     # -- which facets apply where --------------------------------------------------------------------------------
     def applies(self, facet: str, category_id: str | None) -> bool:

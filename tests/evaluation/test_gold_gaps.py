@@ -174,3 +174,26 @@ def test_a_hidden_product_field_the_gold_file_lacks_is_no_mistake(eval_dir, fake
     config.write_text(config.read_text() + "hide_fields: [description, attributes]\n")
     run_eval(load_eval_config(config), factory=fake_factory, root=eval_dir / "runs")
     assert fake_factory.seen
+
+
+def test_gold_written_with_the_taxonomys_chinese_labels_is_scored() -> None:
+    # gold '服装 > 连衣裙' against the demo taxonomy (Dresses is 连衣裙 in zh-CN) was 'not in taxonomy': the product
+    # was tagged and left unscored, named among the unknown gold values
+    from tagllm.evaluation.gold import GoldResolver
+    from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value, load_taxonomy
+
+    resolver = GoldResolver(load_taxonomy("demo"))
+    assert resolver.resolve("category", "服装 > 连衣裙") == "apparel-dresses"
+    assert resolver.resolve("category", "连衣裙") == "apparel-dresses"
+    assert resolver.resolve("category", "电子产品 > 手机配件 > 手机壳") == "electronics-cases"
+    assert resolver.resolve("category", "Apparel > Dresses") == "apparel-dresses"
+    # a label two values share is not guessed
+    shared = Taxonomy(
+        "t",
+        {CATEGORY: Facet(CATEGORY, "Category", hierarchical=True)},
+        {
+            "a": Value("a", "Socks", CATEGORY, path="Socks", labels=(("zh-CN", "袜子"),)),
+            "b": Value("b", "Hosiery", CATEGORY, path="Hosiery", labels=(("zh-CN", "袜子"),)),
+        },
+    )
+    assert GoldResolver(shared).resolve("category", "袜子") is None
