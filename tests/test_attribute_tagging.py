@@ -137,6 +137,19 @@ def test_a_latin_name_written_against_chinese_characters_is_a_word() -> None:
     assert _stated(tax, "color", "Goldfish金鱼缸") == []  # still whole words only
 
 
+def test_a_chinese_name_after_a_word_of_imitation_or_absence_is_no_statement() -> None:
+    """'仿皮革' is imitation leather, '无塑料' without plastic, as 'faux leather' and 'plastic-free' are in English:
+    the Chinese names were read as the product's material."""
+    from tagllm.taxonomy import load_taxonomy
+
+    demo = load_taxonomy("demo")
+    assert _stated(demo, "material", "仿皮革钱包") == []
+    assert _stated(demo, "material", "人造羊毛大衣") == []
+    assert _stated(demo, "material", "非不锈钢保温杯") == []
+    assert _stated(demo, "material", "无塑料包装 玻璃水杯") == [("material-glass", "sole (Chinese)")]
+    assert _stated(demo, "material", "羊毛大衣 仿皮革纽扣") == [("material-wool", "sole (Chinese)")]
+
+
 def test_chinese_mentions_longest_name_wins_and_one_ideograph_is_no_mention() -> None:
     """Chinese names are substrings: one inside a longer name of the facet is no mention (风格 简约 in 现代简约: on
     OpenBG's held-out titles such inner mentions were 0 of 24 right), and a one-ideograph name is never looked for

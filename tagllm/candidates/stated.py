@@ -3,7 +3,8 @@ rule gives it: "Men" for Male), turned into the probability that the value is ri
 
 This is the evidence that needs no examples. A mention is found at word boundaries in Latin scripts and as a
 substring in Chinese; a mention inside a longer mention of the same facet does not count ("gold" inside "rose gold",
-"steel" inside "stainless steel"). How a value is mentioned sets its probability (``STATED_PROBABILITY``):
+"steel" inside "stainless steel"), nor one that calls the value an imitation or an absence ("faux leather",
+"plastic-free"; in Chinese "仿皮革", "无塑料"). How a value is mentioned sets its probability (``STATED_PROBABILITY``):
 
 - ``sole``: the only value of the facet the text names ("White Cotton T-Shirt": White for colour);
 - ``shared``: one of several values of the facet the text names ("Navy Blue Shirt": Navy and Blue);
@@ -70,6 +71,9 @@ IMITATION_AFTER = frozenset({"look", "looking", "effect", "like", "imitation", "
 # A word after a value that says the product is without it: "plastic-free", "BPA free", "nickel-free" (English
 # grammar of absence, the same for any material or ingredient).
 ABSENCE_AFTER = frozenset({"free"})
+# The same before a Chinese name: "仿皮革" (imitation leather), "人造" (man-made), "假" (fake), "非" (not), "无"
+# (without), "不含" (free of): Chinese writes them right before the name, with no space.
+CHINESE_NOT_BEFORE = ("仿", "人造", "假", "非", "无", "不含")
 
 # P(value is right | how the text states it), measured by benchmarks/stated_calibration.py (see its docstring).
 STATED_PROBABILITY = {
@@ -234,8 +238,11 @@ class StatedFinder:
         latin_end = len(words) + 1
         kept: dict[int, bool] = {}  # value -> stated in Latin script (else only as a Chinese substring)
         heads = _shade_heads(words, spans, text) if self.shades.words and text is not None else set()
+        compact = norm.replace(" ", "")  # where the Chinese mentions are, past latin_end
         for start, end, pos in spans.all:
             if start < latin_end and _names_else(words, start, end) or (start, end, pos) in heads:
+                continue
+            if start >= latin_end and compact[: start - latin_end].endswith(CHINESE_NOT_BEFORE):
                 continue
             if not spans.inside_longer(start, end, pos):
                 kept[pos] = kept.get(pos, False) or start < latin_end
