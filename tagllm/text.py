@@ -73,16 +73,21 @@ def _without_plural_ending(word: str) -> str:
     return word
 
 
+def words_of(norm: str) -> list[str]:
+    """A normalised text's words, Chinese characters and the Latin letters or digits written against them apart:
+    mixed titles leave no space between them ("男士navy纯棉t恤"), and read as one word with the Chinese a Latin name
+    in it was never found."""
+    if has_cjk(norm):
+        return [run for word in norm.split() for run in _SCRIPT_RUNS.findall(word)]
+    return norm.split()
+
+
 @lru_cache(maxsize=4096)
 def word_forms(norm: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A normalised text's words, and the same words through ``singular``. Chinese characters and the Latin letters or
-    digits written against them are words apart: mixed titles leave no space between them ("男士navy纯棉t恤"), and
-    read as one word with the Chinese a Latin name in it was never found. Cached: the mention finders of every facet
-    read the same texts in turn (an index build with 85 attribute facets singularised 13 million words)."""
-    if has_cjk(norm):
-        words = tuple(run for word in norm.split() for run in _SCRIPT_RUNS.findall(word))
-    else:
-        words = tuple(norm.split())
+    """A normalised text's words (``words_of``), and the same words through ``singular``. Cached: the mention finders
+    of every facet read the same texts in turn (an index build with 85 attribute facets singularised 13 million
+    words)."""
+    words = tuple(words_of(norm))
     return words, tuple(singular(w) for w in words)
 
 

@@ -46,6 +46,16 @@ def test_a_chinese_cell_separates_its_tags_with_full_width_marks() -> None:
     assert parse_attribute_tags("颜色：红色；蓝色；材质：纯棉") == ([("颜色", "红色；蓝色"), ("材质", "纯棉")], [])
 
 
+def test_a_latin_value_written_against_chinese_is_stated_by_the_title() -> None:
+    # taxonomy build keeps a rare value the product's title states: 'Navy' in '男士Navy纯棉T恤' was not found (the
+    # title read as one word, '男士navy纯棉t恤'), so of 12 products Shade: Navy, the one rare value, was left out
+    from tagllm.attributes.tags import states
+
+    assert states("男士Navy纯棉T恤", "Navy")
+    assert states("Stainless Steel保温杯500ml", "stainless steel")
+    assert not states("Goldfish金鱼缸", "Gold")
+
+
 @pytest.mark.parametrize(
     ("variants", "key"),
     [

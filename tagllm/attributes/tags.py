@@ -9,7 +9,7 @@ import re
 import unicodedata
 from typing import Any
 
-from tagllm.text import IRREGULAR_PLURALS, has_cjk, normalize, singular
+from tagllm.text import IRREGULAR_PLURALS, has_cjk, normalize, singular, words_of
 
 # Values that say nothing about the product: a facet gets no value for them.
 PLACEHOLDERS = frozenset(
@@ -124,7 +124,7 @@ def tidy_value(value: str) -> str:
 def _words(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).casefold().replace("'", "").replace("’", "")
     text = re.sub(r"\b100\s*%\s*", " ", text)  # "100% Cotton" is cotton
-    words = [SPELLINGS.get(w, w) for w in normalize(text).split()]
+    words = [SPELLINGS.get(w, w) for w in words_of(normalize(text))]
     return [IRREGULAR_PLURALS.get(s, s) for s in (singular(w) for w in words)]
 
 
