@@ -333,6 +333,13 @@ def test_columns_map_a_shopify_export_onto_product_fields(tmp_path: Path) -> Non
         parse_columns("titel=Title")
 
 
+def test_columns_separated_by_a_full_width_comma_are_pairs_of_their_own() -> None:
+    # typed with a Chinese input method: 'id=编号，title=标题' mapped id to a column '编号，title=标题' and no title,
+    # and the run stopped with "no title column …; name the column that holds the titles: --columns title=COLUMN"
+    assert parse_columns("id=编号，title=标题，brand=品牌") == {"id": "编号", "title": "标题", "brand": "品牌"}
+    assert parse_columns("title=标题，副标题") == {"title": "标题，副标题"}  # a column named with one stays whole
+
+
 # -- writing and resuming ------------------------------------------------------------------------------------------
 def _result(pid: str, ok: bool = True) -> TagResult:
     if not ok:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [  # Record and allow_long_cells are imported from here by the rest of
 ]
 
 FORMATS = ("jsonl", "csv", "parquet")
+_FULL_WIDTH_PAIR = re.compile(r"\s*，\s*(?=[^，=]+=)")
 STDIO = "-"
 PARQUET_BATCH_ROWS = 1024
 # products.jsonl.gz and the tool that decompresses it: read as lines, every one was bytes that are no text
@@ -79,7 +81,9 @@ def parse_columns(spec: str | dict[str, str] | None, *, fields: Iterable[str] = 
 
 def _split_pairs(spec: str) -> list[tuple[str, str]]:
     pairs = []
-    for item in next(csv.reader([spec], skipinitialspace=True), []):
+    items = next(csv.reader([spec], skipinitialspace=True), [])
+    # a full-width comma before the next field=column, as a Chinese input method types it: 'id=编号，title=标题'
+    for item in (part for cell in items for part in _FULL_WIDTH_PAIR.split(cell)):
         field, sep, column = item.partition("=")
         if not sep:
             raise InputError(f"--columns: {item!r} is not field=column (e.g. title=Title,brand=Vendor)")
