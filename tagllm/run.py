@@ -57,9 +57,9 @@ def run_file(
     # the output is checked (and an earlier run's read, to resume) here, and touched only once setup is done
     writer = ResultWriter(
         target, format=output_format, facets=tagger.facets, keep_columns=keep_columns, provenance=provenance,
-        resume=resume, settings=run_settings(tagger),
+        resume=resume, settings=run_settings(tagger), routed=getattr(tagger, "router", None) is not None,
     )  # fmt: skip
-    summary = RunSummary(output=str(target), routing=getattr(tagger, "router", None) is not None)
+    summary = RunSummary(output=str(target), routing=writer.routed)
     sigterm = _Sigterm(summary)
     claimed: set[str] = set()  # the product ids read so far
     # the file's relative photo paths start beside it, for this run's thread alone

@@ -150,3 +150,41 @@ def test_the_summary_of_a_routed_run_that_sent_nothing_to_the_llm_says_so(
     assert _summary_line(summary).startswith(
         "3 tagged (0 by the LLM, 0 kept the default's tags when the LLM failed), 0 failed in "
     )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_csv_or_parquet_row_says_which_path_made_its_tags(
+    tagger: Tagger, llm: FlakyLLM, tmp_path: Path, suffix: str
+) -> None:
+    """A routed run's JSONL row says which path made its tags (``source``); a CSV row had no such column, so a
+    spreadsheet could not tell the LLM's tags from the default's, nor which products the LLM was paid for."""
+    src, out = _input(tmp_path / "in.jsonl"), tmp_path / f"out{suffix}"
+    llm.down["pot"] = "HTTP 503: engine overloaded"
+    tagger.tag_file(src, out)
+    if suffix == ".csv":
+        header = next(csv.reader(out.open(newline="")))
+        rows = {r["product_id"]: r for r in csv.DictReader(out.open(newline=""))}
+    else:
+        import pyarrow.parquet as pq
+
+        header = pq.read_schema(out).names
+        rows = {r["product_id"]: r for r in pq.read_table(out).to_pylist()}
+    assert header[:4] == ["product_id", "status", "source", "error"]
+    assert {pid: row["source"] for pid, row in rows.items()} == {"dress": "llm", "earbuds": "llm", "pot": "default"}
+
+
+def test_a_routed_csv_written_before_rows_said_their_source_is_resumed_in_its_own_layout(
+    tagger: Tagger, llm: FlakyLLM, tmp_path: Path
+) -> None:
+    src, out = _input(tmp_path / "in.jsonl"), tmp_path / "out.csv"
+    llm.down["pot"] = "HTTP 503: engine overloaded"
+    tagger.tag_file(src, out)
+    rows = list(csv.reader(out.open(newline="")))
+    at = rows[0].index("source")
+    with out.open("w", newline="") as older:  # as a routed run wrote it before rows had the source column
+        csv.writer(older).writerows([row[:at] + row[at + 1 :] for row in rows])
+    llm.down.clear()
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.skipped, again.exit_code) == (1, 2, 0)
+    assert "source" not in next(csv.reader(out.open(newline="")))
+    assert sorted(_rows(out)) == sorted(TITLES)

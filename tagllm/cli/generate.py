@@ -150,7 +150,7 @@ def generate(
         OutputLock(output_file(Path(output))).check()  # so is another run writing it
     # so is a facet or kept column a CSV or Parquet row has a column of its own for: by the facets named (with none
     # named, the index's labelled ones are known once it is open, and the writer refuses a clash of theirs)
-    refuse_column_clashes(out_format, cfg.facets or [], kept)
+    refuse_column_clashes(out_format, cfg.facets or [], kept, routed=cfg.route_threshold is not None)
     if prompt and cfg.backend == "retrieval":
         warn(f"--prompt {prompt}: the retrieval backend writes no prompt, so it is unused")
     progress = StderrProgress(quiet)

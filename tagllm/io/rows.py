@@ -124,17 +124,26 @@ def is_unfetched_note(error: str) -> bool:
 SEPARATOR = " | "
 # the columns of a CSV/Parquet row that are not a facet's
 OWN_COLUMNS = ("product_id", "status", "error", "rejected", HASH_COLUMN, "result_json")
+SOURCE_COLUMN = "source"  # a routed run's: which path made the row's tags (default or llm), as a JSONL row's source
 
 
 def table_row(
-    result: TagResult, facets: Sequence[str], kept: dict[str, Any] | None = None, *, typed: bool = False
+    result: TagResult,
+    facets: Sequence[str],
+    kept: dict[str, Any] | None = None,
+    *,
+    typed: bool = False,
+    routed: bool = False,
 ) -> dict[str, Any]:
     """A row for CSV (``typed=False``: per facet the tag paths, ids and confidences joined by ' | ') or Parquet
-    (``typed=True``: lists, confidences as numbers). ``kept``: input columns carried into the output."""
+    (``typed=True``: lists, confidences as numbers). ``kept``: input columns carried into the output; ``routed``: a
+    routed run's row, whose ``source`` column says which path made its tags."""
     row: dict[str, Any] = {"product_id": result.product_id}
     for column, value in (kept or {}).items():
         row[column] = _as_text(value)
     row["status"] = result.status
+    if routed:
+        row[SOURCE_COLUMN] = result.source if result.source is not None else ("" if not typed else None)
     error = error_cell(result)  # also for an ok row that kept the default's tags when the LLM failed
     row["error"] = error if error is not None else ("" if not typed else None)
     for facet in facets:
@@ -179,12 +188,16 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def parquet_schema(facets: Sequence[str], keep_columns: Sequence[str], *, fingerprint: bool = True) -> Any:
+def parquet_schema(
+    facets: Sequence[str], keep_columns: Sequence[str], *, fingerprint: bool = True, routed: bool = False
+) -> Any:
     import pyarrow as pa
 
     fields = [pa.field("product_id", pa.string())]
     fields += [pa.field(column, pa.string()) for column in keep_columns]
-    fields += [pa.field("status", pa.string()), pa.field("error", pa.string())]
+    fields += [pa.field("status", pa.string())]
+    fields += [pa.field(SOURCE_COLUMN, pa.string())] if routed else []
+    fields += [pa.field("error", pa.string())]
     for facet in facets:
         fields += [
             pa.field(facet, pa.list_(pa.string())),

@@ -29,6 +29,7 @@ from tagllm.io.rows import (
     HASH_COLUMN,
     OWN_COLUMNS,
     SEPARATOR,
+    SOURCE_COLUMN,
     encodable,
     encodable_result,
     finite,
@@ -73,6 +74,7 @@ class ResultWriter:
         provenance: bool = True,
         resume: bool = False,
         settings: dict[str, Any] | None = None,
+        routed: bool = False,
     ) -> None:
         self.format = detect_format(target, format, flag="--output-format")
         self.facets = list(dict.fromkeys(facets))  # a facet named twice is one facet's columns, as the tagger tags it
@@ -85,8 +87,9 @@ class ResultWriter:
         # a column named twice (--keep-columns brand,title,brand) is kept once: twice, Parquet wrote two columns of
         # that name, a file pyarrow and pandas refuse to read
         self.keep_columns = list(dict.fromkeys(keep_columns))
-        refuse_column_clashes(self.format, self.facets, self.keep_columns)
+        refuse_column_clashes(self.format, self.facets, self.keep_columns, routed=routed)
         self.provenance = provenance
+        self.routed = routed
         self.is_stdout = str(target) == STDIO
         self.target = output_file(Path(target))
         self.state = OutputState()
@@ -130,21 +133,35 @@ class ResultWriter:
                 check_settings(self.target, recorded, self._settings)
         if self._settings is not None:
             check_settings_place(self.target)
-        blank = table_row(TagResult(product_id=""), self.facets, dict.fromkeys(self.keep_columns))
-        self._columns = [*blank, HASH_COLUMN]
-        # an output written before rows held fingerprints is resumed in its own layout, without them
-        self._fingerprints = True
+        # a routed run's rows say which path made their tags (``source``)
+        self._routed, self._fingerprints = routed, True
+        self._columns = self._header(routed, fingerprint=True)
         if self.format == "parquet":
-            self._schema = parquet_schema(self.facets, self.keep_columns)
-            if self.state.schema is not None and not self.state.schema.equals(self._schema):
-                older = parquet_schema(self.facets, self.keep_columns, fingerprint=False)
-                if not self.state.schema.equals(older):
-                    self._refuse(self.state.schema.names, self._schema.names)
-                self._schema, self._fingerprints = older, False
-        elif self.format == "csv" and self.state.header is not None and self.state.header != self._columns:
-            if self.state.header != self._columns[:-1]:
-                self._refuse(self.state.header, self._columns)
-            self._columns, self._fingerprints = self._columns[:-1], False
+            self._schema = parquet_schema(self.facets, self.keep_columns, routed=routed)
+        if self.state.schema is not None or (self.format == "csv" and self.state.header is not None):
+            self._resume_layout()
+
+    def _header(self, routed: bool, *, fingerprint: bool) -> list[str]:
+        blank = table_row(TagResult(product_id=""), self.facets, dict.fromkeys(self.keep_columns), routed=routed)
+        return [*blank, *([HASH_COLUMN] if fingerprint else [])]
+
+    def _resume_layout(self) -> None:
+        """An output written before rows held fingerprints, or (routed) before they said their source, is resumed
+        in its own layout, without them; one of other columns is refused."""
+        layouts = dict.fromkeys([(self._routed, True), (False, True), (False, False)])
+        for routed, fingerprint in layouts:
+            if self.format == "parquet":
+                schema = parquet_schema(self.facets, self.keep_columns, fingerprint=fingerprint, routed=routed)
+                if self.state.schema is not None and self.state.schema.equals(schema):
+                    self._schema, self._routed, self._fingerprints = schema, routed, fingerprint
+                    return
+            elif self.state.header == self._header(routed, fingerprint=fingerprint):
+                self._columns, self._routed, self._fingerprints = self.state.header, routed, fingerprint
+                return
+        if self.format == "parquet":
+            assert self.state.schema is not None
+            self._refuse(self.state.schema.names, self._schema.names)
+        self._refuse(self.state.header or [], self._columns)
 
     @property
     def is_open(self) -> bool:
@@ -263,7 +280,7 @@ class ResultWriter:
         return text
 
     def _csv_row(self, result: TagResult, kept: dict[str, Any] | None, digest: str | None) -> dict[str, Any]:
-        row = table_row(result, self.facets, kept)
+        row = table_row(result, self.facets, kept, routed=self._routed)
         for column, cell in row.items():
             if column not in self.formula_columns and is_formula(cell):
                 self.formula_columns[column] = result.product_id
@@ -279,7 +296,7 @@ class ResultWriter:
         pq = _parquet()
         rows = []
         for i, result in enumerate(results):
-            row = table_row(result, self.facets, kept[i] if kept else None, typed=True)
+            row = table_row(result, self.facets, kept[i] if kept else None, typed=True, routed=self._routed)
             row["result_json"] = result.model_dump_json(
                 exclude_none=True, exclude=None if self.provenance else {"provenance"}
             )
@@ -341,23 +358,26 @@ class ResultWriter:
             self._lock.release()  # removed once the output is whole
 
 
-def refuse_column_clashes(fmt: str, facets: Sequence[str], keep_columns: Sequence[str]) -> None:
-    """Refuse a facet or a kept input column that a CSV or Parquet row of ``facets`` and ``keep_columns`` would write
-    over one of its own columns. ``tagllm generate`` checks this before it builds the tagger (an index built from
-    ``--examples``: minutes), with the facets it is given; ``ResultWriter`` checks it with the tagger's."""
+def refuse_column_clashes(
+    fmt: str, facets: Sequence[str], keep_columns: Sequence[str], *, routed: bool = False
+) -> None:
+    """Refuse a facet or a kept input column that a CSV or Parquet row of ``facets`` and ``keep_columns`` (and, for a
+    ``routed`` run, its ``source``) would write over one of its own columns. ``tagllm generate`` checks this before it
+    builds the tagger (an index built from ``--examples``: minutes), with the facets it is given; ``ResultWriter``
+    checks it with the tagger's."""
     facets, keep_columns = list(dict.fromkeys(facets)), list(dict.fromkeys(keep_columns))
-    _refuse_facet_clashes(fmt, facets)
-    _refuse_kept_clashes(fmt, facets, keep_columns)
+    _refuse_facet_clashes(fmt, facets, routed)
+    _refuse_kept_clashes(fmt, facets, keep_columns, routed)
 
 
-def _refuse_facet_clashes(fmt: str, facets: list[str]) -> None:
+def _refuse_facet_clashes(fmt: str, facets: list[str], routed: bool) -> None:
     """A facet named as one of a CSV or Parquet row's own columns (a taxonomy's ``status`` or ``error`` facet), or
     as another facet's id or confidence column (``colour`` beside ``colour_id``), took its place: in CSV the tags
     overwrote the status (and ``--resume`` took every product for failed) or the other facet's ids, and Parquet
     crashed at its first batch. JSONL keeps the tags apart, under ``tags``."""
     if fmt == "jsonl":
         return
-    taken = set(OWN_COLUMNS)
+    taken = {*OWN_COLUMNS, *([SOURCE_COLUMN] if routed else [])}
     clashes = []
     for facet in facets:
         columns = [facet, f"{facet}_id", f"{facet}_confidence"]
@@ -373,13 +393,13 @@ def _refuse_facet_clashes(fmt: str, facets: list[str]) -> None:
         )
 
 
-def _refuse_kept_clashes(fmt: str, facets: list[str], keep_columns: list[str]) -> None:
+def _refuse_kept_clashes(fmt: str, facets: list[str], keep_columns: list[str], routed: bool) -> None:
     """A kept input column named as one of a CSV or Parquet row's own (``category``, ``product_id``, ``status``)
     took its place: the row's tags or id overwrote the input's cell, or the input's cell the id, and Parquet
     crashed at its first batch. JSONL keeps input columns apart, under ``input``."""
     if fmt == "jsonl":
         return
-    own = {*table_row(TagResult(product_id=""), facets), HASH_COLUMN, "result_json"}
+    own = {*table_row(TagResult(product_id=""), facets, routed=routed), HASH_COLUMN, "result_json"}
     clashes = [column for column in keep_columns if column in own]
     if clashes:
         kind = "CSV" if fmt == "csv" else "Parquet"
