@@ -14,7 +14,12 @@ from tagllm.evaluation import metrics as m
 from tagllm.evaluation.scoring import display_path
 
 HEADLINES = ("micro_f1", "macro_f1", "hier_f1", "leaf_accuracy", "coverage")
+# an attribute facet has no tree nor leaves: its hierarchical F1 and leaf accuracy said nothing, and the precision
+# an analyst tunes attributes for (an abstention where a wrong answer was) was not shown
+ATTRIBUTE_HEADLINES = ("precision", "recall", "micro_f1", "macro_f1", "coverage")
 HEADLINE_TITLES = {
+    "precision": "precision",
+    "recall": "recall",
     "micro_f1": "micro F1",
     "macro_f1": "macro F1",
     "hier_f1": "hierarchical F1",
@@ -132,6 +137,8 @@ def _arrays(run: dict[str, Any], ids: list[str], facet: str) -> dict[str, np.nda
 
 
 _STATISTICS: dict[str, tuple[str, m.Statistic]] = {
+    "precision": ("counts", m.micro_precision_of_counts),
+    "recall": ("counts", m.micro_recall_of_counts),
     "micro_f1": ("counts", m.micro_f1_of_counts),
     "macro_f1": ("labels", m.macro_f1_of_matrix),
     "hier_f1": ("hcounts", m.micro_f1_of_counts),
@@ -188,6 +195,12 @@ def _tag_deltas(a: dict[str, Any], b: dict[str, Any], ids: list[str], facet: str
     return out
 
 
+def _headlines(run: dict[str, Any], facet: str) -> tuple[str, ...]:
+    """The figures compared for ``facet``: a tree's, or an attribute's (``hierarchical`` false in the run's metrics;
+    a run of an older tagllm that does not say is compared as before)."""
+    return HEADLINES if run["metrics"]["facets"][facet].get("hierarchical", True) else ATTRIBUTE_HEADLINES
+
+
 def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: int = 1000) -> dict[str, Any]:
     """Compare every run with the first (the baseline) on the products and facets they share."""
     if len(directories) < 2:
@@ -231,7 +244,8 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
             _refuse_other_gold(base, run, ids, facet)
             arr_a, arr_b = _arrays(base, ids, facet), _arrays(run, ids, facet)
             headline = {}
-            for key, (field, statistic) in _STATISTICS.items():
+            for key in _headlines(base, facet):
+                field, statistic = _STATISTICS[key]
                 if key == "macro_f1":
                     # Both runs' label matrices must share columns for a paired resample: build them together.
                     cells_a = [base["rows"][i]["facets"][facet] for i in ids]

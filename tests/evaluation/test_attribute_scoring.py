@@ -343,3 +343,31 @@ def test_error_examples_list_wrong_answers_before_abstentions(attribute_run) -> 
         for e in error_examples(rows, {}, [], load_taxonomy(run / ".." / "shop.yaml"), 3)
     ]
     assert shown == [("b", "ideal-for", "Women"), ("b", "color", "Black"), ("d", "ideal-for", None)]
+
+
+def test_compare_gives_an_attribute_facet_precision_and_recall_not_tree_figures(
+    attribute_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that abstains on ideal-for where the other answered wrong raised its precision from 0.500 to 1.000:
+    `eval compare` did not show it (only F1, and hierarchical F1 and leaf accuracy, which an attribute facet has no
+    tree nor leaves for), so the change an analyst tunes attributes for could not be read from it."""
+    from tagllm.evaluation.compare import compare_runs, comparison_lines
+
+    _, _, before = attribute_run
+    monkeypatch.setitem(ANSWERS, "b", {"category": ["tees"], "color": ["black"]})  # abstains, where it was wrong
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    after = run_eval(cfg, factory=lambda c: AnsweringTagger(c, []), root=tmp_path / "after", use_cache=False).runs[0]
+    lines = comparison_lines(compare_runs([before, after], n_boot=0))
+    at = lines.index("  ideal-for (n=3): fixed 0, broken 0, changed 1")
+    assert [line[:43] for line in lines[at + 1 : at + 6]] == [
+        "    precision        0.500 -> 1.000  +0.500",
+        "    recall           0.333 -> 0.333  +0.000",
+        "    micro F1         0.400 -> 0.500  +0.100",
+        "    macro F1         0.333 -> 0.500  +0.167",
+        "    coverage         0.667 -> 0.333  -0.333",
+    ]
+    assert lines[at + 6].startswith("  color (n=3)")
+    category = lines.index("  category (n=4): fixed 0, broken 0, changed 0")
+    assert [line[4:20].strip() for line in lines[category + 1 : category + 6]] == [
+        "micro F1", "macro F1", "hierarchical F1", "leaf accuracy", "coverage",
+    ]  # fmt: skip
