@@ -5,12 +5,13 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from tagllm.image_refs import image_references
 
@@ -263,10 +264,31 @@ class TagResult(BaseModel):
         "--allow-remote-images tags it again",
     )
 
+    # the facets the tagger was asked for, set by ``Tagger``: not written out, so a result read back from a file
+    # does not know them
+    _facets: tuple[str, ...] | None = PrivateAttr(None)
+
     def best(self, facet: str) -> Tag | None:
-        """The most confident tag of a facet (the leaf, for a hierarchical facet), or None."""
+        """The most confident tag of a facet (the leaf, for a hierarchical facet), or None when the tagger abstained
+        (or the product failed). A facet the tagger did not tag (misspelt, or left out of its ``facets``) raises
+        ValueError naming the facets it tagged, where None read as an abstention; a result read back from a file does
+        not know which facets were asked for, and gives None."""
+        if self._facets is not None and facet not in self._facets and facet not in self.tags:
+            raise ValueError(self._not_tagged(facet, self._facets))
         tags = [t for t in self.tags.get(facet, []) if t.source != "ancestor"] or self.tags.get(facet, [])
         return max(tags, key=lambda t: t.confidence) if tags else None
+
+    def _not_tagged(self, facet: str, facets: Sequence[str]) -> str:
+        close = difflib.get_close_matches(facet, facets, n=1)
+        meant = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"{self.product_id}: no facet {facet!r} was tagged{meant}; the facets tagged: {', '.join(facets)}"
+
+    def __eq__(self, other: object) -> bool:
+        """Equal by what the result holds: the facets asked for, which a result read back from a file lacks, are
+        not part of it."""
+        if not isinstance(other, TagResult):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
 
 
 def is_number(value: Any) -> bool:

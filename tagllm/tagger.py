@@ -236,7 +236,10 @@ class Tagger:
                 tagged = self._tag_products([p for _, p in products], vectors, photos)
             for (i, _), result in zip(products, tagged, strict=True):
                 results[i] = result
-        return [r for r in results if r is not None]
+        done = [r for r in results if r is not None]
+        for result in done:
+            result._facets = tuple(self.facets)  # so that ``best`` of a facet not tagged says so, not None
+        return done
 
     def _batches(
         self,

@@ -482,3 +482,26 @@ def test_a_named_tuple_row_is_read_as_its_fields(tagger) -> None:  # type: ignor
         ("n1", "ok"), ("n2", "ok"), ("n1", "ok"), ("n2", "ok"), ("n3", "ok"),
     ]  # fmt: skip
     assert {leaf(r) for r in results} == {"jewellery-necklaces"}
+
+
+def test_best_of_a_facet_not_tagged_names_the_facets_tagged_and_an_abstention_stays_none(  # type: ignore[no-untyped-def]
+    demo_taxonomy, demo_index_dir, embedder
+) -> None:
+    """``best("colour")`` (a misspelt facet, or one the config leaves out) returned None, as an abstention does: a
+    script counting the products without a colour counted every product, without a word."""
+    index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
+    config = TaggerConfig(k=5, facets=["category", "color"])
+    tagger = Tagger(demo_taxonomy, index=index, embedder=embedder, config=config)
+    thing, bad = tagger.tag([{"id": "thing", "title": "Thing"}, {"id": "bad", "title": ""}])
+    assert "color" not in thing.tags and thing.best("color") is None  # the default abstained: None, as before
+    assert bad.status == "error" and bad.best("color") is None
+    with pytest.raises(ValueError) as caught:
+        thing.best("colour")
+    assert str(caught.value) == (
+        "thing: no facet 'colour' was tagged (did you mean 'color'?); the facets tagged: category, color"
+    )
+    with pytest.raises(ValueError, match=r"^bad: no facet 'material' was tagged; the facets tagged: category, color"):
+        bad.best("material")  # in the taxonomy, but not asked for
+    # a result read from a file does not know which facets were asked for: None, as before
+    assert TagResult.model_validate_json(thing.model_dump_json()).best("colour") is None
+    assert TagResult.model_validate_json(thing.model_dump_json()) == thing  # equal as before
