@@ -244,7 +244,11 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
             _refuse_other_gold(base, run, ids, facet)
             arr_a, arr_b = _arrays(base, ids, facet), _arrays(run, ids, facet)
             headline = {}
+            # a run that kept no tag of the facet has no precision (0 of 0): 0.000 read as every answer wrong
+            silent = [r["dir"] for r, arr in ((base, arr_a), (run, arr_b)) if not arr["counts"][:, :2].sum()]
             for key in _headlines(base, facet):
+                if key == "precision" and silent:
+                    continue
                 field, statistic = _STATISTICS[key]
                 if key == "macro_f1":
                     # Both runs' label matrices must share columns for a paired resample: build them together.
@@ -262,6 +266,7 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
             facets[facet] = {
                 "n": len(ids),
                 "headline": headline,
+                "no_precision": silent if "precision" in _headlines(base, facet) else [],
                 "tags": _tag_deltas(base, run, ids, facet),
                 "products": _changed(base, run, ids, facet),
             }
@@ -304,6 +309,8 @@ def comparison_lines(comparison: dict[str, Any]) -> list[str]:
                 f"  {facet} (n={f['n']}): fixed {len(p['fixed'])}, broken {len(p['broken'])}, "
                 f"changed {len(p['changed'])}"
             )
+            if f.get("no_precision"):
+                lines.append(f"    {'precision':<16} — ({no_precision(f)})")
             for key, d in f["headline"].items():
                 mark = "significant" if d["significant"] else "not significant"
                 lines.append(
@@ -315,6 +322,11 @@ def comparison_lines(comparison: dict[str, Any]) -> list[str]:
         for facet, directory in c.get("one_sided", {}).items():
             lines.append(f"  {facet}: scored only in {directory}, not compared")
     return lines
+
+
+def no_precision(facet: dict[str, Any]) -> str:
+    """Why a facet's comparison has no precision: the runs that kept no tag of it."""
+    return f"{' and '.join(facet['no_precision'])} answered nothing of it: no precision to compare"
 
 
 def write_comparison(comparison: dict[str, Any], directory: str | Path) -> Path:

@@ -272,6 +272,8 @@ def _environment(markdown: bool = False) -> Any:
     (``md_text``), code spans written with the ``code`` filter."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+    from tagllm.evaluation.compare import no_precision
+
     env = Environment(
         loader=PackageLoader(TEMPLATE_PACKAGE, "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
@@ -283,6 +285,7 @@ def _environment(markdown: bool = False) -> Any:
     env.filters["code"] = md_code
     env.filters["fmt"] = fmt
     env.filters["precision"] = precision
+    env.filters["no_precision"] = no_precision
     env.filters["pct"] = lambda v: "—" if v is None else f"{100 * v:.1f}%"
     env.globals["fmt_ci"] = fmt_ci
     return env

@@ -371,3 +371,29 @@ def test_compare_gives_an_attribute_facet_precision_and_recall_not_tree_figures(
     assert [line[4:20].strip() for line in lines[category + 1 : category + 6]] == [
         "micro F1", "macro F1", "hierarchical F1", "leaf accuracy", "coverage",
     ]  # fmt: skip
+
+
+def test_compare_gives_no_precision_for_a_run_that_answered_nothing_of_a_facet(
+    attribute_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that kept no ideal-for tag made no error, but compare printed its precision as 0.000 (0 of 0), which
+    reads as every answer wrong, where `eval run` prints —."""
+    from tagllm.evaluation.compare import compare_runs, comparison_lines
+    from tagllm.evaluation.report import render_comparison_html, render_comparison_markdown
+
+    _, _, before = attribute_run
+    for pid in ("a", "b"):
+        monkeypatch.setitem(ANSWERS, pid, {"category": ["tees"], "color": ["black"]})
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    after = run_eval(cfg, factory=lambda c: AnsweringTagger(c, []), root=tmp_path / "after", use_cache=False).runs[0]
+    comparison = compare_runs([before, after], n_boot=0)
+    lines = comparison_lines(comparison)
+    at = lines.index("  ideal-for (n=3): fixed 0, broken 1, changed 1")
+    assert lines[at + 1] == f"    precision        — ({after} answered nothing of it: no precision to compare)"
+    assert [line[4:20].strip() for line in lines[at + 2 : at + 6]] == ["recall", "micro F1", "macro F1", "coverage"]
+    assert "precision" not in comparison["comparisons"][0]["facets"]["ideal-for"]["headline"]
+    md = render_comparison_markdown(comparison)
+    assert f"Precision: — ({after} answered nothing of it: no precision to compare)" in md
+    assert f"Precision: — ({after} answered nothing of it: no precision to compare)</p>" in render_comparison_html(
+        comparison
+    )
