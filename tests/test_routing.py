@@ -413,3 +413,26 @@ def test_a_required_facet_the_llm_answer_leaves_out_keeps_the_default_tags_and_i
     # without routing the result says what is missing
     (alone,) = _tagger(demo_taxonomy, embedder, demo_index_dir, NoCategory(), facets=facets).tag([PRODUCTS[0]])
     assert "category" not in alone.tags and alone.rejected == [Rejection(facet="category", text="", reason=missing)]
+
+
+def test_a_csv_row_says_which_facets_kept_the_default_tags_in_an_llm_answer(
+    demo_taxonomy: Taxonomy, embedder: Any, demo_index_dir: Path, tmp_path: Path
+) -> None:
+    """A CSV row of a product the LLM tagged, whose colour answer mapped to nothing, said source llm and colour Red
+    (the default's), with an empty error cell: nothing told a spreadsheet that the colour was not the LLM's, where
+    the JSONL row says so in routing.kept_default. Its error cell says so now; the row stays ok, not retried."""
+    import csv
+
+    backend = OffTaxonomyColour("Spaceships")
+    tagger = _tagger(demo_taxonomy, embedder, demo_index_dir, backend, facets=["category", "color"], route_threshold=1)
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    src.write_text(json.dumps({"id": "dress", "title": PRODUCTS[0].title}) + "\n")
+    tagger.tag_file(src, out)
+    (row,) = csv.DictReader(out.open(newline=""))
+    assert (row["status"], row["source"], row["color_id"]) == ("ok", "llm", "color-red")
+    assert row["error"] == (
+        "the default's tags were kept in color: the LLM's answer mapped to no value of the taxonomy: 'Spaceships' "
+        "(no value of facet 'color' is close enough)"
+    )
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.skipped, again.tagged) == (1, 0)

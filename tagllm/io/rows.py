@@ -18,6 +18,7 @@ from tagllm.models import NO_PHOTO_NOTE, NOT_FETCHED_NOTE, TagResult
 # its photos are remote URLs that were not to be fetched: resume tags it again with --allow-remote-images only.
 OK, ERROR, FELL_BACK, DEGRADED, UNFETCHED = "ok", "error", "fell_back", "degraded", "unfetched"
 FELL_BACK_NOTE = "the LLM failed, the default's tags were kept: "
+KEPT_DEFAULT_NOTE = "the default's tags were kept in {facet}: "  # an LLM answer that mapped to nothing there
 HASH_COLUMN = "input_hash"  # a fingerprint of what the tagger read of the product: resume retags an edited record
 TAGGED_FIELDS = {"title", "description", "brand", "attributes", "images", "queries"}
 BINARY_PREFIX = "base64:"  # a kept cell of bytes that are not UTF-8 text, written as their base64
@@ -98,7 +99,8 @@ def outcome(result: TagResult) -> str:
 
 def error_cell(result: TagResult) -> str | None:
     """The CSV/Parquet ``error`` cell: the error record's message, or why a fell-back product kept the default's
-    tags, and why a degraded one was tagged from its text alone (what tells resume to retry them), else None."""
+    tags, and why a degraded one was tagged from its text alone (what tells resume to retry them), and the facets of
+    an LLM answer whose tags are the default's (``routing.kept_default``), else None."""
     if result.error is not None:
         return result.error.message
     notes = []
@@ -108,6 +110,10 @@ def error_cell(result: TagResult) -> str | None:
         notes.append(result.degraded.message)  # starts with NO_PHOTO_NOTE
     if result.unfetched_photos is not None:
         notes.append(NOT_FETCHED_NOTE + ", ".join(result.unfetched_photos))
+    if result.routing is not None and result.routing.kept_default:
+        # the row's source is llm, but these facets' tags are the default's: a note resume does not retry, put last
+        # since resume reads the cell's first note
+        notes += [KEPT_DEFAULT_NOTE.format(facet=facet) + why for facet, why in result.routing.kept_default.items()]
     return "; ".join(notes) or None
 
 
