@@ -34,12 +34,13 @@ def _file_digest(spec: str | Path | None, pattern: str = "*") -> str | None:
     return None
 
 
-def template_digest(prompt: str) -> str | None:
-    """The content hash of a prompt template, so editing one template invalidates only its variant."""
-    from tagllm.prompts import resolve_prompt_path
+def template_digest(prompt: str | Path) -> str | None:
+    """The content hash of a prompt template and of the templates it extends or includes, so editing one template
+    (or an include only some templates share) invalidates only the variants that render it."""
+    from tagllm.prompts import prompt_hash
 
     try:
-        return _file_digest(str(resolve_prompt_path(prompt)))
+        return prompt_hash(prompt)
     except ConfigError:
         return None
 
@@ -53,7 +54,7 @@ def attribute_template_digest(config: TaggerConfig) -> str | None:
         path = attribute_prompt_path(resolve_prompt_path(config.prompt), config.attribute_prompt)
     except ConfigError:
         return None
-    return _file_digest(str(path)) if path is not None else None
+    return template_digest(path) if path is not None else None
 
 
 @functools.cache

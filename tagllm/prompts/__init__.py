@@ -7,7 +7,13 @@ spend) ▸ ``messages`` (message blocks and photos) ▸ ``views`` (the read-only
 
 from tagllm.prompts.lookup import PROMPT_SUFFIXES, REPO_PROMPT_DIR, available_prompts, prompt_dirs, resolve_prompt_path
 from tagllm.prompts.messages import ROLES
-from tagllm.prompts.prompt import DEFAULT_DESCRIPTION_CHARS, DEFAULT_EXAMPLE_DESCRIPTION_CHARS, Prompt, load_prompt
+from tagllm.prompts.prompt import (
+    DEFAULT_DESCRIPTION_CHARS,
+    DEFAULT_EXAMPLE_DESCRIPTION_CHARS,
+    Prompt,
+    load_prompt,
+    prompt_hash,
+)
 from tagllm.prompts.sandbox import MAX_INT_BITS, MAX_PROMPT_CHARS, MAX_RANGE, MAX_TEMPLATE_STEPS
 from tagllm.prompts.views import TaxonomyView
 
@@ -25,6 +31,7 @@ __all__ = [
     "TaxonomyView",
     "available_prompts",
     "load_prompt",
+    "prompt_hash",
     "prompt_dirs",
     "resolve_prompt_path",
 ]

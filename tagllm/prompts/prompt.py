@@ -216,8 +216,8 @@ def _template_sources(env: Any, name: str, seen: set[str] | None = None) -> list
     return sources
 
 
-def load_prompt(name_or_path: str | Path, taxonomy: Taxonomy) -> Prompt:
-    """Load a template by name (looked up in ``prompt_dirs()``) or path, ready to render for ``taxonomy``."""
+def _open_template(name_or_path: str | Path) -> tuple[Path, Any, list[str]]:
+    """The template's resolved path, its compiled form, and its sources with those it extends or includes."""
     path = resolve_prompt_path(name_or_path).resolve()
     if path.name.startswith("."):
         raise ConfigError(f"prompt {path}: hidden files are not prompt templates")
@@ -227,12 +227,27 @@ def load_prompt(name_or_path: str | Path, taxonomy: Taxonomy) -> Prompt:
         sources = _template_sources(env, path.name)
     except Exception as exc:  # a syntax error, a missing include, a literal too large to read
         raise template_error(path, exc) from None
-    digest = hashlib.sha256("\0".join(sources).encode("utf-8")).hexdigest()[:16]
+    return path, template, sources
+
+
+def _digest(sources: list[str]) -> str:
+    return hashlib.sha256("\0".join(sources).encode("utf-8")).hexdigest()[:16]
+
+
+def prompt_hash(name_or_path: str | Path) -> str:
+    """The hash ``Prompt.hash`` records: of the template's source and of those it extends, includes or imports, so
+    an edit to a shared include changes it as an edit to the template does."""
+    return _digest(_open_template(name_or_path)[2])
+
+
+def load_prompt(name_or_path: str | Path, taxonomy: Taxonomy) -> Prompt:
+    """Load a template by name (looked up in ``prompt_dirs()``) or path, ready to render for ``taxonomy``."""
+    path, template, sources = _open_template(name_or_path)
     return Prompt(
         name=path.stem,
         path=path,
         source=sources[0],
-        hash=digest,
+        hash=_digest(sources),
         taxonomy=taxonomy,
         _template=template,
     )

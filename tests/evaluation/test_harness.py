@@ -89,6 +89,19 @@ def test_cache_reruns_only_the_variant_whose_template_changed(eval_dir, fake_fac
     assert [(p["tagged_now"], p["from_cache"]) for p in perf] == [(0, 5), (5, 0)]
 
 
+def test_editing_an_include_reruns_the_variants_whose_template_includes_it(eval_dir, fake_factory):
+    """The cache key held the template file's own hash: an edit to the rules a template includes (or to the
+    shipped template it extends) was scored with the predictions of the rules before it, without a word."""
+    (eval_dir / "_rules.j2").write_text("Answer exactly one candidate.")
+    (eval_dir / "a.j2").write_text('{% include "_rules.j2" %} {{ product.title }}')
+    _run(eval_dir, fake_factory, name="before")
+    (eval_dir / "_rules.j2").write_text("Answer null when the product does not say.")
+    after = _run(eval_dir, fake_factory, name="after").runs[0]
+    assert fake_factory.built == ["a.j2", "a.j2"]
+    performance = json.loads((after / "metrics.json").read_text())["performance"]
+    assert (performance["tagged_now"], performance["from_cache"]) == (5, 0)
+
+
 def test_cache_is_not_reused_by_another_version_of_tagllms_code(eval_dir, fake_factory, monkeypatch):
     _run(eval_dir, fake_factory, name="before")
     assert len(fake_factory.built) == 1
