@@ -273,6 +273,7 @@ def run_eval(
             )
     if predictions is None:
         _check_tagged_facets(runs, gold)
+        _check_prompts(runs, taxonomy)
     named = root is None  # made when its first run is written, by this run alone (_take_run_root)
     root = root or new_run_root(cfg)
     check_writable(root, directory=True)  # before any product is tagged
@@ -355,6 +356,24 @@ def _check_tagged_facets(runs: list[Variant], gold: GoldSet) -> None:
                 f"{', '.join(tagged or [])}): every product would score a miss there; add them to the tagger's "
                 "facets, or name the facets to score in the eval config (facets: [...])"
             )
+
+
+def _check_prompts(runs: list[Variant], taxonomy: Taxonomy) -> None:
+    """Load every LLM variant's templates before any product is tagged: a sweep's template that does not parse, or
+    a name that is no template, was found only when its turn came, after the variants before it had tagged every
+    product (hours with an LLM), and the sweep had to be run again for it."""
+    from tagllm.llm_steps import load_attribute_prompt
+    from tagllm.prompts import load_prompt
+
+    for variant in runs:
+        if variant.config.backend == "retrieval":  # it renders no prompt
+            continue
+        try:
+            prompt = load_prompt(variant.config.prompt, taxonomy)
+            load_attribute_prompt(prompt, variant.config.attribute_prompt, taxonomy)
+        except ConfigError as exc:
+            which = f"variant {variant.name}: " if variant.name != "base" else ""
+            raise ConfigError(f"{which}{exc}; nothing was tagged") from None
 
 
 def _check_predictions_match(path: str | Path, run: VariantRun, gold: GoldSet, cfg: EvalConfig) -> None:

@@ -102,6 +102,23 @@ def test_editing_an_include_reruns_the_variants_whose_template_includes_it(eval_
     assert (performance["tagged_now"], performance["from_cache"]) == (5, 0)
 
 
+def test_a_swept_template_that_cannot_load_stops_the_sweep_before_any_product_is_tagged(eval_dir, fake_factory):
+    """The variants before it tagged every product (an LLM's hours) before the template's syntax error was read."""
+    config = (eval_dir / "eval.yaml").read_text()
+    (eval_dir / "eval.yaml").write_text(
+        config.replace("backend: retrieval", "backend: openai\n  base_url: http://127.0.0.1:9/v1\n  model: m")
+    )
+    (eval_dir / "b.j2").write_text('{% call message("user") %}{{ product.title }{% endcall %}')
+    a, b = str(eval_dir / "a.j2"), str(eval_dir / "b.j2")
+    with pytest.raises(ConfigError) as caught:
+        _run(eval_dir, fake_factory, sweep={"prompt": [a, b]})
+    assert str(caught.value) == (
+        f"variant prompt=b: prompt {(eval_dir / 'b.j2').resolve()}:1: TemplateSyntaxError: unexpected '}}'; "
+        "nothing was tagged"
+    )
+    assert fake_factory.built == [] and fake_factory.seen == []
+
+
 def test_cache_is_not_reused_by_another_version_of_tagllms_code(eval_dir, fake_factory, monkeypatch):
     _run(eval_dir, fake_factory, name="before")
     assert len(fake_factory.built) == 1
