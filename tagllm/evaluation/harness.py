@@ -274,6 +274,7 @@ def run_eval(
     if predictions is None:
         _check_tagged_facets(runs, gold)
         _check_prompts(runs, taxonomy)
+        _warn_prompts_unread(cfg, runs, progress)
     named = root is None  # made when its first run is written, by this run alone (_take_run_root)
     root = root or new_run_root(cfg)
     check_writable(root, directory=True)  # before any product is tagged
@@ -374,6 +375,19 @@ def _check_prompts(runs: list[Variant], taxonomy: Taxonomy) -> None:
         except ConfigError as exc:
             which = f"variant {variant.name}: " if variant.name != "base" else ""
             raise ConfigError(f"{which}{exc}; nothing was tagged") from None
+
+
+def _warn_prompts_unread(cfg: EvalConfig, runs: list[Variant], progress: Callable[[str], None] | None) -> None:
+    """Say so when a sweep compares templates that no variant renders: over the retrieval backend every variant
+    tagged alike, and the comparison reported the templates as making no difference, without a word."""
+    swept = [key for key in ("prompt", "attribute_prompt") if len(cfg.sweep.get(key, [])) > 1]
+    if progress and swept and all(variant.config.backend == "retrieval" for variant in runs):
+        templates = ", ".join(str(value) for key in swept for value in cfg.sweep[key])
+        progress(
+            f"warning: the sweep compares prompt templates ({templates}), but the tagger's backend is retrieval, "
+            "which renders no prompt: the variants tag alike; set the tagger's backend to an LLM (openai, vllm, "
+            "transformers) in the eval config to compare them"
+        )
 
 
 def _check_predictions_match(path: str | Path, run: VariantRun, gold: GoldSet, cfg: EvalConfig) -> None:

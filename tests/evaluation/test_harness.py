@@ -119,6 +119,20 @@ def test_a_swept_template_that_cannot_load_stops_the_sweep_before_any_product_is
     assert fake_factory.built == [] and fake_factory.seen == []
 
 
+def test_a_sweep_of_templates_over_the_retrieval_backend_says_they_are_not_read(eval_dir, fake_factory):
+    """The retrieval backend renders no prompt: the variants tagged alike, and the comparison reported the
+    templates as making no difference, without a word."""
+    a, b = str(eval_dir / "a.j2"), str(eval_dir / "b.j2")
+    lines: list[str] = []
+    cfg = load_eval_config(eval_dir / "eval.yaml", sweep={"prompt": [a, b]})
+    run_eval(cfg, factory=fake_factory, root=eval_dir / "runs" / "r1", progress=lines.append)
+    assert lines[0] == (
+        f"warning: the sweep compares prompt templates ({a}, {b}), but the tagger's backend is retrieval, which "
+        "renders no prompt: the variants tag alike; set the tagger's backend to an LLM (openai, vllm, transformers) "
+        "in the eval config to compare them"
+    )
+
+
 def test_cache_is_not_reused_by_another_version_of_tagllms_code(eval_dir, fake_factory, monkeypatch):
     _run(eval_dir, fake_factory, name="before")
     assert len(fake_factory.built) == 1
