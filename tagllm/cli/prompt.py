@@ -67,8 +67,9 @@ def _product(product: str | None, input: str | None, product_id: str | None, col
     raise InputError(f"{input}: no valid product" + (f"; the first: {first_error.message}" if first_error else ""))
 
 
-def _token_counts(tokenizer_dir: str, messages: list[dict[str, Any]], static: list[dict[str, Any]]) -> str:
-    """Prompt tokens under the model's chat template, and how many of them are the prefix every product shares."""
+def _token_counts(tokenizer_dir: str, messages: list[dict[str, Any]], static: list[dict[str, Any]] | str) -> str:
+    """Prompt tokens under the model's chat template, and how many of them are the prefix every product shares
+    (``static``: the messages of a stand-in product, or why they could not be rendered)."""
     try:
         from transformers import AutoTokenizer
     except ImportError:
@@ -84,11 +85,15 @@ def _token_counts(tokenizer_dir: str, messages: list[dict[str, Any]], static: li
     photos = sum(isinstance(m["content"], list) and any(p["type"] == "image" for p in m["content"]) for m in messages)
     messages = [{**m, "content": message_text(m["content"])} for m in messages]
     ids = tokenizer(chat_text(tokenizer, messages), add_special_tokens=False)["input_ids"]
+    counted = f"prompt tokens: {len(ids)} ({tokenizer_dir} chat template), "
+    if isinstance(static, str):
+        return counted + f"shared static prefix not measured: {static}" + (", photos not counted" if photos else "")
     other = tokenizer(chat_text(tokenizer, static), add_special_tokens=False)["input_ids"]
     shared = next((i for i, (a, b) in enumerate(zip(ids, other, strict=False)) if a != b), min(len(ids), len(other)))
     return (
-        f"prompt tokens: {len(ids)} ({tokenizer_dir} chat template), "
-        f"shared static prefix: {shared} ({shared / max(len(ids), 1):.0%})" + (", photos not counted" if photos else "")
+        counted
+        + f"shared static prefix: {shared} ({shared / max(len(ids), 1):.0%})"
+        + (", photos not counted" if photos else "")
     )
 
 
@@ -221,11 +226,19 @@ class _Step:
 
 
 def _counts(tokenizer_dir: str, step: _Step) -> str:
+    """The step's token counts; the shared prefix is measured against a stand-in product (no text, candidates or
+    examples), which a template that reads a key of this product's attributes cannot render: that template stopped
+    the render with an error it does not make in a run."""
     from tagllm.models import Product
 
-    static = step.prompt.render(
-        Product(id="_", title="_"), {f: [] for f in step.request.candidates}, [], category=step.category
-    )
+    product = step.request.product
+    stand_in = Product(id="_", title="_", attributes=dict.fromkeys(product.attributes, "_"))
+    try:
+        static: list[dict[str, Any]] | str = step.prompt.render(
+            stand_in, {f: [] for f in step.request.candidates}, [], category=step.category
+        )
+    except ConfigError as exc:
+        static = f"the template does not render for a product without text, candidates or examples ({exc})"
     return _token_counts(tokenizer_dir, step.request.messages or [], static)
 
 

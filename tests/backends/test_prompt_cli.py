@@ -228,3 +228,28 @@ def test_render_of_a_product_given_as_json_reads_it_through_columns() -> None:
     assert result.exit_code == 0, result.output
     content = json.loads(result.stdout)["messages"][-1]["content"]
     assert content.endswith('Product to tag: {"title": "Women\'s red floral cotton dress", "brand": "Zara"}')
+
+
+@pytest.mark.slow
+def test_token_counts_of_a_template_that_reads_the_products_own_keys(tmp_path: Path) -> None:
+    """The shared prefix was measured against a stand-in product with no attributes and no candidates: a template
+    that renders this product (and in a run) stopped `--tokenizer` with "'dict object' has no attribute 'colour'"."""
+    pytest.importorskip("transformers")
+    from tagllm.testing import build_tokenizer
+
+    build_tokenizer(["Tag products. Colour: red dress"] * 3).save_pretrained(tmp_path / "tok")
+    head = '{% call message("system") %}Tag products.{% endcall %}{% call message("user") %}'
+    (tmp_path / "colour.j2").write_text(head + "Colour: {{ product.attributes.colour }}{% endcall %}")
+    (tmp_path / "first.j2").write_text(head + "Most likely: {{ candidates.category[0].label }}{% endcall %}")
+    product = '{"title": "Red dress", "attributes": {"colour": "red"}}'
+    args = [*BASE, "--product", product, "--tokenizer", str(tmp_path / "tok"), "--prompt"]
+    colour = CliRunner().invoke(app, [*args, str(tmp_path / "colour.j2")])
+    assert colour.exit_code == 0, colour.output
+    assert colour.stdout.splitlines()[-1].startswith("--- 2 messages, 24 characters; prompt tokens: ")
+    assert "shared static prefix: " in colour.stdout.splitlines()[-1]
+    first = CliRunner().invoke(app, [*args, str(tmp_path / "first.j2")])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.splitlines()[-1].endswith(
+        "shared static prefix not measured: the template does not render for a product without text, candidates or "
+        f"examples (prompt {tmp_path / 'first.j2'}:1: list object has no element 0)"
+    )
