@@ -164,6 +164,7 @@ def generate(
         progress.done()
         _warn_about_example_photos(tagger.index, cfg.examples, warn)
     _warn_about_abstaining(tagger, warn)
+    _warn_about_attribute_prompt(tagger, warn)
     setup = time.perf_counter() - begun
     try:
         with warnings.catch_warnings():
@@ -295,6 +296,21 @@ def _warn_about_example_photos(index: ExampleIndex, examples: str | None, warn: 
         f"{examples}: {len(problems)} photo(s) of the examples could not be used building the example index, which "
         "holds those examples without them; fix them (relative paths start at --image-root, by default beside the "
         f"examples file) and build the index again: tagllm index build {examples} --index {index.path}"
+    )
+
+
+def _warn_about_attribute_prompt(tagger: Tagger, warn: Callable[[str], None]) -> None:
+    """An attribute template named for a run that asks in one request: it was loaded, never rendered, and the
+    results named the main template alone, without a word."""
+    steps, named = tagger.steps, tagger.config.attribute_prompt
+    if steps is None or not named or steps.is_two_step:
+        return
+    if not steps.has_attributes:
+        why = f"the facets tagged ({', '.join(steps.facets)}) are asked in one request"
+    else:
+        why = f"this run asks the category and the attributes in one call (attribute_mode: {steps.mode})"
+    warn(
+        f"attribute_prompt {named}: {why}, so the attribute template is unused; set attribute_mode: two_step to use it"
     )
 
 

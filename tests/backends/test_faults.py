@@ -266,3 +266,29 @@ def test_generate_names_the_product_of_each_llm_failure_and_resume_retries_only_
     assert server.requests - asked == 2  # the two failures, not the product already tagged
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["product_id"], r["status"]) for r in rows] == [("dress", "ok"), ("boots", "ok"), ("buds", "ok")]
+
+
+def test_an_attribute_template_a_one_call_run_never_renders_is_named(server: FaultyChatServer, tmp_path: Path) -> None:
+    """The demo's facets apply everywhere, so auto asks them in one call: the analyst's attribute template was
+    loaded, never rendered, and the results named the main template alone, without a word."""
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    products = tmp_path / "products.jsonl"
+    products.write_text('{"id": "dress", "title": "Red summer dress"}\n')
+    house = tmp_path / "attributes-house.j2"
+    house.write_text('{% call message("user") %}{{ product.json }}{% endcall %}')
+    config = tmp_path / "tagllm.yaml"
+    config.write_text(
+        f"taxonomy: demo\nexamples: ''\nbackend: openai\nbase_url: {server.url}\nmodel: faulty\n"
+        f"facets: [category, color]\nattribute_prompt: {house}\n"
+    )
+    out = tmp_path / "tags.jsonl"
+    result = CliRunner().invoke(app, ["generate", str(products), "-o", str(out), "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"warning: attribute_prompt {house}: this run asks the category and the attributes in one call "
+        "(attribute_mode: one_call), so the attribute template is unused; set attribute_mode: two_step to use it"
+    )
+    assert json.loads(out.read_text())["provenance"]["template"] == "fewshot"
