@@ -386,3 +386,22 @@ def test_a_product_lacking_a_documented_field_renders_it_empty(tax: Taxonomy, tm
         {"role": "user", "content": 'Brand: ; ; 0; 0\n{"title": "T"}'}
     ]
     assert prompt.context(Product(id="p", title="T"), {}, [(example, 0.9)])["examples"][0]["product"]["brand"] == ""
+
+
+def test_an_examples_product_has_the_products_fields_photos_included(tax: Taxonomy, tmp_path: Path) -> None:
+    # One macro shows the product and each example "as below"; an example had no 'images' key, so the template that
+    # rendered the product alone stopped the run once an example was retrieved ('dict object' has no attribute
+    # 'images')
+    path = tmp_path / "macro.j2"
+    path.write_text(
+        "{% macro show(p) %}{{ p.json }}{% if p.images %} ({{ p.images | length }} photo){% endif %}{% endmacro %}"
+        '{% call message("user") %}{% for ex in examples %}Example: {{ show(ex.product) }}\n{% endfor %}'
+        "Product: {{ show(product) }}{% endcall %}",
+        encoding="utf-8",
+    )
+    example = LabelledProduct(id="e1", title="Pink dress", labels={})
+    prompt = load_prompt(str(path), tax)
+    messages = prompt.render(Product(id="p", title="Dress"), {}, [(example, 0.9)], images=["a.jpg"])
+    assert messages == [
+        {"role": "user", "content": 'Example: {"title": "Pink dress"}\nProduct: {"title": "Dress"} (1 photo)'}
+    ]

@@ -159,7 +159,9 @@ class Prompt:
         # it stays inside a string literal and cannot end the section or forge another message.
         # Every documented field is there, empty where the product has none: under StrictUndefined a missing key
         # stopped a run at the first product without a brand. The JSON keeps only what the product has.
-        empty: dict[str, Any] = {"brand": "", "attributes": {}, "queries": [], "description": ""}
+        # So is images: an example's photos are not shown, and a macro showing a product and its photos stopped the
+        # run once an example was retrieved ('dict object' has no attribute 'images').
+        empty: dict[str, Any] = {"brand": "", "attributes": {}, "queries": [], "description": "", "images": []}
         return {**empty, **shown, "id": product.id, "json": to_json(shown)}
 
     def _example(self, example: LabelledProduct, score: float, facets: list[str]) -> dict[str, Any]:
