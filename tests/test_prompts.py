@@ -405,3 +405,16 @@ def test_an_examples_product_has_the_products_fields_photos_included(tax: Taxono
     assert messages == [
         {"role": "user", "content": 'Example: {"title": "Pink dress"}\nProduct: {"title": "Dress"} (1 photo)'}
     ]
+
+
+def test_a_field_of_millions_of_characters_is_cut_not_a_prompt_past_the_limit(tax: Taxonomy) -> None:
+    # a spec sheet pasted into one attribute cell (2.1 million characters) made a prompt past the renderer's limit of
+    # 2,000,000: "the prompt is longer than 2,000,000 characters", and the run stopped at that product, the products
+    # after it never tagged; each text the template sees is cut to the most of a product's text retrieval reads
+    from tagllm.models import MAX_TEXT_CHARS
+
+    product = Product(id="p", title="Red dress", attributes={"spec": "y" * 2_100_000}, queries=["q" * 2_100_000])
+    _, user = load_prompt("zeroshot", tax).render(product, dress_candidates(tax), [])
+    assert "y" * MAX_TEXT_CHARS + "…" in user["content"]
+    assert "y" * (MAX_TEXT_CHARS + 1) not in user["content"]
+    assert len(user["content"]) < 3 * MAX_TEXT_CHARS

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tagllm.errors import ConfigError
-from tagllm.models import Candidate, LabelledProduct, Product
+from tagllm.models import MAX_TEXT_CHARS, Candidate, LabelledProduct, Product
 from tagllm.prompts.lookup import prompt_dirs, resolve_prompt_path
 from tagllm.prompts.messages import MessageCollector
 from tagllm.prompts.sandbox import BUDGET, Budget, environment, spend, template_error, to_json
@@ -144,16 +144,19 @@ class Prompt:
 
     @staticmethod
     def _product(product: Product, description_chars: int) -> dict[str, Any]:
-        shown: dict[str, Any] = {"title": product.title}
+        # every text is cut to MAX_TEXT_CHARS, the most of a product's text retrieval reads: one product with a
+        # field of millions of characters (a spec sheet pasted into one cell) made a prompt past the renderer's
+        # limit, and the run stopped there with the products after it untagged
+        shown: dict[str, Any] = {"title": _cut(product.title, MAX_TEXT_CHARS)}
         if product.brand:
-            shown["brand"] = product.brand
-        if product.attributes:
-            shown["attributes"] = dict(product.attributes)  # a copy: the template's, not the product's
+            shown["brand"] = _cut(product.brand, MAX_TEXT_CHARS)
+        if product.attributes:  # a copy: the template's, not the product's
+            attributes = product.attributes.items()
+            shown["attributes"] = {_cut(k, MAX_TEXT_CHARS): _cut(v, MAX_TEXT_CHARS) for k, v in attributes}
         if product.queries:
-            shown["queries"] = list(product.queries)
+            shown["queries"] = [_cut(q, MAX_TEXT_CHARS) for q in product.queries]
         if product.description and description_chars > 0:
-            text = product.description
-            shown["description"] = text[:description_chars] + ("…" if len(text) > description_chars else "")
+            shown["description"] = _cut(product.description, description_chars)
         # The product is shown as a JSON object: whatever its text says (quotes, newlines, "ignore the
         # above"),
         # it stays inside a string literal and cannot end the section or forge another message.
@@ -253,3 +256,8 @@ def load_prompt(name_or_path: str | Path, taxonomy: Taxonomy) -> Prompt:
         taxonomy=taxonomy,
         _template=template,
     )
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` up to ``limit`` characters, an ellipsis marking a cut."""
+    return text[:limit] + ("…" if len(text) > limit else "")
