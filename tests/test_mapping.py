@@ -948,3 +948,36 @@ def test_cli_a_jsonl_of_strings_not_objects_is_refused_before_mapping(tmp_path: 
         f"{data}:1: expected a JSON object per line, got a string",
         "color-blue",
     ]
+
+
+def test_cli_shows_progress_while_tables_are_built_and_labels_embedded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`taxonomy map -t shopify` on a first run printed nothing for 148 s (the mapping tables built, then every label
+    of the taxonomy embedded) before its table: on a terminal it now shows each stage, ended before the table."""
+    from tagllm.cli.common import StderrProgress
+
+    class OnATerminal(StderrProgress):
+        def __init__(self, quiet: bool = False) -> None:
+            super().__init__(quiet)
+            self.enabled = True
+
+    monkeypatch.setattr("tagllm.cli.taxonomy.StderrProgress", OnATerminal)
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path / "cache"))  # a first run: nothing built yet
+    args = ["taxonomy", "map", "notebook pc", "-t", "demo", "-f", "category"]
+    result = CliRunner().invoke(app, [*args, "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.split("\n")
+    assert [line.split("\r")[1].split(" ")[0:3] for line in lines[:-2]] == [
+        ["loading", "the", "taxonomy"],
+        ["building", "the", "mapping"],
+        ["loading", "the", "embedder"],
+        ["embedding", "taxonomy", "labels"],
+    ]
+    done, total = lines[3].split("\r")[-1].split(" ")[3].split("/")  # the labels' last count: all of them
+    assert done == total and int(total) > 10
+    assert lines[-2:] == ["1 of 1 mapped, 0 rejected", ""]
+    assert json.loads(result.stdout)["id"] == "electronics-laptops"
+    monkeypatch.setattr("tagllm.cli.taxonomy.StderrProgress", StderrProgress)  # not a terminal: no progress at all
+    result = CliRunner().invoke(app, args)
+    assert result.stderr == "1 of 1 mapped, 0 rejected\n"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from tagllm.cli.common import PLAIN_HELP, ConfigOpt, formula_warning
+from tagllm.cli.common import PLAIN_HELP, ConfigOpt, StderrProgress, formula_warning
 
 if TYPE_CHECKING:
     from tagllm.attributes import LearnedTaxonomy
@@ -303,7 +303,10 @@ def map_(
     _check_sources(strings, file, column)
     if file is not None:
         _check_output(Path(file))
+    progress = StderrProgress()  # a first run builds tables and embeds every label: minutes for Shopify's
+    progress("taxonomy", 0, None)
     tax = _taxonomy(taxonomy, config)
+    progress.done()  # before stdin is read: on a terminal, the strings are typed there
     for path in synonyms or []:
         tax = add_synonyms(tax, load_synonyms(Path(path)))
     if facet is not None and facet not in tax.facets:
@@ -328,8 +331,9 @@ def map_(
         cfg = build_config(config, backend=backend, model=model, base_url=base_url)
         llm = get_backend(cfg.backend, **backend_options(cfg, tax))
         llm.load()  # a server not there, a model that cannot start: said now, not as every string rejected
-    mapper = Mapper(tax, use_embeddings=embeddings, use_lexicon=lexicon, backend=llm)
+    mapper = Mapper(tax, use_embeddings=embeddings, use_lexicon=lexicon, backend=llm, progress=progress)
     cells = map_texts(mapper, [t if i not in notes else "" for i, t in enumerate(texts)], facet, literal=literal)
+    progress.done()
     rows = [_row(tax, cell, notes.get(i)) for i, cell in enumerate(cells)]
     _print(rows, output_format)
     rejected = sum(1 for row in rows if not row["id"])

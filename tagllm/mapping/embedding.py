@@ -105,6 +105,8 @@ class EmbeddingStage(Stage):
                     ids.append(value.id)
         texts = list(by_text)
         digest = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:12]
+        if self.m.progress:  # its name (in the cache's path) loads it: a first run exports it, a minute or more
+            self.m.progress("embedder", 0, None)
         embedder = self.m.embedder
         # content-addressed (the digest covers the facet's label texts), so a synonym edit that changes the taxonomy
         # version re-embeds only the facets whose labels changed
@@ -114,11 +116,22 @@ class EmbeddingStage(Stage):
         # a damaged file (cut short, garbage, another model's width) is encoded again and overwritten
         vectors = load_array(path, (len(texts), embedder.dim)) if texts else None
         if vectors is None:
-            vectors = embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+            vectors = self._encode_labels(texts) if texts else np.zeros((0, 1), dtype=np.float32)
             save_cache(path, lambda handle: np.save(handle, vectors, allow_pickle=False), ".npy")
         index = EmbeddingIndex(texts, [by_text[t] for t in texts], vectors)
         self._index[facet] = index
         return index
+
+    def _encode_labels(self, texts: list[str]) -> np.ndarray:
+        """The label texts embedded, reporting ``labels`` progress to the mapper's ``progress``: a large taxonomy's
+        labels take minutes on a first run."""
+        progress = self.m.progress
+        if progress is None:
+            return self.m.embedder.encode(texts)
+        progress("labels", 0, len(texts))
+        vectors = self.m.embedder.encode(texts, progress=lambda done, total: progress("labels", done, total))
+        progress("labels", len(texts), len(texts))
+        return vectors
 
 
 def numbers_differ(text: str, label: str) -> bool:

@@ -24,6 +24,7 @@ from tagllm.mapping.tables import load_tables
 from tagllm.taxonomy import Taxonomy, Value
 
 if TYPE_CHECKING:
+    from tagllm.assembly import Progress
     from tagllm.backends.base import Backend
     from tagllm.retrieval.embedder import Embedder
 
@@ -59,6 +60,8 @@ class Mapper:
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
     facets' values (a tagger maps its own facets only; a string is then never read as a value of another facet).
+    ``progress(stage, done, total)`` hears of the long steps of a first run: the tables built (``mapping``), the
+    embedder loaded and the labels embedded (``embedder``, ``labels``).
     """
 
     def __init__(
@@ -75,8 +78,10 @@ class Mapper:
         embedding_margin: float = DEFAULT_EMBEDDING_MARGIN,
         cache_dir: Path | None = None,
         facets: Collection[str] | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.taxonomy = taxonomy
+        self.progress = progress
         self.values = taxonomy.values
         self.use_embeddings = use_embeddings
         self.fuzzy_threshold = fuzzy_threshold
@@ -87,6 +92,8 @@ class Mapper:
         self._embedder = embedder
         self._handles: dict[str, str] | None = None
         started = time.perf_counter()
+        if progress:
+            progress("mapping", 0, None)
         self.tables, self.tables_cached = load_tables(taxonomy, self.cache_dir, facets)
         self.load_seconds = time.perf_counter() - started
         self.known_scripts = frozenset(self.tables.scripts)
