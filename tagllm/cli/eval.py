@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tagllm.cli.common import EXIT_INTERRUPTED, PLAIN_HELP
+from tagllm.cli.common import EXIT_INTERRUPTED, PLAIN_HELP, StderrProgress
 from tagllm.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -110,13 +110,17 @@ def run(
     swept.update(_parse_sweep(sweep or []))
     if swept != cfg.sweep:
         cfg = cfg.model_validate({**cfg.model_dump(), "sweep": swept})
+    steps = StderrProgress()  # on a terminal: the tagger's setup and each batch (an LLM's run: hours)
+
+    def say(line: str) -> None:
+        steps.done()
+        typer.echo(line, err=True)
+
     try:
-        outcome = run_eval(
-            cfg,
-            use_cache=not no_cache,
-            predictions=predictions,
-            progress=lambda line: typer.echo(line, err=True),
-        )
+        try:
+            outcome = run_eval(cfg, use_cache=not no_cache, predictions=predictions, progress=say, steps=steps)
+        finally:
+            steps.done()
     except SweepFailedError as failed:
         _show_outcome(failed.outcome, routing)  # the variants that worked, before the error names the others
         raise

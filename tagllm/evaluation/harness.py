@@ -7,6 +7,7 @@ cache in ``evaluation.cache``; their public names are importable from here too.
 from __future__ import annotations
 
 import datetime as _dt
+import inspect
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from tagllm.assembly import Progress
 from tagllm.config import TaggerConfig
 from tagllm.errors import ConfigError, InputError, RunFailedError, TagllmError, missing_dependency
 from tagllm.evaluation.cache import (
@@ -66,10 +68,22 @@ __all__ = [
 TaggerFactory = Callable[[TaggerConfig], Any]
 
 
-def _default_factory(config: TaggerConfig) -> Any:
+def _default_factory(config: TaggerConfig, progress: Progress | None = None) -> Any:
     from tagllm.tagger import Tagger
 
-    return Tagger.from_config(config)
+    return Tagger.from_config(config, progress=progress)
+
+
+def _build_tagger(factory: Callable[..., Any], config: TaggerConfig, steps: Progress | None) -> Any:
+    """The variant's tagger, its setup (an index built, a model loaded, label tables) reported to ``steps`` by a
+    factory that takes ``progress``, as the default one does, and by a tagger that can ``prepare``."""
+    if steps is None:
+        return factory(config)
+    tagger = factory(config, progress=steps) if "progress" in inspect.signature(factory).parameters else factory(config)
+    prepare = getattr(tagger, "prepare", None)
+    if callable(prepare):
+        prepare(steps)
+    return tagger
 
 
 PREDICTIONS_KEY = "file:"  # a VariantRun's key starts so when it was read from a predictions file
@@ -113,8 +127,10 @@ def tag_variant(
     factory: TaggerFactory | None = None,
     use_cache: bool = True,
     progress: Callable[[str], None] | None = None,
+    steps: Progress | None = None,
 ) -> VariantRun:
-    """Tag the sample with one variant, reusing cached predictions for products already tagged by it."""
+    """Tag the sample with one variant, reusing cached predictions for products already tagged by it. ``progress``
+    hears a line per variant; ``steps(stage, done, total)`` the tagger's setup and each batch tagged (``tag``)."""
     key = variant_key(variant.config, taxonomy, cfg.hide_fields)
     cache = PredictionCache(Path(cfg.cache), key) if use_cache else None
     results: dict[str, TagResult] = {}
@@ -133,11 +149,13 @@ def tag_variant(
         if progress:
             progress(f"{variant.name}: tagging {len(todo)} product(s), {cached} from cache")
         start = time.perf_counter()
-        tagger = (factory or _default_factory)(variant.config)
+        tagger = _build_tagger(factory or _default_factory, variant.config, steps)
         if getattr(tagger, "image_root", False) is None:  # the gold file's relative image paths start beside it
             tagger.image_root = Path(cfg.gold).resolve().parent
         setup_s = time.perf_counter() - start
         batch = max(1, variant.config.batch_size)
+        if steps:
+            steps("tag", 0, len(todo))
         for offset in range(0, len(todo), batch):
             chunk = todo[offset : offset + batch]
             products: list[Product] = []
@@ -164,6 +182,8 @@ def tag_variant(
                     new.append((pkey, result, per_product))
             if cache is not None:
                 cache.put(new)
+            if steps:
+                steps("tag", offset + len(chunk), len(todo))
         close = getattr(getattr(tagger, "backend", None), "close", None)
         if callable(close):
             close()
@@ -250,10 +270,12 @@ def run_eval(
     root: Path | None = None,
     progress: Callable[[str], None] | None = None,
     predictions: str | Path | None = None,
+    steps: Progress | None = None,
 ) -> EvalOutcome:
     """Score every variant of ``cfg`` on the same sample and write run directories (and a comparison).
 
-    With ``predictions`` (a JSONL of TagResults, e.g. from `tagllm generate`), nothing is tagged: that file is
+    ``progress`` hears a line per variant, ``steps`` each one's setup and batches (see ``tag_variant``). With
+    ``predictions`` (a JSONL of TagResults, e.g. from `tagllm generate`), nothing is tagged: that file is
     scored once (a sweep's variants are not made), and gold products it lacks count as misses.
     """
     from tagllm.evaluation.scoring import score_run
@@ -286,7 +308,9 @@ def run_eval(
                 _check_predictions_match(predictions, run, gold, cfg)
                 _check_predictions_facets(predictions, gold)
             else:
-                run = tag_variant(variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress)
+                run = tag_variant(
+                    variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress, steps=steps
+                )
             _check_not_all_failed(cfg, run)
             metrics, per_product = score_run(cfg, gold, run, taxonomy)
             if named:

@@ -852,3 +852,37 @@ def test_predictions_that_never_tagged_a_scored_facet_are_refused_naming_it(eval
     (eval_dir / ".tagged.jsonl.settings.json").write_text(json.dumps({"facets": ["category", "color"]}))
     scored = run_eval(cfg, predictions=tagged, root=eval_dir / "runs" / "tagged").metrics[0]
     assert scored["facets"]["category"]["leaf_accuracy"]["value"] == 0.5
+
+
+def test_tagging_reports_its_progress_batch_by_batch(eval_dir, fake_factory, monkeypatch, capsys):
+    """`tagllm eval run` said 'base: tagging 300 product(s), 0 from cache' and then nothing for 56 s (Flipkart, the
+    no-LLM default; an LLM's run: as long as it tags) until its scores: the tagger's setup and each batch now report
+    to ``steps``, and on a terminal the CLI shows them, each line ended before the next message."""
+    from tagllm.cli import main
+    from tagllm.cli.common import StderrProgress
+
+    reports: list[tuple[str, int, int | None]] = []
+    cfg = load_eval_config(eval_dir / "eval.yaml", bootstrap=0)
+    cfg = cfg.model_copy(update={"tagger": cfg.tagger.with_overrides(batch_size=2)})
+    root = eval_dir / "runs" / "r1"
+    run_eval(cfg, factory=fake_factory, root=root, use_cache=False, steps=lambda *a: reports.append(a))
+    assert reports == [("tag", 0, 5), ("tag", 2, 5), ("tag", 4, 5), ("tag", 5, 5)]
+
+    class OnATerminal(StderrProgress):
+        def __init__(self, quiet: bool = False) -> None:
+            super().__init__(quiet)
+            self.enabled = True
+
+    def factory(config, progress=None):  # as the default one, it reports loading the taxonomy
+        progress("taxonomy", 0, None)
+        return fake_factory(config)
+
+    monkeypatch.setattr("tagllm.cli.eval.StderrProgress", OnATerminal)
+    monkeypatch.setattr(harness, "_default_factory", factory)
+    monkeypatch.chdir(eval_dir)
+    monkeypatch.setattr("sys.argv", ["tagllm", "eval", "run", "eval.yaml", "--output", "out", "--bootstrap", "0"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 0
+    lines = [line.split("\r")[-1] for line in capsys.readouterr().err.split("\n")]
+    assert lines == ["base: tagging 5 product(s), 0 from cache", "loading the taxonomy", "tagged 5/5", ""]
