@@ -159,7 +159,8 @@ def _tag_records(
                 summary.duplicates += 1
                 summary.note(
                     f"{records.name}:{record.line}: product id {product_id!r} again (an earlier record has it); "
-                    "only the first is tagged: give this record an id of its own to tag it too"
+                    "only the first is tagged: give this record an id of its own to tag it too",
+                    repeat=True,
                 )
                 continue
             claimed.add(product_id)

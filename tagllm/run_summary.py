@@ -42,7 +42,9 @@ class RunSummary:
     # building the tagger: opening or building the example index, exporting the encoder)
     interrupted: bool = False  # Ctrl-C, or SIGTERM (``terminated``), stopped it: the output holds what was tagged
     terminated: bool = False
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # the first MAX_ERRORS_KEPT messages, and as many of repeated ids
+    unlisted: int = 0  # messages not kept in ``errors``: failed products' (their rows say why), and repeated ids'
+    _repeats: int = field(default=0, init=False, repr=False)  # the messages of repeated ids in ``errors``
     # CSV output: each column this run wrote a cell of that a spreadsheet reads as a formula -> its first product
     formula_columns: dict[str, str] = field(default_factory=dict)
 
@@ -55,9 +57,21 @@ class RunSummary:
         """0: every product has a result; 1: some are error records in the output, or were repeated ids."""
         return 1 if self.still_failed or self.duplicates else 0
 
-    def note(self, message: str) -> None:
-        if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append(message)
+    @property
+    def unlisted_repeats(self) -> int:
+        """Records repeating an earlier record's product id whose message is not in ``errors``: named nowhere."""
+        return self.duplicates - self._repeats
+
+    def note(self, message: str, *, repeat: bool = False) -> None:
+        """Keep ``message`` for the summary, or count it as unlisted. A ``repeat`` (a record whose product id an
+        earlier one has) is in no output, so the summary alone names it: its messages have a room of their own, not
+        taken by the failures listed before them."""
+        kept = self._repeats if repeat else len(self.errors) - self._repeats
+        if kept >= MAX_ERRORS_KEPT:
+            self.unlisted += 1
+            return
+        self.errors.append(message)
+        self._repeats += repeat
 
 
 class RunInterrupted(KeyboardInterrupt):

@@ -375,3 +375,22 @@ def test_run_options_a_record_source_already_has_are_accepted(tagger, tmp_path: 
     records = RecordSource(src, columns={"title": "name"})
     summary = tagger.tag_file(records, out, columns={"title": "name"}, input_format="jsonl")
     assert (summary.tagged, summary.failed) == (1, 0)
+
+
+def test_a_repeated_id_is_named_however_many_failures_were_listed_before_it(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A repeated id's record is in no output: the summary is the only place that names it. Its message came after
+    those of the first window's failed records, and once 20 were kept it was dropped: 30 records without a title,
+    600 products, then a repeat gave '1 repeated id(s) not tagged', its line named nowhere. The messages not kept
+    are counted."""
+    lines = [json.dumps({"id": f"bad{i}", "title": ""}) for i in range(25)]
+    lines += [json.dumps({"id": f"p{i}", "title": TITLES[i % len(TITLES)]}) for i in range(300)]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join([*lines, '{"id": "p0", "title": "Jeans again"}']) + "\n")
+    summary = tagger.tag_file(src, tmp_path / "out.jsonl")
+    assert (summary.tagged, summary.failed, summary.duplicates) == (300, 25, 1)
+    assert len(summary.errors) == 21 and summary.unlisted == 5  # the failures' first 20, and the repeat
+    assert summary.unlisted_repeats == 0
+    assert summary.errors[-1] == (
+        f"{src}:326: product id 'p0' again (an earlier record has it); only the first is tagged: give this record an "
+        "id of its own to tag it too"
+    )

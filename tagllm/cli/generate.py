@@ -196,6 +196,15 @@ def generate(
     if not quiet:
         for message in summary.errors:
             typer.echo(f"error: {message}", err=True)
+        others = summary.unlisted - summary.unlisted_repeats
+        if others:
+            typer.echo(f"error: … and {others} more, not listed: each one's row in {summary.output} says why", err=True)
+        if summary.unlisted_repeats:
+            typer.echo(
+                f"error: … and {summary.unlisted_repeats} more record(s) repeating an earlier record's product id, not "
+                "listed: give the ones listed ids of their own and run again with --resume to list the next",
+                err=True,
+            )
         typer.echo(_summary_line(summary), err=True)
         if summary.still_failed:
             typer.echo(
