@@ -89,6 +89,7 @@ def run_file(
         if restore is not None:
             restore()
         summary.still_failed = len(writer.state.failed)
+        summary.in_output = len(writer.state.last)
         summary.still_fell_back = len(writer.state.fell_back & claimed)  # a product no longer read cannot be retried
         summary.still_degraded = len(writer.state.degraded & claimed)
         summary.still_unfetched = len(writer.state.unfetched & claimed)

@@ -40,6 +40,7 @@ class RunSummary:
     seconds: float = 0.0  # from the first product read to the output closed; start-up is not in it
     startup_seconds: float = 0.0  # loading models and label tables, reading what an earlier run wrote (the CLI adds
     # building the tagger: opening or building the example index, exporting the encoder)
+    in_output: int = 0  # products with a row in the output once it was finished: this run's and earlier runs'
     interrupted: bool = False  # Ctrl-C, or SIGTERM (``terminated``), stopped it: the output holds what was tagged
     terminated: bool = False
     errors: list[str] = field(default_factory=list)  # the first MAX_ERRORS_KEPT messages, and as many of repeated ids

@@ -830,6 +830,36 @@ def test_ctrl_c_says_how_far_it_got_and_how_to_go_on(
     assert len(out.read_text().splitlines()) == 1
 
 
+def test_ctrl_c_in_a_resumed_run_counts_the_rows_earlier_runs_wrote(
+    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resumed run of 1,200 products stopped by Ctrl-C, as the run before it, said 'interrupted: 256 tagged, 0
+    failed are in out.csv' while out.csv held 512 rows: the 256 the first run wrote were not counted."""
+    from tagllm.tagger import Tagger
+
+    real = Tagger.tag_batch
+    calls = 0
+
+    def interrupted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls % 2 == 0:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Tagger, "tag_batch", interrupted)
+    out = tmp_path / "o.jsonl"
+    args = ["generate", str(DATA / "products.jsonl"), "-o", str(out), "-c", str(config), "--batch-size", "1"]
+    assert runner.invoke(app, args).exit_code == 130
+    result = runner.invoke(app, [*args, "--resume"])
+    assert result.exit_code == 130
+    assert result.stderr.endswith(
+        f"interrupted: 1 tagged, 0 failed, 1 already done; {out} holds 2 product(s), 1 of them from earlier runs; to "
+        "go on, run the same command with --resume\n"
+    )
+    assert len(out.read_text().splitlines()) == 2
+
+
 def test_generate_stopped_by_sigterm_says_how_far_it_got_and_exits_143(
     tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

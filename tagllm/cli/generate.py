@@ -184,12 +184,21 @@ def generate(
     except RunInterrupted as stop:
         progress.done()
         done = stop.summary
+        earlier = done.in_output - done.tagged - done.failed  # rows a resumed run kept: in the output too
+        counts = f"{done.tagged} tagged, {done.failed} failed" + (
+            f", {done.skipped} already done" if done.skipped else ""
+        )
         if output == "-":
-            hint = "were written to stdout; to go on, write to a file (-o FILE) and use --resume"
+            hint = " were written to stdout; to go on, write to a file (-o FILE) and use --resume"
+        elif earlier > 0:
+            hint = (
+                f"; {done.output} holds {done.in_output} product(s), {earlier} of them from earlier runs; to go on, "
+                "run the same command with --resume"
+            )
         else:
-            hint = f"are in {done.output}; to go on, run the same command with --resume"
+            hint = f" are in {done.output}; to go on, run the same command with --resume"
         stopped = "terminated (SIGTERM)" if done.terminated else "interrupted"
-        typer.echo(f"{stopped}: {done.tagged} tagged, {done.failed} failed {hint}", err=True)
+        typer.echo(f"{stopped}: {counts}{hint}", err=True)
         raise typer.Exit(EXIT_TERMINATED if done.terminated else EXIT_INTERRUPTED) from None
     progress.done()
     summary.startup_seconds += setup
