@@ -283,6 +283,29 @@ def test_index_build_shows_the_fit_stage_with_its_count(tmp_path: Path, monkeypa
     assert done == total and int(total) > 4  # batches of examples, then the demo's four facets
 
 
+def test_index_add_shows_its_stages_before_the_fit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`index add` of 1,500 reviewed Flipkart examples to an index of 100 (stderr a terminal) printed nothing for
+    28.7 s, reading the taxonomy and the index and embedding the examples, then 'fitting the candidate scorer'."""
+    from tagllm.cli.common import StderrProgress
+
+    class OnATerminal(StderrProgress):
+        def __init__(self, quiet: bool = False) -> None:
+            super().__init__(quiet)
+            self.enabled = True
+
+    lines = (DATA / "demo_examples.jsonl").read_text().splitlines()
+    first, rest, index = tmp_path / "first.jsonl", tmp_path / "rest.jsonl", tmp_path / "idx"
+    first.write_text("\n".join(lines[:20]) + "\n")
+    rest.write_text("\n".join(lines[20:]) + "\n")
+    assert runner.invoke(app, ["index", "build", str(first), "-i", str(index), "-t", "demo", "-q"]).exit_code == 0
+    monkeypatch.setattr("tagllm.cli.index.StderrProgress", OnATerminal)
+    added = runner.invoke(app, ["index", "add", str(rest), "-i", str(index)])
+    assert added.exit_code == 0, added.output
+    shown = [line.split("\r")[-1] for line in added.stderr.split("\n")]
+    assert shown[:3] == ["loading the taxonomy", "loading the example index", "embedding examples"]
+    assert shown[3].startswith("fitting the candidate scorer") and shown[4:] == [""]
+
+
 # -- issue 14: what a user sees ---------------------------------------------------------------------------------------
 def _examples(path: Path, good: int, bad: int) -> Path:
     lines = (DATA / "demo_examples.jsonl").read_text().splitlines()[:good]

@@ -130,8 +130,11 @@ def add(
         image_root=image_root,
     )  # fmt: skip
     cfg = with_index_settings(cfg)
+    progress = StderrProgress()  # on a terminal: reading, embedding thousands of examples and fitting take minutes
+    progress("taxonomy", 0, None)
     tax = load_taxonomy(cfg.taxonomy)
     emb = Embedder.from_config(cfg)
+    progress("index", 0, None)
     idx = ExampleIndex.load(index, taxonomy=tax, embedder=emb)
     fields = _fields(cfg.label_field)
     new, errors = read_examples(
@@ -140,17 +143,18 @@ def add(
     )  # fmt: skip
     attributes = [name for name, f in tax.facets.items() if not f.hierarchical]
     categories = [name for name, f in tax.facets.items() if f.hierarchical]
-    counts = idx.add(
-        new, emb, image_loader=examples_image_loader(cfg, examples), attributes=attributes, categories=categories
-    )
+    progress("embed", 0, None)  # the distinct texts of the added and replaced examples: counted by the embedder
+    with emb.reporting(lambda done, total: progress("embed", done, total)):
+        counts = idx.add(
+            new, emb, image_loader=examples_image_loader(cfg, examples), attributes=attributes, categories=categories
+        )
     if counts.added or counts.replaced:
         # the stackers were fitted on the examples the index had: fitted again on these, as index build fits them
-        progress = StderrProgress()
         scorer = fit_scorer(idx, tax, emb, k=cfg.k, keep_precision=cfg.keep_precision, progress=progress)
-        progress.done()
         idx.save(index, also=scorer.save)  # the scorer moves in with the index's files
     else:
         idx.save(index)
+    progress.done()
     _skipped(errors)
     _photo_problems(idx.image_problems)
     _kept_labels("attribute labels", counts.kept_attributes, "attribute tags")
