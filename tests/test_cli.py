@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -245,6 +247,48 @@ def test_index_build_add_info(tmp_path: Path) -> None:
     from tagllm.retrieval.embedder import Embedder
 
     assert info["count"] == 30 and info["embedder"] == Embedder().name and info["dim"] == 384
+
+
+def _reviews(path: Path, prefix: str) -> Path:
+    labels = {"category": ["apparel-dresses"]}
+    rows = [{"id": f"{prefix}-{i}", "title": f"Summer dress {prefix} {i}", "labels": labels} for i in range(5)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_two_index_adds_at_once_each_add_their_examples(
+    tmp_path: Path, demo_index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # two reviewers' `index add` on one index at once: each loaded the 30 examples, added its 5 and saved; the
+    # index ended with 35, the first's 5 lost, while both said "added 5, now 35" and exited 0
+    from tagllm.retrieval.index import ExampleIndex
+
+    index = tmp_path / "idx"
+    shutil.copytree(demo_index_dir, index)
+    reviews = _reviews(tmp_path / "b.jsonl", "b")
+    command = [sys.executable, "-m", "tagllm", "index", "add", str(reviews), "-i", str(index)]
+    err = tmp_path / "other.err"
+    started: list[subprocess.Popen[str]] = []
+    add = ExampleIndex.add
+
+    def add_while_another_runs(self: ExampleIndex, *args: Any, **kwargs: Any) -> Any:
+        """The other add starts once this one has loaded the index, and ends, or waits for this one, before it saves."""
+        with err.open("w") as stderr:
+            started.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=tmp_path))
+        deadline = time.monotonic() + 120
+        while started[0].poll() is None and "waiting" not in err.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return add(self, *args, **kwargs)
+
+    monkeypatch.setattr(ExampleIndex, "add", add_while_another_runs)
+    first = runner.invoke(app, ["index", "add", str(_reviews(tmp_path / "a.jsonl", "a")), "-i", str(index)])
+    out, _ = started[0].communicate(timeout=120)
+    assert first.exit_code == 0 and started[0].returncode == 0, first.output + err.read_text()
+    assert f"{index}: added 5, replaced 0, 0 unchanged, now 35 examples" in first.stdout
+    assert f"{index}: another tagllm run is writing this index; waiting for it to end" in err.read_text()
+    assert f"{index}: added 5, replaced 0, 0 unchanged, now 40 examples" in out
+    ids = {e.id for e in ExampleIndex.load(index).examples}
+    assert {f"{p}-{i}" for p in "ab" for i in range(5)} <= ids and len(ids) == 40
 
 
 @pytest.mark.parametrize("manifest", [b'{"format": 3, "embed', b'{"format": 3, "\xff"}', None])

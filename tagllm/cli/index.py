@@ -121,7 +121,7 @@ def add(
     from tagllm.assembly import examples_image_loader, fit_scorer, with_index_settings
     from tagllm.io import parse_columns
     from tagllm.retrieval.embedder import Embedder
-    from tagllm.retrieval.index import ExampleIndex, read_examples
+    from tagllm.retrieval.index import ExampleIndex, read_examples, writing_index
     from tagllm.taxonomy import load_taxonomy
 
     cfg = build_config(
@@ -135,25 +135,26 @@ def add(
     tax = load_taxonomy(cfg.taxonomy)
     emb = Embedder.from_config(cfg)
     progress("index", 0, None)
-    idx = ExampleIndex.load(index, taxonomy=tax, embedder=emb)
-    fields = _fields(cfg.label_field)
-    new, errors = read_examples(
-        examples, tax, label_field=cfg.label_field, attribute_field=cfg.attribute_field,
-        columns=parse_columns(columns, fields=fields), ignore_fields=cfg.ignore_fields,
-    )  # fmt: skip
-    attributes = [name for name, f in tax.facets.items() if not f.hierarchical]
-    categories = [name for name, f in tax.facets.items() if f.hierarchical]
-    progress("embed", 0, None)  # the distinct texts of the added and replaced examples: counted by the embedder
-    with emb.reporting(lambda done, total: progress("embed", done, total)):
-        counts = idx.add(
-            new, emb, image_loader=examples_image_loader(cfg, examples), attributes=attributes, categories=categories
-        )
-    if counts.added or counts.replaced:
-        # the stackers were fitted on the examples the index had: fitted again on these, as index build fits them
-        scorer = fit_scorer(idx, tax, emb, k=cfg.k, keep_precision=cfg.keep_precision, progress=progress)
-        idx.save(index, also=scorer.save)  # the scorer moves in with the index's files
-    else:
-        idx.save(index)
+    # held from before it is loaded until it is saved: another add at once waits, then adds to what this one saved
+    with writing_index(index, waiting=lambda message: typer.echo(message, err=True)):
+        idx = ExampleIndex.load(index, taxonomy=tax, embedder=emb)
+        fields = _fields(cfg.label_field)
+        new, errors = read_examples(
+            examples, tax, label_field=cfg.label_field, attribute_field=cfg.attribute_field,
+            columns=parse_columns(columns, fields=fields), ignore_fields=cfg.ignore_fields,
+        )  # fmt: skip
+        attributes = [name for name, f in tax.facets.items() if not f.hierarchical]
+        categories = [name for name, f in tax.facets.items() if f.hierarchical]
+        progress("embed", 0, None)  # the distinct texts of the added and replaced examples: counted by the embedder
+        with emb.reporting(lambda done, total: progress("embed", done, total)):
+            loader = examples_image_loader(cfg, examples)
+            counts = idx.add(new, emb, image_loader=loader, attributes=attributes, categories=categories)
+        if counts.added or counts.replaced:
+            # the stackers were fitted on the examples the index had: fitted again on these, as index build fits them
+            scorer = fit_scorer(idx, tax, emb, k=cfg.k, keep_precision=cfg.keep_precision, progress=progress)
+            idx.save(index, also=scorer.save)  # the scorer moves in with the index's files
+        else:
+            idx.save(index)
     progress.done()
     _skipped(errors)
     _photo_problems(idx.image_problems)

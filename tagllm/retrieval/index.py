@@ -9,8 +9,9 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,11 @@ from tagllm.retrieval.faiss_search import (
 from tagllm.retrieval.lexical import FeatureMatrix, LexicalModel
 from tagllm.taxonomy import Taxonomy
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 if TYPE_CHECKING:
     from tagllm.images import ImageLoader
     from tagllm.retrieval.image_encoder import ImageEncoder
@@ -56,6 +62,7 @@ __all__ = [  # what tagllm imports from here, searching and reading examples inc
     "HNSW_M",
     "AddCounts",
     "ExampleIndex",
+    "writing_index",
     "Hits",
     "LabelResolver",
     "as_labelled",
@@ -311,20 +318,24 @@ class ExampleIndex:
         path = Path(directory)
         try:
             path.mkdir(parents=True, exist_ok=True)
-            _sweep_saves(path)
-            staging = Path(tempfile.mkdtemp(dir=path, prefix=SAVING))
         except OSError as exc:
             raise _not_written(path, exc) from None
-        try:
-            self._write(staging)
-            if also is not None:
-                also(staging)
-            for file in sorted(staging.iterdir(), key=lambda f: f.name == "manifest.json"):
-                os.replace(file, path / file.name)
-        except OSError as exc:
-            raise _not_written(path, exc) from None
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with writing_index(path):  # one save at a time: two moving their files out at once left a mix of both
+            try:
+                _sweep_saves(path)
+                staging = Path(tempfile.mkdtemp(dir=path, prefix=SAVING))
+            except OSError as exc:
+                raise _not_written(path, exc) from None
+            try:
+                self._write(staging)
+                if also is not None:
+                    also(staging)
+                for file in sorted(staging.iterdir(), key=lambda f: f.name == "manifest.json"):
+                    os.replace(file, path / file.name)
+            except OSError as exc:
+                raise _not_written(path, exc) from None
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
         self.path = path
         return path
 
@@ -473,6 +484,46 @@ class ExampleIndex:
             out_scores[start : start + block] = scores
             out_ids[start : start + block] = ids
         return Hits(out_scores, out_ids)
+
+
+WRITING = ".writing.lock"
+"""The file inside an index's directory that a run writing the index holds an advisory lock on (``writing_index``)."""
+_held = threading.local()  # the index directories this thread holds the lock of: a save inside an add takes it again
+
+
+@contextlib.contextmanager
+def writing_index(directory: str | Path, *, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the index in ``directory`` for writing (a directory not there yet holds nothing to lose): a run that
+    reads the index, changes it and saves it (``tagllm index add``) holds it from before it loads until it has saved,
+    so another run waits for it and then reads what it saved (two adds at once each saved the index as it loaded it,
+    one's examples lost). A run that finds it held calls ``waiting`` with a message naming the index, then waits.
+    The lock is ``flock`` on a file in the directory, released by the kernel however the process ends; where
+    ``fcntl`` is missing (Windows), index writes are not serialised. The same thread may hold it again inside
+    (``save`` in an add)."""
+    path = Path(directory)
+    held: set[str] = _held.__dict__.setdefault("paths", set())
+    key = os.path.abspath(path)
+    if fcntl is None or key in held or not path.is_dir():
+        yield
+        return
+    try:
+        fh = (path / WRITING).open("a+b")
+    except OSError as exc:
+        raise _not_written(path, exc) from None
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting(f"{path}: another tagllm run is writing this index; waiting for it to end (Ctrl-C stops)")
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        held.add(key)
+        try:
+            yield
+        finally:
+            held.discard(key)
+    finally:
+        fh.close()  # the lock goes with it; the file stays, so no run ever locks a file another has just removed
 
 
 SAVING = ".saving-"
