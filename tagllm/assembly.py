@@ -296,7 +296,7 @@ def _refuse_edited_examples(config: TaggerConfig, index: ExampleIndex) -> None:
         )
 
 
-def _photo_stamps(examples: Sequence[LabelledProduct], loader: Any) -> dict[str, list[int] | None]:
+def photo_stamps(examples: Sequence[LabelledProduct], loader: Any) -> dict[str, list[int] | None]:
     """Each photo file on this machine the ``examples`` name (as ``loader`` finds it), with its ``_stamp``."""
     stamps: dict[str, list[int] | None] = {}
     for example in examples:
@@ -321,8 +321,13 @@ def _edited_photos(index: ExampleIndex) -> list[str]:
     built_from = index.manifest.get("examples")
     if index.path is None or not isinstance(built_from, dict) or not built_from.get("photos"):
         return []
+    stamps = _read_photo_record(index)
+    return [name for name, stamp in stamps.items() if _stamp(Path(name)) != stamp]
+
+
+def _read_photo_record(index: ExampleIndex) -> dict[str, Any]:
     try:
-        stamps = json.loads((index.path / PHOTO_FILES).read_text(encoding="utf-8"))
+        stamps = json.loads(Path(str(index.path), PHOTO_FILES).read_text(encoding="utf-8"))
         if not isinstance(stamps, dict):
             raise ValueError("not a table of photo files")
     except (OSError, ValueError) as exc:
@@ -330,7 +335,41 @@ def _edited_photos(index: ExampleIndex) -> list[str]:
             f"{index.path}: its {PHOTO_FILES} cannot be read ({exc}); rebuild it: tagllm index build EXAMPLES "
             f"--index {index.path}"
         ) from None
-    return [name for name, stamp in stamps.items() if _stamp(Path(name)) != stamp]
+    return stamps
+
+
+def photos_after_add(
+    index: ExampleIndex, before: Sequence[LabelledProduct], stamps: dict[str, list[int] | None], loader: Any
+) -> dict[str, list[int] | None] | None:
+    """The ``PHOTO_FILES`` record of ``index`` once ``index.add`` changed its examples (``before``, the ones it had):
+    the photos of the examples it kept, as recorded when it was built, and those of the examples added or replaced
+    (found by ``loader``), with the ``stamps`` taken before they were read; its count goes in the manifest. None for
+    an index that records none. The record kept the photos of replaced examples, so editing one refused the index
+    though it no longer used it, and editing an added example's photo went unsaid."""
+    built_from = index.manifest.get("examples")
+    if index.path is None or not isinstance(built_from, dict) or not built_from.get("photos"):
+        return None
+    from tagllm.images import ImageLoader
+
+    recorded = _read_photo_record(index)
+    build_root = built_from.get("photo_root") or str(Path(built_from.get("file", ".")).parent)
+    kept = {id(e) for e in before}  # ``add`` puts a replacing example in its place, a new one at the end
+    kept_examples = [e for e in index.examples if id(e) in kept]
+    changed = [e for e in index.examples if id(e) not in kept]
+    record = {
+        name: recorded.get(name, _stamp(Path(name)))
+        for name in photo_stamps(kept_examples, ImageLoader(root=build_root))
+    }
+    for name in photo_stamps(changed, loader):
+        record.setdefault(name, stamps.get(name, _stamp(Path(name))))
+    built_from["photos"] = len(record)
+    return record
+
+
+def write_photo_record(directory: Path, record: dict[str, list[int] | None] | None) -> None:
+    """Write ``record`` as ``PHOTO_FILES`` in ``directory``, if there is one."""
+    if record:
+        (directory / PHOTO_FILES).write_text(json.dumps(record, indent=0) + "\n", encoding="utf-8")
 
 
 def _refuse_other_fields(config: TaggerConfig, index: ExampleIndex) -> ExampleIndex:
@@ -411,13 +450,15 @@ def build_index(
         index = ExampleIndex.build(examples, taxonomy, embedder, progress=report)
         photos: dict[str, list[int] | None] = {}
         if encoder is not None and any(e.images for e in examples):
-            photos = _photo_stamps(examples, image_loader)  # before they are read: one edited meanwhile is caught
+            photos = photo_stamps(examples, image_loader)  # before they are read: one edited meanwhile is caught
             if progress:
                 progress("photos", 0, None)
             index.build_photos(encoder, image_loader)
         index.manifest["label_field"] = label_field
         if built_from:
             index.manifest["examples"] = {**built_from, "photos": len(photos)}
+            if photos and getattr(image_loader, "root", None) is not None:  # `index add` finds the photos there again
+                index.manifest["examples"]["photo_root"] = str(Path(image_loader.root).resolve())
         if attribute_field:  # `index add` reads the reviewed examples' attribute tags from it too
             index.manifest["attribute_field"] = attribute_field
         if ignore_fields:
@@ -428,8 +469,7 @@ def build_index(
 
         def also(staging: Path) -> None:
             scorer.save(staging)
-            if photos:
-                (staging / PHOTO_FILES).write_text(json.dumps(photos, indent=0) + "\n", encoding="utf-8")
+            write_photo_record(staging, photos)
 
         index.save(target, also=also)  # a rebuild killed part way leaves the old index and its scorer
     return index

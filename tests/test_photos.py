@@ -542,3 +542,28 @@ def test_a_config_naming_an_index_and_its_examples_refuses_the_index_once_a_phot
         f"{examples} --index {tmp_path / 'idx'} (and add again what tagllm index add added since), or leave examples "
         "out of the settings to use the index as it is"
     )
+
+
+def test_index_add_records_the_photos_of_the_examples_the_index_holds_now(tmp_path: Path) -> None:
+    # the red dress reviewed with a photo of its own: the index's record of its examples' photos still listed the
+    # old one, so redrawing it refused the index though it no longer used it, and redrawing the new one went unsaid
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    examples = write_examples(tmp_path)
+    index = tmp_path / "idx"
+    settings = {"taxonomy": "demo", "examples": str(examples), "index": str(index), "k": 5}
+    Tagger.from_config(TaggerConfig(**settings))  # built
+    new_photo = draw(tmp_path / "blue-dress.jpg", "dress", COLOURS["color-blue"], jitter=2)
+    review = tmp_path / "review.jsonl"
+    labels = {"category": ["apparel-dresses"], "color": ["color-blue"]}
+    row = {"id": "dress-color-red-0", "title": "Summer dress", "images": ["blue-dress.jpg"], "labels": labels}
+    review.write_text(json.dumps(row) + "\n")
+    added = CliRunner().invoke(app, ["index", "add", str(review), "-i", str(index)])
+    assert added.exit_code == 0, added.output
+    draw(tmp_path / "photos" / "dress-color-red-0.jpg", "shoe", COLOURS["color-green"])  # no example's photo now
+    assert Tagger.from_config(TaggerConfig(**settings)).index is not None
+    draw(new_photo, "shoe", COLOURS["color-green"])
+    with pytest.raises(ConfigError, match=r"^1 photo\(s\) of the examples .* \(" + str(new_photo) + r"\)"):
+        Tagger.from_config(TaggerConfig(**settings))

@@ -118,7 +118,16 @@ def add(
     """Add reviewed products to an index without re-embedding the rest. A product whose id is in the index
     replaces it (a corrected label replaces the old one; one reviewed without attribute tags keeps its attribute
     labels, one without a category its category); adding the same file twice changes nothing."""
-    from tagllm.assembly import examples_image_loader, fit_scorer, with_index_settings
+    from pathlib import Path
+
+    from tagllm.assembly import (
+        examples_image_loader,
+        fit_scorer,
+        photo_stamps,
+        photos_after_add,
+        with_index_settings,
+        write_photo_record,
+    )
     from tagllm.io import parse_columns
     from tagllm.retrieval.embedder import Embedder
     from tagllm.retrieval.index import ExampleIndex, read_examples, writing_index
@@ -148,11 +157,19 @@ def add(
         progress("embed", 0, None)  # the distinct texts of the added and replaced examples: counted by the embedder
         with emb.reporting(lambda done, total: progress("embed", done, total)):
             loader = examples_image_loader(cfg, examples)
+            stamps = photo_stamps(new, loader)  # before they are read: one edited meanwhile is caught
+            before = list(idx.examples)
             counts = idx.add(new, emb, image_loader=loader, attributes=attributes, categories=categories)
         if counts.added or counts.replaced:
             # the stackers were fitted on the examples the index had: fitted again on these, as index build fits them
             scorer = fit_scorer(idx, tax, emb, k=cfg.k, keep_precision=cfg.keep_precision, progress=progress)
-            idx.save(index, also=scorer.save)  # the scorer moves in with the index's files
+            photos = photos_after_add(idx, before, stamps, loader)  # those of the examples it holds now
+
+            def also(staging: Path) -> None:  # the scorer and the photos' record move in with the index's files
+                scorer.save(staging)
+                write_photo_record(staging, photos)
+
+            idx.save(index, also=also)
         else:
             idx.save(index)
     progress.done()
