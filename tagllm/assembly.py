@@ -224,8 +224,10 @@ def open_index(
         fields = f"{config.label_field}|{config.attribute_field}" if config.attribute_field else config.label_field
         key = f"{digest}|{taxonomy.version}|{embedder.name}|{fields}|{FORMAT_VERSION}|{features}"
         key += f"|{config.image_embedder}|{config.image_limits.model_dump_json()}|{config.allow_remote_images}"
-        if config.image_root:  # the examples' photos are read there: one not found is left out of the index
-            key += f"|root {Path(config.image_root).resolve()}"
+        # the examples' photos are read there (one not found is left out of the index): the same file in another
+        # directory names other photos, and loaded the index of the first's, or of none, without a word
+        photo_root = Path(config.image_root) if config.image_root else examples_path.parent
+        key += f"|root {photo_root.resolve()}"
         if config.ignore_fields:
             key += f"|ignore {','.join(sorted(config.ignore_fields))}"
         if config.keep_precision != TaggerConfig.model_fields["keep_precision"].default:

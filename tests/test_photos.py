@@ -567,3 +567,15 @@ def test_index_add_records_the_photos_of_the_examples_the_index_holds_now(tmp_pa
     draw(new_photo, "shoe", COLOURS["color-green"])
     with pytest.raises(ConfigError, match=r"^1 photo\(s\) of the examples .* \(" + str(new_photo) + r"\)"):
         Tagger.from_config(TaggerConfig(**settings))
+
+
+def test_the_index_cached_for_examples_is_another_for_the_same_file_beside_other_photos(tmp_path: Path) -> None:
+    # the same examples file copied without its photos, then tagged with beside them: the run beside them loaded
+    # the index cached for the copy, of texts alone, its 48 photos never read, without a word
+    with_photos = write_examples(tmp_path / "with")
+    (tmp_path / "without").mkdir()
+    copy = shutil.copy(with_photos, tmp_path / "without" / "examples.jsonl")
+    without = Tagger.from_config(TaggerConfig(taxonomy="demo", examples=str(copy), k=5))
+    assert without.index is not None and without.index.images is None
+    found = Tagger.from_config(TaggerConfig(taxonomy="demo", examples=str(with_photos), k=5))
+    assert found.index is not None and found.index.images is not None and len(found.index.images) == 48
