@@ -323,3 +323,26 @@ def test_examples_labelled_with_the_taxonomys_chinese_labels_resolve(tmp_path, d
         ["footwear-sneakers"],
         ["apparel-dresses"],
     ]
+
+
+def test_a_program_saving_an_index_another_saved_since_it_loaded_it_is_refused(  # type: ignore[no-untyped-def]
+    tmp_path, demo_index_dir, demo_taxonomy, embedder
+) -> None:
+    # two programs each loaded the 30-example index, added 5 examples and saved in turn: the index ended with 35,
+    # the first's 5 lost, both saves without a word
+    import shutil
+
+    from tagllm.models import LabelledProduct
+
+    target = tmp_path / "idx"
+    shutil.copytree(demo_index_dir, target)
+    first, second = (ExampleIndex.load(target, taxonomy=demo_taxonomy) for _ in range(2))
+    for index, reviewer in ((first, "a"), (second, "b")):
+        labels = {"category": ["apparel-dresses"]}
+        reviewed = [LabelledProduct(id=f"{reviewer}-{i}", title=f"Dress {i}", labels=labels) for i in range(5)]
+        index.add(reviewed, embedder)
+    first.save(target)
+    first.save(target)  # its own save is no other run's
+    with pytest.raises(OutputError, match="another run saved this index after this one loaded it"):
+        second.save(target)
+    assert {e.id for e in ExampleIndex.load(target).examples} >= {f"a-{i}" for i in range(5)}

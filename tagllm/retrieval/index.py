@@ -168,6 +168,7 @@ class ExampleIndex:
         self.hnsw_threshold = hnsw_threshold
         self._faiss_index = faiss_index if faiss_index is not None else self._build_faiss(vectors)
         self.path: Path | None = None
+        self._read_from: tuple[str, Any] | None = None  # the directory loaded from and its manifest's ``_stamp``
         self.version = f"{manifest['taxonomy_version']}-{len(examples)}"
 
     # -- construction ----------------------------------------------------------------------------------------------
@@ -321,6 +322,7 @@ class ExampleIndex:
         except OSError as exc:
             raise _not_written(path, exc) from None
         with writing_index(path):  # one save at a time: two moving their files out at once left a mix of both
+            self._refuse_saved_since(path)
             try:
                 _sweep_saves(path)
                 staging = Path(tempfile.mkdtemp(dir=path, prefix=SAVING))
@@ -336,8 +338,21 @@ class ExampleIndex:
                 raise _not_written(path, exc) from None
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
+            self._read_from = (os.path.abspath(path), _stamp(path))
         self.path = path
         return path
+
+    def _refuse_saved_since(self, path: Path) -> None:
+        """Refuse to save over the index this one was loaded from once another run saved it since: two programs
+        that each loaded it and added examples saved in turn, the second's save losing the first's examples."""
+        if self._read_from is None or self._read_from[0] != os.path.abspath(path):
+            return
+        if _stamp(path) != self._read_from[1]:
+            raise OutputError(
+                f"{path}: another run saved this index after this one loaded it, and saving would lose what it "
+                "saved; nothing was written: load the index again and add these examples again (or hold it with "
+                "writing_index while loading, adding and saving)"
+            )
 
     def _write(self, path: Path) -> None:
         faiss = faiss_module()
@@ -371,6 +386,7 @@ class ExampleIndex:
                 f"{path}: not an example index (no manifest.json); "
                 f"build one with: tagllm index build EXAMPLES --index {path}"
             )
+        stamp = _stamp(path)
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:  # a build cut off while writing it, or another program's file
@@ -408,6 +424,7 @@ class ExampleIndex:
                 f"{path}: the index is damaged ({str(exc).splitlines()[0][:200]}); {_rebuild(path)}"
             ) from None
         index.path = path
+        index._read_from = (os.path.abspath(path), stamp)
         return index
 
     @classmethod
@@ -539,6 +556,15 @@ def _sweep_saves(directory: Path) -> None:
         with contextlib.suppress(OSError):
             if leftover.is_dir() and (leftover.name == ".saving" or leftover.stat().st_mtime < cutoff):
                 shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _stamp(directory: Path) -> tuple[int, int, int] | None:
+    """What changes when a save moves its manifest into ``directory``: its inode, size and modification time."""
+    try:
+        found = os.stat(directory / "manifest.json")
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
 
 
 def _not_written(path: Path, exc: OSError) -> OutputError:
