@@ -95,21 +95,37 @@ def _thinned(values: list[float], most: int) -> list[float]:
 def path_accuracy(rows: list[dict[str, Any]], results: dict[str, TagResult]) -> dict[str, Any]:
     """A routed run: per path the products it tagged and their accuracy (every scored facet right): ``default``, the
     products the default kept; ``llm``, those the LLM tagged; ``fell_back``, those routed to the LLM that kept the
-    default's tags because it failed (routed, so counted in ``routed_share``, not among the default's)."""
-    paths: dict[str, list[bool]] = {"default": [], "llm": [], "fell_back": []}
+    default's tags because it failed (routed, so counted in ``routed_share``, not among the default's); ``failed``,
+    the error records (both paths failed: routed, as a failed default is), which the failed products count too."""
+    paths: dict[str, list[bool]] = {"default": [], "llm": [], "fell_back": [], "failed": []}
+    routed = 0
     for row in rows:
         result = results.get(row["id"])
-        if not row["facets"] or result is None or result.source is None:
+        path = _path(result) if row["facets"] and result is not None else None
+        if path is None or result is None:
             continue
-        failed = result.routing is not None and result.routing.error is not None
-        paths["fell_back" if failed else result.source].append(all(c["correct"] for c in row["facets"].values()))
+        paths[path].append(all(c["correct"] for c in row["facets"].values()))
+        # a product that failed before it was tagged (a bad record) was never routed
+        routed += path in ("llm", "fell_back") or (path == "failed" and bool(result.routing and result.routing.below))
     total = sum(len(v) for v in paths.values())
     return {
         "products": total,
-        "routed_share": (len(paths["llm"]) + len(paths["fell_back"])) / total if total else 0.0,
+        "routed_share": routed / total if total else 0.0,
         "fell_back": len(paths["fell_back"]),
+        "failed": len(paths["failed"]),
         "paths": {name: {"n": len(v), "accuracy": float(np.mean(v)) if v else None} for name, v in paths.items()},
     }
+
+
+def _path(result: TagResult) -> str | None:
+    """The path a routed run's result took: an error record ``failed``; none for a result not routed at all."""
+    if result.status == "error":
+        return "failed"
+    if result.source is None:
+        return None
+    if result.routing is not None and result.routing.error is not None:
+        return "fell_back"
+    return result.source
 
 
 def routing_lines(routing: dict[str, Any]) -> list[str]:
@@ -120,7 +136,8 @@ def routing_lines(routing: dict[str, Any]) -> list[str]:
         return [
             f"routed: {routing['routed_share']:.1%} of {routing['products']} products to the LLM: {llm['n']} tagged "
             f"by it (accuracy {_acc(llm['accuracy'])}), {failed['n']} kept the default's tags when it failed "
-            f"(accuracy {_acc(failed['accuracy'])}); kept by the default: {d['n']} (accuracy {_acc(d['accuracy'])})"
+            f"(accuracy {_acc(failed['accuracy'])}){_both_failed(paths)}; kept by the default: {d['n']} "
+            f"(accuracy {_acc(d['accuracy'])})"
         ]
     lines = [
         "routing (a product goes to the LLM when its confidence in any tagged facet is below the threshold):",
@@ -141,6 +158,12 @@ def routing_lines(routing: dict[str, Any]) -> list[str]:
             f"{s['kept_accuracy']:.3f}"
         )
     return lines
+
+
+def _both_failed(paths: dict[str, Any]) -> str:
+    """The error records among a routed run's products, when there are any (a run written before had none counted)."""
+    n = paths.get("failed", {}).get("n", 0)
+    return f", {n} failed on both paths (an error record, counted in the failed products)" if n else ""
 
 
 def _acc(value: float | None) -> str:

@@ -86,15 +86,45 @@ def test_a_routed_run_reports_each_path() -> None:
         "products": 3,
         "routed_share": 2 / 3,
         "fell_back": 1,
+        "failed": 0,
         "paths": {
             "default": {"n": 1, "accuracy": 1.0},
             "llm": {"n": 1, "accuracy": 1.0},
             "fell_back": {"n": 1, "accuracy": 0.0},
+            "failed": {"n": 0, "accuracy": None},
         },
     }
     assert routing_lines(paths) == [
         "routed: 66.7% of 3 products to the LLM: 1 tagged by it (accuracy 1.000), 1 kept the default's tags when it "
         "failed (accuracy 0.000); kept by the default: 1 (accuracy 1.000)"
+    ]
+
+
+def test_a_product_both_paths_failed_on_is_counted_among_the_routed_run_products() -> None:
+    """An error record (the default and then the LLM failed) has no source: it was left out of the N of "routed: X%
+    of N products" while counted in the "failed product(s)" line: with 4 scored products, one failed on both paths,
+    "routed: 66.7% of 3 products"."""
+    from tagllm.evaluation.routing import routing_lines
+    from tagllm.models import RecordError
+
+    rows = [_row(p, {"category": (0.5, ok)}) for p, ok in (("a", 1), ("b", 0), ("c", 1))]
+    rows.append(_row("d", {"category": (0.0, 0)}, status="error"))
+    fell_back = Routing(below=["category"], error={"message": "HTTP 500"})
+    results = {
+        "a": TagResult(product_id="a", source="default", routing=Routing()),
+        "b": TagResult(product_id="b", source="default", routing=fell_back),
+        "c": TagResult(product_id="c", source="llm", routing=Routing(below=["category"])),
+        "d": TagResult(
+            product_id="d", status="error", error=RecordError(message="HTTP 500"), routing=Routing(below=["category"])
+        ),
+    }
+    paths = path_accuracy(rows, results)
+    assert (paths["products"], paths["routed_share"], paths["failed"]) == (4, 0.75, 1)
+    assert paths["paths"]["failed"] == {"n": 1, "accuracy": 0.0}
+    assert routing_lines(paths) == [
+        "routed: 75.0% of 4 products to the LLM: 1 tagged by it (accuracy 1.000), 1 kept the default's tags when it "
+        "failed (accuracy 0.000), 1 failed on both paths (an error record, counted in the failed products); kept by "
+        "the default: 1 (accuracy 1.000)"
     ]
 
 
