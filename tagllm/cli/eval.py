@@ -12,7 +12,7 @@ from tagllm.cli.common import EXIT_INTERRUPTED, PLAIN_HELP, StderrProgress
 from tagllm.errors import ConfigError
 
 if TYPE_CHECKING:
-    from tagllm.evaluation.harness import EvalOutcome
+    from tagllm.evaluation.harness import EvalOutcome, SweepInterrupted
 
 app = typer.Typer(
     help="Evaluate configurations against gold labels and compare runs.",
@@ -126,15 +126,34 @@ def run(
         raise
     except SweepInterrupted as stop:
         _show_outcome(stop.outcome, routing)
-        written = ", ".join(str(_show(directory)) for directory in stop.outcome.runs)
-        again = "run the sweep again: the variants written come from the cache" if not no_cache else "run it again"
-        typer.echo(
-            f"interrupted: tagllm eval run did not finish; {len(stop.outcome.runs)} of {stop.variants_run} variant(s) "
-            f"were scored and written: {written}; {again}",
-            err=True,
-        )
+        typer.echo(_interrupted(stop, cached=not no_cache), err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     _show_outcome(outcome, routing)
+
+
+def _interrupted(stop: SweepInterrupted, cached: bool) -> str:
+    """What a Ctrl-C left: the variants scored and written, and the products of the one interrupted that were tagged
+    and cached (they are not tagged again by a run again, as failed ones are)."""
+    parts = ["interrupted: tagllm eval run did not finish"]
+    runs = stop.outcome.runs
+    if runs:
+        written = ", ".join(str(_show(directory)) for directory in runs)
+        parts.append(f"{len(runs)} of {stop.variants_run} variant(s) were scored and written: {written}")
+    of = f" of {stop.variant}" if stop.variants_run > 1 else ""
+    if stop.cached:
+        parts.append(f"{stop.cached} product(s){of} tagged before it are cached")
+    again = "run the sweep again" if stop.variants_run > 1 else "run it again"
+    if not cached:
+        parts.append(again)
+    elif stop.cached and runs:
+        parts.append(f"{again}: the variants written and the products cached come from the cache")
+    elif stop.cached:
+        parts.append(f"{again}: the products cached are not tagged again")
+    elif runs:
+        parts.append(f"{again}: the variants written come from the cache")
+    else:
+        parts.append(again)
+    return "; ".join(parts)
 
 
 def _show_outcome(outcome: EvalOutcome, routing: bool) -> None:

@@ -156,6 +156,28 @@ def tag_variant(
         batch = max(1, variant.config.batch_size)
         if steps:
             steps("tag", 0, len(todo))
+        _tag_batches(tagger, todo, batch, results, seconds, cache, steps)
+        close = getattr(getattr(tagger, "backend", None), "close", None)
+        if callable(close):
+            close()
+    elif progress:
+        progress(f"{variant.name}: all {cached} product(s) from cache")
+    return VariantRun(variant, results, seconds, cached, len(todo), setup_s, key)
+
+
+def _tag_batches(
+    tagger: Any,
+    todo: list[tuple[GoldItem, str]],
+    batch: int,
+    results: dict[str, TagResult],
+    seconds: dict[str, float],
+    cache: PredictionCache | None,
+    steps: Progress | None,
+) -> None:
+    """Tag ``todo`` batch by batch into ``results``, caching each batch's products as it is tagged; a Ctrl-C is a
+    ``VariantInterrupted`` that counts the products cached before it."""
+    saved = 0
+    try:
         for offset in range(0, len(todo), batch):
             chunk = todo[offset : offset + batch]
             products: list[Product] = []
@@ -182,14 +204,11 @@ def tag_variant(
                     new.append((pkey, result, per_product))
             if cache is not None:
                 cache.put(new)
+                saved += len(new)
             if steps:
                 steps("tag", offset + len(chunk), len(todo))
-        close = getattr(getattr(tagger, "backend", None), "close", None)
-        if callable(close):
-            close()
-    elif progress:
-        progress(f"{variant.name}: all {cached} product(s) from cache")
-    return VariantRun(variant, results, seconds, cached, len(todo), setup_s, key)
+    except KeyboardInterrupt:
+        raise VariantInterrupted(saved) from None
 
 
 # -- run directories -----------------------------------------------------------------------------------------
@@ -213,14 +232,26 @@ class SweepFailedError(RunFailedError):
         self.outcome = outcome
 
 
-class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a sweep after some variants were scored and written: ``outcome`` holds them, so that they are
-    named, not lost to the user behind 'interrupted'."""
+class VariantInterrupted(KeyboardInterrupt):
+    """Ctrl-C while a variant was tagged: ``cached`` of its products were tagged and cached before it, which a run
+    again takes from the cache."""
 
-    def __init__(self, outcome: EvalOutcome, variants_run: int) -> None:
+    def __init__(self, cached: int) -> None:
+        super().__init__()
+        self.cached = cached
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during `eval run`: ``outcome`` holds the variants scored and written, so that they are named, not lost
+    to the user behind 'interrupted'; ``cached``, the products of ``variant`` (the one interrupted) tagged and cached
+    before it, so that the user knows a run again does not tag them again."""
+
+    def __init__(self, outcome: EvalOutcome, variants_run: int, variant: str = "", cached: int = 0) -> None:
         super().__init__()
         self.outcome = outcome
         self.variants_run = variants_run
+        self.variant = variant
+        self.cached = cached
 
 
 def new_run_root(cfg: EvalConfig, now: _dt.datetime | None = None) -> Path:
@@ -318,9 +349,9 @@ def run_eval(
                 named = False
             directory = root if len(runs) == 1 else root / _dir_name(variant.name)
             write_run(directory, metrics, per_product, run)
+        except VariantInterrupted as stop:
+            raise SweepInterrupted(outcome, len(runs), variant.name, stop.cached) from None
         except KeyboardInterrupt:
-            if not outcome.runs:
-                raise
             raise SweepInterrupted(outcome, len(runs)) from None
         except TagllmError as exc:
             if len(runs) == 1:

@@ -886,3 +886,46 @@ def test_tagging_reports_its_progress_batch_by_batch(eval_dir, fake_factory, mon
     assert stop.value.code == 0
     lines = [line.split("\r")[-1] for line in capsys.readouterr().err.split("\n")]
     assert lines == ["base: tagging 5 product(s), 0 from cache", "loading the taxonomy", "tagged 5/5", ""]
+
+
+def test_ctrl_c_while_a_variant_is_tagged_says_the_products_tagged_are_cached(
+    eval_dir, fake_factory, monkeypatch, capsys
+):
+    """Ctrl-C after 2 of a run's 5 products were tagged (and cached, batch by batch) said only 'interrupted: tagllm
+    eval run did not finish; run it again', as if they would be tagged again: the run again takes them from the
+    cache and tags 3."""
+    from tagllm.cli import main
+
+    with (eval_dir / "eval.yaml").open("a") as fh:
+        fh.write("  batch_size: 1\n")
+
+    def interrupted_after(n: int):
+        def factory(config):
+            tagger = fake_factory(config)
+            tag = tagger.tag
+
+            def tag_until_stopped(products):
+                if len(fake_factory.seen) >= n:
+                    raise KeyboardInterrupt
+                return tag(products)
+
+            tagger.tag = tag_until_stopped
+            return tagger
+
+        return factory
+
+    monkeypatch.chdir(eval_dir)
+    monkeypatch.setattr("sys.argv", ["tagllm", "eval", "run", "eval.yaml", "--output", "out", "--bootstrap", "0"])
+    monkeypatch.setattr(harness, "_default_factory", interrupted_after(2))
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "interrupted: tagllm eval run did not finish; 2 product(s) tagged before it are cached; run it again: the "
+        "products cached are not tagged again"
+    )
+    monkeypatch.setattr(harness, "_default_factory", interrupted_after(99))
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code in (0, None)
+    assert "base: tagging 3 product(s), 2 from cache" in capsys.readouterr().err.splitlines()
