@@ -327,6 +327,27 @@ def test_index_build_shows_the_fit_stage_with_its_count(tmp_path: Path, monkeypa
     assert done == total and int(total) > 4  # batches of examples, then the demo's four facets
 
 
+def test_index_build_shows_its_stages_before_the_fit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`index build` loaded the taxonomy (4 s for --taxonomy shopify), read the examples, loaded the embedder and
+    embedded them (fewer than 512: no counts) before its progress showed anything: on a terminal its first line was
+    'fitting the candidate scorer'."""
+    from tagllm.cli.common import StderrProgress
+
+    class OnATerminal(StderrProgress):
+        def __init__(self, quiet: bool = False) -> None:
+            super().__init__(quiet)
+            self.enabled = True
+
+    monkeypatch.setattr("tagllm.cli.index.StderrProgress", OnATerminal)
+    built = runner.invoke(
+        app, ["index", "build", str(DATA / "demo_examples.jsonl"), "-i", str(tmp_path / "i"), "-t", "demo"]
+    )
+    assert built.exit_code == 0, built.output
+    shown = [line.split("\r")[-1] for line in built.stderr.split("\n")]
+    assert shown[:3] == ["loading the taxonomy", "reading the examples", "embedding examples"]
+    assert shown[3].startswith("fitting the candidate scorer") and shown[4:] == [""]
+
+
 def test_index_add_shows_its_stages_before_the_fit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`index add` of 1,500 reviewed Flipkart examples to an index of 100 (stderr a terminal) printed nothing for
     28.7 s, reading the taxonomy and the index and embedding the examples, then 'fitting the candidate scorer'."""

@@ -72,9 +72,10 @@ def build(
         image_embedder=image_embedder, allow_remote_images=allow_remote_images or None, image_root=image_root,
         ignore_fields=parse_fields(ignore_fields), keep_precision=keep_precision,
     )  # fmt: skip
+    progress = StderrProgress(quiet)  # on a terminal: the shopify taxonomy alone takes seconds to load
+    progress("taxonomy", 0, None)
     tax = load_taxonomy(cfg.taxonomy)
     errors: list[RecordError] = []
-    progress = StderrProgress(quiet)
     built = build_index(
         examples, tax, Embedder.from_config(cfg), index, label_field=cfg.label_field,
         attribute_field=cfg.attribute_field, k=cfg.k, progress=progress, errors=errors,
