@@ -367,8 +367,10 @@ def test_index_add_shows_its_stages_before_the_fit(tmp_path: Path, monkeypatch: 
     added = runner.invoke(app, ["index", "add", str(rest), "-i", str(index)])
     assert added.exit_code == 0, added.output
     shown = [line.split("\r")[-1] for line in added.stderr.split("\n")]
-    assert shown[:3] == ["loading the taxonomy", "loading the example index", "embedding examples"]
-    assert shown[3].startswith("fitting the candidate scorer") and shown[4:] == [""]
+    assert shown[:4] == [
+        "loading the taxonomy", "loading the example index", "reading the examples", "embedding examples",
+    ]  # fmt: skip
+    assert shown[4].startswith("fitting the candidate scorer") and shown[5:] == [""]
 
 
 # -- issue 14: what a user sees ---------------------------------------------------------------------------------------

@@ -579,3 +579,39 @@ def test_the_index_cached_for_examples_is_another_for_the_same_file_beside_other
     assert without.index is not None and without.index.images is None
     found = Tagger.from_config(TaggerConfig(taxonomy="demo", examples=str(with_photos), k=5))
     assert found.index is not None and found.index.images is not None and len(found.index.images) == 48
+
+
+def test_index_add_shows_the_photos_encoded_as_a_stage_of_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`index add` to an index that has photos read and encoded the added examples' photos (seconds each batch with a
+    CLIP encoder) under 'embedding examples' on a terminal, a line saying the texts were being embedded."""
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+    from tagllm.cli.common import StderrProgress
+
+    class OnATerminal(StderrProgress):
+        def __init__(self, quiet: bool = False) -> None:
+            super().__init__(quiet)
+            self.enabled = True
+
+    examples = write_examples(tmp_path / "data")
+    lines = examples.read_text().splitlines()
+    first, rest = tmp_path / "data" / "first.jsonl", tmp_path / "data" / "rest.jsonl"
+    first.write_text("\n".join(lines[:40]) + "\n")
+    rest.write_text("\n".join(lines[40:]) + "\n")
+    index = str(tmp_path / "idx")
+    monkeypatch.chdir(tmp_path)  # not the project's tagllm.yaml
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", "build", str(first), "-i", index, "-t", "demo", "-q"]).exit_code == 0
+    monkeypatch.setattr("tagllm.cli.index.StderrProgress", OnATerminal)
+    added = runner.invoke(app, ["index", "add", str(rest), "-i", index])
+    assert added.exit_code == 0, added.output
+    assert added.stdout.startswith(f"{index}: added 8, replaced 0")
+    shown = [line.split("\r")[-1] for line in added.stderr.split("\n")]
+    assert shown[:5] == [
+        "loading the taxonomy", "loading the example index", "reading the examples",
+        "reading and encoding the examples' photos", "embedding examples",
+    ]  # fmt: skip
+    assert shown[5].startswith("fitting the candidate scorer") and shown[6:] == [""]

@@ -149,18 +149,22 @@ def add(
     with writing_index(index, waiting=lambda message: typer.echo(message, err=True)):
         idx = ExampleIndex.load(index, taxonomy=tax, embedder=emb)
         fields = _fields(cfg.label_field)
+        progress("read", 0, None)
         new, errors = read_examples(
             examples, tax, label_field=cfg.label_field, attribute_field=cfg.attribute_field,
             columns=parse_columns(columns, fields=fields), ignore_fields=cfg.ignore_fields,
         )  # fmt: skip
         attributes = [name for name, f in tax.facets.items() if not f.hierarchical]
         categories = [name for name, f in tax.facets.items() if f.hierarchical]
-        progress("embed", 0, None)  # the distinct texts of the added and replaced examples: counted by the embedder
+        # the photos of an index that has them, then the distinct texts of the added and replaced examples (counted
+        # by the embedder)
         with emb.reporting(lambda done, total: progress("embed", done, total)):
             loader = examples_image_loader(cfg, examples)
             stamps = photo_stamps(new, loader)  # before they are read: one edited meanwhile is caught
             before = list(idx.examples)
-            counts = idx.add(new, emb, image_loader=loader, attributes=attributes, categories=categories)
+            counts = idx.add(
+                new, emb, image_loader=loader, attributes=attributes, categories=categories, progress=progress
+            )
         if counts.added or counts.replaced:
             # the stackers were fitted on the examples the index had: fitted again on these, as index build fits them
             scorer = fit_scorer(idx, tax, emb, k=cfg.k, keep_precision=cfg.keep_precision, progress=progress)

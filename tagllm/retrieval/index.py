@@ -240,6 +240,7 @@ class ExampleIndex:
         image_loader: ImageLoader | None = None,
         attributes: Collection[str] = (),
         categories: Collection[str] = (),
+        progress: Callable[[str, int, int | None], None] | None = None,
     ) -> AddCounts:
         """Add reviewed examples without re-embedding the others. An example whose id is in the index replaces
         the one there (a reviewed label corrects the old one); one identical to it changes nothing. The photos of
@@ -248,7 +249,8 @@ class ExampleIndex:
         ``repeated``. ``attributes`` names the attribute facets: a replacing example that labels none of them keeps
         the ones the example it replaces has (a review of categories says nothing of them), its id returned in
         ``kept_attributes``; so does one that labels none of the ``categories`` (the hierarchical facets) keep its
-        category labels, its id in ``kept_categories``."""
+        category labels, its id in ``kept_categories``. ``progress(stage, done, total)`` hears the stage begun:
+        ``photos`` (read and encoded), then ``embed`` (the texts)."""
         self.check_embedder(embedder)
         counts = AddCounts()
         latest = _latest(examples, counts.repeated)  # the same id twice in one file: its last record is the review
@@ -279,6 +281,8 @@ class ExampleIndex:
             from tagllm.retrieval.image_index import encode_photos
 
             loader = image_loader or ImageLoader()
+            if progress:
+                progress("photos", 0, None)
             photos = encode_photos([e.images for e in changed], loader, self.image_encoder)
             self.image_problems = _photo_problems(changed, photos.uses)
             self.images.replace(photos.slice(0, len(replace)), [i for i, _ in replace])
@@ -286,6 +290,8 @@ class ExampleIndex:
             self.manifest["images"]["count"] = len(self.images)
         else:
             self.image_problems = _photos_of_a_text_index(changed)
+        if progress:
+            progress("embed", 0, None)
         vectors = embedder.encode([e.text() for e in changed])
         self.lexical.forget([self.examples[i].text() for i, _ in replace])
         for row, (i, example) in enumerate(replace):
