@@ -615,3 +615,35 @@ def test_index_add_shows_the_photos_encoded_as_a_stage_of_their_own(
         "reading and encoding the examples' photos", "embedding examples",
     ]  # fmt: skip
     assert shown[5].startswith("fitting the candidate scorer") and shown[6:] == [""]
+
+
+def test_index_add_keeps_the_photo_of_an_example_whose_review_gives_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A review file of 3 examples' ids, titles and labels (no images column) replaced them and dropped their photos
+    without a word: 'added 0, replaced 3, 0 unchanged', and the index's photos went from 48 to 45."""
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+    from tagllm.taxonomy import load_taxonomy
+
+    examples = write_examples(tmp_path / "data")
+    rows = [json.loads(line) for line in examples.read_text().splitlines()[:3]]
+    rows[0]["labels"]["color"] = ["color-blue"]  # a corrected label: replaced, its photo kept
+    for row in rows:
+        del row["images"]
+    (tmp_path / "review.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    monkeypatch.chdir(tmp_path)  # not the project's tagllm.yaml
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", "build", str(examples), "-i", "idx", "-t", "demo", "-q"]).exit_code == 0
+    added = runner.invoke(app, ["index", "add", "review.jsonl", "-i", "idx"])
+    assert added.exit_code == 0, added.output
+    assert added.stdout.splitlines() == [
+        "kept the photos of 1 replaced example(s) whose review gives none: 'dress-color-red-0'; to change them, give "
+        "their images in the review",
+        "idx: added 0, replaced 1, 2 unchanged, now 48 examples, 0 record(s) skipped",
+    ]
+    assert json.loads((tmp_path / "idx" / "manifest.json").read_text())["images"]["count"] == 48
+    index = ExampleIndex.load(tmp_path / "idx", taxonomy=load_taxonomy("demo"))
+    assert index.examples[0].images == ["photos/dress-color-red-0.jpg"]
+    assert index.examples[0].labels["color"] == ["color-blue"]

@@ -118,7 +118,8 @@ def add(
 ) -> None:
     """Add reviewed products to an index without re-embedding the rest. A product whose id is in the index
     replaces it (a corrected label replaces the old one; one reviewed without attribute tags keeps its attribute
-    labels, one without a category its category); adding the same file twice changes nothing."""
+    labels, one without a category its category, one without images its photo); adding the same file twice changes
+    nothing."""
     from pathlib import Path
 
     from tagllm.assembly import (
@@ -182,6 +183,7 @@ def add(
     _photo_problems(idx.image_problems)
     _kept_labels("attribute labels", counts.kept_attributes, "attribute tags")
     _kept_labels("category labels", counts.kept_categories, "category")
+    _kept_labels("photos", counts.kept_photos, "images")
     typer.echo(
         f"{index}: added {counts.added}, replaced {counts.replaced}, {counts.unchanged} unchanged, "
         f"now {len(idx)} examples, {len(errors)} record(s) skipped"

@@ -129,6 +129,7 @@ class AddCounts:
     # ids of replaced examples whose review labels no attribute facet: the attribute labels they had were kept
     kept_attributes: list[str] = field(default_factory=list)
     kept_categories: list[str] = field(default_factory=list)  # ... no category facet: their category labels were kept
+    kept_photos: list[str] = field(default_factory=list)  # ... no images, in an index with photos: their photos kept
     # examples whose id a later one of the same call gives again: that one is added, these are not (named "batch:N",
     # 1-based, as ``tagllm index add`` names a file's repeated record by its line)
     repeated: list[RepeatedExample] = field(default_factory=list)
@@ -228,6 +229,13 @@ class ExampleIndex:
         self.image_encoder = encoder
         self.manifest["images"] = {"encoder": encoder.manifest(), "count": len(self.images), "reading": PHOTO_READING}
 
+    def _with_kept_photos(self, example: LabelledProduct, i: int) -> LabelledProduct:
+        """``example``, reviewed, with the photos of the example ``i`` it replaces when it gives none and the index
+        holds that one's photo: a review file without an images column dropped every replaced example's photo."""
+        if example.images or self.images is None or self.images.position[i] < 0:
+            return example
+        return example.model_copy(update={"images": self.examples[i].images})
+
     def _build_faiss(self, vectors: np.ndarray) -> Any:
         index, self.manifest["faiss"] = build_faiss(vectors, self.hnsw_threshold)
         return index
@@ -263,15 +271,18 @@ class ExampleIndex:
                 new.append(example)
                 continue
             with_attributes = _with_kept_labels(example, self.examples[i], attributes)
-            reviewed = _with_kept_labels(with_attributes, self.examples[i], categories)
+            with_labels = _with_kept_labels(with_attributes, self.examples[i], categories)
+            reviewed = self._with_kept_photos(with_labels, i)
             if self.examples[i] == reviewed:
                 counts.unchanged += 1
                 continue
             replace.append((i, reviewed))
             if with_attributes is not example:
                 counts.kept_attributes.append(example.id)
-            if reviewed is not with_attributes:
+            if with_labels is not with_attributes:
                 counts.kept_categories.append(example.id)
+            if reviewed is not with_labels:
+                counts.kept_photos.append(example.id)
         counts.added, counts.replaced = len(new), len(replace)
         if not new and not replace:
             return counts
@@ -283,10 +294,14 @@ class ExampleIndex:
             loader = image_loader or ImageLoader()
             if progress:
                 progress("photos", 0, None)
-            photos = encode_photos([e.images for e in changed], loader, self.image_encoder)
-            self.image_problems = _photo_problems(changed, photos.uses)
-            self.images.replace(photos.slice(0, len(replace)), [i for i, _ in replace])
-            self.images.extend(photos.slice(len(replace), len(changed)), len(self.examples))
+            # a kept photo keeps its vector: its path is the indexed file's, not one the review's loader finds
+            kept = set(counts.kept_photos)
+            fresh = [(i, e) for i, e in replace if e.id not in kept]
+            encoded = [e for _, e in fresh] + new
+            photos = encode_photos([e.images for e in encoded], loader, self.image_encoder)
+            self.image_problems = _photo_problems(encoded, photos.uses)
+            self.images.replace(photos.slice(0, len(fresh)), [i for i, _ in fresh])
+            self.images.extend(photos.slice(len(fresh), len(encoded)), len(self.examples))
             self.manifest["images"]["count"] = len(self.images)
         else:
             self.image_problems = _photos_of_a_text_index(changed)
