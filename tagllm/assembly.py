@@ -7,7 +7,7 @@ import gc
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -341,13 +341,19 @@ def _read_photo_record(index: ExampleIndex) -> dict[str, Any]:
 
 
 def photos_after_add(
-    index: ExampleIndex, before: Sequence[LabelledProduct], stamps: dict[str, list[int] | None], loader: Any
+    index: ExampleIndex,
+    before: Sequence[LabelledProduct],
+    stamps: dict[str, list[int] | None],
+    loader: Any,
+    kept_photos: Collection[str] = (),
 ) -> dict[str, list[int] | None] | None:
     """The ``PHOTO_FILES`` record of ``index`` once ``index.add`` changed its examples (``before``, the ones it had):
     the photos of the examples it kept, as recorded when it was built, and those of the examples added or replaced
     (found by ``loader``), with the ``stamps`` taken before they were read; its count goes in the manifest. None for
     an index that records none. The record kept the photos of replaced examples, so editing one refused the index
-    though it no longer used it, and editing an added example's photo went unsaid."""
+    though it no longer used it, and editing an added example's photo went unsaid. A replaced example whose review
+    gave no photo keeps the one it had (``kept_photos``: their ids), found where the index was built from: looked for
+    beside the review, it was recorded as missing, and editing it went unsaid."""
     built_from = index.manifest.get("examples")
     if index.path is None or not isinstance(built_from, dict) or not built_from.get("photos"):
         return None
@@ -356,8 +362,8 @@ def photos_after_add(
     recorded = _read_photo_record(index)
     build_root = built_from.get("photo_root") or str(Path(built_from.get("file", ".")).parent)
     kept = {id(e) for e in before}  # ``add`` puts a replacing example in its place, a new one at the end
-    kept_examples = [e for e in index.examples if id(e) in kept]
-    changed = [e for e in index.examples if id(e) not in kept]
+    kept_examples = [e for e in index.examples if id(e) in kept or e.id in kept_photos]
+    changed = [e for e in index.examples if id(e) not in kept and e.id not in kept_photos]
     record = {
         name: recorded.get(name, _stamp(Path(name)))
         for name in photo_stamps(kept_examples, ImageLoader(root=build_root))

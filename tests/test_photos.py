@@ -647,3 +647,8 @@ def test_index_add_keeps_the_photo_of_an_example_whose_review_gives_none(
     index = ExampleIndex.load(tmp_path / "idx", taxonomy=load_taxonomy("demo"))
     assert index.examples[0].images == ["photos/dress-color-red-0.jpg"]
     assert index.examples[0].labels["color"] == ["color-blue"]
+    # the photo it kept is recorded where it is, so an edit is caught: looked for beside the review, it was recorded
+    # as a file not there, and the real one was out of the record
+    record = json.loads((tmp_path / "idx" / "example_photos.json").read_text())
+    photo = str(tmp_path / "data" / "photos" / "dress-color-red-0.jpg")
+    assert record[photo] is not None and str(tmp_path / "photos" / "dress-color-red-0.jpg") not in record

@@ -169,7 +169,7 @@ def add(
         if counts.added or counts.replaced:
             # the stackers were fitted on the examples the index had: fitted again on these, as index build fits them
             scorer = fit_scorer(idx, tax, emb, k=cfg.k, keep_precision=cfg.keep_precision, progress=progress)
-            photos = photos_after_add(idx, before, stamps, loader)  # those of the examples it holds now
+            photos = photos_after_add(idx, before, stamps, loader, counts.kept_photos)  # of the examples it holds now
 
             def also(staging: Path) -> None:  # the scorer and the photos' record move in with the index's files
                 scorer.save(staging)
