@@ -46,3 +46,20 @@ def demo_index_dir(tmp_path_factory: pytest.TempPathFactory, demo_taxonomy, embe
     target = tmp_path_factory.mktemp("demo-index")
     build_index(DATA / "demo_examples.jsonl", demo_taxonomy, embedder, target)
     return target
+
+
+@pytest.fixture
+def on_a_terminal(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Show a CLI module's progress as on a terminal (stderr is no terminal under pytest):
+    ``on_a_terminal("tagllm.cli.index")``."""
+    from tagllm.cli.common import StderrProgress
+
+    class OnATerminal(StderrProgress):
+        def __init__(self, quiet: bool = False) -> None:
+            super().__init__(quiet)
+            self.enabled = True
+
+    def show(module: str) -> None:
+        monkeypatch.setattr(f"{module}.StderrProgress", OnATerminal)
+
+    return show

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -307,15 +308,11 @@ def test_index_info_names_a_manifest_it_cannot_read(tmp_path: Path, manifest: by
     assert str(result.exception).endswith(f"); rebuild it: tagllm index build EXAMPLES --index {index}")
 
 
-def test_index_build_shows_the_fit_stage_with_its_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tagllm.cli.common import StderrProgress
+def test_index_build_shows_the_fit_stage_with_its_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_a_terminal: Callable[[str], None]
+) -> None:
 
-    class OnATerminal(StderrProgress):
-        def __init__(self, quiet: bool = False) -> None:
-            super().__init__(quiet)
-            self.enabled = True
-
-    monkeypatch.setattr("tagllm.cli.index.StderrProgress", OnATerminal)
+    on_a_terminal("tagllm.cli.index")
     built = runner.invoke(
         app, ["index", "build", str(DATA / "demo_examples.jsonl"), "-i", str(tmp_path / "i"), "-t", "demo"]
     )
@@ -327,18 +324,14 @@ def test_index_build_shows_the_fit_stage_with_its_count(tmp_path: Path, monkeypa
     assert done == total and int(total) > 4  # batches of examples, then the demo's four facets
 
 
-def test_index_build_shows_its_stages_before_the_fit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_index_build_shows_its_stages_before_the_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_a_terminal: Callable[[str], None]
+) -> None:
     """`index build` loaded the taxonomy (4 s for --taxonomy shopify), read the examples, loaded the embedder and
     embedded them (fewer than 512: no counts) before its progress showed anything: on a terminal its first line was
     'fitting the candidate scorer'."""
-    from tagllm.cli.common import StderrProgress
 
-    class OnATerminal(StderrProgress):
-        def __init__(self, quiet: bool = False) -> None:
-            super().__init__(quiet)
-            self.enabled = True
-
-    monkeypatch.setattr("tagllm.cli.index.StderrProgress", OnATerminal)
+    on_a_terminal("tagllm.cli.index")
     built = runner.invoke(
         app, ["index", "build", str(DATA / "demo_examples.jsonl"), "-i", str(tmp_path / "i"), "-t", "demo"]
     )
@@ -348,22 +341,18 @@ def test_index_build_shows_its_stages_before_the_fit(tmp_path: Path, monkeypatch
     assert shown[3].startswith("fitting the candidate scorer") and shown[4:] == [""]
 
 
-def test_index_add_shows_its_stages_before_the_fit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_index_add_shows_its_stages_before_the_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_a_terminal: Callable[[str], None]
+) -> None:
     """`index add` of 1,500 reviewed Flipkart examples to an index of 100 (stderr a terminal) printed nothing for
     28.7 s, reading the taxonomy and the index and embedding the examples, then 'fitting the candidate scorer'."""
-    from tagllm.cli.common import StderrProgress
-
-    class OnATerminal(StderrProgress):
-        def __init__(self, quiet: bool = False) -> None:
-            super().__init__(quiet)
-            self.enabled = True
 
     lines = (DATA / "demo_examples.jsonl").read_text().splitlines()
     first, rest, index = tmp_path / "first.jsonl", tmp_path / "rest.jsonl", tmp_path / "idx"
     first.write_text("\n".join(lines[:20]) + "\n")
     rest.write_text("\n".join(lines[20:]) + "\n")
     assert runner.invoke(app, ["index", "build", str(first), "-i", str(index), "-t", "demo", "-q"]).exit_code == 0
-    monkeypatch.setattr("tagllm.cli.index.StderrProgress", OnATerminal)
+    on_a_terminal("tagllm.cli.index")
     added = runner.invoke(app, ["index", "add", str(rest), "-i", str(index)])
     assert added.exit_code == 0, added.output
     shown = [line.split("\r")[-1] for line in added.stderr.split("\n")]

@@ -951,18 +951,13 @@ def test_cli_a_jsonl_of_strings_not_objects_is_refused_before_mapping(tmp_path: 
 
 
 def test_cli_shows_progress_while_tables_are_built_and_labels_embedded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_a_terminal: Callable[[str], None]
 ) -> None:
     """`taxonomy map -t shopify` on a first run printed nothing for 148 s (the mapping tables built, then every label
     of the taxonomy embedded) before its table: on a terminal it now shows each stage, ended before the table."""
     from tagllm.cli.common import StderrProgress
 
-    class OnATerminal(StderrProgress):
-        def __init__(self, quiet: bool = False) -> None:
-            super().__init__(quiet)
-            self.enabled = True
-
-    monkeypatch.setattr("tagllm.cli.taxonomy.StderrProgress", OnATerminal)
+    on_a_terminal("tagllm.cli.taxonomy")
     monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path / "cache"))  # a first run: nothing built yet
     args = ["taxonomy", "map", "notebook pc", "-t", "demo", "-f", "category"]
     result = CliRunner().invoke(app, [*args, "--format", "jsonl"])

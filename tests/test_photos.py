@@ -6,6 +6,7 @@ import json
 import shutil
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -582,19 +583,13 @@ def test_the_index_cached_for_examples_is_another_for_the_same_file_beside_other
 
 
 def test_index_add_shows_the_photos_encoded_as_a_stage_of_their_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_a_terminal: Callable[[str], None]
 ) -> None:
     """`index add` to an index that has photos read and encoded the added examples' photos (seconds each batch with a
     CLIP encoder) under 'embedding examples' on a terminal, a line saying the texts were being embedded."""
     from typer.testing import CliRunner
 
     from tagllm.cli import app
-    from tagllm.cli.common import StderrProgress
-
-    class OnATerminal(StderrProgress):
-        def __init__(self, quiet: bool = False) -> None:
-            super().__init__(quiet)
-            self.enabled = True
 
     examples = write_examples(tmp_path / "data")
     lines = examples.read_text().splitlines()
@@ -605,7 +600,7 @@ def test_index_add_shows_the_photos_encoded_as_a_stage_of_their_own(
     monkeypatch.chdir(tmp_path)  # not the project's tagllm.yaml
     runner = CliRunner()
     assert runner.invoke(app, ["index", "build", str(first), "-i", index, "-t", "demo", "-q"]).exit_code == 0
-    monkeypatch.setattr("tagllm.cli.index.StderrProgress", OnATerminal)
+    on_a_terminal("tagllm.cli.index")
     added = runner.invoke(app, ["index", "add", str(rest), "-i", index])
     assert added.exit_code == 0, added.output
     assert added.stdout.startswith(f"{index}: added 8, replaced 0")

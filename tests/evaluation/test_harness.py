@@ -854,12 +854,11 @@ def test_predictions_that_never_tagged_a_scored_facet_are_refused_naming_it(eval
     assert scored["facets"]["category"]["leaf_accuracy"]["value"] == 0.5
 
 
-def test_tagging_reports_its_progress_batch_by_batch(eval_dir, fake_factory, monkeypatch, capsys):
+def test_tagging_reports_its_progress_batch_by_batch(eval_dir, fake_factory, monkeypatch, capsys, on_a_terminal):
     """`tagllm eval run` said 'base: tagging 300 product(s), 0 from cache' and then nothing for 56 s (Flipkart, the
     no-LLM default; an LLM's run: as long as it tags) until its scores: the tagger's setup and each batch now report
     to ``steps``, and on a terminal the CLI shows them, each line ended before the next message."""
     from tagllm.cli import main
-    from tagllm.cli.common import StderrProgress
 
     reports: list[tuple[str, int, int | None]] = []
     cfg = load_eval_config(eval_dir / "eval.yaml", bootstrap=0)
@@ -868,16 +867,11 @@ def test_tagging_reports_its_progress_batch_by_batch(eval_dir, fake_factory, mon
     run_eval(cfg, factory=fake_factory, root=root, use_cache=False, steps=lambda *a: reports.append(a))
     assert reports == [("tag", 0, 5), ("tag", 2, 5), ("tag", 4, 5), ("tag", 5, 5)]
 
-    class OnATerminal(StderrProgress):
-        def __init__(self, quiet: bool = False) -> None:
-            super().__init__(quiet)
-            self.enabled = True
-
     def factory(config, progress=None):  # as the default one, it reports loading the taxonomy
         progress("taxonomy", 0, None)
         return fake_factory(config)
 
-    monkeypatch.setattr("tagllm.cli.eval.StderrProgress", OnATerminal)
+    on_a_terminal("tagllm.cli.eval")
     monkeypatch.setattr(harness, "_default_factory", factory)
     monkeypatch.chdir(eval_dir)
     monkeypatch.setattr("sys.argv", ["tagllm", "eval", "run", "eval.yaml", "--output", "out", "--bootstrap", "0"])
