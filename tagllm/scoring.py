@@ -18,7 +18,7 @@ import numpy as np
 from tagllm.config import TaggerConfig, TextField
 from tagllm.images import image_root
 from tagllm.llm_steps import ScoredProduct
-from tagllm.models import Neighbour, Product, RecordError
+from tagllm.models import LabelledProduct, Neighbour, Product, RecordError
 from tagllm.retrieval.image_index import ImageBatch, Photos
 from tagllm.threads import one_thread
 
@@ -121,11 +121,14 @@ class BatchScorer:
                 item.images = [image for image in shown[i] if image.ok]
                 item.image_uses = item.image_uses or [image.use() for image in shown[i]]
             if examples and self.index is not None:
-                item.examples = [
-                    (self.index.examples[int(j)], float(s))
-                    for j, s in zip(hits.ids[i], hits.scores[i], strict=False)
-                    if j >= 0
-                ][: int(self.config.backend_options.get("examples_in_prompt", DEFAULT_EXAMPLES_IN_PROMPT))]
+                item.examples = distinct_examples(
+                    [
+                        (self.index.examples[int(j)], float(s))
+                        for j, s in zip(hits.ids[i], hits.scores[i], strict=False)
+                        if j >= 0
+                    ],
+                    int(self.config.backend_options.get("examples_in_prompt", DEFAULT_EXAMPLES_IN_PROMPT)),
+                )
             scored.append(item)
         return scored
 
@@ -209,3 +212,17 @@ class BatchScorer:
             Neighbour.model_construct(id=e.id, score=round(s, 4), title=e.title, labels=e.labels)
             for e, s in itertools.islice(hits, NEIGHBOURS_IN_PROVENANCE)
         ]
+
+
+def distinct_examples(hits: list[tuple[LabelledProduct, float]], limit: int) -> list[tuple[LabelledProduct, float]]:
+    """The first ``limit`` neighbours that a prompt shows differently: a catalogue's duplicate listings (the same
+    title, text and labels under other ids: 765 of Flipkart's 3,000 shipped examples) are shown once, at the best
+    score, so the prompt's examples are that many different products, not one of them twice."""
+    seen: set[str] = set()
+    out: list[tuple[LabelledProduct, float]] = []
+    for example, score in hits:
+        key = example.model_dump_json(exclude={"id", "images"})
+        if key not in seen and len(out) < limit:
+            seen.add(key)
+            out.append((example, score))
+    return out

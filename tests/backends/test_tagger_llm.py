@@ -350,3 +350,38 @@ def test_a_misspelt_attribute_mode_stops_the_run_naming_the_setting(tmp_path: Pa
     assert str(info.value) == (
         f"invalid configuration:\n  {config}: attribute_mode: Input should be 'auto', 'two_step' or 'one_call'"
     )
+
+
+def test_a_duplicate_listing_is_shown_once_among_the_prompts_examples(
+    demo_taxonomy: Taxonomy, embedder: Any, tmp_path: Path
+) -> None:
+    """A catalogue's duplicate listings (one title, text and labels under three ids) are one example in the prompt,
+    and the prompt still shows as many examples as asked for, of other products."""
+    from tagllm.assembly import build_index
+
+    rows = [
+        json.loads(line)
+        for line in (Path(__file__).parents[1] / "data" / "demo_examples.jsonl")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    ]
+    dress = next(row for row in rows if row["id"] == "ex-03")
+    rows += [{**dress, "id": "ex-03-copy"}, {**dress, "id": "ex-03-again"}]
+    examples = tmp_path / "examples.jsonl"
+    examples.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    build_index(examples, demo_taxonomy, embedder, tmp_path / "index")
+    backend = Scripted({"p": ['{"category": "Apparel > Dresses"}']})
+    tagger = _tagger(
+        demo_taxonomy,
+        backend,
+        embedder,
+        tmp_path / "index",
+        facets=["category"],
+        backend_options={"examples_in_prompt": 3},
+    )
+    tagger.tag([Product(id="p", title="Women's Floral Maxi Dress, Red Polyester")])
+
+    (request,) = backend.calls[0]
+    shown = "\n".join(str(m["content"]) for m in request.messages or [])
+    assert shown.count("Floral Maxi Dress") == 2  # the one example, and the product itself
+    assert "Example 3 (" in shown and "Example 4 (" not in shown  # three examples, as asked for
