@@ -14,15 +14,39 @@ _SCRIPT_RUNS = re.compile(f"[{_CJK_CHARS}]+|[^{_CJK_CHARS}]+")  # "navy纯棉t�
 
 
 def normalize(text: str) -> str:
-    """Fold a label or a model's word to a comparison key: NFKC, case fold, '&' = 'and', punctuation to spaces.
+    """Fold a label or a model's word to a comparison key: NFKC, case fold, '&' = 'and', punctuation to spaces,
+    traditional Chinese characters to simplified.
 
     NFKC turns full-width forms (ＲＥＤ, ，) into their half-width twins, so Chinese and English input written
-    either way meet on one key.
+    either way meet on one key; a Taiwan or Hong Kong seller's 連衣裙 meets a taxonomy's 连衣裙 (``simplified``).
     """
     text = unicodedata.normalize("NFKC", text).casefold()
+    if _CJK.search(text):
+        text = text.translate(simplified())
     text = _AND.sub(" and ", text)
     text = _PUNCT.sub(" ", text)
     return " ".join(text.split())
+
+
+@lru_cache(maxsize=1)
+def simplified() -> dict[int, str]:
+    """Traditional Chinese characters to their simplified forms (``str.translate``'s table), from OpenCC's character
+    table (``TSCharacters.txt``, Apache-2.0) as the ``opencc-python-reimplemented`` package ships it: 4,113
+    characters, each to its first simplified form, those whose first form is themselves (覆, used in both) left out.
+    Character by character, as a key for comparing words; never shown. Empty where the package is missing."""
+    try:
+        from importlib.resources import files
+
+        data = files("opencc").joinpath("dictionary/TSCharacters.txt").read_text(encoding="utf-8")
+    except (ImportError, OSError):
+        return {}
+    table: dict[int, str] = {}
+    for line in data.splitlines():
+        traditional, _, forms = line.partition("\t")
+        first = forms.split()[0] if forms.split() else ""
+        if len(traditional) == 1 and first and first != traditional:
+            table[ord(traditional)] = first
+    return table
 
 
 def has_cjk(text: str) -> bool:

@@ -211,6 +211,8 @@ def test_a_stage_can_be_removed_and_each_is_measured() -> None:
         ("连衣裙类", ("apparel-dresses", "translation")),
         ("服装／连衣裙", ("apparel-dresses", "translation")),  # full-width separators
         ("服装 》连衣裙", ("apparel-dresses", "translation")),
+        ("連衣裙", ("apparel-dresses", "translation")),  # traditional characters: a Taiwan or Hong Kong seller's word
+        ("服裝／連衣裙系列", ("apparel-dresses", "translation")),
         ("系列", "no value of facet 'category' is close enough"),
     ],
 )

@@ -6,7 +6,7 @@ import pytest
 
 from tagllm.candidates.title_head import name_heads
 from tagllm.phrases import PhraseTable
-from tagllm.text import looks_plural, singular
+from tagllm.text import looks_plural, normalize, singular
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,10 @@ def test_a_hyphenated_name_is_found_written_closed() -> None:
     assert {key for _, _, key in table.spans("nike men black tshirt")} == {"tees"}
     assert {key for _, _, key in table.spans("vneck top")} == {"v-neck"}
     assert {key for _, _, key in table.spans("v neck t shirt")} == {"v-neck", "tees", "shirts"}
+
+
+def test_traditional_chinese_meets_simplified_on_one_key() -> None:
+    assert normalize("連衣裙 女裝 長袖") == normalize("连衣裙 女装 长袖") == "连衣裙 女装 长袖"
+    assert normalize("無線藍牙耳機") == normalize("无线蓝牙耳机")
+    assert normalize("覆盖") == "覆盖"  # a character of both scripts stays as it is
+    assert normalize("Blue Denim Jacket") == "blue denim jacket"

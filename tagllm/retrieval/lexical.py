@@ -13,7 +13,7 @@ from tagllm.text import normalize
 HASH_BITS = 19
 WORD_OFFSET = 2**HASH_BITS  # character n-grams hash below, words and word pairs above: models can tell them apart
 N_FEATURES = 2 * WORD_OFFSET
-LEXICAL_VERSION = 3  # changes whenever a text would hash to other features
+LEXICAL_VERSION = 4  # changes whenever a text would hash to other features
 MAX_NGRAM = 4
 
 
