@@ -53,6 +53,7 @@ MAX_UNIT_LETTERS = 4  # a unit written apart from its number: qt, ft, cm, oz, in
 MIN_HEAD_LETTERS = 3  # the shortest head a closed compound is opened at ("tshirt": t + shirt)
 # Nouns that count or group the product rather than name it ("Wooden Spoon Set", "Baby Bib Silicone Pack of 2"),
 # as head keys; a closed class of English, not a list of products
+_FUNCTION_WORDS = frozenset({"and", "or", "of", "the", "s"})  # not counted as a phrase's words ("Hot & Cold")
 COLLECTIVE = frozenset(
     {"set", "pack", "multipack", "kit", "pair", "bundle", "combo", "lot", "piece", "pc", "assortment", "count", "ct"}
 )
@@ -364,9 +365,12 @@ class HeadFinder:
         """The normalised words of the head phrase: a segment of the title between separators, cut at its first
         connective that follows a word heading some value's name (a connective after none is inside a brand or a
         style: "Scullers For Her … Check Shirts", "Classic Fit Oxford Shirt for Men" is cut at "for", not "fit").
-        The first segment of at least ``MIN_PHRASE_WORDS`` words is taken, else the longest: a title may open with
-        its brand and an occasion ("Membooz Casual, Party … Women's Top")."""
-        segments = []
+        The first segment of at least ``MIN_PHRASE_WORDS`` words ("and", "of" … not counted: "Hot & Cold" is two) is
+        taken, else the longest that names a product ("Voylla Metal, Alloy Necklace"): a title may open with its brand
+        and an occasion ("Membooz Casual, Party … Women's Top"). A later segment that opens with a connective is a
+        complement ("A4 Laminator Machine, Hot & Cold, with 20 Laminating Pouches"): only where no other segment names
+        a product ("REDMOMD RF-510 1600W, compact, with cool air shot Hair Dryer")."""
+        segments: list[tuple[bool, bool, int, list[str]]] = []  # (names a product, no complement, words, words)
         for segment in SEPARATOR.split(title):
             words = normalize(segment).split()
             cut = False
@@ -374,9 +378,13 @@ class HeadFinder:
                 if w in CONNECTIVES and any(is_word(x) and head_key(x) in self.known for x in words[:i]):
                     words, cut = words[:i], True
                     break
-            count = sum(is_word(w) for w in words)
-            if count >= MIN_PHRASE_WORDS or cut and self.names(words):
+            # a segment after the first that opens with a connective is a complement ("…, with 20 Pouches")
+            complement = bool(segments) and bool(words) and words[0] in CONNECTIVES
+            count = sum(is_word(w) and w not in _FUNCTION_WORDS for w in words)
+            if not complement and (count >= MIN_PHRASE_WORDS or cut and self.names(words)):
                 return words  # cut after a product's noun: the phrase ("Dehumidifier 12L/Day with Laundry Mode")
-            segments.append((count, words))
-        count, words = max(segments, key=lambda s: s[0], default=(0, []))
+            segments.append((self.names(words), not complement, count, words))
+        if not segments:
+            return []
+        *_, count, words = max(segments, key=lambda s: (s[0], s[1], s[2]))
         return words if count else []

@@ -1,0 +1,36 @@
+"""Which segment of a title is its head phrase when no segment has three words: the one naming a product, never a
+complement ("…, with 20 Laminating Pouches") while another names one, and "&" or "and" is no word of a phrase."""
+
+from __future__ import annotations
+
+import pytest
+
+from tagllm.candidates.head_words import head_finder
+from tagllm.candidates.title_head import HeadFinder
+from tagllm.taxonomy import load_taxonomy
+
+
+@pytest.fixture(scope="module")
+def find() -> HeadFinder:
+    return head_finder(load_taxonomy("shopify"), "category")
+
+
+@pytest.mark.parametrize(
+    ("title", "phrase", "word"),
+    [
+        # "Hot & Cold" counted three words, "and" among them, and was taken over the product's two
+        ("A4 Laminator Machine, Hot & Cold, with 20 Laminating Pouches", "a4 laminator machine", "machine"),
+        # a brand and a material, then the product: the longest segment was the first of two
+        ("Voylla Metal, Alloy Necklace", "alloy necklace", "necklace"),
+        ("barbarik Wayfarer, Aviator Sunglasses", "aviator sunglasses", "sunglass"),
+        # a complement is still read where no other segment names a product
+        ("REDMOMD RF-510 1600W, compact, with cool air shot Hair Dryer", "with cool air shot hair dryer", "dryer"),
+        # a segment of three words is taken first, as before: a brand and an occasion do not stop it
+        ("Membooz Casual, Party Sleeveless Women's Top", "party sleeveless women s top", "top"),
+    ],
+)
+def test_the_segment_naming_the_product_is_the_head_phrase(
+    find: HeadFinder, title: str, phrase: str, word: str
+) -> None:
+    head = find(title)
+    assert (" ".join(find.phrase_words(title)), head.word) == (phrase, word)
