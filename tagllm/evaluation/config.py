@@ -9,10 +9,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from tagllm.config import TaggerConfig, TextField, read_yaml_mapping
+from tagllm.config import PATH_OR_NAME_SETTINGS, PATH_SETTINGS, TaggerConfig, TextField, read_yaml_mapping
 from tagllm.errors import ConfigError
-
-_PATH_KEYS = ("taxonomy", "examples", "index", "embedder", "prompt", "image_embedder", "image_root")
 
 
 class SampleSpec(BaseModel):
@@ -120,6 +118,19 @@ class EvalConfig(BaseModel):
         return value
 
 
+def _beside_config(key: str, value: Any, base: Path, model_is_path: bool) -> Any:
+    """A tagger setting of an eval config with a relative path taken from the config's folder, as a tagger config's
+    are: a path setting always (an index not built yet is built there), a path-or-name setting (and a transformers or
+    vllm model) when the path exists there."""
+    if not isinstance(value, str) or not value.strip():
+        return value
+    if key in PATH_SETTINGS:
+        return str(base / Path(value).expanduser())
+    if key in PATH_OR_NAME_SETTINGS or (key == "model" and model_is_path):
+        return _resolve(base, value)
+    return value
+
+
 def _resolve(base: Path, value: str | None) -> str | None:
     if value is None:
         return None
@@ -142,13 +153,16 @@ def load_eval_config(path: str | Path, **overrides: Any) -> EvalConfig:
         data[key] = str(base / data.get(key, EvalConfig.model_fields[key].default))
     tagger = dict(data.get("tagger") or {})
     # A model directory next to the config is found like its other files; an openai model is a served name.
-    path_keys = (*_PATH_KEYS, "model") if tagger.get("backend") in ("transformers", "vllm") else _PATH_KEYS
-    for key in path_keys:
-        if isinstance(tagger.get(key), str):
-            tagger[key] = _resolve(base, tagger[key])
+    model_is_path = tagger.get("backend") in ("transformers", "vllm")
+    for key, value in tagger.items():
+        tagger[key] = _beside_config(key, value, base, model_is_path)
+    # a swept file is found as the tagger's is: `sweep: {examples: [data/a.jsonl, data/b.jsonl]}` was read from the
+    # working directory, and a run from anywhere but the config's folder stopped on files that were there
     sweep = data.get("sweep") or {}
-    if isinstance(sweep, dict) and isinstance(sweep.get("prompt"), list):
-        sweep["prompt"] = [_resolve(base, p) if isinstance(p, str) else p for p in sweep["prompt"]]
+    if isinstance(sweep, dict):
+        for key, values in sweep.items():
+            if isinstance(values, list):
+                sweep[key] = [_beside_config(key, value, base, model_is_path) for value in values]
     data["tagger"] = tagger
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
