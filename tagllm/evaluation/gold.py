@@ -89,13 +89,19 @@ NESTED = "a list or mapping inside the gold value, not a value: write each value
 def _gold_values(raw: Any, default_facet: str) -> dict[str, list[Any]]:
     """The gold values per facet as given: scalars, or a list or mapping nested where a value belongs, which
     ``load_gold`` reports (its Python repr, "['S', 'M']", is no value of any taxonomy)."""
-    if raw is None or raw == "":
-        return {}
     if isinstance(raw, dict):
-        return {str(f): (list(v) if isinstance(v, list) else [v]) for f, v in raw.items() if v}
-    if isinstance(raw, list):
-        return {default_facet: list(raw)}
-    return {default_facet: [raw]}
+        given = {str(f): [x for x in (v if isinstance(v, list) else [v]) if not _blank(x)] for f, v in raw.items()}
+        return {f: values for f, values in given.items() if values}
+    values = [x for x in (raw if isinstance(raw, list) else [raw]) if not _blank(x)]
+    return {default_facet: values} if values else {}
+
+
+def _blank(value: Any) -> bool:
+    """No gold value: null, an empty or blank cell, or NaN (``json.dumps`` of a pandas record writes a missing cell
+    so); each was reported as a gold value the taxonomy lacks ('nan'), and its product tagged for nothing."""
+    if isinstance(value, float):
+        return math.isnan(value)
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _shown(value: Any) -> str:

@@ -197,3 +197,22 @@ def test_gold_written_with_the_taxonomys_chinese_labels_is_scored() -> None:
         },
     )
     assert GoldResolver(shared).resolve("category", "袜子") is None
+
+
+def test_nan_and_blank_gold_values_are_no_gold_value_not_values_the_taxonomy_lacks(eval_dir) -> None:  # type: ignore[no-untyped-def]
+    """A gold file written with json.dumps from a pandas frame has NaN where a cell was empty, and a spreadsheet's
+    blank cell can hold a space: each was reported as an unknown gold value ('nan', '  '), read as a taxonomy that does
+    not fit the gold, and its product tagged for nothing; a blank item of a list was reported so beside the real one."""
+    from tagllm.evaluation.gold import load_gold
+    from tagllm.taxonomy import load_taxonomy
+
+    with (eval_dir / "gold.jsonl").open("a") as fh:
+        fh.write('{"id": "q1", "title": "Rain jacket", "gold_category": NaN, "split": "test"}\n')
+        fh.write('{"id": "q2", "title": "Wool socks", "gold_category": "  ", "split": "test"}\n')
+        fh.write('{"id": "q3", "title": "Bar stool", "gold_category": {"category": [NaN, null]}, "split": "test"}\n')
+        fh.write('{"id": "q4", "title": "Oxford shirt", "gold_category": ["Clothing > Shirts", ""], "split": "test"}\n')
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    gold = load_gold(cfg, load_taxonomy(cfg.tagger.taxonomy))
+    assert [(u["product_id"], u["value"]) for u in gold.unknown] == [("p5", "Garden > Hoses")]
+    assert [(x["product_id"], x["line"]) for x in gold.no_gold] == [("q1", 7), ("q2", 8), ("q3", 9)]
+    assert [(item.id, item.gold) for item in gold.items][-1] == ("q4", {"category": ["Clothing > Shirts"]})
