@@ -146,9 +146,11 @@ def load_eval_config(path: str | Path, **overrides: Any) -> EvalConfig:
     data = read_yaml_mapping(file, "an eval config")
     base = file.resolve().parent
     data.setdefault("name", file.stem)
-    for key in ("gold",):
-        if isinstance(data.get(key), str):
-            data[key] = _resolve(base, data[key])
+    if isinstance(data.get("gold"), str):
+        data["gold"] = _resolve(base, data["gold"])
+        if not Path(data["gold"]).exists():  # said as "gld.jsonl: no such file", neither the setting nor the folder
+            where = "" if Path(data["gold"]).is_absolute() else f" (looked for in {base}, the config's folder)"
+            raise ConfigError(f"{file}: gold: {data['gold']}: no such file{where}")
     for key in ("output", "cache"):
         data[key] = str(base / data.get(key, EvalConfig.model_fields[key].default))
     tagger = dict(data.get("tagger") or {})

@@ -55,3 +55,17 @@ def test_an_index_to_build_and_the_attribute_template_are_taken_from_the_config_
     assert cfg.tagger.attribute_prompt == str(folder / "data" / "attrs.j2")
     assert cfg.tagger.prompt == "fewshot"  # a template's name stays a name
 
+
+def test_a_gold_file_that_is_not_there_is_named_as_the_configs_setting(config_dir: Path) -> None:
+    """A misspelt gold file stopped the run with 'gld.jsonl: no such file': neither the setting nor the folder it
+    was looked for in, while every other path of the config is taken from the config's folder."""
+    from tagllm.errors import ConfigError
+
+    (config_dir / "e.yaml").write_text("gold: data/gld.jsonl\ntagger:\n  taxonomy: data/categories.jsonl\n")
+    with pytest.raises(ConfigError) as error:
+        load_eval_config("eval/e.yaml")
+    assert (
+        str(error.value)
+        == f"eval/e.yaml: gold: data/gld.jsonl: no such file (looked for in {config_dir.resolve()}, the config's "
+        "folder)"
+    )
