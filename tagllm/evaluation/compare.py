@@ -262,7 +262,7 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
                 else:
                     a_data, b_data = arr_a[field], arr_b[field]
                 delta = m.paired_bootstrap(a_data, b_data, statistic, n_boot=n_boot, seed=seed)
-                headline[key] = delta.as_dict()
+                headline[key] = delta.as_dict() if n_boot > 0 else _untested(delta)
             facets[facet] = {
                 "n": len(ids),
                 "headline": headline,
@@ -298,6 +298,13 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
     }
 
 
+def _untested(delta: m.PairedDelta) -> dict[str, Any]:
+    """A delta with no resample to test it on (bootstrap 0): no interval, p-value nor verdict. It was reported in
+    [-inf, +inf], p=1.000, "not significant", as if a test had found every difference to be noise (and comparison.json
+    held -Infinity, which is no JSON)."""
+    return {**delta.as_dict(), "ci_low": None, "ci_high": None, "p_value": None, "significant": None}
+
+
 def comparison_lines(comparison: dict[str, Any]) -> list[str]:
     """The lines `tagllm eval compare` prints: per facet and metric, A, B, the delta and its significance."""
     lines = []
@@ -312,11 +319,12 @@ def comparison_lines(comparison: dict[str, Any]) -> list[str]:
             if f.get("no_precision"):
                 lines.append(f"    {'precision':<16} — ({no_precision(f)})")
             for key, d in f["headline"].items():
+                figures = f"    {HEADLINE_TITLES[key]:<16} {d['a']:.3f} -> {d['b']:.3f}  {d['delta']:+.3f} "
+                if d["p_value"] is None:
+                    lines.append(figures + "not tested (0 bootstrap resamples)")
+                    continue
                 mark = "significant" if d["significant"] else "not significant"
-                lines.append(
-                    f"    {HEADLINE_TITLES[key]:<16} {d['a']:.3f} -> {d['b']:.3f}  {d['delta']:+.3f} "
-                    f"[{d['ci_low']:+.3f}, {d['ci_high']:+.3f}] p={d['p_value']:.3f} {mark}"
-                )
+                lines.append(figures + f"[{d['ci_low']:+.3f}, {d['ci_high']:+.3f}] p={d['p_value']:.3f} {mark}")
         for facet in c.get("unscored", []):
             lines.append(f"  {facet}: no product both runs scored has gold of it, not compared")
         for facet, directory in c.get("one_sided", {}).items():

@@ -328,8 +328,9 @@ def plot_headline_deltas(facet: dict[str, Any], plt: Any) -> str | None:
     fig, ax = plt.subplots(figsize=(6.2, 0.45 * len(items) + 1.0))
     names = [HEADLINE_TITLES.get(k, k) for k, _ in items][::-1]
     deltas = [d["delta"] for _, d in items][::-1]
-    lows = [d["delta"] - d["ci_low"] for _, d in items][::-1]
-    highs = [d["ci_high"] - d["delta"] for _, d in items][::-1]
+    # bootstrap 0: no interval to draw (its bounds were infinite)
+    lows = [d["delta"] - d["ci_low"] if d["ci_low"] is not None else 0.0 for _, d in items][::-1]
+    highs = [d["ci_high"] - d["delta"] if d["ci_high"] is not None else 0.0 for _, d in items][::-1]
     colours = [("#27ae60" if d["delta"] > 0 else "#c0392b") if d["significant"] else "#95a5a6" for _, d in items][::-1]
     ax.barh(names, deltas, xerr=[lows, highs], color=colours, capsize=3)
     ax.axvline(0, color="#333", linewidth=0.8)

@@ -456,6 +456,30 @@ def test_cli_run_and_compare_print_exact_lines(eval_dir, fake_factory, monkeypat
     assert result.stdout.splitlines()[-1] == f"comparison: {eval_dir / 'cmp' / 'comparison.html'}"
 
 
+def test_a_comparison_without_bootstrap_says_its_deltas_were_not_tested(eval_dir, fake_factory, monkeypatch):
+    """With bootstrap 0 (the config's, or --bootstrap 0) every delta was printed in [-inf, +inf] with p=1.000 and
+    "not significant", as if a test had found it to be noise, and comparison.json held -Infinity, which no JSON reader
+    but Python's takes."""
+    from tagllm.cli.eval import app
+
+    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    a, b = str(eval_dir / "a.j2"), str(eval_dir / "b.j2")
+    result = CliRunner().invoke(
+        app,
+        ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(eval_dir / "out"), "--prompt", a]
+        + ["--prompt", b],
+    )
+    assert result.exit_code == 0, result.output
+    assert "    macro F1         0.417 -> 0.500  +0.083 not tested (0 bootstrap resamples)" in result.stdout
+    written = Path(result.stdout.splitlines()[-1].removeprefix("comparison: ")).parent
+    text = (written / "comparison.json").read_text()
+    assert "Infinity" not in text
+    headline = json.loads(text)["comparisons"][0]["facets"]["category"]["headline"]["macro_f1"]
+    assert (headline["ci_low"], headline["ci_high"], headline["p_value"], headline["significant"]) == (None,) * 4
+    assert "| macro F1 | 0.417 | 0.500 | +0.083 | — | — | not tested |" in (written / "comparison.md").read_text()
+    assert "<td>not tested</td>" in (written / "comparison.html").read_text()
+
+
 def test_sweep_comparison_lists_fixed_broken_products_and_tag_deltas(eval_dir, fake_factory):
     a, b = str(eval_dir / "a.j2"), str(eval_dir / "b.j2")
     outcome = _run(eval_dir, fake_factory, sweep={"prompt": [a, b]}, name="cmp")
