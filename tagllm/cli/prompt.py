@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,9 +20,34 @@ app = typer.Typer(help="Render and inspect prompt templates.", no_args_is_help=T
 FacetOpt = typer.Option([], "--facet", "-f", help="facet to tag (repeatable)")
 
 
-def _product(product: str | None, input: str | None, product_id: str | None, columns: dict[str, str]) -> Any:
+def _settings(config: str | None, **flags: Any) -> tuple[Any, Any]:
+    """The tagger settings to render with, and the eval config they come from (None for a tagger config): an analyst
+    iterating on an eval's prompt passes the eval config (--config eval/flipkart-vllm.yaml), whose every top-level key
+    was refused as "no such setting", seven lines of them; its ``tagger:`` section is read, the flags over it."""
+    from tagllm.config import read_yaml_mapping
+
+    if config is None or not Path(config).is_file():
+        return build_config(config, **flags), None
+    data = read_yaml_mapping(Path(config), "a config file")
+    if not isinstance(data.get("tagger"), dict) or "gold" not in data:
+        return build_config(config, **flags), None
+    from tagllm.evaluation.config import load_eval_config
+
+    evaluation = load_eval_config(config)
+    given = {k: v for k, v in flags.items() if v not in (None, [], ())}
+    return evaluation.tagger.with_overrides(**given), evaluation
+
+
+def _product(
+    product: str | None,
+    input: str | None,
+    product_id: str | None,
+    columns: dict[str, str],
+    seen: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Any:
     """The product to render; an invalid one is refused with the message of the error record generate writes for
-    it (it was said to be no product of the file, or crashed with pydantic's traceback given as --product)."""
+    it (it was said to be no product of the file, or crashed with pydantic's traceback given as --product). ``seen``:
+    what the tagger reads of a record of --input (an eval's gold record without its answers and hidden fields)."""
     from tagllm.errors import InputError
     from tagllm.io import Record, RecordSource, to_product
     from tagllm.io.readers import rename_columns
@@ -46,6 +72,8 @@ def _product(product: str | None, input: str | None, product_id: str | None, col
     invalid = 0
     records = RecordSource(input, columns=columns)
     for record in records:
+        if seen is not None and record.data is not None:
+            record = Record(record.line, seen(record.data))
         item = to_product(record, records.name)
         if isinstance(item, RecordError):
             if product_id is not None and item.record_id == product_id:
@@ -152,13 +180,20 @@ def render(
     from tagllm.tagger import Tagger
     from tagllm.taxonomy import CATEGORY, load_taxonomy
 
-    cfg = build_config(
+    cfg, evaluation = _settings(
         config, taxonomy=taxonomy, examples=examples, index=index, label_field=label_field, prompt=prompt,
         facets=facet or None, k=k, max_candidates=max_candidates, model=model, attribute_mode=attribute_mode,
         ignore_fields=parse_fields(ignore_fields),
     )  # fmt: skip
     cfg = with_index_settings(cfg)  # the index's taxonomy, fields and encoder where the flags do not set them
-    item = _product(product, input, product_id, parse_columns(columns))
+    seen = None
+    if evaluation is not None:  # a gold record as the eval's tagger reads it: no answers, no hidden fields
+        from tagllm.evaluation.gold import strip_answers
+
+        def seen(data: dict[str, Any]) -> dict[str, Any]:
+            return strip_answers(data, evaluation)
+
+    item = _product(product, input, product_id, parse_columns(columns), seen)
     tax = load_taxonomy(cfg.taxonomy)
     if category is not None and (category not in tax.values or tax.values[category].facet != CATEGORY):
         raise InputError(f"--category {category!r} is not a category id of taxonomy {tax.name!r}")

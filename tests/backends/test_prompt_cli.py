@@ -253,3 +253,26 @@ def test_token_counts_of_a_template_that_reads_the_products_own_keys(tmp_path: P
         "shared static prefix not measured: the template does not render for a product without text, candidates or "
         f"examples (prompt {tmp_path / 'first.j2'}:1: list object has no element 0)"
     )
+
+
+def test_render_reads_an_eval_config_and_shows_a_gold_record_as_its_tagger_reads_it(tmp_path: Path) -> None:
+    """An analyst iterating on an eval's prompt passes the eval config: each of its top-level keys was refused as 'no
+    such setting' (name, gold, split, tagger, …), exit 2. Its tagger section is read, paths beside it, and a gold
+    record is shown without its answers and the fields the eval hides, as the eval's tagger reads it."""
+    (tmp_path / "gold.jsonl").write_text(
+        json.dumps(
+            {"id": "g1", "title": "Women's red floral cotton dress", "brand": "Zara", "description": "stated: Red",
+             "gold_category": "apparel-dresses", "split": "test"}
+        ) + "\n"
+    )  # fmt: skip
+    (tmp_path / "eval.yaml").write_text(
+        "name: demo\ngold: gold.jsonl\nsplit: test\nhide_fields: [description]\n"
+        f"tagger:\n  taxonomy: demo\n  examples: {DATA / 'demo_examples.jsonl'}\n  label_field: labels\n"
+        "  backend: openai\n  model: served\n  k: 3\n  max_candidates: 4\n"
+    )
+    args = ["prompt", "render", "--config", str(tmp_path / "eval.yaml"), "--input", str(tmp_path / "gold.jsonl")]
+    result = CliRunner().invoke(app, [*args, "--k", "2"])
+    assert result.exit_code == 0, result.output
+    product = 'Product to tag: {"title": "Women\'s red floral cotton dress", "brand": "Zara"}'
+    assert product in result.stdout.splitlines()
+    assert result.stdout.count("Example ") == 2  # --k over the eval's k: 3
