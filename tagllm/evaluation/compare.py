@@ -34,7 +34,12 @@ def load_run(directory: str | Path) -> dict[str, Any]:
     path = Path(directory)
     metrics_file, rows_file = path / "metrics.json", path / "per_product.jsonl"
     if not metrics_file.is_file() or not rows_file.is_file():
-        raise InputError(f"{path}: not a run directory (it needs metrics.json and per_product.jsonl from `eval run`)")
+        # a sweep's directory holds a run per variant: naming them says what to compare
+        inside = sorted(str(d) for d in path.glob("*/") if (d / "metrics.json").is_file()) if path.is_dir() else []
+        variants = f"; it holds the runs of a sweep's variants: {', '.join(inside)}" if inside else ""
+        raise InputError(
+            f"{path}: not a run directory (it needs metrics.json and per_product.jsonl from `eval run`){variants}"
+        )
     try:
         metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
         rows = [json.loads(line) for line in rows_file.read_text(encoding="utf-8").splitlines() if line.strip()]

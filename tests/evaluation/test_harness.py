@@ -307,6 +307,19 @@ def test_compare_names_the_field_a_run_lacks_and_compares_a_run_that_lacks_only_
     assert str(error.value) == f"{a}: record 2 of its per_product.jsonl has no 'facets.category.counts'; {again}"
 
 
+def test_compare_of_a_sweeps_directory_names_the_variant_runs_it_holds(eval_dir, fake_factory):
+    """Two sweeps compared by their directories were refused as 'not a run directory' alone: the runs to compare,
+    one per variant, are inside them."""
+    a, b = str(eval_dir / "a.j2"), str(eval_dir / "b.j2")
+    root = _run(eval_dir, fake_factory, sweep={"prompt": [a, b]}, name="swept").root
+    with pytest.raises(InputError) as error:
+        compare_runs([root, root / "prompt=a"], n_boot=0)
+    assert str(error.value) == (
+        f"{root}: not a run directory (it needs metrics.json and per_product.jsonl from `eval run`); it holds the "
+        f"runs of a sweep's variants: {root / 'prompt=a'}, {root / 'prompt=b'}"
+    )
+
+
 def test_compare_refuses_runs_that_scored_no_product_in_common(eval_dir, fake_factory):
     """Runs of other splits (or gold files) were compared on no product: 0.000 -> 0.000 within [-inf, +inf], exit 0."""
     test = _run(eval_dir, fake_factory, name="test").runs[0]
