@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from tagllm.assembly import Progress
 from tagllm.config import TaggerConfig
-from tagllm.errors import ConfigError, InputError, RunFailedError, TagllmError, missing_dependency
+from tagllm.errors import ConfigError, InputError, OutputError, RunFailedError, TagllmError, missing_dependency
 from tagllm.evaluation.cache import (
     PredictionCache,
     attribute_template_digest,
@@ -331,6 +331,8 @@ def run_eval(
     named = root is None  # made when its first run is written, by this run alone (_take_run_root)
     root = root or new_run_root(cfg)
     check_writable(root, directory=True)  # before any product is tagged
+    if use_cache and predictions is None:
+        _check_cache_writable(cfg)
     outcome = EvalOutcome(root, [], [])
     for variant in runs:
         try:
@@ -371,6 +373,18 @@ def run_eval(
     if outcome.failed:
         raise SweepFailedError(_sweep_failure(cfg, len(runs), outcome, use_cache), outcome)
     return outcome
+
+
+def _check_cache_writable(cfg: EvalConfig) -> None:
+    """Refuse, before any product is tagged, a prediction cache that cannot be written: the first batch was tagged
+    (an LLM's minutes), then the run crashed with a traceback writing it, and its answers were lost."""
+    try:
+        check_writable(Path(cfg.cache), directory=True)
+    except OutputError as exc:
+        raise OutputError(
+            f"the prediction cache cannot be written ({exc}): set cache: in the eval config to a folder that can be, "
+            "or run with --no-cache; nothing was tagged"
+        ) from None
 
 
 def _sweep_failure(cfg: EvalConfig, variants_run: int, outcome: EvalOutcome, use_cache: bool) -> str:

@@ -320,6 +320,22 @@ def test_compare_of_a_sweeps_directory_names_the_variant_runs_it_holds(eval_dir,
     )
 
 
+def test_a_cache_that_cannot_be_written_stops_the_run_before_any_product_is_tagged(eval_dir, fake_factory):
+    """The first batch was tagged (an LLM's minutes), then writing it to the cache crashed the run with a traceback
+    (NotADirectoryError, PermissionError) and its answers were lost."""
+    from tagllm.errors import OutputError
+
+    (eval_dir / "shared").write_text("a file where the cache's folder was meant to be\n")
+    with pytest.raises(OutputError) as error:
+        _run(eval_dir, fake_factory, cache=str(eval_dir / "shared" / "cache"))
+    assert str(error.value) == (
+        f"the prediction cache cannot be written ({eval_dir / 'shared' / 'cache'}: {eval_dir / 'shared'} is a file, "
+        "not a directory): set cache: in the eval config to a folder that can be, or run with --no-cache; nothing was "
+        "tagged"
+    )
+    assert fake_factory.seen == []
+
+
 def test_compare_refuses_runs_that_scored_no_product_in_common(eval_dir, fake_factory):
     """Runs of other splits (or gold files) were compared on no product: 0.000 -> 0.000 within [-inf, +inf], exit 0."""
     test = _run(eval_dir, fake_factory, name="test").runs[0]
