@@ -327,6 +327,8 @@ def run_eval(
     if predictions is None:
         _check_tagged_facets(runs, gold)
         _check_prompts(runs, taxonomy)
+        if factory is None:  # a factory of the caller's builds its own taggers
+            _check_setups(runs, taxonomy)
         _warn_prompts_unread(cfg, runs, progress)
     named = root is None  # made when its first run is written, by this run alone (_take_run_root)
     root = root or new_run_root(cfg)
@@ -444,6 +446,27 @@ def _check_prompts(runs: list[Variant], taxonomy: Taxonomy) -> None:
         except ConfigError as exc:
             which = f"variant {variant.name}: " if variant.name != "base" else ""
             raise ConfigError(f"{which}{exc}; nothing was tagged") from None
+
+
+def _check_setups(runs: list[Variant], taxonomy: Taxonomy) -> None:
+    """Check every variant of a sweep for a setup mistake before any product is tagged: an examples file or a model
+    directory that is not there, a backend's package not installed. Such a variant failed only when its turn came,
+    after the variants before it had tagged every product (hours with an LLM), and had to be run again once fixed."""
+    if len(runs) < 2:  # a single run builds its tagger, which checks the same, before its first product
+        return
+    from tagllm.assembly import backend_options
+    from tagllm.backends import get_backend
+
+    for variant in runs:
+        config = variant.config
+        try:
+            built = config.index is not None and Path(config.index, "manifest.json").exists()
+            if config.examples and not built and not Path(config.examples).exists():
+                raise ConfigError(f"examples file {config.examples} does not exist")
+            if config.backend != "retrieval":
+                get_backend(config.backend, **backend_options(config, taxonomy)).close()
+        except TagllmError as exc:
+            raise ConfigError(f"variant {variant.name}: {exc}; nothing was tagged") from None
 
 
 def _warn_prompts_unread(cfg: EvalConfig, runs: list[Variant], progress: Callable[[str], None] | None) -> None:

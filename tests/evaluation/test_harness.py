@@ -336,6 +336,22 @@ def test_a_cache_that_cannot_be_written_stops_the_run_before_any_product_is_tagg
     assert fake_factory.seen == []
 
 
+def test_a_sweep_variant_whose_files_are_not_there_stops_the_sweep_before_any_product_is_tagged(eval_dir):
+    """A variant whose examples file (or model directory) is not there failed only when its turn came, after the
+    variants before it had tagged every product (hours with an LLM), and the sweep had to be run again for it."""
+    (eval_dir / "examples.jsonl").write_text(
+        json.dumps({"id": "e1", "title": "White shirt", "gold_category": "Clothing > Shirts"}) + "\n"
+    )
+    swept = [str(eval_dir / "examples.jsonl"), str(eval_dir / "exmples.jsonl")]
+    cfg = load_eval_config(eval_dir / "eval.yaml", sweep={"examples": swept})
+    with pytest.raises(ConfigError) as error:
+        run_eval(cfg, root=eval_dir / "runs" / "r1")
+    assert str(error.value) == (
+        f"variant examples=exmples: examples file {eval_dir / 'exmples.jsonl'} does not exist; nothing was tagged"
+    )
+    assert not (eval_dir / "runs").exists()
+
+
 def test_compare_refuses_runs_that_scored_no_product_in_common(eval_dir, fake_factory):
     """Runs of other splits (or gold files) were compared on no product: 0.000 -> 0.000 within [-inf, +inf], exit 0."""
     test = _run(eval_dir, fake_factory, name="test").runs[0]
