@@ -71,7 +71,10 @@ def run(
         list[str] | None, typer.Option("--sweep", help="setting=v1,v2 to compare, e.g. k=5,10; repeatable")
     ] = None,
     sample: Annotated[int | None, typer.Option(help="score the first N gold products (overrides the config)")] = None,
-    seed: Annotated[int | None, typer.Option(help="with --sample: draw N at random with this seed instead")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="with --sample: draw N at random with this seed; alone: the config's random sample, redrawn"),
+    ] = None,
     split: Annotated[str | None, typer.Option(help="score only this split of the gold file")] = None,
     output: Annotated[Path | None, typer.Option(help="directory run directories are written under")] = None,
     predictions: Annotated[Path | None, typer.Option(help="score these results (JSONL, Parquet) instead")] = None,
@@ -102,6 +105,13 @@ def run(
     if sample is not None:
         overrides["sample"] = {"mode": "random", "n": sample, "seed": seed} if seed is not None else sample
     cfg = load_eval_config(config, **overrides)
+    if seed is not None and sample is None:
+        # it was left unread: the config's sample was scored again, as if it were another draw
+        if cfg.sample.mode != "random":
+            raise ConfigError(
+                f"--seed {seed} draws a random sample, and {config} takes {cfg.sample.describe()}: give --sample N too"
+            )
+        cfg = cfg.model_copy(update={"sample": cfg.sample.model_copy(update={"seed": seed})})
     if model is not None:
         cfg = cfg.model_copy(update={"tagger": cfg.tagger.with_overrides(model=model)})
     swept = dict(cfg.sweep)

@@ -352,6 +352,27 @@ def test_a_sweep_variant_whose_files_are_not_there_stops_the_sweep_before_any_pr
     assert not (eval_dir / "runs").exists()
 
 
+def test_seed_alone_redraws_the_configs_random_sample_or_is_refused(eval_dir, fake_factory, monkeypatch):
+    """`eval run --seed 1` without --sample was left unread: the config's sample was scored again, reported as if it
+    were another draw."""
+    from tagllm.cli.eval import app
+
+    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    args = ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(eval_dir / "out"), "--seed", "1"]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, ConfigError)
+    assert str(result.exception) == (
+        f"--seed 1 draws a random sample, and {eval_dir / 'eval.yaml'} takes all: give --sample N too"
+    )
+    assert fake_factory.seen == []
+    with (eval_dir / "eval.yaml").open("a") as fh:
+        fh.write("sample: {mode: random, n: 2, seed: 0}\n")
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    run_dir = Path(result.stdout.splitlines()[0].removeprefix("run: "))
+    assert json.loads((run_dir / "metrics.json").read_text())["sample"]["sample"] == "random 2 (seed 1)"
+
+
 def test_compare_refuses_runs_that_scored_no_product_in_common(eval_dir, fake_factory):
     """Runs of other splits (or gold files) were compared on no product: 0.000 -> 0.000 within [-inf, +inf], exit 0."""
     test = _run(eval_dir, fake_factory, name="test").runs[0]
