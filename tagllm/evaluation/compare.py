@@ -315,6 +315,11 @@ def comparison_lines(comparison: dict[str, Any]) -> list[str]:
     lines = []
     for c in comparison["comparisons"]:
         lines.append(f"{c['b']['label']} vs {c['a']['label']}")
+        if c.get("only_in_a") or c.get("only_in_b"):  # runs of other samples: the figures are of the products shared
+            lines.append(
+                f"  {c['only_in_a']} product(s) only in A and {c['only_in_b']} only in B are left out of the paired "
+                "comparison"
+            )
         for facet, f in c["facets"].items():
             p = f["products"]
             lines.append(

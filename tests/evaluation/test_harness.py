@@ -352,6 +352,19 @@ def test_a_sweep_variant_whose_files_are_not_there_stops_the_sweep_before_any_pr
     assert not (eval_dir / "runs").exists()
 
 
+def test_compare_says_how_many_products_of_runs_of_other_samples_it_leaves_out(eval_dir, fake_factory):
+    """Runs of two samples were compared on the products they share, and only the HTML page said that the others were
+    left out: the printed lines and comparison.md read as a comparison of the runs' whole samples."""
+    from tagllm.evaluation.compare import comparison_lines, write_comparison
+
+    whole, first_two = _run(eval_dir, fake_factory, name="all").root, _run(eval_dir, fake_factory, sample=2).root
+    comparison = compare_runs([whole, first_two], n_boot=0)
+    left_out = "3 product(s) only in A and 0 only in B are left out of the paired comparison"
+    assert comparison_lines(comparison)[1:3] == [f"  {left_out}", "  category (n=2): fixed 0, broken 0, changed 0"]
+    write_comparison(comparison, eval_dir / "cmp")
+    assert f"{left_out}." in (eval_dir / "cmp" / "comparison.md").read_text()
+
+
 def test_seed_alone_redraws_the_configs_random_sample_or_is_refused(eval_dir, fake_factory, monkeypatch):
     """`eval run --seed 1` without --sample was left unread: the config's sample was scored again, reported as if it
     were another draw."""
