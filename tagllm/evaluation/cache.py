@@ -59,8 +59,18 @@ def attribute_template_digest(config: TaggerConfig) -> str | None:
 
 @functools.cache
 def code_digest() -> str:
-    """The content hash of tagllm's own source: a new scorer or mapper must not be credited with old predictions."""
-    return _file_digest(Path(__file__).resolve().parents[1], "*.py") or ""
+    """The content hash of tagllm's own source and of the data it tags with (the zero-example stacker's weights, the
+    compound and colour tables): a new scorer, mapper or table must not be credited with old predictions. Only the
+    .py files were hashed, and predictions made before a table changed were reused as the new code's. Compiled files
+    and the report templates, which change no prediction, are left out."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for child in sorted(package.rglob("*")):
+        if not child.is_file() or "__pycache__" in child.parts or child.suffix in (".pyc", ".j2"):
+            continue
+        digest.update(str(child.relative_to(package)).encode())
+        digest.update(hashlib.sha256(child.read_bytes()).digest())
+    return digest.hexdigest()[:16]
 
 
 def variant_key(config: TaggerConfig, taxonomy: Taxonomy, hide_fields: Sequence[str]) -> str:
