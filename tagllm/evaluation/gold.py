@@ -109,6 +109,17 @@ def _shown(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, list | dict) else str(value)
 
 
+def _facet_names(taxonomy: Taxonomy) -> dict[str, str]:
+    """The facet each key of a gold mapping names: its name, or its name or title as written otherwise ("Category",
+    "Ideal For" for ideal-for), as the keys of attribute tags are read; {"Category": …} was reported as an unknown
+    facet, every value of it unscored."""
+    names: dict[str, str] = {}
+    for name, spec in taxonomy.facets.items():
+        for text in (name, spec.title or name):
+            names.setdefault(normalize(text), name)
+    return {**names, **{name: name for name in taxonomy.facets}}
+
+
 def strip_answers(record: dict[str, Any], cfg: EvalConfig) -> dict[str, Any]:
     """The record the tagger sees: no ``gold_*`` field, no gold field, no split marker, no hidden field."""
     hidden = {cfg.gold_field, cfg.split_field, *cfg.hide_fields}
@@ -123,6 +134,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
 
     default_facet = next((f for f, spec in taxonomy.facets.items() if spec.hierarchical), next(iter(taxonomy.facets)))
     resolver = GoldResolver(taxonomy)
+    facets_named = _facet_names(taxonomy)
     attributes = None
     if cfg.gold_attribute_field:
         from tagllm.attributes import AttributeResolver
@@ -160,7 +172,8 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         first_line[pid] = record.line
         gold: dict[str, list[str]] = {}
         unknown_before = len(unknown)
-        for facet, values in _gold_values(data.get(cfg.gold_field), default_facet).items():
+        for given_facet, values in _gold_values(data.get(cfg.gold_field), default_facet).items():
+            facet = facets_named.get(given_facet) or facets_named.get(normalize(given_facet)) or given_facet
             if facet not in taxonomy.facets:
                 unknown.extend(
                     {"product_id": pid, "facet": facet, "value": _shown(v), "reason": "unknown facet"} for v in values

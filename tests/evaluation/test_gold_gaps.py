@@ -216,3 +216,20 @@ def test_nan_and_blank_gold_values_are_no_gold_value_not_values_the_taxonomy_lac
     assert [(u["product_id"], u["value"]) for u in gold.unknown] == [("p5", "Garden > Hoses")]
     assert [(x["product_id"], x["line"]) for x in gold.no_gold] == [("q1", 7), ("q2", 8), ("q3", 9)]
     assert [(item.id, item.gold) for item in gold.items][-1] == ("q4", {"category": ["Clothing > Shirts"]})
+
+
+def test_a_gold_mapping_names_its_facets_as_attribute_keys_are_read(eval_dir) -> None:  # type: ignore[no-untyped-def]
+    """{"Category": …} was reported as an unknown facet and left unscored, where "Ideal For: Women" in an attribute
+    field names ideal-for: a gold mapping's keys are read by the facet's name or title, written otherwise."""
+    from tagllm.evaluation.gold import load_gold
+    from tagllm.taxonomy import load_taxonomy
+
+    _append(
+        eval_dir,
+        {"id": "q1", "title": "Oxford shirt", "gold_category": {"Category": "Clothing > Shirts"}},
+        {"id": "q2", "title": "Table lamp", "gold_category": {"Colour": "Red"}},
+    )
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    gold = load_gold(cfg, load_taxonomy(cfg.tagger.taxonomy))
+    assert {item.id: item.gold for item in gold.items}["q1"] == {"category": ["Clothing > Shirts"]}
+    assert [(u["product_id"], u["facet"], u["reason"]) for u in gold.unknown][-1] == ("q2", "Colour", "unknown facet")
