@@ -170,8 +170,17 @@ def load_eval_config(path: str | Path, **overrides: Any) -> EvalConfig:
     try:
         return EvalConfig.model_validate(data)
     except ValidationError as exc:
-        lines = [f"  {'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors()]
+        lines = [f"  {'.'.join(map(str, e['loc'])) or '(top)'}: {_problem(e)}" for e in exc.errors()]
         raise ConfigError(f"{file}: invalid eval config:\n" + "\n".join(lines)) from None
+
+
+def _problem(error: Any) -> str:
+    """What is wrong with one setting; a tagger setting at the top of an eval config (taxonomy: beside gold:) is said
+    to belong under ``tagger:``, where "Extra inputs are not permitted" left the analyst guessing."""
+    loc = error["loc"]
+    if error["type"] == "extra_forbidden" and len(loc) == 1 and loc[0] in TaggerConfig.model_fields:
+        return "a tagger setting, not an eval one: move it under tagger:"
+    return str(error["msg"])
 
 
 # -- variants ------------------------------------------------------------------------------------------------

@@ -69,3 +69,18 @@ def test_a_gold_file_that_is_not_there_is_named_as_the_configs_setting(config_di
         == f"eval/e.yaml: gold: data/gld.jsonl: no such file (looked for in {config_dir.resolve()}, the config's "
         "folder)"
     )
+
+
+def test_a_tagger_setting_at_the_top_of_an_eval_config_is_said_to_belong_under_tagger(config_dir: Path) -> None:
+    """`taxonomy:` written beside `gold:` was refused as "Extra inputs are not permitted", which did not say where it
+    goes."""
+    from tagllm.errors import ConfigError
+
+    (config_dir / "e.yaml").write_text("gold: data/gold.jsonl\ntaxonomy: data/categories.jsonl\nsampel: 5\n")
+    with pytest.raises(ConfigError) as error:
+        load_eval_config("eval/e.yaml")
+    assert str(error.value).splitlines() == [
+        "eval/e.yaml: invalid eval config:",
+        "  taxonomy: a tagger setting, not an eval one: move it under tagger:",
+        "  sampel: Extra inputs are not permitted",
+    ]
