@@ -104,6 +104,19 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _mapping_text(raw: Any) -> Any:
+    """A gold cell of a CSV or Parquet file holding the {facet: [values]} mapping as JSON text, read as that mapping
+    (the reader reads a list's text itself): the whole text was reported as one value the taxonomy lacks, and none of
+    the record's gold scored."""
+    if not isinstance(raw, str) or not raw.lstrip().startswith("{"):
+        return raw
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):
+        return raw
+    return parsed if isinstance(parsed, dict) else raw
+
+
 def _shown(value: Any) -> str:
     """A gold value as the report names it: a nested list or mapping as the JSON the file had, not Python's repr."""
     return json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, list | dict) else str(value)
@@ -172,7 +185,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         first_line[pid] = record.line
         gold: dict[str, list[str]] = {}
         unknown_before = len(unknown)
-        for given_facet, values in _gold_values(data.get(cfg.gold_field), default_facet).items():
+        for given_facet, values in _gold_values(_mapping_text(data.get(cfg.gold_field)), default_facet).items():
             facet = facets_named.get(given_facet) or facets_named.get(normalize(given_facet)) or given_facet
             if facet not in taxonomy.facets:
                 unknown.extend(
@@ -296,20 +309,20 @@ def _unreadable(line: int, error: RecordError | None) -> dict[str, Any]:
 
 
 def _repeated_key(cfg: EvalConfig, data: dict[str, Any], line: int, name: str) -> RecordError | None:
-    """The error of a gold attribute cell of JSON text (a CSV or Parquet column) that gives a key two values: json
-    keeps the last, and the record would be scored on one of two gold values. None if it gives none."""
+    """The error of a gold cell of JSON text (a CSV or Parquet column) that gives a key two values: json keeps the
+    last, and the record would be scored on one of two gold values. None if it gives none."""
     from tagllm.io.jsonl import RepeatedKey, loads_unique, repeated_key
 
-    field = cfg.gold_attribute_field
-    raw = data.get(field) if field else None
-    if field is None or not isinstance(raw, str) or raw.lstrip()[:1] not in ("{", "["):
-        return None
-    try:
-        loads_unique(raw.strip())
-    except RepeatedKey as exc:
-        return repeated_key(name, line, exc, data, (field,))
-    except (ValueError, RecursionError):  # not JSON: read as items separated by ';', '|' or new lines
-        pass
+    for column in (cfg.gold_field, cfg.gold_attribute_field):
+        raw = data.get(column) if column else None
+        if column is None or not isinstance(raw, str) or raw.lstrip()[:1] not in ("{", "["):
+            continue
+        try:
+            loads_unique(raw.strip())
+        except RepeatedKey as exc:
+            return repeated_key(name, line, exc, data, (column,))
+        except (ValueError, RecursionError):  # not JSON: read as items separated by ';', '|' or new lines
+            pass
     return None
 
 

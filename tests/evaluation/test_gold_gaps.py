@@ -233,3 +233,22 @@ def test_a_gold_mapping_names_its_facets_as_attribute_keys_are_read(eval_dir) ->
     gold = load_gold(cfg, load_taxonomy(cfg.tagger.taxonomy))
     assert {item.id: item.gold for item in gold.items}["q1"] == {"category": ["Clothing > Shirts"]}
     assert [(u["product_id"], u["facet"], u["reason"]) for u in gold.unknown][-1] == ("q2", "Colour", "unknown facet")
+
+
+def test_a_csv_gold_cell_holding_a_facet_mapping_as_json_is_read_as_that_mapping(eval_dir) -> None:  # type: ignore[no-untyped-def]
+    """A CSV (or Parquet) gold column holding {facet: [values]} as JSON text was one value the taxonomy lacks, the
+    record's gold unscored; a key given twice there is refused naming it, as in an attribute column."""
+    from tagllm.evaluation.gold import load_gold
+    from tagllm.taxonomy import load_taxonomy
+
+    (eval_dir / "gold.csv").write_text(
+        "id,title,gold_category\n"
+        'c1,Three-seat sofa,"{""category"": [""Home > Sofas""]}"\n'
+        'c2,Desk lamp,"{""category"": [""Home > Lamps""], ""category"": [""Home > Sofas""]}"\n'
+    )
+    csv = {"gold": str(eval_dir / "gold.csv"), "split": None}
+    cfg = load_eval_config(eval_dir / "eval.yaml").model_copy(update=csv)
+    gold = load_gold(cfg, load_taxonomy(cfg.tagger.taxonomy))
+    assert [(item.id, item.gold) for item in gold.items] == [("c1", {"category": ["Home > Sofas"]})]
+    assert gold.unknown == []
+    assert [(u["line"], u["field"]) for u in gold.unreadable] == [(3, "gold_category.category")]
