@@ -267,11 +267,13 @@ def _refuse_unknown_variables() -> None:
 
 
 def read_yaml_mapping(file: Path, what: str) -> dict[str, Any]:
-    """Read a YAML file that must hold a mapping; errors name the file."""
+    """Read a YAML file that must hold a mapping; errors name the file, and a key given twice is one."""
     import yaml
 
     try:
-        loaded = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        loaded = yaml.load(file.read_text(encoding="utf-8"), Loader=_loader()) or {}
+    except _RepeatedKey as exc:
+        raise ConfigError(f"{file}: {exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{file}: not valid YAML: {exc}") from None
     except UnicodeDecodeError as exc:
@@ -281,6 +283,37 @@ def read_yaml_mapping(file: Path, what: str) -> dict[str, Any]:
     if not isinstance(loaded, dict):
         raise ConfigError(f"{file}: {what} is a mapping of setting: value")
     return loaded
+
+
+class _RepeatedKey(Exception):
+    """A key a YAML mapping gives twice."""
+
+
+def _loader() -> Any:
+    """YAML's safe loader, refusing a key that one mapping gives twice: YAML readers keep the last value without a
+    word, so an analyst who edited ``threshold: 0.9`` near the top of a file ran with the ``threshold: 0.5`` below it.
+    A merge (``<<: *defaults``) is still overridden by the keys beside it."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            lines: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = lines.setdefault(key, key_node.start_mark.line + 1)
+                except TypeError:  # a key YAML cannot hold: the loader's own error says so
+                    continue
+                if first != key_node.start_mark.line + 1:
+                    raise _RepeatedKey(
+                        f"line {key_node.start_mark.line + 1}: {key!r} is given again (first on line {first}); "
+                        "only one value can count: keep one"
+                    )
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
 
 
 # Settings that are always paths, and settings that are a path or a name ("demo", "fewshot", "pixels").

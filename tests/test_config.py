@@ -59,3 +59,26 @@ def test_overriding_one_setting_leaves_the_others_to_the_index() -> None:
     config = TaggerConfig(index="idx", label_field="gold_category").with_overrides(k=5, threshold=None)
     assert config.model_fields_set == {"index", "label_field", "k"}
     assert (config.index, config.label_field, config.k, config.taxonomy) == ("idx", "gold_category", 5, "demo")
+
+
+def test_a_setting_a_config_file_gives_twice_is_refused_naming_both_lines(tmp_path: Path) -> None:
+    # YAML readers keep the last value without a word: the analyst who set threshold 0.9 at the top ran with 0.5
+    file = tmp_path / "tagllm.yaml"
+    file.write_text("threshold: 0.9\ntaxonomy: demo\nbackend_options:\n  seed: 1\n  seed: 2\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(file)
+    assert str(raised.value) == (
+        f"{file}: line 5: 'seed' is given again (first on line 4); only one value can count: keep one"
+    )
+    file.write_text("threshold: 0.9\ntaxonomy: demo\nthreshold: 0.5\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(file)
+    assert str(raised.value) == (
+        f"{file}: line 3: 'threshold' is given again (first on line 1); only one value can count: keep one"
+    )
+
+
+def test_a_merged_mapping_is_overridden_by_the_keys_beside_it(tmp_path: Path) -> None:
+    file = tmp_path / "tagllm.yaml"
+    file.write_text("backend_options:\n  <<: {seed: 1, temperature: 0.5}\n  seed: 2\nthreshold: 0.5\n")
+    assert load_config(file).backend_options == {"seed": 2, "temperature": 0.5}
