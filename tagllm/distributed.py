@@ -23,7 +23,7 @@ from typing import Any
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
-from tagllm.errors import BackendError, ConfigError, missing_dependency
+from tagllm.errors import BackendError, ConfigError, InputError, missing_dependency
 from tagllm.io import row_to_product
 from tagllm.io.products import is_missing_id
 from tagllm.models import Product, RecordError
@@ -95,6 +95,7 @@ def tag_dataset(
     size = batch_size or config.batch_size
     settings = json.loads(config.model_dump_json())
     cpu = {"batch_size": size, "batch_format": "numpy", "concurrency": concurrency}
+    _check_titles(dataset)
     dataset = _records(dataset)
     has_rows = dataset.schema() is not None  # no schema: no rows at all (a delta of no new products)
     if has_rows:
@@ -221,6 +222,23 @@ def _rehearse(tagger: Any, dataset: Any) -> None:
     products = [item for item in items if isinstance(item, Product)]
     if products:
         tagger.steps.rehearse(tagger.score(products[:1]))
+
+
+def _check_titles(dataset: Any) -> None:
+    """A dataset without a title column (the titles under ``name``, say) made every row an error row, on the cluster,
+    after the job started: refused here, naming its columns, as ``tagllm generate`` refuses such a file."""
+    try:
+        schema = dataset.schema()
+    except Exception:  # blocks whose types differ (titles read as numbers in one file): Ray cannot join their schemas,
+        return  # and each row is tagged, or is an error row, on its own (``_records``)
+    if schema is None or "title" in schema.names:  # no schema: no rows
+        return
+    columns = list(schema.names)
+    shown = ", ".join(repr(c) for c in columns[:12]) + (" …" if len(columns) > 12 else "")
+    raise InputError(
+        f"the dataset has no title column (its columns are {shown}); every product needs a title: name the column "
+        "that holds the titles title, dataset.rename_columns({'COLUMN': 'title'})"
+    )
 
 
 def _refuse_routing(config: TaggerConfig) -> None:

@@ -161,6 +161,23 @@ def test_a_dataset_filtered_to_no_rows_gives_no_rows(ray: Any, demo_index_dir: P
     assert tag_dataset(empty, config, batch_size=2).take_all() == []
 
 
+def test_a_dataset_without_a_title_column_is_refused_before_a_row_is_tagged(ray: Any, demo_index_dir: Path) -> None:
+    """Every row came out as an error row ("has no title"), however many millions, instead of one message."""
+    from tagllm.distributed import tag_dataset
+    from tagllm.errors import InputError
+
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5)
+    items = [{"id": "a1", "name": "Blue denim jeans"}, {"id": "a2", "name": "Red summer dress"}]
+    with pytest.raises(InputError) as raised:
+        tag_dataset(ray.data.from_items(items), config, batch_size=2)
+    assert str(raised.value) == (
+        "the dataset has no title column (its columns are 'id', 'name'); every product needs a title: name the "
+        "column that holds the titles title, dataset.rename_columns({'COLUMN': 'title'})"
+    )
+    renamed = tag_dataset(ray.data.from_items(items).rename_columns({"name": "title"}), config, batch_size=2)
+    assert sorted((r["product_id"], r["status"]) for r in renamed.take_all()) == [("a1", "ok"), ("a2", "ok")]
+
+
 def test_an_llm_backend_runs_as_an_engine_stage_between_cpu_stages(
     ray: Any, demo_index_dir: Path, tiny_model_dir: Path
 ) -> None:
