@@ -505,3 +505,19 @@ def test_best_of_a_facet_not_tagged_names_the_facets_tagged_and_an_abstention_st
     # a result read from a file does not know which facets were asked for: None, as before
     assert TagResult.model_validate_json(thing.model_dump_json()).best("colour") is None
     assert TagResult.model_validate_json(thing.model_dump_json()) == thing  # equal as before
+
+
+def test_a_database_row_read_by_column_name_is_read_as_its_fields(tagger) -> None:  # type: ignore[no-untyped-def]
+    """sqlite3's Row (``conn.row_factory = sqlite3.Row``, as its docs advise) is neither a dict nor a namedtuple: every
+    row of a cursor was an error record ("expected a product (a dict with a title, or a Product), got Row
+    <sqlite3.Row object at 0x…>"), 2 of 2 products lost to tagging."""
+    import sqlite3
+
+    connection = sqlite3.connect(":memory:")
+    connection.row_factory = sqlite3.Row
+    connection.execute("create table products (id integer, title text, brand text)")
+    connection.execute("insert into products values (7, 'Gold plated necklace', 'Zara'), (8, '', null)")
+    results = tagger.tag(connection.execute("select * from products"))
+    assert [(r.product_id, r.status) for r in results] == [("7", "ok"), ("8", "error")]
+    assert leaf(results[0]) == "jewellery-necklaces"
+    assert results[1].error.message == "batch:2: record 8 has no title; every product needs a non-empty title"

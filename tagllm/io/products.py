@@ -116,13 +116,18 @@ def check_batch(items: Any) -> None:
             f"a tagger takes a batch (a list) of products, not a single {type(items).__name__}; "
             "for one product, pass [product]"
         )
-    kind = type(items)
-    rows = TABLE_ROWS.get((kind.__module__.partition(".")[0], kind.__name__))
+    rows = _table_rows(items)
     if rows is not None:
         raise TypeError(
-            f"a tagger takes a batch (a list) of products, not a {kind.__name__}, which gives its columns when "
+            f"a tagger takes a batch (a list) of products, not a {type(items).__name__}, which gives its columns when "
             f"iterated, not its rows; pass its rows as dicts: {rows}"
         )
+
+
+def _table_rows(value: Any) -> str | None:
+    """The call that gives a table's rows as dicts (``TABLE_ROWS``), or None for anything that is not such a table."""
+    kind = type(value)
+    return TABLE_ROWS.get((kind.__module__.partition(".")[0], kind.__name__))
 
 
 def as_product(item: Any, position: int) -> Product | RecordError:
@@ -159,6 +164,8 @@ def _fields_of(item: Any) -> dict[str, Any] | None:
         return dict(item.to_dict())
     if callable(getattr(item, "_asdict", None)) and hasattr(item, "_fields"):  # a namedtuple (``df.itertuples()``)
         return dict(item._asdict())  # or a database row that reads as one (SQLAlchemy's Row)
+    if callable(getattr(item, "keys", None)) and hasattr(item, "__getitem__") and _table_rows(item) is None:
+        return dict(item)  # a database row read by column name (sqlite3.Row, asyncpg): dict() reads it by its keys()
     return None
 
 
