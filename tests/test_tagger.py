@@ -521,3 +521,25 @@ def test_a_database_row_read_by_column_name_is_read_as_its_fields(tagger) -> Non
     assert [(r.product_id, r.status) for r in results] == [("7", "ok"), ("8", "error")]
     assert leaf(results[0]) == "jewellery-necklaces"
     assert results[1].error.message == "batch:2: record 8 has no title; every product needs a non-empty title"
+
+
+def test_a_pydantic_models_urls_are_read_as_their_text(tagger) -> None:  # type: ignore[no-untyped-def]
+    """A catalogue's own model types its photos as ``HttpUrl`` (and prices as ``Decimal``): read as Python objects,
+    every such product was an error record named by its place ("batch:1: record 1 field 'images': item 1 is HttpUrl
+    HttpUrl('https://…'), not a photo path, URL or object with a src/url/path key")."""
+    from decimal import Decimal
+
+    import pydantic
+
+    from tagllm.io import as_product
+
+    class Listing(pydantic.BaseModel):
+        id: int
+        title: str
+        price: Decimal
+        images: list[pydantic.HttpUrl]
+
+    listing = Listing(id=1, title="Gold plated necklace", price=Decimal("19.90"), images=["https://shop.example/1.jpg"])
+    [result] = tagger.tag([listing])
+    assert (result.product_id, result.status, leaf(result)) == ("1", "ok", "jewellery-necklaces")
+    assert as_product(listing, 0).images == ["https://shop.example/1.jpg"]  # type: ignore[union-attr]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticSerializationError
 
 from tagllm.io.readers import Record, RecordSource
 from tagllm.io.rows import SURROGATE
@@ -157,7 +158,10 @@ def _fields_of(item: Any) -> dict[str, Any] | None:
     if isinstance(item, Product):
         return None
     if isinstance(item, BaseModel):
-        return item.model_dump()
+        try:  # URLs (``HttpUrl``), decimals, dates as their text: as Python objects, photo URLs were refused
+            return item.model_dump(mode="json")
+        except PydanticSerializationError:  # a field of a type pydantic cannot write (arbitrary_types_allowed)
+            return item.model_dump()
     if dataclasses.is_dataclass(item) and not isinstance(item, type):  # an instance, not the class
         return dataclasses.asdict(item)
     if _is_pandas(item, "Series"):
