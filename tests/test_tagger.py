@@ -543,3 +543,14 @@ def test_a_pydantic_models_urls_are_read_as_their_text(tagger) -> None:  # type:
     [result] = tagger.tag([listing])
     assert (result.product_id, result.status, leaf(result)) == ("1", "ok", "jewellery-necklaces")
     assert as_product(listing, 0).images == ["https://shop.example/1.jpg"]  # type: ignore[union-attr]
+
+
+def test_a_bad_record_with_a_uuid_id_is_named_by_its_id(tagger) -> None:  # type: ignore[no-untyped-def]
+    """A record read fine is named by its UUID's text, but one that failed was named by its place ("line-1", "record
+    UUID('1b4e…')"): a script joining the results back to its rows by id lost the failure."""
+    import uuid
+
+    key = uuid.UUID("1b4e28ba-2fa1-11d2-883f-0016d3cca427")
+    [result] = tagger.tag([{"id": key, "title": ""}])
+    assert (result.product_id, result.status, result.error.record_id) == (str(key), "error", str(key))
+    assert result.error.message == f"batch:1: record '{key}' has no title; every product needs a non-empty title"

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError
@@ -46,6 +47,8 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
     data = dict(record.data or {})
     if is_missing_id(data.get("id")):
         data["id"] = line_id(record.line)  # a blank id too: stripped, it would be "", the same for every such record
+    elif isinstance(data["id"], UUID):  # its text, as the product reads it: an error record is named by it too
+        data["id"] = str(data["id"])
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
