@@ -124,6 +124,17 @@ class TaggerConfig(BaseModel):
         """The settings a config file gave, as ``load_config`` read them."""
         return self._from_file
 
+    @field_validator(
+        "taxonomy", "examples", "index", "image_root", "embedder", "image_embedder", "prompt", "attribute_prompt",
+        "model",
+    )  # fmt: skip
+    @classmethod
+    def _home(cls, value: Any) -> Any:
+        """A path from the home directory (``~/catalogue/tree.yaml``) read as it: a config file's ``taxonomy:
+        ~/tree.yaml`` was looked for as a taxonomy named so ("unknown taxonomy"), where its ``index: ~/idx`` was found.
+        No name of a taxonomy, model or template (nor a model a server serves) starts with ``~``."""
+        return os.path.expanduser(value) if isinstance(value, str) and value.startswith("~") else value
+
     @field_validator("route_threshold", mode="before")
     @classmethod
     def _threshold_text(cls, value: Any) -> Any:

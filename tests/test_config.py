@@ -82,3 +82,21 @@ def test_a_merged_mapping_is_overridden_by_the_keys_beside_it(tmp_path: Path) ->
     file = tmp_path / "tagllm.yaml"
     file.write_text("backend_options:\n  <<: {seed: 1, temperature: 0.5}\n  seed: 2\nthreshold: 0.5\n")
     assert load_config(file).backend_options == {"seed": 2, "temperature": 0.5}
+
+
+def test_a_path_from_the_home_directory_is_read_as_one_in_every_path_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the index was found at ~/idx, but the taxonomy ~/tree.yaml was looked for as a taxonomy named so: "unknown
+    # taxonomy '~/tree.yaml': not a file, and no taxonomy of that name in …"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "tree.yaml").write_text("")
+    (tmp_path / "project").mkdir()
+    file = tmp_path / "project" / "tagllm.yaml"
+    file.write_text("taxonomy: ~/tree.yaml\nindex: ~/idx\nembedder: ~/models/minilm\nprompt: ~/prompts/mine.j2\n")
+    config = load_config(file)
+    assert (config.taxonomy, config.index) == (str(tmp_path / "tree.yaml"), str(tmp_path / "idx"))
+    assert (config.embedder, config.prompt) == (str(tmp_path / "models/minilm"), str(tmp_path / "prompts/mine.j2"))
+    assert load_config(taxonomy="~/tree.yaml").taxonomy == str(tmp_path / "tree.yaml")
+    assert load_config(backend="transformers", model="~/models/qwen").model == str(tmp_path / "models/qwen")
+    assert load_config(file, taxonomy="demo").taxonomy == "demo"  # a name is a name
