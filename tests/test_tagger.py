@@ -554,3 +554,40 @@ def test_a_bad_record_with_a_uuid_id_is_named_by_its_id(tagger) -> None:  # type
     [result] = tagger.tag([{"id": key, "title": ""}])
     assert (result.product_id, result.status, result.error.record_id) == (str(key), "error", str(key))
     assert result.error.message == f"batch:1: record '{key}' has no title; every product needs a non-empty title"
+
+
+def test_an_item_whose_fields_cannot_be_read_is_an_error_result_and_the_batch_goes_on(tagger) -> None:  # type: ignore[no-untyped-def]
+    """A dataclass holding a lock (or a connection: ``dataclasses.asdict`` copies every field) and a pydantic model
+    whose computed field raises stopped the whole call with that exception: the products beside them, read fine,
+    were not tagged."""
+    import dataclasses
+    import threading
+
+    import pydantic
+
+    @dataclasses.dataclass
+    class Listing:
+        id: str
+        title: str
+        lock: object
+
+    class Priced(pydantic.BaseModel):
+        id: str
+        title: str
+
+        @pydantic.computed_field  # type: ignore[prop-decorator]
+        @property
+        def price(self) -> float:
+            raise LookupError("no price for this product")
+
+    items = [
+        {"id": "a", "title": "Gold plated necklace"},
+        Listing("b", "Gold plated necklace", threading.Lock()),
+        Priced(id="c", title="Gold plated necklace"),
+    ]
+    results = tagger.tag(items)
+    assert [(r.product_id, r.status) for r in results] == [("a", "ok"), ("line-2", "error"), ("line-3", "error")]
+    assert [r.error.message for r in results[1:]] == [
+        "batch:2: cannot read the fields of Listing (TypeError: cannot pickle '_thread.lock' object)",
+        "batch:3: cannot read the fields of Priced (LookupError: no price for this product)",
+    ]

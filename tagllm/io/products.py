@@ -141,7 +141,11 @@ def as_product(item: Any, position: int) -> Product | RecordError:
     if isinstance(item, Product | RecordError):
         return item
     where = f"batch:{position + 1}"
-    fields = _fields_of(item)
+    try:
+        fields = _fields_of(item)
+    except Exception as exc:  # a dataclass field asdict cannot copy (a lock), a computed field that raises
+        message = f"{where}: cannot read the fields of {type(item).__name__} ({type(exc).__name__}: {exc})"
+        return RecordError(line=position + 1, message=message)
     if fields is not None:
         item = fields
     if not isinstance(item, Mapping):
