@@ -152,6 +152,16 @@ class TaggerConfig(BaseModel):
         return _from(self, _validate(data, "overrides", {k: f"{k}={v!r}" for k, v in given.items()}), given)
 
 
+def check_config(config: Any, taker: str) -> None:
+    """Refuse, naming what to pass, a ``config`` that is not a ``TaggerConfig`` (a file's path, a dict of settings),
+    which failed later with an error about its own methods ("'dict' object has no attribute 'index'")."""
+    if not isinstance(config, TaggerConfig):
+        raise TypeError(
+            f"{taker} takes a TaggerConfig, not a {type(config).__name__}: build it with tagllm.load_config(PATH, "
+            "**settings) (a config file, then settings over it) or TaggerConfig(**settings)"
+        )
+
+
 THRESHOLD_USAGE = "write one number (0.7) or facet=number pairs (category=0.7,color=0.5)"
 
 

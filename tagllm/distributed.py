@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
-from tagllm.config import TaggerConfig
+from tagllm.config import TaggerConfig, check_config
 from tagllm.errors import BackendError, ConfigError, InputError, missing_dependency
 from tagllm.io import row_to_product
 from tagllm.io.products import is_missing_id
@@ -87,6 +87,7 @@ def tag_dataset(
         raise missing_dependency("ray", "ray", "tagging a Ray dataset") from None
     from tagllm.assembly import with_index_settings
 
+    check_config(config, "tag_dataset")
     config = with_index_settings(config)
     _refuse_routing(config)
     tagger = _cpu_tagger(config)  # taxonomy, index, facets, templates: checked here, once

@@ -23,7 +23,7 @@ from tagllm.assembly import (
 )
 from tagllm.backends import Backend, GenerationRequest, get_backend
 from tagllm.candidates import CandidateScorer
-from tagllm.config import TaggerConfig
+from tagllm.config import TaggerConfig, check_config
 from tagllm.errors import ConfigError
 from tagllm.io import as_product, check_batch, error_id
 from tagllm.llm_steps import LLMSteps, ScoredProduct, first_requests
@@ -134,6 +134,8 @@ class Tagger:
     def from_config(cls, config: TaggerConfig | None = None, *, progress: Progress | None = None) -> Tagger:
         """Build the tagger a configuration describes; the taxonomy, label field and embedder it does not set come
         from the index's manifest. Examples skipped while building the index are in ``skipped_examples``."""
+        if config is not None:
+            check_config(config, "Tagger.from_config")
         config = with_index_settings(config or TaggerConfig())
         if progress:
             progress("taxonomy", 0, None)
@@ -411,18 +413,20 @@ def _take(iterator: Iterator[Any], n: int) -> tuple[list[Any], Exception | None]
 
 
 def tag_products(
-    products: Iterable[Product | dict[str, Any]], config: TaggerConfig | None = None, **settings: Any
+    products: Iterable[Product | dict[str, Any]], config: TaggerConfig | str | Path | None = None, **settings: Any
 ) -> list[TagResult]:
-    """One call for a batch job: build a tagger from ``config`` and settings (which take the place of the config's own
-    settings) and tag the products. A table or a single product is refused before the tagger is built (its index
-    built from examples: minutes), not after."""
+    """One call for a batch job: build a tagger from ``config`` (a ``TaggerConfig``, or a config file's path) and
+    settings (which take the place of the config's own settings) and tag the products. A table or a single product is
+    refused before the tagger is built (its index built from examples: minutes), not after."""
     check_batch(products)
     return Tagger.from_config(_configured(config, settings)).tag(products)
 
 
-def tag_file(source: str | Path, target: str | Path, config: TaggerConfig | None = None, **settings: Any) -> RunSummary:
-    """Tag a file into a file (see ``Tagger.tag_file``), building the tagger from ``config`` and settings (which take
-    the place of the config's own settings)."""
+def tag_file(
+    source: str | Path, target: str | Path, config: TaggerConfig | str | Path | None = None, **settings: Any
+) -> RunSummary:
+    """Tag a file into a file (see ``Tagger.tag_file``), building the tagger from ``config`` (a ``TaggerConfig``, or a
+    config file's path) and settings (which take the place of the config's own settings)."""
     run_options = (
         "input_format", "output_format", "resume", "columns", "keep_columns", "provenance", "progress", "drop_absent",
     )  # fmt: skip
@@ -447,10 +451,14 @@ def _check_places(source: str | Path | RecordSource, target: str | Path, options
         check_output_place(Path(target), detect_format(target, options.get("output_format"), flag="output_format"))
 
 
-def _configured(config: TaggerConfig | None, settings: dict[str, Any]) -> TaggerConfig:
+def _configured(config: TaggerConfig | str | Path | None, settings: dict[str, Any]) -> TaggerConfig:
     """The configuration ``config`` (else ./tagllm.yaml and the environment) with ``settings`` over it: given with a
     config, settings were ignored without a word (``threshold=0.999`` kept tags of confidence 0.19, and a misspelt
-    ``resum=True`` said nothing)."""
-    from tagllm.config import load_config, with_overrides
+    ``resum=True`` said nothing). A config file's path is read as ``load_config`` reads it: taken for a config, it
+    failed with "expected str, bytes or os.PathLike object, not builtin_function_or_method"."""
+    from tagllm.config import check_config, load_config, with_overrides
 
-    return load_config(**settings) if config is None else with_overrides(config, **settings)
+    if config is None or isinstance(config, str | Path):
+        return load_config(config, **settings)
+    check_config(config, "config")
+    return with_overrides(config, **settings)

@@ -113,3 +113,17 @@ def test_a_repeated_product_id_is_tagged_once_and_each_repeat_is_an_error_row(de
         f"row {nameless!r} has no id of its own and the same content as another row, named alike; only one row per "
         "product id is tagged"
     )
+
+
+def test_tag_dataset_refuses_a_config_files_path_naming_load_config() -> None:
+    """``tag_dataset(ds, "tagllm.yaml")`` failed with "expected str, bytes or os.PathLike object, not
+    builtin_function_or_method", before the dataset was looked at."""
+    pytest.importorskip("ray", reason="needs the ray extra: pip install 'tagllm[ray]'")
+    from tagllm.distributed import tag_dataset
+
+    with pytest.raises(TypeError) as raised:
+        tag_dataset(None, "tagllm.yaml")  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "tag_dataset takes a TaggerConfig, not a str: build it with tagllm.load_config(PATH, **settings) (a config "
+        "file, then settings over it) or TaggerConfig(**settings)"
+    )

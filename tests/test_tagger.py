@@ -591,3 +591,27 @@ def test_an_item_whose_fields_cannot_be_read_is_an_error_result_and_the_batch_go
         "batch:2: cannot read the fields of Listing (TypeError: cannot pickle '_thread.lock' object)",
         "batch:3: cannot read the fields of Priced (LookupError: no price for this product)",
     ]
+
+
+def test_a_config_files_path_given_as_the_config_is_read_and_anything_else_is_refused(demo_index_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``tag_file("in.jsonl", "out.jsonl", "tagllm.yaml")`` failed with "expected str, bytes or os.PathLike object, not
+    builtin_function_or_method", and a dict of settings with "'dict' object has no attribute 'index'"."""
+    from tagllm.tagger import tag_file, tag_products
+
+    file = tmp_path / "tagllm.yaml"
+    file.write_text(f"index: {demo_index_dir}\nk: 5\n")
+    source = tmp_path / "products.jsonl"
+    source.write_text('{"id": "x", "title": "Gold plated necklace"}\n')
+    assert tag_file(source, tmp_path / "tags.jsonl", str(file), threshold=0.5).tagged == 1
+    [result] = tag_products([{"id": "x", "title": "Gold plated necklace"}], file)
+    assert leaf(result) == "jewellery-necklaces"
+    refused = (
+        "{} takes a TaggerConfig, not a dict: build it with tagllm.load_config(PATH, **settings) (a config file, then "
+        "settings over it) or TaggerConfig(**settings)"
+    )
+    with pytest.raises(TypeError) as raised:
+        tag_products([{"id": "x", "title": "Gold plated necklace"}], {"index": str(demo_index_dir)})  # type: ignore[arg-type]
+    assert str(raised.value) == refused.format("config")
+    with pytest.raises(TypeError) as raised:
+        Tagger.from_config({"index": str(demo_index_dir)})  # type: ignore[arg-type]
+    assert str(raised.value) == refused.format("Tagger.from_config")
