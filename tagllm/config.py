@@ -127,12 +127,16 @@ class TaggerConfig(BaseModel):
     @field_validator(
         "taxonomy", "examples", "index", "image_root", "embedder", "image_embedder", "prompt", "attribute_prompt",
         "model",
+        mode="before",
     )  # fmt: skip
     @classmethod
-    def _home(cls, value: Any) -> Any:
-        """A path from the home directory (``~/catalogue/tree.yaml``) read as it: a config file's ``taxonomy:
-        ~/tree.yaml`` was looked for as a taxonomy named so ("unknown taxonomy"), where its ``index: ~/idx`` was found.
-        No name of a taxonomy, model or template (nor a model a server serves) starts with ``~``."""
+    def _path(cls, value: Any) -> Any:
+        """A ``pathlib.Path`` as its text (``index=Path.home() / "idx"`` was refused: "Input should be a valid
+        string"), and a path from the home directory (``~/catalogue/tree.yaml``) read as it: a config file's
+        ``taxonomy: ~/tree.yaml`` was looked for as a taxonomy named so ("unknown taxonomy"), where its ``index:
+        ~/idx`` was found. No name of a taxonomy, model or template (nor a model a server serves) starts with ``~``."""
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
         return os.path.expanduser(value) if isinstance(value, str) and value.startswith("~") else value
 
     @field_validator("route_threshold", mode="before")

@@ -100,3 +100,13 @@ def test_a_path_from_the_home_directory_is_read_as_one_in_every_path_setting(
     assert load_config(taxonomy="~/tree.yaml").taxonomy == str(tmp_path / "tree.yaml")
     assert load_config(backend="transformers", model="~/models/qwen").model == str(tmp_path / "models/qwen")
     assert load_config(file, taxonomy="demo").taxonomy == "demo"  # a name is a name
+
+
+def test_a_path_setting_given_as_a_pathlib_path_is_read_as_its_text(tmp_path: Path) -> None:
+    # load_config(index=Path.home() / "idx") was refused: "index=PosixPath('…'): Input should be a valid string"
+    config = load_config(index=tmp_path / "idx", examples=tmp_path / "examples.jsonl", taxonomy=Path("demo"))
+    assert (config.index, config.examples, config.taxonomy) == (
+        str(tmp_path / "idx"), str(tmp_path / "examples.jsonl"), "demo",
+    )  # fmt: skip
+    assert TaggerConfig(prompt=tmp_path / "mine.j2").prompt == str(tmp_path / "mine.j2")
+    assert TaggerConfig(index=str(tmp_path)).with_overrides(index=tmp_path / "other").index == str(tmp_path / "other")
