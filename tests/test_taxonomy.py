@@ -307,3 +307,15 @@ def test_taxonomy_show_refuses_a_language_the_taxonomy_has_no_labels_in_and_name
     )
     shown = CliRunner().invoke(app, ["taxonomy", "show", "-t", "shopify", "--facet", "color", "--language", "zh-CN"])
     assert shown.exit_code == 0 and "Black [1] / 黑色" in shown.stdout
+
+
+def test_a_taxonomy_with_no_facets_is_refused(tmp_path: Path) -> None:
+    # it loaded, and `tagllm generate` tagged every product 'ok' with no tag at all, exit 0
+    spec = tmp_path / "t.yaml"
+    spec.write_text("name: t\nfacets: []\n")
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value) == (
+        f"{spec}: lists no facets, so no product can be tagged; give it facets under facets: (a category tree with "
+        "hierarchical: true, flat facets such as color)"
+    )

@@ -84,6 +84,11 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
         for child in item.children:
             add(facet, child, item.id)
 
+    if not spec.facets:  # it loaded, and every product came out 'ok' with no tag at all, exit 0
+        raise TaxonomyError(
+            f"{source}: lists no facets, so no product can be tagged; give it facets under facets: (a category tree "
+            "with hierarchical: true, flat facets such as color)"
+        )
     for number, f in enumerate(spec.facets, 1):
         if not f.name.strip():
             # the name is the facet's key in every result and its CSV columns: '' gave a column '' and one '_id'
