@@ -319,3 +319,16 @@ def test_a_taxonomy_with_no_facets_is_refused(tmp_path: Path) -> None:
         f"{spec}: lists no facets, so no product can be tagged; give it facets under facets: (a category tree with "
         "hierarchical: true, flat facets such as color)"
     )
+
+
+def test_a_parent_in_another_facet_is_refused_naming_it_and_applies_to(tmp_path: Path) -> None:
+    # it loaded with the category among Red's ancestors, and `taxonomy build` wrote a taxonomy without Red
+    spec, error = _refused(
+        tmp_path,
+        "  - {name: category, hierarchical: true, values: [{id: dresses, name: Dresses}, {id: mugs, name: Mugs}]}\n"
+        "  - {name: color, values: [{id: red, name: Red, parent: dresses}, {id: blue, name: Blue}]}\n",
+    )
+    assert error == (
+        f"{spec}: facet 'color': value 'red' has parent 'dresses', a value of facet 'category'; a parent is a value "
+        "of the same facet: to have facet 'color' apply to 'dresses' and below only, list 'dresses' in its applies_to"
+    )

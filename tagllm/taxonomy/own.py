@@ -115,6 +115,7 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
         )
         for item in f.values:
             add(f, item, None)
+    _refuse_parents_in_other_facets(values, source)
     # paths once every value is read: a parent declared after its child, or named by ``parent:`` elsewhere than where
     # the child is nested, is in its path too
     for vid, value in values.items():
@@ -143,6 +144,20 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
     for name in spec.synonym_files:
         taxonomy = add_synonyms(taxonomy, load_synonyms(base_dir / name))
     return taxonomy
+
+
+def _refuse_parents_in_other_facets(values: dict[str, Value], source: str) -> None:
+    """A ``parent:`` naming a value of another facet (``{id: red, name: Red, parent: dresses}``, meant as "a colour of
+    dresses") loaded: the value had the category among its ancestors, and a taxonomy written back (`taxonomy build`)
+    lost it, being listed neither at the top of its facet nor under a value of it."""
+    for value in values.values():
+        parent = values.get(value.parent_id) if value.parent_id is not None else None
+        if parent is not None and parent.facet != value.facet:
+            raise TaxonomyError(
+                f"{source}: facet {value.facet!r}: value {value.id!r} has parent {parent.id!r}, a value of facet "
+                f"{parent.facet!r}; a parent is a value of the same facet: to have facet {value.facet!r} apply to "
+                f"{parent.id!r} and below only, list {parent.id!r} in its applies_to"
+            )
 
 
 def _refuse_name_clashes(taxonomy: Taxonomy, source: str) -> None:
