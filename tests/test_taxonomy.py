@@ -332,3 +332,22 @@ def test_a_parent_in_another_facet_is_refused_naming_it_and_applies_to(tmp_path:
         f"{spec}: facet 'color': value 'red' has parent 'dresses', a value of facet 'category'; a parent is a value "
         "of the same facet: to have facet 'color' apply to 'dresses' and below only, list 'dresses' in its applies_to"
     )
+
+
+def test_a_directory_holding_a_path_list_as_categories_jsonl_is_a_taxonomy(tmp_path: Path) -> None:
+    # it was told to be a path list, then read as a file: "eval/data/flipkart: cannot read: Is a directory"
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    (folder / "categories.jsonl").write_text(
+        '{"id": "c1", "path": "Home > Mugs"}\n{"id": "c2", "path": "Home > Lamps"}\n'
+    )
+    tax = load_taxonomy(folder)
+    assert (tax.name, tax["c1"].path, sorted(tax.values)) == ("shop", "Home > Mugs", ["Home", "c1", "c2"])
+    shown = CliRunner().invoke(app, ["taxonomy", "show", "-t", str(folder)])
+    assert shown.exit_code == 0 and shown.stdout == (
+        "category (hierarchical, 3 values)\n  Home [Home]\n    Mugs [c1]\n    Lamps [c2]\n"
+    )

@@ -67,13 +67,19 @@ def load_taxonomy(spec: str | Path, *, format: str | None = None) -> Taxonomy:
         "own": load_own,
         "shopify": load_shopify,
         "google": load_google,
-        "paths": load_paths,
+        "paths": _load_path_list,
     }
     if fmt not in loaders:
         raise TaxonomyError(f"unknown taxonomy format {fmt!r}; use one of: {', '.join(loaders)}")
     taxonomy = loaders[fmt](path)
     _CACHE[key] = taxonomy
     return taxonomy
+
+
+def _load_path_list(path: Path) -> Taxonomy:
+    """A path list, or a directory holding one as ``categories.jsonl`` (``-t eval/data/flipkart``: it was told to be a
+    path list, then read as a file and refused, "cannot read: Is a directory")."""
+    return load_paths(path / "categories.jsonl" if path.is_dir() else path)
 
 
 def _detect_format(path: Path) -> str:
