@@ -186,3 +186,15 @@ def test_a_taxonomy_write_cut_short_leaves_the_file_there_as_it_was(
     (tmp_path / "link.yaml").symlink_to(target)
     save_own(load_taxonomy("demo"), tmp_path / "link.yaml", header="again")
     assert (tmp_path / "link.yaml").is_symlink() and target.read_text().startswith("# again\n")
+
+
+def test_taxonomy_build_writes_into_a_directory_it_creates(tmp_path: Path) -> None:
+    """`taxonomy build -o out/taxonomy.yaml` read and learned from every product, then stopped: 'cannot write the
+    taxonomy (No such file or directory)', where `generate -o out/tags.jsonl` creates out/."""
+    target = tmp_path / "out" / "v2" / "taxonomy.yaml"
+    result = CliRunner().invoke(
+        app, ["taxonomy", "build", str(REPO / "tests" / "data" / "demo_examples.jsonl"), "-t", "demo",
+              "--label-field", "labels", "--no-attributes", "-o", str(target)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert load_taxonomy(target).values.keys() == load_taxonomy("demo").values.keys()

@@ -323,6 +323,7 @@ def save_own(taxonomy: Taxonomy, path: str | Path, *, description: str = "", hea
     place = target.resolve()  # a taxonomy linked from elsewhere stays linked
     tmp = place.with_name(place.name + ".tmp")
     try:
+        place.parent.mkdir(parents=True, exist_ok=True)  # as `generate -o` does: the place was checked to be creatable
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, place)
     except OSError as exc:
