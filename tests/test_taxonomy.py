@@ -351,3 +351,22 @@ def test_a_directory_holding_a_path_list_as_categories_jsonl_is_a_taxonomy(tmp_p
     assert shown.exit_code == 0 and shown.stdout == (
         "category (hierarchical, 3 values)\n  Home [Home]\n    Mugs [c1]\n    Lamps [c2]\n"
     )
+
+
+def test_a_taxonomy_is_loaded_again_when_a_file_it_was_read_from_changes(tmp_path: Path) -> None:
+    # in a notebook, a synonym file or a directory's categories.jsonl edited after a first load was not read: the
+    # cache was keyed by the taxonomy file's (or directory's) own modification time
+    (tmp_path / "syn.yaml").write_text("red: [scarlet]\n")
+    spec = tmp_path / "t.yaml"
+    spec.write_text("name: t\nsynonym_files: [syn.yaml]\nfacets:\n  - {name: color, values: [{id: red, name: Red}]}\n")
+    before = load_taxonomy(spec)
+    assert load_taxonomy(spec) is before  # unchanged: not read again
+    (tmp_path / "syn.yaml").write_text("red: [scarlet, crimson]\n")
+    after = load_taxonomy(spec)
+    assert after["red"].synonyms == ("scarlet", "crimson") and after.version != before.version
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    (folder / "categories.jsonl").write_text('{"path": "Home > Mugs"}\n')
+    assert len(load_taxonomy(folder, format="paths")) == 2
+    (folder / "categories.jsonl").write_text('{"path": "Home > Mugs"}\n{"path": "Home > Lamps"}\n')
+    assert sorted(load_taxonomy(folder, format="paths").values) == ["Home", "Home > Lamps", "Home > Mugs"]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tagllm.errors import TaxonomyError
-from tagllm.taxonomy.files import read_text
+from tagllm.taxonomy.files import Stamp, read_text, recording, stamp
 from tagllm.taxonomy.model import Taxonomy
 from tagllm.taxonomy.own import load_own
 from tagllm.taxonomy.shopify import load_shopify
@@ -50,7 +50,9 @@ def _taxonomy_names(directory: Path) -> list[str]:
     return names
 
 
-_CACHE: dict[tuple[str, float], Taxonomy] = {}
+_CACHE: dict[str, tuple[list[tuple[Path, Stamp]], Taxonomy]] = {}
+"""Loaded taxonomies by path and format, with the files each was read from (its synonym files, a directory's files)
+and their stamps then: an edit of any of them loads it again (a synonym file edited in a notebook was not read)."""
 
 
 def load_taxonomy(spec: str | Path, *, format: str | None = None) -> Taxonomy:
@@ -59,9 +61,11 @@ def load_taxonomy(spec: str | Path, *, format: str | None = None) -> Taxonomy:
     ``format`` is one of own, shopify, google, paths; by default it is told from the file.
     """
     path = resolve_taxonomy_path(spec)
-    key = (f"{path.resolve()}:{format}", path.stat().st_mtime)
-    if key in _CACHE:
-        return _CACHE[key]
+    key = f"{path.resolve()}:{format}"
+    cached = _CACHE.get(key)
+    if cached is not None and all(stamp(file) == then for file, then in cached[0]):
+        return cached[1]
+    before = stamp(path)  # a directory's changes when a file is added to it or removed
     fmt = format or _detect_format(path)
     loaders: dict[str, Callable[[Path], Taxonomy]] = {
         "own": load_own,
@@ -71,8 +75,9 @@ def load_taxonomy(spec: str | Path, *, format: str | None = None) -> Taxonomy:
     }
     if fmt not in loaders:
         raise TaxonomyError(f"unknown taxonomy format {fmt!r}; use one of: {', '.join(loaders)}")
-    taxonomy = loaders[fmt](path)
-    _CACHE[key] = taxonomy
+    with recording() as files:
+        taxonomy = loaders[fmt](path)
+    _CACHE[key] = ([(path, before), *files], taxonomy)
     return taxonomy
 
 
