@@ -370,3 +370,27 @@ def test_a_taxonomy_is_loaded_again_when_a_file_it_was_read_from_changes(tmp_pat
     assert len(load_taxonomy(folder, format="paths")) == 2
     (folder / "categories.jsonl").write_text('{"path": "Home > Mugs"}\n{"path": "Home > Lamps"}\n')
     assert sorted(load_taxonomy(folder, format="paths").values) == ["Home", "Home > Lamps", "Home > Mugs"]
+
+
+def test_check_reports_a_synonym_two_values_share_or_another_value_is_named(tmp_path: Path) -> None:
+    # 'dark blue' on Navy and on Ink: the mapper gave neither ("ambiguous"), and `taxonomy check` said 0 problems
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n  - name: color\n    values:\n"
+        "      - {id: red, name: Red, synonyms: [Blue, scarlet]}\n      - {id: blue, name: Blue}\n"
+        "      - {id: navy, name: Navy, synonyms: [dark blue]}\n      - {id: ink, name: Ink, synonyms: [Dark Blue]}\n"
+    )
+    result = CliRunner().invoke(app, ["taxonomy", "check", "-t", str(spec)])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "facet 'color': synonym 'Blue' of 'red' is the name of 'blue', which the mapper gives it: it maps nothing "
+        "to 'red'\n"
+        "facet 'color': values 'navy' and 'ink' share the synonym 'Dark Blue' under the same parent; the mapper "
+        "cannot tell which a product stating it means, and gives neither\n"
+        "t: 4 values in 1 facets, 2 problem(s)\n"
+    )
+    assert load_taxonomy(spec).check(synonyms=False) == []  # it loads, and a build may extend it

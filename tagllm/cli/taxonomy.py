@@ -214,7 +214,7 @@ def _refuse_unwritable(base: Taxonomy) -> None:
     before the products are read."""
     from tagllm.errors import TaxonomyError
 
-    problems = base.check()
+    problems = base.check(synonyms=False)  # a synonym two values share loads: said by `taxonomy check`, not refused
     if problems:
         where = base.source or base.name
         raise TaxonomyError(
@@ -245,7 +245,8 @@ def _refuse_nothing_learned(
 
 @app.command()
 def check(taxonomy: str | None = TaxonomyOpt, config: str | None = ConfigOpt) -> None:
-    """Report problems an analyst should fix (names the mapper cannot tell apart, empty names); exit 1 if any."""
+    """Report problems an analyst should fix (names or synonyms the mapper cannot tell apart, empty names); exit 1 if
+    any."""
     tax = _taxonomy(taxonomy, config)
     problems = tax.check()
     for p in problems:

@@ -309,10 +309,11 @@ class Taxonomy:
             "per_facet": per_facet,
         }
 
-    def check(self) -> list[str]:
+    def check(self, *, synonyms: bool = True) -> list[str]:
         """Problems an analyst should fix: duplicate names under one parent, names with no letters or digits, which
         the mapper matches to nothing but their exact string (a parent cycle is refused when the taxonomy is built;
-        the own format refuses all three)."""
+        the own format refuses all three), and with ``synonyms`` the synonyms that map nothing to their value
+        (``synonym_clashes``: the own format loads them)."""
         clashes = {later.id: earlier for earlier, later in self.name_clashes()}
         problems: list[str] = []
         for v in self.values.values():
@@ -326,7 +327,37 @@ class Taxonomy:
                     f"facet {v.facet!r}: values {clashes[v.id].id!r} and {v.id!r} share the name {v.name!r} "
                     "under the same parent; the mapper cannot tell them apart"
                 )
+        for text, value, other in self.synonym_clashes() if synonyms else ():
+            if normalize(other.name) == normalize(text):
+                problems.append(
+                    f"facet {value.facet!r}: synonym {text!r} of {value.id!r} is the name of {other.id!r}, which the "
+                    f"mapper gives it: it maps nothing to {value.id!r}"
+                )
+            else:
+                problems.append(
+                    f"facet {value.facet!r}: values {other.id!r} and {value.id!r} share the synonym {text!r} under the "
+                    "same parent; the mapper cannot tell which a product stating it means, and gives neither"
+                )
         return problems
+
+    def synonym_clashes(self) -> list[tuple[str, Value, Value]]:
+        """(synonym, its value, the other value) for each synonym of a value that another value of its facet under the
+        same parent also has, or is named: 'dark blue' on Navy and on Ink was mapped to neither, and taxonomy check
+        said nothing."""
+        named: dict[tuple[str, str | None, str], Value] = {}
+        for v in self.values.values():
+            named.setdefault((v.facet, v.parent_id, normalize(v.name)), v)
+        carried: dict[tuple[str, str | None, str], Value] = {}
+        clashes: list[tuple[str, Value, Value]] = []
+        for v in self.values.values():
+            for text in dict.fromkeys(v.synonyms):
+                key = (v.facet, v.parent_id, normalize(text))
+                other = named.get(key) or carried.get(key)
+                if other is not None and other.id != v.id:
+                    clashes.append((text, v, other))
+                else:
+                    carried.setdefault(key, v)
+        return clashes
 
     def name_clashes(self) -> list[tuple[Value, Value]]:
         """Values of one facet under one parent whose names are equal but for case and spacing (the earlier value,
