@@ -125,3 +125,27 @@ def test_learn_taxonomy_keeps_a_rare_value_its_products_title_states(tmp_path: P
     assert [v.name for v in stated] == ["Full Sleeve", "Half Sleeve", "Cape Sleeve"]
     unread = learn_taxonomy(source, tree, text_field=None).taxonomy.facet_values("sleeve")
     assert [v.name for v in unread] == ["Full Sleeve", "Half Sleeve"]
+
+
+def test_values_are_compared_only_with_values_common_enough_to_take_them() -> None:
+    # each value was compared with every commoner one: a key of tens of thousands of values seen once or twice (model
+    # names, free text) made `taxonomy build` on a large catalogue run for hours
+    from collections import Counter
+
+    from tagllm.attributes.variants import merge_variants
+
+    class Counted(Counter[str]):
+        lookups = 0
+
+        def __getitem__(self, key: str) -> int:
+            Counted.lookups += 1
+            return super().__getitem__(key)
+
+    names = [f"model {i:05d}" for i in range(3000)]
+    support = Counted({name: 1 + i % 2 for i, name in enumerate(names)})
+    support.update({"polyester": 40, "cotton blend": 30})
+    words = {name: name.split() for name in support}
+    words.update({"polyster": ["polyster"]})
+    support["polyster"] = 2
+    assert merge_variants(support, words) == {"polyster": "polyester"}
+    assert Counted.lookups < 10 * len(support)

@@ -295,7 +295,8 @@ def _learn_key(
         used.add(vid)
         values.append(LearnedValue(vid, name, synonyms, support[vkey]))
     rare = [v for v in support if support[v] < min_value_count and v not in stated]
-    multi = sum(1 for keys in per_product if len(keys & set(kept)) > 1)
+    kept_keys = set(kept)  # once, not per product: a key of thousands of values on as many products took minutes
+    multi = sum(1 for keys in per_product if len(keys & kept_keys) > 1)
     return LearnedFacet(
         name="",
         title=title,

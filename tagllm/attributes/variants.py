@@ -48,15 +48,24 @@ def merge_variants(support: Counter[str], words: Mapping[str, Sequence[str]]) ->
     ``support``: products per value key; ``words``: each key's words. A value merges into the one value that is
     ``TYPO_RATIO`` times as common and an ``is_typo`` away; with two such values it is ambiguous and stays apart.
     A value that merges into another never takes variants itself.
+
+    Each value is compared with the values of as many words common enough to take it, not with every value: a key of
+    tens of thousands of values seen once or twice (model names, descriptions) compared each with all before it, and a
+    large catalogue's `taxonomy build` ran for hours.
     """
     merged: dict[str, str] = {}
-    kept: list[str] = []  # values merged into none, commonest first
+    kept: dict[int, list[str]] = {}  # values merged into none, by their number of words, commonest first
     for key in sorted(support, key=lambda k: (-support[k], k)):
-        targets = [
-            other for other in kept if support[other] >= TYPO_RATIO * support[key] and is_typo(words[key], words[other])
-        ]
+        need = TYPO_RATIO * support[key]
+        same_length = kept.setdefault(len(words[key]), [])
+        targets = []
+        for other in same_length:
+            if support[other] < need:  # the rest are rarer still
+                break
+            if is_typo(words[key], words[other]):
+                targets.append(other)
         if len(targets) == 1:
             merged[key] = targets[0]
         else:
-            kept.append(key)
+            same_length.append(key)
     return merged
