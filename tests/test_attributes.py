@@ -4,6 +4,7 @@ where each facet applies, the taxonomy written in the own format and read back, 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -565,3 +566,25 @@ def test_a_build_that_scopes_a_facet_the_tree_applied_everywhere_says_so(tmp_pat
     learned = learn_taxonomy(_write(tmp_path / "p.jsonl", rows), _tree("color", "sleeve"))
     assert learned.taxonomy.scope_roots("color") == ["Kitchen"]
     assert "  color: applies to 3 categories in 1 subtree(s): Kitchen (was everywhere)" in learned.summary()
+
+
+def test_taxonomy_build_shows_its_stages_on_a_terminal(tmp_path: Path, on_a_terminal: Callable[[str], None]) -> None:
+    """`taxonomy build` of a large catalogue printed nothing on a terminal until its summary, however long it read
+    and learned (a progress line was shown by index build, not by this)."""
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    tree = _write(tmp_path / "categories.jsonl", [{"path": p} for p in ["Apparel > Tops > T-Shirts", "Kitchen > Mugs"]])
+    build = ["taxonomy", "build", str(_products(tmp_path)), "-t", str(tree), "-o", str(tmp_path / "shop.yaml")]
+    on_a_terminal("tagllm.cli.taxonomy")
+    built = CliRunner().invoke(app, build)
+    assert built.exit_code == 0, built.output
+    shown = [line.split("\r")[-1].rstrip() for line in built.stderr.split("\n")]
+    assert shown[:2] == ["loading the taxonomy", "reading the examples 14"]
+    assert shown[2:] == [
+        "learning facets from the attribute tags",
+        "reading the labels 14/14",
+        "learning where each facet applies",
+        "",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,7 @@ def learn_taxonomy(
     everywhere_share: float = DEFAULT_EVERYWHERE_SHARE,
     name: str | None = None,
     input_format: str | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> LearnedTaxonomy:
     """``taxonomy`` (its category tree) plus the attribute facets of labelled products, scoped to where they apply.
 
@@ -105,7 +107,7 @@ def learn_taxonomy(
     facet, only where the taxonomy's facets apply); ``text_field`` its text (a rare value that its product's text
     states is kept; None: no rare value is); ``label_field`` its category ("A > B > C", an id, or a
     ``{facet: [values]}`` mapping that may label other facets too). Facets are learned by ``learn_attributes``,
-    scopes by ``learn_scopes``.
+    scopes by ``learn_scopes``. ``progress(stage, done, total)`` is told each stage and the records it has done.
     """
     from tagllm.io import read_records
     from tagllm.io.rows import OWN_COLUMNS
@@ -118,14 +120,17 @@ def learn_taxonomy(
     earlier = {name: f.categories for name, f in taxonomy.facets.items() if not f.hierarchical}
     lacking: dict[str, dict[str, int]] = {}
     lacking_products = 0
+    tell = progress or (lambda stage, done, total: None)
     for record in read_records(source, format=input_format):
         if record.data is None:
             bad.append(record.error.message if record.error else f"{source}:{record.line}: unreadable")
         else:
             records.append((record.line, record.data))
+        tell("read", len(records) + len(bad), None)
     report = None
     missing: str | None = None
     if attribute_field:
+        tell("learning facets from the attribute tags", 0, None)
         report = learn_attributes(
             (data.get(attribute_field) for _, data in records),
             min_products=min_products,
@@ -151,7 +156,8 @@ def learn_taxonomy(
     attributes = AttributeResolver(taxonomy) if attribute_field else None
     labelled: list[dict[str, list[str]]] = []
     with_category = 0
-    for line, data in records:
+    for done, (line, data) in enumerate(records, 1):
+        tell("reading the labels", done, len(records))
         labels: dict[str, list[str]] = {}
         if label_field and data.get(label_field) not in (None, "", [], {}):
             found = labels_from_record(data, label_field, resolver, f"{source}:{line}")
@@ -173,6 +179,7 @@ def learn_taxonomy(
             lacking_products += lacks
         with_category += any(taxonomy.facets[f].hierarchical for f in labels)
         labelled.append(labels)
+    tell("learning where each facet applies", 0, None)
     scopes = learn_scopes(
         taxonomy, labelled, min_support=min_support, min_share=min_share, everywhere_share=everywhere_share,
         earlier={name: scope for name, scope in earlier.items() if scope is not None},

@@ -170,6 +170,7 @@ def build(
     scope_share: float = typer.Option(
         0.3, min=0.0, max=1.0, help="... and the share of that category's examples they must be (0.3: 30%)"
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
 ) -> None:
     """Build a taxonomy from labelled products: attribute facets from their "Key: Value" tags (values merged,
     free-text, number and code keys left out with the reason) and where each facet applies."""
@@ -188,17 +189,22 @@ def build(
     check_writable(output)
     if Path(output).exists() and Path(examples).exists() and os.path.samefile(output, examples):
         raise OutputError(f"{output}: is the products file this reads; write the taxonomy to another file")
-    base = load_taxonomy(cfg.taxonomy)
-    check_own_scopes(base)  # before the products are read and learned from
-    if base.source and Path(output).exists() and os.path.samefile(output, base.source):
-        # written over, a hand-kept taxonomy lost its comments and layout, and a failed write the taxonomy itself
-        raise OutputError(f"{output}: is the taxonomy this extends; write the new one to another file")
-    _refuse_unwritable(base)
-    learned = learn_taxonomy(
-        examples, base, label_field=label_field, attribute_field=None if no_attributes else attribute_field,
-        text_field=text_field or None, min_products=min_products, min_value_count=min_value_count,
-        min_support=scope_support, min_share=scope_share, name=name,
-    )  # fmt: skip
+    progress = StderrProgress(quiet)  # on a terminal: reading and learning from a large catalogue takes minutes
+    try:
+        progress("taxonomy", 0, None)
+        base = load_taxonomy(cfg.taxonomy)
+        check_own_scopes(base)  # before the products are read and learned from
+        if base.source and Path(output).exists() and os.path.samefile(output, base.source):
+            # written over, a hand-kept taxonomy lost its comments and layout, and a failed write the taxonomy itself
+            raise OutputError(f"{output}: is the taxonomy this extends; write the new one to another file")
+        _refuse_unwritable(base)
+        learned = learn_taxonomy(
+            examples, base, label_field=label_field, attribute_field=None if no_attributes else attribute_field,
+            text_field=text_field or None, min_products=min_products, min_value_count=min_value_count,
+            min_support=scope_support, min_share=scope_share, name=name, progress=progress,
+        )  # fmt: skip
+    finally:
+        progress.done()  # its line ends before the summary, or an error, is printed
     for line in learned.summary():
         typer.echo(line)
     _refuse_nothing_learned(learned, examples, None if no_attributes else attribute_field, label_field)
