@@ -394,3 +394,19 @@ def test_check_reports_a_synonym_two_values_share_or_another_value_is_named(tmp_
         "t: 4 values in 1 facets, 2 problem(s)\n"
     )
     assert load_taxonomy(spec).check(synonyms=False) == []  # it loads, and a build may extend it
+
+
+def test_values_whose_names_differ_only_in_unicode_form_are_refused_naming_both(tmp_path: Path) -> None:
+    # 'Café' with its accent as a character of its own (as macOS and some PDFs write it) beside 'Café', and 'Ｒｅｄ' in
+    # full-width letters beside 'Red', loaded with 0 problems; the mapper read 'café' and 'red' as ambiguous
+    spec, error = _refused(
+        tmp_path,
+        '  - {name: color, values: [{id: cafe, name: "Caf\\u00e9"}, {id: cafe2, name: "Cafe\\u0301"},'
+        ' {id: red, name: Red}, {id: red2, name: "\\uff32\\uff45\\uff44"}]}\n',
+    )
+    assert error == (
+        f"{spec}: values that share a name where the mapper cannot tell them apart: facet 'color': 'cafe' and 'cafe2' "
+        "('Cafe\u0301' at the top of the facet); facet 'color': 'red' and 'red2' ('Ｒｅｄ' at the top of the facet). A "
+        "product naming one has its evidence split between them and may get neither: rename one, or make it a synonym "
+        "of the other"
+    )

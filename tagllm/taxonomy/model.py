@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -360,14 +361,16 @@ class Taxonomy:
         return clashes
 
     def name_clashes(self) -> list[tuple[Value, Value]]:
-        """Values of one facet under one parent whose names are equal but for case and spacing (the earlier value,
-        the later one); the mapper's exact stage tells "C" from "C#" and "C++", so those do not clash."""
+        """Values of one facet under one parent whose names are equal but for case, spacing and Unicode form (the
+        earlier value, the later one): "Café" typed with its accent as a character of its own, or "Ｒｅｄ" in
+        full-width letters, is the name beside it to a reader and to the mapper, which found it ambiguous. The
+        mapper's exact stage tells "C" from "C#" and "C++", so those do not clash."""
         seen: dict[tuple[str, str | None, str], Value] = {}
         clashes: list[tuple[Value, Value]] = []
         for v in self.values.values():
             if not v.name.strip():
                 continue
-            key = (v.facet, v.parent_id, " ".join(v.name.casefold().split()))
+            key = (v.facet, v.parent_id, " ".join(unicodedata.normalize("NFKC", v.name).casefold().split()))
             if key in seen:
                 clashes.append((seen[key], v))
             else:
