@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tagllm.errors import TaxonomyError
-from tagllm.taxonomy import from_paths, load_taxonomy
+from tagllm.taxonomy import from_paths, load_taxonomy, save_own
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -410,3 +410,16 @@ def test_values_whose_names_differ_only_in_unicode_form_are_refused_naming_both(
         "product naming one has its evidence split between them and may get neither: rename one, or make it a synonym "
         "of the other"
     )
+
+
+def test_a_taxonomy_named_in_a_taxonomy_directory_may_be_a_yml_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `taxonomy build -o taxonomy/shop.yml` wrote it, and `-t shop` said "unknown taxonomy 'shop' … (known: demo,
+    # shopify)"
+    (tmp_path / "taxonomy").mkdir()
+    save_own(from_paths(["Home > Mugs"], name="shop"), tmp_path / "taxonomy" / "shop.yml")
+    monkeypatch.chdir(tmp_path)
+    assert load_taxonomy("shop")["Home > Mugs"].path == "Home > Mugs"
+    with pytest.raises(TaxonomyError, match=r"\(known: demo, shop, shopify\)"):
+        load_taxonomy("shoe")

@@ -14,6 +14,7 @@ from tagllm.taxonomy.shopify import load_shopify
 from tagllm.taxonomy.trees import GOOGLE_LINE, load_google, load_paths
 
 REPO_TAXONOMY_DIR = Path(__file__).resolve().parents[2] / "taxonomy"
+OWN_SUFFIXES = (".yaml", ".yml", ".json")  # the own format's files, as ``save_own`` writes them
 
 
 def taxonomy_dirs() -> list[Path]:
@@ -28,7 +29,8 @@ def resolve_taxonomy_path(spec: str | Path) -> Path:
         return path
     if path.parent == Path(".") and not path.suffix:
         for directory in taxonomy_dirs():
-            for candidate in (directory / str(spec), directory / f"{spec}.yaml", directory / f"{spec}.json"):
+            # .yml too: `taxonomy build -o taxonomy/shop.yml` writes one, and `-t shop` was then "unknown taxonomy"
+            for candidate in (directory / str(spec), *(directory / f"{spec}{ext}" for ext in OWN_SUFFIXES)):
                 if candidate.exists():
                     return candidate
     dirs = list(dict.fromkeys(d.resolve() for d in taxonomy_dirs()))  # ./taxonomy is the repo's when run there
@@ -45,7 +47,7 @@ def _taxonomy_names(directory: Path) -> list[str]:
     for path in directory.iterdir():
         if path.is_dir() and (path / "categories.jsonl").exists():
             names.append(path.name)
-        elif path.suffix in {".yaml", ".json"} and not path.stem.endswith("synonyms"):
+        elif path.suffix in OWN_SUFFIXES and not path.stem.endswith("synonyms"):
             names.append(path.stem)
     return names
 
@@ -94,7 +96,7 @@ def _detect_format(path: Path) -> str:
         if (path / "categories.jsonl").exists():
             return "paths"
         raise TaxonomyError(f"{path}: a taxonomy directory needs categories.jsonl (and attributes.jsonl for Shopify)")
-    if path.suffix in {".yaml", ".yml", ".json"}:
+    if path.suffix in OWN_SUFFIXES:
         return "own"
     if path.suffix == ".txt":
         first = next((ln for ln in read_text(path).splitlines() if ln.strip() and not ln.startswith("#")), "")
