@@ -423,3 +423,13 @@ def test_a_taxonomy_named_in_a_taxonomy_directory_may_be_a_yml_file(
     assert load_taxonomy("shop")["Home > Mugs"].path == "Home > Mugs"
     with pytest.raises(TaxonomyError, match=r"\(known: demo, shop, shopify\)"):
         load_taxonomy("shoe")
+
+
+def test_a_path_list_may_give_each_path_as_a_list_of_its_names(tmp_path: Path) -> None:
+    # {"path": ["Clothing", "Women"]} (as gold_tags lists a path) was read as its repr: one category named
+    # "['Clothing', 'Women']" at the top of the tree
+    paths = tmp_path / "categories.jsonl"
+    paths.write_text('{"path": ["Clothing", "Women"]}\n{"id": "m", "path": ["Clothing", " Men "]}\n')
+    tax = load_taxonomy(paths)
+    assert sorted(tax.values) == ["Clothing", "Clothing > Women", "m"]
+    assert (tax["m"].path, tax["m"].parent_id) == ("Clothing > Men", "Clothing")

@@ -18,15 +18,19 @@ def from_paths(
 ) -> Taxonomy:
     """A one-facet hierarchical taxonomy from category paths; intermediate nodes are created as needed.
 
-    Items may be strings or dicts with ``path`` and optionally ``id``. Nodes without an id get the path itself
-    as id, which is stable across runs and readable in results.
+    Items may be strings or dicts with ``path`` (a string, or a list of the path's names from the root, as
+    ``gold_tags`` lists them) and optionally ``id``. Nodes without an id get the path itself as id, which is stable
+    across runs and readable in results.
     """
     values: dict[str, Value] = {}
     by_path: dict[str, str] = {}
     for item in paths:
-        raw = item if isinstance(item, str) else str(item.get("path") or "")
+        raw = item if isinstance(item, str) else item.get("path")
         given_id = None if isinstance(item, str) else item.get("id")
-        parts = [p.strip() for p in raw.split(separator) if p.strip()]
+        if isinstance(raw, list):  # ["Clothing", "Women"]: read as its repr, a category "['Clothing', 'Women']"
+            parts = [name for p in raw if (name := str(p).strip())]
+        else:
+            parts = [p.strip() for p in str(raw or "").split(separator) if p.strip()]
         parent: str | None = None
         for depth, part in enumerate(parts):
             path = PATH_SEPARATOR.join(parts[: depth + 1])
