@@ -433,3 +433,22 @@ def test_a_path_list_may_give_each_path_as_a_list_of_its_names(tmp_path: Path) -
     tax = load_taxonomy(paths)
     assert sorted(tax.values) == ["Clothing", "Clothing > Women", "m"]
     assert (tax["m"].path, tax["m"].parent_id) == ("Clothing > Men", "Clothing")
+
+
+def test_a_synonym_file_that_is_missing_or_keys_an_unknown_value_is_named_with_the_taxonomy(tmp_path: Path) -> None:
+    # a taxonomy copied without its synonym file stopped with "/…/syn.yaml: cannot read: No such file or directory",
+    # and a key naming no value with "synonyms for 'rde': it matches no value", neither naming a file
+    spec = tmp_path / "t.yaml"
+    spec.write_text("name: t\nsynonym_files: [syn.yaml]\nfacets:\n  - {name: color, values: [{id: red, name: Red}]}\n")
+    with pytest.raises(TaxonomyError) as missing:
+        load_taxonomy(spec)
+    assert str(missing.value) == (
+        f"{spec}: synonym_files names 'syn.yaml', which is not a file ({tmp_path / 'syn.yaml'}); synonym files are "
+        "looked for beside the taxonomy file: put it there, or fix the name"
+    )
+    (tmp_path / "syn.yaml").write_text("rde: [scarlet]\n")
+    with pytest.raises(TaxonomyError) as unknown:
+        load_taxonomy(spec)
+    assert str(unknown.value) == (
+        f"{tmp_path / 'syn.yaml'}: synonyms for 'rde': it matches no value of taxonomy 't'; key synonyms by value id"
+    )

@@ -142,7 +142,13 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
     if scopes:
         taxonomy = taxonomy.with_scopes(scopes)
     for name in spec.synonym_files:
-        taxonomy = add_synonyms(taxonomy, load_synonyms(base_dir / name))
+        path = base_dir / name
+        if not path.is_file():  # said as "nope.yaml: cannot read", nothing naming the taxonomy that reads it
+            raise TaxonomyError(
+                f"{source}: synonym_files names {name!r}, which is not a file ({path}); synonym files are looked "
+                "for beside the taxonomy file: put it there, or fix the name"
+            )
+        taxonomy = add_synonyms(taxonomy, load_synonyms(path), source=str(path))
     return taxonomy
 
 

@@ -19,8 +19,9 @@ def load_synonyms(path: Path) -> dict[str, list[str]]:
     return {str(k): [str(s) for s in v] for k, v in data.items()}
 
 
-def add_synonyms(taxonomy: Taxonomy, synonyms: dict[str, list[str]]) -> Taxonomy:
-    """A new taxonomy with synonyms (keyed by value id, path or name) added; unknown keys are an error.
+def add_synonyms(taxonomy: Taxonomy, synonyms: dict[str, list[str]], *, source: str = "") -> Taxonomy:
+    """A new taxonomy with synonyms (keyed by value id, path or name) added; unknown keys are an error, naming
+    ``source`` (the synonym file) where given.
 
     The input is left as it was: loaded taxonomies are cached and shared, so they are never changed in place.
     """
@@ -34,7 +35,11 @@ def add_synonyms(taxonomy: Taxonomy, synonyms: dict[str, list[str]]) -> Taxonomy
         ids = [key] if key in values else by_name.get(normalize(key), [])
         if len(ids) != 1:
             what = "no value" if not ids else f"{len(ids)} values ({', '.join(ids[:5])})"
-            raise TaxonomyError(f"synonyms for {key!r}: it matches {what}; key synonyms by value id")
+            where = f"{source}: " if source else ""
+            raise TaxonomyError(
+                f"{where}synonyms for {key!r}: it matches {what} of taxonomy {taxonomy.name!r}; key synonyms by "
+                "value id"
+            )
         old = values[ids[0]]
         merged = tuple(dict.fromkeys(old.synonyms + tuple(words)))
         values[ids[0]] = Value(old.id, old.name, old.facet, old.parent_id, old.path, merged, old.labels, old.handle)
