@@ -452,3 +452,27 @@ def test_a_synonym_file_that_is_missing_or_keys_an_unknown_value_is_named_with_t
     assert str(unknown.value) == (
         f"{tmp_path / 'syn.yaml'}: synonyms for 'rde': it matches no value of taxonomy 't'; key synonyms by value id"
     )
+
+
+@pytest.mark.parametrize(
+    ("items", "read"),
+    [
+        ("\n  - all genders\n  -\n", "an empty item (null)"),
+        (" [yes]\n", "True (YAML reads yes/no, on/off and true/false so)"),
+    ],
+)
+def test_a_synonym_yaml_reads_as_null_or_true_is_refused_naming_it(tmp_path: Path, items: str, read: str) -> None:
+    # a blank item became the synonym 'None' and 'yes' 'True': a model answering "none" for the facet was given Unisex
+    (tmp_path / "syn.yaml").write_text(f"unisex:{items}")
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nsynonym_files: [syn.yaml]\nfacets:\n  - {name: audience, values: [{id: unisex, name: Unisex}]}\n"
+    )
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value) == (
+        f"{tmp_path / 'syn.yaml'}: synonyms for 'unisex': {read} is no synonym; write each synonym as text, quoted "
+        "where YAML would read it otherwise ('no'), and leave no item empty"
+    )
+    (tmp_path / "syn.yaml").write_text("# synonyms to come\n")
+    assert load_taxonomy(spec)["unisex"].synonyms == ()  # a file of comments only has none

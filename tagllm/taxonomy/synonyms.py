@@ -14,8 +14,21 @@ from tagllm.text import normalize
 def load_synonyms(path: Path) -> dict[str, list[str]]:
     """An analyst's synonym file: a mapping of value id (or exact name) to a list of synonyms."""
     data = read_structured(path)
+    if data is None:  # nothing but comments yet
+        return {}
     if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
         raise TaxonomyError(f"{path}: a synonym file maps a value id or name to a list of synonyms")
+    for key, words in data.items():
+        # a blank item ("-") became the synonym 'None', and 'yes' 'True': a model answering "none" got that value
+        odd = [w for w in words if w is None or isinstance(w, bool)]
+        if odd:
+            read = "an empty item (null)"
+            if odd[0] is not None:
+                read = f"{odd[0]} (YAML reads yes/no, on/off and true/false so)"
+            raise TaxonomyError(
+                f"{path}: synonyms for {key!r}: {read} is no synonym; write each synonym as text, quoted where YAML "
+                "would read it otherwise ('no'), and leave no item empty"
+            )
     return {str(k): [str(s) for s in v] for k, v in data.items()}
 
 
