@@ -588,3 +588,25 @@ def test_taxonomy_build_shows_its_stages_on_a_terminal(tmp_path: Path, on_a_term
         "learning where each facet applies",
         "",
     ]
+
+
+def test_taxonomy_build_takes_the_input_format_its_error_asks_for(tmp_path: Path) -> None:
+    """Examples named products.txt stopped with "cannot tell the format from the extension; pass --input-format",
+    and `taxonomy build` had no such option: "No such option: --input-format"."""
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+    from tagllm.errors import InputError
+
+    examples = tmp_path / "products.txt"
+    examples.write_text(_products(tmp_path).read_text())
+    tree = _write(tmp_path / "categories.jsonl", [{"path": p} for p in ["Apparel > Tops > T-Shirts", "Kitchen > Mugs"]])
+    build = ["taxonomy", "build", str(examples), "-t", str(tree), "-o", str(tmp_path / "shop.yaml")]
+    asked = CliRunner().invoke(app, build)
+    assert isinstance(asked.exception, InputError)
+    assert str(asked.exception) == (
+        f"{examples}: cannot tell the format from the extension; pass --input-format (jsonl, csv, parquet)"
+    )
+    built = CliRunner().invoke(app, [*build, "--input-format", "jsonl"])
+    assert built.exit_code == 0, built.output
+    assert list(load_taxonomy(tmp_path / "shop.yaml").facets) == ["category", "sleeve", "ideal-for", "material"]

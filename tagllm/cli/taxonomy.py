@@ -170,6 +170,9 @@ def build(
     scope_share: float = typer.Option(
         0.3, min=0.0, max=1.0, help="... and the share of that category's examples they must be (0.3: 30%)"
     ),
+    input_format: str | None = typer.Option(
+        None, metavar="[jsonl|csv|parquet]", help="the examples' format; default: from their extension"
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
 ) -> None:
     """Build a taxonomy from labelled products: attribute facets from their "Key: Value" tags (values merged,
@@ -201,7 +204,8 @@ def build(
         learned = learn_taxonomy(
             examples, base, label_field=label_field, attribute_field=None if no_attributes else attribute_field,
             text_field=text_field or None, min_products=min_products, min_value_count=min_value_count,
-            min_support=scope_support, min_share=scope_share, name=name, progress=progress,
+            min_support=scope_support, min_share=scope_share, name=name, input_format=input_format,
+            progress=progress,
         )  # fmt: skip
     finally:
         progress.done()  # its line ends before the summary, or an error, is printed
