@@ -476,3 +476,17 @@ def test_a_synonym_yaml_reads_as_null_or_true_is_refused_naming_it(tmp_path: Pat
     )
     (tmp_path / "syn.yaml").write_text("# synonyms to come\n")
     assert load_taxonomy(spec)["unisex"].synonyms == ()  # a file of comments only has none
+
+
+def test_a_shopify_directory_line_without_a_field_is_named_not_a_crash(tmp_path: Path) -> None:
+    # a directory of one's own beside Shopify's file names stopped with a traceback, KeyError: 'name', and "tagllm
+    # crashed (a bug, not a problem with your input)", exit 3
+    (tmp_path / "categories.jsonl").write_text('{"id": "1", "path": "A > B"}\n')
+    (tmp_path / "attributes.jsonl").write_text('{"name": "Color", "values": ["Red", "Blue"]}\n')
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(tmp_path)
+    assert str(error.value) == (
+        f"{tmp_path / 'categories.jsonl'}:1: no 'name'; a Shopify taxonomy directory's categories.jsonl gives each "
+        "line id, name, path, as Shopify's dist/en files do. A category tree of your own is a list of paths: a "
+        "directory holding categories.jsonl alone, or a file of 'A > B > C' lines"
+    )

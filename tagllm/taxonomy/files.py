@@ -50,11 +50,17 @@ def read_text(path: Path) -> str:
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    for _, item in numbered_jsonl(path):
+        yield item
+
+
+def numbered_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    """Each non-blank line's number and its JSON value."""
     for lineno, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip():
             continue
         try:
-            yield json.loads(line)
+            yield lineno, json.loads(line)
         except json.JSONDecodeError as exc:
             raise TaxonomyError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
 

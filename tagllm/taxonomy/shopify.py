@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from tagllm.taxonomy.files import read_jsonl
+from tagllm.errors import TaxonomyError
+from tagllm.taxonomy.files import numbered_jsonl
 from tagllm.taxonomy.model import Taxonomy
 from tagllm.taxonomy.nodes import CATEGORY, Facet, Value
+
+_FIELDS = {
+    "categories.jsonl": ("id", "name", "path"),
+    "categories_zh-CN.jsonl": ("id", "name"),
+    "attributes.jsonl": ("id", "name", "handle", "values", "value_ids", "value_handles"),
+    "attributes_zh-CN.jsonl": ("handle", "name", "values", "value_ids"),
+}
 
 
 def load_shopify(directory: Path, *, attributes: bool = True) -> Taxonomy:
@@ -14,7 +23,7 @@ def load_shopify(directory: Path, *, attributes: bool = True) -> Taxonomy:
 
     ``*_zh-CN.jsonl`` beside the English files become Chinese labels on the same ids.
     """
-    categories = list(read_jsonl(directory / "categories.jsonl"))
+    categories = _read(directory / "categories.jsonl")
     zh_names = _zh_names(directory / "categories_zh-CN.jsonl")
     facets: dict[str, Facet] = {CATEGORY: Facet(CATEGORY, "Category", "Shopify product category", True, False, True)}
     values: dict[str, Value] = {}
@@ -29,10 +38,10 @@ def load_shopify(directory: Path, *, attributes: bool = True) -> Taxonomy:
         zh_facets: dict[str, str] = {}
         zh_path = directory / "attributes_zh-CN.jsonl"
         if zh_path.exists():
-            for a in read_jsonl(zh_path):
+            for a in _read(zh_path):
                 zh_facets[a["handle"]] = a["name"]
                 zh_values.update(zip(a["value_ids"], a["values"], strict=False))
-        for a in read_jsonl(directory / "attributes.jsonl"):
+        for a in _read(directory / "attributes.jsonl"):
             handle = a["handle"]
             facet_labels = (("zh-CN", zh_facets[handle]),) if handle in zh_facets else ()
             # Shopify lists each category's attributes on the category itself (children do not simply inherit
@@ -49,4 +58,21 @@ def load_shopify(directory: Path, *, attributes: bool = True) -> Taxonomy:
 
 
 def _zh_names(path: Path) -> dict[str, str]:
-    return {c["id"]: c["name"] for c in read_jsonl(path)} if path.exists() else {}
+    return {c["id"]: c["name"] for c in _read(path)} if path.exists() else {}
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    """A file of the directory, each line with the fields Shopify's gives it: a line without one stopped the load
+    with a traceback (KeyError: 'name'), as a bug of tagllm's."""
+    fields = _FIELDS[path.name]
+    items = []
+    for lineno, item in numbered_jsonl(path):
+        missing = [f for f in fields if not isinstance(item, dict) or item.get(f) in (None, "")]
+        if missing:
+            raise TaxonomyError(
+                f"{path}:{lineno}: no {', '.join(map(repr, missing))}; a Shopify taxonomy directory's {path.name} "
+                f"gives each line {', '.join(fields)}, as Shopify's dist/en files do. A category tree of your own is "
+                "a list of paths: a directory holding categories.jsonl alone, or a file of 'A > B > C' lines"
+            )
+        items.append(item)
+    return items
