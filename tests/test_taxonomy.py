@@ -490,3 +490,15 @@ def test_a_shopify_directory_line_without_a_field_is_named_not_a_crash(tmp_path:
         "line id, name, path, as Shopify's dist/en files do. A category tree of your own is a list of paths: a "
         "directory holding categories.jsonl alone, or a file of 'A > B > C' lines"
     )
+
+
+def test_a_path_list_may_list_a_child_before_its_parent(tmp_path: Path) -> None:
+    # the child made its parent with the path as id, and the parent's own line was refused: "path 'Home' has two ids"
+    paths = tmp_path / "categories.jsonl"
+    paths.write_text('{"id": "c2", "path": "Home > Mugs"}\n{"id": "c1", "path": "Home"}\n{"id": 3, "path": "Home"}\n')
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(paths)
+    assert str(error.value) == f"{paths}: path 'Home' has two ids ('c1', '3')"
+    paths.write_text('{"id": "c2", "path": "Home > Mugs"}\n{"id": "c1", "path": "Home"}\n')
+    tax = load_taxonomy(paths)
+    assert sorted(tax.values) == ["c1", "c2"] and tax["c2"].parent_id == "c1"

@@ -24,23 +24,23 @@ def from_paths(
     """
     values: dict[str, Value] = {}
     by_path: dict[str, str] = {}
-    for item in paths:
-        raw = item if isinstance(item, str) else item.get("path")
-        given_id = None if isinstance(item, str) else item.get("id")
-        if isinstance(raw, list):  # ["Clothing", "Women"]: read as its repr, a category "['Clothing', 'Women']"
-            parts = [name for p in raw if (name := str(p).strip())]
-        else:
-            parts = [p.strip() for p in str(raw or "").split(separator) if p.strip()]
+    listed = [_parts(item, separator) for item in paths]
+    # the ids the list gives, read first: a child listed before its parent made the parent with its path as id, and
+    # the parent's own line was then refused, "path 'Home' has two ids"
+    given: dict[str, str] = {}
+    for parts, given_id in listed:
+        if parts and given_id:
+            path = PATH_SEPARATOR.join(parts)
+            if given.setdefault(path, given_id) != given_id:
+                raise TaxonomyError(f"{source or name}: path {path!r} has two ids ({given[path]!r}, {given_id!r})")
+    for parts, _ in listed:
         parent: str | None = None
         for depth, part in enumerate(parts):
             path = PATH_SEPARATOR.join(parts[: depth + 1])
-            is_last = depth == len(parts) - 1
             if path in by_path:
-                if is_last and given_id and by_path[path] != given_id:
-                    raise TaxonomyError(f"{source or name}: path {path!r} has two ids")
                 parent = by_path[path]
                 continue
-            vid = str(given_id) if (is_last and given_id) else path
+            vid = given.get(path, path)
             if vid in values:
                 raise TaxonomyError(f"{source or name}: id {vid!r} appears twice")
             values[vid] = Value(id=vid, name=part, facet=CATEGORY, parent_id=parent, path=path)
@@ -51,6 +51,15 @@ def from_paths(
     facet = Facet(CATEGORY, title="Category", hierarchical=True, required=True)
     languages = ("zh-CN",) if any(_is_cjk_text(v.name) for v in list(values.values())[:50]) else ("en",)
     return Taxonomy(name, {CATEGORY: facet}, values, source=source, languages=languages)
+
+
+def _parts(item: str | dict[str, Any], separator: str) -> tuple[list[str], str | None]:
+    """A listed path's names from the root, and the id it is given (None: none)."""
+    raw = item if isinstance(item, str) else item.get("path")
+    given_id = None if isinstance(item, str) or item.get("id") in (None, "") else str(item["id"])
+    if isinstance(raw, list):  # ["Clothing", "Women"]: read as its repr, a category "['Clothing', 'Women']"
+        return [name for p in raw if (name := str(p).strip())], given_id
+    return [p.strip() for p in str(raw or "").split(separator) if p.strip()], given_id
 
 
 def _is_cjk_text(text: str) -> bool:
