@@ -610,3 +610,21 @@ def test_taxonomy_build_takes_the_input_format_its_error_asks_for(tmp_path: Path
     built = CliRunner().invoke(app, [*build, "--input-format", "jsonl"])
     assert built.exit_code == 0, built.output
     assert list(load_taxonomy(tmp_path / "shop.yaml").facets) == ["category", "sleeve", "ideal-for", "material"]
+
+
+def test_taxonomy_build_counts_the_records_it_skipped_and_exits_1(tmp_path: Path) -> None:
+    """A record not valid JSON was named in the summary and the build exited 0, as if every record had been learned
+    from, where `index build` of the same file counts it and exits 1."""
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    source = _products(tmp_path)
+    lines = source.read_text().splitlines()
+    source.write_text("\n".join([*lines[:4], '{"id": "bad", "title": "Broken row",', *lines[4:]]) + "\n")
+    tree = _write(tmp_path / "categories.jsonl", [{"path": p} for p in ["Apparel > Tops > T-Shirts", "Kitchen > Mugs"]])
+    out = tmp_path / "shop.yaml"
+    result = CliRunner().invoke(app, ["taxonomy", "build", str(source), "-t", str(tree), "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1] == f"{out}: 11 values in 4 facets (3 learned), 1 record(s) skipped"
+    assert load_taxonomy(out).version == learn_taxonomy(source, load_taxonomy(tree)).taxonomy.version  # written

@@ -215,7 +215,13 @@ def build(
     header = f"Built by: tagllm taxonomy build {Path(examples).name} (from {base.name}, {learned.records} products)"
     path = save_own(learned.taxonomy, output, header=header)
     facets = len(learned.attributes.facets) if learned.attributes else 0
-    typer.echo(f"{path}: {len(learned.taxonomy)} values in {len(learned.taxonomy.facets)} facets ({facets} learned)")
+    skipped = len(learned.bad_records)
+    typer.echo(
+        f"{path}: {len(learned.taxonomy)} values in {len(learned.taxonomy.facets)} facets ({facets} learned)"
+        + (f", {skipped} record(s) skipped" if skipped else "")
+    )
+    # as `index build`: a record that could not be read is not learned from, and a script must be able to tell
+    raise typer.Exit(1 if skipped else 0)
 
 
 def _refuse_unwritable(base: Taxonomy) -> None:
