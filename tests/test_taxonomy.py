@@ -502,3 +502,14 @@ def test_a_path_list_may_list_a_child_before_its_parent(tmp_path: Path) -> None:
     paths.write_text('{"id": "c2", "path": "Home > Mugs"}\n{"id": "c1", "path": "Home"}\n')
     tax = load_taxonomy(paths)
     assert sorted(tax.values) == ["c1", "c2"] and tax["c2"].parent_id == "c1"
+
+
+def test_a_taxonomy_file_with_an_upper_case_extension_is_written_and_read_by_it(tmp_path: Path) -> None:
+    # `taxonomy build -o SHOP.JSON` wrote YAML under that name, and every -t SHOP.JSON (or CATS.TXT) stopped with
+    # "cannot tell the taxonomy format; pass format=", an option no command has
+    tree = from_paths(["Home > Mugs", "Home > Lamps"], name="shop")
+    written = save_own(tree, tmp_path / "SHOP.JSON")
+    assert written.read_text().startswith("{\n")
+    assert load_taxonomy(written).version == tree.version
+    (tmp_path / "CATS.TXT").write_text("Home > Mugs\nHome > Lamps\n")
+    assert load_taxonomy(tmp_path / "CATS.TXT").version == tree.version

@@ -68,7 +68,7 @@ def numbered_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
 def read_structured(path: Path) -> Any:
     text = read_text(path)
     try:
-        if path.suffix == ".json":
+        if path.suffix.lower() == ".json":
             return json.loads(text)
         import yaml
 

@@ -96,11 +96,12 @@ def _detect_format(path: Path) -> str:
         if (path / "categories.jsonl").exists():
             return "paths"
         raise TaxonomyError(f"{path}: a taxonomy directory needs categories.jsonl (and attributes.jsonl for Shopify)")
-    if path.suffix in OWN_SUFFIXES:
+    suffix = path.suffix.lower()  # SHOP.YAML, as Windows tools name files: read, and written, as shop.yaml
+    if suffix in OWN_SUFFIXES:
         return "own"
-    if path.suffix == ".txt":
+    if suffix == ".txt":
         first = next((ln for ln in read_text(path).splitlines() if ln.strip() and not ln.startswith("#")), "")
         return "google" if GOOGLE_LINE.match(first) else "paths"
-    if path.suffix == ".jsonl":
+    if suffix == ".jsonl":
         return "paths"
     raise TaxonomyError(f"{path}: cannot tell the taxonomy format; pass format= (own, shopify, google, paths)")

@@ -319,7 +319,7 @@ def save_own(taxonomy: Taxonomy, path: str | Path, *, description: str = "", hea
 
     target = check_own_path(path)
     data = to_own_format(taxonomy, description=description)
-    if target.suffix == ".json":
+    if target.suffix.lower() == ".json":
         text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     else:
         comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())

@@ -70,7 +70,7 @@ def _is_cjk_text(text: str) -> bool:
 
 def load_paths(path: Path) -> Taxonomy:
     """Load a list of category paths: JSONL with a ``path`` field (and ``id``), or text with one path per line."""
-    if path.suffix == ".jsonl":
+    if path.suffix.lower() == ".jsonl":
         items: list[str | dict[str, Any]] = list(read_jsonl(path))
         for lineno, item in enumerate(items, 1):
             if not isinstance(item, dict) or not item.get("path"):
@@ -87,7 +87,7 @@ GOOGLE_LINE = re.compile(r"^\s*(\d+)\s+-\s+(.+?)\s*$")
 
 def load_google(path: Path) -> Taxonomy:
     """Google's product taxonomy: ``taxonomy-with-ids.<lang>.txt`` ("1 - A > B") or a JSONL of {id, path}."""
-    if path.suffix == ".jsonl":
+    if path.suffix.lower() == ".jsonl":
         return from_paths(read_jsonl(path), name="google", source=str(path))
     items: list[str | dict[str, Any]] = []
     for lineno, line in enumerate(read_text(path).splitlines(), 1):
