@@ -98,6 +98,48 @@ def test_a_misspelt_backend_option_is_named() -> None:
         get_backend("openai", concurency=4)
 
 
+def test_a_backend_option_of_the_wrong_type_stops_generate_with_what_it_takes(tmp_path: Path) -> None:
+    """`timeout: 60s` in tagllm.yaml crashed the run with a TypeError traceback ("tagllm crashed (a bug…)", exit 3)."""
+    (tmp_path / "tagllm.yaml").write_text("backend_options: {timeout: 60s}\n")
+    out = tmp_path / "tags.jsonl"
+    proc = _tagllm(tmp_path, "generate", str(DATA / "products.jsonl"), "-o", str(out), "-t", "demo",
+                   "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "qwen")  # fmt: skip
+    assert (proc.returncode, proc.stderr) == (
+        2,
+        "error: the openai backend's option 'timeout' is '60s': Input should be a valid number, unable to parse "
+        "string as a number; backend_options.timeout takes float\n",
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"extra_body": "top_k=20"},
+            "the openai backend's option 'extra_body' is 'top_k=20': Input should be a valid dictionary; "
+            "backend_options.extra_body takes dict[str, Any] | None",
+        ),
+        (
+            {"max_retries": None},
+            "the openai backend's option 'max_retries' is None: Input should be a valid integer; "
+            "backend_options.max_retries takes int",
+        ),
+    ],
+)
+def test_a_backend_option_of_the_wrong_type_is_named(options: dict[str, Any], message: str) -> None:
+    # extra_body as text failed every product alike ("dictionary update sequence element…"); None, a TypeError
+    with pytest.raises(ConfigError) as info:
+        get_backend("openai", base_url="http://127.0.0.1:9/v1", model="qwen", **options)
+    assert str(info.value) == message
+
+
+def test_a_backend_option_written_as_text_is_read_as_its_type() -> None:
+    # TAGLLM_BACKEND_OPTIONS='{"concurrency": "4"}' and `timeout: "30"` are what the user meant
+    backend = get_backend("openai", base_url="http://127.0.0.1:9/v1", model="qwen", concurrency="4", timeout="30")
+    assert (backend.concurrency, backend.timeout) == (4, 30.0)
+
+
 def test_the_python_api_checks_the_backend_before_building_the_index() -> None:
     # The examples do not exist either: the backend's message comes first, so nothing was read or embedded.
     config = load_config(backend="transformers", model="/nonexistent", examples="/no/such/examples.jsonl")
