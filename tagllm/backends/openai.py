@@ -43,6 +43,8 @@ def _httpx() -> Any:
     return httpx
 
 
+ENDPOINTS = ("/chat/completions", "/completions", "/models")
+"""Routes under a server's /v1: a base URL that ends in one is an endpoint's address, not the server's."""
 NO_ROUTE = frozenset({404, 405, 501})
 """HTTP statuses that say an address has no such route (not found, method not allowed, not implemented)."""
 
@@ -130,6 +132,14 @@ class OpenAIBackend(Backend):
                 raise ConfigError(
                     f"openai backend: base URL {self.base_url!r} is not an http(s) URL; "
                     "give the server's /v1 address, e.g. --base-url http://127.0.0.1:8000/v1"
+                )
+            endpoint = next((e for e in ENDPOINTS if url.path.rstrip("/").endswith(e)), None)
+            if endpoint is not None:
+                # every request went to …/chat/completions/chat/completions, and the 404 said to add /v1
+                server = self.base_url.rstrip("/").removesuffix(endpoint)
+                raise ConfigError(
+                    f"openai backend: base URL {self.base_url!r} is the address of the server's {endpoint} "
+                    f"endpoint; give the server's own, without {endpoint}: --base-url {server}"
                 )
 
     # -- connection ------------------------------------------------------------------------------------------

@@ -56,8 +56,23 @@ def _tagllm(tmp_path: Path, *args: str, missing: str | None = None) -> subproces
             "openai backend: base URL 'localhost:8000/v1' is not an http(s) URL; "
             "give the server's /v1 address, e.g. --base-url http://127.0.0.1:8000/v1",
         ),
+        (
+            # pasted from the server's docs: its 404 then said to add /v1 (".../v1/chat/completions/v1?")
+            ["--backend", "openai", "--base-url", "http://127.0.0.1:8000/v1/chat/completions"],
+            None,
+            "openai backend: base URL 'http://127.0.0.1:8000/v1/chat/completions' is the address of the server's "
+            "/chat/completions endpoint; give the server's own, without /chat/completions: "
+            "--base-url http://127.0.0.1:8000/v1",
+        ),
     ],
-    ids=["no-such-directory", "hub-id", "vllm-not-installed", "xgrammar-not-installed", "base-url-without-scheme"],
+    ids=[
+        "no-such-directory",
+        "hub-id",
+        "vllm-not-installed",
+        "xgrammar-not-installed",
+        "base-url-without-scheme",
+        "base-url-of-the-endpoint",
+    ],
 )
 def test_generate_stops_before_the_first_product(
     tmp_path: Path, args: list[str], missing: str | None, message: str
