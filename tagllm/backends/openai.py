@@ -9,6 +9,7 @@ import os
 import random
 import threading
 import time
+import unicodedata
 import urllib.parse
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Literal, TypeVar
@@ -127,6 +128,7 @@ class OpenAIBackend(Backend):
     def check(self) -> None:
         _httpx()
         if self._client is None:
+            self._api_key()
             url = urllib.parse.urlsplit(self.base_url)
             if url.scheme not in ("http", "https") or not url.netloc:
                 raise ConfigError(
@@ -148,7 +150,7 @@ class OpenAIBackend(Backend):
         if self._client is None:
             httpx = _httpx()
             headers = {"Content-Type": "application/json"}
-            key = os.environ.get(self.api_key_env)
+            key = self._api_key()
             if key:
                 headers["Authorization"] = f"Bearer {key}"
             self._client = httpx.AsyncClient(
@@ -158,6 +160,20 @@ class OpenAIBackend(Backend):
                 limits=httpx.Limits(max_connections=self.concurrency),
             )
         return self._client
+
+    def _api_key(self) -> str | None:
+        """The key in ``api_key_env``, without the spaces or line end a file it was read from left around it (a
+        Windows .env's "\\r" was sent, and httpx's refusal printed the key). One holding a character no HTTP header
+        carries is refused without showing it: it crashed the run with a UnicodeEncodeError."""
+        key = (os.environ.get(self.api_key_env) or "").strip()
+        bad = next((i for i, char in enumerate(key) if not " " <= char < "\x7f"), None)
+        if bad is not None:
+            raise ConfigError(
+                f"openai backend: the API key in ${self.api_key_env} holds a character an HTTP header cannot carry "
+                f"(character {bad + 1} of {len(key)}, {unicodedata.name(key[bad], 'a control character')}); "
+                "set it to the key alone"
+            )
+        return key or None
 
     def _run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
         """Run ``coroutine`` on the backend's loop and wait for it; Ctrl-C cancels what is in flight."""
@@ -227,7 +243,7 @@ class OpenAIBackend(Backend):
         the output was opened (and without --model, the run said to pass one)."""
         key = (
             f"the key in ${self.api_key_env} is not one it accepts"
-            if os.environ.get(self.api_key_env)
+            if self._api_key()
             else f"${self.api_key_env} is not set"
         )
         raise ConfigError(

@@ -206,6 +206,31 @@ def test_the_api_key_comes_from_the_environment_and_is_never_shown(
 
 
 @pytest.mark.parametrize("chat_server", ["openai"], indirect=True)
+def test_a_key_read_with_its_line_end_is_sent_without_it(
+    chat_server: Any, make_requests: Requests, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`export OPENAI_API_KEY=$(cat key.txt)` from a file with Windows line ends keeps a "\\r": it went into the
+    header, and every product failed with httpx's "Illegal header value b'Bearer sk-secret-123\\r'", the key shown."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-123\r\n")
+    (generation,) = backend_for(chat_server).generate(make_requests()[:1])
+    assert generation.error is None, generation.error
+    assert chat_server.headers[0]["Authorization"] == "Bearer sk-secret-123"
+
+
+def test_a_key_no_http_header_carries_is_refused_without_showing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pasted with a typographic quote: the run crashed with a UnicodeEncodeError traceback
+    from tagllm.backends import get_backend
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-123\u2019")
+    with pytest.raises(ConfigError) as refused:
+        get_backend("openai", base_url="http://127.0.0.1:9/v1", model="qwen")
+    assert str(refused.value) == (
+        "openai backend: the API key in $OPENAI_API_KEY holds a character an HTTP header cannot carry (character 14 "
+        "of 14, RIGHT SINGLE QUOTATION MARK); set it to the key alone"
+    )
+
+
+@pytest.mark.parametrize("chat_server", ["openai"], indirect=True)
 def test_a_server_serving_several_models_needs_a_model_name(chat_server: Any, make_requests: Requests) -> None:
     import httpx
 
