@@ -170,6 +170,20 @@ class VLLMBackend(Backend):
 
     def load(self) -> None:
         self._load()
+        context = self._context()
+        if context is not None and self.max_new_tokens >= context:
+            # every product failed alone, told to shorten its text or the template
+            raise ConfigError(
+                f"the vllm backend: max_new_tokens={self.max_new_tokens} leaves no room for a prompt in the engine's "
+                f"context of {context} tokens (max_model_len); set backend_options.max_new_tokens below it (256 is "
+                "the default), or max_model_len above it"
+            )
+
+    def _context(self) -> int | None:
+        """The engine's context (its ``max_model_len``), or the one asked for when the engine does not say."""
+        config = getattr(getattr(self._llm, "llm_engine", None), "model_config", None)
+        context = getattr(config, "max_model_len", None) or self.max_model_len
+        return context if isinstance(context, int) else None
 
     def _load(self) -> Any:
         if self._llm is None:
@@ -274,9 +288,8 @@ class VLLMBackend(Backend):
         """A refused conversation's error: the context message when vLLM counted its prompt, photos included, as
         reaching ``max_model_len``; else what vLLM said."""
         found = re.search(r"prompt \(length (\d+)\)", str(exc))
-        config = getattr(getattr(self._llm, "llm_engine", None), "model_config", None)
-        context = getattr(config, "max_model_len", None) or self.max_model_len
-        if found is None or not isinstance(context, int):
+        context = self._context()
+        if found is None or context is None:
             return f"vLLM refused the request: {type(exc).__name__}: {exc}"
         return (
             f"the prompt is {found[1]} tokens with its photos: with max_new_tokens={self.max_new_tokens}, more than "
@@ -288,9 +301,8 @@ class VLLMBackend(Backend):
         vLLM refuses a prompt of ``max_model_len`` tokens or more while it adds the batch's requests, and its
         ValueError failed the whole batch; one that leaves less room than ``max_new_tokens`` was cut at the context
         and reported as cut at ``max_new_tokens``. Measured here, such a product fails alone, as with transformers."""
-        config = getattr(getattr(self._llm, "llm_engine", None), "model_config", None)
-        context = getattr(config, "max_model_len", None) or self.max_model_len
-        if not isinstance(context, int) or prompt + self.max_new_tokens <= context:
+        context = self._context()
+        if context is None or prompt + self.max_new_tokens <= context:
             return None
         return (
             f"the prompt is {prompt} tokens ({len(text)} characters): with max_new_tokens={self.max_new_tokens}, more "

@@ -208,6 +208,24 @@ def test_a_prompt_longer_than_the_engines_context_fails_alone(
         check_answer(request, generation.text)
 
 
+def test_max_new_tokens_past_the_engines_context_is_a_setup_mistake() -> None:
+    # before: the run started and every product failed alone, told to shorten its text or the template
+    from tagllm.backends.vllm import VLLMBackend
+    from tagllm.errors import ConfigError
+
+    def engine(context: int) -> Any:
+        config = SimpleNamespace(model="qwen", max_model_len=context)
+        return SimpleNamespace(llm_engine=SimpleNamespace(model_config=config), get_tokenizer=lambda: None)
+
+    with pytest.raises(ConfigError) as caught:
+        VLLMBackend.from_llm(engine(2048), max_new_tokens=2048).load()
+    assert str(caught.value) == (
+        "the vllm backend: max_new_tokens=2048 leaves no room for a prompt in the engine's context of 2048 tokens "
+        "(max_model_len); set backend_options.max_new_tokens below it (256 is the default), or max_model_len above it"
+    )
+    VLLMBackend.from_llm(engine(2048), max_new_tokens=2047).load()
+
+
 class PhotoContextLLM(ContextLLM):
     """A ``ContextLLM`` for a vision-language model: vLLM counts each photo as the ``image_tokens`` its processor put
     in, and refuses a conversation whose prompt then reaches ``max_model_len`` (``LLM.chat`` adds its conversations
