@@ -106,6 +106,17 @@ def start_engine(backend: str, model: str | None, start: Callable[[], T]) -> T:
         raise ConfigError(message) from exc
 
 
+def check_counts(backend: str, **counts: int) -> None:
+    """Counts a backend takes (``max_new_tokens``, ``batch_size``…) must be 1 or more: at 0 every product failed alike
+    (a server's HTTP 400 for ``max_tokens`` 0, ``range()``'s ValueError for a batch size of 0), each as an error record,
+    the setting never named."""
+    for name, value in counts.items():
+        if value < 1:
+            raise ConfigError(
+                f"the {backend} backend: {name} must be 1 or more, not {value}; set backend_options.{name}"
+            )
+
+
 def check_model_path(model: str | None, backend: str, *, needs_config: bool = True) -> None:
     """A model must be on disk: tagllm never starts a multi-GB download from a tagging run."""
     path = Path(str(model))

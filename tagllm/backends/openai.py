@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Literal, TypeVar
 
-from tagllm.backends.base import Backend, Generation, GenerationRequest, content_parts
+from tagllm.backends.base import Backend, Generation, GenerationRequest, check_counts, content_parts
 from tagllm.backends.completion import (
     BrokenOutput,
     CutOutput,
@@ -95,6 +95,7 @@ class OpenAIBackend(Backend):
     ) -> None:
         if concurrency < 1 or max_retries < 0 or not timeout > 0:
             raise ConfigError("openai backend: concurrency >= 1, max_retries >= 0 and timeout > 0 are required")
+        check_counts("openai", max_new_tokens=max_new_tokens)
         if server not in ("auto", "vllm", "openai"):
             raise ConfigError(f"openai backend: server must be auto, vllm or openai, not {server!r}")
         if client is not None and not callable(getattr(client, "aclose", None)):

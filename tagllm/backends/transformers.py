@@ -12,6 +12,7 @@ from tagllm.backends.base import (
     Backend,
     Generation,
     GenerationRequest,
+    check_counts,
     check_installed,
     check_model_path,
     start_engine,
@@ -90,6 +91,7 @@ class TransformersBackend(Backend):
         self._fits: int | None = None  # the largest batch tried since the GPU ran out of memory on a larger one
         if model is None:
             raise ConfigError("the transformers backend needs --model: a Hugging Face model directory")
+        check_counts("transformers", max_new_tokens=max_new_tokens, batch_size=batch_size)
 
     @classmethod
     def from_model(cls, model: Any, tokenizer: Any, *, processor: Any = None, **options: Any) -> TransformersBackend:

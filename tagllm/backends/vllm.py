@@ -11,6 +11,7 @@ from tagllm.backends.base import (
     Backend,
     Generation,
     GenerationRequest,
+    check_counts,
     check_installed,
     check_model_path,
     content_parts,
@@ -99,6 +100,7 @@ class VLLMBackend(Backend):
     ) -> None:
         if model is None:
             raise ConfigError("the vllm backend needs --model: a model directory")
+        check_counts("vllm", max_new_tokens=max_new_tokens)
         if device not in (None, "cuda", "auto"):
             raise ConfigError(
                 f"the vllm backend runs where vLLM puts it (CUDA); device {device!r} is not supported, "

@@ -155,6 +155,26 @@ def test_a_backend_option_written_as_text_is_read_as_its_type() -> None:
     assert (backend.concurrency, backend.timeout) == (4, 30.0)
 
 
+@pytest.mark.parametrize(
+    ("backend", "options", "message"),
+    [
+        (
+            "openai",
+            {"max_new_tokens": 0, "base_url": "http://127.0.0.1:9/v1"},
+            "max_new_tokens must be 1 or more, not 0",
+        ),
+        ("vllm", {"max_new_tokens": -1}, "max_new_tokens must be 1 or more, not -1"),
+        ("transformers", {"batch_size": 0}, "batch_size must be 1 or more, not 0"),
+    ],
+)
+def test_a_count_of_zero_is_a_setup_mistake(backend: str, options: dict[str, Any], message: str) -> None:
+    # every product failed alike: the server's HTTP 400 for max_tokens 0, range()'s ValueError for batch_size 0
+    name = next(iter(options))
+    with pytest.raises(ConfigError) as info:
+        get_backend(backend, model="/models/qwen", **options)
+    assert str(info.value) == f"the {backend} backend: {message}; set backend_options.{name}"
+
+
 def test_the_python_api_checks_the_backend_before_building_the_index() -> None:
     # The examples do not exist either: the backend's message comes first, so nothing was read or embedded.
     config = load_config(backend="transformers", model="/nonexistent", examples="/no/such/examples.jsonl")
