@@ -13,11 +13,12 @@ import threading
 import time
 import warnings
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tagllm.assembly import Progress, gc_paused
+from tagllm.backends.base import answers_reported
 from tagllm.errors import InputError, InputWarning
 from tagllm.io import STDIO, RecordSource, ResultWriter, claims_another_line, error_id, to_product
 from tagllm.io.lock import lock_path
@@ -72,7 +73,8 @@ def run_file(
         tagging = time.perf_counter()
         sigterm.catch()
         try:
-            _tag_records(tagger, records, writer, summary, claimed, list(keep_columns), progress)
+            with answers_reported(_answering(progress)):
+                _tag_records(tagger, records, writer, summary, claimed, list(keep_columns), progress)
             # the whole input was read: an earlier error record no record of it has (its line was fixed, and is
             # now read under its own id) names nothing left to tag
             summary.stale = writer.drop(writer.state.failed - claimed)
@@ -130,6 +132,12 @@ class _Sigterm:
         self.hold()
         self.summary.terminated = True
         raise KeyboardInterrupt
+
+
+def _answering(progress: Progress | None) -> Callable[[int, int], None] | None:
+    """An LLM backend's answers to each batch, counted on the progress line as they come: a batch of a thousand products
+    is minutes of answers, and the line showed no count until the whole batch was written."""
+    return (lambda done, total: progress("answer", done, total)) if progress else None
 
 
 def _tag_records(

@@ -1052,6 +1052,33 @@ def test_progress_shows_counts_and_rate_on_a_terminal_only(monkeypatch: pytest.M
     assert piped.getvalue() == ""
 
 
+def test_progress_counts_the_llms_answers_to_the_batch_on_the_tag_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from tagllm.cli.common import StderrProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    clock = [0.0]
+    monkeypatch.setattr("tagllm.cli.common.time.monotonic", lambda: clock[0])
+    screen = Terminal()
+    progress = StderrProgress(stream=screen)
+    progress("tag", 0, None)
+    clock[0] = 1.0
+    progress("answer", 312, 1024)
+    clock[0] = 2.0
+    progress("answer", 1024, 1024)
+    progress("tag", 1024, None)
+    progress.done()
+    answering = "tagged, the LLM answering 1,024: 312"
+    assert screen.getvalue().split("\n") == [
+        f"\rtagged\r{answering}\r{'tagged'.ljust(len(answering))}\rtagged 1,024 (512/s)",
+        "",
+    ]
+
+
 def test_progress_ends_each_line_with_its_last_count(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 

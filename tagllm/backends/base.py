@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib.util
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,6 +16,20 @@ from tagllm.errors import ConfigError, TagllmError, missing_dependency
 from tagllm.models import Candidate, ImageUse, Neighbour, Product, RecordError
 
 T = TypeVar("T")
+
+ANSWERED: ContextVar[Callable[[int, int], None] | None] = ContextVar("tagllm_answered", default=None)
+"""Where an LLM backend reports how many of a ``generate`` call's requests it has answered (done, total): a batch of
+a thousand products is minutes of an LLM's answers, and a file run's progress line showed no count until it ended."""
+
+
+@contextmanager
+def answers_reported(report: Callable[[int, int], None] | None) -> Iterator[None]:
+    """Within the block, the backends' ``generate`` calls of this thread report their answers to ``report``."""
+    token = ANSWERED.set(report)
+    try:
+        yield
+    finally:
+        ANSWERED.reset(token)
 
 
 @dataclass

@@ -14,7 +14,14 @@ import urllib.parse
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Literal, TypeVar
 
-from tagllm.backends.base import Backend, Generation, GenerationRequest, check_counts, content_parts
+from tagllm.backends.base import (
+    ANSWERED,
+    Backend,
+    Generation,
+    GenerationRequest,
+    check_counts,
+    content_parts,
+)
 from tagllm.backends.completion import (
     BrokenOutput,
     CutOutput,
@@ -352,15 +359,23 @@ class OpenAIBackend(Backend):
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         if not requests:
             return []
-        return self._run(self._generate(requests))
+        return self._run(self._generate(requests, ANSWERED.get()))
 
-    async def _generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+    async def _generate(
+        self, requests: Sequence[GenerationRequest], answered: Callable[[int, int], None] | None = None
+    ) -> list[Generation]:
         await self._discover()
         slots = asyncio.Semaphore(self.concurrency)
+        done = 0
 
         async def one(request: GenerationRequest) -> Generation:
+            nonlocal done
             async with slots:
-                return await self._one(request)
+                generation = await self._one(request)
+            done += 1
+            if answered is not None:
+                answered(done, len(requests))
+            return generation
 
         return list(await asyncio.gather(*(one(r) for r in requests)))
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tagllm.backends.base import (
+    ANSWERED,
     Backend,
     Generation,
     GenerationRequest,
@@ -244,6 +245,7 @@ class TransformersBackend(Backend):
         # Similar lengths side by side: less padding per batch; prompts with photos batch apart (the processor
         # takes them together with their images).
         ready.sort(key=lambda item: (bool(item[2]), len(item[1])), reverse=True)
+        answered = ANSWERED.get()
         for start in range(0, len(ready), self.batch_size):
             chunk = ready[start : start + self.batch_size]
             with_photos = [c for c in chunk if c[2]]
@@ -251,6 +253,8 @@ class TransformersBackend(Backend):
                 if part:
                     for (i, _, _), generation in zip(part, self._answer(requests, part), strict=True):
                         results[i] = generation
+            if answered is not None:
+                answered(sum(r is not None for r in results), len(requests))
         return [r if r is not None else Generation() for r in results]
 
     def _answer(self, requests: Sequence[GenerationRequest], part: list[_Ready]) -> list[Generation]:

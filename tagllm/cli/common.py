@@ -125,8 +125,9 @@ class StderrProgress:
             return
         now = time.monotonic()
         encoding = ""
-        if stage == "encode":  # the products of the next window are being embedded before they are tagged
-            encoding = f"embedding the next {total:,}: {done:,}" if total and done < total else ""
+        if stage in ("encode", "answer"):  # the next window being embedded, or the LLM answering the batch's requests
+            what = "embedding the next" if stage == "encode" else "the LLM answering"
+            encoding = f"{what} {total:,}: {done:,}" if total and done < total else ""
             stage, done, total = "tag", (self._done if self._stage == "tag" else 0), None
         if stage != self._stage:
             self._finish_line()

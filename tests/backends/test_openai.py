@@ -368,3 +368,29 @@ def test_a_photo_goes_where_the_template_placed_it_as_a_data_url(
 def test_images_false_sends_text_alone(chat_server: Any, photo_request: GenerationRequest) -> None:
     backend = backend_for(chat_server, model="tiny", images=False)
     assert backend.supports_images is False  # the tagger then renders no photo into the messages
+
+
+def test_a_file_run_counts_the_llms_answers_as_they_come(tmp_path: Any, demo_index_dir: Any) -> None:
+    """A batch (1,024 products by default) of an LLM's answers takes minutes, and the progress line said "tagged",
+    with no count, until the whole batch was written."""
+    from tagllm.config import load_config
+    from tagllm.tagger import Tagger
+    from tagllm.testing import FaultyChatServer
+
+    products = tmp_path / "products.jsonl"
+    titles = ["Red summer dress", "Black leather boots", "Wireless earbuds"]
+    products.write_text("".join(json.dumps({"id": f"p{i}", "title": t}) + "\n" for i, t in enumerate(titles)))
+    reports: list[tuple[str, int, int | None]] = []
+    with FaultyChatServer() as server:
+        config = load_config(index=str(demo_index_dir), backend="openai", base_url=server.url, model="faulty", k=5)
+        tagger = Tagger.from_config(config)
+        try:
+            tagger.tag_file(products, tmp_path / "tags.jsonl", progress=lambda *report: reports.append(report))
+        finally:
+            tagger.backend.close()
+    assert [r for r in reports if r[0] in ("answer", "tag")] == [
+        ("answer", 1, 3),
+        ("answer", 2, 3),
+        ("answer", 3, 3),
+        ("tag", 3, None),
+    ]
