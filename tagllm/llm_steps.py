@@ -103,14 +103,20 @@ class LLMSteps:
         (once): a template that cannot render (a misspelt variable) is a setup mistake. Found where it was first
         rendered, it stopped a routing run at the first batch with a product under the threshold, after the batches
         before it were written, and a two-step run only after the whole first batch's categories were generated.
-        The attribute step is rendered for the top category candidate."""
+        The attribute step is rendered for the top category candidate; when it has no facet to ask that product, with
+        the first values of each attribute facet (it was not rendered at all, and a misspelt variable stopped the run
+        at the first product with an attribute to ask, after its batch's categories were generated)."""
         if self._rehearsed or not scored:
             return
         item = scored[0]
         self.first(item)
         if self.is_two_step:
             categories = item.candidates.get(CATEGORY, [])
-            self.second(item, categories[0].id if categories else None)
+            top = categories[0].id if categories else None
+            if self.second(item, top) is None:
+                values = {facet: self.taxonomy.facet_values(facet)[:3] for facet in self.attributes}
+                offered = {f: [Candidate(id=v.id, name=v.name, score=0.0) for v in vs] for f, vs in values.items()}
+                self._request(item, {f: c for f, c in offered.items() if c}, self.attribute_prompt, category=top)
         self._rehearsed = True
 
     def first(self, item: ScoredProduct) -> GenerationRequest:

@@ -405,6 +405,27 @@ def test_an_attribute_template_that_cannot_render_stops_a_two_step_run_before_an
     assert (tmp_path / "out.jsonl").read_text() == ""
 
 
+def test_an_attribute_template_is_rehearsed_when_the_first_product_has_no_attribute_to_ask(
+    demo_taxonomy: Any, tmp_path: Path
+) -> None:
+    # the first product's top category had no attribute with candidates, so step 2 was not rendered for it: the
+    # misspelt variable stopped the run at the first product that had one, its batch's categories generated
+    from tagllm.llm_steps import LLMSteps, ScoredProduct
+    from tagllm.models import Candidate, Product
+    from tagllm.prompts import load_prompt
+
+    template = tmp_path / "attributes-typo.j2"
+    template.write_text('{% call message("user") %}\n{% for f in facets %}{{ f.titel }}{% endfor %}\n{% endcall %}\n')
+    steps = LLMSteps(
+        demo_taxonomy, ["category", "color"], load_prompt("zeroshot", demo_taxonomy),
+        load_prompt(str(template), demo_taxonomy), mode="two_step",
+    )  # fmt: skip
+    dresses = [Candidate(id="apparel-dresses", name="Dresses", score=0.9)]
+    with pytest.raises(ConfigError) as info:
+        steps.rehearse([ScoredProduct(Product(id="gift", title="Gift card"), {"category": dresses, "color": []})])
+    assert str(info.value) == f"prompt {template}:2: 'dict object' has no attribute 'titel' (rendering product 'gift')"
+
+
 def test_a_template_that_cannot_render_stops_a_routing_run_before_the_first_row(
     demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path
 ) -> None:
