@@ -22,6 +22,7 @@ from tagllm.backends.base import (
     check_counts,
     content_parts,
 )
+from tagllm.backends.chat import DEFAULT_CHAT_TEMPLATE_KWARGS
 from tagllm.backends.completion import (
     BrokenOutput,
     CutOutput,
@@ -342,6 +343,10 @@ class OpenAIBackend(Backend):
         }
         if self.seed is not None:
             body["seed"] = self.seed
+        if self.server == "vllm":
+            # as the in-process engines ask the model's chat template: a model that thinks first (Qwen3) under vLLM's
+            # reasoning parser is held to the schema only after its thinking, which max_new_tokens cut short
+            body["chat_template_kwargs"] = dict(DEFAULT_CHAT_TEMPLATE_KWARGS)
         if request.schema is not None:
             if self.server == "vllm":
                 body["structured_outputs"] = {"json": request.schema}

@@ -63,6 +63,23 @@ def test_vllm_gets_structured_outputs_and_others_response_format(chat_server: An
         assert "structured_outputs" not in body and "logprobs" not in body
 
 
+def test_a_vllm_server_is_asked_for_the_chat_template_without_thinking(
+    chat_server: Any, make_requests: Requests
+) -> None:
+    """As the vllm and transformers backends ask the chat template: a Qwen3 served with vLLM's reasoning parser thought
+    first, held to the schema only after its thinking, and max_new_tokens cut the answers there."""
+    backend_for(chat_server, model="tiny").generate(make_requests()[:1])
+    body = chat_server.log[0]
+    if chat_server.kind == "vllm":
+        assert body["chat_template_kwargs"] == {"enable_thinking": False}
+    else:  # another server may refuse a field it does not know
+        assert "chat_template_kwargs" not in body
+    overridden = backend_for(chat_server, model="tiny", extra_body={"chat_template_kwargs": {"enable_thinking": True}})
+    overridden.generate(make_requests()[:1])
+    if chat_server.kind == "vllm":
+        assert chat_server.log[1]["chat_template_kwargs"] == {"enable_thinking": True}
+
+
 # The attribute step of 纯棉白色T恤 女款 once step 1 chose T-Shirts: its facets' candidates, optional ones nullable.
 T_SHIRT_ATTRIBUTES = {
     "type": "object",
@@ -86,7 +103,11 @@ def test_the_attribute_step_body_holds_the_chosen_categorys_facets(
     check_answer(t_shirt, generation.text)
     constraint: dict[str, Any]
     if chat_server.kind == "vllm":
-        constraint = {"structured_outputs": {"json": T_SHIRT_ATTRIBUTES}, "logprobs": True}
+        constraint = {
+            "structured_outputs": {"json": T_SHIRT_ATTRIBUTES},
+            "logprobs": True,
+            "chat_template_kwargs": {"enable_thinking": False},
+        }
     else:
         constraint = {
             "response_format": {
