@@ -416,13 +416,16 @@ def test_photos_go_to_vision_language_models_only(tmp_path: Path) -> None:
 def test_sampling_params_validate_in_vllm(make_requests: Requests) -> None:
     sampling_params_cls, _ = _vllm_request_types()
     from tagllm.backends.vllm import VLLMBackend
+    from tagllm.errors import ConfigError
 
     backend = VLLMBackend(model="/models/qwen", temperature=0.7, top_p=0.9, seed=5, logprobs=False)
     params = backend.sampling_params(make_requests()[0])
     assert isinstance(params, sampling_params_cls)
     assert (params.temperature, params.top_p, params.seed, params.logprobs) == (0.7, 0.9, 5, None)
-    with pytest.raises(Exception, match="max_tokens must be at least 1"):  # vLLM validates what we build
-        VLLMBackend(model="/m", max_new_tokens=0).sampling_params(make_requests()[0])
+    with pytest.raises(Exception, match=r"top_p must be in \(0, 1\]"):  # vLLM validates what we build
+        VLLMBackend(model="/m", temperature=0.7, top_p=0.0).sampling_params(make_requests()[0])
+    with pytest.raises(ConfigError, match="^the vllm backend: max_new_tokens must be 1 or more, not 0; "):
+        VLLMBackend(model="/m", max_new_tokens=0)  # refused before vLLM is asked, naming the setting
 
 
 def test_engine_arguments_pass_through_to_vllm_LLM(
