@@ -193,8 +193,8 @@ def test_a_stage_can_be_removed_and_each_is_measured() -> None:
     m = Mapper(shop(), use_embeddings=False)
     names = [s.name for s in m.stages]
     assert names == ["screen", "id", "exact", "normalized", "synonym", "alias", "derived", "translation", "path",
-                     "zh_head", "foreign_path", "guard", "colour", "lexical", "swap", "lead", "modifier", "clause",
-                     "paraphrase", "fuzzy"]  # fmt: skip
+                     "zh_head", "zh_cell", "foreign_path", "guard", "colour", "lexical", "swap", "lead", "modifier",
+                     "clause", "paraphrase", "fuzzy"]  # fmt: skip
     m.map(["Red", "aubergine", "XL"], "category")
     assert (m.stats["exact"].seen, m.stats["exact"].accepted) == (3, 0)
     assert m.stats["lexical"].accepted == 1
@@ -219,6 +219,38 @@ def test_a_stage_can_be_removed_and_each_is_measured() -> None:
 def test_chinese_generic_affixes_and_full_width_separators(text: str, expected: object) -> None:
     m = Mapper(load_taxonomy("demo"), use_embeddings=False)
     assert outcome(m.map([text], "category")[0]) == expected
+
+
+def zh_shop() -> Taxonomy:
+    """Colours and sizes with Chinese labels as Shopify gives them (colours with 色, sizes with their letters)."""
+    facets = {"color": Facet("color", "Color"), "size": Facet("size", "Size"), "shoe-size": Facet("shoe-size", "Shoe")}
+    colours = {"Black": "黑色", "Gray": "灰色", "Green": "绿色", "Red": "红色", "Silver": "银色", "White": "白"}
+    values = [
+        *(Value(f"c-{n.lower()}", n, "color", labels=(("zh-CN", zh),)) for n, zh in colours.items()),
+        Value("s-m", "Medium (M)", "size", labels=(("zh-CN", "中号 (M)"),)),
+        Value("s-l", "Large (L)", "size", labels=(("zh-CN", "大号 (L)"),)),
+        *(Value(f"shoe-{n}", n, "shoe-size", labels=(("zh-CN", n),)) for n in ["36", "36.5", "42"]),
+    ]
+    return Taxonomy("zh-shop", facets, {v.id: v for v in values}, languages=("en", "zh-CN"))
+
+
+@pytest.mark.parametrize(
+    ("facet", "text", "expected"),
+    [
+        ("color", "浅灰", ("c-gray", "zh_head")),  # light grey, written without 色: its head is 灰色
+        ("color", "墨绿", ("c-green", "zh_head")),
+        ("color", "哑光黑", ("c-black", "zh_head")),  # matte black
+        ("color", "银灰色", "no value of facet 'color' is close enough"),  # silver grey: 银 names Silver
+        ("size", "M码", ("s-m", "zh_cell")),  # size M
+        ("size", "L（建议110-125斤）", ("s-l", "zh_cell")),  # size L, with the weight it fits in a note
+        ("shoe-size", "36.5码（偏小一码）", ("shoe-36.5", "zh_cell")),  # runs a size small
+        ("shoe-size", "42码", ("shoe-42", "zh_cell")),
+        ("size", "尺码偏大", "no value of facet 'size' is close enough"),  # runs large: no size
+    ],
+)
+def test_chinese_colours_and_sizes(facet: str, text: str, expected: object) -> None:
+    m = Mapper(zh_shop(), use_embeddings=False)
+    assert outcome(m.map([text], facet)[0]) == expected
 
 
 class QueuedBackend(Backend):

@@ -20,6 +20,7 @@ METHODS = (
     "derived",
     "translation",
     "zh_head",
+    "zh_cell",
     "foreign_path",
     "colour",
     "lexical",

@@ -17,7 +17,7 @@ from tagllm.taxonomy import Value
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
 
-NAMED = frozenset({"id", "exact", "normalized", "synonym", "alias", "derived", "translation", "zh_head"})
+NAMED = frozenset({"id", "exact", "normalized", "synonym", "alias", "derived", "translation", "zh_head", "zh_cell"})
 """Methods that find a value by one of its names (the table stages): a string mapped so is taken as written."""
 
 

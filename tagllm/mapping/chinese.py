@@ -26,6 +26,8 @@ ZH_SUFFIXES = ("系列", "类别", "类", "款")
 NOTE = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 """A note in brackets: 靴子（女款） (boots, women's style), 戒指【情侣款】."""
 ALTERNATIVES = re.compile(r"[/／、|｜或]")
+COLOUR_WORD = "色"
+"""Chinese for "colour": a colour is written with it or without it (灰色 and 灰, 浅灰色 and 浅灰, light grey)."""
 MIN_HEAD = 2
 """A head of one character is too general to name a category (鞋 shoe, 包 bag, 灯 lamp are read whole only)."""
 
@@ -58,19 +60,21 @@ class ChineseStage(Stage):
 
     def read(self, key: str, facet: str | None) -> list[str]:
         """The values a Chinese key names: as written, without generic affixes, or by its head."""
-        for variant in (key, *zh_variants(key)):
+        colour = bool(self.m.colour.shades(facet))  # a colour facet: its colours are written with 色 or without
+        for variant in (key, *zh_variants(key, colour)):
             ids = self._label(variant, facet)
             if ids:
                 return ids
         core = zh_core(key)
-        for size in range(len(core) - 1, MIN_HEAD - 1, -1):
-            head, rest = core[-size:], core[:-size]
-            ids = self._label(head, facet)
-            if ids:
-                named_rest = any(self._label(v, facet) for v in (rest, *zh_variants(rest)))
-                if named_rest or self._spelled_otherwise(rest, head, facet):
-                    return []  # 手机支架: 手机 names a category; 太阳眼镜 is 太阳镜 (sunglasses), not 眼镜
-                return ids
+        for whole in (core, core + COLOUR_WORD) if colour and not core.endswith(COLOUR_WORD) else (core,):
+            for size in range(len(whole) - 1, MIN_HEAD - 1, -1):
+                head, rest = whole[-size:], whole[:-size]
+                ids = self._label(head, facet)
+                if ids:
+                    named_rest = any(self._label(v, facet) for v in (rest, *zh_variants(rest, colour)))
+                    if named_rest or self._spelled_otherwise(rest, head, facet):
+                        return []  # 手机支架: 手机 names a category; 太阳眼镜 is 太阳镜 (sunglasses), not 眼镜
+                    return ids
         return []
 
     def _spelled_otherwise(self, rest: str, head: str, facet: str | None) -> bool:
@@ -103,10 +107,13 @@ def zh_core(key: str) -> str:
     return core
 
 
-def zh_variants(key: str) -> list[str]:
-    """A Chinese key without its generic prefix or suffix, then with "类"."""
+def zh_variants(key: str, colour: bool = False) -> list[str]:
+    """A Chinese key without its generic prefix or suffix, then with "类"; in a colour facet (``colour``) with "色"
+    too (墨绿 is 墨绿色, dark green)."""
     core = zh_core(key)
     out = [core] if core != key else []
     if not core.endswith("类"):
         out.append(core + "类")  # Shopify's Chinese names some categories so: 鞋类 (shoes)
+    if colour and core and not core.endswith(COLOUR_WORD):
+        out.append(core + COLOUR_WORD)
     return out

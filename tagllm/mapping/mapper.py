@@ -21,6 +21,7 @@ from tagllm.mapping.paths import PathStage
 from tagllm.mapping.repeats import general_value, plain_whole
 from tagllm.mapping.screening import GuardStage, ScreenStage, deny_negations
 from tagllm.mapping.tables import load_tables
+from tagllm.mapping.zh_cells import ZhCellStage
 from tagllm.taxonomy import Taxonomy, Value
 
 if TYPE_CHECKING:
@@ -52,10 +53,10 @@ class StageStats:
 class Mapper:
     """Maps free text onto one taxonomy through a chain of stages (``self.stages``), cheapest first.
 
-    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ foreign_path ▸ guard ▸
-    colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ paraphrase ▸ title ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the
-    strings the stages before it left open, and decides those it can. Then a guess that dropped the negation a string
-    opens with is taken back (``deny_negations``: "do not tumble dry" is no Tumble dry).
+    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
+    foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ clause ▸ paraphrase ▸ title ▸ fuzzy ▸ embedding ▸
+    llm. Each stage reads only the strings the stages before it left open, and decides those it can. Then a guess that
+    dropped the negation a string opens with is taken back (``deny_negations``: "do not tumble dry" is no Tumble dry).
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
@@ -114,6 +115,7 @@ class Mapper:
             *self.lookups,
             PathStage(self),
             ChineseStage(self),
+            ZhCellStage(self),
             ForeignPathStage(self),
             GuardStage(self),
             self.colour,
