@@ -193,8 +193,8 @@ def test_a_stage_can_be_removed_and_each_is_measured() -> None:
     m = Mapper(shop(), use_embeddings=False)
     names = [s.name for s in m.stages]
     assert names == ["screen", "id", "exact", "normalized", "synonym", "alias", "derived", "translation", "path",
-                     "zh_head", "zh_cell", "foreign_path", "guard", "colour", "lexical", "swap", "lead", "modifier",
-                     "clause", "paraphrase", "fuzzy"]  # fmt: skip
+                     "zh_head", "zh_cell", "cup", "foreign_path", "guard", "colour", "lexical", "swap", "lead",
+                     "modifier", "clause", "paraphrase", "fuzzy"]  # fmt: skip
     m.map(["Red", "aubergine", "XL"], "category")
     assert (m.stats["exact"].seen, m.stats["exact"].accepted) == (3, 0)
     assert m.stats["lexical"].accepted == 1
@@ -250,6 +250,34 @@ def zh_shop() -> Taxonomy:
 )
 def test_chinese_colours_and_sizes(facet: str, text: str, expected: object) -> None:
     m = Mapper(zh_shop(), use_embeddings=False)
+    assert outcome(m.map([text], facet)[0]) == expected
+
+
+def cup_shop() -> Taxonomy:
+    """A bra cup facet (letters, some doubled) and a size facet of letters that are no cups."""
+    facets = {"cup-size": Facet("cup-size", "Cup size"), "size": Facet("size", "Size")}
+    cups = ["A", "AA", "B", "C", "D", "DD", "DDD", "E", "F", "FF", "G"]
+    values = [
+        *(Value(f"cup-{c}", c, "cup-size") for c in cups),
+        *(Value(f"size-{c}", c, "size") for c in ["S", "M", "L", "XL", "XXL"]),
+    ]
+    return Taxonomy("cups", facets, {v.id: v for v in values})
+
+
+@pytest.mark.parametrize(
+    ("facet", "text", "expected"),
+    [
+        ("cup-size", "34DD", ("cup-DD", "cup")),  # band and cup: the cup
+        ("cup-size", "36DDD", ("cup-DDD", "cup")),
+        ("cup-size", "32 E (UK)", ("cup-E", "cup")),  # the size system after it
+        ("cup-size", "38C UK", ("cup-C", "cup")),
+        ("cup-size", "35C", "no value of facet 'cup-size' is close enough"),  # bands are even
+        ("cup-size", "34DE", "no value of facet 'cup-size' is close enough"),  # two cups
+        ("size", "34L", "no value of facet 'size' is close enough"),  # no facet of cups: a waist and a length
+    ],
+)
+def test_a_bra_size_is_its_cup_in_a_facet_of_cups(facet: str, text: str, expected: object) -> None:
+    m = Mapper(cup_shop(), use_embeddings=False)
     assert outcome(m.map([text], facet)[0]) == expected
 
 

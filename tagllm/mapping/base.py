@@ -21,6 +21,7 @@ METHODS = (
     "translation",
     "zh_head",
     "zh_cell",
+    "cup",
     "foreign_path",
     "colour",
     "lexical",

@@ -12,6 +12,7 @@ from tagllm import cache
 from tagllm.mapping.base import Batch, Mapped, MappedAnswer, Outcome, Stage
 from tagllm.mapping.chinese import ChineseStage
 from tagllm.mapping.colours import ColourStage
+from tagllm.mapping.cups import CupStage
 from tagllm.mapping.derived import DerivedStage
 from tagllm.mapping.embedding import EmbeddingStage
 from tagllm.mapping.foreign import ForeignPathStage
@@ -53,7 +54,7 @@ class StageStats:
 class Mapper:
     """Maps free text onto one taxonomy through a chain of stages (``self.stages``), cheapest first.
 
-    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
+    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸ cup ▸
     foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ clause ▸ paraphrase ▸ title ▸ fuzzy ▸ embedding ▸
     llm. Each stage reads only the strings the stages before it left open, and decides those it can. Then a guess that
     dropped the negation a string opens with is taken back (``deny_negations``: "do not tumble dry" is no Tumble dry).
@@ -116,6 +117,7 @@ class Mapper:
             PathStage(self),
             ChineseStage(self),
             ZhCellStage(self),
+            CupStage(self),
             ForeignPathStage(self),
             GuardStage(self),
             self.colour,
