@@ -194,7 +194,7 @@ def test_a_stage_can_be_removed_and_each_is_measured() -> None:
     names = [s.name for s in m.stages]
     assert names == ["screen", "id", "exact", "normalized", "synonym", "alias", "derived", "translation", "path",
                      "zh_head", "zh_cell", "cup", "foreign_path", "guard", "colour", "lexical", "swap", "lead",
-                     "modifier", "clause", "paraphrase", "fuzzy"]  # fmt: skip
+                     "modifier", "colour_code", "clause", "paraphrase", "fuzzy"]  # fmt: skip
     m.map(["Red", "aubergine", "XL"], "category")
     assert (m.stats["exact"].seen, m.stats["exact"].accepted) == (3, 0)
     assert m.stats["lexical"].accepted == 1
@@ -251,6 +251,22 @@ def zh_shop() -> Taxonomy:
 def test_chinese_colours_and_sizes(facet: str, text: str, expected: object) -> None:
     m = Mapper(zh_shop(), use_embeddings=False)
     assert outcome(m.map([text], facet)[0]) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("RAL 3020 traffic red", ("c-red", "colour_code")),  # RAL's code cut: "traffic red" is Red
+        ("Pantone 2945 C blue", ("c-blue", "colour_code")),
+        ("pink RAL 3015", ("c-pink", "colour_code")),
+        ("RAL 9005", "no value of facet 'color' is close enough"),  # a code alone: which value is not read
+        ("gloss pink", ("c-pink", "modifier")),  # a finish written with the colour
+        ("candy pink gloss finish", ("c-pink", "modifier")),
+        ("fluoro pink", ("c-pink", "modifier")),  # a shade word
+    ],
+)
+def test_colours_with_their_code_or_finish(mapper: Mapper, text: str, expected: object) -> None:
+    assert outcome(mapper.map([text], "color")[0]) == expected
 
 
 def cup_shop() -> Taxonomy:

@@ -28,6 +28,7 @@ METHODS = (
     "swap",
     "lead",
     "modifier",
+    "colour_code",
     "paraphrase",
     "fuzzy",
     "embedding",

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 SHADES = frozenset(
     {
         "pale", "light", "dark", "deep", "bright", "hot", "dusty", "pastel", "neon", "soft", "rich", "vivid", "muted",
-        "metallic", "matte", "matt", "glossy", "shiny", "faded", "washed",
+        "metallic", "matte", "matt", "glossy", "shiny", "faded", "washed", "fluoro", "fluorescent",
     }
 )  # fmt: skip
 """Words that say a colour's shade ("light blue", "hot pink"): before another noun they may make a compound of their
@@ -26,6 +26,8 @@ MODIFIER_WORDS = SHADES | frozenset(
         "baby",
         # a fabric's finish or yarn, written with its colour: "grey marl", "charcoal heather", "stonewash blue"
         "heather", "heathered", "marl", "marled", "melange", "stonewash", "stonewashed", "mottled", "slub",
+        # a surface's finish, written with its colour or material: "piano black gloss", "polished silver finish"
+        "gloss", "polished", "finish",
         # quality and marketing
         "genuine", "real", "pure", "organic", "natural", "recycled", "premium", "authentic", "virgin", "full",
         "grain", "top", "new", "fresh", "quality", "percent", "stretch",
