@@ -52,6 +52,9 @@ _SENTENCE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 """A one-sentence answer: "The category is Laptops." reads as "category: Laptops"."""
+_ELEMENT = re.compile(r"^<([^\W\d][\w\-]{0,40})>\s*(.*?)\s*</\1>$", re.DOTALL)
+"""An answer written as one XML element ("<category>Composters</category>", "<result>Crochet Hooks</result>"): the
+tag is its key, as a JSON object's would be."""
 _MARKUP = re.compile(r"\*\*")
 """Markdown emphasis around a label or a value ("**Category:** Laptops")."""
 _QUOTES = "\"'`“”‘’「」『』《》"
@@ -132,6 +135,9 @@ def parse_answer(raw: str) -> Any:
         parsed = _load_json(text)
         if isinstance(parsed, str):
             return parsed
+    element = _ELEMENT.match(text)
+    if element:
+        return {element.group(1): parse_answer(element.group(2))}
     # JSON after a sentence of prose: only trusted when the bracket opens a line or follows a colon.
     match = re.search(r"(?:^|\n|:\s*)([{\[])", text)
     if match and match.start(1) > 0:

@@ -601,6 +601,7 @@ def test_cli_csv_with_strings_a_spreadsheet_runs_as_formulas_says_so_and_writes_
 def test_cli_parses_wrapped_answers_unless_literal() -> None:
     args = ["--facet", "category", "--no-embeddings", "--format", "jsonl"]
     answers = ['{"category": "Jeans"}', "Category: Jeans.", "**Category:** Sneakers", "The category is Dresses."]
+    answers += ["<category>Jeans</category>", "<result>Sneakers</result>"]  # one XML element: its tag is the key
     code, out = run([*answers, *args])
     assert code == 0
     assert [(r["text"], r["id"]) for r in map(json.loads, out.splitlines())] == [
@@ -608,6 +609,8 @@ def test_cli_parses_wrapped_answers_unless_literal() -> None:
         ("Category: Jeans.", "apparel-jeans"),
         ("**Category:** Sneakers", "footwear-sneakers"),
         ("The category is Dresses.", "apparel-dresses"),
+        ("<category>Jeans</category>", "apparel-jeans"),
+        ("<result>Sneakers</result>", "footwear-sneakers"),
     ]
     code, out = run(['["Red", "Blue"]', "--facet", "color", "--no-embeddings", "--format", "jsonl"])
     assert [r["id"] for r in map(json.loads, out.splitlines())] == ["color-red; color-blue"]

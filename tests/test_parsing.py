@@ -108,3 +108,10 @@ def test_several_label_value_pairs_on_one_line_are_each_read() -> None:
         label, value = text.split(": ", 1)
         assert items(parse_answer(text)) == [Item(label, value)], text
     assert items(parse_answer("Jeans, Color: Red")) == [Item(None, "Jeans, Color: Red")]  # no label first: as it was
+
+
+def test_an_answer_written_as_one_xml_element_is_read_by_its_tag() -> None:
+    assert parse_answer("<category>Composters</category>") == {"category": "Composters"}
+    assert items(parse_answer("<result>Crochet Hooks</result>")) == [Item("result", "Crochet Hooks")]
+    assert parse_answer("<b>Teapots") == "<b>Teapots"  # no closing tag: text
+    assert parse_answer("<a>Red</b>") == "<a>Red</b>"  # tags that do not match

@@ -155,7 +155,7 @@ def from_mapped(mapped: Mapped) -> CellResult:
     return CellResult(mapped.text, mapped.facet, [(mapped.value, info)], None)
 
 
-_WRAPPERS = ("{", "[", '"', "'", "`", "*", "-", "•", "#", ">")
+_WRAPPERS = ("{", "[", '"', "'", "`", "*", "-", "•", "#", ">", "<")
 _NUMBERED = re.compile(r"^\d{1,3}[.)]\s")
 """A numbered line ("1. Step Ladders", "2) Teapots")."""
 
