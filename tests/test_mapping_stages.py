@@ -221,6 +221,26 @@ def test_chinese_generic_affixes_and_full_width_separators(text: str, expected: 
     assert outcome(m.map([text], "category")[0]) == expected
 
 
+def ages() -> Taxonomy:
+    """An age-group facet: its values are people, and WordNet files people under no "age group"."""
+    values = [Value(f"a-{n.lower()}", n, "age-group") for n in ["Babies", "Kids", "Teens", "Adults"]]
+    return Taxonomy("ages", {"age-group": Facet("age-group", "Age group")}, {v.id: v for v in values})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("teenager", ("a-teens", "lexical")),  # WordNet's first sense of both "teenager" and "teen"
+        ("adolescents", ("a-teens", "lexical")),
+        ("children", ("a-kids", "lexical")),  # child and kid: one sense, the first of each
+        ("shaver", "no value of facet 'age-group' is close enough"),  # a boy only in a rarer sense than the razor
+    ],
+)
+def test_a_flat_facet_takes_a_synonym_both_words_say_first(text: str, expected: object) -> None:
+    m = Mapper(ages(), use_embeddings=False)
+    assert outcome(m.map([text], "age-group")[0]) == expected
+
+
 def zh_shop() -> Taxonomy:
     """Colours and sizes with Chinese labels as Shopify gives them (colours with 色, sizes with their letters)."""
     facets = {"color": Facet("color", "Color"), "size": Facet("size", "Size"), "shoe-size": Facet("shoe-size", "Shoe")}

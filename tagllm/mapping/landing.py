@@ -85,8 +85,13 @@ class Landing:
                 synonyms.setdefault(vid, []).append(sense)
         if not hierarchical:
             # a flat facet's value must be reached by a sense of the facet's kind ("stripes" the insignia is no
-            # Chevron pattern)
-            synonyms = {v: ss for v, ss in synonyms.items() if any(self._agrees(s, facet) for s in ss)}
+            # Chevron pattern), or by the sense the string and a lemma naming the value both say first ("teenager"
+            # and "teen": Teens; a person is no "age group", but nothing else is meant)
+            synonyms = {
+                v: ss
+                for v, ss in synonyms.items()
+                if any(self._agrees(s, facet) or s == senses[0] and self._said_first(s, v, facet) for s in ss)
+            }
         if synonyms:
             named = self._leaves(list(synonyms)) if hierarchical else list(synonyms)
             if len(named) > 1 and hierarchical:
@@ -195,6 +200,14 @@ class Landing:
                     index.setdefault(stem(words[-1]), []).append((value.id, frozenset(stem(w) for w in words[:-1])))
             self._heads[facet] = index
         return index
+
+    def _said_first(self, sid: str, vid: str, facet: str | None) -> bool:
+        """Whether a lemma of the synset that names the value has this synset as its most frequent sense."""
+        synset = self.wordnet.synset(sid)
+        return any(
+            self.wordnet.noun_synsets(lemma)[:1] == [sid] and vid in self._lands_lemma(normalize(lemma), synset, facet)
+            for lemma in synset.lemmas
+        )
 
     def _agrees(self, sense: str, facet: str | None) -> bool:
         """Whether the facet's own word (its name or title) is among the sense's hypernyms."""
