@@ -194,7 +194,7 @@ def test_a_stage_can_be_removed_and_each_is_measured() -> None:
     names = [s.name for s in m.stages]
     assert names == ["screen", "id", "exact", "normalized", "synonym", "alias", "derived", "translation", "path",
                      "zh_head", "zh_cell", "cup", "foreign_path", "guard", "colour", "lexical", "swap", "lead",
-                     "modifier", "colour_code", "clause", "paraphrase", "fuzzy"]  # fmt: skip
+                     "modifier", "spelling", "colour_code", "clause", "paraphrase", "fuzzy"]  # fmt: skip
     m.map(["Red", "aubergine", "XL"], "category")
     assert (m.stats["exact"].seen, m.stats["exact"].accepted) == (3, 0)
     assert m.stats["lexical"].accepted == 1
@@ -315,6 +315,38 @@ def cup_shop() -> Taxonomy:
 def test_a_bra_size_is_its_cup_in_a_facet_of_cups(facet: str, text: str, expected: object) -> None:
     m = Mapper(cup_shop(), use_embeddings=False)
     assert outcome(m.map([text], facet)[0]) == expected
+
+
+def spelling_shop() -> Taxonomy:
+    """American names: a colour facet with Multicolor, a flavour facet with Unflavored."""
+    facets = {"color": Facet("color", "Color"), "flavor": Facet("flavor", "Flavor")}
+    colours = ["Red", "Blue", "Green", "Black", "White", "Multicolor"]
+    values = [
+        *(Value(f"c-{n.lower()}", n, "color") for n in colours),
+        *(Value(f"f-{n.lower()}", n, "flavor") for n in ["Unflavored", "Vanilla"]),
+    ]
+    return Taxonomy("spelling", facets, {v.id: v for v in values})
+
+
+@pytest.mark.parametrize(
+    ("facet", "text", "expected"),
+    [
+        ("color", "multicolour", ("c-multicolor", "spelling")),  # -our is -or
+        ("color", "multicoloured", ("c-multicolor", "spelling")),
+        ("flavor", "unflavoured", ("f-unflavored", "spelling")),
+        ("flavor", "vanilla flavour", ("f-vanilla", "lead")),  # read before the spelling stage, as before
+    ],
+)
+def test_british_spellings_are_read_as_american(facet: str, text: str, expected: object) -> None:
+    m = Mapper(spelling_shop(), use_embeddings=False)
+    assert outcome(m.map([text], facet)[0]) == expected
+
+
+def test_american_spelling_rewrites_regular_endings_only() -> None:
+    from tagllm.mapping.spelling import american_spelling
+
+    assert american_spelling("anodised fibre catalogue colour") == "anodized fiber catalog color"
+    assert american_spelling("four hour tour your flour rise acre") == "four hour tour your flour rise acre"
 
 
 class QueuedBackend(Backend):

@@ -28,6 +28,7 @@ METHODS = (
     "swap",
     "lead",
     "modifier",
+    "spelling",
     "colour_code",
     "paraphrase",
     "fuzzy",

@@ -56,10 +56,10 @@ class Mapper:
     """Maps free text onto one taxonomy through a chain of stages (``self.stages``), cheapest first.
 
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸ cup ▸
-    foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ colour_code ▸ clause ▸ paraphrase ▸ title ▸
-    fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the stages before it left open, and decides those it
-    can. Then a guess that dropped the negation a string opens with is taken back (``deny_negations``: "do not tumble
-    dry" is no Tumble dry).
+    foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ spelling ▸ colour_code ▸ clause ▸ paraphrase ▸
+    title ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the stages before it left open, and decides
+    those it can. Then a guess that dropped the negation a string opens with is taken back (``deny_negations``: "do not
+    tumble dry" is no Tumble dry).
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
@@ -140,6 +140,7 @@ class Mapper:
         from tagllm.mapping.clauses import ClauseStage
         from tagllm.mapping.modifiers import ModifierStage
         from tagllm.mapping.paraphrase import ParaphraseStage
+        from tagllm.mapping.spelling import SpellingStage
         from tagllm.mapping.titles import TitleStage
 
         modifier = ModifierStage(self)
@@ -147,7 +148,8 @@ class Mapper:
         titles = (
             [TitleStage(self, reading)] if use_embeddings else []
         )  # a head phrase's guess needs the embedder's word
-        self.stages += [modifier, ColourCodeStage(self, reading), ClauseStage(self, reading)]
+        self.stages += [modifier, SpellingStage(self, reading), ColourCodeStage(self, reading)]
+        self.stages += [ClauseStage(self, reading)]
         self.stages += [ParaphraseStage(self, self.naming), *titles, self.fuzzy]
         if use_embeddings:
             self.stages.append(EmbeddingStage(self))
