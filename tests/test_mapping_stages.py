@@ -128,6 +128,9 @@ def mapper() -> Mapper:
         ("size", "Extra Large", ("s4", "alias")),
         ("size", "2XL", ("s5", "alias")),
         ("size", "XXXXL", ("s6", "alias")),
+        ("size", "XXLG", ("s5", "alias")),
+        ("size", "XLG", ("s4", "alias")),  # a retailer's abbreviation of XL
+        ("size", "O/S", ("s7", "alias")),  # one size
         ("size", "med", ("s2", "alias")),
         ("size", "Size M", ("s2", "modifier")),  # the facet's own name is stripped
         ("size", "7XL", "no value of facet 'size' is close enough"),

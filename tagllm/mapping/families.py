@@ -42,7 +42,9 @@ UNIT_SPELLINGS = {
     "years": ("y", "yr", "yrs", "year", "years", "yo"),
 }
 """How sellers shorten the unit of an age range ("0-3m", "3-6 mths", "2-3 yrs", "4-5Y")."""
-ONE_SIZE = ("one size", "one-size", "onesize", "one size fits all", "one size fits most", "osfa", "osfm", "free size")
+ONE_SIZE = (
+    "one size", "one-size", "onesize", "one size fits all", "one size fits most", "osfa", "osfm", "free size", "o/s",
+)  # fmt: skip
 """The ways to write the single size of a product that comes in one size only."""
 
 GENDER_WORDS = {
@@ -130,6 +132,8 @@ def size_spellings(code: str) -> list[str]:
     if n == 0:
         return short
     out = ["X" * n + base, f"{n}X{base}", f"{n}X-{word}", "X" * n + f"-{word}", "X" * n + f" {word}"]
+    if base == "L":  # a retailer's "XLG" for XL (not "2X", which some read as XXL and others as no size)
+        out.append("X" * n + "Lg")
     if n == 1:
         out += [f"Extra {word}", f"Extra-{word}"]
     else:
