@@ -16,7 +16,7 @@ from tagllm.mapping.keys import exact_key, keys, label_key, label_scripts
 from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import normalize
 
-TABLES_VERSION = 19
+TABLES_VERSION = 20
 """Bump when the keys below change: cached tables of an older shape are then rebuilt."""
 
 NAME_TABLES = ("norm", "sing", "compact", "sorted")
