@@ -647,3 +647,22 @@ def test_index_add_keeps_the_photo_of_an_example_whose_review_gives_none(
     record = json.loads((tmp_path / "idx" / "example_photos.json").read_text())
     photo = str(tmp_path / "data" / "photos" / "dress-color-red-0.jpg")
     assert record[photo] is not None and str(tmp_path / "photos" / "dress-color-red-0.jpg") not in record
+
+
+def _cut_short(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@pytest.mark.parametrize("name", ["lexical.npz", "lexical_matrix.npz", "image_encoder.npz"])
+def test_an_index_whose_npz_file_was_cut_short_is_refused_as_damaged(
+    photo_index: Path, demo_taxonomy: Any, tmp_path: Path, name: str
+) -> None:
+    """An index copied part way (an rsync cut off, a full disk) with one of its zip files cut short: loading it
+    crashed with zipfile's "BadZipFile: File is not a zip file" traceback instead of saying to rebuild it."""
+    damaged = tmp_path / "index"
+    shutil.copytree(photo_index, damaged)
+    _cut_short(damaged / name)
+    with pytest.raises(IndexMismatchError) as refused:
+        ExampleIndex.load(damaged, taxonomy=demo_taxonomy)
+    assert str(refused.value).startswith(f"{damaged}: the index is damaged (")
+    assert str(refused.value).endswith(f"; rebuild it: tagllm index build EXAMPLES --index {damaged}")

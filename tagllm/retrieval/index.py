@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from tagllm.cache import STALE_SECONDS
+from tagllm.cache import DAMAGED, STALE_SECONDS
 from tagllm.errors import IndexMismatchError, InputError, OutputError
 from tagllm.images import PHOTO_READING
 from tagllm.models import ImageUse, LabelledProduct
@@ -440,7 +440,8 @@ class ExampleIndex:
             )
         try:
             index = cls._read(path, manifest)
-        except (OSError, ValueError, RuntimeError) as exc:  # a file missing or cut off (FAISS raises RuntimeError)
+        # a file missing or cut off (FAISS raises RuntimeError; a zip cut short, an .npz, BadZipFile), or garbage
+        except (*DAMAGED, RuntimeError) as exc:
             raise IndexMismatchError(
                 f"{path}: the index is damaged ({str(exc).splitlines()[0][:200]}); {_rebuild(path)}"
             ) from None
