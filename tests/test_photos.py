@@ -666,3 +666,48 @@ def test_an_index_whose_npz_file_was_cut_short_is_refused_as_damaged(
         ExampleIndex.load(damaged, taxonomy=demo_taxonomy)
     assert str(refused.value).startswith(f"{damaged}: the index is damaged (")
     assert str(refused.value).endswith(f"; rebuild it: tagllm index build EXAMPLES --index {damaged}")
+
+
+def _fewer_examples(index: Path) -> None:
+    lines = (index / "examples.jsonl").read_text().splitlines(keepends=True)
+    (index / "examples.jsonl").write_text("".join(lines[:40]))  # wrongly labelled ones deleted by hand
+
+
+def _fewer_photo_vectors(index: Path) -> None:
+    np.save(index / "image_look.npy", np.load(index / "image_look.npy")[:10])
+
+
+def _rows_of_another_index(index: Path) -> None:
+    np.save(index / "image_rows.npy", np.arange(2, 50, dtype=np.int64))
+
+
+@pytest.mark.parametrize("damage", [_fewer_examples, _fewer_photo_vectors, _rows_of_another_index])
+def test_an_index_whose_photo_files_do_not_match_its_examples_is_refused_as_damaged(
+    photo_index: Path, demo_taxonomy: Any, tmp_path: Path, damage: Callable[[Path], None]
+) -> None:
+    """Photo files that do not agree with the examples (examples.jsonl edited by hand, a file from another build)
+    loaded, or crashed the load with numpy's IndexError, and the first search with "matmul: dimension mismatch"."""
+    damaged = tmp_path / "index"
+    shutil.copytree(photo_index, damaged)
+    damage(damaged)
+    with pytest.raises(IndexMismatchError) as refused:
+        ExampleIndex.load(damaged, taxonomy=demo_taxonomy)
+    assert str(refused.value).startswith(f"{damaged}: the index is damaged (")
+    assert str(refused.value).endswith(f"; rebuild it: tagllm index build EXAMPLES --index {damaged}")
+
+
+def test_an_index_whose_image_encoder_is_another_builds_is_refused(
+    photo_index: Path, demo_taxonomy: Any, tmp_path: Path
+) -> None:
+    damaged = tmp_path / "index"
+    shutil.copytree(photo_index, damaged)
+    with np.load(damaged / "image_encoder.npz") as fitted:
+        mean, scale, components = fitted["mean"], fitted["scale"], fitted["components"]
+    np.savez(damaged / "image_encoder.npz", mean=mean, scale=scale, components=components[:, :5])
+    look = json.loads((damaged / "manifest.json").read_text())["images"]["encoder"]["dims"]["look"]
+    with pytest.raises(IndexMismatchError) as refused:
+        ExampleIndex.load(damaged, taxonomy=demo_taxonomy)
+    assert str(refused.value) == (
+        f"{damaged}: the index's image encoder (image_encoder.npz) is not the one its photos were encoded by (its "
+        f"dimensions: look 5, colour 648; the photos': look {look}, colour 648); rebuild the index"
+    )

@@ -365,6 +365,10 @@ def get_image_encoder(name: str | None, *, device: str | None = None) -> ImageEn
     return ClipEncoder(name, device=device)
 
 
+def _shown_dims(dims: dict[str, Any]) -> str:
+    return ", ".join(f"{view} {dim}" for view, dim in dims.items())
+
+
 def load_image_encoder(manifest: dict[str, Any], directory: Path, *, device: str | None = None) -> ImageEncoder:
     """The encoder an index was built with, as its manifest records it."""
     kind = manifest.get("kind")
@@ -374,7 +378,14 @@ def load_image_encoder(manifest: dict[str, Any], directory: Path, *, device: str
                 f"{directory}: its photos were encoded by pixels features version {manifest.get('version')}, "
                 f"this tagllm computes version {PIXELS_VERSION}; rebuild the index"
             )
-        return PixelEncoder.load(directory)
+        encoder = PixelEncoder.load(directory)
+        if manifest.get("dims") not in (None, encoder.dims()):  # from another build: its PCA fits other vectors
+            raise IndexMismatchError(
+                f"{directory}: the index's image encoder (image_encoder.npz) is not the one its photos were encoded "
+                f"by (its dimensions: {_shown_dims(encoder.dims())}; the photos': {_shown_dims(manifest['dims'])}); "
+                "rebuild the index"
+            )
+        return encoder
     if kind == "clip":
         return ClipEncoder(str(manifest["name"]), device=device)
     raise IndexMismatchError(f"{directory}: unknown image encoder {manifest!r}; rebuild the index")

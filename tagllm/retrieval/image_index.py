@@ -209,7 +209,21 @@ class ImageVectors:
                 f"{directory}: the index's photo vectors are incomplete ({Path(str(exc.filename)).name} is missing); "
                 "rebuild it"
             ) from None
+        _check_photo_files(rows, views, encoder, size)
         return cls(encoder, rows, views, size=size)
+
+
+def _check_photo_files(rows: np.ndarray, views: dict[str, np.ndarray], encoder: dict[str, Any], size: int) -> None:
+    """Raise ``ValueError`` unless the photo files agree with each other and with the ``size`` examples of the index:
+    from another build, or beside an ``examples.jsonl`` edited by hand, they loaded, and the first search crashed."""
+    if rows.ndim != 1 or (len(rows) and (rows.min() < 0 or rows.max() >= size or (np.diff(rows) <= 0).any())):
+        raise ValueError(f"image_rows.npy does not list photos of the {size} examples in examples.jsonl")
+    for view, vectors in views.items():
+        dim = encoder.get("dims", {}).get(view)
+        if vectors.ndim != 2 or len(vectors) != len(rows) or (dim is not None and vectors.shape[1] != dim):
+            raise ValueError(
+                f"image_{view}.npy holds vectors of shape {vectors.shape}, not {len(rows)} photos of {dim} dimensions"
+            )
 
 
 def _no_views(dims: dict[str, int]) -> dict[str, np.ndarray]:

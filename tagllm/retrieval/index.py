@@ -461,6 +461,8 @@ class ExampleIndex:
             faiss_index.hnsw.efSearch = HNSW_EF_SEARCH
         elif use_gpu(faiss):
             faiss_index = faiss.index_cpu_to_gpu(faiss.StandardGpuResources(), 0, faiss_index)
+        if len(vectors) != len(examples):  # before the photos: their rows are checked against the examples
+            raise ValueError(f"{len(examples)} examples but {len(vectors)} vectors")
         index = cls(
             examples,
             vectors,
@@ -476,8 +478,6 @@ class ExampleIndex:
             encoder = manifest["images"]["encoder"]
             index.images = ImageVectors.load(path, encoder, len(examples))
             index.image_encoder = load_image_encoder(encoder, path)
-        if len(vectors) != len(examples):
-            raise ValueError(f"{len(examples)} examples but {len(vectors)} vectors")
         return index
 
     def check_taxonomy(self, taxonomy: Taxonomy) -> None:
