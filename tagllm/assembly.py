@@ -19,7 +19,7 @@ from tagllm.io.places import check_index_place
 from tagllm.models import LabelledProduct, RecordError
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.examples import RepeatedExample
-from tagllm.retrieval.image_encoder import NO_IMAGES, PIXELS, ImageEncoder, get_image_encoder
+from tagllm.retrieval.image_encoder import NO_IMAGES, PIXELS, ImageEncoder, check_recorded, get_image_encoder
 from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples
 from tagllm.taxonomy import CATEGORY, Taxonomy
 
@@ -74,6 +74,10 @@ def image_encoder_for(config: TaggerConfig, index: ExampleIndex | None) -> Image
             f"index built with image embedder {index.image_encoder.name!r}, not {config.image_embedder!r}; "
             "rebuild it with that image embedder, or leave --image-embedder unset to use the index's"
         )
+    # a model gone or replaced is said before the first product (a tagging run needs it for the products' photos)
+    where = str(index.path) if index.path is not None else "the index"
+    without = "; to tag without photos: --image-embedder none"
+    check_recorded(index.image_encoder, index.manifest["images"]["encoder"], where, without=without)
     return index.image_encoder
 
 

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 from tagllm.assembly import build_index
 from tagllm.config import TaggerConfig
 from tagllm.errors import ConfigError, IndexMismatchError
+from tagllm.models import LabelledProduct
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.tagger import Tagger
 
@@ -710,4 +711,46 @@ def test_an_index_whose_image_encoder_is_another_builds_is_refused(
     assert str(refused.value) == (
         f"{damaged}: the index's image encoder (image_encoder.npz) is not the one its photos were encoded by (its "
         f"dimensions: look 5, colour 648; the photos': look {look}, colour 648); rebuild the index"
+    )
+
+
+def test_an_index_whose_clip_directory_is_gone_or_holds_another_model_is_refused_before_the_first_product(
+    tiny_clip: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    """The model directory a CLIP index was built with, replaced by another model (a newer CLIP of other
+    dimensions): tagging crashed in FAISS (a bare AssertionError) at the first product with a photo, and index add
+    with numpy's vstack. Removed: the Tagger was built, and the first batch stopped on "image embedder …: no such
+    directory", a directory the user never named."""
+    import transformers
+
+    clip = tmp_path / "clip"
+    shutil.copytree(tiny_clip, clip)
+    examples = write_examples(tmp_path / "data")
+    build_index(examples, demo_taxonomy, embedder, tmp_path / "index", image_embedder=str(clip))
+    config = transformers.CLIPConfig.from_pretrained(clip)
+    config.projection_dim = 24
+    transformers.CLIPModel(config).save_pretrained(clip)
+    index = ExampleIndex.load(tmp_path / "index", taxonomy=demo_taxonomy)
+    replaced = (
+        f"{tmp_path / 'index'}: its examples' photos were encoded by the image embedder {clip} (look 16, colour 648), "
+        "and that directory now holds another model (look 24, colour 648); put back the model it was built with, or "
+        "build the index again (tagllm index build)"
+    )
+    with pytest.raises(IndexMismatchError) as refused:
+        Tagger(demo_taxonomy, index=index, embedder=embedder)
+    assert str(refused.value) == replaced + "; to tag without photos: --image-embedder none"
+    draw(tmp_path / "red-dress.jpg", "dress", COLOURS["color-red"])
+    reviewed = LabelledProduct(id="new", title="Summer dress", images=[str(tmp_path / "red-dress.jpg")],
+                               labels={"category": ["apparel-dresses"]})  # fmt: skip
+    with pytest.raises(IndexMismatchError) as refused:
+        index.add([reviewed], embedder)
+    assert str(refused.value) == replaced
+    shutil.rmtree(clip)
+    index = ExampleIndex.load(tmp_path / "index", taxonomy=demo_taxonomy)
+    with pytest.raises(IndexMismatchError) as refused:
+        Tagger(demo_taxonomy, index=index, embedder=embedder)
+    assert str(refused.value) == (
+        f"{tmp_path / 'index'}: its examples' photos were encoded by the image embedder {clip}, which is not there any "
+        "more; put back the model it was built with, or build the index again (tagllm index build); to tag without "
+        "photos: --image-embedder none"
     )

@@ -389,3 +389,25 @@ def load_image_encoder(manifest: dict[str, Any], directory: Path, *, device: str
     if kind == "clip":
         return ClipEncoder(str(manifest["name"]), device=device)
     raise IndexMismatchError(f"{directory}: unknown image encoder {manifest!r}; rebuild the index")
+
+
+def check_recorded(encoder: ImageEncoder, recorded: dict[str, Any], where: str, *, without: str = "") -> None:
+    """Refuse the CLIP or SigLIP model directory an index's photos were encoded by (``recorded``: the manifest's
+    encoder) once it is gone or holds a model of other dimensions: gone, the run stopped at its first batch with photos
+    saying "no such directory" of a path the user never gave; replaced, FAISS crashed on the first photo searched.
+    ``without`` says how to go on without photos, where that can be done. The built-in encoder is checked on load."""
+    if not isinstance(encoder, ClipEncoder):
+        return
+    fix = f"put back the model it was built with, or build the index again (tagllm index build){without}"
+    if not Path(encoder.name).is_dir():
+        raise IndexMismatchError(
+            f"{where}: its examples' photos were encoded by the image embedder {encoder.name}, which is not there any "
+            f"more; {fix}"
+        )
+    dims = encoder.dims()
+    if recorded.get("dims") not in (None, dims):
+        raise IndexMismatchError(
+            f"{where}: its examples' photos were encoded by the image embedder {encoder.name} ("
+            f"{_shown_dims(recorded['dims'])}), and that directory now holds another model "
+            f"({_shown_dims(dims)}); {fix}"
+        )

@@ -289,7 +289,11 @@ class ExampleIndex:
         changed = [e for _, e in replace] + new
         if self.images is not None and self.image_encoder is not None:
             from tagllm.images import ImageLoader
+            from tagllm.retrieval.image_encoder import check_recorded
             from tagllm.retrieval.image_index import encode_photos
+
+            where = str(self.path) if self.path is not None else "the index"
+            check_recorded(self.image_encoder, self.manifest["images"]["encoder"], where)
 
             loader = image_loader or ImageLoader()
             if progress:
