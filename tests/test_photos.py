@@ -754,3 +754,22 @@ def test_an_index_whose_clip_directory_is_gone_or_holds_another_model_is_refused
         "more; put back the model it was built with, or build the index again (tagllm index build); to tag without "
         "photos: --image-embedder none"
     )
+
+
+def test_image_embedder_none_tags_over_an_index_whose_clip_directory_is_gone(
+    tiny_clip: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    """--image-embedder none (photos ignored), the way on that the refusal of an index whose CLIP model is gone
+    names: the scorer still made the model's text embedding of every label, so the first batch stopped on "image
+    embedder …: no such directory" (the labels' cache did not help: it is looked up by the model's width)."""
+    clip = tmp_path / "clip"
+    shutil.copytree(tiny_clip, clip)
+    examples = write_examples(tmp_path / "data")
+    build_index(examples, demo_taxonomy, embedder, tmp_path / "index", image_embedder=str(clip))
+    shutil.rmtree(clip)
+    draw(tmp_path / "red-dress.jpg", "dress", COLOURS["color-red"])
+    index = ExampleIndex.load(tmp_path / "index", taxonomy=demo_taxonomy)
+    tagger = Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(image_embedder="none"))
+    (result,) = tagger.tag([{"id": "p", "title": "Summer dress", "images": [str(tmp_path / "red-dress.jpg")]}])
+    assert result.status == "ok" and result.best("category").id == "apparel-dresses"  # type: ignore[union-attr]
+    assert result.provenance.images == []  # type: ignore[union-attr]

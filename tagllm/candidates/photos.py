@@ -54,7 +54,16 @@ class PhotoEvidence(ClassFamily):
         self.norms = {view: np.linalg.norm(sums, axis=1) for view, sums in self.sums.items()}
         self.ridges = {view: self._ridge_fit(data, store.views[view], view) for view in VIEWS.values()}
         self.voter = NeighbourVotes(data)
-        self.labels = label_vectors(data.taxonomy, data.facet, encoder) if encoder.has_text else None
+        self.encoder = encoder
+        self._labels: np.ndarray | None = None  # read at the first batch with a photo (``labels``)
+
+    def labels(self) -> np.ndarray | None:
+        """The encoder's text embedding of each value's label, made when a batch first has a photo: a run that reads
+        no photo (--image-embedder none) loaded the index's CLIP model for them, and stopped at its first batch once
+        that model's directory was gone."""
+        if self._labels is None and self.encoder.has_text:
+            self._labels = label_vectors(self.data.taxonomy, self.data.facet, self.encoder)
+        return self._labels
 
     def _ridge_fit(self, data: FacetData, vectors: np.ndarray, view: str) -> Ridge:
         basis = data.shared.get(f"photo-ridge-basis-{view}", lambda: RidgeBasis.of(vectors))
@@ -85,8 +94,8 @@ class PhotoEvidence(ClassFamily):
         proposals = [v.keys for v in votes.values()]
         proposals += self.proposals([s - s.min(axis=1, keepdims=True) * has[:, None] for s in signals.values()])
         label = None
-        if self.labels is not None:
-            label = np.where(has[:, None], photos.views["look"] @ self.labels.T, 0.0)
+        if (labels := self.labels()) is not None:
+            label = np.where(has[:, None], photos.views["look"] @ labels.T, 0.0)
             proposals.append(top_keys(label, TOP_PER_SIGNAL, self.data.space.size))
 
         def columns(candidates: Candidates) -> np.ndarray:
