@@ -459,6 +459,8 @@ def build_index(
             # the manifest names the directory for runs started elsewhere: relative, it named it from here only
             image_embedder = str(Path(image_embedder).resolve())
         encoder = get_image_encoder(image_embedder or PIXELS, device=embedder.device)
+        if encoder is not None and any(e.images for e in examples):
+            encoder.load_weights()  # a directory that is no CLIP model is said now, not once every text is embedded
         if encoder is not None and image_loader is None:
             from tagllm.images import ImageLoader
 

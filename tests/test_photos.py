@@ -773,3 +773,25 @@ def test_image_embedder_none_tags_over_an_index_whose_clip_directory_is_gone(
     (result,) = tagger.tag([{"id": "p", "title": "Summer dress", "images": [str(tmp_path / "red-dress.jpg")]}])
     assert result.status == "ok" and result.best("category").id == "apparel-dresses"  # type: ignore[union-attr]
     assert result.provenance.images == []  # type: ignore[union-attr]
+
+
+def test_an_image_embedder_directory_that_is_no_clip_model_stops_index_build_before_the_texts_are_embedded(
+    demo_taxonomy: Any, embedder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--image-embedder naming the text embedder's directory, or a CLIP model without transformers installed: the
+    build embedded every example's text (minutes for a large catalogue), read the first photos, and only then said
+    the directory is no CLIP model."""
+    embedded: list[int] = []
+    encode = embedder.encode
+
+    def counted(texts: list[str], **options: Any) -> Any:
+        embedded.append(len(texts))
+        return encode(texts, **options)
+
+    monkeypatch.setattr(embedder, "encode", counted)
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").write_text(json.dumps({"model_type": "bert"}))
+    with pytest.raises(ConfigError, match=r"^image embedder '.*model': not a CLIP or SigLIP model"):
+        build_index(write_examples(tmp_path / "data"), demo_taxonomy, embedder, tmp_path / "index",
+                    image_embedder=str(tmp_path / "model"))  # fmt: skip
+    assert embedded == [] and not (tmp_path / "index" / "manifest.json").exists()

@@ -126,6 +126,9 @@ class ImageEncoder:
     decode_size: int | None = None
     has_text: bool = False
 
+    def load_weights(self) -> None:  # noqa: B027 - only encoders with weights
+        """Load what encoding needs now (a model's weights), so that a setup mistake is said before any work."""
+
     def prepare(self, image: Any) -> Any:
         raise NotImplementedError
 
@@ -263,6 +266,9 @@ class ClipEncoder(ImageEncoder):
     @property
     def decode_size(self) -> int | None:  # type: ignore[override]
         return 512  # above what CLIP/SigLIP processors resize to (224-384)
+
+    def load_weights(self) -> None:
+        self._load()
 
     def _load(self) -> None:
         if self._model is not None:
