@@ -38,6 +38,8 @@ DATA_URL_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/web
 # Pillow names MPO; its first picture, the one Pillow decodes, is the photo any JPEG reader shows.
 FORMAT_ALIASES = {"MPO": "JPEG"}
 REMOTE_SCHEMES = ("http", "https")
+# file extensions that are not the name Pillow gives their format
+EXTENSION_NAMES = {"JPG": "JPEG", "JPE": "JPEG", "TIF": "TIFF"}
 SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I")  # greyscale modes Pillow's convert("RGB") clips at level 255
 EXIF_ORIENTATION = 0x0112
 # How photos are read, in an index's manifest (none recorded: 1): 2 turns a photo upright as its EXIF orientation says;
@@ -68,7 +70,16 @@ class ImageLimits(BaseModel):
     @field_validator("formats")
     @classmethod
     def _known_formats(cls, value: list[str]) -> list[str]:
-        return [f.upper() for f in value]
+        """Pillow's format names; a file extension for one (``jpg``) read as its name: taken as written, ``[jpg,
+        png]`` turned every JPEG away, each product's photo an error. A name Pillow reads no format by is refused."""
+        formats = [EXTENSION_NAMES.get(f.upper().lstrip("."), f.upper().lstrip(".")) for f in value]
+        known = _pillow_formats()
+        if known is not None and (unknown := [f for f in value if f.upper().lstrip(".") not in known]):
+            raise ValueError(
+                f"{', '.join(map(repr, unknown))}: Pillow reads no image format of that name (name formats as Pillow "
+                f"does: {', '.join(ACCEPTED_FORMATS)}, TIFF, …; one a Pillow plugin adds needs that plugin installed)"
+            )
+        return formats
 
 
 class ImageError(Exception):
@@ -120,6 +131,16 @@ class LoadedImage:
             self.image.save(buffer, format="PNG")
             raw, mime = buffer.getvalue(), "image/png"
         return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"
+
+
+def _pillow_formats() -> set[str] | None:
+    """The format names Pillow reads, with ``EXTENSION_NAMES`` and ``FORMAT_ALIASES``; None without Pillow."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    Image.init()
+    return {*Image.OPEN, *EXTENSION_NAMES, *FORMAT_ALIASES}
 
 
 def _pil() -> Any:

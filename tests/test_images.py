@@ -415,3 +415,31 @@ def test_a_path_from_the_media_root_as_magento_exports_it_is_read_under_the_imag
     assert loader.load("/m/b/mb01-blue-0.png").ok
     assert loader.load("/m/b/gone.png").error == "/m/b/gone.png: no such file (/m/b/gone.png)"
     assert loader.load(str(media / "m" / "b" / "mb01-blue-0.png")).ok  # an absolute path that is one stays one
+
+
+def test_image_formats_named_by_their_file_extension_are_read_as_pillows_names(tmp_path: Path) -> None:
+    """``formats: [jpg, png, webp]``, as the files are named: taken as written, every JPEG was turned away ("JPEG
+    images are not accepted (image_limits.formats: JPG, PNG, WEBP)"), each product tagged without its photo."""
+    from tagllm.config import load_config
+
+    config = tmp_path / "tagllm.yaml"
+    config.write_text("image_limits:\n  formats: [jpg, png, webp, .tif]\n")
+    limits = load_config(config).image_limits
+    assert limits.formats == ["JPEG", "PNG", "WEBP", "TIFF"]
+    Image.new("RGB", (8, 8), "red").save(tmp_path / "red.jpg")
+    assert ImageLoader(limits, root=tmp_path).load("red.jpg").ok
+
+
+def test_an_image_format_pillow_does_not_know_stops_the_run_at_its_config(tmp_path: Path) -> None:
+    from tagllm.config import load_config
+    from tagllm.errors import ConfigError
+
+    config = tmp_path / "tagllm.yaml"
+    config.write_text("image_limits:\n  formats: [jpeg, heic]\n")
+    with pytest.raises(ConfigError) as refused:
+        load_config(config)
+    assert str(refused.value) == (
+        f"invalid configuration:\n  {config}: image_limits.formats: 'heic': Pillow reads no image format of that name "
+        "(name formats as Pillow does: JPEG, PNG, WEBP, GIF, BMP, TIFF, …; one a Pillow plugin adds needs that plugin "
+        "installed)"
+    )
