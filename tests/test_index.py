@@ -346,3 +346,53 @@ def test_a_program_saving_an_index_another_saved_since_it_loaded_it_is_refused( 
     with pytest.raises(OutputError, match="another run saved this index after this one loaded it"):
         second.save(target)
     assert {e.id for e in ExampleIndex.load(target).examples} >= {f"a-{i}" for i in range(5)}
+
+
+def _tiny_sentence_model(directory: Path, width: int) -> Path:
+    """A random-weight BERT sentence-transformers model of ``width`` dimensions, with the default model's tokenizer."""
+    import shutil
+
+    import transformers
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    except ImportError:  # sentence-transformers before 6
+        from sentence_transformers.models import Pooling, Transformer  # type: ignore[no-redef]
+
+    from tagllm.retrieval.embedder import default_model_path
+
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    config = transformers.BertConfig(
+        vocab_size=30522, hidden_size=width, num_hidden_layers=1, num_attention_heads=2, intermediate_size=2 * width
+    )
+    transformers.BertModel(config).save_pretrained(directory)
+    for file in Path(default_model_path()).iterdir():
+        if file.is_file() and ("token" in file.name or file.name == "vocab.txt"):
+            shutil.copy(file, directory / file.name)
+    modules = [Transformer(str(directory)), Pooling(width)]
+    SentenceTransformer(modules=modules, device="cpu").save(str(directory))
+    return directory
+
+
+def test_an_index_whose_embedder_directory_now_holds_a_model_of_another_width_is_refused(
+    tmp_path: Path, demo_taxonomy: Any
+) -> None:
+    """The embedder's directory given a new model of another width (models/embedder swapped for a larger one):
+    tagging crashed at the first product, "matmul: Input operand 1 has a mismatch in its core dimension"."""
+    from tagllm.retrieval.embedder import Embedder
+    from tagllm.tagger import Tagger
+
+    model = _tiny_sentence_model(tmp_path / "embedder", 32)
+    examples, _ = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
+    ExampleIndex.build(examples, demo_taxonomy, Embedder(str(model), backend="torch")).save(tmp_path / "idx")
+    _tiny_sentence_model(model, 16)
+    embedder = Embedder(str(model), backend="torch")
+    index = ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy, embedder=embedder)
+    with pytest.raises(IndexMismatchError) as refused:
+        Tagger(demo_taxonomy, index=index, embedder=embedder)
+    assert str(refused.value) == (
+        f"{tmp_path / 'idx'}: built with embedder {str(model)!r}, whose vectors had 32 dimensions; that directory now "
+        "holds a model of 16: put back the model the index was built with, or rebuild the index (tagllm index build)"
+    )

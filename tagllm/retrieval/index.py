@@ -491,13 +491,23 @@ class ExampleIndex:
             raise IndexMismatchError(_other_taxonomy(where, self.manifest, taxonomy))
 
     def check_embedder(self, embedder: str | Embedder) -> None:
-        """Refuse an embedder other than the index's (an ``Embedder`` on ``auto`` first takes the index's)."""
-        if isinstance(embedder, Embedder):
-            embedder.adopt(self.manifest["embedder"])
-            embedder = embedder.name
+        """Refuse an embedder other than the index's (an ``Embedder`` on ``auto`` first takes the index's); an
+        ``Embedder`` of the index's name is loaded, and refused when its vectors are not of the index's width: its
+        model directory now holds another model (tagging crashed in a matrix product at the first product)."""
+        model = embedder if isinstance(embedder, Embedder) else None
+        if model is not None:
+            model.adopt(self.manifest["embedder"])
+            embedder = model.name
         if self.manifest["embedder"] != embedder:
             raise IndexMismatchError(
                 f"index built with embedder {self.manifest['embedder']!r}, not {embedder!r}; {_MISMATCH_FIX}"
+            )
+        if model is not None and self.manifest.get("dim") not in (None, model.dim):
+            where = str(self.path) if self.path is not None else "the index"
+            raise IndexMismatchError(
+                f"{where}: built with embedder {embedder!r}, whose vectors had {self.manifest['dim']} dimensions; that "
+                f"directory now holds a model of {model.dim}: put back the model the index was built with, or rebuild "
+                "the index (tagllm index build)"
             )
 
     # -- search ----------------------------------------------------------------------------------------------------
