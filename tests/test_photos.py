@@ -795,3 +795,26 @@ def test_an_image_embedder_directory_that_is_no_clip_model_stops_index_build_bef
         build_index(write_examples(tmp_path / "data"), demo_taxonomy, embedder, tmp_path / "index",
                     image_embedder=str(tmp_path / "model"))  # fmt: skip
     assert embedded == [] and not (tmp_path / "index" / "manifest.json").exists()
+
+
+def test_index_build_says_in_its_summary_that_none_of_the_listed_photos_could_be_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Examples whose photos lie elsewhere than their relative paths start (no --image-root): the index was built of
+    texts alone, and the summary said nothing of photos; only stderr, among its "photo not used" lines, told."""
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    examples = write_examples(tmp_path / "data")
+    moved = tmp_path / "elsewhere" / "examples.jsonl"
+    moved.parent.mkdir()
+    examples.rename(moved)
+    monkeypatch.chdir(tmp_path)  # not the project's tagllm.yaml
+    built = CliRunner().invoke(app, ["index", "build", str(moved), "-i", "idx", "-t", "demo", "-q"])
+    assert built.exit_code == 0, built.output
+    assert built.stdout.startswith(
+        "idx: 48 examples (flat search), no photo (none of the 48 examples that list one could be read: photo not "
+        "used, above; relative paths start beside the examples file, or at --image-root), facets category, color, "
+    )
+    assert built.stderr.startswith("photo not used: example 'dress-color-red-0': photos/dress-color-red-0.jpg: no such")

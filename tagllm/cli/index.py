@@ -23,6 +23,7 @@ from tagllm.cli.common import (
 
 if TYPE_CHECKING:
     from tagllm.models import RecordError
+    from tagllm.retrieval.index import ExampleIndex
 
 SHOWN = 20  # skipped records and unused photos listed on stderr; the rest are counted
 
@@ -86,11 +87,9 @@ def build(
     progress.done()
     _skipped(errors)
     _photo_problems(built.image_problems)
-    photos = built.manifest.get("images")
     typer.echo(
-        f"{index}: {len(built)} examples ({built.manifest['faiss']} search), "
-        + (f"{photos['count']} with a photo ({photos['encoder']['name']}), " if photos else "")
-        + f"facets {', '.join(built.manifest['label_facets'])}, "
+        f"{index}: {len(built)} examples ({built.manifest['faiss']} search), {_photos_held(built)}"
+        f"facets {', '.join(built.manifest['label_facets'])}, "
         f"taxonomy {tax.name} {tax.version}, {len(errors)} record(s) skipped"
     )
     raise typer.Exit(1 if errors else 0)
@@ -189,6 +188,22 @@ def add(
         f"now {len(idx)} examples, {len(errors)} record(s) skipped"
     )
     raise typer.Exit(1 if errors else 0)
+
+
+def _photos_held(built: ExampleIndex) -> str:
+    """The summary's word on photos: how many examples have one in the index, or that none of those listed could be
+    read (photos at another place than relative paths start): said only on stderr, among the photos not used, the
+    index of texts alone went unsaid in the summary."""
+    photos = built.manifest.get("images")
+    if photos:
+        return f"{photos['count']} with a photo ({photos['encoder']['name']}), "
+    listed = sum(1 for example in built.examples if example.images)
+    if listed and built.image_problems:
+        return (
+            f"no photo (none of the {listed} examples that list one could be read: photo not used, above; "
+            "relative paths start beside the examples file, or at --image-root), "
+        )
+    return ""
 
 
 def _fields(label_field: str) -> list[str]:
