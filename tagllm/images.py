@@ -38,6 +38,8 @@ DATA_URL_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/web
 # Pillow names MPO; its first picture, the one Pillow decodes, is the photo any JPEG reader shows.
 FORMAT_ALIASES = {"MPO": "JPEG"}
 REMOTE_SCHEMES = ("http", "https")
+# the major brands of an ISO media file that is a HEIF (HEIC) image: iPhones' photos, which Pillow does not read
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
 # file extensions that are not the name Pillow gives their format
 EXTENSION_NAMES = {"JPG": "JPEG", "JPE": "JPEG", "TIF": "TIFF"}
 SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I")  # greyscale modes Pillow's convert("RGB") clips at level 255
@@ -351,6 +353,11 @@ class ImageLoader:
         except image_module.DecompressionBombError as exc:
             raise ImageError(f"{shown(source)}: {self._over_bomb_guard(exc, image_module)}") from None
         except image_module.UnidentifiedImageError:
+            if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:  # "not an image file" of an iPhone's photo misled
+                raise ImageError(
+                    f"{shown(source)}: a HEIC photo (as iPhones save them), a format Pillow does not read: convert it "
+                    "to JPEG"
+                ) from None
             raise ImageError(f"{shown(source)}: not an image file (no format Pillow reads)") from None
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageError(f"{shown(source)}: broken image ({exc})") from None

@@ -443,3 +443,13 @@ def test_an_image_format_pillow_does_not_know_stops_the_run_at_its_config(tmp_pa
         "(name formats as Pillow does: JPEG, PNG, WEBP, GIF, BMP, TIFF, …; one a Pillow plugin adds needs that plugin "
         "installed)"
     )
+
+
+def test_an_iphones_heic_photo_is_named_as_one_not_as_no_image_file(tmp_path: Path) -> None:
+    """A HEIC photo (an iPhone's default) was "not an image file (no format Pillow reads)": the user, looking at a
+    photo that opens in every viewer, was not told what it is nor what to do."""
+    (tmp_path / "IMG_0042.HEIC").write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(200))
+    loaded = ImageLoader(root=tmp_path).load("IMG_0042.HEIC")
+    assert loaded.error == (
+        "IMG_0042.HEIC: a HEIC photo (as iPhones save them), a format Pillow does not read: convert it to JPEG"
+    )
