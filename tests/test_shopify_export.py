@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tagllm.cli import app
-from tagllm.io import RecordSource, read_products
+from tagllm.io import RecordSource, read_products, to_product
 from tagllm.models import Product, RecordError
 
 RECIPE = {"id": "Handle", "title": "Title", "description": "Body (HTML)", "brand": "Vendor", "images": "Image Src"}
@@ -171,3 +171,30 @@ def test_generate_tags_one_result_per_product_and_says_what_it_joined(
         "2 tagged, 0 failed, 3 variant row(s) joined to their product, 1 row(s) of further photos joined to their "
         "product" in result.stderr
     )
+
+
+@pytest.mark.parametrize("name", ["products.parquet", "products.csv"])
+def test_a_row_without_a_title_whose_photo_list_is_empty_is_no_photo_row(tmp_path: Path, name: str) -> None:
+    # a list column's empty cell: [] in Parquet, "[]" in the CSV pandas writes of it. Taken for photos, a product
+    # without a title was reported as "a row of product '2' with photos", under line-3 instead of its id, and one
+    # repeating the row before's id was joined to it as a row of further photos, counted as such
+    path = tmp_path / name
+    ids, titles = ["1", "2", "3", "3"], ["Cotton Tee", None, "Wool Scarf", None]
+    images: list[list[str]] = [["tee.jpg"], [], [], []]
+    if name.endswith(".parquet"):
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({"id": ids, "title": titles, "images": images}), path)
+    else:
+        path.write_text('id,title,images\n1,Cotton Tee,"[""tee.jpg""]"\n2,,[]\n3,Wool Scarf,[]\n3,,[]\n')
+    source = RecordSource(path)
+    read = [to_product(record, source.name) for record in source]
+    assert [(p.id, p.images) if isinstance(p, Product) else (p.record_id, p.field) for p in read] == [
+        ("1", ["tee.jpg"]),
+        ("2", "title"),  # named by its id, for the title it lacks
+        ("3", []),
+        ("3", "title"),  # a record of its own, which a run reports as a repeated id
+    ]
+    assert read[1].message.endswith("record '2' has no title; every product needs a non-empty title")  # type: ignore[union-attr]
+    assert source.joined == 0

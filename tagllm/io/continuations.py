@@ -84,7 +84,16 @@ def _is_continuation(data: dict[str, Any], first: dict[str, Any] | None = None) 
     if text and (first is None or any(data[field] != first.get(field) for field in text)):
         return False  # most rows: a product's own
     variant = _variant_cells(data)
-    return variant if text else variant or data.get("images") is not None
+    return variant if text else variant or _has_photos(data.get("images"))
+
+
+def _has_photos(images: Any) -> bool:
+    """Whether an ``images`` cell names a photo: a list column's empty cell (``[]`` in Parquet, ``"[]"`` in the CSV
+    pandas writes of it) names none, so a row holding it and no title is a product without a title, not a photo row."""
+    try:
+        return bool(image_references(images))
+    except ImageFieldError:
+        return True  # a photo field of its own kind: joined or not, validation names the item at fault
 
 
 def _variant_cells(data: dict[str, Any]) -> bool:
