@@ -138,3 +138,21 @@ def test_a_whole_last_jsonl_row_without_its_newline_is_kept_not_cut_off_as_torn(
     assert [line[:19] for line in lines] == ['{"product_id":"p1",', '{"product_id":"p2",', '{"product_id":"p3",',
                                              '{"product_id":"p4",']  # fmt: skip
     assert all(line.endswith("}\n") for line in lines)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_blank_line_in_an_output_is_no_row_and_does_not_stop_a_resume(tmp_path: Path, fmt: str) -> None:
+    # an editor that cleared a row, or outputs joined with a blank line between them: --resume refused the output as
+    # "not a result row … is this the output of tagllm generate? write to a new file instead", all its work given up
+    out = tmp_path / f"tags.{fmt}"
+    writer = ResultWriter(out, format=fmt, facets=["category"])
+    writer.write([TagResult(product_id=p) for p in ("p1", "p2", "p3")], digests=["aa", "bb", "cc"])
+    writer.close()
+    lines = out.read_text().splitlines(keepends=True)
+    out.write_text("".join([*lines[:-2], "\n", lines[-2], "  \n", lines[-1]]))
+    resumed = ResultWriter(out, format=fmt, facets=["category"], resume=True)
+    assert sorted(resumed.state.last) == ["p1", "p2", "p3"]
+    resumed.write([TagResult(product_id="p4")], digests=["dd"])
+    resumed.close()
+    again = ResultWriter(out, format=fmt, facets=["category"], resume=True)
+    assert sorted(again.state.last) == ["p1", "p2", "p3", "p4"]

@@ -198,13 +198,16 @@ def scan_output(target: Path, fmt: str) -> OutputState:
 def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int, str | None]]:
     """(product id, outcome, the line, offset after it, fingerprint) per complete line; stops before a torn last
     line. A last line without its newline that is a whole row (a script that filtered the output joined its rows
-    with newlines, none after the last) is one: a kill cuts a row short of its closing brace."""
+    with newlines, none after the last) is one: a kill cuts a row short of its closing brace. A blank line is none.
+    """
     offset = 0
     with path.open("rb") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.endswith(b"\n") and not _whole_row(line):
                 return
             offset += len(line)
+            if not line.strip():  # an editor's cleared row, outputs joined with a blank line: no row, nothing lost
+                continue
             head = _JSONL_HEAD.match(line)
             digest = _jsonl_hash(line)  # found only at the end of a whole ok row: one cut short is parsed, and refused
             if head and digest and not _may_need_retry(line):
@@ -299,6 +302,8 @@ def csv_rows(path: Path, state: OutputState | None = None) -> Iterator[tuple[str
             if not raw.endswith(b"\n"):
                 return  # the last row, cut off by the kill
             offset += len(raw)
+            if not raw.strip():  # a blank line (an editor's cleared row): no row, as in JSONL
+                continue
             if header is None:
                 header = row
                 if state is not None:
