@@ -209,3 +209,26 @@ def test_a_json_array_on_one_line_is_refused_before_the_first_product(tmp_path: 
     source = RecordSource(lines)
     source.require_title()
     assert [r.line for r in source] == [1, 2]
+
+
+def test_a_csv_read_as_json_lines_is_refused_before_the_first_product(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # stdin is read as JSON Lines: a CSV piped in made every row an error record ("not valid JSON"), exit 1, no product
+    # tagged, and the summary advised fixing the cause and resuming
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    products = "Handle,Title,Vendor\nlinen-shirt,Linen Shirt,Northwind\nmug,Stoneware Mug,Clayworks\n"
+    result = CliRunner().invoke(app, ["generate", "-", "-o", str(tmp_path / "tags.jsonl")], input=products)
+    assert isinstance(result.exception, InputError)  # the CLI's handler: its message, exit 2
+    assert str(result.exception) == (
+        "<stdin>:1: the first line is a CSV header ('Handle', 'Title', 'Vendor'), not a JSON object: the input is "
+        "CSV; read it as CSV (--input-format csv)"
+    )
+    assert not (tmp_path / "tags.jsonl").exists()
+    lines = tmp_path / "in.jsonl"
+    lines.write_text('oops, a note\n{"id": "s1", "title": "Blue denim jeans"}\n')  # a bad line, no header: its own
+    assert [r.line for r in RecordSource(lines)] == [1, 2]

@@ -3,6 +3,7 @@ record naming the file and line."""
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import re
@@ -14,7 +15,7 @@ from typing import IO, Any
 
 from tagllm.errors import InputError
 from tagllm.io.rows import SURROGATE
-from tagllm.models import RecordError
+from tagllm.models import PRODUCT_FIELDS, RecordError
 from tagllm.text import has_cjk
 
 _FILE_BANNER = re.compile(r"==> (.+) <==")
@@ -144,6 +145,7 @@ def lines(fh: IO[bytes], name: str) -> Iterator[tuple[int, bytes | None]]:
 
 
 def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
+    first = True  # the first line that is not blank: a CSV header there means the input is CSV
     for lineno, raw in lines(fh, name):
         if raw is None:
             message = f"{name}:{lineno}: the line is longer than {MAX_LINE_BYTES // 2**20} MiB"
@@ -152,6 +154,7 @@ def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
         if not raw.strip():
             continue
         raw = raw.rstrip(b"\r\n")
+        is_first, first = first, False
         try:
             text = raw.decode("utf-8-sig")  # a BOM begins each file of several joined (cat a.jsonl b.jsonl)
         except UnicodeDecodeError as exc:
@@ -163,6 +166,13 @@ def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
             yield Record(lineno, None, repeated_key(name, lineno, exc, exc.data))
             continue
         except json.JSONDecodeError as exc:
+            if is_first and (columns := csv_header(text)):
+                # a CSV piped in (cat products.csv | tagllm generate -), read as JSON Lines: each row an error record
+                raise InputError(
+                    f"{name}:{lineno}: the first line is a CSV header ({', '.join(map(repr, columns[:6]))}"
+                    f"{' …' if len(columns) > 6 else ''}), not a JSON object: the input is CSV; read it as CSV "
+                    "(--input-format csv)"
+                ) from None
             message = f"{name}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})"
             if (joined := file_banner(text)) is not None:
                 message = (
@@ -185,6 +195,16 @@ def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
         if isinstance(data.get("id"), float) and math.isfinite(data["id"]):
             data["id"] = _number_as_written(text)
         yield Record(lineno, data)
+
+
+def csv_header(text: str) -> list[str] | None:
+    """The columns of ``text`` when it is a CSV header naming a product field (``id,title,brand``;
+    ``Handle;Title;Vendor``), else None."""
+    for separator in (",", ";", "\t", "|"):
+        columns = [cell.strip() for cell in next(csv.reader([text], delimiter=separator), [])]
+        if len(columns) > 1 and any(column.lower() in PRODUCT_FIELDS for column in columns):
+            return columns
+    return None
 
 
 def file_banner(text: str) -> str | None:
