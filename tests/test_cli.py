@@ -189,6 +189,20 @@ def test_stdin_to_stdout(config: Path) -> None:
     assert record["tags"]["category"][0]["id"] == "home-cookware"
 
 
+def test_failures_on_stdout_are_not_advised_a_resume_stdout_cannot_have(config: Path) -> None:
+    # the summary said "-: 1 product(s) failed (error records); fix the cause and run again with --resume", a run
+    # that is refused ("--resume needs an output file")
+    result = runner.invoke(
+        app, ["generate", "-", "-c", str(config)], input='{"id": "s", "title": "Steel pot"}\n{"id": "t"}\n'
+    )
+    assert result.exit_code == 1
+    assert "run again with --resume" not in result.stderr
+    assert (
+        "stdout: 1 product(s) failed (error records); fix the cause and tag those products again; results on stdout "
+        "cannot be resumed (written to a file, -o FILE, --resume would retry only them)\n"
+    ) in result.stderr
+
+
 def test_unknown_column_is_named_with_a_suggestion(tmp_path: Path, config: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("id,titel,title\n1,x,Red cotton t-shirt\n")

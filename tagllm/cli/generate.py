@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 FORMAT = "[jsonl|csv|parquet]"
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM ended
 EXIT_PIPE = 141  # 128 + SIGPIPE, as a shell reports a process whose reader went away
+STDOUT_AGAIN = (
+    "tag those products again; results on stdout cannot be resumed (written to a file, -o FILE, --resume would retry "
+    "only them)"
+)
 
 
 def generate(
@@ -215,10 +219,13 @@ def generate(
                 err=True,
             )
         typer.echo(_summary_line(summary), err=True)
+        # results on stdout cannot be resumed ("--resume needs an output file"): what to retry is tagged again
+        on_stdout = output == STDIO
+        where = "stdout" if on_stdout else summary.output
         if summary.still_failed:
+            again = STDOUT_AGAIN if on_stdout else "run again with --resume to retry them"
             typer.echo(
-                f"{summary.output}: {summary.still_failed} product(s) failed (error records); fix the cause and run "
-                "again with --resume to retry them",
+                f"{where}: {summary.still_failed} product(s) failed (error records); fix the cause and {again}",
                 err=True,
             )
         if summary.absent and not summary.dropped_absent:
@@ -228,16 +235,17 @@ def generate(
                 err=True,
             )
         if summary.still_fell_back:
+            again = STDOUT_AGAIN if on_stdout else "run again with --resume to send them to the LLM again"
             typer.echo(
-                f"{summary.output}: {summary.still_fell_back} product(s) kept the default's tags because the LLM "
-                "failed; run again with --resume to send them to the LLM again",
+                f"{where}: {summary.still_fell_back} product(s) kept the default's tags because the LLM failed; "
+                f"{again}",
                 err=True,
             )
         if summary.still_degraded:
+            again = STDOUT_AGAIN if on_stdout else "run again with --resume to tag them again"
             typer.echo(
-                f"{summary.output}: {summary.still_degraded} product(s) were tagged from their text alone because none "
-                "of their photos could be read (each row's degraded says why); fix the photos and run again with "
-                "--resume to tag them again",
+                f"{where}: {summary.still_degraded} product(s) were tagged from their text alone because none of their "
+                f"photos could be read (each row's degraded says why); fix the photos and {again}",
                 err=True,
             )
         if summary.formula_columns:
@@ -245,9 +253,9 @@ def generate(
             typer.echo(formula_warning(summary.output, first, "JSONL or Parquet"), err=True)
         if summary.still_unfetched:
             typer.echo(
-                f"{summary.output}: {summary.still_unfetched} product(s) were tagged from their text alone because "
-                "their photos are remote URLs, not fetched without --allow-remote-images; run again with --resume "
-                "--allow-remote-images to read them",
+                f"{where}: {summary.still_unfetched} product(s) were tagged from their text alone because their "
+                "photos are remote URLs, not fetched without --allow-remote-images; run again with "
+                f"{'' if on_stdout else '--resume '}--allow-remote-images to read them",
                 err=True,
             )
     raise typer.Exit(summary.exit_code)
