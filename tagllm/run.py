@@ -96,6 +96,7 @@ def run_file(
         summary.still_degraded = len(writer.state.degraded & claimed)
         summary.still_unfetched = len(writer.state.unfetched & claimed)
         summary.joined, summary.variants = records.joined, records.variants
+        summary.empty_rows = records.empty_rows
         summary.formula_columns = dict(writer.formula_columns)
     summary.seconds = time.perf_counter() - tagging
     if summary.interrupted:

@@ -21,6 +21,7 @@ class RunSummary:
     duplicates: int = 0  # records whose product id an earlier record of the input has: not tagged
     joined: int = 0  # rows of further photos (a Shopify export's image rows) added to the product just before them
     variants: int = 0  # a Shopify export's variant rows (a product's second and later variants) added to the product
+    empty_rows: int = 0  # a table's rows whose cells are all empty (Excel's cleared rows): no products, not tagged
     still_failed: int = 0  # error records in the output at the end, this run's and earlier ones
     stale: int = 0  # earlier error records of records the input no longer has (a line since fixed): removed
     absent: int = 0  # results in the output of products the input no longer has: kept, or removed (drop_absent)

@@ -1,5 +1,6 @@
 """A one-column CSV writes an empty cell as a blank line (pandas does): it is a record with that cell empty, so
-`tagllm taxonomy map --file` keeps one output row per input row, in order, and `tagllm generate` reports it."""
+`tagllm taxonomy map --file` keeps one output row per input row, in order (`tagllm generate` skips and counts it, as any
+row of empty cells)."""
 
 from __future__ import annotations
 

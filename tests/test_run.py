@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tagllm.cli.generate import _summary_line
 from tagllm.config import TaggerConfig
 from tagllm.errors import InputError, RetryableBackendError
 from tagllm.io import RecordSource
@@ -394,3 +395,23 @@ def test_a_repeated_id_is_named_however_many_failures_were_listed_before_it(tagg
         f"{src}:326: product id 'p0' again (an earlier record has it); only the first is tagged: give this record an "
         "id of its own to tag it too"
     )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_rows_of_empty_cells_are_no_products_and_are_counted(tagger, tmp_path: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
+    # Excel writes a row of empty cells (",,") for each row whose cells were cleared: each was an error record ("has
+    # no title"), exit 1, retried and failed again by every --resume
+    src = tmp_path / f"in{suffix}"
+    if suffix == ".csv":
+        src.write_text("id,title,brand\r\np1,Blue denim jeans,Levi's\r\n,,\r\np2,Red summer dress,\r\n , ,\r\n,,\r\n")
+    else:
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        columns = {"id": ["p1", None, "p2"], "title": ["Blue denim jeans", None, "Red summer dress"]}
+        pq.write_table(pa.table({**columns, "brand": ["Levi's", None, None]}), src)
+    summary = tagger.tag_file(src, tmp_path / "out.jsonl")
+    assert (summary.tagged, summary.failed, summary.exit_code) == (2, 0, 0)
+    assert [row["product_id"] for row in _rows(tmp_path / "out.jsonl")] == ["p1", "p2"]
+    assert summary.empty_rows == (3 if suffix == ".csv" else 1)
+    assert f", {summary.empty_rows} row(s) of empty cells skipped in " in _summary_line(summary)

@@ -381,6 +381,8 @@ def _summary_line(summary: RunSummary) -> str:
         parts.append(f"{summary.variants} variant row(s) joined to their product")
     if summary.joined:
         parts.append(f"{summary.joined} row(s) of further photos joined to their product")
+    if summary.empty_rows:
+        parts.append(f"{summary.empty_rows} row(s) of empty cells skipped")
     if summary.duplicates:
         parts.append(f"{summary.duplicates} repeated id(s) not tagged")
     if summary.stale:

@@ -132,6 +132,7 @@ class RecordSource:
         self.header: list[str] | None = None  # CSV, Parquet: the columns, read with the first record
         self.continuations = Continuations(self.name)  # CSV, Parquet: a Shopify export's variant and photo rows
         self.mapped_seen: set[str] = set()  # the --columns columns a record read so far had (a JSONL has no header)
+        self.empty_rows = 0  # CSV, Parquet: rows whose cells are all empty, no product's
 
     def _open(self) -> Iterator[Record]:
         if self.format == "jsonl" and not self.is_stdin and (document := _json_document(Path(self.source))):
@@ -152,7 +153,7 @@ class RecordSource:
         any_record = False
         renamed: Iterator[Record] = (self._renamed(record) for record in records)
         if self.format != "jsonl" and self.join_continuations:  # a table's variant and photo rows join their product
-            renamed = self.continuations.join(renamed, reads_photos=self._reads_photos)
+            renamed = self.continuations.join(self._filled(renamed), reads_photos=self._reads_photos)
         for record in renamed:
             any_record = True
             yield record
@@ -164,6 +165,16 @@ class RecordSource:
             self.mapped_seen.update(column for column in self.columns.values() if column in record.data)
             record.data = rename_columns(record.data, self.columns)
         return record
+
+    def _filled(self, records: Iterator[Record]) -> Iterator[Record]:
+        """A table's rows but those whose cells are all empty (``,,``: Excel writes one for each row whose cells were
+        cleared), counted in ``empty_rows``: read as products, each was an error record ("has no title") that every
+        resume tried again."""
+        for record in records:
+            if record.data is not None and all(_is_blank(value) for value in record.data.values()):
+                self.empty_rows += 1
+                continue
+            yield record
 
     def _read_header(self, columns: list[str]) -> None:
         self.header = columns
@@ -250,6 +261,10 @@ class RecordSource:
         while self._peeked:
             yield self._peeked.pop(0)
         yield from self._records
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def rename_columns(data: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:
