@@ -347,3 +347,32 @@ def test_an_output_named_by_a_symlink_is_resumed_in_the_file_it_names(tmp_path: 
     assert link.is_symlink()  # not replaced by a compacted copy, leaving the file it named with two rows of p1
     state = _writer(real, resume=True).state
     assert (sorted(state.last), state.rows, state.failed) == (["p1", "p2"], 2, set())
+
+
+@pytest.mark.parametrize(("name", "how"), [("tags.jsonl.gz", "gzip"), ("tags.csv.zst", "zstd")])
+def test_an_output_named_as_a_compressed_file_is_refused_before_the_tagger_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, how: str
+) -> None:
+    # "cannot tell the format from the extension; pass --output-format", and with it the results were written
+    # uncompressed under the .gz name, which zcat and pandas refuse to read
+    from tagllm.tagger import Tagger
+
+    def built(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the tagger was built")
+
+    monkeypatch.setattr(Tagger, "from_config", classmethod(built))
+    products = tmp_path / "in.jsonl"
+    products.write_text('{"id": "p1", "title": "Blue denim jeans"}\n')
+    out, plain = tmp_path / name, tmp_path / name.rpartition(".")[0]
+    refused = (
+        f"{out}: tagllm writes no compressed output; write {plain} (-o {plain}) and compress it afterwards "
+        f"({how} {plain})"
+    )
+    for options in ([], ["--output-format", plain.suffix.lstrip(".")]):
+        result = CliRunner().invoke(app, ["generate", str(products), "-o", str(out), "-t", "demo", *options])
+        assert isinstance(result.exception, OutputError)
+        assert str(result.exception) == refused
+    with pytest.raises(OutputError) as error:
+        _writer(out, format="jsonl")
+    assert str(error.value) == refused
+    assert not out.exists()

@@ -123,7 +123,7 @@ def generate(
     from tagllm.errors import InputWarning
     from tagllm.io import STDIO, RecordSource, detect_format, parse_columns
     from tagllm.io.lock import OutputLock
-    from tagllm.io.places import check_output_place
+    from tagllm.io.places import check_output_name, check_output_place
     from tagllm.io.resume import output_file
     from tagllm.io.writers import refuse_column_clashes
     from tagllm.routing import parse_threshold
@@ -148,6 +148,8 @@ def generate(
     else:
         records.require_title()  # before any model loads, and before a warning would advise mapping the header
         _warn_about_columns(records, records.columns, kept, warn)
+    if output != STDIO:
+        check_output_name(Path(output))  # tags.jsonl.gz: said before its format is asked for
     out_format = detect_format(output, output_format, flag="--output-format")
     if output != STDIO:  # a place that can never be written is said before the tagger is built (an index: minutes)
         check_output_place(Path(output), out_format)

@@ -86,8 +86,27 @@ def _is_index(directory: Path) -> bool:
     return all(INDEX_FILES.fullmatch(n) for n in names) and any(n in INDEX_OWN for n in names)
 
 
+# an output named as a compressed file, and the tool that compresses the file written under its plain name
+COMPRESSORS = {"gz": "gzip", "bz2": "bzip2", "xz": "xz", "zst": "zstd", "zip": "zip"}
+
+
+def check_output_name(target: Path) -> None:
+    """An output named as a compressed file (``tags.jsonl.gz``) is refused: tagllm writes none, and its results were
+    written uncompressed under that name (with ``--output-format``, as the format's message advised), a file that
+    zcat and pandas then refused to read."""
+    suffix = target.suffix.lower().lstrip(".")
+    if suffix not in COMPRESSORS:
+        return
+    plain = target.with_suffix("")
+    how = f"zip {plain}.zip {plain}" if suffix == "zip" else f"{COMPRESSORS[suffix]} {plain}"
+    raise OutputError(
+        f"{target}: tagllm writes no compressed output; write {plain} (-o {plain}) and compress it afterwards ({how})"
+    )
+
+
 def check_output_place(target: Path, fmt: str) -> None:
     """An output path that cannot be written is a setup mistake, said before any model is loaded."""
+    check_output_name(target)
     if target.is_dir():
         raise OutputError(f"{target}: is a directory; give the output a file name, e.g. {target / f'tags.{fmt}'}")
     check_writable(target)

@@ -14,7 +14,7 @@ from typing import IO, Any
 from tagllm.errors import InputError, OutputError, missing_dependency
 from tagllm.io.compaction import compact, cut_torn_row, merge_parts
 from tagllm.io.lock import OutputLock, scan_locked, signature
-from tagllm.io.places import check_output_place
+from tagllm.io.places import check_output_name, check_output_place
 from tagllm.io.readers import STDIO, detect_format
 from tagllm.io.resume import (
     OutputState,
@@ -76,6 +76,8 @@ class ResultWriter:
         settings: dict[str, Any] | None = None,
         routed: bool = False,
     ) -> None:
+        if str(target) != STDIO:
+            check_output_name(Path(target))  # before its format is told from its extension (.gz: none)
         self.format = detect_format(target, format, flag="--output-format")
         self.facets = list(dict.fromkeys(facets))  # a facet named twice is one facet's columns, as the tagger tags it
         if isinstance(keep_columns, str):  # the API given the command line's --keep-columns text
