@@ -232,3 +232,5 @@ def test_a_csv_read_as_json_lines_is_refused_before_the_first_product(
     lines = tmp_path / "in.jsonl"
     lines.write_text('oops, a note\n{"id": "s1", "title": "Blue denim jeans"}\n')  # a bad line, no header: its own
     assert [r.line for r in RecordSource(lines)] == [1, 2]
+    lines.write_bytes(b'\nid\r x,title\n{"id": "s1", "title": "Blue denim jeans"}\n')  # a carriage return: no header
+    assert [r.line for r in RecordSource(lines)] == [2, 3]

@@ -201,7 +201,10 @@ def csv_header(text: str) -> list[str] | None:
     """The columns of ``text`` when it is a CSV header naming a product field (``id,title,brand``;
     ``Handle;Title;Vendor``), else None."""
     for separator in (",", ";", "\t", "|"):
-        columns = [cell.strip() for cell in next(csv.reader([text], delimiter=separator), [])]
+        try:
+            columns = [cell.strip() for cell in next(csv.reader([text], delimiter=separator), [])]
+        except csv.Error:  # a carriage return inside the line: no header csv wrote
+            return None
         if len(columns) > 1 and any(column.lower() in PRODUCT_FIELDS for column in columns):
             return columns
     return None
