@@ -42,6 +42,24 @@ def test_parquet_round_trip(tmp_path: Path) -> None:
     assert not (tmp_path / "o.parquet.parts").exists()
 
 
+def test_a_parquet_text_cell_that_is_not_utf8_is_an_error_record_and_the_rest_is_read(tmp_path: Path) -> None:
+    # pyarrow reads a string column's bytes unchecked (a tool that wrote Latin-1 text as strings): converting the batch
+    # raised UnicodeDecodeError, and the run stopped with a traceback, "tagllm crashed"
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "p.parquet"
+    titles = pa.array([b"Blue denim jeans", b"Caf\xe9 cr\xe8me mug", b"Red summer dress"]).view(pa.string())
+    pq.write_table(pa.table({"id": ["p1", "p2", "p3"], "title": titles}), src)
+    products = list(read_products(src))
+    assert [p.id for p in products if isinstance(p, Product)] == ["p1", "p3"]
+    (bad,) = [p for p in products if isinstance(p, RecordError)]
+    assert (bad.line, bad.field, bad.message) == (
+        2, "title", f"{src}:2: column 'title' holds text that is not UTF-8 (byte 3 is 0xe9); re-export the file "
+        "with its text in UTF-8",
+    )  # fmt: skip
+
+
 def test_utf16_and_empty_files_are_refused_with_a_fix(tmp_path: Path) -> None:
     utf16 = tmp_path / "u.jsonl"
     utf16.write_bytes('{"title": "x"}\n'.encode("utf-16"))

@@ -337,12 +337,46 @@ def _read_parquet(path: Path, on_header: Callable[[list[str]], None] | None = No
     row = 0
     try:
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
-            for data in batch.to_pylist():
+            for data in _batch_rows(batch):
                 row += 1
-                yield Record(row, {k: v for k, v in data.items() if v is not None})
+                if isinstance(data, dict):
+                    yield Record(row, {k: v for k, v in data.items() if v is not None})
+                    continue
+                column, exc = data
+                message = (
+                    f"{path}:{row}: column {column!r} holds text that is not UTF-8 (byte {exc.start} is "
+                    f"{exc.object[exc.start]:#04x}); re-export the file with its text in UTF-8"
+                )
+                yield Record(row, None, RecordError(field=column, line=row, message=message))
     except OSError as exc:  # a damaged row group: what came before it was read
         message = f"{path}: row {row + 1} on cannot be read ({exc}); re-export the file"
         yield Record(row + 1, None, RecordError(line=row + 1, message=message))
+
+
+def _batch_rows(batch: Any) -> Iterator[dict[str, Any] | tuple[str, UnicodeDecodeError]]:
+    """A Parquet batch's rows as dicts; a row with a text cell whose bytes are not UTF-8 (pyarrow reads them unchecked:
+    Latin-1 text a tool wrote as a string column) as the column and the error, and the rows around it as they are.
+    Converted whole, such a cell stopped the run with a traceback."""
+    try:
+        yield from batch.to_pylist()
+        return
+    except UnicodeDecodeError:
+        pass
+    for i in range(batch.num_rows):
+        one = batch.slice(i, 1)
+        try:
+            yield one.to_pylist()[0]
+        except UnicodeDecodeError as exc:
+            yield next(_bad_cell(one), (one.schema.names[0], exc))
+
+
+def _bad_cell(row: Any) -> Iterator[tuple[str, UnicodeDecodeError]]:
+    """The columns of a one-row batch whose cell cannot be read as text, with the error."""
+    for name, column in zip(row.schema.names, row.columns, strict=True):
+        try:
+            column.to_pylist()
+        except UnicodeDecodeError as exc:
+            yield name, exc
 
 
 def unknown_columns(records: Iterable[Record], limit: int = 50) -> dict[str, str | None]:
