@@ -122,6 +122,34 @@ def test_a_compressed_input_is_refused_naming_how_to_decompress_it(tmp_path: Pat
     assert str(error.value) == f"{named}: the input is compressed; decompress it first (gunzip -k {named})"
 
 
+@pytest.mark.parametrize("name", ["products.jsonl", "products.csv", "-"])
+def test_a_parquet_file_read_as_text_is_refused_naming_how_to_read_it(tmp_path: Path, name: str) -> None:
+    # cat products.parquet | tagllm generate -: each "line" of its bytes was an error record ("not UTF-8"), exit 1, no
+    # product tagged; named .csv, its header was 'PAR1\x15\x04…', refused as no title column
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    parquet = tmp_path / "products.parquet"
+    pq.write_table(pa.table({"id": ["1"], "title": ["Blue denim jeans"]}), parquet)
+    if name == "-":
+        result = CliRunner().invoke(app, ["generate", "-", "-o", str(tmp_path / "o.jsonl")], input=parquet.read_bytes())
+        assert isinstance(result.exception, InputError)
+        assert str(result.exception) == "<stdin>: the input is a Parquet file, read here as text; give its path instead"
+        return
+    src = tmp_path / name
+    src.write_bytes(parquet.read_bytes())
+    with pytest.raises(InputError) as error:
+        RecordSource(src).peek(1)
+    assert (
+        str(error.value)
+        == f"{src}: the input is a Parquet file, read here as text; read it with --input-format parquet"
+    )
+    assert [r.data for r in RecordSource(src, format="parquet")] == [{"id": "1", "title": "Blue denim jeans"}]
+
+
 @pytest.mark.parametrize(
     ("suffix", "text"),
     [

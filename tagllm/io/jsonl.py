@@ -56,10 +56,14 @@ COMPRESSION = {
 }
 BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")  # "BZh" alone may begin a CSV header
 ZIP = b"PK\x03\x04"
+PARQUET = b"PAR1"
 
 
 def packed(first: bytes, name: str) -> None:
-    """Refuse a file that is compressed or a zip archive (an Excel workbook is one): its bytes are no text."""
+    """Refuse a file that is compressed, a zip archive (an Excel workbook is one) or Parquet: its bytes are no text."""
+    if first.startswith(PARQUET):  # cat products.parquet | tagllm generate -: each "line" was an error record
+        how = "give its path instead" if name == "<stdin>" else "read it with --input-format parquet"
+        raise InputError(f"{name}: the input is a Parquet file, read here as text; {how}")
     if first.startswith(ZIP):
         why = "a zip archive (an Excel workbook is one); unzip it, or save the sheet as CSV UTF-8"
         raise InputError(f"{name}: the input is {why}")
