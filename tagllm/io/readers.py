@@ -342,10 +342,10 @@ def _read_parquet(path: Path, on_header: Callable[[list[str]], None] | None = No
                 if isinstance(data, dict):
                     yield Record(row, {k: v for k, v in data.items() if v is not None})
                     continue
-                column, exc = data
+                column, undecoded = data
                 message = (
-                    f"{path}:{row}: column {column!r} holds text that is not UTF-8 (byte {exc.start} is "
-                    f"{exc.object[exc.start]:#04x}); re-export the file with its text in UTF-8"
+                    f"{path}:{row}: column {column!r} holds text that is not UTF-8 (byte {undecoded.start} is "
+                    f"{undecoded.object[undecoded.start]:#04x}); re-export the file with its text in UTF-8"
                 )
                 yield Record(row, None, RecordError(field=column, line=row, message=message))
     except OSError as exc:  # a damaged row group: what came before it was read
