@@ -9,6 +9,7 @@ from typing import Any
 
 from tagllm.backends.base import Generation, GenerationRequest
 from tagllm.backends.confidence import enum_ids, value_confidences
+from tagllm.parsing import strip_fences
 from tagllm.schema import validate_answer
 
 
@@ -28,7 +29,7 @@ def parse_completion(request: GenerationRequest, data: Any) -> Generation:
         # An answer the server stopped at max_tokens: cut, not broken (the same request is cut again).
         broken = CutOutput if isinstance(choice, dict) and choice.get("finish_reason") == "length" else BrokenOutput
         try:
-            answer = json.loads(text)
+            answer, text = json_answer(text)
         except (ValueError, RecursionError):
             raise broken(f"broken output, not JSON: {text[:200]!r}", text) from None
         try:
@@ -49,6 +50,19 @@ def parse_completion(request: GenerationRequest, data: Any) -> Generation:
         completion_tokens=_count(usage.get("completion_tokens")),
         confidences=confidences,
     )
+
+
+def json_answer(text: str) -> tuple[Any, str]:
+    """The JSON an answer holds, and its text: the whole answer, or the inside of its Markdown code fence (a server
+    that ignores ``response_format`` and writes "Here are the tags: ```json {…} ```": it was retried to the same
+    fence and failed); a ``ValueError`` for anything else."""
+    try:
+        return json.loads(text), text
+    except ValueError:
+        inner = strip_fences(text).strip()
+        if inner == text.strip():
+            raise
+        return json.loads(inner), inner
 
 
 class BrokenOutput(Exception):

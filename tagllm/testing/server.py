@@ -42,13 +42,14 @@ FAULTS = (
     "content-parts",  # a valid answer as a list of content parts (fine: the answer counts)
     "usage-string",  # a valid answer with `usage` as a string (fine)
     "logprobs-odd",  # a valid answer with log-probs in another shape (fine, without log-prob confidences)
+    "fenced",  # a valid answer in a Markdown code fence, words around it: a server that ignores response_format
     "http-400-string",  # a client error: not retried
     "http-404-html",  # a wrong URL: not retried
     "redirect",  # a redirect the client does not follow: not retried
     "cut",  # an answer stopped at max_tokens (finish_reason "length"): asked again, cut again, so not retried
 )
 NOT_RETRIED = ("http-400-string", "http-404-html", "redirect", "cut")
-ANSWERED = ("content-parts", "usage-string", "logprobs-odd")
+ANSWERED = ("content-parts", "usage-string", "logprobs-odd", "fenced")
 
 
 def first_choices(schema: dict[str, Any]) -> str:
@@ -235,6 +236,7 @@ class FaultyChatServer:
             "injected": (200, self._completion(hijacked), as_json),
             "content-parts": (200, self._completion([{"type": "text", "text": answer}]), as_json),
             "usage-string": (200, self._completion(answer, usage="lots"), as_json),
+            "fenced": (200, self._completion(f"Here are the tags:\n```json\n{answer}\n```\nDone."), as_json),
             "cut": (200, self._completion(answer[: len(answer) // 2], finish_reason="length"), as_json),
             "http-400-string": (400, b'"unsupported parameter: response_format"', as_json),
             "http-404-html": (404, b"<html><body>Not Found</body></html>", "text/html"),
