@@ -420,6 +420,7 @@ def build_index(
     image_loader: Any = None,
     ignore_fields: Sequence[str] = (),
     keep_precision: float = TaggerConfig.model_fields["keep_precision"].default,
+    input_format: str | None = None,
 ) -> ExampleIndex:
     """Read labelled examples, embed them (and their photos), fit the candidate stackers, and save everything to
     ``target``.
@@ -430,7 +431,8 @@ def build_index(
     fitted on them; ``none`` leaves photos out; else a CLIP/SigLIP directory. ``image_loader``: where relative image
     paths start and what loading may cost (default: beside the examples file, default limits). ``ignore_fields``:
     product fields the examples are read without (``TaggerConfig.ignore_fields``), recorded in the manifest.
-    ``keep_precision``: the precision the attribute stackers' keep thresholds aim at."""
+    ``keep_precision``: the precision the attribute stackers' keep thresholds aim at. ``input_format``: jsonl, csv
+    or parquet, for a file whose name does not say (default: from its extension)."""
     check_index_place(target)  # before the examples are read and embedded
     # which file, as it is read: a config naming the index and its examples is refused once they are edited
     digest = _digest(Path(examples_path))
@@ -440,7 +442,7 @@ def build_index(
             progress("read", 0, None)
         examples, bad = read_examples(
             examples_path, taxonomy, label_field=label_field, attribute_field=attribute_field, columns=columns,
-            ignore_fields=ignore_fields, require_attributes=True,
+            ignore_fields=ignore_fields, require_attributes=True, format=input_format,
         )  # fmt: skip
         if errors is not None:
             errors.extend(bad)

@@ -264,6 +264,24 @@ def test_index_build_add_info(tmp_path: Path) -> None:
     assert info["count"] == 30 and info["embedder"] == Embedder().name and info["dim"] == 384
 
 
+def test_index_build_and_add_take_the_input_format_their_error_asks_for(tmp_path: Path) -> None:
+    """Examples in a file whose name does not say its format: the error asks for --input-format, which both commands
+    take (they answered 'No such option: --input-format')."""
+    lines = (DATA / "demo_examples.jsonl").read_text().splitlines()
+    first, rest = tmp_path / "first.txt", tmp_path / "rest.txt"
+    first.write_text("\n".join(lines[:20]) + "\n")
+    rest.write_text("\n".join(lines[20:]) + "\n")
+    index = tmp_path / "idx"
+    refused = runner.invoke(app, ["index", "build", str(first), "-i", str(index), "-t", "demo", "-q"])
+    assert refused.exit_code != 0 and "--input-format" in str(refused.exception or refused.output)
+    args = ["-i", str(index), "-t", "demo", "--input-format", "jsonl"]
+    built = runner.invoke(app, ["index", "build", str(first), *args, "-q"])
+    assert built.exit_code == 0, built.output
+    added = runner.invoke(app, ["index", "add", str(rest), *args])
+    assert added.exit_code == 0, added.output
+    assert f"{index}: added 10, replaced 0, 0 unchanged, now 30 examples" in added.stdout
+
+
 def _reviews(path: Path, prefix: str) -> Path:
     labels = {"category": ["apparel-dresses"]}
     rows = [{"id": f"{prefix}-{i}", "title": f"Summer dress {prefix} {i}", "labels": labels} for i in range(5)]

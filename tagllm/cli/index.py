@@ -53,6 +53,9 @@ def build(
     ),
     device: str | None = typer.Option(None, metavar="DEVICE", help="cpu, cuda …"),
     columns: str | None = typer.Option(None, metavar="FIELD=COLUMN,…", help="input columns to read as fields"),
+    input_format: str | None = typer.Option(
+        None, metavar="FORMAT", help="jsonl, csv or parquet; default: from the examples file's extension"
+    ),
     embedder_backend: str | None = EmbedderBackendOpt,
     image_embedder: str | None = ImageEmbedderOpt,
     allow_remote_images: bool = AllowRemoteOpt,
@@ -82,7 +85,7 @@ def build(
         attribute_field=cfg.attribute_field, k=cfg.k, progress=progress, errors=errors,
         columns=parse_columns(columns, fields=_fields(cfg.label_field)),
         image_embedder=cfg.image_embedder, image_loader=examples_image_loader(cfg, examples),
-        ignore_fields=cfg.ignore_fields, keep_precision=cfg.keep_precision,
+        ignore_fields=cfg.ignore_fields, keep_precision=cfg.keep_precision, input_format=input_format,
     )  # fmt: skip
     progress.done()
     _skipped(errors)
@@ -112,6 +115,9 @@ def add(
     embedder: str | None = typer.Option(None, metavar="DIR", help="default: the one the index was built with"),
     embedder_backend: str | None = EmbedderBackendOpt,
     columns: str | None = typer.Option(None, metavar="FIELD=COLUMN,…", help="input columns to read as fields"),
+    input_format: str | None = typer.Option(
+        None, metavar="FORMAT", help="jsonl, csv or parquet; default: from the examples file's extension"
+    ),
     allow_remote_images: bool = AllowRemoteOpt,
     image_root: str | None = ImageRootOpt,
 ) -> None:
@@ -152,7 +158,7 @@ def add(
         progress("read", 0, None)
         new, errors = read_examples(
             examples, tax, label_field=cfg.label_field, attribute_field=cfg.attribute_field,
-            columns=parse_columns(columns, fields=fields), ignore_fields=cfg.ignore_fields,
+            columns=parse_columns(columns, fields=fields), ignore_fields=cfg.ignore_fields, format=input_format,
         )  # fmt: skip
         attributes = [name for name, f in tax.facets.items() if not f.hierarchical]
         categories = [name for name, f in tax.facets.items() if f.hierarchical]
