@@ -6,6 +6,7 @@ import builtins
 import datetime
 import io
 import json
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -755,3 +756,17 @@ def test_a_gbk_line_in_a_utf8_file_and_a_latin1_line_stay_error_records(tmp_path
         (2, f"{latin}:2: not UTF-8 (byte 4 is 0xe8); re-save the file as UTF-8"),
         (3, "2"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("title=Name,title=Title", "--columns: 'title' is given twice ('Name', 'Title'); give it one column"),
+        ("title=Name,description=Name", "the column 'Name' is given to 'title' and 'description'; give it one field"),
+    ],
+)
+def test_a_field_or_a_column_given_twice_in_columns_is_refused(spec: str, message: str) -> None:
+    """The last of two columns for a field won without a word, and a column read as two fields left the first of them
+    empty: every product without a title, where the title column's check had passed."""
+    with pytest.raises(InputError, match=re.escape(message)):
+        parse_columns(spec)

@@ -75,6 +75,12 @@ def parse_columns(spec: str | dict[str, str] | None, *, fields: Iterable[str] = 
             raise InputError(f"--columns: {field!r} is not a product field{hint}; fields: {', '.join(allowed)}")
         if not column:
             raise InputError(f"--columns: name the input column for {field!r} (e.g. {field}=Title)")
+        if field in mapping:  # the last one silently won
+            given = f"{mapping[field]!r}, {column!r}"
+            raise InputError(f"--columns: {field!r} is given twice ({given}); give it one column")
+        other = next((f for f, c in mapping.items() if c == column), None)
+        if other is not None:  # a column is read as one field: the second took it and left the first empty
+            raise InputError(f"--columns: the column {column!r} is given to {other!r} and {field!r}; give it one field")
         mapping[field] = column
     return mapping
 
