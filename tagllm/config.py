@@ -139,6 +139,13 @@ class TaggerConfig(BaseModel):
             value = os.fspath(value)
         return os.path.expanduser(value) if isinstance(value, str) and value.startswith("~") else value
 
+    @field_validator("backend_options", mode="before")
+    @classmethod
+    def _no_options(cls, value: Any) -> Any:
+        """``backend_options:`` with nothing under it (every option commented out) is no options: YAML reads it as
+        null, which was refused ("Input should be a valid dictionary")."""
+        return {} if value is None else value
+
     @field_validator("route_threshold", mode="before")
     @classmethod
     def _threshold_text(cls, value: Any) -> Any:

@@ -110,3 +110,10 @@ def test_a_path_setting_given_as_a_pathlib_path_is_read_as_its_text(tmp_path: Pa
     )  # fmt: skip
     assert TaggerConfig(prompt=tmp_path / "mine.j2").prompt == str(tmp_path / "mine.j2")
     assert TaggerConfig(index=str(tmp_path)).with_overrides(index=tmp_path / "other").index == str(tmp_path / "other")
+
+
+def test_backend_options_with_every_option_commented_out_is_no_options(tmp_path: Path) -> None:
+    file = tmp_path / "tagllm.yaml"
+    file.write_text("backend: openai\nbackend_options:\n  # timeout: 60\n  # max_retries: 2\nk: 5\n")
+    config = load_config(file)  # was refused: "backend_options: Input should be a valid dictionary"
+    assert config.backend_options == {} and config.k == 5
