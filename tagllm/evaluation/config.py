@@ -96,6 +96,13 @@ class EvalConfig(BaseModel):
             self.tagger = self.tagger.model_copy(update={"ignore_fields": hidden})
         return self
 
+    @field_validator("split", mode="before")
+    @classmethod
+    def _split_text(cls, value: Any) -> Any:
+        """A split written as a number (``split: 2024``, as YAML reads it) is its text, as the gold records' split
+        field is compared by its text; it was refused ("Input should be a valid string")."""
+        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
     @field_validator("hide_fields")
     @classmethod
     def _title_stays(cls, value: list[str]) -> list[str]:

@@ -84,3 +84,12 @@ def test_a_tagger_setting_at_the_top_of_an_eval_config_is_said_to_belong_under_t
         "  taxonomy: a tagger setting, not an eval one: move it under tagger:",
         "  sampel: Extra inputs are not permitted",
     ]
+
+
+def test_a_split_written_as_a_number_is_its_text(config_dir: Path) -> None:
+    """`split: 2024` is a number to YAML; the gold records' split field is compared by its text, and the config was
+    refused ("Input should be a valid string")."""
+    (config_dir / "e.yaml").write_text(
+        "gold: data/gold.jsonl\nsplit: 2024\ntagger:\n  taxonomy: data/categories.jsonl\n"
+    )
+    assert load_eval_config("eval/e.yaml").split == "2024"
