@@ -628,3 +628,27 @@ def test_taxonomy_build_counts_the_records_it_skipped_and_exits_1(tmp_path: Path
     assert result.exit_code == 1
     assert result.stdout.splitlines()[-1] == f"{out}: 11 values in 4 facets (3 learned), 1 record(s) skipped"
     assert load_taxonomy(out).version == learn_taxonomy(source, load_taxonomy(tree)).taxonomy.version  # written
+
+
+@pytest.mark.parametrize("option", [["--min-products", "-3"], ["--min-value-count", "0"], ["--scope-support", "-1"]])
+def test_taxonomy_build_refuses_a_count_below_one(tmp_path: Path, option: list[str]) -> None:
+    """A count below one ran with exit 0 and meant nothing the help says (every key a facet, every value kept)."""
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    tree = _write(tmp_path / "categories.jsonl", [{"path": p} for p in ["Apparel > Tops > T-Shirts", "Kitchen > Mugs"]])
+    build = ["taxonomy", "build", str(_products(tmp_path)), "-t", str(tree), "-o", str(tmp_path / "shop.yaml")]
+    refused = CliRunner().invoke(app, [*build, *option])
+    assert refused.exit_code == 2 and option[0] in refused.output
+    assert not (tmp_path / "shop.yaml").exists()
+
+
+def test_taxonomy_show_refuses_a_depth_below_one() -> None:
+    """`--depth 0` printed the facet's heading alone, with no word of why."""
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    shown = CliRunner().invoke(app, ["taxonomy", "show", "-t", "demo", "--depth", "0"])
+    assert shown.exit_code == 2 and "--depth" in shown.output

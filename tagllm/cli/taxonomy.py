@@ -39,7 +39,7 @@ def show(
     taxonomy: str | None = TaxonomyOpt,
     config: str | None = ConfigOpt,
     facet: str | None = typer.Option(None, help="show one facet only"),
-    depth: int = typer.Option(3, help="levels of a hierarchical facet to print"),
+    depth: int = typer.Option(3, min=1, help="levels of a hierarchical facet to print"),
     language: str | None = typer.Option(None, "--language", "-l", help="also print labels in this language"),
     category: str | None = typer.Option(
         None, "--category", help="print the facets that apply to this category (its id, path or unique name)"
@@ -162,11 +162,15 @@ def build(
         "title", help="field holding each product's text: a rare value its text states is kept ('' for none)"
     ),
     name: str | None = typer.Option(None, help="the new taxonomy's name (default: the extended one's)"),
-    min_products: int = typer.Option(5, help="products a key needs to become a facet"),
+    min_products: int = typer.Option(5, min=1, help="products a key needs to become a facet"),
     min_value_count: int = typer.Option(
-        2, help="products a value needs to be kept, unless a product's text states it or it misspells a commoner value"
+        2,
+        min=1,
+        help="products a value needs to be kept, unless a product's text states it or it misspells a commoner value",
     ),
-    scope_support: int = typer.Option(3, help="examples carrying a facet a category needs for the facet to apply"),
+    scope_support: int = typer.Option(
+        3, min=1, help="examples carrying a facet a category needs for the facet to apply"
+    ),
     scope_share: float = typer.Option(
         0.3, min=0.0, max=1.0, help="... and the share of that category's examples they must be (0.3: 30%)"
     ),
