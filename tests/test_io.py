@@ -770,3 +770,13 @@ def test_a_field_or_a_column_given_twice_in_columns_is_refused(spec: str, messag
     empty: every product without a title, where the title column's check had passed."""
     with pytest.raises(InputError, match=re.escape(message)):
         parse_columns(spec)
+
+
+def test_a_folder_or_a_missing_file_without_an_extension_is_named_as_such(tmp_path: Path) -> None:
+    """Both were told "cannot tell the format from the extension; pass --input-format", which no format fixes (and a
+    Python caller has no such flag)."""
+    (tmp_path / "exports").mkdir()
+    with pytest.raises(InputError, match="exports: is a directory, not a file of products"):
+        RecordSource(tmp_path / "exports")
+    with pytest.raises(InputError, match="products: no such file"):
+        RecordSource(tmp_path / "products")

@@ -119,12 +119,7 @@ class RecordSource:
         self.name = "<stdin>" if self.is_stdin else str(source)
         if (suffix := Path(source).suffix.lower().lstrip(".")) in COMPRESSED and not self.is_stdin:
             raise InputError(f"{source}: the input is compressed; decompress it first ({COMPRESSED[suffix]} {source})")
-        self.format = detect_format(source, format)
-        self.columns = columns or {}
-        self.join_continuations = join_continuations
-        if self.format == "parquet" and self.is_stdin:
-            raise InputError("Parquet cannot be read from stdin; give the file's path")
-        if not self.is_stdin:
+        if not self.is_stdin:  # before the format: a folder or a missing file was told to pass --input-format
             path = Path(source)
             if not path.exists():
                 raise InputError(f"{path}: no such file")
@@ -132,6 +127,11 @@ class RecordSource:
                 raise InputError(f"{path}: is a directory, not a file of products")
             if path.is_file() and path.stat().st_size == 0:  # a named pipe has no size until it is read
                 raise InputError(f"{path}: the file is empty: no products to read")
+        self.format = detect_format(source, format)
+        self.columns = columns or {}
+        self.join_continuations = join_continuations
+        if self.format == "parquet" and self.is_stdin:
+            raise InputError("Parquet cannot be read from stdin; give the file's path")
         self._peeked: list[Record] = []
         self._records: Iterator[Record] | None = None
         self._started = False
