@@ -513,3 +513,26 @@ def test_a_taxonomy_file_with_an_upper_case_extension_is_written_and_read_by_it(
     assert load_taxonomy(written).version == tree.version
     (tmp_path / "CATS.TXT").write_text("Home > Mugs\nHome > Lamps\n")
     assert load_taxonomy(tmp_path / "CATS.TXT").version == tree.version
+
+
+@pytest.mark.parametrize("vid", [" red", "red | dark", "red "])
+def test_a_value_id_a_csv_cell_cannot_give_back_is_refused(tmp_path: Path, vid: str) -> None:
+    # a CSV output joins a facet's ids with " | " and splits and strips them when read back (--resume, eval): such an
+    # id came back as other ids
+    spec, error = _refused(
+        tmp_path, f"  - {{name: color, values: [{{id: '{vid}', name: Red}}, {{id: b, name: Blue}}]}}\n"
+    )
+    assert error == (
+        f"{spec}: facet 'color': value id {vid!r} has spaces around it or holds ' | ', which CSV outputs join ids "
+        "with; give it an id without"
+    )
+
+
+def test_two_facets_whose_names_differ_in_case_alone_are_refused(tmp_path: Path) -> None:
+    # both loaded: a gold file's "Category" key and a CSV's columns could mean either
+    spec, error = _refused(
+        tmp_path,
+        "  - {name: category, hierarchical: true, values: [{id: mugs, name: Mugs}]}\n"
+        "  - {name: Category, values: [{id: c1, name: One}]}\n",
+    )
+    assert error == f"{spec}: facet 'Category' is declared twice (as 'category')"

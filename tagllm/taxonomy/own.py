@@ -71,6 +71,13 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
                 f"{source}: facet {facet.name!r}: value {item.id!r} has no letters or digits in its name "
                 f"{item.name!r}, so nothing but that exact string maps to it; give it the name products state it by"
             )
+        if item.id != item.id.strip() or " | " in item.id:
+            # a CSV output's cell joins a facet's ids with " | " and reads them back (--resume, eval) split and
+            # stripped: such an id came back as other ids
+            raise TaxonomyError(
+                f"{source}: facet {facet.name!r}: value id {item.id!r} has spaces around it or holds ' | ', which "
+                "CSV outputs join ids with; give it an id without"
+            )
         if item.id in values:
             raise TaxonomyError(f"{source}: value id {item.id!r} appears twice; ids must be unique")
         values[item.id] = Value(
@@ -96,8 +103,11 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
                 f"{source}: facet {number} (values {', '.join(repr(v.id) for v in f.values[:3]) or 'none'}) has an "
                 f"empty name {f.name!r}; give it one: it is the facet's tag key in results and its column in CSV"
             )
-        if f.name in facets:
-            raise TaxonomyError(f"{source}: facet {f.name!r} is declared twice")
+        same = next((name for name in facets if name.casefold() == f.name.casefold()), None)
+        if same is not None:  # "Category" beside "category": two facets a gold file's keys and columns confuse
+            raise TaxonomyError(
+                f"{source}: facet {f.name!r} is declared twice" + (f" (as {same!r})" if same != f.name else "")
+            )
         if not f.values:
             # it loaded, and every product asked to be tagged in it came out 'ok' with no tag of it
             raise TaxonomyError(
