@@ -232,6 +232,14 @@ class OpenAIBackend(Backend):
                 await self._check_chat_route()
             if response.status_code in (401, 403):
                 self._refused_key(response)
+            if response.status_code == 200 and _web_page(response):
+                # a web app at the address (a dashboard, a proxy's login page): with --model named, the run went on
+                # and every product failed after its retries, each one "the response is not JSON"
+                raise ConfigError(
+                    f"openai backend: {self.base_url}/models answered with a web page, not the JSON of an "
+                    "OpenAI-compatible API; give the API's address (a vLLM or OpenAI server's ends in /v1) with "
+                    "--base-url"
+                )
         except httpx.ConnectError as exc:
             raise ConfigError(
                 f"openai backend: nothing answers at {self.base_url} ({type(exc).__name__}: {exc}); {fix}"
@@ -459,3 +467,9 @@ def _image_part(request: GenerationRequest, index: int) -> dict[str, Any]:
 
 def _attempts(n: int) -> str:
     return f"{n} attempt" if n == 1 else f"{n} attempts"
+
+
+def _web_page(response: Any) -> bool:
+    """Whether an answer is an HTML page rather than an API's JSON."""
+    kind = str(response.headers.get("content-type", "")).lower()
+    return "html" in kind or response.content.lstrip()[:1] == b"<"

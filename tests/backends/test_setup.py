@@ -245,3 +245,36 @@ def test_a_tokenizer_that_is_not_the_models_stops_before_the_first_product(
     ), proc.stderr
     assert top is None or int(top[1]) >= 512
     assert not out.exists()  # not one product was tagged, not one error record written
+
+
+def test_a_web_page_at_the_base_url_stops_the_run_before_the_first_product(tmp_path: Path) -> None:
+    """A web app at the address answers /models with 200 and an HTML page: with --model named the run went on, and
+    every product failed after its retries ("the response is not JSON")."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class WebApp(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            body = b"<!doctype html><html><body>Sign in</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), WebApp)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        backend = get_backend("openai", base_url=base, model="qwen", max_retries=0)
+        with pytest.raises(ConfigError) as info:
+            backend.load()
+    finally:
+        server.shutdown()
+    assert str(info.value) == (
+        f"openai backend: {base}/models answered with a web page, not the JSON of an OpenAI-compatible API; give "
+        "the API's address (a vLLM or OpenAI server's ends in /v1) with --base-url"
+    )
