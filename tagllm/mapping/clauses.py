@@ -47,13 +47,7 @@ class ClauseStage(Stage):
             lead = lead_words(text)
             if lead and not has_cjk(text):
                 leads[raw] = lead
-        if not leads:
-            return
-        found = self.m.lookup(set(leads.values()), facet, self.stages)
-        for raw, lead in leads.items():
-            outcome = found.done.get(lead)
-            if outcome is not None and outcome.mapped.value is not None:
-                batch.done[raw] = self.m.accept(raw, facet, outcome.mapped.value, self.name, outcome.mapped.score)
+        self.m.take_rewritten(batch, leads, self.name, self.stages)
 
 
 def lead_words(text: str) -> str | None:

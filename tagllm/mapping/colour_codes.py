@@ -37,10 +37,4 @@ class ColourCodeStage(Stage):
             rest = normalize(CODE.sub(" ", text))
             if rest != normalize(text) and any(ch.isalpha() for ch in rest):
                 words[raw] = rest
-        if not words:
-            return
-        found = self.m.lookup(set(words.values()), facet, self.stages)
-        for raw, rest in words.items():
-            outcome = found.done.get(rest)
-            if outcome is not None and outcome.mapped.value is not None:
-                batch.done[raw] = self.m.accept(raw, facet, outcome.mapped.value, self.name, outcome.mapped.score)
+        self.m.take_rewritten(batch, words, self.name, self.stages)

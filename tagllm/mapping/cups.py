@@ -40,11 +40,7 @@ class CupStage(Stage):
             cup = band_cup(batch.text(raw))
             if cup is not None:
                 cups[raw] = cup
-        found = self.m.lookup(cups.values(), facet)
-        for raw, cup in cups.items():
-            outcome = found.done.get(cup)
-            if outcome is not None and outcome.mapped.value is not None:
-                batch.done[raw] = self.m.accept(raw, facet, outcome.mapped.value, self.name)
+        self.m.take_rewritten(batch, cups, self.name)
 
     def of_cups(self, facet: str) -> bool:
         known = self._cups.get(facet)

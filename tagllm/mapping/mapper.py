@@ -234,6 +234,19 @@ class Mapper:
             stage.run(batch)
         return batch
 
+    def take_rewritten(
+        self, batch: Batch, rewritten: dict[str, str], method: str, stages: Sequence[Stage] | None = None
+    ) -> None:
+        """Decide each string of ``batch`` that ``rewritten`` rewrites (raw -> rewritten text) by the value its
+        rewriting maps to through ``stages`` (the table stages by default), under ``method``; the others stay open."""
+        if not rewritten:
+            return
+        found = self.lookup(set(rewritten.values()), batch.facet, stages)
+        for raw, text in rewritten.items():
+            outcome = found.done.get(text)
+            if outcome is not None and outcome.mapped.value is not None:
+                batch.done[raw] = self.accept(raw, batch.facet, outcome.mapped.value, method, outcome.mapped.score)
+
     def close(self, batch: Batch) -> None:
         """What no stage decided: a value of another facet, or no value close enough."""
         for raw in batch.open():

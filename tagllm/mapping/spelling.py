@@ -45,13 +45,7 @@ class SpellingStage(Stage):
             changed = set(american.split()) - set(normalize(text).split())
             if changed and all(self.known(w) for w in changed):
                 rewrites[raw] = american  # "exercize" is no word: "exercise book" is left as written
-        if not rewrites:
-            return
-        found = self.m.lookup(set(rewrites.values()), batch.facet, self.stages)
-        for raw, american in rewrites.items():
-            outcome = found.done.get(american)
-            if outcome is not None and outcome.mapped.value is not None:
-                batch.done[raw] = self.m.accept(raw, batch.facet, outcome.mapped.value, self.name, outcome.mapped.score)
+        self.m.take_rewritten(batch, rewrites, self.name, self.stages)
 
     def known(self, word: str) -> bool:
         """Whether a rewritten word is a word: WordNet's (nouns, adjectives) or one of the taxonomy's names'."""

@@ -39,8 +39,4 @@ class ZhCellStage(Stage):
             core = core.removesuffix(SIZE_WORD).strip()
             if core and not has_cjk(core):
                 cores[raw] = core
-        found = self.m.lookup(cores.values(), facet)
-        for raw, core in cores.items():
-            outcome = found.done.get(core)
-            if outcome is not None and outcome.mapped.value is not None:
-                batch.done[raw] = self.m.accept(raw, facet, outcome.mapped.value, self.name)
+        self.m.take_rewritten(batch, cores, self.name)
