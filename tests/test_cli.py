@@ -1052,7 +1052,8 @@ def test_a_crash_exits_3_with_the_traceback(monkeypatch: pytest.MonkeyPatch, cap
     )
 
 
-def test_progress_shows_counts_and_rate_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def _terminal_progress(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, list[float]]:
+    """A ``StderrProgress`` writing to a stream that says it is a terminal, the stream, and the clock it reads."""
     import io
 
     from tagllm.cli.common import StderrProgress
@@ -1064,7 +1065,15 @@ def test_progress_shows_counts_and_rate_on_a_terminal_only(monkeypatch: pytest.M
     clock = [0.0]
     monkeypatch.setattr("tagllm.cli.common.time.monotonic", lambda: clock[0])
     screen = Terminal()
-    progress = StderrProgress(stream=screen)
+    return StderrProgress(stream=screen), screen, clock
+
+
+def test_progress_shows_counts_and_rate_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from tagllm.cli.common import StderrProgress
+
+    progress, screen, clock = _terminal_progress(monkeypatch)
     progress("labels", 512, 2048)
     clock[0] = 2.0
     progress("labels", 2048, 2048)
@@ -1085,18 +1094,7 @@ def test_progress_shows_counts_and_rate_on_a_terminal_only(monkeypatch: pytest.M
 
 
 def test_progress_counts_the_llms_answers_to_the_batch_on_the_tag_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    import io
-
-    from tagllm.cli.common import StderrProgress
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    clock = [0.0]
-    monkeypatch.setattr("tagllm.cli.common.time.monotonic", lambda: clock[0])
-    screen = Terminal()
-    progress = StderrProgress(stream=screen)
+    progress, screen, clock = _terminal_progress(monkeypatch)
     progress("tag", 0, None)
     clock[0] = 1.0
     progress("answer", 312, 1024)
