@@ -31,6 +31,21 @@ def test_shopify_categories_and_attributes_share_ids_across_languages() -> None:
     assert black.label("zh-CN") == "黑色"  # the zh-CN file lists values in another order: matched by id
 
 
+def test_shopify_colours_translated_in_the_wine_sense_read_as_colours() -> None:
+    """Shopify's zh-CN file labels the colours Blue, Red and Orange 蓝酒, 红酒, 橙酒 (its one translation of each
+    English name is the wine variety's): `taxonomy map -f color 蓝色` was rejected and 蓝酒 mapped to Blue."""
+    tax = load_taxonomy("shopify")
+
+    def zh(facet: str, name: str) -> str | None:
+        return next(v for v in tax.facet_values(facet) if v.name == name).label("zh-CN")
+
+    assert [zh("color", n) for n in ("Blue", "Red", "Orange")] == ["蓝色", "红色", "橙色"]
+    assert zh("hair-color-shade", "Red") == "红色"
+    assert [zh("wine-variety", n) for n in ("Blue", "Red", "Orange")] == ["蓝酒", "红酒", "橙酒"]  # right there
+    assert zh("baby-food-flavor", "Orange") is None  # an orange flavour is no wine, and no colour word either
+    assert zh("color", "Black") == "黑色"  # the other labels as Shopify wrote them
+
+
 def test_google_and_path_list_loaders(tmp_path: Path) -> None:
     google = tmp_path / "taxonomy-with-ids.en-US.txt"
     google.write_text("# Google_Product_Taxonomy_Version: 2021-09-21\n1 - Animals\n3237 - Animals > Live Animals\n")

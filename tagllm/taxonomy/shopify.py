@@ -17,6 +17,13 @@ _FIELDS = {
     "attributes_zh-CN.jsonl": ("handle", "name", "values", "value_ids"),
 }
 
+# Shopify's zh-CN files translate each English value name once, whatever the attribute, and "Blue", "Red" and "Orange"
+# took the wine sense: 蓝酒, 红酒, 橙酒 label the colours of `color`, `hair-color-shade` and `makeup-color-shade`, and
+# Orange as a flavour, as well as the wine varieties (2025-01-unstable). Read as written, 蓝色 and 红色 were no colour
+# and a 红酒杯 (a red-wine glass) stated the colour Red. Outside the wine attributes those labels are read as the colour
+# word in a colour attribute and dropped elsewhere: no label is better than a wrong one.
+_WINE_SENSE = {"蓝酒": "蓝色", "红酒": "红色", "橙酒": "橙色"}
+
 
 def load_shopify(directory: Path, *, attributes: bool = True) -> Taxonomy:
     """Shopify's Standard Product Taxonomy: categories, plus each attribute as a flat facet of its values.
@@ -52,9 +59,17 @@ def load_shopify(directory: Path, *, attributes: bool = True) -> Taxonomy:
                 frozenset(scope) if scope else None,
             )  # fmt: skip
             for vid, vname, vhandle in zip(a["value_ids"], a["values"], a["value_handles"], strict=False):
-                labels = (("zh-CN", zh_values[vid]),) if vid in zh_values else ()
+                label = _zh_value_label(handle, zh_values.get(vid))
+                labels = (("zh-CN", label),) if label else ()
                 values[vid] = Value(vid, vname, handle, None, None, (), labels, vhandle)
     return Taxonomy("shopify", facets, values, source=str(directory), languages=("en", "zh-CN"))
+
+
+def _zh_value_label(handle: str, label: str | None) -> str | None:
+    """The Chinese label of a value of attribute ``handle``, Shopify's wine-sense colour words put right."""
+    if label not in _WINE_SENSE or "wine" in handle:
+        return label
+    return _WINE_SENSE[label] if "color" in handle or "colour" in handle else None
 
 
 def _zh_names(path: Path) -> dict[str, str]:
