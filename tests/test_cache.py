@@ -193,3 +193,38 @@ def test_a_damaged_photo_labels_file_is_encoded_again(
     np.testing.assert_array_equal(photo_label_vectors(demo_taxonomy, "color", _TextEncoder()), expected)
     if path.is_file():
         np.testing.assert_array_equal(np.load(path), expected)  # overwritten whole
+
+
+def _reordered(taxonomy: Taxonomy, facet: str) -> Taxonomy:
+    """The same taxonomy with ``facet``'s values listed last to first, as a file sorted another way lists them."""
+    values = dict(taxonomy.values)
+    order = [v.id for v in taxonomy.facet_values(facet)][::-1]
+    values = {vid: v for vid, v in values.items() if v.facet != facet} | {vid: values[vid] for vid in order}
+    return Taxonomy(taxonomy.name, dict(taxonomy.facets), values, source=taxonomy.source)
+
+
+def test_label_rows_cached_for_one_order_of_the_values_are_not_read_for_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_taxonomy: Taxonomy
+) -> None:
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
+    embedder, encoder, lexical = hashing_embedder(64), _TextEncoder(), LexicalModel()
+    before = (
+        label_embeddings(demo_taxonomy, "color", embedder),
+        LabelVectors(demo_taxonomy, "color", embedder, lazy=True).at(np.arange(3)),
+        photo_label_vectors(demo_taxonomy, "color", encoder),
+        label_counts(demo_taxonomy, "color", lexical)[0],
+    )
+    reordered = _reordered(demo_taxonomy, "color")
+    assert reordered.version == demo_taxonomy.version  # the same content: an index built for one takes the other
+    n = len(reordered.facet_values("color"))
+    after = (
+        label_embeddings(reordered, "color", embedder),
+        LabelVectors(reordered, "color", embedder, lazy=True).at(np.arange(n - 3, n)),
+        photo_label_vectors(reordered, "color", encoder),
+        label_counts(reordered, "color", lexical)[0],
+    )
+    # each value's row is its own, not the row of the value that stood in its place before
+    np.testing.assert_array_equal(after[0], before[0][::-1])
+    np.testing.assert_array_equal(after[1], before[1][::-1])
+    np.testing.assert_array_equal(after[2], before[2][::-1])
+    assert (after[3] != before[3][::-1]).nnz == 0

@@ -139,7 +139,8 @@ def label_vectors(taxonomy: Taxonomy, facet: str, encoder: ImageEncoder) -> np.n
     taxonomy version, facet and encoder; a damaged cache file (cut short, garbage, another model's width) is encoded
     again and overwritten."""
     values = taxonomy.facet_values(facet)
-    path = cache_dir() / f"photo-labels-{cache_key(taxonomy.version, facet, encoder.name)}.npy"
+    key = cache_key(taxonomy.version, taxonomy.layout(facet), facet, encoder.name)  # a row per value, in order
+    path = cache_dir() / f"photo-labels-{key}.npy"
     cached = load_array(path, (len(values), encoder.dims()["look"]))
     if cached is not None:
         return cached

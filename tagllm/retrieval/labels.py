@@ -83,7 +83,8 @@ def label_counts(taxonomy: Taxonomy, facet: str, lexical: LexicalModel) -> tuple
     """Lexical feature counts of a facet's names and paths, cached on disk by taxonomy version and facet (hashing
     them costs more than the rest of loading an index; the index's IDF weighs them afresh each time)."""
     values = taxonomy.facet_values(facet)
-    path = cache_dir() / f"label-counts-{cache_key(taxonomy.version, facet, str(LEXICAL_VERSION), 'npz')}.npz"
+    key = cache_key(taxonomy.version, taxonomy.layout(facet), facet, str(LEXICAL_VERSION), "npz")
+    path = cache_dir() / f"label-counts-{key}.npz"
     try:
         stacked = sp.load_npz(path).tocsr()
         if stacked.shape[0] == 2 * len(values):
@@ -107,7 +108,7 @@ class LabelVectors:
         self._all: np.ndarray | None = None
         self._rows: np.ndarray | None = None  # lazy: values x dim, rows of ``_done`` filled
         self._done: np.ndarray | None = None
-        self.path = cache_dir() / f"labels-{cache_key(taxonomy.version, facet, embedder.name)}.npy"
+        self.path = cache_dir() / f"labels-{_key(taxonomy, facet, embedder)}.npy"
         self.partial = self.path.with_suffix(".partial.npz")
 
     def all(self) -> np.ndarray:
@@ -155,11 +156,16 @@ class LabelVectors:
         save_cache(self.partial, lambda handle: np.savez(handle, rows=rows, done=done), ".npz")
 
 
+def _key(taxonomy: Taxonomy, facet: str, embedder: Embedder) -> str:
+    """A facet's label embeddings' cache key: rows in the order of its values (``Taxonomy.layout``)."""
+    return cache_key(taxonomy.version, taxonomy.layout(facet), facet, embedder.name)
+
+
 def label_embeddings(taxonomy: Taxonomy, facet: str, embedder: Embedder) -> np.ndarray:
     """Embeddings of a facet's labels, cached on disk by taxonomy version, facet and embedder; a damaged cache file
     (cut short, garbage, another model's width) is embedded again and overwritten."""
     values = taxonomy.facet_values(facet)
-    path = cache_dir() / f"labels-{cache_key(taxonomy.version, facet, embedder.name)}.npy"
+    path = cache_dir() / f"labels-{_key(taxonomy, facet, embedder)}.npy"
     cached = load_array(path, (len(values), embedder.dim))
     if cached is not None:
         return cached

@@ -284,6 +284,16 @@ class Taxonomy:
             self._version = digest.hexdigest()[:16]
         return self._version
 
+    def layout(self, facet: str) -> str:
+        """A hash of ``facet``'s title and its value ids in the order ``facet_values`` lists them: with ``version``, the
+        key of a cache holding one row per value (label embeddings). ``version`` leaves the order out (examples and
+        results name values by id), and a taxonomy file listing the same values in another order read the rows cached
+        in the old one: each value had another's embedding."""
+        digest = hashlib.sha256(repr(self.facets[facet].title).encode())
+        for value in self.facet_values(facet):
+            digest.update(b"\x1f" + value.id.encode())
+        return digest.hexdigest()[:16]
+
     def stats(self) -> dict[str, Any]:
         per_facet = {}
         for name, facet in self.facets.items():
