@@ -551,3 +551,40 @@ def test_two_facets_whose_names_differ_in_case_alone_are_refused(tmp_path: Path)
         "  - {name: Category, values: [{id: c1, name: One}]}\n",
     )
     assert error == f"{spec}: facet 'Category' is declared twice (as 'category')"
+
+
+def test_a_key_given_twice_in_a_taxonomy_or_synonym_file_is_refused_naming_its_lines(tmp_path: Path) -> None:
+    # YAML and JSON readers keep a key's last value: a second facets: appended to a taxonomy lost every facet above
+    # it, and a synonym file keying navy twice its first synonyms, each loaded with no word said
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n  - {name: color, values: [{id: red, name: Red}, {id: navy, name: Navy}]}\n"
+        "facets:\n  - {name: size, values: [{id: s, name: S}, {id: m, name: M}]}\n"
+    )
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value) == (
+        f"{spec}:4: 'facets' is given twice in one mapping (first on line 2); a reader keeps the last and drops the "
+        "first without a word: merge the two into one"
+    )
+    spec.write_text(
+        "name: t\nsynonym_files: [syn.yaml]\n"
+        "facets:\n  - {name: color, values: [{id: red, name: Red}, {id: navy, name: Navy}]}\n"
+    )
+    (tmp_path / "syn.yaml").write_text("navy: [dark blue]\nred: [scarlet]\nnavy: [midnight]\n")
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value).startswith(f"{tmp_path / 'syn.yaml'}:3: 'navy' is given twice in one mapping (first on ")
+    as_json = tmp_path / "t.json"
+    as_json.write_text('{"name": "t", "facets": [{"name": "c", "values": [{"id": "r", "name": "R", "name": "Q"}]}]}')
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(as_json)
+    assert str(error.value) == (
+        f"{as_json}: 'name' is given twice in one object; a reader keeps the last and drops the first without a word: "
+        "merge the two into one"
+    )
+    spec.write_text(  # a merge's keys may be given again: that is what a merge is for
+        "name: t\nfacets:\n  - &flat {name: color, multi_valued: true, values: [{id: red, name: Red}]}\n"
+        "  - <<: *flat\n    name: size\n    values: [{id: s, name: S}]\n"
+    )
+    assert {n: f.multi_valued for n, f in load_taxonomy(spec).facets.items()} == {"color": True, "size": True}

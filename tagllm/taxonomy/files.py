@@ -65,13 +65,58 @@ def numbered_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
             raise TaxonomyError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
 
 
+class _TwiceGiven(Exception):
+    """A key given twice in one mapping, and the lines (1-based; None in JSON) of its two places."""
+
+    def __init__(self, key: Any, first: int | None = None, again: int | None = None) -> None:
+        super().__init__(key)
+        self.key, self.first, self.again = key, first, again
+
+
 def read_structured(path: Path) -> Any:
+    """A YAML or JSON file's content; a key given twice in one mapping is refused: YAML and JSON readers keep its last
+    value and drop the first unsaid (a second ``facets:`` appended to a taxonomy lost every facet above it, a synonym
+    file keying ``navy`` twice the first list)."""
     text = read_text(path)
     try:
         if path.suffix.lower() == ".json":
-            return json.loads(text)
-        import yaml
-
-        return yaml.safe_load(text)
+            return json.loads(text, object_pairs_hook=_unique_pairs)
+        return _load_yaml(text)
+    except _TwiceGiven as twice:
+        where = f"{path}:{twice.again}" if twice.again else str(path)
+        first = f" (first on line {twice.first})" if twice.first else ""
+        mapping = "mapping" if twice.again else "object"
+        raise TaxonomyError(
+            f"{where}: {twice.key!r} is given twice in one {mapping}{first}; a reader keeps the last and drops the "
+            "first without a word: merge the two into one"
+        ) from None
     except (json.JSONDecodeError, Exception) as exc:  # yaml.YAMLError has no stable import path when lazy
         raise TaxonomyError(f"{path}: cannot parse: {exc}") from None
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _TwiceGiven(key)
+        out[key] = value
+    return out
+
+
+def _load_yaml(text: str) -> Any:
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # a merge (<<: *defaults) may be overridden: that is what it is for
+                key = self.construct_object(key_node)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise _TwiceGiven(key, seen[key], line)
+                seen[key] = line
+            return super().construct_mapping(node, deep)
+
+    return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader: no Python objects
