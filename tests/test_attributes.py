@@ -652,3 +652,12 @@ def test_taxonomy_show_refuses_a_depth_below_one() -> None:
 
     shown = CliRunner().invoke(app, ["taxonomy", "show", "-t", "demo", "--depth", "0"])
     assert shown.exit_code == 2 and "--depth" in shown.output
+
+
+def test_a_clothing_size_counted_in_xs_is_a_value_not_a_code() -> None:
+    # "3XL" and "2XS" were left out as "codes or model numbers" beside XL and XXL: a product of size 3XL had no size
+    sizes = ["S", "M", "L", "XL", "XXL", "3XL", "4XL", "2XS", "5 XL"]
+    report = learn_attributes([[f"Size: {size}", "Style Code: AB1001X"] for size in sizes for _ in range(2)])
+    [size] = report.facets
+    assert sorted(v.name for v in size.values) == sorted(sizes) and size.odd_values == 0
+    assert {item.key: item.reason for item in report.left_out} == {"Style Code": "codes or model numbers"}

@@ -9,6 +9,8 @@ import unicodedata
 MAX_VALUE_WORDS, MAX_VALUE_CHARS = 6, 40  # a value longer than this is a description, not a tag
 _YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 _TOKENS = re.compile(r"[a-z]+|\d+|[^\W\d_a-z]+", re.UNICODE)
+# A clothing size counted in X's ("3XL" for XXXL, "2XS", "4 XL"): a letter size, as XL is, not a model number
+_LETTER_SIZE = re.compile(r"\d{1,2} ?x{1,3}[sl]")
 _UNITS = frozenset({
     "mm", "cm", "m", "km", "in", "inch", "inches", "ft", "feet", "g", "gm", "gms", "gram", "grams", "kg", "mg", "lb",
     "lbs", "oz", "ml", "l", "ltr", "liter", "litre", "w", "kw", "v", "mah", "gb", "mb", "tb", "kb", "mbps", "gbps",
@@ -30,6 +32,8 @@ def _kind(value: str) -> str | None:
     tokens = _TOKENS.findall(text)
     if any(t.isdigit() for t in tokens) and all(t.isdigit() or t in _UNITS or t in _CJK_UNITS for t in tokens):
         return "number"
+    if _LETTER_SIZE.fullmatch(text.strip()):
+        return None
     letters = [t for t in tokens if t.isascii() and t.isalpha() and t not in _UNITS]
     if " " not in text.strip() and any(t.isdigit() for t in tokens) and (letters or re.search(r"\d{5}", text)):
         return "code"
