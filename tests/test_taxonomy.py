@@ -588,3 +588,30 @@ def test_a_key_given_twice_in_a_taxonomy_or_synonym_file_is_refused_naming_its_l
         "  - <<: *flat\n    name: size\n    values: [{id: s, name: S}]\n"
     )
     assert {n: f.multi_valued for n, f in load_taxonomy(spec).facets.items()} == {"color": True, "size": True}
+
+
+def test_a_value_list_or_mapping_of_the_wrong_shape_says_what_belongs_there(tmp_path: Path) -> None:
+    # values: [Red, Blue] said "Input should be a valid dictionary or instance of _ValueSpec", a class of tagllm's,
+    # and synonyms: navy "Input should be a valid list", neither what to write
+    spec, error = _refused(
+        tmp_path,
+        "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel}]}\n"
+        "  - {name: color, applies_to: a, values: [Red, {id: navy, name: Navy, synonyms: navy blue, labels: 藏青}]}\n",
+    )
+    assert error == (
+        f"{spec}: not a valid taxonomy file:\n"
+        "  facets.1.applies_to (facet 'color'): a list belongs here ([…]), not 'a': write [a]\n"
+        "  facets.1.values.0 (facet 'color'): a value is a mapping with its id and name: {id: red, name: Red}, not "
+        "'Red'\n"
+        "  facets.1.values.1.synonyms (facet 'color', value 'navy'): a list belongs here ([…]), not 'navy blue': "
+        "write [navy blue]\n"
+        "  facets.1.values.1.labels (facet 'color', value 'navy'): labels map a language to the name in it: "
+        "{zh-CN: 红色}, not '藏青'"
+    )
+    spec.write_text("")
+    with pytest.raises(TaxonomyError) as refused:
+        load_taxonomy(spec)
+    assert str(refused.value) == (
+        f"{spec}: not a valid taxonomy file:\n  the file: a taxonomy file is a mapping: name: …, facets: [{{name: "
+        "color, values: [{id: red, name: Red}]}] (see taxonomy/demo.yaml), it is empty"
+    )

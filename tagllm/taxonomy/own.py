@@ -222,8 +222,11 @@ def _problem(data: Any, err: Any) -> str:
     analyst's work otherwise), and for a name or id YAML did not read as text, what to write."""
     where = ".".join(str(p) for p in err["loc"])
     within = _within(data, err["loc"])
-    line = f"  {where}{f' ({within})' if within else ''}: {err['msg']}"
     given = err.get("input")
+    if err["type"] in ("model_type", "dict_type", "list_type"):
+        # "Input should be a valid dictionary or instance of _ValueSpec" named a class of tagllm's, and no shape
+        return f"  {where or 'the file'}{f' ({within})' if within else ''}: {_shape(err['loc'], err['type'], given)}"
+    line = f"  {where}{f' ({within})' if within else ''}: {err['msg']}"
     if err["type"] != "string_type":
         return line
     if isinstance(given, bool):
@@ -231,6 +234,27 @@ def _problem(data: Any, err: Any) -> str:
     if isinstance(given, int | float):
         return f"{line}; {given} is a number here, not text: quote it ('{given}') so it keeps its spelling"
     return f"{line}; it is empty (null): give it one" if given is None else line
+
+
+_SHAPES = {
+    (): "a taxonomy file is a mapping: name: …, facets: [{name: color, values: [{id: red, name: Red}]}] (see "
+    "taxonomy/demo.yaml)",
+    ("facets", 0): "a facet is a mapping: {name: color, values: [{id: red, name: Red}]}",
+    ("values", 0): "a value is a mapping with its id and name: {id: red, name: Red}",
+    ("children", 0): "a value is a mapping with its id and name: {id: red, name: Red}",
+    ("labels",): "labels map a language to the name in it: {zh-CN: 红色}",
+}
+
+
+def _shape(loc: tuple[Any, ...], kind: str, given: Any) -> str:
+    """What belongs where a value of the wrong shape is (``values: [Red, Blue]``, ``synonyms: navy``)."""
+    shown = repr(given) if len(repr(given)) <= 60 else f"{repr(given)[:57]}…"
+    what = "it is empty" if given is None else f"not {shown}"
+    if kind == "list_type":
+        return f"a list belongs here ([…]), {what}" + (f": write [{given}]" if isinstance(given, str) else "")
+    place = tuple(0 if isinstance(p, int) else p for p in loc[-2:])
+    shape = _SHAPES.get(place) or _SHAPES.get(place[-1:]) or ("a mapping" if loc else _SHAPES[()])
+    return f"{shape}, {what}"
 
 
 def _within(data: Any, loc: tuple[Any, ...]) -> str:
