@@ -615,3 +615,27 @@ def test_a_value_list_or_mapping_of_the_wrong_shape_says_what_belongs_there(tmp_
         f"{spec}: not a valid taxonomy file:\n  the file: a taxonomy file is a mapping: name: …, facets: [{{name: "
         "color, values: [{id: red, name: Red}]}] (see taxonomy/demo.yaml), it is empty"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "name: t\nfacets:\n  - name: color\n    values:\n      - id: red\n      name: Red\n",
+            "6:7: not valid YAML: expected <block end>, but found '?' (while parsing a block collection from line 5)",
+        ),
+        (
+            "name: t\nfacets:\n\t- {name: color, values: [{id: red, name: Red}]}\n",
+            "3:1: not valid YAML: found character '\\t' that cannot start any token; YAML indents with spaces, not "
+            "tabs",
+        ),
+    ],
+    ids=["a key out of line", "a tab"],
+)
+def test_a_taxonomy_file_that_is_not_yaml_is_named_at_its_line(tmp_path: Path, text: str, said: str) -> None:
+    # PyYAML's message placed the mistake 'in "<unicode string>", line 6, column 7', naming no file
+    spec = tmp_path / "t.yaml"
+    spec.write_text(text)
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value) == f"{spec}:{said}"
