@@ -639,3 +639,16 @@ def test_a_taxonomy_file_that_is_not_yaml_is_named_at_its_line(tmp_path: Path, t
     with pytest.raises(TaxonomyError) as error:
         load_taxonomy(spec)
     assert str(error.value) == f"{spec}:{said}"
+
+
+def test_a_parent_that_is_no_value_names_the_file_the_facet_and_what_a_parent_is(tmp_path: Path) -> None:
+    # "taxonomy 't': value 'tees' has parent 'Tops', which does not exist": no file, and a parent written by its name
+    spec, error = _refused(
+        tmp_path,
+        "  - name: category\n    hierarchical: true\n    values:\n      - {id: tops, name: Tops}\n"
+        "      - {id: tees, name: T-Shirts, parent: Tops}\n",
+    )
+    assert error == (
+        f"{spec} (taxonomy 't'): facet 'category': value 'tees' has parent 'Tops', which is no value's id; a parent "
+        "is named by its id (not its name): fix it, or leave parent out for a value at the top of its facet"
+    )

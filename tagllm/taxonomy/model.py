@@ -44,8 +44,12 @@ class Taxonomy:
             self._children.setdefault(value.parent_id, []).append(value.id)
         for value in self.values.values():
             if value.parent_id is not None and value.parent_id not in self.values:
+                # said as "taxonomy 't': … which does not exist": no file, and not what a parent names
+                where = f"{self.source} (taxonomy {self.name!r})" if self.source else f"taxonomy {self.name!r}"
                 raise TaxonomyError(
-                    f"taxonomy {self.name!r}: value {value.id!r} has parent {value.parent_id!r}, which does not exist"
+                    f"{where}: facet {value.facet!r}: value {value.id!r} has parent {value.parent_id!r}, which is no "
+                    "value's id; a parent is named by its id (not its name): fix it, or leave parent out for a value "
+                    "at the top of its facet"
                 )
         self._refuse_cycles()
 
