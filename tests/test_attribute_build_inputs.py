@@ -211,3 +211,23 @@ def test_a_record_whose_category_the_tree_lacks_is_said_to_lose_its_category_not
         f"category left out: {path}:6: category label 'Apparel > Tees' is not a value of the taxonomy "
         "(its attribute tags are learned from; it counts for no facet's scope)"
     )
+
+
+def test_a_category_id_written_as_a_number_labels_its_category(tmp_path: Path) -> None:
+    # Google's ids are numbers, and a JSON export writes them so (a column of them with an empty cell, as a float):
+    # each record was "no tag in 'gold_category'", and every facet applied everywhere
+    from tagllm.retrieval.index import read_examples
+
+    google = from_paths([{"id": "2", "path": "Apparel > Shirts"}, {"id": "4", "path": "Home > Mugs"}], name="google")
+    path = tmp_path / "export.jsonl"
+    labels: list[object] = [2, 4.0, [2], {"category": 4}]
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"p{i}", "title": f"thing {i}", "gold_category": label, "tags": [f"Color: {c}"]}) + "\n"
+            for i, (label, c) in enumerate((label, c) for label in labels for c in ("Red", "Blue"))
+        )
+    )
+    learned = learn_taxonomy(path, google, attribute_field="tags", min_products=2)
+    assert (learned.with_category, learned.bad_categories) == (8, [])
+    examples, errors = read_examples(path, google, label_field="gold_category")
+    assert errors == [] and [e.labels["category"] for e in examples[::2]] == [["2"], ["4"], ["2"], ["4"]]

@@ -58,11 +58,12 @@ def labels_from_record(
     if isinstance(raw, dict):
         for facet, values in raw.items():
             given = values if isinstance(values, list) else [values]
-            pairs.extend((str(facet), str(value)) for value in given if _is_tag(value))
-    elif isinstance(raw, str) and _is_tag(raw):
-        pairs.append((CATEGORY, raw))
+            pairs.extend((str(facet), _tag_text(value)) for value in given if _is_tag(value))
+    elif isinstance(raw, str | int | float) and not isinstance(raw, bool) and _is_tag(raw):
+        # a Google category id written as a number (2271): it was "no tag in 'gold_category'"
+        pairs.append((CATEGORY, _tag_text(raw)))
     elif isinstance(raw, list):
-        pairs.extend((CATEGORY, str(v)) for v in raw if _is_tag(v))
+        pairs.extend((CATEGORY, _tag_text(v)) for v in raw if _is_tag(v))
     if not pairs:
         message = f"{where}: no tag in {label_field!r}; a labelled example needs tags"
         return RecordError(field=label_field, message=message)
@@ -77,6 +78,14 @@ def labels_from_record(
             )
         labels.setdefault(facet, []).append(vid)
     return labels
+
+
+def _tag_text(value: Any) -> str:
+    """A tag as text: a whole number that a table column of numbers with an empty cell made a float (2271.0) is
+    written as its id is, 2271."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _is_tag(value: Any) -> bool:
