@@ -231,3 +231,42 @@ def test_a_category_id_written_as_a_number_labels_its_category(tmp_path: Path) -
     assert (learned.with_category, learned.bad_categories) == (8, [])
     examples, errors = read_examples(path, google, label_field="gold_category")
     assert errors == [] and [e.labels["category"] for e in examples[::2]] == [["2"], ["4"], ["2"], ["4"]]
+
+
+def test_a_build_learning_no_new_facet_still_learns_where_the_taxonomys_facets_apply(tmp_path: Path) -> None:
+    # --no-attributes ("learn no new facet, only where the taxonomy's facets apply") read no attribute tag at all: the
+    # mugs' colours were not seen, and the taxonomy was written back unchanged, exit 0
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+    from tagllm.taxonomy import load_taxonomy
+
+    base = tmp_path / "shop.yaml"
+    base.write_text(
+        "name: shop\nfacets:\n"
+        "  - {name: category, hierarchical: true, values: [{id: apparel, name: Apparel}, {id: mugs, name: Mugs}]}\n"
+        "  - {name: color, applies_to: [apparel], values: [{id: red, name: Red}, {id: blue, name: Blue}]}\n"
+    )
+    examples = tmp_path / "mugs.jsonl"
+    examples.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"m{i}",
+                    "title": f"mug {i}",
+                    "gold_category": "Mugs",
+                    "gold_attribute_tags": [f"Color: {['Red', 'Blue'][i % 2]}", "Material: Ceramic"],
+                }
+            )
+            + "\n"
+            for i in range(6)
+        )  # fmt: skip
+    )
+    out = tmp_path / "out.yaml"
+    args = ["taxonomy", "build", str(examples), "-t", str(base), "--no-attributes", "-o", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "  color: applies everywhere (kept its 1 from before, widened)\n" in result.output
+    learned = load_taxonomy(out)
+    assert list(learned.facets) == ["category", "color"]  # no material facet
+    assert learned.categories_of("color") is None

@@ -91,6 +91,7 @@ def learn_taxonomy(
     *,
     label_field: str | None = "gold_category",
     attribute_field: str | None = "gold_attribute_tags",
+    learn_facets: bool = True,
     text_field: str | None = "title",
     min_products: int = DEFAULT_MIN_PRODUCTS,
     min_value_count: int = DEFAULT_MIN_VALUE_COUNT,
@@ -103,8 +104,9 @@ def learn_taxonomy(
 ) -> LearnedTaxonomy:
     """``taxonomy`` (its category tree) plus the attribute facets of labelled products, scoped to where they apply.
 
-    ``attribute_field`` holds each product's attribute tags (see ``parse_attribute_tags``; None: learn no new
-    facet, only where the taxonomy's facets apply); ``text_field`` its text (a rare value that its product's text
+    ``attribute_field`` holds each product's attribute tags (see ``parse_attribute_tags``; None: none);
+    ``learn_facets`` False learns no new facet from them, only where the taxonomy's facets they name apply;
+    ``text_field`` its text (a rare value that its product's text
     states is kept; None: no rare value is); ``label_field`` its category ("A > B > C", an id, or a
     ``{facet: [values]}`` mapping that may label other facets too). Facets are learned by ``learn_attributes``,
     scopes by ``learn_scopes``. ``progress(stage, done, total)`` is told each stage and the records it has done.
@@ -129,7 +131,7 @@ def learn_taxonomy(
         tell("read", len(records) + len(bad), None)
     report = None
     missing: str | None = None
-    if attribute_field:
+    if attribute_field and learn_facets:
         tell("learning facets from the attribute tags", 0, None)
         report = learn_attributes(
             (data.get(attribute_field) for _, data in records),

@@ -156,7 +156,10 @@ def build(
         "gold_attribute_tags", help='field holding "Key: Value" attribute tags (or a {key: value} mapping)'
     ),
     no_attributes: bool = typer.Option(
-        False, "--no-attributes", help="learn no new facet, only where the taxonomy's facets apply"
+        False,
+        "--no-attributes",
+        help="learn no new facet, only where the taxonomy's facets apply (from the labels and the attribute tags "
+        "that name them)",
     ),
     text_field: str = typer.Option(
         "title", help="field holding each product's text: a rare value its text states is kept ('' for none)"
@@ -206,7 +209,7 @@ def build(
             raise OutputError(f"{output}: is the taxonomy this extends; write the new one to another file")
         _refuse_unwritable(base)
         learned = learn_taxonomy(
-            examples, base, label_field=label_field, attribute_field=None if no_attributes else attribute_field,
+            examples, base, label_field=label_field, attribute_field=attribute_field, learn_facets=not no_attributes,
             text_field=text_field or None, min_products=min_products, min_value_count=min_value_count,
             min_support=scope_support, min_share=scope_share, name=name, input_format=input_format,
             progress=progress,
