@@ -270,3 +270,26 @@ def test_a_build_learning_no_new_facet_still_learns_where_the_taxonomys_facets_a
     learned = load_taxonomy(out)
     assert list(learned.facets) == ["category", "color"]  # no material facet
     assert learned.categories_of("color") is None
+
+
+def test_key_value_pairs_a_cell_separates_by_commas_are_read_as_tags_of_their_own() -> None:
+    # "Color: Red, Size: M" was one Color, "Red, Size: M": its facet 'color' was learned with the values Red, Blue,
+    # "Size: M", "Size: S", "Material: Cotton" and "Material: Wool", and no size or material facet
+    assert parse_attribute_tags("Color: Red, Size: M，材质：棉") == (
+        [("Color", "Red"), ("Size", "M"), ("材质", "棉")],
+        [],
+    )
+    # a comma between values, or before a time or a clock, stays in the value
+    assert parse_attribute_tags("Occasion: Party, Work; Time: 10:30, 11:30") == (
+        [("Occasion", "Party, Work"), ("Time", "10:30, 11:30")],
+        [],
+    )
+    cells = [
+        f"Color: {c}, Size: {s}, Material: {m}" for c in ("Red", "Blue") for s in ("S", "M") for m in ("Cotton", "Wool")
+    ]
+    report = learn_attributes(cells * 2)
+    assert {f.name: sorted(v.name for v in f.values) for f in report.facets} == {
+        "color": ["Blue", "Red"],
+        "size": ["M", "S"],
+        "material": ["Cotton", "Wool"],
+    }

@@ -24,8 +24,12 @@ SPELLINGS = {
 }  # fmt: skip
 VALUE_SEPARATORS = re.compile(r"\s*[,，、;；]\s*")
 # Items of a CSV cell: "Color: Red; Material: Cotton", or as a Chinese input method types it "颜色：红色；材质：棉";
-# a full-width mark only before a key ("颜色：红色；蓝色" lists two colours: '；' also separates values).
-_TAG_ITEMS = re.compile(r"\s*(?:;|\||\n|[；｜](?=[^；｜:：\n]+[:：]))\s*")
+# a full-width mark only before a key ("颜色：红色；蓝色" lists two colours: '；' also separates values), and so a comma
+# ("Color: Red, Size: M": read as one Color, "Red, Size: M", its parts "Size: M" were learned as colours; "Color: Red,
+# Blue" lists two). A key starts with a letter and is short: "10:30, 11:30" and a sentence's clause are no keys.
+_TAG_ITEMS = re.compile(
+    r"\s*(?:;|\||\n|[；｜](?=[^；｜:：\n]+[:：])|[,，、](?=\s*[^\W\d][^,，、;；|｜:：\n]{0,30}[:：]))\s*"
+)
 _KEY_VALUE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$", re.DOTALL)  # "Pattern:": an empty value, a placeholder
 # What a sentence or a list leaves at a value's ends, and the invisible characters a cell can carry there (zero-width
 # space, byte-order mark, soft hyphen, direction marks): the value reads the same without them.
