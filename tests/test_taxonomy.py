@@ -652,3 +652,19 @@ def test_a_parent_that_is_no_value_names_the_file_the_facet_and_what_a_parent_is
         f"{spec} (taxonomy 't'): facet 'category': value 'tees' has parent 'Tops', which is no value's id; a parent "
         "is named by its id (not its name): fix it, or leave parent out for a value at the top of its facet"
     )
+
+
+def test_applies_to_naming_categories_by_name_or_path_says_their_ids(tmp_path: Path) -> None:
+    # an analyst writes applies_to: [Apparel] as often as [apparel]: refused as "not category ids", no id named
+    spec, error = _refused(
+        tmp_path,
+        "  - name: category\n    hierarchical: true\n    values:\n"
+        "      - {id: apparel, name: Apparel, children: [{id: apparel-tops, name: Tops}]}\n"
+        "      - {id: home, name: Home, children: [{id: home-tops, name: Tops}]}\n"
+        "  - {name: sleeve, applies_to: [Apparel, Apparel > Tops, Tops, Shoes], values: [{id: s1, name: Long}]}\n",
+    )
+    assert error == (
+        f"{spec}: facet 'sleeve' applies_to 'Apparel', 'Apparel > Tops', 'Tops', 'Shoes': not category ids of this "
+        "taxonomy (applies_to lists the ids of the categories whose subtrees the facet applies to); 'Apparel' names "
+        "'apparel', 'Apparel > Tops' names 'apparel-tops', 'Tops' names 'apparel-tops' and 'home-tops': list the ids"
+    )

@@ -147,6 +147,7 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
             raise TaxonomyError(
                 f"{source}: facet {f.name!r} applies_to {', '.join(map(repr, unknown))}: not category ids of this "
                 "taxonomy (applies_to lists the ids of the categories whose subtrees the facet applies to)"
+                + _ids_named(taxonomy, unknown)
             )
         scopes[f.name] = {c for root in f.applies_to for c in taxonomy.subtree(root)}
     if scopes:
@@ -160,6 +161,24 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
             )
         taxonomy = add_synonyms(taxonomy, load_synonyms(path), source=str(path))
     return taxonomy
+
+
+def _ids_named(taxonomy: Taxonomy, texts: list[str]) -> str:
+    """ "; 'Apparel' names 'apparel'": the ids of the categories ``texts`` name by their name or path, which
+    an analyst writes in applies_to as often as the id (the refusal named no id, to be looked up in a long file)."""
+    hierarchical = [name for name, f in taxonomy.facets.items() if f.hierarchical]
+    found = []
+    for text in texts:
+        key = normalize(text)
+        ids = [
+            v.id
+            for n in hierarchical
+            for v in taxonomy.facet_values(n)
+            if key in (normalize(v.name), normalize(v.path or ""))
+        ]
+        if ids:
+            found.append(f"{text!r} names {' and '.join(map(repr, ids[:3]))}")
+    return f"; {', '.join(found)}: list the ids" if found else ""
 
 
 def _refuse_parents_in_other_facets(values: dict[str, Value], source: str) -> None:
