@@ -198,3 +198,29 @@ def test_taxonomy_build_writes_into_a_directory_it_creates(tmp_path: Path) -> No
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert load_taxonomy(target).values.keys() == load_taxonomy("demo").values.keys()
+
+
+def test_taxonomies_written_to_one_file_at_once_each_write_it_whole(tmp_path: Path) -> None:
+    """Two builds writing one taxonomy file at once shared its temporary copy: one failed 'cannot write the taxonomy
+    (No such file or directory)', or renamed the other's half-written copy into place."""
+    import threading
+
+    taxonomy = load_taxonomy("demo")
+    target = tmp_path / "taxonomy.yaml"
+    errors: list[Exception] = []
+
+    def write() -> None:
+        for _ in range(30):
+            try:
+                save_own(taxonomy, target)
+            except Exception as exc:  # collected: a thread's exception does not fail the test by itself
+                errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert load_taxonomy(target).version == taxonomy.version
+    assert [p.name for p in tmp_path.iterdir()] == ["taxonomy.yaml"]

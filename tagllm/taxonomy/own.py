@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -380,7 +381,9 @@ def save_own(taxonomy: Taxonomy, path: str | Path, *, description: str = "", hea
         text = comment + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120, default_flow_style=None)
     # written beside it and renamed over it: a kill or a full disk mid-write leaves the file there as it was
     place = target.resolve()  # a taxonomy linked from elsewhere stays linked
-    tmp = place.with_name(place.name + ".tmp")
+    # a name of this writer's own: two builds writing one file at once shared "taxonomy.yaml.tmp", and one renamed the
+    # other's half-written copy into place, or failed "cannot write the taxonomy (No such file or directory)"
+    tmp = place.with_name(f".{place.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         place.parent.mkdir(parents=True, exist_ok=True)  # as `generate -o` does: the place was checked to be creatable
         tmp.write_text(text, encoding="utf-8")
