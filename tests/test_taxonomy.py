@@ -668,3 +668,23 @@ def test_applies_to_naming_categories_by_name_or_path_says_their_ids(tmp_path: P
         "taxonomy (applies_to lists the ids of the categories whose subtrees the facet applies to); 'Apparel' names "
         "'apparel', 'Apparel > Tops' names 'apparel-tops', 'Tops' names 'apparel-tops' and 'home-tops': list the ids"
     )
+
+
+def test_a_taxonomy_file_of_another_extension_says_which_files_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # -t categories.csv said "cannot tell the taxonomy format; pass format=", an option no command has
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    Path("categories.csv").write_text("path\nApparel > Tops\n")
+    result = CliRunner().invoke(app, ["taxonomy", "show", "-t", "categories.csv"])
+    assert isinstance(result.exception, TaxonomyError)
+    assert str(result.exception) == (
+        "categories.csv: cannot tell the taxonomy format from its name: a taxonomy is the own format (.yaml, .yml, "
+        '.json), a list of category paths (.txt, one \'A > B > C\' per line, or .jsonl, {"path": "A > B > C"} per '
+        "line), Google's taxonomy-with-ids .txt or a Shopify taxonomy directory; save it as one of these (in Python, "
+        "load_taxonomy's format= names the format: own, shopify, google, paths)"
+    )

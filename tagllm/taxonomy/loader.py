@@ -104,4 +104,10 @@ def _detect_format(path: Path) -> str:
         return "google" if GOOGLE_LINE.match(first) else "paths"
     if suffix == ".jsonl":
         return "paths"
-    raise TaxonomyError(f"{path}: cannot tell the taxonomy format; pass format= (own, shopify, google, paths)")
+    # "pass format=", said to a command line user, named an option no command has
+    raise TaxonomyError(
+        f"{path}: cannot tell the taxonomy format from its name: a taxonomy is the own format (.yaml, .yml, .json), a "
+        'list of category paths (.txt, one \'A > B > C\' per line, or .jsonl, {"path": "A > B > C"} per line), '
+        "Google's taxonomy-with-ids .txt or a Shopify taxonomy directory; save it as one of these (in Python, "
+        "load_taxonomy's format= names the format: own, shopify, google, paths)"
+    )
