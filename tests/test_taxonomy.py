@@ -688,3 +688,20 @@ def test_a_taxonomy_file_of_another_extension_says_which_files_are_read(
         "line), Google's taxonomy-with-ids .txt or a Shopify taxonomy directory; save it as one of these (in Python, "
         "load_taxonomy's format= names the format: own, shopify, google, paths)"
     )
+
+
+def test_a_synonym_file_key_whose_synonyms_are_not_a_list_is_named(tmp_path: Path) -> None:
+    # one 'navy: dark blue' among a file's keys was said of the whole file: "a synonym file maps a value id or name to
+    # a list of synonyms", no key named
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nsynonym_files: [syn.yaml]\n"
+        "facets:\n  - {name: color, values: [{id: red, name: Red}, {id: navy, name: Navy}]}\n"
+    )
+    (tmp_path / "syn.yaml").write_text("red: [scarlet]\nnavy: dark blue\n")
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value) == (
+        f"{tmp_path / 'syn.yaml'}: synonyms for 'navy': 'dark blue' is not a list; a synonym file maps a value id or "
+        "name to a list of synonyms: write navy: [dark blue]"
+    )

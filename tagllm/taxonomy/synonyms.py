@@ -16,8 +16,16 @@ def load_synonyms(path: Path) -> dict[str, list[str]]:
     data = read_structured(path)
     if data is None:  # nothing but comments yet
         return {}
-    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
-        raise TaxonomyError(f"{path}: a synonym file maps a value id or name to a list of synonyms")
+    if not isinstance(data, dict):
+        raise TaxonomyError(f"{path}: a synonym file maps a value id or name to a list of synonyms (navy: [dark blue])")
+    odd = next(((k, v) for k, v in data.items() if not isinstance(v, list)), None)
+    if odd is not None:  # said of the whole file, not of the key: one 'navy: dark blue' among hundreds of keys
+        key, given = odd
+        written = f"write {key}: [{given}]" if isinstance(given, str) else "write them as a list"
+        raise TaxonomyError(
+            f"{path}: synonyms for {key!r}: {given!r} is not a list; a synonym file maps a value id or name to a list "
+            f"of synonyms: {written}"
+        )
     for key, words in data.items():
         # a blank item ("-") became the synonym 'None', and 'yes' 'True': a model answering "none" got that value
         odd = [w for w in words if w is None or isinstance(w, bool)]
