@@ -18,9 +18,9 @@ def load_synonyms(path: Path) -> dict[str, list[str]]:
         return {}
     if not isinstance(data, dict):
         raise TaxonomyError(f"{path}: a synonym file maps a value id or name to a list of synonyms (navy: [dark blue])")
-    odd = next(((k, v) for k, v in data.items() if not isinstance(v, list)), None)
-    if odd is not None:  # said of the whole file, not of the key: one 'navy: dark blue' among hundreds of keys
-        key, given = odd
+    unlisted = next(((k, v) for k, v in data.items() if not isinstance(v, list)), None)
+    if unlisted is not None:  # said of the whole file, not of the key: one 'navy: dark blue' among hundreds of keys
+        key, given = unlisted
         written = f"write {key}: [{given}]" if isinstance(given, str) else "write them as a list"
         raise TaxonomyError(
             f"{path}: synonyms for {key!r}: {given!r} is not a list; a synonym file maps a value id or name to a list "
