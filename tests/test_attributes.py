@@ -413,6 +413,18 @@ def test_a_learned_facet_is_not_named_as_a_column_of_a_csv_output(tmp_path: Path
     }
 
 
+def test_a_learned_facet_is_not_named_as_the_source_column_of_a_routed_runs_csv(tmp_path: Path) -> None:
+    # a 'Source: Imported' key was learned as the facet 'source': `generate --route-threshold` writing CSV, whose rows
+    # say in their source column which path tagged them, then refused the taxonomy before the first product
+    rows = [
+        {"id": str(i), "title": f"Mug {i}", "gold_category": "Kitchen > Mugs",
+         "gold_attribute_tags": [f"Source: {['Imported', 'Local'][i % 2]}"]}
+        for i in range(6)
+    ]  # fmt: skip
+    learned = learn_taxonomy(_write(tmp_path / "p.jsonl", rows), _tree())
+    assert [(f.name, f.title) for f in learned.attributes.facets] == [("source-attribute", "Source")]  # type: ignore[union-attr]
+
+
 def test_a_key_naming_a_facet_of_the_tree_is_read_as_that_facet_not_learned_again(tmp_path: Path) -> None:
     # built over a taxonomy that has a 'color' facet, 'Colour: …' tags were learned again as 'colour' ('Color: …' as
     # 'color-attribute'): a tag 'Color: x' then named two facets, resolved onto neither, and every example lost it

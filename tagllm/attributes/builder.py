@@ -112,7 +112,7 @@ def learn_taxonomy(
     scopes by ``learn_scopes``. ``progress(stage, done, total)`` is told each stage and the records it has done.
     """
     from tagllm.io import read_records
-    from tagllm.io.rows import OWN_COLUMNS
+    from tagllm.io.rows import OWN_COLUMNS, SOURCE_COLUMN
     from tagllm.retrieval.index import LabelResolver, labels_from_record
 
     records: list[tuple[int, dict[str, Any]]] = []
@@ -137,7 +137,8 @@ def learn_taxonomy(
             (data.get(attribute_field) for _, data in records),
             min_products=min_products,
             min_value_count=min_value_count,
-            reserved=[*taxonomy.facets, *OWN_COLUMNS],  # a facet named 'status' cannot be written to CSV
+            # a facet named 'status' cannot be written to CSV, one named 'source' to a routed run's CSV
+            reserved=[*taxonomy.facets, *OWN_COLUMNS, SOURCE_COLUMN],
             # its category tree's too: a 'Category: T-Shirts' tag was learned as a flat copy of the tree beside it; and
             # its labels: a '颜色: 红色' tag was learned as a facet '颜色' beside Shopify's color, labelled 颜色
             known=[t for name, f in taxonomy.facets.items() for t in (name, f.title or name, *dict(f.labels).values())],
