@@ -7,6 +7,8 @@ field), and the rest of the input goes on.
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -49,6 +51,8 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
         data["id"] = line_id(record.line)  # a blank id too: stripped, it would be "", the same for every such record
     elif isinstance(data["id"], UUID):  # its text, as the product reads it: an error record is named by it too
         data["id"] = str(data["id"])
+    elif is_whole_float(data["id"]):
+        data["id"] = int(data["id"])
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
@@ -73,6 +77,18 @@ def is_missing_id(value: Any) -> bool:
     if isinstance(value, str):
         return not value.strip()
     return value is None or is_nan_number(value)
+
+
+def is_whole_float(value: Any) -> bool:
+    """Whether an id is a float holding a whole number: an integer id column with a missing cell, which pandas and
+    Parquet keep as floats. Read as it is, id 1 was the product '1.0', not the '1' a CSV of the same table names (a
+    JSONL number is read as its line writes it, before this)."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, numbers.Integral)
+        and math.isfinite(value)
+        and float(value).is_integer()
+    )
 
 
 def _writable(value: Any) -> bool:
