@@ -147,7 +147,7 @@ def test_bad_records_are_error_records_and_exit_1(tmp_path: Path, config: Path) 
         b'{"id": "a", "title": "Blue denim jeans"}\n'
         b'{"id": "b", "title": \n'
         b'{"id": "c"}\n'
-        b'{"id": "d", "title": "caf\xe9 mug"}\n'
+        b'{"id": "d", "title": "caf\xff mug"}\n'  # a stray byte: a file in Windows-1252 is refused whole
         b'{"id": "e", "title": "Gold necklace"}\n'
     )
     out = tmp_path / "out.jsonl"
@@ -159,8 +159,24 @@ def test_bad_records_are_error_records_and_exit_1(tmp_path: Path, config: Path) 
     ]  # fmt: skip
     assert lines[1]["error"]["message"] == f"{src}:2: not valid JSON (Expecting value at column 22)"
     assert lines[2]["error"]["message"] == f"{src}:3: record 'c' has no title; every product needs a non-empty title"
-    assert lines[3]["error"]["message"] == f"{src}:4: not UTF-8 (byte 25 is 0xe9); re-save the file as UTF-8"
+    assert lines[3]["error"]["message"] == f"{src}:4: not UTF-8 (byte 25 is 0xff); re-save the file as UTF-8"
     assert "2 tagged, 3 failed" in result.stderr
+
+
+def test_a_csv_saved_in_windows_1252_stops_before_the_first_product(tmp_path: Path, config: Path) -> None:
+    # Excel's "CSV (Comma delimited)" on Western Windows: each row with an accent was an error record, the rest tagged,
+    # exit 1 with "run again with --resume", which retried the same rows to the same errors
+    src = tmp_path / "in.csv"
+    src.write_bytes("id,title\na,Blue denim jeans\nb,Gold necklace – Hermès\nc,Wool scarf\n".encode("cp1252"))
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["generate", str(src), "-o", str(out), "-c", str(config)])
+    assert isinstance(result.exception, InputError), result.output  # main() prints it and exits 2
+    assert not out.exists()
+    assert str(result.exception) == (
+        f"{src}:3: the file is not UTF-8: it reads as Windows-1252 ('Hermès'), as Excel saves \"CSV (Comma "
+        'delimited)" on Western Windows; re-save it as "CSV UTF-8", or convert it, e.g. iconv -f WINDOWS-1252 -t UTF-8 '
+        f"{src} > {tmp_path / 'in-utf8.csv'}"
+    )
 
 
 def test_resume_skips_done_products_and_repairs_a_cut_line(tmp_path: Path, config: Path) -> None:

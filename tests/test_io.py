@@ -271,9 +271,9 @@ def test_files_joined_by_tail_are_named_as_such(tmp_path: Path) -> None:
 
 def test_a_csv_line_that_is_not_utf8_is_an_error_record_and_the_rest_is_read(tmp_path: Path) -> None:
     src = tmp_path / "p.csv"
-    src.write_bytes(b"id,title\n1,caf\xe9 mug\n2,Tea pot\n")
+    src.write_bytes(b"id,title\n1,caf\xff mug\n2,Tea pot\n")  # a stray byte: a file in Windows-1252 is refused whole
     assert _summary(src) == [
-        (2, f"{src}:2: not UTF-8 (byte 5 is 0xe9); re-save the file as UTF-8"),
+        (2, f"{src}:2: not UTF-8 (byte 5 is 0xff); re-save the file as UTF-8"),
         (3, "2"),
     ]
 
@@ -744,18 +744,38 @@ def test_a_file_saved_in_gbk_is_refused_naming_the_encoding(tmp_path: Path, name
     )
 
 
-def test_a_gbk_line_in_a_utf8_file_and_a_latin1_line_stay_error_records(tmp_path: Path) -> None:
-    # a file whose Chinese is UTF-8 before it is UTF-8 (one row pasted from elsewhere); 'Crème brûlée' in Latin-1 is
-    # no Chinese, though its bytes decode as GB18030
+def test_a_gbk_line_or_a_latin1_line_in_a_utf8_file_stays_an_error_record(tmp_path: Path) -> None:
+    # a file whose Chinese is UTF-8 before it is not (one row pasted from elsewhere), or whose accents are
     src = tmp_path / "p.csv"
     src.write_bytes(b"id,title\n1,\xe7\xba\xa2\xe8\x89\xb2 mug\n2," + "红色茶壶".encode("gbk") + b"\n3,Tea pot\n")
     assert _summary(src) == [(2, "1"), (3, f"{src}:3: not UTF-8 (byte 2 is 0xba); re-save the file as UTF-8"), (4, "3")]
     latin = tmp_path / "q.csv"
-    latin.write_bytes("id,title\n1,Crème brûlée set\n2,Tea pot\n".encode("latin-1"))
+    latin.write_bytes("id,title\n1,Crème set\n".encode() + "2,Crème brûlée set\n3,Tea pot\n".encode("latin-1"))
     assert _summary(latin) == [
-        (2, f"{latin}:2: not UTF-8 (byte 4 is 0xe8); re-save the file as UTF-8"),
-        (3, "2"),
+        (2, "1"),
+        (3, f"{latin}:3: not UTF-8 (byte 4 is 0xe8); re-save the file as UTF-8"),
+        (4, "3"),
     ]
+
+
+@pytest.mark.parametrize("name", ["p.csv", "p.jsonl"])
+def test_a_file_saved_in_windows_1252_is_refused_naming_the_encoding(tmp_path: Path, name: str) -> None:
+    # Excel's "CSV (Comma delimited)" on Western Windows: each row with an accent was an error record ("not UTF-8
+    # (byte 4 is 0xe8)"), exit 1 with "run again with --resume", and the rows written in ASCII alone were tagged;
+    # 'Crème brûlée' is no Chinese, though its bytes decode as GB18030
+    src = tmp_path / name
+    if name.endswith(".csv"):
+        text = "id,title,brand\n1,Tea pot,\n2,Crème brûlée set,Le Creuset\n3,Wool scarf – grey,Hermès\n"
+    else:
+        text = '{"id": "1", "title": "Tea pot"}\n{"id": "2", "title": "Crème brûlée set"}\n'
+    src.write_bytes(text.encode("cp1252"))
+    with pytest.raises(InputError) as error:
+        RecordSource(src).peek(50)
+    assert str(error.value) == (
+        f"{src}:{3 if name.endswith('.csv') else 2}: the file is not UTF-8: it reads as Windows-1252 ('Crème'), as "
+        'Excel saves "CSV (Comma delimited)" on Western Windows; re-save it as "CSV UTF-8", or convert it, e.g. '
+        f"iconv -f WINDOWS-1252 -t UTF-8 {src} > {tmp_path / ('p-utf8' + src.suffix)}"
+    )
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,8 @@ MAX_LINE_BYTES = 16 * 2**20  # a longer JSONL line is an error record, not a rea
 # the lines whose first one with other bytes than ASCII shows a file saved in GBK (before tagging: a run reads its first
 # records, FIRST_RECORDS_CHECKED, before it writes; each of those is a line at least)
 ENCODING_CHECKED_LINES = 50
+# the signs besides letters that Western text holds in Windows-1252 (a no-break space, dashes, quotes, €, °, ½ …)
+WESTERN_MARKS = set("\xa0–—‘’‚“”„…•€£¥¢°®©™«»×÷±½¼¾·§¶¿¡ªº¹²³µ")
 
 
 @dataclass
@@ -89,7 +91,8 @@ def carriage_returns(first: bytes, name: str) -> None:
 
 def legacy_chinese(first: bytes, name: str, line: int) -> None:
     """The first line of a file that is not ASCII is Chinese saved in GBK/GB18030 (Excel's CSV on Chinese Windows),
-    not UTF-8: each row holding Chinese would be an error record and the rest tagged; refused before the first."""
+    not UTF-8: each row holding Chinese would be an error record and the rest tagged; refused before the first (as
+    Windows-1252 is, ``legacy_western``)."""
     try:
         first.decode("utf-8")
         return
@@ -98,19 +101,44 @@ def legacy_chinese(first: bytes, name: str, line: int) -> None:
     try:
         text = first.decode("gb18030")
     except UnicodeDecodeError:
+        legacy_western(first, name, line)
         return
     chinese = [c for c in text if has_cjk(c)]
     # GB2312's ideographs are two bytes over 0xa0: most of a Chinese text's; a Latin-1 accent before an ASCII letter
     # ('è' 'm' in 'Crème') also decodes as an ideograph, whose second byte is that letter
     common = sum(1 for c in chinese if c.encode("gb18030")[-1] > 0xA0)
     if not chinese or common < 0.8 * len(chinese):
+        legacy_western(first, name, line)
         return
-    path = Path(name)
-    how = f"{name} > {path.with_name(f'{path.stem}-utf8{path.suffix}')}" if name != "<stdin>" else "FILE | tagllm …"
     raise InputError(
         f"{name}:{line}: the file is not UTF-8: it reads as Chinese saved in GBK/GB18030 (as Excel saves a CSV on "
-        f"Chinese Windows); re-save it as UTF-8, e.g. iconv -f GB18030 -t UTF-8 {how}"
+        f"Chinese Windows); re-save it as UTF-8, e.g. iconv -f GB18030 -t UTF-8 {_converted(name)}"
     )
+
+
+def legacy_western(first: bytes, name: str, line: int) -> None:
+    """The first line of a file that is not ASCII, and not UTF-8, reads as Windows-1252 (Excel's "CSV (Comma
+    delimited)" on Western Windows; Latin-1): each row with an accent (Crème, Hermès, 100% Baumwolle – …) was an error
+    record and the rest tagged; refused before the first, showing the word as it reads, for the user to judge."""
+    try:
+        text = first.decode("cp1252")
+    except UnicodeDecodeError:  # a byte Windows-1252 leaves undefined: no guess at the encoding
+        return
+    if not all(c.isascii() or (c.isalpha() and c != "ÿ") or c in WESTERN_MARKS for c in text):
+        return  # stray bytes (0xff is seldom text) in a UTF-8 file: that line's error record says so
+    words = [w for w in re.split(r"[\s,;|\"]+", text) if not w.isascii()]
+    word = next((w for w in words if any(c.isalpha() and not c.isascii() for c in w)), words[0])[:40]  # Hermès, not –
+    raise InputError(
+        f"{name}:{line}: the file is not UTF-8: it reads as Windows-1252 ({word!r}), as Excel saves "
+        '"CSV (Comma delimited)" on Western Windows; re-save it as "CSV UTF-8", or convert it, e.g. '
+        f"iconv -f WINDOWS-1252 -t UTF-8 {_converted(name)}"
+    )
+
+
+def _converted(name: str) -> str:
+    """What iconv reads and writes to convert the input ``name``."""
+    path = Path(name)
+    return f"{name} > {path.with_name(f'{path.stem}-utf8{path.suffix}')}" if name != "<stdin>" else "FILE | tagllm …"
 
 
 def not_utf8(name: str, line: int, raw: bytes, exc: UnicodeDecodeError) -> RecordError:
@@ -141,7 +169,7 @@ def lines(fh: IO[bytes], name: str) -> Iterator[tuple[int, bytes | None]]:
                 continue
             if not text_seen and lineno <= ENCODING_CHECKED_LINES and not raw.isascii():
                 text_seen = True
-                legacy_chinese(raw, name, lineno)
+                legacy_chinese(raw, name, lineno)  # or Windows-1252
             yield lineno, raw
     finally:
         if fh is not sys.stdin.buffer:
