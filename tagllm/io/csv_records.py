@@ -13,6 +13,7 @@ from tagllm.io.jsonl import Record, RepeatedKey, file_banner, lines, loads_uniqu
 from tagllm.models import RecordError
 
 MAX_CSV_CELL = 16 * 2**20  # csv's default limit of 128 KiB refuses a long but real HTML description
+SEPARATORS = (",", ";", "\t", "|")  # the separators a CSV's header is read with, the comma first
 LIST_COLUMNS = {"queries"}  # in CSV: a JSON list, or values separated by '|'
 JSON_COLUMNS = {"attributes", "labels", "queries", "extra"}  # in CSV: a cell may hold JSON
 # ``images`` is read as it is, whatever the input: Product splits a cell of several photos (tagllm.image_refs)
@@ -47,6 +48,19 @@ class _CsvLines:
         self.current.append(item)
         return item[1]
 
+    def first_line(self) -> str | None:
+        """The first line that is not blank (the header's), left to be read again; None for an input of none."""
+        text = ""
+        try:
+            while not text.strip():
+                text = next(self)
+        except StopIteration:
+            return None
+        finally:
+            self._pushed = self.current + self._pushed
+            self.current = []
+        return text
+
     def take(self) -> tuple[int, RecordError | None]:
         """The first line of the record just read and its first decoding error; forgets its lines."""
         start = self.current[0][0] if self.current else 0
@@ -72,10 +86,12 @@ def read_csv(fh: IO[bytes], name: str, on_header: Callable[[list[str]], None] | 
     """The records of a CSV; ``on_header`` is given the header's columns once they are read."""
     allow_long_cells()
     lines = _CsvLines(fh, name)
+    first = lines.first_line()
+    separator = sniff_separator(first) if first is not None else ","
     header: list[str] | None = None
     while True:
         try:
-            for row in csv.reader(lines, strict=True):
+            for row in csv.reader(lines, delimiter=separator, strict=True):
                 if header is not None and len(row) > len(header) and len(lines.current) > 1:
                     # a quoted cell ran over lines and left too many cells: most likely a quote never closed
                     start = lines.reread_after_first()
@@ -104,6 +120,22 @@ def read_csv(fh: IO[bytes], name: str, on_header: Callable[[list[str]], None] | 
                 hint = f"; its columns seem separated by {sep!r}: re-save it separated by commas" if sep else ""
                 raise InputError(f"{name}:{start}: the header row is not valid CSV ({exc}){hint}") from None
             yield Record(start, None, RecordError(line=start, message=_csv_problem(name, start, str(exc))))
+
+
+def sniff_separator(header: str) -> str:
+    """The separator of a CSV whose header row is ``header``: the comma, unless it leaves the header one column that
+    the semicolon (Excel's CSV where a comma is the decimal mark: most of Europe), the tab or the bar cuts into several.
+    Read with commas alone, such a file was refused, and Excel there cannot save commas. (A header cut by commas too,
+    ``id;title;"size, cm"``, is refused naming its separator: ``RecordSource.require_title``.)"""
+    cells = {}
+    for separator in SEPARATORS:
+        try:
+            cells[separator] = len(next(csv.reader([header], delimiter=separator), []))
+        except csv.Error:  # a carriage return inside the line
+            cells[separator] = 0
+    if cells[","] > 1:
+        return ","
+    return max(SEPARATORS, key=lambda separator: cells[separator])  # the first of the most: the comma when none cuts
 
 
 def separator_in(text: str) -> str | None:

@@ -127,7 +127,9 @@ class RecordSource:
                 raise InputError(f"{path}: is a directory, not a file of products")
             if path.is_file() and path.stat().st_size == 0:  # a named pipe has no size until it is read
                 raise InputError(f"{path}: the file is empty: no products to read")
-        self.format = detect_format(source, format)
+        # a .tsv is read as CSV: its header shows the tab that separates its columns (an output is written as none)
+        tsv = not format and Path(source).suffix.lower() == ".tsv"
+        self.format = "csv" if tsv else detect_format(source, format)
         self.columns = columns or {}
         self.join_continuations = join_continuations
         if self.format == "parquet" and self.is_stdin:
