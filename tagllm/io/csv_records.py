@@ -111,7 +111,7 @@ def read_csv(fh: IO[bytes], name: str, on_header: Callable[[list[str]], None] | 
                 elif bad is None and [cell.strip() for cell in row] == header:
                     yield Record(start, None, RecordError(line=start, message=_repeated_header(name, start)))
                 else:
-                    yield _csv_record(row, header, start, name, bad)
+                    yield _csv_record(row, header, start, name, bad, separator)
             return
         except csv.Error as exc:
             sep = separator_in(lines.current[0][1]) if header is None and lines.current else None
@@ -180,11 +180,20 @@ def _csv_problem(name: str, line: int, error: str) -> str:
     return f"{name}:{line}: malformed CSV row: {what}; the lines after it are read as rows of their own"
 
 
-def _csv_record(row: list[str], header: list[str], line: int, name: str, bad: RecordError | None) -> Record:
+def _csv_record(
+    row: list[str], header: list[str], line: int, name: str, bad: RecordError | None, separator: str = ","
+) -> Record:
     if bad is not None:
         return Record(line, None, bad)
+    if len(row) > len(header) and not any(cell.strip() for cell in row[len(header) :]):
+        row = row[: len(header)]  # empty cells past the header's (a separator ending each row): nothing to lose
     if len(row) > len(header):
-        return Record(line, None, RecordError(line=line, message=f"{name}:{line}: more cells than header columns"))
+        shown = {"\t": "a tab"}.get(separator, repr(separator))
+        message = (
+            f"{name}:{line}: more cells than header columns ({len(row)}, the header has {len(header)}): a cell holding "
+            f'{shown} must be quoted ("Jeans{separator} blue")'
+        )
+        return Record(line, None, RecordError(line=line, message=message))
     data: dict[str, Any] = {}
     for key, value in zip(header, row, strict=False):
         try:
