@@ -163,6 +163,21 @@ def test_bad_records_are_error_records_and_exit_1(tmp_path: Path, config: Path) 
     assert "2 tagged, 3 failed" in result.stderr
 
 
+def test_an_output_naming_a_file_that_is_no_output_stops_before_any_model_loads(tmp_path: Path, config: Path) -> None:
+    from tagllm.errors import OutputError
+
+    src, out = tmp_path / "products.jsonl", tmp_path / "products.csv"  # the catalogue's CSV copy beside its JSONL
+    src.write_text('{"id": "a", "title": "Blue denim jeans"}\n')
+    out.write_text("id,title\na,Blue denim jeans\n")
+    result = runner.invoke(app, ["generate", str(src), "-o", str(out), "-c", str(config), "-t", "no-such-taxonomy"])
+    assert isinstance(result.exception, OutputError), result.output  # main() prints it and exits 2
+    assert str(result.exception) == (
+        f"{out}: the file there is not an output of tagllm generate (its first line: 'id,title'), and this run would "
+        "replace it (CSV results): give another output file, or remove it first"
+    )
+    assert out.read_text() == "id,title\na,Blue denim jeans\n"
+
+
 def test_a_csv_saved_in_windows_1252_stops_before_the_first_product(tmp_path: Path, config: Path) -> None:
     # Excel's "CSV (Comma delimited)" on Western Windows: each row with an accent was an error record, the rest tagged,
     # exit 1 with "run again with --resume", which retried the same rows to the same errors

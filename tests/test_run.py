@@ -11,7 +11,7 @@ import pytest
 
 from tagllm.cli.generate import _summary_line
 from tagllm.config import TaggerConfig
-from tagllm.errors import InputError, RetryableBackendError
+from tagllm.errors import InputError, OutputError, RetryableBackendError
 from tagllm.io import RecordSource
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.run import RunInterrupted
@@ -415,3 +415,31 @@ def test_rows_of_empty_cells_are_no_products_and_are_counted(tagger, tmp_path: P
     assert [row["product_id"] for row in _rows(tmp_path / "out.jsonl")] == ["p1", "p2"]
     assert summary.empty_rows == (3 if suffix == ".csv" else 1)
     assert f", {summary.empty_rows} row(s) of empty cells skipped in " in _summary_line(summary)
+
+
+@pytest.mark.parametrize("name", ["catalog.csv", "catalog.jsonl", "catalog.parquet"])
+def test_a_file_that_is_no_output_is_not_replaced_by_a_fresh_run(tagger, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    # -o naming the catalogue kept beside the products being tagged (its CSV or Parquet copy): a run without --resume
+    # emptied it before the first product, without a word
+    src, out = _products(tmp_path / "in.jsonl", 2), tmp_path / name
+    if out.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({"id": ["p0"], "title": [TITLES[0]]}), out)
+        shown = "Parquet"
+    else:
+        out.write_text("id,title\np0,Blue denim jeans\n" if out.suffix == ".csv" else src.read_text())
+        shown = "its first line: " + repr(out.read_text().splitlines()[0])
+    before = out.read_bytes()
+    with pytest.raises(OutputError) as error:
+        tagger.tag_file(src, out)
+    assert str(error.value) == (
+        f"{out}: the file there is not an output of tagllm generate ({shown}), and this run would replace it "
+        f"({out.suffix[1:].upper()} results): give another output file, or remove it first"
+    )
+    assert out.read_bytes() == before
+    out.write_bytes(b"")  # an empty file, and an output of an earlier run, are replaced as before
+    assert tagger.tag_file(src, out).tagged == 2
+    assert tagger.tag_file(src, out).tagged == 2
+    assert [row["product_id"] for row in _rows(out)] == ["p0", "p1"]

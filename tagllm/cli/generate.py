@@ -124,7 +124,7 @@ def generate(
     from tagllm.io import STDIO, RecordSource, detect_format, parse_columns
     from tagllm.io.lock import OutputLock
     from tagllm.io.places import check_output_name, check_output_place
-    from tagllm.io.resume import output_file
+    from tagllm.io.resume import check_replaceable, output_file
     from tagllm.io.writers import refuse_column_clashes
     from tagllm.routing import parse_threshold
     from tagllm.run import RunInterrupted
@@ -154,6 +154,8 @@ def generate(
     if output != STDIO:  # a place that can never be written is said before the tagger is built (an index: minutes)
         check_output_place(Path(output), out_format)
         OutputLock(output_file(Path(output))).check()  # so is another run writing it
+        if not resume:  # and a file there that is no output, which the run would replace
+            check_replaceable(Path(output), out_format)
     # so is a facet or kept column a CSV or Parquet row has a column of its own for: by the facets named (with none
     # named, the index's labelled ones are known once it is open, and the writer refuses a clash of theirs)
     refuse_column_clashes(out_format, cfg.facets or [], kept, routed=cfg.route_threshold is not None)

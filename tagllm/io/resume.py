@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tagllm.errors import InputError, missing_dependency
+from tagllm.errors import InputError, OutputError, missing_dependency
 from tagllm.io.csv_records import allow_long_cells
 from tagllm.io.rows import (
     DEGRADED,
@@ -169,6 +169,34 @@ def remove_output(target: Path, fmt: str) -> None:
         shutil.rmtree(merged_parts_dir(target), ignore_errors=True)
     elif target.is_file():
         os.truncate(target, 0)
+
+
+def check_replaceable(target: Path, fmt: str) -> None:
+    """A run without ``--resume`` replaces its output: refused where the file there is not an output of tagllm
+    generate (its first row not one tagllm writes, nor a record of its settings beside it): ``-o products.csv``
+    naming the catalogue kept beside the JSONL being tagged emptied it before the first product, without a word."""
+    from tagllm.io.settings import settings_path
+
+    target = output_file(target)
+    if not target.is_file() or target.stat().st_size == 0 or settings_path(target).exists():
+        return
+    with target.open("rb") as fh:
+        first = fh.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+    if first.startswith(b'{"product_id":') or re.match(rb"product_id[,;\t]", first):
+        return  # a JSONL or CSV output, whichever this run writes
+    if first.startswith(b"PAR1"):
+        try:
+            names = pyarrow_parquet().read_schema(target).names
+        except Exception:  # pyarrow raises several unrelated types for a broken file
+            names = []
+        if {"product_id", "status", "result_json"} <= set(names):
+            return
+    line = first.split(b"\n", 1)[0][:60].decode("utf-8", errors="replace").strip()
+    shown = "Parquet" if first.startswith(b"PAR1") else f"its first line: {line!r}"
+    raise OutputError(
+        f"{target}: the file there is not an output of tagllm generate ({shown}), and this run would replace it "
+        f"({fmt.upper()} results): give another output file, or remove it first"
+    )
 
 
 # -- reading an output ---------------------------------------------------------------------------------------------

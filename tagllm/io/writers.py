@@ -18,6 +18,7 @@ from tagllm.io.places import check_output_name, check_output_place
 from tagllm.io.readers import STDIO, detect_format
 from tagllm.io.resume import (
     OutputState,
+    check_replaceable,
     output_file,
     part_files,
     parts_dir,
@@ -119,6 +120,7 @@ class ResultWriter:
             self.state, self._seen = scan_locked(self.target, self.format, self._lock)
         else:
             self._lock.check()
+            check_replaceable(self.target, self.format)
         # an output resumed with rows but no record of their settings (written before they were recorded) stays so
         # what a row holds besides the tags is part of the record too: a JSONL output would otherwise mix rows with
         # and without the kept input columns or the provenance (CSV and Parquet refuse other columns below)
