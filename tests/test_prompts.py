@@ -280,6 +280,24 @@ def test_text_outside_a_message_is_an_error(tax: Taxonomy, tmp_path: Path) -> No
         load_prompt(str(path), tax).render(Product(id="p", title="T"), {}, [])
 
 
+def test_a_template_saved_with_a_byte_order_mark_renders_without_it(tax: Taxonomy, tmp_path: Path) -> None:
+    """Windows Notepad saves UTF-8 with a byte-order mark: the template was refused for "text outside a message block
+    ('\\ufeff')", which the analyst cannot see, and an included file's mark went into the prompt."""
+    (tmp_path / "title.j2").write_text("Title: {{ product.title }}", encoding="utf-8-sig")
+    path = tmp_path / "notepad.j2"
+    path.write_text('{% call message("user") %}\n{% include "title.j2" %}\n{% endcall %}\n', encoding="utf-8-sig")
+    messages = load_prompt(str(path), tax).render(Product(id="p", title="Red dress"), {}, [])
+    assert messages == [{"role": "user", "content": "Title: Red dress"}]
+
+
+def test_a_template_that_is_not_utf8_says_to_save_it_as_utf8(tax: Taxonomy, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.j2"
+    path.write_text('{% call message("user") %}\nCafé {{ product.title }}\n{% endcall %}\n', encoding="latin-1")
+    with pytest.raises(ConfigError) as info:
+        load_prompt(str(path), tax)
+    assert str(info.value) == f"prompt {path}: latin1.j2 is not UTF-8 text (byte 0xe9 at offset 30); save it as UTF-8"
+
+
 def test_the_sandbox_blocks_unsafe_attribute_access(tax: Taxonomy, tmp_path: Path) -> None:
     path = tmp_path / "evil.j2"
     path.write_text('{% call message("user") %}{{ taxonomy.__class__.__init__.__globals__ }}{% endcall %}', "utf-8")

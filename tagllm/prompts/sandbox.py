@@ -186,12 +186,22 @@ class _PromptEnvironment(ImmutableSandboxedEnvironment):
 
 
 class _PromptLoader(FileSystemLoader):
-    """Templates from the prompt directories; hidden files (``.env``, ``.git/…``) are never read."""
+    """Templates from the prompt directories, read as UTF-8 with or without a byte-order mark; hidden files (``.env``,
+    ``.git/…``) are never read."""
 
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
         if any(part.startswith(".") for part in re.split(r"[/\\]", template)):
             raise TemplateNotFound(template, f"{template!r}: hidden files cannot be included in a prompt")
-        return super().get_source(environment, template)
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{template} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+                "save it as UTF-8"
+            ) from None
+        # the mark an editor (Windows Notepad) puts before a UTF-8 file's text: read as text outside a message block,
+        # it stopped the run ("text outside a message block ('\ufeff')"), or went into the prompt of an include
+        return source.removeprefix("\ufeff"), filename, uptodate
 
 
 def environment(search_path: list[Path]) -> Any:
