@@ -295,8 +295,9 @@ def test_a_listener_that_gives_no_http_answer_stops_the_run_before_the_first_pro
 
 
 def _http_server(post_status: int) -> tuple[Any, str]:
-    """A 127.0.0.1 HTTP server with no /models (404) that answers every POST with ``post_status``: 501, as Python's
-    own file server does, or 400, as a chat-completions route does to an empty body."""
+    """A 127.0.0.1 HTTP server with no /models (404) that answers a POST with ``post_status``: 501 to every one, as
+    Python's own file server does, or 400 to an empty body, as a chat-completions route does (which answers a
+    request with messages)."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -305,8 +306,16 @@ def _http_server(post_status: int) -> tuple[Any, str]:
             self.send_error(404)
 
         def do_POST(self) -> None:  # noqa: N802
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self.send_error(post_status)
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+            if post_status != 400 or not body.get("messages"):
+                self.send_error(post_status)
+                return
+            answer = json.dumps({"choices": [{"message": {"content": '{"answer": "yes"}'}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -344,6 +353,79 @@ def test_a_server_without_models_that_has_the_chat_route_is_used() -> None:
         backend.load()
     finally:
         backend.close()
+        server.shutdown()
+
+
+def _refusing_server(refused: str) -> tuple[Any, str]:
+    """A 127.0.0.1 server whose /models lists 'qwen' (not vLLM) and that answers HTTP 400 to any chat request holding
+    the field ``refused``, as a server without JSON-schema outputs answers ``response_format``."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, status: int, body: Any) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self._send(200, {"object": "list", "data": [{"id": "qwen", "owned_by": "llamacpp"}]})
+
+        def do_POST(self) -> None:  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            if refused in body:
+                self._send(400, {"error": {"message": f"'{refused}' is not supported", "code": 400}})
+            else:
+                self._send(200, {"choices": [{"message": {"content": '{"answer": "yes"}'}}]})
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
+
+
+def test_a_server_that_refuses_the_request_format_stops_the_run_before_the_first_product(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path
+) -> None:
+    """A server without JSON-schema outputs answers HTTP 400 to every product's request: each product became an error
+    record saying so (exit 1), after the output was opened, and nothing said what to change."""
+    pytest.importorskip("httpx", reason="needs the openai extra: pip install 'tagllm[openai]'")
+    from tagllm.backends.openai import OpenAIBackend
+
+    server, url = _refusing_server("response_format")
+    try:
+        backend = OpenAIBackend(model="qwen", base_url=url)
+        message = _refused(backend, demo_taxonomy, demo_index_dir, embedder, tmp_path)
+    finally:
+        server.shutdown()
+    assert message == (
+        f"openai backend: {url} refuses the request sent for each product (HTTP 400 at /chat/completions: "
+        "'response_format' is not supported), so every product would fail; change what it refuses: the model "
+        "(--model qwen), the JSON schema, sent as response_format (backend_options.server: vllm sends vLLM's "
+        "structured_outputs), or backend_options.extra_body"
+    )
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_server_that_takes_the_request_format_is_used() -> None:
+    pytest.importorskip("httpx", reason="needs the openai extra: pip install 'tagllm[openai]'")
+    from tagllm.backends.openai import OpenAIBackend
+
+    server, url = _refusing_server("guided_json")  # refuses what tagllm does not send
+    backend = OpenAIBackend(model="qwen", base_url=url)
+    try:
+        backend.load()
+        refused = OpenAIBackend(model="qwen", base_url=url, extra_body={"guided_json": {"type": "object"}})
+        with pytest.raises(ConfigError, match=r"HTTP 400 at /chat/completions: 'guided_json' is not supported"):
+            refused.load()
+    finally:
+        backend.close()
+        refused.close()
         server.shutdown()
 
 

@@ -12,7 +12,7 @@ import time
 import unicodedata
 import urllib.parse
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 from tagllm.backends.base import (
     ANSWERED,
@@ -33,7 +33,7 @@ from tagllm.backends.completion import (
     valid_unicode,
 )
 from tagllm.errors import BackendError, ConfigError, RetryableBackendError, missing_dependency
-from tagllm.models import RecordError
+from tagllm.models import Product, RecordError
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
@@ -42,6 +42,17 @@ SCHEMA_NAME = "product_tags"
 # sending something else, and reading on would only fill memory.
 MAX_RESPONSE_BYTES = 16 * 2**20
 _T = TypeVar("_T")
+# What ``load`` asks a server, shaped as a product's request is (a system and a user message, a strict schema).
+PROBE_MESSAGES = [
+    {"role": "system", "content": "You tag products. Answer with JSON."},
+    {"role": "user", "content": 'Is this a check? Answer {"answer": "yes"}.'},
+]
+PROBE_SCHEMA = {
+    "type": "object",
+    "properties": {"answer": {"type": "string", "enum": ["yes", "no"]}},
+    "required": ["answer"],
+    "additionalProperties": False,
+}
 
 
 def _httpx() -> Any:
@@ -217,11 +228,13 @@ class OpenAIBackend(Backend):
         every product would fail after its retries. So is a listener that gives no HTTP answer at all (one that
         never answers within the timeout, another protocol's service on that port): these escaped as a traceback.
         So is an HTTP server with neither /models nor /chat/completions (``_check_chat_route``). A server that
-        answers, even with an error, is left to the retries. Which model it serves, when none was named, is found
+        answers, even with an error, is left to the retries, unless it refuses the request every product is sent as
+        (``_check_request``). Which model it serves, when none was named, is found
         here too (``_discover``): found at the first batch, a server without /models failed every product with
         "pass --model", and in routing mode one serving several models stopped the run part way."""
         self._run(self._reach())
         self._run(self._discover())
+        self._run(self._check_request())
 
     async def _reach(self) -> None:
         httpx = _httpx()
@@ -231,7 +244,7 @@ class OpenAIBackend(Backend):
             if response.status_code == 404:
                 await self._check_chat_route()
             if response.status_code in (401, 403):
-                self._refused_key(response)
+                self._refused_key(response.status_code, response.content, "/models")
             if response.status_code == 200 and _web_page(response):
                 # a web app at the address (a dashboard, a proxy's login page): with --model named, the run went on
                 # and every product failed after its retries, each one "the response is not JSON"
@@ -255,7 +268,7 @@ class OpenAIBackend(Backend):
                 f"({type(exc).__name__}: {str(exc) or 'the connection was closed or reset'}); {fix}"
             ) from None
 
-    def _refused_key(self, response: Any) -> None:
+    def _refused_key(self, status: int, raw: bytes, route: str) -> NoReturn:
         """A server that refuses the API key (HTTP 401 or 403) refuses every product: every one failed with it, after
         the output was opened (and without --model, the run said to pass one)."""
         key = (
@@ -264,8 +277,8 @@ class OpenAIBackend(Backend):
             else f"${self.api_key_env} is not set"
         )
         raise ConfigError(
-            f"openai backend: {self.base_url} refused the request (HTTP {response.status_code} at /models: "
-            f"{error_text(response.content)}): {key}; set it to the server's API key "
+            f"openai backend: {self.base_url} refused the request (HTTP {status} at {route}: "
+            f"{error_text(raw)}): {key}; set it to the server's API key "
             "(backend_options.api_key_env names another variable)"
         )
 
@@ -336,6 +349,36 @@ class OpenAIBackend(Backend):
                 f"(HTTP {response.status_code}: {error_text(response.content)}); it serves: {', '.join(served)}; "
                 "pass one of them with --model"
             )
+
+    async def _check_request(self) -> None:
+        """Whether the server takes the request every product is sent as, asked with a one-facet answer: a server
+        that refuses its shape (a ``response_format`` it does not support, an ``extra_body`` field it rejects, a
+        system message its model's template refuses, a model name it does not serve) answered each product with the
+        same HTTP 400, and every product became an error record. A client error (4xx but 408 and 429) twice running
+        is the setup mistake; any other answer, or none, is left to the requests' retries."""
+        httpx = _httpx()
+        check = Product(id="tagllm-check", title="check")
+        probe = GenerationRequest(check, candidates={}, messages=PROBE_MESSAGES, schema=PROBE_SCHEMA)
+        content = json.dumps(self.request_body(probe), ensure_ascii=True).encode("ascii")
+        for _ in range(2):  # a server that refuses the shape refuses it again; a fault at random (a proxy's) does not
+            try:
+                status, _, raw = await asyncio.wait_for(self._post(content), self.timeout)
+            except (httpx.HTTPError, TimeoutError, BrokenOutput):
+                return
+            if not 400 <= status < 500 or status in (408, 429):
+                return
+        if status in (401, 403):
+            self._refused_key(status, raw, "/chat/completions")
+        schema = (
+            "structured_outputs (backend_options.server: openai sends response_format)"
+            if self.server == "vllm"
+            else "response_format (backend_options.server: vllm sends vLLM's structured_outputs)"
+        )
+        raise ConfigError(
+            f"openai backend: {self.base_url} refuses the request sent for each product (HTTP {status} at "
+            f"/chat/completions: {error_text(raw)}), so every product would fail; change what it refuses: the model "
+            f"(--model {self.model}), the JSON schema, sent as {schema}, or backend_options.extra_body"
+        )
 
     def request_body(self, request: GenerationRequest) -> dict[str, Any]:
         """The chat-completions body for one product (what ``tagllm prompt render`` would show as sent)."""
