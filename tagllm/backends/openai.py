@@ -453,7 +453,7 @@ class OpenAIBackend(Backend):
                     retry_after = retry_after_seconds(headers.get("retry-after"))
                     raise RetryableBackendError(f"HTTP {status}: {error_text(raw)}")
                 if status >= 300:
-                    raise BackendError(f"HTTP {status}: {error_text(raw)}")
+                    raise BackendError(f"HTTP {status}: {error_text(raw)}{_photo_hint(request, status)}")
                 generation = parse_completion(request, read_json(raw))
                 generation.latency_ms = round((time.perf_counter() - started) * 1000, 2)
                 return generation
@@ -506,6 +506,18 @@ class OpenAIBackend(Backend):
 
 def _image_part(request: GenerationRequest, index: int) -> dict[str, Any]:
     return {"type": "image_url", "image_url": {"url": request.images[index].data_url()}}
+
+
+def _photo_hint(request: GenerationRequest, status: int) -> str:
+    """What to change when a request that showed photos was refused: a server whose model reads no images refuses
+    every product with a photo (HTTP 400), and its words ("not a multimodal model") did not say how to send text."""
+    parts = [part for m in request.messages or [] if isinstance(m["content"], list) for part in m["content"]]
+    if not any(part["type"] == "image" for part in parts) or not 400 <= status < 500:
+        return ""
+    return (
+        "; the request showed the product's photo: if the served model reads no images, set backend_options.images: "
+        "false to send text alone"
+    )
 
 
 def _attempts(n: int) -> str:

@@ -386,6 +386,34 @@ def test_a_photo_goes_where_the_template_placed_it_as_a_data_url(
     }
 
 
+def test_a_photo_a_text_only_model_refuses_says_how_to_send_text_alone(
+    photo_request: GenerationRequest, make_requests: Requests
+) -> None:
+    """A server whose model reads no images answers HTTP 400 to every product with a photo, in its own words; nothing
+    said that backend_options.images: false sends the text alone."""
+    import httpx
+
+    from tagllm.backends.openai import OpenAIBackend
+
+    def text_only(request: httpx.Request) -> httpx.Response:
+        messages = json.loads(request.content)["messages"]
+        if any(isinstance(m["content"], list) for m in messages):
+            return httpx.Response(400, json={"error": {"message": "Qwen2ForCausalLM is not a multimodal model"}})
+        return httpx.Response(200, json={"choices": [{"message": {"content": "{}"}, "finish_reason": "stop"}]})
+
+    client = httpx.AsyncClient(base_url="http://test/v1", transport=httpx.MockTransport(text_only))
+    backend = OpenAIBackend(model="qwen", server="openai", client=client)
+    try:
+        with_photo, without = backend.generate([photo_request, *make_requests(schema=False)[:1]])
+    finally:
+        backend.close()
+    assert with_photo.error is not None and without.error is None
+    assert with_photo.error.message == (
+        "HTTP 400: Qwen2ForCausalLM is not a multimodal model; the request showed the product's photo: if the served "
+        "model reads no images, set backend_options.images: false to send text alone"
+    )
+
+
 def test_images_false_sends_text_alone(chat_server: Any, photo_request: GenerationRequest) -> None:
     backend = backend_for(chat_server, model="tiny", images=False)
     assert backend.supports_images is False  # the tagger then renders no photo into the messages
