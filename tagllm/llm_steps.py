@@ -48,8 +48,8 @@ class LLMSteps:
       not apply to the category the model chose.
     - ``auto`` (the default): two_step when a facet tagged applies to some categories only (Shopify's attributes, a
       taxonomy with ``applies_to``), else one_call. Measured by ``benchmarks/llm_bench.py --attributes`` (figures in
-      docs/llm.md): with scoped facets two_step asks fewer facets than the union one_call needs (Flipkart 4.6
-      against 6.3 per product, OpenBG 4.5 against 8.9), so its answers, the tokens decoded one by one, are 19-41%
+      docs/llm.md): with scoped facets two_step asks fewer facets than the union one_call needs (Flipkart 4.7
+      against 5.7 per product, OpenBG 4.5 against 8.9), so its answers, the tokens decoded one by one, are 12-42%
       shorter; with none scoped both ask the same facets and one call spares repeating the product and the
       examples (29-33% fewer prompt tokens on the demo taxonomy).
 
