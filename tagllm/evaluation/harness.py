@@ -86,6 +86,9 @@ def _build_tagger(factory: Callable[..., Any], config: TaggerConfig, steps: Prog
     return tagger
 
 
+# About how long a chunk of products is tagged before its results are cached: what a Ctrl-C can cost.
+CHUNK_SECONDS = 30.0
+
 PREDICTIONS_KEY = "file:"  # a VariantRun's key starts so when it was read from a predictions file
 
 
@@ -174,12 +177,17 @@ def _tag_batches(
     cache: PredictionCache | None,
     steps: Progress | None,
 ) -> None:
-    """Tag ``todo`` batch by batch into ``results``, caching each batch's products as it is tagged; a Ctrl-C is a
-    ``VariantInterrupted`` that counts the products cached before it."""
+    """Tag ``todo`` chunk by chunk into ``results``, caching each chunk's products as it is tagged; a Ctrl-C is a
+    ``VariantInterrupted`` that counts the products cached before it.
+
+    A Ctrl-C loses the chunk in flight, so chunks start at one product and double (up to ``batch``) only while one
+    takes under ``CHUNK_SECONDS``: a chunk was the whole batch (1,024 products), and a Ctrl-C in an LLM's run lost
+    every answer it had (the 200 of the shipped openai config, all tagged again by the run again)."""
     saved = 0
+    offset, size = 0, 1
     try:
-        for offset in range(0, len(todo), batch):
-            chunk = todo[offset : offset + batch]
+        while offset < len(todo):
+            chunk = todo[offset : offset + min(size, batch)]
             products: list[Product] = []
             positions: list[int] = []
             new: list[tuple[str, TagResult, float]] = []
@@ -193,7 +201,8 @@ def _tag_batches(
                     positions.append(i)
             start = time.perf_counter()
             tagged = tagger.tag(products) if products else []
-            per_product = (time.perf_counter() - start) / max(1, len(products))
+            took = time.perf_counter() - start
+            per_product = took / max(1, len(products))
             for i, result in zip(positions, tagged, strict=True):
                 item, pkey = chunk[i]
                 results[item.id] = result
@@ -205,8 +214,13 @@ def _tag_batches(
             if cache is not None:
                 cache.put(new)
                 saved += len(new)
+            offset += len(chunk)
             if steps:
-                steps("tag", offset + len(chunk), len(todo))
+                steps("tag", offset, len(todo))
+            if took < CHUNK_SECONDS / 2:
+                size = min(2 * size, batch)
+            elif took > 2 * CHUNK_SECONDS:
+                size = max(1, size // 2)
     except KeyboardInterrupt:
         raise VariantInterrupted(saved) from None
 

@@ -729,6 +729,7 @@ def test_a_product_the_llm_failed_on_or_tagged_without_its_photos_is_not_cached(
     from tagllm.models import RecordError, Routing
 
     calls: list[str] = []
+    tagged_before: set[str] = set()
 
     def flaky(config):
         tagger = fake_factory(config)
@@ -737,12 +738,15 @@ def test_a_product_the_llm_failed_on_or_tagged_without_its_photos_is_not_cached(
         def tag_first_time_badly(products):
             results = tag(products)
             calls.extend(p.id for p in products)
-            if len(calls) > len(products):
-                return results
-            failure = RecordError(record_id="p1", message="HTTP 503 from the LLM server", is_retryable=True)
-            results[0] = results[0].model_copy(update={"source": "default", "routing": Routing(error=failure)})
-            photo = RecordError(record_id="p2", field="images", message="no photo could be read")
-            results[1] = results[1].model_copy(update={"degraded": photo})
+            for i, product in enumerate(products):
+                if product.id == "p1" and product.id not in tagged_before:
+                    failure = RecordError(record_id="p1", message="HTTP 503 from the LLM server", is_retryable=True)
+                    update = {"source": "default", "routing": Routing(error=failure)}
+                    results[i] = results[i].model_copy(update=update)
+                if product.id == "p2" and product.id not in tagged_before:
+                    photo = RecordError(record_id="p2", field="images", message="no photo could be read")
+                    results[i] = results[i].model_copy(update={"degraded": photo})
+                tagged_before.add(product.id)
             return results
 
         tagger.tag = tag_first_time_badly
@@ -968,7 +972,7 @@ def test_tagging_reports_its_progress_batch_by_batch(eval_dir, fake_factory, mon
     cfg = cfg.model_copy(update={"tagger": cfg.tagger.with_overrides(batch_size=2)})
     root = eval_dir / "runs" / "r1"
     run_eval(cfg, factory=fake_factory, root=root, use_cache=False, steps=lambda *a: reports.append(a))
-    assert reports == [("tag", 0, 5), ("tag", 2, 5), ("tag", 4, 5), ("tag", 5, 5)]
+    assert reports == [("tag", 0, 5), ("tag", 1, 5), ("tag", 3, 5), ("tag", 5, 5)]  # chunks of 1, then 2 (a batch)
 
     def factory(config, progress=None):  # as the default one, it reports loading the taxonomy
         progress("taxonomy", 0, None)
@@ -1026,3 +1030,33 @@ def test_ctrl_c_while_a_variant_is_tagged_says_the_products_tagged_are_cached(
         main()
     assert stop.value.code in (0, None)
     assert "base: tagging 3 product(s), 2 from cache" in capsys.readouterr().err.splitlines()
+
+
+def test_ctrl_c_in_the_middle_of_a_batch_keeps_the_products_tagged_before_it(eval_dir, fake_factory, monkeypatch):
+    """The products were tagged a batch at a time (1,024 by default) and cached when the batch was done: a Ctrl-C
+    while an LLM answered the 200 products of the shipped openai config lost every answer, and the run again tagged all
+    of them. Chunks start at one product and grow while they are quick, so that the products before it are kept."""
+    cfg = load_eval_config(eval_dir / "eval.yaml", bootstrap=0)
+    assert cfg.tagger.batch_size == 1024
+
+    def factory(config):
+        tagger = fake_factory(config)
+        tag = tagger.tag
+
+        def tag_until_stopped(products):  # Ctrl-C while the 4th product of the run is tagged
+            out = []
+            for product in products:
+                if len(fake_factory.seen) == 3:
+                    raise KeyboardInterrupt
+                out += tag([product])
+            return out
+
+        tagger.tag = tag_until_stopped
+        return tagger
+
+    with pytest.raises(harness.SweepInterrupted) as stop:
+        run_eval(cfg, factory=factory, root=eval_dir / "runs" / "r1")
+    assert stop.value.cached == 3
+    fake_factory.seen.clear()
+    run_eval(cfg, factory=fake_factory, root=eval_dir / "runs" / "r2")
+    assert [p.id for p in fake_factory.seen] == ["p4", "p5"]
