@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,11 @@ from tagllm.config import TaggerConfig
 from tagllm.errors import ConfigError
 from tagllm.models import TagResult
 from tagllm.taxonomy import Taxonomy
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: appends are not locked
+    fcntl = None  # type: ignore[assignment]
 
 # Settings that change how fast a run goes but never what it predicts: they stay out of the cache key.
 _NOT_IN_CACHE_KEY = ("batch_size", "device")
@@ -100,9 +106,8 @@ class PredictionCache:
         self.path = directory / f"{key}.jsonl"
         self.entries: dict[str, dict[str, Any]] = {}
         data = self.path.read_bytes() if self.path.exists() else b""
-        # a line cut short by an interrupted run (in the middle of a character, too: not UTF-8): that product is
-        # simply tagged again, its entry written on a line of its own
-        self._torn = not data.endswith(b"\n") and bool(data)
+        # a line cut short by an interrupted run (in the middle of a character, too: not UTF-8) is skipped: that
+        # product is simply tagged again, its entry written on a line of its own (see ``put``)
         for line in data.splitlines():
             try:
                 entry = json.loads(line)
@@ -117,12 +122,23 @@ class PredictionCache:
         return TagResult.model_validate(entry["result"]), float(entry.get("seconds", 0.0))
 
     def put(self, items: list[tuple[str, TagResult, float]]) -> None:
+        """Append the entries, under a lock on the file: two eval runs of one variant (two terminals, two jobs)
+        share its file. A run that read it while the other's line was half written took that line for one an
+        interrupted run had cut, and ended it with a line break of its own: the other's entry was lost."""
+        lines = []
+        for key, result, seconds in items:
+            entry = {"key": key, "result": result.model_dump(mode="json"), "seconds": seconds}
+            self.entries[key] = entry
+            lines.append(json.dumps(entry, ensure_ascii=False) + "\n")
+        if not lines:
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as fh:
-            if self._torn:
-                fh.write("\n")
-                self._torn = False
-            for key, result, seconds in items:
-                entry = {"key": key, "result": result.model_dump(mode="json"), "seconds": seconds}
-                self.entries[key] = entry
-                fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        with self.path.open("a+b") as fh:
+            if fcntl is not None:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # released when the file closes
+            fh.seek(0, os.SEEK_END)
+            if fh.tell():
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n":  # torn by a run that was stopped while writing it
+                    lines.insert(0, "\n")
+            fh.write("".join(lines).encode("utf-8"))
