@@ -52,13 +52,28 @@ def _input_problems(bad: dict[str, Any]) -> str:
 def _parse_sweep(items: list[str]) -> dict[str, list[Any]]:
     import yaml
 
+    from tagllm.config import TaggerConfig
+
     sweep: dict[str, list[Any]] = {}
     for item in items:
         key, sep, values = item.partition("=")
         if not sep or not key.strip() or not values.strip():
             raise ConfigError(f"--sweep {item!r}: write it as setting=value1,value2 (e.g. k=5,10)")
-        sweep.setdefault(key.strip(), []).extend(yaml.safe_load(v) for v in values.split(","))
+        key = key.strip()
+        if key not in TaggerConfig.model_fields:  # it crashed with pydantic's traceback when the sweep was checked
+            raise ConfigError(f"--sweep {item!r}: {key!r} is not a tagger setting{_did_you_mean(key)}")
+        sweep.setdefault(key, []).extend(yaml.safe_load(v) for v in values.split(","))
     return sweep
+
+
+def _did_you_mean(key: str) -> str:
+    import difflib
+
+    from tagllm.config import TaggerConfig
+
+    settings = list(TaggerConfig.model_fields)
+    close = difflib.get_close_matches(key, settings, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else f"; the settings: {', '.join(settings)}"
 
 
 @app.command()

@@ -1060,3 +1060,15 @@ def test_ctrl_c_in_the_middle_of_a_batch_keeps_the_products_tagged_before_it(eva
     fake_factory.seen.clear()
     run_eval(cfg, factory=fake_factory, root=eval_dir / "runs" / "r2")
     assert [p.id for p in fake_factory.seen] == ["p4", "p5"]
+
+
+def test_a_sweep_flag_naming_no_tagger_setting_is_refused_naming_the_closest(eval_dir, monkeypatch, capsys):
+    """`--sweep kk=3` (a typo) crashed with pydantic's traceback and 'tagllm crashed (a bug…)', exit 3."""
+    from tagllm.cli import main
+
+    monkeypatch.chdir(eval_dir)
+    monkeypatch.setattr("sys.argv", ["tagllm", "eval", "run", "eval.yaml", "--sweep", "kk=3,5"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == "error: --sweep 'kk=3,5': 'kk' is not a tagger setting (did you mean 'k'?)\n"
