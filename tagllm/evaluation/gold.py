@@ -235,6 +235,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         # an infinite id keeps its number, which the tagger's reading refuses naming the field, as generate's does
         items.append(GoldItem(pid, {**strip_answers(data, cfg), "id": raw_id if infinite else pid}, gold, record.line))
     _check_hidden(cfg, fields)
+    _check_gold_field(cfg, fields)
     _check_gold_attribute_field(cfg, fields)
     in_split = len(items) + len(no_gold)
     facets = cfg.facets or sorted({f for item in items for f in item.gold}, key=list(taxonomy.facets).index)
@@ -282,6 +283,24 @@ def _check_hidden(cfg: EvalConfig, fields: set[str]) -> None:
         f"hide_fields names {', '.join(named)}, which no record of {cfg.gold} has (its fields: "
         f"{', '.join(sorted(fields))}): a name no record has hides nothing, and the tagger would read the field meant "
         "to be hidden; write each name as the gold file spells it"
+    )
+
+
+def _check_gold_field(cfg: EvalConfig, fields: set[str]) -> None:
+    """Refuse a ``gold_field`` named in the config that no record of the gold file has: a misspelt one
+    ("gold_categry") beside a ``gold_attribute_field`` left the category unscored, and the run tagged every product
+    and reported the attributes alone, exit 0. The default's absence is no mistake: a gold file may hold attribute
+    gold alone."""
+    import difflib
+
+    name = cfg.gold_field
+    if name == EvalConfig.model_fields["gold_field"].default or not fields or name in fields:
+        return
+    close = difflib.get_close_matches(name, sorted(fields), n=1, cutoff=0.75)
+    raise ConfigError(
+        f"gold_field names {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "") + ", which no record of "
+        f"{cfg.gold} has (its fields: {', '.join(sorted(fields))}): no gold value would be read from it; write the "
+        "name as the gold file spells it"
     )
 
 

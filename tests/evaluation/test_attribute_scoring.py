@@ -397,3 +397,31 @@ def test_compare_gives_no_precision_for_a_run_that_answered_nothing_of_a_facet(
     assert f"Precision: — ({after} answered nothing of it: no precision to compare)</p>" in render_comparison_html(
         comparison
     )
+
+
+def test_a_gold_field_no_record_has_stops_the_run_before_tagging(tmp_path: Path) -> None:
+    """A misspelt gold_field beside a gold_attribute_field left the category unscored: every product was tagged and
+    the report gave the attributes alone, exit 0. The default gold_field missing from an attributes-only gold file
+    is no mistake, and runs."""
+    from tagllm.errors import ConfigError
+
+    (tmp_path / "shop.yaml").write_text(TAXONOMY)
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in GOLD))
+    (tmp_path / "eval.yaml").write_text(
+        "gold: gold.jsonl\ngold_field: gold_categry\ngold_attribute_field: gold_attribute_tags\nbootstrap: 0\n"
+        "tagger:\n  taxonomy: shop.yaml\n"
+    )
+    seen: list[Product] = []
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    expected = r"gold_field names 'gold_categry' \(did you mean 'gold_category'\?\), which no record of "
+    with pytest.raises(ConfigError, match=expected + r".*write the name as the gold file spells it"):
+        run_eval(cfg, factory=lambda c: AnsweringTagger(c, seen), root=tmp_path / "run", use_cache=False)
+    assert seen == []
+    attributes_only = [{k: v for k, v in g.items() if k != "gold_category"} for g in GOLD]
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in attributes_only))
+    (tmp_path / "eval.yaml").write_text(
+        "gold: gold.jsonl\ngold_attribute_field: gold_attribute_tags\nbootstrap: 0\ntagger:\n  taxonomy: shop.yaml\n"
+    )
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    outcome = run_eval(cfg, factory=lambda c: AnsweringTagger(c, seen), root=tmp_path / "run", use_cache=False)
+    assert list(outcome.metrics[0]["facets"]) == ["ideal-for", "color"]
