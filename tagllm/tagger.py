@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import itertools
 import numbers
@@ -172,9 +173,7 @@ class Tagger:
             for batch in self.tag_batches(products):
                 results.extend(batch)
         except (Exception, KeyboardInterrupt) as exc:
-            exc.tagllm_results = results  # type: ignore[union-attr]
-            if results:
-                exc.add_note(f"tagllm: the {len(results)} product(s) tagged before this are in exc.tagllm_results")
+            _carry_results(exc, results)
             raise
         return results
 
@@ -388,6 +387,18 @@ def _check_facets(taxonomy: Taxonomy, facets: list[str]) -> None:
                 + "])"
             )
         taxonomy.facet_values(facet)  # an unknown facet fails here, naming the taxonomy's facets
+
+
+def _carry_results(exc: BaseException, results: list[TagResult]) -> None:
+    """Put ``results`` on ``exc`` (``tagllm_results``), with a note saying so where Python has notes (3.11+). Set
+    past the exception's own ``__setattr__``: an exception of the caller's that refuses attributes (a frozen
+    dataclass), or Python 3.10's exceptions, which have no ``add_note``, made tag() raise that failure instead,
+    the input's own exception and the products tagged before it lost with it."""
+    object.__setattr__(exc, "tagllm_results", results)
+    add_note = getattr(exc, "add_note", None)
+    if results and callable(add_note):
+        with contextlib.suppress(Exception):  # a frozen exception refuses the note's ``__notes__`` too
+            add_note(f"tagllm: the {len(results)} product(s) tagged before this are in exc.tagllm_results")
 
 
 def _checked_batch_size(size: Any) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,37 @@ def test_tag_keeps_what_was_read_before_the_input_failed_on_the_exception(tagger
     results = raised.value.tagllm_results  # type: ignore[attr-defined]
     assert [(r.product_id, r.status) for r in results] == [(f"p{i}", "ok") for i in range(5)]
     assert raised.value.__notes__ == ["tagllm: the 5 product(s) tagged before this are in exc.tagllm_results"]
+
+
+@dataclass(frozen=True)
+class FrozenCursorError(Exception):
+    """A database driver's error that is a frozen dataclass: it refuses any attribute set on it."""
+
+    code: str
+
+
+class NoNotesError(ConnectionError):
+    """An exception without ``add_note``, as every exception is on Python 3.10."""
+
+    @property
+    def add_note(self) -> Any:
+        raise AttributeError("add_note")
+
+
+@pytest.mark.parametrize("failure", [FrozenCursorError("08006"), NoNotesError("server closed the connection")])
+def test_tag_raises_the_inputs_own_exception_even_one_that_takes_no_attribute_or_note(  # type: ignore[no-untyped-def]
+    tagger, failure
+) -> None:
+    # the results were set on it as an attribute, with a note: a frozen exception raised FrozenInstanceError, and on
+    # Python 3.10 (no add_note) every input failure became AttributeError, the caller's exception lost
+    def cursor() -> Iterator[dict[str, Any]]:
+        yield {"id": "p0", "title": TITLES[0]}
+        raise failure
+
+    with pytest.raises(type(failure)) as raised:
+        tagger.tag(cursor())
+    assert raised.value is failure
+    assert [r.product_id for r in raised.value.tagllm_results] == ["p0"]  # type: ignore[attr-defined]
 
 
 def test_ctrl_c_in_tag_keeps_what_was_tagged_on_the_interrupt(tagger, monkeypatch) -> None:  # type: ignore[no-untyped-def]
