@@ -363,7 +363,19 @@ def _unreadable(pid: str, exc: Exception) -> RecordError:
 
 
 def _product(product: Product) -> dict[str, Any]:
-    return product.model_dump(mode="json", exclude_defaults=True)
+    """A product as JSON. Its extra columns, which the tagger does not read, are written as ``tag_dataset`` writes a
+    record when JSON has no type for them (a numpy array or number: a list column of a DataFrame read from Parquet, a
+    binary cell): as their list or number, else as their text. Refused, they failed the whole batch."""
+    try:
+        return product.model_dump(mode="json", exclude_defaults=True)
+    except ValueError:  # pydantic's serialization error, or bytes that are not UTF-8
+        data = product.model_dump(mode="json", exclude_defaults=True, exclude={"extra"})
+        data["extra"] = json.loads(json.dumps(product.extra, ensure_ascii=False, default=_json_value))
+        return data
+
+
+def _json_value(value: Any) -> Any:
+    return value.tolist() if callable(getattr(value, "tolist", None)) else str(value)
 
 
 def _candidates(candidates: dict[str, list[Candidate]]) -> dict[str, list[dict[str, Any]]]:

@@ -92,6 +92,27 @@ def test_request_rows_then_finish_rows_give_what_tag_gives(tagger: Tagger) -> No
     assert staged[3].status == "error" and staged[3].error.field == "title"  # type: ignore[union-attr]
 
 
+def test_columns_json_cannot_hold_as_they_are_do_not_fail_the_batch(tagger: Tagger) -> None:
+    # a list column of a DataFrame read from Parquet is a numpy array in ``df.to_dict("records")``; with it (or a
+    # numpy number, a binary cell) in any row, request_rows raised for the whole batch
+    import numpy as np
+
+    first = {**PRODUCTS[0], "sizes": np.array(["S", "M"]), "stock": np.int64(3), "thumbnail": b"\xff\xd8"}
+    rows = request_rows(tagger, [first, *PRODUCTS[1:]])
+    assert [(r["product_id"], bool(r["request"]), r["error"]) for r in rows] == [
+        ("p1", True, ""),
+        ("p2", True, ""),
+        ("p3", True, ""),
+    ]
+    assert json.loads(rows[0]["request"])["product"]["extra"] == {
+        "sizes": ["S", "M"],
+        "stock": 3,
+        "thumbnail": "b'\\xff\\xd8'",
+    }
+    staged = finish_rows(tagger, _engine(tagger, rows))
+    assert [_without_latency(r) for r in staged] == [_without_latency(r) for r in tagger.tag([first, *PRODUCTS[1:]])]
+
+
 def test_two_step_runs_the_engine_twice_with_the_attribute_step_built_between(two_step: Tagger) -> None:
     assert engine_passes(two_step) == 2
     rows = _engine(two_step, request_rows(two_step, ITEMS))
