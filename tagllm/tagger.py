@@ -7,6 +7,7 @@ import contextlib
 import gc
 import itertools
 import numbers
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -364,6 +365,7 @@ class Tagger:
         """
         from tagllm.run import run_file
 
+        _check_file_arguments(source, target)
         return run_file(
             self, source, target, input_format=input_format, output_format=output_format, resume=resume,
             columns=columns, keep_columns=keep_columns, provenance=provenance, progress=progress,
@@ -442,9 +444,27 @@ def tag_file(
         "input_format", "output_format", "resume", "columns", "keep_columns", "provenance", "progress", "drop_absent",
     )  # fmt: skip
     options = {k: settings.pop(k) for k in run_options if k in settings}
+    _check_file_arguments(source, target)
     configured = _configured(config, settings)  # a misspelt setting is refused before anything is read
     _check_places(source, target, options)
     return Tagger.from_config(configured).tag_file(source, target, **options)
+
+
+def _check_file_arguments(source: Any, target: Any) -> None:
+    """``tag_file`` takes files: products in memory (a DataFrame, a list of dicts) are told to go to ``tag``, where
+    Python's "expected str, bytes or os.PathLike object, not DataFrame" said nothing of what to call."""
+    from tagllm.io import RecordSource
+
+    if not isinstance(source, str | os.PathLike | RecordSource):
+        raise TypeError(
+            f"tag_file reads a file of products: give its path (or '-' for stdin), not a {type(source).__name__}; tag "
+            'products in memory with tag() or tag_products() (a DataFrame as df.to_dict("records")), and write the '
+            "results yourself"
+        )
+    if not isinstance(target, str | os.PathLike):
+        raise TypeError(
+            f"tag_file writes a file of results: give its path (or '-' for stdout), not a {type(target).__name__}"
+        )
 
 
 def _check_places(source: str | Path | RecordSource, target: str | Path, options: dict[str, Any]) -> None:

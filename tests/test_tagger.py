@@ -615,3 +615,32 @@ def test_a_config_files_path_given_as_the_config_is_read_and_anything_else_is_re
     with pytest.raises(TypeError) as raised:
         Tagger.from_config({"index": str(demo_index_dir)})  # type: ignore[arg-type]
     assert str(raised.value) == refused.format("Tagger.from_config")
+
+
+def test_tag_file_given_products_in_memory_names_tag_before_the_tagger_is_built(monkeypatch, tagger) -> None:  # type: ignore[no-untyped-def]
+    """``tag_file(df, "tags.jsonl")`` (a DataFrame, a list of dicts) failed with Python's "expected str, bytes or
+    os.PathLike object, not DataFrame", which said nothing of what to call instead."""
+    import pandas as pd
+
+    import tagllm.tagger as tagger_module
+
+    def built(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the tagger was built before the input was checked")
+
+    products = [{"id": "1", "title": "Red cotton shirt"}]
+    told = (
+        "tag_file reads a file of products: give its path (or '-' for stdin), not a {}; tag products in memory with "
+        'tag() or tag_products() (a DataFrame as df.to_dict("records")), and write the results yourself'
+    )
+    for source in (pd.DataFrame(products), products):
+        with pytest.raises(TypeError) as raised:
+            tagger.tag_file(source, "tags.jsonl")
+        assert str(raised.value) == told.format(type(source).__name__)
+        monkeypatch.setattr(tagger_module.Tagger, "from_config", built)
+        with pytest.raises(TypeError) as raised:
+            tagger_module.tag_file(source, "tags.jsonl", taxonomy="demo")
+        assert str(raised.value) == told.format(type(source).__name__)
+        monkeypatch.undo()
+    with pytest.raises(TypeError) as raised:
+        tagger.tag_file(DATA / "products.jsonl", None)
+    assert str(raised.value) == "tag_file writes a file of results: give its path (or '-' for stdout), not a NoneType"
