@@ -25,13 +25,15 @@ Sections (``--sections``, default all):
   candidate recall (the share of the held-out gold values among the ranking's candidates,
   beside the share that are values of the built taxonomy and that a training example carries, and the candidates per
   product: where a right value is lost before the ranking); and per key, the held-out gold values that the built
-  taxonomy lacks. "tagllm, always answering" reads the same run's ranking with no abstention (the best candidate; for a
-  multi-valued facet every candidate of probability 0.5 or more, else the best), the operating point comparable with the
-  SVM; "kept from t" keeps candidates from confidence t. Baselines: per facet, TF-IDF (word 1-2-grams and character
-  2-4-grams) + LinearSVC trained on the training products that carry the facet, always answering (the top class; for a
-  multi-valued facet every class with a positive margin, else the top one); and value-mention matching: a value of the
-  built taxonomy whose name or synonym appears in the title (at word boundaries; as a substring in Chinese) is
-  predicted, the longest match for a single-valued facet, every match for a multi-valued one.
+  taxonomy lacks, how many of them a training product carries (the only ones the SVM can answer) and how many of
+  them the SVM answered right. "tagllm, always answering" reads the same run's ranking with no abstention (the best
+  candidate; for a multi-valued facet every candidate of probability 0.5 or more, else the best), the operating point
+  comparable with the SVM; "kept from t" keeps candidates from confidence t. Baselines: per facet, TF-IDF (word
+  1-2-grams and character 2-4-grams) + LinearSVC trained on the training products that carry the facet, always
+  answering (the top class; for a multi-valued facet every class with a positive margin, else the top one); and
+  value-mention matching: a value of the built taxonomy whose name or synonym appears in the title (at word
+  boundaries; as a substring in Chinese) is predicted, the longest match for a single-valued facet, every match for a
+  multi-valued one.
 - ``shopify``: no examples at all: the Shopify taxonomy tagllm ships, ``--shopify-n`` held-out fashion titles,
   facets category, color and target-gender; gold mapped onto Shopify values with ``tagllm.mapping.Mapper`` (the
   category by its path, else by its leaf; gender values the mapper rejects fall back to a printed table: Men/Boys
@@ -370,6 +372,25 @@ class Recall:
 
 
 @dataclass
+class Lacking:
+    """A facet's held-out gold values that the taxonomy built from the training part lacks: no tagllm answer can be
+    right on them. The SVM can answer only those that a training product carries (its classes are the values it saw),
+    so the note says how many those are and how many of them the SVM got right."""
+
+    values: int = 0
+    carried: int = 0  # of them, values a training product carries (seen there too rarely to be learned)
+    svm_right: int = 0  # of them, answered right by the SVM
+
+    def add(self, gold: set[str], known: set[str], seen: set[str], svm: set[str]) -> None:
+        """One product's gold values against the taxonomy's (``known``), the training products' (``seen``) and the
+        SVM's answer, all as comparison keys."""
+        missing = gold - known
+        self.values += len(missing)
+        self.carried += len(missing & seen)
+        self.svm_right += len(missing & svm)
+
+
+@dataclass
 class Pooled:
     """Every method's predictions and the gold of the held-out products, pooled over folds."""
 
@@ -385,7 +406,7 @@ class Pooled:
     answers: dict[str, list[tuple[float, bool]]] = field(default_factory=lambda: defaultdict(list))
     # (key, how the title states the value: KINDS) -> (confidence, right) of the same answers, each title once
     by_kind: dict[tuple[str, str], list[tuple[float, bool]]] = field(default_factory=lambda: defaultdict(list))
-    unknown: dict[str, int] = field(default_factory=dict)  # key -> gold values the built taxonomy lacks
+    unknown: dict[str, Lacking] = field(default_factory=dict)  # key -> gold values the built taxonomy lacks
     # key -> candidate recall counts over the gold values of the products carrying the key (``Recall``)
     recall: dict[str, Recall] = field(default_factory=dict)
 
@@ -492,9 +513,6 @@ def run_fold(
                 if gold := gold_values(row, [key]).get(key):
                     offered = r.provenance.candidates.get(facet, []) if r.provenance else []
                     recall.add(gold, value_keys_of(taxonomy, key, [c.id for c in offered]), known, carried)
-            pooled.unknown[key] = pooled.unknown.get(key, 0) + sum(
-                len(g - known) for row in test if (g := gold_values(row, [key]).get(key))
-            )
             keep = tagger.scorer.keep_probabilities().get(facet)
             if keep is not None:
                 pooled.keeps.setdefault(key, []).append(keep)
@@ -503,6 +521,13 @@ def run_fold(
         train_pairs = [(r["title"], gv[key]) for r in train if key in (gv := gold_values(r, [key]))]
         svm = svm_predict(train_pairs, titles)
         pooled.add(METHODS[1], key, svm.values)
+        if facet is not None:
+            known = {value_key(v.name, key) for v in taxonomy.facet_values(facet)}
+            seen = {v for _, values in train_pairs for v in values}
+            lacking = pooled.unknown.setdefault(key, Lacking())
+            for row, answer in zip(test, svm.values, strict=True):
+                if gold := gold_values(row, [key]).get(key):
+                    lacking.add(gold, known, seen, answer)
         pooled.svm_confidence.setdefault(key, []).extend(svm.confidence)
     pooled.gold.extend(gold_values(r, ds.keys) for r in test)
     # the category beside the attributes: the chosen node against the gold node, tagllm and the SVM
@@ -575,10 +600,15 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
         f"{ds.name}: candidate recall per facet (held-out gold values among the ranking's candidates, at most "
         "max_candidates): " + "; ".join(r.line(k) for k, r in [*pooled.recall.items(), ("all facets", total)])
     )
-    missing = ", ".join(f"{k} {n}" for k, n in pooled.unknown.items() if n)
+    missing = ", ".join(
+        f"{k} {n.values} ({n.carried} carried by a training product, {n.svm_right} answered right by the SVM)"
+        for k, n in pooled.unknown.items()
+        if n.values
+    )
     table.notes.append(
         f"{ds.name}: gold values of the held-out products that the taxonomy built from the training part lacks (too "
-        f"rare there, or never seen; no tagllm answer can be right on them, the SVM's can): {missing or 'none'}"
+        "rare there, or never seen; no tagllm answer can be right on them, and the SVM's only on those a training "
+        f"product carries): {missing or 'none'}"
     )
     return held
 

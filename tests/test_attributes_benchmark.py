@@ -55,3 +55,14 @@ def test_candidate_recall_says_where_a_gold_value_was_lost() -> None:
     )
     total = bench.Recall.total([recall, recall])
     assert (total.gold, total.known, total.carried, total.proposed, total.candidates) == (8, 6, 4, 2, 12)
+
+
+def test_the_values_the_taxonomy_lacks_are_split_by_whether_the_svm_could_learn_them() -> None:
+    bench = _benchmark()
+    lacking = bench.Lacking()
+    known, seen = {"red", "blue"}, {"red", "blue", "teal"}  # teal: carried by one training product, not learned
+    lacking.add({"red"}, known, seen, {"red"})  # a value of the taxonomy: not lacking
+    lacking.add({"teal", "blue"}, known, seen, {"teal"})  # lacking, carried, and the SVM's answer
+    lacking.add({"mauve"}, known, seen, {"red"})  # never seen in training: no method can answer it
+    lacking.add({"teal"}, known, seen, {"blue"})
+    assert (lacking.values, lacking.carried, lacking.svm_right) == (3, 2, 1)
