@@ -120,7 +120,8 @@ class OpenAIBackend(Backend):
         if client is not None and not callable(getattr(client, "aclose", None)):
             raise ConfigError("openai backend: client must be an httpx.AsyncClient")
         self.model = model
-        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        # without the spaces or line end a file it was read from left around it (a Windows .env's "\r")
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
         self.api_key_env = api_key_env
         self.concurrency = concurrency
         self.timeout = timeout
@@ -149,6 +150,13 @@ class OpenAIBackend(Backend):
         _httpx()
         if self._client is None:
             self._api_key()
+            bad = next((i for i, char in enumerate(self.base_url) if char <= " " or char == "\x7f"), None)
+            if bad is not None:  # httpx's InvalidURL escaped as a traceback
+                char = self.base_url[bad]
+                raise ConfigError(
+                    f"openai backend: base URL {self.base_url!r} holds a character a URL cannot carry (character "
+                    f"{bad + 1}, {unicodedata.name(char, 'a control character')}); give the server's address alone"
+                )
             url = urllib.parse.urlsplit(self.base_url)
             if url.scheme not in ("http", "https") or not url.netloc:
                 raise ConfigError(

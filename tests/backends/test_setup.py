@@ -64,6 +64,13 @@ def _tagllm(tmp_path: Path, *args: str, missing: str | None = None) -> subproces
             "/chat/completions endpoint; give the server's own, without /chat/completions: "
             "--base-url http://127.0.0.1:8000/v1",
         ),
+        (
+            # httpx's InvalidURL ("non-printable ASCII character") escaped as a traceback, exit 3
+            ["--backend", "openai", "--base-url", "http://127.0.0.1:8000/v1\tqwen"],
+            None,
+            "openai backend: base URL 'http://127.0.0.1:8000/v1\\tqwen' holds a character a URL cannot carry "
+            "(character 25, a control character); give the server's address alone",
+        ),
     ],
     ids=[
         "no-such-directory",
@@ -72,6 +79,7 @@ def _tagllm(tmp_path: Path, *args: str, missing: str | None = None) -> subproces
         "xgrammar-not-installed",
         "base-url-without-scheme",
         "base-url-of-the-endpoint",
+        "base-url-with-a-tab",
     ],
 )
 def test_generate_stops_before_the_first_product(
@@ -278,3 +286,18 @@ def test_a_web_page_at_the_base_url_stops_the_run_before_the_first_product(tmp_p
         f"openai backend: {base}/models answered with a web page, not the JSON of an OpenAI-compatible API; give "
         "the API's address (a vLLM or OpenAI server's ends in /v1) with --base-url"
     )
+
+
+def test_a_base_url_read_with_a_windows_line_end_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OPENAI_BASE_URL set from a Windows .env ends in "\\r": the run crashed with httpx's InvalidURL traceback."""
+    pytest.importorskip("httpx", reason="needs the openai extra: pip install 'tagllm[openai]'")
+    from tagllm.testing import FaultyChatServer
+
+    with FaultyChatServer() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", f" {server.url}/\r\n")
+        backend = get_backend("openai", model="faulty")
+        try:
+            backend.load()
+        finally:
+            backend.close()
+    assert backend.base_url == server.url
