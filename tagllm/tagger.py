@@ -335,6 +335,9 @@ class Tagger:
         """Load the embedder's weights and build each facet's label tables now instead of in the first batch, so
         that a run's clock starts with tagging (see ``BatchScorer.prepare``); start the LLM engine, so that one that
         cannot start stops the run before its first product."""
+        if progress is not None and self.backend.needs_prompt:
+            # an engine loading a model, or a server checked, takes minutes: the line said "loading the example index"
+            progress("backend", 0, None)
         self.backend.load()
         self.retrieval.prepare(self.facets, progress)
         gc.freeze()  # the tables live as long as the tagger: keep the collector off them, as __init__ does

@@ -62,9 +62,14 @@ def _tagger(demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, backend: Ba
     return Tagger(demo_taxonomy, index=index, embedder=embedder, backend=backend, config=settings)
 
 
-def _run(tagger: Tagger, tmp_path: Path, fmt: str = "jsonl") -> tuple[Any, dict[str, dict[str, Any]]]:
-    src, out = tmp_path / "in.jsonl", tmp_path / f"out.{fmt}"
+def _products_file(tmp_path: Path) -> Path:
+    src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps({"id": pid, "title": title}) + "\n" for pid, title in TITLES.items()))
+    return src
+
+
+def _run(tagger: Tagger, tmp_path: Path, fmt: str = "jsonl") -> tuple[Any, dict[str, dict[str, Any]]]:
+    src, out = _products_file(tmp_path), tmp_path / f"out.{fmt}"
     summary = tagger.tag_file(src, out)
     if fmt == "csv":
         rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
@@ -83,6 +88,26 @@ def _refused(backend: Any, demo_taxonomy: Any, demo_index_dir: Path, embedder: A
     finally:
         backend.close()
     return str(error.value)
+
+
+def test_a_file_run_says_the_llm_backend_is_starting_while_it_starts(
+    demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path
+) -> None:
+    """vLLM, or a 7B model under transformers, takes minutes to start: a terminal's progress line went on saying
+    "loading the example index" the while."""
+    reports: list[tuple[str, int, int | None]] = []
+
+    class Starting(FaultyLLM):
+        def load(self) -> None:
+            self.seen = list(reports)
+
+    backend = Starting("none")
+    tagger = _tagger(demo_taxonomy, demo_index_dir, embedder, backend)
+    tagger.tag_file(_products_file(tmp_path), tmp_path / "out.jsonl", progress=lambda *r: reports.append(r))
+    assert backend.seen[-1] == ("backend", 0, None)
+    from tagllm.cli.common import STAGES
+
+    assert STAGES["backend"] == "starting the LLM backend"
 
 
 @pytest.mark.parametrize(

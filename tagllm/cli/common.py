@@ -91,6 +91,7 @@ STAGES = {
     "taxonomy": "loading the taxonomy",
     "embedder": "loading the embedder",
     "index": "loading the example index",
+    "backend": "starting the LLM backend",
     "read": "reading the examples",
     "embed": "embedding examples",
     "photos": "reading and encoding the examples' photos",
