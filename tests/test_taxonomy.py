@@ -705,3 +705,20 @@ def test_a_synonym_file_key_whose_synonyms_are_not_a_list_is_named(tmp_path: Pat
         f"{tmp_path / 'syn.yaml'}: synonyms for 'navy': 'dark blue' is not a list; a synonym file maps a value id or "
         "name to a list of synonyms: write navy: [dark blue]"
     )
+
+
+def test_a_name_yaml_reads_as_another_number_is_said_back_as_the_file_writes_it(tmp_path: Path) -> None:
+    # YAML reads 16:9 as 969 (base 60) and 3.10 as 3.1: the analyst was told "quote it ('969')", a name nobody wrote
+    spec, error = _refused(
+        tmp_path,
+        "  - {name: aspect-ratio, values: [{id: ar-16-9, name: 16:9}, {id: v310, name: 3.10}, {id: s42, name: 42}]}\n",
+    )
+    assert error == (
+        f"{spec}: not a valid taxonomy file:\n"
+        "  facets.0.values.0.name (facet 'aspect-ratio', value 'ar-16-9'): Input should be a valid string; 16:9 is "
+        "read as the number 969, not text: quote it ('16:9') so it keeps its spelling\n"
+        "  facets.0.values.1.name (facet 'aspect-ratio', value 'v310'): Input should be a valid string; 3.10 is read "
+        "as the number 3.1, not text: quote it ('3.10') so it keeps its spelling\n"
+        "  facets.0.values.2.name (facet 'aspect-ratio', value 's42'): Input should be a valid string; 42 is a number "
+        "here, not text: quote it ('42') so it keeps its spelling"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -232,14 +232,40 @@ def load_own(path: Path) -> Taxonomy:
     try:
         spec = _TaxonomySpec.model_validate(data)
     except ValidationError as exc:
-        problems = "\n".join(_problem(data, err) for err in exc.errors())
+        written = _written(path)
+        problems = "\n".join(_problem(data, err, written) for err in exc.errors())
         raise TaxonomyError(f"{path}: not a valid taxonomy file:\n{problems}") from None
     return _from_spec(spec, path.parent, str(path))
 
 
-def _problem(data: Any, err: Any) -> str:
+def _written(path: Path) -> Callable[[tuple[Any, ...]], str | None]:
+    """The text a YAML file writes at a place (('facets', 0, 'values', 1, 'name') -> '16:9'): what YAML read as a
+    number (16:9 as 969, 3.10 as 3.1) was said back as the number, and the analyst told to quote '969'."""
+    import yaml
+
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8-sig")) if path.suffix.lower() != ".json" else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        root = None
+
+    def at(loc: tuple[Any, ...]) -> str | None:
+        node = root
+        for step in loc:
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+                node = node.value[step]
+            else:
+                return None
+        return node.value if isinstance(node, yaml.ScalarNode) else None
+
+    return at
+
+
+def _problem(data: Any, err: Any, written: Callable[[tuple[Any, ...]], str | None] = lambda loc: None) -> str:
     """One validation error: its place, the facet and value it is in (counting list items to find them is the
-    analyst's work otherwise), and for a name or id YAML did not read as text, what to write."""
+    analyst's work otherwise), and for a name or id YAML did not read as text, what to write (as the file writes
+    it: ``written``)."""
     where = ".".join(str(p) for p in err["loc"])
     within = _within(data, err["loc"])
     given = err.get("input")
@@ -252,7 +278,9 @@ def _problem(data: Any, err: Any) -> str:
     if isinstance(given, bool):
         return f"{line}; it was read as {given} (YAML reads yes/no, on/off and true/false so): quote it"
     if isinstance(given, int | float):
-        return f"{line}; {given} is a number here, not text: quote it ('{given}') so it keeps its spelling"
+        text = written(tuple(err["loc"])) or str(given)
+        read = f"read as the number {given}" if text != str(given) else "a number here"
+        return f"{line}; {text} is {read}, not text: quote it ('{text}') so it keeps its spelling"
     return f"{line}; it is empty (null): give it one" if given is None else line
 
 
