@@ -722,3 +722,22 @@ def test_a_name_yaml_reads_as_another_number_is_said_back_as_the_file_writes_it(
         "  facets.0.values.2.name (facet 'aspect-ratio', value 's42'): Input should be a valid string; 42 is a number "
         "here, not text: quote it ('42') so it keeps its spelling"
     )
+
+
+def test_a_synonym_yaml_reads_as_another_number_is_refused_saying_to_quote_it(tmp_path: Path) -> None:
+    # '16:9' became the synonym '969' (YAML reads it in base 60) and 3.10 '3.1', with no word said
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nsynonym_files: [syn.yaml]\n"
+        "facets:\n  - {name: ratio, values: [{id: wide, name: Widescreen}, {id: v3, name: Version Three}]}\n"
+    )
+    (tmp_path / "syn.yaml").write_text("v3: [3, v3]\nwide: [wide screen, 16:9]\n")
+    with pytest.raises(TaxonomyError) as error:
+        load_taxonomy(spec)
+    assert str(error.value) == (
+        f"{tmp_path / 'syn.yaml'}: synonyms for 'wide': 16:9 is read as the number 969, not text: quote it ('16:9') "
+        "so it keeps its spelling"
+    )
+    (tmp_path / "syn.yaml").write_text("v3: [3, v3]\nwide: [wide screen, '16:9']\n")
+    assert load_taxonomy(spec)["wide"].synonyms == ("wide screen", "16:9")
+    assert load_taxonomy(spec)["v3"].synonyms == ("3", "v3")  # a number written as it reads is its text

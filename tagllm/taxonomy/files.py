@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -132,3 +132,27 @@ def _load_yaml(text: str) -> Any:
             return super().construct_mapping(node, deep)
 
     return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader: no Python objects
+
+
+def written_text(path: Path) -> Callable[[tuple[Any, ...]], str | None]:
+    """The text a YAML file writes at a place (('facets', 0, 'values', 1, 'name') -> '16:9'): what YAML read as a
+    number (16:9 as 969, 3.10 as 3.1) was said back as the number, and the analyst told to quote '969'."""
+    import yaml
+
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8-sig")) if path.suffix.lower() != ".json" else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        root = None
+
+    def at(loc: tuple[Any, ...]) -> str | None:
+        node = root
+        for step in loc:
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+                node = node.value[step]
+            else:
+                return None
+        return node.value if isinstance(node, yaml.ScalarNode) else None
+
+    return at

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tagllm.errors import OutputError, TaxonomyError
-from tagllm.taxonomy.files import read_structured
+from tagllm.taxonomy.files import read_structured, written_text
 from tagllm.taxonomy.model import Taxonomy
 from tagllm.taxonomy.nodes import PATH_SEPARATOR, Facet, Value
 from tagllm.taxonomy.synonyms import add_synonyms, load_synonyms
@@ -232,34 +232,10 @@ def load_own(path: Path) -> Taxonomy:
     try:
         spec = _TaxonomySpec.model_validate(data)
     except ValidationError as exc:
-        written = _written(path)
+        written = written_text(path)
         problems = "\n".join(_problem(data, err, written) for err in exc.errors())
         raise TaxonomyError(f"{path}: not a valid taxonomy file:\n{problems}") from None
     return _from_spec(spec, path.parent, str(path))
-
-
-def _written(path: Path) -> Callable[[tuple[Any, ...]], str | None]:
-    """The text a YAML file writes at a place (('facets', 0, 'values', 1, 'name') -> '16:9'): what YAML read as a
-    number (16:9 as 969, 3.10 as 3.1) was said back as the number, and the analyst told to quote '969'."""
-    import yaml
-
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8-sig")) if path.suffix.lower() != ".json" else None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        root = None
-
-    def at(loc: tuple[Any, ...]) -> str | None:
-        node = root
-        for step in loc:
-            if isinstance(node, yaml.MappingNode):
-                node = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-                node = node.value[step]
-            else:
-                return None
-        return node.value if isinstance(node, yaml.ScalarNode) else None
-
-    return at
 
 
 def _problem(data: Any, err: Any, written: Callable[[tuple[Any, ...]], str | None] = lambda loc: None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tagllm.errors import TaxonomyError
-from tagllm.taxonomy.files import read_structured
+from tagllm.taxonomy.files import read_structured, written_text
 from tagllm.taxonomy.model import Taxonomy
 from tagllm.taxonomy.nodes import Value
 from tagllm.text import normalize
@@ -21,10 +21,10 @@ def load_synonyms(path: Path) -> dict[str, list[str]]:
     unlisted = next(((k, v) for k, v in data.items() if not isinstance(v, list)), None)
     if unlisted is not None:  # said of the whole file, not of the key: one 'navy: dark blue' among hundreds of keys
         key, given = unlisted
-        written = f"write {key}: [{given}]" if isinstance(given, str) else "write them as a list"
+        fix = f"write {key}: [{given}]" if isinstance(given, str) else "write them as a list"
         raise TaxonomyError(
             f"{path}: synonyms for {key!r}: {given!r} is not a list; a synonym file maps a value id or name to a list "
-            f"of synonyms: {written}"
+            f"of synonyms: {fix}"
         )
     for key, words in data.items():
         # a blank item ("-") became the synonym 'None', and 'yes' 'True': a model answering "none" got that value
@@ -37,6 +37,16 @@ def load_synonyms(path: Path) -> dict[str, list[str]]:
                 f"{path}: synonyms for {key!r}: {read} is no synonym; write each synonym as text, quoted where YAML "
                 "would read it otherwise ('no'), and leave no item empty"
             )
+    written = written_text(path)
+    for key, words in data.items():
+        # 'aspect ratio: [16:9]' became the synonym '969' (YAML reads it in base 60), and 3.10 became '3.1'
+        for i, word in enumerate(words):
+            text = written((key, i)) if isinstance(word, int | float) else None
+            if text is not None and text != str(word):
+                raise TaxonomyError(
+                    f"{path}: synonyms for {key!r}: {text} is read as the number {word}, not text: quote it "
+                    f"('{text}') so it keeps its spelling"
+                )
     return {str(k): [str(s) for s in v] for k, v in data.items()}
 
 
