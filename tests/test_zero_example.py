@@ -220,6 +220,14 @@ def test_a_singular_conjunct_shares_the_last_conjuncts_head() -> None:
     assert name_heads("Bath & Body") == {("bath", ""), ("body", "")}
 
 
+def test_a_later_plural_conjunct_shares_the_first_conjuncts_modifier() -> None:
+    # horse sheets, not any sheets: a fitted bed sheet is no "Horse Blankets & Sheets" by its plain head
+    assert name_heads("Horse Blankets & Sheets") == {("blanket", "horse"), ("sheet", "horse")}
+    assert name_heads("Speaker Bags, Covers & Cases") == {("bag", "speaker"), ("cover", "speaker"), ("case", "speaker")}
+    # a first conjunct of one word has no modifier to share
+    assert name_heads("Handbags, Wallets & Cases") == {("handbag", ""), ("wallet", ""), ("case", "")}
+
+
 NOUNS = {"mug", "coffee", "ring", "band", "backpack", "bag", "lamp", "shade", "shirt", "bra", "steel", "oven"}
 NOUNS |= {"hanger", "slip", "cooker", "egg", "tray", "dehumidifier", "mould", "wash", "coconut", "board", "trainer"}
 NOUNS |= {"clip", "chain", "necklace"}

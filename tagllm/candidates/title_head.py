@@ -75,18 +75,23 @@ def name_heads(name: str) -> set[tuple[str, str]]:
 
     A conjunct of one word in the singular, before a last conjunct of several words, shares that conjunct's head
     (category names are plural nouns, so a bare singular is a modifier): 'Coffee & Tea Cups' are coffee cups and tea
-    cups, 'Black & White Film' is film, 'Casual & Party Wear Shirts' are shirts."""
+    cups, 'Black & White Film' is film, 'Casual & Party Wear Shirts' are shirts. A later conjunct of one plural word,
+    after a first conjunct of several words headed by a plural, shares that conjunct's modifier: 'Horse Blankets &
+    Sheets' are horse sheets, 'Camera Bags & Cases' camera cases (not any sheets, any cases)."""
     parts = [normalize(part).split() for part in _CONJUNCT.split(name.casefold())]
     parts = [words for words in parts if words]
     if not parts:
         return set()
-    last = parts[-1]
+    first, last = parts[0], parts[-1]
+    shared = len(first) > 1 and looks_plural(first[-1]) and not has_cjk(first[-2])  # a modifier to share
     out: set[tuple[str, str]] = set()
     for words in parts:
         if has_cjk(words[-1]):
             continue
         if len(words) == 1 and len(last) > 1 and not looks_plural(words[0]) and not has_cjk(last[-1]):
             out.add((head_key(last[-1]), head_key(words[0])))
+        elif len(words) == 1 and words is not first and shared and looks_plural(words[0]):
+            out.add((head_key(words[0]), head_key(first[-2])))
         else:
             out.add((head_key(words[-1]), head_key(words[-2]) if len(words) > 1 else ""))
     return out
