@@ -6,7 +6,8 @@ Columns, per candidate value:
   headed by shirt, top and tunic), 0.5; and the word before it agrees too ("t shirt" in title and name), 1.0; the
   name puts a word before the head that the head phrase does not hold (a kind of it the title does not name:
   "Baguette Handbags", "Panty Socks" for "Women Green Handbag", "Pack of 3 Socks"), 0.375; the word before the head
-  heads the value's name ("spatula set", "toothbrush holder": what the set holds), 0.25;
+  heads the value's name ("spatula set", "toothbrush holder": what the set holds), 0.25, unless the value is filed
+  under one the head names, 1.0 (a kind of it the title names: "Beanie Hat" is Hats > Beanies; ``HeadNoun.kinds``);
 - ``head_emb``: cosine of the head phrase's embedding to the value's (its path): the title without the words
   about use and compatibility;
 - ``aside``: the value is named in the text, but its name is not headed by the title's head word (it is named
@@ -103,16 +104,17 @@ class HeadNoun(Family):
         for row, (head, norm, title) in enumerate(zip(found, batch.normalized, titles, strict=True)):
             best = self.headed(head)
             words = words_of(title)
+            kinds = self.kinds(head, best)
             off = self.branches.off(best, words)
             if head.word in self.by_word:  # values headed by another word of the title: a brand, what it goes with
                 off += [p for w in words - {head.word} for p, _ in self.by_word.get(w, ()) if p not in best]
                 off += self.parts(head.word, best, words)
             for position, _ in self.by_word.get(head.before, ()) if head.before else ():
-                best[position] = max(best.get(position, 0.0), MODIFIER)
+                best[position] = FULL if position in kinds else max(best.get(position, 0.0), MODIFIER)
             head_keys += [row * size + p for p in best]
             head_values += list(best.values())
-            aside_keys += [row * size + self.space.position[v] for v in self.aside(head, norm)]
-            aside_keys += [row * size + p for p in off]
+            aside = [self.space.position[v] for v in self.aside(head, norm)] + off
+            aside_keys += [row * size + p for p in aside if p not in kinds]
         head_array, aside_array = np.asarray(head_keys, np.int64), np.unique(np.asarray(aside_keys, np.int64))
         order = np.argsort(head_array)
         heads, scores = head_array[order], np.asarray(head_values)[order]
@@ -163,6 +165,20 @@ class HeadNoun(Family):
             score = FULL if before and before == head.before else SPECIFIC if before and before not in said else HALF
             best[position] = max(best.get(position, 0.0), score)
         return best
+
+    def kinds(self, head: TitleHead, scores: dict[int, float]) -> set[int]:
+        """Values that the word before the title's head heads, filed under a value the head plainly names (``scores``:
+        position -> head score, HALF or more): a kind of the product the title names ("Beanie Hat" is a beanie,
+        Shopify's "Hats > Beanies"; "Fedora Hat" a fedora). The word before the head is a modifier anywhere else
+        ("Knife Block" is no knife, "Dog Collar" no dog)."""
+        if not head.before:
+            return set()
+        named = {self.space.ids[p] for p, score in scores.items() if score >= HALF}
+        return {
+            p
+            for p, _ in self.by_word.get(head.before, ())
+            if p not in scores and named.intersection(self.branches.taxonomy.lineage(self.space.ids[p])[:-1])
+        }
 
     def parts(self, head: str, scores: dict[int, float], words: frozenset[str]) -> list[int]:
         """Values that are not the product a value the title's head names is, though they share a word with the title:

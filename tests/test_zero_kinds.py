@@ -1,0 +1,79 @@
+"""With no examples: the word before a title's head names the product when it heads a value filed under one the head
+names ("Beanie Hat" is a beanie, "Fedora Hat" a fedora: kinds of hat), and a modifier anywhere else ("Knife Block" is
+no knife)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tagllm import Tagger
+from tagllm.candidates.features import COLUMN
+from tagllm.config import TaggerConfig
+from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
+
+# A small shop's tree, written for these tests.
+SHOP = """
+name: test-kinds
+facets:
+  - name: category
+    hierarchical: true
+    values:
+      - id: apparel
+        name: Apparel & Accessories
+        children:
+          - id: hats
+            name: Hats
+            children:
+              - {id: beanies, name: Beanies}
+              - {id: fedoras, name: Fedoras}
+              - {id: sun-hats, name: Sun Hats}
+          - {id: scarves, name: Scarves}
+      - id: kitchen
+        name: Kitchen & Dining
+        children:
+          - {id: knives, name: Kitchen Knives}
+          - id: knife-storage
+            name: Knife Storage
+            children:
+              - {id: knife-blocks, name: Knife Blocks}
+              - {id: magnetic-strips, name: Magnetic Knife Strips}
+"""
+
+
+@pytest.fixture(scope="module")
+def tagger(tmp_path_factory: pytest.TempPathFactory, embedder) -> Tagger:  # type: ignore[no-untyped-def]
+    path: Path = tmp_path_factory.mktemp("kinds") / "kinds.yaml"
+    path.write_text(textwrap.dedent(SHOP))
+    shop: Taxonomy = load_taxonomy(path)
+    return Tagger(shop, embedder=embedder, config=TaggerConfig(facets=[CATEGORY]))
+
+
+def head_columns(tagger: Tagger, title: str) -> dict[str, tuple[float, float]]:
+    """Per candidate value id: its head score and whether it is set aside."""
+    scorer = tagger.scorer
+    features = scorer.features(scorer.prepare([title], tagger.embedder.encode([title])), CATEGORY)
+    head, aside = features.matrix[:, COLUMN["head"]], features.matrix[:, COLUMN["aside"]]
+    return {features.ids[v]: (float(h), float(a)) for v, h, a in zip(features.values, head, aside, strict=True)}
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [("Chunky Knit Beanie Hat Cream", "beanies"), ("Wool Felt Fedora Hat Wide Brim, Camel", "fedoras")],
+)
+def test_a_kind_of_the_product_named_before_its_head_is_the_product(tagger: Tagger, title: str, kind: str) -> None:
+    columns = head_columns(tagger, title)
+    assert columns[kind] == (1.0, 0.0)  # as fully named as "Sun Hats" would be by "Sun Hat", and not set aside
+    assert columns["hats"][0] == 0.5
+    best = tagger.tag([{"id": "p", "title": title}])[0].best(CATEGORY)
+    assert best is not None and best.id == kind
+
+
+def test_a_modifier_that_names_no_kind_of_the_product_stays_a_modifier(tagger: Tagger) -> None:
+    columns = head_columns(tagger, "Knife Block Set, Bamboo")  # Kitchen Knives is not filed under Knife Blocks
+    head, aside = columns["knives"]
+    assert head < 0.5 and aside == 1.0
+    assert np.isclose(columns["knife-blocks"][0], 1.0)
