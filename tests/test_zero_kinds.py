@@ -1,6 +1,6 @@
 """With no examples: the word before a title's head names the product when it heads a value filed under one the head
 names ("Beanie Hat" is a beanie, "Fedora Hat" a fedora: kinds of hat), and a modifier anywhere else ("Knife Block" is
-no knife)."""
+no knife); a name's two words before its head are met written as one ("Crossbody Bag": "Cross Body Bags")."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from tagllm import Tagger
 from tagllm.candidates.features import COLUMN
+from tagllm.candidates.title_head import closed_modifiers
 from tagllm.config import TaggerConfig
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
 
@@ -32,6 +33,11 @@ facets:
               - {id: fedoras, name: Fedoras}
               - {id: sun-hats, name: Sun Hats}
           - {id: scarves, name: Scarves}
+          - id: handbags
+            name: Handbags
+            children:
+              - {id: cross-body-bags, name: Cross Body Bags}
+              - {id: saddle-bags, name: Saddle Bags}
       - id: kitchen
         name: Kitchen & Dining
         children:
@@ -77,3 +83,15 @@ def test_a_modifier_that_names_no_kind_of_the_product_stays_a_modifier(tagger: T
     head, aside = columns["knives"]
     assert head < 0.5 and aside == 1.0
     assert np.isclose(columns["knife-blocks"][0], 1.0)
+
+
+def test_a_names_modifier_of_two_words_is_met_written_as_one() -> None:
+    assert closed_modifiers("Cross Body Bags") == {"crossbody"}
+    assert closed_modifiers("Carry-On Suitcases & Garment Bags") == {"carryon"}  # "garment bags": one word before
+    assert closed_modifiers("Saddle Bags") == set()
+
+
+def test_a_kind_written_closed_in_the_title_is_named_fully(tagger: Tagger) -> None:
+    columns = head_columns(tagger, "Women's Genuine Leather Crossbody Bag with Adjustable Strap - Tan")
+    assert columns["cross-body-bags"][0] == 1.0
+    assert columns["saddle-bags"][0] == 0.375  # a kind of bag the title does not name

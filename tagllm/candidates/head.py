@@ -3,7 +3,8 @@ for or goes with, when no example says which category a title belongs to.
 
 Columns, per candidate value:
 - ``head``: the product's head word heads the value's own name (one of its conjuncts: "Shirts, Tops & Tunics" is
-  headed by shirt, top and tunic), 0.5; and the word before it agrees too ("t shirt" in title and name), 1.0; the
+  headed by shirt, top and tunic), 0.5; and the word before it agrees too ("t shirt" in title and name; the name's two
+  words before its head written as one: "Crossbody Bag" and "Cross Body Bags"), 1.0; the
   name puts a word before the head that the head phrase does not hold (a kind of it the title does not name:
   "Baguette Handbags", "Panty Socks" for "Women Green Handbag", "Pack of 3 Socks"), 0.375; the word before the head
   heads the value's name ("spatula set", "toothbrush holder": what the set holds), 0.25, unless the value is filed
@@ -46,7 +47,7 @@ from tagllm.candidates.base import (
 )
 from tagllm.candidates.head_words import head_finder
 from tagllm.candidates.labels import lazy_similarity
-from tagllm.candidates.title_head import TitleHead, head_key, name_heads
+from tagllm.candidates.title_head import TitleHead, closed_modifiers, head_key, name_heads
 from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import has_cjk, normalize
 
@@ -76,6 +77,8 @@ class HeadNoun(Family):
             for word, before in pairs:
                 self.by_word.setdefault(word, []).append((position, before))
         self.head_words = [{w for w, _ in named} for named in heads]  # each value's head words
+        # each value's two words before a head written as one ("Cross Body Bags": crossbody)
+        self.closed = [set().union(*(closed_modifiers(n) for n in (v.name, *v.synonyms))) for v in values]
         self.modified: dict[str, list[int]] = {}  # word -> values whose names hold it, not as a head
         for position, value in enumerate(values):
             for word in set().union(*(modifiers(n) for n in (value.name, *value.synonyms))):
@@ -162,7 +165,8 @@ class HeadNoun(Family):
         said = {head_key(w) for w in head.phrase.split()}
         for position, before in self.by_word.get(head.word, ()):
             # a kind of the head the title does not name ("Baguette Handbags" for a handbag) is less
-            score = FULL if before and before == head.before else SPECIFIC if before and before not in said else HALF
+            full = bool(before) and (before == head.before or head.before in self.closed[position])  # "crossbody"
+            score = FULL if full else SPECIFIC if before and before not in said else HALF
             best[position] = max(best.get(position, 0.0), score)
         return best
 

@@ -97,6 +97,13 @@ def name_heads(name: str) -> set[tuple[str, str]]:
     return out
 
 
+def closed_modifiers(name: str) -> set[str]:
+    """The two words before each conjunct's head written as one word, as a ``head_key`` ('Cross Body Bags' ->
+    {'crossbody'}, 'Carry-On Suitcases' -> {'carryon'}): sellers write such a modifier closed ("Crossbody Bag")."""
+    parts = [normalize(part).split() for part in _CONJUNCT.split(name.casefold())]
+    return {head_key(words[-3] + words[-2]) for words in parts if len(words) >= 3 and not has_cjk(words[-2])}
+
+
 def head_key(word: str) -> str:
     """A word's key for comparing heads: singular, 'mice' meets 'mouse', and 'knife' meets 'knives', 'scarf' meets
     'scarves' (the cheap singular leaves 'knive' and 'scarve')."""
