@@ -45,3 +45,23 @@ def test_a_listing_title_is_read_by_its_head_phrase(mapper: Mapper, title: str, 
 )
 def test_what_is_no_listing_title_is_not_read_by_a_head_phrase(mapper: Mapper, text: str) -> None:
     assert mapper.map_one(text, "category").method != "title"
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("LED Desk Lamp Dimmable Touch Control 3 Brightness Levels", "Desk Lamps"),
+        ("Cordless Hair Straightener Slim Plates Travel 30mm USB", "Hair Straighteners"),
+    ],
+)
+def test_a_title_whose_tail_holds_a_measure_is_read_by_its_head_phrase(mapper: Mapper, title: str, name: str) -> None:
+    """Features first ("Dimmable", "Slim Plates"), then a size or count: a listing title's tail whatever its first
+    word."""
+    mapped = mapper.map_one(title, "category")
+    assert mapped.value is not None and mapped.value.name == name, mapped
+    assert mapped.method == "title"
+
+
+def test_a_title_read_by_its_measured_tail_alone_is_taken_on_a_leaf_only(mapper: Mapper) -> None:
+    """Dog Food has children (prescription or not) that the tail's words may decide: no guess at the parent."""
+    assert mapper.map_one("Adult Dry Dog Food Lamb Recipe 2kg Bag", "category").method != "title"

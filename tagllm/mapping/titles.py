@@ -1,15 +1,16 @@
 """The title stage: a listing title in a category facet ("Dual Zone Air Fryer 9.5L Digital Black", "Solid Oak Coffee
 Table with Drawer") read as its head phrase, then looked up by the stages that read names and modifiers.
 
-Sellers write a product's noun phrase first and its sizes, counts, colours, features and what it comes with after
-it; the other stages read a whole string as one name and reject what follows the noun. The head phrase is the one the
+Sellers write a product's noun phrase first and its sizes, counts, colours, features and what it comes with after it;
+the other stages read a whole string as one name and reject what follows the noun. The head phrase is the one the
 zero-example tagger ranks categories by (``tagllm.candidates.title_head``): the title up to its first separator,
 connective ("with", "for"), measure, or attribute listed after the noun. A phrase is a guess, as a head noun is: it
-must have two words or more (``MIN_PHRASE_WORDS``), the title must go on after it as titles do (``goes_on``) and hold
-no words of a sentence (``SPEECH``), the phrase must name one value by the table, lexical, swap and modifier stages,
-that value's name must be headed by the phrase's head word or the word before it ("Blackout Curtains" are Curtains,
-"Bin Bags" Garbage Bags, a "Stick Vacuum Cleaner" is one of the Vacuums), and the whole title must not disown it
-(``TITLE_AGREEMENT``). Measured in docs/mapping.md (session s29).
+must have two words or more (``MIN_PHRASE_WORDS``), the title must go on after it as titles do (``goes_on``), or
+carry a measure or count in a tail of ``MEASURED_REST`` words or more (``measured_tail``: then only a value with no
+children is taken), and hold no words of a sentence (``SPEECH``), the phrase must name one value by the table,
+lexical, swap and modifier stages, that value's name must be headed by the phrase's head word or the word before it
+("Blackout Curtains" are Curtains, "Bin Bags" Garbage Bags, a "Stick Vacuum Cleaner" is one of the Vacuums), and the
+whole title must not disown it (``TITLE_AGREEMENT``). Measured in docs/mapping.md (sessions s29 and s38).
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class TitleStage(Stage):
         if facet is None or not self.m.taxonomy.facets[facet].hierarchical:
             return
         plans: dict[str, TitleHead] = {}
+        leaves_only: set[str] = set()  # titles read by their measured tail alone: taken only on a leaf
         for raw in batch.fresh():
             text = batch.text(raw)
             words = normalize(text).split()
@@ -80,8 +82,13 @@ class TitleStage(Stage):
             find = self.finder(facet)
             head = find(text)
             content = [w for w in head.phrase.split() if w not in STOP]
-            if len(content) >= MIN_PHRASE_WORDS and head.phrase != " ".join(words) and goes_on(text, head.phrase, find):
+            if len(content) < MIN_PHRASE_WORDS or head.phrase == " ".join(words):
+                continue
+            if goes_on(text, head.phrase, find):
                 plans[raw] = head
+            elif measured_tail(text, head.phrase):
+                plans[raw] = head
+                leaves_only.add(raw)
         if not plans:
             return
         looked = self.m.lookup({head.phrase for head in plans.values()}, facet, self.stages)
@@ -91,6 +98,9 @@ class TitleStage(Stage):
             if (outcome := looked.done.get(head.phrase)) is not None
             and (value := outcome.mapped.value) is not None
             and {head.word, head.before} & {w for n in (value.name, *value.synonyms) for w, _ in name_heads(n)}
+        }
+        found = {  # a tail read past words of unknown use may name a child the lookup read past: "Dry Dog Food …"
+            raw: value for raw, value in found.items() if raw not in leaves_only or self.m.taxonomy.is_leaf(value.id)
         }
         queries = [(batch.text(raw), value.id) for raw, value in found.items()]
         scores = agreements(self.m, queries, facet, TITLE_AGREEMENT, WHOLE_TRAIL)
@@ -118,3 +128,17 @@ def goes_on(text: str, phrase: str, find: HeadFinder) -> bool:
         return False  # the phrase is not where the title starts (a later segment's): no telling
     after = rest[0]
     return not is_word(after) or after in CONNECTIVES or head_key(after) in COLLECTIVE or find.listed(after)
+
+
+MEASURED_REST = 4
+"""Words after the head phrase, one of them a measure, size or count, that make a listing title's tail however it goes
+on ("Fitted Bed Sheet Double 100% Cotton", "LED Desk Lamp Dimmable ... 5 Colour Modes"): sellers list features before
+sizes; a sentence seldom carries a number that far after its noun ("car boot sale", "gift card balance" carry none)."""
+
+
+def measured_tail(text: str, phrase: str) -> bool:
+    """Whether ``MEASURED_REST`` words or more follow the head phrase at the title's start, a measure or count among
+    them: a listing title's tail, whatever word comes first ("Dimmable", "Bagless", "Hands Free")."""
+    whole = normalize(text).split()
+    rest = " ".join(whole).removeprefix(phrase + " ").split()
+    return rest != whole and len(rest) >= MEASURED_REST and not all(is_word(w) for w in rest)
