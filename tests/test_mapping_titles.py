@@ -65,3 +65,10 @@ def test_a_title_whose_tail_holds_a_measure_is_read_by_its_head_phrase(mapper: M
 def test_a_title_read_by_its_measured_tail_alone_is_taken_on_a_leaf_only(mapper: Mapper) -> None:
     """Dog Food has children (prescription or not) that the tail's words may decide: no guess at the parent."""
     assert mapper.map_one("Adult Dry Dog Food Lamb Recipe 2kg Bag", "category").method != "title"
+
+
+def test_a_title_is_the_child_its_phrase_names_by_the_words_before_the_head(mapper: Mapper) -> None:
+    """The phrase "canister vacuum cleaner" is Vacuums by its head; its first word names the child Canister Vacs."""
+    mapped = mapper.map_one("Canister Vacuum Cleaner, Bagless", "category")
+    assert mapped.value is not None and mapped.value.name == "Canister Vacs", mapped
+    assert mapped.method == "title"

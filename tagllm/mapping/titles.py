@@ -36,6 +36,7 @@ from tagllm.text import has_cjk, normalize
 
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
+    from tagllm.taxonomy import Value
 
 MIN_WORDS = 3
 """A title has a noun and something about it; one or two words are a name the other stages read."""
@@ -99,6 +100,7 @@ class TitleStage(Stage):
             and (value := outcome.mapped.value) is not None
             and {head.word, head.before} & {w for n in (value.name, *value.synonyms) for w, _ in name_heads(n)}
         }
+        found = {raw: self.narrowed(value, plans[raw].phrase) for raw, value in found.items()}
         found = {  # a tail read past words of unknown use may name a child the lookup read past: "Dry Dog Food …"
             raw: value for raw, value in found.items() if raw not in leaves_only or self.m.taxonomy.is_leaf(value.id)
         }
@@ -107,6 +109,19 @@ class TitleStage(Stage):
         for (raw, value), score in zip(found.items(), scores, strict=True):
             if score is not None:
                 batch.done[raw] = self.m.accept(raw, facet, value, self.name, round(score, 4))
+
+    def narrowed(self, value: Value, phrase: str) -> Value:
+        """The one child of ``value`` whose name's words before its head the phrase all holds, one of them a word
+        ``value``'s name lacks: the phrase's modifiers that the lookup read past name the kind ("canister vacuum
+        cleaner" is Vacuums by its head, and Canister Vacs by its first word); else ``value``."""
+        said = {head_key(w) for w in phrase.split()}
+        own = {head_key(w) for w in normalize(value.name).split()}
+        fits = []
+        for child in self.m.taxonomy.children(value.id):
+            before = {head_key(w) for w in normalize(child.name).split()[:-1] if w not in STOP}
+            if before - own and before <= said:
+                fits.append(child)
+        return fits[0] if len(fits) == 1 else value
 
     def finder(self, facet: str) -> HeadFinder:
         """The facet's head finder, built the first time a title of that facet comes."""
