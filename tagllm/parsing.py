@@ -52,6 +52,18 @@ _SENTENCE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 """A one-sentence answer: "The category is Laptops." reads as "category: Laptops"."""
+_QUOTED = re.compile(r"""(?:^|(?<=[\s(]))["“'‘]([^"“”'‘’\n]{2,80}?)["”'’](?=[\s.,!?;:)]|$)""")
+"""A span in quotes within a sentence: 'I'd go with "Body Weight Scales" for this one.' (an apostrophe inside a word,
+"I'd", opens none)."""
+MIN_PROSE_WORDS = 3
+"""Words outside the quotes that make a line a sentence about its quoted answer, not a quoted name with a word."""
+_FILED = re.compile(
+    r"^\s*(?:i(?:'d|’d|'ll|’ll| would| will| ?d)?\s+)?(?:put|file|place|list|classify|categori[sz]e)\s+(?:this|it)\s+"
+    r"(?:under|as|in|into)\s+(?:the\s+)?(.+?)(?:\s+category)?[.!]?\s*$",
+    re.IGNORECASE,
+)
+"""A sentence that files the product somewhere: "I would put this under Pet Beds.", "I'd file this under Blood
+Pressure Monitors."."""
 _ELEMENT = re.compile(r"^<([^\W\d][\w\-]{0,40})>\s*(.*?)\s*</\1>$", re.DOTALL)
 """An answer written as one XML element ("<category>Composters</category>", "<result>Crochet Hooks</result>"): the
 tag is its key, as a JSON object's would be."""
@@ -243,11 +255,31 @@ def split_text(text: str) -> list[Item]:
 
 
 def _labelled(line: str) -> Item:
-    """A line as an item: "Label: value" (or "The label is value.") keeps its label."""
-    label = _LABEL.match(line) or _SENTENCE.match(line)
+    """A line as an item: "Label: value" (or "The label is value.") keeps its label; a sentence about one quoted
+    name, or one that files the product under a name, is that name (``prose_value``)."""
+    label = _LABEL.match(line)
+    if label and not label.group(2).startswith("//"):
+        return Item(trim(label.group(1)), _clean(label.group(2)))
+    label = _SENTENCE.match(line)
+    prose = prose_value(label.group(2) if label else line)
+    if prose is not None:  # "The product is a tea towel, so the best category is "Kitchen Towels"."
+        return Item(None, prose)
     if label and not label.group(2).startswith("//"):
         return Item(trim(label.group(1)), _clean(label.group(2)))
     return Item(None, _clean(line))
+
+
+def prose_value(line: str) -> str | None:
+    """The name a sentence of prose gives as its answer: its one quoted span when ``MIN_PROSE_WORDS`` words or more
+    stand outside the quotes ('The product belongs to the 'Pet Beds' category.', 'This is a ball cap, so the best match
+    is "Baseball Caps".'), or what it files the product under ("I would put this under Pet Beds."); else None."""
+    quoted = list(_QUOTED.finditer(line))
+    if len(quoted) == 1:
+        outside = _QUOTED.sub(" ", line).split()
+        if len(outside) >= MIN_PROSE_WORDS:
+            return _clean(quoted[0].group(1))
+    filed = _FILED.match(line)
+    return _clean(filed.group(1)) if filed else None
 
 
 def split_values(text: str) -> list[str]:

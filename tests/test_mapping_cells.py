@@ -67,7 +67,9 @@ def test_a_wrapped_string_placed_by_a_guess_is_read_as_an_answer(
      ("Red, Blue", True), ("红色、蓝色", True), ("Red;", False),  # a list of values, not a value ends with ";"
      # a path's commas are inside its levels' names: read as a list, "Clothing" was mapped from it (5 new wrong
      # answers over benchmarks/mapping_fresh*.yaml)
-     ("Clothing, Shoes & Jewelry > Women > Clothing > Dresses > Casual", False)],
+     ("Clothing, Shoes & Jewelry > Women > Clothing > Dresses > Casual", False),
+     # prose around one quoted name, or a product filed under one: read as the answer it is
+     ('I\'d go with "Garden Hoses" for this one.', True), ("I'd file this under Teapots.", True)],
 )  # fmt: skip
 def test_numbered_lines_look_wrapped(text: str, expected: bool) -> None:
     assert looks_wrapped(text) is expected

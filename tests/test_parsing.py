@@ -115,3 +115,20 @@ def test_an_answer_written_as_one_xml_element_is_read_by_its_tag() -> None:
     assert items(parse_answer("<result>Crochet Hooks</result>")) == [Item("result", "Crochet Hooks")]
     assert parse_answer("<b>Teapots") == "<b>Teapots"  # no closing tag: text
     assert parse_answer("<a>Red</b>") == "<a>Red</b>"  # tags that do not match
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('I\'d go with "Garden Hoses" for this one.', [Item(None, "Garden Hoses")]),  # one quoted name in prose
+        ("The listing belongs to the 'Teapots' category.", [Item(None, "Teapots")]),
+        ('The product is a hose, so the best category is "Garden Hoses".', [Item(None, "Garden Hoses")]),
+        ("I would put this under Garden Hoses.", [Item(None, "Garden Hoses")]),  # filed under a name
+        ("I'd file this under Teapots.", [Item(None, "Teapots")]),
+        ('The category is "Teapots".', [Item("category", "Teapots")]),  # a sentence with its label keeps it
+        ('Men\'s "Classic" Jeans', [Item(None, 'Men\'s "Classic" Jeans')]),  # a quoted word in a name: as written
+        ('"Red" or "Blue", both fit here', [Item(None, '"Red" or "Blue", both fit here')]),  # two quoted: no choice
+    ],
+)
+def test_a_sentence_of_prose_is_read_as_the_name_it_quotes_or_files_under(text: str, expected: list[Item]) -> None:
+    assert items(parse_answer(text)) == expected
