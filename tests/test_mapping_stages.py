@@ -196,8 +196,9 @@ def test_a_stage_can_be_removed_and_each_is_measured() -> None:
     m = Mapper(shop(), use_embeddings=False)
     names = [s.name for s in m.stages]
     assert names == ["screen", "id", "exact", "normalized", "synonym", "alias", "derived", "translation", "path",
-                     "zh_head", "zh_cell", "cup", "foreign_path", "guard", "colour", "lexical", "swap", "lead",
-                     "modifier", "spelling", "colour_code", "clause", "paraphrase", "fuzzy"]  # fmt: skip
+                     "zh_head", "zh_cell", "zh_facet_word", "cup", "foreign_path", "guard", "colour", "lexical",
+                     "swap", "lead", "modifier", "spelling", "colour_code", "clause", "paraphrase",
+                     "fuzzy"]  # fmt: skip
     m.map(["Red", "aubergine", "XL"], "category")
     assert (m.stats["exact"].seen, m.stats["exact"].accepted) == (3, 0)
     assert m.stats["lexical"].accepted == 1
@@ -273,6 +274,35 @@ def zh_shop() -> Taxonomy:
 )
 def test_chinese_colours_and_sizes(facet: str, text: str, expected: object) -> None:
     m = Mapper(zh_shop(), use_embeddings=False)
+    assert outcome(m.map([text], facet)[0]) == expected
+
+
+def zh_facet_shop() -> Taxonomy:
+    """Two flat facets with Chinese labels, as Shopify gives them: watch-band materials and bedding sizes."""
+    facets = {
+        "watch-band-material": Facet(
+            "watch-band-material", "Watch/Band material", labels=(("zh-CN", "手表/表带材质"),)
+        ),
+        "bedding-size": Facet("bedding-size", "Bedding size", labels=(("zh-CN", "床上用品尺寸"),)),
+    }
+    values = [
+        Value("w-silicone", "Silicone", "watch-band-material", labels=(("zh-CN", "硅胶"),)),
+        Value("w-nylon", "Nylon", "watch-band-material", labels=(("zh-CN", "尼龙"),)),
+        Value("b-twin", "Twin", "bedding-size", labels=(("zh-CN", "单人"),)),
+    ]
+    return Taxonomy("zh-facets", facets, {v.id: v for v in values}, languages=("en", "zh-CN"))
+
+
+@pytest.mark.parametrize(
+    ("facet", "text", "expected"),
+    [
+        ("watch-band-material", "硅胶表带", ("w-silicone", "zh_facet_word")),  # silicone + the facet's word
+        ("watch-band-material", "尼龙表带", ("w-nylon", "zh_facet_word")),
+        ("bedding-size", "单人床", "no value of facet 'bedding-size' is close enough"),  # 床 alone: a bed
+    ],
+)
+def test_a_chinese_cell_is_read_without_the_facet_word_it_holds(facet: str, text: str, expected: object) -> None:
+    m = Mapper(zh_facet_shop(), use_embeddings=False)
     assert outcome(m.map([text], facet)[0]) == expected
 
 

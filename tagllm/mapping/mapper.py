@@ -24,6 +24,7 @@ from tagllm.mapping.repeats import general_value, plain_whole
 from tagllm.mapping.screening import GuardStage, ScreenStage, deny_negations
 from tagllm.mapping.tables import load_tables
 from tagllm.mapping.zh_cells import ZhCellStage
+from tagllm.mapping.zh_facet_words import ZhFacetWordStage
 from tagllm.taxonomy import Taxonomy, Value
 
 if TYPE_CHECKING:
@@ -55,7 +56,8 @@ class StageStats:
 class Mapper:
     """Maps free text onto one taxonomy through a chain of stages (``self.stages``), cheapest first.
 
-    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸ cup ▸
+    screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
+    zh_facet_word ▸ cup ▸
     foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ spelling ▸ colour_code ▸ clause ▸ paraphrase ▸
     title ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the stages before it left open, and decides
     those it can. Then a guess that dropped the negation a string opens with is taken back (``deny_negations``: "do not
@@ -119,6 +121,7 @@ class Mapper:
             PathStage(self),
             ChineseStage(self),
             ZhCellStage(self),
+            ZhFacetWordStage(self),
             CupStage(self),
             ForeignPathStage(self),
             GuardStage(self),
