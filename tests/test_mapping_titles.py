@@ -72,3 +72,11 @@ def test_a_title_is_the_child_its_phrase_names_by_the_words_before_the_head(mapp
     mapped = mapper.map_one("Canister Vacuum Cleaner, Bagless", "category")
     assert mapped.value is not None and mapped.value.name == "Canister Vacs", mapped
     assert mapped.method == "title"
+
+
+def test_a_title_is_not_placed_on_a_parent_when_a_child_is_nearer_the_whole_title(mapper: Mapper) -> None:
+    """The head phrase "baby monitor" names Baby Monitors; the camera after it makes Video Baby Monitors nearer: the
+    title is left open rather than placed on the parent. A parent that no child comes nearer stays."""
+    assert mapper.map_one("Baby Monitor with Camera and Audio, 1080p Night Vision", "category").method != "title"
+    mapped = mapper.map_one("Cordless Lawn Mower 40V with Battery", "category")
+    assert mapped.value is not None and mapped.value.name == "Lawn Mowers", mapped

@@ -104,6 +104,7 @@ class TitleStage(Stage):
         found = {  # a tail read past words of unknown use may name a child the lookup read past: "Dry Dog Food …"
             raw: value for raw, value in found.items() if raw not in leaves_only or self.m.taxonomy.is_leaf(value.id)
         }
+        found = {raw: value for raw, value in found.items() if not self.child_nearer(batch.text(raw), value)}
         queries = [(batch.text(raw), value.id) for raw, value in found.items()]
         scores = agreements(self.m, queries, facet, TITLE_AGREEMENT, WHOLE_TRAIL)
         for (raw, value), score in zip(found.items(), scores, strict=True):
@@ -122,6 +123,17 @@ class TitleStage(Stage):
             if before - own and before <= said:
                 fits.append(child)
         return fits[0] if len(fits) == 1 else value
+
+    def child_nearer(self, text: str, value: Value) -> bool:
+        """Whether the embedder puts a child of ``value`` nearer the whole title than ``value`` itself: the title's
+        other words say which kind ("Baby Monitor with Camera …": Video Baby Monitors), and the head phrase alone
+        does not; the title is left open rather than placed on the parent."""
+        children = self.m.taxonomy.children(value.id)
+        if not children:
+            return False
+        vectors = self.m.embedder.encode([text, value.name, *(c.name for c in children)])
+        sims = vectors[1:] @ vectors[0]
+        return bool(float(sims[1:].max()) > float(sims[0]))
 
     def finder(self, facet: str) -> HeadFinder:
         """The facet's head finder, built the first time a title of that facet comes."""
