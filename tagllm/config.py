@@ -139,6 +139,16 @@ class TaggerConfig(BaseModel):
             value = os.fspath(value)
         return os.path.expanduser(value) if isinstance(value, str) and value.startswith("~") else value
 
+    @field_validator("facets", "inputs", "ignore_fields", mode="before")
+    @classmethod
+    def _listed(cls, value: Any) -> Any:
+        """A list written as text, ``facets: category, color`` in a config file, read as its TAGLLM_* variable reads
+        it: the items between commas. The same text in TAGLLM_FACETS was a list, and in a file it was refused
+        ("Input should be a valid list"); ``inputs: text`` was too."""
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
     @field_validator("backend_options", mode="before")
     @classmethod
     def _no_options(cls, value: Any) -> Any:

@@ -117,3 +117,19 @@ def test_backend_options_with_every_option_commented_out_is_no_options(tmp_path:
     file.write_text("backend: openai\nbackend_options:\n  # timeout: 60\n  # max_retries: 2\nk: 5\n")
     config = load_config(file)  # was refused: "backend_options: Input should be a valid dictionary"
     assert config.backend_options == {} and config.k == 5
+
+
+def test_a_list_setting_written_as_text_in_a_config_file_is_read_as_its_variable_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # TAGLLM_FACETS=category,color was a list and the same text in a file was refused: "Input should be a valid list"
+    file = tmp_path / "tagllm.yaml"
+    file.write_text("facets: category, color\ninputs: text\nignore_fields: description\n")
+    config = load_config(file)
+    assert (config.facets, config.inputs, config.ignore_fields) == (["category", "color"], ["text"], ["description"])
+    monkeypatch.setenv("TAGLLM_FACETS", "category, color")
+    assert load_config().facets == ["category", "color"]
+    assert TaggerConfig(facets="category").facets == ["category"]  # type: ignore[arg-type]
+    file.write_text("inputs: texts\n")
+    with pytest.raises(ConfigError, match="inputs.0: Input should be 'text' or 'image'"):
+        load_config(file)
