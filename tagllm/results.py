@@ -9,9 +9,10 @@ back off to the deepest ancestor that is sure enough. ``Tagger`` runs this after
 from __future__ import annotations
 
 import json
+import math
 import numbers
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -345,4 +346,20 @@ def _malformed(answer: Any) -> str | None:
         value = getattr(answer, name)
         if not isinstance(value, kind):
             return f"a Generation whose {name} is {type(value).__name__} {value!r:.60}"
+    confidences = answer.confidences
+    if confidences is not None and not _is_confidences(confidences):
+        shown = f"{type(confidences).__name__} {confidences!r:.60}"
+        return f"a Generation whose confidences is {shown}, not facet -> value id -> a number from 0 to 1"
     return None
+
+
+def _is_confidences(value: Any) -> bool:
+    """Whether ``value`` is facet -> value id -> a finite number (clamped to [0, 1] later): one number per facet, or a
+    confidence in words, failed the whole batch where its tags were built (TypeError)."""
+    return isinstance(value, Mapping) and all(
+        isinstance(per_value, Mapping)
+        and all(
+            isinstance(c, numbers.Real) and not isinstance(c, bool) and math.isfinite(c) for c in per_value.values()
+        )
+        for per_value in value.values()
+    )

@@ -51,6 +51,10 @@ class FaultyLLM(Backend):
                 answers[ids.index("poison")] = None  # type: ignore[call-overload]
             if self.fault == "no text":
                 answers[ids.index("poison")] = Generation(text=None)  # type: ignore[arg-type]
+            if self.fault == "confidence per facet":  # one number per facet, not one per value
+                answers[ids.index("poison")].confidences = {"category": 0.9}  # type: ignore[dict-item]
+            if self.fault == "confidence in words":
+                answers[ids.index("poison")].confidences = {"category": {"home-cookware": "high"}}  # type: ignore[dict-item]
             if self.fault == "half surrogate":  # a server's JSON escape "\ud83d", an emoji cut short
                 answers[ids.index("poison")] = Generation(text='{"category": "Cookware \ud83d"} \ud83d')
         return answers
@@ -118,6 +122,16 @@ def test_a_file_run_says_the_llm_backend_is_starting_while_it_starts(
         # these crashed the whole batch call (AttributeError, TypeError), every product's result lost with it
         ("none", "backend faulty returned NoneType None, not a Generation"),
         ("no text", "backend faulty returned a Generation whose text is NoneType None"),
+        (
+            "confidence per facet",
+            "backend faulty returned a Generation whose confidences is dict {'category': 0.9}, not facet -> value id "
+            "-> a number from 0 to 1",
+        ),
+        (
+            "confidence in words",
+            "backend faulty returned a Generation whose confidences is dict {'category': {'home-cookware': 'high'}}, "
+            "not facet -> value id -> a number from 0 to 1",
+        ),
     ],
 )
 def test_a_backend_failing_on_one_product_fails_that_product_only(
