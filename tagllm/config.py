@@ -21,6 +21,7 @@ def _text_and_image() -> list[Input]:
 
 
 DEFAULT_CONFIG_FILE = "tagllm.yaml"
+OTHER_SPELLING = "tagllm.yml"  # the config file named as YAML files often are: not read unless named
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 ENV_PREFIX = "TAGLLM_"
 FLAGS = {"facets": "--facet"}  # settings whose command-line flag is not --setting-name
@@ -390,6 +391,12 @@ def load_config(path: str | Path | None = None, *, from_flags: bool = False, **o
     file = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
     if path and not file.exists():
         raise ConfigError(f"config file {file} does not exist")
+    if not path and not file.exists() and Path(OTHER_SPELLING).is_file():
+        # passed over, the run tagged with the defaults (the demo taxonomy), the analyst's file unread and unnamed
+        raise ConfigError(
+            f"{OTHER_SPELLING}: tagllm reads {DEFAULT_CONFIG_FILE} by itself, not {OTHER_SPELLING}; rename it to "
+            f"{DEFAULT_CONFIG_FILE}, or name it (--config {OTHER_SPELLING}; in Python, load_config('{OTHER_SPELLING}'))"
+        )
     where = "defaults"
     if file.exists():
         loaded = read_yaml_mapping(file, "a config file")

@@ -133,3 +133,20 @@ def test_a_list_setting_written_as_text_in_a_config_file_is_read_as_its_variable
     file.write_text("inputs: texts\n")
     with pytest.raises(ConfigError, match="inputs.0: Input should be 'text' or 'image'"):
         load_config(file)
+
+
+def test_a_tagllm_yml_beside_the_run_is_named_rather_than_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the run read no config file and tagged against the demo taxonomy, the analyst's tagllm.yml unread and unnamed
+    (tmp_path / "tagllm.yml").write_text("taxonomy: shopify\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as raised:
+        load_config()
+    assert str(raised.value) == (
+        "tagllm.yml: tagllm reads tagllm.yaml by itself, not tagllm.yml; rename it to tagllm.yaml, or name it "
+        "(--config tagllm.yml; in Python, load_config('tagllm.yml'))"
+    )
+    assert load_config("tagllm.yml").taxonomy == "shopify"
+    (tmp_path / "tagllm.yaml").write_text("taxonomy: demo\n")
+    assert load_config().taxonomy == "demo"  # the file it reads is there: the other is not its business
