@@ -95,7 +95,7 @@ def tag_dataset(
     _check_engine(config, custom=engine is not None)
     size = batch_size or config.batch_size
     settings = json.loads(config.model_dump_json())
-    cpu = {"batch_size": size, "batch_format": "numpy", "concurrency": concurrency}
+    cpu = {"batch_size": size, "batch_format": "numpy", "compute": _actors(concurrency)}
     _check_titles(dataset)
     dataset = _records(dataset)
     has_rows = dataset.schema() is not None  # no schema: no rows at all (a delta of no new products)
@@ -364,11 +364,26 @@ def _backend_engine(settings: dict[str, Any], *, concurrency: int, num_gpus: flo
             fn_constructor_args=(settings,),
             batch_size=batch_size,
             batch_format="numpy",
-            concurrency=concurrency,
+            compute=_actors(concurrency),
             num_gpus=num_gpus,
         )
 
     return stage
+
+
+def _actors(concurrency: int | tuple[int, ...]) -> Any:
+    """The actor pool of a stage of ``concurrency`` actors (or Ray's ``(min, max[, initial])`` for one that scales),
+    passed as ``compute``: Ray Data deprecated ``map_batches(concurrency=...)`` in 2.51 and warned of it on every job,
+    naming an argument the caller of ``tag_dataset`` had rightly given."""
+    from ray.data import ActorPoolStrategy
+
+    if isinstance(concurrency, tuple):
+        return ActorPoolStrategy(
+            min_size=concurrency[0],
+            max_size=concurrency[1],
+            initial_size=concurrency[2] if len(concurrency) > 2 else None,
+        )
+    return ActorPoolStrategy(size=concurrency)
 
 
 class _BackendWorker:

@@ -93,6 +93,34 @@ def test_the_retrieval_default_runs_in_one_cpu_stage(ray: Any, demo_index_dir: P
     assert remote == local == {"p1": "apparel-tshirts", "p2": "apparel-dresses", "p3": "electronics-headphones"}
 
 
+def test_the_stages_are_built_without_rays_deprecated_concurrency_argument(ray: Any, demo_index_dir: Path) -> None:
+    """Ray Data 2.51 deprecated map_batches(concurrency=...): every job logged "The argument ``concurrency`` is
+    deprecated", which read as if tag_dataset's own concurrency were wrong."""
+    import logging
+
+    from tagllm.distributed import _backend_engine, tag_dataset
+
+    class Kept(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.messages: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.messages.append(record.getMessage())
+
+    kept = Kept()
+    logger = logging.getLogger("ray.data._internal.util")
+    logger.addHandler(kept)
+    try:
+        config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5)
+        rows = tag_dataset(ray.data.from_items(PRODUCTS), config, batch_size=2, concurrency=2, check_ids=False)
+        _backend_engine({}, concurrency=2, num_gpus=0, batch_size=2)(ray.data.from_items(PRODUCTS))  # built, not run
+        assert sorted(r["product_id"] for r in rows.take_all()) == ["p1", "p2", "p3"]
+    finally:
+        logger.removeHandler(kept)
+    assert [m for m in kept.messages if "deprecated" in m] == []
+
+
 def test_a_column_null_in_every_row_of_a_batch_is_no_value_not_an_error(ray: Any, demo_index_dir: Path) -> None:
     """Arrow types a column of nulls alone as null, which Ray's numpy batches hand over as NaN: every product of
     such a batch (a sparse brand column, say) failed with "brand: Input should be a valid string"."""
