@@ -86,14 +86,15 @@ def tag_dataset(
     except ImportError:
         raise missing_dependency("ray", "ray", "tagging a Ray dataset") from None
     from tagllm.assembly import with_index_settings
+    from tagllm.tagger import _checked_batch_size
 
     check_config(config, "tag_dataset")
+    size = config.batch_size if batch_size is None else _checked_batch_size(batch_size)  # before the index loads
     config = with_index_settings(config)
     _refuse_routing(config)
     tagger = _cpu_tagger(config)  # taxonomy, index, facets, templates: checked here, once
     passes = engine_passes(tagger)
     _check_engine(config, custom=engine is not None)
-    size = batch_size or config.batch_size
     settings = json.loads(config.model_dump_json())
     cpu = {"batch_size": size, "batch_format": "numpy", "compute": _actors(concurrency)}
     _check_titles(dataset)

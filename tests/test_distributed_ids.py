@@ -127,3 +127,22 @@ def test_tag_dataset_refuses_a_config_files_path_naming_load_config() -> None:
         "tag_dataset takes a TaggerConfig, not a str: build it with tagllm.load_config(PATH, **settings) (a config "
         "file, then settings over it) or TaggerConfig(**settings)"
     )
+
+
+@pytest.mark.parametrize("size", [0, -5, 2.5])
+def test_a_batch_size_that_is_not_one_or_more_products_is_refused_before_the_index_loads(monkeypatch, size) -> None:  # type: ignore[no-untyped-def]
+    """``batch_size=0`` took the config's batch size without a word, 2.5 ran, and -5 failed in Ray after the index
+    loaded ("Batch size can't be negative or 0"); tag_batches refuses all three, naming what to give."""
+    pytest.importorskip("ray", reason="needs the ray extra: pip install 'tagllm[ray]'")
+    import tagllm.distributed as distributed
+
+    def loaded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the index was loaded before the batch size was checked")
+
+    monkeypatch.setattr(distributed, "_cpu_tagger", loaded)
+    with pytest.raises(ValueError) as raised:
+        distributed.tag_dataset(None, TaggerConfig(taxonomy="demo"), batch_size=size)
+    assert str(raised.value) == (
+        f"batch_size must be a whole number of products, 1 or more, not {size!r}; leave it out (None) for the "
+        "config's batch_size"
+    )
