@@ -51,11 +51,7 @@ class GoldResolver:
         # a bilingual taxonomy's other-language labels (连衣裙, 服装 > 连衣裙), when no name or path is the gold's
         self._labels: dict[tuple[str, str], str | None] = {}
         for value in taxonomy.values.values():
-            keys = {normalize(value.id)}
-            if value.path:
-                keys.add(self._path_key(value.path))
-            keys.add(normalize(value.name))
-            self._add(self._keys, value, keys)
+            self._add(self._keys, value, self._value_keys(value))
             self._add(self._labels, value, {self._key(name) for name in taxonomy.other_names(value.id)})
 
     @staticmethod
@@ -81,6 +77,29 @@ class GoldResolver:
             return raw
         slot = (facet, self._key(raw))
         return self._keys[slot] if slot in self._keys else self._labels.get(slot)
+
+    def sharing(self, facet: str, raw: str) -> list[str]:
+        """The paths of the values a gold value names when it names several (a name two leaves share: Flipkart's
+        "Bike Light Bulbs" under two parents), which ``resolve`` does not guess between; empty when it names one or
+        none. Such a value was reported as "not in taxonomy", where the analyst found it, twice."""
+        key = self._key(raw)
+        slot = (facet, key)
+        if slot in self._keys:
+            if self._keys[slot] is not None:
+                return []
+            named = [v for v in self.taxonomy.values.values() if v.facet == facet and key in self._value_keys(v)]
+        elif slot in self._labels and self._labels[slot] is None:
+            named = [
+                v
+                for v in self.taxonomy.values.values()
+                if v.facet == facet and key in {self._key(name) for name in self.taxonomy.other_names(v.id)}
+            ]
+        else:
+            return []
+        return sorted(v.path or v.name for v in named)
+
+    def _value_keys(self, value: Value) -> set[str]:
+        return {normalize(value.id), normalize(value.name), *([self._path_key(value.path)] if value.path else [])}
 
 
 NESTED = "a list or mapping inside the gold value, not a value: write each value as a string"
@@ -205,7 +224,9 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
                 value = str(given)
                 vid = resolver.resolve(facet, value)
                 if vid is None:
-                    unknown.append({"product_id": pid, "facet": facet, "value": value, "reason": "not in taxonomy"})
+                    unknown.append(
+                        {"product_id": pid, "facet": facet, "value": value, "reason": _why(resolver, facet, value)}
+                    )
                 else:
                     gold.setdefault(facet, []).append(vid)
         if attributes is not None and cfg.gold_attribute_field:
@@ -261,6 +282,15 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             "that holds the gold values (gold_field)"
         )
     return GoldSet(items, facets, total, in_split, unknown, unreadable, repeated, no_gold)
+
+
+def _why(resolver: GoldResolver, facet: str, value: str) -> str:
+    """Why a gold value resolves to no value of the facet: none has it, or several do."""
+    shared = resolver.sharing(facet, value)
+    if not shared:
+        return "not in taxonomy"
+    named = "; ".join(shared[:3]) + (f"; and {len(shared) - 3} more" if len(shared) > 3 else "")
+    return f"names {len(shared)} values of the taxonomy ({named}): write its path or id"
 
 
 def _check_hidden(cfg: EvalConfig, fields: set[str]) -> None:

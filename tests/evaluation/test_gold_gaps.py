@@ -127,8 +127,8 @@ def test_both_reports_name_the_product_and_the_field_or_facet_of_each_bad_gold_v
     why = "a list or mapping inside the gold value, not a value: write each value as a string"
     md, html = (run / "report.md").read_text(), (run / "report.html").read_text()
     assert (
-        f"3 gold value(s) not in the taxonomy: `Garden > Hoses` (p5, category: not in taxonomy), `Red` (q1, colour: "
-        f'unknown facet), `["Clothing > Shorts"]` (q2, gold_category: {why})\n'
+        "3 gold value(s) not resolved onto the taxonomy: `Garden > Hoses` (p5, category: not in taxonomy), `Red` (q1, "
+        f'colour: unknown facet), `["Clothing > Shorts"]` (q2, gold_category: {why})\n'
     ) in md
     assert "(p5, category: not in taxonomy)" in html and "(q1, colour: unknown facet)" in html
     assert f"(q2, gold_category: {why})" in html
@@ -266,3 +266,21 @@ def test_a_gold_title_holding_half_an_emoji_is_tagged_scored_and_written(eval_di
     assert [p.title for p in fake_factory.seen if p.id == "q1"] == ["Lamp \ufffd"]
     rows = [json.loads(line) for line in (outcome.runs[0] / "per_product.jsonl").read_text("utf-8").splitlines()]
     assert [row["title"] for row in rows if row["id"] == "q1"] == ["Lamp \ufffd"]
+
+
+def test_a_gold_name_two_values_share_is_reported_naming_them_not_as_missing(eval_dir, fake_factory) -> None:  # type: ignore[no-untyped-def]
+    """A gold name that two leaves share (Flipkart has two "Bike Light Bulbs", under other parents) is not guessed
+    between: it was reported as "not in taxonomy", and the analyst found it there, twice. Its reason names both."""
+    with (eval_dir / "categories.jsonl").open("a") as fh:
+        fh.write(json.dumps({"path": "Garden > Lamps"}) + "\n")
+    _append(eval_dir, {"id": "q1", "title": "Solar path light", "gold_category": "Lamps"})
+    cfg = load_eval_config(eval_dir / "eval.yaml", bootstrap=0)
+    run = run_eval(cfg, factory=fake_factory, root=eval_dir / "runs").runs[0]
+    unknown = json.loads((run / "metrics.json").read_text())["bad_input"]["unknown_gold"]
+    assert unknown[-1] == {
+        "product_id": "q1",
+        "facet": "category",
+        "value": "Lamps",
+        "reason": "names 2 values of the taxonomy (Garden > Lamps; Home > Lamps): write its path or id",
+    }
+    assert unknown[0]["reason"] == "not in taxonomy"  # p5's Garden > Hoses
