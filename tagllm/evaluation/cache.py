@@ -96,7 +96,9 @@ def variant_key(config: TaggerConfig, taxonomy: Taxonomy, hide_fields: Sequence[
 
 
 def product_key(record: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:20]
+    # surrogatepass: half a surrogate pair (a JSON "\ud83d", an emoji cut short) crashed the run here
+    text = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 class PredictionCache:

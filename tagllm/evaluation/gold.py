@@ -163,7 +163,6 @@ def strip_answers(record: dict[str, Any], cfg: EvalConfig) -> dict[str, Any]:
 def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     """Read the gold file, keep the split, resolve answers onto the taxonomy and draw the sample."""
     from tagllm.io import RecordSource, line_id
-    from tagllm.io.rows import encodable
 
     default_facet = next((f for f, spec in taxonomy.facets.items() if spec.hierarchical), next(iter(taxonomy.facets)))
     resolver = GoldResolver(taxonomy)
@@ -188,9 +187,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         if record.data is None:
             unreadable.append(_unreadable(record.line, record.error))
             continue
-        # half a surrogate pair (a JSON "\ud83d", an emoji cut short) becomes U+FFFD, as `tagllm generate` writes it:
-        # no file holds it as UTF-8, and the run crashed hashing the product for the cache, then writing the run
-        data = encodable(record.data)
+        data = record.data
         fields.update(data)
         if cfg.split is not None and str(data.get(cfg.split_field)) != cfg.split:
             continue

@@ -32,7 +32,7 @@ from tagllm.evaluation.config import EvalConfig, SampleSpec, Variant, load_eval_
 from tagllm.evaluation.gold import GoldItem, GoldResolver, GoldSet, load_gold, strip_answers
 from tagllm.io import Record, to_product
 from tagllm.io.places import check_writable
-from tagllm.io.rows import OK, UNFETCHED
+from tagllm.io.rows import OK, UNFETCHED, encodable, encodable_result
 from tagllm.io.rows import outcome as outcome_of
 from tagllm.models import Product, RecordError, TagResult
 from tagllm.taxonomy import Taxonomy
@@ -298,7 +298,7 @@ def write_run(directory: Path, metrics: dict[str, Any], per_product: list[dict[s
         for row in per_product:
             result = run.results.get(row["id"])
             if result is not None:
-                fh.write(result.model_dump_json() + "\n")
+                fh.write(encodable_result(result).model_dump_json() + "\n")
     with (directory / "per_product.jsonl").open("w", encoding="utf-8") as fh:
         for row in per_product:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -362,6 +362,9 @@ def run_eval(
                 )
             _check_not_all_failed(cfg, run)
             metrics, per_product = score_run(cfg, gold, run, taxonomy)
+            # half a surrogate pair in a gold record (a JSON "\ud83d", an emoji cut short: an error record, as
+            # generate makes) is U+FFFD in what is written and printed, as generate writes it; it crashed the run
+            metrics, per_product = encodable(metrics), encodable(per_product)
             if named:
                 root = outcome.root = _take_run_root(root, cfg)
                 named = False
