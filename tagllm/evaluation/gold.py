@@ -179,6 +179,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     no_gold: list[dict[str, Any]] = []
     first_line: dict[str, int] = {}
     fields: set[str] = set()
+    splits: set[str] = set()  # the split values of the records left out by the split, to name when none is kept
     total = 0
     records = RecordSource(cfg.gold)
     records.require_title()  # a table with no title column (one Excel saved with semicolons): said as for products
@@ -190,6 +191,8 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         data = record.data
         fields.update(data)
         if cfg.split is not None and str(data.get(cfg.split_field)) != cfg.split:
+            if len(splits) < 20:
+                splits.add(str(data.get(cfg.split_field)))
             continue
         if repeat := _repeated_key(cfg, data, record.line, records.name):
             unreadable.append(_unreadable(record.line, repeat))  # it would be scored on one of two values
@@ -267,6 +270,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             f"the sample is empty: {cfg.gold} has {total} record(s), {in_split}{where}, "
             f"sample {cfg.sample.describe()}"
             + (f", {len(no_gold)} of them with no gold value in {cfg.gold_field!r}" if no_gold else "")
+            + _other_splits(cfg, in_split, splits)
             + "; nothing to evaluate"
         )
     if unknown and not any(item.gold.get(facet) for item in items for facet in facets):
@@ -279,6 +283,16 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             "that holds the gold values (gold_field)"
         )
     return GoldSet(items, facets, total, in_split, unknown, unreadable, repeated, no_gold)
+
+
+def _other_splits(cfg: EvalConfig, in_split: int, splits: set[str]) -> str:
+    """The splits the gold records have, when the one asked for has none of them (misspelt: "tst" for "test")."""
+    if cfg.split is None or in_split:
+        return ""
+    given = sorted(splits - {"None"})
+    if not given:
+        return f"; no record has a {cfg.split_field!r} field"
+    return f"; its records' splits are {', '.join(given)}: name one of them (split:, or --split)"
 
 
 def _why(resolver: GoldResolver, facet: str, value: str) -> str:

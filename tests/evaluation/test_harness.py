@@ -420,13 +420,18 @@ def test_compare_refuses_runs_whose_gold_differs_for_a_shared_product(eval_dir, 
 
 
 def test_empty_sample_is_refused_with_the_reason(eval_dir, fake_factory):
+    """A split no record has (misspelt, or another file's name for it) named the count alone: the splits the records
+    have are named, to pick one."""
     cfg = load_eval_config(eval_dir / "eval.yaml", split="validation")
     with pytest.raises(InputError) as err:
         run_eval(cfg, factory=fake_factory, root=eval_dir / "runs" / "empty")
     assert str(err.value) == (
         f"the sample is empty: {cfg.gold} has 6 record(s), 0 in split 'validation' (field 'split'), "
-        "sample all; nothing to evaluate"
+        "sample all; its records' splits are dev, test: name one of them (split:, or --split); nothing to evaluate"
     )
+    cfg = cfg.model_copy(update={"split_field": "fold"})
+    with pytest.raises(InputError, match="sample all; no record has a 'fold' field; nothing to evaluate"):
+        run_eval(cfg, factory=fake_factory, root=eval_dir / "runs" / "empty")
 
 
 def test_a_run_in_which_every_product_failed_is_an_error_not_a_report_of_zeros(eval_dir):
