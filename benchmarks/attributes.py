@@ -782,7 +782,8 @@ def run_zero_category(data: Path, name: str, share: float, n: int, seed: int, ta
         f"{seconds:.1f} |"
     )
     confidences = [(b.confidence, b.id == g) for g, r in zip(gold, results, strict=True) if (b := r.best(CATEGORY))]
-    table.notes.append(f"{name}, top-1 category: {reliability(confidences, ZERO_BANDS)}")
+    brier = sum((c - right) ** 2 for c, right in confidences) / max(len(confidences), 1)
+    table.notes.append(f"{name}, top-1 category: {reliability(confidences, ZERO_BANDS)}; Brier score {brier:.4f}")
 
 
 # -- cost ------------------------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ products given a value among those that expect one. Tags inherited as ancestors 
 facets it lists; for ``category`` the tagger's best category is right when its name is one of the case's names, or,
 where the case lists ``category_id`` (``zero_cases_category3.yaml``), its id one of those ids (a same-name value on
 another branch is wrong, as is a parent or a child of the expected category), so its precision is top-1 accuracy
-over answered products. Where every case lists ids, the best category's reliability per confidence band follows.
+over answered products. Where every case lists a category, the best category's reliability per confidence band and
+the Brier score follow (right by id where the case lists ids, else by name); several ``--cases`` files are pooled.
 """
 
 from __future__ import annotations
@@ -78,11 +79,13 @@ def score(cases: list[dict[str, Any]], predicted: list[dict[str, list[str]]]) ->
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=Path, default=REPO / "benchmarks" / "zero_cases.yaml")
+    parser.add_argument(
+        "--cases", type=Path, nargs="+", default=[REPO / "benchmarks" / "zero_cases.yaml"], help="pooled when several"
+    )
     parser.add_argument("--show", action="store_true", help="print every product's tags")
     parser.add_argument("--write-csv", type=Path, help="write the titles as a CSV (id,title) and stop")
     args = parser.parse_args(argv)
-    cases = load_cases(args.cases)
+    cases = [case for path in args.cases for case in load_cases(path)]
     if args.write_csv:
         with args.write_csv.open("w", newline="") as f:
             writer = csv.writer(f)
@@ -101,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
         tags["category"] = [best.name] if best else []
         tags["category_id"] = [best.id] if best else []
         predicted.append(tags)
-        answers.append((best.confidence if best else 0.0, bool(set(tags["category_id"]) & accepted(case))))
+        answers.append((best.confidence if best else 0.0, is_right(case, tags)))
         if args.show:
             shown = "; ".join(
                 f"{f}={','.join(f'{t.name}:{t.confidence:.2f}' for t in r.tags.get(f, []))}" for f in FACETS
@@ -117,13 +120,28 @@ def main(argv: list[str] | None = None) -> None:
             continue  # no case lists the facet
         print(f"| {facet} | {s['precision']:.3f} | {s['recall']:.3f} | {s['coverage']:.3f} | "
               f"{s['right']} / {s['predicted']} / {s['expected']} |")  # fmt: skip
-    if all("category_id" in c for c in cases):
+    if all("category" in c or "category_id" in c for c in cases):
         print("\nbest category by its confidence: " + reliability(answers))
+        print(f"Brier score of the best category's confidence: {brier(answers):.4f} over {len(answers)} titles")
 
 
 def accepted(case: dict[str, Any]) -> set[str]:
     """The category ids a case accepts (none when it lists names only)."""
     return set(case.get("category_id", []))
+
+
+def is_right(case: dict[str, Any], tags: dict[str, list[str]]) -> bool:
+    """Whether the best category is the case's: by id where it lists ids, else by name (or its ``accept`` list)."""
+    if "category_id" in case:
+        return bool(set(tags["category_id"]) & accepted(case))
+    names = {n.casefold() for n in case.get("category", []) + case.get("accept", {}).get("category", [])}
+    return bool({n.casefold() for n in tags["category"]} & names)
+
+
+def brier(answers: list[tuple[float, bool]]) -> float:
+    """Mean squared gap between the confidence and being right (0 or 1): lower is better, and only confidences
+    that are the probability of being right make it lowest."""
+    return sum((confidence - right) ** 2 for confidence, right in answers) / max(len(answers), 1)
 
 
 def reliability(answers: list[tuple[float, bool]]) -> str:
