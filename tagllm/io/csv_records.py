@@ -5,6 +5,7 @@ that repeats the header (two files joined) is an error record too, not a product
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -13,6 +14,7 @@ from tagllm.io.jsonl import Record, RepeatedKey, file_banner, lines, loads_uniqu
 from tagllm.models import RecordError
 
 MAX_CSV_CELL = 16 * 2**20  # csv's default limit of 128 KiB refuses a long but real HTML description
+EXCEL_SEPARATOR = re.compile(r'"?sep=([,;\t|])"?,*')  # a first line naming the separator, as Excel reads one
 SEPARATORS = (",", ";", "\t", "|")  # the separators a CSV's header is read with, the comma first
 LIST_COLUMNS = {"queries"}  # in CSV: a JSON list, or values separated by '|'
 JSON_COLUMNS = {"attributes", "labels", "queries", "extra"}  # in CSV: a cell may hold JSON
@@ -87,7 +89,14 @@ def read_csv(fh: IO[bytes], name: str, on_header: Callable[[list[str]], None] | 
     allow_long_cells()
     lines = _CsvLines(fh, name)
     first = lines.first_line()
-    separator = sniff_separator(first) if first is not None else ","
+    declared = EXCEL_SEPARATOR.fullmatch(first.strip()) if first is not None else None
+    if declared:  # 'sep=;' before the header, which Excel reads the separator from: it was taken for the header
+        while not next(lines).strip():
+            pass
+        lines.take()
+        separator = declared.group(1)
+    else:
+        separator = sniff_separator(first) if first is not None else ","
     header: list[str] | None = None
     while True:
         try:
