@@ -773,6 +773,11 @@ def test_a_gbk_line_or_a_latin1_line_in_a_utf8_file_stays_an_error_record(tmp_pa
         (3, f"{latin}:3: not UTF-8 (byte 4 is 0xe8); re-save the file as UTF-8"),
         (4, "3"),
     ]
+    # the first line that is not ASCII is UTF-8 but for a cell cut inside a letter (an export cutting at a byte
+    # count): no file in Windows-1252, though the cut byte reads as 'Ã' there
+    cut = tmp_path / "r.csv"
+    cut.write_bytes(b"id,title,brand\n1,Caf\xc3\xa9 mug,Cr\xc3\n2,Tea pot,\n")
+    assert _summary(cut) == [(2, f"{cut}:2: not UTF-8 (byte 14 is 0xc3); re-save the file as UTF-8"), (3, "2")]
 
 
 @pytest.mark.parametrize("name", ["p.csv", "p.jsonl"])

@@ -120,6 +120,8 @@ def legacy_western(first: bytes, name: str, line: int) -> None:
     """The first line of a file that is not ASCII, and not UTF-8, reads as Windows-1252 (Excel's "CSV (Comma
     delimited)" on Western Windows; Latin-1): each row with an accent (Crème, Hermès, 100% Baumwolle – …) was an error
     record and the rest tagged; refused before the first, showing the word as it reads, for the user to judge."""
+    if any(not c.isascii() and c != "\ufffd" for c in first.decode("utf-8", errors="replace")):
+        return  # UTF-8 text beside the bad bytes (a cell cut inside a letter): that line's error record says so
     try:
         text = first.decode("cp1252")
     except UnicodeDecodeError:  # a byte Windows-1252 leaves undefined: no guess at the encoding
