@@ -135,18 +135,18 @@ def test_both_reports_name_the_product_and_the_field_or_facet_of_each_bad_gold_v
 
 
 def test_a_gold_table_with_no_title_column_is_refused_naming_its_columns(eval_dir, fake_factory) -> None:  # type: ignore[no-untyped-def]
-    # a gold CSV that Excel saved with semicolons was refused as "the sample is empty: … 0 in split 'test' (field
-    # 'split')", sending the user to the split field, which the file has
+    # a gold CSV without one was refused as "the sample is empty: … 0 in split 'test' (field 'split')", sending the
+    # user to the split field, which the file has (Excel's semicolons are read as its separator)
     (eval_dir / "gold.csv").write_text(
-        "id;title;gold_category;split\nq1;Rain jacket;Clothing > Jackets;test\n", encoding="utf-8-sig"
+        "id;name;gold_category;split\nq1;Rain jacket;Clothing > Jackets;test\n", encoding="utf-8-sig"
     )
     (eval_dir / "eval.yaml").write_text((eval_dir / "eval.yaml").read_text().replace("gold.jsonl", "gold.csv"))
     cfg = load_eval_config(eval_dir / "eval.yaml")
     with pytest.raises(InputError) as error:
         run_eval(cfg, factory=fake_factory, root=eval_dir / "runs")
     assert str(error.value) == (
-        f"{eval_dir / 'gold.csv'}: no title column (the columns are 'id;title;gold_category;split'); its columns seem "
-        "separated by ';': re-save it separated by commas"
+        f"{eval_dir / 'gold.csv'}: no title column (the columns are 'id', 'name', 'gold_category', 'split'); name the "
+        "column that holds the titles: --columns title=COLUMN"
     )
 
 
