@@ -800,6 +800,13 @@ def test_a_file_saved_in_windows_1252_is_refused_naming_the_encoding(tmp_path: P
     )
 
 
+def test_a_first_line_whose_only_byte_past_ascii_is_a_no_break_space_stays_an_error_record(tmp_path: Path) -> None:
+    # the check for a Windows-1252 file looked for a word to show and found none: IndexError (found by test_io_fuzz)
+    src = tmp_path / "p.csv"
+    src.write_bytes(b"id,title\n1,Tea\xa0pot\n2,Wool scarf\n")
+    assert _summary(src) == [(2, f"{src}:2: not UTF-8 (byte 5 is 0xa0); re-save the file as UTF-8"), (3, "2")]
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [

@@ -129,6 +129,8 @@ def legacy_western(first: bytes, name: str, line: int) -> None:
     if not all(c.isascii() or (c.isalpha() and c != "ÿ") or c in WESTERN_MARKS for c in text):
         return  # stray bytes (0xff is seldom text) in a UTF-8 file: that line's error record says so
     words = [w for w in re.split(r"[\s,;|\"]+", text) if not w.isascii()]
+    if not words:  # a no-break space alone (0xa0) is no word to judge the encoding by: the line's error record says so
+        return
     word = next((w for w in words if any(c.isalpha() and not c.isascii() for c in w)), words[0])[:40]  # Hermès, not –
     raise InputError(
         f"{name}:{line}: the file is not UTF-8: it reads as Windows-1252 ({word!r}), as Excel saves "
