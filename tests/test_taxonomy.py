@@ -741,3 +741,15 @@ def test_a_synonym_yaml_reads_as_another_number_is_refused_saying_to_quote_it(tm
     (tmp_path / "syn.yaml").write_text("v3: [3, v3]\nwide: [wide screen, '16:9']\n")
     assert load_taxonomy(spec)["wide"].synonyms == ("wide screen", "16:9")
     assert load_taxonomy(spec)["v3"].synonyms == ("3", "v3")  # a number written as it reads is its text
+
+
+def test_a_categories_jsonl_named_from_its_own_directory_is_named_for_that_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `tagllm taxonomy build products.jsonl -t categories.jsonl` (README) wrote `name: ''`: a relative path's parent
+    # is '.', whose name is empty
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    (folder / "categories.jsonl").write_text('{"id": "c1", "path": "Home > Mugs"}\n')
+    monkeypatch.chdir(folder)
+    assert load_taxonomy("categories.jsonl").name == "shop"

@@ -77,7 +77,7 @@ def load_paths(path: Path) -> Taxonomy:
                 raise TaxonomyError(f"{path}:{lineno}: a category line needs a 'path' field like \"A > B > C\"")
     else:
         items = [line.strip() for line in read_text(path).splitlines() if line.strip() and not line.startswith("#")]
-    name = path.parent.name if path.stem == "categories" else path.stem
+    name = path.absolute().parent.name if path.stem == "categories" else path.stem
     return from_paths(items, name=name, source=str(path))
 
 
