@@ -974,3 +974,9 @@ def test_cli_shows_progress_while_tables_are_built_and_labels_embedded(
     monkeypatch.setattr("tagllm.cli.taxonomy.StderrProgress", StderrProgress)  # not a terminal: no progress at all
     result = CliRunner().invoke(app, args)
     assert result.stderr == "1 of 1 mapped, 0 rejected\n"
+
+
+def test_map_help_names_parquet_among_the_files_it_reads() -> None:
+    # `--file` reads a Parquet column as it reads JSONL and CSV (README), and the help named only JSONL or CSV
+    shown = CliRunner().invoke(app, ["taxonomy", "map", "--help"], terminal_width=200)
+    assert "read strings from a JSONL, CSV or Parquet file" in shown.stdout

@@ -290,7 +290,7 @@ def map_(
     taxonomy: str | None = TaxonomyOpt,
     config: str | None = ConfigOpt,
     facet: str | None = typer.Option(None, "--facet", "-f", help="map within this facet (default: any)"),
-    file: str | None = typer.Option(None, "--file", help="read strings from a JSONL or CSV file"),
+    file: str | None = typer.Option(None, "--file", help="read strings from a JSONL, CSV or Parquet file"),
     column: str | None = typer.Option(None, "--column", help="the JSONL key or CSV column of --file to read"),
     output_format: str = typer.Option("table", "--format", help="table, jsonl or csv"),
     synonyms: list[str] | None = typer.Option(None, "--synonyms", help="a synonym file (repeatable)"),  # noqa: B008
