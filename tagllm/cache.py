@@ -60,10 +60,29 @@ def atomic_write(path: Path, write: Any, suffix: str) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
+        shareable(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def shareable(path: Path) -> None:
+    """Give a file or directory that ``mkstemp`` or ``mkdtemp`` made (0600, 0700: for this user alone) the permissions
+    the umask gives one made otherwise: a cache directory a team shares (TAGLLM_CACHE_DIR) held files no one else could
+    read, and another user's run failed on them ('left no model', 'Permission denied')."""
+    path.chmod((0o777 if path.is_dir() else 0o666) & ~_umask())
+
+
+def _umask() -> int:
+    """This process's umask, read where Linux shows it (setting it to read it back is not safe with other threads)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def sweep_temporaries(parent: Path) -> None:

@@ -228,3 +228,20 @@ def test_label_rows_cached_for_one_order_of_the_values_are_not_read_for_another(
     np.testing.assert_array_equal(after[1], before[1][::-1])
     np.testing.assert_array_equal(after[2], before[2][::-1])
     assert (after[3] != before[3][::-1]).nnz == 0
+
+
+@pytest.fixture
+def umask_022():  # type: ignore[no-untyped-def]
+    import os
+
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_a_cache_file_is_readable_by_the_other_users_of_a_shared_cache_as_the_umask_allows(tmp_path: Path) -> None:
+    """mkstemp makes files 0600: a team's shared TAGLLM_CACHE_DIR held label embeddings only their writer could read."""
+    path = tmp_path / "labels.npy"
+    atomic_write(path, lambda handle: np.save(handle, np.zeros(3), allow_pickle=False), ".npy")
+    assert path.stat().st_mode & 0o777 == 0o644

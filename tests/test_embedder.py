@@ -367,3 +367,27 @@ def test_a_damaged_cached_openvino_conversion_is_converted_again(
     again = Embedder(backend="openvino")
     assert np.abs(again.encode(TEXTS) - torch_vectors).max() < 1e-4
     assert again.name == "all-MiniLM-L6-v2+openvino" and model.stat().st_size == whole  # converted again
+
+
+def test_an_onnx_export_is_readable_by_the_other_users_of_a_shared_cache_as_the_umask_allows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mkdtemp makes the export's directory 0700: another user of a shared cache saw no model in it, exported again
+    into a place already taken and stopped with 'ONNX export … left no model'."""
+    import os
+
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path / "cache"))
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "config.json").write_text("{}")
+    monkeypatch.setattr(onnx.tokenizer, "save", lambda model, work: None)
+    monkeypatch.setattr(onnx.onnx_graph, "trace", lambda model, path: path.write_bytes(b"graph"))
+    monkeypatch.setattr(onnx, "_check_export", lambda model, path: None)
+    monkeypatch.setattr(onnx, "_fuse_or_keep", lambda model, source, target: target.write_bytes(b"graph"))
+    before = os.umask(0o022)
+    try:
+        exported = onnx.ensure_export(model_dir, "fp32", load_model=object)
+    finally:
+        os.umask(before)
+    assert exported.stat().st_mode & 0o777 == 0o755
+    assert (exported / "model-fp32.onnx").stat().st_mode & 0o777 == 0o644

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from tagllm.cache import shareable
 from tagllm.errors import ConfigError
 from tagllm.retrieval import onnx_graph, tokenizer
 
@@ -106,6 +107,7 @@ def ensure_export(model_dir: str | Path, quantization: str = "int8", *, load_mod
             _check_export(model, work / "traced.onnx")
             _fuse_or_keep(model, work / "traced.onnx", work / "model-fp32.onnx")
             (work / "traced.onnx").unlink()
+            shareable(work)
             with contextlib.suppress(OSError):  # another process renamed its export there first: keep that one
                 os.replace(work, target)
         finally:

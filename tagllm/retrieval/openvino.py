@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from tagllm.cache import shareable
 from tagllm.errors import ConfigError
 from tagllm.retrieval import onnx, onnx_graph, tokenizer
 
@@ -50,6 +51,7 @@ def ensure_model(model_dir: str | Path, *, load_model: Callable[[], Any]) -> Pat
         _convert(work / "traced.onnx", work / "model.xml")
         (work / "traced.onnx").unlink()
         _check(model, work / "model.xml")
+        shareable(work)
         with contextlib.suppress(OSError):  # another process renamed its conversion there first: keep that one
             os.replace(work, target)
     finally:
