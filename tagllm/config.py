@@ -150,6 +150,17 @@ class TaggerConfig(BaseModel):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
+    @field_validator("device", mode="before")
+    @classmethod
+    def _device_number(cls, value: Any) -> Any:
+        """A bare GPU number (``device: 0``, ``--device 1``), as torch takes it, read as ``cuda:N``: YAML's 0 was
+        'Input should be a valid string', and the text '0' a device torch does not know."""
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return f"cuda:{value}"
+        if isinstance(value, str) and value.strip().isdigit():
+            return f"cuda:{int(value)}"
+        return value
+
     @field_validator("backend_options", mode="before")
     @classmethod
     def _no_options(cls, value: Any) -> Any:

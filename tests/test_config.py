@@ -150,3 +150,16 @@ def test_a_tagllm_yml_beside_the_run_is_named_rather_than_passed_over(
     assert load_config("tagllm.yml").taxonomy == "shopify"
     (tmp_path / "tagllm.yaml").write_text("taxonomy: demo\n")
     assert load_config().taxonomy == "demo"  # the file it reads is there: the other is not its business
+
+
+@pytest.mark.parametrize(
+    ("written", "device"), [("device: 0", "cuda:0"), ("device: 1", "cuda:1"), ("device: '0'", "cuda:0")]
+)
+def test_a_bare_gpu_number_as_torch_takes_it_is_read_as_that_cuda_device(
+    tmp_path: Path, written: str, device: str
+) -> None:
+    """YAML's ``device: 0`` was 'device: Input should be a valid string', saying nothing of what to write."""
+    config = tmp_path / "tagllm.yaml"
+    config.write_text(written + "\n")
+    assert load_config(config).device == device
+    assert TaggerConfig(device="2").device == "cuda:2"
