@@ -391,3 +391,14 @@ def test_an_onnx_export_is_readable_by_the_other_users_of_a_shared_cache_as_the_
         os.umask(before)
     assert exported.stat().st_mode & 0o777 == 0o755
     assert (exported / "model-fp32.onnx").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("backend", ["onnx-fp32", "auto"])
+def test_a_device_torch_cannot_use_is_refused_with_an_onnx_encoder_too(backend: str, demo_index_dir: Path) -> None:
+    """ONNX Runtime runs on the CPU, and ``device: gpu`` (or cuda on a machine without one) was taken without a word
+    when the index was built with it (auto adopts the index's encoder)."""
+    embedder = Embedder(device="gpu", backend=backend)
+    ExampleIndex.load(demo_index_dir, embedder=embedder)
+    with pytest.raises(ConfigError) as caught:
+        embedder.encode(["a red cotton shirt"])
+    assert str(caught.value).startswith("device 'gpu': torch cannot use it here (")

@@ -169,6 +169,9 @@ class Embedder:
         if self._onnx is None and self.backend != "torch":
             if not available(self.backend):
                 raise MissingDependencyError(MISSING[self.backend])
+            # ONNX Runtime and OpenVINO run on the CPU whatever the device; one torch cannot use (gpu, cuda on a
+            # machine without one) is still a mistake to say: with an ONNX index it was taken without a word
+            check_device(self.device)
             try:
                 self._onnx = self._load_encoder()
             except ConfigError:  # a setup mistake (the cache directory is a file): PyTorch would not mend it
