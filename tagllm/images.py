@@ -341,8 +341,9 @@ class ImageLoader:
                 if size is not None and fmt == "JPEG":
                     opened.draft("RGB", (size, size))  # DCT scaling: decodes at 1/2, 1/4 or 1/8 of full size
                 opened.load()
-                as_stored = opened.mode not in SIXTEEN_BIT and not _transparent(opened)
-                image = _rgb(opened, image_module)
+                srgb = _in_srgb(opened)
+                as_stored = srgb is None and opened.mode not in SIXTEEN_BIT and not _transparent(opened)
+                image = _rgb(srgb if srgb is not None else opened, image_module)
                 orientation = _orientation(opened)
                 if orientation in TURNS:
                     image = image.transpose(image_module.Transpose[TURNS[orientation]])
@@ -471,6 +472,28 @@ def _orientation(image: Any) -> int:
     except Exception:
         return 1
     return orientation if isinstance(orientation, int) and orientation in TURNS else 1
+
+
+def _in_srgb(image: Any) -> Any:
+    """The image converted to sRGB from the colour space its embedded ICC profile says its numbers are in (a CMYK
+    JPEG made for print, Adobe RGB from a camera, an iPhone's Display P3), as browsers and viewers show it: read as
+    sRGB numbers, a print JPEG's colours came out shifted and a wide-gamut photo's washed out. None when it has no such
+    profile (or an sRGB one), or the profile cannot be read: the numbers are then taken as sRGB."""
+    data = image.info.get("icc_profile")
+    if not data or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return None
+    try:
+        from PIL import ImageCms
+    except ImportError:  # a Pillow built without LittleCMS
+        return None
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(data))
+        if "srgb" in ImageCms.getProfileDescription(profile).lower():
+            return None
+        mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(image, profile, ImageCms.createProfile("sRGB"), outputMode=mode)
+    except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
+        return None
 
 
 def _transparent(image: Any) -> bool:

@@ -453,3 +453,37 @@ def test_an_iphones_heic_photo_is_named_as_one_not_as_no_image_file(tmp_path: Pa
     assert loaded.error == (
         "IMG_0042.HEIC: a HEIC photo (as iPhones save them), a format Pillow does not read: convert it to JPEG"
     )
+
+
+def _swapped_primaries_profile() -> bytes:
+    """An ICC profile whose red and blue primaries are sRGB's blue and red: its (255, 0, 0) is sRGB's blue."""
+    from PIL import ImageCms
+
+    raw = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    raw = bytearray(bytes(raw).replace("sRGB".encode("utf-16-be"), "Test".encode("utf-16-be")))
+    count = struct.unpack(">I", raw[128:132])[0]
+    entries = {bytes(raw[132 + 12 * i : 136 + 12 * i]): 132 + 12 * i for i in range(count)}
+    red, blue = entries[b"rXYZ"], entries[b"bXYZ"]
+    raw[red + 4 : red + 12], raw[blue + 4 : blue + 12] = raw[blue + 4 : blue + 12], raw[red + 4 : red + 12]
+    return bytes(raw)
+
+
+def test_a_photo_is_read_in_the_colours_its_icc_profile_says_as_viewers_show_it() -> None:
+    """A JPEG whose numbers are in another colour space than sRGB (a print shop's CMYK, Adobe RGB, an iPhone's
+    Display P3) was read as if they were sRGB: its colours shifted, for the colour histograms and for an LLM alike."""
+    from PIL import ImageCms
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (255, 0, 0)).save(buffer, "JPEG", quality=95, icc_profile=_swapped_primaries_profile())
+    loaded = ImageLoader().decode("blue.jpg", buffer.getvalue(), keep_bytes=True)
+    red, green, blue = loaded.image.getpixel((8, 8))
+    assert red < 20 and green < 20 and blue > 230
+    assert not loaded.as_stored and loaded.data_url().startswith("data:image/png;base64,")  # the bytes read otherwise
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (255, 0, 0)).save(buffer, "JPEG", quality=95, icc_profile=b"not a profile")
+    loaded = ImageLoader().decode("red.jpg", buffer.getvalue())
+    assert loaded.ok and loaded.as_stored and loaded.image.getpixel((8, 8))[0] > 230  # an unreadable one: as stored
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (255, 0, 0)).save(buffer, "JPEG", quality=95, icc_profile=srgb)
+    assert ImageLoader().decode("red.jpg", buffer.getvalue()).as_stored  # sRGB's numbers as they are: sent as is
