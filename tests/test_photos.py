@@ -250,6 +250,7 @@ def test_a_clip_image_embedder_goes_through_index_build_and_tagging(
     examples = write_examples(tmp_path / "data")
     build_index(examples, demo_taxonomy, embedder, tmp_path / "index", image_embedder=str(tiny_clip))
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert len(manifest["images"]["encoder"].pop("probe")) == 16
     assert manifest["images"] == {
         "encoder": {"name": str(tiny_clip), "kind": "clip", "dims": {"look": 16, "colour": 648}},
         "count": 48,
@@ -753,6 +754,31 @@ def test_an_index_whose_clip_directory_is_gone_or_holds_another_model_is_refused
         f"{tmp_path / 'index'}: its examples' photos were encoded by the image embedder {clip}, which is not there any "
         "more; put back the model it was built with, or build the index again (tagllm index build); to tag without "
         "photos: --image-embedder none"
+    )
+
+
+def test_an_index_whose_clip_directory_holds_another_model_of_the_same_width_is_refused_before_the_first_product(
+    tiny_clip: Path, demo_taxonomy: Any, embedder: Any, tmp_path: Path
+) -> None:
+    """Only the model's dimensions were checked: a CLIP of the same width put in its place (a fine-tuned one saved
+    over the original) was taken, and every product's photo searched among vectors of another model."""
+    from tagllm.testing import build_clip
+
+    clip = tmp_path / "clip"
+    shutil.copytree(tiny_clip, clip)
+    build_index(write_examples(tmp_path / "data"), demo_taxonomy, embedder, tmp_path / "index",
+                image_embedder=str(clip))  # fmt: skip
+    Tagger(demo_taxonomy, index=ExampleIndex.load(tmp_path / "index", taxonomy=demo_taxonomy), embedder=embedder)
+    shutil.rmtree(clip)
+    build_clip(clip, ["a product photo"], seed=1)
+    index = ExampleIndex.load(tmp_path / "index", taxonomy=demo_taxonomy)
+    with pytest.raises(IndexMismatchError) as refused:
+        Tagger(demo_taxonomy, index=index, embedder=embedder)
+    assert str(refused.value) == (
+        f"{tmp_path / 'index'}: its examples' photos were encoded by the image embedder {clip}, and that directory now "
+        "holds another model of the same dimensions (its vector of a test photo is not the one recorded); put back "
+        "the model it was built with, or build the index again (tagllm index build); to tag without photos: "
+        "--image-embedder none"
     )
 
 
