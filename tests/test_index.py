@@ -396,3 +396,28 @@ def test_an_index_whose_embedder_directory_now_holds_a_model_of_another_width_is
         f"{tmp_path / 'idx'}: built with embedder {str(model)!r}, whose vectors had 32 dimensions; that directory now "
         "holds a model of 16: put back the model the index was built with, or rebuild the index (tagllm index build)"
     )
+
+
+def test_an_index_whose_embedder_directory_now_holds_another_model_of_the_same_width_is_refused(
+    tmp_path: Path, demo_taxonomy: Any
+) -> None:
+    """Only the width was checked: a model fine-tuned and saved over the one the index was built with was taken, and
+    every product searched among vectors of another model."""
+    from tagllm.retrieval.embedder import Embedder
+    from tagllm.tagger import Tagger
+
+    model = _tiny_sentence_model(tmp_path / "embedder", 32)
+    examples, _ = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
+    ExampleIndex.build(examples, demo_taxonomy, Embedder(str(model), backend="torch")).save(tmp_path / "idx")
+    embedder = Embedder(str(model), backend="torch")
+    Tagger(demo_taxonomy, index=ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy), embedder=embedder)
+    _tiny_sentence_model(model, 32)
+    embedder = Embedder(str(model), backend="torch")
+    index = ExampleIndex.load(tmp_path / "idx", taxonomy=demo_taxonomy, embedder=embedder)
+    with pytest.raises(IndexMismatchError) as refused:
+        Tagger(demo_taxonomy, index=index, embedder=embedder)
+    assert str(refused.value) == (
+        f"{tmp_path / 'idx'}: built with embedder {str(model)!r}; that directory now holds another model of the same "
+        "width (its vector of a test text is not the one recorded): put back the model the index was built with, or "
+        "rebuild the index (tagllm index build)"
+    )

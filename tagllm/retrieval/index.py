@@ -75,6 +75,11 @@ __all__ = [  # what tagllm imports from here, searching and reading examples inc
 
 # 2: words hashed apart from char n-grams; 3: hashing vectorised; 4: brand not repeated in text; 5: photo vectors
 FORMAT_VERSION = 5
+# The embedder's identity beside its name (a directory): the start of its vector of a fixed text, rounded; another
+# model saved into that directory gives other numbers, and how alike (cosine) they must be to be that model
+PROBE_TEXT = "Men's slim fit cotton shirt, navy blue"
+PROBE_COMPONENTS = 16
+PROBE_MIN_COSINE = 0.99
 # An embedder's name ends in its encoder when that is not PyTorch (all-MiniLM-L6-v2+onnx-int8): int8 vectors differ
 # slightly from PyTorch's, enough to move neighbours, so an index answers only queries encoded the way it was built.
 _MISMATCH_FIX = (
@@ -202,6 +207,7 @@ class ExampleIndex:
             "format": FORMAT_VERSION,
             "embedder": embedder.name,
             "dim": int(vectors.shape[1]),
+            "probe": _probe(embedder),
             "taxonomy": taxonomy.name,
             "taxonomy_version": taxonomy.version,
             "label_facets": facets,
@@ -509,6 +515,14 @@ class ExampleIndex:
                 f"directory now holds a model of {model.dim}: put back the model the index was built with, or rebuild "
                 "the index (tagllm index build)"
             )
+        recorded = self.manifest.get("probe")  # none in an index built before it was recorded
+        if model is not None and recorded and _cosine(recorded, _probe(model)) < PROBE_MIN_COSINE:
+            where = str(self.path) if self.path is not None else "the index"
+            raise IndexMismatchError(
+                f"{where}: built with embedder {embedder!r}; that directory now holds another model of the same width "
+                "(its vector of a test text is not the one recorded): put back the model the index was built with, or "
+                "rebuild the index (tagllm index build)"
+            )
 
     # -- search ----------------------------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -537,6 +551,17 @@ class ExampleIndex:
             out_scores[start : start + block] = scores
             out_ids[start : start + block] = ids
         return Hits(out_scores, out_ids)
+
+
+def _probe(embedder: Embedder) -> list[float]:
+    return [round(float(x), 5) for x in embedder.encode([PROBE_TEXT])[0][:PROBE_COMPONENTS]]
+
+
+def _cosine(recorded: list[float], now: list[float]) -> float:
+    a, b = np.asarray(recorded, np.float64), np.asarray(now[: len(recorded)], np.float64)
+    if a.shape != b.shape:
+        return 0.0
+    return float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12)
 
 
 WRITING = ".writing.lock"
