@@ -466,7 +466,10 @@ class OpenAIBackend(Backend):
                 generation.latency_ms = round((time.perf_counter() - started) * 1000, 2)
                 return generation
             except (TimeoutError, httpx.TimeoutException):
-                error: BackendError = RetryableBackendError(f"no answer within {self.timeout:g}s")
+                # the setting named: "no answer within 60s" left the analyst to find which one bounds it
+                error: BackendError = RetryableBackendError(
+                    f"no answer within {self.timeout:g}s; a slow server needs a higher backend_options.timeout"
+                )
             except httpx.HTTPError as exc:  # refused, reset, a body cut short, a broken protocol or encoding
                 error = RetryableBackendError(
                     f"{type(exc).__name__}: {str(exc) or 'the connection was closed or reset'}"
