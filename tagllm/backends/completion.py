@@ -24,7 +24,7 @@ def parse_completion(request: GenerationRequest, data: Any) -> Generation:
     if text is None:
         raise BrokenOutput(f"the answer's content is not text: {_shown(message.get('content'))}", "")
     if not text and isinstance(message.get("refusal"), str):
-        raise BrokenOutput(f"the model refused: {message['refusal'][:200]}", "")
+        raise RefusedOutput(f"the model refused: {message['refusal'][:200]}", "")
     if request.schema is not None:
         # An answer the server stopped at max_tokens: cut, not broken (the same request is cut again).
         broken = CutOutput if isinstance(choice, dict) and choice.get("finish_reason") == "length" else BrokenOutput
@@ -71,6 +71,11 @@ class BrokenOutput(Exception):
     def __init__(self, message: str, text: str) -> None:
         super().__init__(message)
         self.text = text
+
+
+class RefusedOutput(BrokenOutput):
+    """An answer that is the model's refusal (``message.refusal``): asked again, the same request is refused alike, so
+    it is retried once, not ``max_retries`` times."""
 
 
 class CutOutput(BrokenOutput):

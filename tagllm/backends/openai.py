@@ -26,6 +26,7 @@ from tagllm.backends.chat import DEFAULT_CHAT_TEMPLATE_KWARGS
 from tagllm.backends.completion import (
     BrokenOutput,
     CutOutput,
+    RefusedOutput,
     error_text,
     parse_completion,
     read_json,
@@ -453,6 +454,7 @@ class OpenAIBackend(Backend):
         started = time.perf_counter()
         attempts = self.max_retries + 1
         last_text = ""
+        refusals = 0
         for attempt in range(attempts):
             retry_after: float | None = None
             try:
@@ -477,12 +479,17 @@ class OpenAIBackend(Backend):
             except CutOutput as exc:  # asked again, the answer is cut again
                 last_text = exc.text or last_text
                 error = BackendError(f"the answer was cut at max_new_tokens={self.max_new_tokens}; raise it")
+            except RefusedOutput as exc:
+                # the request goes again as it was (the same messages, seed and temperature): a refusal repeated once
+                # is the model's answer to it, and the retries left would only be refused alike
+                error = RetryableBackendError(str(exc))
+                refusals += 1
             except BrokenOutput as exc:
                 last_text = exc.text or last_text
                 error = RetryableBackendError(str(exc))
             except BackendError as exc:
                 error = exc
-            if not error.is_retryable or attempt == attempts - 1:
+            if not error.is_retryable or attempt == attempts - 1 or refusals == 2:
                 tries = f" (gave up after {_attempts(attempt + 1)})" if error.is_retryable else ""
                 return Generation(
                     text=valid_unicode(last_text),

@@ -127,6 +127,16 @@ def test_the_timeout_bounds_the_whole_request(server: FaultyChatServer, make_req
     assert elapsed < 5.0, elapsed  # the answer would take 20 s
 
 
+def test_a_refusal_repeated_once_is_not_asked_again(server: FaultyChatServer, make_requests: Requests) -> None:
+    # The same body goes on every attempt (temperature 0, seed 0): four retries were four more of the same refusal.
+    server.script[DRESS] = ["content-null"] * 5
+    dress, sneakers = backend_for(server, max_retries=4).generate(make_requests("zeroshot")[:2])
+    assert server.requests == 2 + 1  # the dress asked twice, the sneakers once
+    assert dress.error is not None
+    assert dress.error.message == "the model refused: I can't help with that. (gave up after 2 attempts)"
+    assert sneakers.error is None
+
+
 def test_an_oversized_response_is_refused_unread(
     server: FaultyChatServer, make_requests: Requests, monkeypatch: pytest.MonkeyPatch
 ) -> None:
