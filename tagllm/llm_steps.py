@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from tagllm.backends.base import GenerationRequest
+from tagllm.backends.base import Backend, GenerationRequest
 from tagllm.models import Candidate, ImageUse, LabelledProduct, Neighbour, Product, Rejection, Tag
 from tagllm.schema import answer_schema
 from tagllm.taxonomy import CATEGORY, Taxonomy
@@ -118,6 +118,32 @@ class LLMSteps:
                 offered = {f: [Candidate(id=v.id, name=v.name, score=0.0) for v in vs] for f, vs in values.items()}
                 self._request(item, {f: c for f, c in offered.items() if c}, self.attribute_prompt, category=top)
         self._rehearsed = True
+
+    def check_context(self, backend: Backend) -> None:
+        """A template whose fixed part (rendered for a one-letter title, without candidates or examples) leaves the
+        model no room for its answer is a setup mistake, said before the first product: every product failed alone,
+        each told to shorten its text or the template. Checked where the backend knows its model's context."""
+        from tagllm.errors import ConfigError
+
+        templates = [self.prompt]
+        if self.is_two_step and self.attribute_prompt is not self.prompt:
+            templates.append(self.attribute_prompt)
+        tiny = Product(id="tagllm-check", title="x")
+        for prompt in templates:
+            try:
+                messages = prompt.render(tiny, {}, [])
+            except ConfigError:  # one that needs a product's candidates: rehearse renders it for the first product
+                continue
+            size = backend.prompt_size(messages)
+            if size is None:
+                return
+            if not size.fits:
+                raise ConfigError(
+                    f"the template {prompt.name!r} ({prompt.path}) is {size.tokens} tokens before any product's text: "
+                    f"with max_new_tokens={size.max_new_tokens}, more than the model's context of {size.context} "
+                    f"tokens, so every product would fail; shorten the template, lower backend_options.max_new_tokens, "
+                    f"or {size.longer}"
+                )
 
     def first(self, item: ScoredProduct) -> GenerationRequest:
         """The first (in one_call mode the only) request for a product."""

@@ -339,6 +339,8 @@ class Tagger:
             # an engine loading a model, or a server checked, takes minutes: the line said "loading the example index"
             progress("backend", 0, None)
         self.backend.load()
+        if self.steps is not None:
+            self.steps.check_context(self.backend)
         self.retrieval.prepare(self.facets, progress)
         gc.freeze()  # the tables live as long as the tagger: keep the collector off them, as __init__ does
 

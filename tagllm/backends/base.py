@@ -73,6 +73,20 @@ class Generation:
     ids: dict[str, list[str]] | None = None
 
 
+@dataclass(frozen=True)
+class PromptSize:
+    """A prompt's tokens as a backend's model reads them (its chat template applied), and what they must fit in."""
+
+    tokens: int
+    context: int
+    max_new_tokens: int
+    longer: str = "use a model with a longer context"  # how this backend's model gets a longer context
+
+    @property
+    def fits(self) -> bool:
+        return self.tokens + self.max_new_tokens <= self.context
+
+
 class Backend(ABC):
     """Base class: engines implement ``generate``; flags say what they support."""
 
@@ -96,6 +110,11 @@ class Backend(ABC):
         """Start the engine now (weights, tokenizer) rather than on the first ``generate``: a file run calls it
         before its first product, so that an engine that cannot start stops the run with a ConfigError naming the
         cause instead of failing every product."""
+
+    def prompt_size(self, messages: list[dict[str, Any]]) -> PromptSize | None:
+        """How many tokens ``messages`` take as the model reads them, against its context; None where the backend
+        does not know its context. Called after ``load``."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release engine resources (GPU memory, HTTP clients)."""

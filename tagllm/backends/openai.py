@@ -19,6 +19,7 @@ from tagllm.backends.base import (
     Backend,
     Generation,
     GenerationRequest,
+    PromptSize,
     check_counts,
     content_parts,
 )
@@ -388,6 +389,33 @@ class OpenAIBackend(Backend):
             f"/chat/completions: {error_text(raw)}), so every product would fail; change what it refuses: the model "
             f"(--model {self.model}), the JSON schema, sent as {schema}, or backend_options.extra_body"
         )
+
+    def prompt_size(self, messages: list[dict[str, Any]]) -> PromptSize | None:
+        """Known only where the server's /models says the model's ``max_model_len`` (a vLLM server's does): the prompt
+        is counted by the server, as the ``usage`` of a one-token answer to it sent as a product's request is."""
+        return self._run(self._prompt_size(messages))
+
+    async def _prompt_size(self, messages: list[dict[str, Any]]) -> PromptSize | None:
+        httpx = _httpx()
+        check = GenerationRequest(Product(id="tagllm-check", title="check"), candidates={}, messages=messages)
+        body = {**self.request_body(check), "max_tokens": 1, "logprobs": False}
+        try:
+            listed = read_json((await asyncio.wait_for(self._http().get("/models"), self.timeout)).content)
+            models = listed.get("data") if isinstance(listed, dict) else None
+            served = [m for m in models if isinstance(m, dict)] if isinstance(models, list) else []
+            context = next((m.get("max_model_len") for m in served if m.get("id") == self.model), None)
+            if not isinstance(context, int) or isinstance(context, bool) or context < 1:
+                return None
+            answer = await asyncio.wait_for(self._http().post("/chat/completions", json=body), self.timeout)
+            data = read_json(answer.content) if answer.status_code == 200 else None
+        except (httpx.HTTPError, TimeoutError, BrokenOutput):
+            return None  # left to the products' requests, each with its own retries and error
+        usage = data.get("usage") if isinstance(data, dict) else None
+        tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+        if not isinstance(tokens, int) or isinstance(tokens, bool) or tokens < 0:
+            return None
+        longer = "start the server with a longer --max-model-len, up to the model's own context"
+        return PromptSize(tokens, context, self.max_new_tokens, longer)
 
     def request_body(self, request: GenerationRequest) -> dict[str, Any]:
         """The chat-completions body for one product (what ``tagllm prompt render`` would show as sent)."""

@@ -13,6 +13,7 @@ from tagllm.backends.base import (
     Backend,
     Generation,
     GenerationRequest,
+    PromptSize,
     check_counts,
     check_installed,
     check_model_path,
@@ -131,6 +132,14 @@ class TransformersBackend(Backend):
             )
         # a tokenizer without a chat template is a setup mistake too: said here, before the output is opened
         chat_text(tokenizer, [{"role": "user", "content": PROBE_TEXT}], self.chat_template_kwargs)
+
+    def prompt_size(self, messages: list[dict[str, Any]]) -> PromptSize | None:
+        _, tokenizer = self._load()
+        context = self._context_length()
+        if context is None:
+            return None
+        text = chat_text(tokenizer, messages, self.chat_template_kwargs)
+        return PromptSize(len(tokenizer(text, add_special_tokens=False)["input_ids"]), context, self.max_new_tokens)
 
     def _check_tokenizer(self) -> None:
         """A tokenizer that is not the model's is a setup mistake, found before the first product. Without

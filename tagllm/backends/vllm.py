@@ -11,6 +11,7 @@ from tagllm.backends.base import (
     Backend,
     Generation,
     GenerationRequest,
+    PromptSize,
     check_counts,
     check_installed,
     check_model_path,
@@ -186,6 +187,16 @@ class VLLMBackend(Backend):
         config = getattr(getattr(self._llm, "llm_engine", None), "model_config", None)
         context = getattr(config, "max_model_len", None) or self.max_model_len
         return context if isinstance(context, int) else None
+
+    def prompt_size(self, messages: list[dict[str, Any]]) -> PromptSize | None:
+        self._load()
+        context = self._context()
+        if context is None:
+            return None
+        text = chat_text(self._tokenizer, messages, self.chat_template_kwargs)
+        ids = self._tokenizer(text, add_special_tokens=False)["input_ids"]
+        longer = "raise max_model_len, up to the model's own context, or use a model with a longer one"
+        return PromptSize(len(ids), context, self.max_new_tokens, longer)
 
     def _load(self) -> Any:
         if self._llm is None:

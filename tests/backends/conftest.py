@@ -276,6 +276,7 @@ class ChatServer:
         self.log: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.slow_seconds = 1.0
+        self.max_model_len: int | None = None  # said in /models, as a vLLM server says it, when set
         self.lock = threading.Lock()
         # Torch runs on one dedicated thread: each handler thread calling into torch would start its own
         # OpenMP
@@ -303,7 +304,10 @@ class ChatServer:
 
             def do_GET(self) -> None:
                 if self.path == "/v1/models":
-                    self._send(200, {"object": "list", "data": [{"id": "tiny", "object": "model", "owned_by": kind}]})
+                    card: dict[str, Any] = {"id": "tiny", "object": "model", "owned_by": kind}
+                    if server.max_model_len is not None:
+                        card["max_model_len"] = server.max_model_len
+                    self._send(200, {"object": "list", "data": [card]})
                 else:
                     self._send(404, {"error": {"message": "not found"}})
 

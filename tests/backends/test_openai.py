@@ -445,3 +445,37 @@ def test_a_file_run_counts_the_llms_answers_as_they_come(tmp_path: Any, demo_ind
         ("answer", 3, 3),
         ("tag", 3, None),
     ]
+
+
+@pytest.mark.parametrize("chat_server", ["vllm"], indirect=True)
+def test_a_template_longer_than_the_servers_context_stops_the_run_before_the_first_product(
+    chat_server: Any, demo_taxonomy: Any, embedder: Any
+) -> None:
+    # before: the run started, and every product was refused by a vLLM server ("This model's maximum context length
+    # is 256 tokens"), each one an error record
+    import re
+
+    from tagllm.config import TaggerConfig
+    from tagllm.tagger import Tagger
+
+    def tagger() -> Tagger:
+        config = TaggerConfig(k=5, max_candidates=4, prompt="zeroshot")
+        backend = backend_for(chat_server, max_new_tokens=64)
+        return Tagger(demo_taxonomy, embedder=embedder, backend=backend, config=config)
+
+    chat_server.max_model_len = 256
+    with pytest.raises(ConfigError) as caught:
+        tagger().prepare()
+    found = re.fullmatch(
+        r"the template 'zeroshot' \(.+zeroshot\.j2\) is (\d+) tokens before any product's text: with "
+        r"max_new_tokens=64, more than the model's context of 256 tokens, so every product would fail; shorten the "
+        r"template, lower backend_options\.max_new_tokens, or start the server with a longer --max-model-len, up to "
+        r"the model's own context",
+        str(caught.value),
+    )
+    assert found is not None, str(caught.value)
+    assert int(found[1]) + 64 > 256
+    chat_server.max_model_len = 8192
+    tagger().prepare()  # room enough
+    chat_server.max_model_len = None
+    tagger().prepare()  # a server that does not say its context: left to the products

@@ -4,8 +4,10 @@ the attribute path in both modes (two_step: category, then the facets that apply
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -106,6 +108,52 @@ def test_tagger_with_the_transformers_backend(
                 assert tag.id in offered or tag.source == "ancestor", (facet, tag)
                 assert 0.0 <= tag.confidence <= 1.0
         assert prov.neighbours  # the examples the prompt showed
+
+
+@pytest.mark.parametrize(
+    ("engine", "longer"),
+    [
+        ("transformers", "use a model with a longer context"),
+        ("vllm", "raise max_model_len, up to the model's own context, or use a model with a longer one"),
+    ],
+)
+def test_a_template_longer_than_the_models_context_stops_the_run_before_the_first_product(
+    tiny_llama: tuple[Any, Any], demo_taxonomy: Taxonomy, embedder: Any, engine: str, longer: str
+) -> None:
+    # before: the run started, and every product failed alone, "the prompt is 464 tokens (1164 characters): with
+    # max_new_tokens=64, more than the model's context of 256 tokens; shorten the product's text or the template"
+    from tagllm.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        _tagger(demo_taxonomy, _engine(engine, tiny_llama, 256), embedder, prompt="zeroshot").prepare()
+    found = re.fullmatch(
+        r"the template 'zeroshot' \(.+zeroshot\.j2\) is (\d+) tokens before any product's text: with "
+        r"max_new_tokens=64, more than the model's context of 256 tokens, so every product would fail; shorten the "
+        r"template, lower backend_options\.max_new_tokens, or (.+)",
+        str(caught.value),
+    )
+    assert found is not None, str(caught.value)
+    assert int(found[1]) + 64 > 256 and found[2] == longer
+    _tagger(demo_taxonomy, _engine(engine, tiny_llama, 8192), embedder, prompt="zeroshot").prepare()  # room enough
+
+
+def _engine(name: str, tiny_llama: tuple[Any, Any], context: int) -> Backend:
+    """The tiny model under ``name``'s backend, with a context of ``context`` tokens."""
+    import copy
+
+    model, tokenizer = tiny_llama
+    if name == "vllm":
+        from tagllm.backends.vllm import VLLMBackend
+
+        config = SimpleNamespace(model="tiny", max_model_len=context)
+        llm = SimpleNamespace(llm_engine=SimpleNamespace(model_config=config), get_tokenizer=lambda: tokenizer)
+        return VLLMBackend.from_llm(llm, max_new_tokens=64)
+    from tagllm.backends.transformers import TransformersBackend
+
+    model = copy.copy(model)  # the shared model's config left as it is
+    model.config = copy.copy(model.config)
+    model.config.max_position_embeddings = context
+    return TransformersBackend.from_model(model, tokenizer, max_new_tokens=64)
 
 
 PRODUCTS = [
