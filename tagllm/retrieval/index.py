@@ -554,14 +554,22 @@ class ExampleIndex:
 
 
 def _probe(embedder: Embedder) -> list[float]:
-    return [round(float(x), 5) for x in embedder.encode([PROBE_TEXT])[0][:PROBE_COMPONENTS]]
+    """The embedder's vector of the test text, sketched on PROBE_COMPONENTS fixed random directions and rounded: its
+    first components alone can all be 0 (a sparse hashing vector's were, and every index built with one was refused
+    as another model's)."""
+    vector = np.asarray(embedder.encode([PROBE_TEXT])[0], np.float64)
+    directions = np.random.default_rng(0).standard_normal((vector.shape[0], PROBE_COMPONENTS))
+    return [round(float(x), 5) for x in vector @ directions]
 
 
 def _cosine(recorded: list[float], now: list[float]) -> float:
     a, b = np.asarray(recorded, np.float64), np.asarray(now[: len(recorded)], np.float64)
     if a.shape != b.shape:
         return 0.0
-    return float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12)
+    norms = float(np.linalg.norm(a) * np.linalg.norm(b))
+    if norms < 1e-12:  # a zero vector is alike only to another
+        return 1.0 if not a.any() and not b.any() else 0.0
+    return float(a @ b) / norms
 
 
 WRITING = ".writing.lock"
