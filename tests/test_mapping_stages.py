@@ -465,7 +465,7 @@ def test_map_says_which_strings_the_llm_did_not_answer_and_exits_1() -> None:
     from tagllm.testing.server import FaultyChatServer
 
     strings = ["wellies", "galoshes", "trainers", "frock"]
-    with FaultyChatServer(fault_rate=1.0, faults=["http-400-string"]) as server:
+    with FaultyChatServer(fault_rate=1.0, faults=["cut"]) as server:  # each answer cut short: not retried
         args = ["taxonomy", "map", *strings, "-t", "demo", "-f", "category", "--no-lexicon", "--format", "jsonl",
                 "--backend", "openai", "--base-url", server.url, "--model", "faulty"]  # fmt: skip
         result = CliRunner().invoke(app, args)
@@ -473,12 +473,26 @@ def test_map_says_which_strings_the_llm_did_not_answer_and_exits_1() -> None:
     assert [(row["text"], row["id"]) for row in rows] == [
         ("wellies", ""), ("galoshes", ""), ("trainers", "footwear-sneakers"), ("frock", "apparel-dresses")
     ]  # fmt: skip
-    failed = "no value of facet 'category' is close enough, and the LLM stage did not answer (HTTP 400: "
+    failed = "no value of facet 'category' is close enough, and the LLM stage did not answer (the answer was cut "
     assert all(row["reason"].startswith(failed) and row["reason"].endswith("; map it again") for row in rows[:2])
     assert result.stderr == (
         "2 of 4 mapped, 2 rejected (2 of them because the LLM stage did not answer: map them again)\n"
     )
     assert result.exit_code == 1  # some records failed, as for tagllm generate
+
+
+def test_map_with_a_server_that_refuses_every_request_stops_before_the_first_string() -> None:
+    """A server answering each request HTTP 400 (a response_format it does not take) is a setup mistake: the backend's
+    check stops the map before the first string, as it stops tagllm generate, instead of every string 'not answered'."""
+    from tagllm.testing.server import FaultyChatServer
+
+    with FaultyChatServer(fault_rate=1.0, faults=["http-400-string"]) as server:
+        args = ["taxonomy", "map", "wellies", "-t", "demo", "-f", "category", "--no-lexicon", "--backend", "openai",
+                "--base-url", server.url, "--model", "faulty"]  # fmt: skip
+        result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, ConfigError), result.output  # tagllm's main prints it and exits 2
+    assert "refuses the request sent for each product (HTTP 400" in str(result.exception)
+    assert result.stdout == ""
 
 
 def test_map_with_a_server_that_is_not_there_stops_before_the_first_string(tmp_path: Path) -> None:
