@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from tagllm.errors import ConfigError, IndexMismatchError, missing_dependency
+from tagllm.retrieval import identity
 from tagllm.retrieval.runtimes import check_device
 
 PIXELS = "pixels"
@@ -37,10 +38,6 @@ HOG_ORIENTATIONS = 9
 SILHOUETTE = 16
 LOOK_DIMS = 256  # PCA components kept of the look features
 FIT_SAMPLE = 20_000  # examples the PCA is fitted on at most
-# A CLIP model's identity in an index's manifest: the first components of its look vector of a fixed test photo
-# (``probe_photo``), and how alike (cosine) another run's must be to be that model (a GPU's rounding stays far above)
-PROBE_COMPONENTS = 16
-PROBE_MIN_COSINE = 0.99
 _LUT_BITS = 6
 _XYZ = (
     np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]])
@@ -356,10 +353,9 @@ class ClipEncoder(ImageEncoder):
         return {**super().manifest(), "probe": self.probe()}
 
     def probe(self) -> list[float]:
-        """The start of this model's look vector of ``probe_photo``, rounded: another model of the same width put in
-        the directory an index's photos were encoded by gives other numbers (``check_recorded``)."""
-        look = self.embed([self.prepare(probe_photo())])["look"][0][:PROBE_COMPONENTS]
-        return [round(float(x), 5) for x in look]
+        """This model's look vector of ``probe_photo``, sketched (``tagllm.retrieval.identity``): another model of the
+        same width put in the directory an index's photos were encoded by gives another (``check_recorded``)."""
+        return identity.sketch(self.embed([self.prepare(probe_photo())])["look"][0])
 
     def dims(self) -> dict[str, int]:
         if self._dim is None:
@@ -440,15 +436,8 @@ def check_recorded(encoder: ImageEncoder, recorded: dict[str, Any], where: str, 
             f"{_shown_dims(recorded['dims'])}), and that directory now holds another model "
             f"({_shown_dims(dims)}); {fix}"
         )
-    if recorded.get("probe") and _cosine(recorded["probe"], encoder.probe()) < PROBE_MIN_COSINE:  # none before
+    if recorded.get("probe") and not identity.same_model(recorded["probe"], encoder.probe()):  # none before
         raise IndexMismatchError(
             f"{where}: its examples' photos were encoded by the image embedder {encoder.name}, and that directory now "
             f"holds another model of the same dimensions (its vector of a test photo is not the one recorded); {fix}"
         )
-
-
-def _cosine(recorded: list[float], now: list[float]) -> float:
-    a, b = np.asarray(recorded, np.float64), np.asarray(now[: len(recorded)], np.float64)
-    if a.shape != b.shape:
-        return 0.0
-    return float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12)

@@ -23,6 +23,7 @@ from tagllm.cache import DAMAGED, STALE_SECONDS
 from tagllm.errors import IndexMismatchError, InputError, OutputError
 from tagllm.images import PHOTO_READING
 from tagllm.models import ImageUse, LabelledProduct
+from tagllm.retrieval import identity
 from tagllm.retrieval.embedder import Embedder, recorded_name
 from tagllm.retrieval.examples import (
     LabelResolver,
@@ -75,11 +76,8 @@ __all__ = [  # what tagllm imports from here, searching and reading examples inc
 
 # 2: words hashed apart from char n-grams; 3: hashing vectorised; 4: brand not repeated in text; 5: photo vectors
 FORMAT_VERSION = 5
-# The embedder's identity beside its name (a directory): the start of its vector of a fixed text, rounded; another
-# model saved into that directory gives other numbers, and how alike (cosine) they must be to be that model
+# The embedder's identity beside its name (a directory): its vector of this text, sketched (tagllm.retrieval.identity)
 PROBE_TEXT = "Men's slim fit cotton shirt, navy blue"
-PROBE_COMPONENTS = 16
-PROBE_MIN_COSINE = 0.99
 # An embedder's name ends in its encoder when that is not PyTorch (all-MiniLM-L6-v2+onnx-int8): int8 vectors differ
 # slightly from PyTorch's, enough to move neighbours, so an index answers only queries encoded the way it was built.
 _MISMATCH_FIX = (
@@ -516,7 +514,7 @@ class ExampleIndex:
                 "the index (tagllm index build)"
             )
         recorded = self.manifest.get("probe")  # none in an index built before it was recorded
-        if model is not None and recorded and _cosine(recorded, _probe(model)) < PROBE_MIN_COSINE:
+        if model is not None and recorded and not identity.same_model(recorded, _probe(model)):
             where = str(self.path) if self.path is not None else "the index"
             raise IndexMismatchError(
                 f"{where}: built with embedder {embedder!r}; that directory now holds another model of the same width "
@@ -554,22 +552,7 @@ class ExampleIndex:
 
 
 def _probe(embedder: Embedder) -> list[float]:
-    """The embedder's vector of the test text, sketched on PROBE_COMPONENTS fixed random directions and rounded: its
-    first components alone can all be 0 (a sparse hashing vector's were, and every index built with one was refused
-    as another model's)."""
-    vector = np.asarray(embedder.encode([PROBE_TEXT])[0], np.float64)
-    directions = np.random.default_rng(0).standard_normal((vector.shape[0], PROBE_COMPONENTS))
-    return [round(float(x), 5) for x in vector @ directions]
-
-
-def _cosine(recorded: list[float], now: list[float]) -> float:
-    a, b = np.asarray(recorded, np.float64), np.asarray(now[: len(recorded)], np.float64)
-    if a.shape != b.shape:
-        return 0.0
-    norms = float(np.linalg.norm(a) * np.linalg.norm(b))
-    if norms < 1e-12:  # a zero vector is alike only to another
-        return 1.0 if not a.any() and not b.any() else 0.0
-    return float(a @ b) / norms
+    return identity.sketch(embedder.encode([PROBE_TEXT])[0])
 
 
 WRITING = ".writing.lock"
