@@ -293,6 +293,40 @@ def test_bad_answers_never_raise(mapper: Mapper) -> None:
     assert [(r.facet, r.reason) for r in answer.rejected] == [("flavour", "unknown facet 'flavour'")]
 
 
+def test_an_answer_keyed_by_a_british_spelling_or_the_end_of_an_asked_facet_name_is_read(_cache_dir: Path) -> None:
+    """An answer written without the schema ({"colour": "Red"}, {"gender": "Women"}) against a taxonomy whose facets
+    are color and target-gender was rejected as "unknown facet": the key is read in American spelling, and a key
+    that ends exactly one asked-for facet's name names it; a key ending several (or none) stays unknown."""
+    facets = {
+        "color": Facet("color", "Color", multi_valued=True),
+        "target-gender": Facet("target-gender", "Target gender"),
+        "atv-tire-type": Facet("atv-tire-type", "ATV tire type"),
+        "bike-type": Facet("bike-type", "Bike type"),
+    }
+    values = [
+        Value("red", "Red", "color"),
+        Value("blue", "Blue", "color"),
+        Value("female", "Female", "target-gender"),
+        Value("tubeless", "Tubeless", "atv-tire-type"),
+        Value("road", "Road", "bike-type"),
+    ]
+    mapper = Mapper(Taxonomy("spell", facets, {v.id: v for v in values}), use_embeddings=False)
+
+    def tags(answer: str, asked: list[str]) -> dict[str, list[str]]:
+        return {f: [v.id for v, _ in found] for f, found in mapper.map_answer(answer, asked).tags.items()}
+
+    assert tags('{"colour": "Red"}', ["color", "target-gender"]) == {"color": ["red"]}
+    assert tags('{"Colours": ["Red", "Blue"]}', ["color", "target-gender"]) == {"color": ["red", "blue"]}
+    assert tags('{"gender": "Female", "colour": "Blue"}', ["color", "target-gender"]) == {
+        "target-gender": ["female"],
+        "color": ["blue"],
+    }
+    assert tags('{"Tire Type": "Tubeless"}', ["color", "atv-tire-type", "bike-type"]) == {"atv-tire-type": ["tubeless"]}
+    answer = mapper.map_answer('{"type": "Tubeless", "colour": "Red"}', ["color", "atv-tire-type", "bike-type"])
+    assert [(r.facet, r.reason) for r in answer.rejected] == [("type", "unknown facet 'type'")]
+    assert tags('{"gender": "Female"}', ["color", "atv-tire-type"]) == {}  # target-gender not asked for
+
+
 # -- caching and the lazy embedder --------------------------------------------------------------------------------
 def test_tables_are_cached_by_taxonomy_version(demo: Taxonomy, _cache_dir: Path) -> None:
     first = Mapper(demo, use_embeddings=False)
@@ -301,6 +335,21 @@ def test_tables_are_cached_by_taxonomy_version(demo: Taxonomy, _cache_dir: Path)
     cached = list(_cache_dir.glob(f"mapping/demo-*-{demo.version}-v*/tables.json"))
     assert len(cached) == 1
     assert outcome(second.map(["jumper"], "category")[0]) == ("apparel-sweaters", "synonym")
+
+
+def test_tables_built_by_other_code_are_not_reused(
+    demo: Taxonomy, _cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache path holds a digest of the code that builds the tables: a rule changed without bumping
+    TABLES_VERSION was served the tables the code before it had built."""
+    from tagllm.mapping import tables
+
+    assert len(tables.builders_digest()) == 10
+    assert not Mapper(demo, use_embeddings=False).tables_cached
+    assert Mapper(demo, use_embeddings=False).tables_cached
+    monkeypatch.setattr(tables, "builders_digest", lambda: "other-code")
+    assert not Mapper(demo, use_embeddings=False).tables_cached
+    assert len(list(_cache_dir.glob(f"mapping/demo-*-{demo.version}-v*/tables.json"))) == 2
 
 
 def test_a_damaged_cache_is_rebuilt(demo: Taxonomy, _cache_dir: Path) -> None:

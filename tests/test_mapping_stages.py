@@ -524,9 +524,19 @@ def test_check_tells_names_apart_as_the_mapper_does() -> None:
 
 @pytest.mark.slow  # the full Shopify taxonomy
 def test_shopify_check_reports_no_false_problems() -> None:
+    # its English names have none; 70 pairs of its zh-CN labels name two values under one parent, each of which the
+    # mapper refuses as ambiguous ('壁球': Racquetball or Squash), and none was reported
     result = CliRunner().invoke(app, ["taxonomy", "check", "-t", "shopify"])
-    assert result.exit_code == 0
-    assert result.stdout.endswith("shopify: 31230 values in 1988 facets, 0 problem(s)\n")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "shopify: 31230 values in 1988 facets, 70 problem(s)"
+    assert all(" share the zh-CN label " in line for line in lines[:-1])
+    assert (
+        "facet 'activity': values '80' and '81' share the zh-CN label '壁球' under the same parent; the mapper cannot "
+        "tell them apart in that language"
+    ) in lines
+    mapped = Mapper(load_taxonomy("shopify"), use_embeddings=False, use_lexicon=False).map(["壁球"], "activity")
+    assert mapped[0].value is None and (mapped[0].reason or "").startswith("ambiguous: '壁球' names 2 values")
 
 
 def test_taxonomy_commands_follow_the_config_file(tmp_path: Path) -> None:

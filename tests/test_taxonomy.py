@@ -411,6 +411,39 @@ def test_check_reports_a_synonym_two_values_share_or_another_value_is_named(tmp_
     assert load_taxonomy(spec).check(synonyms=False) == []  # it loads, and a build may extend it
 
 
+def test_check_reports_a_label_two_values_share_in_another_language(tmp_path: Path) -> None:
+    # Shopify's zh-CN labels Racquetball and Squash both 壁球: the mapper gives neither for it, and `taxonomy check`
+    # reported only English names two values share
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nlanguages: [en, zh-CN]\nfacets:\n  - name: sport\n    values:\n"
+        "      - {id: racquetball, name: Racquetball, labels: {zh-CN: 壁球}}\n"
+        "      - {id: squash, name: Squash, labels: {zh-CN: ' 壁球'}}\n"
+        "      - {id: tennis, name: Tennis, labels: {zh-CN: 网球}}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["taxonomy", "check", "-t", str(spec)])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "facet 'sport': values 'racquetball' and 'squash' share the zh-CN label ' 壁球' under the same parent; the "
+        "mapper cannot tell them apart in that language\n"
+        "t: 3 values in 1 facets, 1 problem(s)\n"
+    )
+    assert load_taxonomy(spec).check(labels=False) == []  # it loads, and a build may extend it
+    # two values whose names clash are reported once, for their names
+    from tagllm.taxonomy import Facet, Taxonomy, Value
+
+    go = (("zh-CN", "围棋"),)
+    values = [Value("1", "Go", "game", labels=go), Value("2", "go", "game", labels=go)]
+    assert Taxonomy("t", {"game": Facet("game", "Game")}, {v.id: v for v in values}).check() == [
+        "facet 'game': values '1' and '2' share the name 'go' under the same parent; the mapper cannot tell them apart"
+    ]
+
+
 def test_values_whose_names_differ_only_in_unicode_form_are_refused_naming_both(tmp_path: Path) -> None:
     # 'Café' with its accent as a character of its own (as macOS and some PDFs write it) beside 'Café', and 'Ｒｅｄ' in
     # full-width letters beside 'Red', loaded with 0 problems; the mapper read 'café' and 'red' as ambiguous

@@ -237,7 +237,8 @@ def _refuse_unwritable(base: Taxonomy) -> None:
     before the products are read."""
     from tagllm.errors import TaxonomyError
 
-    problems = base.check(synonyms=False)  # a synonym two values share loads: said by `taxonomy check`, not refused
+    # a synonym or a label two values share loads: said by `taxonomy check`, not refused
+    problems = base.check(synonyms=False, labels=False)
     if problems:
         where = base.source or base.name
         raise TaxonomyError(

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from tagllm.mapping.base import Mapped, MappedAnswer, Outcome, strength
 from tagllm.mapping.keys import keys, label_key
+from tagllm.mapping.spelling import american_spelling
 from tagllm.models import MappingInfo, Rejection
-from tagllm.parsing import is_abstention, items, parse_answer, split_list
+from tagllm.parsing import is_abstention, items, labelled_object, parse_answer, split_list
 from tagllm.taxonomy import Taxonomy, Value
+from tagllm.text import normalize
 
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
@@ -36,7 +38,7 @@ def map_answer(
         raw = "" if raw is None else str(raw)
     if not raw.strip():
         return MappedAnswer({}, [Rejection(facet=default_facet, text=raw[:200], reason="empty answer")], raw, 0, 0)
-    parsed = parse_answer(raw)
+    parsed = facet_object(mapper, parse_answer(raw), facet_list)
     if isinstance(parsed, str) and len(parsed) > MAX_ANSWER_CHARS:
         reason = f"answer too long to parse ({len(parsed)} characters)"
         return MappedAnswer({}, [Rejection(facet=default_facet, text=parsed[:200], reason=reason)], parsed, 1, 1)
@@ -45,7 +47,7 @@ def map_answer(
     pending: list[tuple[str | None, str]] = []
     answered: set[str | None] = set()  # the facets the answer has a key for (a null too)
     for item in items(parsed):
-        facet = facet_for_key(mapper, item.key, default_facet)
+        facet = facet_for_key(mapper, item.key, default_facet) or asked_facet_for_key(item.key, facet_list)
         text = item.text
         if item.key is not None and facet is None:
             if item.key.strip().casefold() in _FACET_WORDS:
@@ -131,6 +133,21 @@ def map_answer(
     if isinstance(parsed, dict) and facets and allowed is not None:
         rejected.extend(_missing_required(taxonomy, facet_list, allowed, answered | tags.keys()))
     return MappedAnswer(tags, rejected, parsed, raw_strings, off_taxonomy)
+
+
+def facet_object(mapper: Mapper, parsed: Any, facets: Sequence[str]) -> Any:
+    """A top-level list whose every string is a "Label: value" whose label names a facet (``["category: Stand
+    Mixers", "color: Red"]``) as the object it means; every item was read as a value of the first facet asked for,
+    and "color: Red" was rejected there. Any other answer as parsed: a list with an item not so labelled is a list of
+    values ("Kitchen: Stand Mixers" names no facet)."""
+    if not isinstance(parsed, list):
+        return parsed
+    named = labelled_object(parsed)
+    if named is None or any(
+        facet_for_key(mapper, label, None) is None and asked_facet_for_key(label, facets) is None for label in named
+    ):
+        return parsed
+    return named
 
 
 def _missing_required(
@@ -222,7 +239,22 @@ def facet_for_key(mapper: Mapper, key: str | None, default: str | None) -> str |
     if key is None:
         return default
     table = _facet_keys(mapper)
-    return table.get(keys(key)[1]) or table.get(label_key(key))
+    found = table.get(keys(key)[1]) or table.get(label_key(key))
+    if found is None and (american := american_spelling(normalize(key))) != normalize(key):
+        found = table.get(keys(american)[1])  # "colour", "Colours" for Shopify's color
+    return found
+
+
+def asked_facet_for_key(key: str | None, asked: Sequence[str]) -> str | None:
+    """The one asked-for facet whose name ends in the key's words ("gender" when target-gender was asked for, "tire
+    type" for atv-tire-type), in American spelling; None when none or several do ("type" of two "-type" facets)."""
+    if key is None:
+        return None
+    words = american_spelling(normalize(key)).split()
+    if not words:
+        return None
+    ending = [f for f in asked if american_spelling(normalize(f.replace("-", " "))).split()[-len(words) :] == words]
+    return ending[0] if len(ending) == 1 else None
 
 
 def _facet_keys(mapper: Mapper) -> dict[str, str]:

@@ -33,6 +33,7 @@ METHODS = (
     "paraphrase",
     "fuzzy",
     "embedding",
+    "gloss",
     "llm",
 )
 """How a value was found, most faithful first; reports group mapped tags by these."""

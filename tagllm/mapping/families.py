@@ -252,9 +252,13 @@ def _plural(word: str) -> bool:
 
 def facet_aliases(values: Iterable[Value]) -> Iterator[tuple[str, Value]]:
     """(alias, value) pairs that the rules give one facet's values."""
+    from tagllm.mapping.abbreviations import facet_word_aliases, initials_aliases, older_spellings
+
     values = list(values)
     yield from part_aliases(values)
     yield from shared_head_aliases(values)
+    yield from initials_aliases(values)
+    yield from facet_word_aliases(values)
     for value in values:
         for alias in paren_aliases(value.name):
             yield alias, value
@@ -263,6 +267,8 @@ def facet_aliases(values: Iterable[Value]) -> Iterator[tuple[str, Value]]:
         for alias in half_spellings(value.name):
             yield alias, value
         for alias in number_spellings(value.name):
+            yield alias, value
+        for alias in older_spellings(value.name):
             yield alias, value
         if value.name.casefold() in ONE_SIZE:
             for alias in ONE_SIZE:

@@ -30,6 +30,7 @@ from tagllm.taxonomy import Taxonomy, Value
 if TYPE_CHECKING:
     from tagllm.assembly import Progress
     from tagllm.backends.base import Backend
+    from tagllm.mapping.lexical import LexicalStage
     from tagllm.retrieval.embedder import Embedder
 
 DEFAULT_FUZZY_THRESHOLD = 0.75
@@ -59,9 +60,9 @@ class Mapper:
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
     zh_facet_word ▸ cup ▸
     foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ spelling ▸ colour_code ▸ clause ▸ paraphrase ▸
-    title ▸ fuzzy ▸ embedding ▸ llm. Each stage reads only the strings the stages before it left open, and decides
-    those it can. Then a guess that dropped the negation a string opens with is taken back (``deny_negations``: "do not
-    tumble dry" is no Tumble dry).
+    title ▸ fuzzy ▸ embedding ▸ gloss ▸ llm. Each stage reads only the strings the stages before it left open, and
+    decides those it can. Then a guess that dropped the negation a string opens with is taken back
+    (``deny_negations``: "do not tumble dry" is no Tumble dry).
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
@@ -128,6 +129,7 @@ class Mapper:
             self.colour,
         ]
         self.lexical: Stage | None = None
+        lexical: LexicalStage | None = None
         self.naming: list[Stage] = list(self.lookups)
         """The stages that read a phrase as names (a swapped word is a guess under the head's bar): what the modifier
         and paraphrase stages look their phrases up with ("kids bike helmet" -> "bike helmet" -> bicycle helmet)."""
@@ -136,8 +138,8 @@ class Mapper:
             from tagllm.mapping.lexical import LexicalStage
             from tagllm.mapping.swaps import SwapStage
 
-            self.lexical = LexicalStage(self)
-            swap = SwapStage(self, self.lexical)
+            self.lexical = lexical = LexicalStage(self)
+            swap = SwapStage(self, lexical)
             self.stages += [self.lexical, swap, LeadStage(self)]
             self.naming += [self.lexical, swap]
         from tagllm.mapping.clauses import ClauseStage
@@ -156,6 +158,10 @@ class Mapper:
         self.stages += [ParaphraseStage(self, self.naming), *titles, self.fuzzy]
         if use_embeddings:
             self.stages.append(EmbeddingStage(self))
+        if use_embeddings and lexical is not None:
+            from tagllm.mapping.glosses import GlossStage
+
+            self.stages.append(GlossStage(self, lexical))
         if backend is not None:
             from tagllm.mapping.llm import LLMStage
 

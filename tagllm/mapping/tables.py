@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,26 @@ from tagllm.mapping.keys import exact_key, keys, label_key, label_scripts
 from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import normalize
 
-TABLES_VERSION = 20
+TABLES_VERSION = 21
 """Bump when the keys below change: cached tables of an older shape are then rebuilt."""
+
+_BUILDERS = ("mapping/tables.py", "mapping/families.py", "mapping/abbreviations.py", "mapping/keys.py", "text.py")
+"""The modules whose code decides the tables' contents (relative to the package)."""
+
+
+@cache
+def builders_digest() -> str:
+    """A digest of the code that builds the tables, part of the cache path beside ``TABLES_VERSION``: a rule changed
+    without a bump (an alias rule, a key's normalisation) used to be served the tables of the code before it."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha1()
+    for name in _BUILDERS:
+        try:
+            digest.update((package / name).read_bytes())
+        except OSError:
+            digest.update(name.encode())  # a package without its sources (zipped, frozen) keys by the version alone
+    return digest.hexdigest()[:10]
+
 
 NAME_TABLES = ("norm", "sing", "compact", "sorted")
 Table = dict[str, str]
@@ -158,7 +177,8 @@ def load_tables(taxonomy: Taxonomy, cache_dir: Path, facets: Collection[str] | N
         if facets is None
         else f"tables-{hashlib.sha1(chr(31).join(sorted(facets)).encode()).hexdigest()[:12]}.json"
     )
-    path = cache_dir / "mapping" / f"{slug(taxonomy.name)}-{taxonomy.version}-v{TABLES_VERSION}" / name
+    version = f"v{TABLES_VERSION}-{builders_digest()}"
+    path = cache_dir / "mapping" / f"{slug(taxonomy.name)}-{taxonomy.version}-{version}" / name
     if path.exists():
         try:
             return Tables.from_json(json.loads(path.read_bytes())), True
