@@ -13,6 +13,14 @@ head), and every candidate is a row labelled 1 when it is the product's gold cat
 (``Stacker.fit``) is fitted on the rows of the three datasets together, each dataset's rows weighted alike by
 sampling the same number of products from each. No held-out product is read. The fitted probabilities are then
 checked on the held-out products by the benchmark (reliability per confidence band).
+
+The best candidate's confidence as an answer (``tagllm.candidates.zero.AnswerCalibration``, the file's ``answer``)
+is fitted next, on the answers to the same training titles as sellers wrote them (the complements written in are left
+out: they teach the stacker a name outside the head, and their share of wrong answers is not a catalogue's): a
+logistic calibration of the best's share of its title's candidates' probability, then the least weight on the
+stacker's own probability (in steps of 0.05) under which no dataset's Brier score of its answers is worse than with
+the stacker's probability alone, the mean over the datasets lowest among those. ``--answer-only`` fits it over the
+shipped stacker and rewrites the ``answer`` entry alone.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +38,16 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from attributes import read_jsonl, sample, split  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from tagllm.candidates import CandidateScorer, Stacker, expand  # noqa: E402
-from tagllm.candidates.zero import ZERO_STACKER_PATH  # noqa: E402
+from tagllm.candidates.folded import predict_grouped  # noqa: E402
+from tagllm.candidates.zero import (  # noqa: E402
+    SHARE_CLIP,
+    ZERO_STACKER_PATH,
+    AnswerCalibration,
+    zero_example_stacker,
+)
 from tagllm.retrieval.embedder import Embedder  # noqa: E402
 from tagllm.retrieval.index import LabelResolver  # noqa: E402
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy  # noqa: E402
@@ -50,10 +66,27 @@ COMPLEMENTS = (
 )
 
 
-def rows_of(
-    data: Path, name: str, share: float, n: int, seed: int, embedder: Embedder
-) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate rows (ALL_FEATURES) and their 0/1 labels for ``n`` training products of one dataset."""
+WEIGHT_STEP = 0.05  # the stacker's weight in the answer's confidence is chosen in these steps
+
+
+@dataclass
+class Rows:
+    """One dataset's candidates: evidence (candidates x FEATURES, title i's rows ``starts[i]:starts[i+1]``), 0/1
+    labels, and how many titles come first as sellers wrote them (the rest have a complement written in)."""
+
+    matrix: np.ndarray
+    starts: np.ndarray
+    y: np.ndarray
+    written: int
+
+    @property
+    def x(self) -> np.ndarray:
+        """The stacker's rows (ALL_FEATURES)."""
+        return expand(self.matrix, self.starts)
+
+
+def rows_of(data: Path, name: str, share: float, n: int, seed: int, embedder: Embedder) -> Rows:
+    """Candidate rows and their 0/1 labels for ``n`` training products of one dataset."""
     products = [r for r in read_jsonl(data / name / "products.jsonl") if r.get("gold_category")]
     train, _ = split(products, share, seed)
     train = sample(train, n, seed)
@@ -62,6 +95,7 @@ def rows_of(
     gold = [resolver.resolve(CATEGORY, r["gold_category"]) for r in train]
     scorer = CandidateScorer(taxonomy, None, embedder, [CATEGORY])
     titles = [r["title"] for r in train]
+    written = len(titles)
     if not any(has_cjk(t) for t in titles):
         titles, gold = with_complements(titles, gold, taxonomy, seed)
     batch = scorer.prepare(titles, embedder.encode(titles))
@@ -72,7 +106,45 @@ def rows_of(
     y = np.isin(keys, gold_keys).astype(np.int8)
     found = len(np.unique(features.rows[y == 1]))
     print(f"{name}: {len(train)} training products, {len(y)} candidates, gold among them for {found}", file=sys.stderr)
-    return expand(features.matrix, features.starts), y
+    return Rows(features.matrix, features.starts, y, written)
+
+
+def answers(stacker: Stacker, rows: Rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per title as written: its best candidate's probability, its candidates' summed probability, and whether the
+    best is the gold (0/1)."""
+    probs = predict_grouped(stacker, rows.matrix, rows.starts)
+    best, total, right = (np.zeros(rows.written) for _ in range(3))
+    for i in range(rows.written):
+        start, end = rows.starts[i], rows.starts[i + 1]
+        if end > start:
+            top = start + int(np.argmax(probs[start:end]))
+            best[i], total[i], right[i] = probs[top], probs[start:end].sum(), rows.y[top]
+    return best, total, right
+
+
+def fit_answer(stacker: Stacker, parts: list[Rows]) -> AnswerCalibration:
+    """The answer's calibration (see the module's docstring), printing each dataset's Brier score before and
+    after."""
+    seen = [answers(stacker, rows) for rows in parts]
+    best, total, right = (np.concatenate(column) for column in zip(*seen, strict=True))
+    share = np.clip(best / np.maximum(total, 1e-12), SHARE_CLIP, 1 - SHARE_CLIP)  # as AnswerCalibration reads it
+    model = LogisticRegression(C=1e4).fit(np.log(share / (1 - share))[:, None], right)
+    slope, intercept = float(model.coef_[0, 0]), float(model.intercept_[0])
+
+    def briers(weight: float) -> list[float]:
+        calibration = AnswerCalibration(slope, intercept, weight)
+        return [float(np.mean((calibration(b, t) - r) ** 2)) for b, t, r in seen]
+
+    own = briers(1.0)
+    weights = np.round(np.arange(0.0, 1.0 + WEIGHT_STEP / 2, WEIGHT_STEP), 2).tolist()
+    scored = [(briers(w), w) for w in weights]  # weight 1 is allowed: every score equals its own
+    weight = min((float(np.mean(s)), w) for s, w in scored if all(a <= b for a, b in zip(s, own, strict=True)))[1]
+    after = briers(weight)
+    print(
+        f"answer: share slope {slope:+.3f}, intercept {intercept:+.3f}, stacker weight {weight:.2f}; Brier "
+        + ", ".join(f"{name} {b:.4f} -> {a:.4f}" for (name, _), b, a in zip(DATASETS, own, after, strict=True))
+    )
+    return AnswerCalibration(slope, intercept, weight)
 
 
 def with_complements(
@@ -100,19 +172,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-dataset", type=int, default=350, help="training products per dataset")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--write", action="store_true", help=f"write {ZERO_STACKER_PATH.relative_to(REPO)}")
+    parser.add_argument(
+        "--answer-only", action="store_true", help="fit the answer's calibration over the shipped stacker only"
+    )
     args = parser.parse_args(argv)
     embedder = Embedder()
     parts = [rows_of(args.data, name, share, args.per_dataset, args.seed, embedder) for name, share in DATASETS]
-    x = np.vstack([p[0] for p in parts]).astype(np.float32)
-    y = np.concatenate([p[1] for p in parts])
+    if args.answer_only:
+        shipped = zero_example_stacker()
+        assert shipped is not None, "the shipped stacker is stale: refit it whole"
+        answer = fit_answer(shipped, parts)
+        if args.write:
+            data = json.loads(ZERO_STACKER_PATH.read_text())
+            ZERO_STACKER_PATH.write_text(json.dumps({**data, "answer": answer.to_json()}, indent=1) + "\n")
+            print(f"wrote the answer's calibration into {ZERO_STACKER_PATH}")
+        return
+    x = np.vstack([p.x for p in parts]).astype(np.float32)
+    y = np.concatenate([p.y for p in parts])
     stacker = Stacker.fit(x, y, fitted_on=args.per_dataset * len(DATASETS), k=0, inputs=("text",))
     assert stacker is not None
+    answer = fit_answer(stacker, parts)
     from tagllm.candidates.features import ALL_FEATURES
 
     weights = sorted(zip(ALL_FEATURES, stacker.coef / stacker.scale, strict=True), key=lambda t: -abs(t[1]))
     print("largest weights per unit: " + ", ".join(f"{f} {w:+.2f}" for f, w in weights[:12] if w))
     if args.write:
-        ZERO_STACKER_PATH.write_text(json.dumps(stacker.to_json(), indent=1) + "\n")
+        ZERO_STACKER_PATH.write_text(json.dumps({**stacker.to_json(), "answer": answer.to_json()}, indent=1) + "\n")
         print(f"wrote {ZERO_STACKER_PATH}")
 
 

@@ -18,6 +18,8 @@ where the case lists ``category_id`` (``zero_cases_category3.yaml``), its id one
 another branch is wrong, as is a parent or a child of the expected category), so its precision is top-1 accuracy
 over answered products. Where every case lists a category, the best category's reliability per confidence band and
 the Brier score follow (right by id where the case lists ids, else by name); several ``--cases`` files are pooled.
+The attribute answers' right share at each confidence is printed too (a confidence means something when the share
+of its answers right is about it).
 """
 
 from __future__ import annotations
@@ -98,8 +100,12 @@ def main(argv: list[str] | None = None) -> None:
     results = tagger.tag([{"id": str(i), "title": c["title"]} for i, c in enumerate(cases, 1)])
     predicted: list[dict[str, list[str]]] = []
     answers: list[tuple[float, bool]] = []  # the best category's confidence, and whether it is right
+    stated: list[tuple[float, bool]] = []  # each attribute answer's confidence, and whether it is right
     for case, r in zip(cases, results, strict=True):
         tags = {f: [t.name for t in r.tags.get(f, []) if t.source != "ancestor"] for f in FACETS[1:]}
+        for f in (f for f in FACETS[1:] if f in case):
+            ok = {n.casefold() for n in [*case[f], *case.get("accept", {}).get(f, [])]}
+            stated += [(t.confidence, t.name.casefold() in ok) for t in r.tags.get(f, []) if t.source != "ancestor"]
         best = r.best("category")
         tags["category"] = [best.name] if best else []
         tags["category_id"] = [best.id] if best else []
@@ -120,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
             continue  # no case lists the facet
         print(f"| {facet} | {s['precision']:.3f} | {s['recall']:.3f} | {s['coverage']:.3f} | "
               f"{s['right']} / {s['predicted']} / {s['expected']} |")  # fmt: skip
+    if stated:
+        print("\nattribute answers by confidence: " + by_confidence(stated))
     if all("category" in c or "category_id" in c for c in cases):
         print("\nbest category by its confidence: " + reliability(answers))
         print(f"Brier score of the best category's confidence: {brier(answers):.4f} over {len(answers)} titles")
@@ -152,6 +160,16 @@ def reliability(answers: list[tuple[float, bool]]) -> str:
         band = [right for confidence, right in answers if low <= confidence < high or (high == 1.0 and confidence == 1)]
         if band:
             parts.append(f"{low:.1f}-{high:.1f}: {sum(band)}/{len(band)} right ({sum(band) / len(band):.2f})")
+    return "; ".join(parts)
+
+
+def by_confidence(answers: list[tuple[float, bool]]) -> str:
+    """Right share of the answers at each confidence (the stated values' probabilities are a few fixed numbers): a
+    confidence means something when about that share of its answers is right."""
+    parts = []
+    for confidence in sorted({round(c, 2) for c, _ in answers}, reverse=True):
+        band = [right for c, right in answers if round(c, 2) == confidence]
+        parts.append(f"{confidence:.2f}: {sum(band)}/{len(band)} right ({sum(band) / len(band):.3f})")
     return "; ".join(parts)
 
 

@@ -3,6 +3,7 @@ map column, a list of "Key: Value" tags. Every reader and the Python API read th
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -28,6 +29,28 @@ def test_every_shape_of_attributes_gives_the_same_mapping(given):
     assert Product(id="p", title="shirt", attributes=given).attributes == {"Colour": "Red", "Size": "M"}
 
 
+@pytest.mark.parametrize(
+    "given",
+    [
+        # WooCommerce's product attributes (each was an error record, the product untagged)
+        [
+            {"id": 1, "name": "Colour", "position": 0, "visible": True, "variation": True, "options": ["Red", "Blue"]},
+            {"id": 0, "name": "Size", "position": 1, "visible": True, "variation": False, "options": ["M"]},
+        ],
+        [{"name": "Colour", "option": "Red"}, {"name": "Colour", "option": "Blue"}, {"name": "Size", "option": "M"}],
+        [{"name": "Colour", "values": ["Red", "Blue"]}, {"name": "Size", "values": ["M"]}],  # Shopify's options
+        [{"name": "Colour", "value": "Red, Blue"}, {"key": "Size", "value": "M"}],
+        '[{"name": "Colour", "options": ["Red", "Blue"]}, {"name": "Size", "options": ["M"]}]',  # a CSV cell
+    ],
+)
+def test_attribute_objects_as_shop_exports_write_them_are_read(given, tmp_path: Path):
+    assert Product(id="p", title="shirt", attributes=given).attributes == {"Colour": "Red, Blue", "Size": "M"}
+    path = tmp_path / "products.jsonl"
+    path.write_text(json.dumps({"id": "p", "title": "shirt", "attributes": given}) + "\n")
+    (product,) = read_products(path)
+    assert isinstance(product, Product) and product.attributes == {"Colour": "Red, Blue", "Size": "M"}
+
+
 def test_a_key_given_twice_keeps_both_values():
     product = Product(id="p", title="shirt", attributes=["Colour: Red", "Colour: Blue"])
     assert product.attributes == {"Colour": "Red, Blue"}
@@ -40,7 +63,37 @@ def test_a_nested_value_reads_as_a_seller_writes_it_not_as_python_repr():
     assert "{" not in product.text() and "None" not in product.text()
 
 
-@pytest.mark.parametrize("given", ["Colour: Red", "{not json", [{"key": "Colour", "value": "Red"}], ["no colon"]])
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        ("Colour: Red", {"Colour": "Red"}),
+        ("Colour: Red; Size: M", {"Colour": "Red", "Size": "M"}),
+        ("Colour: Red | Material: Cotton", {"Colour": "Red", "Material": "Cotton"}),
+        ("Colour: Red, Size: M", {"Colour": "Red", "Size": "M"}),
+        ("Colour: Red\nSize: M", {"Colour": "Red", "Size": "M"}),
+    ],
+)
+def test_one_string_of_key_value_tags_is_read_as_a_sellers_csv_cell_writes_them(given, read, tmp_path: Path):
+    """A seller's CSV column of "Key: Value" tags made every product an error record."""
+    assert Product(id="p", title="shirt", attributes=given).attributes == read
+    path = tmp_path / "products.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["id", "title", "attributes"], ["p", "shirt", given]])
+    (product,) = read_products(path)
+    assert isinstance(product, Product) and product.attributes == read
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "Red cotton",  # a string that holds no "Key: Value" tag
+        "{not json",
+        [{"name": "Colour"}],  # no value
+        [{"name": "Colour", "value": "Red", "options": ["Red", "Blue"]}],  # which one holds the values?
+        [{"colour": "Red"}],
+        ["no colon"],
+    ],
+)
 def test_a_shape_that_is_no_mapping_is_an_error_naming_the_field(given):
     with pytest.raises(ValueError, match="attributes"):
         Product(id="p", title="shirt", attributes=given)

@@ -281,6 +281,40 @@ def test_an_imitation_of_a_material_states_no_material() -> None:
     assert _stated(tax, "material", "Faux Wool Throw, Cotton Back") == [("m-cotton", "sole")]
 
 
+def test_an_imitation_of_a_material_states_the_facets_imitation_value_where_it_has_one() -> None:
+    """Shopify's material has "Faux leather" and "Faux fur": a vegan, PU or leather-effect leather is that value."""
+    import dataclasses
+
+    from tagllm.taxonomy import Value
+
+    tax = _kinds_taxonomy()
+    faux = Value("m-faux-leather", "Faux leather", "material")
+    tax = dataclasses.replace(tax, values={**tax.values, faux.id: faux})
+    assert _stated(tax, "material", "Vegan Leather Crossbody Bag") == [("m-faux-leather", "sole")]
+    assert _stated(tax, "material", "Boxing Gloves, PU Leather, Red") == [("m-faux-leather", "sole")]
+    assert _stated(tax, "material", "Leather-Effect Storage Ottoman") == [("m-faux-leather", "sole")]
+    assert _stated(tax, "material", "Notebook with Faux Leather Cover") == [("m-faux-leather", "sole")]
+    assert _stated(tax, "material", "Genuine Leather Tote") == [("m-leather", "sole")]
+    assert _stated(tax, "material", "Faux Wool Throw, Cotton Back") == [("m-cotton", "sole")]  # no "Faux wool"
+
+
+def test_a_materials_adjective_in_en_states_it_in_a_material_facet() -> None:
+    """ "Wooden" is Wood and "Woollen" Wool in a facet named as a material or fabric; in no other facet."""
+    import dataclasses
+
+    from tagllm.taxonomy import Facet, Value
+
+    tax = _kinds_taxonomy()
+    extra = [Value("m-wood", "Wood", "material"), Value("k-wood", "Wood", "kind")]
+    facets = {**tax.facets, "kind": Facet("kind", "Kind")}
+    tax = dataclasses.replace(tax, facets=facets, values={**tax.values, **{v.id: v for v in extra}})
+    assert _stated(tax, "material", "Wooden Toy Kitchen") == [("m-wood", "sole")]
+    assert _stated(tax, "material", "Red Tartan Woollen Scarf") == [("m-wool", "sole")]
+    assert _stated(tax, "material", "Woolen Blanket") == [("m-wool", "sole")]
+    assert _stated(tax, "fabric", "Silken Pyjamas") == [("f-silk", "sole")]
+    assert _stated(tax, "kind", "Wooden Toy Kitchen") == []
+
+
 def test_a_material_the_product_is_free_of_states_no_material() -> None:
     tax = _kinds_taxonomy()
     assert _stated(tax, "material", "Plastic-Free Leather Tote") == [("m-leather", "sole")]
@@ -492,15 +526,24 @@ def test_colours_listed_on_their_own_are_each_the_products_in_a_multi_valued_fac
     assert _stated_raw(_navy_taxonomy(), "color", "Navy Blue Polo Shirt") == [("navy", "sole", None)]
     navy_red = [("navy", "listed", None), ("red", "listed", None)]
     assert _stated_raw(_navy_taxonomy(), "color", "Polo Shirt, Navy Blue/Red") == navy_red
-    # named inside the product's description, not listed: one of several, as before
-    assert _stated_raw(tax, "color", "Black and White Striped Rug") == [
-        ("black", "shared", None),
-        ("white", "shared", None),
-    ]
-    assert _stated_raw(tax, "color", "Silver Frame / Green Lens Sunglasses") == [("green", "sole", None)]  # not listed
+    # colours joined by a mark that joins colours are listed where they end a segment of the title, a pattern's
+    # name aside: colours after the noun ("Trainers Navy/Red"), a pattern's colours ("Bodysuit - Blue/Grey Stripe")
+    assert _stated_raw(_navy_taxonomy(), "color", "Running Trainers Navy/Red") == navy_red
+    assert _stated_raw(_navy_taxonomy(), "color", "Tea Towels, Set of 2, Navy & Red Stripe") == navy_red
+    blue_grey = [("blue", "listed", None), ("gray", "listed", None)]
+    assert _stated_raw(tax, "color", "Baby Bodysuit - Blue/Grey Stripe") == blue_grey
+    # before the product's noun they stay one of several: a catalogue of one colour per product labels the first
+    black_white = [("black", "shared", None), ("white", "shared", None)]
+    assert _stated_raw(tax, "color", "Black and White Striped Rug") == black_white
     assert _stated_raw(tax, "color", "Blue/Grey Stripe Bodysuit") == [
         ("blue", "shared", None),
         ("gray", "shared", None),
+    ]
+    # a colour next to the mark only through another word is not joined to it: a part's colour, not a list
+    assert _stated_raw(tax, "color", "Silver Frame / Green Lens Sunglasses") == [("green", "sole", None)]
+    assert _stated_raw(tax, "color", "Glasses, Black Frame and Red Lens") == [
+        ("red", "shared", None),
+        ("black", "shared", None),
     ]
     # a facet of one colour per product: a list is several candidates, none of them sure
     single = dataclasses.replace(tax.facets["color"], multi_valued=False)
@@ -570,3 +613,112 @@ def test_a_noun_beside_a_value_in_a_facet_named_like_colours_still_says_which_ki
         ("Wood", "modifier"),
         ("Leather", "modifier"),
     ]
+
+
+def _audience_taxonomy():  # type: ignore[no-untyped-def]
+    """Shopify's way: an audience listed for clothing only, none for shavers or toys."""
+    from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
+
+    facets = {
+        CATEGORY: Facet(CATEGORY, "Category", hierarchical=True, required=True),
+        "target-gender": Facet("target-gender", "Target gender", categories=frozenset({"tshirts"})),
+    }
+    values = [
+        Value("tshirts", "T-Shirts", CATEGORY, path="T-Shirts"),
+        Value("shavers", "Electric Shavers", CATEGORY, path="Electric Shavers"),
+        Value("figures", "Action Figures", CATEGORY, path="Action Figures"),
+        *(Value(n.lower(), n, "target-gender") for n in ("Male", "Female", "Unisex", "Other")),
+    ]
+    return Taxonomy("audience", facets, {v.id: v for v in values})
+
+
+def test_an_audience_value_says_whether_the_title_names_it_as_whom_the_product_is_for() -> None:
+    from tagllm.candidates.stated import StatedFinder
+    from tagllm.text import normalize
+
+    tax = _audience_taxonomy()
+    ids = [v.id for v in tax.facet_values("target-gender")]
+    finder = StatedFinder(tax, "target-gender", {vid: i for i, vid in enumerate(ids)})
+
+    def buyers(title: str) -> list[tuple[str, bool]]:
+        return [(ids[s.value], s.for_buyer) for s in finder(normalize(title), title)]
+
+    assert buyers("Men's Electric Shaver") == [("male", True)]
+    assert buyers("Girls' Dollhouse") == [("female", True)]
+    assert buyers("Ladies Quilted Gilet") == [("female", True)]
+    assert buyers("Beard Oil Gift for Him") == [("male", True)]
+    assert buyers("Unisex Swim Goggles") == [("unisex", True)]
+    assert buyers("Iron Man Action Figure") == [("male", False)]
+    assert buyers("Mr. Men Book Collection") == [("male", False)]
+    assert buyers("HDMI Male Connector") == [("male", False)]
+
+
+def test_an_audience_named_as_the_buyer_holds_where_the_chosen_category_lists_no_audience(embedder) -> None:  # type: ignore[no-untyped-def]
+    """Shopify lists no audience for shavers, yet "Men's Electric Shavers" are for men: the value comes out at its
+    measured probability (0.9) where the chosen category lists no audience facet; a name ("Iron Man") does not."""
+    from tagllm.config import TaggerConfig
+    from tagllm.tagger import Tagger
+
+    tax = _audience_taxonomy()
+    tagger = Tagger(tax, embedder=embedder, config=TaggerConfig(facets=["category", "target-gender"]))
+    shirt, shaver, figure = tagger.tag([
+        {"id": "shirt", "title": "Men's T-Shirts"},
+        {"id": "shaver", "title": "Men's Electric Shavers"},
+        {"id": "figure", "title": "Iron Man Action Figures"},
+    ])  # fmt: skip
+    assert [r.best("category").id for r in (shirt, shaver, figure)] == ["tshirts", "shavers", "figures"]
+    assert [(t.id, t.confidence) for t in shirt.tags["target-gender"]] == [("male", 0.95)]
+    assert [(t.id, t.confidence) for t in shaver.tags["target-gender"]] == [("male", 0.9)]
+    assert "target-gender" not in figure.tags
+
+
+def _tents_taxonomy():  # type: ignore[no-untyped-def]
+    """Shopify's way: a material listed for T-shirts, none for tents or glass cleaners."""
+    from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
+
+    facets = {
+        CATEGORY: Facet(CATEGORY, "Category", hierarchical=True, required=True),
+        "material": Facet("material", "Material", categories=frozenset({"tshirts"})),
+    }
+    values = [
+        Value("tshirts", "T-Shirts", CATEGORY, path="T-Shirts"),
+        Value("tents", "Tents", CATEGORY, path="Tents"),
+        Value("cleaners", "Glass Cleaners", CATEGORY, path="Glass Cleaners"),
+        *(Value(n.lower(), n, "material") for n in ("Polyester", "Cotton", "Glass", "Stone")),
+    ]
+    return Taxonomy("tents", facets, {v.id: v for v in values})
+
+
+def test_a_material_written_as_a_segment_of_its_own_is_written_apart() -> None:
+    from tagllm.candidates.stated import StatedFinder
+    from tagllm.text import normalize
+
+    tax = _tents_taxonomy()
+    ids = [v.id for v in tax.facet_values("material")]
+    finder = StatedFinder(tax, "material", {vid: i for i, vid in enumerate(ids)})
+
+    def apart(title: str) -> list[tuple[str, bool]]:
+        return [(ids[s.value], s.written_apart) for s in finder(normalize(title), title)]
+
+    assert apart("Camping Tents, Waterproof, Polyester, Green") == [("polyester", True)]
+    assert apart("Kids Tee - 100% Cotton") == [("cotton", True)]
+    assert apart("Polyester Camping Tents") == [("polyester", False)]
+    assert apart("Glass Cleaners Spray, 750ml") == [("glass", False)]
+    assert apart("Chino Shorts - Stone") == [("stone", False)]  # a colour's name written apart is as often the colour
+
+
+def test_a_material_written_apart_holds_where_the_chosen_category_lists_no_material(embedder) -> None:  # type: ignore[no-untyped-def]
+    """Shopify lists no material for tents, yet "Tents, Polyester" are made of polyester: it comes out at its measured
+    probability (0.7); a material in the product's name ("Glass Cleaners") does not."""
+    from tagllm.config import TaggerConfig
+    from tagllm.tagger import Tagger
+
+    tax = _tents_taxonomy()
+    tagger = Tagger(tax, embedder=embedder, config=TaggerConfig(facets=["category", "material"]))
+    tent, cleaner = tagger.tag([
+        {"id": "tent", "title": "Camping Tents, Polyester"},
+        {"id": "cleaner", "title": "Glass Cleaners Spray"},
+    ])  # fmt: skip
+    assert [r.best("category").id for r in (tent, cleaner)] == ["tents", "cleaners"]
+    assert [(t.id, t.confidence) for t in tent.tags["material"]] == [("polyester", 0.7)]
+    assert "material" not in cleaner.tags

@@ -47,6 +47,46 @@ def test_a_chinese_cell_separates_its_tags_with_full_width_marks() -> None:
     assert parse_attribute_tags("颜色：红色；蓝色；材质：纯棉") == ([("颜色", "红色；蓝色"), ("材质", "纯棉")], [])
 
 
+def test_a_semicolon_between_two_values_of_one_key_keeps_both() -> None:
+    # "Color: Red; Blue" was split at the ';': Blue, no "Key: Value", was an unparseable item and lost
+    assert parse_attribute_tags("Color: Red; Blue; Material: Cotton") == (
+        [("Color", "Red; Blue"), ("Material", "Cotton")],
+        [],
+    )
+    assert parse_attribute_tags("Color: Red;Material: Cotton") == ([("Color", "Red"), ("Material", "Cotton")], [])
+    from tagllm.attributes.facets import learn_attributes
+
+    report = learn_attributes(["Color: Red; Blue", "Color: Blue; Red", "Color: Red", "Color: Blue"], min_products=2)
+    assert report.unparseable_count == 0
+    assert {f.name: sorted(v.name for v in f.values) for f in report.facets} == {"color": ["Blue", "Red"]}
+
+
+def test_a_letter_size_with_a_note_is_that_size_not_a_measurement() -> None:
+    # "M (38)" was a number (its "m" read as metres, "L (40)"'s "l" as litres) and left out of the size facet, while
+    # "S (36)" was a value of its own
+    from tagllm.attributes.facets import learn_attributes
+    from tagllm.attributes.kinds import noted_size, value_kind
+
+    assert [value_kind(v) for v in ["M (38)", "L（40）", "3XL (EU 46)", "10 m", "10 m (33 ft)"]] == [
+        None,
+        None,
+        None,
+        "number",
+        "number",
+    ]
+    assert [noted_size(v) for v in ["M (38)", "XL（42）", "2XS(30)", "M", "Small (36)", "10 m"]] == [
+        "M",
+        "XL",
+        "2XS",
+        None,
+        None,
+        None,
+    ]
+    tags = ["Size: M (38)", "Size: M (38)", "Size: M", "Size: L (40)", "Size: L (40)", "Size: L"]
+    report = learn_attributes(tags, min_products=2)
+    assert [(v.name, v.synonyms) for f in report.facets for v in f.values] == [("L", ["L (40)"]), ("M", ["M (38)"])]
+
+
 def test_a_latin_value_written_against_chinese_is_stated_by_the_title() -> None:
     # taxonomy build keeps a rare value the product's title states: 'Navy' in '男士Navy纯棉T恤' was not found (the
     # title read as one word, '男士navy纯棉t恤'), so of 12 products Shade: Navy, the one rare value, was left out

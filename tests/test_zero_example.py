@@ -10,10 +10,14 @@ import numpy as np
 import pytest
 
 from tagllm import Tagger
+from tagllm.candidates import zero
+from tagllm.candidates.head import READING_MARGIN, HeadNoun
 from tagllm.candidates.head_words import describing_words, shade_words
+from tagllm.candidates.scorer import ranked_answer
 from tagllm.candidates.title_head import HeadFinder, name_heads
-from tagllm.candidates.zero import zero_example_stacker
+from tagllm.candidates.zero import AnswerCalibration, answer_calibration, zero_example_stacker
 from tagllm.config import TaggerConfig
+from tagllm.models import Candidate
 from tagllm.retrieval import labels as label_module
 from tagllm.taxonomy import load_taxonomy
 
@@ -165,6 +169,49 @@ def test_a_vague_title_gets_a_lower_confidence_than_a_clear_one(tagger: Tagger) 
 def test_the_shipped_zero_example_stacker_fits_the_current_features() -> None:
     # None means the evidence families changed: refit with benchmarks/zero_calibration.py --write
     assert zero_example_stacker() is not None
+    assert answer_calibration().stacker_weight < 1  # the answer's confidence is calibrated on its own
+
+
+def test_only_the_best_categorys_confidence_is_calibrated_as_an_answer(
+    store: Path,
+    embedder,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The answer's confidence is read from the best's probability and its share of all candidates' probability; the
+    # other candidates keep the stacker's probabilities (scoped facets weigh them).
+    def tag() -> tuple[float, list[Candidate]]:
+        config = TaggerConfig(facets=["category"], max_candidates=100)  # every candidate, to sum them
+        result = Tagger(load_taxonomy(store), embedder=embedder, config=config).tag([{"id": "p", "title": title}])[0]
+        answer = result.best("category")
+        assert answer is not None and result.provenance is not None
+        return answer.confidence, result.provenance.candidates["category"]
+
+    title = "Stainless Steel Balloon Whisk - Dishwasher Safe"
+    monkeypatch.setattr(zero, "answer_calibration", AnswerCalibration)
+    confidence, plain = tag()
+    assert confidence == plain[0].score
+    given = AnswerCalibration(slope=0.8, intercept=0.3, stacker_weight=0.4)
+    monkeypatch.setattr(zero, "answer_calibration", lambda: given)
+    confidence, calibrated = tag()
+    expected = given(np.array([plain[0].score]), np.array([sum(c.score for c in plain)]))[0]
+    assert confidence == pytest.approx(max(expected, plain[1].score), abs=1e-5)
+    assert confidence != pytest.approx(plain[0].score, abs=1e-3)
+    assert [(c.id, c.score) for c in calibrated[1:]] == [(c.id, c.score) for c in plain[1:]]
+
+
+def test_the_answers_confidence_never_falls_below_the_runner_ups_probability() -> None:
+    candidates = [Candidate(id="a", name="A", score=0.9), Candidate(id="b", name="B", score=0.8)]
+    ranked_answer(candidates, 0.7)
+    assert [c.score for c in candidates] == [0.8, 0.8]
+    ranked_answer(candidates, 0.95)
+    assert candidates[0].score == 0.95
+
+
+def test_an_answer_calibration_of_weight_one_is_the_stackers_probability() -> None:
+    best, total = np.array([0.2, 0.6]), np.array([1.0, 0.7])
+    assert np.allclose(AnswerCalibration()(best, total), best)
+    lifted = AnswerCalibration(slope=1.0, intercept=0.0, stacker_weight=0.0)(best, total)
+    assert np.allclose(lifted, best / total)  # slope 1, intercept 0: the best's share itself
 
 
 @pytest.mark.parametrize(
@@ -394,3 +441,29 @@ def test_progress_names_what_is_built_before_the_first_product(store: Path, tmp_
     first_product = events.index("tag")
     assert events[:2] == ["taxonomy", "embedder"]  # the retrieval backend maps no answer: no mapping tables
     assert events[:first_product].count("tables") == 2  # one per requested facet
+
+
+def test_a_plural_first_reading_is_taken_whenever_its_label_is_nearer() -> None:
+    # "Boots" before more words names the product (a modifier would be singular); a singular first noun may be a
+    # modifier ("Lace Brief"), and is taken only when nearer by READING_MARGIN.
+    noun = HeadNoun.__new__(HeadNoun)  # only its head finder and label closeness are read
+    noun.find = HeadFinder({"boot", "sho", "costume", "suit"})
+    nearer = READING_MARGIN / 2
+    closeness = {"boot": 0.5 + nearer, "sho": 0.5, "costume": 0.5 + nearer, "suit": 0.5}
+    noun.closeness = lambda word, vector: closeness[word]  # type: ignore[method-assign]
+    boots = noun.find("Men's Hiking Boots Mid Ankle Trekking Shoes")
+    assert boots.word == "sho"
+    assert noun.reading(boots, np.zeros(3)).word == "boot"
+    costume = noun.find("Kids Astronaut Costume Fancy Dress Space Suit")
+    assert costume.word == "suit"
+    assert noun.reading(costume, np.zeros(3)).word == "suit"
+    closeness["costume"] = 0.5 + 2 * READING_MARGIN
+    assert noun.reading(costume, np.zeros(3)).word == "costume"
+
+
+def test_a_noun_holding_a_count_after_the_product_is_not_its_head() -> None:
+    # "Box of 100" counts the gloves, as "Pack of 4" counts toothbrushes: the noun before "of" and a number holds them
+    finder = HeadFinder({"glof", "box", "powder", "toothbrush"})
+    assert finder("Disposable Nitrile Gloves Box of 100 Powder Free, Blue").word == "glof"
+    assert finder("Toothbrush Pack of 4 Charcoal Bristles").word == "toothbrush"
+    assert finder("Gift Box of 3 Candles").word == "box"  # no product named before the count: the box is one

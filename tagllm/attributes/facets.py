@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
-from tagllm.attributes.kinds import KIND_REASONS, value_kind
+from tagllm.attributes.kinds import KIND_REASONS, noted_size, value_kind
 from tagllm.attributes.tags import (
     VALUE_SEPARATORS,
     is_placeholder,
@@ -248,6 +248,7 @@ def _learn_key(
     per_product: list[set[str]] = []
     groups: dict[str, Counter[str]] = defaultdict(Counter)  # value key -> spellings
     stated: set[str] = set()  # value keys that a product's own text states
+    noted: dict[str, set[str]] = defaultdict(set)  # value key -> a size's spellings with a note ("M (38)")
     for tags, text in products:
         keys = set()
         for part in (p for raw in tags for p in split[raw]):
@@ -255,8 +256,11 @@ def _learn_key(
             if kind is not None:
                 kinds[kind] += 1
                 continue
-            vkey = value_key(part, title)
-            groups[vkey][part] += 1
+            size = noted_size(part)  # "M (38)" is the size M, its note a spelling of it
+            vkey = value_key(size or part, title)
+            groups[vkey][size or part] += 1
+            if size:
+                noted[vkey].add(part)
             keys.add(vkey)
             if text and vkey not in stated and states(text, part):
                 stated.add(vkey)
@@ -288,7 +292,8 @@ def _learn_key(
     used: set[str] = set()
     for vkey in sorted(kept, key=lambda v: (-support[v], v)):
         name = _value_name(groups[vkey])
-        synonyms = list(dict.fromkeys(s for s in groups[vkey] if normalize(s) != normalize(name)))
+        spellings = [*groups[vkey], *sorted(noted[vkey])]
+        synonyms = list(dict.fromkeys(s for s in spellings if normalize(s) != normalize(name)))
         vid = _slug(name)
         while vid in used:
             vid += "-2"

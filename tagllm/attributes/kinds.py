@@ -11,6 +11,9 @@ _YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 _TOKENS = re.compile(r"[a-z]+|\d+|[^\W\d_a-z]+", re.UNICODE)
 # A clothing size counted in X's ("3XL" for XXXL, "2XS", "4 XL"): a letter size, as XL is, not a model number
 _LETTER_SIZE = re.compile(r"\d{1,2} ?x{1,3}[sl]")
+# A letter size with a note in brackets, the number it stands for in one sizing ("M (38)", "XL（42）", "3XL (EU 46)"):
+# the size, not a measurement ("m" a metre and "l" a litre made "M (38)" and "L (40)" numbers, "S (36)" a value)
+_NOTED_SIZE = re.compile(r"(?:(?:x{0,3}|\d ?x{1,3})[sl]|m)\s*\([^()]+\)")  # read after NFKC: "（" is "("
 _UNITS = frozenset({
     "mm", "cm", "m", "km", "in", "inch", "inches", "ft", "feet", "g", "gm", "gms", "gram", "grams", "kg", "mg", "lb",
     "lbs", "oz", "ml", "l", "ltr", "liter", "litre", "w", "kw", "v", "mah", "gb", "mb", "tb", "kb", "mbps", "gbps",
@@ -27,6 +30,8 @@ _CJK_UNITS = frozenset({
 def _kind(value: str) -> str | None:
     """What a value looks like when it is not a category-like word: 'date', 'number' or 'code'."""
     text = unicodedata.normalize("NFKC", value).casefold()
+    if _NOTED_SIZE.fullmatch(text.strip()):
+        return None
     if _YEAR.search(text):
         return "date"
     tokens = _TOKENS.findall(text)
@@ -54,3 +59,11 @@ def value_kind(value: str) -> str | None:
     if kind is None and (len(value.split()) > MAX_VALUE_WORDS or len(value) > MAX_VALUE_CHARS):
         return "text"
     return kind
+
+
+def noted_size(value: str) -> str | None:
+    """The letter size of a size written with a note in brackets ("M" of "M (38)"), or None."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not _NOTED_SIZE.fullmatch(text.casefold()):
+        return None
+    return re.split(r"\s*\(", text, maxsplit=1)[0]

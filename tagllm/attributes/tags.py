@@ -24,11 +24,13 @@ SPELLINGS = {
 }  # fmt: skip
 VALUE_SEPARATORS = re.compile(r"\s*[,，、;；]\s*")
 # Items of a CSV cell: "Color: Red; Material: Cotton", or as a Chinese input method types it "颜色：红色；材质：棉";
-# a full-width mark only before a key ("颜色：红色；蓝色" lists two colours: '；' also separates values), and so a comma
+# a semicolon (and a full-width bar) only before a key ("Color: Red; Blue" and "颜色：红色；蓝色" list two colours:
+# ';' also separates values; split there, Blue was read as an item that is no "Key: Value" and lost), and so a comma
 # ("Color: Red, Size: M": read as one Color, "Red, Size: M", its parts "Size: M" were learned as colours; "Color: Red,
-# Blue" lists two). A key starts with a letter and is short: "10:30, 11:30" and a sentence's clause are no keys.
+# Blue" lists two). A key after a comma starts with a letter and is short: "10:30, 11:30" and a sentence's clause are
+# no keys.
 _TAG_ITEMS = re.compile(
-    r"\s*(?:;|\||\n|[；｜](?=[^；｜:：\n]+[:：])|[,，、](?=\s*[^\W\d][^,，、;；|｜:：\n]{0,30}[:：]))\s*"
+    r"\s*(?:\||\n|[;；｜](?=[^;；|｜:：\n]+[:：])|[,，、](?=\s*[^\W\d][^,，、;；|｜:：\n]{0,30}[:：]))\s*"
 )
 _KEY_VALUE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$", re.DOTALL)  # "Pattern:": an empty value, a placeholder
 # What a sentence or a list leaves at a value's ends, and the invisible characters a cell can carry there (zero-width
@@ -43,11 +45,11 @@ def parse_attribute_tags(
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """(key, value) pairs from a record's attribute field, and the items that are not "Key: Value".
 
-    The field may hold a list of "Key: Value" strings (``gold_attribute_tags``) or of (key, value) pairs (an Arrow or
-    Spark map column), a mapping of key to a value or a
-    list of values (sellers' ``attributes``), or one string: a JSON list or mapping, or items separated by ``;``,
-    ``|`` or new lines (a CSV cell), or the Python repr of a list or dict (a pandas CSV). Chinese full-width colons
-    count as colons.
+    The field may hold a list of "Key: Value" strings (``gold_attribute_tags``), of (key, value) pairs (an Arrow or
+    Spark map column) or of objects naming an attribute and its values (``_named_attribute``), a mapping of key to a
+    value or a list of values (sellers' ``attributes``), or one string: a JSON list or mapping, or items separated by
+    ``;``, ``|`` or new lines (a CSV cell), or the Python repr of a list or dict (a pandas CSV). Chinese full-width
+    colons count as colons.
 
     With ``nested``, a list or mapping where a value belongs ({"Color": [["Black"]]}) is put there as (key, value),
     not read as its Python repr ("['Black']", which may even match a value): gold names it as an input problem.
@@ -70,6 +72,9 @@ def parse_attribute_tags(
         if isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[0], str):  # an Arrow/Spark map entry
             _add_pairs(item[0].strip(), ["" if item[1] is None else item[1]], pairs, nested)
             continue
+        if isinstance(item, dict) and (named := _named_attribute(item)) is not None:
+            _add_pairs(*named, pairs, nested)
+            continue
         match = _KEY_VALUE.match(item) if isinstance(item, str) else None
         if match is None:
             if item is not None and str(item).strip():
@@ -77,6 +82,21 @@ def parse_attribute_tags(
             continue
         pairs.append((match.group(1), " ".join(match.group(2).split())))
     return pairs, bad
+
+
+def _named_attribute(item: dict[Any, Any]) -> tuple[str, list[Any]] | None:
+    """An attribute written as an object, as its key and values: WooCommerce's ``{"name": "Color", "options": ["Red",
+    "Blue"]}`` (a variation's ``"option": "Red"``), Shopify's product options ``{"name": "Size", "values": [...]}``,
+    and ``{"name": ..., "value": ...}`` or ``{"key": ..., "value": ...}``; other fields (WooCommerce's id, position,
+    visible) are no attribute. None for an object naming no key, or two of these value fields: which one holds the
+    values cannot be told."""
+    name = next((item[field] for field in ("name", "key") if field in item), None)
+    given = [field for field in ("options", "option", "values", "value") if field in item]
+    if not isinstance(name, str) or len(given) != 1:
+        return None
+    value = item[given[0]]
+    values = value if isinstance(value, list) else [value]
+    return name.strip(), [v for v in values if v is not None] or [""]
 
 
 def _add_pairs(key: str, values: list[Any], pairs: list[tuple[str, str]], nested: list[tuple[str, Any]] | None) -> None:

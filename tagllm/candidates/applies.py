@@ -59,6 +59,23 @@ def scope_weights(scope: frozenset[str] | None, categories: list[list[Candidate]
     return out
 
 
+def unlisted_weights(
+    taxonomy: Taxonomy, facet: str, categories: list[list[Candidate]], rows: np.ndarray, outright: np.ndarray,
+    given: np.ndarray, weights: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """``weights`` (per candidate: product ``rows[j]``) with the values the text states outright weighed so that
+    their probability is ``outright`` (per candidate, 0 for the others; at most ``given``, their probability if the
+    facet applies) where the product's best category lists no facet of this kind: "Men's Electric Shaver" is for men
+    and "Camping Tent, Polyester" made of polyester whether or not the taxonomy lists an audience for shavers or a
+    material for tents, and the category chosen with no examples is often wrong. Where the category lists the facet
+    but not the value ("Unisex" where only Male and Female apply; Cotton for a candle), the scope stands."""
+    unlisted = np.array([bool(c) and not taxonomy.applies(facet, c[0].id) for c in categories], dtype=bool)
+    mask = (outright > 0) & unlisted[rows] & (given > 0)
+    out = weights.copy()
+    out[mask] = np.minimum(outright[mask] / given[mask], 1.0)
+    return out
+
+
 def likely_share(scope: frozenset[str], candidates: list[Candidate]) -> float:
     """The share of the likely categories' probability (candidates at least LIKELY_SHARE as likely as the best)
     that falls in ``scope``; 1 when they have no probability, 0 when there are none."""

@@ -50,6 +50,10 @@ class Batch:
     copies: list[list[int]] | None = None
     # per row, its ranked category candidates once the category is scored (attribute facets read where they apply)
     categories: list[list[Candidate]] | None = None
+    # per facet, the keys (row * label-space size + position, sorted) of values the text states outright ("Men's",
+    # "for Women"; a material written apart) and their probability where the product's category lists no facet of
+    # their kind (``StatedValues``, ``applies.unlisted_weights``)
+    unlisted: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def left_out(self, i: int) -> list[int]:
         """The examples that row ``i``'s evidence leaves out (fitting only): itself and its copies."""

@@ -49,7 +49,7 @@ from tagllm.candidates.head_words import head_finder
 from tagllm.candidates.labels import lazy_similarity
 from tagllm.candidates.title_head import TitleHead, closed_modifiers, head_key, name_heads
 from tagllm.taxonomy import Taxonomy, Value
-from tagllm.text import has_cjk, normalize
+from tagllm.text import has_cjk, looks_plural, normalize
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 HALF, FULL, MODIFIER, SPECIFIC = 0.5, 1.0, 0.25, 0.375
@@ -144,12 +144,16 @@ class HeadNoun(Family):
         rightmost word alone (16 titles turned right, none wrong: "3 Seater Velvet Sofa Grey Modern Living Room",
         "Electric Pressure Washer 150 Bar with Patio Cleaner" ...); on the fashion titles of ``python
         benchmarks/attributes.py --sections shopify`` 0.745 against 0.752 (one title wrong: "U.S. Polo Assn. Denim
-        Co. Men Navy Blue T-Shirt", a brand's word read as Polos)."""
+        Co. Men Navy Blue T-Shirt", a brand's word read as Polos). A first reading in the plural is taken whenever
+        nearer: English compounds take a singular modifier, so a plural before more words names the product and the
+        later noun restates or packs it ("Hiking Boots Mid Ankle Trekking Shoes", "Cufflinks … Gift Box", "Brake Pads
+        Set"), where a singular one may be a modifier ("Lace … Brief", "Button-Down Shirt", "Flat … Sandals")."""
         other = self.find.first_reading(head)
         if other is None:
             return head
         nearer = self.closeness(other.word, vector) - self.closeness(head.word, vector)
-        return other if nearer > READING_MARGIN else head
+        margin = 0.0 if looks_plural(other.phrase.split()[-1]) else READING_MARGIN  # the word as the title has it
+        return other if nearer > margin else head
 
     def closeness(self, word: str, vector: np.ndarray) -> float:
         """The highest cosine of ``vector`` to the label of a value whose name ``word`` heads (-1: none)."""

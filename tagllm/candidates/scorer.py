@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from tagllm.candidates.applies import is_scoped, value_weights
+from tagllm.candidates.applies import is_scoped, unlisted_weights, value_weights
 from tagllm.candidates.base import (
     Batch,
     Candidates,
@@ -30,12 +30,13 @@ from tagllm.candidates.base import (
     Family,
     Shared,
     expand_ragged,
+    values_at,
 )
 from tagllm.candidates.calibration import TARGET_PRECISION, Keep
 from tagllm.candidates.features import FAMILIES, FEATURES
 from tagllm.candidates.ranked import ranked_candidates
 from tagllm.candidates.stacker import Stacker
-from tagllm.candidates.zero import probabilities
+from tagllm.candidates.zero import answer_confidences, probabilities, uses_zero_stacker
 from tagllm.models import Candidate
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.image_index import ImageBatch
@@ -192,20 +193,33 @@ class CandidateScorer:
         batch = batch or self.prepare(texts, emb, images=images)
         result: list[dict[str, list[Candidate]]] = [{} for _ in batch.texts]
         categories: list[list[Candidate]] | None = None
+        answers = None  # the best category's confidence as an answer, where the zero-example stacker scored it
         for facet in self._scoring_order():
             features = self.features(batch, facet)
             probs = probabilities(self.stackers.get(facet), self._facet(facet).data, features.matrix, features.starts)
+            if facet == CATEGORY and uses_zero_stacker(self.stackers.get(facet), self._facet(facet).data):
+                answers = answer_confidences(probs, features.rows, features.n)
             weights, given = None, probs  # given: the probability if the facet applies
             if is_scoped(self.taxonomy, facet):
                 if categories is None:  # category first: its candidates say where each facet applies
                     categories = [facets.get(CATEGORY, []) for facets in result]
                 weights = value_weights(self.taxonomy, facet, features.ids, categories, features.rows, features.values)
+                stated, outright = batch.unlisted.get(facet, (np.zeros(0, np.int64), np.zeros(0)))
+                if stated.size and self.stackers.get(facet) is None:  # no examples: what the text states
+                    keys = features.rows.astype(np.int64) * self._facet(facet).data.space.size + features.values
+                    outright = values_at(stated, outright, keys)
+                    weights = unlisted_weights(
+                        self.taxonomy, facet, categories, features.rows, outright, given, weights
+                    )
                 probs = probs * weights
             ranked = ranked_candidates(features, probs, given, weights, self._facet(facet).labels, max_candidates)
             for i, candidates in enumerate(ranked):
                 result[i][facet] = candidates
             if facet == CATEGORY:
                 batch.categories = ranked
+        if answers is not None:  # after the scoped facets: they weigh the candidates' own probabilities
+            for facets, answer in zip(result, answers.tolist(), strict=True):
+                ranked_answer(facets.get(CATEGORY, []), answer)
         if CATEGORY not in self.facets:
             for facets in result:
                 facets.pop(CATEGORY, None)
@@ -284,3 +298,11 @@ class CandidateScorer:
             self.fit()
         else:
             self.stackers = {f: s for f, s in saved.items() if s is not None}
+
+
+def ranked_answer(candidates: list[Candidate], answer: float) -> None:
+    """Give the best candidate the confidence ``answer`` it has as the answer, never below the runner-up's
+    probability (the candidates stay in order)."""
+    if candidates:
+        floor = candidates[1].score if len(candidates) > 1 else 0.0
+        candidates[0].score = round(max(answer, floor), 6)

@@ -322,7 +322,8 @@ class HeadFinder:
         quantities after the product's noun ("Coffee Mug 350ml Matte Black", "Dutch Oven 5.5 Qt Red"), and what
         follows them describes it. A measure is a number with a unit attached ("350ml", "8x10") or followed by
         another number ("1.7L" reads "1 7l") or by a short word that heads no value's name ("5 qt", "12 in"), and a
-        count ("3 Pack", "50 Count", "Pack of 4"); a bare number before a longer word is a model's name ("Air Max 90
+        count ("3 Pack", "50 Count", "Pack of 4"), before which a noun other than a collective one holds the count
+        and goes too ("Nitrile Gloves Box of 100"); a bare number before a longer word is a model's name ("Air Max 90
         Running Shoes") and cuts nothing. A measure followed by a word naming a product comes before that noun ("18 K
         Ring", "10 L Standard Backpack") unless it is a count after a product's noun ("Velvet Hangers 50 Pack Non
         Slip") or a unit written onto its number right after one ("Shower Gel Body Wash 500ml Coconut & Vanilla": the
@@ -330,8 +331,11 @@ class HeadFinder:
         for i, word in enumerate(words):
             if not word[0].isdigit() or not any(head_key(w) in self.known for w in words[:i] if is_word(w)):
                 continue
-            if i >= 2 and words[i - 1] == "of" and head_key(words[i - 2]) in COLLECTIVE and self.names(words[: i - 2]):
-                return words[: i - 1]  # a count after the noun: "Toothbrush Pack of 4 Charcoal Bristles"
+            if i >= 2 and words[i - 1] == "of" and self.names(words[: i - 2]):
+                if head_key(words[i - 2]) in COLLECTIVE:
+                    return words[: i - 1]  # a count after the noun: "Toothbrush Pack of 4 Charcoal Bristles"
+                if is_word(words[i - 2]):
+                    return words[: i - 2]  # what holds the count: "Nitrile Gloves Box of 100"
             after = words[i + 1] if i + 1 < len(words) else ""
             attached = not word.isdigit() or after[:1].isdigit()  # "500ml", "8x10", "1.7L" read "1 7l"
             count = head_key(after) in COLLECTIVE  # "Velvet Hangers 50 Pack Non Slip"

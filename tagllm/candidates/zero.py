@@ -9,13 +9,22 @@ training parts of Flipkart, OpenBG and the Myntra fashion catalogue with no exam
 products (reliability table: ``python benchmarks/attributes.py --sections zero-category``). Refit it with
 ``python benchmarks/zero_calibration.py --data ../shared/data --write`` when the evidence families change: a file
 fitted over other features is not used (the hand-set default stacker is, and a test says the file is stale).
+
+The confidence a user reads for the category is the best candidate's, and being the best is evidence the stacker does
+not weigh: it is fitted on every candidate of a title, so the answers' probabilities run low in the middle bands
+(docs/eval.md). The best candidate's confidence as an answer is therefore calibrated on its own
+(``AnswerCalibration``, the file's ``answer`` entry, fitted by the same script on the answers to the training
+titles), while every candidate keeps the stacker's probability: those weigh where a scoped attribute applies
+(``tagllm.candidates.applies``), and a calibration of them all cost target-gender answers.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +36,57 @@ from tagllm.candidates.stacker import Stacker
 ZERO_STACKER_PATH = Path(__file__).with_name("zero_stacker.json")
 # With no examples, a value the text does not state is never as likely as one it states (see ``probabilities``).
 UNSTATED_CAP = 0.05
+SHARE_CLIP = 1e-4  # a best candidate's share of 0 or 1 read as this far inside (0, 1): a finite logit
+
+
+@dataclass(frozen=True)
+class AnswerCalibration:
+    """The best category's confidence as an answer: a weighted mean of the stacker's probability and a logistic
+    calibration of the best's share of all its candidates' probability (one category far ahead of the others is
+    more often right than its probability alone says; several about as likely, less often). The default is the
+    stacker's probability as it is."""
+
+    slope: float = 1.0
+    intercept: float = 0.0
+    stacker_weight: float = 1.0  # of the stacker's probability in the mean; 1: no calibration
+
+    def __call__(self, best: np.ndarray, total: np.ndarray) -> np.ndarray:
+        """The answers' confidences, from the best candidates' probabilities and the products' summed ones."""
+        share = np.clip(best / np.maximum(total, 1e-12), SHARE_CLIP, 1 - SHARE_CLIP)
+        calibrated = 1.0 / (1.0 + np.exp(-(self.slope * np.log(share / (1 - share)) + self.intercept)))
+        return self.stacker_weight * best + (1 - self.stacker_weight) * calibrated
+
+    def to_json(self) -> dict[str, Any]:
+        return {"share": [self.slope, self.intercept], "stacker_weight": self.stacker_weight}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> AnswerCalibration:
+        if not data:
+            return cls()
+        slope, intercept = (float(x) for x in data["share"])
+        return cls(slope, intercept, float(data["stacker_weight"]))
+
+
+@cache
+def answer_calibration() -> AnswerCalibration:
+    """The shipped calibration of the best category's confidence (none when the shipped stacker is stale)."""
+    if zero_example_stacker() is None:
+        return AnswerCalibration()
+    return AnswerCalibration.from_json(json.loads(ZERO_STACKER_PATH.read_text()).get("answer"))
+
+
+def uses_zero_stacker(stacker: Stacker | None, data: FacetData) -> bool:
+    """Whether a facet's candidates are scored by the shipped zero-example stacker: a hierarchical facet no example
+    carries."""
+    return stacker is None and data.tables.hierarchical and data.classes is None
+
+
+def answer_confidences(probs: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Per product of ``n``, its best candidate's confidence as an answer (``AnswerCalibration``), from the
+    candidates' probabilities ``probs`` of products ``rows``."""
+    best = np.zeros(n)
+    np.maximum.at(best, rows, probs)
+    return answer_calibration()(best, np.bincount(rows, weights=probs, minlength=n))
 
 
 @cache
@@ -46,7 +106,7 @@ def probabilities(stacker: Stacker | None, data: FacetData, matrix: np.ndarray, 
     most ``UNSTATED_CAP`` (ranked by the default stacker, for a backend choosing among the candidates)."""
     if stacker is not None:
         return predict_grouped(stacker, matrix, starts)
-    if data.tables.hierarchical and data.classes is None:
+    if uses_zero_stacker(stacker, data):
         return predict_grouped(zero_example_stacker() or Stacker.default(), matrix, starts)
     probs = predict_grouped(Stacker.default(), matrix, starts)
     if data.tables.hierarchical:
