@@ -12,15 +12,36 @@ products had a confidence 1e-6 apart with one thread and with two, before this c
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+_lock = threading.Lock()
+_inside = 0  # blocks running under one_thread now, in every thread: the libraries' thread counts are the process's
+_limits: Any = None  # the threadpoolctl limiter the first of them set, holding the counts from before it
 
 
 @contextmanager
 def one_thread() -> Iterator[None]:
     """Run the block with every loaded BLAS and OpenMP library (NumPy's and SciPy's, FAISS's, torch's) on one
-    thread, and restore their settings after it."""
+    thread, and restore their settings when the last block running under it ends.
+
+    Counted across threads: each block restoring what it found, two overlapping ones (two threads tagging with one
+    tagger, or two taggers) left the libraries on one thread for good when the first to start ended last, and put
+    the other back on all its threads while it still ran when it ended first."""
+    global _inside, _limits
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1):
+    with _lock:
+        if _inside == 0:
+            _limits = threadpool_limits(limits=1)
+        _inside += 1
+    try:
         yield
+    finally:
+        with _lock:
+            _inside -= 1
+            if _inside == 0:
+                _limits.restore_original_limits()
+                _limits = None

@@ -47,7 +47,7 @@ class Embedder:
     graph), both exported once from the same model directory and cached; ``openvino`` (OpenVINO, fp32, optional);
     ``auto`` (the default) picks ``onnx-fp32`` on a CPU where onnxruntime is installed and ``torch`` otherwise, and,
     given an index, takes the encoder the index was built with (``adopt``). The encoders' vectors differ slightly,
-    so ``name`` says which one is in use (``all-MiniLM-L6-v2+onnx-int8``) and an index records it: an index is never
+    so ``name`` says which one is in use (``all-MiniLM-L6-v2+onnx-int8-v2``) and an index records it: an index is never
     queried with another encoder.
 
     ``batch_size`` is PyTorch's (the ONNX Runtime and OpenVINO encoders batch by token count, ``BATCH_TOKENS`` in
@@ -125,12 +125,12 @@ class Embedder:
 
             if torch.cuda.is_available():
                 return "torch"
-        # fp32: int8 (embedder_backend: onnx) quantises each feed-forward up-projection only, which kept leaf
-        # accuracy (OpenBG 0.876, Flipkart 0.9308, as fp32; see onnx_graph.quantize) and encoded 1.13x and 1.34x as
-        # fast as fp32 (1,339 Flipkart texts, interleaved in one process, 2 rounds, 2 shared cores at load average
-        # 6-9), but at load average 1-2 throughput.py gave it 2.65x and then 1.56x raw PyTorch against fp32's 1.64x:
-        # no clear lead, so fp32 (PyTorch's vectors within 1e-5) stays the default.
-        # Quantising every MatMul cost OpenBG 1.6 points (0.860), both feed-forward MatMuls 0.4 (0.872).
+        # fp32: int8 (embedder_backend: onnx) quantises every projection but the last layer's (onnx_graph.quantize):
+        # 1.51x and 1.41x fp32's speed in CPU time (1 and 2 intra-op threads, 400 Flipkart and OpenBG texts,
+        # interleaved in one process, 2 rounds each, AVX2 without VNNI, docs/speed.md) and OpenBG leaf accuracy 0.880
+        # against 0.876, but its vectors move (cosine 0.968 at least to fp32's) and the whole `tagllm generate` was not
+        # measured with it; fp32 gives PyTorch's vectors (within 1e-5). Quantising the last layer too cost OpenBG 0.6
+        # points (0.870).
         return "onnx-fp32"
 
     # -- models ----------------------------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ class Embedder:
         return vectors
 
 
-_SUFFIXES = {"torch": "", "onnx": "+onnx-int8", "onnx-fp32": "+onnx-fp32", "openvino": "+openvino"}
+_SUFFIXES = {"torch": "", "onnx": "+onnx-int8-v2", "onnx-fp32": "+onnx-fp32", "openvino": "+openvino"}
 
 
 def recorded_model(model: str) -> str:

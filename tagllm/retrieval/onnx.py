@@ -64,7 +64,8 @@ def _version(package: str) -> str:
 
 
 def export_key(model_dir: str | Path) -> str:
-    """The cache key of a model directory's export: its files and the versions of the tools that export and run it."""
+    """The cache key of a model directory's export: its files, the versions of the tools that export and run it, and
+    the int8 recipe (``onnx_graph.RECIPE``), so a graph quantised another way is never loaded."""
     from tagllm.cache import cache_key
 
     root = Path(model_dir).resolve()
@@ -72,7 +73,7 @@ def export_key(model_dir: str | Path) -> str:
         f"{p.relative_to(root)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in root.rglob("*") if p.is_file()
     )
     versions = [f"{p}={_version(p)}" for p in ("torch", "transformers", "sentence-transformers", "onnxruntime", "onnx")]
-    return cache_key(str(root), *files, *versions, f"export-{EXPORT_VERSION}")
+    return cache_key(str(root), *files, *versions, f"export-{EXPORT_VERSION}", onnx_graph.RECIPE)
 
 
 def export_dir(model_dir: str | Path) -> Path:
@@ -115,7 +116,7 @@ def ensure_export(model_dir: str | Path, quantization: str = "int8", *, load_mod
     if quantization == "int8" and not wanted.exists():
         work = Path(tempfile.mkdtemp(prefix=".quantize-", dir=target.parent))
         try:
-            onnx_graph.quantize(target / "model-fp32.onnx", work / wanted.name, onnx_graph.intermediate_size(model))
+            onnx_graph.quantize(target / "model-fp32.onnx", work / wanted.name)
             with contextlib.suppress(OSError):
                 os.replace(work / wanted.name, wanted)
         finally:

@@ -7,9 +7,8 @@ written out (``eager``) so that ONNX Runtime's transformer optimizer fuses each 
 their LayerNorm, residual adds with LayerNorm and bias with GELU into single operators; on all-MiniLM-L6-v2 the fused
 graph has 59 operators instead of 689, and gives PyTorch's vectors (``tagllm.retrieval.onnx`` checks it against them
 before use; a model whose graph the optimizer cannot fuse keeps the traced graph). Dynamic int8 quantisation is ONNX
-Runtime's ``quantize_dynamic`` with signed per-channel weights, of each feed-forward block's up-projection only (see
-``quantize``): quantising the whole graph, per channel, kept a cosine of 0.992 on average to PyTorch's on 800 Flipkart
-texts (min 0.979) but cost OpenBG (Chinese) 1.6 points of leaf accuracy; one scale per tensor kept 0.961 (min 0.913).
+Runtime's ``quantize_dynamic`` with signed per-channel weights, of every projection but the last layer's (see
+``quantize``).
 """
 
 from __future__ import annotations
@@ -124,33 +123,27 @@ def fuse(model: Any, source: Path, target: Path) -> None:
         fused.save_model_to_file(str(target))
 
 
-def quantize(source: Path, target: Path, intermediate_size: int | None = None) -> None:
-    """``source`` with dynamic int8 weights (per channel, signed) in each feed-forward block's first MatMul only (the
-    up-projection to ``intermediate_size``); attention, the down-projection, embeddings and LayerNorms stay fp32.
+# What ``quantize`` quantises, named in the export's cache key (``tagllm.retrieval.onnx.export_key``): a graph
+# quantised by another recipe is never reused.
+RECIPE = "dynamic-int8-signed-per-channel-all-projections-last-layer-fp32"
 
-    OpenBG (Chinese) leaf accuracy, 5-fold on its 500 products (one product is 0.2 points), ``benchmarks/accuracy.py``:
-    fp32 0.876; both feed-forward MatMuls, unsigned weights (the previous recipe) 0.872; the up-projection alone,
-    unsigned, 0.868; the up-projection alone, signed (this recipe) 0.876, and Flipkart 0.9308 as with fp32 (one 80/20
-    split). Its vectors kept a cosine of 0.9977 on average to fp32's on 1,339 Flipkart texts (min 0.9949; both
-    feed-forward MatMuls, unsigned: 0.9946, min 0.9884). Signed weights by uint8 activations may saturate on CPUs
-    without VNNI (ONNX Runtime's quantisation notes); these figures were measured on one (AMD EPYC, AVX2). A model
-    whose feed-forward MatMuls cannot be told (no ``intermediate_size``) has every MatMul with constant weights
-    quantised."""
+
+def quantize(source: Path, target: Path) -> None:
+    """``source`` with dynamic int8 weights (per channel, signed) in every layer's projections but the last layer's:
+    the fused attention's Q/K/V (``QAttention``), the attention output and both feed-forward MatMuls; the last layer,
+    the embeddings and the LayerNorms stay fp32 (``int8_nodes``).
+
+    Measured on an AMD EPYC (AVX2, no VNNI) in CPU time, interleaved in one process on 400 distinct Flipkart and
+    OpenBG texts (``benchmarks/int8_recipes.py``, docs/speed.md): 1.51x the fp32 graph at one intra-op thread, where
+    the previous recipe (each feed-forward up-projection only) ran 1.19x; OpenBG leaf accuracy 0.880 against fp32's
+    0.876 (``benchmarks/accuracy.py``, 5-fold, one product is 0.2 points), Flipkart 0.9301 against 0.9311 (80/20, 3,149
+    test products). Quantising the last layer too ran a little faster (1.63x) but cost OpenBG 0.6 points (0.870);
+    keeping the first layer fp32 instead, 0.8 (0.868)."""
     import onnx
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    graph = onnx.load(str(source), load_external_data=False).graph
-    shapes = {init.name: tuple(init.dims) for init in graph.initializer}
-    nodes = [
-        node.name
-        for node in graph.node
-        if node.op_type == "MatMul"
-        and any(
-            len(shapes.get(name, ())) == 2 and (intermediate_size is None or shapes[name][1] == intermediate_size)
-            for name in node.input
-        )
-    ]
+    nodes = int8_nodes(onnx.load(str(source), load_external_data=False).graph)
     with quiet():
         quantize_dynamic(
             str(source),
@@ -158,14 +151,24 @@ def quantize(source: Path, target: Path, intermediate_size: int | None = None) -
             weight_type=QuantType.QInt8,
             per_channel=True,
             nodes_to_quantize=nodes,
-            op_types_to_quantize=["MatMul"],
+            op_types_to_quantize=["MatMul", "Attention"],
             # the fused operators' outputs have no inferred type; they are float
             extra_options={"DefaultTensorType": TensorProto.FLOAT},
         )
 
 
-def intermediate_size(model: Any) -> int | None:
-    """The width of the transformer's feed-forward layers (what ``quantize`` quantises), if its config says."""
-    config = getattr(getattr(model[0], "auto_model", None), "config", None) if len(model) else None
-    size = getattr(config, "intermediate_size", None)
-    return int(size) if isinstance(size, int) and size > 0 else None
+def int8_nodes(graph: Any) -> list[str]:
+    """The nodes ``quantize`` quantises: each fused ``Attention`` and each MatMul by a constant matrix, but those of
+    the last layer (from the one but last feed-forward down-projection, a MatMul whose weight has more rows than
+    columns, to the last). A graph of one layer, or whose layers cannot be told, has all of them quantised."""
+    shapes = {init.name: tuple(init.dims) for init in graph.initializer}
+    found: list[tuple[str, int]] = []  # (node, how many down-projections precede it)
+    downs = 0
+    for node in graph.node:
+        weights = [shapes[name] for name in node.input if len(shapes.get(name, ())) == 2]
+        if node.op_type == "Attention" or (node.op_type == "MatMul" and weights):
+            found.append((node.name, downs))
+            if node.op_type == "MatMul" and weights[0][0] > weights[0][1]:
+                downs += 1
+    last = downs - 1  # the last layer's nodes follow the one but last down-projection
+    return [name for name, before in found if downs < 2 or before != last]

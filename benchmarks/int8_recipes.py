@@ -1,0 +1,189 @@
+"""Int8 recipes for the ONNX encoder: CPU time against raw PyTorch and the fp32 graph, and cosine to fp32's vectors.
+
+    python benchmarks/int8_recipes.py --threads 1 --rounds 2 --flipkart 300 --openbg 100 --recipes up all-skip-last all
+
+Each recipe is ONNX Runtime's ``quantize_dynamic`` of the cached fused fp32 graph (``tagllm.retrieval.onnx``) with
+chosen nodes: ``qkv`` (each layer's fused ``Attention``, its Q/K/V projection, to ``QAttention``), ``out`` (attention
+output projection), ``up`` and ``down`` (feed-forward projections); ``all-skip-last`` is tagllm's ``onnx`` recipe
+(``up`` alone was, before session s39). The encoders run interleaved in one process on the same distinct Flipkart and
+OpenBG texts, each with ``--threads`` intra-op threads (``torch.set_num_threads`` for PyTorch), and are timed in CPU
+time (user + system of the process, ``resource.getrusage``): on a shared machine wall time says more about the other
+jobs than about the encoder.
+
+Every recipe's graph is also saved as ``model-int8.onnx`` in an export cache of its own under ``--work``, so its
+accuracy is ``TAGLLM_CACHE_DIR=<work>/cache-<recipe> python benchmarks/accuracy.py --embedder-backend onnx
+--cache-embeddings <a folder per recipe>`` (the command is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+ALL = ("qkv", "out", "up", "down")
+# name: (roles quantised, signed weights, per channel, reduce_range, layers kept fp32: 0 first, -1 last)
+RECIPES: dict[str, tuple[tuple[str, ...], bool, bool, bool, tuple[int, ...]]] = {
+    "up": (("up",), True, True, False, ()),
+    "ffn": (("up", "down"), True, True, False, ()),
+    "ffn-out": (("up", "down", "out"), True, True, False, ()),
+    "up-out-qkv": (("up", "out", "qkv"), True, True, False, ()),
+    "all": (ALL, True, True, False, ()),
+    "all-reduce-range": (ALL, True, True, True, ()),
+    "all-unsigned": (ALL, False, True, False, ()),
+    "all-per-tensor": (ALL, True, False, False, ()),
+    "all-skip-first": (ALL, True, True, False, (0,)),
+    "all-skip-last": (ALL, True, True, False, (-1,)),
+}
+
+
+def roles(graph: object) -> dict[str, tuple[str, int]]:
+    """Each quantisable node's role (qkv, out, up, down) and layer, in graph order."""
+    shapes = {init.name: tuple(init.dims) for init in graph.initializer}  # type: ignore[attr-defined]
+    found: dict[str, tuple[str, int]] = {}
+    count: dict[str, int] = {}
+    for node in graph.node:  # type: ignore[attr-defined]
+        role = None
+        if node.op_type == "Attention":
+            role = "qkv"
+        elif node.op_type == "MatMul":
+            weights = [shapes[name] for name in node.input if len(shapes.get(name, ())) == 2]
+            if weights:
+                rows, columns = weights[0]
+                role = "up" if columns > rows else "down" if rows > columns else "out"
+        if role:
+            found[node.name] = (role, count.get(role, 0))
+            count[role] = count.get(role, 0) + 1
+    layers = max(count.values(), default=0)
+    return {name: (role, layer if layer < layers - 1 else -1) for name, (role, layer) in found.items()}
+
+
+def build(source: Path, target: Path, recipe: str) -> int:
+    import onnx
+    from onnx import TensorProto
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from tagllm.retrieval.onnx_graph import quiet
+
+    wanted, signed, per_channel, reduce_range, kept = RECIPES[recipe]
+    found = roles(onnx.load(str(source), load_external_data=False).graph)
+    nodes = [name for name, (role, layer) in found.items() if role in wanted and layer not in kept]
+    with quiet():
+        quantize_dynamic(
+            str(source),
+            str(target),
+            weight_type=QuantType.QInt8 if signed else QuantType.QUInt8,
+            per_channel=per_channel,
+            reduce_range=reduce_range,
+            nodes_to_quantize=nodes,
+            op_types_to_quantize=["MatMul", "Attention"],
+            extra_options={"DefaultTensorType": TensorProto.FLOAT},
+        )
+    return len(nodes)
+
+
+def distinct_texts(path: Path, n: int) -> list[str]:
+    from tagllm.models import Product
+
+    seen: dict[str, None] = {}
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if len(seen) >= n:
+                break
+            if line.strip():
+                seen.setdefault(Product.model_validate(json.loads(line)).text(), None)
+    return list(seen)
+
+
+def session(path: Path, threads: int) -> object:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # as tagllm's sessions
+    options.intra_op_num_threads = threads
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--flipkart", type=int, default=300, help="distinct Flipkart texts")
+    parser.add_argument("--openbg", type=int, default=100, help="distinct OpenBG texts")
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads of every encoder")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--recipes", nargs="+", default=list(RECIPES), choices=list(RECIPES))
+    parser.add_argument("--work", type=Path, default=None, help="where the recipes' graphs go (default: a temp dir)")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    import torch
+
+    from tagllm.retrieval import onnx
+    from tagllm.retrieval.embedder import Embedder
+    from tagllm.retrieval.tokenizer import SentenceTokenizer
+
+    torch.set_num_threads(args.threads)
+    work = args.work or Path(tempfile.mkdtemp(prefix="tagllm-int8-"))
+    fp32 = Embedder(backend="onnx-fp32")
+    fp32.load()  # exports (or finds) the fused fp32 graph in the cache
+    export = onnx.export_dir(fp32.model_path)
+    texts = distinct_texts(args.data / "flipkart" / "products.jsonl", args.flipkart)
+    texts += distinct_texts(args.data / "openbg-zh" / "products.jsonl", args.openbg)
+    tokens = SentenceTokenizer(export, fp32.max_seq_length)
+    model = Embedder(backend="torch").model
+    encoders: dict[str, Callable[[list[str]], np.ndarray]] = {
+        "torch": lambda t: model.encode(t, batch_size=32, convert_to_numpy=True, normalize_embeddings=True),
+        "fp32": onnx.OnnxEncoder(
+            export / "model-fp32.onnx", tokens, session(export / "model-fp32.onnx", args.threads)
+        ).encode,
+    }
+    for recipe in args.recipes:
+        cache = work / f"cache-{recipe}" / "onnx" / export.name
+        cache.mkdir(parents=True, exist_ok=True)
+        for file in export.iterdir():
+            if file.name != "model-int8.onnx" and file.is_file():
+                shutil.copy2(file, cache / file.name)
+        count = build(export / "model-fp32.onnx", cache / "model-int8.onnx", recipe)
+        print(
+            f"{recipe}: {count} nodes quantised; accuracy: TAGLLM_CACHE_DIR={work / f'cache-{recipe}'} python "
+            f"benchmarks/accuracy.py --embedder-backend onnx --cache-embeddings {work / f'embeddings-{recipe}'}"
+        )
+        graph = cache / "model-int8.onnx"
+        encoders[recipe] = onnx.OnnxEncoder(graph, tokens, session(graph, args.threads)).encode
+    print(f"{len(texts)} distinct texts, {args.threads} intra-op thread(s) each", flush=True)
+    vectors = {name: encode(texts) for name, encode in encoders.items()}  # warm-up, and the vectors compared
+    seconds: dict[str, list[float]] = {name: [] for name in encoders}
+    names = list(encoders)
+    for round_ in range(args.rounds):
+        for name in names if round_ % 2 == 0 else names[::-1]:
+            start = cpu_seconds()
+            encoders[name](texts)
+            seconds[name].append(cpu_seconds() - start)
+        print(f"round {round_ + 1}: load average {os.getloadavg()[0]:.1f}", flush=True)
+    print("| encoder | CPU s per round | raw PyTorch / it | fp32 / it | cosine to fp32, mean / min |")
+    print("|---|---|---|---|---|")
+    for name in names:
+        cosines = (vectors[name] * vectors["fp32"]).sum(axis=1)
+        print(
+            f"| {name} | {', '.join(f'{s:.2f}' for s in seconds[name])} | "
+            f"{sum(seconds['torch']) / sum(seconds[name]):.2f}x | {sum(seconds['fp32']) / sum(seconds[name]):.2f}x | "
+            f"{cosines.mean():.4f} / {cosines.min():.4f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
