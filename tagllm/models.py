@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import numbers
 from collections.abc import Sequence
@@ -77,6 +78,22 @@ class Product(BaseModel):
             raise ValueError("the number is too large to be read (infinite); write the id as a string")
         return value
 
+    @field_validator("title", "description", "brand", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        """A number is text, as an id is (a book titled 1984, a brand 1664): it was an error record "Input should be
+        a valid string"; a boolean, list or object is no text, and the message says what came."""
+        if value is None or isinstance(value, str | bytes):
+            return value
+        if is_number(value) and is_nan_number(value):
+            return None
+        if is_number(value) and is_infinite(value):
+            raise ValueError("the number is too large to be read (infinite); write it as a string")
+        if is_number(value):
+            whole = not isinstance(value, numbers.Integral) and float(value).is_integer()
+            return str(int(value)) if whole else str(value)  # 1984.0 from a float column with a missing cell: 1984
+        raise ValueError(f"expected text (a string or a number), got {_json_kind(value)}")
+
     @field_validator("attributes", mode="before")
     @classmethod
     def _stringify_attributes(cls, value: Any) -> Any:
@@ -88,8 +105,9 @@ class Product(BaseModel):
         # pydantic's own "Input should be a valid dictionary" said neither what came nor what to give
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
         raise ValueError(
-            "expected a mapping of attribute name to value ({'Color': 'Red'}), a list of [key, value] pairs or a list "
-            f'of "Key: Value" tags; got {type(value).__name__} {shown}'
+            "expected a mapping of attribute name to value ({'Color': 'Red'}), a list of [key, value] pairs, of "
+            '"Key: Value" tags or of {"name": …, "options"/"value": …} objects; '
+            f"got {type(value).__name__} {shown}"
         )
 
     @field_validator("images", mode="before")
@@ -311,6 +329,24 @@ def is_nan_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and math.isnan(value)
 
 
+def _json_kind(value: Any) -> str:
+    """What a value that is no text is, as a JSON file's writer names it, and the value itself, shortened."""
+    if isinstance(value, bool):
+        kind = "a boolean"
+    elif isinstance(value, dict):
+        kind = "an object"
+    elif isinstance(value, list | tuple | set):
+        kind = "a list"
+    else:
+        kind = type(value).__name__
+    try:
+        shown = json.dumps(value, ensure_ascii=False)  # as the file wrote it: true, not True
+    except (TypeError, ValueError):
+        shown = repr(value)
+    shown = shown if len(shown) <= 40 else shown[:39] + "…"
+    return f"{kind} ({shown})"
+
+
 def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
@@ -326,11 +362,13 @@ def _attribute_text(value: Any) -> str:
 
 
 def _attribute_mapping(value: Any) -> Any:
-    """The shapes attributes arrive in besides a mapping, read as one: a JSON object in a string (a column of JSON text
-    in Parquet or a Ray dataset, as a CSV cell is read), and a list of (key, value) pairs (an Arrow/Spark map column)
-    or of "Key: Value" tags, as ``parse_attribute_tags`` reads them. Anything else, or a list with an item that is
-    neither, is returned as it came, for validation to name."""
-    if not (isinstance(value, list | tuple) or (isinstance(value, str) and value.lstrip().startswith("{"))):
+    """The shapes attributes arrive in besides a mapping, read as one: a JSON object or list in a string (a column of
+    JSON text in Parquet or a Ray dataset, as a CSV cell is read), and a list of (key, value) pairs (an Arrow/Spark
+    map column), of "Key: Value" tags or of attribute objects, as ``parse_attribute_tags`` reads them. Anything else,
+    or a list with an item that is none of these, is returned as it came, for validation to name. One string of
+    "Key: Value" tags is read too (a CSV cell "Color: Red; Size: M", as sellers' exports write it: it was an error
+    record for every product); a string that is not ("Red cotton") is named by validation."""
+    if not isinstance(value, list | tuple | str):
         return value
     from tagllm.attributes.tags import parse_attribute_tags
 

@@ -67,6 +67,8 @@ Pressure Monitors."."""
 _ELEMENT = re.compile(r"^<([^\W\d][\w\-]{0,40})>\s*(.*?)\s*</\1>$", re.DOTALL)
 """An answer written as one XML element ("<category>Composters</category>", "<result>Crochet Hooks</result>"): the
 tag is its key, as a JSON object's would be."""
+_STRING_SET = re.compile(r'\{\s*("(?:[^"\\\n]|\\.)*"(?:\s*,\s*"(?:[^"\\\n]|\\.)*")*)\s*,?\s*\}')
+"""Braces around JSON strings and commas alone: ``{"Red", "Black"}`` (``_string_set``)."""
 _MARKUP = re.compile(r"\*\*")
 """Markdown emphasis around a label or a value ("**Category:** Laptops")."""
 _QUOTES = "\"'`“”‘’「」『』《》"
@@ -164,6 +166,8 @@ def _load_json(text: str) -> Any:
         return json.loads(text)
     except (ValueError, RecursionError):  # ValueError: broken JSON, or an integer too long to convert
         pass
+    if (strings := _string_set(text)) is not None:
+        return strings
     if len(text) > MAX_REPAIR_CHARS or text.count("{") + text.count("[") > MAX_REPAIR_BRACKETS:
         return None  # json-repair takes seconds on pathological input; such text is not a tag list anyway
     try:
@@ -172,6 +176,41 @@ def _load_json(text: str) -> Any:
         return json_repair.loads(text)
     except Exception:  # json-repair raises assorted errors on hopeless input; the text is then used as is
         return None
+
+
+def _string_set(text: str) -> list[str] | dict[str, str | list[str]] | None:
+    """Braces holding JSON strings alone (a Python set's syntax): ``{"Red", "Black"}`` is the list of them, and
+    ``{"category: Stand Mixers", "color: Red"}``, every string a "Label: value" of its own label, the object its quotes
+    were misplaced in, read as the lines "category: Stand Mixers" and "color: Red" are. json-repair read that one as
+    the key 'category: Stand Mixers", ' with the value 'olor: Red', which named no facet and no value. None for any
+    other text."""
+    match = _STRING_SET.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        strings = json.loads(f"[{match.group(1)}]")
+    except ValueError:  # an escape JSON does not know
+        return None
+    named = labelled_object(strings)
+    return [str(s) for s in strings] if named is None else named
+
+
+def labelled_object(strings: list[Any]) -> dict[str, str | list[str]] | None:
+    """Strings that are each a "Label: value" (``["category: Stand Mixers", "color: Red"]``) as the object of them,
+    a label given twice ("color: Red", "color: Black") listing its values; None when any is not a string so labelled
+    (a URL's "https://" is no label, nor is a ratio's "16:9")."""
+    pairs = [_LABEL.match(trim(s)) if isinstance(s, str) else None for s in strings]
+    labelled = [
+        (trim(pair.group(1)), _clean(pair.group(2)))
+        for pair in pairs
+        if pair is not None and trim(pair.group(2)) and not pair.group(2).startswith("//")
+    ]
+    if not strings or len(labelled) < len(strings):
+        return None
+    named: dict[str, list[str]] = {}
+    for label, value in labelled:
+        named.setdefault(label, []).append(value)
+    return {label: values[0] if len(values) == 1 else values for label, values in named.items()}
 
 
 def items(parsed: Any, key: str | None = None, *, _depth: int = 0) -> list[Item]:

@@ -487,3 +487,79 @@ def test_a_photo_is_read_in_the_colours_its_icc_profile_says_as_viewers_show_it(
     buffer = io.BytesIO()
     Image.new("RGB", (16, 16), (255, 0, 0)).save(buffer, "JPEG", quality=95, icc_profile=srgb)
     assert ImageLoader().decode("red.jpg", buffer.getvalue()).as_stored  # sRGB's numbers as they are: sent as is
+
+
+def _cmyk_profile(ink: Any) -> bytes:
+    """An ICC input profile for CMYK (ImageCms makes none): its A2B0 table (lut16, two grid points an ink) takes each
+    corner of the ink cube, ``ink(c, m, y, k)`` of 0s and 1s, to the sRGB colour it returns, through D50 XYZ."""
+    import itertools
+
+    def s15(x: float) -> bytes:
+        return struct.pack(">i", round(x * 65536))
+
+    def xyz(rgb: tuple[int, int, int]) -> list[float]:
+        linear = [((c / 255 + 0.055) / 1.055) ** 2.4 if c / 255 > 0.04045 else c / 255 / 12.92 for c in rgb]
+        d50 = [(0.4360747, 0.3850649, 0.1430804), (0.2225045, 0.7168786, 0.0606169), (0.0139322, 0.0971045, 0.7141733)]
+        return [sum(a * b for a, b in zip(row, linear, strict=True)) for row in d50]
+
+    clut = b"".join(
+        struct.pack(">HHH", *(min(65535, round(v * 32768)) for v in xyz(ink(*corner))))
+        for corner in itertools.product((0, 1), repeat=4)
+    )
+    identity = b"".join(s15(v) for v in (1, 0, 0, 0, 1, 0, 0, 0, 1))
+    lut = b"mft2" + bytes(4) + bytes([4, 3, 2, 0]) + identity + struct.pack(">HH", 2, 2)
+    lut += struct.pack(">HH", 0, 65535) * 4 + clut + struct.pack(">HH", 0, 65535) * 3
+    desc = b"desc" + bytes(4) + struct.pack(">I", 10) + b"Test CMYK\0" + bytes(78)
+    white = s15(0.9642) + s15(1.0) + s15(0.8249)  # D50
+    tags = [
+        (b"desc", desc),
+        (b"wtpt", b"XYZ " + bytes(4) + white),
+        (b"cprt", b"text" + bytes(4) + b"none\0"),
+        (b"A2B0", lut),
+    ]
+    table, body = struct.pack(">I", len(tags)), b""
+    for signature, data in tags:
+        data += bytes(-len(data) % 4)
+        table += signature + struct.pack(">II", 128 + 4 + 12 * len(tags) + len(body), len(data))
+        body += data
+    header = bytearray(128)
+    header[8:24] = bytes([2, 0x10, 0, 0]) + b"scnrCMYKXYZ "  # version 2.1, an input device's CMYK, XYZ
+    header[36:40], header[68:80] = b"acsp", white
+    profile = header + table + body
+    profile[0:4] = struct.pack(">I", len(profile))
+    return bytes(profile)
+
+
+def _as_printed(c: int, m: int, y: int, k: int) -> tuple[int, int, int]:
+    return (255 * (1 - c) * (1 - k), 255 * (1 - m) * (1 - k), 255 * (1 - y) * (1 - k))
+
+
+@pytest.mark.parametrize("size", [None, 8])  # 8: decoded at a reduced scale (JPEG draft mode)
+def test_a_cmyk_jpeg_with_an_icc_profile_is_read_in_the_colours_its_profile_gives(size: int | None) -> None:
+    """A print shop's CMYK JPEG (Adobe's inverted CMYK, as Photoshop and Pillow write it) carrying its ICC profile is
+    converted through that profile: each ink, paper white and black come out as RGB, and a profile reading an ink
+    otherwise (magenta as blue) is followed, not Pillow's own CMYK conversion."""
+    profile = _cmyk_profile(_as_printed)
+    expected = {
+        (0, 255, 255, 0): (255, 0, 0),
+        (255, 0, 0, 0): (0, 255, 255),
+        (0, 255, 0, 0): (255, 0, 255),
+        (0, 0, 0, 255): (0, 0, 0),
+        (0, 0, 0, 0): (255, 255, 255),
+    }
+    for cmyk, rgb in expected.items():
+        buffer = io.BytesIO()
+        Image.new("CMYK", (16, 16), cmyk).save(buffer, "JPEG", quality=95, icc_profile=profile)
+        loaded = ImageLoader().decode("print.jpg", buffer.getvalue(), size=size)
+        assert loaded.ok and loaded.image.mode == "RGB" and not loaded.as_stored
+        assert all(abs(a - b) <= 3 for a, b in zip(loaded.image.getpixel((2, 2)), rgb, strict=True)), (cmyk, rgb)
+
+    def magenta_as_blue(c: int, m: int, y: int, k: int) -> tuple[int, int, int]:
+        return (0, 0, 255) if (c, m, y, k) == (0, 1, 0, 0) else _as_printed(c, m, y, k)
+
+    buffer = io.BytesIO()
+    Image.new("CMYK", (16, 16), (0, 255, 0, 0)).save(
+        buffer, "JPEG", quality=95, icc_profile=_cmyk_profile(magenta_as_blue)
+    )
+    red, green, blue = ImageLoader().decode("print.jpg", buffer.getvalue(), size=size).image.getpixel((2, 2))
+    assert red < 10 and green < 10 and blue > 245

@@ -4,6 +4,7 @@ an error record ("has no title"), and a file separated by semicolons was advised
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -154,6 +155,8 @@ def test_keeping_a_mapped_column_by_its_own_name_is_not_warned_of_as_empty(tmp_p
         ('[\n  {\n    "id": "s1",\n    "title": "Blue denim jeans"\n  }\n]\n', "'.[]'"),  # json.dump(…, indent=2)
         ('\ufeff[\n{"id": "s1", "title": "Blue denim jeans"},\n{"id": "s2", "title": "Wool scarf"}\n]\n', "'.[]'"),
         ('{\n  "id": "s1",\n  "title": "Blue denim jeans"\n}\n', "."),  # one object, pretty-printed
+        # a shop API's export: '.' wrote it as one record, with no title
+        ('{\n  "products": [\n    {"id": "s1", "title": "Blue denim jeans"}\n  ]\n}\n', "'.products[]'"),
     ],
 )  # fmt: skip
 def test_a_json_document_spread_over_lines_is_refused_before_the_first_product(
@@ -248,3 +251,77 @@ def test_a_csv_read_as_json_lines_is_refused_before_the_first_product(
     assert [r.line for r in RecordSource(lines)] == [1, 2]
     lines.write_bytes(b'\nid\r x,title\n{"id": "s1", "title": "Blue denim jeans"}\n')  # a carriage return: no header
     assert [r.line for r in RecordSource(lines)] == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("text", "what", "jq"),
+    [
+        ('[\n  {\n    "id": "s1",\n    "title": "Blue denim jeans"\n  }\n]\n', "one JSON document over several lines",
+         "'.[]'"),  # json.dump(…, indent=2)
+        # one product a line between the brackets: the second was tagged, the first and the brackets error records
+        ('[\n{"id": "s1", "title": "Blue denim jeans"},\n{"id": "s2", "title": "Wool scarf"}\n]\n',
+         "one JSON document over several lines", "'.[]'"),
+        ('\n[{"id": "s1", "title": "Blue denim jeans"}, {"id": "s2", "title": "Wool scarf"}]\n',
+         "one JSON array of products on one line", "'.[]'"),
+        ('{\n  "id": "s1",\n  "title": "Blue denim jeans"\n}\n', "one JSON document over several lines", "."),
+        ('{"products": [{"id": "s1", "title": "Blue denim jeans"}]}\n',
+         'one JSON document on one line, its products under "products"', "'.products[]'"),
+    ],
+)  # fmt: skip
+def test_a_json_document_on_stdin_is_refused_before_the_first_product(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, what: str, jq: str
+) -> None:
+    # a file was refused, but the same products piped in (cat products.json | tagllm generate -) were read line by
+    # line: every line an error record, exit 1
+    from typer.testing import CliRunner
+
+    from tagllm.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["generate", "-", "-o", str(tmp_path / "tags.jsonl")], input=text)
+    assert isinstance(result.exception, InputError)  # the CLI's handler: its message, exit 2
+    assert str(result.exception) == (
+        f"<stdin>: {what}, not JSON Lines (one product object per line); write one object per line, e.g. jq -c {jq} "
+        "FILE | tagllm …"
+    )
+    assert not (tmp_path / "tags.jsonl").exists()
+
+
+@pytest.mark.parametrize("name", ["products.jsonl", "products.json"])
+def test_a_shop_export_on_one_line_is_refused_before_the_first_product_with_the_jq_line(
+    tmp_path: Path, name: str
+) -> None:
+    # json.dump({"products": products}, f): one error record with no title and no hint, where the same export
+    # pretty-printed was refused with jq -c '.products[]'
+    src = tmp_path / name
+    products = [{"id": "s1", "title": "Blue denim jeans"}, {"id": "s2", "title": "Wool scarf"}]
+    src.write_text("\n" + json.dumps({"items": products, "next": None}) + "\n")
+    with pytest.raises(InputError) as error:
+        RecordSource(src).require_title()
+    assert str(error.value) == (
+        f'{src}: one JSON document on one line, its products under "items", not JSON Lines (one product object per '
+        f"line); write one object per line, e.g. jq -c '.items[]' {src} > products.jsonl"
+    )
+    # a record of its own among others (a bundle's items, a record with its title under another key) is read
+    src.write_text(json.dumps({"items": products}) + "\n" + json.dumps(products[0]) + "\n")
+    assert [(r.line, r.data is not None) for r in RecordSource(src)] == [(1, True), (2, True)]
+    src.write_text(json.dumps({"items": products, "name": "Gift set"}) + "\n")
+    assert [r.data for r in RecordSource(src, columns={"title": "name"})] == [{"items": products, "title": "Gift set"}]
+
+
+def test_an_array_over_several_lines_is_not_said_to_be_on_one_line(tmp_path: Path) -> None:
+    # '[{…},' then '{…}]': it was refused as "one JSON array of products on one line"
+    src = tmp_path / "products.json"
+    src.write_text('[{"id": "s1", "title": "Blue denim jeans"},\n{"id": "s2", "title": "Wool scarf"}]\n')
+    with pytest.raises(InputError) as error:
+        RecordSource(src).require_title()
+    assert str(error.value).startswith(f"{src}: one JSON document over several lines, not JSON Lines")
+
+
+def test_records_after_a_stray_bracket_on_stdin_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    text = '\n[\n{"id": "s1", "title": "Blue denim jeans"}\n{"id": "s2", "title": "Wool scarf"}\n'
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    records = list(RecordSource("-"))
+    assert [(r.line, r.data and r.data["id"]) for r in records] == [(2, None), (3, "s1"), (4, "s2")]

@@ -122,6 +122,41 @@ def test_a_json_number_id_is_read_as_written_so_no_two_ids_become_one(tmp_path: 
     assert [p.id for p in read_products(src)] == ids  # type: ignore[union-attr]
 
 
+def test_a_json_number_title_or_brand_is_read_as_its_text_and_other_values_are_refused_by_name(
+    tmp_path: Path,
+) -> None:
+    # a book titled 1984 was an error record "field 'title': Input should be a valid string", while a number id is text
+    src = tmp_path / "p.jsonl"
+    src.write_text(
+        '{"id": "b1", "title": 1984}\n'
+        '{"id": "b2", "title": 2.50, "brand": 1664, "description": 1e3}\n'
+        '{"id": "b3", "title": [1984]}\n'
+        '{"id": "b4", "title": true}\n'
+        '{"id": "b5", "title": "Lager", "brand": {"name": "Kronenbourg"}}\n'
+    )
+    b1, b2, b3, b4, b5 = read_products(src)
+    assert isinstance(b1, Product) and isinstance(b2, Product)
+    assert (b1.title, b2.title, b2.brand, b2.description) == ("1984", "2.50", "1664", "1e3")
+    assert [(e.record_id, e.field, e.message) for e in (b3, b4, b5) if isinstance(e, RecordError)] == [
+        (
+            "b3",
+            "title",
+            f"{src}:3: record 'b3' field 'title': expected text (a string or a number), got a list ([1984])",
+        ),
+        (
+            "b4",
+            "title",
+            f"{src}:4: record 'b4' field 'title': expected text (a string or a number), got a boolean (true)",
+        ),
+        (
+            "b5",
+            "brand",
+            f"{src}:5: record 'b5' field 'brand': expected text (a string or a number), got an object "
+            '({"name": "Kronenbourg"})',
+        ),
+    ]
+
+
 @pytest.mark.parametrize("name", ["out.jsonl", "out.csv", "out.parquet"])
 def test_a_kept_cell_of_bytes_is_written_as_its_text_or_as_base64(tmp_path: Path, name: str) -> None:
     # a Parquet binary column kept with --keep-columns was written as Python's repr: "b'AB-12'", "b'\\xff\\x00\\x01'"

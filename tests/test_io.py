@@ -336,12 +336,12 @@ def test_jsonl_lines_python_cannot_take_are_error_records(tmp_path: Path, line: 
 
 def test_a_record_with_several_bad_fields_names_each(tmp_path: Path) -> None:
     src = tmp_path / "p.jsonl"
-    src.write_text('{"id": "two", "title": 5, "images": 7}\n{"id": "none", "images": {"a": 1}}\n')
+    src.write_text('{"id": "two", "title": [5], "images": 7}\n{"id": "none", "images": {"a": 1}}\n')
     two, none = list(read_products(src))
     assert isinstance(two, RecordError) and isinstance(none, RecordError)
     assert (two.field, two.record_id, none.field) == ("title", "two", "title")
     assert two.message == (
-        f"{src}:1: record 'two' field 'title': Input should be a valid string; "
+        f"{src}:1: record 'two' field 'title': expected text (a string or a number), got a list ([5]); "
         "field 'images': expected a list of photo paths or URLs, got int"
     )
     assert none.message == (

@@ -132,3 +132,89 @@ def test_an_answer_written_as_one_xml_element_is_read_by_its_tag() -> None:
 )
 def test_a_sentence_of_prose_is_read_as_the_name_it_quotes_or_files_under(text: str, expected: list[Item]) -> None:
     assert items(parse_answer(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # a "Label: value" in each string: json-repair read the key 'category: Stand Mixers", ' and the value
+        # 'olor: Red', no facet and no value, and both tags were lost
+        ('{"category: Stand Mixers", "color: Red"}', {"category": "Stand Mixers", "color": "Red"}),
+        ('{"color: Red", "color: Black",}', {"color": ["Red", "Black"]}),
+        ('{"Red", "Black"}', ["Red", "Black"]),  # a set of values: a list, as json-repair read it
+        ('{"Bags: Tote Bags", "Red"}', ["Bags: Tote Bags", "Red"]),  # not every string labelled: as written
+        ('{"https://example.com/a.jpg"}', ["https://example.com/a.jpg"]),  # a URL's colon is no label
+    ],
+)
+def test_braces_around_strings_alone_are_read_as_a_set_of_them(raw: str, expected: object) -> None:
+    assert parse_answer(raw) == expected
+
+
+def test_near_json_answers_map_the_value_their_key_names_and_no_other() -> None:
+    # '{"{category": "Stand Mixers"}' (a brace inside the key) is read: a key compares without its punctuation
+    from tagllm.mapping import Mapper
+    from tagllm.taxonomy import Facet, Taxonomy, Value
+
+    values = [
+        Value("kitchen", "Kitchen", "category"),
+        Value("stand-mixers", "Stand Mixers", "category", parent_id="kitchen", path="Kitchen > Stand Mixers"),
+        Value("hand-mixers", "Hand Mixers", "category", parent_id="kitchen", path="Kitchen > Hand Mixers"),
+        Value("red", "Red", "color"),
+        Value("black", "Black", "color"),
+    ]
+    facets = {"category": Facet("category", "Category", hierarchical=True), "color": Facet("color", "Color")}
+    mapper = Mapper(Taxonomy("mixers", facets, {v.id: v for v in values}), use_embeddings=False)
+    for raw in [
+        '{"{category": "Stand Mixers", "color}": "Red"}',
+        "{category: Stand Mixers, color: Red}",
+        '{"category" "Stand Mixers", "color" "Red"}',
+        '{"category: Stand Mixers", "color: Red"}',
+    ]:
+        answer = mapper.map_answer(raw, ["category", "color"])
+        leaves = {
+            facet: [value.id for value, info in tags if info.method != "ancestor"]
+            for facet, tags in answer.tags.items()
+        }
+        assert (leaves, answer.rejected) == ({"category": ["stand-mixers"], "color": ["red"]}, []), raw
+
+
+def test_a_list_of_label_value_strings_each_naming_a_facet_is_read_as_the_object_it_means() -> None:
+    # every item was read as a category: "color: Red" was rejected there and the colour lost
+    from tagllm.mapping import Mapper
+    from tagllm.taxonomy import Facet, Taxonomy, Value
+
+    values = [
+        Value("kitchen", "Kitchen", "category"),
+        Value("stand-mixers", "Stand Mixers", "category", parent_id="kitchen", path="Kitchen > Stand Mixers"),
+        Value("red", "Red", "color"),
+        Value("black", "Black", "color"),
+        Value("ratio-16-9", "16:9", "native-aspect-ratio"),
+        Value("ratio-4-3", "4:3", "native-aspect-ratio"),
+    ]
+    facets = {
+        "category": Facet("category", "Category", hierarchical=True),
+        "color": Facet("color", "Color", multi_valued=True),
+        "native-aspect-ratio": Facet("native-aspect-ratio", "Native aspect ratio"),
+    }
+    mapper = Mapper(Taxonomy("mixers", facets, {v.id: v for v in values}), use_embeddings=False)
+
+    def leaves(raw: str, asked: list[str]) -> dict[str, list[str]]:
+        answer = mapper.map_answer(raw, asked)
+        return {f: [v.id for v, info in tags if info.method != "ancestor"] for f, tags in answer.tags.items()}
+
+    both = ["category", "color"]
+    assert leaves('["category: Stand Mixers", "color: Red"]', both) == {"category": ["stand-mixers"], "color": ["red"]}
+    assert leaves('["Category: Stand Mixers", "Colour: Red", "colour: Black"]', both) == {
+        "category": ["stand-mixers"],
+        "color": ["red", "black"],
+    }
+    ratio = ["category", "native-aspect-ratio"]  # a value holding a colon keeps it
+    assert leaves('["category: Stand Mixers", "aspect ratio: 16:9"]', ratio) == {
+        "category": ["stand-mixers"],
+        "native-aspect-ratio": ["ratio-16-9"],
+    }
+    assert leaves('["16:9"]', ["native-aspect-ratio"]) == {"native-aspect-ratio": ["ratio-16-9"]}
+    # not every item labelled, or a label naming no facet: a list of values of the first facet asked for
+    assert mapper.map_answer('["Stand Mixers", "color: Red"]', both).parsed == ["Stand Mixers", "color: Red"]
+    assert leaves('["Stand Mixers", "color: Red"]', both) == {"category": ["stand-mixers"]}
+    assert mapper.map_answer('["Kitchen: Stand Mixers", "Red"]', both).parsed == ["Kitchen: Stand Mixers", "Red"]

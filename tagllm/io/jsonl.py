@@ -180,9 +180,107 @@ def lines(fh: IO[bytes], name: str) -> Iterator[tuple[int, bytes | None]]:
             fh.close()
 
 
+# the keys a JSON document holds its products under, as shop APIs export them (Shopify's and WooCommerce's
+# {"products": [ … ]}), and the first line of such a document pretty-printed
+WRAPPER_KEYS = ("products", "items", "data", "records", "results", "rows")
+_WRAPPER = re.compile(rb'"(' + "|".join(WRAPPER_KEYS).encode() + rb')"\s*:\s*\[')
+
+
+def opens_document(line: bytes) -> bool:
+    """Whether a first non-blank line may open a JSON document rather than hold a record: a bracket alone, or an
+    array of objects beginning."""
+    start = line.removeprefix(b"\xef\xbb\xbf").strip()
+    return start in (b"[", b"{") or (start.startswith(b"[") and start[1:].lstrip().startswith(b"{"))
+
+
+def json_document(start: bytes, following: bytes | None) -> tuple[str, str] | None:
+    """What an input holds instead of one object per line, told from its first non-blank line and the next one (None
+    when there is none), and the jq filter that rewrites it; or None: a JSON document spread over lines
+    (``json.dump(products, f, indent=2)``: its first line a bracket alone) or an array of objects on one line
+    (``json.dump(products, f)``). A stray bracket or array line followed by a JSON object is an error record of its
+    own, and the records after it are read."""
+    if not opens_document(start):
+        return None
+    start = start.removeprefix(b"\xef\xbb\xbf").strip()
+    if following is None and start in (b"[", b"{"):  # a bracket alone: one error record, as any line that is no object
+        return None
+    try:
+        if following is not None and isinstance(json.loads(following), dict):
+            return None
+    except ValueError:
+        pass
+    jq = "'.[]'" if start.startswith(b"[") else "."
+    if start == b"{" and following is not None and (wrapper := _WRAPPER.fullmatch(following.strip())):
+        # {"products": [ … ]}, as shop APIs export them: '.' wrote the whole as one record with no title
+        jq = f"'.{wrapper.group(1).decode()}[]'"
+    if following is None:
+        return "one JSON array of products on one line", jq
+    return "one JSON document over several lines", jq
+
+
+def document_refused(name: str, what: str, jq: str) -> InputError:
+    """The refusal of an input that is one JSON document (``json_document``), with the jq line that rewrites it."""
+    how = f"jq -c {jq} FILE | tagllm …" if name == "<stdin>" else f"jq -c {jq} {name} > products.jsonl"
+    return InputError(
+        f"{name}: {what}, not JSON Lines (one product object per line); write one object per line, e.g. {how}"
+    )
+
+
+def wrapped_products(data: dict[str, Any]) -> str | None:
+    """The key under which a record with no title holds a list of products (``{"products": [{…}, …]}``, a shop API's
+    export), or None."""
+    if "title" in data:
+        return None
+    for key in WRAPPER_KEYS:
+        value = data.get(key)
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            return key
+    return None
+
+
+def one_line_document_refused(records: Iterator[Record], name: str) -> Iterator[Record]:
+    """``records`` as they are, but refusing an input whose first and only record holds the products under a key
+    (``json.dump({"products": products}, f)``, the whole export on one line): it was one error record with no title
+    and no hint, where the same document pretty-printed is refused with the jq line (``json_document``)."""
+    first = next(records, None)
+    if first is None:
+        return
+    key = wrapped_products(first.data) if first.data is not None else None
+    if key is not None:
+        second = next(records, None)
+        if second is None:
+            raise document_refused(name, f'one JSON document on one line, its products under "{key}"', f"'.{key}[]'")
+        yield first
+        yield second
+    else:
+        yield first
+    yield from records
+
+
+def _documents_refused(numbered: Iterator[tuple[int, bytes | None]], name: str) -> Iterator[tuple[int, bytes | None]]:
+    """``numbered`` lines as they are, but refusing a stream that is one JSON document (``json_document``): read from
+    stdin (``cat products.json | tagllm generate -``), each of its lines was an error record, and a record alone on
+    a line between them was tagged."""
+    ahead: list[tuple[int, bytes | None]] = []
+    for item in numbered:
+        ahead.append(item)
+        if item[1] is None or item[1].strip():
+            break
+    start = ahead[-1][1] if ahead else None
+    if start is not None and start.strip() and opens_document(start):
+        following = next(((n, raw) for n, raw in numbered if raw is None or raw.strip()), None)
+        if following is not None:
+            ahead.append(following)
+        next_line = None if following is None else following[1] or b""  # an over-long line (None) is no object
+        if document := json_document(start, next_line):
+            raise document_refused(name, *document)
+    yield from ahead
+    yield from numbered
+
+
 def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
     first = True  # the first line that is not blank: a CSV header there means the input is CSV
-    for lineno, raw in lines(fh, name):
+    for lineno, raw in _documents_refused(lines(fh, name), name):
         if raw is None:
             message = f"{name}:{lineno}: the line is longer than {MAX_LINE_BYTES // 2**20} MiB"
             yield Record(lineno, None, RecordError(line=lineno, message=message))
@@ -228,8 +326,9 @@ def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
             message = f"{name}:{lineno}: expected a JSON object per line, got {_json_type(data)}"
             yield Record(lineno, None, RecordError(line=lineno, message=message))
             continue
-        if isinstance(data.get("id"), float) and math.isfinite(data["id"]):
-            data["id"] = _number_as_written(text)
+        for key in ("id", "title", "description", "brand"):
+            if isinstance(data.get(key), float) and math.isfinite(data[key]):
+                data[key] = _number_as_written(text, key)
         yield Record(lineno, data)
 
 
@@ -343,12 +442,12 @@ def _short(value: Any, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _number_as_written(text: str) -> str:
-    """A record's id that is a JSON number with a fraction or exponent, as the line writes it: read as a float it was
-    spelt as Python prints it ("1e2" as "100.0"), so an id could not be joined back to its record, and two ids a float
-    cannot tell apart (12345678901234567890.0 and 12345678901234567891.0, both "1.2345678901234567e+19") were one
-    product, the second never tagged."""
-    return str(json.loads(text, parse_float=str)["id"])
+def _number_as_written(text: str, key: str) -> str:
+    """A record's id (or text field) that is a JSON number with a fraction or exponent, as the line writes it: read as
+    a float it was spelt as Python prints it ("1e2" as "100.0"), so an id could not be joined back to its record, and
+    two ids a float cannot tell apart (12345678901234567890.0 and 12345678901234567891.0, both
+    "1.2345678901234567e+19") were one product, the second never tagged."""
+    return str(json.loads(text, parse_float=str)[key])
 
 
 def _json_type(value: Any) -> str:

@@ -130,7 +130,10 @@ TABLE_ROWS = {
 def check_batch(items: Any) -> None:
     """Refuse one product where a batch is expected: iterated, it would be read as several bad records (a dict's
     keys, a Product's (field, value) pairs, a string's letters, a pandas row's cells); and a table, which iterated
-    gives its columns, not its rows (a 1,000-row DataFrame was three error records, one per column name)."""
+    gives its columns, not its rows (a 1,000-row DataFrame was three error records, one per column name). A pandas
+    Series of records (a column of dicts, ``df["record"]``) is a batch, not a row: it was refused as one product."""
+    if _is_pandas(items, "Series") and all(isinstance(value, Mapping | Product | BaseModel) for value in items):
+        return
     if isinstance(items, Mapping | Product | str | bytes) or _fields_of(items) is not None:
         raise TypeError(
             f"a tagger takes a batch (a list) of products, not a single {type(items).__name__}; "

@@ -9,7 +9,6 @@ nothing in the input vanishes without a record. Setup problems (no such file, an
 from __future__ import annotations
 
 import csv
-import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -19,7 +18,14 @@ from typing import IO, Any
 from tagllm.errors import InputError, missing_dependency
 from tagllm.io.continuations import Continuations
 from tagllm.io.csv_records import allow_long_cells, read_csv, separator_in
-from tagllm.io.jsonl import Record, read_jsonl
+from tagllm.io.jsonl import (
+    Record,
+    document_refused,
+    json_document,
+    one_line_document_refused,
+    opens_document,
+    read_jsonl,
+)
 from tagllm.models import GOLD_PREFIX, PRODUCT_FIELDS, RecordError, suggest_field
 
 FIRST_RECORDS_CHECKED = 50  # the records a mistake in --columns / --keep-columns is looked for in, before the run
@@ -145,11 +151,7 @@ class RecordSource:
     def _open(self) -> Iterator[Record]:
         if self.format == "jsonl" and not self.is_stdin and (document := _json_document(Path(self.source))):
             # each line would be an error record ("[", '  "id": "s1",' …, or one array), no product tagged
-            what, jq = document
-            raise InputError(
-                f"{self.name}: {what}, not JSON Lines (one product object per line); write one object per line, "
-                f"e.g. jq -c {jq} {self.name} > products.jsonl"
-            )
+            raise document_refused(self.name, *document)
         if self.format == "parquet":
             records = _read_parquet(Path(self.source), self._read_header)
         else:
@@ -160,6 +162,8 @@ class RecordSource:
                 records = read_csv(fh, self.name, self._read_header)
         any_record = False
         renamed: Iterator[Record] = (self._renamed(record) for record in records)
+        if self.format == "jsonl":  # {"products": [ … ]} on one line: refused as it is pretty-printed
+            renamed = one_line_document_refused(renamed, self.name)
         if self.format != "jsonl" and self.join_continuations:  # a table's variant and photo rows join their product
             renamed = self.continuations.join(self._filled(renamed), reads_photos=self._reads_photos)
         for record in renamed:
@@ -292,33 +296,21 @@ def read_records(
 
 
 def _json_document(path: Path, limit: int = 2**20) -> tuple[str, str] | None:
-    """What a JSONL file holds instead of one object per line, and the jq filter that rewrites it, or None: a JSON
-    document spread over lines (``json.dump(products, indent=2)``: its first non-blank line a bracket alone) or an
-    array of objects on one line (``json.dump(products, f)``). A stray bracket or array line followed by a JSON object
-    is an error record of its own, and the records after it are read."""
+    """What a JSONL file holds instead of one object per line, and the jq filter that rewrites it, or None (see
+    ``json_document``); read here, before the records, as a line of many products may be longer than a record's."""
     if not path.is_file():  # a named pipe: a second reader would take records from the first
         return None
     with path.open("rb") as fh:
         line = fh.readline(limit)
         while line and not line.strip():
             line = fh.readline(limit)
-        start = line.removeprefix(b"\xef\xbb\xbf").strip()
-        one_line = start.startswith(b"[") and start[1:].lstrip().startswith(b"{")
-        if start not in (b"[", b"{") and not one_line:
+        if not opens_document(line):
             return None
+        start = line
         while line and not line.endswith(b"\n"):  # the rest of a long line (many products)
             line = fh.readline(limit)
         following = next((line for line in _head_lines(fh, limit) if line.strip()), None)
-    if following is None and not one_line:  # a bracket alone: one error record, as any line that is no object
-        return None
-    try:
-        if following is not None and isinstance(json.loads(following), dict):
-            return None
-    except ValueError:
-        pass
-    if one_line:
-        return "one JSON array of products on one line", "'.[]'"
-    return "one JSON document over several lines", "'.[]'" if start == b"[" else "."
+    return json_document(start, following)
 
 
 def _head_lines(fh: IO[bytes], limit: int = 2**20) -> Iterator[bytes]:
