@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+import warnings
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
 
 class TagllmError(Exception):
     """Base of every error tagllm raises on purpose. ``is_retryable`` says whether trying again can help."""
@@ -58,3 +64,15 @@ class RetryableBackendError(BackendError):
 def missing_dependency(package: str, extra: str, purpose: str) -> MissingDependencyError:
     """Build the error for a missing optional package; raise it ``from None``."""
     return MissingDependencyError(f"{purpose} needs the '{package}' package: pip install 'tagllm[{extra}]'")
+
+
+def warn_caller(text: str, category: type[Warning]) -> None:
+    """Warn at the first line outside tagllm that led here (the user's call, through however many of tagllm's own
+    functions): a fixed ``stacklevel`` named tagllm's own line when the call came one function further in
+    (``tagllm.tag_file`` calls ``Tagger.tag_file``)."""
+    frame = sys._getframe(1)
+    level = 2  # warnings.warn's: 1 is this function, 2 its caller
+    while frame.f_back is not None and Path(frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(text, category, stacklevel=level)

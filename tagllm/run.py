@@ -7,11 +7,8 @@ an error record, or (for a product id the input repeats) a line in the summary's
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import threading
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -19,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagllm.assembly import Progress, gc_paused
 from tagllm.backends.base import answers_reported
-from tagllm.errors import InputError, InputWarning
+from tagllm.errors import InputError, InputWarning, warn_caller
 from tagllm.io import STDIO, RecordSource, ResultWriter, claims_another_line, error_id, to_product
 from tagllm.io.lock import lock_path
 from tagllm.io.resume import output_file, temp_path
@@ -27,6 +24,7 @@ from tagllm.io.rows import FELL_BACK_NOTE, fingerprint
 from tagllm.io.settings import run_settings, settings_path
 from tagllm.models import Product, RecordError
 from tagllm.run_summary import MAX_ABSENT_NAMED, RunInterrupted, RunSummary
+from tagllm.sigterm import Sigterm
 
 __all__ = ["RunInterrupted", "RunSummary", "run_file"]  # the summary's classes are still importable from here
 
@@ -61,7 +59,7 @@ def run_file(
         resume=resume, settings=run_settings(tagger), routed=getattr(tagger, "router", None) is not None,
     )  # fmt: skip
     summary = RunSummary(output=str(target), routing=writer.routed)
-    sigterm = _Sigterm(summary)
+    sigterm = Sigterm()
     claimed: set[str] = set()  # the product ids read so far
     # the file's relative photo paths start beside it, for this run's thread alone
     beside = getattr(getattr(tagger, "retrieval", None), "photos_beside", None)
@@ -83,6 +81,7 @@ def run_file(
             summary.interrupted = True
     finally:
         sigterm.hold()
+        summary.terminated = sigterm.terminated
         try:
             if writer.is_open:  # not when setup failed: the output is as an earlier run left it
                 writer.close()  # on Ctrl-C too: what was tagged stays, one row per product
@@ -102,37 +101,6 @@ def run_file(
     if summary.interrupted:
         raise RunInterrupted(summary)
     return summary
-
-
-class _Sigterm:
-    """SIGTERM (a job scheduler, ``timeout``, ``docker stop``, systemd) stops the run as Ctrl-C does: the batch being
-    written is cut off, the output finished (compacted, Parquet parts merged) and the summary says how far it got.
-    Left to the default it ended the process at once: no summary, Parquet parts left unmerged. Caught only where the
-    process had left SIGTERM at its default, in the main thread (the only one Python runs handlers in); held off
-    while the output is finished, then given back to the default."""
-
-    def __init__(self, summary: RunSummary) -> None:
-        self.summary = summary
-        self.caught = False
-
-    def catch(self) -> None:
-        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, self._stop)
-            self.caught = True
-
-    def hold(self) -> None:
-        if self.caught:
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-    def release(self) -> None:
-        if self.caught:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            self.caught = False
-
-    def _stop(self, signum: int, frame: Any) -> None:
-        self.hold()
-        self.summary.terminated = True
-        raise KeyboardInterrupt
 
 
 def _answering(progress: Progress | None) -> Callable[[int, int], None] | None:
@@ -276,7 +244,7 @@ def _warn_about_columns(records: RecordSource, keep_columns: Sequence[str]) -> N
         return
     mapped, empty = records.unread_columns(keep_columns)
     for text in [*(f"columns {t}" for t in mapped.values()), *(f"keep_columns {t}" for t in empty.values())]:
-        warnings.warn(text, InputWarning, stacklevel=4)  # at the caller of Tagger.tag_file
+        warn_caller(text, InputWarning)  # at the line that called tag_file (Tagger's or the module's)
 
 
 def _stdin_reads(path: Path) -> bool:

@@ -20,6 +20,7 @@ EXIT_FAILED_RECORDS = 1  # the run finished; some records are error records in t
 EXIT_SETUP = 2  # a setup or usage mistake, reported before the first product
 EXIT_CRASH = 3  # tagllm itself failed: a bug to report, with the traceback printed
 EXIT_INTERRUPTED = 130  # Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM ended
 EXIT_CODES_HELP = (
     "Exit codes: 0 every product tagged; 1 some records failed (they are error records in the output: --resume "
     "retries them) or repeat an earlier record's id (not tagged, and not retried: give each its own id); "

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tagllm.cli.common import EXIT_INTERRUPTED, PLAIN_HELP, StderrProgress
+from tagllm.cli.common import EXIT_INTERRUPTED, EXIT_TERMINATED, PLAIN_HELP, StderrProgress
 from tagllm.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -152,14 +152,14 @@ def run(
     except SweepInterrupted as stop:
         _show_outcome(stop.outcome, routing)
         typer.echo(_interrupted(stop, cached=not no_cache), err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise typer.Exit(EXIT_TERMINATED if stop.terminated else EXIT_INTERRUPTED) from None
     _show_outcome(outcome, routing)
 
 
 def _interrupted(stop: SweepInterrupted, cached: bool) -> str:
-    """What a Ctrl-C left: the variants scored and written, and the products of the one interrupted that were tagged
-    and cached (they are not tagged again by a run again, as failed ones are)."""
-    parts = ["interrupted: tagllm eval run did not finish"]
+    """What a Ctrl-C (or SIGTERM) left: the variants scored and written, and the products of the one interrupted that
+    were tagged and cached (they are not tagged again by a run again, as failed ones are)."""
+    parts = [f"{'terminated (SIGTERM)' if stop.terminated else 'interrupted'}: tagllm eval run did not finish"]
     runs = stop.outcome.runs
     if runs:
         written = ", ".join(str(_show(directory)) for directory in runs)

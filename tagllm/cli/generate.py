@@ -16,6 +16,7 @@ import typer
 from tagllm.cli.common import (
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
     AllowRemoteOpt,
     ColumnsOpt,
     ConfigOpt,
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from tagllm.tagger import Tagger
 
 FORMAT = "[jsonl|csv|parquet]"
-EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM ended
 EXIT_PIPE = 141  # 128 + SIGPIPE, as a shell reports a process whose reader went away
 STDOUT_AGAIN = (
     "tag those products again; results on stdout cannot be resumed (written to a file, -o FILE, --resume would retry "

@@ -95,10 +95,37 @@ def variant_key(config: TaggerConfig, taxonomy: Taxonomy, hide_fields: Sequence[
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
-def product_key(record: dict[str, Any]) -> str:
+def product_key(record: dict[str, Any], image_root: Path | None = None) -> str:
+    """What a product's prediction depends on: its record and the contents of the local photos it names (relative
+    paths from ``image_root``). A photo replaced under the same path was credited with the old photo's prediction."""
+    photos = photo_digests(record, image_root)
     # surrogatepass: half a surrogate pair (a JSON "\ud83d", an emoji cut short) crashed the run here
-    text = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+    text = json.dumps([record, photos] if photos else record, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def photo_digests(record: dict[str, Any], image_root: Path | None) -> dict[str, str | None]:
+    """The content hash of each local photo a record names, by reference (None: no such file yet); URLs are left
+    out (a run never fetches one only to key it), and so is an images field that cannot be read (the product is an
+    error record, never cached)."""
+    from tagllm.image_refs import image_references
+    from tagllm.images import ImageLoader
+
+    try:
+        references = image_references(record.get("images"))
+    except (ValueError, TypeError):  # ImageFieldError is a ValueError
+        return {}
+    loader = ImageLoader(root=image_root)
+    digests: dict[str, str | None] = {}
+    for reference in references:
+        path = loader.local_file(reference)
+        if path is None:
+            continue
+        try:
+            digests[reference] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        except (OSError, ValueError):  # missing, a folder, unreadable, a NUL in the path: read as such when tagged
+            digests[reference] = None
+    return digests
 
 
 class PredictionCache:

@@ -53,7 +53,9 @@ class EvalConfig(BaseModel):
     description: str = ""
     gold: str = Field(description="gold products (JSONL/CSV/Parquet) with their answers in `gold_field`")
     gold_field: str = Field(
-        "gold_category", description='"A > B > C" or an id (category), a list, or {facet: [ids or paths]}'
+        "gold_category",
+        description='"A > B > C" or an id, a list, or {facet: [ids or paths]}; a value or list is of the facet the '
+        "field names (gold_color: color), else of the hierarchical facet (category)",
     )
     gold_attribute_field: str | None = Field(
         None,

@@ -109,7 +109,8 @@ def _gold_values(raw: Any, default_facet: str) -> dict[str, list[Any]]:
     """The gold values per facet as given: scalars, or a list or mapping nested where a value belongs, which
     ``load_gold`` reports (its Python repr, "['S', 'M']", is no value of any taxonomy)."""
     if isinstance(raw, dict):
-        given = {str(f): [x for x in (v if isinstance(v, list) else [v]) if not _blank(x)] for f, v in raw.items()}
+        listed = {f: _json_text(v) for f, v in raw.items()}  # {"color": "[\"Red\", \"Blue\"]"}: a JSON list's text
+        given = {str(f): [x for x in (v if isinstance(v, list) else [v]) if not _blank(x)] for f, v in listed.items()}
         return {f: values for f, values in given.items() if values}
     values = [x for x in (raw if isinstance(raw, list) else [raw]) if not _blank(x)]
     return {default_facet: values} if values else {}
@@ -123,17 +124,17 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _mapping_text(raw: Any) -> Any:
-    """A gold cell of a CSV or Parquet file holding the {facet: [values]} mapping as JSON text, read as that mapping
-    (the reader reads a list's text itself): the whole text was reported as one value the taxonomy lacks, and none of
-    the record's gold scored."""
-    if not isinstance(raw, str) or not raw.lstrip().startswith("{"):
+def _json_text(raw: Any) -> Any:
+    """A gold cell of a CSV or Parquet file holding JSON text, the {facet: [values]} mapping or a list of values, read
+    as that mapping or list: the whole text was reported as one value the taxonomy lacks, and none of the record's
+    gold scored (a list of one value resolved only because its brackets and quotes were folded away)."""
+    if not isinstance(raw, str) or not raw.lstrip().startswith(("{", "[")):
         return raw
     try:
         parsed = json.loads(raw)
     except (ValueError, RecursionError):
         return raw
-    return parsed if isinstance(parsed, dict) else raw
+    return parsed if isinstance(parsed, dict | list) else raw
 
 
 def _shown(value: Any) -> str:
@@ -152,6 +153,14 @@ def _facet_names(taxonomy: Taxonomy) -> dict[str, str]:
     return {**names, **{name: name for name in taxonomy.facets}}
 
 
+def _field_facet(field: str, facets_named: dict[str, str]) -> str | None:
+    """The facet a gold field names, its ``gold_`` prefix aside (``gold_color``: color; ``gold_ideal_for``:
+    ideal-for): a value or list in the field is that facet's. None where the field names no facet: the hierarchical
+    facet's, then. gold_color's values were read as categories ('Black' a category the taxonomy lacks)."""
+    name = field.removeprefix(GOLD_PREFIX)
+    return facets_named.get(name) or facets_named.get(normalize(name))
+
+
 def strip_answers(record: dict[str, Any], cfg: EvalConfig) -> dict[str, Any]:
     """The record the tagger sees: no ``gold_*`` field, no gold field, no split marker, no hidden field."""
     hidden = {cfg.gold_field, cfg.split_field, *cfg.hide_fields}
@@ -164,9 +173,11 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     """Read the gold file, keep the split, resolve answers onto the taxonomy and draw the sample."""
     from tagllm.io import RecordSource, line_id
 
-    default_facet = next((f for f, spec in taxonomy.facets.items() if spec.hierarchical), next(iter(taxonomy.facets)))
-    resolver = GoldResolver(taxonomy)
     facets_named = _facet_names(taxonomy)
+    default_facet = _field_facet(cfg.gold_field, facets_named) or next(
+        (f for f, spec in taxonomy.facets.items() if spec.hierarchical), next(iter(taxonomy.facets))
+    )
+    resolver = GoldResolver(taxonomy)
     attributes = None
     if cfg.gold_attribute_field:
         from tagllm.attributes import AttributeResolver
@@ -207,7 +218,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         first_line[pid] = record.line
         gold: dict[str, list[str]] = {}
         unknown_before = len(unknown)
-        for given_facet, values in _gold_values(_mapping_text(data.get(cfg.gold_field)), default_facet).items():
+        for given_facet, values in _gold_values(_json_text(data.get(cfg.gold_field)), default_facet).items():
             facet = facets_named.get(given_facet) or facets_named.get(normalize(given_facet)) or given_facet
             if facet not in taxonomy.facets:
                 unknown.extend(

@@ -35,6 +35,7 @@ from tagllm.io.places import check_writable
 from tagllm.io.rows import OK, UNFETCHED, encodable, encodable_result
 from tagllm.io.rows import outcome as outcome_of
 from tagllm.models import Product, RecordError, TagResult
+from tagllm.sigterm import Sigterm
 from tagllm.taxonomy import Taxonomy
 
 __all__ = [
@@ -76,10 +77,10 @@ def _default_factory(config: TaggerConfig, progress: Progress | None = None) -> 
 
 def _build_tagger(factory: Callable[..., Any], config: TaggerConfig, steps: Progress | None) -> Any:
     """The variant's tagger, its setup (an index built, a model loaded, label tables) reported to ``steps`` by a
-    factory that takes ``progress``, as the default one does, and by a tagger that can ``prepare``."""
-    if steps is None:
-        return factory(config)
-    tagger = factory(config, progress=steps) if "progress" in inspect.signature(factory).parameters else factory(config)
+    factory that takes ``progress``, as the default one does, and by a tagger that can ``prepare``. Prepared here,
+    not in its first ``tag``, so that the setup is timed as setup, not as the first products' seconds."""
+    takes_progress = steps is not None and "progress" in inspect.signature(factory).parameters
+    tagger = factory(config, progress=steps) if takes_progress else factory(config)
     prepare = getattr(tagger, "prepare", None)
     if callable(prepare):
         prepare(steps)
@@ -139,8 +140,10 @@ def tag_variant(
     results: dict[str, TagResult] = {}
     seconds: dict[str, float] = {}
     todo: list[tuple[GoldItem, str]] = []
+    # the gold file's relative photo paths start beside it, as the tagger's do (set on it below)
+    photo_root = Path(variant.config.image_root or Path(cfg.gold).resolve().parent)
     for item in gold.items:
-        pkey = product_key(item.record)
+        pkey = product_key(item.record, photo_root)
         hit = cache.get(pkey) if cache else None
         if hit is not None:
             results[item.id], seconds[item.id] = hit
@@ -256,16 +259,19 @@ class VariantInterrupted(KeyboardInterrupt):
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C during `eval run`: ``outcome`` holds the variants scored and written, so that they are named, not lost
-    to the user behind 'interrupted'; ``cached``, the products of ``variant`` (the one interrupted) tagged and cached
-    before it, so that the user knows a run again does not tag them again."""
+    """Ctrl-C (or SIGTERM: ``terminated``) during `eval run`: ``outcome`` holds the variants scored and written, so
+    that they are named, not lost to the user behind 'interrupted'; ``cached``, the products of ``variant`` (the one
+    interrupted) tagged and cached before it, so that the user knows a run again does not tag them again."""
 
-    def __init__(self, outcome: EvalOutcome, variants_run: int, variant: str = "", cached: int = 0) -> None:
+    def __init__(
+        self, outcome: EvalOutcome, variants_run: int, variant: str = "", cached: int = 0, terminated: bool = False
+    ) -> None:
         super().__init__()
         self.outcome = outcome
         self.variants_run = variants_run
         self.variant = variant
         self.cached = cached
+        self.terminated = terminated
 
 
 def new_run_root(cfg: EvalConfig, now: _dt.datetime | None = None) -> Path:
@@ -350,41 +356,53 @@ def run_eval(
     if use_cache and predictions is None:
         _check_cache_writable(cfg)
     outcome = EvalOutcome(root, [], [])
-    for variant in runs:
-        try:
-            if predictions is not None:
-                run = load_predictions(predictions, variant, taxonomy)
-                _check_predictions_match(predictions, run, gold, cfg)
-                _check_predictions_facets(predictions, gold)
-            else:
-                run = tag_variant(
-                    variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress, steps=steps
-                )
-            _check_not_all_failed(cfg, run)
-            metrics, per_product = score_run(cfg, gold, run, taxonomy)
-            # half a surrogate pair in a gold record (a JSON "\ud83d", an emoji cut short: an error record, as
-            # generate makes) is U+FFFD in what is written and printed, as generate writes it; it crashed the run
-            metrics, per_product = encodable(metrics), encodable(per_product)
-            if named:
-                root = outcome.root = _take_run_root(root, cfg)
-                named = False
-            directory = root if len(runs) == 1 else root / _dir_name(variant.name)
-            write_run(directory, metrics, per_product, run)
-        except VariantInterrupted as stop:
-            raise SweepInterrupted(outcome, len(runs), variant.name, stop.cached) from None
-        except KeyboardInterrupt:
-            raise SweepInterrupted(outcome, len(runs)) from None
-        except TagllmError as exc:
-            if len(runs) == 1:
-                raise
-            # A sweep goes on: a variant that cannot run (its model, its prompt, its server) says nothing of the
-            # others, whose results the user came for.
-            outcome.failed[variant.name] = str(exc)
-            if progress:
-                progress(f"{variant.name}: failed, going on with the other variants: {exc}")
-            continue
-        outcome.runs.append(directory)
-        outcome.metrics.append(metrics)
+    sigterm = Sigterm()  # a batch scheduler's stop, as Ctrl-C: the variants written and products cached are kept
+    sigterm.catch()
+    try:
+        for variant in runs:
+            try:
+                if predictions is not None:
+                    run = load_predictions(predictions, variant, taxonomy)
+                    _check_predictions_match(predictions, run, gold, cfg)
+                    _check_predictions_facets(predictions, gold)
+                else:
+                    run = tag_variant(
+                        variant,
+                        gold,
+                        taxonomy,
+                        cfg,
+                        factory=factory,
+                        use_cache=use_cache,
+                        progress=progress,
+                        steps=steps,
+                    )
+                _check_not_all_failed(cfg, run)
+                metrics, per_product = score_run(cfg, gold, run, taxonomy)
+                # half a surrogate pair in a gold record (a JSON "\ud83d", an emoji cut short: an error record, as
+                # generate makes) is U+FFFD in what is written and printed, as generate writes it; it crashed the run
+                metrics, per_product = encodable(metrics), encodable(per_product)
+                if named:
+                    root = outcome.root = _take_run_root(root, cfg)
+                    named = False
+                directory = root if len(runs) == 1 else root / _dir_name(variant.name)
+                write_run(directory, metrics, per_product, run)
+            except VariantInterrupted as stop:
+                raise SweepInterrupted(outcome, len(runs), variant.name, stop.cached, sigterm.terminated) from None
+            except KeyboardInterrupt:
+                raise SweepInterrupted(outcome, len(runs), terminated=sigterm.terminated) from None
+            except TagllmError as exc:
+                if len(runs) == 1:
+                    raise
+                # A sweep goes on: a variant that cannot run (its model, its prompt, its server) says nothing of the
+                # others, whose results the user came for.
+                outcome.failed[variant.name] = str(exc)
+                if progress:
+                    progress(f"{variant.name}: failed, going on with the other variants: {exc}")
+                continue
+            outcome.runs.append(directory)
+            outcome.metrics.append(metrics)
+    finally:
+        sigterm.release()
     if len(outcome.runs) > 1:
         from tagllm.evaluation.compare import compare_runs, write_comparison
 

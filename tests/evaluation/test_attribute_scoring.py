@@ -209,6 +209,32 @@ def test_a_nested_gold_attribute_value_is_an_input_problem_naming_the_product_an
     ]
 
 
+@pytest.mark.parametrize(("field", "facet"), [("gold_color", "color"), ("gold_ideal_for", "ideal-for")])
+def test_a_gold_field_named_for_a_flat_facet_holds_that_facets_values(tmp_path: Path, field: str, facet: str) -> None:
+    """gold_field: gold_color put its values under the hierarchical facet: 'Black' was reported as a category the
+    taxonomy lacks and the run stopped as 'no gold value of the sample is in taxonomy'."""
+    from tagllm.evaluation.gold import load_gold
+
+    (tmp_path / "shop.yaml").write_text(TAXONOMY)
+    gold = [
+        {"id": "a", "title": "Black tee", "gold_color": "Black", "gold_ideal_for": "Men"},
+        {"id": "b", "title": "Mug", "gold_color": ["White", "Black"], "gold_ideal_for": ["Women", "Men"]},
+        {"id": "c", "title": "Tee", "gold_color": {"category": "Tops > T-Shirts"}, "gold_ideal_for": "Girls"},
+    ]
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold))
+    (tmp_path / "eval.yaml").write_text(f"gold: gold.jsonl\ngold_field: {field}\ntagger:\n  taxonomy: shop.yaml\n")
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    loaded = load_gold(cfg, load_taxonomy(cfg.tagger.taxonomy))
+    expected = {
+        "color": [{"color": ["black"]}, {"color": ["white", "black"]}, {"category": ["tees"]}],
+        "ideal-for": [{"ideal-for": ["men"]}, {"ideal-for": ["women", "men"]}, {}],
+    }[facet]
+    assert [item.gold for item in loaded.items] == expected  # a mapping still names its facets
+    unknown = {"color": [], "ideal-for": [{"product_id": "c", "facet": "ideal-for", "value": "Girls",
+                                          "reason": "not in taxonomy"}]}[facet]  # fmt: skip
+    assert loaded.unknown == unknown
+
+
 def test_a_facet_no_gold_carries_is_shown_as_not_scored_not_as_zeros(tmp_path: Path) -> None:
     # "ideal-for", asked for but in no product's gold, was reported as recall 0.000, F1 0.000, coverage 0.0% (and
     # zero bars in the per-facet plot): read as a facet the tagger got wrong, where nothing was scored

@@ -254,6 +254,26 @@ def test_a_csv_gold_cell_holding_a_facet_mapping_as_json_is_read_as_that_mapping
     assert [(u["line"], u["field"]) for u in gold.unreadable] == [(3, "gold_category.category")]
 
 
+def test_a_csv_gold_cell_holding_a_json_list_is_read_as_that_list(eval_dir) -> None:  # type: ignore[no-untyped-def]
+    """A CSV gold cell holding a JSON list of two values, or a mapping whose facet holds a JSON list's text, was one
+    value the taxonomy lacks ('["Home > Sofas", "Home > Lamps"]', not in taxonomy), that gold unscored; a list of
+    one value was read only because its brackets and quotes were folded away."""
+    from tagllm.evaluation.gold import load_gold
+    from tagllm.taxonomy import load_taxonomy
+
+    (eval_dir / "gold.csv").write_text(
+        "id,title,gold_category\n"
+        'c1,Sofa and lamp set,"[""Home > Sofas"", ""Home > Lamps""]"\n'
+        'c2,Sofa and lamp set,"{""category"": ""[\\""Home > Sofas\\"", \\""Home > Lamps\\""]""}"\n'
+    )
+    csv = {"gold": str(eval_dir / "gold.csv"), "split": None}
+    cfg = load_eval_config(eval_dir / "eval.yaml").model_copy(update=csv)
+    gold = load_gold(cfg, load_taxonomy(cfg.tagger.taxonomy))
+    both = {"category": ["Home > Sofas", "Home > Lamps"]}
+    assert [(item.id, item.gold) for item in gold.items] == [("c1", both), ("c2", both)]
+    assert gold.unknown == []
+
+
 def test_a_gold_title_holding_half_an_emoji_is_an_error_record_and_the_run_goes_on(eval_dir, fake_factory) -> None:  # type: ignore[no-untyped-def]
     """A title cut short in the middle of an emoji (JSON's "\\ud83d" with no second half: a title truncated by a
     JavaScript tool) is text no file can hold as UTF-8: `eval run` crashed with a traceback (UnicodeEncodeError)

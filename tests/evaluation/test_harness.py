@@ -133,6 +133,28 @@ def test_a_sweep_of_templates_over_the_retrieval_backend_says_they_are_not_read(
     )
 
 
+def test_a_photo_replaced_under_the_same_path_is_tagged_again(eval_dir, fake_factory):
+    """The cache key held the record alone: a product's photo replaced by another under the same path (a reshoot)
+    was scored with the old photo's prediction, without a word."""
+    (eval_dir / "photos").mkdir()
+    (eval_dir / "photos" / "p1.jpg").write_bytes(b"the first photo")
+    elsewhere = eval_dir / "p3.jpg"
+    elsewhere.write_bytes(b"a photo named by its full path")
+    rows = [json.loads(line) for line in (eval_dir / "gold.jsonl").read_text().splitlines()]
+    photos = {"p1": ["photos/p1.jpg"], "p3": [str(elsewhere)], "p5": ["https://example.com/p5.jpg"]}
+    rows = [{**row, "images": photos[row["id"]]} if row["id"] in photos else row for row in rows]
+    (eval_dir / "gold.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    _run(eval_dir, fake_factory, name="first")
+    _run(eval_dir, fake_factory, name="same")
+    assert len(fake_factory.seen) == 5  # the second run came from the cache
+    (eval_dir / "photos" / "p1.jpg").write_bytes(b"a reshoot")
+    elsewhere.write_bytes(b"another photo")
+    after = _run(eval_dir, fake_factory, name="after").runs[0]
+    assert [p.id for p in fake_factory.seen[5:]] == ["p1", "p3"]
+    performance = json.loads((after / "metrics.json").read_text())["performance"]
+    assert (performance["tagged_now"], performance["from_cache"]) == (2, 3)
+
+
 def test_cache_is_not_reused_by_another_version_of_tagllms_code(eval_dir, fake_factory, monkeypatch):
     _run(eval_dir, fake_factory, name="before")
     assert len(fake_factory.built) == 1
@@ -1031,6 +1053,55 @@ def test_ctrl_c_while_a_variant_is_tagged_says_the_products_tagged_are_cached(
         "products cached are not tagged again"
     )
     monkeypatch.setattr(harness, "_default_factory", interrupted_after(99))
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code in (0, None)
+    assert "base: tagging 3 product(s), 2 from cache" in capsys.readouterr().err.splitlines()
+
+
+def test_sigterm_while_a_variant_is_tagged_stops_it_as_ctrl_c_does(eval_dir, fake_factory, monkeypatch, capsys):
+    """SIGTERM (a batch scheduler's stop, `timeout`) ended `eval run` at once: no summary, exit -15, and the run
+    again was not told what was kept. It stops the run as Ctrl-C does, says so, and exits 143."""
+    import os
+    import signal
+
+    from tagllm.cli import main
+
+    with (eval_dir / "eval.yaml").open("a") as fh:
+        fh.write("  batch_size: 1\n")
+
+    def factory(config):
+        tagger = fake_factory(config)
+        tag = tagger.tag
+
+        def tag_until_stopped(products):
+            if len(fake_factory.seen) >= 2:
+                handler = signal.getsignal(signal.SIGTERM)
+                if getattr(handler, "__qualname__", "") != "Sigterm._stop":  # sent, it would end pytest itself
+                    pytest.fail(f"SIGTERM is left to {handler} during the run: it would end the process at once")
+                os.kill(os.getpid(), signal.SIGTERM)
+            return tag(products)
+
+        tagger.tag = tag_until_stopped
+        return tagger
+
+    monkeypatch.chdir(eval_dir)
+    monkeypatch.setattr("sys.argv", ["tagllm", "eval", "run", "eval.yaml", "--output", "out", "--bootstrap", "0"])
+    monkeypatch.setattr(harness, "_default_factory", factory)
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the run takes SIGTERM over only from its default
+    try:
+        with pytest.raises(SystemExit) as stop:
+            main()
+        after = signal.getsignal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert stop.value.code == 143
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "terminated (SIGTERM): tagllm eval run did not finish; 2 product(s) tagged before it are cached; run it "
+        "again: the products cached are not tagged again"
+    )
+    assert after == signal.SIG_DFL  # given back once the run stopped
+    monkeypatch.setattr(harness, "_default_factory", fake_factory)
     with pytest.raises(SystemExit) as stop:
         main()
     assert stop.value.code in (0, None)
