@@ -137,6 +137,12 @@ class LLMSteps:
             size = backend.prompt_size(messages)
             if size is None:
                 return
+            if size.refused:
+                raise ConfigError(
+                    f"the template {prompt.name!r} ({prompt.path}) is longer than the model's context of "
+                    f"{size.context} tokens before any product's text (the server: {size.refused}), so every product "
+                    f"would fail; shorten the template, or {size.longer}"
+                )
             if not size.fits:
                 raise ConfigError(
                     f"the template {prompt.name!r} ({prompt.path}) is {size.tokens} tokens before any product's text: "

@@ -304,7 +304,8 @@ def _listener(answer: bytes | None) -> tuple[socket.socket, str]:
         (
             None,
             r"openai backend: {url} took the connection but sent no answer within 0\.5s; start the server, or pass "
-            r"its address with --base-url \(a server still loading its model: wait until it answers /models\)",
+            r"its address with --base-url \(a server still loading its model: wait until it answers /models; a slow "
+            r"one: raise backend_options\.timeout\)",
         ),
         (
             b"SSH-2.0-OpenSSH_9.6\r\n",

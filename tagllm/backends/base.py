@@ -81,10 +81,11 @@ class PromptSize:
     context: int
     max_new_tokens: int
     longer: str = "use a model with a longer context"  # how this backend's model gets a longer context
+    refused: str = ""  # a server's words where it refused the prompt as longer than its context (``tokens`` unknown)
 
     @property
     def fits(self) -> bool:
-        return self.tokens + self.max_new_tokens <= self.context
+        return not self.refused and self.tokens + self.max_new_tokens <= self.context
 
 
 class Backend(ABC):

@@ -67,6 +67,8 @@ def _httpx() -> Any:
 
 ENDPOINTS = ("/chat/completions", "/completions", "/models")
 """Routes under a server's /v1: a base URL that ends in one is an endpoint's address, not the server's."""
+CONTEXT_REFUSAL = "maximum context length"
+"""What vLLM's (and OpenAI's) HTTP 400 for a prompt longer than the model's context says."""
 NO_ROUTE = frozenset({404, 405, 501})
 """HTTP statuses that say an address has no such route (not found, method not allowed, not implemented)."""
 
@@ -270,7 +272,8 @@ class OpenAIBackend(Backend):
         except (TimeoutError, httpx.TimeoutException):
             raise ConfigError(
                 f"openai backend: {self.base_url} took the connection but sent no answer within {self.timeout:g}s; "
-                f"{fix} (a server still loading its model: wait until it answers /models)"
+                f"{fix} (a server still loading its model: wait until it answers /models; a slow one: raise "
+                "backend_options.timeout)"
             ) from None
         except httpx.HTTPError as exc:
             raise ConfigError(
@@ -323,6 +326,12 @@ class OpenAIBackend(Backend):
             models = [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
         except (httpx.HTTPError, TimeoutError, BrokenOutput) as exc:
             # A server without /models is still usable when the model is named.
+            if not self.model and isinstance(exc, TimeoutError | httpx.TimeoutException):
+                # it answered the first /models (``_reach``): slow, not without the route
+                raise ConfigError(
+                    f"openai backend: {self.base_url}/models sent no answer within {self.timeout:g}s; pass --model "
+                    "with the served model name, or, for a slow server, raise backend_options.timeout"
+                ) from None
             if not self.model:
                 raise ConfigError(
                     f"openai backend: {self.base_url}/models is not answering ({type(exc).__name__}); "
@@ -392,7 +401,9 @@ class OpenAIBackend(Backend):
 
     def prompt_size(self, messages: list[dict[str, Any]]) -> PromptSize | None:
         """Known only where the server's /models says the model's ``max_model_len`` (a vLLM server's does): the prompt
-        is counted by the server, as the ``usage`` of a one-token answer to it sent as a product's request is."""
+        is counted by the server, as the ``usage`` of a one-token answer to it sent as a product's request is. A
+        prompt longer than the context alone gets no answer but vLLM's HTTP 400 "This model's maximum context length
+        is …": that refusal is the size (it was taken for no answer, and the check skipped)."""
         return self._run(self._prompt_size(messages))
 
     async def _prompt_size(self, messages: list[dict[str, Any]]) -> PromptSize | None:
@@ -410,11 +421,14 @@ class OpenAIBackend(Backend):
             data = read_json(answer.content) if answer.status_code == 200 else None
         except (httpx.HTTPError, TimeoutError, BrokenOutput):
             return None  # left to the products' requests, each with its own retries and error
+        longer = "start the server with a longer --max-model-len, up to the model's own context"
+        said = error_text(answer.content) if answer.status_code == 400 else ""
+        if CONTEXT_REFUSAL in said.lower():
+            return PromptSize(0, context, self.max_new_tokens, longer, refused=said)
         usage = data.get("usage") if isinstance(data, dict) else None
         tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
         if not isinstance(tokens, int) or isinstance(tokens, bool) or tokens < 0:
             return None
-        longer = "start the server with a longer --max-model-len, up to the model's own context"
         return PromptSize(tokens, context, self.max_new_tokens, longer)
 
     def request_body(self, request: GenerationRequest) -> dict[str, Any]:

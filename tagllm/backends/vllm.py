@@ -32,6 +32,35 @@ def _import_vllm() -> Any:
     return vllm
 
 
+MIN_VLLM = (0, 12)
+"""The first vLLM whose ``SamplingParams`` take ``structured_outputs`` (and no longer the ``guided_*`` names)."""
+
+
+def _vllm_version() -> str | None:
+    """The installed vLLM's version, read from its package metadata (nothing is imported); None where unknown."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vllm")
+    except PackageNotFoundError:
+        return None
+
+
+def check_vllm_version() -> None:
+    """A vLLM before 0.12 (one an environment already had: ``tagllm[vllm]`` asks for 0.12 or later) is a setup mistake,
+    said before the first product: the JSON schema that holds each answer to the taxonomy's values goes as vLLM 0.12's
+    ``structured_outputs``, which an older vLLM may refuse or not apply. A version not known is left to the engine."""
+    found = _vllm_version()
+    release = re.match(r"(\d+)\.(\d+)", found or "")
+    if release is None or (int(release[1]), int(release[2])) >= MIN_VLLM:
+        return
+    needed = ".".join(map(str, MIN_VLLM))
+    raise ConfigError(
+        f"the vllm backend needs vLLM >= {needed} (its structured outputs hold each answer to the taxonomy's values); "
+        f"vLLM {found} is installed: pip install -U 'vllm>={needed}'"
+    )
+
+
 def _structured_outputs_params() -> Any:
     try:
         from vllm.sampling_params import SamplingParams, StructuredOutputsParams
@@ -139,6 +168,7 @@ class VLLMBackend(Backend):
 
     def check(self) -> None:
         check_installed(["vllm"], "vllm", "the vllm backend")
+        check_vllm_version()
         # vLLM also reads a single GGUF file and Mistral-format directories (params.json): existence is the check.
         check_model_path(self.model, "vllm", needs_config=False)
 
@@ -172,6 +202,7 @@ class VLLMBackend(Backend):
         return kwargs
 
     def load(self) -> None:
+        check_vllm_version()  # an engine built by the caller (from_llm) was not checked with the backend
         self._load()
         context = self._context()
         if context is not None and self.max_new_tokens >= context:

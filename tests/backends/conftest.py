@@ -352,6 +352,9 @@ class ChatServer:
             return handler._send(200, self._completion('{"category": "Appar', None))
         if behaviour == "off-schema":
             return handler._send(200, self._completion('{"category": "Spaceships"}', None))
+        too_long = self._past_context(body)
+        if too_long is not None:
+            return handler._send(400, {"error": {"message": too_long, "type": "BadRequestError", "code": 400}})
         schema = None
         if "structured_outputs" in body:
             schema = body["structured_outputs"]["json"]
@@ -363,6 +366,22 @@ class ChatServer:
         generation, logprobs = self.engine.submit(self._generate, request, bool(body.get("logprobs"))).result()
         usage = {"prompt_tokens": generation.prompt_tokens, "completion_tokens": generation.completion_tokens}
         handler._send(200, self._completion(generation.text, logprobs, usage))
+
+    def _past_context(self, body: dict[str, Any]) -> str | None:
+        """vLLM 0.33's refusal of a prompt longer than the context (max_model_len), whatever max_tokens asks."""
+        from tagllm.backends.chat import chat_text
+
+        if self.max_model_len is None:
+            return None
+        messages = [{**m, "content": _text(m["content"])} for m in body["messages"]]
+        tokens = len(self.tokenizer(chat_text(self.tokenizer, messages), add_special_tokens=False)["input_ids"])
+        if tokens <= self.max_model_len:
+            return None
+        return (
+            f"This model's maximum context length is {self.max_model_len} tokens. However, your prompt contains "
+            f"{tokens} input tokens, which exceeds this limit even without any output tokens. Please reduce the "
+            "length of the input prompt."
+        )
 
     def _generate(self, request: GenerationRequest, logprobs: bool) -> tuple[Any, Any]:
         generation = self.backend.generate([request])[0]

@@ -285,6 +285,36 @@ def test_a_server_serving_several_models_needs_a_model_name_before_the_first_pro
         backend.close()
 
 
+@pytest.mark.parametrize("late", ["sleeps", "read-timeout"])
+def test_a_server_too_slow_to_list_its_models_says_to_raise_the_timeout(late: str) -> None:
+    """Without --model, a server that answers the first /models but not the second, which finds the model, within the
+    timeout: the run stopped with '/models is not answering (TimeoutError); pass --model', the timeout unnamed, where
+    the first call's message names it."""
+    import asyncio
+
+    import httpx
+
+    from tagllm.backends.openai import OpenAIBackend
+
+    asked: list[str] = []
+
+    async def slow_second_models(request: Any) -> Any:
+        asked.append(request.url.path)
+        if len(asked) > 1:  # an asyncio timeout, or the one httpx raises at a real socket
+            if late == "sleeps":
+                await asyncio.sleep(30)
+            raise httpx.ReadTimeout("timed out", request=request)
+        return httpx.Response(200, json={"data": [{"id": "qwen", "owned_by": "vllm"}]})
+
+    transport = httpx.MockTransport(slow_second_models)
+    backend = OpenAIBackend(timeout=0.2, client=httpx.AsyncClient(base_url="http://test/v1", transport=transport))
+    assert _refused_at_load(backend) == (
+        "openai backend: http://127.0.0.1:8000/v1/models sent no answer within 0.2s; pass --model with the served "
+        "model name, or, for a slow server, raise backend_options.timeout"
+    )
+    assert asked == ["/v1/models", "/v1/models"]
+
+
 def _refused_at_load(backend: Any) -> str:
     """The ConfigError ``backend.load()`` raises (the backend closed after), as text."""
     try:
@@ -452,10 +482,13 @@ def test_a_template_longer_than_the_servers_context_stops_the_run_before_the_fir
     chat_server: Any, demo_taxonomy: Any, embedder: Any
 ) -> None:
     # before: the run started, and every product was refused by a vLLM server ("This model's maximum context length
-    # is 256 tokens"), each one an error record
+    # is 256 tokens"), each one an error record; a template longer than the context alone was refused by the check's
+    # own request too, which took the refusal for no answer and let the run start
     import re
 
+    from tagllm.backends.chat import chat_text
     from tagllm.config import TaggerConfig
+    from tagllm.models import Product
     from tagllm.tagger import Tagger
 
     def tagger() -> Tagger:
@@ -463,18 +496,30 @@ def test_a_template_longer_than_the_servers_context_stops_the_run_before_the_fir
         backend = backend_for(chat_server, max_new_tokens=64)
         return Tagger(demo_taxonomy, embedder=embedder, backend=backend, config=config)
 
-    chat_server.max_model_len = 256
+    messages = tagger().prompt.render(Product(id="tagllm-check", title="x"), {}, [])  # type: ignore[union-attr]
+    tokenizer = chat_server.tokenizer
+    tokens = len(tokenizer(chat_text(tokenizer, messages), add_special_tokens=False)["input_ids"])
+    assert tokens > 256
+    chat_server.max_model_len = 256  # the template alone is longer: vLLM answers HTTP 400
     with pytest.raises(ConfigError) as caught:
         tagger().prepare()
-    found = re.fullmatch(
-        r"the template 'zeroshot' \(.+zeroshot\.j2\) is (\d+) tokens before any product's text: with "
-        r"max_new_tokens=64, more than the model's context of 256 tokens, so every product would fail; shorten the "
-        r"template, lower backend_options\.max_new_tokens, or start the server with a longer --max-model-len, up to "
-        r"the model's own context",
+    assert re.fullmatch(
+        r"the template 'zeroshot' \(.+zeroshot\.j2\) is longer than the model's context of 256 tokens before any "
+        r"product's text \(the server: This model's maximum context length is 256 tokens\. However, your prompt "
+        rf"contains {tokens} input tokens, which exceeds this limit even without any output tokens\. Please reduce the "
+        r"length of the input prompt\.\), so every product would fail; shorten the template, or start the server "
+        r"with a longer --max-model-len, up to the model's own context",
         str(caught.value),
+    ), str(caught.value)
+    chat_server.max_model_len = tokens + 10  # the template fits, its answer does not: counted by the server
+    with pytest.raises(ConfigError) as caught:
+        tagger().prepare()
+    assert str(caught.value).endswith(
+        f"is {tokens} tokens before any product's text: with max_new_tokens=64, more than the model's context of "
+        f"{tokens + 10} tokens, so every product would fail; shorten the template, lower "
+        "backend_options.max_new_tokens, or start the server with a longer --max-model-len, up to the model's own "
+        "context"
     )
-    assert found is not None, str(caught.value)
-    assert int(found[1]) + 64 > 256
     chat_server.max_model_len = 8192
     tagger().prepare()  # room enough
     chat_server.max_model_len = None

@@ -137,6 +137,24 @@ def test_a_template_longer_than_the_models_context_stops_the_run_before_the_firs
     _tagger(demo_taxonomy, _engine(engine, tiny_llama, 8192), embedder, prompt="zeroshot").prepare()  # room enough
 
 
+def test_tag_called_directly_checks_the_template_before_the_first_product(
+    tiny_llama: tuple[Any, Any], demo_taxonomy: Taxonomy, embedder: Any
+) -> None:
+    # before: tag(), tag_batch() (the library's path: tag_file and the CLI prepare first) tagged every product, each
+    # an error record, "the prompt is 672 tokens (1614 characters): ... shorten the product's text or the template"
+    from tagllm.errors import ConfigError
+
+    products = [{"id": "a", "title": "red dress"}, {"id": "b", "title": "blue shirt"}]
+    for call in ("tag", "tag_batch"):
+        backend = _engine("transformers", tiny_llama, 256)
+        tagger = _tagger(demo_taxonomy, backend, embedder, prompt="zeroshot")
+        with pytest.raises(ConfigError, match=r"^the template 'zeroshot' \(.+\) is \d+ tokens before any product's"):
+            getattr(tagger, call)(products)
+    tagger = _tagger(demo_taxonomy, _engine("transformers", tiny_llama, 8192), embedder, prompt="zeroshot")
+    assert [r.product_id for r in tagger.tag(products[:1])] == ["a"]  # room enough: prepared once, then tagged
+    assert tagger._prepared
+
+
 def _engine(name: str, tiny_llama: tuple[Any, Any], context: int) -> Backend:
     """The tiny model under ``name``'s backend, with a context of ``context`` tokens."""
     import copy

@@ -226,6 +226,33 @@ def test_max_new_tokens_past_the_engines_context_is_a_setup_mistake() -> None:
     VLLMBackend.from_llm(engine(2048), max_new_tokens=2047).load()
 
 
+def test_a_vllm_older_than_0_12_is_a_setup_mistake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # before: an older vLLM went unchecked; the schema goes as vLLM 0.12's structured_outputs, which it may refuse or
+    # not apply, found at the first batch if at all
+    from tagllm.backends import get_backend
+    from tagllm.backends import vllm as module
+    from tagllm.errors import ConfigError
+
+    engine = SimpleNamespace(llm_engine=SimpleNamespace(model_config=SimpleNamespace(model="m", max_model_len=4096)))
+    engine.get_tokenizer = lambda: None  # type: ignore[attr-defined]
+    said = (
+        "the vllm backend needs vLLM >= 0.12 (its structured outputs hold each answer to the taxonomy's values); "
+        "vLLM 0.11.2 is installed: pip install -U 'vllm>=0.12'"
+    )
+    monkeypatch.setattr(module, "check_installed", lambda *args: None)  # CI runs the tests before installing vLLM
+    monkeypatch.setattr(module, "_vllm_version", lambda: "0.11.2")
+    with pytest.raises(ConfigError) as caught:
+        get_backend("vllm", model=str(tmp_path))
+    assert str(caught.value) == said
+    with pytest.raises(ConfigError) as caught:
+        module.VLLMBackend.from_llm(engine).load()  # an engine the caller built
+    assert str(caught.value) == said
+    for version in ("0.12.0rc1", "0.33.0", "1.0.0", None):
+        monkeypatch.setattr(module, "_vllm_version", lambda version=version: version)
+        get_backend("vllm", model=str(tmp_path))
+        module.VLLMBackend.from_llm(engine).load()
+
+
 class PhotoContextLLM(ContextLLM):
     """A ``ContextLLM`` for a vision-language model: vLLM counts each photo as the ``image_tokens`` its processor put
     in, and refuses a conversation whose prompt then reaches ``max_model_len`` (``LLM.chat`` adds its conversations
