@@ -8,9 +8,10 @@ import gc
 import itertools
 import numbers
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
@@ -108,6 +109,8 @@ class Tagger:
             self.steps = LLMSteps.from_config(taxonomy, self.facets, self.config)
         self.prompt = self.steps.prompt if self.steps is not None else None
         self.router: Router | None = None
+        self._prepared = False  # see ``prepare``: done once, by tag_file or by the first batch
+        self._preparing = threading.Lock()
         if self.config.route_threshold is not None:
             from tagllm.routing import Router, check_backend
 
@@ -118,6 +121,17 @@ class Tagger:
         # cyclic GC walks them all again and again while tagging (measured: ~5 ms per product on Flipkart's index).
         gc.collect()
         gc.freeze()
+
+    def __getstate__(self) -> NoReturn:
+        """A tagger does not go to another process (pickle: a multiprocessing pool's argument, a bound ``tag`` sent to
+        a ProcessPoolExecutor): it holds loaded models, an ONNX session, an LLM engine or its event-loop thread.
+        Pickling failed deep inside ("cannot pickle 'InferenceSession' object"), naming nothing to do instead."""
+        raise TypeError(
+            "a Tagger cannot be pickled or sent to another process: it holds loaded models and engines. Send its "
+            "config (tagger.config, a TaggerConfig, pickles) and build one tagger per worker, once, with "
+            "Tagger.from_config(config) (in a multiprocessing.Pool initializer, a Ray actor's __init__); on Ray Data, "
+            "tagllm.distributed.tag_dataset does this"
+        )
 
     def use_keep_probabilities(self, backend: Backend) -> None:
         """The retrieval backend keeps each attribute's values from the confidence the index measured for it
@@ -200,6 +214,7 @@ class Tagger:
         """
         check_batch(products)
         size = self.config.batch_size if batch_size is None else _checked_batch_size(batch_size)
+        self._prepare_once()
         iterator = iter(products)
         seen = 0
         window_size = min(FIRST_WINDOW, max(size, ENCODE_WINDOW))
@@ -225,6 +240,7 @@ class Tagger:
         """Tag one batch; ``vectors`` and ``photos``, when given, are the embeddings and encoded photos of its valid
         products, in order."""
         check_batch(items)
+        self._prepare_once()
         results: list[TagResult | None] = [None] * len(items)
         products: list[tuple[int, Product]] = []
         for i, item in enumerate(items):
@@ -334,7 +350,9 @@ class Tagger:
     def prepare(self, progress: Progress | None = None) -> None:
         """Load the embedder's weights and build each facet's label tables now instead of in the first batch, so
         that a run's clock starts with tagging (see ``BatchScorer.prepare``); start the LLM engine, so that one that
-        cannot start stops the run before its first product."""
+        cannot start, or a template the model's context cannot hold, stops the run before its first product.
+        ``tag_file`` calls it, and so does the first batch of ``tag``, ``tag_iter``, ``tag_batches`` and ``tag_batch``
+        where it was not called: called directly, they failed every product alone on such a mistake."""
         if progress is not None and self.backend.needs_prompt:
             # an engine loading a model, or a server checked, takes minutes: the line said "loading the example index"
             progress("backend", 0, None)
@@ -343,6 +361,12 @@ class Tagger:
             self.steps.check_context(self.backend)
         self.retrieval.prepare(self.facets, progress)
         gc.freeze()  # the tables live as long as the tagger: keep the collector off them, as __init__ does
+        self._prepared = True
+
+    def _prepare_once(self) -> None:
+        with self._preparing:  # two threads' first batches: one prepares, the other waits for it
+            if not self._prepared:
+                self.prepare()
 
     def tag_file(
         self,

@@ -154,8 +154,7 @@ def test_blocks_whose_columns_differ_in_type_or_presence_are_each_tagged(ray: An
         pa.table({"id": ["a4"], "title": ["Gold plated necklace"], "brand": ["Zara"]}),
     ]
     out = _by_id(tag_dataset(ray.data.from_arrow(blocks), config, batch_size=4).take_all())
-    assert {pid: r["status"] for pid, r in out.items()} == {"a1": "ok", "a2": "ok", "a3": "error", "a4": "ok"}
-    assert out["a3"]["error"]["message"] == "record 'a3' field 'title': Input should be a valid string"
+    assert {pid: r["status"] for pid, r in out.items()} == {"a1": "ok", "a2": "ok", "a3": "ok", "a4": "ok"}
     items = [{"id": 17, "title": "Blue denim jeans"}, {"id": None, "title": "Red summer dress"}]
     ids = sorted(r["product_id"] for r in tag_dataset(ray.data.from_items(items), config, batch_size=2).take_all())
     assert ids[0] == "17" and ids[1].startswith("row-")  # sorted: grouped by id (check_ids), rows come in any order

@@ -37,7 +37,7 @@ def test_a_failed_row_is_named_by_its_product_id_not_its_place_in_a_block(demo_i
     a string or a number was written as ``line-N``, the same in every block."""
     worker = _TaggerWorker(TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5).model_dump())
     ids = np.array(["p1", "p2", "p3", True], dtype=object)
-    out = worker({"id": ids, "title": np.array(["Blue denim jeans", "", 42, "Red summer dress"], dtype=object)})
+    out = worker({"id": ids, "title": np.array(["Blue denim jeans", "", True, "Red summer dress"], dtype=object)})
     errors = {pid: json.loads(row).get("error") for pid, row in zip(out["product_id"], out["result_json"], strict=True)}
     assert list(out["status"]) == ["ok", "error", "error", "error"]
     assert errors["p2"] == {
@@ -46,7 +46,9 @@ def test_a_failed_row_is_named_by_its_product_id_not_its_place_in_a_block(demo_i
         "message": "record 'p2' has no title; every product needs a non-empty title",
         "is_retryable": False,
     }
-    assert errors["p3"]["message"] == "record 'p3' field 'title': Input should be a valid string"
+    assert errors["p3"]["message"] == (
+        "record 'p3' field 'title': expected text (a string or a number), got a boolean (true)"
+    )
     named = out["product_id"][3]
     assert named.startswith("row-") and len(named) == 16
     assert errors[named]["message"] == "record True field 'id': Input should be a valid string"

@@ -271,6 +271,53 @@ def test_settings_given_with_a_config_take_the_place_of_its_own(demo_index_dir, 
     assert config.threshold != 0.999  # the caller's config is left as it was
 
 
+def test_tagllm_tag_file_warns_at_the_callers_line(demo_index_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # the module's tag_file calls Tagger.tag_file: its InputWarning named tagllm/tagger.py (a fixed stacklevel), not
+    # the line that called it
+    import tagllm
+    from tagllm.errors import InputWarning
+
+    source = tmp_path / "products.jsonl"
+    source.write_text('{"id": "x", "title": "Assorted gift box"}\n')
+    config = TaggerConfig(index=str(demo_index_dir))
+    with pytest.warns(InputWarning) as said:
+        tagllm.tag_file(source, tmp_path / "tags.jsonl", config, columns={"title": "name"})
+    assert [(str(w.message), w.filename) for w in said] == [
+        (f"columns title=name: {source} has no column 'name'; its own 'title' is read instead", __file__)
+    ]
+
+
+def test_a_tagger_sent_to_another_process_is_refused_saying_to_send_its_config(tagger) -> None:  # type: ignore[no-untyped-def]
+    # before: pickle failed deep inside, "cannot pickle 'onnxruntime...InferenceSession' object" (or a lock, an event
+    # loop's thread), and a ProcessPoolExecutor or a multiprocessing pool given the tagger crashed saying no more
+    import pickle
+
+    with pytest.raises(TypeError) as refused:
+        pickle.dumps(tagger.tag)  # as ProcessPoolExecutor().submit(tagger.tag, products) sends it
+    assert str(refused.value) == (
+        "a Tagger cannot be pickled or sent to another process: it holds loaded models and engines. Send its "
+        "config (tagger.config, a TaggerConfig, pickles) and build one tagger per worker, once, with "
+        "Tagger.from_config(config) (in a multiprocessing.Pool initializer, a Ray actor's __init__); on Ray Data, "
+        "tagllm.distributed.tag_dataset does this"
+    )
+    assert pickle.loads(pickle.dumps(tagger.config)) == tagger.config
+
+
+def test_a_title_given_as_a_number_is_tagged_as_its_text(tagger) -> None:  # type: ignore[no-untyped-def]
+    # {"title": 1984} (a book) was an error result "field 'title': Input should be a valid string"; a pandas column of
+    # numbers with a missing cell holds floats, 1984.0 for 1984
+    import numpy as np
+
+    results = tagger.tag(
+        [{"id": "b1", "title": 1984}, {"id": "b2", "title": np.float64(1984.0)}, {"id": "b3", "title": False}]
+    )
+    assert [(r.product_id, r.status) for r in results] == [("b1", "ok"), ("b2", "ok"), ("b3", "error")]
+    assert leaf(results[0]) == leaf(results[1])
+    assert results[2].error.message == (
+        "batch:3: record 'b3' field 'title': expected text (a string or a number), got a boolean (false)"
+    )
+
+
 def test_an_id_given_as_a_numpy_or_decimal_number_is_read_as_its_digits(tagger) -> None:  # type: ignore[no-untyped-def]
     # a pandas cell read with df.at is a numpy.int64, a database's NUMERIC column a Decimal: every such product was an
     # error record named by its position ("line-1: record np.int64(101) field 'id': Input should be a valid string")
@@ -337,6 +384,12 @@ def test_a_pandas_row_a_pydantic_model_or_a_dataclass_is_read_as_its_fields(tagg
         tagger.tag(frame.iloc[0])  # iterated, a row gives its cells: each would be a bad record
     with pytest.raises(TypeError, match=r"not a DataFrame, .*df.to_dict\(\"records\"\)"):
         tagger.tag(frame)  # iterated, a DataFrame gives its column names
+    # a column of records (dicts, Products) is a batch: it was refused as a single Series, "pass [product]", and given
+    # so, it was one error record ("field names must be strings, got 0")
+    column = pd.Series([{"id": "c1", "title": "Gold plated necklace"}, Product(id="c2", title="Gold plated necklace")])
+    tagged = tagger.tag(column)
+    assert [(r.product_id, leaf(r)) for r in tagged] == [("c1", "jewellery-necklaces"), ("c2", "jewellery-necklaces")]
+    assert tagger.tag(column.iloc[:0]) == []  # a column filtered to nothing
 
 
 def test_a_facet_the_taxonomy_lacks_is_refused_before_the_examples_are_embedded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -426,26 +479,30 @@ def test_a_tagger_built_directly_tells_facets_given_as_one_comma_list_to_be_a_li
 
 
 def test_attributes_of_a_shape_not_read_are_named_with_the_shapes_that_are(tagger) -> None:  # type: ignore[no-untyped-def]
-    """A product whose attributes came as one "Color: Red" string or as shop API objects ([{"name": "Color",
-    "value": "Blue"}]) was an error record saying only "field 'attributes': Input should be a valid dictionary":
-    neither what it got nor what to give instead."""
+    """Attributes that are no mapping used to make an error record saying only "field 'attributes': Input should be a
+    valid dictionary": neither what it got nor what to give instead. Shop API objects ([{"name": "Color", "value":
+    "Blue"}]) and one string of "Key: Value" tags ("Color: Red; Size: M", a seller's CSV cell) are read since session
+    s39; a string that holds no such tags, or a number, is an error record naming the shapes that are read, and the
+    rest of the batch is tagged beside it."""
     items = [
-        {"id": "a1", "title": "Red cotton shirt", "attributes": "Color: Red"},
+        {"id": "a1", "title": "Red cotton shirt", "attributes": "Color: Red; Size: M"},
         {"id": "a2", "title": "Blue jeans", "attributes": [{"name": "Color", "value": "Blue"}]},
         {"id": "a3", "title": "Blue jeans", "attributes": 5},
+        {"id": "a4", "title": "Red cotton shirt", "attributes": "Red cotton"},
     ]
     results = tagger.tag(items)
-    assert [r.status for r in results] == ["error"] * 3
-    shapes = (
-        "field 'attributes': expected a mapping of attribute name to value ({'Color': 'Red'}), a list of [key, value] "
-        'pairs or a list of "Key: Value" tags; got '
-    )
-    assert [r.error.message for r in results] == [
-        f"batch:1: record 'a1' {shapes}str 'Color: Red'",
-        f"batch:2: record 'a2' {shapes}list [{{'name': 'Color', 'value': 'Blue'}}]",
-        f"batch:3: record 'a3' {shapes}int 5",
-    ]
-    assert [r.error.field for r in results] == ["attributes"] * 3
+    assert [r.status for r in results] == ["ok", "ok", "error", "error"]
+    from tagllm.models import Product
+
+    assert Product.model_validate(items[0]).attributes == {"Color": "Red", "Size": "M"}
+    errors = [results[2], results[3]]
+    expected = [("batch:3: record 'a3'", "int 5"), ("batch:4: record 'a4'", "str 'Red cotton'")]
+    for result, (record, got) in zip(errors, expected, strict=True):
+        message = result.error.message
+        assert message.startswith(f"{record} field 'attributes': expected a mapping of attribute name to value")
+        assert message.endswith(f"got {got}")
+        assert "[key, value] pairs" in message and '"Key: Value" tags' in message
+    assert [r.error.field for r in errors] == ["attributes"] * 2
 
 
 def test_an_id_given_as_a_uuid_is_read_as_its_text(tagger) -> None:  # type: ignore[no-untyped-def]
