@@ -1,0 +1,132 @@
+"""Stated values: a value the product's text names (its name, a synonym, an other-language label, or a word a facet
+rule gives it: "Men" for Male), turned into the probability that the value is right by a fixed, measured mapping.
+
+This is the evidence that needs no examples. A mention is found at word boundaries in Latin scripts and as a
+substring in Chinese; a mention inside a longer mention of the same facet does not count ("gold" inside "rose gold",
+"steel" inside "stainless steel"), nor one that calls the value an imitation or an absence ("faux leather",
+"plastic-free"; in Chinese "仿皮革", "无塑料"); an imitation states the facet's value named as one where it has
+it ("vegan leather", "PU leather", "leather-effect": Faux leather). In a facet of materials, a material's adjective
+in -en names it ("Wooden" Wood, "Woollen" Wool). How a value is mentioned sets its probability
+(``STATED_PROBABILITY``):
+
+- ``sole``: the only value of the facet the text names ("White Cotton T-Shirt": White for colour);
+- ``shared``: one of several values of the facet the text names ("Navy Blue Shirt": Navy and Blue);
+- either of them found only as a Chinese substring (``sole (Chinese)``, ``shared (Chinese)``): a substring of a
+  title with no word boundaries is far less often the product's own value (功效 "补水" inside a longer claim);
+- ``sole, by a shade``: the only colour the text names, by a shade the facet has no value for (``ShadeFinder``);
+- ``listed``: in a multi-valued colour facet, two or more colours each written in a segment of colour words alone
+  ("Trainers, Black/Yellow", "Vest Tops, Pack of 3 - Black, White, Grey") or joined by a mark that joins colours
+  wherever the text writes them ("Trainers Navy/Orange", "Navy & Red Striped Top"; ``ShadeFinder.joined``): the text
+  lists the product's colours.
+- ``sole on its own``: of several colours the text names, the only one written in such a segment, the others inside
+  phrases that name a part or something else ("Crossbody Bag with Gold Chain, Black", "Stud Earrings, White,
+  Sterling Silver Posts"): the colour written on its own is the product's;
+- ``one of several``: in a multi-valued facet other than colour, one of several values the text names ("Ceramic Lamp
+  with Linen Shade"): a product of several materials names each; a second colour named in a phrase is as often a
+  part's, so colours stay ``shared``.
+
+Each probability is the lower end of the 95% Wilson interval of the share of such mentions that gold labels confirm,
+rounded down to a twentieth (precision first), measured on held-out titles of three labelled datasets against
+taxonomies learned from their training part, no examples used (``python benchmarks/stated_calibration.py --data
+../shared/data``, seed 0): sole 5,826 right of 5,976 (0.975; fashion 0.975, Flipkart 0.972), shared 296 of 588
+(0.503), sole in Chinese 15 of 42 (0.357, OpenBG), shared in Chinese 8 of 37 (0.216). So a sole Latin mention comes
+out at 0.95 and the others stay under the retrieval backend's 0.5: with no examples the default abstains on them.
+Those datasets hold one colour per product; listed colours were measured on the hand-labelled Shopify titles of
+``benchmarks/zero_cases.yaml`` and ``zero_cases_attributes{2,3,4}.yaml`` (``--cases``): 39 right of 39 (Wilson lower
+end 0.910, so 0.9; 37 of 37 once "Navy Blue" reads as one colour); on ``zero_cases_attributes5.yaml``, written
+afterwards and not used for it, 38 of 38; with colours joined at a segment's end listed too (session s39), on
+``zero_cases.yaml`` and ``zero_cases_attributes{2..6}.yaml`` 125 of 125 (105 of 105 before; lower end 0.970). A sole
+colour read from a shade: on the labelled datasets none (their colour facets have the shades as values); on the
+hand-labelled titles 37 of 39 (lower end 0.831, so 0.8). A colour on its own beside others: on the hand-labelled
+titles of ``zero_cases.yaml`` and ``zero_cases_attributes{2,3,4,5}.yaml`` 8 of 8, on
+``zero_cases_attributes6.yaml``, written without knowledge of the rule and not used for it, 1 of 1 (9 of 9: lower
+end 0.701, so 0.7). One of several: Flipkart's multi-valued facets other than colour (Ideal For, Occasion)
+47 of 61 (lower end 0.651, so 0.65); on the hand-labelled titles, material 138 of 150.
+
+In an audience facet (values Male and Female), a value named as whom the product is for ("Men's", "Girls'",
+"Ladies", "for Him", "Unisex"; not a bare "Man" or "Men", as often part of a name: "Iron Man", "Mr. Men") holds even
+where the product's best category lists no audience (``Statement.for_buyer``, ``applies.unlisted_weights``), at
+``UNLISTED_PROBABILITY``: 0.9, the lower end (0.94) of the Wilson interval of 91 right of 92 answers so given on
+the hand-labelled titles of ``zero_cases.yaml`` and ``zero_cases_attributes{2..6}.yaml`` (session s39,
+docs/eval.md; the wrong one: "Ladies Night Poster"). So is a material written as a segment of its own ("Camping Tent,
+Waterproof, Polyester, Green"; ``Statement.written_apart``; not one named by a colour, "Chino Shorts - Stone"), at 0.7:
+11 right of 11 such answers at 0.75 on the same titles (lower end 0.74).
+
+Where a facet applies is a separate matter: the scorer weighs every attribute facet by whether it applies to the
+product's likely categories (``tagllm.candidates.applies``), so "black" in a T-shirt title is a colour, never a
+washing programme.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from tagllm.candidates.applies import likely_share
+from tagllm.candidates.base import Batch, Candidates, Evidence, FacetData, Family, values_at
+from tagllm.candidates.stated.finder import StatedFinder, Statement
+
+__all__ = ["STATED_PROBABILITY", "UNLISTED_PROBABILITY", "StatedFinder", "StatedValues", "Statement"]
+
+# P(value is right | how the text states it), measured by benchmarks/stated_calibration.py (see its docstring).
+STATED_PROBABILITY = {
+    "sole": 0.95, "shared": 0.45, "sole (Chinese)": 0.2, "shared (Chinese)": 0.1, "listed": 0.9,
+    "sole, by a shade": 0.8, "sole on its own": 0.7,
+    "one of several": 0.65,
+}  # fmt: skip
+# P(value is right | stated outright, and the product's best category lists no facet of its kind), per way of stating
+# it outright: measured on the hand-labelled titles (session s39, docs/eval.md).
+UNLISTED_PROBABILITY = {"for the buyer": 0.9, "written apart": 0.7}
+
+
+class StatedValues(Family):
+    """The calibrated probability of each value the text states (``stated``; 0 for a value it does not state)."""
+
+    columns = ("stated",)
+
+    def __init__(self, data: FacetData) -> None:
+        self.size = data.space.size
+        self.facet = data.facet
+        self.find = StatedFinder(data.taxonomy, data.facet, data.space.position)
+
+    @classmethod
+    def build(cls, data: FacetData) -> StatedValues | None:
+        if data.tables.hierarchical:  # the category: what a title names is often what the product is for, not is
+            return None
+        return cls(data)
+
+    def read(self, batch: Batch) -> Evidence:
+        keys: list[int] = []
+        probs: list[float] = []
+        outright: dict[int, float] = {}  # key -> its probability where the category lists no facet of its kind
+        for row, (norm, text) in enumerate(zip(batch.normalized, batch.texts, strict=True)):
+            for statement in self.find(norm, text):
+                keys.append(row * self.size + statement.value)
+                probs.append(STATED_PROBABILITY[statement.how] * _not_elsewhere(statement, batch, row))
+                if statement.for_buyer or statement.written_apart:
+                    how = "for the buyer" if statement.for_buyer else "written apart"
+                    outright[keys[-1]] = min(UNLISTED_PROBABILITY[how], STATED_PROBABILITY[statement.how])
+        stated = sorted(outright)
+        batch.unlisted[self.facet] = (np.asarray(stated, dtype=np.int64), np.asarray([outright[k] for k in stated]))
+        key_array = np.asarray(keys, dtype=np.int64)
+        order = np.argsort(key_array)
+        return Evidence([key_array], _column(key_array[order], np.asarray(probs)[order]))
+
+
+def _not_elsewhere(statement: Statement, batch: Batch, row: int) -> float:
+    """1 when a shade that also names a value of other facets reads as a colour: none of the product's likely
+    categories is one those facets apply to ("lavender" on a yoga mat; on a candle, perhaps its scent); else 0, as
+    when its categories are not known."""
+    if statement.elsewhere is None:
+        return 1.0
+    if batch.categories is None:
+        return 0.0
+    return 0.0 if likely_share(statement.elsewhere, batch.categories[row]) > 0 else 1.0
+
+
+def _column(keys: np.ndarray, probs: np.ndarray) -> Callable[[Candidates], np.ndarray]:
+    def columns(candidates: Candidates) -> np.ndarray:
+        return values_at(keys, probs, candidates.keys)[:, None]
+
+    return columns

@@ -1,0 +1,38 @@
+"""Audiences a text states: the words for the young of a gender ("Boys", "Girls") and whether a mention names whom
+the product is for ("Men's", "for Her") or is part of a name ("Iron Man")."""
+
+from __future__ import annotations
+
+from tagllm.attributes import is_placeholder
+from tagllm.text import normalize
+
+# Words for the young of a gender: catalogues write "Boys" and "Girls" where a gender facet has Male and Female.
+YOUNG_GENDER_WORDS = {"male": ("boy", "boys"), "female": ("girl", "girls")}
+
+
+def names_buyer(words: tuple[str, ...], start: int, end: int, is_unsexed: bool) -> bool:
+    """Whether an audience value's mention ``words[start:end]`` names whom the product is for, by English grammar: a
+    possessive ("Men's", normalised "men s"; "Girls'"), a plural written before the product's noun ("Mens", "Ladies",
+    "Boys"), the object of "for" ("for Women", "Gift for Him"), or a value that is no sex ("Unisex"). A bare singular
+    or a plural without its "s" is as often part of a name: "Iron Man", "Mr. Men", "Lady Finger", "Male to Female"."""
+    if is_unsexed:
+        return True
+    possessive = end < len(words) and words[end] == "s"
+    return possessive or words[end - 1].endswith("s") or words[start - 1 : start] == ("for",)
+
+
+def audience(values: list, position: dict[str, int]) -> dict[int, bool]:
+    """In an audience facet (it has values named Male and Female), each value's position -> whether it names a sex
+    (Unisex names none; a placeholder such as "Other" is left out); empty for any other facet."""
+    names = {normalize(v.name): v for v in values if not is_placeholder(v.name)}
+    if not {"male", "female"} <= names.keys():
+        return {}
+    return {position[v.id]: name in ("male", "female") for name, v in names.items()}
+
+
+def young_gender_words(values: list, position: dict[str, int]) -> list[tuple[str, int]]:
+    """'Boys' for Male and 'Girls' for Female, where the facet has both and no value of its own for either word."""
+    names = {normalize(v.name): v for v in values}
+    if "male" not in names or "female" not in names or {"boy", "boys", "girl", "girls"} & names.keys():
+        return []
+    return [(word, position[names[g].id]) for g, words in YOUNG_GENDER_WORDS.items() for word in words]

@@ -1,0 +1,147 @@
+"""The finder of the values of one facet that a text states: value names, synonyms and other-language labels found
+as whole words (substrings in Chinese), with the colour, material and audience readings of their own modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tagllm.attributes import SPELLINGS
+from tagllm.candidates.stated.audience import audience, names_buyer, young_gender_words
+from tagllm.candidates.stated.colours import ShadeFinder, shade_heads
+from tagllm.candidates.stated.materials import imitations, is_material_facet, material_adjectives, written_apart
+from tagllm.candidates.stated.segments import (
+    APART_SEGMENT,
+    CHINESE_NOT_BEFORE,
+    is_absent,
+    is_qualified,
+    names_else,
+    respell,
+)
+from tagllm.mapping.colours import survey
+from tagllm.mapping.families import facet_aliases
+from tagllm.phrases import PhraseTable, Spans
+from tagllm.taxonomy import Taxonomy
+from tagllm.text import normalize, word_forms
+
+MIN_ALIAS_CHARS = 3  # letter-size spellings ("S", "M", "XL") are names in a size facet, not words to spot in a title
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One value of a facet stated in a text: its label-space position and how it is stated (a key of
+    ``STATED_PROBABILITY``). ``elsewhere``: for a colour named by a shade that also names a value of other facets
+    ("burgundy", a wine region; "lavender", a fragrance), the categories those facets apply to."""
+
+    value: int
+    how: str
+    elsewhere: frozenset[str] | None = None
+    for_buyer: bool = False  # in an audience facet: named as whom the product is for (``names_buyer``)
+    written_apart: bool = False  # in a facet of materials: written as a segment of its own (``written_apart``)
+
+
+class StatedFinder:
+    """Finds the values of one facet that a normalised text states (longest mentions win)."""
+
+    def __init__(self, taxonomy: Taxonomy, facet: str, position: dict[str, int]) -> None:
+        values = taxonomy.facet_values(facet)
+        phrases: list[tuple[str, int]] = []
+        for v in values:
+            for phrase in (v.name, *v.synonyms, *(text for _, text in v.labels)):
+                phrases.append((phrase, position[v.id]))
+        for alias, v in facet_aliases(values):
+            if len(alias) >= MIN_ALIAS_CHARS:
+                phrases.append((alias, position[v.id]))
+        phrases += young_gender_words(values, position)
+        self.is_material = is_material_facet(facet)
+        if self.is_material:
+            phrases += material_adjectives(values, position)
+        # a material named by a colour ("Stone", "Clay") written apart is as often the product's colour
+        self.shade_named = frozenset(position[v.id] for v in values if normalize(v.name) in survey())
+        american = {a: b for b, a in SPELLINGS.items()}
+        phrases += [(british, pos) for phrase, pos in phrases if (british := respell(phrase, american)) != phrase]
+        self.phrases = PhraseTable(phrases)
+        self.imitations = imitations(values, position)
+        self.shades = ShadeFinder(taxonomy, facet, position)
+        self.multi_valued = taxonomy.facets[facet].multi_valued
+        self.audience = audience(values, position)  # empty: no audience facet
+
+    def __call__(self, norm: str, text: str | None = None) -> list[Statement]:
+        """The values the text states, each once, in label-space order (``text``: the text before normalising,
+        whose punctuation shows where it writes a colour on its own; without it no shade or list is read)."""
+        spans = Spans(self.phrases.spans(norm))
+        segments = self.shades.segments(text) if text is not None else []
+        shades = [hit for segment in segments for hit in self.shades.find(segment)]
+        if not spans.by_start and not shades:
+            return []
+        words = word_forms(norm)[0]
+        latin_end = len(words) + 1
+        kept: dict[int, bool] = {}  # value -> stated in Latin script (else only as a Chinese substring)
+        buyer: set[int] = set()  # values named as whom the product is for
+        heads = shade_heads(words, spans, text) if self.shades.words and text is not None else set()
+        compact = norm.replace(" ", "")  # where the Chinese mentions are, past latin_end
+        for start, end, pos in spans.all:
+            if start < latin_end and is_qualified(words, start, end) and pos in self.imitations:
+                if not spans.inside_longer(start, end, pos) and not is_absent(words, end):
+                    kept[self.imitations[pos]] = True  # "vegan leather", "leather-effect": Faux leather
+                continue
+            if start < latin_end and names_else(words, start, end) or (start, end, pos) in heads:
+                continue
+            if start >= latin_end and compact[: start - latin_end].endswith(CHINESE_NOT_BEFORE):
+                continue
+            if not spans.inside_longer(start, end, pos):
+                kept[pos] = kept.get(pos, False) or start < latin_end
+                is_sex = self.audience.get(pos)
+                if is_sex is not None and start < latin_end and names_buyer(words, start, end, not is_sex):
+                    buyer.add(pos)
+        named = set(kept)
+        elsewhere: dict[int, frozenset[str]] = {}
+        for pos, scope in shades:
+            if pos not in kept and scope is not None:
+                elsewhere[pos] = elsewhere.get(pos, frozenset()) | scope
+            elif pos in elsewhere and scope is None:
+                del elsewhere[pos]
+            kept[pos] = True
+        joined = self.shades.joined(text) if text is not None else []
+        written = (
+            written_apart(self.phrases, text, self.shade_named) & named
+            if self.is_material and text is not None
+            else set()
+        )
+        listed = self._listed(segments + joined) & kept.keys()
+        alone: set[int] = set()
+        if len(kept) > 1 and not listed and text is not None:
+            alone = self._on_their_own(self.shades.segments(text, APART_SEGMENT)) & kept.keys()
+        apart = listed or (alone if len(alone) == 1 else set())  # the colours written apart are the product's
+        several = self.multi_valued and not self.shades.words  # colours: one named in a phrase is often a part's
+        how = "sole" if len(kept) == 1 else "one of several" if several else "shared"
+        statements = []
+        for pos, latin in sorted(kept.items()):
+            stated = "listed" if pos in listed else "sole on its own" if pos in apart else how
+            if not latin and stated == how:
+                stated = "sole (Chinese)" if how == "sole" else "shared (Chinese)"
+            if stated == "sole" and pos not in named:
+                stated = "sole, by a shade"
+            statements.append(Statement(pos, stated, elsewhere.get(pos), pos in buyer, pos in written))
+        return statements
+
+    def _listed(self, segments: list[str]) -> set[int]:
+        """In a multi-valued colour facet, the values the text lists as the product's colours: two or more, each
+        named in a segment of colour words alone ("Black/Yellow", "Pack of 3 - Black, White, Grey", "Navy & Gold")."""
+        if not self.multi_valued or not segments:
+            return set()
+        named = self._on_their_own(segments)
+        return named if len(named) >= 2 else set()
+
+    def _on_their_own(self, segments: list[str]) -> set[int]:
+        """The values named in segments of colour words alone."""
+        named: set[int] = set()
+        for segment in segments:
+            spans = Spans(self.phrases.spans(segment))
+            heads = shade_heads(segment.split(), spans, segment)
+            named |= {
+                pos
+                for start, end, pos in spans.all
+                if (start, end, pos) not in heads and not spans.inside_longer(start, end, pos)
+            }
+            named |= {pos for pos, _ in self.shades.find(segment)}
+        return named

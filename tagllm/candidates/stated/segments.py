@@ -1,0 +1,62 @@
+"""Where a text sets a value apart and how it qualifies a mention: the segment marks and word grammar that the
+colour, material and audience readings of stated values share."""
+
+from __future__ import annotations
+
+import re
+
+from tagllm.candidates.compounds import begins_compound
+from tagllm.text import normalize
+
+# Words that make a mention an imitation of the value, not the value: "leather-look", "vegan leather", "faux suede"
+# (grammar of imitation: a closed class of qualifiers, the same for any material, colour or finish).
+IMITATION_BEFORE = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock", "simulated", "pu"})
+IMITATION_AFTER = frozenset({"look", "looking", "effect", "like", "imitation", "lookalike"})
+# A word after a value that says the product is without it: "plastic-free", "BPA free", "nickel-free" (English
+# grammar of absence, the same for any material or ingredient).
+ABSENCE_AFTER = frozenset({"free"})
+# The same before a Chinese name: "仿皮革" (imitation leather), "人造" (man-made), "假" (fake), "非" (not), "无"
+# (without), "不含" (free of): Chinese writes them right before the name, with no space.
+CHINESE_NOT_BEFORE = ("仿", "人造", "假", "非", "无", "不含")
+
+
+# Where a text writes a colour on its own: between separators (", Burgundy", "- Lilac", "Sage/Grey", "(Cream)", the
+# end of a line or sentence: a product's text puts its brand and attributes on lines of their own), or after "in"
+# ("Jumper in Cream"); grammar, not vocabulary.
+def _segment_marks(joiners: str) -> re.Pattern[str]:
+    return re.compile(rf"\s+[-–—]+\s*|[–—]|[,;:|{joiners}()\[\]{{}}【】（）\n]|\.\s|\s+in\s+", re.IGNORECASE)
+
+
+COLOUR_SEGMENT = _segment_marks("/+&")
+# The same without the marks that join colours into one ("Blue/Grey Stripe", "Navy & Red Striped"): a colour written
+# on its own beside others is set apart from the rest of the text, not joined to a colour inside it.
+APART_SEGMENT = _segment_marks("")
+# Marks that join colours into a list ("Trainers Navy/Orange", "Set of 2, Navy & White Stripe").
+JOINERS = re.compile(r"\s*(?:[/&+]|\band\b)\s*", re.IGNORECASE)
+
+
+def side_by_side(words: list[str] | tuple[str, ...], text: str) -> bool:
+    """Whether ``words`` stand next to each other in the raw ``text``, with nothing but spaces between them."""
+    return re.search(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", text, re.IGNORECASE) is not None
+
+
+def names_else(words: tuple[str, ...], start: int, end: int) -> bool:
+    """Whether the mention of ``words[start:end]`` does not name the product's value: qualified as an imitation or
+    an absence, or the first word of a compound that names something else ("black pepper", "green tea")."""
+    return is_qualified(words, start, end) or begins_compound(words, start, end)
+
+
+def is_qualified(words: tuple[str, ...], start: int, end: int) -> bool:
+    """Whether the mention of ``words[start:end]`` is qualified as an imitation ("vegan leather", "leather look") or
+    an absence ("plastic-free"): the text names the value to say the product is not made of it."""
+    after = words[end] if end < len(words) else ""
+    return (start > 0 and words[start - 1] in IMITATION_BEFORE) or after in IMITATION_AFTER or after in ABSENCE_AFTER
+
+
+def is_absent(words: tuple[str, ...], end: int) -> bool:
+    return end < len(words) and words[end] in ABSENCE_AFTER
+
+
+def respell(phrase: str, spellings: dict[str, str]) -> str:
+    """The phrase with each word respelt (normalised): 'Gray' -> 'grey', 'Aluminum' -> 'aluminium'."""
+    return " ".join(spellings.get(w, w) for w in normalize(phrase).split())
