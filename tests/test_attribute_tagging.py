@@ -23,7 +23,8 @@ PRODUCTS = [
     ("Men's Classic Crew Neck T-Shirt White Cotton", ["White"], ["Cotton"]),
     ("Women's Black Leather Ankle Boots", ["Black"], ["Leather"]),  # Boots list a footwear material
     ("Stainless Steel Insulated Water Bottle 750ml Silver", ["Silver"], ["Stainless steel"]),
-    ("Cast Iron Skillet 12 inch Pre-Seasoned", [], []),  # no value "Cast iron"; "Iron" inside it is no mention
+    # Material has no "Cast iron", but skillets' cookware material has, plainly a kind of Iron (Taxonomy.value_scope)
+    ("Cast Iron Skillet 12 inch Pre-Seasoned", [], ["Iron"]),
     ("Kids Red Raincoat with Hood", ["Red"], []),
     ("Navy Wool Blend Overcoat for Men", ["Navy"], ["Wool"]),
     ("Organic Cotton Baby Bodysuit Pink 3-Pack", ["Pink"], ["Cotton"]),
@@ -257,6 +258,38 @@ def test_a_facet_applies_value_by_value_where_a_kind_of_it_lists_the_same_value(
     assert tax.value_scope("material", "m-wax") == {"bags", "candles"}
     assert tax.value_scope("material", "m-other") == {"bags"}  # a placeholder names nothing
     assert [tax.applies("material", c) for c in ("tshirts", "candles", "bags")] == [True, True, True]
+
+
+def test_a_value_applies_where_a_kind_lists_a_value_plainly_of_it() -> None:
+    """Shopify lists a skillet's material as a cookware material whose values are 'Cast iron' and 'Carbon steel',
+    where the generic material has Iron and Carbon: Cast iron is a kind of Iron, so Iron is a material of skillets;
+    Carbon steel is no carbon, and glass ceramic (named after another material, Glass) no Ceramic."""
+    from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
+
+    facets = {
+        CATEGORY: Facet(CATEGORY, "Category", hierarchical=True, required=True),
+        "material": Facet("material", "Material", categories=frozenset({"bags"})),
+        "cookware-material": Facet("cookware-material", "Cookware material", categories=frozenset({"skillets"})),
+    }
+    general = ("Iron", "Carbon", "Stainless steel", "Glass", "Ceramic")
+    values = [
+        Value("skillets", "Skillets", CATEGORY, path="Skillets"),
+        Value("bags", "Bags", CATEGORY, path="Bags"),
+        *(Value(f"m-{n.lower()}", n, "material") for n in general),
+        *(
+            Value(f"c-{i}", n, "cookware-material")
+            for i, n in enumerate(("Cast iron", "Carbon steel", "Stainless steel", "Glass ceramic"))
+        ),
+    ]
+    tax = Taxonomy("cookware", facets, {v.id: v for v in values})
+    scopes = {n: tax.value_scope("material", f"m-{n.lower()}") for n in general}
+    assert scopes == {
+        "Iron": {"bags", "skillets"},
+        "Carbon": {"bags"},
+        "Stainless steel": {"bags", "skillets"},
+        "Glass": {"bags"},
+        "Ceramic": {"bags"},
+    }
 
 
 def test_a_kind_of_a_facet_carries_its_values_onto_the_chosen_category(embedder) -> None:  # type: ignore[no-untyped-def]
@@ -651,6 +684,8 @@ def test_an_audience_value_says_whether_the_title_names_it_as_whom_the_product_i
     assert buyers("Iron Man Action Figure") == [("male", False)]
     assert buyers("Mr. Men Book Collection") == [("male", False)]
     assert buyers("HDMI Male Connector") == [("male", False)]
+    assert buyers("Ladies Night Poster") == [("female", False)]  # a night for ladies: a theme, not the buyer
+    assert buyers("Girls' Day Out Banner") == [("female", False)]
 
 
 def test_an_audience_named_as_the_buyer_holds_where_the_chosen_category_lists_no_audience(embedder) -> None:  # type: ignore[no-untyped-def]

@@ -166,7 +166,8 @@ class Taxonomy:
     def value_scope(self, facet: str, value_id: str) -> frozenset[str] | None:
         """The categories a value of a flat facet applies to (None: every category): the facet's own, plus those of
         each kind of it that has a value of the same name (Cotton is a material of T-shirts, whose fabric can be
-        Cotton; not of candles, whose candle material is a wax)."""
+        Cotton; not of candles, whose candle material is a wax) or a value that is plainly a kind of it
+        (``_headed_names``: Iron is a material of skillets, whose cookware material can be Cast iron)."""
         own = self.facets[facet].categories
         if own is None:
             return None
@@ -187,7 +188,7 @@ class Taxonomy:
             named = _facet_words(name)
             is_named_kind = len(named) > len(words) and named[-len(words) :] == words
             if (is_named_kind or (len(theirs) >= MIN_KIND_VALUES and theirs <= names)) and theirs & names:
-                out[name] = frozenset(theirs & names)
+                out[name] = frozenset(theirs & names) | _headed_names(theirs - names, names)
         return out
 
     def _names_of(self, facet: str) -> frozenset[str]:
@@ -427,3 +428,21 @@ def _as_read(name: str) -> str:
 def _facet_words(name: str) -> list[str]:
     """A facet name's words: 'cookware-bakeware-material' -> ['cookware', 'bakeware', 'material']."""
     return [w for w in _FACET_WORD.split(name.casefold()) if w]
+
+
+def _headed_names(theirs: frozenset[str], names: frozenset[str]) -> frozenset[str]:
+    """Of ``names`` (a facet's value names, normalised), those that a kind's value names (``theirs``) end with, as
+    their head after words that only qualify it: "cast iron" and "galvanized iron" are Iron, "oak wood" is Wood,
+    "tempered glass" Glass. A qualifier that is itself a word of a value's name makes the value another thing named
+    after a material ("steel wool" is no wool, "glass ceramic" no ceramic; "carbon steel" ends with no value), so
+    the kind's value then names none."""
+    value_words = {w for n in names for w in n.split()}
+    out = set()
+    for name in theirs:
+        words = name.split()
+        for i in range(1, len(words)):
+            if " ".join(words[i:]) in names:
+                if not value_words & set(words[:i]):
+                    out.add(" ".join(words[i:]))
+                break
+    return frozenset(out)

@@ -8,16 +8,24 @@ from tagllm.text import normalize
 
 # Words for the young of a gender: catalogues write "Boys" and "Girls" where a gender facet has Male and Female.
 YOUNG_GENDER_WORDS = {"male": ("boy", "boys"), "female": ("girl", "girls")}
+# Nouns of a time that, after an audience word, name a theme or an event: "Ladies Night", "Girls' Day Out", "Boys
+# Weekend" (English grammar: the audience word qualifies the time, not the buyer of the product).
+TIME_NOUNS = frozenset({"night", "nights", "nite", "day", "days", "evening", "weekend", "morning", "afternoon"})
 
 
 def names_buyer(words: tuple[str, ...], start: int, end: int, is_unsexed: bool) -> bool:
     """Whether an audience value's mention ``words[start:end]`` names whom the product is for, by English grammar: a
     possessive ("Men's", normalised "men s"; "Girls'"), a plural written before the product's noun ("Mens", "Ladies",
     "Boys"), the object of "for" ("for Women", "Gift for Him"), or a value that is no sex ("Unisex"). A bare singular
-    or a plural without its "s" is as often part of a name: "Iron Man", "Mr. Men", "Lady Finger", "Male to Female"."""
+    or a plural without its "s" is as often part of a name: "Iron Man", "Mr. Men", "Lady Finger", "Male to Female";
+    one before a noun of a time names a theme or an event ("Ladies Night Poster", ``TIME_NOUNS``), which the product
+    is for only where its category has an audience ("Ladies Night Gown" keeps Female through the category)."""
     if is_unsexed:
         return True
     possessive = end < len(words) and words[end] == "s"
+    following = end + possessive
+    if following < len(words) and words[following] in TIME_NOUNS:
+        return False  # "Ladies Night Poster": a night for ladies, a poster for anyone
     return possessive or words[end - 1].endswith("s") or words[start - 1 : start] == ("for",)
 
 
