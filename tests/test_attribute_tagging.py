@@ -489,13 +489,33 @@ def test_a_shade_the_facet_lacks_states_its_nearest_colour_where_the_title_write
     assert _stated_raw(tax, "color", "Canvas Tote Bag, Black/Lilac") == both
     # not on its own: the word may describe something else, and only value names count there
     assert _stated_raw(tax, "color", "Burgundy Wine Glasses Set of 4") == []
-    # a shade that names a category is a thing first
-    assert _stated_raw(tax, "color", "Extra Virgin Oil, Olive") == []
+    # a shade that names a category carries that category: a colour only where the product is no such thing
+    olive = [("green", "sole, by a shade", frozenset({"olives"}))]
+    assert _stated_raw(tax, "color", "Extra Virgin Oil, Olive") == olive
+    assert _stated_raw(tax, "color", "Quilted Gilet Body Warmer, Olive") == olive
+    # ... and only set apart: not joined to other words ("&"), not right after a colour, not ending the name
+    assert _stated_raw(tax, "color", "Scented Candle, Fig & Olive") == []
+    assert _stated_raw(tax, "color", "Tapenade, Black Olive") == [("black", "sole", None)]
+    assert _stated_raw(tax, "color", "Greek Kalamata Olive") == []
+    # a shade ending the product's words with no mark is written as a colour, but after a preposition
+    assert _stated_raw(tax, "color", "Mohair Blend Cardigan Lilac") == [("purple", "sole, by a shade", None)]
+    assert _stated_raw(tax, "color", "Gift Box for Lilac Lovers") == []
     # one that names a value of another facet carries where that facet applies
     lavender = [("purple", "sole, by a shade", frozenset({"candles"}))]
     assert _stated_raw(tax, "color", "Non-Slip Exercise Mat, Lavender") == lavender
     # without the raw text, no shade is read
     assert _stated(tax, "color", "Women's Satin Midi Skirt - Burgundy") == []
+
+
+def test_colours_run_together_at_the_end_of_the_name_are_listed() -> None:
+    """With no mark between them, colours that end the product's words (a pattern's name may follow) are its
+    colours; before the noun they stay one of several ("Black White Tote Bag": often a print of one of them)."""
+    tax = _shades_taxonomy()
+    listed = [("black", "listed", None), ("white", "listed", None), ("gray", "listed", None)]
+    assert _stated_raw(tax, "color", "Athletic Crew Socks 6 Pairs Black White Gray") == listed
+    assert _stated_raw(tax, "color", "Breton Top Black White Stripe") == listed[:2]
+    shared = [("black", "shared", None), ("white", "shared", None)]
+    assert _stated_raw(tax, "color", "Black White Tote Bag") == shared
 
 
 def test_a_shade_that_names_another_facets_value_is_a_colour_only_where_that_facet_does_not_apply() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from tagllm.candidates.compounds import compounds
 from tagllm.candidates.stated.segments import APART_SEGMENT, COLOUR_SEGMENT, JOINERS, side_by_side
 from tagllm.mapping.colours import placed_shades, survey
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
@@ -19,16 +20,21 @@ PATTERN_WORDS = frozenset({
     "colorblock",
 })  # fmt: skip
 COLOUR_CONTEXT_WORDS = frozenset({"colour", "color", "coloured", "colored", "and", "with", "shade", "tone"})
+# Words after which a noun is what the product is for or made of, not its colour ("Canister for Coffee").
+PREPOSITIONS = frozenset({"for", "of", "from", "by", "to", "on", "at", "about", "like"})
 
 
 class ShadeFinder:
     """In a colour facet, the colours a text names by a shade the facet has no value for ("Burgundy" where there is
     Red, "Lilac" where there is Purple), placed on the value of the nearest shade (``placed_shades``, the mapper's
     colour rule), and read only where the text writes them as a colour: in a segment of the text with nothing but
-    colour words ("Women's Satin Skirt - Burgundy", "Navy/Lilac", "Jumper in Cream"). Many shades name things too
-    ("olive", "apple", "mint"): a shade that names a category is never read, and one that names a value of another
-    facet ("burgundy" a region, "lavender" a fragrance) carries where those facets apply (``Statement.elsewhere``),
-    so that it counts only as far as the product's likely categories lie elsewhere."""
+    colour words ("Women's Satin Skirt - Burgundy", "Navy/Lilac", "Jumper in Cream"), or ending one after the
+    product's words ("Mohair Cardigan Lilac"; ``segments``). Many shades name things too ("olive", "mustard",
+    "cream"): one that names categories ("Olives", "Mustard") or a value of another facet ("burgundy" a region,
+    "lavender" a fragrance) carries those categories and where those facets apply (``Statement.elsewhere``), so
+    that it counts only as far as the product's likely categories lie elsewhere ("Velvet Cushion Cover, Mustard" is
+    yellow; "Dijon Mustard, 200g" is mustard). One that names a value of a facet that applies everywhere is never
+    read."""
 
     def __init__(self, taxonomy: Taxonomy, facet: str, position: dict[str, int]) -> None:
         values = taxonomy.facet_values(facet)
@@ -38,16 +44,20 @@ class ShadeFinder:
         if not placed:
             self.words: frozenset[str] = frozenset()
             return
-        named = _category_words(taxonomy)
         elsewhere = _other_scopes(taxonomy, facet, set(placed))
+        things = _named_categories(taxonomy, set(placed))
         for name, vid in placed.items():
-            if singular_key(name) in named or name in elsewhere and elsewhere[name] is None:
-                continue  # "olive", "cream": a thing first; a value of a facet that applies everywhere
-            self.shades[name] = (position[vid], elsewhere.get(name))
+            if name in elsewhere and elsewhere[name] is None or singular_key(name) in compounds():
+                continue  # a value of a facet that applies everywhere; a food or a happening ("green tea")
+            scope = elsewhere.get(name)
+            if name in things:
+                scope = (scope or frozenset()) | things[name]
+            self.shades[name] = (position[vid], scope)
         value_words = {w for v in values for w in normalize(v.name).split()}
         self.words = frozenset({w for name in placed for w in name.split()} | value_words | MODIFIER_WORDS)
         self.words |= COLOUR_CONTEXT_WORDS
         self.longest = max((len(name.split()) for name in self.shades), default=0)
+        self.value_names = frozenset(normalize(n) for v in values for n in (v.name, *v.synonyms))
 
     def segments(self, text: str, marks: re.Pattern[str] = COLOUR_SEGMENT) -> list[str]:
         """The segments of ``text`` (the raw text: its punctuation ``marks`` them) that hold nothing but colour
@@ -59,6 +69,24 @@ class ShadeFinder:
             norm = normalize(segment)
             if norm and all(w in self.words for w in norm.split()):
                 out.append(norm)
+        return out
+
+    def trailing(self, text: str) -> list[str]:
+        """The runs of colour words that end a segment of the text after the product's words, with no mark before
+        them (but for words naming a pattern after them), normalised: "Mohair Cardigan Lilac" gives "lilac",
+        "Athletic Socks Black White Grey" "black white grey", "Tee Navy Grey Stripe" "navy grey". Not after a
+        preposition ("Canister for Coffee"): there the noun is what the product is for. A shade that names things
+        is not read in such a run: there it is as often the product's noun ("Dijon Mustard", "Single Cream")."""
+        if not self.words:
+            return []
+        out = []
+        for segment in APART_SEGMENT.split(text):
+            words = normalize(segment).split()
+            while words and words[-1] in PATTERN_WORDS:
+                words.pop()
+            run = self._run(" ".join(words), reverse=True).split()
+            if run and len(run) < len(words) and not PREPOSITIONS.intersection(words[-len(run) - 1 :]):
+                out.append(" ".join(run))
         return out
 
     def joined(self, text: str) -> list[str]:
@@ -91,22 +119,39 @@ class ShadeFinder:
             run.append(word)
         return " ".join(reversed(run) if reverse else run)
 
-    def find(self, segment: str) -> list[tuple[int, frozenset[str] | None]]:
+    def find(self, segment: str, things: bool = True) -> list[tuple[int, frozenset[str] | None]]:
         """The values the shades in a colour segment name (longest first), each with where else its shade is a
-        value (None: nowhere)."""
+        value (None: nowhere). A value's name is no shade ("Rose Gold" is no rose), and a shade that names things
+        is read only where the segment is set apart from the text (``things``: not by a mark that joins it to
+        other words, as "&" in "Fig & Olive" does), and not right after a colour: "Red Velvet" is the thing in that
+        colour."""
         found: list[tuple[int, frozenset[str] | None]] = []
         words = segment.split()
-        i = 0
+        i, after_colour = 0, False
         while i < len(words):
+            named = self._longest(words, i)
+            if named:
+                i, after_colour = i + named, True
+                continue
             for n in range(min(self.longest, len(words) - i), 0, -1):
                 hit = self.shades.get(" ".join(words[i : i + n]))
                 if hit is not None:
-                    found.append(hit)
-                    i += n
+                    if hit[1] is None or (things and not after_colour):
+                        found.append(hit)
+                    i, after_colour = i + n, True
                     break
             else:
-                i += 1
+                i, after_colour = i + 1, False
         return found
+
+    def _longest(self, words: list[str], i: int) -> int:
+        """The number of words of the longest value name at ``words[i]`` at least as long as any shade there (0:
+        none)."""
+        shade = next((n for n in range(self.longest, 0, -1) if " ".join(words[i : i + n]) in self.shades), 0)
+        for n in range(len(words) - i, max(shade, 1) - 1, -1):
+            if " ".join(words[i : i + n]) in self.value_names:
+                return n
+        return 0
 
 
 def shade_heads(words: list[str] | tuple[str, ...], spans: Spans[int], text: str) -> set[tuple[int, int, int]]:
@@ -122,11 +167,25 @@ def shade_heads(words: list[str] | tuple[str, ...], spans: Spans[int], text: str
     return out
 
 
-def _category_words(taxonomy: Taxonomy) -> set[str]:
-    """The names of the taxonomy's categories (and their synonyms), as ``singular_key`` writes them."""
+def _named_categories(taxonomy: Taxonomy, names: set[str]) -> dict[str, frozenset[str]]:
+    """Of ``names``, those that name categories (a name or synonym, as ``singular_key`` writes them: "olive" names
+    Olives): name -> those categories and everything under them."""
     if "category" not in taxonomy.facets:
-        return set()
-    return {singular_key(n) for v in taxonomy.facet_values("category") for n in (v.name, *v.synonyms)}
+        return {}
+    keys = {singular_key(name): name for name in names}
+    roots: dict[str, list[str]] = {}
+    for v in taxonomy.facet_values("category"):
+        for key in {singular_key(n) for n in (v.name, *v.synonyms)} & keys.keys():
+            roots.setdefault(keys[key], []).append(v.id)
+    out = {}
+    for name, ids in roots.items():
+        scope, stack = set(ids), list(ids)
+        while stack:
+            children = [c.id for c in taxonomy.children(stack.pop())]
+            scope.update(children)
+            stack += children
+        out[name] = frozenset(scope)
+    return out
 
 
 def _other_scopes(taxonomy: Taxonomy, facet: str, names: set[str]) -> dict[str, frozenset[str] | None]:

@@ -69,8 +69,10 @@ class StatedFinder:
         """The values the text states, each once, in label-space order (``text``: the text before normalising,
         whose punctuation shows where it writes a colour on its own; without it no shade or list is read)."""
         spans = Spans(self.phrases.spans(norm))
-        segments = self.shades.segments(text) if text is not None else []
-        shades = [hit for segment in segments for hit in self.shades.find(segment)]
+        segments, joined, trailing, apart_segments = self._colour_segments(text)
+        set_apart = {*apart_segments, *joined}
+        shades = [hit for s in segments for hit in self.shades.find(s, things=s in set_apart)]
+        shades += [hit for run in trailing for hit in self.shades.find(run, things=False)]
         if not spans.by_start and not shades:
             return []
         words = word_forms(norm)[0]
@@ -101,16 +103,16 @@ class StatedFinder:
             elif pos in elsewhere and scope is None:
                 del elsewhere[pos]
             kept[pos] = True
-        joined = self.shades.joined(text) if text is not None else []
         written = (
             written_apart(self.phrases, text, self.shade_named) & named
             if self.is_material and text is not None
             else set()
         )
-        listed = self._listed(segments + joined) & kept.keys()
+        lists = [run for run in trailing if len(self._on_their_own([run], set_apart)) >= 2]
+        listed = self._listed(segments + joined + lists, set_apart) & kept.keys()
         alone: set[int] = set()
         if len(kept) > 1 and not listed and text is not None:
-            alone = self._on_their_own(self.shades.segments(text, APART_SEGMENT)) & kept.keys()
+            alone = self._on_their_own(apart_segments, set_apart) & kept.keys()
         apart = listed or (alone if len(alone) == 1 else set())  # the colours written apart are the product's
         several = self.multi_valued and not self.shades.words  # colours: one named in a phrase is often a part's
         how = "sole" if len(kept) == 1 else "one of several" if several else "shared"
@@ -124,16 +126,27 @@ class StatedFinder:
             statements.append(Statement(pos, stated, elsewhere.get(pos), pos in buyer, pos in written))
         return statements
 
-    def _listed(self, segments: list[str]) -> set[int]:
+    def _colour_segments(self, text: str | None) -> tuple[list[str], list[str], list[str], list[str]]:
+        """Where ``text`` (None: not known) writes colours: its segments of colour words alone (``ShadeFinder.
+        segments``), the colours joined at a segment's end (``joined``), the runs of colour words ending a segment
+        (``trailing``), and the segments of colour words alone set apart by marks that join no colours."""
+        if text is None:
+            return [], [], [], []
+        shades = self.shades
+        return shades.segments(text), shades.joined(text), shades.trailing(text), shades.segments(text, APART_SEGMENT)
+
+    def _listed(self, segments: list[str], set_apart: set[str]) -> set[int]:
         """In a multi-valued colour facet, the values the text lists as the product's colours: two or more, each
-        named in a segment of colour words alone ("Black/Yellow", "Pack of 3 - Black, White, Grey", "Navy & Gold")."""
+        named in a segment of colour words alone ("Black/Yellow", "Pack of 3 - Black, White, Grey", "Navy & Gold",
+        "Athletic Socks Black White Grey")."""
         if not self.multi_valued or not segments:
             return set()
-        named = self._on_their_own(segments)
+        named = self._on_their_own(segments, set_apart)
         return named if len(named) >= 2 else set()
 
-    def _on_their_own(self, segments: list[str]) -> set[int]:
-        """The values named in segments of colour words alone."""
+    def _on_their_own(self, segments: list[str], set_apart: set[str]) -> set[int]:
+        """The values named in segments of colour words alone (a shade that names things only in those of
+        ``set_apart``)."""
         named: set[int] = set()
         for segment in segments:
             spans = Spans(self.phrases.spans(segment))
@@ -143,5 +156,5 @@ class StatedFinder:
                 for start, end, pos in spans.all
                 if (start, end, pos) not in heads and not spans.inside_longer(start, end, pos)
             }
-            named |= {pos for pos, _ in self.shades.find(segment)}
+            named |= {pos for pos, _ in self.shades.find(segment, things=segment in set_apart)}
         return named
