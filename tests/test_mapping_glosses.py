@@ -3,6 +3,8 @@ the embedder's and the head noun's agreement."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from test_mapping_stages import FakeEmbedder
 
@@ -75,3 +77,51 @@ def test_the_head_of_a_description() -> None:
     assert head_of("string of beads you count prayers on") == "string"
     assert head_of("alarm clock") is None  # a name, no description
     assert head_of("that thing") is None  # no head before the link
+
+
+def test_a_plural_name_is_read_by_its_singular_sense_of_a_thing_sold(mapper: Mapper) -> None:
+    from tagllm.mapping.glosses import GlossStage, definitions
+
+    [stage] = [s for s in mapper.stages if isinstance(s, GlossStage)]
+    texts, _, ids = definitions(mapper, stage.wordnet, "category")
+    by_value = dict(zip(ids, texts, strict=True))
+    # WordNet's "clocks" as written is a weed (redstem storksbill); the taxonomy's Clocks are timepieces
+    assert by_value["clocks"].startswith("clock: a timepiece")
+    assert by_value["tents"].startswith("tent: a portable shelter")
+
+
+def test_the_value_s_shelf_picks_among_senses(mapper: Mapper) -> None:
+    from tagllm.mapping.glosses import GlossStage, product_sense
+    from tagllm.mapping.keys import stem
+
+    [stage] = [s for s in mapper.stages if isinstance(s, GlossStage)]
+    wordnet = stage.wordnet
+
+    def shelf(*words: str) -> frozenset[str]:
+        return frozenset(stem(word) for word in words)
+
+    jewelry = product_sense(wordnet, "Rings", shelf("jewelry"))
+    assert jewelry is not None and wordnet.synset(jewelry).lemmas[0] == "ring"  # not WordNet's gymnastic "rings"
+    assert wordnet.synset(jewelry).lexfile == "06"
+    fruit = product_sense(wordnet, "Limes", shelf("citrus", "fruits"))
+    assert fruit is not None and wordnet.synset(fruit).lexfile == "13"  # the fruit, not the tree nor quicklime
+    drone = product_sense(wordnet, "Drones", shelf("flying", "toys"))
+    assert drone is not None and wordnet.synset(drone).lexfile == "06"  # no shelf word: a made thing, not a bee
+
+
+def test_a_definition_shared_goes_to_the_value_it_names_whole(tmp_path: Path) -> None:
+    tree = [
+        ("laundry", "Laundry Appliances", None, ""),
+        ("washers", "Washing Machines", "laundry", ""),
+        ("parts", "Washer & Dryer Accessories", "laundry", ""),
+    ]
+    taxonomy = Taxonomy(
+        "laundry",
+        {"category": Facet("category", "Category", hierarchical=True)},
+        {v.id: v for v in category_values(tree)},
+    )
+    axes = {"clothes": 0, "machine": 1, "machines": 1, "appliance": 1}
+    mapper = Mapper(taxonomy, embedder=FakeEmbedder(axes), cache_dir=tmp_path)
+    # both values carry WordNet's washer ("a home appliance for washing clothes"): Washing Machines by its whole name
+    m = mapper.map_one("appliance you put dirty clothes in", "category")
+    assert (m.value.id if m.value else m.reason, m.method) == ("washers", "gloss")

@@ -54,6 +54,17 @@ GENERIC = frozenset(
 )  # fmt: skip
 """Heads that name no kind: the definition must be a made thing's (WordNet's artifact) instead."""
 ARTIFACT = "06"
+LIVING = frozenset({"05", "20"})
+"""WordNet's lexicographer files of animals and plants: a value's name is read so only when its shelf says so."""
+SHELF_DEPTH = 6
+"""How far up a sense's hypernyms a word of the value's parent or grandparent may be found (a nut → edible nut →
+produce → food)."""
+SHELF_STOP = frozenset(
+    stem(word)
+    for word in ("and", "other", "accessories", "supplies", "items", "products", "parts", "goods", "equipment", "sets")
+)
+"""Words of shelves' names that say no kind: "Parts" would take a tree's trunk for a car's, "Goods" bed linen for a
+case."""
 HYPERNYM_DEPTH = 2
 _LIKE = re.compile(r"\b([a-z]+)-like\b")
 _PARTS = re.compile(r"\s*(?:&|,|\band\b)\s*")
@@ -88,7 +99,8 @@ class GlossStage(Stage):
             order = np.argsort(-row)
             best = float(row[order[0]])
             tied = list(dict.fromkeys(ids[j] for j in order[:20] if float(row[j]) >= best - 1e-6))
-            vid = general_value(self.m.taxonomy, tied) if len(tied) > 1 else tied[0]
+            named = self._named_whole(tied)
+            vid = general_value(self.m.taxonomy, named) if len(named) > 1 else named[0]
             if vid is None or best < GLOSS_FLOOR:
                 continue
             second = next((float(row[j]) for j in order if ids[j] not in tied), 0.0)
@@ -101,6 +113,14 @@ class GlossStage(Stage):
         for (raw, vid, _, score), near in zip(found, agreements(self.m, queries, facet, -1.0, 0.0), strict=True):
             if near is not None:  # no other value's own name nearer the string: both readings agree
                 batch.done[raw] = self.m.accept(raw, facet, self.m.values[vid], self.name, round(score, 4))
+
+    def _named_whole(self, tied: list[str]) -> list[str]:
+        """The values sharing the best definition that it names whole, when the values it names a part of lie in other
+        branches ("washer": Washing Machines, not Washer & Dryer Accessories); else all of them (Folding Chairs & Stools
+        above Folding Chairs: the description may mean either)."""
+        whole = [v for v in tied if len(_name_parts(self.m.values[v].name)) == 1]
+        lineage = {a.id for v in whole for a in self.m.taxonomy.ancestors(v)}
+        return whole if whole and not (set(tied) - set(whole)) & lineage else tied
 
     @property
     def wordnet(self) -> WordNet:
@@ -181,19 +201,52 @@ def head_of(text: str) -> str | None:
 
 def definitions(mapper: Mapper, wordnet: WordNet, facet: str) -> tuple[list[str], list[str], list[str]]:
     """Each value's definition texts ("eggcup: dishware consisting of …"), their senses and the values' ids: for the
-    value's name, or each part of an "A & B" name, its most frequent sense that is a thing one can sell."""
+    value's name, or each part of an "A & B" name, the sense ``product_sense`` picks."""
     source = glosses(data_dir())
     texts: list[str] = []
     senses: list[str] = []
     ids: list[str] = []
     for value in mapper.taxonomy.facet_values(facet):
-        for part in (p for p in _PARTS.split(value.name) if p.strip()):
-            sense = next((s for s in wordnet.noun_synsets(part) if wordnet.synset(s).lexfile in CONCRETE), None)
+        shelf = _shelf_words(mapper, value.id)
+        for part in (p for p in _name_parts(value.name) if stem(normalize(p)) not in SHELF_STOP):
+            sense = product_sense(wordnet, part, shelf)  # "Parts" alone defines nothing a shopper describes
             if sense is not None and source.get(sense):
                 texts.append(f"{wordnet.synset(sense).lemmas[0]}: {source[sense]}")
                 senses.append(sense)
                 ids.append(value.id)
     return texts, senses, ids
+
+
+def _name_parts(name: str) -> list[str]:
+    """The kinds an "A & B" or "A, B and C" name joins; a plain name is one."""
+    return [part for part in _PARTS.split(name) if part.strip()]
+
+
+def product_sense(wordnet: WordNet, name: str, shelf: frozenset[str]) -> str | None:
+    """The sense of a value's name that the value sells: among the senses of the name as written and of its
+    singulars (``WordNet.noun_senses``) that are things one can sell, the first whose hypernyms reach a word of the
+    value's parent or grandparent ("nuts" under Food is the edible nut, "rings" under Jewelry no gymnastic rings),
+    else the first that is no living thing ("clocks" as written is a weed, as "clock" a timepiece; a "drone" sold is
+    an aircraft, not a bee; plants and animals are found by their shelves' words), else the most frequent."""
+    senses = [s for s in wordnet.noun_senses(name) if wordnet.synset(s).lexfile in CONCRETE]
+    if not senses:
+        return None
+    rank = {sense: i for i, sense in enumerate(senses)}
+    return min(
+        senses,
+        key=lambda s: (not wordnet.reaches(s, set(shelf), SHELF_DEPTH), wordnet.synset(s).lexfile in LIVING, rank[s]),
+    )
+
+
+def _shelf_words(mapper: Mapper, vid: str) -> frozenset[str]:
+    """The stems of the value's parent's and grandparent's names, without words every branch uses ("supplies",
+    "parts")."""
+    return frozenset(
+        stem(word)
+        for ancestor in mapper.taxonomy.ancestors(vid)[-2:]
+        for word in normalize(ancestor.name).split()
+        if stem(word) not in SHELF_STOP
+    )
 
 
 @lru_cache(maxsize=2)

@@ -83,6 +83,16 @@ class WordNet:
                 return found.split()
         return []
 
+    def noun_senses(self, text: str) -> list[str]:
+        """Synsets of a word or phrase as a noun under every form it may be a plural of: those of the form as
+        written first ("shorts" are trousers), then those of its singulars ("clocks" is a weed as written, a timepiece
+        as "clock"), each form's most frequent sense first. ``noun_synsets`` stops at the first form WordNet knows."""
+        lemma = "_".join(normalize(text).split())
+        found: dict[str, None] = {}
+        for form in self._forms(lemma) if lemma else ():
+            found.update(dict.fromkeys(self._nouns.get(form, "").split()))
+        return list(found)
+
     def noun_lemmas(self) -> Iterable[tuple[str, list[str]]]:
         """Every noun lemma (words joined by "_") with its synsets, most frequent sense first."""
         for lemma, senses in self._nouns.items():
