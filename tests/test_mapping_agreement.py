@@ -87,3 +87,26 @@ def test_a_wordnet_landing_on_one_of_the_values_sharing_the_word_must_be_the_nea
     # WordNet's spinning top is a sense of "tops"; Clothing Tops holds the word as well and is nearer the string
     assert mapper.lexical.land("tops", "category") == ["spinning-tops"]
     assert mapper.map(["tops"], "category")[0].value is None
+
+
+def test_a_value_that_narrows_the_word_or_uses_it_as_a_modifier_is_no_rival() -> None:
+    tree = [
+        ("apparel", "Apparel", None),
+        ("tops", "Clothing Tops", "apparel"),
+        ("sweaters", "Sweaters", "tops"),
+        ("baby", "Baby Gear", None),
+        ("baby-jumpers", "Baby Jumpers", "baby"),
+        ("vehicles", "Vehicle Tools", None),
+        ("cables", "Vehicle Jumper Cables", "vehicles"),
+    ]
+    taxonomy = Taxonomy(
+        "jumpers",
+        {"category": Facet("category", "Category", hierarchical=True)},
+        {v.id: v for v in category_values(tree)},
+    )
+    embedder = FakeEmbedder({"jumper": 0, "jumpers": 0})  # the string is nearest the values that write its word
+    mapper = Mapper(taxonomy, embedder=embedder, embedding_threshold=1.5, cache_dir=CACHE / "jumpers")
+    assert mapper.lexical is not None and mapper.lexical.land("jumper", "category") == ["sweaters"]
+    # Baby Jumpers narrows the word to an audience the string does not say; Jumper Cables are cables
+    assert outcome(mapper.map(["jumper"], "category")[0]) == ("sweaters", "lexical")
+    assert outcome(mapper.map(["baby jumper"], "category")[0]) != ("sweaters", "lexical")

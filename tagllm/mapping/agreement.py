@@ -7,13 +7,15 @@ phrase in a category) and the lexical stage (a WordNet landing in a category).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tagllm.mapping.keys import stem
+from tagllm.mapping.repeats import QUALIFIERS
 from tagllm.text import normalize
 
 if TYPE_CHECKING:
@@ -27,6 +29,8 @@ HEAD_TRAIL = 0.05
 WHOLE_TRAIL = 0.15
 """In a hierarchical facet, a string whose stripped phrase names a value ("soft toy" -> "toy") is rejected when another
 value is more than this nearer the whole string (a looser bar than the head's: the phrase was named, not guessed)."""
+_NAME_PARTS = re.compile(r"\s*(?:&|,|\band\b)\s*")
+"""Where an "A & B" or "A, B and C" name parts."""
 STOP = frozenset({"a", "an", "the", "of", "and", "or", "for", "with", "in", "on", "to", "s"})
 
 
@@ -69,8 +73,15 @@ def named_rival(mapper: Mapper, text: str, vid: str, facet: str | None, trail: f
     return named_rivals(mapper, [(text, vid)], facet, trail)[0]
 
 
-def named_rivals(mapper: Mapper, queries: Sequence[Query], facet: str | None, trail: float) -> list[bool]:
-    """``named_rival`` for a batch (one encoding call, one product)."""
+def named_rivals(
+    mapper: Mapper,
+    queries: Sequence[Query],
+    facet: str | None,
+    trail: float,
+    is_adjective: Callable[[str], bool] | None = None,
+) -> list[bool]:
+    """``named_rival`` for a batch (one encoding call, one product); only values that use the string's words as it
+    does are rivals (``_same_use``; ``is_adjective``, WordNet's, tells a word a name may use as a modifier)."""
     if not mapper.use_embeddings or facet is None:
         return [False] * len(queries)
     rivals: list[frozenset[str] | None] = []
@@ -81,13 +92,31 @@ def named_rivals(mapper: Mapper, queries: Sequence[Query], facet: str | None, tr
             if words and not words <= content_stems(mapper.values[vid].name)
             else frozenset()
         )
-        rivals.append(named or None)
+        rivals.append(frozenset(r for r in named if _same_use(mapper, text, r, is_adjective)) or None)
     asked = [i for i, r in enumerate(rivals) if r is not None]
     found = _agreements(mapper, [queries[i] for i in asked], facet, -1.0, trail, [rivals[i] for i in asked])
     out = [False] * len(queries)
     for i, score in zip(asked, found, strict=True):
         out[i] = score is None
     return out
+
+
+def _same_use(mapper: Mapper, text: str, rival: str, is_adjective: Callable[[str], bool] | None) -> bool:
+    """Whether a value naming the string's words uses them as the string does. A word WordNet knows as an adjective
+    may be any name's modifier ("Waterproof Bath Dolls" is the taxonomy's use of "waterproof"); a noun must head the
+    value's name or one part of its "A & B" name (not "Jumper Cables" for "jumper"), on a shelf with no audience or
+    use the string does not say (``repeats.QUALIFIERS``: "Baby Jumpers" or the small animals' "Biscuits & Bakery" are
+    not what a plain "jumper" or "biscuits" means, as "jeans" is the plain Jeans)."""
+    said = normalize(text.replace("-", " ")).split()
+    if not said or is_adjective is None or is_adjective(said[-1]):
+        return True
+    value = mapper.values[rival]
+    parts = (normalize(part).split() for part in _NAME_PARTS.split(value.name.replace("-", " ")))
+    heads = {stem(words[-1]) for words in parts if words}
+    if stem(said[-1]) not in heads:
+        return False
+    shelf = {stem(w) for v in (*mapper.taxonomy.ancestors(rival), value) for w in normalize(v.name).split()}
+    return not (shelf & QUALIFIERS) - {stem(w) for w in said}
 
 
 def nearer_namesakes(mapper: Mapper, queries: Sequence[Query], facet: str | None) -> list[frozenset[str]]:

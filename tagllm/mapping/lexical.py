@@ -53,7 +53,8 @@ class LexicalStage(Stage):
     def run(self, batch: Batch) -> None:
         # strings found only in another facet come too: "Aubergine" is a plant name in Shopify, and an eggplant
         texts = batch.open()
-        if not texts or self.wordnet is None:
+        wordnet = self.wordnet
+        if not texts or wordnet is None:
             return
         hierarchical = batch.facet is None or self.m.taxonomy.facets[batch.facet].hierarchical
         landed: list[tuple[str, str]] = []  # one landing in a category: the embedder's checks, over the batch at once
@@ -101,7 +102,8 @@ class LexicalStage(Stage):
                 batch.candidates.setdefault(raw, (vid, *sorted(nearer)))
                 landed.remove((raw, vid))
         queries = [(batch.text(raw), vid) for raw, vid in landed]
-        for (raw, vid), vetoed in zip(landed, named_rivals(self.m, queries, batch.facet, NAMED_TRAIL), strict=True):
+        vetoes = named_rivals(self.m, queries, batch.facet, NAMED_TRAIL, wordnet.is_adjective)
+        for (raw, vid), vetoed in zip(landed, vetoes, strict=True):
             if vetoed:  # "kettle": WordNet's kettle is a boiler; the taxonomy's own Electric Kettles is far nearer
                 batch.vetoed[raw] = (vid,)  # still a word that names a value: "cooker hood" is no car's Hoods
             else:
