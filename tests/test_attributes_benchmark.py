@@ -66,3 +66,24 @@ def test_the_values_the_taxonomy_lacks_are_split_by_whether_the_svm_could_learn_
     lacking.add({"mauve"}, known, seen, {"red"})  # never seen in training: no method can answer it
     lacking.add({"teal"}, known, seen, {"blue"})
     assert (lacking.values, lacking.carried, lacking.svm_right) == (3, 2, 1)
+
+
+def test_the_ceiling_keeps_the_most_right_answers_any_threshold_keeps_at_the_target() -> None:
+    bench = _benchmark()
+    from benchmarks.attribute_ceiling import best_threshold, ceiling_note
+
+    # from 0.8: 3 of 3 right; from 0.6: 4 of 5 (0.8, below 0.9); from 0.3: 9 of 10 right (0.9, the most right)
+    answers = [(0.9, True), (0.85, True), (0.8, True), (0.7, False), (0.6, True)]
+    answers += [(0.5, True)] * 3 + [(0.4, True), (0.3, True)]
+    ceiling = best_threshold(answers, gold=12)
+    assert (ceiling.right, ceiling.kept, ceiling.threshold) == (9, 10, 0.3)
+    assert round(ceiling.recall, 3) == 0.75
+    # answers of equal confidence are kept together: 1 of 2 right at 0.9 reaches nothing
+    tied = best_threshold([(0.9, True), (0.9, False)], gold=2)
+    assert (tied.right, tied.kept, tied.threshold) == (0, 0, 1.01)
+    note = ceiling_note("toy", {"Color": ceiling, "Neck": tied}, svm_f1=0.8)
+    assert note.endswith(
+        "Color 9/10 right, recall 0.750 (from 0.30); Neck 0/0 right, recall 0.000 (no threshold reaches it); "
+        "micro-F1 over facets 0.750 against the SVM's 0.800"
+    )
+    assert bench.ceiling_note is ceiling_note
