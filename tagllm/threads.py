@@ -18,30 +18,46 @@ from contextlib import contextmanager
 from typing import Any
 
 _lock = threading.Lock()
-_inside = 0  # blocks running under one_thread now, in every thread: the libraries' thread counts are the process's
-_limits: Any = None  # the threadpoolctl limiter the first of them set, holding the counts from before it
+_local = threading.local()  # this thread's depth of blocks and the OpenMP limiter it set
+_blas_owner: int | None = None  # the thread that set the BLAS limit, the one whose set OpenBLAS heeds
+_blas_limits: Any = None  # that limiter, holding the BLAS counts from before it
 
 
 @contextmanager
 def one_thread() -> Iterator[None]:
     """Run the block with every loaded BLAS and OpenMP library (NumPy's and SciPy's, FAISS's, torch's) on one
-    thread, and restore their settings when the last block running under it ends.
+    thread, and give each thread its counts back when its own outermost block ends.
 
-    Counted across threads: each block restoring what it found, two overlapping ones (two threads tagging with one
-    tagger, or two taggers) left the libraries on one thread for good when the first to start ended last, and put
-    the other back on all its threads while it still ran when it ended first."""
-    global _inside, _limits
-    from threadpoolctl import threadpool_limits
-
-    with _lock:
-        if _inside == 0:
-            _limits = threadpool_limits(limits=1)
-        _inside += 1
+    OpenMP's count (torch's, through libgomp) is each thread's own, so each thread sets and restores its own:
+    restored by whichever block ended last, a thread whose block ended first while another thread's ran stayed on
+    one thread for good (torch then encoded every later run of that process on one). The BLAS count is the
+    process's: the first thread to need it set limits it and restores it when its own block ends, as OpenBLAS
+    (0.3.31) ignores a count set from another thread once the main thread set one; another thread's block still
+    running then goes on with the BLAS threads for the rest of it."""
+    global _blas_owner, _blas_limits
+    if getattr(_local, "depth", 0) == 0:
+        _local.openmp = _one_thread_of("openmp")
+        with _lock:
+            if _blas_owner is None:
+                _blas_owner, _blas_limits = threading.get_ident(), _one_thread_of("blas")
+    _local.depth = getattr(_local, "depth", 0) + 1
     try:
         yield
     finally:
-        with _lock:
-            _inside -= 1
-            if _inside == 0:
-                _limits.restore_original_limits()
-                _limits = None
+        _local.depth -= 1  # not the depth found on entry: two blocks of one thread may end in either order
+        if _local.depth == 0:
+            _local.openmp.restore_original_limits()
+            _local.openmp = None
+            with _lock:
+                if _blas_owner == threading.get_ident():
+                    _blas_limits.restore_original_limits()
+                    _blas_owner, _blas_limits = None, None
+
+
+def _one_thread_of(user_api: str) -> Any:
+    """Put the loaded libraries of one kind (``openmp``, ``blas``) on one thread; the limiter returned restores
+    only them. ``threadpool_limits(user_api=...)`` limits one kind but restores every library's count as it found
+    it, so the BLAS limiter's restore undid the OpenMP one's."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController().select(user_api=user_api).limit(limits=1)
