@@ -271,19 +271,21 @@ def _vllm_backend(config: TaggerConfig) -> Any:
 
 def _check_engine(config: TaggerConfig, *, custom: bool) -> None:
     """The setup mistakes of the engine stage, found on the driver: a model directory that is not there, a
-    package not installed, an option the backend does not take (for vllm under Ray's processor, its options and the
-    model directory alone: vLLM runs on the GPU nodes)."""
+    package not installed, an option the backend does not take (for vllm under Ray's processor, its options, the
+    model directory and a vLLM before 0.12 installed here: vLLM runs on the GPU nodes)."""
     if config.backend == "retrieval":
         return
     from tagllm.assembly import backend_options
     from tagllm.backends import get_backend
     from tagllm.backends.base import check_model_path
+    from tagllm.backends.vllm import check_vllm_version
     from tagllm.taxonomy import load_taxonomy
 
     if config.backend == "vllm":
         backend = _vllm_backend(config)  # the CPU stages read its settings even when engine= replaces the engine
         if not custom:
             check_model_path(backend.model, "vllm", needs_config=False)
+            check_vllm_version()  # the rows' schemas go as vLLM 0.12's structured_outputs
         return
     if not custom:
         get_backend(config.backend, **backend_options(config, load_taxonomy(config.taxonomy))).close()
@@ -295,7 +297,11 @@ def vllm_processor(config: TaggerConfig, *, concurrency: int = 1, batch_size: in
     and sampling settings, the model's chat template, each row's JSON schema as its structured output, and a row
     whose inference fails kept, with ``__inference_error__`` set.
 
-    ``processor``: more ``vLLMEngineProcessorConfig`` settings (``accelerator_type``, ``runtime_env``, …)."""
+    ``processor``: more ``vLLMEngineProcessorConfig`` settings (``accelerator_type``, ``runtime_env``, …).
+    A vLLM before 0.12 installed here is refused, as the vllm backend refuses it (``check_vllm_version``)."""
+    from tagllm.backends.vllm import check_vllm_version
+
+    check_vllm_version()
     try:
         from ray.data.llm import build_processor, vLLMEngineProcessorConfig
     except ImportError:

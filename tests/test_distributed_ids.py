@@ -148,3 +148,44 @@ def test_a_batch_size_that_is_not_one_or_more_products_is_refused_before_the_ind
         f"batch_size must be a whole number of products, 1 or more, not {size!r}; leave it out (None) for the "
         "config's batch_size"
     )
+
+
+@pytest.mark.parametrize("custom_engine", [False, True], ids=["vllm processor", "vllm_processor()"])
+def test_a_vllm_older_than_0_12_stops_the_job_on_the_driver_before_any_row(
+    monkeypatch: pytest.MonkeyPatch, demo_index_dir: Path, tmp_path: Path, custom_engine: bool
+) -> None:
+    # before: the vllm backend refused a vLLM before 0.12 and tag_dataset did not check, so every row's schema went
+    # to an engine that may refuse structured_outputs or not apply it, found on the GPU nodes if at all
+    import sys
+    from types import ModuleType
+
+    import tagllm.distributed as distributed
+    from tagllm.backends import vllm as vllm_module
+    from tagllm.errors import ConfigError, MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "ray", ModuleType("ray"))  # tag_dataset asks only that ray is there
+    monkeypatch.setattr(vllm_module, "_vllm_version", lambda: "0.11.2")
+    model = tmp_path / "qwen"
+    model.mkdir()
+    config = TaggerConfig(taxonomy="demo", index=str(demo_index_dir), backend="vllm", model=str(model))
+    said = (
+        "the vllm backend needs vLLM >= 0.12 (its structured outputs hold each answer to the taxonomy's values); "
+        "vLLM 0.11.2 is installed: pip install -U 'vllm>=0.12'"
+    )
+    with pytest.raises(ConfigError) as caught:
+        if custom_engine:
+            distributed.vllm_processor(config)  # the processor a caller builds to pass as engine=
+        else:
+            distributed.tag_dataset(None, config)  # the dataset is never touched
+    assert str(caught.value) == said
+    monkeypatch.setattr(vllm_module, "_vllm_version", lambda: "0.12.0")
+
+    def reached(*args: object) -> None:
+        raise LookupError("past the setup checks")
+
+    monkeypatch.setattr(distributed, "_actors", reached)  # the job's stages are built after every check
+    with pytest.raises(MissingDependencyError if custom_engine else LookupError):
+        if custom_engine:
+            distributed.vllm_processor(config)  # what it needs next: ray.data.llm, not in the stand-in ray
+        else:
+            distributed.tag_dataset(None, config)
