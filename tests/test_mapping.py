@@ -327,6 +327,46 @@ def test_an_answer_keyed_by_a_british_spelling_or_the_end_of_an_asked_facet_name
     assert tags('{"gender": "Female"}', ["color", "atv-tire-type"]) == {}  # target-gender not asked for
 
 
+def test_an_answer_of_one_type_key_is_read_under_that_key_not_dropped(_cache_dir: Path) -> None:
+    """{"type": "T-Shirts"} alone was read as a facet record ({"facet": "color"}: a facet left without a value)
+    naming a facet "T-Shirts", and dropped without a word: no tag, no rejection. Where its string names no facet it
+    is the answer under the key "type": the facet titled Type when there is one (a value of an asked facet is moved
+    there, one of Type itself not asked for is rejected saying so), else the one facet asked or an unknown facet."""
+    facets = {
+        "category": Facet("category", "Category", hierarchical=True),
+        "product-type": Facet("product-type", "Type"),
+        "color": Facet("color", "Color"),
+    }
+    values = [
+        Value("tops", "Tops", "category"),
+        Value("t-shirts", "T-Shirts", "category", parent_id="tops", path="Tops > T-Shirts"),
+        Value("crew-neck", "Crew Neck", "product-type"),
+        Value("blue", "Blue", "color"),
+    ]
+    mapper = Mapper(Taxonomy("types", facets, {v.id: v for v in values}), use_embeddings=False)
+
+    def read(answer: str, asked: list[str]) -> tuple[dict[str, list[str]], list[tuple[str | None, str, str]]]:
+        mapped = mapper.map_answer(answer, asked)
+        tags = {f: [v.id for v, _ in found] for f, found in mapped.tags.items()}
+        return tags, [(r.facet, r.text, r.reason) for r in mapped.rejected]
+
+    assert read('{"type": "T-Shirts"}', ["category"]) == ({"category": ["t-shirts"]}, [])
+    assert read('{"Type": "Blue", "confidence": 0.9}', ["color"]) == ({"color": ["blue"]}, [])
+    said = "'Crew Neck' (crew-neck) is a value of facet 'product-type', which was not asked for"
+    assert read('{"type": "Crew Neck"}', ["category", "color"]) == ({}, [("product-type", "Crew Neck", said)])
+    assert read('{"type": "color"}', ["category", "color"]) == ({}, [])  # a facet record: color left blank
+    plain = Mapper(
+        Taxonomy(
+            "plain",
+            {"category": facets["category"], "color": facets["color"]},
+            {v.id: v for v in values if v.facet != "product-type"},
+        ),
+        use_embeddings=False,
+    )
+    mapped = plain.map_answer('{"type": "Crew Neck"}', ["category", "color"])
+    assert [(r.facet, r.text, r.reason) for r in mapped.rejected] == [("type", "Crew Neck", "unknown facet 'type'")]
+
+
 # -- caching and the lazy embedder --------------------------------------------------------------------------------
 def test_tables_are_cached_by_taxonomy_version(demo: Taxonomy, _cache_dir: Path) -> None:
     first = Mapper(demo, use_embeddings=False)

@@ -9,7 +9,7 @@ from tagllm.mapping.base import Mapped, MappedAnswer, Outcome, strength
 from tagllm.mapping.keys import keys, label_key
 from tagllm.mapping.spelling import american_spelling
 from tagllm.models import MappingInfo, Rejection
-from tagllm.parsing import is_abstention, items, labelled_object, parse_answer, split_list
+from tagllm.parsing import Item, is_abstention, items, labelled_object, parse_answer, split_list
 from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import normalize
 
@@ -46,7 +46,7 @@ def map_answer(
     # 1. strings with the facet each belongs to
     pending: list[tuple[str | None, str]] = []
     answered: set[str | None] = set()  # the facets the answer has a key for (a null too)
-    for item in items(parsed):
+    for item in answer_items(mapper, parsed, facet_list):
         facet = facet_for_key(mapper, item.key, default_facet) or asked_facet_for_key(item.key, facet_list)
         text = item.text
         if item.key is not None and facet is None:
@@ -133,6 +133,21 @@ def map_answer(
     if isinstance(parsed, dict) and facets and allowed is not None:
         rejected.extend(_missing_required(taxonomy, facet_list, allowed, answered | tags.keys()))
     return MappedAnswer(tags, rejected, parsed, raw_strings, off_taxonomy)
+
+
+def answer_items(mapper: Mapper, parsed: Any, facets: Sequence[str]) -> list[Item]:
+    """The strings of a parsed answer with their keys (``parsing.items``), where an object of one ``type`` key (or
+    ``facet``, ``attribute``, ``group``) whose string names no facet is that string under that key: ``items`` reads
+    ``{"type": "T-Shirts"}`` as a facet record left without its value, as ``{"type": "color"}`` is, and the answer was
+    dropped without a word (the facet titled Type, asked or not, or the one facet asked reads it now)."""
+    found = items(parsed)
+    if not isinstance(parsed, dict) or len(found) != 1 or found[0].text or found[0].key is None:
+        return found
+    label = found[0].key
+    if facet_for_key(mapper, label, None) or asked_facet_for_key(label, facets):
+        return found
+    key = next((str(k).strip() for k, v in parsed.items() if v == label), None)
+    return [Item(key, label)] if key is not None else found
 
 
 def facet_object(mapper: Mapper, parsed: Any, facets: Sequence[str]) -> Any:
