@@ -18,13 +18,14 @@ from tagllm.io import RecordSource
 @pytest.mark.parametrize(
     ("text", "hint"),
     [
-        ("sku;name\ns1;Blue denim jeans\n", "(the columns are 'sku', 'name'); name the column that holds the titles: "
-         "--columns title=COLUMN"),
+        ("sku;heading\ns1;Blue denim jeans\n", "(the columns are 'sku', 'heading'); name the column that holds the "
+         "titles: --columns title=COLUMN"),
         # cut by the commas too: a comma in a column's name
         ('id;title;"size, cm"\ns1;Blue denim jeans;32\n', "(the columns are 'id;title;\"size', 'cm\"'); its columns "
          "seem separated by ';': re-save it separated by commas"),
-        ("sku,name\ns1,Blue denim jeans\n", "(the columns are 'sku', 'name'); name the column that holds the titles: "
-         "--columns title=COLUMN"),
+        # a column named as a shop names the title: named in the flag
+        ("sku,name\ns1,Blue denim jeans\n", "(the columns are 'sku', 'name'); its column 'name' looks like the "
+         "title: --columns title=name"),
     ],
 )  # fmt: skip
 def test_a_csv_without_a_title_column_is_refused_naming_its_columns(tmp_path: Path, text: str, hint: str) -> None:
@@ -71,10 +72,32 @@ def test_a_parquet_file_without_a_title_column_is_refused(tmp_path: Path) -> Non
     with pytest.raises(InputError) as error:
         RecordSource(src).require_title()
     assert str(error.value) == (
-        f"{src}: no title column (the columns are 'sku', 'Name'); name the column that holds the titles: "
-        "--columns title=COLUMN"
+        f"{src}: no title column (the columns are 'sku', 'Name'); its column 'Name' looks like the title: "
+        "--columns title=Name"
     )
     RecordSource(src, columns={"title": "Name"}).require_title()  # mapped: read
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        (" ID , Title , Brand \n1,Blue denim jeans,Levis\n", "--columns title=Title"),
+        ("Handle,Product Title,Vendor\nb,Blue denim jeans,Levis\n", "--columns 'title=\"Product Title\"'"),
+    ],
+)
+def test_a_column_that_looks_like_the_title_is_named_in_the_flag_that_reads_it(
+    tmp_path: Path, text: str, flag: str
+) -> None:
+    # a header Excel or a shop wrote ("Title") was refused with "no title column (the columns are 'ID', 'Title',
+    # 'Brand')" and --columns title=COLUMN: the column the user sees listed, not said to be the one to map
+    src = tmp_path / "in.csv"
+    src.write_text(text)
+    with pytest.raises(InputError) as error:
+        RecordSource(src).require_title()
+    column = flag.split("=", 1)[1].strip("'\"")
+    assert str(error.value).endswith(f"; its column {column!r} looks like the title: {flag}")
+    field_column = flag.split("=", 1)[1].strip("'").strip('"')
+    RecordSource(src, columns={"title": field_column}).require_title()  # as the flag says: read
 
 
 def test_a_title_column_with_blank_cells_or_an_input_without_a_header_is_read(tmp_path: Path) -> None:
@@ -191,8 +214,8 @@ def test_examples_without_a_title_column_are_refused_naming_their_columns(tmp_pa
     with pytest.raises(InputError) as error:
         read_examples(src, load_taxonomy("demo"))
     assert str(error.value) == (
-        f"{src}: no title column (the columns are 'id', 'name', 'labels'); name the column that holds the titles: "
-        "--columns title=COLUMN"
+        f"{src}: no title column (the columns are 'id', 'name', 'labels'); its column 'name' looks like the title: "
+        "--columns title=name"
     )
     for text in [
         "id,title,labels\ns1,Blue denim jeans,Apparel > Bottoms > Jeans\n",

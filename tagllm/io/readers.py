@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shlex
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -227,6 +228,8 @@ class RecordSource:
         if self.format == "csv" and (sep := next(filter(None, map(separator_in, self.header)), None)):
             # a header of one column, or cut at a comma in a column's name: 'id;title;"size', 'cm"'
             hint = f"its columns seem separated by {sep!r}: re-save it separated by commas"
+        elif (column := _title_like(self.header)) is not None:
+            hint = f"its column {column!r} looks like the title: --columns {_flag('title', column)}"
         else:
             hint = "name the column that holds the titles: --columns title=COLUMN"
         raise InputError(f"{self.name}: no title column (the columns are {shown}); {hint}")
@@ -377,6 +380,22 @@ def _bad_cell(row: Any) -> Iterator[tuple[str, UnicodeDecodeError]]:
             column.to_pylist()
         except UnicodeDecodeError as exc:
             yield name, exc
+
+
+def _title_like(header: Iterable[str]) -> str | None:
+    """The first column whose name reads as the title ("Title", "TITLE", "Titel", "Product Title", "Product Name", a
+    shop's "Name"), for the flag that reads it; not a name of something else ("Attribute 1 name", "Brand Name")."""
+    for column in header:
+        words = re.findall(r"[^\W\d_]+", column.casefold())
+        if suggest_field(column) == "title" or words in (["name"], ["product", "name"], ["product", "title"]):
+            return column
+    return None
+
+
+def _flag(field: str, column: str) -> str:
+    """``field=column`` as typed in a shell: quoted where the column holds more than letters, digits, ``_`` and
+    ``-`` (``'title="Product Title"'``, as ``--columns`` reads it)."""
+    return f"{field}={column}" if re.fullmatch(r"[\w-]+", column) else shlex.quote(f'{field}="{column}"')
 
 
 def unknown_columns(records: Iterable[Record], limit: int = 50) -> dict[str, str | None]:
