@@ -6,6 +6,7 @@ import difflib
 import json
 import math
 import numbers
+import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Literal
@@ -348,7 +349,15 @@ def _json_kind(value: Any) -> str:
 
 
 def _is_nan(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)
+    """Whether a value is a missing cell as pandas gives it: a float NaN, or pandas' own ``NA`` (nullable and Arrow
+    columns, pandas 3's strings) or ``NaT`` (dates), as a row read with ``itertuples`` or ``iterrows`` holds them."""
+    return (isinstance(value, float) and math.isnan(value)) or is_pandas_missing(value)
+
+
+def is_pandas_missing(value: Any) -> bool:
+    """Whether a value is pandas' ``NA`` or ``NaT`` (pandas is not imported for it: such a value comes from it)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and (value is getattr(pandas, "NA", None) or value is getattr(pandas, "NaT", None))
 
 
 def _attribute_text(value: Any) -> str:

@@ -116,6 +116,32 @@ def test_a_pandas_missing_cell_is_no_value_not_an_error(tagger) -> None:  # type
     assert results[2].error.message == "batch:3: record 'c' has no title; every product needs a non-empty title"
 
 
+def test_a_missing_cell_of_a_pandas_nullable_column_is_no_value_not_an_error(tagger) -> None:  # type: ignore[no-untyped-def]
+    # pandas' nullable and Arrow-backed columns (read_csv(dtype="string"), convert_dtypes(), the default string
+    # column of pandas 3) hold a missing cell as pd.NA, as its rows give it (df.itertuples(), df.iterrows(), as the
+    # README says to pass them), and a date column's as NaT: every product without a brand was an error result
+    # "field 'brand': expected text (a string or a number), got NAType (<NA>)", where NaN is no value
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        {
+            "id": ["a", None, "c"],
+            "title": ["Gold Plated Necklace", "Gold Plated Necklace", None],
+            "brand": [None, "Zara", "Zara"],
+        }
+    ).convert_dtypes()
+    rows = list(frame.itertuples(index=False))
+    assert rows[0].brand is pd.NA and rows[1].id is pd.NA
+    results = tagger.tag(rows)
+    assert [(r.product_id, r.status) for r in results] == [("a", "ok"), ("line-2", "ok"), ("c", "error")]
+    assert leaf(results[0]) == leaf(results[1]) == "jewellery-necklaces"
+    assert results[2].error.message == "batch:3: record 'c' has no title; every product needs a non-empty title"
+    cells = {"id": "d", "title": "Gold Plated Necklace", "description": pd.NaT, "attributes": {"size": pd.NA}}
+    assert Product.model_validate(cells).model_dump(include={"description", "attributes"}) == {
+        "description": None,
+        "attributes": {},
+    }
+
+
 def test_threshold_backs_off_to_a_sure_ancestor_or_abstains(demo_taxonomy, demo_index_dir, embedder) -> None:  # type: ignore[no-untyped-def]
     index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
     strict = Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(k=5, threshold=0.999))

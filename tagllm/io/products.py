@@ -20,7 +20,7 @@ from pydantic_core import PydanticSerializationError
 
 from tagllm.io.readers import Record, RecordSource
 from tagllm.io.rows import SURROGATE
-from tagllm.models import Product, RecordError, is_infinite, is_nan_number, is_number
+from tagllm.models import Product, RecordError, is_infinite, is_nan_number, is_number, is_pandas_missing
 
 MAX_PROBLEMS_NAMED = 3  # a record's error names its first fields at fault, then says how many more there are
 LINE_ID = re.compile(r"line-[0-9]+")  # the form of the id a record without one is named by: its line
@@ -76,7 +76,7 @@ def is_missing_id(value: Any) -> bool:
     which read as "nan" would be one id shared by every such record, all but the first reported as repeats."""
     if isinstance(value, str):
         return not value.strip()
-    return value is None or is_nan_number(value)
+    return value is None or is_nan_number(value) or is_pandas_missing(value)
 
 
 def is_whole_float(value: Any) -> bool:
