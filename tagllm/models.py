@@ -7,6 +7,7 @@ import json
 import math
 import numbers
 import sys
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Literal
@@ -14,6 +15,7 @@ from uuid import UUID
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from tagllm.image_refs import image_references
 
@@ -94,6 +96,15 @@ class Product(BaseModel):
             whole = not isinstance(value, numbers.Integral) and float(value).is_integer()
             return str(int(value)) if whole else str(value)  # 1984.0 from a float column with a missing cell: 1984
         raise ValueError(f"expected text (a string or a number), got {_json_kind(value)}")
+
+    @field_validator("title", mode="after")
+    @classmethod
+    def _visible_title(cls, value: str) -> str:
+        """A title of invisible characters alone (zero-width spaces, a word joiner, a byte order mark: a cell pasted
+        from a web page) is no title, as a blank one is: it was tagged from no text, as the index's guess."""
+        if any(not character.isspace() and unicodedata.category(character) != "Cf" for character in value):
+            return value
+        raise PydanticCustomError("string_too_short", "String should have at least 1 character")
 
     @field_validator("attributes", mode="before")
     @classmethod

@@ -207,6 +207,19 @@ def test_an_empty_title_cell_says_the_product_has_no_title(tmp_path: Path) -> No
     assert items[1].message == f"{src}:3: record '2' has no title; every product needs a non-empty title"
 
 
+def test_a_title_of_invisible_characters_alone_says_the_product_has_no_title(tmp_path: Path) -> None:
+    # a cell pasted from a web page holding zero-width spaces or a word joiner alone (U+200B, U+2060, U+FEFF) was
+    # tagged as a product, from no text: its tags were the index's guess for an empty string
+    src = tmp_path / "p.csv"
+    src.write_text("id,title\n1,\u200b\u200b\n2,\u2060 \ufeff\n3,\u200bBlue jeans\n", encoding="utf-8")
+    items = list(read_products(src))
+    assert [(item.field, item.message) for item in items[:2]] == [  # type: ignore[union-attr]
+        ("title", f"{src}:2: record '1' has no title; every product needs a non-empty title"),
+        ("title", f"{src}:3: record '2' has no title; every product needs a non-empty title"),
+    ]
+    assert isinstance(items[2], Product) and items[2].title == "\u200bBlue jeans"
+
+
 # -- malformed CSV: reported by its line, no row swallowed ----------------------------------------------------------
 def _summary(src: Path) -> list[tuple[int, str]]:
     return [(r.line, r.data["id"] if r.data else r.error.message) for r in read_records(src)]  # type: ignore[union-attr]
