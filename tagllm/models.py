@@ -6,6 +6,7 @@ import difflib
 import json
 import math
 import numbers
+import re
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -86,7 +87,9 @@ class Product(BaseModel):
     def _number_as_text(cls, value: Any) -> Any:
         """A number is text, as an id is (a book titled 1984, a brand 1664): it was an error record "Input should be
         a valid string"; a boolean, list or object is no text, and the message says what came."""
-        if value is None or isinstance(value, str | bytes):
+        if isinstance(value, str):
+            return well_formed(value)
+        if value is None or isinstance(value, bytes):
             return value
         if is_number(value) and is_nan_number(value):
             return None
@@ -113,7 +116,11 @@ class Product(BaseModel):
             return {}
         value = _attribute_mapping(value)
         if isinstance(value, dict):
-            return {str(k): _attribute_text(v) for k, v in value.items() if v is not None and not _is_nan(v)}
+            return {
+                well_formed(str(k)): well_formed(_attribute_text(v))
+                for k, v in value.items()
+                if v is not None and not _is_nan(v)
+            }
         # pydantic's own "Input should be a valid dictionary" said neither what came nor what to give
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
         raise ValueError(
@@ -357,6 +364,16 @@ def _json_kind(value: Any) -> str:
         shown = repr(value)
     shown = shown if len(shown) <= 40 else shown[:39] + "…"
     return f"{kind} ({shown})"
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def well_formed(text: str) -> str:
+    """The text with each lone surrogate (half an emoji, left by an exporter that cut text at a fixed number of
+    UTF-16 units: JSON's "\\ud83d" alone) as U+FFFD, the replacement character: no UTF-8 holds it, and the product
+    was an error record for one character no reader shows."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _is_nan(value: Any) -> bool:

@@ -193,3 +193,20 @@ def test_keeping_a_column_of_bytes_that_are_not_text_is_warned_of_before_the_run
         f"--keep-columns sku: {src}'s column 'sku' holds bytes that are not UTF-8 text; such a cell is written as "
         "'base64:' and its base64 (a cell of UTF-8 text as that text)",
     ]
+
+
+def test_a_lone_surrogate_in_a_text_field_is_read_as_a_replacement_character(tmp_path: Path) -> None:
+    # an exporter that cuts text at a fixed number of UTF-16 units (JavaScript's substring) leaves half an emoji, a
+    # JSON escape "\ud83d" alone: each such product was an error record "Input should be a valid string, unable to
+    # parse raw data as a unicode string", lost for a character no reader can show
+    src = tmp_path / "p.jsonl"
+    src.write_text(
+        '{"id": "1", "title": "Blue jeans \\ud83d", "brand": "Acme\\udc00", "description": "Soft \\ud83d"}\n'
+        '{"id": "2", "title": "Wool scarf", "attributes": {"Colour \\ud83d": "Red \\ud83d"}}\n'
+        '{"id": "3", "title": "Red dress \\ud83d\\ude00"}\n'
+    )
+    first, second, third = read_products(src)
+    assert isinstance(first, Product) and isinstance(second, Product) and isinstance(third, Product)
+    assert (first.title, first.brand, first.description) == ("Blue jeans \ufffd", "Acme\ufffd", "Soft \ufffd")
+    assert second.attributes == {"Colour \ufffd": "Red \ufffd"}
+    assert third.title == "Red dress \U0001f600"  # a whole pair is the emoji it encodes
