@@ -46,12 +46,12 @@ def one_thread() -> Iterator[None]:
     finally:
         _local.depth -= 1  # not the depth found on entry: two blocks of one thread may end in either order
         if _local.depth == 0:
-            _local.openmp.restore_original_limits()
-            _local.openmp = None
-            with _lock:
-                if _blas_owner == threading.get_ident():
+            with _lock:  # BLAS first, the reverse of the limiting: an OpenBLAS on OpenMP (FAISS's) sets OpenMP's count
+                if _blas_owner == threading.get_ident():  # when its own is set, and found 1 there when it was limited
                     _blas_limits.restore_original_limits()
                     _blas_owner, _blas_limits = None, None
+            _local.openmp.restore_original_limits()
+            _local.openmp = None
 
 
 def _one_thread_of(user_api: str) -> Any:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+# every pool a run loads: FAISS's OpenBLAS on OpenMP and scikit-learn's OpenMP besides NumPy's and torch's (the first
+# split restore left FAISS's and scikit-learn's on one thread where they were loaded, as in a run, and passed alone)
+import faiss  # noqa: F401
 import numpy as np
+import sklearn.linear_model  # noqa: F401
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from tagllm.threads import one_thread
