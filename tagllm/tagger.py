@@ -508,7 +508,9 @@ def _check_places(source: str | Path | RecordSource, target: str | Path, options
     elif str(source) != STDIO:  # stdin is read once, by the run
         RecordSource(source, format=options.get("input_format"), columns=options.get("columns")).require_title()
     if str(target) != STDIO:
-        check_output_place(Path(target), detect_format(target, options.get("output_format"), flag="output_format"))
+        check_output_place(
+            Path(target), detect_format(target, options.get("output_format"), flag="output_format", output=True)
+        )
 
 
 def _configured(config: TaggerConfig | str | Path | None, settings: dict[str, Any]) -> TaggerConfig:

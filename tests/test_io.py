@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tagllm.errors import InputError
-from tagllm.io import RecordSource, ResultWriter, parse_columns, read_products, read_records, scan_output
+from tagllm.io import RecordSource, ResultWriter, detect_format, parse_columns, read_products, read_records, scan_output
 from tagllm.models import Product, RecordError, Tag, TagResult
 
 DATA = Path(__file__).parent / "data"
@@ -842,3 +842,23 @@ def test_a_folder_or_a_missing_file_without_an_extension_is_named_as_such(tmp_pa
         RecordSource(tmp_path / "exports")
     with pytest.raises(InputError, match="products: no such file"):
         RecordSource(tmp_path / "products")
+
+
+@pytest.mark.parametrize("name", ["products.xlsx", "products.XLS", "products.ods", "products.numbers"])
+def test_a_spreadsheet_workbook_is_refused_naming_how_to_save_it_as_csv(tmp_path: Path, name: str) -> None:
+    # a workbook was told "cannot tell the format from the extension; pass --input-format (jsonl, csv, parquet)", and
+    # --input-format csv then read a zip archive; written to, the same advice for --output-format
+    src = tmp_path / name
+    src.write_bytes(b"PK\x03\x04 a workbook")
+    with pytest.raises(InputError) as error:
+        RecordSource(src).peek(1)
+    assert str(error.value) == (
+        f"{src}: a spreadsheet workbook is not read; save the sheet as CSV UTF-8 (Excel: File > Save As > CSV UTF-8) "
+        "and give that file"
+    )
+    with pytest.raises(InputError) as error:
+        detect_format(tmp_path / name, flag="--output-format", output=True)
+    assert str(error.value) == (
+        f"{tmp_path / name}: a spreadsheet workbook is not written; write a .csv file (a spreadsheet opens it) or "
+        "pass --output-format (jsonl, csv, parquet)"
+    )

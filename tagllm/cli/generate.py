@@ -150,7 +150,7 @@ def generate(
         _warn_about_columns(records, records.columns, kept, warn)
     if output != STDIO:
         check_output_name(Path(output))  # tags.jsonl.gz: said before its format is asked for
-    out_format = detect_format(output, output_format, flag="--output-format")
+    out_format = detect_format(output, output_format, flag="--output-format", output=True)
     if output != STDIO:  # a place that can never be written is said before the tagger is built (an index: minutes)
         check_output_place(Path(output), out_format)
         OutputLock(output_file(Path(output))).check()  # so is another run writing it

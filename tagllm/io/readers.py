@@ -47,12 +47,17 @@ FORMATS = ("jsonl", "csv", "parquet")
 _FULL_WIDTH_PAIR = re.compile(r"\s*，\s*(?=[^，=]+=)")
 STDIO = "-"
 PARQUET_BATCH_ROWS = 1024
+# the workbooks spreadsheets save by default: read as CSV (--input-format csv), one is a zip archive
+SPREADSHEETS = {"xlsx", "xlsm", "xls", "ods", "numbers"}
 # products.jsonl.gz and the tool that decompresses it: read as lines, every one was bytes that are no text
 COMPRESSED = {"gz": "gunzip -k", "bz2": "bunzip2 -k", "xz": "unxz -k", "zst": "unzstd", "zip": "unzip"}
 
 
-def detect_format(path: str | Path, given: str | None = None, *, flag: str = "--input-format") -> str:
-    """The format named by ``given``, else told from the extension; ``flag`` is what the user can pass instead."""
+def detect_format(
+    path: str | Path, given: str | None = None, *, flag: str = "--input-format", output: bool = False
+) -> str:
+    """The format named by ``given``, else told from the extension; ``flag`` is what the user can pass instead, and
+    ``output`` says the file is written, not read."""
     if given:
         if given not in FORMATS:
             raise InputError(f"unknown format {given!r} for {flag}; use one of: {', '.join(FORMATS)}")
@@ -64,6 +69,16 @@ def detect_format(path: str | Path, given: str | None = None, *, flag: str = "--
         return "jsonl"
     if suffix in FORMATS:
         return suffix
+    if suffix in SPREADSHEETS and output:
+        raise InputError(
+            f"{path}: a spreadsheet workbook is not written; write a .csv file (a spreadsheet opens it) or pass {flag} "
+            f"({', '.join(FORMATS)})"
+        )
+    if suffix in SPREADSHEETS:  # --input-format csv read the workbook's zip archive
+        raise InputError(
+            f"{path}: a spreadsheet workbook is not read; save the sheet as CSV UTF-8 (Excel: File > Save As > CSV "
+            "UTF-8) and give that file"
+        )
     raise InputError(f"{path}: cannot tell the format from the extension; pass {flag} ({', '.join(FORMATS)})")
 
 

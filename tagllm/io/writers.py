@@ -79,7 +79,7 @@ class ResultWriter:
     ) -> None:
         if str(target) != STDIO:
             check_output_name(Path(target))  # before its format is told from its extension (.gz: none)
-        self.format = detect_format(target, format, flag="--output-format")
+        self.format = detect_format(target, format, flag="--output-format", output=True)
         self.facets = list(dict.fromkeys(facets))  # a facet named twice is one facet's columns, as the tagger tags it
         if isinstance(keep_columns, str):  # the API given the command line's --keep-columns text
             named = [column.strip() for column in keep_columns.split(",") if column.strip()]
