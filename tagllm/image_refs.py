@@ -14,6 +14,8 @@ import json
 import re
 from typing import Any
 
+from tagllm.missing import is_missing_cell
+
 # the keys a photo object names its reference by, in the order they are looked for
 # what exports write in a photo cell of a product without one: Magento's "no_selection", a database's NULL (MySQL's
 # dump writes \N), pandas' nan, Python's None, a spreadsheet's N/A; read as a file name, each made the product
@@ -49,7 +51,7 @@ def image_references(value: Any) -> list[str]:
         raise ImageFieldError(f"expected a list of photo paths or URLs, got {type(value).__name__}")
     references = []
     for position, item in enumerate(value, 1):
-        if item is None:  # a null in a list column: no photo there
+        if is_missing_cell(item):  # a null in a list column, a NaN of photo columns joined into lists: no photo there
             continue
         if isinstance(item, str):
             if item.strip() and not _no_photo(item):

@@ -7,7 +7,6 @@ import json
 import math
 import numbers
 import re
-import sys
 import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from pydantic_core import PydanticCustomError
 
 from tagllm.image_refs import image_references
+from tagllm.missing import is_missing_cell
 
 PRODUCT_FIELDS = ("id", "title", "description", "brand", "attributes", "images", "queries")
 GOLD_PREFIX = "gold_"
@@ -377,15 +377,8 @@ def well_formed(text: str) -> str:
 
 
 def _is_nan(value: Any) -> bool:
-    """Whether a value is a missing cell as pandas gives it: a float NaN, or pandas' own ``NA`` (nullable and Arrow
-    columns, pandas 3's strings) or ``NaT`` (dates), as a row read with ``itertuples`` or ``iterrows`` holds them."""
-    return (isinstance(value, float) and math.isnan(value)) or is_pandas_missing(value)
-
-
-def is_pandas_missing(value: Any) -> bool:
-    """Whether a value is pandas' ``NA`` or ``NaT`` (pandas is not imported for it: such a value comes from it)."""
-    pandas = sys.modules.get("pandas")
-    return pandas is not None and (value is getattr(pandas, "NA", None) or value is getattr(pandas, "NaT", None))
+    """Whether a value is a missing cell as pandas gives it: a float NaN, or pandas' own ``NA`` or ``NaT``."""
+    return value is not None and is_missing_cell(value)
 
 
 def _attribute_text(value: Any) -> str:

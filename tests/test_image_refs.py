@@ -13,6 +13,7 @@ import pytest
 from test_photos import COLOURS, draw, photo_index  # noqa: F401  (the module-scoped index with photos)
 
 from tagllm.config import TaggerConfig
+from tagllm.image_refs import image_references
 from tagllm.images import ImageLoader
 from tagllm.io import read_products
 from tagllm.models import Product, RecordError
@@ -223,3 +224,14 @@ def test_a_magento_export_without_a_photo_is_no_photo_not_a_missing_file(tmp_pat
     columns = {"id": "sku", "title": "name", "images": "base_image"}
     products = list(read_products(tmp_path / "export.csv", columns=columns))
     assert [(p.id, p.images) for p in products if isinstance(p, Product)] == [("B", []), ("C", [])]
+
+
+def test_a_missing_cell_in_a_list_of_photos_is_no_photo_as_a_null_is() -> None:
+    # a wide export's photo columns joined into lists (df[["Image 1", "Image 2"]].values.tolist()) hold NaN, or
+    # pandas' NA, where a product has fewer photos: each such product was an error record "item 2 is float nan, not a
+    # photo path, URL or object with a src/url/path key", where a null there is no photo
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"Image 1": ["a.jpg", "b.jpg"], "Image 2": ["a-back.jpg", None]})
+    lists = frame[["Image 1", "Image 2"]].values.tolist()
+    assert [image_references(cells) for cells in lists] == [["a.jpg", "a-back.jpg"], ["b.jpg"]]
+    assert image_references(["c.jpg", float("nan"), pd.NA, None]) == ["c.jpg"]

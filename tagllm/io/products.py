@@ -20,7 +20,8 @@ from pydantic_core import PydanticSerializationError
 
 from tagllm.io.readers import Record, RecordSource
 from tagllm.io.rows import SURROGATE
-from tagllm.models import Product, RecordError, is_infinite, is_nan_number, is_number, is_pandas_missing
+from tagllm.missing import is_pandas_missing
+from tagllm.models import Product, RecordError, is_infinite, is_nan_number, is_number
 
 MAX_PROBLEMS_NAMED = 3  # a record's error names its first fields at fault, then says how many more there are
 LINE_ID = re.compile(r"line-[0-9]+")  # the form of the id a record without one is named by: its line
