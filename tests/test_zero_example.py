@@ -11,10 +11,10 @@ import pytest
 
 from tagllm import Tagger
 from tagllm.candidates import zero
-from tagllm.candidates.head import READING_MARGIN, HeadNoun
+from tagllm.candidates.head import FULL, READING_MARGIN, SPECIFIC, HeadNoun
 from tagllm.candidates.head_words import describing_words, shade_words
 from tagllm.candidates.scorer import ranked_answer
-from tagllm.candidates.title_head import HeadFinder, name_heads
+from tagllm.candidates.title_head import HeadFinder, closed_modifiers, kind_words, name_heads
 from tagllm.candidates.zero import AnswerCalibration, answer_calibration, zero_example_stacker
 from tagllm.config import TaggerConfig
 from tagllm.models import Candidate
@@ -467,3 +467,31 @@ def test_a_noun_holding_a_count_after_the_product_is_not_its_head() -> None:
     assert finder("Disposable Nitrile Gloves Box of 100 Powder Free, Blue").word == "glof"
     assert finder("Toothbrush Pack of 4 Charcoal Bristles").word == "toothbrush"
     assert finder("Gift Box of 3 Candles").word == "box"  # no product named before the count: the box is one
+
+
+def head_noun(names: list[str]) -> HeadNoun:
+    """A HeadNoun over values of these names, with only its name tables (no label space or embedder)."""
+    noun = HeadNoun.__new__(HeadNoun)
+    heads = [name_heads(name) for name in names]
+    noun.by_word = {}
+    for position, pairs in enumerate(heads):
+        for word, before in pairs:
+            noun.by_word.setdefault(word, []).append((position, before))
+    noun.kind_words = [kind_words(name) for name in names]
+    noun.closed = [closed_modifiers(name) for name in names]
+    noun.find = HeadFinder({w for pairs in heads for w, _ in pairs}, {p for pairs in heads for p in pairs if p[1]})
+    return noun
+
+
+def test_a_kind_the_title_does_not_name_scores_below_the_one_it_names() -> None:
+    # "Serger" singles out a kind of sewing machine the title never says; "Computerised" is "Computerized" spelt
+    # the British way
+    noun = head_noun(["Sewing Machines", "Serger Sewing Machines", "Computerized Sewing Machines", "Coffee & Tea Cups"])
+    plain = noun.headed(noun.find("Brother Sewing Machine with 27 Stitches"))
+    assert plain == {0: FULL, 1: SPECIFIC, 2: SPECIFIC}
+    computerised = noun.headed(noun.find("Computerised Sewing Machine, 200 Stitches"))
+    assert computerised == {0: FULL, 1: SPECIFIC, 2: FULL}
+    assert noun.headed(noun.find("Porcelain Tea Cup Set")) == {3: FULL}  # a two-word conjunct singles out none
+    alone = head_noun(["Vehicle Battery Chargers", "Laboratory Hot Plates", "Plates"])
+    assert alone.headed(alone.find("Car Battery Charger 12V Smart")) == {0: FULL}  # no plain kind to prefer
+    assert alone.headed(alone.find("Lab Hot Plate with Stirrer"))[1] == FULL  # "Lab" cut short from "Laboratory"

@@ -6,7 +6,9 @@ Columns, per candidate value:
   headed by shirt, top and tunic), 0.5; and the word before it agrees too ("t shirt" in title and name; the name's two
   words before its head written as one: "Crossbody Bag" and "Cross Body Bags"), 1.0; the
   name puts a word before the head that the head phrase does not hold (a kind of it the title does not name:
-  "Baguette Handbags", "Panty Socks" for "Women Green Handbag", "Pack of 3 Socks"), 0.375; the word before the head
+  "Baguette Handbags", "Panty Socks" for "Women Green Handbag", "Pack of 3 Socks"; or words before those two that the
+  title lacks, "Serger Sewing Machines" for "Brother Sewing Machine", where "Sewing Machines" is a value too), 0.375;
+  the word before the head
   heads the value's name ("spatula set", "toothbrush holder": what the set holds), 0.25, unless the value is filed
   under one the head names, 1.0 (a kind of it the title names: "Beanie Hat" is Hats > Beanies; ``HeadNoun.kinds``);
 - ``head_emb``: cosine of the head phrase's embedding to the value's (its path): the title without the words
@@ -47,7 +49,15 @@ from tagllm.candidates.base import (
 )
 from tagllm.candidates.head_words import head_finder
 from tagllm.candidates.labels import lazy_similarity
-from tagllm.candidates.title_head import TitleHead, closed_modifiers, head_key, name_heads
+from tagllm.candidates.title_head import (
+    MIN_HEAD_LETTERS,
+    TitleHead,
+    closed_modifiers,
+    head_key,
+    kind_words,
+    name_heads,
+    spelling_key,
+)
 from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import has_cjk, looks_plural, normalize
 
@@ -77,6 +87,9 @@ class HeadNoun(Family):
             for word, before in pairs:
                 self.by_word.setdefault(word, []).append((position, before))
         self.head_words = [{w for w, _ in named} for named in heads]  # each value's head words
+        # each value's words singling out a kind of its head ("Serger Sewing Machines": serger), where its synonyms
+        # all single one out: a synonym without one names the plain kind
+        self.kind_words = [_shared_kinds([kind_words(n) for n in (v.name, *v.synonyms)]) for v in values]
         # each value's two words before a head written as one ("Cross Body Bags": crossbody)
         self.closed = [set().union(*(closed_modifiers(n) for n in (v.name, *v.synonyms))) for v in values]
         self.modified: dict[str, list[int]] = {}  # word -> values whose names hold it, not as a head
@@ -105,8 +118,8 @@ class HeadNoun(Family):
         head_values: list[float] = []
         aside_keys: list[int] = []
         for row, (head, norm, title) in enumerate(zip(found, batch.normalized, titles, strict=True)):
-            best = self.headed(head)
             words = words_of(title)
+            best = self.headed(head, words)
             kinds = self.kinds(head, best)
             off = self.branches.off(best, words)
             if head.word in self.by_word:  # values headed by another word of the title: a brand, what it goes with
@@ -163,16 +176,41 @@ class HeadNoun(Family):
         labels = self.space.vectors.at(positions) if self.space.is_lazy else self.space.emb[positions]
         return float((labels @ vector).max())
 
-    def headed(self, head: TitleHead) -> dict[int, float]:
-        """The head score of each value whose name the title's head word heads (position -> score)."""
+    def headed(self, head: TitleHead, words: frozenset[str] = frozenset()) -> dict[int, float]:
+        """The head score of each value whose name the title's head word heads (position -> score); ``words``: the
+        title's (``words_of``)."""
+        return self.headed_by(head.word, head, words)
+
+    def headed_by(self, word: str, head: TitleHead, words: frozenset[str]) -> dict[int, float]:
+        """The head score of each value whose name ``word`` heads, as the title's head (position -> score). A kind of
+        the head the title does not name is less: a name with a word before the head that the head phrase lacks
+        ("Baguette Handbags" for a handbag), and a name singling out a kind by words before the two the title states
+        ("Serger Sewing Machines" for a sewing machine; the kind may be stated anywhere in the title, ``words``) when
+        another name holds those two alone ("Sewing Machines"):
+        without the plain kind in the taxonomy the fuller name is the nearest ("Vehicle Battery Chargers" for a car's
+        battery charger)."""
         best: dict[int, float] = {}
         said = {head_key(w) for w in head.phrase.split()}
-        for position, before in self.by_word.get(head.word, ()):
-            # a kind of the head the title does not name ("Baguette Handbags" for a handbag) is less
-            full = bool(before) and (before == head.before or head.before in self.closed[position])  # "crossbody"
+        unsaid: set[int] = set()
+        for position, before in self.by_word.get(word, ()):
+            closed = head.before in self.closed[position]  # "Crossbody Bag" names "Cross Body Bags" whole
+            full = bool(before) and (before == head.before or closed)
+            kind = self.kind_words[position].get((word, before))
+            if full and not closed and not self.kind_said(kind, said | words):
+                unsaid.add(position)
             score = FULL if full else SPECIFIC if before and before not in said else HALF
             best[position] = max(best.get(position, 0.0), score)
+        if any(score == FULL and position not in unsaid for position, score in best.items()):
+            best.update({position: SPECIFIC for position in unsaid if best[position] == FULL})
         return best
+
+    @staticmethod
+    def kind_said(kind: frozenset[str] | None, said: set[str]) -> bool:
+        """Whether the title's head phrase (``said``: its words as ``head_key``s) states each word of a name that
+        singles out a kind, spelt the British or American way ("Computerised") or cut short ("Lab" for
+        "Laboratory")."""
+        spelt = {spelling_key(w) for w in said if len(w) >= MIN_HEAD_LETTERS}
+        return all(any(w.startswith(s) for s in spelt) for w in kind or ())
 
     def kinds(self, head: TitleHead, scores: dict[int, float]) -> set[int]:
         """Values that the word before the title's head heads, filed under a value the head plainly names (``scores``:
@@ -332,3 +370,13 @@ def modifiers(name: str) -> frozenset[str]:
     """A name's content words other than the heads of its conjuncts ('Maternity Tops' -> {'maternity'}, 'Baby &
     Toddler Clothing' -> {'baby', 'toddler'}, 'Handbags, Wallets & Cases' -> none)."""
     return words_of(name) - {head for head, _ in name_heads(name)}
+
+
+def _shared_kinds(tables: list[dict[tuple[str, str], frozenset[str]]]) -> dict[tuple[str, str], frozenset[str]]:
+    """Per (head word, word before it), the kind words every name of a value that has the pair singles out (a name
+    with the pair in a conjunct of two words singles out none)."""
+    out: dict[tuple[str, str], frozenset[str]] = {}
+    for table in tables:
+        for pair, words in table.items():
+            out[pair] = out[pair] & words if pair in out else words
+    return out

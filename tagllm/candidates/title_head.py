@@ -54,6 +54,7 @@ MIN_HEAD_LETTERS = 3  # the shortest head a closed compound is opened at ("tshir
 # Nouns that count or group the product rather than name it ("Wooden Spoon Set", "Baby Bib Silicone Pack of 2"),
 # as head keys; a closed class of English, not a list of products
 _FUNCTION_WORDS = frozenset({"and", "or", "of", "the", "s"})  # not counted as a phrase's words ("Hot & Cold")
+_BRITISH_ISE = re.compile(r"is(e|ed|er|ing|ation)$")
 COLLECTIVE = frozenset(
     {"set", "pack", "multipack", "kit", "pair", "bundle", "combo", "lot", "piece", "pc", "assortment", "count", "ct"}
 )
@@ -95,6 +96,25 @@ def name_heads(name: str) -> set[tuple[str, str]]:
         else:
             out.add((head_key(words[-1]), head_key(words[-2]) if len(words) > 1 else ""))
     return out
+
+
+def kind_words(name: str) -> dict[tuple[str, str], frozenset[str]]:
+    """Per (head word, word before it) of each conjunct of three words or more, the conjunct's words before those two,
+    as ``spelling_key``s: the kind of the product the name singles out ('Serger Sewing Machines' -> {('machine',
+    'sewing'): {'serger'}}); a conjunct of two words or fewer singles out none ('Coffee & Tea Cups')."""
+    out: dict[tuple[str, str], frozenset[str]] = {}
+    for part in _CONJUNCT.split(name.casefold()):
+        words = normalize(part).split()
+        if len(words) >= MIN_PHRASE_WORDS and not has_cjk(" ".join(words)):
+            earlier = frozenset(spelling_key(head_key(w)) for w in words[:-2] if w not in _FUNCTION_WORDS)
+            out[head_key(words[-1]), head_key(words[-2])] = earlier
+    return out
+
+
+def spelling_key(key: str) -> str:
+    """A ``head_key`` with British -ise spelt -ize ("computerised" meets "computerized"): a title's spelling and a
+    taxonomy's may differ on it."""
+    return _BRITISH_ISE.sub(r"iz\1", key)
 
 
 def closed_modifiers(name: str) -> set[str]:
