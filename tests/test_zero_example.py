@@ -11,7 +11,7 @@ import pytest
 
 from tagllm import Tagger
 from tagllm.candidates import zero
-from tagllm.candidates.head import FULL, READING_MARGIN, SPECIFIC, HeadNoun
+from tagllm.candidates.head import FULL, HALF, READING_MARGIN, SPECIFIC, HeadNoun
 from tagllm.candidates.head_words import describing_words, shade_words
 from tagllm.candidates.scorer import ranked_answer
 from tagllm.candidates.title_head import HeadFinder, closed_modifiers, kind_words, name_heads
@@ -495,3 +495,11 @@ def test_a_kind_the_title_does_not_name_scores_below_the_one_it_names() -> None:
     alone = head_noun(["Vehicle Battery Chargers", "Laboratory Hot Plates", "Plates"])
     assert alone.headed(alone.find("Car Battery Charger 12V Smart")) == {0: FULL}  # no plain kind to prefer
     assert alone.headed(alone.find("Lab Hot Plate with Stirrer"))[1] == FULL  # "Lab" cut short from "Laboratory"
+
+
+def test_a_head_no_name_plainly_heads_is_read_through_its_other_names() -> None:
+    # WordNet's first artifact sense of "jumper" is the sweater; "Baby Jumpers" singles out a kind the title lacks
+    noun = head_noun(["Sweaters", "Baby Jumpers", "Backpacks"])
+    assert noun.headed(noun.find("Men's Merino Wool Crew Neck Jumper")) == {0: HALF, 1: SPECIFIC}
+    assert noun.headed(noun.find("Canvas Hiking Rucksack")) == {2: HALF}
+    assert noun.headed(noun.find("Baby Jumper Bouncer Seat")) == {1: FULL}  # named plainly: no other name read

@@ -3,14 +3,15 @@ for or goes with, when no example says which category a title belongs to.
 
 Columns, per candidate value:
 - ``head``: the product's head word heads the value's own name (one of its conjuncts: "Shirts, Tops & Tunics" is
-  headed by shirt, top and tunic), 0.5; and the word before it agrees too ("t shirt" in title and name; the name's two
-  words before its head written as one: "Crossbody Bag" and "Cross Body Bags"), 1.0; the
-  name puts a word before the head that the head phrase does not hold (a kind of it the title does not name:
-  "Baguette Handbags", "Panty Socks" for "Women Green Handbag", "Pack of 3 Socks"; or words before those two that the
-  title lacks, "Serger Sewing Machines" for "Brother Sewing Machine", where "Sewing Machines" is a value too), 0.375;
-  the word before the head
-  heads the value's name ("spatula set", "toothbrush holder": what the set holds), 0.25, unless the value is filed
-  under one the head names, 1.0 (a kind of it the title names: "Beanie Hat" is Hats > Beanies; ``HeadNoun.kinds``);
+  headed by shirt, top and tunic), 0.5 (or by one of the head word's other names, when the word plainly heads no
+  value's name: "Jumper" heads Sweaters by WordNet, ``tagllm.candidates.synonyms``); and the word before it agrees too
+  ("t shirt" in title and name; the name's two words before its head written as one: "Crossbody Bag" and "Cross Body
+  Bags"), 1.0; the name puts a word before the head that the head phrase does not hold (a kind of it the title does
+  not name: "Baguette Handbags", "Panty Socks" for "Women Green Handbag", "Pack of 3 Socks"; or words before those two
+  that the title lacks, "Serger Sewing Machines" for "Brother Sewing Machine", where "Sewing Machines" is a value
+  too), 0.375; the word before the head heads the value's name ("spatula set", "toothbrush holder": what the set
+  holds), 0.25, unless the value is filed under one the head names, 1.0 (a kind of it the title names: "Beanie Hat" is
+  Hats > Beanies; ``HeadNoun.kinds``);
 - ``head_emb``: cosine of the head phrase's embedding to the value's (its path): the title without the words
   about use and compatibility;
 - ``aside``: the value is named in the text, but its name is not headed by the title's head word (it is named
@@ -49,6 +50,7 @@ from tagllm.candidates.base import (
 )
 from tagllm.candidates.head_words import head_finder
 from tagllm.candidates.labels import lazy_similarity
+from tagllm.candidates.synonyms import synonyms
 from tagllm.candidates.title_head import (
     MIN_HEAD_LETTERS,
     TitleHead,
@@ -177,9 +179,15 @@ class HeadNoun(Family):
         return float((labels @ vector).max())
 
     def headed(self, head: TitleHead, words: frozenset[str] = frozenset()) -> dict[int, float]:
-        """The head score of each value whose name the title's head word heads (position -> score); ``words``: the
-        title's (``words_of``)."""
-        return self.headed_by(head.word, head, words)
+        """The head score of each value whose name the title's head word heads (position -> score); when the word
+        plainly heads none (no score of HALF or more), of the values its other names head (``synonyms``: "Jumper" is
+        a sweater, not one of the "Baby Jumpers"); ``words``: the title's (``words_of``)."""
+        best = self.headed_by(head.word, head, words)
+        if not any(score >= HALF for score in best.values()):
+            for other in synonyms().get(head.word, ()):
+                for position, score in self.headed_by(other, head, words).items():
+                    best[position] = max(best.get(position, 0.0), score)
+        return best
 
     def headed_by(self, word: str, head: TitleHead, words: frozenset[str]) -> dict[int, float]:
         """The head score of each value whose name ``word`` heads, as the title's head (position -> score). A kind of
