@@ -166,6 +166,17 @@ DENSE_FEATURES = 512  # 1,000 Flipkart queries over 3,000 / 12,600 examples: 59 
 DENSE_BYTES = 64 * 2**20
 
 
+def _renumbered(features: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sorted distinct ``features`` (of ``space``), each feature's position among them, and how often each
+    occurs: ``np.unique(features, return_inverse=True)`` and its counts, by counting over the space instead of
+    sorting every entry (the lexical matrix of 3,000 Flipkart examples, 540,000 entries: 65-76 ms sorted, 10-11 ms
+    counted; a run builds six such matrices)."""
+    counts = np.bincount(features, minlength=space)
+    present = counts > 0
+    used = np.flatnonzero(present).astype(features.dtype, copy=False)
+    return used, (np.cumsum(present) - 1)[features], counts[used]
+
+
 class FeatureMatrix:
     """A (columns x features) lexical matrix prepared for products with batches of sparse rows: ``dot`` returns the
     dense (rows x columns) inner products, with the most frequent features in a dense block and the rest sparse.
@@ -178,8 +189,7 @@ class FeatureMatrix:
         matrix = matrix.tocsr()
         matrix.sum_duplicates()  # a no-op for canonical CSR (what hashing gives); below, (row, feature) is unique
         columns = matrix.shape[0]
-        self.used, local = np.unique(matrix.indices, return_inverse=True)  # sorted features the matrix has
-        df = np.bincount(local, minlength=len(self.used))
+        self.used, local, df = _renumbered(matrix.indices, matrix.shape[1])
         budget = DENSE_BYTES // (4 * max(columns, 1))
         m = int(min(dense_features, budget, len(self.used)))
         dense = np.sort(np.argpartition(-df, m - 1)[:m]) if m else np.zeros(0, np.int64)  # m most frequent
