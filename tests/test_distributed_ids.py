@@ -164,6 +164,8 @@ def test_a_vllm_older_than_0_12_stops_the_job_on_the_driver_before_any_row(
     from tagllm.errors import ConfigError, MissingDependencyError
 
     monkeypatch.setitem(sys.modules, "ray", ModuleType("ray"))  # tag_dataset asks only that ray is there
+    # and ray.data.llm is missing, even where an earlier test imported the real one (sys.modules keeps it)
+    monkeypatch.setitem(sys.modules, "ray.data.llm", None)
     monkeypatch.setattr(vllm_module, "_vllm_version", lambda: "0.11.2")
     model = tmp_path / "qwen"
     model.mkdir()
