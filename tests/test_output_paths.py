@@ -4,9 +4,11 @@ before any product is tagged and without touching what an earlier run wrote."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -218,16 +220,144 @@ def test_a_write_the_disk_refuses_part_way_keeps_whole_rows_and_says_how_to_go_o
         file_size_limit(None)
     why = "File too large" if fmt != "parquet" else "Error writing bytes to file. Detail: [errno 27] File too large"
     assert str(error.value) == (
-        f"{out}: cannot write the output ({why}); what was written is kept: make room (or remove the cause) and run "
-        "again with --resume"
+        f"{out}: cannot write the output ({why}); it keeps the 2 results written before, without the batch of 20 "
+        "being written: make room (or remove the cause) and run again with --resume, which tags the rest"
     )
     writer.close()  # as the run does on its way out: the refused batch's torn rows are cut off
     state = _writer(out, resume=True).state
     assert (sorted(state.last), state.rows) == (["p1", "p2"], 2)
+    assert not list(tmp_path.rglob("*.tmp"))  # nor is the refused Parquet part's half-written copy left behind
     resumed = _writer(out, resume=True)
     resumed.write([TagResult(product_id="q0")])
     resumed.close()
     assert sorted(_writer(out, resume=True).state.last) == ["p1", "p2", "q0"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_first_batch_bigger_than_the_room_left_says_that_nothing_was_written(
+    tmp_path: Path, fmt: str, file_size_limit
+) -> None:  # type: ignore[no-untyped-def]
+    # the message said "what was written is kept" when nothing was: a user looked for results that were never there
+    out = tmp_path / f"tags.{fmt}"
+    writer = _writer(out)
+    writer.open()
+    file_size_limit((out.stat().st_size if fmt != "parquet" else 0) + 30)
+    try:
+        with pytest.raises(OutputError) as error:
+            writer.write([TagResult(product_id=f"q{i}") for i in range(20)])
+    finally:
+        file_size_limit(None)
+    assert str(error.value).endswith(
+        "; none of its results were written (the batch of 20 being written did not fit): make room (or remove the "
+        "cause) and run again with --resume, which tags the rest"
+    )
+    writer.close()
+    assert _writer(out, resume=True).state.rows == 0
+
+
+def test_a_resumed_output_the_disk_fills_up_under_says_what_it_holds_and_what_this_run_added(
+    tmp_path: Path, file_size_limit
+) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "tags.jsonl"
+    earlier = _writer(out)
+    earlier.write([TagResult(product_id=f"p{i}") for i in range(3)])
+    earlier.close()
+    writer = _writer(out, resume=True)
+    writer.write([TagResult(product_id="q1")])
+    file_size_limit(out.stat().st_size + 30)
+    try:
+        with pytest.raises(OutputError) as error:
+            writer.write([TagResult(product_id=f"r{i}") for i in range(5)])
+    finally:
+        file_size_limit(None)
+    assert "it keeps the 4 results written before (1 of them by this run), without the batch of 5 being" in str(
+        error.value
+    )
+    writer.close()
+    assert sorted(_writer(out, resume=True).state.last) == ["p0", "p1", "p2", "q1"]
+
+
+class _DiskFillsAfter:
+    """An output file on a disk with room for ``rows`` more lines: the line that does not fit is refused with ENOSPC,
+    as a full disk refuses it, after the lines that fit were written."""
+
+    def __init__(self, stream: Any, rows: int) -> None:
+        self._stream, self._room = stream, rows
+
+    def write(self, text: str) -> int:
+        lines = text.splitlines(keepends=True)
+        taken = lines[: self._room]
+        self._room -= len(taken)
+        self._stream.write("".join(taken))
+        self._stream.flush()
+        if len(taken) < len(lines):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@pytest.mark.parametrize(("room", "held"), [(3, "it keeps the 2 results written before"), (1, "none of its results")])
+def test_generate_on_a_disk_that_fills_up_says_what_the_output_holds_and_resume_tags_the_rest(
+    tmp_path: Path, demo_index_dir: Path, monkeypatch: pytest.MonkeyPatch, room: int, held: str
+) -> None:
+    config = tmp_path / "tagllm.yaml"
+    config.write_text(f"taxonomy: demo\nindex: {demo_index_dir}\nk: 5\nbatch_size: 2\n")
+    src, out = tmp_path / "in.jsonl", tmp_path / "tags.jsonl"
+    titles = ["Blue denim jeans", "Wool scarf", "Steel cooking pot", "Leather belt", "Cotton socks"]
+    src.write_text("".join(json.dumps({"id": f"p{i}", "title": t}) + "\n" for i, t in enumerate(titles)))
+    opened = ResultWriter._open
+
+    def on_a_small_disk(self: ResultWriter) -> None:
+        opened(self)
+        self._stream = _DiskFillsAfter(self._stream, room)  # type: ignore[assignment]
+
+    monkeypatch.setattr(ResultWriter, "_open", on_a_small_disk)
+    result = CliRunner().invoke(app, ["generate", str(src), "-o", str(out), "-c", str(config)])
+    assert isinstance(result.exception, OutputError), result.output  # main() prints it and exits 2
+    assert str(result.exception).startswith(f"{out}: cannot write the output (No space left on device); {held}")
+    assert str(result.exception).endswith("and run again with --resume, which tags the rest")
+    kept = [json.loads(line)["product_id"] for line in out.read_text().splitlines()]
+    assert kept == (["p0", "p1"] if room == 3 else [])
+    monkeypatch.undo()
+    again = CliRunner().invoke(app, ["generate", str(src), "-o", str(out), "-c", str(config), "--resume"])
+    assert again.exit_code == 0, again.output
+    assert sorted(json.loads(line)["product_id"] for line in out.read_text().splitlines()) == [
+        f"p{i}" for i in range(5)
+    ]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_an_output_on_a_full_device_says_no_space_left_not_invalid_argument(monkeypatch: pytest.MonkeyPatch) -> None:
+    # -o /dev/full said "Invalid argument": the run, closing the output after the refused write, cut the device's
+    # torn rows off with a truncate, which a character device refuses, and that error replaced the write's own
+    # (a CSV output's header is refused sooner, as the writer opens: "write it elsewhere")
+    device = Path("/dev/full")
+    monkeypatch.setattr("tagllm.io.writers.check_output_place", lambda target, fmt: None)  # as root may write there
+    monkeypatch.setattr("tagllm.io.writers.OutputLock", _NoLock)  # its lock file would be written into /dev
+    writer = ResultWriter(device, format="jsonl", facets=["category"])
+    with pytest.raises(OutputError) as error:
+        writer.write([TagResult(product_id="p1")])
+    writer.close()  # as the run does on its way out: its error replaced the write's, and the run's message said it
+    assert str(error.value) == (
+        f"{device}: cannot write the output (No space left on device); it is a device, not a file, and keeps "
+        "nothing to resume from: write the results to a file"
+    )
+
+
+class _NoLock:
+    def __init__(self, target: Path) -> None:
+        pass
+
+    def acquire(self) -> None:
+        pass
+
+    def release(self) -> None:
+        pass
+
+    def check(self) -> None:
+        pass
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

@@ -95,12 +95,16 @@ class ResultWriter:
         self.routed = routed
         self.is_stdout = str(target) == STDIO
         self.target = output_file(Path(target))
+        # a device or pipe (-o /dev/full, a FIFO) takes the rows as stdout does: it cannot be cut, compacted or resumed
+        self.is_device = not self.is_stdout and self.target.exists() and not self.target.is_file()
         self.state = OutputState()
         self._stream: IO[str] | None = None
         self._csv: Any = None
         self._schema: Any = None
         self._part = 0
         self._written = 0  # bytes of the file that whole batches fill
+        self._added = 0  # results this writer wrote in whole batches (an error message says what the output holds)
+        self._failure: OSError | None = None  # the write the disk refused: the cause a later error on closing is not
         self._writing = False  # a batch is being written (still True at close: Ctrl-C cut it short)
         self._dropped: frozenset[str] = frozenset()  # products whose rows close leaves out
         self._resume = resume
@@ -269,9 +273,11 @@ class ResultWriter:
         except BrokenPipeError:  # the reader of stdout stopped reading (`| head`): nothing is lost, the run ends
             raise
         except OSError as exc:  # a full disk: the batch being written is cut off when the writer closes
-            raise self._cannot_write(exc) from None
+            self._failure = self._failure or exc
+            raise self._cannot_write(exc, batch=len(results)) from None
         for result, digest in zip(results, digests, strict=True):
             self.state.add(result.product_id, outcome(result), digest)
+        self._added += len(results)
         self._written = self._size()
         self._writing = False
 
@@ -310,19 +316,41 @@ class ResultWriter:
         self._part += 1
         part = parts_dir(self.target) / f"part-{self._part:06d}.parquet"
         tmp = part.with_suffix(".tmp")
-        pq.write_table(pa.Table.from_pylist(rows, schema=self._schema), tmp)
+        try:
+            pq.write_table(pa.Table.from_pylist(rows, schema=self._schema), tmp)
+        except OSError:  # a full disk: the part's half-written copy would stay beside the parts until a merge
+            tmp.unlink(missing_ok=True)
+            raise
         os.replace(tmp, part)  # a part is there whole or not at all
 
-    def _cannot_write(self, exc: OSError) -> OutputError:
+    def _cannot_write(self, exc: OSError, *, batch: int | None = None) -> OutputError:
+        """The error for a write the disk refused, saying what the output holds once the writer closes (the rows
+        of whole batches; ``batch``: the size of the one being written, which is cut off)."""
+        why = exc.strerror or exc
         if self.is_stdout:  # nothing to resume: stdout's results are wherever it went, as far as they got
             return OutputError(
-                f"stdout: cannot write the results ({exc.strerror or exc}); the results written before stop there: "
+                f"stdout: cannot write the results ({why}); the results written before stop there: "
                 "make room, or write to a file (-o FILE), which --resume can finish after such a stop"
             )
+        if self.is_device:
+            return OutputError(
+                f"{self.target}: cannot write the output ({why}); it is a device, not a file, and keeps nothing "
+                "to resume from: write the results to a file"
+            )
         return OutputError(
-            f"{self.target}: cannot write the output ({exc.strerror or exc}); what was written is kept: make room "
-            "(or remove the cause) and run again with --resume"
+            f"{self.target}: cannot write the output ({why}); {self._holding(batch)}: make room (or remove the "
+            "cause) and run again with --resume, which tags the rest"
         )
+
+    def _holding(self, batch: int | None) -> str:
+        """What the output holds after a refused write, in words: a full disk that took none of a run's results
+        was said to have kept "what was written", and users looked for results that were never there."""
+        held = len(self.state.last)
+        cut = f"the batch of {batch} being written" if batch else ""
+        if not held:
+            return f"none of its results were written ({cut} did not fit)" if cut else "it holds no results"
+        earlier = f" ({self._added} of them by this run)" if self._resume and self._added < held else ""
+        return f"it keeps the {held} results written before{earlier}" + (f", without {cut}" if cut else "")
 
     def drop(self, product_ids: set[str]) -> int:
         """Leave these products' rows out of the output when it closes; how many the output held."""
@@ -337,10 +365,16 @@ class ResultWriter:
         if self._stream is not None and self._stream is not sys.stdout:
             try:
                 self._stream.close()
-            except OSError:  # what a full disk refused to take: the batch it belonged to is cut off below
+            except OSError as exc:  # what a full disk refused to take: the batch it belonged to is cut off below
                 self._writing = True
+                if self.is_device and self._failure is None:
+                    self._lock.release()
+                    raise self._cannot_write(exc) from None
         self._stream = None
         if self.is_stdout:
+            return
+        if self.is_device:  # nothing to cut off or compact: a truncate there failed, "Invalid argument"
+            self._lock.release()
             return
         try:
             if self._writing:  # Ctrl-C while a batch was written: cut it off, and count again what the output holds
@@ -357,7 +391,7 @@ class ResultWriter:
                 compact(self.target, self.format, self._dropped)
         except OSError as exc:  # the copy that would replace the output could not be written: the output stays
             temp_path(self.target).unlink(missing_ok=True)
-            raise self._cannot_write(exc) from None
+            raise self._cannot_write(self._failure or exc) from None
         finally:
             self._lock.release()  # removed once the output is whole
 
