@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 import math
@@ -77,9 +78,14 @@ class Product(BaseModel):
 
     @field_validator("id", mode="before")
     @classmethod
-    def _finite_id(cls, value: Any) -> Any:
+    def _usable_id(cls, value: Any) -> Any:
+        """An id that cannot name a product is refused saying what it is: pydantic's "Input should be a valid
+        string" said neither, and an id holding a NUL was taken, and stopped the CSV readers of the output."""
         if is_number(value) and is_infinite(value):  # 1e400 and 2e400 alike: every such id would be "inf"
             raise ValueError("the number is too large to be read (infinite); write the id as a string")
+        problem = id_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("title", "description", "brand", mode="before")
@@ -367,6 +373,47 @@ def _json_kind(value: Any) -> str:
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+ID_TYPES = (str, bytes, UUID)  # besides numbers (``is_number``): the values an id may be given as
+
+
+def id_problem(value: Any) -> str | None:
+    """What makes ``value`` no product id, in words, or None. A date is refused, not read as its ISO text: a date
+    column taken for the ids (``--columns id=COLUMN`` naming the wrong one) gives every product of one day the same
+    id, and all but the first were skipped as repeats, when the records could say at once what was wrong."""
+    if isinstance(value, datetime.date):  # a datetime is one too
+        return (
+            f"the id is a date ({value.isoformat()}); an id must be text or a whole number: if these dates are the "
+            "products' ids, store the id column as text"
+        )
+    if isinstance(value, bool | np.bool_):
+        return (
+            f"the id is a yes/no value ({str(bool(value)).lower()}); an id must be text or a whole number: check that "
+            "the id column is the products' ids (--columns id=COLUMN names another)"
+        )
+    if isinstance(value, str):
+        return _text_id_problem(value)
+    if value is None or isinstance(value, ID_TYPES) or is_number(value):
+        return None
+    return f"an id must be text or a whole number, not {_json_kind(value)}"
+
+
+def _text_id_problem(value: str) -> str | None:
+    """Half a surrogate pair (a JSON escape of an emoji cut in two) no UTF-8 output can hold; a NUL, which readers
+    of a CSV output cut the id at (sqlite3's ``.import`` read the id 'ab\\x00c' as 'ab', another product's) or
+    refuse (Python's csv before 3.11: "line contains NUL")."""
+    surrogate = _LONE_SURROGATE.search(value)
+    if surrogate:
+        return (
+            f"the id holds half of a surrogate pair ({surrogate.group()!r}: a character such as an emoji, cut in two), "
+            "which no output can hold; fix the id in the input"
+        )
+    if "\x00" in value:
+        return (
+            "the id holds a NUL character ('\\x00'), at which readers of a CSV output cut it or stop; remove it from "
+            "the id in the input"
+        )
+    return None
 
 
 def well_formed(text: str) -> str:

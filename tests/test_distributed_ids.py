@@ -51,7 +51,10 @@ def test_a_failed_row_is_named_by_its_product_id_not_its_place_in_a_block(demo_i
     )
     named = out["product_id"][3]
     assert named.startswith("row-") and len(named) == 16
-    assert errors[named]["message"] == "record True field 'id': Input should be a valid string"
+    assert errors[named]["message"] == (
+        "record True field 'id': the id is a yes/no value (true); an id must be text or a whole number: check that "
+        "the id column is the products' ids (--columns id=COLUMN names another)"
+    )
 
 
 def test_rows_with_a_nan_id_are_named_apart(demo_index_dir: Path) -> None:

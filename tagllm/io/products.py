@@ -19,9 +19,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from tagllm.io.readers import Record, RecordSource
-from tagllm.io.rows import SURROGATE
 from tagllm.missing import is_pandas_missing
-from tagllm.models import Product, RecordError, is_infinite, is_nan_number, is_number
+from tagllm.models import Product, RecordError, id_problem, is_infinite, is_nan_number, is_number
 
 MAX_PROBLEMS_NAMED = 3  # a record's error names its first fields at fault, then says how many more there are
 LINE_ID = re.compile(r"line-[0-9]+")  # the form of the id a record without one is named by: its line
@@ -60,15 +59,16 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
         problems = [_problem(err, data) for err in exc.errors()]
         if len(problems) > MAX_PROBLEMS_NAMED:
             problems[MAX_PROBLEMS_NAMED:] = [f"and {len(problems) - MAX_PROBLEMS_NAMED} more"]
-        if (isinstance(data["id"], str) or is_number(data["id"])) and _writable(data["id"]):
-            record_id: str | None = str(data["id"]).strip()
-        else:
-            record_id = line_id(record.line) if name else None
+        usable = (isinstance(data["id"], str) or is_number(data["id"])) and _writable(data["id"])
+        record_id = str(data["id"]).strip() if usable else line_id(record.line) if name else None
+        # an id that cannot name the record (a date, half a surrogate pair) is not shown as Python writes it
+        # ("record datetime.date(2024, 5, 1)"): the record is named as its error row is, by its line
+        named = _short(data["id"]) if usable or is_number(data["id"]) or not name else line_id(record.line)
         return RecordError(
             field=_field(exc.errors()[0]),
             line=record.line if name else None,
             record_id=record_id,
-            message=f"{f'{name}:{record.line}: ' if name else ''}record {_short(data['id'])} {'; '.join(problems)}",
+            message=f"{f'{name}:{record.line}: ' if name else ''}record {named} {'; '.join(problems)}",
         )
 
 
@@ -95,8 +95,9 @@ def is_whole_float(value: Any) -> bool:
 def _writable(value: Any) -> bool:
     """Whether an id names its record: not infinite (every number past a float's range is "inf"), and writable as
     UTF-8: a JSON string may hold half a surrogate pair (``"\\ud83d"``, an emoji cut short), which no output can, so
-    the error record is named by its line instead (writing it crashed the run)."""
-    return not is_infinite(value) and not SURROGATE.search(str(value))
+    the error record is named by its line instead (writing it crashed the run); nor one holding a NUL, which readers
+    of a CSV output cut the id at (``models.id_problem``)."""
+    return not is_infinite(value) and id_problem(value) is None
 
 
 def row_to_product(row: Mapping[str, Any]) -> Product | RecordError:
