@@ -329,13 +329,11 @@ def test_generate_on_a_disk_that_fills_up_says_what_the_output_holds_and_resume_
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-def test_an_output_on_a_full_device_says_no_space_left_not_invalid_argument(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_output_on_a_full_device_says_no_space_left_not_invalid_argument() -> None:
     # -o /dev/full said "Invalid argument": the run, closing the output after the refused write, cut the device's
     # torn rows off with a truncate, which a character device refuses, and that error replaced the write's own
     # (a CSV output's header is refused sooner, as the writer opens: "write it elsewhere")
     device = Path("/dev/full")
-    monkeypatch.setattr("tagllm.io.writers.check_output_place", lambda target, fmt: None)  # as root may write there
-    monkeypatch.setattr("tagllm.io.writers.OutputLock", _NoLock)  # its lock file would be written into /dev
     writer = ResultWriter(device, format="jsonl", facets=["category"])
     with pytest.raises(OutputError) as error:
         writer.write([TagResult(product_id="p1")])
@@ -344,20 +342,6 @@ def test_an_output_on_a_full_device_says_no_space_left_not_invalid_argument(monk
         f"{device}: cannot write the output (No space left on device); it is a device, not a file, and keeps "
         "nothing to resume from: write the results to a file"
     )
-
-
-class _NoLock:
-    def __init__(self, target: Path) -> None:
-        pass
-
-    def acquire(self) -> None:
-        pass
-
-    def release(self) -> None:
-        pass
-
-    def check(self) -> None:
-        pass
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
@@ -506,3 +490,46 @@ def test_an_output_named_as_a_compressed_file_is_refused_before_the_tagger_is_bu
         _writer(out, format="jsonl")
     assert str(error.value) == refused
     assert not out.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_an_output_that_is_a_pipe_gets_its_rows_and_nothing_is_written_beside_it(tmp_path: Path) -> None:
+    # an output that is no file (a named pipe, /dev/null) got a lock file and a settings record beside it: in /dev,
+    # which only root may write, -o /dev/null was refused as "/dev cannot be written", and root's runs left
+    # /dev/.null.settings.json behind; and --resume from a pipe read it as an output, waiting for a writer
+    import threading
+
+    pipe = tmp_path / "tags.jsonl"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    writer = ResultWriter(pipe, facets=["category"], settings={"taxonomy": "demo"})
+    writer.write([TagResult(product_id="p1")])
+    writer.close()
+    reader.join()
+    assert [json.loads(line)["product_id"] for line in received[0].decode().splitlines()] == ["p1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tags.jsonl"]
+    with pytest.raises(InputError) as error:
+        ResultWriter(pipe, facets=["category"], resume=True)
+    assert str(error.value) == (
+        f"--resume needs an output file: {pipe} is a device or pipe, which keeps nothing to resume from"
+    )
+    with pytest.raises(OutputError) as error:  # its merge would replace the pipe with a file
+        ResultWriter(pipe, format="parquet", facets=["category"])
+    assert str(error.value) == f"{pipe}: Parquet cannot be written to a device or pipe; give an output file (-o FILE)"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_generate_to_a_full_device_says_no_space_left(tmp_path: Path, demo_index_dir: Path) -> None:
+    config = tmp_path / "tagllm.yaml"
+    config.write_text(f"taxonomy: demo\nindex: {demo_index_dir}\nk: 5\n")
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "p1", "title": "Blue denim jeans"}) + "\n")
+    args = ["generate", str(src), "-o", "/dev/full", "--output-format", "jsonl", "-c", str(config)]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, OutputError), result.output  # main() prints it and exits 2
+    assert str(result.exception) == (
+        "/dev/full: cannot write the output (No space left on device); it is a device, not a file, and keeps nothing "
+        "to resume from: write the results to a file"
+    )

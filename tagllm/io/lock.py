@@ -27,16 +27,18 @@ def lock_path(target: Path) -> Path:
 
 
 class OutputLock:
-    """Held while a run writes ``target``; ``release`` removes the lock file."""
+    """Held while a run writes ``target``; ``release`` removes the lock file. ``held=False``: a lock that does
+    nothing, for an output that is a device or pipe, beside which nothing is written."""
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, *, held: bool = True) -> None:
         self.target = target
         self.path = lock_path(target)
+        self.held = held
         self._file: IO[bytes] | None = None
 
     def acquire(self) -> None:
         """Take the lock, or raise ``OutputError`` naming the run that holds it."""
-        if fcntl is None or self._file is not None:
+        if fcntl is None or self._file is not None or not self.held:
             return
         while True:
             try:

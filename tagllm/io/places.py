@@ -104,9 +104,28 @@ def check_output_name(target: Path) -> None:
     )
 
 
+def is_device(target: Path) -> bool:
+    """Whether an output path names a device or a named pipe (``/dev/null``, a FIFO another program reads): written
+    as a stream, as stdout is, with nothing written beside it."""
+    return target.exists() and not target.is_file() and not target.is_dir()
+
+
+def check_device(target: Path, fmt: str) -> None:
+    """A device or pipe output that cannot be written is refused before the work. It is not opened to probe it: a
+    pipe's open waits for its reader. Parquet is refused: its parts go beside the output, merged into a file that
+    takes its place (a device replaced by a file)."""
+    if fmt == "parquet":
+        raise OutputError(f"{target}: Parquet cannot be written to a device or pipe; give an output file (-o FILE)")
+    if not os.access(target, os.W_OK):
+        raise OutputError(f"{target}: cannot be written (permissions); write the results elsewhere")
+
+
 def check_output_place(target: Path, fmt: str) -> None:
     """An output path that cannot be written is a setup mistake, said before any model is loaded."""
     check_output_name(target)
+    if is_device(target):
+        check_device(target, fmt)
+        return
     if target.is_dir():
         raise OutputError(f"{target}: is a directory; give the output a file name, e.g. {target / f'tags.{fmt}'}")
     check_writable(target)

@@ -14,7 +14,7 @@ from typing import IO, Any
 from tagllm.errors import InputError, OutputError, missing_dependency
 from tagllm.io.compaction import compact, cut_torn_row, merge_parts
 from tagllm.io.lock import OutputLock, scan_locked, signature
-from tagllm.io.places import check_output_name, check_output_place
+from tagllm.io.places import check_output_name, check_output_place, is_device
 from tagllm.io.readers import STDIO, detect_format
 from tagllm.io.resume import (
     OutputState,
@@ -95,8 +95,9 @@ class ResultWriter:
         self.routed = routed
         self.is_stdout = str(target) == STDIO
         self.target = output_file(Path(target))
-        # a device or pipe (-o /dev/full, a FIFO) takes the rows as stdout does: it cannot be cut, compacted or resumed
-        self.is_device = not self.is_stdout and self.target.exists() and not self.target.is_file()
+        # a device or pipe (-o /dev/null, a FIFO) takes the rows as stdout does: it cannot be cut, compacted or resumed,
+        # and nothing is written beside it (no lock, no settings record: in /dev, only root may write)
+        self.is_device = not self.is_stdout and is_device(self.target)
         self.state = OutputState()
         self._stream: IO[str] | None = None
         self._csv: Any = None
@@ -109,12 +110,16 @@ class ResultWriter:
         self._dropped: frozenset[str] = frozenset()  # products whose rows close leaves out
         self._resume = resume
         self._opened = False
-        self._lock = OutputLock(self.target)
+        self._lock = OutputLock(self.target, held=not self.is_device)
         self._seen: tuple[Any, ...] | None = None  # the output as resume read it (``lock.signature``)
         # CSV: each column holding a cell a spreadsheet reads as a formula -> the product of its first such cell
         self.formula_columns: dict[str, str] = {}
         if not self.is_stdout:
             check_output_place(self.target, self.format)
+        if self.is_device and resume:
+            raise InputError(
+                f"--resume needs an output file: {self.target} is a device or pipe, which keeps nothing to resume from"
+            )
         if self.is_stdout:
             if resume:
                 raise InputError("--resume needs an output file (-o FILE): results on stdout cannot be resumed")
@@ -131,7 +136,8 @@ class ResultWriter:
         written: dict[str, Any] = {"keep_columns": self.keep_columns}
         if self.format != "csv":  # a CSV row holds no provenance: --no-provenance changes nothing in it
             written["provenance"] = provenance
-        self._settings = {**settings, **written} if settings is not None and not self.is_stdout else None
+        recorded_beside = not self.is_stdout and not self.is_device
+        self._settings = {**settings, **written} if settings is not None and recorded_beside else None
         if self._settings is not None and self.state.rows:
             recorded = read_settings(self.target)
             if recorded is None:
