@@ -533,3 +533,32 @@ def test_generate_to_a_full_device_says_no_space_left(tmp_path: Path, demo_index
         "/dev/full: cannot write the output (No space left on device); it is a device, not a file, and keeps nothing "
         "to resume from: write the results to a file"
     )
+
+
+def test_a_parquet_merge_the_disk_refuses_says_the_results_wait_in_the_parts_for_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the merge at the end needs room for a whole copy of the output: refused, it said "what was written is kept",
+    # and a user reading tags.parquet found none of this run's results there
+    out = tmp_path / "tags.parquet"
+    writer = _writer(out)
+    writer.write([TagResult(product_id="p1"), TagResult(product_id="p2")])
+
+    def disk_full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("tagllm.io.writers.merge_parts", disk_full)
+    with pytest.raises(OutputError) as error:
+        writer.close()
+    assert str(error.value) == (
+        f"{out}: cannot write the output (No space left on device); it keeps the 2 results written before, in "
+        f"{out}.parts/ until --resume merges them into it: make room (or remove the cause) and run again with "
+        "--resume, which tags the rest"
+    )
+    monkeypatch.undo()
+    resumed = _writer(out, resume=True)
+    assert sorted(resumed.state.last) == ["p1", "p2"]
+    resumed.close()
+    assert (
+        sorted(_writer(out, resume=True).state.last) == ["p1", "p2"] and not (tmp_path / "tags.parquet.parts").exists()
+    )

@@ -356,7 +356,12 @@ class ResultWriter:
         if not held:
             return f"none of its results were written ({cut} did not fit)" if cut else "it holds no results"
         earlier = f" ({self._added} of them by this run)" if self._resume and self._added < held else ""
-        return f"it keeps the {held} results written before{earlier}" + (f", without {cut}" if cut else "")
+        # a Parquet merge refused: this run's rows are still in its parts, which the output file does not show
+        parted = f", in {parts_dir(self.target)}/ until --resume merges them into it" if self._parted() else ""
+        return f"it keeps the {held} results written before{earlier}{parted}" + (f", without {cut}" if cut else "")
+
+    def _parted(self) -> bool:
+        return self.format == "parquet" and not self._writing and bool(part_files(self.target))
 
     def drop(self, product_ids: set[str]) -> int:
         """Leave these products' rows out of the output when it closes; how many the output held."""
