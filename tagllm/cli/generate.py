@@ -125,7 +125,7 @@ def generate(
     from tagllm.io.lock import OutputLock
     from tagllm.io.places import check_output_name, check_output_place
     from tagllm.io.resume import check_replaceable, output_file
-    from tagllm.io.writers import refuse_column_clashes
+    from tagllm.io.rows import refuse_column_clashes
     from tagllm.routing import parse_threshold
     from tagllm.run import RunInterrupted
     from tagllm.tagger import Tagger

@@ -1,5 +1,6 @@
 """What a result's row holds: its outcome, the CSV/Parquet columns, and the fingerprint of the product it was tagged
-from (by which ``--resume`` tells an edited record). Shared by the writers and by resume's reading of an output."""
+from (by which ``--resume`` tells an edited record), and the facets and kept columns refused for clashing with
+those columns. Shared by the writers, by resume's reading of an output and by ``tagllm generate``'s early checks."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from tagllm.errors import InputError
 from tagllm.models import NO_PHOTO_NOTE, NOT_FETCHED_NOTE, TagResult
 
 # a row's outcome; fell_back: ok, but the LLM it was routed to failed; degraded: ok, but tagged from the text alone
@@ -212,3 +214,54 @@ def parquet_schema(
         ]
     fields += [pa.field("rejected", pa.list_(pa.string())), pa.field("result_json", pa.string())]
     return pa.schema(fields + ([pa.field(HASH_COLUMN, pa.string())] if fingerprint else []))
+
+
+def refuse_column_clashes(
+    fmt: str, facets: Sequence[str], keep_columns: Sequence[str], *, routed: bool = False
+) -> None:
+    """Refuse a facet or a kept input column that a CSV or Parquet row of ``facets`` and ``keep_columns`` (and, for a
+    ``routed`` run, its ``source``) would write over one of its own columns. ``tagllm generate`` checks this before it
+    builds the tagger (an index built from ``--examples``: minutes), with the facets it is given; ``ResultWriter``
+    checks it with the tagger's."""
+    facets, keep_columns = list(dict.fromkeys(facets)), list(dict.fromkeys(keep_columns))
+    _refuse_facet_clashes(fmt, facets, routed)
+    _refuse_kept_clashes(fmt, facets, keep_columns, routed)
+
+
+def _refuse_facet_clashes(fmt: str, facets: list[str], routed: bool) -> None:
+    """A facet named as one of a CSV or Parquet row's own columns (a taxonomy's ``status`` or ``error`` facet), or
+    as another facet's id or confidence column (``colour`` beside ``colour_id``), took its place: in CSV the tags
+    overwrote the status (and ``--resume`` took every product for failed) or the other facet's ids, and Parquet
+    crashed at its first batch. JSONL keeps the tags apart, under ``tags``."""
+    if fmt == "jsonl":
+        return
+    taken = {*OWN_COLUMNS, *([SOURCE_COLUMN] if routed else [])}
+    clashes = []
+    for facet in facets:
+        columns = [facet, f"{facet}_id", f"{facet}_confidence"]
+        if taken & set(columns):
+            clashes.append(facet)
+        taken.update(columns)
+    if clashes:
+        kind = "CSV" if fmt == "csv" else "Parquet"
+        raise InputError(
+            f"facet {', '.join(map(repr, clashes))}: a {kind} output has a column of that name already (one of "
+            "its own, or another facet's id or confidence column), which the facet's tags would overwrite; write "
+            "JSONL, which keeps each facet's tags apart, under its tags key, or rename the facet in the taxonomy"
+        )
+
+
+def _refuse_kept_clashes(fmt: str, facets: list[str], keep_columns: list[str], routed: bool) -> None:
+    """A kept input column named as one of a CSV or Parquet row's own (``category``, ``product_id``, ``status``)
+    took its place: the row's tags or id overwrote the input's cell, or the input's cell the id, and Parquet
+    crashed at its first batch. JSONL keeps input columns apart, under ``input``."""
+    if fmt == "jsonl":
+        return
+    own = {*table_row(TagResult(product_id=""), facets, routed=routed), HASH_COLUMN, "result_json"}
+    clashes = [column for column in keep_columns if column in own]
+    if clashes:
+        kind = "CSV" if fmt == "csv" else "Parquet"
+        raise InputError(
+            f"--keep-columns {', '.join(clashes)}: a {kind} output has columns of its own by that name; keep "
+            "other columns, or write JSONL, which keeps the input's columns apart, under its input key"
+        )
