@@ -145,8 +145,8 @@ def test_a_gold_table_with_no_title_column_is_refused_naming_its_columns(eval_di
     with pytest.raises(InputError) as error:
         run_eval(cfg, factory=fake_factory, root=eval_dir / "runs")
     assert str(error.value) == (
-        f"{eval_dir / 'gold.csv'}: no title column (the columns are 'id', 'name', 'gold_category', 'split'); name the "
-        "column that holds the titles: --columns title=COLUMN"
+        f"{eval_dir / 'gold.csv'}: no title column (the columns are 'id', 'name', 'gold_category', 'split'); its "
+        "column 'name' looks like the title: --columns title=name"
     )
 
 
@@ -274,22 +274,23 @@ def test_a_csv_gold_cell_holding_a_json_list_is_read_as_that_list(eval_dir) -> N
     assert gold.unknown == []
 
 
-def test_a_gold_title_holding_half_an_emoji_is_an_error_record_and_the_run_goes_on(eval_dir, fake_factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_gold_title_holding_half_an_emoji_is_tagged_with_u_fffd_in_its_place(eval_dir, fake_factory) -> None:  # type: ignore[no-untyped-def]
     """A title cut short in the middle of an emoji (JSON's "\\ud83d" with no second half: a title truncated by a
     JavaScript tool) is text no file can hold as UTF-8: `eval run` crashed with a traceback (UnicodeEncodeError)
-    hashing the product for the cache, and again writing the run. The product is an error record naming the record
-    and the field, as `tagllm generate` makes of it, and its title is written with U+FFFD in that place."""
+    hashing the product for the cache, and again writing the run; then it was an error record. The half is read as
+    U+FFFD, as `tagllm generate` reads it (tagllm/models.py), so the product is tagged and scored with the rest."""
     with (eval_dir / "gold.jsonl").open("a") as fh:  # json.dumps writes the lone half as the escape "\ud83d"
         fh.write(json.dumps({"id": "q1", "title": "Lamp \ud83d", "gold_category": "Home > Lamps", "split": "test"}))
     cfg = load_eval_config(eval_dir / "eval.yaml", bootstrap=0)
     outcome = run_eval(cfg, factory=fake_factory, root=eval_dir / "runs" / "r1")
-    assert "q1" not in {p.id for p in fake_factory.seen}
+    (seen,) = [p for p in fake_factory.seen if p.id == "q1"]
+    assert seen.title == "Lamp \ufffd"
     rows = [json.loads(line) for line in (outcome.runs[0] / "per_product.jsonl").read_text("utf-8").splitlines()]
     (row,) = [row for row in rows if row["id"] == "q1"]
-    assert (row["title"], row["status"]) == ("Lamp \ufffd", "error")
-    assert row["error"].startswith("gold line 7: record 'q1' field 'title': Input should be a valid string")
-    assert outcome.metrics[0]["bad_input"]["failed_count"] == 1
-    assert outcome.metrics[0]["facets"]["category"]["n"] == 5
+    assert row["title"] == "Lamp \ufffd"
+    assert row["status"] != "error"
+    assert outcome.metrics[0]["bad_input"]["failed_count"] == 0
+    assert outcome.metrics[0]["facets"]["category"]["n"] == 5  # p1-p4 and q1 (p5's gold is not in the taxonomy)
 
 
 def test_a_gold_name_two_values_share_is_reported_naming_them_not_as_missing(eval_dir, fake_factory) -> None:  # type: ignore[no-untyped-def]
