@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from tagllm import Tagger
 from tagllm.candidates import zero
+from tagllm.candidates.features import FEATURES
+from tagllm.candidates.folded import predict_grouped
 from tagllm.candidates.head import FULL, HALF, READING_MARGIN, SPECIFIC, HeadNoun
 from tagllm.candidates.head_words import describing_words, shade_words
 from tagllm.candidates.scorer import ranked_answer
@@ -503,3 +506,18 @@ def test_a_head_no_name_plainly_heads_is_read_through_its_other_names() -> None:
     assert noun.headed(noun.find("Men's Merino Wool Crew Neck Jumper")) == {0: HALF, 1: SPECIFIC}
     assert noun.headed(noun.find("Canvas Hiking Rucksack")) == {2: HALF}
     assert noun.headed(noun.find("Baby Jumper Bouncer Seat")) == {1: FULL}  # named plainly: no other name read
+
+
+def test_chinese_titles_are_scored_by_the_shipped_stacker_of_their_own() -> None:
+    # the stacker fitted with the (English) Shopify titles leans on the English embedder's label similarity; Chinese
+    # titles keep the one fitted on the catalogues alone, and each has its own answer calibration
+    latin, chinese = zero_example_stacker(), zero_example_stacker(True)
+    assert latin is not None and chinese is not None
+    assert not np.allclose(latin.coef, chinese.coef)
+    assert answer_calibration(True) != answer_calibration()
+    data = SimpleNamespace(tables=SimpleNamespace(hierarchical=True), classes=None)
+    matrix = np.random.default_rng(0).random((6, len(FEATURES)))
+    starts = np.array([0, 3, 6])
+    probs = zero.probabilities(None, data, matrix, starts, np.array([False, True]))  # type: ignore[arg-type]
+    assert np.allclose(probs[:3], predict_grouped(latin, matrix, starts)[:3])
+    assert np.allclose(probs[3:], predict_grouped(chinese, matrix, starts)[3:])

@@ -44,7 +44,7 @@ from tagllm.retrieval.index import ExampleIndex, Hits
 from tagllm.retrieval.labels import LabelSpace
 from tagllm.retrieval.lexical import hash_counts
 from tagllm.taxonomy import CATEGORY, Taxonomy
-from tagllm.text import normalize
+from tagllm.text import has_cjk, normalize
 from tagllm.threads import one_thread
 
 
@@ -194,11 +194,13 @@ class CandidateScorer:
         result: list[dict[str, list[Candidate]]] = [{} for _ in batch.texts]
         categories: list[list[Candidate]] | None = None
         answers = None  # the best category's confidence as an answer, where the zero-example stacker scored it
+        chinese = np.array([has_cjk(text) for text in batch.texts], dtype=bool)
         for facet in self._scoring_order():
             features = self.features(batch, facet)
-            probs = probabilities(self.stackers.get(facet), self._facet(facet).data, features.matrix, features.starts)
-            if facet == CATEGORY and uses_zero_stacker(self.stackers.get(facet), self._facet(facet).data):
-                answers = answer_confidences(probs, features.rows, features.n)
+            data = self._facet(facet).data
+            probs = probabilities(self.stackers.get(facet), data, features.matrix, features.starts, chinese)
+            if facet == CATEGORY and uses_zero_stacker(self.stackers.get(facet), data):
+                answers = answer_confidences(probs, features.rows, features.n, chinese)
             weights, given = None, probs  # given: the probability if the facet applies
             if is_scoped(self.taxonomy, facet):
                 if categories is None:  # category first: its candidates say where each facet applies
