@@ -6,10 +6,12 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tagllm import Tagger
 from tagllm.candidates.head import Branches, modifiers, words_of
+from tagllm.candidates.zero import keep_branches
 from tagllm.config import TaggerConfig
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
 
@@ -114,6 +116,15 @@ def test_a_branch_loses_to_a_namesake_only_when_the_title_leaves_it_unstated(sho
     assert named == {"shirts", "baby-shirts"}
     # two values of one name compare only at one head score: a kind the title does not name already scores less
     assert branches.off({position["shirts"]: 0.5, position["maternity-shirts"]: 0.375}, words_of("Shirt")) == []
+
+
+def test_a_value_on_an_unstated_branch_never_outranks_its_namesake() -> None:
+    # whatever the stacker's weights: keys 3 and 8 lose to 5 and 9; 8's namesake 9 is no candidate of the product
+    keys = np.array([5, 3, 7, 8])
+    probs = np.array([0.1, 0.6, 0.2, 0.4])
+    kept = keep_branches(probs, keys, (np.array([3, 8]), np.array([5, 9])))
+    assert kept.tolist() == [0.6, 0.1, 0.2, 0.4]  # the probability the product is a shirt goes to the plain branch
+    assert keep_branches(kept, keys, (np.array([3]), np.array([5]))).tolist() == kept.tolist()
 
 
 def test_a_names_modifiers_leave_out_the_heads_of_its_conjuncts() -> None:

@@ -81,6 +81,7 @@ class HeadNoun(Family):
 
     def __init__(self, data: FacetData) -> None:
         self.space = data.space
+        self.facet = data.facet
         self.embedder = data.embedder
         values = data.taxonomy.facet_values(data.facet)
         heads = [set().union(*(name_heads(n) for n in (v.name, *v.synonyms))) for v in values]
@@ -119,11 +120,16 @@ class HeadNoun(Family):
         head_keys: list[int] = []
         head_values: list[float] = []
         aside_keys: list[int] = []
+        losers: list[int] = []  # a value on a branch the title does not state, and its namesake (Branches)
+        winners: list[int] = []
         for row, (head, norm, title) in enumerate(zip(found, batch.normalized, titles, strict=True)):
             words = words_of(title)
             best = self.headed(head, words)
             kinds = self.kinds(head, best)
-            off = self.branches.off(best, words)
+            beaten = self.branches.beaten(best, words)
+            losers += [row * size + v for v, _ in beaten]
+            winners += [row * size + u for _, u in beaten]
+            off = self.branches.losers(beaten)
             if head.word in self.by_word:  # values headed by another word of the title: a brand, what it goes with
                 off += [p for w in words - {head.word} for p, _ in self.by_word.get(w, ()) if p not in best]
                 off += self.parts(head.word, best, words)
@@ -133,6 +139,7 @@ class HeadNoun(Family):
             head_values += list(best.values())
             aside = [self.space.position[v] for v in self.aside(head, norm)] + off
             aside_keys += [row * size + p for p in aside if p not in kinds]
+        batch.outranked[self.facet] = (np.asarray(losers, np.int64), np.asarray(winners, np.int64))
         head_array, aside_array = np.asarray(head_keys, np.int64), np.unique(np.asarray(aside_keys, np.int64))
         order = np.argsort(head_array)
         heads, scores = head_array[order], np.asarray(head_values)[order]
@@ -348,15 +355,26 @@ class Branches:
 
     def off(self, scores: dict[int, float], said: frozenset[str]) -> list[int]:
         """The positions in ``scores`` (position -> head score) that lose to a namesake of the same score."""
+        return self.losers(self.beaten(scores, said))
+
+    @staticmethod
+    def losers(beaten: list[tuple[int, int]]) -> list[int]:
+        """The losers of pairs from ``beaten``, each once."""
+        return list(dict.fromkeys(v for v, _ in beaten))
+
+    def beaten(self, scores: dict[int, float], said: frozenset[str]) -> list[tuple[int, int]]:
+        """Each pair (loser, namesake it loses to) of positions in ``scores`` (position -> head score) of one name
+        and the same score."""
         groups: dict[tuple[float, frozenset[str]], list[int]] = defaultdict(list)
         for position, score in scores.items():
             groups[score, self.name(position)].append(position)
         return [
-            v
+            (v, u)
             for members in groups.values()
             if 1 < len(members) <= MAX_RIVALS
             for v in members
-            if any(self.loses(v, u, said) for u in members if u != v)
+            for u in members
+            if u != v and self.loses(v, u, said)
         ]
 
     def qualifiers(self, v: int, u: int, said: frozenset[str]) -> tuple[bool, int]:

@@ -36,7 +36,7 @@ from tagllm.candidates.calibration import TARGET_PRECISION, Keep
 from tagllm.candidates.features import FAMILIES, FEATURES
 from tagllm.candidates.ranked import ranked_candidates
 from tagllm.candidates.stacker import Stacker
-from tagllm.candidates.zero import answer_confidences, probabilities, uses_zero_stacker
+from tagllm.candidates.zero import answer_confidences, keep_branches, probabilities, uses_zero_stacker
 from tagllm.models import Candidate
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.image_index import ImageBatch
@@ -199,6 +199,8 @@ class CandidateScorer:
             features = self.features(batch, facet)
             data = self._facet(facet).data
             probs = probabilities(self.stackers.get(facet), data, features.matrix, features.starts, chinese)
+            keys = features.rows.astype(np.int64) * data.space.size + features.values
+            probs = keep_branches(probs, keys, batch.outranked.get(facet))
             if facet == CATEGORY and uses_zero_stacker(self.stackers.get(facet), data):
                 answers = answer_confidences(probs, features.rows, features.n, chinese)
             weights, given = None, probs  # given: the probability if the facet applies
@@ -208,7 +210,6 @@ class CandidateScorer:
                 weights = value_weights(self.taxonomy, facet, features.ids, categories, features.rows, features.values)
                 stated, outright = batch.unlisted.get(facet, (np.zeros(0, np.int64), np.zeros(0)))
                 if stated.size and self.stackers.get(facet) is None:  # no examples: what the text states
-                    keys = features.rows.astype(np.int64) * self._facet(facet).data.space.size + features.values
                     outright = values_at(stated, outright, keys)
                     weights = unlisted_weights(
                         self.taxonomy, facet, categories, features.rows, outright, given, weights

@@ -139,3 +139,26 @@ def probabilities(
         return probs
     stated = matrix[:, COLUMN["stated"]]
     return np.where(stated > 0, stated, np.minimum(probs, UNSTATED_CAP))
+
+
+def keep_branches(probs: np.ndarray, keys: np.ndarray, outranked: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """The candidates' probabilities with no value on a branch the title does not state above its namesake's
+    (``outranked``: the keys of such values and of the namesakes each loses to, ``head.Branches``; ``keys``: the
+    candidates'). A stacker weighing the whole path's label similarity above the head's features sends "Women White
+    Printed Shirt" to Maternity Shirts, nearer the title's "women" than Clothing Tops; where it does, the two values
+    trade their probabilities, so the stacker's confidence that the product is a shirt stays and goes to the branch
+    the title fits."""
+    if outranked is None or not len(outranked[0]):
+        return probs
+    order = np.argsort(keys, kind="stable")
+    probs = probs.copy()
+    for loser, winner in zip(*(_rows_of(k, keys, order) for k in outranked), strict=True):
+        if loser >= 0 and winner >= 0 and probs[loser] > probs[winner]:
+            probs[loser], probs[winner] = probs[winner], probs[loser]
+    return probs
+
+
+def _rows_of(wanted: np.ndarray, keys: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """The row in ``keys`` (sorted by ``order``) of each key in ``wanted``; -1 where it is no candidate."""
+    at = np.minimum(np.searchsorted(keys[order], wanted), len(keys) - 1)
+    return np.where(keys[order][at] == wanted, order[at], -1)
