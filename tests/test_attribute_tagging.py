@@ -668,30 +668,42 @@ def test_a_noun_beside_a_value_in_a_facet_named_like_colours_still_says_which_ki
     ]
 
 
-def _audience_taxonomy():  # type: ignore[no-untyped-def]
-    """Shopify's way: an audience listed for clothing only, none for shavers or toys."""
+def _scoped_taxonomy(facet: str, title: str, names: tuple[str, ...], categories: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Shopify's way: one facet listed for T-shirts only, none for the other categories (``categories``: their
+    names); its values are ``names``."""
     from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
 
     facets = {
         CATEGORY: Facet(CATEGORY, "Category", hierarchical=True, required=True),
-        "target-gender": Facet("target-gender", "Target gender", categories=frozenset({"tshirts"})),
+        facet: Facet(facet, title, categories=frozenset({"tshirts"})),
     }
     values = [
         Value("tshirts", "T-Shirts", CATEGORY, path="T-Shirts"),
-        Value("shavers", "Electric Shavers", CATEGORY, path="Electric Shavers"),
-        Value("figures", "Action Figures", CATEGORY, path="Action Figures"),
-        *(Value(n.lower(), n, "target-gender") for n in ("Male", "Female", "Unisex", "Other")),
+        *(Value(n.split()[-1].lower(), n, CATEGORY, path=n) for n in categories),
+        *(Value(n.lower(), n, facet) for n in names),
     ]
-    return Taxonomy("audience", facets, {v.id: v for v in values})
+    return Taxonomy(facet, facets, {v.id: v for v in values})
+
+
+def _audience_taxonomy():  # type: ignore[no-untyped-def]
+    """An audience listed for clothing only, none for shavers or toys."""
+    return _scoped_taxonomy(
+        "target-gender", "Target gender", ("Male", "Female", "Unisex", "Other"), ("Electric Shavers", "Action Figures")
+    )
+
+
+def _stated_finder(tax, facet: str):  # type: ignore[no-untyped-def]
+    """The facet's StatedFinder, and its values' ids in the finder's order."""
+    from tagllm.candidates.stated import StatedFinder
+
+    ids = [v.id for v in tax.facet_values(facet)]
+    return StatedFinder(tax, facet, {vid: i for i, vid in enumerate(ids)}), ids
 
 
 def test_an_audience_value_says_whether_the_title_names_it_as_whom_the_product_is_for() -> None:
-    from tagllm.candidates.stated import StatedFinder
     from tagllm.text import normalize
 
-    tax = _audience_taxonomy()
-    ids = [v.id for v in tax.facet_values("target-gender")]
-    finder = StatedFinder(tax, "target-gender", {vid: i for i, vid in enumerate(ids)})
+    finder, ids = _stated_finder(_audience_taxonomy(), "target-gender")
 
     def buyers(title: str) -> list[tuple[str, bool]]:
         return [(ids[s.value], s.for_buyer) for s in finder(normalize(title), title)]
@@ -728,29 +740,16 @@ def test_an_audience_named_as_the_buyer_holds_where_the_chosen_category_lists_no
 
 
 def _tents_taxonomy():  # type: ignore[no-untyped-def]
-    """Shopify's way: a material listed for T-shirts, none for tents or glass cleaners."""
-    from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
-
-    facets = {
-        CATEGORY: Facet(CATEGORY, "Category", hierarchical=True, required=True),
-        "material": Facet("material", "Material", categories=frozenset({"tshirts"})),
-    }
-    values = [
-        Value("tshirts", "T-Shirts", CATEGORY, path="T-Shirts"),
-        Value("tents", "Tents", CATEGORY, path="Tents"),
-        Value("cleaners", "Glass Cleaners", CATEGORY, path="Glass Cleaners"),
-        *(Value(n.lower(), n, "material") for n in ("Polyester", "Cotton", "Glass", "Stone")),
-    ]
-    return Taxonomy("tents", facets, {v.id: v for v in values})
+    """A material listed for T-shirts, none for tents or glass cleaners."""
+    return _scoped_taxonomy(
+        "material", "Material", ("Polyester", "Cotton", "Glass", "Stone"), ("Tents", "Glass Cleaners")
+    )
 
 
 def test_a_material_written_as_a_segment_of_its_own_is_written_apart() -> None:
-    from tagllm.candidates.stated import StatedFinder
     from tagllm.text import normalize
 
-    tax = _tents_taxonomy()
-    ids = [v.id for v in tax.facet_values("material")]
-    finder = StatedFinder(tax, "material", {vid: i for i, vid in enumerate(ids)})
+    finder, ids = _stated_finder(_tents_taxonomy(), "material")
 
     def apart(title: str) -> list[tuple[str, bool]]:
         return [(ids[s.value], s.written_apart) for s in finder(normalize(title), title)]
