@@ -2,8 +2,8 @@
 
 Run: python benchmarks/attribute_ranking.py --data ../shared/data --dataset flipkart --seed 0
 
-The same splits, taxonomy, index and tagger as ``benchmarks/attributes.py`` (its ``run_fold``), then per facet, on the
-held-out products whose gold carries it:
+The same splits, taxonomy, index and tagger as ``benchmarks/attributes.py`` (``attribute_held_out.run_fold``), then
+per facet, on the held-out products whose gold carries it:
 
 - the best candidate by the stacker, and by each evidence column alone (the candidate with the largest value of that
   column among the product's ranked candidates, at most ``max_candidates``): F1 of that one answer. A column that
@@ -25,7 +25,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import benchmarks.attributes as bench  # noqa: E402
+from benchmarks.attribute_data import (  # noqa: E402
+    FASHION_KEYS,
+    FLIPKART_KEYS,
+    OPENBG_KEYS,
+    Dataset,
+    folds,
+    gold_values,
+    read_jsonl,
+    title_only,
+)
+from benchmarks.attribute_held_out import ALWAYS, Pooled, run_fold, value_keys_of  # noqa: E402
+from benchmarks.attribute_scoring import METHODS  # noqa: E402
 from tagllm.attributes import AttributeResolver, value_key  # noqa: E402
 from tagllm.retrieval.embedder import Embedder  # noqa: E402
 
@@ -53,32 +64,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     ds = {
-        "fashion": bench.Dataset("fashion", "fashion", bench.FASHION_KEYS, 0.2, 3000, 600),
-        "flipkart": bench.Dataset("flipkart", "flipkart", bench.FLIPKART_KEYS, 0.25, None, None),
-        "openbg": bench.Dataset("openbg", "openbg-zh", bench.OPENBG_KEYS, 0.2, None, None, folds=5),
+        "fashion": Dataset("fashion", "fashion", FASHION_KEYS, 0.2, 3000, 600),
+        "flipkart": Dataset("flipkart", "flipkart", FLIPKART_KEYS, 0.25, None, None),
+        "openbg": Dataset("openbg", "openbg-zh", OPENBG_KEYS, 0.2, None, None, folds=5),
     }[args.dataset]
-    rows = [r for r in bench.read_jsonl(args.data / ds.directory / "products.jsonl") if r.get("gold_category")]
-    rows = [r for r in rows if bench.gold_values(r, ds.keys)]
+    rows = [r for r in read_jsonl(args.data / ds.directory / "products.jsonl") if r.get("gold_category")]
+    rows = [r for r in rows if gold_values(r, ds.keys)]
     embedder = Embedder()
-    pooled = bench.Pooled()
+    pooled = Pooled()
     alone: Counts = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
     both: Counts = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
     with tempfile.TemporaryDirectory(prefix="tagllm-ranking-") as tmp:
-        for train, test in bench.folds(rows, ds, args.seed):
+        for train, test in folds(rows, ds, args.seed):
             start = len(pooled.gold)
-            held = bench.run_fold(ds, args.data, train, test, embedder, Path(tmp), pooled)
+            held = run_fold(ds, args.data, train, test, embedder, Path(tmp), pooled)
             taxonomy = held.taxonomy
-            results = held.tagger.tag([bench.title_only(r, ds.keys, False) for r in test])
+            results = held.tagger.tag([title_only(r, ds.keys, False) for r in test])
             resolver = AttributeResolver(taxonomy)
             for key in ds.keys:
                 facet = resolver.facet(key)
                 if facet is None:
                     continue
                 known = {value_key(v.name, key) for v in taxonomy.facet_values(facet)}
-                always = pooled.preds[bench.ALWAYS][key][start:]
-                svm = pooled.preds[bench.METHODS[1]][key][start:]
+                always = pooled.preds[ALWAYS][key][start:]
+                svm = pooled.preds[METHODS[1]][key][start:]
                 for j, (row, result) in enumerate(zip(test, results, strict=True)):
-                    gold = bench.gold_values(row, [key]).get(key)
+                    gold = gold_values(row, [key]).get(key)
                     if not gold:
                         continue
                     candidates = result.provenance.candidates.get(facet, []) if result.provenance else []
@@ -87,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
                         best[column] = max(
                             candidates, key=lambda c: c.evidence.get(column, float("-inf")), default=None
                         )
-                    picked = {m: bench.value_keys_of(taxonomy, key, [c.id] if c else []) for m, c in best.items()}
+                    picked = {m: value_keys_of(taxonomy, key, [c.id] if c else []) for m, c in best.items()}
                     for method, predicted in picked.items():
                         add(alone, key, method, gold, predicted)
                     if gold <= known:

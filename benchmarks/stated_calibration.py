@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from attributes import (  # noqa: E402
+from attribute_data import (  # noqa: E402
     FASHION_KEYS,
     FLIPKART_KEYS,
     OPENBG_KEYS,

@@ -1,32 +1,22 @@
-"""benchmarks/attributes.py's precision at equal coverage: the SVM keeps as many answers as tagllm, its surest ones."""
+"""benchmarks/attributes.py's pieces: the precision at equal coverage (the SVM keeps as many answers as tagllm, its
+surest ones), the SVM's margins, candidate recall, the values the taxonomy lacks, the ceiling of any threshold."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
-
-def _benchmark() -> ModuleType:
-    path = Path(__file__).parents[1] / "benchmarks" / "attributes.py"
-    spec = importlib.util.spec_from_file_location("attributes_benchmark", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses read their module's namespace
-    spec.loader.exec_module(module)
-    return module
+from benchmarks import attribute_held_out
+from benchmarks.attribute_baselines import Answers, at_equal_coverage, svm_predict
+from benchmarks.attribute_ceiling import best_threshold, ceiling_note
+from benchmarks.attribute_scoring import Lacking, Recall
 
 
 def test_the_svm_keeps_its_largest_margins_for_as_many_products_as_tagllm_answers() -> None:
-    bench = _benchmark()
     gold = [{"red"}, {"blue"}, {"red"}, None, {"blue"}]
     ours = [{"red"}, set(), {"blue"}, {"red"}, set()]  # answers 2 of the 4 products with a gold value: one right
-    svm = bench.Answers(
+    svm = Answers(
         values=[{"red"}, {"blue"}, {"blue"}, {"red"}, {"red"}],
         confidence=[0.1, 0.9, 0.2, 2.0, 0.5],  # the surest is the product without gold: it is not counted
     )
-    mine, theirs = bench.at_equal_coverage(gold, ours, svm)
+    mine, theirs = at_equal_coverage(gold, ours, svm)
     assert (mine.n, mine.answered, mine.prf.tp, mine.prf.fp) == (4, 2, 1, 1)
     # the SVM keeps products 1 (right) and 4 (wrong), its two largest margins among the four
     assert (theirs.n, theirs.answered, theirs.prf.tp, theirs.prf.fp) == (4, 2, 1, 1)
@@ -34,16 +24,14 @@ def test_the_svm_keeps_its_largest_margins_for_as_many_products_as_tagllm_answer
 
 
 def test_the_svm_answers_with_its_top_class_margin() -> None:
-    bench = _benchmark()
     train = [("red cotton shirt", {"red"}), ("blue denim jeans", {"blue"}), ("green silk scarf", {"green"})] * 3
-    answers = bench.svm_predict(train, ["red shirt", "plain thing"])
+    answers = svm_predict(train, ["red shirt", "plain thing"])
     assert answers.values[0] == {"red"}
     assert answers.confidence[0] > answers.confidence[1]
 
 
 def test_candidate_recall_says_where_a_gold_value_was_lost() -> None:
-    bench = _benchmark()
-    recall = bench.Recall()
+    recall = Recall()
     known, carried = {"red", "blue", "teal"}, {"red", "blue"}  # teal is in the taxonomy, no example carries it
     recall.add({"red"}, {"red", "blue"}, known, carried)  # offered
     recall.add({"blue", "teal"}, {"red"}, known, carried)  # blue not proposed, teal not learnable
@@ -53,13 +41,12 @@ def test_candidate_recall_says_where_a_gold_value_was_lost() -> None:
     assert recall.line("Color") == (
         "Color 0.250 (1/4; in the taxonomy 0.750, carried by an example 0.500; 2.0 candidates per product)"
     )
-    total = bench.Recall.total([recall, recall])
+    total = Recall.total([recall, recall])
     assert (total.gold, total.known, total.carried, total.proposed, total.candidates) == (8, 6, 4, 2, 12)
 
 
 def test_the_values_the_taxonomy_lacks_are_split_by_whether_the_svm_could_learn_them() -> None:
-    bench = _benchmark()
-    lacking = bench.Lacking()
+    lacking = Lacking()
     known, seen = {"red", "blue"}, {"red", "blue", "teal"}  # teal: carried by one training product, not learned
     lacking.add({"red"}, known, seen, {"red"})  # a value of the taxonomy: not lacking
     lacking.add({"teal", "blue"}, known, seen, {"teal"})  # lacking, carried, and the SVM's answer
@@ -69,9 +56,6 @@ def test_the_values_the_taxonomy_lacks_are_split_by_whether_the_svm_could_learn_
 
 
 def test_the_ceiling_keeps_the_most_right_answers_any_threshold_keeps_at_the_target() -> None:
-    bench = _benchmark()
-    from benchmarks.attribute_ceiling import best_threshold, ceiling_note
-
     # from 0.8: 3 of 3 right; from 0.6: 4 of 5 (0.8, below 0.9); from 0.3: 9 of 10 right (0.9, the most right)
     answers = [(0.9, True), (0.85, True), (0.8, True), (0.7, False), (0.6, True)]
     answers += [(0.5, True)] * 3 + [(0.4, True), (0.3, True)]
@@ -86,4 +70,4 @@ def test_the_ceiling_keeps_the_most_right_answers_any_threshold_keeps_at_the_tar
         "Color 9/10 right, recall 0.750 (from 0.30); Neck 0/0 right, recall 0.000 (no threshold reaches it); "
         "micro-F1 over facets 0.750 against the SVM's 0.800"
     )
-    assert bench.ceiling_note is ceiling_note
+    assert attribute_held_out.ceiling_note is ceiling_note
