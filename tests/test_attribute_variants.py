@@ -1,6 +1,6 @@
 """Rare values of learned facets: a rare typo of a common value is merged into it as a synonym; a neighbour that
 differs by a meaningful word or letter (a size, a gender, a shade, a Chinese character) stays a value of its own; a
-value seen once is kept when its product's text states it."""
+value seen once is kept when its product's text states it, or when its product lists it beside recurring values."""
 
 from __future__ import annotations
 
@@ -100,6 +100,15 @@ def test_a_rare_value_its_products_text_states_is_kept_and_an_unstated_one_dropp
     assert kept.rare_values == 1 and kept.rare_examples == ["Bell Sleeve"]
     (without_texts,) = learn_attributes(rows).facets
     assert [v.name for v in without_texts.values] == ["Full Sleeve", "Half Sleeve"]
+
+
+def test_a_rare_value_listed_beside_recurring_values_is_kept_and_a_lone_one_dropped() -> None:
+    rows = _rows("Occasion", {"Casual": 6, "Party": 3})
+    rows += [["Occasion: Everyday, Work, Casual"], ["Occasion: Everyday, Party"]]  # Everyday twice, Work once
+    rows += [["Occasion: Beach, Lounge"]]  # parts seen nowhere else: one value, seen once
+    (facet,) = learn_attributes(rows).facets
+    assert [(v.name, v.count) for v in facet.values] == [("Casual", 7), ("Party", 4), ("Everyday", 2), ("Work", 1)]
+    assert facet.rare_values == 1 and facet.rare_examples == ["Beach, Lounge"]
 
 
 def test_a_rare_chinese_value_is_stated_as_a_substring() -> None:

@@ -176,9 +176,11 @@ def learn_attributes(
     values are mostly years, numbers or measurements, or codes is left out as such, one whose values rarely
     repeat as free text. Spelling variants of a value become one value with synonyms (``value_key``); a value
     seen on fewer than ``min_value_count`` products is left out, unless it is a misspelling of a much commoner value
-    (``tagllm.attributes.variants``: then it is a synonym of that) or ``texts`` (each record's text, e.g. its title,
-    in the records' order) show that one of its products states it. ``reserved``: facet names already taken;
-    ``known``: names and titles of facets the taxonomy has, whose keys are left out (their tags are that facet's).
+    (``tagllm.attributes.variants``: then it is a synonym of that), ``texts`` (each record's text, e.g. its title,
+    in the records' order) show that one of its products states it, or one of its products lists it in one tag beside
+    a value that recurs ("Everyday, Work, Wedding and Engagement": Work is an item of the catalogue's list).
+    ``reserved``: facet names already taken; ``known``: names and titles of facets the taxonomy has, whose keys are
+    left out (their tags are that facet's).
     """
     report = AttributeReport([], [])
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
@@ -248,10 +250,12 @@ def _learn_key(
     per_product: list[set[str]] = []
     groups: dict[str, Counter[str]] = defaultdict(Counter)  # value key -> spellings
     stated: set[str] = set()  # value keys that a product's own text states
+    listed: list[set[str]] = []  # per product, the value keys it lists in one tag beside others ("Casual, Party")
     noted: dict[str, set[str]] = defaultdict(set)  # value key -> a size's spellings with a note ("M (38)")
     for tags, text in products:
         keys = set()
-        for part in (p for raw in tags for p in split[raw]):
+        in_lists: set[str] = set()
+        for raw_value, part in ((r, p) for r in tags for p in split[r]):
             kind = value_kind(part)
             if kind is not None:
                 kinds[kind] += 1
@@ -262,10 +266,13 @@ def _learn_key(
             if size:
                 noted[vkey].add(part)
             keys.add(vkey)
+            if len(split[raw_value]) > 1:
+                in_lists.add(vkey)
             if text and vkey not in stated and states(text, part):
                 stated.add(vkey)
         if keys:
             per_product.append(keys)
+            listed.append(in_lists)
     if len(per_product) < min_products:
         return LeftOut(title, carriers, KIND_REASONS[kinds.most_common(1)[0][0]], examples)
     support = Counter(vkey for keys in per_product for vkey in keys)
@@ -278,13 +285,18 @@ def _learn_key(
             groups[target].update(groups.pop(variant))
         support = Counter(vkey for keys in per_product for vkey in keys)
         stated = {merged.get(v, v) for v in stated}
+        listed = [{merged.get(v, v) for v in keys} for keys in listed]
     repeated = sum(1 for keys in per_product if any(support[v] >= 2 for v in keys))
     if repeated < MIN_REPEAT_SHARE * len(per_product):
         distinct = len(support)
         return LeftOut(title, carriers, f"free text (values rarely repeat: {distinct} distinct)", examples)
     # A value below the count is as often a typo or a one-off description as a real value, but one that its product's
-    # text states is a real value that a new product stating it can be given.
-    kept = [v for v, n in support.items() if n >= min_value_count or v in stated]
+    # text states is a real value that a new product stating it can be given, and so is one that a product lists in
+    # one tag beside values that recur (a jewellery listing's "Everyday, Work, Wedding and Engagement, Special,
+    # Love"): an item of the catalogue's own list of values, not a description (a misspelling of a listed value was
+    # merged into it above).
+    beside = _listed_beside_recurring(listed, support, min_value_count)
+    kept = [v for v, n in support.items() if n >= min_value_count or v in stated or v in beside]
     if len(kept) < 2:
         reason = "a single value (nothing to choose)" if kept else "free text (no value repeats)"
         return LeftOut(title, carriers, reason, examples)
@@ -299,7 +311,7 @@ def _learn_key(
             vid += "-2"
         used.add(vid)
         values.append(LearnedValue(vid, name, synonyms, support[vkey]))
-    rare = [v for v in support if support[v] < min_value_count and v not in stated]
+    rare = [v for v in support if support[v] < min_value_count and v not in stated and v not in beside]
     kept_keys = set(kept)  # once, not per product: a key of thousands of values on as many products took minutes
     multi = sum(1 for keys in per_product if len(keys & kept_keys) > 1)
     return LearnedFacet(
@@ -337,3 +349,14 @@ def with_attribute_facets(taxonomy: Taxonomy, report: AttributeReport) -> Taxono
     if "zh-CN" not in languages and any(has_cjk(v.name) for f in report.facets for v in f.values):
         languages = (*languages, "zh-CN")
     return Taxonomy(taxonomy.name, facets, values, source=taxonomy.source, languages=languages)
+
+
+def _listed_beside_recurring(listed: list[set[str]], support: Counter[str], min_value_count: int) -> set[str]:
+    """The value keys that some product lists in one tag beside a value seen on at least ``min_value_count``
+    products."""
+    out: set[str] = set()
+    for keys in listed:
+        recurring = {v for v in keys if support[v] >= min_value_count}
+        if recurring:
+            out.update(v for v in keys if recurring - {v})
+    return out
