@@ -21,7 +21,8 @@ in -en names it ("Wooden" Wood, "Woollen" Wool). How a value is mentioned sets i
   ``ShadeFinder.trailing``): the text lists the product's colours.
 - ``sole on its own``: of several colours the text names, the only one written in such a segment, the others inside
   phrases that name a part or something else ("Crossbody Bag with Gold Chain, Black", "Stud Earrings, White,
-  Sterling Silver Posts"): the colour written on its own is the product's;
+  Sterling Silver Posts"; before "with": "Leather Belt, Black with Gold Buckle"): the colour written on its own is
+  the product's;
 - ``one of several``: in a multi-valued facet other than colour, one of several values the text names ("Ceramic Lamp
   with Linen Shade"): a product of several materials names each; a second colour named in a phrase is as often a
   part's, so colours stay ``shared``.

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from tagllm.candidates.compounds import compounds
+from tagllm.candidates.stated.lexicon import material_sources
+from tagllm.candidates.stated.materials import is_material_facet
 from tagllm.candidates.stated.segments import APART_SEGMENT, COLOUR_SEGMENT, JOINERS, side_by_side
 from tagllm.mapping.colours import placed_shades, survey
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
@@ -17,11 +19,15 @@ from tagllm.text import normalize, singular_key
 PATTERN_WORDS = frozenset({
     "stripe", "stripes", "striped", "check", "checks", "checked", "checkered", "chequered", "plaid", "tartan", "spot",
     "spots", "spotted", "dot", "dots", "polka", "print", "printed", "pattern", "patterned", "marl", "colourblock",
-    "colorblock",
+    "colorblock", "paisley", "floral", "speckled", "houndstooth", "gingham", "herringbone", "melange", "ombre",
 })  # fmt: skip
+# Of those, the words for a picture of a thing: before them a shade that names things is the thing ("Lemon Print",
+# "Cherry Pattern"); before the others, a pattern of colours, it is a colour ("Burgundy Paisley", "Speckled Sage").
+MOTIF_WORDS = frozenset({"print", "printed", "pattern", "patterned"})
 COLOUR_CONTEXT_WORDS = frozenset({"colour", "color", "coloured", "colored", "and", "with", "shade", "tone"})
 # Words after which a noun is what the product is for or made of, not its colour ("Canister for Coffee").
 PREPOSITIONS = frozenset({"for", "of", "from", "by", "to", "on", "at", "about", "like"})
+MAX_MATERIAL_WORDS = 3  # the longest material name looked for after a shade ("faux leather", "stainless steel")
 
 
 class ShadeFinder:
@@ -41,6 +47,7 @@ class ShadeFinder:
         placed = placed_shades(tuple(values))
         self.shades: dict[str, tuple[int, frozenset[str] | None]] = {}
         self.longest = 0
+        self.materials: frozenset[str] = frozenset()
         if not placed:
             self.words: frozenset[str] = frozenset()
             return
@@ -57,18 +64,25 @@ class ShadeFinder:
         self.words = frozenset({w for name in placed for w in name.split()} | value_words | MODIFIER_WORDS)
         self.words |= COLOUR_CONTEXT_WORDS
         self.longest = max((len(name.split()) for name in self.shades), default=0)
+        self.materials = _material_names(taxonomy)
+        # a shade that is a material's source ("mulberry", "olive") or a material itself ("stone") is no colour there
+        self.material_shades = {
+            name: hit
+            for name, hit in self.shades.items()
+            if name not in material_sources() and name not in self.materials
+        }
         self.value_names = frozenset(normalize(n) for v in values for n in (v.name, *v.synonyms))
 
     def segments(self, text: str, marks: re.Pattern[str] = COLOUR_SEGMENT) -> list[str]:
         """The segments of ``text`` (the raw text: its punctuation ``marks`` them) that hold nothing but colour
-        words, normalised."""
+        words, normalised, less the words of a pattern of colours ("Burgundy Paisley", "Speckled Sage")."""
         if not self.words:
             return []
         out = []
         for segment in marks.split(text):
-            norm = normalize(segment)
-            if norm and all(w in self.words for w in norm.split()):
-                out.append(norm)
+            words = [w for w in normalize(segment).split() if w not in PATTERN_WORDS - MOTIF_WORDS]
+            if words and all(w in self.words for w in words):
+                out.append(" ".join(words))
         return out
 
     def trailing(self, text: str) -> list[str]:
@@ -109,6 +123,31 @@ class ShadeFinder:
                 out += [before, after]
         return out
 
+    def before_materials(self, norm: str) -> list[tuple[int, frozenset[str] | None]]:
+        """The values named by shades written right before the name of a material (in the taxonomy's facets of
+        materials), in a normalised text, each with where else its shade is a value (as ``find``): "Emerald Velvet
+        Midi Skirt", "Charcoal Wool Beanie", "Dusty Rose Satin Slip Dress". English puts the colour before the
+        material it colours. Not a shade that also names a plant, an animal or a food (``material_sources``): there
+        it names the material's source ("Mulberry Silk", "Olive Wood", "Camel Hair"); nor one that is a material
+        ("Stone Wool")."""
+        if not self.materials:
+            return []
+        words = normalize(norm).split()
+        found = []
+        for i in range(len(words)):
+            for n in range(min(self.longest, len(words) - i), 0, -1):
+                name = " ".join(words[i : i + n])
+                if name in self.shades:
+                    hit = self.material_shades.get(name)
+                    if hit is not None and self._names_material(words[i + n :]):
+                        found.append(hit)
+                    break
+        return found
+
+    def _names_material(self, words: list[str]) -> bool:
+        """Whether ``words`` begin with the name of a material."""
+        return any(" ".join(words[:n]) in self.materials for n in range(1, min(len(words), MAX_MATERIAL_WORDS) + 1))
+
     def _run(self, text: str, reverse: bool) -> str:
         """The colour words that end (``reverse``) or begin ``text``, normalised."""
         words = normalize(text).split()
@@ -124,9 +163,10 @@ class ShadeFinder:
         value (None: nowhere). A value's name is no shade ("Rose Gold" is no rose), and a shade that names things
         is read only where the segment is set apart from the text (``things``: not by a mark that joins it to
         other words, as "&" in "Fig & Olive" does), and not right after a colour: "Red Velvet" is the thing in that
-        colour."""
+        colour. Nor in a segment that names a motif: "Olive Print" is a picture of olives."""
         found: list[tuple[int, frozenset[str] | None]] = []
         words = segment.split()
+        things = things and not MOTIF_WORDS.intersection(words)
         i, after_colour = 0, False
         while i < len(words):
             named = self._longest(words, i)
@@ -136,13 +176,18 @@ class ShadeFinder:
             for n in range(min(self.longest, len(words) - i), 0, -1):
                 hit = self.shades.get(" ".join(words[i : i + n]))
                 if hit is not None:
-                    if hit[1] is None or (things and not after_colour):
+                    if not self._before_its_hue(words, i, n) and (hit[1] is None or (things and not after_colour)):
                         found.append(hit)
                     i, after_colour = i + n, True
                     break
             else:
                 i, after_colour = i + 1, False
         return found
+
+    def _before_its_hue(self, words: list[str], i: int, n: int) -> bool:
+        """Whether the shade ``words[i:i+n]`` and the value name after it make one survey colour ("Slate Blue",
+        "Stone Beige"): the value's name decides, as in the mapper's colour stage."""
+        return i + n < len(words) and words[i + n] in self.value_names and " ".join(words[i : i + n + 1]) in survey()
 
     def _longest(self, words: list[str], i: int) -> int:
         """The number of words of the longest value name at ``words[i]`` at least as long as any shade there (0:
@@ -165,6 +210,17 @@ def shade_heads(words: list[str] | tuple[str, ...], spans: Spans[int], text: str
             if pos2 != pos and " ".join(phrase) in survey() and side_by_side(phrase, text):
                 out.add((end, end2, pos2))
     return out
+
+
+def _material_names(taxonomy: Taxonomy) -> frozenset[str]:
+    """The names and synonyms, normalised, of the values of the taxonomy's facets of materials."""
+    return frozenset(
+        normalize(name)
+        for facet, spec in taxonomy.facets.items()
+        if not spec.hierarchical and is_material_facet(facet)
+        for v in taxonomy.facet_values(facet)
+        for name in (v.name, *v.synonyms)
+    )
 
 
 def _named_categories(taxonomy: Taxonomy, names: set[str]) -> dict[str, frozenset[str]]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from tagllm.attributes import SPELLINGS
 from tagllm.candidates.stated.audience import audience, names_buyer, young_gender_words
 from tagllm.candidates.stated.colours import ShadeFinder, shade_heads
+from tagllm.candidates.stated.lexicon import ends_other_compound
 from tagllm.candidates.stated.materials import imitations, is_material_facet, material_adjectives, written_apart
 from tagllm.candidates.stated.segments import (
     APART_SEGMENT,
@@ -73,6 +74,8 @@ class StatedFinder:
         set_apart = {*apart_segments, *joined}
         shades = [hit for s in segments for hit in self.shades.find(s, things=s in set_apart)]
         shades += [hit for run in trailing for hit in self.shades.find(run, things=False)]
+        if text is not None:
+            shades += self.shades.before_materials(norm)
         if not spans.by_start and not shades:
             return []
         words = word_forms(norm)[0]
@@ -88,6 +91,8 @@ class StatedFinder:
                 continue
             if start < latin_end and names_else(words, start, end) or (start, end, pos) in heads:
                 continue
+            if self.is_material and start < latin_end and ends_other_compound(words, start, end):
+                continue  # "Steel Wool Pads", "Mineral Wool Roll": something else, of another material
             if start >= latin_end and compact[: start - latin_end].endswith(CHINESE_NOT_BEFORE):
                 continue
             if not spans.inside_longer(start, end, pos):

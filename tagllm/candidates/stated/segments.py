@@ -23,14 +23,15 @@ CHINESE_NOT_BEFORE = ("仿", "人造", "假", "非", "无", "不含")
 # Where a text writes a colour on its own: between separators (", Burgundy", "- Lilac", "Sage/Grey", "(Cream)", the
 # end of a line or sentence: a product's text puts its brand and attributes on lines of their own), or after "in"
 # ("Jumper in Cream"); grammar, not vocabulary.
-def _segment_marks(joiners: str) -> re.Pattern[str]:
-    return re.compile(rf"\s+[-–—]+\s*|[–—]|[,;:|{joiners}()\[\]{{}}【】（）\n]|\.\s|\s+in\s+", re.IGNORECASE)
+def _segment_marks(joiners: str, words: str = "in") -> re.Pattern[str]:
+    return re.compile(rf"\s+[-–—]+\s*|[–—]|[,;:|{joiners}()\[\]{{}}【】（）\n]|\.\s|\s+(?:{words})\s+", re.IGNORECASE)
 
 
 COLOUR_SEGMENT = _segment_marks("/+&")
-# The same without the marks that join colours into one ("Blue/Grey Stripe", "Navy & Red Striped"): a colour written
-# on its own beside others is set apart from the rest of the text, not joined to a colour inside it.
-APART_SEGMENT = _segment_marks("")
+# The same without the marks that join colours into one ("Blue/Grey Stripe", "Navy & Red Striped"), and with "with",
+# which sets the product's colour apart from a part's ("Black with Gold Buckle", "White with Blue Rim"): a colour
+# written on its own beside others is set apart from the rest of the text, not joined to a colour inside it.
+APART_SEGMENT = _segment_marks("", "in|with")
 # Marks that join colours into a list ("Trainers Navy/Orange", "Set of 2, Navy & White Stripe").
 JOINERS = re.compile(r"\s*(?:[/&+]|\band\b)\s*", re.IGNORECASE)
 

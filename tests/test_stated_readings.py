@@ -1,0 +1,69 @@
+"""The stated finder's readings of colours and materials where the text writes them beside other words: a colour set
+apart from a part's by "with", a colour before a pattern's name or a material's, a material word that ends a compound
+naming something else."""
+
+from __future__ import annotations
+
+from tagllm.candidates.stated import StatedFinder
+from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
+from tagllm.text import normalize
+
+COLOURS = ("Red", "Green", "Blue", "Purple", "Brown", "Black", "White", "Gray")
+MATERIALS = ("Velvet", "Silk", "Wood", "Wool", "Cotton", "Stone", "Leather")
+
+
+def _taxonomy() -> Taxonomy:
+    """Eight colours (no Burgundy, Emerald or Charcoal among them), seven materials, a category named Olives."""
+    facets = {
+        CATEGORY: Facet(CATEGORY, "Category", hierarchical=True, required=True),
+        "color": Facet("color", "Color", multi_valued=True),
+        "material": Facet("material", "Material", multi_valued=True),
+    }
+    values = [
+        Value("olives", "Olives", CATEGORY, path="Olives"),
+        Value("skirts", "Skirts", CATEGORY, path="Skirts"),
+        *(Value(c.lower(), c, "color") for c in COLOURS),
+        *(Value(f"m-{m.lower()}", m, "material") for m in MATERIALS),
+    ]
+    return Taxonomy("readings", facets, {v.id: v for v in values})
+
+
+def _stated(facet: str, title: str) -> list[tuple[str, str]]:
+    tax = _taxonomy()
+    ids = [v.id for v in tax.facet_values(facet)]
+    finder = StatedFinder(tax, facet, {vid: i for i, vid in enumerate(ids)})
+    return [(ids[s.value], s.how) for s in finder(normalize(title), title)]
+
+
+def test_the_colour_before_with_is_set_apart_from_the_parts_colour_after_it() -> None:
+    assert _stated("color", "Leather Belt for Men, Black with Gray Buckle, 35mm") == [
+        ("black", "sole on its own"),
+        ("gray", "shared"),
+    ]
+    # "with" inside the product's words sets no colour apart
+    assert _stated("color", "Black Dress with White Collar") == [("black", "shared"), ("white", "shared")]
+
+
+def test_a_shade_before_the_name_of_a_pattern_of_colours_is_a_colour_but_not_before_a_motif() -> None:
+    assert _stated("color", "Men's Silk Tie, Burgundy Paisley") == [("red", "sole, by a shade")]
+    assert _stated("color", "Stoneware Plates, Reactive Glaze, Speckled Lilac") == [("purple", "sole, by a shade")]
+    assert _stated("color", "Cushion Cover, Olive Print") == []  # a picture of olives
+
+
+def test_a_shade_before_a_materials_name_is_its_colour_unless_it_names_the_materials_source() -> None:
+    assert _stated("color", "Emerald Velvet Midi Skirt") == [("green", "sole, by a shade")]
+    assert _stated("color", "Charcoal Wool Beanie Hat") == [("gray", "sole, by a shade")]
+    assert _stated("color", "Mulberry Silk Pillowcase") == []  # the silkworm's tree
+    assert _stated("color", "Olive Wood Chopping Board") == []
+    assert _stated("color", "Emerald Pendant Necklace") == []  # before no material: perhaps the stone
+
+
+def test_a_shade_and_a_hue_after_it_are_one_colour_the_hues() -> None:
+    assert _stated("color", "Harris Tweed Waistcoat, Slate Blue Check") == [("blue", "sole")]
+
+
+def test_a_material_word_ending_a_compound_that_names_something_else_is_no_material() -> None:
+    assert _stated("material", "Grade 0000 Steel Wool Pads, 8 Pack") == []
+    assert _stated("material", "Cotton Wool Balls, 100 Pack") == [("m-cotton", "sole")]
+    assert _stated("material", "Mineral Wool Insulation Roll") == []
+    assert _stated("material", "Merino Wool Jumper") == [("m-wool", "sole")]
