@@ -1,6 +1,6 @@
 """The stated finder's readings of colours and materials where the text writes them beside other words: a colour set
-apart from a part's by "with", a colour before a pattern's name or a material's, a material word that ends a compound
-naming something else."""
+apart from a part's by "with", a colour before a pattern's name or a material's, colours counted or assorted, a
+material word that ends a compound naming something else."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from tagllm.candidates.stated import StatedFinder
 from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
 from tagllm.text import normalize
 
-COLOURS = ("Red", "Green", "Blue", "Purple", "Brown", "Black", "White", "Gray")
+COLOURS = ("Red", "Green", "Blue", "Purple", "Brown", "Black", "White", "Gray", "Multicolor")
 MATERIALS = ("Velvet", "Silk", "Wood", "Wool", "Cotton", "Stone", "Leather")
 
 
 def _taxonomy() -> Taxonomy:
-    """Eight colours (no Burgundy, Emerald or Charcoal among them), seven materials, a category named Olives."""
+    """Eight colours and Multicolor (no Burgundy, Emerald or Charcoal among them), seven materials, a category named
+    Olives."""
     facets = {
         CATEGORY: Facet(CATEGORY, "Category", hierarchical=True, required=True),
         "color": Facet("color", "Color", multi_valued=True),
@@ -67,3 +68,17 @@ def test_a_material_word_ending_a_compound_that_names_something_else_is_no_mater
     assert _stated("material", "Cotton Wool Balls, 100 Pack") == [("m-cotton", "sole")]
     assert _stated("material", "Mineral Wool Insulation Roll") == []
     assert _stated("material", "Merino Wool Jumper") == [("m-wool", "sole")]
+
+
+def test_colours_counted_or_assorted_state_the_value_for_many_colours() -> None:
+    many = [("multicolor", "many colours")]
+    assert _stated("color", "Whiteboard Markers, Assorted Colours, Pack of 8") == many
+    assert _stated("color", "Air Dry Modelling Clay 24 Colours for Kids") == many
+    assert _stated("color", "Wooden Rainbow Stacking Toy, 7 Pieces") == many
+    assert _stated("color", "Multi-Coloured Beach Towel") == many
+    assert _stated("color", "Floral Wrap Dress, Multicolor") == [("multicolor", "sole")]  # the value's own name
+    assert _stated("color", "White Board Markers, Assorted Colours") == [
+        ("white", "shared"),
+        ("multicolor", "many colours"),
+    ]
+    assert _stated("color", "Colouring Book for Kids") == []

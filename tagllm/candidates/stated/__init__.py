@@ -23,6 +23,11 @@ in -en names it ("Wooden" Wood, "Woollen" Wool). How a value is mentioned sets i
   phrases that name a part or something else ("Crossbody Bag with Gold Chain, Black", "Stud Earrings, White,
   Sterling Silver Posts"; before "with": "Leather Belt, Black with Gold Buckle"): the colour written on its own is
   the product's;
+- ``many colours``: in a colour facet with a value for many colours ("Multicolor"), colours counted or assorted
+  ("24 Colours", "Assorted Colours", "Rainbow Colours"), a rainbow, or many-coloured ("Multi Coloured") where the value
+  is not named as such: 0.7, the lower end (0.709) of the Wilson interval of 245 of the 323 fashion titles so written
+  whose gold colour is Multi (the others a main colour: "Multi Coloured Shirt", White); on the hand-labelled titles
+  of ``zero_cases.yaml`` and ``zero_cases_attributes{2..8}.yaml`` (session s41) 24 of 24 were right;
 - ``one of several``: in a multi-valued facet other than colour, one of several values the text names ("Ceramic Lamp
   with Linen Shade"): a product of several materials names each; a second colour named in a phrase is as often a
   part's, so colours stay ``shared``.
@@ -79,7 +84,7 @@ __all__ = ["STATED_PROBABILITY", "UNLISTED_PROBABILITY", "StatedFinder", "Stated
 STATED_PROBABILITY = {
     "sole": 0.95, "shared": 0.45, "sole (Chinese)": 0.2, "shared (Chinese)": 0.1, "listed": 0.9,
     "sole, by a shade": 0.8, "sole on its own": 0.7,
-    "one of several": 0.65,
+    "one of several": 0.65, "many colours": 0.7,
 }  # fmt: skip
 # P(value is right | stated outright, and the product's best category lists no facet of its kind), per way of stating
 # it outright: measured on the hand-labelled titles (session s39, docs/eval.md).

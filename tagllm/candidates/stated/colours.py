@@ -27,6 +27,14 @@ MOTIF_WORDS = frozenset({"print", "printed", "pattern", "patterned"})
 COLOUR_CONTEXT_WORDS = frozenset({"colour", "color", "coloured", "colored", "and", "with", "shade", "tone"})
 # Words after which a noun is what the product is for or made of, not its colour ("Canister for Coffee").
 PREPOSITIONS = frozenset({"for", "of", "from", "by", "to", "on", "at", "about", "like"})
+# Where a text says the product is of many colours: colours counted or assorted ("24 Colours", "Assorted Colours",
+# "Rainbow Colours", "Pastel Colors": a plural of colours qualified), a rainbow, or many-coloured ("Multicoloured",
+# "Multi-Colour"). It states the colour facet's value for many colours (``many_colours_value``).
+MANY_COLOURS = re.compile(
+    r"\b(?:\d+|assorted|mixed|various|multiple|many|rainbow|pastel|bright|neon)\s+colou?rs\b"
+    r"|\brainbow\b|\bmulti\s*colou?r(?:ed|s)?\b",
+    re.IGNORECASE,
+)
 MAX_MATERIAL_WORDS = 3  # the longest material name looked for after a shade ("faux leather", "stainless steel")
 
 
@@ -259,3 +267,12 @@ def _other_scopes(taxonomy: Taxonomy, facet: str, names: set[str]) -> dict[str, 
                 else:
                     out[name] = (out.get(name) or frozenset()) | scope
     return out
+
+
+def many_colours_value(values: list, position: dict[str, int]) -> int | None:
+    """The position of the value that names many colours ("Multicolor", "Multi-colour", "Multicoloured"), if the
+    facet has one."""
+    for v in values:
+        if MANY_COLOURS.fullmatch(normalize(v.name)) and "rainbow" not in normalize(v.name):
+            return position[v.id]
+    return None

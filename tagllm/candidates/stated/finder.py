@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from tagllm.attributes import SPELLINGS
 from tagllm.candidates.stated.audience import audience, names_buyer, young_gender_words
-from tagllm.candidates.stated.colours import ShadeFinder, shade_heads
+from tagllm.candidates.stated.colours import MANY_COLOURS, ShadeFinder, many_colours_value, shade_heads
 from tagllm.candidates.stated.lexicon import ends_other_compound
 from tagllm.candidates.stated.materials import imitations, is_material_facet, material_adjectives, written_apart
 from tagllm.candidates.stated.segments import (
@@ -65,6 +65,7 @@ class StatedFinder:
         self.shades = ShadeFinder(taxonomy, facet, position)
         self.multi_valued = taxonomy.facets[facet].multi_valued
         self.audience = audience(values, position)  # empty: no audience facet
+        self.many_colours = many_colours_value(values, position) if self.shades.words else None
 
     def __call__(self, norm: str, text: str | None = None) -> list[Statement]:
         """The values the text states, each once, in label-space order (``text``: the text before normalising,
@@ -76,7 +77,8 @@ class StatedFinder:
         shades += [hit for run in trailing for hit in self.shades.find(run, things=False)]
         if text is not None:
             shades += self.shades.before_materials(norm)
-        if not spans.by_start and not shades:
+        many = self.many_colours if self.many_colours is not None and MANY_COLOURS.search(norm) else None
+        if not spans.by_start and not shades and many is None:
             return []
         words = word_forms(norm)[0]
         latin_end = len(words) + 1
@@ -100,6 +102,9 @@ class StatedFinder:
                 is_sex = self.audience.get(pos)
                 if is_sex is not None and start < latin_end and names_buyer(words, start, end, not is_sex):
                     buyer.add(pos)
+        many_only = many is not None and many not in kept  # not also named as the value ("Multicolour")
+        if many is not None:
+            kept[many] = True  # "Assorted Colours", "Rainbow", "Multicoloured"
         named = set(kept)
         elsewhere: dict[int, frozenset[str]] = {}
         for pos, scope in shades:
@@ -128,6 +133,8 @@ class StatedFinder:
                 stated = "sole (Chinese)" if how == "sole" else "shared (Chinese)"
             if stated == "sole" and pos not in named:
                 stated = "sole, by a shade"
+            if many_only and pos == many and stated in ("sole", "shared"):
+                stated = "many colours"
             statements.append(Statement(pos, stated, elsewhere.get(pos), pos in buyer, pos in written))
         return statements
 
