@@ -82,3 +82,17 @@ def test_colours_counted_or_assorted_state_the_value_for_many_colours() -> None:
         ("multicolor", "many colours"),
     ]
     assert _stated("color", "Colouring Book for Kids") == []
+
+
+def test_a_colour_written_apart_is_stated_outright_as_a_material_written_apart_is() -> None:
+    """Outright, it holds where the product's best category lists no colour (``UNLISTED_PROBABILITY``)."""
+    tax = _taxonomy()
+    ids = [v.id for v in tax.facet_values("color")]
+    finder = StatedFinder(tax, "color", {vid: i for i, vid in enumerate(ids)})
+
+    def outright(title: str) -> list[tuple[str, bool]]:
+        return [(ids[s.value], s.written_apart) for s in finder(normalize(title), title)]
+
+    assert outright("Crinkle Cat Tunnel Collapsible, Gray") == [("gray", True)]
+    assert outright("Collapsible Cat Tunnel (Colour: Gray & Red)") == [("red", True), ("gray", True)]
+    assert outright("Gray Cat Tunnel") == [("gray", False)]  # in the product's words: it may name a kind or a part

@@ -37,7 +37,7 @@ class Statement:
     how: str
     elsewhere: frozenset[str] | None = None
     for_buyer: bool = False  # in an audience facet: named as whom the product is for (``names_buyer``)
-    written_apart: bool = False  # in a facet of materials: written as a segment of its own (``written_apart``)
+    written_apart: bool = False  # a material or a colour written as a segment of its own (``written_apart``)
 
 
 class StatedFinder:
@@ -120,6 +120,8 @@ class StatedFinder:
         )
         lists = [run for run in trailing if len(self._on_their_own([run], set_apart)) >= 2]
         listed = self._listed(segments + joined + lists, set_apart) & kept.keys()
+        if self.shades.words and text is not None:  # a colour written apart: "Cat Tunnel, Grey", "(Colour: Grey)"
+            written = (self._on_their_own(apart_segments, set_apart) | listed) & kept.keys()
         alone: set[int] = set()
         if len(kept) > 1 and not listed and text is not None:
             alone = self._on_their_own(apart_segments, set_apart) & kept.keys()
