@@ -13,6 +13,7 @@ from tagllm.mapping.families import range_spellings
 from tagllm.taxonomy import Facet, Taxonomy, Value
 
 COLOURS = ["Red", "Pink", "Purple", "Green", "Blue", "Navy", "Gray", "Brown", "Orange", "Gold", "Black", "White"]
+COLOURS += ["Multicolor"]
 
 
 def shop() -> Taxonomy:
@@ -85,6 +86,23 @@ def test_a_colour_the_facet_lacks_goes_to_the_nearest_value(mapper: Mapper, text
     ],
 )
 def test_a_fabrics_finish_written_with_its_colour_is_dropped(mapper: Mapper, text: str, expected: object) -> None:
+    found = mapper.map([text], "color")[0]
+    assert (found.value.id if found.value else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("multi", "c-multicolor"),
+        ("Rainbow", "c-multicolor"),
+        ("mixed colours", "c-multicolor"),
+        ("tie-dye multi", "c-multicolor"),
+        ("multicolour print", "c-multicolor"),
+        ("various colours", None),  # a choice of colours, each product of one
+        ("multicoloured confetti", None),  # names a thing
+    ],
+)
+def test_words_for_many_colours_name_the_value_for_many_colours(mapper: Mapper, text: str, expected: object) -> None:
     found = mapper.map([text], "color")[0]
     assert (found.value.id if found.value else None) == expected
 

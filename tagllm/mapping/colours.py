@@ -47,6 +47,16 @@ FINISHES = frozenset({"gold", "silver", "bronze", "copper", "brass", "platinum",
 a metal the facet lacks ("copper" where there is Gold and Bronze) is no shade of another value."""
 _FINISH_FORMS = FINISHES | {"golden", "silvery", "coppery", "brassy", "bronzed", "metallic"}
 """Words that say the colour is a finish: such a string is left to the stages that read names ("golden" -> Gold)."""
+MANY_COLOUR_WORDS = frozenset({"multi", "multicolour", "multicolor", "multicoloured", "multicolored", "rainbow"})
+"""Words that say a thing is of many colours: in a colour facet they name its value for many colours ("Multicolor")."""
+_MANY_QUALIFIERS = frozenset({"mixed", "assorted", "multiple", "many"})
+"""Words that, before "colours", say many of them ("mixed colours"); not "various colours", which offers a choice of
+colours, each product of one."""
+_MANY_REST = frozenset({
+    "colour", "colours", "color", "colors", "coloured", "colored", "tone", "toned", "tie", "dye", "dyed", "print",
+    "printed", "pattern", "patterned",
+})  # fmt: skip
+"""Words that may stand beside them without naming anything else ("multi-tone", "tie-dye multi")."""
 _SPELLINGS = (("gray", "grey"), ("colored", "coloured"))
 _HUE_SUFFIXES = ("dish", "ish", "y")
 """How the survey makes a hue word an adjective: "reddish", "pinkish", "bluish", "greeny"."""
@@ -84,6 +94,25 @@ def ciede2000(p: tuple[float, float, float], q: tuple[float, float, float]) -> f
     return float(ciede2000_table(np.array([p], dtype=np.float64), np.array([q], dtype=np.float64))[0, 0])
 
 
+def says_many_colours(text: str) -> bool:
+    """Whether a string names nothing but many colours: "multi", "Rainbow", "mixed colours", "tie-dye multi",
+    "multicolour print" (not "multi-pack", "multicoloured confetti": those name something else)."""
+    words = normalize(text).split()
+    named = [w for w in words if w not in _MANY_REST]
+    if not named or not all(w in MANY_COLOUR_WORDS or w in _MANY_QUALIFIERS for w in named):
+        return False
+    return bool(MANY_COLOUR_WORDS.intersection(named)) or bool({"colours", "colors"}.intersection(words))
+
+
+def many_colours_value(values: Iterable[Value]) -> str | None:
+    """The id of the value for many colours ("Multicolor", "Multi-colour", "Multicoloured"), if there is one."""
+    for value in values:
+        words = normalize(value.name).split()
+        if says_many_colours(value.name) and any(w.startswith("multi") for w in words):
+            return value.id
+    return None
+
+
 def survey_name(text: str) -> str | None:
     """The survey's name for a string ("Gray-ish" -> "grey", "dusty-rose" -> "dusty rose"), or None."""
     names = survey()
@@ -117,6 +146,7 @@ class ColourStage(Stage):
         self.m = mapper
         self._shades: dict[str, list[Shade]] = {}
         self._hues: dict[str, dict[str, str]] = {}
+        self._many: dict[str, str | None] = {}
         self._placed: dict[tuple[str, str], list[tuple[float, str]]] = {}
         self._named: dict[str, bool] = {}
 
@@ -126,8 +156,12 @@ class ColourStage(Stage):
         if facet is None or not shades:
             return
         hues = self._hues[facet]
+        many = self._many[facet]
         for raw in batch.open():
             text = batch.text(raw)
+            if many is not None and says_many_colours(text):  # "multi", "rainbow", "tie-dye multi"
+                batch.done[raw] = self.m.accept(raw, facet, self.m.values[many], self.name)
+                continue
             name = survey_name(text)
             if name in hues:  # "grey" is the survey's spelling of Gray
                 batch.done[raw] = self.m.accept(raw, facet, self.m.values[hues[name]], self.name)
@@ -171,9 +205,11 @@ class ColourStage(Stage):
             return []
         found = self._shades.get(facet)
         if found is None:
-            hues = value_hues(self.m.taxonomy.facet_values(facet))
+            values = self.m.taxonomy.facet_values(facet)
+            hues = value_hues(values)
             found = self._shades[facet] = hue_shades(hues)
             self._hues[facet] = hues if found else {}
+            self._many[facet] = many_colours_value(values) if found else None
         return found
 
     def names_colours(self, facet: str | None) -> bool:

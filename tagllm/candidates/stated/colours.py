@@ -29,9 +29,9 @@ COLOUR_CONTEXT_WORDS = frozenset({"colour", "color", "coloured", "colored", "and
 PREPOSITIONS = frozenset({"for", "of", "from", "by", "to", "on", "at", "about", "like"})
 # Where a text says the product is of many colours: colours counted or assorted ("24 Colours", "Assorted Colours",
 # "Rainbow Colours", "Pastel Colors": a plural of colours qualified), a rainbow, or many-coloured ("Multicoloured",
-# "Multi-Colour"). It states the colour facet's value for many colours (``many_colours_value``).
+# "Multi-Colour"). It states the colour facet's value for many colours (``tagllm.mapping.colours.many_colours_value``).
 MANY_COLOURS = re.compile(
-    r"\b(?:\d+|assorted|mixed|various|multiple|many|rainbow|pastel|bright|neon)\s+colou?rs\b"
+    r"\b(?:\d+|assorted|mixed|multiple|many|rainbow|pastel|bright|neon)\s+colou?rs\b"
     r"|\brainbow\b|\bmulti\s*colou?r(?:ed|s)?\b",
     re.IGNORECASE,
 )
@@ -267,12 +267,3 @@ def _other_scopes(taxonomy: Taxonomy, facet: str, names: set[str]) -> dict[str, 
                 else:
                     out[name] = (out.get(name) or frozenset()) | scope
     return out
-
-
-def many_colours_value(values: list, position: dict[str, int]) -> int | None:
-    """The position of the value that names many colours ("Multicolor", "Multi-colour", "Multicoloured"), if the
-    facet has one."""
-    for v in values:
-        if MANY_COLOURS.fullmatch(normalize(v.name)) and "rainbow" not in normalize(v.name):
-            return position[v.id]
-    return None

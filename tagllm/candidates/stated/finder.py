@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from tagllm.attributes import SPELLINGS
 from tagllm.candidates.stated.audience import audience, names_buyer, young_gender_words
-from tagllm.candidates.stated.colours import MANY_COLOURS, ShadeFinder, many_colours_value, shade_heads
+from tagllm.candidates.stated.colours import MANY_COLOURS, ShadeFinder, shade_heads
 from tagllm.candidates.stated.lexicon import ends_other_compound
 from tagllm.candidates.stated.materials import imitations, is_material_facet, material_adjectives, written_apart
 from tagllm.candidates.stated.segments import (
@@ -18,7 +18,7 @@ from tagllm.candidates.stated.segments import (
     names_else,
     respell,
 )
-from tagllm.mapping.colours import survey
+from tagllm.mapping.colours import many_colours_value, survey
 from tagllm.mapping.families import facet_aliases
 from tagllm.phrases import PhraseTable, Spans
 from tagllm.taxonomy import Taxonomy
@@ -65,7 +65,8 @@ class StatedFinder:
         self.shades = ShadeFinder(taxonomy, facet, position)
         self.multi_valued = taxonomy.facets[facet].multi_valued
         self.audience = audience(values, position)  # empty: no audience facet
-        self.many_colours = many_colours_value(values, position) if self.shades.words else None
+        many = many_colours_value(values) if self.shades.words else None
+        self.many_colours = position[many] if many is not None else None
 
     def __call__(self, norm: str, text: str | None = None) -> list[Statement]:
         """The values the text states, each once, in label-space order (``text``: the text before normalising,
