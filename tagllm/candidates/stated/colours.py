@@ -140,7 +140,7 @@ class ShadeFinder:
         ("Stone Wool")."""
         if not self.materials:
             return []
-        words = normalize(norm).split()
+        words = norm.split()
         found = []
         for i in range(len(words)):
             for n in range(min(self.longest, len(words) - i), 0, -1):

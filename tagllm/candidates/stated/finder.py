@@ -121,11 +121,10 @@ class StatedFinder:
         )
         lists = [run for run in trailing if len(self._on_their_own([run], set_apart)) >= 2]
         listed = self._listed(segments + joined + lists, set_apart) & kept.keys()
+        on_own = self._on_their_own(apart_segments, set_apart) & kept.keys() if text is not None else set()
         if self.shades.words and text is not None:  # a colour written apart: "Cat Tunnel, Grey", "(Colour: Grey)"
-            written = (self._on_their_own(apart_segments, set_apart) | listed) & kept.keys()
-        alone: set[int] = set()
-        if len(kept) > 1 and not listed and text is not None:
-            alone = self._on_their_own(apart_segments, set_apart) & kept.keys()
+            written = on_own | listed
+        alone = on_own if len(kept) > 1 and not listed else set()
         apart = listed or (alone if len(alone) == 1 else set())  # the colours written apart are the product's
         several = self.multi_valued and not self.shades.words  # colours: one named in a phrase is often a part's
         how = "sole" if len(kept) == 1 else "one of several" if several else "shared"
