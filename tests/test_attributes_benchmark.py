@@ -3,10 +3,17 @@ surest ones), the SVM's margins, candidate recall, the values the taxonomy lacks
 
 from __future__ import annotations
 
-from benchmarks import attribute_held_out
-from benchmarks.attribute_baselines import Answers, at_equal_coverage, svm_predict
-from benchmarks.attribute_ceiling import best_threshold, ceiling_note
-from benchmarks.attribute_scoring import Lacking, Recall
+import sys
+from pathlib import Path
+
+# benchmarks/ is a folder of scripts, not an installed package: its modules import each other from the repo root,
+# which pytest does not put on sys.path (the test passed only where PYTHONPATH held the repo).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import attribute_held_out  # noqa: E402
+from benchmarks.attribute_baselines import Answers, at_equal_coverage, svm_predict  # noqa: E402
+from benchmarks.attribute_ceiling import best_threshold, ceiling_note  # noqa: E402
+from benchmarks.attribute_scoring import Lacking, Recall  # noqa: E402
 
 
 def test_the_svm_keeps_its_largest_margins_for_as_many_products_as_tagllm_answers() -> None:
