@@ -34,3 +34,22 @@ def test_the_segment_naming_the_product_is_the_head_phrase(
 ) -> None:
     head = find(title)
     assert (" ".join(find.phrase_words(title)), head.word) == (phrase, word)
+
+
+@pytest.mark.parametrize(
+    ("title", "word"),
+    [
+        # no category's name holds "pyjama" or "nappy": WordNet's pajama and diaper, their most frequent senses, do
+        ("Girls Long Sleeve Cotton Pyjama Set, Unicorn Print, Age 7-8", "pyjama"),
+        ("Pampers Baby-Dry Nappies Size 4, 174 Nappies Monthly Pack", "nappy"),
+        ("Ladies Cotton Nightdress Short Sleeve Lace Trim Nightie", "nighty"),
+    ],
+)
+def test_a_word_whose_usual_sense_another_name_heads_is_a_head(find: HeadFinder, title: str, word: str) -> None:
+    assert find(title).word == word
+
+
+def test_a_word_naming_a_made_thing_only_in_a_rarer_sense_is_no_head(find: HeadFinder) -> None:
+    # WordNet's "wireless" is a radio and "silver" flatware, but neither is the word's most frequent sense
+    assert {"pyjama", "nappy"} <= find.known
+    assert not {"wireless", "silver"} & find.known

@@ -17,7 +17,7 @@ from tagllm.candidates.folded import predict_grouped
 from tagllm.candidates.head import FULL, HALF, READING_MARGIN, SPECIFIC, HeadNoun
 from tagllm.candidates.head_words import describing_words, shade_words
 from tagllm.candidates.scorer import ranked_answer
-from tagllm.candidates.title_head import HeadFinder, closed_modifiers, kind_words, name_heads
+from tagllm.candidates.title_head import HeadFinder, TitleHead, closed_modifiers, kind_words, name_heads
 from tagllm.candidates.zero import AnswerCalibration, answer_calibration, zero_example_stacker
 from tagllm.config import TaggerConfig
 from tagllm.models import Candidate
@@ -506,6 +506,13 @@ def test_a_head_no_name_plainly_heads_is_read_through_its_other_names() -> None:
     assert noun.headed(noun.find("Men's Merino Wool Crew Neck Jumper")) == {0: HALF, 1: SPECIFIC}
     assert noun.headed(noun.find("Canvas Hiking Rucksack")) == {2: HALF}
     assert noun.headed(noun.find("Baby Jumper Bouncer Seat")) == {1: FULL}  # named plainly: no other name read
+
+
+def test_a_head_read_through_another_name_is_embedded_by_that_name() -> None:
+    # the head phrase's embedding meets the taxonomy's labels: "pyjama" is embedded as the "pajama" Pajamas has
+    noun = head_noun(["Pajamas", "Sweaters", "Baby Jumpers"])
+    assert noun.plain_phrase(TitleHead("girls cotton pyjama", "pyjama", "cotton")) == "girls cotton pajama"
+    assert noun.plain_phrase(noun.find("Men's Merino Jumper")) == "men s merino jumper"  # a name holds "jumper"
 
 
 def test_chinese_titles_are_scored_by_the_shipped_stacker_of_their_own() -> None:

@@ -114,7 +114,7 @@ class HeadNoun(Family):
         titles = [text.split("\n", 1)[0] for text in batch.texts]
         found = [self.reading(self.find(t), batch.emb[row]) for row, t in enumerate(titles)]
         assert self.embedder is not None
-        vectors = self.embedder.encode([h.phrase or t for h, t in zip(found, titles, strict=True)])
+        vectors = self.embedder.encode([self.plain_phrase(h) or t for h, t in zip(found, titles, strict=True)])
         lazy = self.space.is_lazy
         similarity = None if lazy else vectors @ self.space.emb.T
         head_keys: list[int] = []
@@ -177,9 +177,23 @@ class HeadNoun(Family):
         margin = 0.0 if looks_plural(other.phrase.split()[-1]) else READING_MARGIN  # the word as the title has it
         return other if nearer > margin else head
 
+    def plain_phrase(self, head: TitleHead) -> str:
+        """The head phrase as embedded: its head word, where no value's name holds it, said by the first of its other
+        names that heads one ("girls cotton pyjama" embedded as "girls cotton pajama", "baby dry nappies" as "baby dry
+        diaper"): the sentence embedder knows the taxonomy's word better than a British or Indian one."""
+        if not head.phrase or head.word in self.by_word:
+            return head.phrase
+        other = next((o for o in synonyms().get(head.word, ()) if o in self.by_word), None)
+        if other is None:
+            return head.phrase
+        *before, _ = head.phrase.split()
+        return " ".join([*before, other])
+
     def closeness(self, word: str, vector: np.ndarray) -> float:
-        """The highest cosine of ``vector`` to the label of a value whose name ``word`` heads (-1: none)."""
-        positions = np.asarray(sorted({p for p, _ in self.by_word.get(word, ())}), dtype=np.int64)
+        """The highest cosine of ``vector`` to the label of a value whose name ``word`` heads, or (where it heads none)
+        one of its other names (``synonyms``: "Pyjama" is read as "Pajamas" in ``headed`` too); -1: none."""
+        named = self.by_word.get(word) or [n for other in synonyms().get(word, ()) for n in self.by_word.get(other, ())]
+        positions = np.asarray(sorted({p for p, _ in named}), dtype=np.int64)
         if not len(positions):
             return -1.0
         labels = self.space.vectors.at(positions) if self.space.is_lazy else self.space.emb[positions]

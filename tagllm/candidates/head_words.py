@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from tagllm.candidates.synonyms import synonyms, usual
 from tagllm.candidates.title_head import MIN_HEAD_LETTERS, HeadFinder, head_key, name_heads
 from tagllm.mapping.colours import survey
 from tagllm.taxonomy import Taxonomy
@@ -23,6 +24,7 @@ def head_finder(taxonomy: Taxonomy, facet: str, embed: Callable[[list[str]], np.
     values' names, their two-word names, the broad attributes' words, the shades, and the attribute phrases."""
     heads = [set().union(*(name_heads(n) for n in (v.name, *v.synonyms))) for v in taxonomy.facet_values(facet)]
     known = {word for named in heads for word, _ in named}
+    known |= {word for word in usual() if known.intersection(synonyms()[word])}
     pairs = {pair for named in heads for pair in named if pair[1]}
     return HeadFinder(
         known,

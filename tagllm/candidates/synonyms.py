@@ -5,7 +5,10 @@ not use.
 The table is WordNet 3.0's one-word noun lemmas whose most frequent sense that is a made thing (``noun.artifact``)
 has other one-word lemmas: the word -> those lemmas ("jumper" -> sweater: its first artifact sense is the sweater,
 not the dress). Only that sense is read, so a word with a rarer sense as a made thing ("trainer", a flight
-simulator) names only what it names most often. Keys and names are ``head_key`` forms, as title heads are.
+simulator) names only what it names most often. Keys and names are ``head_key`` forms, as title heads are. Each line
+also says whether that sense is the word's most frequent of all (``usual``): "pyjama" and "nappy" name the garment
+and the diaper first, "wireless" a radio and "silver" flatware only after other senses, so only the first kind of
+word is read as naming the product when no category's name holds it (``tagllm.candidates.head_words``).
 
 It ships with tagllm (``synonyms.txt.gz``: WordNet 3.0, Princeton University, whose licence allows use and
 redistribution with its notice, reproduced in the file's first lines), so no user needs WordNet installed.
@@ -25,33 +28,50 @@ SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt.gz")
 ARTIFACT = "06"  # noun.artifact
 NOTICE = """\
 # Derived from WordNet 3.0 by tagllm.candidates.synonyms: one-word nouns -> the other one-word lemmas of their most
-# frequent artifact sense, as head keys. WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
+# frequent artifact sense, as head keys, then 1 where that sense is the noun's most frequent of all, else 0.
+# WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
 # THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES,
 # EXPRESS OR IMPLIED. Licence: https://wordnet.princeton.edu/license-and-commercial-use
 """
 
 
 @lru_cache(maxsize=1)
-def synonyms() -> dict[str, tuple[str, ...]]:
-    """The shipped table (empty when the file is missing: no head is then read through another name)."""
+def _table() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """The shipped table and its words whose artifact sense is their most frequent (both empty when the file is
+    missing: no head is then read through another name)."""
     try:
         lines = gzip.decompress(SYNONYMS_PATH.read_bytes()).decode().splitlines()
     except OSError:
-        return {}
-    table = {}
+        return {}, frozenset()
+    table, first = {}, set()
     for line in lines:
         if line and not line.startswith("#"):
-            word, _, names = line.partition("\t")
+            word, names, usual = line.split("\t")
             table[word] = tuple(names.split())
-    return table
+            if usual == "1":
+                first.add(word)
+    return table, frozenset(first)
 
 
-def build(lexicon_dir: Path) -> dict[str, list[str]]:
-    """The table, from WordNet (``tagllm.mapping.wordnet``; ``lexicon_dir``: where its parsed form is cached)."""
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """The shipped table: word -> the other names of its most frequent sense as a made thing."""
+    return _table()[0]
+
+
+def usual() -> frozenset[str]:
+    """The table's words whose most frequent sense of all is the made thing their synonyms name ("pyjama", "nappy",
+    "rucksack"; not "wireless", "silver", "floor")."""
+    return _table()[1]
+
+
+def build(lexicon_dir: Path) -> dict[str, tuple[list[str], bool]]:
+    """The table, from WordNet (``tagllm.mapping.wordnet``; ``lexicon_dir``: where its parsed form is cached): word ->
+    (other names, whether their sense is the word's most frequent)."""
     from tagllm.mapping.wordnet import WordNet
 
     wordnet = WordNet.load(lexicon_dir)
     table: dict[str, set[str]] = {}
+    first: set[str] = set()
     for lemma, senses in wordnet.noun_lemmas():
         if not lemma.isalpha():
             continue
@@ -62,14 +82,16 @@ def build(lexicon_dir: Path) -> dict[str, list[str]]:
         others = {head_key(o.casefold()) for o in wordnet.synset(sense).lemmas if o.isalpha()} - {key}
         if others:
             table.setdefault(key, set()).update(others)
-    return {word: sorted(names) for word, names in table.items()}
+            if sense == senses[0]:
+                first.add(key)
+    return {word: (sorted(names), word in first) for word, names in table.items()}
 
 
 def main() -> None:
     from tagllm.cache import cache_dir
 
     table = build(cache_dir())
-    lines = [f"{word}\t{' '.join(names)}" for word, names in sorted(table.items())]
+    lines = [f"{word}\t{' '.join(names)}\t{int(usual)}" for word, (names, usual) in sorted(table.items())]
     SYNONYMS_PATH.write_bytes(gzip.compress((NOTICE + "\n".join(lines) + "\n").encode(), mtime=0))
     print(f"{len(lines)} words written to {SYNONYMS_PATH}")
 
