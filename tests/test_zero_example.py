@@ -453,7 +453,7 @@ def test_a_plural_first_reading_is_taken_whenever_its_label_is_nearer() -> None:
     noun.find = HeadFinder({"boot", "sho", "costume", "suit"})
     nearer = READING_MARGIN / 2
     closeness = {"boot": 0.5 + nearer, "sho": 0.5, "costume": 0.5 + nearer, "suit": 0.5}
-    noun.closeness = lambda word, vector: closeness[word]  # type: ignore[method-assign]
+    noun.closeness = lambda head, vector: closeness[head.word]  # type: ignore[method-assign]
     boots = noun.find("Men's Hiking Boots Mid Ankle Trekking Shoes")
     assert boots.word == "sho"
     assert noun.reading(boots, np.zeros(3)).word == "boot"
@@ -506,6 +506,17 @@ def test_a_head_no_name_plainly_heads_is_read_through_its_other_names() -> None:
     assert noun.headed(noun.find("Men's Merino Wool Crew Neck Jumper")) == {0: HALF, 1: SPECIFIC}
     assert noun.headed(noun.find("Canvas Hiking Rucksack")) == {2: HALF}
     assert noun.headed(noun.find("Baby Jumper Bouncer Seat")) == {1: FULL}  # named plainly: no other name read
+
+
+def test_a_compound_is_read_through_its_other_names_alone() -> None:
+    # WordNet's "dressing gown" is a lounging robe: none of the gowns, a kind of gown the title does not name
+    noun = head_noun(["Robes", "Isolation Gowns", "Dinnerware Sets", "Cutting Boards", "Pencil Boards"])
+    assert noun.headed(noun.find("Waffle Dressing Gown Hooded")) == {0: HALF}
+    assert noun.plain_phrase(noun.find("Waffle Dressing Gown Hooded")) == "waffle lounging robe"
+    # "chopping board" is a cutting board: named whole, where "Pencil Boards" stays a kind the title does not name
+    assert noun.headed(noun.find("Bamboo Chopping Board")) == {3: FULL, 4: SPECIFIC}
+    # a collective noun's compound is left to the names of sets ("dinner set" is WordNet's dinner service)
+    assert noun.headed(noun.find("Porcelain Dinner Set")) == {2: SPECIFIC}
 
 
 def test_a_head_read_through_another_name_is_embedded_by_that_name() -> None:

@@ -52,6 +52,7 @@ from tagllm.candidates.head_words import head_finder
 from tagllm.candidates.labels import lazy_similarity
 from tagllm.candidates.synonyms import synonyms
 from tagllm.candidates.title_head import (
+    COLLECTIVE,
     MIN_HEAD_LETTERS,
     TitleHead,
     closed_modifiers,
@@ -114,7 +115,8 @@ class HeadNoun(Family):
         titles = [text.split("\n", 1)[0] for text in batch.texts]
         found = [self.reading(self.find(t), batch.emb[row]) for row, t in enumerate(titles)]
         assert self.embedder is not None
-        vectors = self.embedder.encode([self.plain_phrase(h) or t for h, t in zip(found, titles, strict=True)])
+        phrases = [self.plain_phrase(h, words_of(t)) or t for h, t in zip(found, titles, strict=True)]
+        vectors = self.embedder.encode(phrases)
         lazy = self.space.is_lazy
         similarity = None if lazy else vectors @ self.space.emb.T
         head_keys: list[int] = []
@@ -173,26 +175,63 @@ class HeadNoun(Family):
         other = self.find.first_reading(head)
         if other is None:
             return head
-        nearer = self.closeness(other.word, vector) - self.closeness(head.word, vector)
+        nearer = self.closeness(other, vector) - self.closeness(head, vector)
         margin = 0.0 if looks_plural(other.phrase.split()[-1]) else READING_MARGIN  # the word as the title has it
         return other if nearer > margin else head
 
-    def plain_phrase(self, head: TitleHead) -> str:
-        """The head phrase as embedded: its head word, where no value's name holds it, said by the first of its other
-        names that heads one ("girls cotton pyjama" embedded as "girls cotton pajama", "baby dry nappies" as "baby dry
-        diaper"): the sentence embedder knows the taxonomy's word better than a British or Indian one."""
-        if not head.phrase or head.word in self.by_word:
+    def plain_phrase(self, head: TitleHead, words: frozenset[str] = frozenset()) -> str:
+        """The head phrase as embedded: its head, where no value's name holds it, said by the first of its other names
+        that heads one ("girls cotton pyjama" embedded as "girls cotton pajama", "waffle dressing gown" as "waffle
+        lounging robe"): the sentence embedder knows the taxonomy's word better than a British or Indian one;
+        ``words``: the title's (``words_of``)."""
+        if not head.phrase or self.plainly_headed(head, words):
             return head.phrase
-        other = next((o for o in synonyms().get(head.word, ()) if o in self.by_word), None)
+        unnamed = head.word not in self.by_word  # a word no name holds; else only a compound is read as another name
+        other = next((o for o in self.other_heads(head) if o[0].word in self.by_word and (unnamed or o[2] == 2)), None)
         if other is None:
             return head.phrase
-        *before, _ = head.phrase.split()
-        return " ".join([*before, other])
+        _, name, replaced = other
+        return " ".join([*head.phrase.split()[:-replaced], *name.split("_")])
 
-    def closeness(self, word: str, vector: np.ndarray) -> float:
-        """The highest cosine of ``vector`` to the label of a value whose name ``word`` heads, or (where it heads none)
-        one of its other names (``synonyms``: "Pyjama" is read as "Pajamas" in ``headed`` too); -1: none."""
-        named = self.by_word.get(word) or [n for other in synonyms().get(word, ()) for n in self.by_word.get(other, ())]
+    def plainly_headed(self, head: TitleHead, words: frozenset[str]) -> bool:
+        """Whether the title's head word plainly heads some value's name (``plainly``)."""
+        return self.plainly(self.headed_by(head.word, head, words))
+
+    @staticmethod
+    def plainly(scores: dict[int, float]) -> bool:
+        """Whether head scores (position -> score) name a value plainly: HALF or more (not only kinds of the head the
+        title does not name, "Isolation Gowns" for a dressing gown)."""
+        return any(score >= HALF for score in scores.values())
+
+    def other_heads(self, head: TitleHead) -> list[tuple[TitleHead, str, int]]:
+        """The title's head said by WordNet's other names of it (``synonyms``): those of the head word with the word
+        before it, where the two are a compound (``compound``: "dressing gown" is a lounging robe), then those of the
+        head word alone ("jumper" is a sweater); each as (the head it makes, the name, how many of the phrase's last
+        words it stands for). A name of one word keeps the word before the words it stands for."""
+        words = head.phrase.split()
+        out = []
+        for name, replaced in (
+            *((n, 2) for n in (synonyms().get(f"{head.before}_{head.word}", ()) if self.compound(head) else ())),
+            *((n, 1) for n in synonyms().get(head.word, ())),
+        ):
+            before, _, word = name.rpartition("_")
+            kept = head.before if replaced == 1 else head_key(words[-3]) if len(words) >= 3 else ""
+            out.append((TitleHead(head.phrase, word, before or kept), name, replaced))
+        return out
+
+    @staticmethod
+    def compound(head: TitleHead) -> bool:
+        """Whether the head word and the word before it are read as one compound noun: not where the head is a
+        collective noun ("Dinner Set" is WordNet's dinner service, but a taxonomy files such sets by what they hold:
+        "Dinnerware Sets")."""
+        return bool(head.before) and head.word not in COLLECTIVE
+
+    def closeness(self, head: TitleHead, vector: np.ndarray) -> float:
+        """The highest cosine of ``vector`` to the label of a value whose name the head word heads, or (where it heads
+        none) one of its other names (``other_heads``: "Pyjama" is read as "Pajamas" in ``headed`` too); -1: none."""
+        named = self.by_word.get(head.word) or [
+            n for o, *_ in self.other_heads(head) for n in self.by_word.get(o.word, ())
+        ]
         positions = np.asarray(sorted({p for p, _ in named}), dtype=np.int64)
         if not len(positions):
             return -1.0
@@ -201,14 +240,19 @@ class HeadNoun(Family):
 
     def headed(self, head: TitleHead, words: frozenset[str] = frozenset()) -> dict[int, float]:
         """The head score of each value whose name the title's head word heads (position -> score); when the word
-        plainly heads none (no score of HALF or more), of the values its other names head (``synonyms``: "Jumper" is
-        a sweater, not one of the "Baby Jumpers"); ``words``: the title's (``words_of``)."""
+        plainly heads none (no score of HALF or more), of the values its other names head (``other_heads``: "Jumper"
+        is a sweater, not one of the "Baby Jumpers"); where the head word and the word before it are a compound whose
+        other names plainly head a value, of those values alone (a "Dressing Gown" is a lounging robe, none of the
+        "Isolation Gowns"); ``words``: the title's (``words_of``)."""
         best = self.headed_by(head.word, head, words)
-        if not any(score >= HALF for score in best.values()):
-            for other in synonyms().get(head.word, ()):
-                for position, score in self.headed_by(other, head, words).items():
-                    best[position] = max(best.get(position, 0.0), score)
-        return best
+        if self.plainly(best):
+            return best
+        compound: dict[int, float] = {}  # a compound's other names say what the product is, not a kind of its head
+        for other, _, replaced in self.other_heads(head):
+            scores = compound if replaced == 2 else best
+            for position, score in self.headed_by(other.word, other, words).items():
+                scores[position] = max(scores.get(position, 0.0), score)
+        return compound if self.plainly(compound) else best | {p: max(s, best.get(p, 0.0)) for p, s in compound.items()}
 
     def headed_by(self, word: str, head: TitleHead, words: frozenset[str]) -> dict[int, float]:
         """The head score of each value whose name ``word`` heads, as the title's head (position -> score). A kind of

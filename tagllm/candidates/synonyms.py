@@ -2,9 +2,11 @@
 ("jumper" is a sweater, "rucksack" a backpack, "trousers" pants, "nappy" a diaper) and older words a taxonomy does
 not use.
 
-The table is WordNet 3.0's one-word noun lemmas whose most frequent sense that is a made thing (``noun.artifact``)
+The table is WordNet 3.0's noun lemmas of one word whose most frequent sense that is a made thing (``noun.artifact``)
 has other one-word lemmas: the word -> those lemmas ("jumper" -> sweater: its first artifact sense is the sweater,
-not the dress). Only that sense is read, so a word with a rarer sense as a made thing ("trainer", a flight
+not the dress); and of two words whose such sense has other lemmas of one word or two, joined by "_" ("dressing_gown"
+-> lounging_robe: a dressing gown is no gown of Shopify's "Isolation Gowns", "chest_of_drawers" has three words and
+is left out). Only that sense is read, so a word with a rarer sense as a made thing ("trainer", a flight
 simulator) names only what it names most often. Keys and names are ``head_key`` forms, as title heads are. Each line
 also says whether that sense is the word's most frequent of all (``usual``): "pyjama" and "nappy" name the garment
 and the diaper first, "wireless" a radio and "silver" flatware only after other senses, so only the first kind of
@@ -73,18 +75,29 @@ def build(lexicon_dir: Path) -> dict[str, tuple[list[str], bool]]:
     table: dict[str, set[str]] = {}
     first: set[str] = set()
     for lemma, senses in wordnet.noun_lemmas():
-        if not lemma.isalpha():
+        key = compound_key(lemma)
+        if not key:
             continue
         sense = next((s for s in senses if wordnet.synset(s).lexfile == ARTIFACT), None)
         if sense is None:
             continue
-        key = head_key(lemma.casefold())
-        others = {head_key(o.casefold()) for o in wordnet.synset(sense).lemmas if o.isalpha()} - {key}
+        names = {compound_key(o.replace(" ", "_")) for o in wordnet.synset(sense).lemmas}
+        # a one-word noun's other names are one word: a two-word one would read its modifier as the title's
+        others = {name for name in names if name and ("_" in key or "_" not in name)} - {key}
         if others:
             table.setdefault(key, set()).update(others)
             if sense == senses[0]:
                 first.add(key)
     return {word: (sorted(names), word in first) for word, names in table.items()}
+
+
+def compound_key(lemma: str) -> str:
+    """A WordNet lemma of one word or two ("dressing_gown") as its words' ``head_key``s joined by "_", as the table
+    keeps them ('' for any other lemma: more words, digits, hyphens)."""
+    words = lemma.casefold().split("_")
+    if len(words) > 2 or not all(word.isalpha() for word in words):
+        return ""
+    return "_".join(head_key(word) for word in words)
 
 
 def main() -> None:
