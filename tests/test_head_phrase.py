@@ -53,3 +53,16 @@ def test_a_word_naming_a_made_thing_only_in_a_rarer_sense_is_no_head(find: HeadF
     # WordNet's "wireless" is a radio and "silver" flatware, but neither is the word's most frequent sense
     assert {"pyjama", "nappy"} <= find.known
     assert not {"wireless", "silver"} & find.known
+
+
+def test_a_compound_written_apart_is_read_as_the_closed_name() -> None:
+    # "Shoelaces" is one word in the taxonomy; read apart, "shoe" heads the shoes' names as well as "lace" the laces'
+    finder = HeadFinder({"shoelace", "sho", "lace", "flat"})
+    assert finder("Flat Shoe Laces for Trainers, 2 Pairs").word == "shoelace"
+    # a value's own two-word name stays two words, and halves shorter than three letters are never joined
+    assert HeadFinder({"shoelace", "sho", "lace"}, {("lace", "sho")})("Shoe Laces").word == "lace"
+    assert HeadFinder({"ttop", "top"})("Women T Top").word == "top"
+
+
+def test_the_shopify_keychain_is_read_from_key_chain(find: HeadFinder) -> None:
+    assert find("Men's Leather Keyring Key Chain with Detachable Key Ring").word == "keychain"

@@ -10,7 +10,8 @@ follows its noun ("Coffee Mug 350ml Matte Black": ``HeadFinder.before_measure``)
 in it that heads some value's name in the taxonomy (English puts the head last: "Dishwasher Safe" ends in an
 adjective no category is named by, so the word before it is taken; a colour, material or pattern word only when no
 other word heads a name), else its rightmost word; a word that meets the word before it as a two-word name has
-them ("Table Lamp Ceramic Base Linen Shade" is a table lamp) is the head over a later word apart from it, and a
+them ("Table Lamp Ceramic Base Linen Shade" is a table lamp) is the head over a later word apart from it, two words
+a value's name writes as one are that word ("Shoe Laces" for Shoelaces: ``HeadFinder.close_compounds``), and a
 collective noun ("set", "pack", "pair"…) gives way to the noun it counts (``HeadFinder.counted``); an attribute
 listed after the product's noun and before a colour or size ("Ankle Boots Block Heel Tan") gives way to that noun
 (``HeadFinder.before_trailing``); a word that names an attribute of the product with one of its values before it
@@ -171,7 +172,7 @@ class HeadFinder:
             parts = self.open_compound(word)
             closed |= {len(opened) + 1} if len(parts) == 2 else set()
             opened += parts
-        words = self.before_measure(opened)
+        words = self.before_measure(self.close_compounds(opened, closed))
         candidates = [i for i, w in enumerate(words) if is_word(w)]
         known = [i for i in candidates if head_key(words[i]) in self.known and not self.in_adjective(words, i)]
         # a colour, material or pattern after the product's noun describes it ("Dinner Plates Set of 6 Matte White")
@@ -315,6 +316,26 @@ class HeadFinder:
             if (head_key(word[i:]), head_key(word[:i])) in self.pairs:
                 return [word[:i], word[i:]]
         return [word]
+
+    def close_compounds(self, words: list[str], opened: set[int]) -> list[str]:
+        """The words with two written apart that a value's name writes as one word joined ("Shoe Laces" for
+        "Shoelaces", "Key Chain" for "Keychains", "Hair Brush" for "Hairbrushes"): sellers write a compound open or
+        closed, and read apart its first half heads the phrase's names no better than its second ("Flat Shoe Laces"
+        read as shoes). Not a value's two-word name itself, nor a compound ``open_compound`` has just opened
+        (``opened``: the positions of their second halves), nor halves shorter than ``MIN_HEAD_LETTERS``."""
+        out: list[str] = []
+        for i, word in enumerate(words):
+            if out and i not in opened and self.closes(out[-1], word):
+                out[-1] += word
+            else:
+                out.append(word)
+        return out
+
+    def closes(self, first: str, second: str) -> bool:
+        """Whether two words next to each other are a closed compound a value's name holds, written apart."""
+        if not (is_word(first) and is_word(second)) or min(len(first), len(second)) < MIN_HEAD_LETTERS:
+            return False
+        return head_key(first + second) in self.known and (head_key(second), head_key(first)) not in self.pairs
 
     def counted(self, at: int, words: list[str], known: list[int]) -> int:
         """The head behind a collective noun ("Wooden Spoon Set" is spoons, "Baby Bib Waterproof Silicone Pack" bibs):
