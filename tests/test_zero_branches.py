@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tagllm import Tagger
-from tagllm.candidates.head import Branches, modifiers, words_of
+from tagllm.candidates.head import FULL, HALF, Branches, HeadNoun, modifiers, words_of
 from tagllm.candidates.zero import keep_branches
 from tagllm.config import TaggerConfig
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
@@ -131,3 +131,46 @@ def test_a_names_modifiers_leave_out_the_heads_of_its_conjuncts() -> None:
     assert modifiers("Maternity Tops") == {"maternity"}
     assert modifiers("Baby & Toddler Clothing") == {"baby", "toddler"}
     assert modifiers("Handbags, Wallets & Cases") == set()
+
+
+# Hair clips filed twice: as a hair accessory under a fuller name, and bare under the curlers' clips; and shirts of
+# two audiences, the men's under a fuller name
+CLIPS = """
+name: test-clips
+facets:
+  - name: category
+    hierarchical: true
+    values:
+      - id: accessories
+        name: Hair Accessories
+        children:
+          - {id: hair-clips, name: "Hair Pins, Claws & Clips"}
+      - id: curlers
+        name: Hair Curler Clips & Pins
+        children:
+          - {id: clips, name: Clips}
+      - id: men
+        name: Men's Clothing
+        children:
+          - {id: casual-shirts, name: Casual & Party Wear Shirts}
+      - id: women
+        name: Women's Clothing
+        children:
+          - {id: shirts, name: Shirts}
+"""
+
+
+def test_a_bare_name_gives_way_to_the_fuller_name_of_the_compound_the_title_states(tmp_path: Path) -> None:
+    path = tmp_path / "clips.yaml"
+    path.write_text(textwrap.dedent(CLIPS))
+    taxonomy = load_taxonomy(path)
+    values = taxonomy.facet_values(CATEGORY)
+    at = {v.id: i for i, v in enumerate(values)}
+    noun = HeadNoun.__new__(HeadNoun)  # only its bare names and branches are read
+    noun.bare = [len(v.name.split()) == 1 for v in values]
+    noun.branches = Branches(taxonomy, values)
+    clips = {at["hair-clips"]: FULL, at["clips"]: HALF}
+    assert noun.bare_beaten(clips, words_of("Girls Hair Clips 20 Pcs")) == [(at["clips"], at["hair-clips"])]
+    # the fuller name sits on a branch the title does not state, where the bare one's is stated: no trade
+    shirts = {at["casual-shirts"]: FULL, at["shirts"]: HALF}
+    assert noun.bare_beaten(shirts, words_of("Ethna Women's Solid Casual Shirt")) == []

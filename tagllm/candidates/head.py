@@ -91,6 +91,7 @@ class HeadNoun(Family):
             for word, before in pairs:
                 self.by_word.setdefault(word, []).append((position, before))
         self.head_words = [{w for w, _ in named} for named in heads]  # each value's head words
+        self.bare = [len(normalize(v.name).split()) == 1 for v in values]  # named by one word ("Clips")
         # each value's words singling out a kind of its head ("Serger Sewing Machines": serger), where its synonyms
         # all single one out: a synonym without one names the plain kind
         self.kind_words = [_shared_kinds([kind_words(n) for n in (v.name, *v.synonyms)]) for v in values]
@@ -122,13 +123,14 @@ class HeadNoun(Family):
         head_keys: list[int] = []
         head_values: list[float] = []
         aside_keys: list[int] = []
-        losers: list[int] = []  # a value on a branch the title does not state, and its namesake (Branches)
+        losers: list[int] = []  # a value on a branch the title does not state, and its namesake (Branches); a bare
+        # name, and a name holding the title's compound (bare_beaten)
         winners: list[int] = []
         for row, (head, norm, title) in enumerate(zip(found, batch.normalized, titles, strict=True)):
             words = words_of(title)
             best = self.headed(head, words)
             kinds = self.kinds(head, best)
-            beaten = self.branches.beaten(best, words)
+            beaten = self.branches.beaten(best, words) + self.bare_beaten(best, words)
             losers += [row * size + v for v, _ in beaten]
             winners += [row * size + u for _, u in beaten]
             off = self.branches.losers(beaten)
@@ -158,6 +160,27 @@ class HeadNoun(Family):
 
         proposals = [heads] if similarity is None else [heads, top_keys(similarity, TOP_PER_SIGNAL, size)]
         return Evidence(proposals, columns)
+
+    def bare_beaten(self, scores: dict[int, float], said: frozenset[str]) -> list[tuple[int, int]]:
+        """Pairs (loser, winner) of a value named by the title's head word alone (one word, scored HALF: "Clips",
+        "Starters", "Goggles") and a value whose name holds the head with the word the title puts before it (FULL:
+        "Hair Pins, Claws & Clips" for "Hair Clips", "Vehicle Jump Starters" for "Car Jump Starter", "Ski & Snowboard
+        Goggles" for "Ski Goggles"): the title states the compound, and the bare name is another thing of that name
+        ("Hair Curler Clips & Pins > Clips"). Found in the text whole, the bare name outranked the fuller one; after
+        the stacker the two trade probabilities where it still does (``zero.keep_branches``). Not where the fuller
+        name's branch is one the title does not state against the bare name's (``Branches.loses``, ``said``: the
+        title's words): "Men's Clothing > Casual & Party Wear Shirts" is no better than "Women's … > Shirts" for
+        "Women's Solid Casual Shirt"."""
+        full = [p for p, score in scores.items() if score == FULL]
+        if not full:
+            return []
+        return [
+            (p, u)
+            for p, score in scores.items()
+            if score == HALF and self.bare[p]
+            for u in full
+            if not self.branches.loses(u, p, said)
+        ]
 
     def reading(self, head: TitleHead, vector: np.ndarray) -> TitleHead:
         """Of the title's two readings, the rightmost word heading a name (``head``) and the first word naming a
