@@ -500,6 +500,15 @@ def test_a_kind_the_title_does_not_name_scores_below_the_one_it_names() -> None:
     assert alone.headed(alone.find("Lab Hot Plate with Stirrer"))[1] == FULL  # "Lab" cut short from "Laboratory"
 
 
+def test_a_kind_the_title_does_not_name_gives_way_to_the_plain_kind_after_the_stacker() -> None:
+    # the serger trades probabilities with "Sewing Machines" where it outranks it; a kind the title names does not
+    noun = head_noun(["Sewing Machines", "Serger Sewing Machines", "Computerized Sewing Machines"])
+    plain = noun.find("Brother Sewing Machine with 27 Stitches")
+    assert sorted(noun.kinds_beaten(plain, noun.headed(plain))) == [(1, 0), (2, 0)]
+    computerised = noun.find("Computerised Sewing Machine")
+    assert sorted(noun.kinds_beaten(computerised, noun.headed(computerised))) == [(1, 0), (1, 2)]
+
+
 def test_a_head_no_name_plainly_heads_is_read_through_its_other_names() -> None:
     # WordNet's first artifact sense of "jumper" is the sweater; "Baby Jumpers" singles out a kind the title lacks
     noun = head_noun(["Sweaters", "Baby Jumpers", "Backpacks"])

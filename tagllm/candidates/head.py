@@ -130,7 +130,7 @@ class HeadNoun(Family):
             words = words_of(title)
             best = self.headed(head, words)
             kinds = self.kinds(head, best)
-            beaten = self.branches.beaten(best, words) + self.bare_beaten(best, words)
+            beaten = self.branches.beaten(best, words) + self.bare_beaten(best, words) + self.kinds_beaten(head, best)
             losers += [row * size + v for v, _ in beaten]
             winners += [row * size + u for _, u in beaten]
             off = self.branches.losers(beaten)
@@ -160,6 +160,21 @@ class HeadNoun(Family):
 
         proposals = [heads] if similarity is None else [heads, top_keys(similarity, TOP_PER_SIGNAL, size)]
         return Evidence(proposals, columns)
+
+    def kinds_beaten(self, head: TitleHead, scores: dict[int, float]) -> list[tuple[int, int]]:
+        """Pairs (loser, winner) of a value singling out a kind of the head the title does not name (scored SPECIFIC
+        by ``headed_by``: "Serger Sewing Machines" for "Brother Sewing Machine") and a value naming the head as the
+        title does (FULL: "Sewing Machines"). The stacker weighs the whole path's spelling above the head and put the
+        serger first; after it the two trade probabilities where it still does (``zero.keep_branches``)."""
+        plain = [p for p, score in scores.items() if score == FULL]
+        if not plain:
+            return []
+        kinds = {
+            p
+            for p, before in self.by_word.get(head.word, ())
+            if scores.get(p) == SPECIFIC and before and (before == head.before or head.before in self.closed[p])
+        }
+        return [(p, u) for p in kinds for u in plain]
 
     def bare_beaten(self, scores: dict[int, float], said: frozenset[str]) -> list[tuple[int, int]]:
         """Pairs (loser, winner) of a value named by the title's head word alone (one word, scored HALF: "Clips",
