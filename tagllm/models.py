@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from tagllm.image_refs import image_references
 from tagllm.missing import is_missing_cell
+from tagllm.missing import is_nan_number as is_nan_number  # where mapping.cells and older callers import it from
 
 PRODUCT_FIELDS = ("id", "title", "description", "brand", "attributes", "images", "queries")
 GOLD_PREFIX = "gold_"
@@ -65,7 +66,7 @@ class Product(BaseModel):
                 extra[key] = value
         known["extra"] = extra
         for key in ("title", "description", "brand", "attributes", "images", "queries"):
-            if _is_nan(known.get(key)):  # pandas' missing cell (``df.to_dict("records")``): no value, as None is
+            if is_missing_cell(known.get(key)):  # pandas' missing cell (``df.to_dict("records")``): no value
                 known[key] = None
             elif isinstance(known.get(key), np.ndarray):  # a list cell of a DataFrame read from Parquet by pandas
                 known[key] = known[key].tolist()
@@ -97,7 +98,7 @@ class Product(BaseModel):
             return well_formed(value)
         if value is None or isinstance(value, bytes):
             return value
-        if is_number(value) and is_nan_number(value):
+        if is_missing_cell(value):
             return None
         if is_number(value) and is_infinite(value):
             raise ValueError("the number is too large to be read (infinite); write it as a string")
@@ -123,9 +124,7 @@ class Product(BaseModel):
         value = _attribute_mapping(value)
         if isinstance(value, dict):
             return {
-                well_formed(str(k)): well_formed(_attribute_text(v))
-                for k, v in value.items()
-                if v is not None and not _is_nan(v)
+                well_formed(str(k)): well_formed(_attribute_text(v)) for k, v in value.items() if not is_missing_cell(v)
             }
         # pydantic's own "Input should be a valid dictionary" said neither what came nor what to give
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
@@ -347,13 +346,6 @@ def is_infinite(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and math.isinf(value)
 
 
-def is_nan_number(value: Any) -> bool:
-    """Whether a number is NaN: a float's (pandas' missing cell), NumPy's or a Decimal's."""
-    if isinstance(value, Decimal):
-        return value.is_nan()
-    return isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and math.isnan(value)
-
-
 def _json_kind(value: Any) -> str:
     """What a value that is no text is, as a JSON file's writer names it, and the value itself, shortened."""
     if isinstance(value, bool):
@@ -421,11 +413,6 @@ def well_formed(text: str) -> str:
     UTF-16 units: JSON's "\\ud83d" alone) as U+FFFD, the replacement character: no UTF-8 holds it, and the product
     was an error record for one character no reader shows."""
     return _LONE_SURROGATE.sub("\ufffd", text)
-
-
-def _is_nan(value: Any) -> bool:
-    """Whether a value is a missing cell as pandas gives it: a float NaN, or pandas' own ``NA`` or ``NaT``."""
-    return value is not None and is_missing_cell(value)
 
 
 def _attribute_text(value: Any) -> str:

@@ -16,6 +16,7 @@ from tagllm.attributes.facets import (
 )
 from tagllm.attributes.resolver import AttributeResolver
 from tagllm.attributes.scopes import DEFAULT_EVERYWHERE_SHARE, DEFAULT_SCOPE_SHARE, DEFAULT_SCOPE_SUPPORT, learn_scopes
+from tagllm.missing import is_empty_field
 from tagllm.taxonomy import Taxonomy
 
 SHOWN = 10  # skipped records the summary lists; the rest are counted
@@ -162,7 +163,7 @@ def learn_taxonomy(
     for done, (line, data) in enumerate(records, 1):
         tell("reading the labels", done, len(records))
         labels: dict[str, list[str]] = {}
-        if label_field and data.get(label_field) not in (None, "", [], {}):
+        if label_field and not is_empty_field(data.get(label_field)):
             found = labels_from_record(data, label_field, resolver, f"{source}:{line}")
             if isinstance(found, dict):
                 labels.update(found)

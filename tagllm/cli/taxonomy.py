@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from tagllm.cli.common import PLAIN_HELP, ConfigOpt, StderrProgress, formula_warning
+from tagllm.missing import is_nan_number
 
 if TYPE_CHECKING:
     from tagllm.attributes import LearnedTaxonomy
@@ -603,8 +604,6 @@ def _scalar_text(value: Any) -> str:
     """Bytes as UTF-8 text (an undecodable byte becomes a lone surrogate, rejected as not valid Unicode), NaN (a
     missing cell, as ``json.dumps`` of a pandas row writes it) as an empty cell, a bool as the file writes it (true),
     any other value as ``str`` writes it (2024-05-01, 19.99, 12)."""
-    from tagllm.models import is_nan_number
-
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="surrogateescape")
     if isinstance(value, bool):

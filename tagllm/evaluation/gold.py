@@ -9,6 +9,7 @@ from typing import Any
 
 from tagllm.errors import ConfigError, InputError
 from tagllm.evaluation.config import EvalConfig, SampleSpec
+from tagllm.missing import is_blank_cell
 from tagllm.models import GOLD_PREFIX, RecordError
 from tagllm.taxonomy import PATH_SEPARATOR, Taxonomy, Value
 from tagllm.text import normalize
@@ -110,18 +111,16 @@ def _gold_values(raw: Any, default_facet: str) -> dict[str, list[Any]]:
     ``load_gold`` reports (its Python repr, "['S', 'M']", is no value of any taxonomy)."""
     if isinstance(raw, dict):
         listed = {f: _json_text(v) for f, v in raw.items()}  # {"color": "[\"Red\", \"Blue\"]"}: a JSON list's text
-        given = {str(f): [x for x in (v if isinstance(v, list) else [v]) if not _blank(x)] for f, v in listed.items()}
+        given = {str(f): _given(v) for f, v in listed.items()}
         return {f: values for f, values in given.items() if values}
-    values = [x for x in (raw if isinstance(raw, list) else [raw]) if not _blank(x)]
+    values = _given(raw)
     return {default_facet: values} if values else {}
 
 
-def _blank(value: Any) -> bool:
-    """No gold value: null, an empty or blank cell, or NaN (``json.dumps`` of a pandas record writes a missing cell
-    so); each was reported as a gold value the taxonomy lacks ('nan'), and its product tagged for nothing."""
-    if isinstance(value, float):
-        return math.isnan(value)
-    return value is None or (isinstance(value, str) and not value.strip())
+def _given(raw: Any) -> list[Any]:
+    """A cell's gold values but its blank ones: a missing cell was reported as a gold value the taxonomy lacks
+    ('nan', '<NA>'), and its product tagged for nothing."""
+    return [x for x in (raw if isinstance(raw, list) else [raw]) if not is_blank_cell(x)]
 
 
 def _json_text(raw: Any) -> Any:

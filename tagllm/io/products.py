@@ -19,8 +19,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from tagllm.io.readers import Record, RecordSource
-from tagllm.missing import is_pandas_missing
-from tagllm.models import Product, RecordError, id_problem, is_infinite, is_nan_number, is_number
+from tagllm.missing import is_blank_cell
+from tagllm.models import Product, RecordError, id_problem, is_infinite, is_number
 
 MAX_PROBLEMS_NAMED = 3  # a record's error names its first fields at fault, then says how many more there are
 LINE_ID = re.compile(r"line-[0-9]+")  # the form of the id a record without one is named by: its line
@@ -75,9 +75,7 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
 def is_missing_id(value: Any) -> bool:
     """Whether a record's id is missing: none, blank, or NaN (a float id column's missing cell, as pandas writes it),
     which read as "nan" would be one id shared by every such record, all but the first reported as repeats."""
-    if isinstance(value, str):
-        return not value.strip()
-    return value is None or is_nan_number(value) or is_pandas_missing(value)
+    return is_blank_cell(value)
 
 
 def is_whole_float(value: Any) -> bool:

@@ -27,6 +27,7 @@ from tagllm.io.jsonl import (
     opens_document,
     read_jsonl,
 )
+from tagllm.missing import is_blank_cell
 from tagllm.models import GOLD_PREFIX, PRODUCT_FIELDS, RecordError, suggest_field
 
 FIRST_RECORDS_CHECKED = 50  # the records a mistake in --columns / --keep-columns is looked for in, before the run
@@ -199,7 +200,7 @@ class RecordSource:
         cleared), counted in ``empty_rows``: read as products, each was an error record ("has no title") that every
         resume tried again."""
         for record in records:
-            if record.data is not None and all(_is_blank(value) for value in record.data.values()):
+            if record.data is not None and all(is_blank_cell(value) for value in record.data.values()):
                 self.empty_rows += 1
                 continue
             yield record
@@ -291,10 +292,6 @@ class RecordSource:
         while self._peeked:
             yield self._peeked.pop(0)
         yield from self._records
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def rename_columns(data: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:

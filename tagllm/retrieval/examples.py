@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 from tagllm.errors import InputError, TagllmError
+from tagllm.missing import is_blank_cell, is_empty_field
 from tagllm.models import LabelledProduct, RecordError
 from tagllm.taxonomy import CATEGORY, Taxonomy
 from tagllm.text import normalize
@@ -52,18 +52,18 @@ def labels_from_record(
 ) -> dict[str, list[str]] | RecordError:
     """Read a record's labels: ``labels`` ({facet: [..]}), or a single path field such as ``gold_category``."""
     raw = data.get(label_field)
-    if raw in (None, "", [], {}):
+    if is_empty_field(raw):
         return RecordError(field=label_field, message=f"{where}: no {label_field!r}; a labelled example needs tags")
     pairs: list[tuple[str, str]] = []
     if isinstance(raw, dict):
         for facet, values in raw.items():
             given = values if isinstance(values, list) else [values]
-            pairs.extend((str(facet), _tag_text(value)) for value in given if _is_tag(value))
-    elif isinstance(raw, str | int | float) and not isinstance(raw, bool) and _is_tag(raw):
+            pairs.extend((str(facet), _tag_text(value)) for value in given if not is_blank_cell(value))
+    elif isinstance(raw, str | int | float) and not isinstance(raw, bool) and not is_blank_cell(raw):
         # a Google category id written as a number (2271): it was "no tag in 'gold_category'"
         pairs.append((CATEGORY, _tag_text(raw)))
     elif isinstance(raw, list):
-        pairs.extend((CATEGORY, _tag_text(v)) for v in raw if _is_tag(v))
+        pairs.extend((CATEGORY, _tag_text(v)) for v in raw if not is_blank_cell(v))
     if not pairs:
         message = f"{where}: no tag in {label_field!r}; a labelled example needs tags"
         return RecordError(field=label_field, message=message)
@@ -86,14 +86,6 @@ def _tag_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _is_tag(value: Any) -> bool:
-    """Whether a facet's value is a tag: null, NaN and blank (a table's empty cell, pandas' missing value written to
-    JSON as null) label nothing; read as the tag 'None' or '', they made the whole example unusable."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return False
-    return bool(str(value).strip())
 
 
 class RepeatedExample(RecordError):
@@ -145,12 +137,12 @@ def read_examples(
         extra: dict[str, list[str]] = {}
         if attributes is not None and attribute_field:
             extra, unresolved = attributes.resolve(data.get(attribute_field))
-            tagged += data.get(attribute_field) not in (None, "", [], {})
+            tagged += not is_empty_field(data.get(attribute_field))
             for key in dict.fromkeys(key for key, _, why in unresolved if why == "unknown facet"):
                 unknown_keys[key] = unknown_keys.get(key, 0) + 1
             if attribute_field not in PRODUCT_FIELDS:  # sellers' `attributes` stay what the example reads
                 data.pop(attribute_field, None)
-        if extra and data.get(label_field) in (None, "", [], {}):
+        if extra and is_empty_field(data.get(label_field)):
             labels: dict[str, list[str]] | RecordError = {}
         else:
             labels = labels_from_record(data, label_field, resolver, where)
