@@ -411,8 +411,10 @@ def _text_id_problem(value: str) -> str | None:
 def well_formed(text: str) -> str:
     """The text with each lone surrogate (half an emoji, left by an exporter that cut text at a fixed number of
     UTF-16 units: JSON's "\\ud83d" alone) as U+FFFD, the replacement character: no UTF-8 holds it, and the product
-    was an error record for one character no reader shows."""
-    return _LONE_SURROGATE.sub("\ufffd", text)
+    was an error record for one character no reader shows. A NUL is left out: no seller wrote one (an exporter's
+    padding, or UTF-16 text read as bytes, a NUL after each letter, which leaving out restores); taken, it reached
+    the embedder and every output that copies the text, where CSV readers cut the cell at it or stop."""
+    return _LONE_SURROGATE.sub("\ufffd", text).replace("\x00", "")
 
 
 def _attribute_text(value: Any) -> str:

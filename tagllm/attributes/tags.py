@@ -114,8 +114,8 @@ def _container(text: str) -> Any:
     """A cell holding a list or mapping: JSON, or the Python repr pandas' ``to_csv`` writes of a dict or list column
     ("{'Color': 'Red', 'Material': 'Cotton'}", read as tags it made one facet named "{'Color'" whose values were
     "'Red', 'Material': 'Cotton'}"); else its items."""
-    try:
-        return json.loads(text)
+    try:  # not strict: a cell's JSON string may hold a line break or a tab (Excel's Alt+Enter), which JSON escapes
+        return json.loads(text, strict=False)
     except json.JSONDecodeError:
         pass
     try:

@@ -32,11 +32,13 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def encodable(value: Any) -> Any:
     """An input cell kept in a row (``--keep-columns``) as an output can hold it: half a surrogate pair (a JSON input's
     ``"\\ud83d"``, an emoji cut short) becomes U+FFFD, in a string and in a JSON cell's keys and items. Written as it
-    was, it crashed the run (UnicodeEncodeError) in every format. Bytes become text (``binary_text``)."""
+    was, it crashed the run (UnicodeEncodeError) in every format. A NUL is left out, as from a product's text: sqlite3's
+    ``.import`` cut a CSV cell at it, Python's csv before 3.11 refused the file ("line contains NUL"), PostgreSQL
+    refuses it in text from any format. Bytes become text (``binary_text``)."""
     if isinstance(value, str):
-        return SURROGATE.sub("\ufffd", value)
+        return SURROGATE.sub("\ufffd", value).replace("\x00", "")
     if isinstance(value, bytes):
-        return binary_text(value)
+        return encodable(binary_text(value))  # UTF-8 text may hold a NUL too
     if isinstance(value, dict):
         return {encodable(key): encodable(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -164,7 +166,7 @@ def table_row(
             row[f"{facet}_confidence"] = SEPARATOR.join(f"{c:.3f}" for c in confidences)
     rejected = [r.text for r in result.rejected]
     row["rejected"] = rejected if typed else SEPARATOR.join(rejected)
-    return row
+    return {column: encodable(cell) for column, cell in row.items()}  # an LLM's rejected string may hold a NUL
 
 
 def is_formula(cell: Any) -> bool:
