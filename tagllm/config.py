@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from tagllm.errors import ConfigError
+from tagllm.errors import ConfigError, os_reason
 from tagllm.images import ImageLimits
 
 Input = Literal["text", "image"]
@@ -333,7 +333,7 @@ def read_yaml_mapping(file: Path, what: str) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{file}: not UTF-8 (byte {exc.start}); re-save it as UTF-8") from None
     except OSError as exc:
-        raise ConfigError(f"{file}: cannot read {what} ({exc.strerror or exc})") from None
+        raise ConfigError(f"{file}: cannot read {what} ({os_reason(exc)})") from None
     if not isinstance(loaded, dict):
         raise ConfigError(f"{file}: {what} is a mapping of setting: value")
     return loaded

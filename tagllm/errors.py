@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -76,3 +77,12 @@ def warn_caller(text: str, category: type[Warning]) -> None:
         frame = frame.f_back
         level += 1
     warnings.warn(text, category, stacklevel=level)
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused a read or write, in its plain words ("No space left on device"): pyarrow's own
+    ("Error writing bytes to file. Detail: [errno 28] No space left on device") were quoted as they came, where
+    Python's file writes said it plainly."""
+    if exc.errno:
+        return os.strerror(exc.errno)
+    return exc.strerror or str(exc)

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tagllm.errors import ConfigError, missing_dependency
+from tagllm.errors import ConfigError, missing_dependency, os_reason
 from tagllm.image_refs import PROTOCOL_RELATIVE
 from tagllm.models import ImageUse
 
@@ -260,14 +260,14 @@ class ImageLoader:
                 ) from None
             raise ImageError(f"{shown(source)}: no such file ({shown(str(path))})") from None
         except OSError as exc:
-            raise ImageError(f"{shown(source)}: cannot read {shown(str(path))} ({exc.strerror or exc})") from None
+            raise ImageError(f"{shown(source)}: cannot read {shown(str(path))} ({os_reason(exc)})") from None
         if not path.is_file():
             raise ImageError(f"{shown(source)}: not a file ({shown(str(path))})")
         self._check_bytes(source, size)
         try:
             return path.read_bytes()
         except OSError as exc:
-            raise ImageError(f"{shown(source)}: cannot read {shown(str(path))} ({exc.strerror or exc})") from None
+            raise ImageError(f"{shown(source)}: cannot read {shown(str(path))} ({os_reason(exc)})") from None
 
     def _download(self, url: str) -> bytes:
         deadline = time.monotonic() + self.limits.timeout

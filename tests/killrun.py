@@ -1,7 +1,7 @@
 """A file run for the kill test: the real run, writer and resume code with a stand-in tagger (no models, so it starts
 in a second and writes fast). Run by tests/test_kill.py as
 
-    python tests/killrun.py INPUT OUTPUT --fail-rate 0.2 --seed 3 [--resume] [--pause-at repair|compact|tagging]
+    python tests/killrun.py INPUT OUTPUT --fail-rate 0.2 --seed 3 [--resume] [--pause-at repair|compact|merge|tagging]
 
 ``--pause-at`` prints the phase's name and sleeps at that point (cutting a torn row, renaming a compacted copy
 over the output, or tagging the 11th batch), so that the test can kill the run exactly there. Exit code: the run's
@@ -84,8 +84,37 @@ class _PausingOs:
         return getattr(os, name)
 
 
+class _PausingParquet:
+    """pyarrow.parquet as tagllm.io.compaction sees it, whose merged copy says so and waits to be killed once its
+    first row groups are written: the copy beside the output is then half a file, with no footer."""
+
+    def __init__(self) -> None:
+        import pyarrow.parquet as pq
+
+        class Writer(pq.ParquetWriter):  # type: ignore[misc]
+            groups = 0
+
+            def write_table(self, *args: Any, **kwargs: Any) -> None:
+                super().write_table(*args, **kwargs)
+                Writer.groups += 1
+                if Writer.groups == 2:
+                    print("merge", flush=True)
+                    time.sleep(30)
+
+        self.ParquetWriter = Writer
+        self._pq = pq
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pq, name)
+
+
 def pause_at(phase: str) -> None:
-    """repair: before a torn last row is cut off; compact: before a compacted or merged copy replaces the output."""
+    """repair: before a torn last row is cut off; compact: before a compacted or merged copy replaces the output;
+    merge: while a Parquet output's merged copy is written, two row groups of 64 rows in."""
+    if phase == "merge":
+        outputs.MERGED_ROW_GROUP = 64
+        outputs.pyarrow_parquet = _PausingParquet  # type: ignore[assignment]
+        return
     outputs.os = _PausingOs("truncate" if phase == "repair" else "replace", phase)  # type: ignore[assignment]
 
 
@@ -96,9 +125,9 @@ def main() -> None:
     parser.add_argument("--fail-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true")
-    parser.add_argument("--pause-at", choices=["repair", "compact", "tagging"])
+    parser.add_argument("--pause-at", choices=["repair", "compact", "merge", "tagging"])
     args = parser.parse_args()
-    if args.pause_at in ("repair", "compact"):
+    if args.pause_at in ("repair", "compact", "merge"):
         pause_at(args.pause_at)
     print("started", flush=True)
     tagger = QuickTagger(args.fail_rate, args.seed, pause=args.pause_at == "tagging")

@@ -1,5 +1,6 @@
-"""kill -9 at random points of a file run, and exactly while a resumed run cuts off a torn row or puts its compacted
-copy in place; then --resume until done: every product id once, none lost, for JSONL, CSV and Parquet."""
+"""kill -9 at random points of a file run, and exactly while a resumed run cuts off a torn row, puts its compacted
+copy in place or writes a Parquet merge; then --resume until done: every product id once, none lost, for JSONL, CSV
+and Parquet."""
 
 from __future__ import annotations
 
@@ -116,6 +117,35 @@ def test_kill_9_anywhere_then_resume_loses_nothing_and_repeats_nothing(tmp_path:
     assert {pid for pid, status in rows if status == "error"} == {"line-701", "untitled"}
     assert not list(tmp_path.glob("*.tmp")) and not (tmp_path / f"out.{fmt}.parts").exists()
     assert not list(tmp_path.glob(".*.lock"))  # the kills left the lock file; the run that finished removed it
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("resumed", [False, True], ids=["first run's merge", "a resumed run's merge"])
+def test_kill_9_in_the_middle_of_a_parquet_merge_then_resume(tmp_path: Path, resumed: bool) -> None:
+    pytest.importorskip("pyarrow")
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.parquet"
+    expected = _input(src)
+    if resumed:  # an output there already, whose merge with the new parts is killed
+        first = _Run(str(src), str(out), "--fail-rate", "0.5", "--seed", "1")
+        first.proc.wait(timeout=120)
+        assert out.exists() and not (tmp_path / "out.parquet.parts").exists()
+    done_before = _done(out, "parquet")
+    resume = ["--resume"] if resumed else []
+    run = _Run(str(src), str(out), "--fail-rate", "0.2", "--seed", "2", "--pause-at", "merge", *resume)
+    assert run.wait_for("merge", timeout=120)
+    run.kill()
+    half = tmp_path / "out.parquet.tmp"
+    assert half.exists() and not half.read_bytes().endswith(b"PAR1")  # killed mid-file: the copy has no footer
+    assert done_before <= _done(out, "parquet")  # nothing finished is lost
+    finish = _Run(str(src), str(out), "--resume")
+    finish.proc.wait(timeout=120)
+    assert finish.proc.returncode == 1, finish.proc.stderr.read() if finish.proc.stderr else ""
+    rows = _rows(out)
+    ids = [pid for pid, _ in rows]
+    assert len(ids) == len(set(ids)), "a product has two rows"
+    assert set(ids) == expected
+    assert {pid for pid, status in rows if status == "error"} == {"line-701", "untitled"}  # the rest was retried
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.parquet"]
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet"])

@@ -218,7 +218,7 @@ def test_a_write_the_disk_refuses_part_way_keeps_whole_rows_and_says_how_to_go_o
             writer.write([TagResult(product_id=f"q{i}") for i in range(20)])
     finally:
         file_size_limit(None)
-    why = "File too large" if fmt != "parquet" else "Error writing bytes to file. Detail: [errno 27] File too large"
+    why = "File too large"  # a Parquet part's too: pyarrow's "Error writing bytes to file. Detail: …" was quoted
     assert str(error.value) == (
         f"{out}: cannot write the output ({why}); it keeps the 2 results written before, without the batch of 20 "
         "being written: make room (or remove the cause) and run again with --resume, which tags the rest"
@@ -342,6 +342,33 @@ def test_an_output_on_a_full_device_says_no_space_left_not_invalid_argument() ->
         f"{device}: cannot write the output (No space left on device); it is a device, not a file, and keeps "
         "nothing to resume from: write the results to a file"
     )
+
+
+def test_a_parquet_merge_the_disk_refuses_says_so_in_plain_words_and_resume_finishes_it(
+    tmp_path: Path, file_size_limit
+) -> None:  # type: ignore[no-untyped-def]
+    # pyarrow's own words were quoted: "cannot write the output (Error writing bytes to file. Detail: [errno 27] File
+    # too large)", where a CSV or JSONL output said "(File too large)"
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "tags.parquet"
+    writer = _writer(out)
+    writer.write([TagResult(product_id="p0"), TagResult(product_id="p1")])
+    file_size_limit(200)  # the parts are written; the merged copy does not fit
+    try:
+        with pytest.raises(OutputError) as error:
+            writer.close()
+    finally:
+        file_size_limit(None)
+    assert str(error.value) == (
+        f"{out}: cannot write the output (File too large); it keeps the 2 results written before, in "
+        f"{out}.parts/ until --resume merges them into it: make room (or remove the cause) and run again with "
+        "--resume, which tags the rest"
+    )
+    _writer(out, resume=True).close()  # as the run advised: nothing left to tag, the parts are merged
+    assert pq.read_table(out).column("product_id").to_pylist() == ["p0", "p1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tags.parquet"]
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

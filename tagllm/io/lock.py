@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
-from tagllm.errors import OutputError
+from tagllm.errors import OutputError, os_reason
 from tagllm.io.resume import OutputState, part_files, scan_output
 
 try:
@@ -45,7 +45,7 @@ class OutputLock:
                 fh = self.path.open("a+b")
             except OSError as exc:  # where the permission bits allow it but the system refuses (/proc, a full disk)
                 raise OutputError(
-                    f"{self.target}: cannot write beside it ({exc.strerror or exc}, creating {self.path.name}); "
+                    f"{self.target}: cannot write beside it ({os_reason(exc)}, creating {self.path.name}); "
                     "write it elsewhere"
                 ) from None
             try:
@@ -74,7 +74,7 @@ class OutputLock:
             self.path.unlink(missing_ok=True)
             fh.close()
             raise OutputError(
-                f"{self.target}: cannot write beside it ({exc.strerror or exc}, writing {self.path.name}); make room, "
+                f"{self.target}: cannot write beside it ({os_reason(exc)}, writing {self.path.name}); make room, "
                 "or write it elsewhere"
             ) from None
         self._file = fh

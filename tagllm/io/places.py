@@ -14,7 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from tagllm.errors import OutputError
+from tagllm.errors import OutputError, os_reason
 
 
 def check_writable(target: str | Path, *, directory: bool = False) -> None:
@@ -43,7 +43,7 @@ def check_writable(target: str | Path, *, directory: bool = False) -> None:
             os.unlink(probe)
     except OSError as exc:
         where = target if target.is_file() else place
-        raise OutputError(f"{target}: {where} cannot be written ({exc.strerror or exc}); write it elsewhere") from None
+        raise OutputError(f"{target}: {where} cannot be written ({os_reason(exc)}); write it elsewhere") from None
 
 
 def check_index_place(target: str | Path) -> None:

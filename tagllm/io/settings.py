@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tagllm.errors import InputError, OutputError
+from tagllm.errors import InputError, OutputError, os_reason
 
 
 def settings_path(target: Path) -> Path:
@@ -148,7 +148,7 @@ def write_settings(target: Path, settings: dict[str, Any]) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise OutputError(
-            f"{path}: cannot write the record of the settings {target} is tagged under ({exc.strerror or exc}); "
+            f"{path}: cannot write the record of the settings {target} is tagged under ({os_reason(exc)}); "
             "remove what is in its place, or write the output elsewhere"
         ) from None
 

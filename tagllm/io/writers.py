@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from tagllm.errors import InputError, OutputError, missing_dependency
+from tagllm.errors import InputError, OutputError, missing_dependency, os_reason
 from tagllm.io.compaction import compact, cut_torn_row, merge_parts
 from tagllm.io.lock import OutputLock, scan_locked, signature
 from tagllm.io.places import check_output_name, check_output_place, is_device
@@ -211,7 +211,7 @@ class ResultWriter:
             self._opened = False
             self._lock.release()
             raise OutputError(
-                f"{self.target}: cannot write the output ({exc.strerror or exc}); write it elsewhere"
+                f"{self.target}: cannot write the output ({os_reason(exc)}); write it elsewhere"
             ) from None
 
     def _open(self) -> None:
@@ -331,7 +331,7 @@ class ResultWriter:
     def _cannot_write(self, exc: OSError, *, batch: int | None = None) -> OutputError:
         """The error for a write the disk refused, saying what the output holds once the writer closes (the rows
         of whole batches; ``batch``: the size of the one being written, which is cut off)."""
-        why = exc.strerror or exc
+        why = os_reason(exc)
         if self.is_stdout:  # nothing to resume: stdout's results are wherever it went, as far as they got
             return OutputError(
                 f"stdout: cannot write the results ({why}); the results written before stop there: "

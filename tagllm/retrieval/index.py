@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from tagllm.cache import DAMAGED, STALE_SECONDS
-from tagllm.errors import IndexMismatchError, InputError, OutputError
+from tagllm.errors import IndexMismatchError, InputError, OutputError, os_reason
 from tagllm.images import PHOTO_READING
 from tagllm.models import ImageUse, LabelledProduct
 from tagllm.retrieval import identity
@@ -621,7 +621,7 @@ def _stamp(directory: Path) -> tuple[int, int, int] | None:
 
 def _not_written(path: Path, exc: OSError) -> OutputError:
     return OutputError(
-        f"{path}: the index could not be written ({exc.strerror or exc}); the index there, if any, is as it was: "
+        f"{path}: the index could not be written ({os_reason(exc)}); the index there, if any, is as it was: "
         "free some space, or write it elsewhere"
     )
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tagllm.errors import OutputError, TaxonomyError
+from tagllm.errors import OutputError, TaxonomyError, os_reason
 from tagllm.taxonomy.files import read_structured, written_text
 from tagllm.taxonomy.model import Taxonomy
 from tagllm.taxonomy.nodes import PATH_SEPARATOR, Facet, Value
@@ -394,7 +394,7 @@ def save_own(taxonomy: Taxonomy, path: str | Path, *, description: str = "", hea
         os.replace(tmp, place)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write the taxonomy ({exc.strerror or exc}); write it elsewhere") from None
+        raise OutputError(f"{target}: cannot write the taxonomy ({os_reason(exc)}); write it elsewhere") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
