@@ -3,13 +3,15 @@ to it and counted, nothing dropped without a record."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from tagllm.cli import app
-from tagllm.io import RecordSource, read_products, to_product
+from tagllm.errors import InputError
+from tagllm.io import RecordSource, parse_columns, read_products, to_product
 from tagllm.models import Product, RecordError
 
 RECIPE = {"id": "Handle", "title": "Title", "description": "Body (HTML)", "brand": "Vendor", "images": "Image Src"}
@@ -198,3 +200,31 @@ def test_a_row_without_a_title_whose_photo_list_is_empty_is_no_photo_row(tmp_pat
     ]
     assert read[1].message.endswith("record '2' has no title; every product needs a non-empty title")  # type: ignore[union-attr]
     assert source.joined == 0
+
+
+@pytest.mark.parametrize(
+    ("header", "flag"),
+    [
+        (HEADER, """--columns 'id=Handle,title=Title,description="Body (HTML)",brand=Vendor,images="Image Src"'"""),
+        (
+            "Title,URL handle,Description,Vendor,SKU,Product image URL\n",
+            """--columns 'id="URL handle",title=Title,description=Description,brand=Vendor,"""
+            """images="Product image URL"'""",
+        ),
+    ],
+    ids=["classic export", "2024 export"],
+)
+def test_a_shopify_export_read_without_columns_is_told_the_whole_recipe(tmp_path: Path, header: str, flag: str) -> None:
+    # the hint named title=Title alone: run so, each variant and photo row was an error record ("has no title": 4 of
+    # the shirt's 5 rows), the products were named line-N, and their descriptions and vendors were not read
+    path = tmp_path / "products_export.csv"
+    path.write_text(header + SHIRT)
+    with pytest.raises(InputError) as error:
+        RecordSource(path).require_title()
+    assert str(error.value).endswith(f"; it is a Shopify product export: {flag}")
+    if header == HEADER:  # as the hint says, as a shell passes it
+        products = list(read_products(path, columns=parse_columns(shlex.split(flag)[1])))
+        assert [(p.id, p.description, p.brand) for p in products if isinstance(p, Product)] == [
+            ("linen-shirt", "<p>Breathable linen, relaxed fit.</p>", "Northwind")
+        ]
+        assert len(products) == 1

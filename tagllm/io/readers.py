@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import re
-import shlex
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import IO, Any
 from tagllm.errors import InputError, missing_dependency
 from tagllm.io.continuations import Continuations
 from tagllm.io.csv_records import allow_long_cells, read_csv, separator_in
+from tagllm.io.exports import columns_flag, shopify_columns
 from tagllm.io.jsonl import (
     Record,
     document_refused,
@@ -244,8 +244,10 @@ class RecordSource:
         if self.format == "csv" and (sep := next(filter(None, map(separator_in, self.header)), None)):
             # a header of one column, or cut at a comma in a column's name: 'id;title;"size', 'cm"'
             hint = f"its columns seem separated by {sep!r}: re-save it separated by commas"
+        elif (export := shopify_columns(self.header)) is not None:
+            hint = f"it is a Shopify product export: {columns_flag(export)}"
         elif (column := _title_like(self.header)) is not None:
-            hint = f"its column {column!r} looks like the title: --columns {_flag('title', column)}"
+            hint = f"its column {column!r} looks like the title: {columns_flag({'title': column})}"
         else:
             hint = "name the column that holds the titles: --columns title=COLUMN"
         raise InputError(f"{self.name}: no title column (the columns are {shown}); {hint}")
@@ -402,12 +404,6 @@ def _title_like(header: Iterable[str]) -> str | None:
         if suggest_field(column) == "title" or words in (["name"], ["product", "name"], ["product", "title"]):
             return column
     return None
-
-
-def _flag(field: str, column: str) -> str:
-    """``field=column`` as typed in a shell: quoted where the column holds more than letters, digits, ``_`` and
-    ``-`` (``'title="Product Title"'``, as ``--columns`` reads it)."""
-    return f"{field}={column}" if re.fullmatch(r"[\w-]+", column) else shlex.quote(f'{field}="{column}"')
 
 
 def unknown_columns(records: Iterable[Record], limit: int = 50) -> dict[str, str | None]:
