@@ -348,3 +348,37 @@ def test_records_after_a_stray_bracket_on_stdin_are_read(monkeypatch: pytest.Mon
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
     records = list(RecordSource("-"))
     assert [(r.line, r.data and r.data["id"]) for r in records] == [(2, None), (3, "s1"), (4, "s2")]
+
+
+def test_a_csvs_unnamed_columns_are_named_by_their_place_and_empty_ones_left_out(tmp_path: Path) -> None:
+    # a header ending in empty names (Excel's columns past the table, "id,title,,,") was warned of as "column '' is
+    # not a product field", and two unnamed columns with cells were one key '' in extra: the first one's cell lost
+    from tagllm.io import read_products, unknown_columns
+    from tagllm.models import Product
+
+    src = tmp_path / "in.csv"
+    src.write_text("id,title,,Colour,,\n1,Red maxi dress,,Red,,\n2,Blue jeans,XL,Blue,,stretch\n")
+    records = list(RecordSource(src))
+    assert [r.data for r in records] == [
+        {"id": "1", "title": "Red maxi dress", "Colour": "Red"},
+        {"id": "2", "title": "Blue jeans", "column 3": "XL", "Colour": "Blue", "column 6": "stretch"},
+    ]
+    assert unknown_columns(RecordSource(src)) == {"Colour": None, "column 3": None, "column 6": None}
+    products = list(read_products(src))
+    assert isinstance(products[1], Product) and products[1].extra == {
+        "column 3": "XL",
+        "Colour": "Blue",
+        "column 6": "stretch",
+    }
+
+
+def test_a_repeated_header_with_unnamed_columns_is_still_a_repeated_header(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("id,title,,\n1,Red maxi dress,,\nid,title,,\n2,Blue jeans,,\n")
+    records = list(RecordSource(src))
+    assert [r.data for r in records] == [
+        {"id": "1", "title": "Red maxi dress"},
+        None,
+        {"id": "2", "title": "Blue jeans"},
+    ]
+    assert records[1].error is not None and "the row repeats the header" in records[1].error.message

@@ -18,6 +18,7 @@ EXCEL_SEPARATOR = re.compile(r'"?sep=([,;\t|])"?,*')  # a first line naming the 
 SEPARATORS = (",", ";", "\t", "|")  # the separators a CSV's header is read with, the comma first
 LIST_COLUMNS = {"queries"}  # in CSV: a JSON list, or values separated by '|'
 JSON_COLUMNS = {"attributes", "labels", "queries", "extra"}  # in CSV: a cell may hold JSON
+UNNAMED = "column {}"  # the name of a column whose header cell is empty, by its place
 # ``images`` is read as it is, whatever the input: Product splits a cell of several photos (tagllm.image_refs)
 
 
@@ -117,7 +118,7 @@ def read_csv(fh: IO[bytes], name: str, on_header: Callable[[list[str]], None] | 
                     header = _header(row, name)
                     if on_header is not None:
                         on_header(header)
-                elif bad is None and [cell.strip() for cell in row] == header:
+                elif bad is None and _names(row) == header:
                     yield Record(start, None, RecordError(line=start, message=_repeated_header(name, start)))
                 else:
                     yield _csv_record(row, header, start, name, bad, separator)
@@ -160,13 +161,19 @@ def _header(row: list[str], name: str) -> list[str]:
             f"{name}:1: {','.join(row).strip()!r} is the line tail (or head) writes before each file it joins "
             f"({joined}), not the header; join CSV files keeping one header: tail -n +2 b.csv >> a.csv"
         )
-    header = [cell.strip() for cell in row]
+    header = _names(row)
     seen: set[str] = set()
     for column in header:
-        if column in seen and column:
+        if column in seen:
             raise InputError(f"{name}:1: column {column!r} appears twice in the header; rename one")
         seen.add(column)
     return header
+
+
+def _names(row: list[str]) -> list[str]:
+    """A header row's column names: an unnamed one by its place ("column 3"), as a spreadsheet shows it; all named ''
+    (Excel's columns past the table, "id,title,,,"), they were one key, the last one's cell, warned of as column ''."""
+    return [cell.strip() or UNNAMED.format(place) for place, cell in enumerate(row, 1)]
 
 
 def _repeated_header(name: str, line: int) -> str:
@@ -204,7 +211,9 @@ def _csv_record(
         )
         return Record(line, None, RecordError(line=line, message=message))
     data: dict[str, Any] = {}
-    for key, value in zip(header, row, strict=False):
+    for place, (key, value) in enumerate(zip(header, row, strict=False), 1):
+        if key == UNNAMED.format(place) and not value.strip():
+            continue  # an unnamed column's empty cell (Excel's columns past the table): nothing to keep or warn of
         try:
             data[key] = _cell(key, value)
         except RepeatedKey as exc:  # a JSON cell giving a key two values: json would keep the last without a word
