@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 from tagllm.image_refs import image_references
 from tagllm.missing import is_missing_cell
 from tagllm.missing import is_nan_number as is_nan_number  # where mapping.cells and older callers import it from
+from tagllm.text import html_text
 
 PRODUCT_FIELDS = ("id", "title", "description", "brand", "attributes", "images", "queries")
 GOLD_PREFIX = "gold_"
@@ -106,6 +107,12 @@ class Product(BaseModel):
             whole = not isinstance(value, numbers.Integral) and float(value).is_integer()
             return str(int(value)) if whole else str(value)  # 1984.0 from a float column with a missing cell: 1984
         raise ValueError(f"expected text (a string or a number), got {_json_kind(value)}")
+
+    @field_validator("description", mode="after")
+    @classmethod
+    def _description_text(cls, value: str | None) -> str | None:
+        """A description in HTML read as its text: its markup was read as words, and took the characters read."""
+        return (html_text(value) or None) if value is not None else None
 
     @field_validator("title", mode="after")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import lru_cache
@@ -11,6 +12,9 @@ _AND = re.compile(r"\s*&\s*|\s+and\s+")
 _CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK = re.compile(f"[{_CJK_CHARS}]")
 _SCRIPT_RUNS = re.compile(f"[{_CJK_CHARS}]+|[^{_CJK_CHARS}]+")  # "navy纯棉t恤": navy, 纯棉, t, 恤
+_HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # a '<' before a space or a digit opens no tag: "2 < 3" is text
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+\d*);")
 
 
 def normalize(text: str) -> str:
@@ -26,6 +30,16 @@ def normalize(text: str) -> str:
     text = _AND.sub(" and ", text)
     text = _PUNCT.sub(" ", text)
     return " ".join(text.split())
+
+
+def html_text(text: str) -> str:
+    """A cell of HTML (Shopify's Body (HTML), a description scraped from a page) as the text a reader sees: its tags,
+    comments, scripts and styles left out, its entities (``&amp;``, ``&nbsp;``, ``&#39;``) as their characters, its
+    white space as single spaces; text with neither a tag nor an entity as it is."""
+    if not (_TAG.search(text) or _ENTITY.search(text)):
+        return text
+    shown = _TAG.sub(" ", _HIDDEN.sub(" ", text))
+    return " ".join(html.unescape(shown).split())
 
 
 @lru_cache(maxsize=1)

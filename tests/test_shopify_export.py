@@ -225,6 +225,27 @@ def test_a_shopify_export_read_without_columns_is_told_the_whole_recipe(tmp_path
     if header == HEADER:  # as the hint says, as a shell passes it
         products = list(read_products(path, columns=parse_columns(shlex.split(flag)[1])))
         assert [(p.id, p.description, p.brand) for p in products if isinstance(p, Product)] == [
-            ("linen-shirt", "<p>Breathable linen, relaxed fit.</p>", "Northwind")
+            ("linen-shirt", "Breathable linen, relaxed fit.", "Northwind")
         ]
         assert len(products) == 1
+
+
+BODY = (
+    "<p><strong>Material:</strong>&nbsp;100% linen</p>\n<ul><li>Relaxed fit</li><li>Tom &amp; Co&#39;s cut</li></ul>"
+    '<style>p { font-family: "Helvetica Neue"; }</style><script>track("view")</script><!-- promo -->'
+)
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        (BODY, "Material: 100% linen Relaxed fit Tom & Co's cut"),
+        ("Sizes 2 < 3 > 1, no markup", "Sizes 2 < 3 > 1, no markup"),  # a '<' not opening a tag is text
+        ("<p>   </p>", None),  # markup alone: no description
+    ],
+)
+def test_a_description_in_html_is_read_as_its_text(tmp_path: Path, given: str, read: str | None) -> None:
+    # Shopify's Body (HTML), mapped by the recipe: its tags, entities and inline styles were read as words, and took
+    # the 600 characters of description the tagger reads ('p strong Material strong nbsp 100 linen p ul li …')
+    product = Product(id="p1", title="Linen Shirt", description=given)
+    assert product.description == read
