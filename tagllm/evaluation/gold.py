@@ -280,6 +280,7 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             f"the sample is empty: {cfg.gold} has {total} record(s), {in_split}{where}, "
             f"sample {cfg.sample.describe()}"
             + (f", {len(no_gold)} of them with no gold value in {cfg.gold_field!r}" if no_gold else "")
+            + _no_gold_field(cfg, fields, no_gold)
             + _other_splits(cfg, in_split, splits)
             + "; nothing to evaluate"
         )
@@ -293,6 +294,17 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             "that holds the gold values (gold_field)"
         )
     return GoldSet(items, facets, total, in_split, unknown, unreadable, repeated, no_gold)
+
+
+def _no_gold_field(cfg: EvalConfig, fields: set[str], no_gold: list[dict[str, Any]]) -> str:
+    """The fields the gold records have, when none has the gold field (the default's, which ``_check_gold_field``
+    lets pass: gold under another name, "category", was said to be no gold value in 'gold_category' alone)."""
+    if not no_gold or cfg.gold_field in fields:
+        return ""
+    return (
+        f"; no record has a {cfg.gold_field!r} field (their fields: {', '.join(sorted(fields))}): name the one holding "
+        "the gold values (gold_field)"
+    )
 
 
 def _other_splits(cfg: EvalConfig, in_split: int, splits: set[str]) -> str:

@@ -53,9 +53,10 @@ def test_a_gold_file_with_no_gold_value_at_all_says_so(eval_dir, fake_factory) -
     cfg = load_eval_config(eval_dir / "eval.yaml")
     with pytest.raises(InputError) as error:
         run_eval(cfg, factory=fake_factory, root=eval_dir / "runs")
-    assert str(error.value).endswith(
+    assert str(error.value).endswith(  # and, as no record has the field, the fields they have
         "has 1 record(s), 1 in split 'test' (field 'split'), sample all, 1 of them with no gold value in "
-        "'gold_category'; nothing to evaluate"
+        "'gold_category'; no record has a 'gold_category' field (their fields: id, split, title): name the one "
+        "holding the gold values (gold_field); nothing to evaluate"
     )
 
 

@@ -456,6 +456,24 @@ def test_empty_sample_is_refused_with_the_reason(eval_dir, fake_factory):
         run_eval(cfg, factory=fake_factory, root=eval_dir / "runs" / "empty")
 
 
+def test_a_gold_file_without_the_default_gold_field_names_its_fields(eval_dir, fake_factory):
+    """Gold under another name ('category') and gold_field left to its default: the run said only that every record
+    had "no gold value in 'gold_category'", not that no record has that field, nor which fields they have."""
+    rows = [json.loads(line) for line in (eval_dir / "gold.jsonl").read_text().splitlines()]
+    with (eval_dir / "gold.jsonl").open("w") as fh:
+        for row in rows:
+            row["category"] = row.pop("gold_category")
+            fh.write(json.dumps(row) + "\n")
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    with pytest.raises(InputError) as err:
+        run_eval(cfg, factory=fake_factory, root=eval_dir / "runs" / "empty")
+    assert str(err.value) == (
+        f"the sample is empty: {cfg.gold} has 6 record(s), 5 in split 'test' (field 'split'), sample all, 5 of them "
+        "with no gold value in 'gold_category'; no record has a 'gold_category' field (their fields: category, "
+        "gold_tags, id, split, title): name the one holding the gold values (gold_field); nothing to evaluate"
+    )
+
+
 def test_a_run_in_which_every_product_failed_is_an_error_not_a_report_of_zeros(eval_dir):
     from tagllm.models import RecordError, TagResult
 
