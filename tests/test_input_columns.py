@@ -382,3 +382,25 @@ def test_a_repeated_header_with_unnamed_columns_is_still_a_repeated_header(tmp_p
         {"id": "2", "title": "Blue jeans"},
     ]
     assert records[1].error is not None and "the row repeats the header" in records[1].error.message
+
+
+@pytest.mark.parametrize(
+    ("given", "example"),
+    [("title=Title,id=Handle", "{'title': 'Title', 'id': 'Handle'}"), (["title=Title"], "{'title': 'Title'}")],
+)
+def test_columns_given_to_the_api_as_the_command_lines_text_are_refused_saying_what_to_give(
+    tmp_path: Path, given: object, example: str
+) -> None:
+    # tag_file(..., columns="title=Title,id=Handle"), as --columns is typed: AttributeError "'str' object has no
+    # attribute 'values'" from deep in the reader, after the tagger was built
+    import tagllm
+
+    src = tmp_path / "in.csv"
+    src.write_text("Handle,Title\nh1,Red maxi dress\n")
+    with pytest.raises(InputError) as error:
+        tagllm.tag_file(src, tmp_path / "out.jsonl", columns=given, taxonomy="demo")  # type: ignore[arg-type]
+    assert str(error.value) == (
+        f"columns {given!r}: give a mapping of product field to input column, e.g. {example}, not the command "
+        "line's text (tagllm.io.parse_columns reads that)"
+    )
+    assert not (tmp_path / "out.jsonl").exists()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -108,6 +108,25 @@ def parse_columns(spec: str | dict[str, str] | None, *, fields: Iterable[str] = 
     return mapping
 
 
+def _mapping(columns: Any) -> dict[str, str]:
+    """``columns`` as given to the API, which must be a mapping: the command line's text ("title=Title,id=Handle", or
+    a list of such pairs) was read as one, and failed deep in the reader ("'str' object has no attribute 'values'")."""
+    if isinstance(columns, Mapping):
+        return dict(columns)
+    texts = (
+        [columns]
+        if isinstance(columns, str)
+        else [str(item) for item in columns]
+        if isinstance(columns, list | tuple)
+        else []
+    )
+    example = dict(pair for text in texts for pair in _split_pairs(text)) or {"title": "Title"}
+    raise InputError(
+        f"columns {columns!r}: give a mapping of product field to input column, e.g. {example!r}, not the command "
+        "line's text (tagllm.io.parse_columns reads that)"
+    )
+
+
 def _split_pairs(spec: str) -> list[tuple[str, str]]:
     pairs = []
     items = next(csv.reader([spec], skipinitialspace=True), [])
@@ -153,7 +172,7 @@ class RecordSource:
         # a .tsv is read as CSV: its header shows the tab that separates its columns (an output is written as none)
         tsv = not format and Path(source).suffix.lower() == ".tsv"
         self.format = "csv" if tsv else detect_format(source, format)
-        self.columns = columns or {}
+        self.columns = _mapping(columns) if columns else {}
         self.join_continuations = join_continuations
         if self.format == "parquet" and self.is_stdin:
             raise InputError("Parquet cannot be read from stdin; give the file's path")
