@@ -404,3 +404,17 @@ def test_columns_given_to_the_api_as_the_command_lines_text_are_refused_saying_w
         "line's text (tagllm.io.parse_columns reads that)"
     )
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_csv_with_a_line_above_its_header_says_where_the_header_is(tmp_path: Path) -> None:
+    # a spreadsheet saved with a caption row above the table ("Product list,,"): refused with "no title column (the
+    # columns are 'Product list (exported 2024-05-01)', 'column 2', 'column 3'); name the column that holds the
+    # titles", a column no row had
+    src = tmp_path / "in.csv"
+    src.write_text("Product list (exported 2024-05-01),,\n,,\nid,Title,brand\n1,Red maxi dress,Acme\n")
+    with pytest.raises(InputError) as error:
+        RecordSource(src).require_title()
+    assert str(error.value).endswith(
+        "; its header seems to be line 3 ('id', 'Title', 'brand'): remove the 2 line(s) above it, then --columns "
+        "title=Title"
+    )

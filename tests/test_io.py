@@ -400,7 +400,7 @@ def test_columns_map_a_shopify_export_onto_product_fields(tmp_path: Path) -> Non
     (product,) = list(read_products(src, columns=columns))
     assert isinstance(product, Product)
     assert (product.id, product.title, product.description, product.brand) == (
-        "red-tee", "Red Tee", "<p>Soft, cotton</p>", "Acme",
+        "red-tee", "Red Tee", "Soft, cotton", "Acme",  # Body (HTML) read as its text, without the markup
     )  # fmt: skip
     with pytest.raises(InputError, match=r"--columns: 'titel' is not a product field \(did you mean 'title'\?\)"):
         parse_columns("titel=Title")

@@ -17,8 +17,8 @@ from typing import IO, Any
 
 from tagllm.errors import InputError, missing_dependency
 from tagllm.io.continuations import Continuations
-from tagllm.io.csv_records import allow_long_cells, read_csv, separator_in
-from tagllm.io.exports import columns_flag, shopify_columns
+from tagllm.io.csv_records import allow_long_cells, read_csv
+from tagllm.io.headers import no_title_hint
 from tagllm.io.jsonl import (
     Record,
     document_refused,
@@ -260,15 +260,7 @@ class RecordSource:
             )
         if "title" in {renamed.get(column, column) for column in self.header}:
             return
-        if self.format == "csv" and (sep := next(filter(None, map(separator_in, self.header)), None)):
-            # a header of one column, or cut at a comma in a column's name: 'id;title;"size', 'cm"'
-            hint = f"its columns seem separated by {sep!r}: re-save it separated by commas"
-        elif (export := shopify_columns(self.header)) is not None:
-            hint = f"it is a Shopify product export: {columns_flag(export)}"
-        elif (column := _title_like(self.header)) is not None:
-            hint = f"its column {column!r} looks like the title: {columns_flag({'title': column})}"
-        else:
-            hint = "name the column that holds the titles: --columns title=COLUMN"
+        hint = no_title_hint(self.header, self.format, self.peek(5))
         raise InputError(f"{self.name}: no title column (the columns are {shown}); {hint}")
 
     def unread_columns(self, kept: Iterable[str] = ()) -> tuple[dict[str, str], dict[str, str]]:
@@ -413,16 +405,6 @@ def _bad_cell(row: Any) -> Iterator[tuple[str, UnicodeDecodeError]]:
             column.to_pylist()
         except UnicodeDecodeError as exc:
             yield name, exc
-
-
-def _title_like(header: Iterable[str]) -> str | None:
-    """The first column whose name reads as the title ("Title", "TITLE", "Titel", "Product Title", "Product Name", a
-    shop's "Name"), for the flag that reads it; not a name of something else ("Attribute 1 name", "Brand Name")."""
-    for column in header:
-        words = re.findall(r"[^\W\d_]+", column.casefold())
-        if suggest_field(column) == "title" or words in (["name"], ["product", "name"], ["product", "title"]):
-            return column
-    return None
 
 
 def unknown_columns(records: Iterable[Record], limit: int = 50) -> dict[str, str | None]:
