@@ -7,6 +7,7 @@ an error record, or (for a product id the input repeats) a line in the summary's
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections import deque
@@ -137,7 +138,7 @@ def _tag_records(
                 summary.duplicates += 1
                 summary.note(
                     f"{records.name}:{record.line}: product id {product_id!r} again (an earlier record has it); "
-                    "only the first is tagged: give this record an id of its own to tag it too",
+                    f"only the first is tagged: {_repeat_advice(product_id)}",
                     repeat=True,
                 )
                 continue
@@ -326,3 +327,17 @@ def _refuse_inputs(tagger: Tagger, records: RecordSource, target: str | Path) ->
                 f"the output {target} is inside the {what} directory {path}: writing results there could overwrite "
                 "what the run reads; give an output file elsewhere"
             )
+
+
+SHORTENED_NUMBER = re.compile(r"\d(\.\d+)?E\+\d+", re.IGNORECASE)  # how Excel writes a long number it shortened
+
+
+def _repeat_advice(product_id: str) -> str:
+    """What to do about a repeated id: an id Excel shortened ('8.90123E+12', a barcode) is one many products share
+    through no mistake of the user's, which "give this record an id of its own" did not say."""
+    if SHORTENED_NUMBER.fullmatch(product_id):
+        return (
+            "the id is a long number a spreadsheet saved shortened (Excel writes a barcode so): save the id column as "
+            "text, or export the file again from where the ids come from"
+        )
+    return "give this record an id of its own to tag it too"

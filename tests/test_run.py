@@ -443,3 +443,17 @@ def test_a_file_that_is_no_output_is_not_replaced_by_a_fresh_run(tagger, tmp_pat
     assert tagger.tag_file(src, out).tagged == 2
     assert tagger.tag_file(src, out).tagged == 2
     assert [row["product_id"] for row in _rows(out)] == ["p0", "p1"]
+
+
+def test_ids_a_spreadsheet_wrote_shortened_are_said_to_be_so(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # barcodes saved from Excel as '8.90123E+12': every product but the first was "product id '8.90123E+12' again
+    # …: give this record an id of its own", as though the ids were the user's mistake rather than Excel's
+    src = tmp_path / "in.csv"
+    src.write_text("id,title\n8.90123E+12,Red maxi dress\n8.90123E+12,Blue denim jeans\n")
+    summary = tagger.tag_file(src, tmp_path / "out.csv")
+    assert (summary.tagged, summary.duplicates) == (1, 1)
+    assert summary.errors == [
+        f"{src}:3: product id '8.90123E+12' again (an earlier record has it); only the first is tagged: the id is a "
+        "long number a spreadsheet saved shortened (Excel writes a barcode so): save the id column as text, or export "
+        "the file again from where the ids come from"
+    ]
