@@ -59,7 +59,7 @@ def labels_from_record(
         for facet, values in raw.items():
             given = values if isinstance(values, list) else [values]
             pairs.extend((str(facet), _tag_text(value)) for value in given if not is_blank_cell(value))
-    elif isinstance(raw, str | int | float) and not isinstance(raw, bool) and not is_blank_cell(raw):
+    elif isinstance(raw, str | int | float) and not isinstance(raw, bool):  # not blank: refused above
         # a Google category id written as a number (2271): it was "no tag in 'gold_category'"
         pairs.append((CATEGORY, _tag_text(raw)))
     elif isinstance(raw, list):
