@@ -435,3 +435,18 @@ def test_an_index_whose_embedder_directory_now_holds_another_model_of_the_same_w
         "width (its vector of a test text is not the one recorded): put back the model the index was built with, or "
         "rebuild the index (tagllm index build)"
     )
+
+
+def test_examples_without_the_label_field_name_the_fields_they_have(tmp_path: Path, demo_taxonomy) -> None:  # type: ignore[no-untyped-def]
+    # --label-field gold for a file whose tags are under 'labels': "no usable labelled examples; first problem: …:1:
+    # no 'gold'; a labelled example needs tags", and nothing said which field the tags were in
+    from tagllm.errors import InputError
+
+    source = tmp_path / "examples.jsonl"
+    source.write_text(json.dumps({"id": "a1", "title": "Red tee", "labels": {"category": ["apparel-tshirts"]}}) + "\n")
+    with pytest.raises(InputError) as error:
+        read_examples(source, demo_taxonomy, label_field="gold")
+    assert str(error.value) == (
+        f"{source}: no usable labelled examples; first problem: {source}:1: no 'gold'; a labelled example needs tags; "
+        "no record has a 'gold' field (their fields: id, labels, title): name the one holding the tags (--label-field)"
+    )

@@ -126,6 +126,7 @@ def read_examples(
     given: dict[str, tuple[int, int]] = {}  # an example's id (given, or its text's) -> its place and line
     tagged = 0  # records whose attribute field holds something
     unknown_keys: dict[str, int] = {}  # attribute keys that name no facet -> records giving them
+    fields: set[str] = set()  # the fields the records have, named when none has the label field
     records = RecordSource(source, format=format, columns=columns)
     records.require_title()  # a table with no title column (one Excel saved with semicolons): said as for products
     for record in records:
@@ -133,6 +134,7 @@ def read_examples(
             errors.append(record.error)
             continue
         data = dict(record.data or {})
+        fields.update(data)
         where = f"{name}:{record.line}"
         extra: dict[str, list[str]] = {}
         if attributes is not None and attribute_field:
@@ -180,6 +182,11 @@ def read_examples(
         examples.append(example)
     if not examples:
         detail = f"; first problem: {errors[0].message}" if errors else ""
+        if fields and label_field not in fields:
+            detail += (
+                f"; no record has a {label_field!r} field (their fields: {', '.join(sorted(fields))}): name the one "
+                "holding the tags (--label-field)"
+            )
         raise InputError(f"{name}: no usable labelled examples{detail}")
     if require_attributes and attribute_field:
         _refuse_no_attributes(examples, taxonomy, name, attribute_field, tagged, unknown_keys)
