@@ -328,7 +328,7 @@ def test_generate_on_a_disk_that_fills_up_says_what_the_output_holds_and_resume_
     ]
 
 
-@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="needs the /dev/full device")
 def test_an_output_on_a_full_device_says_no_space_left_not_invalid_argument() -> None:
     # -o /dev/full said "Invalid argument": the run, closing the output after the refused write, cut the device's
     # torn rows off with a truncate, which a character device refuses, and that error replaced the write's own
@@ -371,7 +371,7 @@ def test_a_parquet_merge_the_disk_refuses_says_so_in_plain_words_and_resume_fini
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tags.parquet"]
 
 
-@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="needs the /dev/full device")
 def test_results_on_a_stdout_that_is_full_stop_with_a_message_not_a_crash(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -547,7 +547,7 @@ def test_an_output_that_is_a_pipe_gets_its_rows_and_nothing_is_written_beside_it
     assert str(error.value) == f"{pipe}: Parquet cannot be written to a device or pipe; give an output file (-o FILE)"
 
 
-@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="needs the /dev/full device")
 def test_generate_to_a_full_device_says_no_space_left(tmp_path: Path, demo_index_dir: Path) -> None:
     config = tmp_path / "tagllm.yaml"
     config.write_text(f"taxonomy: demo\nindex: {demo_index_dir}\nk: 5\n")
