@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from tagllm import cache
 from tagllm.mapping.base import Batch, Mapped, MappedAnswer, Outcome, Stage
 from tagllm.mapping.chinese import ChineseStage
+from tagllm.mapping.clips import ClipStage
 from tagllm.mapping.colour_codes import ColourCodeStage
 from tagllm.mapping.colours import ColourStage
 from tagllm.mapping.cups import CupStage
@@ -60,7 +61,7 @@ class Mapper:
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
     zh_facet_word ▸ cup ▸
     foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ spelling ▸ colour_code ▸ clause ▸ paraphrase ▸
-    title ▸ fuzzy ▸ embedding ▸ gloss ▸ llm. Each stage reads only the strings the stages before it left open, and
+    title ▸ clip ▸ fuzzy ▸ embedding ▸ gloss ▸ llm. Each stage reads only the strings the stages before it left open, and
     decides those it can. Then a guess that dropped the negation a string opens with is taken back
     (``deny_negations``: "do not tumble dry" is no Tumble dry).
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
@@ -155,7 +156,7 @@ class Mapper:
         )  # a head phrase's guess needs the embedder's word
         self.stages += [modifier, SpellingStage(self, reading), ColourCodeStage(self, reading)]
         self.stages += [ClauseStage(self, reading)]
-        self.stages += [ParaphraseStage(self, self.naming), *titles, self.fuzzy]
+        self.stages += [ParaphraseStage(self, self.naming), *titles, ClipStage(self), self.fuzzy]
         if use_embeddings:
             self.stages.append(EmbeddingStage(self))
         if use_embeddings and lexical is not None:
