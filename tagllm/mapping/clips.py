@@ -1,11 +1,12 @@
-"""The clip stage: a flat facet's value written by the first letters of its name's words ("mono" for Monocrystalline
-silicon, "alu" for Aluminum, "dye-sub" for Dye sublimation), read from the facet's value names.
+"""The clip stage: a flat facet's value written by the start of its name ("mono" for Monocrystalline silicon, "alu" for
+Aluminum, "dye-sub" for Dye sublimation, "skinny" for Skinny leg), read from the facet's value names.
 
-Sellers clip long words from the end; a clipped word keeps the word's start. So a string whose words begin, in order,
-the first words of exactly one value's name is read as that value. The rule is a guess, kept narrow: a flat facet only
-(a category's names are read by their words), each clipped word at least ``MIN_CLIP`` letters and at least
-``MIN_LEFT`` letters short of its word (so one letter dropped is a typo, the fuzzy stage's), letters only, and one
-value of the facet so begun; several leave the string open.
+Sellers clip long words from the end and leave a name's last words off; what they write keeps the name's start. So a
+string whose words begin, in order, the first words of exactly one value's name is read as that value, when it clips
+a word or leaves words off. The rule is a guess, kept narrow: a flat facet only (a category's names are read by their
+words), each clipped word at least ``MIN_CLIP`` letters and at least ``MIN_LEFT`` letters short of its word (so one
+letter dropped is a typo, the fuzzy stage's), letters only, and one value of the facet so begun; several leave the
+string open ("poly" in a material facet begins Polyester and Polyurethane).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ _WORDS = re.compile(r"[ \-/]+")
 
 
 class ClipStage(Stage):
-    """In a flat facet, a string whose words begin the first words of one value's name, at least one of them clipped,
-    is read as that value."""
+    """In a flat facet, a string whose words begin the first words of one value's name, clipping a word or leaving
+    words off, is read as that value."""
 
     name = "clip"
 
@@ -65,8 +66,9 @@ def split(text: str) -> list[str]:
 
 
 def begins(words: list[str], name: list[str]) -> bool:
-    """Whether ``words`` begin the first words of ``name`` in order, each a whole word or a clip of it, and at least
-    one a clip ("dye sub" / "dye sublimation"; "mono" / "monocrystalline silicon")."""
+    """Whether ``words`` begin the first words of ``name`` in order, each a whole word or a clip of it, and clip one
+    or leave words off ("dye sub" / "dye sublimation"; "mono" / "monocrystalline silicon"; "skinny" / "skinny leg");
+    the whole name is the table stages'."""
     if len(words) > len(name):
         return False
     clipped = False
@@ -76,4 +78,4 @@ def begins(words: list[str], name: list[str]) -> bool:
         if len(word) < MIN_CLIP or len(full) - len(word) < MIN_LEFT or not full.startswith(word):
             return False
         clipped = True
-    return clipped
+    return clipped or len(words) < len(name)

@@ -61,8 +61,8 @@ class Mapper:
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
     zh_facet_word ▸ cup ▸
     foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ spelling ▸ colour_code ▸ clause ▸ paraphrase ▸
-    title ▸ clip ▸ fuzzy ▸ embedding ▸ gloss ▸ llm. Each stage reads only the strings the stages before it left open, and
-    decides those it can. Then a guess that dropped the negation a string opens with is taken back
+    title ▸ clip ▸ fuzzy ▸ embedding ▸ gloss ▸ llm. Each stage reads only the strings the stages before it left open,
+    and decides those it can. Then a guess that dropped the negation a string opens with is taken back
     (``deny_negations``: "do not tumble dry" is no Tumble dry).
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
