@@ -23,9 +23,12 @@ def shop() -> Taxonomy:
         *(Value(f"c-{n.lower()}", n, "connectivity") for n in ["HDMI", "Ethernet", "Wired", "Bluetooth"]),
         *(Value(f"f-{n.lower()}", n, "flavor") for n in ["Vanilla", "Lemon", "Coconut"]),
         *(Value(f"m-{n.lower()}", n, "material") for n in ["Leather", "Faux leather", "Nickel", "Wood", "Rubber"]),
+        Value("m-pp", "Polypropylene (PP)", "material"),
+        Value("m-plastic", "Plastic", "material"),
+        *(Value(f"s-{n.lower()}", n, "size") for n in ["S", "M", "L"]),
         *(Value(f"k-{n.lower()}", n, "color") for n in ["Navy", "Blue", "Black"]),
     ]
-    facets = {name: Facet(name, name.title()) for name in ("connectivity", "flavor", "material", "color")}
+    facets = {name: Facet(name, name.title()) for name in ("connectivity", "flavor", "material", "color", "size")}
     return Taxonomy("leads", facets, {v.id: v for v in values})
 
 
@@ -51,6 +54,9 @@ def outcome(m: Mapped) -> tuple[str, str | None] | None:
         ("material", "leather rubber", None),  # the last word names a value: not a class word
         ("color", "navy blue", ("k-navy", "lexical")),  # read before this stage (WordNet), as before
         ("flavor", "vanilla xqzt", None),  # a last word WordNet does not know: no class word
+        ("material", "PP plastic", ("m-pp", "lead")),  # a code in capitals names the narrower thing, the word its class
+        ("material", "pp plastic", None),  # not written as a code: the last word names a value
+        ("size", "S/M", None),  # two sizes written in one, not a code and its class
     ],
 )
 def test_a_value_named_first_and_a_class_word_after_it(mapper: Mapper, facet: str, text: str, expected: object) -> None:
