@@ -15,6 +15,8 @@ from test_mapping_stages import FakeEmbedder
 from tagllm.mapping import Mapped, Mapper
 from tagllm.mapping.agreement import agreement, agreements
 from tagllm.mapping.paraphrase import rewrites
+from tagllm.mapping.swaps import rewrites as swaps
+from tagllm.mapping.wordnet import WordNet
 from tagllm.taxonomy import Facet, Taxonomy
 from tagllm.testing import category_values
 
@@ -149,6 +151,12 @@ def test_chinese_compounds(mapper: Mapper, text: str, expected: object) -> None:
 )
 def test_a_word_swapped_for_its_synonym(mapper: Mapper, text: str, expected: object) -> None:
     assert outcome(mapper.map([text], "category")[0]) == expected
+
+
+def test_two_words_wordnet_names_as_one_are_swapped_whole() -> None:
+    wordnet = WordNet.load(CACHE)
+    assert "nail polish remover" in swaps(wordnet, "nail varnish remover")  # WordNet: nail varnish is nail polish
+    assert "nail polish" not in swaps(wordnet, "nail varnish")  # the whole string: the lexical stage reads it
 
 
 def test_agreement_over_a_batch_is_one_encoding_with_the_same_answers(

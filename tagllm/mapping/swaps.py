@@ -23,6 +23,8 @@ SENSES = 2
 """How many of a word's noun senses, most frequent first, give synonyms."""
 MIN_WORDS, MAX_WORDS = 2, 4
 """A compound of two to four words: one word alone is the lexical stage's, a longer string a description."""
+PAIR = 2
+"""Two words WordNet names as one noun ("nail varnish") are swapped whole for another of its names."""
 
 
 class SwapStage(Stage):
@@ -61,7 +63,8 @@ class SwapStage(Stage):
 
 
 def rewrites(wordnet: WordNet, text: str) -> list[str]:
-    """The string with one word replaced by a one-word synonym from its most frequent noun senses."""
+    """The string with one word replaced by a one-word synonym from its most frequent noun senses, or two words that
+    WordNet knows as one noun replaced by another name of it ("nail varnish remover" -> "nail polish remover")."""
     if has_cjk(text):
         return []
     words = normalize(text).split()
@@ -74,4 +77,12 @@ def rewrites(wordnet: WordNet, text: str) -> list[str]:
                 other = normalize(lemma)
                 if other and " " not in other and other != word:
                     out.append(" ".join([*words[:i], other, *words[i + 1 :]]))
+    if len(words) > PAIR:  # a pair that is the whole string is the lexical stage's
+        for i in range(len(words) - PAIR + 1):
+            pair = " ".join(words[i : i + PAIR])
+            for sense in wordnet.noun_synsets(pair)[:SENSES]:
+                for lemma in wordnet.synset(sense).lemmas:
+                    other = normalize(lemma)
+                    if other and other != pair:
+                        out.append(" ".join([*words[:i], other, *words[i + PAIR :]]))
     return list(dict.fromkeys(out))
