@@ -31,6 +31,7 @@ METHODS = (
     "spelling",
     "colour_code",
     "paraphrase",
+    "spec",
     "clip",
     "fuzzy",
     "embedding",

@@ -23,6 +23,7 @@ from tagllm.mapping.lookup import AliasStage, ExactStage, IdStage, NormalizedSta
 from tagllm.mapping.paths import PathStage
 from tagllm.mapping.repeats import general_value, plain_whole
 from tagllm.mapping.screening import GuardStage, ScreenStage, deny_negations
+from tagllm.mapping.specs import SpecStage
 from tagllm.mapping.tables import load_tables
 from tagllm.mapping.zh_cells import ZhCellStage
 from tagllm.mapping.zh_facet_words import ZhFacetWordStage
@@ -61,8 +62,8 @@ class Mapper:
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
     zh_facet_word ▸ cup ▸
     foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ spelling ▸ colour_code ▸ clause ▸ paraphrase ▸
-    title ▸ clip ▸ fuzzy ▸ embedding ▸ gloss ▸ llm. Each stage reads only the strings the stages before it left open,
-    and decides those it can. Then a guess that dropped the negation a string opens with is taken back
+    title ▸ spec ▸ clip ▸ fuzzy ▸ embedding ▸ gloss ▸ llm. Each stage reads only the strings the stages before it
+    left open, and decides those it can. Then a guess that dropped the negation a string opens with is taken back
     (``deny_negations``: "do not tumble dry" is no Tumble dry).
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
@@ -156,7 +157,7 @@ class Mapper:
         )  # a head phrase's guess needs the embedder's word
         self.stages += [modifier, SpellingStage(self, reading), ColourCodeStage(self, reading)]
         self.stages += [ClauseStage(self, reading)]
-        self.stages += [ParaphraseStage(self, self.naming), *titles, ClipStage(self), self.fuzzy]
+        self.stages += [ParaphraseStage(self, self.naming), *titles, SpecStage(self), ClipStage(self), self.fuzzy]
         if use_embeddings:
             self.stages.append(EmbeddingStage(self))
         if use_embeddings and lexical is not None:
