@@ -20,7 +20,6 @@ from pydantic_core import PydanticCustomError
 
 from tagllm.image_refs import image_references
 from tagllm.missing import is_missing_cell
-from tagllm.missing import is_nan_number as is_nan_number  # where mapping.cells and older callers import it from
 from tagllm.text import html_text
 
 PRODUCT_FIELDS = ("id", "title", "description", "brand", "attributes", "images", "queries")

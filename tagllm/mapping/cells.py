@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import METHOD_RANK, Mapped
-from tagllm.models import MappingInfo, is_nan_number
+from tagllm.missing import is_missing_cell
+from tagllm.models import MappingInfo
 from tagllm.parsing import has_path_separator, items, parse_answer, prose_value, split_list
 from tagllm.taxonomy import Value
 
@@ -118,13 +119,9 @@ def _as_text(value: object) -> str:
         return value
     if isinstance(value, list | tuple):
         return json.dumps(list(value), ensure_ascii=False, default=str)
-    if value is None or is_nan_number(value) or type(value).__name__ in _PANDAS_MISSING:
+    if is_missing_cell(value):
         return ""
     return str(value)
-
-
-_PANDAS_MISSING = frozenset({"NAType", "NaTType"})
-"""pandas' missing cells in a string or date column (``pd.NA``, ``pd.NaT``), told by type without importing pandas."""
 
 
 def _answer_wins(text: str, values: list[tuple[Value, MappingInfo]], written: CellResult) -> bool:
