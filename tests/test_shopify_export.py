@@ -1,9 +1,10 @@
-"""A Shopify product export read with the README's recipe: one product per Handle, its variant and photo rows joined
-to it and counted, nothing dropped without a record."""
+"""A Shopify product export, read as one without --columns (its options, Type and Tags as attributes) or with the
+columns given: one product per Handle, its variant and photo rows joined to it and counted, nothing dropped without a
+record."""
 
 from __future__ import annotations
 
-import shlex
+import csv
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from typer.testing import CliRunner
 
 from tagllm.cli import app
 from tagllm.errors import InputError
-from tagllm.io import RecordSource, parse_columns, read_products, to_product
+from tagllm.io import RecordSource, read_products, to_product
 from tagllm.models import Product, RecordError
 
 RECIPE = {"id": "Handle", "title": "Title", "description": "Body (HTML)", "brand": "Vendor", "images": "Image Src"}
@@ -48,6 +49,12 @@ SCARF = (
 )
 
 
+def _export(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "products_export.csv"
+    path.write_text(text)
+    return path
+
+
 def _read(tmp_path: Path, text: str, columns: dict[str, str] = RECIPE) -> list[Product | RecordError]:
     path = tmp_path / "products_export.csv"
     path.write_text(HEADER + text)
@@ -67,7 +74,8 @@ def test_a_product_with_variants_is_one_product_with_each_variants_photo(tmp_pat
 def test_option_values_are_not_read_as_the_products_text(tmp_path: Path) -> None:
     shirt = _read(tmp_path, SHIRT)[0]
     assert isinstance(shirt, Product)
-    assert shirt.attributes == {}  # the recipe maps no option column: Color/Size stay out of the tagged text
+    # --columns given replaces the export's reading, which gathers the options: Color/Size stay out of the text
+    assert shirt.attributes == {}
     assert shirt.extra["Option1 Value"] == "White" and "Variant Image" not in shirt.extra
 
 
@@ -202,32 +210,121 @@ def test_a_row_without_a_title_whose_photo_list_is_empty_is_no_photo_row(tmp_pat
     assert source.joined == 0
 
 
-@pytest.mark.parametrize(
-    ("header", "flag"),
-    [
-        (HEADER, """--columns 'id=Handle,title=Title,description="Body (HTML)",brand=Vendor,images="Image Src"'"""),
+def test_an_export_read_without_columns_is_read_as_one_product_per_handle_with_its_options(tmp_path: Path) -> None:
+    products = list(read_products(_export(tmp_path, HEADER + SHIRT + MUG)))
+    assert len(products) == 2 and all(isinstance(p, Product) for p in products)
+    shirt, mug = products
+    assert isinstance(shirt, Product) and isinstance(mug, Product)
+    assert (shirt.id, shirt.title, shirt.description, shirt.brand) == (
+        "linen-shirt", "Men's Linen Shirt", "Breathable linen, relaxed fit.", "Northwind"
+    )  # fmt: skip
+    assert shirt.images == ["shirt-white.jpg", "shirt-back.jpg", "shirt-blue.jpg", "shirt-detail.jpg"]
+    # every variant's option values, each once in the export's order; the type first, the tags last
+    assert shirt.attributes == {
+        "Product type": "Shirts",
+        "Color": "White, Blue",
+        "Size": "S, M",
+        "Tags": "linen, summer",
+    }
+    assert mug.attributes == {"Product type": "Mugs"}  # "Title: Default Title" is Shopify's "no variants"
+    # the cells stay, for --keep-columns to copy: an option's value column holds the first variant's
+    assert (shirt.extra["Option1 Value"], shirt.extra["Type"], shirt.extra["Tags"]) == (
+        "White",
+        "Shirts",
+        "linen, summer",
+    )
+    assert shirt.extra["Product Category"].startswith("Apparel & Accessories")  # kept, not read: the shop's answer
+
+
+def test_the_tagger_reads_the_exports_type_options_and_tags(tmp_path: Path) -> None:
+    shirt = next(iter(read_products(_export(tmp_path, HEADER + SHIRT))))
+    assert isinstance(shirt, Product)
+    assert shirt.text().splitlines()[:3] == [
+        "Men's Linen Shirt",
+        "Northwind",
+        "Product type: Shirts; Color: White, Blue; Size: S, M; Tags: linen, summer",
+    ]
+
+
+def test_shopifys_2024_export_is_read_without_columns(tmp_path: Path) -> None:
+    path = _export(
+        tmp_path,
+        "Title,URL handle,Description,Vendor,Type,Tags,SKU,Option1 name,Option1 value,Option2 name,Option2 value,"
+        "Product image URL,Variant image URL\n"
+        "Linen Shirt,linen-shirt,<p>Linen.</p>,Northwind,Shirts,linen,LS-1,Color,White,Size,S,white.jpg,white.jpg\n"
+        ",linen-shirt,,,,,LS-2,,Navy,,S,,navy.jpg\n"
+        ",linen-shirt,,,,,LS-3,,Navy,,M,,navy.jpg\n"
+        ",linen-shirt,,,,,,,,,,back.jpg,\n",
+    )
+    source = RecordSource(path)
+    products = [to_product(record, source.name) for record in source]
+    assert [(p.id, p.title, p.images, p.attributes) for p in products if isinstance(p, Product)] == [
         (
-            "Title,URL handle,Description,Vendor,SKU,Product image URL\n",
-            """--columns 'id="URL handle",title=Title,description=Description,brand=Vendor,"""
-            """images="Product image URL"'""",
-        ),
-    ],
-    ids=["classic export", "2024 export"],
-)
-def test_a_shopify_export_read_without_columns_is_told_the_whole_recipe(tmp_path: Path, header: str, flag: str) -> None:
-    # the hint named title=Title alone: run so, each variant and photo row was an error record ("has no title": 4 of
-    # the shirt's 5 rows), the products were named line-N, and their descriptions and vendors were not read
-    path = tmp_path / "products_export.csv"
-    path.write_text(header + SHIRT)
+            "linen-shirt",
+            "Linen Shirt",
+            ["white.jpg", "navy.jpg", "back.jpg"],
+            {"Product type": "Shirts", "Color": "White, Navy", "Size": "S, M", "Tags": "linen"},
+        )
+    ]
+    assert len(products) == 1 and (source.variants, source.joined) == (2, 1)
+
+
+def test_a_parquet_export_read_without_columns_gathers_its_options(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "products.parquet"
+    table = pa.table(
+        {
+            "Handle": ["tee", "tee", "cap"],
+            "Title": ["Cotton Tee", None, "Baseball Cap"],
+            "Option1 Name": ["Color", None, "Title"],
+            "Option1 Value": ["Black", "White", "Default Title"],
+            "Image Src": ["tee.jpg", None, "cap.jpg"],
+        }
+    )
+    pq.write_table(table, path)
+    products = list(read_products(path))
+    assert [(p.id, p.attributes) for p in products if isinstance(p, Product)] == [
+        ("tee", {"Color": "Black, White"}),
+        ("cap", {}),
+    ]
+
+
+def test_a_table_that_is_no_shopify_export_keeps_its_option_columns(tmp_path: Path) -> None:
+    path = _export(tmp_path, "id,title,Type,Option1 Name,Option1 Value\n1,Cotton Tee,Tops,Color,Black\n")
+    tee = next(iter(read_products(path)))
+    assert isinstance(tee, Product) and tee.attributes == {}
+    assert tee.extra == {"Type": "Tops", "Option1 Name": "Color", "Option1 Value": "Black"}
+
+
+def test_columns_given_for_an_export_without_its_title_are_told_to_leave_them_out(tmp_path: Path) -> None:
+    path = _export(tmp_path, HEADER + SHIRT)
     with pytest.raises(InputError) as error:
-        RecordSource(path).require_title()
-    assert str(error.value).endswith(f"; it is a Shopify product export: {flag}")
-    if header == HEADER:  # as the hint says, as a shell passes it
-        products = list(read_products(path, columns=parse_columns(shlex.split(flag)[1])))
-        assert [(p.id, p.description, p.brand) for p in products if isinstance(p, Product)] == [
-            ("linen-shirt", "Breathable linen, relaxed fit.", "Northwind")
-        ]
-        assert len(products) == 1
+        RecordSource(path, columns={"brand": "Vendor"}).require_title()
+    assert str(error.value).endswith(
+        "; it is a Shopify product export, which is read as one without --columns (its handle as the id, its title, "
+        "description, vendor and photos, and its options, Type and Tags as attributes): leave out --columns, or add "
+        "title=Title to it"
+    )
+
+
+def test_generate_reads_an_export_without_columns_and_says_how(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # not the repo's tagllm.yaml
+    _export(tmp_path, HEADER + SHIRT + MUG)
+    args = ["generate", "products_export.csv", "-o", "tags.csv", "--taxonomy", "demo", "--keep-columns", "Tags"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "tags.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [row["product_id"] for row in rows] == ["linen-shirt", "ceramic-mug"]
+    assert [row["Tags"] for row in rows] == ["linen, summer", ""]  # a column read as an attribute is still kept
+    assert (
+        'products_export.csv: read as a Shopify product export (\'id=Handle,title=Title,description="Body (HTML)",'
+        'brand=Vendor,images="Image Src"\'; its options, Type and Tags as attributes; its other columns kept in '
+        "extra); --columns reads it otherwise" in result.stderr
+    )
+    assert "not product fields" not in result.stderr  # the export's ~30 other columns are not listed as a mistake
 
 
 BODY = (

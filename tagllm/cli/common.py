@@ -42,8 +42,8 @@ ColumnsOpt = typer.Option(
     None,
     "--columns",
     metavar="FIELD=COLUMN,…",
-    help="input columns to read as product fields, e.g. a Shopify export: "
-    'title=Title,description="Body (HTML)",brand=Vendor,id=Handle',
+    help="input columns to read as product fields, e.g. "
+    'id=SKU,title=Name,description="Long description",brand=Maker (a Shopify product export is read without them)',
 )
 
 IgnoreFieldsOpt = typer.Option(

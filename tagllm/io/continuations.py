@@ -3,8 +3,9 @@ their own after its first row, repeating the ``Handle`` and holding no title (or
 title again). They are joined to that product.
 
 What a continuation row adds is photos: its ``images`` cell and, when the table's photos are read (``images`` is one
-of its columns), its variant's photo (``Variant Image``; ``Variant image URL`` in Shopify's newer export). Option
-values, SKUs and prices are not product text: they are left with the row, as the first row's are in ``extra``.
+of its columns), its variant's photo (``Variant Image``; ``Variant image URL`` in Shopify's newer export); and what
+``on_join`` takes from it (a Shopify export read as one gathers its option values: ``tagllm.io.exports``). SKUs and
+prices are not product text: they are left with the row, as the first row's are in ``extra``.
 A continuation row with no row of its product just before it is an error record named by its line (not by the id,
 which the product's own row, if the export has it elsewhere, is tagged under).
 """
@@ -30,8 +31,9 @@ _TEXT_FIELDS = ("title", "description", "brand", "attributes", "queries")
 class Continuations:
     """Joins each continuation row to the product row before it; ``photo_rows`` and ``variant_rows`` count them."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, on_join: Callable[[dict[str, Any], dict[str, Any]], None] | None = None) -> None:
         self.name = name
+        self.on_join = on_join  # given the product row's data and a row joined to it (a Shopify export's options)
         self.photo_rows = 0
         self.variant_rows = 0
 
@@ -69,6 +71,8 @@ class Continuations:
             return False  # left as a record of its own: the run reports it, naming the field
         if photos:
             first["images"] = list(dict.fromkeys(photos))  # a variant's photo is most often one of the product's
+        if self.on_join is not None:
+            self.on_join(first, data)
         if _variant_cells(data):
             self.variant_rows += 1
         else:

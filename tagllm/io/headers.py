@@ -1,5 +1,6 @@
 """What a table's header with no title column most likely means, said as the hint that ends its refusal: another
-separator, a line above the header, a shop's export (and the ``--columns`` reading it), a column named as a title."""
+separator, a line above the header, a shop's export read with ``--columns`` that left out its title, a column named
+as a title."""
 
 from __future__ import annotations
 
@@ -8,28 +9,9 @@ import shlex
 from collections.abc import Iterable, Sequence
 
 from tagllm.io.csv_records import separator_in
+from tagllm.io.exports import shopify_columns
 from tagllm.io.jsonl import Record
 from tagllm.models import suggest_field
-
-# Shopify's product CSV, as its admin exports it (the classic spelling, then the 2024 one): each field with the
-# columns that hold it. Without id=Handle each variant and photo row was an error record ("has no title"), not part
-# of its product; without the rest, the description and vendor went unread.
-SHOPIFY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "id": ("Handle", "URL handle"),
-    "title": ("Title",),
-    "description": ("Body (HTML)", "Description"),
-    "brand": ("Vendor",),
-    "images": ("Image Src", "Product image URL"),
-}
-
-
-def shopify_columns(header: Sequence[str]) -> dict[str, str] | None:
-    """field -> column of a header that is a Shopify product export's (a handle and a title column), else None."""
-    present = set(header)
-    found = {field: next((c for c in columns if c in present), None) for field, columns in SHOPIFY_COLUMNS.items()}
-    if found["id"] is None or found["title"] is None:
-        return None
-    return {field: column for field, column in found.items() if column is not None}
 
 
 def columns_flag(columns: dict[str, str]) -> str:
@@ -49,8 +31,12 @@ def no_title_hint(header: Sequence[str], fmt: str, first: Sequence[Record]) -> s
         return f"its columns seem separated by {sep!r}: re-save it separated by commas"
     if fmt == "csv" and (below := _header_below(first)) is not None:
         return below
-    if (export := shopify_columns(header)) is not None:
-        return f"it is a Shopify product export: {columns_flag(export)}"
+    if shopify_columns(header) is not None:  # read as one without --columns: the columns given replaced the reading
+        return (
+            "it is a Shopify product export, which is read as one without --columns (its handle as the id, its "
+            "title, description, vendor and photos, and its options, Type and Tags as attributes): leave out "
+            "--columns, or add title=Title to it"
+        )
     if (column := _title_like(header)) is not None:
         return f"its column {column!r} looks like the title: {columns_flag({'title': column})}"
     return "name the column that holds the titles: --columns title=COLUMN"

@@ -18,6 +18,7 @@ from typing import IO, Any
 from tagllm.errors import InputError, missing_dependency
 from tagllm.io.continuations import Continuations
 from tagllm.io.csv_records import allow_long_cells, read_csv
+from tagllm.io.exports import as_product_record, gather_options, shopify_columns
 from tagllm.io.headers import no_title_hint
 from tagllm.io.jsonl import (
     Record,
@@ -180,7 +181,10 @@ class RecordSource:
         self._records: Iterator[Record] | None = None
         self._started = False
         self.header: list[str] | None = None  # CSV, Parquet: the columns, read with the first record
-        self.continuations = Continuations(self.name)  # CSV, Parquet: a Shopify export's variant and photo rows
+        # CSV, Parquet read without columns: whether its header is a Shopify product export's, read as one
+        self.shopify_export = False
+        # CSV, Parquet: a Shopify export's variant and photo rows
+        self.continuations = Continuations(self.name, on_join=self._joined)
         self.mapped_seen: set[str] = set()  # the --columns columns a record read so far had (a JSONL has no header)
         self.empty_rows = 0  # CSV, Parquet: rows whose cells are all empty, no product's
 
@@ -202,6 +206,7 @@ class RecordSource:
             renamed = one_line_document_refused(renamed, self.name)
         if self.format != "jsonl" and self.join_continuations:  # a table's variant and photo rows join their product
             renamed = self.continuations.join(self._filled(renamed), reads_photos=self._reads_photos)
+            renamed = self._export_records(renamed)
         for record in renamed:
             any_record = True
             yield record
@@ -225,7 +230,23 @@ class RecordSource:
             yield record
 
     def _read_header(self, columns: list[str]) -> None:
+        """Keep a table's header; one of a Shopify product export, with no ``columns`` given, is read as one."""
         self.header = columns
+        export = shopify_columns(columns) if not self.columns and self.join_continuations else None
+        if export is not None:
+            self.columns = export
+            self.shopify_export = True
+
+    def _joined(self, first: dict[str, Any], row: dict[str, Any]) -> None:
+        if self.shopify_export:
+            gather_options(first, row)
+
+    def _export_records(self, records: Iterator[Record]) -> Iterator[Record]:
+        """A Shopify export's rows (joined) with its options, type and tags as attributes; other tables' as they are."""
+        for record in records:
+            if self.shopify_export and record.data is not None:
+                record.data = as_product_record(record.data)
+            yield record
 
     def _reads_photos(self) -> bool:
         """Whether the table's columns hold photos (after ``--columns``): a variant's photo is then read too."""
