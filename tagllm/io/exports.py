@@ -3,15 +3,16 @@ names and its 2024 ones), as its admin exports it, is read without ``--columns``
 
 Its columns are read as product fields (``SHOPIFY_COLUMNS``), and what the shop states about the product that no field
 holds becomes its attributes, which the tagger reads as text (``Product.text``, and the LLM's prompt) under their
-names:
+names, in this order (the text is cut at its end, and a tag says least):
 
+- ``Type`` as ``Product type``: the merchant's own word for the kind of product ("Shirts");
 - the options on offer, gathered from every variant row: ``Option1 Name`` "Color" with ``Option1 Value`` "Navy" on
   one row and "Red" on the next is ``Color: Navy, Red`` (Shopify's placeholder for a product with no variants,
   ``Title``/``Default Title``, states nothing and is left out);
-- ``Type`` as ``Product type`` and ``Tags`` as ``Tags``: the merchant's own words for the kind of product and its
-  keywords ("Shirts"; "linen, summer"). Attributes rather than the title or the description: the title is read for
-  its head noun and stays the merchant's, the description is cut at 600 characters, and a tag may be a shop's
-  housekeeping ("sale", "new-arrival"), so each is read as what it is, on a line of its own and named.
+- ``Tags`` as ``Tags``: its keywords ("linen, summer"), which may be a shop's housekeeping ("sale", "new-arrival").
+
+Attributes rather than the title or the description: the title is read for its head noun and stays the merchant's,
+the description is cut at 600 characters, and each is read as what it is, on a line of its own and named.
 
 ``Product Category`` is not read: it is a category of Shopify's own taxonomy the shop already chose, and a tagger run
 to assign or check the category would repeat it (``--keep-columns "Product Category"`` puts it beside the result).
