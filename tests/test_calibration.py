@@ -402,6 +402,24 @@ def test_a_value_named_beside_another_of_its_facet_is_kept_from_a_threshold_of_i
     assert keep.stated < 0.7 and keep.shared == NEVER_KEPT and keep.unstated == keep_probability(probs, right)
 
 
+def test_a_kind_is_precise_enough_among_the_answers_the_facets_threshold_lets_through() -> None:
+    """Shared mentions right 7 of 10 from 0.9 up and 20 of 20 from 0.6 to 0.7, beside sole mentions all right and
+    guesses from 0.79 down right one time in three: over all the shared mentions the share reaches 0.9 from 0.6 (27
+    of 30), below the facet's threshold, which then keeps the 10 that fall short. The kind's own threshold is looked
+    for at or above the facet's: only its answers from 0.95 up, 5 of 5 right."""
+    from tagllm.candidates.stated import STATED_PROBABILITY
+
+    shared = np.r_[np.linspace(0.99, 0.9, 10), np.linspace(0.7, 0.6, 20)]
+    probs = np.r_[np.linspace(0.99, 0.8, 300), shared, np.linspace(0.79, 0.6, 120)]
+    right = np.r_[np.ones(300, bool), [True] * 5 + [False, True, False, True, False], np.ones(20, bool)]
+    right = np.r_[right, np.arange(120) % 3 == 0]
+    stated = np.r_[np.full(300, STATED_PROBABILITY["sole"]), np.full(30, STATED_PROBABILITY["shared"]), np.zeros(120)]
+    pooled = keep_probability(probs, right)
+    assert keep_probability(shared, right[300:330], z=0.0) < 0.7 < pooled < 0.9
+    keep = Keep.measure(probs, right, stated)
+    assert list(right[300:330][shared >= keep.shared]) == [True] * 5
+
+
 def test_an_index_saved_before_shared_mentions_had_their_own_threshold_keeps_them_with_the_sole_ones() -> None:
     again = Stacker.from_json(Stacker.default().to_json() | {"keep": [0.6, 0.9]})
     assert again is not None and again.keep.thresholds == (0.6, 0.6, 0.9)

@@ -149,7 +149,10 @@ class Keep:
         """Per kind of answer (``how_stated`` of its ``stated`` evidence), the higher of two thresholds: the facet's
         ``keep_probability`` over all its answers (their precision's lower bound reaches the target), and the lowest
         from which the answers of this kind are at least TARGET_PRECISION right on their own (the share itself, not
-        its bound: a kind seen a few dozen times would never be kept by the bound). Then answers of each kind are
+        its bound: a kind seen a few dozen times would never be kept by the bound), looked for at or above the
+        facet's threshold: the kind's answers below it are never kept, and letting them lower the kind's own threshold
+        let through answers of the kind short of the target (Flipkart's Color, seed 2: the values named beside
+        another were 24 of 27 right from the facet's 0.69, their own threshold 0.56). Then answers of each kind are
         as precise as promised whatever their mix in new products. A kind with no answer in fitting takes the
         facet's threshold. Copies of a title (``groups``) count as one answer as far as their answers are alike in
         being right (``intraclass_correlation`` of right minus confidence, over all the facet's answers).
@@ -160,7 +163,7 @@ class Keep:
         kinds = []
         for k in range(3):
             kind = how == k
-            own = keep_probability(probs[kind], right[kind], z=0.0, target=target) if kind.any() else EVEN_CHANCE
+            own = keep_probability(probs[kind], right[kind], z=0.0, target=target, floor=pooled) if kind.any() else 0
             kinds.append(max(pooled, own))
         return cls(stated=kinds[SOLE], unstated=kinds[NOT_STATED], shared=kinds[SHARED])
 
@@ -188,10 +191,12 @@ def keep_probability(
     z: float = Z,
     target: float = TARGET_PRECISION,
     rho: float = 1.0,
+    floor: float = EVEN_CHANCE,
 ) -> float:
-    """The lowest probability t >= EVEN_CHANCE such that the answers from t up are at least ``target`` right
-    (the lower bound of their precision, ``z`` standard errors down; t halfway to the next answer down); NEVER_KEPT
-    when no t reaches it: the facet abstains rather than answer below the precision it promises.
+    """The lowest probability t >= ``floor`` (and EVEN_CHANCE) such that the answers from t up are at least
+    ``target`` right (the lower bound of their precision, ``z`` standard errors down; t halfway to the next answer
+    down, not below ``floor``); NEVER_KEPT when no t reaches it: the facet abstains rather than answer below the
+    precision it promises.
 
     ``groups`` (per answer) marks answers that are one answer repeated (a listing's copies: the same text, the same
     evidence): the bound counts them as ``effective_counts`` says (``rho``: how alike a group's answers are in being
@@ -203,14 +208,15 @@ def keep_probability(
     m = n if groups is None else effective_counts(groups[order], rho)
     precision = lower_bound(np.cumsum(r) / n * m, m, z)
     last = np.r_[p[1:] != p[:-1], True]  # a threshold keeps every answer of equal probability
-    reached = np.flatnonzero(last & (precision >= target) & (p >= EVEN_CHANCE))
+    floor = max(floor, EVEN_CHANCE)
+    reached = np.flatnonzero(last & (precision >= target) & (p >= floor))
     if not len(reached):
         return NEVER_KEPT
     i = reached[-1]
     # any threshold between this answer and the next one down keeps the same answers: the midpoint, so that a new
     # product's confidence a hair below the lowest kept one's is not turned away (no answer below: nothing is known
     # of lower confidences, and the lowest kept one is the threshold)
-    return float(max((p[i] + p[i + 1]) / 2, EVEN_CHANCE) if i + 1 < len(p) else p[i])
+    return float(max((p[i] + p[i + 1]) / 2, floor) if i + 1 < len(p) else p[i])
 
 
 def effective_counts(groups: np.ndarray, rho: float = 1.0) -> np.ndarray:
