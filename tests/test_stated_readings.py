@@ -1,10 +1,11 @@
 """The stated finder's readings of colours and materials where the text writes them beside other words: a colour set
 apart from a part's by "with", a colour before a pattern's name or a material's, colours counted or assorted, a
-material word that ends a compound naming something else."""
+material word that ends a compound naming something else, a kind of a material named by its general value."""
 
 from __future__ import annotations
 
 from tagllm.candidates.stated import StatedFinder
+from tagllm.candidates.stated.materials import kind_phrases
 from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
 from tagllm.text import normalize
 
@@ -96,3 +97,18 @@ def test_a_colour_written_apart_is_stated_outright_as_a_material_written_apart_i
     assert outright("Crinkle Cat Tunnel Collapsible, Gray") == [("gray", True)]
     assert outright("Collapsible Cat Tunnel (Colour: Gray & Red)") == [("red", True), ("gray", True)]
     assert outright("Gray Cat Tunnel") == [("gray", False)]  # in the product's words: it may name a kind or a part
+
+
+def test_a_kind_of_a_material_used_as_one_states_the_general_value_the_facet_has() -> None:
+    assert _stated("material", "Teak Garden Bench, 3 Seater") == [("m-wood", "sole, by a kind")]
+    assert _stated("material", "Garden Bench in Teak") == [("m-wood", "sole, by a kind")]
+    assert _stated("material", "Ladies Sheepskin Slipper Boots, Chestnut") == [("m-leather", "sole, by a kind")]
+    assert _stated("material", "Roasted Walnut") == []  # the kind names the product itself
+    assert _stated("material", "White Oak Effect Bookcase") == []  # an imitation of the wood
+    assert _stated("material", "Teak Bench with Cotton Cushion") == [("m-cotton", "sole")]  # a value named outright
+
+
+def test_a_kind_reads_as_the_narrowest_value_the_facet_has_for_it() -> None:
+    values = [Value("wood", "Wood", "material"), Value("oak", "Oak wood", "material"), Value("metal", "Metal", "m")]
+    found = dict(kind_phrases(values, {"wood": 0, "oak": 1, "metal": 2}))
+    assert (found["oak"], found["teak"], found["titanium"], found["sterling silver"]) == (1, 0, 2, 2)

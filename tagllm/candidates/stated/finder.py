@@ -9,7 +9,14 @@ from tagllm.attributes import SPELLINGS
 from tagllm.candidates.stated.audience import audience, names_buyer, young_gender_words
 from tagllm.candidates.stated.colours import MANY_COLOURS, ShadeFinder, shade_heads
 from tagllm.candidates.stated.lexicon import ends_other_compound
-from tagllm.candidates.stated.materials import imitations, is_material_facet, material_adjectives, written_apart
+from tagllm.candidates.stated.materials import (
+    imitations,
+    is_material_facet,
+    kind_phrases,
+    kinds_stated,
+    material_adjectives,
+    written_apart,
+)
 from tagllm.candidates.stated.segments import (
     APART_SEGMENT,
     CHINESE_NOT_BEFORE,
@@ -56,6 +63,7 @@ class StatedFinder:
         self.is_material = is_material_facet(facet)
         if self.is_material:
             phrases += material_adjectives(values, position)
+        self.kinds = PhraseTable(kind_phrases(values, position) if self.is_material else [])
         # a material named by a colour ("Stone", "Clay") written apart is as often the product's colour
         self.shade_named = frozenset(position[v.id] for v in values if normalize(v.name) in survey())
         american = {a: b for b, a in SPELLINGS.items()}
@@ -70,7 +78,17 @@ class StatedFinder:
 
     def __call__(self, norm: str, text: str | None = None) -> list[Statement]:
         """The values the text states, each once, in label-space order (``text``: the text before normalising,
-        whose punctuation shows where it writes a colour on its own; without it no shade or list is read)."""
+        whose punctuation shows where it writes a colour on its own; without it no shade, list or kind of a material
+        is read). A kind of a material ("Teak") counts only where the text names no value of the facet outright, and
+        names kinds of one value alone."""
+        statements = self._named(norm, text)
+        if statements or not self.is_material or text is None:
+            return statements
+        kinds = kinds_stated(self.kinds, text)
+        return [Statement(kinds.pop(), "sole, by a kind")] if len(kinds) == 1 else []
+
+    def _named(self, norm: str, text: str | None) -> list[Statement]:
+        """The values the text names: by their names, synonyms and labels, adjectives, imitations and shades."""
         spans = Spans(self.phrases.spans(norm))
         segments, joined, trailing, apart_segments = self._colour_segments(text)
         set_apart = {*apart_segments, *joined}

@@ -1,4 +1,5 @@
-"""Two tables from WordNet 3.0 that say when a word names something else than the colour or material it looks like.
+"""Three tables from WordNet 3.0: when a word names something else than the colour or material it looks like, and
+when it names a kind of a material.
 
 - Sources: the colour survey's names (``tagllm.mapping.colours.survey``) that also name a plant, an animal or a food
   (WordNet's ``noun.plant``, ``noun.animal``, ``noun.food``): before a material's name such a word names where the
@@ -7,6 +8,10 @@
   name: "wool", "steel", "glass") but none of whose senses is a kind of that word ("steel wool", an abrasive;
   "mineral wool" and "glass wool", insulators; "cotton wool", cotton): there the last word is no material of the
   product. A compound that is a kind of its last word ("stainless steel", "patent leather") is left out.
+- Kinds: words whose most frequent sense, a plant's or a food's aside (the tree a wood comes from, the nut), is a
+  substance that is a kind of a material the shipped Shopify taxonomy names ("teak": wood; "titanium": metal;
+  "terracotta": clay), with those materials nearest first: a material facet with no value of the word's own name
+  reads the nearest material it has ("sterling silver": Silver where the facet has it, else Metal).
 
 Both ship with tagllm (``lexicon.txt.gz``: WordNet 3.0, Princeton University, whose licence allows use and
 redistribution with its notice, reproduced in the file's first lines), so no user needs WordNet installed. Rebuilt
@@ -30,11 +35,14 @@ LEXICON_PATH = Path(__file__).with_name("lexicon.txt.gz")
 SOURCE_LEXFILES = frozenset({"20", "05", "13"})  # noun.plant, noun.animal, noun.food
 MATERIAL_LEXFILES = frozenset({"27", "06"})  # noun.substance, noun.artifact
 MAX_WORDS = 3
-MAX_DEPTH = 12  # hypernym levels searched for the compound's last word
+MAX_DEPTH = 12  # hypernym levels searched for the compound's last word, and for a kind's materials
+NOT_MATERIAL_LEXFILES = frozenset({"20", "13"})  # noun.plant, noun.food: a wood's tree, a nut, read past
+KIND_LEXFILES = frozenset({"27", "20"})  # noun.substance, noun.plant (WordNet files woods with their trees)
 NOTICE = """\
 # Derived from WordNet 3.0 by tagllm.candidates.stated.lexicon: "source<TAB>name" for colour survey names that name
 # a plant, an animal or a food; "other<TAB>compound" for compounds whose last word names a substance or an artifact
-# and that are no kind of it. WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
+# and that are no kind of it; "kind<TAB>word<TAB>materials" for substances that are kinds of the materials named
+# (nearest first, "|" between). WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
 # THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES,
 # EXPRESS OR IMPLIED. Licence: https://wordnet.princeton.edu/license-and-commercial-use
 """
@@ -65,6 +73,21 @@ def other_heads() -> frozenset[str]:
     return _tables().get("other", frozenset())
 
 
+def material_kinds() -> dict[str, tuple[str, ...]]:
+    """Words (normalised) naming a kind of a material, to the materials they are kinds of, nearest first ("teak":
+    ("wood",); "sterling silver": ("silver", "metal"))."""
+    return _kinds(_tables().get("kind", frozenset()))
+
+
+@lru_cache(maxsize=1)
+def _kinds(lines: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    kinds = {}
+    for line in lines:
+        word, _, materials = line.partition("\t")
+        kinds[word] = tuple(materials.split("|"))
+    return kinds
+
+
 def ends_other_compound(words: tuple[str, ...] | list[str], start: int, end: int) -> bool:
     """Whether the one-word mention ``words[start:end]`` ends a compound of ``other_heads`` ("wool" in "Steel Wool
     Pads"): the compound names something else, made of or named after another material."""
@@ -74,8 +97,8 @@ def ends_other_compound(words: tuple[str, ...] | list[str], start: int, end: int
     return any(" ".join(words[begin:end]) in table for begin in range(max(start - MAX_WORDS + 1, 0), start))
 
 
-def build(wordnet: WordNet, survey_names: list[str]) -> list[str]:
-    """The table's lines (``kind<TAB>name``), from WordNet and the colour survey's names."""
+def build(wordnet: WordNet, survey_names: list[str], materials: list[str]) -> list[str]:
+    """The table's lines (``kind<TAB>name``), from WordNet, the colour survey's names and material value names."""
     lines = [
         f"source\t{name}"
         for name in survey_names
@@ -90,7 +113,56 @@ def build(wordnet: WordNet, survey_names: list[str]) -> list[str]:
             continue
         if not any(_reaches(wordnet, sense, set(heads)) for sense in senses):
             lines.append(f"other\t{' '.join(words)}")
+    lines += _kind_lines(wordnet, set(survey_names), materials)
     return sorted(set(lines))
+
+
+def _kind_lines(wordnet: WordNet, survey_names: set[str], materials: list[str]) -> list[str]:
+    """``kind<TAB>word<TAB>materials`` for the one- and two-word nouns whose most frequent sense, plants' and foods'
+    aside, is a substance below a material of ``materials`` (not a colour's name: "emerald", "cobalt" name colours as
+    often). A facet with a value of the word's own name reads that value, not these."""
+    targets: dict[str, list[str]] = {}
+    for name in sorted(set(materials)):
+        for sense in wordnet.noun_synsets(name):
+            if wordnet.synset(sense).lexfile == "27":
+                targets.setdefault(sense, []).append(name)
+    lines = []
+    for lemma, senses in wordnet.noun_lemmas():
+        words = normalize(lemma.replace("_", " ")).split()
+        word = " ".join(words)
+        if len(words) > 2 or not all(w.isalpha() for w in words) or len(word) < 3 or word in survey_names:
+            continue
+        found = _first_material(wordnet, senses, targets)
+        if found:
+            lines.append(f"kind\t{word}\t{'|'.join(found)}")
+    return lines
+
+
+def _first_material(wordnet: WordNet, senses: list[str], targets: dict[str, list[str]]) -> list[str]:
+    """The materials of ``targets`` above the first sense that is no plant's or food's without being a material,
+    nearest first; none where that sense is no substance or wood below one ("slip", a mistake before liquid clay;
+    "card", a playing card before the paper)."""
+    for sense in senses:
+        lexfile = wordnet.synset(sense).lexfile
+        found = _materials_above(wordnet, sense, targets) if lexfile in KIND_LEXFILES else []
+        if found or lexfile not in NOT_MATERIAL_LEXFILES:
+            return found
+    return []
+
+
+def _materials_above(wordnet: WordNet, sense: str, targets: dict[str, list[str]]) -> list[str]:
+    """The material names of ``targets`` among the hypernyms of ``sense`` (``MAX_DEPTH`` levels), nearest first."""
+    found: list[str] = []
+    frontier, seen = list(wordnet.synset(sense).hypernyms), set()
+    for _ in range(MAX_DEPTH):
+        following: list[str] = []
+        for sid in frontier:
+            if sid not in seen:
+                seen.add(sid)
+                found += [name for name in targets.get(sid, []) if name not in found]
+                following.extend(wordnet.synset(sid).hypernyms)
+        frontier = following
+    return found
 
 
 def _reaches(wordnet: WordNet, sense: str, targets: set[str]) -> bool:
@@ -110,10 +182,21 @@ def _reaches(wordnet: WordNet, sense: str, targets: set[str]) -> bool:
 
 def main() -> None:
     from tagllm.cache import cache_dir
+    from tagllm.candidates.stated.materials import is_material_facet
     from tagllm.mapping.colours import survey
     from tagllm.mapping.wordnet import WordNet
+    from tagllm.taxonomy import load_taxonomy
 
-    lines = build(WordNet.load(cache_dir()), sorted(survey()))
+    taxonomy = load_taxonomy("shopify")
+    materials = sorted(
+        {
+            normalize(v.name)
+            for facet in taxonomy.facets
+            if is_material_facet(facet)
+            for v in taxonomy.facet_values(facet)
+        }
+    )
+    lines = build(WordNet.load(cache_dir()), sorted(survey()), materials)
     LEXICON_PATH.write_bytes(gzip.compress((NOTICE + "\n".join(lines) + "\n").encode(), mtime=0))
     print(f"{len(lines)} lines written to {LEXICON_PATH}")
 

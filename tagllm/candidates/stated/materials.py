@@ -1,11 +1,13 @@
 """Materials a text states beyond the value names: the adjective English makes of a material ("Wooden"), the
-facet's imitation of a material ("vegan leather": Faux leather), and a material written as a segment of its own."""
+facet's imitation of a material ("vegan leather": Faux leather), a material written as a segment of its own, and a
+kind of a material the facet names by its general value ("Teak Garden Bench": Wood)."""
 
 from __future__ import annotations
 
 import re
 
-from tagllm.candidates.stated.segments import APART_SEGMENT, IMITATION_BEFORE
+from tagllm.candidates.stated.lexicon import material_kinds
+from tagllm.candidates.stated.segments import APART_SEGMENT, IMITATION_AFTER, IMITATION_BEFORE
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
 from tagllm.phrases import PhraseTable, Spans
 from tagllm.text import normalize
@@ -60,3 +62,38 @@ def written_apart(phrases: PhraseTable[int], text: str, shade_named: frozenset[i
         spans = Spans(phrases.spans(" ".join(words)))
         out |= {pos for start, end, pos in spans.all if start == 0 and end == len(words)}
     return out - shade_named
+
+
+def kind_phrases(values: list, position: dict[str, int]) -> list[tuple[str, int]]:
+    """The words naming a kind of a material the facet has a value for (``lexicon.material_kinds``), each to the
+    facet's narrowest value for it: one named after the kind ("Oak wood" for "oak"), else the nearest material the
+    kind is below ("sterling silver": Silver where the facet has it, else Metal). Words the facet names as a value
+    of their own are left to that value."""
+    names = {normalize(v.name): position[v.id] for v in values}
+    out = []
+    for word, materials in material_kinds().items():
+        if word in names:
+            continue
+        for material in materials:
+            pos = names.get(f"{word} {material}", names.get(material))
+            if pos is not None:
+                out.append((word, pos))
+                break
+    return out
+
+
+def kinds_stated(kinds: PhraseTable[int], text: str) -> set[int]:
+    """The values the text states by a kind of a material used as one: before the words that name the product, in
+    the same segment ("Teak Garden Bench"), or as a segment of its own ("Garden Bench, Teak", "Bench in Teak"); not
+    a kind that ends a segment's words, where it names the product itself ("Salted Walnut"), nor one named as an
+    imitation ("Oak Effect Bookcase", "Faux Walnut Shelf")."""
+    out: set[int] = set()
+    for segment in APART_SEGMENT.split(text):
+        words = normalize(segment).split()
+        for start, end, pos in kinds.spans(" ".join(words)):
+            imitated = (
+                end < len(words) and words[end] in IMITATION_AFTER or start and words[start - 1] in IMITATION_BEFORE
+            )
+            if (end < len(words) or start == 0) and not imitated:
+                out.add(pos)
+    return out
