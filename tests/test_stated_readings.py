@@ -106,6 +106,9 @@ def test_a_kind_of_a_material_used_as_one_states_the_general_value_the_facet_has
     assert _stated("material", "Roasted Walnut") == []  # the kind names the product itself
     assert _stated("material", "White Oak Effect Bookcase") == []  # an imitation of the wood
     assert _stated("material", "Teak Bench with Cotton Cushion") == [("m-cotton", "sole")]  # a value named outright
+    assert _stated("material", "Pine Bedside Table, 2 Drawers") == [("m-wood", "sole, by a kind")]
+    assert _stated("material", "Pine Green Bedside Table") == []  # a colour's name: read only before a product word
+    assert _stated("material", "Shirt Dress, Pine") == []
 
 
 def test_a_kind_reads_as_the_narrowest_value_the_facet_has_for_it() -> None:

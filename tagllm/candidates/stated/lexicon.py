@@ -10,7 +10,7 @@ when it names a kind of a material.
   product. A compound that is a kind of its last word ("stainless steel", "patent leather") is left out.
 - Kinds: words whose most frequent sense, a plant's or a food's aside (the tree a wood comes from, the nut), is a
   substance that is a kind of a material the shipped Shopify taxonomy names ("teak": wood; "titanium": metal;
-  "terracotta": clay), with those materials nearest first: a material facet with no value of the word's own name
+  "galvanized steel": metal), with those materials nearest first: a material facet with no value of the word's own name
   reads the nearest material it has ("sterling silver": Silver where the facet has it, else Metal).
 
 Both ship with tagllm (``lexicon.txt.gz``: WordNet 3.0, Princeton University, whose licence allows use and
@@ -113,14 +113,15 @@ def build(wordnet: WordNet, survey_names: list[str], materials: list[str]) -> li
             continue
         if not any(_reaches(wordnet, sense, set(heads)) for sense in senses):
             lines.append(f"other\t{' '.join(words)}")
-    lines += _kind_lines(wordnet, set(survey_names), materials)
+    lines += _kind_lines(wordnet, materials)
     return sorted(set(lines))
 
 
-def _kind_lines(wordnet: WordNet, survey_names: set[str], materials: list[str]) -> list[str]:
+def _kind_lines(wordnet: WordNet, materials: list[str]) -> list[str]:
     """``kind<TAB>word<TAB>materials`` for the one- and two-word nouns whose most frequent sense, plants' and foods'
-    aside, is a substance below a material of ``materials`` (not a colour's name: "emerald", "cobalt" name colours as
-    often). A facet with a value of the word's own name reads that value, not these."""
+    aside, is a substance below a material of ``materials``. A facet with a value of the word's own name reads that
+    value, not these; a colour's name among them ("steel", "pine") is read only before a product's word
+    (``materials.kinds_stated``)."""
     targets: dict[str, list[str]] = {}
     for name in sorted(set(materials)):
         for sense in wordnet.noun_synsets(name):
@@ -130,7 +131,7 @@ def _kind_lines(wordnet: WordNet, survey_names: set[str], materials: list[str]) 
     for lemma, senses in wordnet.noun_lemmas():
         words = normalize(lemma.replace("_", " ")).split()
         word = " ".join(words)
-        if len(words) > 2 or not all(w.isalpha() for w in words) or len(word) < 3 or word in survey_names:
+        if len(words) > 2 or not all(w.isalpha() for w in words) or len(word) < 3:
             continue
         found = _first_material(wordnet, senses, targets)
         if found:

@@ -8,6 +8,7 @@ import re
 
 from tagllm.candidates.stated.lexicon import material_kinds
 from tagllm.candidates.stated.segments import APART_SEGMENT, IMITATION_AFTER, IMITATION_BEFORE
+from tagllm.mapping.colours import survey
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
 from tagllm.phrases import PhraseTable, Spans
 from tagllm.text import normalize
@@ -86,14 +87,23 @@ def kinds_stated(kinds: PhraseTable[int], text: str) -> set[int]:
     """The values the text states by a kind of a material used as one: before the words that name the product, in
     the same segment ("Teak Garden Bench"), or as a segment of its own ("Garden Bench, Teak", "Bench in Teak"); not
     a kind that ends a segment's words, where it names the product itself ("Salted Walnut"), nor one named as an
-    imitation ("Oak Effect Bookcase", "Faux Walnut Shelf")."""
+    imitation ("Oak Effect Bookcase", "Faux Walnut Shelf"). A kind named by a colour's name ("Steel", "Pine") is read
+    only before a word naming the product ("Pine Bedside Table"; not "Steel Grey", "Silver Metallic", "Dress, Pine")."""
     out: set[int] = set()
     for segment in APART_SEGMENT.split(text):
         words = normalize(segment).split()
         for start, end, pos in kinds.spans(" ".join(words)):
+            if words[start] in survey() and not _names_product_after(words, end):
+                continue
             imitated = (
                 end < len(words) and words[end] in IMITATION_AFTER or start and words[start - 1] in IMITATION_BEFORE
             )
             if (end < len(words) or start == 0) and not imitated:
                 out.add(pos)
     return out
+
+
+def _names_product_after(words: list[str], end: int) -> bool:
+    """Whether a word follows ``words[:end]`` that is no colour's name nor a word qualifying one ("Grey",
+    "Metallic", "Finish"): a kind named by a colour's name ("steel", "pine", "terracotta") is a material only there."""
+    return end < len(words) and words[end] not in survey() and words[end] not in MODIFIER_WORDS
