@@ -100,6 +100,9 @@ def test_a_fabrics_finish_written_with_its_colour_is_dropped(mapper: Mapper, tex
         ("multicolour print", "c-multicolor"),
         ("various colours", None),  # a choice of colours, each product of one
         ("multicoloured confetti", None),  # names a thing
+        ("multi-pack", None),  # counts items: the modifier stage dropped "pack" and read "multi" (s41)
+        ("assorted set", None),
+        ("multi colour pack", "c-multicolor"),  # names its colours
     ],
 )
 def test_words_for_many_colours_name_the_value_for_many_colours(mapper: Mapper, text: str, expected: object) -> None:

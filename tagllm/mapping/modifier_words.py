@@ -38,10 +38,12 @@ MODIFIER_WORDS = SHADES | frozenset(
         "colour", "color", "colours", "colors", "shade", "tone", "fabric", "material", "print", "printed", "pattern",
         "patterned", "design", "style", "type",
         # quantity
-        "pack", "set", "pair", "box", "of",
+        *("pack", "set", "pair", "box", "of"),
     }
 )  # fmt: skip
 """Words that describe a value rather than name it: "pale pink", "100% organic cotton", "for him", "floral print"."""
+QUANTITY_WORDS = frozenset({"pack", "set", "pair", "box"})
+"""Words that count things: beside "multi" or "assorted" they say many items ("multi-pack"), not many colours."""
 SIZE_SYSTEMS = frozenset(
     {
         "uk", "us", "usa", "eu", "eur", "euro", "au", "aus", "it", "fr", "jp", "cn", "intl",

@@ -7,14 +7,21 @@ from typing import TYPE_CHECKING
 
 from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, STOP, WHOLE_TRAIL, agreements, rivals_nearer
 from tagllm.mapping.base import Batch, Outcome, Stage
-from tagllm.mapping.colours import survey_name
+from tagllm.mapping.colours import says_many_colours, survey_name
 from tagllm.mapping.compounds import coordinated, head_modifies, idiom, named_tails, other_kind, postmodified
 from tagllm.mapping.derived import root
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import POSSESSIVE, keys, stem
 from tagllm.mapping.lexical import LIST
 from tagllm.mapping.modifier_checks import other_material, reject_lookalikes, shelf
-from tagllm.mapping.modifier_words import FIGURATIVE_SHADES, LOOKALIKE, NEGATING, fit_marked, hallmarked
+from tagllm.mapping.modifier_words import (
+    FIGURATIVE_SHADES,
+    LOOKALIKE,
+    NEGATING,
+    QUANTITY_WORDS,
+    fit_marked,
+    hallmarked,
+)
 from tagllm.mapping.stripping import Stripper
 from tagllm.mapping.tables import scope
 from tagllm.mapping.vocabulary import FacetVocabulary
@@ -82,6 +89,10 @@ class ModifierStage(Stage):
                 continue  # "0-3m" is no size 0: a number is read whole or not at all
             if len(tokens) == 1 and not kept and self.m.fuzzy.candidates(tokens[0], facet):
                 continue  # "multicolour" is an adjective and a spelling of Multicolor: the fuzzy stage reads it
+            if not hierarchical and counts_items(kept, dropped, self.vocab.facet_words(facet)):
+                reason = f"{text!r} counts things, it names no colour: no value of facet {facet!r}"
+                batch.done[raw] = self.m.reject(raw, facet, reason)
+                continue  # "multi-pack" is many items; "multi colour pack" still says its colours
             if hierarchical and PERCENTAGE.search(text) and " ".join(kept) in self.vocab.describing(facet):
                 reason = f"{text!r} says what a thing is made of, not what it is: no value of facet {facet!r}"
                 batch.done[raw] = self.m.reject(raw, facet, reason)
@@ -339,6 +350,17 @@ class ModifierStage(Stage):
                 raw for raw, a in zip(group, agreements(self.m, queries, facet, floor, trail), strict=True) if a is None
             }
         return out
+
+
+def counts_items(kept: list[str], dropped: list[str], facet_words: frozenset[str] | set[str]) -> bool:
+    """Whether what is left of a string says "many" only because a quantity word was dropped: "multi-pack", "assorted
+    set" count items; "multi colour pack" names the facet and keeps its colours."""
+    return (
+        bool(kept)
+        and says_many_colours(" ".join(kept))
+        and any(t in QUANTITY_WORDS for t in dropped)
+        and not any(t in facet_words or stem(t) in facet_words for t in dropped)
+    )
 
 
 def words_of(text: str) -> list[str]:
