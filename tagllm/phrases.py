@@ -49,7 +49,8 @@ class PhraseTable(Generic[K]):
         found: list[tuple[int, int, K]] = []
         words, singles = word_forms(norm)
         longest = self._longest
-        for tokens in (words, singles):
+        # a text with no plural has the same singulars as words: a second pass found the same spans again
+        for tokens in (words, singles) if singles != words else (words,):
             for start, token in enumerate(tokens):
                 if token not in longest:  # most words start no phrase
                     continue

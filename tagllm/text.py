@@ -77,13 +77,17 @@ IRREGULAR_PLURALS = {
 _SINGULAR_S = frozenset({"lens", "series", "species", "news", "chassis", "canvas", "atlas", "bus", "gas", "plus"})
 
 
+@lru_cache(maxsize=65536)
 def singular(word: str) -> str:
     """A cheap English singular, as a key for matching ('dresses' -> 'dress', 'batteries' -> 'battery').
 
     A suffix rule cannot tell 'hoodies' (a hoodie) from 'batteries' (a battery), nor 'tomatoes' (a tomato) from
     'shoes' (a shoe), so both forms of such words fold onto one key: a final '-ie' becomes '-y' ('hoodie' and
     'hoodies' -> 'hoody', 'tie' and 'ties' -> 'ty') and a final '-oe' of a word of four letters or more '-o'
-    ('shoe' and 'shoes' -> 'sho', 'tomatoes' -> 'tomato'). A key, not a word to show."""
+    ('shoe' and 'shoes' -> 'sho', 'tomatoes' -> 'tomato'). A key, not a word to show.
+
+    Cached: a catalogue repeats its words (tagging 3,000 Flipkart products singularised 42,593 words, 0.7 s of a
+    profiled 22 s run)."""
     word = _without_plural_ending(word)
     if not word.isascii():
         return word
