@@ -30,29 +30,21 @@ def torch_vectors() -> np.ndarray:
     return Embedder(backend="torch").encode(TEXTS)
 
 
-@pytest.fixture(scope="module")
-def fp32() -> Embedder:
-    """The fused fp32 graph (the default's is int8 on a CPU): its vectors are PyTorch's, whatever the batch."""
-    return Embedder(backend="onnx-fp32")
-
-
-def test_the_default_on_a_cpu_is_onnx_int8_and_says_so(embedder: Embedder) -> None:
+def test_the_default_on_a_cpu_is_onnx_fp32_and_says_so(embedder: Embedder) -> None:
     import torch
 
     if torch.cuda.is_available():
         pytest.skip("on a GPU the default is PyTorch")
-    assert (embedder.backend, embedder.name) == ("onnx", "all-MiniLM-L6-v2+onnx-int8-v2")
+    assert (embedder.backend, embedder.name) == ("onnx-fp32", "all-MiniLM-L6-v2+onnx-fp32")
     assert Embedder(backend="torch").name == "all-MiniLM-L6-v2"
-    assert Embedder(backend="onnx-fp32").name == "all-MiniLM-L6-v2+onnx-fp32"
+    assert Embedder(backend="onnx").name == "all-MiniLM-L6-v2+onnx-int8-v2"
 
 
-def test_onnx_fp32_gives_pytorchs_vectors_and_int8_stays_close(
-    embedder: Embedder, fp32: Embedder, torch_vectors: np.ndarray
-) -> None:
-    fp32_vectors = fp32.encode(TEXTS)
-    int8 = embedder.encode(TEXTS)
-    assert fp32_vectors.shape == int8.shape == (4, 384)
-    assert np.abs(fp32_vectors - torch_vectors).max() < 1e-5
+def test_onnx_fp32_gives_pytorchs_vectors_and_int8_stays_close(embedder: Embedder, torch_vectors: np.ndarray) -> None:
+    fp32 = embedder.encode(TEXTS)
+    int8 = Embedder(backend="onnx").encode(TEXTS)
+    assert fp32.shape == int8.shape == (4, 384)
+    assert np.abs(fp32 - torch_vectors).max() < 1e-5
     cosines = (int8 * torch_vectors).sum(axis=1)
     assert cosines.min() > 0.97, cosines
     assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
@@ -80,11 +72,12 @@ def test_int8_quantises_every_projection_but_the_last_layers() -> None:
     assert all(tuple(z.dims) == (w.dims[1],) for z, w in zip(zero_points, matrices, strict=True))  # per channel
 
 
-def test_int8_vectors_stay_close_to_fp32s(embedder: Embedder, fp32: Embedder) -> None:
-    """Cosine of int8 (the default on a CPU) to fp32 vectors on these texts: above 0.98 each (400 Flipkart and OpenBG
-    texts: 0.9905 on average, 0.971 at least; 200 of them in other batches 0.968 at least, docs/speed.md)."""
-    int8 = embedder.encode(TEXTS)
-    cosines = (int8 * fp32.encode(TEXTS)).sum(axis=1)
+def test_int8_vectors_stay_close_to_fp32s(embedder: Embedder) -> None:
+    """Cosine of int8 to fp32 vectors on these texts: above 0.98 each (400 Flipkart and OpenBG texts: 0.9905 on
+    average, 0.971 at least; 200 of them in other batches 0.968 at least, docs/speed.md)."""
+    fp32 = embedder.encode(TEXTS)
+    int8 = Embedder(backend="onnx").encode(TEXTS)
+    cosines = (int8 * fp32).sum(axis=1)
     assert cosines.min() > 0.98, cosines
     assert cosines.max() < 0.99999, cosines  # int8 really runs: not fp32's vectors
 
@@ -101,8 +94,7 @@ def test_the_int8_recipe_is_part_of_the_export_key(embedder: Embedder, monkeypat
     assert auto.name == embedder.name  # not taken: its queries would be encoded by another graph
 
 
-def test_the_fp32_graph_is_fused_and_batching_by_tokens_changes_no_vector(fp32: Embedder) -> None:
-    embedder = fp32
+def test_the_fp32_graph_is_fused_and_batching_by_tokens_changes_no_vector(embedder: Embedder) -> None:
     import onnx as onnx_format
 
     embedder.encode(["warm"])
@@ -126,9 +118,8 @@ def _record_batch_shapes(encoder: Any, monkeypatch: pytest.MonkeyPatch) -> list[
 
 
 def test_onnx_batches_hold_as_many_texts_as_fit_in_the_token_budget(
-    fp32: Embedder, monkeypatch: pytest.MonkeyPatch
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    embedder = fp32
     encoder = embedder.onnx
     shapes = _record_batch_shapes(encoder, monkeypatch)
     texts = ["red shirt", "blue cotton shirt", "wireless over-ear headphones with noise cancelling " * 20]
@@ -138,9 +129,8 @@ def test_onnx_batches_hold_as_many_texts_as_fit_in_the_token_budget(
 
 
 def test_a_long_text_is_not_batched_with_short_ones_it_would_pad(
-    fp32: Embedder, monkeypatch: pytest.MonkeyPatch
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    embedder = fp32  # its vectors do not depend on the batch (int8's activations are quantised per batch)
     encoder = embedder.onnx
     texts = ["wireless over-ear headphones with noise cancelling " * 12] + [f"red shirt {i}" for i in range(20)]
     lengths = embedder.model.preprocess(texts)["attention_mask"].sum(dim=1).tolist()
@@ -219,21 +209,18 @@ def test_an_index_refuses_another_encoder_and_auto_takes_the_indexs(
     tmp_path: Path, demo_taxonomy, demo_index_dir: Path
 ) -> None:  # type: ignore[no-untyped-def]
     built_with = ExampleIndex.load(demo_index_dir).manifest["embedder"]
-    assert built_with == "all-MiniLM-L6-v2+onnx-int8-v2"
+    assert built_with == "all-MiniLM-L6-v2+onnx-fp32"
     with pytest.raises(IndexMismatchError) as caught:
         ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=Embedder(backend="torch"))
     assert str(caught.value) == (
-        f"{demo_index_dir}: built with embedder 'all-MiniLM-L6-v2+onnx-int8-v2', but the embedder in use is "
+        f"{demo_index_dir}: built with embedder 'all-MiniLM-L6-v2+onnx-fp32', but the embedder in use is "
         "'all-MiniLM-L6-v2'; its vectors are not comparable: rebuild the index (tagllm index build) or use that "
         "embedder (embedder_backend: torch for a name without '+onnx', onnx for '+onnx-int8-v2', onnx-fp32 for "
         "'+onnx-fp32', openvino for '+openvino')"
     )
     auto = Embedder(backend="auto")
-    auto.adopt("all-MiniLM-L6-v2+onnx-int8-v2")  # auto's own pick on a CPU: nothing to say
-    assert (auto.name, auto.adopted_over) == ("all-MiniLM-L6-v2+onnx-int8-v2", None)
-    auto = Embedder(backend="auto")
-    auto.adopt("all-MiniLM-L6-v2+onnx-fp32")  # an index built with fp32, auto's pick before int8
-    assert (auto.name, auto.adopted_over) == ("all-MiniLM-L6-v2+onnx-fp32", "all-MiniLM-L6-v2+onnx-int8-v2")
+    auto.adopt("all-MiniLM-L6-v2+onnx-int8-v2")  # e.g. an index built with int8 on another machine
+    assert auto.name == "all-MiniLM-L6-v2+onnx-int8-v2"
     auto.adopt("all-MiniLM-L6-v2")
     assert auto.name == "all-MiniLM-L6-v2"
     auto.adopt("some-other-model")  # another model is not this one run differently: refused on load as before
@@ -278,9 +265,9 @@ def test_the_backend_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         load_config(embedder_backend="tensorrt")
 
 
-def test_the_fp32_encoder_exports_no_int8_graph(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_fp32_default_exports_no_int8_graph(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
-    Embedder(backend="onnx-fp32").encode(["a red cotton shirt"])
+    Embedder().encode(["a red cotton shirt"])
     assert {p.name for p in (tmp_path / "onnx").rglob("*.onnx")} == {"model-fp32.onnx"}
 
 
@@ -300,34 +287,6 @@ def test_openvino_gives_pytorchs_vectors_from_a_cached_fp32_conversion(
     assert next((tmp_path / "onnx").rglob("model.bin")).stat().st_mtime_ns == made
 
 
-def test_generate_queries_an_fp32_index_with_fp32_and_says_so_once(
-    tmp_path: Path, demo_taxonomy, fp32: Embedder
-) -> None:  # type: ignore[no-untyped-def]
-    """An index built before int8 became auto's pick on a CPU keeps working with its own encoder; the run says why it
-    is not the default, once, and how to change that."""
-    import torch
-    from typer.testing import CliRunner
-
-    from tagllm.assembly import build_index
-    from tagllm.cli import app
-
-    if torch.cuda.is_available():
-        pytest.skip("on a GPU the default is PyTorch")
-    data = Path(__file__).parent / "data"
-    index = tmp_path / "fp32-index"
-    build_index(data / "demo_examples.jsonl", demo_taxonomy, fp32, index)
-    out = tmp_path / "tags.jsonl"
-    command = ["generate", str(data / "products.jsonl"), "-o", str(out), "--taxonomy", "demo", "--index", str(index)]
-    result = CliRunner().invoke(app, command)
-    assert result.exit_code == 0, result.output
-    note = (
-        f"warning: the index {index} was built with encoder 'all-MiniLM-L6-v2+onnx-fp32', so it is queried with it; "
-        "the default here is 'all-MiniLM-L6-v2+onnx-int8-v2': build the index again (tagllm index build) to use it"
-    )
-    assert result.stderr.splitlines().count(note) == 1
-    assert len(out.read_text().splitlines()) == 3
-
-
 def test_without_openvino_its_backend_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(openvino, "is_available", lambda: False)
     with pytest.raises(MissingDependencyError) as caught:
@@ -337,7 +296,7 @@ def test_without_openvino_its_backend_says_what_to_install(monkeypatch: pytest.M
     )
     auto = Embedder(backend="auto")
     auto.adopt("all-MiniLM-L6-v2+openvino")  # an index built with OpenVINO elsewhere: not adopted without it
-    assert auto.name == "all-MiniLM-L6-v2+onnx-int8-v2"
+    assert auto.name == "all-MiniLM-L6-v2+onnx-fp32"
 
 
 def test_a_killed_exports_temporary_directory_is_swept_and_a_live_one_kept(tmp_path: Path) -> None:
@@ -396,26 +355,20 @@ def test_a_device_torch_cannot_use_here_is_a_setup_mistake_naming_it(device: str
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("backend", "graph_file", "name"),
-    [
-        ("auto", "model-int8.onnx", "all-MiniLM-L6-v2+onnx-int8-v2"),
-        ("onnx-fp32", "model-fp32.onnx", "all-MiniLM-L6-v2+onnx-fp32"),
-    ],
-)
+@pytest.mark.parametrize("backend", ["auto", "onnx-fp32"])
 def test_a_damaged_cached_export_is_exported_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str, graph_file: str, name: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torch_vectors: np.ndarray, backend: str
 ) -> None:
     """A graph cut short in the cache (a power cut after a run) was the ONNX Runtime's parse error at every later
     run: ``auto`` fell back to PyTorch each time, ``onnx-fp32`` stopped the run."""
     monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
-    before = Embedder(backend=backend).encode(TEXTS)
-    [graph] = (tmp_path / "onnx").rglob(graph_file)
+    Embedder().encode(["warm"])
+    [graph] = (tmp_path / "onnx").rglob("model-fp32.onnx")
     whole = graph.stat().st_size
     graph.write_bytes(graph.read_bytes()[: whole // 2])
     again = Embedder(backend=backend)  # type: ignore[arg-type]
-    assert np.abs(again.encode(TEXTS) - before).max() < 1e-4
-    assert again.name == name and graph.stat().st_size > whole // 2  # exported again
+    assert np.abs(again.encode(TEXTS) - torch_vectors).max() < 1e-4
+    assert again.name == "all-MiniLM-L6-v2+onnx-fp32" and graph.stat().st_size > whole // 2  # exported again
 
 
 @pytest.mark.slow
@@ -463,7 +416,7 @@ def test_an_onnx_export_is_readable_by_the_other_users_of_a_shared_cache_as_the_
     assert (exported / "model-fp32.onnx").stat().st_mode & 0o777 == 0o644
 
 
-@pytest.mark.parametrize("backend", ["onnx", "auto"])
+@pytest.mark.parametrize("backend", ["onnx-fp32", "auto"])
 def test_a_device_torch_cannot_use_is_refused_with_an_onnx_encoder_too(backend: str, demo_index_dir: Path) -> None:
     """ONNX Runtime runs on the CPU, and ``device: gpu`` (or cuda on a machine without one) was taken without a word
     when the index was built with it (auto adopts the index's encoder)."""

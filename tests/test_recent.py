@@ -20,10 +20,7 @@ class Counting:
         return self.embedder.encode(texts, **kwargs)
 
 
-def test_a_text_seen_in_an_earlier_window_is_not_encoded_again() -> None:
-    # fp32: int8 (auto's pick on a CPU) quantises a call's activations with one scale, so a text's vector depends
-    # on the texts encoded with it, and the last line compares vectors encoded in other calls
-    embedder = Embedder(backend="onnx-fp32")
+def test_a_text_seen_in_an_earlier_window_is_not_encoded_again(embedder: Embedder) -> None:
     counting = Counting(embedder)
     recent = RecentVectors(counting)  # type: ignore[arg-type]
     first = recent.encode(["red cotton shirt", "steel water bottle", "red cotton shirt"])

@@ -252,7 +252,7 @@ def test_a_title_of_100_kb_is_tagged_in_seconds_and_the_batch_goes_on(tagger) ->
 
 
 def test_a_tagger_from_a_config_loads_an_index_built_with_the_default_encoder(demo_index_dir) -> None:  # type: ignore[no-untyped-def]
-    # the manifest names the encoder (all-MiniLM-L6-v2+onnx-int8-v2 on a CPU); it was taken for a model directory
+    # the manifest names the encoder (all-MiniLM-L6-v2+onnx-fp32 on a CPU); it was taken for a model directory
     manifest = json.loads((demo_index_dir / "manifest.json").read_text())
     tagger = Tagger.from_config(TaggerConfig(index=str(demo_index_dir)))
     assert tagger.config.embedder == "all-MiniLM-L6-v2"

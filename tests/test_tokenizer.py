@@ -80,9 +80,9 @@ def test_native_max_length_reads_the_model_directorys_files(tmp_path: Path) -> N
     assert native_max_length(tmp_path) == 64
 
 
-def test_the_onnx_fp32_vectors_of_varied_texts_are_pytorchs() -> None:
-    expected = Embedder(backend="torch").encode(TEXTS)  # fp32's: int8 (the default on a CPU) moves them a little
-    assert np.abs(Embedder(backend="onnx-fp32").encode(TEXTS) - expected).max() < 1e-5
+def test_the_onnx_vectors_of_varied_texts_are_pytorchs(embedder: Embedder) -> None:
+    expected = Embedder(backend="torch").encode(TEXTS)
+    assert np.abs(embedder.encode(TEXTS) - expected).max() < 1e-5
 
 
 def test_a_tokenizer_that_differs_from_sentence_transformers_is_refused(torch_model, export: Path) -> None:  # type: ignore[no-untyped-def]
@@ -106,7 +106,7 @@ def test_a_cached_export_encodes_without_importing_sentence_transformers_or_torc
     )
     env = dict(os.environ, PYTHONPATH=str(REPO))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
-    assert done.stdout == "all-MiniLM-L6-v2+onnx-int8-v2 (2, 384) 384 []\n"
+    assert done.stdout == "all-MiniLM-L6-v2+onnx-fp32 (2, 384) 384 []\n"
 
 
 def test_a_cpu_build_of_torch_is_told_from_its_version_file() -> None:

@@ -29,7 +29,7 @@ EXIT_CODES_HELP = (
 )
 EmbedderBackendOpt = typer.Option(
     None,
-    help="auto | torch | onnx | onnx-fp32 | openvino: what runs the embedder (auto: int8 onnx on a CPU if installed)",
+    help="auto | torch | onnx | onnx-fp32 | openvino: what runs the embedder (auto: onnx-fp32 on a CPU when installed)",
 )
 ImageEmbedderOpt = typer.Option(
     None,

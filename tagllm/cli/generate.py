@@ -175,7 +175,6 @@ def generate(
         _warn_about_example_photos(tagger.index, cfg.examples, warn)
     _warn_about_abstaining(tagger, warn)
     _warn_about_attribute_prompt(tagger, warn)
-    _note_index_encoder(tagger, warn)
     setup = time.perf_counter() - begun
     try:
         with warnings.catch_warnings():
@@ -372,18 +371,6 @@ def _warn_about_abstaining(tagger: Tagger, warn: Callable[[str], None]) -> None:
             "and an LLM backend (--backend, or --route-threshold) still chooses among them. More labelled examples of "
             f"{'this facet' if len(silent) == 1 else 'these facets'}, or a lower --keep-precision, may change that."
         )
-
-
-def _note_index_encoder(tagger: Tagger, warn: Callable[[str], None]) -> None:
-    """An index built with another encoder than ``auto`` picks here (fp32, before int8 became the default on a CPU) is
-    queried with its own: said once, so that a user wondering why it runs slower than the docs say learns the fix."""
-    replaced = tagger.embedder.adopted_over
-    if replaced is None or tagger.index is None:
-        return
-    warn(
-        f"the index {tagger.index.path} was built with encoder {tagger.embedder.name!r}, so it is queried with it; "
-        f"the default here is {replaced!r}: build the index again (tagllm index build) to use it"
-    )
 
 
 def _summary_line(summary: RunSummary) -> str:

