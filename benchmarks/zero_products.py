@@ -17,7 +17,9 @@ facets it lists; for ``category`` the tagger's best category is right when its n
 where the case lists ``category_id`` (``zero_cases_category3.yaml``), its id one of those ids (a same-name value on
 another branch is wrong, as is a parent or a child of the expected category), so its precision is top-1 accuracy
 over answered products. Where every case lists a category, the best category's reliability per confidence band and
-the Brier score follow (right by id where the case lists ids, else by name); several ``--cases`` files are pooled.
+the Brier score follow, after the category's candidate recall (the products whose right category is among the
+candidates offered: what an LLM backend can choose; ``--show`` marks a wrong product NOT-IN-CANDIDATES) (right by
+id where the case lists ids, else by name); several ``--cases`` files are pooled.
 The attribute answers' right share at each confidence is printed too (a confidence means something when the share
 of its answers right is about it).
 """
@@ -100,6 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     results = tagger.tag([{"id": str(i), "title": c["title"]} for i, c in enumerate(cases, 1)])
     predicted: list[dict[str, list[str]]] = []
     answers: list[tuple[float, bool]] = []  # the best category's confidence, and whether it is right
+    reached: list[bool] = []  # per product listing a category: whether the right one is among its candidates
     stated: list[tuple[float, bool]] = []  # each attribute answer's confidence, and whether it is right
     for case, r in zip(cases, results, strict=True):
         tags = {f: [t.name for t in r.tags.get(f, []) if t.source != "ancestor"] for f in FACETS[1:]}
@@ -111,6 +114,10 @@ def main(argv: list[str] | None = None) -> None:
         tags["category_id"] = [best.id] if best else []
         predicted.append(tags)
         answers.append((best.confidence if best else 0.0, is_right(case, tags)))
+        offered = r.provenance.candidates.get("category", []) if r.provenance else []
+        among = is_right(case, {"category": [c.name for c in offered], "category_id": [c.id for c in offered]})
+        if "category" in case or "category_id" in case:
+            reached.append(among)
         if args.show:
             shown = "; ".join(
                 f"{f}={','.join(f'{t.name}:{t.confidence:.2f}' for t in r.tags.get(f, []))}" for f in FACETS
@@ -118,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
             answer = f"{best.id} {best.name}" if best else "-"
             right = answers[-1][1] if accepted(case) else bool(set(tags["category"]) & set(case.get("category", [])))
             mark = "ok" if right else f"WRONG (want {', '.join(case.get('category', []))})"
+            mark += "" if right or among else " NOT-IN-CANDIDATES"
             print(f"{case['title'][:60]:60} | {answer} | {mark} | {shown}")
     print("| facet | precision | recall | coverage | right / predicted / expected |")
     print("|---|---:|---:|---:|---|")
@@ -126,6 +134,9 @@ def main(argv: list[str] | None = None) -> None:
             continue  # no case lists the facet
         print(f"| {facet} | {s['precision']:.3f} | {s['recall']:.3f} | {s['coverage']:.3f} | "
               f"{s['right']} / {s['predicted']} / {s['expected']} |")  # fmt: skip
+    if reached:
+        print(f"\ncategory candidate recall: {sum(reached)}/{len(reached)} ({sum(reached) / len(reached):.3f})"
+              " (the right category among the candidates offered)")  # fmt: skip
     if stated:
         print("\nattribute answers by confidence: " + by_confidence(stated))
     if all("category" in c or "category_id" in c for c in cases):
