@@ -10,12 +10,12 @@ from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
 from tagllm.text import normalize
 
 COLOURS = ("Red", "Green", "Blue", "Purple", "Brown", "Black", "White", "Gray", "Multicolor")
-MATERIALS = ("Velvet", "Silk", "Wood", "Wool", "Cotton", "Stone", "Leather")
+MATERIALS = ("Velvet", "Silk", "Wood", "Wool", "Cotton", "Stone", "Leather", "Ceramic", "Metal")
 
 
 def _taxonomy() -> Taxonomy:
-    """Eight colours and Multicolor (no Burgundy, Emerald or Charcoal among them), seven materials, a category named
-    Olives."""
+    """Eight colours and Multicolor (no Burgundy, Emerald or Charcoal among them), nine materials (no Silver, no
+    Iron, no Porcelain), categories named Olives, Skirts, Rings and Pads."""
     facets = {
         CATEGORY: Facet(CATEGORY, "Category", hierarchical=True, required=True),
         "color": Facet("color", "Color", multi_valued=True),
@@ -24,6 +24,8 @@ def _taxonomy() -> Taxonomy:
     values = [
         Value("olives", "Olives", CATEGORY, path="Olives"),
         Value("skirts", "Skirts", CATEGORY, path="Skirts"),
+        Value("rings", "Rings", CATEGORY, path="Rings"),
+        Value("pads", "Cleaning Pads", CATEGORY, path="Cleaning Pads"),
         *(Value(c.lower(), c, "color") for c in COLOURS),
         *(Value(f"m-{m.lower()}", m, "material") for m in MATERIALS),
     ]
@@ -65,7 +67,8 @@ def test_a_shade_and_a_hue_after_it_are_one_colour_the_hues() -> None:
 
 
 def test_a_material_word_ending_a_compound_that_names_something_else_is_no_material() -> None:
-    assert _stated("material", "Grade 0000 Steel Wool Pads, 8 Pack") == []
+    # steel wool is of steel, no wool (the fixture has Metal since the kinds' tests need it)
+    assert _stated("material", "Grade 0000 Steel Wool Pads, 8 Pack") == [("m-metal", "sole, by a kind")]
     assert _stated("material", "Cotton Wool Balls, 100 Pack") == [("m-cotton", "sole")]
     assert _stated("material", "Mineral Wool Insulation Roll") == []
     assert _stated("material", "Merino Wool Jumper") == [("m-wool", "sole")]
@@ -109,6 +112,21 @@ def test_a_kind_of_a_material_used_as_one_states_the_general_value_the_facet_has
     assert _stated("material", "Pine Bedside Table, 2 Drawers") == [("m-wood", "sole, by a kind")]
     assert _stated("material", "Pine Green Bedside Table") == []  # a colour's name: read only before a product word
     assert _stated("material", "Shirt Dress, Pine") == []
+
+
+def test_a_kind_ending_the_words_after_the_products_noun_is_its_material() -> None:
+    assert _stated("material", "Birthstone Ring Sterling Silver - Gift") == [("m-metal", "sole, by a kind")]
+    assert _stated("material", "Ring Galvanised Iron") == [("m-metal", "sole, by a kind")]  # British -ise
+    assert _stated("material", "Roasted Walnut") == []  # no product's noun before: the walnut is the product
+    assert _stated("material", "Wool Cleaning Pads") == [("m-wool", "sole")]  # "pad" names the product itself
+
+
+def test_a_ware_of_a_material_states_that_material() -> None:
+    assert _stated("material", "Stoneware Dinner Plates Set of 4") == [("m-ceramic", "sole, by a kind")]
+    assert _stated("material", "Terracotta Plant Pot with Saucer") == [("m-ceramic", "sole, by a kind")]
+    assert _stated("material", "Mug, Porcelain, 11oz") == [("m-ceramic", "sole, by a kind")]
+    assert _stated("material", "Fine Bone China Mug") == [("m-ceramic", "sole, by a kind")]
+    assert _stated("material", "Greetings Card, Blank Inside") == []  # a card's first sense is no ware nor paper
 
 
 def test_a_kind_reads_as_the_narrowest_value_the_facet_has_for_it() -> None:

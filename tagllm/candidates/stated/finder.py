@@ -15,15 +15,16 @@ from tagllm.candidates.stated.materials import (
     kind_phrases,
     kinds_stated,
     material_adjectives,
+    product_nouns,
     written_apart,
 )
 from tagllm.candidates.stated.segments import (
     APART_SEGMENT,
     CHINESE_NOT_BEFORE,
+    british,
     is_absent,
     is_qualified,
     names_else,
-    respell,
 )
 from tagllm.mapping.colours import many_colours_value, survey
 from tagllm.mapping.families import facet_aliases
@@ -47,6 +48,12 @@ class Statement:
     written_apart: bool = False  # a material or a colour written as a segment of its own (``written_apart``)
 
 
+def _british_forms(phrases: list[tuple[str, int]], american: dict[str, str]) -> list[tuple[str, int]]:
+    """The phrases that British spelling writes otherwise, so spelt (``segments.british``: "Gray" -> "grey",
+    "galvanized iron" -> "galvanised iron"), each to its phrase's value."""
+    return [(spelt, pos) for phrase, pos in phrases if (spelt := british(phrase, american)) != normalize(phrase)]
+
+
 class StatedFinder:
     """Finds the values of one facet that a normalised text states (longest mentions win)."""
 
@@ -63,11 +70,13 @@ class StatedFinder:
         self.is_material = is_material_facet(facet)
         if self.is_material:
             phrases += material_adjectives(values, position)
-        self.kinds = PhraseTable(kind_phrases(values, position) if self.is_material else [])
+        american = {a: b for b, a in SPELLINGS.items()}
+        kinds = kind_phrases(values, position) if self.is_material else []
+        self.kinds = PhraseTable(kinds + _british_forms(kinds, american))
+        self.product_nouns = product_nouns(taxonomy) if self.is_material else frozenset()
         # a material named by a colour ("Stone", "Clay") written apart is as often the product's colour
         self.shade_named = frozenset(position[v.id] for v in values if normalize(v.name) in survey())
-        american = {a: b for b, a in SPELLINGS.items()}
-        phrases += [(british, pos) for phrase, pos in phrases if (british := respell(phrase, american)) != phrase]
+        phrases += _british_forms(phrases, american)
         self.phrases = PhraseTable(phrases)
         self.imitations = imitations(values, position)
         self.shades = ShadeFinder(taxonomy, facet, position)
@@ -84,7 +93,7 @@ class StatedFinder:
         statements = self._named(norm, text)
         if statements or not self.is_material or text is None:
             return statements
-        kinds = kinds_stated(self.kinds, text)
+        kinds = kinds_stated(self.kinds, text, self.product_nouns)
         return [Statement(kinds.pop(), "sole, by a kind")] if len(kinds) == 1 else []
 
     def _named(self, norm: str, text: str | None) -> list[Statement]:

@@ -10,8 +10,9 @@ when it names a kind of a material.
   product. A compound that is a kind of its last word ("stainless steel", "patent leather") is left out.
 - Kinds: words whose most frequent sense, a plant's or a food's aside (the tree a wood comes from, the nut), is a
   substance that is a kind of a material the shipped Shopify taxonomy names ("teak": wood; "titanium": metal;
-  "galvanized steel": metal), with those materials nearest first: a material facet with no value of the word's own name
-  reads the nearest material it has ("sterling silver": Silver where the facet has it, else Metal).
+  "galvanized steel": metal), or an artifact below the ware of such a material ("stoneware", "porcelain", "terra
+  cotta": ceramic ware, so ceramic), with those materials nearest first: a material facet with no value of the word's
+  own name reads the nearest material it has ("sterling silver": Silver where the facet has it, else Metal).
 
 Both ship with tagllm (``lexicon.txt.gz``: WordNet 3.0, Princeton University, whose licence allows use and
 redistribution with its notice, reproduced in the file's first lines), so no user needs WordNet installed. Rebuilt
@@ -38,6 +39,8 @@ MAX_WORDS = 3
 MAX_DEPTH = 12  # hypernym levels searched for the compound's last word, and for a kind's materials
 NOT_MATERIAL_LEXFILES = frozenset({"20", "13"})  # noun.plant, noun.food: a wood's tree, a nut, read past
 KIND_LEXFILES = frozenset({"27", "20"})  # noun.substance, noun.plant (WordNet files woods with their trees)
+ARTIFACT_LEXFILE = "06"  # noun.artifact: a ware ("porcelain", "stoneware") is filed there, below its material's ware
+WARE = "ware"
 NOTICE = """\
 # Derived from WordNet 3.0 by tagllm.candidates.stated.lexicon: "source<TAB>name" for colour survey names that name
 # a plant, an animal or a food; "other<TAB>compound" for compounds whose last word names a substance or an artifact
@@ -119,32 +122,57 @@ def build(wordnet: WordNet, survey_names: list[str], materials: list[str]) -> li
 
 def _kind_lines(wordnet: WordNet, materials: list[str]) -> list[str]:
     """``kind<TAB>word<TAB>materials`` for the one- and two-word nouns whose most frequent sense, plants' and foods'
-    aside, is a substance below a material of ``materials``. A facet with a value of the word's own name reads that
-    value, not these; a colour's name among them ("steel", "pine") is read only before a product's word
-    (``materials.kinds_stated``)."""
+    aside, is a substance below a material of ``materials``, or an artifact below the ware of one ("stoneware" and
+    "porcelain", ceramic ware: ceramic). A facet with a value of the word's own name reads that value, not these; a
+    colour's name among them ("steel", "pine") is read only before a product's word (``materials.kinds_stated``)."""
     targets: dict[str, list[str]] = {}
     for name in sorted(set(materials)):
         for sense in wordnet.noun_synsets(name):
             if wordnet.synset(sense).lexfile == "27":
                 targets.setdefault(sense, []).append(name)
+    wares = _wares(wordnet, materials)
     lines = []
     for lemma, senses in wordnet.noun_lemmas():
         words = normalize(lemma.replace("_", " ")).split()
         word = " ".join(words)
         if len(words) > 2 or not all(w.isalpha() for w in words) or len(word) < 3:
             continue
-        found = _first_material(wordnet, senses, targets)
+        found = _first_material(wordnet, senses, targets, wares)
         if found:
             lines.append(f"kind\t{word}\t{'|'.join(found)}")
     return lines
 
 
-def _first_material(wordnet: WordNet, senses: list[str], targets: dict[str, list[str]]) -> list[str]:
+def _wares(wordnet: WordNet, materials: list[str]) -> dict[str, list[str]]:
+    """The senses of the nouns naming the ware of a material of ``materials`` ("ceramic ware", "glassware",
+    "clayware"), to that material: what is made of it. A material's name that is no noun of WordNet is left out
+    ("hard" of "hardware", "soft" of "software": adjectives, not materials)."""
+    nouns = {name for name in materials if wordnet.noun_synsets(name)}
+    wares: dict[str, list[str]] = {}
+    for lemma, senses in wordnet.noun_lemmas():
+        words = normalize(lemma.replace("_", " ")).split()
+        if len(words) == 2 and words[1] == WARE and words[0] in nouns:
+            material = words[0]
+        elif len(words) == 1 and words[0].endswith(WARE) and words[0][: -len(WARE)] in nouns:
+            material = words[0][: -len(WARE)]
+        else:
+            continue
+        for sense in senses:
+            wares.setdefault(sense, []).append(material)
+    return wares
+
+
+def _first_material(
+    wordnet: WordNet, senses: list[str], targets: dict[str, list[str]], wares: dict[str, list[str]]
+) -> list[str]:
     """The materials of ``targets`` above the first sense that is no plant's or food's without being a material,
-    nearest first; none where that sense is no substance or wood below one ("slip", a mistake before liquid clay;
-    "card", a playing card before the paper)."""
+    nearest first, or where that sense is an artifact, the materials whose ``wares`` are above it ("porcelain":
+    ceramic); none where that sense is no substance, wood or ware below one ("slip", a mistake before liquid clay;
+    "card", a playing card before the paper; "china", the country before the porcelain)."""
     for sense in senses:
         lexfile = wordnet.synset(sense).lexfile
+        if lexfile == ARTIFACT_LEXFILE:
+            return _materials_above(wordnet, sense, wares)
         found = _materials_above(wordnet, sense, targets) if lexfile in KIND_LEXFILES else []
         if found or lexfile not in NOT_MATERIAL_LEXFILES:
             return found

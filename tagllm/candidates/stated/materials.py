@@ -8,9 +8,11 @@ import re
 
 from tagllm.candidates.stated.lexicon import material_kinds
 from tagllm.candidates.stated.segments import APART_SEGMENT, IMITATION_AFTER, IMITATION_BEFORE
+from tagllm.candidates.title_head import head_key, name_heads
 from tagllm.mapping.colours import survey
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
 from tagllm.phrases import PhraseTable, Spans
+from tagllm.taxonomy import Taxonomy
 from tagllm.text import normalize
 
 # Words naming a facet of materials ("material", "fabric", "cookware-material"), where a material's adjective in -en
@@ -68,8 +70,9 @@ def written_apart(phrases: PhraseTable[int], text: str, shade_named: frozenset[i
 def kind_phrases(values: list, position: dict[str, int]) -> list[tuple[str, int]]:
     """The words naming a kind of a material the facet has a value for (``lexicon.material_kinds``), each to the
     facet's narrowest value for it: one named after the kind ("Oak wood" for "oak"), else the nearest material the
-    kind is below ("sterling silver": Silver where the facet has it, else Metal). Words the facet names as a value
-    of their own are left to that value."""
+    kind is below ("sterling silver": Silver where the facet has it, else Metal). A kind of two words is read
+    written as one word too ("terra cotta", "terracotta"): English closes compounds as they grow common. Words the
+    facet names as a value of their own are left to that value."""
     names = {normalize(v.name): position[v.id] for v in values}
     out = []
     for word, materials in material_kinds().items():
@@ -78,17 +81,33 @@ def kind_phrases(values: list, position: dict[str, int]) -> list[tuple[str, int]
         for material in materials:
             pos = names.get(f"{word} {material}", names.get(material))
             if pos is not None:
-                out.append((word, pos))
+                out += [(form, pos) for form in {word, word.replace(" ", "")} if form not in names]
                 break
     return out
 
 
-def kinds_stated(kinds: PhraseTable[int], text: str) -> set[int]:
+def product_nouns(taxonomy: Taxonomy) -> frozenset[str]:
+    """The words heading a hierarchical facet's value names, as ``head_key``s ("ring" of Rings, "bed" of Garden
+    Beds): the nouns a title names its product by, which a kind of a material written right after modifies, not
+    ends ("Birthstone Ring Sterling Silver" is a ring of sterling silver; "Roasted Walnut" is a walnut)."""
+    return frozenset(
+        word
+        for name, facet in taxonomy.facets.items()
+        if facet.hierarchical
+        for value in taxonomy.facet_values(name)
+        for word, _ in name_heads(value.name)
+    )
+
+
+def kinds_stated(kinds: PhraseTable[int], text: str, nouns: frozenset[str] = frozenset()) -> set[int]:
     """The values the text states by a kind of a material used as one: before the words that name the product, in
-    the same segment ("Teak Garden Bench"), or as a segment of its own ("Garden Bench, Teak", "Bench in Teak"); not
-    a kind that ends a segment's words, where it names the product itself ("Salted Walnut"), nor one named as an
-    imitation ("Oak Effect Bookcase", "Faux Walnut Shelf"). A kind named by a colour's name ("Steel", "Pine") is read
-    only before a word naming the product ("Pine Bedside Table"; not "Steel Grey", "Silver Metallic", "Dress, Pine")."""
+    the same segment ("Teak Garden Bench"), as a segment of its own ("Garden Bench, Teak", "Bench in Teak"), or
+    right after a word of ``nouns`` that names the product ("Birthstone Ring Sterling Silver"); not a kind that
+    ends a segment's words after any other word, or is itself a word of ``nouns``, where it names the product
+    ("Salted Walnut", "Steel Wool Pads": a pad is a product, though a kind of paper), nor one named
+    as an imitation ("Oak Effect Bookcase", "Faux Walnut Shelf"). A kind named by a colour's name ("Steel", "Pine")
+    is read only before a word naming the product ("Pine Bedside Table"; not "Steel Grey", "Silver Metallic",
+    "Dress, Pine")."""
     out: set[int] = set()
     for segment in APART_SEGMENT.split(text):
         words = normalize(segment).split()
@@ -98,7 +117,8 @@ def kinds_stated(kinds: PhraseTable[int], text: str) -> set[int]:
             imitated = (
                 end < len(words) and words[end] in IMITATION_AFTER or start and words[start - 1] in IMITATION_BEFORE
             )
-            if (end < len(words) or start == 0) and not imitated:
+            after_product = start > 0 and head_key(words[start - 1]) in nouns and head_key(words[end - 1]) not in nouns
+            if (end < len(words) or start == 0 or after_product) and not imitated:
                 out.add(pos)
     return out
 

@@ -58,6 +58,17 @@ def is_absent(words: tuple[str, ...], end: int) -> bool:
     return end < len(words) and words[end] in ABSENCE_AFTER
 
 
+# An American -ize ending, after four letters or more ("galvanized", "vulcanized"; not "size", "prize", "maize"),
+# which British spelling writes -ise ("galvanised"): an English spelling rule, not a list of words.
+_AMERICAN_IZE = re.compile(r"(?<=\w{4})iz(e|ed|es|er|ing|ation)$")
+
+
+def british(phrase: str, spellings: dict[str, str]) -> str:
+    """The phrase respelt the British way (normalised): by ``spellings`` (American to British: 'gray' -> 'grey')
+    and with -ize written -ise ('galvanized steel' -> 'galvanised steel')."""
+    return " ".join(_AMERICAN_IZE.sub(r"is\1", word) for word in respell(phrase, spellings).split())
+
+
 def respell(phrase: str, spellings: dict[str, str]) -> str:
     """The phrase with each word respelt (normalised): 'Gray' -> 'grey', 'Aluminum' -> 'aluminium'."""
     return " ".join(spellings.get(w, w) for w in normalize(phrase).split())
