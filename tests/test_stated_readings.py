@@ -133,3 +133,9 @@ def test_a_kind_reads_as_the_narrowest_value_the_facet_has_for_it() -> None:
     values = [Value("wood", "Wood", "material"), Value("oak", "Oak wood", "material"), Value("metal", "Metal", "m")]
     found = dict(kind_phrases(values, {"wood": 0, "oak": 1, "metal": 2}))
     assert (found["oak"], found["teak"], found["titanium"], found["sterling silver"]) == (1, 0, 2, 2)
+
+
+def test_a_shade_naming_things_ending_the_words_before_a_pattern_of_colours_is_a_colour() -> None:
+    assert _stated("color", "Maxi Skirt Olive Check") == [("green", "sole, by a shade")]
+    assert _stated("color", "Maxi Skirt Olive") == []  # ending the words: as often the product's noun
+    assert _stated("color", "Maxi Skirt Olive Print") == []  # a picture of olives

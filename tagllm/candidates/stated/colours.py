@@ -99,16 +99,27 @@ class ShadeFinder:
         "Athletic Socks Black White Grey" "black white grey", "Tee Navy Grey Stripe" "navy grey". Not after a
         preposition ("Canister for Coffee"): there the noun is what the product is for. A shade that names things
         is not read in such a run: there it is as often the product's noun ("Dijon Mustard", "Single Cream")."""
+        return [run for run, _ in self._ending_runs(text)]
+
+    def before_patterns(self, text: str) -> list[str]:
+        """The runs of ``trailing`` that words naming a pattern of colours follow ("Maxi Dress Lavender Floral",
+        "Scarf Olive Check"): there a shade that names things is the pattern's colour, as before a material's name
+        (no motif: "Tote Bag Lemon Print" is a picture of lemons)."""
+        return [run for run, patterned in self._ending_runs(text) if patterned]
+
+    def _ending_runs(self, text: str) -> list[tuple[str, bool]]:
+        """The runs of ``trailing``, each with whether words naming a pattern of colours, and no motif, follow it."""
         if not self.words:
             return []
         out = []
         for segment in APART_SEGMENT.split(text):
             words = normalize(segment).split()
+            pattern: list[str] = []
             while words and words[-1] in PATTERN_WORDS:
-                words.pop()
+                pattern.append(words.pop())
             run = self._run(" ".join(words), reverse=True).split()
             if run and len(run) < len(words) and not PREPOSITIONS.intersection(words[-len(run) - 1 :]):
-                out.append(" ".join(run))
+                out.append((" ".join(run), bool(pattern) and not MOTIF_WORDS.intersection(pattern)))
         return out
 
     def joined(self, text: str) -> list[str]:

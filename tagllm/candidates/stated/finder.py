@@ -103,6 +103,8 @@ class StatedFinder:
         set_apart = {*apart_segments, *joined}
         shades = [hit for s in segments for hit in self.shades.find(s, things=s in set_apart)]
         shades += [hit for run in trailing for hit in self.shades.find(run, things=False)]
+        if text is not None:  # a shade that names things, before a pattern of colours: "Dress Lavender Floral"
+            shades += [hit for run in self.shades.before_patterns(text) for hit in self.shades.find(run)]
         if text is not None:
             shades += self.shades.before_materials(norm)
         many = self.many_colours if self.many_colours is not None and MANY_COLOURS.search(norm) else None
