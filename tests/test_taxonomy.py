@@ -270,9 +270,10 @@ def test_a_parent_cycle_is_refused_when_the_taxonomy_loads(tmp_path: Path) -> No
         "  - {name: category, hierarchical: true, values: [{id: a, name: A, parent: b}, {id: b, name: B, parent: a},"
         " {id: c, name: C}]}\n",
     )
+    # the message named no file: a user checking several taxonomies could not tell which one held the loop
     assert error == (
-        "taxonomy 't': the parents of value 'a' lead back to it ('a' -> 'b' -> 'a'); a value's parent must lie above "
-        "it: fix one of these parents"
+        f"{spec} (taxonomy 't'): the parents of value 'a' lead back to it ('a' -> 'b' -> 'a'); a value's parent must "
+        "lie above it: fix one of these parents"
     )
     spec.write_text("name: t\nfacets:\n  - {name: category, hierarchical: true, values: [{id: a, name: A, parent: a}]}")
     with pytest.raises(TaxonomyError, match=r"the parents of value 'a' lead back to it \('a' -> 'a'\)"):
@@ -296,6 +297,27 @@ def test_a_value_declared_before_its_parent_has_the_parent_in_its_path(tmp_path:
         "Apparel > Pans",
     ]
     assert tax.lineage("k1") == ["a", "k1"]
+
+
+def test_a_repeated_value_id_is_refused_naming_both_places(tmp_path: Path) -> None:
+    # "value id 'a' appears twice" named neither facet nor value: in a long file the user had to search for both
+    spec, error = _refused(
+        tmp_path,
+        "  - {name: category, hierarchical: true, values: [{id: a, name: Apparel}, {id: b, name: Bags, children:"
+        " [{id: a, name: Backpacks}]}]}\n",
+    )
+    assert error == (
+        f"{spec}: value id 'a' appears twice (facet 'category', value 'Apparel'; and facet 'category', value "
+        "'Backpacks' under 'b'); ids must be unique: give one another id"
+    )
+    spec, error = _refused(
+        tmp_path,
+        "  - {name: category, values: [{id: a, name: Apparel}]}\n  - {name: color, values: [{id: a, name: Red}]}\n",
+    )
+    assert error == (
+        f"{spec}: value id 'a' appears twice (facet 'category', value 'Apparel'; and facet 'color', value 'Red'); ids "
+        "must be unique: give one another id"
+    )
 
 
 def _refused(tmp_path: Path, facets: str) -> tuple[Path, str]:

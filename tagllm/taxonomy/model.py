@@ -45,13 +45,16 @@ class Taxonomy:
         for value in self.values.values():
             if value.parent_id is not None and value.parent_id not in self.values:
                 # said as "taxonomy 't': … which does not exist": no file, and not what a parent names
-                where = f"{self.source} (taxonomy {self.name!r})" if self.source else f"taxonomy {self.name!r}"
                 raise TaxonomyError(
-                    f"{where}: facet {value.facet!r}: value {value.id!r} has parent {value.parent_id!r}, which is no "
-                    "value's id; a parent is named by its id (not its name): fix it, or leave parent out for a value "
-                    "at the top of its facet"
+                    f"{self._where()}: facet {value.facet!r}: value {value.id!r} has parent {value.parent_id!r}, "
+                    "which is no value's id; a parent is named by its id (not its name): fix it, or leave parent out "
+                    "for a value at the top of its facet"
                 )
         self._refuse_cycles()
+
+    def _where(self) -> str:
+        """The taxonomy as a message names it: its file first, so a user checking several knows which to open."""
+        return f"{self.source} (taxonomy {self.name!r})" if self.source else f"taxonomy {self.name!r}"
 
     def _refuse_cycles(self) -> None:
         """A value that is its own ancestor (``parent:`` pointing back down its subtree) has no root: walking up from
@@ -65,7 +68,7 @@ class Taxonomy:
                 if current in walked:
                     cycle = [*walked[walked.index(current) :], current]
                     raise TaxonomyError(
-                        f"taxonomy {self.name!r}: the parents of value {current!r} lead back to it "
+                        f"{self._where()}: the parents of value {current!r} lead back to it "
                         f"({' -> '.join(map(repr, cycle))}); a value's parent must lie above it: fix one of these "
                         "parents"
                     )

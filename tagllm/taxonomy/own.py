@@ -54,6 +54,11 @@ class _TaxonomySpec(BaseModel):
     facets: list[_FacetSpec]
 
 
+def _place(facet: str, name: str, parent: str | None) -> str:
+    """Where a value sits, as a user finds it in the file: its facet, its name, and its parent's id if it has one."""
+    return f"facet {facet!r}, value {name!r}" + (f" under {parent!r}" if parent else "")
+
+
 def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
     facets: dict[str, Facet] = {}
     values: dict[str, Value] = {}
@@ -80,7 +85,11 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
                 "CSV outputs join ids with; give it an id without"
             )
         if item.id in values:
-            raise TaxonomyError(f"{source}: value id {item.id!r} appears twice; ids must be unique")
+            first = values[item.id]
+            raise TaxonomyError(
+                f"{source}: value id {item.id!r} appears twice ({_place(first.facet, first.name, first.parent_id)}; "
+                f"and {_place(facet.name, item.name, item.parent or parent)}); ids must be unique: give one another id"
+            )
         values[item.id] = Value(
             id=item.id,
             name=item.name,
