@@ -44,6 +44,25 @@ def test_an_index_whose_manifest_is_cut_off_says_to_rebuild_it_and_can_be(tmp_pa
         (index / cut).unlink()
 
 
+def test_an_index_whose_examples_are_cut_off_names_the_line_and_field(tmp_path: Path, demo_index_dir: Path) -> None:
+    """It said "the index is damaged (1 validation error for LabelledProduct)": no file, line, or what was wrong."""
+    index = tmp_path / "index"
+    index.mkdir()
+    for part in demo_index_dir.iterdir():
+        (index / part.name).write_bytes(part.read_bytes())
+    lines = (index / "examples.jsonl").read_text().splitlines()
+    (index / "examples.jsonl").write_text("\n".join([lines[0], '{"id": "e2"}', *lines[2:]]) + "\n")
+    with pytest.raises(IndexMismatchError) as error:
+        ExampleIndex.load(index)
+    assert str(error.value) == (
+        f"{index}: the index is damaged (examples.jsonl:2: title: Input should be a valid string); rebuild it: "
+        f"tagllm index build EXAMPLES --index {index}"
+    )
+    (index / "examples.jsonl").write_text(lines[0] + "\n" + lines[1][:20] + "\n")
+    with pytest.raises(IndexMismatchError, match=r"the index is damaged \(examples.jsonl:2: Invalid JSON: "):
+        ExampleIndex.load(index)
+
+
 def test_an_index_whose_scorer_is_cut_off_is_refitted_and_tags_as_the_whole_one(
     tmp_path: Path, demo_index_dir: Path
 ) -> None:

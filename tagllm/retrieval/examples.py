@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from pydantic import ValidationError
+
 from tagllm.errors import InputError, TagllmError
 from tagllm.missing import is_blank_cell, is_empty_field
 from tagllm.models import LabelledProduct, RecordError
@@ -232,3 +234,20 @@ def as_labelled(items: Iterable[LabelledProduct | dict[str, Any]]) -> list[Label
         return [i if isinstance(i, LabelledProduct) else LabelledProduct.model_validate(i) for i in items]
     except Exception as exc:
         raise TagllmError(f"not a labelled product: {exc}") from None
+
+
+def read_index_examples(path: Path) -> list[LabelledProduct]:
+    """The examples of an index's ``examples.jsonl``; a line that is not one (a build cut off, an edit by hand) is a
+    ValueError naming the file, the line and the field: it said "1 validation error for LabelledProduct"."""
+    examples = []
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                examples.append(LabelledProduct.model_validate_json(line))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                field = ".".join(map(str, first["loc"]))
+                raise ValueError(f"{path.name}:{number}: {field + ': ' if field else ''}{first['msg']}") from None
+    return examples

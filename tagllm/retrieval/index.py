@@ -32,6 +32,7 @@ from tagllm.retrieval.examples import (
     content_id,
     labels_from_record,
     read_examples,
+    read_index_examples,
 )
 from tagllm.retrieval.faiss_search import (
     DEFAULT_HNSW_THRESHOLD,
@@ -460,8 +461,7 @@ class ExampleIndex:
     @classmethod
     def _read(cls, path: Path, manifest: dict[str, Any]) -> ExampleIndex:
         """The index's files, as ``save`` wrote them, with ``manifest``."""
-        with (path / "examples.jsonl").open(encoding="utf-8") as fh:
-            examples = [LabelledProduct.model_validate_json(line) for line in fh if line.strip()]
+        examples = read_index_examples(path / "examples.jsonl")
         vectors = np.load(path / "vectors.npy", allow_pickle=False)
         faiss = faiss_module()
         faiss_index = faiss.read_index(str(path / "index.faiss"))
