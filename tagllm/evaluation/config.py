@@ -167,6 +167,7 @@ def load_eval_config(path: str | Path, **overrides: Any) -> EvalConfig:
     model_is_path = tagger.get("backend") in ("transformers", "vllm")
     for key, value in tagger.items():
         tagger[key] = _beside_config(key, value, base, model_is_path)
+    _refuse_missing_examples(file, data.get("tagger") or {}, tagger, base)
     # a swept file is found as the tagger's is: `sweep: {examples: [data/a.jsonl, data/b.jsonl]}` was read from the
     # working directory, and a run from anywhere but the config's folder stopped on files that were there
     sweep = data.get("sweep") or {}
@@ -181,6 +182,20 @@ def load_eval_config(path: str | Path, **overrides: Any) -> EvalConfig:
     except ValidationError as exc:
         lines = [f"  {'.'.join(map(str, e['loc'])) or '(top)'}: {_problem(e)}" for e in exc.errors()]
         raise ConfigError(f"{file}: invalid eval config:\n" + "\n".join(lines)) from None
+
+
+def _refuse_missing_examples(file: Path, written: dict[str, Any], tagger: dict[str, Any], base: Path) -> None:
+    """Refuse a ``tagger.examples`` that is not there (unless its index is built) as the gold file is: it stopped the
+    run with 'examples file /abs/path does not exist', naming neither the config nor the setting."""
+    examples = tagger.get("examples")
+    if not isinstance(examples, str) or not examples.strip() or Path(examples).exists():
+        return
+    index = tagger.get("index")
+    if isinstance(index, str) and index.strip() and Path(index, "manifest.json").exists():
+        return
+    written_path = written["examples"]
+    where = "" if Path(written_path).expanduser().is_absolute() else f" (looked for in {base}, the config's folder)"
+    raise ConfigError(f"{file}: tagger.examples: {written_path}: no such file{where}")
 
 
 def _problem(error: Any) -> str:

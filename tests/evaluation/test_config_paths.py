@@ -71,6 +71,30 @@ def test_a_gold_file_that_is_not_there_is_named_as_the_configs_setting(config_di
     )
 
 
+def test_an_examples_file_that_is_not_there_is_named_as_the_configs_setting(config_dir: Path) -> None:
+    """A misspelt tagger.examples stopped the run with 'examples file /abs/eval/data/smal.jsonl does not exist',
+    after 'tagging 4 product(s)' was printed: neither the config nor the setting named. An index already built there
+    needs no examples file."""
+    from tagllm.errors import ConfigError
+
+    (config_dir / "e.yaml").write_text(
+        "gold: data/gold.jsonl\ntagger:\n  taxonomy: data/categories.jsonl\n  examples: data/smal.jsonl\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        load_eval_config("eval/e.yaml")
+    assert str(error.value) == (
+        f"eval/e.yaml: tagger.examples: data/smal.jsonl: no such file (looked for in {config_dir.resolve()}, the "
+        "config's folder)"
+    )
+    (config_dir / "index").mkdir()
+    (config_dir / "index" / "manifest.json").write_text("{}")
+    (config_dir / "e.yaml").write_text(
+        "gold: data/gold.jsonl\ntagger:\n  taxonomy: data/categories.jsonl\n  examples: data/smal.jsonl\n"
+        "  index: index\n"
+    )
+    assert load_eval_config("eval/e.yaml").tagger.index == str(config_dir.resolve() / "index")
+
+
 def test_a_tagger_setting_at_the_top_of_an_eval_config_is_said_to_belong_under_tagger(config_dir: Path) -> None:
     """`taxonomy:` written beside `gold:` was refused as "Extra inputs are not permitted", which did not say where it
     goes."""
