@@ -299,6 +299,21 @@ def test_a_value_declared_before_its_parent_has_the_parent_in_its_path(tmp_path:
     assert tax.lineage("k1") == ["a", "k1"]
 
 
+def test_check_reports_children_in_a_facet_not_declared_hierarchical(tmp_path: Path) -> None:
+    # a facet whose values were nested under others without 'hierarchical: true' loaded with 0 problems, and a product
+    # tagged with a child was not tagged with its parent, nor given its path: nothing said the tree was not read
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n"
+        "  - {name: color, values: [{id: blue, name: Blue, children: [{id: navy, name: Navy}, {id: sky, name: Sky}]},"
+        " {id: red, name: Red}]}\n"
+    )
+    assert load_taxonomy(spec).check() == [
+        "facet 'color' is not hierarchical, yet 2 of its values have a parent (first: 'navy' under 'blue'): a product "
+        "tagged with one is not tagged with its parent; add hierarchical: true to the facet, or list its values flat"
+    ]
+
+
 def test_a_repeated_value_id_is_refused_naming_both_places(tmp_path: Path) -> None:
     # "value id 'a' appears twice" named neither facet nor value: in a long file the user had to search for both
     spec, error = _refused(

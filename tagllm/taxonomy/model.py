@@ -11,6 +11,7 @@ from typing import Any
 
 from tagllm.errors import TaxonomyError
 from tagllm.taxonomy.nodes import PATH_SEPARATOR, Facet, Value
+from tagllm.taxonomy.problems import flat_facets_with_parents
 from tagllm.text import normalize
 
 MIN_KIND_VALUES = 3  # a facet with fewer values than this is not told to be a kind of another by its values alone
@@ -333,7 +334,7 @@ class Taxonomy:
         the mapper matches to nothing but their exact string (a parent cycle is refused when the taxonomy is built;
         the own format refuses all three), with ``synonyms`` the synonyms that map nothing to their value
         (``synonym_clashes``), and with ``labels`` the other-language labels two values under one parent share
-        (``label_clashes``): the own format loads both."""
+        (``label_clashes``): the own format loads both; and a flat facet whose values have parents."""
         clashes = {later.id: earlier for earlier, later in self.name_clashes()}
         problems: list[str] = []
         for v in self.values.values():
@@ -347,6 +348,7 @@ class Taxonomy:
                     f"facet {v.facet!r}: values {clashes[v.id].id!r} and {v.id!r} share the name {v.name!r} "
                     "under the same parent; the mapper cannot tell them apart"
                 )
+        problems.extend(flat_facets_with_parents(self))
         for text, value, other in self.synonym_clashes() if synonyms else ():
             if normalize(other.name) == normalize(text):
                 problems.append(
