@@ -26,7 +26,8 @@ class InputError(TagllmError):
 
 class InputWarning(UserWarning):
     """A run goes on, but reads the input otherwise than it was told: a column ``columns`` or ``keep_columns`` names
-    is in none of the first records (``tagllm generate`` says so on stderr)."""
+    is in none of the first records, or a file no ``columns`` were given for is read as a Shopify product export
+    (``tagllm generate`` says so on stderr)."""
 
 
 class OutputError(TagllmError):

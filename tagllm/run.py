@@ -19,6 +19,7 @@ from tagllm.assembly import Progress, gc_paused
 from tagllm.backends.base import answers_reported
 from tagllm.errors import InputError, InputWarning, warn_caller
 from tagllm.io import STDIO, RecordSource, ResultWriter, claims_another_line, error_id, to_product
+from tagllm.io.headers import export_note
 from tagllm.io.lock import lock_path
 from tagllm.io.resume import output_file, temp_path
 from tagllm.io.rows import FELL_BACK_NOTE, fingerprint
@@ -244,6 +245,8 @@ def _warn_about_columns(records: RecordSource, keep_columns: Sequence[str]) -> N
     if records.is_stdin:  # a terminal's stdin would wait for the records looked at
         return
     mapped, empty = records.unread_columns(keep_columns)
+    if records.shopify_export:  # told by its header, not by the caller: said, with how to read it otherwise
+        warn_caller(export_note(records.name, records.columns, "tag_file(columns=...)"), InputWarning)
     for text in [*(f"columns {t}" for t in mapped.values()), *(f"keep_columns {t}" for t in empty.values())]:
         warn_caller(text, InputWarning)  # at the line that called tag_file (Tagger's or the module's)
 

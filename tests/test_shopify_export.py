@@ -321,9 +321,11 @@ def test_generate_reads_an_export_without_columns_and_says_how(tmp_path: Path, m
     assert [row["Tags"] for row in rows] == ["linen, summer", ""]  # a column read as an attribute is still kept
     assert (
         'products_export.csv: read as a Shopify product export (\'id=Handle,title=Title,description="Body (HTML)",'
-        'brand=Vendor,images="Image Src"\'; its options, Type and Tags as attributes; its other columns kept in '
-        "extra); --columns reads it otherwise" in result.stderr
+        "brand=Vendor,images=\"Image Src\"'; its options, Type and Tags as attributes; its SEO description or photos' "
+        "alt texts as the description where the body is empty; its other columns kept in extra); --columns reads it "
+        "otherwise" in result.stderr
     )
+    assert result.stderr.count("read as a Shopify product export") == 1
     assert "not product fields" not in result.stderr  # the export's ~30 other columns are not listed as a mistake
 
 
@@ -346,3 +348,78 @@ def test_a_description_in_html_is_read_as_its_text(tmp_path: Path, given: str, r
     # the 600 characters of description the tagger reads ('p strong Material strong nbsp 100 linen p ul li …')
     product = Product(id="p1", title="Linen Shirt", description=given)
     assert product.description == read
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Handle,Title,Type,Tags",  # a shop's own table: a handle and a title, no column only Shopify's export has
+        "handle,title,Type,Tags",
+    ],
+)
+def test_a_table_with_a_handle_and_a_title_alone_is_no_shopify_export(tmp_path: Path, header: str) -> None:
+    # Handle + Title told an export: any such table had its Type and Tags read as attributes, its rows joined by Handle
+    path = _export(tmp_path, f"{header}\ntee,Cotton Tee,Tops,sale\n")
+    source = RecordSource(path, columns={"id": header.split(",")[0], "title": header.split(",")[1]})
+    tee = next(iter(source))
+    assert source.shopify_export is False
+    plain = RecordSource(path)
+    plain.peek(1)
+    assert plain.shopify_export is False and plain.columns == {}
+    assert tee.data is not None and "attributes" not in tee.data
+
+
+@pytest.mark.parametrize("third", ["Body (HTML)", "Variant SKU", "Option1 Name", "Image Src", "SEO Description"])
+def test_a_handle_and_a_title_with_one_column_of_shopifys_own_is_an_export(tmp_path: Path, third: str) -> None:
+    path = _export(tmp_path, f"Handle,Title,{third}\ntee,Cotton Tee,x\n")
+    source = RecordSource(path)
+    source.peek(1)
+    assert source.shopify_export is True and source.columns["id"] == "Handle"
+
+
+def test_the_2024_columns_are_told_in_any_case(tmp_path: Path) -> None:
+    path = _export(tmp_path, "URL handle,Title,SEO title,Option1 name\ntee,Cotton Tee,Tee,Color\n")
+    source = RecordSource(path)
+    source.peek(1)
+    assert source.shopify_export is True
+
+
+def test_the_seo_description_is_the_description_when_the_body_is_empty(tmp_path: Path) -> None:
+    path = _export(
+        tmp_path,
+        "Handle,Title,Body (HTML),SEO Title,SEO Description,Image Src,Image Alt Text\n"
+        "tee,Cotton Tee,,Cotton Tee | Northwind,Soft organic cotton crew neck tee.,tee.jpg,Black tee front\n"
+        "mug,Stoneware Mug,<p>Glazed.</p>,,Our best mug.,mug.jpg,Blue mug\n",
+    )
+    tee, mug = list(read_products(path))
+    assert isinstance(tee, Product) and isinstance(mug, Product)
+    assert tee.description == "Soft organic cotton crew neck tee."
+    assert mug.description == "Glazed."  # the body, when it has text, is the shop's description
+    assert tee.title == "Cotton Tee"  # the SEO title (the title with the shop's name) is not read
+
+
+def test_the_photos_alt_texts_are_the_description_when_there_is_no_other(tmp_path: Path) -> None:
+    path = _export(
+        tmp_path,
+        "Handle,Title,Body (HTML),Image Src,Image Alt Text,Option1 Name,Option1 Value\n"
+        "tee,Cotton Tee,,tee.jpg,Black cotton tee front,Color,Black\n"
+        "tee,,,tee-back.jpg,Black cotton tee back,,\n"
+        "tee,,,tee-3.jpg,Cotton Tee,,\n"  # the title again: states nothing more
+        "tee,,,tee-4.jpg,Black cotton tee front,,\n",
+    )
+    (tee,) = list(read_products(path))
+    assert isinstance(tee, Product)
+    assert tee.description == "Black cotton tee front; Black cotton tee back"
+    assert tee.extra["Image Alt Text"] == "Black cotton tee front"  # the first row's cell, as --keep-columns copies
+
+
+def test_tag_file_says_once_that_it_read_a_shopify_export(demo_index_dir: Path, tmp_path: Path) -> None:
+    import tagllm
+    from tagllm.config import TaggerConfig
+    from tagllm.errors import InputWarning
+
+    path = _export(tmp_path, HEADER + SHIRT + MUG)
+    with pytest.warns(InputWarning) as said:
+        tagllm.tag_file(path, tmp_path / "tags.jsonl", TaggerConfig(index=str(demo_index_dir)))
+    notes = [str(w.message) for w in said if "Shopify" in str(w.message)]
+    assert len(notes) == 1 and notes[0].endswith("tag_file(columns=...) reads it otherwise")

@@ -122,6 +122,7 @@ def generate(
     """
     from tagllm.errors import InputWarning
     from tagllm.io import STDIO, RecordSource, detect_format, parse_columns
+    from tagllm.io.headers import export_note
     from tagllm.io.lock import OutputLock
     from tagllm.io.places import check_output_name, check_output_place
     from tagllm.io.resume import check_replaceable, output_file
@@ -149,7 +150,7 @@ def generate(
         records.require_title()  # before any model loads, and before a warning would advise mapping the header
         _warn_about_columns(records, records.columns, kept, warn)
         if records.shopify_export and not quiet:
-            typer.echo(_export_note(records), err=True)
+            typer.echo(export_note(records.name, records.columns, "--columns"), err=True)
     if output != STDIO:
         check_output_name(Path(output))  # tags.jsonl.gz: said before its format is asked for
     out_format = detect_format(output, output_format, flag="--output-format", output=True)
@@ -274,16 +275,6 @@ def _stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def _export_note(records: RecordSource) -> str:
-    """How a Shopify product export is read, said once before the run: the user gave no --columns for it."""
-    from tagllm.io.headers import columns_flag
-
-    return (
-        f"{records.name}: read as a Shopify product export ({columns_flag(records.columns).removeprefix('--columns ')}"
-        "; its options, Type and Tags as attributes; its other columns kept in extra); --columns reads it otherwise"
-    )
-
-
 def _warn_about_columns(
     records: RecordSource, columns: dict[str, str], kept: list[str], warn: Callable[[str], None]
 ) -> None:
@@ -292,7 +283,7 @@ def _warn_about_columns(
     from tagllm.io.readers import FIRST_RECORDS_CHECKED
 
     first = records.peek(FIRST_RECORDS_CHECKED)
-    unknown = {} if records.shopify_export else unknown_columns(first)  # its other columns: said by _export_note
+    unknown = {} if records.shopify_export else unknown_columns(first)  # its other columns: said by export_note
     # a column that looks like a field was probably meant as it: each gets its own line; the rest (a Shopify export
     # has ~30: variants, SEO, inventory) are named together in one line a person reads
     for column, guess in unknown.items():

@@ -24,6 +24,16 @@ def columns_flag(columns: dict[str, str]) -> str:
     return f"--columns {shlex.quote(','.join(pairs))}"
 
 
+def export_note(name: str, columns: dict[str, str], opt_out: str) -> str:
+    """How a file told a Shopify product export (by ``shopify_columns``) is read, said once before a run, and what
+    reads it otherwise (``opt_out``: the flag or argument that gives the columns)."""
+    return (
+        f"{name}: read as a Shopify product export ({columns_flag(columns).removeprefix('--columns ')}; its options, "
+        "Type and Tags as attributes; its SEO description or photos' alt texts as the description where the body is "
+        f"empty; its other columns kept in extra); {opt_out} reads it otherwise"
+    )
+
+
 def no_title_hint(header: Sequence[str], fmt: str, first: Sequence[Record]) -> str:
     """What to do about a header (of a CSV or Parquet file, whose ``first`` records are given) with no title column."""
     if fmt == "csv" and (sep := next(filter(None, map(separator_in, header)), None)):
