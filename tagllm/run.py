@@ -22,7 +22,7 @@ from tagllm.io import STDIO, RecordSource, ResultWriter, claims_another_line, er
 from tagllm.io.headers import export_note
 from tagllm.io.lock import lock_path
 from tagllm.io.resume import output_file, temp_path
-from tagllm.io.rows import FELL_BACK_NOTE, fingerprint
+from tagllm.io.rows import FELL_BACK_NOTE, fingerprint, raw_fingerprint
 from tagllm.io.settings import run_settings, settings_path
 from tagllm.models import Product, RecordError
 from tagllm.run_summary import MAX_ABSENT_NAMED, RunInterrupted, RunSummary
@@ -147,7 +147,9 @@ def _tag_records(
             digest = fingerprint(item) if isinstance(item, Product) else None
             # a record that cannot be tagged now could be when its row was written: it was edited since, and its
             # error record (what to fix) replaces the tags of a text it no longer has
-            edited = isinstance(item, RecordError) or state.is_edited(product_id, digest)
+            # an output written before the reader cleaned the text holds the fingerprint of the record's raw text
+            earlier = raw_fingerprint(item, record.data or {}) if isinstance(item, Product) else None
+            edited = isinstance(item, RecordError) or state.is_edited(product_id, digest, earlier)
             if state.is_done(product_id, fetch_remote=fetch_remote):
                 if not edited:
                     summary.skipped += 1

@@ -110,10 +110,11 @@ class OutputState:
             or (fetch_remote and product_id in self.unfetched)
         )
 
-    def is_edited(self, product_id: str, digest: str | None) -> bool:
-        """Its last row was tagged from another text than ``digest``'s (rows written without a fingerprint: no)."""
+    def is_edited(self, product_id: str, digest: str | None, *readings: str | None) -> bool:
+        """Its last row was tagged from another text than ``digest``'s, or any of its other ``readings`` (the
+        fingerprint an earlier version of the reader gave the same record); rows written without a fingerprint: no."""
         known = self.hashes.get(product_id)
-        return known is not None and digest is not None and known != digest
+        return known is not None and digest is not None and known not in {digest, *readings}
 
     @property
     def superseded(self) -> int:

@@ -88,6 +88,19 @@ def fingerprint(product: Any) -> str:
     return hashlib.sha1(product.model_dump_json(include=TAGGED_FIELDS).encode("utf-8")).hexdigest()[:16]
 
 
+def raw_fingerprint(product: Any, data: dict[str, Any]) -> str | None:
+    """The fingerprint an output written before tagllm cleaned the text it reads (a description's HTML read as its
+    text, NULs left out) holds for this product: that of its title, description and brand as its record gave them
+    (``data``, white space stripped as then); None when the cleaning changed none of them. Resume takes either as the
+    same product, so that an unchanged record is not tagged again because the reader now reads it otherwise."""
+    raw = {
+        field: data[field].strip()
+        for field in ("title", "description", "brand")
+        if isinstance(data.get(field), str) and data[field].strip() != getattr(product, field)
+    }
+    return fingerprint(product.model_copy(update=raw)) if raw else None
+
+
 def outcome(result: TagResult) -> str:
     """OK, ERROR, FELL_BACK (routing mode: the LLM failed and the default's tags stayed), DEGRADED (no photo could
     be read, the text's tags stayed) or UNFETCHED (its remote photos were not to be fetched); resume retries all but

@@ -1,0 +1,72 @@
+"""--resume over an output written before tagllm cleaned the text it reads (a description's HTML read as its text, NULs
+left out): a product whose record is unchanged is done, not tagged again because the reader now reads it otherwise."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tagllm.config import TaggerConfig
+from tagllm.io.rows import TAGGED_FIELDS
+from tagllm.models import Product
+from tagllm.retrieval.index import ExampleIndex
+from tagllm.tagger import Tagger
+
+RECORDS = [
+    {"id": "p0", "title": "Slim jeans", "description": "<p>Blue <b>denim</b> jeans &amp; a belt</p>"},
+    {"id": "p1", "title": "Steel\x00 cooking pot", "brand": "Pan\x00Co"},
+    {"id": "p2", "title": "Wool scarf"},
+]
+
+
+@pytest.fixture(scope="module")
+def tagger(demo_taxonomy, demo_index_dir, embedder):  # type: ignore[no-untyped-def]
+    index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
+    return Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(k=5, batch_size=2))
+
+
+def _raw_fingerprint(record: dict[str, str]) -> str:
+    """The fingerprint tagllm wrote before it cleaned the text: the record's text fields as they came."""
+    fields = {"title": None, "description": None, "brand": None, "attributes": {}, "images": [], "queries": []}
+    raw = Product.model_construct(**{**fields, **{k: v for k, v in record.items() if k != "id"}})
+    return hashlib.sha1(raw.model_dump_json(include=TAGGED_FIELDS).encode("utf-8")).hexdigest()[:16]
+
+
+def _as_written_before(out: Path) -> None:
+    """Each row's fingerprint replaced by the one computed on its record's raw text, as an earlier version wrote it."""
+    raw = {record["id"]: _raw_fingerprint(record) for record in RECORDS}
+    if out.suffix == ".csv":
+        with out.open(newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        with out.open("w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows({**row, "input_hash": raw[row["product_id"]]} for row in rows)
+        return
+    lines = []
+    for line in out.read_text().splitlines():
+        product_id = json.loads(line)["product_id"]
+        lines.append(re.sub(r'"input_hash":"[0-9a-f]+"', f'"input_hash":"{raw[product_id]}"', line))
+    out.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_a_record_unchanged_since_an_output_of_its_raw_text_is_done(tagger, tmp_path: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
+    src, out = tmp_path / "in.jsonl", tmp_path / f"out{suffix}"
+    src.write_text("".join(json.dumps(record) + "\n" for record in RECORDS))
+    tagger.tag_file(src, out)
+    _as_written_before(out)
+    before = out.read_text()
+    assert before.count(_raw_fingerprint(RECORDS[0])) == 1
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.edited, again.skipped) == (0, 0, 3)
+    assert out.read_text() == before
+    # a text edited since is still tagged again
+    src.write_text(src.read_text().replace("Blue <b>denim</b> jeans", "Red <b>denim</b> jeans"))
+    edited = tagger.tag_file(src, out, resume=True)
+    assert (edited.tagged, edited.edited, edited.skipped) == (1, 1, 2)
