@@ -200,6 +200,23 @@ def test_build_given_an_id_twice_builds_the_later_example_and_names_the_earlier(
     assert ExampleIndex.build(examples[:5], demo_taxonomy, embedder).repeated == []
 
 
+def test_an_empty_label_cell_names_its_row_and_says_the_cell_is_empty(tmp_path, demo_taxonomy) -> None:  # type: ignore[no-untyped-def]
+    # it said "no 'gold_category'", as for a file without that column: the user looked for a missing column
+    source = tmp_path / "examples.csv"
+    source.write_text("title,gold_category\nBlue denim jeans,apparel-jeans\nSteel pot,\nWool scarf,  \n")
+    examples, errors = read_examples(source, demo_taxonomy, label_field="gold_category")
+    assert [e.title for e in examples] == ["Blue denim jeans"]
+    assert [(e.line, e.field, e.message) for e in errors] == [
+        (
+            line,
+            "gold_category",
+            f"{source}:{line}: the 'gold_category' cell is empty; a labelled example needs tags, so this row is left "
+            "out of the index",
+        )
+        for line in (3, 4)
+    ]
+
+
 def test_a_null_or_blank_facet_value_labels_nothing_and_the_example_is_kept(tmp_path, demo_taxonomy) -> None:  # type: ignore[no-untyped-def]
     # pandas writes a missing cell as null: each such example was skipped whole, "color label 'None' is not a value
     # of the taxonomy" (a tag nobody wrote), 4 of these 5 records lost
@@ -219,8 +236,8 @@ def test_a_null_or_blank_facet_value_labels_nothing_and_the_example_is_kept(tmp_
         "a3": {"category": ["electronics-phones"]},
     }
     assert [e.message for e in errors] == [
-        f"{source}:4: no 'labels'; a labelled example needs tags",
-        f"{source}:5: no tag in 'labels'; a labelled example needs tags",
+        f"{source}:4: no 'labels' field; a labelled example needs tags, so this record is left out of the index",
+        f"{source}:5: no tag in 'labels'; a labelled example needs tags, so this record is left out of the index",
     ]
     examples, errors = read_examples(source, demo_taxonomy, label_field="gold")
     assert [(e.id, e.labels) for e in examples] == [("a4", {"category": ["jewellery-rings"]})]
@@ -447,6 +464,7 @@ def test_examples_without_the_label_field_name_the_fields_they_have(tmp_path: Pa
     with pytest.raises(InputError) as error:
         read_examples(source, demo_taxonomy, label_field="gold")
     assert str(error.value) == (
-        f"{source}: no usable labelled examples; first problem: {source}:1: no 'gold'; a labelled example needs tags; "
-        "no record has a 'gold' field (their fields: id, labels, title): name the one holding the tags (--label-field)"
+        f"{source}: no usable labelled examples; first problem: {source}:1: no 'gold' field; a labelled example needs "
+        "tags, so this record is left out of the index; no record has a 'gold' field (their fields: id, labels, "
+        "title): name the one holding the tags (--label-field)"
     )

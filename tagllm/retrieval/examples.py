@@ -54,8 +54,13 @@ def labels_from_record(
 ) -> dict[str, list[str]] | RecordError:
     """Read a record's labels: ``labels`` ({facet: [..]}), or a single path field such as ``gold_category``."""
     raw = data.get(label_field)
-    if is_empty_field(raw):
-        return RecordError(field=label_field, message=f"{where}: no {label_field!r}; a labelled example needs tags")
+    left_out = "a labelled example needs tags, so this {} is left out of the index"
+    if label_field not in data:
+        message = f"{where}: no {label_field!r} field; {left_out.format('record')}"
+        return RecordError(field=label_field, message=message)
+    if is_blank_cell(raw):  # a table's empty cell (or a record's null): its column is there, this row's cell is not
+        message = f"{where}: the {label_field!r} cell is empty; {left_out.format('row')}"
+        return RecordError(field=label_field, message=message)
     pairs: list[tuple[str, str]] = []
     if isinstance(raw, dict):
         for facet, values in raw.items():
@@ -66,8 +71,8 @@ def labels_from_record(
         pairs.append((CATEGORY, _tag_text(raw)))
     elif isinstance(raw, list):
         pairs.extend((CATEGORY, _tag_text(v)) for v in raw if not is_blank_cell(v))
-    if not pairs:
-        message = f"{where}: no tag in {label_field!r}; a labelled example needs tags"
+    if not pairs:  # [] or {}, or tags that are all blank
+        message = f"{where}: no tag in {label_field!r}; {left_out.format('record')}"
         return RecordError(field=label_field, message=message)
     labels: dict[str, list[str]] = {}
     for facet, value in pairs:
