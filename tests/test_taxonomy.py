@@ -448,6 +448,35 @@ def test_check_reports_a_synonym_two_values_share_or_another_value_is_named(tmp_
     assert load_taxonomy(spec).check(synonyms=False) == []  # it loads, and a build may extend it
 
 
+def test_check_reports_an_empty_synonym_in_the_file_or_a_synonym_file(tmp_path: Path) -> None:
+    # an empty synonym loaded without a word: two were reported as "share the synonym '  '", and one alone made an
+    # attribute label of no letters ("Color: -") in examples or gold read as that value
+    from typer.testing import CliRunner
+
+    from tagllm.attributes import AttributeResolver
+    from tagllm.cli import app
+
+    (tmp_path / "syn.yaml").write_text("green: ['-']\n")
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nsynonym_files: [syn.yaml]\nfacets:\n  - name: color\n    values:\n"
+        "      - {id: navy, name: Navy, synonyms: ['', dark blue]}\n      - {id: red, name: Red, synonyms: ['  ']}\n"
+        "      - {id: green, name: Green}\n"
+    )
+    result = CliRunner().invoke(app, ["taxonomy", "check", "-t", str(spec)])
+    assert result.exit_code == 1
+    said = "with no letters or digits: it names nothing; remove it"
+    empty = [("navy", ""), ("red", "  "), ("green", "-")]
+    problems = "".join(f"facet 'color': value {value!r} has the synonym {text!r}, {said}\n" for value, text in empty)
+    assert result.stdout == problems + "t: 3 values in 1 facets, 3 problem(s)\n"
+    resolver = AttributeResolver(load_taxonomy(spec))
+    assert [resolver.value("color", text) for text in ("-", "", "dark blue")] == [
+        ([], ["-"]),
+        ([], [""]),
+        (["navy"], []),
+    ]
+
+
 def test_check_reports_a_label_two_values_share_in_another_language(tmp_path: Path) -> None:
     # Shopify's zh-CN labels Racquetball and Squash both 壁球: the mapper gives neither for it, and `taxonomy check`
     # reported only English names two values share

@@ -36,7 +36,8 @@ class AttributeResolver:
             if facet.hierarchical:
                 continue
             for text in (v.name, *v.synonyms, *(label for _, label in v.labels)):
-                for k in {normalize(text), value_key(text, facet.title or v.facet)}:
+                # a synonym of no letters ('', '-') keys nothing: it read every label of no letters as its value
+                for k in {normalize(text), value_key(text, facet.title or v.facet)} - {""}:
                     slot = (v.facet, k)
                     self._values[slot] = v.id if self._values.get(slot, v.id) == v.id else None
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from tagllm.errors import TaxonomyError
 from tagllm.taxonomy.nodes import PATH_SEPARATOR, Facet, Value
-from tagllm.taxonomy.problems import flat_facets_with_parents
+from tagllm.taxonomy.problems import taxonomy_problems
 from tagllm.text import normalize
 
 MIN_KIND_VALUES = 3  # a facet with fewer values than this is not told to be a kind of another by its values alone
@@ -330,42 +330,9 @@ class Taxonomy:
         }
 
     def check(self, *, synonyms: bool = True, labels: bool = True) -> list[str]:
-        """Problems an analyst should fix: duplicate names under one parent, names with no letters or digits, which
-        the mapper matches to nothing but their exact string (a parent cycle is refused when the taxonomy is built;
-        the own format refuses all three), with ``synonyms`` the synonyms that map nothing to their value
-        (``synonym_clashes``), and with ``labels`` the other-language labels two values under one parent share
-        (``label_clashes``): the own format loads both; and a flat facet whose values have parents."""
-        clashes = {later.id: earlier for earlier, later in self.name_clashes()}
-        problems: list[str] = []
-        for v in self.values.values():
-            if not normalize(v.name):
-                problems.append(
-                    f"value {v.id!r} has no letters or digits in its name {v.name!r}, so nothing but that exact "
-                    "string maps to it"
-                )
-            elif v.id in clashes:
-                problems.append(
-                    f"facet {v.facet!r}: values {clashes[v.id].id!r} and {v.id!r} share the name {v.name!r} "
-                    "under the same parent; the mapper cannot tell them apart"
-                )
-        problems.extend(flat_facets_with_parents(self))
-        for text, value, other in self.synonym_clashes() if synonyms else ():
-            if normalize(other.name) == normalize(text):
-                problems.append(
-                    f"facet {value.facet!r}: synonym {text!r} of {value.id!r} is the name of {other.id!r}, which the "
-                    f"mapper gives it: it maps nothing to {value.id!r}"
-                )
-            else:
-                problems.append(
-                    f"facet {value.facet!r}: values {other.id!r} and {value.id!r} share the synonym {text!r} under the "
-                    "same parent; the mapper cannot tell which a product stating it means, and gives neither"
-                )
-        for language, label, earlier, later in self.label_clashes() if labels else ():
-            problems.append(
-                f"facet {later.facet!r}: values {earlier.id!r} and {later.id!r} share the {language} label {label!r} "
-                "under the same parent; the mapper cannot tell them apart in that language"
-            )
-        return problems
+        """Problems an analyst should fix (see ``tagllm.taxonomy.problems.taxonomy_problems``): with ``synonyms``
+        the synonyms that map nothing to their value, with ``labels`` the other-language labels two values share."""
+        return taxonomy_problems(self, synonyms=synonyms, labels=labels)
 
     def label_clashes(self) -> list[tuple[str, str, Value, Value]]:
         """(language, label, the earlier value, the later one) for values of one facet under one parent whose labels
@@ -399,6 +366,8 @@ class Taxonomy:
         clashes: list[tuple[str, Value, Value]] = []
         for v in self.values.values():
             for text in dict.fromkeys(v.synonyms):
+                if not normalize(text):  # names nothing, so clashes with nothing: reported as such by check
+                    continue
                 key = (v.facet, v.parent_id, normalize(text))
                 other = named.get(key) or carried.get(key)
                 if other is not None and other.id != v.id:
