@@ -54,13 +54,25 @@ def test_an_index_whose_examples_are_cut_off_names_the_line_and_field(tmp_path: 
     (index / "examples.jsonl").write_text("\n".join([lines[0], '{"id": "e2"}', *lines[2:]]) + "\n")
     with pytest.raises(IndexMismatchError) as error:
         ExampleIndex.load(index)
+    # pydantic's wording ("title: Input should be a valid string") did not say the title was missing
     assert str(error.value) == (
-        f"{index}: the index is damaged (examples.jsonl:2: title: Input should be a valid string); rebuild it: "
+        f"{index}: the index is damaged (examples.jsonl:2: example 'e2' has no title); rebuild it: "
         f"tagllm index build EXAMPLES --index {index}"
     )
-    (index / "examples.jsonl").write_text(lines[0] + "\n" + lines[1][:20] + "\n")
-    with pytest.raises(IndexMismatchError, match=r"the index is damaged \(examples.jsonl:2: Invalid JSON: "):
+    (index / "examples.jsonl").write_text(
+        lines[0] + "\n" + '{"id": "e9", "title": "Tee", "labels": {"category": 3}}' + "\n"
+    )
+    with pytest.raises(IndexMismatchError) as error:
         ExampleIndex.load(index)
+    said = "(examples.jsonl:2: example 'e9': field 'labels.category' is not a list (got 3))"
+    assert said in str(error.value)
+    (index / "examples.jsonl").write_text(lines[0] + "\n" + '{"title": "Tee"}' + "\n")
+    with pytest.raises(IndexMismatchError, match=r"\(examples.jsonl:2: the example has no id\)"):
+        ExampleIndex.load(index)
+    (index / "examples.jsonl").write_text(lines[0] + "\n" + lines[1][:20] + "\n")
+    with pytest.raises(IndexMismatchError) as error:
+        ExampleIndex.load(index)
+    assert "(examples.jsonl:2: the line is not a whole JSON object (cut off, or edited by hand))" in str(error.value)
 
 
 def test_an_index_whose_scorer_is_cut_off_is_refitted_and_tags_as_the_whole_one(

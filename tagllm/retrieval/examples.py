@@ -252,7 +252,30 @@ def read_index_examples(path: Path) -> list[LabelledProduct]:
             try:
                 examples.append(LabelledProduct.model_validate_json(line))
             except ValidationError as exc:
-                first = exc.errors()[0]
-                field = ".".join(map(str, first["loc"]))
-                raise ValueError(f"{path.name}:{number}: {field + ': ' if field else ''}{first['msg']}") from None
+                raise ValueError(f"{path.name}:{number}: {_example_problem(exc.errors()[0], line)}") from None
     return examples
+
+
+# pydantic's error types, said in plain words about the value given
+_NOT_A = {"list_type": "a list", "dict_type": "a mapping", "string_type": "text"}
+
+
+def _example_problem(error: Any, line: str) -> str:
+    """What is wrong with an ``examples.jsonl`` line, in plain words naming the example and the field: pydantic's
+    wording ("title: Input should be a valid string") did not say the title was missing."""
+    if error["type"] == "json_invalid":
+        return "the line is not a whole JSON object (cut off, or edited by hand)"
+    if error["loc"] == ("id",) and error["type"] == "missing":
+        return "the example has no id"
+    try:
+        given = json.loads(line)
+    except ValueError:
+        given = {}
+    given_id = given.get("id") if isinstance(given, dict) else None
+    named = f"example {given_id!r}" if isinstance(given_id, str) and given_id else "an example with no id"
+    field = ".".join(map(str, error["loc"]))
+    if field == "title" and (error["type"] in {"missing", "string_too_short"} or error.get("input") is None):
+        return f"{named} has no title"
+    if error["type"] in _NOT_A:
+        return f"{named}: field {field!r} is not {_NOT_A[error['type']]} (got {error.get('input')!r})"
+    return f"{named}: field {field!r}: {error['msg']}"
