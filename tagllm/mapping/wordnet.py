@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -133,36 +134,31 @@ class WordNet:
             found = self._cache[sid] = Synset(names, tuple(hypernyms.split()), frozenset(words), lexfile)
         return found
 
-    def hypernym_words(self, sense: str, depth: int) -> set[str]:
-        """Stems of the lemmas of a sense's hypernyms, up to ``depth`` levels up."""
-        words: set[str] = set()
-        frontier, seen = list(self.synset(sense).hypernyms), set()
-        for _ in range(depth):
-            next_frontier: list[str] = []
+    def climb(self, sense: str, levels: int) -> Iterator[str]:
+        """The sense, then its hypernyms up to ``levels`` levels above it, level by level (nearest first), each once:
+        the one walk up WordNet's kinds that the lexical stage and the shipped lexicon's build read."""
+        frontier, seen = [sense], set()
+        for _ in range(levels + 1):
+            following: list[str] = []
             for sid in frontier:
                 if sid not in seen:
                     seen.add(sid)
-                    synset = self.synset(sid)
-                    words |= synset.words
-                    next_frontier.extend(synset.hypernyms)
-            frontier = next_frontier
-        return words
+                    yield sid
+                    following.extend(self.synset(sid).hypernyms)
+            frontier = following
+
+    def hypernym_words(self, sense: str, depth: int) -> set[str]:
+        """Stems of the lemmas of a sense's hypernyms, up to ``depth`` levels up."""
+        return {word for sid in islice(self.climb(sense, depth), 1, None) for word in self.synset(sid).words}
 
     def reaches(self, sense: str, words: set[str], depth: int) -> bool:
         """Whether a word of a lemma of the sense or of its hypernyms (``depth`` levels) has its stem in ``words``."""
-        frontier, seen = [sense], set()
-        for _ in range(depth):
-            next_frontier: list[str] = []
-            for sid in frontier:
-                if sid in seen:
-                    continue
-                seen.add(sid)
-                synset = self.synset(sid)
-                if any(stem(w) in words for lemma in synset.lemmas for w in lemma.split()):
-                    return True
-                next_frontier.extend(synset.hypernyms)
-            frontier = next_frontier
-        return False
+        return any(
+            stem(w) in words
+            for sid in self.climb(sense, depth - 1)
+            for lemma in self.synset(sid).lemmas
+            for w in lemma.split()
+        )
 
     def known(self, word: str) -> bool:
         """Whether WordNet knows the word (as a noun, or an adjective): a real word, so no typo of another."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -182,31 +183,14 @@ def _first_material(
 def _materials_above(wordnet: WordNet, sense: str, targets: dict[str, list[str]]) -> list[str]:
     """The material names of ``targets`` among the hypernyms of ``sense`` (``MAX_DEPTH`` levels), nearest first."""
     found: list[str] = []
-    frontier, seen = list(wordnet.synset(sense).hypernyms), set()
-    for _ in range(MAX_DEPTH):
-        following: list[str] = []
-        for sid in frontier:
-            if sid not in seen:
-                seen.add(sid)
-                found += [name for name in targets.get(sid, []) if name not in found]
-                following.extend(wordnet.synset(sid).hypernyms)
-        frontier = following
+    for sid in islice(wordnet.climb(sense, MAX_DEPTH), 1, None):
+        found += [name for name in targets.get(sid, []) if name not in found]
     return found
 
 
 def _reaches(wordnet: WordNet, sense: str, targets: set[str]) -> bool:
     """Whether ``sense`` is one of ``targets`` or has one among its hypernyms (``MAX_DEPTH`` levels)."""
-    frontier, seen = [sense], set()
-    for _ in range(MAX_DEPTH):
-        following: list[str] = []
-        for sid in frontier:
-            if sid in targets:
-                return True
-            if sid not in seen:
-                seen.add(sid)
-                following.extend(wordnet.synset(sid).hypernyms)
-        frontier = following
-    return False
+    return any(sid in targets for sid in wordnet.climb(sense, MAX_DEPTH - 1))
 
 
 def main() -> None:
