@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tagllm.errors import InputError
-from tagllm.evaluation import harness
+from tagllm.evaluation import tagging
 from tagllm.evaluation.harness import load_eval_config, run_eval
 
 
@@ -29,7 +29,7 @@ def test_gold_records_without_a_gold_value_are_named_not_tagged(eval_dir, fake_f
         {"id": "q3", "title": "Bar stool", "gold_category": ""},
         {"id": "q4", "title": "Beach towel", "gold_category": []},
     )
-    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    monkeypatch.setattr(tagging, "_default_factory", fake_factory)
     out = eval_dir / "out"
     result = CliRunner().invoke(app, ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(out)])
     assert result.exit_code == 0, result.output

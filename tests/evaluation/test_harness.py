@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tagllm.errors import ConfigError, InputError, RunFailedError
-from tagllm.evaluation import cache, harness
+from tagllm.evaluation import cache, harness, tagging
 from tagllm.evaluation.compare import compare_runs
 from tagllm.evaluation.harness import load_eval_config, run_eval
 
@@ -392,7 +392,7 @@ def test_seed_alone_redraws_the_configs_random_sample_or_is_refused(eval_dir, fa
     were another draw."""
     from tagllm.cli.eval import app
 
-    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    monkeypatch.setattr(tagging, "_default_factory", fake_factory)
     args = ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(eval_dir / "out"), "--seed", "1"]
     result = CliRunner().invoke(app, args)
     assert isinstance(result.exception, ConfigError)
@@ -548,7 +548,7 @@ def test_sample_modes(eval_dir, fake_factory):
 def test_cli_run_and_compare_print_exact_lines(eval_dir, fake_factory, monkeypatch):
     from tagllm.cli.eval import app
 
-    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    monkeypatch.setattr(tagging, "_default_factory", fake_factory)
     runner = CliRunner()
     out = eval_dir / "out"
     result = runner.invoke(app, ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(out)])
@@ -586,7 +586,7 @@ def test_a_comparison_without_bootstrap_says_its_deltas_were_not_tested(eval_dir
     but Python's takes."""
     from tagllm.cli.eval import app
 
-    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    monkeypatch.setattr(tagging, "_default_factory", fake_factory)
     a, b = str(eval_dir / "a.j2"), str(eval_dir / "b.j2")
     result = CliRunner().invoke(
         app,
@@ -743,7 +743,7 @@ def test_gold_records_with_a_repeated_id_no_id_or_no_json_are_counted_and_named(
         fh.write(json.dumps({"id": "p1", "title": "Floor lamp", "gold_category": "Home > Lamps", "split": "test"}))
         fh.write("\n" + json.dumps({"title": "Oxford shirt", "gold_category": "Clothing > Shirts", "split": "test"}))
         fh.write("\n{not json\n")
-    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    monkeypatch.setattr(tagging, "_default_factory", fake_factory)
     out = eval_dir / "out"
     result = CliRunner().invoke(app, ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(out)])
     assert result.exit_code == 0, result.output
@@ -849,7 +849,7 @@ def _sweep_failing_at_b(eval_dir, fake_factory, monkeypatch, failure: BaseExcept
             raise failure
         return fake_factory(config)
 
-    monkeypatch.setattr(harness, "_default_factory", factory)
+    monkeypatch.setattr(tagging, "_default_factory", factory)
     monkeypatch.chdir(eval_dir)
     argv = ["tagllm", "eval", "run", "eval.yaml", "--output", "out", "--bootstrap", "0"]
     monkeypatch.setattr("sys.argv", [*argv, "--prompt", "a.j2", "--prompt", "b.j2", "--prompt", "c.j2"])
@@ -1024,7 +1024,7 @@ def test_tagging_reports_its_progress_batch_by_batch(eval_dir, fake_factory, mon
         return fake_factory(config)
 
     on_a_terminal("tagllm.cli.eval")
-    monkeypatch.setattr(harness, "_default_factory", factory)
+    monkeypatch.setattr(tagging, "_default_factory", factory)
     monkeypatch.chdir(eval_dir)
     monkeypatch.setattr("sys.argv", ["tagllm", "eval", "run", "eval.yaml", "--output", "out", "--bootstrap", "0"])
     with pytest.raises(SystemExit) as stop:
@@ -1062,7 +1062,7 @@ def test_ctrl_c_while_a_variant_is_tagged_says_the_products_tagged_are_cached(
 
     monkeypatch.chdir(eval_dir)
     monkeypatch.setattr("sys.argv", ["tagllm", "eval", "run", "eval.yaml", "--output", "out", "--bootstrap", "0"])
-    monkeypatch.setattr(harness, "_default_factory", interrupted_after(2))
+    monkeypatch.setattr(tagging, "_default_factory", interrupted_after(2))
     with pytest.raises(SystemExit) as stop:
         main()
     assert stop.value.code == 130
@@ -1070,7 +1070,7 @@ def test_ctrl_c_while_a_variant_is_tagged_says_the_products_tagged_are_cached(
         "interrupted: tagllm eval run did not finish; 2 product(s) tagged before it are cached; run it again: the "
         "products cached are not tagged again"
     )
-    monkeypatch.setattr(harness, "_default_factory", interrupted_after(99))
+    monkeypatch.setattr(tagging, "_default_factory", interrupted_after(99))
     with pytest.raises(SystemExit) as stop:
         main()
     assert stop.value.code in (0, None)
@@ -1105,7 +1105,7 @@ def test_sigterm_while_a_variant_is_tagged_stops_it_as_ctrl_c_does(eval_dir, fak
 
     monkeypatch.chdir(eval_dir)
     monkeypatch.setattr("sys.argv", ["tagllm", "eval", "run", "eval.yaml", "--output", "out", "--bootstrap", "0"])
-    monkeypatch.setattr(harness, "_default_factory", factory)
+    monkeypatch.setattr(tagging, "_default_factory", factory)
     previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the run takes SIGTERM over only from its default
     try:
         with pytest.raises(SystemExit) as stop:
@@ -1119,7 +1119,7 @@ def test_sigterm_while_a_variant_is_tagged_stops_it_as_ctrl_c_does(eval_dir, fak
         "again: the products cached are not tagged again"
     )
     assert after == signal.SIG_DFL  # given back once the run stopped
-    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    monkeypatch.setattr(tagging, "_default_factory", fake_factory)
     with pytest.raises(SystemExit) as stop:
         main()
     assert stop.value.code in (0, None)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from tagllm.config import TaggerConfig
-from tagllm.evaluation import harness
+from tagllm.evaluation import harness, tagging
 from tagllm.evaluation.routing import path_accuracy, routing_sweep
 from tagllm.models import Candidate, Product, Provenance, Routing, Tag, TagResult
 from tagllm.routing import Router
@@ -131,7 +131,7 @@ def test_a_product_both_paths_failed_on_is_counted_among_the_routed_run_products
 def test_eval_run_prints_the_routing_table_and_the_report_has_it(eval_dir: Path, fake_factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from tagllm.cli.eval import app
 
-    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    monkeypatch.setattr(tagging, "_default_factory", fake_factory)
     out = eval_dir / "out"
     args = ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(out), "--routing"]
     result = CliRunner().invoke(app, args)
@@ -173,7 +173,7 @@ def test_routing_asked_of_a_run_that_is_not_of_the_default_says_why_there_is_no_
     """`tagllm eval run --routing` on a run of an LLM printed no routing line at all, without a word of why."""
     from tagllm.cli.eval import app
 
-    monkeypatch.setattr(harness, "_default_factory", fake_factory)
+    monkeypatch.setattr(tagging, "_default_factory", fake_factory)
     config = (eval_dir / "eval.yaml").read_text().replace("backend: retrieval", "backend: openai\n  model: qwen")
     (eval_dir / "llm.yaml").write_text(config)
     args = ["run", str(eval_dir / "llm.yaml"), "--bootstrap", "0", "--output", str(eval_dir / "out"), "--routing"]
