@@ -862,3 +862,13 @@ def test_a_spreadsheet_workbook_is_refused_naming_how_to_save_it_as_csv(tmp_path
         f"{tmp_path / name}: a spreadsheet workbook is not written; write a .csv file (a spreadsheet opens it) or "
         "pass --output-format (jsonl, csv, parquet)"
     )
+
+
+def test_an_object_line_ending_in_a_comma_is_read_as_the_object(tmp_path: Path) -> None:
+    # the items of a JSON array copied without its brackets: each line was an error record "not valid JSON (Extra data
+    # at column 38)", no product tagged
+    path = tmp_path / "products.jsonl"
+    path.write_text('{"id": "1", "title": "Blue denim jeans"},\n{"id": "2", "title": "Steel pot"} , \n{"id": "3"},,\n')
+    read = list(read_products(path))
+    assert [(p.id, p.title) for p in read if isinstance(p, Product)] == [("1", "Blue denim jeans"), ("2", "Steel pot")]
+    assert isinstance(read[2], RecordError) and "not valid JSON" in read[2].message  # two commas: no whole object

@@ -396,7 +396,7 @@ def _unreadable(line: int, error: RecordError | None) -> dict[str, Any]:
 def _repeated_key(cfg: EvalConfig, data: dict[str, Any], line: int, name: str) -> RecordError | None:
     """The error of a gold cell of JSON text (a CSV or Parquet column) that gives a key two values: json keeps the
     last, and the record would be scored on one of two gold values. None if it gives none."""
-    from tagllm.io.jsonl import RepeatedKey, loads_unique, repeated_key
+    from tagllm.io.json_keys import RepeatedKey, loads_unique, repeated_key
 
     for column in (cfg.gold_field, cfg.gold_attribute_field):
         raw = data.get(column) if column else None

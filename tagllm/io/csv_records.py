@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from tagllm.errors import InputError
-from tagllm.io.jsonl import Record, RepeatedKey, file_banner, lines, loads_unique, not_utf8, repeated_key
+from tagllm.io.json_keys import RepeatedKey, loads_unique, repeated_key
+from tagllm.io.jsonl import Record, file_banner, lines, not_utf8
 from tagllm.models import RecordError
 
 MAX_CSV_CELL = 16 * 2**20  # csv's default limit of 128 KiB refuses a long but real HTML description

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tagllm.errors import InputError
-from tagllm.io.rows import SURROGATE
+from tagllm.io.json_keys import RepeatedKey, loads_unique, repeated_key
 from tagllm.models import PRODUCT_FIELDS, RecordError
 from tagllm.text import has_cjk
 
@@ -295,7 +295,7 @@ def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
             yield Record(lineno, None, not_utf8(name, lineno, raw, exc))
             continue
         try:
-            data = loads_unique(text)
+            data = _loads_line(text)
         except RepeatedKey as exc:
             yield Record(lineno, None, repeated_key(name, lineno, exc, exc.data))
             continue
@@ -332,6 +332,17 @@ def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
         yield Record(lineno, data)
 
 
+def _loads_line(text: str) -> Any:
+    """A line's JSON; an object followed by a comma alone (the items of a JSON array copied without its brackets) is
+    read as that object: each such line was an error record ("Extra data"), though it holds a whole product."""
+    try:
+        return loads_unique(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data" and text[exc.pos :].strip() == "," and text.lstrip().startswith("{"):
+            return loads_unique(text[: exc.pos])
+        raise
+
+
 def csv_header(text: str) -> list[str] | None:
     """The columns of ``text`` when it is a CSV header naming a product field (``id,title,brand``;
     ``Handle;Title;Vendor``), else None."""
@@ -349,97 +360,6 @@ def file_banner(text: str) -> str | None:
     """The file named by the line ``tail -n +1 a b`` (or ``head``) writes before each file, ``==> a <==``, or None."""
     match = _FILE_BANNER.fullmatch(text.strip())
     return match.group(1) if match else None
-
-
-class RepeatedKey(ValueError):
-    """A JSON object gives a key two values: ``json`` would keep the last and drop the first without a word."""
-
-    def __init__(self, path: list[str], values: tuple[Any, Any], data: Any) -> None:
-        super().__init__(f"{'.'.join(path)!r} is given twice")
-        self.path = path  # the keys to the repeated one, outermost first
-        self.values = values  # the first value and the other
-        self.data = data  # the whole, read as json reads it (the last value kept)
-
-
-class _Repeated(Exception):
-    """Raised by ``_unique_keys`` to stop at the first key given two values; ``loads_unique`` then finds where it is."""
-
-
-class _Pairs(dict[str, Any]):
-    """An object read with the first key it gives two values, if any, and those values."""
-
-    repeated: tuple[str, Any, Any] | None = None
-
-
-def loads_unique(text: str) -> Any:
-    """``json.loads``, but an object that gives a key two values, at any depth, raises ``RepeatedKey`` naming it."""
-    try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
-    except _Repeated:
-        marked = json.loads(text, object_pairs_hook=_marked)  # the same text again: a repeat is rare
-        found = _repeat_in(marked)
-        assert found is not None  # _unique_keys stopped at one
-        path, first, other = found
-        raise RepeatedKey(path, (first, other), marked) from None
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    data = dict(pairs)
-    if len(data) < len(pairs) and _conflict(pairs) is not None:
-        raise _Repeated
-    return data
-
-
-def _marked(pairs: list[tuple[str, Any]]) -> _Pairs:
-    data = _Pairs(pairs)
-    data.repeated = _conflict(pairs) if len(data) < len(pairs) else None
-    return data
-
-
-def _conflict(pairs: list[tuple[str, Any]]) -> tuple[str, Any, Any] | None:
-    """The first key given twice with two values, and those values (a key given twice with one value loses nothing)."""
-    first: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in first and (value != first[key] or type(value) is not type(first[key])):
-            return key, first[key], value
-        first.setdefault(key, value)
-    return None
-
-
-def _repeat_in(value: Any, path: tuple[str, ...] = ()) -> tuple[list[str], Any, Any] | None:
-    """The path to the first key given two values in a ``_marked`` value (an outer object's before its members'), and
-    the two values; None if there is none."""
-    if isinstance(value, _Pairs) and value.repeated is not None:
-        key, first, other = value.repeated
-        return [*path, key], first, other
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for place, item in items:
-        if (found := _repeat_in(item, (*path, str(place)))) is not None:
-            return found
-    return None
-
-
-def repeated_key(name: str, line: int, exc: RepeatedKey, record: Any, where: tuple[str, ...] = ()) -> RecordError:
-    """The error record of a record (the mapping read, to name it by its id) holding an object that gives a key two
-    values, ``where`` (a CSV cell's column) the object is in the record."""
-    path = [*where, *exc.path]
-    given = record.get("id") if isinstance(record, dict) and path != ["id"] else None
-    record_id = given.strip() if isinstance(given, str) and given.strip() and not SURROGATE.search(given) else None
-    if isinstance(given, int) and not isinstance(given, bool):
-        record_id = str(given)
-    field = ".".join(path)
-    first, other = (_short(value) for value in exc.values)
-    named = f"record {record_id!r} field" if record_id else "field"
-    message = (
-        f"{name}:{line}: {named} {field!r} is given twice ({first}, then {other}) and only one can be read; "
-        "delete the wrong one"
-    )
-    return RecordError(field=field, line=line, record_id=record_id, message=message)
-
-
-def _short(value: Any, width: int = 40) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _number_as_written(text: str, key: str) -> str:
