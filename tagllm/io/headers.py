@@ -24,6 +24,24 @@ def columns_flag(columns: dict[str, str]) -> str:
     return f"--columns {shlex.quote(','.join(pairs))}"
 
 
+# the keys every row of a tagllm output has, and one of those only an output has (JSONL's tags, a table's fingerprint)
+_OUTPUT_KEYS = {"product_id", "status"}
+_OUTPUT_OWN_KEYS = ("input_hash", "tags", "category_id")
+
+
+def output_refusal(name: str, first: Sequence[Record]) -> str | None:
+    """Why an input is no products but the output of an earlier run (given by mistake: ``generate tags.jsonl``), or
+    None. Read as products, each row was an error record ("has no title"), written after the models loaded."""
+    keys = {key for record in first for key in record.data or {}}
+    own = [key for key in _OUTPUT_OWN_KEYS if key in keys]
+    if not first or "title" in keys or not keys >= _OUTPUT_KEYS or not own:
+        return None
+    return (
+        f"{name}: it is the output of a tagllm run (its records have product_id, status and {own[0]}, and no "
+        "title), not products: give the file of products it was tagged from"
+    )
+
+
 def export_note(name: str, columns: dict[str, str], opt_out: str) -> str:
     """How a file told a Shopify product export (by ``shopify_columns``) is read, said once before a run, and what
     reads it otherwise (``opt_out``: the flag or argument that gives the columns)."""

@@ -19,7 +19,7 @@ from tagllm.errors import InputError, missing_dependency
 from tagllm.io.continuations import Continuations
 from tagllm.io.csv_records import allow_long_cells, read_csv
 from tagllm.io.exports import as_product_record, gather_options, shopify_columns
-from tagllm.io.headers import no_title_hint
+from tagllm.io.headers import no_title_hint, output_refusal
 from tagllm.io.jsonl import (
     Record,
     document_refused,
@@ -264,9 +264,11 @@ class RecordSource:
         return self.continuations.variant_rows
 
     def require_title(self) -> None:
-        """A CSV or Parquet input whose columns hold no title (after ``--columns``) would make every record an error
-        record: refuse it before the first product, naming its columns (and a separator other than the comma)."""
-        self.peek(1)
+        """A CSV or Parquet input whose columns hold no title (after ``--columns``), or any input that is the output
+        of a run, would make every record an error record: refuse it before the first product, naming its columns
+        (and a separator other than the comma)."""
+        if (refusal := output_refusal(self.name, self.peek(1))) is not None:
+            raise InputError(refusal)
         if self.header is None:
             return
         renamed = {column: field for field, column in self.columns.items()}

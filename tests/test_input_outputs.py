@@ -1,0 +1,30 @@
+"""An output of an earlier run given as the products to tag: refused before the run, saying what it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tagllm.cli import app
+from tagllm.errors import InputError
+from tagllm.io import RecordSource
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_an_output_given_as_the_products_is_refused_saying_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    # JSONL: the run loaded its models and wrote an output of error records, "record 'line-1' has no title", one per
+    # row; CSV: "no title column … name the column that holds the titles"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "products.jsonl").write_text('{"id": "1", "title": "Blue denim jeans"}\n')
+    first = CliRunner().invoke(app, ["generate", "products.jsonl", "-o", f"tags{suffix}", "--taxonomy", "demo"])
+    assert first.exit_code == 0, first.output
+    with pytest.raises(InputError) as refused:
+        RecordSource(f"tags{suffix}").require_title()  # what generate and tag_file call before any model loads
+    assert str(refused.value) == (
+        f"tags{suffix}: it is the output of a tagllm run (its records have product_id, status and input_hash, and no "
+        "title), not products: give the file of products it was tagged from"
+    )
