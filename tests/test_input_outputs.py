@@ -28,3 +28,11 @@ def test_an_output_given_as_the_products_is_refused_saying_so(
         f"tags{suffix}: it is the output of a tagllm run (its records have product_id, status and input_hash, and no "
         "title), not products: give the file of products it was tagged from"
     )
+
+
+def test_a_shops_table_with_a_product_id_a_status_and_tags_is_no_output(tmp_path: Path) -> None:
+    path = tmp_path / "products.csv"
+    path.write_text("product_id,status,tags,name\n1,active,sale,Blue denim jeans\n")
+    with pytest.raises(InputError) as refused:
+        RecordSource(path).require_title()
+    assert "no title column" in str(refused.value) and "output of a tagllm run" not in str(refused.value)

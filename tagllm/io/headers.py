@@ -24,20 +24,21 @@ def columns_flag(columns: dict[str, str]) -> str:
     return f"--columns {shlex.quote(','.join(pairs))}"
 
 
-# the keys every row of a tagllm output has, and one of those only an output has (JSONL's tags, a table's fingerprint)
+# the keys every row of a tagllm output has, and those only an output has: its fingerprint, or JSONL's tags beside
+# its rejected strings (a shop's own table may have a product_id, a status and tags)
 _OUTPUT_KEYS = {"product_id", "status"}
-_OUTPUT_OWN_KEYS = ("input_hash", "tags", "category_id")
+_OUTPUT_OWN_KEYS = (("input_hash",), ("tags", "rejected"))
 
 
 def output_refusal(name: str, first: Sequence[Record]) -> str | None:
     """Why an input is no products but the output of an earlier run (given by mistake: ``generate tags.jsonl``), or
     None. Read as products, each row was an error record ("has no title"), written after the models loaded."""
     keys = {key for record in first for key in record.data or {}}
-    own = [key for key in _OUTPUT_OWN_KEYS if key in keys]
-    if not first or "title" in keys or not keys >= _OUTPUT_KEYS or not own:
+    own = next((" and ".join(given) for given in _OUTPUT_OWN_KEYS if keys.issuperset(given)), None)
+    if not first or "title" in keys or not keys >= _OUTPUT_KEYS or own is None:
         return None
     return (
-        f"{name}: it is the output of a tagllm run (its records have product_id, status and {own[0]}, and no "
+        f"{name}: it is the output of a tagllm run (its records have product_id, status and {own}, and no "
         "title), not products: give the file of products it was tagged from"
     )
 
