@@ -389,9 +389,11 @@ def test_the_seo_description_is_the_description_when_the_body_is_empty(tmp_path:
         tmp_path,
         "Handle,Title,Body (HTML),SEO Title,SEO Description,Image Src,Image Alt Text\n"
         "tee,Cotton Tee,,Cotton Tee | Northwind,Soft organic cotton crew neck tee.,tee.jpg,Black tee front\n"
-        "mug,Stoneware Mug,<p>Glazed.</p>,,Our best mug.,mug.jpg,Blue mug\n",
+        "mug,Stoneware Mug,<p>Glazed.</p>,,Our best mug.,mug.jpg,Blue mug\n"
+        "cap,Cotton Cap,<p>&nbsp;</p>,,Six-panel cotton cap.,cap.jpg,\n",  # a cleared body: the editor's markup alone
     )
-    tee, mug = list(read_products(path))
+    tee, mug, cap = list(read_products(path))
+    assert isinstance(cap, Product) and cap.description == "Six-panel cotton cap."
     assert isinstance(tee, Product) and isinstance(mug, Product)
     assert tee.description == "Soft organic cotton crew neck tee."
     assert mug.description == "Glazed."  # the body, when it has text, is the shop's description

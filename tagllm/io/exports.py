@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tagllm.missing import is_blank_cell
+from tagllm.text import html_text
 
 # Shopify's product CSV, as its admin exports it (the classic spelling, then the 2024 one): each field with the
 # columns that hold it. Without id=Handle each variant and photo row was an error record ("has no title"), not part
@@ -119,9 +120,15 @@ def as_product_record(data: dict[str, Any]) -> dict[str, Any]:
     attributes.update({name: stated[name] for name in ("Tags",) if name in stated})
     if attributes:
         out["attributes"] = attributes
-    if is_blank_cell(out.get("description")) and (described := _description_otherwise(data)) is not None:
+    if _is_empty_body(out.get("description")) and (described := _description_otherwise(data)) is not None:
         out["description"] = described
     return out
+
+
+def _is_empty_body(body: Any) -> bool:
+    """Whether a Body (HTML) cell holds no text: empty, or markup alone ("<p>&nbsp;</p>", as the admin's editor
+    leaves a cleared description)."""
+    return is_blank_cell(body) or (isinstance(body, str) and not html_text(body).strip())
 
 
 def _description_otherwise(data: dict[str, Any]) -> str | None:
