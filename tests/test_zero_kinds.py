@@ -1,6 +1,7 @@
 """With no examples: the word before a title's head names the product when it heads a value filed under one the head
-names ("Beanie Hat" is a beanie, "Fedora Hat" a fedora: kinds of hat), and a modifier anywhere else ("Knife Block" is
-no knife); a name's two words before its head are met written as one ("Crossbody Bag": "Cross Body Bags")."""
+names ("Beanie Hat" is a beanie, "Fedora Hat" a fedora: kinds of hat) or named by it alone and shelved beside that
+value ("Polo Shirt": "Clothing Tops > Polos" beside "Shirts"), and a modifier anywhere else ("Knife Block" is no
+knife); a name's two words before its head are met written as one ("Crossbody Bag": "Cross Body Bags")."""
 
 from __future__ import annotations
 
@@ -33,6 +34,12 @@ facets:
               - {id: fedoras, name: Fedoras}
               - {id: sun-hats, name: Sun Hats}
           - {id: scarves, name: Scarves}
+          - id: tops
+            name: Clothing Tops
+            children:
+              - {id: polos, name: Polos}
+              - {id: shirts, name: Shirts}
+          - {id: water-polo, name: Water Polo}
           - id: handbags
             name: Handbags
             children:
@@ -76,6 +83,15 @@ def test_a_kind_of_the_product_named_before_its_head_is_the_product(tagger: Tagg
     assert columns["hats"][0] == 0.5
     best = tagger.tag([{"id": "p", "title": title}])[0].best(CATEGORY)
     assert best is not None and best.id == kind
+
+
+def test_a_kind_shelved_beside_the_products_value_is_the_product(tagger: Tagger) -> None:
+    columns = head_columns(tagger, "Men's Pique Polo Shirt Short Sleeve, Navy")
+    assert columns["polos"] == (1.0, 0.0)  # "Polos" sits beside "Shirts" under "Clothing Tops"
+    assert columns["shirts"][0] == 0.5
+    assert columns.get("water-polo", (0.0, 1.0))[0] < 0.5  # another branch: "polo" stays a modifier there
+    best = tagger.tag([{"id": "p", "title": "Men's Pique Polo Shirt Short Sleeve, Navy"}])[0].best(CATEGORY)
+    assert best is not None and best.id == "polos"
 
 
 def test_a_modifier_that_names_no_kind_of_the_product_stays_a_modifier(tagger: Tagger) -> None:

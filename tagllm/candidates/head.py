@@ -10,8 +10,8 @@ Columns, per candidate value:
   not name: "Baguette Handbags", "Panty Socks" for "Women Green Handbag", "Pack of 3 Socks"; or words before those two
   that the title lacks, "Serger Sewing Machines" for "Brother Sewing Machine", where "Sewing Machines" is a value
   too), 0.375; the word before the head heads the value's name ("spatula set", "toothbrush holder": what the set
-  holds), 0.25, unless the value is filed under one the head names, 1.0 (a kind of it the title names: "Beanie Hat" is
-  Hats > Beanies; ``HeadNoun.kinds``);
+  holds), 0.25, unless the value is filed under one the head names, or named by that word alone beside one, 1.0 (a
+  kind of it the title names: "Beanie Hat" is Hats > Beanies, "Polo Shirt" Polos beside Shirts; ``HeadNoun.kinds``);
 - ``head_emb``: cosine of the head phrase's embedding to the value's (its path): the title without the words
   about use and compatibility;
 - ``aside``: the value is named in the text, but its name is not headed by the title's head word (it is named
@@ -326,15 +326,23 @@ class HeadNoun(Family):
     def kinds(self, head: TitleHead, scores: dict[int, float]) -> set[int]:
         """Values that the word before the title's head heads, filed under a value the head plainly names (``scores``:
         position -> head score, HALF or more): a kind of the product the title names ("Beanie Hat" is a beanie,
-        Shopify's "Hats > Beanies"; "Fedora Hat" a fedora). The word before the head is a modifier anywhere else
-        ("Knife Block" is no knife, "Dog Collar" no dog)."""
+        Shopify's "Hats > Beanies"; "Fedora Hat" a fedora); or named by that word alone and filed beside such a value,
+        under the same parent (a kind the taxonomy shelves next to the head's: "Polo Shirt" is one of "Clothing Tops >
+        Polos", beside "Clothing Tops > Shirts"). The word before the head is a modifier anywhere else ("Knife Block"
+        is no knife, "Dog Collar" no dog)."""
         if not head.before:
             return set()
         named = {self.space.ids[p] for p, score in scores.items() if score >= HALF}
+        lineage = self.branches.taxonomy.lineage
+        parents = {tuple(lineage(n)[:-1]) for n in named}
         return {
             p
             for p, _ in self.by_word.get(head.before, ())
-            if p not in scores and named.intersection(self.branches.taxonomy.lineage(self.space.ids[p])[:-1])
+            if p not in scores
+            and (
+                named.intersection(lineage(self.space.ids[p])[:-1])
+                or (self.bare[p] and tuple(lineage(self.space.ids[p])[:-1]) in parents)
+            )
         }
 
     def parts(self, head: str, scores: dict[int, float], words: frozenset[str]) -> list[int]:
