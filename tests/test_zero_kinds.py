@@ -13,7 +13,7 @@ import pytest
 
 from tagllm import Tagger
 from tagllm.candidates.features import COLUMN
-from tagllm.candidates.title_head import closed_modifiers
+from tagllm.candidates.name_kinds import closed_modifiers
 from tagllm.config import TaggerConfig
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
 

@@ -50,17 +50,9 @@ from tagllm.candidates.base import (
 )
 from tagllm.candidates.head_words import head_finder
 from tagllm.candidates.labels import lazy_similarity
+from tagllm.candidates.name_kinds import closed_modifiers, kind_words, spelling_key
 from tagllm.candidates.synonyms import synonyms
-from tagllm.candidates.title_head import (
-    COLLECTIVE,
-    MIN_HEAD_LETTERS,
-    TitleHead,
-    closed_modifiers,
-    head_key,
-    kind_words,
-    name_heads,
-    spelling_key,
-)
+from tagllm.candidates.title_head import COLLECTIVE, MIN_HEAD_LETTERS, TitleHead, head_key, name_heads
 from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import has_cjk, looks_plural, normalize
 

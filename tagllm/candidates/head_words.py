@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from tagllm.candidates.noun_senses import part_words, substance_words
 from tagllm.candidates.synonyms import synonyms, usual
 from tagllm.candidates.title_head import MIN_HEAD_LETTERS, HeadFinder, head_key, name_heads
 from tagllm.mapping.colours import survey
@@ -33,6 +34,8 @@ def head_finder(taxonomy: Taxonomy, facet: str, embed: Callable[[list[str]], np.
         shade_words(),
         embed=embed,
         attributes=attribute_words(taxonomy, facet),
+        parts=part_words(),
+        substances=substance_words(),
     )
 
 

@@ -41,8 +41,11 @@ if TYPE_CHECKING:
 SEPARATOR = re.compile(r"\s+[-–—|/]\s+|[,;:(\[{【（|]|\s+[-–—]+$")
 CONNECTIVES = frozenset(
     {"for", "with", "without", "w", "compatible", "fits", "fit", "featuring", "including", "incl", "from", "by", "to"}
-)
-_CONJUNCT = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*")
+) | {"in"}  # where a product is kept ("Candle in Amber Glass Jar"), but not a particle (_PARTICLE_IN) nor "7 in 1"
+# "in" joined to the word before it is a particle ("Plug-In Chime", "Built-In"), not the preposition that starts a
+# complement ("Candle in Amber Glass Jar", "Cufflinks in Gift Box"): written as one word
+_PARTICLE_IN = re.compile(r"(?<=[^\W\d_])-(in)\b", re.IGNORECASE)
+CONJUNCT = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 NEGATING_PREFIXES = frozenset({"non", "anti"})  # "non-slip", "anti-fog": prefixes of English adjectives, not words
 # Words that make the word before them an adjective's first half: "slip resistant", "dishwasher safe", "pet friendly",
@@ -54,8 +57,7 @@ MAX_UNIT_LETTERS = 4  # a unit written apart from its number: qt, ft, cm, oz, in
 MIN_HEAD_LETTERS = 3  # the shortest head a closed compound is opened at ("tshirt": t + shirt)
 # Nouns that count or group the product rather than name it ("Wooden Spoon Set", "Baby Bib Silicone Pack of 2"),
 # as head keys; a closed class of English, not a list of products
-_FUNCTION_WORDS = frozenset({"and", "or", "of", "the", "s"})  # not counted as a phrase's words ("Hot & Cold")
-_BRITISH_ISE = re.compile(r"is(e|ed|er|ing|ation)$")
+FUNCTION_WORDS = frozenset({"and", "or", "of", "the", "s"})  # not counted as a phrase's words ("Hot & Cold")
 COLLECTIVE = frozenset(
     {"set", "pack", "multipack", "kit", "pair", "bundle", "combo", "lot", "piece", "pc", "assortment", "count", "ct"}
 )
@@ -80,7 +82,7 @@ def name_heads(name: str) -> set[tuple[str, str]]:
     cups, 'Black & White Film' is film, 'Casual & Party Wear Shirts' are shirts. A later conjunct of one plural word,
     after a first conjunct of several words headed by a plural, shares that conjunct's modifier: 'Horse Blankets &
     Sheets' are horse sheets, 'Camera Bags & Cases' camera cases (not any sheets, any cases)."""
-    parts = [normalize(part).split() for part in _CONJUNCT.split(name.casefold())]
+    parts = [normalize(part).split() for part in CONJUNCT.split(name.casefold())]
     parts = [words for words in parts if words]
     if not parts:
         return set()
@@ -97,32 +99,6 @@ def name_heads(name: str) -> set[tuple[str, str]]:
         else:
             out.add((head_key(words[-1]), head_key(words[-2]) if len(words) > 1 else ""))
     return out
-
-
-def kind_words(name: str) -> dict[tuple[str, str], frozenset[str]]:
-    """Per (head word, word before it) of each conjunct of three words or more, the conjunct's words before those two,
-    as ``spelling_key``s: the kind of the product the name singles out ('Serger Sewing Machines' -> {('machine',
-    'sewing'): {'serger'}}); a conjunct of two words or fewer singles out none ('Coffee & Tea Cups')."""
-    out: dict[tuple[str, str], frozenset[str]] = {}
-    for part in _CONJUNCT.split(name.casefold()):
-        words = normalize(part).split()
-        if len(words) >= MIN_PHRASE_WORDS and not has_cjk(" ".join(words)):
-            earlier = frozenset(spelling_key(head_key(w)) for w in words[:-2] if w not in _FUNCTION_WORDS)
-            out[head_key(words[-1]), head_key(words[-2])] = earlier
-    return out
-
-
-def spelling_key(key: str) -> str:
-    """A ``head_key`` with British -ise spelt -ize ("computerised" meets "computerized"): a title's spelling and a
-    taxonomy's may differ on it."""
-    return _BRITISH_ISE.sub(r"iz\1", key)
-
-
-def closed_modifiers(name: str) -> set[str]:
-    """The two words before each conjunct's head written as one word, as a ``head_key`` ('Cross Body Bags' ->
-    {'crossbody'}, 'Carry-On Suitcases' -> {'carryon'}): sellers write such a modifier closed ("Crossbody Bag")."""
-    parts = [normalize(part).split() for part in _CONJUNCT.split(name.casefold())]
-    return {head_key(words[-3] + words[-2]) for words in parts if len(words) >= 3 and not has_cjk(words[-2])}
 
 
 def head_key(word: str) -> str:
@@ -152,8 +128,12 @@ class HeadFinder:
         shades: frozenset[str] = frozenset(),
         embed: Callable[[list[str]], np.ndarray] | None = None,
         attributes: AttributeWords | None = None,
+        parts: frozenset[str] = frozenset(),
+        substances: frozenset[str] = frozenset(),
     ) -> None:
         self.known = known
+        self.parts = parts
+        self.substances = substances
         self.attributes = attributes or {}
         self.pairs = pairs or set()
         self.describing = describing or set()
@@ -184,7 +164,7 @@ class HeadFinder:
         # a word met with the word before it as a value's name has them ("Table Lamp Ceramic Base Linen Shade") is
         # the head over a later word that heads a name alone: what follows it describes it
         # (of two words apart: a closed compound opened, "Paperclip Chain Necklace", is a modifier like any word)
-        paired = [i for i in known if i not in closed and self.paired(words, i)]
+        paired = [i for i in known if i not in closed and self.paired(words, i) and not self.material(words, i, known)]
         if paired and known[-1] > paired[-1] and not self.apart(words, paired[-1], known[-1]):
             paired = []  # a compound ("T-Shirt Bra", "Baby Girl's Sweatshirt"): its last noun is the head
         at = self.counted((paired or known or candidates or [len(words) - 1])[-1], words, known)
@@ -236,11 +216,14 @@ class HeadFinder:
         values right before it: "Long Sleeve" (sleeve length: Long) after "Shirt", "High Waist" (waist rise: High)
         after "Leggings", "Pointed Toe" (toe style: Pointed) after "Flats". The attribute must apply to a category
         that the earlier noun heads (``attribute_words``); a pair that is a value's own name ("Wine Glass") names
-        the product."""
+        the product. Or it names a part of a body or a garment (``parts``) after a word that names no product: "Wide
+        Leg" after "Jumpsuit", "Y Back" after "Braces" (no attribute names them; "Laptop Sleeve" is a sleeve)."""
         if i < 2 or (head_key(words[i]), head_key(words[i - 1])) in self.pairs:
             return False
         word = head_key(words[i])
         nouns = self.nouns_before(words, known, i - 1)
+        if word in self.parts and nouns and not self.names_product(words[i - 1]):
+            return True
         return len(word) >= MIN_HEAD_LETTERS and any(
             facet_word.startswith(word) and any(heads is None or head_key(words[j]) in heads for j in nouns)
             for facet_word, heads in self.attributes.get(head_key(words[i - 1]), ())
@@ -297,8 +280,25 @@ class HeadFinder:
         )
 
     def nouns_before(self, words: list[str], known: list[int], end: int) -> list[int]:
-        """The positions in ``known`` before ``end`` whose words name a product and are no shade."""
-        return [j for j in known if j < end and self.names_product(words[j]) and head_key(words[j]) not in self.shades]
+        """The positions in ``known`` before ``end`` whose words name a product and are no shade nor a material."""
+        return [
+            j
+            for j in known
+            if j < end
+            and self.names_product(words[j])
+            and head_key(words[j]) not in self.shades
+            and not self.material(words, j, known)
+        ]
+
+    def material(self, words: list[str], i: int, known: list[int]) -> bool:
+        """Whether the word at ``i`` is a substance (``substances``: a mass noun, so not written in the plural)
+        followed by a word that names a product and no part of one: what the product is made of or holds ("Soy Wax
+        Scented Candle", "Olive Oil Dispenser"), though a value is named by it ("Soy Wax")."""
+        return (
+            head_key(words[i]) in self.substances
+            and not looks_plural(words[i])
+            and any(j > i and self.names_product(words[j]) and head_key(words[j]) not in self.parts for j in known)
+        )
 
     def listed(self, word: str) -> bool:
         """Whether a word after a shade is one more attribute listed at a title's end: a colour, a broad attribute's
@@ -429,15 +429,16 @@ class HeadFinder:
         a product ("REDMOMD RF-510 1600W, compact, with cool air shot Hair Dryer")."""
         segments: list[tuple[bool, bool, int, list[str]]] = []  # (names a product, no complement, words, words)
         for segment in SEPARATOR.split(title):
-            words = normalize(segment).split()
+            words = normalize(_PARTICLE_IN.sub(r"\1", segment)).split()
             cut = False
             for i, w in enumerate(words):
-                if w in CONNECTIVES and any(is_word(x) and head_key(x) in self.known for x in words[:i]):
+                counts = w == "in" and i + 1 < len(words) and words[i + 1].isdigit()  # "7 in 1": a count
+                if w in CONNECTIVES and not counts and any(is_word(x) and head_key(x) in self.known for x in words[:i]):
                     words, cut = words[:i], True
                     break
             # a segment after the first that opens with a connective is a complement ("…, with 20 Pouches")
             complement = bool(segments) and bool(words) and words[0] in CONNECTIVES
-            count = sum(is_word(w) and w not in _FUNCTION_WORDS for w in words)
+            count = sum(is_word(w) and w not in FUNCTION_WORDS for w in words)
             if not complement and (count >= MIN_PHRASE_WORDS or cut and self.names(words)):
                 return words  # cut after a product's noun: the phrase ("Dehumidifier 12L/Day with Laundry Mode")
             segments.append((self.names(words), not complement, count, words))

