@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from tagllm import Tagger
-from tagllm.candidates.head import FULL, HALF, Branches, HeadNoun, modifiers, words_of
+from tagllm.candidates.branches import Branches, modifiers, words_of
+from tagllm.candidates.head import FULL, HALF, HeadNoun
 from tagllm.candidates.zero import keep_branches
 from tagllm.config import TaggerConfig
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tagllm import Tagger
-from tagllm.candidates.head import HeadNoun, words_of
+from tagllm.candidates.branches import words_of
+from tagllm.candidates.head import HeadNoun
 from tagllm.config import TaggerConfig
 from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
 
