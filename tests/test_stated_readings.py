@@ -139,3 +139,37 @@ def test_a_shade_naming_things_ending_the_words_before_a_pattern_of_colours_is_a
     assert _stated("color", "Maxi Skirt Olive Check") == [("green", "sole, by a shade")]
     assert _stated("color", "Maxi Skirt Olive") == []  # ending the words: as often the product's noun
     assert _stated("color", "Maxi Skirt Olive Print") == []  # a picture of olives
+
+
+def _fibres_stated(title: str) -> list[tuple[str, str]]:
+    """What a material facet of fibres (Shopify's names: Lycra, not Elastane; both Viscose and Rayon) states."""
+    names = ("Cotton", "Polyester", "Lycra", "Nylon", "Viscose", "Rayon", "Lyocell")
+    facets = {"material": Facet("material", "Material", multi_valued=True)}
+    values = {n.lower(): Value(n.lower(), n, "material") for n in names}
+    finder = StatedFinder(Taxonomy("fibres", facets, values), "material", {n.lower(): i for i, n in enumerate(names)})
+    return [(names[s.value].lower(), s.how) for s in finder(normalize(title), title)]
+
+
+def test_a_fibre_by_its_other_generic_or_trade_name_states_the_facets_value_for_it() -> None:
+    assert _fibres_stated("Sports Bra, Nylon Spandex, Black") == [
+        ("lycra", "one of several"),
+        ("nylon", "one of several"),
+    ]
+    assert _fibres_stated("Pea Coat, 70% Wool 30% Polyamide") == [("nylon", "sole")]  # the facet has no Wool
+    assert _fibres_stated("Tencel Jumpsuit with Tie Waist") == [("lyocell", "sole")]
+    assert _fibres_stated("Pillowcases, Bamboo Viscose") == [("viscose", "sole")]  # a value of its own name
+
+
+def test_the_main_fibre_of_a_composition_is_stated_as_the_sole_material() -> None:
+    assert _fibres_stated("Wrap Dress, 95% Viscose 5% Elastane") == [("lycra", "one of several"), ("viscose", "sole")]
+    assert _fibres_stated("Hoodie, 80% Cotton 20% Recycled Polyester") == [
+        ("cotton", "sole"), ("polyester", "one of several"),
+    ]  # fmt: skip
+    assert _fibres_stated("Hoodie 50% Cotton 50% Polyester") == [
+        ("cotton", "one of several"),
+        ("polyester", "one of several"),
+    ]
+    # a value named outside the composition may be the product's too: no main fibre then
+    assert _fibres_stated("Nylon Strap Watch, 95% Cotton 5% Elastane") == [
+        ("cotton", "one of several"), ("lycra", "one of several"), ("nylon", "one of several"),
+    ]  # fmt: skip

@@ -3,6 +3,7 @@ as whole words (substrings in Chinese), with the colour, material and audience r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tagllm.attributes import SPELLINGS
@@ -10,10 +11,12 @@ from tagllm.candidates.stated.audience import audience, names_buyer, young_gende
 from tagllm.candidates.stated.colours import MANY_COLOURS, ShadeFinder, shade_heads
 from tagllm.candidates.stated.lexicon import ends_other_compound
 from tagllm.candidates.stated.materials import (
+    fibre_names,
     imitations,
     is_material_facet,
     kind_phrases,
     kinds_stated,
+    main_fibre,
     material_adjectives,
     product_nouns,
     written_apart,
@@ -69,7 +72,7 @@ class StatedFinder:
         phrases += young_gender_words(values, position)
         self.is_material = is_material_facet(facet)
         if self.is_material:
-            phrases += material_adjectives(values, position)
+            phrases += material_adjectives(values, position) + fibre_names(values, position)
         american = {a: b for b, a in SPELLINGS.items()}
         kinds = kind_phrases(values, position) if self.is_material else []
         self.kinds = PhraseTable(kinds + _british_forms(kinds, american))
@@ -157,9 +160,12 @@ class StatedFinder:
         apart = listed or (alone if len(alone) == 1 else set())  # the colours written apart are the product's
         several = self.multi_valued and not self.shades.words  # colours: one named in a phrase is often a part's
         how = "sole" if len(kept) == 1 else "one of several" if several else "shared"
+        main = self._main_fibre(text, kept.keys())
         statements = []
         for pos, latin in sorted(kept.items()):
             stated = "listed" if pos in listed else "sole on its own" if pos in apart else how
+            if pos == main:
+                stated = "sole"
             if not latin and stated == how:
                 stated = "sole (Chinese)" if how == "sole" else "shared (Chinese)"
             if stated == "sole" and pos not in named:
@@ -168,6 +174,18 @@ class StatedFinder:
                 stated = "many colours"
             statements.append(Statement(pos, stated, elsewhere.get(pos), pos in buyer, pos in written))
         return statements
+
+    def _main_fibre(self, text: str | None, kept: Iterable[int]) -> int | None:
+        """In a facet of materials, the value a composition names as more than half of the product, where the text
+        names no value outside the composition ("95% Viscose 5% Elastane"): it is stated as the sole material is,
+        the minor fibres beside it as one of several."""
+        if not self.is_material or text is None:
+            return None
+        found = main_fibre(self.phrases, text)
+        if found is None:
+            return None
+        main, others = found
+        return main if main in kept and set(kept) - {main} <= others else None
 
     def _colour_segments(self, text: str | None) -> tuple[list[str], list[str], list[str], list[str]]:
         """Where ``text`` (None: not known) writes colours: its segments of colour words alone (``ShadeFinder.

@@ -1,6 +1,7 @@
 """Materials a text states beyond the value names: the adjective English makes of a material ("Wooden"), the
-facet's imitation of a material ("vegan leather": Faux leather), a material written as a segment of its own, and a
-kind of a material the facet names by its general value ("Teak Garden Bench": Wood)."""
+facet's imitation of a material ("vegan leather": Faux leather), a fibre by its other generic or trade name
+("Elastane": Lycra), a material written as a segment of its own, and a kind of a material the facet names by its
+general value ("Teak Garden Bench": Wood)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,16 @@ from tagllm.text import normalize
 # Words naming a facet of materials ("material", "fabric", "cookware-material"), where a material's adjective in -en
 # ("wooden", "woollen") names it.
 MATERIAL_WORDS = frozenset({"material", "materials", "fabric", "fabrics"})
+# The names one man-made fibre goes by: the generic name of the EU's textile labelling rules (Regulation (EU) No
+# 1007/2011, Annex I: "elastane", "polyamide", "viscose", "lyocell"), the US one (FTC, 16 CFR 303.7: "spandex",
+# "nylon", "rayon"), the German label's spelling ("elastan") and the trade name a fibre is best known by ("Lycra",
+# "Tencel"). A label states one of them; a taxonomy's value names one of them (Shopify's Lycra, Nylon, Lyocell).
+FIBRE_NAMES = (
+    ("elastane", "elastan", "spandex", "lycra"),
+    ("polyamide", "nylon"),
+    ("viscose", "rayon"),
+    ("lyocell", "tencel"),
+)
 
 
 def is_material_facet(facet: str) -> bool:
@@ -50,6 +61,38 @@ def material_adjectives(values: list, position: dict[str, int]) -> list[tuple[st
             if form not in names:
                 out.append((form, position[v.id]))
     return out
+
+
+def fibre_names(values: list, position: dict[str, int]) -> list[tuple[str, int]]:
+    """A fibre's other names (``FIBRE_NAMES``) to the facet's value for the fibre, where the facet names it by
+    exactly one value ("Spandex", "Elastane": Lycra); a name the facet has a value of stays that value's (Shopify
+    has both Viscose and Rayon)."""
+    names = {normalize(v.name): position[v.id] for v in values}
+    out = []
+    for group in FIBRE_NAMES:
+        held = {names[name] for name in group if name in names}
+        if len(held) == 1:
+            out += [(name, next(iter(held))) for name in group if name not in names]
+    return out
+
+
+# A share of a fibre composition: "95% Viscose", "45% Organic Cotton" (the words after the number, up to the next
+# number or mark, are read for the fibre's name).
+SHARE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%\s*([^\d%,;/()|]+)")
+
+
+def main_fibre(phrases: PhraseTable[int], text: str) -> tuple[int, frozenset[int]] | None:
+    """Where ``text`` gives a composition ("95% Viscose 5% Elastane", "55% Hemp 45% Organic Cotton"), the value
+    named by more than half of it and the values its other shares name; None where no share names more than half.
+    A fibre under half of a blend ("5% Elastane") is one of its materials, and takes nothing from the main one."""
+    shares: dict[int, float] = {}
+    for number, words in SHARE.findall(text):
+        kept = [w for w in normalize(words).split() if w not in MODIFIER_WORDS]
+        named = [pos for start, _, pos in phrases.spans(" ".join(kept)) if start == 0]
+        if named:
+            shares[named[0]] = shares.get(named[0], 0.0) + float(number)
+    main = [pos for pos, share in shares.items() if share > 50]
+    return (main[0], frozenset(shares) - {main[0]}) if main else None
 
 
 def written_apart(phrases: PhraseTable[int], text: str, shade_named: frozenset[int]) -> set[int]:
