@@ -173,3 +173,8 @@ def test_the_main_fibre_of_a_composition_is_stated_as_the_sole_material() -> Non
     assert _fibres_stated("Nylon Strap Watch, 95% Cotton 5% Elastane") == [
         ("cotton", "one of several"), ("lycra", "one of several"), ("nylon", "one of several"),
     ]  # fmt: skip
+
+
+def test_a_material_named_for_its_feel_is_no_material_of_the_product() -> None:
+    assert _fibres_stated("Cotton-Feel Polyester Fitted Sheet, Double") == [("polyester", "sole")]
+    assert _fibres_stated("Polyester Fitted Sheet, Cotton Feel") == [("polyester", "sole")]

@@ -11,7 +11,7 @@ from tagllm.text import normalize
 # Words that make a mention an imitation of the value, not the value: "leather-look", "vegan leather", "faux suede"
 # (grammar of imitation: a closed class of qualifiers, the same for any material, colour or finish).
 IMITATION_BEFORE = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock", "simulated", "pu"})
-IMITATION_AFTER = frozenset({"look", "looking", "effect", "like", "imitation", "lookalike"})
+IMITATION_AFTER = frozenset({"look", "looking", "effect", "like", "imitation", "lookalike", "feel"})
 # A word after a value that says the product is without it: "plastic-free", "BPA free", "nickel-free" (English
 # grammar of absence, the same for any material or ingredient).
 ABSENCE_AFTER = frozenset({"free"})
