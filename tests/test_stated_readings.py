@@ -178,3 +178,9 @@ def test_the_main_fibre_of_a_composition_is_stated_as_the_sole_material() -> Non
 def test_a_material_named_for_its_feel_is_no_material_of_the_product() -> None:
     assert _fibres_stated("Cotton-Feel Polyester Fitted Sheet, Double") == [("polyester", "sole")]
     assert _fibres_stated("Polyester Fitted Sheet, Cotton Feel") == [("polyester", "sole")]
+
+
+def test_a_material_named_as_a_surfaces_look_is_no_material_of_the_product() -> None:
+    assert _stated("material", "Metal Shelf Unit, Wood Finish") == [("m-metal", "sole")]
+    assert _stated("material", "Frying Pan with Ceramic Coating") == []
+    assert _stated("material", "Wood Shelf Unit") == [("m-wood", "sole")]

@@ -28,6 +28,7 @@ from tagllm.candidates.stated.segments import (
     is_absent,
     is_qualified,
     names_else,
+    names_surface,
 )
 from tagllm.mapping.colours import many_colours_value, survey
 from tagllm.mapping.families import facet_aliases
@@ -128,6 +129,8 @@ class StatedFinder:
                 continue
             if self.is_material and start < latin_end and ends_other_compound(words, start, end):
                 continue  # "Steel Wool Pads", "Mineral Wool Roll": something else, of another material
+            if self.is_material and start < latin_end and names_surface(words, end):
+                continue  # "Antique Bronze Finish", "Marble Coating": the look of a surface, not its material
             if start >= latin_end and compact[: start - latin_end].endswith(CHINESE_NOT_BEFORE):
                 continue
             if not spans.inside_longer(start, end, pos):

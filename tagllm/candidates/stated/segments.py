@@ -15,6 +15,9 @@ IMITATION_AFTER = frozenset({"look", "looking", "effect", "like", "imitation", "
 # A word after a value that says the product is without it: "plastic-free", "BPA free", "nickel-free" (English
 # grammar of absence, the same for any material or ingredient).
 ABSENCE_AFTER = frozenset({"free"})
+# A word after a material's name that makes it a surface's look, not what the product is made of: "Antique Bronze
+# Finish" (a cast aluminium bench), "Grey Marble Coating" (a frying pan), "Copper Tone" (a hair dye).
+SURFACE_AFTER = frozenset({"finish", "coating", "tone"})
 # The same before a Chinese name: "仿皮革" (imitation leather), "人造" (man-made), "假" (fake), "非" (not), "无"
 # (without), "不含" (free of): Chinese writes them right before the name, with no space.
 CHINESE_NOT_BEFORE = ("仿", "人造", "假", "非", "无", "不含")
@@ -52,6 +55,11 @@ def is_qualified(words: tuple[str, ...], start: int, end: int) -> bool:
     an absence ("plastic-free"): the text names the value to say the product is not made of it."""
     after = words[end] if end < len(words) else ""
     return (start > 0 and words[start - 1] in IMITATION_BEFORE) or after in IMITATION_AFTER or after in ABSENCE_AFTER
+
+
+def names_surface(words: tuple[str, ...] | list[str], end: int) -> bool:
+    """Whether the material mention ending at ``end`` names a surface's look (``SURFACE_AFTER``)."""
+    return end < len(words) and words[end] in SURFACE_AFTER
 
 
 def is_absent(words: tuple[str, ...], end: int) -> bool:
