@@ -76,6 +76,35 @@ def unlisted_weights(
     return out
 
 
+def beside_weights(
+    taxonomy: Taxonomy, facet: str, ids: list[str], categories: list[list[Candidate]], rows: np.ndarray,
+    values: np.ndarray, beside: np.ndarray, given: np.ndarray, weights: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """``weights`` (per candidate: product ``rows[j]``, value ``ids[values[j]]``) with the values the text states
+    weighed so that their probability is ``beside`` (per candidate, 0 for the others; at most ``given``) where the
+    product's best category lists a facet of this kind but not the value, and a category beside it (another of its
+    parent's subtree) lists the value: Shopify lists a category's material under one kind of it, unevenly from one
+    category to the next (a mug's drinkware material has no Copper, a tumbler's barware material no Copper either, a
+    shot glass's has), so a value its neighbours take is the product's where the text states it; a value no
+    neighbour takes (Cotton for a candle) stays out."""
+    out = weights.copy()
+    for j in np.flatnonzero((beside > 0) & (weights == 0) & (given > 0)).tolist():
+        candidates = categories[rows[j]]
+        if candidates and _listed_beside(taxonomy, facet, ids[values[j]], candidates[0].id):
+            out[j] = min(beside[j] / given[j], 1.0)
+    return out
+
+
+def _listed_beside(taxonomy: Taxonomy, facet: str, value_id: str, category_id: str) -> bool:
+    """Whether ``category_id`` lists a facet of ``facet``'s kind without ``value_id``, and another category under its
+    parent lists the value."""
+    parent = taxonomy.values[category_id].parent_id
+    if parent is None or not taxonomy.applies(facet, category_id) or taxonomy.value_applies(value_id, category_id):
+        return False
+    scope = taxonomy.value_scope(facet, value_id)
+    return scope is not None and any(c in scope for c in taxonomy.subtree(parent) if c != category_id)
+
+
 def likely_share(scope: frozenset[str], candidates: list[Candidate]) -> float:
     """The share of the likely categories' probability (candidates at least LIKELY_SHARE as likely as the best)
     that falls in ``scope``; 1 when they have no probability, 0 when there are none."""

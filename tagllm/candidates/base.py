@@ -54,6 +54,9 @@ class Batch:
     # "for Women"; a material written apart) and their probability where the product's category lists no facet of
     # their kind (``StatedValues``, ``applies.unlisted_weights``)
     unlisted: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # per facet, the keys (sorted) of every value the text states and the probability each has where the product's
+    # category lists a facet of its kind but not the value, and a category beside it does (``applies.beside_weights``)
+    beside: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     # per facet, the candidate keys of values on a branch the title does not state and of the namesakes each loses
     # to (``head.Branches``): the stacker's probability of such a value never outranks its namesake's
     outranked: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from tagllm.candidates.applies import is_scoped, unlisted_weights, value_weights
+from tagllm.candidates.applies import beside_weights, is_scoped, unlisted_weights, value_weights
 from tagllm.candidates.base import (
     Batch,
     Candidates,
@@ -214,6 +214,13 @@ class CandidateScorer:
                     weights = unlisted_weights(
                         self.taxonomy, facet, categories, features.rows, outright, given, weights
                     )
+                stated, beside = batch.beside.get(facet, (np.zeros(0, np.int64), np.zeros(0)))
+                if stated.size and self.stackers.get(facet) is None:
+                    beside = values_at(stated, beside, keys)
+                    weights = beside_weights(
+                        self.taxonomy, facet, features.ids, categories, features.rows, features.values, beside, given,
+                        weights,
+                    )  # fmt: skip
                 probs = probs * weights
             ranked = ranked_candidates(features, probs, given, weights, self._facet(facet).labels, max_candidates)
             for i, candidates in enumerate(ranked):

@@ -73,6 +73,14 @@ words set apart ("Cat Tunnel, Grey", "(Colour: Grey & Pink)"), listed or on its 
 ``zero_cases.yaml`` and ``zero_cases_attributes{2..8}.yaml`` it gave 24 more right answers and no wrong one (session
 s41, docs/eval.md; lower end 0.86).
 
+Where the product's best category lists a facet of the kind but not the value the text states, while a category beside
+it (another of its parent's subtree) lists the value, the value holds at ``BESIDE_PROBABILITY`` (``applies.
+beside_weights``): Shopify lists a category's material under one kind of it, unevenly from a category to the next
+("Copper Moscow Mule Mugs": a mug's drinkware material has no Copper, but a category beside it lists Copper). 0.85: 24
+right of 24 such answers at that probability on the hand-labelled titles of ``zero_cases.yaml`` and
+``zero_cases_attributes{2..9}.yaml`` (session s42, docs/eval.md; lower end 0.86), the titles the rule was written on.
+A kind of a material (``sole, by a kind``) is not so read ("Activated Charcoal Face Mask": Carbon).
+
 Where a facet applies is a separate matter: the scorer weighs every attribute facet by whether it applies to the
 product's likely categories (``tagllm.candidates.applies``), so "black" in a T-shirt title is a colour, never a
 washing programme.
@@ -88,7 +96,14 @@ from tagllm.candidates.applies import likely_share
 from tagllm.candidates.base import Batch, Candidates, Evidence, FacetData, Family, values_at
 from tagllm.candidates.stated.finder import StatedFinder, Statement
 
-__all__ = ["STATED_PROBABILITY", "UNLISTED_PROBABILITY", "StatedFinder", "StatedValues", "Statement"]
+__all__ = [
+    "BESIDE_PROBABILITY",
+    "STATED_PROBABILITY",
+    "UNLISTED_PROBABILITY",
+    "StatedFinder",
+    "StatedValues",
+    "Statement",
+]
 
 # P(value is right | how the text states it), measured by benchmarks/stated_calibration.py (see its docstring).
 STATED_PROBABILITY = {
@@ -99,6 +114,10 @@ STATED_PROBABILITY = {
 # P(value is right | stated outright, and the product's best category lists no facet of its kind), per way of stating
 # it outright: measured on the hand-labelled titles (session s39, docs/eval.md).
 UNLISTED_PROBABILITY = {"for the buyer": 0.9, "written apart": 0.7}
+# P(value is right | stated, and the product's best category lists a facet of its kind without it while a category
+# beside it lists it): measured on the hand-labelled titles (session s42, docs/eval.md).
+BESIDE_PROBABILITY = 0.85
+KIND = "sole, by a kind"
 
 
 class StatedValues(Family):
@@ -120,16 +139,23 @@ class StatedValues(Family):
     def read(self, batch: Batch) -> Evidence:
         keys: list[int] = []
         probs: list[float] = []
+        hows: list[str] = []
         outright: dict[int, float] = {}  # key -> its probability where the category lists no facet of its kind
         for row, (norm, text) in enumerate(zip(batch.normalized, batch.texts, strict=True)):
             for statement in self.find(norm, text):
                 keys.append(row * self.size + statement.value)
                 probs.append(STATED_PROBABILITY[statement.how] * _not_elsewhere(statement, batch, row))
+                hows.append(statement.how)
                 if statement.for_buyer or statement.written_apart:
                     how = "for the buyer" if statement.for_buyer else "written apart"
                     outright[keys[-1]] = min(UNLISTED_PROBABILITY[how], STATED_PROBABILITY[statement.how])
         stated = sorted(outright)
         batch.unlisted[self.facet] = (np.asarray(stated, dtype=np.int64), np.asarray([outright[k] for k in stated]))
+        beside = {  # a kind ("Activated Charcoal": Carbon) is read only where the category takes the value
+            key: min(BESIDE_PROBABILITY, prob) for key, prob, how in zip(keys, probs, hows, strict=True) if how != KIND
+        }
+        named = sorted(beside)
+        batch.beside[self.facet] = (np.asarray(named, dtype=np.int64), np.asarray([beside[k] for k in named]))
         key_array = np.asarray(keys, dtype=np.int64)
         order = np.argsort(key_array)
         return Evidence([key_array], _column(key_array[order], np.asarray(probs)[order]))
