@@ -88,9 +88,15 @@ def beside_weights(
     shot glass's has), so a value its neighbours take is the product's where the text states it; a value no
     neighbour takes (Cotton for a candle) stays out."""
     out = weights.copy()
+    seen: dict[tuple[str, str], bool] = {}  # (value, category) -> listed beside: a batch repeats them
     for j in np.flatnonzero((beside > 0) & (weights == 0) & (given > 0)).tolist():
         candidates = categories[rows[j]]
-        if candidates and _listed_beside(taxonomy, facet, ids[values[j]], candidates[0].id):
+        if not candidates:
+            continue
+        pair = (ids[values[j]], candidates[0].id)
+        if pair not in seen:
+            seen[pair] = _listed_beside(taxonomy, facet, *pair)
+        if seen[pair]:
             out[j] = min(beside[j] / given[j], 1.0)
     return out
 
