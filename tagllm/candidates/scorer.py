@@ -33,6 +33,7 @@ from tagllm.candidates.base import (
     values_at,
 )
 from tagllm.candidates.calibration import TARGET_PRECISION, Keep
+from tagllm.candidates.contradicted import demote_contradicted
 from tagllm.candidates.features import FAMILIES, FEATURES
 from tagllm.candidates.ranked import ranked_candidates
 from tagllm.candidates.stacker import Stacker
@@ -199,6 +200,8 @@ class CandidateScorer:
             features = self.features(batch, facet)
             data = self._facet(facet).data
             probs = probabilities(self.stackers.get(facet), data, features.matrix, features.starts, chinese)
+            if self._demotes_contradicted(facet):
+                probs = demote_contradicted(probs, features.matrix, features.starts)
             keys = features.rows.astype(np.int64) * data.space.size + features.values
             probs = keep_branches(probs, keys, batch.outranked.get(facet))
             if facet == CATEGORY and uses_zero_stacker(self.stackers.get(facet), data):
@@ -234,6 +237,13 @@ class CandidateScorer:
             for facets in result:
                 facets.pop(CATEGORY, None)
         return batch, result
+
+    def _demotes_contradicted(self, facet: str) -> bool:
+        """Whether a sole mention contradicted by the rest of the evidence goes below the runner-up in ``facet``
+        (``tagllm.candidates.contradicted``): a single-valued attribute with a stacker fitted on examples; with no
+        examples the text's mentions are all the evidence there is."""
+        spec = self.taxonomy.facets[facet]
+        return self.stackers.get(facet) is not None and not spec.hierarchical and not spec.multi_valued
 
     def _scoring_order(self) -> list[str]:
         """The facets to score, the category first; the category is scored for facets that apply to some categories
