@@ -29,7 +29,7 @@ def test_a_sole_mention_nothing_backs_goes_below_the_runner_up_the_words_back() 
 
 
 def test_the_mention_stays_first_when_the_words_back_no_other_value() -> None:
-    # a "Full Sleeve" whose other words are rare: no value has positive linear evidence, the mention is the answer
+    # no value has positive linear evidence: nothing contradicts the mention, it stays the answer
     probs = _demoted(_row(stated=0.95, linear=-0.3), _row(linear=-0.5, emb_vote=0.2))
     assert probs.tolist() == [0.6, 0.3]
 

@@ -9,8 +9,8 @@ classifier over the examples' words) is below zero and for which at most one nei
 names something else there (a use, a maker's technique, a shop's range), and the runner-up is the answer.
 
 The runner-up must itself be backed by the examples' words (``lex_linear`` above zero): without that, the rule also
-demoted right sole mentions that the words merely do not back ("Full Sleeve" on a title whose other words are
-rare), and Flipkart's Sleeve lost right answers at all three seeds and Pattern at one (benchmarks/attributes.py
+demoted right sole mentions that the words merely do not back (where no value has positive linear evidence), and
+Flipkart's Sleeve lost right answers at all three seeds and Pattern at one (benchmarks/attributes.py
 --sections flipkart, docs/eval.md). The mention is only moved below the runner-up, its probability lowered to a hair
 under the runner-up's: no candidate is raised, so no confidence is made larger than the stacker gave it.
 """
