@@ -110,3 +110,30 @@ def test_a_value_that_narrows_the_word_or_uses_it_as_a_modifier_is_no_rival() ->
     # Baby Jumpers narrows the word to an audience the string does not say; Jumper Cables are cables
     assert outcome(mapper.map(["jumper"], "category")[0]) == ("sweaters", "lexical")
     assert outcome(mapper.map(["baby jumper"], "category")[0]) != ("sweaters", "lexical")
+
+
+def test_a_rare_words_climb_is_checked_by_its_senses_names_and_definition() -> None:
+    tree = [
+        ("home", "Home", None),
+        ("bedding", "Bedding", "home"),
+        ("quilts", "Quilts & Comforters", "bedding"),
+        ("media", "Media", None),
+        ("ebooks", "E-Books", "media"),
+        ("apparel", "Apparel", None),
+        ("coats", "Coats", "apparel"),
+        ("raincoats", "Raincoats", "coats"),
+        ("computers", "Computers", None),
+        ("macs", "Mac Computers", "computers"),
+    ]
+    taxonomy = Taxonomy(
+        "rare", {"category": Facet("category", "Category", hierarchical=True)}, {v.id: v for v in category_values(tree)}
+    )
+    # the words' own embeddings point at the wrong shelves; WordNet's definitions name the kinds
+    axes = {"eiderdown": 0, "e-books": 0, "quilt": 1, "quilts": 1, "mac": 2, "raincoat": 3, "raincoats": 3}
+    mapper = Mapper(taxonomy, embedder=FakeEmbedder(axes), embedding_threshold=1.5, cache_dir=CACHE / "rare")
+    assert mapper.lexical is not None and mapper.lexical.land("eiderdown", "category") == ["quilts"]
+    # "eiderdown, duvet, continental quilt: a soft quilt ..." is nearest Quilts & Comforters
+    assert outcome(mapper.map(["eiderdown"], "category")[0]) == ("quilts", "lexical")
+    # "mac" is a clipping of mackintosh, its sense's other name: as often a computer, so its definition decides nothing
+    assert mapper.lexical.land("mac", "category") == ["raincoats"]
+    assert mapper.map(["mac"], "category")[0].value is None

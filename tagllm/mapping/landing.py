@@ -114,6 +114,15 @@ class Landing:
                 found.extend(v for v in landed if v not in found)
         return (self._leaves(found) if hierarchical else found), bool(found)
 
+    def climbing_sense(self, text: str) -> str | None:
+        """The sense a string climbs by in a hierarchical facet: its most frequent sense of a thing one can sell that
+        has hypernyms (``landing``'s choice)."""
+        for sense in self.wordnet.noun_synsets(text):
+            synset = self.wordnet.synset(sense)
+            if synset.lexfile in CONCRETE and synset.hypernyms:
+                return sense
+        return None
+
     def by_common_sense(self, text: str, vid: str, facet: str | None) -> bool:
         """Whether one of the string's own ``OWN_SENSES`` most frequent senses lands on the value by synonym."""
         own = normalize(text)

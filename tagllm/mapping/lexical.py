@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 from tagllm.mapping.agreement import STOP, WHOLE_TRAIL, agreements, content_stems, named_rivals, nearer_namesakes
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.describing import describes
+from tagllm.mapping.glosses import glosses
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.landing import Landing
 from tagllm.mapping.repeats import general_value
 from tagllm.mapping.tables import scope
-from tagllm.mapping.wordnet import LexiconMissing, WordNet
+from tagllm.mapping.wordnet import LexiconMissing, WordNet, data_dir
 from tagllm.text import normalize
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 NAMED_TRAIL = 0.05
 """A landing in a category is dropped when a value whose name holds the string's own words is more than this nearer
 the string (sentence embeddings): the taxonomy's use of the word outranks a WordNet sense of it."""
+SENSE_FLOOR = 0.5
+"""A climb the whole string does not agree with is still taken when its sense's names and definition are at least this
+similar to the value, and nearer it than to any other value."""
 LIST = re.compile(r"[,;，；、]")
 
 
@@ -94,6 +98,10 @@ class LexicalStage(Stage):
             for (raw, vid), near in zip(climbs, far, strict=True)
             if near is not None or not self.m.use_embeddings
         ]
+        # a rare word's own embedding says little ("eiderdown" is nearest E-Books): its sense's names and definition
+        # say what it is ("eiderdown, duvet, continental quilt: a soft quilt ..."), and must put the value first
+        unsure = [(raw, vid) for (raw, vid), near in zip(climbs, far, strict=True) if near is None]
+        landed += self._defined(batch, unsure)
         # "tops": WordNet's spinning top is a rare sense of the word, which Clothing Tops and Tank Tops name as well
         rare = [(raw, vid) for raw, vid in landed if self._rare_namesake(batch.text(raw), vid, batch.facet)]
         queries = [(batch.text(raw), vid) for raw, vid in rare]
@@ -108,6 +116,36 @@ class LexicalStage(Stage):
                 batch.vetoed[raw] = (vid,)  # still a word that names a value: "cooker hood" is no car's Hoods
             else:
                 batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[vid], self.name)
+
+    def _defined(self, batch: Batch, climbs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The climbs whose landing sense, told by its names and WordNet's definition, is nearer their value than any
+        other value (``SENSE_FLOOR`` at least): a word no adjective ("generic" is mostly one) and no clipping of
+        another name of its sense ("mac" for mackintosh is as often a computer)."""
+        if not self.m.use_embeddings or self._landing is None or batch.facet is None:
+            return []
+        told: list[tuple[str, str]] = []
+        asked: list[tuple[str, str]] = []
+        for raw, vid in climbs:
+            text = self._told(batch.text(raw))
+            if text is not None:
+                told.append((raw, vid))
+                asked.append((text, vid))
+        found = agreements(self.m, asked, batch.facet, SENSE_FLOOR, 0.0)
+        return [pair for pair, near in zip(told, found, strict=True) if near is not None]
+
+    def _told(self, text: str) -> str | None:
+        """The sense a climb takes (``Landing.climbing_sense``) as its names and definition, or None for a word
+        WordNet knows as an adjective or a clipping of another name of the sense."""
+        assert self._landing is not None and self._wordnet is not None
+        word = normalize(text)
+        sense = self._landing.climbing_sense(text)
+        if sense is None or self._wordnet.is_adjective(word):
+            return None
+        lemmas = self._wordnet.synset(sense).lemmas
+        if any(lemma != word and lemma.startswith(word) for lemma in lemmas):
+            return None
+        definition = glosses(data_dir()).get(sense, "")
+        return f"{', '.join(lemmas)}: {definition}" if definition else None
 
     def _kinds_named(self, text: str, vid: str, facet: str | None) -> list[str]:
         """The values a word before the head names that are kinds beside or under the landing ``vid`` (its siblings
