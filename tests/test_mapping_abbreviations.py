@@ -45,6 +45,8 @@ def mapper(tmp_path_factory: pytest.TempPathFactory) -> Mapper:
         ("rod-power", "UL", "Ultra light"),
         ("rod-power", "ML", "Medium-light"),  # a hyphen parts words
         ("rod-power", "MH", "Medium-heavy"),
+        ("rod-power", "XH", "Extra heavy"),  # a leading "Extra" is X, as in XL
+        ("rod-power", "EH", "Extra heavy"),
         ("genre", "SF", "Sci-fi"),
         ("genre", "YA", "Young adult"),
         ("age-group", "3+", "3 years or older"),

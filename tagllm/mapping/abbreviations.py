@@ -26,10 +26,10 @@ _FACET_WORD_ENDINGS = ("", "s", "ed", "ing")
 
 def initials_aliases(values: list[Value]) -> Iterator[tuple[str, Value]]:
     """The initials of a flat facet's names of two to four words, split at spaces and hyphens ("Ultra light" -> UL,
-    "Medium-light" -> ML, "Sci-fi" -> SF): names of letters only, initials that are no value's own name, given to one
-    value only. None in a hierarchical facet (category names are read by their words; "TV" is no Tennis Visors) nor
-    in a facet of letter sizes, whose letters are size codes ("OS" is no One size there); no letter written twice,
-    which reads as a code of its own ("SS": short sleeves, stainless steel, spring/summer)."""
+    "Medium-light" -> ML, "Sci-fi" -> SF, "Extra fast" -> EF and XF): names of letters only, initials that are no
+    value's own name, given to one value only. None in a hierarchical facet (category names are read by their words;
+    "TV" is no Tennis Visors) nor in a facet of letter sizes, whose letters are size codes ("OS" is no One size there);
+    no letter written twice, which reads as a code of its own ("SS": short sleeves, stainless steel, spring/summer)."""
     if any(v.parent_id is not None for v in values) or _letter_sizes(values):
         return
     names = {normalize(v.name) for v in values}
@@ -38,12 +38,19 @@ def initials_aliases(values: list[Value]) -> Iterator[tuple[str, Value]]:
         words = [w for w in _WORDS.split(value.name.strip()) if w]
         if not MIN_INITIALS <= len(words) <= MAX_INITIALS or not all(w.isalpha() for w in words):
             continue
-        initials = "".join(w[0] for w in words).upper()
-        if len(set(initials)) > 1 and normalize(initials) not in names:
-            owners.setdefault(initials, []).append(value)
+        for initials in _initials(words):
+            if len(set(initials)) > 1 and normalize(initials) not in names:
+                owners.setdefault(initials, []).append(value)
     for initials, found in owners.items():
         if len({v.id for v in found}) == 1:
             yield initials, found[0]
+
+
+def _initials(words: list[str]) -> list[str]:
+    """A name's initials; a leading "Extra" also as X, as sizes write it (XL, XS): "Extra heavy" is EH and XH, "Extra
+    fast" XF."""
+    initials = "".join(w[0] for w in words).upper()
+    return [initials, "X" + initials[1:]] if words[0].casefold() == "extra" else [initials]
 
 
 def older_spellings(name: str) -> list[str]:
