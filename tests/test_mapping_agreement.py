@@ -137,3 +137,25 @@ def test_a_rare_words_climb_is_checked_by_its_senses_names_and_definition() -> N
     # "mac" is a clipping of mackintosh, its sense's other name: as often a computer, so its definition decides nothing
     assert mapper.lexical.land("mac", "category") == ["raincoats"]
     assert mapper.map(["mac"], "category")[0].value is None
+
+
+def test_values_one_sense_names_together_are_told_apart_by_its_definition() -> None:
+    tree = [
+        ("health", "Health", None),
+        ("hair-care", "Hair Care", "health"),
+        ("hair-dryers", "Hair Dryers", "hair-care"),
+        ("home", "Home", None),
+        ("bathroom", "Bathroom", "home"),
+        ("hand-dryers", "Hand Dryers", "bathroom"),
+    ]
+    taxonomy = Taxonomy(
+        "dryers",
+        {"category": Facet("category", "Category", hierarchical=True)},
+        {v.id: v for v in category_values(tree)},
+    )
+    axes = {"dryer": 0, "dryers": 0, "hair": 1, "hand": 2}  # "blow dryer" is as near the one as the other
+    mapper = Mapper(taxonomy, embedder=FakeEmbedder(axes), embedding_threshold=1.5, cache_dir=CACHE / "dryers")
+    assert mapper.lexical is not None
+    assert sorted(mapper.lexical.land("blow dryer", "category")) == ["hair-dryers", "hand-dryers"]
+    # WordNet's one sense, "hand blower, blow dryer, …, hair dryer: … blow warm air onto the hair", says which
+    assert outcome(mapper.map(["blow dryer"], "category")[0]) == ("hair-dryers", "lexical")

@@ -114,6 +114,17 @@ class Landing:
                 found.extend(v for v in landed if v not in found)
         return (self._leaves(found) if hierarchical else found), bool(found)
 
+    def naming_senses(self, text: str, facet: str | None, ids: list[str]) -> list[str]:
+        """The senses of a string (things one can sell) whose own lemmas name one of ``ids``, each with the values
+        its lemmas name."""
+        own = normalize(text)
+        senses = [s for s in self.wordnet.noun_synsets(text) if self.wordnet.synset(s).lexfile in CONCRETE]
+        return [s for s in senses if set(self._lands(s, facet, own)) & set(ids)]
+
+    def names_all(self, sense: str, text: str, facet: str | None, ids: list[str]) -> bool:
+        """Whether the sense's own lemmas name every one of ``ids``."""
+        return set(ids) <= set(self._lands(sense, facet, normalize(text)))
+
     def climbing_sense(self, text: str) -> str | None:
         """The sense a string climbs by in a hierarchical facet: its most frequent sense of a thing one can sell that
         has hypernyms (``landing``'s choice)."""

@@ -80,6 +80,8 @@ class LexicalStage(Stage):
                 continue  # "brick red" is no Brown, "ash grey" no Silver: the last word names the value
             if len(ids) > 1 and self.m.use_embeddings:
                 chosen = self.m.tie_break(text, ids)
+                if chosen is None and hierarchical and not climbed:
+                    chosen = self._told_choice(text, ids, batch.facet)  # "blow dryer": Hair Dryers, not Hand Dryers
                 if chosen is not None:
                     batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[chosen[0]], self.name, chosen[1])
                     continue
@@ -133,12 +135,24 @@ class LexicalStage(Stage):
         found = agreements(self.m, asked, batch.facet, SENSE_FLOOR, 0.0)
         return [pair for pair, near in zip(told, found, strict=True) if near is not None]
 
-    def _told(self, text: str) -> str | None:
-        """The sense a climb takes (``Landing.climbing_sense``) as its names and definition, or None for a word
-        WordNet knows as an adjective or a clipping of another name of the sense."""
+    def _told_choice(self, text: str, ids: list[str], facet: str | None) -> tuple[str, float] | None:
+        """The value among ``ids`` that the embedder puts nearest the names and definition of the one sense of the
+        string whose lemmas name them all ("blow dryer, hair dryer…: a hand-held electric blower that can blow warm
+        air onto the hair"), when it leads as a tie-break must; None when several senses name them, or some of them
+        come from another word ("polo shirt": Polos is named by "polo", not by the sense)."""
+        assert self._landing is not None
+        senses = self._landing.naming_senses(text, facet, ids)
+        if len(senses) != 1 or not self._landing.names_all(senses[0], text, facet, ids):
+            return None
+        told = self._told(text, senses[0])
+        return None if told is None else self.m.tie_break(told, ids)
+
+    def _told(self, text: str, sense: str | None = None) -> str | None:
+        """A sense of the string (by default the one a climb takes, ``Landing.climbing_sense``) as its names and
+        definition, or None for a word WordNet knows as an adjective or a clipping of another name of the sense."""
         assert self._landing is not None and self._wordnet is not None
         word = normalize(text)
-        sense = self._landing.climbing_sense(text)
+        sense = sense if sense is not None else self._landing.climbing_sense(text)
         if sense is None or self._wordnet.is_adjective(word):
             return None
         lemmas = self._wordnet.synset(sense).lemmas
