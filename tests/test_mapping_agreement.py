@@ -159,3 +159,25 @@ def test_values_one_sense_names_together_are_told_apart_by_its_definition() -> N
     assert sorted(mapper.lexical.land("blow dryer", "category")) == ["hair-dryers", "hand-dryers"]
     # WordNet's one sense, "hand blower, blow dryer, …, hair dryer: … blow warm air onto the hair", says which
     assert outcome(mapper.map(["blow dryer"], "category")[0]) == ("hair-dryers", "lexical")
+
+
+def test_namesakes_off_the_senses_shelves_are_left_out_before_the_plain_one_is_chosen() -> None:
+    tree = [
+        ("apparel", "Apparel & Accessories", None),
+        ("clothing", "Clothing", "apparel"),
+        ("outerwear", "Outerwear", "clothing"),
+        ("vests", "Vests", "outerwear"),
+        ("activewear", "Activewear", "clothing"),
+        ("active-vests", "Vests", "activewear"),
+        ("animals", "Animals & Pet Supplies", None),
+        ("harnesses", "Pet Collars & Harnesses", "animals"),
+        ("pet-vests", "Vests", "harnesses"),
+    ]
+    taxonomy = Taxonomy(
+        "vests",
+        {"category": Facet("category", "Category", hierarchical=True)},
+        {v.id: v for v in category_values(tree)},
+    )
+    mapper = Mapper(taxonomy, embedder=FakeEmbedder({}), embedding_threshold=1.5, cache_dir=CACHE / "vests")
+    # WordNet's waistcoat is a garment: the clothing shelves agree, the pets' does not; of the two left, the plain one
+    assert outcome(mapper.map(["waistcoat"], "category")[0]) == ("vests", "lexical")

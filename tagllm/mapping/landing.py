@@ -96,7 +96,9 @@ class Landing:
             named = self._leaves(list(synonyms)) if hierarchical else list(synonyms)
             if len(named) > 1 and hierarchical:
                 agreeing = [v for v in named if any(self._path_agrees(s, v) for s in synonyms[v])]
-                named = agreeing if len(agreeing) == 1 else named  # "pram": Baby Transport, not Food Processor
+                # "pram": Baby Transport, not Food Processor; "waistcoat": the clothing Vests, not the pets' (the
+                # lexical stage's namesake rule then picks the plain one among those left)
+                named = agreeing or named
             return named, False
         if hierarchical:
             first = next((s for s in senses if wordnet.synset(s).hypernyms), None)
