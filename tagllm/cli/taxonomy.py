@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from tagllm.cli.common import PLAIN_HELP, ConfigOpt, StderrProgress, formula_warning
-from tagllm.missing import is_nan_number
+from tagllm.cli.common import PLAIN_HELP, ConfigOpt, StderrProgress
 
 if TYPE_CHECKING:
     from tagllm.attributes import LearnedTaxonomy
-    from tagllm.mapping import CellResult
     from tagllm.taxonomy import Facet, Taxonomy, Value
 
 app = typer.Typer(help="Inspect, check and map onto a taxonomy.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
@@ -319,6 +317,8 @@ def map_(
     """
     import sys
 
+    from tagllm.cli.map_input import check_output, check_sources, read_column, read_lines
+    from tagllm.cli.map_output import output_row, print_rows
     from tagllm.errors import InputError
     from tagllm.mapping import Mapper, map_texts
     from tagllm.mapping.llm import NOT_ANSWERED
@@ -326,9 +326,9 @@ def map_(
 
     if output_format not in ("table", "jsonl", "csv"):
         raise InputError(f"--format {output_format!r}: use table, jsonl or csv")
-    _check_sources(strings, file, column)
+    check_sources(strings, file, column)
     if file is not None:
-        _check_output(Path(file))
+        check_output(Path(file))
     progress = StderrProgress()  # a first run builds tables and embeds every label: minutes for Shopify's
     progress("taxonomy", 0, None)
     tax = _taxonomy(taxonomy, config)
@@ -360,8 +360,8 @@ def map_(
     mapper = Mapper(tax, use_embeddings=embeddings, use_lexicon=lexicon, backend=llm, progress=progress)
     cells = map_texts(mapper, [t if i not in notes else "" for i, t in enumerate(texts)], facet, literal=literal)
     progress.done()
-    rows = [_row(tax, cell, notes.get(i)) for i, cell in enumerate(cells)]
-    _print(rows, output_format)
+    rows = [output_row(tax, cell, notes.get(i)) for i, cell in enumerate(cells)]
+    print_rows(rows, output_format)
     rejected = sum(1 for row in rows if not row["id"])
     partly = sum(1 for row in rows if row["id"] and row["reason"])
     unanswered = sum(1 for row in rows if NOT_ANSWERED in row["reason"])
@@ -372,240 +372,3 @@ def map_(
     typer.echo(f"{len(rows) - rejected} of {len(rows)} mapped{some}, {rejected} rejected{failed}", err=True)
     if unanswered:
         raise typer.Exit(1)  # some records failed, as `tagllm generate` says it
-
-
-FIELDS = ("text", "facet", "id", "name", "path", "method", "score", "reason")
-
-
-def _check_output(file: Path) -> None:
-    """Rows printed into the file --file reads (`> legacy.csv`, `>> legacy.csv`) would be written over or after the
-    tags they are read from: said before the file is read."""
-    import os
-    import sys
-
-    from tagllm.errors import InputError
-
-    try:
-        into_input = os.path.samestat(os.fstat(sys.stdout.fileno()), os.stat(file))
-    except (OSError, ValueError, AttributeError):  # no such file (said when read), a pipe's stand-in, no stdout
-        return
-    if into_input:
-        emptied = " (the shell's > has already emptied it: restore it first)" if os.stat(file).st_size == 0 else ""
-        raise InputError(
-            f"{file}: the output (stdout) goes into this file, the one --file reads: the rows would be written over "
-            f"or after the strings they are read from{emptied}; send the output to another file"
-        )
-
-
-def _check_sources(strings: list[str] | None, file: str | None, column: str | None) -> None:
-    """The strings come from the arguments, else --file, else stdin: an option the source taken would ignore is a
-    mistake said before anything is mapped (a CSV piped to stdin with --column was mapped line by line, each line
-    rejected whole; strings given with --file replaced the file)."""
-    from tagllm.errors import InputError
-
-    if strings and file:
-        raise InputError(
-            f"give the strings to map as arguments or with --file, not both: the {len(strings)} argument(s) would be "
-            f"mapped and {file} not read"
-        )
-    if column and not file:
-        named = next((s for s in strings or [] if Path(s).is_file()), None)
-        whole = "each argument" if strings else "each line of stdin"
-        raise InputError(
-            f"--column {column!r} names a field of the --file's records, and no --file was given: {whole} would be "
-            f"mapped whole; give the file with --file {named or 'FILE'} --column {column!r}"
-        )
-
-
-def _row(tax: Taxonomy, cell: CellResult, note: str | None) -> dict[str, Any]:
-    """An output row; a string that held several values (a list) shows them joined with "; ", and their facets so
-    when they are not all of one (an answer naming a category and a colour: "category; color")."""
-    if note is not None:
-        return {"text": "", "facet": cell.facet or "", "id": "", "name": "", "path": "", "method": "rejected",
-                "score": 0.0, "reason": note}  # fmt: skip
-    values = cell.values
-    facets = [v.facet for v, _ in values]
-    return {
-        "text": _safe(cell.text),
-        "facet": "; ".join(facets) if len(set(facets)) > 1 else cell.facet or "",
-        "id": "; ".join(v.id for v, _ in values),
-        "name": "; ".join(v.name for v, _ in values),
-        "path": "; ".join(tax.path_of(v.id) for v, _ in values),
-        "method": "; ".join(dict.fromkeys(i.method for _, i in values)) or "rejected",
-        "score": round(min((i.score for _, i in values), default=0.0), 4),
-        "reason": _safe(cell.reason or ""),
-    }
-
-
-def _safe(text: str) -> str:
-    """Text that can be printed: a lone surrogate (undecodable input) becomes U+FFFD."""
-    from tagllm.mapping.keys import SURROGATE
-
-    return SURROGATE.sub("\ufffd", text)
-
-
-def _print(rows: list[dict[str, Any]], output_format: str) -> None:
-    import csv
-    import io
-
-    from tagllm.io.rows import is_formula
-
-    if output_format == "jsonl":
-        for row in rows:
-            typer.echo(json.dumps(row, ensure_ascii=False))
-    elif output_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        typer.echo(buffer.getvalue(), nl=False)
-        first: dict[str, str] = {}  # each column holding a formula's cell -> the row of the first
-        for number, row in enumerate(rows, start=1):
-            for column, cell in row.items():
-                if column not in first and is_formula(cell):
-                    first[column] = f"row {number}"
-        if first:
-            typer.echo(formula_warning("stdout", first), err=True)
-    else:
-        table: list[tuple[str, ...]] = [("TEXT", "FACET", "ID", "PATH", "METHOD", "SCORE / REASON")]
-        for row in rows:
-            last = f"{row['score']:.3f}" if row["id"] else str(row["reason"])
-            if row["id"] and row["reason"]:  # mapped in part
-                last += f" ({row['reason']})"
-            cells = (row["facet"], row["id"], row["path"], row["method"])
-            table.append((_clip(str(row["text"])), *(str(c) for c in cells), _clip(last, 200)))
-        widths = [max(_width(r[i]) for r in table) for i in range(5)]
-        for r in table:
-            typer.echo("  ".join(c + " " * (w - _width(c)) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
-
-
-def _width(text: str) -> int:
-    """Columns a string takes in a terminal: Chinese characters take two, so the table stays aligned."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _clip(text: str, width: int = 60) -> str:
-    """One table line per string, however long or multi-line the string was."""
-    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def read_lines(data: bytes) -> tuple[list[str], dict[int, str]]:
-    """Lines of stdin, split on newlines only (not on U+2028 or form feeds), and the lines that are not UTF-8: each
-    keeps its row, rejected with the reason naming the line. A final newline ends the last line."""
-    from tagllm.io.jsonl import not_utf8
-
-    lines = [line.removesuffix(b"\r") for line in data.removeprefix(b"\xef\xbb\xbf").split(b"\n")]
-    if lines and lines[-1] == b"":
-        lines.pop()
-    texts: list[str] = []
-    notes: dict[int, str] = {}
-    for i, raw in enumerate(lines):
-        try:
-            texts.append(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            notes[i] = not_utf8("<stdin>", i + 1, raw, exc).message
-            texts.append("")
-    return texts, notes
-
-
-def read_column(path: Path, column: str | None) -> tuple[list[str | list[str]], dict[int, str]]:
-    """The strings of one JSONL key or CSV (or Parquet) column, one per record, and the records that could not be
-    read, as ``tagllm generate`` reads products: a record that is not valid JSON or CSV, not UTF-8 or without the
-    key keeps its row, rejected with the reason naming the line, and the records after it are read.
-    """
-    from tagllm.errors import InputError
-    from tagllm.io.readers import RecordSource, detect_format
-
-    if not column:
-        raise InputError(f"{path}: name the field holding the strings with --column")
-    try:
-        fmt = detect_format(path)
-    except InputError:  # a column in a file of another extension (.txt, .tsv) is read as CSV
-        fmt = "csv"
-    texts: list[str | list[str]] = []
-    notes: dict[int, str] = {}
-    columns: set[str] = set()
-    not_objects: list[str] = []  # JSONL lines that are a JSON string or array, not an object with the field
-    records = RecordSource(path, format=fmt, join_continuations=False)  # one output row per row, however ids repeat
-    for record in records:
-        if record.error is not None and _NOT_AN_OBJECT in record.error.message:
-            not_objects.append(record.error.message)
-        if record.data is not None and column in record.data:
-            texts.append(_cell_text(record.data[column]))
-            continue
-        if record.data is not None and column in (records.header or ()):
-            texts.append("")  # a null Parquet cell, left out of its record: an empty cell, not a missing column
-            continue
-        if record.data is not None:
-            columns.update(record.data)
-        notes[len(texts)] = record.error.message if record.error else f"{path}:{record.line}: no field {column!r}"
-        texts.append("")
-    if texts and len(notes) == len(texts) and columns:
-        raise InputError(f"{path}: no record has the field {column!r}; {_fields_hint(fmt, sorted(columns))}")
-    if texts and len(not_objects) == len(texts):  # a file of tags written one JSON string per line
-        raise InputError(
-            f"{not_objects[0]}, as is every line: --column {column!r} reads a field of one JSON object per line; "
-            f"write each line as {{{json.dumps(column)}: …}}, or map the lines as they are: "
-            f"tagllm taxonomy map < {path}"
-        )
-    return texts, notes
-
-
-_NOT_AN_OBJECT = ": expected a JSON object per line, got "
-"""What the JSONL reader says of a line that is valid JSON but no object."""
-
-
-def _fields_hint(fmt: str, columns: list[str]) -> str:
-    """The fields a file's records have; a CSV header holding a tab or a semicolon is a file separated by it."""
-    from tagllm.io.csv_records import separator_in
-
-    sep = next(filter(None, map(separator_in, columns)), None) if fmt == "csv" else None
-    if sep is None:
-        return f"fields: {', '.join(columns)}"
-    shown = ", ".join(map(repr, columns))
-    return f"fields: {shown}: its columns seem separated by {sep!r}: re-save it separated by commas"
-
-
-def _cell_text(value: Any) -> str | list[str]:
-    """A cell as the string mapped: a list as its items' strings (``map_texts`` maps each with --literal, else reads
-    the list as an answer), an object as JSON (mapped as an answer), and what JSON has no type for (a Parquet cell of
-    a date, a decimal, or bytes: a string column written as binary) as it reads."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list | tuple):
-        return (
-            [item if isinstance(item, str) else _scalar_text(item) for item in value if item is not None]
-            if _flat(value)
-            else _json(value)
-        )
-    if not isinstance(value, dict):
-        return _scalar_text(value)
-    return _json(value)
-
-
-def _flat(value: list[Any] | tuple[Any, ...]) -> bool:
-    """A list of strings or scalars, not of lists or objects (a nested list is mapped as the answer it reads as)."""
-    return not any(isinstance(item, list | tuple | dict) for item in value)
-
-
-def _json(value: Any) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False, default=_scalar_text)
-    except ValueError:
-        return ""
-
-
-def _scalar_text(value: Any) -> str:
-    """Bytes as UTF-8 text (an undecodable byte becomes a lone surrogate, rejected as not valid Unicode), NaN (a
-    missing cell, as ``json.dumps`` of a pandas row writes it) as an empty cell, a bool as the file writes it (true),
-    any other value as ``str`` writes it (2024-05-01, 19.99, 12)."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="surrogateescape")
-    if isinstance(value, bool):
-        return json.dumps(value)
-    return "" if is_nan_number(value) else str(value)
