@@ -127,14 +127,8 @@ def add(
     nothing."""
     from pathlib import Path
 
-    from tagllm.assembly import (
-        examples_image_loader,
-        fit_scorer,
-        photo_stamps,
-        photos_after_add,
-        with_index_settings,
-        write_photo_record,
-    )
+    from tagllm.assembly import examples_image_loader, fit_scorer, with_index_settings
+    from tagllm.examples_record import photo_stamps, photos_after_add, write_photo_record
     from tagllm.io import parse_columns
     from tagllm.retrieval.embedder import Embedder
     from tagllm.retrieval.index import ExampleIndex, read_examples, writing_index
