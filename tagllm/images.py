@@ -3,7 +3,8 @@
 A reference is a local path (relative to the input file's directory, or to ``image_root``), a ``file://`` URL, an
 ``http(s)://`` URL (fetched only when remote images are allowed), or a ``data:image/...;base64,`` URL. Loading never
 raises for a bad image: the problem is recorded on the ``LoadedImage`` and goes into the result's provenance, and
-the product is tagged from whatever else it has.
+the product is tagged from whatever else it has. How the decoded pixels are turned upright and into sRGB is
+``tagllm.pixels``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tagllm.errors import ConfigError, missing_dependency, os_reason
 from tagllm.image_refs import PROTOCOL_RELATIVE
 from tagllm.models import ImageUse
+from tagllm.pixels import SIXTEEN_BIT, TURNS, exif_orientation, in_srgb, is_transparent, rgb
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
 # What chat-completions servers take as a data URL as is; another accepted format is re-encoded as PNG.
@@ -42,14 +44,9 @@ REMOTE_SCHEMES = ("http", "https")
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
 # file extensions that are not the name Pillow gives their format
 EXTENSION_NAMES = {"JPG": "JPEG", "JPE": "JPEG", "TIF": "TIFF"}
-SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I")  # greyscale modes Pillow's convert("RGB") clips at level 255
-EXIF_ORIENTATION = 0x0112
 # How photos are read, in an index's manifest (none recorded: 1): 2 turns a photo upright as its EXIF orientation says;
 # an index of photos read another way holds vectors the products' photos, read this way, are not comparable to.
 PHOTO_READING = 2
-# How to turn a photo whose EXIF orientation is 2-8 (1: as stored) to show it upright, as viewers do (Pillow's names).
-TURNS = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
-         7: "TRANSVERSE", 8: "ROTATE_90"}  # fmt: skip
 # References past the first max_images tried, in order, only to replace photos that could not be loaded.
 SPARE_TRIES = 3
 _READ_CHUNK = 1 << 16
@@ -341,10 +338,10 @@ class ImageLoader:
                 if size is not None and fmt == "JPEG":
                     opened.draft("RGB", (size, size))  # DCT scaling: decodes at 1/2, 1/4 or 1/8 of full size
                 opened.load()
-                srgb = _in_srgb(opened)
-                as_stored = srgb is None and opened.mode not in SIXTEEN_BIT and not _transparent(opened)
-                image = _rgb(srgb if srgb is not None else opened, image_module)
-                orientation = _orientation(opened)
+                srgb = in_srgb(opened)
+                as_stored = srgb is None and opened.mode not in SIXTEEN_BIT and not is_transparent(opened)
+                image = rgb(srgb if srgb is not None else opened, image_module)
+                orientation = exif_orientation(opened)
                 if orientation in TURNS:
                     image = image.transpose(image_module.Transpose[TURNS[orientation]])
                 if orientation >= 5:  # turned a quarter: its sides swap
@@ -461,53 +458,3 @@ def _quoted(url: str) -> str:
     path = urllib.parse.quote(parts.path, safe="/%:@!$&'()*+,;=~")
     query = urllib.parse.quote(parts.query, safe="/%:@!$&'()*+,;=?~")
     return urllib.parse.urlunsplit((parts.scheme, netloc, path, query, ""))
-
-
-def _orientation(image: Any) -> int:
-    """A photo's EXIF orientation, 1 (as stored) to 8: a phone stores a photo as its sensor saw it and says in EXIF
-    how viewers are to turn it (``TURNS``). An EXIF block Pillow cannot read, or a value out of range, leaves the
-    photo as stored: it says nothing of the pixels."""
-    try:
-        orientation = image.getexif().get(EXIF_ORIENTATION)
-    except Exception:
-        return 1
-    return orientation if isinstance(orientation, int) and orientation in TURNS else 1
-
-
-def _in_srgb(image: Any) -> Any:
-    """The image converted to sRGB from the colour space its embedded ICC profile says its numbers are in (a CMYK
-    JPEG made for print, Adobe RGB from a camera, an iPhone's Display P3), as browsers and viewers show it: read as
-    sRGB numbers, a print JPEG's colours came out shifted and a wide-gamut photo's washed out. None when it has no such
-    profile (or an sRGB one), or the profile cannot be read: the numbers are then taken as sRGB."""
-    data = image.info.get("icc_profile")
-    if not data or image.mode not in ("RGB", "RGBA", "CMYK"):
-        return None
-    try:
-        from PIL import ImageCms
-    except ImportError:  # a Pillow built without LittleCMS
-        return None
-    try:
-        profile = ImageCms.ImageCmsProfile(io.BytesIO(data))
-        if "srgb" in ImageCms.getProfileDescription(profile).lower():
-            return None
-        mode = "RGBA" if image.mode == "RGBA" else "RGB"
-        return ImageCms.profileToProfile(image, profile, ImageCms.createProfile("sRGB"), outputMode=mode)
-    except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
-        return None
-
-
-def _transparent(image: Any) -> bool:
-    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
-
-
-def _rgb(image: Any, image_module: Any) -> Any:
-    """An RGB copy; transparent pixels become white (product photos are cut out on white). A 16-bit greyscale PNG
-    (mode ``I;16``, or ``I``) is scaled to 8 bits: Pillow's own conversion clips every level over 255 to white."""
-    if image.mode in SIXTEEN_BIT:
-        top = 65535 if image.mode != "I" or image.getextrema()[1] > 255 else 255
-        return image.point(lambda level: level * 255 / top).convert("L").convert("RGB")
-    if _transparent(image):
-        rgba = image.convert("RGBA")
-        background = image_module.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return image_module.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
