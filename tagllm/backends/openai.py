@@ -12,7 +12,7 @@ import time
 import unicodedata
 import urllib.parse
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import Any, Literal, TypeVar
 
 from tagllm.backends.base import (
     ANSWERED,
@@ -44,17 +44,6 @@ SCHEMA_NAME = "product_tags"
 # sending something else, and reading on would only fill memory.
 MAX_RESPONSE_BYTES = 16 * 2**20
 _T = TypeVar("_T")
-# What ``load`` asks a server, shaped as a product's request is (a system and a user message, a strict schema).
-PROBE_MESSAGES = [
-    {"role": "system", "content": "You tag products. Answer with JSON."},
-    {"role": "user", "content": 'Is this a check? Answer {"answer": "yes"}.'},
-]
-PROBE_SCHEMA = {
-    "type": "object",
-    "properties": {"answer": {"type": "string", "enum": ["yes", "no"]}},
-    "required": ["answer"],
-    "additionalProperties": False,
-}
 
 
 def _httpx() -> Any:
@@ -69,8 +58,6 @@ ENDPOINTS = ("/chat/completions", "/completions", "/models")
 """Routes under a server's /v1: a base URL that ends in one is an endpoint's address, not the server's."""
 CONTEXT_REFUSAL = "maximum context length"
 """What vLLM's (and OpenAI's) HTTP 400 for a prompt longer than the model's context says."""
-NO_ROUTE = frozenset({404, 405, 501})
-"""HTTP statuses that say an address has no such route (not found, method not allowed, not implemented)."""
 
 
 class OpenAIBackend(Backend):
@@ -239,165 +226,16 @@ class OpenAIBackend(Backend):
         """Nothing listening at the server's address (a wrong --base-url, a server not started) is a setup mistake:
         every product would fail after its retries. So is a listener that gives no HTTP answer at all (one that
         never answers within the timeout, another protocol's service on that port): these escaped as a traceback.
-        So is an HTTP server with neither /models nor /chat/completions (``_check_chat_route``). A server that
-        answers, even with an error, is left to the retries, unless it refuses the request every product is sent as
-        (``_check_request``). Which model it serves, when none was named, is found
-        here too (``_discover``): found at the first batch, a server without /models failed every product with
+        So is an HTTP server with neither /models nor /chat/completions (``openai_checks.check_chat_route``). A
+        server that answers, even with an error, is left to the retries, unless it refuses the request every product
+        is sent as (``openai_checks.check_request``). Which model it serves, when none was named, is found here too
+        (``openai_checks.discover``): found at the first batch, a server without /models failed every product with
         "pass --model", and in routing mode one serving several models stopped the run part way."""
-        self._run(self._reach())
-        self._run(self._discover())
-        self._run(self._check_request())
+        from tagllm.backends.openai_checks import check_request, discover, reach
 
-    async def _reach(self) -> None:
-        httpx = _httpx()
-        fix = "start the server, or pass its address with --base-url"
-        try:
-            response = await asyncio.wait_for(self._http().get("/models"), self.timeout)
-            if response.status_code == 404:
-                await self._check_chat_route()
-            if response.status_code in (401, 403):
-                self._refused_key(response.status_code, response.content, "/models")
-            if response.status_code == 200 and _web_page(response):
-                # a web app at the address (a dashboard, a proxy's login page): with --model named, the run went on
-                # and every product failed after its retries, each one "the response is not JSON"
-                raise ConfigError(
-                    f"openai backend: {self.base_url}/models answered with a web page, not the JSON of an "
-                    "OpenAI-compatible API; give the API's address (a vLLM or OpenAI server's ends in /v1) with "
-                    "--base-url"
-                )
-        except httpx.ConnectError as exc:
-            raise ConfigError(
-                f"openai backend: nothing answers at {self.base_url} ({type(exc).__name__}: {exc}); {fix}"
-            ) from None
-        except (TimeoutError, httpx.TimeoutException):
-            raise ConfigError(
-                f"openai backend: {self.base_url} took the connection but sent no answer within {self.timeout:g}s; "
-                f"{fix} (a server still loading its model: wait until it answers /models; a slow one: raise "
-                "backend_options.timeout)"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise ConfigError(
-                f"openai backend: {self.base_url} did not answer as an HTTP server "
-                f"({type(exc).__name__}: {str(exc) or 'the connection was closed or reset'}); {fix}"
-            ) from None
-
-    def _refused_key(self, status: int, raw: bytes, route: str) -> NoReturn:
-        """A server that refuses the API key (HTTP 401 or 403) refuses every product: every one failed with it, after
-        the output was opened (and without --model, the run said to pass one)."""
-        key = (
-            f"the key in ${self.api_key_env} is not one it accepts"
-            if self._api_key()
-            else f"${self.api_key_env} is not set"
-        )
-        raise ConfigError(
-            f"openai backend: {self.base_url} refused the request (HTTP {status} at {route}: "
-            f"{error_text(raw)}): {key}; set it to the server's API key "
-            "(backend_options.api_key_env names another variable)"
-        )
-
-    async def _check_chat_route(self) -> None:
-        """Whether a server without /models serves chat completions at this address: an HTTP server that is not
-        OpenAI-compatible, or a vLLM server addressed without its /v1, answers 404 (or 405, 501) to the route every
-        product is posted to, and each product failed after its retries, the address never named. An empty body asks
-        nothing of a model: a server with the route answers 400 or 422, and the run goes on."""
-        response = await asyncio.wait_for(self._http().post("/chat/completions", json={}), self.timeout)
-        if response.status_code in NO_ROUTE:
-            hint = (
-                ""
-                if self.base_url.rstrip("/").endswith("/v1")
-                else f" (an OpenAI-compatible server's address ends in /v1: {self.base_url.rstrip('/')}/v1?)"
-            )
-            raise ConfigError(
-                f"openai backend: {self.base_url} serves no chat completions (HTTP {response.status_code} at "
-                f"/chat/completions and 404 at /models): it is not an OpenAI-compatible server's address{hint}; "
-                "pass that address with --base-url"
-            )
-
-    async def _discover(self) -> None:
-        """Ask the server what it is (vLLM says so in ``owned_by``) and, when no model was named, which it serves."""
-        if self.server != "auto" and self.model:
-            return
-        httpx = _httpx()
-        try:
-            response = await asyncio.wait_for(self._http().get("/models"), self.timeout)
-            response.raise_for_status()
-            data = read_json(response.content)
-            listed = data.get("data") if isinstance(data, dict) else None
-            models = [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
-        except (httpx.HTTPError, TimeoutError, BrokenOutput) as exc:
-            # A server without /models is still usable when the model is named.
-            if not self.model and isinstance(exc, TimeoutError | httpx.TimeoutException):
-                # it answered the first /models (``_reach``): slow, not without the route
-                raise ConfigError(
-                    f"openai backend: {self.base_url}/models sent no answer within {self.timeout:g}s; pass --model "
-                    "with the served model name, or, for a slow server, raise backend_options.timeout"
-                ) from None
-            if not self.model:
-                raise ConfigError(
-                    f"openai backend: {self.base_url}/models is not answering ({type(exc).__name__}); "
-                    "pass --model with the served model name"
-                ) from None
-            self.server = "openai"
-            return
-        if self.server == "auto":
-            self.server = "vllm" if any(m.get("owned_by") == "vllm" for m in models) else "openai"
-        names = [str(m.get("id")) for m in models if m.get("id") is not None]
-        if self.model and names and self.model not in names:
-            await self._check_model(names)
-        if not self.model:
-            if len(names) != 1:
-                raise ConfigError(
-                    f"openai backend: name the model with --model; the server serves: {', '.join(names) or 'none'}"
-                )
-            self.model = names[0]
-
-    async def _check_model(self, served: list[str]) -> None:
-        """Whether the server answers for a model its /models does not list: vLLM and OpenAI answer 404 for a model
-        they do not serve, and every product failed with it after the output was opened. Some servers take names
-        they do not list (Ollama's "llama3" for "llama3:latest"), so the model is asked for one token: a client
-        error (4xx but 429) is the setup mistake; any other answer, or none, is left to the requests' retries."""
-        httpx = _httpx()
-        body = {"model": self.model, "messages": [{"role": "user", "content": "OK"}], "max_tokens": 1}
-        try:
-            response = await asyncio.wait_for(self._http().post("/chat/completions", json=body), self.timeout)
-        except (httpx.HTTPError, TimeoutError):
-            return
-        if 400 <= response.status_code < 500 and response.status_code != 429:
-            raise ConfigError(
-                f"openai backend: {self.base_url} does not serve model {self.model!r} "
-                f"(HTTP {response.status_code}: {error_text(response.content)}); it serves: {', '.join(served)}; "
-                "pass one of them with --model"
-            )
-
-    async def _check_request(self) -> None:
-        """Whether the server takes the request every product is sent as, asked with a one-facet answer: a server
-        that refuses its shape (a ``response_format`` it does not support, an ``extra_body`` field it rejects, a
-        system message its model's template refuses, a model name it does not serve) answered each product with the
-        same HTTP 400, and every product became an error record. A client error (4xx but 408 and 429) twice running
-        is the setup mistake; any other answer, or none, is left to the requests' retries."""
-        httpx = _httpx()
-        check = Product(id="tagllm-check", title="check")
-        probe = GenerationRequest(check, candidates={}, messages=PROBE_MESSAGES, schema=PROBE_SCHEMA)
-        content = json.dumps(self.request_body(probe), ensure_ascii=True).encode("ascii")
-        for _ in range(2):  # a server that refuses the shape refuses it again; a fault at random (a proxy's) does not
-            try:
-                status, _, raw = await asyncio.wait_for(self._post(content), self.timeout)
-            except (httpx.HTTPError, TimeoutError, BrokenOutput):
-                return
-            if not 400 <= status < 500 or status in (408, 429):
-                return
-        if status in (401, 403):
-            self._refused_key(status, raw, "/chat/completions")
-        schema = (
-            "structured_outputs (backend_options.server: openai sends response_format)"
-            if self.server == "vllm"
-            else "response_format (backend_options.server: vllm sends vLLM's structured_outputs)"
-        )
-        raise ConfigError(
-            f"openai backend: {self.base_url} refuses the request sent for each product (HTTP {status} at "
-            f"/chat/completions: {error_text(raw)}), so every product would fail; change what it refuses: the model "
-            f"(--model {self.model}), the JSON schema, sent as {schema}, or backend_options.extra_body"
-        )
+        self._run(reach(self))
+        self._run(discover(self))
+        self._run(check_request(self))
 
     def prompt_size(self, messages: list[dict[str, Any]]) -> PromptSize | None:
         """Known only where the server's /models says the model's ``max_model_len`` (a vLLM server's does): the prompt
@@ -471,7 +309,9 @@ class OpenAIBackend(Backend):
     async def _generate(
         self, requests: Sequence[GenerationRequest], answered: Callable[[int, int], None] | None = None
     ) -> list[Generation]:
-        await self._discover()
+        from tagllm.backends.openai_checks import discover
+
+        await discover(self)
         slots = asyncio.Semaphore(self.concurrency)
         done = 0
 
@@ -582,9 +422,3 @@ def _photo_hint(request: GenerationRequest, status: int) -> str:
 
 def _attempts(n: int) -> str:
     return f"{n} attempt" if n == 1 else f"{n} attempts"
-
-
-def _web_page(response: Any) -> bool:
-    """Whether an answer is an HTML page rather than an API's JSON."""
-    kind = str(response.headers.get("content-type", "")).lower()
-    return "html" in kind or response.content.lstrip()[:1] == b"<"
