@@ -15,18 +15,24 @@ that fails at any stage comes out as an error result; none is dropped.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 from collections.abc import Callable
 from typing import Any
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig, check_config
+from tagllm.dataset_rows import (
+    NAME,
+    RECORD,
+    as_products,
+    batch_rows,
+    one_per_id,
+    product_rows,
+    record_column,
+    to_columns,
+)
 from tagllm.errors import BackendError, ConfigError, InputError, missing_dependency
-from tagllm.io import row_to_product
-from tagllm.io.products import is_missing_id
-from tagllm.models import Product, RecordError
+from tagllm.models import Product
 from tagllm.results import ask_backend
 from tagllm.stages import (
     INFERENCE_ERROR,
@@ -98,12 +104,12 @@ def tag_dataset(
     settings = json.loads(config.model_dump_json())
     cpu = {"batch_size": size, "batch_format": "numpy", "compute": _actors(concurrency)}
     _check_titles(dataset)
-    dataset = _records(dataset)
+    dataset = record_column(dataset)
     has_rows = dataset.schema() is not None  # no schema: no rows at all (a delta of no new products)
     if has_rows:
         _rehearse(tagger, dataset)
     if check_ids and has_rows:
-        dataset = dataset.groupby(NAME).map_groups(_one_per_id, batch_format="numpy")
+        dataset = dataset.groupby(NAME).map_groups(one_per_id, batch_format="numpy")
     if config.backend == "retrieval":
         return dataset.map_batches(_TaggerWorker, fn_constructor_args=(settings,), num_gpus=num_gpus, **cpu)
     if engine is None:
@@ -127,7 +133,9 @@ class _TaggerWorker:
         self.tagger = Tagger.from_config(TaggerConfig.model_validate(config))
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        return _columns([result_row(r) for r in self.tagger.tag_iter(_products(_product_rows(batch)))], RESULT_COLUMNS)
+        return to_columns(
+            [result_row(r) for r in self.tagger.tag_iter(as_products(product_rows(batch)))], RESULT_COLUMNS
+        )
 
 
 class _CPUWorker:
@@ -153,25 +161,25 @@ class _RequestWorker(_CPUWorker):
     """Products to request rows (``tagllm.stages.request_rows``)."""
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        return _columns(request_rows(self.tagger, _products(_product_rows(batch))), ROW_COLUMNS)
+        return to_columns(request_rows(self.tagger, as_products(product_rows(batch))), ROW_COLUMNS)
 
 
 class _AttributeWorker(_CPUWorker):
     """two_step: category answers to attribute requests (``tagllm.stages.attribute_rows``)."""
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        rows = _rows(batch)
+        rows = batch_rows(batch)
         rows = attribute_rows(self.tagger, rows, max_tokens=self.max_tokens, tokenizer=self.tokenizer(rows))
-        return _columns(rows, ROW_COLUMNS)
+        return to_columns(rows, ROW_COLUMNS)
 
 
 class _FinishWorker(_CPUWorker):
     """Rows with the engine's answers to result rows (``tagllm.stages.finish_rows``)."""
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        rows = _rows(batch)
+        rows = batch_rows(batch)
         results = finish_rows(self.tagger, rows, max_tokens=self.max_tokens, tokenizer=self.tokenizer(rows))
-        return _columns([result_row(r) for r in results], RESULT_COLUMNS)
+        return to_columns([result_row(r) for r in results], RESULT_COLUMNS)
 
 
 class _EngineElsewhere(Backend):
@@ -220,7 +228,7 @@ def _rehearse(tagger: Any, dataset: Any) -> None:
     if tagger.steps is None:
         return
     rows = dataset.take(REHEARSAL_ROWS)
-    items = [tagger.retrieval.visible(item) for item in _products(_product_rows({RECORD: [r[RECORD] for r in rows]}))]
+    items = [tagger.retrieval.visible(item) for item in as_products(product_rows({RECORD: [r[RECORD] for r in rows]}))]
     products = [item for item in items if isinstance(item, Product)]
     if products:
         tagger.steps.rehearse(tagger.score(products[:1]))
@@ -232,7 +240,7 @@ def _check_titles(dataset: Any) -> None:
     try:
         schema = dataset.schema()
     except Exception:  # blocks whose types differ (titles read as numbers in one file): Ray cannot join their schemas,
-        return  # and each row is tagged, or is an error row, on its own (``_records``)
+        return  # and each row is tagged, or is an error row, on its own (``record_column``)
     if schema is None or "title" in schema.names:  # no schema: no rows
         return
     columns = list(schema.names)
@@ -405,7 +413,7 @@ class _BackendWorker:
         self.backend = get_backend(cfg.backend, **backend_options(cfg, load_taxonomy(cfg.taxonomy)))
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        rows = _rows(batch)
+        rows = batch_rows(batch)
         todo = engine_requests(rows)  # a row it cannot read becomes an error row
         requests: list[GenerationRequest] = [request for _, request in todo]
         generations = ask_backend(requests, self.backend) if requests else []  # a failure is the rows' error
@@ -414,102 +422,4 @@ class _BackendWorker:
         for i, row in enumerate(rows):
             row.update(answers.get(i, empty))
             row[INFERENCE_ERROR] = ""
-        return _columns(rows, (*ROW_COLUMNS, *empty, INFERENCE_ERROR))
-
-
-# -- rows ------------------------------------------------------------------------------------------------------------
-RECORD = "__tagllm_record__"  # the column of the first stage's rows: each product row as JSON text
-NAME = "__tagllm_name__"  # and the product id its result is written under (``_row_name``)
-REPEAT = "__tagllm_repeat__"  # in a record: the row repeats another's product id; what its error row says
-
-
-def _records(dataset: Any) -> Any:
-    """Each product row as JSON text in one column, read one block at a time (``batch_size=None``: blocks are never
-    joined there) with the block's own Arrow types. Blocks whose columns differ in type (a title read as a number
-    in one file) failed the whole job when Ray joined them into a batch; and a numpy batch made an integer id next
-    to a null a float (product id '17.0', not '17')."""
-    return dataset.map_batches(_as_records, batch_size=None, batch_format="pyarrow", zero_copy_batch=True)
-
-
-def _as_records(table: Any) -> dict[str, list[str]]:
-    records = [json.dumps(row, ensure_ascii=False, default=str) for row in table.to_pylist()]
-    return {RECORD: records, NAME: [_row_name(json.loads(text)) for text in records]}  # named as ``_products`` reads it
-
-
-def _one_per_id(group: dict[str, Any]) -> dict[str, list[str]]:
-    """The rows of one product id (``tag_dataset``'s ``check_ids``): the first is tagged, each other one becomes an
-    error row under the id, saying it repeats it (a file run reports a repeat in its summary; a dataset has none)."""
-    records, names = list(group[RECORD]), [str(n) for n in group[NAME]]
-    for i in range(1, len(records)):
-        name = names[i]
-        if _own_id(json.loads(records[i]).get("id")) is None:
-            said = f"row {name!r} has no id of its own and the same content as another row, named alike"
-        else:
-            said = f"record {name!r}: product id {name!r} again (another row of the dataset has it)"
-        records[i] = json.dumps({"id": name, REPEAT: f"{said}; only one row per product id is tagged"})
-    return {RECORD: records, NAME: names}
-
-
-def _product_rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
-    """The product rows of a batch: of records (``_records``, what ``tag_dataset`` hands over), or of product columns
-    (a worker called on a dataset of one's own)."""
-    if RECORD in batch:
-        return [json.loads(text) for text in batch[RECORD]]
-    return _rows(batch)
-
-
-def _rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
-    """A numpy batch as row dicts of plain Python values."""
-    columns = list(batch)
-    size = len(batch[columns[0]]) if columns else 0
-    return [{c: _plain(batch[c][i]) for c in columns} for i in range(size)]
-
-
-def _products(rows: list[dict[str, Any]]) -> list[Product | RecordError]:
-    """Rows as products, or error records that name the product by its id (a dataset has no line to name a row by,
-    and a row's place in a block repeats in every block). A row without an id (or with a blank or NaN one, or one
-    that is not a string or a number) is named by its content, ``row-`` and 12 hex digits: the same row gets the same
-    name in every run."""
-    products: list[Product | RecordError] = []
-    for row in rows:
-        if row.get(REPEAT):
-            products.append(RecordError(field="id", record_id=str(row["id"]), message=row[REPEAT]))
-            continue
-        if is_missing_id(row.get("id")):
-            row["id"] = _content_name(row)
-        item = row_to_product(row)
-        if isinstance(item, RecordError) and item.record_id is None:
-            item = item.model_copy(update={"record_id": _content_name(row)})
-        products.append(item)
-    return products
-
-
-def _row_name(row: dict[str, Any]) -> str:
-    """The product id a row's result is written under (see ``_products``)."""
-    return _own_id(row.get("id")) or _content_name(row)
-
-
-def _own_id(value: Any) -> str | None:
-    """A row's id as its product's id, or None: missing, blank, or of a type no product id is (named by content)."""
-    if is_missing_id(value) or not isinstance(value, str | int | float) or isinstance(value, bool):
-        return None
-    return str(value).strip()
-
-
-def _content_name(row: dict[str, Any]) -> str:
-    content = json.dumps({k: v for k, v in row.items() if k != "id"}, sort_keys=True, default=str)
-    return "row-" + hashlib.sha1(content.encode("utf-8")).hexdigest()[:12]
-
-
-def _columns(rows: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, list[Any]]:
-    return {name: [row.get(name) for row in rows] for name in names}
-
-
-def _plain(value: Any) -> Any:
-    """Ray hands numpy scalars and arrays; the product model wants Python values. A column that is null in every row
-    of a block has Arrow's null type, which a numpy batch holds as NaN: that is no value, not the number NaN."""
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
+        return to_columns(rows, (*ROW_COLUMNS, *empty, INFERENCE_ERROR))

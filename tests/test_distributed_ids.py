@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from tagllm.config import TaggerConfig
-from tagllm.distributed import _as_records, _TaggerWorker
+from tagllm.dataset_rows import as_records
+from tagllm.distributed import _TaggerWorker
 
 
 def test_rows_without_an_id_are_named_apart_and_alike_in_every_run(demo_index_dir: Path) -> None:
@@ -66,7 +67,7 @@ def test_rows_with_a_nan_id_are_named_apart(demo_index_dir: Path) -> None:
         {"id": i, "title": t} for i, t in [(1.0, "Red summer dress"), (np.nan, "Wool scarf"), (np.nan, "Steel pot")]
     ]
     table = pa.Table.from_pylist(rows)
-    names = list(worker(_as_records(table))["product_id"])
+    names = list(worker(as_records(table))["product_id"])
     assert names[0] == "1"  # a whole number of a float id column is that integer, as in a file run
     assert all(name.startswith("row-") for name in names[1:]) and names[1] != names[2]
 
@@ -76,7 +77,7 @@ def test_a_repeated_product_id_is_tagged_once_and_each_repeat_is_an_error_row(de
     once and reports the repeat). Runs the id check's group step on rows grouped by name, as Ray's groupby hands
     them over, then the worker."""
     pa = pytest.importorskip("pyarrow")
-    from tagllm.distributed import NAME, RECORD, _one_per_id
+    from tagllm.dataset_rows import NAME, RECORD, one_per_id
 
     worker = _TaggerWorker(TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5).model_dump())
     rows = [
@@ -88,7 +89,7 @@ def test_a_repeated_product_id_is_tagged_once_and_each_repeat_is_an_error_row(de
         {"id": "p9", "title": "Gold plated necklace"},
     ]
     other_block = [{"id": 7, "title": "Red summer dress"}]  # 7 and "7": one product id, as in a file run
-    first, second = _as_records(pa.Table.from_pylist(rows)), _as_records(pa.Table.from_pylist(other_block))
+    first, second = as_records(pa.Table.from_pylist(rows)), as_records(pa.Table.from_pylist(other_block))
     records = {c: first[c] + second[c] for c in (RECORD, NAME)}
     groups: dict[str, list[int]] = {}
     for i, name in enumerate(records[NAME]):
@@ -96,7 +97,7 @@ def test_a_repeated_product_id_is_tagged_once_and_each_repeat_is_an_error_row(de
     out: dict[str, list[object]] = {"product_id": [], "status": [], "result_json": []}
     for members in groups.values():
         group = {c: np.array([records[c][i] for i in members], dtype=object) for c in (RECORD, NAME)}
-        for column, values in worker(_one_per_id(group)).items():
+        for column, values in worker(one_per_id(group)).items():
             out[column].extend(values)
     results = [(pid, status, json.loads(row)) for pid, status, row in zip(*out.values(), strict=True)]
     assert len(results) == len(rows) + 1

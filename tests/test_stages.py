@@ -162,13 +162,14 @@ def test_a_row_that_cannot_be_read_is_an_error_result(tagger: Tagger) -> None:
 def test_the_backend_engine_stage_fails_a_row_it_cannot_read_only(tagger: Tagger) -> None:
     """tag_dataset's engine stage for tagllm's backends (_BackendWorker) read every row's request before asking the
     backend: one it could not read raised out of the batch, and Ray failed the job, every product of it lost."""
-    from tagllm.distributed import _BackendWorker, _columns
+    from tagllm.dataset_rows import to_columns
+    from tagllm.distributed import _BackendWorker
 
     rows = request_rows(tagger, ITEMS)
     rows[1]["request"] = "{broken"
     worker = object.__new__(_BackendWorker)  # its backend built here, not from a config
     worker.backend = FirstChoice()
-    batch = worker(_columns(rows, ROW_COLUMNS))
+    batch = worker(to_columns(rows, ROW_COLUMNS))
     answered = [dict(zip(batch, values, strict=True)) for values in zip(*batch.values(), strict=True)]
     assert [r["product_id"] for r in answered] == ["p1", "p2", "p3", "p4"]
     assert [bool(r["generated_text"]) for r in answered] == [True, False, True, False]
