@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tagllm.errors import TaxonomyError
 from tagllm.taxonomy.nodes import PATH_SEPARATOR, Facet, Value
-from tagllm.taxonomy.problems import taxonomy_problems
+from tagllm.taxonomy.problems import label_clashes, name_clashes, synonym_clashes, taxonomy_problems
 from tagllm.text import normalize
 
 MIN_KIND_VALUES = 3  # a facet with fewer values than this is not told to be a kind of another by its values alone
@@ -330,73 +329,20 @@ class Taxonomy:
         }
 
     def check(self, *, synonyms: bool = True, labels: bool = True) -> list[str]:
-        """Problems an analyst should fix (see ``tagllm.taxonomy.problems.taxonomy_problems``): with ``synonyms``
-        the synonyms that map nothing to their value, with ``labels`` the other-language labels two values share."""
+        """Problems an analyst should fix (``problems.taxonomy_problems``)."""
         return taxonomy_problems(self, synonyms=synonyms, labels=labels)
 
     def label_clashes(self) -> list[tuple[str, str, Value, Value]]:
-        """(language, label, the earlier value, the later one) for values of one facet under one parent whose labels
-        in a language are equal as ``name_clashes`` compares names, and whose names are not: Shopify's zh-CN labels
-        Racquetball and Squash both 壁球, Kickboxing and Taekwondo 跆拳道 (70 such pairs), which taxonomy check did
-        not report. Two values whose names clash are reported as such, not again for their labels."""
-        named = {later.id for _, later in self.name_clashes()}
-        seen: dict[tuple[str, str | None, str, str], Value] = {}
-        clashes: list[tuple[str, str, Value, Value]] = []
-        for v in self.values.values():
-            if v.id in named:
-                continue
-            for language, label in v.labels:
-                if not label.strip():
-                    continue
-                key = (v.facet, v.parent_id, language, _as_read(label))
-                if key in seen and seen[key].id != v.id:
-                    clashes.append((language, label, seen[key], v))
-                else:
-                    seen.setdefault(key, v)
-        return clashes
+        """Other-language labels two values under one parent share (``problems.label_clashes``)."""
+        return label_clashes(self)
 
     def synonym_clashes(self) -> list[tuple[str, Value, Value]]:
-        """(synonym, its value, the other value) for each synonym of a value that another value of its facet under the
-        same parent also has, or is named: 'dark blue' on Navy and on Ink was mapped to neither, and taxonomy check
-        said nothing."""
-        named: dict[tuple[str, str | None, str], Value] = {}
-        for v in self.values.values():
-            named.setdefault((v.facet, v.parent_id, normalize(v.name)), v)
-        carried: dict[tuple[str, str | None, str], Value] = {}
-        clashes: list[tuple[str, Value, Value]] = []
-        for v in self.values.values():
-            for text in dict.fromkeys(v.synonyms):
-                if not normalize(text):  # names nothing, so clashes with nothing: reported as such by check
-                    continue
-                key = (v.facet, v.parent_id, normalize(text))
-                other = named.get(key) or carried.get(key)
-                if other is not None and other.id != v.id:
-                    clashes.append((text, v, other))
-                else:
-                    carried.setdefault(key, v)
-        return clashes
+        """Synonyms that map nothing to their value (``problems.synonym_clashes``)."""
+        return synonym_clashes(self)
 
     def name_clashes(self) -> list[tuple[Value, Value]]:
-        """Values of one facet under one parent whose names are equal but for case, spacing and Unicode form (the
-        earlier value, the later one): "Café" typed with its accent as a character of its own, or "Ｒｅｄ" in
-        full-width letters, is the name beside it to a reader and to the mapper, which found it ambiguous. The
-        mapper's exact stage tells "C" from "C#" and "C++", so those do not clash."""
-        seen: dict[tuple[str, str | None, str], Value] = {}
-        clashes: list[tuple[Value, Value]] = []
-        for v in self.values.values():
-            if not v.name.strip():
-                continue
-            key = (v.facet, v.parent_id, _as_read(v.name))
-            if key in seen:
-                clashes.append((seen[key], v))
-            else:
-                seen[key] = v
-        return clashes
-
-
-def _as_read(name: str) -> str:
-    """A name as a reader and the mapper take it: case, spacing and Unicode form (full-width letters) folded."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+        """Values under one parent whose names read alike (``problems.name_clashes``)."""
+        return name_clashes(self)
 
 
 def _facet_words(name: str) -> list[str]:
