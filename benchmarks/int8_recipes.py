@@ -2,13 +2,17 @@
 
     python benchmarks/int8_recipes.py --threads 1 --rounds 2 --flipkart 300 --openbg 100 --recipes up all-skip-last all
 
-Each recipe is ONNX Runtime's ``quantize_dynamic`` of the cached fused fp32 graph (``tagllm.retrieval.onnx``) with
-chosen nodes: ``qkv`` (each layer's fused ``Attention``, its Q/K/V projection, to ``QAttention``), ``out`` (attention
-output projection), ``up`` and ``down`` (feed-forward projections); ``all-skip-last`` is tagllm's ``onnx`` recipe
-(``up`` alone was, before session s39). The encoders run interleaved in one process on the same distinct Flipkart and
+``per-row`` is tagllm's ``onnx`` recipe (``tagllm.retrieval.onnx_graph.quantize``: every MatMul int8, each token
+row of the activations with its own scale). Each other recipe is ONNX Runtime's ``quantize_dynamic`` of the cached
+fused fp32 graph (``tagllm.retrieval.onnx``), one activation scale per batch tensor, with chosen nodes: ``qkv`` (each
+layer's fused ``Attention``, its Q/K/V projection, to ``QAttention``), ``out`` (attention output projection), ``up``
+and ``down`` (feed-forward projections); ``all-skip-last`` was tagllm's ``onnx`` recipe in sessions s39 to s41
+(``up`` alone before). The encoders run interleaved in one process on the same distinct Flipkart and
 OpenBG texts, each with ``--threads`` intra-op threads (``torch.set_num_threads`` for PyTorch), and are timed in CPU
 time (user + system of the process, ``resource.getrusage``): on a shared machine wall time says more about the other
-jobs than about the encoder.
+jobs than about the encoder. "moved by its batch" is the largest change of a vector component between 50 texts
+encoded one at a time and the same texts encoded in one call with the others: what a text's neighbours in a file do
+to its vector.
 
 Every recipe's graph is also saved as ``model-int8.onnx`` in an export cache of its own under ``--work``, so its
 accuracy is ``TAGLLM_CACHE_DIR=<work>/cache-<recipe> python benchmarks/accuracy.py --embedder-backend onnx
@@ -43,6 +47,7 @@ RECIPES: dict[str, tuple[tuple[str, ...], bool, bool, bool, tuple[int, ...]]] = 
     "all-skip-first": (ALL, True, True, False, (0,)),
     "all-skip-last": (ALL, True, True, False, (-1,)),
 }
+PER_ROW = "per-row"
 
 
 def roles(graph: object) -> dict[str, tuple[str, int]]:
@@ -71,12 +76,16 @@ def build(source: Path, target: Path, recipe: str) -> int:
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from tagllm.retrieval.onnx_graph import quiet
+    from tagllm.retrieval import onnx_graph
+
+    if recipe == PER_ROW:
+        onnx_graph.quantize(source, target)
+        return len(onnx_graph.int8_nodes(onnx.load(str(source), load_external_data=False).graph))
 
     wanted, signed, per_channel, reduce_range, kept = RECIPES[recipe]
     found = roles(onnx.load(str(source), load_external_data=False).graph)
     nodes = [name for name, (role, layer) in found.items() if role in wanted and layer not in kept]
-    with quiet():
+    with onnx_graph.quiet():
         quantize_dynamic(
             str(source),
             str(target),
@@ -125,7 +134,7 @@ def main() -> None:
     parser.add_argument("--openbg", type=int, default=100, help="distinct OpenBG texts")
     parser.add_argument("--threads", type=int, default=1, help="intra-op threads of every encoder")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--recipes", nargs="+", default=list(RECIPES), choices=list(RECIPES))
+    parser.add_argument("--recipes", nargs="+", default=[PER_ROW, *RECIPES], choices=[PER_ROW, *RECIPES])
     parser.add_argument("--work", type=Path, default=None, help="where the recipes' graphs go (default: a temp dir)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -166,6 +175,11 @@ def main() -> None:
         encoders[recipe] = onnx.OnnxEncoder(graph, tokens, session(graph, args.threads)).encode
     print(f"{len(texts)} distinct texts, {args.threads} intra-op thread(s) each", flush=True)
     vectors = {name: encode(texts) for name, encode in encoders.items()}  # warm-up, and the vectors compared
+    sample = list(range(0, len(texts), max(1, len(texts) // 50)))[:50]
+    moved = {
+        name: float(np.abs(np.stack([encode([texts[i]])[0] for i in sample]) - vectors[name][sample]).max())
+        for name, encode in encoders.items()
+    }
     seconds: dict[str, list[float]] = {name: [] for name in encoders}
     names = list(encoders)
     for round_ in range(args.rounds):
@@ -174,14 +188,16 @@ def main() -> None:
             encoders[name](texts)
             seconds[name].append(cpu_seconds() - start)
         print(f"round {round_ + 1}: load average {os.getloadavg()[0]:.1f}", flush=True)
-    print("| encoder | CPU s per round | raw PyTorch / it | fp32 / it | cosine to fp32, mean / min |")
-    print("|---|---|---|---|---|")
+    print(
+        "| encoder | CPU s per round | raw PyTorch / it | fp32 / it | cosine to fp32, mean / min | moved by its batch |"
+    )
+    print("|---|---|---|---|---|---|")
     for name in names:
         cosines = (vectors[name] * vectors["fp32"]).sum(axis=1)
         print(
             f"| {name} | {', '.join(f'{s:.2f}' for s in seconds[name])} | "
             f"{sum(seconds['torch']) / sum(seconds[name]):.2f}x | {sum(seconds['fp32']) / sum(seconds[name]):.2f}x | "
-            f"{cosines.mean():.4f} / {cosines.min():.4f} |"
+            f"{cosines.mean():.4f} / {cosines.min():.4f} | {moved[name]:.1e} |"
         )
 
 

@@ -47,7 +47,7 @@ class Embedder:
     graph), both exported once from the same model directory and cached; ``openvino`` (OpenVINO, fp32, optional);
     ``auto`` (the default) picks ``onnx-fp32`` on a CPU where onnxruntime is installed and ``torch`` otherwise, and,
     given an index, takes the encoder the index was built with (``adopt``). The encoders' vectors differ slightly,
-    so ``name`` says which one is in use (``all-MiniLM-L6-v2+onnx-int8-v2``) and an index records it: an index is never
+    so ``name`` says which one is in use (``all-MiniLM-L6-v2+onnx-int8-v3``) and an index records it: an index is never
     queried with another encoder.
 
     ``batch_size`` is PyTorch's (the ONNX Runtime and OpenVINO encoders batch by token count, ``BATCH_TOKENS`` in
@@ -294,7 +294,7 @@ class Embedder:
         return vectors
 
 
-_SUFFIXES = {"torch": "", "onnx": "+onnx-int8-v2", "onnx-fp32": "+onnx-fp32", "openvino": "+openvino"}
+_SUFFIXES = {"torch": "", "onnx": "+onnx-int8-v3", "onnx-fp32": "+onnx-fp32", "openvino": "+openvino"}
 
 
 def recorded_model(model: str) -> str:

@@ -79,11 +79,11 @@ __all__ = [  # what tagllm imports from here, searching and reading examples inc
 FORMAT_VERSION = 5
 # The embedder's identity beside its name (a directory): its vector of this text, sketched (tagllm.retrieval.identity)
 PROBE_TEXT = "Men's slim fit cotton shirt, navy blue"
-# An embedder's name ends in its encoder when that is not PyTorch (all-MiniLM-L6-v2+onnx-int8-v2): int8 vectors differ
+# An embedder's name ends in its encoder when that is not PyTorch (all-MiniLM-L6-v2+onnx-int8-v3): int8 vectors differ
 # slightly from PyTorch's, enough to move neighbours, so an index answers only queries encoded the way it was built.
 _MISMATCH_FIX = (
     "rebuild the index (tagllm index build) or use that embedder (embedder_backend: torch for a name without "
-    "'+onnx', onnx for '+onnx-int8-v2', onnx-fp32 for '+onnx-fp32', openvino for '+openvino')"
+    "'+onnx', onnx for '+onnx-int8-v3', onnx-fp32 for '+onnx-fp32', openvino for '+openvino')"
 )
 
 

@@ -6,9 +6,9 @@ its tokenizer is saved beside the graph (``tagllm.retrieval.tokenizer``). The tr
 written out (``eager``) so that ONNX Runtime's transformer optimizer fuses each layer's attention, the embeddings with
 their LayerNorm, residual adds with LayerNorm and bias with GELU into single operators; on all-MiniLM-L6-v2 the fused
 graph has 59 operators instead of 689, and gives PyTorch's vectors (``tagllm.retrieval.onnx`` checks it against them
-before use; a model whose graph the optimizer cannot fuse keeps the traced graph). Dynamic int8 quantisation is ONNX
-Runtime's ``quantize_dynamic`` with signed per-channel weights, of every projection but the last layer's (see
-``quantize``).
+before use; a model whose graph the optimizer cannot fuse keeps the traced graph). Int8 quantisation rewrites each
+MatMul by a constant matrix into ONNX Runtime's integer MatMul with per-channel weights and a scale per token row,
+so a text's vector does not depend on the texts batched with it (see ``quantize``).
 """
 
 from __future__ import annotations
@@ -125,50 +125,104 @@ def fuse(model: Any, source: Path, target: Path) -> None:
 
 # What ``quantize`` quantises, named in the export's cache key (``tagllm.retrieval.onnx.export_key``): a graph
 # quantised by another recipe is never reused.
-RECIPE = "dynamic-int8-signed-per-channel-all-projections-last-layer-fp32"
+RECIPE = "int8-per-row-activations-per-channel-weights-all-matmuls"
+# Activations are quantised symmetrically around this zero point (uint8, what ONNX Runtime's integer MatMul takes).
+_ZERO_POINT = 128
+_LEVELS = 127  # quantised magnitudes of activations and weights: -127 .. 127
 
 
 def quantize(source: Path, target: Path) -> None:
-    """``source`` with dynamic int8 weights (per channel, signed) in every layer's projections but the last layer's:
-    the fused attention's Q/K/V (``QAttention``), the attention output and both feed-forward MatMuls; the last layer,
-    the embeddings and the LayerNorms stay fp32 (``int8_nodes``).
+    """``source`` with every MatMul by a constant matrix in int8 (``int8_nodes``): signed weights with a scale per
+    output channel, and activations quantised at run time with a scale per row, that is per token of each text.
 
-    Measured on an AMD EPYC (AVX2, no VNNI) in CPU time, interleaved in one process on 400 distinct Flipkart and
-    OpenBG texts (``benchmarks/int8_recipes.py``, docs/speed.md): 1.51x the fp32 graph at one intra-op thread, where
-    the previous recipe (each feed-forward up-projection only) ran 1.19x; OpenBG leaf accuracy 0.880 against fp32's
-    0.876 (``benchmarks/accuracy.py``, 5-fold, one product is 0.2 points), Flipkart 0.9301 against 0.9311 (80/20, 3,149
-    test products). Quantising the last layer too ran a little faster (1.63x) but cost OpenBG 0.6 points (0.870);
-    keeping the first layer fp32 instead, 0.8 (0.868)."""
+    ONNX Runtime's ``quantize_dynamic`` (the recipe before) takes one activation scale per MatMul over the whole batch
+    tensor, padding included, so a text's vector moved with the texts encoded beside it (by up to 0.03 per component;
+    the 40 quick-start products tagged as one file and as two gave 2 of them other tags). Here each token's row is
+    scaled by its own largest magnitude (``_quantized_matmul``), so a text's vector depends on its own tokens only:
+    within float rounding of the same text in any batch, as the fp32 graph's (1e-7 on 400 Flipkart and OpenBG texts,
+    ``tests/test_embedder.py``). A scale per row also follows the activations more closely than one per batch: a
+    cosine of 0.9989 on average to fp32's vectors (0.9954 at least) against 0.9933 (0.9806) for the recipe before,
+    with every layer quantised where that recipe had to keep the last in fp32 (docs/speed.md). Attention, the
+    embeddings and the LayerNorms stay fp32."""
     import onnx
-    from onnx import TensorProto
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    nodes = int8_nodes(onnx.load(str(source), load_external_data=False).graph)
-    with quiet():
-        quantize_dynamic(
-            str(source),
-            str(target),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            nodes_to_quantize=nodes,
-            op_types_to_quantize=["MatMul", "Attention"],
-            # the fused operators' outputs have no inferred type; they are float
-            extra_options={"DefaultTensorType": TensorProto.FLOAT},
-        )
+    model = onnx.load(str(source))
+    graph = model.graph
+    wanted = set(int8_nodes(graph))
+    weights = {init.name: init for init in graph.initializer}
+    nodes: list[Any] = []
+    for node in graph.node:
+        if node.name in wanted:
+            nodes += _quantized_matmul(node, weights, graph.initializer)
+        else:
+            nodes.append(node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    used = {name for node in graph.node for name in node.input}
+    kept = [init for init in graph.initializer if init.name in used]  # the fp32 matrices replaced go
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    if not any(opset.domain == "com.microsoft" for opset in model.opset_import):
+        model.opset_import.append(onnx.helper.make_opsetid("com.microsoft", 1))
+    onnx.save(model, str(target))
+
+
+def _quantized_matmul(node: Any, weights: dict[str, Any], initializer: Any) -> list[Any]:
+    """The nodes replacing ``node`` (``x @ W``, ``W`` a constant matrix) by an int8 product, each row of ``x`` (a
+    token) quantised with its own scale: ``s = max|x_row| / 127``, ``q = round(x_row / s) + 128`` (``QuantizeLinear``
+    per row of ``x`` flattened to 2-D), then ONNX Runtime's ``MatMulIntegerToFloat``, which multiplies the integer
+    product by the weights' per-channel scales and, given a scale per row, by that too. The new initializers (int8
+    weights, their scales) are appended to ``initializer``."""
+    import numpy as np
+    from onnx import helper, numpy_helper
+
+    x, w = node.input
+    matrix = numpy_helper.to_array(weights[w]).astype(np.float32)
+    columns = np.maximum(np.abs(matrix).max(axis=0), np.float32(1e-12)) / _LEVELS
+    prefix = f"{node.name}_int8_rows"
+    constants = {
+        "weight": np.clip(np.round(matrix / columns), -_LEVELS, _LEVELS).astype(np.int8),
+        "weight_scale": columns.astype(np.float32),
+        "per_level": np.array(1.0 / _LEVELS, np.float32),
+        "least_scale": np.array(1e-12, np.float32),  # a row of zeros: any scale quantises it to the zero point
+        "zero_point": np.array(_ZERO_POINT, np.uint8),
+        "zero_points": np.array([_ZERO_POINT], np.uint8),
+        "flat": np.array([-1], np.int64),
+        "rows_by_width": np.array([-1, matrix.shape[0]], np.int64),
+    }
+    initializer.extend(numpy_helper.from_array(value, f"{prefix}_{key}") for key, value in constants.items())
+
+    def name(part: str) -> str:
+        return f"{prefix}_{part}"
+
+    return [
+        helper.make_node("Abs", [x], [name("abs")]),
+        helper.make_node("ReduceMax", [name("abs")], [name("largest")], axes=[-1], keepdims=1),
+        helper.make_node("Mul", [name("largest"), name("per_level")], [name("unguarded_scale")]),
+        helper.make_node("Max", [name("unguarded_scale"), name("least_scale")], [name("scale")]),  # [.., rows, 1]
+        helper.make_node("Reshape", [name("scale"), name("flat")], [name("row_scales")]),
+        helper.make_node("Shape", [name("row_scales")], [name("row_count")]),
+        helper.make_node("Expand", [name("zero_points"), name("row_count")], [name("row_zero_points")]),
+        helper.make_node("Reshape", [x, name("rows_by_width")], [name("rows")]),
+        helper.make_node(
+            "QuantizeLinear", [name("rows"), name("row_scales"), name("row_zero_points")], [name("qrows")], axis=0
+        ),
+        helper.make_node("Shape", [x], [name("shape")]),
+        helper.make_node("Reshape", [name("qrows"), name("shape")], [name("q")]),
+        helper.make_node(
+            "MatMulIntegerToFloat",
+            [name("q"), name("weight"), name("scale"), name("weight_scale"), name("zero_point")],
+            list(node.output),
+            name=prefix,
+            domain="com.microsoft",
+        ),
+    ]
 
 
 def int8_nodes(graph: Any) -> list[str]:
-    """The nodes ``quantize`` quantises: each fused ``Attention`` and each MatMul by a constant matrix, but those of
-    the last layer (from the one but last feed-forward down-projection, a MatMul whose weight has more rows than
-    columns, to the last). A graph of one layer, or whose layers cannot be told, has all of them quantised."""
-    shapes = {init.name: tuple(init.dims) for init in graph.initializer}
-    found: list[tuple[str, int]] = []  # (node, how many down-projections precede it)
-    downs = 0
-    for node in graph.node:
-        weights = [shapes[name] for name in node.input if len(shapes.get(name, ())) == 2]
-        if node.op_type == "Attention" or (node.op_type == "MatMul" and weights):
-            found.append((node.name, downs))
-            if node.op_type == "MatMul" and weights[0][0] > weights[0][1]:
-                downs += 1
-    last = downs - 1  # the last layer's nodes follow the one but last down-projection
-    return [name for name, before in found if downs < 2 or before != last]
+    """The nodes ``quantize`` quantises: each MatMul of activations by a constant matrix (in a BERT-like encoder,
+    each layer's attention output and feed-forward projections). The fused attention's Q/K/V projection is inside its
+    ``Attention`` operator, whose quantised form (``QAttention``) takes its input with one scale per batch: it stays
+    fp32."""
+    matrices = {init.name for init in graph.initializer if len(init.dims) == 2}
+    return [node.name for node in graph.node if node.op_type == "MatMul" and node.input[1] in matrices]
