@@ -125,11 +125,10 @@ class Embedder:
 
             if torch.cuda.is_available():
                 return "torch"
-        # fp32, though int8 (embedder_backend: onnx, every projection but the last layer's) runs the whole `tagllm
-        # generate` 1.36x raw PyTorch encode against fp32's 0.96x at the same accuracy (docs/speed.md): int8 quantises
-        # a batch's activations with one scale, so a product's vector, and its tags, depend on the products batched
-        # with it (the 40 example products tagged as one file and as two files of 20: tags differed for 2, confidences
-        # for 39; fp32: none), and fp32 gives PyTorch's vectors (within 1e-5).
+        # fp32, though int8 (embedder_backend: onnx, a scale per token row) encodes in some 0.57 of its CPU time and,
+        # like fp32, gives a text the same vector whatever it is batched with: int8 cost 0.8 points of OpenBG leaf
+        # accuracy (0.868 against 0.876, benchmarks/accuracy.py, docs/speed.md), above the 0.2 a faster default may
+        # cost; fp32 gives PyTorch's vectors (within 1e-5).
         return "onnx-fp32"
 
     # -- models ----------------------------------------------------------------------------------------------------
