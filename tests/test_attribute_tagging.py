@@ -518,7 +518,7 @@ def test_colours_run_together_at_the_end_of_the_name_are_listed() -> None:
     assert _stated_raw(tax, "color", "Black White Tote Bag") == shared
 
 
-def test_a_shade_that_names_another_facets_value_is_a_colour_only_where_that_facet_does_not_apply() -> None:
+def test_a_shade_that_names_another_facets_value_weighs_as_a_colour_by_the_share_left_outside_that_facet() -> None:
     from tagllm.candidates.stated import Statement, _not_elsewhere
     from tagllm.models import Candidate
 
@@ -530,7 +530,10 @@ def test_a_shade_that_names_another_facets_value_is_a_colour_only_where_that_fac
 
     lavender = Statement(0, "sole", frozenset({"candles"}))
     assert _not_elsewhere(lavender, _Batch(), 0) == 1.0  # a yoga mat: candles are not among its likely categories
-    assert _not_elsewhere(lavender, _Batch(), 1) == 0.0  # it may be a candle: perhaps the scent
+    # it may well be a candle (0.4 of 0.9): perhaps the scent, so the colour weighs only the share left to mats
+    assert _not_elsewhere(lavender, _Batch(), 1) == pytest.approx(0.5 / 0.9)
+    # under the default's 0.5 once a sole shade's 0.8 is weighed so: the tagger abstains
+    assert 0.8 * _not_elsewhere(lavender, _Batch(), 1) < 0.5
     assert _not_elsewhere(Statement(0, "sole"), _Batch(), 1) == 1.0
 
 

@@ -162,14 +162,16 @@ class StatedValues(Family):
 
 
 def _not_elsewhere(statement: Statement, batch: Batch, row: int) -> float:
-    """1 when a shade that also names a value of other facets reads as a colour: none of the product's likely
-    categories is one those facets apply to ("lavender" on a yoga mat; on a candle, perhaps its scent); else 0, as
-    when its categories are not known."""
+    """How far a shade that also names a value of other facets reads as a colour: the share of the product's likely
+    categories' probability outside those the other facets apply to ("lavender" on a yoga mat: 1; on what is likely
+    a candle, perhaps its scent: near 0; "Cream" on a jumper whose likely categories hold a little of a cream's: most
+    of it); 0 when its categories are not known. A share, not a veto: a likely category that the word would name
+    otherwise weighs as much as it is likely."""
     if statement.elsewhere is None:
         return 1.0
     if batch.categories is None:
         return 0.0
-    return 0.0 if likely_share(statement.elsewhere, batch.categories[row]) > 0 else 1.0
+    return 1.0 - likely_share(statement.elsewhere, batch.categories[row])
 
 
 def _column(keys: np.ndarray, probs: np.ndarray) -> Callable[[Candidates], np.ndarray]:
