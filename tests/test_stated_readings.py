@@ -10,12 +10,12 @@ from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value
 from tagllm.text import normalize
 
 COLOURS = ("Red", "Green", "Blue", "Purple", "Brown", "Black", "White", "Gray", "Multicolor")
-MATERIALS = ("Velvet", "Silk", "Wood", "Wool", "Cotton", "Stone", "Leather", "Ceramic", "Metal")
+MATERIALS = ("Velvet", "Silk", "Wood", "Wool", "Cotton", "Stone", "Leather", "Ceramic", "Metal", "Polyurethane (PU)")
 
 
 def _taxonomy() -> Taxonomy:
-    """Eight colours and Multicolor (no Burgundy, Emerald or Charcoal among them), nine materials (no Silver, no
-    Iron, no Porcelain), categories named Olives, Skirts, Rings and Pads."""
+    """Eight colours and Multicolor (no Burgundy, Emerald or Charcoal among them), ten materials (no Silver, no
+    Iron, no Porcelain; Polyurethane with its code in parentheses), categories named Olives, Skirts, Rings and Pads."""
     facets = {
         CATEGORY: Facet(CATEGORY, "Category", hierarchical=True, required=True),
         "color": Facet("color", "Color", multi_valued=True),
@@ -184,3 +184,18 @@ def test_a_material_named_as_a_surfaces_look_is_no_material_of_the_product() -> 
     assert _stated("material", "Metal Shelf Unit, Wood Finish") == [("m-metal", "sole")]
     assert _stated("material", "Frying Pan with Ceramic Coating") == []
     assert _stated("material", "Wood Shelf Unit") == [("m-wood", "sole")]
+
+
+def test_a_materials_code_in_its_name_is_read_where_the_text_writes_it_in_capitals() -> None:
+    pu = "m-polyurethane (pu)"
+    assert _stated("material", "Size 5 Training Football, Machine Stitched PU, White/Black") == [(pu, "sole")]
+    # leather after "PU" is an imitation of it, not Leather
+    assert _stated("material", "Boxing Gloves, PU Leather, Red") == [(pu, "sole")]
+    assert _stated("material", "Pu Erh Tea Cake, 357g") == []  # not written as a code
+    assert _stated("material", "Cleaning Set, 10 PU Sponges") == []  # after a number: a count of pieces
+
+
+def test_white_after_a_lights_colour_temperature_is_no_colour_of_the_product() -> None:
+    assert _stated("color", "Solar Fence Lights Outdoor 8 Pack, Warm White LED") == []
+    assert _stated("color", "Hanging Solar Lanterns, Warm White LED, Black Metal") == [("black", "sole")]
+    assert _stated("color", "Cool White Bulbs, 4 Pack") == []

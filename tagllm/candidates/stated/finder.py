@@ -18,8 +18,10 @@ from tagllm.candidates.stated.materials import (
     kinds_stated,
     main_fibre,
     material_adjectives,
+    material_codes,
     product_nouns,
     written_apart,
+    written_as_code,
 )
 from tagllm.candidates.stated.segments import (
     APART_SEGMENT,
@@ -28,6 +30,7 @@ from tagllm.candidates.stated.segments import (
     is_absent,
     is_qualified,
     names_else,
+    names_light_tone,
     names_surface,
 )
 from tagllm.mapping.colours import many_colours_value, survey
@@ -72,8 +75,9 @@ class StatedFinder:
                 phrases.append((alias, position[v.id]))
         phrases += young_gender_words(values, position)
         self.is_material = is_material_facet(facet)
+        self.codes = material_codes(values, position, MIN_ALIAS_CHARS) if self.is_material else {}
         if self.is_material:
-            phrases += material_adjectives(values, position) + fibre_names(values, position)
+            phrases += material_adjectives(values, position) + fibre_names(values, position) + list(self.codes.items())
         american = {a: b for b, a in SPELLINGS.items()}
         kinds = kind_phrases(values, position) if self.is_material else []
         self.kinds = PhraseTable(kinds + _british_forms(kinds, american))
@@ -127,6 +131,10 @@ class StatedFinder:
                 continue
             if start < latin_end and names_else(words, start, end) or (start, end, pos) in heads:
                 continue
+            if start < latin_end and self.shades.words and names_light_tone(words, start, end):
+                continue  # "Warm White LED": the light's tone
+            if self._unwritten_code(words, start, end, pos, text):
+                continue  # "pu" where the text writes no "PU"
             if self.is_material and start < latin_end and ends_other_compound(words, start, end):
                 continue  # "Steel Wool Pads", "Mineral Wool Roll": something else, of another material
             if self.is_material and start < latin_end and names_surface(words, end):
@@ -178,6 +186,12 @@ class StatedFinder:
             statements.append(Statement(pos, stated, elsewhere.get(pos), pos in buyer, pos in written))
         return statements
 
+    def _unwritten_code(self, words: tuple[str, ...], start: int, end: int, pos: int, text: str | None) -> bool:
+        """Whether the mention of ``words[start:end]`` is a material's short code (``material_codes``) that the raw
+        text does not write as one: a word of two letters is read only in capitals, and never without the text."""
+        code = " ".join(words[start:end])
+        return self.codes.get(code) == pos and (text is None or not written_as_code(code, text))
+
     def _main_fibre(self, text: str | None, kept: Iterable[int]) -> int | None:
         """In a facet of materials, the value a composition names as more than half of the product, where the text
         names no value outside the composition ("95% Viscose 5% Elastane"): it is stated as the sole material is,
@@ -214,11 +228,14 @@ class StatedFinder:
         named: set[int] = set()
         for segment in segments:
             spans = Spans(self.phrases.spans(segment))
-            heads = shade_heads(segment.split(), spans, segment)
+            words = segment.split()
+            heads = shade_heads(words, spans, segment)
             named |= {
                 pos
                 for start, end, pos in spans.all
-                if (start, end, pos) not in heads and not spans.inside_longer(start, end, pos)
+                if (start, end, pos) not in heads
+                and not spans.inside_longer(start, end, pos)
+                and not names_light_tone(words, start, end)
             }
             named |= {pos for pos, _ in self.shades.find(segment, things=segment in set_apart)}
         return named

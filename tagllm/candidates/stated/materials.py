@@ -11,6 +11,7 @@ from tagllm.candidates.stated.lexicon import material_kinds
 from tagllm.candidates.stated.segments import APART_SEGMENT, IMITATION_AFTER, IMITATION_BEFORE
 from tagllm.candidates.title_head import head_key, name_heads
 from tagllm.mapping.colours import survey
+from tagllm.mapping.families import paren_aliases
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
 from tagllm.phrases import PhraseTable, Spans
 from tagllm.taxonomy import Taxonomy
@@ -170,3 +171,21 @@ def _names_product_after(words: list[str], end: int) -> bool:
     """Whether a word follows ``words[:end]`` that is no colour's name nor a word qualifying one ("Grey",
     "Metallic", "Finish"): a kind named by a colour's name ("steel", "pine", "terracotta") is a material only there."""
     return end < len(words) and words[end] not in survey() and words[end] not in MODIFIER_WORDS
+
+
+def material_codes(values: list, position: dict[str, int], longest: int) -> dict[str, int]:
+    """The abbreviations of fewer than ``longest`` letters that a material's own name writes in parentheses
+    ("Polyurethane (PU)", "Polyethylene (PE)"): code, normalised -> the value's position. The taxonomy gives them as
+    the material's standard short form, which titles write alone ("Machine Stitched PU", "PE Rattan Sofa")."""
+    return {
+        normalize(alias): position[v.id]
+        for v in values
+        for alias in paren_aliases(v.name)
+        if len(alias) < longest and alias.isalpha() and alias.isupper()
+    }
+
+
+def written_as_code(code: str, text: str) -> bool:
+    """Whether ``text`` (the raw text) writes ``code`` (normalised) as an abbreviation: in capitals, a word of its own,
+    not counting after a number ("10 PC Set": pieces)."""
+    return re.search(rf"(?<![\w-])(?<!\d )(?<!\d){re.escape(code.upper())}(?![\w])", text) is not None

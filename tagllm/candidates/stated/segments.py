@@ -18,6 +18,9 @@ ABSENCE_AFTER = frozenset({"free"})
 # A word after a material's name that makes it a surface's look, not what the product is made of: "Antique Bronze
 # Finish" (a cast aluminium bench), "Grey Marble Coating" (a frying pan), "Copper Tone" (a hair dye).
 SURFACE_AFTER = frozenset({"finish", "coating", "tone"})
+# Words before "white" that name a light's colour temperature ("Warm White LED", "Cool White", "Daylight White"): the
+# tone of the light a product gives, not the product's colour (lighting's usage, the same for any lamp).
+LIGHT_TONE_BEFORE = frozenset({"warm", "cool", "cold", "daylight"})
 # The same before a Chinese name: "仿皮革" (imitation leather), "人造" (man-made), "假" (fake), "非" (not), "无"
 # (without), "不含" (free of): Chinese writes them right before the name, with no space.
 CHINESE_NOT_BEFORE = ("仿", "人造", "假", "非", "无", "不含")
@@ -55,6 +58,12 @@ def is_qualified(words: tuple[str, ...], start: int, end: int) -> bool:
     an absence ("plastic-free"): the text names the value to say the product is not made of it."""
     after = words[end] if end < len(words) else ""
     return (start > 0 and words[start - 1] in IMITATION_BEFORE) or after in IMITATION_AFTER or after in ABSENCE_AFTER
+
+
+def names_light_tone(words: tuple[str, ...] | list[str], start: int, end: int) -> bool:
+    """Whether the mention of ``words[start:end]`` is "white" after a word naming a light's colour temperature
+    (``LIGHT_TONE_BEFORE``): the light's tone ("Solar Fence Lights, Warm White LED"), not the product's colour."""
+    return words[start:end] in (["white"], ("white",)) and start > 0 and words[start - 1] in LIGHT_TONE_BEFORE
 
 
 def names_surface(words: tuple[str, ...] | list[str], end: int) -> bool:
