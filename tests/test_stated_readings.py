@@ -199,3 +199,9 @@ def test_white_after_a_lights_colour_temperature_is_no_colour_of_the_product() -
     assert _stated("color", "Solar Fence Lights Outdoor 8 Pack, Warm White LED") == []
     assert _stated("color", "Hanging Solar Lanterns, Warm White LED, Black Metal") == [("black", "sole")]
     assert _stated("color", "Cool White Bulbs, 4 Pack") == []
+
+
+def test_a_colour_before_a_word_naming_light_is_the_lights_colour() -> None:
+    assert _stated("color", "Blue Light Blocking Glasses, Unisex, Black Frame") == [("black", "sole")]
+    assert _stated("color", "Cross Line Laser Level, Green Beam 30m") == []
+    assert _stated("color", "1.7L Glass Electric Kettle with Blue LED") == []

@@ -21,6 +21,9 @@ SURFACE_AFTER = frozenset({"finish", "coating", "tone"})
 # Words before "white" that name a light's colour temperature ("Warm White LED", "Cool White", "Daylight White"): the
 # tone of the light a product gives, not the product's colour (lighting's usage, the same for any lamp).
 LIGHT_TONE_BEFORE = frozenset({"warm", "cool", "cold", "daylight"})
+# Words naming light, after which a colour is the light's ("Blue Light Blocking Glasses", "Green Beam", "Kettle with
+# Blue LED", "Head Torch with Red Light"): the colour of the light a product gives or filters, not its own.
+LIGHT_AFTER = frozenset({"light", "beam", "laser", "led", "leds"})
 # The same before a Chinese name: "仿皮革" (imitation leather), "人造" (man-made), "假" (fake), "非" (not), "无"
 # (without), "不含" (free of): Chinese writes them right before the name, with no space.
 CHINESE_NOT_BEFORE = ("仿", "人造", "假", "非", "无", "不含")
@@ -61,9 +64,12 @@ def is_qualified(words: tuple[str, ...], start: int, end: int) -> bool:
 
 
 def names_light_tone(words: tuple[str, ...] | list[str], start: int, end: int) -> bool:
-    """Whether the mention of ``words[start:end]`` is "white" after a word naming a light's colour temperature
-    (``LIGHT_TONE_BEFORE``): the light's tone ("Solar Fence Lights, Warm White LED"), not the product's colour."""
-    return words[start:end] in (["white"], ("white",)) and start > 0 and words[start - 1] in LIGHT_TONE_BEFORE
+    """Whether the colour mention of ``words[start:end]`` names a light's colour, not the product's: "white" after a
+    word naming a light's colour temperature (``LIGHT_TONE_BEFORE``: "Solar Fence Lights, Warm White LED"), or any
+    colour before a word naming light (``LIGHT_AFTER``: "Blue Light Blocking Glasses", "Green Beam")."""
+    if end < len(words) and words[end] in LIGHT_AFTER:
+        return True
+    return tuple(words[start:end]) == ("white",) and start > 0 and words[start - 1] in LIGHT_TONE_BEFORE
 
 
 def names_surface(words: tuple[str, ...] | list[str], end: int) -> bool:
