@@ -205,3 +205,10 @@ def test_a_colour_before_a_word_naming_light_is_the_lights_colour() -> None:
     assert _stated("color", "Blue Light Blocking Glasses, Unisex, Black Frame") == [("black", "sole")]
     assert _stated("color", "Cross Line Laser Level, Green Beam 30m") == []
     assert _stated("color", "1.7L Glass Electric Kettle with Blue LED") == []
+
+
+def test_a_colour_word_held_to_another_by_a_joiner_with_no_space_is_part_of_a_name() -> None:
+    assert _stated("color", "BLACK+DECKER 18V Cordless Drill Driver with 2 Batteries") == []
+    assert _stated("color", "BLACK+DECKER 18V Cordless Hedge Trimmer, Green") == [("green", "sole")]
+    # two colours so held together are still listed
+    assert _stated("color", "Mug, Black&White") == [("black", "listed"), ("white", "listed")]

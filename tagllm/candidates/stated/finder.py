@@ -27,11 +27,13 @@ from tagllm.candidates.stated.segments import (
     APART_SEGMENT,
     CHINESE_NOT_BEFORE,
     british,
+    inside_name,
     is_absent,
     is_qualified,
     names_else,
     names_light_tone,
     names_surface,
+    names_written_as_one,
 )
 from tagllm.mapping.colours import many_colours_value, survey
 from tagllm.mapping.families import facet_aliases
@@ -107,6 +109,9 @@ class StatedFinder:
     def _named(self, norm: str, text: str | None) -> list[Statement]:
         """The values the text names: by their names, synonyms and labels, adjectives, imitations and shades."""
         spans = Spans(self.phrases.spans(norm))
+        names: set[tuple[str, str]] = set()
+        if self.shades.words and text is not None:  # "BLACK+DECKER": a name, no colours listed
+            text, names = names_written_as_one(text, self.shades.words)
         segments, joined, trailing, apart_segments = self._colour_segments(text)
         set_apart = {*apart_segments, *joined}
         shades = [hit for s in segments for hit in self.shades.find(s, things=s in set_apart)]
@@ -133,6 +138,8 @@ class StatedFinder:
                 continue
             if start < latin_end and self.shades.words and names_light_tone(words, start, end):
                 continue  # "Warm White LED": the light's tone
+            if start < latin_end and inside_name(words, start, end, names):
+                continue  # "BLACK+DECKER"
             if self._unwritten_code(words, start, end, pos, text):
                 continue  # "pu" where the text writes no "PU"
             if self.is_material and start < latin_end and ends_other_compound(words, start, end):

@@ -72,6 +72,35 @@ def names_light_tone(words: tuple[str, ...] | list[str], start: int, end: int) -
     return tuple(words[start:end]) == ("white",) and start > 0 and words[start - 1] in LIGHT_TONE_BEFORE
 
 
+# Two words written against each other by "+" or "&" with no space between ("BLACK+DECKER", "M&S"): one name.
+_WRITTEN_AS_ONE = re.compile(r"\b([^\W_]+)[+&]([^\W_]+)\b")
+
+
+def names_written_as_one(text: str, colour_words: frozenset[str]) -> tuple[str, set[tuple[str, str]]]:
+    """The names ``text`` (the raw text) writes as two words held together by "+" or "&" with no space, the two not
+    both colour words ("BLACK+DECKER" is a brand; "Black&White" lists colours): the text with each such name held
+    together by a hyphen instead, which sets no colour apart, and the names' word pairs, normalised, whose colour
+    word is part of the name, not the product's colour."""
+    pairs: set[tuple[str, str]] = set()
+
+    def hold(match: re.Match[str]) -> str:
+        first, second = normalize(match.group(1)), normalize(match.group(2))
+        if first in colour_words and second in colour_words:
+            return match.group(0)
+        pairs.add((first, second))
+        return f"{match.group(1)}-{match.group(2)}"
+
+    return _WRITTEN_AS_ONE.sub(hold, text), pairs
+
+
+def inside_name(words: tuple[str, ...], start: int, end: int, pairs: set[tuple[str, str]]) -> bool:
+    """Whether the one-word mention ``words[start:end]`` is a word of a name ``names_written_as_one`` found."""
+    if end - start != 1:
+        return False
+    after = end < len(words) and (words[start], words[end]) in pairs
+    return after or (start > 0 and (words[start - 1], words[start]) in pairs)
+
+
 def names_surface(words: tuple[str, ...] | list[str], end: int) -> bool:
     """Whether the material mention ending at ``end`` names a surface's look (``SURFACE_AFTER``)."""
     return end < len(words) and words[end] in SURFACE_AFTER
