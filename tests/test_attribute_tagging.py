@@ -41,6 +41,8 @@ PRODUCTS = [
     ("Copper Moscow Mule Mugs Set of 4", [], []),  # Shopify's mugs are ceramic, glass, plastic or steel
     ("Grey Fleece Hoodie Unisex", ["Gray"], ["Fleece"]),  # British spelling; the hoodie is found though named "Hoodies"
     ("Orange Plastic Storage Bin with Lid", [], ["Plastic"]),  # chosen: Food Storage Bins, which list no colour
+    # tote bags list a bag material with no Jute; other luggage and bag categories list it (applies.beside_weights)
+    ("Jute Tote Bag", [], ["Jute"]),
 ]
 
 
@@ -69,6 +71,7 @@ def test_shopify_with_no_examples_tags_the_colour_and_material_a_title_states(
     assert [t["color"] for t in tags] == [c for _, c, _ in PRODUCTS]
     assert [t["confidence"] for r in rows for t in r["tags"].get("color", [])] == [0.95] * 15  # each stated alone
     assert [t["material"] for t in tags] == [m for _, _, m in PRODUCTS]
+    assert [t["confidence"] for t in rows[-1]["tags"]["material"]] == [0.85]  # BESIDE_PROBABILITY
     assert "category" not in rows[0]["tags"]  # scored to know where facets apply, not asked for
 
 

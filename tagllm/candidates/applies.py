@@ -84,9 +84,9 @@ def beside_weights(
     weighed so that their probability is ``beside`` (per candidate, 0 for the others; at most ``given``) where the
     product's best category lists a facet of this kind but not the value, and a category beside it (another of its
     parent's subtree) lists the value: Shopify lists a category's material under one kind of it, unevenly from one
-    category to the next (a mug's drinkware material has no Copper, a tumbler's barware material no Copper either, a
-    shot glass's has), so a value its neighbours take is the product's where the text states it; a value no
-    neighbour takes (Cotton for a candle) stays out."""
+    category to the next (a tote bag's bag material has no Jute, while other luggage and bag categories list it), so
+    a value its neighbours take is the product's where the text states it; a value no neighbour takes stays out
+    (Cotton for a candle; Copper for a mug: no drinkware category lists it)."""
     out = weights.copy()
     seen: dict[tuple[str, str], bool] = {}  # (value, category) -> listed beside: a batch repeats them
     for j in np.flatnonzero((beside > 0) & (weights == 0) & (given > 0)).tolist():

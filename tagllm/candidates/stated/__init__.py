@@ -76,9 +76,10 @@ s41, docs/eval.md; lower end 0.86).
 Where the product's best category lists a facet of the kind but not the value the text states, while a category beside
 it (another of its parent's subtree) lists the value, the value holds at ``BESIDE_PROBABILITY`` (``applies.
 beside_weights``): Shopify lists a category's material under one kind of it, unevenly from a category to the next
-("Copper Moscow Mule Mugs": a mug's drinkware material has no Copper, but a category beside it lists Copper). 0.85: 24
-right of 24 such answers at that probability on the hand-labelled titles of ``zero_cases.yaml`` and
-``zero_cases_attributes{2..9}.yaml`` (session s42, docs/eval.md; lower end 0.86), the titles the rule was written on.
+("Jute Tote Bag": a tote bag's bag material has no Jute, but other luggage and bag categories list it; no drinkware
+category lists Copper, so "Copper Mugs" stays without a material). 0.85: 24 right of 24 such answers at that
+probability on the hand-labelled titles of ``zero_cases.yaml`` and ``zero_cases_attributes{2..9}.yaml`` (session s42,
+docs/eval.md; lower end 0.86), the titles the rule was written on.
 A kind of a material (``sole, by a kind``) is not so read ("Activated Charcoal Face Mask": Carbon).
 
 Where a facet applies is a separate matter: the scorer weighs every attribute facet by whether it applies to the
