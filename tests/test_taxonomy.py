@@ -477,6 +477,20 @@ def test_check_reports_an_empty_synonym_in_the_file_or_a_synonym_file(tmp_path: 
     ]
 
 
+def test_one_empty_synonym_alone_gives_its_value_to_no_label_of_no_letters(tmp_path: Path) -> None:
+    # keyed as '', one empty synonym read every attribute label of no letters ("Color: -", "Color: ") as its value;
+    # two or more were keyed alike and cancelled out, so the test above cannot show it
+    from tagllm.attributes import AttributeResolver
+
+    spec = tmp_path / "t.yaml"
+    spec.write_text(
+        "name: t\nfacets:\n  - name: color\n    values:\n"
+        "      - {id: navy, name: Navy, synonyms: ['-']}\n      - {id: red, name: Red}\n"
+    )
+    resolver = AttributeResolver(load_taxonomy(spec))
+    assert [resolver.value("color", text) for text in ("-", "", "Navy")] == [([], ["-"]), ([], [""]), (["navy"], [])]
+
+
 def test_check_reports_a_label_two_values_share_in_another_language(tmp_path: Path) -> None:
     # Shopify's zh-CN labels Racquetball and Squash both 壁球: the mapper gives neither for it, and `taxonomy check`
     # reported only English names two values share
