@@ -37,6 +37,24 @@ def test_the_segment_naming_the_product_is_the_head_phrase(
 
 
 @pytest.mark.parametrize(
+    ("title", "phrase", "word"),
+    [
+        # "in" starts a complement: where the product is kept was read as the product (box, jar)
+        ("Cufflinks in Gift Box", "cufflinks", "cufflink"),
+        ("Candle in Amber Glass Jar", "candle", "candle"),
+        # but not joined by a hyphen to the word before it (a particle: the phrase was cut at "plug", head "wall")
+        ("Wall Chime Plug-In", "wall chime plugin", "chime"),
+        # nor in a count ("3 in 1")
+        ("Cable 3 in 1 Charging Lead", "cable 3 in 1 charging lead", "lead"),
+    ],
+)
+def test_in_starts_a_complement_unless_a_particle_or_a_count(
+    find: HeadFinder, title: str, phrase: str, word: str
+) -> None:
+    assert (" ".join(find.phrase_words(title)), find(title).word) == (phrase, word)
+
+
+@pytest.mark.parametrize(
     ("title", "word"),
     [
         # no category's name holds "pyjama" or "nappy": WordNet's pajama and diaper, their most frequent senses, do
