@@ -23,6 +23,9 @@ from tagllm.retrieval.lexical import WORD_OFFSET
 
 MIN_DOC_FREQ = 2  # a feature no two examples share cannot generalise to a new product; dropping it shrinks the model
 SVM_C = 1.0  # liblinear's default, as the TF-IDF + LinearSVC baseline
+# liblinear's dual solver visits the rows in a random order; unseeded, it draws from numpy's global generator, so a
+# product's margins depended on what else the process had drawn (and on the run): seeded, a file tags alike however
+# it is split or whatever ran before it
 
 
 class LinearModel:
@@ -47,7 +50,7 @@ class LinearModel:
                 if not len(target) or target.min() == target.max():  # every row or none carries it: constant
                     self.intercept[c] = 1.0 if len(target) and target[0] else -1.0
                     continue
-                model = LinearSVC(C=SVM_C).fit(features, target)
+                model = LinearSVC(C=SVM_C, random_state=0).fit(features, target)
                 self.coef[c] = model.coef_[0]
                 self.intercept[c] = model.intercept_[0]
 
@@ -58,8 +61,8 @@ class LinearModel:
         words, so its words, which name most values ("kurta", "casual", "navy"), weigh little next to its n-grams.
         Scaled apart, as the TF-IDF + LinearSVC baseline's two vectorisers are, the two kinds weigh alike. Measured
         (benchmarks/attributes.py, micro-F1 over facets, the default's best candidate always answering): fashion 0.893
-        -> 0.896, Flipkart 0.723 -> 0.729, OpenBG 0.437 -> 0.442 (runs differ by about 0.003 there: liblinear
-        shuffles unseeded); at the default threshold fashion 0.872 -> 0.876, Flipkart 0.690 -> 0.691."""
+        -> 0.896, Flipkart 0.723 -> 0.729, OpenBG 0.437 -> 0.442 (runs differed by about 0.003 there while liblinear
+        shuffled unseeded); at the default threshold fashion 0.872 -> 0.876, Flipkart 0.690 -> 0.691."""
         kept = x[:, self.columns]
         scale = np.ones(kept.shape[0] * 2)
         squares = kept.multiply(kept).tocsr()
