@@ -46,9 +46,12 @@ def test_the_segment_naming_the_product_is_the_head_phrase(
         ("Wall Chime Plug-In", "wall chime plugin", "chime"),
         # nor in a count ("3 in 1")
         ("Cable 3 in 1 Charging Lead", "cable 3 in 1 charging lead", "lead"),
+        # nor after a number, where it is inches: "Lodge Cast Iron 10 in" was the phrase, head "iron"
+        ("Lodge Cast Iron 10 in Skillet", "lodge cast iron 10 in skillet", "skillet"),
+        ("Round Wall Mirror 24.5 in Brass Frame", "round wall mirror 24 5 in brass frame", "mirror"),
     ],
 )
-def test_in_starts_a_complement_unless_a_particle_or_a_count(
+def test_in_starts_a_complement_unless_a_particle_a_count_or_inches(
     find: HeadFinder, title: str, phrase: str, word: str
 ) -> None:
     assert (" ".join(find.phrase_words(title)), find(title).word) == (phrase, word)

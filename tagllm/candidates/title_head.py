@@ -41,10 +41,13 @@ if TYPE_CHECKING:
 SEPARATOR = re.compile(r"\s+[-–—|/]\s+|[,;:(\[{【（|]|\s+[-–—]+$")
 CONNECTIVES = frozenset(
     {"for", "with", "without", "w", "compatible", "fits", "fit", "featuring", "including", "incl", "from", "by", "to"}
-) | {"in"}  # where a product is kept ("Candle in Amber Glass Jar"), but not a particle (_PARTICLE_IN) nor "7 in 1"
+) | {
+    "in"
+}  # where a product is kept ("Candle in Amber Glass Jar"), but not a particle (_PARTICLE_IN), "7 in 1" nor "10 in"
 # "in" joined to the word before it is a particle ("Plug-In Chime", "Built-In"), not the preposition that starts a
 # complement ("Candle in Amber Glass Jar", "Cufflinks in Gift Box"): written as one word
 _PARTICLE_IN = re.compile(r"(?<=[^\W\d_])-(in)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?$")  # a measure's number, as normalised ("10", "10.5")
 CONJUNCT = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 NEGATING_PREFIXES = frozenset({"non", "anti"})  # "non-slip", "anti-fog": prefixes of English adjectives, not words
@@ -432,7 +435,10 @@ class HeadFinder:
             words = normalize(_PARTICLE_IN.sub(r"\1", segment)).split()
             cut = False
             for i, w in enumerate(words):
-                counts = w == "in" and i + 1 < len(words) and words[i + 1].isdigit()  # "7 in 1": a count
+                # "7 in 1" is a count and "10 in Skillet" a size in inches: neither starts a complement
+                counts = w == "in" and (
+                    i + 1 < len(words) and words[i + 1].isdigit() or i > 0 and _NUMBER.match(words[i - 1])
+                )
                 if w in CONNECTIVES and not counts and any(is_word(x) and head_key(x) in self.known for x in words[:i]):
                     words, cut = words[:i], True
                     break
