@@ -66,6 +66,11 @@ def test_an_index_whose_examples_are_cut_off_names_the_line_and_field(tmp_path: 
         ExampleIndex.load(index)
     said = "(examples.jsonl:2: example 'e9': field 'labels.category' is not a list (got 3))"
     assert said in str(error.value)
+    (index / "examples.jsonl").write_text(lines[0] + "\n" + '{"id": 7}' + "\n")
+    with pytest.raises(IndexMismatchError) as error:
+        ExampleIndex.load(index)
+    # an id written as a number (read as the id it is) was "an example with no id"
+    assert "(examples.jsonl:2: example 7 has no title)" in str(error.value)
     (index / "examples.jsonl").write_text(lines[0] + "\n" + '{"title": "Tee"}' + "\n")
     with pytest.raises(IndexMismatchError, match=r"\(examples.jsonl:2: the example has no id\)"):
         ExampleIndex.load(index)

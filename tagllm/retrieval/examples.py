@@ -272,7 +272,8 @@ def _example_problem(error: Any, line: str) -> str:
     except ValueError:
         given = {}
     given_id = given.get("id") if isinstance(given, dict) else None
-    named = f"example {given_id!r}" if isinstance(given_id, str) and given_id else "an example with no id"
+    # an id of another type (a number: an edited file) still names the example it is; only none or "" is no id
+    named = f"example {given_id!r}" if given_id is not None and given_id != "" else "an example with no id"
     field = ".".join(map(str, error["loc"]))
     if field == "title" and (error["type"] in {"missing", "string_too_short"} or error.get("input") is None):
         return f"{named} has no title"
