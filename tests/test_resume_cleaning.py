@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tagllm.config import TaggerConfig
-from tagllm.io.rows import TAGGED_FIELDS
+from tagllm.io.rows import TAGGED_FIELDS, raw_fingerprint
 from tagllm.models import Product
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.tagger import Tagger
@@ -70,3 +70,11 @@ def test_a_record_unchanged_since_an_output_of_its_raw_text_is_done(tagger, tmp_
     src.write_text(src.read_text().replace("Blue <b>denim</b> jeans", "Red <b>denim</b> jeans"))
     edited = tagger.tag_file(src, out, resume=True)
     assert (edited.tagged, edited.edited, edited.skipped) == (1, 1, 2)
+
+
+def test_a_record_the_reader_does_not_change_has_no_second_fingerprint() -> None:
+    """An empty description cell (a CSV's "") is the product's None: not text the cleaning changed."""
+    record = {"id": "p3", "title": "Wool scarf", "description": "", "brand": " "}
+    assert raw_fingerprint(Product(id="p3", title="Wool scarf"), record) is None
+    cleaned = {"id": "p0", "title": "Slim jeans", "description": "<p>Blue denim</p>"}
+    assert raw_fingerprint(Product(id="p0", title="Slim jeans", description="Blue denim"), cleaned) is not None

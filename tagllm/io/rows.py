@@ -96,7 +96,8 @@ def raw_fingerprint(product: Any, data: dict[str, Any]) -> str | None:
     raw = {
         field: data[field].strip()
         for field in ("title", "description", "brand")
-        if isinstance(data.get(field), str) and data[field].strip() != getattr(product, field)
+        # an empty cell is the None the product holds: no cleaning, so no second fingerprint to compute
+        if isinstance(data.get(field), str) and data[field].strip() != (getattr(product, field) or "")
     }
     return fingerprint(product.model_copy(update=raw)) if raw else None
 
