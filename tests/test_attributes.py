@@ -715,3 +715,15 @@ def test_a_clothing_size_counted_in_xs_is_a_value_not_a_code() -> None:
     [size] = report.facets
     assert sorted(v.name for v in size.values) == sorted(sizes) and size.odd_values == 0
     assert {item.key: item.reason for item in report.left_out} == {"Style Code": "codes or model numbers"}
+
+
+def test_a_build_names_a_record_with_only_blank_category_tags_without_an_index(tmp_path: Path) -> None:
+    """learn_taxonomy builds no index, yet said such a record "is left out of the index" beside its own "(its
+    attribute tags are learned from…)"."""
+    source = _products(tmp_path)
+    with source.open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "blank", "title": "Tee", "gold_category": ["", " "],
+                            "gold_attribute_tags": ["Sleeve: Half Sleeve"]}) + "\n")  # fmt: skip
+    learned = learn_taxonomy(source, _tree())
+    said = [m for m in learned.bad_categories if "no tag" in m]
+    assert len(said) == 1 and said[0].endswith("no tag in 'gold_category'; this record counts for no category")

@@ -20,6 +20,8 @@ from tagllm.missing import is_empty_field
 from tagllm.taxonomy import Taxonomy
 
 SHOWN = 10  # skipped records the summary lists; the rest are counted
+# no index is built here: a record with no category tag still gives its attribute tags
+CATEGORY_LEFT_OUT = "this {} counts for no category"
 
 
 @dataclass
@@ -164,7 +166,7 @@ def learn_taxonomy(
         tell("reading the labels", done, len(records))
         labels: dict[str, list[str]] = {}
         if label_field and not is_empty_field(data.get(label_field)):
-            found = labels_from_record(data, label_field, resolver, f"{source}:{line}")
+            found = labels_from_record(data, label_field, resolver, f"{source}:{line}", left_out=CATEGORY_LEFT_OUT)
             if isinstance(found, dict):
                 labels.update(found)
             else:

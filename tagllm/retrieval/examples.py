@@ -49,12 +49,16 @@ class LabelResolver:
         return None
 
 
+INDEX_LEFT_OUT = "a labelled example needs tags, so this {} is left out of the index"
+
+
 def labels_from_record(
-    data: dict[str, Any], label_field: str, resolver: LabelResolver, where: str
+    data: dict[str, Any], label_field: str, resolver: LabelResolver, where: str, *, left_out: str = INDEX_LEFT_OUT
 ) -> dict[str, list[str]] | RecordError:
-    """Read a record's labels: ``labels`` ({facet: [..]}), or a single path field such as ``gold_category``."""
+    """Read a record's labels: ``labels`` ({facet: [..]}), or a single path field such as ``gold_category``.
+    ``left_out`` says what becomes of a record with no tags ("{}" is "record" or "row"): the reader of an index's
+    examples leaves it out, a taxonomy build still reads its attribute tags."""
     raw = data.get(label_field)
-    left_out = "a labelled example needs tags, so this {} is left out of the index"
     if label_field not in data:
         message = f"{where}: no {label_field!r} field; {left_out.format('record')}"
         return RecordError(field=label_field, message=message)
