@@ -212,3 +212,14 @@ def test_a_colour_word_held_to_another_by_a_joiner_with_no_space_is_part_of_a_na
     assert _stated("color", "BLACK+DECKER 18V Cordless Hedge Trimmer, Green") == [("green", "sole")]
     # two colours so held together are still listed
     assert _stated("color", "Mug, Black&White") == [("black", "listed"), ("white", "listed")]
+
+
+def test_a_composition_written_name_first_states_its_main_fibre_as_the_sole_material() -> None:
+    assert _fibres_stated("Slim T-Shirt, Cotton 95% Elastane 5%") == [("cotton", "sole"), ("lycra", "one of several")]
+    assert _fibres_stated("Chinos Cotton 60% / Recycled Polyester 40%") == [
+        ("cotton", "sole"), ("polyester", "one of several"),
+    ]  # fmt: skip
+    assert _fibres_stated("Hoodie, Cotton 50% Polyester 50%") == [
+        ("cotton", "one of several"),
+        ("polyester", "one of several"),
+    ]

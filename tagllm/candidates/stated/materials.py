@@ -77,23 +77,38 @@ def fibre_names(values: list, position: dict[str, int]) -> list[tuple[str, int]]
     return out
 
 
-# A share of a fibre composition: "95% Viscose", "45% Organic Cotton" (the words after the number, up to the next
-# number or mark, are read for the fibre's name).
+# A share of a fibre composition, written number first ("95% Viscose", "45% Organic Cotton": the words after the
+# number, up to the next number or mark, are read for the fibre's name) or name first ("Viscose 95%", "Organic Cotton
+# 45%": the words before it, from the last number or mark).
 SHARE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%\s*([^\d%,;/()|]+)")
+NAME_SHARE = re.compile(r"([^\d%,;/()|]+?)\s*(\d{1,3}(?:\.\d+)?)\s*%")
 
 
 def main_fibre(phrases: PhraseTable[int], text: str) -> tuple[int, frozenset[int]] | None:
-    """Where ``text`` gives a composition ("95% Viscose 5% Elastane", "55% Hemp 45% Organic Cotton"), the value
+    """Where ``text`` gives a composition ("95% Viscose 5% Elastane", "Cotton 60% / Polyester 40%"), the value
     named by more than half of it and the values its other shares name; None where no share names more than half.
-    A fibre under half of a blend ("5% Elastane") is one of its materials, and takes nothing from the main one."""
-    shares: dict[int, float] = {}
-    for number, words in SHARE.findall(text):
-        kept = [w for w in normalize(words).split() if w not in MODIFIER_WORDS]
-        named = [pos for start, _, pos in phrases.spans(" ".join(kept)) if start == 0]
-        if named:
-            shares[named[0]] = shares.get(named[0], 0.0) + float(number)
+    A fibre under half of a blend ("5% Elastane") is one of its materials, and takes nothing from the main one. A
+    label writes its composition in one order: the one whose reading names more shares is it (read name first,
+    "Cotton 95% Elastane 5%" would give cotton's share to elastane; read number first, "95% Cotton 5% Elastane"
+    would give elastane's to cotton)."""
+    first = _shares(phrases, [(number, words) for number, words in SHARE.findall(text)], at_end=False)
+    last = _shares(phrases, [(number, words) for words, number in NAME_SHARE.findall(text)], at_end=True)
+    shares = last if len(last) > len(first) else first
     main = [pos for pos, share in shares.items() if share > 50]
     return (main[0], frozenset(shares) - {main[0]}) if main else None
+
+
+def _shares(phrases: PhraseTable[int], found: list[tuple[str, str]], at_end: bool) -> dict[int, float]:
+    """The share of each value a composition's (number, words) name: the value named at the words' end where the
+    name is written before its number (``at_end``), else at their start."""
+    shares: dict[int, float] = {}
+    for number, words in found:
+        kept = [w for w in normalize(words).split() if w not in MODIFIER_WORDS]
+        edge = len(kept) if at_end else 0
+        named = [pos for start, end, pos in phrases.spans(" ".join(kept)) if (end if at_end else start) == edge]
+        if named:
+            shares[named[0]] = shares.get(named[0], 0.0) + float(number)
+    return shares
 
 
 def written_apart(phrases: PhraseTable[int], text: str, shade_named: frozenset[int]) -> set[int]:
