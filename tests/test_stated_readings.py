@@ -223,3 +223,23 @@ def test_a_composition_written_name_first_states_its_main_fibre_as_the_sole_mate
         ("cotton", "one of several"),
         ("polyester", "one of several"),
     ]
+
+
+def _named_stated(names: tuple[str, ...], title: str) -> list[tuple[str, str]]:
+    """What a material facet of the ``names`` states in ``title``."""
+    facets = {"material": Facet("material", "Material", multi_valued=True)}
+    values = {n.lower(): Value(n.lower(), n, "material") for n in names}
+    finder = StatedFinder(Taxonomy("pairs", facets, values), "material", {n.lower(): i for i, n in enumerate(names)})
+    return [(names[s.value].lower(), s.how) for s in finder(normalize(title), title)]
+
+
+def test_a_material_word_before_another_naming_a_kind_of_it_only_qualifies_that_material() -> None:
+    # carbon steel is a kind of steel (WordNet): the facet's value for steel, not Carbon
+    assert _named_stated(("Carbon", "Metal", "Wood"), "Carbon Steel Wok 14 Inch") == [("metal", "sole, by a kind")]
+    assert _named_stated(("Carbon", "Steel", "Wood"), "Carbon Steel Wok 14 Inch") == [("steel", "sole")]
+    assert _named_stated(("Carbon", "Metal", "Wood"), "Carbon Steel Wok with Wooden Handle") == [
+        ("metal", "one of several"),
+        ("wood", "one of several"),
+    ]
+    # carbon fibre is no kind of a material named after it
+    assert _named_stated(("Carbon", "Metal", "Wood"), "Carbon Fibre Bike Frame") == [("carbon", "sole")]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from tagllm.attributes import SPELLINGS
 from tagllm.candidates.stated.audience import audience, names_buyer, young_gender_words
 from tagllm.candidates.stated.colours import MANY_COLOURS, ShadeFinder, shade_heads
-from tagllm.candidates.stated.lexicon import ends_other_compound
+from tagllm.candidates.stated.lexicon import begins_kind_of_next, ends_other_compound
 from tagllm.candidates.stated.materials import (
     fibre_names,
     imitations,
@@ -129,6 +129,7 @@ class StatedFinder:
         buyer: set[int] = set()  # values named as whom the product is for
         heads = shade_heads(words, spans, text) if self.shades.words and text is not None else set()
         compact = norm.replace(" ", "")  # where the Chinese mentions are, past latin_end
+        by_kind: set[int] = set()  # values named by a kind written as a word and the material it is a kind of
         for start, end, pos in spans.all:
             if start < latin_end and is_qualified(words, start, end) and pos in self.imitations:
                 if not spans.inside_longer(start, end, pos) and not is_absent(words, end):
@@ -144,6 +145,9 @@ class StatedFinder:
                 continue  # "pu" where the text writes no "PU"
             if self.is_material and start < latin_end and ends_other_compound(words, start, end):
                 continue  # "Steel Wool Pads", "Mineral Wool Roll": something else, of another material
+            if self.is_material and start < latin_end and begins_kind_of_next(words, start, end):
+                by_kind |= {pos for first, _, pos in self.kinds.spans(" ".join(words[start:])) if first == 0}
+                continue  # "Carbon Steel Wok": a kind of steel, its value the next word's or the kind's
             if self.is_material and start < latin_end and names_surface(words, end):
                 continue  # "Antique Bronze Finish", "Marble Coating": the look of a surface, not its material
             if start >= latin_end and compact[: start - latin_end].endswith(CHINESE_NOT_BEFORE):
@@ -153,6 +157,8 @@ class StatedFinder:
                 is_sex = self.audience.get(pos)
                 if is_sex is not None and start < latin_end and names_buyer(words, start, end, not is_sex):
                     buyer.add(pos)
+        by_kind -= kept.keys()
+        kept |= dict.fromkeys(by_kind, True)
         many_only = many is not None and many not in kept  # not also named as the value ("Multicolour")
         if many is not None:
             kept[many] = True  # "Assorted Colours", "Rainbow", "Multicoloured"
@@ -186,7 +192,9 @@ class StatedFinder:
                 stated = "sole"
             if not latin and stated == how:
                 stated = "sole (Chinese)" if how == "sole" else "shared (Chinese)"
-            if stated == "sole" and pos not in named:
+            if stated == "sole" and pos in by_kind:
+                stated = "sole, by a kind"
+            elif stated == "sole" and pos not in named:
                 stated = "sole, by a shade"
             if many_only and pos == many and stated in ("sole", "shared"):
                 stated = "many colours"

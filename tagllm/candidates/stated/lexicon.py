@@ -101,6 +101,16 @@ def ends_other_compound(words: tuple[str, ...] | list[str], start: int, end: int
     return any(" ".join(words[begin:end]) in table for begin in range(max(start - MAX_WORDS + 1, 0), start))
 
 
+def begins_kind_of_next(words: tuple[str, ...] | list[str], start: int, end: int) -> bool:
+    """Whether the one-word mention ``words[start:end]`` and the word after it name a kind of that next word
+    (``material_kinds``: "carbon steel", "foam rubber", "suede leather"): the product's material is then the second
+    word's kind, and the first word only qualifies it ("Carbon Steel Wok" is of steel, not of carbon)."""
+    if end - start != 1 or end >= len(words):
+        return False
+    materials = material_kinds().get(f"{words[start]} {words[end]}")
+    return materials is not None and materials[0] == words[end]
+
+
 def build(wordnet: WordNet, survey_names: list[str], materials: list[str]) -> list[str]:
     """The table's lines (``kind<TAB>name``), from WordNet, the colour survey's names and material value names."""
     lines = [
