@@ -9,7 +9,7 @@ import math
 import numbers
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
@@ -127,11 +127,9 @@ class Product(BaseModel):
     def _stringify_attributes(cls, value: Any) -> Any:
         if value is None:
             return {}
-        value = _attribute_mapping(value)
+        value = attribute_texts(value)
         if isinstance(value, dict):
-            return {
-                well_formed(str(k)): well_formed(_attribute_text(v)) for k, v in value.items() if not is_missing_cell(v)
-            }
+            return value
         # pydantic's own "Input should be a valid dictionary" said neither what came nor what to give
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
         raise ValueError(
@@ -421,6 +419,16 @@ def well_formed(text: str) -> str:
     padding, or UTF-16 text read as bytes, a NUL after each letter, which leaving out restores); taken, it reached
     the embedder and every output that copies the text, where CSV readers cut the cell at it or stop."""
     return _LONE_SURROGATE.sub("\ufffd", text).replace("\x00", "")
+
+
+def attribute_texts(value: Any, clean: Callable[[str], str] = well_formed) -> Any:
+    """Attributes in any shape they arrive in as a mapping of key text to value text, each passed through ``clean``;
+    anything that is no mapping is returned as it came, for validation to name. ``clean`` is a parameter so that
+    resume can read them as a version that did not clean them did (``rows.raw_fingerprint``)."""
+    value = _attribute_mapping(value)
+    if not isinstance(value, dict):
+        return value
+    return {clean(str(k)): clean(_attribute_text(v)) for k, v in value.items() if not is_missing_cell(v)}
 
 
 def _attribute_text(value: Any) -> str:

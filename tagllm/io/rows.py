@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tagllm.errors import InputError
-from tagllm.models import NO_PHOTO_NOTE, NOT_FETCHED_NOTE, TagResult
+from tagllm.missing import is_missing_cell
+from tagllm.models import NO_PHOTO_NOTE, NOT_FETCHED_NOTE, TagResult, attribute_texts
 
 # a row's outcome; fell_back: ok, but the LLM it was routed to failed; degraded: ok, but tagged from the text alone
 # because none of its photos could be read. Resume tags both again. unfetched: ok, tagged from the text alone because
@@ -90,16 +91,29 @@ def fingerprint(product: Any) -> str:
 
 def raw_fingerprint(product: Any, data: dict[str, Any]) -> str | None:
     """The fingerprint an output written before tagllm cleaned the text it reads (a description's HTML read as its
-    text, NULs left out) holds for this product: that of its title, description and brand as its record gave them
-    (``data``, white space stripped as then); None when the cleaning changed none of them. Resume takes either as the
-    same product, so that an unchanged record is not tagged again because the reader now reads it otherwise."""
-    raw = {
+    text, NULs left out of the text and of attribute keys and values) holds for this product: that of its title,
+    description, brand and attributes as its record gave them (``data``, white space stripped as then); None when the
+    cleaning changed none of them. Resume takes either as the same product, so that an unchanged record is not tagged
+    again because the reader now reads it otherwise."""
+    raw: dict[str, Any] = {
         field: data[field].strip()
         for field in ("title", "description", "brand")
         # an empty cell is the None the product holds: no cleaning, so no second fingerprint to compute
         if isinstance(data.get(field), str) and data[field].strip() != (getattr(product, field) or "")
     }
+    attributes = _raw_attributes(data.get("attributes"))
+    if attributes is not None and attributes != product.attributes:
+        raw["attributes"] = attributes
     return fingerprint(product.model_copy(update=raw)) if raw else None
+
+
+def _raw_attributes(value: Any) -> dict[str, str] | None:
+    """The attributes as the reader read them before it left NULs out (keys and values stripped, as pydantic strips
+    them); None when the record gave none the reader takes as a mapping."""
+    if is_missing_cell(value):
+        return None
+    texts = attribute_texts(value, clean=lambda text: text)
+    return {key.strip(): text.strip() for key, text in texts.items()} if isinstance(texts, dict) else None
 
 
 def outcome(result: TagResult) -> str:
