@@ -36,3 +36,31 @@ def test_a_shops_table_with_a_product_id_a_status_and_tags_is_no_output(tmp_path
     with pytest.raises(InputError) as refused:
         RecordSource(path).require_title()
     assert "no title column" in str(refused.value) and "output of a tagllm run" not in str(refused.value)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_output_that_kept_the_title_is_refused_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    # its title column, kept from the products by --keep-columns, was read as the products' titles: each was tagged
+    # again, and its output's rows were read as a shop's columns kept in extra
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "products.jsonl").write_text('{"id": "1", "title": "Blue denim jeans"}\n')
+    args = ["generate", "products.jsonl", "-o", f"tags{suffix}", "--taxonomy", "demo", "--keep-columns", "title"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    with pytest.raises(InputError) as refused:
+        RecordSource(f"tags{suffix}").require_title()
+    assert str(refused.value) == (
+        f"tags{suffix}: it is the output of a tagllm run (its records have product_id, status, rejected and "
+        "category, category_id and category_confidence; its other columns were kept from its products), not "
+        "products: give the file of products it was tagged from"
+    )
+
+
+def test_a_shops_table_with_a_title_and_a_status_error_and_tags_is_products(tmp_path: Path) -> None:
+    path = tmp_path / "products.csv"
+    path.write_text("product_id,title,status,error,rejected,tags,input_hash\n1,Blue denim jeans,active,,,sale,ab12\n")
+    source = RecordSource(path, columns={"id": "product_id"})
+    source.require_title()
+    assert [record.data["title"] for record in source] == ["Blue denim jeans"]  # type: ignore[index]

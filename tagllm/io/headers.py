@@ -28,19 +28,39 @@ def columns_flag(columns: dict[str, str]) -> str:
 # its rejected strings (a shop's own table may have a product_id, a status and tags)
 _OUTPUT_KEYS = {"product_id", "status"}
 _OUTPUT_OWN_KEYS = (("input_hash",), ("tags", "rejected"))
+# the column every CSV/Parquet output has besides those (its error column too, but a Parquet row's empty one is read
+# as no key); with a facet's three (category, category_id and category_confidence) they tell an output whose title
+# column was kept from its products (--keep-columns title)
+_TABLE_OUTPUT_KEY = "rejected"
 
 
 def output_refusal(name: str, first: Sequence[Record]) -> str | None:
     """Why an input is no products but the output of an earlier run (given by mistake: ``generate tags.jsonl``), or
-    None. Read as products, each row was an error record ("has no title"), written after the models loaded."""
+    None. Read as products, each row was an error record ("has no title"), written after the models loaded; an
+    output that kept its products' titles was tagged again from them, its own columns kept in extra."""
     keys = {key for record in first for key in record.data or {}}
+    if not first or not keys >= _OUTPUT_KEYS:
+        return None
     own = next((" and ".join(given) for given in _OUTPUT_OWN_KEYS if keys.issuperset(given)), None)
-    if not first or "title" in keys or not keys >= _OUTPUT_KEYS or own is None:
+    if "title" not in keys and own is not None:
+        what = f"product_id, status and {own}, and no title"
+    elif _TABLE_OUTPUT_KEY in keys and (facet := _facet_columns(keys)) is not None:
+        what = (
+            f"product_id, status, rejected and {facet}, {facet}_id and {facet}_confidence; its other columns were "
+            "kept from its products"
+        )
+    else:
         return None
     return (
-        f"{name}: it is the output of a tagllm run (its records have product_id, status and {own}, and no "
-        "title), not products: give the file of products it was tagged from"
+        f"{name}: it is the output of a tagllm run (its records have {what}), not products: give the file of products "
+        "it was tagged from"
     )
+
+
+def _facet_columns(keys: set[str]) -> str | None:
+    """The first facet (by name) whose three columns a CSV/Parquet output writes are all among ``keys``: its tags,
+    their ids and their confidences; None when no facet's are."""
+    return min((key for key in keys if {f"{key}_id", f"{key}_confidence"} <= keys), default=None)
 
 
 def export_note(name: str, columns: dict[str, str], opt_out: str) -> str:
