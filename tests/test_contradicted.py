@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
+import numpy as np
+import pytest
+
+import tagllm.candidates.scorer as scorer_module
+from tagllm.candidates import CandidateScorer
 from tagllm.candidates.contradicted import demote_contradicted
 from tagllm.candidates.features import COLUMN, FEATURES
+from tagllm.retrieval.index import ExampleIndex, read_examples
+
+DATA = Path(__file__).parent / "data"
 
 
 def _row(*, stated: float = 0.0, linear: float = 0.0, emb_vote: float = 0.0, lex_vote: float = 0.0) -> np.ndarray:
@@ -59,3 +67,33 @@ def test_each_product_is_read_apart_and_a_lone_candidate_stays() -> None:
     probs = demote_contradicted(np.array([0.9, 0.4, 0.7]), matrix, np.array([0, 1, 3]))
     assert probs[0] == 0.9
     assert probs[2] < probs[1] == 0.4
+
+
+def test_the_scorer_puts_a_contradicted_mention_below_the_value_the_examples_back(
+    monkeypatch: pytest.MonkeyPatch,
+    demo_taxonomy,  # type: ignore[no-untyped-def]
+    embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    """Through ``CandidateScorer.score``: the demo examples never say "baby" and back Women for a maxi dress, so the
+    title's sole mention of Baby is contradicted. The 30 demo examples are too few to fit an audience stacker, so
+    the fitted stacker is stood in for by one that follows the text's mentions, as fitted stackers learn to."""
+    examples, errors = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
+    assert errors == []
+    index = ExampleIndex.build(examples, demo_taxonomy, embedder)
+    scorer = CandidateScorer(demo_taxonomy, index, embedder, ["audience"], k=5)
+    texts = ["Baby Floral Maxi Dress, Red Polyester"]
+    emb = embedder.encode(texts)
+
+    def best(stacker_fitted: bool) -> list[str]:
+        scorer.stackers = {"audience": object()} if stacker_fitted else {}  # type: ignore[dict-item]
+        _, result = scorer.score(texts, emb)
+        return [candidate.id for candidate in result[0]["audience"][:2]]
+
+    # with no stacker the text's mentions are all the evidence there is: the mention stays first
+    assert best(stacker_fitted=False)[0] == "audience-baby"
+
+    def follows_mentions(stacker, data, matrix, starts, chinese=None):  # type: ignore[no-untyped-def]
+        return 0.9 * matrix[:, COLUMN["stated"]] + 0.1 * matrix[:, COLUMN["emb_vote"]]
+
+    monkeypatch.setattr(scorer_module, "probabilities", follows_mentions)
+    assert best(stacker_fitted=True) == ["audience-women", "audience-baby"]
