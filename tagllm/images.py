@@ -1,23 +1,17 @@
-"""Product photos: where an image reference points, loading it within limits, and what went wrong with each one.
+"""Product photos: loading an image reference within limits, decoding it, and what went wrong with each one.
 
 A reference is a local path (relative to the input file's directory, or to ``image_root``), a ``file://`` URL, an
 ``http(s)://`` URL (fetched only when remote images are allowed), or a ``data:image/...;base64,`` URL. Loading never
 raises for a bad image: the problem is recorded on the ``LoadedImage`` and goes into the result's provenance, and
-the product is tagged from whatever else it has. How the decoded pixels are turned upright and into sRGB is
-``tagllm.pixels``.
+the product is tagged from whatever else it has. Reading the bytes a reference points to is ``tagllm.image_fetch``;
+how the decoded pixels are turned upright and into sRGB is ``tagllm.pixels``.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import http.client
 import io
 import re
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -28,8 +22,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tagllm.errors import ConfigError, missing_dependency, os_reason
-from tagllm.image_refs import PROTOCOL_RELATIVE
+from tagllm.errors import ConfigError, missing_dependency
+from tagllm.image_fetch import ImageError, ImageFetcher, ImageSkipped, shown
 from tagllm.models import ImageUse
 from tagllm.pixels import SIXTEEN_BIT, TURNS, exif_orientation, in_srgb, is_transparent, rgb
 
@@ -39,7 +33,6 @@ DATA_URL_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/web
 # Cameras and phones write JPEGs with a Multi-Picture segment (a preview, a depth or gain map after the photo), which
 # Pillow names MPO; its first picture, the one Pillow decodes, is the photo any JPEG reader shows.
 FORMAT_ALIASES = {"MPO": "JPEG"}
-REMOTE_SCHEMES = ("http", "https")
 # the major brands of an ISO media file that is a HEIF (HEIC) image: iPhones' photos, which Pillow does not read
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
 # file extensions that are not the name Pillow gives their format
@@ -49,7 +42,6 @@ EXTENSION_NAMES = {"JPG": "JPEG", "JPE": "JPEG", "TIF": "TIFF"}
 PHOTO_READING = 2
 # References past the first max_images tried, in order, only to replace photos that could not be loaded.
 SPARE_TRIES = 3
-_READ_CHUNK = 1 << 16
 T = TypeVar("T")
 
 
@@ -79,15 +71,6 @@ class ImageLimits(BaseModel):
                 f"does: {', '.join(ACCEPTED_FORMATS)}, TIFF, …; one a Pillow plugin adds needs that plugin installed)"
             )
         return formats
-
-
-class ImageError(Exception):
-    """Why one image could not be used (the message names the reference)."""
-
-
-class ImageSkipped(ImageError):
-    """An image not fetched by the settings' choice (a remote URL without ``allow_remote``): not a failure of the
-    photo, and tagging it again under the same settings would skip it again."""
 
 
 @dataclass
@@ -155,11 +138,12 @@ def _pil() -> Any:
     return Image
 
 
-class ImageLoader:
+class ImageLoader(ImageFetcher):
     """Loads image references within ``limits``, on a thread pool so decoding overlaps the caller's encoding.
 
     ``root`` is the directory relative paths are taken from (the input file's directory); ``allow_remote`` must be
-    set for http(s) URLs to be fetched: a tagging run never follows a URL unless the user asked for it.
+    set for http(s) URLs to be fetched: a tagging run never follows a URL unless the user asked for it. Reading a
+    reference's bytes is ``tagllm.image_fetch``'s ``ImageFetcher``; decoding them is this class's.
     """
 
     def __init__(
@@ -170,10 +154,7 @@ class ImageLoader:
         root: str | Path | None = None,
         urlopen: Callable[..., Any] | None = None,
     ) -> None:
-        self.limits = limits or ImageLimits()
-        self.allow_remote = allow_remote
-        self.root = Path(root) if root is not None else None
-        self._urlopen = urlopen or urllib.request.urlopen
+        super().__init__(limits or ImageLimits(), allow_remote=allow_remote, root=root, urlopen=urlopen)
 
     # -- one image -------------------------------------------------------------------------------------------------
     def load(self, source: str, *, size: int | None = None, keep_bytes: bool = False) -> LoadedImage:
@@ -186,137 +167,6 @@ class ImageLoader:
             return self.decode(source, data, size=size, keep_bytes=keep_bytes)
         except ImageError as exc:
             return LoadedImage(source=source, error=str(exc), skipped=isinstance(exc, ImageSkipped))
-
-    def fetch(self, source: str) -> bytes:
-        """The bytes a reference points to, within the byte and time limits."""
-        source = source.strip()
-        if not source:
-            raise ImageError("an empty image reference")
-        if PROTOCOL_RELATIVE.match(source) and not Path(source).exists():
-            source = "https:" + source  # a URL as an HTML page on https reads it (no local file has that path)
-        try:
-            scheme = urllib.parse.urlsplit(source).scheme.lower()
-        except ValueError as exc:
-            raise ImageError(f"{shown(source)}: not a valid URL ({exc})") from None
-        if scheme in REMOTE_SCHEMES:
-            if not self.allow_remote:
-                raise ImageSkipped(f"{shown(source)}: remote image not fetched; allow it with --allow-remote-images")
-            return self._download(source)
-        if scheme == "data":
-            return self._data_url(source)
-        return self._read_file(source, self._file_of(source, scheme))
-
-    def local_file(self, source: str) -> Path | None:
-        """The file on this machine a reference reads (None for a URL or a data: URL), as ``fetch`` finds it."""
-        source = source.strip()
-        try:
-            scheme = urllib.parse.urlsplit(source).scheme.lower()
-            return self._file_of(source, scheme) if source and scheme not in (*REMOTE_SCHEMES, "data") else None
-        except (ValueError, ImageError):
-            return None
-
-    def _file_of(self, source: str, scheme: str) -> Path:
-        if scheme == "file":
-            return self._beside_root(Path(urllib.request.url2pathname(urllib.parse.urlsplit(source).path)))
-        if len(scheme) > 1:  # 'c:' of a Windows path is a drive, not a scheme
-            raise ImageError(
-                f"{shown(source)}: unsupported URL scheme {scheme!r} (use a path, file://, http(s):// or data:)"
-            )
-        return self._local_path(source)
-
-    def _local_path(self, source: str) -> Path:
-        path = self._beside_root(Path(source).expanduser())
-        if path.exists():
-            return path
-        if "\\" in source:
-            # written on Windows (photos\red.jpg): its backslashes are separators, on Linux a file name's letters
-            windows = self._beside_root(Path(source.replace("\\", "/")).expanduser())
-            if windows.exists():
-                return windows
-        if source.startswith("/") and self.root is not None:
-            # from the root of the catalogue's media, not of the disk: Magento's export (/m/b/mb01-blue-0.jpg, under
-            # pub/media/catalog/product), a web page's /images/front.jpg
-            under_root = self.root / source.lstrip("/")
-            if under_root.exists():
-                return under_root
-        return path
-
-    def _beside_root(self, path: Path) -> Path:
-        return self.root / path if not path.is_absolute() and self.root is not None else path
-
-    def _read_file(self, source: str, path: Path) -> bytes:
-        if "\0" in str(path):  # the OS takes no such path; stat() would raise ValueError, not OSError
-            raise ImageError(f"{shown(source)}: not a file path (it holds a NUL character)")
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            if path.is_symlink():  # listed by ls, and said to be no such file: the file it points to is gone
-                target = shown(str(path.readlink()))
-                raise ImageError(
-                    f"{shown(source)}: a link to {target}, which does not exist ({shown(str(path))})"
-                ) from None
-            raise ImageError(f"{shown(source)}: no such file ({shown(str(path))})") from None
-        except OSError as exc:
-            raise ImageError(f"{shown(source)}: cannot read {shown(str(path))} ({os_reason(exc)})") from None
-        if not path.is_file():
-            raise ImageError(f"{shown(source)}: not a file ({shown(str(path))})")
-        self._check_bytes(source, size)
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise ImageError(f"{shown(source)}: cannot read {shown(str(path))} ({os_reason(exc)})") from None
-
-    def _download(self, url: str) -> bytes:
-        deadline = time.monotonic() + self.limits.timeout
-        try:
-            request = urllib.request.Request(_quoted(url), headers={"User-Agent": "tagllm", "Accept": "image/*"})
-            with self._urlopen(request, timeout=self.limits.timeout) as response:
-                length = response.headers.get("Content-Length")
-                if length and length.isdigit():
-                    self._check_bytes(url, int(length))
-                # read1: what has arrived, at most one wait on the socket; read waits for a whole chunk, and a
-                # server trickling bytes (a throttled CDN) held one download many times past the timeout
-                read = getattr(response, "read1", response.read)
-                chunks: list[bytes] = []
-                total = 0
-                while chunk := read(_READ_CHUNK):
-                    total += len(chunk)
-                    self._check_bytes(url, total)
-                    if time.monotonic() > deadline:
-                        raise ImageError(f"{shown(url)}: download not finished within {self.limits.timeout:g}s")
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        except urllib.error.HTTPError as exc:
-            raise ImageError(f"{shown(url)}: HTTP {exc.code} {exc.reason}") from None
-        except TimeoutError:
-            raise ImageError(f"{shown(url)}: no answer within {self.limits.timeout:g}s") from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, TimeoutError):
-                raise ImageError(f"{shown(url)}: no answer within {self.limits.timeout:g}s") from None
-            raise ImageError(f"{shown(url)}: cannot fetch ({reason})") from None
-        # ValueError and HTTPException are not OSErrors: a space in the host, a broken chunked body
-        except (OSError, ValueError, http.client.HTTPException) as exc:
-            raise ImageError(f"{shown(url)}: cannot fetch ({type(exc).__name__}: {exc})") from None
-
-    def _data_url(self, source: str) -> bytes:
-        head, _, payload = source.partition(",")
-        if not head.endswith(";base64"):
-            raise ImageError(f"{shown(source)}: a data URL needs ';base64,' before the image data")
-        # base64(1), openssl and Python's encodebytes wrap the data at 64 or 76 characters; browsers read it whole
-        payload = "".join(payload.split())
-        self._check_bytes(source, len(payload) * 3 // 4)
-        try:
-            return base64.b64decode(payload, validate=True)
-        except (binascii.Error, ValueError):
-            raise ImageError(f"{shown(source)}: the data URL's base64 is broken") from None
-
-    def _check_bytes(self, source: str, size: int) -> None:
-        if size > self.limits.max_bytes:
-            raise ImageError(
-                f"{shown(source)}: {size:,} bytes is over the limit of {self.limits.max_bytes:,} "
-                "(image_limits.max_bytes)"
-            )
 
     def decode(self, source: str, data: bytes, *, size: int | None = None, keep_bytes: bool = False) -> LoadedImage:
         """Decode bytes into an RGB image (transparency over white), checking format and pixel count first."""
@@ -440,21 +290,3 @@ def image_root(value: str | Path) -> Path:
             "it unset to start them beside the input file"
         )
     return root
-
-
-def shown(reference: str, limit: int = 160) -> str:
-    """A reference as an error message shows it: whole when short, else its start and end (a data URL or a
-    generated path of thousands of characters would bury the reason that follows it)."""
-    if len(reference) <= limit:
-        return reference
-    return f"{reference[: limit - 50]}…{reference[-49:]}"
-
-
-def _quoted(url: str) -> str:
-    """The URL with spaces, control characters and other scripts in its path and query percent-encoded, as a browser
-    sends them (http.client refuses them raw); what is already percent-encoded stays as it is."""
-    parts = urllib.parse.urlsplit(url)
-    netloc = parts.netloc if parts.netloc.isascii() else parts.netloc.encode("idna").decode("ascii")
-    path = urllib.parse.quote(parts.path, safe="/%:@!$&'()*+,;=~")
-    query = urllib.parse.quote(parts.query, safe="/%:@!$&'()*+,;=?~")
-    return urllib.parse.urlunsplit((parts.scheme, netloc, path, query, ""))
