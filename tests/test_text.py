@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tagllm.candidates.title_head import name_heads
+from tagllm.candidates.head_keys import name_heads
 from tagllm.phrases import PhraseTable
 from tagllm.text import looks_plural, normalize, singular
 

@@ -15,10 +15,11 @@ from tagllm.candidates import zero
 from tagllm.candidates.features import FEATURES
 from tagllm.candidates.folded import predict_grouped
 from tagllm.candidates.head import FULL, HALF, READING_MARGIN, SPECIFIC, HeadNoun
+from tagllm.candidates.head_keys import name_heads
 from tagllm.candidates.head_words import describing_words, shade_words
 from tagllm.candidates.name_kinds import closed_modifiers, kind_words
 from tagllm.candidates.scorer import ranked_answer
-from tagllm.candidates.title_head import HeadFinder, TitleHead, name_heads
+from tagllm.candidates.title_head import HeadFinder, TitleHead
 from tagllm.candidates.zero import AnswerCalibration, answer_calibration, zero_example_stacker
 from tagllm.config import TaggerConfig
 from tagllm.models import Candidate

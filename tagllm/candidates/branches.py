@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from tagllm.candidates.title_head import head_key, name_heads
+from tagllm.candidates.head_keys import head_key, name_heads
 from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import normalize
 

@@ -48,11 +48,12 @@ from tagllm.candidates.base import (
     values_at,
 )
 from tagllm.candidates.branches import Branches, modifiers, words_of
+from tagllm.candidates.head_keys import COLLECTIVE, MIN_HEAD_LETTERS, head_key, name_heads
 from tagllm.candidates.head_words import head_finder
 from tagllm.candidates.labels import lazy_similarity
 from tagllm.candidates.name_kinds import closed_modifiers, kind_words, spelling_key
 from tagllm.candidates.synonyms import synonyms
-from tagllm.candidates.title_head import COLLECTIVE, MIN_HEAD_LETTERS, TitleHead, head_key, name_heads
+from tagllm.candidates.title_head import TitleHead
 from tagllm.text import has_cjk, looks_plural, normalize
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")

@@ -11,9 +11,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from tagllm.candidates.head_keys import MIN_HEAD_LETTERS, head_key, name_heads
 from tagllm.candidates.noun_senses import part_words, substance_words
 from tagllm.candidates.synonyms import synonyms, usual
-from tagllm.candidates.title_head import MIN_HEAD_LETTERS, HeadFinder, head_key, name_heads
+from tagllm.candidates.title_head import HeadFinder
 from tagllm.mapping.colours import survey
 from tagllm.taxonomy import Taxonomy
 

@@ -1,4 +1,4 @@
-"""What a value's name says beyond its head (``title_head.name_heads``): the kind of the product it singles out by
+"""What a value's name says beyond its head (``head_keys.name_heads``): the kind of the product it singles out by
 words before its head's two ("Serger Sewing Machines"), and its modifier of two words written as one ("Cross Body
 Bags": crossbody), with the spellings a title and a taxonomy may differ on (British -ise, American -ize)."""
 
@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from tagllm.candidates.title_head import CONJUNCT, FUNCTION_WORDS, MIN_PHRASE_WORDS, head_key
+from tagllm.candidates.head_keys import CONJUNCT, head_key
+from tagllm.candidates.title_head import FUNCTION_WORDS, MIN_PHRASE_WORDS
 from tagllm.text import has_cjk, normalize
 
 _BRITISH_ISE = re.compile(r"is(e|ed|er|ing|ation)$")

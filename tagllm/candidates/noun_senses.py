@@ -25,8 +25,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from tagllm.candidates.head_keys import head_key
 from tagllm.candidates.shipped_tables import table_rows, write_table
-from tagllm.candidates.title_head import head_key
 
 NOUN_SENSES_PATH = Path(__file__).with_name("noun_senses.txt.gz")
 PART, SUBSTANCE = "part", "substance"

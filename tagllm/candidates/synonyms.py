@@ -23,8 +23,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from tagllm.candidates.head_keys import head_key
 from tagllm.candidates.shipped_tables import table_rows, write_table
-from tagllm.candidates.title_head import head_key
 
 SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt.gz")
 ARTIFACT = "06"  # noun.artifact

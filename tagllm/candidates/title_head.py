@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tagllm.text import IRREGULAR_PLURALS, has_cjk, looks_plural, normalize, singular
+from tagllm.candidates.head_keys import COLLECTIVE, MIN_HEAD_LETTERS, head_key, is_word
+from tagllm.text import has_cjk, looks_plural, normalize
 
 if TYPE_CHECKING:
     from tagllm.candidates.head_words import AttributeWords
@@ -48,8 +49,6 @@ CONNECTIVES = frozenset(
 # complement ("Candle in Amber Glass Jar", "Cufflinks in Gift Box"): written as one word
 _PARTICLE_IN = re.compile(r"(?<=[^\W\d_])-(in)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?$")  # a measure's number, as normalised ("10", "10.5")
-CONJUNCT = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*")
-_HAS_LETTER = re.compile(r"[^\W\d_]")
 NEGATING_PREFIXES = frozenset({"non", "anti"})  # "non-slip", "anti-fog": prefixes of English adjectives, not words
 # Words that make the word before them an adjective's first half: "slip resistant", "dishwasher safe", "pet friendly",
 # "BPA free", "water proof" (English compound adjectives; a closed class of grammar, not a list of products)
@@ -57,13 +56,7 @@ ADJECTIVE_ENDINGS = frozenset({"resistant", "proof", "safe", "free", "friendly",
 MIN_PHRASE_WORDS = 3
 MAX_SIZE_LETTERS = 3  # a size written as letters: S, XL, XXL
 MAX_UNIT_LETTERS = 4  # a unit written apart from its number: qt, ft, cm, oz, inch, pack
-MIN_HEAD_LETTERS = 3  # the shortest head a closed compound is opened at ("tshirt": t + shirt)
-# Nouns that count or group the product rather than name it ("Wooden Spoon Set", "Baby Bib Silicone Pack of 2"),
-# as head keys; a closed class of English, not a list of products
 FUNCTION_WORDS = frozenset({"and", "or", "of", "the", "s"})  # not counted as a phrase's words ("Hot & Cold")
-COLLECTIVE = frozenset(
-    {"set", "pack", "multipack", "kit", "pair", "bundle", "combo", "lot", "piece", "pc", "assortment", "count", "ct"}
-)
 
 
 @dataclass(frozen=True)
@@ -74,48 +67,6 @@ class TitleHead:
     phrase: str
     word: str
     before: str
-
-
-def name_heads(name: str) -> set[tuple[str, str]]:
-    """(head word, word before it) of each conjunct of a value's name: 'Wallets & Money Clips' ->
-    {('wallet', ''), ('clip', 'money')}; words as ``head_key``s, as in ``TitleHead``.
-
-    A conjunct of one word in the singular, before a last conjunct of several words, shares that conjunct's head
-    (category names are plural nouns, so a bare singular is a modifier): 'Coffee & Tea Cups' are coffee cups and tea
-    cups, 'Black & White Film' is film, 'Casual & Party Wear Shirts' are shirts. A later conjunct of one plural word,
-    after a first conjunct of several words headed by a plural, shares that conjunct's modifier: 'Horse Blankets &
-    Sheets' are horse sheets, 'Camera Bags & Cases' camera cases (not any sheets, any cases)."""
-    parts = [normalize(part).split() for part in CONJUNCT.split(name.casefold())]
-    parts = [words for words in parts if words]
-    if not parts:
-        return set()
-    first, last = parts[0], parts[-1]
-    shared = len(first) > 1 and looks_plural(first[-1]) and not has_cjk(first[-2])  # a modifier to share
-    out: set[tuple[str, str]] = set()
-    for words in parts:
-        if has_cjk(words[-1]):
-            continue
-        if len(words) == 1 and len(last) > 1 and not looks_plural(words[0]) and not has_cjk(last[-1]):
-            out.add((head_key(last[-1]), head_key(words[0])))
-        elif len(words) == 1 and words is not first and shared and looks_plural(words[0]):
-            out.add((head_key(words[0]), head_key(first[-2])))
-        else:
-            out.add((head_key(words[-1]), head_key(words[-2]) if len(words) > 1 else ""))
-    return out
-
-
-def head_key(word: str) -> str:
-    """A word's key for comparing heads: singular, 'mice' meets 'mouse', and 'knife' meets 'knives', 'scarf' meets
-    'scarves' (the cheap singular leaves 'knive' and 'scarve')."""
-    key = IRREGULAR_PLURALS.get(word) or singular(word)
-    if key.endswith("ve"):
-        return key[:-2] + "f"
-    return key[:-1] if key.endswith("fe") else key
-
-
-def is_word(token: str) -> bool:
-    """A word that can head a phrase: it has letters and no digits (not a size, model number or code)."""
-    return bool(_HAS_LETTER.search(token)) and not any(c.isdigit() for c in token)
 
 
 class HeadFinder:

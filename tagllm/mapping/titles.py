@@ -18,17 +18,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from tagllm.candidates.head_keys import COLLECTIVE, head_key, is_word, name_heads
 from tagllm.candidates.head_words import head_finder
-from tagllm.candidates.title_head import (
-    COLLECTIVE,
-    CONNECTIVES,
-    SEPARATOR,
-    HeadFinder,
-    TitleHead,
-    head_key,
-    is_word,
-    name_heads,
-)
+from tagllm.candidates.title_head import CONNECTIVES, SEPARATOR, HeadFinder, TitleHead
 from tagllm.mapping.agreement import STOP, WHOLE_TRAIL, agreements
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.families import qualifies_shared_head

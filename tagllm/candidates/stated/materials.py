@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
+from tagllm.candidates.head_keys import head_key, name_heads
 from tagllm.candidates.stated.lexicon import material_kinds
 from tagllm.candidates.stated.segments import APART_SEGMENT, IMITATION_AFTER, IMITATION_BEFORE
-from tagllm.candidates.title_head import head_key, name_heads
 from tagllm.mapping.colours import survey
 from tagllm.mapping.families import paren_aliases
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
