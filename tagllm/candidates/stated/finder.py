@@ -3,13 +3,12 @@ as whole words (substrings in Chinese), with the colour, material and audience r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, KeysView
 from dataclasses import dataclass
 
 from tagllm.attributes import SPELLINGS
 from tagllm.candidates.stated.audience import audience, names_buyer, young_gender_words
 from tagllm.candidates.stated.colours import MANY_COLOURS, ShadeFinder, shade_heads
-from tagllm.candidates.stated.lexicon import begins_kind_of_next, ends_other_compound
 from tagllm.candidates.stated.materials import (
     fibre_names,
     imitations,
@@ -21,18 +20,12 @@ from tagllm.candidates.stated.materials import (
     material_codes,
     product_nouns,
     written_apart,
-    written_as_code,
 )
+from tagllm.candidates.stated.mentions import Mention, MentionContext, first_rejection
 from tagllm.candidates.stated.segments import (
     APART_SEGMENT,
-    CHINESE_NOT_BEFORE,
     british,
-    inside_name,
-    is_absent,
-    is_qualified,
-    names_else,
     names_light_tone,
-    names_surface,
     names_written_as_one,
 )
 from tagllm.mapping.colours import many_colours_value, survey
@@ -55,6 +48,40 @@ class Statement:
     elsewhere: frozenset[str] | None = None
     for_buyer: bool = False  # in an audience facet: named as whom the product is for (``names_buyer``)
     written_apart: bool = False  # a material or a colour written as a segment of its own (``written_apart``)
+
+
+Shade = tuple[int, frozenset[str] | None]  # a value named by a shade, with the categories it names elsewhere
+
+
+@dataclass(frozen=True)
+class ColourSegments:
+    """Where a text writes colours: its segments of colour words alone (``ShadeFinder.segments``), the colours
+    joined at a segment's end (``joined``), the runs of colour words ending a segment (``trailing``), and the
+    segments of colour words alone set apart by marks that join no colours (``apart``)."""
+
+    segments: list[str]
+    joined: list[str]
+    trailing: list[str]
+    apart: list[str]
+
+    @property
+    def set_apart(self) -> set[str]:
+        """The segments where a shade that also names things is read as a colour: set apart or joined."""
+        return {*self.apart, *self.joined}
+
+
+def _add_shades(kept: dict[int, bool], shades: list[Shade]) -> dict[int, frozenset[str]]:
+    """Adds the values named by shades to ``kept`` (as stated in Latin script), and returns, for each value named
+    only by a shade that also names things of other facets and not otherwise, those things' categories
+    (``Statement.elsewhere``)."""
+    elsewhere: dict[int, frozenset[str]] = {}
+    for pos, scope in shades:
+        if pos not in kept and scope is not None:
+            elsewhere[pos] = elsewhere.get(pos, frozenset()) | scope
+        elif pos in elsewhere and scope is None:
+            del elsewhere[pos]
+        kept[pos] = True
+    return elsewhere
 
 
 def _british_forms(phrases: list[tuple[str, int]], american: dict[str, str]) -> list[tuple[str, int]]:
@@ -112,76 +139,33 @@ class StatedFinder:
         names: set[tuple[str, str]] = set()
         if self.shades.words and text is not None:  # "BLACK+DECKER": a name, no colours listed
             text, names = names_written_as_one(text, self.shades.words)
-        segments, joined, trailing, apart_segments = self._colour_segments(text)
-        set_apart = {*apart_segments, *joined}
-        shades = [hit for s in segments for hit in self.shades.find(s, things=s in set_apart)]
-        shades += [hit for run in trailing for hit in self.shades.find(run, things=False)]
-        if text is not None:  # a shade that names things, before a pattern of colours: "Dress Lavender Floral"
-            shades += [hit for run in self.shades.before_patterns(text) for hit in self.shades.find(run)]
-        if text is not None:
-            shades += self.shades.before_materials(norm)
+        layout = self._colour_segments(text)
+        shades = self._shades_named(norm, text, layout)
         many = self.many_colours if self.many_colours is not None and MANY_COLOURS.search(norm) else None
         if not spans.by_start and not shades and many is None:
             return []
         words = word_forms(norm)[0]
-        latin_end = len(words) + 1
-        kept: dict[int, bool] = {}  # value -> stated in Latin script (else only as a Chinese substring)
-        buyer: set[int] = set()  # values named as whom the product is for
         heads = shade_heads(words, spans, text) if self.shades.words and text is not None else set()
-        compact = norm.replace(" ", "")  # where the Chinese mentions are, past latin_end
-        by_kind: set[int] = set()  # values named by a kind written as a word and the material it is a kind of
-        for start, end, pos in spans.all:
-            if start < latin_end and is_qualified(words, start, end) and pos in self.imitations:
-                if not spans.inside_longer(start, end, pos) and not is_absent(words, end):
-                    kept[self.imitations[pos]] = True  # "vegan leather", "leather-effect": Faux leather
-                continue
-            if start < latin_end and names_else(words, start, end) or (start, end, pos) in heads:
-                continue
-            if start < latin_end and self.shades.words and names_light_tone(words, start, end):
-                continue  # "Warm White LED": the light's tone
-            if start < latin_end and inside_name(words, start, end, names):
-                continue  # "BLACK+DECKER"
-            if self._unwritten_code(words, start, end, pos, text):
-                continue  # "pu" where the text writes no "PU"
-            if self.is_material and start < latin_end and ends_other_compound(words, start, end):
-                continue  # "Steel Wool Pads", "Mineral Wool Roll": something else, of another material
-            if self.is_material and start < latin_end and begins_kind_of_next(words, start, end):
-                by_kind |= {pos for first, _, pos in self.kinds.spans(" ".join(words[start:])) if first == 0}
-                continue  # "Carbon Steel Wok": a kind of steel, its value the next word's or the kind's
-            if self.is_material and start < latin_end and names_surface(words, end):
-                continue  # "Antique Bronze Finish", "Marble Coating": the look of a surface, not its material
-            if start >= latin_end and compact[: start - latin_end].endswith(CHINESE_NOT_BEFORE):
-                continue
-            if not spans.inside_longer(start, end, pos):
-                kept[pos] = kept.get(pos, False) or start < latin_end
-                is_sex = self.audience.get(pos)
-                if is_sex is not None and start < latin_end and names_buyer(words, start, end, not is_sex):
-                    buyer.add(pos)
-        by_kind -= kept.keys()
-        kept |= dict.fromkeys(by_kind, True)
+        context = MentionContext(
+            words=words,
+            text=text,
+            spans=spans,
+            heads=heads,
+            names=names,
+            compact=norm.replace(" ", ""),
+            is_material=self.is_material,
+            reads_shades=bool(self.shades.words),
+            codes=self.codes,
+            imitations=self.imitations,
+            kinds=self.kinds,
+        )
+        kept, buyer, by_kind = self._mentioned(context)
         many_only = many is not None and many not in kept  # not also named as the value ("Multicolour")
         if many is not None:
             kept[many] = True  # "Assorted Colours", "Rainbow", "Multicoloured"
         named = set(kept)
-        elsewhere: dict[int, frozenset[str]] = {}
-        for pos, scope in shades:
-            if pos not in kept and scope is not None:
-                elsewhere[pos] = elsewhere.get(pos, frozenset()) | scope
-            elif pos in elsewhere and scope is None:
-                del elsewhere[pos]
-            kept[pos] = True
-        written = (
-            written_apart(self.phrases, text, self.shade_named) & named
-            if self.is_material and text is not None
-            else set()
-        )
-        lists = [run for run in trailing if len(self._on_their_own([run], set_apart)) >= 2]
-        listed = self._listed(segments + joined + lists, set_apart) & kept.keys()
-        on_own = self._on_their_own(apart_segments, set_apart) & kept.keys() if text is not None else set()
-        if self.shades.words and text is not None:  # a colour written apart: "Cat Tunnel, Grey", "(Colour: Grey)"
-            written = on_own | listed
-        alone = on_own if len(kept) > 1 and not listed else set()
-        apart = listed or (alone if len(alone) == 1 else set())  # the colours written apart are the product's
+        elsewhere = _add_shades(kept, shades)
+        written, listed, apart = self._set_apart(text, layout, named, kept.keys())
         several = self.multi_valued and not self.shades.words  # colours: one named in a phrase is often a part's
         how = "sole" if len(kept) == 1 else "one of several" if several else "shared"
         main = self._main_fibre(text, kept.keys())
@@ -201,11 +185,63 @@ class StatedFinder:
             statements.append(Statement(pos, stated, elsewhere.get(pos), pos in buyer, pos in written))
         return statements
 
-    def _unwritten_code(self, words: tuple[str, ...], start: int, end: int, pos: int, text: str | None) -> bool:
-        """Whether the mention of ``words[start:end]`` is a material's short code (``material_codes``) that the raw
-        text does not write as one: a word of two letters is read only in capitals, and never without the text."""
-        code = " ".join(words[start:end])
-        return self.codes.get(code) == pos and (text is None or not written_as_code(code, text))
+    def _shades_named(self, norm: str, text: str | None, layout: ColourSegments) -> list[Shade]:
+        """The shades the text names where it writes colours: in its segments of colour words (a shade that names
+        things only in those set apart), in the runs ending a segment, before a pattern of colours ("Dress Lavender
+        Floral") and before a material."""
+        set_apart = layout.set_apart
+        shades = [hit for s in layout.segments for hit in self.shades.find(s, things=s in set_apart)]
+        shades += [hit for run in layout.trailing for hit in self.shades.find(run, things=False)]
+        if text is not None:
+            shades += [hit for run in self.shades.before_patterns(text) for hit in self.shades.find(run)]
+            shades += self.shades.before_materials(norm)
+        return shades
+
+    def _mentioned(self, context: MentionContext) -> tuple[dict[int, bool], set[int], set[int]]:
+        """The values the text's mentions state, each to whether it is stated in Latin script (else only as a
+        Chinese substring), after the rules of ``mentions.MENTION_RULES`` set mentions aside; the values named as
+        whom the product is for; and the values named by a kind of a material alone (in the first, stated in Latin
+        script)."""
+        kept: dict[int, bool] = {}
+        buyer: set[int] = set()
+        by_kind: set[int] = set()
+        for start, end, pos in context.spans.all:
+            mention = Mention(start, end, pos)
+            rejection = first_rejection(context, mention)
+            if rejection is not None:
+                kept |= dict.fromkeys(rejection.instead, True)
+                by_kind |= rejection.by_kind
+                continue
+            is_latin = context.is_latin(mention)
+            kept[pos] = kept.get(pos, False) or is_latin
+            is_sex = self.audience.get(pos)
+            if is_sex is not None and is_latin and names_buyer(context.words, start, end, not is_sex):
+                buyer.add(pos)
+        by_kind -= kept.keys()
+        kept |= dict.fromkeys(by_kind, True)
+        return kept, buyer, by_kind
+
+    def _set_apart(
+        self, text: str | None, layout: ColourSegments, named: set[int], kept: KeysView[int]
+    ) -> tuple[set[int], set[int], set[int]]:
+        """Of the values stated (``kept``), those written apart (``Statement.written_apart``: a material by
+        ``materials.written_apart`` among the ``named``, a colour on its own or listed), those the text lists as
+        the product's colours, and those it writes apart as the product's: the listed, else the one value on its
+        own in a text that names several."""
+        written = (
+            written_apart(self.phrases, text, self.shade_named) & named
+            if self.is_material and text is not None
+            else set()
+        )
+        set_apart = layout.set_apart
+        lists = [run for run in layout.trailing if len(self._on_their_own([run], set_apart)) >= 2]
+        listed = self._listed(layout.segments + layout.joined + lists, set_apart) & kept
+        on_own = self._on_their_own(layout.apart, set_apart) & kept if text is not None else set()
+        if self.shades.words and text is not None:  # a colour written apart: "Cat Tunnel, Grey", "(Colour: Grey)"
+            written = on_own | listed
+        alone = on_own if len(kept) > 1 and not listed else set()
+        apart = listed or (alone if len(alone) == 1 else set())  # the colours written apart are the product's
+        return written, listed, apart
 
     def _main_fibre(self, text: str | None, kept: Iterable[int]) -> int | None:
         """In a facet of materials, the value a composition names as more than half of the product, where the text
@@ -219,14 +255,14 @@ class StatedFinder:
         main, others = found
         return main if main in kept and set(kept) - {main} <= others else None
 
-    def _colour_segments(self, text: str | None) -> tuple[list[str], list[str], list[str], list[str]]:
-        """Where ``text`` (None: not known) writes colours: its segments of colour words alone (``ShadeFinder.
-        segments``), the colours joined at a segment's end (``joined``), the runs of colour words ending a segment
-        (``trailing``), and the segments of colour words alone set apart by marks that join no colours."""
+    def _colour_segments(self, text: str | None) -> ColourSegments:
+        """Where ``text`` (None: not known, so nowhere) writes colours."""
         if text is None:
-            return [], [], [], []
+            return ColourSegments([], [], [], [])
         shades = self.shades
-        return shades.segments(text), shades.joined(text), shades.trailing(text), shades.segments(text, APART_SEGMENT)
+        return ColourSegments(
+            shades.segments(text), shades.joined(text), shades.trailing(text), shades.segments(text, APART_SEGMENT)
+        )
 
     def _listed(self, segments: list[str], set_apart: set[str]) -> set[int]:
         """In a multi-valued colour facet, the values the text lists as the product's colours: two or more, each

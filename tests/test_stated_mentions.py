@@ -1,0 +1,175 @@
+"""The rules that set a mention of a value aside before it counts as stated (``tagllm.candidates.stated.mentions``):
+each rejects its own case alone, is the first rule of the chain to reject it, and lets the plain mention through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from tagllm.candidates.stated.mentions import (
+    MENTION_RULES,
+    REJECTED,
+    Mention,
+    MentionContext,
+    MentionRule,
+    Rejection,
+    first_rejection,
+    imitation,
+    inside_longer,
+    inside_written_name,
+    kind_of_next,
+    light_tone,
+    names_something_else,
+    negated_in_chinese,
+    other_compound,
+    shade_head,
+    surface,
+    unwritten_code,
+)
+from tagllm.candidates.stated.segments import names_written_as_one
+from tagllm.phrases import PhraseTable, Spans
+from tagllm.text import normalize, word_forms
+
+LEATHER, FAUX_LEATHER, PLASTIC, WHITE, BLACK, PU, WOOL, STEEL, CARBON, BRONZE, NAVY_BLUE, BLUE = range(12)
+PHRASES = [
+    ("leather", LEATHER),
+    ("皮革", LEATHER),
+    ("faux leather", FAUX_LEATHER),
+    ("plastic", PLASTIC),
+    ("white", WHITE),
+    ("black", BLACK),
+    ("pu", PU),
+    ("wool", WOOL),
+    ("steel", STEEL),
+    ("carbon", CARBON),
+    ("bronze", BRONZE),
+    ("navy blue", NAVY_BLUE),
+    ("blue", BLUE),
+]
+
+
+@dataclass
+class Case:
+    """A text, the value whose mention a rule reads in it, and the facet's tables the rule needs."""
+
+    text: str
+    value: int
+    is_material: bool = False
+    reads_shades: bool = False
+    codes: dict[str, int] = field(default_factory=dict)
+    imitations: dict[int, int] = field(default_factory=dict)
+    kinds: list[tuple[str, int]] = field(default_factory=list)
+    heads: bool = False  # the mention heads a shade's name
+    colour_words: frozenset[str] = frozenset()  # read names written as one ("BLACK+DECKER") with these colours
+
+    def read(self) -> tuple[MentionContext, Mention]:
+        """The context of the case's text and the first mention of its value in it."""
+        text, names = names_written_as_one(self.text, self.colour_words) if self.colour_words else (self.text, set())
+        norm = normalize(text)
+        spans = Spans(PhraseTable(PHRASES).spans(norm))
+        start, end, value = next(span for span in sorted(spans.all) if span[2] == self.value)
+        context = MentionContext(
+            words=word_forms(norm)[0],
+            text=text,
+            spans=spans,
+            heads={(start, end, value)} if self.heads else set(),
+            names=names,
+            compact=norm.replace(" ", ""),
+            is_material=self.is_material,
+            reads_shades=self.reads_shades,
+            codes=self.codes,
+            imitations=self.imitations,
+            kinds=PhraseTable(self.kinds),
+        )
+        return context, Mention(start, end, value)
+
+
+# (rule, the case it rejects, its verdict, the same mention plainly stated, which it lets through)
+RULE_CASES: list[tuple[MentionRule, Case, Rejection, Case]] = [
+    (
+        imitation,
+        Case("Vegan Leather Tote Bag", LEATHER, is_material=True, imitations={LEATHER: FAUX_LEATHER}),
+        Rejection(instead=frozenset({FAUX_LEATHER})),
+        Case("Leather Tote Bag", LEATHER, is_material=True, imitations={LEATHER: FAUX_LEATHER}),
+    ),
+    (
+        names_something_else,
+        Case("Plastic Free Drinking Straws", PLASTIC, is_material=True),
+        REJECTED,
+        Case("Plastic Drinking Straws", PLASTIC, is_material=True),
+    ),
+    (
+        shade_head,
+        Case("Dress Blue", BLUE, reads_shades=True, heads=True),
+        REJECTED,
+        Case("Dress Blue", BLUE, reads_shades=True),
+    ),
+    (
+        light_tone,
+        Case("Solar Fence Lights, Warm White LED", WHITE, reads_shades=True),
+        REJECTED,
+        Case("Solar Fence Lights, White", WHITE, reads_shades=True),
+    ),
+    (
+        inside_written_name,
+        Case("BLACK+DECKER Cordless Drill", BLACK, reads_shades=True, colour_words=frozenset({"black", "white"})),
+        REJECTED,
+        Case("BLACK&WHITE Cordless Drill", BLACK, reads_shades=True, colour_words=frozenset({"black", "white"})),
+    ),
+    (
+        unwritten_code,
+        Case("Pu Sandals", PU, is_material=True, codes={"pu": PU}),
+        REJECTED,
+        Case("PU Sandals", PU, is_material=True, codes={"pu": PU}),
+    ),
+    (
+        other_compound,
+        Case("Steel Wool Pads", WOOL, is_material=True),
+        REJECTED,
+        Case("Wool Pads", WOOL, is_material=True),
+    ),
+    (
+        kind_of_next,
+        Case("Carbon Steel Wok", CARBON, is_material=True, kinds=[("carbon steel", STEEL)]),
+        Rejection(by_kind=frozenset({STEEL})),
+        Case("Carbon Wok", CARBON, is_material=True, kinds=[("carbon steel", STEEL)]),
+    ),
+    (
+        surface,
+        Case("Garden Bench, Antique Bronze Finish", BRONZE, is_material=True),
+        REJECTED,
+        Case("Garden Bench, Antique Bronze", BRONZE, is_material=True),
+    ),
+    (
+        negated_in_chinese,
+        Case("仿皮革手提包", LEATHER, is_material=True),
+        REJECTED,
+        Case("真皮革手提包", LEATHER, is_material=True),
+    ),
+    (
+        inside_longer,
+        Case("Navy Blue Shirt", BLUE, reads_shades=True),
+        REJECTED,
+        Case("Blue Shirt", BLUE, reads_shades=True),
+    ),
+]
+
+
+def test_every_rule_has_its_case():
+    assert [rule for rule, *_ in RULE_CASES] == list(MENTION_RULES)
+
+
+@pytest.mark.parametrize(("rule", "case", "verdict", "plain"), RULE_CASES, ids=[r.__name__ for r, *_ in RULE_CASES])
+def test_the_rule_alone_rejects_its_case_and_lets_the_plain_mention_through(
+    rule: MentionRule, case: Case, verdict: Rejection, plain: Case
+):
+    context, mention = case.read()
+    assert rule(context, mention) == verdict
+    assert next(r for r in MENTION_RULES if r(context, mention) is not None) is rule  # the rule that decides
+    assert first_rejection(context, mention) == verdict
+    assert rule(*plain.read()) is None
+
+
+def test_a_plain_mention_passes_every_rule():
+    assert first_rejection(*Case("Navy Blue Shirt", NAVY_BLUE, reads_shades=True).read()) is None
