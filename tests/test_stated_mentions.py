@@ -3,7 +3,8 @@ each rejects its own case alone, is the first rule of the chain to reject it, an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pytest
 
@@ -85,74 +86,39 @@ class Case:
         return context, Mention(start, end, value)
 
 
-# (rule, the case it rejects, its verdict, the same mention plainly stated, which it lets through)
-RULE_CASES: list[tuple[MentionRule, Case, Rejection, Case]] = [
+# (rule, the case it rejects, its verdict, what differs in the same mention plainly stated, which it lets through)
+RULE_CASES: list[tuple[MentionRule, Case, Rejection, dict[str, Any]]] = [
     (
         imitation,
         Case("Vegan Leather Tote Bag", LEATHER, is_material=True, imitations={LEATHER: FAUX_LEATHER}),
         Rejection(instead=frozenset({FAUX_LEATHER})),
-        Case("Leather Tote Bag", LEATHER, is_material=True, imitations={LEATHER: FAUX_LEATHER}),
+        {"text": "Leather Tote Bag"},
     ),
     (
         names_something_else,
-        Case("Plastic Free Drinking Straws", PLASTIC, is_material=True),
+        Case("Plastic Free Straws", PLASTIC, is_material=True),
         REJECTED,
-        Case("Plastic Drinking Straws", PLASTIC, is_material=True),
+        {"text": "Plastic Straws"},
     ),
-    (
-        shade_head,
-        Case("Dress Blue", BLUE, reads_shades=True, heads=True),
-        REJECTED,
-        Case("Dress Blue", BLUE, reads_shades=True),
-    ),
-    (
-        light_tone,
-        Case("Solar Fence Lights, Warm White LED", WHITE, reads_shades=True),
-        REJECTED,
-        Case("Solar Fence Lights, White", WHITE, reads_shades=True),
-    ),
+    (shade_head, Case("Dress Blue", BLUE, reads_shades=True, heads=True), REJECTED, {"heads": False}),
+    (light_tone, Case("Lights, Warm White LED", WHITE, reads_shades=True), REJECTED, {"text": "Lights, White"}),
     (
         inside_written_name,
-        Case("BLACK+DECKER Cordless Drill", BLACK, reads_shades=True, colour_words=frozenset({"black", "white"})),
+        Case("BLACK+DECKER Drill", BLACK, reads_shades=True, colour_words=frozenset({"black", "white"})),
         REJECTED,
-        Case("BLACK&WHITE Cordless Drill", BLACK, reads_shades=True, colour_words=frozenset({"black", "white"})),
+        {"text": "BLACK&WHITE Drill"},
     ),
-    (
-        unwritten_code,
-        Case("Pu Sandals", PU, is_material=True, codes={"pu": PU}),
-        REJECTED,
-        Case("PU Sandals", PU, is_material=True, codes={"pu": PU}),
-    ),
-    (
-        other_compound,
-        Case("Steel Wool Pads", WOOL, is_material=True),
-        REJECTED,
-        Case("Wool Pads", WOOL, is_material=True),
-    ),
+    (unwritten_code, Case("Pu Sandals", PU, is_material=True, codes={"pu": PU}), REJECTED, {"text": "PU Sandals"}),
+    (other_compound, Case("Steel Wool Pads", WOOL, is_material=True), REJECTED, {"text": "Wool Pads"}),
     (
         kind_of_next,
         Case("Carbon Steel Wok", CARBON, is_material=True, kinds=[("carbon steel", STEEL)]),
         Rejection(by_kind=frozenset({STEEL})),
-        Case("Carbon Wok", CARBON, is_material=True, kinds=[("carbon steel", STEEL)]),
+        {"text": "Carbon Wok"},
     ),
-    (
-        surface,
-        Case("Garden Bench, Antique Bronze Finish", BRONZE, is_material=True),
-        REJECTED,
-        Case("Garden Bench, Antique Bronze", BRONZE, is_material=True),
-    ),
-    (
-        negated_in_chinese,
-        Case("仿皮革手提包", LEATHER, is_material=True),
-        REJECTED,
-        Case("真皮革手提包", LEATHER, is_material=True),
-    ),
-    (
-        inside_longer,
-        Case("Navy Blue Shirt", BLUE, reads_shades=True),
-        REJECTED,
-        Case("Blue Shirt", BLUE, reads_shades=True),
-    ),
+    (surface, Case("Bench, Antique Bronze Finish", BRONZE, is_material=True), REJECTED, {"text": "Bench, Bronze"}),
+    (negated_in_chinese, Case("仿皮革手提包", LEATHER, is_material=True), REJECTED, {"text": "真皮革手提包"}),
+    (inside_longer, Case("Navy Blue Shirt", BLUE, reads_shades=True), REJECTED, {"text": "Blue Shirt"}),
 ]
 
 
@@ -162,13 +128,13 @@ def test_every_rule_has_its_case():
 
 @pytest.mark.parametrize(("rule", "case", "verdict", "plain"), RULE_CASES, ids=[r.__name__ for r, *_ in RULE_CASES])
 def test_the_rule_alone_rejects_its_case_and_lets_the_plain_mention_through(
-    rule: MentionRule, case: Case, verdict: Rejection, plain: Case
+    rule: MentionRule, case: Case, verdict: Rejection, plain: dict[str, Any]
 ):
     context, mention = case.read()
     assert rule(context, mention) == verdict
     assert next(r for r in MENTION_RULES if r(context, mention) is not None) is rule  # the rule that decides
     assert first_rejection(context, mention) == verdict
-    assert rule(*plain.read()) is None
+    assert rule(*replace(case, **plain).read()) is None
 
 
 def test_a_plain_mention_passes_every_rule():
