@@ -131,7 +131,8 @@ def add(
     from tagllm.examples_record import photo_stamps, photos_after_add, write_photo_record
     from tagllm.io import parse_columns
     from tagllm.retrieval.embedder import Embedder
-    from tagllm.retrieval.index import ExampleIndex, read_examples, writing_index
+    from tagllm.retrieval.index import ExampleIndex, read_examples
+    from tagllm.retrieval.index_files import writing_index
     from tagllm.taxonomy import load_taxonomy
 
     cfg = build_config(

@@ -1,28 +1,26 @@
 """The example index: labelled products, their embeddings in FAISS, their lexical vectors, and plain metadata (the
-search itself is ``tagllm.retrieval.faiss_search``, reading examples ``tagllm.retrieval.examples``)."""
+search itself is ``tagllm.retrieval.faiss_search``, reading examples ``tagllm.retrieval.examples``, writing its
+directory safely ``tagllm.retrieval.index_files``, sorting the reviewed examples an add is given
+``tagllm.retrieval.index_review``)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
 import shutil
 import tempfile
-import threading
-import time
-from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from tagllm.cache import DAMAGED, STALE_SECONDS
-from tagllm.errors import IndexMismatchError, InputError, OutputError, os_reason
+from tagllm.cache import DAMAGED
+from tagllm.errors import IndexMismatchError, InputError, OutputError
 from tagllm.images import PHOTO_READING
-from tagllm.models import ImageUse, LabelledProduct
+from tagllm.models import LabelledProduct
 from tagllm.retrieval import identity
 from tagllm.retrieval.embedder import Embedder, recorded_name
 from tagllm.retrieval.examples import (
@@ -44,13 +42,16 @@ from tagllm.retrieval.faiss_search import (
     top_k,
     use_gpu,
 )
+from tagllm.retrieval.index_files import SAVING, manifest_stamp, not_written, sweep_saves, writing_index
+from tagllm.retrieval.index_review import (
+    AddCounts,
+    latest_examples,
+    photo_problems,
+    photos_of_a_text_index,
+    sort_reviewed,
+)
 from tagllm.retrieval.lexical import FeatureMatrix, LexicalModel
 from tagllm.taxonomy import Taxonomy
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from tagllm.images import ImageLoader
@@ -64,7 +65,6 @@ __all__ = [  # what tagllm imports from here, searching and reading examples inc
     "HNSW_M",
     "AddCounts",
     "ExampleIndex",
-    "writing_index",
     "Hits",
     "LabelResolver",
     "as_labelled",
@@ -95,48 +95,8 @@ def _other_taxonomy(where: str, manifest: dict[str, Any], taxonomy: Taxonomy) ->
     )
 
 
-def _with_kept_labels(example: LabelledProduct, indexed: LabelledProduct, facets: Collection[str]) -> LabelledProduct:
-    """``example``, reviewed, with the labels of ``facets`` the ``indexed`` one it replaces has when it labels none of
-    them: a review file of categories alone dropped every replaced example's attribute labels, unsaid, and one of
-    attribute tags alone its category labels."""
-    if any(f in example.labels for f in facets):
-        return example
-    kept = {f: ids for f, ids in indexed.labels.items() if f in facets}
-    return example.model_copy(update={"labels": {**example.labels, **kept}}) if kept else example
-
-
-def _latest(examples: Sequence[LabelledProduct], repeated: list[RepeatedExample]) -> dict[str, LabelledProduct]:
-    """Each id's last example; each example a later one replaces goes to ``repeated``, named as ``read_examples``
-    names a file's record given again (the dict alone kept the last without a word)."""
-    latest: dict[str, LabelledProduct] = {}
-    given: dict[str, int] = {}  # id -> 1-based place of the example kept so far
-    for place, example in enumerate(examples, start=1):
-        if (earlier := given.get(example.id)) is not None:
-            message = f"batch:{earlier}: id {example.id!r} is given again at batch:{place}, whose example is kept"
-            repeated.append(RepeatedExample(line=earlier, field="id", record_id=example.id, message=message))
-        given[example.id] = place
-        latest[example.id] = example
-    return latest
-
-
 def _rebuild(path: Path) -> str:
     return f"rebuild it: tagllm index build EXAMPLES --index {path}"
-
-
-@dataclass
-class AddCounts:
-    """What ``ExampleIndex.add`` did with the examples it was given."""
-
-    added: int = 0
-    replaced: int = 0
-    unchanged: int = 0
-    # ids of replaced examples whose review labels no attribute facet: the attribute labels they had were kept
-    kept_attributes: list[str] = field(default_factory=list)
-    kept_categories: list[str] = field(default_factory=list)  # ... no category facet: their category labels were kept
-    kept_photos: list[str] = field(default_factory=list)  # ... no images, in an index with photos: their photos kept
-    # examples whose id a later one of the same call gives again: that one is added, these are not (named "batch:N",
-    # 1-based, as ``tagllm index add`` names a file's repeated record by its line)
-    repeated: list[RepeatedExample] = field(default_factory=list)
 
 
 class ExampleIndex:
@@ -173,7 +133,7 @@ class ExampleIndex:
         self.hnsw_threshold = hnsw_threshold
         self._faiss_index = faiss_index if faiss_index is not None else self._build_faiss(vectors)
         self.path: Path | None = None
-        self._read_from: tuple[str, Any] | None = None  # the directory loaded from and its manifest's ``_stamp``
+        self._read_from: tuple[str, Any] | None = None  # the directory loaded from, its manifest_stamp
         self.version = f"{manifest['taxonomy_version']}-{len(examples)}"
 
     # -- construction ----------------------------------------------------------------------------------------------
@@ -196,7 +156,7 @@ class ExampleIndex:
         if not examples:
             raise InputError("no labelled examples to build an index from")
         repeated: list[RepeatedExample] = []
-        examples = list(_latest(examples, repeated).values())
+        examples = list(latest_examples(examples, repeated).values())
         texts = [e.text() for e in examples]
         vectors = embedder.encode(texts, progress=progress)
         lexical = LexicalModel()
@@ -227,7 +187,7 @@ class ExampleIndex:
         from tagllm.retrieval.image_index import ImageVectors, encode_photos
 
         photos = encode_photos([e.images for e in self.examples], loader or ImageLoader(), encoder, fit=True)
-        self.image_problems = _photo_problems(self.examples, photos.uses)
+        self.image_problems = photo_problems(self.examples, photos.uses)
         if not photos.has.any():
             return  # no photo could be read: an index of texts alone (image_problems say why)
         self.images = ImageVectors.from_photos(encoder, photos, hnsw_threshold=self.hnsw_threshold)
@@ -266,57 +226,58 @@ class ExampleIndex:
         ``photos`` (read and encoded), then ``embed`` (the texts)."""
         self.check_embedder(embedder)
         counts = AddCounts()
-        latest = _latest(examples, counts.repeated)  # the same id twice in one file: its last record is the review
-        position = {e.id: i for i, e in enumerate(self.examples)}
-        replace: list[tuple[int, LabelledProduct]] = []
-        new: list[LabelledProduct] = []
-        for example in latest.values():
-            i = position.get(example.id)
-            if i is None:
-                new.append(example)
-                continue
-            with_attributes = _with_kept_labels(example, self.examples[i], attributes)
-            with_labels = _with_kept_labels(with_attributes, self.examples[i], categories)
-            reviewed = self._with_kept_photos(with_labels, i)
-            if self.examples[i] == reviewed:
-                counts.unchanged += 1
-                continue
-            replace.append((i, reviewed))
-            if with_attributes is not example:
-                counts.kept_attributes.append(example.id)
-            if with_labels is not with_attributes:
-                counts.kept_categories.append(example.id)
-            if reviewed is not with_labels:
-                counts.kept_photos.append(example.id)
+        # the same id twice in one file: its last record is the review
+        latest = latest_examples(examples, counts.repeated)
+        replace, new = sort_reviewed(self.examples, latest, attributes, categories, self._with_kept_photos, counts)
         counts.added, counts.replaced = len(new), len(replace)
         if not new and not replace:
             return counts
         changed = [e for _, e in replace] + new
         if self.images is not None and self.image_encoder is not None:
-            from tagllm.images import ImageLoader
-            from tagllm.retrieval.image_encoder import check_recorded
-            from tagllm.retrieval.image_index import encode_photos
-
-            where = str(self.path) if self.path is not None else "the index"
-            check_recorded(self.image_encoder, self.manifest["images"]["encoder"], where)
-
-            loader = image_loader or ImageLoader()
-            if progress:
-                progress("photos", 0, None)
-            # a kept photo keeps its vector: its path is the indexed file's, not one the review's loader finds
-            kept = set(counts.kept_photos)
-            fresh = [(i, e) for i, e in replace if e.id not in kept]
-            encoded = [e for _, e in fresh] + new
-            photos = encode_photos([e.images for e in encoded], loader, self.image_encoder)
-            self.image_problems = _photo_problems(encoded, photos.uses)
-            self.images.replace(photos.slice(0, len(fresh)), [i for i, _ in fresh])
-            self.images.extend(photos.slice(len(fresh), len(encoded)), len(self.examples))
-            self.manifest["images"]["count"] = len(self.images)
+            self._encode_reviewed_photos(replace, new, set(counts.kept_photos), image_loader, progress)
         else:
-            self.image_problems = _photos_of_a_text_index(changed)
+            self.image_problems = photos_of_a_text_index(changed)
         if progress:
             progress("embed", 0, None)
-        vectors = embedder.encode([e.text() for e in changed])
+        self._store_reviewed(replace, new, embedder.encode([e.text() for e in changed]))
+        return counts
+
+    def _encode_reviewed_photos(
+        self,
+        replace: list[tuple[int, LabelledProduct]],
+        new: list[LabelledProduct],
+        kept: set[str],
+        image_loader: ImageLoader | None,
+        progress: Callable[[str, int, int | None], None] | None,
+    ) -> None:
+        """Put the photos of the replacing and ``new`` examples through the index's image encoder as it was fitted,
+        into the photo vectors (an example in ``kept``, whose photo is the replaced one's, keeps its vector)."""
+        assert self.images is not None and self.image_encoder is not None
+        from tagllm.images import ImageLoader
+        from tagllm.retrieval.image_encoder import check_recorded
+        from tagllm.retrieval.image_index import encode_photos
+
+        where = str(self.path) if self.path is not None else "the index"
+        check_recorded(self.image_encoder, self.manifest["images"]["encoder"], where)
+
+        loader = image_loader or ImageLoader()
+        if progress:
+            progress("photos", 0, None)
+        # a kept photo keeps its vector: its path is the indexed file's, not one the review's loader finds
+        fresh = [(i, e) for i, e in replace if e.id not in kept]
+        encoded = [e for _, e in fresh] + new
+        photos = encode_photos([e.images for e in encoded], loader, self.image_encoder)
+        self.image_problems = photo_problems(encoded, photos.uses)
+        self.images.replace(photos.slice(0, len(fresh)), [i for i, _ in fresh])
+        self.images.extend(photos.slice(len(fresh), len(encoded)), len(self.examples))
+        self.manifest["images"]["count"] = len(self.images)
+
+    def _store_reviewed(
+        self, replace: list[tuple[int, LabelledProduct]], new: list[LabelledProduct], vectors: np.ndarray
+    ) -> None:
+        """Put the replacing examples in their places and append the ``new`` ones, with their text ``vectors`` (the
+        replacing ones' first), refitting the lexical model and the search index over them."""
+        changed = [e for _, e in replace] + new
         self.lexical.forget([self.examples[i].text() for i, _ in replace])
         for row, (i, example) in enumerate(replace):
             self.examples[i] = example
@@ -335,7 +296,6 @@ class ExampleIndex:
             set(self.manifest["label_facets"]) | {f for e in changed for f in e.labels}
         )
         self.version = f"{self.manifest['taxonomy_version']}-{len(self.examples)}"
-        return counts
 
     # -- persistence -----------------------------------------------------------------------------------------------
     def save(self, directory: str | Path, *, also: Callable[[Path], None] | None = None) -> Path:
@@ -350,14 +310,14 @@ class ExampleIndex:
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise _not_written(path, exc) from None
+            raise not_written(path, exc) from None
         with writing_index(path):  # one save at a time: two moving their files out at once left a mix of both
             self._refuse_saved_since(path)
             try:
-                _sweep_saves(path)
+                sweep_saves(path)
                 staging = Path(tempfile.mkdtemp(dir=path, prefix=SAVING))
             except OSError as exc:
-                raise _not_written(path, exc) from None
+                raise not_written(path, exc) from None
             try:
                 self._write(staging)
                 if also is not None:
@@ -365,10 +325,10 @@ class ExampleIndex:
                 for file in sorted(staging.iterdir(), key=lambda f: f.name == "manifest.json"):
                     os.replace(file, path / file.name)
             except OSError as exc:
-                raise _not_written(path, exc) from None
+                raise not_written(path, exc) from None
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
-            self._read_from = (os.path.abspath(path), _stamp(path))
+            self._read_from = (os.path.abspath(path), manifest_stamp(path))
         self.path = path
         return path
 
@@ -377,7 +337,7 @@ class ExampleIndex:
         that each loaded it and added examples saved in turn, the second's save losing the first's examples."""
         if self._read_from is None or self._read_from[0] != os.path.abspath(path):
             return
-        if _stamp(path) != self._read_from[1]:
+        if manifest_stamp(path) != self._read_from[1]:
             raise OutputError(
                 f"{path}: another run saved this index after this one loaded it, and saving would lose what it "
                 "saved; nothing was written: load the index again and add these examples again (or hold it with "
@@ -416,7 +376,7 @@ class ExampleIndex:
                 f"{path}: not an example index (no manifest.json); "
                 f"build one with: tagllm index build EXAMPLES --index {path}"
             )
-        stamp = _stamp(path)
+        stamp = manifest_stamp(path)
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:  # a build cut off while writing it, or another program's file
@@ -553,93 +513,3 @@ class ExampleIndex:
 
 def _probe(embedder: Embedder) -> list[float]:
     return identity.sketch(embedder.encode([PROBE_TEXT])[0])
-
-
-WRITING = ".writing.lock"
-"""The file inside an index's directory that a run writing the index holds an advisory lock on (``writing_index``)."""
-_held = threading.local()  # the index directories this thread holds the lock of: a save inside an add takes it again
-
-
-@contextlib.contextmanager
-def writing_index(directory: str | Path, *, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Hold the index in ``directory`` for writing (a directory not there yet holds nothing to lose): a run that
-    reads the index, changes it and saves it (``tagllm index add``) holds it from before it loads until it has saved,
-    so another run waits for it and then reads what it saved (two adds at once each saved the index as it loaded it,
-    one's examples lost). A run that finds it held calls ``waiting`` with a message naming the index, then waits.
-    The lock is ``flock`` on a file in the directory, released by the kernel however the process ends; where
-    ``fcntl`` is missing (Windows), index writes are not serialised. The same thread may hold it again inside
-    (``save`` in an add)."""
-    path = Path(directory)
-    held: set[str] = _held.__dict__.setdefault("paths", set())
-    key = os.path.abspath(path)
-    if fcntl is None or key in held or not path.is_dir():
-        yield
-        return
-    try:
-        fh = (path / WRITING).open("a+b")
-    except OSError as exc:
-        raise _not_written(path, exc) from None
-    try:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if waiting is not None:
-                waiting(f"{path}: another tagllm run is writing this index; waiting for it to end (Ctrl-C stops)")
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        held.add(key)
-        try:
-            yield
-        finally:
-            held.discard(key)
-    finally:
-        fh.close()  # the lock goes with it; the file stays, so no run ever locks a file another has just removed
-
-
-SAVING = ".saving-"
-"""The folder inside an index's directory that a save writes its files into, then moves them out of."""
-
-
-def _sweep_saves(directory: Path) -> None:
-    """Remove the folders that saves killed part way left in ``directory`` (each as large as the index): those of
-    this version older than ``STALE_SECONDS`` (a save takes seconds; a recent one is another run's, saving now),
-    and the one folder older versions all saved in."""
-    cutoff = time.time() - STALE_SECONDS
-    for leftover in directory.glob(".saving*"):
-        with contextlib.suppress(OSError):
-            if leftover.is_dir() and (leftover.name == ".saving" or leftover.stat().st_mtime < cutoff):
-                shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _stamp(directory: Path) -> tuple[int, int, int] | None:
-    """What changes when a save moves its manifest into ``directory``: its inode, size and modification time."""
-    try:
-        found = os.stat(directory / "manifest.json")
-    except OSError:
-        return None
-    return found.st_ino, found.st_size, found.st_mtime_ns
-
-
-def _not_written(path: Path, exc: OSError) -> OutputError:
-    return OutputError(
-        f"{path}: the index could not be written ({os_reason(exc)}); the index there, if any, is as it was: "
-        "free some space, or write it elsewhere"
-    )
-
-
-def _photos_of_a_text_index(examples: Sequence[LabelledProduct]) -> list[str]:
-    """Why the photos of examples added to an index of texts alone are not used: it has no image encoder to put
-    them through (the pixels one is fitted on the photos an index is built from)."""
-    ids = [e.id for e in examples if e.images]
-    if not ids:
-        return []
-    shown = ", ".join(map(repr, ids[:5])) + (f", … ({len(ids) - 5} more)" if len(ids) > 5 else "")
-    return [
-        f"the photos of {len(ids)} reviewed example(s) ({shown}): the index holds no photos (its examples had none "
-        "that could be read when it was built, or it was built with --image-embedder none); to use them, build it "
-        "again with tagllm index build from all its examples"
-    ]
-
-
-def _photo_problems(examples: Sequence[LabelledProduct], uses: Sequence[Sequence[ImageUse]]) -> list[str]:
-    """Each photo that could not be used, named by its example's id (its error names the reference)."""
-    return [f"example {e.id!r}: {u.error}" for e, used in zip(examples, uses, strict=True) for u in used if u.error]
