@@ -12,6 +12,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -148,8 +149,9 @@ def _tag_records(
             # a record that cannot be tagged now could be when its row was written: it was edited since, and its
             # error record (what to fix) replaces the tags of a text it no longer has
             # an output written before the reader cleaned the text holds the fingerprint of the record's raw text
-            earlier = raw_fingerprint(item, record.data or {}) if isinstance(item, Product) else None
-            edited = isinstance(item, RecordError) or state.is_edited(product_id, digest, earlier)
+            edited = isinstance(item, RecordError) or state.is_edited(
+                product_id, digest, partial(raw_fingerprint, item, record.data or {})
+            )
             if state.is_done(product_id, fetch_remote=fetch_remote):
                 if not edited:
                     summary.skipped += 1

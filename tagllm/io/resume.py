@@ -15,7 +15,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,11 +110,13 @@ class OutputState:
             or (fetch_remote and product_id in self.unfetched)
         )
 
-    def is_edited(self, product_id: str, digest: str | None, *readings: str | None) -> bool:
-        """Its last row was tagged from another text than ``digest``'s, or any of its other ``readings`` (the
-        fingerprint an earlier version of the reader gave the same record); rows written without a fingerprint: no."""
+    def is_edited(self, product_id: str, digest: str | None, earlier: Callable[[], str | None] = lambda: None) -> bool:
+        """Its last row was tagged from another text than ``digest``'s, or than ``earlier``'s (the fingerprint an
+        earlier version of the reader gave the same record); rows written without a fingerprint: no. ``earlier`` is
+        called only when the row's fingerprint is not ``digest``: it reads the record's attributes again, which every
+        record paid for on every run, with no row or an unchanged one."""
         known = self.hashes.get(product_id)
-        return known is not None and digest is not None and known not in {digest, *readings}
+        return known is not None and digest is not None and known != digest and known != earlier()
 
     @property
     def superseded(self) -> int:
