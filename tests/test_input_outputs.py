@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,26 @@ def test_a_shops_table_with_a_title_and_a_status_error_and_tags_is_products(tmp_
     source = RecordSource(path, columns={"id": "product_id"})
     source.require_title()
     assert [record.data["title"] for record in source] == ["Blue denim jeans"]  # type: ignore[index]
+
+
+def test_an_output_written_before_rows_had_a_fingerprint_is_refused_as_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a CSV output of an older tagllm has no input_hash column, nor a title: it was refused as one whose columns were
+    # "kept from its products", which it has none of
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "products.jsonl").write_text('{"id": "1", "title": "Blue denim jeans"}\n')
+    first = CliRunner().invoke(app, ["generate", "products.jsonl", "-o", "tags.csv", "--taxonomy", "demo"])
+    assert first.exit_code == 0, first.output
+    with (tmp_path / "tags.csv").open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][-1] == "input_hash"
+    with (tmp_path / "old.csv").open("w", newline="") as fh:
+        csv.writer(fh).writerows(row[:-1] for row in rows)
+    with pytest.raises(InputError) as refused:
+        RecordSource("old.csv").require_title()
+    assert str(refused.value) == (
+        "old.csv: it is the output of a tagllm run (its records have product_id, status, rejected and category, "
+        "category_id and category_confidence, and no title), not products: give the file of products it was tagged "
+        "from"
+    )

@@ -45,10 +45,9 @@ def output_refusal(name: str, first: Sequence[Record]) -> str | None:
     if "title" not in keys and own is not None:
         what = f"product_id, status and {own}, and no title"
     elif _TABLE_OUTPUT_KEY in keys and (facet := _facet_columns(keys)) is not None:
-        what = (
-            f"product_id, status, rejected and {facet}, {facet}_id and {facet}_confidence; its other columns were "
-            "kept from its products"
-        )
+        # a title kept from its products (--keep-columns title), or none: a CSV written before rows had input_hash
+        kept = "; its other columns were kept from its products" if "title" in keys else ", and no title"
+        what = f"product_id, status, rejected and {facet}, {facet}_id and {facet}_confidence{kept}"
     else:
         return None
     return (
