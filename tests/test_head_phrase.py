@@ -44,6 +44,13 @@ def test_the_segment_naming_the_product_is_the_head_phrase(
         ("Candle in Amber Glass Jar", "candle", "candle"),
         # but not joined by a hyphen to the word before it (a particle: the phrase was cut at "plug", head "wall")
         ("Wall Chime Plug-In", "wall chime plugin", "chime"),
+        # nor capitalised after a word that takes "in" as a particle, in a title that writes its prepositions in
+        # lower case ("for"): the phrase was cut at "plug", head "plug", and the night light read as a bulb
+        ("Plug In Night Light for Kids Bedroom", "plugin night light", "light"),
+        # a word that takes no particle "in" keeps it a preposition, capitalised or not
+        ("Scented Candle In Glass Jar for Her", "scented candle", "candle"),
+        # and a title that capitalises every word says nothing by its case: "in" starts a complement, as before
+        ("Plug In Night Light Dusk To Dawn", "plug", "plug"),
         # nor in a count ("3 in 1")
         ("Cable 3 in 1 Charging Lead", "cable 3 in 1 charging lead", "lead"),
         # nor after a number, where it is inches: "Lodge Cast Iron 10 in" was the phrase, head "iron"

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tagllm.candidates.head_keys import COLLECTIVE, MIN_HEAD_LETTERS, head_key, is_word
+from tagllm.candidates.particles import join_particles
 from tagllm.text import has_cjk, looks_plural, normalize
 
 if TYPE_CHECKING:
@@ -44,10 +45,8 @@ CONNECTIVES = frozenset(
     {"for", "with", "without", "w", "compatible", "fits", "fit", "featuring", "including", "incl", "from", "by", "to"}
 ) | {
     "in"
-}  # where a product is kept ("Candle in Amber Glass Jar"), but not a particle (_PARTICLE_IN), "7 in 1" nor "10 in"
-# "in" joined to the word before it is a particle ("Plug-In Chime", "Built-In"), not the preposition that starts a
-# complement ("Candle in Amber Glass Jar", "Cufflinks in Gift Box"): written as one word
-_PARTICLE_IN = re.compile(r"(?<=[^\W\d_])-(in)\b", re.IGNORECASE)
+}  # where a product is kept ("Candle in Amber Glass Jar"), but not a particle ("Plug-In", "Plug In": particles.py),
+# "7 in 1" nor "10 in"
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?$")  # a measure's number, as normalised ("10", "10.5")
 NEGATING_PREFIXES = frozenset({"non", "anti"})  # "non-slip", "anti-fog": prefixes of English adjectives, not words
 # Words that make the word before them an adjective's first half: "slip resistant", "dishwasher safe", "pet friendly",
@@ -383,7 +382,7 @@ class HeadFinder:
         a product ("REDMOMD RF-510 1600W, compact, with cool air shot Hair Dryer")."""
         segments: list[tuple[bool, bool, int, list[str]]] = []  # (names a product, no complement, words, words)
         for segment in SEPARATOR.split(title):
-            words = normalize(_PARTICLE_IN.sub(r"\1", segment)).split()
+            words = normalize(join_particles(segment, title)).split()
             cut = False
             for i, w in enumerate(words):
                 # "7 in 1" is a count and "10 in Skillet" a size in inches: neither starts a complement
