@@ -43,3 +43,56 @@ def test_a_stated_value_a_category_beside_the_chosen_one_lists_is_weighed_to_its
     out = beside_weights(tax, "material", ids, categories, rows, values, beside, np.full(4, 0.95), weights)
     # Copper Mugs: shot glasses beside them take Copper; Cotton for a candle: no category beside candles takes it
     assert out.tolist() == [0.85 / 0.95, 0.0, 0.0, 1.0]
+
+
+def _with_tumblers() -> Taxonomy:
+    """The taxonomy above, with tumblers beside mugs listing no material at all, and a colour only shot glasses
+    list."""
+    tax = _taxonomy()
+    facets = {**tax.facets, "color": Facet("color", "Color", categories=frozenset({"shot-glasses"}))}
+    values = {
+        **tax.values,
+        "tumblers": Value("tumblers", "Tumblers", CATEGORY, parent_id="drinkware", path="Drinkware > Tumblers"),
+        "red": Value("red", "Red", "color"),
+    }
+    return Taxonomy("beside", facets, values)
+
+
+def test_a_material_holds_where_the_category_lists_none_and_one_beside_it_lists_it_but_no_colour_does() -> None:
+    tax = _with_tumblers()
+    tumblers = [Candidate(id="tumblers", name="Tumblers", score=0.6)]
+    materials = [v.id for v in tax.facet_values("material")]
+    one = np.zeros(1, dtype=np.int64)
+    given, beside = np.full(1, 0.95), np.full(1, 0.85)
+    copper = np.array([materials.index("m-copper")])
+    out = beside_weights(tax, "material", materials, [tumblers], one, copper, beside, given, np.zeros(1))
+    assert out.tolist() == [0.85 / 0.95]  # "Copper Tumbler": shot glasses beside it take Copper
+    # "Red Tumbler": a colour the category lists no facet for is left to the text alone
+    out = beside_weights(tax, "color", ["red"], [tumblers], one, np.zeros(1, np.int64), beside, given, np.zeros(1))
+    assert out.tolist() == [0.0]
+
+
+def test_shopify_with_no_examples_reads_a_material_its_categorys_neighbours_list_but_not_one_in_the_plural(
+    embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    """Shopify lists no material for hammocks, sleeping bags, golf clubs or the category "Glass" a title about
+    glasses lands on; categories beside each list one. A material stated there comes out at 0.75
+    (``UNLISTED_BESIDE_PROBABILITY``), but not one named only in the plural: "Irons" and "Glasses" are the products."""
+    from tagllm.config import TaggerConfig
+    from tagllm.tagger import Tagger
+    from tagllm.taxonomy import load_taxonomy
+
+    tax = load_taxonomy("shopify")
+    tagger = Tagger(tax, embedder=embedder, config=TaggerConfig(taxonomy="shopify", facets=["category", "material"]))
+    titles = [
+        "Ultralight Camping Hammock in Ripstop Nylon, Olive",
+        "Mummy Sleeping Bag, Polyester Shell, Green",
+        "Golf Irons Set 5-PW, Right Handed",
+        "Half Rim Reading Glasses, Black",
+    ]
+    results = tagger.tag([{"id": str(i), "title": title} for i, title in enumerate(titles)])
+    chosen = [r.best("category") for r in results]
+    assert [c.name for c in chosen] == ["Camping Hammocks", "Sleeping Bags", "Golf", "Glass"]
+    assert not any(tax.applies("material", c.id) for c in chosen)
+    materials = [[(t.name, t.confidence) for t in r.tags.get("material", [])] for r in results]
+    assert materials == [[("Nylon", 0.75)], [("Polyester", 0.75)], [], []]

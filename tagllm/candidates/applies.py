@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tagllm.candidates.stated.materials import is_material_facet
 from tagllm.models import Candidate
 from tagllm.taxonomy import Taxonomy
 
@@ -78,7 +79,7 @@ def unlisted_weights(
 
 def beside_weights(
     taxonomy: Taxonomy, facet: str, ids: list[str], categories: list[list[Candidate]], rows: np.ndarray,
-    values: np.ndarray, beside: np.ndarray, given: np.ndarray, weights: np.ndarray,
+    values: np.ndarray, beside: np.ndarray, given: np.ndarray, weights: np.ndarray, unlisted: float = 1.0,
 ) -> np.ndarray:  # fmt: skip
     """``weights`` (per candidate: product ``rows[j]``, value ``ids[values[j]]``) with the values the text states
     weighed so that their probability is ``beside`` (per candidate, 0 for the others; at most ``given``) where the
@@ -86,7 +87,8 @@ def beside_weights(
     parent's subtree) lists the value: Shopify lists a category's material under one kind of it, unevenly from one
     category to the next (a tote bag's bag material has no Jute, while other luggage and bag categories list it), so
     a value its neighbours take is the product's where the text states it; a value no neighbour takes stays out
-    (Cotton for a candle; Copper for a mug: no drinkware category lists it)."""
+    (Cotton for a candle; Copper for a mug: no drinkware category lists it). In a facet of materials the same holds
+    where the best category lists no material at all, at most at ``unlisted`` (``_listed_beside``)."""
     out = weights.copy()
     seen: dict[tuple[str, str], bool] = {}  # (value, category) -> listed beside: a batch repeats them
     for j in np.flatnonzero((beside > 0) & (weights == 0) & (given > 0)).tolist():
@@ -97,15 +99,20 @@ def beside_weights(
         if pair not in seen:
             seen[pair] = _listed_beside(taxonomy, facet, *pair)
         if seen[pair]:
-            out[j] = min(beside[j] / given[j], 1.0)
+            cap = 1.0 if taxonomy.applies(facet, candidates[0].id) else unlisted
+            out[j] = min(min(beside[j], cap) / given[j], 1.0)
     return out
 
 
 def _listed_beside(taxonomy: Taxonomy, facet: str, value_id: str, category_id: str) -> bool:
-    """Whether ``category_id`` lists a facet of ``facet``'s kind without ``value_id``, and another category under its
-    parent lists the value."""
+    """Whether ``category_id`` lists a facet of ``facet``'s kind without ``value_id`` (in a facet of materials, or
+    lists none: Shopify gives no material to sleeping bags, tents or saris, while their neighbours have one), and
+    another category under its parent lists the value. A colour or an audience the category lists no facet for is
+    left to the text alone ("Red Velvet Cake Mix": no colour of the mix)."""
     parent = taxonomy.values[category_id].parent_id
-    if parent is None or not taxonomy.applies(facet, category_id) or taxonomy.value_applies(value_id, category_id):
+    if parent is None or taxonomy.value_applies(value_id, category_id):
+        return False
+    if not taxonomy.applies(facet, category_id) and not is_material_facet(facet):
         return False
     scope = taxonomy.value_scope(facet, value_id)
     return scope is not None and any(c in scope for c in taxonomy.subtree(parent) if c != category_id)

@@ -37,6 +37,7 @@ from tagllm.candidates.contradicted import demote_contradicted
 from tagllm.candidates.features import FAMILIES, FEATURES
 from tagllm.candidates.ranked import ranked_candidates
 from tagllm.candidates.stacker import Stacker
+from tagllm.candidates.stated import UNLISTED_BESIDE_PROBABILITY
 from tagllm.candidates.zero import answer_confidences, keep_branches, probabilities, uses_zero_stacker
 from tagllm.models import Candidate
 from tagllm.retrieval.embedder import Embedder
@@ -222,7 +223,7 @@ class CandidateScorer:
                     beside = values_at(stated, beside, keys)
                     weights = beside_weights(
                         self.taxonomy, facet, features.ids, categories, features.rows, features.values, beside, given,
-                        weights,
+                        weights, UNLISTED_BESIDE_PROBABILITY,
                     )  # fmt: skip
                 probs = probs * weights
             ranked = ranked_candidates(features, probs, given, weights, self._facet(facet).labels, max_candidates)

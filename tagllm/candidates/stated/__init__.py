@@ -81,6 +81,13 @@ category lists Copper, so "Copper Mugs" stays without a material). 0.85: 24 righ
 probability on the hand-labelled titles of ``zero_cases.yaml`` and ``zero_cases_attributes{2..9}.yaml`` (session s42,
 docs/eval.md; lower end 0.86), the titles the rule was written on.
 A kind of a material (``sole, by a kind``) is not so read ("Activated Charcoal Face Mask": Carbon).
+In a facet of materials the same holds where the best category lists no material at all, at
+``UNLISTED_BESIDE_PROBABILITY``: Shopify gives no material to sleeping bags, tents, hammocks or saris while categories
+beside them have one, and a category chosen with no examples is often a near miss ("Satin" the fabric for "Satin
+Pyjama Set"). Not a material named only in the plural ("Reading Glasses", "Golf Irons"): things made of it, which
+the product is. 0.75: on the hand-labelled titles of ``zero_cases.yaml`` and ``zero_cases_attributes{2..10}.yaml``
+(session s43, docs/eval.md), the titles it was written on, 51 right of 59 new answers (lower end 0.755; the wrong
+ones name what the product is for or acts on, "Wool Wash", "Metal Detector", "Copper Peptide Serum", or "Art Silk").
 
 Where a facet applies is a separate matter: the scorer weighs every attribute facet by whether it applies to the
 product's likely categories (``tagllm.candidates.applies``), so "black" in a T-shirt title is a colour, never a
@@ -96,10 +103,13 @@ import numpy as np
 from tagllm.candidates.applies import likely_share
 from tagllm.candidates.base import Batch, Candidates, Evidence, FacetData, Family, values_at
 from tagllm.candidates.stated.finder import StatedFinder, Statement
+from tagllm.candidates.stated.materials import is_material_facet
+from tagllm.text import normalize, singular
 
 __all__ = [
     "BESIDE_PROBABILITY",
     "STATED_PROBABILITY",
+    "UNLISTED_BESIDE_PROBABILITY",
     "UNLISTED_PROBABILITY",
     "StatedFinder",
     "StatedValues",
@@ -118,6 +128,9 @@ UNLISTED_PROBABILITY = {"for the buyer": 0.9, "written apart": 0.7}
 # P(value is right | stated, and the product's best category lists a facet of its kind without it while a category
 # beside it lists it): measured on the hand-labelled titles (session s42, docs/eval.md).
 BESIDE_PROBABILITY = 0.85
+# P(value is right | a material stated, the product's best category lists no material, and a category beside it lists
+# the value): measured on the hand-labelled titles (session s43, docs/eval.md).
+UNLISTED_BESIDE_PROBABILITY = 0.75
 KIND = "sole, by a kind"
 
 
@@ -130,6 +143,11 @@ class StatedValues(Family):
         self.size = data.space.size
         self.facet = data.facet
         self.find = StatedFinder(data.taxonomy, data.facet, data.space.position)
+        self.names = {  # in a facet of materials, each value's one-word name ("glass", "iron")
+            data.space.position[v.id]: name
+            for v in data.taxonomy.facet_values(data.facet)
+            if is_material_facet(data.facet) and len((name := normalize(v.name)).split()) == 1
+        }
 
     @classmethod
     def build(cls, data: FacetData) -> StatedValues | None:
@@ -153,13 +171,22 @@ class StatedValues(Family):
         stated = sorted(outright)
         batch.unlisted[self.facet] = (np.asarray(stated, dtype=np.int64), np.asarray([outright[k] for k in stated]))
         beside = {  # a kind ("Activated Charcoal": Carbon) is read only where the category takes the value
-            key: min(BESIDE_PROBABILITY, prob) for key, prob, how in zip(keys, probs, hows, strict=True) if how != KIND
+            key: min(BESIDE_PROBABILITY, prob)
+            for key, prob, how in zip(keys, probs, hows, strict=True)
+            if how != KIND and not self._in_plural(key % self.size, batch.normalized[key // self.size])
         }
         named = sorted(beside)
         batch.beside[self.facet] = (np.asarray(named, dtype=np.int64), np.asarray([beside[k] for k in named]))
         key_array = np.asarray(keys, dtype=np.int64)
         order = np.argsort(key_array)
         return Evidence([key_array], _column(key_array[order], np.asarray(probs)[order]))
+
+    def _in_plural(self, value: int, norm: str) -> bool:
+        """Whether the text names a material only in the plural ("Reading Glasses", "Golf Irons"): things made of
+        it, which the product is, not its material; so no category beside the product's says it is."""
+        name = self.names.get(value)
+        words = norm.split()
+        return name is not None and name not in words and any(w != name and singular(w) == name for w in words)
 
 
 def _not_elsewhere(statement: Statement, batch: Batch, row: int) -> float:
