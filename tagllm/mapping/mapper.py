@@ -62,9 +62,9 @@ class Mapper:
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
     zh_facet_word ▸ cup ▸
     foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ spelling ▸ colour_code ▸ clause ▸ paraphrase ▸
-    title ▸ spec ▸ clip ▸ fuzzy ▸ embedding ▸ gloss ▸ llm. Each stage reads only the strings the stages before it
-    left open, and decides those it can. Then a guess that dropped the negation a string opens with is taken back
-    (``deny_negations``: "do not tumble dry" is no Tumble dry).
+    title ▸ spec ▸ clip ▸ fuzzy ▸ embedding ▸ gloss ▸ wording ▸ llm. Each stage reads only the strings the stages
+    before it left open, and decides those it can. Then a guess that dropped the negation a string opens with is taken
+    back (``deny_negations``: "do not tumble dry" is no Tumble dry).
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
@@ -162,8 +162,9 @@ class Mapper:
             self.stages.append(EmbeddingStage(self))
         if use_embeddings and lexical is not None:
             from tagllm.mapping.glosses import GlossStage
+            from tagllm.mapping.wording import WordingStage
 
-            self.stages.append(GlossStage(self, lexical))
+            self.stages += [GlossStage(self, lexical), WordingStage(self, lexical)]
         if backend is not None:
             from tagllm.mapping.llm import LLMStage
 
