@@ -43,9 +43,40 @@ def map_answer(
         reason = f"answer too long to parse ({len(parsed)} characters)"
         return MappedAnswer({}, [Rejection(facet=default_facet, text=parsed[:200], reason=reason)], parsed, 1, 1)
 
-    # 1. strings with the facet each belongs to
+    pending, answered = _strings_by_facet(mapper, parsed, facet_list, default_facet, rejected)
+    if not pending and not rejected and not _is_empty_answer(parsed, raw):
+        # '"""' or a bare code fence: the model wrote something, but nothing that could be a tag
+        reason = "no tags found in the answer"
+        return MappedAnswer({}, [Rejection(facet=default_facet, text=raw[:200], reason=reason)], parsed, 0, 0)
+    outcomes = _mapped_strings(mapper, pending)
+    raw_strings = len(outcomes)
+    off_taxonomy = sum(1 for _, _, o in outcomes if o.mapped.method not in ("id", "exact"))
+    found: dict[str, list[tuple[Value, MappingInfo]]] = {}
+    for facet, text, outcome in outcomes:
+        placed = _placed(mapper, facet, text, outcome, facet_list, allowed, rejected)
+        if placed is not None:
+            found.setdefault(placed[0].facet, []).append(placed)
+
+    tags: dict[str, list[tuple[Value, MappingInfo]]] = {}
+    for facet in facet_list:
+        if facet in found:
+            kept, dropped = apply_facet_rules(taxonomy, facet, found[facet], add_ancestors=add_ancestors)
+            tags[facet] = kept
+            rejected.extend(dropped)
+    if isinstance(parsed, dict) and facets and allowed is not None:
+        rejected.extend(_missing_required(taxonomy, facet_list, allowed, answered | tags.keys()))
+    return MappedAnswer(tags, rejected, parsed, raw_strings, off_taxonomy)
+
+
+def _strings_by_facet(
+    mapper: Mapper, parsed: Any, facet_list: list[str], default_facet: str | None, rejected: list[Rejection]
+) -> tuple[list[tuple[str | None, str]], set[str | None]]:
+    """The answer's strings with the facet each belongs to (abstentions left out), and the facets the answer has a
+    key for (a null too). A key that names no facet is the default facet's where it is a word like "tags", the one
+    facet's where one was asked; else, in an object, its strings go to ``rejected`` as of an unknown facet, and in
+    plain text the key is read as part of the string."""
     pending: list[tuple[str | None, str]] = []
-    answered: set[str | None] = set()  # the facets the answer has a key for (a null too)
+    answered: set[str | None] = set()
     for item in answer_items(mapper, parsed, facet_list):
         facet = facet_for_key(mapper, item.key, default_facet) or asked_facet_for_key(item.key, facet_list)
         text = item.text
@@ -65,13 +96,12 @@ def map_answer(
         if is_abstention(text):
             continue
         pending.append((facet, text))
+    return pending, answered
 
-    if not pending and not rejected and not _is_empty_answer(parsed, raw):
-        # '"""' or a bare code fence: the model wrote something, but nothing that could be a tag
-        reason = "no tags found in the answer"
-        return MappedAnswer({}, [Rejection(facet=default_facet, text=raw[:200], reason=reason)], parsed, 0, 0)
 
-    # 2. map; a string that fails whole is retried as the parts of a comma/semicolon list
+def _mapped_strings(mapper: Mapper, pending: list[tuple[str | None, str]]) -> list[tuple[str | None, str, Outcome]]:
+    """Each string mapped within its facet; a string that fails whole is mapped again as the parts of a
+    comma/semicolon list, after the others."""
     outcomes: list[tuple[str | None, str, Outcome]] = []
     first = map_pairs(mapper, pending)
     retry: list[tuple[str | None, str]] = []
@@ -83,56 +113,54 @@ def map_answer(
             outcomes.append((facet, text, outcome))
     if retry:
         outcomes.extend((f, t, o) for (f, t), o in zip(retry, map_pairs(mapper, retry), strict=True))
+    return outcomes
 
-    # 3. facet rules
-    raw_strings = len(outcomes)
-    off_taxonomy = sum(1 for _, _, o in outcomes if o.mapped.method not in ("id", "exact"))
-    found: dict[str, list[tuple[Value, MappingInfo]]] = {}
-    for facet, text, outcome in outcomes:
-        mapped = outcome.mapped
-        value = mapped.value
-        if value is None and outcome.elsewhere is not None:
-            other = outcome.elsewhere
-            if other.facet in facet_list:
-                value = other  # the model put a value under the wrong key: move it where it belongs
-            else:
-                rejected.append(Rejection(facet=facet, text=text, reason=mapped.reason or "not mapped"))
-                continue
-        method = mapped.method or outcome.method
-        if (
-            outcome.candidates
-            and allowed is not None
-            and facet in allowed
-            and (value is None or value.id not in allowed[facet])
-        ):
-            # "T-Shirts" names five Shopify categories (read as the general one); the product's candidates may hold
-            # just one of them
-            inside = [vid for vid in outcome.candidates if vid in allowed[facet]]
-            if len(inside) == 1:
-                value, method = mapper.values[inside[0]], outcome.method
-        if value is None:
+
+def _placed(
+    mapper: Mapper,
+    facet: str | None,
+    text: str,
+    outcome: Outcome,
+    facet_list: list[str],
+    allowed: dict[str, set[str]] | None,
+    rejected: list[Rejection],
+) -> tuple[Value, MappingInfo] | None:
+    """The value a mapped string tags the product with, and how it was mapped; None, with the reason in
+    ``rejected``, where it maps to nothing, to a facet not asked for, or outside the allowed values. A value of
+    another facet asked for moves there (the model put it under the wrong key); a name of several values that the
+    allowed values hold one of is that one."""
+    mapped = outcome.mapped
+    value = mapped.value
+    if value is None and outcome.elsewhere is not None:
+        other = outcome.elsewhere
+        if other.facet not in facet_list:
             rejected.append(Rejection(facet=facet, text=text, reason=mapped.reason or "not mapped"))
-            continue
-        if value.facet not in facet_list:
-            reason = f"{value.name!r} ({value.id}) is a value of facet {value.facet!r}, which was not asked for"
-            rejected.append(Rejection(facet=facet, text=text, reason=reason))
-            continue
-        if allowed is not None and value.facet in allowed and value.id not in allowed[value.facet]:
-            reason = f"{value.name!r} ({value.id}) is not among the allowed values of facet {value.facet!r}"
-            rejected.append(Rejection(facet=value.facet, text=text, reason=reason))
-            continue
-        info = MappingInfo(raw=text, method=method or "exact", score=mapped.score if mapped.value else 1.0)
-        found.setdefault(value.facet, []).append((value, info))
-
-    tags: dict[str, list[tuple[Value, MappingInfo]]] = {}
-    for facet in facet_list:
-        if facet in found:
-            kept, dropped = apply_facet_rules(taxonomy, facet, found[facet], add_ancestors=add_ancestors)
-            tags[facet] = kept
-            rejected.extend(dropped)
-    if isinstance(parsed, dict) and facets and allowed is not None:
-        rejected.extend(_missing_required(taxonomy, facet_list, allowed, answered | tags.keys()))
-    return MappedAnswer(tags, rejected, parsed, raw_strings, off_taxonomy)
+            return None
+        value = other  # the model put a value under the wrong key: move it where it belongs
+    method = mapped.method or outcome.method
+    if (
+        outcome.candidates
+        and allowed is not None
+        and facet in allowed
+        and (value is None or value.id not in allowed[facet])
+    ):
+        # "T-Shirts" names five Shopify categories (read as the general one); the product's candidates may hold
+        # just one of them
+        inside = [vid for vid in outcome.candidates if vid in allowed[facet]]
+        if len(inside) == 1:
+            value, method = mapper.values[inside[0]], outcome.method
+    if value is None:
+        rejected.append(Rejection(facet=facet, text=text, reason=mapped.reason or "not mapped"))
+        return None
+    if value.facet not in facet_list:
+        reason = f"{value.name!r} ({value.id}) is a value of facet {value.facet!r}, which was not asked for"
+        rejected.append(Rejection(facet=facet, text=text, reason=reason))
+        return None
+    if allowed is not None and value.facet in allowed and value.id not in allowed[value.facet]:
+        reason = f"{value.name!r} ({value.id}) is not among the allowed values of facet {value.facet!r}"
+        rejected.append(Rejection(facet=value.facet, text=text, reason=reason))
+        return None
+    return value, MappingInfo(raw=text, method=method or "exact", score=mapped.score if mapped.value else 1.0)
 
 
 def answer_items(mapper: Mapper, parsed: Any, facets: Sequence[str]) -> list[Item]:

@@ -61,53 +61,10 @@ class ModifierStage(Stage):
         dropped_of: dict[str, list[str]] = {}
         strict: set[str] = set()
         for raw in batch.open():  # strings found in another facet too ("Light pink" is a makeup shade in Shopify)
-            text = batch.text(raw)
-            if has_cjk(text) or LIST.search(text):
+            planned = self._plan(batch, raw, facet, hierarchical)
+            if planned is None:
                 continue
-            tokens = words_of(text)
-            if hierarchical and (
-                postmodified(tokens, self.vocab.facet_words(facet)) or idiom(self.m, tokens) or coordinated(tokens)
-            ):
-                continue  # "pot for making tea" is no Tea, a "couch potato" no Potatoes, "foundation and primer" two
-            if not hierarchical and not self.vocab.numeric(facet):
-                tokens = hallmarked(tokens)  # "925 silver", "S925": sterling silver, not silver and a number
-            if not hierarchical and len(tokens) == 1:
-                tokens = self.stripper.split(tokens[0], facet) or tokens  # "turtleneck", "longsleeve"
-            if not hierarchical and self.vocab.numeric(facet):
-                tokens = fit_marked(tokens)  # "30W x 30L", "42R", "toddler 8C": the size's number
-            inner = None if hierarchical else self.stripper.inner_value(tokens, facet)
-            if inner is not None:
-                batch.done[raw] = self.m.accept(raw, facet, self.m.values[inner], self.name)
-                continue  # "very high heels": Very high, not High
-            kept = self.stripper.strip(tokens, facet)
-            if not kept and all(any(ch.isdigit() for ch in t) for t in tokens):
-                continue  # "7XL", "2024": numbers alone are for the other stages to judge
-            dropped = [t for t in tokens if t not in kept]
-            if not hierarchical and any(len(t) == 1 and t.isalpha() for t in dropped):
-                continue  # "X-Large", "S/M": a letter is a size code, read whole or not at all
-            if any(ch.isdigit() for t in kept for ch in t) and any(ch.isdigit() for t in dropped for ch in t):
-                continue  # "0-3m" is no size 0: a number is read whole or not at all
-            if len(tokens) == 1 and not kept and self.m.fuzzy.candidates(tokens[0], facet):
-                continue  # "multicolour" is an adjective and a spelling of Multicolor: the fuzzy stage reads it
-            if not hierarchical and counts_items(kept, dropped, self.vocab.facet_words(facet)):
-                reason = f"{text!r} counts things, it names no colour: no value of facet {facet!r}"
-                batch.done[raw] = self.m.reject(raw, facet, reason)
-                continue  # "multi-pack" is many items; "multi colour pack" still says its colours
-            if hierarchical and PERCENTAGE.search(text) and " ".join(kept) in self.vocab.describing(facet):
-                reason = f"{text!r} says what a thing is made of, not what it is: no value of facet {facet!r}"
-                batch.done[raw] = self.m.reject(raw, facet, reason)
-                continue  # "100% cotton" is no Cotton fabric, "100% cotton t-shirt" still a T-shirt
-            if tokens and not kept and raw not in batch.elsewhere:
-                reason = f"only describes a value ({' '.join(tokens)!r}), names none of facet {facet!r}"
-                batch.done[raw] = self.m.reject(raw, facet, reason)
-                continue
-            if hierarchical and (
-                " ".join(kept) in self.vocab.describing(facet)
-                and not self.vocab.names_value(" ".join(kept), facet)
-                or raw in batch.elsewhere
-                and describes(self.m, batch.elsewhere[raw])
-            ):
-                continue  # "pale pink" in a category: a colour, not the flower; "summer dress" is a dress
+            kept, dropped = planned
             plans[raw] = kept
             dropped_of[raw] = dropped
             if hierarchical and any(self.vocab.names_value(t, facet) for t in dropped):
@@ -131,25 +88,9 @@ class ModifierStage(Stage):
             phrase = whole.get(raw)
             outcome = found.done.get(phrase) if phrase else None
             if outcome is not None and outcome.mapped.value is not None:
-                found_value = outcome.mapped.value
-                if hierarchical and (
-                    head_modifies(kept[-1], found_value)
-                    or len(kept) == 1
-                    and self._compound([*dropped_of[raw], kept[-1]], found_value.id, facet)
-                ):
-                    continue  # "bed pillow" is no Pillow Beds; "draining rack": Dish Racks & Drain Boards, not Racks
-                if hierarchical and shelf(self.m, self.vocab, outcome, dropped_of[raw], facet):
-                    continue  # "fizzy drinks": WordNet's drink is a beverage, but Beverages is every drink's shelf
-                if hierarchical:
-                    found_value = self._kind_named(dropped_of[raw], found_value, facet)  # "wool beanie hat": Beanies
-                if hierarchical and self._audience_elsewhere(dropped_of[raw], found_value):
-                    continue  # "baby cot": a baby's cot is filed under Baby & Toddler Furniture, not camping's Cots
-                value = self._negated(batch.text(raw), found_value, facet)
+                value = self._named_whole(batch, raw, kept, dropped_of[raw], outcome, facet, hierarchical)
                 if value is not None:
                     named[raw] = value
-                elif self._looks_like(batch.text(raw), found_value, facet):
-                    reason = f"{batch.text(raw)!r} only looks like {found_value.name!r}: no value of facet {facet!r}"
-                    batch.done[raw] = self.m.reject(raw, facet, reason)
             elif len(kept) > 2 and hierarchical:
                 tails[raw] = kept
             elif len(kept) > 1:
@@ -163,6 +104,96 @@ class ModifierStage(Stage):
         heads |= {raw: kept[-1] for raw, kept in tails.items() if raw not in claimed}
         if heads:
             self._heads(batch, heads, plans, dropped_of, hierarchical, stages, naming)
+
+    def _named_whole(
+        self,
+        batch: Batch,
+        raw: str,
+        kept: list[str],
+        dropped: list[str],
+        outcome: Outcome,
+        facet: str | None,
+        hierarchical: bool,
+    ) -> Value | None:
+        """The value the words ``kept`` of an open string name, as the lookup of them found it (``outcome``), once
+        the words ``dropped`` and the string are read against it; None where it is no kind of that value (the last
+        word modifies it, a shelf, another audience's) or is negated (a string that only looks like it is settled
+        in ``batch.done``)."""
+        found_value = outcome.mapped.value
+        assert found_value is not None
+        if hierarchical and (
+            head_modifies(kept[-1], found_value)
+            or len(kept) == 1
+            and self._compound([*dropped, kept[-1]], found_value.id, facet)
+        ):
+            return None  # "bed pillow" is no Pillow Beds; "draining rack": Dish Racks & Drain Boards, not Racks
+        if hierarchical and shelf(self.m, self.vocab, outcome, dropped, facet):
+            return None  # "fizzy drinks": WordNet's drink is a beverage, but Beverages is every drink's shelf
+        if hierarchical:
+            found_value = self._kind_named(dropped, found_value, facet)  # "wool beanie hat": Beanies
+        if hierarchical and self._audience_elsewhere(dropped, found_value):
+            return None  # "baby cot": a baby's cot is filed under Baby & Toddler Furniture, not camping's Cots
+        value = self._negated(batch.text(raw), found_value, facet)
+        if value is None and self._looks_like(batch.text(raw), found_value, facet):
+            reason = f"{batch.text(raw)!r} only looks like {found_value.name!r}: no value of facet {facet!r}"
+            batch.done[raw] = self.m.reject(raw, facet, reason)
+        return value
+
+    def _plan(
+        self, batch: Batch, raw: str, facet: str | None, hierarchical: bool
+    ) -> tuple[list[str], list[str]] | None:
+        """The words of an open string left to look up once its modifiers are stripped, and those stripped; None
+        where this stage does not read the string (a list, an idiom, a number or a size code read whole, a word the
+        fuzzy stage reads) or has settled it in ``batch.done`` (a value named inside it, or a string that counts
+        things, says what a thing is made of or only describes)."""
+        text = batch.text(raw)
+        if has_cjk(text) or LIST.search(text):
+            return None
+        tokens = words_of(text)
+        if hierarchical and (
+            postmodified(tokens, self.vocab.facet_words(facet)) or idiom(self.m, tokens) or coordinated(tokens)
+        ):
+            return None  # "pot for making tea" is no Tea, a "couch potato" no Potatoes, "foundation and primer" two
+        if not hierarchical and not self.vocab.numeric(facet):
+            tokens = hallmarked(tokens)  # "925 silver", "S925": sterling silver, not silver and a number
+        if not hierarchical and len(tokens) == 1:
+            tokens = self.stripper.split(tokens[0], facet) or tokens  # "turtleneck", "longsleeve"
+        if not hierarchical and self.vocab.numeric(facet):
+            tokens = fit_marked(tokens)  # "30W x 30L", "42R", "toddler 8C": the size's number
+        inner = None if hierarchical else self.stripper.inner_value(tokens, facet)
+        if inner is not None:
+            batch.done[raw] = self.m.accept(raw, facet, self.m.values[inner], self.name)
+            return None  # "very high heels": Very high, not High
+        kept = self.stripper.strip(tokens, facet)
+        if not kept and all(any(ch.isdigit() for ch in t) for t in tokens):
+            return None  # "7XL", "2024": numbers alone are for the other stages to judge
+        dropped = [t for t in tokens if t not in kept]
+        if not hierarchical and any(len(t) == 1 and t.isalpha() for t in dropped):
+            return None  # "X-Large", "S/M": a letter is a size code, read whole or not at all
+        if any(ch.isdigit() for t in kept for ch in t) and any(ch.isdigit() for t in dropped for ch in t):
+            return None  # "0-3m" is no size 0: a number is read whole or not at all
+        if len(tokens) == 1 and not kept and self.m.fuzzy.candidates(tokens[0], facet):
+            return None  # "multicolour" is an adjective and a spelling of Multicolor: the fuzzy stage reads it
+        if not hierarchical and counts_items(kept, dropped, self.vocab.facet_words(facet)):
+            reason = f"{text!r} counts things, it names no colour: no value of facet {facet!r}"
+            batch.done[raw] = self.m.reject(raw, facet, reason)
+            return None  # "multi-pack" is many items; "multi colour pack" still says its colours
+        if hierarchical and PERCENTAGE.search(text) and " ".join(kept) in self.vocab.describing(facet):
+            reason = f"{text!r} says what a thing is made of, not what it is: no value of facet {facet!r}"
+            batch.done[raw] = self.m.reject(raw, facet, reason)
+            return None  # "100% cotton" is no Cotton fabric, "100% cotton t-shirt" still a T-shirt
+        if tokens and not kept and raw not in batch.elsewhere:
+            reason = f"only describes a value ({' '.join(tokens)!r}), names none of facet {facet!r}"
+            batch.done[raw] = self.m.reject(raw, facet, reason)
+            return None
+        if hierarchical and (
+            " ".join(kept) in self.vocab.describing(facet)
+            and not self.vocab.names_value(" ".join(kept), facet)
+            or raw in batch.elsewhere
+            and describes(self.m, batch.elsewhere[raw])
+        ):
+            return None  # "pale pink" in a category: a colour, not the flower; "summer dress" is a dress
+        return kept, [t for t in tokens if t not in kept]
 
     def _heads(
         self,
