@@ -5,14 +5,24 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tagllm.errors import ConfigError, InputError
 from tagllm.evaluation.config import EvalConfig, SampleSpec
+from tagllm.evaluation.gold_fields import (
+    check_gold_attribute_field,
+    check_gold_field,
+    check_hidden,
+    no_gold_field,
+    other_splits,
+)
 from tagllm.missing import is_blank_cell
 from tagllm.models import GOLD_PREFIX, RecordError
 from tagllm.taxonomy import PATH_SEPARATOR, Taxonomy, Value
 from tagllm.text import normalize
+
+if TYPE_CHECKING:
+    from tagllm.attributes import AttributeResolver
 
 
 @dataclass
@@ -215,47 +225,10 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             repeated.append({"product_id": pid, "line": record.line, "first_line": first_line[pid]})
             continue
         first_line[pid] = record.line
-        gold: dict[str, list[str]] = {}
         unknown_before = len(unknown)
-        for given_facet, values in _gold_values(_json_text(data.get(cfg.gold_field)), default_facet).items():
-            facet = facets_named.get(given_facet) or facets_named.get(normalize(given_facet)) or given_facet
-            if facet not in taxonomy.facets:
-                unknown.extend(
-                    {"product_id": pid, "facet": facet, "value": _shown(v), "reason": "unknown facet"} for v in values
-                )
-                continue
-            for given in values:
-                if isinstance(given, list | dict):
-                    unknown.append(
-                        {"product_id": pid, "facet": facet, "field": cfg.gold_field, "value": _shown(given),
-                         "reason": NESTED}
-                    )  # fmt: skip
-                    continue
-                value = str(given)
-                vid = resolver.resolve(facet, value)
-                if vid is None:
-                    unknown.append(
-                        {"product_id": pid, "facet": facet, "value": value, "reason": _why(resolver, facet, value)}
-                    )
-                else:
-                    gold.setdefault(facet, []).append(vid)
+        gold = _resolved_gold(cfg, taxonomy, resolver, facets_named, default_facet, data, pid, unknown)
         if attributes is not None and cfg.gold_attribute_field:
-            labels, unresolved = attributes.resolve(data.get(cfg.gold_attribute_field))
-            for facet, ids in labels.items():
-                if ids:  # a facet listed with no ids carries a value the taxonomy lacks: reported as unknown below
-                    gold.setdefault(facet, []).extend(i for i in ids if i not in gold.get(facet, []))
-            for key, value, why in unresolved:
-                named = attributes.facet(key)
-                # keys naming no facet were left out on purpose (free text, codes): not reported
-                if named is None or (cfg.facets is not None and named not in cfg.facets):
-                    continue
-                if why == "nested":
-                    unknown.append(
-                        {"product_id": pid, "facet": named, "field": cfg.gold_attribute_field, "value": value,
-                         "reason": NESTED}
-                    )  # fmt: skip
-                elif why == "not in taxonomy":
-                    unknown.append({"product_id": pid, "facet": named, "value": value, "reason": why})
+            _add_attribute_gold(cfg, attributes, data, pid, gold, unknown)
         if cfg.facets is not None:  # a product carrying only facets not scored was tagged and counted, scored on none
             gold = {facet: ids for facet, ids in gold.items() if facet in cfg.facets}
         reported = [u for u in unknown[unknown_before:] if cfg.facets is None or u["facet"] in cfg.facets]
@@ -265,9 +238,9 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         # a record without an id is tagged under its line's name, as `tagllm generate` names it
         # an infinite id keeps its number, which the tagger's reading refuses naming the field, as generate's does
         items.append(GoldItem(pid, {**strip_answers(data, cfg), "id": raw_id if infinite else pid}, gold, record.line))
-    _check_hidden(cfg, fields)
-    _check_gold_field(cfg, fields)
-    _check_gold_attribute_field(cfg, fields)
+    check_hidden(cfg, fields)
+    check_gold_field(cfg, fields)
+    check_gold_attribute_field(cfg, fields)
     in_split = len(items) + len(no_gold)
     facets = cfg.facets or sorted({f for item in items for f in item.gold}, key=list(taxonomy.facets).index)
     for facet in facets:
@@ -280,8 +253,8 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             f"the sample is empty: {cfg.gold} has {total} record(s), {in_split}{where}, "
             f"sample {cfg.sample.describe()}"
             + (f", {len(no_gold)} of them with no gold value in {cfg.gold_field!r}" if no_gold else "")
-            + _no_gold_field(cfg, fields, no_gold)
-            + _other_splits(cfg, in_split, splits)
+            + no_gold_field(cfg, fields, no_gold)
+            + other_splits(cfg, in_split, splits)
             + "; nothing to evaluate"
         )
     if unknown and not any(item.gold.get(facet) for item in items for facet in facets):
@@ -296,25 +269,72 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     return GoldSet(items, facets, total, in_split, unknown, unreadable, repeated, no_gold)
 
 
-def _no_gold_field(cfg: EvalConfig, fields: set[str], no_gold: list[dict[str, Any]]) -> str:
-    """The fields the gold records have, when none has the gold field (the default's, which ``_check_gold_field``
-    lets pass: gold under another name, "category", was said to be no gold value in 'gold_category' alone)."""
-    if not no_gold or cfg.gold_field in fields:
-        return ""
-    return (
-        f"; no record has a {cfg.gold_field!r} field (their fields: {', '.join(sorted(fields))}): name the one holding "
-        "the gold values (gold_field)"
-    )
+def _resolved_gold(
+    cfg: EvalConfig,
+    taxonomy: Taxonomy,
+    resolver: GoldResolver,
+    facets_named: dict[str, str],
+    default_facet: str,
+    data: dict[str, Any],
+    pid: str,
+    unknown: list[dict[str, Any]],
+) -> dict[str, list[str]]:
+    """The value ids of a gold record's gold field (``cfg.gold_field``) by facet, each value resolved onto the
+    taxonomy; a value of a facet the taxonomy lacks, a nested one, or one that resolves to nothing goes to
+    ``unknown`` with the reason."""
+    gold: dict[str, list[str]] = {}
+    for given_facet, values in _gold_values(_json_text(data.get(cfg.gold_field)), default_facet).items():
+        facet = facets_named.get(given_facet) or facets_named.get(normalize(given_facet)) or given_facet
+        if facet not in taxonomy.facets:
+            unknown.extend(
+                {"product_id": pid, "facet": facet, "value": _shown(v), "reason": "unknown facet"} for v in values
+            )
+            continue
+        for given in values:
+            if isinstance(given, list | dict):
+                unknown.append(
+                    {"product_id": pid, "facet": facet, "field": cfg.gold_field, "value": _shown(given),
+                     "reason": NESTED}
+                )  # fmt: skip
+                continue
+            value = str(given)
+            vid = resolver.resolve(facet, value)
+            if vid is None:
+                unknown.append(
+                    {"product_id": pid, "facet": facet, "value": value, "reason": _why(resolver, facet, value)}
+                )
+            else:
+                gold.setdefault(facet, []).append(vid)
+    return gold
 
 
-def _other_splits(cfg: EvalConfig, in_split: int, splits: set[str]) -> str:
-    """The splits the gold records have, when the one asked for has none of them (misspelt: "tst" for "test")."""
-    if cfg.split is None or in_split:
-        return ""
-    given = sorted(splits - {"None"})
-    if not given:
-        return f"; no record has a {cfg.split_field!r} field"
-    return f"; its records' splits are {', '.join(given)}: name one of them (split:, or --split)"
+def _add_attribute_gold(
+    cfg: EvalConfig,
+    attributes: AttributeResolver,
+    data: dict[str, Any],
+    pid: str,
+    gold: dict[str, list[str]],
+    unknown: list[dict[str, Any]],
+) -> None:
+    """Add to ``gold`` the attribute tags of a gold record's attribute field (``cfg.gold_attribute_field``), each
+    once; a value of a scored facet that is nested or not in the taxonomy goes to ``unknown``."""
+    assert cfg.gold_attribute_field is not None
+    labels, unresolved = attributes.resolve(data.get(cfg.gold_attribute_field))
+    for facet, ids in labels.items():
+        if ids:  # a facet listed with no ids carries a value the taxonomy lacks: reported as unknown below
+            gold.setdefault(facet, []).extend(i for i in ids if i not in gold.get(facet, []))
+    for key, value, why in unresolved:
+        named = attributes.facet(key)
+        # keys naming no facet were left out on purpose (free text, codes): not reported
+        if named is None or (cfg.facets is not None and named not in cfg.facets):
+            continue
+        if why == "nested":
+            unknown.append(
+                {"product_id": pid, "facet": named, "field": cfg.gold_attribute_field, "value": value,
+                 "reason": NESTED}
+            )  # fmt: skip
+        elif why == "not in taxonomy":
+            unknown.append({"product_id": pid, "facet": named, "value": value, "reason": why})
 
 
 def _why(resolver: GoldResolver, facet: str, value: str) -> str:
@@ -324,63 +344,6 @@ def _why(resolver: GoldResolver, facet: str, value: str) -> str:
         return "not in taxonomy"
     named = "; ".join(shared[:3]) + (f"; and {len(shared) - 3} more" if len(shared) > 3 else "")
     return f"names {len(shared)} values of the taxonomy ({named}): write its path or id"
-
-
-def _check_hidden(cfg: EvalConfig, fields: set[str]) -> None:
-    """Refuse a ``hide_fields`` name that is no product field and no field of any gold record: a misspelt one
-    ("atributes") hides nothing, and the tagger reads what it was meant not to see, its scores inflated without a
-    word."""
-    import difflib
-
-    from tagllm.models import PRODUCT_FIELDS
-
-    known = fields | set(PRODUCT_FIELDS)
-    missing = [name for name in cfg.hide_fields if name not in known]
-    if not missing:
-        return
-    named = []
-    for name in missing:
-        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
-        named.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    raise ConfigError(
-        f"hide_fields names {', '.join(named)}, which no record of {cfg.gold} has (its fields: "
-        f"{', '.join(sorted(fields))}): a name no record has hides nothing, and the tagger would read the field meant "
-        "to be hidden; write each name as the gold file spells it"
-    )
-
-
-def _check_gold_field(cfg: EvalConfig, fields: set[str]) -> None:
-    """Refuse a ``gold_field`` named in the config that no record of the gold file has: a misspelt one
-    ("gold_categry") beside a ``gold_attribute_field`` left the category unscored, and the run tagged every product
-    and reported the attributes alone, exit 0. The default's absence is no mistake: a gold file may hold attribute
-    gold alone."""
-    import difflib
-
-    name = cfg.gold_field
-    if name == EvalConfig.model_fields["gold_field"].default or not fields or name in fields:
-        return
-    close = difflib.get_close_matches(name, sorted(fields), n=1, cutoff=0.75)
-    raise ConfigError(
-        f"gold_field names {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "") + ", which no record of "
-        f"{cfg.gold} has (its fields: {', '.join(sorted(fields))}): no gold value would be read from it; write the "
-        "name as the gold file spells it"
-    )
-
-
-def _check_gold_attribute_field(cfg: EvalConfig, fields: set[str]) -> None:
-    """Refuse a ``gold_attribute_field`` that no record of the gold file has: a misspelt one ("gold_attribute_tag")
-    left every attribute facet unscored, and the run tagged every product and reported the category alone, exit 0."""
-    import difflib
-
-    name = cfg.gold_attribute_field
-    if name is None or not fields or name in fields:
-        return
-    close = difflib.get_close_matches(name, sorted(fields), n=1, cutoff=0.75)
-    raise ConfigError(
-        f"gold_attribute_field names {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "") + ", which no "
-        f"record of {cfg.gold} has (its fields: {', '.join(sorted(fields))}): no attribute would be scored; write the "
-        "name as the gold file spells it"
-    )
 
 
 def _unreadable(line: int, error: RecordError | None) -> dict[str, Any]:
