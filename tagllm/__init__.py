@@ -26,8 +26,8 @@ _EXPORTS = {
     "Tag": "tagllm.models",
     "get_backend": "tagllm.backends",
     "TagllmError": "tagllm.errors",
-    "tag_products": "tagllm.tagger",
-    "tag_file": "tagllm.tagger",
+    "tag_products": "tagllm.jobs",
+    "tag_file": "tagllm.jobs",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -283,7 +283,7 @@ def test_settings_given_with_a_config_take_the_place_of_its_own(demo_index_dir, 
     # given with a config, settings were ignored without a word: threshold=0.999 kept tags of confidence 0.19, and a
     # misspelt resum=True said nothing
     from tagllm.errors import ConfigError
-    from tagllm.tagger import tag_file, tag_products
+    from tagllm.jobs import tag_file, tag_products
 
     config = TaggerConfig(index=str(demo_index_dir))
     result = tag_products([{"id": "x", "title": "Assorted gift box"}], config, threshold=0.999)[0]
@@ -679,7 +679,7 @@ def test_an_item_whose_fields_cannot_be_read_is_an_error_result_and_the_batch_go
 def test_a_config_files_path_given_as_the_config_is_read_and_anything_else_is_refused(demo_index_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """``tag_file("in.jsonl", "out.jsonl", "tagllm.yaml")`` failed with "expected str, bytes or os.PathLike object, not
     builtin_function_or_method", and a dict of settings with "'dict' object has no attribute 'index'"."""
-    from tagllm.tagger import tag_file, tag_products
+    from tagllm.jobs import tag_file, tag_products
 
     file = tmp_path / "tagllm.yaml"
     file.write_text(f"index: {demo_index_dir}\nk: 5\n")
@@ -705,6 +705,7 @@ def test_tag_file_given_products_in_memory_names_tag_before_the_tagger_is_built(
     os.PathLike object, not DataFrame", which said nothing of what to call instead."""
     import pandas as pd
 
+    import tagllm.jobs as jobs_module
     import tagllm.tagger as tagger_module
 
     def built(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -721,7 +722,7 @@ def test_tag_file_given_products_in_memory_names_tag_before_the_tagger_is_built(
         assert str(raised.value) == told.format(type(source).__name__)
         monkeypatch.setattr(tagger_module.Tagger, "from_config", built)
         with pytest.raises(TypeError) as raised:
-            tagger_module.tag_file(source, "tags.jsonl", taxonomy="demo")
+            jobs_module.tag_file(source, "tags.jsonl", taxonomy="demo")
         assert str(raised.value) == told.format(type(source).__name__)
         monkeypatch.undo()
     with pytest.raises(TypeError) as raised:
