@@ -60,81 +60,19 @@ def _place(facet: str, name: str, parent: str | None) -> str:
 
 
 def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
-    facets: dict[str, Facet] = {}
-    values: dict[str, Value] = {}
-
-    def add(facet: _FacetSpec, item: _ValueSpec, parent: str | None) -> None:
-        if not item.id.strip():
-            # it loaded and was tagged: CSV rows had its name under the facet and nothing under the facet's ids
-            raise TaxonomyError(
-                f"{source}: facet {facet.name!r}: value {item.name!r} has an empty id {item.id!r}; give it a stable "
-                "id: results, examples' labels and indexes name a value by it"
-            )
-        if not normalize(item.name):
-            # it loaded ('---', '()', '…' with 0 problems from `taxonomy check`), and the mapper, which compares
-            # normalised names, mapped only that exact string to it: a product stating it was never tagged with it
-            raise TaxonomyError(
-                f"{source}: facet {facet.name!r}: value {item.id!r} has no letters or digits in its name "
-                f"{item.name!r}, so nothing but that exact string maps to it; give it the name products state it by"
-            )
-        if item.id != item.id.strip() or " | " in item.id:
-            # a CSV output's cell joins a facet's ids with " | " and reads them back (--resume, eval) split and
-            # stripped: such an id came back as other ids
-            raise TaxonomyError(
-                f"{source}: facet {facet.name!r}: value id {item.id!r} has spaces around it or holds ' | ', which "
-                "CSV outputs join ids with; give it an id without"
-            )
-        if item.id in values:
-            first = values[item.id]
-            raise TaxonomyError(
-                f"{source}: value id {item.id!r} appears twice ({_place(first.facet, first.name, first.parent_id)}; "
-                f"and {_place(facet.name, item.name, item.parent or parent)}); ids must be unique: give one another id"
-            )
-        values[item.id] = Value(
-            id=item.id,
-            name=item.name,
-            facet=facet.name,
-            parent_id=item.parent or parent,
-            synonyms=tuple(item.synonyms),
-            labels=tuple(sorted(item.labels.items())),
-        )
-        for child in item.children:
-            add(facet, child, item.id)
-
+    """The taxonomy a parsed file describes (``source`` names the file in errors; synonym files are read from
+    ``base_dir``), each facet and value checked as it is read."""
     if not spec.facets:  # it loaded, and every product came out 'ok' with no tag at all, exit 0
         raise TaxonomyError(
             f"{source}: lists no facets, so no product can be tagged; give it facets under facets: (a category tree "
             "with hierarchical: true, flat facets such as color)"
         )
+    facets: dict[str, Facet] = {}
+    values: dict[str, Value] = {}
     for number, f in enumerate(spec.facets, 1):
-        if not f.name.strip():
-            # the name is the facet's key in every result and its CSV columns: '' gave a column '' and one '_id'
-            raise TaxonomyError(
-                f"{source}: facet {number} (values {', '.join(repr(v.id) for v in f.values[:3]) or 'none'}) has an "
-                f"empty name {f.name!r}; give it one: it is the facet's tag key in results and its column in CSV"
-            )
-        same = next((name for name in facets if name.casefold() == f.name.casefold()), None)
-        if same is not None:  # "Category" beside "category": two facets a gold file's keys and columns confuse
-            raise TaxonomyError(
-                f"{source}: facet {f.name!r} is declared twice" + (f" (as {same!r})" if same != f.name else "")
-            )
-        if not f.values:
-            # it loaded, and every product asked to be tagged in it came out 'ok' with no tag of it
-            raise TaxonomyError(
-                f"{source}: facet {f.name!r} has no values, so no product can be tagged in it; give it values "
-                "({id: …, name: …}) or remove the facet"
-            )
-        facets[f.name] = Facet(
-            name=f.name,
-            title=f.title or f.name,
-            description=f.description,
-            hierarchical=f.hierarchical,
-            multi_valued=f.multi_valued,
-            required=f.required,
-            labels=tuple(sorted(f.labels.items())),
-        )
+        facets[f.name] = _checked_facet(number, f, facets, source)
         for item in f.values:
-            add(f, item, None)
+            _add_value(f, item, None, values, source)
     _refuse_parents_in_other_facets(values, source)
     # paths once every value is read: a parent declared after its child, or named by ``parent:`` elsewhere than where
     # the child is nested, is in its path too
@@ -143,23 +81,7 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
             values[vid] = replace(value, path=_path(values, vid))
     taxonomy = Taxonomy(spec.name, facets, values, source=source, languages=tuple(spec.languages))
     _refuse_name_clashes(taxonomy, source)
-    scopes: dict[str, Iterable[str] | None] = {}
-    for f in spec.facets:
-        if f.applies_to is None:
-            continue
-        if not f.applies_to:  # it loaded, and no product was ever given a tag of it
-            raise TaxonomyError(
-                f"{source}: facet {f.name!r} applies_to lists no category, so no product can be tagged in it; list "
-                "the ids of the categories whose subtrees it applies to, or leave applies_to out for every category"
-            )
-        unknown = [c for c in f.applies_to if c not in values or not facets[values[c].facet].hierarchical]
-        if unknown:
-            raise TaxonomyError(
-                f"{source}: facet {f.name!r} applies_to {', '.join(map(repr, unknown))}: not category ids of this "
-                "taxonomy (applies_to lists the ids of the categories whose subtrees the facet applies to)"
-                + _ids_named(taxonomy, unknown)
-            )
-        scopes[f.name] = {c for root in f.applies_to for c in taxonomy.subtree(root)}
+    scopes = _scopes(spec, taxonomy, source)
     if scopes:
         taxonomy = taxonomy.with_scopes(scopes)
     for name in spec.synonym_files:
@@ -171,6 +93,105 @@ def _from_spec(spec: _TaxonomySpec, base_dir: Path, source: str) -> Taxonomy:
             )
         taxonomy = add_synonyms(taxonomy, load_synonyms(path), source=str(path))
     return taxonomy
+
+
+def _checked_facet(number: int, f: _FacetSpec, facets: dict[str, Facet], source: str) -> Facet:
+    """The facet the file's ``number``-th facet entry declares, refused where it has no name, repeats one of the
+    ``facets`` read before it (case aside) or has no values."""
+    if not f.name.strip():
+        # the name is the facet's key in every result and its CSV columns: '' gave a column '' and one '_id'
+        raise TaxonomyError(
+            f"{source}: facet {number} (values {', '.join(repr(v.id) for v in f.values[:3]) or 'none'}) has an "
+            f"empty name {f.name!r}; give it one: it is the facet's tag key in results and its column in CSV"
+        )
+    same = next((name for name in facets if name.casefold() == f.name.casefold()), None)
+    if same is not None:  # "Category" beside "category": two facets a gold file's keys and columns confuse
+        raise TaxonomyError(
+            f"{source}: facet {f.name!r} is declared twice" + (f" (as {same!r})" if same != f.name else "")
+        )
+    if not f.values:
+        # it loaded, and every product asked to be tagged in it came out 'ok' with no tag of it
+        raise TaxonomyError(
+            f"{source}: facet {f.name!r} has no values, so no product can be tagged in it; give it values "
+            "({id: …, name: …}) or remove the facet"
+        )
+    return Facet(
+        name=f.name,
+        title=f.title or f.name,
+        description=f.description,
+        hierarchical=f.hierarchical,
+        multi_valued=f.multi_valued,
+        required=f.required,
+        labels=tuple(sorted(f.labels.items())),
+    )
+
+
+def _add_value(facet: _FacetSpec, item: _ValueSpec, parent: str | None, values: dict[str, Value], source: str) -> None:
+    """Add the value ``item`` declares, and its children under it, to ``values``, refusing an id that is empty,
+    unsafe in a CSV cell or already taken, and a name with no letters or digits."""
+    if not item.id.strip():
+        # it loaded and was tagged: CSV rows had its name under the facet and nothing under the facet's ids
+        raise TaxonomyError(
+            f"{source}: facet {facet.name!r}: value {item.name!r} has an empty id {item.id!r}; give it a stable "
+            "id: results, examples' labels and indexes name a value by it"
+        )
+    if not normalize(item.name):
+        # it loaded ('---', '()', '…' with 0 problems from `taxonomy check`), and the mapper, which compares
+        # normalised names, mapped only that exact string to it: a product stating it was never tagged with it
+        raise TaxonomyError(
+            f"{source}: facet {facet.name!r}: value {item.id!r} has no letters or digits in its name "
+            f"{item.name!r}, so nothing but that exact string maps to it; give it the name products state it by"
+        )
+    if item.id != item.id.strip() or " | " in item.id:
+        # a CSV output's cell joins a facet's ids with " | " and reads them back (--resume, eval) split and
+        # stripped: such an id came back as other ids
+        raise TaxonomyError(
+            f"{source}: facet {facet.name!r}: value id {item.id!r} has spaces around it or holds ' | ', which "
+            "CSV outputs join ids with; give it an id without"
+        )
+    if item.id in values:
+        first = values[item.id]
+        raise TaxonomyError(
+            f"{source}: value id {item.id!r} appears twice ({_place(first.facet, first.name, first.parent_id)}; "
+            f"and {_place(facet.name, item.name, item.parent or parent)}); ids must be unique: give one another id"
+        )
+    values[item.id] = Value(
+        id=item.id,
+        name=item.name,
+        facet=facet.name,
+        parent_id=item.parent or parent,
+        synonyms=tuple(item.synonyms),
+        labels=tuple(sorted(item.labels.items())),
+    )
+    for child in item.children:
+        _add_value(facet, child, item.id, values, source)
+
+
+def _scopes(spec: _TaxonomySpec, taxonomy: Taxonomy, source: str) -> dict[str, Iterable[str] | None]:
+    """The categories each facet with an ``applies_to`` applies to (the subtrees of the categories it lists),
+    refused where it lists none or names an id that is no category of the taxonomy."""
+    scopes: dict[str, Iterable[str] | None] = {}
+    for f in spec.facets:
+        if f.applies_to is None:
+            continue
+        if not f.applies_to:  # it loaded, and no product was ever given a tag of it
+            raise TaxonomyError(
+                f"{source}: facet {f.name!r} applies_to lists no category, so no product can be tagged in it; list "
+                "the ids of the categories whose subtrees it applies to, or leave applies_to out for every category"
+            )
+        unknown = [
+            c
+            for c in f.applies_to
+            if c not in taxonomy.values or not taxonomy.facets[taxonomy.values[c].facet].hierarchical
+        ]
+        if unknown:
+            raise TaxonomyError(
+                f"{source}: facet {f.name!r} applies_to {', '.join(map(repr, unknown))}: not category ids of this "
+                "taxonomy (applies_to lists the ids of the categories whose subtrees the facet applies to)"
+                + _ids_named(taxonomy, unknown)
+            )
+        scopes[f.name] = {c for root in f.applies_to for c in taxonomy.subtree(root)}
+    return scopes
 
 
 def _ids_named(taxonomy: Taxonomy, texts: list[str]) -> str:
