@@ -8,6 +8,7 @@ word to its singular key, ``name_heads`` reads a value's name into its conjuncts
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from tagllm.text import IRREGULAR_PLURALS, has_cjk, looks_plural, normalize, singular
 
@@ -21,9 +22,13 @@ COLLECTIVE = frozenset(
 )
 
 
-def name_heads(name: str) -> set[tuple[str, str]]:
+@lru_cache(maxsize=65536)
+def name_heads(name: str) -> frozenset[tuple[str, str]]:
     """(head word, word before it) of each conjunct of a value's name: 'Wallets & Money Clips' ->
     {('wallet', ''), ('clip', 'money')}; words as ``head_key``s, as in ``title_head.TitleHead``.
+
+    Cached: building the head family reads each category name four times (its heads, the head finder's words, the
+    attributes' scopes, its modifiers: 42,380 calls for Shopify's 10,595 names when tagging with no examples).
 
     A conjunct of one word in the singular, before a last conjunct of several words, shares that conjunct's head
     (category names are plural nouns, so a bare singular is a modifier): 'Coffee & Tea Cups' are coffee cups and tea
@@ -33,7 +38,7 @@ def name_heads(name: str) -> set[tuple[str, str]]:
     parts = [normalize(part).split() for part in CONJUNCT.split(name.casefold())]
     parts = [words for words in parts if words]
     if not parts:
-        return set()
+        return frozenset()
     first, last = parts[0], parts[-1]
     shared = len(first) > 1 and looks_plural(first[-1]) and not has_cjk(first[-2])  # a modifier to share
     out: set[tuple[str, str]] = set()
@@ -46,12 +51,16 @@ def name_heads(name: str) -> set[tuple[str, str]]:
             out.add((head_key(words[0]), head_key(first[-2])))
         else:
             out.add((head_key(words[-1]), head_key(words[-2]) if len(words) > 1 else ""))
-    return out
+    return frozenset(out)
 
 
+@lru_cache(maxsize=65536)
 def head_key(word: str) -> str:
     """A word's key for comparing heads: singular, 'mice' meets 'mouse', and 'knife' meets 'knives', 'scarf' meets
-    'scarves' (the cheap singular leaves 'knive' and 'scarve')."""
+    'scarves' (the cheap singular leaves 'knive' and 'scarve').
+
+    Cached: the names and titles repeat their words (346,199 calls tagging 2,000 Flipkart products against Shopify's
+    categories with no examples)."""
     key = IRREGULAR_PLURALS.get(word) or singular(word)
     if key.endswith("ve"):
         return key[:-2] + "f"
