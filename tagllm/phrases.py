@@ -7,7 +7,7 @@ import re
 from collections.abc import Hashable, Iterable
 from typing import Generic, TypeVar
 
-from tagllm.text import has_cjk, normalize, singular_key, word_forms
+from tagllm.text import has_cjk, normalize, singular_words, word_forms
 
 MAX_PHRASE_WORDS = 5
 _HYPHENATED = re.compile(r"([A-Za-z])-([A-Za-z])")  # a compound sellers also write closed: T-Shirt, V-Neck
@@ -33,11 +33,11 @@ class PhraseTable(Generic[K]):
                     self.cjk.append((compact, key))
             elif len(norm.split()) <= MAX_PHRASE_WORDS:
                 self.words.setdefault(norm, set()).add(key)
-                self.words.setdefault(singular_key(phrase), set()).add(key)
+                self.words.setdefault(singular_words(norm), set()).add(key)  # singular_key(phrase), normalised once
                 if _HYPHENATED.search(phrase):  # "T-Shirts" written closed: "tshirt", "Tshirts"
-                    closed = _HYPHENATED.sub(r"\1\2", phrase)
-                    self.words.setdefault(normalize(closed), set()).add(key)
-                    self.words.setdefault(singular_key(closed), set()).add(key)
+                    closed = normalize(_HYPHENATED.sub(r"\1\2", phrase))
+                    self.words.setdefault(closed, set()).add(key)
+                    self.words.setdefault(singular_words(closed), set()).add(key)
         self._longest: dict[str, int] = {}  # first word of a phrase -> most words a phrase starting with it has
         for phrase in self.words:
             first, *rest = phrase.split()

@@ -135,4 +135,9 @@ def word_forms(norm: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def singular_key(text: str) -> str:
     """``normalize`` then singularise each word: the key that makes 'Running Shoes' meet 'running shoe'."""
-    return " ".join(singular(w) for w in normalize(text).split())
+    return singular_words(normalize(text))
+
+
+def singular_words(norm: str) -> str:
+    """``singular_key`` of a text already normalised (``normalize``), for a caller that holds both forms."""
+    return " ".join(singular(w) for w in norm.split())
