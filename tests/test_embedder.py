@@ -272,6 +272,26 @@ def test_a_model_that_does_not_export_falls_back_under_auto_and_fails_when_asked
     )
 
 
+def test_auto_opens_one_onnx_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resolving ``auto`` loads the encoder; ``load`` (what ``tagllm generate`` calls) loaded it a second time."""
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("on a GPU the default is PyTorch")
+    opened: list[object] = []
+    real = onnx.OnnxEncoder.__init__
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(self)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(onnx.OnnxEncoder, "__init__", counted)
+    embedder = Embedder()
+    embedder.load()
+    embedder.encode(["a red cotton shirt"])
+    assert len(opened) == 1 and embedder.onnx is opened[0]
+
+
 def test_the_backend_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TAGLLM_EMBEDDER_BACKEND", "torch")
     config = load_config()

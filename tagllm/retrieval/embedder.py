@@ -164,7 +164,9 @@ class Embedder:
     @property
     def onnx(self) -> Any:
         """The ONNX Runtime encoder (exported on first use, then loaded from the cache); None under PyTorch."""
-        if self._onnx is None and self.backend != "torch":
+        # ``backend`` first: resolving ``auto`` loads the encoder itself, which a check of ``_onnx`` made before it
+        # did not see, so every run with ``auto`` opened the ONNX Runtime session twice
+        if self.backend != "torch" and self._onnx is None:
             if not available(self.backend):
                 raise MissingDependencyError(MISSING[self.backend])
             # ONNX Runtime and OpenVINO run on the CPU whatever the device; one torch cannot use (gpu, cuda on a
