@@ -15,7 +15,8 @@ from tagllm.config import TaggerConfig
 from tagllm.taxonomy import load_taxonomy
 
 # A small shop's tree, written for these tests: a sofa next to the room sets it is sold for, a coffee table next to
-# the glasses its top may be made of, a lawn sprinkler next to the valves of a watering system.
+# the glasses its top may be made of, a lawn sprinkler next to the valves of a watering system, candles and boards next
+# to the wax and glass sold to make such things.
 SHOP = """
 name: head-readings
 facets:
@@ -39,6 +40,16 @@ facets:
           - {id: sprinklers, name: Sprinklers}
           - {id: valves, name: Sprinkler Valves}
           - {id: ranges, name: Outdoor Cooking Ranges}
+      - id: home
+        name: Home Fragrance
+        children:
+          - {id: candles, name: Candles}
+          - {id: boards, name: Cutting Boards}
+      - id: crafts
+        name: Craft Supplies
+        children:
+          - {id: paraffin, name: Paraffin Wax}
+          - {id: toughened, name: Toughened Glass}
 """
 
 
@@ -78,3 +89,27 @@ def test_the_first_reading_is_the_first_product_noun_with_the_nouns_right_after_
     assert other is not None and (other.phrase, other.word) == ("velvet sofa", "sofa")
     # nouns written one after another are one name: "Pillow Cover" has no other reading than its last word
     assert find.first_reading(find("Linen Throw Pillow Cover")) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        # a substance's value, named whole before the product's noun, is what the product is made of
+        ("Paraffin Wax Pillar Candle Unscented Ivory 15cm", "candles"),
+        ("Toughened Glass Cutting Board for Worktops, 40 x 30 cm", "boards"),
+        # named alone, the substance is the product
+        ("Paraffin Wax Pellets 1kg for Candle Making", "paraffin"),
+    ],
+)
+def test_what_the_product_is_made_of_does_not_outrank_the_product(tagger: Tagger, title: str, expected: str) -> None:
+    assert best(tagger, title) == expected
+
+
+def test_a_substance_before_a_product_noun_is_no_first_reading() -> None:
+    title = "Beeswax Blend Wax Scented Pillar Candle"
+    plain = HeadFinder({"wax", "candle"})
+    other = plain.first_reading(plain(title))
+    assert other is not None and other.word == "wax"  # where wax is not known as a substance
+    find = HeadFinder({"wax", "candle"}, substances=frozenset({"wax"}))
+    assert find(title).word == "candle"
+    assert find.first_reading(find(title)) is None  # the wax is what the candle is made of

@@ -121,6 +121,7 @@ class HeadNoun(Family):
             best = self.headed(head, words)
             kinds = self.kinds(head, best)
             beaten = self.branches.beaten(best, words) + self.bare_beaten(best, words) + self.kinds_beaten(head, best)
+            beaten += self.material_beaten(head, best)
             losers += [row * size + v for v, _ in beaten]
             winners += [row * size + u for _, u in beaten]
             off = self.branches.losers(beaten)
@@ -186,6 +187,23 @@ class HeadNoun(Family):
             for u in full
             if not self.branches.loses(u, p, said)
         ]
+
+    def material_beaten(self, head: TitleHead, scores: dict[int, float]) -> list[tuple[int, int]]:
+        """Pairs (loser, winner) of a value headed by a substance the head phrase names before the product's noun
+        (``HeadFinder.material``: "Soy Wax" for "Soy Wax Scented Candle", "Tempered Glass" for "Tempered Glass Screen
+        Protector": what the product is made of) and the values the head plainly names with the best head score. The
+        substance's value is named whole in the title, and its label is as near the title as the product's: the
+        stacker put it first; after it the two trade probabilities where it still does (``zero.keep_branches``)."""
+        top = max(scores.values(), default=0.0)
+        if top < HALF:
+            return []
+        winners = [p for p, score in scores.items() if score == top]
+        made_of = {
+            key
+            for word in head.phrase.split()[:-1]
+            if (key := head_key(word)) in self.find.substances and not looks_plural(word) and key != head.word
+        }
+        return [(p, u) for key in made_of for p, _ in self.by_word.get(key, ()) if p not in scores for u in winners]
 
     def reading(self, head: TitleHead, vector: np.ndarray) -> TitleHead:
         """Of the title's two readings, the rightmost word heading a name (``head``) and the first word naming a

@@ -131,14 +131,17 @@ class HeadFinder:
         "Overcoat Single Breasted Knee Length", "Sprinkler 20 Nozzles Adjustable Range"), where the rightmost word
         heading a name is a feature's; English puts the head last ("Linen Throw Pillow Cover") where the first is a
         modifier. The phrase's first word is never the other reading: a title leads with its brand ("Arrow Men Grey
-        Trousers", "Fossil Men Brown Wallet", "Locomotive Men Shirts"). The category's evidence chooses between the
-        two (``tagllm.candidates.head.HeadNoun.reading``); None when there is no other."""
+        Trousers", "Fossil Men Brown Wallet", "Locomotive Men Shirts"). Nor is a substance before a product's noun
+        (``material``): what the product is made of ("Soy Wax Scented Candle" is a candle, whose reading "Soy Wax" the
+        category's label is as near). The category's evidence chooses between the two
+        (``tagllm.candidates.head.HeadNoun.reading``); None when there is no other."""
         words = head.phrase.split()
         nouns = [
             i
             for i, w in enumerate(words)
             if i and self.names_product(w) and head_key(w) not in self.shades and not self.in_adjective(words, i)
         ]
+        nouns = [i for i in nouns if not self.material(words, i, nouns)]
         if not nouns:
             return None
         at = nouns[0]
