@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from tagllm.assembly import Progress, gc_paused
 from tagllm.backends.base import answers_reported
 from tagllm.errors import InputError, InputWarning, warn_caller
-from tagllm.io import STDIO, RecordSource, ResultWriter, claims_another_line, error_id, to_product
+from tagllm.io import STDIO, RecordSource, ResultWriter, claims_another_line, error_id, line_id, to_product
 from tagllm.io.headers import export_note
 from tagllm.io.lock import lock_path
 from tagllm.io.resume import output_file, temp_path
@@ -145,6 +145,8 @@ def _tag_records(
                 )
                 continue
             claimed.add(product_id)
+            if isinstance(item, Product):
+                _count_id(summary, product_id, record.line)
             digest = fingerprint(item) if isinstance(item, Product) else None
             # a record that cannot be tagged now could be when its row was written: it was edited since, and its
             # error record (what to fix) replaces the tags of a text it no longer has
@@ -261,6 +263,15 @@ def _stdin_reads(path: Path) -> bool:
         return os.path.samestat(os.fstat(sys.stdin.fileno()), os.stat(path))
     except (OSError, ValueError, AttributeError):  # no stdin, a closed one, or a stand-in without a descriptor
         return False
+
+
+def _count_id(summary: RunSummary, product_id: str, line: int) -> None:
+    """Count a product read as one with an id of its own or one named by its ``line`` (it has none)."""
+    if product_id != line_id(line):
+        summary.with_ids += 1
+        return
+    summary.line_named += 1
+    summary.first_line_named = summary.first_line_named or product_id
 
 
 def _line_safe(item: Product | RecordError, line: int, name: str) -> Product | RecordError:

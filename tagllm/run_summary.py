@@ -22,6 +22,9 @@ class RunSummary:
     joined: int = 0  # rows of further photos (a Shopify export's image rows) added to the product just before them
     variants: int = 0  # a Shopify export's variant rows (a product's second and later variants) added to the product
     empty_rows: int = 0  # a table's rows whose cells are all empty (Excel's cleared rows): no products, not tagged
+    with_ids: int = 0  # products of the input with an id of their own
+    line_named: int = 0  # products of the input with no id (or a blank one): named by their line, ``line-N``
+    first_line_named: str | None = None  # the first of them
     still_failed: int = 0  # error records in the output at the end, this run's and earlier ones
     stale: int = 0  # earlier error records of records the input no longer has (a line since fixed): removed
     absent: int = 0  # results in the output of products the input no longer has: kept, or removed (drop_absent)
@@ -58,6 +61,14 @@ class RunSummary:
     def exit_code(self) -> int:
         """0: every product has a result; 1: some are error records in the output, or were repeated ids."""
         return 1 if self.still_failed or self.duplicates else 0
+
+    @property
+    def blank_ids(self) -> int:
+        """Products named by their line in an input whose other products have ids: a blank id cell, most likely a
+        mistake. Their names move with the lines above them, and a resume after lines are added or removed there
+        tags them again under their new names, keeping their old rows (an input with no ids at all is named by its
+        lines by choice)."""
+        return self.line_named if self.with_ids else 0
 
     @property
     def unlisted_repeats(self) -> int:
