@@ -54,7 +54,7 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
     elif is_whole_float(data["id"]):
         data["id"] = int(data["id"])
     try:
-        return cls.model_validate(data)
+        product = cls.model_validate(data)
     except ValidationError as exc:
         problems = [_problem(err, data) for err in exc.errors()]
         if len(problems) > MAX_PROBLEMS_NAMED:
@@ -70,6 +70,26 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
             record_id=record_id,
             message=f"{f'{name}:{record.line}: ' if name else ''}record {named} {'; '.join(problems)}",
         )
+    if cls is Product and _is_wordless(product):  # an example's labels are checked where examples are read
+        where = f"{name}:{record.line}: " if name else ""
+        return RecordError(
+            field="title",
+            line=record.line if name else None,
+            record_id=product.id,
+            message=f"{where}record {product.id!r} has no words to tag it from: its title {product.title!r} holds no "
+            "letter or digit, and it has no description, brand, attributes, queries or photos; give it a title that "
+            "names the product",
+        )
+    return product
+
+
+def _is_wordless(product: Product) -> bool:
+    """Whether a product holds no letter or digit in any text and no photo (a title of emoji or symbols alone: "👗",
+    "!!!"): tagged, it got no tags with no default's word to read, or the index's guess from an embedding of no
+    words ("!!!" as Bras, 0.74 confident, on the Flipkart demo index), counted as tagged either way."""
+    texts = [product.title, product.description or "", product.brand or "", *product.queries]
+    texts += [text for pair in product.attributes.items() for text in pair]
+    return not product.images and not any(character.isalnum() for text in texts for character in text)
 
 
 def is_missing_id(value: Any) -> bool:

@@ -1,0 +1,33 @@
+"""A product with no letter or digit in any of its text and no photo (a title of emoji or symbols alone): an error
+record saying so, not a product tagged from no words (the index's guess, or no tags, counted as tagged)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tagllm.io import read_products
+from tagllm.models import Product, RecordError
+
+
+def test_a_title_of_symbols_alone_is_an_error_record_unless_other_text_or_a_photo_says_what_it_is(
+    tmp_path: Path,
+) -> None:
+    records = [
+        {"id": "e1", "title": "👗"},
+        {"id": "e2", "title": "!!!", "attributes": {"?": "-"}},
+        {"id": "d1", "title": "🔥🔥🔥", "description": "Red cotton summer dress"},
+        {"id": "p1", "title": "👗", "images": ["dress.jpg"]},
+        {"id": "b1", "title": "1984"},
+        {"id": "z1", "title": "连衣裙"},
+    ]
+    path = tmp_path / "products.jsonl"
+    path.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
+    read = list(read_products(path))
+    assert [item.id for item in read if isinstance(item, Product)] == ["d1", "p1", "b1", "z1"]
+    errors = [item for item in read if isinstance(item, RecordError)]
+    assert [(error.record_id, error.field, error.line) for error in errors] == [("e1", "title", 1), ("e2", "title", 2)]
+    assert errors[0].message == (
+        f"{path}:1: record 'e1' has no words to tag it from: its title '👗' holds no letter or digit, and it has no "
+        "description, brand, attributes, queries or photos; give it a title that names the product"
+    )
