@@ -165,6 +165,15 @@ def test_undefined_variables_fail_loudly_with_the_line(tax: Taxonomy, tmp_path: 
         ("{{ prodcut | json }}", "'prodcut' is undefined"),
         ("{{ product.titel | json }}", "'dict object' has no attribute 'titel'"),
         ('{{ {"t": product.titel} | json }}', "'dict object' has no attribute 'titel'"),
+        # Jinja tried a missing attribute as an item next, and the taxonomy's items are its values: this said
+        # "taxonomy 'demo' has no value with id 'nmae'", sending the author to look for a value
+        (
+            "{{ taxonomy.nmae | json }}",
+            "the taxonomy has no attribute 'nmae' (it has name, version, languages, source, facets, values, "
+            "facet_values(facet), children(id), ancestors(id), path_of(id), is_leaf(id); a value by its id: "
+            "taxonomy['ID'])",
+        ),
+        ("{{ taxonomy['nmae'] | json }}", "taxonomy 'demo' has no value with id 'nmae'"),
     ],
 )
 def test_a_misspelt_variable_shown_as_json_is_named(tax: Taxonomy, tmp_path: Path, line: str, message: str) -> None:

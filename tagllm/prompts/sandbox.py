@@ -164,6 +164,14 @@ class _PromptEnvironment(ImmutableSandboxedEnvironment):
             _check_printf(left, right)
         return super().call_binop(context, operator, left, right)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # Jinja tries a missing attribute as an item next; a view whose items are something else (the taxonomy's:
+        # its values by id) would answer a misspelt attribute with its item's error ("no value with id 'nmae'")
+        hint = getattr(type(obj), "MISSING_ATTRIBUTE_HINT", None)
+        if hint is not None and not hasattr(obj, attribute):
+            return self.undefined(hint.format(name=attribute), obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's names
         spend(steps=1)
         what = f"{getattr(__obj, '__name__', 'a call')}()"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from tagllm.prompts.sandbox import spend
 from tagllm.taxonomy import Facet, Taxonomy, Value
@@ -33,6 +33,13 @@ class TaxonomyView:
     template that could change it would change it for the rest of the process."""
 
     __slots__ = ("_taxonomy",)
+
+    # What a misspelt ``taxonomy.nmae`` is told the view has (the prompt environment's ``getattr`` reads it)
+    MISSING_ATTRIBUTE_HINT: ClassVar[str] = (
+        "the taxonomy has no attribute {name!r} (it has name, version, languages, source, facets, values, "
+        "facet_values(facet), children(id), ancestors(id), path_of(id), is_leaf(id); a value by its id: "
+        "taxonomy['ID'])"
+    )
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self._taxonomy = taxonomy
