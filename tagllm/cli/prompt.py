@@ -38,6 +38,19 @@ def _settings(config: str | None, **flags: Any) -> tuple[Any, Any]:
     return evaluation.tagger.with_overrides(**given), evaluation
 
 
+def _warn_about_unknown_keys(data: dict[str, Any]) -> None:
+    """A --product key that is no product field ('brnd') is in no prompt: said, as generate says it of a column, so
+    that the analyst does not read the render as the prompt of a product with that field."""
+    from tagllm.io import Record, unknown_columns
+
+    for key, guess in unknown_columns([Record(0, data)]).items():
+        hint = f" (did you mean {guess!r}?)" if guess else ""
+        typer.echo(
+            f"warning: --product: key {key!r} is not a product field{hint}; kept in extra, which no template shows",
+            err=True,
+        )
+
+
 def _product(
     product: str | None,
     input: str | None,
@@ -61,6 +74,7 @@ def _product(
         if not isinstance(data, dict):
             raise InputError("--product must be a JSON object with at least a title")
         data = rename_columns(data, columns)  # the product as a row of the input generate reads with --columns
+        _warn_about_unknown_keys(data)
         data.setdefault("id", "product")
         given = to_product(Record(0, data), "")
         if isinstance(given, RecordError):

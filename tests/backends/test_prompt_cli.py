@@ -276,3 +276,18 @@ def test_render_reads_an_eval_config_and_shows_a_gold_record_as_its_tagger_reads
     product = 'Product to tag: {"title": "Women\'s red floral cotton dress", "brand": "Zara"}'
     assert product in result.stdout.splitlines()
     assert result.stdout.count("Example ") == 2  # --k over the eval's k: 3
+
+
+def test_render_of_a_product_with_a_misspelt_field_warns_as_generate_does() -> None:
+    """A --product key that is no product field ('brnd') rendered a prompt without it and said nothing, so the
+    analyst read the prompt as the one for a product with that brand; generate warns of such a column."""
+    given = '{"title": "Women\'s red floral cotton dress", "brnd": "Zara", "shelf": "A3"}'
+    result = CliRunner().invoke(app, [*BASE, "--product", given, "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "warning: --product: key 'brnd' is not a product field (did you mean 'brand'?); kept in extra, which no "
+        "template shows",
+        "warning: --product: key 'shelf' is not a product field; kept in extra, which no template shows",
+    ]
+    content = json.loads(result.stdout)["messages"][-1]["content"]
+    assert content.endswith('Product to tag: {"title": "Women\'s red floral cotton dress"}')
