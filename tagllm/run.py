@@ -101,6 +101,8 @@ def run_file(
         summary.empty_rows = records.empty_rows
         summary.formula_columns = dict(writer.formula_columns)
     summary.seconds = time.perf_counter() - tagging
+    if summary.blank_ids:
+        warn_caller(summary.blank_ids_note(records.name), InputWarning)  # as the CLI says it, at the run's end
     if summary.interrupted:
         raise RunInterrupted(summary)
     return summary

@@ -70,6 +70,15 @@ class RunSummary:
         lines by choice)."""
         return self.line_named if self.with_ids else 0
 
+    def blank_ids_note(self, source: str) -> str:
+        """What ``blank_ids`` means for ``source``, and what to do: said by ``tag_file`` (an ``InputWarning``) and
+        by ``tagllm generate`` (on stderr)."""
+        return (
+            f"{source}: {self.blank_ids} product(s) have no id where the others have one (the first named "
+            f"{self.first_line_named}, by its line): a name that moves when lines above it are added or removed, and "
+            "a resume then tags the product again under its new name and keeps its old row; give every product an id"
+        )
+
     @property
     def unlisted_repeats(self) -> int:
         """Records repeating an earlier record's product id whose message is not in ``errors``: named nowhere."""

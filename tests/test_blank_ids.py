@@ -13,7 +13,7 @@ from tagllm.cli import app
 
 WARNING = (
     "warning: products.csv: 2 product(s) have no id where the others have one (the first named line-2, by its line): "
-    "a name that moves when lines above it are added or removed, and --resume then tags the product again under its "
+    "a name that moves when lines above it are added or removed, and a resume then tags the product again under its "
     "new name and keeps its old row; give every product an id\n"
 )
 
@@ -46,3 +46,18 @@ def test_an_input_with_no_ids_at_all_is_named_by_its_lines_without_a_warning(
     Path("products.csv").write_text("title\nBlue denim jeans\nRed cotton shirt\n")
     code, stderr = _generate("products.csv", "-o", "tags.csv")
     assert code == 0 and "warning" not in stderr, stderr
+
+
+def test_tag_file_warns_of_blank_ids_as_the_cli_does(demo_index_dir: Path, tmp_path: Path) -> None:
+    import tagllm
+    from tagllm.config import TaggerConfig
+    from tagllm.errors import InputWarning
+
+    path = tmp_path / "products.csv"
+    path.write_text("id,title\n,Blue denim jeans\nb2,Red cotton shirt\n  ,Leather boots\n")
+    with pytest.warns(InputWarning) as said:
+        summary = tagllm.tag_file(path, tmp_path / "tags.csv", TaggerConfig(index=str(demo_index_dir)))
+    notes = [str(w.message) for w in said if "have no id" in str(w.message)]
+    assert summary.blank_ids == 2 and notes == [
+        WARNING.removeprefix("warning: ").rstrip("\n").replace("products.csv", str(path), 1)
+    ]

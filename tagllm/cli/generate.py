@@ -236,13 +236,7 @@ def generate(
                 err=True,
             )
         if summary.blank_ids:
-            typer.echo(
-                f"warning: {records.name}: {summary.blank_ids} product(s) have no id where the others have one (the "
-                f"first named {summary.first_line_named}, by its line): a name that moves when lines above it are "
-                "added or removed, and --resume then tags the product again under its new name and keeps its old "
-                "row; give every product an id",
-                err=True,
-            )
+            typer.echo(f"warning: {summary.blank_ids_note(records.name)}", err=True)
         if summary.absent and not summary.dropped_absent:
             typer.echo(
                 f"{summary.output}: {summary.absent} result(s) kept of products {records.name} no longer has "
