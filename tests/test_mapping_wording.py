@@ -83,3 +83,22 @@ def test_inflected_and_agent_forms_meet_on_one_root() -> None:
     assert root_of("washes") == root_of("washer") == root_of("washing") == root_of("wash")
     assert root_of("folds") == root_of("folding") == root_of("folded") == root_of("fold")
     assert root_of("chopping") == root_of("chop")
+
+
+def test_the_head_must_be_in_the_values_name_or_kinds_not_only_its_definition(mapper: Mapper) -> None:
+    # toaster, "a kitchen appliance (usually electric) for toasting bread": Toasters covers "bread" and "toasting",
+    # but a description headed by "bread" is of bread, not of the appliance that toasts it
+    assert read(mapper, "bread for toasting") == (None, None)
+
+
+def test_a_generic_head_takes_no_value_whose_sense_is_not_a_made_thing(tmp_path: Path) -> None:
+    # banana, "elongated crescent-shaped yellow fruit with soft sweet flesh": a food, not WordNet's artifact
+    fruit = [("food", "Food", None, ""), ("fruits", "Fruits", "food", ""), ("bananas", "Bananas", "fruits", "")]
+    mapper = Mapper(home(*fruit), embedder=FakeEmbedder({"flesh": 5, "bananas": 5}), cache_dir=tmp_path)
+    assert read(mapper, "thing with soft sweet flesh") == (None, None)
+
+
+def test_a_value_the_embedder_puts_behind_another_decides_nothing(tmp_path: Path) -> None:
+    # the words cover Wheelchairs, but the whole string's embedding is far nearer Chairs (no ancestor of it)
+    mapper = Mapper(home(), embedder=FakeEmbedder({"chair": 3, "chairs": 3}), cache_dir=tmp_path)
+    assert read(mapper, "chair on wheels") == (None, None)
