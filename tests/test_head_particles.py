@@ -28,5 +28,7 @@ def test_a_particle_is_joined_by_a_hyphen_or_by_title_case() -> None:
     assert join_particles("Candle In Jar", title) == "Candle In Jar"
     # hyphenated, whatever the title's case
     assert join_particles("Wall Chime Plug-In", "WALL CHIME PLUG-IN") == "Wall Chime PlugIn"
+    # a word that takes "in" but does not open the segment is a noun other words modify: "In" is a preposition
+    assert join_particles("Wine Glass In Gift Box", title) == "Wine Glass In Gift Box"
     # every word capitalised: no case to read
     assert join_particles("Plug In Night Light", "Plug In Night Light") == "Plug In Night Light"

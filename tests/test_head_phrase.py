@@ -51,6 +51,10 @@ def test_the_segment_naming_the_product_is_the_head_phrase(
         ("Scented Candle In Glass Jar for Her", "scented candle", "candle"),
         # and a title that capitalises every word says nothing by its case: "in" starts a complement, as before
         ("Plug In Night Light Dusk To Dawn", "plug", "plug"),
+        # after a noun other words modify, a capitalised "In" is a seller's preposition, though WordNet has the noun
+        # as a verb that takes "in" ("glass in", "frame in"): it read "crystal wine glassin gift box", a box
+        ("Crystal Wine Glass In Gift Box for Her", "crystal wine glass", "glass"),
+        ("Picture Frame In Oak for 5x7 Photos", "picture frame", "frame"),
         # nor in a count ("3 in 1")
         ("Cable 3 in 1 Charging Lead", "cable 3 in 1 charging lead", "lead"),
         # nor after a number, where it is inches: "Lodge Cast Iron 10 in" was the phrase, head "iron"

@@ -5,11 +5,14 @@ a complement: "Plug In Night Light" and "Wall Chime Plug-In" name a night light 
 A particle is read in two ways. Joined to the word before it by a hyphen ("Plug-In", "Built-In", "Walk-In"), "in"
 is always one. Written apart, it is one when it is capitalised ("In") in a title that writes some other word in lower
 case (title case, as sellers write it, capitalises a particle but not a preposition: "Plug In Night Light for Kids
-Bedroom") and the word before it takes "in" as a particle in WordNet: a phrasal verb ("plug in", "drop in", "check
-in"), or a noun or adjective made of one ("walk-in", "built-in"). Both are needed: a title that capitalises
-every word ("Scented Candle In Glass Jar") or none says nothing by its case, and WordNet alone would join a noun
-that is also such a verb ("Bed Frame in Solid Pine": "frame in" is one). A title-case "Bed Frame In Solid Pine, for
-Kids" is still read as one name: the rule's cost.
+Bedroom"), the word before it opens its segment, and that word takes "in" as a particle in WordNet: a phrasal verb
+("plug in", "drop in", "check in"), or a noun or adjective made of one ("walk-in", "built-in"). All are needed: a
+title that capitalises every word ("Scented Candle In Glass Jar") or none says nothing by its case; WordNet alone
+would join a noun that is also such a verb ("Bed Frame in Solid Pine": "frame in" is one); and after a noun that
+other words modify, a capitalised "In" is a seller's preposition ("Wine Glass In Gift Box for Her", "Picture Frame
+In Oak for Photos": "glass in" and "frame in" are verbs too), where a particle's word opens the name ("Plug In
+Night Light", "Drop In Sink", "Walk In Wardrobe"). A title-case "Frame In Solid Pine, for Kids" is still read as
+one name, and a particle after a brand ("Vont Plug In Night Light") is not read: the rule's cost.
 
 The words that take "in" ship with tagllm (``particles.txt.gz``: WordNet 3.0, Princeton University, whose licence
 allows use and redistribution with its notice, reproduced in the file's first lines), so no user needs WordNet
@@ -32,8 +35,9 @@ _PHRASAL_LEMMA = re.compile(r"([a-z]+)[-_]in")
 MIN_VERB_LETTERS = 3
 # "in" joined by a hyphen to a word before it: a particle, as written ("Plug-In", "Built-In")
 _HYPHENATED_IN = re.compile(r"(?<=[^\W\d_])-(in)\b", re.IGNORECASE)
-# "In" capitalised, written apart after a word: a particle if that word takes one
-_SPACED_IN = re.compile(r"\b([^\W\d_]+)\s+In\b")
+# "In" capitalised, written apart after the word that opens a segment: a particle if that word takes one ("Plug In
+# Night Light"); after a noun that other words modify, a preposition ("Wine Glass In Gift Box": "glass in" is a verb)
+_SPACED_IN = re.compile(r"^(\W*)([^\W\d_]+)\s+In\b")
 _LOWER_WORD = re.compile(r"(?<!\S)[a-z]+(?!\S)")
 NOTICE = """\
 # Derived from WordNet 3.0 by tagllm.candidates.particles: the first words of the verb, noun and adjective lemmas
@@ -53,13 +57,13 @@ def takes_in() -> frozenset[str]:
 
 def join_particles(segment: str, title: str) -> str:
     """``segment`` (a part of ``title``) with each particle "in" written onto the word before it ("Plug-In Chime" ->
-    "PlugIn Chime", and in a title that writes a word in lower case, "Plug In Night Light" -> "PlugIn Night Light"),
-    so that the phrase is not cut there."""
+    "PlugIn Chime", and in a title that writes a word in lower case, "Plug In Night Light" -> "PlugIn Night Light",
+    a particle's word opening the segment), so that the phrase is not cut there."""
     joined = _HYPHENATED_IN.sub(r"\1", segment)
     if not _LOWER_WORD.search(title):
         return joined
     table = takes_in()
-    return _SPACED_IN.sub(lambda m: m[1] + "In" if m[1].casefold() in table else m[0], joined)
+    return _SPACED_IN.sub(lambda m: m[1] + m[2] + "In" if m[2].casefold() in table else m[0], joined)
 
 
 def build(source: Path) -> list[str]:
