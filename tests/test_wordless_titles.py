@@ -16,6 +16,8 @@ def test_a_title_of_symbols_alone_is_an_error_record_unless_other_text_or_a_phot
     records = [
         {"id": "e1", "title": "👗"},
         {"id": "e2", "title": "!!!", "attributes": {"?": "-"}},
+        {"id": "e3", "title": "★", "attributes": {"Color": ""}},  # a key alone names nothing of the product
+        {"id": "a1", "title": "★", "attributes": {"Color": "Red"}},
         {"id": "d1", "title": "🔥🔥🔥", "description": "Red cotton summer dress"},
         {"id": "p1", "title": "👗", "images": ["dress.jpg"]},
         {"id": "b1", "title": "1984"},
@@ -24,9 +26,13 @@ def test_a_title_of_symbols_alone_is_an_error_record_unless_other_text_or_a_phot
     path = tmp_path / "products.jsonl"
     path.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
     read = list(read_products(path))
-    assert [item.id for item in read if isinstance(item, Product)] == ["d1", "p1", "b1", "z1"]
+    assert [item.id for item in read if isinstance(item, Product)] == ["a1", "d1", "p1", "b1", "z1"]
     errors = [item for item in read if isinstance(item, RecordError)]
-    assert [(error.record_id, error.field, error.line) for error in errors] == [("e1", "title", 1), ("e2", "title", 2)]
+    assert [(error.record_id, error.field, error.line) for error in errors] == [
+        ("e1", "title", 1),
+        ("e2", "title", 2),
+        ("e3", "title", 3),
+    ]
     assert errors[0].message == (
         f"{path}:1: record 'e1' has no words to tag it from: its title '👗' holds no letter or digit, and it has no "
         "description, brand, attributes, queries or photos; give it a title that names the product"

@@ -88,7 +88,7 @@ def _is_wordless(product: Product) -> bool:
     "!!!"): tagged, it got no tags with no default's word to read, or the index's guess from an embedding of no
     words ("!!!" as Bras, 0.74 confident, on the Flipkart demo index), counted as tagged either way."""
     texts = [product.title, product.description or "", product.brand or "", *product.queries]
-    texts += [text for pair in product.attributes.items() for text in pair]
+    texts += [str(value) for value in product.attributes.values()]  # a key with no value ("Color": "") says nothing
     return not product.images and not any(character.isalnum() for text in texts for character in text)
 
 
