@@ -20,7 +20,8 @@ from tagllm.models import RecordError
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.examples import RepeatedExample
 from tagllm.retrieval.image_encoder import NO_IMAGES, PIXELS, ImageEncoder, check_recorded, get_image_encoder
-from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples
+from tagllm.retrieval.index import ExampleIndex, read_examples
+from tagllm.retrieval.index_manifest import FORMAT_VERSION
 from tagllm.taxonomy import CATEGORY, Taxonomy
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total)

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from tagllm.errors import IndexMismatchError, OutputError
-from tagllm.retrieval.index import FORMAT_VERSION, ExampleIndex, read_examples, top_k
+from tagllm.retrieval.index import ExampleIndex, read_examples, top_k
+from tagllm.retrieval.index_manifest import FORMAT_VERSION
 
 DATA = Path(__file__).parent / "data"
 
@@ -418,11 +419,11 @@ def test_an_index_whose_embedder_directory_now_holds_a_model_of_another_width_is
 def test_an_index_built_with_a_sparse_embedder_is_taken_by_that_embedder(tmp_path: Path, demo_taxonomy: Any) -> None:
     # the identity check read the test text's first 16 components, all 0 for the hashing embedder's sparse vector:
     # their cosine was 0 and every index built with it was refused as another model's
-    from tagllm.retrieval.index import _probe
+    from tagllm.retrieval.index_manifest import probe
     from tagllm.tagger import Tagger
     from tagllm.testing.hashing import hashing_embedder
 
-    assert any(_probe(hashing_embedder(256)))
+    assert any(probe(hashing_embedder(256)))
     examples, _ = read_examples(DATA / "demo_examples.jsonl", demo_taxonomy)
     ExampleIndex.build(examples, demo_taxonomy, hashing_embedder(256)).save(tmp_path / "idx")
     embedder = hashing_embedder(256)

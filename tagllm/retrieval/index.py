@@ -1,11 +1,11 @@
 """The example index: labelled products, their embeddings in FAISS, their lexical vectors, and plain metadata (the
 search itself is ``tagllm.retrieval.faiss_search``, reading examples ``tagllm.retrieval.examples``, writing its
-directory safely ``tagllm.retrieval.index_files``, sorting the reviewed examples an add is given
+directory safely ``tagllm.retrieval.index_files``, what its manifest must match to be used
+``tagllm.retrieval.index_manifest``, sorting the reviewed examples an add is given
 ``tagllm.retrieval.index_review``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import shutil
@@ -21,8 +21,7 @@ from tagllm.cache import DAMAGED
 from tagllm.errors import IndexMismatchError, InputError, OutputError
 from tagllm.images import PHOTO_READING
 from tagllm.models import LabelledProduct
-from tagllm.retrieval import identity
-from tagllm.retrieval.embedder import Embedder, recorded_name
+from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.examples import (
     LabelResolver,
     RepeatedExample,
@@ -43,6 +42,13 @@ from tagllm.retrieval.faiss_search import (
     use_gpu,
 )
 from tagllm.retrieval.index_files import SAVING, manifest_stamp, not_written, sweep_saves, writing_index
+from tagllm.retrieval.index_manifest import (
+    check_embedder,
+    check_taxonomy,
+    new_manifest,
+    read_manifest,
+    rebuild_hint,
+)
 from tagllm.retrieval.index_review import (
     AddCounts,
     latest_examples,
@@ -60,7 +66,6 @@ if TYPE_CHECKING:
 
 __all__ = [  # what tagllm imports from here, searching and reading examples included
     "DEFAULT_HNSW_THRESHOLD",
-    "FORMAT_VERSION",
     "HNSW_EF_SEARCH",
     "HNSW_M",
     "AddCounts",
@@ -74,29 +79,6 @@ __all__ = [  # what tagllm imports from here, searching and reading examples inc
     "read_examples",
     "top_k",
 ]
-
-# 2: words hashed apart from char n-grams; 3: hashing vectorised; 4: brand not repeated in text; 5: photo vectors
-FORMAT_VERSION = 5
-# The embedder's identity beside its name (a directory): its vector of this text, sketched (tagllm.retrieval.identity)
-PROBE_TEXT = "Men's slim fit cotton shirt, navy blue"
-# An embedder's name ends in its encoder when that is not PyTorch (all-MiniLM-L6-v2+onnx-int8-v3): int8 vectors differ
-# slightly from PyTorch's, enough to move neighbours, so an index answers only queries encoded the way it was built.
-_MISMATCH_FIX = (
-    "rebuild the index (tagllm index build) or use that embedder (embedder_backend: torch for a name without "
-    "'+onnx', onnx for '+onnx-int8-v3', onnx-fp32 for '+onnx-fp32', openvino for '+openvino')"
-)
-
-
-def _other_taxonomy(where: str, manifest: dict[str, Any], taxonomy: Taxonomy) -> str:
-    return (
-        f"{where}: built for taxonomy {manifest['taxonomy']!r} version {manifest['taxonomy_version']}, but the "
-        f"taxonomy in use is {taxonomy.name!r} version {taxonomy.version}; rebuild the index (tagllm index build) or "
-        "use the taxonomy it was built with"
-    )
-
-
-def _rebuild(path: Path) -> str:
-    return f"rebuild it: tagllm index build EXAMPLES --index {path}"
 
 
 class ExampleIndex:
@@ -162,16 +144,7 @@ class ExampleIndex:
         lexical = LexicalModel()
         matrix = lexical.fit(texts)
         facets = sorted({f for e in examples for f in e.labels})
-        manifest = {
-            "format": FORMAT_VERSION,
-            "embedder": embedder.name,
-            "dim": int(vectors.shape[1]),
-            "probe": _probe(embedder),
-            "taxonomy": taxonomy.name,
-            "taxonomy_version": taxonomy.version,
-            "label_facets": facets,
-            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        }
+        manifest = new_manifest(embedder, vectors, taxonomy, facets)
         index = cls(examples, vectors, lexical, matrix, manifest, hnsw_threshold=hnsw_threshold)
         index.repeated = repeated
         if image_encoder is not None:
@@ -257,8 +230,7 @@ class ExampleIndex:
         from tagllm.retrieval.image_encoder import check_recorded
         from tagllm.retrieval.image_index import encode_photos
 
-        where = str(self.path) if self.path is not None else "the index"
-        check_recorded(self.image_encoder, self.manifest["images"]["encoder"], where)
+        check_recorded(self.image_encoder, self.manifest["images"]["encoder"], self._where())
 
         loader = image_loader or ImageLoader()
         if progress:
@@ -370,49 +342,14 @@ class ExampleIndex:
         """Load an index; a taxonomy or an embedder other than the index's is refused. An ``Embedder`` left to pick
         its backend takes the index's (``Embedder.adopt``)."""
         path = Path(directory)
-        manifest_path = path / "manifest.json"
-        if not manifest_path.exists():
-            raise IndexMismatchError(
-                f"{path}: not an example index (no manifest.json); "
-                f"build one with: tagllm index build EXAMPLES --index {path}"
-            )
-        stamp = manifest_stamp(path)
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:  # a build cut off while writing it, or another program's file
-            raise IndexMismatchError(f"{path}: its manifest.json cannot be read ({exc}); {_rebuild(path)}") from None
-        if not isinstance(manifest, dict):
-            raise IndexMismatchError(f"{path}: its manifest.json is no index manifest; {_rebuild(path)}")
-        if manifest.get("format") != FORMAT_VERSION:
-            raise IndexMismatchError(
-                f"{path}: index format {manifest.get('format')} is not {FORMAT_VERSION} (made by another tagllm "
-                f"version); {_rebuild(path)}"
-            )
-        if isinstance(manifest.get("images"), dict) and manifest["images"].get("reading", 1) != PHOTO_READING:
-            # built before photos were turned upright: a phone photo stored on its side was encoded sideways, and it
-            # loaded as if nothing had changed
-            raise IndexMismatchError(
-                f"{path}: its examples' photos were encoded as stored, before tagllm turned a photo upright as its "
-                f"EXIF orientation says, so their vectors are not comparable to the products' photos; {_rebuild(path)}"
-            )
-        if taxonomy is not None and manifest["taxonomy_version"] != taxonomy.version:
-            raise IndexMismatchError(_other_taxonomy(str(path), manifest, taxonomy))
-        # an index built before with a relative model directory: the name that directory has from here, as now recorded
-        manifest["embedder"] = recorded_name(manifest["embedder"])
-        if isinstance(embedder, Embedder):
-            embedder.adopt(manifest["embedder"])
-            embedder = embedder.name
-        if embedder is not None and manifest["embedder"] != embedder:
-            raise IndexMismatchError(
-                f"{path}: built with embedder {manifest['embedder']!r}, but the embedder in use is {embedder!r}; "
-                f"its vectors are not comparable: {_MISMATCH_FIX}"
-            )
+        stamp = manifest_stamp(path)  # before the manifest is read: a save in between makes this one's save refuse
+        manifest = read_manifest(path, taxonomy, embedder)
         try:
             index = cls._read(path, manifest)
         # a file missing or cut off (FAISS raises RuntimeError; a zip cut short, an .npz, BadZipFile), or garbage
         except (*DAMAGED, RuntimeError) as exc:
             raise IndexMismatchError(
-                f"{path}: the index is damaged ({str(exc).splitlines()[0][:200]}); {_rebuild(path)}"
+                f"{path}: the index is damaged ({str(exc).splitlines()[0][:200]}); {rebuild_hint(path)}"
             ) from None
         index.path = path
         index._read_from = (os.path.abspath(path), stamp)
@@ -450,37 +387,15 @@ class ExampleIndex:
 
     def check_taxonomy(self, taxonomy: Taxonomy) -> None:
         """Refuse a taxonomy other than the index's: its examples' labels are that taxonomy's ids."""
-        if self.manifest["taxonomy_version"] != taxonomy.version:
-            where = str(self.path) if self.path is not None else "the index"
-            raise IndexMismatchError(_other_taxonomy(where, self.manifest, taxonomy))
+        check_taxonomy(self.manifest, taxonomy, self._where())
 
     def check_embedder(self, embedder: str | Embedder) -> None:
-        """Refuse an embedder other than the index's (an ``Embedder`` on ``auto`` first takes the index's); an
-        ``Embedder`` of the index's name is loaded, and refused when its vectors are not of the index's width: its
-        model directory now holds another model (tagging crashed in a matrix product at the first product)."""
-        model = embedder if isinstance(embedder, Embedder) else None
-        if model is not None:
-            model.adopt(self.manifest["embedder"])
-            embedder = model.name
-        if self.manifest["embedder"] != embedder:
-            raise IndexMismatchError(
-                f"index built with embedder {self.manifest['embedder']!r}, not {embedder!r}; {_MISMATCH_FIX}"
-            )
-        if model is not None and self.manifest.get("dim") not in (None, model.dim):
-            where = str(self.path) if self.path is not None else "the index"
-            raise IndexMismatchError(
-                f"{where}: built with embedder {embedder!r}, whose vectors had {self.manifest['dim']} dimensions; that "
-                f"directory now holds a model of {model.dim}: put back the model the index was built with, or rebuild "
-                "the index (tagllm index build)"
-            )
-        recorded = self.manifest.get("probe")  # none in an index built before it was recorded
-        if model is not None and recorded and not identity.same_model(recorded, _probe(model)):
-            where = str(self.path) if self.path is not None else "the index"
-            raise IndexMismatchError(
-                f"{where}: built with embedder {embedder!r}; that directory now holds another model of the same width "
-                "(its vector of a test text is not the one recorded): put back the model the index was built with, or "
-                "rebuild the index (tagllm index build)"
-            )
+        """Refuse an embedder other than the index's, or a model its directory now holds in place of the index's
+        (``tagllm.retrieval.index_manifest.check_embedder``)."""
+        check_embedder(self.manifest, embedder, self._where())
+
+    def _where(self) -> str:
+        return str(self.path) if self.path is not None else "the index"
 
     # -- search ----------------------------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -509,7 +424,3 @@ class ExampleIndex:
             out_scores[start : start + block] = scores
             out_ids[start : start + block] = ids
         return Hits(out_scores, out_ids)
-
-
-def _probe(embedder: Embedder) -> list[float]:
-    return identity.sketch(embedder.encode([PROBE_TEXT])[0])
