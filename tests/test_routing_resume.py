@@ -125,11 +125,11 @@ def test_a_product_the_llm_fails_again_keeps_the_default_tags_with_the_new_error
 
 
 def test_the_summary_says_how_many_went_to_the_llm_again() -> None:
-    from tagllm.cli.generate import _summary_line
+    from tagllm.cli.run_report import summary_line
     from tagllm.run import RunSummary
 
     summary = RunSummary(output="out.jsonl", tagged=2, routed=1, fell_back=1, skipped=5, retried_llm=2, seconds=1.0)
-    assert _summary_line(summary) == (
+    assert summary_line(summary) == (
         "2 tagged (1 by the LLM, 1 kept the default's tags when the LLM failed), 0 failed, 5 already done, "
         "2 earlier LLM failure(s) sent to the LLM again in 1.0s (2.0 products/s, after 0.0s start-up) -> out.jsonl"
     )
@@ -140,14 +140,14 @@ def test_the_summary_of_a_routed_run_that_sent_nothing_to_the_llm_says_so(
 ) -> None:
     """With no product under the route threshold the summary read "3 tagged, 0 failed", as a run without routing
     does: nothing said that the LLM backend, loaded for the run, was never asked."""
-    from tagllm.cli.generate import _summary_line
+    from tagllm.cli.run_report import summary_line
 
     index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
     config = TaggerConfig(k=5, facets=["category"], route_threshold=0.0)  # no confidence is under 0
     tagger = Tagger(demo_taxonomy, index=index, embedder=embedder, backend=llm, config=config)
     summary = tagger.tag_file(_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl")
     assert llm.asked == []
-    assert _summary_line(summary).startswith(
+    assert summary_line(summary).startswith(
         "3 tagged (0 by the LLM, 0 kept the default's tags when the LLM failed), 0 failed in "
     )
 

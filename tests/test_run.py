@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tagllm.cli.generate import _summary_line
+from tagllm.cli.run_report import summary_line
 from tagllm.config import TaggerConfig
 from tagllm.errors import InputError, OutputError, RetryableBackendError
 from tagllm.io import RecordSource
@@ -414,7 +414,7 @@ def test_rows_of_empty_cells_are_no_products_and_are_counted(tagger, tmp_path: P
     assert (summary.tagged, summary.failed, summary.exit_code) == (2, 0, 0)
     assert [row["product_id"] for row in _rows(tmp_path / "out.jsonl")] == ["p1", "p2"]
     assert summary.empty_rows == (3 if suffix == ".csv" else 1)
-    assert f", {summary.empty_rows} row(s) of empty cells skipped in " in _summary_line(summary)
+    assert f", {summary.empty_rows} row(s) of empty cells skipped in " in summary_line(summary)
 
 
 @pytest.mark.parametrize("name", ["catalog.csv", "catalog.jsonl", "catalog.parquet"])

@@ -27,11 +27,11 @@ from tagllm.cli.common import (
     KeepPrecisionOpt,
     StderrProgress,
     build_config,
-    formula_warning,
     parse_fields,
 )
 
 if TYPE_CHECKING:
+    from tagllm.config import TaggerConfig
     from tagllm.io import RecordSource
     from tagllm.retrieval.index import ExampleIndex
     from tagllm.run import RunSummary
@@ -39,10 +39,6 @@ if TYPE_CHECKING:
 
 FORMAT = "[jsonl|csv|parquet]"
 EXIT_PIPE = 141  # 128 + SIGPIPE, as a shell reports a process whose reader went away
-STDOUT_AGAIN = (
-    "tag those products again; results on stdout cannot be resumed (written to a file, -o FILE, --resume would retry "
-    "only them)"
-)
 
 
 def generate(
@@ -120,15 +116,8 @@ def generate(
     Products have the fields id, title (required), description, brand, attributes, images and queries; other
     columns are kept in `extra`. Exit codes: see the end of this help.
     """
-    from tagllm.errors import InputWarning
-    from tagllm.io import STDIO, RecordSource, detect_format, parse_columns
-    from tagllm.io.headers import export_note
-    from tagllm.io.lock import OutputLock
-    from tagllm.io.places import check_output_name, check_output_place
-    from tagllm.io.resume import check_replaceable, output_file
-    from tagllm.io.rows import refuse_column_clashes
+    from tagllm.io import RecordSource, parse_columns
     from tagllm.routing import parse_threshold
-    from tagllm.run import RunInterrupted
     from tagllm.tagger import Tagger
 
     begun = time.perf_counter()  # the summary's start-up counts the tagger's setup too (an index built: half a minute)
@@ -144,13 +133,56 @@ def generate(
     kept = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else []
     records = RecordSource(input, format=input_format, columns=parse_columns(columns))
     warn = (lambda text: None) if quiet else (lambda text: typer.echo(f"warning: {text}", err=True))
+    _check_input(records, kept, quiet, warn)
+    _check_output(output, output_format, resume, cfg, kept)
+    if prompt and cfg.backend == "retrieval":
+        warn(f"--prompt {prompt}: the retrieval backend writes no prompt, so it is unused")
+    progress = StderrProgress(quiet)
+    tagger = Tagger.from_config(cfg, progress=progress)
+    _warn_about_setup(tagger, cfg, progress, warn)
+    setup = time.perf_counter() - begun
+    summary = _tag(
+        tagger, records, output, progress, output_format=output_format, resume=resume, keep_columns=kept,
+        provenance=not no_provenance, drop_absent=drop_absent,
+    )  # fmt: skip
+    summary.startup_seconds += setup
+    if not quiet:
+        from tagllm.cli.run_report import end_lines
+
+        for line in end_lines(summary, records.name, output):
+            typer.echo(line, err=True)
+    raise typer.Exit(summary.exit_code)
+
+
+generate.__doc__ = f"{inspect.cleandoc(generate.__doc__ or '')}\n\n{EXIT_CODES_HELP}"
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _check_input(records: RecordSource, kept: list[str], quiet: bool, warn: Callable[[str], None]) -> None:
+    """Say on a terminal that products are awaited on stdin; from a file or a pipe, refuse input without a title
+    column and warn of columns that are no product fields, before any model loads."""
+    from tagllm.io.headers import export_note
+
     if records.is_stdin and _stdin_is_terminal() and not quiet:
         typer.echo("reading products from stdin, one JSON object per line (end with Ctrl-D)…", err=True)
-    else:
-        records.require_title()  # before any model loads, and before a warning would advise mapping the header
-        _warn_about_columns(records, records.columns, kept, warn)
-        if records.shopify_export and not quiet:
-            typer.echo(export_note(records.name, records.columns, "--columns"), err=True)
+        return
+    records.require_title()  # before any model loads, and before a warning would advise mapping the header
+    _warn_about_columns(records, records.columns, kept, warn)
+    if records.shopify_export and not quiet:
+        typer.echo(export_note(records.name, records.columns, "--columns"), err=True)
+
+
+def _check_output(output: str, output_format: str | None, resume: bool, cfg: TaggerConfig, kept: list[str]) -> None:
+    """Refuse an output that the run could never write, before the tagger is built (an index: minutes)."""
+    from tagllm.io import STDIO, detect_format
+    from tagllm.io.lock import OutputLock
+    from tagllm.io.places import check_output_name, check_output_place
+    from tagllm.io.resume import check_replaceable, output_file
+    from tagllm.io.rows import refuse_column_clashes
+
     if output != STDIO:
         check_output_name(Path(output))  # tags.jsonl.gz: said before its format is asked for
     out_format = detect_format(output, output_format, flag="--output-format", output=True)
@@ -162,10 +194,11 @@ def generate(
     # so is a facet or kept column a CSV or Parquet row has a column of its own for: by the facets named (with none
     # named, the index's labelled ones are known once it is open, and the writer refuses a clash of theirs)
     refuse_column_clashes(out_format, cfg.facets or [], kept, routed=cfg.route_threshold is not None)
-    if prompt and cfg.backend == "retrieval":
-        warn(f"--prompt {prompt}: the retrieval backend writes no prompt, so it is unused")
-    progress = StderrProgress(quiet)
-    tagger = Tagger.from_config(cfg, progress=progress)
+
+
+def _warn_about_setup(tagger: Tagger, cfg: TaggerConfig, progress: StderrProgress, warn: Callable[[str], None]) -> None:
+    """What the tagger just set up from ``cfg`` will leave out or leave unused: examples and their photos the index
+    was built without, facets the no-LLM default abstains on, an attribute template never rendered."""
     if tagger.skipped_examples:
         progress.done()
         for err in tagger.skipped_examples[:5]:
@@ -176,14 +209,32 @@ def generate(
         _warn_about_example_photos(tagger.index, cfg.examples, warn)
     _warn_about_abstaining(tagger, warn)
     _warn_about_attribute_prompt(tagger, warn)
-    setup = time.perf_counter() - begun
+
+
+def _tag(
+    tagger: Tagger,
+    records: RecordSource,
+    output: str,
+    progress: StderrProgress,
+    *,
+    output_format: str | None,
+    resume: bool,
+    keep_columns: list[str],
+    provenance: bool,
+    drop_absent: bool,
+) -> RunSummary:
+    """Tag ``records`` into ``output`` as ``Tagger.tag_file`` does; a reader that closed stdout, Ctrl-C or SIGTERM
+    ends the command with its exit code and a line saying what was done."""
+    from tagllm.cli.run_report import stopped_line
+    from tagllm.errors import InputWarning
+    from tagllm.run import RunInterrupted
+
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=InputWarning)  # said above, as --columns / --keep-columns
             summary = tagger.tag_file(
-                records, output, output_format=output_format, resume=resume, keep_columns=kept,
-                provenance=not no_provenance, progress=progress if progress.enabled else None,
-                drop_absent=drop_absent,
+                records, output, output_format=output_format, resume=resume, keep_columns=keep_columns,
+                provenance=provenance, progress=progress if progress.enabled else None, drop_absent=drop_absent,
             )  # fmt: skip
     except BrokenPipeError:  # the reader of stdout stopped reading (`| head`): it has all it asked for
         progress.done()
@@ -194,87 +245,10 @@ def generate(
         raise typer.Exit(EXIT_PIPE) from None
     except RunInterrupted as stop:
         progress.done()
-        done = stop.summary
-        earlier = done.in_output - done.tagged - done.failed  # rows a resumed run kept: in the output too
-        counts = f"{done.tagged} tagged, {done.failed} failed" + (
-            f", {done.skipped} already done" if done.skipped else ""
-        )
-        if output == "-":
-            hint = " were written to stdout; to go on, write to a file (-o FILE) and use --resume"
-        elif earlier > 0:
-            hint = (
-                f"; {done.output} holds {done.in_output} product(s), {earlier} of them from earlier runs; to go on, "
-                "run the same command with --resume"
-            )
-        else:
-            hint = f" are in {done.output}; to go on, run the same command with --resume"
-        stopped = "terminated (SIGTERM)" if done.terminated else "interrupted"
-        typer.echo(f"{stopped}: {counts}{hint}", err=True)
-        raise typer.Exit(EXIT_TERMINATED if done.terminated else EXIT_INTERRUPTED) from None
+        typer.echo(stopped_line(stop.summary, output), err=True)
+        raise typer.Exit(EXIT_TERMINATED if stop.summary.terminated else EXIT_INTERRUPTED) from None
     progress.done()
-    summary.startup_seconds += setup
-    if not quiet:
-        for message in summary.errors:
-            typer.echo(f"error: {message}", err=True)
-        others = summary.unlisted - summary.unlisted_repeats
-        if others:
-            typer.echo(f"error: … and {others} more, not listed: each one's row in {summary.output} says why", err=True)
-        if summary.unlisted_repeats:
-            typer.echo(
-                f"error: … and {summary.unlisted_repeats} more record(s) repeating an earlier record's product id, not "
-                "listed: give the ones listed ids of their own and run again with --resume to list the next",
-                err=True,
-            )
-        typer.echo(_summary_line(summary), err=True)
-        # results on stdout cannot be resumed ("--resume needs an output file"): what to retry is tagged again
-        on_stdout = output == STDIO
-        where = "stdout" if on_stdout else summary.output
-        if summary.still_failed:
-            again = STDOUT_AGAIN if on_stdout else "run again with --resume to retry them"
-            typer.echo(
-                f"{where}: {summary.still_failed} product(s) failed (error records); fix the cause and {again}",
-                err=True,
-            )
-        if summary.blank_ids:
-            typer.echo(f"warning: {summary.blank_ids_note(records.name)}", err=True)
-        if summary.absent and not summary.dropped_absent:
-            typer.echo(
-                f"{summary.output}: {summary.absent} result(s) kept of products {records.name} no longer has "
-                f"({_named(summary)}); run again with --resume --drop-absent to remove them",
-                err=True,
-            )
-        if summary.still_fell_back:
-            again = STDOUT_AGAIN if on_stdout else "run again with --resume to send them to the LLM again"
-            typer.echo(
-                f"{where}: {summary.still_fell_back} product(s) kept the default's tags because the LLM failed; "
-                f"{again}",
-                err=True,
-            )
-        if summary.still_degraded:
-            again = STDOUT_AGAIN if on_stdout else "run again with --resume to tag them again"
-            typer.echo(
-                f"{where}: {summary.still_degraded} product(s) were tagged from their text alone because none of their "
-                f"photos could be read (each row's degraded says why); fix the photos and {again}",
-                err=True,
-            )
-        if summary.formula_columns:
-            first = {column: f"product {pid!r}" for column, pid in summary.formula_columns.items()}
-            typer.echo(formula_warning(summary.output, first, "JSONL or Parquet"), err=True)
-        if summary.still_unfetched:
-            typer.echo(
-                f"{where}: {summary.still_unfetched} product(s) were tagged from their text alone because their "
-                "photos are remote URLs, not fetched without --allow-remote-images; run again with "
-                f"{'' if on_stdout else '--resume '}--allow-remote-images to read them",
-                err=True,
-            )
-    raise typer.Exit(summary.exit_code)
-
-
-generate.__doc__ = f"{inspect.cleandoc(generate.__doc__ or '')}\n\n{EXIT_CODES_HELP}"
-
-
-def _stdin_is_terminal() -> bool:
-    return sys.stdin.isatty()
+    return summary
 
 
 def _warn_about_columns(
@@ -364,47 +338,3 @@ def _warn_about_abstaining(tagger: Tagger, warn: Callable[[str], None]) -> None:
             "and an LLM backend (--backend, or --route-threshold) still chooses among them. More labelled examples of "
             f"{'this facet' if len(silent) == 1 else 'these facets'}, or a lower --keep-precision, may change that."
         )
-
-
-def _summary_line(summary: RunSummary) -> str:
-    parts = [f"{summary.tagged} tagged", f"{summary.failed} failed"]
-    if summary.routing or summary.routed or summary.fell_back:
-        parts[0] += f" ({summary.routed} by the LLM, {summary.fell_back} kept the default's tags when the LLM failed)"
-    if summary.degraded:
-        parts[0] += f" ({summary.degraded} from the text alone: no photo could be read)"
-    if summary.unfetched:
-        parts[0] += f" ({summary.unfetched} from the text alone: remote photos not fetched)"
-    if summary.skipped:
-        parts.append(f"{summary.skipped} already done")
-    if summary.edited:
-        parts.append(f"{summary.edited} edited since tagged, tagged again")
-    if summary.retried:
-        parts.append(f"{summary.retried} earlier failure(s) retried")
-    if summary.retried_llm:
-        parts.append(f"{summary.retried_llm} earlier LLM failure(s) sent to the LLM again")
-    if summary.retried_degraded:
-        parts.append(f"{summary.retried_degraded} tagged earlier without their photos tried again")
-    if summary.kept_text_only:
-        parts.append(f"{summary.kept_text_only} of them failed again, their earlier tags kept")
-    if summary.variants:
-        parts.append(f"{summary.variants} variant row(s) joined to their product")
-    if summary.joined:
-        parts.append(f"{summary.joined} row(s) of further photos joined to their product")
-    if summary.empty_rows:
-        parts.append(f"{summary.empty_rows} row(s) of empty cells skipped")
-    if summary.duplicates:
-        parts.append(f"{summary.duplicates} repeated id(s) not tagged")
-    if summary.stale:
-        parts.append(f"{summary.stale} earlier error record(s) of records no longer in the input removed")
-    if summary.absent:
-        done = "removed" if summary.dropped_absent else "kept"
-        parts.append(f"{summary.absent} result(s) of products no longer in the input {done} ({_named(summary)})")
-    return (
-        f"{', '.join(parts)} in {summary.seconds:.1f}s ({summary.products_per_second:.1f} products/s, "
-        f"after {summary.startup_seconds:.1f}s start-up) -> {summary.output}"
-    )
-
-
-def _named(summary: RunSummary) -> str:
-    more = summary.absent - len(summary.absent_ids)
-    return ", ".join(summary.absent_ids) + (f" and {more} more" if more else "")
