@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import datetime
 import difflib
-import json
-import math
 import numbers
-import re
 import unicodedata
-from collections.abc import Callable, Sequence
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any, Literal
 from uuid import UUID
 
@@ -18,6 +13,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from tagllm.field_values import attribute_texts, id_problem, is_infinite, is_number, json_kind, well_formed
 from tagllm.image_refs import image_references
 from tagllm.missing import is_missing_cell
 from tagllm.text import html_text
@@ -105,7 +101,7 @@ class Product(BaseModel):
         if is_number(value):
             whole = not isinstance(value, numbers.Integral) and float(value).is_integer()
             return str(int(value)) if whole else str(value)  # 1984.0 from a float column with a missing cell: 1984
-        raise ValueError(f"expected text (a string or a number), got {_json_kind(value)}")
+        raise ValueError(f"expected text (a string or a number), got {json_kind(value)}")
 
     @field_validator("description", mode="after")
     @classmethod
@@ -335,128 +331,3 @@ class TagResult(BaseModel):
         if not isinstance(other, TagResult):
             return NotImplemented
         return self.__dict__ == other.__dict__
-
-
-def is_number(value: Any) -> bool:
-    """Whether ``value`` is a number an id may be given as: Python's, NumPy's (a pandas cell read with ``df.at`` or
-    ``df.loc``: ``numpy.int64``) or a Decimal (a database's NUMERIC column); not a bool."""
-    return isinstance(value, numbers.Real | Decimal) and not isinstance(value, bool)
-
-
-def is_infinite(value: Any) -> bool:
-    """Whether a number is infinite (a float past its range, a Decimal's Infinity); an integer never is."""
-    if isinstance(value, Decimal):
-        return value.is_infinite()
-    return isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and math.isinf(value)
-
-
-def _json_kind(value: Any) -> str:
-    """What a value that is no text is, as a JSON file's writer names it, and the value itself, shortened."""
-    if isinstance(value, bool):
-        kind = "a boolean"
-    elif isinstance(value, dict):
-        kind = "an object"
-    elif isinstance(value, list | tuple | set):
-        kind = "a list"
-    else:
-        kind = type(value).__name__
-    try:
-        shown = json.dumps(value, ensure_ascii=False)  # as the file wrote it: true, not True
-    except (TypeError, ValueError):
-        shown = repr(value)
-    shown = shown if len(shown) <= 40 else shown[:39] + "…"
-    return f"{kind} ({shown})"
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-ID_TYPES = (str, bytes, UUID)  # besides numbers (``is_number``): the values an id may be given as
-
-
-def id_problem(value: Any) -> str | None:
-    """What makes ``value`` no product id, in words, or None. A date is refused, not read as its ISO text: a date
-    column taken for the ids (``--columns id=COLUMN`` naming the wrong one) gives every product of one day the same
-    id, and all but the first were skipped as repeats, when the records could say at once what was wrong."""
-    if isinstance(value, datetime.date):  # a datetime is one too
-        return (
-            f"the id is a date ({value.isoformat()}); an id must be text or a whole number: if these dates are the "
-            "products' ids, store the id column as text"
-        )
-    if isinstance(value, bool | np.bool_):
-        return (
-            f"the id is a yes/no value ({str(bool(value)).lower()}); an id must be text or a whole number: check that "
-            "the id column is the products' ids (--columns id=COLUMN names another)"
-        )
-    if isinstance(value, str):
-        return _text_id_problem(value)
-    if value is None or isinstance(value, ID_TYPES) or is_number(value):
-        return None
-    return f"an id must be text or a whole number, not {_json_kind(value)}"
-
-
-def _text_id_problem(value: str) -> str | None:
-    """Half a surrogate pair (a JSON escape of an emoji cut in two) no UTF-8 output can hold; a NUL, which readers
-    of a CSV output cut the id at (sqlite3's ``.import`` read the id 'ab\\x00c' as 'ab', another product's) or
-    refuse (Python's csv before 3.11: "line contains NUL")."""
-    surrogate = _LONE_SURROGATE.search(value)
-    if surrogate:
-        return (
-            f"the id holds half of a surrogate pair ({surrogate.group()!r}: a character such as an emoji, cut in two), "
-            "which no output can hold; fix the id in the input"
-        )
-    if "\x00" in value:
-        return (
-            "the id holds a NUL character ('\\x00'), at which readers of a CSV output cut it or stop; remove it from "
-            "the id in the input"
-        )
-    return None
-
-
-def well_formed(text: str) -> str:
-    """The text with each lone surrogate (half an emoji, left by an exporter that cut text at a fixed number of
-    UTF-16 units: JSON's "\\ud83d" alone) as U+FFFD, the replacement character: no UTF-8 holds it, and the product
-    was an error record for one character no reader shows. A NUL is left out: no seller wrote one (an exporter's
-    padding, or UTF-16 text read as bytes, a NUL after each letter, which leaving out restores); taken, it reached
-    the embedder and every output that copies the text, where CSV readers cut the cell at it or stop."""
-    return _LONE_SURROGATE.sub("\ufffd", text).replace("\x00", "")
-
-
-def attribute_texts(value: Any, clean: Callable[[str], str] = well_formed) -> Any:
-    """Attributes in any shape they arrive in as a mapping of key text to value text, each passed through ``clean``;
-    anything that is no mapping is returned as it came, for validation to name. ``clean`` is a parameter so that
-    resume can read them as a version that did not clean them did (``rows.raw_fingerprint``)."""
-    value = _attribute_mapping(value)
-    if not isinstance(value, dict):
-        return value
-    return {clean(str(k)): clean(_attribute_text(v)) for k, v in value.items() if not is_missing_cell(v)}
-
-
-def _attribute_text(value: Any) -> str:
-    """An attribute's value as the text a seller would write: a list's items joined by commas, a nested mapping
-    ("dimensions": {"width": "10 cm"}) as "width: 10 cm" items, not Python's repr of either."""
-    if isinstance(value, list | tuple):
-        return ", ".join(_attribute_text(v) for v in value if v is not None)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {_attribute_text(v)}" for k, v in value.items() if v is not None)
-    return str(value)
-
-
-def _attribute_mapping(value: Any) -> Any:
-    """The shapes attributes arrive in besides a mapping, read as one: a JSON object or list in a string (a column of
-    JSON text in Parquet or a Ray dataset, as a CSV cell is read), and a list of (key, value) pairs (an Arrow/Spark
-    map column), of "Key: Value" tags or of attribute objects, as ``parse_attribute_tags`` reads them. Anything else,
-    or a list with an item that is none of these, is returned as it came, for validation to name. One string of
-    "Key: Value" tags is read too (a CSV cell "Color: Red; Size: M", as sellers' exports write it: it was an error
-    record for every product); a string that is not ("Red cotton") is named by validation."""
-    if not isinstance(value, list | tuple | str):
-        return value
-    from tagllm.attributes.tags import parse_attribute_tags
-
-    pairs, bad = parse_attribute_tags(list(value) if isinstance(value, tuple) else value)
-    if bad:
-        return value
-    merged: dict[str, str] = {}
-    for key, val in pairs:
-        if key and val:  # an empty cell ("Pattern:", {"Pattern": null}) or a value under no key states nothing
-            merged[key] = f"{merged[key]}, {val}" if key in merged else val
-    return merged
