@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tagllm.attributes.facets import (
     DEFAULT_MIN_PRODUCTS,
@@ -18,6 +18,9 @@ from tagllm.attributes.resolver import AttributeResolver
 from tagllm.attributes.scopes import DEFAULT_EVERYWHERE_SHARE, DEFAULT_SCOPE_SHARE, DEFAULT_SCOPE_SUPPORT, learn_scopes
 from tagllm.missing import is_empty_field
 from tagllm.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from tagllm.retrieval.examples import LabelResolver
 
 SHOWN = 10  # skipped records the summary lists; the rest are counted
 # no index is built here: a record with no category tag still gives its attribute tags
@@ -114,85 +117,133 @@ def learn_taxonomy(
     ``{facet: [values]}`` mapping that may label other facets too). Facets are learned by ``learn_attributes``,
     scopes by ``learn_scopes``. ``progress(stage, done, total)`` is told each stage and the records it has done.
     """
+    from tagllm.retrieval.index import LabelResolver
+
+    tell = progress or (lambda stage, done, total: None)
+    records, bad = _read(source, input_format, tell)
+    extended = set(taxonomy.facets)  # the facets the taxonomy had: values they lack are not learned
+    earlier = {name: f.categories for name, f in taxonomy.facets.items() if not f.hierarchical}
+    report = None
+    missing: str | None = None
+    if attribute_field and learn_facets:
+        tell("learning facets from the attribute tags", 0, None)
+        report = _learn_facets(records, taxonomy, attribute_field, text_field, min_products, min_value_count)
+        taxonomy = with_attribute_facets(taxonomy, report)
+        missing = _missing_field(records, attribute_field)
+    if name:
+        taxonomy = Taxonomy(name, dict(taxonomy.facets), dict(taxonomy.values), taxonomy.source, taxonomy.languages)
+    labels = _Labels(LabelResolver(taxonomy), AttributeResolver(taxonomy) if attribute_field else None, extended)
+    for done, (line, data) in enumerate(records, 1):
+        tell("reading the labels", done, len(records))
+        labels.read(data, f"{source}:{line}", label_field, attribute_field)
+    tell("learning where each facet applies", 0, None)
+    scopes = learn_scopes(
+        taxonomy, labels.labelled, min_support=min_support, min_share=min_share, everywhere_share=everywhere_share,
+        earlier={name: scope for name, scope in earlier.items() if scope is not None},
+    )  # fmt: skip
+    if scopes:
+        taxonomy = taxonomy.with_scopes(dict(scopes))
+    return LearnedTaxonomy(
+        taxonomy, report, scopes, len(records), labels.with_category, bad, missing, labels.lacking,
+        labels.lacking_products, {name: scope for name, scope in earlier.items() if name in scopes},
+        labels.bad_categories,
+    )  # fmt: skip
+
+
+def _read(
+    source: str | Path, input_format: str | None, tell: Callable[[str, int, int | None], None]
+) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """The records of ``source`` with their lines, and the messages of those that could not be read."""
     from tagllm.io import read_records
-    from tagllm.io.rows import OWN_COLUMNS, SOURCE_COLUMN
-    from tagllm.retrieval.index import LabelResolver, labels_from_record
 
     records: list[tuple[int, dict[str, Any]]] = []
     bad: list[str] = []
-    bad_categories: list[str] = []  # a record's tags still count: it is not skipped
-    extended = set(taxonomy.facets)  # the facets the taxonomy had: values they lack are not learned
-    earlier = {name: f.categories for name, f in taxonomy.facets.items() if not f.hierarchical}
-    lacking: dict[str, dict[str, int]] = {}
-    lacking_products = 0
-    tell = progress or (lambda stage, done, total: None)
     for record in read_records(source, format=input_format):
         if record.data is None:
             bad.append(record.error.message if record.error else f"{source}:{record.line}: unreadable")
         else:
             records.append((record.line, record.data))
         tell("read", len(records) + len(bad), None)
-    report = None
-    missing: str | None = None
-    if attribute_field and learn_facets:
-        tell("learning facets from the attribute tags", 0, None)
-        report = learn_attributes(
-            (data.get(attribute_field) for _, data in records),
-            min_products=min_products,
-            min_value_count=min_value_count,
-            # a facet named 'status' cannot be written to CSV, one named 'source' to a routed run's CSV
-            reserved=[*taxonomy.facets, *OWN_COLUMNS, SOURCE_COLUMN],
-            # its category tree's too: a 'Category: T-Shirts' tag was learned as a flat copy of the tree beside it; and
-            # its labels: a '颜色: 红色' tag was learned as a facet '颜色' beside Shopify's color, labelled 颜色
-            known=[t for name, f in taxonomy.facets.items() for t in (name, f.title or name, *dict(f.labels).values())],
-            texts=(str(data.get(text_field) or "") for _, data in records) if text_field else None,
-        )
-        taxonomy = with_attribute_facets(taxonomy, report)
-        if records and not any(attribute_field in data for _, data in records):
-            # said apart from records whose tags are empty: a misnamed field learns nothing, and read as no tags
-            fields = sorted({str(k) for _, data in records for k in data})
-            shown = ", ".join(fields[:20]) + (f", … ({len(fields) - 20} more)" if len(fields) > 20 else "")
-            missing = (
-                f"no record has the field {attribute_field!r} (their fields: {shown}): no facet was learned; "
-                "name the field that holds the tags"
-            )
-    if name:
-        taxonomy = Taxonomy(name, dict(taxonomy.facets), dict(taxonomy.values), taxonomy.source, taxonomy.languages)
-    resolver = LabelResolver(taxonomy)
-    attributes = AttributeResolver(taxonomy) if attribute_field else None
-    labelled: list[dict[str, list[str]]] = []
-    with_category = 0
-    for done, (line, data) in enumerate(records, 1):
-        tell("reading the labels", done, len(records))
+    return records, bad
+
+
+def _learn_facets(
+    records: list[tuple[int, dict[str, Any]]],
+    taxonomy: Taxonomy,
+    attribute_field: str,
+    text_field: str | None,
+    min_products: int,
+    min_value_count: int,
+) -> AttributeReport:
+    """The facets the records' attribute tags give that ``taxonomy`` does not have already."""
+    from tagllm.io.rows import OWN_COLUMNS, SOURCE_COLUMN
+
+    return learn_attributes(
+        (data.get(attribute_field) for _, data in records),
+        min_products=min_products,
+        min_value_count=min_value_count,
+        # a facet named 'status' cannot be written to CSV, one named 'source' to a routed run's CSV
+        reserved=[*taxonomy.facets, *OWN_COLUMNS, SOURCE_COLUMN],
+        # its category tree's too: a 'Category: T-Shirts' tag was learned as a flat copy of the tree beside it; and
+        # its labels: a '颜色: 红色' tag was learned as a facet '颜色' beside Shopify's color, labelled 颜色
+        known=[t for name, f in taxonomy.facets.items() for t in (name, f.title or name, *dict(f.labels).values())],
+        texts=(str(data.get(text_field) or "") for _, data in records) if text_field else None,
+    )
+
+
+def _missing_field(records: list[tuple[int, dict[str, Any]]], attribute_field: str) -> str | None:
+    """What to say when no record has the attribute field: said apart from records whose tags are empty, as a
+    misnamed field learns nothing, and read as no tags."""
+    if not records or any(attribute_field in data for _, data in records):
+        return None
+    fields = sorted({str(k) for _, data in records for k in data})
+    shown = ", ".join(fields[:20]) + (f", … ({len(fields) - 20} more)" if len(fields) > 20 else "")
+    return (
+        f"no record has the field {attribute_field!r} (their fields: {shown}): no facet was learned; "
+        "name the field that holds the tags"
+    )
+
+
+class _Labels:
+    """The labels of each record read so far, for learning scopes, and what a user should hear of them: the records
+    with a category, the category labels that named nothing, the values the taxonomy's own facets lack."""
+
+    def __init__(self, resolver: LabelResolver, attributes: AttributeResolver | None, extended: set[str]) -> None:
+        self.resolver = resolver
+        self.attributes = attributes
+        self.extended = extended  # the facets the taxonomy had: values they lack are not learned
+        self.labelled: list[dict[str, list[str]]] = []
+        self.with_category = 0
+        self.bad_categories: list[str] = []  # a record's tags still count: it is not skipped
+        self.lacking: dict[str, dict[str, int]] = {}
+        self.lacking_products = 0
+
+    def read(self, data: dict[str, Any], where: str, label_field: str | None, attribute_field: str | None) -> None:
+        """Read the labels of one record (at ``where``) from its category and attribute fields."""
+        from tagllm.retrieval.index import labels_from_record
+
         labels: dict[str, list[str]] = {}
         if label_field and not is_empty_field(data.get(label_field)):
-            found = labels_from_record(data, label_field, resolver, f"{source}:{line}", left_out=CATEGORY_LEFT_OUT)
+            found = labels_from_record(data, label_field, self.resolver, where, left_out=CATEGORY_LEFT_OUT)
             if isinstance(found, dict):
                 labels.update(found)
             else:
-                bad_categories.append(found.message)
-        if attributes is not None and attribute_field:
-            resolved, unresolved = attributes.resolve(data.get(attribute_field))
-            for facet, ids in resolved.items():
-                labels.setdefault(facet, []).extend(i for i in ids if i not in labels.get(facet, []))
-            lacks = False
-            for key, text, why in unresolved:
-                named = attributes.facet(key) if why == "not in taxonomy" else None
-                if named is not None and named in extended:
-                    texts = lacking.setdefault(named, {})
-                    texts[text] = texts.get(text, 0) + 1
-                    lacks = True
-            lacking_products += lacks
-        with_category += any(taxonomy.facets[f].hierarchical for f in labels)
-        labelled.append(labels)
-    tell("learning where each facet applies", 0, None)
-    scopes = learn_scopes(
-        taxonomy, labelled, min_support=min_support, min_share=min_share, everywhere_share=everywhere_share,
-        earlier={name: scope for name, scope in earlier.items() if scope is not None},
-    )  # fmt: skip
-    if scopes:
-        taxonomy = taxonomy.with_scopes(dict(scopes))
-    return LearnedTaxonomy(
-        taxonomy, report, scopes, len(records), with_category, bad, missing, lacking, lacking_products,
-        {name: scope for name, scope in earlier.items() if name in scopes}, bad_categories,
-    )  # fmt: skip
+                self.bad_categories.append(found.message)
+        if self.attributes is not None and attribute_field:
+            self._read_attributes(data.get(attribute_field), labels, self.attributes)
+        self.with_category += any(self.resolver.taxonomy.facets[f].hierarchical for f in labels)
+        self.labelled.append(labels)
+
+    def _read_attributes(self, tags: Any, labels: dict[str, list[str]], attributes: AttributeResolver) -> None:
+        """Add the attribute ``tags`` the taxonomy resolves to ``labels``; count those of its own facets it lacks."""
+        resolved, unresolved = attributes.resolve(tags)
+        for facet, ids in resolved.items():
+            labels.setdefault(facet, []).extend(i for i in ids if i not in labels.get(facet, []))
+        lacks = False
+        for key, text, why in unresolved:
+            named = attributes.facet(key) if why == "not in taxonomy" else None
+            if named is not None and named in self.extended:
+                texts = self.lacking.setdefault(named, {})
+                texts[text] = texts.get(text, 0) + 1
+                lacks = True
+        self.lacking_products += lacks
