@@ -15,6 +15,9 @@ from tagllm.errors import ConfigError
 
 if TYPE_CHECKING:
     from tagllm.backends.base import GenerationRequest
+    from tagllm.models import Product
+    from tagllm.tagger import Tagger
+    from tagllm.taxonomy import Taxonomy
 
 app = typer.Typer(help="Render and inspect prompt templates.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
 FacetOpt = typer.Option([], "--facet", "-f", help="facet to tag (repeatable)")
@@ -177,7 +180,10 @@ def render(
     """Print the chat messages (and with --json the answer schema) a backend would receive for one product.
 
     In two_step mode (attribute_mode) both steps are shown: the category, then the attributes of a category."""
+    from tagllm.assembly import with_index_settings
     from tagllm.errors import InputError
+    from tagllm.io import parse_columns
+    from tagllm.taxonomy import CATEGORY, load_taxonomy
 
     if tokenizer is not None and not Path(tokenizer).is_dir():
         # A hub id would mean a download; tagllm never fetches weights or tokenizers itself.
@@ -185,37 +191,65 @@ def render(
             f"--tokenizer {tokenizer!r} is not a directory: token counts need the tokenizer on disk; download it "
             "first (e.g. `huggingface-cli download ORG/NAME --local-dir DIR`) and pass the directory"
         )
-    from tagllm.assembly import open_index, with_index_settings
-    from tagllm.backends.base import message_text
-    from tagllm.backends.chat import reads_images
-    from tagllm.cli.capture import CaptureBackend
-    from tagllm.io import parse_columns
-    from tagllm.retrieval.embedder import Embedder
-    from tagllm.tagger import Tagger
-    from tagllm.taxonomy import CATEGORY, load_taxonomy
-
     cfg, evaluation = _settings(
         config, taxonomy=taxonomy, examples=examples, index=index, label_field=label_field, prompt=prompt,
         facets=facet or None, k=k, max_candidates=max_candidates, model=model, attribute_mode=attribute_mode,
         ignore_fields=parse_fields(ignore_fields),
     )  # fmt: skip
     cfg = with_index_settings(cfg)  # the index's taxonomy, fields and encoder where the flags do not set them
-    seen = None
-    if evaluation is not None:  # a gold record as the eval's tagger reads it: no answers, no hidden fields
-        from tagllm.evaluation.gold import strip_answers
-
-        def seen(data: dict[str, Any]) -> dict[str, Any]:
-            return strip_answers(data, evaluation)
-
-    item = _product(product, input, product_id, parse_columns(columns), seen)
+    item = _product(product, input, product_id, parse_columns(columns), _seen(evaluation))
     tax = load_taxonomy(cfg.taxonomy)
     if category is not None and (category not in tax.values or tax.values[category].facet != CATEGORY):
         raise InputError(f"--category {category!r} is not a category id of taxonomy {tax.name!r}")
+    shown = _steps(_capturing_tagger(cfg, tax, input), item, category)
+    tokenizer_dir = tokenizer or (cfg.model if cfg.model and Path(cfg.model).is_dir() else None)
+    counts = [_counts(tokenizer_dir, step) if tokenizer_dir else None for step in shown]
+    if as_json:
+        parts = [_as_json(step, count) for step, count in zip(shown, counts, strict=True)]
+        out = parts[0]
+        if len(parts) > 1:
+            out["attribute_step"] = parts[1]
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for step, count in zip(shown, counts, strict=True):
+        _echo_step(step, count, tax, category)
+
+
+def _seen(evaluation: Any) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    """What the tagger reads of a record of --input: with an eval config, a gold record as the eval's tagger reads
+    it (no answers, no hidden fields); otherwise the record as it is (None)."""
+    if evaluation is None:
+        return None
+    from tagllm.evaluation.gold import strip_answers
+
+    def seen(data: dict[str, Any]) -> dict[str, Any]:
+        return strip_answers(data, evaluation)
+
+    return seen
+
+
+def _capturing_tagger(cfg: Any, tax: Taxonomy, input: str | None) -> Tagger:
+    """The tagger ``cfg`` describes, its backend one that keeps the requests it is given instead of answering."""
+    from tagllm.assembly import open_index
+    from tagllm.backends.chat import reads_images
+    from tagllm.cli.capture import CaptureBackend
+    from tagllm.retrieval.embedder import Embedder
+    from tagllm.tagger import Tagger
+
     embedder = Embedder.from_config(cfg)
     capture = CaptureBackend(cfg.backend, cfg.model, supports_images=reads_images(cfg))
     tagger = Tagger(tax, index=open_index(cfg, tax, embedder), embedder=embedder, backend=capture, config=cfg)
     if input is not None and tagger.image_root is None:
         tagger.image_root = Path(input).resolve().parent  # the file's relative image paths start beside it
+    return tagger
+
+
+def _steps(tagger: Tagger, item: Product, category: str | None) -> list[_Step]:
+    """The requests the tagger would send for ``item``: one, or in two_step mode the category's and the attributes'
+    of ``category`` (by default the top category candidate)."""
+    from tagllm.errors import InputError
+    from tagllm.taxonomy import CATEGORY
+
     steps = tagger.steps
     assert steps is not None  # CaptureBackend needs a prompt, so the tagger built the LLM steps
     if category is not None and not steps.is_two_step:
@@ -227,32 +261,29 @@ def render(
         second = steps.second(scored, chosen)
         if second is not None:
             shown.append(_Step("attributes", steps.attribute_prompt, second, chosen))
-    tokenizer_dir = tokenizer or (cfg.model if cfg.model and Path(cfg.model).is_dir() else None)
-    counts = [_counts(tokenizer_dir, step) if tokenizer_dir else None for step in shown]
-    if as_json:
-        parts = [_as_json(step, count) for step, count in zip(shown, counts, strict=True)]
-        out = parts[0]
-        if len(parts) > 1:
-            out["attribute_step"] = parts[1]
-        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
-        return
-    for step, count in zip(shown, counts, strict=True):
-        if step.name == "category":
-            typer.echo("### step 1: the category")
-        elif step.name == "attributes":
-            which = "the top category candidate; another with --category ID" if category is None else "--category"
-            path = tax.path_of(step.category) if step.category else "an unknown category"
-            typer.echo(f"### step 2: the attributes of {path!r} ({which})")
-        messages = step.request.messages or []
-        for message in messages:
-            typer.echo(f"=== {message['role']} ===")
-            typer.echo(_shown(message["content"]))
-        typer.echo(f"--- template {step.prompt.name} ({step.prompt.path}), hash {step.prompt.hash}")
-        for use in step.request.image_uses:
-            if use.error:
-                typer.echo(f"--- photo not shown: {use.error}")
-        chars = sum(len(message_text(m["content"])) for m in messages)
-        typer.echo(f"--- {len(messages)} messages, {chars} characters" + (f"; {count}" if count else ""))
+    return shown
+
+
+def _echo_step(step: _Step, count: str | None, tax: Taxonomy, category: str | None) -> None:
+    """Print a step's messages as text, with its template and how long it is."""
+    from tagllm.backends.base import message_text
+
+    if step.name == "category":
+        typer.echo("### step 1: the category")
+    elif step.name == "attributes":
+        which = "the top category candidate; another with --category ID" if category is None else "--category"
+        path = tax.path_of(step.category) if step.category else "an unknown category"
+        typer.echo(f"### step 2: the attributes of {path!r} ({which})")
+    messages = step.request.messages or []
+    for message in messages:
+        typer.echo(f"=== {message['role']} ===")
+        typer.echo(_shown(message["content"]))
+    typer.echo(f"--- template {step.prompt.name} ({step.prompt.path}), hash {step.prompt.hash}")
+    for use in step.request.image_uses:
+        if use.error:
+            typer.echo(f"--- photo not shown: {use.error}")
+    chars = sum(len(message_text(m["content"])) for m in messages)
+    typer.echo(f"--- {len(messages)} messages, {chars} characters" + (f"; {count}" if count else ""))
 
 
 def _no_attribute_step(category: str, steps: Any) -> str:
