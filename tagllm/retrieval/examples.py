@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
 
@@ -16,6 +16,9 @@ from tagllm.missing import is_blank_cell, is_empty_field
 from tagllm.models import LabelledProduct, RecordError
 from tagllm.taxonomy import CATEGORY, Taxonomy
 from tagllm.text import normalize
+
+if TYPE_CHECKING:
+    from tagllm.io import Record
 
 
 class LabelResolver:
@@ -125,83 +128,127 @@ def read_examples(
     ``tagllm taxonomy build`` leaves out free-text keys and rare values on purpose). ``require_attributes``: examples
     of which none carries an attribute label (the field named wrong, or a taxonomy without their keys' facets) are
     refused (``InputError``), not read as examples of their category alone."""
-    from tagllm.attributes import AttributeResolver
-    from tagllm.io import Record, RecordSource, to_product
-    from tagllm.models import PRODUCT_FIELDS
+    from tagllm.io import RecordSource
 
-    resolver = LabelResolver(taxonomy)
-    attributes = AttributeResolver(taxonomy) if attribute_field else None
     name = str(source)
-    examples: list[LabelledProduct] = []
-    errors: list[RecordError] = []
-    given: dict[str, tuple[int, int]] = {}  # an example's id (given, or its text's) -> its place and line
-    tagged = 0  # records whose attribute field holds something
-    unknown_keys: dict[str, int] = {}  # attribute keys that name no facet -> records giving them
-    fields: set[str] = set()  # the fields the records have, named when none has the label field
     records = RecordSource(source, format=format, columns=columns)
     records.require_title()  # a table with no title column (one Excel saved with semicolons): said as for products
+    read = _ExamplesRead(name, taxonomy, label_field, attribute_field, ignore_fields)
     for record in records:
+        read.add(record)
+    if not read.examples:
+        raise read.none_usable()
+    if require_attributes and attribute_field:
+        _refuse_no_attributes(read.examples, taxonomy, name, attribute_field, read.tagged, read.unknown_keys)
+    return read.examples, read.errors
+
+
+class _ExamplesRead:
+    """The examples of one file read so far, the errors of its other records, and what says why none was usable or
+    why none carries an attribute label."""
+
+    def __init__(
+        self,
+        name: str,
+        taxonomy: Taxonomy,
+        label_field: str,
+        attribute_field: str | None,
+        ignore_fields: Sequence[str],
+    ) -> None:
+        from tagllm.attributes import AttributeResolver
+
+        self.name = name
+        self.label_field = label_field
+        self.attribute_field = attribute_field
+        self.ignore_fields = ignore_fields
+        self.resolver = LabelResolver(taxonomy)
+        self.attributes = AttributeResolver(taxonomy) if attribute_field else None
+        self.examples: list[LabelledProduct] = []
+        self.errors: list[RecordError] = []
+        self.given: dict[str, tuple[int, int]] = {}  # an example's id (given, or its text's) -> its place and line
+        self.tagged = 0  # records whose attribute field holds something
+        self.unknown_keys: dict[str, int] = {}  # attribute keys that name no facet -> records giving them
+        self.fields: set[str] = set()  # the fields the records have, named when none has the label field
+
+    def add(self, record: Record) -> None:
+        """Read one record as an example, or as the error that says why it is none."""
+        from tagllm.io import Record, to_product
+
         if record.error is not None:
-            errors.append(record.error)
-            continue
+            self.errors.append(record.error)
+            return
         data = dict(record.data or {})
-        fields.update(data)
-        where = f"{name}:{record.line}"
-        extra: dict[str, list[str]] = {}
-        if attributes is not None and attribute_field:
-            extra, unresolved = attributes.resolve(data.get(attribute_field))
-            tagged += not is_empty_field(data.get(attribute_field))
-            for key in dict.fromkeys(key for key, _, why in unresolved if why == "unknown facet"):
-                unknown_keys[key] = unknown_keys.get(key, 0) + 1
-            if attribute_field not in PRODUCT_FIELDS:  # sellers' `attributes` stay what the example reads
-                data.pop(attribute_field, None)
-        if extra and is_empty_field(data.get(label_field)):
-            labels: dict[str, list[str]] | RecordError = {}
-        else:
-            labels = labels_from_record(data, label_field, resolver, where)
+        self.fields.update(data)
+        labels = self._labels(data, f"{self.name}:{record.line}")
         if isinstance(labels, RecordError):
             labels.line = record.line
-            errors.append(labels)
-            continue
-        for facet, ids in extra.items():
-            slot = labels.setdefault(facet, [])
-            slot.extend(i for i in ids if i not in slot)
-        for ignored in ignore_fields:
+            self.errors.append(labels)
+            return
+        for ignored in self.ignore_fields:
             data.pop(ignored, None)
-        data.pop(label_field, None)
+        data.pop(self.label_field, None)
         data["labels"] = labels
         named = data.get("id") not in (None, "")
         if not named:  # named by content, so that adding the same file again changes nothing
             data["id"] = content_id(data)
-        product = to_product(Record(record.line, data), name, LabelledProduct)
+        product = to_product(Record(record.line, data), self.name, LabelledProduct)
         if isinstance(product, RecordError):
-            errors.append(product)
-            continue
-        example = cast(LabelledProduct, product)
-        if example.id in given:
+            self.errors.append(product)
+            return
+        self._keep(cast(LabelledProduct, product), record.line, named)
+
+    def _labels(self, data: dict[str, Any], where: str) -> dict[str, list[str]] | RecordError:
+        """The record's labels: its category from the label field, with the facets its attribute tags label (the
+        attribute field is then left out of ``data``, unless it is a product field the example reads)."""
+        from tagllm.models import PRODUCT_FIELDS
+
+        extra: dict[str, list[str]] = {}
+        field = self.attribute_field
+        if self.attributes is not None and field:
+            extra, unresolved = self.attributes.resolve(data.get(field))
+            self.tagged += not is_empty_field(data.get(field))
+            for key in dict.fromkeys(key for key, _, why in unresolved if why == "unknown facet"):
+                self.unknown_keys[key] = self.unknown_keys.get(key, 0) + 1
+            if field not in PRODUCT_FIELDS:  # sellers' `attributes` stay what the example reads
+                data.pop(field, None)
+        if extra and is_empty_field(data.get(self.label_field)):
+            labels: dict[str, list[str]] | RecordError = {}
+        else:
+            labels = labels_from_record(data, self.label_field, self.resolver, where)
+        if isinstance(labels, RecordError):
+            return labels
+        for facet, ids in extra.items():
+            slot = labels.setdefault(facet, [])
+            slot.extend(i for i in ids if i not in slot)
+        return labels
+
+    def _keep(self, example: LabelledProduct, line: int, named: bool) -> None:
+        """Keep ``example`` (read at ``line``; ``named``: its id was given, not taken from its text); an id given
+        before is replaced by this later record, the earlier one named in the errors."""
+        if example.id in self.given:
             # the later record is the review, as `index add` reads one: both were kept, and a review added later
             # replaced one of them only, the other's stale labels still voting (a product without an id is named by
             # its text, so two records of it are one example too)
-            place, line = given[example.id]
-            examples[place] = example
+            place, earlier = self.given[example.id]
+            self.examples[place] = example
             again = f"id {example.id!r}" if named else "its product (no id; the same title, brand and description)"
-            message = f"{name}:{line}: {again} is given again on line {record.line}, whose record is kept"
-            errors.append(RepeatedExample(line=line, field="id", record_id=example.id, message=message))
-            given[example.id] = (place, record.line)
-            continue
-        given[example.id] = (len(examples), record.line)
-        examples.append(example)
-    if not examples:
-        detail = f"; first problem: {errors[0].message}" if errors else ""
-        if fields and label_field not in fields:
+            message = f"{self.name}:{earlier}: {again} is given again on line {line}, whose record is kept"
+            self.errors.append(RepeatedExample(line=earlier, field="id", record_id=example.id, message=message))
+            self.given[example.id] = (place, line)
+            return
+        self.given[example.id] = (len(self.examples), line)
+        self.examples.append(example)
+
+    def none_usable(self) -> InputError:
+        """The error of a file of which no record was a usable example: its first problem, and the field named
+        wrong when no record has the label field."""
+        detail = f"; first problem: {self.errors[0].message}" if self.errors else ""
+        if self.fields and self.label_field not in self.fields:
             detail += (
-                f"; no record has a {label_field!r} field (their fields: {', '.join(sorted(fields))}): name the one "
-                "holding the tags (--label-field)"
+                f"; no record has a {self.label_field!r} field (their fields: {', '.join(sorted(self.fields))}): "
+                "name the one holding the tags (--label-field)"
             )
-        raise InputError(f"{name}: no usable labelled examples{detail}")
-    if require_attributes and attribute_field:
-        _refuse_no_attributes(examples, taxonomy, name, attribute_field, tagged, unknown_keys)
-    return examples, errors
+        return InputError(f"{self.name}: no usable labelled examples{detail}")
 
 
 def _refuse_no_attributes(
