@@ -18,9 +18,10 @@ from uuid import UUID
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError
 
+from tagllm.field_values import id_problem, is_infinite, is_number
 from tagllm.io.readers import Record, RecordSource
 from tagllm.missing import is_blank_cell
-from tagllm.models import Product, RecordError, id_problem, is_infinite, is_number
+from tagllm.models import Product, RecordError
 
 MAX_PROBLEMS_NAMED = 3  # a record's error names its first fields at fault, then says how many more there are
 LINE_ID = re.compile(r"line-[0-9]+")  # the form of the id a record without one is named by: its line

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from tagllm.errors import InputError
+from tagllm.field_values import attribute_texts
 from tagllm.missing import is_missing_cell
-from tagllm.models import NO_PHOTO_NOTE, NOT_FETCHED_NOTE, TagResult, attribute_texts
+from tagllm.models import NO_PHOTO_NOTE, NOT_FETCHED_NOTE, TagResult
 
 # a row's outcome; fell_back: ok, but the LLM it was routed to failed; degraded: ok, but tagged from the text alone
 # because none of its photos could be read. Resume tags both again. unfetched: ok, tagged from the text alone because
