@@ -13,6 +13,7 @@ from tagllm.mapping.base import Batch, Mapped, MappedAnswer, Outcome, Stage
 from tagllm.mapping.chinese import ChineseStage
 from tagllm.mapping.clips import ClipStage
 from tagllm.mapping.colour_codes import ColourCodeStage
+from tagllm.mapping.colour_nouns import ColourNounStage
 from tagllm.mapping.colours import ColourStage
 from tagllm.mapping.cups import CupStage
 from tagllm.mapping.derived import DerivedStage
@@ -61,7 +62,8 @@ class Mapper:
 
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
     zh_facet_word ▸ cup ▸
-    foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ spelling ▸ colour_code ▸ clause ▸ paraphrase ▸
+    foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ spelling ▸ colour_code ▸ colour_noun ▸ clause ▸
+    paraphrase ▸
     title ▸ spec ▸ clip ▸ fuzzy ▸ embedding ▸ gloss ▸ wording ▸ llm. Each stage reads only the strings the stages
     before it left open, and decides those it can. Then a guess that dropped the negation a string opens with is taken
     back (``deny_negations``: "do not tumble dry" is no Tumble dry).
@@ -156,6 +158,8 @@ class Mapper:
             [TitleStage(self, reading)] if use_embeddings else []
         )  # a head phrase's guess needs the embedder's word
         self.stages += [modifier, SpellingStage(self, reading), ColourCodeStage(self, reading)]
+        colours_read = [*self.lookups, self.colour, *reading[len(self.lookups) :]]  # "scarlet" is the colour stage's
+        self.stages.append(ColourNounStage(self, colours_read))
         self.stages += [ClauseStage(self, reading)]
         self.stages += [ParaphraseStage(self, self.naming), *titles, SpecStage(self), ClipStage(self), self.fuzzy]
         if use_embeddings:
