@@ -37,3 +37,15 @@ def test_a_title_of_symbols_alone_is_an_error_record_unless_other_text_or_a_phot
         f"{path}:1: record 'e1' has no words to tag it from: its title '👗' holds no letter or digit, and it has no "
         "description, brand, attributes, queries or photos; give it a title that names the product"
     )
+
+
+def test_a_product_object_of_symbols_alone_is_an_error_result_as_its_dict_is() -> None:
+    from tagllm.io.products import as_product
+
+    made = as_product(Product(id="e1", title="!!!"), 0)
+    read = as_product({"id": "e1", "title": "!!!"}, 0)
+    assert isinstance(made, RecordError) and isinstance(read, RecordError)
+    assert (made.record_id, made.field, made.message) == (read.record_id, read.field, read.message)
+    assert made.message.startswith("batch:1: record 'e1' has no words to tag it from")
+    kept = Product(id="d1", title="🔥", description="Red cotton summer dress")
+    assert as_product(kept, 0) is kept

@@ -72,16 +72,21 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
             message=f"{f'{name}:{record.line}: ' if name else ''}record {named} {'; '.join(problems)}",
         )
     if cls is Product and _is_wordless(product):  # an example's labels are checked where examples are read
-        where = f"{name}:{record.line}: " if name else ""
-        return RecordError(
-            field="title",
-            line=record.line if name else None,
-            record_id=product.id,
-            message=f"{where}record {product.id!r} has no words to tag it from: its title {product.title!r} holds no "
-            "letter or digit, and it has no description, brand, attributes, queries or photos; give it a title that "
-            "names the product",
-        )
+        return _wordless_error(product, name, record.line)
     return product
+
+
+def _wordless_error(product: Product, name: str | None, line: int) -> RecordError:
+    """The error record of a product with no words to tag it from (``_is_wordless``), on ``line`` of ``name``."""
+    where = f"{name}:{line}: " if name else ""
+    return RecordError(
+        field="title",
+        line=line if name else None,
+        record_id=product.id,
+        message=f"{where}record {product.id!r} has no words to tag it from: its title {product.title!r} holds no "
+        "letter or digit, and it has no description, brand, attributes, queries or photos; give it a title that "
+        "names the product",
+    )
 
 
 def _is_wordless(product: Product) -> bool:
@@ -178,8 +183,10 @@ def as_product(item: Any, position: int) -> Product | RecordError:
     """A batch item (a Product, a dict, a pandas row, a pydantic model or dataclass of the caller's, or an error
     record already) at 0-based ``position`` as a Product, or the error record saying why it is not one (named
     ``batch:N``, N 1-based)."""
-    if isinstance(item, Product | RecordError):
+    if isinstance(item, RecordError):
         return item
+    if isinstance(item, Product):  # built by the caller: read as a dict's fields would be
+        return _wordless_error(item, "batch", position + 1) if _is_wordless(item) else item
     where = f"batch:{position + 1}"
     try:
         fields = _fields_of(item)
