@@ -469,3 +469,35 @@ def test_examples_without_the_label_field_name_the_fields_they_have(tmp_path: Pa
         "tags, so this record is left out of the index; no record has a 'gold' field (their fields: id, labels, "
         "title): name the one holding the tags (--label-field)"
     )
+
+
+def test_add_to_index_grows_a_saved_index_and_refits_its_scorer_as_index_add_does(  # type: ignore[no-untyped-def]
+    tmp_path, demo_taxonomy, embedder
+) -> None:
+    """A batch job in Python grows a saved index with ``add_to_index``: the examples are added, the scorer fitted
+    again on the grown index (as a build over the same examples fits it), a record the file gives twice is named
+    among the errors, and the same file added again changes nothing."""
+    from tagllm.assembly import build_index
+    from tagllm.index_add import add_to_index
+
+    lines = (DATA / "demo_examples.jsonl").read_text().splitlines()
+    (tmp_path / "first.jsonl").write_text("\n".join(lines[:20]) + "\n")
+    (tmp_path / "rest.jsonl").write_text("\n".join([*lines[20:], lines[20]]) + "\n")  # the 21st given twice
+    build_index(tmp_path / "first.jsonl", demo_taxonomy, embedder, tmp_path / "grown")
+    build_index(DATA / "demo_examples.jsonl", demo_taxonomy, embedder, tmp_path / "built")
+    stages: list[str] = []
+
+    added = add_to_index(
+        tmp_path / "rest.jsonl", tmp_path / "grown", demo_taxonomy, embedder,
+        progress=lambda stage, done, total: stages.append(stage),
+    )  # fmt: skip
+    assert (added.counts.added, added.counts.replaced, added.size) == (10, 0, 30)
+    assert [e.message for e in added.errors] == [
+        f"{tmp_path / 'rest.jsonl'}:1: id 'ex-21' is given again on line 11, whose record is kept"
+    ]
+    assert stages[:2] == ["index", "read"] and "fit" in stages
+    scorer = json.loads((tmp_path / "grown" / "scorer.json").read_text())
+    assert "category" in scorer and scorer == json.loads((tmp_path / "built" / "scorer.json").read_text())
+    assert len(ExampleIndex.load(tmp_path / "grown", taxonomy=demo_taxonomy)) == 30
+    again = add_to_index(tmp_path / "rest.jsonl", tmp_path / "grown", demo_taxonomy, embedder)
+    assert (again.counts.added, again.counts.replaced, again.counts.unchanged) == (0, 0, 10)

@@ -125,14 +125,10 @@ def add(
     replaces it (a corrected label replaces the old one; one reviewed without attribute tags keeps its attribute
     labels, one without a category its category, one without images its photo); adding the same file twice changes
     nothing."""
-    from pathlib import Path
-
-    from tagllm.assembly import examples_image_loader, fit_scorer, with_index_settings
-    from tagllm.examples_record import photo_stamps, photos_after_add, write_photo_record
+    from tagllm.assembly import examples_image_loader, with_index_settings
+    from tagllm.index_add import add_to_index
     from tagllm.io import parse_columns
     from tagllm.retrieval.embedder import Embedder
-    from tagllm.retrieval.index import ExampleIndex, read_examples
-    from tagllm.retrieval.index_files import writing_index
     from tagllm.taxonomy import load_taxonomy
 
     cfg = build_config(
@@ -144,51 +140,25 @@ def add(
     progress = StderrProgress()  # on a terminal: reading, embedding thousands of examples and fitting take minutes
     progress("taxonomy", 0, None)
     tax = load_taxonomy(cfg.taxonomy)
-    emb = Embedder.from_config(cfg)
-    progress("index", 0, None)
-    # held from before it is loaded until it is saved: another add at once waits, then adds to what this one saved
-    with writing_index(index, waiting=lambda message: typer.echo(message, err=True)):
-        idx = ExampleIndex.load(index, taxonomy=tax, embedder=emb)
-        fields = _fields(cfg.label_field)
-        progress("read", 0, None)
-        new, errors = read_examples(
-            examples, tax, label_field=cfg.label_field, attribute_field=cfg.attribute_field,
-            columns=parse_columns(columns, fields=fields), ignore_fields=cfg.ignore_fields, format=input_format,
-        )  # fmt: skip
-        attributes = [name for name, f in tax.facets.items() if not f.hierarchical]
-        categories = [name for name, f in tax.facets.items() if f.hierarchical]
-        # the photos of an index that has them, then the distinct texts of the added and replaced examples (counted
-        # by the embedder)
-        with emb.reporting(lambda done, total: progress("embed", done, total)):
-            loader = examples_image_loader(cfg, examples)
-            stamps = photo_stamps(new, loader)  # before they are read: one edited meanwhile is caught
-            before = list(idx.examples)
-            counts = idx.add(
-                new, emb, image_loader=loader, attributes=attributes, categories=categories, progress=progress
-            )
-        if counts.added or counts.replaced:
-            # the stackers were fitted on the examples the index had: fitted again on these, as index build fits them
-            scorer = fit_scorer(idx, tax, emb, k=cfg.k, keep_precision=cfg.keep_precision, progress=progress)
-            photos = photos_after_add(idx, before, stamps, loader, counts.kept_photos)  # of the examples it holds now
-
-            def also(staging: Path) -> None:  # the scorer and the photos' record move in with the index's files
-                scorer.save(staging)
-                write_photo_record(staging, photos)
-
-            idx.save(index, also=also)
-        else:
-            idx.save(index)
+    added = add_to_index(
+        examples, index, tax, Embedder.from_config(cfg), label_field=cfg.label_field,
+        attribute_field=cfg.attribute_field, columns=parse_columns(columns, fields=_fields(cfg.label_field)),
+        ignore_fields=cfg.ignore_fields, input_format=input_format,
+        image_loader=examples_image_loader(cfg, examples), k=cfg.k, keep_precision=cfg.keep_precision,
+        progress=progress, waiting=lambda message: typer.echo(message, err=True),
+    )  # fmt: skip
     progress.done()
-    _skipped(errors)
-    _photo_problems(idx.image_problems)
+    counts = added.counts
+    _skipped(added.errors)
+    _photo_problems(added.image_problems)
     _kept_labels("attribute labels", counts.kept_attributes, "attribute tags")
     _kept_labels("category labels", counts.kept_categories, "category")
     _kept_labels("photos", counts.kept_photos, "images")
     typer.echo(
         f"{index}: added {counts.added}, replaced {counts.replaced}, {counts.unchanged} unchanged, "
-        f"now {len(idx)} examples, {len(errors)} record(s) skipped"
+        f"now {added.size} examples, {len(added.errors)} record(s) skipped"
     )
-    raise typer.Exit(1 if errors else 0)
+    raise typer.Exit(1 if added.errors else 0)
 
 
 def _photos_held(built: ExampleIndex) -> str:
