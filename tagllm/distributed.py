@@ -92,10 +92,10 @@ def tag_dataset(
     except ImportError:
         raise missing_dependency("ray", "ray", "tagging a Ray dataset") from None
     from tagllm.assembly import with_index_settings
-    from tagllm.tagger import _checked_batch_size
+    from tagllm.tagger_checks import checked_batch_size
 
     check_config(config, "tag_dataset")
-    size = config.batch_size if batch_size is None else _checked_batch_size(batch_size)  # before the index loads
+    size = config.batch_size if batch_size is None else checked_batch_size(batch_size)  # before the index loads
     config = with_index_settings(config)
     _refuse_routing(config)
     tagger = _cpu_tagger(config)  # taxonomy, index, facets, templates: checked here, once

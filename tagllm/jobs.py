@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from tagllm.config import TaggerConfig
 from tagllm.io import check_batch
 from tagllm.models import Product, TagResult
-from tagllm.tagger import Tagger, check_file_arguments
+from tagllm.tagger import Tagger
+from tagllm.tagger_checks import check_file_arguments
 
 if TYPE_CHECKING:
     from tagllm.io import RecordSource

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import atexit
-import contextlib
 import gc
-import itertools
-import numbers
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -37,6 +33,7 @@ from tagllm.retrieval.image_index import Photos
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.retrieval.recent import RecentVectors
 from tagllm.scoring import BatchScorer
+from tagllm.tagger_checks import carry_results, check_facet_names, check_file_arguments, checked_batch_size, take
 from tagllm.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
@@ -88,7 +85,7 @@ class Tagger:
         # a facet named twice (-f color -f color) is tagged once: twice, a Parquet output held its columns twice, a
         # file pyarrow and pandas refuse to read, and the settings record differed from the same run named once
         self.facets = list(dict.fromkeys(self.config.facets or default_facets(taxonomy, index)))
-        _check_facets(taxonomy, self.facets)  # an unknown facet fails here, naming the taxonomy's facets
+        check_facet_names(taxonomy, self.facets)  # an unknown facet fails here, naming the taxonomy's facets
         self.scorer = CandidateScorer(
             taxonomy, index, self.embedder, self.facets, k=self.config.k, inputs=self.inputs,
             target_precision=self.config.keep_precision,
@@ -157,7 +154,7 @@ class Tagger:
             progress("taxonomy", 0, None)
         taxonomy = load_taxonomy(config.taxonomy)
         # a facet misnamed (-f colour) stops the run now, not after the examples were embedded into an index (minutes)
-        _check_facets(taxonomy, config.facets or [])
+        check_facet_names(taxonomy, config.facets or [])
         # The backend before the index: a setup mistake (a package not installed, a model directory that is not
         # there) stops the run at once, not after the examples were embedded.
         backend = get_backend(config.backend, **backend_options(config, taxonomy))
@@ -188,7 +185,7 @@ class Tagger:
             for batch in self.tag_batches(products):
                 results.extend(batch)
         except (Exception, KeyboardInterrupt) as exc:
-            _carry_results(exc, results)
+            carry_results(exc, results)
             raise
         return results
 
@@ -213,14 +210,14 @@ class Tagger:
         whole first window is encoded. ``progress(done, total)`` follows the encoding of each window.
         """
         check_batch(products)
-        size = self.config.batch_size if batch_size is None else _checked_batch_size(batch_size)
+        size = self.config.batch_size if batch_size is None else checked_batch_size(batch_size)
         self._prepare_once()
         iterator = iter(products)
         seen = 0
         window_size = min(FIRST_WINDOW, max(size, ENCODE_WINDOW))
         recent = RecentVectors(self.embedder)  # a text repeated in a later window is not encoded again
         while True:
-            window, failure = _take(iterator, window_size)
+            window, failure = take(iterator, window_size)
             if window:
                 yield from self._batches(window, size, recent, first=seen, progress=progress)
             if failure is not None:  # the products read before it are tagged: a file run has written them
@@ -400,72 +397,3 @@ class Tagger:
             columns=columns, keep_columns=keep_columns, provenance=provenance, progress=progress,
             drop_absent=drop_absent,
         )  # fmt: skip
-
-
-def _check_facets(taxonomy: Taxonomy, facets: list[str]) -> None:
-    """Each facet named is the taxonomy's, else the error names its facets; ``-f category,color`` (one flag, as
-    --keep-columns takes its columns) is told to name each facet with its own -f."""
-    from tagllm.errors import TaxonomyError
-
-    for facet in facets:
-        parts = [part.strip() for part in facet.split(",")]
-        if facet not in taxonomy.facets and len(parts) > 1 and all(part in taxonomy.facets for part in parts):
-            raise TaxonomyError(
-                f"facet {facet!r}: -f (--facet) names one facet; give each its own: "
-                + " ".join(f"-f {part}" for part in parts)
-                + " (a config file's facets: a list, ["
-                + ", ".join(parts)
-                + "])"
-            )
-        taxonomy.facet_values(facet)  # an unknown facet fails here, naming the taxonomy's facets
-
-
-def _carry_results(exc: BaseException, results: list[TagResult]) -> None:
-    """Put ``results`` on ``exc`` (``tagllm_results``), with a note saying so where Python has notes (3.11+). Set
-    past the exception's own ``__setattr__``: an exception of the caller's that refuses attributes (a frozen
-    dataclass), or Python 3.10's exceptions, which have no ``add_note``, made tag() raise that failure instead,
-    the input's own exception and the products tagged before it lost with it."""
-    object.__setattr__(exc, "tagllm_results", results)
-    add_note = getattr(exc, "add_note", None)
-    if results and callable(add_note):
-        with contextlib.suppress(Exception):  # a frozen exception refuses the note's ``__notes__`` too
-            add_note(f"tagllm: the {len(results)} product(s) tagged before this are in exc.tagllm_results")
-
-
-def _checked_batch_size(size: Any) -> int:
-    """A batch size given to ``tag_iter`` / ``tag_batches``: a whole number of products, at least 1 (a negative one
-    made an empty range of batches, and every product was dropped without a word)."""
-    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-        raise ValueError(
-            f"batch_size must be a whole number of products, 1 or more, not {size!r}; "
-            "leave it out (None) for the config's batch_size"
-        )
-    return int(size)
-
-
-def _take(iterator: Iterator[Any], n: int) -> tuple[list[Any], Exception | None]:
-    """Up to ``n`` items, and the exception the input raised part way (a database cursor that died), if it did."""
-    items: list[Any] = []
-    try:
-        for item in itertools.islice(iterator, n):
-            items.append(item)
-    except Exception as exc:
-        return items, exc
-    return items, None
-
-
-def check_file_arguments(source: Any, target: Any) -> None:
-    """``tag_file`` takes files: products in memory (a DataFrame, a list of dicts) are told to go to ``tag``, where
-    Python's "expected str, bytes or os.PathLike object, not DataFrame" said nothing of what to call."""
-    from tagllm.io import RecordSource
-
-    if not isinstance(source, str | os.PathLike | RecordSource):
-        raise TypeError(
-            f"tag_file reads a file of products: give its path (or '-' for stdin), not a {type(source).__name__}; tag "
-            'products in memory with tag() or tag_products() (a DataFrame as df.to_dict("records")), and write the '
-            "results yourself"
-        )
-    if not isinstance(target, str | os.PathLike):
-        raise TypeError(
-            f"tag_file writes a file of results: give its path (or '-' for stdout), not a {type(target).__name__}"
-        )
