@@ -49,6 +49,7 @@ from tagllm.candidates.base import (
 )
 from tagllm.candidates.branches import Branches, modifiers, words_of
 from tagllm.candidates.head_keys import COLLECTIVE, MIN_HEAD_LETTERS, head_key, name_heads
+from tagllm.candidates.head_vectors import PhraseVectors
 from tagllm.candidates.head_words import head_finder
 from tagllm.candidates.labels import lazy_similarity
 from tagllm.candidates.name_kinds import closed_modifiers, kind_words, spelling_key
@@ -73,7 +74,6 @@ class HeadNoun(Family):
     def __init__(self, data: FacetData) -> None:
         self.space = data.space
         self.facet = data.facet
-        self.embedder = data.embedder
         values = data.taxonomy.facet_values(data.facet)
         heads = [set().union(*(name_heads(n) for n in (v.name, *v.synonyms))) for v in values]
         self.by_word: dict[str, list[tuple[int, str]]] = {}
@@ -91,9 +91,10 @@ class HeadNoun(Family):
         for position, value in enumerate(values):
             for word in set().union(*(modifiers(n) for n in (value.name, *value.synonyms))):
                 self.modified.setdefault(word, []).append(position)
-        embed = data.embedder.encode if data.embedder is not None else None
-        self.find = head_finder(data.taxonomy, data.facet, embed=embed)
+        assert data.embedder is not None  # ``build`` makes none without one
+        self.find = head_finder(data.taxonomy, data.facet, embed=data.embedder.encode)
         self.branches = Branches(data.taxonomy, values)
+        self.phrase_vectors = PhraseVectors(data.embedder)
 
     @classmethod
     def build(cls, data: FacetData) -> HeadNoun | None:
@@ -105,9 +106,8 @@ class HeadNoun(Family):
         size = self.space.size
         titles = [text.split("\n", 1)[0] for text in batch.texts]
         found = [self.reading(self.find(t), batch.emb[row]) for row, t in enumerate(titles)]
-        assert self.embedder is not None
         phrases = [self.plain_phrase(h, words_of(t)) or t for h, t in zip(found, titles, strict=True)]
-        vectors = self.embedder.encode(phrases)
+        vectors = self.phrase_vectors(phrases, batch.texts, batch.emb)
         lazy = self.space.is_lazy
         similarity = None if lazy else vectors @ self.space.emb.T
         head_keys: list[int] = []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -237,6 +237,16 @@ class Embedder:
                 get = getattr(self.model, "get_embedding_dimension", None)
                 self._dim = int((get or self.model.get_sentence_embedding_dimension)())
         return self._dim
+
+    def reading_keys(self, texts: Sequence[str]) -> list[Hashable]:
+        """A key per text, the same for two texts that the encoder reads alike: under ONNX Runtime and OpenVINO the
+        token ids it is fed (the tokenizer lowercases and splits off punctuation: a title "Alloy Necklace" and its
+        normalised head phrase "alloy necklace" are one input), under PyTorch the text itself. Two texts of one key
+        get the same vector from one call; in two calls, to float rounding (a batch's padding changes how its sums
+        are split)."""
+        if self.onnx is None:
+            return list(texts)
+        return list(self.onnx.tokenizer.token_ids(texts))
 
     @contextmanager
     def reporting(self, progress: Callable[[int, int], None] | None) -> Iterator[None]:

@@ -97,6 +97,11 @@ class SentenceTokenizer:
             "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
 
+    def token_ids(self, texts: Sequence[str]) -> list[tuple[int, ...]]:
+        """Each text's token ids as the graph is fed them (truncated as ``__call__`` truncates), without padding."""
+        encodings = self._tokenizer.encode_batch(list(texts))
+        return [tuple(i for i, kept in zip(e.ids, e.attention_mask, strict=True) if kept) for e in encodings]
+
 
 def check(model: Any, tokens: SentenceTokenizer, texts: Sequence[str]) -> None:
     """Raise ``ConfigError`` unless ``tokens`` gives the arrays ``model.preprocess`` (the SentenceTransformer's own
