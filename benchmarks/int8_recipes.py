@@ -3,7 +3,8 @@
     python benchmarks/int8_recipes.py --threads 1 --rounds 2 --flipkart 300 --openbg 100 --recipes up all-skip-last all
 
 ``per-row`` is tagllm's ``onnx`` recipe (``tagllm.retrieval.onnx_graph.quantize``: every MatMul int8, each token
-row of the activations with its own scale). Each other recipe is ONNX Runtime's ``quantize_dynamic`` of the cached
+row of the activations with its own scale); ``per-row-qkv`` that and each layer's Q/K/V projection as well
+(``unfuse_attention``). Each other recipe is ONNX Runtime's ``quantize_dynamic`` of the cached
 fused fp32 graph (``tagllm.retrieval.onnx``), one activation scale per batch tensor, with chosen nodes: ``qkv`` (each
 layer's fused ``Attention``, its Q/K/V projection, to ``QAttention``), ``out`` (attention output projection), ``up``
 and ``down`` (feed-forward projections); ``all-skip-last`` was tagllm's ``onnx`` recipe in sessions s39 to s41
@@ -48,6 +49,9 @@ RECIPES: dict[str, tuple[tuple[str, ...], bool, bool, bool, tuple[int, ...]]] = 
     "all-skip-last": (ALL, True, True, False, (-1,)),
 }
 PER_ROW = "per-row"
+# per-row, and each layer's Q/K/V projection too: the fused ``Attention`` split into that projection, as a per-row
+# int8 MatMul, and ONNX Runtime's ``MultiHeadAttention`` on its output (``unfuse_attention``)
+PER_ROW_QKV = "per-row-qkv"
 
 
 def roles(graph: object) -> dict[str, tuple[str, int]]:
@@ -78,9 +82,10 @@ def build(source: Path, target: Path, recipe: str) -> int:
 
     from tagllm.retrieval import onnx_graph
 
-    if recipe == PER_ROW:
+    if recipe in (PER_ROW, PER_ROW_QKV):
         onnx_graph.quantize(source, target)
-        return len(onnx_graph.int8_nodes(onnx.load(str(source), load_external_data=False).graph))
+        count = len(onnx_graph.int8_nodes(onnx.load(str(source), load_external_data=False).graph))
+        return count + (unfuse_attention(target, quantized=True) if recipe == PER_ROW_QKV else 0)
 
     wanted, signed, per_channel, reduce_range, kept = RECIPES[recipe]
     found = roles(onnx.load(str(source), load_external_data=False).graph)
@@ -97,6 +102,60 @@ def build(source: Path, target: Path, recipe: str) -> int:
             extra_options={"DefaultTensorType": TensorProto.FLOAT},
         )
     return len(nodes)
+
+
+def unfuse_attention(path: Path, *, quantized: bool) -> int:
+    """Rewrite the graph at ``path``: each fused ``Attention`` (Q/K/V projection and attention in one operator) as
+    its projection, a MatMul by the packed Q/K/V weights (with ``quantized``, tagllm's per-row int8 product), split
+    into Q, K and V, and ``MultiHeadAttention`` given the projection's bias and the same mask (``mask_index``: each
+    text's token count). ONNX Runtime's quantised attention (``QAttention``) takes one activation scale per batch,
+    so a per-row Q/K/V needs the projection outside the attention. Returns how many were rewritten."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    from tagllm.retrieval import onnx_graph
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    weights = {init.name: init for init in graph.initializer}
+    nodes: list[object] = []
+    count = 0
+    for node in graph.node:
+        if node.op_type != "Attention":
+            nodes.append(node)
+            continue
+        x, packed, bias, mask = node.input[:4]
+        width = int(weights[packed].dims[1]) // 3
+        heads = next(helper.get_attribute_value(a) for a in node.attribute if a.name == "num_heads")
+        prefix = f"{node.name or packed}_unfused"
+        projection = helper.make_node("MatMul", [x, packed], [f"{prefix}_qkv"], name=f"{prefix}_projection")
+        if quantized:
+            nodes += onnx_graph._quantized_matmul(projection, weights, graph.initializer)
+        else:
+            nodes.append(projection)
+        sizes = f"{prefix}_sizes"
+        graph.initializer.append(numpy_helper.from_array(np.array([width] * 3, np.int64), sizes))
+        parts = [f"{prefix}_{part}" for part in ("q", "k", "v")]
+        nodes.append(helper.make_node("Split", [f"{prefix}_qkv", sizes], parts, axis=-1))
+        nodes.append(
+            helper.make_node(
+                "MultiHeadAttention",
+                [*parts, bias, mask],
+                list(node.output),
+                name=f"{prefix}_attention",
+                domain="com.microsoft",
+                num_heads=heads,
+            )
+        )
+        count += 1
+    del graph.node[:]
+    graph.node.extend(nodes)  # type: ignore[arg-type]
+    used = {name for node in graph.node for name in node.input}
+    kept = [init for init in graph.initializer if init.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    onnx.save(model, str(path))
+    return count
 
 
 def distinct_texts(path: Path, n: int) -> list[str]:
@@ -134,7 +193,7 @@ def main() -> None:
     parser.add_argument("--openbg", type=int, default=100, help="distinct OpenBG texts")
     parser.add_argument("--threads", type=int, default=1, help="intra-op threads of every encoder")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--recipes", nargs="+", default=[PER_ROW, *RECIPES], choices=[PER_ROW, *RECIPES])
+    parser.add_argument("--recipes", nargs="+", default=[PER_ROW, *RECIPES], choices=[PER_ROW, PER_ROW_QKV, *RECIPES])
     parser.add_argument("--work", type=Path, default=None, help="where the recipes' graphs go (default: a temp dir)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
