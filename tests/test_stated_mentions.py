@@ -26,6 +26,7 @@ from tagllm.candidates.stated.mentions import (
     other_compound,
     shade_head,
     surface,
+    treated,
     unwritten_code,
 )
 from tagllm.candidates.stated.segments import names_written_as_one
@@ -117,6 +118,7 @@ RULE_CASES: list[tuple[MentionRule, Case, Rejection, dict[str, Any]]] = [
         {"text": "Carbon Wok"},
     ),
     (surface, Case("Bench, Antique Bronze Finish", BRONZE, is_material=True), REJECTED, {"text": "Bench, Bronze"}),
+    (treated, Case("Leather Conditioner, 250ml", LEATHER, is_material=True), REJECTED, {"text": "Leather Sofa"}),
     (negated_in_chinese, Case("仿皮革手提包", LEATHER, is_material=True), REJECTED, {"text": "真皮革手提包"}),
     (inside_longer, Case("Navy Blue Shirt", BLUE, reads_shades=True), REJECTED, {"text": "Blue Shirt"}),
 ]

@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tagllm.candidates.shipped_tables import table_rows, write_table
-from tagllm.text import normalize, singular_key
+from tagllm.text import normalize, singular, singular_key
 
 COMPOUNDS_PATH = Path(__file__).with_name("compounds.txt.gz")
 COMPOUND_LEXFILES = frozenset({"13", "11", "04"})  # noun.food, noun.event, noun.act
@@ -49,12 +49,24 @@ def begins_compound(words: Sequence[str], start: int, end: int) -> bool:
     """Whether the mention ``words[start:end]`` begins a compound of the table that another word follows: the
     mention names part of what that word is for or made with ("black" in "black pepper grinder", "red" in "red wine
     glasses"). A compound that ends the text may be the product itself ("Women's Black Belt": a belt, and black),
-    and one whose last word begins another compound with the next word is not read as one ("black eye liner")."""
+    and one whose last word begins another compound with the next word is not read as one ("black eye liner"). The
+    compound's last word may be written as its agent noun ("orange juicer", ``before_its_agent``)."""
     table = compounds()
     for stop in range(end + 1, min(len(words) - 1, start + MAX_WORDS) + 1):
         if singular_key(" ".join(words[start:stop])) in table:
             return singular_key(" ".join(words[stop - 1 : stop + 1])) not in table
-    return False
+    return before_its_agent(words, start, end, table)
+
+
+def before_its_agent(words: Sequence[str], start: int, end: int, table: frozenset[str]) -> bool:
+    """Whether the word after the mention ``words[start:end]`` is the noun in -er of the one that works on a
+    compound of ``table`` the mention begins: "orange juicer" (of "orange juice"), "orange peelers" (of "orange
+    peel"). English names a tool by its object and an agent noun; the product works on the food, and is of no
+    colour the mention names."""
+    if end >= len(words) or not (agent := singular(words[end])).endswith("er"):
+        return False
+    mention = " ".join(words[start:end])
+    return any(singular_key(f"{mention} {stem}") in table for stem in (agent[:-1], agent[:-2]))
 
 
 def build(lexicon_dir: Path) -> list[str]:

@@ -5,7 +5,9 @@ This is the evidence that needs no examples. A mention is found at word boundari
 substring in Chinese; a mention inside a longer mention of the same facet does not count ("gold" inside "rose gold",
 "steel" inside "stainless steel"), nor one that calls the value an imitation or an absence ("faux leather",
 "plastic-free"; in Chinese "仿皮革", "无塑料"); an imitation states the facet's value named as one where it has
-it ("vegan leather", "PU leather", "leather-effect": Faux leather). In a facet of materials, a material's adjective
+it ("vegan leather", "PU leather", "leather-effect": Faux leather). Nor does a material named as what the product
+cleans, treats or finds ("Leather Conditioner", "Metal Detector", "Detergent for Wool"; a colour named by a metal as
+well: "Silver Polish"; ``mentions.treated``). In a facet of materials, a material's adjective
 in -en names it ("Wooden" Wood, "Woollen" Wool). How a value is mentioned sets its probability
 (``STATED_PROBABILITY``):
 

@@ -117,6 +117,8 @@ class StatedFinder:
         self.phrases = PhraseTable(phrases)
         self.imitations = imitations(values, position)
         self.shades = ShadeFinder(taxonomy, facet, position)
+        # a colour named by a material ("silver") may be the material a product treats ("Silver Polish")
+        self.material_colours = self.shades.materials & {normalize(v.name) for v in values}
         self.multi_valued = taxonomy.facets[facet].multi_valued
         self.audience = audience(values, position)  # empty: no audience facet
         many = many_colours_value(values) if self.shades.words else None
@@ -158,6 +160,7 @@ class StatedFinder:
             codes=self.codes,
             imitations=self.imitations,
             kinds=self.kinds,
+            material_colours=self.material_colours,
         )
         kept, buyer, by_kind = self._mentioned(context)
         many_only = many is not None and many not in kept  # not also named as the value ("Multicolour")

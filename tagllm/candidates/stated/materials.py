@@ -9,7 +9,7 @@ import re
 
 from tagllm.candidates.head_keys import head_key, name_heads
 from tagllm.candidates.stated.lexicon import material_kinds
-from tagllm.candidates.stated.segments import APART_SEGMENT, IMITATION_AFTER, IMITATION_BEFORE
+from tagllm.candidates.stated.segments import APART_SEGMENT, IMITATION_AFTER, IMITATION_BEFORE, names_treatment
 from tagllm.mapping.colours import survey
 from tagllm.mapping.families import paren_aliases
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
@@ -164,7 +164,8 @@ def kinds_stated(kinds: PhraseTable[int], text: str, nouns: frozenset[str] = fro
     right after a word of ``nouns`` that names the product ("Birthstone Ring Sterling Silver"); not a kind that
     ends a segment's words after any other word, or is itself a word of ``nouns``, where it names the product
     ("Salted Walnut", "Steel Wool Pads": a pad is a product, though a kind of paper), nor one named
-    as an imitation ("Oak Effect Bookcase", "Faux Walnut Shelf"). A kind named by a colour's name ("Steel", "Pine")
+    as an imitation ("Oak Effect Bookcase", "Faux Walnut Shelf") or as what the product treats ("Silver Polish",
+    ``segments.names_treatment``). A kind named by a colour's name ("Steel", "Pine")
     is read only before a word naming the product ("Pine Bedside Table"; not "Steel Grey", "Silver Metallic",
     "Dress, Pine")."""
     out: set[int] = set()
@@ -177,7 +178,8 @@ def kinds_stated(kinds: PhraseTable[int], text: str, nouns: frozenset[str] = fro
                 end < len(words) and words[end] in IMITATION_AFTER or start and words[start - 1] in IMITATION_BEFORE
             )
             after_product = start > 0 and head_key(words[start - 1]) in nouns and head_key(words[end - 1]) not in nouns
-            if (end < len(words) or start == 0 or after_product) and not imitated:
+            treated = names_treatment(words, start, end)  # "Silver Polish": what the product acts on
+            if (end < len(words) or start == 0 or after_product) and not (imitated or treated):
                 out.add(pos)
     return out
 

@@ -22,6 +22,7 @@ from tagllm.candidates.stated.segments import (
     names_else,
     names_light_tone,
     names_surface,
+    names_treatment,
 )
 from tagllm.phrases import PhraseTable, Spans
 
@@ -46,7 +47,8 @@ class MentionContext:
     ``segments.names_written_as_one``); ``compact`` the normalised text without spaces, where the Chinese mentions
     are; ``reads_shades`` whether the facet is one of colours; ``codes`` a material facet's short codes ("pu");
     ``imitations`` each value's imitation value (leather -> Faux leather); ``kinds`` the kinds of a material
-    ("teak" -> Wood)."""
+    ("teak" -> Wood); ``material_colours`` in a colour facet the values' names that name a material too ("silver",
+    "bronze")."""
 
     words: tuple[str, ...]
     text: str | None
@@ -59,6 +61,7 @@ class MentionContext:
     codes: dict[str, int]
     imitations: dict[int, int]
     kinds: PhraseTable[int]
+    material_colours: frozenset[str] = frozenset()
 
     @property
     def latin_end(self) -> int:
@@ -157,6 +160,17 @@ def surface(context: MentionContext, mention: Mention) -> Rejection | None:
     return REJECTED if context.is_material and context.is_latin(mention) and named else None
 
 
+def treated(context: MentionContext, mention: Mention) -> Rejection | None:
+    """Rejects a material named as what the product cleans, cares for, mends or finds ("Leather Conditioner", "Suede
+    Protector", "Metal Detector", "Detergent for Cashmere"), in a material facet, and in a colour facet a colour
+    named by a material ("Silver Polish", "Silver Cleaning Cloth"): the product acts on the material; it is neither
+    made of it nor of its colour."""
+    words, start, end = context.words, mention.start, mention.end
+    colour = " ".join(words[start:end]) in context.material_colours
+    treats = (context.is_material or colour) and names_treatment(words, start, end, gerunds=colour)
+    return REJECTED if context.is_latin(mention) and treats else None
+
+
 def negated_in_chinese(context: MentionContext, mention: Mention) -> Rejection | None:
     """Rejects a Chinese mention written right after a word that negates or imitates it ("仿皮革", imitation
     leather; "无" without; ``segments.CHINESE_NOT_BEFORE``): Chinese writes these before the name, with no space."""
@@ -182,6 +196,7 @@ MENTION_RULES: tuple[MentionRule, ...] = (
     other_compound,
     kind_of_next,
     surface,
+    treated,
     negated_in_chinese,
     inside_longer,
 )

@@ -18,6 +18,18 @@ ABSENCE_AFTER = frozenset({"free"})
 # A word after a material's name that makes it a surface's look, not what the product is made of: "Antique Bronze
 # Finish" (a cast aluminium bench), "Grey Marble Coating" (a frying pan), "Copper Tone" (a hair dye).
 SURFACE_AFTER = frozenset({"finish", "coating", "tone"})
+# Words after a material that name the product as what cleans, cares for, mends or finds it: "Leather Conditioner",
+# "Silver Polish", "Silver Cleaning Cloth", "Metal Detector" (English names a treatment by its object before it; a
+# closed class of the same grammar for any material). The material is what the product acts on. Not "wash": a "Wash
+# Bag" is a bag for washing things, as often of the material before it as a "Wool Wash" is for washing wool.
+TREATMENT_AFTER = frozenset({
+    "cleaner", "cleaners", "cleanser", "polish", "polisher", "conditioner", "care", "repair", "restorer", "protector",
+    "detector", "detectors", "remover", "treatment", "dip",
+})  # fmt: skip
+# The same acts as a gerund before the product's noun ("Silver Cleaning Cloth"): only after a colour named by a
+# metal, since a cloth or a pad for cleaning is often of the fibre before it ("Microfibre Cleaning Cloth", "Wool
+# Cleaning Pads"), never of a metal's colour.
+TREATING_AFTER = frozenset({"cleaning", "polishing", "conditioning"})
 # Words before "white" that name a light's colour temperature ("Warm White LED", "Cool White", "Daylight White"): the
 # tone of the light a product gives, not the product's colour (lighting's usage, the same for any lamp).
 LIGHT_TONE_BEFORE = frozenset({"warm", "cool", "cold", "daylight"})
@@ -104,6 +116,18 @@ def inside_name(words: tuple[str, ...], start: int, end: int, pairs: set[tuple[s
 def names_surface(words: tuple[str, ...] | list[str], end: int) -> bool:
     """Whether the material mention ending at ``end`` names a surface's look (``SURFACE_AFTER``)."""
     return end < len(words) and words[end] in SURFACE_AFTER
+
+
+def names_treatment(words: tuple[str, ...] | list[str], start: int, end: int, gerunds: bool = False) -> bool:
+    """Whether the material mention ``words[start:end]`` names what the product treats, not what it is made of:
+    before a word of ``TREATMENT_AFTER`` (with ``gerunds``, of ``TREATING_AFTER`` too), or joined by "and" to a word
+    before one ("Leather Conditioner", "Brass and Copper Cleaner"), or after "for", alone or joined to a word after
+    it ("Laundry Liquid for Cashmere", "Detergent for Wool and Silk")."""
+    joined = end + 2 < len(words) and words[end] == "and"
+    after = words[end + 2] if joined else words[end] if end < len(words) else ""
+    before = words[start - 3 : start - 2] if words[start - 1 : start] == ("and",) else words[start - 1 : start]
+    treats = after in TREATMENT_AFTER or gerunds and after in TREATING_AFTER
+    return treats or list(before) == ["for"]
 
 
 def is_absent(words: tuple[str, ...], end: int) -> bool:

@@ -1,0 +1,56 @@
+"""A colour or material named as what the product works on, against the Shopify taxonomy tagllm ships: a material
+before a word naming its care or treatment or after "for" ("Leather Cleaner", "Detergent for Wool"), a colour named
+by a material so written ("Silver Cleaning Cloth"), and a colour that begins a food's compound written with the
+tool's agent noun ("Orange Juicer"). Each beside the same word stated as the product's."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from tagllm.candidates.stated import StatedFinder
+from tagllm.taxonomy import load_taxonomy
+from tagllm.text import normalize
+
+
+@cache
+def _finder(facet: str) -> tuple[StatedFinder, list[str]]:
+    taxonomy = load_taxonomy("shopify")
+    names = [v.name for v in taxonomy.facet_values(facet)]
+    ids = [v.id for v in taxonomy.facet_values(facet)]
+    return StatedFinder(taxonomy, facet, {vid: i for i, vid in enumerate(ids)}), names
+
+
+def _stated(facet: str, title: str) -> list[str]:
+    finder, names = _finder(facet)
+    return [names[s.value] for s in finder(normalize(title), title)]
+
+
+@pytest.mark.parametrize(
+    ("title", "materials"),
+    [
+        ("Foaming Leather Cleaner for Car Interiors, 400ml", []),
+        ("Suede and Nubuck Protector Spray, 300ml", []),
+        ("Hand Wash Detergent for Wool and Silk, 1L", []),
+        ("Cotton Drawstring Bag for Wool Yarn", ["Cotton"]),
+        ("Leather Ankle Boots for Women", ["Leather"]),
+    ],
+)
+def test_a_material_the_product_treats_or_is_for_is_not_its_material(title: str, materials: list[str]) -> None:
+    assert _stated("material", title) == materials
+
+
+@pytest.mark.parametrize(
+    ("title", "colours"),
+    [
+        ("Silver Cleaning Cloth for Jewellery, Pack of 2", []),
+        ("Silver Polish Wadding, 75g", []),
+        ("Silver Ankle Chain, Adjustable", ["Silver"]),
+        ("Manual Orange Juicer with Lid", []),
+        ("Orange Peelers, Pack of 4", []),
+        ("Orange Kitchen Timer", ["Orange"]),
+    ],
+)
+def test_a_colour_named_as_what_the_product_works_on_is_not_its_colour(title: str, colours: list[str]) -> None:
+    assert _stated("color", title) == colours
