@@ -19,6 +19,7 @@ from tagllm.candidates.stated.mentions import (
     imitation,
     inside_longer,
     inside_written_name,
+    kin_not_for,
     kind_of_next,
     light_tone,
     names_something_else,
@@ -33,7 +34,7 @@ from tagllm.candidates.stated.segments import names_written_as_one
 from tagllm.phrases import PhraseTable, Spans
 from tagllm.text import normalize, word_forms
 
-LEATHER, FAUX_LEATHER, PLASTIC, WHITE, BLACK, PU, WOOL, STEEL, CARBON, BRONZE, NAVY_BLUE, BLUE = range(12)
+LEATHER, FAUX_LEATHER, PLASTIC, WHITE, BLACK, PU, WOOL, STEEL, CARBON, BRONZE, NAVY_BLUE, BLUE, FEMALE = range(13)
 PHRASES = [
     ("leather", LEATHER),
     ("皮革", LEATHER),
@@ -48,6 +49,7 @@ PHRASES = [
     ("bronze", BRONZE),
     ("navy blue", NAVY_BLUE),
     ("blue", BLUE),
+    ("mum", FEMALE),
 ]
 
 
@@ -64,6 +66,7 @@ class Case:
     kinds: list[tuple[str, int]] = field(default_factory=list)
     heads: bool = False  # the mention heads a shade's name
     colour_words: frozenset[str] = frozenset()  # read names written as one ("BLACK+DECKER") with these colours
+    kin: frozenset[str] = frozenset()  # the audience facet's words for kin
 
     def read(self) -> tuple[MentionContext, Mention]:
         """The context of the case's text and the first mention of its value in it."""
@@ -83,6 +86,7 @@ class Case:
             codes=self.codes,
             imitations=self.imitations,
             kinds=PhraseTable(self.kinds),
+            kin=self.kin,
         )
         return context, Mention(start, end, value)
 
@@ -119,6 +123,7 @@ RULE_CASES: list[tuple[MentionRule, Case, Rejection, dict[str, Any]]] = [
     ),
     (surface, Case("Bench, Antique Bronze Finish", BRONZE, is_material=True), REJECTED, {"text": "Bench, Bronze"}),
     (treated, Case("Leather Conditioner, 250ml", LEATHER, is_material=True), REJECTED, {"text": "Leather Sofa"}),
+    (kin_not_for, Case("Mum Jeans", FEMALE, kin=frozenset({"mum"})), REJECTED, {"text": "Gift for Mum"}),
     (negated_in_chinese, Case("仿皮革手提包", LEATHER, is_material=True), REJECTED, {"text": "真皮革手提包"}),
     (inside_longer, Case("Navy Blue Shirt", BLUE, reads_shades=True), REJECTED, {"text": "Blue Shirt"}),
 ]

@@ -64,7 +64,8 @@ end 0.701, so 0.7). One of several: Flipkart's multi-valued facets other than co
 47 of 61 (lower end 0.651, so 0.65); on the hand-labelled titles, material 138 of 150.
 
 In an audience facet (values Male and Female), a value named as whom the product is for ("Men's", "Girls'",
-"Ladies", "for Him", "Unisex"; not a bare "Man" or "Men", as often part of a name: "Iron Man", "Mr. Men") holds even
+"Ladies", "for Him", "Unisex"; a word for kin after "for": "Gift for Mum", "for my Grandad"; a baby's sex: "Baby
+Girl"; not a bare "Man" or "Men", as often part of a name: "Iron Man", "Mr. Men") holds even
 where the product's best category lists no audience (``Statement.for_buyer``, ``applies.unlisted_weights``), at
 ``UNLISTED_PROBABILITY``: 0.9, the lower end (0.94) of the Wilson interval of 91 right of 92 answers so given on
 the hand-labelled titles of ``zero_cases.yaml`` and ``zero_cases_attributes{2..6}.yaml`` (session s39,

@@ -1,5 +1,5 @@
-"""Audiences a text states: the words for the young of a gender ("Boys", "Girls") and whether a mention names whom
-the product is for ("Men's", "for Her") or is part of a name ("Iron Man")."""
+"""Audiences a text states: the words for the young of a gender ("Boys", "Girls") and for kin ("for Mum"), and
+whether a mention names whom the product is for ("Men's", "for Her") or is part of a name ("Iron Man")."""
 
 from __future__ import annotations
 
@@ -8,6 +8,21 @@ from tagllm.text import normalize
 
 # Words for the young of a gender: catalogues write "Boys" and "Girls" where a gender facet has Male and Female.
 YOUNG_GENDER_WORDS = {"male": ("boy", "boys"), "female": ("girl", "girls")}
+# Words for kin of a gender, which name whom a gift is for after "for" ("Gift for Mum", "Mug for my Grandad", "for
+# the Bride"): English kinship terms, a closed class. Elsewhere they are as often part of a name or another sense
+# ("Mother of Pearl", "Brother Label Printer", "Big Sister Book"), so only the object of "for" is read.
+KIN_WORDS = {
+    "male": (
+        "dad", "dads", "daddy", "father", "grandad", "granddad", "grandpa", "grandfather", "husband", "boyfriend",
+        "son", "brother", "uncle", "nephew", "groom", "papa", "hubby",
+    ),
+    "female": (
+        "mum", "mums", "mom", "moms", "mummy", "mommy", "mother", "mama", "nan", "nana", "nanna", "gran", "granny",
+        "grandma", "grandmother", "wife", "girlfriend", "daughter", "sister", "auntie", "aunt", "niece", "bride",
+    ),
+}  # fmt: skip
+# Words between "for" and the one it names: "for my Mum", "for the Bride", "for New Dad".
+BEFORE_BUYER = frozenset({"my", "your", "the", "a", "new"})
 # Nouns of a time that, after an audience word, name a theme or an event: "Ladies Night", "Girls' Day Out", "Boys
 # Weekend" (English grammar: the audience word qualifies the time, not the buyer of the product).
 TIME_NOUNS = frozenset({"night", "nights", "nite", "day", "days", "evening", "weekend", "morning", "afternoon"})
@@ -16,7 +31,8 @@ TIME_NOUNS = frozenset({"night", "nights", "nite", "day", "days", "evening", "we
 def names_buyer(words: tuple[str, ...], start: int, end: int, is_unsexed: bool) -> bool:
     """Whether an audience value's mention ``words[start:end]`` names whom the product is for, by English grammar: a
     possessive ("Men's", normalised "men s"; "Girls'"), a plural written before the product's noun ("Mens", "Ladies",
-    "Boys"), the object of "for" ("for Women", "Gift for Him"), or a value that is no sex ("Unisex"). A bare singular
+    "Boys"), the object of "for" ("for Women", "Gift for Him", "for my Mum"), a baby's sex ("Baby Girl"), or a value
+    that is no sex ("Unisex"). A bare singular
     or a plural without its "s" is as often part of a name: "Iron Man", "Mr. Men", "Lady Finger", "Male to Female";
     one before a noun of a time names a theme or an event ("Ladies Night Poster", ``TIME_NOUNS``), which the product
     is for only where its category has an audience ("Ladies Night Gown" keeps Female through the category)."""
@@ -26,7 +42,24 @@ def names_buyer(words: tuple[str, ...], start: int, end: int, is_unsexed: bool) 
     following = end + possessive
     if following < len(words) and words[following] in TIME_NOUNS:
         return False  # "Ladies Night Poster": a night for ladies, a poster for anyone
-    return possessive or words[end - 1].endswith("s") or words[start - 1 : start] == ("for",)
+    of_baby = words[start - 1 : start] == ("baby",)  # "Baby Girl Romper": a baby of that sex
+    return possessive or words[end - 1].endswith("s") or after_for(words, start) or of_baby
+
+
+def after_for(words: tuple[str, ...] | list[str], start: int) -> bool:
+    """Whether ``words[start]`` is the object of "for", right after it or after a word of ``BEFORE_BUYER``: "Gift for
+    Him", "for my Mum"."""
+    before = words[start - 1] if start > 0 else ""
+    return before == "for" or before in BEFORE_BUYER and start > 1 and words[start - 2] == "for"
+
+
+def kin_words(values: list, position: dict[str, int]) -> list[tuple[str, int]]:
+    """The words for kin of each gender (``KIN_WORDS``) to the facet's Male and Female, where it has both and no value
+    of its own for the word."""
+    names = {normalize(v.name): v for v in values}
+    if "male" not in names or "female" not in names:
+        return []
+    return [(w, position[names[g].id]) for g, words in KIN_WORDS.items() for w in words if w not in names]
 
 
 def audience(values: list, position: dict[str, int]) -> dict[int, bool]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, KeysView
 from dataclasses import dataclass
 
 from tagllm.attributes import SPELLINGS
-from tagllm.candidates.stated.audience import audience, names_buyer, young_gender_words
+from tagllm.candidates.stated.audience import audience, kin_words, names_buyer, young_gender_words
 from tagllm.candidates.stated.colours import MANY_COLOURS, ShadeFinder, shade_heads
 from tagllm.candidates.stated.materials import (
     fibre_names,
@@ -103,6 +103,9 @@ class StatedFinder:
             if len(alias) >= MIN_ALIAS_CHARS:
                 phrases.append((alias, position[v.id]))
         phrases += young_gender_words(values, position)
+        kin = kin_words(values, position)  # read only after "for" (``mentions.kin_not_for``)
+        self.kin = frozenset(word for word, _ in kin)
+        phrases += kin
         self.is_material = is_material_facet(facet)
         self.codes = material_codes(values, position, MIN_ALIAS_CHARS) if self.is_material else {}
         if self.is_material:
@@ -161,6 +164,7 @@ class StatedFinder:
             imitations=self.imitations,
             kinds=self.kinds,
             material_colours=self.material_colours,
+            kin=self.kin,
         )
         kept, buyer, by_kind = self._mentioned(context)
         many_only = many is not None and many not in kept  # not also named as the value ("Multicolour")

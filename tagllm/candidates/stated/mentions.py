@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tagllm.candidates.stated.audience import after_for
 from tagllm.candidates.stated.lexicon import begins_kind_of_next, ends_other_compound
 from tagllm.candidates.stated.materials import written_as_code
 from tagllm.candidates.stated.segments import (
@@ -48,7 +49,7 @@ class MentionContext:
     are; ``reads_shades`` whether the facet is one of colours; ``codes`` a material facet's short codes ("pu");
     ``imitations`` each value's imitation value (leather -> Faux leather); ``kinds`` the kinds of a material
     ("teak" -> Wood); ``material_colours`` in a colour facet the values' names that name a material too ("silver",
-    "bronze")."""
+    "bronze"); ``kin`` in an audience facet the words for kin it reads ("mum", ``audience.KIN_WORDS``)."""
 
     words: tuple[str, ...]
     text: str | None
@@ -62,6 +63,7 @@ class MentionContext:
     imitations: dict[int, int]
     kinds: PhraseTable[int]
     material_colours: frozenset[str] = frozenset()
+    kin: frozenset[str] = frozenset()
 
     @property
     def latin_end(self) -> int:
@@ -171,6 +173,14 @@ def treated(context: MentionContext, mention: Mention) -> Rejection | None:
     return REJECTED if context.is_latin(mention) and treats else None
 
 
+def kin_not_for(context: MentionContext, mention: Mention) -> Rejection | None:
+    """Rejects a word for kin ("Mum", "Brother") that is not the object of "for" ("Gift for Mum" names whom the
+    product is for; "Mother of Pearl Cufflinks", "Brother Label Printer" do not)."""
+    words, start, end = context.words, mention.start, mention.end
+    is_kin = " ".join(words[start:end]) in context.kin
+    return REJECTED if is_kin and not after_for(words, start) else None
+
+
 def negated_in_chinese(context: MentionContext, mention: Mention) -> Rejection | None:
     """Rejects a Chinese mention written right after a word that negates or imitates it ("仿皮革", imitation
     leather; "无" without; ``segments.CHINESE_NOT_BEFORE``): Chinese writes these before the name, with no space."""
@@ -197,6 +207,7 @@ MENTION_RULES: tuple[MentionRule, ...] = (
     kind_of_next,
     surface,
     treated,
+    kin_not_for,
     negated_in_chinese,
     inside_longer,
 )

@@ -1,0 +1,44 @@
+"""Whom a gift is for, against the Shopify taxonomy tagllm ships: a word for kin is the buyer's gender as the object
+of "for" ("Gift for Grandad", "for my Nan") and nowhere else ("Mother of Pearl", a brand "Brother"); a baby's sex
+("Baby Girl") names the buyer as well."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from tagllm.candidates.stated import StatedFinder
+from tagllm.taxonomy import load_taxonomy
+from tagllm.text import normalize
+
+
+@cache
+def _finder() -> tuple[StatedFinder, list[str]]:
+    values = load_taxonomy("shopify").facet_values("target-gender")
+    return StatedFinder(load_taxonomy("shopify"), "target-gender", {v.id: i for i, v in enumerate(values)}), [
+        v.name for v in values
+    ]
+
+
+def _for_buyer(title: str) -> list[tuple[str, bool]]:
+    finder, names = _finder()
+    return [(names[s.value], s.for_buyer) for s in finder(normalize(title), title)]
+
+
+@pytest.mark.parametrize(
+    ("title", "stated"),
+    [
+        ("Engraved Whisky Tumbler, Gift for Grandad", [("Male", True)]),
+        ("Personalised Photo Cushion for my Nan", [("Female", True)]),
+        ("Keyring Gift for Husband, Anniversary", [("Male", True)]),
+        ("Baby Girl Knitted Cardigan, 6-12 Months", [("Female", True)]),
+        ("Brother Label Printer Tape, 12mm", []),
+        ("Mother of Pearl Cufflinks", []),
+        ("Big Sister Picture Book", []),
+    ],
+)
+def test_kin_and_a_babys_sex_name_the_buyer_only_as_whom_the_product_is_for(
+    title: str, stated: list[tuple[str, bool]]
+) -> None:
+    assert _for_buyer(title) == stated
