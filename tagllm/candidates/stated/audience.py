@@ -32,8 +32,8 @@ def names_buyer(words: tuple[str, ...], start: int, end: int, is_unsexed: bool) 
     """Whether an audience value's mention ``words[start:end]`` names whom the product is for, by English grammar: a
     possessive ("Men's", normalised "men s"; "Girls'"), a plural written before the product's noun ("Mens", "Ladies",
     "Boys"), the object of "for" ("for Women", "Gift for Him", "for my Mum"), a baby's sex ("Baby Girl"), or a value
-    that is no sex ("Unisex"). A bare singular
-    or a plural without its "s" is as often part of a name: "Iron Man", "Mr. Men", "Lady Finger", "Male to Female";
+    that is no sex ("Unisex"). A bare singular or a plural without its "s" is as often part of a name: "Iron Man",
+    "Mr. Men", "Lady Finger", "Male to Female";
     one before a noun of a time names a theme or an event ("Ladies Night Poster", ``TIME_NOUNS``), which the product
     is for only where its category has an audience ("Ladies Night Gown" keeps Female through the category)."""
     if is_unsexed:

@@ -19,7 +19,7 @@ ABSENCE_AFTER = frozenset({"free"})
 # Finish" (a cast aluminium bench), "Grey Marble Coating" (a frying pan), "Copper Tone" (a hair dye).
 SURFACE_AFTER = frozenset({"finish", "coating", "tone"})
 # Words after a material that name the product as what cleans, cares for, mends or finds it: "Leather Conditioner",
-# "Silver Polish", "Silver Cleaning Cloth", "Metal Detector" (English names a treatment by its object before it; a
+# "Silver Polish", "Suede Protector", "Metal Detector" (English names a treatment by its object before it; a
 # closed class of the same grammar for any material). The material is what the product acts on. Not "wash": a "Wash
 # Bag" is a bag for washing things, as often of the material before it as a "Wool Wash" is for washing wool.
 TREATMENT_AFTER = frozenset({
