@@ -1,6 +1,6 @@
 """Whom a gift is for, against the Shopify taxonomy tagllm ships: a word for kin is the buyer's gender as the object
 of "for" ("Gift for Grandad", "for my Nan") and nowhere else ("Mother of Pearl", a brand "Brother"); a baby's sex
-("Baby Girl") names the buyer as well."""
+("Baby Girl") names the buyer as well, and "His & Hers" both."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ def _for_buyer(title: str) -> list[tuple[str, bool]]:
         ("Brother Label Printer Tape, 12mm", []),
         ("Mother of Pearl Cufflinks", []),
         ("Big Sister Picture Book", []),
+        ("His & Hers Fleece Dressing Gowns", [("Female", True), ("Male", True)]),
+        ("Birthday Card for His 40th", []),
     ],
 )
 def test_kin_and_a_babys_sex_name_the_buyer_only_as_whom_the_product_is_for(

@@ -23,6 +23,9 @@ KIN_WORDS = {
 }  # fmt: skip
 # Words between "for" and the one it names: "for my Mum", "for the Bride", "for New Dad".
 BEFORE_BUYER = frozenset({"my", "your", "the", "a", "new"})
+# "His and Hers" ("His & Hers"): a product for a couple, him and her alike ("Hers" alone reads as "her"). "His" alone
+# is as often of a title or a name ("His Dark Materials"; "for His Birthday"), so it is read only in the pair.
+HIS_AND_HERS = ("his", "and", "hers")
 # Nouns of a time that, after an audience word, name a theme or an event: "Ladies Night", "Girls' Day Out", "Boys
 # Weekend" (English grammar: the audience word qualifies the time, not the buyer of the product).
 TIME_NOUNS = frozenset({"night", "nights", "nite", "day", "days", "evening", "weekend", "morning", "afternoon"})
@@ -54,12 +57,21 @@ def after_for(words: tuple[str, ...] | list[str], start: int) -> bool:
 
 
 def kin_words(values: list, position: dict[str, int]) -> list[tuple[str, int]]:
-    """The words for kin of each gender (``KIN_WORDS``) to the facet's Male and Female, where it has both and no value
-    of its own for the word."""
+    """The words for kin of each gender (``KIN_WORDS``), and the "his" of "his and hers", to the facet's Male and
+    Female, where it has both and no value of its own for the word."""
     names = {normalize(v.name): v for v in values}
     if "male" not in names or "female" not in names:
         return []
-    return [(w, position[names[g].id]) for g, words in KIN_WORDS.items() for w in words if w not in names]
+    words = {**KIN_WORDS, "male": (*KIN_WORDS["male"], HIS_AND_HERS[0])}
+    return [(w, position[names[g].id]) for g, kin in words.items() for w in kin if w not in names]
+
+
+def kin_names_buyer(words: tuple[str, ...] | list[str], start: int, end: int) -> bool:
+    """Whether the word of ``kin_words`` at ``words[start:end]`` names whom the product is for: a word for kin as the
+    object of "for" ("Gift for Mum"), "his" only in "his and hers"."""
+    if tuple(words[start:end]) == HIS_AND_HERS[:1]:
+        return tuple(words[start : start + 3]) == HIS_AND_HERS
+    return after_for(words, start)
 
 
 def audience(values: list, position: dict[str, int]) -> dict[int, bool]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tagllm.candidates.stated.audience import after_for
+from tagllm.candidates.stated.audience import kin_names_buyer
 from tagllm.candidates.stated.lexicon import begins_kind_of_next, ends_other_compound
 from tagllm.candidates.stated.materials import written_as_code
 from tagllm.candidates.stated.segments import (
@@ -174,11 +174,12 @@ def treated(context: MentionContext, mention: Mention) -> Rejection | None:
 
 
 def kin_not_for(context: MentionContext, mention: Mention) -> Rejection | None:
-    """Rejects a word for kin ("Mum", "Brother") that is not the object of "for" ("Gift for Mum" names whom the
-    product is for; "Mother of Pearl Cufflinks", "Brother Label Printer" do not)."""
+    """Rejects a word for kin ("Mum", "Brother") that is not the object of "for", and a "his" outside "his and hers"
+    (``audience.kin_names_buyer``): "Gift for Mum" names whom the product is for; "Mother of Pearl Cufflinks",
+    "Brother Label Printer" do not."""
     words, start, end = context.words, mention.start, mention.end
     is_kin = " ".join(words[start:end]) in context.kin
-    return REJECTED if is_kin and not after_for(words, start) else None
+    return REJECTED if is_kin and not kin_names_buyer(words, start, end) else None
 
 
 def negated_in_chinese(context: MentionContext, mention: Mention) -> Rejection | None:
