@@ -1,7 +1,8 @@
 """With no examples: the word before a title's head names the product when it heads a value filed under one the head
 names ("Beanie Hat" is a beanie, "Fedora Hat" a fedora: kinds of hat) or named by it alone and shelved beside that
 value ("Polo Shirt": "Clothing Tops > Polos" beside "Shirts"), and a modifier anywhere else ("Knife Block" is no
-knife); a name's two words before its head are met written as one ("Crossbody Bag": "Cross Body Bags")."""
+knife); a name's two words before its head are met written as one ("Crossbody Bag": "Cross Body Bags"); a value named
+by the head alone yields to its kind of that head nearest the title ("Running Shoes" are Shoes > Athletic Shoes)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,12 @@ facets:
             children:
               - {id: cross-body-bags, name: Cross Body Bags}
               - {id: saddle-bags, name: Saddle Bags}
+      - id: shoes
+        name: Shoes
+        children:
+          - {id: athletic-shoes, name: Athletic Shoes}
+          - {id: baby-shoes, name: Baby & Toddler Shoes}
+          - {id: boots, name: Boots}
       - id: kitchen
         name: Kitchen & Dining
         children:
@@ -111,3 +118,12 @@ def test_a_kind_written_closed_in_the_title_is_named_fully(tagger: Tagger) -> No
     columns = head_columns(tagger, "Women's Genuine Leather Crossbody Bag with Adjustable Strap - Tan")
     assert columns["cross-body-bags"][0] == 1.0
     assert columns["saddle-bags"][0] == 0.375  # a kind of bag the title does not name
+
+
+def test_a_value_named_by_the_head_alone_yields_to_its_nearest_kind_of_that_head(tagger: Tagger) -> None:
+    title = "Men's Trail Running Shoes Lightweight Breathable Mesh, Grey"
+    columns = head_columns(tagger, title)
+    assert columns["shoes"] == (0.5, 1.0)  # named whole, but set aside: the shoe is one of its kinds
+    assert columns["athletic-shoes"] == (0.375, 0.0)
+    best = tagger.tag([{"id": "p", "title": title}])[0].best(CATEGORY)
+    assert best is not None and best.id == "athletic-shoes"

@@ -121,7 +121,7 @@ class HeadNoun(Family):
             best = self.headed(head, words)
             kinds = self.kinds(head, best)
             beaten = self.branches.beaten(best, words) + self.bare_beaten(best, words) + self.kinds_beaten(head, best)
-            beaten += self.material_beaten(head, best)
+            beaten += self.material_beaten(head, best) + self.parent_beaten(best, vectors[row])
             losers += [row * size + v for v, _ in beaten]
             winners += [row * size + u for _, u in beaten]
             off = self.branches.losers(beaten)
@@ -204,6 +204,28 @@ class HeadNoun(Family):
             if (key := head_key(word)) in self.find.substances and not looks_plural(word) and key != head.word
         }
         return [(p, u) for key in made_of for p, _ in self.by_word.get(key, ()) if p not in scores for u in winners]
+
+    def parent_beaten(self, scores: dict[int, float], vector: np.ndarray) -> list[tuple[int, int]]:
+        """Pairs (loser, winner) of a value named by the title's head word alone (one word, scored HALF: "Shoes") and
+        the one of its children headed by that word, with a word before it the title does not state (scored SPECIFIC:
+        "Athletic Shoes", "Baby & Toddler Shoes"), whose label is nearest the head phrase (``vector``, its embedding:
+        "Running Shoes" is an athletic shoe). The taxonomy files the head's products under such kinds, and the bare
+        name found whole in the title outranked them; after the stacker the two trade probabilities where it still
+        does (``zero.keep_branches``)."""
+        ids = self.space.ids
+        pairs = []
+        for parent, score in scores.items():
+            if score != HALF or not self.bare[parent]:
+                continue
+            kinds = [
+                p
+                for p, s in scores.items()
+                if s == SPECIFIC and self.branches.taxonomy.values[ids[p]].parent_id == ids[parent]
+            ]
+            if kinds:
+                labels = self.space.vectors.at(np.asarray(kinds)) if self.space.is_lazy else self.space.emb[kinds]
+                pairs.append((parent, kinds[int(np.argmax(labels @ vector))]))
+        return pairs
 
     def reading(self, head: TitleHead, vector: np.ndarray) -> TitleHead:
         """Of the title's two readings, the rightmost word heading a name (``head``) and the first word naming a
