@@ -127,3 +127,8 @@ def test_a_value_named_by_the_head_alone_yields_to_its_nearest_kind_of_that_head
     assert columns["athletic-shoes"] == (0.375, 0.0)
     best = tagger.tag([{"id": "p", "title": title}])[0].best(CATEGORY)
     assert best is not None and best.id == "athletic-shoes"
+
+
+def test_a_shade_before_the_head_names_no_kind_of_it(tagger: Tagger) -> None:
+    columns = head_columns(tagger, "Men Mushroom Brown Shoes")
+    assert columns["shoes"] == (0.5, 0.0)  # the plain shoe keeps the bare name
