@@ -26,6 +26,7 @@ METHODS = (
     "colour",
     "lexical",
     "swap",
+    "name_part",
     "lead",
     "modifier",
     "spelling",

@@ -62,7 +62,7 @@ class Mapper:
 
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
     zh_facet_word ▸ cup ▸
-    foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ modifier ▸ spelling ▸ colour_code ▸ colour_noun ▸ clause ▸
+    foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ name_part ▸ modifier ▸ spelling ▸ colour_code ▸ colour_noun ▸ clause ▸
     paraphrase ▸
     title ▸ spec ▸ clip ▸ fuzzy ▸ embedding ▸ gloss ▸ wording ▸ llm. Each stage reads only the strings the stages
     before it left open, and decides those it can. Then a guess that dropped the negation a string opens with is taken
@@ -140,11 +140,12 @@ class Mapper:
         if use_lexicon:
             from tagllm.mapping.leads import LeadStage
             from tagllm.mapping.lexical import LexicalStage
+            from tagllm.mapping.name_parts import NamePartStage
             from tagllm.mapping.swaps import SwapStage
 
             self.lexical = lexical = LexicalStage(self)
             swap = SwapStage(self, lexical)
-            self.stages += [self.lexical, swap, LeadStage(self)]
+            self.stages += [self.lexical, swap, LeadStage(self), NamePartStage(self, lexical)]
             self.naming += [self.lexical, swap]
         from tagllm.mapping.clauses import ClauseStage
         from tagllm.mapping.modifiers import ModifierStage
