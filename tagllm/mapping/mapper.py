@@ -62,8 +62,8 @@ class Mapper:
 
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
     zh_facet_word ▸ cup ▸
-    foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ name_part ▸ modifier ▸ spelling ▸ colour_code ▸ colour_noun ▸ clause ▸
-    paraphrase ▸
+    foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ name_part ▸ modifier ▸ spelling ▸ colour_code ▸
+    colour_noun ▸ clause ▸ paraphrase ▸
     title ▸ spec ▸ clip ▸ fuzzy ▸ embedding ▸ gloss ▸ wording ▸ llm. Each stage reads only the strings the stages
     before it left open, and decides those it can. Then a guess that dropped the negation a string opens with is taken
     back (``deny_negations``: "do not tumble dry" is no Tumble dry).
