@@ -24,7 +24,8 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM end
 EXIT_CODES_HELP = (
     "Exit codes: 0 every product tagged; 1 some records failed (they are error records in the output: --resume "
     "retries them) or repeat an earlier record's id (not tagged, and not retried: give each its own id); "
-    "2 a setup or usage mistake (nothing tagged); 3 tagllm crashed (a bug: the traceback is printed); "
+    "2 a setup or usage mistake (nothing tagged), or an output the disk stopped taking part way (its whole "
+    "batches kept: --resume tags the rest); 3 tagllm crashed (a bug: the traceback is printed); "
     "130 interrupted, 143 stopped by SIGTERM (run again with --resume); 141 stdout closed by its reader (| head)."
 )
 EmbedderBackendOpt = typer.Option(

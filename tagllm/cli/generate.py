@@ -114,7 +114,7 @@ def generate(
     """Tag products into JSONL, CSV or Parquet, writing each result as it is ready.
 
     Products have the fields id, title (required), description, brand, attributes, images and queries; other
-    columns are kept in `extra`. Exit codes: see the end of this help.
+    columns are kept in `extra`.
     """
     from tagllm.io import RecordSource, parse_columns
     from tagllm.routing import parse_threshold

@@ -149,7 +149,7 @@ def build(
     taxonomy: str | None = typer.Option(
         None, "--taxonomy", "-t", help="the taxonomy to extend (its category tree); default: the config's"
     ),
-    config: str | None = typer.Option(None, "--config", "-c", help="config file (default: ./tagllm.yaml)"),
+    config: str | None = ConfigOpt,
     label_field: str = typer.Option("gold_category", help="field holding each product's category (or labels)"),
     attribute_field: str | None = typer.Option(
         "gold_attribute_tags", help='field holding "Key: Value" attribute tags (or a {key: value} mapping)'
