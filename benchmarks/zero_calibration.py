@@ -47,11 +47,10 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
 
-from attributes import read_jsonl, sample, split  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
+from benchmarks.attribute_data import read_jsonl, sample, split  # noqa: E402
 from tagllm.candidates import CandidateScorer, Stacker, expand  # noqa: E402
 from tagllm.candidates.folded import predict_grouped  # noqa: E402
 from tagllm.candidates.zero import (  # noqa: E402
