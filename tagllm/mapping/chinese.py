@@ -1,5 +1,6 @@
 """Chinese category words as listings write them: generic affixes (各种…, …系列, …类), a note in brackets
-(靴子（女款）), alternatives joined by a full-width slash (耳环／耳钉), and compounds whose head is a label (男士钱包).
+(靴子（女款）), alternatives joined by a full-width slash (耳环／耳钉), compounds whose head is a label (男士钱包), and
+titles whose words, parted by spaces, are read one by one (浴帘 加厚 套装).
 
 A Chinese compound puts its head last, as English does: 男士钱包 is a kind of 钱包. The stage reads the longest tail
 of two or more characters that is a label of the facet, and only when the part before it names no value of the facet
@@ -47,7 +48,7 @@ class ChineseStage(Stage):
             if not has_cjk(text):
                 continue
             core = NOTE.sub("", text).strip()
-            parts = [p for p in (label_key(p) for p in ALTERNATIVES.split(core)) if p]
+            parts = [key for piece in ALTERNATIVES.split(core) for key in self._chunks(piece, batch.facet)]
             found = [self.read(p, batch.facet) for p in parts]
             named = [ids for ids in found if ids]
             if not named:
@@ -57,6 +58,17 @@ class ChineseStage(Stage):
             distinct = {tuple(sorted(ids)) for ids in named}
             if len(distinct) == 1:  # the alternatives that name anything name the same value(s)
                 batch.done[raw] = self.m.decide(raw, batch.facet, list(named[0]), self.name)
+
+    def _chunks(self, piece: str, facet: str | None) -> list[str]:
+        """The keys one alternative is read as: itself, or, when it is no label and spaces part it into Chinese
+        words, each word on its own. A listing's title lists its selling points after the thing it sells
+        (浴帘 加厚 套装: a shower curtain, thickened, a set), so the joined words' tail (套装, suits) need not be
+        the thing: each word that names a value is one reading, and they must agree."""
+        key = label_key(piece)
+        words = piece.split()
+        if len(words) < 2 or not all(has_cjk(w) for w in words) or self._label(key, facet):
+            return [key] if key else []
+        return [k for k in (label_key(w) for w in words) if k]
 
     def read(self, key: str, facet: str | None) -> list[str]:
         """The values a Chinese key names: as written, without generic affixes, or by its head."""

@@ -1,0 +1,56 @@
+"""A Chinese listing title whose words are parted by spaces: each word is read on its own, and they must agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tagllm.mapping import Mapped, Mapper
+from tagllm.taxonomy import Facet, Taxonomy, Value
+
+
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(tmp_path))
+
+
+def zh_tree() -> Taxonomy:
+    """A small category tree with Chinese labels: a bathroom's shower curtains, suits, lamps and kettles."""
+    rows = [
+        ("home", "Home & Garden", None, "家居"),
+        ("bath", "Bathroom Accessories", "home", "浴室用品"),
+        ("curtains", "Shower Curtains", "bath", "浴帘"),
+        ("lamps", "Lamps", "home", "灯具"),
+        ("floor-lamps", "Floor Lamps", "lamps", "落地灯"),
+        ("kettles", "Electric Kettles", "home", "电水壶"),
+        ("apparel", "Apparel", None, "服饰"),
+        ("suits", "Suits", "apparel", "套装"),
+    ]
+    values: dict[str, Value] = {}
+    for vid, name, parent, zh in rows:
+        path = f"{values[parent].path} > {name}" if parent else name
+        values[vid] = Value(vid, name, "category", parent, path, labels=(("zh-CN", zh),))
+    facets = {"category": Facet("category", "Category", hierarchical=True)}
+    return Taxonomy("zh-tree", facets, values, languages=("en", "zh-CN"))
+
+
+def outcome(m: Mapped) -> tuple[str | None, str | None] | str:
+    return (m.value.id, m.method) if m.value else str(m.reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a kettle, stainless, for the home, large: the first word names the thing, the others name nothing
+        ("不锈钢电水壶 家用 大容量", ("kettles", "zh_head")),
+        ("北欧风落地灯 客厅 简约", ("floor-lamps", "zh_head")),
+        # a mildew-proof shower curtain, lengthened, a set: joined, the tail 套装 read as Suits; the words disagree
+        ("防霉浴帘 加长 套装", "no value of facet 'category' is close enough"),
+        ("落地 灯", ("floor-lamps", "translation")),  # a label written with a space is still read whole
+        ("防霉浴帘", ("curtains", "zh_head")),
+    ],
+)
+def test_a_title_is_read_word_by_word(text: str, expected: object) -> None:
+    m = Mapper(zh_tree(), use_embeddings=False)
+    assert outcome(m.map([text], "category")[0]) == expected
