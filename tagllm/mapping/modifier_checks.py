@@ -1,5 +1,6 @@
 """What the modifier stage checks before it takes a value, beyond the head's rules (``modifiers.py``): a phrase that
-WordNet reads as a shelf, a material said only to look or feel like one, two materials named together."""
+WordNet reads as a shelf, a material said only to look or feel like one, two materials named together, a compound
+WordNet knows as a thing far from the value's path."""
 
 from __future__ import annotations
 
@@ -65,3 +66,38 @@ def other_material(mapper: Mapper, vocab: FacetVocabulary, others: list[str], fa
         if facet not in facets and any(vocab.has_faux(f) for f in facets):
             return True
     return False
+
+
+SENSE_DEPTH = 4
+"""How far up WordNet's kinds a compound's sense is followed to find a word of the value's path."""
+KIND_DEPTH = 2
+"""A compound's sense this few levels below a sense the head's word names is a kind of the head ("wellington boot" is
+a boot): the head names it, whatever words the value's path uses."""
+
+
+def sense_disagrees(mapper: Mapper, modifier: str, head: str, vid: str) -> bool:
+    """Whether WordNet reads the head and the word before it as one thing ("hair grip": a hairgrip, a bobby pin;
+    "face flannel": a face cloth) whose every such sense is far from the value's path: no kind of the head's word
+    (``KIND_DEPTH``), and no word of the sense, or of its kinds up to ``SENSE_DEPTH`` levels, is a word of the value's
+    name or of its ancestors' names (the head's own word aside). Then the head names the value only as a homonym (a
+    tool's Grips, the Flannel fabric). False when WordNet knows no such sense, or without WordNet."""
+    lexical = mapper.lexical
+    wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
+    if wordnet is None:
+        return False
+    mine = stem(head)
+    senses = {*wordnet.noun_synsets(f"{modifier} {head}"), *wordnet.noun_synsets(modifier + head)}
+    senses |= {
+        s
+        for s in wordnet.noun_senses(head)
+        if any(stem(w) == stem(modifier) for lemma in wordnet.synset(s).lemmas for w in lemma.split())
+    }
+    if not senses:
+        return False
+    path = {stem(w) for v in (*mapper.taxonomy.ancestors(vid), mapper.values[vid]) for w in normalize(v.name).split()}
+    path -= {mine}
+    return not any(
+        mine in wordnet.hypernym_words(s, KIND_DEPTH)
+        or (wordnet.synset(s).words | wordnet.hypernym_words(s, SENSE_DEPTH)) & path
+        for s in senses
+    )
