@@ -28,6 +28,7 @@ from tagllm.mapping.specs import SpecStage
 from tagllm.mapping.tables import load_tables
 from tagllm.mapping.zh_cells import ZhCellStage
 from tagllm.mapping.zh_facet_words import ZhFacetWordStage
+from tagllm.mapping.zh_stems import ZhStemStage
 from tagllm.taxonomy import Taxonomy, Value
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class Mapper:
     """Maps free text onto one taxonomy through a chain of stages (``self.stages``), cheapest first.
 
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
-    zh_facet_word ▸ cup ▸
+    zh_facet_word ▸ zh_stem ▸ cup ▸
     foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ name_part ▸ modifier ▸ spelling ▸ colour_code ▸
     colour_noun ▸ clause ▸ paraphrase ▸
     title ▸ spec ▸ clip ▸ fuzzy ▸ embedding ▸ gloss ▸ wording ▸ llm. Each stage reads only the strings the stages
@@ -127,6 +128,7 @@ class Mapper:
             ChineseStage(self),
             ZhCellStage(self),
             ZhFacetWordStage(self),
+            ZhStemStage(self),
             CupStage(self),
             ForeignPathStage(self),
             GuardStage(self),
