@@ -134,9 +134,15 @@ def _tag_records(
     renamed = {column: field for field, column in records.columns.items()}  # --keep-columns may name either
     text_only: set[str] = set()  # degraded products tagged again: if that fails, their row of the text's tags stays
 
+    # a product whose words are all in fields the tagger ignores is an error record named by its line
+    visible = getattr(getattr(tagger, "retrieval", None), "visible", None)
+
     def items() -> Iterator[Product | RecordError]:
         for record in records:
             item = _line_safe(to_product(record, records.name), record.line, records.name)
+            if visible is not None and isinstance(item, Product):
+                unreadable = visible(item, record.line, records.name)
+                item = unreadable if isinstance(unreadable, RecordError) else item  # the fingerprint reads it whole
             product_id = item.id if isinstance(item, Product) else error_id(item, record.line)
             if product_id in claimed:
                 summary.duplicates += 1

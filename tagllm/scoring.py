@@ -17,6 +17,7 @@ import numpy as np
 
 from tagllm.config import TaggerConfig, TextField
 from tagllm.images import image_root
+from tagllm.io.products import is_wordless, wordless_error
 from tagllm.llm_steps import ScoredProduct
 from tagllm.models import LabelledProduct, Neighbour, Product, RecordError
 from tagllm.retrieval.image_index import ImageBatch, Photos
@@ -132,9 +133,19 @@ class BatchScorer:
             scored.append(item)
         return scored
 
-    def visible(self, item: Product | RecordError) -> Product | RecordError:
-        """``seen`` for a product; a record error as it is."""
-        return self.seen(item) if isinstance(item, Product) else item
+    def visible(
+        self, item: Product | RecordError, line: int | None = None, name: str = "batch"
+    ) -> Product | RecordError:
+        """``seen`` for a product, or the error record of one whose words were all in fields ``ignore_fields`` hides
+        (a title of symbols, its text in the description; named ``name:line`` when ``line`` is given): tagged, it
+        was read from no words. A record error as it is."""
+        if isinstance(item, RecordError):
+            return item
+        seen = self.seen(item)
+        if seen is item or "text" not in self.inputs or not is_wordless(seen):
+            return seen
+        hidden = [field for field in self.config.ignore_fields if getattr(item, field)]
+        return wordless_error(item, name if line is not None else None, line, hidden)
 
     def seen(self, product: Product) -> Product:
         """The product as this tagger reads it: without the fields ``ignore_fields`` names (its examples were read

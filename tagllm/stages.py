@@ -67,7 +67,7 @@ def engine_passes(tagger: Tagger) -> int:
 # -- the CPU stage before the engine -----------------------------------------------------------------------------------
 def request_rows(tagger: Tagger, items: Sequence[Product | dict[str, Any] | RecordError]) -> list[dict[str, Any]]:
     """Normalise, embed, retrieve, score and render: one request row per item, in order (see the module doc)."""
-    converted = [tagger.retrieval.visible(as_product(item, i)) for i, item in enumerate(items)]
+    converted = [tagger.retrieval.visible(as_product(item, i), i + 1) for i, item in enumerate(items)]
     products = [p for p in converted if isinstance(p, Product)]
     scored = tagger.score(products) if products else []
     found = iter(zip(scored, first_requests(scored, tagger.steps), strict=True))

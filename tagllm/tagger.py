@@ -241,7 +241,7 @@ class Tagger:
         results: list[TagResult | None] = [None] * len(items)
         products: list[tuple[int, Product]] = []
         for i, item in enumerate(items):
-            product = self.retrieval.visible(as_product(item, i))
+            product = self.retrieval.visible(as_product(item, i), i + 1)
             if isinstance(product, RecordError):
                 results[i] = TagResult(product_id=error_id(product, i + 1), status="error", error=product)
             else:
@@ -267,7 +267,7 @@ class Tagger:
     ) -> Iterator[list[TagResult]]:
         """Tag ``items`` batch by batch, their texts encoded beforehand in one call (see ENCODE_WINDOW) while their
         photos load and encode on other threads."""
-        converted = [self.retrieval.visible(as_product(item, first + i)) for i, item in enumerate(items)]
+        converted = [self.retrieval.visible(as_product(item, first + i), first + i + 1) for i, item in enumerate(items)]
         products = [p for p in converted if isinstance(p, Product)]
         photos = self.retrieval.photos_async(products)
         vectors = recent.encode([p.text() for p in products], progress=progress)

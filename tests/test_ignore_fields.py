@@ -130,3 +130,53 @@ def test_score_and_requests_read_a_product_as_tag_does(tmp_path, demo_taxonomy, 
     [scored] = tagger.score([product])
     assert scored.product.description is None and product.description == "A red one."
     assert tagger.retrieval.seen(scored.product) is scored.product  # read once, not copied again
+
+
+WORDS_ONLY_IN_THE_DESCRIPTION = {"id": "d1", "title": "🔥🔥🔥", "description": "Red cotton summer dress"}
+
+
+def test_a_product_whose_only_words_are_in_an_ignored_field_is_an_error_record_and_the_batch_goes_on(  # type: ignore[no-untyped-def]
+    tmp_path,
+) -> None:
+    from tagllm.tagger import Tagger
+
+    examples = str(_examples_with_specs(tmp_path))
+    tagger = Tagger.from_config(TaggerConfig(examples=examples, ignore_fields=["description"]))
+    products = [{"id": "ok", "title": "Red cotton dress"}, WORDS_ONLY_IN_THE_DESCRIPTION, {"id": "t", "title": "Tee"}]
+    results = tagger.tag(products)  # it was a ValueError "3 vectors for 2 products": every result lost
+    assert [(r.product_id, r.status) for r in results] == [("ok", "ok"), ("d1", "error"), ("t", "ok")]
+    error = results[1].error
+    assert error is not None and (error.record_id, error.field, error.line) == ("d1", "title", 2)
+    assert error.message == (
+        "batch:2: record 'd1' has no words to tag it from: its title '🔥🔥🔥' holds no letter or digit, and "
+        "ignore_fields hides its description; give it a title that names the product"
+    )
+    alone = tagger.tag_batch([WORDS_ONLY_IN_THE_DESCRIPTION])[0].error
+    assert alone is not None and alone.message == error.message.replace("batch:2", "batch:1")
+    assert Tagger.from_config(TaggerConfig(examples=examples)).tag([WORDS_ONLY_IN_THE_DESCRIPTION])[0].status == "ok"
+
+
+def test_a_file_run_names_the_line_of_a_product_whose_only_words_are_ignored_and_resume_retries_it(  # type: ignore[no-untyped-def]
+    tmp_path,
+) -> None:
+    from tagllm.tagger import Tagger
+
+    examples = str(_examples_with_specs(tmp_path))
+    source = tmp_path / "products.jsonl"
+    rows = [{"id": "ok", "title": "Red cotton dress"}, WORDS_ONLY_IN_THE_DESCRIPTION]
+    source.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    target = tmp_path / "tags.jsonl"
+    tagger = Tagger.from_config(TaggerConfig(examples=examples, ignore_fields=["description"]))
+    summary = tagger.tag_file(source, target)
+    assert (summary.tagged, summary.failed) == (1, 1)
+    written = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [(row["product_id"], row["status"]) for row in written] == [("ok", "ok"), ("d1", "error")]
+    assert written[1]["error"]["message"] == (
+        f"{source}:2: record 'd1' has no words to tag it from: its title '🔥🔥🔥' holds no letter or digit, and "
+        "ignore_fields hides its description; give it a title that names the product"
+    )
+    rows[1] = {**WORDS_ONLY_IN_THE_DESCRIPTION, "title": "Summer dress"}  # the title fixed
+    source.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    again = tagger.tag_file(source, target, resume=True)
+    assert (again.tagged, again.retried, again.skipped) == (1, 1, 1)
+    assert [json.loads(line)["status"] for line in target.read_text().splitlines()][-1] == "ok"

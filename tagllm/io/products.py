@@ -10,7 +10,7 @@ import dataclasses
 import math
 import numbers
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -71,25 +71,30 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
             record_id=record_id,
             message=f"{f'{name}:{record.line}: ' if name else ''}record {named} {'; '.join(problems)}",
         )
-    if cls is Product and _is_wordless(product):  # an example's labels are checked where examples are read
-        return _wordless_error(product, name, record.line)
+    if cls is Product and is_wordless(product):  # an example's labels are checked where examples are read
+        return wordless_error(product, name, record.line)
     return product
 
 
-def _wordless_error(product: Product, name: str | None, line: int) -> RecordError:
-    """The error record of a product with no words to tag it from (``_is_wordless``), on ``line`` of ``name``."""
+def wordless_error(product: Product, name: str | None, line: int | None, hidden: Sequence[str] = ()) -> RecordError:
+    """The error record of a product with no words to tag it from (``is_wordless``), on ``line`` of ``name``;
+    ``hidden``: the fields that held its words and that the tagger is told not to read (``ignore_fields``)."""
     where = f"{name}:{line}: " if name else ""
+    rest = (
+        f"ignore_fields hides its {', '.join(hidden)}"
+        if hidden
+        else "it has no description, brand, attributes, queries or photos"
+    )
     return RecordError(
         field="title",
         line=line if name else None,
         record_id=product.id,
         message=f"{where}record {product.id!r} has no words to tag it from: its title {product.title!r} holds no "
-        "letter or digit, and it has no description, brand, attributes, queries or photos; give it a title that "
-        "names the product",
+        f"letter or digit, and {rest}; give it a title that names the product",
     )
 
 
-def _is_wordless(product: Product) -> bool:
+def is_wordless(product: Product) -> bool:
     """Whether a product holds no letter or digit in any text and no photo (a title of emoji or symbols alone: "👗",
     "!!!"): tagged, it got no tags with no default's word to read, or the index's guess from an embedding of no
     words ("!!!" as Bras, 0.74 confident, on the Flipkart demo index), counted as tagged either way."""
@@ -186,7 +191,7 @@ def as_product(item: Any, position: int) -> Product | RecordError:
     if isinstance(item, RecordError):
         return item
     if isinstance(item, Product):  # built by the caller: read as a dict's fields would be
-        return _wordless_error(item, "batch", position + 1) if _is_wordless(item) else item
+        return wordless_error(item, "batch", position + 1) if is_wordless(item) else item
     where = f"batch:{position + 1}"
     try:
         fields = _fields_of(item)
