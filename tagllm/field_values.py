@@ -143,3 +143,33 @@ def _attribute_mapping(value: Any) -> Any:
         if key and val:  # an empty cell ("Pattern:", {"Pattern": null}) or a value under no key states nothing
             merged[key] = f"{merged[key]}, {val}" if key in merged else val
     return merged
+
+
+def number_text(value: Any) -> str:
+    """A number as the text a seller wrote: 1984.0 (a float column with a missing cell) as "1984"."""
+    whole = not isinstance(value, numbers.Integral) and float(value).is_integer()
+    return str(int(value)) if whole else str(value)
+
+
+def query_texts(value: Any) -> list[str]:
+    """Search queries as a list of texts: one query given alone as a list of it, a number as its text, a missing or
+    blank item (a Parquet list's null, a NaN) left out: each was an error record for the whole product. A value or
+    an item that is no text (a list, an object, a yes/no) is refused naming it."""
+    if is_missing_cell(value):
+        return []
+    if isinstance(value, str) or is_number(value):
+        value = [value]
+    if not isinstance(value, list | tuple | set):
+        raise ValueError(f"expected a list of search queries (text), got {json_kind(value)}")
+    queries = []
+    for position, item in enumerate(value, 1):
+        if is_missing_cell(item):
+            continue
+        if is_number(item) and not is_infinite(item):
+            item = number_text(item)
+        if not isinstance(item, str):
+            raise ValueError(f"item {position} is {json_kind(item)}, not a search query; give each query as text")
+        text = well_formed(item).strip()
+        if text:
+            queries.append(text)
+    return queries

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import numbers
 import unicodedata
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -13,7 +12,16 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from tagllm.field_values import attribute_texts, id_problem, is_infinite, is_number, json_kind, well_formed
+from tagllm.field_values import (
+    attribute_texts,
+    id_problem,
+    is_infinite,
+    is_number,
+    json_kind,
+    number_text,
+    query_texts,
+    well_formed,
+)
 from tagllm.image_refs import image_references
 from tagllm.missing import is_missing_cell
 from tagllm.text import html_text
@@ -99,8 +107,7 @@ class Product(BaseModel):
         if is_number(value) and is_infinite(value):
             raise ValueError("the number is too large to be read (infinite); write it as a string")
         if is_number(value):
-            whole = not isinstance(value, numbers.Integral) and float(value).is_integer()
-            return str(int(value)) if whole else str(value)  # 1984.0 from a float column with a missing cell: 1984
+            return number_text(value)  # 1984.0 from a float column with a missing cell: 1984
         raise ValueError(f"expected text (a string or a number), got {json_kind(value)}")
 
     @field_validator("description", mode="after")
@@ -141,12 +148,8 @@ class Product(BaseModel):
 
     @field_validator("queries", mode="before")
     @classmethod
-    def _listify(cls, value: Any) -> Any:
-        if value is None:
-            return []
-        if isinstance(value, str):
-            return [value] if value else []
-        return value
+    def _query_texts(cls, value: Any) -> list[str]:
+        return query_texts(value)  # pydantic's "Input should be a valid string" named neither the item nor a fix
 
     def text(self, *, max_description_chars: int = 600) -> str:
         """The text the embedder and the lexical model read: title, brand, attributes, description head, at most
