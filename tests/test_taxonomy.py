@@ -76,6 +76,23 @@ def test_unknown_keys_and_unknown_names_fail_with_what_to_do(tmp_path: Path) -> 
         load_taxonomy("demo").facet_values("size")
 
 
+def test_a_facet_a_large_taxonomy_lacks_is_named_with_the_closest_facets_not_all_of_them() -> None:
+    # -f colour with Shopify's taxonomy printed every one of its facets, a page of names the right one was lost in
+    tax = load_taxonomy("shopify")
+    said = (
+        f"taxonomy 'shopify' has no facet 'colour'; did you mean 'color'? (it has {len(tax.facets):,} facets: "
+        "`tagllm taxonomy show` prints them)"
+    )
+    with pytest.raises(TaxonomyError) as error:
+        tax.facet_values("colour")
+    assert str(error.value) == said
+    from tagllm.mapping import Mapper
+
+    with pytest.raises(TaxonomyError) as mapped:
+        Mapper(tax).map_one("Red", facet="colour")
+    assert str(mapped.value) == said
+
+
 def test_shopify_facets_apply_to_the_categories_that_list_them() -> None:
     tax = load_taxonomy("shopify")
     clothing = tax["aa-1"]  # Apparel & Accessories > Clothing lists color, fabric, pattern, target gender

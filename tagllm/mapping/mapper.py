@@ -276,12 +276,7 @@ class Mapper:
 
     def check_facet(self, facet: str | None) -> None:
         if facet is not None and facet not in self.taxonomy.facets:
-            from tagllm.errors import TaxonomyError
-
-            raise TaxonomyError(
-                f"taxonomy {self.taxonomy.name!r} has no facet {facet!r}; its facets are: "
-                f"{', '.join(list(self.taxonomy.facets)[:20])}"
-            )
+            raise self.taxonomy.unknown_facet(facet)
 
     # -- helpers the stages share ---------------------------------------------------------------------------
     def accept(self, text: str, facet: str | None, value: Value, method: str, score: float = 1.0) -> Outcome:

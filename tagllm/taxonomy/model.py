@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from collections.abc import Iterable
@@ -13,6 +14,7 @@ from tagllm.taxonomy.nodes import PATH_SEPARATOR, Facet, Value
 from tagllm.taxonomy.problems import label_clashes, name_clashes, synonym_clashes, taxonomy_problems
 from tagllm.text import normalize
 
+MAX_FACETS_LISTED = 20  # a taxonomy with more facets names the closest to one it lacks, not all of them
 MIN_KIND_VALUES = 3  # a facet with fewer values than this is not told to be a kind of another by its values alone
 _FACET_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -91,10 +93,22 @@ class Taxonomy:
 
     def facet_values(self, facet: str) -> list[Value]:
         if facet not in self.facets:
-            raise TaxonomyError(
+            raise self.unknown_facet(facet)
+        return self._by_facet.get(facet, [])
+
+    def unknown_facet(self, facet: str) -> TaxonomyError:
+        """The error of a facet this taxonomy lacks: its facets when they are few, else the closest ones (Shopify's
+        ~2,000 facets, all listed, were a page of text the facet meant was lost in)."""
+        if len(self.facets) <= MAX_FACETS_LISTED:
+            return TaxonomyError(
                 f"taxonomy {self.name!r} has no facet {facet!r}; its facets are: {', '.join(self.facets)}"
             )
-        return self._by_facet.get(facet, [])
+        close = difflib.get_close_matches(facet, list(self.facets), n=3, cutoff=0.75)
+        guess = f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
+        return TaxonomyError(
+            f"taxonomy {self.name!r} has no facet {facet!r}{guess} (it has {len(self.facets):,} facets: "
+            "`tagllm taxonomy show` prints them)"
+        )
 
     def children(self, value_id: str | None) -> list[Value]:
         return [self.values[c] for c in self._children.get(value_id, [])]
