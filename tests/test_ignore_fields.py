@@ -154,6 +154,10 @@ def test_a_product_whose_only_words_are_in_an_ignored_field_is_an_error_record_a
     alone = tagger.tag_batch([WORDS_ONLY_IN_THE_DESCRIPTION])[0].error
     assert alone is not None and alone.message == error.message.replace("batch:2", "batch:1")
     assert Tagger.from_config(TaggerConfig(examples=examples)).tag([WORDS_ONLY_IN_THE_DESCRIPTION])[0].status == "ok"
+    from tagllm.stages import request_rows  # the cluster's CPU stage reads it as tag() does: no request for it
+
+    [row] = request_rows(tagger, [WORDS_ONLY_IN_THE_DESCRIPTION])
+    assert row["request"] == "" and json.loads(row["error"])["message"] == alone.message
 
 
 def test_a_file_run_names_the_line_of_a_product_whose_only_words_are_ignored_and_resume_retries_it(  # type: ignore[no-untyped-def]
