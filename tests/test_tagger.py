@@ -196,7 +196,7 @@ def test_a_brand_the_title_already_names_is_read_once() -> None:
 
 
 def test_anything_in_a_batch_is_a_result_or_an_error_record_never_an_exception(tagger) -> None:  # type: ignore[no-untyped-def]
-    items = [None, "a string", 42, ["title", "x"], {1: "x", "title": "y"}, {"title": "x", "queries": 3},
+    items = [None, "a string", 42, ["title", "x"], {1: "x", "title": "y"}, {"title": "x", "queries": {"q": 3}},
              {"id": "ok", "title": "Gold plated necklace"}]  # fmt: skip
     results = tagger.tag(items)
     assert [(r.product_id, r.status) for r in results] == [
@@ -209,7 +209,9 @@ def test_anything_in_a_batch_is_a_result_or_an_error_record_never_an_exception(t
         "batch:3: expected a product (a dict with a title, or a Product), got int 42",
         "batch:4: expected a product (a dict with a title, or a Product), got list ['title', 'x']",
         "batch:5: field names must be strings, got 1",
-        "batch:6: record 'line-6' field 'queries': Input should be a valid list",
+        # a number is a query's text since 1570afd ("queries": 3 was this error): an object is none
+        "batch:6: record 'line-6' field 'queries': expected a list of search queries (text), got an object "
+        '({"q": 3})',
     ]
     assert leaf(results[6]) == "jewellery-necklaces"
 
