@@ -17,7 +17,7 @@ import numpy as np
 
 from tagllm.config import TaggerConfig, TextField
 from tagllm.images import image_root
-from tagllm.io.products import is_wordless, wordless_error
+from tagllm.io.products import has_no_words, wordless_error
 from tagllm.llm_steps import ScoredProduct
 from tagllm.models import LabelledProduct, Neighbour, Product, RecordError
 from tagllm.retrieval.image_index import ImageBatch, Photos
@@ -61,6 +61,8 @@ class BatchScorer:
         self.embedder = embedder
         self.index = index
         self.image_encoder = image_encoder
+        # whether products' photos are read: by the image encoder here, or (set by the tagger) by an LLM shown them
+        self.reads_photos = image_encoder is not None
         self.inputs = tuple(config.inputs)
         self.image_root: Path | None = image_root(config.image_root) if config.image_root else None
         self._file_root = threading.local()  # ``tag_file``'s input directory, for the thread that runs it
@@ -136,16 +138,20 @@ class BatchScorer:
     def visible(
         self, item: Product | RecordError, line: int | None = None, name: str = "batch"
     ) -> Product | RecordError:
-        """``seen`` for a product, or the error record of one whose words were all in fields ``ignore_fields`` hides
-        (a title of symbols, its text in the description; named ``name:line`` when ``line`` is given): tagged, it
-        was read from no words. A record error as it is."""
+        """``seen`` for a product, or the error record of one with no words this tagger reads (named ``name:line``
+        when ``line`` is given): a title of symbols whose words are all in fields ``ignore_fields`` hides, or whose
+        photos alone say what it is when this tagger reads no photos. Tagged, it was read from no words. A record
+        error as it is."""
         if isinstance(item, RecordError):
             return item
         seen = self.seen(item)
-        if seen is item or "text" not in self.inputs or not is_wordless(seen):
+        if "text" not in self.inputs or not has_no_words(seen):  # photos alone: ``Tagger.unseen`` says what failed
+            return seen
+        photos_unread = bool(seen.images) and not self.reads_photos
+        if seen.images and not photos_unread:
             return seen
         hidden = [field for field in self.config.ignore_fields if getattr(item, field)]
-        return wordless_error(item, name if line is not None else None, line, hidden)
+        return wordless_error(item, name if line is not None else None, line, hidden, photos_unread=photos_unread)
 
     def seen(self, product: Product) -> Product:
         """The product as this tagger reads it: without the fields ``ignore_fields`` names (its examples were read

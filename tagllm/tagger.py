@@ -105,6 +105,7 @@ class Tagger:
         if self.backend.needs_prompt:
             self.steps = LLMSteps.from_config(taxonomy, self.facets, self.config)
         self.prompt = self.steps.prompt if self.steps is not None else None
+        self.retrieval.reads_photos |= self.prompt is not None and self.backend.supports_images
         self.router: Router | None = None
         self._prepared = False  # see ``prepare``: done once, by tag_file or by the first batch
         self._preparing = threading.Lock()

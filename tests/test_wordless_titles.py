@@ -49,3 +49,26 @@ def test_a_product_object_of_symbols_alone_is_an_error_result_as_its_dict_is() -
     assert made.message.startswith("batch:1: record 'e1' has no words to tag it from")
     kept = Product(id="d1", title="🔥", description="Red cotton summer dress")
     assert as_product(kept, 0) is kept
+
+
+def test_a_product_whose_photos_alone_say_what_it_is_is_an_error_result_for_a_tagger_that_reads_no_photos(
+    demo_index_dir: Path, demo_taxonomy: object, embedder: object
+) -> None:
+    """The demo index holds no photos: the dress's photo was never read, and it was tagged from a title of no words
+    (the index's guess, counted as tagged)."""
+    from tagllm.config import TaggerConfig
+    from tagllm.retrieval.index import ExampleIndex
+    from tagllm.tagger import Tagger
+
+    index = ExampleIndex.load(demo_index_dir)
+    tagger = Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig())  # type: ignore[arg-type]
+    products = [{"id": "p1", "title": "👗", "images": ["dress.jpg"]}, {"id": "p2", "title": "Red dress"}]
+    results = tagger.tag(products)
+    assert [(r.product_id, r.status) for r in results] == [("p1", "error"), ("p2", "ok")]
+    error = results[0].error
+    assert error is not None and (error.field, error.line) == ("title", 1)
+    assert error.message == (
+        "batch:1: record 'p1' has no words to tag it from: its title '👗' holds no letter or digit, and this tagger "
+        "reads no photos (its index holds none of its examples' photos, or --image-embedder none); give it a title "
+        "that names the product"
+    )

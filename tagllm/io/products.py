@@ -76,15 +76,19 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
     return product
 
 
-def wordless_error(product: Product, name: str | None, line: int | None, hidden: Sequence[str] = ()) -> RecordError:
-    """The error record of a product with no words to tag it from (``is_wordless``), on ``line`` of ``name``;
-    ``hidden``: the fields that held its words and that the tagger is told not to read (``ignore_fields``)."""
+def wordless_error(
+    product: Product, name: str | None, line: int | None, hidden: Sequence[str] = (), *, photos_unread: bool = False
+) -> RecordError:
+    """The error record of a product with no words to tag it from (``has_no_words``), on ``line`` of ``name``;
+    ``hidden``: the fields that held its words and that the tagger is told not to read (``ignore_fields``);
+    ``photos_unread``: it lists photos, and the tagger reads none."""
     where = f"{name}:{line}: " if name else ""
-    rest = (
-        f"ignore_fields hides its {', '.join(hidden)}"
-        if hidden
-        else "it has no description, brand, attributes, queries or photos"
-    )
+    reasons = [f"ignore_fields hides its {', '.join(hidden)}"] if hidden else []
+    if photos_unread:
+        reasons.append(
+            "this tagger reads no photos (its index holds none of its examples' photos, or --image-embedder none)"
+        )
+    rest = ", and ".join(reasons) or "it has no description, brand, attributes, queries or photos"
     return RecordError(
         field="title",
         line=line if name else None,
@@ -98,9 +102,14 @@ def is_wordless(product: Product) -> bool:
     """Whether a product holds no letter or digit in any text and no photo (a title of emoji or symbols alone: "👗",
     "!!!"): tagged, it got no tags with no default's word to read, or the index's guess from an embedding of no
     words ("!!!" as Bras, 0.74 confident, on the Flipkart demo index), counted as tagged either way."""
+    return not product.images and has_no_words(product)
+
+
+def has_no_words(product: Product) -> bool:
+    """Whether a product's text holds no letter or digit (its photos aside)."""
     texts = [product.title, product.description or "", product.brand or "", *product.queries]
     texts += [str(value) for value in product.attributes.values()]  # a key with no value ("Color": "") says nothing
-    return not product.images and not any(character.isalnum() for text in texts for character in text)
+    return not any(character.isalnum() for text in texts for character in text)
 
 
 def is_missing_id(value: Any) -> bool:
