@@ -97,14 +97,14 @@ def test_the_raw_text_is_read_again_only_for_a_row_of_another_fingerprint(  # ty
 ) -> None:
     # reading a record's attributes a second time cost every record of every run (~12 µs each on the Flipkart sample,
     # a sixth of reading it), though only a row tagged from another text than the record's needs it
-    import tagllm.run
+    import tagllm.run_feed
 
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text("".join(json.dumps(record) + "\n" for record in RECORDS))
     if resume:
         tagger.tag_file(src, out)
     read = []
-    monkeypatch.setattr(tagllm.run, "raw_fingerprint", lambda *args: read.append(args) or raw_fingerprint(*args))
+    monkeypatch.setattr(tagllm.run_feed, "raw_fingerprint", lambda *args: read.append(args) or raw_fingerprint(*args))
     tagger.tag_file(src, out, resume=resume)
     assert read == []
     src.write_text(src.read_text().replace("Wool scarf", "Red wool scarf"))
