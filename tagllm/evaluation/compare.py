@@ -212,80 +212,7 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
         raise InputError("compare needs at least two run directories")
     runs = [load_run(d) for d in directories]
     base = runs[0]
-    version = base["metrics"]["taxonomy"]["version"]
-    for run in runs[1:]:
-        other = run["metrics"]["taxonomy"]["version"]
-        if other != version:
-            raise InputError(
-                f"cannot compare {run['dir']} with {base['dir']}: they were scored against different "
-                f"taxonomy versions ({other} vs {version}), so their tags are not the same values; "
-                "re-run both with one taxonomy"
-            )
-    comparisons = []
-    for run in runs[1:]:
-        shared = [pid for pid in base["order"] if pid in run["rows"]]
-        if not shared:  # every figure was 0.000 -> 0.000 with intervals of [-inf, +inf], exit 0
-            raise InputError(
-                f"cannot compare {run['dir']} with {base['dir']}: they scored no product in common (runs of other "
-                "gold files or samples); compare runs of one gold sample"
-            )
-        facets: dict[str, Any] = {}
-        unscored: list[str] = []  # facets no shared product has gold of: 0.000 -> 0.000 in [-inf, +inf] said nothing
-        fa, fb = list(base["metrics"]["facets"]), list(run["metrics"]["facets"])
-        if not set(fa) & set(fb):  # nothing but the runs' names was printed, exit 0
-            raise InputError(
-                f"cannot compare {run['dir']} with {base['dir']}: they scored no facet in common "
-                f"({', '.join(fa) or 'none'} vs {', '.join(fb) or 'none'}); compare runs that scored the same facets"
-            )
-        # a facet one run scored and the other did not is left out of the comparison, and said to be
-        one_sided = {f: base["dir"] for f in fa if f not in fb} | {f: run["dir"] for f in fb if f not in fa}
-        for facet in fa:
-            if facet not in fb:
-                continue
-            ids = [p for p in shared if facet in base["rows"][p]["facets"] and facet in run["rows"][p]["facets"]]
-            if not ids:
-                unscored.append(facet)
-                continue
-            _refuse_other_gold(base, run, ids, facet)
-            arr_a, arr_b = _arrays(base, ids, facet), _arrays(run, ids, facet)
-            headline = {}
-            # a run that kept no tag of the facet has no precision (0 of 0): 0.000 read as every answer wrong
-            silent = [r["dir"] for r, arr in ((base, arr_a), (run, arr_b)) if not arr["counts"][:, :2].sum()]
-            for key in _headlines(base, facet):
-                if key == "precision" and silent:
-                    continue
-                field, statistic = _STATISTICS[key]
-                if key == "macro_f1":
-                    # Both runs' label matrices must share columns for a paired resample: build them together.
-                    cells_a = [base["rows"][i]["facets"][facet] for i in ids]
-                    cells_b = [run["rows"][i]["facets"][facet] for i in ids]
-                    joint = m.label_matrix(
-                        [c["gold"] for c in cells_a] + [c["gold"] for c in cells_b],
-                        [c["pred"] for c in cells_a] + [c["pred"] for c in cells_b],
-                    )
-                    a_data, b_data = joint[: len(ids)], joint[len(ids) :]
-                else:
-                    a_data, b_data = arr_a[field], arr_b[field]
-                delta = m.paired_bootstrap(a_data, b_data, statistic, n_boot=n_boot, seed=seed)
-                headline[key] = delta.as_dict() if n_boot > 0 else _untested(delta)
-            facets[facet] = {
-                "n": len(ids),
-                "headline": headline,
-                "no_precision": silent if "precision" in _headlines(base, facet) else [],
-                "tags": _tag_deltas(base, run, ids, facet),
-                "products": _changed(base, run, ids, facet),
-            }
-        comparisons.append(
-            {
-                "a": {"dir": base["dir"], "label": _label(base)},
-                "b": {"dir": run["dir"], "label": _label(run)},
-                "only_in_a": len(set(base["rows"]) - set(run["rows"])),
-                "only_in_b": len(set(run["rows"]) - set(base["rows"])),
-                "facets": facets,
-                "unscored": unscored,
-                "one_sided": one_sided,
-            }
-        )
+    _refuse_other_taxonomies(base, runs[1:])
     return {
         "taxonomy": base["metrics"]["taxonomy"],
         "runs": [
@@ -299,8 +226,99 @@ def compare_runs(directories: Sequence[str | Path], *, seed: int = 0, n_boot: in
             for r in runs
         ],
         "n_boot": n_boot,
-        "comparisons": comparisons,
+        "comparisons": [_compare_pair(base, run, seed=seed, n_boot=n_boot) for run in runs[1:]],
     }
+
+
+def _refuse_other_taxonomies(base: dict[str, Any], others: list[dict[str, Any]]) -> None:
+    """Runs scored against other taxonomy versions tag other values under the same ids: their deltas would compare
+    things that are not the same, so they are refused before any is resampled."""
+    version = base["metrics"]["taxonomy"]["version"]
+    for run in others:
+        other = run["metrics"]["taxonomy"]["version"]
+        if other != version:
+            raise InputError(
+                f"cannot compare {run['dir']} with {base['dir']}: they were scored against different "
+                f"taxonomy versions ({other} vs {version}), so their tags are not the same values; "
+                "re-run both with one taxonomy"
+            )
+
+
+def _compare_pair(base: dict[str, Any], run: dict[str, Any], *, seed: int, n_boot: int) -> dict[str, Any]:
+    """One run against the baseline, facet by facet, on the products both scored; runs that share no product or no
+    facet are refused, because every figure would read 0.000 -> 0.000 and the command would still succeed."""
+    shared = [pid for pid in base["order"] if pid in run["rows"]]
+    if not shared:  # every figure was 0.000 -> 0.000 with intervals of [-inf, +inf], exit 0
+        raise InputError(
+            f"cannot compare {run['dir']} with {base['dir']}: they scored no product in common (runs of other "
+            "gold files or samples); compare runs of one gold sample"
+        )
+    fa, fb = list(base["metrics"]["facets"]), list(run["metrics"]["facets"])
+    if not set(fa) & set(fb):  # nothing but the runs' names was printed, exit 0
+        raise InputError(
+            f"cannot compare {run['dir']} with {base['dir']}: they scored no facet in common "
+            f"({', '.join(fa) or 'none'} vs {', '.join(fb) or 'none'}); compare runs that scored the same facets"
+        )
+    facets: dict[str, Any] = {}
+    unscored: list[str] = []  # facets no shared product has gold of: 0.000 -> 0.000 in [-inf, +inf] said nothing
+    for facet in fa:
+        if facet not in fb:
+            continue
+        ids = [p for p in shared if facet in base["rows"][p]["facets"] and facet in run["rows"][p]["facets"]]
+        if not ids:
+            unscored.append(facet)
+            continue
+        facets[facet] = _compare_facet(base, run, ids, facet, seed=seed, n_boot=n_boot)
+    return {
+        "a": {"dir": base["dir"], "label": _label(base)},
+        "b": {"dir": run["dir"], "label": _label(run)},
+        "only_in_a": len(set(base["rows"]) - set(run["rows"])),
+        "only_in_b": len(set(run["rows"]) - set(base["rows"])),
+        "facets": facets,
+        "unscored": unscored,
+        # a facet one run scored and the other did not is left out of the comparison, and said to be
+        "one_sided": {f: base["dir"] for f in fa if f not in fb} | {f: run["dir"] for f in fb if f not in fa},
+    }
+
+
+def _compare_facet(
+    base: dict[str, Any], run: dict[str, Any], ids: list[str], facet: str, *, seed: int, n_boot: int
+) -> dict[str, Any]:
+    """One facet of two runs on the products ``ids`` both scored it for: each headline figure's paired-bootstrap
+    delta, and the tags and products that changed."""
+    _refuse_other_gold(base, run, ids, facet)
+    arr_a, arr_b = _arrays(base, ids, facet), _arrays(run, ids, facet)
+    headline = {}
+    # a run that kept no tag of the facet has no precision (0 of 0): 0.000 read as every answer wrong
+    silent = [r["dir"] for r, arr in ((base, arr_a), (run, arr_b)) if not arr["counts"][:, :2].sum()]
+    for key in _headlines(base, facet):
+        if key == "precision" and silent:
+            continue
+        field, statistic = _STATISTICS[key]
+        if key == "macro_f1":
+            a_data, b_data = _joint_labels(base, run, ids, facet)
+        else:
+            a_data, b_data = arr_a[field], arr_b[field]
+        delta = m.paired_bootstrap(a_data, b_data, statistic, n_boot=n_boot, seed=seed)
+        headline[key] = delta.as_dict() if n_boot > 0 else _untested(delta)
+    return {
+        "n": len(ids),
+        "headline": headline,
+        "no_precision": silent if "precision" in _headlines(base, facet) else [],
+        "tags": _tag_deltas(base, run, ids, facet),
+        "products": _changed(base, run, ids, facet),
+    }
+
+
+def _joint_labels(base: dict[str, Any], run: dict[str, Any], ids: list[str], facet: str) -> tuple[Any, Any]:
+    """Both runs' label matrices for macro F1, built together: a paired resample needs them to share columns."""
+    cells_a = [base["rows"][i]["facets"][facet] for i in ids]
+    cells_b = [run["rows"][i]["facets"][facet] for i in ids]
+    joint = m.label_matrix(
+        [c["gold"] for c in cells_a] + [c["gold"] for c in cells_b],
+        [c["pred"] for c in cells_a] + [c["pred"] for c in cells_b],
+    )
+    return joint[: len(ids)], joint[len(ids) :]
 
 
 def _untested(delta: m.PairedDelta) -> dict[str, Any]:
