@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tagllm.evaluation.gold import _gold_values
+from tagllm.evaluation.gold_values import gold_values
 from tagllm.io.products import is_missing_id
 from tagllm.models import Product, RecordError
 from tagllm.retrieval.index import LabelResolver, labels_from_record
@@ -44,9 +44,9 @@ def test_a_label_field_that_is_a_missing_cell_says_the_example_has_no_tags(demo_
 def test_a_missing_gold_value_is_no_gold_value(missing: Any) -> None:
     """A gold value of pd.NA was scored as the value '<NA>', one the taxonomy lacks (read from a file, a missing
     cell is None or NaN; a caller's own rows give the rest)."""
-    assert _gold_values([missing, "Dresses"], "category") == {"category": ["Dresses"]}
-    assert _gold_values({"category": missing, "color": ["Red", missing]}, "category") == {"color": ["Red"]}
-    assert _gold_values(missing, "category") == {}
+    assert gold_values([missing, "Dresses"], "category") == {"category": ["Dresses"]}
+    assert gold_values({"category": missing, "color": ["Red", missing]}, "category") == {"color": ["Red"]}
+    assert gold_values(missing, "category") == {}
 
 
 @pytest.mark.parametrize("missing", [*MISSING, "", "  "], ids=repr)
@@ -62,4 +62,4 @@ def test_an_id_and_a_product_field_read_a_missing_cell_alike(missing: Any) -> No
 def test_a_value_that_is_falsy_is_still_a_value(demo_taxonomy, value: Any) -> None:  # type: ignore[no-untyped-def]
     """Zero and the text "n/a" are values, not missing cells: a tag 0 is looked up (and reported unknown)."""
     assert not is_missing_id(value) or value is False
-    assert _gold_values([value], "category") == {"category": [value]}
+    assert gold_values([value], "category") == {"category": [value]}

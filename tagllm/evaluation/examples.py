@@ -98,7 +98,7 @@ def gold_suspects(
     A label that is only more or less specific than the gold one is listed too, marked as such: two identical
     listings labelled at different depths are an inconsistency in the labels, if a milder one.
     """
-    from tagllm.evaluation.gold import GoldResolver
+    from tagllm.evaluation.gold_values import GoldResolver
 
     resolver = GoldResolver(taxonomy)
     out: list[dict[str, Any]] = []

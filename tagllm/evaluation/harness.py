@@ -3,8 +3,8 @@ write its run directory, and compare a sweep's runs.
 
 Tagging a variant lives in ``evaluation.tagging``, predictions files in ``evaluation.predictions``, the checks made
 before any product is tagged in ``evaluation.preflight``; eval configs and variants in ``evaluation.config``, gold
-and sampling in ``evaluation.gold``, the prediction cache in ``evaluation.cache``. Their public names are importable
-from here too.
+and sampling in ``evaluation.gold`` (what a gold value names: ``evaluation.gold_values``), the prediction cache in
+``evaluation.cache``. Their public names are importable from here too.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tagllm.assembly import Progress
 from tagllm.errors import RunFailedError, TagllmError
@@ -27,7 +27,8 @@ from tagllm.evaluation.cache import (
     variant_key,
 )
 from tagllm.evaluation.config import EvalConfig, SampleSpec, Variant, load_eval_config, variants
-from tagllm.evaluation.gold import GoldItem, GoldResolver, GoldSet, load_gold, strip_answers
+from tagllm.evaluation.gold import GoldItem, GoldSet, load_gold, strip_answers
+from tagllm.evaluation.gold_values import GoldResolver
 from tagllm.evaluation.predictions import check_predictions_facets, check_predictions_match, load_predictions
 from tagllm.evaluation.preflight import (
     check_cache_writable,
@@ -40,6 +41,9 @@ from tagllm.evaluation.tagging import TaggerFactory, VariantInterrupted, Variant
 from tagllm.io.places import check_writable
 from tagllm.io.rows import encodable, encodable_result
 from tagllm.sigterm import Sigterm
+
+if TYPE_CHECKING:
+    from tagllm.taxonomy import Taxonomy
 
 __all__ = [
     "EvalConfig",
@@ -167,16 +171,7 @@ def run_eval(
 
     taxonomy = load_taxonomy(cfg.tagger.taxonomy)
     gold = load_gold(cfg, taxonomy)
-    runs = variants(cfg)
-    if predictions is not None and len(runs) > 1:
-        # one file of results, made by one configuration: scored once per variant it was reported as the sweep's
-        # variants, the same figures under each name, and their comparison as "no difference"
-        runs = [Variant("base", cfg.tagger)]
-        if progress:
-            progress(
-                f"--predictions: {predictions} is scored once, as one run; the sweep over {', '.join(cfg.sweep)} "
-                "makes no variants (each would score this one file)"
-            )
+    runs = _variants_run(cfg, predictions, progress)
     if predictions is None:
         check_tagged_facets(runs, gold)
         check_prompts(runs, taxonomy)
@@ -195,20 +190,12 @@ def run_eval(
         for variant in runs:
             try:
                 if predictions is not None:
-                    run = load_predictions(predictions, variant, taxonomy)
-                    check_predictions_match(predictions, run, gold, cfg)
-                    check_predictions_facets(predictions, gold)
+                    run = _read_predictions(predictions, variant, gold, taxonomy, cfg)
                 else:
                     run = tag_variant(
-                        variant,
-                        gold,
-                        taxonomy,
-                        cfg,
-                        factory=factory,
-                        use_cache=use_cache,
-                        progress=progress,
+                        variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress,
                         steps=steps,
-                    )
+                    )  # fmt: skip
                 _check_not_all_failed(cfg, run)
                 metrics, per_product = score_run(cfg, gold, run, taxonomy)
                 # half a surrogate pair in a gold record (a JSON "\ud83d", an emoji cut short: an error record, as
@@ -243,6 +230,34 @@ def run_eval(
     if outcome.failed:
         raise SweepFailedError(_sweep_failure(cfg, len(runs), outcome, use_cache), outcome)
     return outcome
+
+
+def _variants_run(
+    cfg: EvalConfig, predictions: str | Path | None, progress: Callable[[str], None] | None
+) -> list[Variant]:
+    """The variants to score: the sweep's, or with ``predictions`` the one file as one run. One file of results is
+    made by one configuration: scored once per variant, it was reported as the sweep's variants, the same figures
+    under each name, and their comparison as "no difference"."""
+    runs = variants(cfg)
+    if predictions is None or len(runs) == 1:
+        return runs
+    if progress:
+        progress(
+            f"--predictions: {predictions} is scored once, as one run; the sweep over {', '.join(cfg.sweep)} "
+            "makes no variants (each would score this one file)"
+        )
+    return [Variant("base", cfg.tagger)]
+
+
+def _read_predictions(
+    predictions: str | Path, variant: Variant, gold: GoldSet, taxonomy: Taxonomy, cfg: EvalConfig
+) -> VariantRun:
+    """The predictions file's results as the variant's run, refused where they are not results of the gold's
+    products and facets (scored, they would read as a tagger that missed every product)."""
+    run = load_predictions(predictions, variant, taxonomy)
+    check_predictions_match(predictions, run, gold, cfg)
+    check_predictions_facets(predictions, gold)
+    return run
 
 
 def _sweep_failure(cfg: EvalConfig, variants_run: int, outcome: EvalOutcome, use_cache: bool) -> str:

@@ -184,7 +184,8 @@ def test_macro_precision_over_facets_leaves_out_a_facet_that_answered_nothing(at
 def test_a_nested_gold_attribute_value_is_an_input_problem_naming_the_product_and_field(tmp_path: Path) -> None:
     """A list or mapping inside a value of gold_attribute_field was read as its Python repr: "['Black']" resolved to
     Black by accident of normalisation, "{'who': 'Men'}" was reported as a value the taxonomy lacks."""
-    from tagllm.evaluation.gold import NESTED, load_gold
+    from tagllm.evaluation.gold import load_gold
+    from tagllm.evaluation.gold_values import NESTED
 
     (tmp_path / "shop.yaml").write_text(TAXONOMY)
     gold = [

@@ -180,7 +180,7 @@ def test_a_hidden_product_field_the_gold_file_lacks_is_no_mistake(eval_dir, fake
 def test_gold_written_with_the_taxonomys_chinese_labels_is_scored() -> None:
     # gold '服装 > 连衣裙' against the demo taxonomy (Dresses is 连衣裙 in zh-CN) was 'not in taxonomy': the product
     # was tagged and left unscored, named among the unknown gold values
-    from tagllm.evaluation.gold import GoldResolver
+    from tagllm.evaluation.gold_values import GoldResolver
     from tagllm.taxonomy import CATEGORY, Facet, Taxonomy, Value, load_taxonomy
 
     resolver = GoldResolver(load_taxonomy("demo"))
