@@ -12,6 +12,7 @@ from tagllm.cli.common import EXIT_INTERRUPTED, EXIT_TERMINATED, PLAIN_HELP, Std
 from tagllm.errors import ConfigError
 
 if TYPE_CHECKING:
+    from tagllm.evaluation.config import EvalConfig
     from tagllm.evaluation.harness import EvalOutcome, SweepInterrupted
 
 app = typer.Typer(
@@ -112,29 +113,12 @@ def run(
     ] = None,
 ) -> None:
     """Tag the gold products with their answers removed, score them, write a run directory with reports."""
-    from tagllm.evaluation.harness import SweepFailedError, SweepInterrupted, load_eval_config, run_eval
+    from tagllm.evaluation.harness import SweepFailedError, SweepInterrupted, run_eval
 
     overrides: dict[str, Any] = {"split": split, "bootstrap": bootstrap, "route_target": route_target}
     if output is not None:
         overrides["output"] = str(output)
-    if sample is not None:
-        overrides["sample"] = {"mode": "random", "n": sample, "seed": seed} if seed is not None else sample
-    cfg = load_eval_config(config, **overrides)
-    if seed is not None and sample is None:
-        # it was left unread: the config's sample was scored again, as if it were another draw
-        if cfg.sample.mode != "random":
-            raise ConfigError(
-                f"--seed {seed} draws a random sample, and {config} takes {cfg.sample.describe()}: give --sample N too"
-            )
-        cfg = cfg.model_copy(update={"sample": cfg.sample.model_copy(update={"seed": seed})})
-    if model is not None:
-        cfg = cfg.model_copy(update={"tagger": cfg.tagger.with_overrides(model=model)})
-    swept = dict(cfg.sweep)
-    if prompt:
-        swept["prompt"] = list(prompt)
-    swept.update(_parse_sweep(sweep or []))
-    if swept != cfg.sweep:
-        cfg = cfg.model_validate({**cfg.model_dump(), "sweep": swept})
+    cfg = _eval_config(config, overrides, sample=sample, seed=seed, model=model, prompt=prompt, sweep=sweep)
     steps = StderrProgress()  # on a terminal: the tagger's setup and each batch (an LLM's run: hours)
 
     def say(line: str) -> None:
@@ -154,6 +138,41 @@ def run(
         typer.echo(_interrupted(stop, cached=not no_cache), err=True)
         raise typer.Exit(EXIT_TERMINATED if stop.terminated else EXIT_INTERRUPTED) from None
     _show_outcome(outcome, routing)
+
+
+def _eval_config(
+    config: Path,
+    overrides: dict[str, Any],
+    *,
+    sample: int | None,
+    seed: int | None,
+    model: str | None,
+    prompt: list[str] | None,
+    sweep: list[str] | None,
+) -> EvalConfig:
+    """The eval config file with the flags over it: a --seed without --sample redraws the config's random sample
+    (refused for a sample that is not random: the config's sample was scored again, as if it were another draw), and
+    --prompt and --sweep add to the config's sweep."""
+    from tagllm.evaluation.harness import load_eval_config
+
+    if sample is not None:
+        overrides["sample"] = {"mode": "random", "n": sample, "seed": seed} if seed is not None else sample
+    cfg = load_eval_config(config, **overrides)
+    if seed is not None and sample is None:
+        if cfg.sample.mode != "random":
+            raise ConfigError(
+                f"--seed {seed} draws a random sample, and {config} takes {cfg.sample.describe()}: give --sample N too"
+            )
+        cfg = cfg.model_copy(update={"sample": cfg.sample.model_copy(update={"seed": seed})})
+    if model is not None:
+        cfg = cfg.model_copy(update={"tagger": cfg.tagger.with_overrides(model=model)})
+    swept = dict(cfg.sweep)
+    if prompt:
+        swept["prompt"] = list(prompt)
+    swept.update(_parse_sweep(sweep or []))
+    if swept != cfg.sweep:
+        cfg = cfg.model_validate({**cfg.model_dump(), "sweep": swept})
+    return cfg
 
 
 def _interrupted(stop: SweepInterrupted, cached: bool) -> str:
