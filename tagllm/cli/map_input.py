@@ -50,6 +50,21 @@ def check_sources(strings: list[str] | None, file: str | None, column: str | Non
         )
 
 
+def read_texts(
+    strings: list[str] | None, file: str | None, column: str | None
+) -> tuple[list[str | list[str]], dict[int, str]]:
+    """The strings to map, from the arguments, else --file's column, else stdin's lines, with a note for each record
+    of the file that holds no readable string (by its index)."""
+    import sys
+
+    if strings:
+        return list(strings), {}
+    if file:
+        return read_column(Path(file), column)
+    lines, notes = read_lines(sys.stdin.buffer.read())
+    return list(lines), notes
+
+
 def read_lines(data: bytes) -> tuple[list[str], dict[int, str]]:
     """Lines of stdin, split on newlines only (not on U+2028 or form feeds), and the lines that are not UTF-8: each
     keeps its row, rejected with the reason naming the line. A final newline ends the last line."""

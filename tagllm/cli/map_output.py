@@ -1,5 +1,5 @@
 """The rows `tagllm taxonomy map` prints, one per string: an aligned table, JSONL or CSV (with the warning a
-spreadsheet formula's cell calls for)."""
+spreadsheet formula's cell calls for), and the line of counts after them."""
 
 from __future__ import annotations
 
@@ -36,6 +36,21 @@ def output_row(tax: Taxonomy, cell: CellResult, note: str | None) -> dict[str, A
         "score": round(min((i.score for _, i in values), default=0.0), 4),
         "reason": _safe(cell.reason or ""),
     }
+
+
+def summary_line(rows: list[dict[str, Any]], unread: int) -> str:
+    """The line after the rows: how many strings were mapped and rejected, and of those rejected, how many only in
+    part, because the LLM did not answer (worth mapping again) or because their record was unread (a line to fix)."""
+    from tagllm.mapping.llm import NOT_ANSWERED
+
+    rejected = sum(1 for row in rows if not row["id"])
+    partly = sum(1 for row in rows if row["id"] and row["reason"])
+    unanswered = sum(1 for row in rows if NOT_ANSWERED in row["reason"])
+    some = f" ({partly} of them in part: the reason names what was left out)" if partly else ""
+    failed = f" ({unanswered} of them because {NOT_ANSWERED}: map them again)" if unanswered else ""
+    if unread:  # not tags the taxonomy lacks: records the file holds no readable string in
+        failed += f" ({unread} of them unread: the reason names the line to fix)"
+    return f"{len(rows) - rejected} of {len(rows)} mapped{some}, {rejected} rejected{failed}"
 
 
 def _safe(text: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ from tagllm.cli.common import PLAIN_HELP, ConfigOpt, StderrProgress
 
 if TYPE_CHECKING:
     from tagllm.attributes import LearnedTaxonomy
+    from tagllm.backends.base import Backend
     from tagllm.taxonomy import Facet, Taxonomy, Value
 
 app = typer.Typer(help="Inspect, check and map onto a taxonomy.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
@@ -315,10 +315,8 @@ def map_(
 
     One output row per input string (per line of stdin, record of a JSONL file, row of a CSV file), in order.
     """
-    import sys
-
-    from tagllm.cli.map_input import check_output, check_sources, read_column, read_lines
-    from tagllm.cli.map_output import output_row, print_rows
+    from tagllm.cli.map_input import check_output, check_sources, read_texts
+    from tagllm.cli.map_output import output_row, print_rows, summary_line
     from tagllm.errors import InputError
     from tagllm.mapping import Mapper, map_texts
     from tagllm.mapping.llm import NOT_ANSWERED
@@ -337,38 +335,33 @@ def map_(
         tax = add_synonyms(tax, load_synonyms(Path(path)))
     if facet is not None and facet not in tax.facets:
         tax.facet_values(facet)  # the taxonomy's error, naming its facets
-    notes: dict[int, str] = {}
-    texts: Sequence[str | list[str]]
-    if strings:
-        texts = list(strings)
-    elif file:
-        texts, notes = read_column(Path(file), column)
-    else:
-        texts, notes = read_lines(sys.stdin.buffer.read())
-    llm = None
-    if backend is not None:
-        from tagllm.assembly import backend_options
-        from tagllm.backends import get_backend
-        from tagllm.cli.common import build_config
-        from tagllm.errors import ConfigError
-
-        if backend == "retrieval":
-            raise ConfigError("--backend: the LLM stage needs an LLM backend (transformers, vllm, openai)")
-        cfg = build_config(config, backend=backend, model=model, base_url=base_url)
-        llm = get_backend(cfg.backend, **backend_options(cfg, tax))
-        llm.load()  # a server not there, a model that cannot start: said now, not as every string rejected
+    texts, notes = read_texts(strings, file, column)
+    llm = _llm_stage(backend, model, base_url, config, tax)
     mapper = Mapper(tax, use_embeddings=embeddings, use_lexicon=lexicon, backend=llm, progress=progress)
     cells = map_texts(mapper, [t if i not in notes else "" for i, t in enumerate(texts)], facet, literal=literal)
     progress.done()
     rows = [output_row(tax, cell, notes.get(i)) for i, cell in enumerate(cells)]
     print_rows(rows, output_format)
-    rejected = sum(1 for row in rows if not row["id"])
-    partly = sum(1 for row in rows if row["id"] and row["reason"])
-    unanswered = sum(1 for row in rows if NOT_ANSWERED in row["reason"])
-    some = f" ({partly} of them in part: the reason names what was left out)" if partly else ""
-    failed = f" ({unanswered} of them because {NOT_ANSWERED}: map them again)" if unanswered else ""
-    if notes:  # not tags the taxonomy lacks: records the file holds no readable string in
-        failed += f" ({len(notes)} of them unread: the reason names the line to fix)"
-    typer.echo(f"{len(rows) - rejected} of {len(rows)} mapped{some}, {rejected} rejected{failed}", err=True)
-    if unanswered:
+    typer.echo(summary_line(rows, len(notes)), err=True)
+    if any(NOT_ANSWERED in row["reason"] for row in rows):
         raise typer.Exit(1)  # some records failed, as `tagllm generate` says it
+
+
+def _llm_stage(
+    backend: str | None, model: str | None, base_url: str | None, config: str | None, tax: Taxonomy
+) -> Backend | None:
+    """The LLM backend --backend names for the strings no other stage placed, loaded before any string is mapped: a
+    server not there or a model that cannot start is said once, not as every string rejected."""
+    if backend is None:
+        return None
+    from tagllm.assembly import backend_options
+    from tagllm.backends import get_backend
+    from tagllm.cli.common import build_config
+    from tagllm.errors import ConfigError
+
+    if backend == "retrieval":
+        raise ConfigError("--backend: the LLM stage needs an LLM backend (transformers, vllm, openai)")
+    cfg = build_config(config, backend=backend, model=model, base_url=base_url)
+    llm = get_backend(cfg.backend, **backend_options(cfg, tax))
+    llm.load()
+    return llm
