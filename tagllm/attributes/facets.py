@@ -238,56 +238,20 @@ def learn_attributes(
 def _learn_key(
     title: str, products: list[tuple[list[str], str]], min_products: int, min_value_count: int
 ) -> LearnedFacet | LeftOut:
+    """The facet one attribute key becomes, or why it is left out: too few products, values that are numbers, codes
+    or free text, or a single value."""
     counts = Counter(v for values, _ in products for v in values)
     examples = [v for v, _ in counts.most_common(3)]
     carriers = len(products)
     if carriers < min_products:
         return LeftOut(title, carriers, f"too few products (under {min_products})", examples)
-    # Numbers, dates, codes and descriptions are dropped value by value: "Length" holds "Midi/Knee Length" for
-    # dresses and "94 inch / 240 cm" for curtains, and the first kind still makes a facet.
-    split = _split_multi(list(counts), title)
-    kinds: Counter[str] = Counter()
-    per_product: list[set[str]] = []
-    groups: dict[str, Counter[str]] = defaultdict(Counter)  # value key -> spellings
-    stated: set[str] = set()  # value keys that a product's own text states
-    listed: list[set[str]] = []  # per product, the value keys it lists in one tag beside others ("Casual, Party")
-    noted: dict[str, set[str]] = defaultdict(set)  # value key -> a size's spellings with a note ("M (38)")
-    for tags, text in products:
-        keys = set()
-        in_lists: set[str] = set()
-        for raw_value, part in ((r, p) for r in tags for p in split[r]):
-            kind = value_kind(part)
-            if kind is not None:
-                kinds[kind] += 1
-                continue
-            size = noted_size(part)  # "M (38)" is the size M, its note a spelling of it
-            vkey = value_key(size or part, title)
-            groups[vkey][size or part] += 1
-            if size:
-                noted[vkey].add(part)
-            keys.add(vkey)
-            if len(split[raw_value]) > 1:
-                in_lists.add(vkey)
-            if text and vkey not in stated and states(text, part):
-                stated.add(vkey)
-        if keys:
-            per_product.append(keys)
-            listed.append(in_lists)
-    if len(per_product) < min_products:
-        return LeftOut(title, carriers, KIND_REASONS[kinds.most_common(1)[0][0]], examples)
-    support = Counter(vkey for keys in per_product for vkey in keys)
-    merged = merge_variants(support, {v: normalize(groups[v].most_common(1)[0][0]).split() for v in support})
-    variants: list[tuple[str, str]] = []  # (misspelling, the value's key it merges into)
-    if merged:  # a misspelling's products count for the value it misspells, and its spellings become synonyms
-        per_product = [{merged.get(v, v) for v in keys} for keys in per_product]
-        for variant, target in merged.items():
-            variants.extend((spelling, target) for spelling in groups[variant])
-            groups[target].update(groups.pop(variant))
-        support = Counter(vkey for keys in per_product for vkey in keys)
-        stated = {merged.get(v, v) for v in stated}
-        listed = [{merged.get(v, v) for v in keys} for keys in listed]
-    repeated = sum(1 for keys in per_product if any(support[v] >= 2 for v in keys))
-    if repeated < MIN_REPEAT_SHARE * len(per_product):
+    read = _KeyValues.read(title, products, _split_multi(list(counts), title))
+    if len(read.per_product) < min_products:
+        return LeftOut(title, carriers, KIND_REASONS[read.kinds.most_common(1)[0][0]], examples)
+    variants = read.merge_misspellings()
+    support = read.support()
+    repeated = sum(1 for keys in read.per_product if any(support[v] >= 2 for v in keys))
+    if repeated < MIN_REPEAT_SHARE * len(read.per_product):
         distinct = len(support)
         return LeftOut(title, carriers, f"free text (values rarely repeat: {distinct} distinct)", examples)
     # A value below the count is as often a typo or a one-off description as a real value, but one that its product's
@@ -295,38 +259,109 @@ def _learn_key(
     # one tag beside values that recur (a jewellery listing's "Everyday, Work, Wedding and Engagement, Special,
     # Love"): an item of the catalogue's own list of values, not a description (a misspelling of a listed value was
     # merged into it above).
-    beside = _listed_beside_recurring(listed, support, min_value_count)
-    kept = [v for v, n in support.items() if n >= min_value_count or v in stated or v in beside]
+    beside = _listed_beside_recurring(read.listed, support, min_value_count)
+    kept = [v for v, n in support.items() if n >= min_value_count or v in read.stated or v in beside]
     if len(kept) < 2:
         reason = "a single value (nothing to choose)" if kept else "free text (no value repeats)"
         return LeftOut(title, carriers, reason, examples)
-    values: list[LearnedValue] = []
-    used: set[str] = set()
-    for vkey in sorted(kept, key=lambda v: (-support[v], v)):
-        name = _value_name(groups[vkey])
-        spellings = [*groups[vkey], *sorted(noted[vkey])]
-        synonyms = list(dict.fromkeys(s for s in spellings if normalize(s) != normalize(name)))
-        vid = _slug(name)
-        while vid in used:
-            vid += "-2"
-        used.add(vid)
-        values.append(LearnedValue(vid, name, synonyms, support[vkey]))
-    rare = [v for v in support if support[v] < min_value_count and v not in stated and v not in beside]
+    rare = [v for v in support if support[v] < min_value_count and v not in read.stated and v not in beside]
     kept_keys = set(kept)  # once, not per product: a key of thousands of values on as many products took minutes
-    multi = sum(1 for keys in per_product if len(keys & kept_keys) > 1)
+    multi = sum(1 for keys in read.per_product if len(keys & kept_keys) > 1)
+    kinds, groups = read.kinds, read.groups
     return LearnedFacet(
         name="",
         title=title,
         spellings=[],
-        values=values,
-        products=len(per_product),
-        multi_valued=multi >= 2 and multi >= MIN_MULTI_SHARE * len(per_product),
+        values=read.learned_values(kept, support),
+        products=len(read.per_product),
+        multi_valued=multi >= 2 and multi >= MIN_MULTI_SHARE * len(read.per_product),
         rare_values=len(rare),
         merged=[(spelling, _value_name(groups[target])) for spelling, target in variants],
         rare_examples=[_value_name(groups[v]) for v in rare[:5]],
         odd_values=sum(kinds.values()),
         odd_reason=KIND_REASONS[kinds.most_common(1)[0][0]].split(" (")[0] if kinds else "",
     )
+
+
+@dataclass
+class _KeyValues:
+    """The values one attribute key carries across the products, by value key (a value's spellings folded), with
+    what decides which are kept: how many products carry each, which a product's text states, which a product lists
+    in one tag beside others, and the values that are no value (numbers, dates, codes) counted by kind."""
+
+    kinds: Counter[str] = field(default_factory=Counter)
+    per_product: list[set[str]] = field(default_factory=list)
+    groups: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))  # value key -> spellings
+    stated: set[str] = field(default_factory=set)  # value keys that a product's own text states
+    # per product, the value keys it lists in one tag beside others ("Casual, Party")
+    listed: list[set[str]] = field(default_factory=list)
+    noted: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # a size's spellings with a note
+
+    @classmethod
+    def read(cls, title: str, products: list[tuple[list[str], str]], split: dict[str, list[str]]) -> _KeyValues:
+        """Read each product's values of the key (``split``: how each raw value splits into values). Numbers, dates,
+        codes and descriptions are dropped value by value: "Length" holds "Midi/Knee Length" for dresses and "94 inch
+        / 240 cm" for curtains, and the first kind still makes a facet."""
+        read = cls()
+        for tags, text in products:
+            keys = set()
+            in_lists: set[str] = set()
+            for raw_value, part in ((r, p) for r in tags for p in split[r]):
+                kind = value_kind(part)
+                if kind is not None:
+                    read.kinds[kind] += 1
+                    continue
+                size = noted_size(part)  # "M (38)" is the size M, its note a spelling of it
+                vkey = value_key(size or part, title)
+                read.groups[vkey][size or part] += 1
+                if size:
+                    read.noted[vkey].add(part)
+                keys.add(vkey)
+                if len(split[raw_value]) > 1:
+                    in_lists.add(vkey)
+                if text and vkey not in read.stated and states(text, part):
+                    read.stated.add(vkey)
+            if keys:
+                read.per_product.append(keys)
+                read.listed.append(in_lists)
+        return read
+
+    def support(self) -> Counter[str]:
+        """How many products carry each value key."""
+        return Counter(vkey for keys in self.per_product for vkey in keys)
+
+    def merge_misspellings(self) -> list[tuple[str, str]]:
+        """Merge each misspelt value into the value it misspells: its products count for that value, and its
+        spellings become synonyms. Returns (misspelling, the value's key it merged into) for the report."""
+        support = self.support()
+        words = {v: normalize(self.groups[v].most_common(1)[0][0]).split() for v in support}
+        merged = merge_variants(support, words)
+        variants: list[tuple[str, str]] = []
+        if not merged:
+            return variants
+        self.per_product = [{merged.get(v, v) for v in keys} for keys in self.per_product]
+        for variant, target in merged.items():
+            variants.extend((spelling, target) for spelling in self.groups[variant])
+            self.groups[target].update(self.groups.pop(variant))
+        self.stated = {merged.get(v, v) for v in self.stated}
+        self.listed = [{merged.get(v, v) for v in keys} for keys in self.listed]
+        return variants
+
+    def learned_values(self, kept: list[str], support: Counter[str]) -> list[LearnedValue]:
+        """The kept value keys as facet values, commonest first: named by their commonest spelling, the other
+        spellings (and a size's noted spellings) as synonyms, each with an id of its own."""
+        values: list[LearnedValue] = []
+        used: set[str] = set()
+        for vkey in sorted(kept, key=lambda v: (-support[v], v)):
+            name = _value_name(self.groups[vkey])
+            spellings = [*self.groups[vkey], *sorted(self.noted[vkey])]
+            synonyms = list(dict.fromkeys(s for s in spellings if normalize(s) != normalize(name)))
+            vid = _slug(name)
+            while vid in used:
+                vid += "-2"
+            used.add(vid)
+            values.append(LearnedValue(vid, name, synonyms, support[vkey]))
+        return values
 
 
 def _value_name(spellings: Counter[str]) -> str:
