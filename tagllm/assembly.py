@@ -198,17 +198,7 @@ def open_index(
         refuse_edited_examples(config, loaded)
         return _refuse_other_fields(config, loaded)
     if not config.examples:
-        if config.index:
-            index = Path(config.index)
-            if index.is_dir():  # a directory of other files, or an index cut off before its manifest: said by load
-                return _refuse_other_fields(config, ExampleIndex.load(index, taxonomy=taxonomy, embedder=embedder))
-            if index.exists():  # often the examples file given as --index: "does not exist" sent users looking
-                raise ConfigError(
-                    f"index {index} is a file, not an index directory; pass the directory tagllm index build wrote, "
-                    "or the file of labelled products as --examples"
-                )
-            raise ConfigError(f"index {config.index} does not exist; build it with: tagllm index build EXAMPLES")
-        return None
+        return _named_index(config, Path(config.index), taxonomy, embedder) if config.index else None
     examples_path = Path(config.examples)
     if not examples_path.exists():
         raise ConfigError(f"examples file {examples_path} does not exist")
@@ -219,22 +209,7 @@ def open_index(
     else:
         from tagllm.cache import cache_dir
 
-        digest = file_digest(examples_path)
-        # the stacker's features too: an index cached by a tagllm with other evidence would be refitted at every load
-        features = ",".join(ALL_FEATURES)
-        fields = f"{config.label_field}|{config.attribute_field}" if config.attribute_field else config.label_field
-        key = f"{digest}|{taxonomy.version}|{embedder.name}|{fields}|{FORMAT_VERSION}|{features}"
-        key += f"|{config.image_embedder}|{config.image_limits.model_dump_json()}|{config.allow_remote_images}"
-        # the examples' photos are read there (one not found is left out of the index): the same file in another
-        # directory names other photos, and loaded the index of the first's, or of none, without a word
-        photo_root = Path(config.image_root) if config.image_root else examples_path.parent
-        key += f"|root {photo_root.resolve()}"
-        if config.ignore_fields:
-            key += f"|ignore {','.join(sorted(config.ignore_fields))}"
-        if config.keep_precision != TaggerConfig.model_fields["keep_precision"].default:
-            key += f"|keep {config.keep_precision}"  # its stackers fitted for it once, not again at every load
-        key = hashlib.sha256(key.encode()).hexdigest()
-        target = cache_dir() / "indexes" / key[:20]
+        target = cache_dir() / "indexes" / _cache_key(config, taxonomy, embedder, examples_path)[:20]
         if (target / "manifest.json").exists():
             if progress:
                 progress("index", 0, None)
@@ -262,6 +237,39 @@ def open_index(
             f"{exc} (it is the index cached for the examples {examples_path}: set TAGLLM_CACHE_DIR to another "
             "directory, or name one to keep it in with --index)"
         ) from None
+
+
+def _named_index(config: TaggerConfig, index: Path, taxonomy: Taxonomy, embedder: Embedder) -> ExampleIndex:
+    """The index ``config.index`` names with no examples to build it from: a directory is loaded (one of other files,
+    or an index cut off before its manifest, is said by the load); anything else is said with what to pass instead."""
+    if index.is_dir():
+        return _refuse_other_fields(config, ExampleIndex.load(index, taxonomy=taxonomy, embedder=embedder))
+    if index.exists():  # often the examples file given as --index: "does not exist" sent users looking
+        raise ConfigError(
+            f"index {index} is a file, not an index directory; pass the directory tagllm index build wrote, "
+            "or the file of labelled products as --examples"
+        )
+    raise ConfigError(f"index {config.index} does not exist; build it with: tagllm index build EXAMPLES")
+
+
+def _cache_key(config: TaggerConfig, taxonomy: Taxonomy, embedder: Embedder, examples_path: Path) -> str:
+    """The key of the index cached for ``examples_path``: every setting that changes what the index holds is in it,
+    so that a run never loads an index built for other examples, fields, photos or precision."""
+    digest = file_digest(examples_path)
+    # the stacker's features too: an index cached by a tagllm with other evidence would be refitted at every load
+    features = ",".join(ALL_FEATURES)
+    fields = f"{config.label_field}|{config.attribute_field}" if config.attribute_field else config.label_field
+    key = f"{digest}|{taxonomy.version}|{embedder.name}|{fields}|{FORMAT_VERSION}|{features}"
+    key += f"|{config.image_embedder}|{config.image_limits.model_dump_json()}|{config.allow_remote_images}"
+    # the examples' photos are read there (one not found is left out of the index): the same file in another
+    # directory names other photos, and loaded the index of the first's, or of none, without a word
+    photo_root = Path(config.image_root) if config.image_root else examples_path.parent
+    key += f"|root {photo_root.resolve()}"
+    if config.ignore_fields:
+        key += f"|ignore {','.join(sorted(config.ignore_fields))}"
+    if config.keep_precision != TaggerConfig.model_fields["keep_precision"].default:
+        key += f"|keep {config.keep_precision}"  # its stackers fitted for it once, not again at every load
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def _refuse_other_fields(config: TaggerConfig, index: ExampleIndex) -> ExampleIndex:
