@@ -54,3 +54,15 @@ def test_a_material_the_product_treats_or_is_for_is_not_its_material(title: str,
 )
 def test_a_colour_named_as_what_the_product_works_on_is_not_its_colour(title: str, colours: list[str]) -> None:
     assert _stated("color", title) == colours
+
+
+def test_a_kind_of_wood_joined_to_another_after_for_is_what_the_product_treats() -> None:
+    """``kinds_stated`` reads a segment's words as a list: "Teak" joined by "and" to "Oak" after "for" is what the
+    cleaner is for, as it is where the words are a tuple (the join was missed on a list, and Teak stated Wood)."""
+    from tagllm.candidates.stated.segments import names_treatment
+
+    words = ["cleaner", "for", "oak", "and", "teak", "tables"]
+    assert names_treatment(words, 4, 5) and names_treatment(tuple(words), 4, 5)
+    assert not names_treatment(("and", "teak", "for", "sale"), 1, 2)  # no word three before: none wraps from the end
+    assert _stated("material", "Cleaner for Oak and Teak Tables") == []
+    assert _stated("material", "Oak and Teak Tables") == ["Wood"]

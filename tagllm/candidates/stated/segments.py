@@ -125,9 +125,11 @@ def names_treatment(words: tuple[str, ...] | list[str], start: int, end: int, ge
     it ("Laundry Liquid for Cashmere", "Detergent for Wool and Silk")."""
     joined = end + 2 < len(words) and words[end] == "and"
     after = words[end + 2] if joined else words[end] if end < len(words) else ""
-    before = words[start - 3 : start - 2] if words[start - 1 : start] == ("and",) else words[start - 1 : start]
+    # a word, whether ``words`` is a list or a tuple; a Chinese mention's ``start`` counts characters, past the words
+    preceding = words[start - 1] if 0 < start <= len(words) else ""
+    before = words[start - 3] if preceding == "and" and start >= 3 else preceding
     treats = after in TREATMENT_AFTER or gerunds and after in TREATING_AFTER
-    return treats or list(before) == ["for"]
+    return treats or before == "for"
 
 
 def is_absent(words: tuple[str, ...], end: int) -> bool:
