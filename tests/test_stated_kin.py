@@ -38,6 +38,9 @@ def _for_buyer(title: str) -> list[tuple[str, bool]]:
         ("Big Sister Picture Book", []),
         ("His & Hers Fleece Dressing Gowns", [("Female", True), ("Male", True)]),
         ("Birthday Card for His 40th", []),
+        ("Photo Frame Gift for Mum and Dad", [("Female", True), ("Male", True)]),
+        ("Matching Mugs for my Mum & Dad", [("Female", True), ("Male", True)]),
+        ("Keepsake Box for Him or Her", [("Female", True), ("Male", True)]),
     ],
 )
 def test_kin_and_a_babys_sex_name_the_buyer_only_as_whom_the_product_is_for(

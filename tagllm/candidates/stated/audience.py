@@ -23,6 +23,8 @@ KIN_WORDS = {
 }  # fmt: skip
 # Words between "for" and the one it names: "for my Mum", "for the Bride", "for New Dad".
 BEFORE_BUYER = frozenset({"my", "your", "the", "a", "new"})
+# Words joining two objects of one "for" ("for Mum and Dad", "for Him or Her"; "&" is normalised to "and").
+JOINING_OBJECTS = frozenset({"and", "or"})
 # "His and Hers" ("His & Hers"): a product for a couple, him and her alike ("Hers" alone reads as "her"). "His" alone
 # is as often of a title or a name ("His Dark Materials"; "for His Birthday"), so it is read only in the pair.
 HIS_AND_HERS = ("his", "and", "hers")
@@ -51,8 +53,11 @@ def names_buyer(words: tuple[str, ...], start: int, end: int, is_unsexed: bool) 
 
 def after_for(words: tuple[str, ...] | list[str], start: int) -> bool:
     """Whether ``words[start]`` is the object of "for", right after it or after a word of ``BEFORE_BUYER``: "Gift for
-    Him", "for my Mum"."""
+    Him", "for my Mum"; or joined by "and" or "or" to a word that is: "Dad" in "Gift for Mum and Dad", "Her" in
+    "for Him or Her" (both are whom it is for)."""
     before = words[start - 1] if start > 0 else ""
+    if before in JOINING_OBJECTS and start > 1:
+        return after_for(words, start - 2)
     return before == "for" or before in BEFORE_BUYER and start > 1 and words[start - 2] == "for"
 
 
