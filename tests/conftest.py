@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,26 @@ def embedder():  # type: ignore[no-untyped-def]
     from tagllm.retrieval.embedder import Embedder
 
     return Embedder()
+
+
+class CountingEmbedder:
+    """The real embedder, recording the texts of each ``encode`` call (what a cache of vectors spared)."""
+
+    def __init__(self, embedder: Any) -> None:
+        self.embedder = embedder
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts, **kwargs):  # type: ignore[no-untyped-def]
+        self.calls.append(list(texts))
+        return self.embedder.encode(texts, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.embedder, name)
+
+
+@pytest.fixture
+def counting_embedder(embedder) -> CountingEmbedder:  # type: ignore[no-untyped-def]
+    return CountingEmbedder(embedder)
 
 
 @pytest.fixture(scope="session")

@@ -11,21 +11,6 @@ from tagllm.candidates.head_vectors import PhraseVectors
 from tagllm.retrieval.embedder import Embedder
 
 
-class Counting:
-    """The real embedder, recording the texts of each ``encode`` call."""
-
-    def __init__(self, embedder: Embedder) -> None:
-        self.embedder = embedder
-        self.calls: list[list[str]] = []
-
-    def encode(self, texts, **kwargs):  # type: ignore[no-untyped-def]
-        self.calls.append(list(texts))
-        return self.embedder.encode(texts, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.embedder, name)
-
-
 def test_texts_the_encoder_reads_alike_share_a_key(embedder: Embedder) -> None:
     keys = embedder.reading_keys(["Alloy Necklace", "alloy  necklace", "Women's Top", "women s top"])
     assert keys[0] == keys[1]  # the tokenizer lowercases and splits at spaces
@@ -33,8 +18,10 @@ def test_texts_the_encoder_reads_alike_share_a_key(embedder: Embedder) -> None:
     assert Embedder(backend="torch").reading_keys(["Alloy Necklace"]) == ["Alloy Necklace"]
 
 
-def test_a_phrase_read_as_its_products_text_or_met_before_is_not_encoded_again(embedder: Embedder) -> None:
-    counting = Counting(embedder)
+def test_a_phrase_read_as_its_products_text_or_met_before_is_not_encoded_again(
+    embedder: Embedder, counting_embedder: Any
+) -> None:
+    counting = counting_embedder
     vectors = PhraseVectors(counting)  # type: ignore[arg-type]
     texts = ["Alloy Necklace", "Nivia Men's Polo Neck T-Shirt\nSoft cotton, for sport"]
     emb = embedder.encode(texts)

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.recent import RecentVectors
 
 
-class Counting:
-    """The real embedder, recording the texts of each call."""
-
-    def __init__(self, embedder: Embedder) -> None:
-        self.embedder = embedder
-        self.calls: list[list[str]] = []
-
-    def encode(self, texts, **kwargs):  # type: ignore[no-untyped-def]
-        self.calls.append(list(texts))
-        return self.embedder.encode(texts, **kwargs)
-
-
-def test_a_text_seen_in_an_earlier_window_is_not_encoded_again(embedder: Embedder) -> None:
-    counting = Counting(embedder)
+def test_a_text_seen_in_an_earlier_window_is_not_encoded_again(embedder: Embedder, counting_embedder: Any) -> None:
+    counting = counting_embedder
     recent = RecentVectors(counting)  # type: ignore[arg-type]
     first = recent.encode(["red cotton shirt", "steel water bottle", "red cotton shirt"])
     second = recent.encode(["steel water bottle", "leather wallet", "leather wallet"])
@@ -31,8 +21,8 @@ def test_a_text_seen_in_an_earlier_window_is_not_encoded_again(embedder: Embedde
     assert np.allclose(second, embedder.encode(["steel water bottle", "leather wallet", "leather wallet"]), atol=1e-6)
 
 
-def test_the_least_recently_used_text_is_forgotten_beyond_capacity(embedder: Embedder) -> None:
-    counting = Counting(embedder)
+def test_the_least_recently_used_text_is_forgotten_beyond_capacity(counting_embedder: Any) -> None:
+    counting = counting_embedder
     recent = RecentVectors(counting, capacity=2)  # type: ignore[arg-type]
     recent.encode(["a mug", "a lamp"])
     recent.encode(["a mug", "a desk"])  # "a lamp" is now the least recently used: forgotten
