@@ -165,7 +165,9 @@ def query_texts(value: Any) -> list[str]:
     for position, item in enumerate(value, 1):
         if is_missing_cell(item):
             continue
-        if is_number(item) and not is_infinite(item):
+        if is_number(item) and is_infinite(item):  # as the title says it: "float (Infinity)" named no fix
+            raise ValueError(f"item {position} is a number too large to be read (infinite); write it as text")
+        if is_number(item):
             item = number_text(item)
         if not isinstance(item, str):
             raise ValueError(f"item {position} is {json_kind(item)}, not a search query; give each query as text")

@@ -23,6 +23,10 @@ def test_a_query_that_is_no_text_is_an_error_record_naming_the_field_and_the_ite
         "batch:1: record '3' field 'queries': item 2 is a list ([\"a\", \"b\"]), not a search query; give each "
         "query as text"
     )
+    endless = as_product({"id": "5", "title": "Dress", "queries": ["red dress", float("inf")]}, 0)
+    assert isinstance(endless, RecordError) and endless.message == (
+        "batch:1: record '5' field 'queries': item 2 is a number too large to be read (infinite); write it as text"
+    )
     flag = as_product({"id": "4", "title": "Dress", "queries": True}, 0)
     assert isinstance(flag, RecordError) and flag.message == (
         "batch:1: record '4' field 'queries': expected a list of search queries (text), got a boolean (true)"
