@@ -30,7 +30,8 @@ STEM_PREFIXES = ("带", "可", "纯")
 
 
 class ZhStemStage(Stage):
-    """In a facet with Chinese labels, a Chinese string whose stem is the stem of exactly one value's label."""
+    """In a facet with Chinese labels, a Chinese string whose stem is the stem of one value's label; values sharing
+    the stem go to ``Mapper.decide`` as any stage's do (namesakes: the general one; else ambiguous, rejected)."""
 
     name = "zh_stem"
 
