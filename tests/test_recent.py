@@ -32,3 +32,39 @@ def test_the_least_recently_used_text_is_forgotten_beyond_capacity(counting_embe
 
 def test_no_texts_give_no_rows(embedder: Embedder) -> None:
     assert RecentVectors(embedder).encode([]).shape == (0, embedder.dim)
+
+
+def test_threads_sharing_one_cache_each_get_their_rows() -> None:
+    """The head phrases' cache is one per tagger, met by every thread tagging with it: a text found in the cache, then
+    evicted by another thread's window before it was read, raised KeyError. Four threads on a cache of three texts
+    (the interpreter switching threads as often as it can) raised it within the first thousand calls."""
+    import sys
+    import threading
+
+    class Ones:
+        def encode(self, texts: list[str], progress: Any = None) -> np.ndarray:
+            return np.full((len(texts), 2), float(len(texts)), dtype=np.float32)
+
+    recent = RecentVectors(Ones(), capacity=3)  # type: ignore[arg-type]
+    failures: list[BaseException] = []
+
+    def tag(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        try:
+            for _ in range(3000):
+                texts = [str(n) for n in rng.integers(0, 6, 4)]
+                assert recent.encode(texts).shape == (4, 2)
+        except Exception as exc:  # collected: an exception in a thread does not fail the test by itself
+            failures.append(exc)
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=tag, args=(seed,)) for seed in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert failures == []

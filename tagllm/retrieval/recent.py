@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -28,20 +29,25 @@ class RecentVectors:
         self.embedder = embedder
         self.capacity = capacity
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        # the head phrases' cache is one per tagger, met by every thread tagging with it: a text found, then evicted
+        # by another thread's window before it was read, raised KeyError (seen with four threads on a small cache)
+        self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], *, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """One row per text, as ``Embedder.encode`` gives; ``progress`` follows the encoding of the new texts."""
         if not texts:
             return self.embedder.encode([])
         distinct = list(dict.fromkeys(texts))
-        new = [t for t in distinct if t not in self._vectors]
-        fresh = self.embedder.encode(new, progress=progress) if new else None
-        found = {t: self._vectors[t] for t in distinct if t in self._vectors}
-        for text in found:
-            self._vectors.move_to_end(text)  # least recently used first: evicted first
-        if fresh is not None:
-            for text, vector in zip(new, fresh, strict=True):
-                found[text] = self._vectors[text] = vector.copy()  # a copy: a row would keep its whole window alive
-            while len(self._vectors) > self.capacity:
-                self._vectors.popitem(last=False)
+        with self._lock:
+            found = {t: self._vectors[t] for t in distinct if t in self._vectors}
+            for text in found:
+                self._vectors.move_to_end(text)  # least recently used first: evicted first
+        new = [t for t in distinct if t not in found]
+        if new:
+            fresh = self.embedder.encode(new, progress=progress)  # outside the lock: other threads look up meanwhile
+            with self._lock:
+                for text, vector in zip(new, fresh, strict=True):
+                    found[text] = self._vectors[text] = vector.copy()  # a copy: a row would keep its window alive
+                while len(self._vectors) > self.capacity:
+                    self._vectors.popitem(last=False)
         return np.stack([found[t] for t in texts])
