@@ -374,13 +374,21 @@ def build_index(
         if taxonomy.source and Path(taxonomy.source).exists():
             index.manifest["taxonomy_source"] = str(Path(taxonomy.source).resolve())
         scorer = fit_scorer(index, taxonomy, embedder, k=k, keep_precision=keep_precision, progress=progress)
-
-        def also(staging: Path) -> None:
-            scorer.save(staging)
-            write_photo_record(staging, photos)
-
-        index.save(target, also=also)  # a rebuild killed part way leaves the old index and its scorer
+        save_with_scorer(index, target, scorer, photos)  # a rebuild killed part way leaves the old index and its scorer
     return index
+
+
+def save_with_scorer(
+    index: ExampleIndex, target: str | Path, scorer: CandidateScorer, photos: dict[str, list[int] | None] | None
+) -> None:
+    """Save ``index`` to ``target`` with its fitted candidate scorer and the record of its examples' photo files, all
+    moved in together (``build_index``, ``tagllm.index_add``): a save cut off part way leaves the old index whole."""
+
+    def also(staging: Path) -> None:
+        scorer.save(staging)
+        write_photo_record(staging, photos)
+
+    index.save(target, also=also)
 
 
 def fit_scorer(

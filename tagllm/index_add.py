@@ -56,8 +56,8 @@ def add_to_index(
     hears why), then adds to what this one saved. ``label_field``, ``attribute_field`` and ``ignore_fields`` should be
     the ones the index was built with (``tagllm.assembly.with_index_settings`` reads them from its manifest).
     ``image_loader``: where relative image paths start (default: beside the examples file)."""
-    from tagllm.assembly import fit_scorer
-    from tagllm.examples_record import photo_stamps, photos_after_add, write_photo_record
+    from tagllm.assembly import fit_scorer, save_with_scorer
+    from tagllm.examples_record import photo_stamps, photos_after_add
     from tagllm.retrieval.index import ExampleIndex, read_examples
     from tagllm.retrieval.index_files import writing_index
 
@@ -90,12 +90,7 @@ def add_to_index(
             # the stackers were fitted on the examples the index had: fitted again on these, as build_index fits them
             scorer = fit_scorer(index, taxonomy, embedder, k=k, keep_precision=keep_precision, progress=progress)
             photos = photos_after_add(index, before, stamps, image_loader, counts.kept_photos)  # of those held now
-
-            def also(staging: Path) -> None:  # the scorer and the photos' record move in with the index's files
-                scorer.save(staging)
-                write_photo_record(staging, photos)
-
-            index.save(index_dir, also=also)
+            save_with_scorer(index, index_dir, scorer, photos)
         else:
             index.save(index_dir)
     return IndexAddition(counts=counts, errors=errors, image_problems=index.image_problems, size=len(index))
