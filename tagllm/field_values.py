@@ -154,12 +154,20 @@ def number_text(value: Any) -> str:
 def query_texts(value: Any) -> list[str]:
     """Search queries as a list of texts: one query given alone as a list of it, a number as its text, a missing or
     blank item (a Parquet list's null, a NaN) left out: each was an error record for the whole product. A value or
-    an item that is no text (a list, an object, a yes/no) is refused naming it."""
+    an item that is no text (a list, an object, a yes/no) is refused naming it. So is a set, as photos and attributes
+    given as one are: its order changes from run to run (string hashes are salted per process), and with it the
+    product's text, its embedding and its tags; sorting it would put an order on the queries that the caller never
+    gave (one kept by frequency, then put in a set, has lost it), where ``sorted(…)`` in the caller says so."""
     if is_missing_cell(value):
         return []
     if isinstance(value, str) or is_number(value):
         value = [value]
-    if not isinstance(value, list | tuple | set):
+    if isinstance(value, set | frozenset):
+        raise ValueError(
+            "got a set, whose order changes from run to run (and with it the product's text and tags); give the "
+            "search queries as a list, sorted(…) if they have no order"
+        )
+    if not isinstance(value, list | tuple):
         raise ValueError(f"expected a list of search queries (text), got {json_kind(value)}")
     queries = []
     for position, item in enumerate(value, 1):
