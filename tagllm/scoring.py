@@ -20,6 +20,7 @@ from tagllm.images import image_root
 from tagllm.io.products import has_no_words, wordless_error
 from tagllm.llm_steps import ScoredProduct
 from tagllm.models import LabelledProduct, Neighbour, Product, RecordError
+from tagllm.retrieval.image_encoder import NO_IMAGES
 from tagllm.retrieval.image_index import ImageBatch, Photos
 from tagllm.threads import one_thread
 
@@ -147,11 +148,22 @@ class BatchScorer:
         seen = self.seen(item)
         if "text" not in self.inputs or not has_no_words(seen):  # photos alone: ``Tagger.unseen`` says what failed
             return seen
-        photos_unread = bool(seen.images) and not self.reads_photos
-        if seen.images and not photos_unread:
+        if seen.images and self.reads_photos:
             return seen
         hidden = [field for field in self.config.ignore_fields if getattr(item, field)]
-        return wordless_error(item, name if line is not None else None, line, hidden, photos_unread=photos_unread)
+        unread = self.why_no_photos() if seen.images else None
+        return wordless_error(item, name if line is not None else None, line, hidden, photos_unread=unread)
+
+    def why_no_photos(self) -> str:
+        """Why this tagger reads no photos, in the words of the setting that turns them off. One message naming the
+        index and --image-embedder for every case told a run with no index to look at an index."""
+        if "image" not in self.inputs:
+            return f"inputs is [{', '.join(self.inputs)}], which leaves photos out"
+        if self.config.image_embedder == NO_IMAGES:
+            return "--image-embedder none turns photos off"
+        if self.index is None:
+            return "this run has no index; photos are read through an index built from examples with photos"
+        return "its index holds none of its examples' photos"
 
     def seen(self, product: Product) -> Product:
         """The product as this tagger reads it: without the fields ``ignore_fields`` names (its examples were read

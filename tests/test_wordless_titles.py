@@ -69,6 +69,33 @@ def test_a_product_whose_photos_alone_say_what_it_is_is_an_error_result_for_a_ta
     assert error is not None and (error.field, error.line) == ("title", 1)
     assert error.message == (
         "batch:1: record 'p1' has no words to tag it from: its title '👗' holds no letter or digit, and this tagger "
-        "reads no photos (its index holds none of its examples' photos, or --image-embedder none); give it a title "
-        "that names the product"
+        "reads no photos (its index holds none of its examples' photos); give it a title that names the product"
     )
+
+
+def test_the_error_result_of_a_product_whose_photos_are_not_read_names_the_setting_that_leaves_them_out(
+    demo_index_dir: Path, demo_taxonomy: object, embedder: object
+) -> None:
+    """One message for every case ("its index holds none of its examples' photos, or --image-embedder none") told a
+    run with no index to look at its index, and one with inputs [text] to look at two settings it never gave."""
+    from tagllm.config import TaggerConfig
+    from tagllm.retrieval.index import ExampleIndex
+    from tagllm.tagger import Tagger
+
+    index = ExampleIndex.load(demo_index_dir)
+    cases = [
+        (
+            None,
+            TaggerConfig(),
+            "this run has no index; photos are read through an index built from examples with photos",
+        ),
+        (index, TaggerConfig(image_embedder="none"), "--image-embedder none turns photos off"),
+        (index, TaggerConfig(inputs=["text"]), "inputs is [text], which leaves photos out"),
+    ]
+    for used, config, reason in cases:
+        tagger = Tagger(demo_taxonomy, index=used, embedder=embedder, config=config)  # type: ignore[arg-type]
+        (result,) = tagger.tag([{"id": "p1", "title": "👗", "images": ["dress.jpg"]}])
+        assert result.error is not None and result.error.message == (
+            "batch:1: record 'p1' has no words to tag it from: its title '👗' holds no letter or digit, and this "
+            f"tagger reads no photos ({reason}); give it a title that names the product"
+        )

@@ -77,17 +77,20 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
 
 
 def wordless_error(
-    product: Product, name: str | None, line: int | None, hidden: Sequence[str] = (), *, photos_unread: bool = False
+    product: Product,
+    name: str | None,
+    line: int | None,
+    hidden: Sequence[str] = (),
+    *,
+    photos_unread: str | None = None,
 ) -> RecordError:
     """The error record of a product with no words to tag it from (``has_no_words``), on ``line`` of ``name``;
     ``hidden``: the fields that held its words and that the tagger is told not to read (``ignore_fields``);
-    ``photos_unread``: it lists photos, and the tagger reads none."""
+    ``photos_unread``: it lists photos, and the tagger reads none, for this reason."""
     where = f"{name}:{line}: " if name else ""
     reasons = [f"ignore_fields hides its {', '.join(hidden)}"] if hidden else []
     if photos_unread:
-        reasons.append(
-            "this tagger reads no photos (its index holds none of its examples' photos, or --image-embedder none)"
-        )
+        reasons.append(f"this tagger reads no photos ({photos_unread})")
     rest = ", and ".join(reasons) or "it has no description, brand, attributes, queries or photos"
     return RecordError(
         field="title",
