@@ -41,15 +41,39 @@ class LabelResolver:
         """The value id for an id, a path or a name; None when unknown or when the name is ambiguous."""
         if label in self.taxonomy.values and self.taxonomy.values[label].facet == facet:
             return label
-        for table, key in (
-            (self._exact, label.strip()),
-            (self._keys, normalize(label)),
-            (self._labels, normalize(label)),
-        ):
+        for table, key in self._lookups(label):
             ids = table.get((facet, key), [])
             if len(set(ids)) == 1:
                 return ids[0]
         return None
+
+    def why_unresolved(self, facet: str, label: str) -> str:
+        """Why ``resolve`` found no value of ``facet`` for ``label``, in words that say what to fix: "is not a value
+        of the taxonomy" was said too of another facet's value ('color-red' given as a category) and of a name that
+        several values share, each of which is in the taxonomy."""
+        ids = next(
+            (set(found) for table, key in self._lookups(label) if len(set(found := table.get((facet, key), []))) > 1),
+            set(),
+        )
+        if ids:
+            shown = ", ".join(sorted(ids)[:5])
+            return f"names {len(ids)} values of {facet} ({shown}); give its id or its path"
+        others = sorted({self.taxonomy.values[vid].facet for vid in self._elsewhere(facet, label)})
+        if others:
+            return f"is a value of facet {others[0]!r}, not of {facet}" + (
+                f" (and of {', '.join(map(repr, others[1:]))})" if len(others) > 1 else ""
+            )
+        return "is not a value of the taxonomy"
+
+    def _lookups(self, label: str) -> list[tuple[dict[tuple[str, str], list[str]], str]]:
+        return [(self._exact, label.strip()), (self._keys, normalize(label)), (self._labels, normalize(label))]
+
+    def _elsewhere(self, facet: str, label: str) -> list[str]:
+        """The ids ``label`` names in facets other than ``facet``."""
+        if label in self.taxonomy.values:
+            return [label] if self.taxonomy.values[label].facet != facet else []
+        others = [f for f in self.taxonomy.facets if f != facet]
+        return [vid for other in others if (vid := self.resolve(other, label)) is not None]
 
 
 INDEX_LEFT_OUT = "a labelled example needs tags, so this {} is left out of the index"
@@ -84,14 +108,25 @@ def labels_from_record(
     labels: dict[str, list[str]] = {}
     for facet, value in pairs:
         if facet not in resolver.taxonomy.facets:
-            return RecordError(field=label_field, message=f"{where}: facet {facet!r} is not in the taxonomy")
+            hint = _facet_hint(facet, list(resolver.taxonomy.facets))
+            return RecordError(field=label_field, message=f"{where}: facet {facet!r} is not in the taxonomy; {hint}")
         vid = resolver.resolve(facet, value)
         if vid is None:
-            return RecordError(
-                field=label_field, message=f"{where}: {facet} label {value!r} is not a value of the taxonomy"
-            )
+            why = resolver.why_unresolved(facet, value)
+            return RecordError(field=label_field, message=f"{where}: {facet} label {value!r} {why}")
         labels.setdefault(facet, []).append(vid)
     return labels
+
+
+def _facet_hint(facet: str, facets: list[str]) -> str:
+    """The facet a misspelt one was probably meant as ('colour': 'color'), else the taxonomy's facets."""
+    import difflib
+
+    near = difflib.get_close_matches(facet, facets, n=1, cutoff=0.7)
+    if near:
+        return f"did you mean {near[0]!r}?"
+    shown = ", ".join(facets[:10]) + (f" … ({len(facets)} in all)" if len(facets) > 10 else "")
+    return f"its facets: {shown}"
 
 
 def _tag_text(value: Any) -> str:

@@ -1,0 +1,56 @@
+"""What an example whose tags name no value of their facet is told: the reason its record is skipped says what to
+fix, not "is not a value of the taxonomy" for a value the taxonomy holds under another facet or under two paths."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tagllm.retrieval.index import read_examples
+from tagllm.taxonomy import Facet, Taxonomy, Value
+
+
+def small_taxonomy() -> Taxonomy:
+    """Two 'Accessories' under two parents, and 'Black' a value of two facets."""
+    facets = {
+        "category": Facet("category", "Category", hierarchical=True),
+        "color": Facet("color", "Colour"),
+        "finish": Facet("finish", "Finish"),
+    }
+    values = [
+        Value("shoes", "Shoes", "category", None, "Shoes"),
+        Value("shoes-acc", "Accessories", "category", "shoes", "Shoes > Accessories"),
+        Value("bags", "Bags", "category", None, "Bags"),
+        Value("bags-acc", "Accessories", "category", "bags", "Bags > Accessories"),
+        Value("red", "Red", "color"),
+        Value("black", "Black", "color"),
+        Value("black-finish", "Black", "finish"),
+    ]
+    return Taxonomy("small", facets, {v.id: v for v in values})
+
+
+def test_a_skipped_example_is_told_which_facet_its_label_belongs_to_or_which_values_share_its_name(
+    tmp_path: Path,
+) -> None:
+    records = [
+        {"id": "ok", "title": "Leather tote", "labels": {"category": ["bags"]}},
+        {"id": "other-facet-id", "title": "Red sandals", "labels": {"category": ["red"]}},
+        {"id": "other-facet-name", "title": "Black sandals", "labels": {"category": ["Black"]}},
+        {"id": "shared-name", "title": "Shoe horn", "labels": {"category": ["Accessories"]}},
+        {"id": "unknown", "title": "Spacesuit", "labels": {"category": ["Spacesuits"]}},
+        {"id": "misspelt-facet", "title": "Red bag", "labels": {"category": ["bags"], "colour": ["red"]}},
+        {"id": "unknown-facet", "title": "Big bag", "labels": {"category": ["bags"], "volume": ["20 l"]}},
+    ]
+    path = tmp_path / "examples.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    examples, errors = read_examples(path, small_taxonomy())
+    assert [example.id for example in examples] == ["ok"]
+    assert [(error.field, error.message) for error in errors] == [
+        ("labels", f"{path}:2: category label 'red' is a value of facet 'color', not of category"),
+        ("labels", f"{path}:3: category label 'Black' is a value of facet 'color', not of category (and of 'finish')"),
+        ("labels", f"{path}:4: category label 'Accessories' names 2 values of category (bags-acc, shoes-acc); give "
+                   "its id or its path"),
+        ("labels", f"{path}:5: category label 'Spacesuits' is not a value of the taxonomy"),
+        ("labels", f"{path}:6: facet 'colour' is not in the taxonomy; did you mean 'color'?"),
+        ("labels", f"{path}:7: facet 'volume' is not in the taxonomy; its facets: category, color, finish"),
+    ]  # fmt: skip
