@@ -206,9 +206,12 @@ def add_attribute_gold(
 
 
 def _why(resolver: GoldResolver, facet: str, value: str) -> str:
-    """Why a gold value resolves to no value of the facet: none has it, or several do."""
+    """Why a gold value resolves to no value of the facet: several have it, another facet's value has it (a colour
+    in the category column: "not in taxonomy" sent the analyst looking for a value the taxonomy holds), or none."""
     shared = resolver.sharing(facet, value)
     if not shared:
-        return "not in taxonomy"
+        taxonomy = resolver.taxonomy
+        others = [f for f in taxonomy.facets if f != facet and resolver.resolve(f, value) is not None]
+        return f"a value of facet {others[0]!r}, not of {facet}" if others else "not in taxonomy"
     named = "; ".join(shared[:3]) + (f"; and {len(shared) - 3} more" if len(shared) > 3 else "")
     return f"names {len(shared)} values of the taxonomy ({named}): write its path or id"

@@ -310,3 +310,27 @@ def test_a_gold_name_two_values_share_is_reported_naming_them_not_as_missing(eva
         "reason": "names 2 values of the taxonomy (Garden > Lamps; Home > Lamps): write its path or id",
     }
     assert unknown[0]["reason"] == "not in taxonomy"  # p5's Garden > Hoses
+
+
+def test_a_gold_value_of_another_facet_is_reported_naming_that_facet(tmp_path: Path) -> None:
+    """A colour in the category column was reported "not in taxonomy": the analyst found it there, as a colour."""
+    from tagllm.evaluation.gold import load_gold
+    from tagllm.taxonomy import load_taxonomy
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        json.dumps({"id": "g1", "title": "Red dress", "labels": {"category": ["apparel-dresses"]}}) + "\n"
+        + json.dumps({"id": "g2", "title": "Red scarf", "labels": {"category": ["Red", "Spacesuits"]}}) + "\n"
+    )  # fmt: skip
+    config = tmp_path / "eval.yaml"
+    config.write_text("name: colours\ngold: gold.jsonl\ngold_field: labels\ntagger: {taxonomy: demo}\n")
+    read = load_gold(load_eval_config(config), load_taxonomy("demo"))
+    assert read.unknown == [
+        {
+            "product_id": "g2",
+            "facet": "category",
+            "value": "Red",
+            "reason": "a value of facet 'color', not of category",
+        },
+        {"product_id": "g2", "facet": "category", "value": "Spacesuits", "reason": "not in taxonomy"},
+    ]
