@@ -9,8 +9,9 @@ import json
 import math
 from typing import Any
 
+from tagllm.field_values import bytes_problem
 from tagllm.io import row_to_product
-from tagllm.io.products import is_missing_id
+from tagllm.io.products import is_missing_id, utf8_or_bytes
 from tagllm.models import Product, RecordError
 
 RECORD = "__tagllm_record__"  # the column of the first stage's rows: each product row as JSON text
@@ -22,6 +23,10 @@ NAME = "__tagllm_name__"  # and the product id its result is written under (``ro
 REPEAT = "__tagllm_repeat__"  # in a record: the row repeats another's product id; what its error row says
 
 
+UNREADABLE = "__tagllm_unreadable__"  # in a record: the field of the row that could not be read, and why
+TEXT_FIELDS = ("id", "title", "description", "brand")  # the product fields a cell of bytes is read as the text of
+
+
 def record_column(dataset: Any) -> Any:
     """Each product row as JSON text in one column, read one block at a time (``batch_size=None``: blocks are never
     joined there) with the block's own Arrow types. Blocks whose columns differ in type (a title read as a number
@@ -31,9 +36,24 @@ def record_column(dataset: Any) -> Any:
 
 
 def as_records(table: Any) -> dict[str, list[str]]:
-    records = [json.dumps(row, ensure_ascii=False, default=str) for row in table.to_pylist()]
+    records = [json.dumps(_text_cells(row), ensure_ascii=False, default=str) for row in table.to_pylist()]
     # each named as ``as_products`` names it
     return {RECORD: records, NAME: [row_name(json.loads(text)) for text in records]}
+
+
+def _text_cells(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with each cell of bytes (a text column stored as binary) as its UTF-8 text: JSON wrote Python's repr of
+    it, product "b'p1'" titled "b'Red dress'", tagged. A row whose id or text field holds bytes that are not UTF-8
+    becomes its error, named by its id (or by its content, when the id is such bytes), as a file run names one; other
+    columns' bytes are kept as before, as Python writes them."""
+    cells = {key: utf8_or_bytes(value) if isinstance(value, bytes) else value for key, value in row.items()}
+    for field in TEXT_FIELDS:
+        value = cells.get(field)
+        if isinstance(value, bytes):
+            name = content_name(cells) if field == "id" else row_name(cells)
+            message = f"record {name!r} field {field!r}: {bytes_problem(value)}"
+            return {"id": name, UNREADABLE: {"field": field, "message": message}}
+    return cells
 
 
 def one_per_id(group: dict[str, Any]) -> dict[str, list[str]]:
@@ -74,6 +94,9 @@ def as_products(rows: list[dict[str, Any]]) -> list[Product | RecordError]:
     for row in rows:
         if row.get(REPEAT):
             products.append(RecordError(field="id", record_id=str(row["id"]), message=row[REPEAT]))
+            continue
+        if row.get(UNREADABLE):
+            products.append(RecordError(record_id=str(row["id"]), **row[UNREADABLE]))
             continue
         if is_missing_id(row.get("id")):
             row["id"] = content_name(row)

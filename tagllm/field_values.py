@@ -95,6 +95,28 @@ def _text_id_problem(value: str) -> str | None:
     return None
 
 
+def bytes_problem(value: bytes) -> str | None:
+    """What makes bytes no UTF-8 text, naming the first byte at fault, or None: a text column stored as binary (a
+    Parquet file from a writer without the UTF-8 annotation) in another encoding. Read with replacement characters,
+    an id would be another product's; it is refused as a file that is not UTF-8 is."""
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (
+            f"holds bytes that are not UTF-8 text (byte {exc.start} is 0x{value[exc.start]:02x}): a text column stored "
+            "as binary in another encoding; re-save it as UTF-8 text"
+        )
+    return None
+
+
+def bytes_text(value: bytes) -> str:
+    """Bytes as the UTF-8 text they hold; ``bytes_problem`` raised as a ValueError when they hold none."""
+    problem = bytes_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value.decode("utf-8")
+
+
 def well_formed(text: str) -> str:
     """The text with each lone surrogate (half an emoji, left by an exporter that cut text at a fixed number of
     UTF-16 units: JSON's "\\ud83d" alone) as U+FFFD, the replacement character: no UTF-8 holds it, and the product

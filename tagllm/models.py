@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from tagllm.field_values import (
     attribute_texts,
+    bytes_text,
     id_problem,
     is_infinite,
     is_number,
@@ -88,6 +89,8 @@ class Product(BaseModel):
         string" said neither, and an id holding a NUL was taken, and stopped the CSV readers of the output."""
         if is_number(value) and is_infinite(value):  # 1e400 and 2e400 alike: every such id would be "inf"
             raise ValueError("the number is too large to be read (infinite); write the id as a string")
+        if isinstance(value, bytes):
+            value = bytes_text(value)
         problem = id_problem(value)
         if problem:
             raise ValueError(problem)
@@ -98,9 +101,11 @@ class Product(BaseModel):
     def _number_as_text(cls, value: Any) -> Any:
         """A number is text, as an id is (a book titled 1984, a brand 1664): it was an error record "Input should be
         a valid string"; a boolean, list or object is no text, and the message says what came."""
+        if isinstance(value, bytes):
+            value = bytes_text(value)
         if isinstance(value, str):
             return well_formed(value)
-        if value is None or isinstance(value, bytes):
+        if value is None:
             return value
         if is_missing_cell(value):
             return None

@@ -54,6 +54,8 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
         data["id"] = str(data["id"])
     elif is_whole_float(data["id"]):
         data["id"] = int(data["id"])
+    elif isinstance(data["id"], bytes):  # a binary id column: its text names the record's error too
+        data["id"] = utf8_or_bytes(data["id"])
     try:
         product = cls.model_validate(data)
     except ValidationError as exc:
@@ -113,6 +115,14 @@ def has_no_words(product: Product) -> bool:
     texts = [product.title, product.description or "", product.brand or "", *product.queries]
     texts += [str(value) for value in product.attributes.values()]  # a key with no value ("Color": "") says nothing
     return not any(character.isalnum() for text in texts for character in text)
+
+
+def utf8_or_bytes(value: bytes) -> str | bytes:
+    """Bytes as their UTF-8 text, or as they are when they hold none (for validation to refuse, naming them)."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value
 
 
 def is_missing_id(value: Any) -> bool:

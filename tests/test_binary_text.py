@@ -1,0 +1,74 @@
+"""A text column stored as binary (a Parquet file from a writer without the UTF-8 annotation; Arrow's ``binary``): its
+UTF-8 values are read as their text, and a value that is not UTF-8 is an error record naming the record and the
+field, in a file run as in a Ray dataset's rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tagllm.config import TaggerConfig
+from tagllm.io import read_products
+from tagllm.models import Product, RecordError
+
+pa = pytest.importorskip("pyarrow")
+
+NOT_UTF8 = "Wool scarf \u00e9".encode("latin-1")  # written in Latin-1: byte 11 is 0xe9
+
+
+def binary_table() -> object:
+    return pa.table(
+        {
+            "id": pa.array([b"p1", b"p2", b"\xff\xfe"], type=pa.binary()),
+            "title": pa.array([b"Red summer dress", NOT_UTF8, b"Mug"], type=pa.binary()),
+        }
+    )
+
+
+def test_a_binary_parquet_column_is_read_as_text_and_a_value_that_is_not_utf8_names_its_record(tmp_path: Path) -> None:
+    """The title that was not UTF-8 was named 'line-2', its id 'p2' unsaid, with pydantic's "Input should be a valid
+    string, unable to parse raw data as a unicode string"."""
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "products.parquet"
+    pq.write_table(binary_table(), source)
+    first, second, third = read_products(source)
+    assert isinstance(first, Product) and (first.id, first.title) == ("p1", "Red summer dress")
+    assert isinstance(second, RecordError) and (second.record_id, second.field) == ("p2", "title")
+    assert second.message == (
+        f"{source}:2: record 'p2' field 'title': holds bytes that are not UTF-8 text (byte 11 is 0xe9): a text "
+        "column stored as binary in another encoding; re-save it as UTF-8 text"
+    )
+    assert isinstance(third, RecordError) and (third.record_id, third.field) == ("line-3", "id")
+    assert third.message == (
+        f"{source}:3: record line-3 field 'id': holds bytes that are not UTF-8 text (byte 0 is 0xff): a text "
+        "column stored as binary in another encoding; re-save it as UTF-8 text"
+    )
+
+
+def test_a_dataset_row_of_binary_text_is_tagged_under_its_id_not_pythons_repr_of_its_bytes(
+    demo_index_dir: Path,
+) -> None:
+    """Each row's JSON wrote bytes as Python's repr: product "b'p1'" titled "b'Red summer dress'", tagged, and a title
+    in Latin-1 tagged as "b'Wool scarf \\xe9'"."""
+    from tagllm.dataset_rows import as_records
+    from tagllm.distributed import _TaggerWorker
+
+    worker = _TaggerWorker(TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5).model_dump())
+    out = worker(as_records(binary_table()))
+    rows = [json.loads(text) for text in out["result_json"]]
+    assert list(out["product_id"][:2]) == ["p1", "p2"] and list(out["status"]) == ["ok", "error", "error"]
+    assert rows[1]["error"] == {
+        "field": "title",
+        "record_id": "p2",
+        "message": "record 'p2' field 'title': holds bytes that are not UTF-8 text (byte 11 is 0xe9): a text column "
+        "stored as binary in another encoding; re-save it as UTF-8 text",
+        "is_retryable": False,
+    }
+    named = out["product_id"][2]
+    assert named.startswith("row-") and rows[2]["error"]["field"] == "id"
+    plain = worker({"id": np.array([b"p1"], dtype=object), "title": np.array([b"Red summer dress"], dtype=object)})
+    assert list(plain["product_id"]) == ["p1"]  # a numpy batch of bytes, a worker called on a dataset of one's own
