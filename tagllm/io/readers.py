@@ -1,5 +1,5 @@
 """Reading products: JSONL, CSV and Parquet, from a file or stdin, streamed record by record (the line formats are
-read by ``tagllm.io.jsonl`` and ``tagllm.io.csv_records``).
+read by ``tagllm.io.jsonl``, ``tagllm.io.csv_records`` and ``tagllm.io.parquet``).
 
 A record that cannot be read becomes a ``Record`` with an error naming the file and line, and reading goes on:
 nothing in the input vanishes without a record. Setup problems (no such file, an empty input, UTF-16) raise
@@ -11,11 +11,11 @@ from __future__ import annotations
 import csv
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from tagllm.errors import InputError, missing_dependency
+from tagllm.errors import InputError
 from tagllm.io.continuations import Continuations
 from tagllm.io.csv_records import allow_long_cells, read_csv
 from tagllm.io.exports import as_product_record, gather_options, shopify_columns
@@ -28,8 +28,9 @@ from tagllm.io.jsonl import (
     opens_document,
     read_jsonl,
 )
+from tagllm.io.parquet import read_parquet
 from tagllm.missing import is_blank_cell
-from tagllm.models import GOLD_PREFIX, PRODUCT_FIELDS, RecordError, suggest_field
+from tagllm.models import GOLD_PREFIX, PRODUCT_FIELDS, suggest_field
 
 FIRST_RECORDS_CHECKED = 50  # the records a mistake in --columns / --keep-columns is looked for in, before the run
 
@@ -48,7 +49,6 @@ __all__ = [  # Record and allow_long_cells are imported from here by the rest of
 FORMATS = ("jsonl", "csv", "parquet")
 _FULL_WIDTH_PAIR = re.compile(r"\s*，\s*(?=[^，=]+=)")
 STDIO = "-"
-PARQUET_BATCH_ROWS = 1024
 # the workbooks spreadsheets save by default: read as CSV (--input-format csv), one is a zip archive
 SPREADSHEETS = {"xlsx", "xlsm", "xls", "ods", "numbers"}
 # products.jsonl.gz and the tool that decompresses it: read as lines, every one was bytes that are no text
@@ -193,7 +193,7 @@ class RecordSource:
             # each line would be an error record ("[", '  "id": "s1",' …, or one array), no product tagged
             raise document_refused(self.name, *document)
         if self.format == "parquet":
-            records = _read_parquet(Path(self.source), self._read_header)
+            records = read_parquet(Path(self.source), self._read_header)
         else:
             fh: IO[bytes] = sys.stdin.buffer if self.is_stdin else Path(self.source).open("rb")  # noqa: SIM115
             if self.format == "jsonl":
@@ -368,66 +368,6 @@ def _head_lines(fh: IO[bytes], limit: int = 2**20) -> Iterator[bytes]:
     """The first whole lines of a file, each under ``limit`` bytes (a longer one ends them: it is not read whole)."""
     while (line := fh.readline(limit)) and (line.endswith(b"\n") or len(line) < limit):
         yield line
-
-
-def _read_parquet(path: Path, on_header: Callable[[list[str]], None] | None = None) -> Iterator[Record]:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise missing_dependency("pyarrow", "parquet", "reading Parquet") from None
-    try:
-        parquet = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several unrelated types for a broken file
-        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-    names = list(parquet.schema_arrow.names)
-    if repeated := next((name for i, name in enumerate(names) if name in names[:i]), None):
-        # a row read as a dict keeps the last column of a name: the first one's cells would be dropped unseen
-        raise InputError(f"{path}: column {repeated!r} appears twice; rename one")
-    if on_header is not None:
-        on_header(names)
-    row = 0
-    try:
-        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
-            for data in _batch_rows(batch):
-                row += 1
-                if isinstance(data, dict):
-                    yield Record(row, {k: v for k, v in data.items() if v is not None})
-                    continue
-                column, undecoded = data
-                message = (
-                    f"{path}:{row}: column {column!r} holds text that is not UTF-8 (byte {undecoded.start} is "
-                    f"{undecoded.object[undecoded.start]:#04x}); re-export the file with its text in UTF-8"
-                )
-                yield Record(row, None, RecordError(field=column, line=row, message=message))
-    except OSError as exc:  # a damaged row group: what came before it was read
-        message = f"{path}: row {row + 1} on cannot be read ({exc}); re-export the file"
-        yield Record(row + 1, None, RecordError(line=row + 1, message=message))
-
-
-def _batch_rows(batch: Any) -> Iterator[dict[str, Any] | tuple[str, UnicodeDecodeError]]:
-    """A Parquet batch's rows as dicts; a row with a text cell whose bytes are not UTF-8 (pyarrow reads them unchecked:
-    Latin-1 text a tool wrote as a string column) as the column and the error, and the rows around it as they are.
-    Converted whole, such a cell stopped the run with a traceback."""
-    try:
-        yield from batch.to_pylist()
-        return
-    except UnicodeDecodeError:
-        pass
-    for i in range(batch.num_rows):
-        one = batch.slice(i, 1)
-        try:
-            yield one.to_pylist()[0]
-        except UnicodeDecodeError as exc:
-            yield next(_bad_cell(one), (one.schema.names[0], exc))
-
-
-def _bad_cell(row: Any) -> Iterator[tuple[str, UnicodeDecodeError]]:
-    """The columns of a one-row batch whose cell cannot be read as text, with the error."""
-    for name, column in zip(row.schema.names, row.columns, strict=True):
-        try:
-            column.to_pylist()
-        except UnicodeDecodeError as exc:
-            yield name, exc
 
 
 def unknown_columns(records: Iterable[Record], limit: int = 50) -> dict[str, str | None]:
