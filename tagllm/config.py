@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from tagllm.errors import ConfigError, os_reason
+from tagllm.errors import ConfigError
 from tagllm.images import ImageLimits
+from tagllm.yaml_files import read_yaml_mapping
 
 Input = Literal["text", "image"]
 # Product fields besides the title that a tagger can be told not to read (``TaggerConfig.ignore_fields``).
@@ -318,56 +319,6 @@ def _refuse_unknown_variables() -> None:
         lines.append(f"  {variable}={os.environ[variable]} (environment variable): no such setting{hint}")
     fix = "unset it, or spell it as a setting is named (TAGLLM_ and the setting, as in tagllm generate --help)"
     raise ConfigError("invalid configuration:\n" + "\n".join(lines) + "\n" + fix)
-
-
-def read_yaml_mapping(file: Path, what: str) -> dict[str, Any]:
-    """Read a YAML file that must hold a mapping; errors name the file, and a key given twice is one."""
-    import yaml
-
-    try:
-        loaded = yaml.load(file.read_text(encoding="utf-8"), Loader=_loader()) or {}
-    except _RepeatedKey as exc:
-        raise ConfigError(f"{file}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{file}: not UTF-8 (byte {exc.start}); re-save it as UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read {what} ({os_reason(exc)})") from None
-    if not isinstance(loaded, dict):
-        raise ConfigError(f"{file}: {what} is a mapping of setting: value")
-    return loaded
-
-
-class _RepeatedKey(Exception):
-    """A key a YAML mapping gives twice."""
-
-
-def _loader() -> Any:
-    """YAML's safe loader, refusing a key that one mapping gives twice: YAML readers keep the last value without a
-    word, so an analyst who edited ``threshold: 0.9`` near the top of a file ran with the ``threshold: 0.5`` below it.
-    A merge (``<<: *defaults``) is still overridden by the keys beside it."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            lines: dict[Any, int] = {}
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    first = lines.setdefault(key, key_node.start_mark.line + 1)
-                except TypeError:  # a key YAML cannot hold: the loader's own error says so
-                    continue
-                if first != key_node.start_mark.line + 1:
-                    raise _RepeatedKey(
-                        f"line {key_node.start_mark.line + 1}: {key!r} is given again (first on line {first}); "
-                        "only one value can count: keep one"
-                    )
-            return super().construct_mapping(node, deep=deep)
-
-    return Loader
 
 
 # Settings that are always paths, and settings that are a path or a name ("demo", "fewshot", "pixels").

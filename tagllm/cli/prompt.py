@@ -27,7 +27,7 @@ def _settings(config: str | None, **flags: Any) -> tuple[Any, Any]:
     """The tagger settings to render with, and the eval config they come from (None for a tagger config): an analyst
     iterating on an eval's prompt passes the eval config (--config eval/flipkart-vllm.yaml), whose every top-level key
     was refused as "no such setting", seven lines of them; its ``tagger:`` section is read, the flags over it."""
-    from tagllm.config import read_yaml_mapping
+    from tagllm.yaml_files import read_yaml_mapping
 
     if config is None or not Path(config).is_file():
         return build_config(config, **flags), None

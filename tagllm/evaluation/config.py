@@ -9,8 +9,9 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from tagllm.config import PATH_OR_NAME_SETTINGS, PATH_SETTINGS, TaggerConfig, TextField, read_yaml_mapping
+from tagllm.config import PATH_OR_NAME_SETTINGS, PATH_SETTINGS, TaggerConfig, TextField
 from tagllm.errors import ConfigError
+from tagllm.yaml_files import read_yaml_mapping
 
 
 class SampleSpec(BaseModel):
