@@ -191,7 +191,7 @@ def build(
     from tagllm.errors import OutputError
     from tagllm.io.places import check_writable
     from tagllm.taxonomy import load_taxonomy, save_own
-    from tagllm.taxonomy.own import check_own_path, check_own_scopes
+    from tagllm.taxonomy.own_writer import check_own_path, check_own_scopes
 
     cfg = build_config(config, taxonomy=taxonomy)
     check_own_path(output)  # before the products are read
