@@ -1,12 +1,11 @@
 """The example index: labelled products, their embeddings in FAISS, their lexical vectors, and plain metadata (the
 search itself is ``tagllm.retrieval.faiss_search``, reading examples ``tagllm.retrieval.examples``, writing its
-directory safely ``tagllm.retrieval.index_files``, what its manifest must match to be used
-``tagllm.retrieval.index_manifest``, sorting the reviewed examples an add is given
+directory safely ``tagllm.retrieval.index_files``, the files it is written as ``tagllm.retrieval.index_store``, what
+its manifest must match to be used ``tagllm.retrieval.index_manifest``, sorting the reviewed examples an add is given
 ``tagllm.retrieval.index_review``)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -29,7 +28,6 @@ from tagllm.retrieval.examples import (
     content_id,
     labels_from_record,
     read_examples,
-    read_index_examples,
 )
 from tagllm.retrieval.faiss_search import (
     DEFAULT_HNSW_THRESHOLD,
@@ -37,9 +35,7 @@ from tagllm.retrieval.faiss_search import (
     HNSW_M,
     Hits,
     build_faiss,
-    faiss_module,
     top_k,
-    use_gpu,
 )
 from tagllm.retrieval.index_files import SAVING, manifest_stamp, not_written, sweep_saves, writing_index
 from tagllm.retrieval.index_manifest import (
@@ -56,6 +52,7 @@ from tagllm.retrieval.index_review import (
     photos_of_a_text_index,
     sort_reviewed,
 )
+from tagllm.retrieval.index_store import read_index_files, write_index_files
 from tagllm.retrieval.lexical import FeatureMatrix, LexicalModel
 from tagllm.taxonomy import Taxonomy
 
@@ -291,7 +288,7 @@ class ExampleIndex:
             except OSError as exc:
                 raise not_written(path, exc) from None
             try:
-                self._write(staging)
+                write_index_files(staging, self, self._faiss_index)
                 if also is not None:
                     also(staging)
                 for file in sorted(staging.iterdir(), key=lambda f: f.name == "manifest.json"):
@@ -316,25 +313,6 @@ class ExampleIndex:
                 "writing_index while loading, adding and saving)"
             )
 
-    def _write(self, path: Path) -> None:
-        faiss = faiss_module()
-        index = self._faiss_index
-        if hasattr(faiss, "index_gpu_to_cpu") and type(index).__name__.startswith("Gpu"):
-            index = faiss.index_gpu_to_cpu(index)
-        faiss.write_index(index, str(path / "index.faiss"))
-        np.save(path / "vectors.npy", self.vectors, allow_pickle=False)
-        self.lexical.save(path)
-        # uncompressed: zlib took 0.2 s for 3,000 examples to make the file 1.6x smaller
-        sp.save_npz(path / "lexical_matrix.npz", self.lexical_matrix, compressed=False)
-        with (path / "examples.jsonl").open("w", encoding="utf-8") as fh:
-            for e in self.examples:
-                fh.write(e.model_dump_json(exclude_defaults=True) + "\n")
-        if self.images is not None and self.image_encoder is not None:
-            self.images.save(path)
-            self.image_encoder.save(path)
-        manifest = dict(self.manifest, count=len(self.examples))
-        (path / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-
     @classmethod
     def load(
         cls, directory: str | Path, *, taxonomy: Taxonomy | None = None, embedder: str | Embedder | None = None
@@ -358,32 +336,17 @@ class ExampleIndex:
     @classmethod
     def _read(cls, path: Path, manifest: dict[str, Any]) -> ExampleIndex:
         """The index's files, as ``save`` wrote them, with ``manifest``."""
-        examples = read_index_examples(path / "examples.jsonl")
-        vectors = np.load(path / "vectors.npy", allow_pickle=False)
-        faiss = faiss_module()
-        faiss_index = faiss.read_index(str(path / "index.faiss"))
-        if manifest.get("faiss") == "hnsw":
-            faiss_index.hnsw.efSearch = HNSW_EF_SEARCH
-        elif use_gpu(faiss):
-            faiss_index = faiss.index_cpu_to_gpu(faiss.StandardGpuResources(), 0, faiss_index)
-        if len(vectors) != len(examples):  # before the photos: their rows are checked against the examples
-            raise ValueError(f"{len(examples)} examples but {len(vectors)} vectors")
-        index = cls(
-            examples,
-            vectors,
-            LexicalModel.load(path),
-            sp.load_npz(path / "lexical_matrix.npz").tocsr(),
+        files = read_index_files(path, manifest)
+        return cls(
+            files.examples,
+            files.vectors,
+            files.lexical,
+            files.lexical_matrix,
             manifest,
-            faiss_index=faiss_index,
+            faiss_index=files.faiss_index,
+            images=files.images,
+            image_encoder=files.image_encoder,
         )
-        if manifest.get("images"):
-            from tagllm.retrieval.image_encoder import load_image_encoder
-            from tagllm.retrieval.image_index import ImageVectors
-
-            encoder = manifest["images"]["encoder"]
-            index.images = ImageVectors.load(path, encoder, len(examples))
-            index.image_encoder = load_image_encoder(encoder, path)
-        return index
 
     def check_taxonomy(self, taxonomy: Taxonomy) -> None:
         """Refuse a taxonomy other than the index's: its examples' labels are that taxonomy's ids."""
