@@ -72,6 +72,31 @@ def test_a_material_holds_where_the_category_lists_none_and_one_beside_it_lists_
     assert out.tolist() == [0.0]
 
 
+def test_a_material_listed_a_level_apart_holds_but_not_one_listed_only_under_another_branch() -> None:
+    """Shopify files a product's neighbours a level apart as often as side by side: table knives under flatware
+    list Copper, mugs under drinkware (both tableware) do not; candles under decor are another branch."""
+    tax = _taxonomy()
+    facets = {**tax.facets, "material": Facet("material", "Material", categories=frozenset({"table-knives"}))}
+    values = {
+        **tax.values,
+        "tableware": Value("tableware", "Tableware", CATEGORY, path="Tableware"),
+        "drinkware": Value("drinkware", "Drinkware", CATEGORY, parent_id="tableware", path="Tableware > Drinkware"),
+        "flatware": Value("flatware", "Flatware", CATEGORY, parent_id="tableware", path="Tableware > Flatware"),
+        "table-knives": Value(
+            "table-knives", "Table Knives", CATEGORY, parent_id="flatware", path="Tableware > Flatware > Table Knives"
+        ),
+    }
+    tax = Taxonomy("beside", facets, values)
+    ids = [v.id for v in tax.facet_values("material")]
+    mugs, candles = Candidate(id="mugs", name="Mugs", score=0.6), Candidate(id="candles", name="Candles", score=0.6)
+    copper = np.array([ids.index("m-copper")] * 2)
+    out = beside_weights(
+        tax, "material", ids, [[mugs], [candles]], np.arange(2), copper, np.full(2, 0.85), np.full(2, 0.95),
+        np.zeros(2),
+    )  # fmt: skip
+    assert out.tolist() == [0.85 / 0.95, 0.0]  # "Copper Mug": yes; "Copper Candle Holder" filed as candles: no
+
+
 def test_shopify_with_no_examples_reads_a_material_its_categorys_neighbours_list_but_not_one_in_the_plural(
     embedder,  # type: ignore[no-untyped-def]
 ) -> None:

@@ -31,14 +31,16 @@ PRODUCTS = [
     ("Bamboo Cutting Board Large", [], ["Bamboo"]),
     ("Black Ceramic Coffee Mug 12 oz", ["Black"], ["Ceramic"]),  # the head (mug) wins over Coffee
     ("Wireless Bluetooth Earbuds with Charging Case", [], []),
-    ("Yellow Silk Scarf Floral Print", ["Yellow"], []),
+    # scarves list no Silk; a category a level apart does (applies.beside_weights)
+    ("Yellow Silk Scarf Floral Print", ["Yellow"], ["Silk"]),
     ("Green Glass Flower Vase", ["Green"], ["Glass"]),
     ("Brown Suede Chelsea Boots", ["Brown"], ["Suede"]),
     ("Linen Tablecloth Beige 60 x 120", ["Beige"], ["Linen"]),
     ("Gold Plated Hoop Earrings", ["Gold"], []),
     ("Purple Yoga Mat Non Slip", ["Purple"], []),
     ("Denim Jacket Blue Oversized", ["Blue"], ["Denim"]),
-    ("Copper Moscow Mule Mugs Set of 4", [], []),  # Shopify's mugs are ceramic, glass, plastic or steel
+    # Shopify's mugs are ceramic, glass, plastic or steel; table knives, beside drinkware in tableware, list Copper
+    ("Copper Moscow Mule Mugs Set of 4", [], ["Copper"]),
     ("Grey Fleece Hoodie Unisex", ["Gray"], ["Fleece"]),  # British spelling; the hoodie is found though named "Hoodies"
     ("Orange Plastic Storage Bin with Lid", [], ["Plastic"]),  # chosen: Food Storage Bins, which list no colour
     # tote bags list a bag material with no Jute; other luggage and bag categories list it (applies.beside_weights)

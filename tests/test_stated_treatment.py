@@ -1,5 +1,6 @@
 """A colour or material named as what the product works on, against the Shopify taxonomy tagllm ships: a material
-before a word naming its care or treatment or after "for" ("Leather Cleaner", "Detergent for Wool"), a colour named
+before a word naming its care, treatment or glue or after "for" ("Leather Cleaner", "Wood Glue", "Detergent for
+Wool"), a material named as a colour ("Stone Coloured"), a colour named
 by a material so written ("Silver Cleaning Cloth"), and a colour that begins a food's compound written with the
 tool's agent noun ("Orange Juicer"). Each beside the same word stated as the product's."""
 
@@ -34,6 +35,9 @@ def _stated(facet: str, title: str) -> list[str]:
         ("Suede and Nubuck Protector Spray, 300ml", []),
         ("Hand Wash Detergent for Wool and Silk, 1L", []),
         ("Cotton Drawstring Bag for Wool Yarn", ["Cotton"]),
+        ("Extra Strong Wood Glue, Quick Drying, 250g", []),
+        ("Glass Adhesive for Windows, Clear", []),
+        ("Girls Stone Coloured Linen Trousers", ["Linen"]),
         ("Leather Ankle Boots for Women", ["Leather"]),
     ],
 )
@@ -66,3 +70,20 @@ def test_a_kind_of_wood_joined_to_another_after_for_is_what_the_product_treats()
     assert not names_treatment(("and", "teak", "for", "sale"), 1, 2)  # no word three before: none wraps from the end
     assert _stated("material", "Cleaner for Oak and Teak Tables") == []
     assert _stated("material", "Oak and Teak Tables") == ["Wood"]
+
+
+@pytest.mark.parametrize(
+    ("title", "as_colour"),
+    [
+        ("Women's Suede Ankle Boots, Bronze, UK 5", {"Bronze"}),
+        ("Bronze Hare Garden Sculpture, 40cm", set()),
+        ("Men's Chino Shorts - Stone", {"Stone"}),
+    ],
+)
+def test_a_material_named_by_a_colour_and_written_apart_is_marked_as_read_as_a_colour(
+    title: str, as_colour: set[str]
+) -> None:
+    """``Statement.as_colour``: the category's neighbours do not make such a material the product's (the scorer's
+    ``applies.beside_weights``): "Bronze" written on its own is as often the boots' colour."""
+    finder, names = _finder("material")
+    assert {names[s.value] for s in finder(normalize(title), title) if s.as_colour} == as_colour

@@ -83,12 +83,12 @@ def beside_weights(
 ) -> np.ndarray:  # fmt: skip
     """``weights`` (per candidate: product ``rows[j]``, value ``ids[values[j]]``) with the values the text states
     weighed so that their probability is ``beside`` (per candidate, 0 for the others; at most ``given``) where the
-    product's best category lists a facet of this kind but not the value, and a category beside it (another of its
-    parent's subtree) lists the value: Shopify lists a category's material under one kind of it, unevenly from one
-    category to the next (a tote bag's bag material has no Jute, while other luggage and bag categories list it), so
-    a value its neighbours take is the product's where the text states it; a value no neighbour takes stays out
-    (Cotton for a candle; Copper for a mug: no drinkware category lists it). In a facet of materials the same holds
-    where the best category lists no material at all, at most at ``unlisted`` (``_listed_beside``)."""
+    product's best category lists a facet of this kind but not the value, and a category near it (another of its
+    grandparent's subtree) lists the value: Shopify lists a category's material under one kind of it, unevenly from
+    one category to the next (a tote bag's bag material has no Jute, while other luggage and bag categories list it;
+    no drinkware category lists Copper, other tableware does), so a value its neighbours take is the product's where
+    the text states it; a value no neighbour takes stays out (Cotton for a candle). In a facet of materials the same
+    holds where the best category lists no material at all, at most at ``unlisted`` (``_listed_beside``)."""
     out = weights.copy()
     seen: dict[tuple[str, str], bool] = {}  # (value, category) -> listed beside: a batch repeats them
     for j in np.flatnonzero((beside > 0) & (weights == 0) & (given > 0)).tolist():
@@ -107,15 +107,18 @@ def beside_weights(
 def _listed_beside(taxonomy: Taxonomy, facet: str, value_id: str, category_id: str) -> bool:
     """Whether ``category_id`` lists a facet of ``facet``'s kind without ``value_id`` (in a facet of materials, or
     lists none: Shopify gives no material to sleeping bags, tents or saris, while their neighbours have one), and
-    another category under its parent lists the value. A colour or an audience the category lists no facet for is
-    left to the text alone ("Red Velvet Cake Mix": no colour of the mix)."""
+    another category under its grandparent (its parent, at the top of the tree) lists the value: Shopify files a
+    product's neighbours a level apart as often as side by side (mugs under drinkware, table knives beside it under
+    tableware), and a category chosen with no examples is often a near miss. A colour or an audience the category
+    lists no facet for is left to the text alone ("Red Velvet Cake Mix": no colour of the mix)."""
     parent = taxonomy.values[category_id].parent_id
     if parent is None or taxonomy.value_applies(value_id, category_id):
         return False
     if not taxonomy.applies(facet, category_id) and not is_material_facet(facet):
         return False
     scope = taxonomy.value_scope(facet, value_id)
-    return scope is not None and any(c in scope for c in taxonomy.subtree(parent) if c != category_id)
+    above = taxonomy.values[parent].parent_id or parent  # the grandparent
+    return scope is not None and any(c in scope for c in taxonomy.subtree(above) if c != category_id)
 
 
 def likely_share(scope: frozenset[str], candidates: list[Candidate]) -> float:

@@ -48,6 +48,7 @@ class Statement:
     elsewhere: frozenset[str] | None = None
     for_buyer: bool = False  # in an audience facet: named as whom the product is for (``names_buyer``)
     written_apart: bool = False  # a material or a colour written as a segment of its own (``written_apart``)
+    as_colour: bool = False  # a material named by a colour ("Bronze", "Stone") written as a segment of its own
 
 
 Shade = tuple[int, frozenset[str] | None]  # a value named by a shade, with the categories it names elsewhere
@@ -176,6 +177,7 @@ class StatedFinder:
         several = self.multi_valued and not self.shades.words  # colours: one named in a phrase is often a part's
         how = "sole" if len(kept) == 1 else "one of several" if several else "shared"
         main = self._main_fibre(text, kept.keys())
+        as_colour = self._as_colour(text)
         statements = []
         for pos, latin in sorted(kept.items()):
             stated = "listed" if pos in listed else "sole on its own" if pos in apart else how
@@ -189,8 +191,17 @@ class StatedFinder:
                 stated = "sole, by a shade"
             if many_only and pos == many and stated in ("sole", "shared"):
                 stated = "many colours"
-            statements.append(Statement(pos, stated, elsewhere.get(pos), pos in buyer, pos in written))
+            statements.append(
+                Statement(pos, stated, elsewhere.get(pos), pos in buyer, pos in written, pos in as_colour)
+            )
         return statements
+
+    def _as_colour(self, text: str | None) -> set[int]:
+        """In a facet of materials, the values named by a colour that the text writes as a segment of their own
+        ("Sandals, Bronze, UK 6"; ``Statement.as_colour``): as often the product's colour as its material."""
+        if not self.is_material or text is None or not self.shade_named:
+            return set()
+        return written_apart(self.phrases, text, frozenset()) & self.shade_named
 
     def _shades_named(self, norm: str, text: str | None, layout: ColourSegments) -> list[Shade]:
         """The shades the text names where it writes colours: in its segments of colour words (a shade that names

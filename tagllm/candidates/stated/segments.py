@@ -16,15 +16,17 @@ IMITATION_AFTER = frozenset({"look", "looking", "effect", "like", "imitation", "
 # grammar of absence, the same for any material or ingredient).
 ABSENCE_AFTER = frozenset({"free"})
 # A word after a material's name that makes it a surface's look, not what the product is made of: "Antique Bronze
-# Finish" (a cast aluminium bench), "Grey Marble Coating" (a frying pan), "Copper Tone" (a hair dye).
-SURFACE_AFTER = frozenset({"finish", "coating", "tone"})
-# Words after a material that name the product as what cleans, cares for, mends or finds it: "Leather Conditioner",
-# "Silver Polish", "Suede Protector", "Metal Detector" (English names a treatment by its object before it; a
-# closed class of the same grammar for any material). The material is what the product acts on. Not "wash": a "Wash
-# Bag" is a bag for washing things, as often of the material before it as a "Wool Wash" is for washing wool.
+# Finish" (a cast aluminium bench), "Grey Marble Coating" (a frying pan), "Copper Tone" (a hair dye), "Stone Coloured"
+# (a cotton blazer: the material names the colour).
+SURFACE_AFTER = frozenset({"finish", "coating", "tone", "coloured", "colored"})
+# Words after a material that name the product as what cleans, cares for, mends, joins or finds it: "Leather
+# Conditioner", "Silver Polish", "Suede Protector", "Wood Glue", "Metal Detector" (English names a treatment by its
+# object before it; a closed class of the same grammar for any material). The material is what the product acts on.
+# Not "wash": a "Wash Bag" is a bag for washing things, as often of the material before it as a "Wool Wash" is for
+# washing wool.
 TREATMENT_AFTER = frozenset({
     "cleaner", "cleaners", "cleanser", "polish", "polisher", "conditioner", "care", "repair", "restorer", "protector",
-    "detector", "detectors", "remover", "treatment", "dip",
+    "detector", "detectors", "remover", "treatment", "dip", "glue", "adhesive",
 })  # fmt: skip
 # The same acts as a gerund before the product's noun ("Silver Cleaning Cloth"): only after a colour named by a
 # metal, since a cloth or a pad for cleaning is often of the fibre before it ("Microfibre Cleaning Cloth", "Wool
