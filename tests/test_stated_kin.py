@@ -41,6 +41,11 @@ def _for_buyer(title: str) -> list[tuple[str, bool]]:
         ("Photo Frame Gift for Mum and Dad", [("Female", True), ("Male", True)]),
         ("Matching Mugs for my Mum & Dad", [("Female", True), ("Male", True)]),
         ("Keepsake Box for Him or Her", [("Female", True), ("Male", True)]),
+        ("Funny Golf Socks for Dads and Grandads", [("Male", True)]),
+        ("Engraved Hip Flask, Gift for Husbands", [("Male", True)]),
+        ("Pamper Hamper for Wives and Girlfriends", [("Female", True)]),
+        ("Crossword Book for Grannies", [("Female", True)]),
+        ("Big Sisters Colouring Book", []),
     ],
 )
 def test_kin_and_a_babys_sex_name_the_buyer_only_as_whom_the_product_is_for(

@@ -9,15 +9,16 @@ from tagllm.text import normalize
 # Words for the young of a gender: catalogues write "Boys" and "Girls" where a gender facet has Male and Female.
 YOUNG_GENDER_WORDS = {"male": ("boy", "boys"), "female": ("girl", "girls")}
 # Words for kin of a gender, which name whom a gift is for after "for" ("Gift for Mum", "Mug for my Grandad", "for
-# the Bride"): English kinship terms, a closed class. Elsewhere they are as often part of a name or another sense
-# ("Mother of Pearl", "Brother Label Printer", "Big Sister Book"), so only the object of "for" is read.
+# the Bride"): English kinship terms, a closed class, each read in its plural as well ("Socks for Dads", "for
+# Grannies", ``plural``). Elsewhere they are as often part of a name or another sense ("Mother of Pearl", "Brother
+# Label Printer", "Big Sister Book"), so only the object of "for" is read.
 KIN_WORDS = {
     "male": (
-        "dad", "dads", "daddy", "father", "grandad", "granddad", "grandpa", "grandfather", "husband", "boyfriend",
+        "dad", "daddy", "father", "grandad", "granddad", "grandpa", "grandfather", "husband", "boyfriend",
         "son", "brother", "uncle", "nephew", "groom", "papa", "hubby",
     ),
     "female": (
-        "mum", "mums", "mom", "moms", "mummy", "mommy", "mother", "mama", "nan", "nana", "nanna", "gran", "granny",
+        "mum", "mom", "mummy", "mommy", "mother", "mama", "nan", "nana", "nanna", "gran", "granny",
         "grandma", "grandmother", "wife", "girlfriend", "daughter", "sister", "auntie", "aunt", "niece", "bride",
     ),
 }  # fmt: skip
@@ -67,8 +68,19 @@ def kin_words(values: list, position: dict[str, int]) -> list[tuple[str, int]]:
     names = {normalize(v.name): v for v in values}
     if "male" not in names or "female" not in names:
         return []
-    words = {**KIN_WORDS, "male": (*KIN_WORDS["male"], HIS_AND_HERS[0])}
-    return [(w, position[names[g].id]) for g, kin in words.items() for w in kin if w not in names]
+    words = {g: {*kin, *(plural(w) for w in kin)} for g, kin in KIN_WORDS.items()}
+    words["male"].add(HIS_AND_HERS[0])
+    return [(w, position[names[g].id]) for g, kin in words.items() for w in sorted(kin) if w not in names]
+
+
+def plural(noun: str) -> str:
+    """The English plural of a word for kin: "-y" after a consonant to "-ies" ("granny": "grannies"), "-fe" to
+    "-ves" ("wife": "wives"), else "-s" ("dad": "dads", "boyfriend": "boyfriends")."""
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return noun[:-1] + "ies"
+    if noun.endswith("fe"):
+        return noun[:-2] + "ves"
+    return noun + "s"
 
 
 def kin_names_buyer(words: tuple[str, ...] | list[str], start: int, end: int) -> bool:
