@@ -121,3 +121,21 @@ def test_shopify_with_no_examples_reads_a_material_its_categorys_neighbours_list
     assert not any(tax.applies("material", c.id) for c in chosen)
     materials = [[(t.name, t.confidence) for t in r.tags.get("material", [])] for r in results]
     assert materials == [[("Nylon", 0.75)], [("Polyester", 0.75)], [], []]
+
+
+def test_a_value_the_chosen_category_lists_holds_at_least_at_beside_where_its_likely_share_weighs_it_down() -> None:
+    """ "Glass Tumbler" on shot glasses (which list Glass through their material) with candles as likely: the likely
+    share halves its weight, yet the chosen category taking Glass says no less than a neighbour taking it."""
+    tax = _taxonomy()
+    ids = [v.id for v in tax.facet_values("material")]
+    shots, candles = (
+        Candidate(id="shot-glasses", name="Shot Glasses", score=0.5),
+        Candidate(id="candles", name="Candles", score=0.5),
+    )
+    glass = np.array([ids.index("m-glass")] * 2)
+    weights = np.array([0.5, 0.5])  # the likely share: half the likely categories' probability lists Glass
+    beside = np.array([0.85, 0.0])  # the second product's text does not state it (or states it by a kind)
+    out = beside_weights(
+        tax, "material", ids, [[shots, candles]] * 2, np.arange(2), glass, beside, np.full(2, 0.95), weights
+    )
+    assert out.tolist() == [0.85 / 0.95, 0.5]

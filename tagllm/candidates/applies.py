@@ -88,19 +88,23 @@ def beside_weights(
     one category to the next (a tote bag's bag material has no Jute, while other luggage and bag categories list it;
     no drinkware category lists Copper, other tableware does), so a value its neighbours take is the product's where
     the text states it; a value no neighbour takes stays out (Cotton for a candle). In a facet of materials the same
-    holds where the best category lists no material at all, at most at ``unlisted`` (``_listed_beside``)."""
+    holds where the best category lists no material at all, at most at ``unlisted`` (``_listed_beside``). A value the
+    best category lists itself, which the share of its likely categories listing it weighs below ``beside`` ("Cashmere
+    Blend Jumper" on sweaters, with likely categories beside that list no material), holds at ``beside`` too: the
+    chosen category taking it says no less than a neighbour taking it."""
     out = weights.copy()
     seen: dict[tuple[str, str], bool] = {}  # (value, category) -> listed beside: a batch repeats them
-    for j in np.flatnonzero((beside > 0) & (weights == 0) & (given > 0)).tolist():
+    below = (beside > 0) & (given > 0) & (weights * given < np.minimum(beside, given))
+    for j in np.flatnonzero(below).tolist():
         candidates = categories[rows[j]]
         if not candidates:
             continue
         pair = (ids[values[j]], candidates[0].id)
         if pair not in seen:
-            seen[pair] = _listed_beside(taxonomy, facet, *pair)
+            seen[pair] = taxonomy.value_applies(*pair) or _listed_beside(taxonomy, facet, *pair)
         if seen[pair]:
             cap = 1.0 if taxonomy.applies(facet, candidates[0].id) else unlisted
-            out[j] = min(min(beside[j], cap) / given[j], 1.0)
+            out[j] = max(out[j], min(min(beside[j], cap) / given[j], 1.0))
     return out
 
 
