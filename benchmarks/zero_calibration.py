@@ -27,10 +27,13 @@ products by the benchmark (reliability per confidence band).
 The best candidate's confidence as an answer (``tagllm.candidates.zero.AnswerCalibration``, the file's ``answer``)
 is fitted next, on the answers to the same training titles as sellers wrote them (the complements written in are left
 out: they teach the stacker a name outside the head, and their share of wrong answers is not a catalogue's): a
-logistic calibration of the best's share of its title's candidates' probability, then the least weight on the
-stacker's own probability (in steps of 0.05) under which no dataset's Brier score of its answers is worse than with
-the stacker's probability alone, the mean over the datasets lowest among those. ``--answer-only`` fits it over the
-shipped stacker and rewrites the ``answer`` entry alone.
+logistic calibration of the best's share of the probability of it and its rivals (every candidate of its title but
+its ancestors: ``tagllm.candidates.zero.best_and_rivals``), then the least weight on the stacker's own probability (in
+steps of 0.05) under which no dataset's Brier score of its answers is worse than with the stacker's probability alone,
+the mean over the datasets lowest among those. Where Chinese titles have a stacker of their own (``--cases``, or a
+shipped file with a ``chinese`` entry), each stacker's calibration is fitted on its own titles: the Latin one on the
+datasets of Latin-script titles, the Chinese one on OpenBG's. ``--answer-only`` fits them over the shipped stackers
+and rewrites the ``answer`` entries alone.
 """
 
 from __future__ import annotations
@@ -52,12 +55,14 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from benchmarks.attribute_data import read_jsonl, sample, split  # noqa: E402
 from tagllm.candidates import CandidateScorer, Stacker, expand  # noqa: E402
+from tagllm.candidates.base import FacetTables  # noqa: E402
 from tagllm.candidates.folded import predict_grouped  # noqa: E402
 from tagllm.candidates.zero import (  # noqa: E402
     CHINESE,
     SHARE_CLIP,
     ZERO_STACKER_PATH,
     AnswerCalibration,
+    best_and_rivals,
     zero_example_stacker,
 )
 from tagllm.retrieval.embedder import Embedder  # noqa: E402
@@ -83,14 +88,18 @@ WEIGHT_STEP = 0.05  # the stacker's weight in the answer's confidence is chosen 
 
 @dataclass
 class Rows:
-    """One dataset's candidates: evidence (candidates x FEATURES, title i's rows ``starts[i]:starts[i+1]``), 0/1
-    labels, and how many titles come first as sellers wrote them (the rest have a complement written in)."""
+    """One dataset's candidates: evidence (candidates x FEATURES, title i's rows ``starts[i]:starts[i+1]``), their
+    label-space positions and the tree's lookups (whose ancestors a best candidate has), 0/1 labels, and how many
+    titles come first as sellers wrote them (the rest have a complement written in)."""
 
     name: str
     matrix: np.ndarray
     starts: np.ndarray
+    values: np.ndarray
+    tables: FacetTables
     y: np.ndarray
     written: int
+    chinese: bool  # its titles are Chinese
 
     @property
     def x(self) -> np.ndarray:
@@ -137,20 +146,23 @@ def scored_rows(
     y = np.isin(keys, gold_keys).astype(np.int8)
     found = len(np.unique(features.rows[y == 1]))
     print(f"{name}: {written} training products, {len(y)} candidates, gold among them for {found}", file=sys.stderr)
-    return Rows(name, features.matrix, features.starts, y, written)
+    tables = scorer.tables(CATEGORY)
+    chinese = any(has_cjk(t) for t in titles)
+    return Rows(name, features.matrix, features.starts, features.values, tables, y, written, chinese)
 
 
 def answers(stacker: Stacker, rows: Rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per title as written: its best candidate's probability, its candidates' summed probability, and whether the
-    best is the gold (0/1)."""
+    """Per title as written: its best candidate's probability, the summed probability of it and its rivals (as the
+    tagger reads them: ``zero.best_and_rivals``), and whether the best is the gold (0/1)."""
     probs = predict_grouped(stacker, rows.matrix, rows.starts)
-    best, total, right = (np.zeros(rows.written) for _ in range(3))
+    product = np.repeat(np.arange(len(rows.starts) - 1), np.diff(rows.starts))
+    best, total = best_and_rivals(probs, product, rows.values, rows.tables, len(rows.starts) - 1)
+    right = np.zeros(rows.written)
     for i in range(rows.written):
         start, end = rows.starts[i], rows.starts[i + 1]
         if end > start:
-            top = start + int(np.argmax(probs[start:end]))
-            best[i], total[i], right[i] = probs[top], probs[start:end].sum(), rows.y[top]
-    return best, total, right
+            right[i] = rows.y[start + int(np.argmax(probs[start:end]))]
+    return best[: rows.written], total[: rows.written], right
 
 
 def fit_answer(stacker: Stacker, parts: list[Rows]) -> AnswerCalibration:
@@ -221,17 +233,20 @@ def main(argv: list[str] | None = None) -> None:
     if args.answer_only:
         shipped = zero_example_stacker()
         assert shipped is not None, "the shipped stacker is stale: refit it whole"
-        answer = fit_answer(shipped, parts)
+        data = json.loads(ZERO_STACKER_PATH.read_text())
+        answer = fit_answer(shipped, latin_parts(parts) if CHINESE in data else parts)
+        fitted = {**data, "answer": answer.to_json()}
+        if CHINESE in data:
+            fitted[CHINESE] = chinese_entry(parts)
         if args.write:
-            data = json.loads(ZERO_STACKER_PATH.read_text())
-            ZERO_STACKER_PATH.write_text(json.dumps({**data, "answer": answer.to_json()}, indent=1) + "\n")
+            ZERO_STACKER_PATH.write_text(json.dumps(fitted, indent=1) + "\n")
             print(f"wrote the answer's calibration into {ZERO_STACKER_PATH}")
         return
     x = np.vstack([p.x for p in parts]).astype(np.float32)
     y = np.concatenate([p.y for p in parts])
     stacker = Stacker.fit(x, y, fitted_on=sum(p.written for p in parts), k=0, inputs=("text",))
     assert stacker is not None
-    answer = fit_answer(stacker, parts)
+    answer = fit_answer(stacker, latin_parts(parts) if args.cases else parts)
     from tagllm.candidates.features import ALL_FEATURES
 
     weights = sorted(zip(ALL_FEATURES, stacker.coef / stacker.scale, strict=True), key=lambda t: -abs(t[1]))
@@ -239,16 +254,26 @@ def main(argv: list[str] | None = None) -> None:
     if args.write:
         fitted = {**stacker.to_json(), "answer": answer.to_json()}
         if args.cases:  # Chinese titles keep the stacker fitted without the (English) Shopify titles
-            fitted[CHINESE] = chinese_entry()
+            fitted[CHINESE] = chinese_entry(parts)
         ZERO_STACKER_PATH.write_text(json.dumps(fitted, indent=1) + "\n")
         print(f"wrote {ZERO_STACKER_PATH}")
 
 
-def chinese_entry() -> dict[str, Any]:
-    """The shipped file's stacker for Chinese titles, with its answer calibration: its ``chinese`` entry, or the
-    whole file where it has none (a stacker fitted on the three catalogues alone)."""
+def latin_parts(parts: list[Rows]) -> list[Rows]:
+    """The datasets of Latin-script titles: where Chinese titles have a stacker of their own, so does their answer's
+    confidence, and the Latin one is fitted without them."""
+    return [rows for rows in parts if not rows.chinese]
+
+
+def chinese_entry(parts: list[Rows]) -> dict[str, Any]:
+    """The shipped file's stacker for Chinese titles (its ``chinese`` entry, or the whole file where it has none: a
+    stacker fitted on the three catalogues alone), with its answer calibration fitted again on the datasets of
+    Chinese titles."""
     shipped = json.loads(ZERO_STACKER_PATH.read_text())
-    return shipped.get(CHINESE) or {k: v for k, v in shipped.items() if k != CHINESE}
+    entry = shipped.get(CHINESE) or {k: v for k, v in shipped.items() if k != CHINESE}
+    stacker = Stacker.from_json(entry)
+    assert stacker is not None, "the shipped stacker for Chinese titles is stale: refit it whole"
+    return {**entry, "answer": fit_answer(stacker, [rows for rows in parts if rows.chinese]).to_json()}
 
 
 if __name__ == "__main__":

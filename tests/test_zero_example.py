@@ -20,7 +20,7 @@ from tagllm.candidates.head_words import describing_words, shade_words
 from tagllm.candidates.name_kinds import closed_modifiers, kind_words
 from tagllm.candidates.scorer import ranked_answer
 from tagllm.candidates.title_head import HeadFinder, TitleHead
-from tagllm.candidates.zero import AnswerCalibration, answer_calibration, zero_example_stacker
+from tagllm.candidates.zero import AnswerCalibration, answer_calibration, best_and_rivals, zero_example_stacker
 from tagllm.config import TaggerConfig
 from tagllm.models import Candidate
 from tagllm.retrieval import labels as label_module
@@ -182,11 +182,14 @@ def test_only_the_best_categorys_confidence_is_calibrated_as_an_answer(
     embedder,  # type: ignore[no-untyped-def]
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The answer's confidence is read from the best's probability and its share of all candidates' probability; the
-    # other candidates keep the stacker's probabilities (scoped facets weigh them).
+    # The answer's confidence is read from the best's probability and its share of the probability of it and its
+    # rivals (every candidate but its ancestors); the other candidates keep the stacker's probabilities (scoped facets
+    # weigh them).
+    taxonomy = load_taxonomy(store)
+
     def tag() -> tuple[float, list[Candidate]]:
         config = TaggerConfig(facets=["category"], max_candidates=100)  # every candidate, to sum them
-        result = Tagger(load_taxonomy(store), embedder=embedder, config=config).tag([{"id": "p", "title": title}])[0]
+        result = Tagger(taxonomy, embedder=embedder, config=config).tag([{"id": "p", "title": title}])[0]
         answer = result.best("category")
         assert answer is not None and result.provenance is not None
         return answer.confidence, result.provenance.candidates["category"]
@@ -198,10 +201,25 @@ def test_only_the_best_categorys_confidence_is_calibrated_as_an_answer(
     given = AnswerCalibration(slope=0.8, intercept=0.3, stacker_weight=0.4)
     monkeypatch.setattr(zero, "answer_calibration", lambda: given)
     confidence, calibrated = tag()
-    expected = given(np.array([plain[0].score]), np.array([sum(c.score for c in plain)]))[0]
+    ancestors = set(taxonomy.lineage(plain[0].id)[:-1])
+    assert ancestors & {c.id for c in plain}  # an ancestor is a candidate: the sum leaves it out
+    rivals = sum(c.score for c in plain if c.id not in ancestors)
+    expected = given(np.array([plain[0].score]), np.array([rivals]))[0]
     assert confidence == pytest.approx(max(expected, plain[1].score), abs=1e-5)
     assert confidence != pytest.approx(plain[0].score, abs=1e-3)
     assert [(c.id, c.score) for c in calibrated[1:]] == [(c.id, c.score) for c in plain[1:]]
+
+
+def test_a_best_candidates_rivals_are_its_products_candidates_but_its_ancestors() -> None:
+    # a tree 0 > 1 > 2 and 0 > 3: product 0's best (2) has its ancestors 0 and 1 among its candidates, which do not
+    # count as rivals; product 1 has no candidate; product 2's best is the root, with no ancestor
+    lineage_ptr, lineage = np.array([0, 1, 3, 6, 8]), np.array([0, 0, 1, 0, 1, 2, 0, 3])
+    tables = SimpleNamespace(parent=np.array([-1, 0, 1, 0]), lineage_ptr=lineage_ptr, lineage=lineage)
+    rows, values = np.array([0, 0, 0, 0, 2, 2]), np.array([0, 1, 2, 3, 3, 0])
+    probs = np.array([0.3, 0.2, 0.4, 0.1, 0.5, 0.6])
+    best, total = best_and_rivals(probs, rows, values, tables, 3)  # type: ignore[arg-type]
+    assert np.allclose(best, [0.4, 0.0, 0.6])
+    assert np.allclose(total, [0.5, 0.0, 1.1])
 
 
 def test_the_answers_confidence_never_falls_below_the_runner_ups_probability() -> None:

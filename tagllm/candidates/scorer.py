@@ -100,6 +100,10 @@ class CandidateScorer:
             self._labels[facet] = LabelSpace(self.taxonomy, facet, self.embedder, self._lexical_model())
         return self._labels[facet]
 
+    def tables(self, facet: str) -> FacetTables:
+        """The facet's lookups over label-space positions (a candidate's ``values`` index them)."""
+        return self._facet(facet).data.tables
+
     def _lexical_model(self) -> Any:
         if self.index is not None:
             return self.index.lexical
@@ -206,7 +210,7 @@ class CandidateScorer:
             keys = features.rows.astype(np.int64) * data.space.size + features.values
             probs = keep_branches(probs, keys, batch.outranked.get(facet))
             if facet == CATEGORY and uses_zero_stacker(self.stackers.get(facet), data):
-                answers = answer_confidences(probs, features.rows, features.n, chinese)
+                answers = answer_confidences(probs, features.rows, features.values, data.tables, features.n, chinese)
             weights, given = None, probs  # given: the probability if the facet applies
             if is_scoped(self.taxonomy, facet):
                 if categories is None:  # category first: its candidates say where each facet applies
