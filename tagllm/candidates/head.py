@@ -48,6 +48,7 @@ from tagllm.candidates.base import (
     values_at,
 )
 from tagllm.candidates.branches import Branches, modifiers, words_of
+from tagllm.candidates.head_beaten import FULL, HALF, SPECIFIC, BeatenPairs
 from tagllm.candidates.head_keys import COLLECTIVE, MIN_HEAD_LETTERS, head_key, name_heads
 from tagllm.candidates.head_vectors import PhraseVectors
 from tagllm.candidates.head_words import head_finder
@@ -58,7 +59,7 @@ from tagllm.candidates.title_head import TitleHead
 from tagllm.text import has_cjk, looks_plural, normalize
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-HALF, FULL, MODIFIER, SPECIFIC = 0.5, 1.0, 0.25, 0.375
+MODIFIER = 0.25  # the head scores: FULL, HALF, SPECIFIC (``head_beaten``) and this
 # How much nearer the title the first reading's best label must be than the rightmost reading's to be taken: the
 # rightmost reading stays unless the other is plainly better. Taken whenever nearer, it turned 6 of the 161 fashion
 # titles of `benchmarks/attributes.py --sections shopify` wrong, 5 of them nearer by less than this and most of them
@@ -67,7 +68,7 @@ HALF, FULL, MODIFIER, SPECIFIC = 0.5, 1.0, 0.25, 0.375
 READING_MARGIN = 0.1
 
 
-class HeadNoun(Family):
+class HeadNoun(BeatenPairs, Family):
     columns = ("head", "head_emb", "aside")
     relative = ("head_emb",)
 
@@ -122,6 +123,7 @@ class HeadNoun(Family):
             kinds = self.kinds(head, best)
             beaten = self.branches.beaten(best, words) + self.bare_beaten(best, words) + self.kinds_beaten(head, best)
             beaten += self.material_beaten(head, best) + self.parent_beaten(head, best, vectors[row])
+            beaten += self.complement_beaten(head, title, best)
             losers += [row * size + v for v, _ in beaten]
             winners += [row * size + u for _, u in beaten]
             off = self.branches.losers(beaten)
@@ -151,83 +153,6 @@ class HeadNoun(Family):
 
         proposals = [heads] if similarity is None else [heads, top_keys(similarity, TOP_PER_SIGNAL, size)]
         return Evidence(proposals, columns)
-
-    def kinds_beaten(self, head: TitleHead, scores: dict[int, float]) -> list[tuple[int, int]]:
-        """Pairs (loser, winner) of a value singling out a kind of the head the title does not name (scored SPECIFIC
-        by ``headed_by``: "Serger Sewing Machines" for "Brother Sewing Machine") and a value naming the head as the
-        title does (FULL: "Sewing Machines"). The stacker weighs the whole path's spelling above the head and put the
-        serger first; after it the two trade probabilities where it still does (``zero.keep_branches``)."""
-        plain = [p for p, score in scores.items() if score == FULL]
-        if not plain:
-            return []
-        kinds = {
-            p
-            for p, before in self.by_word.get(head.word, ())
-            if scores.get(p) == SPECIFIC and before and (before == head.before or head.before in self.closed[p])
-        }
-        return [(p, u) for p in kinds for u in plain]
-
-    def bare_beaten(self, scores: dict[int, float], said: frozenset[str]) -> list[tuple[int, int]]:
-        """Pairs (loser, winner) of a value named by the title's head word alone (one word, scored HALF: "Clips",
-        "Starters", "Goggles") and a value whose name holds the head with the word the title puts before it (FULL:
-        "Hair Pins, Claws & Clips" for "Hair Clips", "Vehicle Jump Starters" for "Car Jump Starter", "Ski & Snowboard
-        Goggles" for "Ski Goggles"): the title states the compound, and the bare name is another thing of that name
-        ("Hair Curler Clips & Pins > Clips"). Found in the text whole, the bare name outranked the fuller one; after
-        the stacker the two trade probabilities where it still does (``zero.keep_branches``). Not where the fuller
-        name's branch is one the title does not state against the bare name's (``Branches.loses``, ``said``: the
-        title's words): "Men's Clothing > Casual & Party Wear Shirts" is no better than "Women's … > Shirts" for
-        "Women's Solid Casual Shirt"."""
-        full = [p for p, score in scores.items() if score == FULL]
-        if not full:
-            return []
-        return [
-            (p, u)
-            for p, score in scores.items()
-            if score == HALF and self.bare[p]
-            for u in full
-            if not self.branches.loses(u, p, said)
-        ]
-
-    def material_beaten(self, head: TitleHead, scores: dict[int, float]) -> list[tuple[int, int]]:
-        """Pairs (loser, winner) of a value headed by a substance the head phrase names before the product's noun
-        (``HeadFinder.material``: "Soy Wax" for "Soy Wax Scented Candle", "Tempered Glass" for "Tempered Glass Screen
-        Protector": what the product is made of) and the values the head plainly names with the best head score. The
-        substance's value is named whole in the title, and its label is as near the title as the product's: the
-        stacker put it first; after it the two trade probabilities where it still does (``zero.keep_branches``)."""
-        top = max(scores.values(), default=0.0)
-        if top < HALF:
-            return []
-        winners = [p for p, score in scores.items() if score == top]
-        made_of = {
-            key
-            for word in head.phrase.split()[:-1]
-            if (key := head_key(word)) in self.find.substances and not looks_plural(word) and key != head.word
-        }
-        return [(p, u) for key in made_of for p, _ in self.by_word.get(key, ()) if p not in scores for u in winners]
-
-    def parent_beaten(self, head: TitleHead, scores: dict[int, float], vector: np.ndarray) -> list[tuple[int, int]]:
-        """Pairs (loser, winner) of a value named by the head word alone (one word, HALF: "Shoes") and its child headed
-        by that word with a word before it the title lacks (SPECIFIC: "Athletic Shoes") nearest the head phrase
-        (``vector``): "Running Shoes" are athletic shoes, a kind the bare name found whole outranked; the two trade
-        probabilities where the stacker still does (``zero.keep_branches``). Only after a word before the head that is
-        no shade nor attribute word: "Black Shoes", "Casual Shoes" name no kind (without this, 17 fashion titles of
-        ``benchmarks/attributes.py --sections shopify`` turned wrong: shoes and handbags, 0.720 -> 0.615)."""
-        if not head.before or head.before in self.find.describing or head.before in self.find.shades:
-            return []
-        ids = self.space.ids
-        pairs = []
-        for parent, score in scores.items():
-            if score != HALF or not self.bare[parent]:
-                continue
-            kinds = [
-                p
-                for p, s in scores.items()
-                if s == SPECIFIC and self.branches.taxonomy.values[ids[p]].parent_id == ids[parent]
-            ]
-            if kinds:
-                labels = self.space.vectors.at(np.asarray(kinds)) if self.space.is_lazy else self.space.emb[kinds]
-                pairs.append((parent, kinds[int(np.argmax(labels @ vector))]))
-        return pairs
 
     def reading(self, head: TitleHead, vector: np.ndarray) -> TitleHead:
         """Of the title's two readings, the rightmost word heading a name (``head``) and the first word naming a
