@@ -73,9 +73,8 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             raise ConfigError(f"facet {facet!r} is not in taxonomy {taxonomy.name!r} ({', '.join(taxonomy.facets)})")
     items = _sample(read.items, cfg.sample)
     if not items:
-        where = f" in split {cfg.split!r} (field {cfg.split_field!r})" if cfg.split is not None else ""
         raise InputError(
-            f"the sample is empty: {cfg.gold} has {read.total} record(s), {in_split}{where}, "
+            f"the sample is empty: {cfg.gold} has {read.total} record(s){_kept(cfg, read.total, in_split)}, "
             f"sample {cfg.sample.describe()}"
             + (f", {len(read.no_gold)} of them with no gold value in {cfg.gold_field!r}" if read.no_gold else "")
             + no_gold_field(cfg, read.fields, read.no_gold)
@@ -84,6 +83,15 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         )
     _refuse_foreign_gold(cfg, taxonomy, items, facets, read.unknown)
     return GoldSet(items, facets, read.total, in_split, read.unknown, read.unreadable, read.repeated, read.no_gold)
+
+
+def _kept(cfg: EvalConfig, total: int, in_split: int) -> str:
+    """How many records the sample was drawn from, in words: with no split, "9 record(s), 8, sample all" said no
+    more than a number; the records left out there are unreadable ones and repeats of an id."""
+    if cfg.split is not None:
+        return f", {in_split} in split {cfg.split!r} (field {cfg.split_field!r})"
+    left_out = total - in_split
+    return f", {left_out} of them unreadable or repeating an id" if left_out else ""
 
 
 def _refuse_foreign_gold(

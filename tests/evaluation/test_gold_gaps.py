@@ -334,3 +334,21 @@ def test_a_gold_value_of_another_facet_is_reported_naming_that_facet(tmp_path: P
         },
         {"product_id": "g2", "facet": "category", "value": "Spacesuits", "reason": "not in taxonomy"},
     ]
+
+
+def test_an_empty_sample_without_a_split_says_what_its_count_is(tmp_path: Path) -> None:
+    """With no split the message read "has 3 record(s), 2, sample all": a number with nothing to say what it counts."""
+    from tagllm.evaluation.gold import load_gold
+    from tagllm.taxonomy import load_taxonomy
+
+    gold = tmp_path / "gold.jsonl"
+    rows = [{"id": "g1", "title": "Red dress"}, {"id": "g1", "title": "Red dress"}, {"id": "g2", "title": "Mug"}]
+    gold.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    config = tmp_path / "eval.yaml"
+    config.write_text("name: none\ngold: gold.jsonl\ntagger: {taxonomy: demo}\n")
+    with pytest.raises(InputError) as err:
+        load_gold(load_eval_config(config), load_taxonomy("demo"))
+    assert str(err.value).startswith(
+        f"the sample is empty: {gold} has 3 record(s), 1 of them unreadable or repeating an id, sample all, 2 of them "
+        "with no gold value in 'gold_category'"
+    )
