@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -20,8 +19,8 @@ from tagllm.backends.base import (
     start_engine,
 )
 from tagllm.backends.chat import chat_text, is_vision_model, stop_token_ids
-from tagllm.backends.confidence import decoded_spans, enum_ids, value_confidences
 from tagllm.backends.grammar import GrammarLogitsProcessor
+from tagllm.backends.transformers_output import read_row
 from tagllm.errors import BackendError, ConfigError, missing_dependency
 from tagllm.models import RecordError
 from tagllm.schema import schema_key
@@ -334,77 +333,74 @@ class TransformersBackend(Backend):
         torch, transformers, xgr = _import_engine()
         model, tokenizer = self._model, self._tokenizer
         started = time.perf_counter()
-        if photos is not None:
-            self._processor.tokenizer.padding_side = "left"
-            encoded = self._processor(
-                text=texts, images=photos, return_tensors="pt", padding=True, add_special_tokens=False
-            ).to(model.device)
-        else:
-            encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+        encoded = self._encode(texts, photos)
         stops = stop_token_ids(tokenizer, model.generation_config)
-        schemas = [r.schema for r in requests]
-        processors = []
-        processor: GrammarLogitsProcessor | None = None
-        if all(s is not None for s in schemas):
-            grammars = [self._grammar(s) for s in schemas]  # type: ignore[arg-type]
-            processor = GrammarLogitsProcessor(xgr, grammars, stops, self._vocab_size(), logprobs=self.logprobs)
-            processors.append(processor)
-        elif any(s is not None for s in schemas):
-            raise BackendError("a batch mixes requests with and without a schema; the tagger sends one kind")
-        config = transformers.GenerationConfig(
-            max_new_tokens=self.max_new_tokens,
-            do_sample=self.temperature > 0,
-            temperature=self.temperature if self.temperature > 0 else None,
-            top_p=self.top_p if self.temperature > 0 else None,
-            eos_token_id=stops,
-            pad_token_id=tokenizer.pad_token_id,
-        )
+        processor = self._grammar_processor(xgr, requests, stops)
         if self.seed is not None and self.temperature > 0:
             torch.manual_seed(self.seed)
         with torch.inference_mode():
             sequences = model.generate(
                 **encoded,
-                generation_config=config,
-                logits_processor=transformers.LogitsProcessorList(processors),
+                generation_config=self._generation_config(transformers, stops),
+                logits_processor=transformers.LogitsProcessorList([processor] if processor is not None else []),
             )
         prompt_len = encoded["input_ids"].shape[1]
         generated = sequences[:, prompt_len:].cpu()
         logprob_rows = processor.finish(sequences) if processor is not None else []
         elapsed_ms = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
         prompt_tokens = encoded["attention_mask"].sum(dim=1).tolist()
-        stop_set = set(stops)
-        outputs = []
-        for row, request in enumerate(requests):
-            ids = generated[row].tolist()
-            # Up to and including the first stop token; what follows is padding.
-            length = next((k + 1 for k, t in enumerate(ids) if t in stop_set), len(ids))
-            ids = ids[:length]
-            text = tokenizer.decode(ids, skip_special_tokens=True)
-            confidences = None
-            if logprob_rows and logprob_rows[row]:
-                logprobs = logprob_rows[row][:length]
-                confidences = value_confidences(
-                    text,
-                    decoded_spans(tokenizer, ids),
-                    [lp if math.isfinite(lp) else -1e4 for lp in logprobs],
-                    enum_ids(request.schema, request.candidates),
-                )
-            error = None
-            if length == len(generated[row]) and (not ids or ids[-1] not in stop_set):
-                error = RecordError(message=f"the answer was cut at max_new_tokens={self.max_new_tokens}; raise it")
-            if processor is not None and row in processor.broken:
-                error = RecordError(message="the grammar rejected a sampled token (xgrammar/tokenizer mismatch)")
-            outputs.append(
-                Generation(
-                    text=text,
-                    prompt_tokens=int(prompt_tokens[row]),
-                    completion_tokens=len(ids),
-                    latency_ms=round(elapsed_ms, 2),
-                    confidences=confidences,
-                    error=error,
-                )
+        return [
+            read_row(
+                tokenizer,
+                generated[row].tolist(),
+                request,
+                set(stops),
+                logprob_rows[row] if logprob_rows else None,
+                broken=processor is not None and row in processor.broken,
+                max_new_tokens=self.max_new_tokens,
+                prompt_tokens=int(prompt_tokens[row]),
+                latency_ms=round(elapsed_ms, 2),
             )
-        return outputs
+            for row, request in enumerate(requests)
+        ]
+
+    def _encode(self, texts: list[str], photos: list[list[Any]] | None) -> Any:
+        """The batch's prompts as padded token tensors on the model's device: through the processor when they carry
+        photos (it spells each photo as the image tokens the model reads), padded on the left so that every row's
+        answer starts at the same position."""
+        if photos is not None:
+            self._processor.tokenizer.padding_side = "left"
+            return self._processor(
+                text=texts, images=photos, return_tensors="pt", padding=True, add_special_tokens=False
+            ).to(self._model.device)
+        return self._tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(
+            self._model.device
+        )
+
+    def _grammar_processor(
+        self, xgr: Any, requests: list[GenerationRequest], stops: list[int]
+    ) -> GrammarLogitsProcessor | None:
+        """The logits processor that holds each answer to its request's JSON schema (and reads the chosen tokens'
+        log-probabilities), or None for free text; a batch must be all one or the other, as the tagger sends it."""
+        schemas = [r.schema for r in requests]
+        if all(s is not None for s in schemas):
+            grammars = [self._grammar(s) for s in schemas]  # type: ignore[arg-type]
+            return GrammarLogitsProcessor(xgr, grammars, stops, self._vocab_size(), logprobs=self.logprobs)
+        if any(s is not None for s in schemas):
+            raise BackendError("a batch mixes requests with and without a schema; the tagger sends one kind")
+        return None
+
+    def _generation_config(self, transformers: Any, stops: list[int]) -> Any:
+        """The sampling settings: greedy at temperature 0 (no temperature or top_p passed, which transformers warns
+        of), and generation ended at any of the model's stop tokens."""
+        return transformers.GenerationConfig(
+            max_new_tokens=self.max_new_tokens,
+            do_sample=self.temperature > 0,
+            temperature=self.temperature if self.temperature > 0 else None,
+            top_p=self.top_p if self.temperature > 0 else None,
+            eos_token_id=stops,
+            pad_token_id=self._tokenizer.pad_token_id,
+        )
 
 
 def _hf_parts(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
