@@ -56,8 +56,8 @@ def add_to_index(
     hears why), then adds to what this one saved. ``label_field``, ``attribute_field`` and ``ignore_fields`` should be
     the ones the index was built with (``tagllm.assembly.with_index_settings`` reads them from its manifest).
     ``image_loader``: where relative image paths start (default: beside the examples file)."""
-    from tagllm.assembly import fit_scorer, save_with_scorer
     from tagllm.examples_record import photo_stamps, photos_after_add
+    from tagllm.index_build import fit_scorer, save_with_scorer
     from tagllm.retrieval.index import ExampleIndex, read_examples
     from tagllm.retrieval.index_files import writing_index
 

@@ -65,7 +65,8 @@ def build(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
 ) -> None:
     """Embed labelled examples (and their photos) into FAISS indexes plus plain metadata; fit the candidate scorer."""
-    from tagllm.assembly import build_index, examples_image_loader
+    from tagllm.assembly import examples_image_loader
+    from tagllm.index_build import build_index
     from tagllm.io import parse_columns
     from tagllm.retrieval.embedder import Embedder
     from tagllm.taxonomy import load_taxonomy
