@@ -1,6 +1,7 @@
-"""What a result's row holds: its outcome, the CSV/Parquet columns, and the fingerprint of the product it was tagged
-from (by which ``--resume`` tells an edited record), and the facets and kept columns refused for clashing with
-those columns. Shared by the writers, by resume's reading of an output and by ``tagllm generate``'s early checks."""
+"""What a result's row holds: its outcome, the CSV/Parquet columns, the input columns it keeps, and the fingerprint
+of the product it was tagged from (by which ``--resume`` tells an edited record), and the facets and kept columns
+refused for clashing with those columns. Shared by the writers, by resume's reading of an output and by
+``tagllm generate``'s early checks."""
 
 from __future__ import annotations
 
@@ -245,6 +246,24 @@ def parquet_schema(
         ]
     fields += [pa.field("rejected", pa.list_(pa.string())), pa.field("result_json", pa.string())]
     return pa.schema(fields + ([pa.field(HASH_COLUMN, pa.string())] if fingerprint else []))
+
+
+def parse_keep_columns(text: str | None) -> list[str]:
+    """``--keep-columns title,sku`` as the column names, blanks left out (none given: none kept)."""
+    return [column.strip() for column in text.split(",") if column.strip()] if text else []
+
+
+def kept_columns(keep_columns: Sequence[str]) -> list[str]:
+    """The input columns to carry into each row, each once: a column named twice (--keep-columns brand,title,brand)
+    was written twice by Parquet, a file pyarrow and pandas refuse to read. One string (the API given the command
+    line's --keep-columns text) is refused: read as a sequence, it was one column per letter."""
+    if isinstance(keep_columns, str):
+        named = parse_keep_columns(keep_columns)
+        raise InputError(
+            f"keep_columns {keep_columns!r}: give a list of input column names, e.g. {named!r}, not one string "
+            "(read as a sequence, it is one column per letter)"
+        )
+    return list(dict.fromkeys(keep_columns))
 
 
 def refuse_column_clashes(

@@ -34,6 +34,7 @@ from tagllm.io.rows import (
     finite,
     flat_row,
     is_formula,
+    kept_columns,
     outcome,
     parquet_schema,
     refuse_column_clashes,
@@ -80,15 +81,7 @@ class ResultWriter:
             check_output_name(Path(target))  # before its format is told from its extension (.gz: none)
         self.format = detect_format(target, format, flag="--output-format", output=True)
         self.facets = list(dict.fromkeys(facets))  # a facet named twice is one facet's columns, as the tagger tags it
-        if isinstance(keep_columns, str):  # the API given the command line's --keep-columns text
-            named = [column.strip() for column in keep_columns.split(",") if column.strip()]
-            raise InputError(
-                f"keep_columns {keep_columns!r}: give a list of input column names, e.g. {named!r}, not one string "
-                "(read as a sequence, it is one column per letter)"
-            )
-        # a column named twice (--keep-columns brand,title,brand) is kept once: twice, Parquet wrote two columns of
-        # that name, a file pyarrow and pandas refuse to read
-        self.keep_columns = list(dict.fromkeys(keep_columns))
+        self.keep_columns = kept_columns(keep_columns)
         refuse_column_clashes(self.format, self.facets, self.keep_columns, routed=routed)
         self.provenance = provenance
         self.routed = routed
@@ -113,6 +106,14 @@ class ResultWriter:
         self._seen: tuple[Any, ...] | None = None  # the output as resume read it (``lock.signature``)
         # CSV: each column holding a cell a spreadsheet reads as a formula -> the product of its first such cell
         self.formula_columns: dict[str, str] = {}
+        self._check_target(resume)
+        self._settings = self._settings_to_record(settings, provenance)
+        self._choose_layout(routed)
+
+    def _check_target(self, resume: bool) -> None:
+        """Refuse a target this writer could never write as asked (a place it cannot create, a resume of stdout or a
+        device, Parquet on stdout, another run's output or a file that is no output), and read what a resumed one
+        holds: all before a model loads, and nothing changed."""
         if not self.is_stdout:
             check_output_place(self.target, self.format)
         if self.is_device and resume:
@@ -129,23 +130,32 @@ class ResultWriter:
         else:
             self._lock.check()
             check_replaceable(self.target, self.format)
-        # an output resumed with rows but no record of their settings (written before they were recorded) stays so
+
+    def _settings_to_record(self, settings: dict[str, Any] | None, provenance: bool) -> dict[str, Any] | None:
+        """The run's settings to record beside the output, checked against those an output being resumed was
+        recorded with (resuming under other settings mixes rows of two runs); None when nothing is recorded: on
+        stdout or a device, or for an output resumed with rows but no record of their settings (written before
+        they were recorded), which stays so."""
         # what a row holds besides the tags is part of the record too: a JSONL output would otherwise mix rows with
         # and without the kept input columns or the provenance (CSV and Parquet refuse other columns below)
         written: dict[str, Any] = {"keep_columns": self.keep_columns}
         if self.format != "csv":  # a CSV row holds no provenance: --no-provenance changes nothing in it
             written["provenance"] = provenance
         recorded_beside = not self.is_stdout and not self.is_device
-        self._settings = {**settings, **written} if settings is not None and recorded_beside else None
-        if self._settings is not None and self.state.rows:
+        chosen = {**settings, **written} if settings is not None and recorded_beside else None
+        if chosen is not None and self.state.rows:
             recorded = read_settings(self.target)
             if recorded is None:
-                check_row_taxonomies(self.target, self.state.taxonomies, self._settings)
-                self._settings = None
-            else:
-                check_settings(self.target, recorded, self._settings)
-        if self._settings is not None:
+                check_row_taxonomies(self.target, self.state.taxonomies, chosen)
+                return None
+            check_settings(self.target, recorded, chosen)
+        if chosen is not None:
             check_settings_place(self.target)
+        return chosen
+
+    def _choose_layout(self, routed: bool) -> None:
+        """The columns (CSV) or schema (Parquet) rows are written in: this run's, or, resuming an output written in
+        an older layout, that one's (``_resume_layout``)."""
         # a routed run's rows say which path made their tags (``source``)
         self._routed, self._fingerprints = routed, True
         self._columns = self._header(routed, fingerprint=True)
