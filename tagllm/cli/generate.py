@@ -117,6 +117,7 @@ def generate(
     columns are kept in `extra`.
     """
     from tagllm.io import RecordSource, parse_columns
+    from tagllm.io.rows import parse_keep_columns
     from tagllm.routing import parse_threshold
     from tagllm.tagger import Tagger
 
@@ -130,7 +131,7 @@ def generate(
         route_threshold=parse_threshold(route_threshold) if route_threshold is not None else None,
         ignore_fields=parse_fields(ignore_fields),
     )  # fmt: skip
-    kept = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else []
+    kept = parse_keep_columns(keep_columns)
     records = RecordSource(input, format=input_format, columns=parse_columns(columns))
     warn = (lambda text: None) if quiet else (lambda text: typer.echo(f"warning: {text}", err=True))
     _check_input(records, kept, quiet, warn)
@@ -147,14 +148,20 @@ def generate(
     )  # fmt: skip
     summary.startup_seconds += setup
     if not quiet:
-        from tagllm.cli.run_report import end_lines
-
-        for line in end_lines(summary, records.name, output):
-            typer.echo(line, err=True)
+        _print_summary(summary, records.name, output)
     raise typer.Exit(summary.exit_code)
 
 
 generate.__doc__ = f"{inspect.cleandoc(generate.__doc__ or '')}\n\n{EXIT_CODES_HELP}"
+
+
+def _print_summary(summary: RunSummary, source: str, output: str) -> None:
+    """The run's closing lines on stderr (its errors, the summary line, what to do about products that failed), kept
+    off stdout, which may carry the results."""
+    from tagllm.cli.run_report import end_lines
+
+    for line in end_lines(summary, source, output):
+        typer.echo(line, err=True)
 
 
 def _stdin_is_terminal() -> bool:
