@@ -166,18 +166,13 @@ def run_eval(
     ``predictions`` (a JSONL of TagResults, e.g. from `tagllm generate`), nothing is tagged: that file is
     scored once (a sweep's variants are not made), and gold products it lacks count as misses.
     """
-    from tagllm.evaluation.scoring import score_run
     from tagllm.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(cfg.tagger.taxonomy)
     gold = load_gold(cfg, taxonomy)
     runs = _variants_run(cfg, predictions, progress)
     if predictions is None:
-        check_tagged_facets(runs, gold)
-        check_prompts(runs, taxonomy)
-        if factory is None:  # a factory of the caller's builds its own taggers
-            check_setups(runs, taxonomy)
-        warn_prompts_unread(cfg, runs, progress)
+        _check_variants(cfg, runs, gold, taxonomy, own_taggers=factory is None, progress=progress)
     named = root is None  # made when its first run is written, by this run alone (_take_run_root)
     root = root or new_run_root(cfg)
     check_writable(root, directory=True)  # before any product is tagged
@@ -189,18 +184,10 @@ def run_eval(
     try:
         for variant in runs:
             try:
-                if predictions is not None:
-                    run = _read_predictions(predictions, variant, gold, taxonomy, cfg)
-                else:
-                    run = tag_variant(
-                        variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress,
-                        steps=steps,
-                    )  # fmt: skip
-                _check_not_all_failed(cfg, run)
-                metrics, per_product = score_run(cfg, gold, run, taxonomy)
-                # half a surrogate pair in a gold record (a JSON "\ud83d", an emoji cut short: an error record, as
-                # generate makes) is U+FFFD in what is written and printed, as generate writes it; it crashed the run
-                metrics, per_product = encodable(metrics), encodable(per_product)
+                run, metrics, per_product = _scored_variant(
+                    variant, cfg, gold, taxonomy, predictions=predictions, factory=factory, use_cache=use_cache,
+                    progress=progress, steps=steps,
+                )  # fmt: skip
                 if named:
                     root = outcome.root = _take_run_root(root, cfg)
                     named = False
@@ -230,6 +217,55 @@ def run_eval(
     if outcome.failed:
         raise SweepFailedError(_sweep_failure(cfg, len(runs), outcome, use_cache), outcome)
     return outcome
+
+
+def _check_variants(
+    cfg: EvalConfig,
+    runs: list[Variant],
+    gold: GoldSet,
+    taxonomy: Taxonomy,
+    *,
+    own_taggers: bool,
+    progress: Callable[[str], None] | None,
+) -> None:
+    """The checks made before any product is tagged, so that no variant fails after the ones before it tagged
+    every product (hours with an LLM): a scored facet a variant does not tag, a template that does not load, a setup
+    mistake (unless the caller's factory builds its own taggers: ``own_taggers`` False), and a sweep of templates
+    no variant renders."""
+    check_tagged_facets(runs, gold)
+    check_prompts(runs, taxonomy)
+    if own_taggers:
+        check_setups(runs, taxonomy)
+    warn_prompts_unread(cfg, runs, progress)
+
+
+def _scored_variant(
+    variant: Variant,
+    cfg: EvalConfig,
+    gold: GoldSet,
+    taxonomy: Taxonomy,
+    *,
+    predictions: str | Path | None,
+    factory: TaggerFactory | None,
+    use_cache: bool,
+    progress: Callable[[str], None] | None,
+    steps: Progress | None,
+) -> tuple[VariantRun, dict[str, Any], list[dict[str, Any]]]:
+    """One variant's run (tagged, or read from ``predictions``) and its scores: the metrics and each product's
+    row, refused when every product failed (a setup mistake, not a score)."""
+    from tagllm.evaluation.scoring import score_run
+
+    if predictions is not None:
+        run = _read_predictions(predictions, variant, gold, taxonomy, cfg)
+    else:
+        run = tag_variant(
+            variant, gold, taxonomy, cfg, factory=factory, use_cache=use_cache, progress=progress, steps=steps
+        )
+    _check_not_all_failed(cfg, run)
+    metrics, per_product = score_run(cfg, gold, run, taxonomy)
+    # half a surrogate pair in a gold record (a JSON "\ud83d", an emoji cut short: an error record, as generate
+    # makes) is U+FFFD in what is written and printed, as generate writes it; it crashed the run
+    return run, encodable(metrics), encodable(per_product)
 
 
 def _variants_run(
