@@ -137,36 +137,14 @@ def _facet_metrics(
     n = len(cells)
     answered = [c for c in cells if c["best"] is not None]
     ok_rows = [r for r in scored if r["status"] == "ok"]
-    at_k = {}
-    for k in AT_K:
-        p, r = m.precision_recall_at_k(gold, [c["ranked"] for c in cells], k)
-        at_k[str(k)] = {"precision": p, "recall": r}
+    at_k = _at_k(gold, [c["ranked"] for c in cells])
     bins, ece = m.calibration([c["confidence"] for c in answered], [c["correct"] for c in answered])
     curve = m.precision_coverage_curve([c["confidence"] for c in answered], [c["correct"] for c in answered], n)
     suggestion = m.suggest_threshold(curve, cfg.target_precision)
-    table = m.per_tag_prf(gold, pred)
-    per_tag: list[dict[str, Any]] = [
-        {
-            "id": vid,
-            "name": taxonomy[vid].name if vid in taxonomy else vid,
-            "path": value_label(taxonomy, vid),
-            "support": prf.tp + prf.fn,
-            "predicted": prf.tp + prf.fp,
-            "precision": prf.precision,
-            "recall": prf.recall,
-            "f1": prf.f1,
-        }
-        for vid, prf in table.items()
-    ]
-    per_tag.sort(key=lambda t: (-t["support"], t["path"]))
+    per_tag = _per_tag(gold, pred, taxonomy)
     worst = sorted(
         (t for t in per_tag if t["support"] >= MIN_SUPPORT_FOR_WORST), key=lambda t: (t["f1"], -t["support"])
     )[:15]
-    leaf_gold = [c["gold"][0] if len(c["gold"]) == 1 else None for c in cells]
-    confusion = [
-        {"gold": value_label(taxonomy, g), "pred": value_label(taxonomy, p), "gold_id": g, "pred_id": p, "count": k}
-        for g, p, k in m.confusions(leaf_gold, [c["best"] for c in cells], top=15)
-    ]
     curve_points = _thin(curve, 200)
     return {
         "n": n,
@@ -191,8 +169,47 @@ def _facet_metrics(
         },
         "per_tag": per_tag,
         "worst_tags": worst,
-        "confusions": confusion,
+        "confusions": _confusions(cells, taxonomy),
     }
+
+
+def _at_k(gold: list[list[str]], ranked: list[list[str]]) -> dict[str, dict[str, float]]:
+    """Precision and recall of each product's first k candidates, for each k of ``AT_K``: how much a reranker or an
+    LLM choosing among them could gain."""
+    at_k = {}
+    for k in AT_K:
+        p, r = m.precision_recall_at_k(gold, ranked, k)
+        at_k[str(k)] = {"precision": p, "recall": r}
+    return at_k
+
+
+def _per_tag(gold: list[list[str]], pred: list[list[str]], taxonomy: Taxonomy) -> list[dict[str, Any]]:
+    """Precision, recall and F1 of each value, named by its path in the taxonomy, the most frequent in the gold first:
+    the report's table, and the source of its worst tags."""
+    per_tag: list[dict[str, Any]] = [
+        {
+            "id": vid,
+            "name": taxonomy[vid].name if vid in taxonomy else vid,
+            "path": value_label(taxonomy, vid),
+            "support": prf.tp + prf.fn,
+            "predicted": prf.tp + prf.fp,
+            "precision": prf.precision,
+            "recall": prf.recall,
+            "f1": prf.f1,
+        }
+        for vid, prf in m.per_tag_prf(gold, pred).items()
+    ]
+    per_tag.sort(key=lambda t: (-t["support"], t["path"]))
+    return per_tag
+
+
+def _confusions(cells: list[dict[str, Any]], taxonomy: Taxonomy) -> list[dict[str, Any]]:
+    """The 15 commonest (gold, predicted) mix-ups among products with one gold value, named by their paths."""
+    leaf_gold = [c["gold"][0] if len(c["gold"]) == 1 else None for c in cells]
+    return [
+        {"gold": value_label(taxonomy, g), "pred": value_label(taxonomy, p), "gold_id": g, "pred_id": p, "count": k}
+        for g, p, k in m.confusions(leaf_gold, [c["best"] for c in cells], top=15)
+    ]
 
 
 def _ci(data: np.ndarray, statistic: m.Statistic, cfg: EvalConfig) -> list[float] | None:
