@@ -53,7 +53,8 @@ def outcome(m: Mapped) -> tuple[str, str | None] | None:
         ("material", "wood effect", None),
         ("material", "leather rubber", None),  # the last word names a value: not a class word
         ("color", "navy blue", ("k-navy", "lexical")),  # read before this stage (WordNet), as before
-        ("flavor", "vanilla xqzt", None),  # a last word WordNet does not know: no class word
+        ("flavor", "vanilla xqzt", ("f-vanilla", "contained")),  # no class word WordNet knows: the lead stage leaves
+        # it, and the contained stage takes the one value its words name
         ("material", "PP plastic", ("m-pp", "lead")),  # a code in capitals names the narrower thing, the word its class
         ("material", "pp plastic", None),  # not written as a code: the last word names a value
         ("size", "S/M", None),  # two sizes written in one, not a code and its class

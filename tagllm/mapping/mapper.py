@@ -15,6 +15,7 @@ from tagllm.mapping.clips import ClipStage
 from tagllm.mapping.colour_codes import ColourCodeStage
 from tagllm.mapping.colour_nouns import ColourNounStage
 from tagllm.mapping.colours import ColourStage
+from tagllm.mapping.contained import ContainedStage
 from tagllm.mapping.cups import CupStage
 from tagllm.mapping.derived import DerivedStage
 from tagllm.mapping.embedding import EmbeddingStage
@@ -65,9 +66,9 @@ class Mapper:
     zh_facet_word ▸ zh_stem ▸ cup ▸
     foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ name_part ▸ modifier ▸ spelling ▸ colour_code ▸
     colour_noun ▸ clause ▸ paraphrase ▸
-    title ▸ spec ▸ clip ▸ fuzzy ▸ embedding ▸ gloss ▸ wording ▸ llm. Each stage reads only the strings the stages
-    before it left open, and decides those it can. Then a guess that dropped the negation a string opens with is taken
-    back (``deny_negations``: "do not tumble dry" is no Tumble dry).
+    title ▸ spec ▸ clip ▸ fuzzy ▸ embedding ▸ contained ▸ gloss ▸ wording ▸ llm. Each stage reads only the strings the
+    stages before it left open, and decides those it can. Then a guess that dropped the negation a string opens with is
+    taken back (``deny_negations``: "do not tumble dry" is no Tumble dry).
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
@@ -167,6 +168,7 @@ class Mapper:
         self.stages += [ParaphraseStage(self, self.naming), *titles, SpecStage(self), ClipStage(self), self.fuzzy]
         if use_embeddings:
             self.stages.append(EmbeddingStage(self))
+        self.stages.append(ContainedStage(self))  # after the embedder, whose nearest values it checks against
         if use_embeddings and lexical is not None:
             from tagllm.mapping.glosses import GlossStage
             from tagllm.mapping.wording import WordingStage
