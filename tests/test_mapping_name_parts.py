@@ -83,3 +83,24 @@ def test_a_sense_that_reaches_no_word_of_the_name_or_its_shelf_decides_nothing(
     )
     mapper = Mapper(taxonomy, use_embeddings=False, cache_dir=tmp_path_factory.mktemp("odd"))
     assert read(mapper, "mitten") == (None, None)  # a mitten is no hose and nothing of a garden
+
+
+@pytest.mark.parametrize("joined", ["Tacks And Pushpins", "Tacks AND Pushpins", "Tacks + Pushpins"])
+def test_a_name_joined_by_and_or_plus_in_any_case_has_parts(
+    tmp_path_factory: pytest.TempPathFactory, joined: str
+) -> None:
+    tree = [("office", "Office Supplies", None, ""), ("tacks", joined, "office", "")]
+    facets = {"category": Facet("category", "Category", hierarchical=True)}
+    other = Mapper(
+        Taxonomy("joined", facets, {v.id: v for v in category_values(tree)}),
+        use_embeddings=False,
+        cache_dir=tmp_path_factory.mktemp("joined"),
+    )
+    assert read(other, "thumbtacks") == ("tacks", "name_part")  # as with "Tacks & Pushpins"
+
+
+def test_a_plus_written_on_a_name_joins_nothing() -> None:
+    from tagllm.mapping.keys import JOINED_NAME
+
+    assert JOINED_NAME.split("SPF 50+") == ["SPF 50+"]
+    assert JOINED_NAME.split("Gloves + Mittens") == ["Gloves", "Mittens"]

@@ -7,14 +7,13 @@ phrase in a category) and the lexical stage (a WordNet landing in a category).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tagllm.mapping.keys import stem
+from tagllm.mapping.keys import JOINED_NAME, stem
 from tagllm.mapping.repeats import QUALIFIERS
 from tagllm.text import normalize
 
@@ -29,7 +28,6 @@ HEAD_TRAIL = 0.05
 WHOLE_TRAIL = 0.15
 """In a hierarchical facet, a string whose stripped phrase names a value ("soft toy" -> "toy") is rejected when another
 value is more than this nearer the whole string (a looser bar than the head's: the phrase was named, not guessed)."""
-_NAME_PARTS = re.compile(r"\s*(?:&|,|\band\b)\s*")
 """Where an "A & B" or "A, B and C" name parts."""
 STOP = frozenset({"a", "an", "the", "of", "and", "or", "for", "with", "in", "on", "to", "s"})
 
@@ -111,7 +109,7 @@ def _same_use(mapper: Mapper, text: str, rival: str, is_adjective: Callable[[str
     if not said or is_adjective is None or is_adjective(said[-1]):
         return True
     value = mapper.values[rival]
-    parts = (normalize(part).split() for part in _NAME_PARTS.split(value.name.replace("-", " ")))
+    parts = (normalize(part).split() for part in JOINED_NAME.split(value.name.replace("-", " ")))
     heads = {stem(words[-1]) for words in parts if words}
     if stem(said[-1]) not in heads:
         return False

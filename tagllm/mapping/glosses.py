@@ -25,7 +25,7 @@ import numpy as np
 from tagllm.cache import load_array, save_cache
 from tagllm.mapping.agreement import agreements
 from tagllm.mapping.base import Batch, Stage
-from tagllm.mapping.keys import stem
+from tagllm.mapping.keys import JOINED_NAME, stem
 from tagllm.mapping.landing import CONCRETE
 from tagllm.mapping.repeats import general_value
 from tagllm.mapping.tables import slug
@@ -67,7 +67,6 @@ SHELF_STOP = frozenset(
 case."""
 HYPERNYM_DEPTH = 2
 _LIKE = re.compile(r"\b([a-z]+)-like\b")
-_PARTS = re.compile(r"\s*(?:&|,|\band\b)\s*")
 _EXAMPLES = re.compile(r';\s*"')
 
 
@@ -219,7 +218,7 @@ def definitions(mapper: Mapper, wordnet: WordNet, facet: str) -> tuple[list[str]
 
 def _name_parts(name: str) -> list[str]:
     """The kinds an "A & B" or "A, B and C" name joins; a plain name is one."""
-    return [part for part in _PARTS.split(name) if part.strip()]
+    return [part for part in JOINED_NAME.split(name) if part.strip()]
 
 
 def product_sense(wordnet: WordNet, name: str, shelf: frozenset[str]) -> str | None:

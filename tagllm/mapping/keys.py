@@ -15,6 +15,11 @@ DIGITS = re.compile(r"\d+")
 POSSESSIVE = re.compile(r"\w['\u2019\u02bc`\u00b4]s\b", re.IGNORECASE)
 """An apostrophe before a final "s": the possessive the normaliser turns into a lone "s" ("women's" -> "women s")."""
 
+JOINED_NAME = re.compile(r"\s*(?:&|,|\band\b)\s*|\s+\+\s+", re.IGNORECASE)
+"""What joins the parts of a value's name ("Tacks & Pushpins", "Tacks and Pushpins", "Tacks And Pushpins", "Tacks +
+Pushpins"): a taxonomy other than Shopify's may write "And" or "+"; a "+" is a joint only between spaces ("SPF 50+",
+"C++" are one name)."""
+
 _IRREGULAR = {**IRREGULAR_PLURALS, "people": "person"}
 
 

@@ -14,13 +14,12 @@ the string. It runs after the lexical stage, on the strings it left open.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.agreement import WHOLE_TRAIL, agreements
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.glosses import glosses
-from tagllm.mapping.keys import stem
+from tagllm.mapping.keys import JOINED_NAME, stem
 from tagllm.mapping.landing import CONCRETE, FACET_WORD_DEPTH, GENERIC, OWN_SENSES
 from tagllm.mapping.wordnet import data_dir
 from tagllm.text import has_cjk, normalize
@@ -29,8 +28,6 @@ if TYPE_CHECKING:
     from tagllm.mapping.lexical import LexicalStage
     from tagllm.mapping.mapper import Mapper
     from tagllm.mapping.wordnet import WordNet
-
-_JOINED = re.compile(r"\s*(?:&|,|\band\b)\s*")
 
 
 class NamePartStage(Stage):
@@ -107,7 +104,7 @@ class NamePartStage(Stage):
         """Whether a word of the value's other name parts or of its ancestors' names is among the sense's lemmas or
         hypernyms ("pushpin": tack; "mitten": glove)."""
         value = self.m.values[vid]
-        told = {stem(w) for part in _JOINED.split(value.name) for w in normalize(part).split()} - {stem(word)}
+        told = {stem(w) for part in JOINED_NAME.split(value.name) for w in normalize(part).split()} - {stem(word)}
         told |= {stem(w) for a in self.m.taxonomy.ancestors(vid) for w in normalize(a.name).split()}
         said = (set(wordnet.synset(sense).words) | wordnet.hypernym_words(sense, FACET_WORD_DEPTH)) - {stem(word)}
         return bool((told - GENERIC) & (said - GENERIC))
@@ -124,7 +121,7 @@ class NamePartStage(Stage):
             names = {stem(normalize(v.name)) for v in values}
             found = {}
             for value in values:
-                pieces = [normalize(p) for p in _JOINED.split(value.name) if p.strip()]
+                pieces = [normalize(p) for p in JOINED_NAME.split(value.name) if p.strip()]
                 if len(pieces) < 2:
                     continue
                 for piece in pieces:
