@@ -95,7 +95,10 @@ def test_a_phrase_after_the_head(text: str, expected: bool) -> None:
         # dishes and decides nothing
         ("rack for drying dishes", None),
         ("foundation and primer", None),  # two things joined: the last word is neither's head
-        ("foundation primer", ("primers", "modifier")),  # a compound: the head the word before it describes
+        ("exterior primer", ("primers", "modifier")),  # the head the word before it describes
+        # a noun far from the path before a homonym head (a primer is a book, a paint, a detonator): a building's
+        # base or a cosmetic says which primer, and Hardware's is neither (``homonym_far_from_path``)
+        ("foundation primer", None),
     ],
 )
 def test_where_the_head_is(mapper: Mapper, text: str, expected: object) -> None:

@@ -101,3 +101,32 @@ def sense_disagrees(mapper: Mapper, modifier: str, head: str, vid: str) -> bool:
         or (wordnet.synset(s).words | wordnet.hypernym_words(s, SENSE_DEPTH)) & path
         for s in senses
     )
+
+
+PERSON_LEXFILE = "18"
+"""WordNet's noun.person: a head that is also someone's name or trade (Hoover, a toaster who proposes toasts) is no
+homonym a product's modifier chooses between."""
+MODIFIER_DEPTH = 6
+"""How far up WordNet's kinds the senses of a noun before a homonym head are followed to find a word of the path."""
+
+
+def homonym_far_from_path(mapper: Mapper, modifier: str, head: str, vid: str) -> bool:
+    """Whether a two-word phrase names the value only by a homonym of its head: the head is a word WordNet files under
+    several kinds of noun, people aside (a cooler is a container and a drink, a ring jewellery and a sound), the word
+    before it is a noun, no adjective, and none of its senses, nor their kinds up to ``MODIFIER_DEPTH`` levels, holds
+    a word of the value's name or of its ancestors' names. Such a noun says which thing of the head's name is meant,
+    and the path does not say it is this one: "swamp cooler" is no picnic Coolers, "sun cream" no dairy Cream. False
+    where WordNet knows the two words as one thing (``sense_disagrees`` reads those: a "wedding ring" is a ring), for
+    a word WordNet does not know as a noun, or without WordNet."""
+    lexical = mapper.lexical
+    wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
+    if wordnet is None or wordnet.is_adjective(modifier):
+        return False
+    if wordnet.noun_synsets(f"{modifier} {head}") or wordnet.noun_synsets(modifier + head):
+        return False
+    senses = wordnet.noun_senses(modifier)
+    kinds = {wordnet.synset(s).lexfile for s in wordnet.noun_senses(head)} - {PERSON_LEXFILE}
+    if not senses or len(kinds) < 2:
+        return False
+    path = {stem(w) for v in (*mapper.taxonomy.ancestors(vid), mapper.values[vid]) for w in normalize(v.name).split()}
+    return not any((wordnet.synset(s).words | wordnet.hypernym_words(s, MODIFIER_DEPTH)) & path for s in senses)

@@ -13,7 +13,13 @@ from tagllm.mapping.derived import root
 from tagllm.mapping.describing import describes
 from tagllm.mapping.keys import POSSESSIVE, keys, stem
 from tagllm.mapping.lexical import LIST
-from tagllm.mapping.modifier_checks import other_material, reject_lookalikes, sense_disagrees, shelf
+from tagllm.mapping.modifier_checks import (
+    homonym_far_from_path,
+    other_material,
+    reject_lookalikes,
+    sense_disagrees,
+    shelf,
+)
 from tagllm.mapping.modifier_words import (
     FIGURATIVE_SHADES,
     LOOKALIKE,
@@ -222,6 +228,13 @@ class ModifierStage(Stage):
                 continue  # "sparkling drinks": the head is WordNet's beverage, and Beverages a shelf, not its kind
             if hierarchical and sense_disagrees(self.m, plans[raw][-2], plans[raw][-1], value.id):
                 continue  # "hair grips": WordNet's hairgrip is a hairpin, far from the tools' Grips
+            if (
+                hierarchical
+                and len(plans[raw]) == 2
+                and not dropped_of[raw]
+                and homonym_far_from_path(self.m, plans[raw][0], plans[raw][1], value.id)
+            ):
+                continue  # "sun cream": a noun far from Food > Dairy Products says which cream: not this one
             if batch.candidates.get(raw) and value.id not in batch.candidates[raw]:
                 continue  # WordNet read the whole string as other values ("blow dryer": hair dryers, not Dryers)
             others = self.m.lookup(plans[raw][:-1], facet, naming)
