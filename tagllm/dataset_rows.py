@@ -9,10 +9,10 @@ import json
 import math
 from typing import Any
 
-from tagllm.field_values import bytes_problem
+from tagllm.field_values import bytes_problem, first_bytes, utf8_cells
 from tagllm.io import row_to_product
-from tagllm.io.products import is_missing_id, utf8_or_bytes
-from tagllm.models import Product, RecordError
+from tagllm.io.products import is_missing_id
+from tagllm.models import PRODUCT_FIELDS, Product, RecordError
 
 RECORD = "__tagllm_record__"  # the column of the first stage's rows: each product row as JSON text
 
@@ -24,7 +24,6 @@ REPEAT = "__tagllm_repeat__"  # in a record: the row repeats another's product i
 
 
 UNREADABLE = "__tagllm_unreadable__"  # in a record: the field of the row that could not be read, and why
-TEXT_FIELDS = ("id", "title", "description", "brand")  # the product fields a cell of bytes is read as the text of
 
 
 def record_column(dataset: Any) -> Any:
@@ -42,16 +41,17 @@ def as_records(table: Any) -> dict[str, list[str]]:
 
 
 def _text_cells(row: dict[str, Any]) -> dict[str, Any]:
-    """A row with each cell of bytes (a text column stored as binary) as its UTF-8 text: JSON wrote Python's repr of
-    it, product "b'p1'" titled "b'Red dress'", tagged. A row whose id or text field holds bytes that are not UTF-8
-    becomes its error, named by its id (or by its content, when the id is such bytes), as a file run names one; other
-    columns' bytes are kept as before, as Python writes them."""
-    cells = {key: utf8_or_bytes(value) if isinstance(value, bytes) else value for key, value in row.items()}
-    for field in TEXT_FIELDS:
-        value = cells.get(field)
-        if isinstance(value, bytes):
+    """A row with the bytes in each cell (a text column stored as binary, or a list or map of texts: queries as
+    ``list<binary>``) as their UTF-8 text: JSON wrote Python's repr of them, product "b'p1'" titled "b'Red dress'",
+    tagged. A row whose product field holds bytes that are not UTF-8 becomes its error, named by its id (or by its
+    content, when the id is such bytes), as a file run names one; other columns' such bytes are kept as Python writes
+    them."""
+    cells = {key: utf8_cells(value) for key, value in row.items()}
+    for field in PRODUCT_FIELDS:
+        undecoded = first_bytes(cells.get(field))
+        if undecoded is not None:
             name = content_name(cells) if field == "id" else row_name(cells)
-            message = f"record {name!r} field {field!r}: {bytes_problem(value)}"
+            message = f"record {name!r} field {field!r}: {bytes_problem(undecoded)}"
             return {"id": name, UNREADABLE: {"field": field, "message": message}}
     return cells
 

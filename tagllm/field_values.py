@@ -117,6 +117,39 @@ def bytes_text(value: bytes) -> str:
     return value.decode("utf-8")
 
 
+def utf8_or_bytes(value: bytes) -> str | bytes:
+    """Bytes as their UTF-8 text, or as they are when they hold none (for validation to refuse, naming them)."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value
+
+
+def utf8_cells(value: Any) -> Any:
+    """A cell with the bytes in it, at any depth, as their UTF-8 text (``utf8_or_bytes``): a writer without the UTF-8
+    annotation stores a list or map of texts as binary too (queries as ``list<binary>``, attributes as
+    ``map<binary, binary>``), whose items were refused as bytes in a file run and tagged as Python's repr of them,
+    "b'red dress'", in a Ray dataset's rows."""
+    if isinstance(value, bytes):
+        return utf8_or_bytes(value)
+    if isinstance(value, list | tuple):
+        items = [utf8_cells(item) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {utf8_cells(key): utf8_cells(item) for key, item in value.items()}
+    return value
+
+
+def first_bytes(value: Any) -> bytes | None:
+    """The first bytes in a cell, at any depth: after ``utf8_cells``, bytes that hold no UTF-8 text."""
+    if isinstance(value, bytes):
+        return value
+    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+    if isinstance(items, list | tuple):
+        return next((found for item in items if (found := first_bytes(item)) is not None), None)
+    return None
+
+
 def well_formed(text: str) -> str:
     """The text with each lone surrogate (half an emoji, left by an exporter that cut text at a fixed number of
     UTF-16 units: JSON's "\\ud83d" alone) as U+FFFD, the replacement character: no UTF-8 holds it, and the product

@@ -72,3 +72,37 @@ def test_a_dataset_row_of_binary_text_is_tagged_under_its_id_not_pythons_repr_of
     assert named.startswith("row-") and rows[2]["error"]["field"] == "id"
     plain = worker({"id": np.array([b"p1"], dtype=object), "title": np.array([b"Red summer dress"], dtype=object)})
     assert list(plain["product_id"]) == ["p1"]  # a numpy batch of bytes, a worker called on a dataset of one's own
+
+
+def nested_binary_table() -> object:
+    """Lists and maps of texts stored as binary, as the same writer stores them."""
+    return pa.table(
+        {
+            "id": pa.array(["p1", "p2"]),
+            "title": pa.array(["Red dress", "Mug"]),
+            "queries": pa.array([[b"red dress"], [b"mug \xff"]], type=pa.list_(pa.binary())),
+            "attributes": pa.array([[(b"Color", b"Red")], []], type=pa.map_(pa.binary(), pa.binary())),
+        }
+    )
+
+
+def test_lists_and_maps_of_binary_text_are_read_as_text_in_a_file_run_and_in_dataset_rows(tmp_path: Path) -> None:
+    """A query or an attribute of bytes was refused in a file run ("item 1 is bytes (b'red dress'), not a search
+    query") and tagged as Python's repr in a dataset's rows: queries ["b'red dress'"], attributes {"b'Color'":
+    "b'Red'"}."""
+    import pyarrow.parquet as pq
+
+    from tagllm.dataset_rows import as_products, as_records
+
+    source = tmp_path / "products.parquet"
+    pq.write_table(nested_binary_table(), source)
+    first, second = read_products(source)
+    assert isinstance(first, Product) and (first.queries, first.attributes) == (["red dress"], {"Color": "Red"})
+    assert isinstance(second, RecordError) and (second.record_id, second.field) == ("p2", "queries")
+    rows = [json.loads(text) for text in as_records(nested_binary_table())["__tagllm_record__"]]
+    one, two = as_products(rows)
+    assert isinstance(one, Product) and (one.queries, one.attributes) == (["red dress"], {"Color": "Red"})
+    assert isinstance(two, RecordError) and two.message == (
+        "record 'p2' field 'queries': holds bytes that are not UTF-8 text (byte 4 is 0xff): a text column stored as "
+        "binary in another encoding; re-save it as UTF-8 text"
+    )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tagllm.errors import InputError, missing_dependency
+from tagllm.field_values import utf8_cells
 from tagllm.io.jsonl import Record
 from tagllm.models import RecordError
 
@@ -41,7 +42,8 @@ def read_parquet(path: Path, on_header: Callable[[list[str]], None] | None = Non
             for data in _batch_rows(batch):
                 row += 1
                 if isinstance(data, dict):
-                    yield Record(row, {k: v for k, v in data.items() if v is not None})
+                    # a column stored as binary (no UTF-8 annotation) is read as the text it holds
+                    yield Record(row, {k: utf8_cells(v) for k, v in data.items() if v is not None})
                     continue
                 column, undecoded = data
                 message = (

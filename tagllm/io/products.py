@@ -18,7 +18,7 @@ from uuid import UUID
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError
 
-from tagllm.field_values import id_problem, is_infinite, is_number
+from tagllm.field_values import id_problem, is_infinite, is_number, utf8_or_bytes
 from tagllm.io.readers import Record, RecordSource
 from tagllm.missing import is_blank_cell
 from tagllm.models import Product, RecordError
@@ -115,14 +115,6 @@ def has_no_words(product: Product) -> bool:
     texts = [product.title, product.description or "", product.brand or "", *product.queries]
     texts += [str(value) for value in product.attributes.values()]  # a key with no value ("Color": "") says nothing
     return not any(character.isalnum() for text in texts for character in text)
-
-
-def utf8_or_bytes(value: bytes) -> str | bytes:
-    """Bytes as their UTF-8 text, or as they are when they hold none (for validation to refuse, naming them)."""
-    try:
-        return value.decode("utf-8")
-    except UnicodeDecodeError:
-        return value
 
 
 def is_missing_id(value: Any) -> bool:
