@@ -38,6 +38,11 @@ def test_a_skipped_example_is_told_which_facet_its_label_belongs_to_or_which_val
         {"id": "other-facet-name", "title": "Black sandals", "labels": {"category": ["Black"]}},
         {"id": "shared-name", "title": "Shoe horn", "labels": {"category": ["Accessories"]}},
         {"id": "unknown", "title": "Spacesuit", "labels": {"category": ["Spacesuits"]}},
+        {
+            "id": "shared-name-elsewhere",
+            "title": "Shoe horn",
+            "labels": {"category": ["bags"], "color": ["Accessories"]},
+        },
         {"id": "misspelt-facet", "title": "Red bag", "labels": {"category": ["bags"], "colour": ["red"]}},
         {"id": "unknown-facet", "title": "Big bag", "labels": {"category": ["bags"], "volume": ["20 l"]}},
     ]
@@ -51,6 +56,7 @@ def test_a_skipped_example_is_told_which_facet_its_label_belongs_to_or_which_val
         ("labels", f"{path}:4: category label 'Accessories' names 2 values of category (bags-acc, shoes-acc); give "
                    "its id or its path"),
         ("labels", f"{path}:5: category label 'Spacesuits' is not a value of the taxonomy"),
-        ("labels", f"{path}:6: facet 'colour' is not in the taxonomy; did you mean 'color'?"),
-        ("labels", f"{path}:7: facet 'volume' is not in the taxonomy; its facets: category, color, finish"),
+        ("labels", f"{path}:6: color label 'Accessories' is a value of facet 'category', not of color"),
+        ("labels", f"{path}:7: facet 'colour' is not in the taxonomy; did you mean 'color'?"),
+        ("labels", f"{path}:8: facet 'volume' is not in the taxonomy; its facets: category, color, finish"),
     ]  # fmt: skip

@@ -211,7 +211,9 @@ def _why(resolver: GoldResolver, facet: str, value: str) -> str:
     shared = resolver.sharing(facet, value)
     if not shared:
         taxonomy = resolver.taxonomy
-        others = [f for f in taxonomy.facets if f != facet and resolver.resolve(f, value) is not None]
+        others = [
+            f for f in taxonomy.facets if f != facet and (resolver.resolve(f, value) or resolver.sharing(f, value))
+        ]
         return f"a value of facet {others[0]!r}, not of {facet}" if others else "not in taxonomy"
     named = "; ".join(shared[:3]) + (f"; and {len(shared) - 3} more" if len(shared) > 3 else "")
     return f"names {len(shared)} values of the taxonomy ({named}): write its path or id"

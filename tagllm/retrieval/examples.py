@@ -58,7 +58,7 @@ class LabelResolver:
         if ids:
             shown = ", ".join(sorted(ids)[:5])
             return f"names {len(ids)} values of {facet} ({shown}); give its id or its path"
-        others = sorted({self.taxonomy.values[vid].facet for vid in self._elsewhere(facet, label)})
+        others = self._other_facets(facet, label)
         if others:
             return f"is a value of facet {others[0]!r}, not of {facet}" + (
                 f" (and of {', '.join(map(repr, others[1:]))})" if len(others) > 1 else ""
@@ -68,12 +68,13 @@ class LabelResolver:
     def _lookups(self, label: str) -> list[tuple[dict[tuple[str, str], list[str]], str]]:
         return [(self._exact, label.strip()), (self._keys, normalize(label)), (self._labels, normalize(label))]
 
-    def _elsewhere(self, facet: str, label: str) -> list[str]:
-        """The ids ``label`` names in facets other than ``facet``."""
-        if label in self.taxonomy.values:
-            return [label] if self.taxonomy.values[label].facet != facet else []
-        others = [f for f in self.taxonomy.facets if f != facet]
-        return [vid for other in others if (vid := self.resolve(other, label)) is not None]
+    def _other_facets(self, facet: str, label: str) -> list[str]:
+        """The facets besides ``facet`` that ``label`` is a value of: by its id, or by a path or name of one value
+        or of several (a name two values share there is still that facet's, not "not in the taxonomy")."""
+        found = {self.taxonomy.values[label].facet} if label in self.taxonomy.values else set()
+        lookups = self._lookups(label)
+        found |= {other for other in self.taxonomy.facets if any(table.get((other, key)) for table, key in lookups)}
+        return sorted(found - {facet})
 
 
 INDEX_LEFT_OUT = "a labelled example needs tags, so this {} is left out of the index"

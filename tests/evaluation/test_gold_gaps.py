@@ -352,3 +352,29 @@ def test_an_empty_sample_without_a_split_says_what_its_count_is(tmp_path: Path) 
         f"the sample is empty: {gold} has 3 record(s), 1 of them unreadable or repeating an id, sample all, 2 of them "
         "with no gold value in 'gold_category'"
     )
+
+
+def test_a_gold_name_two_values_of_another_facet_share_is_reported_naming_that_facet(tmp_path: Path) -> None:
+    """A category name two leaves share ("Lamps" under Home and Garden), given as a colour, was "not in taxonomy":
+    it is there, twice, as a category."""
+    from tagllm.evaluation.gold import load_gold
+    from tagllm.taxonomy import Facet, Taxonomy, Value
+
+    facets = {"category": Facet("category", "Category", hierarchical=True), "color": Facet("color", "Colour")}
+    values = [
+        Value("home", "Home", "category", None, "Home"),
+        Value("home-lamps", "Lamps", "category", "home", "Home > Lamps"),
+        Value("garden", "Garden", "category", None, "Garden"),
+        Value("garden-lamps", "Lamps", "category", "garden", "Garden > Lamps"),
+        Value("red", "Red", "color"),
+    ]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        json.dumps({"id": "g1", "title": "Red lamp", "labels": {"category": ["home-lamps"], "color": ["Lamps"]}}) + "\n"
+    )
+    config = tmp_path / "eval.yaml"
+    config.write_text("name: lamps\ngold: gold.jsonl\ngold_field: labels\ntagger: {taxonomy: demo}\n")
+    read = load_gold(load_eval_config(config), Taxonomy("lamps", facets, {v.id: v for v in values}))
+    assert read.unknown == [
+        {"product_id": "g1", "facet": "color", "value": "Lamps", "reason": "a value of facet 'category', not of color"}
+    ]
