@@ -93,7 +93,7 @@ def beside_weights(
     Blend Jumper" on sweaters, with likely categories beside that list no material), holds at ``beside`` too: the
     chosen category taking it says no less than a neighbour taking it."""
     out = weights.copy()
-    seen: dict[tuple[str, str], bool] = {}  # (value, category) -> listed beside: a batch repeats them
+    seen: dict[tuple[str, str], bool] = {}  # (value, category) -> listed by it or beside it: a batch repeats them
     below = (beside > 0) & (given > 0) & (weights * given < np.minimum(beside, given))
     for j in np.flatnonzero(below).tolist():
         candidates = categories[rows[j]]
@@ -109,14 +109,15 @@ def beside_weights(
 
 
 def _listed_beside(taxonomy: Taxonomy, facet: str, value_id: str, category_id: str) -> bool:
-    """Whether ``category_id`` lists a facet of ``facet``'s kind without ``value_id`` (in a facet of materials, or
-    lists none: Shopify gives no material to sleeping bags, tents or saris, while their neighbours have one), and
-    another category under its grandparent (its parent, at the top of the tree) lists the value: Shopify files a
-    product's neighbours a level apart as often as side by side (mugs under drinkware, table knives beside it under
-    tableware), and a category chosen with no examples is often a near miss. A colour or an audience the category
-    lists no facet for is left to the text alone ("Red Velvet Cake Mix": no colour of the mix)."""
+    """Whether ``category_id``, which does not list ``value_id`` (``beside_weights`` asks only then), lists a facet of
+    ``facet``'s kind (in a facet of materials, or lists none: Shopify gives no material to sleeping bags, tents or
+    saris, while their neighbours have one), and another category under its grandparent (its parent, at the top of
+    the tree) lists the value: Shopify files a product's neighbours a level apart as often as side by side (mugs
+    under drinkware, table knives beside it under tableware), and a category chosen with no examples is often a near
+    miss. A colour or an audience the category lists no facet for is left to the text alone ("Red Velvet Cake Mix":
+    no colour of the mix)."""
     parent = taxonomy.values[category_id].parent_id
-    if parent is None or taxonomy.value_applies(value_id, category_id):
+    if parent is None:
         return False
     if not taxonomy.applies(facet, category_id) and not is_material_facet(facet):
         return False
