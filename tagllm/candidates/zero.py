@@ -51,7 +51,9 @@ class AnswerCalibration:
     """The best category's confidence as an answer: a weighted mean of the stacker's probability and a logistic
     calibration of the best's share of the probability of it and its rivals (``best_and_rivals``: one category far
     ahead of the others is more often right than its probability alone says; several about as likely, less often).
-    The default is the stacker's probability as it is."""
+    The default is the stacker's probability as it is; the shipped ones (``zero_stacker.json``) weigh it 0, so the
+    answer's confidence is the calibrated share alone (no training catalogue's Brier score rose at 0: docs/eval.md,
+    session s45)."""
 
     slope: float = 1.0
     intercept: float = 0.0
@@ -111,7 +113,7 @@ def answer_confidences(
 def best_and_rivals(
     probs: np.ndarray, rows: np.ndarray, values: np.ndarray, tables: FacetTables, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per product of ``n`` (candidates sorted by product): its best candidate's probability, and the summed
+    """Per product of ``n`` (candidates in any order): its best candidate's probability, and the summed
     probability of the best and its rivals, every candidate but the best's ancestors. Each proposal's ancestors are
     candidates too (the threshold backs off to them), so on a deep tree the best's own branch fills the sum: on
     Shopify's tree the best's share of all candidates put the answers' confidence at 0.54 where 0.70 were right
@@ -124,7 +126,7 @@ def best_and_rivals(
     firsts = order[np.flatnonzero(np.r_[True, np.diff(rows[order]) != 0])]
     best[rows[firsts]] = probs[firsts]
     lineage = expand_ragged(values[firsts], tables.lineage_ptr, tables.lineage)
-    owners = np.repeat(rows[firsts], lineage.counts)
+    owners = np.repeat(rows[firsts].astype(np.int64), lineage.counts)  # keys as wide as the candidates' below
     ancestors = lineage.values != np.repeat(values[firsts], lineage.counts)
     size = len(tables.parent)
     ancestor_keys = owners[ancestors] * size + lineage.values[ancestors]
