@@ -38,6 +38,11 @@ def _stated(facet: str, title: str) -> list[str]:
         ("Extra Strong Wood Glue, Quick Drying, 250g", []),
         ("Glass Adhesive for Windows, Clear", []),
         ("Girls Stone Coloured Linen Trousers", ["Linen"]),
+        ("Ceramic Tile Adhesive, 5kg", []),  # a substance applied to a thing named past its noun
+        ("Leather Shoe Polish, Black", []),
+        ("Leather Sofa Cleaner 500ml", []),
+        ("Wooden Shoe Polish Brush", ["Wood"]),  # a tool for the substance is of its material
+        ("Glass Screen Protector", ["Glass"]),  # a protector is not applied: it is glass
         ("Leather Ankle Boots for Women", ["Leather"]),
     ],
 )

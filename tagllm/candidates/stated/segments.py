@@ -28,6 +28,13 @@ TREATMENT_AFTER = frozenset({
     "cleaner", "cleaners", "cleanser", "polish", "polisher", "conditioner", "care", "repair", "restorer", "protector",
     "detector", "detectors", "remover", "treatment", "dip", "glue", "adhesive",
 })  # fmt: skip
+# Of those, the substances applied to a thing, which name it by its own noun and its material before that: "Wood Floor
+# Glue", "Leather Shoe Polish", "Stainless Steel Hob Cleaner", "Ceramic Tile Adhesive" (the floor, shoe, hob or tile
+# is of the material; the product acts on it). Not "protector" or "repair": a "Glass Screen Protector" is glass, a
+# "Steel Pipe Repair Clamp" steel.
+APPLIED_AFTER = frozenset({"glue", "adhesive", "polish", "cleaner", "cleaners", "cleanser", "conditioner", "remover"})
+# Tools named after the substance they apply ("Wooden Shoe Polish Brush": the brush is the material's).
+APPLYING_TOOLS = frozenset({"brush", "brushes", "applicator", "applicators", "spreader", "gun", "guns", "dispenser"})
 # The same acts as a gerund before the product's noun ("Silver Cleaning Cloth"): only after a colour named by a
 # metal, since a cloth or a pad for cleaning is often of the fibre before it ("Microfibre Cleaning Cloth", "Wool
 # Cleaning Pads"), never of a metal's colour.
@@ -123,7 +130,8 @@ def names_surface(words: tuple[str, ...] | list[str], end: int) -> bool:
 def names_treatment(words: tuple[str, ...] | list[str], start: int, end: int, gerunds: bool = False) -> bool:
     """Whether the material mention ``words[start:end]`` names what the product treats, not what it is made of:
     before a word of ``TREATMENT_AFTER`` (with ``gerunds``, of ``TREATING_AFTER`` too), or joined by "and" to a word
-    before one ("Leather Conditioner", "Brass and Copper Cleaner"), or after "for", alone or joined to a word after
+    before one ("Leather Conditioner", "Brass and Copper Cleaner"), or before a thing's noun and a substance applied
+    to it (``applied_past_noun``: "Wood Floor Glue"), or after "for", alone or joined to a word after
     it ("Laundry Liquid for Cashmere", "Detergent for Wool and Silk")."""
     joined = end + 2 < len(words) and words[end] == "and"
     after = words[end + 2] if joined else words[end] if end < len(words) else ""
@@ -131,7 +139,22 @@ def names_treatment(words: tuple[str, ...] | list[str], start: int, end: int, ge
     preceding = words[start - 1] if 0 < start <= len(words) else ""
     before = words[start - 3] if preceding == "and" and start >= 3 else preceding
     treats = after in TREATMENT_AFTER or gerunds and after in TREATING_AFTER
-    return treats or before == "for"
+    return treats or before == "for" or applied_past_noun(words, end)
+
+
+def applied_past_noun(words: tuple[str, ...] | list[str], end: int) -> bool:
+    """Whether a substance applied to a thing (``APPLIED_AFTER``) follows the material mention ending at ``end`` past
+    one word, the thing's noun ("Wood Floor Glue", "Leather Shoe Polish"), and is no tool's name for it ("Wooden Shoe
+    Polish Brush": ``APPLYING_TOOLS``)."""
+    noun = words[end] if end < len(words) else ""
+    if (
+        not noun.isalpha()
+        or noun in ("and", "or", "with")
+        or end + 1 >= len(words)
+        or words[end + 1] not in APPLIED_AFTER
+    ):
+        return False
+    return end + 2 >= len(words) or words[end + 2] not in APPLYING_TOOLS
 
 
 def is_absent(words: tuple[str, ...], end: int) -> bool:
