@@ -60,3 +60,13 @@ def outcome(m: Mapped) -> tuple[str, str | None] | None:
 )
 def test_a_value_named_among_other_words(mapper: Mapper, facet: str, text: str, expected: object) -> None:
     assert outcome(mapper.map([text], facet)[0]) == expected
+
+
+def test_a_shortened_word_of_a_longer_value_name_leaves_the_phrase_open() -> None:
+    """'mod firm hold bristles' may be Moderately firm written short, not Firm with words about it; a word that
+    shortens none of the longer names' words leaves Firm found."""
+    values = [Value(f"g-{n.lower().replace(' ', '-')}", n, "grip") for n in ["Firm", "Moderately firm", "Soft"]]
+    taxonomy = Taxonomy("grips", {"grip": Facet("grip", "Grip")}, {v.id: v for v in values})
+    mapper = Mapper(taxonomy, use_embeddings=False)
+    assert outcome(mapper.map(["mod firm hold bristles"], "grip")[0]) is None
+    assert outcome(mapper.map(["extra firm hold bristles"], "grip")[0]) == ("g-firm", "contained")

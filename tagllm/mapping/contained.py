@@ -7,7 +7,9 @@ ones it can explain. Here any run of up to ``MAX_SPAN`` words may name the value
 aliases, derived forms: no guess), and the string is taken when every run that names something names that one value
 and no word around it may name another: none is a word of another value's name ("Xbox Series X" where Xbox Series XS
 is a value), none lands on another value through WordNet ("tartan check" is Plaid, not Checkered), none joins a second
-thing to it ("his and hers"), denies it or hedges it ("no gluten", "large-ish", "runs small"). When the embedder ran,
+thing to it ("his and hers"), denies it or hedges it ("no gluten", "large-ish", "runs small"), nor shortens a word of
+a longer value's name that holds the one named ("med-heavy" where Medium-heavy is a value beside Heavy, "cal king"
+beside California king). When the embedder ran,
 the value must also be among its ``NEAREST`` values for the whole string. It runs after the embedding stage: only
 strings no other stage placed reach it. A colour facet is left to the colour stages, which tell a colour word before a
 thing ("orange juice") from a colour.
@@ -60,6 +62,8 @@ class ContainedStage(Stage):
         super().__init__(mapper)
         self._words: dict[str, dict[str, set[str]]] = {}
         """Per facet, each word of a value's name (as ``keys.stem`` reads it) -> the values whose names hold it."""
+        self._qualifiers: dict[str, dict[str, set[str]]] = {}
+        """Per facet, a value -> the words longer names holding its name put beside it ("Heavy" -> {"medium"})."""
 
     def run(self, batch: Batch) -> None:
         facet = batch.facet
@@ -87,6 +91,9 @@ class ContainedStage(Stage):
         known or not, say whose, which or how ("YKK zip", "Bramley apple", "pre-seasoned cast iron")."""
         if set(rest) & (JOINING | DENYING | HEDGING | TELLING):
             return True
+        qualifiers = self._facet_qualifiers(facet).get(found, set())
+        if any(len(w) < len(q) and q.startswith(w) for w in rest if len(w) > 1 for q in qualifiers):
+            return True  # "med heavy": Medium-heavy's qualifier shortened, not Heavy with a word about it
         own = {stem(w) for w in normalize(self.m.values[found].name.replace("-", " ")).split()}
         words = self._facet_words(facet)
         content = [w for w in rest if w not in STOP and any(ch.isalpha() for ch in w)]
@@ -96,6 +103,23 @@ class ContainedStage(Stage):
         if not isinstance(lexical, LexicalStage):
             return False
         return any(set(lexical.land(w, facet)) - {found} for w in content)
+
+    def _facet_qualifiers(self, facet: str) -> dict[str, set[str]]:
+        """Each value of ``facet`` whose name's words a longer value name holds -> the longer names' other words
+        ("Tablets" -> {"effervescent", "chewable"}): a word around the value that shortens one of them names the longer
+        value in an abbreviation."""
+        qualifiers = self._qualifiers.get(facet)
+        if qualifiers is None:
+            qualifiers = self._qualifiers[facet] = {}
+            names = {
+                value.id: frozenset(w for w in normalize(value.name.replace("-", " ")).split() if w not in STOP)
+                for value in self.m.taxonomy.facet_values(facet)
+            }
+            for vid, words in names.items():
+                for other in names.values():
+                    if words and words < other:
+                        qualifiers.setdefault(vid, set()).update(other - words)
+        return qualifiers
 
     def _facet_words(self, facet: str) -> dict[str, set[str]]:
         """Each word of a value's name in ``facet`` (as ``keys.stem`` reads it) -> the values whose names hold it."""
