@@ -28,7 +28,8 @@ The best candidate's confidence as an answer (``tagllm.candidates.zero.AnswerCal
 is fitted next, on the answers to the same training titles as sellers wrote them (the complements written in are left
 out: they teach the stacker a name outside the head, and their share of wrong answers is not a catalogue's): a
 logistic calibration of the best's share of the probability of it and its rivals (every candidate of its title but
-its ancestors: ``tagllm.candidates.zero.best_and_rivals``), then the least weight on the stacker's own probability (in
+its ancestors: ``tagllm.candidates.zero.best_and_rivals``; a best with no rival at all has its own probability as its
+share, ``zero.answer_share``), then the least weight on the stacker's own probability (in
 steps of 0.05) under which no dataset's Brier score of its answers is worse than with the stacker's probability alone,
 the mean over the datasets lowest among those. Where Chinese titles have a stacker of their own (``--cases``, or a
 shipped file with a ``chinese`` entry), each stacker's calibration is fitted on its own titles: the Latin one on the
@@ -59,9 +60,9 @@ from tagllm.candidates.base import FacetTables  # noqa: E402
 from tagllm.candidates.folded import predict_grouped  # noqa: E402
 from tagllm.candidates.zero import (  # noqa: E402
     CHINESE,
-    SHARE_CLIP,
     ZERO_STACKER_PATH,
     AnswerCalibration,
+    answer_share,
     best_and_rivals,
     zero_example_stacker,
 )
@@ -170,7 +171,7 @@ def fit_answer(stacker: Stacker, parts: list[Rows]) -> AnswerCalibration:
     after."""
     seen = [answers(stacker, rows) for rows in parts]
     best, total, right = (np.concatenate(column) for column in zip(*seen, strict=True))
-    share = np.clip(best / np.maximum(total, 1e-12), SHARE_CLIP, 1 - SHARE_CLIP)  # as AnswerCalibration reads it
+    share = answer_share(best, total)  # as AnswerCalibration reads it
     model = LogisticRegression(C=1e4).fit(np.log(share / (1 - share))[:, None], right)
     slope, intercept = float(model.coef_[0, 0]), float(model.intercept_[0])
 

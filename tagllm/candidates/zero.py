@@ -50,7 +50,8 @@ CHINESE = "chinese"  # the file's entry holding the stacker (and answer calibrat
 class AnswerCalibration:
     """The best category's confidence as an answer: a weighted mean of the stacker's probability and a logistic
     calibration of the best's share of the probability of it and its rivals (``best_and_rivals``: one category far
-    ahead of the others is more often right than its probability alone says; several about as likely, less often).
+    ahead of the others is more often right than its probability alone says; several about as likely, less often;
+    one with no rival at all, as often as its probability says: ``answer_share``).
     The default is the stacker's probability as it is; the shipped ones (``zero_stacker.json``) weigh it 0, so the
     answer's confidence is the calibrated share alone (no training catalogue's Brier score rose at 0: docs/eval.md,
     session s45)."""
@@ -61,7 +62,7 @@ class AnswerCalibration:
 
     def __call__(self, best: np.ndarray, total: np.ndarray) -> np.ndarray:
         """The answers' confidences, from the best candidates' probabilities and the products' summed ones."""
-        share = np.clip(best / np.maximum(total, 1e-12), SHARE_CLIP, 1 - SHARE_CLIP)
+        share = answer_share(best, total)
         calibrated = 1.0 / (1.0 + np.exp(-(self.slope * np.log(share / (1 - share)) + self.intercept)))
         return self.stacker_weight * best + (1 - self.stacker_weight) * calibrated
 
@@ -74,6 +75,17 @@ class AnswerCalibration:
             return cls()
         slope, intercept = (float(x) for x in data["share"])
         return cls(slope, intercept, float(data["stacker_weight"]))
+
+
+def answer_share(best: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """The best candidates' shares of the probability of them and their rivals (``best_and_rivals``), inside (0, 1).
+    A best with no rival at all (a tree of one branch, a category its tree offers nothing beside) has no share to
+    read: there the probability the stacker leaves off it, that the product is none of the tree's, is its rival, and
+    its share is its own probability. Read over the candidates alone, that share was 1, and a kettle tagged against
+    a tree of shirts was a shirt at confidence 1.00 (``tests/test_zero_confidence.py``)."""
+    alone = total <= best
+    share = np.where(alone, best, best / np.where(alone, 1.0, total))
+    return np.clip(share, SHARE_CLIP, 1 - SHARE_CLIP)
 
 
 @cache
