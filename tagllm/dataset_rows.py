@@ -9,7 +9,7 @@ import json
 import math
 from typing import Any
 
-from tagllm.field_values import bytes_problem, first_bytes, utf8_cells
+from tagllm.field_values import undecoded_problem, utf8_cells
 from tagllm.io import row_to_product
 from tagllm.io.products import is_missing_id
 from tagllm.models import PRODUCT_FIELDS, Product, RecordError
@@ -48,10 +48,10 @@ def _text_cells(row: dict[str, Any]) -> dict[str, Any]:
     them."""
     cells = {key: utf8_cells(value) for key, value in row.items()}
     for field in PRODUCT_FIELDS:
-        undecoded = first_bytes(cells.get(field))
-        if undecoded is not None:
+        problem = undecoded_problem(cells.get(field))
+        if problem is not None:
             name = content_name(cells) if field == "id" else row_name(cells)
-            message = f"record {name!r} field {field!r}: {bytes_problem(undecoded)}"
+            message = f"record {name!r} field {field!r}: {problem}"
             return {"id": name, UNREADABLE: {"field": field, "message": message}}
     return cells
 

@@ -10,7 +10,7 @@ import json
 import math
 import numbers
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -95,43 +95,17 @@ def _text_id_problem(value: str) -> str | None:
     return None
 
 
-def bytes_problem(value: bytes) -> str | None:
-    """What makes bytes no UTF-8 text, naming the first byte at fault, or None: a text column stored as binary (a
-    Parquet file from a writer without the UTF-8 annotation) in another encoding. Read with replacement characters,
-    an id would be another product's; it is refused as a file that is not UTF-8 is."""
-    try:
-        value.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return (
-            f"holds bytes that are not UTF-8 text (byte {exc.start} is 0x{value[exc.start]:02x}): a text column stored "
-            "as binary in another encoding; re-save it as UTF-8 text"
-        )
-    return None
-
-
-def bytes_text(value: bytes) -> str:
-    """Bytes as the UTF-8 text they hold; ``bytes_problem`` raised as a ValueError when they hold none."""
-    problem = bytes_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value.decode("utf-8")
-
-
-def utf8_or_bytes(value: bytes) -> str | bytes:
-    """Bytes as their UTF-8 text, or as they are when they hold none (for validation to refuse, naming them)."""
-    try:
-        return value.decode("utf-8")
-    except UnicodeDecodeError:
-        return value
-
-
 def utf8_cells(value: Any) -> Any:
-    """A cell with the bytes in it, at any depth, as their UTF-8 text (``utf8_or_bytes``): a writer without the UTF-8
-    annotation stores a list or map of texts as binary too (queries as ``list<binary>``, attributes as
-    ``map<binary, binary>``), whose items were refused as bytes in a file run and tagged as Python's repr of them,
-    "b'red dress'", in a Ray dataset's rows."""
+    """A cell with the bytes in it, at any depth, as their UTF-8 text; bytes that hold none are left as they are, for
+    ``undecoded_problem`` to name. A text column stored as binary (a Parquet file from a writer without the UTF-8
+    annotation) holds bytes, and so does a list or map of texts from that writer (queries as ``list<binary>``,
+    attributes as ``map<binary, binary>``), whose items were refused as bytes in a file run and tagged as Python's
+    repr of them, "b'red dress'", in a Ray dataset's rows."""
     if isinstance(value, bytes):
-        return utf8_or_bytes(value)
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value
     if isinstance(value, list | tuple):
         items = [utf8_cells(item) for item in value]
         return items if isinstance(value, list) else tuple(items)
@@ -140,14 +114,67 @@ def utf8_cells(value: Any) -> Any:
     return value
 
 
-def first_bytes(value: Any) -> bytes | None:
-    """The first bytes in a cell, at any depth: after ``utf8_cells``, bytes that hold no UTF-8 text."""
+def undecoded_problem(value: Any) -> str | None:
+    """What makes a cell no text, in words, or None: where its first bytes that are not UTF-8 are (the cell, its item
+    2, the value of its key 'Color') and the first byte at fault. Read with replacement characters, an id would be
+    another product's; such bytes are refused as a file that is not UTF-8 is."""
+    found = _first_bytes(utf8_cells(value), "")
+    if found is None:
+        return None
+    where, undecoded = found
+    start = _first_bad_byte(undecoded)
+    return (
+        f"{where}holds bytes that are not UTF-8 text (byte {start} is 0x{undecoded[start]:02x}): a text column stored "
+        "as binary in another encoding; re-save it as UTF-8 text"
+    )
+
+
+def _first_bad_byte(undecoded: bytes) -> int:
+    """Where bytes that ``utf8_cells`` could not read stop being UTF-8."""
+    try:
+        undecoded.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    raise AssertionError("utf8_cells reads UTF-8 bytes as text")
+
+
+def _first_bytes(value: Any, where: str) -> tuple[str, bytes] | None:
+    """The first bytes in a cell, at any depth, with where they are in words (``where``: the place of the cell)."""
     if isinstance(value, bytes):
-        return value
-    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
-    if isinstance(items, list | tuple):
-        return next((found for item in items if (found := first_bytes(item)) is not None), None)
+        return where, value
+    if isinstance(value, dict):
+        return _first_entry_bytes(list(value.items()), where)
+    if isinstance(value, list | tuple) and value and all(_is_entry(item) for item in value):
+        return _first_entry_bytes(value, where)  # a map column's entries, as Arrow hands them: (key, value) tuples
+    if isinstance(value, list | tuple):
+        for position, item in enumerate(value, 1):
+            inner = f"{where.rstrip()}'s item {position} " if where else f"item {position} "
+            if (found := _first_bytes(item, inner)) is not None:
+                return found
     return None
+
+
+def _is_entry(item: Any) -> bool:
+    return isinstance(item, tuple) and len(item) == 2
+
+
+def _first_entry_bytes(entries: Sequence[tuple[Any, Any]], where: str) -> tuple[str, bytes] | None:
+    """The first bytes in a mapping's keys and values, named as the key's position or the value's key."""
+    for position, (key, item) in enumerate(entries, 1):
+        if isinstance(key, bytes):
+            return f"{where}key {position} ", key
+        if (found := _first_bytes(item, f"{where}the value of {key!r} ")) is not None:
+            return found
+    return None
+
+
+def decoded(value: Any) -> Any:
+    """A cell with its bytes, at any depth, as the UTF-8 text they hold (``utf8_cells``); a ValueError saying where
+    bytes hold none (``undecoded_problem``): what a product's field validators read bytes with."""
+    problem = undecoded_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return utf8_cells(value)
 
 
 def well_formed(text: str) -> str:
@@ -167,6 +194,24 @@ def attribute_texts(value: Any, clean: Callable[[str], str] = well_formed) -> An
     if not isinstance(value, dict):
         return value
     return {clean(str(k)): clean(_attribute_text(v)) for k, v in value.items() if not is_missing_cell(v)}
+
+
+def attributes_problem(value: Any) -> str:
+    """Why attributes that ``attribute_texts`` could not read as a mapping are none, naming the first item of a list
+    that is no attribute: "got list [['Color', 'Red'], 7]" made the reader find the 7 in a long list themselves."""
+    expected = (
+        "expected a mapping of attribute name to value ({'Color': 'Red'}), a list of [key, value] pairs, of "
+        '"Key: Value" tags or of {"name": …, "options"/"value": …} objects'
+    )
+    if isinstance(value, list | tuple):
+        from tagllm.attributes.tags import parse_attribute_tags
+
+        for position, item in enumerate(value, 1):
+            if parse_attribute_tags([item])[1]:
+                return f"item {position} is {json_kind(item)}, not an attribute; {expected}"
+    # pydantic's own "Input should be a valid dictionary" said neither what came nor what to give
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
+    return f"{expected}; got {type(value).__name__} {shown}"
 
 
 def _attribute_text(value: Any) -> str:

@@ -14,7 +14,8 @@ from pydantic_core import PydanticCustomError
 
 from tagllm.field_values import (
     attribute_texts,
-    bytes_text,
+    attributes_problem,
+    decoded,
     id_problem,
     is_infinite,
     is_number,
@@ -90,7 +91,7 @@ class Product(BaseModel):
         if is_number(value) and is_infinite(value):  # 1e400 and 2e400 alike: every such id would be "inf"
             raise ValueError("the number is too large to be read (infinite); write the id as a string")
         if isinstance(value, bytes):
-            value = bytes_text(value)
+            value = decoded(value)
         problem = id_problem(value)
         if problem:
             raise ValueError(problem)
@@ -102,7 +103,7 @@ class Product(BaseModel):
         """A number is text, as an id is (a book titled 1984, a brand 1664): it was an error record "Input should be
         a valid string"; a boolean, list or object is no text, and the message says what came."""
         if isinstance(value, bytes):
-            value = bytes_text(value)
+            value = decoded(value)
         if isinstance(value, str):
             return well_formed(value)
         if value is None:
@@ -135,26 +136,22 @@ class Product(BaseModel):
     def _stringify_attributes(cls, value: Any) -> Any:
         if value is None:
             return {}
-        value = attribute_texts(value)
-        if isinstance(value, dict):
-            return value
-        # pydantic's own "Input should be a valid dictionary" said neither what came nor what to give
-        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
-        raise ValueError(
-            "expected a mapping of attribute name to value ({'Color': 'Red'}), a list of [key, value] pairs, of "
-            '"Key: Value" tags or of {"name": …, "options"/"value": …} objects; '
-            f"got {type(value).__name__} {shown}"
-        )
+        texts = attribute_texts(decoded(value))  # a value of bytes was read as Python's repr of them: "b'Red'"
+        if isinstance(texts, dict):
+            return texts
+        raise ValueError(attributes_problem(texts))
 
     @field_validator("images", mode="before")
     @classmethod
     def _image_references(cls, value: Any) -> list[str]:
-        return image_references(value)  # one reference per photo, however the catalogue listed them
+        return image_references(decoded(value))  # one reference per photo, however the catalogue listed them
 
     @field_validator("queries", mode="before")
     @classmethod
     def _query_texts(cls, value: Any) -> list[str]:
-        return query_texts(value)  # pydantic's "Input should be a valid string" named neither the item nor a fix
+        return query_texts(
+            decoded(value)
+        )  # pydantic's "Input should be a valid string" named neither the item nor a fix
 
     def text(self, *, max_description_chars: int = 600) -> str:
         """The text the embedder and the lexical model read: title, brand, attributes, description head, at most

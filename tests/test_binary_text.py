@@ -102,7 +102,58 @@ def test_lists_and_maps_of_binary_text_are_read_as_text_in_a_file_run_and_in_dat
     rows = [json.loads(text) for text in as_records(nested_binary_table())["__tagllm_record__"]]
     one, two = as_products(rows)
     assert isinstance(one, Product) and (one.queries, one.attributes) == (["red dress"], {"Color": "Red"})
-    assert isinstance(two, RecordError) and two.message == (
-        "record 'p2' field 'queries': holds bytes that are not UTF-8 text (byte 4 is 0xff): a text column stored as "
-        "binary in another encoding; re-save it as UTF-8 text"
+    assert isinstance(two, RecordError) and two.message == (  # the item named, as a file run names it
+        "record 'p2' field 'queries': item 1 holds bytes that are not UTF-8 text (byte 4 is 0xff): a text column "
+        "stored as binary in another encoding; re-save it as UTF-8 text"
+    )
+
+
+def test_a_list_or_map_item_that_is_not_utf8_names_the_record_the_field_and_the_item(tmp_path: Path) -> None:
+    """One query, photo or attribute of bytes that are not UTF-8 among good ones: the error record said "item 2 is
+    bytes (b'caf\\xe9 dress'), not a search query" (what is wrong with it unsaid), and an attribute value of such
+    bytes was tagged as Python's repr of them, "b'R\\xe9d'"."""
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "products.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "id": ["p1", "p2", "p3", "p4"],
+                "title": ["Red dress", "Blue shirt", "Mug", "Hat"],
+                "queries": pa.array([[b"red dress", b"caf\xe9 dress"], [], [], []], type=pa.list_(pa.binary())),
+                "images": pa.array([[], [b"a.jpg", b"x\xff.jpg"], [], []], type=pa.list_(pa.binary())),
+                "attributes": pa.array(
+                    [[], [], [(b"Color", b"R\xe9d")], [(b"Size", b"M")]], type=pa.map_(pa.binary(), pa.binary())
+                ),
+            }
+        ),
+        source,
+    )
+    *errors, fine = read_products(source)
+
+    def why(byte: str) -> str:
+        return f"holds bytes that are not UTF-8 text ({byte}): a text column stored as binary in another encoding; " + (
+            "re-save it as UTF-8 text"
+        )
+
+    assert [(e.record_id, e.field, e.message) for e in errors if isinstance(e, RecordError)] == [
+        ("p1", "queries", f"{source}:1: record 'p1' field 'queries': item 2 {why('byte 3 is 0xe9')}"),
+        ("p2", "images", f"{source}:2: record 'p2' field 'images': item 2 {why('byte 1 is 0xff')}"),
+        (
+            "p3",
+            "attributes",
+            f"{source}:3: record 'p3' field 'attributes': the value of 'Color' {why('byte 1 is 0xe9')}",
+        ),
+    ]
+    assert isinstance(fine, Product) and fine.attributes == {"Size": "M"}
+
+
+def test_an_attribute_list_item_that_is_no_attribute_is_named_by_its_position(tmp_path: Path) -> None:
+    source = tmp_path / "products.jsonl"
+    source.write_text(json.dumps({"id": "j1", "title": "Red dress", "attributes": [["Color", "Red"], 7]}) + "\n")
+    (error,) = read_products(source)
+    assert isinstance(error, RecordError) and error.message == (
+        f"{source}:1: record 'j1' field 'attributes': item 2 is int (7), not an attribute; expected a mapping of "
+        "attribute name to value ({'Color': 'Red'}), a list of [key, value] pairs, of \"Key: Value\" tags or of "
+        '{"name": …, "options"/"value": …} objects'
     )

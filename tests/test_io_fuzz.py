@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tagllm.config import TaggerConfig
 from tagllm.errors import InputError
-from tagllm.field_values import utf8_or_bytes
+from tagllm.field_values import utf8_cells
 from tagllm.io import read_products, read_records
 from tagllm.missing import is_nan_number
 from tagllm.models import PRODUCT_FIELDS, Product, RecordError
@@ -144,7 +144,7 @@ def _blank(value: Any) -> bool:
     it): a row of one NaN id was counted as a product the reader (rightly) found none in, failing at random. Bytes
     count as the text they hold, as the reader reads them (``utf8_cells``): an id of b"" is as blank as ""."""
     if isinstance(value, bytes):
-        value = utf8_or_bytes(value)
+        value = utf8_cells(value)
     return value is None or (isinstance(value, str) and not value.strip()) or is_nan_number(value)
 
 

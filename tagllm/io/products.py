@@ -18,7 +18,7 @@ from uuid import UUID
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError
 
-from tagllm.field_values import id_problem, is_infinite, is_number, utf8_or_bytes
+from tagllm.field_values import id_problem, is_infinite, is_number, utf8_cells
 from tagllm.io.readers import Record, RecordSource
 from tagllm.missing import is_blank_cell
 from tagllm.models import Product, RecordError
@@ -55,7 +55,7 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
     elif is_whole_float(data["id"]):
         data["id"] = int(data["id"])
     elif isinstance(data["id"], bytes):  # a binary id column: its text names the record's error too
-        data["id"] = utf8_or_bytes(data["id"])
+        data["id"] = utf8_cells(data["id"])
     try:
         product = cls.model_validate(data)
     except ValidationError as exc:
