@@ -9,9 +9,11 @@ import json
 import math
 from typing import Any
 
-from tagllm.field_values import undecoded_problem, utf8_cells
+import numpy as np
+
+from tagllm.field_values import id_problem, is_number, undecoded_problem, utf8_cells
 from tagllm.io import row_to_product
-from tagllm.io.products import is_missing_id
+from tagllm.io.products import is_missing_id, is_whole_float
 from tagllm.models import PRODUCT_FIELDS, Product, RecordError
 
 RECORD = "__tagllm_record__"  # the column of the first stage's rows: each product row as JSON text
@@ -53,7 +55,23 @@ def _text_cells(row: dict[str, Any]) -> dict[str, Any]:
             name = content_name(cells) if field == "id" else row_name(cells)
             message = f"record {name!r} field {field!r}: {problem}"
             return {"id": name, UNREADABLE: {"field": field, "message": message}}
+    unusable = unusable_id(cells)
+    if unusable is not None:  # JSON would write a date as its text, taken for an id a Parquet file's run refuses
+        return {"id": unusable.record_id, UNREADABLE: {"field": "id", "message": unusable.message}}
     return cells
+
+
+def unusable_id(row: dict[str, Any]) -> RecordError | None:
+    """The error of a row whose id is of a type no product id is (a date, a time, a list: ``id_problem``), named by
+    its content, as a Parquet file's run refuses the same cell. A date column taken for the ids gave every product of
+    a day one id (the rest dropped as repeats); a JSON record turned a date into its text, taken, and a numpy batch's
+    row was named "record datetime.date(2024, 5, 1)". A yes/no id is left for validation to name, as in a file run."""
+    value = row.get("id")
+    problem = None if isinstance(value, str | bool) or is_missing_id(value) else id_problem(value)
+    if problem is None:
+        return None
+    name = content_name(row)
+    return RecordError(field="id", record_id=name, message=f"record {name!r} field 'id': {problem}")
 
 
 def one_per_id(group: dict[str, Any]) -> dict[str, list[str]]:
@@ -98,6 +116,10 @@ def as_products(rows: list[dict[str, Any]]) -> list[Product | RecordError]:
         if row.get(UNREADABLE):
             products.append(RecordError(record_id=str(row["id"]), **row[UNREADABLE]))
             continue
+        unusable = unusable_id(row)  # a numpy batch's row, not read through ``as_records``
+        if unusable is not None:
+            products.append(unusable)
+            continue
         if is_missing_id(row.get("id")):
             row["id"] = content_name(row)
         item = row_to_product(row)
@@ -113,10 +135,12 @@ def row_name(row: dict[str, Any]) -> str:
 
 
 def own_id(value: Any) -> str | None:
-    """A row's id as its product's id, or None: missing, blank, or of a type no product id is (named by content)."""
-    if is_missing_id(value) or not isinstance(value, str | int | float) or isinstance(value, bool):
+    """A row's id as its product's id (``to_product`` reads it so), or None: missing, blank, or of a type no product
+    id is (named by content). A whole float is its integer: named "17.0", a row of id 17.0 was not found to repeat the
+    row of id 17, and both were tagged, two results under product id '17'."""
+    if is_missing_id(value) or isinstance(value, bool) or not (isinstance(value, str) or is_number(value)):
         return None
-    return str(value).strip()
+    return str(int(value) if is_whole_float(value) else value).strip()
 
 
 def content_name(row: dict[str, Any]) -> str:
@@ -131,6 +155,8 @@ def to_columns(rows: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, 
 def _plain(value: Any) -> Any:
     """Ray hands numpy scalars and arrays; the product model wants Python values. A column that is null in every row
     of a block has Arrow's null type, which a numpy batch holds as NaN: that is no value, not the number NaN."""
+    if isinstance(value, np.datetime64) and np.datetime_data(value.dtype)[0] in ("ns", "ps", "fs", "as"):
+        value = value.astype("datetime64[us]")  # ``tolist`` gives nanoseconds (pandas' unit) as an integer, no date
     if hasattr(value, "tolist"):
         value = value.tolist()
     if isinstance(value, float) and math.isnan(value):
