@@ -59,7 +59,7 @@ def run_file(
     )  # fmt: skip
     summary = RunSummary(output=str(target), routing=writer.routed)
     sigterm = Sigterm()
-    claimed: set[str] = set()  # the product ids read so far
+    claimed: dict[str, int] = {}  # the product ids read so far, by their place in the input
     # the file's relative photo paths start beside it, for this run's thread alone
     beside = getattr(getattr(tagger, "retrieval", None), "photos_beside", None)
     restore = beside(Path(str(records.source)).resolve().parent) if beside and not records.is_stdin else None
@@ -74,8 +74,9 @@ def run_file(
                 _tag_records(tagger, records, writer, summary, claimed, list(keep_columns), progress)
             # the whole input was read: an earlier error record no record of it has (its line was fixed, and is
             # now read under its own id) names nothing left to tag
-            summary.stale = writer.drop(writer.state.failed - claimed)
+            summary.stale = writer.drop(writer.state.failed - claimed.keys())
             _absent(writer, summary, claimed, drop_absent)
+            writer.keep_input_order(claimed)
         except KeyboardInterrupt:
             summary.interrupted = True
     finally:
@@ -97,15 +98,15 @@ def run_file(
     return summary
 
 
-def _count_left(summary: RunSummary, writer: ResultWriter, records: RecordSource, claimed: set[str]) -> None:
+def _count_left(summary: RunSummary, writer: ResultWriter, records: RecordSource, claimed: dict[str, int]) -> None:
     """What the run leaves for the next one, counted however it ended (Ctrl-C, a failed setup): the output's rows
     still failed or fallen back, and what the reader joined, renamed or passed over."""
     state = writer.state
     summary.still_failed = len(state.failed)
     summary.in_output = len(state.last)
-    summary.still_fell_back = len(state.fell_back & claimed)  # a product no longer read cannot be retried
-    summary.still_degraded = len(state.degraded & claimed)
-    summary.still_unfetched = len(state.unfetched & claimed)
+    summary.still_fell_back = len(state.fell_back & claimed.keys())  # a product no longer read cannot be retried
+    summary.still_degraded = len(state.degraded & claimed.keys())
+    summary.still_unfetched = len(state.unfetched & claimed.keys())
     summary.joined, summary.variants = records.joined, records.variants
     summary.empty_rows = records.empty_rows
     summary.formula_columns = dict(writer.formula_columns)
@@ -122,7 +123,7 @@ def _tag_records(
     records: RecordSource,
     writer: ResultWriter,
     summary: RunSummary,
-    claimed: set[str],
+    claimed: dict[str, int],
     keep_columns: list[str],
     progress: Progress | None,
 ) -> None:
@@ -141,7 +142,7 @@ def _tag_records(
             progress("tag", summary.tagged + summary.failed, None)
 
 
-def _absent(writer: ResultWriter, summary: RunSummary, claimed: set[str], drop: bool) -> None:
+def _absent(writer: ResultWriter, summary: RunSummary, claimed: dict[str, int], drop: bool) -> None:
     """The results an earlier run wrote for products the whole input, read now, no longer has: kept (deleting work
     is worse than keeping it) and counted, or with ``drop`` removed."""
     rows = writer.state.last

@@ -36,7 +36,7 @@ class RecordFeed:
         records: RecordSource,
         writer: ResultWriter,
         summary: RunSummary,
-        claimed: set[str],
+        claimed: dict[str, int],
         keep_columns: Sequence[str],
     ) -> None:
         self.records, self.writer, self.summary, self.claimed = records, writer, summary, claimed
@@ -88,7 +88,7 @@ class RecordFeed:
                 repeat=True,
             )
             return False
-        self.claimed.add(product_id)
+        self.claimed[product_id] = len(self.claimed)
         if isinstance(item, Product):
             _count_id(summary, product_id, line)
         return True

@@ -8,6 +8,8 @@ import csv
 import io
 import os
 import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -40,58 +42,59 @@ def cut_torn_row(target: Path, state: OutputState) -> None:
                 fh.write(b"\n")
 
 
-def compact(target: Path, fmt: str, drop: frozenset[str] = frozenset()) -> None:
-    """Keep each product's last row, but none of the products in ``drop``: written beside the output, then renamed
-    over it."""
+def input_ranks(product_ids: Sequence[str], order: Mapping[str, int] | None) -> list[int]:
+    """Where each of these products (an output's rows, in file order) comes in the input (``order``: each product id
+    read, by its place); one the input no longer has comes after all of them, in its place in the output."""
+    if order is None:
+        return list(range(len(product_ids)))
+    return [order.get(product_id, len(order) + number) for number, product_id in enumerate(product_ids)]
+
+
+def is_in_order(ranks: Sequence[int]) -> bool:
+    return all(earlier < later for earlier, later in pairwise(ranks))
+
+
+def compact(target: Path, fmt: str, drop: frozenset[str] = frozenset(), order: Mapping[str, int] | None = None) -> None:
+    """Keep each product's last row, but none of the products in ``drop``, in the order of ``order`` (the input's):
+    written beside the output, then renamed over it."""
     state = scan_output(target, fmt)
+    rows = jsonl_rows(target) if fmt == "jsonl" else csv_rows(target)
+    kept = [
+        (product_id, end - len(raw), len(raw))
+        for number, (product_id, _, raw, end, _) in enumerate(rows)
+        if state.last.get(product_id) == number and product_id not in drop
+    ]
+    ranks = input_ranks([product_id for product_id, _, _ in kept], order)
     tmp = temp_path(target)
-    with tmp.open("wb") as out:
+    with tmp.open("wb") as out, target.open("rb") as source:
         if fmt == "csv":
             line = io.StringIO()
             csv.writer(line).writerow(state.header or [])
             out.write(line.getvalue().encode("utf-8"))
-        rows = jsonl_rows(target) if fmt == "jsonl" else csv_rows(target)
-        for number, (product_id, _, raw, _, _) in enumerate(rows):
-            if state.last.get(product_id) == number and product_id not in drop:
-                out.write(raw)
+        for _, (_, start, length) in sorted(zip(ranks, kept, strict=True)):
+            source.seek(start)
+            raw = source.read(length)
+            out.write(raw if raw.endswith(b"\n") else raw + b"\n")  # a last row without one, moved up
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, target)
 
 
-def merge_parts(target: Path, drop: frozenset[str] = frozenset()) -> None:
+def merge_parts(target: Path, drop: frozenset[str] = frozenset(), order: Mapping[str, int] | None = None) -> None:
     """Merge a Parquet output's parts (and the rows of the output already there) into one file, in row groups,
-    keeping each product's last row but none of the products in ``drop``; written beside the output, renamed over
-    it, then the parts are removed."""
-    import pyarrow as pa
-
+    keeping each product's last row but none of the products in ``drop``, in the order of ``order`` (the input's);
+    written beside the output, renamed over it, then the parts are removed."""
     pq = pyarrow_parquet()
     state = scan_output(target, "parquet")
     sources = ([target] if target.exists() else []) + part_files(target)
-    tmp = temp_path(target)
-    writer: Any = None
-    pending: list[Any] = []
-    number = 0
-
-    def flush() -> None:
-        if pending:
-            writer.write_table(pa.Table.from_batches(pending), row_group_size=MERGED_ROW_GROUP)
-            pending.clear()
-
-    for source in sources:
-        parquet = pq.ParquetFile(source)
-        if writer is None:
-            writer = pq.ParquetWriter(tmp, parquet.schema_arrow)
-        for batch in parquet.iter_batches(batch_size=MERGED_ROW_GROUP):
-            ids = batch.column("product_id").to_pylist()
-            keep = [state.last.get(str(pid)) == number + i and str(pid) not in drop for i, pid in enumerate(ids)]
-            number += len(ids)
-            pending.append(batch.filter(pa.array(keep)))
-            if sum(b.num_rows for b in pending) >= MERGED_ROW_GROUP:
-                flush()
-    if writer is None:
+    if not sources:
         return
-    flush()
+    schema = pq.ParquetFile(sources[0]).schema_arrow
+    ids = [pid for batch in _kept_batches(sources, state, drop, ["product_id"]) for pid in batch.column(0).to_pylist()]
+    tmp = temp_path(target)
+    writer = pq.ParquetWriter(tmp, schema)
+    for table in _in_order(sources, state, drop, input_ranks([str(pid) for pid in ids], order), schema):
+        writer.write_table(table, row_group_size=MERGED_ROW_GROUP)
     writer.close()
     with tmp.open("rb") as fh:
         os.fsync(fh.fileno())
@@ -104,3 +107,69 @@ def merge_parts(target: Path, drop: frozenset[str] = frozenset()) -> None:
         os.replace(parts_dir(target), merged)
     os.replace(tmp, target)
     shutil.rmtree(merged, ignore_errors=True)
+
+
+def _kept_batches(
+    sources: list[Path], state: OutputState, drop: frozenset[str], columns: list[str] | None = None
+) -> Iterator[Any]:
+    """The rows each product keeps (its last, unless dropped), batch by batch in file order, of ``columns`` (all)."""
+    import pyarrow as pa
+
+    pq = pyarrow_parquet()
+    number = 0
+    for source in sources:
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=MERGED_ROW_GROUP, columns=columns):
+            ids = batch.column(batch.schema.get_field_index("product_id")).to_pylist()
+            keep = [state.last.get(str(pid)) == number + i and str(pid) not in drop for i, pid in enumerate(ids)]
+            number += len(ids)
+            yield batch.filter(pa.array(keep, type=pa.bool_()))
+
+
+def _in_order(
+    sources: list[Path], state: OutputState, drop: frozenset[str], ranks: list[int], schema: Any
+) -> Iterator[Any]:
+    """The kept rows as tables of about ``MERGED_ROW_GROUP`` rows, sorted by ``ranks`` (the kept rows', in file order).
+    The rows in order already (the output an earlier run closed, then the products each resume tagged later than the
+    rest) stream through; only the others, those a resume tagged again and appended (its failed products, as a rule a
+    few), are held in memory, each put in before the first row that comes after it."""
+    import numpy as np
+    import pyarrow as pa
+
+    in_place = np.zeros(len(ranks), dtype=bool)
+    highest = -1
+    for i, rank in enumerate(ranks):  # the rows after no row ranked later than them
+        in_place[i] = rank > highest
+        highest = max(highest, rank)
+    ranked = np.array(ranks, dtype=np.int64)
+    moved = _moved_rows(sources, state, drop, ~in_place, schema)
+    moved_ranks = np.sort(ranked[~in_place])
+    moved = moved.take(pa.array(np.argsort(ranked[~in_place], kind="stable")))
+    taken = start = 0
+    for batch in _kept_batches(sources, state, drop):
+        here = in_place[start : start + batch.num_rows]
+        batch_ranks = ranked[start : start + batch.num_rows][here]
+        start += batch.num_rows
+        if not len(batch_ranks):
+            continue
+        upto = int(np.searchsorted(moved_ranks, batch_ranks[-1]))  # the moved rows ranked before this batch's last
+        table = pa.concat_tables(
+            [pa.Table.from_batches([batch.filter(pa.array(here))], schema), moved.slice(taken, upto - taken)]
+        )
+        together = np.concatenate([batch_ranks, moved_ranks[taken:upto]])
+        taken = upto
+        yield table.take(pa.array(np.argsort(together, kind="stable")))
+    if taken < len(moved_ranks):
+        yield moved.slice(taken)
+
+
+def _moved_rows(sources: list[Path], state: OutputState, drop: frozenset[str], moved: Any, schema: Any) -> Any:
+    """The kept rows that ``moved`` (a mask over the kept rows, in file order) marks, as one table."""
+    import pyarrow as pa
+
+    batches, start = [], 0
+    for batch in _kept_batches(sources, state, drop):
+        mask = moved[start : start + batch.num_rows]
+        start += batch.num_rows
+        if mask.any():
+            batches.append(batch.filter(pa.array(mask)))
+    return pa.Table.from_batches(batches, schema)

@@ -7,12 +7,12 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from tagllm.errors import InputError, OutputError, missing_dependency, os_reason
-from tagllm.io.compaction import compact, cut_torn_row, merge_parts
+from tagllm.io.compaction import compact, cut_torn_row, input_ranks, is_in_order, merge_parts
 from tagllm.io.lock import OutputLock, scan_locked, signature
 from tagllm.io.places import check_output_name, check_output_place, is_device
 from tagllm.io.readers import STDIO, detect_format
@@ -100,6 +100,7 @@ class ResultWriter:
         self._failure: OSError | None = None  # the write the disk refused: the cause a later error on closing is not
         self._writing = False  # a batch is being written (still True at close: Ctrl-C cut it short)
         self._dropped: frozenset[str] = frozenset()  # products whose rows close leaves out
+        self._order: Mapping[str, int] | None = None  # the input's product ids by place, once it was read whole
         self._resume = resume
         self._opened = False
         self._lock = OutputLock(self.target, held=not self.is_device)
@@ -379,6 +380,17 @@ class ResultWriter:
         self._dropped |= held
         return len(held)
 
+    def keep_input_order(self, order: Mapping[str, int]) -> None:
+        """Close with the rows in the order of the input, read whole (``order``: each product id, by its place in
+        it): a resume appends the products it tags again, and the output no longer followed the input."""
+        self._order = order
+
+    def _in_input_order(self) -> bool:
+        if self._order is None:
+            return True
+        in_file_order = sorted(self.state.last, key=self.state.last.__getitem__)
+        return is_in_order(input_ranks(in_file_order, self._order))
+
     def close(self) -> None:
         """Finish the output: one row per product id, Parquet parts merged into the file."""
         self.open()
@@ -403,12 +415,12 @@ class ResultWriter:
                 self.state = scan_output(self.target, self.format)
                 self._writing = False
             if self.format == "parquet":
-                if part_files(self.target) or self._dropped:
-                    merge_parts(self.target, self._dropped)
+                if part_files(self.target) or self._dropped or not self._in_input_order():
+                    merge_parts(self.target, self._dropped, self._order)
                 else:  # nothing new: the output is as it was
                     shutil.rmtree(parts_dir(self.target), ignore_errors=True)
-            elif self.state.superseded or self._dropped:
-                compact(self.target, self.format, self._dropped)
+            elif self.state.superseded or self._dropped or not self._in_input_order():
+                compact(self.target, self.format, self._dropped, self._order)
         except OSError as exc:  # the copy that would replace the output could not be written: the output stays
             temp_path(self.target).unlink(missing_ok=True)
             raise self._cannot_write(self._failure or exc) from None

@@ -1,0 +1,98 @@
+"""A resume's output follows the input: the products it tags again (failed, edited) were appended, after every other
+row, and the output no longer followed the input; closing a run that read the whole input puts the rows back in its
+order, crash-safely (a copy renamed over the output), and a resume stopped part way loses nothing."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from tagllm.config import TaggerConfig
+from tagllm.retrieval.index import ExampleIndex
+from tagllm.run import RunInterrupted
+from tagllm.tagger import Tagger
+
+TITLES = ["Blue denim jeans", "Gold plated necklace", "Wireless earbuds", "Red summer dress", "Steel cooking pot"]
+
+
+@pytest.fixture(scope="module")
+def tagger(demo_taxonomy, demo_index_dir, embedder):  # type: ignore[no-untyped-def]
+    index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
+    return Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(k=5, batch_size=2))
+
+
+def _write(path: Path, titles: dict[str, str]) -> Path:
+    path.write_text("".join(json.dumps({"id": pid, "title": title}) + "\n" for pid, title in titles.items()))
+    return path
+
+
+def _rows(path: Path) -> list[tuple[str, str]]:
+    if path.suffix == ".csv":
+        rows = list(csv.DictReader(path.open(newline="")))
+    elif path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(path).to_pylist()
+    else:
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+    return [(row["product_id"], row["status"]) for row in rows]
+
+
+def _first_run(
+    tagger: Tagger, tmp_path: Path, suffix: str, failing: tuple[str, ...] = ("p1", "p3")
+) -> tuple[Path, Path, dict[str, str]]:
+    """A run in which the ``failing`` products fail (no title), then their titles fixed in the input."""
+    titles = {f"p{i}": title for i, title in enumerate(TITLES)}
+    src, out = tmp_path / "in.jsonl", tmp_path / f"out{suffix}"
+    tagger.tag_file(_write(src, {**titles, **dict.fromkeys(failing, "")}), out)
+    assert _rows(out) == [(pid, "error" if pid in failing else "ok") for pid in titles]
+    return _write(src, titles), out, titles
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_the_products_a_resume_tags_again_are_put_back_in_the_inputs_order(
+    tagger: Tagger, tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tagllm.io.compaction.MERGED_ROW_GROUP", 2)  # a Parquet merge of several batches
+    src, out, _ = _first_run(tagger, tmp_path, suffix)
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.skipped) == (2, 3)
+    assert _rows(out) == [("p0", "ok"), ("p1", "ok"), ("p2", "ok"), ("p3", "ok"), ("p4", "ok")]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_a_product_the_input_no_longer_has_keeps_its_row_after_the_inputs(
+    tagger: Tagger, tmp_path: Path, suffix: str
+) -> None:
+    src, out, titles = _first_run(tagger, tmp_path, suffix)
+    del titles["p0"]  # removed from the catalogue: its row is kept (no --drop-absent), after the input's
+    tagger.tag_file(_write(src, {"p9": "Wool scarf", **titles}), out, resume=True)
+    assert [pid for pid, _ in _rows(out)] == ["p9", "p1", "p2", "p3", "p4", "p0"]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_a_resume_stopped_part_way_loses_nothing_and_the_next_puts_the_rows_in_order(
+    tagger: Tagger, tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src, out, _ = _first_run(tagger, tmp_path, suffix, failing=("p1", "p2", "p3"))  # retried in two batches
+    real = tagger.tag_batch
+    calls = 0
+
+    def stopped_after_one_batch(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tagger, "tag_batch", stopped_after_one_batch)
+        with pytest.raises(RunInterrupted):
+            tagger.tag_file(src, out, resume=True)
+    assert sorted(_rows(out)) == [("p0", "ok"), ("p1", "ok"), ("p2", "ok"), ("p3", "error"), ("p4", "ok")]
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.skipped) == (1, 4)
+    assert _rows(out) == [("p0", "ok"), ("p1", "ok"), ("p2", "ok"), ("p3", "ok"), ("p4", "ok")]
