@@ -135,7 +135,7 @@ def generate(
     records = RecordSource(input, format=input_format, columns=parse_columns(columns))
     warn = (lambda text: None) if quiet else (lambda text: typer.echo(f"warning: {text}", err=True))
     _check_input(records, kept, quiet, warn)
-    _check_output(output, output_format, resume, cfg, kept)
+    _check_output(output, output_format, resume, cfg, kept, warn)
     if prompt and cfg.backend == "retrieval":
         warn(f"--prompt {prompt}: the retrieval backend writes no prompt, so it is unused")
     progress = StderrProgress(quiet)
@@ -182,8 +182,16 @@ def _check_input(records: RecordSource, kept: list[str], quiet: bool, warn: Call
         typer.echo(export_note(records.name, records.columns, "--columns"), err=True)
 
 
-def _check_output(output: str, output_format: str | None, resume: bool, cfg: TaggerConfig, kept: list[str]) -> None:
-    """Refuse an output that the run could never write, before the tagger is built (an index: minutes)."""
+def _check_output(
+    output: str,
+    output_format: str | None,
+    resume: bool,
+    cfg: TaggerConfig,
+    kept: list[str],
+    warn: Callable[[str], None],
+) -> None:
+    """Refuse an output that the run could never write, before the tagger is built (an index: minutes); and say that
+    an earlier run's output there is replaced, while Ctrl-C still keeps it."""
     from tagllm.io import STDIO, detect_format
     from tagllm.io.lock import OutputLock
     from tagllm.io.places import check_output_name, check_output_place
@@ -198,9 +206,23 @@ def _check_output(output: str, output_format: str | None, resume: bool, cfg: Tag
         OutputLock(output_file(Path(output))).check()  # so is another run writing it
         if not resume:  # and a file there that is no output, which the run would replace
             check_replaceable(Path(output), out_format)
+            if _holds_results(Path(output)):
+                warn(
+                    f"{output} holds an earlier run's results, which this run replaces once its models are loaded; "
+                    "to keep them and tag only what they lack, stop it (Ctrl-C) and run again with --resume"
+                )
     # so is a facet or kept column a CSV or Parquet row has a column of its own for: by the facets named (with none
     # named, the index's labelled ones are known once it is open, and the writer refuses a clash of theirs)
     refuse_column_clashes(out_format, cfg.facets or [], kept, routed=cfg.route_threshold is not None)
+
+
+def _holds_results(output: Path) -> bool:
+    """Whether an output file (or a Parquet output's parts, a run stopped before merging them) holds rows: a run
+    without --resume after a crash replaced hours of results without a word."""
+    from tagllm.io.resume import output_file, part_files
+
+    target = output_file(output)
+    return (target.is_file() and target.stat().st_size > 0) or bool(part_files(target))
 
 
 def _warn_about_setup(tagger: Tagger, cfg: TaggerConfig, progress: StderrProgress, warn: Callable[[str], None]) -> None:

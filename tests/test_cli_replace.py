@@ -1,0 +1,43 @@
+"""``tagllm generate`` without ``--resume`` onto an earlier run's output: it replaces it, and says so before its
+models load, while Ctrl-C still keeps the results (it said nothing, and a run after a crash that forgot --resume
+replaced hours of results)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tagllm.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def config(tmp_path: Path, demo_index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # the repo's own tagllm.yaml must not configure these runs
+    path = tmp_path / "tagllm.yaml"
+    path.write_text(f"taxonomy: demo\nindex: {demo_index_dir}\nk: 5\n")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_replacing_an_earlier_runs_output_is_said_and_resuming_it_is_not(
+    tmp_path: Path, config: Path, suffix: str
+) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / f"out{suffix}"
+    src.write_text('{"id": "a", "title": "Blue denim jeans"}\n')
+    args = ["generate", str(src), "-o", str(out), "-c", str(config)]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0 and "warning" not in first.stderr
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0
+    assert again.stderr.splitlines()[0] == (
+        f"warning: {out} holds an earlier run's results, which this run replaces once its models are loaded; to "
+        "keep them and tag only what they lack, stop it (Ctrl-C) and run again with --resume"
+    )
+    resumed = runner.invoke(app, [*args, "--resume"])
+    assert resumed.exit_code == 0 and "warning" not in resumed.stderr
+    quiet = runner.invoke(app, [*args, "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
