@@ -118,15 +118,25 @@ def undecoded_problem(value: Any) -> str | None:
     """What makes a cell no text, in words, or None: where its first bytes that are not UTF-8 are (the cell, its item
     2, the value of its key 'Color') and the first byte at fault. Read with replacement characters, an id would be
     another product's; such bytes are refused as a file that is not UTF-8 is."""
+    place = undecoded_place(value)
+    if place is None:
+        return None
+    where, byte = place
+    return (
+        f"{where}holds bytes that are not UTF-8 text ({byte}): a text column stored as binary in another encoding; "
+        "re-save it as UTF-8 text"
+    )
+
+
+def undecoded_place(value: Any) -> tuple[str, str] | None:
+    """Where in a cell its first bytes that are not UTF-8 are, in words ("", "item 2 ", "the value of 'Color' "), and
+    the first byte at fault ("byte 3 is 0xe9"); None when every bytes in it are UTF-8."""
     found = _first_bytes(utf8_cells(value), "")
     if found is None:
         return None
     where, undecoded = found
     start = _first_bad_byte(undecoded)
-    return (
-        f"{where}holds bytes that are not UTF-8 text (byte {start} is 0x{undecoded[start]:02x}): a text column stored "
-        "as binary in another encoding; re-save it as UTF-8 text"
-    )
+    return where, f"byte {start} is 0x{undecoded[start]:02x}"
 
 
 def _first_bad_byte(undecoded: bytes) -> int:

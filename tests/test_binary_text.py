@@ -157,3 +157,20 @@ def test_an_attribute_list_item_that_is_no_attribute_is_named_by_its_position(tm
         "attribute name to value ({'Color': 'Red'}), a list of [key, value] pairs, of \"Key: Value\" tags or of "
         '{"name": …, "options"/"value": …} objects'
     )
+
+
+def test_a_string_list_column_item_that_is_not_utf8_is_named_by_its_position(tmp_path: Path) -> None:
+    """pyarrow reads a string column's bytes unchecked: a list of them with one item in Latin-1 was named as the
+    whole cell, "column 'queries' holds text that is not UTF-8 (byte 3 is 0xe9)", which of its items unsaid."""
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "products.parquet"
+    queries = pa.array([[b"red", b"caf\xe9"], [b"mug"]], type=pa.list_(pa.binary())).view(pa.list_(pa.string()))
+    pq.write_table(pa.table({"id": ["p1", "p2"], "title": ["Red dress", "Mug"], "queries": queries}), source)
+    bad, fine = read_products(source)
+    assert isinstance(bad, RecordError) and (bad.line, bad.field) == (1, "queries")
+    assert bad.message == (
+        f"{source}:1: column 'queries' item 2 holds text that is not UTF-8 (byte 3 is 0xe9); re-export the file with "
+        "its text in UTF-8"
+    )
+    assert isinstance(fine, Product) and fine.queries == ["mug"]

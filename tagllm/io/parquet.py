@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tagllm.errors import InputError, missing_dependency
-from tagllm.field_values import utf8_cells
+from tagllm.field_values import undecoded_place, utf8_cells
 from tagllm.io.jsonl import Record
 from tagllm.models import RecordError
 
@@ -45,10 +45,10 @@ def read_parquet(path: Path, on_header: Callable[[list[str]], None] | None = Non
                     # a column stored as binary (no UTF-8 annotation) is read as the text it holds
                     yield Record(row, {k: utf8_cells(v) for k, v in data.items() if v is not None})
                     continue
-                column, undecoded = data
+                column, (where, byte) = data
                 message = (
-                    f"{path}:{row}: column {column!r} holds text that is not UTF-8 (byte {undecoded.start} is "
-                    f"{undecoded.object[undecoded.start]:#04x}); re-export the file with its text in UTF-8"
+                    f"{path}:{row}: column {column!r} {where}holds text that is not UTF-8 ({byte}); re-export the file "
+                    "with its text in UTF-8"
                 )
                 yield Record(row, None, RecordError(field=column, line=row, message=message))
     except OSError as exc:  # a damaged row group: what came before it was read
@@ -56,10 +56,10 @@ def read_parquet(path: Path, on_header: Callable[[list[str]], None] | None = Non
         yield Record(row + 1, None, RecordError(line=row + 1, message=message))
 
 
-def _batch_rows(batch: Any) -> Iterator[dict[str, Any] | tuple[str, UnicodeDecodeError]]:
+def _batch_rows(batch: Any) -> Iterator[dict[str, Any] | tuple[str, tuple[str, str]]]:
     """A Parquet batch's rows as dicts; a row with a text cell whose bytes are not UTF-8 (pyarrow reads them unchecked:
-    Latin-1 text a tool wrote as a string column) as the column and the error, and the rows around it as they are.
-    Converted whole, such a cell stopped the run with a traceback."""
+    Latin-1 text a tool wrote as a string column) as the column and where in the cell (``undecoded_place``: a list's
+    item 2), and the rows around it as they are. Converted whole, such a cell stopped the run with a traceback."""
     try:
         yield from batch.to_pylist()
         return
@@ -69,14 +69,36 @@ def _batch_rows(batch: Any) -> Iterator[dict[str, Any] | tuple[str, UnicodeDecod
         one = batch.slice(i, 1)
         try:
             yield one.to_pylist()[0]
-        except UnicodeDecodeError as exc:
-            yield next(_bad_cell(one), (one.schema.names[0], exc))
+        except UnicodeDecodeError:
+            yield next(_bad_cells(one))
 
 
-def _bad_cell(row: Any) -> Iterator[tuple[str, UnicodeDecodeError]]:
-    """The columns of a one-row batch whose cell cannot be read as text, with the error."""
+def _bad_cells(row: Any) -> Iterator[tuple[str, tuple[str, str]]]:
+    """The columns of a one-row batch whose cell cannot be read as text, with where in the cell, read as bytes (a
+    type not cast so, a dictionary's texts: the cell as a whole, where pyarrow's error says)."""
     for name, column in zip(row.schema.names, row.columns, strict=True):
         try:
-            column.to_pylist()
+            place = undecoded_place(column.cast(_as_binary(column.type)).to_pylist()[0])
         except UnicodeDecodeError as exc:
-            yield name, exc
+            place = "", f"byte {exc.start} is 0x{exc.object[exc.start]:02x}"
+        if place is not None:
+            yield name, place
+
+
+def _as_binary(kind: Any) -> Any:
+    """An Arrow type with its texts as bytes, at any depth: cast so, a cell's bytes are read unchecked."""
+    import pyarrow as pa
+
+    if pa.types.is_string(kind):
+        return pa.binary()
+    if pa.types.is_large_string(kind):
+        return pa.large_binary()
+    if pa.types.is_map(kind):
+        return pa.map_(_as_binary(kind.key_type), _as_binary(kind.item_type))
+    if pa.types.is_list(kind):
+        return pa.list_(_as_binary(kind.value_type))
+    if pa.types.is_large_list(kind):
+        return pa.large_list(_as_binary(kind.value_type))
+    if pa.types.is_struct(kind):
+        return pa.struct([pa.field(field.name, _as_binary(field.type)) for field in kind])
+    return kind
