@@ -29,6 +29,14 @@ JOINING_OBJECTS = frozenset({"and", "or"})
 # "His and Hers" ("His & Hers"): a product for a couple, him and her alike ("Hers" alone reads as "her"). "His" alone
 # is as often of a title or a name ("His Dark Materials"; "for His Birthday"), so it is read only in the pair.
 HIS_AND_HERS = ("his", "and", "hers")
+# Words naming a group of one sex as whom a product is for, in the plural or the possessive ("men s" is "Men's"
+# normalised): two of them of both sexes side by side, or joined by "and" or "or", name both ("for Boys Girls", "Men
+# Women", "Men's & Women's"): the product is for either, a Unisex product, not one of each.
+GROUP_WORDS = {
+    "male": ("men", "mens", "men s", "boys", "gents"),
+    "female": ("women", "womens", "women s", "girls", "ladies"),
+}
+BOTH_JOINERS = ("", "and ", "or ")
 # Nouns of a time that, after an audience word, name a theme or an event: "Ladies Night", "Girls' Day Out", "Boys
 # Weekend" (English grammar: the audience word qualifies the time, not the buyer of the product).
 TIME_NOUNS = frozenset({"night", "nights", "nite", "day", "days", "evening", "weekend", "morning", "afternoon"})
@@ -98,6 +106,23 @@ def audience(values: list, position: dict[str, int]) -> dict[int, bool]:
     if not {"male", "female"} <= names.keys():
         return {}
     return {position[v.id]: name in ("male", "female") for name, v in names.items()}
+
+
+def both_sexes_phrases(values: list, position: dict[str, int]) -> list[tuple[str, int]]:
+    """The phrases naming groups of both sexes together (``GROUP_WORDS``: "boys girls", "women and men") to the
+    facet's Unisex, where it has Male, Female and Unisex: the longer mention then holds the two words, so neither sex
+    is stated alone. Where the facet has no Unisex, each word states its own sex."""
+    names = {normalize(v.name): v for v in values}
+    if not {"male", "female", "unisex"} <= names.keys():
+        return []
+    unisex = position[names["unisex"].id]
+    return [
+        (f"{first} {joiner}{second}", unisex)
+        for male in GROUP_WORDS["male"]
+        for female in GROUP_WORDS["female"]
+        for first, second in ((male, female), (female, male))
+        for joiner in BOTH_JOINERS
+    ]
 
 
 def young_gender_words(values: list, position: dict[str, int]) -> list[tuple[str, int]]:

@@ -7,7 +7,13 @@ from collections.abc import Iterable, KeysView
 from dataclasses import dataclass
 
 from tagllm.attributes import SPELLINGS
-from tagllm.candidates.stated.audience import audience, kin_words, names_buyer, young_gender_words
+from tagllm.candidates.stated.audience import (
+    audience,
+    both_sexes_phrases,
+    kin_words,
+    names_buyer,
+    young_gender_words,
+)
 from tagllm.candidates.stated.colours import MANY_COLOURS, ShadeFinder, shade_heads
 from tagllm.candidates.stated.materials import (
     fibre_names,
@@ -103,7 +109,7 @@ class StatedFinder:
         for alias, v in facet_aliases(values):
             if len(alias) >= MIN_ALIAS_CHARS:
                 phrases.append((alias, position[v.id]))
-        phrases += young_gender_words(values, position)
+        phrases += young_gender_words(values, position) + both_sexes_phrases(values, position)
         kin = kin_words(values, position)  # read only after "for" (``mentions.kin_not_for``)
         self.kin = frozenset(word for word, _ in kin)
         phrases += kin
