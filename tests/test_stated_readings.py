@@ -129,6 +129,17 @@ def test_a_ware_of_a_material_states_that_material() -> None:
     assert _stated("material", "Greetings Card, Blank Inside") == []  # a card's first sense is no ware nor paper
 
 
+def test_a_fineness_in_karats_names_the_metal_after_it() -> None:
+    """Gold's first senses are its coins and its colour; after "14K" or "9ct" it is the metal (WordNet's substance
+    sense, ``lexicon.alloyed_metals``), read as the facet's Metal; a gem's carat names none."""
+    assert _stated("material", "Women's 9ct Yellow Gold Ball Stud Earrings") == [("m-metal", "sole, by a kind")]
+    assert _stated("material", "14K Solid Gold Initial Ring") == [("m-metal", "sole, by a kind")]
+    assert _stated("material", "22 Carat Gold Bangle") == [("m-metal", "sole, by a kind")]
+    assert _stated("material", "Gold Glitter Party Plates") == []  # no fineness: the colour
+    assert _stated("material", "1ct Lab Grown Diamond Solitaire Pendant") == []
+    assert _stated("material", "18ct Gold Plated Hoops with Leather Cord") == [("m-leather", "sole")]
+
+
 def test_a_kind_reads_as_the_narrowest_value_the_facet_has_for_it() -> None:
     values = [Value("wood", "Wood", "material"), Value("oak", "Oak wood", "material"), Value("metal", "Metal", "m")]
     found = dict(kind_phrases(values, {"wood": 0, "oak": 1, "metal": 2}))

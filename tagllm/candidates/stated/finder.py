@@ -16,7 +16,9 @@ from tagllm.candidates.stated.audience import (
 )
 from tagllm.candidates.stated.colours import MANY_COLOURS, ShadeFinder, shade_heads
 from tagllm.candidates.stated.materials import (
+    alloy_positions,
     fibre_names,
+    fineness_stated,
     imitations,
     is_material_facet,
     kind_phrases,
@@ -121,6 +123,7 @@ class StatedFinder:
         kinds = kind_phrases(values, position) if self.is_material else []
         self.kinds = PhraseTable(kinds + _british_forms(kinds, american))
         self.product_nouns = product_nouns(taxonomy) if self.is_material else frozenset()
+        self.alloys = alloy_positions(values, position) if self.is_material else {}
         # a material named by a colour ("Stone", "Clay") written apart is as often the product's colour
         self.shade_named = frozenset(position[v.id] for v in values if normalize(v.name) in survey())
         phrases += _british_forms(phrases, american)
@@ -137,12 +140,12 @@ class StatedFinder:
     def __call__(self, norm: str, text: str | None = None) -> list[Statement]:
         """The values the text states, each once, in label-space order (``text``: the text before normalising,
         whose punctuation shows where it writes a colour on its own; without it no shade, list or kind of a material
-        is read). A kind of a material ("Teak") counts only where the text names no value of the facet outright, and
-        names kinds of one value alone."""
+        is read). A kind of a material ("Teak"), or a metal named by its fineness ("14K Gold"), counts only where the
+        text names no value of the facet outright, and names kinds of one value alone."""
         statements = self._named(norm, text)
         if statements or not self.is_material or text is None:
             return statements
-        kinds = kinds_stated(self.kinds, text, self.product_nouns)
+        kinds = kinds_stated(self.kinds, text, self.product_nouns) | fineness_stated(self.alloys, text)
         return [Statement(kinds.pop(), "sole, by a kind")] if len(kinds) == 1 else []
 
     def _named(self, norm: str, text: str | None) -> list[Statement]:

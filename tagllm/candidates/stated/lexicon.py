@@ -13,6 +13,9 @@ when it names a kind of a material.
   "galvanized steel": metal), or an artifact below the ware of such a material ("stoneware", "porcelain", "terra
   cotta": ceramic ware, so ceramic), with those materials nearest first: a material facet with no value of the word's
   own name reads the nearest material it has ("sterling silver": Silver where the facet has it, else Metal).
+- Alloyed metals: words whose first sense that is a substance is a metal, though another sense comes first ("gold",
+  first the coins, then the colour; "lead"), with the materials above that sense: a fineness written before such a
+  word ("14K Gold", "9ct Yellow Gold": ``materials.fineness_stated``) names it as the metal, not its colour.
 
 Both ship with tagllm (``lexicon.txt.gz``: WordNet 3.0, Princeton University, whose licence allows use and
 redistribution with its notice, reproduced in the file's first lines), so no user needs WordNet installed. Rebuilt
@@ -42,11 +45,15 @@ NOT_MATERIAL_LEXFILES = frozenset({"20", "13"})  # noun.plant, noun.food: a wood
 KIND_LEXFILES = frozenset({"27", "20"})  # noun.substance, noun.plant (WordNet files woods with their trees)
 ARTIFACT_LEXFILE = "06"  # noun.artifact: a ware ("porcelain", "stoneware") is filed there, below its material's ware
 WARE = "ware"
+SUBSTANCE_LEXFILE = "27"  # noun.substance
+METAL = "metal"  # the material a fineness in karats names ("alloy" rows)
+MIN_ALLOY_CHARS = 3
 NOTICE = """\
 # Derived from WordNet 3.0 by tagllm.candidates.stated.lexicon: "source<TAB>name" for colour survey names that name
 # a plant, an animal or a food; "other<TAB>compound" for compounds whose last word names a substance or an artifact
 # and that are no kind of it; "kind<TAB>word<TAB>materials" for substances that are kinds of the materials named
-# (nearest first, "|" between). WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
+# (nearest first, "|" between); "alloy<TAB>word<TAB>materials" for metals named by a word's later sense.
+# WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
 # THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES,
 # EXPRESS OR IMPLIED. Licence: https://wordnet.princeton.edu/license-and-commercial-use
 """
@@ -78,6 +85,12 @@ def material_kinds() -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
+def alloyed_metals() -> dict[str, tuple[str, ...]]:
+    """Words (normalised) that name a metal in a sense after their first ("gold"), to the materials above it, nearest
+    first ("gold": ("metal",))."""
+    return _kinds(_tables().get("alloy", frozenset()))
+
+
 def _kinds(lines: frozenset[str]) -> dict[str, tuple[str, ...]]:
     kinds = {}
     for line in lines:
@@ -122,6 +135,8 @@ def build(wordnet: WordNet, survey_names: list[str], materials: list[str]) -> li
         if not any(_reaches(wordnet, sense, set(heads)) for sense in senses):
             lines.append(f"other\t{' '.join(words)}")
     lines += _kind_lines(wordnet, materials)
+    kinds = {line.split("\t")[1] for line in lines if line.startswith("kind\t")}
+    lines += _alloy_lines(wordnet, materials, kinds)
     return sorted(set(lines))
 
 
@@ -130,11 +145,7 @@ def _kind_lines(wordnet: WordNet, materials: list[str]) -> list[str]:
     aside, is a substance below a material of ``materials``, or an artifact below the ware of one ("stoneware" and
     "porcelain", ceramic ware: ceramic). A facet with a value of the word's own name reads that value, not these; a
     colour's name among them ("steel", "pine") is read only before a product's word (``materials.kinds_stated``)."""
-    targets: dict[str, list[str]] = {}
-    for name in sorted(set(materials)):
-        for sense in wordnet.noun_synsets(name):
-            if wordnet.synset(sense).lexfile == "27":
-                targets.setdefault(sense, []).append(name)
+    targets = _substance_targets(wordnet, materials)
     wares = _wares(wordnet, materials)
     lines = []
     for lemma, senses in wordnet.noun_lemmas():
@@ -146,6 +157,33 @@ def _kind_lines(wordnet: WordNet, materials: list[str]) -> list[str]:
         if found:
             lines.append(f"kind\t{word}\t{'|'.join(found)}")
     return lines
+
+
+def _alloy_lines(wordnet: WordNet, materials: list[str], kinds: set[str]) -> list[str]:
+    """``alloy<TAB>word<TAB>materials`` for the one-word nouns of three letters or more, no kind already, whose first
+    substance sense is below a metal of ``materials`` ("gold": its coins and its colour come first): the metal a
+    fineness names ("18ct Gold"). Chemical symbols ("Au", "Pb") are shorter and left out."""
+    targets = _substance_targets(wordnet, materials)
+    lines = []
+    for lemma, senses in wordnet.noun_lemmas():
+        word = normalize(lemma.replace("_", " "))
+        if word in kinds or len(word) < MIN_ALLOY_CHARS or not word.isalpha():
+            continue
+        substance = next((s for s in senses if wordnet.synset(s).lexfile == SUBSTANCE_LEXFILE), None)
+        found = _materials_above(wordnet, substance, targets) if substance else []
+        if METAL in found:
+            lines.append(f"alloy\t{word}\t{'|'.join(found)}")
+    return lines
+
+
+def _substance_targets(wordnet: WordNet, materials: list[str]) -> dict[str, list[str]]:
+    """The substance senses of the names of ``materials``, each to the names it is a sense of."""
+    targets: dict[str, list[str]] = {}
+    for name in sorted(set(materials)):
+        for sense in wordnet.noun_synsets(name):
+            if wordnet.synset(sense).lexfile == SUBSTANCE_LEXFILE:
+                targets.setdefault(sense, []).append(name)
+    return targets
 
 
 def _wares(wordnet: WordNet, materials: list[str]) -> dict[str, list[str]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from tagllm.candidates.head_keys import head_key, name_heads
-from tagllm.candidates.stated.lexicon import material_kinds
+from tagllm.candidates.stated.lexicon import alloyed_metals, material_kinds
 from tagllm.candidates.stated.segments import APART_SEGMENT, IMITATION_AFTER, IMITATION_BEFORE, names_treatment
 from tagllm.mapping.colours import survey
 from tagllm.mapping.families import paren_aliases
@@ -142,6 +142,36 @@ def kind_phrases(values: list, position: dict[str, int]) -> list[tuple[str, int]
             if pos is not None:
                 out += [(form, pos) for form in {word, word.replace(" ", "")} if form not in names]
                 break
+    return out
+
+
+def alloy_positions(values: list, position: dict[str, int]) -> dict[str, int]:
+    """The words naming a metal in a later sense (``lexicon.alloyed_metals``: "gold"), each to the facet's value of
+    its name, else to the nearest material it is below that the facet has (Metal)."""
+    names = {normalize(v.name): position[v.id] for v in values}
+    out = {}
+    for word, materials in alloyed_metals().items():
+        pos = names.get(word, next((names[m] for m in materials if m in names), None))
+        if pos is not None:
+            out[word] = pos
+    return out
+
+
+# A fineness in karats ("14K", "18ct", "9 Carat", "22kt"; 24 is pure gold): the share of gold in an alloy, which
+# names the word after it as the metal.
+FINENESS = re.compile(r"(?<![\w.])(?:[1-9]|1\d|2[0-4])\s?(?:k|kt|ct|carat|karat)s?(?!\w)", re.IGNORECASE)
+MAX_FINENESS_GAP = 2  # words between the fineness and the metal: a colour or a qualifier ("14K Solid Yellow Gold")
+
+
+def fineness_stated(alloys: dict[str, int], text: str) -> set[int]:
+    """The values a fineness names (``FINENESS``): the metal of ``alloys`` after it, past at most
+    ``MAX_FINENESS_GAP`` words that qualify it ("18ct Gold Plated", "9ct Yellow Gold", "14K Solid Gold"): "gold"
+    there is the metal, not the colour it more often names. A carat of a gem ("1ct Diamond Pendant") names no
+    metal."""
+    out: set[int] = set()
+    for match in FINENESS.finditer(text):
+        after = normalize(text[match.end() :]).split()[: MAX_FINENESS_GAP + 1]
+        out |= {alloys[word] for word in after if word in alloys}
     return out
 
 
