@@ -22,6 +22,7 @@ from tagllm.candidates.stated.mentions import (
     kin_not_for,
     kind_of_next,
     light_tone,
+    living_thing,
     names_something_else,
     negated_in_chinese,
     other_compound,
@@ -29,12 +30,14 @@ from tagllm.candidates.stated.mentions import (
     surface,
     treated,
     unwritten_code,
+    verb_with_particle,
 )
 from tagllm.candidates.stated.segments import names_written_as_one
 from tagllm.phrases import PhraseTable, Spans
 from tagllm.text import normalize, word_forms
 
 LEATHER, FAUX_LEATHER, PLASTIC, WHITE, BLACK, PU, WOOL, STEEL, CARBON, BRONZE, NAVY_BLUE, BLUE, FEMALE = range(13)
+RUBBER, IRON = range(13, 15)
 PHRASES = [
     ("leather", LEATHER),
     ("皮革", LEATHER),
@@ -50,6 +53,8 @@ PHRASES = [
     ("navy blue", NAVY_BLUE),
     ("blue", BLUE),
     ("mum", FEMALE),
+    ("rubber", RUBBER),
+    ("iron", IRON),
 ]
 
 
@@ -115,6 +120,8 @@ RULE_CASES: list[tuple[MentionRule, Case, Rejection, dict[str, Any]]] = [
     ),
     (unwritten_code, Case("Pu Sandals", PU, is_material=True, codes={"pu": PU}), REJECTED, {"text": "PU Sandals"}),
     (other_compound, Case("Steel Wool Pads", WOOL, is_material=True), REJECTED, {"text": "Wool Pads"}),
+    (living_thing, Case("Rubber Plant in Pot", RUBBER, is_material=True), REJECTED, {"text": "Rubber Door Stop"}),
+    (verb_with_particle, Case("Iron-On Patches", IRON, is_material=True), REJECTED, {"text": "Iron Patches"}),
     (
         kind_of_next,
         Case("Carbon Steel Wok", CARBON, is_material=True, kinds=[("carbon steel", STEEL)]),

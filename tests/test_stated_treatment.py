@@ -92,3 +92,26 @@ def test_a_material_named_by_a_colour_and_written_apart_is_marked_as_read_as_a_c
     ``applies.beside_weights``): "Bronze" written on its own is as often the boots' colour."""
     finder, names = _finder("material")
     assert {names[s.value] for s in finder(normalize(title), title) if s.as_colour} == as_colour
+
+
+@pytest.mark.parametrize(
+    ("title", "materials"),
+    [
+        ("Rubber Plant Ficus Elastica, 17cm Pot", []),  # WordNet's "rubber plant": a plant
+        ("Rubber Plants for Indoors, Set of 2", []),
+        ("Copper Beech Hedging, 25 Bare Root Whips", []),  # not Copper, nor Wood by the beech
+        ("Silver Birch Sapling 3ft in Pot", []),  # nor Metal by the silver
+        ("Cork Oak Acorns for Planting", []),
+        ("Paper Flower Backdrop, Blush, 12 Pieces", ["Paper"]),  # "paper flower" is no kind of flower: kept
+        ("Rubber Door Stop Wedge, Grey", ["Rubber"]),
+        ("Iron-On Letters for Clothing, Gold Glitter", []),  # "to iron on": a verb joined to its particle
+        ("Iron Wall Hooks, Set of 3", ["Iron"]),
+    ],
+)
+def test_a_material_naming_a_species_or_a_verb_is_not_the_products(title: str, materials: list[str]) -> None:
+    assert _stated("material", title) == materials
+
+
+def test_a_colour_named_by_a_metal_in_a_trees_name_is_no_colour() -> None:
+    assert _stated("color", "Silver Birch Sapling 3ft in Pot") == []
+    assert _stated("color", "Silver Christmas Tree 6ft") == ["Silver"]

@@ -13,6 +13,11 @@ when it names a kind of a material.
   "galvanized steel": metal), or an artifact below the ware of such a material ("stoneware", "porcelain", "terra
   cotta": ceramic ware, so ceramic), with those materials nearest first: a material facet with no value of the word's
   own name reads the nearest material it has ("sterling silver": Silver where the facet has it, else Metal).
+- Living things: noun compounds of two or three words beginning with a material's name, every sense of which is a
+  plant or an animal of the kind its last word names ("rubber plant", "copper beech", "silver birch", "cork oak",
+  "merino sheep"): the first word names a species, not what the product is made of ("Rubber Plant in 12cm Pot",
+  "Copper Beech Hedging"). One that is no kind of its last word ("paper flower", a bougainvillea) is left out: a
+  "Paper Flower Garland" is of paper.
 - Alloyed metals: words whose first sense that is a substance is a metal, though another sense comes first ("gold",
   first the coins, then the colour; "lead"), with the materials above that sense: a fineness written before such a
   word ("14K Gold", "9ct Yellow Gold": ``materials.fineness_stated``) names it as the metal, not its colour.
@@ -31,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tagllm.candidates.shipped_tables import table_rows, write_table
-from tagllm.text import normalize
+from tagllm.text import normalize, singular_key
 
 if TYPE_CHECKING:
     from tagllm.mapping.wordnet import WordNet
@@ -41,6 +46,7 @@ SOURCE_LEXFILES = frozenset({"20", "05", "13"})  # noun.plant, noun.animal, noun
 MATERIAL_LEXFILES = frozenset({"27", "06"})  # noun.substance, noun.artifact
 MAX_WORDS = 3
 MAX_DEPTH = 12  # hypernym levels searched for the compound's last word, and for a kind's materials
+LIVING_LEXFILES = frozenset({"20", "05"})  # noun.plant, noun.animal
 NOT_MATERIAL_LEXFILES = frozenset({"20", "13"})  # noun.plant, noun.food: a wood's tree, a nut, read past
 KIND_LEXFILES = frozenset({"27", "20"})  # noun.substance, noun.plant (WordNet files woods with their trees)
 ARTIFACT_LEXFILE = "06"  # noun.artifact: a ware ("porcelain", "stoneware") is filed there, below its material's ware
@@ -52,7 +58,8 @@ NOTICE = """\
 # Derived from WordNet 3.0 by tagllm.candidates.stated.lexicon: "source<TAB>name" for colour survey names that name
 # a plant, an animal or a food; "other<TAB>compound" for compounds whose last word names a substance or an artifact
 # and that are no kind of it; "kind<TAB>word<TAB>materials" for substances that are kinds of the materials named
-# (nearest first, "|" between); "alloy<TAB>word<TAB>materials" for metals named by a word's later sense.
+# (nearest first, "|" between); "alloy<TAB>word<TAB>materials" for metals named by a word's later sense;
+# "living<TAB>compound" for compounds beginning with a material's name that name a plant or an animal.
 # WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
 # THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES,
 # EXPRESS OR IMPLIED. Licence: https://wordnet.princeton.edu/license-and-commercial-use
@@ -85,6 +92,29 @@ def material_kinds() -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
+def living_compounds() -> frozenset[str]:
+    """Compounds (``singular_key`` forms) beginning with a material's name that name a plant or an animal ("rubber
+    plant", "copper beech")."""
+    return _tables().get("living", frozenset())
+
+
+def begins_living_thing(words: tuple[str, ...] | list[str], start: int, end: int) -> bool:
+    """Whether the one-word mention ``words[start:end]`` begins a compound of ``living_compounds`` ("copper" in
+    "Copper Beech Hedging", "rubber" in "Rubber Plants"): it names a species, not the product's material."""
+    if end - start != 1:
+        return False
+    table = living_compounds()
+    return any(singular_key(" ".join(words[start:stop])) in table for stop in range(end + 1, start + MAX_WORDS + 1))
+
+
+def ends_living_thing(words: tuple[str, ...] | list[str], start: int, end: int) -> bool:
+    """Whether ``words[start:end]`` ends a compound of ``living_compounds`` ("beech" in "Copper Beech Hedging"): the
+    compound names the living plant, not its wood."""
+    table = living_compounds()
+    begins = range(max(start - MAX_WORDS + 1, 0), start)
+    return any(singular_key(" ".join(words[begin:end])) in table for begin in begins)
+
+
 def alloyed_metals() -> dict[str, tuple[str, ...]]:
     """Words (normalised) that name a metal in a sense after their first ("gold"), to the materials above it, nearest
     first ("gold": ("metal",))."""
@@ -136,7 +166,7 @@ def build(wordnet: WordNet, survey_names: list[str], materials: list[str]) -> li
             lines.append(f"other\t{' '.join(words)}")
     lines += _kind_lines(wordnet, materials)
     kinds = {line.split("\t")[1] for line in lines if line.startswith("kind\t")}
-    lines += _alloy_lines(wordnet, materials, kinds)
+    lines += _alloy_lines(wordnet, materials, kinds) + _living_lines(wordnet, materials)
     return sorted(set(lines))
 
 
@@ -156,6 +186,24 @@ def _kind_lines(wordnet: WordNet, materials: list[str]) -> list[str]:
         found = _first_material(wordnet, senses, targets, wares)
         if found:
             lines.append(f"kind\t{word}\t{'|'.join(found)}")
+    return lines
+
+
+def _living_lines(wordnet: WordNet, materials: list[str]) -> list[str]:
+    """``living<TAB>compound`` for the noun compounds of two or three words beginning with a name of ``materials``,
+    every sense of which is a plant or an animal (``LIVING_LEXFILES``), one of them a kind of the compound's last
+    word ("copper beech", a beech; not "paper flower", a vine)."""
+    names = set(materials)
+    lines = []
+    for lemma, senses in wordnet.noun_lemmas():
+        words = normalize(lemma.replace("_", " ")).split()
+        if not 2 <= len(words) <= MAX_WORDS or words[0] not in names or not all(w.isalpha() for w in words):
+            continue
+        if not all(wordnet.synset(s).lexfile in LIVING_LEXFILES for s in senses):
+            continue
+        heads = set(wordnet.noun_synsets(words[-1]))
+        if any(_reaches(wordnet, sense, heads) for sense in senses):
+            lines.append(f"living\t{singular_key(' '.join(words))}")
     return lines
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from tagllm.candidates.head_keys import head_key, name_heads
-from tagllm.candidates.stated.lexicon import alloyed_metals, material_kinds
+from tagllm.candidates.stated.lexicon import alloyed_metals, begins_living_thing, ends_living_thing, material_kinds
 from tagllm.candidates.stated.segments import APART_SEGMENT, IMITATION_AFTER, IMITATION_BEFORE, names_treatment
 from tagllm.mapping.colours import survey
 from tagllm.mapping.families import paren_aliases
@@ -193,11 +193,11 @@ def kinds_stated(kinds: PhraseTable[int], text: str, nouns: frozenset[str] = fro
     the same segment ("Teak Garden Bench"), as a segment of its own ("Garden Bench, Teak", "Bench in Teak"), or
     right after a word of ``nouns`` that names the product ("Birthstone Ring Sterling Silver"); not a kind that
     ends a segment's words after any other word, or is itself a word of ``nouns``, where it names the product
-    ("Salted Walnut", "Steel Wool Pads": a pad is a product, though a kind of paper), nor one named
-    as an imitation ("Oak Effect Bookcase", "Faux Walnut Shelf") or as what the product treats ("Silver Polish",
-    ``segments.names_treatment``). A kind named by a colour's name ("Steel", "Pine")
-    is read only before a word naming the product ("Pine Bedside Table"; not "Steel Grey", "Silver Metallic",
-    "Dress, Pine")."""
+    ("Salted Walnut", "Steel Wool Pads": a pad is a product, though a kind of paper), nor one named as an imitation
+    ("Oak Effect Bookcase", "Faux Walnut Shelf"), as what the product treats ("Silver Polish",
+    ``segments.names_treatment``) or in a living plant's species ("Copper Beech Hedging", "Silver Birch Tree":
+    ``lexicon.living_compounds``). A kind named by a colour's name ("Steel", "Pine") is read only before a word
+    naming the product ("Pine Bedside Table"; not "Steel Grey", "Silver Metallic", "Dress, Pine")."""
     out: set[int] = set()
     for segment in APART_SEGMENT.split(text):
         words = normalize(segment).split()
@@ -209,7 +209,9 @@ def kinds_stated(kinds: PhraseTable[int], text: str, nouns: frozenset[str] = fro
             )
             after_product = start > 0 and head_key(words[start - 1]) in nouns and head_key(words[end - 1]) not in nouns
             treated = names_treatment(words, start, end)  # "Silver Polish": what the product acts on
-            if (end < len(words) or start == 0 or after_product) and not (imitated or treated):
+            # "Copper Beech Hedging", "Silver Birch Tree": the tree, not its wood nor a metal
+            living = ends_living_thing(words, start, end) or begins_living_thing(words, start, end)
+            if (end < len(words) or start == 0 or after_product) and not (imitated or treated or living):
                 out.add(pos)
     return out
 

@@ -13,13 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tagllm.candidates.stated.audience import kin_names_buyer
-from tagllm.candidates.stated.lexicon import begins_kind_of_next, ends_other_compound
+from tagllm.candidates.stated.lexicon import begins_kind_of_next, begins_living_thing, ends_other_compound
 from tagllm.candidates.stated.materials import written_as_code
 from tagllm.candidates.stated.segments import (
     CHINESE_NOT_BEFORE,
     inside_name,
     is_absent,
     is_qualified,
+    joined_to_particle,
     names_else,
     names_light_tone,
     names_surface,
@@ -144,6 +145,25 @@ def other_compound(context: MentionContext, mention: Mention) -> Rejection | Non
     return REJECTED if context.is_material and context.is_latin(mention) and ends else None
 
 
+def living_thing(context: MentionContext, mention: Mention) -> Rejection | None:
+    """Rejects, in a material facet, a material's name that begins a compound naming a plant or an animal
+    (``lexicon.living_compounds``: "Rubber Plant", "Copper Beech Hedging", "Cork Oak Sapling"), and in a colour
+    facet a colour named by a material there ("Silver Birch Tree"): the word names a species, neither what the
+    product is made of nor its colour."""
+    words, start, end = context.words, mention.start, mention.end
+    named = context.is_material or " ".join(words[start:end]) in context.material_colours
+    return REJECTED if named and context.is_latin(mention) and begins_living_thing(words, start, end) else None
+
+
+def verb_with_particle(context: MentionContext, mention: Mention) -> Rejection | None:
+    """Rejects, in a material facet, a material's name that the raw text joins by a hyphen to a verb's particle
+    (``segments.joined_to_particle``: "Iron-On Patches"): the word is a verb there ("to iron on"), not the
+    product's material."""
+    if not context.is_material or context.text is None or not context.is_latin(mention):
+        return None
+    return REJECTED if joined_to_particle(context.words[mention.start : mention.end], context.text) else None
+
+
 def kind_of_next(context: MentionContext, mention: Mention) -> Rejection | None:
     """Rejects, in a material facet, a word that with the word after it names a kind of that next word ("Carbon
     Steel Wok"): it only qualifies the material. The kinds the text begins there state their material where
@@ -205,6 +225,8 @@ MENTION_RULES: tuple[MentionRule, ...] = (
     inside_written_name,
     unwritten_code,
     other_compound,
+    living_thing,
+    verb_with_particle,
     kind_of_next,
     surface,
     treated,

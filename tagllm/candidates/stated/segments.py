@@ -157,6 +157,20 @@ def applied_past_noun(words: tuple[str, ...] | list[str], end: int) -> bool:
     return end + 2 >= len(words) or words[end + 2] not in APPLYING_TOOLS
 
 
+# Particles of English phrasal verbs, which a hyphen joins to their verb to make an adjective of it ("Iron-On", "Clip-
+# On", "Pull-Out"): a closed class.
+PARTICLES = ("on", "off", "in", "out", "up", "down")
+_JOINED_PARTICLE = "|".join(PARTICLES)
+
+
+def joined_to_particle(words: tuple[str, ...] | list[str], text: str) -> bool:
+    """Whether the raw ``text`` writes ``words`` joined by a hyphen to a particle (``PARTICLES``: "Iron-On
+    Patches", "iron-on transfer"): the word is the verb of a phrasal verb there, not a noun."""
+    written = r"\s+".join(map(re.escape, words))
+    pattern = rf"(?<![\w-]){written}-(?:{_JOINED_PARTICLE})(?![\w-])"
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
 def is_absent(words: tuple[str, ...], end: int) -> bool:
     return end < len(words) and words[end] in ABSENCE_AFTER
 
