@@ -7,8 +7,10 @@ substring in Chinese; a mention inside a longer mention of the same facet does n
 "plastic-free"; in Chinese "仿皮革", "无塑料"); an imitation states the facet's value named as one where it has
 it ("vegan leather", "PU leather", "leather-effect": Faux leather). Nor does a material named as what the product
 cleans, treats or finds ("Leather Conditioner", "Metal Detector", "Detergent for Wool"; a colour named by a metal as
-well: "Silver Polish"; ``mentions.treated``). In a facet of materials, a material's adjective in -en names it
-("Wooden" Wood, "Woollen" Wool). How a value is mentioned sets its probability (``STATED_PROBABILITY``):
+well: "Silver Polish"; ``mentions.treated``), nor one that begins the name of a plant or an animal ("Rubber Plant",
+"Copper Beech"; a colour named by a metal too: "Silver Birch"; ``mentions.living_thing``) or is a verb joined to its
+particle ("Iron-On Patches"; ``mentions.verb_with_particle``). In a facet of materials, a material's adjective in -en
+names it ("Wooden" Wood, "Woollen" Wool). How a value is mentioned sets its probability (``STATED_PROBABILITY``):
 
 - ``sole``: the only value of the facet the text names ("White Cotton T-Shirt": White for colour);
 - ``shared``: one of several values of the facet the text names ("Navy Blue Shirt": Navy and Blue);
@@ -36,7 +38,8 @@ well: "Silver Polish"; ``mentions.treated``). In a facet of materials, a materia
   materials (WordNet 3.0's hypernyms: ``lexicon.material_kinds``) used as the material, before the words naming the
   product or set apart ("Teak Garden Bench", "Earrings, Sterling Silver Posts" where the facet has no Sterling
   silver: Metal), not as an imitation ("Oak Effect") nor naming the product ("Roasted Walnut"), and a colour's name
-  ("Steel", "Pine") only before a product's word ("Pine Bedside Table", not "Steel Grey"): 0.75, the lower end
+  ("Steel", "Pine") only before a product's word ("Pine Bedside Table", not "Steel Grey"); and so a metal named
+  after a fineness in karats ("14K Gold", "9ct Yellow Gold": Metal; ``materials.fineness_stated``): 0.75, the lower end
   (0.798) of the Wilson interval of 23 right of 24 such answers on the hand-labelled titles of ``zero_cases.yaml``
   and ``zero_cases_attributes{2..8}.yaml`` (session s41; the wrong one: "Beard Oil and Balm Grooming Kit", Resin).
 
@@ -64,7 +67,8 @@ end 0.701, so 0.7). One of several: Flipkart's multi-valued facets other than co
 
 In an audience facet (values Male and Female), a value named as whom the product is for ("Men's", "Girls'",
 "Ladies", "for Him", "Unisex"; a word for kin after "for": "Gift for Mum", "for my Grandad"; a baby's sex: "Baby
-Girl"; not a bare "Man" or "Men", as often part of a name: "Iron Man", "Mr. Men") holds even where the product's best
+Girl"; groups of both sexes written together name Unisex where the facet has it: "for Boys Girls", "Men's & Women's";
+not a bare "Man" or "Men", as often part of a name: "Iron Man", "Mr. Men") holds even where the product's best
 category lists no audience (``Statement.for_buyer``, ``applies.unlisted_weights``), at
 ``UNLISTED_PROBABILITY``: 0.9, the lower end (0.94) of the Wilson interval of 91 right of 92 answers so given on
 the hand-labelled titles of ``zero_cases.yaml`` and ``zero_cases_attributes{2..6}.yaml`` (session s39,
