@@ -115,3 +115,17 @@ def test_a_material_naming_a_species_or_a_verb_is_not_the_products(title: str, m
 def test_a_colour_named_by_a_metal_in_a_trees_name_is_no_colour() -> None:
     assert _stated("color", "Silver Birch Sapling 3ft in Pot") == []
     assert _stated("color", "Silver Christmas Tree 6ft") == ["Silver"]
+
+
+@pytest.mark.parametrize(
+    ("title", "materials"),
+    [
+        ("Kids Trainers, Synthetic Leather Upper, Navy", ["Faux leather", "Synthetic"]),
+        ("Parka with Man-Made Fur Trim Hood, Khaki", ["Faux fur"]),
+        ("Synthetic Rubber Door Mat, 60x40cm", ["Rubber", "Synthetic"]),  # no faux rubber: synthetic rubber is rubber
+    ],
+)
+def test_a_man_made_material_named_after_one_with_an_imitation_is_that_imitation(
+    title: str, materials: list[str]
+) -> None:
+    assert _stated("material", title) == materials

@@ -21,6 +21,7 @@ from tagllm.candidates.stated.segments import (
     is_absent,
     is_qualified,
     joined_to_particle,
+    made_as_imitation,
     names_else,
     names_light_tone,
     names_surface,
@@ -92,10 +93,12 @@ MentionRule = Callable[[MentionContext, Mention], Rejection | None]
 
 def imitation(context: MentionContext, mention: Mention) -> Rejection | None:
     """Rejects a value that has an imitation value, named qualified as an imitation or an absence ("vegan leather",
-    "leather-effect", "leather-free"): the product is not made of it. An imitation (not an absence, not inside a
+    "leather-effect", "leather-free"; "synthetic leather", ``segments.made_as_imitation``): the product is not made
+    of it. An imitation (not an absence, not inside a
     longer mention) states the imitation value instead: Faux leather."""
     words, start, end = context.words, mention.start, mention.end
-    if not context.is_latin(mention) or not is_qualified(words, start, end) or mention.value not in context.imitations:
+    qualified = is_qualified(words, start, end) or made_as_imitation(words, start)
+    if not context.is_latin(mention) or not qualified or mention.value not in context.imitations:
         return None
     if context.spans.inside_longer(start, end, mention.value) or is_absent(words, end):
         return REJECTED

@@ -12,6 +12,10 @@ from tagllm.text import normalize
 # (grammar of imitation: a closed class of qualifiers, the same for any material, colour or finish).
 IMITATION_BEFORE = frozenset({"faux", "fake", "imitation", "artificial", "vegan", "mock", "simulated", "pu"})
 IMITATION_AFTER = frozenset({"look", "looking", "effect", "like", "imitation", "lookalike", "feel"})
+# Words that make a mention an imitation only of a value that has one ("Synthetic Leather", "Synthetic Fur": Faux
+# leather, Faux fur): a man-made material named after a natural one; where the facet has no imitation of the value,
+# the man-made kind is the value itself ("Synthetic Rubber" is rubber; WordNet files it so).
+IMITATION_BEFORE_IMITATED = frozenset({"synthetic", "man made", "manmade"})
 # A word after a value that says the product is without it: "plastic-free", "BPA free", "nickel-free" (English
 # grammar of absence, the same for any material or ingredient).
 ABSENCE_AFTER = frozenset({"free"})
@@ -82,6 +86,13 @@ def is_qualified(words: tuple[str, ...], start: int, end: int) -> bool:
     an absence ("plastic-free"): the text names the value to say the product is not made of it."""
     after = words[end] if end < len(words) else ""
     return (start > 0 and words[start - 1] in IMITATION_BEFORE) or after in IMITATION_AFTER or after in ABSENCE_AFTER
+
+
+def made_as_imitation(words: tuple[str, ...] | list[str], start: int) -> bool:
+    """Whether the mention starting at ``start`` follows a word of ``IMITATION_BEFORE_IMITATED`` ("Synthetic Leather
+    Upper", "Man-Made Fur Trim"): an imitation of a value that has one."""
+    before = " ".join(words[max(start - 2, 0) : start])
+    return start > 0 and (words[start - 1] in IMITATION_BEFORE_IMITATED or before in IMITATION_BEFORE_IMITATED)
 
 
 def names_light_tone(words: tuple[str, ...] | list[str], start: int, end: int) -> bool:
