@@ -97,8 +97,9 @@ def imitation(context: MentionContext, mention: Mention) -> Rejection | None:
     of it. An imitation (not an absence, not inside a
     longer mention) states the imitation value instead: Faux leather."""
     words, start, end = context.words, mention.start, mention.end
-    qualified = is_qualified(words, start, end) or made_as_imitation(words, start)
-    if not context.is_latin(mention) or not qualified or mention.value not in context.imitations:
+    if not context.is_latin(mention) or mention.value not in context.imitations:
+        return None  # a Chinese mention's ``start`` counts characters past the words
+    if not (is_qualified(words, start, end) or made_as_imitation(words, start)):
         return None
     if context.spans.inside_longer(start, end, mention.value) or is_absent(words, end):
         return REJECTED
