@@ -133,8 +133,15 @@ def nearer_namesakes(mapper: Mapper, queries: Sequence[Query], facet: str | None
     return out
 
 
+def content_words(text: str) -> list[str]:
+    """The normalised words of a string or a value's name, hyphens parting words ("Medium-heavy": medium, heavy),
+    without the function words (``STOP``): the one splitter the stages that compare names word by word share."""
+    return [w for w in normalize(text.replace("-", " ")).split() if w not in STOP]
+
+
 def content_stems(text: str) -> frozenset[str]:
-    return frozenset(stem(w) for w in normalize(text.replace("-", " ")).split() if w not in STOP)
+    """``content_words`` as ``keys.stem`` reads them, so that "knives" and "knife" meet."""
+    return frozenset(stem(w) for w in content_words(text))
 
 
 def _agreements(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tagllm.mapping.agreement import STOP
+from tagllm.mapping.agreement import STOP, content_stems, content_words
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.keys import stem
 from tagllm.mapping.leads import UNLIKE
@@ -94,7 +94,7 @@ class ContainedStage(Stage):
         qualifiers = self._facet_qualifiers(facet).get(found, set())
         if any(len(w) < len(q) and q.startswith(w) for w in rest if len(w) > 1 for q in qualifiers):
             return True  # "med heavy": Medium-heavy's qualifier shortened, not Heavy with a word about it
-        own = {stem(w) for w in normalize(self.m.values[found].name.replace("-", " ")).split()}
+        own = content_stems(self.m.values[found].name)
         words = self._facet_words(facet)
         content = [w for w in rest if w not in STOP and any(ch.isalpha() for ch in w)]
         if any(words.get(stem(w), set()) - {found} for w in content if stem(w) not in own):
@@ -111,10 +111,7 @@ class ContainedStage(Stage):
         qualifiers = self._qualifiers.get(facet)
         if qualifiers is None:
             qualifiers = self._qualifiers[facet] = {}
-            names = {
-                value.id: frozenset(w for w in normalize(value.name.replace("-", " ")).split() if w not in STOP)
-                for value in self.m.taxonomy.facet_values(facet)
-            }
+            names = {value.id: frozenset(content_words(value.name)) for value in self.m.taxonomy.facet_values(facet)}
             for vid, words in names.items():
                 for other in names.values():
                     if words and words < other:
@@ -127,8 +124,8 @@ class ContainedStage(Stage):
         if words is None:
             words = self._words[facet] = {}
             for value in self.m.taxonomy.facet_values(facet):
-                for word in normalize(value.name.replace("-", " ")).split():
-                    if word not in STOP and any(ch.isalpha() for ch in word):
+                for word in content_words(value.name):
+                    if any(ch.isalpha() for ch in word):
                         words.setdefault(stem(word), set()).add(value.id)
         return words
 
