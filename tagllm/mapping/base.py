@@ -18,6 +18,7 @@ METHODS = (
     "synonym",
     "alias",
     "derived",
+    "privative",
     "translation",
     "zh_head",
     "zh_cell",

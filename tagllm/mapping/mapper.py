@@ -23,6 +23,7 @@ from tagllm.mapping.foreign import ForeignPathStage
 from tagllm.mapping.fuzzy import FuzzyStage
 from tagllm.mapping.lookup import AliasStage, ExactStage, IdStage, NormalizedStage, SynonymStage, TranslationStage
 from tagllm.mapping.paths import PathStage
+from tagllm.mapping.privatives import PrivativeStage
 from tagllm.mapping.repeats import general_value, plain_whole
 from tagllm.mapping.screening import GuardStage, ScreenStage, deny_negations
 from tagllm.mapping.specs import SpecStage
@@ -64,7 +65,7 @@ class Mapper:
 
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
     zh_facet_word ▸ zh_stem ▸ cup ▸
-    foreign_path ▸ guard ▸ colour ▸ lexical ▸ swap ▸ lead ▸ name_part ▸ modifier ▸ spelling ▸ colour_code ▸
+    foreign_path ▸ guard ▸ privative ▸ colour ▸ lexical ▸ swap ▸ lead ▸ name_part ▸ modifier ▸ spelling ▸ colour_code ▸
     colour_noun ▸ clause ▸ paraphrase ▸
     title ▸ spec ▸ clip ▸ fuzzy ▸ embedding ▸ contained ▸ gloss ▸ wording ▸ llm. Each stage reads only the strings the
     stages before it left open, and decides those it can. Then a guess that dropped the negation a string opens with is
@@ -133,6 +134,7 @@ class Mapper:
             CupStage(self),
             ForeignPathStage(self),
             GuardStage(self),
+            PrivativeStage(self),
             self.colour,
         ]
         self.lexical: Stage | None = None
@@ -180,8 +182,9 @@ class Mapper:
             self.stages.append(LLMStage(self, backend))
         self.stats: dict[str, StageStats] = {s.name: StageStats() for s in self.stages}
         self.stats["negation"] = StageStats()  # guesses that dropped the string's opening negation, taken back
-        self.trusted = frozenset({"id", "path", *(s.name for s in self.lookups)})
-        """Methods whose values a string names outright: the negation check leaves them be."""
+        self.trusted = frozenset({"id", "path", "privative", *(s.name for s in self.lookups)})
+        """Methods whose values a string names outright (a privative value names the lack a string opens with: "no
+        gluten" is Gluten-free): the negation check leaves them be."""
 
     @property
     def embedder(self) -> Embedder:
