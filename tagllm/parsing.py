@@ -46,6 +46,14 @@ _LABEL = re.compile(r"^\s*([^\W\d][\w \-/&]{0,40}?)\s*[:：=]\s*(.*)$", re.DOTAL
 _NEXT_LABEL = re.compile(r"\s*[,;，；、]\s*(?=[^\W\d](?:[^\W\d]|[ \-/&]){0,40}?\s*[:：=]\s*(?!//)\S)")
 """Where a second "Label: value" pair starts on a labelled line ("Color: Red; Size: M", "颜色：红色；尺码：M"): a
 label of letters only, so "Monitors, Ratio 16:9" is not split at its ratio."""
+_DASHED = re.compile(
+    r"^\s*(?:[^\W\d][\w'’-]*\s+){0,3}?(category|categories|answer|label|tag|value|output|result|prediction|"
+    r"classification)\s+(?:->|=>|—|–|--?|→|⟶)\s+(\S.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+"""An answer word, perhaps after a few words that qualify it, then a dash or an arrow before the value ("Category —
+Sticky Notes", "Answer - Dustpans", "Most likely category → Jump Starters"): a "Label: value" line written with a
+dash. Only an answer word is such a label; "Cotton - organic" or "T-Shirt - Red" are values with a clause."""
 _SENTENCE = re.compile(
     r"^\s*(?:the|this|its|my)\s+([^\W\d][\w \-/&]{0,40}?)\s+(?:is|are|would be|should be)\s+"
     r"(?:an?\s+|the\s+)?(.+?)[.!]?\s*$",
@@ -299,6 +307,9 @@ def _labelled(line: str) -> Item:
     label = _LABEL.match(line)
     if label and not label.group(2).startswith("//"):
         return Item(trim(label.group(1)), _clean(label.group(2)))
+    dashed = _DASHED.match(line)
+    if dashed:  # the answer word is the key: "Most likely category" asks what "category" asks
+        return Item(dashed.group(1), _clean(dashed.group(2)))
     label = _SENTENCE.match(line)
     prose = prose_value(label.group(2) if label else line)
     if prose is not None:  # "The product is a tea towel, so the best category is "Kitchen Towels"."
@@ -336,6 +347,11 @@ def split_path(text: str) -> list[str]:
     # a slash only separates when nothing else does: "Computer Components > I/O Cards" keeps its "I/O"
     splitter = _PATH_SPLIT if _PATH_SPLIT.search(text) else _SLASH_SPLIT
     return [p for p in (s.strip() for s in splitter.split(text)) if p]
+
+
+def is_dashed_answer(text: str) -> bool:
+    """Whether a line is an answer word and a dash or arrow before the value ("Category — Sticky Notes")."""
+    return _DASHED.match(text) is not None
 
 
 def has_path_separator(text: str) -> bool:

@@ -120,6 +120,21 @@ def test_an_answer_written_as_one_xml_element_is_read_by_its_tag() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("Category — Garden Hoses", [Item("Category", "Garden Hoses")]),  # an em dash for the colon
+        ("Answer – Wok Lids", [Item("Answer", "Wok Lids")]),  # an en dash
+        ("Best-fit category -> Pet Beds", [Item("category", "Pet Beds")]),  # words before the answer word: its key
+        ("Predicted label → Teapots > Glass", [Item("label", "Teapots > Glass")]),  # an arrow; a path after it
+        ("Wool - merino", [Item(None, "Wool - merino")]),  # no answer word: a value with a clause
+        ("Tag-free", [Item(None, "Tag-free")]),  # a hyphen inside a word parts nothing
+    ],
+)
+def test_an_answer_word_with_a_dash_or_an_arrow_is_a_label(text: str, expected: list[Item]) -> None:
+    assert items(parse_answer(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ('I\'d go with "Garden Hoses" for this one.', [Item(None, "Garden Hoses")]),  # one quoted name in prose
         ("The listing belongs to the 'Teapots' category.", [Item(None, "Teapots")]),
         ('The product is a hose, so the best category is "Garden Hoses".', [Item(None, "Garden Hoses")]),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from tagllm.mapping.base import METHOD_RANK, Mapped
 from tagllm.missing import is_missing_cell
 from tagllm.models import MappingInfo
-from tagllm.parsing import has_path_separator, items, parse_answer, prose_value, split_list
+from tagllm.parsing import has_path_separator, is_dashed_answer, items, parse_answer, prose_value, split_list
 from tagllm.taxonomy import Value
 
 if TYPE_CHECKING:
@@ -170,6 +170,7 @@ def looks_wrapped(text: str) -> bool:
         or "\n" in stripped
         or any(c in stripped for c in ":：=")
         or (" is " in stripped.casefold())
+        or is_dashed_answer(stripped)  # "Category — Sticky Notes", "Answer → Dustpans"
         or prose_value(stripped) is not None  # 'I'd go with "Body Weight Scales".', "I'd file this under Teapots."
         or (len(split_list(stripped)) > 1 and not has_path_separator(stripped))  # a path's commas are in its names
     )
