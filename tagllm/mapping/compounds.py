@@ -11,6 +11,7 @@ from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, agreements, con
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.keys import stem
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
+from tagllm.mapping.parents import joined_parent
 from tagllm.taxonomy import Value
 from tagllm.text import normalize
 
@@ -98,8 +99,9 @@ def named_tails(mapper: Mapper, batch: Batch, tails: dict[str, list[str]], stage
     for (raw, vid), agreed in zip(
         chosen.items(), agreements(mapper, queries, facet, HEAD_AGREEMENT, HEAD_TRAIL), strict=True
     ):
-        if agreed is not None:
-            batch.done[raw] = mapper.accept(raw, facet, mapper.values[vid], "modifier", round(agreed, 4))
+        if agreed is not None:  # "boxing & mma gloves": the tail names MMA Gloves, the string its joined parent
+            value = joined_parent(mapper.taxonomy, mapper.values[vid], batch.text(raw))
+            batch.done[raw] = mapper.accept(raw, facet, value, "modifier", round(agreed, 4))
     return claimed
 
 

@@ -24,6 +24,7 @@ from tagllm.candidates.title_head import CONNECTIVES, SEPARATOR, HeadFinder, Tit
 from tagllm.mapping.agreement import STOP, WHOLE_TRAIL, agreements
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.families import qualifies_shared_head
+from tagllm.mapping.parents import joined_parent
 from tagllm.text import has_cjk, normalize
 
 if TYPE_CHECKING:
@@ -100,7 +101,8 @@ class TitleStage(Stage):
         queries = [(batch.text(raw), value.id) for raw, value in found.items()]
         scores = agreements(self.m, queries, facet, TITLE_AGREEMENT, WHOLE_TRAIL)
         for (raw, value), score in zip(found.items(), scores, strict=True):
-            if score is not None:
+            if score is not None:  # "Toilet Brush and Holder Set": the part's parent, once the part agreed
+                value = joined_parent(self.m.taxonomy, value, batch.text(raw))
                 batch.done[raw] = self.m.accept(raw, facet, value, self.name, round(score, 4))
 
     def narrowed(self, value: Value, phrase: str) -> Value:
