@@ -57,6 +57,21 @@ def test_a_skipped_example_is_told_which_facet_its_label_belongs_to_or_which_val
                    "its id or its path"),
         ("labels", f"{path}:5: category label 'Spacesuits' is not a value of the taxonomy"),
         ("labels", f"{path}:6: color label 'Accessories' is a value of facet 'category', not of color"),
-        ("labels", f"{path}:7: facet 'colour' is not in the taxonomy; did you mean 'color'?"),
-        ("labels", f"{path}:8: facet 'volume' is not in the taxonomy; its facets: category, color, finish"),
+        ("labels", f"{path}:7: taxonomy 'small' has no facet 'colour'; its facets are: category, color, finish"),
+        ("labels", f"{path}:8: taxonomy 'small' has no facet 'volume'; its facets are: category, color, finish"),
     ]  # fmt: skip
+
+
+def test_the_gold_reader_names_the_other_facets_of_a_value_as_the_examples_loader_does(tmp_path: Path) -> None:
+    """One function says it for both readers: 'Black' given as a category is a colour and a finish, and the gold
+    reader named the first alone."""
+    from tagllm.evaluation.config import load_eval_config
+    from tagllm.evaluation.gold import load_gold
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "g1", "title": "Black shoes", "labels": {"category": ["shoes", "Black"]}}) + "\n")
+    config = tmp_path / "eval.yaml"
+    config.write_text("name: black\ngold: gold.jsonl\ngold_field: labels\ntagger: {taxonomy: demo}\n")
+    read = load_gold(load_eval_config(config), small_taxonomy())
+    reason = "a value of facet 'color', not of category (and of 'finish')"
+    assert read.unknown == [{"product_id": "g1", "facet": "category", "value": "Black", "reason": reason}]

@@ -76,6 +76,10 @@ class GoldResolver:
             return []
         return sorted(v.path or v.name for v in named)
 
+    def names(self, facet: str, raw: str) -> bool:
+        """Whether a gold value names a value of ``facet``: one, or several that share it."""
+        return self.resolve(facet, raw) is not None or bool(self.sharing(facet, raw))
+
     def _value_keys(self, value: Value) -> set[str]:
         return {normalize(value.id), normalize(value.name), *([self._path_key(value.path)] if value.path else [])}
 
@@ -210,10 +214,6 @@ def _why(resolver: GoldResolver, facet: str, value: str) -> str:
     in the category column: "not in taxonomy" sent the analyst looking for a value the taxonomy holds), or none."""
     shared = resolver.sharing(facet, value)
     if not shared:
-        taxonomy = resolver.taxonomy
-        others = [
-            f for f in taxonomy.facets if f != facet and (resolver.resolve(f, value) or resolver.sharing(f, value))
-        ]
-        return f"a value of facet {others[0]!r}, not of {facet}" if others else "not in taxonomy"
+        return resolver.taxonomy.other_facet(facet, value, resolver.names) or "not in taxonomy"
     named = "; ".join(shared[:3]) + (f"; and {len(shared) - 3} more" if len(shared) > 3 else "")
     return f"names {len(shared)} values of the taxonomy ({named}): write its path or id"

@@ -58,23 +58,20 @@ class LabelResolver:
         if ids:
             shown = ", ".join(sorted(ids)[:5])
             return f"names {len(ids)} values of {facet} ({shown}); give its id or its path"
-        others = self._other_facets(facet, label)
-        if others:
-            return f"is a value of facet {others[0]!r}, not of {facet}" + (
-                f" (and of {', '.join(map(repr, others[1:]))})" if len(others) > 1 else ""
-            )
+        other = self.taxonomy.other_facet(facet, label, self._names)
+        if other:
+            return f"is {other}"
         return "is not a value of the taxonomy"
 
     def _lookups(self, label: str) -> list[tuple[dict[tuple[str, str], list[str]], str]]:
         return [(self._exact, label.strip()), (self._keys, normalize(label)), (self._labels, normalize(label))]
 
-    def _other_facets(self, facet: str, label: str) -> list[str]:
-        """The facets besides ``facet`` that ``label`` is a value of: by its id, or by a path or name of one value
-        or of several (a name two values share there is still that facet's, not "not in the taxonomy")."""
-        found = {self.taxonomy.values[label].facet} if label in self.taxonomy.values else set()
-        lookups = self._lookups(label)
-        found |= {other for other in self.taxonomy.facets if any(table.get((other, key)) for table, key in lookups)}
-        return sorted(found - {facet})
+    def _names(self, facet: str, label: str) -> bool:
+        """Whether ``label`` names a value of ``facet``: by its id, or by a path or name of one value or of several (a
+        name two values share there is still that facet's, not "not in the taxonomy")."""
+        if label in self.taxonomy.values and self.taxonomy.values[label].facet == facet:
+            return True
+        return any(table.get((facet, key)) for table, key in self._lookups(label))
 
 
 INDEX_LEFT_OUT = "a labelled example needs tags, so this {} is left out of the index"
@@ -109,25 +106,13 @@ def labels_from_record(
     labels: dict[str, list[str]] = {}
     for facet, value in pairs:
         if facet not in resolver.taxonomy.facets:
-            hint = _facet_hint(facet, list(resolver.taxonomy.facets))
-            return RecordError(field=label_field, message=f"{where}: facet {facet!r} is not in the taxonomy; {hint}")
+            return RecordError(field=label_field, message=f"{where}: {resolver.taxonomy.unknown_facet(facet)}")
         vid = resolver.resolve(facet, value)
         if vid is None:
             why = resolver.why_unresolved(facet, value)
             return RecordError(field=label_field, message=f"{where}: {facet} label {value!r} {why}")
         labels.setdefault(facet, []).append(vid)
     return labels
-
-
-def _facet_hint(facet: str, facets: list[str]) -> str:
-    """The facet a misspelt one was probably meant as ('colour': 'color'), else the taxonomy's facets."""
-    import difflib
-
-    near = difflib.get_close_matches(facet, facets, n=1, cutoff=0.7)
-    if near:
-        return f"did you mean {near[0]!r}?"
-    shown = ", ".join(facets[:10]) + (f" … ({len(facets)} in all)" if len(facets) > 10 else "")
-    return f"its facets: {shown}"
 
 
 def _tag_text(value: Any) -> str:

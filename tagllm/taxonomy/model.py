@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -109,6 +109,18 @@ class Taxonomy:
             f"taxonomy {self.name!r} has no facet {facet!r}{guess} (it has {len(self.facets):,} facets: "
             "`tagllm taxonomy show` prints them)"
         )
+
+    def other_facet(self, facet: str, label: str, names: Callable[[str, str], bool]) -> str | None:
+        """What a label that names no value of ``facet`` names instead, when it is a value of other facets: "a value
+        of facet 'color', not of category (and of 'finish')" (a colour in the category column: "not in the taxonomy"
+        sent the analyst looking for a value the taxonomy holds); None when it names no other facet's value.
+        ``names(other, label)``: whether the label names a value of ``other`` (one, or several sharing the name), as
+        the reader that gave it reads labels (the examples loader and the gold reader resolve them differently)."""
+        others = sorted(other for other in self.facets if other != facet and names(other, label))
+        if not others:
+            return None
+        also = f" (and of {', '.join(map(repr, others[1:]))})" if len(others) > 1 else ""
+        return f"a value of facet {others[0]!r}, not of {facet}{also}"
 
     def children(self, value_id: str | None) -> list[Value]:
         return [self.values[c] for c in self._children.get(value_id, [])]
