@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from tagllm.errors import InputError, OutputError, missing_dependency, os_reason
 from tagllm.io.compaction import compact, cut_torn_row, input_ranks, is_in_order, merge_parts
+from tagllm.io.layout import choose_layout
 from tagllm.io.lock import OutputLock, scan_locked, signature
 from tagllm.io.places import check_output_name, check_output_place, is_device
 from tagllm.io.readers import STDIO, detect_format
@@ -155,37 +156,12 @@ class ResultWriter:
         return chosen
 
     def _choose_layout(self, routed: bool) -> None:
-        """The columns (CSV) or schema (Parquet) rows are written in: this run's, or, resuming an output written in
-        an older layout, that one's (``_resume_layout``)."""
-        # a routed run's rows say which path made their tags (``source``)
-        self._routed, self._fingerprints = routed, True
-        self._columns = self._header(routed, fingerprint=True)
-        if self.format == "parquet":
-            self._schema = parquet_schema(self.facets, self.keep_columns, routed=routed)
-        if self.state.schema is not None or (self.format == "csv" and self.state.header is not None):
-            self._resume_layout()
-
-    def _header(self, routed: bool, *, fingerprint: bool) -> list[str]:
-        blank = table_row(TagResult(product_id=""), self.facets, dict.fromkeys(self.keep_columns), routed=routed)
-        return [*blank, *([HASH_COLUMN] if fingerprint else [])]
-
-    def _resume_layout(self) -> None:
-        """An output written before rows held fingerprints, or (routed) before they said their source, is resumed
-        in its own layout, without them; one of other columns is refused."""
-        layouts = dict.fromkeys([(self._routed, True), (False, True), (False, False)])
-        for routed, fingerprint in layouts:
-            if self.format == "parquet":
-                schema = parquet_schema(self.facets, self.keep_columns, fingerprint=fingerprint, routed=routed)
-                if self.state.schema is not None and self.state.schema.equals(schema):
-                    self._schema, self._routed, self._fingerprints = schema, routed, fingerprint
-                    return
-            elif self.state.header == self._header(routed, fingerprint=fingerprint):
-                self._columns, self._routed, self._fingerprints = self.state.header, routed, fingerprint
-                return
-        if self.format == "parquet":
-            assert self.state.schema is not None
-            self._refuse(self.state.schema.names, self._schema.names)
-        self._refuse(self.state.header or [], self._columns)
+        """The columns (CSV) or schema (Parquet) rows are written in (``layout.choose_layout``)."""
+        layout = choose_layout(
+            self.target, self.format, self.facets, self.keep_columns, routed=routed, state=self.state
+        )
+        self._columns, self._schema = layout.columns, layout.schema
+        self._routed, self._fingerprints = layout.routed, layout.fingerprints
 
     @property
     def is_open(self) -> bool:
@@ -248,12 +224,6 @@ class ResultWriter:
 
     def _size(self) -> int:
         return 0 if self._stream is None or self.is_stdout else os.fstat(self._stream.fileno()).st_size
-
-    def _refuse(self, existing: list[str], columns: list[str]) -> None:
-        raise InputError(
-            f"{self.target} has the columns {', '.join(existing)}, but this run writes {', '.join(columns)}; "
-            "resume with the same facets and --keep-columns, or write to a new file"
-        )
 
     def write(
         self,
