@@ -9,8 +9,6 @@ import os
 import random
 import threading
 import time
-import unicodedata
-import urllib.parse
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Literal, TypeVar
 
@@ -34,8 +32,9 @@ from tagllm.backends.completion import (
     retry_after_seconds,
     valid_unicode,
 )
+from tagllm.backends.openai_address import check_base_url, read_api_key
 from tagllm.errors import BackendError, ConfigError, RetryableBackendError, missing_dependency
-from tagllm.models import Product, RecordError
+from tagllm.models import RecordError
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
@@ -52,12 +51,6 @@ def _httpx() -> Any:
     except ImportError:
         raise missing_dependency("httpx", "openai", "the openai backend") from None
     return httpx
-
-
-ENDPOINTS = ("/chat/completions", "/completions", "/models")
-"""Routes under a server's /v1: a base URL that ends in one is an endpoint's address, not the server's."""
-CONTEXT_REFUSAL = "maximum context length"
-"""What vLLM's (and OpenAI's) HTTP 400 for a prompt longer than the model's context says."""
 
 
 class OpenAIBackend(Backend):
@@ -140,28 +133,8 @@ class OpenAIBackend(Backend):
     def check(self) -> None:
         _httpx()
         if self._client is None:
-            self._api_key()
-            bad = next((i for i, char in enumerate(self.base_url) if char <= " " or char == "\x7f"), None)
-            if bad is not None:  # httpx's InvalidURL escaped as a traceback
-                char = self.base_url[bad]
-                raise ConfigError(
-                    f"openai backend: base URL {self.base_url!r} holds a character a URL cannot carry (character "
-                    f"{bad + 1}, {unicodedata.name(char, 'a control character')}); give the server's address alone"
-                )
-            url = urllib.parse.urlsplit(self.base_url)
-            if url.scheme not in ("http", "https") or not url.netloc:
-                raise ConfigError(
-                    f"openai backend: base URL {self.base_url!r} is not an http(s) URL; "
-                    "give the server's /v1 address, e.g. --base-url http://127.0.0.1:8000/v1"
-                )
-            endpoint = next((e for e in ENDPOINTS if url.path.rstrip("/").endswith(e)), None)
-            if endpoint is not None:
-                # every request went to …/chat/completions/chat/completions, and the 404 said to add /v1
-                server = self.base_url.rstrip("/").removesuffix(endpoint)
-                raise ConfigError(
-                    f"openai backend: base URL {self.base_url!r} is the address of the server's {endpoint} "
-                    f"endpoint; give the server's own, without {endpoint}: --base-url {server}"
-                )
+            read_api_key(self.api_key_env)
+            check_base_url(self.base_url)
 
     # -- connection ------------------------------------------------------------------------------------------
     def _http(self) -> Any:
@@ -169,7 +142,7 @@ class OpenAIBackend(Backend):
         if self._client is None:
             httpx = _httpx()
             headers = {"Content-Type": "application/json"}
-            key = self._api_key()
+            key = read_api_key(self.api_key_env)
             if key:
                 headers["Authorization"] = f"Bearer {key}"
             self._client = httpx.AsyncClient(
@@ -179,20 +152,6 @@ class OpenAIBackend(Backend):
                 limits=httpx.Limits(max_connections=self.concurrency),
             )
         return self._client
-
-    def _api_key(self) -> str | None:
-        """The key in ``api_key_env``, without the spaces or line end a file it was read from left around it (a
-        Windows .env's "\\r" was sent, and httpx's refusal printed the key). One holding a character no HTTP header
-        carries is refused without showing it: it crashed the run with a UnicodeEncodeError."""
-        key = (os.environ.get(self.api_key_env) or "").strip()
-        bad = next((i for i, char in enumerate(key) if not " " <= char < "\x7f"), None)
-        if bad is not None:
-            raise ConfigError(
-                f"openai backend: the API key in ${self.api_key_env} holds a character an HTTP header cannot carry "
-                f"(character {bad + 1} of {len(key)}, {unicodedata.name(key[bad], 'a control character')}); "
-                "set it to the key alone"
-            )
-        return key or None
 
     def _run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
         """Run ``coroutine`` on the backend's loop and wait for it; Ctrl-C cancels what is in flight."""
@@ -242,32 +201,9 @@ class OpenAIBackend(Backend):
         is counted by the server, as the ``usage`` of a one-token answer to it sent as a product's request is. A
         prompt longer than the context alone gets no answer but vLLM's HTTP 400 "This model's maximum context length
         is …": that refusal is the size (it was taken for no answer, and the check skipped)."""
-        return self._run(self._prompt_size(messages))
+        from tagllm.backends.openai_checks import prompt_size
 
-    async def _prompt_size(self, messages: list[dict[str, Any]]) -> PromptSize | None:
-        httpx = _httpx()
-        check = GenerationRequest(Product(id="tagllm-check", title="check"), candidates={}, messages=messages)
-        body = {**self.request_body(check), "max_tokens": 1, "logprobs": False}
-        try:
-            listed = read_json((await asyncio.wait_for(self._http().get("/models"), self.timeout)).content)
-            models = listed.get("data") if isinstance(listed, dict) else None
-            served = [m for m in models if isinstance(m, dict)] if isinstance(models, list) else []
-            context = next((m.get("max_model_len") for m in served if m.get("id") == self.model), None)
-            if not isinstance(context, int) or isinstance(context, bool) or context < 1:
-                return None
-            answer = await asyncio.wait_for(self._http().post("/chat/completions", json=body), self.timeout)
-            data = read_json(answer.content) if answer.status_code == 200 else None
-        except (httpx.HTTPError, TimeoutError, BrokenOutput):
-            return None  # left to the products' requests, each with its own retries and error
-        longer = "start the server with a longer --max-model-len, up to the model's own context"
-        said = error_text(answer.content) if answer.status_code == 400 else ""
-        if CONTEXT_REFUSAL in said.lower():
-            return PromptSize(0, context, self.max_new_tokens, longer, refused=said)
-        usage = data.get("usage") if isinstance(data, dict) else None
-        tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
-        if not isinstance(tokens, int) or isinstance(tokens, bool) or tokens < 0:
-            return None
-        return PromptSize(tokens, context, self.max_new_tokens, longer)
+        return self._run(prompt_size(self, messages))
 
     def request_body(self, request: GenerationRequest) -> dict[str, Any]:
         """The chat-completions body for one product (what ``tagllm prompt render`` would show as sent)."""

@@ -1,7 +1,8 @@
 """What the openai backend asks a server before the first product (``OpenAIBackend.load``): that something at the
 address answers as an OpenAI-compatible API and takes the API key, which model it serves and whether it is vLLM
 (``discover``, asked again at each batch), and that it takes the request every product is sent as. Each mistake is
-said once, before the output is opened, not as every product failing after its retries."""
+said once, before the output is opened, not as every product failing after its retries. Also how long a prompt is
+against the served model's context (``prompt_size``), which the server alone can count."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import asyncio
 import json
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from tagllm.backends.base import GenerationRequest
+from tagllm.backends.base import GenerationRequest, PromptSize
 from tagllm.backends.completion import BrokenOutput, error_text, read_json
 from tagllm.backends.openai import _httpx
+from tagllm.backends.openai_address import read_api_key
 from tagllm.errors import ConfigError
 from tagllm.models import Product
 
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
 
 NO_ROUTE = frozenset({404, 405, 501})
 """HTTP statuses that say an address has no such route (not found, method not allowed, not implemented)."""
+CONTEXT_REFUSAL = "maximum context length"
+"""What vLLM's (and OpenAI's) HTTP 400 for a prompt longer than the model's context says."""
 
 # What ``load`` asks a server, shaped as a product's request is (a system and a user message, a strict schema).
 PROBE_MESSAGES = [
@@ -74,7 +78,7 @@ def refused_key(backend: OpenAIBackend, status: int, raw: bytes, route: str) -> 
     the output was opened (and without --model, the run said to pass one)."""
     key = (
         f"the key in ${backend.api_key_env} is not one it accepts"
-        if backend._api_key()
+        if read_api_key(backend.api_key_env)
         else f"${backend.api_key_env} is not set"
     )
     raise ConfigError(
@@ -196,3 +200,31 @@ def _web_page(response: Any) -> bool:
     """Whether an answer is an HTML page rather than an API's JSON."""
     kind = str(response.headers.get("content-type", "")).lower()
     return "html" in kind or response.content.lstrip()[:1] == b"<"
+
+
+async def prompt_size(backend: OpenAIBackend, messages: list[dict[str, Any]]) -> PromptSize | None:
+    """The size of a prompt against the served model's context (see ``OpenAIBackend.prompt_size``): None where the
+    server's /models names no ``max_model_len`` for the model, or where it does not answer."""
+    httpx = _httpx()
+    check = GenerationRequest(Product(id="tagllm-check", title="check"), candidates={}, messages=messages)
+    body = {**backend.request_body(check), "max_tokens": 1, "logprobs": False}
+    try:
+        listed = read_json((await asyncio.wait_for(backend._http().get("/models"), backend.timeout)).content)
+        models = listed.get("data") if isinstance(listed, dict) else None
+        served = [m for m in models if isinstance(m, dict)] if isinstance(models, list) else []
+        context = next((m.get("max_model_len") for m in served if m.get("id") == backend.model), None)
+        if not isinstance(context, int) or isinstance(context, bool) or context < 1:
+            return None
+        answer = await asyncio.wait_for(backend._http().post("/chat/completions", json=body), backend.timeout)
+        data = read_json(answer.content) if answer.status_code == 200 else None
+    except (httpx.HTTPError, TimeoutError, BrokenOutput):
+        return None  # left to the products' requests, each with its own retries and error
+    longer = "start the server with a longer --max-model-len, up to the model's own context"
+    said = error_text(answer.content) if answer.status_code == 400 else ""
+    if CONTEXT_REFUSAL in said.lower():
+        return PromptSize(0, context, backend.max_new_tokens, longer, refused=said)
+    usage = data.get("usage") if isinstance(data, dict) else None
+    tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+    if not isinstance(tokens, int) or isinstance(tokens, bool) or tokens < 0:
+        return None
+    return PromptSize(tokens, context, backend.max_new_tokens, longer)
