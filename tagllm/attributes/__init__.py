@@ -3,7 +3,8 @@
 ``tags`` (reading "Key: Value" tags, the keys that fold their spellings) ▸ ``facets`` (``learn_attributes``: which
 keys are facets; ``kinds``: values that are numbers, dates, codes or descriptions; ``variants``: misspellings) ▸
 ``resolver`` (``AttributeResolver``: tags onto a taxonomy) ▸ ``scopes`` (``learn_scopes``) ▸ ``builder``
-(``learn_taxonomy``: all of it from a file of labelled products).
+(``learn_taxonomy``: all of it from a file of labelled products) ▸ ``taxonomy_file`` (the checks around writing what
+it learned, and the write).
 """
 
 from tagllm.attributes.builder import LearnedTaxonomy, learn_taxonomy

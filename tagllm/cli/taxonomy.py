@@ -183,30 +183,23 @@ def build(
 ) -> None:
     """Build a taxonomy from labelled products: attribute facets from their "Key: Value" tags (values merged,
     free-text, number and code keys left out with the reason) and where each facet applies."""
-    import os
-    from pathlib import Path
-
     from tagllm.attributes import learn_taxonomy
+    from tagllm.attributes.taxonomy_file import (
+        check_build_output,
+        check_extendable,
+        refuse_nothing_learned,
+        save_learned,
+    )
     from tagllm.cli.common import build_config
-    from tagllm.errors import OutputError
-    from tagllm.io.places import check_writable
-    from tagllm.taxonomy import load_taxonomy, save_own
-    from tagllm.taxonomy.own_writer import check_own_path, check_own_scopes
+    from tagllm.taxonomy import load_taxonomy
 
     cfg = build_config(config, taxonomy=taxonomy)
-    check_own_path(output)  # before the products are read
-    check_writable(output)
-    if Path(output).exists() and Path(examples).exists() and os.path.samefile(output, examples):
-        raise OutputError(f"{output}: is the products file this reads; write the taxonomy to another file")
+    check_build_output(output, examples)  # before the products are read
     progress = StderrProgress(quiet)  # on a terminal: reading and learning from a large catalogue takes minutes
     try:
         progress("taxonomy", 0, None)
         base = load_taxonomy(cfg.taxonomy)
-        check_own_scopes(base)  # before the products are read and learned from
-        if base.source and Path(output).exists() and os.path.samefile(output, base.source):
-            # written over, a hand-kept taxonomy lost its comments and layout, and a failed write the taxonomy itself
-            raise OutputError(f"{output}: is the taxonomy this extends; write the new one to another file")
-        _refuse_unwritable(base)
+        check_extendable(base, output)  # before the products are read and learned from
         learned = learn_taxonomy(
             examples, base, label_field=label_field, attribute_field=attribute_field, learn_facets=not no_attributes,
             text_field=text_field or None, min_products=min_products, min_value_count=min_value_count,
@@ -217,52 +210,19 @@ def build(
         progress.done()  # its line ends before the summary, or an error, is printed
     for line in learned.summary():
         typer.echo(line)
-    _refuse_nothing_learned(learned, examples, None if no_attributes else attribute_field, label_field)
-    header = f"Built by: tagllm taxonomy build {Path(examples).name} (from {base.name}, {learned.records} products)"
-    path = save_own(learned.taxonomy, output, header=header)
+    refuse_nothing_learned(learned, examples, None if no_attributes else attribute_field, label_field)
+    _print_written(save_learned(learned, output, examples, base), learned)
+    # as `index build`: a record that could not be read is not learned from, and a script must be able to tell
+    raise typer.Exit(1 if learned.bad_records else 0)
+
+
+def _print_written(path: Path, learned: LearnedTaxonomy) -> None:
+    """The build's last line: the file written, what it holds, and the records skipped (which make the exit 1)."""
     facets = len(learned.attributes.facets) if learned.attributes else 0
     skipped = len(learned.bad_records)
     typer.echo(
         f"{path}: {len(learned.taxonomy)} values in {len(learned.taxonomy.facets)} facets ({facets} learned)"
         + (f", {skipped} record(s) skipped" if skipped else "")
-    )
-    # as `index build`: a record that could not be read is not learned from, and a script must be able to tell
-    raise typer.Exit(1 if skipped else 0)
-
-
-def _refuse_unwritable(base: Taxonomy) -> None:
-    """The own format refuses what `taxonomy check` reports (a name with no letters or digits, two names one parent
-    holds): a path list holding 'Apparel > ---' was extended and written, exit 0, into a file that did not load. Said
-    before the products are read."""
-    from tagllm.errors import TaxonomyError
-
-    # a synonym or a label two values share loads: said by `taxonomy check`, not refused
-    problems = base.check(synonyms=False, labels=False)
-    if problems:
-        where = base.source or base.name
-        raise TaxonomyError(
-            f"{where}: {len(problems)} problem(s) the taxonomy file this writes would refuse to load, the first: "
-            f"{problems[0]}; fix them in {where} first (`tagllm taxonomy check -t {where}` lists them); nothing "
-            "was written"
-        )
-
-
-def _refuse_nothing_learned(
-    learned: LearnedTaxonomy, examples: str, attribute_field: str | None, label_field: str | None
-) -> None:
-    """A build that found in no record an attribute tag nor a category of the taxonomy would write the taxonomy it
-    extends unchanged, exit 0: misnamed fields (--attribute-field, --label-field) read as success. Said before
-    anything is written."""
-    from tagllm.errors import InputError
-
-    tags = learned.attributes.with_tags if learned.attributes is not None else 0
-    if not learned.records or tags or learned.with_category:
-        return
-    fields = f"attribute tags in {attribute_field!r} nor " if attribute_field else ""
-    raise InputError(
-        f"{examples}: none of its {learned.records} record(s) has {fields}a category of the taxonomy in "
-        f"{label_field!r}, so there is nothing to learn and nothing was written; name the fields that hold them with "
-        "--attribute-field and --label-field"
     )
 
 
