@@ -119,7 +119,6 @@ def generate(
     from tagllm.io import RecordSource, parse_columns
     from tagllm.io.rows import parse_keep_columns
     from tagllm.routing import parse_threshold
-    from tagllm.tagger import Tagger
 
     begun = time.perf_counter()  # the summary's start-up counts the tagger's setup too (an index built: half a minute)
     cfg = build_config(
@@ -134,13 +133,9 @@ def generate(
     kept = parse_keep_columns(keep_columns)
     records = RecordSource(input, format=input_format, columns=parse_columns(columns))
     warn = (lambda text: None) if quiet else (lambda text: typer.echo(f"warning: {text}", err=True))
-    _check_input(records, kept, quiet, warn)
-    _check_output(output, output_format, resume, cfg, kept, warn)
-    if prompt and cfg.backend == "retrieval":
-        warn(f"--prompt {prompt}: the retrieval backend writes no prompt, so it is unused")
+    _check_before_setup(records, output, output_format, resume, cfg, kept, prompt, quiet, warn)
     progress = StderrProgress(quiet)
-    tagger = Tagger.from_config(cfg, progress=progress)
-    _warn_about_setup(tagger, cfg, progress, warn)
+    tagger = _set_up(cfg, progress, warn)
     setup = time.perf_counter() - begun
     summary = _tag(
         tagger, records, output, progress, output_format=output_format, resume=resume, keep_columns=kept,
@@ -182,38 +177,47 @@ def _check_input(records: RecordSource, kept: list[str], quiet: bool, warn: Call
         typer.echo(export_note(records.name, records.columns, "--columns"), err=True)
 
 
-def _check_output(
+def _check_before_setup(
+    records: RecordSource,
     output: str,
     output_format: str | None,
     resume: bool,
     cfg: TaggerConfig,
     kept: list[str],
+    prompt: str | None,
+    quiet: bool,
     warn: Callable[[str], None],
 ) -> None:
-    """Refuse an output that the run could never write, before the tagger is built (an index: minutes); and say that
-    an earlier run's output there is replaced, while Ctrl-C still keeps it."""
-    from tagllm.io import STDIO, detect_format
-    from tagllm.io.lock import OutputLock
-    from tagllm.io.places import check_output_name, check_output_place
-    from tagllm.io.resume import check_replaceable, output_file
-    from tagllm.io.rows import refuse_column_clashes
+    """Refuse input and output the run could never use, and warn of what it will leave unused (``prompt``: the
+    template --prompt named) and of an earlier run's results it will replace (while Ctrl-C still keeps them), before
+    the tagger is built (an index: minutes)."""
+    from tagllm.io import STDIO
+    from tagllm.io.places import check_output
 
-    if output != STDIO:
-        check_output_name(Path(output))  # tags.jsonl.gz: said before its format is asked for
-    out_format = detect_format(output, output_format, flag="--output-format", output=True)
-    if output != STDIO:  # a place that can never be written is said before the tagger is built (an index: minutes)
-        check_output_place(Path(output), out_format)
-        OutputLock(output_file(Path(output))).check()  # so is another run writing it
-        if not resume:  # and a file there that is no output, which the run would replace
-            check_replaceable(Path(output), out_format)
-            if _holds_results(Path(output)):
-                warn(
-                    f"{output} holds an earlier run's results, which this run replaces once its models are loaded; "
-                    "to keep them and tag only what they lack, stop it (Ctrl-C) and run again with --resume"
-                )
-    # so is a facet or kept column a CSV or Parquet row has a column of its own for: by the facets named (with none
-    # named, the index's labelled ones are known once it is open, and the writer refuses a clash of theirs)
-    refuse_column_clashes(out_format, cfg.facets or [], kept, routed=cfg.route_threshold is not None)
+    _check_input(records, kept, quiet, warn)
+    # a facet or kept column a CSV or Parquet row has a column of its own for is refused by the facets named (with
+    # none named, the index's labelled ones are known once it is open, and the writer refuses a clash of theirs)
+    check_output(
+        output, output_format, resume=resume, facets=cfg.facets or [], keep_columns=kept,
+        routed=cfg.route_threshold is not None,
+    )  # fmt: skip
+    if output != STDIO and not resume and _holds_results(Path(output)):
+        warn(
+            f"{output} holds an earlier run's results, which this run replaces once its models are loaded; "
+            "to keep them and tag only what they lack, stop it (Ctrl-C) and run again with --resume"
+        )
+    if prompt and cfg.backend == "retrieval":
+        warn(f"--prompt {prompt}: the retrieval backend writes no prompt, so it is unused")
+
+
+def _set_up(cfg: TaggerConfig, progress: StderrProgress, warn: Callable[[str], None]) -> Tagger:
+    """The tagger ``cfg`` names (its index opened, or built from the examples), with what its setup leaves out or
+    leaves unused said."""
+    from tagllm.tagger import Tagger
+
+    tagger = Tagger.from_config(cfg, progress=progress)
+    _warn_about_setup(tagger, cfg, progress, warn)
+    return tagger
 
 
 def _holds_results(output: Path) -> bool:

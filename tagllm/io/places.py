@@ -12,9 +12,14 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from tagllm.errors import OutputError, os_reason
+from tagllm.io.lock import OutputLock
+from tagllm.io.readers import STDIO, detect_format
+from tagllm.io.resume import check_replaceable, output_file
+from tagllm.io.rows import refuse_column_clashes
 
 
 def check_writable(target: str | Path, *, directory: bool = False) -> None:
@@ -129,3 +134,28 @@ def check_output_place(target: Path, fmt: str) -> None:
     if target.is_dir():
         raise OutputError(f"{target}: is a directory; give the output a file name, e.g. {target / f'tags.{fmt}'}")
     check_writable(target)
+
+
+def check_output(
+    target: str | Path,
+    format: str | None = None,
+    *,
+    resume: bool = False,
+    facets: Sequence[str] = (),
+    keep_columns: Sequence[str] = (),
+    routed: bool = False,
+) -> None:
+    """Refuse an output a run could never write, before there is a tagger to write it (building one can take
+    minutes: an index): a name with no format, a place that cannot be written, another run writing it, a file there
+    that is no output (unless resumed), or a facet or kept column (those known yet: ``facets`` may be empty until
+    the index is open, whose labelled facets the writer checks) that a CSV or Parquet row has a column of its own
+    for. ``ResultWriter`` checks the same once it is made."""
+    if str(target) != STDIO:
+        check_output_name(Path(target))  # tags.jsonl.gz: said before its format is asked for
+    out_format = detect_format(target, format, flag="--output-format", output=True)
+    if str(target) != STDIO:
+        check_output_place(Path(target), out_format)
+        OutputLock(output_file(Path(target))).check()
+        if not resume:
+            check_replaceable(Path(target), out_format)
+    refuse_column_clashes(out_format, facets, keep_columns, routed=routed)
