@@ -138,6 +138,20 @@ def strip_fences(raw: str) -> str:
     return match.group(1) if match else raw
 
 
+_ESCAPED_LINE_END = re.compile(r"\\r\\n|\\n")
+"""A line end written as an escape, backslash and n: an answer copied out of a JSON string or a log."""
+
+
+def unescape_lines(raw: str) -> str:
+    """An answer with no line end of its own but escaped ones ("```json\\n{...}\\n```" as a JSON string or a
+    log holds it) with those read as the line ends they stand for, so its fence, lines and labels are found; any
+    other answer as it is: a real line end says the escapes are part of the text, and in JSON they are the escapes
+    of its strings ('{"category": "A\\nB"}')."""
+    if "\n" in raw or "\\n" not in raw or trim(raw)[:1] in ("{", "["):
+        return raw
+    return _ESCAPED_LINE_END.sub("\n", raw)
+
+
 def parse_answer(raw: str) -> Any:
     """What a raw model answer holds: a dict or list when it is (or holds) JSON, even broken, else the text.
 
@@ -146,7 +160,7 @@ def parse_answer(raw: str) -> Any:
     """
     if not isinstance(raw, str):
         return raw
-    text = trim(strip_fences(raw))
+    text = trim(strip_fences(unescape_lines(raw)))
     if not text or len(text) > MAX_ANSWER_CHARS:
         return text
     if text[0] in "{[":

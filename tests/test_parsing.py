@@ -117,6 +117,17 @@ def test_an_answer_written_as_one_xml_element_is_read_by_its_tag() -> None:
     assert parse_answer("<a>Red</b>") == "<a>Red</b>"  # tags that do not match
 
 
+def test_line_ends_written_as_escapes_are_read_as_line_ends() -> None:
+    # an answer copied out of a JSON string or a log: its fence and lines were one line holding backslash-n
+    assert items(parse_answer('```json\\n{"category": "Wok Lids"}\\n```')) == [Item("category", "Wok Lids")]
+    assert items(parse_answer("Category: Teapots\\r\\nColor: Red")) == [
+        Item("Category", "Teapots"),
+        Item("Color", "Red"),
+    ]
+    assert items(parse_answer('{"category": "A\\nB"}')) == [Item("category", "A\nB")]  # JSON's own escape
+    assert items(parse_answer("Teapots\nWok\\nLids")) == [Item(None, "Teapots"), Item(None, "Wok\\nLids")]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
