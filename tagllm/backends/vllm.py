@@ -23,6 +23,19 @@ from tagllm.backends.confidence import decoded_spans, enum_ids, value_confidence
 from tagllm.errors import ConfigError, missing_dependency
 from tagllm.models import RecordError
 
+_AGAIN = "run again with --resume to tag it"
+# How a request that did not finish its answer ended (vLLM's FinishReason; "length" is read apart): why, in words,
+# and whether asking again can help (a repeating pattern comes back under the same greedy settings).
+_UNFINISHED = {
+    "abort": (f"vLLM aborted this product's request before its answer was finished; {_AGAIN}", True),
+    "error": (f"vLLM failed this product's request with an internal error (such as a KV-cache load); {_AGAIN}", True),
+    "repetition": (
+        "vLLM stopped this product's answer on a repeating pattern of tokens, so it has no answer; set a temperature "
+        "above 0 in backend_options, or try another model",
+        False,
+    ),
+}
+
 
 def _import_vllm() -> Any:
     try:
@@ -380,6 +393,9 @@ class VLLMBackend(Backend):
         return {**DEFAULT_CHAT_TEMPLATE_KWARGS, **self.chat_template_kwargs}
 
     def _generation(self, request: GenerationRequest, output: Any, latency_ms: float) -> Generation:
+        if not output.outputs:  # read as outputs[0], the IndexError had every product of the batch asked again alone
+            message = f"vLLM returned no completion for this product's request; {_AGAIN}"
+            return Generation(error=RecordError(message=message, is_retryable=True))
         completion = output.outputs[0]
         ids = list(completion.token_ids)
         confidences = None
@@ -392,8 +408,12 @@ class VLLMBackend(Backend):
                 enum_ids(request.schema, request.candidates),
             )
         error = None
-        if getattr(completion, "finish_reason", None) == "length":
+        finish = str(getattr(completion, "finish_reason", None))
+        if finish == "length":
             error = RecordError(message=self._cut(len(output.prompt_token_ids or []), len(ids)), is_retryable=False)
+        elif finish in _UNFINISHED:  # the text is the answer's start: mapped as a whole one, the failure went unsaid
+            why, retryable = _UNFINISHED[finish]
+            error = RecordError(message=f"{why} (after {len(ids)} tokens)", is_retryable=retryable)
         return Generation(
             text=completion.text,
             prompt_tokens=len(output.prompt_token_ids or []),
