@@ -46,14 +46,20 @@ _LABEL = re.compile(r"^\s*([^\W\d][\w \-/&]{0,40}?)\s*[:：=]\s*(.*)$", re.DOTAL
 _NEXT_LABEL = re.compile(r"\s*[,;，；、]\s*(?=[^\W\d](?:[^\W\d]|[ \-/&]){0,40}?\s*[:：=]\s*(?!//)\S)")
 """Where a second "Label: value" pair starts on a labelled line ("Color: Red; Size: M", "颜色：红色；尺码：M"): a
 label of letters only, so "Monitors, Ratio 16:9" is not split at its ratio."""
+_ANSWER_QUALIFIERS = r"final|predicted|suggested|proposed|recommended|chosen|selected|best|top|likely|most|model|the|my"
+"""Words that say which answer a label heads ("Final", "Most likely"): the only words allowed before an answer word
+that also names a product ("Gift Tag", "Shipping Label", "Audio Output")."""
 _DASHED = re.compile(
-    r"^\s*(?:[^\W\d][\w'’-]*\s+){0,3}?(category|categories|answer|label|tag|value|output|result|prediction|"
-    r"classification)\s+(?:->|=>|—|–|--?|→|⟶)\s+(\S.*)$",
+    r"^\s*(?:(?:[^\W\d][\w'’-]*\s+){0,3}?(category|categories|answer|prediction|classification)"
+    rf"|(?:(?:{_ANSWER_QUALIFIERS})\s+){{0,3}}?(label|tag|value|output|result))"
+    r"\s+(?:->|=>|—|–|--?|→|⟶)\s+(\S.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 """An answer word, perhaps after a few words that qualify it, then a dash or an arrow before the value ("Category —
 Sticky Notes", "Answer - Dustpans", "Most likely category → Jump Starters"): a "Label: value" line written with a
-dash. Only an answer word is such a label; "Cotton - organic" or "T-Shirt - Red" are values with a clause."""
+dash. Only an answer word is such a label; "Cotton - organic" or "T-Shirt - Red" are values with a clause, and so is
+a product named by an answer word that is a noun too ("Gift Tag - Kraft Paper", "Shipping Label - 4x6": a tag, a
+label), which only ``_ANSWER_QUALIFIERS`` may come before."""
 _SENTENCE = re.compile(
     r"^\s*(?:the|this|its|my)\s+([^\W\d][\w \-/&]{0,40}?)\s+(?:is|are|would be|should be)\s+"
     r"(?:an?\s+|the\s+)?(.+?)[.!]?\s*$",
@@ -323,7 +329,7 @@ def _labelled(line: str) -> Item:
         return Item(trim(label.group(1)), _clean(label.group(2)))
     dashed = _DASHED.match(line)
     if dashed:  # the answer word is the key: "Most likely category" asks what "category" asks
-        return Item(dashed.group(1), _clean(dashed.group(2)))
+        return Item(dashed.group(1) or dashed.group(2), _clean(dashed.group(3)))
     label = _SENTENCE.match(line)
     prose = prose_value(label.group(2) if label else line)
     if prose is not None:  # "The product is a tea towel, so the best category is "Kitchen Towels"."

@@ -71,7 +71,9 @@ def test_a_wrapped_string_placed_by_a_guess_is_read_as_an_answer(
      # prose around one quoted name, or a product filed under one: read as the answer it is
      ('I\'d go with "Garden Hoses" for this one.', True), ("I'd file this under Teapots.", True),
      # an answer word with a dash or an arrow for its colon; a dash in a value is no label
-     ("Category — Garden Hoses", True), ("Most likely answer → Teapots", True), ("Wool - merino", False)],
+     ("Category — Garden Hoses", True), ("Most likely answer → Teapots", True), ("Wool - merino", False),
+     # a product named by an answer word that is a noun too ("Gift Tag") is a name and its variant
+     ("Gift Tag - Kraft Paper", False), ("Final label - Gift Tags", True)],
 )  # fmt: skip
 def test_numbered_lines_look_wrapped(text: str, expected: bool) -> None:
     assert looks_wrapped(text) is expected

@@ -137,6 +137,10 @@ def test_line_ends_written_as_escapes_are_read_as_line_ends() -> None:
         ("Predicted label → Teapots > Glass", [Item("label", "Teapots > Glass")]),  # an arrow; a path after it
         ("Wool - merino", [Item(None, "Wool - merino")]),  # no answer word: a value with a clause
         ("Tag-free", [Item(None, "Tag-free")]),  # a hyphen inside a word parts nothing
+        # an answer word that names a product too, after a word naming which: a product's name and its variant
+        ("Gift Tag - Kraft Paper", [Item(None, "Gift Tag - Kraft Paper")]),
+        ("Shipping Label – 4x6", [Item(None, "Shipping Label – 4x6")]),
+        ("Most likely tag → Gift Tags", [Item("tag", "Gift Tags")]),  # words that say which answer: a label
     ],
 )
 def test_an_answer_word_with_a_dash_or_an_arrow_is_a_label(text: str, expected: list[Item]) -> None:
