@@ -80,3 +80,19 @@ def test_a_title_is_not_placed_on_a_parent_when_a_child_is_nearer_the_whole_titl
     assert mapper.map_one("Baby Monitor with Camera and Audio, 1080p Night Vision", "category").method != "title"
     mapped = mapper.map_one("Cordless Lawn Mower 40V with Battery", "category")
     assert mapped.value is not None and mapped.value.name == "Lawn Mowers", mapped
+
+
+def test_a_word_of_the_head_phrase_that_names_another_branch_makes_rivals(mapper: Mapper) -> None:
+    """The word "boxing" in a head phrase read as the fans' Gloves (Arts & Entertainment) names Boxing & MMA Gloves &
+    Mitts under Sporting Goods: a rival the whole title is compared with. A word of the value's own name or its
+    ancestors' makes none ("office" in an office chair's title, whatever Office Supplies holds)."""
+    from tagllm.candidates.title_head import TitleHead
+    from tagllm.mapping.titles import TitleStage
+
+    title = next(s for s in mapper.stages if isinstance(s, TitleStage))
+    values = mapper.taxonomy.facet_values("category")
+    fans = next(v for v in values if (v.path or "").endswith("Sports Fan Accessories > Gloves"))
+    rivals = title.branch_rivals(TitleHead("boxing gloves", "glof", "boxing"), fans)
+    assert "Boxing & MMA Gloves & Mitts" in {mapper.values[v].name for v in rivals}
+    chairs = next(v for v in values if v.name == "Office Chairs")
+    assert not title.branch_rivals(TitleHead("mesh office chair", "chair", "office"), chairs)

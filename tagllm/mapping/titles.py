@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING
 from tagllm.candidates.head_keys import COLLECTIVE, head_key, is_word, name_heads
 from tagllm.candidates.head_words import head_finder
 from tagllm.candidates.title_head import CONNECTIVES, SEPARATOR, HeadFinder, TitleHead
-from tagllm.mapping.agreement import STOP, WHOLE_TRAIL, agreements
+from tagllm.mapping.agreement import HEAD_TRAIL, STOP, WHOLE_TRAIL, agreements, rivals_nearer
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.families import qualifies_shared_head
+from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.parents import joined_parent
+from tagllm.mapping.vocabulary import FacetVocabulary
 from tagllm.text import has_cjk, normalize
 
 if TYPE_CHECKING:
@@ -56,6 +58,7 @@ class TitleStage(Stage):
     def __init__(self, mapper: Mapper, stages: list[Stage]) -> None:
         self.m = mapper
         self.stages = stages
+        self.vocab = FacetVocabulary(mapper)
         self._finders: dict[str, HeadFinder] = {}
 
     def run(self, batch: Batch) -> None:
@@ -99,6 +102,10 @@ class TitleStage(Stage):
         }
         found = {raw: value for raw, value in found.items() if not self.child_nearer(batch.text(raw), value)}
         queries = [(batch.text(raw), value.id) for raw, value in found.items()]
+        rivals = [self.branch_rivals(plans[raw], value) for raw, value in found.items()]
+        homonyms = rivals_nearer(self.m, queries, facet, rivals, HEAD_TRAIL)
+        found = {raw: value for (raw, value), homonym in zip(found.items(), homonyms, strict=True) if not homonym}
+        queries = [(batch.text(raw), value.id) for raw, value in found.items()]
         scores = agreements(self.m, queries, facet, TITLE_AGREEMENT, WHOLE_TRAIL)
         for (raw, value), score in zip(found.items(), scores, strict=True):
             if score is not None:  # "Toilet Brush and Holder Set": the part's parent, once the part agreed
@@ -117,6 +124,25 @@ class TitleStage(Stage):
             if before - own and before <= said:
                 fits.append(child)
         return fits[0] if len(fits) == 1 else value
+
+    def branch_rivals(self, head: TitleHead, value: Value) -> frozenset[str]:
+        """The values under another top-level branch than ``value`` whose names hold a word of the head phrase other
+        than its head word, one that describes nothing (no material, colour or other describing facet's value): the
+        word may tie the title to that branch ("Boxing Gloves 12oz …": Boxing & MMA Gloves & Mitts under Sporting
+        Goods, not the fans' Gloves that WordNet's boxing glove reaches; "Travel Cot …": Travel Cribs, not camping's
+        Cots)."""
+        index, describing = self.vocab.word_index(value.facet), self.vocab.describing(value.facet)
+        top = self.m.taxonomy.lineage(value.id)[0]
+        path = {stem(w) for v in (*self.m.taxonomy.ancestors(value.id), value) for w in normalize(v.name).split()}
+        wordnet = getattr(self.m.lexical, "wordnet", None) if self.m.lexical is not None else None
+        found: set[str] = set()
+        for word in head.phrase.split():
+            if stem(word) in path or head_key(word) == head_key(head.word) or word in STOP:
+                continue  # "office chair": Office Chairs' own word, whatever Office Supplies holds
+            if keys(word)[1] in describing or wordnet is not None and wordnet.is_adjective(word):
+                continue  # "cordless": a trait of things in every branch, which ties a title to none
+            found |= {v for v in index.get(stem(word), ()) if self.m.taxonomy.lineage(v)[0] != top}
+        return frozenset(found)
 
     def child_nearer(self, text: str, value: Value) -> bool:
         """Whether the embedder puts a child of ``value`` nearer the whole title than ``value`` itself: the title's
