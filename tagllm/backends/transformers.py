@@ -21,7 +21,7 @@ from tagllm.backends.base import (
 from tagllm.backends.chat import chat_text, is_vision_model, stop_token_ids
 from tagllm.backends.grammar import GrammarLogitsProcessor
 from tagllm.backends.transformers_output import read_row
-from tagllm.errors import BackendError, ConfigError, missing_dependency
+from tagllm.errors import BackendError, ConfigError, TagllmError, missing_dependency
 from tagllm.models import RecordError
 from tagllm.schema import schema_key
 
@@ -290,8 +290,24 @@ class TransformersBackend(Backend):
                     "GPU has more free memory, or lower max_new_tokens"
                 )
                 return [Generation(error=RecordError(message=message, is_retryable=True))]
+        except TagllmError:
+            raise  # a setup mistake (a ConfigError) fails every product alike: the run stops
+        except Exception as exc:  # the model failed on some product of the batch: the others are answered
+            return self._bisect(requests, part, exc)
+        # out of memory: asked again outside the handler, whose traceback holds the failed batch's tensors
         self._fits = (len(part) + 1) // 2
         return self._answer(requests, part)
+
+    def _bisect(self, requests: Sequence[GenerationRequest], part: list[_Ready], exc: Exception) -> list[Generation]:
+        """The answers to a batch the model raised ``exc`` on, asked again in halves until the product it fails on is
+        alone, which fails with ``exc`` said. Raised out of ``generate``, it lost the batches already answered, and
+        every product of the call was asked again alone."""
+        if len(part) == 1:
+            why = f"{type(exc).__name__}: {exc}"
+            message = f"the model failed while answering this product ({why}); the rest of its batch was answered"
+            return [Generation(error=RecordError(message=message))]
+        half = (len(part) + 1) // 2
+        return self._answer(requests, part[:half]) + self._answer(requests, part[half:])
 
     def _past_context(self, text: str, photos: list[Any]) -> str | None:
         """Why a prompt cannot be answered within the model's context, or None when it can. vLLM and OpenAI-compatible
