@@ -249,7 +249,9 @@ def generation_from_row(
     seconds = row.get("time_taken_llm")
     error = None
     if max_tokens is not None and completion is not None and completion >= max_tokens:
-        error = RecordError(message=f"the answer was cut at max_new_tokens={max_tokens}; raise it")
+        error = RecordError(
+            message=f"the answer was cut at max_new_tokens={max_tokens}; raise backend_options.max_new_tokens"
+        )
     text = str(row.get("generated_text") or "")
     return Generation(
         text=text,

@@ -220,7 +220,7 @@ def test_an_answer_as_long_as_the_token_limit_was_cut(demo_index_dir: Path) -> N
     row.update(generated_text='{"category": "T-Sh', num_input_tokens=812, num_generated_tokens=64)
     result = finish_rows(_cpu_tagger(config), [row], max_tokens=64)[0]
     assert result.status == "error"
-    assert result.error.message == "the answer was cut at max_new_tokens=64; raise it"  # type: ignore[union-attr]
+    assert result.error.message == "the answer was cut at max_new_tokens=64; raise backend_options.max_new_tokens"  # type: ignore[union-attr]
 
 
 def test_a_row_the_engine_added_no_answer_to_is_an_error_not_an_empty_ok(demo_index_dir: Path) -> None:

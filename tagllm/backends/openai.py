@@ -296,7 +296,9 @@ class OpenAIBackend(Backend):
                 )
             except CutOutput as exc:  # asked again, the answer is cut again
                 last_text = exc.text or last_text
-                error = BackendError(f"the answer was cut at max_new_tokens={self.max_new_tokens}; raise it")
+                error = BackendError(
+                    f"the answer was cut at max_new_tokens={self.max_new_tokens}; raise backend_options.max_new_tokens"
+                )
             except RefusedOutput as exc:
                 # the request goes again as it was (the same messages, seed and temperature): a refusal repeated once
                 # is the model's answer to it, and the retries left would only be refused alike

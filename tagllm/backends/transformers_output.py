@@ -44,7 +44,9 @@ def read_row(
         )
     error = None
     if length == generated and (not ids or ids[-1] not in stop_set):
-        error = RecordError(message=f"the answer was cut at max_new_tokens={max_new_tokens}; raise it")
+        error = RecordError(
+            message=f"the answer was cut at max_new_tokens={max_new_tokens}; raise backend_options.max_new_tokens"
+        )
     if broken:
         error = RecordError(message="the grammar rejected a sampled token (xgrammar/tokenizer mismatch)")
     return Generation(

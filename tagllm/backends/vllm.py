@@ -427,7 +427,7 @@ class VLLMBackend(Backend):
         """Why an answer stopped for length: at ``max_new_tokens``, or short of it at the end of the model's context
         (a prompt with photos, whose image tokens are counted only by vLLM, that left too little room)."""
         if answer >= self.max_new_tokens:
-            return f"the answer was cut at max_new_tokens={self.max_new_tokens}; raise it"
+            return f"the answer was cut at max_new_tokens={self.max_new_tokens}; raise backend_options.max_new_tokens"
         return (
             f"the answer was cut after {answer} tokens at the end of the model's context: the prompt is {prompt} "
             f"tokens, which leaves less room than max_new_tokens={self.max_new_tokens}; {_SHORTEN_PHOTO_PROMPT}"

@@ -54,7 +54,7 @@ FAILURE = {
     "http-404-html": r"HTTP 404: Not Found",
     "redirect": r"HTTP 302: \(empty body\)",
     # was retried to the same cut, then said "broken output, not JSON", never why
-    "cut": r"the answer was cut at max_new_tokens=256; raise it",
+    "cut": r"the answer was cut at max_new_tokens=256; raise backend_options.max_new_tokens",
 }
 
 
