@@ -140,6 +140,15 @@ def test_a_fineness_in_karats_names_the_metal_after_it() -> None:
     assert _stated("material", "18ct Gold Plated Hoops with Leather Cord") == [("m-leather", "sole")]
 
 
+def test_a_resolution_or_a_product_between_karats_and_gold_names_no_metal() -> None:
+    """No gold is hallmarked under 8 karats: "4K" is a video's resolution; and words that are no colour or purity
+    between a fineness and "gold" part them ("8K HDMI Cable Gold Plated": gold-plated connectors, no gold cable)."""
+    assert _stated("material", "4K HDMI Cable Gold Plated Connectors, 2m") == []
+    assert _stated("material", "4K Gold Frame Monitor") == []
+    assert _stated("material", "8K HDMI Cable Gold Plated") == []
+    assert _stated("material", "9ct Rose Gold Heart Locket") == [("m-metal", "sole, by a kind")]
+
+
 def test_a_kind_reads_as_the_narrowest_value_the_facet_has_for_it() -> None:
     values = [Value("wood", "Wood", "material"), Value("oak", "Oak wood", "material"), Value("metal", "Metal", "m")]
     found = dict(kind_phrases(values, {"wood": 0, "oak": 1, "metal": 2}))

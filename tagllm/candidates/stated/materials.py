@@ -158,20 +158,30 @@ def alloy_positions(values: list, position: dict[str, int]) -> dict[str, int]:
 
 
 # A fineness in karats ("14K", "18ct", "9 Carat", "22kt"; 24 is pure gold): the share of gold in an alloy, which
-# names the word after it as the metal.
-FINENESS = re.compile(r"(?<![\w.])(?:[1-9]|1\d|2[0-4])\s?(?:k|kt|ct|carat|karat)s?(?!\w)", re.IGNORECASE)
-MAX_FINENESS_GAP = 2  # words between the fineness and the metal: a colour or a qualifier ("14K Solid Yellow Gold")
+# names the word after it as the metal. Gold is hallmarked from 8 karats: "4K", "2K" and "1ct" are a video's
+# resolution or a gem's weight ("4K HDMI Cable, Gold Plated Connectors" is no gold).
+FINENESS = re.compile(r"(?<![\w.])(?:[89]|1\d|2[0-4])\s?(?:k|kt|ct|carat|karat)s?(?!\w)", re.IGNORECASE)
+MAX_FINENESS_GAP = 2  # words between the fineness and the metal: its colour or purity ("14K Solid Yellow Gold")
+PURITY_WORDS = frozenset({"solid", "pure", "real", "genuine", "fine"})
+"""Words saying how much of an alloy is the metal ("14K Solid Gold"): with a colour's name (``colours.survey``:
+"9ct Yellow Gold"), the only words a fineness and its metal have between them; any other word ("8K HDMI Cable
+Gold") parts them: the fineness is of something else."""
 
 
 def fineness_stated(alloys: dict[str, int], text: str) -> set[int]:
     """The values a fineness names (``FINENESS``): the metal of ``alloys`` after it, past at most
-    ``MAX_FINENESS_GAP`` words that qualify it ("18ct Gold Plated", "9ct Yellow Gold", "14K Solid Gold"): "gold"
-    there is the metal, not the colour it more often names. A carat of a gem ("1ct Diamond Pendant") names no
+    ``MAX_FINENESS_GAP`` words naming its colour or purity ("18ct Gold Plated", "9ct Yellow Gold", "14K Solid Gold"):
+    "gold" there is the metal, not the colour it more often names. A carat of a gem ("1ct Diamond Pendant") names no
     metal."""
     out: set[int] = set()
+    colours = survey()
     for match in FINENESS.finditer(text):
-        after = normalize(text[match.end() :]).split()[: MAX_FINENESS_GAP + 1]
-        out |= {alloys[word] for word in after if word in alloys}
+        for word in normalize(text[match.end() :]).split()[: MAX_FINENESS_GAP + 1]:
+            if word in alloys:
+                out.add(alloys[word])
+                break
+            if word not in colours and word not in PURITY_WORDS:
+                break
     return out
 
 
