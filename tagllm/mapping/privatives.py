@@ -12,14 +12,10 @@ value's name carries the negation the string opens with.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.spelling import american_spelling
 from tagllm.text import has_cjk, normalize, singular
-
-if TYPE_CHECKING:
-    from tagllm.mapping.mapper import Mapper
 
 _BEFORE = re.compile(r"^(?:no|without|zero|free (?:of|from)|contains no|non)\s+(?:(?:a|an|any)\s+)?([a-z][a-z ]*?)$")
 """A lack written before what is lacking: "no gluten", "without a frame", "free from dyes", "non wired" (hyphens are
@@ -36,9 +32,6 @@ class PrivativeStage(Stage):
     """In a flat facet, a string that says a lack, taken when the forms of that lack name exactly one value."""
 
     name = "privative"
-
-    def __init__(self, mapper: Mapper) -> None:
-        super().__init__(mapper)
 
     def run(self, batch: Batch) -> None:
         facet = batch.facet
