@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tagllm.mapping.agreement import STOP
+from tagllm.mapping.agreement import content_words
 from tagllm.mapping.keys import stem
-from tagllm.text import normalize
 
 if TYPE_CHECKING:
     from tagllm.taxonomy import Taxonomy, Value
@@ -48,4 +47,5 @@ def joined_parent(taxonomy: Taxonomy, value: Value, text: str) -> Value:
 
 
 def _stems(name: str) -> list[str]:
-    return [stem(w) for w in normalize(name.replace("-", " ")).split() if w not in STOP]
+    """A name's content words (``agreement.content_words``), stemmed, in order: a part's last is its head."""
+    return [stem(w) for w in content_words(name)]
