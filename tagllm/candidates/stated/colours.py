@@ -9,7 +9,7 @@ from tagllm.candidates.compounds import compounds
 from tagllm.candidates.stated.lexicon import material_sources
 from tagllm.candidates.stated.materials import is_material_facet
 from tagllm.candidates.stated.segments import APART_SEGMENT, COLOUR_SEGMENT, JOINERS, side_by_side
-from tagllm.mapping.colours import placed_shades, survey
+from tagllm.mapping.colours import between_shades, placed_shades, survey, value_hues
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
 from tagllm.phrases import Spans
 from tagllm.taxonomy import Taxonomy
@@ -52,7 +52,9 @@ class ShadeFinder:
 
     def __init__(self, taxonomy: Taxonomy, facet: str, position: dict[str, int]) -> None:
         values = taxonomy.facet_values(facet)
-        placed = placed_shades(tuple(values))
+        between = between_shades(tuple(values))
+        placed = placed_shades(tuple(values)) | between
+        self.between = frozenset(between)  # read only where no value's name follows them (``_before_its_hue``)
         self.shades: dict[str, tuple[int, frozenset[str] | None]] = {}
         self.longest = 0
         self.materials: frozenset[str] = frozenset()
@@ -79,7 +81,10 @@ class ShadeFinder:
             for name, hit in self.shades.items()
             if name not in material_sources() and name not in self.materials
         }
-        self.value_names = frozenset(normalize(n) for v in values for n in (v.name, *v.synonyms))
+        # with the survey's spelling of a value's name ("grey" for Gray), which ``_before_its_hue`` reads after a shade
+        self.value_names = (
+            frozenset(normalize(n) for v in values for n in (v.name, *v.synonyms)) | value_hues(values).keys()
+        )
 
     def segments(self, text: str, marks: re.Pattern[str] = COLOUR_SEGMENT) -> list[str]:
         """The segments of ``text`` (the raw text: its punctuation ``marks`` them) that hold nothing but colour
@@ -205,8 +210,11 @@ class ShadeFinder:
 
     def _before_its_hue(self, words: list[str], i: int, n: int) -> bool:
         """Whether the shade ``words[i:i+n]`` and the value name after it make one survey colour ("Slate Blue",
-        "Stone Beige"): the value's name decides, as in the mapper's colour stage."""
-        return i + n < len(words) and words[i + n] in self.value_names and " ".join(words[i : i + n + 1]) in survey()
+        "Stone Beige"), or the shade lies between two values and a value's name follows it ("Chestnut Brown",
+        "Midnight Black", "Fuchsia Pink"): the value's name decides, as in the mapper's colour stage."""
+        if i + n >= len(words) or words[i + n] not in self.value_names:
+            return False
+        return " ".join(words[i : i + n]) in self.between or " ".join(words[i : i + n + 1]) in survey()
 
     def _longest(self, words: list[str], i: int) -> int:
         """The number of words of the longest value name at ``words[i]`` at least as long as any shade there (0:
