@@ -149,9 +149,8 @@ class Product(BaseModel):
     @field_validator("queries", mode="before")
     @classmethod
     def _query_texts(cls, value: Any) -> list[str]:
-        return query_texts(
-            decoded(value)
-        )  # pydantic's "Input should be a valid string" named neither the item nor a fix
+        # pydantic's "Input should be a valid string" named neither the item nor a fix
+        return query_texts(decoded(value))
 
     def text(self, *, max_description_chars: int = 600) -> str:
         """The text the embedder and the lexical model read: title, brand, attributes, description head, at most

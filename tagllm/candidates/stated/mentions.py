@@ -94,8 +94,8 @@ MentionRule = Callable[[MentionContext, Mention], Rejection | None]
 def imitation(context: MentionContext, mention: Mention) -> Rejection | None:
     """Rejects a value that has an imitation value, named qualified as an imitation or an absence ("vegan leather",
     "leather-effect", "leather-free"; "synthetic leather", ``segments.made_as_imitation``): the product is not made
-    of it. An imitation (not an absence, not inside a
-    longer mention) states the imitation value instead: Faux leather."""
+    of it. An imitation (not an absence, not inside a longer mention) states the imitation value instead: Faux
+    leather."""
     words, start, end = context.words, mention.start, mention.end
     if not context.is_latin(mention) or mention.value not in context.imitations:
         return None  # a Chinese mention's ``start`` counts characters past the words
