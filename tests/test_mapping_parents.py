@@ -39,6 +39,7 @@ def _value(taxonomy: Taxonomy, path: str) -> Value:
             "wicker sewing basket and kit for beginners",
             "Sewing Baskets & Kits",
         ),
+        ("Tableware > Coffee & Tea Sets > Coffee Sets", "Coffee and Tea Set for 6, Porcelain", "Coffee & Tea Sets"),
     ],
 )
 def test_the_other_part_joined_to_the_part_names_the_parent(
@@ -62,6 +63,9 @@ def test_the_other_part_joined_to_the_part_names_the_parent(
             "Home & Garden > Bathroom Accessories > Toilet Brushes & Holders > Toilet Brushes",
             "toilet brush and plunger",
         ),
+        # the head the part shares with the other ("Coffee & Tea Sets") is the part's own: "set with" joins nothing
+        ("Tableware > Coffee & Tea Sets > Coffee Sets", "Porcelain coffee set with 6 cups and saucers"),
+        ("Garden Arches, Trellises, Arbors & Pergolas > Arches", "Metal garden arch with gate"),
     ],
 )
 def test_a_word_that_only_sits_in_the_string_keeps_the_part(taxonomy: Taxonomy, path: str, text: str) -> None:

@@ -28,7 +28,7 @@ TOKENS = re.compile(r"[^\W_]+|[&+]")
 def joined_parent(taxonomy: Taxonomy, value: Value, text: str) -> Value:
     """The parent of ``value`` when its name lists parts, every word of ``value``'s name is a word of it, and ``text``
     joins the head word of another of its parts to the rest ("toilet brush and holder set": Toilet Brushes & Holders,
-    not Toilet Brushes); else ``value``. A part that is only said ("oven liner" in a title of baking mats), or a word
+    not Toilet Brushes; "coffee and tea set": Coffee & Tea Sets, their shared head the value's own); else ``value``. A part that is only said ("oven liner" in a title of baking mats), or a word
     of the other part before its head ("baby" in "Baby Bath Seat": Baby Bathtubs & Bath Seats), keeps the part."""
     if value.parent_id is None:
         return value
@@ -37,13 +37,20 @@ def joined_parent(taxonomy: Taxonomy, value: Value, text: str) -> Value:
     own = frozenset(_stems(value.name))
     if len(parts) < 2 or not own or not own <= {w for p in parts for w in p}:
         return value
-    heads = {p[-1] for p in parts if p and not set(p) <= own}
+    heads = {_other_head(p, own) for p in parts if not own <= set(p) and not set(p) <= own}
     tokens = [t.casefold() for t in TOKENS.findall(text)]
     for i, token in enumerate(tokens):
         joined = i > 0 and tokens[i - 1] in JOINERS or i + 1 < len(tokens) and tokens[i + 1] in JOINERS
         if joined and stem(token) in heads:
             return parent
     return value
+
+
+def _other_head(part: list[str], own: frozenset[str]) -> str:
+    """The word naming another part than the value's: its head ("holder" of Holders), or where it shares its head with
+    the value's name, the last word before it that is not the value's ("tea" of "Coffee & Tea Sets" to Coffee Sets:
+    a set of both; "set with" joins nothing to a coffee set)."""
+    return next(word for word in reversed(part) if word not in own)
 
 
 def _stems(name: str) -> list[str]:
