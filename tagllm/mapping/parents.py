@@ -28,8 +28,9 @@ TOKENS = re.compile(r"[^\W_]+|[&+]")
 def joined_parent(taxonomy: Taxonomy, value: Value, text: str) -> Value:
     """The parent of ``value`` when its name lists parts, every word of ``value``'s name is a word of it, and ``text``
     joins the head word of another of its parts to the rest ("toilet brush and holder set": Toilet Brushes & Holders,
-    not Toilet Brushes; "coffee and tea set": Coffee & Tea Sets, their shared head the value's own); else ``value``. A part that is only said ("oven liner" in a title of baking mats), or a word
-    of the other part before its head ("baby" in "Baby Bath Seat": Baby Bathtubs & Bath Seats), keeps the part."""
+    not Toilet Brushes; "coffee and tea set": Coffee & Tea Sets, their shared head the value's own); else ``value``.
+    A part that is only said ("oven liner" in a title of baking mats), or a word of the other part before its head
+    ("baby" in "Baby Bath Seat": Baby Bathtubs & Bath Seats), keeps the part."""
     if value.parent_id is None:
         return value
     parent = taxonomy.values[value.parent_id]
