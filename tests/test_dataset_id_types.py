@@ -97,4 +97,3 @@ def test_a_numpy_batchs_date_id_is_refused_naming_the_row_by_its_content() -> No
         assert row.message == f"record {row.record_id!r} field 'id': {DATE_ID.format(shown)}"
     (row,) = as_products(batch_rows({"id": np.array([Decimal("12.50")], dtype=object), "title": np.array(["Mug"])}))
     assert isinstance(row, Product) and row.id == "12.50"
-
