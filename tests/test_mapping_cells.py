@@ -4,13 +4,15 @@ one placed only by a guess is read as an answer, and that answer wins when it ma
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
+from tagllm.mapping import Mapper
 from tagllm.mapping.base import Mapped, MappedAnswer
 from tagllm.mapping.cells import looks_wrapped, map_texts
 from tagllm.models import MappingInfo
-from tagllm.taxonomy import Value
+from tagllm.taxonomy import Facet, Taxonomy, Value
 
 LADDERS = Value("ladders", "Ladders", "category")
 STEP = Value("step", "Step Ladders", "category")
@@ -101,3 +103,58 @@ def test_a_single_string_is_refused_not_mapped_letter_by_letter() -> None:
     # map_texts(mapper, "Ladders") gave 7 results, one per letter, each rejected, without a word
     with pytest.raises(TypeError, match=r"^map_texts takes a list of strings, not a single str; pass \[text\]$"):
         map_texts(StubMapper({}, {}), "Ladders")  # type: ignore[arg-type]
+
+
+def _shop(cache: Path, monkeypatch: pytest.MonkeyPatch) -> Mapper:
+    """A real Mapper over a small taxonomy: a category tree (one value) and a colour facet that takes several."""
+    monkeypatch.setenv("TAGLLM_CACHE_DIR", str(cache))
+
+    def category(vid: str, name: str, parent: Value | None = None) -> Value:
+        path = f"{parent.path} > {name}" if parent is not None else name
+        return Value(vid, name, "category", parent.id if parent is not None else None, path)
+
+    pets, kitchen = category("cat-pets", "Pet Supplies"), category("cat-kitchen", "Kitchen")
+    values = [
+        pets,
+        kitchen,
+        category("cat-nets", "Fish Nets", pets),
+        category("cat-pumps", "Air Pumps", pets),
+        category("cat-kettles", "Kettles", kitchen),
+        category("cat-mugs", "Mugs", kitchen),
+        *(Value(f"col-{n.lower()}", n, "color") for n in ["Red", "Blue", "Green"]),
+    ]
+    facets = {
+        "category": Facet("category", "Category", hierarchical=True),
+        "color": Facet("color", "Color", multi_valued=True),
+    }
+    return Mapper(Taxonomy("shop", facets, {v.id: v for v in values}), use_embeddings=False, use_lexicon=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kettle, Mugs", ["cat-kettles"]),  # the first part names the product, though 'Mugs' is the exact name
+        ("Kettles; Fish Nets", ["cat-kettles"]),
+        ("Zorblax Deluxe Set, 2 Mugs", []),  # the product is not known: open, not tagged with what comes with it
+        ("Zorblax Deluxe Set, Fish Net and Air Pump", []),
+        ("Looking at the title, mugs", ["cat-mugs"]),  # a sentence goes on in lower case: its clause is read
+    ],
+)
+def test_a_list_in_a_facet_of_one_value_is_read_by_its_first_part(
+    text: str, expected: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (cell,) = map_texts(_shop(tmp_path, monkeypatch), [text], "category")
+    assert [value.id for value, _ in cell.values] == expected
+    if not expected:  # the reason names the part the product was looked for in
+        assert cell.reason is not None and "'Zorblax Deluxe Set'" in cell.reason and "takes one value" in cell.reason
+
+
+def test_a_facet_of_several_values_reads_each_part_of_a_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cells = map_texts(_shop(tmp_path, monkeypatch), ["Blue, Red", "Zorblax, Green"], "color")
+    assert [[value.id for value, _ in cell.values] for cell in cells] == [["col-blue", "col-red"], ["col-green"]]
+
+
+def test_a_model_answer_listing_categories_keeps_the_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    answer = _shop(tmp_path, monkeypatch).map_answer('{"category": "Kettle, Mugs"}', ["category"])
+    assert [value.id for value, _ in answer.tags["category"]] == ["cat-kettles"]
+    assert [r.text for r in answer.rejected] == ["Mugs"]  # said, not dropped unseen

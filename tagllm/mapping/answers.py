@@ -48,7 +48,7 @@ def map_answer(
         # '"""' or a bare code fence: the model wrote something, but nothing that could be a tag
         reason = "no tags found in the answer"
         return MappedAnswer({}, [Rejection(facet=default_facet, text=raw[:200], reason=reason)], parsed, 0, 0)
-    outcomes = _mapped_strings(mapper, pending)
+    outcomes = _mapped_strings(mapper, pending, rejected)
     raw_strings = len(outcomes)
     off_taxonomy = sum(1 for _, _, o in outcomes if o.mapped.method not in ("id", "exact"))
     found: dict[str, list[tuple[Value, MappingInfo]]] = {}
@@ -99,21 +99,51 @@ def _strings_by_facet(
     return pending, answered
 
 
-def _mapped_strings(mapper: Mapper, pending: list[tuple[str | None, str]]) -> list[tuple[str | None, str, Outcome]]:
+def _mapped_strings(
+    mapper: Mapper, pending: list[tuple[str | None, str]], rejected: list[Rejection]
+) -> list[tuple[str | None, str, Outcome]]:
     """Each string mapped within its facet; a string that fails whole is mapped again as the parts of a
-    comma/semicolon list, after the others."""
+    comma/semicolon list, after the others (in a facet that takes one value, read as ``_single_value_parts``
+    says)."""
     outcomes: list[tuple[str | None, str, Outcome]] = []
     first = map_pairs(mapper, pending)
-    retry: list[tuple[str | None, str]] = []
+    lists: list[tuple[str | None, list[str]]] = []
     for (facet, text), outcome in zip(pending, first, strict=True):
         parts = split_list(text) if outcome.mapped.value is None and outcome.elsewhere is None else []
-        if len(parts) > 1:
-            retry.extend((facet, part) for part in parts if not is_abstention(part))
+        parts = [part for part in parts if not is_abstention(part)] if len(parts) > 1 else []
+        if parts:
+            lists.append((facet, parts))
         else:
             outcomes.append((facet, text, outcome))
-    if retry:
-        outcomes.extend((f, t, o) for (f, t), o in zip(retry, map_pairs(mapper, retry), strict=True))
+    retry = [(facet, part) for facet, parts in lists for part in parts]
+    mapped = iter(map_pairs(mapper, retry))
+    for facet, parts in lists:
+        read = [(facet, part, next(mapped)) for part in parts]
+        outcomes.extend(_single_value_parts(read, rejected) if _takes_one(mapper, facet) else read)
     return outcomes
+
+
+def _single_value_parts(
+    read: list[tuple[str | None, str, Outcome]], rejected: list[Rejection]
+) -> list[tuple[str | None, str, Outcome]]:
+    """The parts of a list that a facet taking one value reads. A listing title names its product first and then its
+    features, parts and what comes with it ("Hamster Cage with Wheel, Water Bottle", "Chainsaw with 20 Inch Bar, 2
+    Chains"): its first part is read alone, and where that part maps to nothing the string is left open rather than
+    tagged with an accessory. A sentence whose clause after the comma goes on in lower case ("Based on the title, it
+    belongs in Kettles.") is prose, not a title: each part is read, as in a facet that takes several values."""
+    facet, lead, outcome = read[0]
+    if outcome.mapped.value is None and any(part[:1].islower() for _, part, _ in read[1:]):
+        return read
+    later = ", ".join(part for _, part, _ in read[1:])
+    reason = f"read for no value after {lead!r}: the facet takes one value, which a list names first"
+    rejected.append(Rejection(facet=facet, text=later, reason=reason))
+    return read[:1]
+
+
+def _takes_one(mapper: Mapper, facet: str | None) -> bool:
+    """Whether a facet takes a single value (the category); a string of no facet may name values of several."""
+    spec = mapper.taxonomy.facets.get(facet) if facet is not None else None
+    return spec is not None and not spec.multi_valued
 
 
 def _placed(
