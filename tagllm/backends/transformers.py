@@ -301,10 +301,11 @@ class TransformersBackend(Backend):
     def _bisect(self, requests: Sequence[GenerationRequest], part: list[_Ready], exc: Exception) -> list[Generation]:
         """The answers to a batch the model raised ``exc`` on, asked again in halves until the product it fails on is
         alone, which fails with ``exc`` said. Raised out of ``generate``, it lost the batches already answered, and
-        every product of the call was asked again alone."""
+        every product of the call was asked again alone. The message says nothing of the rest of the batch: where the
+        model fails on every product, each fails alike."""
         if len(part) == 1:
             why = f"{type(exc).__name__}: {exc}"
-            message = f"the model failed while answering this product ({why}); the rest of its batch was answered"
+            message = f"the model failed while answering this product, asked alone ({why})"
             return [Generation(error=RecordError(message=message))]
         half = (len(part) + 1) // 2
         return self._answer(requests, part[:half]) + self._answer(requests, part[half:])
