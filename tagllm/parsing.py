@@ -144,18 +144,27 @@ def strip_fences(raw: str) -> str:
     return match.group(1) if match else raw
 
 
-_ESCAPED_LINE_END = re.compile(r"\\r\\n|\\n")
-"""A line end written as an escape, backslash and n: an answer copied out of a JSON string or a log."""
+_ESCAPED_LINE_END = re.compile(r'(?P<quoted>"(?:[^"\\]|\\.)*")|(?<!\\)(?P<backslashes>(?:\\\\)*)\\(?:r\\n|n)')
+"""A line end written as an escape, backslash and n (an answer copied out of a JSON string or a log), after any
+escaped backslashes; or a quoted span, whose escapes are left as written."""
 
 
 def unescape_lines(raw: str) -> str:
     """An answer with no line end of its own but escaped ones ("```json\\n{...}\\n```" as a JSON string or a
     log holds it) with those read as the line ends they stand for, so its fence, lines and labels are found; any
     other answer as it is: a real line end says the escapes are part of the text, and in JSON they are the escapes
-    of its strings ('{"category": "A\\nB"}')."""
+    of its strings ('{"category": "A\\nB"}'). Nor is one inside quotes (a product's name the answer quotes,
+    'Posters "Hello\\nWorld"', split in two, mapped its half 'World' to World Globes), or after an escaped backslash
+    ('C:\\\\new': a backslash, then the letter n)."""
     if "\n" in raw or "\\n" not in raw or trim(raw)[:1] in ("{", "["):
         return raw
-    return _ESCAPED_LINE_END.sub("\n", raw)
+    return _ESCAPED_LINE_END.sub(_line_end, raw)
+
+
+def _line_end(match: re.Match[str]) -> str:
+    if match.group("quoted") is not None:
+        return match.group("quoted")
+    return match.group("backslashes") + "\n"
 
 
 def parse_answer(raw: str) -> Any:

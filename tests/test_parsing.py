@@ -126,6 +126,9 @@ def test_line_ends_written_as_escapes_are_read_as_line_ends() -> None:
     ]
     assert items(parse_answer('{"category": "A\\nB"}')) == [Item("category", "A\nB")]  # JSON's own escape
     assert items(parse_answer("Teapots\nWok\\nLids")) == [Item(None, "Teapots"), Item(None, "Wok\\nLids")]
+    # a quoted product name keeps its escape: split, its half 'World"' was mapped to World Globes
+    assert items(parse_answer('Category: Posters "Hello\\nWorld"')) == [Item("Category", 'Posters "Hello\\nWorld"')]
+    assert parse_answer("C:\\\\new Laptops") == "C:\\\\new Laptops"  # an escaped backslash, then the letter n
 
 
 @pytest.mark.parametrize(
