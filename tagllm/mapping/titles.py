@@ -129,8 +129,9 @@ class TitleStage(Stage):
         """The values under another top-level branch than ``value`` whose names hold a word of the head phrase other
         than its head word, one that describes nothing (no material, colour or other describing facet's value): the
         word may tie the title to that branch ("Boxing Gloves 12oz …": Boxing & MMA Gloves & Mitts under Sporting
-        Goods, not the fans' Gloves that WordNet's boxing glove reaches; "Travel Cot …": Travel Cribs, not camping's
-        Cots)."""
+        Goods, not the fans' Gloves that WordNet's boxing glove reaches). A word some describing facet holds makes
+        none, though it too may tie a title to a branch: "Travel Cot with Mattress" stays camping's Cots, "travel"
+        being a describing value of Shopify's."""
         index, describing = self.vocab.word_index(value.facet), self.vocab.describing(value.facet)
         top = self.m.taxonomy.lineage(value.id)[0]
         path = {stem(w) for v in (*self.m.taxonomy.ancestors(value.id), value) for w in normalize(v.name).split()}
