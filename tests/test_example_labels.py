@@ -75,3 +75,17 @@ def test_the_gold_reader_names_the_other_facets_of_a_value_as_the_examples_loade
     read = load_gold(load_eval_config(config), small_taxonomy())
     reason = "a value of facet 'color', not of category (and of 'finish')"
     assert read.unknown == [{"product_id": "g1", "facet": "category", "value": "Black", "reason": reason}]
+
+
+def test_a_label_many_other_facets_hold_names_a_few_and_counts_the_rest() -> None:
+    """'Other' is a value of 1,985 of Shopify's facets: the message named every one (50,000 characters)."""
+    from tagllm.taxonomy import Facet, Taxonomy, Value
+
+    names = [f"f{i}" for i in range(8)]
+    values = {f"{f}-other": Value(f"{f}-other", "Other", f) for f in names}
+    taxonomy = Taxonomy("many", {f: Facet(f, f) for f in ["category", *names]}, values)
+    said = taxonomy.other_facet("category", "Other", lambda facet, label: f"{facet}-other" in values)
+    assert said == "a value of facet 'f0', not of category (and of 'f1', 'f2', 'f3' and 4 more)"
+    assert taxonomy.other_facet("category", "Other", lambda facet, label: facet in names[:5]) == (
+        "a value of facet 'f0', not of category (and of 'f1', 'f2', 'f3', 'f4')"  # no "and 1 more"
+    )
