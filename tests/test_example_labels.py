@@ -78,7 +78,7 @@ def test_the_gold_reader_names_the_other_facets_of_a_value_as_the_examples_loade
 
 
 def test_a_label_many_other_facets_hold_names_a_few_and_counts_the_rest() -> None:
-    """'Other' is a value of 1,985 of Shopify's facets: the message named every one (50,000 characters)."""
+    """'Other' is a value of 1,986 of Shopify's facets: the message named every one (43,155 characters)."""
     from tagllm.taxonomy import Facet, Taxonomy, Value
 
     names = [f"f{i}" for i in range(8)]
