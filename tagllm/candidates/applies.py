@@ -9,6 +9,10 @@ probability is its probability given that the facet applies, times that weight.
 A facet applies to the categories that list it and, value by value, to those that list a kind of it with a value of
 the same name (``Taxonomy.value_scope``): Shopify's Cotton is a material of T-shirts through their fabric, Stainless
 steel one of skillets through their cookware material, and Cotton is no material of a candle.
+
+Where the best category lists no facet of a value's kind at all, a value the text states is weighed instead by the
+share of all the category candidates' probability on categories it applies to (``uncertain_weights``): the category
+chosen with no examples is often wrong ("Brand Women Purple Top" on Minerals).
 """
 
 from __future__ import annotations
@@ -134,3 +138,27 @@ def likely_share(scope: frozenset[str], candidates: list[Candidate]) -> float:
     likely = [c for c in candidates if c.score >= LIKELY_SHARE * candidates[0].score]
     total = sum(c.score for c in likely)
     return sum(c.score for c in likely if c.id in scope) / total if total > 0 else 1.0
+
+
+def uncertain_weights(
+    taxonomy: Taxonomy, facet: str, ids: list[str], categories: list[list[Candidate]], rows: np.ndarray,
+    values: np.ndarray, stated: np.ndarray, weights: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """``weights`` (per candidate: product ``rows[j]``, value ``ids[values[j]]``) with each value the text states
+    (``stated`` > 0) weighed at least by the share of all the product's category candidates' probability that falls
+    in the value's scope, where its best category lists no facet of this kind: the category chosen with no examples
+    is often wrong ("Mineral Women Purple Top" on Minerals, "Fossil Men Brown Wallet" on Fossils), and the
+    candidates below it that carry the facet say how likely the stated value is the product's. Where most of the
+    candidates' probability carries no such facet the share keeps the value under the backend's keep probability.
+    A category that lists the facet without the value keeps its scope (Cotton for a candle)."""
+    out = weights.copy()
+    for j in np.flatnonzero(stated > 0).tolist():
+        candidates = categories[rows[j]]
+        if not candidates or taxonomy.applies(facet, candidates[0].id):
+            continue
+        scope = taxonomy.value_scope(facet, ids[values[j]])
+        total = sum(c.score for c in candidates)
+        if scope is not None and total > 0:
+            share = sum(c.score for c in candidates if c.id in scope) / total
+            out[j] = max(out[j], share)
+    return out

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from tagllm.candidates.applies import beside_weights, is_scoped, unlisted_weights, value_weights
+from tagllm.candidates.applies import beside_weights, is_scoped, uncertain_weights, unlisted_weights, value_weights
 from tagllm.candidates.base import (
     Batch,
     Candidates,
@@ -229,6 +229,9 @@ class CandidateScorer:
                         self.taxonomy, facet, features.ids, categories, features.rows, features.values, beside, given,
                         weights, UNLISTED_BESIDE_PROBABILITY,
                     )  # fmt: skip
+                    weights = uncertain_weights(
+                        self.taxonomy, facet, features.ids, categories, features.rows, features.values, beside, weights
+                    )
                 probs = probs * weights
             ranked = ranked_candidates(features, probs, given, weights, self._facet(facet).labels, max_candidates)
             for i, candidates in enumerate(ranked):
