@@ -197,8 +197,9 @@ def test_a_stage_can_be_removed_and_each_is_measured() -> None:
     names = [s.name for s in m.stages]
     assert names == ["screen", "id", "exact", "normalized", "synonym", "alias", "derived", "translation", "path",
                      "zh_head", "zh_cell", "zh_facet_word", "zh_stem", "cup", "foreign_path", "guard", "privative",
-                     "colour", "lexical", "swap", "lead", "name_part", "modifier", "spelling", "colour_code",
-                     "colour_noun", "clause", "paraphrase", "spec", "clip", "fuzzy", "contained"]  # fmt: skip
+                     "imitation", "colour", "lexical", "swap", "lead", "name_part", "modifier", "spelling",
+                     "colour_code", "colour_noun", "clause", "paraphrase", "spec", "clip", "fuzzy",
+                     "contained"]  # fmt: skip
     m.map(["Red", "aubergine", "XL"], "category")
     assert (m.stats["exact"].seen, m.stats["exact"].accepted) == (3, 0)
     assert m.stats["lexical"].accepted == 1

@@ -22,6 +22,10 @@ Pushpins"): a taxonomy other than Shopify's may write "And" or "+"; a "+" is a j
 
 _IRREGULAR = {**IRREGULAR_PLURALS, "people": "person"}
 
+TRAILING_SIGNS = re.compile(r"[+#*]*$")
+"""Signs written at the end of a name that the normaliser drops, each a distinct value: "SPF 50+" beside "SPF 50",
+"A++" beside "A+" and "A", "C#" beside "C"."""
+
 
 def exact_key(text: str) -> str:
     return " ".join(text.split())
@@ -42,6 +46,24 @@ def stem(word: str) -> str:
     if len(word) > 3 and word.endswith("f") and not word.endswith("ff"):
         word = word[:-1] + "v"
     return word
+
+
+def trailing_signs(text: str) -> str:
+    """The signs ``text`` ends with ("+" for "SPF50+", "" for "SPF 50"), which its keys drop."""
+    found = TRAILING_SIGNS.search(text.rstrip())
+    return found.group() if found else ""
+
+
+def signed(text: str, names: dict[str, str]) -> str | None:
+    """Of values whose names (id -> name) normalise alike and differ only in the signs they end with ("SPF 50",
+    "SPF 50+"), the one whose signs are the text's own ("SPF50+" -> SPF 50+); None when they differ otherwise, or
+    none or several end as the text does. A text without a sign decides nothing: it may be a phrase a stage
+    normalised ("ant" read inside "ANT+ heart rate"), its sign already dropped."""
+    own = trailing_signs(text)
+    if not own or len({normalize(name) for name in names.values()}) != 1:
+        return None
+    found = [vid for vid, name in names.items() if trailing_signs(name) == own]
+    return found[0] if len(found) == 1 else None
 
 
 def iter_keys(text: str) -> Iterator[str]:

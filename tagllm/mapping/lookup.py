@@ -7,7 +7,7 @@ import re
 
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.chinese import zh_variants
-from tagllm.mapping.keys import exact_key, iter_keys, label_key
+from tagllm.mapping.keys import exact_key, iter_keys, label_key, signed
 from tagllm.mapping.tables import NAME_TABLES, Table, scope
 from tagllm.text import has_cjk
 
@@ -44,6 +44,9 @@ class _TableStage(Stage):
         if not packed:
             return False
         ids = scope(packed, batch.facet)
+        if len(ids) > 1:  # "SPF50+" names SPF 50 and SPF 50+ by its keys: its own sign decides
+            one = signed(batch.text(raw), {vid: self.m.values[vid].name for vid in ids})
+            ids = [one] if one is not None else ids
         if ids:
             batch.done[raw] = self.m.decide(raw, batch.facet, ids, method or self.name)
             return True

@@ -21,6 +21,7 @@ from tagllm.mapping.derived import DerivedStage
 from tagllm.mapping.embedding import EmbeddingStage
 from tagllm.mapping.foreign import ForeignPathStage
 from tagllm.mapping.fuzzy import FuzzyStage
+from tagllm.mapping.imitations import ImitationStage
 from tagllm.mapping.lookup import AliasStage, ExactStage, IdStage, NormalizedStage, SynonymStage, TranslationStage
 from tagllm.mapping.paths import PathStage
 from tagllm.mapping.privatives import PrivativeStage
@@ -65,7 +66,8 @@ class Mapper:
 
     screen ▸ id ▸ exact ▸ normalized ▸ synonym ▸ alias ▸ derived ▸ translation ▸ path ▸ zh_head ▸ zh_cell ▸
     zh_facet_word ▸ zh_stem ▸ cup ▸
-    foreign_path ▸ guard ▸ privative ▸ colour ▸ lexical ▸ swap ▸ lead ▸ name_part ▸ modifier ▸ spelling ▸ colour_code ▸
+    foreign_path ▸ guard ▸ privative ▸ imitation ▸ colour ▸ lexical ▸ swap ▸ lead ▸ name_part ▸ modifier ▸ spelling ▸
+    colour_code ▸
     colour_noun ▸ clause ▸ paraphrase ▸
     title ▸ spec ▸ clip ▸ fuzzy ▸ embedding ▸ contained ▸ gloss ▸ wording ▸ llm. Each stage reads only the strings the
     stages before it left open, and decides those it can. Then a guess that dropped the negation a string opens with is
@@ -160,6 +162,7 @@ class Mapper:
 
         modifier = ModifierStage(self)
         reading = [*self.naming, modifier]  # what a title's head phrase is read by
+        self.stages.insert(self.stages.index(self.colour), ImitationStage(self, reading))  # before "man made" is read
         titles = (
             [TitleStage(self, reading)] if use_embeddings else []
         )  # a head phrase's guess needs the embedder's word
