@@ -41,3 +41,25 @@ def test_replacing_an_earlier_runs_output_is_said_and_resuming_it_is_not(
     assert resumed.exit_code == 0 and "warning" not in resumed.stderr
     quiet = runner.invoke(app, [*args, "-q"])
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("suffix", "content"),
+    [(".csv", "product_id,status,category\r\n"), (".jsonl", "\n\n")],
+    ids=["csv header alone", "jsonl blank lines"],
+)
+def test_an_output_holding_no_row_is_replaced_without_a_warning(
+    tmp_path: Path, config: Path, suffix: str, content: str
+) -> None:
+    """A CSV output of its header alone (a run stopped before its first result) or a JSONL one of blank lines holds
+    no result to lose: warning of one sent the user to --resume for nothing."""
+    src, out = tmp_path / "in.jsonl", tmp_path / f"out{suffix}"
+    src.write_text('{"id": "a", "title": "Blue denim jeans"}\n')
+    args = ["generate", str(src), "-o", str(out), "-c", str(config)]
+    assert runner.invoke(app, args).exit_code == 0  # an earlier run's output, its settings recorded beside it
+    out.write_text(content, newline="")  # its rows cleared (or a run stopped before its first)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "holds an earlier run's results" not in result.stderr
+    rows = [line for line in out.read_text().splitlines() if line.strip()]
+    assert len(rows) == (2 if suffix == ".csv" else 1)  # the header, if any, and the product's row

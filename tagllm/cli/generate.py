@@ -8,6 +8,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -193,6 +194,7 @@ def _check_before_setup(
     the tagger is built (an index: minutes)."""
     from tagllm.io import STDIO
     from tagllm.io.places import check_output
+    from tagllm.io.readers import detect_format
 
     _check_input(records, kept, quiet, warn)
     # a facet or kept column a CSV or Parquet row has a column of its own for is refused by the facets named (with
@@ -201,7 +203,11 @@ def _check_before_setup(
         output, output_format, resume=resume, facets=cfg.facets or [], keep_columns=kept,
         routed=cfg.route_threshold is not None,
     )  # fmt: skip
-    if output != STDIO and not resume and _holds_results(Path(output)):
+    if (
+        output != STDIO
+        and not resume
+        and _holds_results(Path(output), detect_format(output, output_format, output=True))
+    ):
         warn(
             f"{output} holds an earlier run's results, which this run replaces once its models are loaded; "
             "to keep them and tag only what they lack, stop it (Ctrl-C) and run again with --resume"
@@ -220,13 +226,24 @@ def _set_up(cfg: TaggerConfig, progress: StderrProgress, warn: Callable[[str], N
     return tagger
 
 
-def _holds_results(output: Path) -> bool:
-    """Whether an output file (or a Parquet output's parts, a run stopped before merging them) holds rows: a run
-    without --resume after a crash replaced hours of results without a word."""
-    from tagllm.io.resume import output_file, part_files
+def _holds_results(output: Path, fmt: str) -> bool:
+    """Whether an output file (or a Parquet output's parts, a run stopped before merging them) holds a result row: a
+    run without --resume after a crash replaced hours of results without a word. A CSV output of its header alone or a
+    JSONL one of blank lines holds none (warned of, the user was sent to --resume for nothing); only as much of the
+    file is read as it takes to find its first row."""
+    from tagllm.errors import InputError
+    from tagllm.io.resume import csv_rows, jsonl_rows, output_file, part_files
 
     target = output_file(output)
-    return (target.is_file() and target.stat().st_size > 0) or bool(part_files(target))
+    if fmt == "parquet":
+        return (target.is_file() and target.stat().st_size > 0) or bool(part_files(target))
+    if not target.is_file():
+        return False
+    with closing(jsonl_rows(target) if fmt == "jsonl" else csv_rows(target)) as rows:
+        try:
+            return next(rows, None) is not None
+        except InputError:  # not rows tagllm reads, kept as an output (its settings recorded beside it): replaced too
+            return True
 
 
 def _warn_about_setup(tagger: Tagger, cfg: TaggerConfig, progress: StderrProgress, warn: Callable[[str], None]) -> None:

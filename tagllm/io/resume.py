@@ -15,7 +15,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -226,7 +226,7 @@ def scan_output(target: Path, fmt: str) -> OutputState:
     return state
 
 
-def jsonl_rows(path: Path) -> Iterator[tuple[str, str, bytes, int, str | None]]:
+def jsonl_rows(path: Path) -> Generator[tuple[str, str, bytes, int, str | None]]:
     """(product id, outcome, the line, offset after it, fingerprint) per complete line; stops before a torn last
     line. A last line without its newline that is a whole row (a script that filtered the output joined its rows
     with newlines, none after the last) is one: a kill cuts a row short of its closing brace. A blank line is none.
@@ -301,7 +301,7 @@ def _may_need_retry(line: bytes) -> bool:
     return start >= 0 and line.find(b'"error":{', start) >= 0
 
 
-def csv_rows(path: Path, state: OutputState | None = None) -> Iterator[tuple[str, str, bytes, int, str | None]]:
+def csv_rows(path: Path, state: OutputState | None = None) -> Generator[tuple[str, str, bytes, int, str | None]]:
     """As ``jsonl_rows``, for a CSV output; the header goes to ``state.header`` and is not yielded."""
     allow_long_cells()  # a cell of a column kept from the input may be as long as the input's
     with path.open("rb") as fh:
