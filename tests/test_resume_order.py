@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tagllm.config import TaggerConfig
+from tagllm.io.compaction import compact
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.run import RunInterrupted
 from tagllm.tagger import Tagger
@@ -96,3 +97,19 @@ def test_a_resume_stopped_part_way_loses_nothing_and_the_next_puts_the_rows_in_o
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.skipped) == (1, 4)
     assert _rows(out) == [("p0", "ok"), ("p1", "ok"), ("p2", "ok"), ("p3", "ok"), ("p4", "ok")]
+
+
+@pytest.mark.parametrize(("fmt", "end"), [("csv", "\r\n"), ("csv", "\n"), ("jsonl", "\r\n"), ("jsonl", "\n")])
+def test_a_compaction_ends_the_lines_it_writes_as_the_files_own_end(tmp_path: Path, fmt: str, end: str) -> None:
+    """The lines a compaction writes (a CSV output's header, a JSONL output's last row without a line end, moved up)
+    end as the file's rows do: it ended such a row with ``\\n`` and a header with ``\\r\\n`` always, so a file
+    written with ``\\r\\n`` (Python's csv module's default, or another tool's) or ``\\n`` came out with both."""
+    rows = {"b": '{"product_id":"b","status":"ok"}', "a": '{"product_id":"a","status":"ok"}'}
+    header: list[str] = []
+    if fmt == "csv":
+        rows, header = {"b": "b,ok", "a": "a,ok"}, ["product_id,status"]
+    out = tmp_path / f"o.{fmt}"
+    last_end = end if fmt == "csv" else ""  # a JSONL row without a line end last (a CSV one is read as torn)
+    out.write_bytes((end.join([*header, rows["b"], rows["a"]]) + last_end).encode())
+    compact(out, fmt, order={"a": 0, "b": 1})
+    assert out.read_bytes() == "".join(line + end for line in [*header, rows["a"], rows["b"]]).encode()

@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from tagllm.io.resume import (
     OutputState,
@@ -42,6 +42,13 @@ def cut_torn_row(target: Path, state: OutputState) -> None:
                 fh.write(b"\n")
 
 
+def _line_end(source: BinaryIO) -> bytes:
+    """The line end of a JSONL/CSV output's first line (``source`` read from its start), which a compaction ends the
+    lines it writes with: it ended a last row without one, moved up, with ``\\n`` and a CSV header with ``\\r\\n``
+    whatever the file's rows ended with (``\\r\\n``: another tool's, or Python's csv module's default), mixing them."""
+    return b"\r\n" if source.readline().endswith(b"\r\n") else b"\n"
+
+
 def input_ranks(product_ids: Sequence[str], order: Mapping[str, int] | None) -> list[int]:
     """Where each of these products (an output's rows, in file order) comes in the input (``order``: each product id
     read, by its place); one the input no longer has comes after all of them, in its place in the output."""
@@ -67,14 +74,15 @@ def compact(target: Path, fmt: str, drop: frozenset[str] = frozenset(), order: M
     ranks = input_ranks([product_id for product_id, _, _ in kept], order)
     tmp = temp_path(target)
     with tmp.open("wb") as out, target.open("rb") as source:
+        end = _line_end(source)
         if fmt == "csv":
             line = io.StringIO()
-            csv.writer(line).writerow(state.header or [])
+            csv.writer(line, lineterminator=end.decode()).writerow(state.header or [])
             out.write(line.getvalue().encode("utf-8"))
         for _, (_, start, length) in sorted(zip(ranks, kept, strict=True)):
             source.seek(start)
             raw = source.read(length)
-            out.write(raw if raw.endswith(b"\n") else raw + b"\n")  # a last row without one, moved up
+            out.write(raw if raw.endswith(b"\n") else raw + end)  # a last row without one, moved up
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, target)
