@@ -3,7 +3,6 @@ the other products of the batch are tagged, and the failed ones are error record
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import socket
@@ -13,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
+from output_rows import rows_by_id
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
@@ -75,13 +74,7 @@ def _products_file(tmp_path: Path) -> Path:
 def _run(tagger: Tagger, tmp_path: Path, fmt: str = "jsonl") -> tuple[Any, dict[str, dict[str, Any]]]:
     src, out = _products_file(tmp_path), tmp_path / f"out.{fmt}"
     summary = tagger.tag_file(src, out)
-    if fmt == "csv":
-        rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
-    elif fmt == "parquet":
-        rows = pq.read_table(out).to_pylist()
-    else:
-        rows = [json.loads(line) for line in out.read_text().splitlines()]
-    return summary, {r["product_id"]: r for r in rows}
+    return summary, rows_by_id(out)
 
 
 def _refused(backend: Any, demo_taxonomy: Any, demo_index_dir: Path, embedder: Any, tmp_path: Path) -> str:

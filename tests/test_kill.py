@@ -4,7 +4,6 @@ and Parquet."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import queue
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from output_rows import outcomes
 
 REPO = Path(__file__).resolve().parents[1]
 DRIVER = Path(__file__).with_name("killrun.py")
@@ -34,18 +34,6 @@ def _input(path: Path) -> set[str]:
     return {f"p{i}" for i in range(PRODUCTS)} | {"line-701", "untitled"}
 
 
-def _rows(path: Path) -> list[tuple[str, str]]:
-    if path.suffix == ".csv":
-        with path.open(newline="", encoding="utf-8") as fh:
-            return [(r["product_id"], r["status"]) for r in csv.DictReader(fh)]
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path, columns=["product_id", "status"])
-        return list(zip(table.column("product_id").to_pylist(), table.column("status").to_pylist(), strict=True))
-    return [(r["product_id"], r["status"]) for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())]
-
-
 def _done(out: Path, fmt: str) -> set[str]:
     """Products whose result is in the output (complete rows only), as the next --resume will see them."""
     from tagllm.io import scan_output
@@ -60,7 +48,7 @@ def _resume_to_the_end(src: Path, out: Path, expected: set[str]) -> None:
     finish = _Run(str(src), str(out), "--resume")
     finish.proc.wait(timeout=120)
     assert finish.proc.returncode == 1, finish.proc.stderr.read() if finish.proc.stderr else ""
-    rows = _rows(out)
+    rows = outcomes(out)
     ids = [pid for pid, _ in rows]
     assert len(ids) == len(set(ids)), "a product has two rows"
     assert set(ids) == expected, f"lost: {sorted(expected - set(ids))[:5]}"
@@ -160,11 +148,11 @@ def test_sigterm_finishes_the_output_says_how_far_it_got_and_resume_goes_on(tmp_
     run.proc.terminate()
     assert run.proc.wait(timeout=60) == 143
     assert run.wait_for("interrupted 160 terminated True")
-    assert [pid for pid, _ in _rows(out)] == [f"p{i}" for i in range(160)]  # whole rows, in OUT itself
+    assert [pid for pid, _ in outcomes(out)] == [f"p{i}" for i in range(160)]  # whole rows, in OUT itself
     assert not (tmp_path / f"out.{fmt}.parts").exists() and not list(tmp_path.glob(".*.lock"))
     finish = _Run(str(src), str(out), "--resume")
     assert finish.proc.wait(timeout=120) == 1  # the two bad records of the input are error records
-    ids = [pid for pid, _ in _rows(out)]
+    ids = [pid for pid, _ in outcomes(out)]
     assert len(ids) == len(set(ids)) and set(ids) == expected
 
 
@@ -193,7 +181,7 @@ def test_kill_9_a_real_generate_then_resume(tmp_path: Path, demo_index_dir: Path
     assert 0 < len(done) < 1200  # killed part way
     finish = subprocess.run([*command, "--resume"], env=env, cwd=tmp_path, timeout=600)
     assert finish.returncode == 0
-    ids = [pid for pid, status in _rows(out) if status == "ok"]
+    ids = [pid for pid, status in outcomes(out) if status == "ok"]
     assert len(ids) == len(set(ids)) == 1200
 
 

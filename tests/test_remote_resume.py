@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from output_rows import rows_by_id
 from test_photos import COLOURS, draw, photo_index  # noqa: F401  (the module-scoped index with photos)
 
 from tagllm.config import TaggerConfig
@@ -34,18 +35,6 @@ def shop(tmp_path: Path) -> Iterator[str]:
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
-
-
-def _rows(target: Path, fmt: str) -> dict[str, dict[str, Any]]:
-    if fmt == "jsonl":
-        return {r["product_id"]: r for r in map(json.loads, target.read_text().splitlines())}
-    if fmt == "csv":
-        import csv
-
-        return {r["product_id"]: r for r in csv.DictReader(target.open(newline=""))}
-    import pyarrow.parquet as pq
-
-    return {r["product_id"]: r for r in pq.read_table(target).to_pylist()}
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
@@ -72,7 +61,7 @@ def test_resume_with_allow_remote_images_reads_the_photos_an_earlier_run_did_not
 
     first = local.tag_file(source, target)
     assert (first.tagged, first.unfetched, first.degraded, first.still_unfetched, first.exit_code) == (3, 1, 0, 1, 0)
-    row = _rows(target, fmt)["remote"]
+    row = rows_by_id(target)["remote"]
     assert row["status"] == "ok"
     if fmt == "jsonl":
         assert row["unfetched_photos"] == [url] and "degraded" not in row
@@ -86,7 +75,7 @@ def test_resume_with_allow_remote_images_reads_the_photos_an_earlier_run_did_not
     assert (fetched.tagged, fetched.skipped, fetched.retried_degraded, fetched.unfetched, fetched.still_unfetched) == (
         1, 2, 1, 0, 0,
     )  # fmt: skip
-    rows = _rows(target, fmt)
+    rows = rows_by_id(target)
     assert len(rows) == 3 and rows["remote"]["status"] == "ok"
     if fmt == "jsonl":
         assert "unfetched_photos" not in rows["remote"]

@@ -4,11 +4,11 @@ order, crash-safely (a copy renamed over the output), and a resume stopped part 
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
+from output_rows import outcomes
 
 from tagllm.config import TaggerConfig
 from tagllm.io.compaction import compact
@@ -30,18 +30,6 @@ def _write(path: Path, titles: dict[str, str]) -> Path:
     return path
 
 
-def _rows(path: Path) -> list[tuple[str, str]]:
-    if path.suffix == ".csv":
-        rows = list(csv.DictReader(path.open(newline="")))
-    elif path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        rows = pq.read_table(path).to_pylist()
-    else:
-        rows = [json.loads(line) for line in path.read_text().splitlines()]
-    return [(row["product_id"], row["status"]) for row in rows]
-
-
 def _first_run(
     tagger: Tagger, tmp_path: Path, suffix: str, failing: tuple[str, ...] = ("p1", "p3")
 ) -> tuple[Path, Path, dict[str, str]]:
@@ -49,7 +37,7 @@ def _first_run(
     titles = {f"p{i}": title for i, title in enumerate(TITLES)}
     src, out = tmp_path / "in.jsonl", tmp_path / f"out{suffix}"
     tagger.tag_file(_write(src, {**titles, **dict.fromkeys(failing, "")}), out)
-    assert _rows(out) == [(pid, "error" if pid in failing else "ok") for pid in titles]
+    assert outcomes(out) == [(pid, "error" if pid in failing else "ok") for pid in titles]
     return _write(src, titles), out, titles
 
 
@@ -61,7 +49,7 @@ def test_the_products_a_resume_tags_again_are_put_back_in_the_inputs_order(
     src, out, _ = _first_run(tagger, tmp_path, suffix)
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.skipped) == (2, 3)
-    assert _rows(out) == [("p0", "ok"), ("p1", "ok"), ("p2", "ok"), ("p3", "ok"), ("p4", "ok")]
+    assert outcomes(out) == [("p0", "ok"), ("p1", "ok"), ("p2", "ok"), ("p3", "ok"), ("p4", "ok")]
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
@@ -71,7 +59,7 @@ def test_a_product_the_input_no_longer_has_keeps_its_row_after_the_inputs(
     src, out, titles = _first_run(tagger, tmp_path, suffix)
     del titles["p0"]  # removed from the catalogue: its row is kept (no --drop-absent), after the input's
     tagger.tag_file(_write(src, {"p9": "Wool scarf", **titles}), out, resume=True)
-    assert [pid for pid, _ in _rows(out)] == ["p9", "p1", "p2", "p3", "p4", "p0"]
+    assert [pid for pid, _ in outcomes(out)] == ["p9", "p1", "p2", "p3", "p4", "p0"]
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
@@ -93,10 +81,10 @@ def test_a_resume_stopped_part_way_loses_nothing_and_the_next_puts_the_rows_in_o
         patch.setattr(tagger, "tag_batch", stopped_after_one_batch)
         with pytest.raises(RunInterrupted):
             tagger.tag_file(src, out, resume=True)
-    assert sorted(_rows(out)) == [("p0", "ok"), ("p1", "ok"), ("p2", "ok"), ("p3", "error"), ("p4", "ok")]
+    assert sorted(outcomes(out)) == [("p0", "ok"), ("p1", "ok"), ("p2", "ok"), ("p3", "error"), ("p4", "ok")]
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.skipped) == (1, 4)
-    assert _rows(out) == [("p0", "ok"), ("p1", "ok"), ("p2", "ok"), ("p3", "ok"), ("p4", "ok")]
+    assert outcomes(out) == [("p0", "ok"), ("p1", "ok"), ("p2", "ok"), ("p3", "ok"), ("p4", "ok")]
 
 
 @pytest.mark.parametrize(("fmt", "end"), [("csv", "\r\n"), ("csv", "\n"), ("jsonl", "\r\n"), ("jsonl", "\n")])

@@ -3,11 +3,11 @@ per product, Ctrl-C, repeated ids, and an output that would overwrite its input.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
+from output_rows import read_rows
 
 from tagllm.cli.run_report import summary_line
 from tagllm.config import TaggerConfig
@@ -34,16 +34,6 @@ def _products(path: Path, n: int = 5, extra: str = "") -> Path:
     return path
 
 
-def _rows(path: Path) -> list[dict]:  # type: ignore[type-arg]
-    if path.suffix == ".csv":
-        return list(csv.DictReader(path.open(newline="")))
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        return pq.read_table(path).to_pylist()
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
 @pytest.fixture()
 def outage(tagger, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """The backend fails every request, as during a server outage."""
@@ -63,11 +53,11 @@ def test_resume_retries_failed_products_and_ends_with_one_row_each(tagger, outag
     outage.undo()  # the server is back
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.failed, again.skipped, again.retried, again.exit_code) == (3, 0, 0, 3, 0)
-    rows = _rows(out)
+    rows = read_rows(out)
     assert sorted(r["product_id"] for r in rows) == ["p0", "p1", "p2"]
     assert {r["status"] for r in rows} == {"ok"}
     done = tagger.tag_file(src, out, resume=True)
-    assert (done.tagged, done.skipped, done.exit_code) == (0, 3, 0) and len(_rows(out)) == 3
+    assert (done.tagged, done.skipped, done.exit_code) == (0, 3, 0) and len(read_rows(out)) == 3
     assert not Path(f"{out}.parts").exists()
 
 
@@ -79,7 +69,7 @@ def test_resume_does_not_append_the_error_records_of_bad_lines_again(tagger, tmp
     for _ in range(3):
         again = tagger.tag_file(src, out, resume=True)
         assert (again.tagged, again.failed, again.skipped, again.exit_code) == (0, 2, 3, 1)
-        assert sorted(r["product_id"] for r in _rows(out)) == ["line-4", "p0", "p1", "p2", "y"]
+        assert sorted(r["product_id"] for r in read_rows(out)) == ["line-4", "p0", "p1", "p2", "y"]
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
@@ -93,7 +83,7 @@ def test_a_line_fixed_as_the_run_advised_leaves_no_error_record_behind(tagger, t
     src.write_text(src.read_text().replace('"Wool scarf"\n', '"Wool scarf"}\n'))
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.skipped, again.stale, again.still_failed, again.exit_code) == (1, 2, 1, 0, 0)
-    assert sorted(r["product_id"] for r in _rows(out)) == ["p0", "p1", "p9"]
+    assert sorted(r["product_id"] for r in read_rows(out)) == ["p0", "p1", "p9"]
 
 
 def test_an_interrupted_resume_keeps_the_error_records_it_did_not_reach(tagger, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -109,7 +99,7 @@ def test_an_interrupted_resume_keeps_the_error_records_it_did_not_reach(tagger, 
     with pytest.raises(RunInterrupted) as stop:
         tagger.tag_file(src, out, resume=True)
     assert (stop.value.summary.stale, stop.value.summary.still_failed) == (0, 1)
-    assert "line-5" in {r["product_id"] for r in _rows(out)}
+    assert "line-5" in {r["product_id"] for r in read_rows(out)}
 
 
 def test_a_csv_row_cut_after_its_product_id_is_tagged_again(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -119,7 +109,7 @@ def test_a_csv_row_cut_after_its_product_id_is_tagged_again(tagger, tmp_path: Pa
     out.write_bytes(text[: text.rindex(b"p2,ok") + len(b"p2,ok")])  # killed while writing p2's row
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.skipped) == (1, 2)
-    assert [(r["product_id"], r["category_id"]) for r in _rows(out)] == [
+    assert [(r["product_id"], r["category_id"]) for r in read_rows(out)] == [
         ("p0", "apparel-jeans"), ("p1", "jewellery-necklaces"), ("p2", "electronics-headphones"),
     ]  # fmt: skip
 
@@ -144,7 +134,7 @@ def test_parquet_killed_mid_run_keeps_its_parts_and_resumes(tagger, tmp_path: Pa
     monkeypatch.undo()
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.skipped) == (3, 2)
-    assert sorted(r["product_id"] for r in _rows(out)) == ["p0", "p1", "p2", "p3", "p4"]
+    assert sorted(r["product_id"] for r in read_rows(out)) == ["p0", "p1", "p2", "p3", "p4"]
     assert not (tmp_path / "out.parquet.parts").exists()
 
 
@@ -179,7 +169,7 @@ def test_a_title_an_earlier_window_encoded_is_not_encoded_again(tagger, tmp_path
     monkeypatch.setattr(tagger.embedder, "encode", watching)
     assert tagger.tag_file(src, out).tagged == 260
     assert calls == [TITLES]  # the first window (256 products) encoded each title once; the second window none
-    tags = {r["product_id"]: r["tags"]["category"] for r in _rows(out)}
+    tags = {r["product_id"]: r["tags"]["category"] for r in read_rows(out)}
     assert all(tags[f"p{i}"] == tags[f"p{i % 5}"] for i in range(256, 260))
 
 
@@ -198,10 +188,10 @@ def test_ctrl_c_keeps_what_was_tagged_and_says_so(tagger, tmp_path: Path, monkey
     with pytest.raises(RunInterrupted) as stop:
         tagger.tag_file(src, out)
     assert (stop.value.summary.tagged, stop.value.summary.interrupted) == (2, True)
-    assert [r["product_id"] for r in _rows(out)] == ["p0", "p1"]
+    assert [r["product_id"] for r in read_rows(out)] == ["p0", "p1"]
     monkeypatch.undo()
     rest = tagger.tag_file(src, out, resume=True)
-    assert (rest.tagged, rest.skipped) == (3, 2) and len(_rows(out)) == 5
+    assert (rest.tagged, rest.skipped) == (3, 2) and len(read_rows(out)) == 5
 
 
 def test_a_repeated_product_id_is_tagged_once_and_reported(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -213,7 +203,7 @@ def test_a_repeated_product_id_is_tagged_once_and_reported(tagger, tmp_path: Pat
         f"{src}:3: product id 'p0' again (an earlier record has it); only the first is tagged: give this record an id "
         "of its own to tag it too"
     ]  # the exit code is 1, as for a failed record, but no error record is written and --resume will not tag it
-    assert [r["product_id"] for r in _rows(out)] == ["p0", "p1"]
+    assert [r["product_id"] for r in read_rows(out)] == ["p0", "p1"]
 
 
 def test_an_output_naming_the_input_is_refused_before_anything_is_written(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -412,7 +402,7 @@ def test_rows_of_empty_cells_are_no_products_and_are_counted(tagger, tmp_path: P
         pq.write_table(pa.table({**columns, "brand": ["Levi's", None, None]}), src)
     summary = tagger.tag_file(src, tmp_path / "out.jsonl")
     assert (summary.tagged, summary.failed, summary.exit_code) == (2, 0, 0)
-    assert [row["product_id"] for row in _rows(tmp_path / "out.jsonl")] == ["p1", "p2"]
+    assert [row["product_id"] for row in read_rows(tmp_path / "out.jsonl")] == ["p1", "p2"]
     assert summary.empty_rows == (3 if suffix == ".csv" else 1)
     assert f", {summary.empty_rows} row(s) of empty cells skipped in " in summary_line(summary)
 
@@ -442,7 +432,7 @@ def test_a_file_that_is_no_output_is_not_replaced_by_a_fresh_run(tagger, tmp_pat
     out.write_bytes(b"")  # an empty file, and an output of an earlier run, are replaced as before
     assert tagger.tag_file(src, out).tagged == 2
     assert tagger.tag_file(src, out).tagged == 2
-    assert [row["product_id"] for row in _rows(out)] == ["p0", "p1"]
+    assert [row["product_id"] for row in read_rows(out)] == ["p0", "p1"]
 
 
 def test_ids_a_spreadsheet_wrote_shortened_are_said_to_be_so(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

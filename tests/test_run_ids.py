@@ -3,11 +3,11 @@ take that name; on resume, results of products the input no longer has are kept 
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
+from output_rows import rows_by_id
 from typer.testing import CliRunner
 
 from tagllm.cli import app
@@ -22,21 +22,6 @@ FORMATS = [".jsonl", ".csv", ".parquet"]
 def tagger(demo_taxonomy, demo_index_dir, embedder):  # type: ignore[no-untyped-def]
     index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
     return Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(k=5, batch_size=2))
-
-
-def _rows(path: Path) -> dict[str, dict]:  # type: ignore[type-arg]
-    """product id -> row; asserts one row per id."""
-    if path.suffix == ".csv":
-        rows = list(csv.DictReader(path.open(newline="")))
-    elif path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        rows = pq.read_table(path).to_pylist()
-    else:
-        rows = [json.loads(line) for line in path.read_text().splitlines()]
-    ids = [r["product_id"] for r in rows]
-    assert len(ids) == len(set(ids)), ids
-    return {r["product_id"]: r for r in rows}
 
 
 def _message(row: dict) -> str:  # type: ignore[type-arg]
@@ -56,7 +41,7 @@ def test_an_id_naming_another_line_cannot_take_the_place_of_that_lines_record(ta
     out = tmp_path / f"out{suffix}"
     summary = tagger.tag_file(src, out)
     assert (summary.tagged, summary.failed, summary.duplicates, summary.exit_code) == (3, 3, 0, 1)
-    rows = _rows(out)
+    rows = rows_by_id(out)
     assert sorted(rows) == ["line-2", "line-3", "line-4", "line-5", "line-6", "p1"]
     assert {pid: r["status"] for pid, r in rows.items()}["line-4"] == "ok"  # no id: named by its line
     assert rows["line-6"]["status"] == "ok"  # an id naming its own line is its own
@@ -68,7 +53,7 @@ def test_an_id_naming_another_line_cannot_take_the_place_of_that_lines_record(ta
     # the names are stable: resume finds the error records and retries them, and every record keeps one row
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.failed, again.skipped, again.retried, again.duplicates) == (0, 3, 3, 3, 0)
-    assert sorted(_rows(out)) == sorted(rows)
+    assert sorted(rows_by_id(out)) == sorted(rows)
 
 
 def test_an_unreadable_record_whose_id_names_another_line_is_named_by_its_own(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -77,7 +62,7 @@ def test_an_unreadable_record_whose_id_names_another_line_is_named_by_its_own(ta
     out = tmp_path / "out.jsonl"
     summary = tagger.tag_file(src, out)
     assert (summary.tagged, summary.failed, summary.duplicates) == (1, 2, 0)
-    assert sorted(_rows(out)) == ["line-2", "line-3", "p1"]
+    assert sorted(rows_by_id(out)) == ["line-2", "line-3", "p1"]
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
@@ -87,7 +72,7 @@ def test_blank_ids_are_named_by_their_lines_not_taken_as_one_repeated_id(tagger,
     out = tmp_path / f"out{suffix}"
     summary = tagger.tag_file(src, out)
     assert (summary.tagged, summary.duplicates, summary.exit_code) == (2, 0, 0)
-    assert sorted(_rows(out)) == ["line-1", "line-2"]
+    assert sorted(rows_by_id(out)) == ["line-1", "line-2"]
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
@@ -98,14 +83,14 @@ def test_an_id_holding_half_a_surrogate_pair_is_named_by_its_line(tagger, tmp_pa
     out = tmp_path / f"out{suffix}"
     summary = tagger.tag_file(src, out)
     assert (summary.tagged, summary.failed, summary.exit_code) == (1, 1, 1)
-    rows = _rows(out)
+    rows = rows_by_id(out)
     assert sorted(rows) == ["line-1", "p2"]
     assert _message(rows["line-1"]).startswith(  # named as its row is, not by an id no output can hold
         f"{src}:1: record line-1 field 'id': the id holds half of a surrogate pair ('\\ud83d': a character such as an "
         "emoji, cut in two)"
     )
     assert tagger.tag_file(src, out, resume=True).retried == 1
-    assert sorted(_rows(out)) == ["line-1", "p2"]
+    assert sorted(rows_by_id(out)) == ["line-1", "p2"]
 
 
 @pytest.mark.parametrize("source", ["in.jsonl", "in.parquet"])
@@ -124,7 +109,7 @@ def test_nan_ids_are_named_by_their_lines_not_taken_as_one_repeated_id(tagger, t
     out = tmp_path / "out.jsonl"
     summary = tagger.tag_file(src, out)
     assert (summary.tagged, summary.duplicates, summary.exit_code) == (3, 0, 0)
-    assert sorted(_rows(out)) == ["1" if src.suffix == ".parquet" else "1.0", "line-2", "line-3"]
+    assert sorted(rows_by_id(out)) == ["1" if src.suffix == ".parquet" else "1.0", "line-2", "line-3"]
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
@@ -136,7 +121,7 @@ def test_whole_number_ids_of_a_float_column_are_written_as_their_integers(tagger
     src, out = tmp_path / "in.parquet", tmp_path / f"out{suffix}"
     frame.to_parquet(src)
     assert tagger.tag_file(src, out).exit_code == 0
-    assert sorted(_rows(out)) == ["17", "2.5", "line-2"]
+    assert sorted(rows_by_id(out)) == ["17", "2.5", "line-2"]
     assert [r.product_id for r in tagger.tag(frame.to_dict("records"))] == ["17", "line-2", "2.5"]
 
 
@@ -161,10 +146,10 @@ def test_resume_keeps_and_names_the_results_of_products_the_input_no_longer_has(
         1, 2, 2, ["p2", "p4"], False,
     )  # fmt: skip
     assert kept.exit_code == 0
-    assert sorted(_rows(out)) == ["p1", "p2", "p3", "p4", "p5"]
+    assert sorted(rows_by_id(out)) == ["p1", "p2", "p3", "p4", "p5"]
     dropped = tagger.tag_file(src, out, resume=True, drop_absent=True)
     assert (dropped.tagged, dropped.skipped, dropped.absent, dropped.dropped_absent) == (0, 3, 2, True)
-    assert sorted(_rows(out)) == ["p1", "p3", "p5"]
+    assert sorted(rows_by_id(out)) == ["p1", "p3", "p5"]
     again = tagger.tag_file(src, out, resume=True)
     assert (again.absent, again.absent_ids) == (0, [])
 
@@ -185,7 +170,7 @@ def test_an_interrupted_resume_counts_no_product_as_absent(tagger, tmp_path: Pat
     with pytest.raises(RunInterrupted) as stop:
         tagger.tag_file(src, out, resume=True, drop_absent=True)
     assert (stop.value.summary.absent, stop.value.summary.dropped_absent) == (0, False)
-    assert sorted(_rows(out)) == ["p1", "p2", "p3", "p9"]  # not all of the input was read: nothing is removed
+    assert sorted(rows_by_id(out)) == ["p1", "p2", "p3", "p9"]  # not all of the input was read: nothing is removed
 
 
 def test_the_cli_names_the_absent_products_and_how_to_drop_them(tmp_path: Path, demo_index_dir: Path) -> None:
@@ -207,14 +192,14 @@ def test_the_cli_names_the_absent_products_and_how_to_drop_them(tmp_path: Path, 
     dropped = runner.invoke(app, ["generate", str(src), "-o", str(out), "-c", str(config), "--resume", "--drop-absent"])
     assert dropped.exit_code == 0
     assert "7 result(s) of products no longer in the input removed (p1, p2, p3, p4, p5 and 2 more)" in dropped.stderr
-    assert sorted(_rows(out)) == ["p0"]
+    assert sorted(rows_by_id(out)) == ["p0"]
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_resume_tags_again_a_record_edited_since_it_was_tagged(tagger, tmp_path: Path, suffix) -> None:  # type: ignore[no-untyped-def]
     src, out = _products(tmp_path / "in.jsonl", ["p0", "p1", "p2"]), tmp_path / f"out{suffix}"
     tagger.tag_file(src, out)
-    category = {pid: _category(row) for pid, row in _rows(out).items()}
+    category = {pid: _category(row) for pid, row in rows_by_id(out).items()}
     assert category["p0"] == "apparel-jeans"
     # p0 was jeans and is now a cooking pot; p1 gained a column the tagger does not read
     src.write_text(
@@ -222,7 +207,7 @@ def test_resume_tags_again_a_record_edited_since_it_was_tagged(tagger, tmp_path:
     )
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.edited, again.skipped) == (1, 1, 2)
-    rows = _rows(out)
+    rows = rows_by_id(out)
     assert (_category(rows["p0"]), _category(rows["p1"])) == ("home-cookware", category["p1"])
     assert tagger.tag_file(src, out, resume=True).skipped == 3
 
@@ -236,7 +221,7 @@ def test_resume_writes_the_error_record_of_a_record_edited_into_one_that_cannot_
     _products(src, ["p0", "p1", "p2"], titles={"p1": ""})  # p1's title emptied since it was tagged
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.failed, again.edited, again.skipped, again.exit_code) == (0, 1, 1, 2, 1)
-    rows = _rows(out)
+    rows = rows_by_id(out)
     assert (rows["p1"]["status"], _category(rows["p0"])) == ("error", "apparel-jeans")
     error = rows["p1"]["error"]
     assert "record 'p1' has no title" in (error["message"] if isinstance(error, dict) else error)
@@ -263,5 +248,5 @@ def test_an_output_written_before_fingerprints_resumes_in_its_own_layout(tagger,
     _products(src, ["p0", "p1", "p2"])
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.skipped, again.edited) == (1, 2, 0)
-    rows = _rows(out)
+    rows = rows_by_id(out)
     assert sorted(rows) == ["p0", "p1", "p2"] and "input_hash" not in rows["p2"]
