@@ -147,7 +147,7 @@ def test_sizes_written_short(mapper: Mapper, text: str, expected: object) -> Non
 
 
 def test_an_imitation_material_is_never_the_material(mapper: Mapper) -> None:
-    assert outcome(mapper.map(["fake leather"], "fabric")[0]) == ("faux-leather", "modifier")
+    assert outcome(mapper.map(["fake leather"], "fabric")[0]) == ("faux-leather", "imitation")
     assert mapper.map(["fake leather"], "material")[0].value is None  # no Faux leather here: no guess
 
 
