@@ -133,3 +133,25 @@ class Lacking:
         self.values += len(missing)
         self.carried += len(missing & seen)
         self.svm_right += len(missing & svm)
+
+
+def abstentions(key: str, gold: Sequence[set[str] | None], ours: Sequence[set[str]], svm: Sequence[set[str]]) -> str:
+    """Where a facet's F1 is lost against the SVM: the products with a gold value that ours leaves empty and how many
+    of the SVM's answers there are right (the recall a rule held to the target precision could win back comes from
+    those), and where ours answers, the right values of each (a multi-valued facet answered in part)."""
+    empty = right_there = answers_there = ours_right = theirs_right = n = 0
+    for g, a, b in zip(gold, ours, svm, strict=True):
+        if not g:
+            continue
+        n += 1
+        if a:
+            ours_right += len(g & a)
+            theirs_right += len(g & b)
+        else:
+            empty += 1
+            right_there += len(g & b)
+            answers_there += len(b)
+    return (
+        f"{key} abstains on {empty} of {n}, the SVM right there {right_there}/{answers_there}; "
+        f"where it answers, right {ours_right} against the SVM's {theirs_right}"
+    )

@@ -28,14 +28,16 @@ Sections (``--sections``, default all):
   taxonomy lacks, how many of them a training product carries (the only ones the SVM can answer) and how many of
   them the SVM answered right; and per key, the ceiling of any keep threshold (``benchmarks/attribute_ceiling.py``:
   the one confidence per facet that keeps the most right answers at precision 0.9 on the held-out products, read
-  with their gold) and the micro-F1 over facets it gives beside the SVM's. "tagllm, always answering" reads the same
-  run's ranking with no abstention (the best candidate; for a multi-valued facet every candidate of probability 0.5
-  or more, else the best), the operating point comparable with the SVM; "kept from t" keeps candidates from
-  confidence t. Baselines: per facet, TF-IDF (word 1-2-grams and character 2-4-grams) + LinearSVC trained on the
-  training products that carry the facet, always answering (the top class; for a multi-valued facet every class with
-  a positive margin, else the top one); and value-mention matching: a value of the built taxonomy whose name or
-  synonym appears in the title (at word boundaries; as a substring in Chinese) is predicted, the longest match for a
-  single-valued facet, every match for a multi-valued one.
+  with their gold) and the micro-F1 over facets it gives beside the SVM's, and beside the SVM's own ceiling (its
+  answers kept from one margin per facet, chosen the same way); and per key, where the default loses against the SVM:
+  the products it leaves empty and the SVM's right answers there, and where it answers, the right values of each.
+  "tagllm, always answering" reads the same run's ranking with no abstention (the best candidate; for a multi-valued
+  facet every candidate of probability 0.5 or more, else the best), the operating point comparable with the SVM;
+  "kept from t" keeps candidates from confidence t. Baselines: per facet, TF-IDF (word 1-2-grams and character
+  2-4-grams) + LinearSVC trained on the training products that carry the facet, always answering (the top class; for
+  a multi-valued facet every class with a positive margin, else the top one); and value-mention matching: a value of
+  the built taxonomy whose name or synonym appears in the title (at word boundaries; as a substring in Chinese) is
+  predicted, the longest match for a single-valued facet, every match for a multi-valued one.
 - ``shopify``: no examples at all: the Shopify taxonomy tagllm ships, ``--shopify-n`` held-out fashion titles,
   facets category, color and target-gender; gold mapped onto Shopify values with ``tagllm.mapping.Mapper`` (the
   category by its path, else by its leaf; gender values the mapper rejects fall back to a printed table: Men/Boys

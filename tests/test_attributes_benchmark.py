@@ -12,8 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import attribute_held_out  # noqa: E402
 from benchmarks.attribute_baselines import Answers, at_equal_coverage, svm_predict  # noqa: E402
-from benchmarks.attribute_ceiling import best_threshold, ceiling_note  # noqa: E402
-from benchmarks.attribute_scoring import Lacking, Recall  # noqa: E402
+from benchmarks.attribute_ceiling import best_threshold, ceiling_note, svm_answers  # noqa: E402
+from benchmarks.attribute_scoring import Lacking, Recall, abstentions  # noqa: E402
 
 
 def test_the_svm_keeps_its_largest_margins_for_as_many_products_as_tagllm_answers() -> None:
@@ -78,3 +78,27 @@ def test_the_ceiling_keeps_the_most_right_answers_any_threshold_keeps_at_the_tar
         "micro-F1 over facets 0.750 against the SVM's 0.800"
     )
     assert attribute_held_out.ceiling_note is ceiling_note
+
+
+def test_the_svm_ceiling_keeps_a_products_values_together_by_its_margin() -> None:
+    gold: list[set[str] | None] = [{"men", "women"}, {"men"}, None, {"girls"}]
+    values = [{"men", "women"}, {"women"}, {"men"}, {"boys"}]
+    answers = svm_answers(gold, values, [2.0, 1.0, 3.0, 0.5])  # the product with no gold value is left out
+    assert answers == [(2.0, True), (2.0, True), (1.0, False), (0.5, False)]
+    svm = best_threshold(answers, gold=4)
+    assert (svm.right, svm.kept, svm.threshold) == (2, 2, 2.0)
+    ours = best_threshold([(0.9, True), (0.8, True), (0.7, True)], gold=4)
+    note = ceiling_note("toy", {"Ideal For": ours}, svm_f1=0.5, svm_ceilings={"Ideal For": svm})
+    assert note.endswith(
+        "micro-F1 over facets 0.857 against the SVM's 0.500 (the SVM's own ceiling, its answers kept from one margin "
+        "per facet at precision >= 0.9: Ideal For 2/2; micro-F1 0.667)"
+    )
+
+
+def test_abstentions_say_what_the_svm_got_right_where_tagllm_gave_nothing() -> None:
+    gold: list[set[str] | None] = [{"red"}, {"blue"}, {"men", "women"}, None]
+    ours: list[set[str]] = [set(), set(), {"women"}, {"red"}]
+    svm: list[set[str]] = [{"red"}, {"green"}, {"men", "women"}, {"red"}]
+    assert abstentions("Color", gold, ours, svm) == (
+        "Color abstains on 2 of 3, the SVM right there 1/2; where it answers, right 1 against the SVM's 2"
+    )
