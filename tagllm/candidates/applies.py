@@ -135,9 +135,16 @@ def likely_share(scope: frozenset[str], candidates: list[Candidate]) -> float:
     that falls in ``scope``; 1 when they have no probability, 0 when there are none."""
     if not candidates:
         return 0.0
-    likely = [c for c in candidates if c.score >= LIKELY_SHARE * candidates[0].score]
-    total = sum(c.score for c in likely)
-    return sum(c.score for c in likely if c.id in scope) / total if total > 0 else 1.0
+    share = scope_share(scope, candidates, LIKELY_SHARE)
+    return 1.0 if share is None else share
+
+
+def scope_share(scope: frozenset[str], candidates: list[Candidate], least: float = 0.0) -> float | None:
+    """The share of the probability of the category candidates at least ``least`` as likely as the best (0: all of
+    them) that falls in ``scope``; None when they have no probability."""
+    kept = [c for c in candidates if c.score >= least * candidates[0].score] if candidates else []
+    total = sum(c.score for c in kept)
+    return sum(c.score for c in kept if c.id in scope) / total if total > 0 else None
 
 
 def uncertain_weights(
@@ -157,8 +164,7 @@ def uncertain_weights(
         if not candidates or taxonomy.applies(facet, candidates[0].id):
             continue
         scope = taxonomy.value_scope(facet, ids[values[j]])
-        total = sum(c.score for c in candidates)
-        if scope is not None and total > 0:
-            share = sum(c.score for c in candidates if c.id in scope) / total
+        share = scope_share(scope, candidates) if scope is not None else None
+        if share is not None:
             out[j] = max(out[j], share)
     return out
