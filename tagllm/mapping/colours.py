@@ -281,28 +281,11 @@ def placed_shades(values: tuple[Value, ...]) -> dict[str, str]:
     on the value with the nearest shade, near and clear (as ``ColourStage`` places a string): name -> value id.
     Left out, as there: names whose last word is a hue ("navy blue", "brick red": the name decides), shade words
     alone ("pale"), metal finishes. Empty for a facet that is no colour facet."""
-    return {name: near[0][1] for name, near in _survey_nearest(values).items() if is_placed(near)}
+    return {name: near[0][1] for name, near in survey_nearest(values).items() if is_placed(near)}
 
 
 @lru_cache(maxsize=64)
-def between_shades(values: tuple[Value, ...]) -> dict[str, str]:
-    """Of the survey names ``placed_shades`` weighs, those between two values, both near enough and neither clearly
-    nearer ("fuchsia": Pink and Purple, "sand": Yellow and Beige), -> the one of the two whose own colour (the
-    survey's colour for its name: the hue's centre, not its farthest shade) is nearer: "sand" is Beige, though a shade
-    of Yellow ("sand yellow") is nearer than any of Beige's. The mapper rejects such a string, as a user may name
-    one; where a product's text writes it as the product's colour, that value is the closest the facet comes to it."""
-    centres = {vid: survey()[name] for name, vid in value_hues(values).items()}
-    out = {}
-    for name, near in _survey_nearest(values).items():
-        if len(near) == 2 and near[1][0] <= MAX_DISTANCE and not is_placed(near):
-            pair = [vid for _, vid in near]
-            to_centres = ciede2000_table(np.array([survey()[name]]), np.array([centres[vid] for vid in pair]))[0]
-            out[name] = pair[int(np.argmin(to_centres))]
-    return out
-
-
-@lru_cache(maxsize=64)
-def _survey_nearest(values: tuple[Value, ...]) -> dict[str, list[tuple[float, str]]]:
+def survey_nearest(values: tuple[Value, ...]) -> dict[str, list[tuple[float, str]]]:
     """The survey names that may stand for a colour facet's values (as ``placed_shades`` says) -> the two values with
     the nearest shades, with their distances; empty for a facet that is no colour facet."""
     hues = value_hues(values)

@@ -7,12 +7,14 @@ import re
 
 from tagllm.candidates.compounds import compounds
 from tagllm.candidates.stated.lexicon import material_sources
+from tagllm.candidates.stated.lexicon import named_shades as wordnet_shades
 from tagllm.candidates.stated.materials import is_material_facet
 from tagllm.candidates.stated.segments import APART_SEGMENT, COLOUR_SEGMENT, JOINERS, side_by_side
-from tagllm.mapping.colours import between_shades, placed_shades, survey, value_hues
+from tagllm.mapping.colours import placed_shades, survey, survey_name, value_hues
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
+from tagllm.mapping.shades_between import between_shades, tied_shades
 from tagllm.phrases import Spans
-from tagllm.taxonomy import Taxonomy
+from tagllm.taxonomy import Taxonomy, Value
 from tagllm.text import normalize, singular_key
 
 # Words naming a pattern of colours, which may follow a list of them at the end of a segment ("Navy & White Stripe").
@@ -52,9 +54,7 @@ class ShadeFinder:
 
     def __init__(self, taxonomy: Taxonomy, facet: str, position: dict[str, int]) -> None:
         values = taxonomy.facet_values(facet)
-        between = between_shades(tuple(values))
-        placed = placed_shades(tuple(values)) | between
-        self.between = frozenset(between)  # read only where no value's name follows them (``_before_its_hue``)
+        placed = named_shades(tuple(values)) | placed_shades(tuple(values)) | between_shades(tuple(values))
         self.shades: dict[str, tuple[int, frozenset[str] | None]] = {}
         self.longest = 0
         self.materials: frozenset[str] = frozenset()
@@ -72,7 +72,7 @@ class ShadeFinder:
             self.shades[name] = (position[vid], scope)
         value_words = {w for v in values for w in normalize(v.name).split()}
         self.words = frozenset({w for name in placed for w in name.split()} | value_words | MODIFIER_WORDS)
-        self.words |= COLOUR_CONTEXT_WORDS
+        self.words |= COLOUR_CONTEXT_WORDS | {w for name in tied_shades(tuple(values)) for w in name.split()}
         self.longest = max((len(name.split()) for name in self.shades), default=0)
         self.materials = _material_names(taxonomy)
         # a shade that is a material's source ("mulberry", "olive") or a material itself ("stone") is no colour there
@@ -209,12 +209,11 @@ class ShadeFinder:
         return found
 
     def _before_its_hue(self, words: list[str], i: int, n: int) -> bool:
-        """Whether the shade ``words[i:i+n]`` and the value name after it make one survey colour ("Slate Blue",
-        "Stone Beige"), or the shade lies between two values and a value's name follows it ("Chestnut Brown",
-        "Midnight Black", "Fuchsia Pink"): the value's name decides, as in the mapper's colour stage."""
-        if i + n >= len(words) or words[i + n] not in self.value_names:
-            return False
-        return " ".join(words[i : i + n]) in self.between or " ".join(words[i : i + n + 1]) in survey()
+        """Whether a value's name follows the shade ``words[i:i+n]`` ("Slate Blue", "Stone Beige", "Chestnut Brown",
+        "Midnight Black"): English puts the word that names the hue last, and a shade before it only says which of
+        that hue's colours ("Stone Beige" is a beige, though stone alone is a grey), so the value's name decides, as
+        in the mapper's colour stage. Two colours listed are marked apart ("Stone/Beige", "Stone, Beige")."""
+        return i + n < len(words) and words[i + n] in self.value_names
 
     def _longest(self, words: list[str], i: int) -> int:
         """The number of words of the longest value name at ``words[i]`` at least as long as any shade there (0:
@@ -224,6 +223,18 @@ class ShadeFinder:
             if " ".join(words[i : i + n]) in self.value_names:
                 return n
         return 0
+
+
+def named_shades(values: tuple[Value, ...]) -> dict[str, str]:
+    """The shades WordNet names only as kinds of one colour (``lexicon.named_shades``: "oxblood", of "oxblood red"),
+    where that colour names one of a colour facet's ``values`` -> that value's id."""
+    hues = value_hues(values)
+    out = {}
+    for word, colour in wordnet_shades().items():
+        hue = survey_name(colour)
+        if hue in hues:
+            out[word] = hues[hue]
+    return out
 
 
 def shade_heads(words: list[str] | tuple[str, ...], spans: Spans[int], text: str) -> set[tuple[int, int, int]]:

