@@ -153,3 +153,21 @@ def test_the_rule_alone_rejects_its_case_and_lets_the_plain_mention_through(
 
 def test_a_plain_mention_passes_every_rule():
     assert first_rejection(*Case("Navy Blue Shirt", NAVY_BLUE, reads_shades=True).read()) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "rejected"),
+    [
+        ("Iron On Letters for Fabric, 2 Inch", True),  # title case writes the phrasal verb apart
+        ("iron on transfer paper for t-shirts", True),
+        ("Iron Off Cuts for Welding Practice", True),
+        ("Iron on Steel Plate Sign", False),  # "on" before another material: a preposition
+        ("Cast Iron Up to 30cm Pans", False),  # "up to": a phrase of its own
+        ("Plastic Off White Storage Box", False),  # "off white": a colour
+        ("Iron Door Stop", False),
+    ],
+)
+def test_a_material_written_apart_before_a_particle_and_the_products_word_is_a_verb(text: str, rejected: bool):
+    value = PLASTIC if text.startswith("Plastic") else IRON
+    verdict = verb_with_particle(*Case(text, value, is_material=True).read())
+    assert (verdict == REJECTED) is rejected

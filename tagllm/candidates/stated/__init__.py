@@ -8,9 +8,10 @@ substring in Chinese; a mention inside a longer mention of the same facet does n
 it ("vegan leather", "PU leather", "leather-effect": Faux leather). Nor does a material named as what the product
 cleans, treats or finds ("Leather Conditioner", "Metal Detector", "Detergent for Wool"; a colour named by a metal as
 well: "Silver Polish"; ``mentions.treated``), nor one that begins the name of a plant or an animal ("Rubber Plant",
-"Copper Beech"; a colour named by a metal too: "Silver Birch"; ``mentions.living_thing``) or is a verb joined to its
-particle ("Iron-On Patches"; ``mentions.verb_with_particle``). In a facet of materials, a material's adjective in -en
-names it ("Wooden" Wood, "Woollen" Wool). How a value is mentioned sets its probability (``STATED_PROBABILITY``):
+"Copper Beech"; a colour named by a metal too: "Silver Birch"; ``mentions.living_thing``) or is a verb with its
+particle, joined to it by a hyphen or written apart before the product's word ("Iron-On Patches", "Iron On Letters";
+``mentions.verb_with_particle``). In a facet of materials, a material's adjective in -en names it ("Wooden" Wood,
+"Woollen" Wool). How a value is mentioned sets its probability (``STATED_PROBABILITY``):
 
 - ``sole``: the only value of the facet the text names ("White Cotton T-Shirt": White for colour);
 - ``shared``: one of several values of the facet the text names ("Navy Blue Shirt": Navy and Blue);

@@ -17,6 +17,7 @@ from tagllm.candidates.stated.lexicon import begins_kind_of_next, begins_living_
 from tagllm.candidates.stated.materials import written_as_code
 from tagllm.candidates.stated.segments import (
     CHINESE_NOT_BEFORE,
+    before_particle,
     inside_name,
     is_absent,
     is_qualified,
@@ -161,11 +162,16 @@ def living_thing(context: MentionContext, mention: Mention) -> Rejection | None:
 
 def verb_with_particle(context: MentionContext, mention: Mention) -> Rejection | None:
     """Rejects, in a material facet, a material's name that the raw text joins by a hyphen to a verb's particle
-    (``segments.joined_to_particle``: "Iron-On Patches"): the word is a verb there ("to iron on"), not the
-    product's material."""
-    if not context.is_material or context.text is None or not context.is_latin(mention):
+    (``segments.joined_to_particle``: "Iron-On Patches"), or writes apart before one and a word of the product's
+    (``segments.before_particle``: "Iron On Patches"; not "Oil on Canvas"): the word is a verb there ("to iron on"),
+    not the product's material."""
+    if not context.is_material or not context.is_latin(mention):
         return None
-    return REJECTED if joined_to_particle(context.words[mention.start : mention.end], context.text) else None
+    words, end = context.words, mention.end
+    if before_particle(words, end, names_value=end + 1 in context.spans.by_start):
+        return REJECTED
+    joined = context.text is not None and joined_to_particle(words[mention.start : end], context.text)
+    return REJECTED if joined else None
 
 
 def kind_of_next(context: MentionContext, mention: Mention) -> Rejection | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from tagllm.candidates.compounds import begins_compound
+from tagllm.mapping.colours import survey
 from tagllm.text import normalize
 
 # Words that make a mention an imitation of the value, not the value: "leather-look", "vegan leather", "faux suede"
@@ -180,6 +181,23 @@ def joined_to_particle(words: tuple[str, ...] | list[str], text: str) -> bool:
     written = r"\s+".join(map(re.escape, words))
     pattern = rf"(?<![\w-]){written}-(?:{_JOINED_PARTICLE})(?![\w-])"
     return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+# Words after a particle that make it a preposition or part of a phrase of its own ("Up to 50%", "On the Go").
+_AFTER_PREPOSITION = frozenset({"to", "the", "a", "an", "and", "or", "of", "for", "with", "your", "my"})
+
+
+def before_particle(words: tuple[str, ...] | list[str], end: int, names_value: bool) -> bool:
+    """Whether the mention ending at ``end`` is written apart before a particle (``PARTICLES``, "in" aside: it is
+    read by ``tagllm.candidates.particles``) and a word that makes no phrase of the particle's own ("Iron On
+    Patches", "iron on transfer"): title case writes the phrasal verb apart as often as joined. Not where the word
+    after the particle begins another value's name (``names_value``: "Oil on Canvas", where "on" is a preposition
+    before the other material), is a function word ("Leather Up to 50% Off") or makes a colour with it ("Cotton
+    Off White")."""
+    if end + 1 >= len(words) or words[end] not in PARTICLES or words[end] == "in" or names_value:
+        return False
+    after = words[end + 1]
+    return after.isalpha() and after not in _AFTER_PREPOSITION and f"{words[end]} {after}" not in survey()
 
 
 def is_absent(words: tuple[str, ...], end: int) -> bool:
