@@ -10,7 +10,7 @@ from tagllm.candidates.stated.lexicon import material_sources
 from tagllm.candidates.stated.lexicon import named_shades as wordnet_shades
 from tagllm.candidates.stated.materials import is_material_facet
 from tagllm.candidates.stated.segments import APART_SEGMENT, COLOUR_SEGMENT, JOINERS, side_by_side
-from tagllm.mapping.colours import placed_shades, survey, survey_name, value_hues
+from tagllm.mapping.colours import hue_shades, placed_shades, survey, survey_name, value_hues
 from tagllm.mapping.modifier_words import MODIFIER_WORDS
 from tagllm.mapping.shades_between import between_shades, tied_shades
 from tagllm.phrases import Spans
@@ -227,8 +227,11 @@ class ShadeFinder:
 
 def named_shades(values: tuple[Value, ...]) -> dict[str, str]:
     """The shades WordNet names only as kinds of one colour (``lexicon.named_shades``: "oxblood", of "oxblood red"),
-    where that colour names one of a colour facet's ``values`` -> that value's id."""
+    where that colour names one of a colour facet's ``values`` -> that value's id; none for a facet that is no
+    colour facet (a wine's Red and White)."""
     hues = value_hues(values)
+    if not hue_shades(hues):
+        return {}
     out = {}
     for word, colour in wordnet_shades().items():
         hue = survey_name(colour)
