@@ -24,8 +24,10 @@ Columns, per candidate value:
   T-shirt), filed under the top-level branch of a value the head plainly names (``HeadNoun.parts``); and a value
   the head matches on a branch the title does not state, where its namesake sits on the plain branch or one the
   title states ("Maternity Clothing > Maternity Tops > Shirts" for "Women White Printed Shirt", against "Clothing
-  Tops > Shirts": ``Branches``). The head score is left as it is: the stacker reads it by rank, and a lowered score
-  would lift other values to second place.
+  Tops > Shirts": ``Branches``), or on a branch for an audience a title naming no person does not name, where a
+  namesake's path names none ("Baby & Toddler > ... > Receiving Blankets" for a throw blanket, against "Bedding >
+  Blankets": ``tagllm.candidates.audience``). The head score is left as it is: the stacker reads it by rank, and a
+  lowered score would lift other values to second place.
 
 The family reads titles only and is built for a hierarchical facet that no example carries (the category of a
 taxonomy used with no examples): where examples carry the facet, their votes already say what products are.
@@ -37,6 +39,7 @@ import re
 
 import numpy as np
 
+from tagllm.candidates.audience import AudienceBranches
 from tagllm.candidates.base import (
     TOP_PER_SIGNAL,
     Batch,
@@ -95,6 +98,7 @@ class HeadNoun(BeatenPairs, Family):
         assert data.embedder is not None  # ``build`` makes none without one
         self.find = head_finder(data.taxonomy, data.facet, embed=data.embedder.encode)
         self.branches = Branches(data.taxonomy, values)
+        self.audiences = AudienceBranches(data.taxonomy, values)
         self.phrase_vectors = PhraseVectors(data.embedder)
 
     @classmethod
@@ -123,7 +127,7 @@ class HeadNoun(BeatenPairs, Family):
             kinds = self.kinds(head, best)
             beaten = self.branches.beaten(best, words) + self.bare_beaten(best, words) + self.kinds_beaten(head, best)
             beaten += self.material_beaten(head, best) + self.parent_beaten(head, best, vectors[row])
-            beaten += self.complement_beaten(head, title, best)
+            beaten += self.complement_beaten(head, title, best) + self.audiences.beaten(best, words)
             losers += [row * size + v for v, _ in beaten]
             winners += [row * size + u for _, u in beaten]
             off = self.branches.losers(beaten)
