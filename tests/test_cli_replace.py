@@ -63,3 +63,19 @@ def test_an_output_holding_no_row_is_replaced_without_a_warning(
     assert "holds an earlier run's results" not in result.stderr
     rows = [line for line in out.read_text().splitlines() if line.strip()]
     assert len(rows) == (2 if suffix == ".csv" else 1)  # the header, if any, and the product's row
+
+
+def test_a_parquet_output_of_no_rows_is_replaced_without_a_warning(tmp_path: Path, config: Path) -> None:
+    """A Parquet output whose rows were all filtered out (by another tool) holds no result, as a CSV output of its
+    header alone holds none: it was warned of as an earlier run's results, for its file's size."""
+    import pyarrow.parquet as pq
+
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.parquet"
+    src.write_text('{"id": "a", "title": "Blue denim jeans"}\n')
+    args = ["generate", str(src), "-o", str(out), "-c", str(config)]
+    assert runner.invoke(app, args).exit_code == 0
+    pq.write_table(pq.read_table(out).slice(0, 0), out)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "holds an earlier run's results" not in result.stderr
+    assert pq.read_table(out, columns=["product_id"]).column(0).to_pylist() == ["a"]

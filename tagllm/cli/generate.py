@@ -232,11 +232,12 @@ def _holds_results(output: Path, fmt: str) -> bool:
     JSONL one of blank lines holds none (warned of, the user was sent to --resume for nothing); only as much of the
     file is read as it takes to find its first row."""
     from tagllm.errors import InputError
-    from tagllm.io.resume import csv_rows, jsonl_rows, output_file, part_files
+    from tagllm.io.parquet import holds_parquet_rows
+    from tagllm.io.resume import csv_rows, jsonl_rows, output_file
 
     target = output_file(output)
     if fmt == "parquet":
-        return (target.is_file() and target.stat().st_size > 0) or bool(part_files(target))
+        return holds_parquet_rows(target)
     if not target.is_file():
         return False
     with closing(jsonl_rows(target) if fmt == "jsonl" else csv_rows(target)) as rows:

@@ -1,5 +1,6 @@
 """Reading Parquet inputs: rows streamed batch by batch as records, with the file's own failures (a repeated column,
-text that is not UTF-8, a damaged row group) turned into ``InputError`` or a record's error.
+text that is not UTF-8, a damaged row group) turned into ``InputError`` or a record's error; and whether a Parquet
+output holds rows.
 
 Kept apart from ``tagllm.io.readers`` as ``jsonl`` and ``csv_records`` are: each format's quirks in one place, and
 pyarrow imported only when a Parquet file is read.
@@ -102,3 +103,21 @@ def _as_binary(kind: Any) -> Any:
     if pa.types.is_struct(kind):
         return pa.struct([pa.field(field.name, _as_binary(field.type)) for field in kind])
     return kind
+
+
+def holds_parquet_rows(target: Path) -> bool:
+    """Whether a Parquet output (or one of its parts, a run stopped before merging them) holds a row, as its footer
+    says: one of no rows (its rows filtered out by another tool) holds no result to lose, as a CSV output of its header
+    alone holds none. An empty file holds none; one whose footer cannot be read counts as holding rows."""
+    from tagllm.io.resume import part_files, pyarrow_parquet
+
+    pq = pyarrow_parquet()
+    for source in ([target] if target.is_file() else []) + part_files(target):
+        if source.stat().st_size == 0:  # a run stopped before writing it
+            continue
+        try:
+            if pq.read_metadata(source).num_rows:
+                return True
+        except Exception:  # pyarrow raises several unrelated types for a broken file
+            return True
+    return False
