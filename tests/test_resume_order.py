@@ -101,3 +101,25 @@ def test_a_compaction_ends_the_lines_it_writes_as_the_files_own_end(tmp_path: Pa
     out.write_bytes((end.join([*header, rows["b"], rows["a"]]) + last_end).encode())
     compact(out, fmt, order={"a": 0, "b": 1})
     assert out.read_bytes() == "".join(line + end for line in [*header, rows["a"], rows["b"]]).encode()
+
+
+@pytest.mark.parametrize(
+    ("suffix", "end", "last_end"),
+    [(".jsonl", "\r\n", True), (".jsonl", "\r\n", False), (".csv", "\n", True), (".jsonl", "\n", False)],
+)
+def test_the_rows_a_resume_adds_end_as_the_files_own(
+    tagger: Tagger, tmp_path: Path, suffix: str, end: str, last_end: bool
+) -> None:
+    """An output saved by another tool with other line ends (``\\r\\n`` in JSONL, ``\\n`` in CSV), its last row
+    perhaps without one: a resume that appends rows (no compaction: the input's order kept) ends them as the file's
+    rows end. It appended ``\\n`` (JSONL) or ``\\r\\n`` (CSV) rows, and ended a last row that had none with ``\\n``."""
+    titles = {f"p{i}": title for i, title in enumerate(TITLES[:2])}
+    src, out = tmp_path / "in.jsonl", tmp_path / f"out{suffix}"
+    tagger.tag_file(_write(src, titles), out)
+    saved = out.read_bytes().decode().replace("\r\n", "\n").replace("\n", end)
+    out.write_bytes((saved if last_end else saved.removesuffix(end)).encode())
+    again = tagger.tag_file(_write(src, {**titles, "p2": TITLES[2]}), out, resume=True)
+    assert (again.tagged, again.skipped) == (1, 2)
+    *lines, after_last = out.read_bytes().decode().split(end)
+    assert after_last == "" and not any("\r" in line or "\n" in line for line in lines)
+    assert outcomes(out) == [("p0", "ok"), ("p1", "ok"), ("p2", "ok")]

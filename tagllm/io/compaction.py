@@ -28,18 +28,23 @@ from tagllm.io.resume import (
 MERGED_ROW_GROUP = 16_384  # rows per row group when the parts of a Parquet output are merged
 
 
-def cut_torn_row(target: Path, state: OutputState) -> None:
+def cut_torn_row(target: Path, state: OutputState, end: str = "\n") -> str:
     """Truncate a JSONL/CSV output at the end of its last complete row (nothing before it is touched), and end that
-    row with a newline where it lacks one (``jsonl_rows``), so that the rows added start on a line of their own."""
+    row where it lacks a line end (``jsonl_rows``), so that the rows added start on a line of their own. Returns the
+    line end the rows added are to end with: the file's own (``_line_end``), or ``end`` in a file of no row yet. Rows
+    appended with ``\n`` after rows ending with ``\r\n`` left the file with both."""
     if not target.exists():
-        return
+        return end
     if target.stat().st_size > state.complete_bytes:
         os.truncate(target, state.complete_bytes)
-    if state.complete_bytes:
-        with target.open("r+b") as fh:
-            fh.seek(state.complete_bytes - 1)
-            if fh.read(1) != b"\n":
-                fh.write(b"\n")
+    if not state.complete_bytes:
+        return end
+    with target.open("r+b") as fh:
+        own = _line_end(fh)
+        fh.seek(state.complete_bytes - 1)
+        if fh.read(1) != b"\n":
+            fh.write(own)
+    return own.decode()
 
 
 def _line_end(source: BinaryIO) -> bytes:

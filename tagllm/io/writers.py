@@ -93,6 +93,7 @@ class ResultWriter:
         self.is_device = not self.is_stdout and is_device(self.target)
         self.state = OutputState()
         self._stream: IO[str] | None = None
+        self._end = "\n"  # the line end rows are written with (``_open``)
         self._csv: Any = None
         self._schema: Any = None
         self._part = 0
@@ -208,14 +209,15 @@ class ResultWriter:
             self._part = int(parts[-1].stem.removeprefix("part-")) if parts else 0
             parts_dir(self.target).mkdir(exist_ok=True)
             return
+        self._end = "\r\n" if self.format == "csv" else "\n"  # a new file's: Python's csv module's, JSON Lines'
         if self.is_stdout:
             self._stream = sys.stdout
         else:
-            if self._resume:
-                cut_torn_row(self.target, self.state)
+            if self._resume:  # rows added end as the file's do
+                self._end = cut_torn_row(self.target, self.state, self._end)
             self._stream = self.target.open("a" if self._resume else "w", encoding="utf-8", newline="")
         if self.format == "csv":
-            self._csv = csv.DictWriter(self._stream, fieldnames=self._columns)
+            self._csv = csv.DictWriter(self._stream, fieldnames=self._columns, lineterminator=self._end)
             if self.state.header is None:
                 self._csv.writeheader()
                 self.state.header = self._columns
@@ -252,7 +254,8 @@ class ResultWriter:
                 else:
                     self._stream.write(
                         "".join(
-                            self._json(r, kept[i] if kept else None, digests[i]) + "\n" for i, r in enumerate(results)
+                            self._json(r, kept[i] if kept else None, digests[i]) + self._end
+                            for i, r in enumerate(results)
                         )
                     )
                 self._stream.flush()
