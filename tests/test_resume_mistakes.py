@@ -156,3 +156,26 @@ def test_a_blank_line_in_an_output_is_no_row_and_does_not_stop_a_resume(tmp_path
     resumed.close()
     again = ResultWriter(out, format=fmt, facets=["category"], resume=True)
     assert sorted(again.state.last) == ["p1", "p2", "p3", "p4"]
+
+
+def test_a_whole_last_csv_row_without_its_line_end_is_kept_and_one_cut_short_is_torn(tmp_path: Path) -> None:
+    # an editor or a spreadsheet that saved the output left its last row without a line end: cut off as a row torn by
+    # a kill, p3's result was lost (tagged again, or gone if the input no longer has it). A kill cuts a row short of
+    # a column or inside its fingerprint, the last column: that row is still torn.
+    out = tmp_path / "tags.csv"
+    writer = ResultWriter(out, format="csv", facets=["category"])
+    writer.write([TagResult(product_id=p) for p in ("p1", "p2", "p3")], digests=["a" * 16, "b" * 16, "c" * 16])
+    writer.close()
+    saved = out.read_bytes().removesuffix(b"\r\n")
+    assert saved.endswith(b"c" * 16)
+    for torn in (saved[:-5], saved[: saved.rindex(b"p3,") + 5]):  # in the fingerprint; after the status
+        out.write_bytes(torn)
+        assert sorted(ResultWriter(out, format="csv", facets=["category"], resume=True).state.last) == ["p1", "p2"]
+    out.write_bytes(saved)
+    resumed = ResultWriter(out, format="csv", facets=["category"], resume=True)
+    assert sorted(resumed.state.last) == ["p1", "p2", "p3"]
+    resumed.write([TagResult(product_id="p4")], digests=["d" * 16])
+    resumed.close()
+    *lines, after_last = out.read_bytes().split(b"\r\n")
+    assert [line[:3] for line in lines] == [b"pro", b"p1,", b"p2,", b"p3,", b"p4,"] and after_last == b""
+    assert lines[3] == saved.rsplit(b"\r\n", 1)[1]

@@ -97,7 +97,7 @@ def test_a_compaction_ends_the_lines_it_writes_as_the_files_own_end(tmp_path: Pa
     if fmt == "csv":
         rows, header = {"b": "b,ok", "a": "a,ok"}, ["product_id,status"]
     out = tmp_path / f"o.{fmt}"
-    last_end = end if fmt == "csv" else ""  # a JSONL row without a line end last (a CSV one is read as torn)
+    last_end = end if fmt == "csv" else ""  # a JSONL row without a line end last
     out.write_bytes((end.join([*header, rows["b"], rows["a"]]) + last_end).encode())
     compact(out, fmt, order={"a": 0, "b": 1})
     assert out.read_bytes() == "".join(line + end for line in [*header, rows["a"], rows["b"]]).encode()

@@ -27,6 +27,7 @@ from tagllm.io.rows import (
     ERROR,
     FELL_BACK,
     FELL_BACK_NOTE,
+    FINGERPRINT_DIGITS,
     HASH_COLUMN,
     OK,
     UNFETCHED,
@@ -330,7 +331,7 @@ def csv_rows(path: Path, state: OutputState | None = None) -> Generator[tuple[st
                 return
             raw = b"".join(taken)
             taken.clear()
-            if not raw.endswith(b"\n"):
+            if not raw.endswith(b"\n") and _is_torn(row, header):
                 return  # the last row, cut off by the kill
             offset += len(raw)
             if not raw.strip():  # a blank line (an editor's cleared row): no row, as in JSONL
@@ -356,6 +357,17 @@ def csv_rows(path: Path, state: OutputState | None = None) -> Generator[tuple[st
                 offset,
                 (row[digest] if digest is not None else "") or None,
             )
+
+
+def _is_torn(row: list[str], header: list[str] | None) -> bool:
+    """Whether a last CSV row without a line end was cut off by a kill. One saved so by an editor (which leaves the
+    last line without one) is whole: a row of every column, its fingerprint (a run's last column) of all its digits
+    or none. A kill cuts a row short of a column, or in the fingerprint, or inside a quoted cell (``csv_rows``)."""
+    if header is None or len(row) < len(header):
+        return True
+    return (
+        header[-1] == HASH_COLUMN and len(row) == len(header) and row[-1] != "" and len(row[-1]) != FINGERPRINT_DIGITS
+    )
 
 
 def _looks_like(first: bytes, fmt: str) -> str | None:

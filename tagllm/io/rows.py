@@ -25,6 +25,7 @@ OK, ERROR, FELL_BACK, DEGRADED, UNFETCHED = "ok", "error", "fell_back", "degrade
 FELL_BACK_NOTE = "the LLM failed, the default's tags were kept: "
 KEPT_DEFAULT_NOTE = "the default's tags were kept in {facet}: "  # an LLM answer that mapped to nothing there
 HASH_COLUMN = "input_hash"  # a fingerprint of what the tagger read of the product: resume retags an edited record
+FINGERPRINT_DIGITS = 16
 TAGGED_FIELDS = {"title", "description", "brand", "attributes", "images", "queries"}
 BINARY_PREFIX = "base64:"  # a kept cell of bytes that are not UTF-8 text, written as their base64
 SURROGATE = re.compile(r"[\ud800-\udfff]")  # half a surrogate pair: a JSON string may hold one, UTF-8 cannot
@@ -87,8 +88,9 @@ def encodable_result(result: TagResult) -> TagResult:
 
 
 def fingerprint(product: Any) -> str:
-    """16 hex digits of the product's text as the tagger reads it (not its id, nor columns it does not read)."""
-    return hashlib.sha1(product.model_dump_json(include=TAGGED_FIELDS).encode("utf-8")).hexdigest()[:16]
+    """Hex digits of the product's text as the tagger reads it (not its id, nor columns it does not read)."""
+    text = product.model_dump_json(include=TAGGED_FIELDS)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:FINGERPRINT_DIGITS]
 
 
 def raw_fingerprint(product: Any, data: dict[str, Any]) -> str | None:
