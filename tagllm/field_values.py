@@ -196,14 +196,29 @@ def well_formed(text: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", text).replace("\x00", "")
 
 
-def attribute_texts(value: Any, clean: Callable[[str], str] = well_formed) -> Any:
+def attribute_texts(
+    value: Any, clean: Callable[[str], str] = well_formed, spell: Callable[[Any], str] | None = None
+) -> Any:
     """Attributes in any shape they arrive in as a mapping of key text to value text, each passed through ``clean``;
-    anything that is no mapping is returned as it came, for validation to name. ``clean`` is a parameter so that
-    resume can read them as a version that did not clean them did (``rows.raw_fingerprint``)."""
+    anything that is no mapping is returned as it came, for validation to name. ``clean`` and ``spell`` (how a value
+    that is no text is written: ``scalar_text``) are parameters so that resume can read them as a version that did not
+    clean them, and wrote such a value as Python's ``str`` does, did (``rows.raw_fingerprint``)."""
     value = _attribute_mapping(value)
     if not isinstance(value, dict):
         return value
-    return {clean(str(k)): clean(_attribute_text(v)) for k, v in value.items() if not is_missing_cell(v)}
+    spell = spell or scalar_text
+    return {clean(str(k)): clean(_attribute_text(v, spell)) for k, v in value.items() if not is_missing_cell(v)}
+
+
+def scalar_text(value: Any) -> str:
+    """An attribute's value that is no text as a seller would write it: a yes/no as JSON spells it (``true``; Python's
+    ``True`` read as a word of its own, in the product's text and the attribute the tagger reads), a number as
+    ``number_text`` writes it (10.0 from a float column with a missing cell: 10)."""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if is_number(value) and not is_infinite(value):
+        return number_text(value)
+    return str(value)
 
 
 def attributes_problem(value: Any) -> str:
@@ -224,14 +239,15 @@ def attributes_problem(value: Any) -> str:
     return f"{expected}; got {type(value).__name__} {shown}"
 
 
-def _attribute_text(value: Any) -> str:
+def _attribute_text(value: Any, spell: Callable[[Any], str]) -> str:
     """An attribute's value as the text a seller would write: a list's items joined by commas, a nested mapping
-    ("dimensions": {"width": "10 cm"}) as "width: 10 cm" items, not Python's repr of either."""
+    ("dimensions": {"width": "10 cm"}) as "width: 10 cm" items, not Python's repr of either; any other value as
+    ``spell`` writes it."""
     if isinstance(value, list | tuple):
-        return ", ".join(_attribute_text(v) for v in value if v is not None)
+        return ", ".join(_attribute_text(v, spell) for v in value if v is not None)
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_attribute_text(v)}" for k, v in value.items() if v is not None)
-    return str(value)
+        return ", ".join(f"{k}: {_attribute_text(v, spell)}" for k, v in value.items() if v is not None)
+    return value if isinstance(value, str) else spell(value)
 
 
 def _attribute_mapping(value: Any) -> Any:

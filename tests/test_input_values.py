@@ -210,3 +210,21 @@ def test_a_lone_surrogate_in_a_text_field_is_read_as_a_replacement_character(tmp
     assert (first.title, first.brand, first.description) == ("Blue jeans \ufffd", "Acme\ufffd", "Soft \ufffd")
     assert second.attributes == {"Colour \ufffd": "Red \ufffd"}
     assert third.title == "Red dress \U0001f600"  # a whole pair is the emoji it encodes
+
+
+def test_a_yes_no_or_whole_number_attribute_is_read_as_a_seller_writes_it(tmp_path: Path) -> None:
+    # read as Python's str spelled them, a JSON true was "True" and 2.0 "2.0" in the attribute and the product's text
+    src = tmp_path / "p.jsonl"
+    src.write_text(
+        '{"id": "a", "title": "Rain jacket", "attributes": {"Waterproof": true, "Hood": false, "Pockets": 2.0, '
+        '"Sizes": [true, 1.50]}}\n'
+    )
+    import numpy as np
+
+    (product,) = read_products(src)
+    assert isinstance(product, Product)
+    assert product.attributes == {"Waterproof": "true", "Hood": "false", "Pockets": "2", "Sizes": "true, 1.5"}
+    assert product.text() == "Rain jacket\nWaterproof: true; Hood: false; Pockets: 2; Sizes: true, 1.5"
+    # a pandas row of a Parquet file's bool and float columns holds NumPy's
+    cells = {"Waterproof": np.bool_(True), "Pockets": np.float64(3.0)}
+    assert Product(id="b", title="Rain jacket", attributes=cells).attributes == {"Waterproof": "true", "Pockets": "3"}

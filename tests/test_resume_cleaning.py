@@ -111,3 +111,21 @@ def test_the_raw_text_is_read_again_only_for_a_row_of_another_fingerprint(  # ty
     edited = tagger.tag_file(src, out, resume=True)
     assert (edited.tagged, edited.edited) == (1, 1)
     assert [product.id for product, _ in read] == ["p2"]
+
+
+def test_a_yes_no_attribute_is_done_on_an_output_written_when_it_read_as_python_spelt_it(
+    tagger, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # the reader wrote a JSON true as "True" and 2.0 as "2.0" until it wrote them as a seller does ("true", "2"): an
+    # output written before holds the fingerprint of the old spelling, and resume took each such product for edited
+    from tagllm.io.rows import fingerprint
+
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text('{"id": "p5", "title": "Rain jacket", "attributes": {"Waterproof": true, "Pockets": 2.0}}\n')
+    tagger.tag_file(src, out)
+    before = fingerprint(Product(id="p5", title="Rain jacket", attributes={"Waterproof": "True", "Pockets": "2.0"}))
+    now = json.loads(out.read_text())["input_hash"]
+    assert now != before
+    out.write_text(out.read_text().replace(now, before))
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.edited, again.skipped) == (0, 0, 1)

@@ -112,11 +112,12 @@ def raw_fingerprint(product: Any, data: dict[str, Any]) -> str | None:
 
 
 def _raw_attributes(value: Any) -> dict[str, str] | None:
-    """The attributes as the reader read them before it left NULs out (keys and values stripped, as pydantic strips
-    them); None when the record gave none the reader takes as a mapping."""
+    """The attributes as the reader read them before it left NULs out and wrote a yes/no or a whole float as a seller
+    would (it wrote ``True``, ``10.0``), keys and values stripped, as pydantic strips them; None when the record gave
+    none the reader takes as a mapping."""
     if is_missing_cell(value):
         return None
-    texts = attribute_texts(value, clean=lambda text: text)
+    texts = attribute_texts(value, clean=lambda text: text, spell=str)
     return {key.strip(): text.strip() for key, text in texts.items()} if isinstance(texts, dict) else None
 
 
