@@ -123,3 +123,31 @@ def test_the_rows_a_resume_adds_end_as_the_files_own(
     *lines, after_last = out.read_bytes().decode().split(end)
     assert after_last == "" and not any("\r" in line or "\n" in line for line in lines)
     assert outcomes(out) == [("p0", "ok"), ("p1", "ok"), ("p2", "ok")]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_compaction_streams_rows_in_order_and_leaves_an_output_with_nothing_to_change_as_it_is(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows already in the input's order (a failed product's row superseded by its retry's) are written as they are
+    read, not held and sorted; an output of one row per product in that order is not rewritten at all."""
+    rows = [
+        '{"product_id":"a","status":"error"}',
+        '{"product_id":"a","status":"ok"}',
+        '{"product_id":"b","status":"ok"}',
+    ]
+    header: list[str] = []
+    if fmt == "csv":
+        rows, header = ["a,error", "a,ok", "b,ok"], ["product_id,status"]
+    out = tmp_path / f"o.{fmt}"
+    out.write_bytes("".join(line + "\n" for line in [*header, *rows]).encode())
+
+    def held(*args: object) -> None:
+        raise AssertionError("rows in order were held and sorted")
+
+    monkeypatch.setattr("tagllm.io.compaction._moved", held)
+    compact(out, fmt, order={"a": 0, "b": 1})
+    assert out.read_bytes() == "".join(line + "\n" for line in [*header, *rows[1:]]).encode()
+    before = (out.stat().st_ino, out.stat().st_mtime_ns)
+    compact(out, fmt, order={"a": 0, "b": 1})
+    assert (out.stat().st_ino, out.stat().st_mtime_ns) == before

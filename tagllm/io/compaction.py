@@ -68,15 +68,17 @@ def is_in_order(ranks: Sequence[int]) -> bool:
 
 def compact(target: Path, fmt: str, drop: frozenset[str] = frozenset(), order: Mapping[str, int] | None = None) -> None:
     """Keep each product's last row, but none of the products in ``drop``, in the order of ``order`` (the input's):
-    written beside the output, then renamed over it."""
+    written beside the output, then renamed over it. Rows already in that order stream through (the place of every
+    row was held, and the rows sorted); an output of one whole row per product in that order, none to drop, is left
+    as it is (it was rewritten)."""
     state = scan_output(target, fmt)
+    kept = [product_id for product_id in sorted(state.last, key=state.last.__getitem__) if product_id not in drop]
+    ranks = input_ranks(kept, order)
+    in_order = is_in_order(ranks)
+    if in_order and len(kept) == state.rows and target.stat().st_size == state.complete_bytes:
+        return  # nothing superseded, dropped, torn or out of place: a rewrite would change nothing
+    del kept
     rows = jsonl_rows(target) if fmt == "jsonl" else csv_rows(target)
-    kept = [
-        (product_id, end - len(raw), len(raw))
-        for number, (product_id, _, raw, end, _) in enumerate(rows)
-        if state.last.get(product_id) == number and product_id not in drop
-    ]
-    ranks = input_ranks([product_id for product_id, _, _ in kept], order)
     tmp = temp_path(target)
     with tmp.open("wb") as out, target.open("rb") as source:
         end = _line_end(source)
@@ -84,13 +86,26 @@ def compact(target: Path, fmt: str, drop: frozenset[str] = frozenset(), order: M
             line = io.StringIO()
             csv.writer(line, lineterminator=end.decode()).writerow(state.header or [])
             out.write(line.getvalue().encode("utf-8"))
-        for _, (_, start, length) in sorted(zip(ranks, kept, strict=True)):
-            source.seek(start)
-            raw = source.read(length)
+        kept_rows = (
+            (raw, stop)
+            for number, (product_id, _, raw, stop, _) in enumerate(rows)
+            if state.last.get(product_id) == number and product_id not in drop
+        )
+        lines = (raw for raw, _ in kept_rows) if in_order else _moved(source, kept_rows, ranks)
+        for raw in lines:
             out.write(raw if raw.endswith(b"\n") else raw + end)  # a last row without one, moved up
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, target)
+
+
+def _moved(source: BinaryIO, kept: Iterator[tuple[bytes, int]], ranks: Sequence[int]) -> Iterator[bytes]:
+    """The kept rows (each with where it ends in ``source``) in the order of their ``ranks``, read again from
+    ``source``: only their places are held."""
+    places = [(stop - len(raw), len(raw)) for raw, stop in kept]
+    for _, (start, length) in sorted(zip(ranks, places, strict=True)):
+        source.seek(start)
+        yield source.read(length)
 
 
 def merge_parts(target: Path, drop: frozenset[str] = frozenset(), order: Mapping[str, int] | None = None) -> None:
