@@ -14,12 +14,15 @@ from __future__ import annotations
 import re
 
 from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.screening import ABSENCE_OPENERS
 from tagllm.mapping.spelling import american_spelling
 from tagllm.text import has_cjk, normalize, singular
 
-_BEFORE = re.compile(r"^(?:no|without|zero|free (?:of|from)|contains no|non)\s+(?:(?:a|an|any)\s+)?([a-z][a-z ]*?)$")
+_BEFORE = re.compile(
+    rf"^(?:{'|'.join(ABSENCE_OPENERS)}|zero|free (?:of|from)|contains no|non)\s+(?:(?:a|an|any)\s+)?([a-z][a-z ]*?)$"
+)
 """A lack written before what is lacking: "no gluten", "without a frame", "free from dyes", "non wired" (hyphens are
-spaces once normalised)."""
+spaces once normalised). Its first words are the negation check's (``screening.ABSENCE_OPENERS``)."""
 _AFTER = re.compile(r"^([a-z][a-z ]*?)\s*(?:free|less)$")
 """A lack written after what is lacking: "wire free", "strap less" (normalised "wire-free", "strap-less")."""
 _UN_ED = re.compile(r"^un([a-z]{3,}?)e?d$")

@@ -26,9 +26,13 @@ _INSTRUCTION = re.compile(
     r"anyway|no matter)\b",
     re.IGNORECASE | re.DOTALL,
 )
+ABSENCE_OPENERS = ("no", "without")
+"""The words that open a string saying something is absent: a negation to the check after the guesses ("no bleach"
+is no Bleach) and a lack to the privative stage ("no gluten" is Gluten-free). Both read their openers from here."""
 _NEGATION = re.compile(
-    r"^\W*(?:please\s+)?((?:do|does|did|is|are|should|must)\s+not|not|no|never|without|cannot|"
-    r"(?:can|do|does|is|are|won|should|must)n['’]?t)\b(?!-)",
+    r"^\W*(?:please\s+)?((?:do|does|did|is|are|should|must)\s+not|not|"
+    + "|".join(ABSENCE_OPENERS)
+    + r"|never|cannot|(?:can|do|does|is|are|won|should|must)n['’]?t)\b(?!-)",
     re.IGNORECASE,
 )
 """A string that opens with a negation says what a product is not ("do not tumble dry", "not machine washable",
