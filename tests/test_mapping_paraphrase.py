@@ -63,6 +63,8 @@ def home() -> Taxonomy:
         ("dryers", "Dryers", "laundry", ""),
         ("drying-racks", "Drying Racks", "laundry", ""),
         ("dish-racks", "Dish Racks", "kitchen", ""),
+        ("software", "Software", None, "软件"),
+        ("office-software", "Office Software", "software", "办公软件"),
     ]
     facets = {"category": Facet("category", "Category", hierarchical=True)}
     return Taxonomy("home", facets, {v.id: v for v in category_values(tree)})
@@ -135,6 +137,8 @@ def test_descriptions_of_use(mapper: Mapper, text: str, expected: object) -> Non
         ("手机支架", None),  # 手机 names a category of its own: 支架 need not be the thing sold
         ("鞋类／拖鞋", None),  # a branch (Shoes) and a word no label names: a path to a child, not the branch
         ("鞋类", ("shoes", "translation")),
+        ("杀毒软件", None),  # antivirus software: a kind the words before the head say, not the top-level shelf
+        ("办公软件", ("office-software", "translation")),  # the kind, named by its label
     ],
 )
 def test_chinese_compounds(mapper: Mapper, text: str, expected: object) -> None:

@@ -4,7 +4,8 @@ titles whose words, parted by spaces, are read one by one (浴帘 加厚 套装)
 
 A Chinese compound puts its head last, as English does: 男士钱包 is a kind of 钱包. The stage reads the longest tail
 of two or more characters that is a label of the facet, and only when the part before it names no value of the facet
-itself (手机支架, a phone stand, stays open: 手机 is a category of its own, so 支架 need not be the thing sold).
+itself (手机支架, a phone stand, stays open: 手机 is a category of its own, so 支架 need not be the thing sold), and
+not when the head names only a shelf near the root (杀毒软件, antivirus software, is a kind of Software, not Software).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.keys import label_key
+from tagllm.mapping.landing import MIN_LANDING_DEPTH
 from tagllm.mapping.tables import scope
 from tagllm.text import has_cjk
 
@@ -86,6 +88,8 @@ class ChineseStage(Stage):
                     named_rest = any(self._label(v, facet) for v in (rest, *zh_variants(rest, colour)))
                     if named_rest or self._spelled_otherwise(rest, head, facet):
                         return []  # 手机支架: 手机 names a category; 太阳眼镜 is 太阳镜 (sunglasses), not 眼镜
+                    if self._shelf(ids, rest, facet):
+                        return []  # 杀毒软件 (antivirus software) is a kind of software, not the whole Software shelf
                     return ids
         return []
 
@@ -100,6 +104,21 @@ class ChineseStage(Stage):
                     by_end.setdefault(key[-1], []).append(key)
             self._endings[facet] = by_end
         return any(rest in key and key != head for key in by_end.get(head[-1], []))
+
+    def _shelf(self, ids: list[str], rest: str, facet: str | None) -> bool:
+        """In a hierarchical facet, whether every value a head names is a branch of kinds fewer than
+        ``MIN_LANDING_DEPTH`` levels deep while the words before the head say which kind: such a value is the shelf of
+        every kind (Software, Cameras, Hardware > Tools), not the kind the string names (杀毒软件, antivirus software;
+        微单相机, a mirrorless camera), as a landing by hypernym is no value so near the root (``landing.py``). Unlike
+        an English head, a Chinese one has no embedder to agree with it. Words that are a value of a flat facet
+        (儿童, Kids, in 儿童背包) describe the thing and say no kind, as for the modifier stage's shelf."""
+        taxonomy = self.m.taxonomy
+        if facet is None or not taxonomy.facets[facet].hierarchical:
+            return False
+        if any(len(taxonomy.ancestors(v)) >= MIN_LANDING_DEPTH or not taxonomy.children(v) for v in ids):
+            return False
+        described = scope(self.m.tables.labels.get(label_key(rest)), None)
+        return not any(not taxonomy.facets[self.m.values[v].facet].hierarchical for v in described)
 
     def _label(self, key: str, facet: str | None) -> list[str]:
         return scope(self.m.tables.labels.get(key), facet) if key else []
