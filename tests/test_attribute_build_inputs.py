@@ -208,8 +208,8 @@ def test_a_record_whose_category_the_tree_lacks_is_said_to_lose_its_category_not
     left = [line for line in summary if line.startswith("category left out: ")]
     assert len(left) == 5
     assert left[0] == (
-        f"category left out: {path}:6: category label 'Apparel > Tees' is not a value of the taxonomy "
-        "(its attribute tags are learned from; it counts for no facet's scope)"
+        f"category left out: {path}:6: record 'p5' field 'gold_category': category label 'Apparel > Tees' is not a "
+        "value of taxonomy 'shop' (its attribute tags are learned from; it counts for no facet's scope)"
     )
 
 

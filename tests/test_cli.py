@@ -288,7 +288,8 @@ def test_index_build_add_info(tmp_path: Path) -> None:
     added = runner.invoke(app, ["index", "add", str(rest), "-i", str(index), "-t", "demo"])
     assert added.exit_code == 1
     assert f"{index}: added 10, replaced 0, 0 unchanged, now 30 examples, 1 record(s) skipped" in added.stdout
-    assert "category label 'nope' is not a value of the taxonomy" in added.stderr
+    said = f"skipped: {rest}:11: record 'bad' field 'labels': category label 'nope' is not a value of taxonomy 'demo'"
+    assert said in added.stderr
     info = json.loads(runner.invoke(app, ["index", "info", str(index)]).stdout)
     from tagllm.retrieval.embedder import Embedder
 
@@ -445,7 +446,8 @@ def test_generate_stops_when_most_examples_are_unusable(tmp_path: Path) -> None:
     assert isinstance(result.exception, InputError)  # main() prints it and exits 2
     assert str(result.exception).startswith(
         f"{examples}: 25 of 30 examples are unusable, too many to build an index from the rest (first: {examples}:6: "
-        "category label 'Electronics > Phones' is not a value of the taxonomy); check --taxonomy and --label-field "
+        "record 'other-0' field 'labels': category label 'Electronics > Phones' is not a value of taxonomy 'demo'); "
+        "check --taxonomy and --label-field "
         "(they are 'demo' and 'labels'); or tag with no examples: --examples ''"
     )
     assert not (tmp_path / "o.jsonl").exists()
@@ -459,7 +461,10 @@ def test_generate_says_how_many_examples_it_skipped(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert f"warning: {examples}: 2 record(s) skipped building the example index" in result.stderr
-    assert f"warning: example skipped: {examples}:29: category label 'Electronics > Phones'" in result.stderr
+    assert (
+        f"warning: example skipped: {examples}:29: record 'other-0' field 'labels': category label 'Electronics > "
+        "Phones' is not a value of taxonomy 'demo'"
+    ) in result.stderr
 
 
 def test_index_build_and_add_count_the_skipped_records_past_the_twenty_listed(tmp_path: Path) -> None:
@@ -472,7 +477,8 @@ def test_index_build_and_add_count_the_skipped_records_past_the_twenty_listed(tm
         assert len(skipped) == 21
         assert (
             skipped[19]
-            == f"skipped: {examples}:50: category label 'Electronics > Phones' is not a value of the taxonomy"
+            == f"skipped: {examples}:50: record 'other-19' field 'labels': category label 'Electronics > Phones' is "
+            "not a value of taxonomy 'demo'"
         )
         assert skipped[20] == "skipped: … and 2 more (not listed: fix these and run again)"
         assert result.stdout.endswith("22 record(s) skipped\n")

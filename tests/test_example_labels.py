@@ -45,20 +45,31 @@ def test_a_skipped_example_is_told_which_facet_its_label_belongs_to_or_which_val
         },
         {"id": "misspelt-facet", "title": "Red bag", "labels": {"category": ["bags"], "colour": ["red"]}},
         {"id": "unknown-facet", "title": "Big bag", "labels": {"category": ["bags"], "volume": ["20 l"]}},
+        {"title": "Moon boots", "labels": {"category": ["Moon Boots"]}},  # no id: its line and field name it
+        {"id": 17, "title": "Spacesuit", "labels": {"category": ["Spacesuits"]}},
     ]
     path = tmp_path / "examples.jsonl"
     path.write_text("".join(json.dumps(record) + "\n" for record in records))
     examples, errors = read_examples(path, small_taxonomy())
     assert [example.id for example in examples] == ["ok"]
-    assert [(error.field, error.message) for error in errors] == [
-        ("labels", f"{path}:2: category label 'red' is a value of facet 'color', not of category"),
-        ("labels", f"{path}:3: category label 'Black' is a value of facet 'color', not of category (and of 'finish')"),
-        ("labels", f"{path}:4: category label 'Accessories' names 2 values of category (bags-acc, shoes-acc); give "
-                   "its id or its path"),
-        ("labels", f"{path}:5: category label 'Spacesuits' is not a value of the taxonomy"),
-        ("labels", f"{path}:6: color label 'Accessories' is a value of facet 'category', not of color"),
-        ("labels", f"{path}:7: taxonomy 'small' has no facet 'colour'; its facets are: category, color, finish"),
-        ("labels", f"{path}:8: taxonomy 'small' has no facet 'volume'; its facets are: category, color, finish"),
+    assert [(error.record_id, error.field, error.message) for error in errors] == [
+        ("other-facet-id", "labels", f"{path}:2: record 'other-facet-id' field 'labels': category label 'red' is a "
+                                     "value of facet 'color', not of category"),
+        ("other-facet-name", "labels", f"{path}:3: record 'other-facet-name' field 'labels': category label 'Black' "
+                                       "is a value of facet 'color', not of category (and of 'finish')"),
+        ("shared-name", "labels", f"{path}:4: record 'shared-name' field 'labels': category label 'Accessories' names "
+                                  "2 values of category (bags-acc, shoes-acc); give its id or its path"),
+        ("unknown", "labels", f"{path}:5: record 'unknown' field 'labels': category label 'Spacesuits' is not a value "
+                              "of taxonomy 'small'"),
+        ("shared-name-elsewhere", "labels", f"{path}:6: record 'shared-name-elsewhere' field 'labels': color label "
+                                            "'Accessories' is a value of facet 'category', not of color"),
+        ("misspelt-facet", "labels", f"{path}:7: record 'misspelt-facet' field 'labels': taxonomy 'small' has no "
+                                     "facet 'colour'; its facets are: category, color, finish"),
+        ("unknown-facet", "labels", f"{path}:8: record 'unknown-facet' field 'labels': taxonomy 'small' has no facet "
+                                    "'volume'; its facets are: category, color, finish"),
+        (None, "labels", f"{path}:9: field 'labels': category label 'Moon Boots' is not a value of taxonomy 'small'"),
+        ("17", "labels", f"{path}:10: record '17' field 'labels': category label 'Spacesuits' is not a value of "
+                         "taxonomy 'small'"),
     ]  # fmt: skip
 
 

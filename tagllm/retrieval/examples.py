@@ -61,7 +61,7 @@ class LabelResolver:
         other = self.taxonomy.other_facet(facet, label, self._names)
         if other:
             return f"is {other}"
-        return "is not a value of the taxonomy"
+        return f"is not a value of taxonomy {self.taxonomy.name!r}"
 
     def _lookups(self, label: str) -> list[tuple[dict[tuple[str, str], list[str]], str]]:
         return [(self._exact, label.strip()), (self._keys, normalize(label)), (self._labels, normalize(label))]
@@ -104,15 +104,29 @@ def labels_from_record(
         message = f"{where}: no tag in {label_field!r}; {left_out.format('record')}"
         return RecordError(field=label_field, message=message)
     labels: dict[str, list[str]] = {}
+    # the record and field named, as a product's bad field is: a line of a 3,000-row file and "category label" did
+    # not say which column of a table held it, nor which product a spreadsheet user should look up
+    record_id = _given_id(data)
+    where = f"{where}: {'' if record_id is None else f'record {record_id!r} '}field {label_field!r}"
     for facet, value in pairs:
         if facet not in resolver.taxonomy.facets:
-            return RecordError(field=label_field, message=f"{where}: {resolver.taxonomy.unknown_facet(facet)}")
+            message = f"{where}: {resolver.taxonomy.unknown_facet(facet)}"
+            return RecordError(field=label_field, record_id=record_id, message=message)
         vid = resolver.resolve(facet, value)
         if vid is None:
             why = resolver.why_unresolved(facet, value)
-            return RecordError(field=label_field, message=f"{where}: {facet} label {value!r} {why}")
+            message = f"{where}: {facet} label {value!r} {why}"
+            return RecordError(field=label_field, record_id=record_id, message=message)
         labels.setdefault(facet, []).append(vid)
     return labels
+
+
+def _given_id(data: dict[str, Any]) -> str | None:
+    """The record's id as given (text or a whole number), None when it has none a reader could look up."""
+    given = data.get("id")
+    if isinstance(given, bool) or not isinstance(given, str | int | float) or is_blank_cell(given):
+        return None
+    return _tag_text(given)
 
 
 def _tag_text(value: Any) -> str:
