@@ -16,12 +16,14 @@ def read_yaml_mapping(file: Path, what: str) -> dict[str, Any]:
     """Read a YAML file that must hold a mapping; errors name the file, and a key given twice is one."""
     import yaml
 
+    text = ""
     try:
-        loaded = yaml.load(file.read_text(encoding="utf-8"), Loader=_loader()) or {}
+        text = file.read_text(encoding="utf-8")
+        loaded = yaml.load(text, Loader=_loader()) or {}
     except _RepeatedKey as exc:
         raise ConfigError(f"{file}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML: {exc}") from None
+        raise ConfigError(yaml_problem(file, exc, text)) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{file}: not UTF-8 (byte {exc.start}); re-save it as UTF-8") from None
     except OSError as exc:
@@ -60,3 +62,21 @@ def _loader() -> Any:
             return super().construct_mapping(node, deep=deep)
 
     return Loader
+
+
+def yaml_problem(path: Path, exc: Exception, text: str) -> str:
+    """Why a file is not YAML, at its line and column: PyYAML's own message placed it 'in "<unicode string>", line 2,
+    column 4' (or at 'position 930' for a character YAML refuses, a NUL byte), naming no file."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    position, character = getattr(exc, "position", None), getattr(exc, "character", None)
+    if isinstance(position, int) and isinstance(character, int):  # yaml.reader.ReaderError: the character's code
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        return f"{path}:{line}:{column}: not valid YAML: the character U+{character:04X} is not allowed: remove it"
+    if mark is None or not problem:
+        return f"{path}: cannot parse: {exc}"
+    context, begun = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    since = f" ({context} from line {begun.line + 1})" if context and begun is not None else ""
+    tab = "; YAML indents with spaces, not tabs" if "'\\t'" in problem else ""
+    return f"{path}:{mark.line + 1}:{mark.column + 1}: not valid YAML: {problem}{since}{tab}"

@@ -78,6 +78,26 @@ def test_a_setting_a_config_file_gives_twice_is_refused_naming_both_lines(tmp_pa
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("taxonomy: demo\n  k: 3\n", "2:4: not valid YAML: mapping values are not allowed here"),
+        (
+            "taxonomy: demo\nprompt: few\x00shot\n",
+            "2:12: not valid YAML: the character U+0000 is not allowed: remove it",
+        ),
+    ],
+    ids=["a key out of line", "a NUL byte"],
+)
+def test_a_config_file_that_is_not_yaml_is_named_at_its_line_and_column(tmp_path: Path, text: str, said: str) -> None:
+    # PyYAML's message placed it 'in "<unicode string>", line 2, column 4', or at 'position 27' for a NUL byte
+    file = tmp_path / "tagllm.yaml"
+    file.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(file)
+    assert str(raised.value) == f"{file}:{said}"
+
+
 def test_a_merged_mapping_is_overridden_by_the_keys_beside_it(tmp_path: Path) -> None:
     file = tmp_path / "tagllm.yaml"
     file.write_text("backend_options:\n  <<: {seed: 1, temperature: 0.5}\n  seed: 2\nthreshold: 0.5\n")

@@ -759,11 +759,16 @@ def test_a_value_list_or_mapping_of_the_wrong_shape_says_what_belongs_there(tmp_
             "3:1: not valid YAML: found character '\\t' that cannot start any token; YAML indents with spaces, not "
             "tabs",
         ),
+        (
+            "name: t\nfacets:\n  - {name: color, values: [{id: red, name: R\x00ed}]}\n",
+            "3:45: not valid YAML: the character U+0000 is not allowed: remove it",
+        ),
     ],
-    ids=["a key out of line", "a tab"],
+    ids=["a key out of line", "a tab", "a NUL byte"],
 )
 def test_a_taxonomy_file_that_is_not_yaml_is_named_at_its_line(tmp_path: Path, text: str, said: str) -> None:
-    # PyYAML's message placed the mistake 'in "<unicode string>", line 6, column 7', naming no file
+    # PyYAML's message placed the mistake 'in "<unicode string>", line 6, column 7' (a NUL byte: 'position 69'),
+    # naming no file
     spec = tmp_path / "t.yaml"
     spec.write_text(text)
     with pytest.raises(TaxonomyError) as error:

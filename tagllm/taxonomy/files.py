@@ -91,19 +91,9 @@ def read_structured(path: Path) -> Any:
             "first without a word: merge the two into one"
         ) from None
     except (json.JSONDecodeError, Exception) as exc:  # yaml.YAMLError has no stable import path when lazy
-        raise TaxonomyError(_unparsed(path, exc)) from None
+        from tagllm.yaml_files import yaml_problem
 
-
-def _unparsed(path: Path, exc: Exception) -> str:
-    """Why a file is not YAML, at its line and column: PyYAML's own message placed it 'in "<unicode string>"'."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None)
-    if mark is None or not problem:
-        return f"{path}: cannot parse: {exc}"
-    context, begun = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-    since = f" ({context} from line {begun.line + 1})" if context and begun is not None else ""
-    tab = "; YAML indents with spaces, not tabs" if "'\\t'" in problem else ""
-    return f"{path}:{mark.line + 1}:{mark.column + 1}: not valid YAML: {problem}{since}{tab}"
+        raise TaxonomyError(yaml_problem(path, exc, text)) from None
 
 
 def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
