@@ -70,7 +70,8 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
     facets = cfg.facets or sorted({f for item in read.items for f in item.gold}, key=list(taxonomy.facets).index)
     for facet in facets:
         if facet not in taxonomy.facets:
-            raise ConfigError(f"facet {facet!r} is not in taxonomy {taxonomy.name!r} ({', '.join(taxonomy.facets)})")
+            # said as the setting it is in ("facets:" of the eval config), with the closest facets when there are many
+            raise ConfigError(f"facets: {taxonomy.unknown_facet(facet)}; nothing was tagged")
     items = _sample(read.items, cfg.sample)
     if not items:
         raise InputError(

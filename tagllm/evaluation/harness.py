@@ -232,7 +232,7 @@ def _check_variants(
     every product (hours with an LLM): a scored facet a variant does not tag, a template that does not load, a setup
     mistake (unless the caller's factory builds its own taggers: ``own_taggers`` False), and a sweep of templates
     no variant renders."""
-    check_tagged_facets(runs, gold)
+    check_tagged_facets(runs, gold, taxonomy)
     check_prompts(runs, taxonomy)
     if own_taggers:
         check_setups(runs, taxonomy)

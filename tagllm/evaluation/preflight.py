@@ -26,11 +26,17 @@ def check_cache_writable(cfg: EvalConfig) -> None:
         ) from None
 
 
-def check_tagged_facets(runs: list[Variant], gold: GoldSet) -> None:
-    """Refuse, before any product is tagged, a scored facet that a variant's ``facets`` leaves out: every product
-    was tagged, then scored a miss there, reported as the tagger answering nothing, exit 0."""
+def check_tagged_facets(runs: list[Variant], gold: GoldSet, taxonomy: Taxonomy) -> None:
+    """Refuse, before any product is tagged, a tagger facet the taxonomy lacks (named as the setting it is in), and a
+    scored facet that a variant's ``facets`` leaves out: every product was tagged, then scored a miss there, reported
+    as the tagger answering nothing, exit 0. A misspelt ``tagger.facets: [colour]`` was told the second ('the eval
+    scores color, which the tagger does not tag'), never that the taxonomy has no 'colour'."""
     for variant in runs:
         tagged = variant.config.facets
+        unknown = [facet for facet in tagged or [] if facet not in taxonomy.facets]
+        if unknown:
+            which = f"variant {variant.name}: " if variant.name != "base" else ""
+            raise ConfigError(f"{which}tagger.facets: {taxonomy.unknown_facet(unknown[0])}; nothing was tagged")
         untagged = [facet for facet in gold.facets if tagged is not None and facet not in tagged]
         if untagged:
             which = f" of variant {variant.name}" if variant.name != "base" else ""

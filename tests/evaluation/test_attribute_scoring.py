@@ -280,6 +280,33 @@ def test_a_scored_facet_the_tagger_does_not_tag_stops_the_run_before_tagging(tmp
     assert seen == [] and not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize(
+    ("facets", "said"),
+    [
+        ("facets: [category, color]\ntagger:\n  taxonomy: shop.yaml\n  facets: [category, colour]\n", "tagger.facets"),
+        ("facets: [category, colour]\ntagger:\n  taxonomy: shop.yaml\n  facets: [category, color]\n", "facets"),
+    ],
+)
+def test_a_facet_the_taxonomy_lacks_is_named_with_its_setting_before_tagging(
+    tmp_path: Path, facets: str, said: str
+) -> None:
+    """A misspelt facet in the tagger's facets was told 'the eval scores color, which the tagger does not tag', never
+    that the taxonomy has no 'colour'; one in the scored facets was told without the setting it is in."""
+    from tagllm.errors import ConfigError
+
+    (tmp_path / "shop.yaml").write_text(TAXONOMY)
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in GOLD))
+    (tmp_path / "eval.yaml").write_text("gold: gold.jsonl\ngold_attribute_field: gold_attribute_tags\n" + facets)
+    seen: list[Product] = []
+    cfg = load_eval_config(tmp_path / "eval.yaml")
+    with pytest.raises(ConfigError) as raised:
+        run_eval(cfg, factory=lambda c: AnsweringTagger(c, seen), root=tmp_path / "run", use_cache=False)
+    assert str(raised.value) == (
+        f"{said}: taxonomy 'shop' has no facet 'colour'; its facets are: category, ideal-for, color; nothing was tagged"
+    )
+    assert seen == [] and not (tmp_path / "run").exists()
+
+
 def test_a_product_with_no_gold_of_a_scored_facet_is_not_tagged_nor_counted(tmp_path: Path) -> None:
     """With `facets` naming the facets to score, a product whose gold carries none of them (the mug, with no
     ideal-for) was tagged and counted as evaluated, scored on nothing; `sample: N` spent its N on such products."""
