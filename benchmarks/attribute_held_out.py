@@ -207,6 +207,11 @@ def run_fold(
     return HeldOut(taxonomy, tagger, facets, products)
 
 
+def _thresholds(keep: Keep) -> str:
+    further = "" if keep.further is None else f" (further values beside a kept best one {keep.further:.2f})"
+    return "/".join(f"{t:.2f}" for t in keep.thresholds) + further
+
+
 def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: Table, work: Path) -> HeldOut:
     rows = [r for r in read_jsonl(data / ds.directory / "products.jsonl") if r.get("gold_category")]
     rows = [r for r in rows if gold_values(r, ds.keys)]
@@ -252,8 +257,7 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
     )
     scheme = f"{ds.folds}-fold cross-validation" if ds.folds > 1 else f"{ds.test_share:.0%} held out"
     table.notes.append(f"{ds.name}: {scheme}, {len(pooled.gold)} test products, {pooled.n_train} training rows in all")
-    keeps = "; ".join(f"{k} {' '.join('/'.join(f'{t:.2f}' for t in x.thresholds) for x in v)}" for k, v in
-                      pooled.keeps.items())  # fmt: skip
+    keeps = "; ".join(f"{k} {' '.join(_thresholds(x) for x in v)}" for k, v in pooled.keeps.items())
     table.notes.append(
         f"{ds.name}: keep probabilities per facet, for values the title states as the only one of the facet / as one "
         "of several / for the others, measured out of fold "

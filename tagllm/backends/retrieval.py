@@ -67,4 +67,12 @@ class RetrievalBackend(Backend):
         single-valued facet, a category, answers its best candidate whatever its score: the thresholds of its 20
         candidates were read for every product, for nothing)."""
         keep = self.facet_keep.get(facet)
-        return [c for c in candidates if c.score >= max(self.keep_probability, keep.threshold(c) if keep else 0.0)]
+        if keep is None:
+            return [c for c in candidates if c.score >= self.keep_probability]
+        kept = [c for c in candidates if c.score >= max(self.keep_probability, keep.threshold(c))]
+        if keep.further is None or not kept or kept[0] is not candidates[0]:
+            return kept
+        # the best is kept: a multi-valued facet's further values from their own threshold (``Keep.further``)
+        return candidates[:1] + [
+            c for c in candidates[1:] if c.score >= max(self.keep_probability, keep.further_threshold(c))
+        ]

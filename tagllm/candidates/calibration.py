@@ -37,7 +37,10 @@ colour variants under one title share the answer but not the gold). Counting eve
 design effect at a correlation of 1) asked such a facet for several times the evidence its answers carry.
 
 A multi-valued facet's values are each an answer of their own: only the same value on copies of a title is one
-answer repeated (``answer_groups``), not the several values of one product.
+answer repeated (``answer_groups``), not the several values of one product. Its further values (not the product's
+most probable one) beside a best value that is kept have a threshold of their own (``Keep.further``,
+``further_probability``), read the same way over the out-of-fold answers of that kind: held to the facet's, a
+product's further values were dropped though its best was kept ("Boy, Girl, Men, Women" answered "Girl, Women").
 """
 
 from __future__ import annotations
@@ -122,9 +125,15 @@ class Keep:
     stated: float = EVEN_CHANCE
     unstated: float = EVEN_CHANCE
     shared: float | None = None
+    further: float | None = None  # a multi-valued facet's further values beside a kept best one (None: as the others)
 
     def threshold(self, candidate: Candidate) -> float:
         return self.thresholds[how_stated(candidate.evidence.get("stated", 0.0))]
+
+    def further_threshold(self, candidate: Candidate) -> float:
+        """The confidence from which ``candidate``, a further value of a product whose best value is kept, is kept."""
+        own = self.threshold(candidate)
+        return own if self.further is None else min(own, self.further)
 
     @property
     def thresholds(self) -> tuple[float, float, float]:
@@ -145,6 +154,7 @@ class Keep:
         groups: np.ndarray | None = None,
         *,
         target: float = TARGET_PRECISION,
+        products: np.ndarray | None = None,
     ) -> Keep:
         """Per kind of answer (``how_stated`` of its ``stated`` evidence), the higher of two thresholds: the facet's
         ``keep_probability`` over all its answers (their precision's lower bound reaches the target), and the lowest
@@ -156,7 +166,9 @@ class Keep:
         as precise as promised whatever their mix in new products. A kind with no answer in fitting takes the
         facet's threshold. Copies of a title (``groups``) count as one answer as far as their answers are alike in
         being right (``intraclass_correlation`` of right minus confidence, over all the facet's answers).
-        ``target``: the precision aimed at (``TaggerConfig.keep_precision``)."""
+        ``target``: the precision aimed at (``TaggerConfig.keep_precision``). ``products`` (per answer, its product;
+        given for a multi-valued facet) adds ``further``: ``further_probability`` over the answers that are not their
+        product's best, where the best is kept."""
         rho = 1.0 if groups is None else intraclass_correlation(right.astype(np.float64) - probs, groups)
         pooled = keep_probability(probs, right, groups, target=target, rho=rho)
         how = np.asarray(how_stated(np.asarray(stated, dtype=np.float64)))
@@ -165,7 +177,11 @@ class Keep:
             kind = how == k
             own = keep_probability(probs[kind], right[kind], z=0.0, target=target, floor=pooled) if kind.any() else 0
             kinds.append(max(pooled, own))
-        return cls(stated=kinds[SOLE], unstated=kinds[NOT_STATED], shared=kinds[SHARED])
+        further = None
+        if products is not None:
+            kept_from = np.asarray(kinds)[how]
+            further = further_probability(probs, right, products, kept_from, groups, target=target, rho=rho)
+        return cls(stated=kinds[SOLE], unstated=kinds[NOT_STATED], shared=kinds[SHARED], further=further)
 
 
 SOLE, SHARED, NOT_STATED = 0, 1, 2
@@ -217,6 +233,34 @@ def keep_probability(
     # product's confidence a hair below the lowest kept one's is not turned away (no answer below: nothing is known
     # of lower confidences, and the lowest kept one is the threshold)
     return float(max((p[i] + p[i + 1]) / 2, floor) if i + 1 < len(p) else p[i])
+
+
+def further_probability(
+    probs: np.ndarray,
+    right: np.ndarray,
+    products: np.ndarray,
+    kept_from: np.ndarray,
+    groups: np.ndarray | None = None,
+    *,
+    target: float = TARGET_PRECISION,
+    rho: float = 1.0,
+) -> float:
+    """A multi-valued facet's keep probability for a product's further values, read as ``keep_probability`` reads
+    the facet's (the same bound, copies counted as ``groups`` and ``rho`` say) over the answers that are not their
+    product's most probable one, where that one is kept (at least ``kept_from``, per answer, its own threshold).
+
+    Pooled with the best values, such values set the facet's threshold where they are least precise, and a product's
+    further values were dropped below it though its best was kept (gold "Boy, Girl, Men, Women" answered "Girl,
+    Women"); kept whenever the best is, at 0.5 or more, they were short of the target (Flipkart's Occasion, held-out
+    precision 0.881: docs/eval.md)."""
+    order = np.lexsort((-probs, products))
+    first = np.r_[True, products[order][1:] != products[order][:-1]]
+    starts = np.flatnonzero(first)
+    best_kept = (probs[order] >= kept_from[order])[starts]
+    rows = order[~first & np.repeat(best_kept, np.diff(np.r_[starts, len(order)]))]
+    if not len(rows):
+        return NEVER_KEPT
+    return keep_probability(probs[rows], right[rows], None if groups is None else groups[rows], target=target, rho=rho)
 
 
 def effective_counts(groups: np.ndarray, rho: float = 1.0) -> np.ndarray:

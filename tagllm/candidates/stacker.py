@@ -136,8 +136,9 @@ class Stacker:
                 groups[products[read][rows]], None if values is None else values[read][rows], multi_valued=multi_valued
             )
         stacker.keep = Keep.measure(
-            probs[rows], right[read][rows], stated[read][rows], repeated, target=target_precision
-        )
+            probs[rows], right[read][rows], stated[read][rows], repeated, target=target_precision,
+            products=products[read][rows] if multi_valued else None,
+        )  # fmt: skip
         return stacker
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -163,7 +164,8 @@ class Stacker:
             "k": self.k,
             "inputs": list(self.inputs),
             "calibration": [self.calibration.slope, self.calibration.intercept],
-            "keep": [self.keep.stated, self.keep.unstated, self.keep.thresholds[1]],
+            "keep": [self.keep.stated, self.keep.unstated, self.keep.thresholds[1]]
+            + ([] if self.keep.further is None else [self.keep.further]),
             "target_precision": self.target_precision,
             **(
                 {"low": self.low.tolist(), "high": self.high.tolist()}
@@ -194,11 +196,13 @@ class Stacker:
 
 
 def _keep(saved: float | list[float]) -> Keep:
-    """The keep probabilities of a saved stacker: [sole, not stated, shared]; an index built before shared mentions
-    had their own kept them with the sole ones ([stated, unstated]), and one built before that had one number."""
+    """The keep probabilities of a saved stacker: [sole, not stated, shared], and a multi-valued facet's further
+    values where measured (an index built before they had their own keeps them as the others); an index built before
+    shared mentions had their own kept them with the sole ones ([stated, unstated]), and one built before that had one
+    number."""
     if not isinstance(saved, list):
         return Keep(float(saved), float(saved))
-    return Keep(saved[0], saved[1], saved[2] if len(saved) > 2 else saved[0])
+    return Keep(saved[0], saved[1], saved[2] if len(saved) > 2 else saved[0], saved[3] if len(saved) > 3 else None)
 
 
 def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
