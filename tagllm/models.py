@@ -288,7 +288,8 @@ class TagResult(BaseModel):
 
     In routing mode ``source`` says which path made the tags (``default``: the no-LLM default; ``llm``: the LLM
     backend) and ``routing`` why; outside routing mode both are None. ``degraded``: an ok result tagged from the
-    text alone because none of the product's photos could be read."""
+    text alone because none of the product's photos could be read. ``facet_errors``: an ok result some of whose
+    facets went untagged because the step asking for them failed (a partial result)."""
 
     product_id: str
     status: Literal["ok", "error"] = "ok"
@@ -308,6 +309,13 @@ class TagResult(BaseModel):
         description="the product's photos not fetched by the settings' choice (remote URLs without "
         "--allow-remote-images) when none of its photos was read: the tags are the text's, and --resume with "
         "--allow-remote-images tags it again",
+    )
+
+    facet_errors: dict[str, RecordError] | None = Field(
+        None,
+        description="facets left without the backend's tags because the request that asked for them failed (two_step: "
+        "the attribute step, after the category step was answered): each facet with why; the other facets' tags stand "
+        "(the category's, from the first step), and --resume tags the product again",
     )
 
     # the facets the tagger was asked for, set by ``Tagger``: not written out, so a result read back from a file

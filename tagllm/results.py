@@ -141,20 +141,22 @@ class ResultBuilder:
         return self.mapper.map_answer(generation.text, facets, allowed=allowed)
 
     def result(self, parts: list[Part], backend: Backend, steps: LLMSteps | None) -> TagResult:
-        """One product's result from its answered requests: one, or the category and the attribute step."""
+        """One product's result from its answered requests: one, or the category and the attribute step. A failed
+        first request makes an error record; a failed attribute step a partial result: the category of the first
+        step, and each facet the attribute step asked for in ``facet_errors`` with why (nothing is lost of what the
+        backend did answer, and ``--resume`` asks again)."""
         first = parts[0]
         product_id = first.request.product.id
         provenance = self._provenance(parts, backend, steps)
-        for step, part in enumerate(parts):
-            if part.generation.error is not None:
-                error = part.generation.error
-                if step:
-                    message = f"attribute step (category chosen: {first.chosen(CATEGORY)}): {error.message}"
-                    error = error.model_copy(update={"message": message})
-                return TagResult(product_id=product_id, status="error", error=error, provenance=provenance)
+        if first.generation.error is not None:
+            return TagResult(product_id=product_id, status="error", error=first.generation.error, provenance=provenance)
         tags: dict[str, list[Tag]] = {}
         rejected: list[Rejection] = []
+        facet_errors: dict[str, RecordError] = {}
         for part in parts:
+            if part.generation.error is not None:
+                facet_errors |= dict.fromkeys(part.request.candidates, self.step_error(part, first))
+                continue
             assert part.answer is not None  # no error, so the answer was mapped
             rejected.extend(part.answer.rejected)
             tags |= self.answer_tags(part, "retrieval" if backend.name == "retrieval" else "llm")
@@ -165,11 +167,21 @@ class ResultBuilder:
         return TagResult(
             product_id=product_id, tags=tags, rejected=rejected, provenance=provenance,
             degraded=unread_photos(product_id, uses), unfetched_photos=unfetched_photos(uses),
+            facet_errors=facet_errors or None,
         )  # fmt: skip
+
+    @staticmethod
+    def step_error(part: Part, first: Part) -> RecordError:
+        """Why a later step (two_step's attribute step) failed, naming the step and the category it was asked for."""
+        error = part.generation.error
+        assert error is not None
+        message = f"attribute step (category chosen: {first.chosen(CATEGORY)}): {error.message}"
+        return error.model_copy(update={"message": message})
 
     def _provenance(self, parts: list[Part], backend: Backend, steps: LLMSteps | None) -> Provenance:
         first = parts[0]
-        parsed = [p.answer.parsed if p.answer is not None else None for p in parts]
+        # a failed step parsed nothing: the answers that were parsed (a partial result's category alone)
+        parsed = [p.answer.parsed for p in parts if p.answer is not None]
         # A two-step result names both templates (and both hashes), joined by "+".
         prompts = [steps.prompt, steps.attribute_prompt][: len(parts)] if steps is not None else []
         return Provenance(
@@ -184,7 +196,7 @@ class ResultBuilder:
             candidates={f: c for p in parts for f, c in p.request.candidates.items()},
             # Two steps: one answer per line, step by step; their parsed objects merged (their facets differ).
             raw_output="\n".join(p.generation.text for p in parts),
-            parsed_output=_merged(parsed),
+            parsed_output=_merged(parsed) if parsed else None,
             prompt_tokens=_total(p.generation.prompt_tokens for p in parts),
             completion_tokens=_total(p.generation.completion_tokens for p in parts),
             latency_ms=round(sum(p.latency_ms for p in parts), 3),

@@ -19,6 +19,7 @@ DEFAULT = "default"
 LLM = "llm"
 FLAG = "--route-threshold"
 UNMAPPED = "the LLM's answer mapped to no value of the taxonomy"
+STEP_FAILED = "the LLM's step asking for this facet failed (see facet_errors)"
 
 
 def facet_confidence(result: TagResult, facet: str) -> float:
@@ -106,9 +107,11 @@ class Router:
 
     A routed product whose LLM answer failed, or mapped to no value of the taxonomy, keeps the default's tags
     (``source`` "default") with the failure in ``routing.error``: nothing is lost, and the failure stays visible.
-    An answer that mapped in some facets but to nothing in others keeps the default's tags of those others (why in
-    ``routing.kept_default``), as far as they apply to the category the result ends with. Only a product that both
-    paths failed on is an error record."""
+    An answer that mapped in some facets but to nothing in others, or a partial one (two_step: the category answered,
+    the attribute step failed, ``facet_errors``), keeps the default's tags of those others (why in
+    ``routing.kept_default``), as far as they apply to the category the result ends with: the LLM's. A partial one
+    keeps its ``facet_errors``, so that ``--resume`` asks the LLM again. Only a product that both paths failed on is
+    an error record."""
 
     def __init__(self, taxonomy: Taxonomy, facets: Sequence[str], route_threshold: float | Mapping[str, float]):
         from tagllm.backends.retrieval import RetrievalBackend
@@ -160,10 +163,13 @@ class Router:
         schema allows) and the default had tags: there the default's tags stay, the reason in ``kept_default``, as
         far as they apply to the category the result ends with (the LLM's may be one the default's facet, or value,
         does not apply to: a material kept for a product the LLM placed among fragrances)."""
+        failed = llm.facet_errors or {}
         unmapped = [
             facet
             for facet in default.tags
-            if default.tags[facet] and not llm.tags.get(facet) and any(r.facet == facet for r in llm.rejected)
+            if default.tags[facet]
+            and not llm.tags.get(facet)
+            and (facet in failed or any(r.facet == facet for r in llm.rejected))
         ]
         if not unmapped or default.status != "ok":
             return llm.model_copy(update={"source": LLM, "routing": route})
@@ -176,6 +182,9 @@ class Router:
             return llm.model_copy(update={"source": LLM, "routing": route})
         kept = {}
         for facet in kept_tags:
+            if facet in failed:  # the step asking for it failed: the why is the result's facet_errors
+                kept[facet] = STEP_FAILED
+                continue
             named = "; ".join(f"{r.text!r} ({r.reason})" for r in llm.rejected if r.facet == facet)
             kept[facet] = f"{UNMAPPED}: {named}"
         tags = {**llm.tags, **kept_tags}

@@ -100,11 +100,12 @@ def run_file(
 
 def _count_left(summary: RunSummary, writer: ResultWriter, records: RecordSource, claimed: dict[str, int]) -> None:
     """What the run leaves for the next one, counted however it ended (Ctrl-C, a failed setup): the output's rows
-    still failed or fallen back, and what the reader joined, renamed or passed over."""
+    still failed, fallen back, partial, degraded or unfetched, and what the reader joined, renamed or passed over."""
     state = writer.state
     summary.still_failed = len(state.failed)
     summary.in_output = len(state.last)
     summary.still_fell_back = len(state.fell_back & claimed.keys())  # a product no longer read cannot be retried
+    summary.still_partial = len(state.partial & claimed.keys())
     summary.still_degraded = len(state.degraded & claimed.keys())
     summary.still_unfetched = len(state.unfetched & claimed.keys())
     summary.joined, summary.variants = records.joined, records.variants

@@ -14,7 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from tagllm.io import RecordSource, ResultWriter, claims_another_line, error_id, line_id, to_product
-from tagllm.io.rows import FELL_BACK_NOTE, fingerprint, raw_fingerprint
+from tagllm.io.rows import FELL_BACK_NOTE, PARTIAL_NOTE, fingerprint, raw_fingerprint
 from tagllm.models import Product, RecordError, TagResult
 from tagllm.run_summary import RunSummary
 
@@ -45,6 +45,7 @@ class RecordFeed:
         # the output as this run found it: a product counts as retried by what it was then, not by what it writes
         self.earlier_failures, self.earlier_fallbacks = set(state.failed), set(state.fell_back)
         self.earlier_degraded = set(state.degraded)
+        self.earlier_partial = set(state.partial)
         # tagged from the text because their remote photos were not to be fetched: tagged again when this run fetches
         self.fetch_remote = bool(getattr(getattr(tagger, "config", None), "allow_remote_images", False))
         self.earlier_unfetched = set(state.unfetched) if self.fetch_remote else set()
@@ -53,6 +54,8 @@ class RecordFeed:
         self.renamed = {column: field for field, column in records.columns.items()}  # --keep-columns: either name
         # degraded ones tagged again: if that fails, their row of the text's tags stays
         self.text_only: set[str] = set()
+        # partial ones (the category, the attribute step failed) tagged again: if that fails, their category stays
+        self.category_only: set[str] = set()
         # a product whose words are all in fields the tagger ignores is an error record named by its line
         self.visible = getattr(getattr(tagger, "retrieval", None), "visible", None)
 
@@ -95,7 +98,7 @@ class RecordFeed:
 
     def _is_due(self, item: Product | RecordError, product_id: str, digest: str | None, record: Record) -> bool:
         """Whether the record is tagged now: an earlier run's row settles it unless the record was edited since or
-        the row is one a retry may better (failed, fell back, degraded, photos not fetched)."""
+        the row is one a retry may better (failed, fell back, partial, degraded, photos not fetched)."""
         summary, state = self.summary, self.writer.state
         # a record that cannot be tagged now could be when its row was written: it was edited since, and its
         # error record (what to fix) replaces the tags of a text it no longer has
@@ -112,6 +115,10 @@ class RecordFeed:
             summary.retried += 1
         elif product_id in self.earlier_fallbacks:
             summary.retried_llm += 1
+        elif product_id in self.earlier_partial:
+            summary.retried_partial += 1
+            if not edited:
+                self.category_only.add(product_id)
         elif product_id in self.earlier_degraded or product_id in self.earlier_unfetched:
             summary.retried_degraded += 1
             if not edited:
@@ -125,10 +132,11 @@ class RecordFeed:
 
     def write(self, results: list[TagResult]) -> None:
         """Write one batch's results with what waited for them; a degraded product whose retry failed keeps its
-        row tagged from the text (an error row would lose its tags)."""
+        row tagged from the text, a partial one its row with the category (an error row would lose their tags)."""
         columns = [self.kept.popleft() for _ in results] if self.keep_columns else None
         marks = [self.digests.popleft() for _ in results]
-        lost = {i for i, r in enumerate(results) if r.status != "ok" and r.product_id in self.text_only}
+        kept = self.text_only | self.category_only
+        lost = {i for i, r in enumerate(results) if r.status != "ok" and r.product_id in kept}
         if not lost:
             self.writer.write(results, columns, marks)
             return
@@ -147,12 +155,20 @@ class RecordFeed:
                 summary.kept_text_only += 1
                 why = result.error.message if result.error else "failed"
                 summary.note(f"{result.product_id}: tagged again, {why}; its earlier tags from the text alone are kept")
+            elif result.status != "ok" and result.product_id in self.category_only:
+                summary.kept_partial += 1
+                why = result.error.message if result.error else "failed"
+                summary.note(f"{result.product_id}: tagged again, {why}; its earlier category is kept")
             elif result.status == "ok":
                 summary.tagged += 1
                 summary.routed += result.source == "llm"
                 if result.routing is not None and result.routing.error is not None:
                     summary.fell_back += 1
                     summary.note(f"{result.product_id}: {FELL_BACK_NOTE}{result.routing.error.message}")
+                if result.facet_errors:
+                    summary.partial += 1
+                    why = "; ".join(dict.fromkeys(e.message for e in result.facet_errors.values()))
+                    summary.note(f"{result.product_id}: {PARTIAL_NOTE}{why}")
                 summary.degraded += result.degraded is not None  # the reason is in its row, not an error to print
                 summary.unfetched += result.unfetched_photos is not None
             else:

@@ -35,6 +35,10 @@ class RunSummary:
     fell_back: int = 0  # routing mode: products routed to the LLM that kept the default's tags (the LLM failed)
     retried_llm: int = 0  # products an earlier run routed to the LLM that kept the default's tags, tagged again
     still_fell_back: int = 0  # products of the input whose row in the output at the end kept the default's tags
+    partial: int = 0  # products this run tagged in part: the category, but the attribute step failed (two_step)
+    retried_partial: int = 0  # products an earlier run tagged so, tagged again
+    still_partial: int = 0  # products of the input whose row in the output at the end is partial
+    kept_partial: int = 0  # partial products tagged again that failed: their earlier row (the category) kept
     degraded: int = 0  # products this run tagged from their text alone because none of their photos could be read
     retried_degraded: int = 0  # products an earlier run tagged so (degraded; or unfetched, now fetched): tagged again
     unfetched: int = 0  # products this run tagged from their text alone: their photos, remote URLs, were not fetched

@@ -15,6 +15,7 @@ from test_photos import COLOURS, draw, photo_index  # noqa: F401  (the module-sc
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
 from tagllm.distributed import _cpu_tagger, engine_request
+from tagllm.models import RecordError
 from tagllm.stages import (
     ROW_COLUMNS,
     attribute_rows,
@@ -132,19 +133,29 @@ def test_two_step_runs_the_engine_twice_with_the_attribute_step_built_between(tw
     assert staged[3].status == "error" and staged[3].error.field == "title"  # type: ignore[union-attr]
 
 
-def test_a_step_that_failed_in_the_engine_is_an_error_result_naming_the_step(two_step: Tagger) -> None:
+def test_a_failed_category_step_is_an_error_result_and_a_failed_attribute_step_a_partial_one(
+    two_step: Tagger,
+) -> None:
     rows = request_rows(two_step, PRODUCTS[:2])
     _engine(two_step, rows[1:])
     rows[0].update({"generated_text": "", "__inference_error__": "RuntimeError: CUDA out of memory"})
     rows = attribute_rows(two_step, rows)
     assert (rows[0]["request"], bool(rows[1]["request"])) == ("", True)  # no attribute step after a failed category
+    asked = list(request_from_json(rows[1]["request"]).candidates)
     rows[1].update({"generated_text": "", "__inference_error__": "ValueError: prompt too long"})
     first, second = finish_rows(two_step, rows)
-    assert (first.status, second.status) == ("error", "error")
+    assert (first.status, second.status) == ("error", "ok")
     assert first.error.message == "LLM engine: RuntimeError: CUDA out of memory"  # type: ignore[union-attr]
     assert first.error.is_retryable  # type: ignore[union-attr]
-    assert second.error.message == (  # type: ignore[union-attr]
-        "attribute step (category chosen: apparel-dresses): LLM engine: ValueError: prompt too long"
+    # the category the first step answered is kept; each facet the attribute step asked for says why it has no tags
+    assert [t.id for t in second.tags["category"]] == ["apparel-dresses", "apparel"]
+    assert list(second.tags) == ["category"] and second.error is None
+    assert second.facet_errors == dict.fromkeys(
+        asked,
+        RecordError(
+            message="attribute step (category chosen: apparel-dresses): LLM engine: ValueError: prompt too long",
+            is_retryable=True,
+        ),
     )
 
 

@@ -33,7 +33,8 @@ def stopped_line(done: RunSummary, output: str) -> str:
 
 def end_lines(summary: RunSummary, source: str, output: str) -> list[str]:
     """The lines a finished run says, in order: the errors listed, the summary line, then what to do about the
-    products that failed, kept the default's tags, or went without their photos (``source`` names the input)."""
+    products that failed, kept the default's tags, have their category alone, or went without their photos
+    (``source`` names the input)."""
     lines = [f"error: {message}" for message in summary.errors]
     others = summary.unlisted - summary.unlisted_repeats
     if others:
@@ -62,6 +63,12 @@ def end_lines(summary: RunSummary, source: str, output: str) -> list[str]:
         lines.append(
             f"{where}: {summary.still_fell_back} product(s) kept the default's tags because the LLM failed; {again}"
         )
+    if summary.still_partial:
+        again = STDOUT_AGAIN if on_stdout else "run again with --resume to ask for their other facets again"
+        lines.append(
+            f"{where}: {summary.still_partial} product(s) have their category but not their other facets: the "
+            f"attribute step failed (each row's facet_errors says why); {again}"
+        )
     if summary.still_degraded:
         again = STDOUT_AGAIN if on_stdout else "run again with --resume to tag them again"
         lines.append(
@@ -84,6 +91,8 @@ def summary_line(summary: RunSummary) -> str:
     parts = [f"{summary.tagged} tagged", f"{summary.failed} failed"]
     if summary.routing or summary.routed or summary.fell_back:
         parts[0] += f" ({summary.routed} by the LLM, {summary.fell_back} kept the default's tags when the LLM failed)"
+    if summary.partial:
+        parts[0] += f" ({summary.partial} with the category alone: the attribute step failed)"
     if summary.degraded:
         parts[0] += f" ({summary.degraded} from the text alone: no photo could be read)"
     if summary.unfetched:
@@ -100,6 +109,10 @@ def summary_line(summary: RunSummary) -> str:
         parts.append(f"{summary.retried_degraded} tagged earlier without their photos tried again")
     if summary.kept_text_only:
         parts.append(f"{summary.kept_text_only} of them failed again, their earlier tags kept")
+    if summary.retried_partial:
+        parts.append(f"{summary.retried_partial} tagged earlier with the category alone tried again")
+    if summary.kept_partial:
+        parts.append(f"{summary.kept_partial} of them failed again, their earlier category kept")
     if summary.variants:
         parts.append(f"{summary.variants} variant row(s) joined to their product")
     if summary.joined:

@@ -3,9 +3,10 @@
 A run only ever appends to its output (JSONL, CSV) or adds part files next to it (Parquet), so a kill loses at
 most the row being written. Resuming cuts that torn last row off (the file is truncated at the end of its last
 complete row: completed rows are never rewritten) and tags again every product whose last row is an error, or (routing
-mode) kept the default's tags because the LLM failed, or was tagged from its text alone because none of its photos
-could be read (degraded), or was tagged from a text the record no longer has (the row's ``input_hash``). Making one
-row per product again is ``tagllm.io.compaction``.
+mode) kept the default's tags because the LLM failed, or is partial (two_step: the category answered, the attribute
+step failed), or was tagged from its text alone because none of its photos could be read (degraded), or was tagged
+from a text the record no longer has (the row's ``input_hash``). Making one row per product again is
+``tagllm.io.compaction``.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from tagllm.io.rows import (
     FINGERPRINT_DIGITS,
     HASH_COLUMN,
     OK,
+    PARTIAL,
     UNFETCHED,
     is_degraded_note,
+    is_partial_note,
     is_unfetched_note,
 )
 
@@ -40,6 +43,7 @@ _JSONL_ID = re.compile(rb'^\{"product_id":("(?:[^"\\]|\\.)*"),')  # a row of our
 _FELL_BACK_MARK = b'"source":"default","routing":{'  # where a JSONL row's routing starts when the default's tags stayed
 _DEGRADED_MARK = b',"degraded":{'  # a JSONL row tagged from its text alone: the key is not inside any string
 _UNFETCHED_MARK = b',"unfetched_photos":['  # a JSONL row tagged from its text alone, its remote photos not fetched
+_PARTIAL_MARK = b',"facet_errors":{'  # a JSONL row some of whose facets went untagged: a step asking for them failed
 NOT_OURS = "is this the output of tagllm generate? write to a new file instead"
 _JSONL_HASH = re.compile(rb',"input_hash":"([0-9a-f]+)"\}\s*$')
 # a JSONL row's provenance opens with the backend (and model): a kept input column named taxonomy_version is not it
@@ -51,13 +55,15 @@ _JSONL_TAXONOMY = re.compile(
 @dataclass
 class OutputState:
     """Per product id, its last row in the output (rows numbered from 0 in file order) and whether it failed or,
-    routed to the LLM, kept the default's tags because the LLM failed (``fell_back``), or was tagged from its text
-    alone because no photo could be read (``degraded``) or because its remote photos were not to be fetched
-    (``unfetched``: done, unless a run may fetch them)."""
+    routed to the LLM, kept the default's tags because the LLM failed (``fell_back``), or is partial, a step asking
+    for some of its facets failed (``partial``), or was tagged from its text alone because no photo could be read
+    (``degraded``) or because its remote photos were not to be fetched (``unfetched``: done, unless a run may fetch
+    them)."""
 
     last: dict[str, int] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
     fell_back: set[str] = field(default_factory=set)
+    partial: set[str] = field(default_factory=set)
     degraded: set[str] = field(default_factory=set)
     unfetched: set[str] = field(default_factory=set)
     hashes: dict[str, str] = field(default_factory=dict)  # the fingerprint its last row was tagged from, if written
@@ -68,26 +74,25 @@ class OutputState:
     schema: Any = None  # Parquet: the columns and their types
 
     def add(self, product_id: str, outcome: str, digest: str | None = None) -> None:
-        """A row for ``product_id`` with ``outcome`` (OK, ERROR, FELL_BACK or DEGRADED) after the rows counted so
-        far, tagged from a product of fingerprint ``digest``."""
+        """A row for ``product_id`` with ``outcome`` (OK, ERROR, FELL_BACK, PARTIAL, DEGRADED or UNFETCHED) after the
+        rows counted so far, tagged from a product of fingerprint ``digest``."""
         self.last[product_id] = self.rows
         if digest:
             self.hashes[product_id] = digest
         else:
             self.hashes.pop(product_id, None)
         self.rows += 1
-        self.failed.discard(product_id)
-        self.fell_back.discard(product_id)
-        self.degraded.discard(product_id)
-        self.unfetched.discard(product_id)
-        if outcome == ERROR:
-            self.failed.add(product_id)
-        elif outcome == FELL_BACK:
-            self.fell_back.add(product_id)
-        elif outcome == DEGRADED:
-            self.degraded.add(product_id)
-        elif outcome == UNFETCHED:
-            self.unfetched.add(product_id)
+        marks = self._marks()
+        for marked in marks.values():
+            marked.discard(product_id)
+        if outcome in marks:
+            marks[outcome].add(product_id)
+
+    def _marks(self) -> dict[str, set[str]]:
+        """The products whose last row has each outcome but OK."""
+        outcomes = (ERROR, FELL_BACK, PARTIAL, DEGRADED, UNFETCHED)
+        sets = (self.failed, self.fell_back, self.partial, self.degraded, self.unfetched)
+        return dict(zip(outcomes, sets, strict=True))
 
     def forget(self, product_ids: set[str]) -> None:
         """Count these products' rows as gone (``compact`` and ``merge_parts`` leave them out)."""
@@ -95,18 +100,18 @@ class OutputState:
             self.last.pop(product_id, None)
             self.hashes.pop(product_id, None)
             self.taxonomies.pop(product_id, None)
-            self.failed.discard(product_id)
-            self.fell_back.discard(product_id)
-            self.degraded.discard(product_id)
-            self.unfetched.discard(product_id)
+            for marked in self._marks().values():
+                marked.discard(product_id)
 
     def is_done(self, product_id: str, *, fetch_remote: bool = False) -> bool:
-        """Its last row is a result that needs nothing more: not an error, not the default's for a failed LLM, not
-        the text's for photos that could not be read, nor (when this run fetches remote photos, ``fetch_remote``) the
-        text's for remote photos that were not to be fetched."""
+        """Its last row is a result that needs nothing more: not an error, not the default's for a failed LLM, not a
+        partial one (the category alone: the attribute step failed), not the text's for photos that could not be
+        read, nor (when this run fetches remote photos, ``fetch_remote``) the text's for remote photos that were not
+        to be fetched."""
         return product_id in self.last and not (
             product_id in self.failed
             or product_id in self.fell_back
+            or product_id in self.partial
             or product_id in self.degraded
             or (fetch_remote and product_id in self.unfetched)
         )
@@ -249,11 +254,13 @@ def jsonl_rows(path: Path) -> Generator[tuple[str, str, bytes, int, str | None]]
                 data = json.loads(line)
                 product_id, status = data["product_id"], data["status"]
                 failure = (data.get("routing") or {}).get("error") if status == OK else None
+                partial = data.get("facet_errors") if status == OK else None
                 degraded = data.get("degraded") if status == OK else None
                 unfetched = data.get("unfetched_photos") if status == OK else None
             except (ValueError, KeyError, TypeError, AttributeError):
                 raise InputError(_not_a_row(path, lineno, line)) from None
-            outcome = ERROR if status != OK else FELL_BACK if failure else DEGRADED if degraded else OK
+            outcome = ERROR if status != OK else FELL_BACK if failure else PARTIAL if partial else OK
+            outcome = DEGRADED if outcome == OK and degraded else outcome
             outcome = UNFETCHED if outcome == OK and unfetched else outcome
             yield str(product_id), outcome, line, offset, _jsonl_hash(line)
 
@@ -294,9 +301,9 @@ def _jsonl_hash(line: bytes) -> str | None:
 
 
 def _may_need_retry(line: bytes) -> bool:
-    """Whether an ok JSONL row may hold a routing error or a degraded mark (the whole row is then parsed to tell):
-    cheap, since in routing mode most rows are the default's, and most products' photos are read."""
-    if line.rfind(_DEGRADED_MARK) >= 0 or line.rfind(_UNFETCHED_MARK) >= 0:
+    """Whether an ok JSONL row may hold a routing error, a partial or a degraded mark (the whole row is then parsed
+    to tell): cheap, since in routing mode most rows are the default's, and most products' photos are read."""
+    if line.rfind(_DEGRADED_MARK) >= 0 or line.rfind(_UNFETCHED_MARK) >= 0 or line.rfind(_PARTIAL_MARK) >= 0:
         return True
     start = line.find(_FELL_BACK_MARK)
     return start >= 0 and line.find(b'"error":{', start) >= 0
@@ -384,6 +391,8 @@ def _outcome(status: Any, error: Any) -> str:
         return ERROR if status != OK else OK
     if error.startswith(FELL_BACK_NOTE):
         return FELL_BACK
+    if is_partial_note(error):
+        return PARTIAL
     if is_degraded_note(error):
         return DEGRADED
     return UNFETCHED if is_unfetched_note(error) else OK

@@ -18,11 +18,13 @@ from tagllm.field_values import attribute_texts
 from tagllm.missing import is_missing_cell
 from tagllm.models import NO_PHOTO_NOTE, NOT_FETCHED_NOTE, TagResult
 
-# a row's outcome; fell_back: ok, but the LLM it was routed to failed; degraded: ok, but tagged from the text alone
-# because none of its photos could be read. Resume tags both again. unfetched: ok, tagged from the text alone because
-# its photos are remote URLs that were not to be fetched: resume tags it again with --allow-remote-images only.
-OK, ERROR, FELL_BACK, DEGRADED, UNFETCHED = "ok", "error", "fell_back", "degraded", "unfetched"
+# a row's outcome; fell_back: ok, but the LLM it was routed to failed; partial: ok, but a step asking for some facets
+# failed (two_step's attribute step: the category stands); degraded: ok, but tagged from the text alone because none
+# of its photos could be read. Resume tags all three again. unfetched: ok, tagged from the text alone because its
+# photos are remote URLs that were not to be fetched: resume tags it again with --allow-remote-images only.
+OK, ERROR, FELL_BACK, PARTIAL, DEGRADED, UNFETCHED = "ok", "error", "fell_back", "partial", "degraded", "unfetched"
 FELL_BACK_NOTE = "the LLM failed, the default's tags were kept: "
+PARTIAL_NOTE = "partial result, the category kept: "  # then why the step asking for the other facets failed
 KEPT_DEFAULT_NOTE = "the default's tags were kept in {facet}: "  # an LLM answer that mapped to nothing there
 HASH_COLUMN = "input_hash"  # a fingerprint of what the tagger read of the product: resume retags an edited record
 FINGERPRINT_DIGITS = 16
@@ -122,13 +124,15 @@ def _raw_attributes(value: Any) -> dict[str, str] | None:
 
 
 def outcome(result: TagResult) -> str:
-    """OK, ERROR, FELL_BACK (routing mode: the LLM failed and the default's tags stayed), DEGRADED (no photo could
-    be read, the text's tags stayed) or UNFETCHED (its remote photos were not to be fetched); resume retries all but
-    OK, and UNFETCHED only with ``allow_remote_images``."""
+    """OK, ERROR, FELL_BACK (routing mode: the LLM failed and the default's tags stayed), PARTIAL (the attribute step
+    failed, the category stayed), DEGRADED (no photo could be read, the text's tags stayed) or UNFETCHED (its remote
+    photos were not to be fetched); resume retries all but OK, and UNFETCHED only with ``allow_remote_images``."""
     if result.status != "ok":
         return ERROR
     if result.routing is not None and result.routing.error is not None:
         return FELL_BACK
+    if result.facet_errors:
+        return PARTIAL
     if result.degraded is not None:
         return DEGRADED
     return UNFETCHED if result.unfetched_photos is not None else OK
@@ -136,13 +140,17 @@ def outcome(result: TagResult) -> str:
 
 def error_cell(result: TagResult) -> str | None:
     """The CSV/Parquet ``error`` cell: the error record's message, or why a fell-back product kept the default's
-    tags, and why a degraded one was tagged from its text alone (what tells resume to retry them), and the facets of
-    an LLM answer whose tags are the default's (``routing.kept_default``), else None."""
+    tags, why a partial one has the category alone, and why a degraded one was tagged from its text alone (what tells
+    resume to retry them: the first note decides), and the facets of an LLM answer whose tags are the default's
+    (``routing.kept_default``), else None."""
     if result.error is not None:
         return result.error.message
     notes = []
     if result.routing is not None and result.routing.error is not None:
         notes.append(FELL_BACK_NOTE + result.routing.error.message)
+    if result.facet_errors:
+        # one step asked for them all, so one message (each facet the row leaves empty says nothing more)
+        notes.append(PARTIAL_NOTE + "; ".join(dict.fromkeys(e.message for e in result.facet_errors.values())))
     if result.degraded is not None:
         notes.append(result.degraded.message)  # starts with NO_PHOTO_NOTE
     if result.unfetched_photos is not None:
@@ -157,6 +165,11 @@ def error_cell(result: TagResult) -> str | None:
 def is_degraded_note(error: str) -> bool:
     """Whether a CSV/Parquet ok row's error cell says it was tagged from its text alone (``NO_PHOTO_NOTE``)."""
     return error.startswith(NO_PHOTO_NOTE)
+
+
+def is_partial_note(error: str) -> bool:
+    """Whether a CSV/Parquet ok row's error cell says a step asking for some of its facets failed (``PARTIAL_NOTE``)."""
+    return error.startswith(PARTIAL_NOTE)
 
 
 def is_unfetched_note(error: str) -> bool:

@@ -291,27 +291,6 @@ def test_two_step_skips_the_attribute_step_when_no_facet_applies(scoped_taxonomy
     assert earbuds.provenance is not None and earbuds.provenance.template == "fewshot"
 
 
-def test_a_failed_attribute_step_makes_an_error_record_that_names_the_step(
-    scoped_taxonomy: Taxonomy, embedder: Any
-) -> None:
-    failure = RecordError(message="HTTP 500: engine overloaded (gave up after 3 attempts)", is_retryable=True)
-    backend = Scripted(
-        {
-            "dress": ['{"category": "Apparel > Dresses"}', failure],
-            "earbuds": ['{"category": "Electronics > Headphones"}', '{"color": ["Black"]}'],
-        }
-    )
-    products = [Product(id="dress", title="Red dress"), Product(id="earbuds", title="Black earbuds")]
-    dress, earbuds = _tagger(scoped_taxonomy, backend, embedder, max_candidates=20).tag(products)
-    assert (dress.status, earbuds.status) == ("error", "ok")
-    assert dress.error is not None
-    assert dress.error.message == (
-        "attribute step (category chosen: apparel-dresses): HTTP 500: engine overloaded (gave up after 3 attempts)"
-    )
-    assert dress.error.is_retryable is True
-    assert dress.provenance is not None and dress.provenance.raw_output == '{"category": "Apparel > Dresses"}\n'
-
-
 def test_one_call_drops_the_values_of_facets_that_do_not_apply_to_the_chosen_category(
     scoped_taxonomy: Taxonomy, embedder: Any
 ) -> None:
