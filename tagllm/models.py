@@ -279,7 +279,7 @@ class Routing(BaseModel):
     kept_default: dict[str, str] | None = Field(
         None,
         description="facets of an LLM answer that mapped to no value of the taxonomy there (the rest of the answer "
-        "did), each with why: the default's tags of those facets were kept",
+        "did), or whose step failed (``facet_errors``), each with why: the default's tags of those facets were kept",
     )
 
 
