@@ -1218,17 +1218,15 @@ def test_generate_writes_every_facets_tags_csv_and_parquet_one_column_per_facet(
 def test_generate_says_before_the_first_product_which_facets_the_default_will_leave_empty(demo_index_dir) -> None:  # type: ignore[no-untyped-def]
     from tagllm.backends.retrieval import RetrievalBackend
     from tagllm.candidates.calibration import Keep
-    from tagllm.cli.generate import _warn_about_abstaining
     from tagllm.config import TaggerConfig
+    from tagllm.setup_warnings import abstaining_warnings
     from tagllm.tagger import Tagger
 
     tagger = Tagger.from_config(TaggerConfig(taxonomy="demo", index=str(demo_index_dir), k=5))
     assert isinstance(tagger.backend, RetrievalBackend)
-    said: list[str] = []
-    _warn_about_abstaining(tagger, said.append)
-    assert said == []  # the demo index's facets keep their likely values
+    assert abstaining_warnings(tagger) == []  # the demo index's facets keep their likely values
     tagger.backend.facet_keep.update({"color": Keep(1.01, 1.01), "material": Keep(0.7, 1.01)})  # colour: 0.9 nowhere
-    _warn_about_abstaining(tagger, said.append)
+    said = abstaining_warnings(tagger)
     assert len(said) == 1 and said[0].startswith("color: no confidence reached precision 0.9")
     assert "this facet" in said[0] and "material" not in said[0]
     [result] = tagger.tag([{"id": "p", "title": "Men's Red Cotton T-Shirt"}])

@@ -143,14 +143,13 @@ def test_a_field_mapped_to_a_column_the_input_lacks_is_warned_of_when_it_has_the
 ) -> None:
     # the record's own column of that name was read instead, and no warning said so: a JSONL's title (which a table's
     # require_title refuses), a table's brand
-    from tagllm.cli.generate import _warn_about_columns
+    from tagllm.io.column_warnings import column_warnings
 
     src = tmp_path / f"in.{suffix}"
     src.write_text(text)
     columns = {"brand": "Vendr", **({"title": "name"} if suffix == "jsonl" else {})}
     records = RecordSource(src, columns=columns)
-    warnings: list[str] = []
-    _warn_about_columns(records, records.columns, [], warnings.append)
+    warnings = column_warnings(records, [])
     expected = [
         f"--columns {field}={column}: {src} has no column {column!r}; its own {field!r} is read instead"
         for field, column in columns.items()
@@ -162,13 +161,12 @@ def test_a_field_mapped_to_a_column_the_input_lacks_is_warned_of_when_it_has_the
 def test_keeping_a_mapped_column_by_its_own_name_is_not_warned_of_as_empty(tmp_path: Path) -> None:
     # README's Shopify recipe maps Title and Vendor; keeping them by those names fills their cells (run.py reads a
     # renamed column under its field), yet each was warned of as "its cells will be empty"
-    from tagllm.cli.generate import _warn_about_columns
+    from tagllm.io.column_warnings import column_warnings
 
     src = tmp_path / "in.csv"
     src.write_text("Handle,Title,Vendor\nh1,Blue denim jeans,Levi\n")
     records = RecordSource(src, columns={"id": "Handle", "title": "Title", "brand": "Vendor"})
-    warnings: list[str] = []
-    _warn_about_columns(records, records.columns, ["Title", "Vendor", "title", "SKU"], warnings.append)
+    warnings = column_warnings(records, ["Title", "Vendor", "title", "SKU"])
     assert warnings == [f"--keep-columns SKU: {src} has no column 'SKU'; its cells will be empty"]
 
 

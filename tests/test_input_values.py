@@ -177,7 +177,7 @@ def test_a_kept_cell_of_bytes_is_written_as_its_text_or_as_base64(tmp_path: Path
 
 
 def test_keeping_a_column_of_bytes_that_are_not_text_is_warned_of_before_the_run(tmp_path: Path) -> None:
-    from tagllm.cli.generate import _warn_about_columns
+    from tagllm.io.column_warnings import column_warnings
 
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
@@ -186,8 +186,7 @@ def test_keeping_a_column_of_bytes_that_are_not_text_is_warned_of_before_the_run
     table = {"id": ["1", "2"], "title": ["Blue denim jeans", "Wool scarf"], "sku": [b"AB-12", b"\xff\x00\x01"]}
     pq.write_table(pa.table({**table, "code": [b"AB-12", b"CD-34"]}), src)
     records = RecordSource(src)
-    warnings: list[str] = []
-    _warn_about_columns(records, {}, ["sku", "code"], warnings.append)
+    warnings = column_warnings(records, ["sku", "code"])
     assert warnings == [  # not of 'code', whose bytes are text
         f"{src}: 2 columns are not product fields, kept in extra: 'sku', 'code' (map one with --columns FIELD=COLUMN)",
         f"--keep-columns sku: {src}'s column 'sku' holds bytes that are not UTF-8 text; such a cell is written as "

@@ -34,7 +34,6 @@ from tagllm.cli.common import (
 if TYPE_CHECKING:
     from tagllm.config import TaggerConfig
     from tagllm.io import RecordSource
-    from tagllm.retrieval.index import ExampleIndex
     from tagllm.run import RunSummary
     from tagllm.tagger import Tagger
 
@@ -167,13 +166,15 @@ def _stdin_is_terminal() -> bool:
 def _check_input(records: RecordSource, kept: list[str], quiet: bool, warn: Callable[[str], None]) -> None:
     """Say on a terminal that products are awaited on stdin; from a file or a pipe, refuse input without a title
     column and warn of columns that are no product fields, before any model loads."""
+    from tagllm.io.column_warnings import column_warnings
     from tagllm.io.headers import export_note
 
     if records.is_stdin and _stdin_is_terminal() and not quiet:
         typer.echo("reading products from stdin, one JSON object per line (end with Ctrl-D)…", err=True)
         return
     records.require_title()  # before any model loads, and before a warning would advise mapping the header
-    _warn_about_columns(records, records.columns, kept, warn)
+    for text in column_warnings(records, kept):
+        warn(text)
     if records.shopify_export and not quiet:
         typer.echo(export_note(records.name, records.columns, "--columns"), err=True)
 
@@ -219,10 +220,14 @@ def _check_before_setup(
 def _set_up(cfg: TaggerConfig, progress: StderrProgress, warn: Callable[[str], None]) -> Tagger:
     """The tagger ``cfg`` names (its index opened, or built from the examples), with what its setup leaves out or
     leaves unused said."""
+    from tagllm.setup_warnings import setup_warnings
     from tagllm.tagger import Tagger
 
     tagger = Tagger.from_config(cfg, progress=progress)
-    _warn_about_setup(tagger, cfg, progress, warn)
+    if tagger.skipped_examples or (tagger.index is not None and tagger.index.image_problems):
+        progress.done()  # the warnings about the examples start on a line of their own, not after the progress
+    for text in setup_warnings(tagger):
+        warn(text)
     return tagger
 
 
@@ -245,21 +250,6 @@ def _holds_results(output: Path, fmt: str) -> bool:
             return next(rows, None) is not None
         except InputError:  # not rows tagllm reads, kept as an output (its settings recorded beside it): replaced too
             return True
-
-
-def _warn_about_setup(tagger: Tagger, cfg: TaggerConfig, progress: StderrProgress, warn: Callable[[str], None]) -> None:
-    """What the tagger just set up from ``cfg`` will leave out or leave unused: examples and their photos the index
-    was built without, facets the no-LLM default abstains on, an attribute template never rendered."""
-    if tagger.skipped_examples:
-        progress.done()
-        for err in tagger.skipped_examples[:5]:
-            warn(f"example skipped: {err.message}")
-        warn(f"{cfg.examples}: {len(tagger.skipped_examples)} record(s) skipped building the example index")
-    if tagger.index is not None and tagger.index.image_problems:
-        progress.done()
-        _warn_about_example_photos(tagger.index, cfg.examples, warn)
-    _warn_about_abstaining(tagger, warn)
-    _warn_about_attribute_prompt(tagger, warn)
 
 
 def _tag(
@@ -300,92 +290,3 @@ def _tag(
         raise typer.Exit(EXIT_TERMINATED if stop.summary.terminated else EXIT_INTERRUPTED) from None
     progress.done()
     return summary
-
-
-def _warn_about_columns(
-    records: RecordSource, columns: dict[str, str], kept: list[str], warn: Callable[[str], None]
-) -> None:
-    """Warnings from the first records, read once: they are tagged afterwards from the same stream."""
-    from tagllm.io import unknown_columns
-    from tagllm.io.readers import FIRST_RECORDS_CHECKED
-
-    first = records.peek(FIRST_RECORDS_CHECKED)
-    unknown = {} if records.shopify_export else unknown_columns(first)  # its other columns: said by export_note
-    # a column that looks like a field was probably meant as it: each gets its own line; the rest (a Shopify export
-    # has ~30: variants, SEO, inventory) are named together in one line a person reads
-    for column, guess in unknown.items():
-        if guess:
-            hint = f"did you mean {guess!r}? or map it: --columns {guess}={column}"
-            warn(f"{records.name}: column {column!r} is not a product field ({hint}); kept in extra")
-    others = [column for column, guess in unknown.items() if not guess]
-    if len(others) == 1:
-        warn(f"{records.name}: column {others[0]!r} is not a product field; kept in extra")
-    elif others:
-        named = ", ".join(repr(column) for column in others)
-        warn(
-            f"{records.name}: {len(others)} columns are not product fields, kept in extra: {named} "
-            "(map one with --columns FIELD=COLUMN)"
-        )
-    mapped, empty = records.unread_columns(kept)
-    for text in mapped.values():
-        warn(f"--columns {text}")
-    for column in kept:
-        if column in empty:
-            warn(f"--keep-columns {empty[column]}")
-        elif any(_is_binary((record.data or {}).get(column)) for record in first):
-            warn(
-                f"--keep-columns {column}: {records.name}'s column {column!r} holds bytes that are not UTF-8 text; "
-                "such a cell is written as 'base64:' and its base64 (a cell of UTF-8 text as that text)"
-            )
-
-
-def _is_binary(value: object) -> bool:
-    """Whether a cell is bytes that are not UTF-8 text (a Parquet binary column's): kept, it is written as base64."""
-    from tagllm.io.rows import BINARY_PREFIX, binary_text
-
-    return isinstance(value, bytes) and binary_text(value).startswith(BINARY_PREFIX)
-
-
-def _warn_about_example_photos(index: ExampleIndex, examples: str | None, warn: Callable[[str], None]) -> None:
-    """The examples' photos the index just built from them could not use, as ``tagllm index build`` names them: the
-    index holds those examples without them, and the runs after load it as it is."""
-    problems = index.image_problems
-    for message in problems[:5]:
-        warn(f"example photo not used: {message}")
-    warn(
-        f"{examples}: {len(problems)} photo(s) of the examples could not be used building the example index, which "
-        "holds those examples without them; fix them (relative paths start at --image-root, by default beside the "
-        f"examples file) and build the index again: tagllm index build {examples} --index {index.path}"
-    )
-
-
-def _warn_about_attribute_prompt(tagger: Tagger, warn: Callable[[str], None]) -> None:
-    """An attribute template named for a run that asks in one request: it was loaded, never rendered, and the
-    results named the main template alone, without a word."""
-    steps, named = tagger.steps, tagger.config.attribute_prompt
-    if steps is None or not named or steps.is_two_step:
-        return
-    if not steps.has_attributes:
-        why = f"the facets tagged ({', '.join(steps.facets)}) are asked in one request"
-    else:
-        why = f"this run asks the category and the attributes in one call (attribute_mode: {steps.mode})"
-    warn(
-        f"attribute_prompt {named}: {why}, so the attribute template is unused; set attribute_mode: two_step to use it"
-    )
-
-
-def _warn_about_abstaining(tagger: Tagger, warn: Callable[[str], None]) -> None:
-    """The facets the no-LLM default will leave empty on every product, and why, before the first one."""
-    from tagllm.backends.retrieval import RetrievalBackend
-
-    if not isinstance(tagger.backend, RetrievalBackend):
-        return
-    abstaining = set(tagger.backend.abstaining())
-    silent = [facet for facet in tagger.facets if facet in abstaining]
-    if silent:
-        warn(
-            f"{', '.join(silent)}: no confidence reached precision {tagger.config.keep_precision} on the index's own "
-            "examples (out of fold), so no value will be kept; each product's candidates are in the JSONL provenance, "
-            "and an LLM backend (--backend, or --route-threshold) still chooses among them. More labelled examples of "
-            f"{'this facet' if len(silent) == 1 else 'these facets'}, or a lower --keep-precision, may change that."
-        )
