@@ -10,34 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 from tagllm import cache
 from tagllm.mapping.base import Batch, Mapped, MappedAnswer, Outcome, Stage
-from tagllm.mapping.chinese import ChineseStage
-from tagllm.mapping.clips import ClipStage
-from tagllm.mapping.colour_codes import ColourCodeStage
-from tagllm.mapping.colour_nouns import ColourNounStage
-from tagllm.mapping.colours import ColourStage
-from tagllm.mapping.contained import ContainedStage
-from tagllm.mapping.cups import CupStage
-from tagllm.mapping.derived import DerivedStage
-from tagllm.mapping.embedding import EmbeddingStage
-from tagllm.mapping.foreign import ForeignPathStage
-from tagllm.mapping.fuzzy import FuzzyStage
-from tagllm.mapping.imitations import ImitationStage
-from tagllm.mapping.lookup import AliasStage, ExactStage, IdStage, NormalizedStage, SynonymStage, TranslationStage
-from tagllm.mapping.paths import PathStage
-from tagllm.mapping.privatives import PrivativeStage
+from tagllm.mapping.chain import build_chain
 from tagllm.mapping.repeats import general_value, plain_whole
-from tagllm.mapping.screening import GuardStage, ScreenStage, deny_negations
-from tagllm.mapping.specs import SpecStage
+from tagllm.mapping.screening import deny_negations
 from tagllm.mapping.tables import load_tables
-from tagllm.mapping.zh_cells import ZhCellStage
-from tagllm.mapping.zh_facet_words import ZhFacetWordStage
-from tagllm.mapping.zh_stems import ZhStemStage
 from tagllm.taxonomy import Taxonomy, Value
 
 if TYPE_CHECKING:
     from tagllm.assembly import Progress
     from tagllm.backends.base import Backend
-    from tagllm.mapping.lexical import LexicalStage
     from tagllm.retrieval.embedder import Embedder
 
 DEFAULT_FUZZY_THRESHOLD = 0.75
@@ -71,7 +52,8 @@ class Mapper:
     colour_noun ▸ clause ▸ paraphrase ▸
     title ▸ spec ▸ clip ▸ fuzzy ▸ embedding ▸ contained ▸ gloss ▸ wording ▸ llm. Each stage reads only the strings the
     stages before it left open, and decides those it can. Then a guess that dropped the negation a string opens with is
-    taken back (``deny_negations``: "do not tumble dry" is no Tumble dry).
+    taken back (``deny_negations``: "do not tumble dry" is no Tumble dry). The chain is listed in
+    ``chain.build_chain``, where a new stage is added.
     A stage that finds two or more values rejects the string as ambiguous instead of guessing. The embedder is
     built the first time a string reaches the embedding stage; WordNet is read the first time a string reaches the
     lexical stage; the LLM stage runs only when a backend is given. ``facets`` limits the lookup tables to those
@@ -113,76 +95,10 @@ class Mapper:
         self.tables, self.tables_cached = load_tables(taxonomy, self.cache_dir, facets)
         self.load_seconds = time.perf_counter() - started
         self.known_scripts = frozenset(self.tables.scripts)
-        self.fuzzy = FuzzyStage(self)
-        self.colour = ColourStage(self)
-        self.lookups: list[Stage] = [
-            ExactStage(self),
-            NormalizedStage(self),
-            SynonymStage(self),
-            AliasStage(self),
-            DerivedStage(self),
-            TranslationStage(self),
-        ]
-        """The table stages: what the modifier stage runs again on a string with its modifiers stripped."""
-        self.stages: list[Stage] = [
-            ScreenStage(self),
-            IdStage(self),
-            *self.lookups,
-            PathStage(self),
-            ChineseStage(self),
-            ZhCellStage(self),
-            ZhFacetWordStage(self),
-            ZhStemStage(self),
-            CupStage(self),
-            ForeignPathStage(self),
-            GuardStage(self),
-            PrivativeStage(self),
-            self.colour,
-        ]
-        self.lexical: Stage | None = None
-        lexical: LexicalStage | None = None
-        self.naming: list[Stage] = list(self.lookups)
-        """The stages that read a phrase as names (a swapped word is a guess under the head's bar): what the modifier
-        and paraphrase stages look their phrases up with ("kids bike helmet" -> "bike helmet" -> bicycle helmet)."""
-        if use_lexicon:
-            from tagllm.mapping.leads import LeadStage
-            from tagllm.mapping.lexical import LexicalStage
-            from tagllm.mapping.name_parts import NamePartStage
-            from tagllm.mapping.swaps import SwapStage
-
-            self.lexical = lexical = LexicalStage(self)
-            swap = SwapStage(self, lexical)
-            self.stages += [self.lexical, swap, LeadStage(self), NamePartStage(self, lexical)]
-            self.naming += [self.lexical, swap]
-        from tagllm.mapping.clauses import ClauseStage
-        from tagllm.mapping.modifiers import ModifierStage
-        from tagllm.mapping.paraphrase import ParaphraseStage
-        from tagllm.mapping.spelling import SpellingStage
-        from tagllm.mapping.titles import TitleStage
-
-        modifier = ModifierStage(self)
-        reading = [*self.naming, modifier]  # what a title's head phrase is read by
-        self.stages.insert(self.stages.index(self.colour), ImitationStage(self, reading))  # before "man made" is read
-        titles = (
-            [TitleStage(self, reading)] if use_embeddings else []
-        )  # a head phrase's guess needs the embedder's word
-        self.stages += [modifier, SpellingStage(self, reading), ColourCodeStage(self, reading)]
-        colours_read = [*self.lookups, self.colour, *reading[len(self.lookups) :]]  # "scarlet" is the colour stage's
-        self.stages.append(ColourNounStage(self, colours_read))
-        self.stages += [ClauseStage(self, reading)]
-        self.stages += [ParaphraseStage(self, self.naming), *titles, SpecStage(self), ClipStage(self), self.fuzzy]
-        if use_embeddings:
-            self.stages.append(EmbeddingStage(self))
-        self.stages.append(ContainedStage(self))  # after the embedder, whose nearest values it checks against
-        if use_embeddings and lexical is not None:
-            from tagllm.mapping.glosses import GlossStage
-            from tagllm.mapping.wording import WordingStage
-
-            self.stages += [GlossStage(self, lexical), WordingStage(self, lexical)]
-        if backend is not None:
-            from tagllm.mapping.llm import LLMStage
-
-            self.stages.append(LLMStage(self, backend))
+        chain = build_chain(self, use_embeddings=use_embeddings, use_lexicon=use_lexicon, backend=backend)
+        self.stages, self.lookups, self.naming = chain.stages, chain.lookups, chain.naming
+        self.lexical: Stage | None = chain.lexical
+        self.colour, self.fuzzy = chain.colour, chain.fuzzy
         self.stats: dict[str, StageStats] = {s.name: StageStats() for s in self.stages}
         self.stats["negation"] = StageStats()  # guesses that dropped the string's opening negation, taken back
         self.trusted = frozenset({"id", "path", "privative", *(s.name for s in self.lookups)})
