@@ -1,4 +1,7 @@
-"""The vllm backend: an in-process vLLM engine, one ``generate`` call per batch, JSON schema via structured outputs."""
+"""The vllm backend: an in-process vLLM engine, one ``generate`` call per batch, JSON schema via structured outputs.
+
+What the engine returns for each request is read by ``tagllm.backends.vllm_output``.
+"""
 
 from __future__ import annotations
 
@@ -19,22 +22,9 @@ from tagllm.backends.base import (
     start_engine,
 )
 from tagllm.backends.chat import chat_text, defuse_special_tokens, is_vision_model
-from tagllm.backends.confidence import decoded_spans, enum_ids, value_confidences
+from tagllm.backends.vllm_output import read_output, refusal_message
 from tagllm.errors import ConfigError, missing_dependency
 from tagllm.models import RecordError
-
-_AGAIN = "run again with --resume to tag it"
-# How a request that did not finish its answer ended (vLLM's FinishReason; "length" is read apart): why, in words,
-# and whether asking again can help (a repeating pattern comes back under the same greedy settings).
-_UNFINISHED = {
-    "abort": (f"vLLM aborted this product's request before its answer was finished; {_AGAIN}", True),
-    "error": (f"vLLM failed this product's request with an internal error (such as a KV-cache load); {_AGAIN}", True),
-    "repetition": (
-        "vLLM stopped this product's answer on a repeating pattern of tokens, so it has no answer; set a temperature "
-        "above 0 in backend_options, or try another model",
-        False,
-    ),
-}
 
 
 def _import_vllm() -> Any:
@@ -80,12 +70,6 @@ def _structured_outputs_params() -> Any:
     except ImportError:
         raise missing_dependency("vllm", "vllm", "the vllm backend (vLLM >= 0.12: structured outputs)") from None
     return SamplingParams, StructuredOutputsParams
-
-
-_SHORTEN_PHOTO_PROMPT = (
-    "shorten the product's text or the template, or show fewer or smaller photos (image_limits.max_images, "
-    "image_limits.llm_max_side)"
-)
 
 
 def _refusals() -> tuple[type[BaseException], ...]:
@@ -308,7 +292,10 @@ class VLLMBackend(Backend):
                 if isinstance(output, RecordError):
                     results[i] = Generation(error=output)
                 else:
-                    results[i] = self._generation(requests[i], output, per_product_ms)
+                    results[i] = read_output(
+                        output, requests[i], self._tokenizer, logprobs=self.logprobs,
+                        max_new_tokens=self.max_new_tokens, latency_ms=per_product_ms,
+                    )  # fmt: skip
         return [r if r is not None else Generation() for r in results]
 
     def _chat(self, llm: Any, conversations: list[list[dict[str, Any]]], params: list[Any]) -> list[Any]:
@@ -330,7 +317,7 @@ class VLLMBackend(Backend):
                 try:
                     (request_id,) = llm.enqueue_chat([conversation], sampling_params=[request_params], **kwargs)
                 except refusals as exc:
-                    answers[j] = RecordError(message=self._refused(exc))
+                    answers[j] = RecordError(message=refusal_message(exc, self._context(), self.max_new_tokens))
                 else:
                     queued[str(request_id)] = j
         except BaseException:
@@ -340,18 +327,6 @@ class VLLMBackend(Backend):
         for output in llm.wait_for_completion(use_tqdm=False) if queued else []:
             answers[queued[str(output.request_id)]] = output
         return answers
-
-    def _refused(self, exc: BaseException) -> str:
-        """A refused conversation's error: the context message when vLLM counted its prompt, photos included, as
-        reaching ``max_model_len``; else what vLLM said."""
-        found = re.search(r"prompt \(length (\d+)\)", str(exc))
-        context = self._context()
-        if found is None or context is None:
-            return f"vLLM refused the request: {type(exc).__name__}: {exc}"
-        return (
-            f"the prompt is {found[1]} tokens with its photos: with max_new_tokens={self.max_new_tokens}, more than "
-            f"the model's context of {context} tokens; {_SHORTEN_PHOTO_PROMPT}"
-        )
 
     def _past_context(self, prompt: int, text: str) -> str | None:
         """Why a prompt of ``prompt`` tokens cannot be answered within the engine's context, or None when it can.
@@ -391,44 +366,3 @@ class VLLMBackend(Backend):
         from tagllm.backends.chat import DEFAULT_CHAT_TEMPLATE_KWARGS
 
         return {**DEFAULT_CHAT_TEMPLATE_KWARGS, **self.chat_template_kwargs}
-
-    def _generation(self, request: GenerationRequest, output: Any, latency_ms: float) -> Generation:
-        if not output.outputs:  # read as outputs[0], the IndexError had every product of the batch asked again alone
-            message = f"vLLM returned no completion for this product's request; {_AGAIN}"
-            return Generation(error=RecordError(message=message, is_retryable=True))
-        completion = output.outputs[0]
-        ids = list(completion.token_ids)
-        confidences = None
-        if self.logprobs and completion.logprobs and request.schema is not None:
-            logprobs = [float(step[token].logprob) for step, token in zip(completion.logprobs, ids, strict=False)]
-            confidences = value_confidences(
-                completion.text,
-                decoded_spans(self._tokenizer, ids),
-                logprobs,
-                enum_ids(request.schema, request.candidates),
-            )
-        error = None
-        finish = str(getattr(completion, "finish_reason", None))
-        if finish == "length":
-            error = RecordError(message=self._cut(len(output.prompt_token_ids or []), len(ids)), is_retryable=False)
-        elif finish in _UNFINISHED:  # the text is the answer's start: mapped as a whole one, the failure went unsaid
-            why, retryable = _UNFINISHED[finish]
-            error = RecordError(message=f"{why} (after {len(ids)} tokens)", is_retryable=retryable)
-        return Generation(
-            text=completion.text,
-            prompt_tokens=len(output.prompt_token_ids or []),
-            completion_tokens=len(ids),
-            latency_ms=round(latency_ms, 2),
-            confidences=confidences,
-            error=error,
-        )
-
-    def _cut(self, prompt: int, answer: int) -> str:
-        """Why an answer stopped for length: at ``max_new_tokens``, or short of it at the end of the model's context
-        (a prompt with photos, whose image tokens are counted only by vLLM, that left too little room)."""
-        if answer >= self.max_new_tokens:
-            return f"the answer was cut at max_new_tokens={self.max_new_tokens}; raise backend_options.max_new_tokens"
-        return (
-            f"the answer was cut after {answer} tokens at the end of the model's context: the prompt is {prompt} "
-            f"tokens, which leaves less room than max_new_tokens={self.max_new_tokens}; {_SHORTEN_PHOTO_PROMPT}"
-        )
