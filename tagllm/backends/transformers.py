@@ -1,4 +1,8 @@
-"""The transformers backend: a local Hugging Face model, batched generation under an xgrammar JSON schema."""
+"""The transformers backend: a local Hugging Face model, batched generation under an xgrammar JSON schema.
+
+The model is loaded and checked by ``tagllm.backends.transformers_model``; each answer is read by
+``tagllm.backends.transformers_output``.
+"""
 
 from __future__ import annotations
 
@@ -20,14 +24,13 @@ from tagllm.backends.base import (
 )
 from tagllm.backends.chat import chat_text, is_vision_model, stop_token_ids
 from tagllm.backends.grammar import GrammarLogitsProcessor
+from tagllm.backends.transformers_model import PROBE_TEXT, check_tokenizer, context_length, load_model, vocab_size
 from tagllm.backends.transformers_output import read_row
 from tagllm.errors import BackendError, ConfigError, TagllmError, missing_dependency
 from tagllm.models import RecordError
 from tagllm.schema import schema_key
 
 _Ready = tuple[int, str, list[Any]]  # a request's position, its prompt text, the photos it shows
-# Ordinary product text: any model's own tokenizer spells it in tokens that the model's embeddings hold.
-PROBE_TEXT = "Red cotton T-shirt for men, size M"
 
 
 def _import_engine() -> tuple[Any, Any, Any]:
@@ -122,7 +125,7 @@ class TransformersBackend(Backend):
     # -- engine ----------------------------------------------------------------------------------------------
     def load(self) -> None:
         _, tokenizer = self._load()
-        self._check_tokenizer()
+        check_tokenizer(tokenizer, self._model, self.model)
         context = self._context_length()
         if context is not None and self.max_new_tokens >= context:  # every product would fail alone, told to shorten
             raise ConfigError(
@@ -140,25 +143,6 @@ class TransformersBackend(Backend):
         text = chat_text(tokenizer, messages, self.chat_template_kwargs)
         return PromptSize(len(tokenizer(text, add_special_tokens=False)["input_ids"]), context, self.max_new_tokens)
 
-    def _check_tokenizer(self) -> None:
-        """A tokenizer that is not the model's is a setup mistake, found before the first product. Without
-        tokenizer.json (a download cut short, weights copied alone) transformers builds a tokenizer of one or two
-        tokens that spells text as nothing, and another model's tokenizer spells ids the model's embeddings do not
-        hold: either way every product failed one by one, with the grammar's or PyTorch's words for it."""
-        ids = list(self._tokenizer(PROBE_TEXT, add_special_tokens=False)["input_ids"])
-        fix = "copy the tokenizer files from the model's own download into the model directory"
-        if not ids:
-            raise ConfigError(
-                f"the transformers backend: the tokenizer of {self.model} turns text into no tokens (it has "
-                f"{len(self._tokenizer)}): its files (tokenizer.json, or vocab.json and merges.txt) are missing; {fix}"
-            )
-        vocab = self._vocab_size()
-        if max(ids) >= vocab:
-            raise ConfigError(
-                f"the transformers backend: the tokenizer of {self.model} spells text with token ids up to "
-                f"{max(ids)}, but the model has {vocab} tokens: it is another model's tokenizer; {fix}"
-            )
-
     def _load(self) -> tuple[Any, Any]:
         torch, transformers, _ = _import_engine()
         if self._model is None:
@@ -172,27 +156,15 @@ class TransformersBackend(Backend):
 
     def _load_model(self, torch: Any, transformers: Any) -> None:
         """The tokenizer (or a vision model's processor) and the model, on its device."""
-        device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        dtype = self.dtype if self.dtype == "auto" else getattr(torch, self.dtype)
-        model_class = transformers.AutoModelForCausalLM
-        if is_vision_model(self.model):
-            self._processor = transformers.AutoProcessor.from_pretrained(
-                self.model, trust_remote_code=self.trust_remote_code
-            )
-            self._tokenizer = self._processor.tokenizer
-            model_class = transformers.AutoModelForImageTextToText
-        else:
-            self._tokenizer = transformers.AutoTokenizer.from_pretrained(
-                self.model, trust_remote_code=self.trust_remote_code
-            )
-        self._model = model_class.from_pretrained(self.model, dtype=dtype, trust_remote_code=self.trust_remote_code).to(
-            device
-        )
-        self._model.eval()
+        self._model, self._tokenizer, processor = load_model(
+            self.model, torch, transformers, device=self.device, dtype=self.dtype,
+            trust_remote_code=self.trust_remote_code,
+        )  # fmt: skip
+        if processor is not None:
+            self._processor = processor
 
     def _vocab_size(self) -> int:
-        out = self._model.get_output_embeddings()
-        return int(out.weight.shape[0]) if out is not None else int(self._model.config.vocab_size)
+        return vocab_size(self._model)
 
     def _grammar(self, schema: dict[str, Any]) -> Any:
         key = schema_key(schema)
@@ -331,18 +303,7 @@ class TransformersBackend(Backend):
         )
 
     def _context_length(self) -> int | None:
-        """The model's context: its positions (``max_position_embeddings``), times a RoPE scaling factor it sets."""
-        config = self._model.config
-        text = config.get_text_config() if hasattr(config, "get_text_config") else config
-        positions = getattr(text, "max_position_embeddings", None)
-        if not isinstance(positions, int) or positions <= 0:
-            return None
-        scaling = getattr(text, "rope_scaling", None)
-        scaling = scaling if isinstance(scaling, dict) else {}
-        kind = scaling.get("rope_type", scaling.get("type"))
-        if kind in {"linear", "dynamic", "yarn"} and isinstance(scaling.get("factor"), int | float):
-            positions = int(scaling.get("original_max_position_embeddings", positions) * scaling["factor"])
-        return positions
+        return context_length(self._model.config)
 
     def _generate_batch(
         self, requests: list[GenerationRequest], texts: list[str], photos: list[list[Any]] | None = None

@@ -1,8 +1,8 @@
 """Reading what the transformers backend's ``model.generate`` returns: one row of tokens per request, cut at its
 first stop token, decoded, with the confidence of each value it names and the error of an answer cut short.
 
-Apart from ``tagllm.backends.transformers`` (loading the model and running the batch) because it is plain token
-arithmetic on lists, needing neither torch nor the model.
+Apart from ``tagllm.backends.transformers`` (running the batch) because it is plain token arithmetic on lists,
+needing neither torch nor the model.
 """
 
 from __future__ import annotations
