@@ -238,7 +238,8 @@ def _holds_results(output: Path, fmt: str) -> bool:
     file is read as it takes to find its first row."""
     from tagllm.errors import InputError
     from tagllm.io.parquet import holds_parquet_rows
-    from tagllm.io.resume import csv_rows, jsonl_rows, output_file
+    from tagllm.io.resume import output_file
+    from tagllm.io.written_rows import csv_rows, jsonl_rows
 
     target = output_file(output)
     if fmt == "parquet":

@@ -15,8 +15,6 @@ from typing import Any, BinaryIO
 
 from tagllm.io.resume import (
     OutputState,
-    csv_rows,
-    jsonl_rows,
     merged_parts_dir,
     part_files,
     parts_dir,
@@ -24,6 +22,7 @@ from tagllm.io.resume import (
     scan_output,
     temp_path,
 )
+from tagllm.io.written_rows import csv_rows, jsonl_rows
 
 MERGED_ROW_GROUP = 16_384  # rows per row group when the parts of a Parquet output are merged
 
