@@ -1,9 +1,12 @@
-"""Writing results as they are ready: JSONL, CSV or Parquet, to a file (resumable) or stdout (JSONL, CSV)."""
+"""Writing results as they are ready: JSONL, CSV or Parquet, to a file (resumable) or stdout (JSONL, CSV).
+
+``ResultWriter`` owns the output's lifecycle: the checks made before a model loads, opening (replacing or resuming),
+writing batch by batch, and closing to one row per product id. What a batch's rows are in each format is
+``tagllm.io.batch_rows``."""
 
 from __future__ import annotations
 
 import csv
-import json
 import os
 import shutil
 import sys
@@ -11,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from tagllm.errors import InputError, OutputError, missing_dependency, os_reason
+from tagllm.errors import InputError, OutputError, os_reason
+from tagllm.io.batch_rows import csv_cells, jsonl_text, part_rows, write_part
 from tagllm.io.compaction import compact, cut_torn_row, input_ranks, is_in_order, merge_parts
 from tagllm.io.layout import choose_layout
 from tagllm.io.lock import OutputLock, scan_locked, signature
@@ -28,13 +32,10 @@ from tagllm.io.resume import (
     temp_path,
 )
 from tagllm.io.rows import (
-    HASH_COLUMN,
     SEPARATOR,
     encodable,
     encodable_result,
-    finite,
     flat_row,
-    is_formula,
     kept_columns,
     outcome,
     parquet_schema,
@@ -244,20 +245,33 @@ class ResultWriter:
         try:
             digests = digests if digests is not None and self._fingerprints else [None] * len(results)
             if self.format == "parquet":
-                self._write_part(results, kept, digests)
+                rows = part_rows(
+                    results,
+                    kept,
+                    digests,
+                    facets=self.facets,
+                    provenance=self.provenance,
+                    routed=self._routed,
+                    fingerprints=self._fingerprints,
+                )
+                self._part += 1
+                write_part(parts_dir(self.target) / f"part-{self._part:06d}.parquet", rows, self._schema)
             else:
                 assert self._stream is not None
                 if self._csv is not None:
                     self._csv.writerows(
-                        self._csv_row(r, kept[i] if kept else None, digests[i]) for i, r in enumerate(results)
-                    )
-                else:
-                    self._stream.write(
-                        "".join(
-                            self._json(r, kept[i] if kept else None, digests[i]) + self._end
-                            for i, r in enumerate(results)
+                        csv_cells(
+                            results,
+                            kept,
+                            digests,
+                            facets=self.facets,
+                            routed=self._routed,
+                            fingerprints=self._fingerprints,
+                            formula_columns=self.formula_columns,
                         )
                     )
+                else:
+                    self._stream.write(jsonl_text(results, kept, digests, provenance=self.provenance, end=self._end))
                 self._stream.flush()
         except BrokenPipeError:  # the reader of stdout stopped reading (`| head`): nothing is lost, the run ends
             raise
@@ -269,48 +283,6 @@ class ResultWriter:
         self._added += len(results)
         self._written = self._size()
         self._writing = False
-
-    def _json(self, result: TagResult, kept: dict[str, Any] | None, digest: str | None) -> str:
-        text = result.model_dump_json(exclude_none=True, exclude=None if self.provenance else {"provenance"})
-        if kept:
-            text = text[:-1] + ',"input":' + json.dumps(finite(kept), ensure_ascii=False, default=str) + "}"
-        if digest:  # last, where resume finds it without parsing the row
-            text = text[:-1] + f',"{HASH_COLUMN}":"{digest}"' + "}"
-        return text
-
-    def _csv_row(self, result: TagResult, kept: dict[str, Any] | None, digest: str | None) -> dict[str, Any]:
-        row = table_row(result, self.facets, kept, routed=self._routed)
-        for column, cell in row.items():
-            if column not in self.formula_columns and is_formula(cell):
-                self.formula_columns[column] = result.product_id
-        if self._fingerprints:
-            row[HASH_COLUMN] = digest or ""
-        return row
-
-    def _write_part(
-        self, results: Sequence[TagResult], kept: Sequence[dict[str, Any]] | None, digests: Sequence[str | None]
-    ) -> None:
-        import pyarrow as pa
-
-        pq = _parquet()
-        rows = []
-        for i, result in enumerate(results):
-            row = table_row(result, self.facets, kept[i] if kept else None, typed=True, routed=self._routed)
-            row["result_json"] = result.model_dump_json(
-                exclude_none=True, exclude=None if self.provenance else {"provenance"}
-            )
-            if self._fingerprints:
-                row[HASH_COLUMN] = digests[i]
-            rows.append(row)
-        self._part += 1
-        part = parts_dir(self.target) / f"part-{self._part:06d}.parquet"
-        tmp = part.with_suffix(".tmp")
-        try:
-            pq.write_table(pa.Table.from_pylist(rows, schema=self._schema), tmp)
-        except OSError:  # a full disk: the part's half-written copy would stay beside the parts until a merge
-            tmp.unlink(missing_ok=True)
-            raise
-        os.replace(tmp, part)  # a part is there whole or not at all
 
     def _cannot_write(self, exc: OSError, *, batch: int | None = None) -> OutputError:
         """The error for a write the disk refused, saying what the output holds once the writer closes (the rows
@@ -399,11 +371,3 @@ class ResultWriter:
             raise self._cannot_write(self._failure or exc) from None
         finally:
             self._lock.release()  # removed once the output is whole
-
-
-def _parquet() -> Any:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise missing_dependency("pyarrow", "parquet", "writing Parquet") from None
-    return pq
