@@ -37,7 +37,7 @@ from tagllm.phrases import PhraseTable, Spans
 from tagllm.text import normalize, word_forms
 
 LEATHER, FAUX_LEATHER, PLASTIC, WHITE, BLACK, PU, WOOL, STEEL, CARBON, BRONZE, NAVY_BLUE, BLUE, FEMALE = range(13)
-RUBBER, IRON = range(13, 15)
+RUBBER, IRON, DOWN, COTTON = range(13, 17)
 PHRASES = [
     ("leather", LEATHER),
     ("皮革", LEATHER),
@@ -55,6 +55,8 @@ PHRASES = [
     ("mum", FEMALE),
     ("rubber", RUBBER),
     ("iron", IRON),
+    ("down", DOWN),
+    ("cotton", COTTON),
 ]
 
 
@@ -165,9 +167,10 @@ def test_a_plain_mention_passes_every_rule():
         ("Cast Iron Up to 30cm Pans", False),  # "up to": a phrase of its own
         ("Plastic Off White Storage Box", False),  # "off white": a colour
         ("Iron Door Stop", False),
+        ("Cotton Down Comforter, King", False),  # "down" is a material here (the fill), not a particle
     ],
 )
 def test_a_material_written_apart_before_a_particle_and_the_products_word_is_a_verb(text: str, rejected: bool):
-    value = PLASTIC if text.startswith("Plastic") else IRON
+    value = {"Plastic": PLASTIC, "Cotton": COTTON}.get(text.split()[0], IRON)
     verdict = verb_with_particle(*Case(text, value, is_material=True).read())
     assert (verdict == REJECTED) is rejected

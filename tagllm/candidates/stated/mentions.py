@@ -163,12 +163,13 @@ def living_thing(context: MentionContext, mention: Mention) -> Rejection | None:
 def verb_with_particle(context: MentionContext, mention: Mention) -> Rejection | None:
     """Rejects, in a material facet, a material's name that the raw text joins by a hyphen to a verb's particle
     (``segments.joined_to_particle``: "Iron-On Patches"), or writes apart before one and a word of the product's
-    (``segments.before_particle``: "Iron On Patches"; not "Oil on Canvas"): the word is a verb there ("to iron on"),
-    not the product's material."""
+    (``segments.before_particle``: "Iron On Patches"; not "Oil on Canvas", nor "Cotton Down Comforter", whose "down"
+    is a value itself): the word is a verb there ("to iron on"), not the product's material."""
     if not context.is_material or not context.is_latin(mention):
         return None
     words, end = context.words, mention.end
-    if before_particle(words, end, names_value=end + 1 in context.spans.by_start):
+    names_value = end in context.spans.by_start or end + 1 in context.spans.by_start
+    if before_particle(words, end, names_value=names_value):
         return REJECTED
     joined = context.text is not None and joined_to_particle(words[mention.start : end], context.text)
     return REJECTED if joined else None

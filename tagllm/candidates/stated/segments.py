@@ -190,10 +190,10 @@ _AFTER_PREPOSITION = frozenset({"to", "the", "a", "an", "and", "or", "of", "for"
 def before_particle(words: tuple[str, ...] | list[str], end: int, names_value: bool) -> bool:
     """Whether the mention ending at ``end`` is written apart before a particle (``PARTICLES``, "in" aside: it is
     read by ``tagllm.candidates.particles``) and a word that makes no phrase of the particle's own ("Iron On
-    Patches", "iron on transfer"): title case writes the phrasal verb apart as often as joined. Not where the word
-    after the particle begins another value's name (``names_value``: "Oil on Canvas", where "on" is a preposition
-    before the other material), is a function word ("Leather Up to 50% Off") or makes a colour with it ("Cotton
-    Off White")."""
+    Patches", "iron on transfer"): title case writes the phrasal verb apart as often as joined. Not where the
+    particle or the word after it begins another value's name (``names_value``: "Oil on Canvas", where "on" is a
+    preposition before the other material; "Cotton Down Comforter", where "down" is a material), is a function
+    word ("Leather Up to 50% Off") or makes a colour with it ("Cotton Off White")."""
     if end + 1 >= len(words) or words[end] not in PARTICLES or words[end] == "in" or names_value:
         return False
     after = words[end + 1]
