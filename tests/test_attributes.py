@@ -311,7 +311,8 @@ def test_examples_carry_the_category_and_attribute_labels_together(tmp_path: Pat
         {"material": ["material/steel"]},
     ]
     assert [e.message for e in errors] == [
-        f"{source}:3: no 'gold_category' field; a labelled example needs tags, so this record is left out of the index"
+        f"{source}:3: record 'c': no 'gold_category' field; a labelled example needs tags, so this record is left out "
+        "of the index"
     ]
     plain, _ = read_examples(source, tax, label_field="gold_category")  # without attribute_field: as before
     assert [e.labels for e in plain] == [{"category": ["Apparel > Tops > T-Shirts"]}]

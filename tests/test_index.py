@@ -237,8 +237,10 @@ def test_a_null_or_blank_facet_value_labels_nothing_and_the_example_is_kept(tmp_
         "a3": {"category": ["electronics-phones"]},
     }
     assert [e.message for e in errors] == [
-        f"{source}:4: no 'labels' field; a labelled example needs tags, so this record is left out of the index",
-        f"{source}:5: no tag in 'labels'; a labelled example needs tags, so this record is left out of the index",
+        f"{source}:4: record 'a4': no 'labels' field; a labelled example needs tags, so this record is left out of "
+        "the index",
+        f"{source}:5: record 'a5': no tag in 'labels'; a labelled example needs tags, so this record is left out of "
+        "the index",
     ]
     examples, errors = read_examples(source, demo_taxonomy, label_field="gold")
     assert [(e.id, e.labels) for e in examples] == [("a4", {"category": ["jewellery-rings"]})]
@@ -465,9 +467,9 @@ def test_examples_without_the_label_field_name_the_fields_they_have(tmp_path: Pa
     with pytest.raises(InputError) as error:
         read_examples(source, demo_taxonomy, label_field="gold")
     assert str(error.value) == (
-        f"{source}: no usable labelled examples; first problem: {source}:1: no 'gold' field; a labelled example needs "
-        "tags, so this record is left out of the index; no record has a 'gold' field (their fields: id, labels, "
-        "title): name the one holding the tags (--label-field)"
+        f"{source}: no usable labelled examples; first problem: {source}:1: record 'a1': no 'gold' field; a labelled "
+        "example needs tags, so this record is left out of the index; no record has a 'gold' field (their fields: id, "
+        "labels, title): name the one holding the tags (--label-field)"
     )
 
 

@@ -84,12 +84,16 @@ def labels_from_record(
     ``left_out`` says what becomes of a record with no tags ("{}" is "record" or "row"): the reader of an index's
     examples leaves it out, a taxonomy build still reads its attribute tags."""
     raw = data.get(label_field)
+    # the record named, as a product's bad field is: a line of a 3,000-row file did not say which product a
+    # spreadsheet user should look up
+    record_id = _given_id(data)
+    record = where if record_id is None else f"{where}: record {record_id!r}"
     if label_field not in data:
-        message = f"{where}: no {label_field!r} field; {left_out.format('record')}"
-        return RecordError(field=label_field, message=message)
+        message = f"{record}: no {label_field!r} field; {left_out.format('record')}"
+        return RecordError(field=label_field, record_id=record_id, message=message)
     if is_blank_cell(raw):  # a table's empty cell (or a record's null): its column is there, this row's cell is not
-        message = f"{where}: the {label_field!r} cell is empty; {left_out.format('row')}"
-        return RecordError(field=label_field, message=message)
+        message = f"{record}: the {label_field!r} cell is empty; {left_out.format('row')}"
+        return RecordError(field=label_field, record_id=record_id, message=message)
     pairs: list[tuple[str, str]] = []
     if isinstance(raw, dict):
         for facet, values in raw.items():
@@ -101,12 +105,10 @@ def labels_from_record(
     elif isinstance(raw, list):
         pairs.extend((CATEGORY, _tag_text(v)) for v in raw if not is_blank_cell(v))
     if not pairs:  # [] or {}, or tags that are all blank
-        message = f"{where}: no tag in {label_field!r}; {left_out.format('record')}"
-        return RecordError(field=label_field, message=message)
+        message = f"{record}: no tag in {label_field!r}; {left_out.format('record')}"
+        return RecordError(field=label_field, record_id=record_id, message=message)
     labels: dict[str, list[str]] = {}
-    # the record and field named, as a product's bad field is: a line of a 3,000-row file and "category label" did
-    # not say which column of a table held it, nor which product a spreadsheet user should look up
-    record_id = _given_id(data)
+    # the field named too: "category label" did not say which column of a table held it
     where = f"{where}: {'' if record_id is None else f'record {record_id!r} '}field {label_field!r}"
     for facet, value in pairs:
         if facet not in resolver.taxonomy.facets:
