@@ -8,15 +8,18 @@ from collections import defaultdict
 
 from tagllm.candidates.head_keys import head_key, name_heads
 from tagllm.taxonomy import Taxonomy, Value
-from tagllm.text import normalize
+from tagllm.text import IRREGULAR_PLURALS, normalize
 
 _FUNCTION_WORDS = frozenset({"and", "or", "of", "the", "for", "with", "s"})
 MAX_RIVALS = 64  # values of one head score compared pair by pair; more (a head word of hundreds of names) are not
 
 
 def words_of(name: str) -> frozenset[str]:
-    """The content words of a name or title, as ``head_key``s ('Women's Clothing' -> {'woman', 'clothing'})."""
-    return frozenset(head_key(w) for w in normalize(name).split() if w not in _FUNCTION_WORDS and not w.isdigit())
+    """The content words of a name or title, as ``head_key``s ('Women's Clothing' -> {'woman', 'clothing'}); a
+    possessive written without its apostrophe, as titles write it ("Mens Wallet", "Womens Dress"), is the same word
+    (its -s off leaves 'men', which ``head_key`` took for a singular)."""
+    keys = (head_key(w) for w in normalize(name).split() if w not in _FUNCTION_WORDS and not w.isdigit())
+    return frozenset(IRREGULAR_PLURALS.get(key, key) for key in keys)
 
 
 class Branches:
