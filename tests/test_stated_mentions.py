@@ -162,7 +162,9 @@ def test_a_plain_mention_passes_every_rule():
     [
         ("Iron On Letters for Fabric, 2 Inch", True),  # title case writes the phrasal verb apart
         ("iron on transfer paper for t-shirts", True),
-        ("Iron Off Cuts for Welding Practice", True),
+        ("Iron Off Cuts for Welding Practice", False),  # offcuts of iron are iron
+        ("Cotton Off Shoulder Top", False),  # "off" apart opens the garment's shape
+        ("Cotton Out Seam Gloves", False),
         ("Iron on Steel Plate Sign", False),  # "on" before another material: a preposition
         ("Cast Iron Up to 30cm Pans", False),  # "up to": a phrase of its own
         ("Plastic Off White Storage Box", False),  # "off white": a colour

@@ -187,14 +187,21 @@ def joined_to_particle(words: tuple[str, ...] | list[str], text: str) -> bool:
 _AFTER_PREPOSITION = frozenset({"to", "the", "a", "an", "and", "or", "of", "for", "with", "your", "my"})
 
 
+# The particles a material's verb takes written apart before the product's word ("Iron On Patches", "Lace Up
+# Boots"). "off", "out" and "down" written apart more often open the shape of a garment or its fill ("Cotton Off
+# Shoulder Top", "Cotton Out Seam Gloves", "Silk Down Pillow"), so apart they leave the material as it is; joined
+# by a hyphen ("Pull-Out") every particle still makes a verb (``joined_to_particle``).
+_APART_PARTICLES = ("on", "up")
+
+
 def before_particle(words: tuple[str, ...] | list[str], end: int, names_value: bool) -> bool:
-    """Whether the mention ending at ``end`` is written apart before a particle (``PARTICLES``, "in" aside: it is
-    read by ``tagllm.candidates.particles``) and a word that makes no phrase of the particle's own ("Iron On
-    Patches", "iron on transfer"): title case writes the phrasal verb apart as often as joined. Not where the
-    particle or the word after it begins another value's name (``names_value``: "Oil on Canvas", where "on" is a
-    preposition before the other material; "Cotton Down Comforter", where "down" is a material), is a function
-    word ("Leather Up to 50% Off") or makes a colour with it ("Cotton Off White")."""
-    if end + 1 >= len(words) or words[end] not in PARTICLES or words[end] == "in" or names_value:
+    """Whether the mention ending at ``end`` is written apart before a particle (``_APART_PARTICLES``) and a word
+    that makes no phrase of the particle's own ("Iron On Patches", "iron on transfer"): title case writes the
+    phrasal verb apart as often as joined. Not where the particle or the word after it begins another value's name
+    (``names_value``: "Oil on Canvas", where "on" is a preposition before the other material; "Cotton Down
+    Comforter", where "down" is a material), is a function word ("Leather Up to 50% Off") or makes a colour with it
+    ("Cotton Off White")."""
+    if end + 1 >= len(words) or words[end] not in _APART_PARTICLES or names_value:
         return False
     after = words[end + 1]
     return after.isalpha() and after not in _AFTER_PREPOSITION and f"{words[end]} {after}" not in survey()
