@@ -173,13 +173,12 @@ def csv_rows(path: Path, state: OutputState | None = None) -> Generator[tuple[st
 
 def _is_torn(row: list[str], header: list[str] | None) -> bool:
     """Whether a last CSV row without a line end was cut off by a kill. One saved so by an editor (which leaves the
-    last line without one) is whole: a row of every column, its fingerprint (a run's last column) of all its digits
-    or none. A kill cuts a row short of a column, or in the fingerprint, or inside a quoted cell (``csv_rows``)."""
+    last line without one) is whole: a row of every column, its fingerprint (a run's last column) of all its digits.
+    A kill cuts a row short of a column, or in the fingerprint (right after the comma before it too: an empty one),
+    or inside a quoted cell (``csv_rows``); taken for torn, a whole row without a fingerprint is only tagged again."""
     if header is None or len(row) < len(header):
         return True
-    return (
-        header[-1] == HASH_COLUMN and len(row) == len(header) and row[-1] != "" and len(row[-1]) != FINGERPRINT_DIGITS
-    )
+    return header[-1] == HASH_COLUMN and len(row) == len(header) and len(row[-1]) != FINGERPRINT_DIGITS
 
 
 def _looks_like(first: bytes, fmt: str) -> str | None:
