@@ -5,8 +5,8 @@ rejects such a string. Titles written for this test."""
 from __future__ import annotations
 
 from tagllm.candidates.stated import StatedFinder
-from tagllm.candidates.stated.colours import named_shades as named_shades_of
-from tagllm.candidates.stated.lexicon import named_shades
+from tagllm.candidates.stated.colours import named_shades
+from tagllm.candidates.stated.lexicon import wordnet_shades
 from tagllm.mapping import Mapper
 from tagllm.mapping.colours import placed_shades
 from tagllm.mapping.shades_between import between_shades, code_step
@@ -80,8 +80,8 @@ def test_any_shade_before_a_value_name_leaves_the_value_to_decide() -> None:
 
 def test_a_word_wordnet_knows_only_in_a_colours_name_is_a_shade_of_that_colour() -> None:
     """WordNet has "oxblood" only in "oxblood red", a kind of red; no colour survey names it."""
-    assert named_shades()["oxblood"] == "red"
-    assert "bottle" not in named_shades()  # "bottle green": a bottle is a thing of its own
+    assert wordnet_shades()["oxblood"] == "red"
+    assert "bottle" not in wordnet_shades()  # "bottle green": a bottle is a thing of its own
     assert _stated("Leather Brogues, Oxblood, UK 9") == [("red", "sole, by a shade")]
     assert _stated("Chelsea Boots - Oxblood Red") == [("red", "sole")]
 
@@ -89,5 +89,5 @@ def test_a_word_wordnet_knows_only_in_a_colours_name_is_a_shade_of_that_colour()
 def test_such_a_shade_names_no_value_of_a_facet_that_is_no_colour_facet() -> None:
     """A wine's Red and White are no colour facet: "Oxblood" names none of them."""
     wines = tuple(Value(n.lower(), n, "wine") for n in ("Red", "White", "Rose"))
-    assert named_shades_of(wines) == {}
-    assert named_shades_of(tuple(_colours().facet_values("color")))["oxblood"] == "red"
+    assert named_shades(wines) == {}
+    assert named_shades(tuple(_colours().facet_values("color")))["oxblood"] == "red"

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 from tagllm.candidates.compounds import compounds
-from tagllm.candidates.stated.lexicon import material_sources
-from tagllm.candidates.stated.lexicon import named_shades as wordnet_shades
+from tagllm.candidates.stated.lexicon import material_sources, wordnet_shades
 from tagllm.candidates.stated.materials import is_material_facet
 from tagllm.candidates.stated.segments import APART_SEGMENT, COLOUR_SEGMENT, JOINERS, side_by_side
 from tagllm.mapping.colours import hue_shades, placed_shades, survey, survey_name, value_hues
@@ -226,7 +225,7 @@ class ShadeFinder:
 
 
 def named_shades(values: tuple[Value, ...]) -> dict[str, str]:
-    """The shades WordNet names only as kinds of one colour (``lexicon.named_shades``: "oxblood", of "oxblood red"),
+    """The shades WordNet names only as kinds of one colour (``lexicon.wordnet_shades``: "oxblood", of "oxblood red"),
     where that colour names one of a colour facet's ``values`` -> that value's id; none for a facet that is no
     colour facet (a wine's Red and White)."""
     hues = value_hues(values)

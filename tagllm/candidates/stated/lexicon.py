@@ -59,7 +59,7 @@ SUBSTANCE_LEXFILE = "27"  # noun.substance
 ATTRIBUTE_LEXFILE = "07"  # noun.attribute: colours are filed there
 COLOUR = "color"  # the synset every colour name is a kind of
 METAL = "metal"  # the material a fineness in karats names ("alloy" rows)
-MIN_ALLOY_CHARS = 3
+MIN_WORD_CHARS = 3  # a table's one-word rows: shorter words are symbols and abbreviations (Au, Pb)
 NOTICE = """\
 # Derived from WordNet 3.0 by tagllm.candidates.stated.lexicon: "source<TAB>name" for colour survey names that name
 # a plant, an animal or a food; "other<TAB>compound" for compounds whose last word names a substance or an artifact
@@ -128,7 +128,7 @@ def alloyed_metals() -> dict[str, tuple[str, ...]]:
     return _kinds(_tables().get("alloy", frozenset()))
 
 
-def named_shades() -> dict[str, str]:
+def wordnet_shades() -> dict[str, str]:
     """Words (normalised) WordNet knows only as the first word of colour names that are kinds of one colour, to
     that colour ("oxblood": "red")."""
     return {word: colours[0] for word, colours in _kinds(_tables().get("shade", frozenset())).items()}
@@ -234,7 +234,7 @@ def _shade_lines(wordnet: WordNet, survey_names: list[str]) -> list[str]:
     found: dict[str, set[str]] = {}
     for lemma, senses in wordnet.noun_lemmas():
         words = normalize(lemma.replace("_", " ")).split()
-        if len(words) != 2 or not all(w.isalpha() for w in words) or len(words[0]) < MIN_ALLOY_CHARS:
+        if len(words) != 2 or not all(w.isalpha() for w in words) or len(words[0]) < MIN_WORD_CHARS:
             continue
         if wordnet.noun_synsets(words[0]) or wordnet.is_adjective(words[0]):
             continue
@@ -264,7 +264,7 @@ def _alloy_lines(wordnet: WordNet, materials: list[str], kinds: set[str]) -> lis
     lines = []
     for lemma, senses in wordnet.noun_lemmas():
         word = normalize(lemma.replace("_", " "))
-        if word in kinds or len(word) < MIN_ALLOY_CHARS or not word.isalpha():
+        if word in kinds or len(word) < MIN_WORD_CHARS or not word.isalpha():
             continue
         substance = next((s for s in senses if wordnet.synset(s).lexfile == SUBSTANCE_LEXFILE), None)
         found = _materials_above(wordnet, substance, targets) if substance else []
