@@ -15,6 +15,7 @@ from tagllm.candidates.stated.mentions import (
     MentionContext,
     MentionRule,
     Rejection,
+    colour_for,
     first_rejection,
     imitation,
     inside_longer,
@@ -37,7 +38,7 @@ from tagllm.phrases import PhraseTable, Spans
 from tagllm.text import normalize, word_forms
 
 LEATHER, FAUX_LEATHER, PLASTIC, WHITE, BLACK, PU, WOOL, STEEL, CARBON, BRONZE, NAVY_BLUE, BLUE, FEMALE = range(13)
-RUBBER, IRON, DOWN, COTTON = range(13, 17)
+RUBBER, IRON, DOWN, COTTON, SILK = range(13, 18)
 PHRASES = [
     ("leather", LEATHER),
     ("皮革", LEATHER),
@@ -57,6 +58,7 @@ PHRASES = [
     ("iron", IRON),
     ("down", DOWN),
     ("cotton", COTTON),
+    ("silk", SILK),
 ]
 
 
@@ -132,6 +134,7 @@ RULE_CASES: list[tuple[MentionRule, Case, Rejection, dict[str, Any]]] = [
     ),
     (surface, Case("Bench, Antique Bronze Finish", BRONZE, is_material=True), REJECTED, {"text": "Bench, Bronze"}),
     (treated, Case("Leather Conditioner, 250ml", LEATHER, is_material=True), REJECTED, {"text": "Leather Sofa"}),
+    (colour_for, Case("Nesting Box for Blue Tits", BLUE, reads_shades=True), REJECTED, {"text": "Blue Nesting Box"}),
     (kin_not_for, Case("Mum Jeans", FEMALE, kin=frozenset({"mum"})), REJECTED, {"text": "Gift for Mum"}),
     (negated_in_chinese, Case("仿皮革手提包", LEATHER, is_material=True), REJECTED, {"text": "真皮革手提包"}),
     (inside_longer, Case("Navy Blue Shirt", BLUE, reads_shades=True), REJECTED, {"text": "Blue Shirt"}),
@@ -170,9 +173,11 @@ def test_a_plain_mention_passes_every_rule():
         ("Plastic Off White Storage Box", False),  # "off white": a colour
         ("Iron Door Stop", False),
         ("Cotton Down Comforter, King", False),  # "down" is a material here (the fill), not a particle
+        ("Silk On Skin Pillowcase, Ivory", False),  # English makes no verb of silk: "on" is no particle of it
+        ("Silk-On Skin Pillowcase", True),  # joined by a hyphen, any word is made a verb
     ],
 )
 def test_a_material_written_apart_before_a_particle_and_the_products_word_is_a_verb(text: str, rejected: bool):
-    value = {"Plastic": PLASTIC, "Cotton": COTTON}.get(text.split()[0], IRON)
+    value = {"Plastic": PLASTIC, "Cotton": COTTON, "Silk": SILK, "Silk-On": SILK}.get(text.split()[0], IRON)
     verdict = verb_with_particle(*Case(text, value, is_material=True).read())
     assert (verdict == REJECTED) is rejected

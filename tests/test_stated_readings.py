@@ -129,6 +129,14 @@ def test_a_ware_of_a_material_states_that_material() -> None:
     assert _stated("material", "Greetings Card, Blank Inside") == []  # a card's first sense is no ware nor paper
 
 
+def test_a_word_naming_an_artifact_made_of_itself_states_its_material_sense() -> None:
+    """WordNet's first "slate" is a writing tablet made of slate, its second a roofing material below no material:
+    the rock, a stone, is read past both."""
+    assert _stated("material", "Slate Coasters Set of 4") == [("m-stone", "sole, by a kind")]
+    assert _stated("material", "Slate Cheese Board with Chalk Pen") == [("m-stone", "sole, by a kind")]
+    assert _stated("material", "Tweed Jacket, Slate Blue") == []  # the colour's name, read as a material only
+
+
 def test_a_fineness_in_karats_names_the_metal_after_it() -> None:
     """Gold's first senses are its coins and its colour; after "14K" or "9ct" it is the metal (WordNet's substance
     sense, ``lexicon.alloyed_metals``), read as the facet's Metal; a gem's carat names none."""

@@ -13,6 +13,8 @@ when it names a kind of a material.
   "galvanized steel": metal), or an artifact below the ware of such a material ("stoneware", "porcelain", "terra
   cotta": ceramic ware, so ceramic), with those materials nearest first: a material facet with no value of the word's
   own name reads the nearest material it has ("sterling silver": Silver where the facet has it, else Metal).
+  A word one of whose artifact senses WordNet's gloss says is made of the word itself ("slate", a writing tablet made
+  of slate; "sable", a brush made of sable hairs) is read at its first material sense after them ("slate": stone).
 - Living things: noun compounds of two or three words beginning with a material's name, every sense of which is a
   plant or an animal of the kind its last word names ("rubber plant", "copper beech", "silver birch", "cork oak",
   "merino sheep"): the first word names a species, not what the product is made of ("Rubber Plant in 12cm Pot",
@@ -25,6 +27,9 @@ when it names a kind of a material.
 - Shades: words WordNet knows only as the first word of colour names that are kinds of one colour ("oxblood", of
   "oxblood red": red), with that colour: the word names a shade of it ("Loafers, Oxblood"), though no colour
   survey lists it. A word that is a noun or an adjective of its own ("bottle", of "bottle green") is left out.
+- No verbs: the one-word names of the Shopify taxonomy's materials that WordNet knows as nouns and never as verbs
+  ("silk", "nylon"; not "iron", "lace"): written before "on" or "up" they make no phrasal verb ("Silk On Skin
+  Pillowcase"; ``mentions.verb_with_particle``).
 
 Both ship with tagllm (``lexicon.txt.gz``: WordNet 3.0, Princeton University, whose licence allows use and
 redistribution with its notice, reproduced in the file's first lines), so no user needs WordNet installed. Rebuilt
@@ -34,6 +39,7 @@ tagllm.candidates.stated.lexicon``.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -66,7 +72,8 @@ NOTICE = """\
 # and that are no kind of it; "kind<TAB>word<TAB>materials" for substances that are kinds of the materials named
 # (nearest first, "|" between); "alloy<TAB>word<TAB>materials" for metals named by a word's later sense;
 # "living<TAB>compound" for compounds beginning with a material's name that name a plant or an animal;
-# "shade<TAB>word<TAB>colour" for words known only as the first word of kinds of that colour.
+# "shade<TAB>word<TAB>colour" for words known only as the first word of kinds of that colour; "noverb<TAB>word"
+# for materials' names that are nouns and no verbs.
 # WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
 # THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES,
 # EXPRESS OR IMPLIED. Licence: https://wordnet.princeton.edu/license-and-commercial-use
@@ -122,6 +129,13 @@ def ends_living_thing(words: tuple[str, ...] | list[str], start: int, end: int) 
     return any(singular_key(" ".join(words[begin:end])) in table for begin in begins)
 
 
+def is_no_verb(word: str) -> bool:
+    """Whether ``word`` (normalised) is a material's name that WordNet knows as a noun and never as a verb
+    ("silk"; ``noverb`` rows): it makes no phrasal verb with a particle after it. A word the table does not hold
+    may be one ("iron", "lace")."""
+    return word in _tables().get("noverb", frozenset())
+
+
 def alloyed_metals() -> dict[str, tuple[str, ...]]:
     """Words (normalised) that name a metal in a sense after their first ("gold"), to the materials above it, nearest
     first ("gold": ("metal",))."""
@@ -161,8 +175,17 @@ def begins_kind_of_next(words: tuple[str, ...] | list[str], start: int, end: int
     return materials is not None and materials[0] == words[end]
 
 
-def build(wordnet: WordNet, survey_names: list[str], materials: list[str]) -> list[str]:
-    """The table's lines (``kind<TAB>name``), from WordNet, the colour survey's names and material value names."""
+def build(
+    wordnet: WordNet,
+    survey_names: list[str],
+    materials: list[str],
+    glosses: dict[str, str] | None = None,
+    verbs: frozenset[str] | None = None,
+) -> list[str]:
+    """The table's lines (``kind<TAB>name``), from WordNet, the colour survey's names and material value names;
+    ``glosses``: the artifact synsets' glosses (``wordnet_files.artifact_glosses``), where an artifact named after
+    its own material is read past (none given: none is); ``verbs``: WordNet's verb lemmas
+    (``wordnet_files.verb_lemmas``), for the ``noverb`` rows (none given: no rows)."""
     lines = [
         f"source\t{name}"
         for name in survey_names
@@ -177,17 +200,18 @@ def build(wordnet: WordNet, survey_names: list[str], materials: list[str]) -> li
             continue
         if not any(_reaches(wordnet, sense, set(heads)) for sense in senses):
             lines.append(f"other\t{' '.join(words)}")
-    lines += _kind_lines(wordnet, materials)
+    lines += _kind_lines(wordnet, materials, glosses or {})
     kinds = {line.split("\t")[1] for line in lines if line.startswith("kind\t")}
     lines += (
         _alloy_lines(wordnet, materials, kinds)
         + _living_lines(wordnet, materials)
         + _shade_lines(wordnet, survey_names)
+        + _no_verb_lines(wordnet, materials, verbs)
     )
     return sorted(set(lines))
 
 
-def _kind_lines(wordnet: WordNet, materials: list[str]) -> list[str]:
+def _kind_lines(wordnet: WordNet, materials: list[str], glosses: dict[str, str]) -> list[str]:
     """``kind<TAB>word<TAB>materials`` for the one- and two-word nouns whose most frequent sense, plants' and foods'
     aside, is a substance below a material of ``materials``, or an artifact below the ware of one ("stoneware" and
     "porcelain", ceramic ware: ceramic). A facet with a value of the word's own name reads that value, not these; a
@@ -200,7 +224,7 @@ def _kind_lines(wordnet: WordNet, materials: list[str]) -> list[str]:
         word = " ".join(words)
         if len(words) > 2 or not all(w.isalpha() for w in words) or len(word) < 3:
             continue
-        found = _first_material(wordnet, senses, targets, wares)
+        found = _first_material(wordnet, senses, targets, wares, _made_of_itself(word, senses, glosses))
         if found:
             lines.append(f"kind\t{word}\t{'|'.join(found)}")
     return lines
@@ -256,6 +280,19 @@ def _shade_lines(wordnet: WordNet, survey_names: list[str]) -> list[str]:
     ]
 
 
+def _no_verb_lines(wordnet: WordNet, materials: list[str], verbs: frozenset[str] | None) -> list[str]:
+    """``noverb<TAB>word`` for the one-word names of ``materials`` that WordNet knows as nouns and never as verbs
+    ("silk", "nylon"; not "iron", "lace", "zip"): such a word before "on" or "up" is no phrasal verb ("Silk On Skin
+    Pillowcase" is of silk; ``segments.before_particle``)."""
+    if verbs is None:
+        return []
+    return [
+        f"noverb\t{name}"
+        for name in sorted(set(materials))
+        if name.isalpha() and name not in verbs and wordnet.noun_synsets(name)
+    ]
+
+
 def _alloy_lines(wordnet: WordNet, materials: list[str], kinds: set[str]) -> list[str]:
     """``alloy<TAB>word<TAB>materials`` for the one-word nouns of three letters or more, no kind already, whose first
     substance sense is below a metal of ``materials`` ("gold": its coins and its colour come first): the metal a
@@ -302,19 +339,37 @@ def _wares(wordnet: WordNet, materials: list[str]) -> dict[str, list[str]]:
     return wares
 
 
+def _made_of_itself(word: str, senses: list[str], glosses: dict[str, str]) -> frozenset[str]:
+    """The artifact senses of ``word`` whose gloss says they are made of ``word`` itself ("slate": "a writing
+    tablet made of slate"): things named after their material, which a later sense names as a substance; so the
+    word states that material as well as any other kind of it does. A playing card's gloss names no card, a
+    china's no china: those stay read as they are."""
+    made = re.compile(rf"\bmade (?:of|from) {re.escape(word)}\b")
+    return frozenset(sense for sense in senses if made.search(glosses.get(sense, "")))
+
+
 def _first_material(
-    wordnet: WordNet, senses: list[str], targets: dict[str, list[str]], wares: dict[str, list[str]]
+    wordnet: WordNet,
+    senses: list[str],
+    targets: dict[str, list[str]],
+    wares: dict[str, list[str]],
+    named_after: frozenset[str] = frozenset(),
 ) -> list[str]:
     """The materials of ``targets`` above the first sense that is no plant's or food's without being a material,
     nearest first, or where that sense is an artifact, the materials whose ``wares`` are above it ("porcelain":
     ceramic); none where that sense is no substance, wood or ware below one ("slip", a mistake before liquid clay;
-    "card", a playing card before the paper; "china", the country before the porcelain)."""
+    "card", a playing card before the paper; "china", the country before the porcelain). A word with an artifact
+    sense made of itself (``named_after``: "slate", a tablet made of slate) names its material in a later sense:
+    those artifacts are read past, and so are its substances below no material ("slate", a roofing material, before
+    the rock, a stone)."""
     for sense in senses:
         lexfile = wordnet.synset(sense).lexfile
+        if sense in named_after:  # "slate", a tablet made of slate: its later sense, the rock, is the material
+            continue
         if lexfile == ARTIFACT_LEXFILE:
             return _materials_above(wordnet, sense, wares)
         found = _materials_above(wordnet, sense, targets) if lexfile in KIND_LEXFILES else []
-        if found or lexfile not in NOT_MATERIAL_LEXFILES:
+        if found or lexfile not in NOT_MATERIAL_LEXFILES and not (named_after and lexfile == SUBSTANCE_LEXFILE):
             return found
     return []
 
@@ -335,8 +390,9 @@ def _reaches(wordnet: WordNet, sense: str, targets: set[str]) -> bool:
 def main() -> None:
     from tagllm.cache import cache_dir
     from tagllm.candidates.stated.materials import is_material_facet
+    from tagllm.candidates.stated.wordnet_files import artifact_glosses, verb_lemmas
     from tagllm.mapping.colours import survey
-    from tagllm.mapping.wordnet import WordNet
+    from tagllm.mapping.wordnet import WordNet, data_dir
     from tagllm.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy("shopify")
@@ -348,7 +404,8 @@ def main() -> None:
             for v in taxonomy.facet_values(facet)
         }
     )
-    lines = build(WordNet.load(cache_dir()), sorted(survey()), materials)
+    source = data_dir()
+    lines = build(WordNet.load(cache_dir()), sorted(survey()), materials, artifact_glosses(source), verb_lemmas(source))
     write_table(LEXICON_PATH, NOTICE, lines)
     print(f"{len(lines)} lines written to {LEXICON_PATH}")
 

@@ -12,8 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tagllm.candidates.stated.audience import kin_names_buyer
-from tagllm.candidates.stated.lexicon import begins_kind_of_next, begins_living_thing, ends_other_compound
+from tagllm.candidates.stated.audience import after_for, kin_names_buyer
+from tagllm.candidates.stated.lexicon import (
+    begins_kind_of_next,
+    begins_living_thing,
+    ends_other_compound,
+    is_no_verb,
+)
 from tagllm.candidates.stated.materials import written_as_code
 from tagllm.candidates.stated.segments import (
     CHINESE_NOT_BEFORE,
@@ -164,12 +169,13 @@ def verb_with_particle(context: MentionContext, mention: Mention) -> Rejection |
     """Rejects, in a material facet, a material's name that the raw text joins by a hyphen to a verb's particle
     (``segments.joined_to_particle``: "Iron-On Patches"), or writes apart before one and a word of the product's
     (``segments.before_particle``: "Iron On Patches"; not "Oil on Canvas", nor "Cotton Down Comforter", whose "down"
-    is a value itself): the word is a verb there ("to iron on"), not the product's material."""
+    is a value itself): the word is a verb there ("to iron on"), not the product's material. Written apart, a
+    material English makes no verb of (``lexicon.is_no_verb``: "Silk On Skin Pillowcase") stays its material."""
     if not context.is_material or not context.is_latin(mention):
         return None
     words, end = context.words, mention.end
     names_value = end in context.spans.by_start or end + 1 in context.spans.by_start
-    if before_particle(words, end, names_value=names_value):
+    if before_particle(words, end, names_value=names_value) and not is_no_verb(words[end - 1]):
         return REJECTED
     joined = context.text is not None and joined_to_particle(words[mention.start : end], context.text)
     return REJECTED if joined else None
@@ -202,6 +208,14 @@ def treated(context: MentionContext, mention: Mention) -> Rejection | None:
     colour = " ".join(words[start:end]) in context.material_colours
     treats = (context.is_material or colour) and names_treatment(words, start, end, gerunds=colour)
     return REJECTED if context.is_latin(mention) and treats else None
+
+
+def colour_for(context: MentionContext, mention: Mention) -> Rejection | None:
+    """Rejects, in a colour facet, a colour that begins the object of "for" (``audience.after_for``: "Nesting Box for
+    Blue Tits", "Dog Shampoo for White Coats", "Laces for White Trainers"): what the product is for, not its own
+    colour; in a facet of materials ``treated`` already sets such a material aside."""
+    named = context.reads_shades and context.is_latin(mention) and after_for(context.words, mention.start)
+    return REJECTED if named else None
 
 
 def kin_not_for(context: MentionContext, mention: Mention) -> Rejection | None:
@@ -241,6 +255,7 @@ MENTION_RULES: tuple[MentionRule, ...] = (
     kind_of_next,
     surface,
     treated,
+    colour_for,
     kin_not_for,
     negated_in_chinese,
     inside_longer,
