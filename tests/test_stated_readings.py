@@ -62,6 +62,15 @@ def test_a_shade_before_a_materials_name_is_its_colour_unless_it_names_the_mater
     assert _stated("color", "Emerald Pendant Necklace") == []  # before no material: perhaps the stone
 
 
+def test_a_shade_naming_a_material_in_its_natural_state_is_no_hue() -> None:
+    """A pine is a green where it names a colour; beside "natural" it names the wood's own look (a kind of wood,
+    ``lexicon.material_kinds``)."""
+    assert _stated("color", "Wooden Dolls House Furniture Set, Natural Pine") == []
+    assert _stated("color", "Bunk Bed, Pine Natural") == []
+    assert _stated("color", "Shirt Dress, Pine") == [("green", "sole, by a shade")]  # no word of its natural state
+    assert _stated("color", "Shirt Dress, Natural Burgundy") == [("red", "sole, by a shade")]  # no material
+
+
 def test_a_shade_and_a_hue_after_it_are_one_colour_the_hues() -> None:
     assert _stated("color", "Harris Tweed Waistcoat, Slate Blue Check") == [("blue", "sole")]
 

@@ -10,8 +10,11 @@ cleans, treats or finds ("Leather Conditioner", "Metal Detector", "Detergent for
 well: "Silver Polish"; ``mentions.treated``), nor one that begins the name of a plant or an animal ("Rubber Plant",
 "Copper Beech"; a colour named by a metal too: "Silver Birch"; ``mentions.living_thing``) or is a verb with its
 particle, joined to it by a hyphen or written apart before the product's word ("Iron-On Patches", "Iron On Letters";
-``mentions.verb_with_particle``). In a facet of materials, a material's adjective in -en names it ("Wooden" Wood,
-"Woollen" Wool). How a value is mentioned sets its probability (``STATED_PROBABILITY``):
+apart, only a word WordNet knows as a verb: "Silk On Skin Pillowcase" is of silk; ``mentions.verb_with_particle``),
+nor a colour that begins the object of "for" ("Nesting Box for Blue Tits"; ``mentions.colour_for``), nor a shade
+naming a material beside "natural" ("Natural Pine": the wood's look; ``ShadeFinder``). In a facet of materials, a
+material's adjective in -en names it ("Wooden" Wood, "Woollen" Wool). How a value is mentioned sets its probability
+(``STATED_PROBABILITY``):
 
 - ``sole``: the only value of the facet the text names ("White Cotton T-Shirt": White for colour);
 - ``shared``: one of several values of the facet the text names ("Navy Blue Shirt": Navy and Blue);

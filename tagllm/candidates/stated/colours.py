@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tagllm.candidates.compounds import compounds
-from tagllm.candidates.stated.lexicon import material_sources, wordnet_shades
+from tagllm.candidates.stated.lexicon import material_kinds, material_sources, wordnet_shades
 from tagllm.candidates.stated.materials import is_material_facet
 from tagllm.candidates.stated.segments import APART_SEGMENT, COLOUR_SEGMENT, JOINERS, side_by_side
 from tagllm.mapping.colours import hue_shades, placed_shades, survey, survey_name, value_hues
@@ -26,6 +26,10 @@ PATTERN_WORDS = frozenset({
 # "Cherry Pattern"); before the others, a pattern of colours, it is a colour ("Burgundy Paisley", "Speckled Sage").
 MOTIF_WORDS = frozenset({"print", "printed", "pattern", "patterned"})
 COLOUR_CONTEXT_WORDS = frozenset({"colour", "color", "coloured", "colored", "and", "with", "shade", "tone"})
+# Words saying a material is in its natural state, unfinished ("Natural Pine", "Oak Natural"): a shade that names the
+# material beside them names its own look, not a hue. Only words a segment of colour words may hold are read there
+# (``MODIFIER_WORDS`` has "natural"; "untreated" would end such a segment before the shade).
+NATURAL_WORDS = frozenset({"natural"})
 # Words after which a noun is what the product is for or made of, not its colour ("Canister for Coffee").
 PREPOSITIONS = frozenset({"for", "of", "from", "by", "to", "on", "at", "about", "like"})
 # Where a text says the product is of many colours: colours counted or assorted ("24 Colours", "Assorted Colours",
@@ -199,13 +203,23 @@ class ShadeFinder:
             for n in range(min(self.longest, len(words) - i), 0, -1):
                 hit = self.shades.get(" ".join(words[i : i + n]))
                 if hit is not None:
-                    if not self._before_its_hue(words, i, n) and (hit[1] is None or (things and not after_colour)):
+                    read = hit[1] is None or (things and not after_colour)
+                    if read and not self._before_its_hue(words, i, n) and not self._natural_material(words, i, n):
                         found.append(hit)
                     i, after_colour = i + n, True
                     break
             else:
                 i, after_colour = i + 1, False
         return found
+
+    def _natural_material(self, words: list[str], i: int, n: int) -> bool:
+        """Whether the shade ``words[i:i+n]`` names a material (a value of a facet of materials, or a kind of one:
+        ``lexicon.material_kinds``) that a word beside it says is in its natural state (``NATURAL_WORDS``: "Natural
+        Pine", "Straw Natural"): the material's own look, not a hue ("pine" is a green, "straw" a
+        yellow where they name colours)."""
+        name = " ".join(words[i : i + n])
+        beside = {words[i - 1] if i else "", words[i + n] if i + n < len(words) else ""}
+        return bool(beside & NATURAL_WORDS) and (name in self.materials or name in material_kinds())
 
     def _before_its_hue(self, words: list[str], i: int, n: int) -> bool:
         """Whether a value's name follows the shade ``words[i:i+n]`` ("Slate Blue", "Stone Beige", "Chestnut Brown",
