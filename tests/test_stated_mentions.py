@@ -15,6 +15,7 @@ from tagllm.candidates.stated.mentions import (
     MentionContext,
     MentionRule,
     Rejection,
+    alloy,
     colour_for,
     first_rejection,
     imitation,
@@ -38,7 +39,7 @@ from tagllm.phrases import PhraseTable, Spans
 from tagllm.text import normalize, word_forms
 
 LEATHER, FAUX_LEATHER, PLASTIC, WHITE, BLACK, PU, WOOL, STEEL, CARBON, BRONZE, NAVY_BLUE, BLUE, FEMALE = range(13)
-RUBBER, IRON, DOWN, COTTON, SILK = range(13, 18)
+RUBBER, IRON, DOWN, COTTON, SILK, CHROME, METAL, BRASS = range(13, 21)
 PHRASES = [
     ("leather", LEATHER),
     ("皮革", LEATHER),
@@ -59,6 +60,8 @@ PHRASES = [
     ("down", DOWN),
     ("cotton", COTTON),
     ("silk", SILK),
+    ("chrome", CHROME),
+    ("brass", BRASS),
 ]
 
 
@@ -132,6 +135,12 @@ RULE_CASES: list[tuple[MentionRule, Case, Rejection, dict[str, Any]]] = [
         Rejection(by_kind=frozenset({STEEL})),
         {"text": "Carbon Wok"},
     ),
+    (
+        alloy,
+        Case("Chrome Vanadium Spanner Set", CHROME, is_material=True, kinds=[("vanadium", METAL)]),
+        Rejection(by_kind=frozenset({METAL})),
+        {"text": "Chrome Spanner Set"},
+    ),
     (surface, Case("Bench, Antique Bronze Finish", BRONZE, is_material=True), REJECTED, {"text": "Bench, Bronze"}),
     (treated, Case("Leather Conditioner, 250ml", LEATHER, is_material=True), REJECTED, {"text": "Leather Sofa"}),
     (colour_for, Case("Nesting Box for Blue Tits", BLUE, reads_shades=True), REJECTED, {"text": "Blue Nesting Box"}),
@@ -181,3 +190,13 @@ def test_a_material_written_apart_before_a_particle_and_the_products_word_is_a_v
     value = {"Plastic": PLASTIC, "Cotton": COTTON, "Silk": SILK, "Silk-On": SILK}.get(text.split()[0], IRON)
     verdict = verb_with_particle(*Case(text, value, is_material=True).read())
     assert (verdict == REJECTED) is rejected
+
+
+def test_two_metals_name_an_alloy_unless_the_second_is_a_value_of_the_facet():
+    kinds = [("vanadium", METAL), ("titanium", METAL)]
+    assert alloy(*Case("Iron Cotton Bag", IRON, is_material=True, kinds=kinds).read()) is None  # no metal after
+    assert alloy(*Case("Chrome Titanium Ring", CHROME, is_material=True, kinds=kinds).read()) == Rejection(
+        by_kind=frozenset({METAL})
+    )
+    assert alloy(*Case("Chrome Brass Door Handle", CHROME, is_material=True, kinds=kinds).read()) is None
+    assert alloy(*Case("Chrome Chrome Tap", CHROME, is_material=True, kinds=kinds).read()) is None  # one metal

@@ -11,6 +11,7 @@ well: "Silver Polish"; ``mentions.treated``), nor one that begins the name of a 
 "Copper Beech"; a colour named by a metal too: "Silver Birch"; ``mentions.living_thing``) or is a verb with its
 particle, joined to it by a hyphen or written apart before the product's word ("Iron-On Patches", "Iron On Letters";
 apart, only a word WordNet knows as a verb: "Silk On Skin Pillowcase" is of silk; ``mentions.verb_with_particle``),
+nor a metal named before another, which together name an alloy ("Chrome Vanadium Spanner": Metal; ``mentions.alloy``),
 nor a colour that begins the object of "for" ("Nesting Box for Blue Tits"; ``mentions.colour_for``), nor a shade
 naming a material beside "natural" ("Natural Pine": the wood's look; ``ShadeFinder``). In a facet of materials, a
 material's adjective in -en names it ("Wooden" Wood, "Woollen" Wool). How a value is mentioned sets its probability

@@ -175,6 +175,16 @@ def begins_kind_of_next(words: tuple[str, ...] | list[str], start: int, end: int
     return materials is not None and materials[0] == words[end]
 
 
+def begins_alloy(words: tuple[str, ...] | list[str], start: int, end: int) -> bool:
+    """Whether the one-word mention ``words[start:end]`` names a metal and the word after it another metal
+    (``material_kinds`` or ``alloyed_metals`` place both below "metal": "Chrome Vanadium", "Chrome Molybdenum",
+    "Nickel Titanium"): two metals named together name their alloy, a metal that is neither ("Chrome Vanadium
+    Spanner" is of an alloy steel, not of chrome)."""
+    if end - start != 1 or end >= len(words) or words[start] == words[end]:
+        return False
+    return all(METAL in material_kinds().get(w, alloyed_metals().get(w, ())) for w in (words[start], words[end]))
+
+
 def build(
     wordnet: WordNet,
     survey_names: list[str],

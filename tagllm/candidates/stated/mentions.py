@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from tagllm.candidates.stated.audience import after_for, kin_names_buyer
 from tagllm.candidates.stated.lexicon import (
+    begins_alloy,
     begins_kind_of_next,
     begins_living_thing,
     ends_other_compound,
@@ -192,6 +193,20 @@ def kind_of_next(context: MentionContext, mention: Mention) -> Rejection | None:
     return Rejection(by_kind=frozenset(by_kind))
 
 
+def alloy(context: MentionContext, mention: Mention) -> Rejection | None:
+    """Rejects, in a material facet, a metal named together with another metal after it (``lexicon.begins_alloy``:
+    "Chrome Vanadium Spanner Set"): the two name an alloy, of neither metal alone. The kind the second word names
+    states its material (Metal) where nothing else names one (``Rejection.by_kind``); a value of the facet named
+    second ("Copper Brass") leaves both as they are."""
+    words, start, end = context.words, mention.start, mention.end
+    if not (context.is_material and context.is_latin(mention) and begins_alloy(words, start, end)):
+        return None
+    if end in context.spans.by_start:
+        return None
+    by_kind = {pos for first, _, pos in context.kinds.spans(" ".join(words[end:])) if first == 0}
+    return Rejection(by_kind=frozenset(by_kind))
+
+
 def surface(context: MentionContext, mention: Mention) -> Rejection | None:
     """Rejects, in a material facet, a material named as a surface's look ("Antique Bronze Finish", "Marble
     Coating"): what the surface looks like, not what the product is made of."""
@@ -253,6 +268,7 @@ MENTION_RULES: tuple[MentionRule, ...] = (
     living_thing,
     verb_with_particle,
     kind_of_next,
+    alloy,
     surface,
     treated,
     colour_for,
