@@ -196,8 +196,8 @@ def test_a_stage_can_be_removed_and_each_is_measured() -> None:
     m = Mapper(shop(), use_embeddings=False)
     names = [s.name for s in m.stages]
     assert names == ["screen", "id", "exact", "normalized", "synonym", "alias", "derived", "translation", "path",
-                     "zh_head", "zh_cell", "zh_facet_word", "zh_stem", "cup", "foreign_path", "guard", "privative",
-                     "imitation", "colour", "lexical", "swap", "lead", "name_part", "modifier", "spelling",
+                     "zh_head", "zh_cell", "zh_facet_word", "zh_stem", "zh_elsewhere", "cup", "foreign_path", "guard",
+                     "privative", "imitation", "colour", "lexical", "swap", "lead", "name_part", "modifier", "spelling",
                      "colour_code", "colour_noun", "clause", "paraphrase", "spec", "clip", "fuzzy",
                      "contained"]  # fmt: skip
     m.map(["Red", "aubergine", "XL"], "category")

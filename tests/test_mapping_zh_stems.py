@@ -15,6 +15,7 @@ def zh_attribute_shop() -> Taxonomy:
         "target-gender": Facet("target-gender", "Target gender", labels=(("zh-CN", "目标性别"),)),
         "power-source": Facet("power-source", "Power source", labels=(("zh-CN", "电源"),)),
         "coat-length": Facet("coat-length", "Coat length", labels=(("zh-CN", "大衣长度"),)),
+        "flavor": Facet("flavor", "Flavor", labels=(("zh-CN", "口味"),)),
     }
     values = [
         Value("g-female", "Female", "target-gender", labels=(("zh-CN", "女性"),)),
@@ -24,6 +25,7 @@ def zh_attribute_shop() -> Taxonomy:
         Value("p-battery", "Battery", "power-source", labels=(("zh-CN", "电池"),)),
         Value("l-long", "Long", "coat-length", labels=(("zh-CN", "长"),)),
         Value("l-longline", "Longline", "coat-length", labels=(("zh-CN", "长款"),)),
+        Value("f-mint", "Mint", "flavor", labels=(("zh-CN", "薄荷"),)),
     ]
     return Taxonomy("zh-stems", facets, {v.id: v for v in values}, languages=("en", "zh-CN"))
 
@@ -40,6 +42,7 @@ def outcome(m: Mapped) -> tuple[str | None, str | None] | str:
         ("target-gender", "男款", ("g-male", "zh_stem")),  # men's style
         ("power-source", "充电型", ("p-rechargeable", "zh_stem")),  # "charging type"; the label says "can charge"
         ("power-source", "可充电式", ("p-rechargeable", "zh_stem")),
+        ("flavor", "薄荷味", ("f-mint", "zh_stem")),  # mint flavour: the label is the flavour alone
     ],
 )
 def test_a_chinese_value_is_read_by_its_stem(facet: str, text: str, expected: object) -> None:
@@ -64,4 +67,7 @@ def test_a_stem_is_read_within_one_facet_only() -> None:
 
 def test_stems_drop_one_generic_word_at_each_end() -> None:
     assert stems("可充电式") == ["可充电式", "可充电", "充电式", "充电"]
+    assert stems("薄荷味") == ["薄荷味", "薄荷"]  # mint flavour: a flavour's word
+    assert stems("木质调") == ["木质调", "木质"]  # a woody note: a scent's word
+    assert stems("铝制") == ["铝制", "铝"]  # made of aluminium
     assert stems("色") == ["色"]  # a word that is only a generic word keeps it

@@ -24,6 +24,7 @@ from tagllm.mapping.privatives import PrivativeStage
 from tagllm.mapping.screening import GuardStage, ScreenStage
 from tagllm.mapping.specs import SpecStage
 from tagllm.mapping.zh_cells import ZhCellStage
+from tagllm.mapping.zh_elsewhere import ZhElsewhereStage
 from tagllm.mapping.zh_facet_words import ZhFacetWordStage
 from tagllm.mapping.zh_stems import ZhStemStage
 
@@ -81,6 +82,7 @@ def build_chain(mapper: Mapper, *, use_embeddings: bool, use_lexicon: bool, back
         ZhCellStage(mapper),
         ZhFacetWordStage(mapper),
         ZhStemStage(mapper),
+        ZhElsewhereStage(mapper),
         CupStage(mapper),
         ForeignPathStage(mapper),
         GuardStage(mapper),
