@@ -70,4 +70,6 @@ def test_stems_drop_one_generic_word_at_each_end() -> None:
     assert stems("薄荷味") == ["薄荷味", "薄荷"]  # mint flavour: a flavour's word
     assert stems("木质调") == ["木质调", "木质"]  # a woody note: a scent's word
     assert stems("铝制") == ["铝制", "铝"]  # made of aluminium
+    assert stems("男童") == ["男童", "男"]  # a boy: 男 + child
+    assert stems("无线") == ["无线"]  # wireless is no 无, none
     assert stems("色") == ["色"]  # a word that is only a generic word keeps it

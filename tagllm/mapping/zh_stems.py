@@ -25,11 +25,14 @@ STEM_SUFFIXES = (
     *("色", "款", "式", "型", "形", "风", "性", "士", "能"),
     *("领", "袖", "布"),
     *("味", "调", "制", "质", "版", "面"),
+    *("童", "弦"),
 )
 """Words that close a Chinese attribute value without naming it: colour (色), style or version (款, 式, 风), type or
 shape (型, 形), -ness (性: 男性 male), person (士: 男士 gentleman), energy (能: 太阳能 solar), the nouns of the
 clothing facets (领 collar, 袖 sleeve, 布 cloth), a flavour (味: 薄荷味, mint flavour), a scent's note (调: 木质调, a
-woody note), made of (制, 质: 铝制, made of aluminium), an edition (版) and a surface (面: 缎面, satin-faced)."""
+woody note), made of (制, 质: 铝制, made of aluminium), an edition (版), a surface (面: 缎面, satin-faced), a child
+(童: 男童, a boy) and an instrument's string (弦: 尼龙弦, nylon string). Not 线 (thread, line): 无线 and 有线 (wireless,
+wired) would read as 无 and 有 (none, yes)."""
 STEM_PREFIXES = ("带", "可", "纯")
 """Words that open one: "with" (带条纹, with stripes), "can be" (可充电, rechargeable), "pure" (纯棉)."""
 
