@@ -39,6 +39,9 @@ def _input_problems(bad: dict[str, Any]) -> str:
         line += f", {unreadable} unreadable gold line(s)"
     if repeated:
         line += f", {repeated} repeated id(s) (the later records not scored)"
+    unknown_predictions = bad.get("unknown_predictions_count", 0)
+    if unknown_predictions:
+        line += f", {unknown_predictions} predicted tag(s) not in the taxonomy (scored as misses)"
     repeated_predictions = bad.get("repeated_predictions_count", 0)
     if repeated_predictions:
         line += f", {repeated_predictions} prediction(s) of a product given earlier (the last of each scored)"
@@ -47,7 +50,8 @@ def _input_problems(bad: dict[str, Any]) -> str:
         named = ", ".join(f"{x['product_id']} (line {x['line']})" for x in bad["no_gold"][:5])
         more = f" and {no_gold - 5} more" if no_gold > 5 else ""
         line += f", {no_gold} record(s) with no gold value (not tagged, not scored: {named}{more})"
-    return line if any(counts) or unreadable or repeated or repeated_predictions or no_gold else ""
+    problems = (unreadable, repeated, unknown_predictions, repeated_predictions, no_gold)
+    return line if any(counts) or any(problems) else ""
 
 
 def _parse_sweep(items: list[str]) -> dict[str, list[Any]]:

@@ -109,7 +109,7 @@ def load_predictions(path: str | Path, variant: Variant, taxonomy: Taxonomy) -> 
         try:
             result = TagResult.model_validate_json(line)
         except ValidationError as exc:
-            raise InputError(f"{file}:{lineno}: not a tag result: {exc.errors()[0]['msg']}") from None
+            raise InputError(f"{file}:{lineno}: not a tag result: {_first_problem(exc)}") from None
         version = result.provenance.taxonomy_version if result.provenance else None
         if version is not None and version != taxonomy.version:
             raise InputError(
@@ -134,3 +134,39 @@ def load_predictions(path: str | Path, variant: Variant, taxonomy: Taxonomy) -> 
         key=PREDICTIONS_KEY + str(file),
         repeated=repeated,
     )
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """Pydantic's first complaint with the place it is about: "Field required" alone named no field, and a
+    hand-made predictions file left its writer to guess which of a result's fields was missing."""
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}" if where else error["msg"]
+
+
+def unknown_predictions(run: VariantRun, gold: GoldSet, taxonomy: Taxonomy) -> list[dict[str, Any]]:
+    """The predicted tags of the sample's products that are no value of this taxonomy's facet, read from a file
+    written by another tool, or against another taxonomy without the provenance that says which. Each is still scored
+    a miss, and is now named in the report's input problems: it was counted a wrong answer without a word. A run the
+    tagger made has none (its tags are the taxonomy's values)."""
+    if not run.is_from_file:
+        return []
+    unknown = []
+    for item in gold.items:
+        result = run.results.get(item.id)
+        for facet, tags in result.tags.items() if result is not None else ():
+            for tag in tags:
+                reason = _not_a_value(taxonomy, facet, tag.id)
+                if reason is not None:
+                    unknown.append({"product_id": item.id, "facet": facet, "value": tag.id, "reason": reason})
+    return unknown
+
+
+def _not_a_value(taxonomy: Taxonomy, facet: str, value_id: str) -> str | None:
+    """Why ``value_id`` is no value of ``facet`` in this taxonomy; None when it is one."""
+    value = taxonomy.values.get(value_id)
+    if value is None:
+        return "not in taxonomy"
+    if value.facet != facet:
+        return f"a value of {value.facet}, not of {facet}"
+    return None

@@ -271,11 +271,13 @@ def _performance(run: VariantRun, rows: list[dict[str, Any]]) -> dict[str, Any]:
 def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonomy) -> tuple[dict[str, Any], list]:
     """Per-product rows and the metrics dictionary for one variant."""
     from tagllm.evaluation.examples import error_examples, gold_suspects  # they read this module's helpers
+    from tagllm.evaluation.predictions import unknown_predictions
 
     rows = [_product_row(item, run.results.get(item.id), gold.facets, taxonomy) for item in gold.items]
     facets = {f: _facet_metrics(f, rows, run.results, taxonomy, cfg) for f in gold.facets}
     missing = [{"id": r["id"], "title": r["title"]} for r in rows if r["status"] == "missing"]
     failed = [{"id": r["id"], "title": r["title"], "error": r.get("error")} for r in rows if r["status"] == "error"]
+    unknown = unknown_predictions(run, gold, taxonomy)
     config = run.variant.config.model_dump()
     metrics = {
         "name": cfg.name,
@@ -300,6 +302,8 @@ def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonom
         "bad_input": {
             "unknown_gold_count": len(gold.unknown),
             "unknown_gold": gold.unknown[:100],
+            "unknown_predictions_count": len(unknown),
+            "unknown_predictions": unknown[:100],
             "unreadable_gold_count": len(gold.unreadable),
             "unreadable_gold": gold.unreadable[:100],
             "repeated_ids_count": len(gold.repeated),
