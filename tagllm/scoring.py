@@ -42,6 +42,26 @@ def emptied(fields: Sequence[str]) -> dict[str, Any]:
     return {field: empty[field] for field in fields}
 
 
+def given_vectors(vectors: Any, count: int, width: int | None) -> np.ndarray:
+    """The embeddings a caller gave for ``count`` products (``Tagger.tag_batch(items, vectors=...)``), checked to
+    be one row per product of the embedder's width: vectors of another embedding model failed deep in FAISS with a
+    bare AssertionError that named neither what was wrong nor what was expected."""
+    matrix = np.asarray(vectors, dtype=np.float32)
+    rows = len(matrix) if matrix.ndim else 0
+    if rows != count:
+        raise ValueError(
+            f"{rows} vectors for {count} products: give one row per valid product of the batch (an item that is an "
+            "error record has none)"
+        )
+    if matrix.ndim != 2 or (width is not None and matrix.shape[1] != width):
+        shape = "x".join(map(str, matrix.shape))
+        raise ValueError(
+            f"vectors of shape {shape} for {count} products; the embedder's are {count}x{width}: give the vectors "
+            "the tagger's embedder makes (tagger.embedder.encode(texts)), or leave vectors out"
+        )
+    return matrix
+
+
 class BatchScorer:
     """Retrieves and scores batches of products with one index, embedder and candidate scorer.
 
@@ -99,8 +119,8 @@ class BatchScorer:
         texts = [p.text() for p in products]
         if vectors is None:
             vectors = self.embedder.encode(texts)
-        elif len(vectors) != len(products):
-            raise ValueError(f"{len(vectors)} vectors for {len(products)} products")
+        else:
+            vectors = given_vectors(vectors, len(products), getattr(self.embedder, "dim", None))
         if photos is None:
             photos = self.photos(products)
         images = None

@@ -1,0 +1,51 @@
+"""Embeddings a caller gives ``Tagger.tag_batch`` (``vectors=``): a matrix that is not one row per valid product of
+the embedder's width is refused saying what was given and what is expected, before anything is tagged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tagllm.config import TaggerConfig
+from tagllm.retrieval.index import ExampleIndex
+from tagllm.tagger import Tagger
+
+ITEMS = [{"id": "a", "title": "Blue denim jeans"}, {"id": "b", "title": ""}, {"id": "c", "title": "Red floral dress"}]
+
+
+@pytest.fixture
+def tagger(demo_taxonomy: Any, demo_index_dir: Path, embedder: Any) -> Tagger:
+    index = ExampleIndex.load(demo_index_dir, taxonomy=demo_taxonomy, embedder=embedder.name)
+    return Tagger(demo_taxonomy, index=index, embedder=embedder, config=TaggerConfig(facets=["category"]))
+
+
+def test_vectors_of_another_width_are_refused_naming_the_width_expected(tagger: Tagger) -> None:
+    """Vectors of another embedding model (7 wide, not 384) failed in FAISS with a bare AssertionError."""
+    with pytest.raises(ValueError) as error:
+        tagger.tag_batch(ITEMS, vectors=np.zeros((2, 7), dtype=np.float32))
+    width = tagger.embedder.dim
+    assert str(error.value) == (
+        f"vectors of shape 2x7 for 2 products; the embedder's are 2x{width}: give the vectors the tagger's embedder "
+        "makes (tagger.embedder.encode(texts)), or leave vectors out"
+    )
+
+
+def test_a_vector_per_item_counting_an_error_record_is_refused_saying_which_rows_are_wanted(tagger: Tagger) -> None:
+    vectors = tagger.embedder.encode(["Blue denim jeans", "", "Red floral dress"])
+    with pytest.raises(ValueError) as error:
+        tagger.tag_batch(ITEMS, vectors=vectors)
+    assert str(error.value) == (
+        "3 vectors for 2 products: give one row per valid product of the batch (an item that is an error record has "
+        "none)"
+    )
+
+
+def test_the_embedders_vectors_of_the_valid_products_tag_as_the_tagger_would(tagger: Tagger) -> None:
+    vectors = tagger.embedder.encode(["Blue denim jeans", "Red floral dress"]).tolist()  # a list is taken too
+    given = tagger.tag_batch(ITEMS, vectors=vectors)
+    own = tagger.tag_batch(ITEMS)
+    assert [(r.product_id, r.status) for r in given] == [("a", "ok"), ("b", "error"), ("c", "ok")]
+    assert [r.best("category") for r in given] == [r.best("category") for r in own]
