@@ -402,7 +402,13 @@ def _actors(concurrency: int | tuple[int, ...]) -> Any:
 
 
 class _BackendWorker:
-    """tagllm's own LLM backend as the engine stage (transformers, openai)."""
+    """tagllm's own LLM backend as the engine stage (transformers, openai).
+
+    The engine starts when the actor does, as ``Tagger.prepare`` starts it before a run's first product: an
+    OpenAI-compatible server that is not there (or a model it does not serve) stops the job with the backend's own
+    message, where it was found batch by batch, each row an error after its retries ("ConnectError: All connection
+    attempts failed", no address named), the whole dataset so. The driver does not check it: a server that only the
+    cluster's nodes reach is a sound setup."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         from tagllm.assembly import backend_options
@@ -411,6 +417,11 @@ class _BackendWorker:
 
         cfg = TaggerConfig.model_validate(config)
         self.backend = get_backend(cfg.backend, **backend_options(cfg, load_taxonomy(cfg.taxonomy)))
+        try:
+            self.backend.load()
+        except BaseException:
+            self.backend.close()
+            raise
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         rows = batch_rows(batch)

@@ -1,0 +1,28 @@
+"""The engine stage of ``tag_dataset`` (tagllm's own backend in Ray actors) starts its engine when the actor starts:
+a server that is not there stops the job with the backend's message instead of failing every row after its retries.
+Run on the actor class itself, without Ray: Ray calls the constructor and its error fails the stage."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from tagllm.config import TaggerConfig
+from tagllm.errors import ConfigError
+
+
+def test_an_openai_server_that_is_not_there_stops_the_engine_stage_as_it_starts() -> None:
+    """Each batch's rows became error rows after 5 attempts ("ConnectError: All connection attempts failed", no
+    address named), the whole dataset so, and the job ended as if it had run."""
+    pytest.importorskip("httpx", reason="needs the openai extra: pip install 'tagllm[openai]'")
+    from tagllm.distributed import _BackendWorker
+
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    config = TaggerConfig(taxonomy="demo", backend="openai", model="m", backend_options={"base_url": url})
+    with pytest.raises(ConfigError) as error:
+        _BackendWorker(json.loads(config.model_dump_json()))
+    assert str(error.value).startswith(f"openai backend: nothing answers at {url} (ConnectError: ")
