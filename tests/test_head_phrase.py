@@ -96,5 +96,15 @@ def test_a_compound_written_apart_is_read_as_the_closed_name() -> None:
     assert HeadFinder({"ttop", "top"})("Women T Top").word == "top"
 
 
+def test_a_compound_whose_first_half_is_written_in_the_plural_closes_in_the_singular() -> None:
+    # "Dolls House" (the British "dolls' house") is Shopify's "Dollhouses": read apart, "house" headed the title
+    finder = HeadFinder({"dollhouse", "doll", "house", "wooden"})
+    assert finder("Wooden Dolls House with 20 Pieces of Furniture").word == "dollhouse"
+    # the singular is tried only after the words as written, and only where the first half looks plural
+    assert HeadFinder({"dollshouse", "dollhouse", "house"})("Dolls House").word == "dollshouse"
+    assert HeadFinder({"dollhouse", "house"})("Doll House").word == "dollhouse"
+    assert HeadFinder({"dollhouse", "house"})("Dollz House").word == "house"
+
+
 def test_the_shopify_keychain_is_read_from_key_chain(find: HeadFinder) -> None:
     assert find("Men's Leather Keyring Key Chain with Detachable Key Ring").word == "keychain"

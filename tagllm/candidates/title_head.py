@@ -33,7 +33,7 @@ import numpy as np
 
 from tagllm.candidates.head_keys import COLLECTIVE, MIN_HEAD_LETTERS, head_key, is_word
 from tagllm.candidates.particles import join_particles
-from tagllm.text import has_cjk, looks_plural, normalize
+from tagllm.text import has_cjk, looks_plural, normalize, singular
 
 if TYPE_CHECKING:
     from tagllm.candidates.head_words import AttributeWords
@@ -278,14 +278,28 @@ class HeadFinder:
         "Shoelaces", "Key Chain" for "Keychains", "Hair Brush" for "Hairbrushes"): sellers write a compound open or
         closed, and read apart its first half heads the phrase's names no better than its second ("Flat Shoe Laces"
         read as shoes). Not a value's two-word name itself, nor a compound ``open_compound`` has just opened
-        (``opened``: the positions of their second halves), nor halves shorter than ``MIN_HEAD_LETTERS``."""
+        (``opened``: the positions of their second halves), nor halves shorter than ``MIN_HEAD_LETTERS``. A first half
+        in the plural closes in the singular, as English compounds take their modifier ("Dolls House" is a
+        dollhouse, the British "dolls' house" with its apostrophe dropped)."""
         out: list[str] = []
         for i, word in enumerate(words):
-            if out and i not in opened and self.closes(out[-1], word):
-                out[-1] += word
+            closed = self.closed(out[-1], word) if out and i not in opened else None
+            if closed:
+                out[-1] = closed
             else:
                 out.append(word)
         return out
+
+    def closed(self, first: str, second: str) -> str | None:
+        """Two words next to each other written as one, where a value's name holds them so (``closes``): as written,
+        else with the first half's plural ending dropped; None where no name holds them closed."""
+        if self.closes(first, second):
+            return first + second
+        if looks_plural(first):
+            single = singular(first)
+            if self.closes(single, second):
+                return single + second
+        return None
 
     def closes(self, first: str, second: str) -> bool:
         """Whether two words next to each other are a closed compound a value's name holds, written apart."""
