@@ -15,7 +15,7 @@ from tagllm.candidates import zero
 from tagllm.candidates.features import FEATURES
 from tagllm.candidates.folded import predict_grouped
 from tagllm.candidates.head import FULL, HALF, READING_MARGIN, SPECIFIC, HeadNoun
-from tagllm.candidates.head_keys import name_heads
+from tagllm.candidates.head_keys import category_heads, name_heads
 from tagllm.candidates.head_words import describing_words, shade_words
 from tagllm.candidates.name_kinds import closed_modifiers, kind_words
 from tagllm.candidates.scorer import ranked_answer
@@ -280,6 +280,14 @@ def test_name_heads_read_each_conjunct() -> None:
     assert name_heads("Shirts, Tops & Tunics") == {("shirt", ""), ("top", ""), ("tunic", "")}
     assert name_heads("Kitchen Knives") == {("knif", "kitchen")}
     assert name_heads("Mice & Trackballs") == {("mouse", ""), ("trackball", "")}  # an irregular plural meets its noun
+
+
+def test_a_category_s_plural_in_is_meets_the_singular_in_i() -> None:
+    # head_key keeps "-is" ("tennis", "iris" are singular): "Saris" met no "Saree" (WordNet's sari), "Skis" no "Ski"
+    assert category_heads("Saris & Lehengas") == {("saris", ""), ("sari", ""), ("lehenga", "")}
+    assert category_heads("Classic Bikinis") == {("bikinis", "classic"), ("bikini", "classic")}
+    assert category_heads("Tennis Balls") == name_heads("Tennis Balls")  # a modifier is left as it is
+    assert category_heads("Iris") == {("iris", ""), ("iri", "")}  # a key no title's word has
 
 
 def test_a_singular_conjunct_shares_the_last_conjuncts_head() -> None:

@@ -52,7 +52,7 @@ from tagllm.candidates.base import (
 )
 from tagllm.candidates.branches import Branches, modifiers, words_of
 from tagllm.candidates.head_beaten import FULL, HALF, SPECIFIC, BeatenPairs
-from tagllm.candidates.head_keys import COLLECTIVE, MIN_HEAD_LETTERS, head_key, name_heads
+from tagllm.candidates.head_keys import COLLECTIVE, MIN_HEAD_LETTERS, category_heads, head_key
 from tagllm.candidates.head_vectors import PhraseVectors
 from tagllm.candidates.head_words import head_finder
 from tagllm.candidates.labels import lazy_similarity
@@ -79,7 +79,7 @@ class HeadNoun(BeatenPairs, Family):
         self.space = data.space
         self.facet = data.facet
         values = data.taxonomy.facet_values(data.facet)
-        heads = [set().union(*(name_heads(n) for n in (v.name, *v.synonyms))) for v in values]
+        heads = [set().union(*(category_heads(n) for n in (v.name, *v.synonyms))) for v in values]
         self.by_word: dict[str, list[tuple[int, str]]] = {}
         for position, pairs in enumerate(heads):
             for word, before in pairs:

@@ -54,6 +54,15 @@ def name_heads(name: str) -> frozenset[tuple[str, str]]:
     return frozenset(out)
 
 
+def category_heads(name: str) -> frozenset[tuple[str, str]]:
+    """``name_heads``, with a head in "-is" also without its "s": ``head_key`` keeps "-is" whole (a "tennis", an
+    "iris", a "chassis" are singular), so a name's plural of a word in "-i" ("Saris", "Bikinis", "Skis") met no title
+    writing the word in the singular ("Silk Saree", which WordNet names sari, "Triangle Bikini Set"). The category's
+    head family alone reads it: a singular in "-is" gains a key no title's word has ("tenni")."""
+    heads = name_heads(name)
+    return heads | {(w[:-1], before) for w, before in heads if len(w) > MIN_HEAD_LETTERS and w.endswith("is")}
+
+
 @lru_cache(maxsize=65536)
 def head_key(word: str) -> str:
     """A word's key for comparing heads: singular, 'mice' meets 'mouse', and 'knife' meets 'knives', 'scarf' meets

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from tagllm.candidates.head_keys import MIN_HEAD_LETTERS, head_key, name_heads
+from tagllm.candidates.head_keys import MIN_HEAD_LETTERS, category_heads, head_key, name_heads
 from tagllm.candidates.noun_senses import part_words, substance_words
 from tagllm.candidates.synonyms import synonyms, usual
 from tagllm.candidates.title_head import HeadFinder
@@ -24,7 +24,7 @@ BROAD_ATTRIBUTE = 0.1  # share of the categories an attribute applies to for its
 def head_finder(taxonomy: Taxonomy, facet: str, embed: Callable[[list[str]], np.ndarray] | None = None) -> HeadFinder:
     """A ``HeadFinder`` for titles of products tagged with ``facet`` (a hierarchical facet): the words heading its
     values' names, their two-word names, the broad attributes' words, the shades, and the attribute phrases."""
-    heads = [set().union(*(name_heads(n) for n in (v.name, *v.synonyms))) for v in taxonomy.facet_values(facet)]
+    heads = [set().union(*(category_heads(n) for n in (v.name, *v.synonyms))) for v in taxonomy.facet_values(facet)]
     known = {word for named in heads for word, _ in named}
     known |= {word for word in usual() if known.intersection(synonyms()[word])}
     pairs = {pair for named in heads for pair in named if pair[1]}
