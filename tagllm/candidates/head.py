@@ -209,14 +209,25 @@ class HeadNoun(BeatenPairs, Family):
         words it stands for). A name of one word keeps the word before the words it stands for."""
         words = head.phrase.split()
         out = []
-        for name, replaced in (
+        for other, replaced in (
             *((n, 2) for n in (synonyms().get(f"{head.before}_{head.word}", ()) if self.compound(head) else ())),
             *((n, 1) for n in synonyms().get(head.word, ())),
         ):
+            name = self.opened(other)
             before, _, word = name.rpartition("_")
             kept = head.before if replaced == 1 else head_key(words[-3]) if len(words) >= 3 else ""
             out.append((TitleHead(head.phrase, word, before or kept), name, replaced))
         return out
+
+    def opened(self, name: str) -> str:
+        """Another name of the head as the taxonomy writes it: one word that no value's name is headed by, written
+        closed from a value's two-word name, as those two words joined by "_" (WordNet's "watchband" is Shopify's
+        "Watch Bands", as ``HeadFinder.open_compound`` reads a title's "Tshirt", though the head finder knows the word
+        itself by its other names); any other name as it is."""
+        if "_" in name or name in self.by_word:
+            return name
+        halves = self.find.halves(name)
+        return "_".join(head_key(h) for h in halves) if len(halves) == 2 else name
 
     @staticmethod
     def compound(head: TitleHead) -> bool:

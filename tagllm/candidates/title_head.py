@@ -268,6 +268,10 @@ class HeadFinder:
         "trackpant" for "Track Pants"), as those two words; any other word as it is."""
         if not is_word(word) or head_key(word) in self.known:
             return [word]
+        return self.halves(word)
+
+    def halves(self, word: str) -> list[str]:
+        """A word written closed from a value's two-word name, as those two words; any other word as it is."""
         for i in range(1, len(word) - MIN_HEAD_LETTERS + 1):
             if (head_key(word[i:]), head_key(word[:i])) in self.pairs:
                 return [word[:i], word[i:]]
