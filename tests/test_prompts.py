@@ -279,7 +279,30 @@ def test_includes_cannot_reach_hidden_files(tax: Taxonomy, tmp_path: Path, inclu
     with pytest.raises(ConfigError) as info:
         load_prompt(str(path), tax).render(Product(id="p", title="T"), {}, [])
     assert "sk-secret" not in str(info.value)
-    assert str(info.value) == f"prompt {path}: {include!r}: hidden files cannot be included in a prompt"
+    assert str(info.value) == f"prompt {path}:2: {include!r}: hidden files cannot be included in a prompt"
+
+
+def test_a_missing_include_is_named_by_the_file_and_line_that_name_it(tax: Taxonomy, tmp_path: Path) -> None:
+    """The error named the top template alone, no line: with includes of includes the user searched every file."""
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "product.j2").write_text('Title: {{ product.title }}\n{% include "parts/brand.j2" %}\n')
+    path = tmp_path / "main.j2"
+    path.write_text('{% call message("user") %}\n{% include "parts/product.j2" %}\n{% endcall %}\n')
+    with pytest.raises(ConfigError) as info:
+        load_prompt(str(path), tax)
+    assert str(info.value).startswith(f"prompt {tmp_path / 'parts' / 'product.j2'}:2: 'parts/brand.j2' not found in ")
+
+
+def test_an_include_that_may_be_missing_is_not_refused(tax: Taxonomy, tmp_path: Path) -> None:
+    """``ignore missing`` and a list of choices let an include be missing when Jinja renders: loading refused them."""
+    (tmp_path / "title.j2").write_text("Title: {{ product.title }}")
+    path = tmp_path / "main.j2"
+    path.write_text(
+        '{% call message("user") %}\n{% include "brand.j2" ignore missing %}\n'
+        '{% include ["local.j2", "title.j2"] %}\n{% endcall %}\n'
+    )
+    messages = load_prompt(str(path), tax).render(Product(id="p", title="Red dress"), {}, [])
+    assert messages == [{"role": "user", "content": "Title: Red dress"}]
 
 
 def test_text_outside_a_message_is_an_error(tax: Taxonomy, tmp_path: Path) -> None:

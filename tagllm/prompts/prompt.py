@@ -21,6 +21,10 @@ DEFAULT_DESCRIPTION_CHARS = 600
 DEFAULT_EXAMPLE_DESCRIPTION_CHARS = 200
 
 
+class MissingTemplate(ConfigError):
+    """A template extends, includes or imports one that is not there; the message names the file and line."""
+
+
 @dataclass
 class Prompt:
     """A loaded template. ``render`` turns one product, its candidates and examples into chat messages."""
@@ -207,18 +211,48 @@ class Prompt:
 
 
 def _template_sources(env: Any, name: str, seen: set[str] | None = None) -> list[str]:
-    """The template's source and those of the templates it extends, includes or imports, in a stable order."""
-    from jinja2 import meta
+    """The template's source and those of the templates it extends, includes or imports, in a stable order. One it
+    names that is not there is refused naming the file and line that name it (the error named neither, and a prompt
+    including several files left the user to search them all); one an ``include … ignore missing`` or a list of
+    choices names may be missing, as Jinja renders them."""
+    from jinja2 import TemplateNotFound
 
     seen = seen if seen is not None else set()
     if name in seen:
         return []
     seen.add(name)
-    source, _, _ = env.loader.get_source(env, name)
+    source, filename, _ = env.loader.get_source(env, name)
     sources = [source]
-    for ref in sorted(r for r in meta.find_referenced_templates(env.parse(source)) if r):
-        sources.extend(_template_sources(env, ref, seen))
+    references = _references(env.parse(source))
+    for ref in sorted(references):
+        try:
+            sources.extend(_template_sources(env, ref, seen))
+        except TemplateNotFound as exc:
+            line = references[ref]
+            if line is not None:
+                raise MissingTemplate(f"prompt {filename}:{line}: {exc}") from None
     return sources
+
+
+def _references(tree: Any) -> dict[str, int | None]:
+    """The templates a parsed template names by a literal name, each with the first line that requires it, or None
+    where every reference lets it be missing (``ignore missing``, or one of a list of choices)."""
+    from jinja2 import nodes
+
+    references: dict[str, int | None] = {}
+    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        if isinstance(node.template, nodes.Const) and isinstance(node.template.value, str):
+            optional = getattr(node, "ignore_missing", False)
+            names, line = [node.template.value], None if optional else node.lineno
+        elif isinstance(node.template, nodes.List | nodes.Tuple):
+            names = [i.value for i in node.template.items if isinstance(i, nodes.Const) and isinstance(i.value, str)]
+            line = None
+        else:  # a name computed at render time: Jinja says then whether it is there
+            continue
+        for ref in names:
+            known = references.get(ref)
+            references[ref] = line if known is None else known if line is None else min(known, line)
+    return references
 
 
 def _open_template(name_or_path: str | Path) -> tuple[Path, Any, list[str]]:
@@ -226,10 +260,14 @@ def _open_template(name_or_path: str | Path) -> tuple[Path, Any, list[str]]:
     path = resolve_prompt_path(name_or_path).resolve()
     if path.name.startswith("."):
         raise ConfigError(f"prompt {path}: hidden files are not prompt templates")
-    env = environment([path.parent, *(d for d in prompt_dirs() if d.is_dir() and d.resolve() != path.parent)])
+    # each directory once: ./prompts is the repository's own when run from its root, and was listed twice
+    dirs = dict.fromkeys([path.parent, *(d.resolve() for d in prompt_dirs() if d.is_dir())])
+    env = environment(list(dirs))
     try:
         template = env.get_template(path.name)
         sources = _template_sources(env, path.name)
+    except MissingTemplate:  # said already, naming the file and line that name it
+        raise
     except Exception as exc:  # a syntax error, a missing include, a literal too large to read
         raise template_error(path, exc) from None
     return path, template, sources
