@@ -12,6 +12,7 @@ import numbers
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -203,11 +204,11 @@ def attribute_texts(
     anything that is no mapping is returned as it came, for validation to name. ``clean`` and ``spell`` (how a value
     that is no text is written: ``scalar_text``) are parameters so that resume can read them as a version that did not
     clean them, and wrote such a value as Python's ``str`` does, did (``rows.raw_fingerprint``)."""
-    value = _attribute_mapping(value)
+    spell = spell or scalar_text
+    value = _attribute_mapping(value, spell)
     if not isinstance(value, dict):
         return value
-    spell = spell or scalar_text
-    return {clean(str(k)): clean(_attribute_text(v, spell)) for k, v in value.items() if not is_missing_cell(v)}
+    return {clean(str(k)): clean(attribute_value_text(v, spell)) for k, v in value.items() if not is_missing_cell(v)}
 
 
 def scalar_text(value: Any) -> str:
@@ -219,6 +220,18 @@ def scalar_text(value: Any) -> str:
     if is_number(value) and not is_infinite(value):
         return number_text(value)
     return str(value)
+
+
+def attribute_value_text(value: Any, spell: Callable[[Any], str] = scalar_text) -> str:
+    """An attribute's value as the text a seller would write, whatever shape of attributes it came in (a mapping, a
+    list of [key, value] pairs, a map column, JSON text): a list's items joined by commas, a nested mapping
+    ("dimensions": {"width": "10 cm"}) as "width: 10 cm" items, not Python's repr of either; any other value that is
+    no text as ``spell`` writes it (a yes/no as ``true``, 2.0 as ``2``)."""
+    if isinstance(value, list | tuple):
+        return ", ".join(attribute_value_text(v, spell) for v in value if v is not None)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {attribute_value_text(v, spell)}" for k, v in value.items() if v is not None)
+    return value if isinstance(value, str) else spell(value)
 
 
 def attributes_problem(value: Any) -> str:
@@ -239,29 +252,20 @@ def attributes_problem(value: Any) -> str:
     return f"{expected}; got {type(value).__name__} {shown}"
 
 
-def _attribute_text(value: Any, spell: Callable[[Any], str]) -> str:
-    """An attribute's value as the text a seller would write: a list's items joined by commas, a nested mapping
-    ("dimensions": {"width": "10 cm"}) as "width: 10 cm" items, not Python's repr of either; any other value as
-    ``spell`` writes it."""
-    if isinstance(value, list | tuple):
-        return ", ".join(_attribute_text(v, spell) for v in value if v is not None)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {_attribute_text(v, spell)}" for k, v in value.items() if v is not None)
-    return value if isinstance(value, str) else spell(value)
-
-
-def _attribute_mapping(value: Any) -> Any:
+def _attribute_mapping(value: Any, spell: Callable[[Any], str]) -> Any:
     """The shapes attributes arrive in besides a mapping, read as one: a JSON object or list in a string (a column of
     JSON text in Parquet or a Ray dataset, as a CSV cell is read), and a list of (key, value) pairs (an Arrow/Spark
     map column), of "Key: Value" tags or of attribute objects, as ``parse_attribute_tags`` reads them. Anything else,
     or a list with an item that is none of these, is returned as it came, for validation to name. One string of
     "Key: Value" tags is read too (a CSV cell "Color: Red; Size: M", as sellers' exports write it: it was an error
-    record for every product); a string that is not ("Red cotton") is named by validation."""
+    record for every product); a string that is not ("Red cotton") is named by validation. A value that is no text is
+    written as in a mapping (``attribute_value_text`` with ``spell``): [["Waterproof", true]] read 'True'."""
     if not isinstance(value, list | tuple | str):
         return value
     from tagllm.attributes.tags import parse_attribute_tags
 
-    pairs, bad = parse_attribute_tags(list(value) if isinstance(value, tuple) else value)
+    write = partial(attribute_value_text, spell=spell)
+    pairs, bad = parse_attribute_tags(list(value) if isinstance(value, tuple) else value, write=write)
     if bad:
         return value
     merged: dict[str, str] = {}

@@ -227,3 +227,29 @@ def test_a_yes_no_or_whole_number_attribute_is_read_as_a_seller_writes_it(tmp_pa
     # a pandas row of a Parquet file's bool and float columns holds NumPy's
     cells = {"Waterproof": np.bool_(True), "Pockets": np.float64(3.0)}
     assert Product(id="b", title="Rain jacket", attributes=cells).attributes == {"Waterproof": "true", "Pockets": "3"}
+
+
+def test_a_yes_no_or_whole_number_reads_alike_in_pairs_a_map_column_and_a_mapping(tmp_path: Path) -> None:
+    # [key, value] pairs and a Parquet map column read a JSON true as "True" and 2.0 as "2.0", a mapping "true", "2"
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "p.jsonl"
+    src.write_text(
+        '{"id": "a", "title": "Rain jacket", "attributes": {"Waterproof": true, "Pockets": 2.0, "Sizes": ["S", 1.0]}}\n'
+        '{"id": "b", "title": "Rain jacket", "attributes": [["Waterproof", true], ["Pockets", 2.0], '
+        '["Sizes", ["S", 1.0]]]}\n'
+    )
+    mapping, pairs = read_products(src)
+    assert isinstance(mapping, Product) and isinstance(pairs, Product)
+    assert mapping.attributes == pairs.attributes == {"Waterproof": "true", "Pockets": "2", "Sizes": "S, 1"}
+    table = pa.table(
+        {
+            "id": ["c"],
+            "title": ["Rain jacket"],
+            "attributes": pa.array([[("Waterproof", True)]], pa.map_(pa.string(), pa.bool_())),
+        }
+    )
+    pq.write_table(table, tmp_path / "p.parquet")
+    (column,) = read_products(tmp_path / "p.parquet")
+    assert isinstance(column, Product) and column.attributes == {"Waterproof": "true"}

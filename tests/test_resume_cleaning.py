@@ -129,3 +129,20 @@ def test_a_yes_no_attribute_is_done_on_an_output_written_when_it_read_as_python_
     out.write_text(out.read_text().replace(now, before))
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.edited, again.skipped) == (0, 0, 1)
+
+
+def test_a_yes_no_attribute_in_pairs_is_done_on_an_output_written_when_it_read_as_python_spelt_it(
+    tagger, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # [key, value] pairs (a map column) read true as "True" and 2.0 as "2.0" until they read as a mapping does
+    from tagllm.io.rows import fingerprint
+
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text('{"id": "p6", "title": "Rain jacket", "attributes": [["Waterproof", true], ["Pockets", 2.0]]}\n')
+    tagger.tag_file(src, out)
+    before = fingerprint(Product(id="p6", title="Rain jacket", attributes={"Waterproof": "True", "Pockets": "2.0"}))
+    now = json.loads(out.read_text())["input_hash"]
+    assert now != before
+    out.write_text(out.read_text().replace(now, before))
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.edited, again.skipped) == (0, 0, 1)

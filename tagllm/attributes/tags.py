@@ -7,8 +7,10 @@ import functools
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
+from tagllm.field_values import attribute_value_text
 from tagllm.text import IRREGULAR_PLURALS, has_cjk, normalize, singular, words_of
 
 # Values that say nothing about the product: a facet gets no value for them.
@@ -41,7 +43,7 @@ _WRAPPERS = {"(": ")", "[": "]", "（": "）", '"': '"', "'": "'", "“": "”",
 
 # -- parsing ---------------------------------------------------------------------------------------------------
 def parse_attribute_tags(
-    raw: Any, nested: list[tuple[str, Any]] | None = None
+    raw: Any, nested: list[tuple[str, Any]] | None = None, write: Callable[[Any], str] = attribute_value_text
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """(key, value) pairs from a record's attribute field, and the items that are not "Key: Value".
 
@@ -53,6 +55,10 @@ def parse_attribute_tags(
 
     With ``nested``, a list or mapping where a value belongs ({"Color": [["Black"]]}) is put there as (key, value),
     not read as its Python repr ("['Black']", which may even match a value): gold names it as an input problem.
+
+    A value that is no text is written by ``write``, in every shape alike: a yes/no as ``true``, a whole float as ``2``
+    (``attribute_value_text``; a [key, value] pair and a map column read Python's "True" and "2.0", a mapping ``true``
+    and ``2``); resume passes ``str`` to read a record as the reader did before.
     """
     if raw is None or raw == "":
         return [], []
@@ -63,17 +69,16 @@ def parse_attribute_tags(
     bad: list[str] = []
     if isinstance(raw, dict):
         for key, value in raw.items():
-            items = value if isinstance(value, list) else [value]
-            _add_pairs(str(key).strip(), [v for v in items if v is not None] or [""], pairs, nested)
+            _add_pairs(str(key).strip(), _values(value), pairs, nested, write)
         return pairs, bad
     if not isinstance(raw, list):
         return [], [str(raw)]
     for item in raw:
         if isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[0], str):  # an Arrow/Spark map entry
-            _add_pairs(item[0].strip(), ["" if item[1] is None else item[1]], pairs, nested)
+            _add_pairs(item[0].strip(), _values(item[1]), pairs, nested, write)
             continue
         if isinstance(item, dict) and (named := _named_attribute(item)) is not None:
-            _add_pairs(*named, pairs, nested)
+            _add_pairs(*named, pairs, nested, write)
             continue
         match = _KEY_VALUE.match(item) if isinstance(item, str) else None
         if match is None:
@@ -94,20 +99,34 @@ def _named_attribute(item: dict[Any, Any]) -> tuple[str, list[Any]] | None:
     given = [field for field in ("options", "option", "values", "value") if field in item]
     if not isinstance(name, str) or len(given) != 1:
         return None
-    value = item[given[0]]
+    return name.strip(), _values(item[given[0]])
+
+
+def _values(value: Any) -> list[Any]:
+    """An attribute's values as a mapping, a map entry or an attribute object gives them: a list's items (a map
+    column's list of values too: read whole, it was Python's repr, "['S', 'M']"), or the value alone; [""] for none."""
     values = value if isinstance(value, list) else [value]
-    return name.strip(), [v for v in values if v is not None] or [""]
+    return [v for v in values if v is not None] or [""]
 
 
-def _add_pairs(key: str, values: list[Any], pairs: list[tuple[str, str]], nested: list[tuple[str, Any]] | None) -> None:
+def _add_pairs(
+    key: str,
+    values: list[Any],
+    pairs: list[tuple[str, str]],
+    nested: list[tuple[str, Any]] | None,
+    write: Callable[[Any], str],
+) -> None:
     """A mapping's key with its values, as "Key: Value" tags read: an empty value (None, "", []) is the empty
     "Pattern:", counted as saying nothing, and a value under an empty key the ": Red" that names no attribute, not
-    both dropped unseen (a key with no value and a value with no key read as no tag at all)."""
+    both dropped unseen (a key with no value and a value with no key read as no tag at all). A value that is no text
+    is written by ``write``."""
     for value in values:
         if nested is not None and isinstance(value, list | dict):
             nested.append((key, value))
-        elif key or str(value).strip():
-            pairs.append((key, " ".join(str(value).split())))
+            continue
+        text = value if isinstance(value, str) else write(value)
+        if key or text.strip():
+            pairs.append((key, " ".join(text.split())))
 
 
 def _container(text: str) -> Any:
