@@ -16,7 +16,7 @@ from tagllm.candidates import ALL_FEATURES
 from tagllm.config import TaggerConfig
 from tagllm.errors import ConfigError, IndexMismatchError, OutputError, TaxonomyError
 from tagllm.examples_record import edited_photos, file_digest, refuse_edited_examples
-from tagllm.index_build import UnusableExamples, build_index
+from tagllm.index_build import MAX_UNUSABLE_EXAMPLES, UnusableExamples, build_index
 from tagllm.models import RecordError
 from tagllm.retrieval.embedder import Embedder
 from tagllm.retrieval.image_encoder import NO_IMAGES, ImageEncoder, check_recorded
@@ -25,8 +25,6 @@ from tagllm.retrieval.index_manifest import FORMAT_VERSION
 from tagllm.taxonomy import CATEGORY, Taxonomy
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
-# generate builds no index from examples of which more than this share cannot be used (index build reports them)
-MAX_UNUSABLE_EXAMPLES = 0.5
 
 
 @contextmanager

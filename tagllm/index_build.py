@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from tagllm.assembly import Progress
 
 
+# More than this share of an examples file unusable is a setup mistake (another taxonomy, the wrong label field),
+# refused before anything is embedded, by ``tagllm index build``, the API's ``build_index`` and a run building its own.
+MAX_UNUSABLE_EXAMPLES = 0.5
+
+
 class UnusableExamples(InputError):
     """Most of an examples file cannot be used with the taxonomy: a setup mistake, said before the first product."""
 
@@ -44,7 +49,7 @@ def build_index(
     k: int = TaggerConfig.model_fields["k"].default,
     progress: Progress | None = None,
     errors: list[RecordError] | None = None,
-    max_unusable: float | None = None,
+    max_unusable: float | None = MAX_UNUSABLE_EXAMPLES,
     columns: dict[str, str] | None = None,
     image_embedder: str | None = None,
     image_loader: Any = None,
@@ -55,7 +60,8 @@ def build_index(
     """Read labelled examples, embed them (and their photos), fit the candidate stackers, and save everything to
     ``target``.
 
-    Unusable examples go to ``errors``; more than ``max_unusable`` of them (a share) stops the build.
+    Unusable examples go to ``errors``; more than ``max_unusable`` of them (a share; None: no limit) stops the build
+    before anything is embedded (``tagllm index build`` built a small index from the few that fit another taxonomy).
     ``attribute_field``: a field of "Key: Value" attribute tags labelling the taxonomy's attribute facets.
     ``image_embedder``: None encodes the examples' photos, if they have any, with the built-in ``pixels`` encoder
     fitted on them; ``none`` leaves photos out; else a CLIP/SigLIP directory. ``image_loader``: where relative image

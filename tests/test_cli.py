@@ -453,6 +453,19 @@ def test_generate_stops_when_most_examples_are_unusable(tmp_path: Path) -> None:
     assert not (tmp_path / "o.jsonl").exists()
 
 
+def test_index_build_stops_as_generate_does_when_most_examples_are_unusable(tmp_path: Path) -> None:
+    # it built an index of the 5 that fit and exited 1, where generate refused the same file before building
+    examples, index = _examples(tmp_path / "ex.jsonl", good=5, bad=25), tmp_path / "idx"
+    result = runner.invoke(app, ["index", "build", str(examples), "-i", str(index), "-t", "demo", "-q"])
+    assert isinstance(result.exception, InputError)  # main() prints it and exits 2
+    assert str(result.exception) == (
+        f"{examples}: 25 of 30 examples are unusable, too many to build an index from the rest (first: {examples}:6: "
+        "record 'other-0' field 'labels': category label 'Electronics > Phones' is not a value of taxonomy 'demo'); "
+        "check --taxonomy and --label-field (they are 'demo' and 'labels')"
+    )
+    assert not index.exists()
+
+
 def test_generate_says_how_many_examples_it_skipped(tmp_path: Path) -> None:
     examples = _examples(tmp_path / "ex.jsonl", good=28, bad=2)
     result = runner.invoke(
