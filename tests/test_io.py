@@ -767,10 +767,18 @@ def test_a_file_saved_in_gbk_is_refused_naming_the_encoding(tmp_path: Path, name
     src.write_bytes(text.encode("gbk"))
     with pytest.raises(InputError) as error:
         RecordSource(src).peek(50)
+    # the advice fits the format: a JSONL file was said to be Excel's CSV export
+    writer, fix = (
+        ("as Excel saves a CSV on Chinese Windows", "re-save it as UTF-8")
+        if name.endswith(".csv")
+        else (
+            "as a program on Chinese Windows writes text unless told to write UTF-8",
+            'write it as UTF-8 (Python: open(path, "w", encoding="utf-8")), or convert it',
+        )
+    )
     assert str(error.value) == (
         f"{src}:{3 if name.endswith('.csv') else 2}: the file is not UTF-8: it reads as Chinese saved in GBK/GB18030 "
-        f"(as Excel saves a CSV on Chinese Windows); re-save it as UTF-8, e.g. iconv -f GB18030 -t UTF-8 {src} > "
-        f"{tmp_path / ('p-utf8' + src.suffix)}"
+        f"({writer}); {fix}, e.g. iconv -f GB18030 -t UTF-8 {src} > {tmp_path / ('p-utf8' + src.suffix)}"
     )
 
 
@@ -806,10 +814,17 @@ def test_a_file_saved_in_windows_1252_is_refused_naming_the_encoding(tmp_path: P
     src.write_bytes(text.encode("cp1252"))
     with pytest.raises(InputError) as error:
         RecordSource(src).peek(50)
+    writer, fix = (
+        ('Excel saves "CSV (Comma delimited)" on Western Windows', 're-save it as "CSV UTF-8", or convert it')
+        if name.endswith(".csv")
+        else (
+            "a program on Western Windows writes text unless told to write UTF-8",
+            'write it as UTF-8 (Python: open(path, "w", encoding="utf-8")), or convert it',
+        )
+    )
     assert str(error.value) == (
         f"{src}:{3 if name.endswith('.csv') else 2}: the file is not UTF-8: it reads as Windows-1252 ('Crème'), as "
-        'Excel saves "CSV (Comma delimited)" on Western Windows; re-save it as "CSV UTF-8", or convert it, e.g. '
-        f"iconv -f WINDOWS-1252 -t UTF-8 {src} > {tmp_path / ('p-utf8' + src.suffix)}"
+        f"{writer}; {fix}, e.g. iconv -f WINDOWS-1252 -t UTF-8 {src} > {tmp_path / ('p-utf8' + src.suffix)}"
     )
 
 

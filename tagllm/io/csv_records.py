@@ -28,7 +28,7 @@ class _CsvLines:
     record can be reported by its first line and the lines after it read again as records of their own."""
 
     def __init__(self, fh: IO[bytes], name: str) -> None:
-        self._source = lines(fh, name)
+        self._source = lines(fh, name, is_csv=True)
         self._pushed: list[tuple[int, str, RecordError | None]] = []
         self.current: list[tuple[int, str, RecordError | None]] = []  # (line, text, decoding error) of this record
         self.name = name

@@ -89,10 +89,29 @@ def carriage_returns(first: bytes, name: str) -> None:
         )
 
 
-def legacy_chinese(first: bytes, name: str, line: int) -> None:
+# What wrote a file in a Windows legacy encoding, and how to write it in UTF-8 instead, for a CSV (Excel) and for JSON
+# Lines (a program: Python's open() on Windows writes the legacy encoding unless told otherwise); Excel's CSV advice
+# given for a JSONL file named a tool that never wrote it.
+CHINESE_WRITERS = {
+    True: ("as Excel saves a CSV on Chinese Windows", "re-save it as UTF-8"),
+    False: (
+        "as a program on Chinese Windows writes text unless told to write UTF-8",
+        'write it as UTF-8 (Python: open(path, "w", encoding="utf-8")), or convert it',
+    ),
+}
+WESTERN_WRITERS = {
+    True: ('as Excel saves "CSV (Comma delimited)" on Western Windows', 're-save it as "CSV UTF-8", or convert it'),
+    False: (
+        "as a program on Western Windows writes text unless told to write UTF-8",
+        'write it as UTF-8 (Python: open(path, "w", encoding="utf-8")), or convert it',
+    ),
+}
+
+
+def legacy_chinese(first: bytes, name: str, line: int, is_csv: bool = True) -> None:
     """The first line of a file that is not ASCII is Chinese saved in GBK/GB18030 (Excel's CSV on Chinese Windows),
     not UTF-8: each row holding Chinese would be an error record and the rest tagged; refused before the first (as
-    Windows-1252 is, ``legacy_western``)."""
+    Windows-1252 is, ``legacy_western``), saying what likely wrote it: Excel for a CSV, a program for JSON Lines."""
     try:
         first.decode("utf-8")
         return
@@ -101,22 +120,23 @@ def legacy_chinese(first: bytes, name: str, line: int) -> None:
     try:
         text = first.decode("gb18030")
     except UnicodeDecodeError:
-        legacy_western(first, name, line)
+        legacy_western(first, name, line, is_csv)
         return
     chinese = [c for c in text if has_cjk(c)]
     # GB2312's ideographs are two bytes over 0xa0: most of a Chinese text's; a Latin-1 accent before an ASCII letter
     # ('è' 'm' in 'Crème') also decodes as an ideograph, whose second byte is that letter
     common = sum(1 for c in chinese if c.encode("gb18030")[-1] > 0xA0)
     if not chinese or common < 0.8 * len(chinese):
-        legacy_western(first, name, line)
+        legacy_western(first, name, line, is_csv)
         return
+    wrote, fix = CHINESE_WRITERS[is_csv]
     raise InputError(
-        f"{name}:{line}: the file is not UTF-8: it reads as Chinese saved in GBK/GB18030 (as Excel saves a CSV on "
-        f"Chinese Windows); re-save it as UTF-8, e.g. iconv -f GB18030 -t UTF-8 {_converted(name)}"
+        f"{name}:{line}: the file is not UTF-8: it reads as Chinese saved in GBK/GB18030 ({wrote}); {fix}, e.g. "
+        f"iconv -f GB18030 -t UTF-8 {_converted(name)}"
     )
 
 
-def legacy_western(first: bytes, name: str, line: int) -> None:
+def legacy_western(first: bytes, name: str, line: int, is_csv: bool = True) -> None:
     """The first line of a file that is not ASCII, and not UTF-8, reads as Windows-1252 (Excel's "CSV (Comma
     delimited)" on Western Windows; Latin-1): each row with an accent (Crème, Hermès, 100% Baumwolle – …) was an error
     record and the rest tagged; refused before the first, showing the word as it reads, for the user to judge."""
@@ -132,9 +152,9 @@ def legacy_western(first: bytes, name: str, line: int) -> None:
     if not words:  # a no-break space alone (0xa0) is no word to judge the encoding by: the line's error record says so
         return
     word = next((w for w in words if any(c.isalpha() and not c.isascii() for c in w)), words[0])[:40]  # Hermès, not –
+    wrote, fix = WESTERN_WRITERS[is_csv]
     raise InputError(
-        f"{name}:{line}: the file is not UTF-8: it reads as Windows-1252 ({word!r}), as Excel saves "
-        '"CSV (Comma delimited)" on Western Windows; re-save it as "CSV UTF-8", or convert it, e.g. '
+        f"{name}:{line}: the file is not UTF-8: it reads as Windows-1252 ({word!r}), {wrote}; {fix}, e.g. "
         f"iconv -f WINDOWS-1252 -t UTF-8 {_converted(name)}"
     )
 
@@ -152,8 +172,9 @@ def not_utf8(name: str, line: int, raw: bytes, exc: UnicodeDecodeError) -> Recor
     )
 
 
-def lines(fh: IO[bytes], name: str) -> Iterator[tuple[int, bytes | None]]:
-    """Physical lines (split on b'\\n' only, with their endings); an over-long line is yielded as None."""
+def lines(fh: IO[bytes], name: str, is_csv: bool = False) -> Iterator[tuple[int, bytes | None]]:
+    """Physical lines (split on b'\\n' only, with their endings); an over-long line is yielded as None. ``is_csv``:
+    the lines are a CSV's, for the advice on a file in a legacy encoding."""
     lineno = 0
     text_seen = False  # whether a line of the first ENCODING_CHECKED_LINES held bytes other than ASCII
     try:
@@ -173,7 +194,7 @@ def lines(fh: IO[bytes], name: str) -> Iterator[tuple[int, bytes | None]]:
                 continue
             if not text_seen and lineno <= ENCODING_CHECKED_LINES and not raw.isascii():
                 text_seen = True
-                legacy_chinese(raw, name, lineno)  # or Windows-1252
+                legacy_chinese(raw, name, lineno, is_csv)  # or Windows-1252
             yield lineno, raw
     finally:
         if fh is not sys.stdin.buffer:
