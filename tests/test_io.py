@@ -183,9 +183,47 @@ def test_csv_row_with_too_many_cells_is_an_error_record(tmp_path: Path) -> None:
     items = list(read_products(src))
     assert isinstance(items[0], Product)
     assert isinstance(items[1], RecordError) and items[1].message == (
-        f"{src}:3: more cells than header columns (3, the header has 2): a cell holding ',' must be quoted (\"Jeans, "
-        'blue")'
+        f"{src}:3: record '2': more cells than header columns (3, the header has 2): a cell holding ',' must be quoted "
+        '("Jeans, blue")'
     )
+    assert items[1].record_id == "2"
+
+
+def test_a_csv_row_with_too_many_cells_is_named_by_an_id_at_either_end_of_the_row(tmp_path: Path) -> None:
+    # it was named line-N though its id cell was read right: an unquoted comma shifts only the cells after it (or,
+    # counted from the row's end, before it), so the first and the last column's cells are read right; a middle one not
+    src = tmp_path / "p.csv"
+    src.write_text("title,brand,sku\nRed dress,Acme,S1\nJeans, blue,Acme,S2\n")
+    items = list(read_products(src, columns={"id": "sku"}))
+    assert [item.record_id for item in items if isinstance(item, RecordError)] == ["S2"]
+    middle = tmp_path / "m.csv"
+    middle.write_text("title,id,brand\nJeans, blue,S2,Acme\n")
+    (error,) = read_products(middle)
+    assert isinstance(error, RecordError) and error.record_id is None
+    assert error.message.startswith(f"{middle}:2: more cells than header columns")
+
+
+@pytest.mark.parametrize(
+    ("line", "record_id"),
+    [
+        ('{"id": "A17", "title": "Blue jeans", "description": "Soft den', "A17"),  # cut short: named by its id
+        ('{"sku": 3, "id": 17, "title": ', "17"),
+        ('{"variant": {"id": "V1"}, "title": "Blue', None),  # a nested id is no record's
+        ('{"id": 12', None),  # a number at the cut may have lost digits
+        ('{"id": "A5", "title": "x", "id": "A6", "brand": ', None),  # which of two ids is the record's cannot be told
+        ('{"id": "A2", "title": "Mug"} {"id": "A3", "title": "Cup"}', None),  # two records on one line
+        ('{"id": "line-9", "title": ', None),  # the name of another line's record
+    ],
+)
+def test_a_line_that_is_not_valid_json_is_named_by_its_top_level_id(
+    tmp_path: Path, line: str, record_id: str | None
+) -> None:
+    src = tmp_path / "p.jsonl"
+    src.write_text(line + "\n")
+    (error,) = read_products(src)
+    assert isinstance(error, RecordError) and error.record_id == record_id
+    named = f"record {record_id!r}: " if record_id else ""
+    assert error.message.startswith(f"{src}:1: {named}not valid JSON (")
 
 
 def test_empty_cells_past_the_headers_columns_lose_nothing_and_the_row_is_read(tmp_path: Path) -> None:

@@ -25,13 +25,14 @@ PRODUCTS = 2000
 
 
 def _input(path: Path) -> set[str]:
-    """PRODUCTS products, a line that is not JSON, one without a title and a repeated id; the ids a run writes."""
+    """PRODUCTS products, a line that is not JSON (named by its id, readable before the cut), one without a title
+    and a repeated id; the ids a run writes."""
     lines = [json.dumps({"id": f"p{i}", "title": f"Cotton shirt {i}"}) for i in range(PRODUCTS)]
     lines.insert(700, '{"id": "broken", "title": ')
     lines.insert(1400, json.dumps({"id": "untitled"}))
     lines.append(json.dumps({"id": "p5", "title": "a second p5"}))
     path.write_text("\n".join(lines) + "\n")
-    return {f"p{i}" for i in range(PRODUCTS)} | {"line-701", "untitled"}
+    return {f"p{i}" for i in range(PRODUCTS)} | {"broken", "untitled"}
 
 
 def _done(out: Path, fmt: str) -> set[str]:
@@ -52,7 +53,7 @@ def _resume_to_the_end(src: Path, out: Path, expected: set[str]) -> None:
     ids = [pid for pid, _ in rows]
     assert len(ids) == len(set(ids)), "a product has two rows"
     assert set(ids) == expected, f"lost: {sorted(expected - set(ids))[:5]}"
-    assert {pid for pid, status in rows if status == "error"} == {"line-701", "untitled"}
+    assert {pid for pid, status in rows if status == "error"} == {"broken", "untitled"}
 
 
 class _Run:

@@ -146,3 +146,20 @@ def test_a_yes_no_attribute_in_pairs_is_done_on_an_output_written_when_it_read_a
     out.write_text(out.read_text().replace(now, before))
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.edited, again.skipped) == (0, 0, 1)
+
+
+def test_a_line_cut_short_is_an_error_row_named_by_its_id_that_resume_retries(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # an invalid JSON line whose id can be read is named by it, not line-N: resumed while still cut it is retried,
+    # and once mended its row of tags replaces its error row, one row an id
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text('{"id": "p7", "title": "Rain jacket"}\n{"id": "p8", "title": "Wool scarf", "brand": "Ac\n')
+    first = tagger.tag_file(src, out)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert (first.failed, [(r["product_id"], r["status"]) for r in rows]) == (1, [("p7", "ok"), ("p8", "error")])
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.failed, again.retried) == (0, 1, 1)
+    src.write_text('{"id": "p7", "title": "Rain jacket"}\n{"id": "p8", "title": "Wool scarf", "brand": "Acme"}\n')
+    mended = tagger.tag_file(src, out, resume=True)
+    assert (mended.tagged, mended.failed, mended.skipped, mended.retried) == (1, 0, 1, 1)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted((r["product_id"], r["status"]) for r in rows) == [("p7", "ok"), ("p8", "ok")]

@@ -141,14 +141,16 @@ class _GoldReading:
     def records(self) -> None:
         """Read every record of the gold file into the products kept or the records left out."""
         from tagllm.io import RecordSource
+        from tagllm.io.products import named_error
 
         cfg = self.cfg
         records = RecordSource(cfg.gold)
         records.require_title()  # a table with no title column (one Excel saved with semicolons): said as for products
         for record in records:
             self.total += 1
-            if record.data is None:
-                self.unreadable.append(_unreadable(record.line, record.error))
+            if record.data is None:  # named by its id where its line gives one readably, as generate names it
+                error = named_error(record, records.name) if record.error is not None else None
+                self.unreadable.append(_unreadable(record.line, error))
                 continue
             data = record.data
             self.fields.update(data)

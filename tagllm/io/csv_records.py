@@ -210,7 +210,7 @@ def _csv_record(
             f"{name}:{line}: more cells than header columns ({len(row)}, the header has {len(header)}): a cell holding "
             f'{shown} must be quoted ("Jeans{separator} blue")'
         )
-        return Record(line, None, RecordError(line=line, message=message))
+        return Record(line, None, RecordError(line=line, message=message), _end_cells(row, header))
     data: dict[str, Any] = {}
     for place, (key, value) in enumerate(zip(header, row, strict=False), 1):
         if key == UNNAMED.format(place) and not value.strip():
@@ -221,6 +221,15 @@ def _csv_record(
             cells = dict(zip(header, row, strict=False))
             return Record(line, None, repeated_key(name, line, exc, cells, (key,)))
     return Record(line, data)
+
+
+def _end_cells(row: list[str], header: list[str]) -> dict[str, Any]:
+    """The cells of a row with more cells than the header that are read right wherever the unquoted separator is:
+    the first column's, counted from the row's start, and the last column's, counted from its end (a middle column's
+    cell may be shifted by one); an id there names the row's error record."""
+    if len(header) < 2:
+        return {}
+    return {header[0]: _cell(header[0], row[0]), header[-1]: _cell(header[-1], row[-1])}
 
 
 def _cell(key: str, value: str | None) -> Any:

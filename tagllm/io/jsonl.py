@@ -29,11 +29,14 @@ WESTERN_MARKS = set("\xa0–—‘’‚“”„…•€£¥¢°®©™«»×�
 
 @dataclass
 class Record:
-    """One input record: its line (1-based; row number for Parquet) and the raw mapping, or why it is bad."""
+    """One input record: its line (1-based; row number for Parquet) and the raw mapping, or why it is bad. A bad one
+    may hold the fields that could be read reliably all the same (``readable``: a JSON line's top-level keys before
+    it breaks, a CSV row's cells at its ends), so that its error record is named by its id."""
 
     line: int
     data: dict[str, Any] | None
     error: RecordError | None = None
+    readable: dict[str, Any] | None = None
 
 
 def utf16(first: bytes, name: str) -> None:
@@ -328,20 +331,22 @@ def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
                     f"{' …' if len(columns) > 6 else ''}), not a JSON object: the input is CSV; read it as CSV "
                     "(--input-format csv)"
                 ) from None
-            message = f"{name}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})"
+            # json's "Unterminated string starting at" names its column itself: it read "starting at at column 53"
+            message = f"{name}:{lineno}: not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})"
             if (joined := file_banner(text)) is not None:
                 message = (
                     f"{name}:{lineno}: {text.strip()!r} is the line tail (or head) writes before each file it joins "
                     f"({joined}), not a product; join JSON Lines files with cat a.jsonl b.jsonl > all.jsonl"
                 )
-            yield Record(lineno, None, RecordError(line=lineno, message=message))
+            yield Record(lineno, None, RecordError(line=lineno, message=message), leading_fields(text))
             continue
         except RecursionError:
             message = f"{name}:{lineno}: not readable JSON (nested too deeply)"
-            yield Record(lineno, None, RecordError(line=lineno, message=message))
+            yield Record(lineno, None, RecordError(line=lineno, message=message), leading_fields(text))
             continue
         except ValueError as exc:  # e.g. an integer of more digits than Python converts
-            yield Record(lineno, None, RecordError(line=lineno, message=f"{name}:{lineno}: not readable JSON ({exc})"))
+            message = f"{name}:{lineno}: not readable JSON ({exc})"
+            yield Record(lineno, None, RecordError(line=lineno, message=message), leading_fields(text))
             continue
         if not isinstance(data, dict):
             message = f"{name}:{lineno}: expected a JSON object per line, got {_json_type(data)}"
@@ -351,6 +356,52 @@ def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
             if isinstance(data.get(key), float) and math.isfinite(data[key]):
                 data[key] = _number_as_written(text, key)
         yield Record(lineno, data)
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_FIELD_VALUES = json.JSONDecoder(parse_float=str)  # a float as the line writes it, as ``_number_as_written`` reads it
+
+
+def leading_fields(text: str) -> dict[str, Any]:
+    """The top-level fields of a JSON object line that breaks, read up to where it breaks: each key whose value is
+    whole and followed by a comma or the closing brace (a number cut at the line's end, "id": 12, may have lost
+    digits). A nested object's keys are read as part of its value, never as the record's: {"variant": {"id": "V1",
+    … is no id. A key given two values is left out, as is everything of a line that holds a whole object and more
+    after it (two records on one line: neither is named by the first's id)."""
+    fields: dict[str, Any] = {}
+    repeated: set[str] = set()
+    pos = _after_space(text, 0)
+    if text[pos : pos + 1] != "{":
+        return {}
+    pos += 1
+    while True:
+        pos = _after_space(text, pos)
+        if text[pos : pos + 1] != '"':
+            break
+        try:
+            key, pos = _FIELD_VALUES.raw_decode(text, pos)  # a string: it opens with a quote
+            pos = _after_space(text, pos)
+            if text[pos : pos + 1] != ":":
+                break
+            value, pos = _FIELD_VALUES.raw_decode(text, _after_space(text, pos + 1))
+        except (ValueError, RecursionError):
+            break
+        pos = _after_space(text, pos)
+        if text[pos : pos + 1] not in (",", "}"):
+            break
+        if key in fields and fields[key] != value:
+            repeated.add(key)
+        fields.setdefault(key, value)
+        if text[pos] == "}":
+            return {}  # the object is whole: what breaks the line comes after it
+        pos += 1
+    return {key: value for key, value in fields.items() if key not in repeated}
+
+
+def _after_space(text: str, pos: int) -> int:
+    """Where the JSON white space at ``pos`` ends."""
+    space = _JSON_SPACE.match(text, pos)
+    return space.end() if space else pos
 
 
 def _loads_line(text: str) -> Any:

@@ -46,7 +46,7 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
     With no ``name`` (a dataset row, see ``row_to_product``) the error names the record by its id alone, and a
     record with an id of another type gets no ``record_id``."""
     if record.error is not None:
-        return record.error
+        return named_error(record, name)
     data = dict(record.data or {})
     if is_missing_id(data.get("id")):
         data["id"] = line_id(record.line)  # a blank id too: stripped, it would be "", the same for every such record
@@ -76,6 +76,24 @@ def to_product(record: Record, name: str, cls: type[Product] = Product) -> Produ
     if cls is Product and is_wordless(product):  # an example's labels are checked where examples are read
         return wordless_error(product, name, record.line)
     return product
+
+
+def named_error(record: Record, name: str) -> RecordError:
+    """A bad record's error, named by the id its readable fields hold (``Record.readable``) when that is one a
+    product could have, its line kept in the message; else as it came, named by its line (``line-N``): an error row
+    named ``line-2`` named no product the user knew, nor one they could look up in the output by its id."""
+    error, given = record.error, (record.readable or {}).get("id")
+    assert error is not None  # called for a bad record only
+    if error.record_id is not None or is_missing_id(given) or not (isinstance(given, str) or is_number(given)):
+        return error
+    record_id = str(given).strip()
+    if not _writable(given) or claims_another_line(record_id, record.line):
+        return error
+    where = f"{name}:{record.line}: "
+    message = error.message
+    if name and message.startswith(where):
+        message = f"{where}record {record_id!r}: {message[len(where) :]}"
+    return error.model_copy(update={"record_id": record_id, "message": message})
 
 
 def wordless_error(

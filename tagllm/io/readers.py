@@ -217,6 +217,8 @@ class RecordSource:
         if self.columns and record.data is not None:
             self.mapped_seen.update(column for column in self.columns.values() if column in record.data)
             record.data = rename_columns(record.data, self.columns)
+        if self.columns and record.readable:  # a bad record's id is looked for under its field's name
+            record.readable = rename_columns(record.readable, self.columns)
         return record
 
     def _filled(self, records: Iterator[Record]) -> Iterator[Record]:

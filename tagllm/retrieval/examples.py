@@ -210,9 +210,10 @@ class _ExamplesRead:
     def add(self, record: Record) -> None:
         """Read one record as an example, or as the error that says why it is none."""
         from tagllm.io import Record, to_product
+        from tagllm.io.products import named_error
 
         if record.error is not None:
-            self.errors.append(record.error)
+            self.errors.append(named_error(record, self.name))  # by its id, where its line gives one readably
             return
         data = dict(record.data or {})
         self.fields.update(data)

@@ -378,3 +378,20 @@ def test_a_gold_name_two_values_of_another_facet_share_is_reported_naming_that_f
     assert read.unknown == [
         {"product_id": "g1", "facet": "color", "value": "Lamps", "reason": "a value of facet 'category', not of color"}
     ]
+
+
+def test_a_gold_line_that_is_not_valid_json_is_listed_by_its_id(eval_dir) -> None:  # type: ignore[no-untyped-def]
+    # it was listed by its line alone, though its id could be read: the user searched the file for it
+    from tagllm.evaluation.gold import load_gold
+    from tagllm.taxonomy import load_taxonomy
+
+    (eval_dir / "cut.jsonl").write_text(
+        '{"id": "c1", "title": "Three-seat sofa", "gold_category": "Home > Sofas"}\n'
+        '{"id": "c2", "title": "Desk lamp", "gold_category": \n'
+    )
+    cfg = load_eval_config(eval_dir / "eval.yaml").model_copy(
+        update={"gold": str(eval_dir / "cut.jsonl"), "split": None}
+    )
+    gold = load_gold(cfg, load_taxonomy(cfg.tagger.taxonomy))
+    assert [(u["line"], u["product_id"]) for u in gold.unreadable] == [(2, "c2")]
+    assert gold.unreadable[0]["message"].startswith(f"{eval_dir / 'cut.jsonl'}:2: record 'c2': not valid JSON (")
