@@ -5,6 +5,7 @@ fields)."""
 
 from __future__ import annotations
 
+import ast
 import datetime
 import json
 import math
@@ -247,8 +248,11 @@ def attributes_problem(value: Any) -> str:
         for position, item in enumerate(value, 1):
             if parse_attribute_tags([item])[1]:
                 return f"item {position} is {json_kind(item)}, not an attribute; {expected}"
-    # pydantic's own "Input should be a valid dictionary" said neither what came nor what to give
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
+    if isinstance(value, str) and _JSON_LIKE.match(value):
+        kind = "an object" if value.lstrip().startswith("{") else "a list"
+        return f"{shown} starts like JSON ({kind}) but is not valid JSON: a cell cut short, or a quote not doubled?"
+    # pydantic's own "Input should be a valid dictionary" said neither what came nor what to give
     return f"{expected}; got {type(value).__name__} {shown}"
 
 
@@ -262,6 +266,8 @@ def _attribute_mapping(value: Any, spell: Callable[[Any], str]) -> Any:
     written as in a mapping (``attribute_value_text`` with ``spell``): [["Waterproof", true]] read 'True'."""
     if not isinstance(value, list | tuple | str):
         return value
+    if isinstance(value, str) and _JSON_LIKE.match(value) and not _is_container(value):
+        return value  # a JSON cell cut short: split as tags, '{"Color": "Red"' was the attribute '{"Color"'
     from tagllm.attributes.tags import parse_attribute_tags
 
     write = partial(attribute_value_text, spell=spell)
@@ -273,6 +279,24 @@ def _attribute_mapping(value: Any, spell: Callable[[Any], str]) -> Any:
         if key and val:  # an empty cell ("Pattern:", {"Pattern": null}) or a value under no key states nothing
             merged[key] = f"{merged[key]}, {val}" if key in merged else val
     return merged
+
+
+# A text opening as a JSON (or Python) object or list of attributes does: a bracket, then a quote or a bracket
+# ("[New] Color: Red" opens with a word: tags, not JSON)
+_JSON_LIKE = re.compile(r"""\s*(?:\{\s*["']|\[\s*["'\[{])""")
+
+
+def _is_container(text: str) -> bool:
+    """Whether a text is a JSON list or object, or the Python repr of one (pandas' ``to_csv`` of a dict column)."""
+    try:
+        json.loads(text, strict=False)
+        return True
+    except ValueError:
+        pass
+    try:
+        return isinstance(ast.literal_eval(text), list | dict)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
 
 
 def number_text(value: Any) -> str:

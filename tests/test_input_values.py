@@ -253,3 +253,16 @@ def test_a_yes_no_or_whole_number_reads_alike_in_pairs_a_map_column_and_a_mappin
     pq.write_table(table, tmp_path / "p.parquet")
     (column,) = read_products(tmp_path / "p.parquet")
     assert isinstance(column, Product) and column.attributes == {"Waterproof": "true"}
+
+
+def test_an_attributes_cell_of_json_cut_short_is_an_error_naming_the_field(tmp_path: Path) -> None:
+    # split as "Key: Value" tags, '{"Color": "Red", "Size": "M' became the attributes '{"Color"' and '"Size"'
+    src = tmp_path / "p.csv"
+    src.write_text('id,title,attributes\na,Dress,"{""Color"": ""Red"", ""Size"": ""M"\nb,Mug,[New] Color: Red\n')
+    cut, tags = read_products(src)
+    assert isinstance(cut, RecordError) and cut.field == "attributes"
+    assert cut.message == (
+        f'{src}:2: record \'a\' field \'attributes\': \'{{"Color": "Red", "Size": "M\' starts like JSON (an object) '
+        "but is not valid JSON: a cell cut short, or a quote not doubled?"
+    )
+    assert isinstance(tags, Product) and tags.attributes == {"[New] Color": "Red"}  # a word after the bracket: tags
