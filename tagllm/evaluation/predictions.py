@@ -77,6 +77,15 @@ def _prediction_lines(file: Path) -> Iterator[tuple[int, str]]:
             ) from None
 
 
+def _named(line: str) -> str:
+    """The product a line that is no tag result is of, where its product id can be read before the fault (a line cut
+    short: the user looked for it by its line alone), for its error to name; else nothing."""
+    from tagllm.io.jsonl import leading_fields
+
+    product_id = leading_fields(line).get("product_id")
+    return f" (product {product_id!r})" if isinstance(product_id, str) and product_id.strip() else ""
+
+
 def _parquet_results(file: Path) -> Iterator[tuple[int, str]]:
     """The ``result_json`` cells of a Parquet output of `tagllm generate`, each with its row (from 1)."""
     try:
@@ -109,7 +118,7 @@ def load_predictions(path: str | Path, variant: Variant, taxonomy: Taxonomy) -> 
         try:
             result = TagResult.model_validate_json(line)
         except ValidationError as exc:
-            raise InputError(f"{file}:{lineno}: not a tag result: {_first_problem(exc)}") from None
+            raise InputError(f"{file}:{lineno}: not a tag result{_named(line)}: {_first_problem(exc)}") from None
         version = result.provenance.taxonomy_version if result.provenance else None
         if version is not None and version != taxonomy.version:
             raise InputError(

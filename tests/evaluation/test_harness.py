@@ -254,6 +254,18 @@ def test_a_predictions_file_that_is_not_utf8_is_refused_naming_its_line(eval_dir
     )
 
 
+def test_a_predictions_line_cut_short_is_refused_naming_its_product(eval_dir, fake_factory):
+    """A result line cut short (a run killed while writing) was named by its line alone: the user searched for it."""
+    run = _run(eval_dir, fake_factory).runs[0]
+    lines = (run / "predictions.jsonl").read_text().splitlines()
+    cut = eval_dir / "cut.jsonl"
+    cut.write_text("\n".join([*lines, '{"product_id": "zz9", "status": "ok", "tags": {"cat']) + "\n")
+    cfg = load_eval_config(eval_dir / "eval.yaml")
+    with pytest.raises(InputError) as error:
+        run_eval(cfg, predictions=cut, root=eval_dir / "runs" / "cut")
+    assert str(error.value).startswith(f"{cut}:{len(lines) + 1}: not a tag result (product 'zz9'): Invalid JSON: ")
+
+
 def test_compare_refuses_runs_from_another_taxonomy_version(eval_dir, fake_factory):
     r1 = _run(eval_dir, fake_factory, name="v1").runs[0]
     r2 = _run(eval_dir, fake_factory, name="v2").runs[0]
