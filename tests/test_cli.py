@@ -155,11 +155,13 @@ def test_bad_records_are_error_records_and_exit_1(tmp_path: Path, config: Path) 
     assert result.exit_code == 1
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["product_id"], r["status"]) for r in lines] == [
-        ("a", "ok"), ("b", "error"), ("c", "error"), ("line-4", "error"), ("e", "ok"),
+        ("a", "ok"), ("b", "error"), ("c", "error"), ("d", "error"), ("e", "ok"),
     ]  # fmt: skip
     assert lines[1]["error"]["message"] == f"{src}:2: record 'b': not valid JSON (Expecting value at column 22)"
     assert lines[2]["error"]["message"] == f"{src}:3: record 'c' has no title; every product needs a non-empty title"
-    assert lines[3]["error"]["message"] == f"{src}:4: not UTF-8 (byte 25 is 0xff); re-save the file as UTF-8"
+    assert (
+        lines[3]["error"]["message"] == f"{src}:4: record 'd': not UTF-8 (byte 25 is 0xff); re-save the file as UTF-8"
+    )
     assert "2 tagged, 3 failed" in result.stderr
 
 

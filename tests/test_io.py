@@ -203,6 +203,21 @@ def test_a_csv_row_with_too_many_cells_is_named_by_an_id_at_either_end_of_the_ro
     assert error.message.startswith(f"{middle}:2: more cells than header columns")
 
 
+def test_a_record_with_a_byte_that_is_not_utf8_is_named_by_an_id_read_whole(tmp_path: Path) -> None:
+    # named line-N though its id was written in UTF-8: only a field holding the bad byte is unread
+    jsonl, table = tmp_path / "p.jsonl", tmp_path / "p.csv"
+    jsonl.write_bytes(b'{"id": "d", "title": "caf\xff mug"}\n{"id": "e\xff", "title": "Tea"}\n')
+    table.write_bytes(b"id,title\nc1,caf\xff mug\nc\xff2,Tea\n")
+    named, unnamed = read_products(jsonl)
+    assert isinstance(named, RecordError) and isinstance(unnamed, RecordError)
+    assert (named.record_id, unnamed.record_id) == ("d", None)
+    assert named.message == f"{jsonl}:1: record 'd': not UTF-8 (byte 25 is 0xff); re-save the file as UTF-8"
+    named, unnamed = read_products(table)
+    assert isinstance(named, RecordError) and isinstance(unnamed, RecordError)
+    assert (named.record_id, unnamed.record_id) == ("c1", None)
+    assert named.message == f"{table}:2: record 'c1': not UTF-8 (byte 6 is 0xff); re-save the file as UTF-8"
+
+
 @pytest.mark.parametrize(
     ("line", "record_id"),
     [

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from tagllm.errors import InputError
 from tagllm.io.json_keys import RepeatedKey, loads_unique, repeated_key
-from tagllm.io.jsonl import Record, file_banner, lines, not_utf8
+from tagllm.io.jsonl import Record, file_banner, intact_fields, lines, not_utf8
 from tagllm.models import RecordError
 
 MAX_CSV_CELL = 16 * 2**20  # csv's default limit of 128 KiB refuses a long but real HTML description
@@ -200,8 +200,8 @@ def _csv_problem(name: str, line: int, error: str) -> str:
 def _csv_record(
     row: list[str], header: list[str], line: int, name: str, bad: RecordError | None, separator: str = ","
 ) -> Record:
-    if bad is not None:
-        return Record(line, None, bad)
+    if bad is not None:  # its cells are where the header says: one without a byte replaced is read as written
+        return Record(line, None, bad, intact_fields(dict(zip(header, row, strict=False))))
     if len(row) > len(header) and not any(cell.strip() for cell in row[len(header) :]):
         row = row[: len(header)]  # empty cells past the header's (a separator ending each row): nothing to lose
     if len(row) > len(header):

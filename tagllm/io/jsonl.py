@@ -316,7 +316,7 @@ def read_jsonl(fh: IO[bytes], name: str) -> Iterator[Record]:
         try:
             text = raw.decode("utf-8-sig")  # a BOM begins each file of several joined (cat a.jsonl b.jsonl)
         except UnicodeDecodeError as exc:
-            yield Record(lineno, None, not_utf8(name, lineno, raw, exc))
+            yield Record(lineno, None, not_utf8(name, lineno, raw, exc), _fields_despite_bytes(raw))
             continue
         try:
             data = _loads_line(text)
@@ -396,6 +396,26 @@ def leading_fields(text: str) -> dict[str, Any]:
             return {}  # the object is whole: what breaks the line comes after it
         pos += 1
     return {key: value for key, value in fields.items() if key not in repeated}
+
+
+def intact_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a record read with its bytes that are not UTF-8 replaced (U+FFFD) that hold no replacement:
+    read as the file wrote them, an id among them names the record's error."""
+    return {key: value for key, value in fields.items() if "\ufffd" not in json.dumps(value, ensure_ascii=False)}
+
+
+def _fields_despite_bytes(raw: bytes) -> dict[str, Any]:
+    """The top-level fields of a line holding bytes that are not UTF-8, each read with them replaced, but for those
+    that hold one (``intact_fields``)."""
+    text = raw.decode("utf-8-sig", errors="replace")
+    try:
+        loads_unique(text)  # a key given two values: which is the record's cannot be told
+        data = json.loads(text, parse_float=str)  # a float as written, as ``_number_as_written`` reads it
+    except RepeatedKey:
+        return {}
+    except (ValueError, RecursionError):
+        data = leading_fields(text)
+    return intact_fields(data) if isinstance(data, dict) else {}
 
 
 def _after_space(text: str, pos: int) -> int:
