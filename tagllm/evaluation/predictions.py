@@ -80,7 +80,7 @@ def _prediction_lines(file: Path) -> Iterator[tuple[int, str]]:
 def _named(line: str) -> str:
     """The product a line that is no tag result is of, where its product id can be read before the fault (a line cut
     short: the user looked for it by its line alone), for its error to name; else nothing."""
-    from tagllm.io.jsonl import leading_fields
+    from tagllm.io.partial_json import leading_fields
 
     product_id = leading_fields(line).get("product_id")
     return f" (product {product_id!r})" if isinstance(product_id, str) and product_id.strip() else ""

@@ -11,7 +11,8 @@ from typing import IO, Any
 
 from tagllm.errors import InputError
 from tagllm.io.json_keys import RepeatedKey, loads_unique, repeated_key
-from tagllm.io.jsonl import Record, file_banner, intact_fields, lines, not_utf8
+from tagllm.io.jsonl import Record, file_banner, lines, not_utf8
+from tagllm.io.partial_json import intact_fields
 from tagllm.models import RecordError
 
 MAX_CSV_CELL = 16 * 2**20  # csv's default limit of 128 KiB refuses a long but real HTML description
