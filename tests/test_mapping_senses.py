@@ -14,7 +14,7 @@ from tagllm.taxonomy import Facet, Taxonomy, Value
 
 @pytest.fixture(scope="module")
 def mapper(tmp_path_factory: pytest.TempPathFactory) -> Mapper:
-    """A small tree with WordNet read (no embedder): trees, horses, boots, towels."""
+    """A small tree with WordNet read (no embedder): trees, horses, boots, dinner plates."""
     rows = [
         ("home", "Home & Garden", None),
         ("plants", "Plants", "home"),
@@ -25,6 +25,10 @@ def mapper(tmp_path_factory: pytest.TempPathFactory) -> Mapper:
         ("apparel", "Apparel", None),
         ("shoes", "Shoes", "apparel"),
         ("boots", "Boots", "shoes"),
+        ("kitchen", "Kitchen & Dining", "home"),
+        ("tableware", "Tableware", "kitchen"),
+        ("dinnerware", "Dinnerware", "tableware"),
+        ("plates", "Plates", "dinnerware"),
     ]
     values: dict[str, Value] = {}
     for vid, name, parent in rows:
@@ -42,6 +46,9 @@ def mapper(tmp_path_factory: pytest.TempPathFactory) -> Mapper:
         ("rubber", "boots", "boots", False),  # a rubber boot is a boot: the head names it
         ("leather", "boots", "boots", False),  # WordNet knows no "leather boot": nothing to disagree with
         ("apple", "tree", "trees", False),  # an apple tree is a tree
+        ("wellington", "boots", "boots", False),  # a boot in the word's first sense, though footwear is not on the path
+        ("number", "plate", "plates", True),  # a plate of metal, a rarer sense of "plate" that reaches no tableware
+        ("dinner", "plate", "plates", False),  # a plate in the sense of a dish: Tableware is on the path
     ],
 )
 def test_a_compound_wordnet_knows_must_agree_with_the_values_path(

@@ -112,3 +112,10 @@ def label_scripts(texts: Iterable[str]) -> set[str]:
         if len(found) == 1:
             out |= found
     return out
+
+
+def words_of(text: str) -> list[str]:
+    """The normalised words of a string, without a possessive "s" the normaliser cut off ("women's" -> "women s");
+    a lone "s" that no apostrophe wrote is a word ("XS/S": two sizes)."""
+    possessive = POSSESSIVE.search(text) is not None
+    return [t for t in normalize(text).split() if t != "s" or not possessive]

@@ -1,20 +1,27 @@
 """What the modifier stage checks before it takes a value, beyond the head's rules (``modifiers.py``): a phrase that
-WordNet reads as a shelf, a material said only to look or feel like one, two materials named together, a compound
-WordNet knows as a thing far from the value's path."""
+WordNet reads as a shelf, a material said only to look or feel like one or not to be itself, two materials named
+together, a compound WordNet knows as a thing far from the value's path, a value narrowed to an audience the string
+does not name."""
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import TYPE_CHECKING
 
+from tagllm.mapping.agreement import STOP
 from tagllm.mapping.base import Batch, Outcome
-from tagllm.mapping.keys import keys, stem
+from tagllm.mapping.derived import root
+from tagllm.mapping.keys import keys, stem, words_of
 from tagllm.mapping.landing import MIN_LANDING_DEPTH
-from tagllm.mapping.modifier_words import LOOKALIKE
+from tagllm.mapping.modifier_words import LOOKALIKE, NEGATING, QUANTITY_WORDS
+from tagllm.mapping.repeats import AUDIENCE_QUALIFIERS, qualifiers
+from tagllm.taxonomy import Value
 from tagllm.text import normalize
 
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
     from tagllm.mapping.vocabulary import FacetVocabulary
+    from tagllm.mapping.wordnet import WordNet
 
 WORDNET_METHODS = frozenset({"lexical", "swap"})
 """The naming stages that read a phrase through WordNet's senses rather than by a value's own name."""
@@ -77,10 +84,11 @@ a boot): the head names it, whatever words the value's path uses."""
 
 def sense_disagrees(mapper: Mapper, modifier: str, head: str, vid: str) -> bool:
     """Whether WordNet reads the head and the word before it as one thing ("hair grip": a hairgrip, a bobby pin;
-    "face flannel": a face cloth) whose every such sense is far from the value's path: no kind of the head's word
-    (``KIND_DEPTH``), and no word of the sense, or of its kinds up to ``SENSE_DEPTH`` levels, is a word of the value's
-    name or of its ancestors' names (the head's own word aside). Then the head names the value only as a homonym (a
-    tool's Grips, the Flannel fabric). False when WordNet knows no such sense, or without WordNet."""
+    "face flannel": a face cloth) whose every such sense is far from the value's path: no kind of the head's word in
+    the sense the value means (``_kind_of_head``), and no word of the sense, or of its kinds up to ``SENSE_DEPTH``
+    levels, is a word of the value's name or of its ancestors' names (the head's own word aside). Then the head names
+    the value only as a homonym (a tool's Grips, the Flannel fabric). False when WordNet knows no such sense, or
+    without WordNet."""
     lexical = mapper.lexical
     wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
     if wordnet is None:
@@ -97,9 +105,22 @@ def sense_disagrees(mapper: Mapper, modifier: str, head: str, vid: str) -> bool:
     path = {stem(w) for v in (*mapper.taxonomy.ancestors(vid), mapper.values[vid]) for w in normalize(v.name).split()}
     path -= {mine}
     return not any(
-        mine in wordnet.hypernym_words(s, KIND_DEPTH)
+        _kind_of_head(wordnet, s, head, path)
         or (wordnet.synset(s).words | wordnet.hypernym_words(s, SENSE_DEPTH)) & path
         for s in senses
+    )
+
+
+def _kind_of_head(wordnet: WordNet, sense: str, head: str, path: set[str]) -> bool:
+    """Whether a compound's sense is a kind (``KIND_DEPTH`` levels) of the sense of the head's word the value means:
+    the word's first sense, or one that reaches the value's path (``SENSE_DEPTH``). A "wellington boot" is a boot,
+    the word's first sense; a "number plate" is a plate of metal, a rarer sense, far from Dinnerware's Plates."""
+    mine = stem(head)
+    first = wordnet.noun_senses(head)[:1]
+    return any(
+        kind in first or (wordnet.synset(kind).words | wordnet.hypernym_words(kind, SENSE_DEPTH)) & path
+        for kind in islice(wordnet.climb(sense, KIND_DEPTH), 1, None)
+        if mine in wordnet.synset(kind).words
     )
 
 
@@ -130,3 +151,65 @@ def homonym_far_from_path(mapper: Mapper, modifier: str, head: str, vid: str) ->
         return False
     path = {stem(w) for v in (*mapper.taxonomy.ancestors(vid), mapper.values[vid]) for w in normalize(v.name).split()}
     return not any((wordnet.synset(s).words | wordnet.hypernym_words(s, MODIFIER_DEPTH)) & path for s in senses)
+
+
+MIN_WORD = 3
+"""A shorter word beside a head is a code or an abbreviation ("GP saddle", "XL tee"), no noun saying what it is for."""
+MADE_OF = ("material", "fabric", "color", "colour")
+"""Facets whose values say what a thing is made of or its colour: beside a head they describe it, never which it is."""
+
+
+def audience_unsaid(mapper: Mapper, vocab: FacetVocabulary, tokens: list[str], beside: list[str], vid: str) -> bool:
+    """Whether the value sits in a branch narrowed to an audience (a pet's, a baby's: ``repeats.AUDIENCE_QUALIFIERS``)
+    that no word of the string names, while a word ``beside`` the words that named it is a word WordNet knows (or
+    its root: "trekking"), of three letters or more (two are a code: "GP"), no material or colour (``MADE_OF``) nor
+    count ("pack"), and no word of the value's path. The taxonomy files an
+    audience's things under names that say it, so the narrowed value is the head's thing for that audience; a word
+    the path does not hold says the string's thing is for something else: "trekking poles" are no pets' agility Poles,
+    "car perfume" no pets' Perfumes ("pack of nappies" is still Diapers, "bottle steriliser" Sterilizers under Bottle
+    Warmers & Sterilizers, "synthetic GP saddle" Saddles under Horse Tack)."""
+    taxonomy = mapper.taxonomy
+    if not qualifiers(taxonomy, vid) & AUDIENCE_QUALIFIERS:
+        return False
+    if any(stem(t) in AUDIENCE_QUALIFIERS for t in tokens):
+        return False  # an audience named: whether it is the path's is the audience checks' to say
+    lexical = mapper.lexical
+    wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
+    if wordnet is None:
+        return False
+    path = {stem(w) for v in (*taxonomy.ancestors(vid), taxonomy.values[vid]) for w in normalize(v.name).split()}
+    describing = vocab.describing_facets()
+    return any(
+        w.isalpha()
+        and w not in STOP
+        and w not in QUANTITY_WORDS
+        and stem(w) not in path
+        and len(w) >= MIN_WORD
+        and (wordnet.known(w) or wordnet.known(root(w)))
+        and not any(kind in facet for facet in describing.get(keys(w)[1], ()) for kind in MADE_OF)
+        for w in beside
+    )
+
+
+def faux_reading(mapper: Mapper, vocab: FacetVocabulary, text: str, value: Value, facet: str | None) -> Value | None:
+    """A material said not to be itself ("vegan leather", "fake fur"): the facet's "Faux …" value, or None when
+    the facet has none; the value itself when nothing negates it (or the facet is hierarchical: "faux fur rug")."""
+    words = set(normalize(text).split())
+    if facet is not None and mapper.taxonomy.facets[facet].hierarchical:
+        return value
+    if not words & NEGATING and not looks_like(vocab, text, value, facet):
+        return value
+    if words & set(normalize(value.name).split()) & NEGATING:
+        return value
+    found = mapper.lookup([f"faux {value.name}"], facet, mapper.lookups[:2]).done.get(f"faux {value.name}")
+    return found.mapped.value if found is not None else None
+
+
+def looks_like(vocab: FacetVocabulary, text: str, value: Value, facet: str | None) -> bool:
+    """In a facet of materials (one with a "Faux …" value), whether a word right after the value's name says the
+    thing only looks like it ("gold tone", "leather look", "wood effect"); "two tone leather" is leather."""
+    if facet is None or not vocab.has_faux(facet):
+        return False
+    tokens = words_of(text)
+    name = {stem(w) for w in normalize(value.name).split()}
+    return any(tokens[i] in LOOKALIKE and stem(tokens[i - 1]) in name for i in range(1, len(tokens)))

@@ -11,10 +11,13 @@ from tagllm.mapping.colours import says_many_colours, survey_name
 from tagllm.mapping.compounds import coordinated, head_modifies, idiom, named_tails, other_kind, postmodified
 from tagllm.mapping.derived import root
 from tagllm.mapping.describing import describes
-from tagllm.mapping.keys import POSSESSIVE, keys, stem
+from tagllm.mapping.keys import keys, stem, words_of
 from tagllm.mapping.lexical import LIST
 from tagllm.mapping.modifier_checks import (
+    audience_unsaid,
+    faux_reading,
     homonym_far_from_path,
+    looks_like,
     other_material,
     reject_lookalikes,
     sense_disagrees,
@@ -22,7 +25,6 @@ from tagllm.mapping.modifier_checks import (
 )
 from tagllm.mapping.modifier_words import (
     FIGURATIVE_SHADES,
-    LOOKALIKE,
     NEGATING,
     QUANTITY_WORDS,
     fit_marked,
@@ -139,8 +141,10 @@ class ModifierStage(Stage):
             found_value = self._kind_named(dropped, found_value, facet)  # "wool beanie hat": Beanies
         if hierarchical and self._audience_elsewhere(dropped, found_value):
             return None  # "baby cot": a baby's cot is filed under Baby & Toddler Furniture, not camping's Cots
-        value = self._negated(batch.text(raw), found_value, facet)
-        if value is None and self._looks_like(batch.text(raw), found_value, facet):
+        if hierarchical and audience_unsaid(self.m, self.vocab, words_of(batch.text(raw)), dropped, found_value.id):
+            return None  # "car perfume": no pets' Perfumes
+        value = faux_reading(self.m, self.vocab, batch.text(raw), found_value, facet)
+        if value is None and looks_like(self.vocab, batch.text(raw), found_value, facet):
             reason = f"{batch.text(raw)!r} only looks like {found_value.name!r}: no value of facet {facet!r}"
             batch.done[raw] = self.m.reject(raw, facet, reason)
         return value
@@ -224,6 +228,9 @@ class ModifierStage(Stage):
                 continue  # "soft toy", "dark horse": a shade word kept before a noun makes a compound with it
             if hierarchical and self._audience_elsewhere(dropped_of[raw], value):
                 continue  # "baby sleeping bag": no camping Sleeping Bags
+            beside = dropped_of[raw] + plans[raw][:-1]
+            if hierarchical and audience_unsaid(self.m, self.vocab, words_of(batch.text(raw)), beside, value.id):
+                continue  # "trekking poles": no pets' agility Poles
             if hierarchical and shelf(self.m, self.vocab, outcome, dropped_of[raw] + plans[raw][:-1], facet):
                 continue  # "sparkling drinks": the head is WordNet's beverage, and Beverages a shelf, not its kind
             if hierarchical and sense_disagrees(self.m, plans[raw][-2], plans[raw][-1], value.id):
@@ -248,7 +255,7 @@ class ModifierStage(Stage):
             if not hierarchical and self._part_of_name(plans[raw][:-1], value, facet):
                 continue  # "double xl": "double" is a word of another value's name (Double extra large), not a shade
             if not hierarchical and self._describes_head(plans[raw][:-1], batch.text(raw), facet):
-                negated = self._negated(batch.text(raw), value, facet)
+                negated = faux_reading(self.m, self.vocab, batch.text(raw), value, facet)
                 if negated is not None:
                     batch.done[raw] = self.m.accept(raw, facet, negated, self.name)
             elif hierarchical and (
@@ -271,7 +278,7 @@ class ModifierStage(Stage):
             if hierarchical:
                 batch.done[raw] = self.m.accept(raw, facet, value, self.name, round(agreed, 4))
             elif agreed >= FLAT_AGREEMENT:  # "croutons zipper": a noun beside the head the embedder does not read
-                negated = self._negated(batch.text(raw), value, facet)
+                negated = faux_reading(self.m, self.vocab, batch.text(raw), value, facet)
                 if negated is not None:
                     batch.done[raw] = self.m.accept(raw, facet, negated, self.name, round(agreed, 4))
 
@@ -346,28 +353,6 @@ class ModifierStage(Stage):
             return False
         return True
 
-    def _negated(self, text: str, value: Value, facet: str | None) -> Value | None:
-        """A material said not to be itself ("vegan leather", "fake fur"): the facet's "Faux …" value, or None when
-        the facet has none; the value itself when nothing negates it (or the facet is hierarchical: "faux fur rug")."""
-        words = set(normalize(text).split())
-        if facet is not None and self.m.taxonomy.facets[facet].hierarchical:
-            return value
-        if not words & NEGATING and not self._looks_like(text, value, facet):
-            return value
-        if words & set(normalize(value.name).split()) & NEGATING:
-            return value
-        found = self.m.lookup([f"faux {value.name}"], facet, self.m.lookups[:2]).done.get(f"faux {value.name}")
-        return found.mapped.value if found is not None else None
-
-    def _looks_like(self, text: str, value: Value, facet: str | None) -> bool:
-        """In a facet of materials (one with a "Faux …" value), whether a word right after the value's name says the
-        thing only looks like it ("gold tone", "leather look", "wood effect"); "two tone leather" is leather."""
-        if facet is None or not self.vocab.has_faux(facet):
-            return False
-        tokens = words_of(text)
-        name = {stem(w) for w in normalize(value.name).split()}
-        return any(tokens[i] in LOOKALIKE and stem(tokens[i - 1]) in name for i in range(1, len(tokens)))
-
     def _compound(self, words: list[str], vid: str, facet: str | None) -> bool:
         """Whether another value's name holds the head (the last of ``words``) and another of the words, or a word
         sharing its root: then that word names a kind, not a trait ("stand" in "stand mixer", with Stand Cement Mixers
@@ -407,13 +392,6 @@ def counts_items(kept: list[str], dropped: list[str], facet_words: frozenset[str
         and any(t in QUANTITY_WORDS for t in dropped)
         and not any(t in facet_words or stem(t) in facet_words for t in dropped)
     )
-
-
-def words_of(text: str) -> list[str]:
-    """The normalised words of a string, without a possessive "s" the normaliser cut off ("women's" -> "women s");
-    a lone "s" that no apostrophe wrote is a word ("XS/S": two sizes)."""
-    possessive = POSSESSIVE.search(text) is not None
-    return [t for t in normalize(text).split() if t != "s" or not possessive]
 
 
 def _names_other(outcome: Outcome, value: Value) -> bool:

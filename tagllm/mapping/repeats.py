@@ -30,18 +30,20 @@ from tagllm.mapping.keys import stem
 from tagllm.taxonomy import Taxonomy
 from tagllm.text import normalize, singular
 
-QUALIFIERS = frozenset(
+AUDIENCE_QUALIFIERS = frozenset(
     stem(w)
     for w in (
-        # audience
         "baby", "toddler", "infant", "kids", "children", "boys", "girls", "men", "women", "maternity",
         "pet", "dog", "cat", "bird", "fish", "reptile", "horse",
-        # use, occasion, merchandise
-        "activewear", "sports", "fan", "collectibles", "toys", "outdoor", "loungewear",
     )
 )  # fmt: skip
-"""Words that narrow a kind to an audience, a use or a fan's copy: a path that holds one is no general sense. Not
-"vehicle": Shopify's Vehicles & Parts holds it at every level, so it narrows nothing within its branch."""
+"""The qualifiers that narrow a kind to whom it is for: a pet's, a baby's, a woman's."""
+QUALIFIERS = AUDIENCE_QUALIFIERS | frozenset(
+    stem(w) for w in ("activewear", "sports", "fan", "collectibles", "toys", "outdoor", "loungewear")
+)
+"""Words that narrow a kind to an audience, a use, an occasion or a fan's copy (merchandise): a path that holds one is
+no general sense. Not "vehicle": Shopify's Vehicles & Parts holds it at every level, so it narrows nothing within its
+branch."""
 MIN_COPIED = 2
 """A branch copies another when at least this many of its names recur there, and more than in any other branch."""
 
