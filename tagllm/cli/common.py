@@ -6,14 +6,9 @@ import sys
 import time
 from typing import IO, Any
 
-import typer
-
 # Help is click's plain text, not typer's rich panels: formatting with rich imports rich's markdown, syntax and
 # traceback modules, which were most of `tagllm --help`'s time (573 ms median; 0.5 s is the budget).
 PLAIN_HELP = None
-ConfigOpt = typer.Option(
-    None, "--config", "-c", metavar="FILE", help="config file (default: ./tagllm.yaml when present)"
-)
 
 EXIT_OK = 0
 EXIT_FAILED_RECORDS = 1  # the run finished; some records are error records in the output
@@ -27,36 +22,6 @@ EXIT_CODES_HELP = (
     "2 a setup or usage mistake (nothing tagged), or an output the disk stopped taking part way (its whole "
     "batches kept: --resume tags the rest); 3 tagllm crashed (a bug: the traceback is printed); "
     "130 interrupted, 143 stopped by SIGTERM (run again with --resume); 141 stdout closed by its reader (| head)."
-)
-EmbedderBackendOpt = typer.Option(
-    None,
-    help="auto | torch | onnx | onnx-fp32 | openvino: what runs the embedder (auto: onnx-fp32 on a CPU when installed)",
-)
-ImageEmbedderOpt = typer.Option(
-    None,
-    "--image-embedder",
-    metavar="pixels|DIR|none",
-    help="photos: pixels (built in, the default with photos), a CLIP/SigLIP directory, none",
-)
-AllowRemoteOpt = typer.Option(False, "--allow-remote-images", help="fetch http(s) image URLs (off unless given)")
-ColumnsOpt = typer.Option(
-    None,
-    "--columns",
-    metavar="FIELD=COLUMN,…",
-    help="input columns to read as product fields, e.g. "
-    'id=SKU,title=Name,description="Long description",brand=Maker (a Shopify product export is read without them)',
-)
-
-IgnoreFieldsOpt = typer.Option(
-    None,
-    "--ignore-fields",
-    metavar="FIELD,…",
-    help="description, brand, attributes, queries: fields not read, in the examples and the products alike "
-    "(e.g. attributes,description when the products carry titles only)",
-)
-
-KeepPrecisionOpt = typer.Option(
-    None, metavar="0.5..1", help="precision an attribute's kept values aim at (default 0.9; lower keeps more)"
 )
 
 
@@ -75,11 +40,6 @@ def formula_warning(output: str, first: dict[str, str], instead: str = "JSONL") 
 def parse_fields(value: str | None) -> list[str] | None:
     """``--ignore-fields a,b`` as a list (None when not given)."""
     return [f.strip() for f in value.split(",") if f.strip()] if value is not None else None
-
-
-ImageRootOpt = typer.Option(
-    None, "--image-root", metavar="DIR", help="where relative image paths start (default: beside the file)"
-)
 
 
 def build_config(config: str | None, **flags: Any) -> Any:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tagllm.cli.common import EXIT_INTERRUPTED, EXIT_TERMINATED, PLAIN_HELP, StderrProgress
+from tagllm.cli.options import ModelOpt
 from tagllm.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -100,10 +101,7 @@ def run(
     predictions: Annotated[Path | None, typer.Option(help="score these results (JSONL, Parquet) instead")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="tag everything again, ignoring the cache")] = False,
     bootstrap: Annotated[int | None, typer.Option(help="bootstrap resamples for intervals (0: none)")] = None,
-    model: Annotated[
-        str | None,
-        typer.Option("--model", "-m", help="model directory (transformers, vllm) or served name (openai)"),
-    ] = None,
+    model: ModelOpt = None,
     routing: Annotated[
         bool,
         typer.Option(

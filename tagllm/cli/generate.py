@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,17 +18,33 @@ from tagllm.cli.common import (
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
-    AllowRemoteOpt,
-    ColumnsOpt,
-    ConfigOpt,
-    EmbedderBackendOpt,
-    IgnoreFieldsOpt,
-    ImageEmbedderOpt,
-    ImageRootOpt,
-    KeepPrecisionOpt,
     StderrProgress,
     build_config,
     parse_fields,
+)
+from tagllm.cli.options import (
+    FORMAT,
+    AllowRemoteOpt,
+    AttributeFieldOpt,
+    BaseUrlOpt,
+    ColumnsOpt,
+    ConfigOpt,
+    DeviceOpt,
+    EmbedderBackendOpt,
+    ExamplesOpt,
+    FacetsOpt,
+    IgnoreFieldsOpt,
+    ImageEmbedderOpt,
+    ImageRootOpt,
+    IndexOpt,
+    InputFormatOpt,
+    KeepPrecisionOpt,
+    KOpt,
+    LabelFieldOpt,
+    MaxCandidatesOpt,
+    ModelOpt,
+    PromptOpt,
+    TaxonomyOpt,
 )
 
 if TYPE_CHECKING:
@@ -37,79 +53,91 @@ if TYPE_CHECKING:
     from tagllm.run import RunSummary
     from tagllm.tagger import Tagger
 
-FORMAT = "[jsonl|csv|parquet]"
 EXIT_PIPE = 141  # 128 + SIGPIPE, as a shell reports a process whose reader went away
 
 
-def generate(
-    input: str = typer.Argument(
-        "-", metavar="INPUT", help="products: a JSONL, CSV or Parquet file, or - for stdin (JSONL)"
-    ),
-    output: str = typer.Option(
-        "-", "--output", "-o", metavar="FILE", help="results file (.jsonl, .csv, .parquet) or - for stdout"
-    ),
-    input_format: str | None = typer.Option(None, metavar=FORMAT, help="default: from the input's extension"),
-    output_format: str | None = typer.Option(None, metavar=FORMAT, help="default: from the output's extension"),
-    columns: str | None = ColumnsOpt,
-    keep_columns: str | None = typer.Option(
-        None, metavar="COLUMN,…", help="input columns copied into each output row, e.g. title,sku"
-    ),
-    no_provenance: bool = typer.Option(
-        False, "--no-provenance", help="leave neighbours, candidates and raw output out of JSONL/Parquet results"
-    ),
-    config: str | None = ConfigOpt,
-    taxonomy: str | None = typer.Option(
-        None, "--taxonomy", "-t", metavar="NAME|PATH", help="taxonomy (default: the index's)"
-    ),
-    examples: str | None = typer.Option(None, metavar="FILE", help="labelled products the example index is built from"),
-    index: str | None = typer.Option(None, metavar="DIR", help="example index directory (tagllm index build)"),
-    label_field: str | None = typer.Option(None, metavar="FIELD", help="field of the examples holding their tags"),
-    attribute_field: str | None = typer.Option(
-        None, metavar="FIELD", help='field of the examples holding "Key: Value" attribute tags (gold_attribute_tags)'
-    ),
-    backend: str | None = typer.Option(
-        None, "--backend", "-b", metavar="NAME", help="retrieval | transformers | vllm | openai"
-    ),
-    model: str | None = typer.Option(
-        None, "--model", "-m", metavar="DIR|NAME", help="model directory, or served model name (openai)"
-    ),
-    base_url: str | None = typer.Option(None, metavar="URL", help="OpenAI-compatible server URL (openai backend)"),
-    prompt: str | None = typer.Option(
-        None, "--prompt", "-p", metavar="NAME|PATH", help="prompt template (LLM backends)"
-    ),
-    facet: list[str] = typer.Option(
-        [], "--facet", "-f", metavar="FACET", help="facet to tag (repeatable; default: the labelled ones)"
-    ),
-    k: int | None = typer.Option(None, metavar="N", help="neighbours retrieved per product"),
-    max_candidates: int | None = typer.Option(None, metavar="N", help="candidates per facet offered to the backend"),
-    threshold: float | None = typer.Option(None, metavar="0..1", help="drop tags below this confidence"),
-    keep_precision: float | None = KeepPrecisionOpt,
-    route_threshold: str | None = typer.Option(
-        None,
+# the options only `tagllm generate` has; those it shares with other commands are in tagllm.cli.options
+InputArg = Annotated[
+    str, typer.Argument(metavar="INPUT", help="products: a JSONL, CSV or Parquet file, or - for stdin (JSONL)")
+]
+OutputOpt = Annotated[
+    str,
+    typer.Option("--output", "-o", metavar="FILE", help="results file (.jsonl, .csv, .parquet) or - for stdout"),
+]
+OutputFormatOpt = Annotated[str | None, typer.Option(metavar=FORMAT, help="default: from the output's extension")]
+KeepColumnsOpt = Annotated[
+    str | None, typer.Option(metavar="COLUMN,…", help="input columns copied into each output row, e.g. title,sku")
+]
+NoProvenanceOpt = Annotated[
+    bool,
+    typer.Option("--no-provenance", help="leave neighbours, candidates and raw output out of JSONL/Parquet results"),
+]
+BackendOpt = Annotated[
+    str | None, typer.Option("--backend", "-b", metavar="NAME", help="retrieval | transformers | vllm | openai")
+]
+ThresholdOpt = Annotated[float | None, typer.Option(metavar="0..1", help="drop tags below this confidence")]
+RouteThresholdOpt = Annotated[
+    str | None,
+    typer.Option(
         metavar="0..1|FACET=0..1,…",
-        help="routing: the no-LLM default tags every product; those it is less sure of than this in a facet go to "
-        "--backend (an LLM) with the default's candidates",
+        help="routing: the no-LLM default tags every product; those it is less sure of than this in a facet go "
+        "to --backend (an LLM) with the default's candidates",
     ),
-    batch_size: int | None = typer.Option(None, metavar="N", help="products per batch"),
-    device: str | None = typer.Option(None, metavar="DEVICE", help="cpu, cuda, cuda:1 …"),
-    embedder_backend: str | None = EmbedderBackendOpt,
-    image_embedder: str | None = ImageEmbedderOpt,
-    allow_remote_images: bool = AllowRemoteOpt,
-    image_root: str | None = ImageRootOpt,
-    ignore_fields: str | None = IgnoreFieldsOpt,
-    resume: bool = typer.Option(
-        False,
+]
+BatchSizeOpt = Annotated[int | None, typer.Option(metavar="N", help="products per batch")]
+ResumeOpt = Annotated[
+    bool,
+    typer.Option(
         "--resume",
-        help="keep OUTPUT's results, tag what is missing or failed (error records, and products routed to the LLM "
-        "that kept the default's tags because it failed); one row per product at the end",
+        help="keep OUTPUT's results, tag what is missing or failed (error records, and products routed to the "
+        "LLM that kept the default's tags because it failed); one row per product at the end",
     ),
-    drop_absent: bool = typer.Option(
-        False,
+]
+DropAbsentOpt = Annotated[
+    bool,
+    typer.Option(
         "--drop-absent",
         help="with --resume: remove from OUTPUT the results of products INPUT no longer has (by default they are "
         "kept, and counted and named in the summary)",
     ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress, warnings or summary on stderr"),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress, warnings or summary on stderr")]
+
+
+def generate(
+    input: InputArg = "-",
+    output: OutputOpt = "-",
+    input_format: InputFormatOpt = None,
+    output_format: OutputFormatOpt = None,
+    columns: ColumnsOpt = None,
+    keep_columns: KeepColumnsOpt = None,
+    no_provenance: NoProvenanceOpt = False,
+    config: ConfigOpt = None,
+    taxonomy: TaxonomyOpt = None,
+    examples: ExamplesOpt = None,
+    index: IndexOpt = None,
+    label_field: LabelFieldOpt = None,
+    attribute_field: AttributeFieldOpt = None,
+    backend: BackendOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    prompt: PromptOpt = None,
+    facet: FacetsOpt = [],  # noqa: B006  (typer reads the default; the list is never mutated)
+    k: KOpt = None,
+    max_candidates: MaxCandidatesOpt = None,
+    threshold: ThresholdOpt = None,
+    keep_precision: KeepPrecisionOpt = None,
+    route_threshold: RouteThresholdOpt = None,
+    batch_size: BatchSizeOpt = None,
+    device: DeviceOpt = None,
+    embedder_backend: EmbedderBackendOpt = None,
+    image_embedder: ImageEmbedderOpt = None,
+    allow_remote_images: AllowRemoteOpt = False,
+    image_root: ImageRootOpt = None,
+    ignore_fields: IgnoreFieldsOpt = None,
+    resume: ResumeOpt = False,
+    drop_absent: DropAbsentOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Tag products into JSONL, CSV or Parquet, writing each result as it is ready.
 

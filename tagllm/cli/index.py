@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tagllm.cli.common import (
-    PLAIN_HELP,
+from tagllm.cli.common import PLAIN_HELP, StderrProgress, build_config, parse_fields
+from tagllm.cli.options import (
+    ATTRIBUTE_FIELD_HELP,
+    EMBEDDER_HELP,
+    LABEL_FIELD_HELP,
     AllowRemoteOpt,
+    AttributeFieldOpt,
+    BuildQuietOpt,
     ConfigOpt,
+    ConfigTaxonomyOpt,
+    DeviceOpt,
     EmbedderBackendOpt,
+    ExampleColumnsOpt,
+    ExamplesArg,
     IgnoreFieldsOpt,
     ImageEmbedderOpt,
     ImageRootOpt,
+    InputFormatOpt,
     KeepPrecisionOpt,
-    StderrProgress,
-    build_config,
-    parse_fields,
+    LabelFieldOpt,
 )
 
 if TYPE_CHECKING:
@@ -34,35 +42,25 @@ app = typer.Typer(
 
 @app.command()
 def build(
-    examples: str = typer.Argument(..., help="labelled products: JSONL, CSV or Parquet"),
-    index: str = typer.Option(..., "--index", "-i", metavar="DIR", help="directory to write the index to"),
-    config: str | None = ConfigOpt,
-    taxonomy: str | None = typer.Option(
-        None, "--taxonomy", "-t", metavar="NAME|PATH", help="taxonomy file, directory or name"
-    ),
-    label_field: str | None = typer.Option(
-        None, metavar="FIELD", help="field holding the tags: labels {facet: [..]} or gold_category"
-    ),
-    attribute_field: str | None = typer.Option(
-        None,
-        metavar="FIELD",
-        help='field holding "Key: Value" attribute tags of the taxonomy\'s facets (e.g. gold_attribute_tags)',
-    ),
-    embedder: str | None = typer.Option(
-        None, metavar="DIR", help="sentence-transformers model directory (default all-MiniLM-L6-v2)"
-    ),
-    device: str | None = typer.Option(None, metavar="DEVICE", help="cpu, cuda …"),
-    columns: str | None = typer.Option(None, metavar="FIELD=COLUMN,…", help="input columns to read as fields"),
-    input_format: str | None = typer.Option(
-        None, metavar="FORMAT", help="jsonl, csv or parquet; default: from the examples file's extension"
-    ),
-    embedder_backend: str | None = EmbedderBackendOpt,
-    image_embedder: str | None = ImageEmbedderOpt,
-    allow_remote_images: bool = AllowRemoteOpt,
-    image_root: str | None = ImageRootOpt,
-    ignore_fields: str | None = IgnoreFieldsOpt,
-    keep_precision: float | None = KeepPrecisionOpt,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
+    examples: ExamplesArg,
+    index: Annotated[str, typer.Option("--index", "-i", metavar="DIR", help="directory to write the index to")],
+    config: ConfigOpt = None,
+    taxonomy: ConfigTaxonomyOpt = None,
+    label_field: LabelFieldOpt = None,
+    attribute_field: AttributeFieldOpt = None,
+    embedder: Annotated[
+        str | None, typer.Option(metavar="DIR", help=f"{EMBEDDER_HELP} (default all-MiniLM-L6-v2)")
+    ] = None,
+    device: DeviceOpt = None,
+    columns: ExampleColumnsOpt = None,
+    input_format: InputFormatOpt = None,
+    embedder_backend: EmbedderBackendOpt = None,
+    image_embedder: ImageEmbedderOpt = None,
+    allow_remote_images: AllowRemoteOpt = False,
+    image_root: ImageRootOpt = None,
+    ignore_fields: IgnoreFieldsOpt = None,
+    keep_precision: KeepPrecisionOpt = None,
+    quiet: BuildQuietOpt = False,
 ) -> None:
     """Embed labelled examples (and their photos) into FAISS indexes plus plain metadata; fit the candidate scorer."""
     from tagllm.assembly import examples_image_loader
@@ -99,28 +97,28 @@ def build(
     raise typer.Exit(1 if errors else 0)
 
 
+BUILT_WITH = "; default: the one the index was built with"  # index add keeps the index's settings
+
+
 @app.command()
 def add(
-    examples: str = typer.Argument(..., help="newly reviewed labelled products: JSONL, CSV or Parquet"),
-    index: str = typer.Option(..., "--index", "-i", metavar="DIR", help="existing index directory"),
-    config: str | None = ConfigOpt,
-    taxonomy: str | None = typer.Option(
-        None, "--taxonomy", "-t", metavar="NAME|PATH", help="default: the taxonomy the index was built for"
-    ),
-    label_field: str | None = typer.Option(None, metavar="FIELD", help="default: the one the index was built with"),
-    attribute_field: str | None = typer.Option(
-        None,
-        metavar="FIELD",
-        help='field holding "Key: Value" attribute tags; default: the one the index was built with',
-    ),
-    embedder: str | None = typer.Option(None, metavar="DIR", help="default: the one the index was built with"),
-    embedder_backend: str | None = EmbedderBackendOpt,
-    columns: str | None = typer.Option(None, metavar="FIELD=COLUMN,…", help="input columns to read as fields"),
-    input_format: str | None = typer.Option(
-        None, metavar="FORMAT", help="jsonl, csv or parquet; default: from the examples file's extension"
-    ),
-    allow_remote_images: bool = AllowRemoteOpt,
-    image_root: str | None = ImageRootOpt,
+    examples: Annotated[str, typer.Argument(help="newly reviewed labelled products: JSONL, CSV or Parquet")],
+    index: Annotated[str, typer.Option("--index", "-i", metavar="DIR", help="existing index directory")],
+    config: ConfigOpt = None,
+    taxonomy: Annotated[  # the index's taxonomy by default: built with another, the index would not be one index
+        str | None,
+        typer.Option("--taxonomy", "-t", metavar="NAME|PATH", help="default: the taxonomy the index was built for"),
+    ] = None,
+    label_field: Annotated[str | None, typer.Option(metavar="FIELD", help=LABEL_FIELD_HELP + BUILT_WITH)] = None,
+    attribute_field: Annotated[
+        str | None, typer.Option(metavar="FIELD", help=ATTRIBUTE_FIELD_HELP + BUILT_WITH)
+    ] = None,
+    embedder: Annotated[str | None, typer.Option(metavar="DIR", help=EMBEDDER_HELP + BUILT_WITH)] = None,
+    embedder_backend: EmbedderBackendOpt = None,
+    columns: ExampleColumnsOpt = None,
+    input_format: InputFormatOpt = None,
+    allow_remote_images: AllowRemoteOpt = False,
+    image_root: ImageRootOpt = None,
 ) -> None:
     """Add reviewed products to an index without re-embedding the rest. A product whose id is in the index
     replaces it (a corrected label replaces the old one; one reviewed without attribute tags keeps its attribute

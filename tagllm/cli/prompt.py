@@ -10,7 +10,20 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from tagllm.cli.common import PLAIN_HELP, ColumnsOpt, ConfigOpt, IgnoreFieldsOpt, build_config, parse_fields
+from tagllm.cli.common import PLAIN_HELP, build_config, parse_fields
+from tagllm.cli.options import (
+    ColumnsOpt,
+    ConfigOpt,
+    ExamplesOpt,
+    FacetsOpt,
+    IgnoreFieldsOpt,
+    IndexOpt,
+    KOpt,
+    LabelFieldOpt,
+    MaxCandidatesOpt,
+    PromptOpt,
+    TaxonomyOpt,
+)
 from tagllm.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -20,7 +33,6 @@ if TYPE_CHECKING:
     from tagllm.taxonomy import Taxonomy
 
 app = typer.Typer(help="Render and inspect prompt templates.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
-FacetOpt = typer.Option([], "--facet", "-f", help="facet to tag (repeatable)")
 
 
 def _settings(config: str | None, **flags: Any) -> tuple[Any, Any]:
@@ -156,17 +168,17 @@ def render(
     product: str | None = typer.Option(None, "--product", help="the product as a JSON object"),
     input: str | None = typer.Option(None, "--input", "-i", help="products file (JSONL, CSV, Parquet)"),
     product_id: str | None = typer.Option(None, "--id", help="which product of --input (default: the first valid one)"),
-    columns: str | None = ColumnsOpt,
-    config: str | None = ConfigOpt,
-    taxonomy: str | None = typer.Option(None, "--taxonomy", "-t", help="taxonomy file, directory or name"),
-    examples: str | None = typer.Option(None, help="labelled products the example index is built from"),
-    index: str | None = typer.Option(None, help="example index directory (tagllm index build)"),
-    label_field: str | None = typer.Option(None, help="field of the examples holding their tags"),
-    prompt: str | None = typer.Option(None, "--prompt", "-p", help="prompt template name or path"),
-    facet: list[str] = FacetOpt,
-    k: int | None = typer.Option(None, help="neighbours retrieved per product"),
-    max_candidates: int | None = typer.Option(None, help="candidates per facet offered to the backend"),
-    ignore_fields: str | None = IgnoreFieldsOpt,
+    columns: ColumnsOpt = None,
+    config: ConfigOpt = None,
+    taxonomy: TaxonomyOpt = None,
+    examples: ExamplesOpt = None,
+    index: IndexOpt = None,
+    label_field: LabelFieldOpt = None,
+    prompt: PromptOpt = None,
+    facet: FacetsOpt = [],  # noqa: B006  (typer reads the default; the list is never mutated)
+    k: KOpt = None,
+    max_candidates: MaxCandidatesOpt = None,
+    ignore_fields: IgnoreFieldsOpt = None,
     model: str | None = typer.Option(None, "--model", "-m", help="model directory: its tokenizer counts tokens"),
     tokenizer: str | None = typer.Option(
         None, help="tokenizer directory for token counts (default: --model when it is a directory)"

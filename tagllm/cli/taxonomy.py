@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from tagllm.cli.common import PLAIN_HELP, ConfigOpt, StderrProgress
+from tagllm.cli.common import PLAIN_HELP, StderrProgress
+from tagllm.cli.options import (
+    BaseUrlOpt,
+    BuildQuietOpt,
+    ConfigOpt,
+    ConfigTaxonomyOpt,
+    ExamplesArg,
+    InputFormatOpt,
+)
 
 if TYPE_CHECKING:
     from tagllm.attributes import LearnedTaxonomy
@@ -16,13 +24,6 @@ if TYPE_CHECKING:
     from tagllm.taxonomy import Facet, Taxonomy, Value
 
 app = typer.Typer(help="Inspect, check and map onto a taxonomy.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
-
-TaxonomyOpt = typer.Option(
-    None,
-    "--taxonomy",
-    "-t",
-    help="taxonomy file, directory or name (demo, shopify); default: the config file's (./tagllm.yaml), else demo",
-)
 
 
 def _taxonomy(taxonomy: str | None, config: str | None) -> Taxonomy:
@@ -35,8 +36,8 @@ def _taxonomy(taxonomy: str | None, config: str | None) -> Taxonomy:
 
 @app.command()
 def show(
-    taxonomy: str | None = TaxonomyOpt,
-    config: str | None = ConfigOpt,
+    taxonomy: ConfigTaxonomyOpt = None,
+    config: ConfigOpt = None,
     facet: str | None = typer.Option(None, help="show one facet only"),
     depth: int = typer.Option(3, min=1, help="levels of a hierarchical facet to print"),
     language: str | None = typer.Option(None, "--language", "-l", help="also print labels in this language"),
@@ -144,12 +145,12 @@ def _show_category(tax: object, category: str) -> None:
 
 @app.command()
 def build(
-    examples: str = typer.Argument(..., help="labelled products: JSONL, CSV or Parquet"),
+    examples: ExamplesArg,
     output: str = typer.Option(..., "--output", "-o", help="the taxonomy file to write (.yaml or .json)"),
     taxonomy: str | None = typer.Option(
         None, "--taxonomy", "-t", help="the taxonomy to extend (its category tree); default: the config's"
     ),
-    config: str | None = ConfigOpt,
+    config: ConfigOpt = None,
     label_field: str = typer.Option("gold_category", help="field holding each product's category (or labels)"),
     attribute_field: str | None = typer.Option(
         "gold_attribute_tags", help='field holding "Key: Value" attribute tags (or a {key: value} mapping)'
@@ -176,10 +177,8 @@ def build(
     scope_share: float = typer.Option(
         0.3, min=0.0, max=1.0, help="... and the share of that category's examples they must be (0.3: 30%)"
     ),
-    input_format: str | None = typer.Option(
-        None, metavar="[jsonl|csv|parquet]", help="the examples' format; default: from their extension"
-    ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
+    input_format: InputFormatOpt = None,
+    quiet: BuildQuietOpt = False,
 ) -> None:
     """Build a taxonomy from labelled products: attribute facets from their "Key: Value" tags (values merged,
     free-text, number and code keys left out with the reason) and where each facet applies."""
@@ -227,7 +226,7 @@ def _print_written(path: Path, learned: LearnedTaxonomy) -> None:
 
 
 @app.command()
-def check(taxonomy: str | None = TaxonomyOpt, config: str | None = ConfigOpt) -> None:
+def check(taxonomy: ConfigTaxonomyOpt = None, config: ConfigOpt = None) -> None:
     """Report problems an analyst should fix (names or synonyms the mapper cannot tell apart, empty names); exit 1 if
     any."""
     tax = _taxonomy(taxonomy, config)
@@ -239,7 +238,7 @@ def check(taxonomy: str | None = TaxonomyOpt, config: str | None = ConfigOpt) ->
 
 
 @app.command()
-def stats(taxonomy: str | None = TaxonomyOpt, config: str | None = ConfigOpt) -> None:
+def stats(taxonomy: ConfigTaxonomyOpt = None, config: ConfigOpt = None) -> None:
     """Print counts per facet (values, depth, leaves, synonyms, labels per language) as JSON."""
     typer.echo(json.dumps(_taxonomy(taxonomy, config).stats(), indent=2, ensure_ascii=False))
 
@@ -247,8 +246,8 @@ def stats(taxonomy: str | None = TaxonomyOpt, config: str | None = ConfigOpt) ->
 @app.command("map")
 def map_(
     strings: list[str] | None = typer.Argument(None, help="strings to map (else --file, else stdin)"),  # noqa: B008
-    taxonomy: str | None = TaxonomyOpt,
-    config: str | None = ConfigOpt,
+    taxonomy: ConfigTaxonomyOpt = None,
+    config: ConfigOpt = None,
     facet: str | None = typer.Option(None, "--facet", "-f", help="map within this facet (default: any)"),
     file: str | None = typer.Option(None, "--file", help="read strings from a JSONL, CSV or Parquet file"),
     column: str | None = typer.Option(None, "--column", help="the JSONL key or CSV column of --file to read"),
@@ -269,7 +268,7 @@ def map_(
         "strings no other stage placed",
     ),
     model: str | None = typer.Option(None, "--model", help="the backend's model (path or served name)"),
-    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (openai backend)"),
+    base_url: BaseUrlOpt = None,
 ) -> None:
     """Map free text onto taxonomy values (id, path, method, score), or say why a string was rejected.
 
