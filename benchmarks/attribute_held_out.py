@@ -213,6 +213,22 @@ def _thresholds(keep: Keep) -> str:
 
 
 def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: Table, work: Path) -> HeldOut:
+    """One section: every fold tagged and pooled, then its rows and notes added to ``table`` (in the table's order:
+    the scores, the default against the SVM at equal coverage, the ceilings, the calibration, the recall)."""
+    pooled, held = _pool_folds(ds, data, embedder, seed, work)
+    per_method = _score_rows(ds, pooled, table)
+    equal_coverage(ds.name, pooled, table)
+    _ceiling_notes(ds, pooled, per_method, table)
+    scheme = f"{ds.folds}-fold cross-validation" if ds.folds > 1 else f"{ds.test_share:.0%} held out"
+    table.notes.append(f"{ds.name}: {scheme}, {len(pooled.gold)} test products, {pooled.n_train} training rows in all")
+    _calibration_notes(ds, pooled, table)
+    _coverage_notes(ds, pooled, table)
+    return held
+
+
+def _pool_folds(ds: Dataset, data: Path, embedder: Embedder, seed: int, work: Path) -> tuple[Pooled, HeldOut]:
+    """The section's labelled products (a category and a gold value of one of its keys) run fold by fold, their
+    answers pooled; the last fold's run is returned too (its tagger and taxonomy are what the cost section uses)."""
     rows = [r for r in read_jsonl(data / ds.directory / "products.jsonl") if r.get("gold_category")]
     rows = [r for r in rows if gold_values(r, ds.keys)]
     pooled = Pooled()
@@ -220,6 +236,12 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
     for train, test in folds(rows, ds, seed):
         held = run_fold(ds, data, train, test, embedder, work, pooled)
     assert held is not None
+    return pooled, held
+
+
+def _score_rows(ds: Dataset, pooled: Pooled, table: Table) -> dict[str, list[FacetScore]]:
+    """The table's rows: each method per key, micro and macro over the keys, and the category; the per-key scores of
+    each method are returned for the notes."""
     methods = list(pooled.preds)
     per_method: dict[str, list[FacetScore]] = {m: [] for m in methods}
     for key in ds.keys:
@@ -238,7 +260,11 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
     for method, pred in pooled.category_pred.items():
         s = score([{g} if g else None for g in pooled.category_gold], [{p} if p else set() for p in pred])
         table.row(ds.name, "category (exact node)", method, s)
-    equal_coverage(ds.name, pooled, table)
+    return per_method
+
+
+def _ceiling_notes(ds: Dataset, pooled: Pooled, per_method: dict[str, list[FacetScore]], table: Table) -> None:
+    """What the default and the SVM could reach at their best thresholds, and where the default loses to the SVM."""
     gold_of = {key: [x.get(key) for x in pooled.gold] for key in ds.keys}
     n_gold = {key: sum(len(g) for g in gold_of[key] if g) for key in ds.keys}
     ceilings: dict[str, Ceiling] = {key: best_threshold(pooled.ranked[key], n_gold[key]) for key in ds.keys}
@@ -255,8 +281,11 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
             abstentions(k, gold_of[k], pooled.preds[METHODS[0]][k], pooled.preds[METHODS[1]][k]) for k in ds.keys
         )
     )
-    scheme = f"{ds.folds}-fold cross-validation" if ds.folds > 1 else f"{ds.test_share:.0%} held out"
-    table.notes.append(f"{ds.name}: {scheme}, {len(pooled.gold)} test products, {pooled.n_train} training rows in all")
+
+
+def _calibration_notes(ds: Dataset, pooled: Pooled, table: Table) -> None:
+    """The keep probabilities learned out of fold, and how reliable the held-out answers are per confidence band:
+    pooled, each title once, and per key and way the title states the value."""
     keeps = "; ".join(f"{k} {' '.join(_thresholds(x) for x in v)}" for k, v in pooled.keeps.items())
     table.notes.append(
         f"{ds.name}: keep probabilities per facet, for values the title states as the only one of the facet / as one "
@@ -281,6 +310,11 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
         f"{ds.name}: the same per key and per way the title states the value ({' / '.join(KINDS)}; "
         f"each title once), where a facet could keep answers that its pooled rows hide: {by_kind}"
     )
+
+
+def _coverage_notes(ds: Dataset, pooled: Pooled, table: Table) -> None:
+    """How many held-out gold values the ranking offered as candidates, and which the taxonomy built from the
+    training part lacks (no tagllm answer can be right on them)."""
     total = Recall.total(pooled.recall.values())
     table.notes.append(
         f"{ds.name}: candidate recall per facet (held-out gold values among the ranking's candidates, at most "
@@ -296,7 +330,6 @@ def run_held_out(ds: Dataset, data: Path, embedder: Embedder, seed: int, table: 
         "rare there, or never seen; no tagllm answer can be right on them, and the SVM's only on those a training "
         f"product carries): {missing or 'none'}"
     )
-    return held
 
 
 def equal_coverage(name: str, pooled: Pooled, table: Table) -> None:
