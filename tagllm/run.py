@@ -17,6 +17,7 @@ from tagllm.assembly import Progress, gc_paused
 from tagllm.backends.base import answers_reported
 from tagllm.errors import InputError, InputWarning, warn_caller
 from tagllm.io import STDIO, RecordSource, ResultWriter
+from tagllm.io.column_warnings import API_ARGUMENTS, column_warnings
 from tagllm.io.headers import export_note
 from tagllm.io.lock import lock_path
 from tagllm.io.resume import output_file, temp_path
@@ -175,14 +176,15 @@ def _records(
 
 
 def _warn_about_columns(records: RecordSource, keep_columns: Sequence[str]) -> None:
-    """Before the first product: a ``columns`` mapping or a kept column that none of the first records has (the
-    products would be tagged from the record's own field, the kept cells empty), as an ``InputWarning``."""
+    """Before the first product, as ``InputWarning``s worded as ``tagllm generate`` words them (naming tag_file's
+    arguments): columns that are no product field (a "titel" or "descripton" column is kept in ``extra``, and the
+    products are tagged without it), a ``columns`` mapping or a kept column that none of the first records has (the
+    products tagged from the record's own field, the kept cells empty), and kept columns of bytes."""
     if records.is_stdin:  # a terminal's stdin would wait for the records looked at
         return
-    mapped, empty = records.unread_columns(keep_columns)
     if records.shopify_export:  # told by its header, not by the caller: said, with how to read it otherwise
         warn_caller(export_note(records.name, records.columns, "tag_file(columns=...)"), InputWarning)
-    for text in [*(f"columns {t}" for t in mapped.values()), *(f"keep_columns {t}" for t in empty.values())]:
+    for text in column_warnings(records, list(keep_columns), API_ARGUMENTS):
         warn_caller(text, InputWarning)  # at the line that called tag_file (Tagger's or the module's)
 
 

@@ -11,7 +11,7 @@ from output_rows import read_rows
 
 from tagllm.cli.run_report import summary_line
 from tagllm.config import TaggerConfig
-from tagllm.errors import InputError, OutputError, RetryableBackendError
+from tagllm.errors import InputError, InputWarning, OutputError, RetryableBackendError
 from tagllm.io import RecordSource
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.run import RunInterrupted
@@ -342,6 +342,24 @@ def test_tag_file_warns_of_a_column_to_read_or_keep_that_the_input_lacks_before_
     ]
     assert said[0].filename == __file__  # at the caller's line
     assert summary.tagged == 1  # and the run goes on, as generate's does
+
+
+def test_tag_file_warns_of_columns_that_are_no_product_field_naming_its_columns_argument(  # type: ignore[no-untyped-def]
+    tagger, tmp_path: Path
+) -> None:
+    # tagllm generate warned of these; tag_file kept a misspelt "descripton" in extra and tagged from the title alone,
+    # without a word
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("id,title,descripton,sku,price\ns1,Blue denim jeans,Stretch denim,S1,9\n")
+    with pytest.warns(InputWarning) as said:
+        summary = tagger.tag_file(src, out)
+    assert [str(w.message) for w in said] == [
+        f"{src}: column 'descripton' is not a product field (did you mean 'description'? or map it: "
+        "columns={'description': 'descripton'}); kept in extra",
+        f"{src}: 2 columns are not product fields, kept in extra: 'sku', 'price' (map one with "
+        "columns={'FIELD': 'COLUMN'})",
+    ]
+    assert summary.tagged == 1
 
 
 @pytest.mark.parametrize(
