@@ -63,10 +63,14 @@ def test_a_shade_before_a_materials_name_is_its_colour_unless_it_names_the_mater
 
 
 def test_a_shade_naming_a_material_in_its_natural_state_is_no_hue() -> None:
-    """A pine is a green where it names a colour; beside "natural" it names the wood's own look (a kind of wood,
-    ``lexicon.material_kinds``)."""
+    """A pine is a green where it names a colour; beside "natural", where another word of the text names its
+    material too, it names the wood's own look (a kind of wood, ``lexicon.material_kinds``)."""
     assert _stated("color", "Wooden Dolls House Furniture Set, Natural Pine") == []
-    assert _stated("color", "Bunk Bed, Pine Natural") == []
+    assert _stated("color", "Solid Pine Bunk Bed, Pine Natural") == []
+    assert _stated("color", "Teak Side Table, Natural Pine") == []  # teak: wood too
+    # no other word names its material: "natural" is the shade's modifier (hair dye, lenses, trousers)
+    assert _stated("color", "Permanent Hair Dye, Natural Chestnut") == [("brown", "sole, by a shade")]
+    assert _stated("color", "Cargo Trousers, Natural Olive") == [("green", "sole, by a shade")]
     assert _stated("color", "Shirt Dress, Pine") == [("green", "sole, by a shade")]  # no word of its natural state
     assert _stated("color", "Shirt Dress, Natural Burgundy") == [("red", "sole, by a shade")]  # no material
 

@@ -13,8 +13,9 @@ particle, joined to it by a hyphen or written apart before the product's word ("
 apart, only a word WordNet knows as a verb: "Silk On Skin Pillowcase" is of silk; ``mentions.verb_with_particle``),
 nor a metal named before another, which together name an alloy ("Chrome Vanadium Spanner": Metal; ``mentions.alloy``),
 nor a colour that begins the object of "for" ("Nesting Box for Blue Tits"; ``mentions.colour_for``), nor a shade
-naming a material beside "natural" ("Natural Pine": the wood's look; ``ShadeFinder``). In a facet of materials, a
-material's adjective in -en names it ("Wooden" Wood, "Woollen" Wool). How a value is mentioned sets its probability
+naming a material beside "natural" where another word names that material too ("Wooden Toy Box, Natural Pine": the
+wood's look; "Hair Dye, Natural Chestnut" is brown; ``ShadeFinder``). In a facet of materials, a material's adjective
+in -en names it ("Wooden" Wood, "Woollen" Wool). How a value is mentioned sets its probability
 (``STATED_PROBABILITY``):
 
 - ``sole``: the only value of the facet the text names ("White Cotton T-Shirt": White for colour);

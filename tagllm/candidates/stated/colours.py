@@ -185,12 +185,15 @@ class ShadeFinder:
             run.append(word)
         return " ".join(reversed(run) if reverse else run)
 
-    def find(self, segment: str, things: bool = True) -> list[tuple[int, frozenset[str] | None]]:
+    def find(
+        self, segment: str, things: bool = True, made_of: dict[str, tuple[str, ...]] | None = None
+    ) -> list[tuple[int, frozenset[str] | None]]:
         """The values the shades in a colour segment name (longest first), each with where else its shade is a
         value (None: nowhere). A value's name is no shade ("Rose Gold" is no rose), and a shade that names things
         is read only where the segment is set apart from the text (``things``: not by a mark that joins it to
         other words, as "&" in "Fig & Olive" does), and not right after a colour: "Red Velvet" is the thing in that
-        colour. Nor in a segment that names a motif: "Olive Print" is a picture of olives."""
+        colour. Nor in a segment that names a motif: "Olive Print" is a picture of olives. Nor a shade beside "natural"
+        naming a material the text's other words name too (``made_of``: ``materials_named``; ``_natural_material``)."""
         found: list[tuple[int, frozenset[str] | None]] = []
         words = segment.split()
         things = things and not MOTIF_WORDS.intersection(words)
@@ -204,7 +207,8 @@ class ShadeFinder:
                 hit = self.shades.get(" ".join(words[i : i + n]))
                 if hit is not None:
                     read = hit[1] is None or (things and not after_colour)
-                    if read and not self._before_its_hue(words, i, n) and not self._natural_material(words, i, n):
+                    natural = self._natural_material(words, i, n, made_of or {})
+                    if read and not natural and not self._before_its_hue(words, i, n):
                         found.append(hit)
                     i, after_colour = i + n, True
                     break
@@ -212,14 +216,32 @@ class ShadeFinder:
                 i, after_colour = i + 1, False
         return found
 
-    def _natural_material(self, words: list[str], i: int, n: int) -> bool:
+    def _natural_material(self, words: list[str], i: int, n: int, made_of: dict[str, tuple[str, ...]]) -> bool:
         """Whether the shade ``words[i:i+n]`` names a material (a value of a facet of materials, or a kind of one:
         ``lexicon.material_kinds``) that a word beside it says is in its natural state (``NATURAL_WORDS``: "Natural
-        Pine", "Straw Natural"): the material's own look, not a hue ("pine" is a green, "straw" a
-        yellow where they name colours)."""
+        Pine", "Straw Natural") and that another word of the text names too (``made_of``: "Wooden Toy Box, Natural
+        Pine"): the material's own look, not a hue ("pine" is a green where it names a colour). Without that other
+        word "natural" is as often a shade's modifier on a product of no such material ("Hair Dye, Natural
+        Chestnut", "Contact Lenses, Natural Hazel", "Cargo Trousers, Natural Olive": brown, brown, green)."""
         name = " ".join(words[i : i + n])
         beside = {words[i - 1] if i else "", words[i + n] if i + n < len(words) else ""}
-        return bool(beside & NATURAL_WORDS) and (name in self.materials or name in material_kinds())
+        if not beside & NATURAL_WORDS:
+            return False
+        own = {name} if name in self.materials else set(material_kinds().get(name, ()))
+        naming = [made_of.get(material, ()) for material in own]
+        return any(len(words) > (1 if name in words else 0) for words in naming)  # a word besides this shade
+
+    def materials_named(self, norm: str) -> dict[str, tuple[str, ...]]:
+        """The materials the words of a normalised text name, each to the words naming it, once a time it is
+        written: a material's name, a kind of one ("pine": wood) or its adjective in -en ("wooden": wood). "Solid
+        Pine Bed, Natural Pine" names wood twice."""
+        named: dict[str, list[str]] = {}
+        for word in norm.split():
+            stems = {word[:-2], word[:-3]} if word.endswith("en") else set()
+            found = {word} & self.materials | set(material_kinds().get(word, ())) | stems & self.materials
+            for material in found:
+                named.setdefault(material, []).append(word)
+        return {material: tuple(words) for material, words in named.items()}
 
     def _before_its_hue(self, words: list[str], i: int, n: int) -> bool:
         """Whether a value's name follows the shade ``words[i:i+n]`` ("Slate Blue", "Stone Beige", "Chestnut Brown",

@@ -216,9 +216,9 @@ class StatedFinder:
         """The shades the text names where it writes colours: in its segments of colour words (a shade that names
         things only in those set apart), in the runs ending a segment, before a pattern of colours ("Dress Lavender
         Floral") and before a material."""
-        set_apart = layout.set_apart
-        shades = [hit for s in layout.segments for hit in self.shades.find(s, things=s in set_apart)]
-        shades += [hit for run in layout.trailing for hit in self.shades.find(run, things=False)]
+        set_apart, made_of = layout.set_apart, self.shades.materials_named(norm)
+        shades = [hit for s in layout.segments for hit in self.shades.find(s, s in set_apart, made_of)]
+        shades += [hit for run in layout.trailing for hit in self.shades.find(run, False, made_of)]
         if text is not None:
             shades += [hit for run in self.shades.before_patterns(text) for hit in self.shades.find(run)]
             shades += self.shades.before_materials(norm)
