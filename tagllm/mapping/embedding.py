@@ -11,12 +11,15 @@ import numpy as np
 
 from tagllm.cache import load_array, save_cache
 from tagllm.mapping.base import Batch, Stage
-from tagllm.mapping.keys import DIGITS, FORMAT
+from tagllm.mapping.keys import DIGITS, FORMAT, stem, words_of
 from tagllm.mapping.tables import slug
 
 if TYPE_CHECKING:
     from tagllm.mapping.mapper import Mapper
 
+NOT_THINGS = frozenset({"04", "10"})
+"""WordNet's lexicographer files of acts and of communication (noun.act, noun.communication): a word whose first
+sense is one of these ("service", "delivery", "offer") names something done or said, not a thing one can sell."""
 TOP_CANDIDATES = 8
 """How many nearest values an open string keeps for the stages after this one (the LLM's choice)."""
 
@@ -63,6 +66,7 @@ class EmbeddingStage(Stage):
         queries = self.m.embedder.encode([FORMAT.sub("", t).strip() for t in texts])
         sims = queries @ index.vectors.T
         threshold, margin = self.m.embedding_threshold, self.m.embedding_margin
+        hierarchical = batch.facet is None or self.m.taxonomy.facets[batch.facet].hierarchical
         for raw, row in zip(texts, sims, strict=True):
             top = np.argsort(-row)[: TOP_CANDIDATES * 2]
             best = float(row[top[0]])
@@ -72,6 +76,8 @@ class EmbeddingStage(Stage):
             ]
             if best < threshold or numbers_differ(batch.text(raw), index.texts[top[0]]):
                 continue  # "12-24 months" is not "6-12 months", however near their embeddings
+            if hierarchical and self._no_thing_follows(batch.text(raw), index.texts[top[0]]):
+                continue  # "gift wrapping service" is a service, and no Gift Wrapping paper
             close = [j for j in top if float(row[j]) >= best - margin]
             ids = list(dict.fromkeys(vid for j in close for vid in index.ids[j]))
             if len(ids) > 1:
@@ -79,6 +85,21 @@ class EmbeddingStage(Stage):
                 batch.done[raw] = self.m.reject(raw, batch.facet, reason, best)
             else:
                 batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[ids[0]], self.name, round(best, 4))
+
+    def _no_thing_follows(self, text: str, label: str) -> bool:
+        """Whether the word right after the label in the string is no thing: an adjective WordNet knows no noun
+        sense of ("gift wrapping available"), or a noun whose first sense is an act or a communication
+        (``NOT_THINGS``: "gift wrapping service"). The string then says the label's thing is offered or done, not sold
+        as a product; a category's values are products. False without WordNet, or when no word follows the label."""
+        lexical = self.m.lexical
+        wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
+        following = word_after(text, label)
+        if wordnet is None or following is None:
+            return False
+        senses = wordnet.noun_senses(following)
+        if not senses:
+            return wordnet.is_adjective(following)
+        return wordnet.synset(senses[0]).lexfile in NOT_THINGS
 
     @staticmethod
     def shared(mapper: Mapper) -> EmbeddingStage:
@@ -132,6 +153,17 @@ class EmbeddingStage(Stage):
         vectors = self.m.embedder.encode(texts, progress=lambda done, total: progress("labels", done, total))
         progress("labels", len(texts), len(texts))
         return vectors
+
+
+def word_after(text: str, label: str) -> str | None:
+    """The word of the string right after the label's words (compared by stem), or None when the string does not
+    hold the label's words in a row or ends with them."""
+    tokens = words_of(text)
+    stems, wanted = [stem(t) for t in tokens], [stem(w) for w in words_of(label)]
+    for start in range(len(tokens) - len(wanted)):
+        if wanted and stems[start : start + len(wanted)] == wanted:
+            return tokens[start + len(wanted)]
+    return None
 
 
 def numbers_differ(text: str, label: str) -> bool:

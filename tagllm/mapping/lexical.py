@@ -13,10 +13,12 @@ from tagllm.mapping.agreement import STOP, WHOLE_TRAIL, agreements, content_stem
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.describing import describes
 from tagllm.mapping.glosses import glosses
-from tagllm.mapping.keys import keys, stem
+from tagllm.mapping.keys import keys, stem, words_of
 from tagllm.mapping.landing import Landing
+from tagllm.mapping.modifier_checks import audience_unsaid
 from tagllm.mapping.repeats import general_value
 from tagllm.mapping.tables import scope
+from tagllm.mapping.vocabulary import FacetVocabulary
 from tagllm.mapping.wordnet import LexiconMissing, WordNet, data_dir
 from tagllm.text import normalize
 
@@ -43,6 +45,7 @@ class LexicalStage(Stage):
         self._wordnet: WordNet | None = None
         self._landing: Landing | None = None
         self.missing: str | None = None
+        self.vocab = FacetVocabulary(mapper)
 
     @property
     def wordnet(self) -> WordNet | None:
@@ -74,6 +77,10 @@ class LexicalStage(Stage):
             ids, climbed = self.landing(text, batch.facet)
             general = general_value(self.m.taxonomy, ids) if hierarchical else None
             ids = [general] if general is not None else ids  # "jumpers": Clothing Tops' Sweaters, not the baby ones
+            kept = [v for v in ids if not (hierarchical and self._audience_unsaid(text, v))]
+            if ids and not kept:
+                continue  # "goldfish bowl": a bowl, and no pet's feeding Bowls; other landings (Aquariums) are kept
+            ids = kept
             if hierarchical and len(ids) == 1:
                 ids += self._kinds_named(text, ids[0], batch.facet)  # "polo shirt": Polos as well as Shirts
             if not hierarchical and ids and self._head_disagrees(text, ids, batch.facet):
@@ -160,6 +167,18 @@ class LexicalStage(Stage):
             return None
         definition = glosses(data_dir()).get(sense, "")
         return f"{', '.join(lemmas)}: {definition}" if definition else None
+
+    def _audience_unsaid(self, text: str, vid: str) -> bool:
+        """Whether a phrase whose head a word of the value's name is lands on a value narrowed to an audience the
+        phrase does not name, beside a word the value's path lacks (``modifier_checks.audience_unsaid``, the modifier
+        stage's check): WordNet's "goldfish bowl" is a bowl, and Pet Supplies' Bowls are a pet's feeding bowls. A
+        string WordNet reads whole as the value's synonym ("nappies": Diapers) has no word beside a name's."""
+        tokens = words_of(text)
+        name = {stem(w) for w in normalize(self.m.values[vid].name).split()}
+        if len(tokens) < 2 or stem(tokens[-1]) not in name:
+            return False
+        beside = [t for t in tokens if stem(t) not in name]
+        return audience_unsaid(self.m, self.vocab, tokens, beside, vid)
 
     def _kinds_named(self, text: str, vid: str, facet: str | None) -> list[str]:
         """The values a word before the head names that are kinds beside or under the landing ``vid`` (its siblings
