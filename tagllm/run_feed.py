@@ -63,23 +63,45 @@ class RecordFeed:
         """The records to tag now, each a product or the error record saying why it cannot be; the ids read go to
         ``claimed``, whether tagged now or settled by an earlier run."""
         name = self.records.name
-        for record in self.records:
+        held: list[tuple[RecordError, Record, int]] = []  # broken lines named by an id read from their text
+        for place, record in enumerate(self.records):
             item = _line_safe(to_product(record, name), record.line, name)
             if self.visible is not None and isinstance(item, Product):
                 unreadable = self.visible(item, record.line, name)
                 item = unreadable if isinstance(unreadable, RecordError) else item  # the fingerprint reads it whole
-            product_id = item.id if isinstance(item, Product) else error_id(item, record.line)
-            if not self._claim(product_id, item, record.line):
+            if isinstance(item, RecordError) and _named_from_broken_text(item, record):
+                held.append((item, record, place))
                 continue
-            digest = fingerprint(item) if isinstance(item, Product) else None
-            if not self._is_due(item, product_id, digest, record):
-                continue
-            if self.keep_columns:
-                self.kept.append(self._kept_cells(record))
-            self.digests.append(digest)
-            yield item
+            yield from self._if_due(item, record, place)
+        for error, record, place in held:  # claimed at their place: the output is put back in input order at close
+            yield from self._if_due(self._named_if_free(error, record), record, place)
 
-    def _claim(self, product_id: str, item: Product | RecordError, line: int) -> bool:
+    def _if_due(self, item: Product | RecordError, record: Record, place: int) -> Iterator[Product | RecordError]:
+        """The record, if its id is read here first and it is not settled by an earlier run's row."""
+        product_id = item.id if isinstance(item, Product) else error_id(item, record.line)
+        if not self._claim(product_id, item, record.line, place):
+            return
+        digest = fingerprint(item) if isinstance(item, Product) else None
+        if not self._is_due(item, product_id, digest, record):
+            return
+        if self.keep_columns:
+            self.kept.append(self._kept_cells(record))
+        self.digests.append(digest)
+        yield item
+
+    def _named_if_free(self, error: RecordError, record: Record) -> RecordError:
+        """A broken line's error record, named by the id read from its text unless a record read whole has it: such
+        a line is held to the end of the input (its row written last, put in its place at close), so that the record
+        read whole is tagged, not refused as a repeat of a line that cannot be read; the line is then named by its
+        line number."""
+        if error.record_id not in self.claimed:
+            return error
+        own = record.error
+        assert own is not None  # a broken line's
+        where = f"; its id {error.record_id!r} is that of another record, read whole, so this line is named by its line"
+        return own.model_copy(update={"message": own.message + where})
+
+    def _claim(self, product_id: str, item: Product | RecordError, line: int, place: int) -> bool:
         """Whether ``product_id`` is read here for the first time: only the first record of an id is tagged, so that
         the output has one row an id; a repeat becomes a line in the summary."""
         summary = self.summary
@@ -91,7 +113,7 @@ class RecordFeed:
                 repeat=True,
             )
             return False
-        self.claimed[product_id] = len(self.claimed)
+        self.claimed[product_id] = place
         if isinstance(item, Product):
             _count_id(summary, product_id, line)
         return True
@@ -176,6 +198,12 @@ class RecordFeed:
                 if result.error:  # a reading error names its file, line and record; a tagging one gets the id
                     error = result.error
                     summary.note(error.message if error.line is not None else f"{result.product_id}: {error.message}")
+
+
+def _named_from_broken_text(error: RecordError, record: Record) -> bool:
+    """Whether ``error`` is a line that cannot be read whole, named by the id read from what of it can
+    (``io.products.named_error``): a weaker claim to the id than a record read whole makes."""
+    return record.data is None and record.error is not None and record.error.record_id is None and bool(error.record_id)
 
 
 def _count_id(summary: RunSummary, product_id: str, line: int) -> None:

@@ -163,3 +163,25 @@ def test_a_line_cut_short_is_an_error_row_named_by_its_id_that_resume_retries(ta
     assert (mended.tagged, mended.failed, mended.skipped, mended.retried) == (1, 0, 1, 1)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted((r["product_id"], r["status"]) for r in rows) == [("p7", "ok"), ("p8", "ok")]
+
+
+def test_a_cut_line_naming_a_later_records_id_does_not_cost_that_record_its_tags(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a cut line whose readable id is that of a record read whole later (a writer that crashed mid-line and wrote the
+    # record again): the whole record is tagged, the cut line is an error row named by its line in its place, and a
+    # resume keeps one row for each; the cut line once claimed the id and the whole record was refused as its repeat
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    lines = [
+        '{"id": "p9", "title": "Wool sc',
+        '{"id": "p7", "title": "Rain jacket"}',
+        '{"id": "p9", "title": "Wool scarf"}',
+    ]
+    src.write_text("\n".join(lines) + "\n")
+    first = tagger.tag_file(src, out)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert (first.tagged, first.failed, first.duplicates) == (2, 1, 0)
+    assert [(r["product_id"], r["status"]) for r in rows] == [("line-1", "error"), ("p7", "ok"), ("p9", "ok")]
+    assert "its id 'p9' is that of another record" in rows[0]["error"]["message"]
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.failed, again.skipped, again.retried) == (0, 1, 2, 1)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["product_id"], r["status"]) for r in rows] == [("line-1", "error"), ("p7", "ok"), ("p9", "ok")]
