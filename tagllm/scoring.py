@@ -47,17 +47,18 @@ def given_vectors(vectors: Any, count: int, width: int | None) -> np.ndarray:
     be one row per product of the embedder's width: vectors of another embedding model failed deep in FAISS with a
     bare AssertionError that named neither what was wrong nor what was expected."""
     matrix = np.asarray(vectors, dtype=np.float32)
-    rows = len(matrix) if matrix.ndim else 0
-    if rows != count:
+    if matrix.ndim == 2 and len(matrix) != count:
         raise ValueError(
-            f"{rows} vectors for {count} products: give one row per valid product of the batch (an item that is an "
-            "error record has none)"
+            f"{len(matrix)} vectors for {count} products: give one row per valid product of the batch (an item that "
+            "is an error record has none)"
         )
+    # checked before the rows: one product's vector alone (1-D) was counted as that many vectors
     if matrix.ndim != 2 or (width is not None and matrix.shape[1] != width):
-        shape = "x".join(map(str, matrix.shape))
+        shape = "x".join(map(str, matrix.shape)) or "()"
+        wanted = f"{count}x{width}" if width is not None else f"{count} rows"
         raise ValueError(
-            f"vectors of shape {shape} for {count} products; the embedder's are {count}x{width}: give the vectors "
-            "the tagger's embedder makes (tagger.embedder.encode(texts)), or leave vectors out"
+            f"vectors of shape {shape} for {count} products; the embedder's are {wanted}: give the vectors the "
+            "tagger's embedder makes (tagger.embedder.encode(texts)), or leave vectors out"
         )
     return matrix
 

@@ -49,3 +49,12 @@ def test_the_embedders_vectors_of_the_valid_products_tag_as_the_tagger_would(tag
     own = tagger.tag_batch(ITEMS)
     assert [(r.product_id, r.status) for r in given] == [("a", "ok"), ("b", "error"), ("c", "ok")]
     assert [r.best("category") for r in given] == [r.best("category") for r in own]
+
+
+def test_one_products_vector_given_alone_is_refused_by_its_shape_not_counted_as_many(tagger: Tagger) -> None:
+    """A 1-D vector for a batch of one was read as 384 vectors for 1 product."""
+    vector = tagger.embedder.encode(["Blue denim jeans"])[0]
+    with pytest.raises(ValueError) as error:
+        tagger.tag_batch(ITEMS[:1], vectors=vector)
+    width = tagger.embedder.dim
+    assert str(error.value).startswith(f"vectors of shape {width} for 1 products; the embedder's are 1x{width}: ")
