@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from tagllm.tagger import Tagger
 
 
+# the broken lines named by an id read from their text held to the end of the input (``RecordFeed.items``), at most:
+# in a file most of whose lines are broken alike (single-quoted strings), the rest are named by their line at once
+MAX_HELD_LINES = 10_000
+
+
 class RecordFeed:
     """The records of one run not done yet, fed to the tagger, and their results written in the order fed.
 
@@ -70,8 +75,10 @@ class RecordFeed:
                 unreadable = self.visible(item, record.line, name)
                 item = unreadable if isinstance(unreadable, RecordError) else item  # the fingerprint reads it whole
             if isinstance(item, RecordError) and _named_from_broken_text(item, record):
-                held.append((item, record, place))
-                continue
+                if len(held) < MAX_HELD_LINES:
+                    held.append((item, record, place))
+                    continue
+                item = record.error or item  # named by its line: no record read whole can lose its id to it
             yield from self._if_due(item, record, place)
         for error, record, place in held:  # claimed at their place: the output is put back in input order at close
             yield from self._if_due(self._named_if_free(error, record), record, place)

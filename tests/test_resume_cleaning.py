@@ -185,3 +185,18 @@ def test_a_cut_line_naming_a_later_records_id_does_not_cost_that_record_its_tags
     assert (again.tagged, again.failed, again.skipped, again.retried) == (0, 1, 2, 1)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["product_id"], r["status"]) for r in rows] == [("line-1", "error"), ("p7", "ok"), ("p9", "ok")]
+
+
+def test_broken_lines_past_those_held_are_named_by_their_line_at_once(tagger, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # a file most of whose lines break alike is not held in memory whole: past MAX_HELD_LINES, a broken line is
+    # named by its line where it is read, so that it cannot take a later record's id either
+    from tagllm import run_feed
+
+    monkeypatch.setattr(run_feed, "MAX_HELD_LINES", 1)
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    lines = ['{"id": "p1", "title": "Wool sc', '{"id": "p2", "title": "Rain ja', '{"id": "p2", "title": "Rain jacket"}']
+    src.write_text("\n".join(lines) + "\n")
+    first = tagger.tag_file(src, out)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert (first.tagged, first.failed, first.duplicates) == (1, 2, 0)
+    assert [(r["product_id"], r["status"]) for r in rows] == [("p1", "error"), ("line-2", "error"), ("p2", "ok")]
