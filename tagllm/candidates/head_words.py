@@ -27,7 +27,11 @@ def head_finder(taxonomy: Taxonomy, facet: str, embed: Callable[[list[str]], np.
     heads = [set().union(*(category_heads(n) for n in (v.name, *v.synonyms))) for v in taxonomy.facet_values(facet)]
     known = {word for named in heads for word, _ in named}
     pairs = {pair for named in heads for pair in named if pair[1]}
-    finder = HeadFinder(
+    # a word whose usual sense another name heads, as written or written closed from a two-word name ("watchband"
+    # for "Watch Bands", which ``HeadNoun.opened`` opens)
+    closed = {before + word for word, before in pairs}
+    known |= {w for w in usual() if any(n in known or n in closed for n in synonyms()[w])}
+    return HeadFinder(
         known,
         pairs,
         describing_words(taxonomy, facet),
@@ -37,11 +41,6 @@ def head_finder(taxonomy: Taxonomy, facet: str, embed: Callable[[list[str]], np.
         parts=part_words(),
         substances=substance_words(),
     )
-    # a word whose usual sense another name heads, as written or written closed from a two-word name ("watchband"
-    # for "Watch Bands", which ``HeadNoun.opened`` opens)
-    closed = {before + word for word, before in pairs}
-    known |= {w for w in usual() if any(n in known or n in closed for n in synonyms()[w])}
-    return finder
 
 
 # value word -> (word of the attribute's name, head words of the categories it applies to; None: every category)
