@@ -161,13 +161,14 @@ MADE_OF = ("material", "fabric", "color", "colour")
 
 def audience_unsaid(mapper: Mapper, vocab: FacetVocabulary, tokens: list[str], beside: list[str], vid: str) -> bool:
     """Whether the value sits in a branch narrowed to an audience (a pet's, a baby's: ``repeats.AUDIENCE_QUALIFIERS``)
-    that no word of the string names, while a word ``beside`` the words that named it is a word WordNet knows (or
-    its root: "trekking"), of three letters or more (two are a code: "GP"), no material or colour (``MADE_OF``) nor
+    that no word of the string names, while a word ``beside`` the words that named it names a thing (``_names_thing``:
+    "car", "trekking"), of three letters or more (two are a code: "GP"), no material or colour (``MADE_OF``) nor
     count ("pack"), and no word of the value's path. The taxonomy files an
     audience's things under names that say it, so the narrowed value is the head's thing for that audience; a word
     the path does not hold says the string's thing is for something else: "trekking poles" are no pets' agility Poles,
     "car perfume" no pets' Perfumes ("pack of nappies" is still Diapers, "bottle steriliser" Sterilizers under Bottle
-    Warmers & Sterilizers, "synthetic GP saddle" Saddles under Horse Tack)."""
+    Warmers & Sterilizers, "synthetic GP saddle" Saddles under Horse Tack, "retractable leash" and "western saddle":
+    words that describe the head)."""
     taxonomy = mapper.taxonomy
     if not qualifiers(taxonomy, vid) & AUDIENCE_QUALIFIERS:
         return False
@@ -185,7 +186,7 @@ def audience_unsaid(mapper: Mapper, vocab: FacetVocabulary, tokens: list[str], b
         and w not in QUANTITY_WORDS
         and stem(w) not in path
         and len(w) >= MIN_WORD
-        and (wordnet.known(w) or wordnet.known(root(w)))
+        and _names_thing(wordnet, w)
         and not any(kind in facet for facet in describing.get(keys(w)[1], ()) for kind in MADE_OF)
         for w in beside
     )
@@ -213,3 +214,10 @@ def looks_like(vocab: FacetVocabulary, text: str, value: Value, facet: str | Non
     tokens = words_of(text)
     name = {stem(w) for w in normalize(value.name).split()}
     return any(tokens[i] in LOOKALIKE and stem(tokens[i - 1]) in name for i in range(1, len(tokens)))
+
+
+def _names_thing(wordnet: WordNet, word: str) -> bool:
+    """Whether a word beside a head names a thing the head may be for: WordNet knows it, or its root ("trekking": a
+    trek), as a noun, and not as an adjective too. An adjective describes the head itself ("retractable leash",
+    "western saddle", "automatic feeder"), whoever it is for."""
+    return not wordnet.is_adjective(word) and bool(wordnet.noun_synsets(word) or wordnet.noun_synsets(root(word)))
