@@ -128,6 +128,7 @@ class HeadNoun(BeatenPairs, Family):
             beaten = self.branches.beaten(best, words) + self.bare_beaten(best, words) + self.kinds_beaten(head, best)
             beaten += self.material_beaten(head, best) + self.parent_beaten(head, best, vectors[row])
             beaten += self.complement_beaten(head, title, best) + self.audiences.beaten(best, words)
+            beaten += self.shade_beaten(head, best, title)
             losers += [row * size + v for v, _ in beaten]
             winners += [row * size + u for _, u in beaten]
             off = self.branches.losers(beaten)

@@ -129,3 +129,26 @@ class BeatenPairs:
         named = {self.space.position[v] for v in self.space.mentions(phrase) - self.space.mentions(before)}
         winners = [p for p, score in scores.items() if score == top]
         return [(p, u) for p in named if p not in scores for u in winners]
+
+    def shade_beaten(self, head: TitleHead, scores: dict[int, float], title: str) -> list[tuple[int, int]]:
+        """Pairs (loser, winner) of a value headed by a shade written where a title states the product's colour
+        (``stated_shades``: "Cream" of "Teddy Coat, Cream", "Mustard" of "Mustard Knit Jumper") and the values the
+        head plainly names with the best head score. The shade's value is named whole in the title, and the stacker
+        put it first; after it the two trade probabilities where it still does (``zero.keep_branches``). Not the head
+        word itself ("Orange 1kg" is an orange)."""
+        top = max(scores.values(), default=0.0)
+        if top < HALF:
+            return []
+        winners = [p for p, score in scores.items() if score == top]
+        shades = stated_shades(title, self.find.shades) - {head.word}
+        return [(p, u) for key in shades for p, _ in self.by_word.get(key, ()) if p not in scores for u in winners]
+
+
+def stated_shades(title: str, shades: frozenset[str]) -> set[str]:
+    """The shades (``head_key``s) a title writes where sellers state a colour: a segment of their own ("Teddy Coat,
+    Cream", "Hoodie | Navy"), or the title's first or last word ("Mustard Knit Jumper", "Blazer in Cream"). A shade
+    inside the phrase names a product or a flavour as often ("Green Tea Bags", "Peanut Butter Spread")."""
+    segments = [normalize(s).split() for s in _PHRASE_END.split(title)]
+    words = [w for segment in segments for w in segment]
+    ends = [segment[0] for segment in segments if len(segment) == 1] + words[:1] + words[-1:]
+    return {key for w in ends if (key := head_key(w)) in shades}
