@@ -7,11 +7,7 @@ has other one-word lemmas: the word -> those lemmas ("jumper" -> sweater: its fi
 not the dress); and of two words whose such sense has other lemmas of one word or two, joined by "_" ("dressing_gown"
 -> lounging_robe: a dressing gown is no gown of Shopify's "Isolation Gowns", "chest_of_drawers" has three words and
 is left out). Only that sense is read, so a word with a rarer sense as a made thing ("trainer", a flight
-simulator) names only what it names most often. A one-word noun whose sense has no other lemma, and that no lemma of
-the same key gives other names, is read as the thing it is a kind of: its sense's hypernyms' one-word lemmas
-("sundress" -> dress, "hutch" -> cage, "bookshelf" -> shelf): a seller names the product by a narrower word than the
-taxonomy's. Not a word that is an adjective too ("portable", a typewriter as a noun): after the product's noun it
-describes the product. Keys and names are ``head_key`` forms, as title heads are. Each line
+simulator) names only what it names most often. Keys and names are ``head_key`` forms, as title heads are. Each line
 also says whether that sense is the word's most frequent of all (``usual``): "pyjama" and "nappy" name the garment
 and the diaper first, "wireless" a radio and "silver" flatware only after other senses, so only the first kind of
 word is read as naming the product when no category's name holds it (``tagllm.candidates.head_words``).
@@ -34,8 +30,7 @@ SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt.gz")
 ARTIFACT = "06"  # noun.artifact
 NOTICE = """\
 # Derived from WordNet 3.0 by tagllm.candidates.synonyms: one-word nouns -> the other one-word lemmas of their most
-# frequent artifact sense (none: its hypernyms'), as head keys, then 1 where that sense is the noun's most frequent of
-# all, else 0.
+# frequent artifact sense, as head keys, then 1 where that sense is the noun's most frequent of all, else 0.
 # WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
 # THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES,
 # EXPRESS OR IMPLIED. Licence: https://wordnet.princeton.edu/license-and-commercial-use
@@ -73,35 +68,21 @@ def build(lexicon_dir: Path) -> dict[str, tuple[list[str], bool]]:
     wordnet = WordNet.load(lexicon_dir)
     table: dict[str, set[str]] = {}
     first: set[str] = set()
-    kinds: dict[str, set[str]] = {}  # a word whose sense has no other name -> the names of what it is a kind of
-    kinds_first: set[str] = set()
     for lemma, senses in wordnet.noun_lemmas():
         key = compound_key(lemma)
-        sense = next((s for s in senses if wordnet.synset(s).lexfile == ARTIFACT), None) if key else None
+        if not key:
+            continue
+        sense = next((s for s in senses if wordnet.synset(s).lexfile == ARTIFACT), None)
         if sense is None:
             continue
-        others = _one_word_names(key, wordnet.synset(sense).lemmas)
-        names, usual_keys = (table, first) if others else (kinds, kinds_first)
-        if not others and "_" not in key and not wordnet.is_adjective(lemma):
-            others = {
-                n for h in wordnet.synset(sense).hypernyms for n in _one_word_names(key, wordnet.synset(h).lemmas)
-            }
+        names = {compound_key(o.replace(" ", "_")) for o in wordnet.synset(sense).lemmas}
+        # a one-word noun's other names are one word: a two-word one would read its modifier as the title's
+        others = {name for name in names if name and ("_" in key or "_" not in name)} - {key}
         if others:
-            names.setdefault(key, set()).update(others)
+            table.setdefault(key, set()).update(others)
             if sense == senses[0]:
-                usual_keys.add(key)
-    for key in kinds.keys() - table.keys():  # a kind's names only where no lemma of the word has other names
-        table[key] = kinds[key]
-        if key in kinds_first:
-            first.add(key)
+                first.add(key)
     return {word: (sorted(names), word in first) for word, names in table.items()}
-
-
-def _one_word_names(key: str, lemmas: tuple[str, ...]) -> set[str]:
-    """A sense's lemmas as table names for ``key``, less ``key`` itself: a one-word noun's names are one word (a
-    two-word one would read its modifier as the title's)."""
-    names = {compound_key(o.replace(" ", "_")) for o in lemmas}
-    return {name for name in names if name and ("_" in key or "_" not in name)} - {key}
 
 
 def compound_key(lemma: str) -> str:
