@@ -250,10 +250,28 @@ def attributes_problem(value: Any) -> str:
                 return f"item {position} is {json_kind(item)}, not an attribute; {expected}"
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
     if isinstance(value, str) and _JSON_LIKE.match(value):
-        kind = "an object" if value.lstrip().startswith("{") else "a list"
-        return f"{shown} starts like JSON ({kind}) but is not valid JSON: a cell cut short, or a quote not doubled?"
+        return _cut_short(value)
     # pydantic's own "Input should be a valid dictionary" said neither what came nor what to give
     return f"{expected}; got {type(value).__name__} {shown}"
+
+
+def broken_json(value: Any) -> str | None:
+    """Why a text that opens as a JSON object or list is none, or None: a cell that is (a table's JSON column cut
+    short, or a quote not doubled). Said for what it is: read as a tag, it was "category label '{…' is not a value of
+    taxonomy", which sent the reader to the taxonomy."""
+    if not isinstance(value, str) or not _JSON_LIKE.match(value):
+        return None
+    try:
+        json.loads(value, strict=False)
+    except (ValueError, RecursionError):
+        return _cut_short(value)
+    return None
+
+
+def _cut_short(text: str) -> str:
+    shown = repr(text) if len(repr(text)) <= 60 else repr(text)[:59] + "…"
+    kind = "an object" if text.lstrip().startswith("{") else "a list"
+    return f"{shown} starts like JSON ({kind}) but is not valid JSON: a cell cut short, or a quote not doubled?"
 
 
 def _attribute_mapping(value: Any, spell: Callable[[Any], str]) -> Any:

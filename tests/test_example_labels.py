@@ -100,3 +100,23 @@ def test_a_label_many_other_facets_hold_names_a_few_and_counts_the_rest() -> Non
     assert taxonomy.other_facet("category", "Other", lambda facet, label: facet in names[:5]) == (
         "a value of facet 'f0', not of category (and of 'f1', 'f2', 'f3', 'f4')"  # no "and 1 more"
     )
+
+
+def test_a_labels_cell_that_is_broken_json_is_said_to_be_so_not_a_label_missing_from_the_taxonomy(
+    tmp_path: Path,
+) -> None:
+    """A CSV's JSON labels cell cut short was read as one category label: "category label '{…' is not a value of
+    taxonomy" sent the reader to the taxonomy; a list cut short ('["bags"') was even read as the label 'bags'."""
+    path = tmp_path / "examples.csv"
+    path.write_text(
+        'id,title,labels\nok,Leather tote,"{""category"": [""bags""]}"\n'
+        'cut,Red sandals,"{""category"": [""bags""]"\nlist,Moon boots,"[""bags"""\n'
+    )
+    examples, errors = read_examples(path, small_taxonomy())
+    assert [example.id for example in examples] == ["ok"]
+    hint = "but is not valid JSON: a cell cut short, or a quote not doubled?"
+    assert [(error.record_id, error.field, error.message) for error in errors] == [
+        ("cut", "labels", f"{path}:3: record 'cut' field 'labels': '{{\"category\": [\"bags\"]' starts like JSON "
+                          f"(an object) {hint}"),
+        ("list", "labels", f"{path}:4: record 'list' field 'labels': '[\"bags\"' starts like JSON (a list) {hint}"),
+    ]  # fmt: skip

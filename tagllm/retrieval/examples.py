@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from pydantic import ValidationError
 
 from tagllm.errors import InputError, TagllmError
+from tagllm.field_values import broken_json
 from tagllm.missing import is_blank_cell, is_empty_field
 from tagllm.models import LabelledProduct, RecordError
 from tagllm.taxonomy import CATEGORY, Taxonomy
@@ -93,6 +94,9 @@ def labels_from_record(
         return RecordError(field=label_field, record_id=record_id, message=message)
     if is_blank_cell(raw):  # a table's empty cell (or a record's null): its column is there, this row's cell is not
         message = f"{record}: the {label_field!r} cell is empty; {left_out.format('row')}"
+        return RecordError(field=label_field, record_id=record_id, message=message)
+    if broken := broken_json(raw):  # read as one category label, it was "not a value of taxonomy"
+        message = f"{where}: {'' if record_id is None else f'record {record_id!r} '}field {label_field!r}: {broken}"
         return RecordError(field=label_field, record_id=record_id, message=message)
     pairs: list[tuple[str, str]] = []
     if isinstance(raw, dict):
