@@ -14,6 +14,7 @@ import json
 import re
 from typing import Any
 
+from tagllm.field_values import json_kind
 from tagllm.missing import is_missing_cell
 
 # the keys a photo object names its reference by, in the order they are looked for
@@ -48,7 +49,11 @@ def image_references(value: Any) -> list[str]:
     if isinstance(value, dict):
         return [_from_object(value, 1)]
     if not isinstance(value, list | tuple):
-        raise ImageFieldError(f"expected a list of photo paths or URLs, got {type(value).__name__}")
+        # "got int" showed neither the value nor what a photo may be given as
+        raise ImageFieldError(
+            f"expected a photo path or URL, a list of them, or photo objects with a {'/'.join(REFERENCE_KEYS[:3])} "
+            f"key; got {json_kind(value)}"
+        )
     references = []
     for position, item in enumerate(value, 1):
         if is_missing_cell(item):  # a null in a list column, a NaN of photo columns joined into lists: no photo there

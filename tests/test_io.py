@@ -408,7 +408,8 @@ def test_a_record_with_several_bad_fields_names_each(tmp_path: Path) -> None:
     assert (two.field, two.record_id, none.field) == ("title", "two", "title")
     assert two.message == (
         f"{src}:1: record 'two' field 'title': expected text (a string or a number), got a list ([5]); "
-        "field 'images': expected a list of photo paths or URLs, got int"
+        "field 'images': expected a photo path or URL, a list of them, or photo objects with a src/url/path key; "
+        "got int (7)"
     )
     assert none.message == (
         f"{src}:2: record 'none' has no title; every product needs a non-empty title; "
