@@ -46,13 +46,28 @@ def _input_problems(bad: dict[str, Any]) -> str:
     repeated_predictions = bad.get("repeated_predictions_count", 0)
     if repeated_predictions:
         line += f", {repeated_predictions} prediction(s) of a product given earlier (the last of each scored)"
+    torn, foreign = bad.get("torn_predictions_count", 0), bad.get("foreign_predictions_count", 0)
+    if torn:
+        line += f", {torn} torn last line(s) of the predictions (a killed run; {_torn(bad['torn_predictions'])})"
+    if foreign:
+        named = ", ".join(bad["foreign_predictions"][:5]) + (f" and {foreign - 5} more" if foreign > 5 else "")
+        line += f", {foreign} prediction(s) of a product the gold file has not (not scored: {named})"
     no_gold = bad.get("no_gold_count", 0)
     if no_gold:
         named = ", ".join(f"{x['product_id']} (line {x['line']})" for x in bad["no_gold"][:5])
         more = f" and {no_gold - 5} more" if no_gold > 5 else ""
         line += f", {no_gold} record(s) with no gold value (not tagged, not scored: {named}{more})"
-    problems = (unreadable, repeated, unknown_predictions, repeated_predictions, no_gold)
+    problems = (unreadable, repeated, unknown_predictions, repeated_predictions, torn, foreign, no_gold)
     return line if any(counts) or any(problems) else ""
+
+
+def _torn(torn: list[dict[str, Any]]) -> str:
+    """Where a predictions file was torn: its line, and the product whose result it held where the line names it,
+    which is scored as missing."""
+    return "; ".join(
+        f"line {x['line']}" + (f", product {x['product_id']} counted missing" if x.get("product_id") else "")
+        for x in torn
+    )
 
 
 def _parse_sweep(items: list[str]) -> dict[str, list[Any]]:

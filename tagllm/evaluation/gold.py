@@ -49,6 +49,9 @@ class GoldSet:
     unreadable: list[dict[str, Any]] = field(default_factory=list)
     repeated: list[dict[str, Any]] = field(default_factory=list)  # records whose id an earlier record has
     no_gold: list[dict[str, Any]] = field(default_factory=list)  # records with no gold value at all: not tagged
+    # the id of every record of the file, of any split, unreadable ones where their id is known: predictions of a
+    # product it has not are named in the report, where they were left out without a word
+    ids: set[str] = field(default_factory=set)
 
 
 def strip_answers(record: dict[str, Any], cfg: EvalConfig) -> dict[str, Any]:
@@ -83,7 +86,9 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
             + "; nothing to evaluate"
         )
     _refuse_foreign_gold(cfg, taxonomy, items, facets, read.unknown)
-    return GoldSet(items, facets, read.total, in_split, read.unknown, read.unreadable, read.repeated, read.no_gold)
+    return GoldSet(
+        items, facets, read.total, in_split, read.unknown, read.unreadable, read.repeated, read.no_gold, read.ids
+    )
 
 
 def _kept(cfg: EvalConfig, total: int, in_split: int) -> str:
@@ -132,6 +137,7 @@ class _GoldReading:
         self.repeated: list[dict[str, Any]] = []
         self.no_gold: list[dict[str, Any]] = []
         self.first_line: dict[str, int] = {}
+        self.ids: set[str] = set()
         self.fields: set[str] = set()
         self.splits: set[str] = (
             set()
@@ -151,9 +157,12 @@ class _GoldReading:
             if record.data is None:  # named by its id where its line gives one readably, as generate names it
                 error = named_error(record, records.name) if record.error is not None else None
                 self.unreadable.append(_unreadable(record.line, error))
+                if error is not None and error.record_id:
+                    self.ids.add(error.record_id)
                 continue
             data = record.data
             self.fields.update(data)
+            self.ids.add(_record_id(data, record.line))
             if cfg.split is not None and str(data.get(cfg.split_field)) != cfg.split:
                 if len(self.splits) < 20:
                     self.splits.add(str(data.get(cfg.split_field)))
@@ -165,13 +174,10 @@ class _GoldReading:
 
     def _product(self, data: dict[str, Any], line: int) -> None:
         """Keep the record on ``line`` as a gold product, unless an earlier record has its id or it has no gold."""
-        from tagllm.io import line_id
-
         cfg = self.cfg
         raw_id = data.get("id")
         infinite = isinstance(raw_id, float) and math.isinf(raw_id)  # 1e400 and 2e400 alike: both would be "inf"
-        pid = str(raw_id).strip() if raw_id is not None and not infinite else ""
-        pid = pid or line_id(line)  # as `tagllm generate` names a record without an id (or a blank one)
+        pid = _record_id(data, line)
         if pid in self.first_line:  # predictions are keyed by id: a second record would be scored on the first's
             self.repeated.append({"product_id": pid, "line": line, "first_line": self.first_line[pid]})
             return
@@ -192,6 +198,17 @@ class _GoldReading:
         # an infinite id keeps its number, which the tagger's reading refuses naming the field, as generate's does
         record = {**strip_answers(data, cfg), "id": raw_id if infinite else pid}
         self.items.append(GoldItem(pid, record, gold, line))
+
+
+def _record_id(data: dict[str, Any], line: int) -> str:
+    """The id a gold record is scored under: its own, or its line's name, as `tagllm generate` names a record without
+    an id (or a blank one); an infinite id has none (1e400 and 2e400 alike would be "inf")."""
+    from tagllm.io import line_id
+
+    raw_id = data.get("id")
+    infinite = isinstance(raw_id, float) and math.isinf(raw_id)
+    pid = str(raw_id).strip() if raw_id is not None and not infinite else ""
+    return pid or line_id(line)
 
 
 def _unreadable(line: int, error: RecordError | None) -> dict[str, Any]:

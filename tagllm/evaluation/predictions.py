@@ -55,9 +55,10 @@ def check_predictions_facets(path: str | Path, gold: GoldSet) -> None:
         )
 
 
-def _prediction_lines(file: Path) -> Iterator[tuple[int, str]]:
-    """Each tag result of a predictions file as JSON text, and its line (its row, in Parquet). A CSV output holds
-    the tags' names alone: refused saying what to give; read as JSONL, its header was 'not a tag result'."""
+def _prediction_lines(file: Path) -> Iterator[tuple[int, str, bool]]:
+    """Each tag result of a predictions file as JSON text, its line (its row, in Parquet), and whether it is the
+    file's last line with no line end (a run killed while writing it). A CSV output holds the tags' names alone:
+    refused saying what to give; read as JSONL, its header was 'not a tag result'."""
     suffix = file.suffix.lower()
     if suffix == ".csv":
         raise InputError(
@@ -67,10 +68,16 @@ def _prediction_lines(file: Path) -> Iterator[tuple[int, str]]:
     if suffix == ".parquet":
         yield from _parquet_results(file)
         return
-    for lineno, raw in enumerate(file.read_bytes().splitlines(), 1):
+    data = file.read_bytes()
+    lines = data.splitlines()
+    unended = len(lines) if data and not data.endswith((b"\n", b"\r")) else 0
+    for lineno, raw in enumerate(lines, 1):
         try:
-            yield lineno, raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            yield lineno, raw.decode("utf-8-sig" if lineno == 1 else "utf-8"), lineno == unended
         except UnicodeDecodeError as exc:
+            if lineno == unended:  # a torn last line may end inside a character
+                yield lineno, raw.decode("utf-8", errors="replace"), True
+                continue
             raise InputError(
                 f"{file}:{lineno}: not UTF-8 (byte {exc.start} is 0x{raw[exc.start]:02x}); tag results are the JSONL "
                 "`tagllm generate` writes"
@@ -86,7 +93,7 @@ def _named(line: str) -> str:
     return f" (product {product_id!r})" if isinstance(product_id, str) and product_id.strip() else ""
 
 
-def _parquet_results(file: Path) -> Iterator[tuple[int, str]]:
+def _parquet_results(file: Path) -> Iterator[tuple[int, str, bool]]:
     """The ``result_json`` cells of a Parquet output of `tagllm generate`, each with its row (from 1)."""
     try:
         import pyarrow.parquet as pq
@@ -100,7 +107,7 @@ def _parquet_results(file: Path) -> Iterator[tuple[int, str]]:
             "JSONL or Parquet output it writes"
         ) from None
     for row, cell in enumerate(table.column("result_json").to_pylist(), 1):
-        yield row, cell or ""
+        yield row, cell or "", False
 
 
 def load_predictions(path: str | Path, variant: Variant, taxonomy: Taxonomy) -> VariantRun:
@@ -112,12 +119,16 @@ def load_predictions(path: str | Path, variant: Variant, taxonomy: Taxonomy) -> 
     results: dict[str, TagResult] = {}
     first_line: dict[str, int] = {}
     repeated: list[dict[str, Any]] = []
-    for lineno, line in _prediction_lines(file):
+    torn: list[dict[str, Any]] = []
+    for lineno, line, unended in _prediction_lines(file):
         if not line.strip():
             continue
         try:
             result = TagResult.model_validate_json(line)
         except ValidationError as exc:
+            if unended:  # a killed run's last line, as --resume reads it: its product is missing, said in the report
+                torn.append(_torn(lineno, line, exc))
+                continue
             raise InputError(f"{file}:{lineno}: not a tag result{_named(line)}: {_first_problem(exc)}") from None
         version = result.provenance.taxonomy_version if result.provenance else None
         if version is not None and version != taxonomy.version:
@@ -142,7 +153,19 @@ def load_predictions(path: str | Path, variant: Variant, taxonomy: Taxonomy) -> 
         setup_s=0.0,
         key=PREDICTIONS_KEY + str(file),
         repeated=repeated,
+        torn=torn,
     )
+
+
+def _torn(lineno: int, line: str, exc: ValidationError) -> dict[str, Any]:
+    """A torn last line as the report names it: its line, its product where the line gives it, and the fault."""
+    from tagllm.io.partial_json import leading_fields
+
+    product_id = leading_fields(line).get("product_id")
+    entry: dict[str, Any] = {"line": lineno, "message": _first_problem(exc)}
+    if isinstance(product_id, str) and product_id.strip():
+        entry["product_id"] = product_id
+    return entry
 
 
 def _first_problem(exc: ValidationError) -> str:
@@ -169,6 +192,16 @@ def unknown_predictions(run: VariantRun, gold: GoldSet, taxonomy: Taxonomy) -> l
                 if reason is not None:
                     unknown.append({"product_id": item.id, "facet": facet, "value": tag.id, "reason": reason})
     return unknown
+
+
+def foreign_predictions(run: VariantRun, gold: GoldSet) -> list[str]:
+    """The products a predictions file scores that the gold file has no record of (of any split), in the file's
+    order: each was left out of the scores without a word, so a file of another catalogue, or ids written otherwise,
+    looked fully used."""
+    if not run.is_from_file:
+        return []
+    known = gold.ids or {item.id for item in gold.items}
+    return [product_id for product_id in run.results if product_id not in known]
 
 
 def _not_a_value(taxonomy: Taxonomy, facet: str, value_id: str) -> str | None:

@@ -271,13 +271,14 @@ def _performance(run: VariantRun, rows: list[dict[str, Any]]) -> dict[str, Any]:
 def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonomy) -> tuple[dict[str, Any], list]:
     """Per-product rows and the metrics dictionary for one variant."""
     from tagllm.evaluation.examples import error_examples, gold_suspects  # they read this module's helpers
-    from tagllm.evaluation.predictions import unknown_predictions
+    from tagllm.evaluation.predictions import foreign_predictions, unknown_predictions
 
     rows = [_product_row(item, run.results.get(item.id), gold.facets, taxonomy) for item in gold.items]
     facets = {f: _facet_metrics(f, rows, run.results, taxonomy, cfg) for f in gold.facets}
     missing = [{"id": r["id"], "title": r["title"]} for r in rows if r["status"] == "missing"]
     failed = [{"id": r["id"], "title": r["title"], "error": r.get("error")} for r in rows if r["status"] == "error"]
     unknown = unknown_predictions(run, gold, taxonomy)
+    foreign = foreign_predictions(run, gold)
     config = run.variant.config.model_dump()
     metrics = {
         "name": cfg.name,
@@ -310,6 +311,10 @@ def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonom
             "repeated_ids": gold.repeated[:100],
             "repeated_predictions_count": len(run.repeated),
             "repeated_predictions": run.repeated[:100],
+            "torn_predictions_count": len(run.torn),
+            "torn_predictions": run.torn[:100],
+            "foreign_predictions_count": len(foreign),
+            "foreign_predictions": foreign[:100],
             "no_gold_count": len(gold.no_gold),
             "no_gold": gold.no_gold[:100],
             "missing_predictions_count": len(missing),

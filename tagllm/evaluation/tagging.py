@@ -61,6 +61,7 @@ class VariantRun:
     setup_s: float
     key: str
     repeated: list[dict[str, Any]] = field(default_factory=list)  # predictions whose product an earlier line has
+    torn: list[dict[str, Any]] = field(default_factory=list)  # a predictions file's torn last line (a killed run)
 
     @property
     def is_from_file(self) -> bool:
