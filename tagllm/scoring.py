@@ -63,6 +63,25 @@ def given_vectors(vectors: Any, count: int, width: int | None) -> np.ndarray:
     return matrix
 
 
+def refuse_non_finite(matrix: np.ndarray, ids: Sequence[str]) -> None:
+    """Refuse vectors with a NaN or infinite value, naming the rows and their products (``ids``): such a row made its
+    product an error record blaming the backend (its scores NaN). Refused before the batch is tagged, not made an
+    error record per product: a caller's vectors are its input, checked as their width is, and an encoder that wrote
+    one NaN row (the caller's, or the tagger's own, whose vectors ``tag_file`` passes in too) is broken for the
+    batches after it as well."""
+    bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
+    if not len(bad):
+        return
+    named = [f"{row} (product {ids[row]!r})" if row < len(ids) else str(row) for row in bad[:5].tolist()]
+    more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+    plural = len(bad) > 1
+    raise ValueError(
+        f"vectors row{'s' if plural else ''} {', '.join(named)}{more} hold{'' if plural else 's'} NaN or infinite "
+        "values: the model that made them is broken; give finite embeddings (the tagger's embedder makes them: "
+        "tagger.embedder.encode(texts)), or leave vectors out"
+    )
+
+
 class BatchScorer:
     """Retrieves and scores batches of products with one index, embedder and candidate scorer.
 

@@ -32,7 +32,7 @@ from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
 from tagllm.retrieval.image_index import Photos
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.retrieval.recent import RecentVectors
-from tagllm.scoring import BatchScorer
+from tagllm.scoring import BatchScorer, given_vectors, refuse_non_finite
 from tagllm.tagger_checks import carry_results, check_facet_names, check_file_arguments, checked_batch_size, take
 from tagllm.taxonomy import Taxonomy, load_taxonomy
 
@@ -247,6 +247,9 @@ class Tagger:
                 results[i] = TagResult(product_id=error_id(product, i + 1), status="error", error=product)
             else:
                 products.append((i, product))
+        if products and vectors is not None:
+            vectors = given_vectors(vectors, len(products), getattr(self.embedder, "dim", None))
+            refuse_non_finite(vectors, [p.id for _, p in products])
         if products:
             with gc_paused():
                 tagged = self._tag_products([p for _, p in products], vectors, photos)

@@ -58,3 +58,18 @@ def test_one_products_vector_given_alone_is_refused_by_its_shape_not_counted_as_
         tagger.tag_batch(ITEMS[:1], vectors=vector)
     width = tagger.embedder.dim
     assert str(error.value).startswith(f"vectors of shape {width} for 1 products; the embedder's are 1x{width}: ")
+
+
+def test_vectors_holding_nan_or_infinity_are_refused_naming_the_rows_and_their_products(tagger: Tagger) -> None:
+    """A NaN or infinite embedding (a caller's encoder that overflowed, a divide by a zero norm) made every product of
+    the batch an error record blaming the backend; it is the caller's input, refused as a wrong width is."""
+    vectors = tagger.embedder.encode(["Blue denim jeans", "Red floral dress"])
+    vectors[0, 3] = np.nan
+    vectors[1, 0] = np.inf
+    with pytest.raises(ValueError) as error:
+        tagger.tag_batch(ITEMS, vectors=vectors)
+    assert str(error.value) == (
+        "vectors rows 0 (product 'a'), 1 (product 'c') hold NaN or infinite values: the model that made them is "
+        "broken; give finite embeddings (the tagger's embedder makes them: tagger.embedder.encode(texts)), or leave "
+        "vectors out"
+    )
