@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import unicodedata
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -202,12 +203,33 @@ class Tag(BaseModel):
     mapping: MappingInfo | None = None
 
 
+# What a result keeps of a backend's answer: a runaway answer (an LLM that never stopped, a server's error page) of
+# many MB was kept whole in ``rejected`` and ``raw_output``, in every output row and cache entry of its product.
+MAX_KEPT_REJECTED = 1_000  # characters of one rejected string
+MAX_KEPT_OUTPUT = 65_536  # characters of a raw answer, and of its parsed object written as JSON
+
+
+def kept_text(text: str, limit: int) -> str:
+    """``text``, or its start with a note saying it was cut and from how long; at most ``limit`` characters, so a
+    text cut once and read back is kept as it is."""
+    if len(text) <= limit:
+        return text
+    note = f" … [cut to {limit:,} of {len(text):,} characters]"
+    return text[: max(limit - len(note), 0)] + note
+
+
 class Rejection(BaseModel):
-    """A string a backend produced that could not be mapped onto the taxonomy, and why."""
+    """A string a backend produced that could not be mapped onto the taxonomy, and why (its first
+    ``MAX_KEPT_REJECTED`` characters)."""
 
     facet: str | None
     text: str
     reason: str
+
+    @field_validator("text", mode="after")
+    @classmethod
+    def _kept(cls, value: str) -> str:
+        return kept_text(value, MAX_KEPT_REJECTED)
 
 
 class Neighbour(BaseModel):
@@ -256,6 +278,25 @@ class Provenance(BaseModel):
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     latency_ms: float | None = None
+
+    @field_validator("raw_output", mode="after")
+    @classmethod
+    def _raw_kept(cls, value: str | None) -> str | None:
+        return None if value is None else kept_text(value, MAX_KEPT_OUTPUT)
+
+    @field_validator("parsed_output", mode="after")
+    @classmethod
+    def _parsed_kept(cls, value: Any) -> Any:
+        """A parsed answer longer than ``MAX_KEPT_OUTPUT`` as JSON is not kept (a cut object is no object): a note
+        says so, and ``raw_output`` keeps its start."""
+        if isinstance(value, str):
+            return kept_text(value, MAX_KEPT_OUTPUT)
+        if value is None or isinstance(value, int | float | bool):
+            return value
+        size = len(json.dumps(value, ensure_ascii=False, default=str))
+        if size <= MAX_KEPT_OUTPUT:
+            return value
+        return f"[not kept: {size:,} characters as JSON, over the {MAX_KEPT_OUTPUT:,} kept; raw_output holds its start]"
 
 
 class RecordError(BaseModel):

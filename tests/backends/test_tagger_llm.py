@@ -430,3 +430,40 @@ def test_a_duplicate_listing_is_shown_once_among_the_prompts_examples(
     shown = "\n".join(str(m["content"]) for m in request.messages or [])
     assert shown.count("Floral Maxi Dress") == 2  # the one example, and the product itself
     assert "Example 3 (" in shown and "Example 4 (" not in shown  # three examples, as asked for
+
+
+def test_a_runaway_answer_is_kept_cut_to_a_bound_saying_so(
+    demo_taxonomy: Taxonomy, demo_index_dir: Path, embedder: Any
+) -> None:
+    """An answer of many MB (an LLM that never stopped) was kept whole in ``raw_output`` and again in
+    ``parsed_output``, and a long string of an answer whole in ``rejected``, in every output row of its product: each
+    keeps its start and says it was cut."""
+    from tagllm.models import MAX_KEPT_OUTPUT, MAX_KEPT_REJECTED
+
+    runaway = json.dumps({"category": ["la " * 700_000]})  # 2.1 million characters
+    rambling = json.dumps({"category": ["lo " * 6_000]})  # parsed: its one string is rejected
+    answers: dict[str, list[str | RecordError]] = {"a": [runaway], "b": [rambling]}
+    tagger = _tagger(demo_taxonomy, Scripted(answers), embedder, demo_index_dir, facets=["category"])
+    a, b = tagger.tag([Product(id="a", title="Red floral dress"), Product(id="b", title="Blue jeans")])
+    assert (a.status, b.status) == ("ok", "ok")
+    provenance = a.provenance
+    assert provenance is not None and provenance.raw_output is not None
+    assert len(provenance.raw_output) == MAX_KEPT_OUTPUT
+    assert provenance.raw_output.startswith('{"category": ["la la')
+    assert provenance.raw_output.endswith(f" … [cut to 65,536 of {len(runaway):,} characters]")
+    assert provenance.parsed_output == provenance.raw_output  # the answer was too long to parse: kept as its text
+    assert len(a.model_dump_json()) < 3 * MAX_KEPT_OUTPUT
+    (rejected,) = [r for r in b.rejected if r.text.startswith("lo lo")]
+    assert len(rejected.text) == MAX_KEPT_REJECTED
+    assert rejected.text.endswith(" … [cut to 1,000 of 17,999 characters]")
+
+
+def test_a_parsed_answer_too_long_to_keep_is_replaced_by_a_note() -> None:
+    from tagllm.models import MAX_KEPT_OUTPUT, Provenance
+
+    parsed = {"category": ["x" * MAX_KEPT_OUTPUT]}
+    kept = Provenance(backend="scripted", taxonomy_version="v", parsed_output=parsed).parsed_output
+    size = len(json.dumps(parsed))
+    assert kept == f"[not kept: {size:,} characters as JSON, over the 65,536 kept; raw_output holds its start]"
+    small = {"category": ["x"]}
+    assert Provenance(backend="scripted", taxonomy_version="v", parsed_output=small).parsed_output == small
