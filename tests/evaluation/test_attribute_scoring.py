@@ -192,8 +192,9 @@ def test_a_nested_gold_attribute_value_is_an_input_problem_naming_the_product_an
         {"id": "x", "gold_category": "Tops > T-Shirts",
          "gold_attribute_tags": {"Color": [["Black"]], "Ideal For": {"who": "Men"}}},
         {"id": "y", "gold_category": "Tops > T-Shirts",
+         # a pair's own list is its values, as a mapping's is: nested is a list inside that list
          "gold_attribute_tags": [["Color", [["White"]]], "Ideal For: Men"]},
-    ]  # fmt: skip  (a pair's own list is its values, as a mapping's is: nested is a list inside that list)
+    ]  # fmt: skip
     (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold))
     (tmp_path / "eval.yaml").write_text(
         "gold: gold.jsonl\ngold_attribute_field: gold_attribute_tags\ntagger:\n  taxonomy: shop.yaml\n"
