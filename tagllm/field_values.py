@@ -248,11 +248,10 @@ def attributes_problem(value: Any) -> str:
         for position, item in enumerate(value, 1):
             if parse_attribute_tags([item])[1]:
                 return f"item {position} is {json_kind(item)}, not an attribute; {expected}"
-    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
     if isinstance(value, str) and _JSON_LIKE.match(value):
         return _cut_short(value)
     # pydantic's own "Input should be a valid dictionary" said neither what came nor what to give
-    return f"{expected}; got {type(value).__name__} {shown}"
+    return f"{expected}; got {type(value).__name__} {_shown(value)}"
 
 
 def broken_json(value: Any) -> str | None:
@@ -269,9 +268,14 @@ def broken_json(value: Any) -> str | None:
 
 
 def _cut_short(text: str) -> str:
-    shown = repr(text) if len(repr(text)) <= 60 else repr(text)[:59] + "…"
     kind = "an object" if text.lstrip().startswith("{") else "a list"
-    return f"{shown} starts like JSON ({kind}) but is not valid JSON: a cell cut short, or a quote not doubled?"
+    return f"{_shown(text)} starts like JSON ({kind}) but is not valid JSON: a cell cut short, or a quote not doubled?"
+
+
+def _shown(value: Any) -> str:
+    """A value as a message quotes it: its repr, its first 59 characters and an ellipsis when longer than 60."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _attribute_mapping(value: Any, spell: Callable[[Any], str]) -> Any:

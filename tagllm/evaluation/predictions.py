@@ -85,12 +85,18 @@ def _prediction_lines(file: Path) -> Iterator[tuple[int, str, bool]]:
 
 
 def _named(line: str) -> str:
-    """The product a line that is no tag result is of, where its product id can be read before the fault (a line cut
-    short: the user looked for it by its line alone), for its error to name; else nothing."""
+    """The product a line that is no tag result is of, for its error to name (a line cut short: the user looked for
+    it by its line alone); else nothing."""
+    product_id = _line_product(line)
+    return f" (product {product_id!r})" if product_id else ""
+
+
+def _line_product(line: str) -> str | None:
+    """The product id a line that is no tag result gives before its fault, or None."""
     from tagllm.io.partial_json import leading_fields
 
     product_id = leading_fields(line).get("product_id")
-    return f" (product {product_id!r})" if isinstance(product_id, str) and product_id.strip() else ""
+    return product_id if isinstance(product_id, str) and product_id.strip() else None
 
 
 def _parquet_results(file: Path) -> Iterator[tuple[int, str, bool]]:
@@ -159,11 +165,8 @@ def load_predictions(path: str | Path, variant: Variant, taxonomy: Taxonomy) -> 
 
 def _torn(lineno: int, line: str, exc: ValidationError) -> dict[str, Any]:
     """A torn last line as the report names it: its line, its product where the line gives it, and the fault."""
-    from tagllm.io.partial_json import leading_fields
-
-    product_id = leading_fields(line).get("product_id")
     entry: dict[str, Any] = {"line": lineno, "message": _first_problem(exc)}
-    if isinstance(product_id, str) and product_id.strip():
+    if product_id := _line_product(line):
         entry["product_id"] = product_id
     return entry
 
