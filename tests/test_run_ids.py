@@ -30,11 +30,11 @@ def _message(row: dict) -> str:  # type: ignore[type-arg]
 
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_an_id_naming_another_line_cannot_take_the_place_of_that_lines_record(tagger, tmp_path: Path, suffix) -> None:  # type: ignore[no-untyped-def]
-    # line 2 is not JSON, so its error record is named line-2; line 3's product says its id is line-2, and line 5's
-    # line-9: both could be taken for (or hide) the record of the line they name
+    # line 2 is not JSON and gives no id before its fault, so its error record is named line-2; line 3's product says
+    # its id is line-2, and line 5's line-9: both could be taken for (or hide) the record of the line they name
     src = tmp_path / "in.jsonl"
     src.write_text(
-        '{"id": "p1", "title": "Blue denim jeans"}\n{"id": "p2", "title": \n'
+        '{"id": "p1", "title": "Blue denim jeans"}\n{"title": "Wool scarf", \n'
         '{"id": "line-2", "title": "Red summer dress"}\n{"title": "Gold plated necklace"}\n'
         '{"id": "line-9", "title": "Wireless earbuds"}\n{"id": "line-6", "title": "Steel cooking pot"}\n'
     )
