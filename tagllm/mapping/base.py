@@ -124,5 +124,19 @@ class Stage:
         raise NotImplementedError
 
 
+class FlatStage(Stage):
+    """A stage that reads only a flat facet's strings: ``run_flat`` is called with the facet, never for a hierarchical
+    facet or a batch of no facet."""
+
+    def run(self, batch: Batch) -> None:
+        facet = batch.facet
+        if facet is None or self.m.taxonomy.facets[facet].hierarchical:
+            return
+        self.run_flat(batch, facet)
+
+    def run_flat(self, batch: Batch, facet: str) -> None:
+        raise NotImplementedError
+
+
 def strength(info: MappingInfo) -> tuple[int, float]:
     return (-METHOD_RANK.get(info.method, len(METHODS)), info.score)

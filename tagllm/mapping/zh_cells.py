@@ -4,32 +4,22 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING
 
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, FlatStage
 from tagllm.mapping.chinese import NOTE
 from tagllm.text import has_cjk
-
-if TYPE_CHECKING:
-    from tagllm.mapping.mapper import Mapper
 
 SIZE_WORD = "码"
 """Chinese for "size" (尺码), written after the size: M码 is size M, 38码 size 38."""
 
 
-class ZhCellStage(Stage):
+class ZhCellStage(FlatStage):
     """In a flat facet, a Chinese cell whose note in brackets and size word dropped leave a value written in Latin
     letters or digits, looked up by the table stages (a name, not a further guess)."""
 
     name = "zh_cell"
 
-    def __init__(self, mapper: Mapper) -> None:
-        self.m = mapper
-
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or self.m.taxonomy.facets[facet].hierarchical:
-            return
+    def run_flat(self, batch: Batch, facet: str) -> None:
         cores: dict[str, str] = {}
         for raw in batch.open():
             text = unicodedata.normalize("NFKC", batch.text(raw))

@@ -11,16 +11,12 @@ and, in a colour facet, the colour stage: no guess), and taken when every name t
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING
 
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, FlatStage
 from tagllm.mapping.keys import label_key
 from tagllm.mapping.tables import scope
 from tagllm.mapping.zh_stems import stems
 from tagllm.text import has_cjk
-
-if TYPE_CHECKING:
-    from tagllm.mapping.mapper import Mapper
 
 READERS = frozenset({"lexical", "lead", "modifier"})
 """The stages after the colour stage that read the English name too: WordNet's (Left-hand -> Left), a value's name
@@ -28,19 +24,13 @@ before a class word, and the modifier stage (Solid color -> Solid, Wall-mounted 
 name is a value's, written by a translator, not a shopper's phrase: the fuzzy and embedding guesses are left out."""
 
 
-class ZhElsewhereStage(Stage):
+class ZhElsewhereStage(FlatStage):
     """In a flat facet, a Chinese string (or its stem, ``zh_stems.stems``) that labels values of other facets: their
     English names read in this facet by the naming stages, taken when they agree on one value."""
 
     name = "zh_elsewhere"
 
-    def __init__(self, mapper: Mapper) -> None:
-        self.m = mapper
-
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or self.m.taxonomy.facets[facet].hierarchical:
-            return
+    def run_flat(self, batch: Batch, facet: str) -> None:
         names: dict[str, list[str]] = {}
         for raw in batch.open():
             text = label_key(unicodedata.normalize("NFKC", batch.text(raw)))

@@ -10,13 +10,9 @@ first is read by the head stage already (``chinese.py``: the value's label is th
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING
 
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, FlatStage
 from tagllm.text import has_cjk
-
-if TYPE_CHECKING:
-    from tagllm.mapping.mapper import Mapper
 
 MIN_REST = 2
 """Characters left once the facet's word is dropped: one character names too little to be a value (皮, 钢)."""
@@ -25,19 +21,13 @@ MIN_WORD = 2
 bedding size, is the head of 单人床, a single bed, not the facet's word)."""
 
 
-class ZhFacetWordStage(Stage):
+class ZhFacetWordStage(FlatStage):
     """In a flat facet with a Chinese label, a Chinese cell whose tail is a run of that label: the rest is looked up
     by the table stages."""
 
     name = "zh_facet_word"
 
-    def __init__(self, mapper: Mapper) -> None:
-        self.m = mapper
-
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or self.m.taxonomy.facets[facet].hierarchical:
-            return
+    def run_flat(self, batch: Batch, facet: str) -> None:
         labels = [label for lang, label in self.m.taxonomy.facets[facet].labels if has_cjk(label)]
         if not labels:
             return
