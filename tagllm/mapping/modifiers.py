@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, STOP, WHOLE_TRAIL, agreements, rivals_nearer
+from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, WHOLE_TRAIL, agreements, rivals_nearer
 from tagllm.mapping.base import Batch, Outcome, Stage
-from tagllm.mapping.colours import says_many_colours, survey_name
+from tagllm.mapping.colours import says_many_colours
 from tagllm.mapping.compounds import coordinated, head_modifies, idiom, named_tails, other_kind, postmodified
-from tagllm.mapping.derived import root
 from tagllm.mapping.describing import describes
-from tagllm.mapping.keys import keys, stem, words_of
+from tagllm.mapping.keys import stem, words_of
 from tagllm.mapping.lexical import LIST
 from tagllm.mapping.modifier_checks import (
     audience_unsaid,
@@ -23,15 +22,14 @@ from tagllm.mapping.modifier_checks import (
     sense_disagrees,
     shelf,
 )
+from tagllm.mapping.modifier_context import HeadContext
 from tagllm.mapping.modifier_words import (
     FIGURATIVE_SHADES,
-    NEGATING,
     QUANTITY_WORDS,
     fit_marked,
     hallmarked,
 )
 from tagllm.mapping.stripping import Stripper
-from tagllm.mapping.tables import scope
 from tagllm.mapping.vocabulary import FacetVocabulary
 from tagllm.taxonomy import Value
 from tagllm.text import has_cjk, normalize
@@ -61,6 +59,7 @@ class ModifierStage(Stage):
         self.m = mapper
         self.vocab = FacetVocabulary(mapper)
         self.stripper = Stripper(mapper, self.vocab)
+        self.context = HeadContext(mapper, self.vocab)
 
     def run(self, batch: Batch) -> None:
         facet = batch.facet
@@ -132,14 +131,14 @@ class ModifierStage(Stage):
         if hierarchical and (
             head_modifies(kept[-1], found_value)
             or len(kept) == 1
-            and self._compound([*dropped, kept[-1]], found_value.id, facet)
+            and self.context.compound([*dropped, kept[-1]], found_value.id, facet)
         ):
             return None  # "bed pillow" is no Pillow Beds; "draining rack": Dish Racks & Drain Boards, not Racks
         if hierarchical and shelf(self.m, self.vocab, outcome, dropped, facet):
             return None  # "fizzy drinks": WordNet's drink is a beverage, but Beverages is every drink's shelf
         if hierarchical:
-            found_value = self._kind_named(dropped, found_value, facet)  # "wool beanie hat": Beanies
-        if hierarchical and self._audience_elsewhere(dropped, found_value):
+            found_value = self.context.kind_named(dropped, found_value, facet)  # "wool beanie hat": Beanies
+        if hierarchical and self.context.audience_elsewhere(dropped, found_value):
             return None  # "baby cot": a baby's cot is filed under Baby & Toddler Furniture, not camping's Cots
         if hierarchical and audience_unsaid(self.m, self.vocab, words_of(batch.text(raw)), dropped, found_value.id):
             return None  # "car perfume": no pets' Perfumes
@@ -226,7 +225,7 @@ class ModifierStage(Stage):
             value = outcome.mapped.value
             if hierarchical and plans[raw][-2] in FIGURATIVE_SHADES:
                 continue  # "soft toy", "dark horse": a shade word kept before a noun makes a compound with it
-            if hierarchical and self._audience_elsewhere(dropped_of[raw], value):
+            if hierarchical and self.context.audience_elsewhere(dropped_of[raw], value):
                 continue  # "baby sleeping bag": no camping Sleeping Bags
             beside = dropped_of[raw] + plans[raw][:-1]
             if hierarchical and audience_unsaid(self.m, self.vocab, words_of(batch.text(raw)), beside, value.id):
@@ -252,15 +251,15 @@ class ModifierStage(Stage):
                 reason = f"{batch.text(raw)!r} names another material with {value.name!r}: an imitation or a blend"
                 batch.done[raw] = self.m.reject(raw, facet, reason)
                 continue
-            if not hierarchical and self._part_of_name(plans[raw][:-1], value, facet):
+            if not hierarchical and self.context.part_of_name(plans[raw][:-1], value, facet):
                 continue  # "double xl": "double" is a word of another value's name (Double extra large), not a shade
-            if not hierarchical and self._describes_head(plans[raw][:-1], batch.text(raw), facet):
+            if not hierarchical and self.context.describes_head(plans[raw][:-1], batch.text(raw), facet):
                 negated = faux_reading(self.m, self.vocab, batch.text(raw), value, facet)
                 if negated is not None:
                     batch.done[raw] = self.m.accept(raw, facet, negated, self.name)
             elif hierarchical and (
-                self._compound(plans[raw], value.id, facet)
-                or self._compound([*dropped_of[raw], plans[raw][-1]], value.id, facet)
+                self.context.compound(plans[raw], value.id, facet)
+                or self.context.compound([*dropped_of[raw], plans[raw][-1]], value.id, facet)
             ):
                 continue  # "stand mixer": Stand Cement Mixers says "stand" tells kinds of mixer apart
             elif hierarchical and other_kind(words_of(batch.text(raw)), plans[raw], value):
@@ -268,7 +267,7 @@ class ModifierStage(Stage):
             else:
                 checked[raw] = value
         queries = [(batch.text(raw), value.id) for raw, value in checked.items()]
-        rivals = [self._vertical_rivals(batch.text(raw), plans[raw][-1], v, facet) for raw, v in checked.items()]
+        rivals = [self.context.vertical_rivals(batch.text(raw), plans[raw][-1], v, facet) for raw, v in checked.items()]
         homonyms = rivals_nearer(self.m, queries, facet, rivals, HEAD_TRAIL) if hierarchical else [False] * len(rivals)
         for (raw, value), agreed, homonym in zip(
             checked.items(), agreements(self.m, queries, facet, HEAD_AGREEMENT, HEAD_TRAIL), homonyms, strict=True
@@ -281,89 +280,6 @@ class ModifierStage(Stage):
                 negated = faux_reading(self.m, self.vocab, batch.text(raw), value, facet)
                 if negated is not None:
                     batch.done[raw] = self.m.accept(raw, facet, negated, self.name, round(agreed, 4))
-
-    def _kind_named(self, dropped: list[str], value: Value, facet: str | None) -> Value:
-        """The one value under ``value`` that a dropped word names, or ``value`` itself: a word stripped as another
-        facet's value (Beanie, a hat style) may name a kind of the head's category too, and then the compound is
-        that kind ("beanie hat" is a Beanie, under Hats)."""
-        tables = self.m.tables
-        found: set[str] = set()
-        for word in dropped:
-            key = keys(word)[1]
-            for table in (tables.names, tables.synonyms, tables.aliases):
-                found |= {
-                    v
-                    for v in scope(table["sing"].get(key), facet)
-                    if value.id in {a.id for a in self.m.taxonomy.ancestors(v)}
-                }
-        return self.m.values[found.pop()] if len(found) == 1 else value
-
-    def _audience_elsewhere(self, dropped: list[str], value: Value) -> bool:
-        """Whether a dropped word names an audience a top-level branch of the facet is named for ("baby": Baby &
-        Toddler) while no name on the value's path holds it: the taxonomy files that audience's things under values
-        named for it, so the value is the same word's thing for someone else ("baby cot" is no camping Cots)."""
-        audiences = self.vocab.branch_audiences(value.facet)
-        if not audiences or not any(stem(w) in audiences for w in dropped):
-            return False
-        path = {stem(w) for v in (*self.m.taxonomy.ancestors(value.id), value) for w in normalize(v.name).split()}
-        return any(stem(w) in audiences and stem(w) not in path for w in dropped)
-
-    def _vertical_rivals(self, text: str, head: str, value: Value, facet: str | None) -> frozenset[str]:
-        """The values under another top-level branch than ``value`` whose names hold a word beside the head that
-        describes nothing (no value of a describing facet such as materials or colours): the word may tie the phrase
-        to that branch ("curling" in "curling wand": Curling Irons under Health & Beauty, not the cat toys' Wands)."""
-        if facet is None or not self.m.taxonomy.facets[facet].hierarchical:
-            return frozenset()
-        index, describing = self.vocab.word_index(facet), self.vocab.describing(facet)
-        top = self.m.taxonomy.lineage(value.id)[0]
-        found: set[str] = set()
-        for word in words_of(text):
-            if word == head or word in STOP or keys(word)[1] in describing:
-                continue
-            found |= {v for v in index.get(stem(word), ()) if self.m.taxonomy.lineage(v)[0] != top}
-        return frozenset(found)
-
-    def _part_of_name(self, others: list[str], value: Value, facet: str | None) -> bool:
-        """Whether a word beside a flat facet's head is a word of the facet's value names (or shares its root), other
-        than the head's own value: then the phrase may name another value the tables do not spell ("double xl";
-        "sea salt caramel": Salted caramel), not a shade of this."""
-        if facet is None:
-            return False
-        name = normalize(value.name).split()
-        mine = {stem(w) for w in name} | {root(w) for w in name}
-        own, roots = self.vocab.own_words(facet), self.vocab.own_roots(facet)
-        return any(stem(w) not in mine and (stem(w) in own or root(w) not in mine and root(w) in roots) for w in others)
-
-    def _describes_head(self, others: list[str], text: str, facet: str | None) -> bool:
-        """In a flat facet, whether the words beside the head describe it: adjectives ("tan brown"), colour names and
-        the nouns colours are named after in a colour facet ("charcoal grey", "walnut brown"), other facets' values.
-        A noun that is none of these ("croutons zipper", "vectors drum", "density cups (MDF)") makes the string
-        another thing, not a shade of the head's value."""
-        lexical = self.m.lexical
-        wordnet = getattr(lexical, "wordnet", None) if lexical is not None else None
-        colours = self.m.colour.names_colours(facet)
-        describing = self.vocab.describing_facets()
-        for word in others:
-            if wordnet is not None and wordnet.is_adjective(word):
-                continue
-            if colours and (survey_name(word) is not None or wordnet is not None and wordnet.noun_synsets(word)):
-                continue  # "charcoal grey"; "walnut brown", "hunter green": a colour named after a thing
-            if keys(word)[1] in describing or word in NEGATING:
-                continue
-            return False
-        return True
-
-    def _compound(self, words: list[str], vid: str, facet: str | None) -> bool:
-        """Whether another value's name holds the head (the last of ``words``) and another of the words, or a word
-        sharing its root: then that word names a kind, not a trait ("stand" in "stand mixer", with Stand Cement Mixers
-        in the facet; "draining" in "draining rack", with Dish Racks & Drain Boards), and the head alone is too
-        general."""
-        index = self.vocab.word_index(facet)
-        heads = index.get(stem(words[-1]), set())
-        friends = {vid} | {a.id for a in self.m.taxonomy.ancestors(vid)}
-        return any(
-            (heads & (index.get(stem(word), set()) | index.get(root(word), set()))) - friends for word in words[:-1]
-        )
 
     def _outranked(self, batch: Batch, named: dict[str, Value], facet: str | None, strict: set[str]) -> set[str]:
         """The strings whose stripped phrase names a value another value is more than ``WHOLE_TRAIL`` nearer (as
