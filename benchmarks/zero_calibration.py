@@ -55,8 +55,10 @@ sys.path.insert(0, str(REPO))
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from benchmarks.attribute_data import read_jsonl, sample, split  # noqa: E402
+from benchmarks.zero_nothing_fits import Scored, on_branches  # noqa: E402
 from tagllm.candidates import CandidateScorer, Stacker, expand  # noqa: E402
 from tagllm.candidates.base import FacetTables  # noqa: E402
+from tagllm.candidates.features import COLUMN  # noqa: E402
 from tagllm.candidates.folded import predict_grouped  # noqa: E402
 from tagllm.candidates.zero import (  # noqa: E402
     CHINESE,
@@ -64,6 +66,7 @@ from tagllm.candidates.zero import (  # noqa: E402
     AnswerCalibration,
     answer_share,
     best_and_rivals,
+    best_evidence,
     zero_example_stacker,
 )
 from tagllm.retrieval.embedder import Embedder  # noqa: E402
@@ -85,6 +88,8 @@ COMPLEMENTS = (
 
 
 WEIGHT_STEP = 0.05  # the stacker's weight in the answer's confidence is chosen in these steps
+NOTHING_FITS_EVERY = 16  # one training title in 16 is also answered with its gold's branch out of the tree
+ANSWER_EVIDENCE = ("head",)  # the best candidate's evidence the answer's confidence weighs
 
 
 @dataclass
@@ -152,43 +157,75 @@ def scored_rows(
     return Rows(name, features.matrix, features.starts, features.values, tables, y, written, chinese)
 
 
-def answers(stacker: Stacker, rows: Rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def answers(stacker: Stacker, rows: Rows, nothing_fits: bool = False) -> tuple[np.ndarray, ...]:
     """Per title as written: its best candidate's probability, the summed probability of it and its rivals (as the
-    tagger reads them: ``zero.best_and_rivals``), and whether the best is the gold (0/1)."""
-    probs = predict_grouped(stacker, rows.matrix, rows.starts)
-    product = np.repeat(np.arange(len(rows.starts) - 1), np.diff(rows.starts))
-    best, total = best_and_rivals(probs, product, rows.values, rows.tables, len(rows.starts) - 1)
-    right = np.zeros(rows.written)
-    for i in range(rows.written):
-        start, end = rows.starts[i], rows.starts[i + 1]
-        if end > start:
-            right[i] = rows.y[start + int(np.argmax(probs[start:end]))]
-    return best[: rows.written], total[: rows.written], right
+    tagger reads them: ``zero.best_and_rivals``), whether the best is the gold (0/1), and the best's evidence
+    (titles x FEATURES). ``nothing_fits``: every title with its gold's branch taken out of its candidates
+    (``zero_nothing_fits.without_gold``), so its best is wrong."""
+    n = rows.written
+    end = rows.starts[n]
+    product = np.repeat(np.arange(n), np.diff(rows.starts[: n + 1]))
+    size = len(rows.tables.parent)
+    scored = Scored(rows.matrix[:end], rows.starts[: n + 1], product, rows.values[:end], size)
+    gold = product[rows.y[:end] == 1] * size + rows.values[:end][rows.y[:end] == 1]
+    y = rows.y[:end]
+    if nothing_fits:
+        keep = ~on_branches(scored, gold, rows.tables)
+        scored, y = scored.keep(keep), y[keep]
+    probs = predict_grouped(stacker, scored.matrix, scored.starts)
+    best, total = best_and_rivals(probs, scored.rows, scored.values, rows.tables, n)
+    right = np.zeros(n)
+    for i in range(n):
+        start, stop = scored.starts[i], scored.starts[i + 1]
+        if stop > start:
+            right[i] = y[start + int(np.argmax(probs[start:stop]))]
+    return best, total, right, best_evidence(probs, scored.rows, scored.matrix, n)
+
+
+def answer_inputs(best: np.ndarray, total: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+    """The answer calibration's inputs: the logit of the best's share (``zero.answer_share``) and its evidence
+    ``ANSWER_EVIDENCE``."""
+    share = answer_share(best, total)
+    return np.column_stack([np.log(share / (1 - share)), evidence[:, [COLUMN[f] for f in ANSWER_EVIDENCE]]])
+
+
+def seen_answers(stacker: Stacker, rows: Rows) -> tuple[np.ndarray, ...]:
+    """A dataset's training answers: every title as written, then one in ``NOTHING_FITS_EVERY`` again with its gold
+    taken out of the tree (an answer that is wrong by construction, as for a product whose kind the tree lacks)."""
+    whole = answers(stacker, rows)
+    if not NOTHING_FITS_EVERY:
+        return whole
+    missing = answers(stacker, rows, nothing_fits=True)
+    chosen = np.arange(0, rows.written, NOTHING_FITS_EVERY)
+    return tuple(np.concatenate([a, b[chosen]]) for a, b in zip(whole, missing, strict=True))
 
 
 def fit_answer(stacker: Stacker, parts: list[Rows]) -> AnswerCalibration:
     """The answer's calibration (see the module's docstring), printing each dataset's Brier score before and
     after."""
-    seen = [answers(stacker, rows) for rows in parts]
-    best, total, right = (np.concatenate(column) for column in zip(*seen, strict=True))
-    share = answer_share(best, total)  # as AnswerCalibration reads it
-    model = LogisticRegression(C=1e4).fit(np.log(share / (1 - share))[:, None], right)
-    slope, intercept = float(model.coef_[0, 0]), float(model.intercept_[0])
+    seen = [seen_answers(stacker, rows) for rows in parts]
+    best, total, right, evidence = (np.concatenate(column) for column in zip(*seen, strict=True))
+    model = LogisticRegression(C=1e4, max_iter=1000).fit(answer_inputs(best, total, evidence), right)
+    slope, *weights = (float(w) for w in model.coef_[0])
+    intercept = float(model.intercept_[0])
+    extra = tuple(zip(ANSWER_EVIDENCE, weights, strict=True))
 
     def briers(weight: float) -> list[float]:
-        calibration = AnswerCalibration(slope, intercept, weight)
-        return [float(np.mean((calibration(b, t) - r) ** 2)) for b, t, r in seen]
+        calibration = AnswerCalibration(slope, intercept, weight, extra)
+        return [float(np.mean((calibration(b, t, e) - r) ** 2)) for b, t, r, e in seen]
 
     own = briers(1.0)
-    weights = np.round(np.arange(0.0, 1.0 + WEIGHT_STEP / 2, WEIGHT_STEP), 2).tolist()
-    scored = [(briers(w), w) for w in weights]  # weight 1 is allowed: every score equals its own
+    steps = np.round(np.arange(0.0, 1.0 + WEIGHT_STEP / 2, WEIGHT_STEP), 2).tolist()
+    scored = [(briers(w), w) for w in steps]  # weight 1 is allowed: every score equals its own
     weight = min((float(np.mean(s)), w) for s, w in scored if all(a <= b for a, b in zip(s, own, strict=True)))[1]
     after = briers(weight)
     print(
-        f"answer: share slope {slope:+.3f}, intercept {intercept:+.3f}, stacker weight {weight:.2f}; Brier "
+        f"answer: share slope {slope:+.3f}, intercept {intercept:+.3f}, "
+        + "".join(f"{f} {w:+.3f}, " for f, w in extra)
+        + f"stacker weight {weight:.2f}; Brier "
         + ", ".join(f"{rows.name} {b:.4f} -> {a:.4f}" for rows, b, a in zip(parts, own, after, strict=True))
     )
-    return AnswerCalibration(slope, intercept, weight)
+    return AnswerCalibration(slope, intercept, weight, extra)
 
 
 def with_complements(

@@ -210,7 +210,9 @@ class CandidateScorer:
             keys = features.rows.astype(np.int64) * data.space.size + features.values
             probs = keep_branches(probs, keys, batch.outranked.get(facet))
             if facet == CATEGORY and uses_zero_stacker(self.stackers.get(facet), data):
-                answers = answer_confidences(probs, features.rows, features.values, data.tables, features.n, chinese)
+                answers = answer_confidences(
+                    probs, features.rows, features.values, data.tables, features.n, chinese, features.matrix
+                )
             weights, given = None, probs  # given: the probability if the facet applies
             if is_scoped(self.taxonomy, facet):
                 if categories is None:  # category first: its candidates say where each facet applies

@@ -51,30 +51,44 @@ class AnswerCalibration:
     """The best category's confidence as an answer: a weighted mean of the stacker's probability and a logistic
     calibration of the best's share of the probability of it and its rivals (``best_and_rivals``: one category far
     ahead of the others is more often right than its probability alone says; several about as likely, less often;
-    one with no rival at all, as often as its probability says: ``answer_share``).
-    The default is the stacker's probability as it is; the shipped ones (``zero_stacker.json``) weigh it 0, so the
-    answer's confidence is the calibrated share alone (no training catalogue's Brier score rose at 0: docs/eval.md,
-    session s45)."""
+    one with no rival at all, as often as its probability says: ``answer_share``) and of the best's own evidence
+    (``evidence``: weights on its FEATURES columns, such as how fully the title's head noun names it).
+    The share alone cannot tell a product whose kind the tree lacks: its best remaining candidate can lead its rivals
+    by as much as a right one, and the answer was confident and wrong. How well the title's head names the best is
+    what tells them apart, so the shipped calibration (``zero_stacker.json``) is fitted with "nothing fits" titles,
+    whose gold branch is taken out of the tree (``benchmarks/zero_calibration.py``), and weighs that evidence.
+    The default is the stacker's probability as it is; the shipped ones weigh it 0, so the answer's confidence is
+    the calibration alone (no training catalogue's Brier score rose at 0: docs/eval.md, session s45)."""
 
     slope: float = 1.0
     intercept: float = 0.0
     stacker_weight: float = 1.0  # of the stacker's probability in the mean; 1: no calibration
+    evidence: tuple[tuple[str, float], ...] = ()  # (FEATURES column, weight) of the best candidate's evidence
 
-    def __call__(self, best: np.ndarray, total: np.ndarray) -> np.ndarray:
-        """The answers' confidences, from the best candidates' probabilities and the products' summed ones."""
+    def __call__(self, best: np.ndarray, total: np.ndarray, evidence: np.ndarray | None = None) -> np.ndarray:
+        """The answers' confidences, from the best candidates' probabilities, the products' summed ones and the
+        best candidates' evidence (products x FEATURES; None: read as no evidence)."""
         share = answer_share(best, total)
-        calibrated = 1.0 / (1.0 + np.exp(-(self.slope * np.log(share / (1 - share)) + self.intercept)))
+        z = self.slope * np.log(share / (1 - share)) + self.intercept
+        if self.evidence and evidence is not None:
+            columns = [COLUMN[name] for name, _ in self.evidence]
+            z = z + evidence[:, columns] @ np.array([w for _, w in self.evidence])
+        calibrated = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         return self.stacker_weight * best + (1 - self.stacker_weight) * calibrated
 
     def to_json(self) -> dict[str, Any]:
-        return {"share": [self.slope, self.intercept], "stacker_weight": self.stacker_weight}
+        data: dict[str, Any] = {"share": [self.slope, self.intercept], "stacker_weight": self.stacker_weight}
+        if self.evidence:
+            data["evidence"] = dict(self.evidence)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> AnswerCalibration:
         if not data:
             return cls()
         slope, intercept = (float(x) for x in data["share"])
-        return cls(slope, intercept, float(data["stacker_weight"]))
+        evidence = tuple((str(k), float(w)) for k, w in data.get("evidence", {}).items())
+        return cls(slope, intercept, float(data["stacker_weight"]), evidence)
 
 
 def answer_share(best: np.ndarray, total: np.ndarray) -> np.ndarray:
@@ -111,15 +125,27 @@ def answer_confidences(
     tables: FacetTables,
     n: int,
     chinese: np.ndarray | None = None,
+    matrix: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per product of ``n``, its best candidate's confidence as an answer (``AnswerCalibration``), from the
-    candidates' probabilities ``probs`` of products ``rows`` at label-space positions ``values`` (``chinese``: per
-    product, whether its title is)."""
+    candidates' probabilities ``probs`` of products ``rows`` at label-space positions ``values`` and their evidence
+    ``matrix`` (candidates x FEATURES; ``chinese``: per product, whether its title is)."""
     best, total = best_and_rivals(probs, rows, values, tables, n)
-    latin = answer_calibration()(best, total)
+    evidence = None if matrix is None else best_evidence(probs, rows, matrix, n)
+    latin = answer_calibration()(best, total, evidence)
     if chinese is None or not chinese.any():
         return latin
-    return np.where(chinese, answer_calibration(True)(best, total), latin)
+    return np.where(chinese, answer_calibration(True)(best, total, evidence), latin)
+
+
+def best_evidence(probs: np.ndarray, rows: np.ndarray, matrix: np.ndarray, n: int) -> np.ndarray:
+    """Per product of ``n``, its most probable candidate's row of ``matrix`` (zeros for a product with none)."""
+    out = np.zeros((n, matrix.shape[1]))
+    if len(probs):
+        order = np.lexsort((-probs, rows))  # by product, then most probable first
+        firsts = order[np.flatnonzero(np.r_[True, np.diff(rows[order]) != 0])]
+        out[rows[firsts]] = matrix[firsts]
+    return out
 
 
 def best_and_rivals(
