@@ -54,3 +54,17 @@ def outcome(m: Mapped) -> tuple[str | None, str | None] | str:
 def test_a_title_is_read_word_by_word(text: str, expected: object) -> None:
     m = Mapper(zh_tree(), use_embeddings=False)
     assert outcome(m.map([text], "category")[0]) == expected
+
+
+def test_a_flat_facets_head_is_not_taken_when_the_words_before_it_stem_to_a_value() -> None:
+    """球形云台 is a ball head: 云台 labels Gimbal, but 球形 shares its stem 球 with Ball's label 球型 (型 and 形 both
+    say "shape"), so the words before the head say which kind of head it is, and it is no Gimbal. A word before the
+    head that stems to no value (全金属, all-metal) leaves the head read as before."""
+    rows = [("Ball", "球型"), ("Gimbal", "云台"), ("Fluid", "液体")]
+    values = {name.lower(): Value(name.lower(), name, "head-type", labels=(("zh-CN", zh),)) for name, zh in rows}
+    facets = {"head-type": Facet("head-type", "Head type")}
+    mapper = Mapper(Taxonomy("heads", facets, values, languages=("en", "zh-CN")), use_embeddings=False)
+    texts = ["球形云台", "全金属云台", "球型"]
+    got = [outcome(m) for m in mapper.map(texts, "head-type")]
+    assert got[0] == "no value of facet 'head-type' is close enough"
+    assert got[1:] == [("gimbal", "zh_head"), ("ball", "translation")]

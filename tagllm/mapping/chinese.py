@@ -18,6 +18,7 @@ from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.keys import label_key
 from tagllm.mapping.landing import MIN_LANDING_DEPTH
 from tagllm.mapping.tables import scope
+from tagllm.mapping.zh_stems import ZhStemStage
 from tagllm.text import has_cjk
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class ChineseStage(Stage):
     def __init__(self, mapper: Mapper) -> None:
         self.m = mapper
         self._endings: dict[str | None, dict[str, list[str]]] = {}  # the facet's Chinese labels by last character
+        self._stems = ZhStemStage(mapper)  # a flat facet's labels by their stems (球型 and 球形: 球, Ball)
 
     def run(self, batch: Batch) -> None:
         for raw in batch.open():
@@ -86,12 +88,21 @@ class ChineseStage(Stage):
                 ids = self._label(head, facet)
                 if ids:
                     named_rest = any(self._label(v, facet) for v in (rest, *zh_variants(rest, colour)))
+                    named_rest = named_rest or self._stem_names(rest, facet)
                     if named_rest or self._spelled_otherwise(rest, head, facet):
                         return []  # 手机支架: 手机 names a category; 太阳眼镜 is 太阳镜 (sunglasses), not 眼镜
                     if self._shelf(ids, rest, facet):
                         return []  # 杀毒软件 (antivirus software) is a kind of software, not the whole Software shelf
                     return ids
         return []
+
+    def _stem_names(self, rest: str, facet: str | None) -> bool:
+        """In a flat facet, whether the words before the head name a value of the facet by its stem, as the zh_stem
+        stage reads one (球形 and Ball's 球型 share 球): in 球形云台, a ball head, they say which kind of head, and the
+        head's own value (云台, Gimbal) is another kind."""
+        if facet is None or not rest or self.m.taxonomy.facets[facet].hierarchical:
+            return False
+        return bool(self._stems.named(rest, facet))
 
     def _spelled_otherwise(self, rest: str, head: str, facet: str | None) -> bool:
         """Whether another label of the facet holds the words before the head and ends as the head does: then the
