@@ -11,6 +11,8 @@ import pytest
 from test_mapping_stages import FakeEmbedder
 
 from tagllm.mapping import Mapped, Mapper
+from tagllm.mapping.agreement import modifier_rivals
+from tagllm.mapping.keys import keys
 from tagllm.taxonomy import Facet, Taxonomy, Value
 from tagllm.testing import category_values
 
@@ -181,3 +183,33 @@ def test_namesakes_off_the_senses_shelves_are_left_out_before_the_plain_one_is_c
     mapper = Mapper(taxonomy, embedder=FakeEmbedder({}), embedding_threshold=1.5, cache_dir=CACHE / "vests")
     # WordNet's waistcoat is a garment: the clothing shelves agree, the pets' does not; of the two left, the plain one
     assert outcome(mapper.map(["waistcoat"], "category")[0]) == ("vests", "lexical")
+
+
+def test_a_compound_whose_modifier_names_a_nearer_value_is_not_the_landing_with_another_modifier() -> None:
+    """WordNet's one synset holds "fire alarm" and "smoke alarm", so the lexical stage lands "smoke alarm" on Fire
+    Alarms; the taxonomy tells the two apart, and Smoke Detectors, which names "smoke", is nearer the string: the
+    landing is left open. "fire alarm" is the value's own name; a value that gives the head no other word of its
+    own (Alarms) or one the string holds has no such rivals."""
+    tree = [
+        ("home", "Home & Garden", None),
+        ("safety", "Fire Safety", "home"),
+        ("fire-alarms", "Fire Alarms", "safety"),
+        ("smoke-detectors", "Smoke Detectors", "safety"),
+        ("alarms", "Alarms", "home"),
+    ]
+    taxonomy = Taxonomy(
+        "alarms",
+        {"category": Facet("category", "Category", hierarchical=True)},
+        {v.id: v for v in category_values(tree)},
+    )
+    axes = {"smoke": 0, "alarm": 0}  # the string is nearest the value that writes its modifier
+    mapper = Mapper(taxonomy, embedder=FakeEmbedder(axes), embedding_threshold=1.5, cache_dir=CACHE / "alarms")
+    assert mapper.lexical is not None
+    assert mapper.lexical.land("smoke alarm", "category") == ["fire-alarms"]
+    assert mapper.map(["smoke alarm"], "category")[0].value is None
+    assert outcome(mapper.map(["fire alarm"], "category")[0]) == ("fire-alarms", "normalized")
+    assert modifier_rivals(mapper, "smoke alarm", "fire-alarms", "category", frozenset()) == {"smoke-detectors"}
+    assert modifier_rivals(mapper, "smoke alarm", "alarms", "category", frozenset()) == frozenset()
+    assert modifier_rivals(mapper, "fire smoke alarm", "fire-alarms", "category", frozenset()) == frozenset()
+    smoke = frozenset({keys("smoke")[1]})  # "smoke" as a describing facet's value (a colour, say) is no kind
+    assert modifier_rivals(mapper, "smoke alarm", "fire-alarms", "category", smoke) == frozenset()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tagllm.mapping.keys import JOINED_NAME, stem
+from tagllm.mapping.keys import JOINED_NAME, keys, stem
 from tagllm.mapping.repeats import QUALIFIERS
 from tagllm.text import normalize
 
@@ -115,6 +115,29 @@ def _same_use(mapper: Mapper, text: str, rival: str, is_adjective: Callable[[str
         return False
     shelf = {stem(w) for v in (*mapper.taxonomy.ancestors(rival), value) for w in normalize(v.name).split()}
     return not (shelf & QUALIFIERS) - {stem(w) for w in said}
+
+
+def modifier_rivals(
+    mapper: Mapper, text: str, vid: str, facet: str | None, describing: frozenset[str]
+) -> frozenset[str]:
+    """The values whose names hold a compound's modifier, where the value a rule found gives the compound's head
+    another modifier of its own: "smoke alarm" and Fire Alarms (one WordNet synset), while Smoke Detectors names
+    "smoke". The taxonomy tells the two compounds apart where WordNet does not, so those values are rivals the
+    embedder must not put nearer the string. Nothing when the value's part that holds the head has no other word,
+    or one the string holds too; when the word before the head is a value of a describing facet (``describing``:
+    "elastic" is a material, "elastic bands" still Rubber Bands), or holds no letter."""
+    words = content_words(text)
+    if facet is None or len(words) < 2 or not words[-2].isalpha():
+        return frozenset()
+    head, modifier = stem(words[-1]), words[-2]
+    if stem(modifier) in describing or keys(modifier)[1] in describing:
+        return frozenset()
+    parts = [content_stems(part) for part in JOINED_NAME.split(mapper.values[vid].name.replace("-", " "))]
+    part = next((p for p in parts if head in p), None)
+    theirs = part - {head} if part is not None else frozenset()
+    if not theirs or theirs & {stem(w) for w in words}:
+        return frozenset()
+    return _values_naming(mapper, facet, frozenset({stem(modifier)})) - {vid}
 
 
 def nearer_namesakes(mapper: Mapper, queries: Sequence[Query], facet: str | None) -> list[frozenset[str]]:

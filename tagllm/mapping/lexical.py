@@ -9,7 +9,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tagllm.mapping.agreement import STOP, WHOLE_TRAIL, agreements, content_stems, named_rivals, nearer_namesakes
+from tagllm.mapping.agreement import (
+    STOP,
+    WHOLE_TRAIL,
+    agreements,
+    content_stems,
+    modifier_rivals,
+    named_rivals,
+    nearer_namesakes,
+    rivals_nearer,
+)
 from tagllm.mapping.base import Batch, Stage
 from tagllm.mapping.describing import describes
 from tagllm.mapping.glosses import glosses
@@ -118,6 +127,7 @@ class LexicalStage(Stage):
             if nearer:  # the values it names are candidates a path's ancestors may still choose among
                 batch.candidates.setdefault(raw, (vid, *sorted(nearer)))
                 landed.remove((raw, vid))
+        landed = self._modifier_named(batch, landed)
         queries = [(batch.text(raw), vid) for raw, vid in landed]
         vetoes = named_rivals(self.m, queries, batch.facet, NAMED_TRAIL, wordnet.is_adjective)
         for (raw, vid), vetoed in zip(landed, vetoes, strict=True):
@@ -125,6 +135,21 @@ class LexicalStage(Stage):
                 batch.vetoed[raw] = (vid,)  # still a word that names a value: "cooker hood" is no car's Hoods
             else:
                 batch.done[raw] = self.m.accept(raw, batch.facet, self.m.values[vid], self.name)
+
+    def _modifier_named(self, batch: Batch, landed: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The landings a compound's modifier does not overrule: where the value gives the head another modifier
+        of its own, a value whose name holds the string's modifier must not be nearer the string
+        (``agreement.modifier_rivals``): WordNet's smoke alarm is a fire alarm, but Smoke Detectors is nearer."""
+        describing = self.vocab.describing(batch.facet)
+        rivals = [modifier_rivals(self.m, batch.text(raw), vid, batch.facet, describing) for raw, vid in landed]
+        queries = [(batch.text(raw), vid) for raw, vid in landed]
+        kept: list[tuple[str, str]] = []
+        for (raw, vid), nearer in zip(landed, rivals_nearer(self.m, queries, batch.facet, rivals, 0.0), strict=True):
+            if nearer:
+                batch.vetoed[raw] = (vid,)
+            else:
+                kept.append((raw, vid))
+        return kept
 
     def _defined(self, batch: Batch, climbs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """The climbs whose landing sense, told by its names and WordNet's definition, is nearer their value than any
