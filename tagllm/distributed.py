@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from tagllm.backends.base import Backend, Generation, GenerationRequest
+from tagllm.backends.base import Backend, Generation, GenerationRequest, close_after
 from tagllm.config import TaggerConfig, check_config
 from tagllm.dataset_rows import (
     NAME,
@@ -419,8 +419,8 @@ class _BackendWorker:
         self.backend = get_backend(cfg.backend, **backend_options(cfg, load_taxonomy(cfg.taxonomy)))
         try:
             self.backend.load()
-        except BaseException:
-            self.backend.close()
+        except BaseException as exc:
+            close_after(self.backend, exc)  # the load's error is the one raised, a failed close noted on it
             raise
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:

@@ -26,3 +26,30 @@ def test_an_openai_server_that_is_not_there_stops_the_engine_stage_as_it_starts(
     with pytest.raises(ConfigError) as error:
         _BackendWorker(json.loads(config.model_dump_json()))
     assert str(error.value).startswith(f"openai backend: nothing answers at {url} (ConnectError: ")
+
+
+def test_an_engine_that_fails_to_load_and_then_to_close_raises_the_load_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The actor closed the half-started engine in its ``except`` block: a close that failed too (its engine never
+    made) was the error Ray reported, the load's ("model not found") only its context."""
+    import tagllm.backends
+    from tagllm.backends.base import Backend
+    from tagllm.distributed import _BackendWorker
+
+    class Broken(Backend):
+        name = "broken"
+
+        def generate(self, requests):  # type: ignore[no-untyped-def]
+            raise AssertionError("never asked")
+
+        def load(self) -> None:
+            raise ConfigError("broken backend: the model 'm' cannot be loaded")
+
+        def close(self) -> None:
+            raise RuntimeError("no engine to shut down")
+
+    monkeypatch.setattr(tagllm.backends, "get_backend", lambda name, **options: Broken())
+    config = TaggerConfig(taxonomy="demo", backend="openai", model="m")
+    with pytest.raises(ConfigError) as error:
+        _BackendWorker(json.loads(config.model_dump_json()))
+    assert str(error.value) == "broken backend: the model 'm' cannot be loaded"
+    assert error.value.__notes__ == ["closing the backend after this failed too: RuntimeError: no engine to shut down"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -119,6 +120,21 @@ class Backend(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release engine resources (GPU memory, HTTP clients)."""
+
+
+def close_after(backend: Backend, failure: BaseException) -> None:
+    """Close a backend whose ``load`` failed with ``failure``, which stays the error to raise: a close that fails too
+    (a half-started engine's) is noted on it (logged on Python 3.10, whose exceptions take no notes). Raised from
+    the ``except`` block, the close's error hid why the engine did not start."""
+    try:
+        backend.close()
+    except Exception as closing:
+        note = f"closing the backend after this failed too: {type(closing).__name__}: {closing}"
+        add_note = getattr(failure, "add_note", None)
+        if callable(add_note):
+            add_note(note)
+        else:
+            logging.getLogger(__name__).warning("%s", note)
 
 
 def check_installed(packages: Sequence[str], extra: str, purpose: str) -> None:
