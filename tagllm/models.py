@@ -207,6 +207,7 @@ class Tag(BaseModel):
 # many MB was kept whole in ``rejected`` and ``raw_output``, in every output row and cache entry of its product.
 MAX_KEPT_REJECTED = 1_000  # characters of one rejected string
 MAX_KEPT_OUTPUT = 65_536  # characters of a raw answer, and of its parsed object written as JSON
+MAX_KEPT_REJECTIONS = 64  # rejected strings of one result, the last of them a note counting those left out
 
 
 def kept_text(text: str, limit: int) -> str:
@@ -358,6 +359,17 @@ class TagResult(BaseModel):
         "the attribute step, after the category step was answered): each facet with why; the other facets' tags stand "
         "(the category's, from the first step), and --resume tags the product again",
     )
+
+    @field_validator("rejected", mode="after")
+    @classmethod
+    def _rejections_kept(cls, value: list[Rejection]) -> list[Rejection]:
+        """At most ``MAX_KEPT_REJECTIONS``: an answer of thousands of strings (a runaway list) was kept whole in every
+        output row and cache entry; the last one kept says how many were left out, so a list cut once is kept as is."""
+        if len(value) <= MAX_KEPT_REJECTIONS:
+            return value
+        left = len(value) - MAX_KEPT_REJECTIONS + 1
+        why = f"not kept: a result keeps its first {MAX_KEPT_REJECTIONS - 1} rejected strings"
+        return [*value[: MAX_KEPT_REJECTIONS - 1], Rejection(facet=None, text=f"[{left:,} more]", reason=why)]
 
     # the facets the tagger was asked for, set by ``Tagger``: not written out, so a result read back from a file
     # does not know them

@@ -467,3 +467,25 @@ def test_a_parsed_answer_too_long_to_keep_is_replaced_by_a_note() -> None:
     assert kept == f"[not kept: {size:,} characters as JSON, over the 65,536 kept; raw_output holds its start]"
     small = {"category": ["x"]}
     assert Provenance(backend="scripted", taxonomy_version="v", parsed_output=small).parsed_output == small
+
+
+def test_an_answer_of_thousands_of_unmapped_strings_keeps_a_bounded_list_saying_how_many_were_left_out(
+    demo_taxonomy: Taxonomy, demo_index_dir: Path, embedder: Any
+) -> None:
+    """Each string cut to MAX_KEPT_REJECTED characters, the list itself was not bounded: an answer of thousands of
+    strings no value matches (a runaway list) was kept whole in every output row and cache entry of its product."""
+    from tagllm.models import MAX_KEPT_REJECTIONS, TagResult
+
+    strings = [f"zq{i}xv" for i in range(3_000)]  # no taxonomy value's words
+    answers: dict[str, list[str | RecordError]] = {"a": [json.dumps({"category": strings})]}
+    tagger = _tagger(demo_taxonomy, Scripted(answers), embedder, demo_index_dir, facets=["category"])
+    (a,) = tagger.tag([Product(id="a", title="Red floral dress")])
+    assert a.status == "ok"
+    assert len(a.rejected) == MAX_KEPT_REJECTIONS
+    kept = [r.text for r in a.rejected[:-1]]
+    assert kept == strings[: MAX_KEPT_REJECTIONS - 1]
+    note = a.rejected[-1]
+    left = len(strings) - (MAX_KEPT_REJECTIONS - 1)
+    assert (note.facet, note.text) == (None, f"[{left:,} more]")
+    assert note.reason == f"not kept: a result keeps its first {MAX_KEPT_REJECTIONS - 1} rejected strings"
+    assert TagResult.model_validate_json(a.model_dump_json()) == a  # read back, the cut list is kept as it is
