@@ -19,7 +19,7 @@ from tagllm.config import TaggerConfig, TextField
 from tagllm.images import image_root
 from tagllm.io.products import has_no_words, wordless_error
 from tagllm.llm_steps import ScoredProduct
-from tagllm.models import LabelledProduct, Neighbour, Product, RecordError
+from tagllm.models import LabelledProduct, Neighbour, Product, RecordError, TagResult
 from tagllm.retrieval.image_encoder import NO_IMAGES
 from tagllm.retrieval.image_index import ImageBatch, Photos
 from tagllm.threads import one_thread
@@ -186,13 +186,26 @@ class BatchScorer:
         if isinstance(item, RecordError):
             return item
         seen = self.seen(item)
-        if "text" not in self.inputs or not has_no_words(seen):  # photos alone: ``Tagger.unseen`` says what failed
+        if "text" not in self.inputs or not has_no_words(seen):  # photos alone: ``unseen`` says what failed
             return seen
         if seen.images and self.reads_photos:
             return seen
         hidden = [field for field in self.config.ignore_fields if getattr(item, field)]
         unread = self.why_no_photos() if seen.images else None
         return wordless_error(item, name if line is not None else None, line, hidden, photos_unread=unread)
+
+    def unseen(self, item: ScoredProduct) -> TagResult | None:
+        """With ``inputs`` [image], a product none of whose photos could be read has nothing to be tagged from: an
+        error record naming its photos (``--resume`` retries it once they are fixed), not an abstention."""
+        if "text" in self.inputs or any(use.status == "ok" for use in item.image_uses):
+            return None
+        pid = item.product.id
+        why = "; ".join(use.error or use.source for use in item.image_uses)
+        read = f"none could be read: {why}" if item.image_uses else "the product has none"
+        message = f"inputs [image] tags from the photos alone, and {read}"
+        return TagResult(
+            product_id=pid, status="error", error=RecordError(field="images", record_id=pid, message=message)
+        )
 
     def why_no_photos(self) -> str:
         """Why this tagger reads no photos, in the words of the setting that turns them off. One message naming the

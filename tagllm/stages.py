@@ -78,7 +78,7 @@ def request_rows(tagger: Tagger, items: Sequence[Product | dict[str, Any] | Reco
             rows.append(_row(error_id(item, i + 1), error=item.model_dump_json()))
             continue
         retrieved, request = next(found)
-        unseen = tagger.unseen(retrieved)  # inputs [image] and no photo read: nothing to tag it from
+        unseen = tagger.retrieval.unseen(retrieved)  # inputs [image] and no photo read: nothing to tag it from
         if unseen is not None and unseen.error is not None:
             rows.append(_row(item.id, error=unseen.error.model_dump_json()))
             continue

@@ -316,7 +316,7 @@ class Tagger:
         self, products: list[Product], vectors: np.ndarray | None = None, photos: Photos | None = None
     ) -> list[TagResult]:
         scored = self.score(products, vectors, photos)
-        blind = {i: result for i, item in enumerate(scored) if (result := self.unseen(item)) is not None}
+        blind = {i: result for i, item in enumerate(scored) if (result := self.retrieval.unseen(item)) is not None}
         seen = [item for i, item in enumerate(scored) if i not in blind]
         answered = iter(self._route(seen) if seen else [])
         return [blind[i] if i in blind else next(answered) for i in range(len(scored))]
@@ -328,19 +328,6 @@ class Tagger:
             router = self.router
             return router.route(scored, lambda items: self._answered(items, router.default), self._answered)
         return self._answered(scored)
-
-    def unseen(self, item: ScoredProduct) -> TagResult | None:
-        """With ``inputs`` [image], a product none of whose photos could be read has nothing to be tagged from: an
-        error record naming its photos (``--resume`` retries it once they are fixed), not an abstention."""
-        if "text" in self.inputs or any(use.status == "ok" for use in item.image_uses):
-            return None
-        pid = item.product.id
-        why = "; ".join(use.error or use.source for use in item.image_uses)
-        read = f"none could be read: {why}" if item.image_uses else "the product has none"
-        message = f"inputs [image] tags from the photos alone, and {read}"
-        return TagResult(
-            product_id=pid, status="error", error=RecordError(field="images", record_id=pid, message=message)
-        )
 
     def _answered(self, scored: list[ScoredProduct], backend: Backend | None = None) -> list[TagResult]:
         """The scored products tagged by ``backend`` (default: the tagger's)."""
