@@ -63,16 +63,50 @@ def given_vectors(vectors: Any, count: int, width: int | None) -> np.ndarray:
     return matrix
 
 
+def non_finite_rows(matrix: np.ndarray) -> list[int]:
+    """The rows holding a NaN or infinite value."""
+    return np.flatnonzero(~np.isfinite(matrix).all(axis=1)).tolist()
+
+
+def unembedded(product_id: str, embedder: str) -> RecordError:
+    """The error record of a product the tagger's own embedder gave a NaN or infinite vector: it cannot be matched
+    (its scores were NaN)."""
+    message = (
+        f"the embedder ({embedder}) gave this product's text a non-finite vector (NaN or infinite values), so it "
+        "cannot be matched: the embedding model is broken for this text (an export or precision that overflows); "
+        "--resume tags it again"
+    )
+    return RecordError(record_id=product_id, message=message, is_retryable=True)
+
+
+def embedded(
+    items: Sequence[Product | RecordError], vectors: np.ndarray, photos: Photos | None, embedder: Embedder
+) -> tuple[list[Product | RecordError], np.ndarray, Photos | None]:
+    """``items`` with each product whose vector (its row of the products' ``vectors``, from the tagger's own
+    ``embedder``) is not finite replaced by its error record (``unembedded``), and its rows left out of ``vectors``
+    and ``photos``. Such a vector stopped the whole run (refused as a caller's vectors are): the product is tagged
+    from nothing, the others are."""
+    broken = non_finite_rows(vectors)
+    if not broken:
+        return list(items), vectors, photos
+    products = [(place, item) for place, item in enumerate(items) if isinstance(item, Product)]
+    out = list(items)
+    name = getattr(embedder, "name", type(embedder).__name__)
+    for place, product in (products[row] for row in broken):
+        out[place] = unembedded(product.id, name)
+    keep = [row for row in range(len(vectors)) if row not in set(broken)]
+    return out, vectors[keep], photos.take(keep) if photos is not None else None
+
+
 def refuse_non_finite(matrix: np.ndarray, ids: Sequence[str]) -> None:
-    """Refuse vectors with a NaN or infinite value, naming the rows and their products (``ids``): such a row made its
-    product an error record blaming the backend (its scores NaN). Refused before the batch is tagged, not made an
-    error record per product: a caller's vectors are its input, checked as their width is, and an encoder that wrote
-    one NaN row (the caller's, or the tagger's own, whose vectors ``tag_file`` passes in too) is broken for the
-    batches after it as well."""
-    bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
-    if not len(bad):
+    """Refuse a caller's vectors with a NaN or infinite value, naming the rows and their products (``ids``): such a
+    row made its product an error record blaming the backend (its scores NaN). Refused before the batch is tagged,
+    not made an error record per product: a caller's vectors are its input, checked as their width is. A row of the
+    tagger's own embedder is its product's error record instead (``unembedded``)."""
+    bad = non_finite_rows(matrix)
+    if not bad:
         return
-    named = [f"{row} (product {ids[row]!r})" if row < len(ids) else str(row) for row in bad[:5].tolist()]
+    named = [f"{row} (product {ids[row]!r})" if row < len(ids) else str(row) for row in bad[:5]]
     more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
     plural = len(bad) > 1
     raise ValueError(

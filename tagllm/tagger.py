@@ -32,7 +32,7 @@ from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
 from tagllm.retrieval.image_index import Photos
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.retrieval.recent import RecentVectors
-from tagllm.scoring import BatchScorer, given_vectors, refuse_non_finite
+from tagllm.scoring import BatchScorer, embedded, given_vectors, refuse_non_finite
 from tagllm.tagger_checks import carry_results, check_facet_names, check_file_arguments, checked_batch_size, take
 from tagllm.taxonomy import Taxonomy, load_taxonomy
 
@@ -236,20 +236,25 @@ class Tagger:
         photos: Photos | None = None,
     ) -> list[TagResult]:
         """Tag one batch; ``vectors`` and ``photos``, when given, are the embeddings and encoded photos of its valid
-        products, in order."""
+        products, in order. Vectors given with a NaN or infinite value are refused (ValueError); a product the
+        tagger's own embedder gives one is an error record (``scoring.embedded``), and the rest of the batch goes on."""
         check_batch(items)
         self._prepare_once()
+        converted = [self.retrieval.visible(as_product(item, i), i + 1) for i, item in enumerate(items)]
+        found = [p for p in converted if isinstance(p, Product)]
+        if found and vectors is not None:
+            vectors = given_vectors(vectors, len(found), getattr(self.embedder, "dim", None))
+            refuse_non_finite(vectors, [p.id for p in found])
+        elif found:
+            own = self.embedder.encode([p.text() for p in found])
+            converted, vectors, photos = embedded(converted, own, photos, self.embedder)
         results: list[TagResult | None] = [None] * len(items)
         products: list[tuple[int, Product]] = []
-        for i, item in enumerate(items):
-            product = self.retrieval.visible(as_product(item, i), i + 1)
+        for i, product in enumerate(converted):
             if isinstance(product, RecordError):
                 results[i] = TagResult(product_id=error_id(product, i + 1), status="error", error=product)
             else:
                 products.append((i, product))
-        if products and vectors is not None:
-            vectors = given_vectors(vectors, len(products), getattr(self.embedder, "dim", None))
-            refuse_non_finite(vectors, [p.id for _, p in products])
         if products:
             with gc_paused():
                 tagged = self._tag_products([p for _, p in products], vectors, photos)
@@ -276,6 +281,7 @@ class Tagger:
         photos = self.retrieval.photos_async(products)
         vectors = recent.encode([p.text() for p in products], progress=progress)
         encoded = photos.result() if photos is not None else None
+        converted, vectors, encoded = embedded(converted, vectors, encoded, self.embedder)  # a NaN row: an error record
         row = 0
         for start in range(0, len(converted), size):
             batch = converted[start : start + size]

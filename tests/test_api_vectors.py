@@ -1,8 +1,10 @@
 """Embeddings a caller gives ``Tagger.tag_batch`` (``vectors=``): a matrix that is not one row per valid product of
-the embedder's width is refused saying what was given and what is expected, before anything is tagged."""
+the embedder's width is refused saying what was given and what is expected, before anything is tagged. A NaN vector
+of the tagger's own embedder is its product's error record instead, and the batch goes on."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +75,64 @@ def test_vectors_holding_nan_or_infinity_are_refused_naming_the_rows_and_their_p
         "broken; give finite embeddings (the tagger's embedder makes them: tagger.embedder.encode(texts)), or leave "
         "vectors out"
     )
+
+
+def overflow(monkeypatch: pytest.MonkeyPatch, embedder: Any) -> None:
+    """Make the embedder give a text holding "overflow" a NaN vector (a half-precision export whose sums overflow on
+    some texts), until the test ends."""
+    encode = embedder.encode
+
+    def overflowing(texts, **kwargs):  # type: ignore[no-untyped-def]
+        vectors = encode(texts, **kwargs)
+        for row, text in enumerate(texts):
+            if "overflow" in text:
+                vectors[row] = np.nan
+        return vectors
+
+    monkeypatch.setattr(embedder, "encode", overflowing)
+
+
+BROKEN = [{"id": "a", "title": "Blue denim jeans"}, {"id": "x", "title": "Quantum overflow widget"}, ITEMS[2]]
+
+
+def _unembedded(embedder: Any, product_id: str) -> dict[str, Any]:
+    message = (
+        f"the embedder ({embedder.name}) gave this product's text a non-finite vector (NaN or infinite values), so "
+        "it cannot be matched: the embedding model is broken for this text (an export or precision that overflows); "
+        "--resume tags it again"
+    )
+    return {"field": None, "line": None, "record_id": product_id, "message": message, "is_retryable": True}
+
+
+def test_a_nan_vector_of_the_taggers_own_embedder_is_that_products_error_record(
+    tagger: Tagger, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It was refused as a caller's vectors are: one product's NaN row raised ValueError and stopped the batch (and
+    tag_file), blaming vectors the caller never gave."""
+    clean = tagger.tag_batch([BROKEN[0], BROKEN[2]])
+    overflow(monkeypatch, tagger.embedder)
+    for results in (tagger.tag(BROKEN), tagger.tag_batch(BROKEN)):  # encoded by windows, and by the batch
+        assert [(r.product_id, r.status) for r in results] == [("a", "ok"), ("x", "error"), ("c", "ok")]
+        error = results[1].error
+        assert error is not None and error.model_dump() == _unembedded(embedder, "x")
+        assert [r.best("category") for r in (results[0], results[2])] == [r.best("category") for r in clean]
+
+
+def test_tag_file_goes_on_past_a_product_its_embedder_gives_a_nan_vector_and_resume_retries_it(
+    tagger: Tagger, embedder: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from output_rows import rows_by_id
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(item) + "\n" for item in BROKEN))
+    out = tmp_path / "out.jsonl"
+    overflow(monkeypatch, tagger.embedder)
+    summary = tagger.tag_file(src, out)
+    assert (summary.tagged, summary.failed, summary.exit_code) == (2, 1, 1)
+    rows = rows_by_id(out)
+    assert {pid: row["status"] for pid, row in rows.items()} == {"a": "ok", "x": "error", "c": "ok"}
+    assert rows["x"]["error"] == {k: v for k, v in _unembedded(embedder, "x").items() if v is not None}
+    monkeypatch.undo()  # the embedder mended
+    again = tagger.tag_file(src, out, resume=True)
+    assert (again.tagged, again.failed, again.retried, again.skipped) == (1, 0, 1, 2)
+    assert rows_by_id(out)["x"]["status"] == "ok"

@@ -31,6 +31,11 @@ class Photos:
     def slice(self, start: int, end: int) -> Photos:
         return Photos({v: x[start:end] for v, x in self.views.items()}, self.has[start:end], self.uses[start:end])
 
+    def take(self, rows: Sequence[int]) -> Photos:
+        """The photos of these products (rows), in that order."""
+        picked = list(rows)
+        return Photos({v: x[picked] for v, x in self.views.items()}, self.has[picked], [self.uses[i] for i in picked])
+
     @classmethod
     def empty(cls, n: int, dims: dict[str, int], uses: list[list[ImageUse]] | None = None) -> Photos:
         """No product's photo could be used; ``uses`` says why for each (a batch none of whose photos loaded)."""
