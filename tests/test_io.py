@@ -179,7 +179,7 @@ def test_a_file_whose_lines_end_with_a_carriage_return_alone_is_refused_with_a_f
 
 def test_csv_row_with_too_many_cells_is_an_error_record(tmp_path: Path) -> None:
     src = tmp_path / "p.csv"
-    src.write_text("id,title\n1,ok\n2,bad,extra\n")
+    src.write_text("id,title\n1,ok\n2,bad, extra\n")
     items = list(read_products(src))
     assert isinstance(items[0], Product)
     assert isinstance(items[1], RecordError) and items[1].message == (
@@ -187,6 +187,24 @@ def test_csv_row_with_too_many_cells_is_an_error_record(tmp_path: Path) -> None:
         '("Jeans, blue")'
     )
     assert items[1].record_id == "2"
+
+
+def test_a_csv_row_whose_unquoted_comma_may_be_in_its_id_is_named_by_its_line_not_a_fragment_of_the_id(
+    tmp_path: Path,
+) -> None:
+    # "A,17,Blue jeans" under id,title: the id may be "A,17" (the title "Blue jeans") or "A" (the title "17,Blue
+    # jeans"); named 'A', the row's error record took a fragment of its id, maybe another product's
+    src = tmp_path / "p.csv"
+    src.write_text(
+        "id,title\nA,17,Blue jeans\nB, 18,Red dress\nC,Jeans, blue, slim\nD,Wool scarf,grey\nE,Wool, scarf,grey\n"
+    )
+    items = list(read_products(src))
+    assert [item.record_id for item in items if isinstance(item, RecordError)] == [None, None, "C", None, None]
+    assert items[0].message.startswith(f"{src}:2: more cells than header columns (3, the header has 2)")
+    last = tmp_path / "last.csv"  # the id in the last column: the cell before it must not be a text's
+    last.write_text("title,sku\nJeans, blue,S1\nJeans,blue, S2\nJeans,S,3\n")
+    items = list(read_products(last, columns={"id": "sku"}))
+    assert [item.record_id for item in items if isinstance(item, RecordError)] == ["S1", None, None]
 
 
 def test_a_csv_row_with_too_many_cells_is_named_by_an_id_at_either_end_of_the_row(tmp_path: Path) -> None:

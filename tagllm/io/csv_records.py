@@ -225,12 +225,21 @@ def _csv_record(
 
 
 def _end_cells(row: list[str], header: list[str]) -> dict[str, Any]:
-    """The cells of a row with more cells than the header that are read right wherever the unquoted separator is:
-    the first column's, counted from the row's start, and the last column's, counted from its end (a middle column's
-    cell may be shifted by one); an id there names the row's error record."""
-    if len(header) < 2:
+    """The cells of a row with more cells than the header that are read right: the first column's, counted from the
+    row's start, and the last column's, counted from its end (a middle column's cell may be shifted), each only when
+    the unquoted separators are known to be elsewhere; an id there names the row's error record. They are known when
+    as many cells as the row has too many start with a space (a text's "Jeans, blue", not a column's start): the
+    separators before those. Otherwise an unquoted separator may be in the end cell itself (an id "A,17" read as "A"),
+    and a fragment of its id named the row, where its line names it unambiguously."""
+    spaced = {place for place, cell in enumerate(row) if place and cell[:1].isspace()}
+    if len(header) < 2 or len(spaced) != len(row) - len(header):
         return {}
-    return {header[0]: _cell(header[0], row[0]), header[-1]: _cell(header[-1], row[-1])}
+    cells = {}
+    if 1 not in spaced:  # the separator after the first cell is a column's
+        cells[header[0]] = _cell(header[0], row[0])
+    if len(row) - 1 not in spaced:  # and the one before the last cell
+        cells[header[-1]] = _cell(header[-1], row[-1])
+    return cells
 
 
 def _cell(key: str, value: str | None) -> Any:
