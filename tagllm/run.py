@@ -74,8 +74,8 @@ def run_file(
             with answers_reported(_answering(progress)):
                 _tag_records(tagger, records, writer, summary, claimed, list(keep_columns), progress)
             # the whole input was read: an earlier error record no record of it has (its line was fixed, and is
-            # now read under its own id) names nothing left to tag
-            summary.stale = writer.drop(writer.state.failed - claimed.keys())
+            # now read under its own id, or under another id than the one its cut line gave) names nothing left to tag
+            _stale(writer, summary, claimed)
             _absent(writer, summary, claimed, drop_absent)
             writer.keep_input_order(claimed)
         except KeyboardInterrupt:
@@ -142,6 +142,14 @@ def _tag_records(
         feed.count(results)
         if progress:
             progress("tag", summary.tagged + summary.failed, None)
+
+
+def _stale(writer: ResultWriter, summary: RunSummary, claimed: dict[str, int]) -> None:
+    """Remove the earlier error records of records the whole input, read now, no longer has, counted and named."""
+    rows = writer.state.last
+    stale = sorted(writer.state.failed - claimed.keys(), key=rows.__getitem__)
+    summary.stale_ids = stale[:MAX_ABSENT_NAMED]
+    summary.stale = writer.drop(set(stale))
 
 
 def _absent(writer: ResultWriter, summary: RunSummary, claimed: dict[str, int], drop: bool) -> None:

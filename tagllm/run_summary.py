@@ -27,6 +27,7 @@ class RunSummary:
     first_line_named: str | None = None  # the first of them
     still_failed: int = 0  # error records in the output at the end, this run's and earlier ones
     stale: int = 0  # earlier error records of records the input no longer has (a line since fixed): removed
+    stale_ids: list[str] = field(default_factory=list)  # the first MAX_ABSENT_NAMED of them, in output order
     absent: int = 0  # results in the output of products the input no longer has: kept, or removed (drop_absent)
     absent_ids: list[str] = field(default_factory=list)  # the first MAX_ABSENT_NAMED of them, in output order
     dropped_absent: bool = False  # the absent products' results were removed from the output

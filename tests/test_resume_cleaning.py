@@ -165,6 +165,32 @@ def test_a_line_cut_short_is_an_error_row_named_by_its_id_that_resume_retries(ta
     assert sorted((r["product_id"], r["status"]) for r in rows) == [("p7", "ok"), ("p8", "ok")]
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_a_cut_line_mended_under_another_id_has_its_error_row_removed_by_resume_saying_so(  # type: ignore[no-untyped-def]
+    tagger, tmp_path: Path, suffix: str
+) -> None:
+    # the cut line's error row is named by the id it gave (p8); mended, the line gives another (p9): the input has no
+    # record p8 any more, so its error row goes at once (not kept as a result of a product the input no longer has,
+    # until --drop-absent), and the summary names it
+    from output_rows import rows_by_id
+
+    from tagllm.cli.run_report import summary_line
+
+    src, out = tmp_path / "in.jsonl", tmp_path / f"out{suffix}"
+    src.write_text('{"id": "p7", "title": "Rain jacket"}\n{"id": "p8", "title": "Wool scarf", "brand": "Ac\n')
+    tagger.tag_file(src, out)
+    assert {pid: row["status"] for pid, row in rows_by_id(out).items()} == {"p7": "ok", "p8": "error"}
+    src.write_text('{"id": "p7", "title": "Rain jacket"}\n{"id": "p9", "title": "Wool scarf", "brand": "Acme"}\n')
+    mended = tagger.tag_file(src, out, resume=True)
+    assert (mended.tagged, mended.failed, mended.skipped, mended.stale, mended.stale_ids) == (1, 0, 1, 1, ["p8"])
+    assert (mended.absent, mended.still_failed, mended.exit_code) == (0, 0, 0)
+    assert {pid: row["status"] for pid, row in rows_by_id(out).items()} == {"p7": "ok", "p9": "ok"}
+    assert (
+        "1 earlier error record(s) removed (p8): the input no longer has a record of that name (its line was mended "
+        "and is read under its own id, or was removed)"
+    ) in summary_line(mended)
+
+
 def test_a_cut_line_naming_a_later_records_id_does_not_cost_that_record_its_tags(tagger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # a cut line whose readable id is that of a record read whole later (a writer that crashed mid-line and wrote the
     # record again): the whole record is tagged, the cut line is an error row named by its line in its place, and a

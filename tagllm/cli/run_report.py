@@ -122,7 +122,12 @@ def summary_line(summary: RunSummary) -> str:
     if summary.duplicates:
         parts.append(f"{summary.duplicates} repeated id(s) not tagged")
     if summary.stale:
-        parts.append(f"{summary.stale} earlier error record(s) of records no longer in the input removed")
+        more = summary.stale - len(summary.stale_ids)
+        named = ", ".join(summary.stale_ids) + (f" and {more} more" if more else "")
+        parts.append(
+            f"{summary.stale} earlier error record(s) removed ({named}): the input no longer has a record of that "
+            "name (its line was mended and is read under its own id, or was removed)"
+        )
     if summary.absent:
         done = "removed" if summary.dropped_absent else "kept"
         parts.append(f"{summary.absent} result(s) of products no longer in the input {done} ({_named(summary)})")
