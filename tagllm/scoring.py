@@ -98,6 +98,17 @@ def embedded(
     return out, vectors[keep], photos.take(keep) if photos is not None else None
 
 
+def encoded(
+    items: Sequence[Product | RecordError], embedder: Embedder, photos: Photos | None = None
+) -> tuple[list[Product | RecordError], np.ndarray | None, Photos | None]:
+    """``items`` with their products' vectors from the tagger's own ``embedder`` (None: no product), through
+    ``embedded``: a product it gives a NaN or infinite vector is its error record, left out of the vectors."""
+    texts = [item.text() for item in items if isinstance(item, Product)]
+    if not texts:
+        return list(items), None, photos
+    return embedded(items, embedder.encode(texts), photos, embedder)
+
+
 def refuse_non_finite(matrix: np.ndarray, ids: Sequence[str]) -> None:
     """Refuse a caller's vectors with a NaN or infinite value, naming the rows and their products (``ids``): such a
     row made its product an error record blaming the backend (its scores NaN). Refused before the batch is tagged,

@@ -6,9 +6,9 @@ workers, scaled separately. These functions are that cut (``tagllm.distributed``
 
 * ``request_rows(tagger, items)``: one **row** per item with ``product_id``; ``request``, the first
   ``GenerationRequest`` as JSON (product, candidates, neighbours, chat messages, JSON schema); ``error``, the
-  ``RecordError`` as JSON when the record could not be read (``request`` is then empty: no engine should spend
-  time on it); ``scored``, what retrieval found (two_step only: the attribute step is built from it);
-  ``answered``, the steps answered so far (a JSON list).
+  ``RecordError`` as JSON when the record could not be read, or the embedder gave its text a NaN vector
+  (``request`` is then empty: no engine should spend time on it); ``scored``, what retrieval found (two_step
+  only: the attribute step is built from it); ``answered``, the steps answered so far (a JSON list).
 * the **engine** adds its generation to each row that has a ``request``: ``generated_text``,
   ``num_input_tokens``, ``num_generated_tokens``, ``__inference_error__`` and ``time_taken_llm`` (the columns of
   Ray Data's LLM processors), or ``generation``, a tagllm ``Generation`` as JSON (``generation_columns``).
@@ -42,6 +42,7 @@ from tagllm.models import (
     RecordError,
     TagResult,
 )
+from tagllm.scoring import encoded
 
 if TYPE_CHECKING:
     from tagllm.tagger import Tagger
@@ -68,8 +69,9 @@ def engine_passes(tagger: Tagger) -> int:
 def request_rows(tagger: Tagger, items: Sequence[Product | dict[str, Any] | RecordError]) -> list[dict[str, Any]]:
     """Normalise, embed, retrieve, score and render: one request row per item, in order (see the module doc)."""
     converted = [tagger.retrieval.visible(as_product(item, i), i + 1) for i, item in enumerate(items)]
+    converted, vectors, _ = encoded(converted, tagger.embedder)  # a NaN vector: its product's error row, as in tag
     products = [p for p in converted if isinstance(p, Product)]
-    scored = tagger.score(products) if products else []
+    scored = tagger.score(products, vectors) if products else []
     found = iter(zip(scored, first_requests(scored, tagger.steps), strict=True))
     two_step = engine_passes(tagger) == 2
     rows = []

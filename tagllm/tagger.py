@@ -32,7 +32,7 @@ from tagllm.retrieval.embedder import ENCODE_WINDOW, Embedder
 from tagllm.retrieval.image_index import Photos
 from tagllm.retrieval.index import ExampleIndex
 from tagllm.retrieval.recent import RecentVectors
-from tagllm.scoring import BatchScorer, embedded, given_vectors, refuse_non_finite
+from tagllm.scoring import BatchScorer, embedded, encoded, given_vectors, refuse_non_finite
 from tagllm.tagger_checks import carry_results, check_facet_names, check_file_arguments, checked_batch_size, take
 from tagllm.taxonomy import Taxonomy, load_taxonomy
 
@@ -246,8 +246,7 @@ class Tagger:
             vectors = given_vectors(vectors, len(found), getattr(self.embedder, "dim", None))
             refuse_non_finite(vectors, [p.id for p in found])
         elif found:
-            own = self.embedder.encode([p.text() for p in found])
-            converted, vectors, photos = embedded(converted, own, photos, self.embedder)
+            converted, vectors, photos = encoded(converted, self.embedder, photos)
         results: list[TagResult | None] = [None] * len(items)
         products: list[tuple[int, Product]] = []
         for i, product in enumerate(converted):

@@ -95,7 +95,7 @@ def overflow(monkeypatch: pytest.MonkeyPatch, embedder: Any) -> None:
 BROKEN = [{"id": "a", "title": "Blue denim jeans"}, {"id": "x", "title": "Quantum overflow widget"}, ITEMS[2]]
 
 
-def _unembedded(embedder: Any, product_id: str) -> dict[str, Any]:
+def unembedded_error(embedder: Any, product_id: str) -> dict[str, Any]:
     message = (
         f"the embedder ({embedder.name}) gave this product's text a non-finite vector (NaN or infinite values), so "
         "it cannot be matched: the embedding model is broken for this text (an export or precision that overflows); "
@@ -114,7 +114,7 @@ def test_a_nan_vector_of_the_taggers_own_embedder_is_that_products_error_record(
     for results in (tagger.tag(BROKEN), tagger.tag_batch(BROKEN)):  # encoded by windows, and by the batch
         assert [(r.product_id, r.status) for r in results] == [("a", "ok"), ("x", "error"), ("c", "ok")]
         error = results[1].error
-        assert error is not None and error.model_dump() == _unembedded(embedder, "x")
+        assert error is not None and error.model_dump() == unembedded_error(embedder, "x")
         assert [r.best("category") for r in (results[0], results[2])] == [r.best("category") for r in clean]
 
 
@@ -131,7 +131,7 @@ def test_tag_file_goes_on_past_a_product_its_embedder_gives_a_nan_vector_and_res
     assert (summary.tagged, summary.failed, summary.exit_code) == (2, 1, 1)
     rows = rows_by_id(out)
     assert {pid: row["status"] for pid, row in rows.items()} == {"a": "ok", "x": "error", "c": "ok"}
-    assert rows["x"]["error"] == {k: v for k, v in _unembedded(embedder, "x").items() if v is not None}
+    assert rows["x"]["error"] == {k: v for k, v in unembedded_error(embedder, "x").items() if v is not None}
     monkeypatch.undo()  # the embedder mended
     again = tagger.tag_file(src, out, resume=True)
     assert (again.tagged, again.failed, again.retried, again.skipped) == (1, 0, 1, 2)

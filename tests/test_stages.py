@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_api_vectors import overflow, unembedded_error
 from test_photos import COLOURS, draw, photo_index  # noqa: F401  (the module-scoped index with photos)
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
@@ -157,6 +158,37 @@ def test_a_failed_category_step_is_an_error_result_and_a_failed_attribute_step_a
             is_retryable=True,
         ),
     )
+
+
+BROKEN = [PRODUCTS[0], {"id": "x", "title": "Quantum overflow widget"}, *PRODUCTS[1:], ITEMS[-1]]
+
+
+@pytest.mark.parametrize("name", ["tagger", "two_step"])
+def test_a_product_the_embedder_gives_a_nan_vector_is_an_error_row_and_the_rest_are_asked(
+    name: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """request_rows had no check: the NaN row was scored (its candidates and neighbours from NaN scores) and sent
+    to the engine; it is the error row naming the product that tag gives, and the block's other rows go on."""
+    tagger: Tagger = request.getfixturevalue(name)
+    clean = [_without_latency(r) for r in tagger.tag(PRODUCTS)]
+    overflow(monkeypatch, tagger.embedder)
+    rows = request_rows(tagger, BROKEN)
+    assert [(r["product_id"], bool(r["request"])) for r in rows] == [
+        ("p1", True),
+        ("x", False),
+        ("p2", True),
+        ("p3", True),
+        ("p4", False),
+    ]
+    assert json.loads(rows[1]["error"]) == unembedded_error(tagger.embedder, "x")
+    rows = _engine(tagger, rows)
+    if engine_passes(tagger) == 2:
+        rows = _engine(tagger, attribute_rows(tagger, rows))
+    staged = finish_rows(tagger, rows)
+    assert [r.status for r in staged] == ["ok", "error", "ok", "ok", "error"]
+    assert staged[1].error is not None and staged[1].error.model_dump() == unembedded_error(tagger.embedder, "x")
+    assert [_without_latency(r) for r in staged] == [_without_latency(r) for r in tagger.tag(BROKEN)]
+    assert [_without_latency(r) for r in (staged[0], *staged[2:4])] == clean
 
 
 def test_a_row_that_cannot_be_read_is_an_error_result(tagger: Tagger) -> None:
