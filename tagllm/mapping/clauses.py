@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from tagllm.candidates.title_head import CONNECTIVES
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, FlatStage, Stage
 from tagllm.text import has_cjk, normalize
 
 if TYPE_CHECKING:
@@ -27,20 +27,17 @@ CLAUSE = re.compile(r"\s+[-–—|]\s+|[(\[（【]")
 "black/white" are lists of values, which ``map_answer`` reads apart."""
 
 
-class ClauseStage(Stage):
+class ClauseStage(FlatStage):
     """In a flat facet, a string whose value comes before a separator or a connective: the words before it are looked
     up by ``stages`` (names, WordNet, modifiers) and one value found is accepted."""
 
     name = "clause"
 
     def __init__(self, mapper: Mapper, stages: list[Stage]) -> None:
-        self.m = mapper
+        super().__init__(mapper)
         self.stages = stages
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or self.m.taxonomy.facets[facet].hierarchical:
-            return
+    def run_flat(self, batch: Batch, facet: str) -> None:
         leads: dict[str, str] = {}
         for raw in batch.fresh():
             text = batch.text(raw)

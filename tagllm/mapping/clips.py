@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, FlatStage
 from tagllm.text import has_cjk, normalize
 
 if TYPE_CHECKING:
@@ -27,20 +27,17 @@ MIN_LEFT = 2
 _WORDS = re.compile(r"[ \-/]+")
 
 
-class ClipStage(Stage):
+class ClipStage(FlatStage):
     """In a flat facet, a string whose words begin the first words of one value's name, clipping a word or leaving
     words off, is read as that value."""
 
     name = "clip"
 
     def __init__(self, mapper: Mapper) -> None:
-        self.m = mapper
+        super().__init__(mapper)
         self._names: dict[str, list[tuple[str, list[str]]]] = {}
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or self.m.taxonomy.facets[facet].hierarchical:
-            return
+    def run_flat(self, batch: Batch, facet: str) -> None:
         names = self.names(facet)
         for raw in batch.open():
             text = batch.text(raw)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.agreement import STOP, content_stems, content_words
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, FlatStage
 from tagllm.mapping.keys import stem
 from tagllm.mapping.leads import UNLIKE
 from tagllm.mapping.lexical import LIST, LexicalStage
@@ -52,7 +52,7 @@ CATCH_ALL = frozenset({"other", "others", "none", "unknown"})
 """Values that name no value in particular: a string only says "other" in passing ("other options available")."""
 
 
-class ContainedStage(Stage):
+class ContainedStage(FlatStage):
     """In a flat facet, a phrase whose runs of words name exactly one value of the facet and whose other words may
     name no other."""
 
@@ -65,9 +65,8 @@ class ContainedStage(Stage):
         self._qualifiers: dict[str, dict[str, set[str]]] = {}
         """Per facet, a value -> the words longer names holding its name put beside it ("Heavy" -> {"medium"})."""
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or self.m.taxonomy.facets[facet].hierarchical or self.m.colour.shades(facet):
+    def run_flat(self, batch: Batch, facet: str) -> None:
+        if self.m.colour.shades(facet):
             return  # a colour facet's phrases are the colour stages': "orange juice" names a thing, not a colour
         plans = {raw: plan for raw in batch.fresh() if (plan := self._runs(batch.text(raw)))}
         if not plans:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, FlatStage
 from tagllm.mapping.modifier_words import NEGATING
 from tagllm.text import normalize
 
@@ -51,7 +51,7 @@ def noun_root(adjective: str) -> str | None:
     return None
 
 
-class DerivedStage(Stage):
+class DerivedStage(FlatStage):
     """In a flat facet, a one-word string whose root is the root of exactly one value's word: a value named by one
     word ("Striped"), or by a word and a particle ("Lace-up", "Slip-on"), or by an adjective made of the string's noun
     ("hexagon" -> Hexagonal, "rectangle" -> Rectangular), or an imitation word made of a material's name, by the
@@ -61,13 +61,10 @@ class DerivedStage(Stage):
     name = "derived"
 
     def __init__(self, mapper: Mapper) -> None:
-        self.m = mapper
+        super().__init__(mapper)
         self._roots: dict[str, dict[str, list[str]]] = {}
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or self.m.taxonomy.facets[facet].hierarchical:
-            return
+    def run_flat(self, batch: Batch, facet: str) -> None:
         roots = self.roots(facet)
         for raw in batch.open():
             words = normalize(batch.text(raw)).split()

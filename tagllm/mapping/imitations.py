@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from tagllm.candidates.stated.materials import imitations
 from tagllm.candidates.stated.segments import IMITATION_BEFORE, made_as_imitation
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, FlatStage, Stage
 from tagllm.text import normalize
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def imitation_start(words: list[str]) -> int | None:
     return None
 
 
-class ImitationStage(Stage):
+class ImitationStage(FlatStage):
     """In a flat facet that has imitation values, a string whose opening makes the rest an imitation
     (``imitation_start``) and whose rest names a value with an imitation value: that imitation value. Where the value
     has none ("Synthetic Rubber" is rubber), the string is left to the later stages, as before; so is one whose
@@ -47,10 +47,7 @@ class ImitationStage(Stage):
         self.reading = reading
         self._imitations: dict[str, dict[str, str]] = {}
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or self.m.taxonomy.facets[facet].hierarchical:
-            return
+    def run_flat(self, batch: Batch, facet: str) -> None:
         imitated = self.imitations(facet)
         if not imitated:
             return

@@ -11,7 +11,7 @@ narrower thing and the word its class ("PP plastic" is Polypropylene (PP), a pla
 
 from __future__ import annotations
 
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, FlatStage
 from tagllm.mapping.lexical import LIST, LexicalStage
 from tagllm.mapping.modifier_words import LOOKALIKE, NEGATING
 from tagllm.text import has_cjk, normalize
@@ -22,15 +22,14 @@ UNLIKE = LOOKALIKE | frozenset({"free", "less", "not", "no", "non", "without"})
 """Words after a value's name that say the thing is not that value: "leather look", "wood effect", "nickel free"."""
 
 
-class LeadStage(Stage):
+class LeadStage(FlatStage):
     """In a flat facet, a string whose leading words name one value and whose last word names none."""
 
     name = "lead"
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
+    def run_flat(self, batch: Batch, facet: str) -> None:
         lexical = self.m.lexical
-        if facet is None or self.m.taxonomy.facets[facet].hierarchical or not isinstance(lexical, LexicalStage):
+        if not isinstance(lexical, LexicalStage):
             return
         wordnet = lexical.wordnet
         if wordnet is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, FlatStage
 from tagllm.mapping.screening import ABSENCE_OPENERS
 from tagllm.mapping.spelling import american_spelling
 from tagllm.text import has_cjk, normalize, singular
@@ -31,15 +31,13 @@ MAX_LACKED_WORDS = 2
 """What is lacking is one thing, named by a word or two ("no added sugar" is a claim, left to the other stages)."""
 
 
-class PrivativeStage(Stage):
-    """In a flat facet, a string that says a lack, taken when the forms of that lack name exactly one value."""
+class PrivativeStage(FlatStage):
+    """In a flat facet (a category is a thing, never a lack), a string that says a lack, taken when the forms of that
+    lack name exactly one value."""
 
     name = "privative"
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or self.m.taxonomy.facets[facet].hierarchical:
-            return  # a category is a thing, never a lack
+    def run_flat(self, batch: Batch, facet: str) -> None:
         forms = {raw: found for raw in batch.open() if (found := privative_forms(batch.text(raw)))}
         if not forms:
             return

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import re
 
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, FlatStage
 from tagllm.text import has_cjk
 
 _WORDS = re.compile(r"\s+")
 
 
-class SpecStage(Stage):
+class SpecStage(FlatStage):
     """In a flat facet, a string of one word that names one value and words that state numbers."""
 
     name = "spec"
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or self.m.taxonomy.facets[facet].hierarchical:
-            return
+    def run_flat(self, batch: Batch, facet: str) -> None:
         named: dict[str, str] = {}
         for raw in batch.open():
             word = naming_word(batch.text(raw))
