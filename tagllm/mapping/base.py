@@ -138,5 +138,19 @@ class FlatStage(Stage):
         raise NotImplementedError
 
 
+class TreeStage(Stage):
+    """A stage that reads only a hierarchical facet's strings: ``run_tree`` is called with the facet, never for a flat
+    facet or a batch of no facet."""
+
+    def run(self, batch: Batch) -> None:
+        facet = batch.facet
+        if facet is None or not self.m.taxonomy.facets[facet].hierarchical:
+            return
+        self.run_tree(batch, facet)
+
+    def run_tree(self, batch: Batch, facet: str) -> None:
+        raise NotImplementedError
+
+
 def strength(info: MappingInfo) -> tuple[int, float]:
     return (-METHOD_RANK.get(info.method, len(METHODS)), info.score)

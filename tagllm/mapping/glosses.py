@@ -24,7 +24,7 @@ import numpy as np
 
 from tagllm.cache import load_array, save_cache
 from tagllm.mapping.agreement import agreements
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, TreeStage
 from tagllm.mapping.keys import JOINED_NAME, stem
 from tagllm.mapping.landing import CONCRETE
 from tagllm.mapping.repeats import general_value
@@ -70,7 +70,7 @@ _LIKE = re.compile(r"\b([a-z]+)-like\b")
 _EXAMPLES = re.compile(r';\s*"')
 
 
-class GlossStage(Stage):
+class GlossStage(TreeStage):
     """Accepts a description's value by WordNet's definitions of the facet's names, under the embedder's and the head
     noun's agreement; passes every string on without WordNet."""
 
@@ -82,10 +82,7 @@ class GlossStage(Stage):
         self._index: dict[str, tuple[list[str], list[str], np.ndarray]] = {}
         self._words: dict[str, dict[str, set[str]]] = {}
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or not self.m.taxonomy.facets[facet].hierarchical:
-            return
+    def run_tree(self, batch: Batch, facet: str) -> None:
         texts = [raw for raw in batch.fresh() if head_of(batch.text(raw)) is not None]
         if not texts or self.lexical.wordnet is None:
             return

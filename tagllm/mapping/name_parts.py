@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.agreement import WHOLE_TRAIL, agreements
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, TreeStage
 from tagllm.mapping.glosses import glosses
 from tagllm.mapping.keys import JOINED_NAME, stem
 from tagllm.mapping.landing import CONCRETE, FACET_WORD_DEPTH, GENERIC, OWN_SENSES
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from tagllm.mapping.wordnet import WordNet
 
 
-class NamePartStage(Stage):
+class NamePartStage(TreeStage):
     """Accepts the one value of a hierarchical facet whose joined name holds the string's word (or a lemma of its
     WordNet sense) as a part of one word, under WordNet's and the embedder's agreement."""
 
@@ -41,10 +41,7 @@ class NamePartStage(Stage):
         self.lexical = lexical  # its WordNet, read when a string first reaches a stage that needs it
         self._parts: dict[str, dict[str, list[str]]] = {}
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or not self.m.taxonomy.facets[facet].hierarchical:
-            return
+    def run_tree(self, batch: Batch, facet: str) -> None:
         texts = [raw for raw in batch.open() if not has_cjk(batch.text(raw))]
         wordnet = self.lexical.wordnet if texts else None
         if wordnet is None:

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, agreements
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, Stage, TreeStage
 from tagllm.text import has_cjk, normalize
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ NAMES = frozenset({"exact", "normalized", "synonym", "alias", "translation"})
 """The methods that find a value by one of its names, not by a reading of WordNet."""
 
 
-class ParaphraseStage(Stage):
+class ParaphraseStage(TreeStage):
     """Reads a category described by its use: each rewrite is looked up, and one value that the whole string's
     embedding does not disown is accepted; rewrites naming several values leave the string open."""
 
@@ -42,10 +42,7 @@ class ParaphraseStage(Stage):
         self.m = mapper
         self.stages = stages  # the stages that read a rewrite: tables and lexical
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or not self.m.taxonomy.facets[facet].hierarchical:
-            return
+    def run_tree(self, batch: Batch, facet: str) -> None:
         plans = {raw: rewrites(batch.text(raw)) for raw in batch.fresh() if not has_cjk(batch.text(raw))}
         plans = {raw: found for raw, found in plans.items() if found}
         if not plans:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.agreement import HEAD_AGREEMENT, HEAD_TRAIL, agreements
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, Stage, TreeStage
 from tagllm.text import has_cjk, normalize
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ PAIR = 2
 """Two words WordNet names as one noun ("nail varnish") are swapped whole for another of its names."""
 
 
-class SwapStage(Stage):
+class SwapStage(TreeStage):
     """In a category facet, a compound read with one word swapped for a WordNet synonym; one value named by the
     rewrites, that the whole string's embedding does not disown, is accepted."""
 
@@ -37,9 +37,8 @@ class SwapStage(Stage):
         self.m = mapper
         self.lexical = lexical  # whose WordNet is read on first need
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or not self.m.taxonomy.facets[facet].hierarchical or not batch.open():
+    def run_tree(self, batch: Batch, facet: str) -> None:
+        if not batch.open():
             return
         wordnet: WordNet | None = getattr(self.lexical, "wordnet", None)
         if wordnet is None:

@@ -22,7 +22,7 @@ from tagllm.candidates.head_keys import COLLECTIVE, head_key, is_word, name_head
 from tagllm.candidates.head_words import head_finder
 from tagllm.candidates.title_head import CONNECTIVES, SEPARATOR, HeadFinder, TitleHead
 from tagllm.mapping.agreement import HEAD_TRAIL, STOP, WHOLE_TRAIL, agreements, rivals_nearer
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, Stage, TreeStage
 from tagllm.mapping.families import qualifies_shared_head
 from tagllm.mapping.keys import keys, stem
 from tagllm.mapping.parents import joined_parent
@@ -49,7 +49,7 @@ take it further from a category's name than a head noun's modifiers do: listing 
 categories where the head's bar is 0.6), and no other value is more than ``WHOLE_TRAIL`` nearer."""
 
 
-class TitleStage(Stage):
+class TitleStage(TreeStage):
     """In a hierarchical facet, a string of ``MIN_WORDS`` words or more whose head phrase is shorter than it: the
     phrase is looked up by ``stages``, and one value that the whole string's embedding does not disown is accepted."""
 
@@ -61,10 +61,7 @@ class TitleStage(Stage):
         self.vocab = FacetVocabulary(mapper)
         self._finders: dict[str, HeadFinder] = {}
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or not self.m.taxonomy.facets[facet].hierarchical:
-            return
+    def run_tree(self, batch: Batch, facet: str) -> None:
         plans: dict[str, TitleHead] = {}
         leaves_only: set[str] = set()  # titles read by their measured tail alone: taken only on a leaf
         for raw in batch.fresh():

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tagllm.mapping.agreement import HEAD_TRAIL, agreements
-from tagllm.mapping.base import Batch, Stage
+from tagllm.mapping.base import Batch, TreeStage
 from tagllm.mapping.glosses import ARTIFACT, GENERIC, definitions, glosses, head_of
 from tagllm.mapping.keys import stem
 from tagllm.mapping.wordnet import WordNet, data_dir
@@ -42,7 +42,7 @@ SUFFIXES = ("ing", "ed", "er", "es", "s")
 MIN_ROOT = 3
 
 
-class WordingStage(Stage):
+class WordingStage(TreeStage):
     """Accepts the one value whose name and WordNet sense cover every content word of a description and its head noun,
     under the embedder's agreement; passes every string on without WordNet or an embedder."""
 
@@ -53,10 +53,7 @@ class WordingStage(Stage):
         self.lexical = lexical  # its WordNet, read when a string first reaches a stage that needs it
         self._index: dict[str, Vocabulary] = {}
 
-    def run(self, batch: Batch) -> None:
-        facet = batch.facet
-        if facet is None or not self.m.taxonomy.facets[facet].hierarchical:
-            return
+    def run_tree(self, batch: Batch, facet: str) -> None:
         texts = [raw for raw in batch.fresh() if head_of(batch.text(raw)) is not None]
         wordnet = self.lexical.wordnet if texts else None
         if wordnet is None:
