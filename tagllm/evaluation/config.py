@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +30,17 @@ class SampleSpec(BaseModel):
         # `sample: all` and `sample: 200` (first 200) read naturally in an analyst's YAML.
         if data == "all" or data is None:
             return {"mode": "all"}
+        if isinstance(data, str) and data.strip().isdigit():
+            data = int(data)
         if isinstance(data, int) and not isinstance(data, bool):
             return {"mode": "first", "n": data}
+        if not isinstance(data, dict | SampleSpec):
+            # `sample: lots` (or 0.1, a share) was told "Input should be a valid dictionary or instance of
+            # SampleSpec", which names neither the shorthands nor the settings
+            raise ValueError(
+                f"sample is all, a number of products (200: the first 200), or a mapping "
+                f"{{mode: first|random, n: 200, seed: 0}}; got {data!r}"
+            )
         return data
 
     @model_validator(mode="after")
@@ -205,7 +215,18 @@ def _problem(error: Any) -> str:
     loc = error["loc"]
     if error["type"] == "extra_forbidden" and len(loc) == 1 and loc[0] in TaggerConfig.model_fields:
         return "a tagger setting, not an eval one: move it under tagger:"
-    return str(error["msg"])
+    parent = "" if len(loc) == 1 else str(loc[0])
+    if error["type"] == "extra_forbidden" and len(loc) <= 2 and parent in _SETTINGS_OF:
+        # a misspelt setting (gold_feild, tagger.tresh) was "Extra inputs are not permitted", the name meant unsaid
+        known = _SETTINGS_OF[parent]
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        return "not a setting" + (f" (did you mean {close[0]!r}?)" if close else f"; the settings: {', '.join(known)}")
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+# the settings an extra key is matched against, by the key it is under ("": the top of the eval config)
+_SETTINGS_OF = {"": list(EvalConfig.model_fields), "tagger": list(TaggerConfig.model_fields),
+                "sample": list(SampleSpec.model_fields)}  # fmt: skip
 
 
 # -- variants ------------------------------------------------------------------------------------------------

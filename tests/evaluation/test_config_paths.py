@@ -106,7 +106,7 @@ def test_a_tagger_setting_at_the_top_of_an_eval_config_is_said_to_belong_under_t
     assert str(error.value).splitlines() == [
         "eval/e.yaml: invalid eval config:",
         "  taxonomy: a tagger setting, not an eval one: move it under tagger:",
-        "  sampel: Extra inputs are not permitted",
+        "  sampel: not a setting (did you mean 'sample'?)",
     ]
 
 
