@@ -109,6 +109,18 @@ class EvalConfig(BaseModel):
             self.tagger = self.tagger.model_copy(update={"ignore_fields": hidden})
         return self
 
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_folder_name(cls, value: str) -> str:
+        """The name starts the run directory's (output/NAME-<time>): ``name: ../../x`` wrote the run outside
+        ``output``, and ``name: a/b`` one folder deeper, where ``eval compare`` and a cleanup look for neither."""
+        if not value.strip() or value.strip(".") == "" or any(c in value for c in "/\\\0"):
+            raise ValueError(
+                f"name {value!r} starts the run directory's name (output/NAME-<time>): give a name without '/' "
+                "or '\\', not '.' or '..' (e.g. flipkart-v2)"
+            )
+        return value
+
     @field_validator("split", mode="before")
     @classmethod
     def _split_text(cls, value: Any) -> Any:

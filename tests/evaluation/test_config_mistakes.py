@@ -1,8 +1,9 @@
 """An eval config's mistakes are told before anything is tagged, naming the setting and what was meant: a run name
-a ``sample`` that is no shorthand, a misspelt setting."""
+that would put the run outside ``output``, a ``sample`` that is no shorthand, a misspelt setting."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,23 @@ def _config(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "e.yaml"
     path.write_text("gold: gold.jsonl\n" + TAGGER + text)
     return path
+
+
+@pytest.mark.parametrize("name", ["../../elsewhere/x", "team/flipkart", "..", "a\\b", "  "])
+def test_a_name_that_is_no_folder_name_is_refused(tmp_path: Path, name: str) -> None:
+    """`name: ../../x` wrote the run directory outside `output` (output/../../x-<time>), and `name: a/b` one folder
+    deeper, with exit 0."""
+    path = _config(tmp_path, f"name: {json.dumps(name)}\n")
+    with pytest.raises(ConfigError) as info:
+        load_eval_config(path)
+    message = str(info.value)
+    assert f"name: name {name!r} starts the run directory's name" in message
+    assert "Value error" not in message
+
+
+def test_a_plain_name_and_the_default_are_kept(tmp_path: Path) -> None:
+    assert load_eval_config(_config(tmp_path, "name: flipkart v2.1\n")).name == "flipkart v2.1"
+    assert load_eval_config(_config(tmp_path, "")).name == "e"
 
 
 def test_a_sample_that_is_no_shorthand_names_the_shorthands(tmp_path: Path) -> None:
