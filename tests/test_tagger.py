@@ -227,6 +227,25 @@ def test_one_product_outside_a_list_is_refused_with_the_fix(tagger, single) -> N
             call(single)
 
 
+@pytest.mark.parametrize(("given", "named"), [(None, "None"), (5, "an int (5)"), (2.5, "a float (2.5)")])
+def test_something_that_is_no_batch_at_all_is_refused_naming_it(tagger, monkeypatch, given, named) -> None:  # type: ignore[no-untyped-def]
+    # tag(None) (a query that found nothing) and tag_products(None, ...) raised "'NoneType' object is not iterable"
+    import tagllm
+    import tagllm.tagger as tagger_module
+
+    refused = f"a tagger takes a batch (a list) of products, not {named}"
+    for call in (tagger.tag, tagger.tag_batch, lambda items: list(tagger.tag_iter(items))):
+        with pytest.raises(TypeError, match=re.escape(refused)):
+            call(given)
+
+    def built(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the tagger was built before the batch was checked")
+
+    monkeypatch.setattr(tagger_module.Tagger, "from_config", built)
+    with pytest.raises(TypeError, match=re.escape(refused)):
+        tagllm.tag_products(given, taxonomy="demo", examples="examples.jsonl")
+
+
 def test_a_table_is_refused_naming_the_call_that_gives_its_rows(tagger) -> None:  # type: ignore[no-untyped-def]
     # iterated, a DataFrame gives its column names: tag(df) of 1,000 rows returned 3 error records ("got str 'id'",
     # 'title', 'brand') and the rows were never seen; a pyarrow Table gave one error record per column

@@ -208,6 +208,20 @@ def check_batch(items: Any) -> None:
             f"a tagger takes a batch (a list) of products, not a {type(items).__name__}, which gives its columns when "
             f"iterated, not its rows; pass its rows as dicts: {rows}"
         )
+    if not _iterable(items):  # None (a query that returned nothing) was "'NoneType' object is not iterable"
+        kind = type(items).__name__
+        shown = f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}" + (f" ({items!r})" if is_number(items) else "")
+        shown = "None" if items is None else shown
+        raise TypeError(f"a tagger takes a batch (a list) of products, not {shown}")
+
+
+def _iterable(value: Any) -> bool:
+    """Whether ``iter`` takes ``value`` (a generator is not advanced; an object with ``__getitem__`` alone is taken)."""
+    try:
+        iter(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _table_rows(value: Any) -> str | None:
