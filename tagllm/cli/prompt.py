@@ -197,6 +197,12 @@ def render(
     from tagllm.io import parse_columns
     from tagllm.taxonomy import CATEGORY, load_taxonomy
 
+    if product is not None and (input is not None or product_id is not None):
+        # --product won, silently: the render was read as that of the file's product (or of --id's)
+        given = " and ".join(f for f, v in (("--input", input), ("--id", product_id)) if v is not None)
+        raise InputError(
+            f"--product and {given} are both given: render either the product given as JSON or one of a file"
+        )
     if tokenizer is not None and not Path(tokenizer).is_dir():
         # A hub id would mean a download; tagllm never fetches weights or tokenizers itself.
         raise ConfigError(

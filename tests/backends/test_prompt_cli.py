@@ -106,6 +106,19 @@ def test_render_needs_a_product() -> None:
     assert result.exit_code != 0
 
 
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [(["--input", "x.jsonl"], "--input"), (["--input", "x.jsonl", "--id", "p2"], "--input and --id")],
+)
+def test_render_refuses_a_product_and_a_file_both_given(extra: list[str], named: str) -> None:
+    """`--product '{...}' -i products.jsonl` rendered --product alone, exit 0, as if it were the file's product."""
+    result = CliRunner().invoke(app, [*BASE, "--product", PRODUCT, *extra])
+    assert isinstance(result.exception, InputError) and result.stdout == ""  # main() prints it and exits 2
+    assert str(result.exception) == (
+        f"--product and {named} are both given: render either the product given as JSON or one of a file"
+    )
+
+
 def test_render_with_a_hub_id_for_tokenizer_says_it_needs_a_directory(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "tagllm", *BASE, "--product", PRODUCT, "--tokenizer", "Qwen/Qwen2.5-7B-Instruct"],
