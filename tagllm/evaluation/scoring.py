@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tagllm.evaluation import metrics as m
-from tagllm.models import TagResult
+from tagllm.models import TagResult, left_out
 from tagllm.routing import facet_confidence
 from tagllm.taxonomy import Taxonomy
 
@@ -106,7 +106,9 @@ def _off_taxonomy(results: list[TagResult], facet: str) -> dict[str, Any]:
         for t in r.tags.get(facet, []):
             if t.source != "ancestor" and t.mapping is not None:
                 methods[t.mapping.method] = methods.get(t.mapping.method, 0) + 1
-        rejected += sum(1 for x in r.rejected if x.facet in (facet, None))
+        rejected += sum(
+            left_out(x) for x in r.rejected if x.facet in (facet, None)
+        )  # a cut list's note: those it counts
     raw = sum(methods.values()) + rejected
     rescued = {k: v for k, v in sorted(methods.items(), key=lambda kv: -kv[1]) if k not in DIRECT_METHODS}
     off = sum(rescued.values()) + rejected

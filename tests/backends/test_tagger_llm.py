@@ -486,6 +486,25 @@ def test_an_answer_of_thousands_of_unmapped_strings_keeps_a_bounded_list_saying_
     assert kept == strings[: MAX_KEPT_REJECTIONS - 1]
     note = a.rejected[-1]
     left = len(strings) - (MAX_KEPT_REJECTIONS - 1)
-    assert (note.facet, note.text) == (None, f"[{left:,} more]")
-    assert note.reason == f"not kept: a result keeps its first {MAX_KEPT_REJECTIONS - 1} rejected strings"
+    assert (note.facet, note.text) == ("category", f"[{left:,} more]")
+    assert note.reason == f"not kept: a result keeps its first {MAX_KEPT_REJECTIONS - 1} rejected strings of a facet"
     assert TagResult.model_validate_json(a.model_dump_json()) == a  # read back, the cut list is kept as it is
+
+
+def test_a_cut_rejection_list_keeps_each_facets_own_note_and_evaluation_counts_every_string_once() -> None:
+    """The note closing a cut list had facet None: evaluation counted it for every facet (and as one string), and
+    a facet whose rejections came after another's runaway list was left out of it (routing saw none for it)."""
+    from tagllm.evaluation.scoring import _off_taxonomy
+    from tagllm.models import MAX_KEPT_REJECTIONS, Rejection, TagResult
+
+    answer = [Rejection(facet="category", text=f"c{i}", reason="not mapped") for i in range(200)]
+    answer += [Rejection(facet="color", text=f"k{i}", reason="not mapped") for i in range(3)]
+    result = TagResult(product_id="a", rejected=answer)
+    by_facet = {f: [r.text for r in result.rejected if r.facet == f] for f in ("category", "color")}
+    assert by_facet["category"] == [f"c{i}" for i in range(MAX_KEPT_REJECTIONS - 1)] + ["[137 more]"]
+    assert by_facet["color"] == ["k0", "k1", "k2"]  # not lost behind the category's list
+    assert _off_taxonomy([result], "category")["rejected"] == 200
+    assert _off_taxonomy([result], "color")["rejected"] == 3
+    twice = TagResult(product_id="a", rejected=[*result.rejected, *result.rejected])  # two steps' cut lists joined
+    assert [r.text for r in twice.rejected if r.facet == "category"][-1] == "[337 more]"
+    assert _off_taxonomy([twice], "category")["rejected"] == 400
