@@ -142,10 +142,15 @@ def best_evidence(probs: np.ndarray, rows: np.ndarray, matrix: np.ndarray, n: in
     """Per product of ``n``, its most probable candidate's row of ``matrix`` (zeros for a product with none)."""
     out = np.zeros((n, matrix.shape[1]))
     if len(probs):
-        order = np.lexsort((-probs, rows))  # by product, then most probable first
-        firsts = order[np.flatnonzero(np.r_[True, np.diff(rows[order]) != 0])]
+        firsts = best_candidates(probs, rows)
         out[rows[firsts]] = matrix[firsts]
     return out
+
+
+def best_candidates(probs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The position of each product's most probable candidate (products that have one, in ``rows``' order)."""
+    order = np.lexsort((-probs, rows))  # by product, then most probable first
+    return order[np.flatnonzero(np.r_[True, np.diff(rows[order]) != 0])]
 
 
 def best_and_rivals(
@@ -160,8 +165,7 @@ def best_and_rivals(
     best = np.zeros(n)
     if not len(probs):
         return best, np.zeros(n)
-    order = np.lexsort((-probs, rows))  # by product, then most probable first
-    firsts = order[np.flatnonzero(np.r_[True, np.diff(rows[order]) != 0])]
+    firsts = best_candidates(probs, rows)
     best[rows[firsts]] = probs[firsts]
     lineage = expand_ragged(values[firsts], tables.lineage_ptr, tables.lineage)
     owners = np.repeat(rows[firsts].astype(np.int64), lineage.counts)  # keys as wide as the candidates' below
