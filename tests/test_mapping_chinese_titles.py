@@ -68,3 +68,15 @@ def test_a_flat_facets_head_is_not_taken_when_the_words_before_it_stem_to_a_valu
     got = [outcome(m) for m in mapper.map(texts, "head-type")]
     assert got[0] == "no value of facet 'head-type' is close enough"
     assert got[1:] == [("gimbal", "zh_head"), ("ball", "translation")]
+
+
+def test_words_before_the_head_that_say_how_it_looks_leave_the_head_read() -> None:
+    """金属色塑料 is metal-coloured plastic and 缎面丝绸 satin-faced silk: 金属色 and 缎面 stem to Metal and Satin, but a
+    colour or surface word describes the head, it names no other value (the stem guard rejected both)."""
+    rows = [("Metal", "金属"), ("Plastic", "塑料"), ("Satin", "缎"), ("Silk", "丝绸")]
+    values = {name.lower(): Value(name.lower(), name, "material", labels=(("zh-CN", zh),)) for name, zh in rows}
+    facets = {"material": Facet("material", "Material")}
+    mapper = Mapper(Taxonomy("stuff", facets, values, languages=("en", "zh-CN")), use_embeddings=False)
+    got = [outcome(m) for m in mapper.map(["金属色塑料", "缎面丝绸", "金属塑料"], "material")]
+    assert got[:2] == [("plastic", "zh_head"), ("silk", "zh_head")]
+    assert got[2] == "no value of facet 'material' is close enough"  # 金属 names Metal itself

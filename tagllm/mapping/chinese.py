@@ -35,6 +35,10 @@ COLOUR_WORD = "色"
 MIN_HEAD = 2
 """A head of one character is too general to name a category (鞋 shoe, 包 bag, 灯 lamp are read whole only)."""
 
+LOOKS = ("色", "面")
+"""The stem suffixes (``zh_stems.STEM_SUFFIXES``) that say how a thing looks, colour and surface: words before a head
+ending in one describe the head, they do not name another value of its facet by their stem."""
+
 
 class ChineseStage(Stage):
     """A Chinese string read as its bracketed note dropped, its alternatives apart, and its head."""
@@ -99,8 +103,9 @@ class ChineseStage(Stage):
     def _stem_names(self, rest: str, facet: str | None) -> bool:
         """In a flat facet, whether the words before the head name a value of the facet by its stem, as the zh_stem
         stage reads one (球形 and Ball's 球型 share 球): in 球形云台, a ball head, they say which kind of head, and the
-        head's own value (云台, Gimbal) is another kind."""
-        if facet is None or not rest or self.m.taxonomy.facets[facet].hierarchical:
+        head's own value (云台, Gimbal) is another kind. Not words that end in a look (``LOOKS``): 金属色塑料 is
+        metal-coloured plastic, 缎面丝绸 satin-faced silk; they say how the head looks, not what it is."""
+        if facet is None or not rest or self.m.taxonomy.facets[facet].hierarchical or rest.endswith(LOOKS):
             return False
         return bool(self._stems.named(rest, facet))
 
