@@ -69,6 +69,7 @@ def build_chain(mapper: Mapper, *, use_embeddings: bool, use_lexicon: bool, back
         TranslationStage(mapper),
     ]
     colour, fuzzy, modifier = ColourStage(mapper), FuzzyStage(mapper), ModifierStage(mapper)
+    stems = ZhStemStage(mapper)  # the zh_head stage reads its stems too
     lexical, wordnet = _wordnet_stages(mapper) if use_lexicon else (None, [])
     naming = [*lookups, *wordnet[:2]]  # and the lexical and swap stages, which read a phrase as names too
     reading = [*naming, modifier]  # what a title's head phrase is read by
@@ -78,10 +79,10 @@ def build_chain(mapper: Mapper, *, use_embeddings: bool, use_lexicon: bool, back
         IdStage(mapper),
         *lookups,
         PathStage(mapper),
-        ChineseStage(mapper),
+        ChineseStage(mapper, stems),
         ZhCellStage(mapper),
         ZhFacetWordStage(mapper),
-        ZhStemStage(mapper),
+        stems,
         ZhElsewhereStage(mapper),
         CupStage(mapper),
         ForeignPathStage(mapper),

@@ -45,10 +45,10 @@ class ChineseStage(Stage):
 
     name = "zh_head"
 
-    def __init__(self, mapper: Mapper) -> None:
+    def __init__(self, mapper: Mapper, stems: ZhStemStage) -> None:
         self.m = mapper
         self._endings: dict[str | None, dict[str, list[str]]] = {}  # the facet's Chinese labels by last character
-        self._stems = ZhStemStage(mapper)  # a flat facet's labels by their stems (球型 and 球形: 球, Ball)
+        self._stems = stems  # the zh_stem stage: a flat facet's labels by their stems (球型 and 球形: 球, Ball)
 
     def run(self, batch: Batch) -> None:
         for raw in batch.open():
