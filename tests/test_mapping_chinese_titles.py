@@ -71,8 +71,8 @@ def test_a_flat_facets_head_is_not_taken_when_the_words_before_it_stem_to_a_valu
 
 
 def test_words_before_the_head_that_say_how_it_looks_leave_the_head_read() -> None:
-    """金属色塑料 is metal-coloured plastic and 缎面丝绸 satin-faced silk: 金属色 and 缎面 stem to Metal and Satin, but a
-    colour or surface word describes the head, it names no other value (the stem guard rejected both)."""
+    """金属色塑料 is metal-coloured plastic and 缎面丝绸 satin-faced silk: 金属色 and 缎面 stem to Metal and
+    Satin, but a colour or surface word describes the head, it names no other value (the stem guard rejected both)."""
     rows = [("Metal", "金属"), ("Plastic", "塑料"), ("Satin", "缎"), ("Silk", "丝绸")]
     values = {name.lower(): Value(name.lower(), name, "material", labels=(("zh-CN", zh),)) for name, zh in rows}
     facets = {"material": Facet("material", "Material")}
