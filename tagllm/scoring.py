@@ -94,7 +94,8 @@ def embedded(
     name = getattr(embedder, "name", type(embedder).__name__)
     for place, product in (products[row] for row in broken):
         out[place] = unembedded(product.id, name)
-    keep = [row for row in range(len(vectors)) if row not in set(broken)]
+    dropped = set(broken)
+    keep = [row for row in range(len(vectors)) if row not in dropped]
     return out, vectors[keep], photos.take(keep) if photos is not None else None
 
 

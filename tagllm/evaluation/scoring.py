@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tagllm.evaluation import metrics as m
-from tagllm.models import TagResult, left_out
+from tagllm.kept import left_out
+from tagllm.models import TagResult
 from tagllm.routing import facet_confidence
 from tagllm.taxonomy import Taxonomy
 

@@ -438,7 +438,7 @@ def test_a_runaway_answer_is_kept_cut_to_a_bound_saying_so(
     """An answer of many MB (an LLM that never stopped) was kept whole in ``raw_output`` and again in
     ``parsed_output``, and a long string of an answer whole in ``rejected``, in every output row of its product: each
     keeps its start and says it was cut."""
-    from tagllm.models import MAX_KEPT_OUTPUT, MAX_KEPT_REJECTED
+    from tagllm.kept import MAX_KEPT_OUTPUT, MAX_KEPT_REJECTED
 
     runaway = json.dumps({"category": ["la " * 700_000]})  # 2.1 million characters
     rambling = json.dumps({"category": ["lo " * 6_000]})  # parsed: its one string is rejected
@@ -474,7 +474,8 @@ def test_an_answer_of_thousands_of_unmapped_strings_keeps_a_bounded_list_saying_
 ) -> None:
     """Each string cut to MAX_KEPT_REJECTED characters, the list itself was not bounded: an answer of thousands of
     strings no value matches (a runaway list) was kept whole in every output row and cache entry of its product."""
-    from tagllm.models import MAX_KEPT_REJECTIONS, TagResult
+    from tagllm.kept import MAX_KEPT_REJECTIONS
+    from tagllm.models import TagResult
 
     strings = [f"zq{i}xv" for i in range(3_000)]  # no taxonomy value's words
     answers: dict[str, list[str | RecordError]] = {"a": [json.dumps({"category": strings})]}
@@ -495,7 +496,8 @@ def test_a_cut_rejection_list_keeps_each_facets_own_note_and_evaluation_counts_e
     """The note closing a cut list had facet None: evaluation counted it for every facet (and as one string), and
     a facet whose rejections came after another's runaway list was left out of it (routing saw none for it)."""
     from tagllm.evaluation.scoring import _off_taxonomy
-    from tagllm.models import MAX_KEPT_REJECTIONS, Rejection, TagResult
+    from tagllm.kept import MAX_KEPT_REJECTIONS
+    from tagllm.models import Rejection, TagResult
 
     answer = [Rejection(facet="category", text=f"c{i}", reason="not mapped") for i in range(200)]
     answer += [Rejection(facet="color", text=f"k{i}", reason="not mapped") for i in range(3)]
