@@ -74,7 +74,8 @@ def unembedded(product_id: str, embedder: str) -> RecordError:
     message = (
         f"the embedder ({embedder}) gave this product's text a non-finite vector (NaN or infinite values), so it "
         "cannot be matched: the embedding model is broken for this text (an export or precision that overflows); "
-        "--resume tags it again"
+        "--resume retries it, but with the same embedder it fails the same way: fix the embedder first (another "
+        "--embedder-backend such as onnx-fp32 or torch, or an index built with another --embedder)"
     )
     return RecordError(record_id=product_id, message=message, is_retryable=True)
 

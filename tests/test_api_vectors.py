@@ -99,7 +99,8 @@ def unembedded_error(embedder: Any, product_id: str) -> dict[str, Any]:
     message = (
         f"the embedder ({embedder.name}) gave this product's text a non-finite vector (NaN or infinite values), so "
         "it cannot be matched: the embedding model is broken for this text (an export or precision that overflows); "
-        "--resume tags it again"
+        "--resume retries it, but with the same embedder it fails the same way: fix the embedder first (another "
+        "--embedder-backend such as onnx-fp32 or torch, or an index built with another --embedder)"
     )
     return {"field": None, "line": None, "record_id": product_id, "message": message, "is_retryable": True}
 
