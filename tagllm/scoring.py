@@ -7,6 +7,7 @@ requests of every step are built from (``tagllm.llm_steps``).
 from __future__ import annotations
 
 import itertools
+import reprlib
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -46,7 +47,14 @@ def given_vectors(vectors: Any, count: int, width: int | None) -> np.ndarray:
     """The embeddings a caller gave for ``count`` products (``Tagger.tag_batch(items, vectors=...)``), checked to
     be one row per product of the embedder's width: vectors of another embedding model failed deep in FAISS with a
     bare AssertionError that named neither what was wrong nor what was expected."""
-    matrix = np.asarray(vectors, dtype=np.float32)
+    wanted = f"{count}x{width}" if width is not None else f"{count} rows"
+    try:
+        matrix = np.asarray(vectors, dtype=np.float32)
+    except (TypeError, ValueError) as error:  # a string, a dict, ragged rows: numpy named neither what nor why
+        raise ValueError(
+            f"vectors must be a numeric array, one row per product ({wanted}); got {type(vectors).__name__} "
+            f"{reprlib.repr(vectors)} ({error})"
+        ) from error
     if matrix.ndim == 2 and len(matrix) != count:
         raise ValueError(
             f"{len(matrix)} vectors for {count} products: give one row per valid product of the batch (an item that "
@@ -55,7 +63,6 @@ def given_vectors(vectors: Any, count: int, width: int | None) -> np.ndarray:
     # checked before the rows: one product's vector alone (1-D) was counted as that many vectors
     if matrix.ndim != 2 or (width is not None and matrix.shape[1] != width):
         shape = "x".join(map(str, matrix.shape)) or "()"
-        wanted = f"{count}x{width}" if width is not None else f"{count} rows"
         raise ValueError(
             f"vectors of shape {shape} for {count} products; the embedder's are {wanted}: give the vectors the "
             "tagger's embedder makes (tagger.embedder.encode(texts)), or leave vectors out"

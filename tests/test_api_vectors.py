@@ -62,6 +62,23 @@ def test_one_products_vector_given_alone_is_refused_by_its_shape_not_counted_as_
     assert str(error.value).startswith(f"vectors of shape {width} for 1 products; the embedder's are 1x{width}: ")
 
 
+@pytest.mark.parametrize(
+    ("vectors", "got", "why"),
+    [
+        ("abc", "str 'abc'", "could not convert string to float: 'abc'"),
+        ({"a": [1.0]}, "dict {'a': [1.0]}", "float() argument must be a string or a real number, not 'dict'"),
+    ],
+)
+def test_vectors_that_are_not_numbers_are_refused_saying_what_was_given_and_what_is_expected(
+    tagger: Tagger, vectors: Any, got: str, why: str
+) -> None:
+    """numpy's bare "could not convert string to float" named neither the argument nor what it should hold."""
+    with pytest.raises(ValueError) as error:
+        tagger.tag_batch(ITEMS, vectors=vectors)
+    width = tagger.embedder.dim
+    assert str(error.value) == (f"vectors must be a numeric array, one row per product (2x{width}); got {got} ({why})")
+
+
 def test_vectors_holding_nan_or_infinity_are_refused_naming_the_rows_and_their_products(tagger: Tagger) -> None:
     """A NaN or infinite embedding (a caller's encoder that overflowed, a divide by a zero norm) made every product of
     the batch an error record blaming the backend; it is the caller's input, refused as a wrong width is."""
