@@ -416,3 +416,22 @@ def test_a_csv_with_a_line_above_its_header_says_where_the_header_is(tmp_path: P
         "; its header seems to be line 3 ('id', 'Title', 'brand'): remove the 2 line(s) above it, then --columns "
         "title=Title"
     )
+
+
+def test_a_column_to_keep_or_read_that_the_input_lacks_is_warned_of_with_the_close_column_it_has(
+    tmp_path: Path,
+) -> None:
+    # --keep-columns brnd warned "has no column 'brnd'" without naming the input's 'brand', as the other column
+    # warnings do; a column with no close one is warned of as before
+    from tagllm.io.column_warnings import column_warnings
+
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "s1", "title": "Blue denim jeans", "brand": "Levi", "Vendor": "Levi Strauss"}\n')
+    records = RecordSource(src, columns={"description": "vendr"})
+    warnings = column_warnings(records, ["brnd", "SKU"])
+    assert warnings == [
+        f"{src}: column 'Vendor' is not a product field; kept in extra",
+        f"--columns description=vendr: {src} has no column 'vendr' (did you mean 'Vendor'?)",
+        f"--keep-columns brnd: {src} has no column 'brnd' (did you mean 'brand'?); its cells will be empty",
+        f"--keep-columns SKU: {src} has no column 'SKU'; its cells will be empty",
+    ]

@@ -9,6 +9,7 @@ nothing in the input vanishes without a record. Setup problems (no such file, an
 from __future__ import annotations
 
 import csv
+import difflib
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -302,9 +303,11 @@ class RecordSource:
             if column not in self.mapped_seen:
                 # a record's own column of that name is read instead: say so, as the user just said it is not the one
                 instead = f"; its own {field!r} is read instead" if field in present else ""
-                mapped[field] = f"{field}={column}: {self.name} has no column {column!r}{instead}"
+                mapped[field] = (
+                    f"{field}={column}: {self.name} has no column {column!r}{_close(column, present)}{instead}"
+                )
         empty = {
-            column: f"{column}: {self.name} has no column {column!r}; its cells will be empty"
+            column: f"{column}: {self.name} has no column {column!r}{_close(column, present)}; its cells will be empty"
             for column in kept
             if column not in present and column not in self.mapped_seen  # a mapped one is read as its field
         }
@@ -382,3 +385,11 @@ def unknown_columns(records: Iterable[Record], limit: int = 50) -> dict[str, str
             if key not in PRODUCT_FIELDS and not key.startswith(GOLD_PREFIX) and key not in {"labels", "extra"}:
                 seen.setdefault(key, suggest_field(key))
     return seen
+
+
+def _close(column: str, present: Iterable[str]) -> str:
+    """`` (did you mean 'brand'?)`` when a column the input has is close to ``column`` (a typo, another case), else
+    empty."""
+    by_lower = {name.lower(): name for name in sorted(present, key=str)}
+    close = difflib.get_close_matches(column.lower(), list(by_lower), n=1, cutoff=0.6)
+    return f" (did you mean {by_lower[close[0]]!r}?)" if close else ""
