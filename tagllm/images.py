@@ -201,6 +201,8 @@ class ImageLoader(ImageFetcher):
         except image_module.DecompressionBombError as exc:
             raise ImageError(f"{shown(source)}: {self._over_bomb_guard(exc, image_module)}") from None
         except image_module.UnidentifiedImageError:
+            if not data:  # "not an image file" sent the user to look at the format of a file that holds nothing
+                raise ImageError(f"{shown(source)}: empty file (0 bytes)") from None
             if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:  # "not an image file" of an iPhone's photo misled
                 raise ImageError(
                     f"{shown(source)}: a HEIC photo (as iPhones save them), a format Pillow does not read: convert it "

@@ -445,6 +445,12 @@ def test_an_image_format_pillow_does_not_know_stops_the_run_at_its_config(tmp_pa
     )
 
 
+def test_a_zero_byte_photo_is_named_empty_not_as_no_image_file(tmp_path: Path) -> None:
+    """A photo file of 0 bytes (a failed download or copy) was "not an image file (no format Pillow reads)"."""
+    (tmp_path / "blank.jpg").write_bytes(b"")
+    assert ImageLoader(root=tmp_path).load("blank.jpg").error == "blank.jpg: empty file (0 bytes)"
+
+
 def test_an_iphones_heic_photo_is_named_as_one_not_as_no_image_file(tmp_path: Path) -> None:
     """A HEIC photo (an iPhone's default) was "not an image file (no format Pillow reads)": the user, looking at a
     photo that opens in every viewer, was not told what it is nor what to do."""
