@@ -68,3 +68,27 @@ def test_threads_sharing_one_cache_each_get_their_rows() -> None:
     finally:
         sys.setswitchinterval(previous)
     assert failures == []
+
+
+def test_a_non_finite_row_is_not_cached_and_is_encoded_again() -> None:
+    """A NaN (or inf) row was cached like any other, so every later window with that text got the NaN back."""
+
+    class FirstNan:
+        def __init__(self) -> None:
+            self.calls: list[list[str]] = []
+
+        def encode(self, texts: list[str], progress: Any = None) -> np.ndarray:
+            self.calls.append(list(texts))
+            rows = np.ones((len(texts), 2), dtype=np.float32)
+            if len(self.calls) == 1:  # the first call's "bad" row is NaN, its "worse" row inf
+                for i, text in enumerate(texts):
+                    rows[i] = {"bad": np.nan, "worse": np.inf}.get(text, 1.0)
+            return rows
+
+    nan_first = FirstNan()
+    recent = RecentVectors(nan_first)  # type: ignore[arg-type]
+    first = recent.encode(["good", "bad", "worse"])
+    assert np.isnan(first[1]).all() and np.isinf(first[2]).all() and np.array_equal(first[0], [1.0, 1.0])
+    second = recent.encode(["good", "bad", "worse"])
+    assert nan_first.calls == [["good", "bad", "worse"], ["bad", "worse"]]  # "good" was cached; the others not
+    assert np.array_equal(second, np.ones((3, 2), dtype=np.float32))

@@ -47,7 +47,11 @@ class RecentVectors:
             fresh = self.embedder.encode(new, progress=progress)  # outside the lock: other threads look up meanwhile
             with self._lock:
                 for text, vector in zip(new, fresh, strict=True):
-                    found[text] = self._vectors[text] = vector.copy()  # a copy: a row would keep its window alive
+                    found[text] = vector
+                    # a NaN or inf row (a model's overflow) is not kept: a cached one was handed back to every later
+                    # window with that text, where encoding it again may give a finite row
+                    if np.isfinite(vector).all():
+                        self._vectors[text] = vector.copy()  # a copy: a row would keep its window alive
                 while len(self._vectors) > self.capacity:
                     self._vectors.popitem(last=False)
         return np.stack([found[t] for t in texts])
