@@ -52,6 +52,9 @@ class GoldSet:
     # the id of every record of the file, of any split, unreadable ones where their id is known: predictions of a
     # product it has not are named in the report, where they were left out without a word
     ids: set[str] = field(default_factory=set)
+    # "sample first 999 asked, the gold has 8: all scored": a sample larger than the gold took all of it without a
+    # word, and the report read "8 products (first 999)"; empty when the sample took what it asked
+    sample_note: str = ""
 
 
 def strip_answers(record: dict[str, Any], cfg: EvalConfig) -> dict[str, Any]:
@@ -87,8 +90,17 @@ def load_gold(cfg: EvalConfig, taxonomy: Taxonomy) -> GoldSet:
         )
     _refuse_foreign_gold(cfg, taxonomy, items, facets, read.unknown)
     return GoldSet(
-        items, facets, read.total, in_split, read.unknown, read.unreadable, read.repeated, read.no_gold, read.ids
-    )
+        items, facets, read.total, in_split, read.unknown, read.unreadable, read.repeated, read.no_gold, read.ids,
+        _sample_note(cfg, len(read.items)),
+    )  # fmt: skip
+
+
+def _sample_note(cfg: EvalConfig, available: int) -> str:
+    """What a sample of more products than the gold has took, in words; empty for one that took what it asked."""
+    if cfg.sample.mode == "all" or cfg.sample.n is None or cfg.sample.n <= available:
+        return ""
+    where = f" in split {cfg.split!r}" if cfg.split is not None else ""
+    return f"sample {cfg.sample.describe()} asked, the gold has {available}{where}: all scored"
 
 
 def _kept(cfg: EvalConfig, total: int, in_split: int) -> str:

@@ -170,6 +170,8 @@ def run_eval(
 
     taxonomy = load_taxonomy(cfg.tagger.taxonomy)
     gold = load_gold(cfg, taxonomy)
+    if gold.sample_note and progress:
+        progress(f"note: {gold.sample_note}")
     runs = _variants_run(cfg, predictions, progress)
     if predictions is None:
         _check_variants(cfg, runs, gold, taxonomy, own_taggers=factory is None, progress=progress)

@@ -300,7 +300,7 @@ def score_run(cfg: EvalConfig, gold: GoldSet, run: VariantRun, taxonomy: Taxonom
             "gold_records": gold.total_records,
             "split": cfg.split,
             "in_split": gold.in_split,
-            "sample": cfg.sample.describe(),
+            "sample": gold.sample_note or cfg.sample.describe(),
             "evaluated": len(rows),
         },
         "bad_input": {

@@ -420,6 +420,29 @@ def test_seed_alone_redraws_the_configs_random_sample_or_is_refused(eval_dir, fa
     assert json.loads((run_dir / "metrics.json").read_text())["sample"]["sample"] == "random 2 (seed 1)"
 
 
+def test_a_sample_larger_than_the_gold_scores_it_all_and_says_so(eval_dir, fake_factory, monkeypatch):
+    """`--sample 999` on a gold of 5 products scored the 5 without a word, and the report read "5 products (first
+    999)". The run goes on; the log and the metrics (so the reports) say the sample took all the gold has."""
+    from tagllm.cli.eval import app
+
+    monkeypatch.setattr(tagging, "_default_factory", fake_factory)
+    note = "sample first 999 asked, the gold has 5 in split 'test': all scored"
+    args = ["run", str(eval_dir / "eval.yaml"), "--bootstrap", "0", "--output", str(eval_dir / "out")]
+    result = CliRunner().invoke(app, [*args, "--sample", "999"])
+    assert result.exit_code == 0, result.output
+    assert f"note: {note}" in result.stderr.splitlines()
+    run_dir = Path(result.stdout.splitlines()[0].removeprefix("run: "))
+    sample = json.loads((run_dir / "metrics.json").read_text())["sample"]
+    assert (sample["sample"], sample["evaluated"]) == (note, 5)
+    assert f"5 products ({note}, split test)" in (run_dir / "report.md").read_text()
+    seeded = _run(eval_dir, fake_factory, name="random", sample={"mode": "random", "n": 6, "seed": 3})
+    assert seeded.metrics[0]["sample"]["sample"] == (
+        "sample random 6 (seed 3) asked, the gold has 5 in split 'test': all scored"
+    )
+    exact = _run(eval_dir, fake_factory, name="exact", sample=5)  # a sample the gold fills: no note
+    assert exact.metrics[0]["sample"]["sample"] == "first 5"
+
+
 def test_compare_refuses_runs_that_scored_no_product_in_common(eval_dir, fake_factory):
     """Runs of other splits (or gold files) were compared on no product: 0.000 -> 0.000 within [-inf, +inf], exit 0."""
     test = _run(eval_dir, fake_factory, name="test").runs[0]
