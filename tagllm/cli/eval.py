@@ -218,7 +218,7 @@ def _interrupted(stop: SweepInterrupted, cached: bool) -> str:
 
 
 def _show_outcome(outcome: EvalOutcome, routing: bool) -> None:
-    from tagllm.evaluation.scoring import headline
+    from tagllm.evaluation.headline import headline
 
     for directory, metrics in zip(outcome.runs, outcome.metrics, strict=True):
         typer.echo(f"run: {_show(directory)}" + (f"  [{metrics['variant']}]" if metrics["variant"] != "base" else ""))

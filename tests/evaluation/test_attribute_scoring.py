@@ -11,8 +11,9 @@ import pytest
 
 from tagllm.config import TaggerConfig
 from tagllm.evaluation.harness import load_eval_config, run_eval
+from tagllm.evaluation.headline import headline
 from tagllm.evaluation.report import render_markdown
-from tagllm.evaluation.scoring import attribute_summary, headline
+from tagllm.evaluation.scoring import attribute_summary
 from tagllm.models import Product, Provenance, Tag, TagResult
 from tagllm.taxonomy import load_taxonomy
 
