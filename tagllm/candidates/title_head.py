@@ -33,7 +33,8 @@ import numpy as np
 
 from tagllm.candidates.head_keys import COLLECTIVE, MIN_HEAD_LETTERS, head_key, is_word
 from tagllm.candidates.particles import join_particles
-from tagllm.text import has_cjk, looks_plural, normalize, singular
+from tagllm.candidates.title_compounds import Compounds
+from tagllm.text import has_cjk, looks_plural, normalize
 
 if TYPE_CHECKING:
     from tagllm.candidates.head_words import AttributeWords
@@ -68,7 +69,7 @@ class TitleHead:
     before: str
 
 
-class HeadFinder:
+class HeadFinder(Compounds):
     """Finds a title's head phrase and head word; ``known`` are the words that head some value's name, ``pairs`` the
     (head word, word before it) of the names that have two words or more; ``embed`` (texts to L2-normalised vectors)
     weighs an attribute listed after the product (``before_trailing``)."""
@@ -262,54 +263,6 @@ class HeadFinder:
         product ("Lipstick Long Lasting")."""
         key = head_key(word)
         return key in self.describing or key in self.shades or not is_word(word) or len(word) <= MAX_SIZE_LETTERS
-
-    def open_compound(self, word: str) -> list[str]:
-        """A word no value's name is headed by, written closed from a value's two-word name ("tshirts" for "T-Shirts",
-        "trackpant" for "Track Pants"), as those two words; any other word as it is."""
-        if not is_word(word) or head_key(word) in self.known:
-            return [word]
-        return self.halves(word)
-
-    def halves(self, word: str) -> list[str]:
-        """A word written closed from a value's two-word name, as those two words; any other word as it is."""
-        for i in range(1, len(word) - MIN_HEAD_LETTERS + 1):
-            if (head_key(word[i:]), head_key(word[:i])) in self.pairs:
-                return [word[:i], word[i:]]
-        return [word]
-
-    def close_compounds(self, words: list[str], opened: set[int]) -> list[str]:
-        """The words with two written apart that a value's name writes as one word joined ("Shoe Laces" for
-        "Shoelaces", "Key Chain" for "Keychains", "Hair Brush" for "Hairbrushes"): sellers write a compound open or
-        closed, and read apart its first half heads the phrase's names no better than its second ("Flat Shoe Laces"
-        read as shoes). Not a value's two-word name itself, nor a compound ``open_compound`` has just opened
-        (``opened``: the positions of their second halves), nor halves shorter than ``MIN_HEAD_LETTERS``. A first half
-        in the plural closes in the singular, as English compounds take their modifier ("Dolls House" is a
-        dollhouse, the British "dolls' house" with its apostrophe dropped)."""
-        out: list[str] = []
-        for i, word in enumerate(words):
-            closed = self.closed(out[-1], word) if out and i not in opened else None
-            if closed:
-                out[-1] = closed
-            else:
-                out.append(word)
-        return out
-
-    def closed(self, first: str, second: str) -> str | None:
-        """Two words next to each other written as one, where a value's name holds them so (``closes``): as written,
-        else with the first half's plural ending dropped; None where no name holds them closed."""
-        if self.closes(first, second):
-            return first + second
-        if looks_plural(first):
-            single = singular(first)
-            if self.closes(single, second):
-                return single + second
-        return None
-
-    def closes(self, first: str, second: str) -> bool:
-        """Whether two words next to each other are a closed compound a value's name holds, written apart."""
-        if not (is_word(first) and is_word(second)) or min(len(first), len(second)) < MIN_HEAD_LETTERS:
-            return False
-        return head_key(first + second) in self.known and (head_key(second), head_key(first)) not in self.pairs
 
     def counted(self, at: int, words: list[str], known: list[int]) -> int:
         """The head behind a collective noun ("Wooden Spoon Set" is spoons, "Baby Bib Waterproof Silicone Pack" bibs):
