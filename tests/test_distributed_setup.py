@@ -17,7 +17,7 @@ def test_an_openai_server_that_is_not_there_stops_the_engine_stage_as_it_starts(
     """Each batch's rows became error rows after 5 attempts ("ConnectError: All connection attempts failed", no
     address named), the whole dataset so, and the job ended as if it had run."""
     pytest.importorskip("httpx", reason="needs the openai extra: pip install 'tagllm[openai]'")
-    from tagllm.distributed import _BackendWorker
+    from tagllm.engine_stage import _BackendWorker
 
     with socket.socket() as probe:  # a port nothing listens on once closed
         probe.bind(("127.0.0.1", 0))
@@ -33,7 +33,7 @@ def test_an_engine_that_fails_to_load_and_then_to_close_raises_the_load_error(mo
     made) was the error Ray reported, the load's ("model not found") only its context."""
     import tagllm.backends
     from tagllm.backends.base import Backend
-    from tagllm.distributed import _BackendWorker
+    from tagllm.engine_stage import _BackendWorker
 
     class Broken(Backend):
         name = "broken"

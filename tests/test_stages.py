@@ -15,7 +15,8 @@ from test_photos import COLOURS, draw, photo_index  # noqa: F401  (the module-sc
 
 from tagllm.backends.base import Backend, Generation, GenerationRequest
 from tagllm.config import TaggerConfig
-from tagllm.distributed import _cpu_tagger, engine_request
+from tagllm.distributed import _cpu_tagger
+from tagllm.engine_stage import engine_request
 from tagllm.models import RecordError
 from tagllm.stages import (
     ROW_COLUMNS,
@@ -206,7 +207,7 @@ def test_the_backend_engine_stage_fails_a_row_it_cannot_read_only(tagger: Tagger
     """tag_dataset's engine stage for tagllm's backends (_BackendWorker) read every row's request before asking the
     backend: one it could not read raised out of the batch, and Ray failed the job, every product of it lost."""
     from tagllm.dataset_rows import to_columns
-    from tagllm.distributed import _BackendWorker
+    from tagllm.engine_stage import _BackendWorker
 
     rows = request_rows(tagger, ITEMS)
     rows[1]["request"] = "{broken"
@@ -298,7 +299,7 @@ def test_a_row_the_engine_stage_stripped_of_its_columns_says_so(demo_index_dir: 
 
 
 def test_rays_engine_samples_as_the_vllm_backend_does_and_returns_the_chosen_tokens_log_probs() -> None:
-    from tagllm.distributed import _vllm_backend, sampling_params
+    from tagllm.engine_stage import _vllm_backend, sampling_params
 
     config = TaggerConfig(backend="vllm", model="/models/qwen-7b", backend_options={"max_new_tokens": 128})
     assert sampling_params(_vllm_backend(config)) == {
