@@ -5,14 +5,10 @@ holds ("Green Tea Bags")."""
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
 import pytest
+from zero_shop import beaten, shop_tagger
 
 from tagllm import Tagger
-from tagllm.config import TaggerConfig
-from tagllm.taxonomy import CATEGORY, Taxonomy, load_taxonomy
 
 # A small shop's tree, written for these tests.
 SHOP = """
@@ -35,20 +31,7 @@ facets:
 
 @pytest.fixture(scope="module")
 def tagger(tmp_path_factory: pytest.TempPathFactory, embedder) -> Tagger:  # type: ignore[no-untyped-def]
-    path: Path = tmp_path_factory.mktemp("shades") / "shades.yaml"
-    path.write_text(textwrap.dedent(SHOP))
-    shop: Taxonomy = load_taxonomy(path)
-    return Tagger(shop, embedder=embedder, config=TaggerConfig(facets=[CATEGORY]))
-
-
-def beaten(tagger: Tagger, title: str) -> set[tuple[str, str]]:
-    """The (loser, winner) value ids the head's rules pair for ``title``."""
-    scorer = tagger.scorer
-    batch = scorer.prepare([title], tagger.embedder.encode([title]))
-    features = scorer.features(batch, CATEGORY)
-    losers, winners = batch.outranked[CATEGORY]
-    ids, size = features.ids, len(features.ids)
-    return {(ids[loser % size], ids[winner % size]) for loser, winner in zip(losers, winners, strict=True)}
+    return shop_tagger(tmp_path_factory, embedder, SHOP, "shades")
 
 
 def test_a_shade_stating_the_colour_yields_to_the_product(tagger: Tagger) -> None:
